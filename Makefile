@@ -1,0 +1,114 @@
+# cairn: developer and CI entry points. `make help` lists the targets.
+#
+# Python tools (cfn-lint, moto_server) live in .venv/, created from requirements.txt by
+# `make venv`; it is reinstalled only when requirements.txt is newer than .venv/.installed.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON  ?= python3
+VENV    := .venv
+REQS    := requirements.txt
+STAMP   := $(VENV)/.installed
+OUT     ?= out
+ENV     ?= dev
+# POSIX shells use $ENV for a start-up file path; do not mistake one for an environment name.
+ifeq ($(origin ENV),environment)
+ifneq ($(findstring /,$(ENV)),)
+ENV := dev
+endif
+endif
+PORT    ?= 5000
+BASE    ?= origin/main
+FORMAT  ?= text
+
+# For Rust integration tests that start moto themselves.
+export CAIRN_VENV  := $(CURDIR)/$(VENV)
+export MOTO_SERVER := $(CURDIR)/$(VENV)/bin/moto_server
+
+.PHONY: help venv test lint synth synth-all local-cloud local-cloud-stop local-cloud-status \
+        bench bench-process pr-diff fmt fmt-check clippy clean snapshots-review \
+        replacement-table replacement-table-check
+
+help: ## List the targets
+	@echo "Usage: make TARGET [VAR=value]   (ENV=$(ENV) PORT=$(PORT) BASE=$(BASE) FORMAT=$(FORMAT) OUT=$(OUT))"
+	@echo
+	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(firstword $(MAKEFILE_LIST)) \
+	  | awk 'BEGIN {FS = ":.*## "} {printf "  %-24s %s\n", $$1, $$2}'
+
+venv: $(STAMP) ## Create .venv/ and install requirements.txt (only when it changed)
+
+$(STAMP): $(REQS)
+	@if [[ ! -x $(VENV)/bin/python ]]; then \
+	  echo "venv: creating $(VENV) with $$($(PYTHON) --version)"; \
+	  $(PYTHON) -m venv $(VENV); \
+	fi
+	$(VENV)/bin/python -m pip install --disable-pip-version-check --quiet -r $(REQS)
+	@touch $@
+
+test: venv ## cargo test, synthesize every environment, lint the templates
+	cargo test --workspace --all-targets
+	rm -rf $(OUT)
+	cargo run --quiet -- synth --all --out $(OUT)
+	$(MAKE) --no-print-directory lint OUT=$(OUT)
+# Enable once cairn has a `check` subcommand:
+#	cargo run --quiet -- check --all
+
+lint: venv ## cfn-lint every out/*/*.template.json; fails on any error or warning
+	scripts/lint-templates.sh $(OUT)
+
+synth: ## Synthesize one environment: make synth ENV=staging
+	cargo run --quiet -- synth $(ENV)
+
+synth-all: ## Synthesize every environment into out/ (OUT=)
+	cargo run --quiet -- synth --all --out $(OUT)
+
+local-cloud: venv ## Start moto_server on 127.0.0.1:$(PORT) in the background (CloudFormation endpoint)
+	PORT=$(PORT) scripts/local-cloud.sh start
+
+local-cloud-stop: ## Stop the moto_server started by `make local-cloud`
+	scripts/local-cloud.sh stop
+
+local-cloud-status: ## Is the local moto_server running?
+	scripts/local-cloud.sh status
+
+bench: ## cargo bench --bench synth (benches/synth.rs)
+	cargo bench --bench synth
+
+bench-process: ## Whole-process timing: release build, `cairn synth --all` x RUNS (20), median ms, max RSS
+	scripts/bench-process.sh
+
+pr-diff: ## Template diff of the working tree against BASE (origin/main); FORMAT=text|...
+	FORMAT=$(FORMAT) scripts/pr-diff.sh $(BASE)
+
+fmt: ## cargo fmt --all
+	cargo fmt --all
+
+fmt-check: ## cargo fmt --all --check
+	cargo fmt --all --check
+
+clippy: ## cargo clippy on every crate and target, warnings are errors
+	cargo clippy --workspace --all-targets -- -D warnings
+
+clean: ## Remove synthesized output and local-cloud state (not target/, not .venv/)
+	@if [[ -f .local-cloud/moto.pid ]]; then scripts/local-cloud.sh stop; fi
+	rm -rf out .local-cloud
+
+snapshots-review: ## Review pending insta snapshots (.snap.new)
+	@if cargo insta --version >/dev/null 2>&1; then \
+	  cargo insta review; \
+	else \
+	  echo "cargo-insta is not installed (cargo install cargo-insta --locked). Without it:"; \
+	  echo "  - a failing snapshot test writes <name>.snap.new next to <name>.snap;"; \
+	  echo "    compare them (diff -u x.snap x.snap.new) and, if right, mv x.snap.new x.snap;"; \
+	  echo "  - or accept everything: INSTA_UPDATE=always cargo test --workspace, then review with git diff."; \
+	  echo "Pending now:"; \
+	  find . -path ./target -prune -o \( -name '*.snap.new' -o -name '*.pending-snap' \) -print; \
+	fi
+
+replacement-table: venv ## Regenerate crates/core/data/resource-types.json from cfn-lint's schemas
+	$(VENV)/bin/python scripts/gen-replacement-table.py
+
+replacement-table-check: venv ## Fail if crates/core/data/resource-types.json is stale
+	$(VENV)/bin/python scripts/gen-replacement-table.py --check

@@ -1,0 +1,205 @@
+//! DynamoDB tables: encrypted, point-in-time recovery on, deletion protection and
+//! retention where the environment keeps data.
+
+use cairn_core::{RemovalPolicy, Resource, ResourceRef, Result, Scope, Value};
+
+use crate::iam::{grant, Grantable};
+use crate::removal;
+
+/// Type of a key attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttributeType {
+    String,
+    Number,
+    Binary,
+}
+
+impl AttributeType {
+    fn code(self) -> &'static str {
+        match self {
+            AttributeType::String => "S",
+            AttributeType::Number => "N",
+            AttributeType::Binary => "B",
+        }
+    }
+}
+
+/// A key attribute (partition or sort key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribute {
+    pub name: String,
+    pub attribute_type: AttributeType,
+}
+
+impl Attribute {
+    pub fn string(name: &str) -> Self {
+        Attribute { name: name.to_string(), attribute_type: AttributeType::String }
+    }
+    pub fn number(name: &str) -> Self {
+        Attribute { name: name.to_string(), attribute_type: AttributeType::Number }
+    }
+}
+
+/// A global secondary index (projection: all attributes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlobalSecondaryIndex {
+    pub name: String,
+    pub partition_key: Attribute,
+    pub sort_key: Option<Attribute>,
+}
+
+/// Props of a [`Table`].
+#[derive(Debug, Clone)]
+pub struct TableProps {
+    pub partition_key: Attribute,
+    pub sort_key: Option<Attribute>,
+    pub global_secondary_indexes: Vec<GlobalSecondaryIndex>,
+    /// Attribute that holds each item's expiry time (epoch seconds), if any.
+    pub time_to_live_attribute: Option<String>,
+    /// Point-in-time recovery (continuous backups). On by default.
+    pub point_in_time_recovery: bool,
+    /// Deletion protection. `None`: on where the environment keeps data.
+    pub deletion_protection: Option<bool>,
+    /// Deletion/replacement policy. `None`: `Retain` where the environment keeps data.
+    pub removal_policy: Option<RemovalPolicy>,
+}
+
+impl Default for TableProps {
+    fn default() -> Self {
+        TableProps {
+            partition_key: Attribute::string("pk"),
+            sort_key: None,
+            global_secondary_indexes: Vec::new(),
+            time_to_live_attribute: None,
+            point_in_time_recovery: true,
+            deletion_protection: None,
+            removal_policy: None,
+        }
+    }
+}
+
+/// An on-demand DynamoDB table encrypted with the AWS-managed KMS key.
+#[derive(Clone)]
+pub struct Table {
+    scope: Scope,
+    table: ResourceRef,
+}
+
+impl Table {
+    pub fn new(scope: impl Into<Scope>, id: &str, props: TableProps) -> Result<Table> {
+        let scope = scope.into().child(id)?;
+        let mut keys: Vec<&Attribute> = vec![&props.partition_key];
+        keys.extend(props.sort_key.as_ref());
+        for gsi in &props.global_secondary_indexes {
+            keys.push(&gsi.partition_key);
+            keys.extend(gsi.sort_key.as_ref());
+        }
+        let mut attributes: Vec<&Attribute> = Vec::new();
+        for a in keys {
+            if a.name.is_empty() {
+                return Err(scope.error("key attribute has an empty name").property("partition_key").fix("name every key attribute"));
+            }
+            match attributes.iter().find(|x| x.name == a.name) {
+                Some(x) if x.attribute_type != a.attribute_type => {
+                    return Err(scope
+                        .error(format!("attribute `{}` is used with two different types", a.name))
+                        .property("key attributes")
+                        .fix("use one type per attribute name"))
+                }
+                Some(_) => {}
+                None => attributes.push(a),
+            }
+        }
+        let definitions: Vec<Value> = attributes
+            .iter()
+            .map(|a| Value::map([("AttributeName", Value::str(a.name.as_str())), ("AttributeType", Value::str(a.attribute_type.code()))]))
+            .collect();
+        let retain = scope.env_settings().retain_data;
+        let mut r = Resource::new("AWS::DynamoDB::Table")
+            .prop("BillingMode", "PAY_PER_REQUEST")
+            .prop("AttributeDefinitions", Value::List(definitions))
+            .prop("KeySchema", key_schema(&props.partition_key, props.sort_key.as_ref()))
+            .prop("SSESpecification", Value::map([("SSEEnabled", true)]))
+            .prop("PointInTimeRecoverySpecification", Value::map([("PointInTimeRecoveryEnabled", props.point_in_time_recovery)]))
+            .prop("DeletionProtectionEnabled", props.deletion_protection.unwrap_or(retain));
+        if !props.global_secondary_indexes.is_empty() {
+            r = r.prop(
+                "GlobalSecondaryIndexes",
+                Value::List(
+                    props
+                        .global_secondary_indexes
+                        .iter()
+                        .map(|g| {
+                            Value::map([
+                                ("IndexName", Value::str(g.name.as_str())),
+                                ("KeySchema", key_schema(&g.partition_key, g.sort_key.as_ref())),
+                                ("Projection", Value::map([("ProjectionType", "ALL")])),
+                            ])
+                        })
+                        .collect(),
+                ),
+            );
+        }
+        if let Some(ttl) = &props.time_to_live_attribute {
+            r = r.prop("TimeToLiveSpecification", Value::map([("AttributeName", Value::str(ttl.as_str())), ("Enabled", Value::Bool(true))]));
+        }
+        let table = scope.add_resource("Resource", r.removal_policy(props.removal_policy.unwrap_or_else(|| removal::for_data(&scope))))?;
+        Ok(Table { scope, table })
+    }
+
+    pub fn arn(&self) -> Value {
+        self.table.get_att("Arn")
+    }
+
+    /// The table's name (`Ref`).
+    pub fn name(&self) -> Value {
+        self.table.as_ref()
+    }
+
+    pub fn resource(&self) -> &ResourceRef {
+        &self.table
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// The table and its indexes (`arn/index/*`, the only wildcard grants use).
+    fn arns(&self) -> Vec<Value> {
+        vec![self.arn(), Value::join("", [self.arn(), Value::str("/index/*")])]
+    }
+
+    /// Read items, query and scan.
+    pub fn grant_read_data(&self, grantee: &dyn Grantable) -> Result<()> {
+        grant(&self.scope, grantee, READ_ACTIONS, self.arns())
+    }
+
+    /// Write and delete items.
+    pub fn grant_write_data(&self, grantee: &dyn Grantable) -> Result<()> {
+        grant(&self.scope, grantee, WRITE_ACTIONS, self.arns())
+    }
+
+    /// Read and write items.
+    pub fn grant_read_write(&self, grantee: &dyn Grantable) -> Result<()> {
+        let actions: Vec<&str> = READ_ACTIONS.iter().chain(WRITE_ACTIONS.iter().filter(|a| !READ_ACTIONS.contains(a))).copied().collect();
+        grant(&self.scope, grantee, &actions, self.arns())
+    }
+}
+
+const READ_ACTIONS: &[&str] = &[
+    "dynamodb:BatchGetItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+];
+const WRITE_ACTIONS: &[&str] = &["dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:PutItem", "dynamodb:UpdateItem"];
+
+fn key_schema(partition: &Attribute, sort: Option<&Attribute>) -> Value {
+    let mut keys = vec![Value::map([("AttributeName", Value::str(partition.name.as_str())), ("KeyType", Value::str("HASH"))])];
+    if let Some(s) = sort {
+        keys.push(Value::map([("AttributeName", Value::str(s.name.as_str())), ("KeyType", Value::str("RANGE"))]));
+    }
+    Value::List(keys)
+}

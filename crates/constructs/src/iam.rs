@@ -1,0 +1,233 @@
+//! IAM: roles, policy statements and grants.
+//!
+//! Grants add statements with exact actions and exact resource ARNs to the
+//! grantee role's default policy (`<Role>/DefaultPolicy`), created on first use.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use cairn_core::{Resource, ResourceRef, Result, Scope, Stack, Value};
+
+/// `Allow` or `Deny`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+/// One statement of an IAM policy document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyStatement {
+    pub effect: Effect,
+    pub actions: Vec<String>,
+    pub resources: Vec<Value>,
+    /// `Principal`, for resource policies (bucket, queue); `None` in identity policies.
+    pub principal: Option<Value>,
+    /// `Condition` block, e.g. `{"Bool": {"aws:SecureTransport": "false"}}`.
+    pub condition: Option<Value>,
+    pub sid: Option<String>,
+}
+
+impl PolicyStatement {
+    /// An `Allow` statement of exact actions on exact resources.
+    pub fn allow(actions: &[&str], resources: Vec<Value>) -> Self {
+        PolicyStatement {
+            effect: Effect::Allow,
+            actions: actions.iter().map(|a| a.to_string()).collect(),
+            resources,
+            principal: None,
+            condition: None,
+            sid: None,
+        }
+    }
+
+    /// Denies every request to `resources` that does not use TLS.
+    pub fn deny_insecure_transport(actions: &[&str], resources: Vec<Value>) -> Self {
+        PolicyStatement {
+            effect: Effect::Deny,
+            actions: actions.iter().map(|a| a.to_string()).collect(),
+            resources,
+            principal: Some(Value::map([("AWS", "*")])),
+            condition: Some(Value::map([("Bool", Value::map([("aws:SecureTransport", "false")]))])),
+            sid: Some("DenyInsecureTransport".to_string()),
+        }
+    }
+
+    pub fn to_value(&self) -> Value {
+        let mut v = Value::object();
+        if let Some(sid) = &self.sid {
+            v = v.with("Sid", sid.as_str());
+        }
+        v = v.with("Effect", if self.effect == Effect::Allow { "Allow" } else { "Deny" });
+        if let Some(p) = &self.principal {
+            v = v.with("Principal", p.clone());
+        }
+        v = v.with("Action", one_or_many(self.actions.iter().map(|a| Value::str(a.as_str())).collect()));
+        v = v.with("Resource", one_or_many(self.resources.clone()));
+        if let Some(c) = &self.condition {
+            v = v.with("Condition", c.clone());
+        }
+        v
+    }
+}
+
+fn one_or_many(mut items: Vec<Value>) -> Value {
+    if items.len() == 1 {
+        items.remove(0)
+    } else {
+        Value::List(items)
+    }
+}
+
+/// A policy document from statements.
+pub fn policy_document(statements: &[PolicyStatement]) -> Value {
+    Value::map([
+        ("Version", Value::str("2012-10-17")),
+        ("Statement", Value::List(statements.iter().map(PolicyStatement::to_value).collect())),
+    ])
+}
+
+/// Who may assume a role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServicePrincipal {
+    EcsTasks,
+    VpcFlowLogs,
+    Other(String),
+}
+
+impl ServicePrincipal {
+    pub fn name(&self) -> &str {
+        match self {
+            ServicePrincipal::EcsTasks => "ecs-tasks.amazonaws.com",
+            ServicePrincipal::VpcFlowLogs => "vpc-flow-logs.amazonaws.com",
+            ServicePrincipal::Other(s) => s,
+        }
+    }
+}
+
+/// Props of a [`Role`].
+#[derive(Debug, Clone)]
+pub struct RoleProps {
+    /// The service that assumes the role.
+    pub assumed_by: ServicePrincipal,
+    pub description: Option<String>,
+}
+
+/// An IAM role with a default policy that grants fill.
+#[derive(Clone)]
+pub struct Role {
+    scope: Scope,
+    role: ResourceRef,
+    statements: Rc<RefCell<Vec<PolicyStatement>>>,
+    policy: Rc<RefCell<Option<ResourceRef>>>,
+}
+
+impl Role {
+    pub fn new(scope: impl Into<Scope>, id: &str, props: RoleProps) -> Result<Role> {
+        let scope = scope.into().child(id)?;
+        let trust = Value::map([
+            ("Version", Value::str("2012-10-17")),
+            (
+                "Statement",
+                Value::list([Value::map([
+                    ("Effect", Value::str("Allow")),
+                    ("Principal", Value::map([("Service", props.assumed_by.name())])),
+                    ("Action", Value::str("sts:AssumeRole")),
+                ])]),
+            ),
+        ]);
+        let role = scope.add_resource(
+            "Resource",
+            Resource::new("AWS::IAM::Role").prop("AssumeRolePolicyDocument", trust).prop_opt("Description", props.description),
+        )?;
+        Ok(Role { scope, role, statements: Rc::new(RefCell::new(Vec::new())), policy: Rc::new(RefCell::new(None)) })
+    }
+
+    pub fn arn(&self) -> Value {
+        self.role.get_att("Arn")
+    }
+
+    /// The role's name (`Ref`).
+    pub fn name(&self) -> Value {
+        self.role.as_ref()
+    }
+
+    pub fn resource(&self) -> &ResourceRef {
+        &self.role
+    }
+
+    pub fn stack(&self) -> &Stack {
+        self.scope.stack()
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// Adds a statement to the role's default policy (identical statements are kept once).
+    pub fn add_to_policy(&self, statement: PolicyStatement) -> Result<()> {
+        {
+            let mut statements = self.statements.borrow_mut();
+            if statements.contains(&statement) {
+                return Ok(());
+            }
+            statements.push(statement);
+        }
+        let document = policy_document(&self.statements.borrow());
+        let existing = self.policy.borrow().clone();
+        match existing {
+            Some(policy) => self.scope.stack().update_resource(&policy, |r| {
+                r.properties.insert("PolicyDocument".into(), document);
+            }),
+            None => {
+                let policy = self.scope.child("DefaultPolicy")?.add_resource(
+                    "Resource",
+                    Resource::new("AWS::IAM::Policy")
+                        .prop("PolicyDocument", document)
+                        .prop("Roles", Value::list([self.role.as_ref()])),
+                )?;
+                let name = Value::str(policy.logical_id.clone());
+                self.scope.stack().update_resource(&policy, |r| {
+                    r.properties.shift_insert(0, "PolicyName".into(), name);
+                })?;
+                *self.policy.borrow_mut() = Some(policy);
+                Ok(())
+            }
+        }
+    }
+
+    /// Statements granted so far.
+    pub fn statements(&self) -> Vec<PolicyStatement> {
+        self.statements.borrow().clone()
+    }
+
+    /// The default policy resource, once a statement was added. Resources that need the
+    /// permissions at creation time can depend on it.
+    pub fn default_policy(&self) -> Option<ResourceRef> {
+        self.policy.borrow().clone()
+    }
+}
+
+/// Anything that can be granted permissions: it has a role.
+pub trait Grantable {
+    fn grant_role(&self) -> &Role;
+}
+
+impl Grantable for Role {
+    fn grant_role(&self) -> &Role {
+        self
+    }
+}
+
+/// Grants `actions` on `resources` to `grantee`, refusing grants across environments.
+pub fn grant(resource_scope: &Scope, grantee: &dyn Grantable, actions: &[&str], resources: Vec<Value>) -> Result<()> {
+    let role = grantee.grant_role();
+    let (mine, theirs) = (resource_scope.stack().env_settings().name, role.stack().env_settings().name);
+    if mine != theirs {
+        return Err(resource_scope
+            .error(format!("cannot grant access to {}, which is in environment `{theirs}`, not `{mine}`", role.scope().full_path()))
+            .property("grant")
+            .fix("grant to a construct of the same environment"));
+    }
+    role.add_to_policy(PolicyStatement::allow(actions, resources))
+}

@@ -1,0 +1,138 @@
+//! The bridge between an application's code and cairn's commands: how to read its
+//! environment files and how to build its stacks for one environment.
+
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+use crate::config::{self, ConfigError, Validate};
+use crate::error::{Error, Errors};
+use crate::synth::Assembly;
+use crate::tree::{App, EnvSettings, Environment};
+
+/// What every environment file provides, whatever else the application adds.
+pub trait EnvironmentConfig {
+    /// The tree's view of the environment (account, region, data retention, tags…).
+    fn settings(&self, name: &str) -> EnvSettings;
+    /// Where the environment sits in the promotion order (dev before staging before prod).
+    fn promotion_order(&self) -> u32 {
+        0
+    }
+}
+
+/// A declared difference between environments: a key of the environment files
+/// whose value may differ and change templates (a "sizing knob").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Knob {
+    /// Dotted key in the environment file (`database.instance_class`).
+    pub key: String,
+    /// If set, environments in this list must use the same value (e.g. staging and prod).
+    pub must_match: Vec<String>,
+}
+
+impl Knob {
+    pub fn new(key: &str) -> Self {
+        Knob { key: key.to_string(), must_match: Vec::new() }
+    }
+
+    /// The key must have the same value in these environments.
+    pub fn matching(key: &str, envs: &[&str]) -> Self {
+        Knob { key: key.to_string(), must_match: envs.iter().map(|e| e.to_string()).collect() }
+    }
+}
+
+/// An application described with cairn.
+pub trait Application {
+    type Config: DeserializeOwned + Validate + EnvironmentConfig;
+
+    /// Application name: the first part of every stack name.
+    fn name(&self) -> &str;
+
+    /// Folder with one `<env>.toml` per environment.
+    fn environments_dir(&self) -> PathBuf;
+
+    /// Builds the stacks of one environment.
+    fn build(&self, env: &Environment, config: &Self::Config) -> crate::Result<()>;
+
+    /// Environment-file keys that may differ between environments.
+    fn knobs(&self) -> Vec<Knob> {
+        Vec::new()
+    }
+}
+
+/// One environment file, read and validated.
+#[derive(Debug, Clone)]
+pub struct LoadedEnv<C> {
+    pub name: String,
+    pub file: PathBuf,
+    /// The file as parsed, before typing (parity substitutes keys in it).
+    pub table: toml::Table,
+    pub config: C,
+}
+
+/// Names of the environments in `dir` (one `<name>.toml` each), in promotion order
+/// once loaded; here sorted by name.
+pub fn environment_names(dir: &Path) -> Result<Vec<String>, ConfigError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| ConfigError {
+        file: dir.to_path_buf(),
+        key: None,
+        message: format!("cannot read the environments folder: {e}"),
+    })?;
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .filter_map(|p| p.file_stem().and_then(|s| s.to_str()).map(str::to_string))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Loads one environment by name. An unknown name lists the known ones.
+pub fn load_env<A: Application>(app: &A, name: &str) -> Result<LoadedEnv<A::Config>, ConfigError> {
+    let dir = app.environments_dir();
+    let file = dir.join(format!("{name}.toml"));
+    if !file.exists() {
+        let known = environment_names(&dir)?;
+        return Err(ConfigError {
+            file,
+            key: None,
+            message: format!("unknown environment `{name}`; known environments: {}", if known.is_empty() { "none".to_string() } else { known.join(", ") }),
+        });
+    }
+    let table = config::read_table(&file)?;
+    let config = config::from_table(&file, table.clone())?;
+    Ok(LoadedEnv { name: name.to_string(), file, table, config })
+}
+
+/// Loads every environment, in promotion order.
+pub fn load_all<A: Application>(app: &A) -> Result<Vec<LoadedEnv<A::Config>>, ConfigError> {
+    let mut envs = environment_names(&app.environments_dir())?
+        .iter()
+        .map(|n| load_env(app, n))
+        .collect::<Result<Vec<_>, _>>()?;
+    envs.sort_by(|a, b| (a.config.promotion_order(), &a.name).cmp(&(b.config.promotion_order(), &b.name)));
+    Ok(envs)
+}
+
+/// Builds and synthesizes the given environments in one tree.
+pub fn synthesize<A: Application>(app: &A, envs: &[(&str, &A::Config)]) -> Result<Assembly, Errors> {
+    let tree = App::new(app.name())?;
+    let mut errors = Vec::new();
+    for (name, config) in envs {
+        let environment = tree.environment(config.settings(name))?;
+        if let Err(e) = app.build(&environment, config) {
+            errors.push(e);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Errors(errors));
+    }
+    tree.synth()
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Self {
+        Error::new(e.to_string())
+    }
+}

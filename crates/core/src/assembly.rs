@@ -1,0 +1,96 @@
+//! Writing a synthesis to disk: `<out>/<env>/<stack>.template.json` plus
+//! `<out>/<env>/manifest.json`. Everything is written to temporary directories
+//! first and renamed into place only when every environment succeeded, so a
+//! failed synthesis never leaves partial output.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Map, Value as Json};
+
+use crate::synth::EnvArtifact;
+
+/// File name of the per-environment manifest.
+pub const MANIFEST_FILE: &str = "manifest.json";
+/// Version of the manifest's layout.
+pub const MANIFEST_VERSION: u32 = 1;
+
+impl EnvArtifact {
+    /// The manifest: stacks in deploy order, dependencies, sizes, counts. `extra`
+    /// holds sections other parts of cairn add (policy findings, parity sources).
+    pub fn manifest(&self, extra: Map<String, Json>) -> Json {
+        let stacks: Vec<Json> = self
+            .stacks
+            .iter()
+            .map(|s| {
+                json!({
+                    "id": s.id,
+                    "name": s.name,
+                    "template": s.file_name(),
+                    "dependsOn": s.depends_on,
+                    "resourceCount": s.resource_count(),
+                    "outputCount": s.output_count(),
+                    "templateBytes": s.body.len(),
+                    "needsUpload": s.needs_upload(),
+                    "terminationProtection": self.settings.retain_data,
+                    "constructPaths": s.paths,
+                    "suppressions": s.suppressions.iter().map(|x| json!({"rule": x.rule, "path": format!("{}/{}", s.id, x.path), "reason": x.reason})).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let mut m = Map::new();
+        m.insert("version".into(), json!(MANIFEST_VERSION));
+        m.insert("app".into(), json!(self.app));
+        m.insert("environment".into(), json!(self.settings.name));
+        m.insert("account".into(), json!(self.settings.account));
+        m.insert("region".into(), json!(self.settings.region));
+        m.insert("retainData".into(), json!(self.settings.retain_data));
+        m.insert("requireApproval".into(), json!(self.settings.require_approval));
+        m.insert("deployOrder".into(), json!(self.stacks.iter().map(|s| s.name.clone()).collect::<Vec<_>>()));
+        m.insert("stacks".into(), Json::Array(stacks));
+        m.extend(extra);
+        Json::Object(m)
+    }
+}
+
+/// Writes environments under `out`, replacing each `<out>/<env>` only if all were written.
+pub fn write_environments(out: &Path, envs: &[(&EnvArtifact, Json)]) -> io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(out)?;
+    let pid = std::process::id();
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let result = (|| {
+        for (env, manifest) in envs {
+            let tmp = out.join(format!(".tmp-{}-{pid}", env.name()));
+            if tmp.exists() {
+                std::fs::remove_dir_all(&tmp)?;
+            }
+            std::fs::create_dir_all(&tmp)?;
+            staged.push((tmp.clone(), out.join(env.name())));
+            for stack in &env.stacks {
+                std::fs::write(tmp.join(stack.file_name()), &stack.body)?;
+            }
+            let text = serde_json::to_string_pretty(manifest).map_err(io::Error::other)? + "\n";
+            std::fs::write(tmp.join(MANIFEST_FILE), text)?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        for (tmp, _) in &staged {
+            let _ = std::fs::remove_dir_all(tmp);
+        }
+        return Err(e);
+    }
+    let mut written = Vec::new();
+    for (tmp, dest) in staged {
+        if dest.exists() {
+            let old = out.join(format!(".old-{}-{pid}", dest.file_name().and_then(|n| n.to_str()).unwrap_or("env")));
+            std::fs::rename(&dest, &old)?;
+            std::fs::rename(&tmp, &dest)?;
+            std::fs::remove_dir_all(&old)?;
+        } else {
+            std::fs::rename(&tmp, &dest)?;
+        }
+        written.push(dest);
+    }
+    Ok(written)
+}

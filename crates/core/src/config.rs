@@ -1,0 +1,359 @@
+//! Environment files: `stacks/environments/<env>.toml`, read into the application's
+//! typed config struct (`deny_unknown_fields`), then validated. Every problem names
+//! the file, the key and what is allowed.
+//!
+//! Files go through a [`toml::Table`] first, so parity can re-synthesize an
+//! environment with another environment's value for a key ([`with_value`]).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+
+/// A problem with an environment file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    /// Dotted key (`database.backup_retention_days`), when the problem is one key.
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.key {
+            Some(k) => write!(f, "{}: key `{k}`: {}", self.file.display(), self.message),
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A problem with one field, found by [`Validate`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub key: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError { key: key.into(), message: message.into() }
+    }
+}
+
+/// Checks that span several fields or need ranges; types check the rest.
+pub trait Validate {
+    fn validate(&self) -> Vec<FieldError>;
+}
+
+/// `value` must lie in `min..=max`.
+pub fn check_range<T: PartialOrd + fmt::Display>(errors: &mut Vec<FieldError>, key: &str, value: T, min: T, max: T) {
+    if value < min || value > max {
+        errors.push(FieldError::new(key, format!("{value} is out of range; allowed: {min} to {max}")));
+    }
+}
+
+/// Reads and parses one environment file into a TOML table.
+pub fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        file: path.to_path_buf(),
+        key: None,
+        message: if e.kind() == std::io::ErrorKind::NotFound {
+            "file not found".to_string()
+        } else {
+            format!("cannot read the file: {e}")
+        },
+    })?;
+    text.parse::<toml::Table>().map_err(|e| ConfigError {
+        file: path.to_path_buf(),
+        key: None,
+        message: format!("not valid TOML: {}", e.to_string().trim()),
+    })
+}
+
+/// Turns a TOML table into the typed, validated config.
+pub fn from_table<T: DeserializeOwned + Validate>(path: &Path, table: toml::Table) -> Result<T, ConfigError> {
+    let config: T = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+        let key = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        ConfigError { file: path.to_path_buf(), key: (key != ".").then_some(key), message: inner }
+    })?;
+    if let Some(first) = config.validate().into_iter().next() {
+        return Err(ConfigError { file: path.to_path_buf(), key: Some(first.key), message: first.message });
+    }
+    Ok(config)
+}
+
+/// Reads, parses and validates one environment file.
+pub fn load<T: DeserializeOwned + Validate>(path: &Path) -> Result<T, ConfigError> {
+    from_table(path, read_table(path)?)
+}
+
+/// Gets a dotted key (`database.instance_class`) from a table.
+pub fn get_value<'a>(table: &'a toml::Table, key: &str) -> Option<&'a toml::Value> {
+    let mut parts = key.split('.');
+    let mut current = table.get(parts.next()?)?;
+    for part in parts {
+        current = current.as_table()?.get(part)?;
+    }
+    Some(current)
+}
+
+/// Sets (or, with `None`, removes) a dotted key in a table.
+pub fn with_value(table: &toml::Table, key: &str, value: Option<&toml::Value>) -> toml::Table {
+    let mut out = table.clone();
+    let parts: Vec<&str> = key.split('.').collect();
+    let mut current = &mut out;
+    for part in &parts[..parts.len() - 1] {
+        let entry = current.entry(part.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        match entry.as_table_mut() {
+            Some(t) => current = t,
+            None => return out,
+        }
+    }
+    let last = parts[parts.len() - 1];
+    match value {
+        Some(v) => {
+            current.insert(last.to_string(), v.clone());
+        }
+        None => {
+            current.remove(last);
+        }
+    }
+    out
+}
+
+/// A 12-digit AWS account id (written as a string, since leading zeros matter).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AccountId(String);
+
+impl AccountId {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if s.len() == 12 && s.chars().all(|c| c.is_ascii_digit()) {
+            Ok(AccountId(s.to_string()))
+        } else {
+            Err(format!("`{s}` is not an AWS account id; allowed: exactly 12 digits, as a string, e.g. \"123456789012\""))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for AccountId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        AccountId::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// An AWS region name such as `eu-west-1` or `us-gov-west-1`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Region(String);
+
+impl Region {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let parts: Vec<&str> = s.split('-').collect();
+        let directions = ["north", "south", "east", "west", "central", "northeast", "northwest", "southeast", "southwest"];
+        let ok = parts.len() >= 3
+            && parts[0].len() == 2
+            && parts[0].chars().all(|c| c.is_ascii_lowercase())
+            && directions.contains(&parts[parts.len() - 2])
+            && parts[parts.len() - 1].parse::<u8>().is_ok_and(|n| n >= 1)
+            && parts[1..parts.len() - 2].iter().all(|p| p.chars().all(|c| c.is_ascii_lowercase()) && !p.is_empty());
+        if ok {
+            Ok(Region(s.to_string()))
+        } else {
+            Err(format!("`{s}` is not an AWS region; allowed: a region name such as \"us-east-1\" or \"eu-central-1\""))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Region {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Region::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// An IPv4 CIDR block whose address is the network address (`10.0.0.0/16`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Ipv4Cidr {
+    address: u32,
+    prefix: u8,
+}
+
+impl Ipv4Cidr {
+    pub fn new(address: u32, prefix: u8) -> Result<Self, String> {
+        if prefix > 32 {
+            return Err(format!("prefix /{prefix} is larger than 32"));
+        }
+        let cidr = Ipv4Cidr { address, prefix };
+        if address & !cidr.mask() != 0 {
+            return Err(format!("{} has host bits set; the network address is {}", Self::fmt_parts(address, prefix), Self::fmt_parts(address & cidr.mask(), prefix)));
+        }
+        Ok(cidr)
+    }
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}` is not an IPv4 CIDR block; allowed: a.b.c.d/n, e.g. \"10.0.0.0/16\"");
+        let (addr, prefix) = s.split_once('/').ok_or_else(bad)?;
+        let octets: Vec<&str> = addr.split('.').collect();
+        if octets.len() != 4 {
+            return Err(bad());
+        }
+        let mut address: u32 = 0;
+        for o in octets {
+            let n: u8 = o.parse().map_err(|_| bad())?;
+            address = (address << 8) | u32::from(n);
+        }
+        let prefix: u8 = prefix.parse().map_err(|_| bad())?;
+        Ipv4Cidr::new(address, prefix).map_err(|e| format!("`{s}`: {e}"))
+    }
+
+    fn mask(&self) -> u32 {
+        if self.prefix == 0 {
+            0
+        } else {
+            u32::MAX << (32 - u32::from(self.prefix))
+        }
+    }
+
+    pub fn prefix(&self) -> u8 {
+        self.prefix
+    }
+
+    pub fn address(&self) -> u32 {
+        self.address
+    }
+
+    /// Number of addresses in the block.
+    pub fn size(&self) -> u64 {
+        1u64 << (32 - u32::from(self.prefix))
+    }
+
+    /// The last address of the block.
+    pub fn last(&self) -> u32 {
+        self.address | !self.mask()
+    }
+
+    pub fn overlaps(&self, other: &Ipv4Cidr) -> bool {
+        self.address <= other.last() && other.address <= self.last()
+    }
+
+    pub fn contains(&self, other: &Ipv4Cidr) -> bool {
+        self.address <= other.address && other.last() <= self.last()
+    }
+
+    /// The `index`-th block of prefix `prefix` inside this one.
+    pub fn subnet(&self, prefix: u8, index: u32) -> Option<Ipv4Cidr> {
+        if prefix < self.prefix || prefix > 32 {
+            return None;
+        }
+        let count = 1u64 << (prefix - self.prefix);
+        if u64::from(index) >= count {
+            return None;
+        }
+        let step = 1u64 << (32 - u32::from(prefix));
+        let address = u64::from(self.address) + u64::from(index) * step;
+        Ipv4Cidr::new(address as u32, prefix).ok()
+    }
+
+    fn fmt_parts(address: u32, prefix: u8) -> String {
+        let o = address.to_be_bytes();
+        format!("{}.{}.{}.{}/{prefix}", o[0], o[1], o[2], o[3])
+    }
+}
+
+impl fmt::Display for Ipv4Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&Self::fmt_parts(self.address, self.prefix))
+    }
+}
+
+impl<'de> Deserialize<'de> for Ipv4Cidr {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Ipv4Cidr::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A CloudWatch Logs retention period: one of the values CloudWatch accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct LogRetentionDays(u32);
+
+impl LogRetentionDays {
+    pub const ALLOWED: [u32; 22] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+    pub fn new(days: u32) -> Result<Self, String> {
+        if Self::ALLOWED.contains(&days) {
+            Ok(LogRetentionDays(days))
+        } else {
+            let allowed: Vec<String> = Self::ALLOWED.iter().map(u32::to_string).collect();
+            Err(format!("{days} days is not a retention CloudWatch Logs accepts; allowed: {}", allowed.join(", ")))
+        }
+    }
+
+    pub fn days(&self) -> u32 {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for LogRetentionDays {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = i64::deserialize(d)?;
+        let days = u32::try_from(n).map_err(|_| serde::de::Error::custom(format!("{n} is not a number of days; allowed: 1, 3, 5, 7, 14, 30, …, 3653")))?;
+        LogRetentionDays::new(days).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidr_parsing_and_arithmetic() {
+        let vpc = Ipv4Cidr::parse("10.0.0.0/16").unwrap();
+        assert_eq!(vpc.to_string(), "10.0.0.0/16");
+        assert_eq!(vpc.subnet(24, 1).unwrap().to_string(), "10.0.1.0/24");
+        assert_eq!(vpc.subnet(18, 3).unwrap().to_string(), "10.0.192.0/18");
+        assert!(vpc.subnet(18, 4).is_none());
+        assert!(vpc.subnet(8, 0).is_none());
+        assert!(vpc.overlaps(&Ipv4Cidr::parse("10.0.255.0/24").unwrap()));
+        assert!(!vpc.overlaps(&Ipv4Cidr::parse("10.1.0.0/24").unwrap()));
+        assert!(Ipv4Cidr::parse("10.0.0.1/16").unwrap_err().contains("host bits"));
+        assert!(Ipv4Cidr::parse("10.0.0/16").is_err());
+        assert!(Ipv4Cidr::parse("10.0.0.0/33").is_err());
+        assert!(Ipv4Cidr::parse("300.0.0.0/8").is_err());
+    }
+
+    #[test]
+    fn account_region_retention() {
+        assert!(AccountId::parse("123456789012").is_ok());
+        assert!(AccountId::parse("12345").is_err());
+        assert!(AccountId::parse("12345678901a").is_err());
+        assert!(Region::parse("us-east-1").is_ok());
+        assert!(Region::parse("us-gov-west-1").is_ok());
+        assert!(Region::parse("ap-southeast-2").is_ok());
+        assert!(Region::parse("mars-north-1").is_err());
+        assert!(Region::parse("us-east").is_err());
+        assert!(LogRetentionDays::new(30).is_ok());
+        assert!(LogRetentionDays::new(31).unwrap_err().contains("allowed: 1, 3, 5"));
+    }
+
+    #[test]
+    fn dotted_keys() {
+        let t: toml::Table = "a = 1\n[db]\nclass = \"x\"\n".parse().unwrap();
+        assert_eq!(get_value(&t, "db.class").and_then(|v| v.as_str()), Some("x"));
+        let u = with_value(&t, "db.class", Some(&toml::Value::String("y".into())));
+        assert_eq!(get_value(&u, "db.class").and_then(|v| v.as_str()), Some("y"));
+        let v = with_value(&t, "db.class", None);
+        assert!(get_value(&v, "db.class").is_none());
+    }
+}

@@ -1,0 +1,23 @@
+//! cairn's core: the CloudFormation template model, intrinsic functions, the
+//! construct tree and logical IDs, tags, synthesis, template diff and parity.
+//!
+//! Pure: no network and no AWS SDK. The toolkit crate talks to AWS.
+
+pub mod application;
+pub mod assembly;
+pub mod config;
+pub mod error;
+pub mod logical_id;
+pub mod schema;
+pub mod synth;
+pub mod tags;
+pub mod template;
+pub mod tree;
+pub mod value;
+
+pub use error::{Error, Errors, Result};
+pub use synth::{Assembly, EnvArtifact, StackArtifact};
+pub use template::{Output, Parameter, RemovalPolicy, Resource};
+pub use tree::{App, EnvSettings, Environment, Scope, Stack};
+pub use value::{Pseudo, RefTarget, ResourceRef, Value};
+pub use application::{Application, EnvironmentConfig, Knob, LoadedEnv};

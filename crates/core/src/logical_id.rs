@@ -1,0 +1,124 @@
+//! Logical IDs derived from construct paths, the way the AWS CDK derives them
+//! (`makeUniqueId` in aws-cdk-lib): a human-readable part made of the path's
+//! components plus the first 8 hex digits of the MD5 of the path, so IDs are
+//! stable, equal across environments, and unaffected by unrelated renames.
+
+use md5::{Digest, Md5};
+
+/// A path component named `Default` is left out entirely (hash included).
+pub const HIDDEN_ID: &str = "Default";
+/// A path component named `Resource` is left out of the human part only.
+pub const HIDDEN_FROM_HUMAN_ID: &str = "Resource";
+
+const HASH_LEN: usize = 8;
+const MAX_HUMAN_LEN: usize = 240;
+const MAX_ID_LEN: usize = 255;
+
+/// The logical ID of the construct at `components` (the path below its stack).
+/// Returns `None` for an empty path.
+pub fn make_unique_id(components: &[&str]) -> Option<String> {
+    let components: Vec<&str> = components.iter().copied().filter(|c| *c != HIDDEN_ID).collect();
+    if components.is_empty() {
+        return None;
+    }
+    // A top-level element keeps its name as is (the CDK's backwards-compatible rule).
+    if components.len() == 1 {
+        let candidate = remove_non_alphanumeric(components[0]);
+        if !candidate.is_empty() && candidate.len() <= MAX_ID_LEN {
+            return Some(candidate);
+        }
+    }
+    let hash = path_hash(&components);
+    let mut human: String = remove_dupes(&components)
+        .into_iter()
+        .filter(|c| *c != HIDDEN_FROM_HUMAN_ID)
+        .map(remove_non_alphanumeric)
+        .collect();
+    human.truncate(MAX_HUMAN_LEN);
+    Some(human + &hash)
+}
+
+fn path_hash(components: &[&str]) -> String {
+    let digest = Md5::digest(components.join("/").as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02X}")).collect();
+    hex[..HASH_LEN].to_string()
+}
+
+/// Drops a component when the previous one already ends with it (`Vpc/Vpc` reads `Vpc`).
+fn remove_dupes<'a>(components: &[&'a str]) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for c in components {
+        match out.last() {
+            Some(prev) if prev.ends_with(c) => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn remove_non_alphanumeric(s: &str) -> String {
+    s.chars().filter(|c| c.is_ascii_alphanumeric()).collect()
+}
+
+/// Whether `id` is a valid CloudFormation logical ID (`^[A-Za-z0-9]{1,255}$`).
+pub fn is_valid_logical_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= MAX_ID_LEN && id.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(path: &str) -> String {
+        make_unique_id(&path.split('/').collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn cdk_documented_examples() {
+        // From the AWS CDK documentation on logical IDs.
+        assert_eq!(id("Queue/Resource"), "Queue4A7E3555");
+        assert_eq!(id("MyQueue"), "MyQueue");
+    }
+
+    #[test]
+    fn cdk_unit_test_examples() {
+        // aws-cdk-lib/core/test/private/uniqueid.test.ts
+        assert_eq!(
+            id("Foo-bar/B00m/Hello_World/&&Horray Horray."),
+            "FoobarB00mHelloWorldHorrayHorray640E99FB"
+        );
+        assert_eq!(id("Foobar/B00m/HelloWorld/HorrayHorray"), "FoobarB00mHelloWorldHorrayHorray744334FD");
+    }
+
+    #[test]
+    fn default_is_hidden_everywhere_and_resource_only_from_the_human_part() {
+        assert_eq!(id("Table/Default"), "Table");
+        assert_eq!(id("Bucket/Default/Resource"), id("Bucket/Resource"));
+        assert!(id("Bucket/Resource").starts_with("Bucket"));
+        assert_ne!(id("Bucket/Resource"), id("Bucket/Policy"));
+    }
+
+    #[test]
+    fn repeated_components_are_not_repeated() {
+        assert!(id("Vpc/Vpc").starts_with("Vpc"));
+        assert!(!id("Vpc/Vpc").starts_with("VpcVpc"));
+    }
+
+    #[test]
+    fn ids_are_stable_and_path_local() {
+        let a = id("Data/Orders/Resource");
+        assert_eq!(a, id("Data/Orders/Resource"));
+        // Renaming a sibling does not change this ID.
+        let _ = id("Data/Invoices/Resource");
+        assert_eq!(a, id("Data/Orders/Resource"));
+        assert!(is_valid_logical_id(&a));
+    }
+
+    #[test]
+    fn validity() {
+        assert!(is_valid_logical_id("Abc123"));
+        assert!(!is_valid_logical_id("a-b"));
+        assert!(!is_valid_logical_id(""));
+        assert!(!is_valid_logical_id(&"a".repeat(256)));
+    }
+}

@@ -1,0 +1,434 @@
+//! The construct tree: App → environment → Stack → constructs → resources.
+//!
+//! Handles ([`App`], [`Environment`], [`Stack`], [`Scope`]) are cheap clones of a
+//! shared, single-threaded tree, so constructs can keep a handle to their stack and
+//! later add to it (a grant adds a statement to a role's policy, `allow_from` adds an
+//! ingress rule), the way CDK constructs do.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use indexmap::{IndexMap, IndexSet};
+
+use crate::error::{Error, Result};
+use crate::logical_id::{is_valid_logical_id, make_unique_id};
+use crate::template::{Output, Parameter, Resource};
+use crate::value::{ResourceRef, Value};
+
+/// Identifies a stack inside one [`App`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StackKey(pub(crate) u32);
+
+/// Identifies an environment inside one [`App`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EnvKey(pub(crate) u32);
+
+/// What the tree needs to know about an environment. Everything here comes from the
+/// environment file; code branches on these fields, never on the name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvSettings {
+    pub name: String,
+    pub account: String,
+    pub region: String,
+    /// Keep stateful resources on delete/replace (Retain/Snapshot policies,
+    /// termination protection, deletion protection where the service has it).
+    pub retain_data: bool,
+    /// Deploys need an explicit approval.
+    pub require_approval: bool,
+    /// User tags added to every taggable resource.
+    pub tags: IndexMap<String, String>,
+}
+
+/// A policy-check suppression recorded on a construct (applies to its children too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    pub rule: String,
+    pub reason: String,
+    /// Construct path inside the stack.
+    pub path: String,
+}
+
+pub(crate) struct EnvData {
+    pub settings: EnvSettings,
+    pub stacks: Vec<StackKey>,
+}
+
+pub(crate) struct ResourceEntry {
+    pub path: String,
+    pub resource: Resource,
+}
+
+pub(crate) struct StackData {
+    pub env: EnvKey,
+    /// Short id inside the environment (`network`).
+    pub id: String,
+    /// CloudFormation stack name (`shop-prod-network`).
+    pub name: String,
+    pub description: Option<String>,
+    pub resources: IndexMap<String, ResourceEntry>,
+    /// Every construct path registered in this stack (constructs and resources).
+    pub nodes: IndexSet<String>,
+    pub outputs: IndexMap<String, Output>,
+    pub parameters: IndexMap<String, Parameter>,
+    pub conditions: IndexMap<String, Value>,
+    pub dependencies: IndexSet<StackKey>,
+    pub suppressions: Vec<Suppression>,
+}
+
+pub(crate) struct AppData {
+    pub name: String,
+    pub envs: Vec<EnvData>,
+    pub stacks: Vec<StackData>,
+}
+
+impl AppData {
+    pub(crate) fn stack(&self, key: StackKey) -> &StackData {
+        &self.stacks[key.0 as usize]
+    }
+    pub(crate) fn env(&self, key: EnvKey) -> &EnvData {
+        &self.envs[key.0 as usize]
+    }
+    /// `<env>/<stack id>/<path>`: how errors name a construct.
+    pub(crate) fn full_path(&self, key: StackKey, path: &str) -> String {
+        let stack = self.stack(key);
+        let env = &self.env(stack.env).settings.name;
+        if path.is_empty() {
+            format!("{env}/{}", stack.id)
+        } else {
+            format!("{env}/{}/{path}", stack.id)
+        }
+    }
+}
+
+/// The root of the tree: one application, several environments.
+#[derive(Clone)]
+pub struct App {
+    pub(crate) data: Rc<RefCell<AppData>>,
+}
+
+impl App {
+    /// `name` becomes the first part of every stack name, so it must be a valid
+    /// stack-name fragment (letters, digits, hyphens; starting with a letter).
+    pub fn new(name: &str) -> Result<App> {
+        validate_name_fragment(name).map_err(|m| Error::new(m).property("app name").fix("use letters, digits and hyphens, starting with a letter, e.g. `shop`"))?;
+        Ok(App { data: Rc::new(RefCell::new(AppData { name: name.to_string(), envs: Vec::new(), stacks: Vec::new() })) })
+    }
+
+    pub fn name(&self) -> String {
+        self.data.borrow().name.clone()
+    }
+
+    /// Adds an environment. Two environments with the same name are an error.
+    pub fn environment(&self, settings: EnvSettings) -> Result<Environment> {
+        validate_name_fragment(&settings.name).map_err(|m| {
+            Error::new(m).property("environment name").fix("name environment files with letters, digits and hyphens, e.g. `qa.toml`")
+        })?;
+        let mut data = self.data.borrow_mut();
+        if data.envs.iter().any(|e| e.settings.name == settings.name) {
+            return Err(Error::new(format!("environment `{}` is defined twice", settings.name)));
+        }
+        data.envs.push(EnvData { settings, stacks: Vec::new() });
+        Ok(Environment { app: self.clone(), key: EnvKey(data.envs.len() as u32 - 1) })
+    }
+
+    /// The environments, in the order they were added.
+    pub fn environments(&self) -> Vec<Environment> {
+        let n = self.data.borrow().envs.len();
+        (0..n).map(|i| Environment { app: self.clone(), key: EnvKey(i as u32) }).collect()
+    }
+}
+
+/// One environment (dev, staging, prod…) of the application.
+#[derive(Clone)]
+pub struct Environment {
+    app: App,
+    key: EnvKey,
+}
+
+impl Environment {
+    pub fn settings(&self) -> EnvSettings {
+        self.app.data.borrow().env(self.key).settings.clone()
+    }
+
+    pub fn name(&self) -> String {
+        self.app.data.borrow().env(self.key).settings.name.clone()
+    }
+
+    pub fn key(&self) -> EnvKey {
+        self.key
+    }
+
+    /// Adds a stack named `<app>-<env>-<id>`.
+    pub fn stack(&self, id: &str) -> Result<Stack> {
+        validate_name_fragment(id).map_err(|m| Error::new(m).at(format!("{}/{id}", self.name())).property("stack id").fix("use letters, digits and hyphens, e.g. `data`"))?;
+        let mut data = self.app.data.borrow_mut();
+        let env_name = data.env(self.key).settings.name.clone();
+        let name = format!("{}-{}-{}", data.name, env_name, id);
+        if data.env(self.key).stacks.iter().any(|s| data.stack(*s).id == id) {
+            return Err(Error::new(format!("stack id `{id}` is used twice")).at(format!("{env_name}/{id}")).fix("give each stack of an environment its own id"));
+        }
+        if name.len() > 128 {
+            return Err(Error::new(format!("stack name `{name}` is longer than CloudFormation's 128 characters")).at(format!("{env_name}/{id}")));
+        }
+        let key = StackKey(data.stacks.len() as u32);
+        data.stacks.push(StackData {
+            env: self.key,
+            id: id.to_string(),
+            name,
+            description: None,
+            resources: IndexMap::new(),
+            nodes: IndexSet::new(),
+            outputs: IndexMap::new(),
+            parameters: IndexMap::new(),
+            conditions: IndexMap::new(),
+            dependencies: IndexSet::new(),
+            suppressions: Vec::new(),
+        });
+        data.envs[self.key.0 as usize].stacks.push(key);
+        Ok(Stack { app: self.app.clone(), key })
+    }
+
+    pub fn stacks(&self) -> Vec<Stack> {
+        let data = self.app.data.borrow();
+        data.env(self.key).stacks.iter().map(|k| Stack { app: self.app.clone(), key: *k }).collect()
+    }
+}
+
+/// One CloudFormation stack.
+#[derive(Clone)]
+pub struct Stack {
+    app: App,
+    key: StackKey,
+}
+
+impl Stack {
+    pub fn key(&self) -> StackKey {
+        self.key
+    }
+
+    /// The short id (`data`).
+    pub fn id(&self) -> String {
+        self.app.data.borrow().stack(self.key).id.clone()
+    }
+
+    /// The CloudFormation stack name (`shop-prod-data`).
+    pub fn name(&self) -> String {
+        self.app.data.borrow().stack(self.key).name.clone()
+    }
+
+    pub fn env_settings(&self) -> EnvSettings {
+        let data = self.app.data.borrow();
+        data.env(data.stack(self.key).env).settings.clone()
+    }
+
+    pub fn env_key(&self) -> EnvKey {
+        self.app.data.borrow().stack(self.key).env
+    }
+
+    pub fn set_description(&self, description: impl Into<String>) {
+        self.app.data.borrow_mut().stacks[self.key.0 as usize].description = Some(description.into());
+    }
+
+    /// The stack's root scope, for constructs created directly in it.
+    pub fn scope(&self) -> Scope {
+        Scope { stack: self.clone(), path: Vec::new() }
+    }
+
+    /// Makes this stack deploy after `other` (both in the same environment).
+    pub fn add_dependency(&self, other: &Stack) -> Result<()> {
+        let mut data = self.app.data.borrow_mut();
+        if data.stack(self.key).env != data.stack(other.key).env {
+            let (a, b) = (data.full_path(self.key, ""), data.full_path(other.key, ""));
+            return Err(Error::new(format!("stack {a} cannot depend on {b}: they are in different environments")).at(a).fix("keep dependencies inside one environment"));
+        }
+        data.stacks[self.key.0 as usize].dependencies.insert(other.key);
+        Ok(())
+    }
+
+    /// Adds a stack output. Output ids must be valid logical IDs and unique.
+    pub fn add_output(&self, id: &str, output: Output) -> Result<()> {
+        let mut data = self.app.data.borrow_mut();
+        let path = data.full_path(self.key, "");
+        if !is_valid_logical_id(id) {
+            return Err(Error::new(format!("output id `{id}` is not a valid logical ID")).at(path).property("output").fix("use 1 to 255 letters and digits"));
+        }
+        let stack = &mut data.stacks[self.key.0 as usize];
+        if stack.outputs.contains_key(id) {
+            return Err(Error::new(format!("output `{id}` is defined twice")).at(path).property("output").fix("give each output its own id"));
+        }
+        stack.outputs.insert(id.to_string(), output);
+        Ok(())
+    }
+
+    pub fn add_parameter(&self, id: &str, parameter: Parameter) -> Result<Value> {
+        let mut data = self.app.data.borrow_mut();
+        let path = data.full_path(self.key, "");
+        let stack = &mut data.stacks[self.key.0 as usize];
+        if !is_valid_logical_id(id) || stack.parameters.contains_key(id) || stack.resources.contains_key(id) {
+            return Err(Error::new(format!("parameter id `{id}` is invalid or already used")).at(path).property("parameter").fix("use a unique id of letters and digits"));
+        }
+        stack.parameters.insert(id.to_string(), parameter);
+        Ok(Value::ref_logical_id(id))
+    }
+
+    pub fn add_condition(&self, id: &str, expression: Value) -> Result<()> {
+        let mut data = self.app.data.borrow_mut();
+        let path = data.full_path(self.key, "");
+        let stack = &mut data.stacks[self.key.0 as usize];
+        if !is_valid_logical_id(id) || stack.conditions.contains_key(id) {
+            return Err(Error::new(format!("condition id `{id}` is invalid or already used")).at(path).property("condition").fix("use a unique id of letters and digits"));
+        }
+        stack.conditions.insert(id.to_string(), expression);
+        Ok(())
+    }
+
+    /// Changes a resource that was added earlier (grants, connections).
+    pub fn update_resource<R>(&self, target: &ResourceRef, f: impl FnOnce(&mut Resource) -> R) -> Result<R> {
+        if target.stack != self.key {
+            return Err(Error::new("resource belongs to another stack").at(target.path.clone()));
+        }
+        let mut data = self.app.data.borrow_mut();
+        let stack = &mut data.stacks[self.key.0 as usize];
+        match stack.resources.get_mut(&target.logical_id) {
+            Some(entry) => Ok(f(&mut entry.resource)),
+            None => Err(Error::new(format!("resource `{}` does not exist", target.logical_id)).at(target.path.clone())),
+        }
+    }
+
+    /// Reads a resource that was added earlier.
+    pub fn resource(&self, target: &ResourceRef) -> Option<Resource> {
+        if target.stack != self.key {
+            return None;
+        }
+        self.app.data.borrow().stack(self.key).resources.get(&target.logical_id).map(|e| e.resource.clone())
+    }
+
+    /// Number of resources added so far.
+    pub fn resource_count(&self) -> usize {
+        self.app.data.borrow().stack(self.key).resources.len()
+    }
+
+    /// Handle of the stack that holds `target` (same app).
+    pub fn of(&self, target: &ResourceRef) -> Stack {
+        Stack { app: self.app.clone(), key: target.stack }
+    }
+}
+
+/// A position in the construct tree: a stack and a path inside it.
+#[derive(Clone)]
+pub struct Scope {
+    stack: Stack,
+    path: Vec<String>,
+}
+
+impl From<&Stack> for Scope {
+    fn from(stack: &Stack) -> Self {
+        stack.scope()
+    }
+}
+
+impl From<&Scope> for Scope {
+    fn from(scope: &Scope) -> Self {
+        scope.clone()
+    }
+}
+
+impl Scope {
+    pub fn stack(&self) -> &Stack {
+        &self.stack
+    }
+
+    /// The path inside the stack (`Vpc/PublicSubnet1`).
+    pub fn path(&self) -> String {
+        self.path.join("/")
+    }
+
+    /// `<env>/<stack id>/<path>`, as used in error messages.
+    pub fn full_path(&self) -> String {
+        self.stack.app.data.borrow().full_path(self.stack.key, &self.path())
+    }
+
+    pub fn env_settings(&self) -> EnvSettings {
+        self.stack.env_settings()
+    }
+
+    /// An error located at this scope.
+    pub fn error(&self, message: impl Into<String>) -> Error {
+        Error::new(message).at(self.full_path())
+    }
+
+    /// Registers a child construct. A second child with the same id is an error.
+    pub fn child(&self, id: &str) -> Result<Scope> {
+        let path = self.register(id)?;
+        Ok(Scope { stack: self.stack.clone(), path })
+    }
+
+    fn register(&self, id: &str) -> Result<Vec<String>> {
+        if id.is_empty() || id.contains('/') {
+            return Err(self.error(format!("construct id `{id}` is not allowed")).property("id").fix("use a non-empty id without `/`"));
+        }
+        let mut path = self.path.clone();
+        path.push(id.to_string());
+        let joined = path.join("/");
+        let mut data = self.stack.app.data.borrow_mut();
+        if data.stack(self.stack.key).nodes.contains(&joined) {
+            let full = data.full_path(self.stack.key, &joined);
+            return Err(Error::new(format!("there is already a construct with id `{id}` here"))
+                .at(full)
+                .property("id")
+                .fix("give each construct a unique id among its siblings"));
+        }
+        data.stacks[self.stack.key.0 as usize].nodes.insert(joined);
+        Ok(path)
+    }
+
+    /// Adds a resource named `id` under this scope and returns a reference to it.
+    pub fn add_resource(&self, id: &str, resource: Resource) -> Result<ResourceRef> {
+        let path = self.register(id)?;
+        let parts: Vec<&str> = path.iter().map(String::as_str).collect();
+        let joined = path.join("/");
+        let full = self.stack.app.data.borrow().full_path(self.stack.key, &joined);
+        let logical_id = make_unique_id(&parts)
+            .filter(|id| is_valid_logical_id(id))
+            .ok_or_else(|| Error::new("this path gives no valid logical ID").at(full.clone()).fix("use construct ids that contain letters or digits"))?;
+        let mut data = self.stack.app.data.borrow_mut();
+        let stack = &mut data.stacks[self.stack.key.0 as usize];
+        if stack.parameters.contains_key(&logical_id) {
+            return Err(Error::new(format!("logical ID `{logical_id}` is already used by a parameter")).at(full).fix("rename the construct or the parameter"));
+        }
+        if let Some(existing) = stack.resources.get(&logical_id) {
+            let other = existing.path.clone();
+            let other_full = data.full_path(self.stack.key, &other);
+            return Err(Error::new(format!("logical ID `{logical_id}` would be used by both {other_full} and {full}"))
+                .at(full)
+                .fix("rename one of the two constructs"));
+        }
+        let resource_type = resource.resource_type.clone();
+        stack.resources.insert(logical_id.clone(), ResourceEntry { path: joined.clone(), resource });
+        Ok(ResourceRef { stack: self.stack.key, logical_id, path: joined, resource_type })
+    }
+
+    /// Suppresses a policy-check rule on this construct and its children, with a reason.
+    pub fn suppress(&self, rule: &str, reason: &str) -> Result<()> {
+        if reason.trim().len() < 10 {
+            return Err(self.error(format!("suppression of `{rule}` needs a reason")).property("reason").fix("say in a sentence why the rule does not apply here"));
+        }
+        let mut data = self.stack.app.data.borrow_mut();
+        data.stacks[self.stack.key.0 as usize].suppressions.push(Suppression {
+            rule: rule.to_string(),
+            reason: reason.to_string(),
+            path: self.path(),
+        });
+        Ok(())
+    }
+}
+
+/// Stack names and their parts: letters, digits and hyphens, starting with a letter.
+fn validate_name_fragment(s: &str) -> std::result::Result<(), String> {
+    let ok = s.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("`{s}` is not a valid name"))
+    }
+}

@@ -1,0 +1,68 @@
+//! `cairn synth`: write templates and manifests to `out/`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use cairn_core::assembly::write_environments;
+use cairn_core::Application;
+use clap::Args;
+use serde_json::Map;
+
+use crate::error::{CliError, CliResult};
+use crate::project::Project;
+use crate::ui::Style;
+
+#[derive(Debug, Args)]
+#[command(
+    about = "Synthesize CloudFormation templates for one or more environments",
+    long_about = "Synthesize CloudFormation templates for one or more environments.\n\n\
+Writes <out>/<env>/<stack>.template.json for every stack of each environment and\n\
+<out>/<env>/manifest.json (stacks, dependencies, deploy order, sizes). Output is\n\
+written to a temporary folder and moved into place only if synthesis succeeds.\n\
+Needs no AWS access.",
+    after_help = "Examples:\n  cairn synth prod\n  cairn synth --all\n  cairn synth staging --out /tmp/cairn-out"
+)]
+pub struct SynthArgs {
+    /// Environments to synthesize (file names in the environments folder, without .toml).
+    pub envs: Vec<String>,
+    /// Synthesize every environment.
+    #[arg(long)]
+    pub all: bool,
+    /// Output folder.
+    #[arg(long, default_value = "out")]
+    pub out: PathBuf,
+    /// Print nothing on success.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn run<A: Application>(project: &Project<A>, args: &SynthArgs, style: Style) -> CliResult {
+    let started = Instant::now();
+    if args.all && !args.envs.is_empty() {
+        return Err(CliError::bad_input("error: pass environment names or --all, not both"));
+    }
+    let envs = project.select_envs(&args.envs, args.all)?;
+    let assembly = project.synth(&envs)?;
+    let manifests: Vec<_> = assembly.environments.iter().map(|e| (e, e.manifest(Map::new()))).collect();
+    let written = write_environments(&args.out, &manifests)
+        .map_err(|e| CliError::failure(format!("error: cannot write to {}: {e}", args.out.display())))?;
+    if args.quiet {
+        return Ok(());
+    }
+    for (env, dir) in assembly.environments.iter().zip(&written) {
+        let resources: usize = env.stacks.iter().map(|s| s.resource_count()).sum();
+        println!("{} {} stacks, {resources} resources → {}", style.bold(env.name()), env.stacks.len(), dir.display());
+        for stack in &env.stacks {
+            let upload = if stack.needs_upload() { style.yellow("  (over 51,200 bytes: deploy uploads it to S3)") } else { String::new() };
+            println!(
+                "  {:<32} {:>4} resources {:>8} bytes  {}{upload}",
+                stack.name,
+                stack.resource_count(),
+                stack.body.len(),
+                style.dim(&dir.join(stack.file_name()).display().to_string())
+            );
+        }
+    }
+    println!("synthesized in {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! cairn's command line: `synth`, `ls`, `diff`, `parity`, `deploy` and friends.
+//!
+//! An application's binary calls [`main`] with its [`Application`]. This is the
+//! only crate of cairn that talks to AWS.
+
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod project;
+pub mod ui;
+
+use std::process::ExitCode;
+
+use cairn_core::Application;
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::error::CliResult;
+use crate::project::Project;
+use crate::ui::Style;
+
+/// Runs the `cairn` command line for `app` and returns the process exit code.
+pub fn main<A: Application>(app: A) -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // --help and --version are not errors; everything else is bad input.
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    match run(app, cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if !e.message.is_empty() {
+                eprintln!("{}", e.message);
+            }
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run<A: Application>(app: A, cli: Cli) -> CliResult {
+    let style = Style::new(!cli.no_color && ui::color_stdout());
+    let project = Project::new(app, cli.environments.clone());
+    match &cli.command {
+        Command::Synth(args) => commands::synth::run(&project, args, style),
+        Command::Ls(args) => commands::ls::run(&project, args, style),
+    }
+}
