@@ -82,10 +82,16 @@ impl Validate for Config {
         let mut errors = Vec::new();
         for key in self.tags.keys() {
             if cairn_core::tags::RESERVED_TAG_KEYS.contains(&key.as_str()) {
-                errors.push(FieldError::new(format!("tags.{key}"), "is set by cairn itself; allowed: any other tag key"));
+                errors.push(FieldError::new(
+                    format!("tags.{key}"),
+                    "is set by cairn itself; allowed: any other tag key",
+                ));
             }
             if key.is_empty() || key.len() > 128 || key.starts_with("aws:") {
-                errors.push(FieldError::new(format!("tags.{key}"), "is not a valid tag key; allowed: 1 to 128 characters, not starting with `aws:`"));
+                errors.push(FieldError::new(
+                    format!("tags.{key}"),
+                    "is not a valid tag key; allowed: 1 to 128 characters, not starting with `aws:`",
+                ));
             }
         }
         for (key, value) in &self.tags {
@@ -95,7 +101,10 @@ impl Validate for Config {
         }
         let n = &self.network;
         if !(16..=24).contains(&n.cidr.prefix()) {
-            errors.push(FieldError::new("network.cidr", format!("{} is a /{} block; allowed: /16 to /24", n.cidr, n.cidr.prefix())));
+            errors.push(FieldError::new(
+                "network.cidr",
+                format!("{} is a /{} block; allowed: /16 to /24", n.cidr, n.cidr.prefix()),
+            ));
         }
         check_range(&mut errors, "network.max_azs", n.max_azs, 2, 3);
         check_range(&mut errors, "network.nat_gateways", n.nat_gateways, 1, n.max_azs.max(1));
@@ -106,13 +115,26 @@ impl Validate for Config {
         if !(s.min_tasks..=s.max_tasks).contains(&s.desired_count) {
             errors.push(FieldError::new(
                 "service.desired_count",
-                format!("{} is outside min_tasks..max_tasks ({}..{})", s.desired_count, s.min_tasks, s.max_tasks),
+                format!(
+                    "{} is outside min_tasks..max_tasks ({}..{})",
+                    s.desired_count, s.min_tasks, s.max_tasks
+                ),
             ));
         }
         let d = &self.database;
-        let class_ok = d.instance_class.starts_with("db.") && d.instance_class.split('.').count() == 3 && d.instance_class.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()));
+        let class_ok = d.instance_class.starts_with("db.")
+            && d.instance_class.split('.').count() == 3
+            && d.instance_class
+                .split('.')
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()));
         if !class_ok {
-            errors.push(FieldError::new("database.instance_class", format!("`{}` is not an RDS instance class; allowed: e.g. \"db.t3.micro\", \"db.m7g.large\"", d.instance_class)));
+            errors.push(FieldError::new(
+                "database.instance_class",
+                format!(
+                    "`{}` is not an RDS instance class; allowed: e.g. \"db.t3.micro\", \"db.m7g.large\"",
+                    d.instance_class
+                ),
+            ));
         }
         check_range(&mut errors, "database.backup_retention_days", d.backup_retention_days, 1, 35);
         check_range(&mut errors, "database.allocated_storage_gb", d.allocated_storage_gb, 20, 65_536);

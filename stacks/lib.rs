@@ -21,14 +21,18 @@ pub struct Shop {
 
 impl Default for Shop {
     fn default() -> Self {
-        Shop { environments_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("stacks/environments") }
+        Shop {
+            environments_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("stacks/environments"),
+        }
     }
 }
 
 impl Shop {
     /// The application with environment files from another folder (tests, copies).
     pub fn with_environments_dir(dir: impl Into<PathBuf>) -> Self {
-        Shop { environments_dir: dir.into() }
+        Shop {
+            environments_dir: dir.into(),
+        }
     }
 }
 
@@ -69,17 +73,35 @@ impl Application for Shop {
     fn build(&self, env: &Environment, _config: &Config) -> Result<()> {
         let data = env.stack("data")?;
         data.set_description("Stateful resources of the shop: bucket, queue, table");
-        let uploads = Bucket::new(&data, "Uploads", BucketProps { noncurrent_version_expiration_days: Some(90), ..Default::default() })?;
+        let uploads = Bucket::new(
+            &data,
+            "Uploads",
+            BucketProps {
+                noncurrent_version_expiration_days: Some(90),
+                ..Default::default()
+            },
+        )?;
         let jobs = Queue::new(&data, "Jobs", QueueProps::default())?;
         let orders = Table::new(
             &data,
             "Orders",
-            TableProps { partition_key: Attribute::string("orderId"), time_to_live_attribute: Some("expiresAt".into()), ..Default::default() },
+            TableProps {
+                partition_key: Attribute::string("orderId"),
+                time_to_live_attribute: Some("expiresAt".into()),
+                ..Default::default()
+            },
         )?;
 
         let service = env.stack("service")?;
         service.set_description("Stateless resources of the shop: the web service and its permissions");
-        let task_role = Role::new(&service, "TaskRole", RoleProps { assumed_by: ServicePrincipal::EcsTasks, description: Some("Runtime permissions of the shop's web service".into()) })?;
+        let task_role = Role::new(
+            &service,
+            "TaskRole",
+            RoleProps {
+                assumed_by: ServicePrincipal::EcsTasks,
+                description: Some("Runtime permissions of the shop's web service".into()),
+            },
+        )?;
         orders.grant_read_write(&task_role)?;
         uploads.grant_read_write(&task_role)?;
         jobs.grant_send_consume(&task_role)?;

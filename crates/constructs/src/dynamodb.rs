@@ -33,10 +33,16 @@ pub struct Attribute {
 
 impl Attribute {
     pub fn string(name: &str) -> Self {
-        Attribute { name: name.to_string(), attribute_type: AttributeType::String }
+        Attribute {
+            name: name.to_string(),
+            attribute_type: AttributeType::String,
+        }
     }
     pub fn number(name: &str) -> Self {
-        Attribute { name: name.to_string(), attribute_type: AttributeType::Number }
+        Attribute {
+            name: name.to_string(),
+            attribute_type: AttributeType::Number,
+        }
     }
 }
 
@@ -97,7 +103,10 @@ impl Table {
         let mut attributes: Vec<&Attribute> = Vec::new();
         for a in keys {
             if a.name.is_empty() {
-                return Err(scope.error("key attribute has an empty name").property("partition_key").fix("name every key attribute"));
+                return Err(scope
+                    .error("key attribute has an empty name")
+                    .property("partition_key")
+                    .fix("name every key attribute"));
             }
             match attributes.iter().find(|x| x.name == a.name) {
                 Some(x) if x.attribute_type != a.attribute_type => {
@@ -112,7 +121,12 @@ impl Table {
         }
         let definitions: Vec<Value> = attributes
             .iter()
-            .map(|a| Value::map([("AttributeName", Value::str(a.name.as_str())), ("AttributeType", Value::str(a.attribute_type.code()))]))
+            .map(|a| {
+                Value::map([
+                    ("AttributeName", Value::str(a.name.as_str())),
+                    ("AttributeType", Value::str(a.attribute_type.code())),
+                ])
+            })
             .collect();
         let retain = scope.env_settings().retain_data;
         let mut r = Resource::new("AWS::DynamoDB::Table")
@@ -120,7 +134,10 @@ impl Table {
             .prop("AttributeDefinitions", Value::List(definitions))
             .prop("KeySchema", key_schema(&props.partition_key, props.sort_key.as_ref()))
             .prop("SSESpecification", Value::map([("SSEEnabled", true)]))
-            .prop("PointInTimeRecoverySpecification", Value::map([("PointInTimeRecoveryEnabled", props.point_in_time_recovery)]))
+            .prop(
+                "PointInTimeRecoverySpecification",
+                Value::map([("PointInTimeRecoveryEnabled", props.point_in_time_recovery)]),
+            )
             .prop("DeletionProtectionEnabled", props.deletion_protection.unwrap_or(retain));
         if !props.global_secondary_indexes.is_empty() {
             r = r.prop(
@@ -141,9 +158,15 @@ impl Table {
             );
         }
         if let Some(ttl) = &props.time_to_live_attribute {
-            r = r.prop("TimeToLiveSpecification", Value::map([("AttributeName", Value::str(ttl.as_str())), ("Enabled", Value::Bool(true))]));
+            r = r.prop(
+                "TimeToLiveSpecification",
+                Value::map([("AttributeName", Value::str(ttl.as_str())), ("Enabled", Value::Bool(true))]),
+            );
         }
-        let table = scope.add_resource("Resource", r.removal_policy(props.removal_policy.unwrap_or_else(|| removal::for_data(&scope))))?;
+        let table = scope.add_resource(
+            "Resource",
+            r.removal_policy(props.removal_policy.unwrap_or_else(|| removal::for_data(&scope))),
+        )?;
         Ok(Table { scope, table })
     }
 
@@ -181,7 +204,11 @@ impl Table {
 
     /// Read and write items.
     pub fn grant_read_write(&self, grantee: &dyn Grantable) -> Result<()> {
-        let actions: Vec<&str> = READ_ACTIONS.iter().chain(WRITE_ACTIONS.iter().filter(|a| !READ_ACTIONS.contains(a))).copied().collect();
+        let actions: Vec<&str> = READ_ACTIONS
+            .iter()
+            .chain(WRITE_ACTIONS.iter().filter(|a| !READ_ACTIONS.contains(a)))
+            .copied()
+            .collect();
         grant(&self.scope, grantee, &actions, self.arns())
     }
 }
@@ -194,12 +221,24 @@ const READ_ACTIONS: &[&str] = &[
     "dynamodb:Query",
     "dynamodb:Scan",
 ];
-const WRITE_ACTIONS: &[&str] = &["dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:PutItem", "dynamodb:UpdateItem"];
+const WRITE_ACTIONS: &[&str] = &[
+    "dynamodb:BatchWriteItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+];
 
 fn key_schema(partition: &Attribute, sort: Option<&Attribute>) -> Value {
-    let mut keys = vec![Value::map([("AttributeName", Value::str(partition.name.as_str())), ("KeyType", Value::str("HASH"))])];
+    let mut keys = vec![Value::map([
+        ("AttributeName", Value::str(partition.name.as_str())),
+        ("KeyType", Value::str("HASH")),
+    ])];
     if let Some(s) = sort {
-        keys.push(Value::map([("AttributeName", Value::str(s.name.as_str())), ("KeyType", Value::str("RANGE"))]));
+        keys.push(Value::map([
+            ("AttributeName", Value::str(s.name.as_str())),
+            ("KeyType", Value::str("RANGE")),
+        ]));
     }
     Value::List(keys)
 }

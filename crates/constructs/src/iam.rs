@@ -138,9 +138,16 @@ impl Role {
         ]);
         let role = scope.add_resource(
             "Resource",
-            Resource::new("AWS::IAM::Role").prop("AssumeRolePolicyDocument", trust).prop_opt("Description", props.description),
+            Resource::new("AWS::IAM::Role")
+                .prop("AssumeRolePolicyDocument", trust)
+                .prop_opt("Description", props.description),
         )?;
-        Ok(Role { scope, role, statements: Rc::new(RefCell::new(Vec::new())), policy: Rc::new(RefCell::new(None)) })
+        Ok(Role {
+            scope,
+            role,
+            statements: Rc::new(RefCell::new(Vec::new())),
+            policy: Rc::new(RefCell::new(None)),
+        })
     }
 
     pub fn arn(&self) -> Value {
@@ -225,7 +232,10 @@ pub fn grant(resource_scope: &Scope, grantee: &dyn Grantable, actions: &[&str], 
     let (mine, theirs) = (resource_scope.stack().env_settings().name, role.stack().env_settings().name);
     if mine != theirs {
         return Err(resource_scope
-            .error(format!("cannot grant access to {}, which is in environment `{theirs}`, not `{mine}`", role.scope().full_path()))
+            .error(format!(
+                "cannot grant access to {}, which is in environment `{theirs}`, not `{mine}`",
+                role.scope().full_path()
+            ))
             .property("grant")
             .fix("grant to a construct of the same environment"));
     }

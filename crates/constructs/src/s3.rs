@@ -43,7 +43,12 @@ impl Bucket {
     pub fn new(scope: impl Into<Scope>, id: &str, props: BucketProps) -> Result<Bucket> {
         let scope = scope.into().child(id)?;
         if let Some(name) = &props.bucket_name {
-            validate_bucket_name(name).map_err(|m| scope.error(m).property("bucket_name").fix("use 3-63 lowercase letters, digits, dots and hyphens, or leave it unset"))?;
+            validate_bucket_name(name).map_err(|m| {
+                scope
+                    .error(m)
+                    .property("bucket_name")
+                    .fix("use 3-63 lowercase letters, digits, dots and hyphens, or leave it unset")
+            })?;
         }
         let versioned = props.versioned.unwrap_or(scope.env_settings().retain_data);
         let sse = match props.encryption {
@@ -56,14 +61,25 @@ impl Bucket {
                 "BucketEncryption",
                 Value::map([(
                     "ServerSideEncryptionConfiguration",
-                    Value::list([Value::map([("ServerSideEncryptionByDefault", sse), ("BucketKeyEnabled", Value::Bool(props.encryption == BucketEncryption::KmsManaged))])]),
+                    Value::list([Value::map([
+                        ("ServerSideEncryptionByDefault", sse),
+                        ("BucketKeyEnabled", Value::Bool(props.encryption == BucketEncryption::KmsManaged)),
+                    ])]),
                 )]),
             )
             .prop(
                 "PublicAccessBlockConfiguration",
-                Value::map([("BlockPublicAcls", true), ("BlockPublicPolicy", true), ("IgnorePublicAcls", true), ("RestrictPublicBuckets", true)]),
+                Value::map([
+                    ("BlockPublicAcls", true),
+                    ("BlockPublicPolicy", true),
+                    ("IgnorePublicAcls", true),
+                    ("RestrictPublicBuckets", true),
+                ]),
             )
-            .prop("OwnershipControls", Value::map([("Rules", Value::list([Value::map([("ObjectOwnership", "BucketOwnerEnforced")])]))]));
+            .prop(
+                "OwnershipControls",
+                Value::map([("Rules", Value::list([Value::map([("ObjectOwnership", "BucketOwnerEnforced")])]))]),
+            );
         if versioned {
             resource = resource.prop("VersioningConfiguration", Value::map([("Status", "Enabled")]));
             if let Some(days) = props.noncurrent_version_expiration_days {
@@ -81,7 +97,13 @@ impl Bucket {
             }
         }
         if let Some((target, prefix)) = &props.server_access_logs {
-            resource = resource.prop("LoggingConfiguration", Value::map([("DestinationBucketName", target.name()), ("LogFilePrefix", Value::str(prefix.as_str()))]));
+            resource = resource.prop(
+                "LoggingConfiguration",
+                Value::map([
+                    ("DestinationBucketName", target.name()),
+                    ("LogFilePrefix", Value::str(prefix.as_str())),
+                ]),
+            );
         }
         let resource = resource.removal_policy(props.removal_policy.unwrap_or_else(|| removal::for_data(&scope)));
         let bucket = scope.add_resource("Resource", resource)?;
@@ -119,12 +141,22 @@ impl Bucket {
     /// Read objects and list the bucket.
     pub fn grant_read(&self, grantee: &dyn Grantable) -> Result<()> {
         grant(&self.scope, grantee, &["s3:ListBucket"], vec![self.arn()])?;
-        grant(&self.scope, grantee, &["s3:GetObject", "s3:GetObjectVersion"], vec![object_arns(&self.bucket)])
+        grant(
+            &self.scope,
+            grantee,
+            &["s3:GetObject", "s3:GetObjectVersion"],
+            vec![object_arns(&self.bucket)],
+        )
     }
 
     /// Write and delete objects.
     pub fn grant_write(&self, grantee: &dyn Grantable) -> Result<()> {
-        grant(&self.scope, grantee, &["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"], vec![object_arns(&self.bucket)])
+        grant(
+            &self.scope,
+            grantee,
+            &["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+            vec![object_arns(&self.bucket)],
+        )
     }
 
     /// Read, list, write and delete objects.
@@ -133,7 +165,13 @@ impl Bucket {
         grant(
             &self.scope,
             grantee,
-            &["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+            &[
+                "s3:GetObject",
+                "s3:GetObjectVersion",
+                "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:AbortMultipartUpload",
+            ],
             vec![object_arns(&self.bucket)],
         )
     }
@@ -146,7 +184,9 @@ fn object_arns(bucket: &ResourceRef) -> Value {
 
 fn validate_bucket_name(name: &str) -> std::result::Result<(), String> {
     let ok = (3..=63).contains(&name.len())
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
         && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
         && name.chars().last().is_some_and(|c| c.is_ascii_alphanumeric());
     if ok {

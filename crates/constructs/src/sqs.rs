@@ -26,7 +26,10 @@ pub struct DeadLetter {
 
 impl Default for DeadLetter {
     fn default() -> Self {
-        DeadLetter { max_receive_count: 5, retention_seconds: 1_209_600 }
+        DeadLetter {
+            max_receive_count: 5,
+            retention_seconds: 1_209_600,
+        }
     }
 }
 
@@ -78,7 +81,10 @@ impl Queue {
             if (min..=max).contains(&value) {
                 Ok(())
             } else {
-                Err(scope.error(format!("{value} is out of range")).property(prop.to_string()).fix(format!("use a value from {min} to {max}")))
+                Err(scope
+                    .error(format!("{value} is out of range"))
+                    .property(prop.to_string())
+                    .fix(format!("use a value from {min} to {max}")))
             }
         };
         check("visibility_timeout_seconds", props.visibility_timeout_seconds, 0, 43_200)?;
@@ -98,7 +104,13 @@ impl Queue {
             .prop("VisibilityTimeout", props.visibility_timeout_seconds)
             .prop("ReceiveMessageWaitTimeSeconds", props.receive_wait_seconds);
         if let (Some(dlq), Some(dl)) = (&dead_letter_queue, props.dead_letter) {
-            main = main.prop("RedrivePolicy", Value::map([("deadLetterTargetArn", dlq.get_att("Arn")), ("maxReceiveCount", Value::from(dl.max_receive_count))]));
+            main = main.prop(
+                "RedrivePolicy",
+                Value::map([
+                    ("deadLetterTargetArn", dlq.get_att("Arn")),
+                    ("maxReceiveCount", Value::from(dl.max_receive_count)),
+                ]),
+            );
         }
         let queue = scope.add_resource("Resource", main.removal_policy(policy))?;
         let mut queues = vec![queue.as_ref()];
@@ -109,11 +121,16 @@ impl Queue {
         }
         scope.add_resource(
             "Policy",
-            Resource::new("AWS::SQS::QueuePolicy")
-                .prop("Queues", Value::List(queues))
-                .prop("PolicyDocument", policy_document(&[PolicyStatement::deny_insecure_transport(&["sqs:*"], arns)])),
+            Resource::new("AWS::SQS::QueuePolicy").prop("Queues", Value::List(queues)).prop(
+                "PolicyDocument",
+                policy_document(&[PolicyStatement::deny_insecure_transport(&["sqs:*"], arns)]),
+            ),
         )?;
-        Ok(Queue { scope, queue, dead_letter_queue })
+        Ok(Queue {
+            scope,
+            queue,
+            dead_letter_queue,
+        })
     }
 
     pub fn arn(&self) -> Value {
@@ -143,7 +160,12 @@ impl Queue {
 
     /// Send messages.
     pub fn grant_send_messages(&self, grantee: &dyn Grantable) -> Result<()> {
-        grant(&self.scope, grantee, &["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"], vec![self.arn()])
+        grant(
+            &self.scope,
+            grantee,
+            &["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+            vec![self.arn()],
+        )
     }
 
     /// Receive and delete messages.
@@ -151,7 +173,13 @@ impl Queue {
         grant(
             &self.scope,
             grantee,
-            &["sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+            &[
+                "sqs:ReceiveMessage",
+                "sqs:ChangeMessageVisibility",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:GetQueueUrl",
+            ],
             vec![self.arn()],
         )
     }
@@ -161,7 +189,14 @@ impl Queue {
         grant(
             &self.scope,
             grantee,
-            &["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+            &[
+                "sqs:SendMessage",
+                "sqs:ReceiveMessage",
+                "sqs:ChangeMessageVisibility",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:GetQueueUrl",
+            ],
             vec![self.arn()],
         )
     }

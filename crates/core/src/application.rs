@@ -32,12 +32,18 @@ pub struct Knob {
 
 impl Knob {
     pub fn new(key: &str) -> Self {
-        Knob { key: key.to_string(), must_match: Vec::new() }
+        Knob {
+            key: key.to_string(),
+            must_match: Vec::new(),
+        }
     }
 
     /// The key must have the same value in these environments.
     pub fn matching(key: &str, envs: &[&str]) -> Self {
-        Knob { key: key.to_string(), must_match: envs.iter().map(|e| e.to_string()).collect() }
+        Knob {
+            key: key.to_string(),
+            must_match: envs.iter().map(|e| e.to_string()).collect(),
+        }
     }
 }
 
@@ -97,12 +103,20 @@ pub fn load_env<A: Application>(app: &A, name: &str) -> Result<LoadedEnv<A::Conf
         return Err(ConfigError {
             file,
             key: None,
-            message: format!("unknown environment `{name}`; known environments: {}", if known.is_empty() { "none".to_string() } else { known.join(", ") }),
+            message: format!(
+                "unknown environment `{name}`; known environments: {}",
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            ),
         });
     }
     let table = config::read_table(&file)?;
     let config = config::from_table(&file, table.clone())?;
-    Ok(LoadedEnv { name: name.to_string(), file, table, config })
+    Ok(LoadedEnv {
+        name: name.to_string(),
+        file,
+        table,
+        config,
+    })
 }
 
 /// Loads every environment, in promotion order.

@@ -46,7 +46,10 @@ impl EnvArtifact {
         m.insert("region".into(), json!(self.settings.region));
         m.insert("retainData".into(), json!(self.settings.retain_data));
         m.insert("requireApproval".into(), json!(self.settings.require_approval));
-        m.insert("deployOrder".into(), json!(self.stacks.iter().map(|s| s.name.clone()).collect::<Vec<_>>()));
+        m.insert(
+            "deployOrder".into(),
+            json!(self.stacks.iter().map(|s| s.name.clone()).collect::<Vec<_>>()),
+        );
         m.insert("stacks".into(), Json::Array(stacks));
         m.extend(extra);
         Json::Object(m)

@@ -40,7 +40,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError { key: key.into(), message: message.into() }
+        FieldError {
+            key: key.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -79,10 +82,18 @@ pub fn from_table<T: DeserializeOwned + Validate>(path: &Path, table: toml::Tabl
     let config: T = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
         let key = e.path().to_string();
         let inner = e.into_inner().to_string();
-        ConfigError { file: path.to_path_buf(), key: (key != ".").then_some(key), message: inner }
+        ConfigError {
+            file: path.to_path_buf(),
+            key: (key != ".").then_some(key),
+            message: inner,
+        }
     })?;
     if let Some(first) = config.validate().into_iter().next() {
-        return Err(ConfigError { file: path.to_path_buf(), key: Some(first.key), message: first.message });
+        return Err(ConfigError {
+            file: path.to_path_buf(),
+            key: Some(first.key),
+            message: first.message,
+        });
     }
     Ok(config)
 }
@@ -108,7 +119,9 @@ pub fn with_value(table: &toml::Table, key: &str, value: Option<&toml::Value>) -
     let parts: Vec<&str> = key.split('.').collect();
     let mut current = &mut out;
     for part in &parts[..parts.len() - 1] {
-        let entry = current.entry(part.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let entry = current
+            .entry(part.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
         match entry.as_table_mut() {
             Some(t) => current = t,
             None => return out,
@@ -135,7 +148,9 @@ impl AccountId {
         if s.len() == 12 && s.chars().all(|c| c.is_ascii_digit()) {
             Ok(AccountId(s.to_string()))
         } else {
-            Err(format!("`{s}` is not an AWS account id; allowed: exactly 12 digits, as a string, e.g. \"123456789012\""))
+            Err(format!(
+                "`{s}` is not an AWS account id; allowed: exactly 12 digits, as a string, e.g. \"123456789012\""
+            ))
         }
     }
     pub fn as_str(&self) -> &str {
@@ -157,17 +172,31 @@ pub struct Region(String);
 impl Region {
     pub fn parse(s: &str) -> Result<Self, String> {
         let parts: Vec<&str> = s.split('-').collect();
-        let directions = ["north", "south", "east", "west", "central", "northeast", "northwest", "southeast", "southwest"];
+        let directions = [
+            "north",
+            "south",
+            "east",
+            "west",
+            "central",
+            "northeast",
+            "northwest",
+            "southeast",
+            "southwest",
+        ];
         let ok = parts.len() >= 3
             && parts[0].len() == 2
             && parts[0].chars().all(|c| c.is_ascii_lowercase())
             && directions.contains(&parts[parts.len() - 2])
             && parts[parts.len() - 1].parse::<u8>().is_ok_and(|n| n >= 1)
-            && parts[1..parts.len() - 2].iter().all(|p| p.chars().all(|c| c.is_ascii_lowercase()) && !p.is_empty());
+            && parts[1..parts.len() - 2]
+                .iter()
+                .all(|p| p.chars().all(|c| c.is_ascii_lowercase()) && !p.is_empty());
         if ok {
             Ok(Region(s.to_string()))
         } else {
-            Err(format!("`{s}` is not an AWS region; allowed: a region name such as \"us-east-1\" or \"eu-central-1\""))
+            Err(format!(
+                "`{s}` is not an AWS region; allowed: a region name such as \"us-east-1\" or \"eu-central-1\""
+            ))
         }
     }
     pub fn as_str(&self) -> &str {
@@ -196,7 +225,11 @@ impl Ipv4Cidr {
         }
         let cidr = Ipv4Cidr { address, prefix };
         if address & !cidr.mask() != 0 {
-            return Err(format!("{} has host bits set; the network address is {}", Self::fmt_parts(address, prefix), Self::fmt_parts(address & cidr.mask(), prefix)));
+            return Err(format!(
+                "{} has host bits set; the network address is {}",
+                Self::fmt_parts(address, prefix),
+                Self::fmt_parts(address & cidr.mask(), prefix)
+            ));
         }
         Ok(cidr)
     }
@@ -289,14 +322,19 @@ impl<'de> Deserialize<'de> for Ipv4Cidr {
 pub struct LogRetentionDays(u32);
 
 impl LogRetentionDays {
-    pub const ALLOWED: [u32; 22] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+    pub const ALLOWED: [u32; 22] = [
+        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    ];
 
     pub fn new(days: u32) -> Result<Self, String> {
         if Self::ALLOWED.contains(&days) {
             Ok(LogRetentionDays(days))
         } else {
             let allowed: Vec<String> = Self::ALLOWED.iter().map(u32::to_string).collect();
-            Err(format!("{days} days is not a retention CloudWatch Logs accepts; allowed: {}", allowed.join(", ")))
+            Err(format!(
+                "{days} days is not a retention CloudWatch Logs accepts; allowed: {}",
+                allowed.join(", ")
+            ))
         }
     }
 
@@ -308,7 +346,8 @@ impl LogRetentionDays {
 impl<'de> Deserialize<'de> for LogRetentionDays {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let n = i64::deserialize(d)?;
-        let days = u32::try_from(n).map_err(|_| serde::de::Error::custom(format!("{n} is not a number of days; allowed: 1, 3, 5, 7, 14, 30, …, 3653")))?;
+        let days = u32::try_from(n)
+            .map_err(|_| serde::de::Error::custom(format!("{n} is not a number of days; allowed: 1, 3, 5, 7, 14, 30, …, 3653")))?;
         LogRetentionDays::new(days).map_err(serde::de::Error::custom)
     }
 }

@@ -16,7 +16,12 @@ pub struct Error {
 
 impl Error {
     pub fn new(message: impl Into<String>) -> Self {
-        Error { path: None, property: None, message: message.into(), fix: None }
+        Error {
+            path: None,
+            property: None,
+            message: message.into(),
+            fix: None,
+        }
     }
 
     pub fn at(mut self, path: impl Into<String>) -> Self {

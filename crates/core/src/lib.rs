@@ -15,9 +15,9 @@ pub mod template;
 pub mod tree;
 pub mod value;
 
+pub use application::{Application, EnvironmentConfig, Knob, LoadedEnv};
 pub use error::{Error, Errors, Result};
 pub use synth::{Assembly, EnvArtifact, StackArtifact};
 pub use template::{Output, Parameter, RemovalPolicy, Resource};
 pub use tree::{App, EnvSettings, Environment, Scope, Stack};
 pub use value::{Pseudo, RefTarget, ResourceRef, Value};
-pub use application::{Application, EnvironmentConfig, Knob, LoadedEnv};

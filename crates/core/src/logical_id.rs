@@ -87,7 +87,10 @@ mod tests {
             id("Foo-bar/B00m/Hello_World/&&Horray Horray."),
             "FoobarB00mHelloWorldHorrayHorray640E99FB"
         );
-        assert_eq!(id("Foobar/B00m/HelloWorld/HorrayHorray"), "FoobarB00mHelloWorldHorrayHorray744334FD");
+        assert_eq!(
+            id("Foobar/B00m/HelloWorld/HorrayHorray"),
+            "FoobarB00mHelloWorldHorrayHorray744334FD"
+        );
     }
 
     #[test]

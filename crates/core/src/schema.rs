@@ -61,10 +61,21 @@ fn table() -> &'static Table {
                     Some("map") => TagFormat::Map,
                     _ => TagFormat::None,
                 };
-                (name, ResourceTypeInfo { create_only: t.create_only, conditional_create_only: t.conditional_create_only, tags })
+                (
+                    name,
+                    ResourceTypeInfo {
+                        create_only: t.create_only,
+                        conditional_create_only: t.conditional_create_only,
+                        tags,
+                    },
+                )
             })
             .collect();
-        Table { source: raw.source, schema_date: raw.schema_date, types }
+        Table {
+            source: raw.source,
+            schema_date: raw.schema_date,
+            types,
+        }
     })
 }
 

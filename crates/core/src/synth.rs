@@ -87,7 +87,10 @@ impl App {
             }
         }
         if errors.is_empty() {
-            Ok(Assembly { app: data.name.clone(), environments })
+            Ok(Assembly {
+                app: data.name.clone(),
+                environments,
+            })
         } else {
             Err(Errors(errors))
         }
@@ -123,7 +126,15 @@ fn synth_env(data: &AppData, env: EnvKey) -> Result<EnvArtifact, Errors> {
         let mut out = Rendered::default();
         let mut requests: Vec<ExportRequest> = Vec::new();
         {
-            let mut cx = Cx { data, env, stack: key, path: String::new(), property: String::new(), errors: &mut errors, requests: &mut requests };
+            let mut cx = Cx {
+                data,
+                env,
+                stack: key,
+                path: String::new(),
+                property: String::new(),
+                errors: &mut errors,
+                requests: &mut requests,
+            };
             for (id, p) in &stack.parameters {
                 let mut obj = Map::new();
                 obj.insert("Type".into(), json!(p.param_type));
@@ -134,7 +145,10 @@ fn synth_env(data: &AppData, env: EnvKey) -> Result<EnvArtifact, Errors> {
                     obj.insert("Default".into(), cx.render(d));
                 }
                 if !p.allowed_values.is_empty() {
-                    obj.insert("AllowedValues".into(), Json::Array(p.allowed_values.iter().map(|v| cx.render(v)).collect()));
+                    obj.insert(
+                        "AllowedValues".into(),
+                        Json::Array(p.allowed_values.iter().map(|v| cx.render(v)).collect()),
+                    );
                 }
                 if p.no_echo {
                     obj.insert("NoEcho".into(), json!(true));
@@ -172,7 +186,10 @@ fn synth_env(data: &AppData, env: EnvKey) -> Result<EnvArtifact, Errors> {
         for req in requests {
             edges.entry((key, req.producer)).or_insert(req.reason);
             if let Some(export) = req.export {
-                exports.entry(req.producer).or_default().insert(export.output_id, (export.value, export.name));
+                exports
+                    .entry(req.producer)
+                    .or_default()
+                    .insert(export.output_id, (export.value, export.name));
             }
         }
         rendered.insert(key, out);
@@ -197,14 +214,42 @@ fn synth_env(data: &AppData, env: EnvKey) -> Result<EnvArtifact, Errors> {
             outputs.insert(id, json!({ "Value": value, "Export": { "Name": name } }));
         }
         if r.resources.is_empty() {
-            errors.push(Error::new("stack has no resources").at(full.clone()).fix("add a construct to the stack or remove the stack"));
+            errors.push(
+                Error::new("stack has no resources")
+                    .at(full.clone())
+                    .fix("add a construct to the stack or remove the stack"),
+            );
         }
-        check_limit(&mut errors, &full, "resources", r.resources.len(), limits::MAX_RESOURCES, "split the stack into several stacks");
-        check_limit(&mut errors, &full, "outputs", outputs.len(), limits::MAX_OUTPUTS, "remove outputs or split the stack");
-        check_limit(&mut errors, &full, "parameters", r.parameters.len(), limits::MAX_PARAMETERS, "use environment-file values instead of parameters");
+        check_limit(
+            &mut errors,
+            &full,
+            "resources",
+            r.resources.len(),
+            limits::MAX_RESOURCES,
+            "split the stack into several stacks",
+        );
+        check_limit(
+            &mut errors,
+            &full,
+            "outputs",
+            outputs.len(),
+            limits::MAX_OUTPUTS,
+            "remove outputs or split the stack",
+        );
+        check_limit(
+            &mut errors,
+            &full,
+            "parameters",
+            r.parameters.len(),
+            limits::MAX_PARAMETERS,
+            "use environment-file values instead of parameters",
+        );
         let mut template = Map::new();
         template.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
-        let description = stack.description.clone().unwrap_or_else(|| format!("{} ({} environment), synthesized by cairn", stack.name, env_data.settings.name));
+        let description = stack
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("{} ({} environment), synthesized by cairn", stack.name, env_data.settings.name));
         template.insert("Description".into(), json!(description));
         if !r.parameters.is_empty() {
             template.insert("Parameters".into(), Json::Object(r.parameters));
@@ -226,9 +271,13 @@ fn synth_env(data: &AppData, env: EnvKey) -> Result<EnvArtifact, Errors> {
         };
         if body.len() > limits::MAX_BODY_BYTES {
             errors.push(
-                Error::new(format!("template is {} bytes; CloudFormation accepts at most {} bytes", body.len(), limits::MAX_BODY_BYTES))
-                    .at(full.clone())
-                    .fix("split the stack into several stacks"),
+                Error::new(format!(
+                    "template is {} bytes; CloudFormation accepts at most {} bytes",
+                    body.len(),
+                    limits::MAX_BODY_BYTES
+                ))
+                .at(full.clone())
+                .fix("split the stack into several stacks"),
             );
         }
         let mut depends_on: Vec<String> = edges
@@ -245,13 +294,21 @@ fn synth_env(data: &AppData, env: EnvKey) -> Result<EnvArtifact, Errors> {
             template,
             body,
             depends_on,
-            paths: stack.resources.iter().map(|(id, e)| (id.clone(), format!("{}/{}", stack.id, e.path))).collect(),
+            paths: stack
+                .resources
+                .iter()
+                .map(|(id, e)| (id.clone(), format!("{}/{}", stack.id, e.path)))
+                .collect(),
             suppressions: stack.suppressions.clone(),
         });
     }
 
     if errors.is_empty() {
-        Ok(EnvArtifact { app: data.name.clone(), settings: env_data.settings.clone(), stacks })
+        Ok(EnvArtifact {
+            app: data.name.clone(),
+            settings: env_data.settings.clone(),
+            stacks,
+        })
     } else {
         Err(Errors(errors))
     }
@@ -259,7 +316,11 @@ fn synth_env(data: &AppData, env: EnvKey) -> Result<EnvArtifact, Errors> {
 
 fn check_limit(errors: &mut Vec<Error>, path: &str, what: &str, count: usize, max: usize, fix: &str) {
     if count > max {
-        errors.push(Error::new(format!("stack has {count} {what}; CloudFormation allows at most {max}")).at(path).fix(fix));
+        errors.push(
+            Error::new(format!("stack has {count} {what}; CloudFormation allows at most {max}"))
+                .at(path)
+                .fix(fix),
+        );
     }
 }
 
@@ -284,7 +345,10 @@ fn cycle_error(data: &AppData, remaining: &[StackKey], edges: &EdgeReasons) -> E
     let mut walk = vec![remaining[0]];
     loop {
         let current = *walk.last().expect("walk is never empty");
-        let next = edges.keys().find(|(from, to)| *from == current && remaining.contains(to)).map(|(_, to)| *to);
+        let next = edges
+            .keys()
+            .find(|(from, to)| *from == current && remaining.contains(to))
+            .map(|(_, to)| *to);
         let Some(next) = next else { break };
         if let Some(start) = walk.iter().position(|s| *s == next) {
             let cycle = &walk[start..];
@@ -295,12 +359,21 @@ fn cycle_error(data: &AppData, remaining: &[StackKey], edges: &EdgeReasons) -> E
                 .enumerate()
                 .map(|(i, s)| {
                     let to = if i + 1 < cycle.len() { cycle[i + 1] } else { next };
-                    format!("{} → {}: {}", data.stack(*s).name, data.stack(to).name, edges.get(&(*s, to)).cloned().unwrap_or_default())
+                    format!(
+                        "{} → {}: {}",
+                        data.stack(*s).name,
+                        data.stack(to).name,
+                        edges.get(&(*s, to)).cloned().unwrap_or_default()
+                    )
                 })
                 .collect();
-            return Error::new(format!("stacks depend on each other in a cycle: {} ({})", names.join(" → "), reasons.join("; ")))
-                .at(data.full_path(cycle[0], ""))
-                .fix("move one of the referenced constructs so references go one way only (e.g. network → data → service)");
+            return Error::new(format!(
+                "stacks depend on each other in a cycle: {} ({})",
+                names.join(" → "),
+                reasons.join("; ")
+            ))
+            .at(data.full_path(cycle[0], ""))
+            .fix("move one of the referenced constructs so references go one way only (e.g. network → data → service)");
         }
         walk.push(next);
     }
@@ -377,7 +450,10 @@ impl Cx<'_> {
                     if self.data.stack(self.stack).resources.contains_key(id) {
                         deps.push(id.clone());
                     } else {
-                        self.fail(format!("depends on `{id}`, which is not a resource of this stack"), "depend on a resource of the same stack");
+                        self.fail(
+                            format!("depends on `{id}`, which is not a resource of this stack"),
+                            "depend on a resource of the same stack",
+                        );
                     }
                 }
             }
@@ -443,7 +519,10 @@ impl Cx<'_> {
                         merged.insert(k.clone(), v);
                     }
                 }
-                _ => self.fail(format!("tags of {} have the wrong shape", r.resource_type), "use the tag shape of the resource type"),
+                _ => self.fail(
+                    format!("tags of {} have the wrong shape", r.resource_type),
+                    "use the tag shape of the resource type",
+                ),
             }
         }
         Some(match format {
@@ -454,7 +533,10 @@ impl Cx<'_> {
 
     fn check_condition(&mut self, name: &str) {
         if !self.data.stack(self.stack).conditions.contains_key(name) {
-            self.fail(format!("condition `{name}` is not defined in this stack"), "add the condition to the stack with Stack::add_condition");
+            self.fail(
+                format!("condition `{name}` is not defined in this stack"),
+                "add the condition to the stack with Stack::add_condition",
+            );
         }
     }
 
@@ -472,7 +554,11 @@ impl Cx<'_> {
 
     fn requests_dependency(&mut self, target: &ResourceRef) {
         let reason = format!("{} depends on {}", self.here(), self.data.full_path(target.stack, &target.path));
-        self.requests.push(ExportRequest { producer: target.stack, export: None, reason });
+        self.requests.push(ExportRequest {
+            producer: target.stack,
+            export: None,
+            reason,
+        });
     }
 
     fn same_env(&mut self, target: &ResourceRef) -> bool {
@@ -481,7 +567,10 @@ impl Cx<'_> {
             return true;
         }
         let other = self.data.full_path(target.stack, &target.path);
-        let (mine, theirs) = (self.data.env(self.env).settings.name.clone(), self.data.env(producer_env).settings.name.clone());
+        let (mine, theirs) = (
+            self.data.env(self.env).settings.name.clone(),
+            self.data.env(producer_env).settings.name.clone(),
+        );
         self.fail(
             format!("refers to {other}, which belongs to environment `{theirs}`, not `{mine}`"),
             "each environment must use its own constructs: build the referenced construct in this environment",
@@ -494,7 +583,10 @@ impl Cx<'_> {
             return true;
         }
         let other = self.data.full_path(target.stack, &target.path);
-        self.fail(format!("refers to {other} (logical ID `{}`), which does not exist", target.logical_id), "refer to a resource that is part of the stack");
+        self.fail(
+            format!("refers to {other} (logical ID `{}`), which does not exist", target.logical_id),
+            "refer to a resource that is part of the stack",
+        );
         false
     }
 
@@ -513,13 +605,21 @@ impl Cx<'_> {
         let producer = self.data.stack(target.stack);
         let output_id = match attribute {
             None => format!("ExportsOutputRef{}", target.logical_id),
-            Some(a) => format!("ExportsOutputFnGetAtt{}{}", target.logical_id, a.chars().filter(char::is_ascii_alphanumeric).collect::<String>()),
+            Some(a) => format!(
+                "ExportsOutputFnGetAtt{}{}",
+                target.logical_id,
+                a.chars().filter(char::is_ascii_alphanumeric).collect::<String>()
+            ),
         };
         let export_name = format!("{}:{}", producer.name, output_id);
         let reason = format!("{} uses {}", self.here(), self.data.full_path(target.stack, &target.path));
         self.requests.push(ExportRequest {
             producer: target.stack,
-            export: Some(Export { output_id, value: local, name: export_name.clone() }),
+            export: Some(Export {
+                output_id,
+                value: local,
+                name: export_name.clone(),
+            }),
             reason,
         });
         json!({ "Fn::ImportValue": export_name })
@@ -534,7 +634,10 @@ impl Cx<'_> {
             Some(a) if is_resource => json!({ "Fn::GetAtt": [id, a] }),
             _ => {
                 let what = if attribute.is_some() { "Fn::GetAtt" } else { "Ref" };
-                self.fail(format!("{what} to `{id}`, which is not a resource or parameter of this stack"), "refer to an existing resource, or use the construct's accessor (e.g. bucket.arn())");
+                self.fail(
+                    format!("{what} to `{id}`, which is not a resource or parameter of this stack"),
+                    "refer to an existing resource, or use the construct's accessor (e.g. bucket.arn())",
+                );
                 Json::Null
             }
         }
@@ -599,13 +702,26 @@ impl Cx<'_> {
                 continue;
             }
             let base = name.split('.').next().unwrap_or(name);
-            let pseudo = [Pseudo::Region, Pseudo::AccountId, Pseudo::Partition, Pseudo::StackName, Pseudo::StackId, Pseudo::UrlSuffix, Pseudo::NoValue]
-                .iter()
-                .any(|p| p.name() == name);
+            let pseudo = [
+                Pseudo::Region,
+                Pseudo::AccountId,
+                Pseudo::Partition,
+                Pseudo::StackName,
+                Pseudo::StackId,
+                Pseudo::UrlSuffix,
+                Pseudo::NoValue,
+            ]
+            .iter()
+            .any(|p| p.name() == name);
             let stack = self.data.stack(self.stack);
             let known = pseudo || vars.contains_key(name) || stack.resources.contains_key(base) || stack.parameters.contains_key(base);
             if !known {
-                self.fail(format!("Fn::Sub refers to `${{{name}}}`, which is not a variable, pseudo parameter, resource or parameter of this stack"), "pass the value as a Sub variable (Value::sub_with)");
+                self.fail(
+                    format!(
+                        "Fn::Sub refers to `${{{name}}}`, which is not a variable, pseudo parameter, resource or parameter of this stack"
+                    ),
+                    "pass the value as a Sub variable (Value::sub_with)",
+                );
             }
         }
     }

@@ -105,7 +105,13 @@ pub struct Parameter {
 
 impl Parameter {
     pub fn new(param_type: impl Into<String>) -> Self {
-        Parameter { param_type: param_type.into(), description: None, default: None, allowed_values: Vec::new(), no_echo: false }
+        Parameter {
+            param_type: param_type.into(),
+            description: None,
+            default: None,
+            allowed_values: Vec::new(),
+            no_echo: false,
+        }
     }
 }
 
@@ -120,7 +126,12 @@ pub struct Output {
 
 impl Output {
     pub fn new(value: impl Into<Value>) -> Self {
-        Output { value: value.into(), description: None, export_name: None, condition: None }
+        Output {
+            value: value.into(),
+            description: None,
+            export_name: None,
+            condition: None,
+        }
     }
 
     pub fn description(mut self, d: impl Into<String>) -> Self {

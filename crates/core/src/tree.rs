@@ -110,8 +110,18 @@ impl App {
     /// `name` becomes the first part of every stack name, so it must be a valid
     /// stack-name fragment (letters, digits, hyphens; starting with a letter).
     pub fn new(name: &str) -> Result<App> {
-        validate_name_fragment(name).map_err(|m| Error::new(m).property("app name").fix("use letters, digits and hyphens, starting with a letter, e.g. `shop`"))?;
-        Ok(App { data: Rc::new(RefCell::new(AppData { name: name.to_string(), envs: Vec::new(), stacks: Vec::new() })) })
+        validate_name_fragment(name).map_err(|m| {
+            Error::new(m)
+                .property("app name")
+                .fix("use letters, digits and hyphens, starting with a letter, e.g. `shop`")
+        })?;
+        Ok(App {
+            data: Rc::new(RefCell::new(AppData {
+                name: name.to_string(),
+                envs: Vec::new(),
+                stacks: Vec::new(),
+            })),
+        })
     }
 
     pub fn name(&self) -> String {
@@ -121,20 +131,33 @@ impl App {
     /// Adds an environment. Two environments with the same name are an error.
     pub fn environment(&self, settings: EnvSettings) -> Result<Environment> {
         validate_name_fragment(&settings.name).map_err(|m| {
-            Error::new(m).property("environment name").fix("name environment files with letters, digits and hyphens, e.g. `qa.toml`")
+            Error::new(m)
+                .property("environment name")
+                .fix("name environment files with letters, digits and hyphens, e.g. `qa.toml`")
         })?;
         let mut data = self.data.borrow_mut();
         if data.envs.iter().any(|e| e.settings.name == settings.name) {
             return Err(Error::new(format!("environment `{}` is defined twice", settings.name)));
         }
-        data.envs.push(EnvData { settings, stacks: Vec::new() });
-        Ok(Environment { app: self.clone(), key: EnvKey(data.envs.len() as u32 - 1) })
+        data.envs.push(EnvData {
+            settings,
+            stacks: Vec::new(),
+        });
+        Ok(Environment {
+            app: self.clone(),
+            key: EnvKey(data.envs.len() as u32 - 1),
+        })
     }
 
     /// The environments, in the order they were added.
     pub fn environments(&self) -> Vec<Environment> {
         let n = self.data.borrow().envs.len();
-        (0..n).map(|i| Environment { app: self.clone(), key: EnvKey(i as u32) }).collect()
+        (0..n)
+            .map(|i| Environment {
+                app: self.clone(),
+                key: EnvKey(i as u32),
+            })
+            .collect()
     }
 }
 
@@ -160,15 +183,24 @@ impl Environment {
 
     /// Adds a stack named `<app>-<env>-<id>`.
     pub fn stack(&self, id: &str) -> Result<Stack> {
-        validate_name_fragment(id).map_err(|m| Error::new(m).at(format!("{}/{id}", self.name())).property("stack id").fix("use letters, digits and hyphens, e.g. `data`"))?;
+        validate_name_fragment(id).map_err(|m| {
+            Error::new(m)
+                .at(format!("{}/{id}", self.name()))
+                .property("stack id")
+                .fix("use letters, digits and hyphens, e.g. `data`")
+        })?;
         let mut data = self.app.data.borrow_mut();
         let env_name = data.env(self.key).settings.name.clone();
         let name = format!("{}-{}-{}", data.name, env_name, id);
         if data.env(self.key).stacks.iter().any(|s| data.stack(*s).id == id) {
-            return Err(Error::new(format!("stack id `{id}` is used twice")).at(format!("{env_name}/{id}")).fix("give each stack of an environment its own id"));
+            return Err(Error::new(format!("stack id `{id}` is used twice"))
+                .at(format!("{env_name}/{id}"))
+                .fix("give each stack of an environment its own id"));
         }
         if name.len() > 128 {
-            return Err(Error::new(format!("stack name `{name}` is longer than CloudFormation's 128 characters")).at(format!("{env_name}/{id}")));
+            return Err(
+                Error::new(format!("stack name `{name}` is longer than CloudFormation's 128 characters")).at(format!("{env_name}/{id}")),
+            );
         }
         let key = StackKey(data.stacks.len() as u32);
         data.stacks.push(StackData {
@@ -185,12 +217,22 @@ impl Environment {
             suppressions: Vec::new(),
         });
         data.envs[self.key.0 as usize].stacks.push(key);
-        Ok(Stack { app: self.app.clone(), key })
+        Ok(Stack {
+            app: self.app.clone(),
+            key,
+        })
     }
 
     pub fn stacks(&self) -> Vec<Stack> {
         let data = self.app.data.borrow();
-        data.env(self.key).stacks.iter().map(|k| Stack { app: self.app.clone(), key: *k }).collect()
+        data.env(self.key)
+            .stacks
+            .iter()
+            .map(|k| Stack {
+                app: self.app.clone(),
+                key: *k,
+            })
+            .collect()
     }
 }
 
@@ -231,7 +273,10 @@ impl Stack {
 
     /// The stack's root scope, for constructs created directly in it.
     pub fn scope(&self) -> Scope {
-        Scope { stack: self.clone(), path: Vec::new() }
+        Scope {
+            stack: self.clone(),
+            path: Vec::new(),
+        }
     }
 
     /// Makes this stack deploy after `other` (both in the same environment).
@@ -239,7 +284,11 @@ impl Stack {
         let mut data = self.app.data.borrow_mut();
         if data.stack(self.key).env != data.stack(other.key).env {
             let (a, b) = (data.full_path(self.key, ""), data.full_path(other.key, ""));
-            return Err(Error::new(format!("stack {a} cannot depend on {b}: they are in different environments")).at(a).fix("keep dependencies inside one environment"));
+            return Err(
+                Error::new(format!("stack {a} cannot depend on {b}: they are in different environments"))
+                    .at(a)
+                    .fix("keep dependencies inside one environment"),
+            );
         }
         data.stacks[self.key.0 as usize].dependencies.insert(other.key);
         Ok(())
@@ -250,11 +299,17 @@ impl Stack {
         let mut data = self.app.data.borrow_mut();
         let path = data.full_path(self.key, "");
         if !is_valid_logical_id(id) {
-            return Err(Error::new(format!("output id `{id}` is not a valid logical ID")).at(path).property("output").fix("use 1 to 255 letters and digits"));
+            return Err(Error::new(format!("output id `{id}` is not a valid logical ID"))
+                .at(path)
+                .property("output")
+                .fix("use 1 to 255 letters and digits"));
         }
         let stack = &mut data.stacks[self.key.0 as usize];
         if stack.outputs.contains_key(id) {
-            return Err(Error::new(format!("output `{id}` is defined twice")).at(path).property("output").fix("give each output its own id"));
+            return Err(Error::new(format!("output `{id}` is defined twice"))
+                .at(path)
+                .property("output")
+                .fix("give each output its own id"));
         }
         stack.outputs.insert(id.to_string(), output);
         Ok(())
@@ -265,7 +320,10 @@ impl Stack {
         let path = data.full_path(self.key, "");
         let stack = &mut data.stacks[self.key.0 as usize];
         if !is_valid_logical_id(id) || stack.parameters.contains_key(id) || stack.resources.contains_key(id) {
-            return Err(Error::new(format!("parameter id `{id}` is invalid or already used")).at(path).property("parameter").fix("use a unique id of letters and digits"));
+            return Err(Error::new(format!("parameter id `{id}` is invalid or already used"))
+                .at(path)
+                .property("parameter")
+                .fix("use a unique id of letters and digits"));
         }
         stack.parameters.insert(id.to_string(), parameter);
         Ok(Value::ref_logical_id(id))
@@ -276,7 +334,10 @@ impl Stack {
         let path = data.full_path(self.key, "");
         let stack = &mut data.stacks[self.key.0 as usize];
         if !is_valid_logical_id(id) || stack.conditions.contains_key(id) {
-            return Err(Error::new(format!("condition id `{id}` is invalid or already used")).at(path).property("condition").fix("use a unique id of letters and digits"));
+            return Err(Error::new(format!("condition id `{id}` is invalid or already used"))
+                .at(path)
+                .property("condition")
+                .fix("use a unique id of letters and digits"));
         }
         stack.conditions.insert(id.to_string(), expression);
         Ok(())
@@ -300,7 +361,13 @@ impl Stack {
         if target.stack != self.key {
             return None;
         }
-        self.app.data.borrow().stack(self.key).resources.get(&target.logical_id).map(|e| e.resource.clone())
+        self.app
+            .data
+            .borrow()
+            .stack(self.key)
+            .resources
+            .get(&target.logical_id)
+            .map(|e| e.resource.clone())
     }
 
     /// Number of resources added so far.
@@ -310,7 +377,10 @@ impl Stack {
 
     /// Handle of the stack that holds `target` (same app).
     pub fn of(&self, target: &ResourceRef) -> Stack {
-        Stack { app: self.app.clone(), key: target.stack }
+        Stack {
+            app: self.app.clone(),
+            key: target.stack,
+        }
     }
 }
 
@@ -360,12 +430,18 @@ impl Scope {
     /// Registers a child construct. A second child with the same id is an error.
     pub fn child(&self, id: &str) -> Result<Scope> {
         let path = self.register(id)?;
-        Ok(Scope { stack: self.stack.clone(), path })
+        Ok(Scope {
+            stack: self.stack.clone(),
+            path,
+        })
     }
 
     fn register(&self, id: &str) -> Result<Vec<String>> {
         if id.is_empty() || id.contains('/') {
-            return Err(self.error(format!("construct id `{id}` is not allowed")).property("id").fix("use a non-empty id without `/`"));
+            return Err(self
+                .error(format!("construct id `{id}` is not allowed"))
+                .property("id")
+                .fix("use a non-empty id without `/`"));
         }
         let mut path = self.path.clone();
         path.push(id.to_string());
@@ -388,30 +464,50 @@ impl Scope {
         let parts: Vec<&str> = path.iter().map(String::as_str).collect();
         let joined = path.join("/");
         let full = self.stack.app.data.borrow().full_path(self.stack.key, &joined);
-        let logical_id = make_unique_id(&parts)
-            .filter(|id| is_valid_logical_id(id))
-            .ok_or_else(|| Error::new("this path gives no valid logical ID").at(full.clone()).fix("use construct ids that contain letters or digits"))?;
+        let logical_id = make_unique_id(&parts).filter(|id| is_valid_logical_id(id)).ok_or_else(|| {
+            Error::new("this path gives no valid logical ID")
+                .at(full.clone())
+                .fix("use construct ids that contain letters or digits")
+        })?;
         let mut data = self.stack.app.data.borrow_mut();
         let stack = &mut data.stacks[self.stack.key.0 as usize];
         if stack.parameters.contains_key(&logical_id) {
-            return Err(Error::new(format!("logical ID `{logical_id}` is already used by a parameter")).at(full).fix("rename the construct or the parameter"));
+            return Err(Error::new(format!("logical ID `{logical_id}` is already used by a parameter"))
+                .at(full)
+                .fix("rename the construct or the parameter"));
         }
         if let Some(existing) = stack.resources.get(&logical_id) {
             let other = existing.path.clone();
             let other_full = data.full_path(self.stack.key, &other);
-            return Err(Error::new(format!("logical ID `{logical_id}` would be used by both {other_full} and {full}"))
-                .at(full)
-                .fix("rename one of the two constructs"));
+            return Err(
+                Error::new(format!("logical ID `{logical_id}` would be used by both {other_full} and {full}"))
+                    .at(full)
+                    .fix("rename one of the two constructs"),
+            );
         }
         let resource_type = resource.resource_type.clone();
-        stack.resources.insert(logical_id.clone(), ResourceEntry { path: joined.clone(), resource });
-        Ok(ResourceRef { stack: self.stack.key, logical_id, path: joined, resource_type })
+        stack.resources.insert(
+            logical_id.clone(),
+            ResourceEntry {
+                path: joined.clone(),
+                resource,
+            },
+        );
+        Ok(ResourceRef {
+            stack: self.stack.key,
+            logical_id,
+            path: joined,
+            resource_type,
+        })
     }
 
     /// Suppresses a policy-check rule on this construct and its children, with a reason.
     pub fn suppress(&self, rule: &str, reason: &str) -> Result<()> {
         if reason.trim().len() < 10 {
-            return Err(self.error(format!("suppression of `{rule}` needs a reason")).property("reason").fix("say in a sentence why the rule does not apply here"));
+            return Err(self
+                .error(format!("suppression of `{rule}` needs a reason"))
+                .property("reason")
+                .fix("say in a sentence why the rule does not apply here"));
         }
         let mut data = self.stack.app.data.borrow_mut();
         data.stacks[self.stack.key.0 as usize].suppressions.push(Suppression {

@@ -22,16 +22,28 @@ pub struct CliError {
 
 impl CliError {
     pub fn failure(message: impl Into<String>) -> Self {
-        CliError { kind: ExitKind::Failure, code: None, message: message.into() }
+        CliError {
+            kind: ExitKind::Failure,
+            code: None,
+            message: message.into(),
+        }
     }
 
     pub fn bad_input(message: impl Into<String>) -> Self {
-        CliError { kind: ExitKind::BadInput, code: None, message: message.into() }
+        CliError {
+            kind: ExitKind::BadInput,
+            code: None,
+            message: message.into(),
+        }
     }
 
     /// Exit with `code` after printing `message` (empty: print nothing).
     pub fn with_code(code: u8, message: impl Into<String>) -> Self {
-        CliError { kind: ExitKind::Failure, code: Some(code), message: message.into() }
+        CliError {
+            kind: ExitKind::Failure,
+            code: Some(code),
+            message: message.into(),
+        }
     }
 
     pub fn exit_code(&self) -> u8 {

@@ -59,7 +59,10 @@ impl<A: Application> Project<A> {
             }
             return self.all_envs();
         }
-        names.iter().map(|n| application::load_env(self, n).map_err(CliError::from)).collect()
+        names
+            .iter()
+            .map(|n| application::load_env(self, n).map_err(CliError::from))
+            .collect()
     }
 
     /// Synthesizes the given environments.

@@ -42,15 +42,28 @@ pub fn run<A: Application>(project: &Project<A>, args: &LsArgs, style: Style) ->
         return Ok(());
     }
     for e in &assembly.environments {
-        let flags = [(e.settings.require_approval, "approval required"), (e.settings.retain_data, "keeps data")]
-            .iter()
-            .filter(|(on, _)| *on)
-            .map(|(_, s)| *s)
-            .collect::<Vec<_>>()
-            .join(", ");
-        println!("{}  account {} region {}{}", style.bold(e.name()), e.settings.account, e.settings.region, if flags.is_empty() { String::new() } else { format!("  ({flags})") });
+        let flags = [
+            (e.settings.require_approval, "approval required"),
+            (e.settings.retain_data, "keeps data"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, s)| *s)
+        .collect::<Vec<_>>()
+        .join(", ");
+        println!(
+            "{}  account {} region {}{}",
+            style.bold(e.name()),
+            e.settings.account,
+            e.settings.region,
+            if flags.is_empty() { String::new() } else { format!("  ({flags})") }
+        );
         for s in &e.stacks {
-            let deps = if s.depends_on.is_empty() { String::new() } else { format!("  after {}", s.depends_on.join(", ")) };
+            let deps = if s.depends_on.is_empty() {
+                String::new()
+            } else {
+                format!("  after {}", s.depends_on.join(", "))
+            };
             println!("  {}{}", s.name, style.dim(&deps));
         }
     }

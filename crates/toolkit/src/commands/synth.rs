@@ -51,9 +51,18 @@ pub fn run<A: Application>(project: &Project<A>, args: &SynthArgs, style: Style)
     }
     for (env, dir) in assembly.environments.iter().zip(&written) {
         let resources: usize = env.stacks.iter().map(|s| s.resource_count()).sum();
-        println!("{} {} stacks, {resources} resources → {}", style.bold(env.name()), env.stacks.len(), dir.display());
+        println!(
+            "{} {} stacks, {resources} resources → {}",
+            style.bold(env.name()),
+            env.stacks.len(),
+            dir.display()
+        );
         for stack in &env.stacks {
-            let upload = if stack.needs_upload() { style.yellow("  (over 51,200 bytes: deploy uploads it to S3)") } else { String::new() };
+            let upload = if stack.needs_upload() {
+                style.yellow("  (over 51,200 bytes: deploy uploads it to S3)")
+            } else {
+                String::new()
+            };
             println!(
                 "  {:<32} {:>4} resources {:>8} bytes  {}{upload}",
                 stack.name,
