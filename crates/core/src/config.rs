@@ -81,7 +81,7 @@ pub fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
 pub fn from_table<T: DeserializeOwned + Validate>(path: &Path, table: toml::Table) -> Result<T, ConfigError> {
     let config: T = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
         let key = e.path().to_string();
-        let inner = e.into_inner().to_string();
+        let inner = readable(&e.into_inner().to_string());
         ConfigError {
             file: path.to_path_buf(),
             key: (key != ".").then_some(key),
@@ -96,6 +96,17 @@ pub fn from_table<T: DeserializeOwned + Validate>(path: &Path, table: toml::Tabl
         });
     }
     Ok(config)
+}
+
+/// serde's wording, for people: no Rust type names, no repeated key.
+fn readable(message: &str) -> String {
+    let first: Vec<&str> = message.lines().filter(|l| !l.starts_with("in `") && !l.trim().is_empty()).collect();
+    first
+        .join(" ")
+        .replace("expected u32", "allowed: a whole number, 0 or more")
+        .replace("expected u64", "allowed: a whole number, 0 or more")
+        .replace("expected i64", "allowed: a whole number")
+        .replace("expected a boolean", "allowed: true or false")
 }
 
 /// Reads, parses and validates one environment file.
