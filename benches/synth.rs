@@ -1,1 +1,100 @@
-fn main() {}
+//! `make bench`: synthesis speed of the example application (every environment) and
+//! of generated applications with 1, 10 and 100 copies of its constructs, reported as
+//! median time and time per resource, so linear growth is visible at a glance.
+//!
+//! A plain harness (no extra crate): each case runs for a fixed number of iterations
+//! after a warm-up, and the median is reported.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use cairn_app::Shop;
+use cairn_constructs::{Attribute, Bucket, BucketProps, Queue, QueueProps, Role, RoleProps, ServicePrincipal, Table, TableProps};
+use cairn_core::application::{load_all, synthesize};
+use cairn_core::{App, Assembly, EnvSettings};
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn measure(iterations: usize, mut f: impl FnMut() -> Assembly) -> (Duration, usize) {
+    let resources = count(&f());
+    for _ in 0..3 {
+        black_box(f());
+    }
+    let samples = (0..iterations)
+        .map(|_| {
+            let t = Instant::now();
+            black_box(f());
+            t.elapsed()
+        })
+        .collect();
+    (median(samples), resources)
+}
+
+fn count(a: &Assembly) -> usize {
+    a.environments.iter().flat_map(|e| &e.stacks).map(|s| s.resource_count()).sum()
+}
+
+fn report(name: &str, (time, resources): (Duration, usize)) {
+    let per = time.as_secs_f64() * 1e6 / resources.max(1) as f64;
+    println!("{name:<44} {:>9.3} ms {resources:>6} resources {per:>8.2} µs/resource", time.as_secs_f64() * 1e3);
+}
+
+/// An application with `copies` copies of the shop's data constructs and a role that
+/// uses them, 20 copies per stack pair (CloudFormation's 500-resource limit).
+fn generated(copies: usize) -> Assembly {
+    let app = App::new("gen").expect("valid name");
+    let env = app
+        .environment(EnvSettings {
+            name: "bench".into(),
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
+            retain_data: true,
+            require_approval: false,
+            tags: Default::default(),
+        })
+        .expect("valid environment");
+    let per_stack = 20;
+    for chunk in 0..copies.div_ceil(per_stack) {
+        let data = env.stack(&format!("data{chunk}")).expect("stack");
+        let service = env.stack(&format!("service{chunk}")).expect("stack");
+        for i in (chunk * per_stack)..copies.min((chunk + 1) * per_stack) {
+            let bucket = Bucket::new(&data, &format!("Uploads{i}"), BucketProps::default()).expect("bucket");
+            let queue = Queue::new(&data, &format!("Jobs{i}"), QueueProps::default()).expect("queue");
+            let table = Table::new(&data, &format!("Orders{i}"), TableProps { partition_key: Attribute::string("id"), ..Default::default() }).expect("table");
+            let role = Role::new(&service, &format!("TaskRole{i}"), RoleProps { assumed_by: ServicePrincipal::EcsTasks, description: None }).expect("role");
+            table.grant_read_write(&role).expect("grant");
+            bucket.grant_read_write(&role).expect("grant");
+            queue.grant_send_consume(&role).expect("grant");
+        }
+    }
+    app.synth().expect("generated app synthesizes")
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter argument selects cases by substring.
+    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
+
+    println!("synthesis benchmarks (median of runs, release build)");
+    let shop = Shop::default();
+    let envs = load_all(&shop).expect("shipped environment files load");
+    if wanted("example app") {
+        report(
+            "example app, every environment",
+            measure(200, || {
+                let pairs: Vec<(&str, &cairn_app::Config)> = envs.iter().map(|e| (e.name.as_str(), &e.config)).collect();
+                synthesize(&shop, &pairs).expect("example app synthesizes")
+            }),
+        );
+    }
+    for copies in [1, 10, 100] {
+        let name = format!("generated app, {copies} copies");
+        if wanted(&name) {
+            let iterations = if copies >= 100 { 30 } else { 100 };
+            report(&name, measure(iterations, || generated(copies)));
+        }
+    }
+}
