@@ -1,0 +1,319 @@
+//! CloudWatch alarms (single metric or metric math) and dashboards.
+//!
+//! Alarm names are `<stack name>-<construct path>` through `Fn::Sub`, so the
+//! template is the same in every environment while each deployed alarm has a
+//! predictable name (deploy turns critical alarms into rollback triggers).
+
+use cairn_core::{Resource, ResourceRef, Result, Scope, Value};
+use serde_json::json;
+
+/// Metadata key that marks an alarm's severity in the template (read by the
+/// manifest and by `deploy` for rollback triggers).
+pub const SEVERITY_METADATA_KEY: &str = "cairn:alarm-severity";
+
+/// How data points are aggregated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Stat {
+    Average,
+    Sum,
+    Maximum,
+    Minimum,
+    /// A percentile, e.g. `Percentile(95.0)` for p95.
+    Percentile(f64),
+}
+
+impl Stat {
+    fn name(self) -> String {
+        match self {
+            Stat::Average => "Average".into(),
+            Stat::Sum => "Sum".into(),
+            Stat::Maximum => "Maximum".into(),
+            Stat::Minimum => "Minimum".into(),
+            Stat::Percentile(p) => format!("p{p}"),
+        }
+    }
+}
+
+/// One CloudWatch metric with its dimensions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metric {
+    pub namespace: String,
+    pub name: String,
+    pub dimensions: Vec<(String, Value)>,
+    pub stat: Stat,
+    pub period_seconds: u32,
+}
+
+impl Metric {
+    pub fn new(namespace: &str, name: &str, dimensions: Vec<(&str, Value)>, stat: Stat) -> Metric {
+        Metric {
+            namespace: namespace.into(),
+            name: name.into(),
+            dimensions: dimensions.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            stat,
+            period_seconds: 60,
+        }
+    }
+
+    /// The same metric over another period.
+    pub fn period(mut self, seconds: u32) -> Metric {
+        self.period_seconds = seconds;
+        self
+    }
+
+    fn metric_stat(&self) -> Value {
+        let dims: Vec<Value> = self.dimensions.iter().map(|(k, v)| Value::map([("Name", Value::str(k.as_str())), ("Value", v.clone())])).collect();
+        Value::map([
+            (
+                "Metric",
+                Value::map([("Namespace", Value::str(self.namespace.as_str())), ("MetricName", Value::str(self.name.as_str())), ("Dimensions", Value::List(dims))]),
+            ),
+            ("Period", Value::from(self.period_seconds)),
+            ("Stat", Value::str(self.stat.name())),
+        ])
+    }
+}
+
+/// What an alarm watches.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlarmSource {
+    Metric(Metric),
+    /// A metric-math expression over named metrics (`100 * m1 / m2`).
+    Math { expression: String, label: String, metrics: Vec<(String, Metric)> },
+}
+
+/// Comparison of the watched value with the threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    GreaterThan,
+    GreaterThanOrEqual,
+    LessThan,
+    LessThanOrEqual,
+}
+
+impl Comparison {
+    fn name(self) -> &'static str {
+        match self {
+            Comparison::GreaterThan => "GreaterThanThreshold",
+            Comparison::GreaterThanOrEqual => "GreaterThanOrEqualToThreshold",
+            Comparison::LessThan => "LessThanThreshold",
+            Comparison::LessThanOrEqual => "LessThanOrEqualToThreshold",
+        }
+    }
+}
+
+/// What a missing data point counts as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MissingData {
+    /// Missing data is fine (no traffic is not an error).
+    #[default]
+    NotBreaching,
+    Breaching,
+    Ignore,
+    Missing,
+}
+
+impl MissingData {
+    fn name(self) -> &'static str {
+        match self {
+            MissingData::NotBreaching => "notBreaching",
+            MissingData::Breaching => "breaching",
+            MissingData::Ignore => "ignore",
+            MissingData::Missing => "missing",
+        }
+    }
+}
+
+/// How bad it is when the alarm fires. Critical alarms guard deployments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// Props of an [`Alarm`].
+#[derive(Debug, Clone)]
+pub struct AlarmProps {
+    pub description: String,
+    pub source: AlarmSource,
+    pub comparison: Comparison,
+    pub threshold: f64,
+    /// Periods evaluated (e.g. 3 periods of 60 s).
+    pub evaluation_periods: u32,
+    /// Periods out of `evaluation_periods` that must breach.
+    pub datapoints_to_alarm: u32,
+    pub missing_data: MissingData,
+    pub severity: Severity,
+    /// Where notifications go (SNS topic ARNs) on ALARM and OK.
+    pub actions: Vec<Value>,
+}
+
+/// A CloudWatch alarm.
+#[derive(Clone)]
+pub struct Alarm {
+    scope: Scope,
+    alarm: ResourceRef,
+    severity: Severity,
+}
+
+impl Alarm {
+    pub fn new(scope: impl Into<Scope>, id: &str, props: AlarmProps) -> Result<Alarm> {
+        let scope = scope.into().child(id)?;
+        if props.evaluation_periods == 0 || props.datapoints_to_alarm == 0 || props.datapoints_to_alarm > props.evaluation_periods {
+            return Err(scope
+                .error(format!("{} of {} data points cannot alarm", props.datapoints_to_alarm, props.evaluation_periods))
+                .property("datapoints_to_alarm")
+                .fix("use 1 ≤ datapoints_to_alarm ≤ evaluation_periods"));
+        }
+        if !props.threshold.is_finite() {
+            return Err(scope.error("threshold is not a finite number").property("threshold").fix("use a finite threshold"));
+        }
+        let name = Value::sub(format!("${{AWS::StackName}}-{}", scope.path().replace('/', "-")));
+        let mut r = Resource::new("AWS::CloudWatch::Alarm")
+            .prop("AlarmName", name)
+            .prop("AlarmDescription", props.description.as_str())
+            .prop("ComparisonOperator", props.comparison.name())
+            .prop("Threshold", props.threshold)
+            .prop("EvaluationPeriods", props.evaluation_periods)
+            .prop("DatapointsToAlarm", props.datapoints_to_alarm)
+            .prop("TreatMissingData", props.missing_data.name());
+        match &props.source {
+            AlarmSource::Metric(m) => {
+                let dims: Vec<Value> = m.dimensions.iter().map(|(k, v)| Value::map([("Name", Value::str(k.as_str())), ("Value", v.clone())])).collect();
+                r = r.prop("Namespace", m.namespace.as_str()).prop("MetricName", m.name.as_str()).prop("Dimensions", Value::List(dims)).prop("Period", m.period_seconds);
+                r = match m.stat {
+                    Stat::Percentile(_) => r.prop("ExtendedStatistic", m.stat.name()),
+                    _ => r.prop("Statistic", m.stat.name()),
+                };
+            }
+            AlarmSource::Math { expression, label, metrics } => {
+                let mut list = vec![Value::map([("Id", Value::str("e1")), ("Expression", Value::str(expression.as_str())), ("Label", Value::str(label.as_str())), ("ReturnData", Value::Bool(true))])];
+                for (id, m) in metrics {
+                    list.push(Value::map([("Id", Value::str(id.as_str())), ("MetricStat", m.metric_stat()), ("ReturnData", Value::Bool(false))]));
+                }
+                r = r.prop("Metrics", Value::List(list));
+            }
+        }
+        if !props.actions.is_empty() {
+            r = r.prop("AlarmActions", Value::List(props.actions.clone())).prop("OKActions", Value::List(props.actions.clone()));
+        }
+        r.metadata.insert(SEVERITY_METADATA_KEY.into(), Value::str(props.severity.name()));
+        let alarm = scope.add_resource("Resource", r)?;
+        Ok(Alarm { scope, alarm, severity: props.severity })
+    }
+
+    /// The alarm's name (`Ref`).
+    pub fn name(&self) -> Value {
+        self.alarm.as_ref()
+    }
+
+    pub fn arn(&self) -> Value {
+        self.alarm.get_att("Arn")
+    }
+
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+
+    pub fn resource(&self) -> &ResourceRef {
+        &self.alarm
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+}
+
+/// A widget of a [`Dashboard`].
+#[derive(Debug, Clone)]
+pub enum Widget {
+    /// A graph of metrics.
+    Graph { title: String, metrics: Vec<Metric> },
+    /// The state of alarms.
+    Alarms { title: String, alarms: Vec<Value> },
+}
+
+/// A CloudWatch dashboard whose body references the environment's resources.
+pub struct Dashboard {
+    dashboard: ResourceRef,
+}
+
+impl Dashboard {
+    pub fn new(scope: impl Into<Scope>, id: &str, widgets: Vec<Widget>) -> Result<Dashboard> {
+        let scope = scope.into().child(id)?;
+        let body = dashboard_body(&widgets);
+        let dashboard = scope.add_resource("Resource", Resource::new("AWS::CloudWatch::Dashboard").prop("DashboardBody", body))?;
+        Ok(Dashboard { dashboard })
+    }
+
+    pub fn name(&self) -> Value {
+        self.dashboard.as_ref()
+    }
+}
+
+const TOKEN_OPEN: &str = "@@cairn-token:";
+const TOKEN_CLOSE: &str = "@@";
+
+/// The body is a JSON string with references in it: render JSON with placeholders,
+/// then cut it into an `Fn::Join` of literal text and the referenced values.
+fn dashboard_body(widgets: &[Widget]) -> Value {
+    let mut tokens: Vec<Value> = Vec::new();
+    let mut token = |v: &Value| -> String {
+        tokens.push(v.clone());
+        format!("{TOKEN_OPEN}{}{TOKEN_CLOSE}", tokens.len() - 1)
+    };
+    let region = token(&Value::region());
+    let mut json_widgets = Vec::new();
+    for (i, w) in widgets.iter().enumerate() {
+        let (x, y) = ((i % 2) * 12, (i / 2) * 6);
+        let widget = match w {
+            Widget::Graph { title, metrics } => {
+                let lines: Vec<serde_json::Value> = metrics
+                    .iter()
+                    .map(|m| {
+                        let mut line = vec![json!(m.namespace), json!(m.name)];
+                        for (k, v) in &m.dimensions {
+                            line.push(json!(k));
+                            line.push(json!(token(v)));
+                        }
+                        line.push(json!({ "stat": m.stat.name(), "period": m.period_seconds }));
+                        json!(line)
+                    })
+                    .collect();
+                json!({"type": "metric", "x": x, "y": y, "width": 12, "height": 6, "properties": {"title": title, "region": region, "view": "timeSeries", "metrics": lines}})
+            }
+            Widget::Alarms { title, alarms } => {
+                let arns: Vec<String> = alarms.iter().map(&mut token).collect();
+                json!({"type": "alarm", "x": x, "y": y, "width": 12, "height": 6, "properties": {"title": title, "alarms": arns}})
+            }
+        };
+        json_widgets.push(widget);
+    }
+    let text = json!({ "widgets": json_widgets }).to_string();
+    let mut parts: Vec<Value> = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find(TOKEN_OPEN) {
+        let after = &rest[start + TOKEN_OPEN.len()..];
+        let Some(end) = after.find(TOKEN_CLOSE) else { break };
+        if start > 0 {
+            parts.push(Value::str(&rest[..start]));
+        }
+        if let Some(v) = after[..end].parse::<usize>().ok().and_then(|n| tokens.get(n)) {
+            parts.push(v.clone());
+        }
+        rest = &after[end + TOKEN_CLOSE.len()..];
+    }
+    if !rest.is_empty() {
+        parts.push(Value::str(rest));
+    }
+    Value::join("", parts)
+}
