@@ -5,6 +5,7 @@
 
 pub mod application;
 pub mod assembly;
+pub mod check;
 pub mod config;
 pub mod error;
 pub mod logical_id;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{ls::LsArgs, synth::SynthArgs};
+use crate::commands::check::CheckArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,4 +29,5 @@ pub struct Cli {
 pub enum Command {
     Synth(SynthArgs),
     Ls(LsArgs),
+    Check(CheckArgs),
 }

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod guard;
 pub mod project;
 pub mod ui;
 
@@ -46,5 +47,6 @@ fn run<A: Application>(app: A, cli: Cli) -> CliResult {
     match &cli.command {
         Command::Synth(args) => commands::synth::run(&project, args, style),
         Command::Ls(args) => commands::ls::run(&project, args, style),
+        Command::Check(args) => commands::check::run(&project, args, style),
     }
 }

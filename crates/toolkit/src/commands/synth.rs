@@ -34,6 +34,9 @@ pub struct SynthArgs {
     /// Print nothing on success.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Skip the built-in policy checks (for measuring their cost; `cairn check` runs them alone).
+    #[arg(long)]
+    pub no_checks: bool,
 }
 
 pub fn run<A: Application>(project: &Project<A>, args: &SynthArgs, style: Style) -> CliResult {
@@ -43,7 +46,19 @@ pub fn run<A: Application>(project: &Project<A>, args: &SynthArgs, style: Style)
     }
     let envs = project.select_envs(&args.envs, args.all)?;
     let assembly = project.synth(&envs)?;
-    let manifests: Vec<_> = assembly.environments.iter().map(|e| (e, e.manifest(Map::new()))).collect();
+    // Policy checks: any error stops synthesis before anything is written.
+    let checks = crate::commands::check::synth_checks(&assembly, args.no_checks, args.quiet)?;
+    let manifests: Vec<_> = assembly
+        .environments
+        .iter()
+        .map(|e| {
+            let mut extra = Map::new();
+            if let Some((_, c)) = checks.iter().find(|(name, _)| name == e.name()) {
+                extra.insert("checks".to_string(), c.clone());
+            }
+            (e, e.manifest(extra))
+        })
+        .collect();
     let written = write_environments(&args.out, &manifests)
         .map_err(|e| CliError::failure(format!("error: cannot write to {}: {e}", args.out.display())))?;
     if args.quiet {

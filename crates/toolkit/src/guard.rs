@@ -1,0 +1,364 @@
+//! CloudFormation Guard rules, evaluated in-process on synthesized templates with
+//! the `cfn-guard` crate, so teams can bring their existing Guard rule sets to
+//! `cairn check`. Every Guard rule is evaluated on every stack template of an
+//! environment; a rule fails if any template violates it. A failed Guard rule is an
+//! error. Results become [`Finding`]s and [`Outcome`]s merged into the built-in report.
+//!
+//! Messages: a rule's custom message (`<< … >>`) is used when present; a line starting
+//! with `Fix:` in it becomes the finding's fix.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use cairn_core::check::{Finding, Outcome, Severity, Source, Status};
+use cairn_core::{EnvArtifact, StackArtifact};
+use cfn_guard::{run_checks, ValidateInput};
+use serde_json::Value as Json;
+
+use crate::error::{CliError, CliResult};
+
+/// Folder of Guard rules picked up by default, relative to the working directory.
+pub const DEFAULT_RULES_DIR: &str = "rules";
+
+/// One Guard rule file.
+#[derive(Debug, Clone)]
+pub struct GuardFile {
+    /// File name (`shop.guard`), as reports show it.
+    pub name: String,
+    pub path: PathBuf,
+    pub content: String,
+}
+
+/// Reads `paths` (files, or folders whose `*.guard` files are read in name order)
+/// plus, when `default_dir` exists, the `*.guard` files in it. A path given twice is
+/// read once. A missing path or unreadable file is bad input.
+pub fn load(paths: &[PathBuf], default_dir: Option<&Path>) -> CliResult<Vec<GuardFile>> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    let push = |p: PathBuf, files: &mut Vec<PathBuf>| {
+        let key = p.canonicalize().unwrap_or_else(|_| p.clone());
+        if !files.iter().any(|f| f.canonicalize().unwrap_or_else(|_| f.clone()) == key) {
+            files.push(p);
+        }
+    };
+    for p in paths {
+        if p.is_dir() {
+            for f in guard_files_in(p)? {
+                push(f, &mut files);
+            }
+        } else if p.is_file() {
+            push(p.clone(), &mut files);
+        } else {
+            return Err(CliError::bad_input(format!(
+                "error: Guard rule file {} does not exist\n  fix: pass existing .guard files or folders to --rules (environment names go before --rules)",
+                p.display()
+            )));
+        }
+    }
+    if let Some(dir) = default_dir.filter(|d| d.is_dir()) {
+        for f in guard_files_in(dir)? {
+            push(f, &mut files);
+        }
+    }
+    files
+        .into_iter()
+        .map(|path| {
+            let content = std::fs::read_to_string(&path)
+                .map_err(|e| CliError::bad_input(format!("error: cannot read Guard rules {}: {e}", path.display())))?;
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            Ok(GuardFile { name, path, content })
+        })
+        .collect()
+}
+
+fn guard_files_in(dir: &Path) -> CliResult<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| CliError::bad_input(format!("error: cannot read {}: {e}", dir.display())))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "guard"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Evaluates every Guard file on every stack of `env`. A rule file Guard cannot
+/// parse is bad input.
+pub fn evaluate(env: &EnvArtifact, files: &[GuardFile]) -> CliResult<(Vec<Finding>, Vec<Outcome>)> {
+    let mut findings = Vec::new();
+    let mut outcomes = Vec::new();
+    for file in files {
+        // Rule name → (failed anywhere, passed anywhere), in first-seen order.
+        let mut status: BTreeMap<String, (bool, bool)> = BTreeMap::new();
+        let mut order: Vec<String> = Vec::new();
+        let mut note = |name: &str, failed: bool, passed: bool| {
+            if !status.contains_key(name) {
+                order.push(name.to_string());
+            }
+            let e = status.entry(name.to_string()).or_default();
+            e.0 |= failed;
+            e.1 |= passed;
+        };
+        for stack in &env.stacks {
+            let data = ValidateInput {
+                content: &stack.body,
+                file_name: &stack.file_name(),
+            };
+            let rules = ValidateInput {
+                content: &file.content,
+                file_name: &file.name,
+            };
+            let output = run_checks(data, rules, false)
+                .map_err(|e| CliError::bad_input(format!("error: Guard rules {} cannot be evaluated: {e}", file.path.display())))?;
+            if output.trim().is_empty() {
+                continue; // a file without rules
+            }
+            let result: Json = serde_json::from_str(&output)
+                .map_err(|e| CliError::failure(format!("error: unexpected output of cfn-guard for {}: {e}", file.name)))?;
+            for name in names(&result, "compliant") {
+                note(&name, false, true);
+            }
+            for name in names(&result, "not_applicable") {
+                note(&name, false, false);
+            }
+            for entry in result.get("not_compliant").and_then(Json::as_array).into_iter().flatten() {
+                let rule = entry.get("Rule").unwrap_or(entry);
+                let name = rule.get("name").and_then(Json::as_str).unwrap_or("(unnamed)").to_string();
+                note(&name, true, false);
+                findings.extend(rule_findings(stack, file, &name, rule));
+            }
+        }
+        // Report rules in the order the file defines them.
+        let position = |name: &str| {
+            file.content
+                .lines()
+                .position(|l| l.trim_start().strip_prefix("rule ").and_then(|r| r.split_whitespace().next()) == Some(name))
+                .unwrap_or(usize::MAX)
+        };
+        order.sort_by_key(|name| position(name));
+        for name in order {
+            let (failed, passed) = status[&name];
+            outcomes.push(Outcome {
+                rule: name,
+                source: Source::Guard(file.name.clone()),
+                severity: Severity::Error,
+                status: if failed {
+                    Status::Failed
+                } else if passed {
+                    Status::Passed
+                } else {
+                    Status::NotApplicable
+                },
+            });
+        }
+    }
+    findings.dedup();
+    Ok((findings, outcomes))
+}
+
+fn names(result: &Json, key: &str) -> Vec<String> {
+    result
+        .get(key)
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n.as_str().map(str::to_string))
+        .collect()
+}
+
+/// One finding per resource a failed rule names (or one for the whole template).
+fn rule_findings(stack: &StackArtifact, file: &GuardFile, rule: &str, report: &Json) -> Vec<Finding> {
+    let mut clauses = Vec::new();
+    collect_clauses(report.get("checks").unwrap_or(&Json::Null), &mut clauses);
+    let mut by_resource: BTreeMap<String, (String, Option<String>)> = BTreeMap::new();
+    let rule_message = report.get("messages").map(message).unwrap_or_default();
+    for (ids, msg) in clauses {
+        let msg = if msg.0.is_empty() { rule_message.clone() } else { msg };
+        let ids = if ids.is_empty() { vec![String::new()] } else { ids };
+        for id in ids {
+            by_resource.entry(id).or_insert_with(|| msg.clone());
+        }
+    }
+    if by_resource.is_empty() {
+        by_resource.insert(String::new(), rule_message);
+    }
+    by_resource
+        .into_iter()
+        .map(|(id, (text, fix))| Finding {
+            rule: rule.to_string(),
+            source: Source::Guard(file.name.clone()),
+            severity: Severity::Error,
+            stack: stack.name.clone(),
+            path: if id.is_empty() {
+                stack.id.clone()
+            } else {
+                stack.paths.get(&id).cloned().unwrap_or_else(|| format!("{}/{id}", stack.id))
+            },
+            logical_id: id,
+            message: if text.is_empty() {
+                format!("violates Guard rule {rule}")
+            } else {
+                text
+            },
+            fix: fix.unwrap_or_else(|| format!("see rule `{rule}` in {}", file.path.display())),
+            suppressed: None,
+        })
+        .collect()
+}
+
+/// Leaf clauses of a rule report: the logical IDs under `/Resources/` they name
+/// and their message.
+fn collect_clauses(v: &Json, out: &mut Vec<(Vec<String>, (String, Option<String>))>) {
+    match v {
+        Json::Array(items) => items.iter().for_each(|i| collect_clauses(i, out)),
+        Json::Object(o) => {
+            let is_clause = o.contains_key("messages") && o.contains_key("check");
+            if is_clause {
+                let mut ids = Vec::new();
+                collect_ids(v, &mut ids);
+                out.push((ids, message(&v["messages"])));
+            } else {
+                o.values().for_each(|x| collect_clauses(x, out));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn collect_ids(v: &Json, ids: &mut Vec<String>) {
+    match v {
+        Json::Array(items) => items.iter().for_each(|i| collect_ids(i, ids)),
+        Json::Object(o) => {
+            if let Some(id) = o.get("path").and_then(Json::as_str).and_then(|p| p.strip_prefix("/Resources/")) {
+                let id = id.split('/').next().unwrap_or(id).to_string();
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            o.values().for_each(|x| collect_ids(x, ids));
+        }
+        _ => {}
+    }
+}
+
+/// A clause's message and fix: the custom message (its `Fix:` line as the fix), else
+/// Guard's own message without the dump of the value it traversed.
+fn message(messages: &Json) -> (String, Option<String>) {
+    let custom = messages.get("custom_message").and_then(Json::as_str).unwrap_or("").trim();
+    if !custom.is_empty() {
+        let mut fix = None;
+        let mut lines = Vec::new();
+        for line in custom.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            match line.strip_prefix("Fix:") {
+                Some(f) => fix = Some(f.trim().to_string()),
+                None => lines.push(line.strip_prefix("Violation:").map(str::trim).unwrap_or(line).to_string()),
+            }
+        }
+        return (lines.join(" "), fix);
+    }
+    let error = messages.get("error_message").and_then(Json::as_str).unwrap_or("").trim();
+    let short = error.split(" Value traversed to").next().unwrap_or(error).trim();
+    (short.to_string(), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use indexmap::IndexMap;
+    use serde_json::json;
+
+    use super::*;
+    use cairn_core::EnvSettings;
+
+    fn env() -> EnvArtifact {
+        let template = json!({"Resources": {
+            "Uploads": {"Type": "AWS::S3::Bucket", "Properties": {"VersioningConfiguration": {"Status": "Enabled"}}, "Metadata": {"cairn:path": "data/Uploads/Resource"}},
+            "Jobs": {"Type": "AWS::SQS::Queue", "Properties": {}, "Metadata": {"cairn:path": "data/Jobs/Resource"}}
+        }});
+        let mut paths = IndexMap::new();
+        paths.insert("Uploads".to_string(), "data/Uploads/Resource".to_string());
+        paths.insert("Jobs".to_string(), "data/Jobs/Resource".to_string());
+        EnvArtifact {
+            app: "app".into(),
+            settings: EnvSettings {
+                name: "test".into(),
+                account: "123456789012".into(),
+                region: "us-east-1".into(),
+                retain_data: false,
+                require_approval: false,
+                tags: IndexMap::new(),
+            },
+            stacks: vec![StackArtifact {
+                id: "data".into(),
+                name: "app-test-data".into(),
+                body: serde_json::to_string_pretty(&template).unwrap(),
+                template,
+                depends_on: vec![],
+                paths,
+                suppressions: vec![],
+            }],
+        }
+    }
+
+    fn file(content: &str) -> GuardFile {
+        GuardFile {
+            name: "t.guard".into(),
+            path: PathBuf::from("t.guard"),
+            content: content.into(),
+        }
+    }
+
+    #[test]
+    fn passing_failing_and_inapplicable_rules() {
+        let rules = r#"
+rule buckets_versioned {
+  Resources.*[ Type == 'AWS::S3::Bucket' ].Properties.VersioningConfiguration.Status == 'Enabled'
+}
+rule queues_tagged {
+  Resources.*[ Type == 'AWS::SQS::Queue' ].Properties.Tags exists
+  <<
+    Violation: every queue needs tags
+    Fix: tag the queue
+  >>
+}
+let tables = Resources.*[ Type == 'AWS::DynamoDB::Table' ]
+rule tables_have_pitr when %tables !empty {
+  %tables.Properties.PointInTimeRecoverySpecification exists
+}
+"#;
+        let (findings, outcomes) = evaluate(&env(), &[file(rules)]).unwrap();
+        let status: Vec<(&str, Status)> = outcomes.iter().map(|o| (o.rule.as_str(), o.status)).collect();
+        assert!(status.contains(&("buckets_versioned", Status::Passed)), "{status:?}");
+        assert!(status.contains(&("queues_tagged", Status::Failed)), "{status:?}");
+        assert!(status.contains(&("tables_have_pitr", Status::NotApplicable)), "{status:?}");
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        let f = &findings[0];
+        assert_eq!(
+            (f.rule.as_str(), f.path.as_str(), f.logical_id.as_str()),
+            ("queues_tagged", "data/Jobs/Resource", "Jobs")
+        );
+        assert_eq!(f.message, "every queue needs tags");
+        assert_eq!(f.fix, "tag the queue");
+        assert_eq!(f.source, Source::Guard("t.guard".into()));
+        assert_eq!(f.severity, Severity::Error);
+    }
+
+    #[test]
+    fn guard_message_without_custom_message() {
+        let (findings, _) = evaluate(&env(), &[file("rule q { Resources.Jobs.Properties.DelaySeconds exists }")]).unwrap();
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].path, "data/Jobs/Resource");
+        assert!(findings[0].message.contains("DelaySeconds"), "{}", findings[0].message);
+        assert!(!findings[0].message.contains("Value traversed"), "{}", findings[0].message);
+    }
+
+    #[test]
+    fn unparsable_rules_are_bad_input() {
+        let err = evaluate(&env(), &[file("rule broken { ")]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.message.contains("t.guard cannot be evaluated"), "{}", err.message);
+    }
+
+    #[test]
+    fn missing_rule_file_is_bad_input() {
+        let err = load(&[PathBuf::from("/nonexistent/x.guard")], None).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+}
