@@ -1,0 +1,228 @@
+//! Renderings of a [`DiffReport`]: text for terminals (colored or plain),
+//! GitHub-flavoured Markdown for pull-request comments and step summaries, and
+//! JSON (`docs/diff-json-schema.md`).
+//!
+//! Every rendering puts what needs attention first: data at risk, then IAM and
+//! security-group changes, then each stack's resources, then the totals.
+
+pub mod fmt;
+pub mod json;
+pub mod markdown;
+mod table;
+pub mod text;
+
+use super::security::{Direction, Statement};
+use super::{Action, DataRisk, DiffReport, ResourceChange, RiskCause, SecurityChange, SecurityDetail, StackDiff};
+
+/// Output format of a diff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// For terminals; ANSI colors when `color`.
+    Text { color: bool },
+    /// GitHub-flavoured Markdown.
+    Markdown,
+    /// JSON, `schemaVersion` 1.
+    Json,
+}
+
+/// Renders `report` in `format`.
+pub fn render(report: &DiffReport, format: Format) -> String {
+    match format {
+        Format::Text { color } => text::render(report, color),
+        Format::Markdown => markdown::render(report),
+        Format::Json => json::render(report),
+    }
+}
+
+/// `AWS::RDS::DBInstance data/Database/Resource (DatabaseB269D8BB)`.
+pub(crate) fn resource_label(r: &ResourceChange) -> String {
+    match &r.path {
+        Some(p) => format!("{} {} ({})", r.resource_type, p, r.logical_id),
+        None => format!("{} {}", r.resource_type, r.logical_id),
+    }
+}
+
+/// What happens to a stateful resource's data, in words.
+pub(crate) fn risk_words(risk: &DataRisk) -> String {
+    let what = match risk.cause {
+        RiskCause::Remove => "removed",
+        RiskCause::Replace => "replaced",
+        RiskCause::MayReplace => "may be replaced",
+    };
+    match &risk.kept_by {
+        Some(policy) => format!("{what}; {policy} keeps the old resource and its data"),
+        None => {
+            let fix = if risk.cause == RiskCause::Remove {
+                "DeletionPolicy"
+            } else {
+                "UpdateReplacePolicy"
+            };
+            format!("{what}; its data is deleted (no Retain or Snapshot {fix})")
+        }
+    }
+}
+
+/// Every stateful resource at risk, with its stack.
+pub(crate) fn risks(report: &DiffReport) -> Vec<(&StackDiff, &ResourceChange, &DataRisk)> {
+    let mut out = Vec::new();
+    for s in &report.stacks {
+        for r in &s.diff.resources {
+            if let Some(risk) = &r.risk {
+                out.push((s, r, risk));
+            }
+        }
+    }
+    // Real data loss before changes a policy protects.
+    out.sort_by_key(|(_, _, risk)| !risk.data_loss());
+    out
+}
+
+/// A table cell: one or more lines.
+pub(crate) type Cell = Vec<String>;
+
+/// One row of a security table.
+pub(crate) struct Row {
+    pub action: Action,
+    pub broadening: bool,
+    pub cells: Vec<Cell>,
+}
+
+/// A security table: title, column headers (after the +/- column), rows.
+pub(crate) struct SecurityTable {
+    pub title: &'static str,
+    pub header: &'static [&'static str],
+    pub rows: Vec<Row>,
+}
+
+/// The non-empty security tables of a report, IAM first.
+pub(crate) fn security_tables(report: &DiffReport) -> Vec<SecurityTable> {
+    let tables = [
+        SecurityTable {
+            title: "IAM statement changes",
+            header: &["Stack", "Holder", "Effect", "Action", "Resource", "Principal", "Condition"],
+            rows: statement_rows(report),
+        },
+        SecurityTable {
+            title: "IAM managed policy changes",
+            header: &["Stack", "Holder", "Managed policy ARN"],
+            rows: managed_rows(report),
+        },
+        SecurityTable {
+            title: "Security group rule changes",
+            header: &["Stack", "Group", "Direction", "Protocol", "Ports", "Peer", "Note"],
+            rows: rule_rows(report),
+        },
+    ];
+    tables.into_iter().filter(|t| !t.rows.is_empty()).collect()
+}
+
+/// Rows of the IAM statement table: sign, stack, holder, effect, actions, resources, principals, condition.
+fn statement_rows(report: &DiffReport) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for s in &report.stacks {
+        for c in &s.diff.security {
+            if let SecurityDetail::Statement(st) = &c.detail {
+                rows.push(Row {
+                    action: c.action,
+                    broadening: c.broadening,
+                    cells: statement_cells(s, c, st),
+                });
+            }
+        }
+    }
+    rows
+}
+
+fn holder(c: &SecurityChange) -> String {
+    c.path.clone().unwrap_or_else(|| c.logical_id.clone())
+}
+
+fn statement_cells(s: &StackDiff, c: &SecurityChange, st: &Statement) -> Vec<Cell> {
+    let not = |flag: bool, items: &[String]| -> Cell {
+        if flag {
+            items.iter().map(|i| format!("NOT {i}")).collect()
+        } else {
+            items.to_vec()
+        }
+    };
+    let mut where_ = vec![holder(c)];
+    if st.document != "PolicyDocument" {
+        where_.push(st.document.clone());
+    }
+    vec![
+        vec![s.title()],
+        where_,
+        vec![st.effect.clone()],
+        not(st.not_actions, &st.actions),
+        not(st.not_resources, &st.resources),
+        not(st.not_principal, &st.principals),
+        st.condition.iter().cloned().collect(),
+    ]
+}
+
+/// Rows of the managed-policy table: stack, holder, ARN.
+fn managed_rows(report: &DiffReport) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for s in &report.stacks {
+        for c in &s.diff.security {
+            if let SecurityDetail::ManagedPolicy(m) = &c.detail {
+                rows.push(Row {
+                    action: c.action,
+                    broadening: c.broadening,
+                    cells: vec![vec![s.title()], vec![holder(c)], vec![m.arn.clone()]],
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// Rows of the security-group table: stack, group, direction, protocol, ports, peer, note.
+fn rule_rows(report: &DiffReport) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for s in &report.stacks {
+        for c in &s.diff.security {
+            if let SecurityDetail::Rule(r) = &c.detail {
+                let mut note = Vec::new();
+                if r.public && c.action == Action::Add {
+                    note.push(if r.direction == Direction::Ingress {
+                        "open to the internet".to_string()
+                    } else {
+                        "to the internet".to_string()
+                    });
+                }
+                if let Some(w) = &r.widens {
+                    note.push(w.clone());
+                }
+                if let Some(d) = &r.description {
+                    note.push(d.clone());
+                }
+                let group = if r.group == format!("${{{}}}", c.logical_id) {
+                    holder(c)
+                } else {
+                    r.group.clone()
+                };
+                rows.push(Row {
+                    action: c.action,
+                    broadening: c.broadening,
+                    cells: vec![
+                        vec![s.title()],
+                        vec![group],
+                        vec![r.direction.as_str().to_string()],
+                        vec![r.protocol.clone()],
+                        vec![r.ports.clone()],
+                        vec![r.peer.clone()],
+                        note,
+                    ],
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// Where the replacement table comes from, for footers.
+pub(crate) fn provenance_line() -> String {
+    let (source, date) = crate::schema::provenance();
+    format!("Replacement facts from {source}, dated {date}.")
+}

@@ -1,0 +1,210 @@
+//! Whether an update replaces a resource, from CloudFormation's own resource
+//! schemas (`createOnlyProperties`, and the conditionally create-only ones, in
+//! [`crate::schema`]), and which replacements or removals put data at risk.
+
+use serde_json::{Map, Value as Json};
+
+use super::canonical::{canon_eq_in, child_ctx, referenced_ids, Ctx};
+use super::{Action, DataRisk, PathSegment, Replacement, ResourceChange, RiskCause, SecurityImpact};
+use crate::schema;
+
+/// Types that hold data which is gone when the resource is deleted.
+pub const STATEFUL_TYPES: &[&str] = &[
+    "AWS::RDS::DBInstance",
+    "AWS::RDS::DBCluster",
+    "AWS::DynamoDB::Table",
+    "AWS::DynamoDB::GlobalTable",
+    "AWS::S3::Bucket",
+    "AWS::SQS::Queue",
+    "AWS::EFS::FileSystem",
+    "AWS::Logs::LogGroup",
+    "AWS::KMS::Key",
+    "AWS::SecretsManager::Secret",
+    "AWS::Kinesis::Stream",
+    "AWS::ElastiCache::ReplicationGroup",
+    "AWS::ElastiCache::CacheCluster",
+    "AWS::OpenSearchService::Domain",
+    "AWS::DocDB::DBCluster",
+    "AWS::Neptune::DBCluster",
+    "AWS::Redshift::Cluster",
+    "AWS::Cognito::UserPool",
+    "AWS::Backup::BackupVault",
+    "AWS::EC2::Volume",
+];
+
+pub fn is_stateful(resource_type: &str) -> bool {
+    STATEFUL_TYPES.contains(&resource_type)
+}
+
+/// Sets each property change's and the resource's replacement.
+pub fn assess(change: &mut ResourceChange) {
+    let empty = Map::new();
+    let props = |r: &Option<Json>| -> Map<String, Json> {
+        r.as_ref()
+            .and_then(|r| r.get("Properties"))
+            .and_then(Json::as_object)
+            .cloned()
+            .unwrap_or_else(|| empty.clone())
+    };
+    let (op, np) = (props(&change.old), props(&change.new));
+    let info = schema::resource_type(&change.resource_type);
+
+    // Create-only paths whose value differs, with what that does.
+    let mut forcing: Vec<(Vec<&str>, Replacement)> = Vec::new();
+    if let Some(info) = info {
+        for (paths, kind) in [
+            (&info.create_only, Replacement::Always),
+            (&info.conditional_create_only, Replacement::Conditional),
+        ] {
+            for p in paths {
+                let segs: Vec<&str> = p.split('/').collect();
+                if !same_at(&op, &np, &segs) {
+                    forcing.push((segs, kind));
+                }
+            }
+        }
+    }
+
+    for c in &mut change.property_changes {
+        c.replacement = match c.attribute.as_str() {
+            // CloudFormation cannot update a resource into another type.
+            "Type" => Replacement::Always,
+            "Properties" if info.is_none() => Replacement::Unknown,
+            "Properties" => forcing
+                .iter()
+                .filter(|(segs, _)| overlaps(&c.path, segs))
+                .map(|(_, k)| *k)
+                .max()
+                .unwrap_or(Replacement::None),
+            _ => Replacement::None,
+        };
+    }
+    change.replacement = change.property_changes.iter().map(|c| c.replacement).max().unwrap_or_default();
+}
+
+/// Whether a change at `path` touches the create-only property at `segs` (one
+/// contains the other).
+fn overlaps(path: &[PathSegment], segs: &[&str]) -> bool {
+    path.iter().zip(segs).all(|(p, s)| matches!(p, PathSegment::Key(k) if k == s))
+}
+
+/// The value at `segs` inside `props`, with the comparison context of its place.
+fn value_at<'a>(props: &'a Map<String, Json>, segs: &[&str]) -> (Option<&'a Json>, Ctx) {
+    let mut ctx = Ctx::Plain;
+    let mut obj = props;
+    for (i, s) in segs.iter().enumerate() {
+        ctx = child_ctx(ctx, obj, s);
+        let Some(v) = obj.get(*s) else { return (None, ctx) };
+        if i + 1 == segs.len() {
+            return (Some(v), ctx);
+        }
+        match v.as_object() {
+            Some(m) => obj = m,
+            None => return (Some(v), ctx),
+        }
+    }
+    (None, ctx)
+}
+
+fn same_at(old: &Map<String, Json>, new: &Map<String, Json>, segs: &[&str]) -> bool {
+    let ((a, ctx), (b, _)) = (value_at(old, segs), value_at(new, segs));
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => canon_eq_in(a, b, ctx),
+        _ => false,
+    }
+}
+
+/// A create-only property that refers to a replaced resource gets a new value
+/// once that resource is replaced, so its own resource may be replaced too. Marks
+/// such resources (adding unchanged ones to the diff) until nothing changes.
+pub fn propagate(changes: &mut Vec<ResourceChange>, new_resources: &Map<String, Json>) {
+    for _ in 0..=new_resources.len() {
+        let replaced: Vec<String> = changes
+            .iter()
+            .filter(|c| c.action == Action::Modify && c.replacement.replaces())
+            .map(|c| c.logical_id.clone())
+            .collect();
+        if replaced.is_empty() {
+            return;
+        }
+        let mut progressed = false;
+        for (id, resource) in new_resources {
+            let Some(rtype) = resource.get("Type").and_then(Json::as_str) else {
+                continue;
+            };
+            let Some(info) = schema::resource_type(rtype) else { continue };
+            let props = resource.get("Properties").and_then(Json::as_object);
+            let Some(props) = props else { continue };
+            let existing = changes.iter().position(|c| &c.logical_id == id);
+            if let Some(i) = existing {
+                if changes[i].action == Action::Add || changes[i].replacement.replaces() {
+                    continue;
+                }
+            }
+            let mut reasons = Vec::new();
+            for p in info.create_only.iter().chain(&info.conditional_create_only) {
+                let segs: Vec<&str> = p.split('/').collect();
+                if let (Some(v), _) = value_at(props, &segs) {
+                    for target in referenced_ids(v) {
+                        if target != *id && replaced.contains(&target) {
+                            reasons.push(format!("{p} refers to {target}, which is replaced"));
+                        }
+                    }
+                }
+            }
+            if reasons.is_empty() {
+                continue;
+            }
+            progressed = true;
+            match existing {
+                Some(i) => {
+                    changes[i].replacement = Replacement::Conditional;
+                    changes[i].replacement_reasons = reasons;
+                }
+                None => {
+                    let body = without_path(resource);
+                    changes.push(ResourceChange {
+                        logical_id: id.clone(),
+                        resource_type: rtype.to_string(),
+                        path: super::construct_path(resource),
+                        action: Action::Modify,
+                        property_changes: Vec::new(),
+                        replacement: Replacement::Conditional,
+                        replacement_reasons: reasons,
+                        security_impact: SecurityImpact::None,
+                        risk: None,
+                        old: Some(body.clone()),
+                        new: Some(body),
+                    });
+                }
+            }
+        }
+        if !progressed {
+            return;
+        }
+    }
+}
+
+fn without_path(resource: &Json) -> Json {
+    super::without_path_metadata(resource)
+}
+
+/// Data at risk when a stateful resource is removed or replaced.
+pub fn data_risk(change: &ResourceChange) -> Option<DataRisk> {
+    if !is_stateful(&change.resource_type) {
+        return None;
+    }
+    let (cause, policy_of, attribute) = match (change.action, change.replacement) {
+        (Action::Remove, _) => (RiskCause::Remove, &change.old, "DeletionPolicy"),
+        (Action::Modify, Replacement::Always) => (RiskCause::Replace, &change.new, "UpdateReplacePolicy"),
+        (Action::Modify, Replacement::Conditional) => (RiskCause::MayReplace, &change.new, "UpdateReplacePolicy"),
+        _ => return None,
+    };
+    let policy = policy_of.as_ref().and_then(|r| r.get(attribute)).and_then(Json::as_str);
+    let kept_by = match policy {
+        Some(p @ ("Retain" | "RetainExceptOnCreate" | "Snapshot")) => Some(format!("{attribute}: {p}")),
+        _ => None,
+    };
+    Some(DataRisk { cause, kept_by })
+}
