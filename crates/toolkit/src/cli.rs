@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::{ls::LsArgs, synth::SynthArgs};
 use crate::commands::check::CheckArgs;
+use crate::commands::parity::ParityArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -30,4 +31,5 @@ pub enum Command {
     Synth(SynthArgs),
     Ls(LsArgs),
     Check(CheckArgs),
+    Parity(ParityArgs),
 }

@@ -47,6 +47,7 @@ fn run<A: Application>(app: A, cli: Cli) -> CliResult {
     match &cli.command {
         Command::Synth(args) => commands::synth::run(&project, args, style),
         Command::Ls(args) => commands::ls::run(&project, args, style),
+        Command::Parity(args) => commands::parity::run(&project, args, style),
         Command::Check(args) => commands::check::run(&project, args, style),
     }
 }

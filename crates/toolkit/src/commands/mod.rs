@@ -2,4 +2,5 @@
 
 pub mod check;
 pub mod ls;
+pub mod parity;
 pub mod synth;

@@ -48,11 +48,15 @@ pub fn run<A: Application>(project: &Project<A>, args: &SynthArgs, style: Style)
     let assembly = project.synth(&envs)?;
     // Policy checks: any error stops synthesis before anything is written.
     let checks = crate::commands::check::synth_checks(&assembly, args.no_checks, args.quiet)?;
+    // Which environment-file field drives which property, for `cairn parity --out`.
+    let parity = crate::commands::parity::manifest_sections(project, &envs, &assembly);
     let manifests: Vec<_> = assembly
         .environments
         .iter()
-        .map(|e| {
+        .zip(parity)
+        .map(|(e, p)| {
             let mut extra = Map::new();
+            extra.insert(cairn_core::parity::record::SECTION.to_string(), p);
             if let Some((_, c)) = checks.iter().find(|(name, _)| name == e.name()) {
                 extra.insert("checks".to_string(), c.clone());
             }

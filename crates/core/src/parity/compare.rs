@@ -1,0 +1,252 @@
+//! Builds the [`Report`]: every leaf whose normalized value differs between the
+//! environments, collapsed to one row per missing stack or resource, each
+//! attributed to the knobs that drive it or marked undeclared.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value as Json;
+
+use super::{EnvInput, FieldSummary, Flat, PathKey, Report, Row, Section, Source, StackReport, Status, Violation};
+use crate::application::Knob;
+
+/// Compares `envs` (the last one is the reference).
+pub fn compare(app: &str, source: Source, envs: &[EnvInput], knobs: &[Knob]) -> Report {
+    let names: Vec<String> = envs.iter().map(|e| e.name.clone()).collect();
+    let reference = envs.len().saturating_sub(1);
+    let mut report = Report {
+        app: app.to_string(),
+        source,
+        envs: names.clone(),
+        reference: names.get(reference).cloned().unwrap_or_default(),
+        fields: Vec::new(),
+        violations: Vec::new(),
+        stacks: Vec::new(),
+        notes: envs.iter().flat_map(|e| e.notes.clone()).collect(),
+        skew: Vec::new(),
+    };
+    if envs.is_empty() {
+        return report;
+    }
+
+    // Must-match knobs set differently.
+    for knob in knobs.iter().filter(|k| !k.must_match.is_empty()) {
+        let members: Vec<Option<Json>> = envs
+            .iter()
+            .filter(|e| knob.must_match.contains(&e.name))
+            .map(|e| knob_value(e, &knob.key))
+            .collect();
+        if members.len() >= 2 && members.iter().any(|v| *v != members[0]) {
+            report.violations.push(Violation {
+                field: knob.key.clone(),
+                must_match: knob.must_match.clone(),
+                values: envs.iter().map(|e| knob_value(e, &knob.key)).collect(),
+            });
+        }
+    }
+
+    // Every differing leaf, in key order (a stack's own key and an item's own key come first).
+    let keys: BTreeSet<&PathKey> = envs.iter().flat_map(|e| e.flat.leaves.keys()).collect();
+    let mut rows: BTreeMap<String, Vec<Row>> = BTreeMap::new();
+    let mut collapsed_stacks: BTreeSet<&str> = BTreeSet::new();
+    let mut collapsed_items: BTreeSet<PathKey> = BTreeSet::new();
+    for key in keys {
+        if collapsed_stacks.contains(key.stack.as_str()) || collapsed_items.contains(&key.item()) {
+            continue;
+        }
+        let norms: Vec<Option<&Json>> = envs.iter().map(|e| e.flat.get(key).map(|l| &l.norm)).collect();
+        if norms.iter().all(|n| *n == norms[0]) {
+            continue;
+        }
+        let whole = key.property.is_empty();
+        if whole && key.section == Section::Stack {
+            collapsed_stacks.insert(&key.stack);
+        } else if whole && norms.iter().any(Option::is_none) {
+            collapsed_items.insert(key.clone());
+        }
+        let status = attribute(key, envs, reference, knobs);
+        rows.entry(key.stack.clone()).or_default().push(Row {
+            key: key.clone(),
+            resource: display_resource(key, envs),
+            property: display_property(key),
+            values: envs.iter().map(|e| e.flat.get(key).map(|l| l.raw.clone())).collect(),
+            status,
+        });
+    }
+
+    // Stacks in deploy order: the reference's first, then any others.
+    let mut order: Vec<String> = Vec::new();
+    for e in envs.iter().rev() {
+        for s in &e.flat.stacks {
+            if !order.contains(s) {
+                order.push(s.clone());
+            }
+        }
+    }
+    for id in order {
+        let Some(mut stack_rows) = rows.remove(&id) else { continue };
+        stack_rows.sort_by(|a, b| {
+            // Declared ones grouped by field, in the order the application declares them.
+            let rank = |r: &Row| match &r.status {
+                Status::Undeclared { .. } => (0, 0, String::new()),
+                Status::Declared(f) => {
+                    let first = f
+                        .iter()
+                        .filter_map(|k| knobs.iter().position(|x| &x.key == k))
+                        .min()
+                        .unwrap_or(usize::MAX);
+                    (1, first, f.join(", "))
+                }
+            };
+            rank(a).cmp(&rank(b)).then_with(|| a.key.cmp(&b.key))
+        });
+        report.stacks.push(StackReport {
+            names: envs.iter().map(|e| e.flat.stack_names.get(&id).cloned()).collect(),
+            id,
+            rows: stack_rows,
+        });
+    }
+
+    // Declared knobs whose values differ.
+    for knob in knobs {
+        let values: Vec<Option<Json>> = envs.iter().map(|e| knob_value(e, &knob.key)).collect();
+        if values.iter().all(|v| *v == values[0]) {
+            continue;
+        }
+        let differences = report
+            .stacks
+            .iter()
+            .flat_map(|s| &s.rows)
+            .filter(|r| matches!(&r.status, Status::Declared(f) if f.contains(&knob.key)))
+            .count();
+        report.fields.push(FieldSummary {
+            field: knob.key.clone(),
+            values,
+            must_match: knob.must_match.clone(),
+            differences,
+        });
+    }
+    report
+}
+
+fn knob_value(e: &EnvInput, key: &str) -> Option<Json> {
+    e.knob_values.get(key).cloned().flatten()
+}
+
+/// Why `key` differs between each environment and the reference.
+fn attribute(key: &PathKey, envs: &[EnvInput], reference: usize, knobs: &[Knob]) -> Status {
+    let r = &envs[reference];
+    let mut fields: BTreeSet<String> = BTreeSet::new();
+    let mut undeclared: Vec<String> = Vec::new();
+    let mut reasons: Vec<String> = Vec::new();
+    let mut flag = |env: &str, reason: String| {
+        if !undeclared.iter().any(|u| u == env) {
+            undeclared.push(env.to_string());
+        }
+        if !reasons.contains(&reason) {
+            reasons.push(reason);
+        }
+    };
+    for e in envs.iter().take(reference) {
+        if e.flat.get(key).map(|l| &l.norm) == r.flat.get(key).map(|l| &l.norm) {
+            continue;
+        }
+        match &e.residual {
+            Some(Err(msg)) => {
+                flag(&e.name, msg.clone());
+                continue;
+            }
+            Some(Ok(residual)) if residual.contains(key) => {
+                let reason = e.hints.get(key).cloned().unwrap_or_else(|| {
+                    format!(
+                        "differs between {} and {} with every knob set to the same value: not driven by the environment file",
+                        e.name, r.name
+                    )
+                });
+                flag(&e.name, reason);
+                continue;
+            }
+            _ => {}
+        }
+        let differing: Vec<&Knob> = knobs.iter().filter(|k| knob_value(e, &k.key) != knob_value(r, &k.key)).collect();
+        let driving: Vec<&Knob> = differing
+            .iter()
+            .copied()
+            .filter(|k| e.drives.get(&k.key).is_some_and(|d| d.contains(key)) || r.drives.get(&k.key).is_some_and(|d| d.contains(key)))
+            .collect();
+        let driving: Vec<&Knob> = if !driving.is_empty() {
+            driving
+        } else if matches!(e.residual, Some(Ok(_))) {
+            // Not driven by any single knob, yet gone once all are swapped: several
+            // knobs together (or ones whose effect could not be isolated).
+            let unisolated: Vec<&Knob> = differing.iter().copied().filter(|k| e.unisolated.contains(&k.key)).collect();
+            if unisolated.is_empty() {
+                differing
+            } else {
+                unisolated
+            }
+        } else {
+            Vec::new()
+        };
+        if driving.is_empty() {
+            flag(
+                &e.name,
+                format!("differs between {} and {}, and no declared knob drives it", e.name, r.name),
+            );
+            continue;
+        }
+        for k in driving {
+            if k.must_match.contains(&e.name) && k.must_match.contains(&r.name) {
+                flag(
+                    &e.name,
+                    format!("driven by `{}`, which must be equal in {}", k.key, k.must_match.join(", ")),
+                );
+            } else {
+                fields.insert(k.key.clone());
+            }
+        }
+    }
+    if undeclared.is_empty() {
+        Status::Declared(fields.into_iter().collect())
+    } else {
+        Status::Undeclared { envs: undeclared, reasons }
+    }
+}
+
+fn display_resource(key: &PathKey, envs: &[EnvInput]) -> String {
+    match key.section {
+        Section::Stack => "(stack)".to_string(),
+        Section::Resources => envs
+            .iter()
+            .rev()
+            .find_map(|e| e.flat.paths.get(&(key.stack.clone(), key.id.clone())))
+            .cloned()
+            .unwrap_or_else(|| format!("{}/{}", key.stack, key.id)),
+        Section::Template => format!("{}/({})", key.stack, key.id),
+        s => format!("{}/{}/{}", key.stack, s.as_str(), key.id),
+    }
+}
+
+fn display_property(key: &PathKey) -> String {
+    if key.property.is_empty() {
+        return match key.section {
+            Section::Stack => "(stack)",
+            Section::Resources => "(resource)",
+            Section::Outputs => "(output)",
+            Section::Parameters => "(parameter)",
+            Section::Conditions => "(condition)",
+            Section::Template => "(value)",
+        }
+        .to_string();
+    }
+    key.property.strip_prefix("Properties.").unwrap_or(&key.property).to_string()
+}
+
+/// Per stack id of `a`/`b`: how many items (resources, outputs, parameters…)
+/// differ between two versions of one environment's templates.
+pub fn changes(a: &Flat, b: &Flat) -> BTreeMap<String, usize> {
+    let mut items: BTreeMap<String, BTreeSet<PathKey>> = BTreeMap::new();
+    for key in a.diff_keys(b) {
+        items.entry(key.stack.clone()).or_default().insert(key.item());
+    }
+    items.into_iter().map(|(s, i)| (s, i.len())).collect()
+}

@@ -1,0 +1,206 @@
+//! What `synth` records in each environment's manifest so that `parity --out DIR`
+//! can check a synthesis without synthesizing: per knob its value, whether it must
+//! match other environments, and which leaves it drives; plus a digest of every
+//! template, so a hand-edited file is noticed. And the reader of that record.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use md5::{Digest, Md5};
+use serde_json::{json, Map, Value as Json};
+
+use super::attribute::{drives_any, knob_value};
+use super::{flatten_stack, EnvInput, Flat, Normalizer, Note, PathKey, Section};
+use crate::application::{Application, EnvironmentConfig, Knob, LoadedEnv};
+use crate::assembly::MANIFEST_FILE;
+use crate::synth::EnvArtifact;
+
+/// Key of the parity record in the manifest.
+pub const SECTION: &str = "parity";
+/// Version of the record's layout.
+pub const VERSION: u32 = 1;
+
+/// Hex MD5 of a template file's bytes.
+pub fn digest(bytes: &[u8]) -> String {
+    Md5::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn key_json(k: &PathKey) -> Json {
+    json!({ "stack": k.stack, "section": k.section.as_str(), "id": k.id, "property": k.property })
+}
+
+fn key_from_json(v: &Json) -> Option<PathKey> {
+    Some(PathKey {
+        stack: v.get("stack")?.as_str()?.to_string(),
+        section: Section::parse(v.get("section")?.as_str()?)?,
+        id: v.get("id")?.as_str()?.to_string(),
+        property: v.get("property")?.as_str()?.to_string(),
+    })
+}
+
+/// The `parity` section of `env`'s manifest. `all` holds every environment file
+/// (the values a knob could take); a knob's driven leaves are those that change
+/// when it takes any of those values.
+pub fn record<A: Application>(app: &A, env: &LoadedEnv<A::Config>, artifact: &EnvArtifact, all: &[&toml::Table]) -> Json {
+    let flat = super::flatten_env(artifact);
+    let drives = drives_any(app, env, &flat, all);
+    let mut fields = Map::new();
+    for knob in app.knobs() {
+        let driven: Vec<Json> = drives.get(&knob.key).into_iter().flatten().map(key_json).collect();
+        fields.insert(
+            knob.key.clone(),
+            json!({
+                "value": knob_value(&env.table, &knob.key),
+                "mustMatch": knob.must_match,
+                "drives": driven,
+            }),
+        );
+    }
+    let templates: Map<String, Json> = artifact
+        .stacks
+        .iter()
+        .map(|s| (s.file_name(), json!(digest(s.body.as_bytes()))))
+        .collect();
+    json!({
+        "version": VERSION,
+        "promotionOrder": env.config.promotion_order(),
+        "fields": fields,
+        "templates": templates,
+    })
+}
+
+/// One environment read back from `<out>/<env>/`.
+struct Recorded {
+    order: u64,
+    input: EnvInput,
+    knobs: Vec<Knob>,
+    app: String,
+}
+
+fn read_json(path: &Path) -> Result<(Vec<u8>, Json), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let json = serde_json::from_slice(&bytes).map_err(|e| format!("{} is not valid JSON: {e}", path.display()))?;
+    Ok((bytes, json))
+}
+
+fn read_env(dir: &Path, name: &str) -> Result<Recorded, String> {
+    let env_dir = dir.join(name);
+    let manifest_path = env_dir.join(MANIFEST_FILE);
+    if !manifest_path.exists() {
+        return Err(format!(
+            "{} does not exist; synthesize first: cairn synth {name} --out {}",
+            manifest_path.display(),
+            dir.display()
+        ));
+    }
+    let (_, manifest) = read_json(&manifest_path)?;
+    let bad = |what: &str| format!("{}: {what}", manifest_path.display());
+    let section = manifest.get(SECTION).ok_or_else(|| {
+        bad(&format!(
+            "no `{SECTION}` record (written by an older cairn?); synthesize again: cairn synth {name} --out {}",
+            dir.display()
+        ))
+    })?;
+    let text = |v: &Json, k: &str| v.get(k).and_then(Json::as_str).unwrap_or_default().to_string();
+    let (account, region) = (text(&manifest, "account"), text(&manifest, "region"));
+    let norm = Normalizer::new(name, &account, &region);
+    let digests = section.get("templates").and_then(Json::as_object).cloned().unwrap_or_default();
+    let mut flat = Flat::default();
+    let mut notes = Vec::new();
+    for stack in manifest
+        .get("stacks")
+        .and_then(Json::as_array)
+        .ok_or_else(|| bad("no `stacks` list"))?
+    {
+        let (id, stack_name, file) = (text(stack, "id"), text(stack, "name"), text(stack, "template"));
+        if file.is_empty() || file.contains('/') || file.contains('\\') {
+            return Err(bad(&format!("stack `{id}` has no valid template file name")));
+        }
+        let (bytes, template) = read_json(&env_dir.join(&file))?;
+        if digests.get(&file).and_then(Json::as_str) != Some(digest(&bytes).as_str()) {
+            notes.push(Note {
+                environment: name.to_string(),
+                message: format!(
+                    "{} was changed after synthesis (its digest differs from the manifest's): it no longer follows from {name}'s environment file",
+                    env_dir.join(&file).display()
+                ),
+                undeclared: true,
+            });
+        }
+        flatten_stack(&mut flat, &norm, &id, &stack_name, &template);
+    }
+    let mut input = EnvInput {
+        name: name.to_string(),
+        flat,
+        notes,
+        ..Default::default()
+    };
+    let mut knobs = Vec::new();
+    for (key, field) in section.get("fields").and_then(Json::as_object).into_iter().flatten() {
+        let value = field.get("value").filter(|v| !v.is_null()).cloned();
+        input.knob_values.insert(key.clone(), value);
+        let drives: BTreeSet<PathKey> = field
+            .get("drives")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(key_from_json)
+            .collect();
+        input.drives.insert(key.clone(), drives);
+        knobs.push(Knob {
+            key: key.clone(),
+            must_match: field
+                .get("mustMatch")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+        });
+    }
+    Ok(Recorded {
+        order: section.get("promotionOrder").and_then(Json::as_u64).unwrap_or(0),
+        input,
+        knobs,
+        app: text(&manifest, "app"),
+    })
+}
+
+/// Environment names synthesized under `dir` (folders with a manifest).
+pub fn environments_in(dir: &Path) -> Result<Vec<String>, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join(MANIFEST_FILE).is_file())
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Reads the named environments (all under `dir` when `names` is empty) in promotion
+/// order; returns the app name, the inputs and the knobs (as the reference recorded them).
+pub fn read_out_dir(dir: &Path, names: &[String]) -> Result<(String, Vec<EnvInput>, Vec<Knob>), String> {
+    let names = if names.is_empty() { environments_in(dir)? } else { names.to_vec() };
+    if names.is_empty() {
+        return Err(format!(
+            "no synthesized environments in {}; run `cairn synth --all --out {}`",
+            dir.display(),
+            dir.display()
+        ));
+    }
+    let mut recorded = names.iter().map(|n| read_env(dir, n)).collect::<Result<Vec<_>, _>>()?;
+    recorded.sort_by(|a, b| (a.order, &a.input.name).cmp(&(b.order, &b.input.name)));
+    let last = recorded.last().map(|r| (r.app.clone(), r.knobs.clone())).unwrap_or_default();
+    let mut knobs = last.1;
+    let mut seen: BTreeMap<String, ()> = knobs.iter().map(|k| (k.key.clone(), ())).collect();
+    for r in &recorded {
+        for k in &r.knobs {
+            if seen.insert(k.key.clone(), ()).is_none() {
+                knobs.push(k.clone());
+            }
+        }
+    }
+    Ok((last.0, recorded.into_iter().map(|r| r.input).collect(), knobs))
+}

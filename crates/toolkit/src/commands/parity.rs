@@ -1,0 +1,204 @@
+//! `cairn parity`: environments differ only through their declared knobs.
+//!
+//! Synthesizes the environments (or reads `--out DIR`, or the deployed templates
+//! with `--deployed`), compares them property by property and attributes every
+//! difference to the environment-file field that drives it. Exit 1 when a
+//! difference is undeclared. `deploy` calls [`gate`] first.
+
+use std::path::PathBuf;
+
+use cairn_core::application::LoadedEnv;
+use cairn_core::parity::{self, record, render, Report, Source};
+use cairn_core::{Application, Assembly, EnvironmentConfig};
+use clap::{Args, ValueEnum};
+use serde_json::Value as Json;
+
+use crate::error::{CliError, CliResult};
+use crate::project::Project;
+use crate::ui::Style;
+
+/// Output format of the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    about = "Check that environments differ only in their declared knobs",
+    long_about = "Check that environments differ only in their declared knobs.\n\n\
+Compares the environments' templates stack by stack, resource by resource and property by\n\
+property (environment names, account ids and regions inside names and ARNs are normalized\n\
+away). Each difference is attributed to the environment-file field (knob) that drives it:\n\
+the environment is synthesized again with the reference environment's value for each knob\n\
+(the reference is the last environment in promotion order); whatever still differs is\n\
+UNDECLARED. Knobs declared to match between some environments are checked too.\n\n\
+With --out DIR the templates of an earlier `cairn synth` are checked (synth records which\n\
+field drives which property in each manifest); with --deployed the templates deployed in\n\
+each environment are compared, and each environment is compared with this commit's synthesis.",
+    after_help = "Examples:\n  cairn parity\n  cairn parity staging prod --format markdown\n  cairn parity --out out --format json\n  cairn parity --deployed\n\n\
+Exit codes: 0 every difference is declared, 1 undeclared differences (listed first), 2 bad input."
+)]
+pub struct ParityArgs {
+    /// Environments to compare (default: all); compared in promotion order.
+    pub envs: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Check the templates of an existing synthesis output folder instead of synthesizing.
+    #[arg(long, value_name = "DIR", conflicts_with = "deployed")]
+    pub out: Option<PathBuf>,
+    /// Compare the templates deployed in each environment (GetTemplate), and each with this commit.
+    #[arg(long)]
+    pub deployed: bool,
+}
+
+/// Loads the named environments (all when none is named), in promotion order.
+pub fn load_envs<A: Application>(project: &Project<A>, names: &[String]) -> CliResult<Vec<LoadedEnv<A::Config>>> {
+    let mut envs = project.select_envs(names, names.is_empty())?;
+    envs.sort_by(|a, b| (a.config.promotion_order(), &a.name).cmp(&(b.config.promotion_order(), &b.name)));
+    envs.dedup_by(|a, b| a.name == b.name);
+    Ok(envs)
+}
+
+/// Synthesizes `envs` and compares them; also returns the synthesis.
+pub fn check<A: Application>(project: &Project<A>, envs: &[LoadedEnv<A::Config>]) -> CliResult<(Assembly, Vec<parity::EnvInput>, Report)> {
+    let (assembly, inputs) = parity::analyze(project, envs)?;
+    let report = parity::compare(project.name(), Source::Synthesis, &inputs, &project.knobs());
+    Ok((assembly, inputs, report))
+}
+
+pub fn print(report: &Report, format: Format, style: Style) -> CliResult {
+    let text = match format {
+        Format::Text => render::text(report, style.enabled),
+        Format::Markdown => render::markdown(report),
+        Format::Json => serde_json::to_string_pretty(&render::json(report)).map_err(|e| CliError::failure(e.to_string()))? + "\n",
+    };
+    print!("{text}");
+    Ok(())
+}
+
+fn outcome(report: &Report) -> CliResult {
+    if report.ok() {
+        return Ok(());
+    }
+    let n = report.undeclared_count();
+    Err(CliError::with_code(
+        1,
+        format!(
+            "error: {n} undeclared difference{} between {}; make the code depend on an environment-file field \
+             declared as a knob (Application::knobs), or remove the difference",
+            if n == 1 { "" } else { "s" },
+            report.envs.join(", ")
+        ),
+    ))
+}
+
+pub fn run<A: Application>(project: &Project<A>, args: &ParityArgs, style: Style) -> CliResult {
+    if args.deployed {
+        return deployed(project, args, style);
+    }
+    let report = match &args.out {
+        Some(dir) => {
+            let (app, inputs, knobs) = record::read_out_dir(dir, &args.envs).map_err(|e| CliError::bad_input(format!("error: {e}")))?;
+            parity::compare(&app, Source::OutDir(dir.display().to_string()), &inputs, &knobs)
+        }
+        None => {
+            let envs = load_envs(project, &args.envs)?;
+            check(project, &envs)?.2
+        }
+    };
+    print(&report, args.format, style)?;
+    outcome(&report)
+}
+
+fn deployed<A: Application>(_project: &Project<A>, _args: &ParityArgs, _style: Style) -> CliResult {
+    Err(CliError::failure("error: parity --deployed is not available yet"))
+}
+
+/// The `parity` sections of the manifests of `assembly`'s environments (same order
+/// as `envs`): which environment-file field drives which property, for `parity --out`.
+pub fn manifest_sections<A: Application>(project: &Project<A>, envs: &[LoadedEnv<A::Config>], assembly: &Assembly) -> Vec<Json> {
+    // The values other environments give each knob; fall back to the synthesized ones
+    // when some other environment file does not load (synth of one env still works).
+    let all = project.all_envs().unwrap_or_default();
+    let mut tables: Vec<&toml::Table> = all.iter().map(|e| &e.table).collect();
+    if tables.is_empty() {
+        tables = envs.iter().map(|e| &e.table).collect();
+    }
+    envs.iter()
+        .zip(&assembly.environments)
+        .map(|(env, artifact)| record::record(project, env, artifact, &tables))
+        .collect()
+}
+
+/// Before deploying `target`: its parity with the reference environment (the last in
+/// promotion order; for the reference itself, the one before it). Undeclared
+/// differences stop the deployment unless `allow` (`--allow-parity-drift`).
+pub fn gate<A: Application>(project: &Project<A>, target: &str, allow: bool, style: Style) -> CliResult {
+    let all = load_envs(project, &[])?;
+    let Some(pos) = all.iter().position(|e| e.name == target) else {
+        return Ok(());
+    };
+    if all.len() < 2 {
+        return Ok(());
+    }
+    let last = all.len() - 1;
+    let pair = if pos == last { [last - 1, last] } else { [pos, last] };
+    let other = if pos == last {
+        all[last - 1].name.clone()
+    } else {
+        all[last].name.clone()
+    };
+    let envs: Vec<LoadedEnv<A::Config>> = all
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| pair.contains(i))
+        .map(|(_, e)| e)
+        .collect();
+    let (_, _, report) = check(project, &envs)?;
+    if report.ok() {
+        return Ok(());
+    }
+    let n = report.undeclared_count();
+    eprint!("{}", undeclared_list(&report, style));
+    if allow {
+        eprintln!(
+            "{}",
+            style.yellow(&format!(
+                "warning: {target} has {n} undeclared difference{} from {other}; deploying anyway (--allow-parity-drift)",
+                if n == 1 { "" } else { "s" }
+            ))
+        );
+        return Ok(());
+    }
+    Err(CliError::failure(format!(
+        "error: {target} has {n} undeclared difference{} from {other} (listed above; `cairn parity {} {}` shows them all); \
+         refusing to deploy. Fix them, or pass --allow-parity-drift to deploy anyway",
+        if n == 1 { "" } else { "s" },
+        envs[0].name,
+        envs[1].name
+    )))
+}
+
+/// The undeclared differences, one per line.
+fn undeclared_list(report: &Report, style: Style) -> String {
+    let text = render::text(report, style.enabled);
+    // The text report lists them in its first section; print just that section.
+    let mut out = String::new();
+    let mut inside = false;
+    for line in text.lines() {
+        if line.contains("Undeclared differences") {
+            inside = true;
+        } else if inside && line.trim().is_empty() {
+            break;
+        }
+        if inside {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
