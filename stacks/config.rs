@@ -3,6 +3,7 @@
 //! Environments differ only through these fields; the code never branches on an
 //! environment's name. The fields that may differ are declared in `knobs()` (lib.rs).
 
+use cairn_constructs::FargateSize;
 use cairn_core::config::{check_range, AccountId, FieldError, Ipv4Cidr, LogRetentionDays, Region, Validate};
 use cairn_core::{EnvSettings, EnvironmentConfig};
 use indexmap::IndexMap;
@@ -47,6 +48,19 @@ pub struct NetworkConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceConfig {
+    /// Container image, e.g. "public.ecr.aws/nginx/nginx:1.27".
+    pub image: String,
+    /// Task CPU units (256 = 0.25 vCPU); with `memory_mib` one of Fargate's valid pairs.
+    pub cpu: u32,
+    /// Task memory in MiB.
+    pub memory_mib: u32,
+    /// Port the container listens on.
+    pub container_port: u16,
+    /// Path the load balancer's health check requests.
+    pub health_check_path: String,
+    /// ACM certificate for HTTPS; without one the load balancer serves HTTP only.
+    #[serde(default)]
+    pub certificate_arn: Option<String>,
     /// Tasks the service runs normally.
     pub desired_count: u32,
     /// Autoscaling lower bound.
@@ -59,6 +73,8 @@ pub struct ServiceConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
+    /// PostgreSQL version, e.g. "17.5" (one RDS offers for new instances).
+    pub engine_version: String,
     /// RDS instance class, e.g. "db.t3.micro".
     pub instance_class: String,
     pub multi_az: bool,
@@ -121,7 +137,62 @@ impl Validate for Config {
                 ),
             ));
         }
+        if s.image.trim().is_empty() || s.image.chars().any(char::is_whitespace) {
+            errors.push(FieldError::new(
+                "service.image",
+                format!(
+                    "`{}` is not an image reference; allowed: e.g. \"public.ecr.aws/nginx/nginx:1.27\"",
+                    s.image
+                ),
+            ));
+        }
+        if FargateSize::new(s.cpu, s.memory_mib).is_none() {
+            let options = FargateSize::memory_options(s.cpu);
+            if options.is_empty() {
+                let cpus: Vec<String> = FargateSize::cpu_options().iter().map(u32::to_string).collect();
+                errors.push(FieldError::new(
+                    "service.cpu",
+                    format!("{} is not a Fargate CPU value; allowed: {}", s.cpu, cpus.join(", ")),
+                ));
+            } else {
+                let mems: Vec<String> = options.iter().map(u32::to_string).collect();
+                errors.push(FieldError::new(
+                    "service.memory_mib",
+                    format!(
+                        "{} MiB is not valid with cpu = {}; allowed: {}",
+                        s.memory_mib,
+                        s.cpu,
+                        mems.join(", ")
+                    ),
+                ));
+            }
+        }
+        check_range(&mut errors, "service.container_port", s.container_port, 1, u16::MAX);
+        if !s.health_check_path.starts_with('/') {
+            errors.push(FieldError::new(
+                "service.health_check_path",
+                format!("`{}` must start with `/`; allowed: e.g. \"/\" or \"/health\"", s.health_check_path),
+            ));
+        }
+        if let Some(arn) = &s.certificate_arn {
+            if !arn.starts_with("arn:") || !arn.contains(":acm:") {
+                errors.push(FieldError::new(
+                    "service.certificate_arn",
+                    format!("`{arn}` is not an ACM certificate ARN; allowed: arn:aws:acm:<region>:<account>:certificate/<id>"),
+                ));
+            }
+        }
         let d = &self.database;
+        let version_ok = !d.engine_version.is_empty()
+            && d.engine_version
+                .split('.')
+                .all(|x| !x.is_empty() && x.chars().all(|c| c.is_ascii_digit()));
+        if !version_ok {
+            errors.push(FieldError::new(
+                "database.engine_version",
+                format!("`{}` is not a PostgreSQL version; allowed: e.g. \"17.5\"", d.engine_version),
+            ));
+        }
         let class_ok = d.instance_class.starts_with("db.")
             && d.instance_class.split('.').count() == 3
             && d.instance_class
@@ -139,6 +210,13 @@ impl Validate for Config {
         check_range(&mut errors, "database.backup_retention_days", d.backup_retention_days, 1, 35);
         check_range(&mut errors, "database.allocated_storage_gb", d.allocated_storage_gb, 20, 65_536);
         errors
+    }
+}
+
+impl ServiceConfig {
+    /// The task size; `None` only for a pair validation rejects.
+    pub fn size(&self) -> Option<FargateSize> {
+        FargateSize::new(self.cpu, self.memory_mib)
     }
 }
 

@@ -1,15 +1,22 @@
-//! The example application ("shop"): a web service with a bucket, a queue and a
-//! table, for every environment in `stacks/environments/`.
+//! The example application ("shop"): a containerized web service on ECS Fargate
+//! behind an Application Load Balancer, with a Postgres database, a DynamoDB table,
+//! an S3 bucket and an SQS queue, for every environment in `stacks/environments/`.
 //!
-//! Stacks per environment: `shop-<env>-data` (stateful) and `shop-<env>-service`
-//! (stateless), connected by automatic cross-stack references.
+//! Stacks per environment, in deploy order: `shop-<env>-network` (VPC),
+//! `shop-<env>-data` (stateful) and `shop-<env>-service` (stateless), connected by
+//! automatic cross-stack references. A service deploy never touches the data stack.
+//! Environments differ only through their config values, never through their names.
 
 pub mod config;
 
 use std::path::PathBuf;
 
-use cairn_constructs::{Attribute, Bucket, BucketProps, Queue, QueueProps, Role, RoleProps, ServicePrincipal, Table, TableProps};
-use cairn_core::{Application, Environment, Knob, Output, Result};
+use cairn_constructs::{
+    Attribute, AutoScalingProps, Bucket, BucketProps, Cluster, ClusterProps, ContainerProps, Database, DatabaseProps, FargateServiceProps,
+    FlowLogProps, HealthCheck, LoadBalancedFargateService, LoadBalancedFargateServiceProps, Queue, QueueProps, Table, TableProps, Vpc,
+    VpcProps,
+};
+use cairn_core::{Application, Environment, Knob, Output, Result, Value};
 
 pub use config::Config;
 
@@ -70,9 +77,41 @@ impl Application for Shop {
         .collect()
     }
 
-    fn build(&self, env: &Environment, _config: &Config) -> Result<()> {
+    fn build(&self, env: &Environment, config: &Config) -> Result<()> {
+        let network = env.stack("network")?;
+        network.set_description("Network of the shop: VPC, subnets, NAT gateways, flow logs, gateway endpoints");
+        let vpc = Vpc::new(
+            &network,
+            "Vpc",
+            VpcProps {
+                cidr: config.network.cidr,
+                max_azs: config.network.max_azs,
+                nat_gateways: config.network.nat_gateways,
+                flow_logs: Some(FlowLogProps {
+                    retention_days: config.logs.retention_days.days(),
+                }),
+                ..Default::default()
+            },
+        )?;
+
         let data = env.stack("data")?;
-        data.set_description("Stateful resources of the shop: bucket, queue, table");
+        data.set_description("Stateful resources of the shop: database, bucket, queue, table");
+        let db = &config.database;
+        let database = Database::new(
+            &data,
+            "Database",
+            &vpc,
+            DatabaseProps {
+                engine_version: db.engine_version.clone(),
+                instance_class: db.instance_class.clone(),
+                allocated_storage_gb: db.allocated_storage_gb,
+                multi_az: db.multi_az,
+                deletion_protection: Some(db.deletion_protection),
+                backup_retention_days: db.backup_retention_days,
+                database_name: "shop".into(),
+                ..Default::default()
+            },
+        )?;
         let uploads = Bucket::new(
             &data,
             "Uploads",
@@ -93,22 +132,69 @@ impl Application for Shop {
         )?;
 
         let service = env.stack("service")?;
-        service.set_description("Stateless resources of the shop: the web service and its permissions");
-        let task_role = Role::new(
+        service.set_description("Stateless resources of the shop: the web service behind its load balancer");
+        let cluster = Cluster::new(&service, "Cluster", &vpc, ClusterProps::default())?;
+        let s = &config.service;
+        let size = s.size().ok_or_else(|| {
+            cairn_core::Error::new(format!("cpu {} with {} MiB is not a Fargate task size", s.cpu, s.memory_mib))
+                .at(format!("{}/service", env.name()))
+                .property("service.memory_mib")
+                .fix("use a valid pair, e.g. cpu = 256 with memory_mib = 512")
+        })?;
+        let web = LoadBalancedFargateService::new(
             &service,
-            "TaskRole",
-            RoleProps {
-                assumed_by: ServicePrincipal::EcsTasks,
-                description: Some("Runtime permissions of the shop's web service".into()),
+            "Web",
+            &cluster,
+            LoadBalancedFargateServiceProps {
+                service: FargateServiceProps {
+                    size,
+                    container: ContainerProps {
+                        image: s.image.clone(),
+                        port: s.container_port,
+                        environment: vec![
+                            ("TABLE_NAME".into(), orders.name()),
+                            ("BUCKET_NAME".into(), uploads.name()),
+                            ("QUEUE_URL".into(), jobs.url()),
+                            ("DB_HOST".into(), database.endpoint_address()),
+                            ("DB_PORT".into(), database.endpoint_port()),
+                            ("DB_NAME".into(), Value::str(database.database_name())),
+                        ],
+                        secrets: vec![
+                            ("DB_USERNAME".into(), database.secret_field("username")),
+                            ("DB_PASSWORD".into(), database.secret_field("password")),
+                        ],
+                        ..Default::default()
+                    },
+                    desired_count: s.desired_count,
+                    auto_scaling: Some(AutoScalingProps {
+                        min_tasks: s.min_tasks,
+                        max_tasks: s.max_tasks,
+                        ..Default::default()
+                    }),
+                    log_retention_days: config.logs.retention_days.days(),
+                    ..Default::default()
+                },
+                health_check: HealthCheck {
+                    path: s.health_check_path.clone(),
+                    ..Default::default()
+                },
+                certificate_arn: s.certificate_arn.clone(),
+                ..Default::default()
             },
         )?;
-        orders.grant_read_write(&task_role)?;
-        uploads.grant_read_write(&task_role)?;
-        jobs.grant_send_consume(&task_role)?;
+        orders.grant_read_write(&web)?;
+        uploads.grant_read_write(&web)?;
+        jobs.grant_send_consume(&web)?;
+        database.allow_from(&web)?;
 
         data.add_output("TableName", Output::new(orders.name()).description("Orders table"))?;
         data.add_output("BucketName", Output::new(uploads.name()).description("Uploads bucket"))?;
         data.add_output("QueueUrl", Output::new(jobs.url()).description("Jobs queue URL"))?;
+        data.add_output(
+            "DatabaseEndpoint",
+            Output::new(database.endpoint_address()).description("Database host name"),
+        )?;
+        service.add_output("LoadBalancerUrl", Output::new(web.url()).description("URL of the web service"))?;
         Ok(())
     }
 }

@@ -5,13 +5,25 @@
 //! (`arn()`, `name()`, `url()`) usable as references from any stack of the same
 //! environment, and `grant_*` methods that add least-privilege statements.
 
+pub mod cloudwatch;
 pub mod dynamodb;
+pub mod ec2;
+pub mod ecs;
+pub mod elbv2;
 pub mod iam;
+pub mod logs;
+pub mod rds;
 pub mod removal;
 pub mod s3;
+pub mod sns;
 pub mod sqs;
 
 pub use dynamodb::{Attribute, Table, TableProps};
+pub use ec2::{Connectable, FlowLogProps, Port, SecurityGroup, SecurityGroupProps, Subnet, SubnetConfiguration, SubnetType, Vpc, VpcProps};
+pub use ecs::{AutoScalingProps, Cluster, ClusterProps, ContainerProps, FargateService, FargateServiceProps, FargateSize, Secret};
+pub use elbv2::{HealthCheck, LoadBalancedFargateService, LoadBalancedFargateServiceProps};
 pub use iam::{Grantable, PolicyStatement, Role, RoleProps, ServicePrincipal};
+pub use logs::{LogGroup, LogGroupProps};
+pub use rds::{Database, DatabaseProps};
 pub use s3::{Bucket, BucketProps};
 pub use sqs::{DeadLetter, Queue, QueueProps};

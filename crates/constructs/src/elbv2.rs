@@ -1,0 +1,304 @@
+//! An internet-facing Application Load Balancer in front of a [`FargateService`]:
+//! [`LoadBalancedFargateService`].
+
+use cairn_core::{Resource, ResourceRef, Result, Scope, Value};
+
+use crate::ec2::{Connectable, Port, SecurityGroup, SecurityGroupProps, SubnetType};
+use crate::ecs::{Cluster, FargateService, FargateServiceProps, LoadBalancerAttachment};
+use crate::iam::{Grantable, Role};
+
+/// Health check of the target group (HTTP on the container's port).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthCheck {
+    /// Path requested. Default `/`.
+    pub path: String,
+    /// HTTP codes that count as healthy. Default `200-399`.
+    pub healthy_http_codes: String,
+    pub interval_seconds: u32,
+    pub timeout_seconds: u32,
+    pub healthy_threshold: u32,
+    pub unhealthy_threshold: u32,
+}
+
+impl Default for HealthCheck {
+    fn default() -> Self {
+        HealthCheck {
+            path: "/".into(),
+            healthy_http_codes: "200-399".into(),
+            interval_seconds: 30,
+            timeout_seconds: 5,
+            healthy_threshold: 2,
+            unhealthy_threshold: 3,
+        }
+    }
+}
+
+/// Props of a [`LoadBalancedFargateService`].
+#[derive(Debug, Clone)]
+pub struct LoadBalancedFargateServiceProps {
+    /// The service behind the load balancer (runs in private subnets).
+    pub service: FargateServiceProps,
+    pub health_check: HealthCheck,
+    /// ACM certificate for HTTPS. `Some`: an HTTPS listener on 443 and HTTP on 80
+    /// redirecting to it; `None`: HTTP on 80 only.
+    pub certificate_arn: Option<String>,
+    /// TLS policy of the HTTPS listener. Default TLS 1.3 with 1.2.
+    pub ssl_policy: String,
+    /// Seconds ECS ignores failing health checks after a task starts. Default 60.
+    pub health_check_grace_period_seconds: u32,
+    /// Seconds a deregistering target drains. Default 30.
+    pub deregistration_delay_seconds: u32,
+    /// Idle connection timeout of the load balancer. Default 60.
+    pub idle_timeout_seconds: u32,
+}
+
+impl Default for LoadBalancedFargateServiceProps {
+    fn default() -> Self {
+        LoadBalancedFargateServiceProps {
+            service: FargateServiceProps::default(),
+            health_check: HealthCheck::default(),
+            certificate_arn: None,
+            ssl_policy: "ELBSecurityPolicy-TLS13-1-2-2021-06".into(),
+            health_check_grace_period_seconds: 60,
+            deregistration_delay_seconds: 30,
+            idle_timeout_seconds: 60,
+        }
+    }
+}
+
+/// A Fargate service behind an internet-facing Application Load Balancer. The load
+/// balancer's security group is open on 80 and 443; the service's admits only the
+/// load balancer's group on the container port.
+#[derive(Clone)]
+pub struct LoadBalancedFargateService {
+    scope: Scope,
+    load_balancer: ResourceRef,
+    target_group: ResourceRef,
+    lb_security_group: SecurityGroup,
+    service: FargateService,
+    https: bool,
+}
+
+impl LoadBalancedFargateService {
+    pub fn new(
+        scope: impl Into<Scope>,
+        id: &str,
+        cluster: &Cluster,
+        props: LoadBalancedFargateServiceProps,
+    ) -> Result<LoadBalancedFargateService> {
+        let scope = scope.into().child(id)?;
+        validate(&scope, &props)?;
+        let vpc = cluster.vpc();
+        let lb_scope = scope.child("LB")?;
+        let lb_security_group = SecurityGroup::new(
+            &lb_scope,
+            "SecurityGroup",
+            vpc,
+            SecurityGroupProps {
+                description: Some(format!("{} load balancer", scope.path())),
+                allow_all_outbound: false,
+            },
+        )?;
+        lb_security_group.allow_from_any_ipv4(Port::tcp(80), "HTTP from anywhere")?;
+        lb_security_group.allow_from_any_ipv4(Port::tcp(443), "HTTPS from anywhere")?;
+
+        let load_balancer = lb_scope.add_resource(
+            "Resource",
+            Resource::new("AWS::ElasticLoadBalancingV2::LoadBalancer")
+                .prop(
+                    "LoadBalancerAttributes",
+                    Value::list([
+                        attribute("deletion_protection.enabled", "false"),
+                        attribute("idle_timeout.timeout_seconds", &props.idle_timeout_seconds.to_string()),
+                        attribute("routing.http.drop_invalid_header_fields.enabled", "true"),
+                    ]),
+                )
+                .prop("Scheme", "internet-facing")
+                .prop("SecurityGroups", Value::list([lb_security_group.group_id()]))
+                .prop("Subnets", Value::List(vpc.subnet_ids(SubnetType::Public)?))
+                .prop("Type", "application"),
+        )?;
+
+        let hc = &props.health_check;
+        let port = props.service.container.port;
+        let target_group = scope.add_resource(
+            "TargetGroup",
+            Resource::new("AWS::ElasticLoadBalancingV2::TargetGroup")
+                .prop("HealthCheckEnabled", true)
+                .prop("HealthCheckIntervalSeconds", hc.interval_seconds)
+                .prop("HealthCheckPath", hc.path.as_str())
+                .prop("HealthCheckProtocol", "HTTP")
+                .prop("HealthCheckTimeoutSeconds", hc.timeout_seconds)
+                .prop("HealthyThresholdCount", hc.healthy_threshold)
+                .prop("Matcher", Value::map([("HttpCode", hc.healthy_http_codes.as_str())]))
+                .prop("Port", port)
+                .prop("Protocol", "HTTP")
+                .prop(
+                    "TargetGroupAttributes",
+                    Value::list([attribute(
+                        "deregistration_delay.timeout_seconds",
+                        &props.deregistration_delay_seconds.to_string(),
+                    )]),
+                )
+                .prop("TargetType", "ip")
+                .prop("UnhealthyThresholdCount", hc.unhealthy_threshold)
+                .prop("VpcId", vpc.vpc_id()),
+        )?;
+
+        let forward = Value::list([Value::map([
+            ("TargetGroupArn", target_group.as_ref()),
+            ("Type", Value::str("forward")),
+        ])]);
+        let mut listeners = Vec::new();
+        match &props.certificate_arn {
+            Some(certificate) => {
+                let redirect = Value::list([Value::map([
+                    (
+                        "RedirectConfig",
+                        Value::map([
+                            ("Port", Value::str("443")),
+                            ("Protocol", Value::str("HTTPS")),
+                            ("StatusCode", Value::str("HTTP_301")),
+                        ]),
+                    ),
+                    ("Type", Value::str("redirect")),
+                ])]);
+                listeners.push(lb_scope.add_resource("HttpListener", listener(&load_balancer, 80, "HTTP", redirect))?);
+                listeners.push(
+                    lb_scope.add_resource(
+                        "HttpsListener",
+                        listener(&load_balancer, 443, "HTTPS", forward)
+                            .prop(
+                                "Certificates",
+                                Value::list([Value::map([("CertificateArn", certificate.as_str())])]),
+                            )
+                            .prop("SslPolicy", props.ssl_policy.as_str()),
+                    )?,
+                );
+            }
+            None => listeners.push(lb_scope.add_resource("HttpListener", listener(&load_balancer, 80, "HTTP", forward))?),
+        }
+
+        let service = FargateService::build(
+            scope.clone(),
+            "Service",
+            cluster,
+            props.service.clone(),
+            Some(LoadBalancerAttachment {
+                target_group: target_group.clone(),
+                depends_on: listeners,
+                health_check_grace_period_seconds: props.health_check_grace_period_seconds,
+            }),
+        )?;
+        service
+            .security_group()
+            .allow_from(&lb_security_group, Port::tcp(port), "Load balancer to service")?;
+
+        Ok(LoadBalancedFargateService {
+            scope,
+            load_balancer,
+            target_group,
+            lb_security_group,
+            service,
+            https: props.certificate_arn.is_some(),
+        })
+    }
+
+    /// The load balancer's DNS name.
+    pub fn dns_name(&self) -> Value {
+        self.load_balancer.get_att("DNSName")
+    }
+
+    /// `http://<dns name>` (or `https://` with a certificate).
+    pub fn url(&self) -> Value {
+        let scheme = if self.https { "https://" } else { "http://" };
+        Value::join("", [Value::str(scheme), self.dns_name()])
+    }
+
+    pub fn load_balancer(&self) -> &ResourceRef {
+        &self.load_balancer
+    }
+
+    pub fn target_group(&self) -> &ResourceRef {
+        &self.target_group
+    }
+
+    pub fn load_balancer_security_group(&self) -> &SecurityGroup {
+        &self.lb_security_group
+    }
+
+    /// The Fargate service (add environment variables and secrets here).
+    pub fn service(&self) -> &FargateService {
+        &self.service
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+}
+
+impl Grantable for LoadBalancedFargateService {
+    /// Grants go to the service's task role.
+    fn grant_role(&self) -> &Role {
+        self.service.grant_role()
+    }
+}
+
+impl Connectable for LoadBalancedFargateService {
+    /// The service's security group (not the load balancer's).
+    fn security_group(&self) -> &SecurityGroup {
+        self.service.security_group()
+    }
+}
+
+fn attribute(key: &str, value: &str) -> Value {
+    Value::map([("Key", key), ("Value", value)])
+}
+
+fn listener(load_balancer: &ResourceRef, port: u16, protocol: &str, actions: Value) -> Resource {
+    Resource::new("AWS::ElasticLoadBalancingV2::Listener")
+        .prop("DefaultActions", actions)
+        .prop("LoadBalancerArn", load_balancer.as_ref())
+        .prop("Port", port)
+        .prop("Protocol", protocol)
+}
+
+fn validate(scope: &Scope, props: &LoadBalancedFargateServiceProps) -> Result<()> {
+    let hc = &props.health_check;
+    if !hc.path.starts_with('/') || hc.path.len() > 1024 {
+        return Err(scope
+            .error(format!("health check path `{}` must start with `/`", hc.path))
+            .property("health_check.path")
+            .fix("use a path such as \"/\" or \"/health\""));
+    }
+    if !(5..=300).contains(&hc.interval_seconds) || !(2..=120).contains(&hc.timeout_seconds) || hc.timeout_seconds >= hc.interval_seconds {
+        return Err(scope
+            .error(format!(
+                "health check timeout {} s and interval {} s are not valid",
+                hc.timeout_seconds, hc.interval_seconds
+            ))
+            .property("health_check")
+            .fix("use an interval of 5-300 s and a timeout of 2-120 s, shorter than the interval"));
+    }
+    if !(2..=10).contains(&hc.healthy_threshold) || !(2..=10).contains(&hc.unhealthy_threshold) {
+        return Err(scope
+            .error("health check thresholds must be 2 to 10")
+            .property("health_check")
+            .fix("use thresholds from 2 to 10"));
+    }
+    if let Some(arn) = &props.certificate_arn {
+        if !arn.starts_with("arn:") || !arn.contains(":acm:") && !arn.contains(":iam:") {
+            return Err(scope
+                .error(format!("`{arn}` is not a certificate ARN"))
+                .property("certificate_arn")
+                .fix("use an ACM certificate ARN, e.g. arn:aws:acm:us-east-1:123456789012:certificate/…"));
+        }
+    }
+    if !(1..=4000).contains(&props.idle_timeout_seconds) || props.deregistration_delay_seconds > 3600 {
+        return Err(scope
+            .error("idle timeout must be 1-4000 s and deregistration delay 0-3600 s")
+            .property("idle_timeout_seconds")
+            .fix("use values in those ranges"));
+    }
+    Ok(())
+}

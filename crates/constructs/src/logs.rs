@@ -1,0 +1,95 @@
+//! CloudWatch Logs log groups: always with a retention period, kept where the
+//! environment keeps data.
+
+use cairn_core::config::LogRetentionDays;
+use cairn_core::{RemovalPolicy, Resource, ResourceRef, Result, Scope, Value};
+
+use crate::iam::{grant, Grantable};
+use crate::removal;
+
+/// Props of a [`LogGroup`].
+#[derive(Debug, Clone)]
+pub struct LogGroupProps {
+    /// Days CloudWatch keeps the events; one of the values CloudWatch accepts
+    /// (1, 3, 5, 7, 14, 30, 60, 90, …, 3653). Never "forever" by default. Default 30.
+    pub retention_days: u32,
+    /// Physical name. `None` (recommended) lets CloudFormation generate one.
+    pub log_group_name: Option<String>,
+    /// Deletion/replacement policy. `None`: `Retain` where the environment keeps data.
+    pub removal_policy: Option<RemovalPolicy>,
+}
+
+impl Default for LogGroupProps {
+    fn default() -> Self {
+        LogGroupProps {
+            retention_days: 30,
+            log_group_name: None,
+            removal_policy: None,
+        }
+    }
+}
+
+/// A log group with a retention period.
+#[derive(Clone)]
+pub struct LogGroup {
+    scope: Scope,
+    group: ResourceRef,
+}
+
+impl LogGroup {
+    pub fn new(scope: impl Into<Scope>, id: &str, props: LogGroupProps) -> Result<LogGroup> {
+        let scope = scope.into().child(id)?;
+        let retention = LogRetentionDays::new(props.retention_days).map_err(|m| {
+            scope
+                .error(m)
+                .property("retention_days")
+                .fix("use a retention CloudWatch Logs accepts, e.g. 14, 30 or 90")
+        })?;
+        if let Some(name) = &props.log_group_name {
+            let ok = (1..=512).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || "_-/.#".contains(c));
+            if !ok {
+                return Err(scope
+                    .error(format!("`{name}` is not a valid log group name"))
+                    .property("log_group_name")
+                    .fix("use 1-512 letters, digits and `_-/.#`, or leave it unset"));
+            }
+        }
+        let policy = props.removal_policy.unwrap_or_else(|| removal::for_data(&scope));
+        let group = scope.add_resource(
+            "Resource",
+            Resource::new("AWS::Logs::LogGroup")
+                .prop_opt("LogGroupName", props.log_group_name.clone())
+                .prop("RetentionInDays", retention.days())
+                .removal_policy(policy),
+        )?;
+        Ok(LogGroup { scope, group })
+    }
+
+    /// The log group's ARN (`arn:…:log-group:<name>:*`, as CloudFormation returns it).
+    pub fn arn(&self) -> Value {
+        self.group.get_att("Arn")
+    }
+
+    /// The log group's name (`Ref`).
+    pub fn name(&self) -> Value {
+        self.group.as_ref()
+    }
+
+    pub fn resource(&self) -> &ResourceRef {
+        &self.group
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// Create streams in and write events to this group.
+    pub fn grant_write(&self, grantee: &dyn Grantable) -> Result<()> {
+        grant(
+            &self.scope,
+            grantee,
+            &["logs:CreateLogStream", "logs:PutLogEvents"],
+            vec![self.arn()],
+        )
+    }
+}

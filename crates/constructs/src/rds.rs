@@ -1,0 +1,247 @@
+//! RDS PostgreSQL: a [`Database`] in isolated subnets, encrypted, never public,
+//! with its master password managed by RDS in Secrets Manager (no password in any
+//! template) and a security group that admits only what was explicitly allowed.
+
+use cairn_core::{RemovalPolicy, Resource, ResourceRef, Result, Scope, Value};
+
+use crate::ec2::{Connectable, Port, SecurityGroup, SecurityGroupProps, SubnetType, Vpc};
+use crate::ecs::Secret;
+use crate::removal;
+
+/// Props of a [`Database`].
+#[derive(Debug, Clone)]
+pub struct DatabaseProps {
+    /// PostgreSQL version, e.g. "17.5" (use one RDS still offers for new instances).
+    pub engine_version: String,
+    /// Instance class, e.g. "db.t3.micro".
+    pub instance_class: String,
+    /// Storage in GiB (20 to 65,536), gp3, always encrypted.
+    pub allocated_storage_gb: u32,
+    /// Standby in a second availability zone.
+    pub multi_az: bool,
+    /// Deletion protection. `None`: on where the environment keeps data.
+    pub deletion_protection: Option<bool>,
+    /// Days of automated backups (1 to 35). Default 7.
+    pub backup_retention_days: u32,
+    /// Name of the database created on the instance. Default `app`.
+    pub database_name: String,
+    /// Master user name; its password is generated and kept in Secrets Manager. Default `dbadmin`.
+    pub master_username: String,
+    /// Port. Default 5432.
+    pub port: u16,
+    /// Deletion/replacement policy. `None`: `Snapshot` where the environment keeps data.
+    pub removal_policy: Option<RemovalPolicy>,
+    /// Where the instance runs. Default isolated subnets (no route out of the VPC).
+    pub subnet_type: SubnetType,
+    /// Logs exported to CloudWatch Logs. Default `postgresql` and `upgrade`.
+    pub cloudwatch_logs_exports: Vec<String>,
+}
+
+impl Default for DatabaseProps {
+    fn default() -> Self {
+        DatabaseProps {
+            engine_version: "17.5".into(),
+            instance_class: "db.t3.micro".into(),
+            allocated_storage_gb: 20,
+            multi_az: false,
+            deletion_protection: None,
+            backup_retention_days: 7,
+            database_name: "app".into(),
+            master_username: "dbadmin".into(),
+            port: 5432,
+            removal_policy: None,
+            subnet_type: SubnetType::Isolated,
+            cloudwatch_logs_exports: vec!["postgresql".into(), "upgrade".into()],
+        }
+    }
+}
+
+/// An RDS PostgreSQL instance.
+#[derive(Clone)]
+pub struct Database {
+    scope: Scope,
+    instance: ResourceRef,
+    security_group: SecurityGroup,
+    port: u16,
+    database_name: String,
+}
+
+impl Database {
+    pub fn new(scope: impl Into<Scope>, id: &str, vpc: &Vpc, props: DatabaseProps) -> Result<Database> {
+        let scope = scope.into().child(id)?;
+        validate(&scope, &props)?;
+        let subnets = vpc.select_subnets(props.subnet_type)?;
+        let zones: std::collections::BTreeSet<u32> = subnets.iter().map(|s| s.az_index).collect();
+        if zones.len() < 2 {
+            return Err(scope
+                .error("a DB subnet group needs subnets in at least 2 availability zones")
+                .property("subnet_type")
+                .fix("use a VPC with 2 or more availability zones"));
+        }
+        let subnet_group = scope.add_resource(
+            "SubnetGroup",
+            Resource::new("AWS::RDS::DBSubnetGroup")
+                .prop("DBSubnetGroupDescription", format!("Subnets of the {} database", scope.path()))
+                .prop("SubnetIds", Value::List(subnets.iter().map(|s| s.id()).collect())),
+        )?;
+        let security_group = SecurityGroup::new(
+            &scope,
+            "SecurityGroup",
+            vpc,
+            SecurityGroupProps {
+                description: Some(format!("{} PostgreSQL, admits only explicitly allowed groups", scope.path())),
+                allow_all_outbound: false,
+            },
+        )?;
+        let retain = scope.env_settings().retain_data;
+        let instance = scope.add_resource(
+            "Resource",
+            Resource::new("AWS::RDS::DBInstance")
+                .prop("AllocatedStorage", props.allocated_storage_gb.to_string())
+                .prop("AutoMinorVersionUpgrade", true)
+                .prop("BackupRetentionPeriod", props.backup_retention_days)
+                .prop("CopyTagsToSnapshot", true)
+                .prop("DBInstanceClass", props.instance_class.as_str())
+                .prop("DBName", props.database_name.as_str())
+                .prop("DBSubnetGroupName", subnet_group.as_ref())
+                .prop("DeletionProtection", props.deletion_protection.unwrap_or(retain))
+                .prop(
+                    "EnableCloudwatchLogsExports",
+                    Value::list(props.cloudwatch_logs_exports.iter().map(String::as_str)),
+                )
+                .prop("Engine", "postgres")
+                .prop("EngineVersion", props.engine_version.as_str())
+                .prop("ManageMasterUserPassword", true)
+                .prop("MasterUsername", props.master_username.as_str())
+                .prop("MultiAZ", props.multi_az)
+                .prop("Port", props.port.to_string())
+                .prop("PubliclyAccessible", false)
+                .prop("StorageEncrypted", true)
+                .prop("StorageType", "gp3")
+                .prop("VPCSecurityGroups", Value::list([security_group.group_id()]))
+                .removal_policy(props.removal_policy.unwrap_or_else(|| removal::for_database(&scope))),
+        )?;
+        Ok(Database {
+            scope,
+            instance,
+            security_group,
+            port: props.port,
+            database_name: props.database_name,
+        })
+    }
+
+    /// Host name of the instance (`Endpoint.Address`).
+    pub fn endpoint_address(&self) -> Value {
+        self.instance.get_att("Endpoint.Address")
+    }
+
+    /// Port of the instance (`Endpoint.Port`).
+    pub fn endpoint_port(&self) -> Value {
+        self.instance.get_att("Endpoint.Port")
+    }
+
+    /// ARN of the master-user secret RDS manages (`MasterUserSecret.SecretArn`), a JSON
+    /// secret with `username` and `password`.
+    pub fn secret_arn(&self) -> Value {
+        self.instance.get_att("MasterUserSecret.SecretArn")
+    }
+
+    /// One key (`username`, `password`) of the master-user secret, to inject into a container.
+    pub fn secret_field(&self, field: &str) -> Secret {
+        Secret::secrets_manager_field(self.secret_arn(), field)
+    }
+
+    pub fn database_name(&self) -> &str {
+        &self.database_name
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn resource(&self) -> &ResourceRef {
+        &self.instance
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// Lets `other` connect on the database port. The rules are created in `other`'s
+    /// stack when it differs (see [`SecurityGroup::allow_from`]).
+    pub fn allow_from(&self, other: &dyn Connectable) -> Result<()> {
+        self.security_group.allow_from(
+            other,
+            Port::tcp(self.port),
+            &format!("{} to database", other.security_group().scope().path()),
+        )
+    }
+}
+
+impl Connectable for Database {
+    fn security_group(&self) -> &SecurityGroup {
+        &self.security_group
+    }
+}
+
+fn validate(scope: &Scope, p: &DatabaseProps) -> Result<()> {
+    let err = |prop: &str, msg: String, fix: &str| Err(scope.error(msg).property(prop.to_string()).fix(fix.to_string()));
+    let version_ok = !p.engine_version.is_empty()
+        && p.engine_version
+            .split('.')
+            .all(|x| !x.is_empty() && x.chars().all(|c| c.is_ascii_digit()));
+    if !version_ok {
+        return err(
+            "engine_version",
+            format!("`{}` is not a PostgreSQL version", p.engine_version),
+            "use a version RDS offers, e.g. \"17.5\"",
+        );
+    }
+    let parts: Vec<&str> = p.instance_class.split('.').collect();
+    if parts.len() != 3 || parts[0] != "db" || parts.iter().any(|x| x.is_empty() || !x.chars().all(|c| c.is_ascii_alphanumeric())) {
+        return err(
+            "instance_class",
+            format!("`{}` is not an RDS instance class", p.instance_class),
+            "use e.g. \"db.t3.micro\" or \"db.m7g.large\"",
+        );
+    }
+    if !(20..=65_536).contains(&p.allocated_storage_gb) {
+        return err(
+            "allocated_storage_gb",
+            format!("{} GiB is out of range", p.allocated_storage_gb),
+            "use 20 to 65536",
+        );
+    }
+    if !(1..=35).contains(&p.backup_retention_days) {
+        return err(
+            "backup_retention_days",
+            format!("{} days is out of range", p.backup_retention_days),
+            "use 1 to 35 (0 would turn backups off)",
+        );
+    }
+    let ident = |s: &str| {
+        s.len() <= 63 && s.starts_with(|c: char| c.is_ascii_alphabetic()) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    if !ident(&p.database_name) {
+        return err(
+            "database_name",
+            format!("`{}` is not a valid database name", p.database_name),
+            "use 1-63 letters, digits and underscores, starting with a letter",
+        );
+    }
+    if !ident(&p.master_username) || ["rdsadmin", "rdsrepladmin"].contains(&p.master_username.as_str()) {
+        return err(
+            "master_username",
+            format!("`{}` is not a valid or allowed master user name", p.master_username),
+            "use 1-63 letters, digits and underscores, starting with a letter, not a reserved name",
+        );
+    }
+    if p.port < 1150 && p.port != 5432 {
+        return err(
+            "port",
+            format!("port {} is not allowed by RDS", p.port),
+            "use 5432 or a port from 1150 to 65535",
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,679 @@
+//! The shop's templates: the environment table, security properties, cross-stack
+//! wiring, logical-ID stability, and clear synthesis errors for wrong use.
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use cairn_app::Config;
+use cairn_constructs::{
+    Attribute, Cluster, ClusterProps, ContainerProps, FargateServiceProps, FargateSize, LoadBalancedFargateService,
+    LoadBalancedFargateServiceProps, SubnetConfiguration, Table, TableProps, Vpc, VpcProps,
+};
+use cairn_core::config::Ipv4Cidr;
+use cairn_core::{App, EnvSettings, Error};
+use serde_json::{json, Value as Json};
+use support::{absent, array_with, config, synth_all, synth_with, Template};
+
+/// The environment table (docs: deployment guide), one row per environment.
+struct Row {
+    env: &'static str,
+    instance_class: &'static str,
+    desired_count: u32,
+    deletion_protection: bool,
+    backup_retention: u32,
+    nat_gateways: usize,
+    retain_data: bool,
+}
+
+const TABLE: [Row; 3] = [
+    Row {
+        env: "dev",
+        instance_class: "db.t3.micro",
+        desired_count: 1,
+        deletion_protection: false,
+        backup_retention: 7,
+        nat_gateways: 1,
+        retain_data: false,
+    },
+    Row {
+        env: "staging",
+        instance_class: "db.t3.small",
+        desired_count: 2,
+        deletion_protection: false,
+        backup_retention: 7,
+        nat_gateways: 1,
+        retain_data: false,
+    },
+    Row {
+        env: "prod",
+        instance_class: "db.t3.medium",
+        desired_count: 3,
+        deletion_protection: true,
+        backup_retention: 30,
+        nat_gateways: 2,
+        retain_data: true,
+    },
+];
+
+#[test]
+fn environment_table_holds_in_the_templates() {
+    let assembly = synth_all();
+    for row in &TABLE {
+        let cfg = config(row.env);
+        let data = Template::from(&assembly, row.env, "data");
+        data.resource_count_is("AWS::RDS::DBInstance", 1);
+        data.has_resource_properties(
+            "AWS::RDS::DBInstance",
+            json!({
+                "DBInstanceClass": row.instance_class,
+                "DeletionProtection": row.deletion_protection,
+                "BackupRetentionPeriod": row.backup_retention,
+                "MultiAZ": cfg.database.multi_az,
+            }),
+        );
+        let policy = if row.retain_data { "Snapshot" } else { "Delete" };
+        data.has_resource(
+            "AWS::RDS::DBInstance",
+            json!({ "DeletionPolicy": policy, "UpdateReplacePolicy": policy }),
+        );
+
+        let service = Template::from(&assembly, row.env, "service");
+        service.resource_count_is("AWS::ECS::Service", 1);
+        service.has_resource_properties("AWS::ECS::Service", json!({ "DesiredCount": row.desired_count }));
+        service.has_resource_properties(
+            "AWS::ApplicationAutoScaling::ScalableTarget",
+            json!({ "MinCapacity": cfg.service.min_tasks, "MaxCapacity": cfg.service.max_tasks }),
+        );
+        service.has_resource_properties("AWS::Logs::LogGroup", json!({ "RetentionInDays": cfg.logs.retention_days.days() }));
+
+        let network = Template::from(&assembly, row.env, "network");
+        network.resource_count_is("AWS::EC2::NatGateway", row.nat_gateways);
+        network.resource_count_is("AWS::EC2::EIP", row.nat_gateways);
+        network.has_resource_properties("AWS::EC2::VPC", json!({ "CidrBlock": cfg.network.cidr.to_string() }));
+    }
+}
+
+#[test]
+fn each_environment_has_network_data_and_service_stacks_in_deploy_order() {
+    let assembly = synth_all();
+    let envs: Vec<&str> = assembly.environments.iter().map(|e| e.settings.name.as_str()).collect();
+    assert_eq!(envs, ["dev", "staging", "prod"]);
+    for env in &assembly.environments {
+        let n = &env.settings.name;
+        let names: Vec<&str> = env.stacks.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [format!("shop-{n}-network"), format!("shop-{n}-data"), format!("shop-{n}-service")]
+        );
+        assert!(env.stacks[0].depends_on.is_empty());
+        assert_eq!(env.stacks[1].depends_on, [format!("shop-{n}-network")]);
+        assert_eq!(env.stacks[2].depends_on, [format!("shop-{n}-data"), format!("shop-{n}-network")]);
+        // The stateful stack never refers to the stateless one.
+        let data = Template::of(&env.stacks[1]);
+        assert!(data.imports().iter().all(|i| i.starts_with(&format!("shop-{n}-network:"))));
+    }
+}
+
+#[test]
+fn logical_ids_are_identical_across_environments() {
+    let assembly = synth_all();
+    let ids = |env: &str, stack: &str| Template::from(&assembly, env, stack).logical_ids();
+    for stack in ["data", "service"] {
+        assert_eq!(ids("dev", stack), ids("staging", stack), "{stack}: dev vs staging");
+        assert_eq!(ids("dev", stack), ids("prod", stack), "{stack}: dev vs prod");
+    }
+    // The network differs only by prod's second NAT gateway (a knob), whose IDs come
+    // from the same construct paths.
+    assert_eq!(ids("dev", "network"), ids("staging", "network"));
+    let extra: BTreeSet<String> = ids("prod", "network").difference(&ids("dev", "network")).cloned().collect();
+    assert_eq!(
+        extra,
+        BTreeSet::from([
+            "VpcPublicSubnet2EIP3C605A87".to_string(),
+            "VpcPublicSubnet2NATGateway9182C01D".to_string()
+        ])
+    );
+    assert!(ids("dev", "network").is_subset(&ids("prod", "network")));
+}
+
+#[test]
+fn vpc_has_non_overlapping_subnets_in_selected_zones_with_routes_and_flow_logs() {
+    let assembly = synth_all();
+    for row in &TABLE {
+        let cfg = config(row.env);
+        let t = Template::from(&assembly, row.env, "network");
+        let subnets = t.resources_of_type("AWS::EC2::Subnet");
+        assert_eq!(subnets.len(), 3 * cfg.network.max_azs as usize);
+        let blocks: Vec<Ipv4Cidr> = subnets
+            .iter()
+            .map(|(_, s)| Ipv4Cidr::parse(s["Properties"]["CidrBlock"].as_str().unwrap()).unwrap())
+            .collect();
+        for (i, a) in blocks.iter().enumerate() {
+            assert!(cfg.network.cidr.contains(a), "{a} outside {}", cfg.network.cidr);
+            for b in &blocks[i + 1..] {
+                assert!(!a.overlaps(b), "{a} overlaps {b}");
+            }
+        }
+        for az in 0..cfg.network.max_azs {
+            t.has_resource_properties(
+                "AWS::EC2::Subnet",
+                json!({ "AvailabilityZone": { "Fn::Select": [az, { "Fn::GetAZs": "" }] }, "MapPublicIpOnLaunch": false }),
+            );
+        }
+        t.resource_count_is("AWS::EC2::InternetGateway", 1);
+        // Public subnets → internet gateway; private subnets → a NAT gateway; isolated: none.
+        let routes = t.resources_of_type("AWS::EC2::Route");
+        let to_igw = routes.iter().filter(|(_, r)| r["Properties"].get("GatewayId").is_some()).count();
+        let to_nat = routes.iter().filter(|(_, r)| r["Properties"].get("NatGatewayId").is_some()).count();
+        assert_eq!((to_igw, to_nat), (cfg.network.max_azs as usize, cfg.network.max_azs as usize));
+        let nat_targets: BTreeSet<String> = routes
+            .iter()
+            .filter_map(|(_, r)| r["Properties"]["NatGatewayId"]["Ref"].as_str().map(str::to_string))
+            .collect();
+        assert_eq!(nat_targets.len(), row.nat_gateways, "each NAT gateway serves a zone");
+        t.has_resource_properties(
+            "AWS::EC2::FlowLog",
+            json!({ "ResourceType": "VPC", "TrafficType": "ALL", "LogDestinationType": "cloud-watch-logs" }),
+        );
+        t.has_resource_properties("AWS::Logs::LogGroup", json!({ "RetentionInDays": cfg.logs.retention_days.days() }));
+        for service in ["s3", "dynamodb"] {
+            t.has_resource_properties(
+                "AWS::EC2::VPCEndpoint",
+                json!({
+                    "ServiceName": { "Fn::Sub": format!("com.amazonaws.${{AWS::Region}}.{service}") },
+                    "VpcEndpointType": "Gateway",
+                }),
+            );
+        }
+        let endpoint = &t.resources_of_type("AWS::EC2::VPCEndpoint")[0].1;
+        assert_eq!(endpoint["Properties"]["RouteTableIds"].as_array().unwrap().len(), subnets.len());
+    }
+}
+
+#[test]
+fn database_is_private_encrypted_and_password_free() {
+    let assembly = synth_all();
+    for env in &assembly.environments {
+        let data = Template::from(&assembly, &env.settings.name, "data");
+        data.has_resource_properties(
+            "AWS::RDS::DBInstance",
+            json!({
+                "Engine": "postgres",
+                "EngineVersion": "17.5",
+                "ManageMasterUserPassword": true,
+                "MasterUserPassword": absent(),
+                "StorageEncrypted": true,
+                "PubliclyAccessible": false,
+                "EnableCloudwatchLogsExports": array_with(json!(["postgresql"])),
+                "VPCSecurityGroups": [{ "Fn::GetAtt": ["DatabaseSecurityGroup5C91FDCB", "GroupId"] }],
+            }),
+        );
+        // Isolated subnets only.
+        let group = &data.resources_of_type("AWS::RDS::DBSubnetGroup")[0].1;
+        for id in group["Properties"]["SubnetIds"].as_array().unwrap() {
+            assert!(id["Fn::ImportValue"].as_str().unwrap().contains("VpcIsolatedSubnet"), "{id}");
+        }
+        // The database's group has no ingress of its own and no egress.
+        data.resource_count_is("AWS::EC2::SecurityGroupIngress", 0);
+        data.has_resource_properties(
+            "AWS::EC2::SecurityGroup",
+            json!({ "SecurityGroupIngress": absent(), "SecurityGroupEgress": [{ "CidrIp": "255.255.255.255/32" }] }),
+        );
+        for stack in &env.stacks {
+            assert!(
+                !stack.body.contains("\"MasterUserPassword\""),
+                "{}: a password property",
+                stack.name
+            );
+        }
+    }
+}
+
+#[test]
+fn service_reaches_the_database_through_a_rule_in_the_service_stack() {
+    let assembly = synth_all();
+    let service = Template::from(&assembly, "dev", "service");
+    service.has_resource_properties(
+        "AWS::EC2::SecurityGroupIngress",
+        json!({
+            "GroupId": { "Fn::ImportValue": "shop-dev-data:ExportsOutputFnGetAttDatabaseSecurityGroup5C91FDCBGroupId" },
+            "SourceSecurityGroupId": { "Fn::GetAtt": ["WebServiceSecurityGroupBAF50CC8", "GroupId"] },
+            "IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+        }),
+    );
+    service.has_resource_properties(
+        "AWS::EC2::SecurityGroupEgress",
+        json!({
+            "GroupId": { "Fn::GetAtt": ["WebServiceSecurityGroupBAF50CC8", "GroupId"] },
+            "DestinationSecurityGroupId": { "Fn::ImportValue": "shop-dev-data:ExportsOutputFnGetAttDatabaseSecurityGroup5C91FDCBGroupId" },
+            "FromPort": 5432,
+        }),
+    );
+    // The service admits only the load balancer's group, on the container port.
+    let ingress = service.resources_of_type("AWS::EC2::SecurityGroupIngress");
+    let into_service: Vec<&Json> = ingress
+        .iter()
+        .map(|(_, r)| &r["Properties"])
+        .filter(|p| p["GroupId"] == json!({ "Fn::GetAtt": ["WebServiceSecurityGroupBAF50CC8", "GroupId"] }))
+        .collect();
+    assert_eq!(into_service.len(), 1);
+    assert_eq!(
+        into_service[0]["SourceSecurityGroupId"],
+        json!({ "Fn::GetAtt": ["WebLBSecurityGroupAD942A36", "GroupId"] })
+    );
+    assert_eq!(into_service[0]["FromPort"], 80);
+    // The load balancer is open on 80 and 443.
+    service.has_resource_properties(
+        "AWS::EC2::SecurityGroup",
+        json!({ "SecurityGroupIngress": [
+            { "CidrIp": "0.0.0.0/0", "FromPort": 80, "ToPort": 80 },
+            { "CidrIp": "0.0.0.0/0", "FromPort": 443, "ToPort": 443 },
+        ] }),
+    );
+}
+
+#[test]
+fn every_security_group_and_rule_has_a_description_and_no_open_egress() {
+    let assembly = synth_all();
+    for env in &assembly.environments {
+        for stack in &env.stacks {
+            let t = Template::of(stack);
+            for (id, sg) in t.resources_of_type("AWS::EC2::SecurityGroup") {
+                let p = &sg["Properties"];
+                assert!(p["GroupDescription"].as_str().is_some_and(|d| !d.is_empty()), "{id}");
+                for rule in p["SecurityGroupIngress"]
+                    .as_array()
+                    .into_iter()
+                    .chain(p["SecurityGroupEgress"].as_array())
+                    .flatten()
+                {
+                    assert!(rule["Description"].as_str().is_some_and(|d| !d.is_empty()), "{id}: {rule}");
+                    assert_ne!(rule["IpProtocol"], "-1", "{id}: all-traffic rule {rule}");
+                }
+            }
+            for ty in ["AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"] {
+                for (id, r) in t.resources_of_type(ty) {
+                    assert!(r["Properties"]["Description"].as_str().is_some_and(|d| !d.is_empty()), "{id}");
+                }
+            }
+        }
+    }
+}
+
+/// Every `Resource` of every IAM statement, with its actions.
+fn iam_statements(t: &Template) -> Vec<(Vec<String>, Vec<Json>)> {
+    let mut out = Vec::new();
+    for (_, policy) in t.resources_of_type("AWS::IAM::Policy") {
+        for s in policy["Properties"]["PolicyDocument"]["Statement"].as_array().unwrap() {
+            let list = |v: &Json| match v {
+                Json::Array(a) => a.clone(),
+                other => vec![other.clone()],
+            };
+            let actions = list(&s["Action"]).iter().map(|a| a.as_str().unwrap().to_string()).collect();
+            out.push((actions, list(&s["Resource"])));
+        }
+    }
+    out
+}
+
+#[test]
+fn iam_lists_exact_actions_and_resources() {
+    let assembly = synth_all();
+    for env in &assembly.environments {
+        for stack in &env.stacks {
+            let t = Template::of(stack);
+            for (actions, resources) in iam_statements(&t) {
+                assert!(
+                    actions.iter().all(|a| !a.contains('*')),
+                    "{}: wildcard action in {actions:?}",
+                    stack.name
+                );
+                for r in &resources {
+                    match r {
+                        Json::String(s) => panic!("{}: literal resource {s}", stack.name),
+                        Json::Object(o) if o.contains_key("Fn::Join") => {
+                            let suffix = &o["Fn::Join"][1][1];
+                            assert!(suffix == "/*" || suffix == "/index/*", "{}: wildcard {r}", stack.name);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn secrets_are_injected_from_secrets_manager_and_readable_only_by_the_execution_role() {
+    let assembly = synth_all();
+    let t = Template::from(&assembly, "staging", "service");
+    let secret = json!({ "Fn::ImportValue": "shop-staging-data:ExportsOutputFnGetAttDatabaseB269D8BBMasterUserSecretSecretArn" });
+    t.has_resource_properties(
+        "AWS::ECS::TaskDefinition",
+        json!({
+            "Cpu": "256", "Memory": "512", "NetworkMode": "awsvpc", "RequiresCompatibilities": ["FARGATE"],
+            "ContainerDefinitions": [{
+                "Image": "public.ecr.aws/nginx/nginx:1.27",
+                "PortMappings": [{ "ContainerPort": 80 }],
+                "Environment": array_with(json!([
+                    { "Name": "DB_HOST", "Value": { "Fn::ImportValue": "shop-staging-data:ExportsOutputFnGetAttDatabaseB269D8BBEndpointAddress" } },
+                    { "Name": "DB_PORT", "Value": { "Fn::ImportValue": "shop-staging-data:ExportsOutputFnGetAttDatabaseB269D8BBEndpointPort" } },
+                    { "Name": "TABLE_NAME" }, { "Name": "BUCKET_NAME" }, { "Name": "QUEUE_URL" },
+                ])),
+                "Secrets": [
+                    { "Name": "DB_USERNAME", "ValueFrom": { "Fn::Join": ["", [secret.clone(), ":username::"]] } },
+                    { "Name": "DB_PASSWORD", "ValueFrom": { "Fn::Join": ["", [secret.clone(), ":password::"]] } },
+                ],
+                "LogConfiguration": { "LogDriver": "awslogs" },
+            }],
+            "ExecutionRoleArn": { "Fn::GetAtt": ["WebServiceExecutionRoleB4D20EF0", "Arn"] },
+            "TaskRoleArn": { "Fn::GetAtt": ["WebServiceTaskRole56A45925", "Arn"] },
+        }),
+    );
+    // Exactly one statement anywhere reads secrets: the execution role's, on the DB secret.
+    let readers: Vec<(String, Json)> = t
+        .resources_of_type("AWS::IAM::Policy")
+        .into_iter()
+        .filter(|(_, p)| p.to_string().contains("secretsmanager:"))
+        .collect();
+    assert_eq!(readers.len(), 1);
+    assert_eq!(
+        readers[0].1["Properties"]["Roles"],
+        json!([{ "Ref": "WebServiceExecutionRoleB4D20EF0" }])
+    );
+    t.has_resource_properties(
+        "AWS::IAM::Policy",
+        json!({
+            "Roles": [{ "Ref": "WebServiceExecutionRoleB4D20EF0" }],
+            "PolicyDocument": { "Statement": array_with(json!([
+                { "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret },
+            ])) },
+        }),
+    );
+    // Grants land on the task role, not the execution role.
+    t.has_resource_properties(
+        "AWS::IAM::Policy",
+        json!({
+            "Roles": [{ "Ref": "WebServiceTaskRole56A45925" }],
+            "PolicyDocument": { "Statement": array_with(json!([
+                { "Action": array_with(json!(["dynamodb:PutItem"])) },
+                { "Action": array_with(json!(["s3:PutObject"])) },
+                { "Action": array_with(json!(["sqs:SendMessage", "sqs:ReceiveMessage"])) },
+            ])) },
+        }),
+    );
+}
+
+#[test]
+fn service_deploys_safely_and_scales_on_cpu() {
+    let assembly = synth_all();
+    let t = Template::from(&assembly, "prod", "service");
+    t.has_resource_properties(
+        "AWS::ECS::Cluster",
+        json!({ "ClusterSettings": [{ "Name": "containerInsights", "Value": "enabled" }] }),
+    );
+    t.has_resource_properties(
+        "AWS::ECS::Service",
+        json!({
+            "LaunchType": "FARGATE",
+            "DeploymentConfiguration": {
+                "DeploymentCircuitBreaker": { "Enable": true, "Rollback": true },
+                "MinimumHealthyPercent": 100,
+                "MaximumPercent": 200,
+            },
+            "NetworkConfiguration": { "AwsvpcConfiguration": { "AssignPublicIp": "DISABLED" } },
+            "LoadBalancers": [{ "ContainerName": "app", "ContainerPort": 80 }],
+        }),
+    );
+    t.has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        json!({
+            "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingScalingPolicyConfiguration": {
+                "PredefinedMetricSpecification": { "PredefinedMetricType": "ECSServiceAverageCPUUtilization" },
+            },
+        }),
+    );
+    t.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::TargetGroup",
+        json!({ "HealthCheckPath": "/", "TargetType": "ip", "Port": 80 }),
+    );
+    // No certificate configured: HTTP only, forwarding.
+    t.resource_count_is("AWS::ElasticLoadBalancingV2::Listener", 1);
+    t.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener",
+        json!({ "Port": 80, "Protocol": "HTTP", "DefaultActions": [{ "Type": "forward" }] }),
+    );
+}
+
+#[test]
+fn a_certificate_adds_https_and_redirects_http() {
+    let mut cfg: Config = config("dev");
+    cfg.service.certificate_arn = Some("arn:aws:acm:us-east-1:123456789012:certificate/abc".into());
+    let assembly = synth_with("dev", &cfg).unwrap_or_else(|e| panic!("{e}"));
+    let t = Template::from(&assembly, "dev", "service");
+    t.resource_count_is("AWS::ElasticLoadBalancingV2::Listener", 2);
+    t.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener",
+        json!({
+            "Port": 80,
+            "DefaultActions": [{ "Type": "redirect", "RedirectConfig": { "Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301" } }],
+        }),
+    );
+    t.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener",
+        json!({
+            "Port": 443, "Protocol": "HTTPS",
+            "Certificates": [{ "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc" }],
+            "DefaultActions": [{ "Type": "forward" }],
+        }),
+    );
+    t.has_output(
+        "LoadBalancerUrl",
+        json!({ "Value": { "Fn::Join": ["", ["https://", { "Fn::GetAtt": ["WebLB720665E7", "DNSName"] }]] } }),
+    );
+}
+
+#[test]
+fn outputs_name_the_endpoints() {
+    let assembly = synth_all();
+    let data = Template::from(&assembly, "dev", "data");
+    data.has_output("TableName", json!({ "Value": { "Ref": "OrdersA9B65338" } }));
+    data.has_output("BucketName", json!({ "Value": { "Ref": "Uploads4F6EB0FD" } }));
+    data.has_output("QueueUrl", json!({ "Value": { "Ref": "JobsDF1CC2D4" } }));
+    data.has_output(
+        "DatabaseEndpoint",
+        json!({ "Value": { "Fn::GetAtt": ["DatabaseB269D8BB", "Endpoint.Address"] } }),
+    );
+    let service = Template::from(&assembly, "dev", "service");
+    service.has_output(
+        "LoadBalancerUrl",
+        json!({ "Value": { "Fn::Join": ["", ["http://", { "Fn::GetAtt": ["WebLB720665E7", "DNSName"] }]] } }),
+    );
+}
+
+// ---- wrong use: clear errors naming the construct path ----
+
+fn settings(name: &str) -> EnvSettings {
+    EnvSettings {
+        name: name.into(),
+        account: "123456789012".into(),
+        region: "us-east-1".into(),
+        retain_data: false,
+        require_approval: false,
+        tags: Default::default(),
+    }
+}
+
+fn cidr(s: &str) -> Ipv4Cidr {
+    Ipv4Cidr::parse(s).unwrap()
+}
+
+fn vpc_error(props: VpcProps) -> Error {
+    let app = App::new("t").unwrap();
+    let stack = app.environment(settings("dev")).unwrap().stack("network").unwrap();
+    match Vpc::new(&stack, "Vpc", props) {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn overlapping_subnet_blocks_are_an_error() {
+    let e = vpc_error(VpcProps {
+        subnet_configuration: vec![
+            SubnetConfiguration::public("Public", 24).with_cidrs(vec![cidr("10.0.0.0/24"), cidr("10.0.1.0/24")]),
+            SubnetConfiguration::isolated("Isolated", 24).with_cidrs(vec![cidr("10.0.2.0/24"), cidr("10.0.0.128/25")]),
+        ],
+        nat_gateways: 0,
+        ..Default::default()
+    });
+    assert_eq!(e.path.as_deref(), Some("dev/network/Vpc"));
+    assert!(
+        e.message
+            .contains("IsolatedSubnet2 (10.0.0.128/25) overlaps subnet PublicSubnet1 (10.0.0.0/24)"),
+        "{e}"
+    );
+    assert!(e.fix.is_some());
+}
+
+#[test]
+fn a_vpc_block_too_small_for_its_subnets_is_an_error() {
+    // Through the app: a /24 VPC cannot hold the /20 private subnets.
+    let mut cfg = config("dev");
+    cfg.network.cidr = cidr("10.10.0.0/24");
+    let errors = synth_with("dev", &cfg).expect_err("a /24 VPC is too small");
+    let e = &errors.0[0];
+    assert_eq!(e.path.as_deref(), Some("dev/network/Vpc"));
+    assert_eq!(e.property.as_deref(), Some("subnet_configuration[1].cidr_mask"));
+    assert!(e.message.contains("10.10.0.0/24 is too small for a /20 subnet"), "{e}");
+}
+
+#[test]
+fn more_zones_than_the_block_has_room_for_is_an_error() {
+    let props = |max_azs| VpcProps {
+        cidr: cidr("10.0.0.0/22"),
+        max_azs,
+        subnet_configuration: vec![
+            SubnetConfiguration::public("Public", 24),
+            SubnetConfiguration::private_with_egress("Private", 24),
+        ],
+        ..Default::default()
+    };
+    // 2 zones × 2 groups of /24 fill a /22 exactly…
+    let app = App::new("t").unwrap();
+    let stack = app.environment(settings("dev")).unwrap().stack("network").unwrap();
+    let vpc = Vpc::new(&stack, "Vpc", props(2)).expect("4 /24 subnets fit a /22");
+    let blocks: Vec<String> = vpc.subnets().iter().map(|s| s.cidr.to_string()).collect();
+    assert_eq!(blocks, ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]);
+    // …3 zones do not.
+    let e = vpc_error(props(3));
+    assert_eq!(e.path.as_deref(), Some("dev/network/Vpc"));
+    assert_eq!(e.property.as_deref(), Some("max_azs"));
+    assert!(e.message.contains("too small for 3 availability zones"), "{e}");
+    assert!(e.message.contains("subnet PrivateSubnet2 (/24) does not fit"), "{e}");
+}
+
+#[test]
+fn invalid_cpu_memory_pairs_cannot_be_built() {
+    // In code there is no variant for an invalid pair (see the compile_fail doc test on
+    // FargateSize); values from environment files are checked against the same table.
+    assert_eq!(FargateSize::new(256, 4096), None);
+    assert_eq!(FargateSize::new(1024, 2048), Some(FargateSize::Cpu1024Mem2048));
+    assert!(FargateSize::ALL
+        .iter()
+        .all(|s| FargateSize::new(s.cpu(), s.memory_mib()) == Some(*s)));
+
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/environments/dev.toml");
+    let mut table = cairn_core::config::read_table(&path).unwrap();
+    table["service"]
+        .as_table_mut()
+        .unwrap()
+        .insert("memory_mib".into(), toml::Value::Integer(4096));
+    let e = cairn_core::config::from_table::<Config>(&path, table)
+        .expect_err("256/4096 is invalid");
+    assert_eq!(e.key.as_deref(), Some("service.memory_mib"));
+    assert!(e.message.contains("allowed: 512, 1024, 2048"), "{e}");
+}
+
+#[test]
+fn grants_and_connections_across_environments_are_errors() {
+    let app = App::new("t").unwrap();
+    let dev = app.environment(settings("dev")).unwrap();
+    let prod = app.environment(settings("prod")).unwrap();
+    let dev_data = dev.stack("data").unwrap();
+    let table = Table::new(
+        &dev_data,
+        "Orders",
+        TableProps {
+            partition_key: Attribute::string("id"),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let prod_service = prod.stack("service").unwrap();
+    let vpc = Vpc::new(&prod.stack("network").unwrap(), "Vpc", VpcProps::default()).unwrap();
+    let cluster = Cluster::new(&prod_service, "Cluster", &vpc, ClusterProps::default()).unwrap();
+    let web = LoadBalancedFargateService::new(
+        &prod_service,
+        "Web",
+        &cluster,
+        LoadBalancedFargateServiceProps {
+            service: FargateServiceProps {
+                container: ContainerProps {
+                    image: "public.ecr.aws/nginx/nginx:1.27".into(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let e = table.grant_read_write(&web).expect_err("a cross-environment grant");
+    assert_eq!(e.path.as_deref(), Some("dev/data/Orders"));
+    assert!(e.message.contains("prod/service/Web/Service/TaskRole"), "{e}");
+    assert!(e.message.contains("environment `prod`, not `dev`"), "{e}");
+
+    let dev_vpc = Vpc::new(&dev.stack("network").unwrap(), "Vpc", VpcProps::default()).unwrap();
+    let db = cairn_constructs::Database::new(&dev_data, "Database", &dev_vpc, Default::default()).unwrap();
+    let e = db.allow_from(&web).expect_err("a cross-environment connection");
+    assert_eq!(e.path.as_deref(), Some("dev/data/Database/SecurityGroup"));
+    assert!(e.message.contains("environment `prod`, not `dev`"), "{e}");
+}
+
+#[test]
+fn a_duplicate_construct_id_is_an_error() {
+    let app = App::new("t").unwrap();
+    let stack = app.environment(settings("dev")).unwrap().stack("network").unwrap();
+    Vpc::new(&stack, "Vpc", VpcProps::default()).unwrap();
+    let Err(e) = Vpc::new(&stack, "Vpc", VpcProps::default()) else {
+        panic!("a second `Vpc` must be refused")
+    };
+    assert_eq!(e.path.as_deref(), Some("dev/network/Vpc"));
+    assert!(e.message.contains("already a construct with id `Vpc`"), "{e}");
+}
+
+#[test]
+fn a_missing_image_names_the_service() {
+    let mut cfg = config("dev");
+    cfg.service.image = String::new();
+    let errors = synth_with("dev", &cfg).expect_err("an empty image");
+    assert_eq!(errors.0[0].path.as_deref(), Some("dev/service/Web/Service"));
+    assert_eq!(errors.0[0].property.as_deref(), Some("container.image"));
+}
+
+#[test]
+fn the_template_matcher_rejects_what_does_not_match() {
+    use support::matches;
+    let actual = json!({ "A": 1, "B": [1, 2], "C": { "D": "x" } });
+    assert!(matches(&json!({ "A": 1, "C": { "D": "x" } }), &actual).is_ok());
+    assert!(matches(&json!({ "A": 2 }), &actual).is_err());
+    assert!(matches(&json!({ "B": [1] }), &actual).is_err(), "arrays match whole");
+    assert!(matches(&json!({ "B": array_with(json!([2])) }), &actual).is_ok());
+    assert!(matches(&json!({ "B": array_with(json!([3])) }), &actual).is_err());
+    assert!(matches(&json!({ "E": absent() }), &actual).is_ok());
+    assert!(matches(&json!({ "A": absent() }), &actual).is_err());
+    assert!(matches(&json!({ "Z": 1 }), &actual).is_err(), "missing keys fail");
+}
