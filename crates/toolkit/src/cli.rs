@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use crate::commands::{ls::LsArgs, synth::SynthArgs};
 use crate::commands::check::CheckArgs;
 use crate::commands::parity::ParityArgs;
+use crate::commands::{bootstrap::BootstrapArgs, deploy::DeployArgs, destroy::DestroyArgs, outputs::OutputsArgs, status::StatusArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -32,4 +33,9 @@ pub enum Command {
     Ls(LsArgs),
     Check(CheckArgs),
     Parity(ParityArgs),
+    Deploy(DeployArgs),
+    Status(StatusArgs),
+    Outputs(OutputsArgs),
+    Destroy(DestroyArgs),
+    Bootstrap(BootstrapArgs),
 }

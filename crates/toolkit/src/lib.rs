@@ -3,8 +3,10 @@
 //! An application's binary calls [`main`] with its [`Application`]. This is the
 //! only crate of cairn that talks to AWS.
 
+pub mod aws;
 pub mod cli;
 pub mod commands;
+pub mod deploy;
 pub mod error;
 pub mod guard;
 pub mod project;
@@ -48,6 +50,11 @@ fn run<A: Application>(app: A, cli: Cli) -> CliResult {
         Command::Synth(args) => commands::synth::run(&project, args, style),
         Command::Ls(args) => commands::ls::run(&project, args, style),
         Command::Parity(args) => commands::parity::run(&project, args, style),
+        Command::Deploy(args) => commands::deploy::run(&project, args, style),
+        Command::Status(args) => commands::status::run(&project, args, style),
+        Command::Outputs(args) => commands::outputs::run(&project, args, style),
+        Command::Destroy(args) => commands::destroy::run(&project, args, style),
+        Command::Bootstrap(args) => commands::bootstrap::run(&project, args, style),
         Command::Check(args) => commands::check::run(&project, args, style),
     }
 }

@@ -1,0 +1,369 @@
+//! AWS failures as one readable line that says what to do.
+//!
+//! Every SDK error goes through [`from_sdk`]: the SDK's own `Display` is terse
+//! ("service error", "dispatch failure") and its `Debug` is a struct dump, so the
+//! message is rebuilt from the error's kind, code and source chain.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+use aws_sdk_cloudformation::config::http::HttpResponse;
+use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
+
+use crate::error::CliError;
+
+/// What kind of failure, for callers that react to some of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AwsErrorKind {
+    /// No credentials could be loaded, or they are invalid or expired.
+    Credentials,
+    /// The caller is not allowed to do this.
+    AccessDenied,
+    /// The endpoint could not be reached (connection refused, DNS, timeout).
+    Unreachable,
+    /// AWS kept throttling after the SDK's retries.
+    Throttled,
+    /// The service rejected the request (CloudFormation's ValidationError and friends).
+    Validation,
+    /// The operation is not implemented by this endpoint (a local emulator).
+    Unsupported,
+    /// Anything else.
+    Other,
+}
+
+/// A failed AWS call: a one-line message and its kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsError {
+    pub kind: AwsErrorKind,
+    pub message: String,
+}
+
+pub type AwsResult<T> = Result<T, AwsError>;
+
+impl AwsError {
+    pub fn new(kind: AwsErrorKind, message: impl Into<String>) -> Self {
+        AwsError {
+            kind,
+            message: one_line(&message.into()),
+        }
+    }
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl StdError for AwsError {}
+
+impl From<AwsError> for CliError {
+    fn from(e: AwsError) -> Self {
+        CliError::failure(format!("error: {}", e.message))
+    }
+}
+
+/// Where calls go, for messages about connectivity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The endpoint override, if any (`http://127.0.0.1:5000`).
+    pub endpoint: Option<String>,
+    pub region: String,
+}
+
+impl Target {
+    fn describe(&self, service: &str) -> String {
+        match &self.endpoint {
+            Some(url) => url.clone(),
+            None => format!("AWS {service} in {}", self.region),
+        }
+    }
+
+    fn is_loopback(&self) -> bool {
+        self.endpoint
+            .as_deref()
+            .is_some_and(|u| u.contains("://127.") || u.contains("://localhost") || u.contains("://[::1]"))
+    }
+}
+
+/// Turns an SDK error from `service`'s operation `op` into one line.
+pub fn from_sdk<E>(service: &str, op: &str, target: &Target, err: &SdkError<E, HttpResponse>) -> AwsError
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+{
+    let chain = source_chain(err);
+    if let Some(m) = credentials_problem(&chain) {
+        return AwsError::new(AwsErrorKind::Credentials, m);
+    }
+    match err {
+        SdkError::ConstructionFailure(_) => AwsError::new(
+            AwsErrorKind::Other,
+            format!("{op}: the request could not be built: {}", last_cause(&chain)),
+        ),
+        SdkError::TimeoutError(_) => unreachable_error(service, op, target, "timed out"),
+        SdkError::DispatchFailure(d) => {
+            let reason = if d.is_timeout() {
+                "timed out".to_string()
+            } else if chain
+                .iter()
+                .any(|c| c.contains("Connection refused") || c.contains("connection refused"))
+            {
+                "connection refused".to_string()
+            } else if chain
+                .iter()
+                .any(|c| c.contains("dns error") || c.contains("failed to lookup address"))
+            {
+                "the host name does not resolve".to_string()
+            } else {
+                last_cause(&chain)
+            };
+            unreachable_error(service, op, target, &reason)
+        }
+        SdkError::ResponseError(r) => response_error(op, target, service, r.raw().status().as_u16(), body_text(r.raw())),
+        SdkError::ServiceError(s) => {
+            let status = s.raw().status().as_u16();
+            match s.err().code() {
+                Some(code) => service_error(op, code, s.err().message().unwrap_or(""), target),
+                None => response_error(op, target, service, status, body_text(s.raw())),
+            }
+        }
+        _ => AwsError::new(AwsErrorKind::Other, format!("{op} failed: {}", last_cause(&chain))),
+    }
+}
+
+fn unreachable_error(service: &str, op: &str, target: &Target, reason: &str) -> AwsError {
+    let fix = if target.is_loopback() {
+        "is the local endpoint running? (`make local-cloud` starts one on 127.0.0.1:5000)"
+    } else if target.endpoint.is_some() {
+        "check --endpoint-url / AWS_ENDPOINT_URL and that the endpoint is up"
+    } else {
+        "check the network connection, proxy settings (HTTPS_PROXY) and the region"
+    };
+    AwsError::new(
+        AwsErrorKind::Unreachable,
+        format!("cannot reach {} ({reason}) for {op}: {fix}", target.describe(service)),
+    )
+}
+
+/// A response the SDK could not decode: an emulator's HTML error page, a proxy's page.
+fn response_error(op: &str, target: &Target, service: &str, status: u16, body: String) -> AwsError {
+    let html = body.trim_start().starts_with('<') && body.to_ascii_lowercase().contains("<html");
+    if status >= 500 && (html || body.trim().is_empty()) && target.endpoint.is_some() {
+        return AwsError::new(
+            AwsErrorKind::Unsupported,
+            format!(
+                "{op} is not supported by this endpoint ({} answered HTTP {status} with no AWS error)",
+                target.describe(service)
+            ),
+        );
+    }
+    if status == 403 {
+        return AwsError::new(
+            AwsErrorKind::AccessDenied,
+            format!("{op}: access denied (HTTP 403) by {}", target.describe(service)),
+        );
+    }
+    AwsError::new(
+        AwsErrorKind::Other,
+        format!(
+            "{op}: {} answered HTTP {status} with a response that is not an AWS answer; check the endpoint URL",
+            target.describe(service)
+        ),
+    )
+}
+
+/// Known error codes get an explanation and a fix; others keep code and message.
+fn service_error(op: &str, code: &str, message: &str, target: &Target) -> AwsError {
+    let message = message.trim();
+    let said = if message.is_empty() {
+        String::new()
+    } else {
+        format!(": {message}")
+    };
+    match code {
+        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "AuthorizationError" => AwsError::new(
+            AwsErrorKind::AccessDenied,
+            format!("access denied for {op}{said}; the credentials need permission for it (check the role or policy of your profile)"),
+        ),
+        "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => AwsError::new(
+            AwsErrorKind::Credentials,
+            format!("the AWS credentials have expired ({code}): log in again (`aws sso login` for SSO profiles) or refresh the keys"),
+        ),
+        "InvalidClientTokenId" | "UnrecognizedClientException" | "SignatureDoesNotMatch" | "InvalidAccessKeyId" => AwsError::new(
+            AwsErrorKind::Credentials,
+            format!("the AWS credentials were rejected ({code}{said}): check AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"),
+        ),
+        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequestsException" | "SlowDown" => AwsError::new(
+            AwsErrorKind::Throttled,
+            format!("AWS kept throttling {op} after retries ({code}); wait a minute and run again"),
+        ),
+        "ValidationError" | "ValidationException" | "InvalidParameterValue" | "InvalidParameterCombination" => {
+            AwsError::new(AwsErrorKind::Validation, format!("{} rejected {op}{said}", service_name(target)))
+        }
+        "InsufficientCapabilitiesException" => AwsError::new(
+            AwsErrorKind::Validation,
+            format!("CloudFormation needs more capabilities for {op}{said}"),
+        ),
+        "AlreadyExistsException" => AwsError::new(AwsErrorKind::Validation, format!("{op}: already exists{said}")),
+        "LimitExceededException" => AwsError::new(
+            AwsErrorKind::Validation,
+            format!("{op}: an account limit was reached{said}; raise the quota or remove unused stacks"),
+        ),
+        "TokenAlreadyExistsException" | "ChangeSetNotFound" | "ChangeSetNotFoundException" => {
+            AwsError::new(AwsErrorKind::Validation, format!("{op}: {code}{said}"))
+        }
+        "NoSuchBucket" | "NotFound" => AwsError::new(AwsErrorKind::Validation, format!("{op}: the bucket does not exist{said}")),
+        "InternalFailure" | "InternalError" | "ServiceUnavailable" => AwsError::new(
+            AwsErrorKind::Other,
+            format!("{op}: AWS had an internal error ({code}{said}); run again in a minute"),
+        ),
+        _ => AwsError::new(AwsErrorKind::Other, format!("{op} failed: {code}{said}")),
+    }
+}
+
+fn service_name(target: &Target) -> &'static str {
+    if target.endpoint.is_some() {
+        "the endpoint"
+    } else {
+        "AWS"
+    }
+}
+
+/// A credentials-provider failure somewhere in the chain.
+fn credentials_problem(chain: &[String]) -> Option<String> {
+    let text = chain.join(" | ");
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("no credentials") || lower.contains("credentialsnotloaded") || lower.contains("could not load credentials") {
+        return Some(
+            "no AWS credentials found (looked at environment variables, the shared config/credentials files, SSO and the instance role): \
+             set AWS_PROFILE (then `aws sso login` for an SSO profile) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+                .to_string(),
+        );
+    }
+    let sso = lower.contains("sso") && (lower.contains("token") || lower.contains("session"));
+    if lower.contains("failed to load credentials") || lower.contains("provider error") || (sso && lower.contains("expired")) {
+        let fix = if sso {
+            "run `aws sso login` (with the same AWS_PROFILE) and try again"
+        } else {
+            "check AWS_PROFILE and ~/.aws/config"
+        };
+        return Some(format!("could not load AWS credentials ({}): {fix}", last_cause(chain)));
+    }
+    None
+}
+
+/// Display texts of the error and its sources, outermost first.
+fn source_chain(err: &(dyn StdError + 'static)) -> Vec<String> {
+    let mut out = vec![err.to_string()];
+    let mut cur = err.source();
+    while let Some(e) = cur {
+        out.push(e.to_string());
+        cur = e.source();
+    }
+    out
+}
+
+/// The innermost cause that says something.
+fn last_cause(chain: &[String]) -> String {
+    chain
+        .iter()
+        .rev()
+        .find(|s| !s.trim().is_empty())
+        .map(|s| one_line(s))
+        .unwrap_or_else(|| "unknown error".to_string())
+}
+
+fn body_text(raw: &HttpResponse) -> String {
+    raw.body()
+        .bytes()
+        .map(|b| String::from_utf8_lossy(&b[..b.len().min(2048)]).into_owned())
+        .unwrap_or_default()
+}
+
+/// Collapses whitespace and newlines so a message stays on one line.
+pub fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(endpoint: Option<&str>) -> Target {
+        Target {
+            endpoint: endpoint.map(str::to_string),
+            region: "us-east-1".into(),
+        }
+    }
+
+    #[test]
+    fn known_codes_explain_what_to_do() {
+        let t = target(None);
+        let e = service_error("CreateChangeSet", "AccessDenied", "User x is not authorized", &t);
+        assert_eq!(e.kind, AwsErrorKind::AccessDenied);
+        assert!(
+            e.message.contains("access denied for CreateChangeSet: User x is not authorized"),
+            "{}",
+            e.message
+        );
+        let e = service_error("DescribeStacks", "Throttling", "Rate exceeded", &t);
+        assert_eq!(e.kind, AwsErrorKind::Throttled);
+        assert!(e.message.contains("wait a minute"), "{}", e.message);
+        let e = service_error("GetCallerIdentity", "ExpiredToken", "", &t);
+        assert_eq!(e.kind, AwsErrorKind::Credentials);
+        assert!(e.message.contains("aws sso login"), "{}", e.message);
+        let e = service_error("CreateChangeSet", "ValidationError", "Template format error:\n bad", &t);
+        assert_eq!(e.message, "AWS rejected CreateChangeSet: Template format error: bad");
+    }
+
+    #[test]
+    fn html_500_from_an_emulator_is_unsupported() {
+        let page = "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>".to_string();
+        let e = response_error(
+            "UpdateTerminationProtection",
+            &target(Some("http://127.0.0.1:5000")),
+            "CloudFormation",
+            500,
+            page,
+        );
+        assert_eq!(e.kind, AwsErrorKind::Unsupported);
+        assert_eq!(
+            e.message,
+            "UpdateTerminationProtection is not supported by this endpoint (http://127.0.0.1:5000 answered HTTP 500 with no AWS error)"
+        );
+    }
+
+    #[test]
+    fn unreachable_loopback_points_at_local_cloud() {
+        let e = unreachable_error(
+            "STS",
+            "GetCallerIdentity",
+            &target(Some("http://127.0.0.1:9")),
+            "connection refused",
+        );
+        assert_eq!(e.kind, AwsErrorKind::Unreachable);
+        assert!(e
+            .message
+            .starts_with("cannot reach http://127.0.0.1:9 (connection refused) for GetCallerIdentity"));
+        assert!(e.message.contains("make local-cloud"));
+        let e = unreachable_error("STS", "GetCallerIdentity", &target(None), "timed out");
+        assert!(
+            e.message.starts_with("cannot reach AWS STS in us-east-1 (timed out)"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn missing_credentials_are_recognized_in_the_chain() {
+        let chain = vec![
+            "dispatch failure".to_string(),
+            "other".to_string(),
+            "the credential provider was not enabled".to_string(),
+            "no credentials in the property bag".to_string(),
+        ];
+        let m = credentials_problem(&chain).unwrap();
+        assert!(m.starts_with("no AWS credentials found"), "{m}");
+        assert!(credentials_problem(&["connection refused".to_string()]).is_none());
+    }
+}

@@ -1,0 +1,216 @@
+//! Everything that talks to AWS (or a local endpoint that speaks its APIs).
+//!
+//! - [`connect`] builds the clients from an environment's settings: credentials
+//!   and everything else from the standard chain (environment, profile, SSO,
+//!   instance role), the region from the environment file, the endpoint from
+//!   `--endpoint-url` or the SDK's `AWS_ENDPOINT_URL*` variables.
+//! - [`CloudFormation`] is the trait the deploy logic runs against; the SDK
+//!   implements it in [`sdk`], tests script it in `fake`.
+//! - Every SDK error becomes one readable line ([`error`]).
+//! - [`runtime`] is the only place a tokio runtime is created.
+
+pub mod cloudformation;
+pub mod error;
+pub mod sdk;
+pub mod templates;
+
+#[cfg(test)]
+pub(crate) mod fake;
+
+use std::future::Future;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use cairn_core::EnvSettings;
+use clap::Args;
+use tokio::runtime::Runtime;
+
+pub use cloudformation::{
+    ChangeSetInfo, ChangeSetRequest, ChangeSetSummary, ChangeSetType, CloudFormation, CreatedChangeSet, ResourceChange, StackEvent,
+    StackInfo, StackOutput, StackRequest, StackResource, TemplateSource, Time,
+};
+pub use error::{AwsError, AwsErrorKind, AwsResult, Target};
+pub use sdk::SdkCloudFormation;
+pub use templates::{S3TemplateStore, TemplateStore};
+
+use crate::error::{CliError, CliResult};
+
+/// `--endpoint-url`, shared by every command that talks to AWS.
+#[derive(Debug, Clone, Default, Args)]
+pub struct EndpointArgs {
+    /// Send every AWS call to this URL (a local endpoint such as moto); the SDK's
+    /// AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> variables work too.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+/// The process's tokio runtime (created on first use, never twice).
+pub fn runtime() -> CliResult<&'static Runtime> {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    if let Some(rt) = RUNTIME.get() {
+        return Ok(rt);
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::failure(format!("error: cannot start the async runtime: {e}")))?;
+    Ok(RUNTIME.get_or_init(|| rt))
+}
+
+/// What a local emulator does differently from CloudFormation, so cairn can work around it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Quirks {
+    /// Emulator name for messages (`moto`), `None` for AWS or an unknown endpoint.
+    pub emulator: Option<&'static str>,
+    /// ExecuteChangeSet of a CREATE change set neither resolves `Fn::ImportValue` nor
+    /// registers the stack's exports (moto 5): new stacks are created with CreateStack
+    /// from the reviewed template instead.
+    pub create_with_create_stack: bool,
+    /// TemplateURL must be `https://BUCKET.s3.amazonaws.com/KEY` (moto 5).
+    pub legacy_s3_urls: bool,
+}
+
+impl Quirks {
+    pub fn moto() -> Self {
+        Quirks {
+            emulator: Some("moto"),
+            create_with_create_stack: true,
+            legacy_s3_urls: true,
+        }
+    }
+}
+
+/// The clients of one environment's account and region.
+#[derive(Clone)]
+pub struct AwsClients {
+    pub cloudformation: SdkCloudFormation,
+    pub s3: aws_sdk_s3::Client,
+    pub sts: aws_sdk_sts::Client,
+    pub sdk_config: SdkConfig,
+    /// Region and endpoint override, for messages.
+    pub target: Target,
+    runtime: &'static Runtime,
+}
+
+/// Builds the clients for `settings`' region; `endpoint` (from `--endpoint-url`) wins over
+/// `AWS_ENDPOINT_URL`. Makes no call yet: credentials are resolved on the first request.
+pub fn connect(settings: &EnvSettings, endpoint: Option<&str>) -> CliResult<AwsClients> {
+    if let Some(url) = endpoint {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(CliError::bad_input(format!(
+                "error: --endpoint-url `{url}` is not a URL; expected e.g. http://127.0.0.1:5000"
+            )));
+        }
+    }
+    let runtime = runtime()?;
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(settings.region.clone()));
+    if let Some(url) = endpoint {
+        loader = loader.endpoint_url(url);
+    }
+    let sdk_config = runtime.block_on(loader.load());
+    let target = Target {
+        endpoint: endpoint
+            .map(str::to_string)
+            .or_else(|| sdk_config.endpoint_url().map(str::to_string)),
+        region: settings.region.clone(),
+    };
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk_config);
+    // Emulators serve S3 on one host:port, so bucket names cannot go in the host name.
+    let s3_config = aws_sdk_s3::config::Builder::from(&sdk_config)
+        .force_path_style(target.endpoint.is_some())
+        .build();
+    Ok(AwsClients {
+        cloudformation: SdkCloudFormation::new(cfn, runtime, target.clone()),
+        s3: aws_sdk_s3::Client::from_conf(s3_config),
+        sts: aws_sdk_sts::Client::new(&sdk_config),
+        sdk_config,
+        target,
+        runtime,
+    })
+}
+
+impl AwsClients {
+    /// Runs a future on cairn's runtime (for SDK calls outside the trait).
+    pub fn block_on<F: Future>(&self, f: F) -> F::Output {
+        self.runtime.block_on(f)
+    }
+
+    /// The endpoint override in effect, if any.
+    pub fn endpoint(&self) -> Option<&str> {
+        self.target.endpoint.as_deref()
+    }
+
+    /// The account of the credentials in use (STS GetCallerIdentity).
+    pub fn caller_account(&self) -> AwsResult<String> {
+        let out = self
+            .runtime
+            .block_on(self.sts.get_caller_identity().send())
+            .map_err(|e| error::from_sdk("STS", "GetCallerIdentity", &self.target, &e))?;
+        out.account()
+            .map(str::to_string)
+            .ok_or_else(|| AwsError::new(AwsErrorKind::Other, "GetCallerIdentity returned no account"))
+    }
+
+    /// Refuses credentials of another account than the environment's.
+    pub fn check_account(&self, settings: &EnvSettings) -> CliResult<String> {
+        let account = self.caller_account()?;
+        if account != settings.account {
+            return Err(CliError::failure(format!(
+                "error: the AWS credentials in use belong to account {account}, but environment `{}` lives in account {}; \
+                 nothing was changed. Switch credentials (AWS_PROFILE, `aws sso login`) to account {} and run again",
+                settings.name, settings.account, settings.account
+            )));
+        }
+        Ok(account)
+    }
+
+    /// What the endpoint does differently from AWS: probes `/moto-api/` on a plain-HTTP override.
+    pub fn detect_quirks(&self) -> Quirks {
+        match self.endpoint() {
+            Some(url) if answers_moto_api(self.runtime, url) => Quirks::moto(),
+            _ => Quirks::default(),
+        }
+    }
+
+    /// S3 uploads of templates into `bucket`.
+    pub fn template_store(&self, quirks: Quirks) -> S3TemplateStore {
+        S3TemplateStore::new(self.s3.clone(), self.runtime, self.target.clone(), quirks.legacy_s3_urls)
+    }
+}
+
+/// Whether `GET <url>/moto-api/` answers 200 (moto's dashboard), within a second.
+fn answers_moto_api(runtime: &Runtime, url: &str) -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Some(rest) = url.strip_prefix("http://") else { return false };
+    let host_port = rest.split('/').next().unwrap_or_default().to_string();
+    if host_port.is_empty() {
+        return false;
+    }
+    let addr = if host_port.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) {
+        host_port.clone()
+    } else {
+        format!("{host_port}:80")
+    };
+    let probe = async move {
+        let mut stream = tokio::net::TcpStream::connect(&addr).await?;
+        let request = format!("GET /moto-api/ HTTP/1.0\r\nHost: {host_port}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await?;
+        let mut head = [0u8; 16];
+        let mut n = 0;
+        while n < head.len() {
+            let read = stream.read(&mut head[n..]).await?;
+            if read == 0 {
+                break;
+            }
+            n += read;
+        }
+        std::io::Result::Ok(head[..n].starts_with(b"HTTP/1.1 200") || head[..n].starts_with(b"HTTP/1.0 200"))
+    };
+    runtime
+        .block_on(async { tokio::time::timeout(Duration::from_secs(1), probe).await })
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or(false)
+}

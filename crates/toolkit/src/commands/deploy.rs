@@ -1,0 +1,187 @@
+//! `cairn deploy <env> [STACK…]`: synthesize, then deploy through change sets.
+
+use std::time::{Duration, Instant};
+
+use cairn_core::{Application, EnvArtifact, StackArtifact};
+use clap::Args;
+
+use crate::aws::templates::bootstrap_bucket_name;
+use crate::aws::{self, CloudFormation, EndpointArgs};
+use crate::deploy::clock::{format_duration, parse_duration, SystemClock};
+use crate::deploy::console::{Console, ProgressMode, TerminalPrompt};
+use crate::deploy::{DeployOptions, Deployer, Outcome};
+use crate::error::{CliError, CliResult};
+use crate::project::Project;
+use crate::ui::{self, Style};
+
+#[derive(Debug, Args)]
+#[command(
+    about = "Deploy an environment's stacks through CloudFormation change sets",
+    long_about = "Deploy an environment's stacks through CloudFormation change sets.\n\n\
+Synthesizes the environment, checks that the credentials belong to its account, then for each\n\
+stack in dependency order: creates a change set, prints its changes (replacements in red),\n\
+asks for approval when needed, executes it and follows the stack's events until CloudFormation\n\
+is done. Stops at the first failure.\n\n\
+Approval is needed when the environment requires it (require_approval), when a change replaces\n\
+or removes a stateful resource (RDS, DynamoDB, S3, SQS, KMS key), or when it broadens IAM or\n\
+security-group access. On a terminal cairn asks; elsewhere --approve approves in advance, and\n\
+without it the deploy is refused and nothing is changed.\n\n\
+Environments that keep data (retain_data) get termination protection and a stack policy that\n\
+denies replacing or deleting stateful resources; --allow-replace lifts it for one deploy.\n\n\
+Credentials and everything else come from the standard AWS chain (environment, profile, SSO,\n\
+instance role); the region from the environment file. --endpoint-url or AWS_ENDPOINT_URL sends\n\
+the calls to a local endpoint such as moto (`make local-cloud`).",
+    after_help = "Examples:\n  cairn deploy dev --approve\n  cairn deploy prod                 asks on the terminal\n  \
+cairn deploy staging service       one stack (its dependencies must be deployed)\n  \
+AWS_ENDPOINT_URL=http://127.0.0.1:5000 cairn deploy staging --approve\n\n\
+Exit codes: 0 deployed (or no changes), 1 failed or refused, 2 bad input, 130 stopped watching (Ctrl-C)."
+)]
+pub struct DeployArgs {
+    /// The environment to deploy.
+    pub env: String,
+    /// Stacks to deploy (names or ids, e.g. `data`); default: all, in dependency order.
+    pub stacks: Vec<String>,
+    /// Approve in advance: do not ask, even when approval is needed.
+    #[arg(long)]
+    pub approve: bool,
+    /// Delete and create again a stack left in ROLLBACK_COMPLETE by a failed first creation.
+    #[arg(long)]
+    pub recreate: bool,
+    /// Allow this deploy to replace or delete stateful resources in an environment that keeps data.
+    #[arg(long)]
+    pub allow_replace: bool,
+    /// How long to wait for each stack (e.g. 90s, 30m, 2h).
+    #[arg(long, default_value = "1h", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// `events`: plain event lines only, no progress line or colors (as in CI).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub progress: ProgressMode,
+    /// S3 bucket for templates over 51,200 bytes (default: the one `cairn bootstrap` creates).
+    #[arg(long, env = "CAIRN_TEMPLATE_BUCKET", value_name = "BUCKET")]
+    pub template_bucket: Option<String>,
+    /// Upload every template to the template bucket, not only those over 51,200 bytes.
+    #[arg(long)]
+    pub upload_templates: bool,
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
+}
+
+pub fn run<A: Application>(project: &Project<A>, args: &DeployArgs, style: Style) -> CliResult {
+    let started = Instant::now();
+    let artifact = synth_env(project, &args.env)?;
+    let stacks = select_stacks(&artifact, &args.stacks)?;
+    let settings = &artifact.settings;
+    let interactive = ui::interactive();
+    if settings.require_approval && !args.approve && !interactive {
+        return Err(CliError::failure(format!(
+            "error: environment `{}` requires approval of every deploy and there is no terminal to ask on: run it on a terminal, \
+             or pass --approve to approve in advance. Nothing was changed",
+            settings.name
+        )));
+    }
+
+    let mut console = Console::stdout(style, args.progress);
+    let clients = aws::connect(settings, args.endpoint.endpoint_url.as_deref())?;
+    let account = clients.check_account(settings)?;
+    let quirks = clients.detect_quirks();
+    console.line(&format!(
+        "deploying {}: {} stack{} to account {account}, {}{}",
+        console.style.bold(&settings.name),
+        stacks.len(),
+        if stacks.len() == 1 { "" } else { "s" },
+        settings.region,
+        clients
+            .endpoint()
+            .map(|e| format!(" via {e}{}", quirks.emulator.map(|m| format!(" ({m})")).unwrap_or_default()))
+            .unwrap_or_default()
+    ));
+    check_dependencies(&clients.cloudformation, &artifact, &stacks)?;
+
+    let store = clients.template_store(quirks);
+    let clock = SystemClock::new();
+    let mut prompt = TerminalPrompt { clock: &clock };
+    let mut opts = DeployOptions::new(&artifact.app, &settings.name);
+    opts.approve = args.approve;
+    opts.recreate = args.recreate;
+    opts.allow_replace = args.allow_replace;
+    opts.timeout = args.timeout;
+    opts.interactive = interactive;
+    opts.require_approval = settings.require_approval;
+    opts.retain_data = settings.retain_data;
+    opts.upload_all = args.upload_templates;
+    opts.template_bucket = Some(
+        args.template_bucket
+            .clone()
+            .unwrap_or_else(|| bootstrap_bucket_name(&settings.account, &settings.region)),
+    );
+    opts.catch_ctrl_c = true;
+    let mut deployer = Deployer::new(&clients.cloudformation, &mut console, &clock, &mut prompt, opts);
+    deployer.store = Some(&store);
+    deployer.quirks = quirks;
+    let outcomes = deployer.deploy(&stacks)?;
+
+    let unchanged = outcomes.iter().filter(|(_, o)| *o == Outcome::NoChanges).count();
+    let deployed = outcomes.len() - unchanged;
+    console.line(&format!(
+        "{} {}: {deployed} deployed, {unchanged} without changes, in {}",
+        console.style.green("done"),
+        settings.name,
+        format_duration(started.elapsed())
+    ));
+    Ok(())
+}
+
+/// Synthesizes one environment; fails (writing nothing) if synthesis fails.
+pub fn synth_env<A: Application>(project: &Project<A>, env: &str) -> CliResult<EnvArtifact> {
+    let envs = project.select_envs(&[env.to_string()], false)?;
+    let mut assembly = project.synth(&envs)?;
+    if assembly.environments.is_empty() {
+        return Err(CliError::bad_input(format!("error: unknown environment `{env}`")));
+    }
+    Ok(assembly.environments.remove(0))
+}
+
+/// The named stacks (by name or id) in deploy order; all when none is named.
+pub fn select_stacks<'a>(env: &'a EnvArtifact, names: &[String]) -> CliResult<Vec<&'a StackArtifact>> {
+    if names.is_empty() {
+        return Ok(env.stacks.iter().collect());
+    }
+    for n in names {
+        if env.stack(n).is_none() {
+            let known: Vec<String> = env.stacks.iter().map(|s| format!("{} ({})", s.id, s.name)).collect();
+            return Err(CliError::bad_input(format!(
+                "error: environment `{}` has no stack `{n}`; its stacks: {}",
+                env.name(),
+                known.join(", ")
+            )));
+        }
+    }
+    Ok(env
+        .stacks
+        .iter()
+        .filter(|s| names.iter().any(|n| *n == s.id || *n == s.name))
+        .collect())
+}
+
+/// A stack deployed alone needs its dependencies deployed already.
+fn check_dependencies(cfn: &dyn CloudFormation, env: &EnvArtifact, stacks: &[&StackArtifact]) -> CliResult<()> {
+    for stack in stacks {
+        for dep in &stack.depends_on {
+            if stacks.iter().any(|s| &s.name == dep || &s.id == dep) {
+                continue;
+            }
+            let name = env.stack(dep).map(|s| s.name.clone()).unwrap_or_else(|| dep.clone());
+            let deployed = cfn
+                .describe_stack(&name)?
+                .is_some_and(|i| crate::aws::cloudformation::status::succeeded(&i.status) || i.status == "UPDATE_ROLLBACK_COMPLETE");
+            if !deployed {
+                return Err(CliError::failure(format!(
+                    "error: {} depends on {name}, which is not deployed: deploy it first (`cairn deploy {} {name}`) or the whole environment",
+                    stack.name,
+                    env.name()
+                )));
+            }
+        }
+    }
+    Ok(())
+}

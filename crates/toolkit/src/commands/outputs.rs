@@ -1,0 +1,78 @@
+//! `cairn outputs <env>`: the outputs of an environment's deployed stacks.
+
+use cairn_core::Application;
+use clap::Args;
+use serde_json::{json, Map, Value as Json};
+
+use super::deploy::{select_stacks, synth_env};
+use crate::aws::{self, CloudFormation, EndpointArgs};
+use crate::error::{CliError, CliResult};
+use crate::project::Project;
+use crate::ui::Style;
+
+#[derive(Debug, Args)]
+#[command(
+    about = "Print the outputs of an environment's deployed stacks",
+    after_help = "Examples:\n  cairn outputs prod\n  cairn outputs prod data --json | jq -r '.\"shop-prod-data\".TableName'\n\n\
+Exit codes: 0 ok, 1 a stack is not deployed or AWS failed, 2 bad input."
+)]
+pub struct OutputsArgs {
+    pub env: String,
+    /// Stacks (names or ids); default: all.
+    pub stacks: Vec<String>,
+    /// Print `{"<stack>": {"<key>": "<value>"}}`.
+    #[arg(long)]
+    pub json: bool,
+    /// Include the exports cairn adds for cross-stack references.
+    #[arg(long)]
+    pub all: bool,
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
+}
+
+pub fn run<A: Application>(project: &Project<A>, args: &OutputsArgs, style: Style) -> CliResult {
+    let artifact = synth_env(project, &args.env)?;
+    let stacks = select_stacks(&artifact, &args.stacks)?;
+    let settings = &artifact.settings;
+    let clients = aws::connect(settings, args.endpoint.endpoint_url.as_deref())?;
+    clients.check_account(settings)?;
+    let mut missing = Vec::new();
+    let mut doc = Map::new();
+    for stack in &stacks {
+        let Some(info) = clients.cloudformation.describe_stack(&stack.name)? else {
+            missing.push(stack.name.clone());
+            continue;
+        };
+        let outputs: Vec<_> = info
+            .outputs
+            .iter()
+            .filter(|o| args.all || !o.key.starts_with("ExportsOutput"))
+            .collect();
+        if args.json {
+            let m: Map<String, Json> = outputs.iter().map(|o| (o.key.clone(), json!(o.value))).collect();
+            doc.insert(stack.name.clone(), Json::Object(m));
+            continue;
+        }
+        println!("{}  {}", style.bold(&stack.name), style.dim(&info.status));
+        if outputs.is_empty() {
+            println!("  (no outputs)");
+        }
+        let width = outputs.iter().map(|o| o.key.len()).max().unwrap_or(0);
+        for o in outputs {
+            let description = o.description.as_deref().map(|d| format!("  {}", style.dim(d))).unwrap_or_default();
+            println!("  {:<width$}  {}{description}", o.key, o.value);
+        }
+    }
+    if args.json {
+        let text = serde_json::to_string_pretty(&Json::Object(doc)).map_err(|e| CliError::failure(e.to_string()))?;
+        println!("{text}");
+    }
+    if !missing.is_empty() {
+        return Err(CliError::failure(format!(
+            "error: not deployed: {} (deploy with `cairn deploy {}`)",
+            missing.join(", "),
+            settings.name
+        )));
+    }
+    Ok(())
+}

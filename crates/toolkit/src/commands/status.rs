@@ -1,0 +1,140 @@
+//! `cairn status <env>`: each stack's state and its latest events; `--watch`
+//! follows stacks that are in progress (to resume after Ctrl-C).
+
+use std::time::Duration;
+
+use cairn_core::Application;
+use clap::Args;
+
+use super::deploy::{select_stacks, synth_env};
+use crate::aws::cloudformation::status;
+use crate::aws::{self, CloudFormation, EndpointArgs};
+use crate::deploy::clock::{catch_ctrl_c, parse_duration, Clock, SystemClock};
+use crate::deploy::console::{Console, ProgressMode};
+use crate::deploy::plan::Hints;
+use crate::deploy::watch::{color_status, event_line, watch, Watch, WatchEnd};
+use crate::deploy::{failed_list, INTERRUPTED_EXIT};
+use crate::error::{CliError, CliResult};
+use crate::project::Project;
+use crate::ui::Style;
+
+#[derive(Debug, Args)]
+#[command(
+    about = "Show the state of an environment's stacks and their latest events",
+    after_help = "Examples:\n  cairn status prod\n  cairn status prod --events 20\n  cairn status prod --watch      follow a deployment in progress"
+)]
+pub struct StatusArgs {
+    pub env: String,
+    /// Stacks to show (names or ids); default: all.
+    pub stacks: Vec<String>,
+    /// How many recent events to show per stack.
+    #[arg(long, default_value_t = 5)]
+    pub events: usize,
+    /// Follow stacks that are in progress until CloudFormation is done.
+    #[arg(long)]
+    pub watch: bool,
+    /// With --watch: how long to follow (e.g. 30m, 2h).
+    #[arg(long, default_value = "1h", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// `events`: plain lines only, no progress line or colors.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub progress: ProgressMode,
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
+}
+
+pub fn run<A: Application>(project: &Project<A>, args: &StatusArgs, style: Style) -> CliResult {
+    let artifact = synth_env(project, &args.env)?;
+    let stacks = select_stacks(&artifact, &args.stacks)?;
+    let settings = &artifact.settings;
+    let clients = aws::connect(settings, args.endpoint.endpoint_url.as_deref())?;
+    let account = clients.check_account(settings)?;
+    let cfn = &clients.cloudformation;
+    let mut console = Console::stdout(style, args.progress);
+    console.line(&format!(
+        "{}: account {account}, {}{}",
+        console.style.bold(&settings.name),
+        settings.region,
+        clients.endpoint().map(|e| format!(" via {e}")).unwrap_or_default()
+    ));
+    let mut running = Vec::new();
+    for stack in &stacks {
+        let Some(info) = cfn.describe_stack(&stack.name)? else {
+            console.line(&format!("{}  {}", stack.name, console.style.dim("not deployed")));
+            continue;
+        };
+        let when = info
+            .updated
+            .or(info.created)
+            .map(|t| format!("  since {}", t.rfc3339()))
+            .unwrap_or_default();
+        let protection = if info.termination_protection {
+            "  (termination protection)"
+        } else {
+            ""
+        };
+        console.line(&format!(
+            "{}  {}{when}{protection}",
+            console.style.bold(&stack.name),
+            color_status(&info.status, console.style)
+        ));
+        if let Some(r) = &info.status_reason {
+            console.line(&format!("  reason: {}", aws::error::one_line(r)));
+        }
+        let mut events = cfn.stack_events(&info.id, None, args.events)?;
+        events.reverse();
+        for e in &events {
+            console.line(&event_line(e, console.style));
+        }
+        if status::in_progress(&info.status) && info.status != "REVIEW_IN_PROGRESS" {
+            running.push((stack.name.clone(), info.id.clone(), events.last().map(|e| e.id.clone())));
+        }
+    }
+    if !args.watch || running.is_empty() {
+        if args.watch {
+            console.line("nothing in progress");
+        }
+        return Ok(());
+    }
+    catch_ctrl_c()?;
+    let clock = SystemClock::new();
+    let hints = Hints::for_env(&settings.name);
+    for (name, id, until) in running {
+        console.line(&format!("following {name} …"));
+        let total = cfn.list_stack_resources(&id).map(|r| r.len()).unwrap_or(0);
+        let end = watch(
+            cfn,
+            &mut console,
+            &clock,
+            Watch {
+                stack_name: &name,
+                stack_id: &id,
+                until,
+                total,
+                deadline: clock.now() + args.timeout,
+            },
+        )?;
+        match end {
+            WatchEnd::Settled { info, events } => {
+                let s = info.map(|i| i.status).unwrap_or_else(|| "DELETE_COMPLETE".into());
+                console.line(&format!("{name}: {}", color_status(&s, console.style)));
+                if status::failed(&s) || status::rolled_back(&s) {
+                    return Err(CliError::failure(format!("error: {name} ended {s}{}", failed_list(&events))));
+                }
+            }
+            WatchEnd::TimedOut { status, .. } => {
+                return Err(CliError::failure(format!(
+                    "error: stopped following {name} after the timeout; it is still {status}; run `{}` again",
+                    hints.watch
+                )))
+            }
+            WatchEnd::Interrupted { status } => {
+                return Err(CliError::with_code(
+                    INTERRUPTED_EXIT,
+                    format!("stopped watching {name} ({status}); run `{}` to follow it again", hints.watch),
+                ))
+            }
+        }
+    }
+    Ok(())
+}

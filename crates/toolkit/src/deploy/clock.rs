@@ -1,0 +1,165 @@
+//! Time, sleeping and Ctrl-C for the deploy loops, behind a trait so tests run
+//! polling loops and timeouts instantly.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use crate::error::CliResult;
+
+/// What the waiting loops need from the outside world.
+pub trait Clock {
+    /// Time since an arbitrary start.
+    fn now(&self) -> Duration;
+    /// Sleeps, returning early when interrupted.
+    fn sleep(&self, d: Duration);
+    /// Whether the user pressed Ctrl-C.
+    fn interrupted(&self) -> bool;
+}
+
+/// Set by the Ctrl-C handler, read by every loop.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Catches Ctrl-C from now on: instead of killing the process it sets a flag the
+/// waiting loops check, so a deploy stops *watching* and says how to resume,
+/// while CloudFormation carries on. Installed once, before the first execution.
+pub fn catch_ctrl_c() -> CliResult<()> {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    if INSTALLED.get().is_some() {
+        return Ok(());
+    }
+    let rt = crate::aws::runtime()?;
+    rt.spawn(async {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            INTERRUPTED.store(true, Ordering::SeqCst);
+        }
+    });
+    let _ = INSTALLED.set(());
+    Ok(())
+}
+
+/// Wall-clock time and the process's Ctrl-C flag.
+pub struct SystemClock {
+    start: Instant,
+}
+
+impl SystemClock {
+    pub fn new() -> Self {
+        SystemClock { start: Instant::now() }
+    }
+}
+
+impl Default for SystemClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Clock for SystemClock {
+    fn now(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    fn sleep(&self, d: Duration) {
+        // Short slices so Ctrl-C is noticed within 100 ms.
+        let end = Instant::now() + d;
+        while !self.interrupted() {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            std::thread::sleep(left.min(Duration::from_millis(100)));
+        }
+    }
+
+    fn interrupted(&self) -> bool {
+        INTERRUPTED.load(Ordering::SeqCst)
+    }
+}
+
+/// Parses `90s`, `30m`, `2h`, `1h30m` or plain seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    if let Ok(secs) = s.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    let mut total = 0u64;
+    let mut number = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let unit = match c {
+            'h' => 3600,
+            'm' => 60,
+            's' => 1,
+            _ => return Err(format!("`{s}` is not a duration; use e.g. 90s, 30m, 2h or 1h30m")),
+        };
+        let n: u64 = number
+            .parse()
+            .map_err(|_| format!("`{s}` is not a duration; use e.g. 90s, 30m, 2h or 1h30m"))?;
+        total += n * unit;
+        number.clear();
+    }
+    if !number.is_empty() || total == 0 {
+        return Err(format!("`{s}` is not a duration; use e.g. 90s, 30m, 2h or 1h30m"));
+    }
+    Ok(Duration::from_secs(total))
+}
+
+/// `1h02m`, `4m10s`, `12s`.
+pub fn format_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    match (s / 3600, s / 60 % 60, s % 60) {
+        (0, 0, sec) => format!("{sec}s"),
+        (0, m, sec) => format!("{m}m{sec:02}s"),
+        (h, m, _) => format!("{h}h{m:02}m"),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod fake {
+    use std::cell::Cell;
+
+    use super::*;
+
+    /// A clock that jumps forward on sleep; `interrupt_after` sleeps it reports Ctrl-C.
+    #[derive(Default)]
+    pub struct FakeClock {
+        pub now: Cell<Duration>,
+        pub sleeps: Cell<u32>,
+        pub interrupt_after: Cell<Option<u32>>,
+    }
+
+    impl Clock for FakeClock {
+        fn now(&self) -> Duration {
+            self.now.get()
+        }
+        fn sleep(&self, d: Duration) {
+            self.now.set(self.now.get() + d);
+            self.sleeps.set(self.sleeps.get() + 1);
+        }
+        fn interrupted(&self) -> bool {
+            self.interrupt_after.get().is_some_and(|n| self.sleeps.get() >= n)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_and_print() {
+        assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
+        assert!(parse_duration("10x").is_err());
+        assert!(parse_duration("5m3").is_err());
+        assert!(parse_duration("").is_err());
+        assert_eq!(format_duration(Duration::from_secs(12)), "12s");
+        assert_eq!(format_duration(Duration::from_secs(250)), "4m10s");
+        assert_eq!(format_duration(Duration::from_secs(3720)), "1h02m");
+    }
+}

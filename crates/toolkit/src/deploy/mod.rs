@@ -1,0 +1,678 @@
+//! Deploying an environment's stacks through change sets.
+//!
+//! Per stack: look at its state ([`plan`]) → create a change set and wait for it →
+//! print its changes ([`changes`]) → approval → execute → follow the events
+//! ([`watch`]) → report outputs or every failed resource. Everything runs
+//! against the [`CloudFormation`] trait, so the same code deploys to AWS, to a
+//! local endpoint and to the scripted fake of the tests.
+
+pub mod changes;
+pub mod clock;
+pub mod console;
+pub mod destroy;
+pub mod plan;
+pub mod policy;
+pub mod security;
+pub mod watch;
+
+#[cfg(test)]
+mod tests;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use cairn_core::StackArtifact;
+use serde_json::Value as Json;
+
+use self::clock::{format_duration, Clock};
+use self::console::{is_yes, Console, Prompt};
+use self::plan::{Hints, Plan};
+use self::watch::{watch, Watch, WatchEnd};
+use crate::aws::cloudformation::status;
+use crate::aws::templates::template_key;
+use crate::aws::{
+    AwsErrorKind, AwsResult, ChangeSetInfo, ChangeSetRequest, ChangeSetType, CloudFormation, CreatedChangeSet, Quirks, StackEvent,
+    StackInfo, StackRequest, TemplateSource, TemplateStore,
+};
+use crate::error::{CliError, CliResult};
+
+/// Exit code after Ctrl-C (128 + SIGINT), as shells report it.
+pub const INTERRUPTED_EXIT: u8 = 130;
+
+/// How a deploy behaves (from the command line and the environment file).
+#[derive(Debug, Clone)]
+pub struct DeployOptions {
+    pub app: String,
+    pub env: String,
+    /// Approve in advance (`--approve`).
+    pub approve: bool,
+    /// Delete and re-create a stack whose first creation was rolled back (`--recreate`).
+    pub recreate: bool,
+    /// Let this deploy replace or delete stateful resources in an environment that keeps data.
+    pub allow_replace: bool,
+    /// How long to wait for one stack's change set and operation.
+    pub timeout: Duration,
+    /// A person can answer prompts.
+    pub interactive: bool,
+    /// The environment wants approval for every deploy.
+    pub require_approval: bool,
+    /// The environment keeps data: termination protection and a protecting stack policy.
+    pub retain_data: bool,
+    /// Upload every template, not only those over 51,200 bytes.
+    pub upload_all: bool,
+    /// Bucket for uploaded templates.
+    pub template_bucket: Option<String>,
+    /// Catch Ctrl-C before the first execution (off in tests).
+    pub catch_ctrl_c: bool,
+    pub hints: Hints,
+}
+
+impl DeployOptions {
+    /// Defaults for environment `env` of `app`.
+    pub fn new(app: &str, env: &str) -> Self {
+        DeployOptions {
+            app: app.to_string(),
+            env: env.to_string(),
+            approve: false,
+            recreate: false,
+            allow_replace: false,
+            timeout: Duration::from_secs(3600),
+            interactive: false,
+            require_approval: false,
+            retain_data: false,
+            upload_all: false,
+            template_bucket: None,
+            catch_ctrl_c: false,
+            hints: Hints::for_env(env),
+        }
+    }
+}
+
+/// What happened to a stack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Deployed,
+    NoChanges,
+}
+
+/// Runs deploys of one environment.
+pub struct Deployer<'a> {
+    pub cfn: &'a dyn CloudFormation,
+    pub store: Option<&'a dyn TemplateStore>,
+    pub console: &'a mut Console,
+    pub clock: &'a dyn Clock,
+    pub prompt: &'a mut dyn Prompt,
+    pub quirks: Quirks,
+    pub opts: DeployOptions,
+    /// Set once termination protection turned out to be unsupported (moto): warn once.
+    protection_unsupported: bool,
+}
+
+impl<'a> Deployer<'a> {
+    pub fn new(
+        cfn: &'a dyn CloudFormation,
+        console: &'a mut Console,
+        clock: &'a dyn Clock,
+        prompt: &'a mut dyn Prompt,
+        opts: DeployOptions,
+    ) -> Self {
+        Deployer {
+            cfn,
+            store: None,
+            console,
+            clock,
+            prompt,
+            quirks: Quirks::default(),
+            opts,
+            protection_unsupported: false,
+        }
+    }
+
+    /// Deploys `stacks` in the given (dependency) order, stopping at the first failure.
+    pub fn deploy(&mut self, stacks: &[&StackArtifact]) -> CliResult<Vec<(String, Outcome)>> {
+        self.check_template_bucket(stacks)?;
+        let mut done = Vec::new();
+        for (i, stack) in stacks.iter().enumerate() {
+            let header = format!("{} ({} of {})", stack.name, i + 1, stacks.len());
+            self.console.line(&self.console.style.bold(&header));
+            match self.deploy_stack(stack) {
+                Ok(outcome) => done.push((stack.name.clone(), outcome)),
+                Err(mut e) => {
+                    let rest: Vec<&str> = stacks[i + 1..].iter().map(|s| s.name.as_str()).collect();
+                    if !rest.is_empty() {
+                        e.message
+                            .push_str(&format!("\nnot deployed (stopped at the first failure): {}", rest.join(", ")));
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(done)
+    }
+
+    fn check_template_bucket(&mut self, stacks: &[&StackArtifact]) -> CliResult<()> {
+        let big: Vec<&str> = stacks
+            .iter()
+            .filter(|s| self.opts.upload_all || s.needs_upload())
+            .map(|s| s.name.as_str())
+            .collect();
+        if big.is_empty() {
+            return Ok(());
+        }
+        let (Some(store), Some(bucket)) = (self.store, self.opts.template_bucket.as_deref()) else {
+            return Err(CliError::failure(format!(
+                "error: {} must be uploaded to S3 (templates over 51,200 bytes), but no template bucket is set: \
+                 pass --template-bucket or run `cairn bootstrap {}`",
+                big.join(", "),
+                self.opts.env
+            )));
+        };
+        if !store.bucket_exists(bucket)? {
+            return Err(CliError::failure(format!(
+                "error: template bucket `{bucket}` does not exist (needed for {}): run `cairn bootstrap {}` to create it, \
+                 or pass --template-bucket with an existing bucket",
+                big.join(", "),
+                self.opts.env
+            )));
+        }
+        Ok(())
+    }
+
+    /// One stack, start to end.
+    pub fn deploy_stack(&mut self, stack: &StackArtifact) -> CliResult<Outcome> {
+        let started = self.clock.now();
+        let deadline = started + self.opts.timeout;
+        let name = stack.name.as_str();
+        let current = self.cfn.describe_stack(name)?;
+        let plan = plan::plan(name, current.as_ref(), self.opts.recreate, &self.opts.hints)
+            .map_err(|m| CliError::failure(format!("error: {m}")))?;
+        let existing = match plan {
+            Plan::Create => None,
+            Plan::Update(info) => Some(info),
+            Plan::ReviewLeftover(info) => {
+                self.clear_review_leftover(&info, deadline)?;
+                None
+            }
+            Plan::Recreate(info) => {
+                self.delete_before_recreate(&info, deadline)?;
+                None
+            }
+        };
+        let kind = if existing.is_some() {
+            ChangeSetType::Update
+        } else {
+            ChangeSetType::Create
+        };
+        let template = self.template_source(stack)?;
+        let old_template: Option<Json> = match &existing {
+            Some(info) => self.cfn.get_template(&info.id)?.and_then(|b| serde_json::from_str(&b).ok()),
+            None => None,
+        };
+
+        let created = self.cfn.create_change_set(&ChangeSetRequest {
+            stack_name: name.to_string(),
+            change_set_name: change_set_name(),
+            change_set_type: kind,
+            template: template.clone(),
+            description: Some(format!("cairn deploy {}", self.opts.env)),
+        })?;
+        let cs = match self.wait_change_set(&created.id, deadline) {
+            Ok(cs) => cs,
+            Err(e) => {
+                self.discard(&created, kind);
+                return Err(e);
+            }
+        };
+        if cs.status == "FAILED" {
+            let reason = cs.status_reason.clone().unwrap_or_else(|| "no reason given".into());
+            if kind == ChangeSetType::Update && no_changes(&reason) {
+                let _ = self.cfn.delete_change_set(&created.id);
+                self.console.line("  no changes");
+                if let Some(info) = &existing {
+                    if self.opts.retain_data {
+                        self.protect(info, &policy::protecting_policy())?;
+                    }
+                }
+                return Ok(Outcome::NoChanges);
+            }
+            self.discard(&created, kind);
+            return Err(CliError::failure(format!(
+                "error: CloudFormation could not make a change set for {name}: {}; nothing was changed",
+                crate::aws::error::one_line(&reason)
+            )));
+        }
+
+        let template_diff = changes::template_diff(old_template.as_ref(), &stack.template);
+        self.show_changes(&cs, kind, &template_diff);
+        let review = changes::review(&cs.changes, &template_diff);
+        if self.opts.retain_data && review.stateful_certain && !self.opts.allow_replace {
+            self.discard(&created, kind);
+            return Err(CliError::failure(format!(
+                "error: the change set for {name} {}; environment `{}` keeps data and its stack policy forbids replacing or \
+                 deleting stateful resources. Nothing was changed. If this is intended and the data is backed up, run `{} --allow-replace`",
+                review.stateful.join(", "),
+                self.opts.env,
+                self.opts.hints.deploy
+            )));
+        }
+        self.approve(name, &review, &created, kind)?;
+
+        if self.opts.catch_ctrl_c {
+            clock::catch_ctrl_c()?;
+        }
+        if let Some(info) = &existing {
+            if self.opts.retain_data {
+                let policy = if self.opts.allow_replace {
+                    self.console.line("  stack policy relaxed for this deploy (--allow-replace)");
+                    policy::permissive_policy()
+                } else {
+                    policy::protecting_policy()
+                };
+                self.protect(info, &policy)?;
+            }
+        }
+        let (stack_id, until) = self.execute(stack, &created, kind, &template)?;
+        let end = watch(
+            self.cfn,
+            self.console,
+            self.clock,
+            Watch {
+                stack_name: name,
+                stack_id: &stack_id,
+                until,
+                total: cs.changes.len(),
+                deadline,
+            },
+        );
+        if self.opts.retain_data && self.opts.allow_replace && existing.is_some() {
+            // Put the protection back whatever happened; a later deploy would too.
+            if let Err(e) = self.cfn.set_stack_policy(&stack_id, &policy::protecting_policy()) {
+                if e.kind != AwsErrorKind::Unsupported {
+                    self.console.line(&format!(
+                        "  warning: could not restore the protecting stack policy of {name} ({e}); the next deploy restores it"
+                    ));
+                }
+            }
+        }
+        match end? {
+            WatchEnd::Settled { info, events } => self.finish(stack, kind, info, &events, started),
+            WatchEnd::TimedOut { status, events } => Err(CliError::failure(format!(
+                "error: stopped waiting after {}: {name} is still {status}; CloudFormation carries on. Follow it with `{}`{}",
+                format_duration(self.opts.timeout),
+                self.opts.hints.watch,
+                failed_list(&events)
+            ))),
+            WatchEnd::Interrupted { status } => Err(CliError::with_code(
+                INTERRUPTED_EXIT,
+                format!(
+                    "stopped watching {name} (Ctrl-C); it is {status} and CloudFormation carries on without cairn. \
+                     Resume watching with `{}`",
+                    self.opts.hints.watch
+                ),
+            )),
+        }
+    }
+
+    /// A stack in REVIEW_IN_PROGRESS from an earlier, unexecuted CREATE change set holds no
+    /// resources: remove it, unless someone else's change set waits there for review.
+    fn clear_review_leftover(&mut self, info: &StackInfo, deadline: Duration) -> CliResult<()> {
+        let pending: Vec<String> = self
+            .cfn
+            .list_change_sets(&info.id)?
+            .into_iter()
+            .filter(|c| c.execution_status == "AVAILABLE" && !c.name.starts_with("cairn-"))
+            .map(|c| c.name)
+            .collect();
+        if !pending.is_empty() {
+            return Err(CliError::failure(format!(
+                "error: {} has a change set waiting for review that cairn did not make ({}): execute or delete it, then deploy again",
+                info.name,
+                pending.join(", ")
+            )));
+        }
+        self.console.line(&format!(
+            "  {} is REVIEW_IN_PROGRESS from an earlier change set that was never executed; it holds no resources: deleting it first",
+            info.name
+        ));
+        self.cfn.delete_stack(&info.id)?;
+        self.wait_gone(&info.id, &info.name, deadline)
+    }
+
+    /// `--recreate`: delete a stack whose first creation was rolled back.
+    fn delete_before_recreate(&mut self, info: &StackInfo, deadline: Duration) -> CliResult<()> {
+        self.console.line(&format!(
+            "  {} is {} (its first creation failed); deleting it before creating it again (--recreate)",
+            info.name, info.status
+        ));
+        let until = self.newest_event(&info.id)?;
+        self.cfn.delete_stack(&info.id)?;
+        match watch(
+            self.cfn,
+            self.console,
+            self.clock,
+            Watch {
+                stack_name: &info.name,
+                stack_id: &info.id,
+                until,
+                total: 0,
+                deadline,
+            },
+        )? {
+            WatchEnd::Settled { info: None, .. } => Ok(()),
+            WatchEnd::Settled { info: Some(i), .. } if i.status == "DELETE_COMPLETE" => Ok(()),
+            WatchEnd::Settled { info: Some(i), events } => Err(CliError::failure(format!(
+                "error: deleting {} for --recreate ended {}: {}{}",
+                info.name,
+                i.status,
+                i.status_reason.unwrap_or_default(),
+                failed_list(&events)
+            ))),
+            WatchEnd::TimedOut { status, .. } => Err(CliError::failure(format!(
+                "error: stopped waiting for the deletion of {} ({status}); follow it with `{}`",
+                info.name, self.opts.hints.watch
+            ))),
+            WatchEnd::Interrupted { status } => Err(CliError::with_code(
+                INTERRUPTED_EXIT,
+                format!(
+                    "stopped watching the deletion of {} ({status}); resume with `{}`",
+                    info.name, self.opts.hints.watch
+                ),
+            )),
+        }
+    }
+
+    fn wait_gone(&mut self, id: &str, name: &str, deadline: Duration) -> CliResult<()> {
+        loop {
+            match self.cfn.describe_stack(id)? {
+                None => return Ok(()),
+                Some(i) if i.status == "DELETE_COMPLETE" => return Ok(()),
+                Some(i) if !status::in_progress(&i.status) || i.status == "REVIEW_IN_PROGRESS" => {
+                    if i.status != "REVIEW_IN_PROGRESS" {
+                        return Err(CliError::failure(format!("error: deleting {name} ended {}", i.status)));
+                    }
+                }
+                Some(_) => {}
+            }
+            if self.clock.now() >= deadline {
+                return Err(CliError::failure(format!(
+                    "error: {name} was not deleted in time; see `{}`",
+                    self.opts.hints.status
+                )));
+            }
+            self.clock.sleep(Duration::from_secs(1));
+        }
+    }
+
+    fn template_source(&mut self, stack: &StackArtifact) -> CliResult<TemplateSource> {
+        if !self.opts.upload_all && !stack.needs_upload() {
+            return Ok(TemplateSource::Body(stack.body.clone()));
+        }
+        let (Some(store), Some(bucket)) = (self.store, self.opts.template_bucket.clone()) else {
+            return Err(CliError::failure(format!(
+                "error: {} needs a template bucket: pass --template-bucket or run `cairn bootstrap {}`",
+                stack.name, self.opts.env
+            )));
+        };
+        let key = template_key(&self.opts.app, &self.opts.env, &stack.name, &stack.body);
+        let url = store.upload(&bucket, &key, &stack.body)?;
+        self.console
+            .line(&format!("  template ({} bytes) uploaded to s3://{bucket}/{key}", stack.body.len()));
+        Ok(TemplateSource::Url(url))
+    }
+
+    fn wait_change_set(&mut self, id: &str, deadline: Duration) -> CliResult<ChangeSetInfo> {
+        let mut delay = Duration::from_millis(500);
+        loop {
+            let cs = self.cfn.describe_change_set(id)?;
+            match cs.status.as_str() {
+                "CREATE_COMPLETE" | "FAILED" => return Ok(cs),
+                s if s.starts_with("DELETE") => {
+                    return Err(CliError::failure(format!(
+                        "error: the change set {id} was deleted ({s}) while cairn waited for it; nothing was changed"
+                    )))
+                }
+                _ => {}
+            }
+            if self.clock.interrupted() {
+                return Err(CliError::with_code(
+                    INTERRUPTED_EXIT,
+                    "interrupted while CloudFormation prepared the change set; nothing was changed",
+                ));
+            }
+            if self.clock.now() >= deadline {
+                return Err(CliError::failure(format!(
+                    "error: the change set was not ready after {}; nothing was changed",
+                    format_duration(self.opts.timeout)
+                )));
+            }
+            self.clock.sleep(delay);
+            delay = (delay * 2).min(Duration::from_secs(5));
+        }
+    }
+
+    /// Removes what an unexecuted change set left: the change set, or the whole stack if it was new.
+    fn discard(&mut self, created: &CreatedChangeSet, kind: ChangeSetType) {
+        let result = match kind {
+            ChangeSetType::Create => self.cfn.delete_stack(&created.stack_id),
+            ChangeSetType::Update => self.cfn.delete_change_set(&created.id),
+        };
+        if let Err(e) = result {
+            self.console.line(&format!("  warning: could not clean up the change set: {e}"));
+        }
+    }
+
+    fn show_changes(&mut self, cs: &ChangeSetInfo, kind: ChangeSetType, template_diff: &cairn_core::diff::TemplateDiff) {
+        let what = match kind {
+            ChangeSetType::Create => "create",
+            ChangeSetType::Update => "update",
+        };
+        if cs.changes.is_empty() {
+            self.console
+                .line(&format!("  {what}: no resource changes (outputs or stack settings change)"));
+            return;
+        }
+        self.console
+            .line(&format!("  {what}: {}", changes::summary(&cs.changes, template_diff)));
+        for line in changes::change_lines(&cs.changes, template_diff, self.console.style) {
+            self.console.line(&line);
+        }
+    }
+
+    /// Nothing executes without approval when the environment, a stateful
+    /// replacement or removal, or broader access calls for it.
+    fn approve(&mut self, name: &str, review: &changes::Review, created: &CreatedChangeSet, kind: ChangeSetType) -> CliResult<()> {
+        let mut reasons: Vec<String> = Vec::new();
+        if self.opts.require_approval {
+            reasons.push(format!("environment `{}` requires approval of every deploy", self.opts.env));
+        }
+        for s in &review.stateful {
+            reasons.push(format!("it {s}"));
+        }
+        if !review.broadening.is_empty() {
+            reasons.push(format!("it broadens IAM or network access ({} grants)", review.broadening.len()));
+        }
+        if reasons.is_empty() {
+            return Ok(());
+        }
+        self.console.line("  approval needed:");
+        for r in &reasons {
+            self.console.line(&format!("    - {r}"));
+        }
+        const SHOWN: usize = 25;
+        for b in review.broadening.iter().take(SHOWN) {
+            self.console.line(&format!("        {}", self.console.style.yellow(b)));
+        }
+        if review.broadening.len() > SHOWN {
+            self.console
+                .line(&format!("        … and {} more", review.broadening.len() - SHOWN));
+        }
+        if self.opts.approve {
+            self.console.line("  approved with --approve");
+            return Ok(());
+        }
+        if !self.opts.interactive {
+            self.discard(created, kind);
+            return Err(CliError::failure(format!(
+                "error: {name} needs approval ({}) and there is no terminal to ask on: run it on a terminal, or pass --approve \
+                 to approve in advance. Nothing was changed",
+                reasons.join("; ")
+            )));
+        }
+        let answer = self.prompt.ask(&format!("Deploy these changes to {name}? [y/N]"));
+        if is_yes(answer.as_deref()) {
+            return Ok(());
+        }
+        self.discard(created, kind);
+        Err(CliError::failure(format!("not approved: nothing was changed in {name}")))
+    }
+
+    /// Starts the operation; returns the stack's ARN and the last event before it.
+    fn execute(
+        &mut self,
+        stack: &StackArtifact,
+        created: &CreatedChangeSet,
+        kind: ChangeSetType,
+        template: &TemplateSource,
+    ) -> CliResult<(String, Option<String>)> {
+        if kind == ChangeSetType::Create && self.quirks.create_with_create_stack {
+            let emulator = self.quirks.emulator.unwrap_or("this endpoint");
+            self.console.line(&format!(
+                "  note: {emulator}'s ExecuteChangeSet does not resolve Fn::ImportValue or register exports; \
+                 creating {} with CreateStack from the reviewed template",
+                stack.name
+            ));
+            self.cfn.delete_stack(&created.stack_id)?;
+            let id = self.cfn.create_stack(&StackRequest {
+                stack_name: stack.name.clone(),
+                template: template.clone(),
+            })?;
+            return Ok((id, None));
+        }
+        let until = self.newest_event(&created.stack_id)?;
+        self.cfn.execute_change_set(&created.id)?;
+        Ok((created.stack_id.clone(), until))
+    }
+
+    fn newest_event(&self, stack: &str) -> AwsResult<Option<String>> {
+        Ok(self.cfn.stack_events(stack, None, 1)?.into_iter().next().map(|e| e.id))
+    }
+
+    /// Turns on termination protection and sets the stack policy (environments that keep data).
+    fn protect(&mut self, info: &StackInfo, policy: &str) -> CliResult<()> {
+        if !info.termination_protection && !self.protection_unsupported {
+            match self.cfn.set_termination_protection(&info.id, true) {
+                Ok(()) => self.console.line("  termination protection: on"),
+                Err(e) if e.kind == AwsErrorKind::Unsupported => {
+                    self.protection_unsupported = true;
+                    self.console.line(&format!("  warning: termination protection not set: {e}"));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        match self.cfn.set_stack_policy(&info.id, policy) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind == AwsErrorKind::Unsupported => {
+                self.console.line(&format!("  warning: stack policy not set: {e}"));
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn finish(
+        &mut self,
+        stack: &StackArtifact,
+        kind: ChangeSetType,
+        info: Option<StackInfo>,
+        events: &[StackEvent],
+        started: Duration,
+    ) -> CliResult<Outcome> {
+        let name = stack.name.as_str();
+        let Some(info) = info else {
+            return Err(CliError::failure(format!("error: {name} disappeared while it was being deployed")));
+        };
+        let took = format_duration(self.clock.now().saturating_sub(started));
+        if status::succeeded(&info.status) {
+            if kind == ChangeSetType::Create && self.opts.retain_data {
+                self.protect(&info, &policy::protecting_policy())?;
+            }
+            let done = format!("  {name}: {} in {took}", info.status);
+            self.console.line(&self.console.style.green(&done));
+            self.print_outputs(&info);
+            return Ok(Outcome::Deployed);
+        }
+        let reason = info
+            .status_reason
+            .as_deref()
+            .map(|r| format!(" ({})", crate::aws::error::one_line(r)))
+            .unwrap_or_default();
+        let verb = if kind == ChangeSetType::Create { "creating" } else { "updating" };
+        let what = match info.status.as_str() {
+            "ROLLBACK_COMPLETE" => format!(
+                "{verb} {name} failed{reason}. Rolled back: yes, CloudFormation deleted what it had created; the stack is now \
+                 ROLLBACK_COMPLETE and cannot be updated. Fix the cause, then run `{} --recreate`",
+                self.opts.hints.deploy
+            ),
+            "UPDATE_ROLLBACK_COMPLETE" => format!(
+                "{verb} {name} failed{reason}. Rolled back: yes, the stack is back to its previous state (UPDATE_ROLLBACK_COMPLETE)"
+            ),
+            "ROLLBACK_FAILED" | "UPDATE_ROLLBACK_FAILED" => {
+                let next = plan::plan(name, Some(&info), false, &self.opts.hints).err().unwrap_or_default();
+                format!("{verb} {name} failed{reason}. Rolled back: no, the rollback failed too. {next}")
+            }
+            s => format!("{verb} {name} ended {s}{reason}. Rolled back: no (rollback was disabled or did not start)"),
+        };
+        Err(CliError::failure(format!("error: {what}{}", failed_list(events))))
+    }
+
+    fn print_outputs(&mut self, info: &StackInfo) {
+        let (plumbing, shown): (Vec<_>, Vec<_>) = info.outputs.iter().partition(|o| o.key.starts_with("ExportsOutput"));
+        if shown.is_empty() && plumbing.is_empty() {
+            return;
+        }
+        self.console.line("  outputs:");
+        let width = shown.iter().map(|o| o.key.len()).max().unwrap_or(0);
+        for o in shown {
+            self.console.line(&format!("    {:<width$}  {}", o.key, o.value));
+        }
+        if !plumbing.is_empty() {
+            self.console
+                .line(&format!("    (+{} exports for other stacks of this environment)", plumbing.len()));
+        }
+    }
+}
+
+/// "didn't contain changes" (CloudFormation's and moto's words for an empty update).
+fn no_changes(reason: &str) -> bool {
+    reason.contains("didn't contain changes") || reason.contains("No updates are to be performed")
+}
+
+/// `cairn-<milliseconds since 1970>`: unique enough, and sorts by time.
+fn change_set_name() -> String {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
+    format!("cairn-{ms}")
+}
+
+/// Every failed resource of an operation, one per line.
+pub fn failed_list(events: &[StackEvent]) -> String {
+    let failed: Vec<&StackEvent> = events.iter().filter(|e| status::failed(&e.status) && !e.is_stack_event()).collect();
+    if failed.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("\nfailed resources:");
+    for e in failed {
+        s.push_str(&format!(
+            "\n  {} ({}) {}: {}",
+            e.logical_id,
+            e.resource_type,
+            e.status,
+            e.reason
+                .as_deref()
+                .map(crate::aws::error::one_line)
+                .unwrap_or_else(|| "no reason given".into())
+        ));
+    }
+    s
+}

@@ -1,0 +1,733 @@
+//! The deploy logic against the scripted fake: what moto cannot produce
+//! (asynchronous operations, per-resource failures, rollbacks, stacks in
+//! progress, replacement flags, timeouts, Ctrl-C).
+
+use std::time::Duration;
+
+use cairn_core::StackArtifact;
+use indexmap::IndexMap;
+use serde_json::{json, Value as Json};
+
+use super::clock::fake::FakeClock;
+use super::clock::Clock;
+use super::console::{Console, ScriptedPrompt};
+use super::destroy::Destroyer;
+use super::plan::Hints;
+use super::*;
+use crate::aws::fake::{FakeCloudFormation, FakeStore, Step};
+use crate::aws::ResourceChange;
+
+fn artifact(name: &str, template: Json) -> StackArtifact {
+    let body = serde_json::to_string_pretty(&template).unwrap() + "\n";
+    StackArtifact {
+        id: name.rsplit('-').next().unwrap().to_string(),
+        name: name.to_string(),
+        template,
+        body,
+        depends_on: Vec::new(),
+        paths: IndexMap::new(),
+        suppressions: Vec::new(),
+    }
+}
+
+fn data_template(class: &str) -> Json {
+    json!({"Resources": {
+        "Db": {"Type": "AWS::RDS::DBInstance", "Properties": {"DBInstanceClass": class, "Engine": "postgres"}},
+        "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"VisibilityTimeout": 30}}
+    }})
+}
+
+fn service_template() -> Json {
+    json!({"Resources": {
+        "TaskRole": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}}
+    }})
+}
+
+fn opts() -> DeployOptions {
+    DeployOptions::new("shop", "dev")
+}
+
+/// What one deploy run produced.
+struct Run {
+    result: CliResult<Vec<(String, Outcome)>>,
+    output: String,
+    questions: Vec<String>,
+    clock_now: Duration,
+}
+
+impl Run {
+    fn error(&self) -> &CliError {
+        self.result
+            .as_ref()
+            .err()
+            .unwrap_or_else(|| panic!("expected a failure; output:\n{}", self.output))
+    }
+    fn outcomes(&self) -> Vec<Outcome> {
+        match &self.result {
+            Ok(v) => v.iter().map(|(_, o)| o.clone()).collect(),
+            Err(e) => panic!("deploy failed: {}\noutput:\n{}", e.message, self.output),
+        }
+    }
+}
+
+fn deploy_with(cfn: &FakeCloudFormation, opts: DeployOptions, stacks: &[&StackArtifact], answers: &[&str], clock: &FakeClock) -> Run {
+    deploy_full(cfn, opts, stacks, answers, clock, None, Quirks::default())
+}
+
+fn deploy_full(
+    cfn: &FakeCloudFormation,
+    opts: DeployOptions,
+    stacks: &[&StackArtifact],
+    answers: &[&str],
+    clock: &FakeClock,
+    store: Option<&dyn TemplateStore>,
+    quirks: Quirks,
+) -> Run {
+    let (mut console, buffer) = Console::buffer();
+    let mut prompt = ScriptedPrompt {
+        answers: answers.iter().map(|a| a.to_string()).collect(),
+        questions: Vec::new(),
+    };
+    let result = {
+        let mut d = Deployer::new(cfn, &mut console, clock, &mut prompt, opts);
+        d.store = store;
+        d.quirks = quirks;
+        d.deploy(stacks)
+    };
+    let output = buffer.text();
+    assert!(
+        !output.contains('\x1b') && !output.contains('\r'),
+        "plain output has control characters:\n{output}"
+    );
+    Run {
+        result,
+        output,
+        questions: prompt.questions,
+        clock_now: clock.now(),
+    }
+}
+
+fn deploy(cfn: &FakeCloudFormation, opts: DeployOptions, stacks: &[&StackArtifact]) -> Run {
+    deploy_with(cfn, opts, stacks, &[], &FakeClock::default())
+}
+
+fn count(calls: &[String], prefix: &str) -> usize {
+    calls.iter().filter(|c| c.starts_with(prefix)).count()
+}
+
+#[test]
+fn a_new_stack_is_created_through_a_create_change_set_and_its_events_are_printed() {
+    let cfn = FakeCloudFormation::new();
+    cfn.set_outputs("shop-dev-data", &[("QueueUrl", "https://sqs/q"), ("ExportsOutputRefQueue", "q")]);
+    let data = artifact("shop-dev-data", data_template("db.t3.micro"));
+    let run = deploy(&cfn, opts(), &[&data]);
+    assert_eq!(run.outcomes(), vec![Outcome::Deployed]);
+    let calls = cfn.calls();
+    assert!(calls.contains(&"CreateChangeSet shop-dev-data CREATE".to_string()), "{calls:?}");
+    assert!(calls.contains(&"ExecuteChangeSet shop-dev-data".to_string()), "{calls:?}");
+    assert_eq!(cfn.status_of("shop-dev-data").as_deref(), Some("CREATE_COMPLETE"));
+    let out = &run.output;
+    assert!(out.contains("create: 2 to add, 0 to modify, 0 to remove"), "{out}");
+    assert!(out.contains("  + add     Db     AWS::RDS::DBInstance"), "{out}");
+    // One readable line per event: time, logical ID, type, status (and reason).
+    assert!(
+        out.lines()
+            .any(|l| l.contains("Db") && l.contains("AWS::RDS::DBInstance") && l.trim_end().ends_with("CREATE_COMPLETE")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.contains("shop-dev-data") && l.contains("CREATE_IN_PROGRESS") && l.contains("User Initiated")),
+        "{out}"
+    );
+    // The REVIEW_IN_PROGRESS event from before the execution is not repeated.
+    assert!(!out.contains("REVIEW_IN_PROGRESS"), "{out}");
+    assert!(out.contains("shop-dev-data: CREATE_COMPLETE in"), "{out}");
+    assert!(
+        out.contains("QueueUrl  https://sqs/q") && out.contains("(+1 exports for other stacks"),
+        "{out}"
+    );
+    // Not a kept-data environment: no protection calls.
+    assert_eq!(count(&calls, "UpdateTerminationProtection") + count(&calls, "SetStackPolicy"), 0);
+}
+
+#[test]
+fn an_unchanged_stack_reports_no_changes_and_deletes_the_empty_change_set() {
+    let cfn = FakeCloudFormation::new();
+    let data = artifact("shop-dev-data", data_template("db.t3.micro"));
+    cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &data.template);
+    let run = deploy(&cfn, opts(), &[&data]);
+    assert_eq!(run.outcomes(), vec![Outcome::NoChanges]);
+    assert!(run.output.contains("  no changes"), "{}", run.output);
+    let calls = cfn.calls();
+    assert!(calls.contains(&"CreateChangeSet shop-dev-data UPDATE".to_string()), "{calls:?}");
+    assert_eq!(count(&calls, "ExecuteChangeSet"), 0);
+    assert_eq!(count(&calls, "DeleteChangeSet"), 1);
+}
+
+#[test]
+fn a_change_set_that_takes_time_is_waited_for() {
+    let cfn = FakeCloudFormation::new();
+    cfn.state.borrow_mut().change_set_pending_polls = 3;
+    let data = artifact("shop-dev-data", data_template("db.t3.micro"));
+    let clock = FakeClock::default();
+    let run = deploy_with(&cfn, opts(), &[&data], &[], &clock);
+    assert_eq!(run.outcomes(), vec![Outcome::Deployed]);
+    assert!(clock.sleeps.get() >= 3);
+}
+
+#[test]
+fn a_failed_create_reports_rollback_complete_and_recreate_deletes_and_creates_again() {
+    let cfn = FakeCloudFormation::new();
+    let stack_type = "AWS::CloudFormation::Stack";
+    cfn.script_run(
+        "shop-dev-data",
+        vec![
+            Step::new("CREATE_IN_PROGRESS")
+                .event("shop-dev-data", stack_type, "CREATE_IN_PROGRESS", Some("User Initiated"))
+                .event("Db", "AWS::RDS::DBInstance", "CREATE_IN_PROGRESS", None)
+                .event("Queue", "AWS::SQS::Queue", "CREATE_IN_PROGRESS", None),
+            Step::new("ROLLBACK_IN_PROGRESS")
+                .event(
+                    "Db",
+                    "AWS::RDS::DBInstance",
+                    "CREATE_FAILED",
+                    Some("Invalid DB Instance class: db.x1.nope"),
+                )
+                .event("Queue", "AWS::SQS::Queue", "CREATE_FAILED", Some("Resource creation cancelled"))
+                .event(
+                    "shop-dev-data",
+                    stack_type,
+                    "ROLLBACK_IN_PROGRESS",
+                    Some("The following resource(s) failed to create: [Db, Queue]."),
+                ),
+            Step::new("ROLLBACK_COMPLETE")
+                .event("Queue", "AWS::SQS::Queue", "DELETE_COMPLETE", None)
+                .event("Db", "AWS::RDS::DBInstance", "DELETE_COMPLETE", None)
+                .event("shop-dev-data", stack_type, "ROLLBACK_COMPLETE", None),
+        ],
+    );
+    let data = artifact("shop-dev-data", data_template("db.x1.nope"));
+    let run = deploy(&cfn, opts(), &[&data]);
+    let e = run.error();
+    assert_eq!(e.exit_code(), 1);
+    assert!(e.message.contains("creating shop-dev-data failed"), "{}", e.message);
+    assert!(e.message.contains("Rolled back: yes"), "{}", e.message);
+    assert!(
+        e.message
+            .contains("Db (AWS::RDS::DBInstance) CREATE_FAILED: Invalid DB Instance class: db.x1.nope"),
+        "{}",
+        e.message
+    );
+    assert!(
+        e.message
+            .contains("Queue (AWS::SQS::Queue) CREATE_FAILED: Resource creation cancelled"),
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("`cairn deploy dev --recreate`"), "{}", e.message);
+    assert!(run.output.contains("CREATE_FAILED  Invalid DB Instance class"), "{}", run.output);
+    assert_eq!(cfn.status_of("shop-dev-data").as_deref(), Some("ROLLBACK_COMPLETE"));
+
+    // Again without --recreate: explained, nothing attempted.
+    let before = cfn.calls().len();
+    let run = deploy(&cfn, opts(), &[&data]);
+    let e = run.error();
+    assert!(
+        e.message.contains("shop-dev-data is ROLLBACK_COMPLETE") && e.message.contains("--recreate"),
+        "{}",
+        e.message
+    );
+    assert_eq!(count(&cfn.calls()[before..], "CreateChangeSet"), 0);
+
+    // With --recreate: deleted, then created from scratch.
+    let fixed = artifact("shop-dev-data", data_template("db.t3.micro"));
+    let run = deploy(&cfn, DeployOptions { recreate: true, ..opts() }, &[&fixed]);
+    assert_eq!(run.outcomes(), vec![Outcome::Deployed]);
+    let calls = &cfn.calls()[before..];
+    let delete = calls.iter().position(|c| c == "DeleteStack shop-dev-data").expect("deleted");
+    let create = calls
+        .iter()
+        .position(|c| c == "CreateChangeSet shop-dev-data CREATE")
+        .expect("created");
+    assert!(delete < create, "{calls:?}");
+    assert!(
+        run.output.contains("deleting it before creating it again (--recreate)"),
+        "{}",
+        run.output
+    );
+    assert_eq!(cfn.status_of("shop-dev-data").as_deref(), Some("CREATE_COMPLETE"));
+}
+
+#[test]
+fn a_failed_update_reports_update_rollback_complete_and_exit_1() {
+    let cfn = FakeCloudFormation::new();
+    let old = data_template("db.t3.micro");
+    cfn.add_stack("shop-dev-data", "CREATE_COMPLETE", &old);
+    cfn.script_run(
+        "shop-dev-data",
+        vec![
+            Step::new("UPDATE_IN_PROGRESS").event("Queue", "AWS::SQS::Queue", "UPDATE_IN_PROGRESS", None),
+            Step::new("UPDATE_ROLLBACK_IN_PROGRESS").event(
+                "Queue",
+                "AWS::SQS::Queue",
+                "UPDATE_FAILED",
+                Some("Value 9999999 for parameter VisibilityTimeout is invalid."),
+            ),
+            Step::new("UPDATE_ROLLBACK_COMPLETE").event("Queue", "AWS::SQS::Queue", "UPDATE_COMPLETE", None),
+        ],
+    );
+    let mut new = old.clone();
+    new["Resources"]["Queue"]["Properties"]["VisibilityTimeout"] = json!(9_999_999);
+    let data = artifact("shop-dev-data", new);
+    let service = artifact("shop-dev-service", service_template());
+    let run = deploy(&cfn, DeployOptions { approve: true, ..opts() }, &[&data, &service]);
+    let e = run.error();
+    assert_eq!(e.exit_code(), 1);
+    assert!(e.message.contains("updating shop-dev-data failed"), "{}", e.message);
+    assert!(
+        e.message
+            .contains("Rolled back: yes, the stack is back to its previous state (UPDATE_ROLLBACK_COMPLETE)"),
+        "{}",
+        e.message
+    );
+    assert!(e
+        .message
+        .contains("Queue (AWS::SQS::Queue) UPDATE_FAILED: Value 9999999 for parameter VisibilityTimeout is invalid."));
+    // Stops at the first failure.
+    assert!(
+        e.message.contains("not deployed (stopped at the first failure): shop-dev-service"),
+        "{}",
+        e.message
+    );
+    assert!(!cfn.calls().iter().any(|c| c.contains("shop-dev-service")), "{:?}", cfn.calls());
+    assert!(run.output.contains("  ~ modify  Queue  AWS::SQS::Queue"), "{}", run.output);
+    // The deployed template is still the old one.
+    assert_eq!(cfn.template_of("shop-dev-data").unwrap(), old.to_string());
+}
+
+#[test]
+fn a_stack_in_progress_is_refused_and_stuck_states_are_explained() {
+    for (status, expect) in [
+        ("UPDATE_IN_PROGRESS", "another deployment is running"),
+        ("CREATE_IN_PROGRESS", "another deployment is running"),
+        ("UPDATE_ROLLBACK_FAILED", "continue-update-rollback --stack-name shop-dev-data"),
+        ("DELETE_FAILED", "a deletion did not finish"),
+    ] {
+        let cfn = FakeCloudFormation::new();
+        cfn.add_stack("shop-dev-data", status, &data_template("db.t3.micro"));
+        let data = artifact("shop-dev-data", data_template("db.t3.small"));
+        let run = deploy(
+            &cfn,
+            DeployOptions {
+                approve: true,
+                recreate: true,
+                ..opts()
+            },
+            &[&data],
+        );
+        let e = run.error();
+        assert_eq!(e.exit_code(), 1);
+        assert!(
+            e.message.contains(&format!("shop-dev-data is {status}")) && e.message.contains(expect),
+            "{status}: {}",
+            e.message
+        );
+        assert_eq!(count(&cfn.calls(), "CreateChangeSet"), 0, "{status}");
+    }
+}
+
+fn db_replacement() -> ResourceChange {
+    ResourceChange {
+        action: "Modify".into(),
+        logical_id: "Db".into(),
+        resource_type: "AWS::RDS::DBInstance".into(),
+        replacement: Some("True".into()),
+        replacing_properties: vec!["DBName".into()],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn replacing_the_database_demands_approval() {
+    let old = data_template("db.t3.micro");
+    let mut new = old.clone();
+    new["Resources"]["Db"]["Properties"]["DBName"] = json!("shop");
+    let data = artifact("shop-dev-data", new);
+
+    // No terminal, no --approve: refused, the change set deleted, nothing executed.
+    let cfn = FakeCloudFormation::new();
+    cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &old);
+    cfn.script_changes("shop-dev-data", vec![db_replacement()]);
+    let run = deploy(&cfn, opts(), &[&data]);
+    let e = run.error();
+    assert!(
+        e.message
+            .contains("shop-dev-data needs approval (it replaces Db (AWS::RDS::DBInstance))"),
+        "{}",
+        e.message
+    );
+    assert!(
+        e.message.contains("pass --approve") && e.message.contains("Nothing was changed"),
+        "{}",
+        e.message
+    );
+    assert!(run.output.contains("replacement: True (DBName)"), "{}", run.output);
+    assert_eq!(count(&cfn.calls(), "ExecuteChangeSet"), 0);
+    assert_eq!(count(&cfn.calls(), "DeleteChangeSet"), 1);
+
+    // On a terminal: asked; "n" refuses, "y" deploys.
+    let interactive = DeployOptions {
+        interactive: true,
+        ..opts()
+    };
+    let cfn = FakeCloudFormation::new();
+    cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &old);
+    cfn.script_changes("shop-dev-data", vec![db_replacement()]);
+    let run = deploy_with(&cfn, interactive.clone(), &[&data], &["n"], &FakeClock::default());
+    assert_eq!(run.questions, vec!["Deploy these changes to shop-dev-data? [y/N]"]);
+    assert_eq!(run.error().message, "not approved: nothing was changed in shop-dev-data");
+    assert_eq!(count(&cfn.calls(), "ExecuteChangeSet"), 0);
+    cfn.script_changes("shop-dev-data", vec![db_replacement()]);
+    let run = deploy_with(&cfn, interactive, &[&data], &["y"], &FakeClock::default());
+    assert_eq!(run.outcomes(), vec![Outcome::Deployed]);
+    assert_eq!(count(&cfn.calls(), "ExecuteChangeSet"), 1);
+
+    // --approve goes ahead without asking.
+    let cfn = FakeCloudFormation::new();
+    cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &old);
+    cfn.script_changes("shop-dev-data", vec![db_replacement()]);
+    let run = deploy(&cfn, DeployOptions { approve: true, ..opts() }, &[&data]);
+    assert_eq!(run.outcomes(), vec![Outcome::Deployed]);
+    assert!(run.output.contains("approved with --approve"), "{}", run.output);
+}
+
+#[test]
+fn a_replacement_the_endpoint_does_not_flag_is_predicted_from_the_schema() {
+    // moto fills no Replacement; a changed create-only property still counts.
+    let old = data_template("db.t3.micro");
+    let mut new = old.clone();
+    new["Resources"]["Db"]["Properties"]["DBName"] = json!("shop");
+    let cfn = FakeCloudFormation::new();
+    cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &old);
+    let run = deploy(&cfn, opts(), &[&artifact("shop-dev-data", new)]);
+    assert!(
+        run.error().message.contains("it replaces Db (AWS::RDS::DBInstance)"),
+        "{}",
+        run.error().message
+    );
+    assert!(
+        run.output.contains("replacement: True (DBName) [predicted by cairn"),
+        "{}",
+        run.output
+    );
+}
+
+#[test]
+fn an_environment_that_keeps_data_refuses_stateful_replacement_without_allow_replace() {
+    let prod = || DeployOptions {
+        retain_data: true,
+        require_approval: true,
+        approve: true,
+        ..DeployOptions::new("shop", "prod")
+    };
+    let old = data_template("db.t3.micro");
+    let mut new = old.clone();
+    new["Resources"]["Db"]["Properties"]["DBName"] = json!("shop");
+    let data = artifact("shop-prod-data", new);
+
+    let cfn = FakeCloudFormation::new();
+    cfn.add_stack("shop-prod-data", "UPDATE_COMPLETE", &old);
+    cfn.script_changes("shop-prod-data", vec![db_replacement()]);
+    let run = deploy(&cfn, prod(), &[&data]);
+    let e = run.error();
+    assert!(
+        e.message.contains("keeps data and its stack policy forbids replacing"),
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("`cairn deploy prod --allow-replace`"), "{}", e.message);
+    assert_eq!(count(&cfn.calls(), "ExecuteChangeSet"), 0);
+
+    // --allow-replace: the policy is relaxed for the execution and put back afterwards.
+    cfn.script_changes("shop-prod-data", vec![db_replacement()]);
+    let run = deploy(
+        &cfn,
+        DeployOptions {
+            allow_replace: true,
+            ..prod()
+        },
+        &[&data],
+    );
+    assert_eq!(run.outcomes(), vec![Outcome::Deployed]);
+    let calls = cfn.calls();
+    let exec = calls.iter().position(|c| c == "ExecuteChangeSet shop-prod-data").unwrap();
+    let policies: Vec<usize> = calls
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.starts_with("SetStackPolicy"))
+        .map(|(i, _)| i)
+        .collect();
+    assert!(policies.len() == 2 && policies[0] < exec && policies[1] > exec, "{calls:?}");
+    assert_eq!(cfn.policy_of("shop-prod-data").unwrap(), policy::protecting_policy());
+    assert!(cfn.protected("shop-prod-data"));
+}
+
+#[test]
+fn a_new_stack_in_an_environment_that_keeps_data_gets_protection() {
+    let cfn = FakeCloudFormation::new();
+    let o = DeployOptions {
+        retain_data: true,
+        approve: true,
+        ..DeployOptions::new("shop", "prod")
+    };
+    let run = deploy(&cfn, o.clone(), &[&artifact("shop-prod-data", data_template("db.t3.micro"))]);
+    assert_eq!(run.outcomes(), vec![Outcome::Deployed]);
+    assert!(cfn.protected("shop-prod-data"));
+    assert_eq!(cfn.policy_of("shop-prod-data").unwrap(), policy::protecting_policy());
+    assert!(run.output.contains("termination protection: on"), "{}", run.output);
+
+    // An endpoint without termination protection (moto): a warning, not a failure.
+    let cfn = FakeCloudFormation::new();
+    cfn.state.borrow_mut().unsupported.push("UpdateTerminationProtection");
+    let run = deploy(&cfn, o, &[&artifact("shop-prod-data", data_template("db.t3.micro"))]);
+    assert_eq!(run.outcomes(), vec![Outcome::Deployed]);
+    assert!(
+        run.output
+            .contains("warning: termination protection not set: UpdateTerminationProtection is not supported"),
+        "{}",
+        run.output
+    );
+}
+
+#[test]
+fn broader_iam_access_demands_approval_and_a_refused_new_stack_leaves_nothing() {
+    let cfn = FakeCloudFormation::new();
+    let service = artifact("shop-dev-service", service_template());
+    let run = deploy(&cfn, opts(), &[&service]);
+    let e = run.error();
+    assert!(e.message.contains("it broadens IAM or network access (1 grants)"), "{}", e.message);
+    assert!(
+        run.output
+            .contains("TaskRole (AWS::IAM::Role) AssumeRolePolicyDocument: Allow sts:AssumeRole to Service:ecs-tasks.amazonaws.com"),
+        "{}",
+        run.output
+    );
+    // The REVIEW_IN_PROGRESS stack the CREATE change set made is gone again.
+    assert_eq!(cfn.status_of("shop-dev-service"), None);
+    assert_eq!(count(&cfn.calls(), "ExecuteChangeSet"), 0);
+}
+
+#[test]
+fn environment_approval_is_asked_even_for_harmless_changes() {
+    let cfn = FakeCloudFormation::new();
+    let o = DeployOptions {
+        require_approval: true,
+        ..DeployOptions::new("shop", "prod")
+    };
+    let run = deploy(
+        &cfn,
+        o,
+        &[&artifact(
+            "shop-prod-data",
+            json!({"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}),
+        )],
+    );
+    assert!(
+        run.error().message.contains("environment `prod` requires approval of every deploy"),
+        "{}",
+        run.error().message
+    );
+    assert_eq!(cfn.status_of("shop-prod-data"), None);
+}
+
+#[test]
+fn a_timeout_is_reported_and_cloudformation_carries_on() {
+    let cfn = FakeCloudFormation::new();
+    cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &data_template("db.t3.micro"));
+    cfn.script_run(
+        "shop-dev-data",
+        vec![Step::new("UPDATE_IN_PROGRESS").event("Db", "AWS::RDS::DBInstance", "UPDATE_IN_PROGRESS", None)],
+    );
+    let clock = FakeClock::default();
+    let o = DeployOptions {
+        approve: true,
+        timeout: Duration::from_secs(600),
+        ..opts()
+    };
+    let run = deploy_with(&cfn, o, &[&artifact("shop-dev-data", data_template("db.t3.small"))], &[], &clock);
+    let e = run.error();
+    assert_eq!(e.exit_code(), 1);
+    assert!(
+        e.message
+            .contains("stopped waiting after 10m00s: shop-dev-data is still UPDATE_IN_PROGRESS"),
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("`cairn status dev --watch`"), "{}", e.message);
+    assert!(
+        run.clock_now >= Duration::from_secs(600) && run.clock_now < Duration::from_secs(610),
+        "{:?}",
+        run.clock_now
+    );
+    // The event was printed once, not once per poll.
+    assert_eq!(run.output.matches("UPDATE_IN_PROGRESS").count(), 1, "{}", run.output);
+}
+
+#[test]
+fn ctrl_c_stops_watching_and_says_how_to_resume() {
+    let cfn = FakeCloudFormation::new();
+    cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &data_template("db.t3.micro"));
+    cfn.script_run("shop-dev-data", vec![Step::new("UPDATE_IN_PROGRESS")]);
+    let clock = FakeClock::default();
+    clock.interrupt_after.set(Some(2));
+    let run = deploy_with(
+        &cfn,
+        DeployOptions { approve: true, ..opts() },
+        &[&artifact("shop-dev-data", data_template("db.t3.small"))],
+        &[],
+        &clock,
+    );
+    let e = run.error();
+    assert_eq!(e.exit_code(), INTERRUPTED_EXIT);
+    assert!(e.message.contains("stopped watching shop-dev-data (Ctrl-C)"), "{}", e.message);
+    assert!(
+        e.message.contains("Resume watching with `cairn status dev --watch`"),
+        "{}",
+        e.message
+    );
+    assert_eq!(cfn.status_of("shop-dev-data").as_deref(), Some("UPDATE_IN_PROGRESS"));
+}
+
+#[test]
+fn a_leftover_review_stack_is_removed_before_creating() {
+    let cfn = FakeCloudFormation::new();
+    cfn.add_stack("shop-dev-data", "REVIEW_IN_PROGRESS", &json!({}));
+    let run = deploy(&cfn, opts(), &[&artifact("shop-dev-data", data_template("db.t3.micro"))]);
+    assert_eq!(run.outcomes(), vec![Outcome::Deployed]);
+    assert!(
+        run.output.contains("never executed; it holds no resources: deleting it first"),
+        "{}",
+        run.output
+    );
+}
+
+#[test]
+fn templates_over_the_inline_limit_are_uploaded_and_passed_by_url() {
+    let mut resources = serde_json::Map::new();
+    for i in 0..400 {
+        resources.insert(
+            format!("Queue{i:03}"),
+            json!({"Type": "AWS::SQS::Queue", "Properties": {"VisibilityTimeout": 30, "MessageRetentionPeriod": 1_209_600}}),
+        );
+    }
+    let big = artifact("shop-dev-data", json!({ "Resources": resources }));
+    assert!(big.needs_upload());
+    let cfn = FakeCloudFormation::new();
+
+    // No bucket: a clear error before anything is created.
+    let store = FakeStore {
+        cfn: &cfn,
+        buckets: vec![],
+    };
+    let o = DeployOptions {
+        template_bucket: Some("cairn-templates-123456789012-us-east-1".into()),
+        ..opts()
+    };
+    let run = deploy_full(
+        &cfn,
+        o.clone(),
+        &[&big],
+        &[],
+        &FakeClock::default(),
+        Some(&store),
+        Quirks::default(),
+    );
+    assert!(run.error().message.contains("run `cairn bootstrap dev`"), "{}", run.error().message);
+    assert!(cfn.calls().is_empty());
+
+    let store = FakeStore {
+        cfn: &cfn,
+        buckets: vec!["cairn-templates-123456789012-us-east-1".into()],
+    };
+    let run = deploy_full(&cfn, o, &[&big], &[], &FakeClock::default(), Some(&store), Quirks::default());
+    assert_eq!(run.outcomes(), vec![Outcome::Deployed]);
+    let calls = cfn.calls();
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.starts_with("PutObject s3://cairn-templates-123456789012-us-east-1/cairn/shop/dev/shop-dev-data-")),
+        "{calls:?}"
+    );
+    assert!(
+        run.output
+            .contains(&format!("template ({} bytes) uploaded to s3://", big.body.len())),
+        "{}",
+        run.output
+    );
+    assert_eq!(cfn.template_of("shop-dev-data").unwrap(), big.body);
+}
+
+#[test]
+fn with_moto_quirks_a_new_stack_is_created_with_create_stack_after_review() {
+    let cfn = FakeCloudFormation::new();
+    let run = deploy_full(
+        &cfn,
+        opts(),
+        &[&artifact("shop-dev-data", data_template("db.t3.micro"))],
+        &[],
+        &FakeClock::default(),
+        None,
+        Quirks::moto(),
+    );
+    assert_eq!(run.outcomes(), vec![Outcome::Deployed]);
+    let calls = cfn.calls();
+    let review = calls.iter().position(|c| c == "CreateChangeSet shop-dev-data CREATE").unwrap();
+    let create = calls.iter().position(|c| c == "CreateStack shop-dev-data").unwrap();
+    assert!(review < create && count(&calls, "ExecuteChangeSet") == 0, "{calls:?}");
+    assert!(
+        run.output
+            .contains("note: moto's ExecuteChangeSet does not resolve Fn::ImportValue"),
+        "{}",
+        run.output
+    );
+    assert_eq!(cfn.status_of("shop-dev-data").as_deref(), Some("CREATE_COMPLETE"));
+}
+
+#[test]
+fn destroy_deletes_and_respects_termination_protection() {
+    let cfn = FakeCloudFormation::new();
+    cfn.add_stack("shop-prod-data", "UPDATE_COMPLETE", &data_template("db.t3.micro"));
+    cfn.add_stack("shop-prod-service", "UPDATE_COMPLETE", &service_template());
+    cfn.set_termination_protection_flag("shop-prod-data", true);
+    let clock = FakeClock::default();
+    let (mut console, buffer) = Console::buffer();
+    let mut d = Destroyer {
+        cfn: &cfn,
+        console: &mut console,
+        clock: &clock,
+        force: false,
+        timeout: Duration::from_secs(600),
+        hints: Hints::for_env("prod"),
+    };
+    let e = d
+        .destroy(&["shop-prod-service", "shop-prod-data", "shop-prod-network"])
+        .unwrap_err();
+    assert!(e.message.contains("shop-prod-data has termination protection"), "{}", e.message);
+    assert!(
+        e.message.contains("not deleted (stopped at the first failure): shop-prod-network"),
+        "{}",
+        e.message
+    );
+    assert_eq!(cfn.status_of("shop-prod-service"), None, "the service stack was deleted first");
+    d.force = true;
+    assert_eq!(d.destroy(&["shop-prod-data", "shop-prod-network"]).unwrap(), 1);
+    assert_eq!(cfn.status_of("shop-prod-data"), None);
+    let out = buffer.text();
+    assert!(
+        out.contains("termination protection: off (--force)") && out.contains("shop-prod-network (2 of 2)\n  not deployed"),
+        "{out}"
+    );
+    assert!(out.contains("Db") && out.contains("DELETE_COMPLETE"), "{out}");
+}

@@ -1,0 +1,483 @@
+//! `cairn deploy` and friends end to end: the real `cairn` binary, without a
+//! terminal, against a moto server on a free loopback port (one per test binary;
+//! each test deploys an environment of its own name, so their stacks never meet).
+//!
+//! What moto cannot produce (rollbacks, stacks in progress, per-resource events,
+//! replacement flags, timeouts) is covered by the scripted-fake tests of the
+//! toolkit crate (`crates/toolkit/src/deploy/tests.rs`).
+
+#[path = "support/moto.rs"]
+mod moto;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_sdk_cloudformation::error::ProvideErrorMetadata;
+use cairn_app::Shop;
+use cairn_core::application::{load_env, synthesize};
+use cairn_core::EnvArtifact;
+use moto::Moto;
+use serde_json::Value as Json;
+
+/// Resource types moto 5 really provisions (visible through each service's API);
+/// it accepts others and ignores them.
+const PROVISIONED: &[&str] = &[
+    "AWS::EC2::VPC",
+    "AWS::EC2::Subnet",
+    "AWS::EC2::InternetGateway",
+    "AWS::EC2::VPCGatewayAttachment",
+    "AWS::EC2::RouteTable",
+    "AWS::EC2::Route",
+    "AWS::EC2::EIP",
+    "AWS::EC2::NatGateway",
+    "AWS::EC2::SecurityGroup",
+    "AWS::KMS::Key",
+    "AWS::RDS::DBSubnetGroup",
+    "AWS::RDS::DBInstance",
+    "AWS::DynamoDB::Table",
+    "AWS::S3::Bucket",
+    "AWS::SQS::Queue",
+    "AWS::Logs::LogGroup",
+    "AWS::IAM::Role",
+    "AWS::IAM::Policy",
+    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    "AWS::ElasticLoadBalancingV2::TargetGroup",
+    "AWS::ElasticLoadBalancingV2::Listener",
+    "AWS::ECS::Cluster",
+    "AWS::ECS::TaskDefinition",
+    "AWS::ECS::Service",
+];
+
+fn shipped_envs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/environments")
+}
+
+/// A folder holding one environment file `<name>.toml`, copied from a shipped
+/// environment with `edits` (exact text replacements) applied.
+fn env_copy(name: &str, from: &str, edits: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cairn-deploytest-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut text = std::fs::read_to_string(shipped_envs().join(format!("{from}.toml"))).unwrap();
+    for (a, b) in edits {
+        assert!(text.contains(a), "`{a}` is not in {from}.toml");
+        text = text.replacen(a, b, 1);
+    }
+    std::fs::write(dir.join(format!("{name}.toml")), text).unwrap();
+    dir
+}
+
+/// Replaces text in an environment copy.
+fn edit(dir: &Path, name: &str, from: &str, to: &str) {
+    let file = dir.join(format!("{name}.toml"));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains(from), "`{from}` is not in {}", file.display());
+    std::fs::write(&file, text.replacen(from, to, 1)).unwrap();
+}
+
+/// Runs `cairn` with test credentials against `endpoint`, without a terminal.
+fn cairn(endpoint: &str, args: &[&str], envs: Option<&Path>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
+    cmd.args(args)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("CAIRN_ENVIRONMENTS")
+        .env_remove("CAIRN_TEMPLATE_BUCKET")
+        .stdin(std::process::Stdio::null());
+    if let Some(dir) = envs {
+        cmd.arg("--environments").arg(dir);
+    }
+    cmd.output().expect("cairn runs")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[track_caller]
+fn assert_ok(o: &Output) -> String {
+    let (out, err) = text(o);
+    assert!(
+        o.status.success(),
+        "cairn failed ({:?})\nstdout:\n{out}\nstderr:\n{err}",
+        o.status.code()
+    );
+    out
+}
+
+#[track_caller]
+fn assert_fails(o: &Output, code: i32) -> String {
+    let (out, err) = text(o);
+    assert_eq!(o.status.code(), Some(code), "expected exit {code}\nstdout:\n{out}\nstderr:\n{err}");
+    err
+}
+
+/// The environment as cairn synthesizes it (the templates that get deployed).
+fn synth(name: &str, envs: Option<&Path>) -> EnvArtifact {
+    let app = match envs {
+        Some(dir) => Shop::with_environments_dir(dir),
+        None => Shop::default(),
+    };
+    let env = load_env(&app, name).expect("environment loads");
+    let mut assembly = synthesize(&app, &[(name, &env.config)]).unwrap_or_else(|e| panic!("synthesis failed: {e}"));
+    assembly.environments.remove(0)
+}
+
+/// SDK clients on the moto endpoint.
+struct Aws {
+    rt: tokio::runtime::Runtime,
+    cfn: aws_sdk_cloudformation::Client,
+    s3: aws_sdk_s3::Client,
+    sqs: aws_sdk_sqs::Client,
+    dynamodb: aws_sdk_dynamodb::Client,
+}
+
+impl Aws {
+    fn new(endpoint: &str) -> Aws {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let config: SdkConfig = rt.block_on(
+            aws_config::defaults(BehaviorVersion::latest())
+                .region(Region::new("us-east-1"))
+                .credentials_provider(Credentials::from_keys("test", "test", None))
+                .endpoint_url(endpoint)
+                .load(),
+        );
+        let s3 = aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build();
+        Aws {
+            cfn: aws_sdk_cloudformation::Client::new(&config),
+            s3: aws_sdk_s3::Client::from_conf(s3),
+            sqs: aws_sdk_sqs::Client::new(&config),
+            dynamodb: aws_sdk_dynamodb::Client::new(&config),
+            rt,
+        }
+    }
+
+    /// The stack's status, `None` if it does not exist.
+    fn status(&self, stack: &str) -> Option<String> {
+        match self.rt.block_on(self.cfn.describe_stacks().stack_name(stack).send()) {
+            Ok(o) => o.stacks().first().and_then(|s| s.stack_status()).map(|s| s.as_str().to_string()),
+            Err(e) => {
+                let msg = e.as_service_error().and_then(|s| s.message()).unwrap_or_default().to_string();
+                assert!(msg.contains("does not exist"), "DescribeStacks {stack}: {e:?}");
+                None
+            }
+        }
+    }
+
+    /// (logical ID, type, physical ID) of every resource of a stack.
+    fn resources(&self, stack: &str) -> Vec<(String, String, String)> {
+        let out = self
+            .rt
+            .block_on(self.cfn.list_stack_resources().stack_name(stack).send())
+            .unwrap_or_else(|e| panic!("ListStackResources {stack}: {e:?}"));
+        out.stack_resource_summaries()
+            .iter()
+            .map(|r| {
+                (
+                    r.logical_resource_id().unwrap_or_default().to_string(),
+                    r.resource_type().unwrap_or_default().to_string(),
+                    r.physical_resource_id().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Every stack of `env` is complete and holds the template's resources of the
+/// types moto provisions; buckets, queues and tables exist in their services.
+fn assert_deployed(aws: &Aws, env: &EnvArtifact) {
+    let (mut buckets, mut queues, mut tables) = (0, 0, 0);
+    for stack in &env.stacks {
+        let status = aws.status(&stack.name).unwrap_or_else(|| panic!("{} was not created", stack.name));
+        assert!(
+            status == "CREATE_COMPLETE" || status == "UPDATE_COMPLETE",
+            "{} is {status}",
+            stack.name
+        );
+        let deployed = aws.resources(&stack.name);
+        let have: BTreeSet<(&str, &str)> = deployed.iter().map(|(l, t, _)| (l.as_str(), t.as_str())).collect();
+        let resources = stack.template["Resources"].as_object().expect("resources");
+        let mut checked = 0;
+        for (logical, r) in resources {
+            let t = r["Type"].as_str().unwrap_or_default();
+            if PROVISIONED.contains(&t) {
+                assert!(
+                    have.contains(&(logical.as_str(), t)),
+                    "{}: {logical} ({t}) is not in the stack: {have:?}",
+                    stack.name
+                );
+                checked += 1;
+            }
+        }
+        assert!(
+            checked > 0,
+            "{} holds no resource type moto provisions; the test would check nothing",
+            stack.name
+        );
+        for (_, t, physical) in &deployed {
+            match t.as_str() {
+                "AWS::S3::Bucket" => {
+                    aws.rt
+                        .block_on(aws.s3.head_bucket().bucket(physical).send())
+                        .unwrap_or_else(|e| panic!("bucket {physical} does not exist: {e:?}"));
+                    buckets += 1;
+                }
+                "AWS::SQS::Queue" => {
+                    // The stack's physical ID is the queue URL; ask SQS by name.
+                    let name = physical.rsplit('/').next().unwrap_or_default();
+                    aws.rt
+                        .block_on(aws.sqs.get_queue_url().queue_name(name).send())
+                        .unwrap_or_else(|e| panic!("queue {name} does not exist: {e:?}"));
+                    queues += 1;
+                }
+                "AWS::DynamoDB::Table" => {
+                    let table = aws
+                        .rt
+                        .block_on(aws.dynamodb.describe_table().table_name(physical).send())
+                        .unwrap_or_else(|e| panic!("table {physical} does not exist: {e:?}"));
+                    assert_eq!(table.table().and_then(|t| t.table_name()), Some(physical.as_str()));
+                    tables += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(
+        buckets > 0 && queues > 0 && tables > 0,
+        "buckets {buckets}, queues {queues}, tables {tables}"
+    );
+}
+
+#[test]
+fn deploying_dev_creates_every_stack_and_a_second_deploy_has_no_changes() {
+    let moto = Moto::shared();
+    let aws = Aws::new(&moto.url);
+    let env = synth("dev", None);
+
+    let out = assert_ok(&cairn(&moto.url, &["deploy", "dev", "--approve"], None));
+    for stack in &env.stacks {
+        assert!(out.contains(&format!("{}: CREATE_COMPLETE", stack.name)), "{out}");
+    }
+    assert!(
+        out.contains(&format!("done dev: {} deployed, 0 without changes", env.stacks.len())),
+        "{out}"
+    );
+    // No terminal: plain lines only.
+    assert!(!out.contains('\x1b') && !out.contains('\r'), "control characters in:\n{out}");
+    assert_deployed(&aws, &env);
+
+    let out = assert_ok(&cairn(&moto.url, &["deploy", "dev"], None));
+    assert_eq!(out.matches("  no changes").count(), env.stacks.len(), "{out}");
+    assert!(
+        out.contains(&format!("done dev: 0 deployed, {} without changes", env.stacks.len())),
+        "{out}"
+    );
+    assert!(!out.contains("approval needed"), "{out}");
+
+    let out = assert_ok(&cairn(&moto.url, &["status", "dev"], None));
+    for stack in &env.stacks {
+        assert!(out.contains(&format!("{}  CREATE_COMPLETE", stack.name)), "{out}");
+    }
+    let out = assert_ok(&cairn(&moto.url, &["outputs", "dev", "--json"], None));
+    let outputs: Json = serde_json::from_str(&out).expect("outputs --json prints JSON");
+    for stack in &env.stacks {
+        assert!(outputs[&stack.name].is_object(), "{out}");
+    }
+}
+
+#[test]
+fn a_changed_environment_file_deploys_an_update_change_set() {
+    let moto = Moto::shared();
+    let aws = Aws::new(&moto.url);
+    let dir = env_copy("upd", "dev", &[]);
+    assert_ok(&cairn(&moto.url, &["deploy", "upd", "--approve"], Some(&dir)));
+    let before = synth("upd", Some(&dir));
+
+    edit(&dir, "upd", "nginx:1.27", "nginx:1.27.1");
+    let after = synth("upd", Some(&dir));
+    let changed: Vec<&str> = after
+        .stacks
+        .iter()
+        .filter(|s| before.stack(&s.name).is_none_or(|b| b.body != s.body))
+        .map(|s| s.name.as_str())
+        .collect();
+    assert!(!changed.is_empty(), "changing service.image changed no template");
+
+    let out = assert_ok(&cairn(&moto.url, &["deploy", "upd", "--approve"], Some(&dir)));
+    for stack in &after.stacks {
+        let status = aws.status(&stack.name).unwrap();
+        if changed.contains(&stack.name.as_str()) {
+            assert_eq!(status, "UPDATE_COMPLETE", "{}\n{out}", stack.name);
+            assert!(out.contains(&format!("{}: UPDATE_COMPLETE", stack.name)), "{out}");
+        } else {
+            assert_eq!(status, "CREATE_COMPLETE", "{}\n{out}", stack.name);
+        }
+    }
+    assert!(out.contains("  update: ") && out.contains("  ~ modify"), "{out}");
+    assert!(out.contains(&format!(
+        "done upd: {} deployed, {} without changes",
+        changed.len(),
+        after.stacks.len() - changed.len()
+    )));
+    // The deployed template is the new one.
+    for name in &changed {
+        let body = aws
+            .rt
+            .block_on(aws.cfn.get_template().stack_name(*name).send())
+            .unwrap()
+            .template_body()
+            .map(str::to_string)
+            .unwrap();
+        assert_eq!(serde_json::from_str::<Json>(&body).unwrap(), after.stack(name).unwrap().template);
+    }
+}
+
+#[test]
+fn prod_without_a_terminal_or_approve_is_refused_and_creates_nothing() {
+    let moto = Moto::shared();
+    let aws = Aws::new(&moto.url);
+    let err = assert_fails(&cairn(&moto.url, &["deploy", "prod"], None), 1);
+    assert!(err.contains("environment `prod` requires approval of every deploy"), "{err}");
+    assert!(err.contains("pass --approve") && err.contains("Nothing was changed"), "{err}");
+    for stack in &synth("prod", None).stacks {
+        assert_eq!(aws.status(&stack.name), None, "{} exists", stack.name);
+    }
+    // destroy refuses an environment that keeps data, --force without a terminal too.
+    let err = assert_fails(&cairn(&moto.url, &["destroy", "prod", "--approve"], None), 1);
+    assert!(err.contains("keeps data") && err.contains("--force"), "{err}");
+    let err = assert_fails(&cairn(&moto.url, &["destroy", "prod", "--force", "--approve"], None), 1);
+    assert!(err.contains("needs its name typed on a terminal"), "{err}");
+}
+
+#[test]
+fn broader_access_without_approve_is_refused_and_leaves_no_stack() {
+    // A first deploy creates IAM roles: approval is needed, and without a terminal
+    // or --approve nothing may be left behind (not even a REVIEW_IN_PROGRESS stack).
+    let moto = Moto::shared();
+    let aws = Aws::new(&moto.url);
+    let dir = env_copy("noapprove", "dev", &[]);
+    let env = synth("noapprove", Some(&dir));
+    let o = cairn(&moto.url, &["deploy", "noapprove"], Some(&dir));
+    let err = assert_fails(&o, 1);
+    assert!(err.contains("needs approval (it broadens IAM or network access"), "{err}");
+    let (out, _) = text(&o);
+    assert!(
+        out.contains("approval needed:") && out.contains("(AWS::IAM::Role) AssumeRolePolicyDocument: Allow sts:AssumeRole"),
+        "{out}"
+    );
+    for stack in &env.stacks {
+        assert_eq!(aws.status(&stack.name), None, "{} exists", stack.name);
+    }
+}
+
+#[test]
+fn an_unreachable_endpoint_gives_one_clear_line() {
+    let port = moto::free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let err = assert_fails(&cairn(&url, &["deploy", "dev", "--approve"], None), 1);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!("error: cannot reach {url} (connection refused) for GetCallerIdentity")),
+        "{err}"
+    );
+    assert!(err.contains("make local-cloud"), "{err}");
+    for debug in ["DispatchFailure", "ConnectorError", "{ ", "Some("] {
+        assert!(!err.contains(debug), "an SDK struct leaks into: {err}");
+    }
+}
+
+#[test]
+fn credentials_of_another_account_are_refused() {
+    let moto = Moto::shared();
+    let aws = Aws::new(&moto.url);
+    let dir = env_copy("otheracct", "dev", &[("account = \"123456789012\"", "account = \"210987654321\"")]);
+    let err = assert_fails(&cairn(&moto.url, &["deploy", "otheracct", "--approve"], Some(&dir)), 1);
+    assert!(
+        err.contains("belong to account 123456789012, but environment `otheracct` lives in account 210987654321"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was changed"), "{err}");
+    for stack in &synth("otheracct", Some(&dir)).stacks {
+        assert_eq!(aws.status(&stack.name), None);
+    }
+}
+
+#[test]
+fn bootstrap_creates_the_template_bucket_and_deploy_passes_templates_by_url() {
+    let moto = Moto::shared();
+    let aws = Aws::new(&moto.url);
+    let dir = env_copy("upl", "dev", &[]);
+    let bucket = "cairn-tests-templates-upl";
+
+    // Without the bucket: a clear error, nothing created.
+    let err = assert_fails(
+        &cairn(
+            &moto.url,
+            &["deploy", "upl", "--approve", "--upload-templates", "--template-bucket", bucket],
+            Some(&dir),
+        ),
+        1,
+    );
+    assert!(
+        err.contains(&format!("template bucket `{bucket}` does not exist")) && err.contains("cairn bootstrap upl"),
+        "{err}"
+    );
+
+    let out = assert_ok(&cairn(&moto.url, &["bootstrap", "upl", "--template-bucket", bucket], Some(&dir)));
+    assert!(out.contains("cairn-bootstrap: CREATE_COMPLETE"), "{out}");
+    aws.rt
+        .block_on(aws.s3.head_bucket().bucket(bucket).send())
+        .expect("the bootstrap bucket exists");
+    let out = assert_ok(&cairn(&moto.url, &["bootstrap", "upl", "--template-bucket", bucket], Some(&dir)));
+    assert!(out.contains("already bootstrapped"), "{out}");
+
+    let env = synth("upl", Some(&dir));
+    let out = assert_ok(&cairn(
+        &moto.url,
+        &["deploy", "upl", "--approve", "--upload-templates", "--template-bucket", bucket],
+        Some(&dir),
+    ));
+    assert_eq!(
+        out.matches(&format!("uploaded to s3://{bucket}/cairn/shop/upl/")).count(),
+        env.stacks.len(),
+        "{out}"
+    );
+    let listed = aws.rt.block_on(aws.s3.list_objects_v2().bucket(bucket).send()).unwrap();
+    assert_eq!(listed.contents().len(), env.stacks.len());
+    assert_deployed(&aws, &env);
+}
+
+#[test]
+fn destroy_deletes_an_environment_in_reverse_order() {
+    let moto = Moto::shared();
+    let aws = Aws::new(&moto.url);
+    let dir = env_copy("gone", "dev", &[]);
+    let env = synth("gone", Some(&dir));
+    assert_ok(&cairn(&moto.url, &["deploy", "gone", "--approve"], Some(&dir)));
+    let err = assert_fails(&cairn(&moto.url, &["destroy", "gone"], Some(&dir)), 1);
+    assert!(err.contains("pass --approve"), "{err}");
+    assert!(aws.status(&env.stacks[0].name).is_some());
+
+    let out = assert_ok(&cairn(&moto.url, &["destroy", "gone", "--approve"], Some(&dir)));
+    let positions: Vec<usize> = env
+        .stacks
+        .iter()
+        .map(|s| out.find(&format!("{}: deleted", s.name)).expect("deleted"))
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] > w[1]), "not in reverse dependency order:\n{out}");
+    for stack in &env.stacks {
+        assert_eq!(aws.status(&stack.name), None, "{} still exists", stack.name);
+    }
+    let err = assert_fails(&cairn(&moto.url, &["outputs", "gone"], Some(&dir)), 1);
+    assert!(err.contains("not deployed"), "{err}");
+}
