@@ -33,16 +33,17 @@ trap 'exit 130' INT TERM
 git worktree add --detach --quiet "$worktree" "$base_rev"
 echo "pr-diff: synthesizing $base ($(git rev-parse --short "$base_rev")) into $tmp/base" >&2
 # Run from inside the worktree so that paths the app reads relative to its working
-# directory resolve to the base's files.
+# directory resolve to the base's files. Its report goes to stderr: stdout is the diff only.
 (
     cd "$worktree"
     CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target}" cargo run --quiet --manifest-path "$worktree/Cargo.toml" \
-        -- synth --all --out "$tmp/base"
+        -- synth --all --out "$tmp/base" >&2
 )
 
 echo "pr-diff: diffing the working tree against $base" >&2
 set +e
-cargo run --quiet -- diff --base "$tmp/base" --format "$format"
+cargo run --quiet -- diff --base "$tmp/base" --format "$format" \
+    --base-label "$base ($(git rev-parse --short "$base_rev"))" --head-label "working tree"
 rc=$?
 set -e
 exit "$rc"

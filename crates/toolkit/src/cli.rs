@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::{ls::LsArgs, synth::SynthArgs};
 use crate::commands::check::CheckArgs;
+use crate::commands::diff::DiffArgs;
 use crate::commands::parity::ParityArgs;
 use crate::commands::{bootstrap::BootstrapArgs, deploy::DeployArgs, destroy::DestroyArgs, outputs::OutputsArgs, status::StatusArgs};
 
@@ -31,6 +32,7 @@ pub struct Cli {
 pub enum Command {
     Synth(SynthArgs),
     Ls(LsArgs),
+    Diff(DiffArgs),
     Check(CheckArgs),
     Parity(ParityArgs),
     Deploy(DeployArgs),

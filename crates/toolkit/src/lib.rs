@@ -49,12 +49,13 @@ fn run<A: Application>(app: A, cli: Cli) -> CliResult {
     match &cli.command {
         Command::Synth(args) => commands::synth::run(&project, args, style),
         Command::Ls(args) => commands::ls::run(&project, args, style),
+        Command::Diff(args) => commands::diff::run(&project, args, style),
+        Command::Check(args) => commands::check::run(&project, args, style),
         Command::Parity(args) => commands::parity::run(&project, args, style),
         Command::Deploy(args) => commands::deploy::run(&project, args, style),
         Command::Status(args) => commands::status::run(&project, args, style),
         Command::Outputs(args) => commands::outputs::run(&project, args, style),
         Command::Destroy(args) => commands::destroy::run(&project, args, style),
         Command::Bootstrap(args) => commands::bootstrap::run(&project, args, style),
-        Command::Check(args) => commands::check::run(&project, args, style),
     }
 }

@@ -604,29 +604,23 @@ fn modified_resource(id: &str, old: &Json, new: &Json) -> Option<ResourceChange>
         let (ov, nv) = (om.get(key), nm.get(key));
         match (ov, nv) {
             (Some(a), Some(b)) => {
+                // `DependsOn: "A"` and `["A"]` mean the same, in any order.
                 let ctx = if key == "DependsOn" {
-                    properties::Ctx::Unordered
+                    properties::Ctx::ListOf
                 } else {
                     properties::Ctx::Plain
                 };
-                let mut found = properties::diff(a, b, ctx);
-                if key == "DependsOn" && canonical::canon_eq(&listify(a), &listify(b)) {
-                    found.clear();
-                }
-                changes.extend(found.into_iter().map(|c| c.under(key)));
+                changes.extend(properties::diff(a, b, ctx).into_iter().map(|c| c.under(key)));
             }
-            (a, b) => {
-                if let (Some(_), None) | (None, Some(_)) = (a, b) {
-                    changes.push(PropertyChange {
-                        attribute: key.to_string(),
-                        path: Vec::new(),
-                        action: if a.is_none() { Action::Add } else { Action::Remove },
-                        old: a.cloned(),
-                        new: b.cloned(),
-                        replacement: Replacement::None,
-                    });
-                }
-            }
+            (None, None) => {}
+            (a, b) => changes.push(PropertyChange {
+                attribute: key.to_string(),
+                path: Vec::new(),
+                action: if a.is_none() { Action::Add } else { Action::Remove },
+                old: a.cloned(),
+                new: b.cloned(),
+                replacement: Replacement::None,
+            }),
         }
     }
     if changes.is_empty() {
@@ -647,14 +641,6 @@ fn modified_resource(id: &str, old: &Json, new: &Json) -> Option<ResourceChange>
     };
     replacement::assess(&mut change);
     Some(change)
-}
-
-/// `DependsOn: "A"` and `DependsOn: ["A"]` mean the same.
-fn listify(v: &Json) -> Json {
-    match v {
-        Json::Array(_) => v.clone(),
-        other => Json::Array(vec![other.clone()]),
-    }
 }
 
 /// Keys of `new` in order, then keys only in `old`.

@@ -4,6 +4,7 @@ pub mod bootstrap;
 pub mod check;
 pub mod deploy;
 pub mod destroy;
+pub mod diff;
 pub mod ls;
 pub mod outputs;
 pub mod parity;

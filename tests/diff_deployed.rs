@@ -1,0 +1,303 @@
+//! `cairn diff` end to end with the real binary, without a terminal: between
+//! synthesis outputs (no AWS), bad input, and against stacks deployed to a moto
+//! server (one per test binary; each deploying test uses an environment of its own
+//! name, so stacks never meet).
+//!
+//! The diff engine's cases (each kind of change, replacement, IAM and security
+//! groups, noise) are unit-tested in `crates/core/src/diff/tests.rs`.
+
+#[path = "support/moto.rs"]
+mod moto;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use moto::Moto;
+use serde_json::Value as Json;
+
+fn shipped_envs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/environments")
+}
+
+/// A scratch folder unique to this test process.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cairn-difftest-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    dir
+}
+
+/// A folder holding one environment file `<name>.toml`, copied from a shipped one.
+fn env_copy(name: &str, from: &str) -> PathBuf {
+    let dir = scratch(&format!("envs-{name}"));
+    let text = std::fs::read_to_string(shipped_envs().join(format!("{from}.toml"))).expect("shipped environment file");
+    std::fs::write(dir.join(format!("{name}.toml")), text).expect("copy");
+    dir
+}
+
+/// Sets `[database] instance_class` of an environment copy to `class`; returns the old value.
+fn set_instance_class(dir: &Path, name: &str, class: &str) -> String {
+    let file = dir.join(format!("{name}.toml"));
+    let text = std::fs::read_to_string(&file).expect("environment copy");
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("instance_class"))
+        .unwrap_or_else(|| panic!("no instance_class in {}", file.display()))
+        .to_string();
+    let old = line.split('"').nth(1).expect("a quoted instance class").to_string();
+    assert_ne!(old, class, "pick another class for the test");
+    std::fs::write(&file, text.replacen(&line, &format!("instance_class = \"{class}\""), 1)).expect("edit");
+    old
+}
+
+/// Sets a top-level-named key (`retention_days = 14`) of an environment copy; returns the old value.
+fn set_key(dir: &Path, name: &str, key: &str, value: &str) -> String {
+    let file = dir.join(format!("{name}.toml"));
+    let text = std::fs::read_to_string(&file).expect("environment copy");
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{key} ")) || l.trim_start().starts_with(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("no {key} in {}", file.display()))
+        .to_string();
+    let old = line.split('=').nth(1).expect("a value").trim().to_string();
+    assert_ne!(old, value, "pick another value for the test");
+    std::fs::write(&file, text.replacen(&line, &format!("{key} = {value}"), 1)).expect("edit");
+    old
+}
+
+/// Runs `cairn` with test credentials (and `endpoint`, if any), without a terminal.
+fn cairn(args: &[&str], envs: Option<&Path>, endpoint: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
+    if let Some(dir) = envs {
+        cmd.arg("--environments").arg(dir);
+    }
+    cmd.args(args)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("CAIRN_ENVIRONMENTS")
+        .env_remove("CAIRN_TEMPLATE_BUCKET")
+        .stdin(std::process::Stdio::null());
+    if let Some(url) = endpoint {
+        cmd.env("AWS_ENDPOINT_URL", url);
+    }
+    cmd.output().expect("cairn runs")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// Exit code `code`; returns (stdout, stderr).
+#[track_caller]
+fn exits(o: &Output, code: i32) -> (String, String) {
+    let (out, err) = text(o);
+    assert_eq!(o.status.code(), Some(code), "expected exit {code}\nstdout:\n{out}\nstderr:\n{err}");
+    (out, err)
+}
+
+/// `cairn synth --all --out <dir>` with the given environments folder.
+fn synth_to(dir: &Path, envs: Option<&Path>) {
+    exits(
+        &cairn(&["synth", "--all", "--quiet", "--out", &dir.display().to_string()], envs, None),
+        0,
+    );
+}
+
+#[test]
+fn a_synthesis_output_against_the_same_synthesis_has_no_differences() {
+    let base = scratch("same").join("out");
+    synth_to(&base, None);
+    let (out, _) = exits(&cairn(&["diff", "--base", &base.display().to_string()], None, None), 0);
+    assert!(out.contains("no differences ("), "{out}");
+    assert!(!out.contains('\x1b'), "no colors when piped: {out}");
+    let (out, _) = exits(
+        &cairn(&["diff", "--base", &base.display().to_string(), "--format", "json"], None, None),
+        0,
+    );
+    let j: Json = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(j["schemaVersion"], 1);
+    assert_eq!(j["changes"], serde_json::json!([]));
+    assert!(j["summary"]["stacks"].as_u64().unwrap_or(0) >= 3, "{out}");
+}
+
+#[test]
+fn an_edited_environment_shows_the_changed_property_and_gates_the_exit_code() {
+    let root = scratch("edited");
+    let envs = env_copy("prod", "prod");
+    let base = root.join("base");
+    synth_to(&base, Some(&envs));
+    let old = set_instance_class(&envs, "prod", "db.t3.large");
+    let base_arg = base.display().to_string();
+
+    let (out, _) = exits(&cairn(&["diff", "--base", &base_arg], Some(&envs), None), 0);
+    assert!(out.contains(&format!("DBInstanceClass: \"{old}\" → \"db.t3.large\"")), "{out}");
+    assert!(out.contains("AWS::RDS::DBInstance data/"), "{out}");
+    assert!(
+        out.contains("Total: 0 to add,") && out.contains("(0 replacements), 0 to destroy"),
+        "{out}"
+    );
+
+    // Head as a folder too, narrowed to one stack; JSON names the property path.
+    let head = root.join("head");
+    synth_to(&head, Some(&envs));
+    let (out, _) = exits(
+        &cairn(
+            &[
+                "diff",
+                "--base",
+                &base_arg,
+                "--head",
+                &head.display().to_string(),
+                "prod",
+                "data",
+                "--format",
+                "json",
+            ],
+            None,
+            None,
+        ),
+        0,
+    );
+    let j: Json = serde_json::from_str(&out).expect("JSON");
+    let changes = j["changes"].as_array().expect("changes");
+    let class = changes
+        .iter()
+        .find(|c| c["propertyPath"] == serde_json::json!(["DBInstanceClass"]))
+        .unwrap_or_else(|| panic!("no DBInstanceClass change: {out}"));
+    assert_eq!(
+        (class["old"].as_str(), class["new"].as_str()),
+        (Some(old.as_str()), Some("db.t3.large"))
+    );
+    assert!(changes.iter().all(|c| c["stack"] == "shop-prod-data"), "{out}");
+
+    // Markdown for PR comments.
+    let (out, _) = exits(&cairn(&["diff", "--base", &base_arg, "--format", "markdown"], Some(&envs), None), 0);
+    assert!(
+        out.starts_with("<!-- cairn-diff -->") && out.contains("<details>") && out.contains("DBInstanceClass"),
+        "{out}"
+    );
+
+    // Gates: any difference trips `any`; an in-place change trips neither `replacement` nor `security`.
+    let (_, err) = exits(&cairn(&["diff", "--base", &base_arg, "--fail-on", "any"], Some(&envs), None), 1);
+    assert!(err.contains("--fail-on any"), "{err}");
+    exits(
+        &cairn(&["diff", "--base", &base_arg, "--fail-on", "replacement"], Some(&envs), None),
+        0,
+    );
+    exits(
+        &cairn(&["diff", "--base", &base_arg, "--fail-on", "security"], Some(&envs), None),
+        0,
+    );
+}
+
+#[test]
+fn malformed_input_is_a_clear_error_with_exit_2() {
+    let root = scratch("malformed");
+    std::fs::write(root.join("notes.txt"), "not a synthesis").expect("file");
+    let (_, err) = exits(&cairn(&["diff", "--base", &root.display().to_string()], None, None), 2);
+    assert!(err.contains("is not a synthesis output") && err.contains("cairn synth"), "{err}");
+
+    let out = root.join("out");
+    synth_to(&out, None);
+    let template = std::fs::read_dir(out.join("dev"))
+        .expect("dev output")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with(".template.json"))
+        .expect("a template");
+    let body = std::fs::read_to_string(&template).expect("template");
+    std::fs::write(&template, &body[..body.len() / 2]).expect("truncate");
+    let (stdout, err) = exits(&cairn(&["diff", "--base", &out.display().to_string()], None, None), 2);
+    assert!(
+        err.contains("is truncated") && err.contains(&template.display().to_string()),
+        "{err}"
+    );
+    assert!(stdout.is_empty(), "no partial output: {stdout}");
+
+    let (_, err) = exits(&cairn(&["diff"], None, None), 2);
+    assert!(err.contains("name an environment"), "{err}");
+    let (_, err) = exits(&cairn(&["diff", "--head", &out.display().to_string()], None, None), 2);
+    assert!(err.contains("--base"), "{err}");
+    let (_, err) = exits(&cairn(&["diff", "prod", "--format", "yaml"], None, None), 2);
+    assert!(err.contains("yaml"), "{err}");
+}
+
+#[test]
+fn against_moto_no_changes_after_deploy_then_the_edited_property() {
+    let moto = Moto::shared();
+    let envs = env_copy("diffed", "dev");
+    // The network stack alone: it needs nothing moto cannot provision.
+    let (out, _) = exits(
+        &cairn(&["deploy", "diffed", "network", "--approve"], Some(&envs), Some(&moto.url)),
+        0,
+    );
+    assert!(out.contains("done diffed"), "{out}");
+
+    let (out, err) = exits(&cairn(&["diff", "diffed", "network"], Some(&envs), Some(&moto.url)), 0);
+    assert!(out.contains("no differences (1 stack compared)"), "{out}\n{err}");
+    assert!(out.contains("deployed stacks (account "), "{out}");
+
+    // The whole environment: the deployed stack is unchanged, the others are new.
+    let (out, _) = exits(&cairn(&["diff", "diffed", "--format", "json"], Some(&envs), Some(&moto.url)), 0);
+    let j: Json = serde_json::from_str(&out).expect("JSON");
+    let status = |name: &str| {
+        j["stacks"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["stack"] == name))
+            .map(|s| s["status"].clone())
+    };
+    assert_eq!(status("shop-diffed-network"), Some(Json::from("unchanged")), "{out}");
+    assert_eq!(status("shop-diffed-data"), Some(Json::from("added")), "{out}");
+
+    let old = set_key(&envs, "diffed", "retention_days", "30");
+    let (out, _) = exits(&cairn(&["diff", "diffed", "network"], Some(&envs), Some(&moto.url)), 0);
+    assert!(out.contains(&format!("RetentionInDays: {old} → 30")), "{out}");
+    assert!(out.contains("AWS::Logs::LogGroup network/"), "{out}");
+    assert!(
+        out.contains("diffed/shop-diffed-network: 0 to add, 1 to change (0 replacements), 0 to destroy"),
+        "{out}"
+    );
+    let (_, err) = exits(
+        &cairn(&["diff", "diffed", "network", "--fail-on", "any"], Some(&envs), Some(&moto.url)),
+        1,
+    );
+    assert!(err.contains("--fail-on any"), "{err}");
+    exits(
+        &cairn(
+            &["diff", "diffed", "network", "--fail-on", "replacement"],
+            Some(&envs),
+            Some(&moto.url),
+        ),
+        0,
+    );
+
+    let (out, _) = exits(
+        &cairn(&["diff", "diffed", "network", "--format", "json"], Some(&envs), Some(&moto.url)),
+        0,
+    );
+    let j: Json = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(j["changes"][0]["propertyPath"], serde_json::json!(["RetentionInDays"]), "{out}");
+    assert_eq!(j["changes"][0]["new"], 30, "{out}");
+    exits(&cairn(&["diff", "diffed", "nosuchstack"], Some(&envs), Some(&moto.url)), 2);
+}
+
+#[test]
+fn against_moto_an_environment_that_is_not_deployed_is_entirely_new() {
+    let moto = Moto::shared();
+    let envs = env_copy("undeployed", "dev");
+    let (out, _) = exits(&cairn(&["diff", "undeployed"], Some(&envs), Some(&moto.url)), 0);
+    assert!(out.contains("(new stack)"), "{out}");
+    assert!(out.contains("0 to change (0 replacements), 0 to destroy"), "{out}");
+    assert!(!out.contains("no differences"), "{out}");
+    let (out, _) = exits(&cairn(&["diff", "undeployed", "--format", "json"], Some(&envs), Some(&moto.url)), 0);
+    let j: Json = serde_json::from_str(&out).expect("JSON");
+    let stacks = j["stacks"].as_array().expect("stacks");
+    assert!(!stacks.is_empty() && stacks.iter().all(|s| s["status"] == "added"), "{out}");
+}
