@@ -327,3 +327,24 @@ fn read_output(dir: &Path) -> CliResult<Vec<Side>> {
     let envs = read_synthesis(dir).map_err(|e| CliError::bad_input(format!("error: {e}")))?;
     Ok(envs.into_iter().map(Side::from_output).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::fake::FakeCloudFormation;
+    use serde_json::json;
+
+    #[test]
+    fn only_a_stack_with_resources_counts_as_deployed() {
+        let cfn = FakeCloudFormation::new();
+        let template = json!({"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}});
+        cfn.add_stack("live", "UPDATE_ROLLBACK_COMPLETE", &template);
+        cfn.add_stack("pending", "REVIEW_IN_PROGRESS", &template);
+        cfn.add_stack("failed", "ROLLBACK_COMPLETE", &template);
+        assert_eq!(deployed_template(&cfn, "live").ok().flatten(), Some(template));
+        for name in ["pending", "failed", "missing"] {
+            assert_eq!(deployed_template(&cfn, name).ok().flatten(), None, "{name}");
+        }
+        assert!(!cfn.calls().iter().any(|c| c == "GetTemplate pending"), "{:?}", cfn.calls());
+    }
+}
