@@ -33,7 +33,7 @@ plain HTTP and expires objects after 30 days; it is kept if the stack is deleted
 )]
 pub struct BootstrapArgs {
     pub env: String,
-    /// Bucket name (default: cairn-templates-<account>-<region>).
+    /// Bucket name (default: the environment file's `template_bucket`, else cairn-templates-<account>-<region>).
     #[arg(long, env = "CAIRN_TEMPLATE_BUCKET", value_name = "BUCKET")]
     pub template_bucket: Option<String>,
     /// Approve in advance.
@@ -53,10 +53,11 @@ pub fn run<A: Application>(project: &Project<A>, args: &BootstrapArgs, style: St
     let started = Instant::now();
     let env = project.select_envs(std::slice::from_ref(&args.env), false)?.remove(0);
     let settings = env.config.settings(&env.name);
-    let bucket = args
-        .template_bucket
-        .clone()
-        .unwrap_or_else(|| bootstrap_bucket_name(&settings.account, &settings.region));
+    let bucket = match (&args.template_bucket, super::deploy::configured_bucket(project, &args.env)?) {
+        (Some(flag), _) => flag.clone(),
+        (None, Some(configured)) => configured,
+        (None, None) => bootstrap_bucket_name(&settings.account, &settings.region),
+    };
     if !valid_bucket_name(&bucket) {
         return Err(CliError::bad_input(format!(
             "error: `{bucket}` is not a valid bucket name; allowed: 3 to 63 lowercase letters, digits, dots and hyphens, \

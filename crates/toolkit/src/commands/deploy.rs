@@ -56,7 +56,8 @@ pub struct DeployArgs {
     /// `events`: plain event lines only, no progress line or colors (as in CI).
     #[arg(long, value_enum, default_value = "auto")]
     pub progress: ProgressMode,
-    /// S3 bucket for templates over 51,200 bytes (default: the one `cairn bootstrap` creates).
+    /// S3 bucket for templates over 51,200 bytes (default: the environment file's
+    /// `template_bucket`, else the one `cairn bootstrap` creates).
     #[arg(long, env = "CAIRN_TEMPLATE_BUCKET", value_name = "BUCKET")]
     pub template_bucket: Option<String>,
     /// Upload every template to the template bucket, not only those over 51,200 bytes.
@@ -109,11 +110,11 @@ pub fn run<A: Application>(project: &Project<A>, args: &DeployArgs, style: Style
     opts.require_approval = settings.require_approval;
     opts.retain_data = settings.retain_data;
     opts.upload_all = args.upload_templates;
-    opts.template_bucket = Some(
-        args.template_bucket
-            .clone()
-            .unwrap_or_else(|| bootstrap_bucket_name(&settings.account, &settings.region)),
-    );
+    opts.template_bucket = Some(match (&args.template_bucket, configured_bucket(project, &args.env)?) {
+        (Some(flag), _) => flag.clone(),
+        (None, Some(configured)) => configured,
+        (None, None) => bootstrap_bucket_name(&settings.account, &settings.region),
+    });
     opts.catch_ctrl_c = true;
     let mut deployer = Deployer::new(&clients.cloudformation, &mut console, &clock, &mut prompt, opts);
     deployer.store = Some(&store);
@@ -129,6 +130,23 @@ pub fn run<A: Application>(project: &Project<A>, args: &DeployArgs, style: Style
         format_duration(started.elapsed())
     ));
     Ok(())
+}
+
+/// Key of the environment file naming the template bucket (when the application's
+/// configuration has it): `--template-bucket` and CAIRN_TEMPLATE_BUCKET win over it,
+/// and it wins over the bucket `cairn bootstrap` creates.
+pub const TEMPLATE_BUCKET_KEY: &str = "template_bucket";
+
+pub(crate) fn configured_bucket<A: Application>(project: &Project<A>, env: &str) -> CliResult<Option<String>> {
+    let loaded = cairn_core::application::load_env(project, env)?;
+    match cairn_core::config::get_value(&loaded.table, TEMPLATE_BUCKET_KEY) {
+        None => Ok(None),
+        Some(toml::Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
+        Some(_) => Err(CliError::bad_input(format!(
+            "error: {}: key `{TEMPLATE_BUCKET_KEY}`: expected the name of an S3 bucket (a non-empty string)",
+            loaded.file.display()
+        ))),
+    }
 }
 
 /// Synthesizes one environment; fails (writing nothing) if synthesis fails.
