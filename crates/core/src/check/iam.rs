@@ -65,6 +65,12 @@ pub const ACTIONS_REQUIRING_STAR: &[&str] = &[
     "ec2:DescribeSubnets",
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeVpcs",
+    // Elastic Load Balancing's read-only calls (blue/green deployments read listeners and target health).
+    "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:DescribeRules",
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeTargetHealth",
     "secretsmanager:GetRandomPassword",
     "sts:GetCallerIdentity",
 ];

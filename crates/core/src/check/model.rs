@@ -28,7 +28,8 @@ impl Res<'_> {
     pub fn path(&self) -> String {
         if let Some(p) = self
             .body
-            .pointer(&format!("/Metadata/{}", PATH_METADATA_KEY.replace('/', "~1")))
+            .get("Metadata")
+            .and_then(|m| m.get(PATH_METADATA_KEY))
             .and_then(Json::as_str)
         {
             return p.to_string();
@@ -49,6 +50,8 @@ impl Res<'_> {
 pub(crate) struct Cx<'a> {
     pub resources: Vec<Res<'a>>,
     index: HashMap<(&'a str, &'a str), usize>,
+    /// Resource type → positions in `resources`.
+    by_type: HashMap<&'a str, Vec<usize>>,
     /// Export name → (producer stack, exported value).
     exports: HashMap<&'a str, (&'a StackArtifact, &'a Json)>,
 }
@@ -58,14 +61,17 @@ impl<'a> Cx<'a> {
         let mut resources = Vec::new();
         let mut index = HashMap::new();
         let mut exports = HashMap::new();
+        let mut by_type: HashMap<&str, Vec<usize>> = HashMap::new();
         for stack in &env.stacks {
             if let Some(map) = stack.template.get("Resources").and_then(Json::as_object) {
                 for (id, body) in map {
+                    let kind = body.get("Type").and_then(Json::as_str).unwrap_or("");
                     index.insert((stack.name.as_str(), id.as_str()), resources.len());
+                    by_type.entry(kind).or_default().push(resources.len());
                     resources.push(Res {
                         stack,
                         id,
-                        kind: body.get("Type").and_then(Json::as_str).unwrap_or(""),
+                        kind,
                         body,
                         props: body.get("Properties").unwrap_or(&NULL),
                     });
@@ -79,11 +85,16 @@ impl<'a> Cx<'a> {
                 }
             }
         }
-        Cx { resources, index, exports }
+        Cx {
+            resources,
+            index,
+            by_type,
+            exports,
+        }
     }
 
-    pub fn of_type<'s>(&'s self, kind: &'s str) -> impl Iterator<Item = &'s Res<'a>> + 's {
-        self.resources.iter().filter(move |r| r.kind == kind)
+    pub fn of_type<'s>(&'s self, kind: &str) -> impl Iterator<Item = &'s Res<'a>> + 's {
+        self.by_type.get(kind).into_iter().flatten().map(|&i| &self.resources[i])
     }
 
     /// The resource a value in `from`'s stack points at: `Ref`, `Fn::GetAtt`, or

@@ -1,0 +1,448 @@
+//! Policy checks end to end: the shipped application passes every built-in rule,
+//! cairn's data constructs are compliant by default and misuse is reported with the
+//! rule ID and construct path, suppressions, `synth` failing on errors without
+//! writing, the `check` command's formats, and CloudFormation Guard rule files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use cairn_app::{Config, Shop};
+use cairn_constructs::{Bucket, BucketProps, Queue, QueueProps, Role, RoleProps, ServicePrincipal, Table, TableProps};
+use cairn_core::application::{load_all, synthesize};
+use cairn_core::check::{check_env, rules, Report, Severity};
+use cairn_core::{App, Application, EnvArtifact, EnvSettings, Environment};
+use serde_json::Value as Json;
+
+fn cairn(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .env_remove("CAIRN_ENVIRONMENTS")
+        .output()
+        .expect("cairn runs")
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cairn-check-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn settings(name: &str, retain_data: bool) -> EnvSettings {
+    EnvSettings {
+        name: name.into(),
+        account: "123456789012".into(),
+        region: "us-east-1".into(),
+        retain_data,
+        require_approval: false,
+        tags: Default::default(),
+    }
+}
+
+/// One environment built by `build`, synthesized and checked.
+fn check_built(retain_data: bool, build: impl FnOnce(&Environment) -> cairn_core::Result<()>) -> Result<Report, cairn_core::Errors> {
+    let app = App::new("app").unwrap();
+    let env = app.environment(settings("test", retain_data)).unwrap();
+    build(&env).unwrap();
+    let assembly = app.synth().unwrap();
+    check_env(&assembly.environments[0])
+}
+
+/// Active findings as `RULE path`.
+fn active(report: &Report) -> Vec<String> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.is_active())
+        .map(|f| format!("{} {}", f.rule, f.path))
+        .collect()
+}
+
+fn shop_environments() -> Vec<EnvArtifact> {
+    let shop = Shop::default();
+    let envs = load_all(&shop).unwrap();
+    let pairs: Vec<(&str, &Config)> = envs.iter().map(|e| (e.name.as_str(), &e.config)).collect();
+    synthesize(&shop, &pairs).unwrap_or_else(|e| panic!("{e}")).environments
+}
+
+#[test]
+fn shipped_application_passes_every_rule_in_every_environment() {
+    let envs = shop_environments();
+    assert!(envs.len() >= 3);
+    for env in &envs {
+        let report = check_env(env).unwrap_or_else(|e| panic!("{e}"));
+        let errors: Vec<String> = report
+            .findings
+            .iter()
+            .filter(|f| f.is_active() && f.severity == Severity::Error)
+            .map(|f| format!("{} {}: {}", f.rule, f.path, f.message))
+            .collect();
+        assert_eq!(errors, Vec::<String>::new(), "{}", env.name());
+        assert!(report.resources_checked > 0);
+        // Suppressions, where there are any, say why (at least a sentence).
+        for s in &report.suppressions {
+            assert!(
+                s.reason.split_whitespace().count() >= 5,
+                "{}: {} on {} needs a real reason",
+                env.name(),
+                s.rule,
+                s.path
+            );
+        }
+        if env.settings.retain_data {
+            assert!(report
+                .outcomes
+                .iter()
+                .any(|o| o.rule == "RDS-SNAPSHOT-ON-DELETE" && o.status.as_str() == "passed"));
+        }
+    }
+}
+
+#[test]
+fn data_constructs_are_compliant_by_default() {
+    for retain in [false, true] {
+        let report = check_built(retain, |env| {
+            let data = env.stack("data")?;
+            let logs = Bucket::new(&data, "AccessLogs", BucketProps::default())?;
+            let uploads = Bucket::new(
+                &data,
+                "Uploads",
+                BucketProps {
+                    server_access_logs: Some((logs, "uploads/".into())),
+                    ..Default::default()
+                },
+            )?;
+            let jobs = Queue::new(&data, "Jobs", QueueProps::default())?;
+            let orders = Table::new(&data, "Orders", TableProps::default())?;
+            let service = env.stack("service")?;
+            let role = Role::new(
+                &service,
+                "TaskRole",
+                RoleProps {
+                    assumed_by: ServicePrincipal::EcsTasks,
+                    description: None,
+                },
+            )?;
+            uploads.grant_read_write(&role)?;
+            jobs.grant_send_consume(&role)?;
+            orders.grant_read_write(&role)
+        })
+        .unwrap();
+        assert_eq!(active(&report), Vec::<String>::new(), "retain_data = {retain}");
+    }
+}
+
+#[test]
+fn construct_misuse_is_reported_with_rule_and_path() {
+    let report = check_built(true, |env| {
+        let data = env.stack("data")?;
+        Bucket::new(
+            &data,
+            "Uploads",
+            BucketProps {
+                versioned: Some(false),
+                ..Default::default()
+            },
+        )?;
+        Queue::new(
+            &data,
+            "Jobs",
+            QueueProps {
+                dead_letter: None,
+                ..Default::default()
+            },
+        )?;
+        Table::new(
+            &data,
+            "Orders",
+            TableProps {
+                point_in_time_recovery: false,
+                deletion_protection: Some(false),
+                ..Default::default()
+            },
+        )?;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(
+        active(&report),
+        [
+            "DDB-DELETION-PROTECTION data/Orders/Resource",
+            "DDB-PITR data/Orders/Resource",
+            "S3-VERSIONING data/Uploads/Resource",
+            "SQS-DLQ data/Jobs/Resource",
+            "S3-LOGGING data/Uploads/Resource",
+        ]
+    );
+    assert_eq!((report.errors(), report.warnings()), (4, 1));
+    let versioning = report.findings.iter().find(|f| f.rule == "S3-VERSIONING").unwrap();
+    assert_eq!(versioning.stack, "app-test-data");
+    assert!(versioning.fix.contains("versioned"));
+}
+
+#[test]
+fn suppressions_cover_their_construct_only_and_are_reported() {
+    let report = check_built(false, |env| {
+        let data = env.stack("data")?;
+        let uploads = Bucket::new(&data, "Uploads", BucketProps::default())?;
+        uploads.suppress("S3-LOGGING", "access logs go to the central logging account")?;
+        Bucket::new(&data, "Exports", BucketProps::default())?;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(active(&report), ["S3-LOGGING data/Exports/Resource"]);
+    let suppressed: Vec<_> = report.findings.iter().filter(|f| !f.is_active()).collect();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(suppressed[0].path, "data/Uploads/Resource");
+    assert_eq!(
+        suppressed[0].suppressed.as_deref(),
+        Some("access logs go to the central logging account")
+    );
+    assert_eq!(report.suppressions[0].path, "data/Uploads");
+    let section = report.manifest_section();
+    assert_eq!(
+        section["suppressions"][0]["reason"],
+        "access logs go to the central logging account"
+    );
+    assert_eq!(section["suppressed"], 1);
+
+    let errors = check_built(false, |env| {
+        let data = env.stack("data")?;
+        Bucket::new(&data, "Uploads", BucketProps::default())?.suppress("S3-LOGS", "we really do not want these logs here")
+    })
+    .unwrap_err();
+    assert!(
+        errors
+            .to_string()
+            .contains("test/data/Uploads: suppress: suppression names `S3-LOGS`, which is not a built-in rule"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn synth_fails_on_policy_errors_and_writes_nothing() {
+    // prod keeps data; turning the database's deletion protection off violates RDS-DELETION-PROTECTION.
+    let dir = temp_dir("synth-fails");
+    let envs = dir.join("environments");
+    std::fs::create_dir_all(&envs).unwrap();
+    for entry in std::fs::read_dir(Shop::default().environments_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, envs.join(path.file_name().unwrap())).unwrap();
+    }
+    let prod = std::fs::read_to_string(envs.join("prod.toml")).unwrap();
+    assert!(prod.contains("deletion_protection = true"));
+    std::fs::write(
+        envs.join("prod.toml"),
+        prod.replace("deletion_protection = true", "deletion_protection = false"),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let args = |extra: &[&'static str]| {
+        let mut a = vec![
+            "synth",
+            "prod",
+            "--environments",
+            envs.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        a.extend(extra);
+        a.into_iter().map(str::to_string).collect::<Vec<_>>()
+    };
+    let run = cairn(&args(&[]).iter().map(String::as_str).collect::<Vec<_>>(), &repo());
+    assert_eq!(run.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("error RDS-DELETION-PROTECTION prod/data/Database/Resource"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert!(!out.join("prod").exists());
+
+    // --no-checks writes the templates (for measuring the checks' cost).
+    let run = cairn(&args(&["--no-checks"]).iter().map(String::as_str).collect::<Vec<_>>(), &repo());
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(out.join("prod/manifest.json").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn synth_records_checks_in_the_manifest() {
+    let out = temp_dir("manifest");
+    let run = cairn(&["synth", "prod", "--out", out.to_str().unwrap()], &repo());
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let manifest: Json = serde_json::from_str(&std::fs::read_to_string(out.join("prod/manifest.json")).unwrap()).unwrap();
+    let checks = &manifest["checks"];
+    assert_eq!(checks["errors"], 0);
+    let warnings = checks["warnings"].as_u64().unwrap() as usize;
+    let listed = checks["findings"].as_array().unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .filter(|f| f["severity"] == "warning" && f["suppressed"].is_null())
+            .count(),
+        warnings
+    );
+    // Every warning in the manifest was also printed.
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    for f in listed.iter().filter(|f| f["suppressed"].is_null()) {
+        assert!(
+            stderr.contains(&format!(
+                "warning {} prod/{}",
+                f["rule"].as_str().unwrap(),
+                f["path"].as_str().unwrap()
+            )),
+            "{stderr}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn check_command_formats_and_rule_list() {
+    let run = cairn(&["check", "prod", "--no-default-rules", "--format", "json"], &repo());
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let reports: Json = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(reports[0]["environment"], "prod");
+    assert_eq!(reports[0]["summary"]["errors"], 0);
+    assert_eq!(reports[0]["rules"].as_array().unwrap().len(), rules().len());
+
+    let run = cairn(&["check", "--no-default-rules", "--format", "markdown"], &repo());
+    assert!(run.status.success());
+    let md = String::from_utf8_lossy(&run.stdout);
+    for env in ["dev", "staging", "prod"] {
+        assert!(md.contains(&format!("### Policy checks: {env}")), "{md}");
+    }
+
+    let run = cairn(&["check", "--list-rules"], &repo());
+    let list = String::from_utf8_lossy(&run.stdout);
+    for r in rules() {
+        assert!(list.contains(r.id), "{}", r.id);
+    }
+
+    let run = cairn(&["check", "nosuchenv"], &repo());
+    assert_eq!(run.status.code(), Some(2));
+}
+
+#[test]
+fn guard_rules_pass_and_fail_on_the_shipped_application() {
+    let run = cairn(
+        &[
+            "check",
+            "prod",
+            "--no-default-rules",
+            "--format",
+            "json",
+            "--rules",
+            "tests/guard/shop.guard",
+        ],
+        &repo(),
+    );
+    assert_eq!(run.status.code(), Some(1), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("policy checks failed: 1 error(s) in prod"));
+    let reports: Json = serde_json::from_slice(&run.stdout).unwrap();
+    let status = |rule: &str| {
+        reports[0]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == rule)
+            .map(|r| (r["source"].as_str().unwrap().to_string(), r["status"].as_str().unwrap().to_string()))
+    };
+    assert_eq!(
+        status("rds_encrypted_and_private"),
+        Some(("guard:shop.guard".into(), "passed".into()))
+    );
+    assert_eq!(
+        status("dynamodb_customer_managed_key"),
+        Some(("guard:shop.guard".into(), "failed".into()))
+    );
+    let findings = reports[0]["findings"].as_array().unwrap();
+    let guard: Vec<_> = findings.iter().filter(|f| f["source"] == "guard:shop.guard").collect();
+    assert_eq!(guard.len(), 1, "{guard:?}");
+    assert_eq!(guard[0]["rule"], "dynamodb_customer_managed_key");
+    assert_eq!(guard[0]["path"], "data/Orders/Resource");
+    assert_eq!(
+        guard[0]["message"],
+        "tables must be encrypted with the team's customer-managed KMS key"
+    );
+    assert_eq!(guard[0]["fix"], "set SSESpecification.KMSMasterKeyId to the team key");
+
+    // The text report names both outcomes.
+    let run = cairn(
+        &["check", "prod", "--no-default-rules", "--rules", "tests/guard/shop.guard"],
+        &repo(),
+    );
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        text.contains("guard:shop.guard: rds_encrypted_and_private passed, dynamodb_customer_managed_key failed"),
+        "{text}"
+    );
+    let row = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("dynamodb_customer_managed_key"))
+        .expect("a row for the Guard rule");
+    assert_eq!(
+        row.split_whitespace().take(3).collect::<Vec<_>>(),
+        ["dynamodb_customer_managed_key", "error", "data/Orders/Resource"]
+    );
+}
+
+#[test]
+fn rules_folder_is_picked_up_by_default() {
+    let dir = temp_dir("rules-folder");
+    std::fs::create_dir_all(dir.join("rules")).unwrap();
+    std::fs::write(
+        dir.join("rules/queues.guard"),
+        "rule queues_are_fifo { Resources.*[ Type == 'AWS::SQS::Queue' ].Properties.FifoQueue == true }\n",
+    )
+    .unwrap();
+    let run = cairn(&["check", "dev"], &dir);
+    assert_eq!(run.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(text.contains("guard:queues.guard: queues_are_fifo failed"), "{text}");
+    let run = cairn(&["check", "dev", "--no-default-rules"], &dir);
+    assert!(run.status.success());
+    // The repository's own rules/ folder holds only rules the shop meets.
+    let run = cairn(&["check", "--all"], &repo());
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stdout));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Cost of the checks against synthesis itself, in-process (the whole-process numbers
+/// are dominated by start-up and file writing): `cargo test --release --test check
+/// check_cost -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, not a test; run in release"]
+fn check_cost() {
+    use std::time::Instant;
+    let shop = Shop::default();
+    let envs = load_all(&shop).unwrap();
+    let pairs: Vec<(&str, &Config)> = envs.iter().map(|e| (e.name.as_str(), &e.config)).collect();
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (mut synth, mut check) = (Vec::new(), Vec::new());
+    for _ in 0..200 {
+        let t = Instant::now();
+        let assembly = synthesize(&shop, &pairs).unwrap();
+        synth.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        for env in &assembly.environments {
+            std::hint::black_box(check_env(env).unwrap());
+        }
+        check.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let (s, c) = (median(synth), median(check));
+    println!(
+        "synthesis of every environment: {s:.3} ms; checks: {c:.3} ms ({:.1} % of synthesis)",
+        c / s * 100.0
+    );
+}
