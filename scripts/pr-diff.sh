@@ -6,7 +6,10 @@
 #   scripts/pr-diff.sh [BASE]            (or `make pr-diff BASE=main FORMAT=markdown`)
 #
 # Environment: FORMAT (default text), passed to `cairn diff --format`.
-# The base build shares ./target (CARGO_TARGET_DIR) so it reuses compiled dependencies.
+# The base is built in its own target folder (target/pr-diff-base): sharing ./target would
+# leave the base's `cairn` binary in target/debug, and a later `cargo run` in the working
+# tree could run it (it reads the environment files of the deleted worktree). The first run
+# compiles the dependencies once; later runs are incremental.
 set -euo pipefail
 
 repo="$(git rev-parse --show-toplevel)"
@@ -36,7 +39,7 @@ echo "pr-diff: synthesizing $base ($(git rev-parse --short "$base_rev")) into $t
 # directory resolve to the base's files. Its report goes to stderr: stdout is the diff only.
 (
     cd "$worktree"
-    CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target}" cargo run --quiet --manifest-path "$worktree/Cargo.toml" \
+    CARGO_TARGET_DIR="${PR_DIFF_TARGET_DIR:-$repo/target/pr-diff-base}" cargo run --quiet --manifest-path "$worktree/Cargo.toml" \
         -- synth --all --out "$tmp/base" >&2
 )
 
