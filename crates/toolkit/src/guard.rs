@@ -204,9 +204,12 @@ fn rule_findings(stack: &StackArtifact, file: &GuardFile, rule: &str, report: &J
         .collect()
 }
 
+/// A message and, when the rule wrote one, a fix.
+type Message = (String, Option<String>);
+
 /// Leaf clauses of a rule report: the logical IDs under `/Resources/` they name
 /// and their message.
-fn collect_clauses(v: &Json, out: &mut Vec<(Vec<String>, (String, Option<String>))>) {
+fn collect_clauses(v: &Json, out: &mut Vec<(Vec<String>, Message)>) {
     match v {
         Json::Array(items) => items.iter().for_each(|i| collect_clauses(i, out)),
         Json::Object(o) => {
@@ -241,7 +244,7 @@ fn collect_ids(v: &Json, ids: &mut Vec<String>) {
 
 /// A clause's message and fix: the custom message (its `Fix:` line as the fix), else
 /// Guard's own message without the dump of the value it traversed.
-fn message(messages: &Json) -> (String, Option<String>) {
+fn message(messages: &Json) -> Message {
     let custom = messages.get("custom_message").and_then(Json::as_str).unwrap_or("").trim();
     if !custom.is_empty() {
         let mut fix = None;
