@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use cairn_core::{Application, EnvArtifact, StackArtifact};
+use cairn_core::{Application, Assembly, EnvArtifact, StackArtifact};
 use clap::Args;
 
 use crate::aws::templates::bootstrap_bucket_name;
@@ -70,7 +70,20 @@ pub struct DeployArgs {
 pub fn run<A: Application>(project: &Project<A>, args: &DeployArgs, style: Style) -> CliResult {
     let started = Instant::now();
     let artifact = synth_env(project, &args.env)?;
-    let stacks = select_stacks(&artifact, &args.stacks)?;
+    // The policy checks `synth` runs: an error stops the deploy before any AWS call.
+    let assembly = Assembly {
+        app: artifact.app.clone(),
+        environments: vec![artifact],
+    };
+    crate::commands::check::synth_checks(&assembly, false, false).map_err(|mut e| {
+        e.message.push_str(
+            "
+nothing was deployed",
+        );
+        e
+    })?;
+    let artifact = &assembly.environments[0];
+    let stacks = select_stacks(artifact, &args.stacks)?;
     let settings = &artifact.settings;
     let interactive = ui::interactive();
     if settings.require_approval && !args.approve && !interactive {
@@ -96,7 +109,7 @@ pub fn run<A: Application>(project: &Project<A>, args: &DeployArgs, style: Style
             .map(|e| format!(" via {e}{}", quirks.emulator.map(|m| format!(" ({m})")).unwrap_or_default()))
             .unwrap_or_default()
     ));
-    check_dependencies(&clients.cloudformation, &artifact, &stacks)?;
+    check_dependencies(&clients.cloudformation, artifact, &stacks)?;
 
     let store = clients.template_store(quirks);
     let clock = SystemClock::new();
