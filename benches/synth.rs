@@ -5,6 +5,9 @@
 //! A plain harness (no extra crate): each case runs for a fixed number of iterations
 //! after a warm-up, and the median is reported.
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
