@@ -73,10 +73,11 @@ local-cloud-stop: ## Stop the moto_server started by `make local-cloud`
 local-cloud-status: ## Is the local moto_server running?
 	scripts/local-cloud.sh status
 
-bench: ## cargo bench --bench synth (benches/synth.rs)
+bench: ## Synthesis benchmarks (benches/synth.rs) and whole-process timings of synth, synth --no-checks, parity
 	cargo bench --bench synth
+	scripts/bench-process.sh
 
-bench-process: ## Whole-process timing: release build, `cairn synth --all` x RUNS (20), median ms, max RSS
+bench-process: ## Whole-process timings only: release build, each command x RUNS (20), median ms, peak RSS
 	scripts/bench-process.sh
 
 pr-diff: ## Template diff of the working tree against BASE (origin/main); FORMAT=text|...

@@ -80,6 +80,9 @@ fn main() {
     // `cargo bench` passes `--bench`; a filter argument selects cases by substring.
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
+    // `cargo test --all-targets` runs benches without `--bench`: one pass as a smoke test.
+    let bench_mode = std::env::args().any(|a| a == "--bench");
+    let runs = |n: usize| if bench_mode { n } else { 1 };
 
     println!("synthesis benchmarks (median of runs, release build)");
     let shop = Shop::default();
@@ -87,7 +90,7 @@ fn main() {
     if wanted("example app") {
         report(
             "example app, every environment",
-            measure(200, || {
+            measure(runs(200), || {
                 let pairs: Vec<(&str, &cairn_app::Config)> = envs.iter().map(|e| (e.name.as_str(), &e.config)).collect();
                 synthesize(&shop, &pairs).expect("example app synthesizes")
             }),
@@ -96,7 +99,7 @@ fn main() {
     for copies in [1, 10, 100] {
         let name = format!("generated app, {copies} copies");
         if wanted(&name) {
-            let iterations = if copies >= 100 { 30 } else { 100 };
+            let iterations = runs(if copies >= 100 { 30 } else { 100 });
             report(&name, measure(iterations, || generated(copies)));
         }
     }
