@@ -23,11 +23,23 @@ fn app_with_env(name: &str) -> (App, Environment) {
 }
 
 fn queue(stack: &Stack, id: &str) -> cairn_core::ResourceRef {
-    stack.scope().child(id).unwrap().add_resource("Resource", Resource::new("AWS::SQS::Queue")).unwrap()
+    stack
+        .scope()
+        .child(id)
+        .unwrap()
+        .add_resource("Resource", Resource::new("AWS::SQS::Queue"))
+        .unwrap()
 }
 
 fn template<'a>(assembly: &'a cairn_core::Assembly, env: &str, stack: &str) -> &'a Json {
-    &assembly.environments.iter().find(|e| e.name() == env).unwrap().stack(stack).unwrap().template
+    &assembly
+        .environments
+        .iter()
+        .find(|e| e.name() == env)
+        .unwrap()
+        .stack(stack)
+        .unwrap()
+        .template
 }
 
 fn messages(e: Errors) -> String {
@@ -54,7 +66,10 @@ fn intrinsics_serialize_to_cloudformation_json() {
         .prop("Not", Value::not(Value::Condition("IsUsEast1".into())))
         .prop("And", Value::And(vec![Value::Condition("IsUsEast1".into()), Value::Bool(true)]))
         .prop("Or", Value::Or(vec![Value::Condition("IsUsEast1".into()), Value::Bool(false)]))
-        .prop("Pseudo", Value::list([Value::account_id(), Value::url_suffix(), Value::partition()]))
+        .prop(
+            "Pseudo",
+            Value::list([Value::account_id(), Value::url_suffix(), Value::partition()]),
+        )
         .prop("AzsOfRegion", Value::GetAzs(Some(Box::new(Value::region()))));
     let p = stack.scope().add_resource("Param", r).unwrap();
     let assembly = app.synth().unwrap();
@@ -62,7 +77,10 @@ fn intrinsics_serialize_to_cloudformation_json() {
     assert_eq!(props["Ref"], json!({"Ref": q.logical_id}));
     assert_eq!(props["GetAtt"], json!({"Fn::GetAtt": [q.logical_id, "Arn"]}));
     assert_eq!(props["Sub"], json!({"Fn::Sub": "arn:${AWS::Partition}:s3:::x"}));
-    assert_eq!(props["SubVars"], json!({"Fn::Sub": ["${Q}/*", {"Q": {"Fn::GetAtt": [q.logical_id, "Arn"]}}]}));
+    assert_eq!(
+        props["SubVars"],
+        json!({"Fn::Sub": ["${Q}/*", {"Q": {"Fn::GetAtt": [q.logical_id, "Arn"]}}]})
+    );
     assert_eq!(props["Join"], json!({"Fn::Join": ["-", [{"Ref": "AWS::StackName"}, "x"]]}));
     assert_eq!(props["Select"], json!({"Fn::Select": [1, {"Fn::GetAZs": ""}]}));
     assert_eq!(props["Split"], json!({"Fn::Split": [",", "a,b"]}));
@@ -71,10 +89,16 @@ fn intrinsics_serialize_to_cloudformation_json() {
     assert_eq!(props["Not"], json!({"Fn::Not": [{"Condition": "IsUsEast1"}]}));
     assert_eq!(props["And"], json!({"Fn::And": [{"Condition": "IsUsEast1"}, true]}));
     assert_eq!(props["Or"], json!({"Fn::Or": [{"Condition": "IsUsEast1"}, false]}));
-    assert_eq!(props["Pseudo"], json!([{"Ref": "AWS::AccountId"}, {"Ref": "AWS::URLSuffix"}, {"Ref": "AWS::Partition"}]));
+    assert_eq!(
+        props["Pseudo"],
+        json!([{"Ref": "AWS::AccountId"}, {"Ref": "AWS::URLSuffix"}, {"Ref": "AWS::Partition"}])
+    );
     assert_eq!(props["AzsOfRegion"], json!({"Fn::GetAZs": {"Ref": "AWS::Region"}}));
     let conditions = &template(&assembly, "dev", "main")["Conditions"];
-    assert_eq!(conditions["IsUsEast1"], json!({"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}));
+    assert_eq!(
+        conditions["IsUsEast1"],
+        json!({"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]})
+    );
 }
 
 #[test]
@@ -105,18 +129,38 @@ fn cross_stack_reference_becomes_export_and_import_with_a_dependency() {
     let data = env.stack("data").unwrap();
     let service = env.stack("service").unwrap();
     let q = queue(&data, "Jobs");
-    service.scope().add_resource("Consumer", Resource::new("AWS::SSM::Parameter").prop("Value", q.get_att("Arn")).prop("Url", q.as_ref())).unwrap();
+    service
+        .scope()
+        .add_resource(
+            "Consumer",
+            Resource::new("AWS::SSM::Parameter")
+                .prop("Value", q.get_att("Arn"))
+                .prop("Url", q.as_ref()),
+        )
+        .unwrap();
     let assembly = app.synth().unwrap();
     let env = &assembly.environments[0];
-    assert_eq!(env.stacks.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["shop-prod-data", "shop-prod-service"]);
+    assert_eq!(
+        env.stacks.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+        ["shop-prod-data", "shop-prod-service"]
+    );
     assert_eq!(env.stack("service").unwrap().depends_on, ["shop-prod-data"]);
     let outputs = &env.stack("data").unwrap().template["Outputs"];
     let arn_export = format!("ExportsOutputFnGetAtt{}Arn", q.logical_id);
     assert_eq!(outputs[&arn_export]["Value"], json!({"Fn::GetAtt": [q.logical_id, "Arn"]}));
-    assert_eq!(outputs[&arn_export]["Export"]["Name"], json!(format!("shop-prod-data:{arn_export}")));
+    assert_eq!(
+        outputs[&arn_export]["Export"]["Name"],
+        json!(format!("shop-prod-data:{arn_export}"))
+    );
     let consumer = &env.stack("service").unwrap().template["Resources"]["Consumer"]["Properties"];
-    assert_eq!(consumer["Value"], json!({"Fn::ImportValue": format!("shop-prod-data:{arn_export}")}));
-    assert_eq!(consumer["Url"], json!({"Fn::ImportValue": format!("shop-prod-data:ExportsOutputRef{}", q.logical_id)}));
+    assert_eq!(
+        consumer["Value"],
+        json!({"Fn::ImportValue": format!("shop-prod-data:{arn_export}")})
+    );
+    assert_eq!(
+        consumer["Url"],
+        json!({"Fn::ImportValue": format!("shop-prod-data:ExportsOutputRef{}", q.logical_id)})
+    );
 }
 
 #[test]
@@ -125,7 +169,10 @@ fn stacks_deploy_in_dependency_order_not_creation_order() {
     let service = env.stack("service").unwrap();
     let data = env.stack("data").unwrap();
     let q = queue(&data, "Jobs");
-    service.scope().add_resource("Consumer", Resource::new("AWS::SSM::Parameter").prop("Value", q.get_att("Arn"))).unwrap();
+    service
+        .scope()
+        .add_resource("Consumer", Resource::new("AWS::SSM::Parameter").prop("Value", q.get_att("Arn")))
+        .unwrap();
     let assembly = app.synth().unwrap();
     let names: Vec<_> = assembly.environments[0].stacks.iter().map(|s| s.id.clone()).collect();
     assert_eq!(names, ["data", "service"]);
@@ -138,8 +185,12 @@ fn a_cycle_between_stacks_is_an_error_that_names_it() {
     let b = env.stack("beta").unwrap();
     let qa = queue(&a, "QA");
     let qb = queue(&b, "QB");
-    a.scope().add_resource("UsesB", Resource::new("AWS::SSM::Parameter").prop("Value", qb.get_att("Arn"))).unwrap();
-    b.scope().add_resource("UsesA", Resource::new("AWS::SSM::Parameter").prop("Value", qa.get_att("Arn"))).unwrap();
+    a.scope()
+        .add_resource("UsesB", Resource::new("AWS::SSM::Parameter").prop("Value", qb.get_att("Arn")))
+        .unwrap();
+    b.scope()
+        .add_resource("UsesA", Resource::new("AWS::SSM::Parameter").prop("Value", qa.get_att("Arn")))
+        .unwrap();
     let err = messages(app.synth().unwrap_err());
     assert!(err.contains("cycle"), "{err}");
     assert!(err.contains("shop-dev-alpha → shop-dev-beta → shop-dev-alpha"), "{err}");
@@ -152,9 +203,16 @@ fn references_across_environments_are_errors() {
     let dev = app.environment(settings("dev")).unwrap();
     let prod = app.environment(settings("prod")).unwrap();
     let q = queue(&prod.stack("data").unwrap(), "Jobs");
-    dev.stack("service").unwrap().scope().add_resource("Consumer", Resource::new("AWS::SSM::Parameter").prop("Value", q.get_att("Arn"))).unwrap();
+    dev.stack("service")
+        .unwrap()
+        .scope()
+        .add_resource("Consumer", Resource::new("AWS::SSM::Parameter").prop("Value", q.get_att("Arn")))
+        .unwrap();
     let err = messages(app.synth().unwrap_err());
-    assert!(err.contains("dev/service/Consumer: Value: refers to prod/data/Jobs/Resource, which belongs to environment `prod`"), "{err}");
+    assert!(
+        err.contains("dev/service/Consumer: Value: refers to prod/data/Jobs/Resource, which belongs to environment `prod`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -163,10 +221,17 @@ fn duplicate_ids_and_colliding_logical_ids_name_both_paths() {
     let stack = env.stack("main").unwrap();
     stack.scope().child("Jobs").unwrap();
     let err = stack.scope().child("Jobs").err().unwrap().to_string();
-    assert!(err.contains("dev/main/Jobs") && err.contains("already a construct with id `Jobs`"), "{err}");
+    assert!(
+        err.contains("dev/main/Jobs") && err.contains("already a construct with id `Jobs`"),
+        "{err}"
+    );
     // `A-B` and `AB` both become the top-level logical ID `AB`.
     stack.scope().add_resource("A-B", Resource::new("AWS::SQS::Queue")).unwrap();
-    let err = stack.scope().add_resource("AB", Resource::new("AWS::SQS::Queue")).unwrap_err().to_string();
+    let err = stack
+        .scope()
+        .add_resource("AB", Resource::new("AWS::SQS::Queue"))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("dev/main/A-B") && err.contains("dev/main/AB"), "{err}");
     assert!(env.stack("main").is_err());
 }
@@ -185,7 +250,10 @@ fn logical_ids_do_not_depend_on_the_environment_or_unrelated_constructs() {
     };
     assert_eq!(ids("dev", false), ids("prod", true));
     let id = ids("dev", false);
-    assert!(id.starts_with("Jobs") && id.len() == 12 && id[4..].chars().all(|c| c.is_ascii_hexdigit()), "{id}");
+    assert!(
+        id.starts_with("Jobs") && id.len() == 12 && id[4..].chars().all(|c| c.is_ascii_hexdigit()),
+        "{id}"
+    );
 }
 
 #[test]
@@ -194,9 +262,18 @@ fn tags_go_only_on_taggable_types_sorted_with_user_tags() {
     let stack = env.stack("main").unwrap();
     let q = stack
         .scope()
-        .add_resource("Q", Resource::new("AWS::SQS::Queue").prop("Tags", Value::list([Value::map([("Key", "Team"), ("Value", "override")])])))
+        .add_resource(
+            "Q",
+            Resource::new("AWS::SQS::Queue").prop("Tags", Value::list([Value::map([("Key", "Team"), ("Value", "override")])])),
+        )
         .unwrap();
-    let policy = stack.scope().add_resource("P", Resource::new("AWS::SQS::QueuePolicy").prop("Queues", Value::list([q.as_ref()]))).unwrap();
+    let policy = stack
+        .scope()
+        .add_resource(
+            "P",
+            Resource::new("AWS::SQS::QueuePolicy").prop("Queues", Value::list([q.as_ref()])),
+        )
+        .unwrap();
     let assembly = app.synth().unwrap();
     let t = template(&assembly, "staging", "main");
     assert_eq!(
@@ -219,9 +296,16 @@ fn output_is_byte_identical_across_runs() {
         let service = env.stack("service").unwrap();
         for i in 0..20 {
             let q = queue(&data, &format!("Q{i}"));
-            service.scope().add_resource(&format!("U{i}"), Resource::new("AWS::SSM::Parameter").prop("V", q.get_att("Arn"))).unwrap();
+            service
+                .scope()
+                .add_resource(&format!("U{i}"), Resource::new("AWS::SSM::Parameter").prop("V", q.get_att("Arn")))
+                .unwrap();
         }
-        app.synth().unwrap().environments[0].stacks.iter().map(|s| s.body.clone()).collect::<Vec<_>>()
+        app.synth().unwrap().environments[0]
+            .stacks
+            .iter()
+            .map(|s| s.body.clone())
+            .collect::<Vec<_>>()
     };
     assert_eq!(build(), build());
 }
@@ -234,7 +318,10 @@ fn resource_and_output_limits_are_enforced() {
         queue(&stack, &format!("Q{i}"));
     }
     let err = messages(app.synth().unwrap_err());
-    assert!(err.contains("dev/big: stack has 501 resources; CloudFormation allows at most 500"), "{err}");
+    assert!(
+        err.contains("dev/big: stack has 501 resources; CloudFormation allows at most 500"),
+        "{err}"
+    );
 
     let (app, env) = app_with_env("dev");
     let stack = env.stack("outs").unwrap();
@@ -252,19 +339,28 @@ fn large_templates_are_flagged_for_upload_and_huge_ones_rejected() {
     let stack = env.stack("large").unwrap();
     let blob = "x".repeat(4096);
     for i in 0..20 {
-        stack.scope().add_resource(&format!("P{i}"), Resource::new("AWS::SSM::Parameter").prop("Value", blob.as_str())).unwrap();
+        stack
+            .scope()
+            .add_resource(&format!("P{i}"), Resource::new("AWS::SSM::Parameter").prop("Value", blob.as_str()))
+            .unwrap();
     }
     let assembly = app.synth().unwrap();
     let s = &assembly.environments[0].stacks[0];
     assert!(s.body.len() > limits::MAX_INLINE_BODY_BYTES);
     assert!(s.needs_upload());
-    assert_eq!(assembly.environments[0].manifest(Default::default())["stacks"][0]["needsUpload"], json!(true));
+    assert_eq!(
+        assembly.environments[0].manifest(Default::default())["stacks"][0]["needsUpload"],
+        json!(true)
+    );
 
     let (app, env) = app_with_env("dev");
     let stack = env.stack("huge").unwrap();
     let blob = "x".repeat(10_000);
     for i in 0..110 {
-        stack.scope().add_resource(&format!("P{i}"), Resource::new("AWS::SSM::Parameter").prop("Value", blob.as_str())).unwrap();
+        stack
+            .scope()
+            .add_resource(&format!("P{i}"), Resource::new("AWS::SSM::Parameter").prop("Value", blob.as_str()))
+            .unwrap();
     }
     let err = messages(app.synth().unwrap_err());
     assert!(err.contains("CloudFormation accepts at most 1000000 bytes"), "{err}");
