@@ -3,7 +3,7 @@
 //! Environments differ only through these fields; the code never branches on an
 //! environment's name. The fields that may differ are declared in `knobs()` (lib.rs).
 
-use cairn_constructs::FargateSize;
+use cairn_constructs::{AlarmThresholds, FargateSize};
 use cairn_core::config::{check_range, AccountId, FieldError, Ipv4Cidr, LogRetentionDays, Region, Validate};
 use cairn_core::{EnvSettings, EnvironmentConfig};
 use indexmap::IndexMap;
@@ -30,6 +30,12 @@ pub struct Config {
     pub service: ServiceConfig,
     pub database: DatabaseConfig,
     pub logs: LogsConfig,
+    /// Alarm thresholds, notification addresses and rollback monitoring (defaults: the deployment guide's table).
+    #[serde(default)]
+    pub alarms: AlarmsConfig,
+    /// How the service is released.
+    #[serde(default)]
+    pub deploy: DeployConfig,
 }
 
 /// `[network]`
@@ -91,6 +97,198 @@ pub struct DatabaseConfig {
 pub struct LogsConfig {
     /// Retention of every log group, in days (a value CloudWatch Logs accepts).
     pub retention_days: LogRetentionDays,
+}
+
+/// `[alarms]`: thresholds of the environment's CloudWatch alarms. Critical alarms stop
+/// ECS deployments (5xx rate, response time) and are CloudFormation rollback triggers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlarmsConfig {
+    /// Addresses notified of alarms (each confirms a subscription mail). Empty: none.
+    pub emails: Vec<String>,
+    /// Target 5xx responses, % of requests.
+    pub http_5xx_warning_percent: f64,
+    pub http_5xx_critical_percent: f64,
+    /// p95 target response time, seconds.
+    pub response_time_warning_seconds: f64,
+    pub response_time_critical_seconds: f64,
+    /// Average memory utilization of the service, %.
+    pub memory_warning_percent: f64,
+    pub memory_critical_percent: f64,
+    /// Average CPU utilization over 15 minutes, %.
+    pub cpu_warning_percent: f64,
+    /// Database connections, % of Postgres' max_connections.
+    pub db_connections_warning_percent: f64,
+    pub db_connections_critical_percent: f64,
+    /// Free database storage, % of the allocated storage (alarms below it).
+    pub db_free_storage_warning_percent: f64,
+    pub db_free_storage_critical_percent: f64,
+    /// Age of a queue's oldest message that counts as stuck, seconds.
+    pub queue_oldest_message_age_seconds: u32,
+    /// Minutes CloudFormation keeps watching the critical alarms after a deploy (0 to 180).
+    pub rollback_monitoring_minutes: u32,
+}
+
+impl Default for AlarmsConfig {
+    fn default() -> Self {
+        let t = AlarmThresholds::default();
+        AlarmsConfig {
+            emails: Vec::new(),
+            http_5xx_warning_percent: t.http_5xx_warning_percent,
+            http_5xx_critical_percent: t.http_5xx_critical_percent,
+            response_time_warning_seconds: t.response_time_warning_seconds,
+            response_time_critical_seconds: t.response_time_critical_seconds,
+            memory_warning_percent: t.memory_warning_percent,
+            memory_critical_percent: t.memory_critical_percent,
+            cpu_warning_percent: t.cpu_warning_percent,
+            db_connections_warning_percent: t.db_connections_warning_percent,
+            db_connections_critical_percent: t.db_connections_critical_percent,
+            db_free_storage_warning_percent: t.db_free_storage_warning_percent,
+            db_free_storage_critical_percent: t.db_free_storage_critical_percent,
+            queue_oldest_message_age_seconds: t.queue_oldest_message_age_seconds,
+            rollback_monitoring_minutes: 10,
+        }
+    }
+}
+
+impl AlarmsConfig {
+    /// The thresholds as the monitoring constructs take them.
+    pub fn thresholds(&self) -> AlarmThresholds {
+        AlarmThresholds {
+            http_5xx_warning_percent: self.http_5xx_warning_percent,
+            http_5xx_critical_percent: self.http_5xx_critical_percent,
+            response_time_warning_seconds: self.response_time_warning_seconds,
+            response_time_critical_seconds: self.response_time_critical_seconds,
+            memory_warning_percent: self.memory_warning_percent,
+            memory_critical_percent: self.memory_critical_percent,
+            cpu_warning_percent: self.cpu_warning_percent,
+            db_connections_warning_percent: self.db_connections_warning_percent,
+            db_connections_critical_percent: self.db_connections_critical_percent,
+            db_free_storage_warning_percent: self.db_free_storage_warning_percent,
+            db_free_storage_critical_percent: self.db_free_storage_critical_percent,
+            queue_oldest_message_age_seconds: self.queue_oldest_message_age_seconds,
+        }
+    }
+
+    fn validate(&self, errors: &mut Vec<FieldError>) {
+        for email in &self.emails {
+            let valid = email
+                .split_once('@')
+                .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace));
+            if !valid {
+                errors.push(FieldError::new(
+                    "alarms.emails",
+                    format!("`{email}` is not an email address; allowed: addresses like ops@example.com"),
+                ));
+            }
+        }
+        let percents = [
+            ("http_5xx_warning_percent", self.http_5xx_warning_percent),
+            ("http_5xx_critical_percent", self.http_5xx_critical_percent),
+            ("memory_warning_percent", self.memory_warning_percent),
+            ("memory_critical_percent", self.memory_critical_percent),
+            ("cpu_warning_percent", self.cpu_warning_percent),
+            ("db_connections_warning_percent", self.db_connections_warning_percent),
+            ("db_connections_critical_percent", self.db_connections_critical_percent),
+            ("db_free_storage_warning_percent", self.db_free_storage_warning_percent),
+            ("db_free_storage_critical_percent", self.db_free_storage_critical_percent),
+        ];
+        for (key, v) in percents {
+            if !(v.is_finite() && v > 0.0 && v <= 100.0) {
+                errors.push(FieldError::new(
+                    format!("alarms.{key}"),
+                    format!("{v} is out of range; allowed: a percentage above 0 and at most 100"),
+                ));
+            }
+        }
+        for (key, v) in [
+            ("response_time_warning_seconds", self.response_time_warning_seconds),
+            ("response_time_critical_seconds", self.response_time_critical_seconds),
+        ] {
+            if !(v.is_finite() && v > 0.0 && v <= 600.0) {
+                errors.push(FieldError::new(
+                    format!("alarms.{key}"),
+                    format!("{v} is out of range; allowed: seconds above 0 and at most 600"),
+                ));
+            }
+        }
+        // The warning must fire before the critical alarm.
+        let pairs = [
+            (
+                "http_5xx",
+                self.http_5xx_warning_percent,
+                self.http_5xx_critical_percent,
+                "percent",
+                true,
+            ),
+            (
+                "response_time",
+                self.response_time_warning_seconds,
+                self.response_time_critical_seconds,
+                "seconds",
+                true,
+            ),
+            ("memory", self.memory_warning_percent, self.memory_critical_percent, "percent", true),
+            (
+                "db_connections",
+                self.db_connections_warning_percent,
+                self.db_connections_critical_percent,
+                "percent",
+                true,
+            ),
+            (
+                "db_free_storage",
+                self.db_free_storage_warning_percent,
+                self.db_free_storage_critical_percent,
+                "percent",
+                false,
+            ),
+        ];
+        for (name, warning, critical, unit, rising) in pairs {
+            let ordered = if rising { warning < critical } else { warning > critical };
+            if !ordered {
+                let relation = if rising { "below" } else { "above" };
+                errors.push(FieldError::new(
+                    format!("alarms.{name}_warning_{unit}"),
+                    format!("{warning} must be {relation} alarms.{name}_critical_{unit} ({critical}): the warning comes first"),
+                ));
+            }
+        }
+        check_range(
+            errors,
+            "alarms.queue_oldest_message_age_seconds",
+            self.queue_oldest_message_age_seconds,
+            60,
+            1_209_600,
+        );
+        check_range(
+            errors,
+            "alarms.rollback_monitoring_minutes",
+            self.rollback_monitoring_minutes,
+            0,
+            180,
+        );
+    }
+}
+
+/// `[deploy]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeployConfig {
+    /// ECS blue/green deployments (the new revision takes the traffic only once healthy,
+    /// the old one stays for the bake time); `false`: rolling updates.
+    pub blue_green: bool,
+    /// Minutes both revisions run after a blue/green traffic shift (0 to 1440).
+    pub bake_time_minutes: u32,
+}
+
+impl Default for DeployConfig {
+    fn default() -> Self {
+        DeployConfig {
+            blue_green: false,
+            bake_time_minutes: 10,
+        }
+    }
 }
 
 impl Validate for Config {
@@ -209,6 +407,8 @@ impl Validate for Config {
         }
         check_range(&mut errors, "database.backup_retention_days", d.backup_retention_days, 1, 35);
         check_range(&mut errors, "database.allocated_storage_gb", d.allocated_storage_gb, 20, 65_536);
+        self.alarms.validate(&mut errors);
+        check_range(&mut errors, "deploy.bake_time_minutes", self.deploy.bake_time_minutes, 0, 1440);
         errors
     }
 }

@@ -2,9 +2,11 @@
 //! behind an Application Load Balancer, with a Postgres database, a DynamoDB table,
 //! an S3 bucket and an SQS queue, for every environment in `stacks/environments/`.
 //!
-//! Stacks per environment, in deploy order: `shop-<env>-network` (VPC),
+//! Stacks per environment, in deploy order: `shop-<env>-network` (VPC, alarm topic),
 //! `shop-<env>-data` (stateful) and `shop-<env>-service` (stateless), connected by
 //! automatic cross-stack references. A service deploy never touches the data stack.
+//! Every construct has alarms with the environment's thresholds (next to it, in its
+//! stack); the service stack holds the dashboard.
 //! Environments differ only through their config values, never through their names.
 
 pub mod config;
@@ -12,9 +14,9 @@ pub mod config;
 use std::path::PathBuf;
 
 use cairn_constructs::{
-    Attribute, AutoScalingProps, Bucket, BucketProps, Cluster, ClusterProps, ContainerProps, Database, DatabaseProps, FargateServiceProps,
-    FlowLogProps, HealthCheck, LoadBalancedFargateService, LoadBalancedFargateServiceProps, Queue, QueueProps, Table, TableProps, Vpc,
-    VpcProps,
+    Attribute, AutoScalingProps, BlueGreen, Bucket, BucketProps, Cluster, ClusterProps, ContainerProps, Database, DatabaseProps,
+    FargateServiceProps, FlowLogProps, HealthCheck, LoadBalancedFargateService, LoadBalancedFargateServiceProps, Monitoring,
+    MonitoringProps, Queue, QueueProps, Table, TableProps, Vpc, VpcProps,
 };
 use cairn_core::{Application, Environment, Knob, Output, Result, Value};
 
@@ -71,6 +73,22 @@ impl Application for Shop {
             "database.deletion_protection",
             "database.backup_retention_days",
             "logs.retention_days",
+            "alarms.emails",
+            "alarms.http_5xx_warning_percent",
+            "alarms.http_5xx_critical_percent",
+            "alarms.response_time_warning_seconds",
+            "alarms.response_time_critical_seconds",
+            "alarms.memory_warning_percent",
+            "alarms.memory_critical_percent",
+            "alarms.cpu_warning_percent",
+            "alarms.db_connections_warning_percent",
+            "alarms.db_connections_critical_percent",
+            "alarms.db_free_storage_warning_percent",
+            "alarms.db_free_storage_critical_percent",
+            "alarms.queue_oldest_message_age_seconds",
+            "alarms.rollback_monitoring_minutes",
+            "deploy.blue_green",
+            "deploy.bake_time_minutes",
         ]
         .into_iter()
         .map(Knob::new)
@@ -91,6 +109,17 @@ impl Application for Shop {
                     retention_days: config.logs.retention_days.days(),
                 }),
                 ..Default::default()
+            },
+        )?;
+
+        // The alarm topic lives in the first stack so every stack's alarms can notify it.
+        let monitoring = Monitoring::new(
+            &network,
+            "Monitoring",
+            MonitoringProps {
+                thresholds: config.alarms.thresholds(),
+                emails: config.alarms.emails.clone(),
+                rollback_monitoring_minutes: config.alarms.rollback_monitoring_minutes,
             },
         )?;
 
@@ -179,6 +208,9 @@ impl Application for Shop {
                     ..Default::default()
                 },
                 certificate_arn: s.certificate_arn.clone(),
+                blue_green: config.deploy.blue_green.then_some(BlueGreen {
+                    bake_time_minutes: config.deploy.bake_time_minutes,
+                }),
                 ..Default::default()
             },
         )?;
@@ -186,6 +218,12 @@ impl Application for Shop {
         uploads.grant_read_write(&web)?;
         jobs.grant_send_consume(&web)?;
         database.allow_from(&web)?;
+
+        monitoring.watch_database(&database)?;
+        monitoring.watch_queue(&jobs)?;
+        monitoring.watch_table(&orders)?;
+        monitoring.watch_service(&web)?;
+        monitoring.dashboard(&service, "Dashboard")?;
 
         data.add_output("TableName", Output::new(orders.name()).description("Orders table"))?;
         data.add_output("BucketName", Output::new(uploads.name()).description("Uploads bucket"))?;

@@ -4,12 +4,16 @@
 //! template is the same in every environment while each deployed alarm has a
 //! predictable name (deploy turns critical alarms into rollback triggers).
 
-use cairn_core::{Resource, ResourceRef, Result, Scope, Value};
+use cairn_core::{Resource, ResourceRef, Result, Scope, Stack, Value};
 use serde_json::json;
 
 /// Metadata key that marks an alarm's severity in the template (read by the
 /// manifest and by `deploy` for rollback triggers).
 pub const SEVERITY_METADATA_KEY: &str = "cairn:alarm-severity";
+
+/// Metadata key on critical alarms: minutes CloudFormation keeps watching them after a
+/// deployment (the `MonitoringTimeInMinutes` of the rollback configuration deploy sends).
+pub const ROLLBACK_MONITORING_METADATA_KEY: &str = "cairn:rollback-monitoring-minutes";
 
 /// How data points are aggregated.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -62,11 +66,19 @@ impl Metric {
     }
 
     fn metric_stat(&self) -> Value {
-        let dims: Vec<Value> = self.dimensions.iter().map(|(k, v)| Value::map([("Name", Value::str(k.as_str())), ("Value", v.clone())])).collect();
+        let dims: Vec<Value> = self
+            .dimensions
+            .iter()
+            .map(|(k, v)| Value::map([("Name", Value::str(k.as_str())), ("Value", v.clone())]))
+            .collect();
         Value::map([
             (
                 "Metric",
-                Value::map([("Namespace", Value::str(self.namespace.as_str())), ("MetricName", Value::str(self.name.as_str())), ("Dimensions", Value::List(dims))]),
+                Value::map([
+                    ("Namespace", Value::str(self.namespace.as_str())),
+                    ("MetricName", Value::str(self.name.as_str())),
+                    ("Dimensions", Value::List(dims)),
+                ]),
             ),
             ("Period", Value::from(self.period_seconds)),
             ("Stat", Value::str(self.stat.name())),
@@ -79,7 +91,11 @@ impl Metric {
 pub enum AlarmSource {
     Metric(Metric),
     /// A metric-math expression over named metrics (`100 * m1 / m2`).
-    Math { expression: String, label: String, metrics: Vec<(String, Metric)> },
+    Math {
+        expression: String,
+        label: String,
+        metrics: Vec<(String, Metric)>,
+    },
 }
 
 /// Comparison of the watched value with the threshold.
@@ -170,14 +186,20 @@ impl Alarm {
         let scope = scope.into().child(id)?;
         if props.evaluation_periods == 0 || props.datapoints_to_alarm == 0 || props.datapoints_to_alarm > props.evaluation_periods {
             return Err(scope
-                .error(format!("{} of {} data points cannot alarm", props.datapoints_to_alarm, props.evaluation_periods))
+                .error(format!(
+                    "{} of {} data points cannot alarm",
+                    props.datapoints_to_alarm, props.evaluation_periods
+                ))
                 .property("datapoints_to_alarm")
                 .fix("use 1 ≤ datapoints_to_alarm ≤ evaluation_periods"));
         }
         if !props.threshold.is_finite() {
-            return Err(scope.error("threshold is not a finite number").property("threshold").fix("use a finite threshold"));
+            return Err(scope
+                .error("threshold is not a finite number")
+                .property("threshold")
+                .fix("use a finite threshold"));
         }
-        let name = Value::sub(format!("${{AWS::StackName}}-{}", scope.path().replace('/', "-")));
+        let name = Value::sub(format!("${{AWS::StackName}}-{}", name_suffix(&scope)));
         let mut r = Resource::new("AWS::CloudWatch::Alarm")
             .prop("AlarmName", name)
             .prop("AlarmDescription", props.description.as_str())
@@ -188,27 +210,54 @@ impl Alarm {
             .prop("TreatMissingData", props.missing_data.name());
         match &props.source {
             AlarmSource::Metric(m) => {
-                let dims: Vec<Value> = m.dimensions.iter().map(|(k, v)| Value::map([("Name", Value::str(k.as_str())), ("Value", v.clone())])).collect();
-                r = r.prop("Namespace", m.namespace.as_str()).prop("MetricName", m.name.as_str()).prop("Dimensions", Value::List(dims)).prop("Period", m.period_seconds);
+                let dims: Vec<Value> = m
+                    .dimensions
+                    .iter()
+                    .map(|(k, v)| Value::map([("Name", Value::str(k.as_str())), ("Value", v.clone())]))
+                    .collect();
+                r = r
+                    .prop("Namespace", m.namespace.as_str())
+                    .prop("MetricName", m.name.as_str())
+                    .prop("Dimensions", Value::List(dims))
+                    .prop("Period", m.period_seconds);
                 r = match m.stat {
                     Stat::Percentile(_) => r.prop("ExtendedStatistic", m.stat.name()),
                     _ => r.prop("Statistic", m.stat.name()),
                 };
             }
-            AlarmSource::Math { expression, label, metrics } => {
-                let mut list = vec![Value::map([("Id", Value::str("e1")), ("Expression", Value::str(expression.as_str())), ("Label", Value::str(label.as_str())), ("ReturnData", Value::Bool(true))])];
+            AlarmSource::Math {
+                expression,
+                label,
+                metrics,
+            } => {
+                let mut list = vec![Value::map([
+                    ("Id", Value::str("e1")),
+                    ("Expression", Value::str(expression.as_str())),
+                    ("Label", Value::str(label.as_str())),
+                    ("ReturnData", Value::Bool(true)),
+                ])];
                 for (id, m) in metrics {
-                    list.push(Value::map([("Id", Value::str(id.as_str())), ("MetricStat", m.metric_stat()), ("ReturnData", Value::Bool(false))]));
+                    list.push(Value::map([
+                        ("Id", Value::str(id.as_str())),
+                        ("MetricStat", m.metric_stat()),
+                        ("ReturnData", Value::Bool(false)),
+                    ]));
                 }
                 r = r.prop("Metrics", Value::List(list));
             }
         }
         if !props.actions.is_empty() {
-            r = r.prop("AlarmActions", Value::List(props.actions.clone())).prop("OKActions", Value::List(props.actions.clone()));
+            r = r
+                .prop("AlarmActions", Value::List(props.actions.clone()))
+                .prop("OKActions", Value::List(props.actions.clone()));
         }
         r.metadata.insert(SEVERITY_METADATA_KEY.into(), Value::str(props.severity.name()));
         let alarm = scope.add_resource("Resource", r)?;
-        Ok(Alarm { scope, alarm, severity: props.severity })
+        Ok(Alarm {
+            scope,
+            alarm,
+            severity: props.severity,
+        })
     }
 
     /// The alarm's name (`Ref`).
@@ -218,6 +267,21 @@ impl Alarm {
 
     pub fn arn(&self) -> Value {
         self.alarm.get_att("Arn")
+    }
+
+    /// The ARN spelled out from the alarm's predictable name, as seen from a template
+    /// of stack `viewer`: no reference, so no export from the alarm's stack (moto, for
+    /// one, cannot export attributes of alarms) and no dependency on it.
+    pub fn arn_by_name(&self, viewer: &Stack) -> Value {
+        let stack = if self.scope.stack().key() == viewer.key() {
+            "${AWS::StackName}".to_string()
+        } else {
+            self.scope.stack().name()
+        };
+        Value::sub(format!(
+            "arn:${{AWS::Partition}}:cloudwatch:${{AWS::Region}}:${{AWS::AccountId}}:alarm:{stack}-{}",
+            name_suffix(&self.scope)
+        ))
     }
 
     pub fn severity(&self) -> Severity {
@@ -233,6 +297,11 @@ impl Alarm {
     }
 }
 
+/// The part of an alarm's name after the stack name: its construct path with dashes.
+fn name_suffix(scope: &Scope) -> String {
+    scope.path().replace('/', "-")
+}
+
 /// A widget of a [`Dashboard`].
 #[derive(Debug, Clone)]
 pub enum Widget {
@@ -244,6 +313,7 @@ pub enum Widget {
 
 /// A CloudWatch dashboard whose body references the environment's resources.
 pub struct Dashboard {
+    scope: Scope,
     dashboard: ResourceRef,
 }
 
@@ -252,11 +322,19 @@ impl Dashboard {
         let scope = scope.into().child(id)?;
         let body = dashboard_body(&widgets);
         let dashboard = scope.add_resource("Resource", Resource::new("AWS::CloudWatch::Dashboard").prop("DashboardBody", body))?;
-        Ok(Dashboard { dashboard })
+        Ok(Dashboard { scope, dashboard })
     }
 
     pub fn name(&self) -> Value {
         self.dashboard.as_ref()
+    }
+
+    pub fn resource(&self) -> &ResourceRef {
+        &self.dashboard
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
     }
 }
 
@@ -264,17 +342,22 @@ const TOKEN_OPEN: &str = "@@cairn-token:";
 const TOKEN_CLOSE: &str = "@@";
 
 /// The body is a JSON string with references in it: render JSON with placeholders,
-/// then cut it into an `Fn::Join` of literal text and the referenced values.
+/// then turn it into one `Fn::Sub` whose variables are the referenced values, each
+/// once (a dashboard names the same queue or table many times; one variable per
+/// value keeps the template small).
 fn dashboard_body(widgets: &[Widget]) -> Value {
     let mut tokens: Vec<Value> = Vec::new();
     let mut token = |v: &Value| -> String {
-        tokens.push(v.clone());
-        format!("{TOKEN_OPEN}{}{TOKEN_CLOSE}", tokens.len() - 1)
+        let index = tokens.iter().position(|t| t == v).unwrap_or_else(|| {
+            tokens.push(v.clone());
+            tokens.len() - 1
+        });
+        format!("{TOKEN_OPEN}{index}{TOKEN_CLOSE}")
     };
     let region = token(&Value::region());
     let mut json_widgets = Vec::new();
-    for (i, w) in widgets.iter().enumerate() {
-        let (x, y) = ((i % 2) * 12, (i / 2) * 6);
+    // Widgets without x/y flow left to right, two per row (12 of 24 columns), in order.
+    for w in widgets {
         let widget = match w {
             Widget::Graph { title, metrics } => {
                 let lines: Vec<serde_json::Value> = metrics
@@ -289,31 +372,40 @@ fn dashboard_body(widgets: &[Widget]) -> Value {
                         json!(line)
                     })
                     .collect();
-                json!({"type": "metric", "x": x, "y": y, "width": 12, "height": 6, "properties": {"title": title, "region": region, "view": "timeSeries", "metrics": lines}})
+                json!({"type": "metric", "width": 12, "height": 6, "properties": {"title": title, "region": region, "metrics": lines}})
             }
             Widget::Alarms { title, alarms } => {
                 let arns: Vec<String> = alarms.iter().map(&mut token).collect();
-                json!({"type": "alarm", "x": x, "y": y, "width": 12, "height": 6, "properties": {"title": title, "alarms": arns}})
+                json!({"type": "alarm", "width": 12, "height": 6, "properties": {"title": title, "alarms": arns}})
             }
         };
         json_widgets.push(widget);
     }
-    let text = json!({ "widgets": json_widgets }).to_string();
-    let mut parts: Vec<Value> = Vec::new();
+    // Literal `${` (in a title) must not start a substitution.
+    let text = json!({ "widgets": json_widgets }).to_string().replace("${", "${!");
+    let mut template = String::with_capacity(text.len());
+    let mut vars: Vec<(String, Value)> = Vec::new();
     let mut rest = text.as_str();
     while let Some(start) = rest.find(TOKEN_OPEN) {
         let after = &rest[start + TOKEN_OPEN.len()..];
         let Some(end) = after.find(TOKEN_CLOSE) else { break };
-        if start > 0 {
-            parts.push(Value::str(&rest[..start]));
-        }
-        if let Some(v) = after[..end].parse::<usize>().ok().and_then(|n| tokens.get(n)) {
-            parts.push(v.clone());
+        template.push_str(&rest[..start]);
+        if let Some((n, v)) = after[..end].parse::<usize>().ok().and_then(|n| tokens.get(n).map(|v| (n, v))) {
+            match v {
+                // Pseudo parameters and substitutions without variables go in as they are.
+                Value::Pseudo(_) if *v == Value::region() => template.push_str("${AWS::Region}"),
+                Value::Sub(inline, inline_vars) if inline_vars.is_empty() => template.push_str(inline),
+                _ => {
+                    let name = format!("Ref{n}");
+                    template.push_str(&format!("${{{name}}}"));
+                    if !vars.iter().any(|(k, _)| *k == name) {
+                        vars.push((name, v.clone()));
+                    }
+                }
+            }
         }
         rest = &after[end + TOKEN_CLOSE.len()..];
     }
-    if !rest.is_empty() {
-        parts.push(Value::str(rest));
-    }
-    Value::join("", parts)
+    template.push_str(rest);
+    Value::sub_with(template, vars)
 }

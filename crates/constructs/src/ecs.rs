@@ -303,6 +303,20 @@ pub(crate) struct LoadBalancerAttachment {
     /// Resources the service must wait for (listeners: the target group needs one).
     pub depends_on: Vec<ResourceRef>,
     pub health_check_grace_period_seconds: u32,
+    /// ECS blue/green deployments through the load balancer; `None`: rolling updates.
+    pub blue_green: Option<BlueGreenAttachment>,
+}
+
+/// What ECS needs to shift traffic between two target groups (set by `LoadBalancedFargateService`).
+pub(crate) struct BlueGreenAttachment {
+    pub alternate_target_group: Value,
+    /// The listener rule whose forward weights ECS flips (ARN).
+    pub production_listener_rule: Value,
+    /// The role ECS assumes to change the rule and register targets (ARN).
+    pub role_arn: Value,
+    pub bake_time_minutes: u32,
+    /// Resources the service must wait for (the role's policy).
+    pub depends_on: Vec<ResourceRef>,
 }
 
 /// The container's variables, kept to re-render the task definition when added later.
@@ -326,6 +340,7 @@ pub struct FargateService {
     log_group: LogGroup,
     container: Rc<ContainerProps>,
     state: Rc<RefCell<ContainerState>>,
+    cluster_name: Value,
 }
 
 impl FargateService {
@@ -410,16 +425,22 @@ impl FargateService {
         }
 
         let subnets = cluster.vpc().subnet_ids(props.subnet_type)?;
+        let blue_green = load_balancer.as_ref().and_then(|lb| lb.blue_green.as_ref());
+        let mut deployment = Value::map([
+            ("DeploymentCircuitBreaker", Value::map([("Enable", true), ("Rollback", true)])),
+            ("MaximumPercent", Value::from(200)),
+            ("MinimumHealthyPercent", Value::from(100)),
+        ]);
+        // The strategy is always written, so switching it back to rolling is a change CloudFormation sees.
+        deployment = match blue_green {
+            Some(bg) => deployment
+                .with("BakeTimeInMinutes", bg.bake_time_minutes)
+                .with("Strategy", "BLUE_GREEN"),
+            None => deployment.with("Strategy", "ROLLING"),
+        };
         let mut service = Resource::new("AWS::ECS::Service")
             .prop("Cluster", cluster.name())
-            .prop(
-                "DeploymentConfiguration",
-                Value::map([
-                    ("DeploymentCircuitBreaker", Value::map([("Enable", true), ("Rollback", true)])),
-                    ("MaximumPercent", Value::from(200)),
-                    ("MinimumHealthyPercent", Value::from(100)),
-                ]),
-            )
+            .prop("DeploymentConfiguration", deployment)
             .prop("DesiredCount", props.desired_count)
             .prop("EnableECSManagedTags", true)
             .prop("LaunchType", "FARGATE")
@@ -437,16 +458,27 @@ impl FargateService {
             .prop("PropagateTags", "SERVICE")
             .prop("TaskDefinition", task_definition.as_ref());
         if let Some(lb) = &load_balancer {
+            let mut attachment = Value::map([
+                ("ContainerName", Value::str(c.name.as_str())),
+                ("ContainerPort", Value::from(c.port)),
+                ("TargetGroupArn", lb.target_group.as_ref()),
+            ]);
+            if let Some(bg) = &lb.blue_green {
+                attachment = attachment.with(
+                    "AdvancedConfiguration",
+                    Value::map([
+                        ("AlternateTargetGroupArn", bg.alternate_target_group.clone()),
+                        ("ProductionListenerRule", bg.production_listener_rule.clone()),
+                        ("RoleArn", bg.role_arn.clone()),
+                    ]),
+                );
+                for d in &bg.depends_on {
+                    service = service.depends_on(d);
+                }
+            }
             service = service
                 .prop("HealthCheckGracePeriodSeconds", lb.health_check_grace_period_seconds)
-                .prop(
-                    "LoadBalancers",
-                    Value::list([Value::map([
-                        ("ContainerName", Value::str(c.name.as_str())),
-                        ("ContainerPort", Value::from(c.port)),
-                        ("TargetGroupArn", lb.target_group.as_ref()),
-                    ])]),
-                );
+                .prop("LoadBalancers", Value::list([attachment]));
             for d in &lb.depends_on {
                 service = service.depends_on(d);
             }
@@ -506,6 +538,7 @@ impl FargateService {
             log_group,
             container,
             state,
+            cluster_name: cluster.name(),
         };
         for (name, value) in &c.environment {
             svc.add_environment(name, value.clone())?;
@@ -620,6 +653,34 @@ impl FargateService {
     /// The service's name (`GetAtt Name`).
     pub fn service_name(&self) -> Value {
         self.service.get_att("Name")
+    }
+
+    /// The name of the cluster the service runs in (the `ClusterName` metric dimension).
+    pub fn cluster_name(&self) -> Value {
+        self.cluster_name.clone()
+    }
+
+    /// Lets CloudWatch alarms stop a deployment: ECS fails the deployment and rolls the
+    /// service back to the last completed one when any of `alarm_names` goes to ALARM
+    /// (`DeploymentConfiguration.Alarms`), in addition to the circuit breaker.
+    pub fn set_deployment_alarms(&self, alarm_names: Vec<Value>) -> Result<()> {
+        if alarm_names.is_empty() {
+            return Err(self
+                .scope
+                .error("no alarms given to stop deployments")
+                .property("alarm_names")
+                .fix("pass the names of the alarms that should roll a deployment back"));
+        }
+        let alarms = Value::map([
+            ("AlarmNames", Value::List(alarm_names)),
+            ("Enable", Value::Bool(true)),
+            ("Rollback", Value::Bool(true)),
+        ]);
+        self.scope.stack().update_resource(&self.service, |r| {
+            if let Some(Value::Map(config)) = r.properties.get_mut("DeploymentConfiguration") {
+                config.shift_insert(0, "Alarms".into(), alarms);
+            }
+        })
     }
 
     pub fn resource(&self) -> &ResourceRef {

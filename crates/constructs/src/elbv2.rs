@@ -4,8 +4,8 @@
 use cairn_core::{Resource, ResourceRef, Result, Scope, Value};
 
 use crate::ec2::{Connectable, Port, SecurityGroup, SecurityGroupProps, SubnetType};
-use crate::ecs::{Cluster, FargateService, FargateServiceProps, LoadBalancerAttachment};
-use crate::iam::{Grantable, Role};
+use crate::ecs::{BlueGreenAttachment, Cluster, FargateService, FargateServiceProps, LoadBalancerAttachment};
+use crate::iam::{Grantable, PolicyStatement, Role, RoleProps, ServicePrincipal};
 
 /// Health check of the target group (HTTP on the container's port).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +33,21 @@ impl Default for HealthCheck {
     }
 }
 
+/// ECS blue/green deployments: the new revision starts next to the old one in the
+/// alternate target group, ECS moves the production listener rule's traffic to it, and
+/// the old revision keeps running for the bake time so a rollback is a traffic switch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlueGreen {
+    /// Minutes both revisions run after production traffic moved (0 to 1440). Default 10.
+    pub bake_time_minutes: u32,
+}
+
+impl Default for BlueGreen {
+    fn default() -> Self {
+        BlueGreen { bake_time_minutes: 10 }
+    }
+}
+
 /// Props of a [`LoadBalancedFargateService`].
 #[derive(Debug, Clone)]
 pub struct LoadBalancedFargateServiceProps {
@@ -50,6 +65,9 @@ pub struct LoadBalancedFargateServiceProps {
     pub deregistration_delay_seconds: u32,
     /// Idle connection timeout of the load balancer. Default 60.
     pub idle_timeout_seconds: u32,
+    /// `Some`: ECS blue/green deployments, with an alternate target group, a production
+    /// listener rule and the role ECS shifts traffic with; `None`: rolling updates.
+    pub blue_green: Option<BlueGreen>,
 }
 
 impl Default for LoadBalancedFargateServiceProps {
@@ -62,6 +80,7 @@ impl Default for LoadBalancedFargateServiceProps {
             health_check_grace_period_seconds: 60,
             deregistration_delay_seconds: 30,
             idle_timeout_seconds: 60,
+            blue_green: None,
         }
     }
 }
@@ -74,6 +93,7 @@ pub struct LoadBalancedFargateService {
     scope: Scope,
     load_balancer: ResourceRef,
     target_group: ResourceRef,
+    blue_green: Option<BlueGreenResources>,
     lb_security_group: SecurityGroup,
     service: FargateService,
     https: bool,
@@ -119,31 +139,8 @@ impl LoadBalancedFargateService {
                 .prop("Type", "application"),
         )?;
 
-        let hc = &props.health_check;
         let port = props.service.container.port;
-        let target_group = scope.add_resource(
-            "TargetGroup",
-            Resource::new("AWS::ElasticLoadBalancingV2::TargetGroup")
-                .prop("HealthCheckEnabled", true)
-                .prop("HealthCheckIntervalSeconds", hc.interval_seconds)
-                .prop("HealthCheckPath", hc.path.as_str())
-                .prop("HealthCheckProtocol", "HTTP")
-                .prop("HealthCheckTimeoutSeconds", hc.timeout_seconds)
-                .prop("HealthyThresholdCount", hc.healthy_threshold)
-                .prop("Matcher", Value::map([("HttpCode", hc.healthy_http_codes.as_str())]))
-                .prop("Port", port)
-                .prop("Protocol", "HTTP")
-                .prop(
-                    "TargetGroupAttributes",
-                    Value::list([attribute(
-                        "deregistration_delay.timeout_seconds",
-                        &props.deregistration_delay_seconds.to_string(),
-                    )]),
-                )
-                .prop("TargetType", "ip")
-                .prop("UnhealthyThresholdCount", hc.unhealthy_threshold)
-                .prop("VpcId", vpc.vpc_id()),
-        )?;
+        let target_group = scope.add_resource("TargetGroup", target_group_resource(&props, vpc.vpc_id()))?;
 
         let forward = Value::list([Value::map([
             ("TargetGroupArn", target_group.as_ref()),
@@ -178,6 +175,23 @@ impl LoadBalancedFargateService {
             }
             None => listeners.push(lb_scope.add_resource("HttpListener", listener(&load_balancer, 80, "HTTP", forward))?),
         }
+        let blue_green = match props.blue_green {
+            Some(_) => {
+                let serving = listeners
+                    .last()
+                    .cloned()
+                    .ok_or_else(|| scope.error("the load balancer has no listener"))?;
+                Some(blue_green_resources(
+                    &scope,
+                    &lb_scope,
+                    &props,
+                    &target_group,
+                    &serving,
+                    vpc.vpc_id(),
+                )?)
+            }
+            None => None,
+        };
 
         let service = FargateService::build(
             scope.clone(),
@@ -188,6 +202,14 @@ impl LoadBalancedFargateService {
                 target_group: target_group.clone(),
                 depends_on: listeners,
                 health_check_grace_period_seconds: props.health_check_grace_period_seconds,
+                blue_green: props.blue_green.zip(blue_green.as_ref()).map(|(bg, r)| BlueGreenAttachment {
+                    alternate_target_group: r.alternate_target_group.as_ref(),
+                    production_listener_rule: r.production_rule.as_ref(),
+                    role_arn: r.deployment_role.arn(),
+                    bake_time_minutes: bg.bake_time_minutes,
+                    // ECS uses the role as the service starts; the rule is referenced already.
+                    depends_on: r.deployment_role.default_policy().into_iter().collect(),
+                }),
             }),
         )?;
         service
@@ -198,6 +220,7 @@ impl LoadBalancedFargateService {
             scope,
             load_balancer,
             target_group,
+            blue_green,
             lb_security_group,
             service,
             https: props.certificate_arn.is_some(),
@@ -219,8 +242,37 @@ impl LoadBalancedFargateService {
         &self.load_balancer
     }
 
+    /// The target group that takes the tasks at first (blue).
     pub fn target_group(&self) -> &ResourceRef {
         &self.target_group
+    }
+
+    /// The target group a blue/green deployment starts the new revision in (green).
+    pub fn alternate_target_group(&self) -> Option<&ResourceRef> {
+        self.blue_green.as_ref().map(|b| &b.alternate_target_group)
+    }
+
+    /// The listener rule that forwards production traffic (weights flipped by blue/green deployments).
+    pub fn production_listener_rule(&self) -> Option<&ResourceRef> {
+        self.blue_green.as_ref().map(|b| &b.production_rule)
+    }
+
+    /// The role ECS assumes to shift traffic in blue/green deployments.
+    pub fn deployment_role(&self) -> Option<&Role> {
+        self.blue_green.as_ref().map(|b| &b.deployment_role)
+    }
+
+    /// `app/<name>/<id>`: the `LoadBalancer` dimension of `AWS/ApplicationELB` metrics.
+    pub fn load_balancer_full_name(&self) -> Value {
+        self.load_balancer.get_att("LoadBalancerFullName")
+    }
+
+    /// `targetgroup/<name>/<id>` of each target group (the `TargetGroup` metric dimension).
+    pub fn target_group_full_names(&self) -> Vec<Value> {
+        std::iter::once(&self.target_group)
+            .chain(self.alternate_target_group())
+            .map(|t| t.get_att("TargetGroupFullName"))
+            .collect()
     }
 
     pub fn load_balancer_security_group(&self) -> &SecurityGroup {
@@ -255,6 +307,119 @@ impl Connectable for LoadBalancedFargateService {
     fn security_group(&self) -> &SecurityGroup {
         self.service.security_group()
     }
+}
+
+fn target_group_resource(props: &LoadBalancedFargateServiceProps, vpc_id: Value) -> Resource {
+    let hc = &props.health_check;
+    Resource::new("AWS::ElasticLoadBalancingV2::TargetGroup")
+        .prop("HealthCheckEnabled", true)
+        .prop("HealthCheckIntervalSeconds", hc.interval_seconds)
+        .prop("HealthCheckPath", hc.path.as_str())
+        .prop("HealthCheckProtocol", "HTTP")
+        .prop("HealthCheckTimeoutSeconds", hc.timeout_seconds)
+        .prop("HealthyThresholdCount", hc.healthy_threshold)
+        .prop("Matcher", Value::map([("HttpCode", hc.healthy_http_codes.as_str())]))
+        .prop("Port", props.service.container.port)
+        .prop("Protocol", "HTTP")
+        .prop(
+            "TargetGroupAttributes",
+            Value::list([attribute(
+                "deregistration_delay.timeout_seconds",
+                &props.deregistration_delay_seconds.to_string(),
+            )]),
+        )
+        .prop("TargetType", "ip")
+        .prop("UnhealthyThresholdCount", hc.unhealthy_threshold)
+        .prop("VpcId", vpc_id)
+}
+
+/// What a blue/green service has beyond a rolling one.
+#[derive(Clone)]
+struct BlueGreenResources {
+    alternate_target_group: ResourceRef,
+    production_rule: ResourceRef,
+    deployment_role: Role,
+}
+
+/// The alternate (green) target group, the production listener rule on the listener
+/// that serves traffic, and the role ECS shifts traffic with.
+fn blue_green_resources(
+    scope: &Scope,
+    lb_scope: &Scope,
+    props: &LoadBalancedFargateServiceProps,
+    target_group: &ResourceRef,
+    serving: &ResourceRef,
+    vpc_id: Value,
+) -> Result<BlueGreenResources> {
+    // ECS starts the new revision here, then moves the production traffic to it.
+    let alternate_target_group = scope.add_resource("AlternateTargetGroup", target_group_resource(props, vpc_id))?;
+    // All traffic goes through this rule, whose weights ECS flips (the listener's
+    // default action, to the first target group, is never reached).
+    let production_rule = lb_scope.add_resource(
+        "ProductionRule",
+        Resource::new("AWS::ElasticLoadBalancingV2::ListenerRule")
+            .prop(
+                "Actions",
+                Value::list([Value::map([
+                    (
+                        "ForwardConfig",
+                        Value::map([(
+                            "TargetGroups",
+                            Value::list([
+                                Value::map([("TargetGroupArn", target_group.as_ref()), ("Weight", Value::from(100))]),
+                                Value::map([("TargetGroupArn", alternate_target_group.as_ref()), ("Weight", Value::from(0))]),
+                            ]),
+                        )]),
+                    ),
+                    ("Type", Value::str("forward")),
+                ])]),
+            )
+            .prop(
+                "Conditions",
+                Value::list([Value::map([
+                    ("Field", Value::str("path-pattern")),
+                    ("PathPatternConfig", Value::map([("Values", Value::list(["/*"]))])),
+                ])]),
+            )
+            .prop("ListenerArn", serving.as_ref())
+            .prop("Priority", 1),
+    )?;
+    let deployment_role = deployment_role(scope, &[target_group, &alternate_target_group], &production_rule)?;
+    Ok(BlueGreenResources {
+        alternate_target_group,
+        production_rule,
+        deployment_role,
+    })
+}
+
+/// The role ECS assumes in blue/green deployments (the "infrastructure role for load
+/// balancers"): register tasks in both target groups and flip the production rule's weights.
+fn deployment_role(scope: &Scope, target_groups: &[&ResourceRef], rule: &ResourceRef) -> Result<Role> {
+    let role = Role::new(
+        scope,
+        "DeploymentRole",
+        RoleProps {
+            assumed_by: ServicePrincipal::Other("ecs.amazonaws.com".into()),
+            description: Some("Lets ECS shift load balancer traffic between target groups in blue/green deployments".into()),
+        },
+    )?;
+    role.add_to_policy(PolicyStatement::allow(
+        &["elasticloadbalancing:DeregisterTargets", "elasticloadbalancing:RegisterTargets"],
+        target_groups.iter().map(|t| t.as_ref()).collect(),
+    ))?;
+    role.add_to_policy(PolicyStatement::allow(&["elasticloadbalancing:ModifyRule"], vec![rule.as_ref()]))?;
+    // Elastic Load Balancing's Describe* actions have no resource-level permissions:
+    // IAM accepts only `*` for them. Everything that changes something is limited above.
+    role.add_to_policy(PolicyStatement::allow(
+        &[
+            "elasticloadbalancing:DescribeListeners",
+            "elasticloadbalancing:DescribeRules",
+            "elasticloadbalancing:DescribeTargetGroups",
+            "elasticloadbalancing:DescribeTargetHealth",
+        ],
+        vec![Value::str("*")],
+    ))?;
+    Ok(role)
 }
 
 fn attribute(key: &str, value: &str) -> Value {
@@ -298,6 +463,14 @@ fn validate(scope: &Scope, props: &LoadBalancedFargateServiceProps) -> Result<()
                 .error(format!("`{arn}` is not a certificate ARN"))
                 .property("certificate_arn")
                 .fix("use an ACM certificate ARN, e.g. arn:aws:acm:us-east-1:123456789012:certificate/…"));
+        }
+    }
+    if let Some(bg) = props.blue_green {
+        if bg.bake_time_minutes > 1440 {
+            return Err(scope
+                .error(format!("bake time {} min is out of range", bg.bake_time_minutes))
+                .property("blue_green.bake_time_minutes")
+                .fix("use 0 to 1440 minutes (24 hours)"));
         }
     }
     if !(1..=4000).contains(&props.idle_timeout_seconds) || props.deregistration_delay_seconds > 3600 {

@@ -64,6 +64,8 @@ pub struct Database {
     security_group: SecurityGroup,
     port: u16,
     database_name: String,
+    instance_class: String,
+    allocated_storage_gb: u32,
 }
 
 impl Database {
@@ -127,6 +129,8 @@ impl Database {
             security_group,
             port: props.port,
             database_name: props.database_name,
+            instance_class: props.instance_class,
+            allocated_storage_gb: props.allocated_storage_gb,
         })
     }
 
@@ -149,6 +153,21 @@ impl Database {
     /// One key (`username`, `password`) of the master-user secret, to inject into a container.
     pub fn secret_field(&self, field: &str) -> Secret {
         Secret::secrets_manager_field(self.secret_arn(), field)
+    }
+
+    /// The instance identifier (`Ref`): the `DBInstanceIdentifier` metric dimension.
+    pub fn instance_identifier(&self) -> Value {
+        self.instance.as_ref()
+    }
+
+    /// The instance class, e.g. `db.t3.micro`.
+    pub fn instance_class(&self) -> &str {
+        &self.instance_class
+    }
+
+    /// Allocated storage in GiB.
+    pub fn allocated_storage_gb(&self) -> u32 {
+        self.allocated_storage_gb
     }
 
     pub fn database_name(&self) -> &str {

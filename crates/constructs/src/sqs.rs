@@ -154,6 +154,11 @@ impl Queue {
         self.dead_letter_queue.as_ref()
     }
 
+    /// The dead-letter queue's name (the `QueueName` metric dimension), if it has one.
+    pub fn dead_letter_queue_name(&self) -> Option<Value> {
+        self.dead_letter_queue.as_ref().map(|q| q.get_att("QueueName"))
+    }
+
     pub fn scope(&self) -> &Scope {
         &self.scope
     }

@@ -109,6 +109,8 @@ pub struct ChangeSetRequest {
     pub change_set_type: ChangeSetType,
     pub template: TemplateSource,
     pub description: Option<String>,
+    /// Alarms that make CloudFormation roll the operation back (`deploy::rollback_triggers`).
+    pub rollback: Option<RollbackConfiguration>,
 }
 
 /// CreateStack's input (used where ExecuteChangeSet cannot be, see `Quirks`).
@@ -116,6 +118,17 @@ pub struct ChangeSetRequest {
 pub struct StackRequest {
     pub stack_name: String,
     pub template: TemplateSource,
+    pub rollback: Option<RollbackConfiguration>,
+}
+
+/// RollbackConfiguration: CloudFormation rolls the operation back if one of these
+/// CloudWatch alarms goes to ALARM during it or in the monitoring period after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollbackConfiguration {
+    /// `arn:<partition>:cloudwatch:<region>:<account>:alarm:<name>` (at most 5).
+    pub alarm_arns: Vec<String>,
+    /// Minutes CloudFormation keeps watching after the last resource is done (0 to 180).
+    pub monitoring_minutes: u32,
 }
 
 /// What CreateChangeSet returned.

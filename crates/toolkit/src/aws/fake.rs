@@ -75,6 +75,8 @@ pub struct State {
     change_sets: Vec<FakeChangeSet>,
     /// Every call, e.g. `ExecuteChangeSet shop-dev-data`.
     pub calls: Vec<String>,
+    /// Every CreateChangeSet request, as sent.
+    pub change_set_requests: Vec<ChangeSetRequest>,
     scripted_changes: HashMap<String, VecDeque<Vec<ResourceChange>>>,
     scripted_runs: HashMap<String, VecDeque<Vec<Step>>>,
     /// Outputs a successful execution sets, per stack name.
@@ -158,6 +160,20 @@ impl FakeCloudFormation {
                 })
                 .collect(),
         );
+    }
+
+    /// Outputs of the live stack `stack` (one added with [`FakeCloudFormation::add_stack`]).
+    pub fn set_live_outputs(&self, stack: &str, outputs: &[(&str, &str)]) {
+        if let Some(s) = self.state.borrow_mut().live_mut(stack) {
+            s.outputs = outputs
+                .iter()
+                .map(|(k, v)| StackOutput {
+                    key: k.to_string(),
+                    value: v.to_string(),
+                    ..Default::default()
+                })
+                .collect();
+        }
     }
 
     pub fn calls(&self) -> Vec<String> {
@@ -409,6 +425,7 @@ impl CloudFormation for FakeCloudFormation {
     fn create_change_set(&self, r: &ChangeSetRequest) -> AwsResult<CreatedChangeSet> {
         self.log(format!("CreateChangeSet {} {}", r.stack_name, r.change_set_type.as_str()));
         let mut s = self.state.borrow_mut();
+        s.change_set_requests.push(r.clone());
         let template = match &r.template {
             TemplateSource::Body(b) => b.clone(),
             TemplateSource::Url(u) => s

@@ -27,8 +27,8 @@ use clap::Args;
 use tokio::runtime::Runtime;
 
 pub use cloudformation::{
-    ChangeSetInfo, ChangeSetRequest, ChangeSetSummary, ChangeSetType, CloudFormation, CreatedChangeSet, ResourceChange, StackEvent,
-    StackInfo, StackOutput, StackRequest, StackResource, TemplateSource, Time,
+    ChangeSetInfo, ChangeSetRequest, ChangeSetSummary, ChangeSetType, CloudFormation, CreatedChangeSet, ResourceChange,
+    RollbackConfiguration, StackEvent, StackInfo, StackOutput, StackRequest, StackResource, TemplateSource, Time,
 };
 pub use error::{AwsError, AwsErrorKind, AwsResult, Target};
 pub use sdk::SdkCloudFormation;

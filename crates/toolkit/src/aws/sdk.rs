@@ -192,6 +192,7 @@ impl CloudFormation for SdkCloudFormation {
             TemplateSource::Body(b) => call.template_body(b),
             TemplateSource::Url(u) => call.template_url(u),
         };
+        call = call.set_rollback_configuration(request.rollback.as_ref().map(rollback_configuration));
         let out = self.runtime.block_on(call.send()).map_err(|e| self.err("CreateChangeSet", &e))?;
         Ok(CreatedChangeSet {
             id: out.id().unwrap_or_default().to_string(),
@@ -274,6 +275,7 @@ impl CloudFormation for SdkCloudFormation {
             TemplateSource::Body(b) => call.template_body(b),
             TemplateSource::Url(u) => call.template_url(u),
         };
+        call = call.set_rollback_configuration(request.rollback.as_ref().map(rollback_configuration));
         let out = self.runtime.block_on(call.send()).map_err(|e| self.err("CreateStack", &e))?;
         Ok(out.stack_id().unwrap_or_default().to_string())
     }
@@ -317,4 +319,18 @@ impl CloudFormation for SdkCloudFormation {
             .map(|o| o.stack_policy_body().filter(|b| !b.is_empty()).map(str::to_string))
             .map_err(|e| self.err("GetStackPolicy", &e))
     }
+}
+
+/// The SDK's RollbackConfiguration: one `AWS::CloudWatch::Alarm` trigger per ARN.
+fn rollback_configuration(r: &super::RollbackConfiguration) -> aws_sdk_cloudformation::types::RollbackConfiguration {
+    use aws_sdk_cloudformation::types::{RollbackConfiguration, RollbackTrigger};
+    let triggers = r
+        .alarm_arns
+        .iter()
+        .map(|arn| RollbackTrigger::builder().arn(arn).r#type("AWS::CloudWatch::Alarm").build())
+        .collect();
+    RollbackConfiguration::builder()
+        .set_rollback_triggers(Some(triggers))
+        .monitoring_time_in_minutes(i32::try_from(r.monitoring_minutes).unwrap_or(180))
+        .build()
 }

@@ -28,11 +28,16 @@ security-group access. On a terminal cairn asks; elsewhere --approve approves in
 without it the deploy is refused and nothing is changed.\n\n\
 Environments that keep data (retain_data) get termination protection and a stack policy that\n\
 denies replacing or deleting stateful resources; --allow-replace lifts it for one deploy.\n\n\
+The environment's critical alarms that are already deployed go with every change set as\n\
+rollback triggers: CloudFormation rolls the stack back if one goes to ALARM during the deploy\n\
+or in the monitoring period after it (from the environment file). --verify /health then\n\
+requests the load balancer's URL and fails the deploy on anything but a 2xx answer in time.\n\n\
 Credentials and everything else come from the standard AWS chain (environment, profile, SSO,\n\
 instance role); the region from the environment file. --endpoint-url or AWS_ENDPOINT_URL sends\n\
 the calls to a local endpoint such as moto (`make local-cloud`).",
     after_help = "Examples:\n  cairn deploy dev --approve\n  cairn deploy prod                 asks on the terminal\n  \
 cairn deploy staging service       one stack (its dependencies must be deployed)\n  \
+cairn deploy dev --verify /health  then GET <load balancer URL>/health, expecting 2xx\n  \
 AWS_ENDPOINT_URL=http://127.0.0.1:5000 cairn deploy staging --approve\n\n\
 Exit codes: 0 deployed (or no changes), 1 failed or refused, 2 bad input, 130 stopped watching (Ctrl-C)."
 )]
@@ -63,8 +68,23 @@ pub struct DeployArgs {
     /// Upload every template to the template bucket, not only those over 51,200 bytes.
     #[arg(long)]
     pub upload_templates: bool,
+    /// After deploying, request the load balancer's URL with this path (e.g. /health):
+    /// anything but a 2xx answer in time fails the deploy. Skipped on local endpoints.
+    #[arg(long, value_name = "URL_PATH", value_parser = parse_url_path)]
+    pub verify: Option<String>,
+    /// How long --verify waits for the answer (e.g. 10s).
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    pub verify_timeout: Duration,
     #[command(flatten)]
     pub endpoint: EndpointArgs,
+}
+
+fn parse_url_path(s: &str) -> Result<String, String> {
+    if s.starts_with('/') && !s.contains(char::is_whitespace) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("`{s}` is not a URL path; use one starting with `/`, e.g. /health"))
+    }
 }
 
 pub fn run<A: Application>(project: &Project<A>, args: &DeployArgs, style: Style) -> CliResult {
@@ -84,6 +104,11 @@ nothing was deployed",
     })?;
     let artifact = &assembly.environments[0];
     let stacks = select_stacks(artifact, &args.stacks)?;
+    // Refused before anything is deployed when there is nothing --verify can request.
+    let verify_target = match &args.verify {
+        Some(_) => Some(crate::deploy::verify::find_url_output(&artifact.stacks)?),
+        None => None,
+    };
     let settings = &artifact.settings;
     let interactive = ui::interactive();
     if settings.require_approval && !args.approve && !interactive {
@@ -132,7 +157,19 @@ nothing was deployed",
     let mut deployer = Deployer::new(&clients.cloudformation, &mut console, &clock, &mut prompt, opts);
     deployer.store = Some(&store);
     deployer.quirks = quirks;
+    deployer.rollback = crate::deploy::rollback_triggers::RollbackPlan::for_env(artifact);
     let outcomes = deployer.deploy(&stacks)?;
+    if let (Some(path), Some(target)) = (&args.verify, &verify_target) {
+        crate::deploy::verify::run(
+            &clients.cloudformation,
+            &mut console,
+            target,
+            path,
+            args.verify_timeout,
+            clients.endpoint(),
+            &format!("cairn deploy {}", settings.name),
+        )?;
+    }
 
     let unchanged = outcomes.iter().filter(|(_, o)| *o == Outcome::NoChanges).count();
     let deployed = outcomes.len() - unchanged;

@@ -12,7 +12,9 @@ pub mod console;
 pub mod destroy;
 pub mod plan;
 pub mod policy;
+pub mod rollback_triggers;
 pub mod security;
+pub mod verify;
 pub mod watch;
 
 #[cfg(test)]
@@ -105,6 +107,10 @@ pub struct Deployer<'a> {
     pub opts: DeployOptions,
     /// Set once termination protection turned out to be unsupported (moto): warn once.
     protection_unsupported: bool,
+    /// The environment's critical alarms, passed as rollback triggers (`None`: no alarms).
+    pub rollback: Option<rollback_triggers::RollbackPlan>,
+    /// The triggers of the stack being deployed, to name the one that fired.
+    guarding: Vec<rollback_triggers::GuardAlarm>,
 }
 
 impl<'a> Deployer<'a> {
@@ -124,6 +130,8 @@ impl<'a> Deployer<'a> {
             quirks: Quirks::default(),
             opts,
             protection_unsupported: false,
+            rollback: None,
+            guarding: Vec::new(),
         }
     }
 
@@ -208,12 +216,14 @@ impl<'a> Deployer<'a> {
             None => None,
         };
 
+        let rollback = self.rollback_configuration(name)?;
         let created = self.cfn.create_change_set(&ChangeSetRequest {
             stack_name: name.to_string(),
             change_set_name: change_set_name(),
             change_set_type: kind,
             template: template.clone(),
             description: Some(format!("cairn deploy {}", self.opts.env)),
+            rollback: rollback.clone(),
         })?;
         let cs = match self.wait_change_set(&created.id, deadline) {
             Ok(cs) => cs,
@@ -270,7 +280,7 @@ impl<'a> Deployer<'a> {
                 self.protect(info, &policy)?;
             }
         }
-        let (stack_id, until) = self.execute(stack, &created, kind, &template)?;
+        let (stack_id, until) = self.execute(stack, &created, kind, &template, rollback)?;
         let end = watch(
             self.cfn,
             self.console,
@@ -532,6 +542,7 @@ impl<'a> Deployer<'a> {
         created: &CreatedChangeSet,
         kind: ChangeSetType,
         template: &TemplateSource,
+        rollback: Option<crate::aws::RollbackConfiguration>,
     ) -> CliResult<(String, Option<String>)> {
         if kind == ChangeSetType::Create && self.quirks.create_with_create_stack {
             let emulator = self.quirks.emulator.unwrap_or("this endpoint");
@@ -544,6 +555,7 @@ impl<'a> Deployer<'a> {
             let id = self.cfn.create_stack(&StackRequest {
                 stack_name: stack.name.clone(),
                 template: template.clone(),
+                rollback,
             })?;
             return Ok((id, None));
         }
@@ -621,7 +633,22 @@ impl<'a> Deployer<'a> {
             }
             s => format!("{verb} {name} ended {s}{reason}. Rolled back: no (rollback was disabled or did not start)"),
         };
-        Err(CliError::failure(format!("error: {what}{}", failed_list(events))))
+        let fired = rollback_triggers::fired(&self.guarding, &info, events);
+        let fired = rollback_triggers::fired_line(&fired).unwrap_or_default();
+        Err(CliError::failure(format!("error: {what}{fired}{}", failed_list(events))))
+    }
+
+    /// The environment's deployed critical alarms as rollback triggers of `stack`'s
+    /// change set, and which alarms guard it printed.
+    fn rollback_configuration(&mut self, stack: &str) -> CliResult<Option<crate::aws::RollbackConfiguration>> {
+        self.guarding.clear();
+        let Some(plan) = &self.rollback else { return Ok(None) };
+        let triggers = plan.triggers_for(stack, self.cfn)?;
+        for line in triggers.lines() {
+            self.console.line(&line);
+        }
+        self.guarding = triggers.guarding.clone();
+        Ok(triggers.configuration())
     }
 
     fn print_outputs(&mut self, info: &StackInfo) {

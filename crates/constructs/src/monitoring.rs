@@ -1,0 +1,749 @@
+//! Monitoring of an environment: CloudWatch alarms on the service, database, queue
+//! and table with thresholds from the environment file, an encrypted SNS topic they
+//! notify, ECS deployment alarms that roll a bad deployment back, and a dashboard
+//! that gathers it all.
+//!
+//! Each alarm lives in the scope of the construct it watches (`Web/Alarms/Http5xxCritical`),
+//! so its logical ID and name are the same in every environment; only thresholds
+//! differ. Critical alarms carry the `critical` severity (the manifest lists them and
+//! `deploy` passes them to CloudFormation as rollback triggers) and the minutes
+//! CloudFormation keeps watching them after a deployment.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use cairn_core::{Resource, Result, Scope, Value};
+
+use crate::cloudwatch::{
+    Alarm, AlarmProps, AlarmSource, Comparison, Dashboard, Metric, MissingData, Severity, Stat, Widget, ROLLBACK_MONITORING_METADATA_KEY,
+};
+use crate::dynamodb::Table;
+use crate::elbv2::LoadBalancedFargateService;
+use crate::rds::Database;
+use crate::sns::{Topic, TopicProps};
+use crate::sqs::Queue;
+
+/// Alarm thresholds. `Default` is the deployment guide's table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlarmThresholds {
+    /// Target 5xx responses as a share of requests, in percent (warning > 1 %).
+    pub http_5xx_warning_percent: f64,
+    /// … critical > 5 %: stops ECS deployments and rolls CloudFormation deployments back.
+    pub http_5xx_critical_percent: f64,
+    /// p95 target response time in seconds (warning > 1 s).
+    pub response_time_warning_seconds: f64,
+    /// … critical > 3 s: stops ECS deployments and rolls CloudFormation deployments back.
+    pub response_time_critical_seconds: f64,
+    /// Average memory utilization of the service's tasks, in percent (warning > 80 %).
+    pub memory_warning_percent: f64,
+    /// … critical > 95 %.
+    pub memory_critical_percent: f64,
+    /// Average CPU utilization over 15 minutes, in percent (warning > 80 %).
+    pub cpu_warning_percent: f64,
+    /// Database connections as a share of Postgres' `max_connections`, in percent (warning > 80 %).
+    pub db_connections_warning_percent: f64,
+    /// … critical > 95 %.
+    pub db_connections_critical_percent: f64,
+    /// Free storage as a share of the allocated storage, in percent (warning < 20 %).
+    pub db_free_storage_warning_percent: f64,
+    /// … critical < 10 %.
+    pub db_free_storage_critical_percent: f64,
+    /// Age of the oldest message in a queue, in seconds (warning above it). Default 900.
+    pub queue_oldest_message_age_seconds: u32,
+}
+
+impl Default for AlarmThresholds {
+    fn default() -> Self {
+        AlarmThresholds {
+            http_5xx_warning_percent: 1.0,
+            http_5xx_critical_percent: 5.0,
+            response_time_warning_seconds: 1.0,
+            response_time_critical_seconds: 3.0,
+            memory_warning_percent: 80.0,
+            memory_critical_percent: 95.0,
+            cpu_warning_percent: 80.0,
+            db_connections_warning_percent: 80.0,
+            db_connections_critical_percent: 95.0,
+            db_free_storage_warning_percent: 20.0,
+            db_free_storage_critical_percent: 10.0,
+            queue_oldest_message_age_seconds: 900,
+        }
+    }
+}
+
+impl AlarmThresholds {
+    /// Percentages within 0–100, warnings before criticals, positive times.
+    fn validate(&self, scope: &Scope) -> Result<()> {
+        let percent = |name: &str, v: f64| -> Result<()> {
+            if v.is_finite() && v > 0.0 && v <= 100.0 {
+                Ok(())
+            } else {
+                Err(scope
+                    .error(format!("{v} is not a percentage above 0"))
+                    .property(format!("thresholds.{name}"))
+                    .fix("use a value above 0 and at most 100"))
+            }
+        };
+        let order = |warning: (&str, f64), critical: (&str, f64), rising: bool| -> Result<()> {
+            let ok = if rising { warning.1 < critical.1 } else { warning.1 > critical.1 };
+            if ok {
+                Ok(())
+            } else {
+                let (word, fix) = if rising { ("below", "lower") } else { ("above", "higher") };
+                Err(scope
+                    .error(format!(
+                        "{} ({}) must be {word} {} ({}): the warning comes first",
+                        warning.0, warning.1, critical.0, critical.1
+                    ))
+                    .property(format!("thresholds.{}", warning.0))
+                    .fix(format!("make the warning threshold {fix} than the critical one")))
+            }
+        };
+        let t = self;
+        for (name, v) in [
+            ("http_5xx_warning_percent", t.http_5xx_warning_percent),
+            ("http_5xx_critical_percent", t.http_5xx_critical_percent),
+            ("memory_warning_percent", t.memory_warning_percent),
+            ("memory_critical_percent", t.memory_critical_percent),
+            ("cpu_warning_percent", t.cpu_warning_percent),
+            ("db_connections_warning_percent", t.db_connections_warning_percent),
+            ("db_connections_critical_percent", t.db_connections_critical_percent),
+            ("db_free_storage_warning_percent", t.db_free_storage_warning_percent),
+            ("db_free_storage_critical_percent", t.db_free_storage_critical_percent),
+        ] {
+            percent(name, v)?;
+        }
+        for (name, v) in [
+            ("response_time_warning_seconds", t.response_time_warning_seconds),
+            ("response_time_critical_seconds", t.response_time_critical_seconds),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(scope
+                    .error(format!("{v} s is not a response time"))
+                    .property(format!("thresholds.{name}"))
+                    .fix("use a number of seconds above 0, e.g. 1 or 0.5"));
+            }
+        }
+        if t.queue_oldest_message_age_seconds == 0 {
+            return Err(scope
+                .error("a message age threshold of 0 s alarms on every message")
+                .property("thresholds.queue_oldest_message_age_seconds")
+                .fix("use the age at which a message counts as stuck, e.g. 900"));
+        }
+        order(
+            ("http_5xx_warning_percent", t.http_5xx_warning_percent),
+            ("http_5xx_critical_percent", t.http_5xx_critical_percent),
+            true,
+        )?;
+        order(
+            ("response_time_warning_seconds", t.response_time_warning_seconds),
+            ("response_time_critical_seconds", t.response_time_critical_seconds),
+            true,
+        )?;
+        order(
+            ("memory_warning_percent", t.memory_warning_percent),
+            ("memory_critical_percent", t.memory_critical_percent),
+            true,
+        )?;
+        order(
+            ("db_connections_warning_percent", t.db_connections_warning_percent),
+            ("db_connections_critical_percent", t.db_connections_critical_percent),
+            true,
+        )?;
+        order(
+            ("db_free_storage_warning_percent", t.db_free_storage_warning_percent),
+            ("db_free_storage_critical_percent", t.db_free_storage_critical_percent),
+            false,
+        )
+    }
+}
+
+/// Props of [`Monitoring`].
+#[derive(Debug, Clone)]
+pub struct MonitoringProps {
+    pub thresholds: AlarmThresholds,
+    /// Email addresses notified of every alarm and recovery (each confirms by mail). Empty: the topic only.
+    pub emails: Vec<String>,
+    /// Minutes CloudFormation keeps watching the critical alarms after a deployment
+    /// before it calls the deployment done (0 to 180). Default 10.
+    pub rollback_monitoring_minutes: u32,
+}
+
+impl Default for MonitoringProps {
+    fn default() -> Self {
+        MonitoringProps {
+            thresholds: AlarmThresholds::default(),
+            emails: Vec::new(),
+            rollback_monitoring_minutes: 10,
+        }
+    }
+}
+
+/// How an alarm evaluates: `datapoints` of the last `periods` periods of `period_seconds` breach.
+#[derive(Debug, Clone, Copy)]
+struct Evaluation {
+    period_seconds: u32,
+    periods: u32,
+    datapoints: u32,
+}
+
+/// Warnings want a sustained breach (3 of 5 minutes); criticals react faster (2 of 3
+/// minutes) because they stop deployments.
+const WARNING_1MIN: Evaluation = Evaluation {
+    period_seconds: 60,
+    periods: 5,
+    datapoints: 3,
+};
+const CRITICAL_1MIN: Evaluation = Evaluation {
+    period_seconds: 60,
+    periods: 3,
+    datapoints: 2,
+};
+/// SQS, storage and throttle metrics: one 5-minute period (SQS publishes every 5 minutes).
+const ONCE_5MIN: Evaluation = Evaluation {
+    period_seconds: 300,
+    periods: 1,
+    datapoints: 1,
+};
+/// "Over 15 minutes": three 5-minute periods in a row.
+const SUSTAINED_15MIN: Evaluation = Evaluation {
+    period_seconds: 300,
+    periods: 3,
+    datapoints: 3,
+};
+
+struct AlarmSpec {
+    description: String,
+    source: AlarmSource,
+    comparison: Comparison,
+    threshold: f64,
+    evaluation: Evaluation,
+    severity: Severity,
+}
+
+#[derive(Default)]
+struct Gathered {
+    widgets: Vec<Widget>,
+    alarms: Vec<Alarm>,
+}
+
+/// The monitoring of one environment: the alarm topic and everything watched.
+///
+/// Create it in the first stack (every other stack can then notify its topic), call
+/// `watch_*` for each construct, and finally [`Monitoring::dashboard`] in the last stack.
+#[derive(Clone)]
+pub struct Monitoring {
+    scope: Scope,
+    topic: Topic,
+    thresholds: AlarmThresholds,
+    rollback_monitoring_minutes: u32,
+    gathered: Rc<RefCell<Gathered>>,
+}
+
+impl Monitoring {
+    pub fn new(scope: impl Into<Scope>, id: &str, props: MonitoringProps) -> Result<Monitoring> {
+        let scope = scope.into().child(id)?;
+        props.thresholds.validate(&scope)?;
+        if props.rollback_monitoring_minutes > 180 {
+            return Err(scope
+                .error(format!(
+                    "{} minutes of rollback monitoring is too long",
+                    props.rollback_monitoring_minutes
+                ))
+                .property("rollback_monitoring_minutes")
+                .fix("use 0 to 180 minutes (CloudFormation's limit)"));
+        }
+        let topic = Topic::new(
+            &scope,
+            "AlarmTopic",
+            TopicProps {
+                display_name: None,
+                email_subscriptions: props.emails.clone(),
+            },
+        )?;
+        Ok(Monitoring {
+            scope,
+            topic,
+            thresholds: props.thresholds,
+            rollback_monitoring_minutes: props.rollback_monitoring_minutes,
+            gathered: Rc::new(RefCell::new(Gathered::default())),
+        })
+    }
+
+    /// The encrypted topic every alarm notifies.
+    pub fn topic(&self) -> &Topic {
+        &self.topic
+    }
+
+    pub fn thresholds(&self) -> &AlarmThresholds {
+        &self.thresholds
+    }
+
+    /// Every alarm created so far, in creation order.
+    pub fn alarms(&self) -> Vec<Alarm> {
+        self.gathered.borrow().alarms.clone()
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// Target 5xx rate and p95 response time (load balancer), memory and CPU (ECS).
+    /// The critical 5xx and response-time alarms become the service's deployment
+    /// alarms: ECS stops a deployment that trips them and rolls back.
+    pub fn watch_service(&self, web: &LoadBalancedFargateService) -> Result<Vec<Alarm>> {
+        let t = &self.thresholds;
+        let scope = web.scope().child("Alarms")?;
+        // The load balancer dimension alone: blue/green deployments move the tasks
+        // between two target groups, and the load balancer sees both.
+        let lb = || vec![("LoadBalancer", web.load_balancer_full_name())];
+        let requests = Metric::new("AWS/ApplicationELB", "RequestCount", lb(), Stat::Sum);
+        let errors = Metric::new("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", lb(), Stat::Sum);
+        let latency = Metric::new("AWS/ApplicationELB", "TargetResponseTime", lb(), Stat::Percentile(95.0));
+        let service = web.service();
+        let ecs = || vec![("ClusterName", service.cluster_name()), ("ServiceName", service.service_name())];
+        let memory = Metric::new("AWS/ECS", "MemoryUtilization", ecs(), Stat::Average);
+        let cpu = Metric::new("AWS/ECS", "CPUUtilization", ecs(), Stat::Average);
+
+        // No requests means no data and no error rate: not a breach.
+        let error_rate = |period: u32| AlarmSource::Math {
+            expression: "100 * FILL(m1, 0) / m2".into(),
+            label: "5xx % of requests".into(),
+            metrics: vec![
+                ("m1".into(), errors.clone().period(period)),
+                ("m2".into(), requests.clone().period(period)),
+            ],
+        };
+        let mut alarms = Vec::new();
+        for (id, threshold, evaluation, severity) in [
+            ("Http5xxWarning", t.http_5xx_warning_percent, WARNING_1MIN, Severity::Warning),
+            ("Http5xxCritical", t.http_5xx_critical_percent, CRITICAL_1MIN, Severity::Critical),
+        ] {
+            alarms.push(self.alarm(
+                &scope,
+                id,
+                AlarmSpec {
+                    description: format!(
+                        "{}: target 5xx > {threshold} % of requests ({})",
+                        web.scope().path(),
+                        severity.name()
+                    ),
+                    source: error_rate(evaluation.period_seconds),
+                    comparison: Comparison::GreaterThan,
+                    threshold,
+                    evaluation,
+                    severity,
+                },
+            )?);
+        }
+        for (id, threshold, evaluation, severity) in [
+            (
+                "ResponseTimeWarning",
+                t.response_time_warning_seconds,
+                WARNING_1MIN,
+                Severity::Warning,
+            ),
+            (
+                "ResponseTimeCritical",
+                t.response_time_critical_seconds,
+                CRITICAL_1MIN,
+                Severity::Critical,
+            ),
+        ] {
+            alarms.push(self.alarm(
+                &scope,
+                id,
+                AlarmSpec {
+                    description: format!("{}: p95 response time > {threshold} s ({})", web.scope().path(), severity.name()),
+                    source: AlarmSource::Metric(latency.clone().period(evaluation.period_seconds)),
+                    comparison: Comparison::GreaterThan,
+                    threshold,
+                    evaluation,
+                    severity,
+                },
+            )?);
+        }
+        for (id, threshold, evaluation, severity) in [
+            ("MemoryWarning", t.memory_warning_percent, WARNING_1MIN, Severity::Warning),
+            ("MemoryCritical", t.memory_critical_percent, CRITICAL_1MIN, Severity::Critical),
+        ] {
+            alarms.push(self.alarm(
+                &scope,
+                id,
+                AlarmSpec {
+                    description: format!("{}: memory > {threshold} % ({})", web.scope().path(), severity.name()),
+                    source: AlarmSource::Metric(memory.clone().period(evaluation.period_seconds)),
+                    comparison: Comparison::GreaterThan,
+                    threshold,
+                    evaluation,
+                    severity,
+                },
+            )?);
+        }
+        alarms.push(self.alarm(
+            &scope,
+            "CpuWarning",
+            AlarmSpec {
+                description: format!("{}: CPU > {} % for 15 min (warning)", web.scope().path(), t.cpu_warning_percent),
+                source: AlarmSource::Metric(cpu.clone().period(SUSTAINED_15MIN.period_seconds)),
+                comparison: Comparison::GreaterThan,
+                threshold: t.cpu_warning_percent,
+                evaluation: SUSTAINED_15MIN,
+                severity: Severity::Warning,
+            },
+        )?);
+        // alarms: [5xx warning, 5xx critical, latency warning, latency critical, …]
+        service.set_deployment_alarms(vec![alarms[1].name(), alarms[3].name()])?;
+
+        let path = web.scope().path();
+        self.add_widgets([
+            Widget::Graph {
+                title: format!("{path}: requests and target 5xx"),
+                metrics: vec![requests, errors],
+            },
+            Widget::Graph {
+                title: format!("{path}: p95 response time (s)"),
+                metrics: vec![latency],
+            },
+            Widget::Graph {
+                title: format!("{path}: CPU and memory (%)"),
+                metrics: vec![cpu, memory],
+            },
+        ]);
+        Ok(alarms)
+    }
+
+    /// Connections as a share of Postgres' `max_connections` (derived from the
+    /// instance class) and free storage as a share of the allocated storage.
+    pub fn watch_database(&self, database: &Database) -> Result<Vec<Alarm>> {
+        let t = &self.thresholds;
+        let max = max_connections(database.instance_class()).ok_or_else(|| {
+            database
+                .scope()
+                .error(format!(
+                    "cannot tell max_connections of instance class `{}` for the connections alarm",
+                    database.instance_class()
+                ))
+                .property("instance_class")
+                .fix(format!(
+                    "use a class of the {} families, or add its memory to cairn_constructs::monitoring::INSTANCE_MEMORY_GIB",
+                    KNOWN_FAMILIES
+                ))
+        })?;
+        let scope = database.scope().child("Alarms")?;
+        let dims = || vec![("DBInstanceIdentifier", database.instance_identifier())];
+        let connections = Metric::new("AWS/RDS", "DatabaseConnections", dims(), Stat::Maximum);
+        let free = Metric::new("AWS/RDS", "FreeStorageSpace", dims(), Stat::Minimum);
+        let allocated_bytes = u64::from(database.allocated_storage_gb()) * GIB;
+        let path = database.scope().path();
+        let mut alarms = Vec::new();
+        for (id, threshold, evaluation, severity) in [
+            (
+                "ConnectionsWarning",
+                t.db_connections_warning_percent,
+                WARNING_1MIN,
+                Severity::Warning,
+            ),
+            (
+                "ConnectionsCritical",
+                t.db_connections_critical_percent,
+                CRITICAL_1MIN,
+                Severity::Critical,
+            ),
+        ] {
+            alarms.push(self.alarm(
+                &scope,
+                id,
+                AlarmSpec {
+                    description: format!("{path}: connections > {threshold} % of max {max} ({})", severity.name()),
+                    source: AlarmSource::Math {
+                        expression: format!("100 * m1 / {max}"),
+                        label: format!("% of max {max}"),
+                        metrics: vec![("m1".into(), connections.clone().period(evaluation.period_seconds))],
+                    },
+                    comparison: Comparison::GreaterThan,
+                    threshold,
+                    evaluation,
+                    severity,
+                },
+            )?);
+        }
+        for (id, threshold, severity) in [
+            ("FreeStorageWarning", t.db_free_storage_warning_percent, Severity::Warning),
+            ("FreeStorageCritical", t.db_free_storage_critical_percent, Severity::Critical),
+        ] {
+            alarms.push(self.alarm(
+                &scope,
+                id,
+                AlarmSpec {
+                    description: format!(
+                        "{path}: free storage < {threshold} % of {} GiB ({})",
+                        database.allocated_storage_gb(),
+                        severity.name()
+                    ),
+                    source: AlarmSource::Math {
+                        expression: format!("100 * m1 / {allocated_bytes}"),
+                        label: format!("% free of {} GiB", database.allocated_storage_gb()),
+                        metrics: vec![("m1".into(), free.clone().period(ONCE_5MIN.period_seconds))],
+                    },
+                    comparison: Comparison::LessThan,
+                    threshold,
+                    evaluation: ONCE_5MIN,
+                    severity,
+                },
+            )?);
+        }
+        self.add_widgets([
+            Widget::Graph {
+                title: format!("{path}: connections (max {max})"),
+                metrics: vec![connections],
+            },
+            Widget::Graph {
+                title: format!("{path}: free storage (bytes)"),
+                metrics: vec![free],
+            },
+        ]);
+        Ok(alarms)
+    }
+
+    /// Messages in the dead-letter queue (any) and the age of the oldest message.
+    pub fn watch_queue(&self, queue: &Queue) -> Result<Vec<Alarm>> {
+        let t = &self.thresholds;
+        let scope = queue.scope().child("Alarms")?;
+        let path = queue.scope().path();
+        let age = Metric::new(
+            "AWS/SQS",
+            "ApproximateAgeOfOldestMessage",
+            vec![("QueueName", queue.name())],
+            Stat::Maximum,
+        )
+        .period(ONCE_5MIN.period_seconds);
+        let visible = Metric::new(
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            vec![("QueueName", queue.name())],
+            Stat::Maximum,
+        )
+        .period(ONCE_5MIN.period_seconds);
+        let mut graphed = vec![visible];
+        let mut alarms = Vec::new();
+        if let Some(dlq) = queue.dead_letter_queue_name() {
+            let dead = Metric::new(
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                vec![("QueueName", dlq)],
+                Stat::Maximum,
+            )
+            .period(ONCE_5MIN.period_seconds);
+            alarms.push(self.alarm(
+                &scope,
+                "DeadLetterMessages",
+                AlarmSpec {
+                    description: format!("{path}: messages in the dead-letter queue (warning)"),
+                    source: AlarmSource::Metric(dead.clone()),
+                    comparison: Comparison::GreaterThanOrEqual,
+                    threshold: 1.0,
+                    evaluation: ONCE_5MIN,
+                    severity: Severity::Warning,
+                },
+            )?);
+            graphed.push(dead);
+        }
+        alarms.push(self.alarm(
+            &scope,
+            "OldestMessageAge",
+            AlarmSpec {
+                description: format!("{path}: oldest message > {} s (warning)", t.queue_oldest_message_age_seconds),
+                source: AlarmSource::Metric(age.clone()),
+                comparison: Comparison::GreaterThan,
+                threshold: f64::from(t.queue_oldest_message_age_seconds),
+                evaluation: ONCE_5MIN,
+                severity: Severity::Warning,
+            },
+        )?);
+        self.add_widgets([
+            Widget::Graph {
+                title: format!("{path}: messages (queue, dead-letter queue)"),
+                metrics: graphed,
+            },
+            Widget::Graph {
+                title: format!("{path}: oldest message (s)"),
+                metrics: vec![age],
+            },
+        ]);
+        Ok(alarms)
+    }
+
+    /// Any throttled read or write.
+    pub fn watch_table(&self, table: &Table) -> Result<Vec<Alarm>> {
+        let scope = table.scope().child("Alarms")?;
+        let path = table.scope().path();
+        let metric =
+            |name: &str| Metric::new("AWS/DynamoDB", name, vec![("TableName", table.name())], Stat::Sum).period(ONCE_5MIN.period_seconds);
+        let reads = metric("ReadThrottleEvents");
+        let writes = metric("WriteThrottleEvents");
+        let alarm = self.alarm(
+            &scope,
+            "Throttles",
+            AlarmSpec {
+                description: format!("{path}: throttled reads or writes (warning)"),
+                source: AlarmSource::Math {
+                    expression: "FILL(m1, 0) + FILL(m2, 0)".into(),
+                    label: "throttle events".into(),
+                    metrics: vec![("m1".into(), reads.clone()), ("m2".into(), writes.clone())],
+                },
+                comparison: Comparison::GreaterThan,
+                threshold: 0.0,
+                evaluation: ONCE_5MIN,
+                severity: Severity::Warning,
+            },
+        )?;
+        self.add_widgets([Widget::Graph {
+            title: format!("{path}: throttled reads and writes"),
+            metrics: vec![reads, writes],
+        }]);
+        Ok(vec![alarm])
+    }
+
+    /// The environment's dashboard: a graph per watched aspect and the state of every
+    /// alarm. Call it last, in the last stack (it refers to all the others).
+    pub fn dashboard(&self, scope: impl Into<Scope>, id: &str) -> Result<Dashboard> {
+        let scope = scope.into();
+        let gathered = self.gathered.borrow();
+        let mut widgets = gathered.widgets.clone();
+        // ARNs from the alarms' predictable names: no export per alarm.
+        widgets.push(Widget::Alarms {
+            title: "Alarms".into(),
+            alarms: gathered.alarms.iter().map(|a| a.arn_by_name(scope.stack())).collect(),
+        });
+        let dashboard = Dashboard::new(scope, id, widgets)?;
+        // `<app>-<env>-<stack>`: findable in the console, the same template everywhere.
+        dashboard.scope().stack().update_resource(dashboard.resource(), |r| {
+            r.properties
+                .shift_insert(0, "DashboardName".into(), Value::sub("${AWS::StackName}"));
+        })?;
+        Ok(dashboard)
+    }
+
+    fn add_widgets(&self, widgets: impl IntoIterator<Item = Widget>) {
+        self.gathered.borrow_mut().widgets.extend(widgets);
+    }
+
+    fn alarm(&self, scope: &Scope, id: &str, spec: AlarmSpec) -> Result<Alarm> {
+        let missing_data = MissingData::NotBreaching;
+        let alarm = Alarm::new(
+            scope,
+            id,
+            AlarmProps {
+                description: spec.description,
+                source: spec.source,
+                comparison: spec.comparison,
+                threshold: spec.threshold,
+                evaluation_periods: spec.evaluation.periods,
+                datapoints_to_alarm: spec.evaluation.datapoints,
+                missing_data,
+                severity: spec.severity,
+                actions: vec![self.topic.arn()],
+            },
+        )?;
+        let minutes = Value::from(self.rollback_monitoring_minutes);
+        let critical = spec.severity == Severity::Critical;
+        alarm.scope().stack().update_resource(alarm.resource(), |r: &mut Resource| {
+            if critical {
+                r.metadata.insert(ROLLBACK_MONITORING_METADATA_KEY.into(), minutes);
+            } else {
+                // Warnings notify when they fire; only critical alarms also announce
+                // recovery (keeps the service template under CloudFormation's inline limit).
+                r.properties.shift_remove("OKActions");
+            }
+        })?;
+        self.gathered.borrow_mut().alarms.push(alarm.clone());
+        Ok(alarm)
+    }
+}
+
+const GIB: u64 = 1024 * 1024 * 1024;
+
+/// Postgres on RDS: `max_connections = LEAST({DBInstanceClassMemory/9531392}, 5000)`.
+const BYTES_PER_CONNECTION: u64 = 9_531_392;
+const CONNECTIONS_CAP: u64 = 5000;
+
+const KNOWN_FAMILIES: &str = "db.t3, db.t4g, db.m5, db.m6g, db.m7g, db.r5 and db.r6g";
+
+/// Memory (GiB) of the instance classes whose `max_connections` cairn can derive.
+pub const INSTANCE_MEMORY_GIB: &[(&str, u32)] = &[
+    ("db.t3.micro", 1),
+    ("db.t3.small", 2),
+    ("db.t3.medium", 4),
+    ("db.t3.large", 8),
+    ("db.t3.xlarge", 16),
+    ("db.t3.2xlarge", 32),
+    ("db.t4g.micro", 1),
+    ("db.t4g.small", 2),
+    ("db.t4g.medium", 4),
+    ("db.t4g.large", 8),
+    ("db.t4g.xlarge", 16),
+    ("db.t4g.2xlarge", 32),
+    ("db.m5.large", 8),
+    ("db.m5.xlarge", 16),
+    ("db.m5.2xlarge", 32),
+    ("db.m5.4xlarge", 64),
+    ("db.m5.8xlarge", 128),
+    ("db.m5.12xlarge", 192),
+    ("db.m5.16xlarge", 256),
+    ("db.m5.24xlarge", 384),
+    ("db.m6g.large", 8),
+    ("db.m6g.xlarge", 16),
+    ("db.m6g.2xlarge", 32),
+    ("db.m6g.4xlarge", 64),
+    ("db.m6g.8xlarge", 128),
+    ("db.m6g.12xlarge", 192),
+    ("db.m6g.16xlarge", 256),
+    ("db.m7g.large", 8),
+    ("db.m7g.xlarge", 16),
+    ("db.m7g.2xlarge", 32),
+    ("db.m7g.4xlarge", 64),
+    ("db.m7g.8xlarge", 128),
+    ("db.m7g.12xlarge", 192),
+    ("db.m7g.16xlarge", 256),
+    ("db.r5.large", 16),
+    ("db.r5.xlarge", 32),
+    ("db.r5.2xlarge", 64),
+    ("db.r5.4xlarge", 128),
+    ("db.r5.8xlarge", 256),
+    ("db.r5.12xlarge", 384),
+    ("db.r5.16xlarge", 512),
+    ("db.r5.24xlarge", 768),
+    ("db.r6g.large", 16),
+    ("db.r6g.xlarge", 32),
+    ("db.r6g.2xlarge", 64),
+    ("db.r6g.4xlarge", 128),
+    ("db.r6g.8xlarge", 256),
+    ("db.r6g.12xlarge", 384),
+    ("db.r6g.16xlarge", 512),
+];
+
+/// Postgres' default `max_connections` on an instance class, from its nominal memory.
+/// RDS reserves some memory (`DBInstanceClassMemory` is a little smaller), so the real
+/// value can be slightly lower and the alarm's percentage slightly optimistic.
+pub fn max_connections(instance_class: &str) -> Option<u32> {
+    let gib = INSTANCE_MEMORY_GIB.iter().find(|(c, _)| *c == instance_class)?.1;
+    let connections = (u64::from(gib) * GIB / BYTES_PER_CONNECTION).min(CONNECTIONS_CAP);
+    u32::try_from(connections).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_connections_follow_the_postgres_formula() {
+        assert_eq!(max_connections("db.t3.micro"), Some(112));
+        assert_eq!(max_connections("db.t3.small"), Some(225));
+        assert_eq!(max_connections("db.t3.medium"), Some(450));
+        assert_eq!(max_connections("db.m7g.large"), Some(901));
+        // Capped at 5000 from 48 GiB up.
+        assert_eq!(max_connections("db.r6g.2xlarge"), Some(5000));
+        assert_eq!(max_connections("db.x2g.large"), None);
+    }
+}
