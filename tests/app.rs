@@ -209,12 +209,20 @@ fn database_is_private_encrypted_and_password_free() {
             json!({
                 "Engine": "postgres",
                 "EngineVersion": "17.5",
-                "ManageMasterUserPassword": true,
-                "MasterUserPassword": absent(),
+                "MasterUserPassword": format!("{{{{resolve:secretsmanager:shop-{}-data/Database/credentials:SecretString:password}}}}", env.settings.name),
                 "StorageEncrypted": true,
                 "PubliclyAccessible": false,
                 "EnableCloudwatchLogsExports": array_with(json!(["postgresql"])),
                 "VPCSecurityGroups": [{ "Fn::GetAtt": ["DatabaseSecurityGroup5C91FDCB", "GroupId"] }],
+            }),
+        );
+        // Secrets Manager generates the password; the template never holds one.
+        data.has_resource_properties(
+            "AWS::SecretsManager::Secret",
+            json!({
+                "Name": format!("shop-{}-data/Database/credentials", env.settings.name),
+                "GenerateSecretString": { "GenerateStringKey": "password", "PasswordLength": 32 },
+                "SecretString": absent(),
             }),
         );
         // Isolated subnets only.
@@ -229,11 +237,12 @@ fn database_is_private_encrypted_and_password_free() {
             json!({ "SecurityGroupIngress": absent(), "SecurityGroupEgress": [{ "CidrIp": "255.255.255.255/32" }] }),
         );
         for stack in &env.stacks {
-            assert!(
-                !stack.body.contains("\"MasterUserPassword\""),
-                "{}: a password property",
-                stack.name
-            );
+            // The only password property is a dynamic reference resolved by CloudFormation.
+            for (i, _) in stack.body.match_indices("\"MasterUserPassword\": ") {
+                let value = &stack.body[i + "\"MasterUserPassword\": ".len()..];
+                assert!(value.starts_with("\"{{resolve:secretsmanager:"), "{}: a password in the template", stack.name);
+            }
+            assert!(!stack.body.contains("\"SecretString\""), "{}: a secret value in the template", stack.name);
         }
     }
 }
@@ -350,6 +359,12 @@ fn iam_lists_exact_actions_and_resources() {
                             let suffix = &o["Fn::Join"][1][1];
                             assert!(suffix == "/*" || suffix == "/index/*", "{}: wildcard {r}", stack.name);
                         }
+                        // A secret named by its stack: `-??????` is exactly the 6 random characters of its ARN.
+                        Json::Object(o) if o.contains_key("Fn::Sub") => {
+                            let arn = o["Fn::Sub"].as_str().unwrap();
+                            assert!(!arn.contains('*'), "{}: wildcard {r}", stack.name);
+                            assert!(arn.ends_with("/credentials-??????"), "{}: unexpected pattern {r}", stack.name);
+                        }
                         _ => {}
                     }
                 }
@@ -362,7 +377,8 @@ fn iam_lists_exact_actions_and_resources() {
 fn secrets_are_injected_from_secrets_manager_and_readable_only_by_the_execution_role() {
     let assembly = synth_all();
     let t = Template::from(&assembly, "staging", "service");
-    let secret = json!({ "Fn::ImportValue": "shop-staging-data:ExportsOutputFnGetAttDatabaseB269D8BBMasterUserSecretSecretArn" });
+    let secret_arn = "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:shop-staging-data/Database/credentials";
+    let secret = json!({ "Fn::Sub": format!("{secret_arn}-??????") });
     t.has_resource_properties(
         "AWS::ECS::TaskDefinition",
         json!({
@@ -376,8 +392,8 @@ fn secrets_are_injected_from_secrets_manager_and_readable_only_by_the_execution_
                     { "Name": "TABLE_NAME" }, { "Name": "BUCKET_NAME" }, { "Name": "QUEUE_URL" },
                 ])),
                 "Secrets": [
-                    { "Name": "DB_USERNAME", "ValueFrom": { "Fn::Join": ["", [secret.clone(), ":username::"]] } },
-                    { "Name": "DB_PASSWORD", "ValueFrom": { "Fn::Join": ["", [secret.clone(), ":password::"]] } },
+                    { "Name": "DB_USERNAME", "ValueFrom": { "Fn::Join": ["", [{ "Fn::Sub": secret_arn }, ":username::"]] } },
+                    { "Name": "DB_PASSWORD", "ValueFrom": { "Fn::Join": ["", [{ "Fn::Sub": secret_arn }, ":password::"]] } },
                 ],
                 "LogConfiguration": { "LogDriver": "awslogs" },
             }],

@@ -178,26 +178,38 @@ impl Cluster {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Secret {
     arn: Value,
+    /// What the execution role is granted `GetSecretValue` on.
+    grant_resource: Value,
     field: Option<String>,
 }
 
 impl Secret {
     /// The whole secret string.
     pub fn secrets_manager(arn: Value) -> Secret {
-        Secret { arn, field: None }
+        Secret { grant_resource: arn.clone(), arn, field: None }
     }
 
     /// One key of a JSON secret (`username`, `password`).
     pub fn secrets_manager_field(arn: Value, field: &str) -> Secret {
-        Secret {
-            arn,
-            field: Some(field.to_string()),
-        }
+        Secret { grant_resource: arn.clone(), arn, field: Some(field.to_string()) }
+    }
+
+    /// A secret known by its name (e.g. one created by another stack): ECS reads it by
+    /// its partial ARN, and the execution role may read exactly that secret —
+    /// `<name>-??????` matches the 6 random characters Secrets Manager appends to ARNs.
+    pub fn secrets_manager_named(name: &str, field: Option<&str>) -> Secret {
+        let arn = |suffix: &str| Value::sub(format!("arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:{name}{suffix}"));
+        Secret { arn: arn(""), grant_resource: arn("-??????"), field: field.map(str::to_string) }
     }
 
     /// The secret's ARN.
     pub fn arn(&self) -> &Value {
         &self.arn
+    }
+
+    /// The resource an IAM statement names to read this secret.
+    pub fn grant_resource(&self) -> &Value {
+        &self.grant_resource
     }
 
     /// ECS `ValueFrom`: the ARN, or `<arn>:<field>::` for one JSON key.
@@ -563,7 +575,7 @@ impl FargateService {
         self.check_variable(name)?;
         self.execution_role.add_to_policy(PolicyStatement::allow(
             &["secretsmanager:GetSecretValue"],
-            vec![secret.arn().clone()],
+            vec![secret.grant_resource().clone()],
         ))?;
         self.state.borrow_mut().secrets.push((name.to_string(), secret));
         self.render_container()

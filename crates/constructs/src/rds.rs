@@ -1,6 +1,7 @@
 //! RDS PostgreSQL: a [`Database`] in isolated subnets, encrypted, never public,
-//! with its master password managed by RDS in Secrets Manager (no password in any
-//! template) and a security group that admits only what was explicitly allowed.
+//! with its master password generated and kept by Secrets Manager (the template holds
+//! only a `{{resolve:secretsmanager:…}}` reference, never a password) and a security
+//! group that admits only what was explicitly allowed.
 
 use cairn_core::{RemovalPolicy, Resource, ResourceRef, Result, Scope, Value};
 
@@ -61,6 +62,8 @@ impl Default for DatabaseProps {
 pub struct Database {
     scope: Scope,
     instance: ResourceRef,
+    /// Name of the Secrets Manager secret with `username` and `password`.
+    secret_name: String,
     security_group: SecurityGroup,
     port: u16,
     database_name: String,
@@ -96,6 +99,27 @@ impl Database {
             },
         )?;
         let retain = scope.env_settings().retain_data;
+        // Secrets Manager generates the password; the template only names the secret.
+        // A fixed name (not a Ref) lets other stacks read it without an export.
+        let secret_name = format!("{}/{}/credentials", scope.stack().name(), scope.path().replace(|c: char| !c.is_ascii_alphanumeric() && c != '/', "-"));
+        let username = serde_json::json!({ "username": props.master_username }).to_string();
+        let secret = scope.add_resource(
+            "Secret",
+            Resource::new("AWS::SecretsManager::Secret")
+                .prop("Name", secret_name.as_str())
+                .prop("Description", format!("Master credentials of the {} database", scope.path()))
+                .prop(
+                    "GenerateSecretString",
+                    Value::map([
+                        ("SecretStringTemplate", Value::str(username)),
+                        ("GenerateStringKey", Value::str("password")),
+                        ("PasswordLength", Value::from(32)),
+                        ("ExcludeCharacters", Value::str("\"@/\\ '`")),
+                    ]),
+                )
+                .removal_policy(props.removal_policy.unwrap_or_else(|| removal::for_data(&scope))),
+        )?;
+        let password = Value::str(format!("{{{{resolve:secretsmanager:{secret_name}:SecretString:password}}}}"));
         let instance = scope.add_resource(
             "Resource",
             Resource::new("AWS::RDS::DBInstance")
@@ -113,19 +137,21 @@ impl Database {
                 )
                 .prop("Engine", "postgres")
                 .prop("EngineVersion", props.engine_version.as_str())
-                .prop("ManageMasterUserPassword", true)
                 .prop("MasterUsername", props.master_username.as_str())
+                .prop("MasterUserPassword", password)
                 .prop("MultiAZ", props.multi_az)
                 .prop("Port", props.port.to_string())
                 .prop("PubliclyAccessible", false)
                 .prop("StorageEncrypted", true)
                 .prop("StorageType", "gp3")
                 .prop("VPCSecurityGroups", Value::list([security_group.group_id()]))
-                .removal_policy(props.removal_policy.unwrap_or_else(|| removal::for_database(&scope))),
+                .removal_policy(props.removal_policy.unwrap_or_else(|| removal::for_database(&scope)))
+                .depends_on(&secret),
         )?;
         Ok(Database {
             scope,
             instance,
+            secret_name,
             security_group,
             port: props.port,
             database_name: props.database_name,
@@ -144,15 +170,15 @@ impl Database {
         self.instance.get_att("Endpoint.Port")
     }
 
-    /// ARN of the master-user secret RDS manages (`MasterUserSecret.SecretArn`), a JSON
-    /// secret with `username` and `password`.
-    pub fn secret_arn(&self) -> Value {
-        self.instance.get_att("MasterUserSecret.SecretArn")
+    /// Name of the Secrets Manager secret that holds the master credentials (a JSON
+    /// secret with `username` and `password`).
+    pub fn secret_name(&self) -> &str {
+        &self.secret_name
     }
 
-    /// One key (`username`, `password`) of the master-user secret, to inject into a container.
+    /// One key (`username`, `password`) of the master credentials, to inject into a container.
     pub fn secret_field(&self, field: &str) -> Secret {
-        Secret::secrets_manager_field(self.secret_arn(), field)
+        Secret::secrets_manager_named(&self.secret_name, Some(field))
     }
 
     /// The instance identifier (`Ref`): the `DBInstanceIdentifier` metric dimension.

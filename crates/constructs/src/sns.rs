@@ -24,20 +24,30 @@ impl Topic {
     pub fn new(scope: impl Into<Scope>, id: &str, props: TopicProps) -> Result<Topic> {
         let scope = scope.into().child(id)?;
         for email in &props.email_subscriptions {
-            let valid = email.split_once('@').is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace));
+            let valid = email
+                .split_once('@')
+                .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace));
             if !valid {
-                return Err(scope.error(format!("`{email}` is not an email address")).property("email_subscriptions").fix("use addresses like ops@example.com"));
+                return Err(scope
+                    .error(format!("`{email}` is not an email address"))
+                    .property("email_subscriptions")
+                    .fix("use addresses like ops@example.com"));
             }
         }
         let topic = scope.add_resource(
             "Resource",
-            Resource::new("AWS::SNS::Topic").prop_opt("DisplayName", props.display_name.clone()).prop("KmsMasterKeyId", "alias/aws/sns"),
+            Resource::new("AWS::SNS::Topic")
+                .prop_opt("DisplayName", props.display_name.clone())
+                .prop("KmsMasterKeyId", "alias/aws/sns"),
         )?;
         // CloudWatch publishes alarm notifications; everyone else must use TLS.
         let allow_cloudwatch = PolicyStatement {
             sid: Some("AllowCloudWatchAlarms".into()),
             principal: Some(Value::map([("Service", "cloudwatch.amazonaws.com")])),
-            condition: Some(Value::map([("StringEquals", Value::map([("aws:SourceAccount", Value::account_id())]))])),
+            condition: Some(Value::map([(
+                "StringEquals",
+                Value::map([("aws:SourceAccount", Value::account_id())]),
+            )])),
             ..PolicyStatement::allow(&["sns:Publish"], vec![topic.as_ref()])
         };
         let tls_only = PolicyStatement::deny_insecure_transport(&["sns:Publish"], vec![topic.as_ref()]);
@@ -50,7 +60,10 @@ impl Topic {
         for (i, email) in props.email_subscriptions.iter().enumerate() {
             scope.add_resource(
                 &format!("Email{}", i + 1),
-                Resource::new("AWS::SNS::Subscription").prop("TopicArn", topic.as_ref()).prop("Protocol", "email").prop("Endpoint", email.as_str()),
+                Resource::new("AWS::SNS::Subscription")
+                    .prop("TopicArn", topic.as_ref())
+                    .prop("Protocol", "email")
+                    .prop("Endpoint", email.as_str()),
             )?;
         }
         Ok(Topic { scope, topic })
