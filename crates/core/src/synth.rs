@@ -64,9 +64,15 @@ impl StackArtifact {
         self.template.get("Outputs").and_then(Json::as_object).map_or(0, Map::len)
     }
 
-    /// Above 51,200 bytes CloudFormation needs the template from S3.
+    /// The template as sent to CloudFormation: compact JSON (the files in `out/` are
+    /// pretty-printed for review; whitespace would only eat into the size limits).
+    pub fn deploy_body(&self) -> String {
+        serde_json::to_string(&self.template).unwrap_or_else(|_| self.body.clone())
+    }
+
+    /// Above 51,200 bytes (as sent) CloudFormation needs the template from S3.
     pub fn needs_upload(&self) -> bool {
-        self.body.len() > limits::MAX_INLINE_BODY_BYTES
+        self.body.len() > limits::MAX_INLINE_BODY_BYTES && self.deploy_body().len() > limits::MAX_INLINE_BODY_BYTES
     }
 
     pub fn file_name(&self) -> String {

@@ -413,8 +413,9 @@ impl<'a> Deployer<'a> {
     }
 
     fn template_source(&mut self, stack: &StackArtifact) -> CliResult<TemplateSource> {
+        let body = stack.deploy_body();
         if !self.opts.upload_all && !stack.needs_upload() {
-            return Ok(TemplateSource::Body(stack.body.clone()));
+            return Ok(TemplateSource::Body(body));
         }
         let (Some(store), Some(bucket)) = (self.store, self.opts.template_bucket.clone()) else {
             return Err(CliError::failure(format!(
@@ -422,10 +423,9 @@ impl<'a> Deployer<'a> {
                 stack.name, self.opts.env
             )));
         };
-        let key = template_key(&self.opts.app, &self.opts.env, &stack.name, &stack.body);
-        let url = store.upload(&bucket, &key, &stack.body)?;
-        self.console
-            .line(&format!("  template ({} bytes) uploaded to s3://{bucket}/{key}", stack.body.len()));
+        let key = template_key(&self.opts.app, &self.opts.env, &stack.name, &body);
+        let url = store.upload(&bucket, &key, &body)?;
+        self.console.line(&format!("  template ({} bytes) uploaded to s3://{bucket}/{key}", body.len()));
         Ok(TemplateSource::Url(url))
     }
 
