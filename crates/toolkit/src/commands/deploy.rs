@@ -90,12 +90,13 @@ fn parse_url_path(s: &str) -> Result<String, String> {
 pub fn run<A: Application>(project: &Project<A>, args: &DeployArgs, style: Style) -> CliResult {
     let started = Instant::now();
     let artifact = synth_env(project, &args.env)?;
-    // The policy checks `synth` runs: an error stops the deploy before any AWS call.
+    // The policy checks `synth` runs: an error stops the deploy before any AWS call
+    // (warnings are `synth`'s and `check`'s to show).
     let assembly = Assembly {
         app: artifact.app.clone(),
         environments: vec![artifact],
     };
-    crate::commands::check::synth_checks(&assembly, false, false).map_err(|mut e| {
+    crate::commands::check::synth_checks(&assembly, false, true).map_err(|mut e| {
         e.message.push_str(
             "
 nothing was deployed",
