@@ -301,14 +301,16 @@ fn the_synth_record_lets_parity_check_an_out_folder() {
     let app = tiny("record", &BASELINE, true);
     let envs = application::load_all(&app).unwrap();
     let assembly = application::synthesize(&app, &envs.iter().map(|e| (e.name.as_str(), &e.config)).collect::<Vec<_>>()).unwrap();
-    let tables: Vec<&toml::Table> = envs.iter().map(|e| &e.table).collect();
+    let synthesized: Vec<_> = envs.iter().zip(&assembly.environments).collect();
+    let records = parity::record::records(&app, &synthesized, &envs);
     let out = app.dir.join("out");
-    let manifests: Vec<_> = envs
+    let manifests: Vec<_> = assembly
+        .environments
         .iter()
-        .zip(&assembly.environments)
-        .map(|(e, a)| {
+        .zip(records)
+        .map(|(a, r)| {
             let mut extra = serde_json::Map::new();
-            extra.insert("parity".into(), parity::record::record(&app, e, a, &tables));
+            extra.insert("parity".into(), r);
             (a, a.manifest(extra))
         })
         .collect();
@@ -481,8 +483,9 @@ fn an_undeclared_field_in_one_environment_file_fails_with_its_paths() {
         .nth(1)
         .unwrap_or_default();
     assert!(first.starts_with("  UNDECLARED  "), "{text}");
+    // One line for the tag on every resource, naming some of them.
     assert!(
-        text.contains("Tags[Team]: caused by `tags.Team`, which is not declared as a knob"),
+        text.contains("Tags[Team] of ") && text.contains(" more): caused by `tags.Team`, which is not declared as a knob"),
         "{text}"
     );
     assert!(text.contains("data/Orders/Resource") && text.contains("Tags[Team]"), "{text}");
@@ -500,7 +503,13 @@ fn parity_out_checks_a_synthesis_and_catches_a_hand_edited_template() {
     let out_s = out.to_str().unwrap();
     let o = sandbox.cairn(&["synth", "--all", "--out", out_s, "--quiet"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let manifest: Json = serde_json::from_slice(&std::fs::read(out.join("prod/manifest.json")).unwrap()).unwrap();
+    // dev's record: what each knob drives compared with the reference, prod.
+    let manifest: Json = serde_json::from_slice(&std::fs::read(out.join("dev/manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["parity"]["reference"], json!("prod"));
+    assert_eq!(
+        manifest["parity"]["fields"]["database.instance_class"]["value"],
+        json!("db.t3.micro")
+    );
     let drives = &manifest["parity"]["fields"]["database.instance_class"]["drives"];
     assert!(
         drives

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use crate::commands::{ls::LsArgs, synth::SynthArgs};
 use crate::commands::check::CheckArgs;
 use crate::commands::diff::DiffArgs;
+use crate::commands::drift::DriftArgs;
 use crate::commands::parity::ParityArgs;
 use crate::commands::{bootstrap::BootstrapArgs, deploy::DeployArgs, destroy::DestroyArgs, outputs::OutputsArgs, status::StatusArgs};
 
@@ -35,6 +36,7 @@ pub enum Command {
     Diff(DiffArgs),
     Check(CheckArgs),
     Parity(ParityArgs),
+    Drift(DriftArgs),
     Deploy(DeployArgs),
     Status(StatusArgs),
     Outputs(OutputsArgs),

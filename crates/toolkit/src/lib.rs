@@ -52,6 +52,7 @@ fn run<A: Application>(app: A, cli: Cli) -> CliResult {
         Command::Diff(args) => commands::diff::run(&project, args, style),
         Command::Check(args) => commands::check::run(&project, args, style),
         Command::Parity(args) => commands::parity::run(&project, args, style),
+        Command::Drift(args) => commands::drift::run(&project, args, style),
         Command::Deploy(args) => commands::deploy::run(&project, args, style),
         Command::Status(args) => commands::status::run(&project, args, style),
         Command::Outputs(args) => commands::outputs::run(&project, args, style),

@@ -3,13 +3,15 @@
 //! replaced by `{env}`, `{account}` and `{region}` so that `shop-prod-data:Export`
 //! and `shop-dev-data:Export` compare equal.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value as Json};
 
 use super::{Flat, Leaf, PathKey, Section};
 use crate::synth::{EnvArtifact, PATH_METADATA_KEY};
 
 /// Replaces an environment's identity inside strings.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Normalizer {
     /// (needle, placeholder), longest needle first.
     needles: Vec<(String, &'static str)>,
@@ -22,7 +24,7 @@ impl Normalizer {
             .filter(|(n, _)| !n.is_empty())
             .map(|(n, p)| (n.to_string(), p))
             .collect();
-        needles.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        needles.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
         Normalizer { needles }
     }
 
@@ -39,6 +41,15 @@ impl Normalizer {
         out
     }
 
+    /// Like [`Normalizer::string`], without allocating when nothing is replaced.
+    pub fn cow<'a>(&self, s: &'a str) -> Cow<'a, str> {
+        if self.needles.iter().any(|(n, _)| s.contains(n.as_str())) {
+            Cow::Owned(self.string(s))
+        } else {
+            Cow::Borrowed(s)
+        }
+    }
+
     pub fn json(&self, v: &Json) -> Json {
         match v {
             Json::String(s) => Json::String(self.string(s)),
@@ -46,6 +57,18 @@ impl Normalizer {
             Json::Object(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), self.json(v))).collect()),
             other => other.clone(),
         }
+    }
+}
+
+/// Whether `a` (of the environment `na` normalizes) equals `b` (of `nb`) once normalized.
+pub fn normalized_eq(a: &Json, na: &Normalizer, b: &Json, nb: &Normalizer) -> bool {
+    match (a, b) {
+        (Json::String(x), Json::String(y)) => na.cow(x) == nb.cow(y),
+        (Json::Array(x), Json::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| normalized_eq(v, na, w, nb)),
+        (Json::Object(x), Json::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| normalized_eq(v, na, w, nb)))
+        }
+        _ => a == b,
     }
 }
 
@@ -95,29 +118,25 @@ fn tag_list(property: &str, items: &[Json]) -> bool {
         })
 }
 
-struct Walker<'a> {
-    norm: &'a Normalizer,
-    flat: &'a mut Flat,
-    stack: &'a str,
-    section: Section,
-    id: &'a str,
+struct Walker<'a, 'e> {
+    item: &'a PathKey,
+    emit: &'e mut dyn FnMut(PathKey, &Json),
 }
 
-impl Walker<'_> {
-    fn emit(&mut self, property: String, raw: &Json) {
-        let key = PathKey::new(self.stack, self.section, self.id, &property);
-        self.flat.leaves.insert(
-            key,
-            Leaf {
-                norm: self.norm.json(raw),
-                raw: raw.clone(),
-            },
-        );
+impl Walker<'_, '_> {
+    fn leaf(&mut self, property: String, raw: &Json) {
+        let key = PathKey {
+            stack: self.item.stack.clone(),
+            section: self.item.section,
+            id: self.item.id.clone(),
+            property,
+        };
+        (self.emit)(key, raw);
     }
 
     fn walk(&mut self, property: String, v: &Json) {
         if is_leaf(v) {
-            self.emit(property, v);
+            self.leaf(property, v);
             return;
         }
         match v {
@@ -142,88 +161,122 @@ impl Walker<'_> {
                     self.walk(p, v);
                 }
             }
-            _ => self.emit(property, v),
+            _ => self.leaf(property, v),
         }
     }
 }
 
-/// Adds one stack's template to `flat`.
-pub fn flatten_stack(flat: &mut Flat, norm: &Normalizer, stack_id: &str, stack_name: &str, template: &Json) {
+/// Calls `emit` with every leaf (key, value as written) of one item: a resource's
+/// own key carries its type, then its properties and attributes follow.
+pub fn item_leaves(_norm: &Normalizer, item: &PathKey, value: &Json, emit: &mut dyn FnMut(PathKey, &Json)) {
+    let empty = Map::new();
+    let mut w = Walker { item, emit };
+    match item.section {
+        Section::Stack | Section::Conditions => w.leaf(String::new(), value),
+        Section::Template => w.walk(String::new(), value),
+        Section::Resources | Section::Parameters => {
+            let obj = value.as_object().unwrap_or(&empty);
+            w.leaf(String::new(), obj.get("Type").unwrap_or(&Json::Null));
+            for (attr, v) in obj {
+                match attr.as_str() {
+                    "Type" => {}
+                    "Metadata" if item.section == Section::Resources => {
+                        for (mk, mv) in v.as_object().unwrap_or(&empty) {
+                            if mk != PATH_METADATA_KEY {
+                                w.walk(format!("Metadata.{mk}"), mv);
+                            }
+                        }
+                    }
+                    _ => w.walk(attr.clone(), v),
+                }
+            }
+        }
+        Section::Outputs => {
+            w.leaf(String::new(), &Json::String("Output".into()));
+            for (attr, v) in value.as_object().unwrap_or(&empty) {
+                w.walk(attr.clone(), v);
+            }
+        }
+    }
+}
+
+/// Adds one stack's template to `flat`: its items, and every leaf when `leaves`.
+fn add_stack(flat: &mut Flat, stack_id: &str, stack_name: &str, template: Json, leaves: bool) {
     flat.stacks.push(stack_id.to_string());
     flat.stack_names.insert(stack_id.to_string(), stack_name.to_string());
-    let mut w = Walker {
-        norm,
-        flat,
-        stack: stack_id,
-        section: Section::Stack,
-        id: "",
+    let mut items: Vec<(PathKey, Json)> = vec![(PathKey::new(stack_id, Section::Stack, "", ""), Json::String(stack_name.to_string()))];
+    let Json::Object(top) = template else {
+        flat.items.extend(items);
+        return;
     };
-    w.emit(String::new(), &Json::String(stack_name.to_string()));
-    let empty = Map::new();
-    for (key, value) in template.as_object().unwrap_or(&empty) {
+    for (key, value) in top {
         let section = match key.as_str() {
             "Resources" => Section::Resources,
             "Outputs" => Section::Outputs,
             "Parameters" => Section::Parameters,
             "Conditions" => Section::Conditions,
             _ => {
-                w.section = Section::Template;
-                w.id = key;
-                w.walk(String::new(), value);
+                items.push((PathKey::new(stack_id, Section::Template, &key, ""), value));
                 continue;
             }
         };
-        w.section = section;
-        for (id, item) in value.as_object().unwrap_or(&empty) {
-            w.id = id;
-            match section {
-                Section::Resources => {
-                    let obj = item.as_object().unwrap_or(&empty);
-                    w.emit(String::new(), obj.get("Type").unwrap_or(&Json::Null));
-                    for (attr, v) in obj {
-                        match attr.as_str() {
-                            "Type" => {}
-                            "Metadata" => {
-                                if let Some(path) = v.get(PATH_METADATA_KEY).and_then(Json::as_str) {
-                                    w.flat.paths.insert((stack_id.to_string(), id.clone()), path.to_string());
-                                }
-                                for (mk, mv) in v.as_object().unwrap_or(&empty) {
-                                    if mk != PATH_METADATA_KEY {
-                                        w.walk(format!("Metadata.{mk}"), mv);
-                                    }
-                                }
-                            }
-                            _ => w.walk(attr.clone(), v),
-                        }
-                    }
-                }
-                Section::Conditions => w.emit(String::new(), item),
-                Section::Parameters => {
-                    let obj = item.as_object().unwrap_or(&empty);
-                    w.emit(String::new(), obj.get("Type").unwrap_or(&Json::Null));
-                    for (attr, v) in obj {
-                        if attr != "Type" {
-                            w.walk(attr.clone(), v);
-                        }
-                    }
-                }
-                _ => {
-                    w.emit(String::new(), &Json::String("Output".into()));
-                    for (attr, v) in item.as_object().unwrap_or(&empty) {
-                        w.walk(attr.clone(), v);
-                    }
+        let Json::Object(entries) = value else { continue };
+        for (id, item) in entries {
+            if section == Section::Resources {
+                if let Some(path) = item.get("Metadata").and_then(|m| m.get(PATH_METADATA_KEY)).and_then(Json::as_str) {
+                    flat.paths.insert((stack_id.to_string(), id.clone()), path.to_string());
                 }
             }
+            items.push((PathKey::new(stack_id, section, &id, ""), item));
         }
     }
+    if leaves {
+        let norm = flat.normalizer.clone();
+        for (key, item) in &items {
+            item_leaves(&norm, key, item, &mut |k, raw| {
+                flat.leaves.insert(
+                    k,
+                    Leaf {
+                        norm: norm.json(raw),
+                        raw: raw.clone(),
+                    },
+                );
+            });
+        }
+    }
+    flat.items.extend(items);
 }
 
-/// All stacks of a synthesized environment.
+/// Adds one stack's template to `flat` (items and leaves), normalized with `norm`.
+pub fn flatten_stack(flat: &mut Flat, norm: &Normalizer, stack_id: &str, stack_name: &str, template: &Json) {
+    flat.normalizer = norm.clone();
+    add_stack(flat, stack_id, stack_name, template.clone(), true);
+}
+
+fn normalizer_of(env: &EnvArtifact) -> Normalizer {
+    Normalizer::new(&env.settings.name, &env.settings.account, &env.settings.region)
+}
+
+/// All stacks of a synthesized environment, with every leaf.
 pub fn flatten_env(env: &EnvArtifact) -> Flat {
-    let norm = Normalizer::new(&env.settings.name, &env.settings.account, &env.settings.region);
-    let mut flat = Flat::default();
+    let mut flat = Flat {
+        normalizer: normalizer_of(env),
+        ..Default::default()
+    };
     for s in &env.stacks {
-        flatten_stack(&mut flat, &norm, &s.id, &s.name, &s.template);
+        add_stack(&mut flat, &s.id, &s.name, s.template.clone(), true);
+    }
+    flat
+}
+
+/// A variant's stacks, items only (enough for [`Flat::diff_keys`]); consumes the artifact.
+pub fn flatten_variant(env: EnvArtifact) -> Flat {
+    let mut flat = Flat {
+        normalizer: normalizer_of(&env),
+        ..Default::default()
+    };
+    for s in env.stacks {
+        add_stack(&mut flat, &s.id, &s.name, s.template, false);
     }
     flat
 }

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
 
-pub use attribute::analyze;
+pub use attribute::{analyze, analyze_with};
 pub use compare::{changes, compare};
 pub use flatten::{flatten_env, flatten_stack, Normalizer};
 
@@ -99,10 +99,17 @@ pub struct Leaf {
     pub raw: Json,
 }
 
-/// An environment's templates, flattened to leaves.
+/// An environment's templates: per item (resource, output…) its JSON, and, for the
+/// environments shown in a report, every leaf. Variants synthesized only to see what a
+/// knob changes keep items alone: most items are equal and need no flattening.
 #[derive(Debug, Clone, Default)]
 pub struct Flat {
+    /// Item key (property empty) → the item as written (a stack's own key: its name).
+    pub items: BTreeMap<PathKey, Json>,
+    /// Every leaf; empty for a variant (see [`flatten::flatten_variant`]).
     pub leaves: BTreeMap<PathKey, Leaf>,
+    /// The environment's identity, replaced inside strings.
+    pub normalizer: Normalizer,
     /// Stack ids in deploy order.
     pub stacks: Vec<String>,
     /// Stack id → CloudFormation stack name.
@@ -116,39 +123,56 @@ impl Flat {
         self.leaves.get(key)
     }
 
+    /// Normalized leaves of one item.
+    fn item_leaves(&self, key: &PathKey) -> BTreeMap<PathKey, Json> {
+        let mut out = BTreeMap::new();
+        if let Some(item) = self.items.get(key) {
+            flatten::item_leaves(&self.normalizer, key, item, &mut |k, raw| {
+                out.insert(k, self.normalizer.json(raw));
+            });
+        }
+        out
+    }
+
     /// Keys whose normalized values differ between `self` and `other` (or exist in one only).
     pub fn diff_keys(&self, other: &Flat) -> BTreeSet<PathKey> {
+        self.diff_keys_in(other, None)
+    }
+
+    /// [`Flat::diff_keys`], looking only at the items in `only` (item keys) when given.
+    pub fn diff_keys_in(&self, other: &Flat, only: Option<&BTreeSet<PathKey>>) -> BTreeSet<PathKey> {
+        let same_identity = self.normalizer == other.normalizer;
         let mut out = BTreeSet::new();
-        let mut a = self.leaves.iter().peekable();
-        let mut b = other.leaves.iter().peekable();
-        loop {
-            match (a.peek(), b.peek()) {
-                (None, None) => break,
-                (Some((k, _)), None) => {
-                    out.insert((*k).clone());
-                    a.next();
+        let keys: BTreeSet<&PathKey> = match only {
+            Some(only) => only.iter().collect(),
+            None => self.items.keys().chain(other.items.keys()).collect(),
+        };
+        for key in keys {
+            match (self.items.get(key), other.items.get(key)) {
+                (None, None) => continue,
+                (Some(a), Some(b)) => {
+                    let equal = if same_identity {
+                        a == b
+                    } else {
+                        flatten::normalized_eq(a, &self.normalizer, b, &other.normalizer)
+                    };
+                    if equal {
+                        continue;
+                    }
                 }
-                (None, Some((k, _))) => {
-                    out.insert((*k).clone());
-                    b.next();
+                _ => {}
+            }
+            let a = self.item_leaves(key);
+            let b = other.item_leaves(key);
+            for (k, v) in &a {
+                if b.get(k) != Some(v) {
+                    out.insert(k.clone());
                 }
-                (Some((ka, la)), Some((kb, lb))) => match ka.cmp(kb) {
-                    std::cmp::Ordering::Less => {
-                        out.insert((*ka).clone());
-                        a.next();
-                    }
-                    std::cmp::Ordering::Greater => {
-                        out.insert((*kb).clone());
-                        b.next();
-                    }
-                    std::cmp::Ordering::Equal => {
-                        if la.norm != lb.norm {
-                            out.insert((*ka).clone());
-                        }
-                        a.next();
-                        b.next();
-                    }
-                },
+            }
+            for k in b.keys() {
+                if !a.contains_key(k) {
+                    out.insert(k.clone());
+                }
             }
         }
         out
@@ -255,6 +279,8 @@ pub struct Skew {
     /// Per stack (deploy order): its name and the number of changed items
     /// (resources, outputs…) between deployed and synthesized; None: not deployed.
     pub stacks: Vec<(String, Option<usize>)>,
+    /// Why the deployed templates could not be read (credentials of another account…).
+    pub unreadable: Option<String>,
 }
 
 impl Skew {

@@ -9,7 +9,7 @@ use std::path::Path;
 use md5::{Digest, Md5};
 use serde_json::{json, Map, Value as Json};
 
-use super::attribute::{drives_any, knob_value};
+use super::attribute::{drives_for_record, knob_value};
 use super::{flatten_stack, EnvInput, Flat, Normalizer, Note, PathKey, Section};
 use crate::application::{Application, EnvironmentConfig, Knob, LoadedEnv};
 use crate::assembly::MANIFEST_FILE;
@@ -38,35 +38,57 @@ fn key_from_json(v: &Json) -> Option<PathKey> {
     })
 }
 
-/// The `parity` section of `env`'s manifest. `all` holds every environment file
-/// (the values a knob could take); a knob's driven leaves are those that change
-/// when it takes any of those values.
-pub fn record<A: Application>(app: &A, env: &LoadedEnv<A::Config>, artifact: &EnvArtifact, all: &[&toml::Table]) -> Json {
-    let flat = super::flatten_env(artifact);
-    let drives = drives_any(app, env, &flat, all);
-    let mut fields = Map::new();
-    for knob in app.knobs() {
-        let driven: Vec<Json> = drives.get(&knob.key).into_iter().flatten().map(key_json).collect();
-        fields.insert(
-            knob.key.clone(),
-            json!({
-                "value": knob_value(&env.table, &knob.key),
-                "mustMatch": knob.must_match,
-                "drives": driven,
-            }),
-        );
-    }
-    let templates: Map<String, Json> = artifact
-        .stacks
+/// The `parity` sections of the manifests of the `synthesized` environments (same
+/// order). `all` holds every environment (in promotion order); the last is the
+/// reference that each environment's knobs are swapped with to see what they drive.
+pub fn records<A: Application>(app: &A, synthesized: &[(&LoadedEnv<A::Config>, &EnvArtifact)], all: &[LoadedEnv<A::Config>]) -> Vec<Json> {
+    let reference = all.last().or_else(|| {
+        synthesized
+            .iter()
+            .map(|(e, _)| *e)
+            .max_by_key(|e| (e.config.promotion_order(), e.name.clone()))
+    });
+    let flats: Vec<(&LoadedEnv<A::Config>, Flat)> = synthesized.iter().map(|(e, a)| (*e, super::flatten_env(a))).collect();
+    let drives = match reference {
+        Some(r) => drives_for_record(app, &flats, r),
+        None => synthesized.iter().map(|_| None).collect(),
+    };
+    synthesized
         .iter()
-        .map(|s| (s.file_name(), json!(digest(s.body.as_bytes()))))
-        .collect();
-    json!({
-        "version": VERSION,
-        "promotionOrder": env.config.promotion_order(),
-        "fields": fields,
-        "templates": templates,
-    })
+        .zip(drives)
+        .map(|((env, artifact), drives)| {
+            let mut fields = Map::new();
+            for knob in app.knobs() {
+                let driven: Vec<Json> = drives
+                    .as_ref()
+                    .and_then(|d| d.drives.get(&knob.key))
+                    .into_iter()
+                    .flatten()
+                    .map(key_json)
+                    .collect();
+                fields.insert(
+                    knob.key.clone(),
+                    json!({
+                        "value": knob_value(&env.table, &knob.key),
+                        "mustMatch": knob.must_match,
+                        "drives": driven,
+                    }),
+                );
+            }
+            let templates: Map<String, Json> = artifact
+                .stacks
+                .iter()
+                .map(|s| (s.file_name(), json!(digest(s.body.as_bytes()))))
+                .collect();
+            json!({
+                "version": VERSION,
+                "reference": reference.map(|r| r.name.clone()),
+                "promotionOrder": env.config.promotion_order(),
+                "fields": fields,
+                "templates": templates,
+            })
+        })
+        .collect()
 }
 
 /// One environment read back from `<out>/<env>/`.

@@ -58,6 +58,9 @@ fn source_text(source: &Source) -> String {
 }
 
 fn skew_text(s: &Skew, reference_label: &str) -> String {
+    if let Some(why) = &s.unreadable {
+        return format!("not checked: {why}");
+    }
     if !s.deployed() {
         return "not deployed".to_string();
     }
@@ -102,6 +105,38 @@ fn summary_line(report: &Report) -> String {
             if undeclared == 1 { "" } else { "s" }
         )
     }
+}
+
+/// The undeclared rows, one line each; rows with the same property and reason (one
+/// extra tag on every resource) share a line that names a few of the resources.
+pub fn undeclared_lines(report: &Report) -> Vec<String> {
+    let mut groups: Vec<((String, String), Vec<&str>)> = Vec::new();
+    for (_, row) in report.undeclared_rows() {
+        let Status::Undeclared { reasons, .. } = &row.status else {
+            continue;
+        };
+        let key = (row.property.clone(), reasons.join("; "));
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, resources)) => resources.push(&row.resource),
+            None => groups.push((key, vec![&row.resource])),
+        }
+    }
+    const SHOWN: usize = 3;
+    groups
+        .into_iter()
+        .map(|((property, reason), resources)| match resources.len() {
+            1 => format!("{} {property}: {reason}", resources[0]),
+            n => format!(
+                "{property} of {n} resources ({}{}): {reason}",
+                resources.iter().take(SHOWN).copied().collect::<Vec<_>>().join(", "),
+                if n > SHOWN {
+                    format!(" and {} more", n - SHOWN)
+                } else {
+                    String::new()
+                }
+            ),
+        })
+        .collect()
 }
 
 /// ANSI styling, a no-op when disabled.
@@ -210,17 +245,8 @@ pub fn text(report: &Report, color: bool) -> String {
         for n in report.notes.iter().filter(|n| n.undeclared) {
             out.push_str(&format!("  {}  {}: {}\n", p.red(UNDECLARED), n.environment, n.message));
         }
-        for (stack, row) in report.undeclared_rows() {
-            if let Status::Undeclared { reasons, .. } = &row.status {
-                let _ = stack;
-                out.push_str(&format!(
-                    "  {}  {} {}: {}\n",
-                    p.red(UNDECLARED),
-                    row.resource,
-                    row.property,
-                    reasons.join("; ")
-                ));
-            }
+        for line in undeclared_lines(report) {
+            out.push_str(&format!("  {}  {line}\n", p.red(UNDECLARED)));
         }
     }
 
@@ -348,15 +374,8 @@ pub fn markdown(report: &Report) -> String {
         for n in report.notes.iter().filter(|n| n.undeclared) {
             out.push_str(&format!("- {}: {}\n", n.environment, n.message));
         }
-        for (_, row) in report.undeclared_rows() {
-            if let Status::Undeclared { reasons, .. } = &row.status {
-                out.push_str(&format!(
-                    "- `{}` {}: {}\n",
-                    row.resource,
-                    md_cell(&row.property),
-                    reasons.join("; ")
-                ));
-            }
+        for line in undeclared_lines(report) {
+            out.push_str(&format!("- {line}\n"));
         }
     }
     let envs_header = report.envs.join(" | ");
@@ -476,6 +495,7 @@ pub fn json(report: &Report) -> Json {
             "changesBehind": s.changes(),
             "stacks": s.stacks.iter().map(|(n, c)| json!({"name": n, "deployed": c.is_some(), "changes": c})).collect::<Vec<_>>(),
             "summary": skew_text(s, "this commit"),
+            "unreadable": s.unreadable,
         })).collect::<Vec<_>>(),
     })
 }

@@ -75,6 +75,9 @@ pub struct DeployArgs {
     /// How long --verify waits for the answer (e.g. 10s).
     #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
     pub verify_timeout: Duration,
+    /// Deploy even if the environment has undeclared differences from the others (see `cairn parity`).
+    #[arg(long)]
+    pub allow_parity_drift: bool,
     #[command(flatten)]
     pub endpoint: EndpointArgs,
 }
@@ -89,6 +92,8 @@ fn parse_url_path(s: &str) -> Result<String, String> {
 
 pub fn run<A: Application>(project: &Project<A>, args: &DeployArgs, style: Style) -> CliResult {
     let started = Instant::now();
+    // Parity first: undeclared differences from the other environments stop the deploy.
+    crate::commands::parity::gate(project, &args.env, args.allow_parity_drift, style)?;
     let artifact = synth_env(project, &args.env)?;
     // The policy checks `synth` runs: an error stops the deploy before any AWS call
     // (warnings are `synth`'s and `check`'s to show).

@@ -5,6 +5,7 @@ pub mod check;
 pub mod deploy;
 pub mod destroy;
 pub mod diff;
+pub mod drift;
 pub mod ls;
 pub mod outputs;
 pub mod parity;

@@ -8,11 +8,12 @@
 use std::path::PathBuf;
 
 use cairn_core::application::LoadedEnv;
-use cairn_core::parity::{self, record, render, Report, Source};
-use cairn_core::{Application, Assembly, EnvironmentConfig};
+use cairn_core::parity::{self, record, render, Flat, Normalizer, Report, Skew, Source};
+use cairn_core::{Application, Assembly, EnvArtifact, EnvironmentConfig};
 use clap::{Args, ValueEnum};
 use serde_json::Value as Json;
 
+use crate::aws::{self, EndpointArgs};
 use crate::error::{CliError, CliResult};
 use crate::project::Project;
 use crate::ui::Style;
@@ -53,6 +54,8 @@ pub struct ParityArgs {
     /// Compare the templates deployed in each environment (GetTemplate), and each with this commit.
     #[arg(long)]
     pub deployed: bool,
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
 }
 
 /// Loads the named environments (all when none is named), in promotion order.
@@ -114,24 +117,104 @@ pub fn run<A: Application>(project: &Project<A>, args: &ParityArgs, style: Style
     outcome(&report)
 }
 
-fn deployed<A: Application>(_project: &Project<A>, _args: &ParityArgs, _style: Style) -> CliResult {
-    Err(CliError::failure("error: parity --deployed is not available yet"))
+/// `--deployed`: the templates deployed in each environment, compared like a
+/// synthesis (attributed with this commit's knobs), and each against this commit.
+fn deployed<A: Application>(project: &Project<A>, args: &ParityArgs, style: Style) -> CliResult {
+    let envs = load_envs(project, &args.envs)?;
+    let assembly = project.synth(&envs)?;
+    let mut skew = Vec::new();
+    let mut flats: Vec<Option<Flat>> = Vec::new();
+    for artifact in &assembly.environments {
+        let (s, flat) = deployed_env(artifact, args.endpoint.endpoint_url.as_deref())?;
+        skew.push(s);
+        flats.push(flat);
+    }
+    // Attribute with the knobs of the deployed environments only (the last is the reference).
+    let deployed_names: Vec<&str> = envs
+        .iter()
+        .zip(&flats)
+        .filter(|(_, f)| f.is_some())
+        .map(|(e, _)| e.name.as_str())
+        .collect();
+    let deployed_envs: Vec<LoadedEnv<A::Config>> = load_envs(project, &deployed_names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+        .map(|v| v.into_iter().filter(|e| deployed_names.contains(&e.name.as_str())).collect())
+        .unwrap_or_default();
+    let mut inputs = Vec::new();
+    if !deployed_envs.is_empty() {
+        let (_, synthesized) = parity::analyze(project, &deployed_envs)?;
+        for mut input in synthesized {
+            let Some(flat) = envs.iter().position(|e| e.name == input.name).and_then(|i| flats[i].take()) else {
+                continue;
+            };
+            // What the deployed templates show is judged by what the knobs drive; the
+            // all-knobs synthesis says nothing about them.
+            input.flat = flat;
+            input.residual = None;
+            input.hints.clear();
+            inputs.push(input);
+        }
+    }
+    let mut report = parity::compare(project.name(), Source::Deployed, &inputs, &project.knobs());
+    if inputs.is_empty() {
+        report.envs = Vec::new();
+    }
+    report.skew = skew;
+    print(&report, args.format, style)?;
+    outcome(&report)
+}
+
+/// One environment's deployed templates (flattened; None when no stack is deployed)
+/// and how far they are from this commit's synthesis.
+fn deployed_env(artifact: &EnvArtifact, endpoint: Option<&str>) -> CliResult<(Skew, Option<Flat>)> {
+    let settings = &artifact.settings;
+    let mut skew = Skew {
+        environment: settings.name.clone(),
+        stacks: Vec::new(),
+        unreadable: None,
+    };
+    let clients = aws::connect(settings, endpoint)?;
+    match clients.caller_account() {
+        Ok(account) if account != settings.account => {
+            skew.unreadable = Some(format!(
+                "the credentials in use belong to account {account}, not {} (switch AWS_PROFILE to compare it)",
+                settings.account
+            ));
+            return Ok((skew, None));
+        }
+        Ok(_) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let norm = Normalizer::new(&settings.name, &settings.account, &settings.region);
+    let mut flat = Flat::default();
+    let mut any = false;
+    for stack in &artifact.stacks {
+        if let Some(template) = crate::commands::diff::deployed_template(&clients.cloudformation, &stack.name)? {
+            parity::flatten_stack(&mut flat, &norm, &stack.id, &stack.name, &template);
+            any = true;
+        }
+    }
+    let synthesized = parity::flatten_env(artifact);
+    let changes = parity::changes(&flat, &synthesized);
+    // Stacks in deploy order; a deployed one gets its number of changed items.
+    skew.stacks = artifact
+        .stacks
+        .iter()
+        .map(|s| {
+            let deployed = flat.stack_names.contains_key(&s.id);
+            (s.name.clone(), deployed.then(|| changes.get(&s.id).copied().unwrap_or(0)))
+        })
+        .collect();
+    Ok((skew, any.then_some(flat)))
 }
 
 /// The `parity` sections of the manifests of `assembly`'s environments (same order
 /// as `envs`): which environment-file field drives which property, for `parity --out`.
 pub fn manifest_sections<A: Application>(project: &Project<A>, envs: &[LoadedEnv<A::Config>], assembly: &Assembly) -> Vec<Json> {
-    // The values other environments give each knob; fall back to the synthesized ones
-    // when some other environment file does not load (synth of one env still works).
+    // Every environment file gives the reference; when some other file does not load,
+    // synthesizing one environment still works (the latest synthesized one is used).
     let all = project.all_envs().unwrap_or_default();
-    let mut tables: Vec<&toml::Table> = all.iter().map(|e| &e.table).collect();
-    if tables.is_empty() {
-        tables = envs.iter().map(|e| &e.table).collect();
-    }
-    envs.iter()
-        .zip(&assembly.environments)
-        .map(|(env, artifact)| record::record(project, env, artifact, &tables))
-        .collect()
+    let synthesized: Vec<_> = envs.iter().zip(&assembly.environments).collect();
+    record::records(project, &synthesized, &all)
 }
 
 /// Before deploying `target`: its parity with the reference environment (the last in
@@ -158,7 +241,9 @@ pub fn gate<A: Application>(project: &Project<A>, target: &str, allow: bool, sty
         .filter(|(i, _)| pair.contains(i))
         .map(|(_, e)| e)
         .collect();
-    let (_, _, report) = check(project, &envs)?;
+    // Declared or not is all the gate needs; naming each difference's knob is not.
+    let (_, inputs) = parity::analyze_with(project, &envs, false)?;
+    let report = parity::compare(project.name(), Source::Synthesis, &inputs, &project.knobs());
     if report.ok() {
         return Ok(());
     }

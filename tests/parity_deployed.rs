@@ -1,0 +1,187 @@
+//! Parity of what is deployed, against moto: `cairn parity --deployed` after
+//! deploying dev and staging (both equal to this commit's synthesis), the deploy
+//! gate refusing an environment with an undeclared difference and proceeding with
+//! `--allow-parity-drift`, the promotion skew that leaves behind, and `cairn drift`
+//! on an endpoint without drift detection (exit 3).
+
+#[path = "support/moto.rs"]
+mod moto;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use moto::Moto;
+use serde_json::{json, Value as Json};
+
+fn shipped_envs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/environments")
+}
+
+/// A copy of the shipped environment files, with `edits` (file, from, to) applied.
+fn envs_copy(name: &str, edits: &[(&str, &str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cairn-parity-deployed-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(shipped_envs()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+    }
+    for (env, from, to) in edits {
+        let file = dir.join(format!("{env}.toml"));
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains(from), "`{from}` is not in {env}.toml");
+        std::fs::write(&file, text.replacen(from, to, 1)).unwrap();
+    }
+    dir
+}
+
+/// Runs `cairn` with test credentials against `endpoint`, without a terminal.
+fn cairn(endpoint: &str, envs: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(args)
+        .arg("--environments")
+        .arg(envs)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("NO_COLOR", "1")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("CAIRN_ENVIRONMENTS")
+        .env_remove("CAIRN_TEMPLATE_BUCKET")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("cairn runs")
+}
+
+fn show(o: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn deployed_json(endpoint: &str, envs: &Path) -> (Option<i32>, Json) {
+    let o = cairn(endpoint, envs, &["parity", "--deployed", "--format", "json"]);
+    let j = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}\n{}", show(&o)));
+    (o.status.code(), j)
+}
+
+fn env_state<'a>(j: &'a Json, env: &str) -> &'a Json {
+    j["deployed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["environment"] == json!(env))
+        .unwrap_or_else(|| panic!("{env} missing: {j}"))
+}
+
+#[test]
+fn deployed_parity_promotion_skew_and_the_deploy_gate() {
+    let moto = Moto::shared();
+    let url = moto.url.as_str();
+    let envs = envs_copy("main", &[]);
+
+    for env in ["dev", "staging"] {
+        let o = cairn(url, &envs, &["deploy", env, "--approve", "--progress", "events"]);
+        assert!(o.status.success(), "deploy {env}: {}", show(&o));
+    }
+
+    // Both deployed, both equal to this commit; prod is not deployed.
+    let (code, j) = deployed_json(url, &envs);
+    assert_eq!(code, Some(0), "{j}");
+    assert_eq!(
+        j["environments"],
+        json!(["dev", "staging"]),
+        "only deployed environments are compared"
+    );
+    for env in ["dev", "staging"] {
+        let s = env_state(&j, env);
+        assert_eq!(s["deployed"], json!(true), "{s}");
+        assert_eq!(s["changesBehind"], json!(0), "{s}");
+        assert_eq!(s["summary"], json!("deployed, equal to this commit"));
+    }
+    assert_eq!(env_state(&j, "prod")["deployed"], json!(false));
+    let fields: Vec<&str> = j["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"database.instance_class") && fields.contains(&"service.desired_count"),
+        "{fields:?}"
+    );
+    let o = cairn(url, &envs, &["parity", "--deployed"]);
+    let text = stdout(&o);
+    assert!(text.contains("  dev          deployed, equal to this commit"), "{text}");
+    assert!(text.contains("  prod         not deployed"), "{text}");
+
+    // A copy whose staging runs another image: `service.image` is not a knob.
+    let changed = envs_copy("changed", &[("staging", "nginx:1.27\"", "nginx:1.27.1\"")]);
+    let o = cairn(url, &changed, &["deploy", "staging", "--approve", "--progress", "events"]);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("UNDECLARED  service/Web/Service/TaskDefinition ContainerDefinitions[0].Image"),
+        "{err}"
+    );
+    assert!(err.contains("caused by `service.image`, which is not declared as a knob"), "{err}");
+    assert!(err.contains("refusing to deploy") && err.contains("--allow-parity-drift"), "{err}");
+    let (_, j) = deployed_json(url, &envs);
+    assert_eq!(
+        env_state(&j, "staging")["changesBehind"],
+        json!(0),
+        "the refused deploy changed nothing: {j}"
+    );
+
+    let o = cairn(
+        url,
+        &changed,
+        &["deploy", "staging", "--approve", "--progress", "events", "--allow-parity-drift"],
+    );
+    assert!(o.status.success(), "{}", show(&o));
+    assert!(stderr(&o).contains("deploying anyway (--allow-parity-drift)"), "{}", show(&o));
+
+    // Against this commit (the original files): staging is behind, and its deployed
+    // template differs from dev's where no knob explains it.
+    let (code, j) = deployed_json(url, &envs);
+    assert_eq!(code, Some(1), "{j}");
+    assert_eq!(env_state(&j, "dev")["changesBehind"], json!(0));
+    let staging = env_state(&j, "staging");
+    assert_eq!(staging["changesBehind"], json!(1), "{staging}");
+    assert_eq!(staging["summary"], json!("1 change behind this commit (shop-staging-service: 1)"));
+    let undeclared = j["undeclared"].as_array().unwrap();
+    let image = undeclared
+        .iter()
+        .find(|u| u["property"] == json!("Properties.ContainerDefinitions[0].Image"))
+        .unwrap_or_else(|| panic!("{j}"));
+    assert_eq!(image["resource"], json!("service/Web/Service/TaskDefinition"));
+    assert_eq!(image["values"]["staging"], json!("public.ecr.aws/nginx/nginx:1.27.1"));
+    assert_eq!(image["undeclaredIn"], json!(["dev"]));
+    let o = cairn(url, &envs, &["parity", "--deployed"]);
+    assert!(
+        stdout(&o).contains("  staging      1 change behind this commit (shop-staging-service: 1)"),
+        "{}",
+        show(&o)
+    );
+
+    // moto has no drift detection: said plainly, with its own exit code.
+    let o = cairn(url, &envs, &["drift", "dev"]);
+    assert_eq!(o.status.code(), Some(3), "{}", show(&o));
+    assert!(stderr(&o).contains("does not implement drift detection"), "{}", show(&o));
+
+    let _ = std::fs::remove_dir_all(&envs);
+    let _ = std::fs::remove_dir_all(&changed);
+}
