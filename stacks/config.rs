@@ -23,6 +23,10 @@ pub struct Config {
     pub require_approval: bool,
     /// Keep data: Retain/Snapshot policies on stateful resources, termination protection.
     pub retain_data: bool,
+    /// S3 bucket for templates over 51,200 bytes (`cairn bootstrap <env>` creates one);
+    /// unset: `--template-bucket` or `CAIRN_TEMPLATE_BUCKET` when a deploy needs it.
+    #[serde(default)]
+    pub template_bucket: Option<String>,
     /// Extra tags for every taggable resource.
     #[serde(default)]
     pub tags: IndexMap<String, String>,
@@ -294,6 +298,15 @@ impl Default for DeployConfig {
 impl Validate for Config {
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
+        if let Some(bucket) = &self.template_bucket {
+            let ok = (3..=63).contains(&bucket.len())
+                && bucket.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+                && bucket.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && bucket.ends_with(|c: char| c.is_ascii_alphanumeric());
+            if !ok {
+                errors.push(FieldError::new("template_bucket", format!("`{bucket}` is not an S3 bucket name; allowed: 3-63 lowercase letters, digits, dots and hyphens")));
+            }
+        }
         for key in self.tags.keys() {
             if cairn_core::tags::RESERVED_TAG_KEYS.contains(&key.as_str()) {
                 errors.push(FieldError::new(
