@@ -13,6 +13,7 @@ pub mod config;
 
 use std::path::PathBuf;
 
+use cairn_constructs::s3::LogBucketProps;
 use cairn_constructs::{
     Attribute, AutoScalingProps, BlueGreen, Bucket, BucketProps, Cluster, ClusterProps, ContainerProps, Database, DatabaseProps,
     FargateServiceProps, FlowLogProps, HealthCheck, LoadBalancedFargateService, LoadBalancedFargateServiceProps, Monitoring,
@@ -124,7 +125,7 @@ impl Application for Shop {
         )?;
 
         let data = env.stack("data")?;
-        data.set_description("Stateful resources of the shop: database, bucket, queue, table");
+        data.set_description("Stateful resources of the shop: database, buckets (uploads, access logs), queue, table");
         let db = &config.database;
         let database = Database::new(
             &data,
@@ -141,11 +142,28 @@ impl Application for Shop {
                 ..Default::default()
             },
         )?;
+        if !db.multi_az {
+            database.suppress(
+                "RDS-MULTI-AZ",
+                "the environment table runs prod single-AZ for cost; set database.multi_az = true in prod.toml to turn it on",
+            )?;
+        }
+        // S3 server access logs of Uploads and the load balancer's access logs, kept as
+        // long as the environment keeps its other logs.
+        let access_logs = Bucket::for_access_logs(
+            &data,
+            "AccessLogs",
+            LogBucketProps {
+                expiration_days: config.logs.retention_days.days(),
+                ..Default::default()
+            },
+        )?;
         let uploads = Bucket::new(
             &data,
             "Uploads",
             BucketProps {
                 noncurrent_version_expiration_days: Some(90),
+                server_access_logs: Some((access_logs.clone(), "uploads/".into())),
                 ..Default::default()
             },
         )?;
@@ -192,6 +210,9 @@ impl Application for Shop {
                             ("DB_USERNAME".into(), database.secret_field("username")),
                             ("DB_PASSWORD".into(), database.secret_field("password")),
                         ],
+                        // nginx writes only its cache, pid file and temp files.
+                        readonly_root_filesystem: true,
+                        writable_paths: ["/var/cache/nginx", "/var/run", "/tmp"].map(String::from).to_vec(),
                         ..Default::default()
                     },
                     desired_count: s.desired_count,
@@ -211,6 +232,7 @@ impl Application for Shop {
                 blue_green: config.deploy.blue_green.then_some(BlueGreen {
                     bake_time_minutes: config.deploy.bake_time_minutes,
                 }),
+                access_logs: Some((access_logs.clone(), "web".into())),
                 ..Default::default()
             },
         )?;

@@ -186,20 +186,36 @@ pub struct Secret {
 impl Secret {
     /// The whole secret string.
     pub fn secrets_manager(arn: Value) -> Secret {
-        Secret { grant_resource: arn.clone(), arn, field: None }
+        Secret {
+            grant_resource: arn.clone(),
+            arn,
+            field: None,
+        }
     }
 
     /// One key of a JSON secret (`username`, `password`).
     pub fn secrets_manager_field(arn: Value, field: &str) -> Secret {
-        Secret { grant_resource: arn.clone(), arn, field: Some(field.to_string()) }
+        Secret {
+            grant_resource: arn.clone(),
+            arn,
+            field: Some(field.to_string()),
+        }
     }
 
     /// A secret known by its name (e.g. one created by another stack): ECS reads it by
     /// its partial ARN, and the execution role may read exactly that secret —
     /// `<name>-??????` matches the 6 random characters Secrets Manager appends to ARNs.
     pub fn secrets_manager_named(name: &str, field: Option<&str>) -> Secret {
-        let arn = |suffix: &str| Value::sub(format!("arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:{name}{suffix}"));
-        Secret { arn: arn(""), grant_resource: arn("-??????"), field: field.map(str::to_string) }
+        let arn = |suffix: &str| {
+            Value::sub(format!(
+                "arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:{name}{suffix}"
+            ))
+        };
+        Secret {
+            arn: arn(""),
+            grant_resource: arn("-??????"),
+            field: field.map(str::to_string),
+        }
     }
 
     /// The secret's ARN.
@@ -238,6 +254,10 @@ pub struct ContainerProps {
     pub secrets: Vec<(String, Secret)>,
     /// Mount the root file system read-only. Default `false` (most images write to it).
     pub readonly_root_filesystem: bool,
+    /// Absolute paths the container writes to, each backed by an ephemeral task volume
+    /// (Fargate task storage, emptied when the task stops), so the root file system can
+    /// stay read-only. E.g. nginx: `/var/cache/nginx`, `/var/run`, `/tmp`. Default none.
+    pub writable_paths: Vec<String>,
 }
 
 impl Default for ContainerProps {
@@ -249,6 +269,7 @@ impl Default for ContainerProps {
             environment: Vec::new(),
             secrets: Vec::new(),
             readonly_root_filesystem: false,
+            writable_paths: Vec::new(),
         }
     }
 }
@@ -407,21 +428,23 @@ impl FargateService {
 
         let state = Rc::new(RefCell::new(ContainerState::default()));
         let container = Rc::new(c.clone());
-        let task_definition = scope.add_resource(
-            "TaskDefinition",
-            Resource::new("AWS::ECS::TaskDefinition")
-                .prop("ContainerDefinitions", Value::Null)
-                .prop("Cpu", props.size.cpu().to_string())
-                .prop("ExecutionRoleArn", execution_role.arn())
-                .prop("Memory", props.size.memory_mib().to_string())
-                .prop("NetworkMode", "awsvpc")
-                .prop("RequiresCompatibilities", Value::list(["FARGATE"]))
-                .prop(
-                    "RuntimePlatform",
-                    Value::map([("CpuArchitecture", "X86_64"), ("OperatingSystemFamily", "LINUX")]),
-                )
-                .prop("TaskRoleArn", task_role.arn()),
-        )?;
+        let mut task_definition = Resource::new("AWS::ECS::TaskDefinition")
+            .prop("ContainerDefinitions", Value::Null)
+            .prop("Cpu", props.size.cpu().to_string())
+            .prop("ExecutionRoleArn", execution_role.arn())
+            .prop("Memory", props.size.memory_mib().to_string())
+            .prop("NetworkMode", "awsvpc")
+            .prop("RequiresCompatibilities", Value::list(["FARGATE"]))
+            .prop(
+                "RuntimePlatform",
+                Value::map([("CpuArchitecture", "X86_64"), ("OperatingSystemFamily", "LINUX")]),
+            )
+            .prop("TaskRoleArn", task_role.arn());
+        if !c.writable_paths.is_empty() {
+            let volumes = c.writable_paths.iter().map(|p| Value::map([("Name", volume_name(p))])).collect();
+            task_definition = task_definition.prop("Volumes", Value::List(volumes));
+        }
+        let task_definition = scope.add_resource("TaskDefinition", task_definition)?;
 
         let security_group = SecurityGroup::new(
             &scope,
@@ -633,6 +656,20 @@ impl FargateService {
             ),
             ("ReadonlyRootFilesystem", Value::Bool(c.readonly_root_filesystem)),
         ]);
+        if !c.writable_paths.is_empty() {
+            let mounts = c
+                .writable_paths
+                .iter()
+                .map(|p| {
+                    Value::map([
+                        ("ContainerPath", Value::str(p.as_str())),
+                        ("ReadOnly", Value::Bool(false)),
+                        ("SourceVolume", Value::str(volume_name(p))),
+                    ])
+                })
+                .collect();
+            def = def.with("MountPoints", Value::List(mounts));
+        }
         if !state.environment.is_empty() {
             def = def.with(
                 "Environment",
@@ -776,6 +813,28 @@ fn validate(scope: &Scope, props: &FargateServiceProps) -> Result<()> {
             .property("container.port")
             .fix("use the port the container listens on, e.g. 80 or 8080"));
     }
+    let mut volumes = Vec::new();
+    for path in &c.writable_paths {
+        let ok = path.starts_with('/')
+            && path.len() > 1
+            && !path.ends_with('/')
+            && !path.contains("//")
+            && path.chars().all(|ch| ch.is_ascii_alphanumeric() || "/-_.".contains(ch));
+        if !ok {
+            return Err(scope
+                .error(format!("`{path}` is not a writable path"))
+                .property("container.writable_paths")
+                .fix("use absolute directory paths such as \"/tmp\" or \"/var/cache/nginx\" (not `/`, no trailing `/`)"));
+        }
+        let name = volume_name(path);
+        if volumes.contains(&name) {
+            return Err(scope
+                .error(format!("`{path}` is listed twice (volume `{name}`)"))
+                .property("container.writable_paths")
+                .fix("list each path once"));
+        }
+        volumes.push(name);
+    }
     if let Some(a) = props.auto_scaling {
         if a.min_tasks == 0 || a.min_tasks > a.max_tasks || !(a.min_tasks..=a.max_tasks).contains(&props.desired_count) {
             return Err(scope
@@ -794,6 +853,11 @@ fn validate(scope: &Scope, props: &FargateServiceProps) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The task volume behind a writable path: `/var/cache/nginx` → `var-cache-nginx`.
+fn volume_name(path: &str) -> String {
+    path.trim_matches('/').replace(['/', '.'], "-")
 }
 
 /// `arn:<partition>:ecr:<region>:<account>:repository/<repo>` for a private ECR image.

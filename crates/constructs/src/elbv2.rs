@@ -6,6 +6,7 @@ use cairn_core::{Resource, ResourceRef, Result, Scope, Value};
 use crate::ec2::{Connectable, Port, SecurityGroup, SecurityGroupProps, SubnetType};
 use crate::ecs::{BlueGreenAttachment, Cluster, FargateService, FargateServiceProps, LoadBalancerAttachment};
 use crate::iam::{Grantable, PolicyStatement, Role, RoleProps, ServicePrincipal};
+use crate::s3::Bucket;
 
 /// Health check of the target group (HTTP on the container's port).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +69,11 @@ pub struct LoadBalancedFargateServiceProps {
     /// `Some`: ECS blue/green deployments, with an alternate target group, a production
     /// listener rule and the role ECS shifts traffic with; `None`: rolling updates.
     pub blue_green: Option<BlueGreen>,
+    /// Access logs to a bucket made with [`Bucket::for_access_logs`] (same environment and
+    /// region), under this key prefix (e.g. `web`; no leading or trailing `/`). The
+    /// bucket's policy gets the statement that lets Elastic Load Balancing deliver to
+    /// `<prefix>/AWSLogs/<account>/`. `None`: no access logs.
+    pub access_logs: Option<(Bucket, String)>,
 }
 
 impl Default for LoadBalancedFargateServiceProps {
@@ -81,6 +87,7 @@ impl Default for LoadBalancedFargateServiceProps {
             deregistration_delay_seconds: 30,
             idle_timeout_seconds: 60,
             blue_green: None,
+            access_logs: None,
         }
     }
 }
@@ -122,17 +129,31 @@ impl LoadBalancedFargateService {
         lb_security_group.allow_from_any_ipv4(Port::tcp(80), "HTTP from anywhere")?;
         lb_security_group.allow_from_any_ipv4(Port::tcp(443), "HTTPS from anywhere")?;
 
+        let mut attributes = vec![
+            attribute("deletion_protection.enabled", "false"),
+            attribute("idle_timeout.timeout_seconds", &props.idle_timeout_seconds.to_string()),
+            attribute("routing.http.drop_invalid_header_fields.enabled", "true"),
+        ];
+        if let Some((bucket, prefix)) = &props.access_logs {
+            if !bucket.is_log_bucket() || bucket.scope().env_settings().name != scope.env_settings().name {
+                return Err(scope
+                    .error(format!("{} is not an access-log bucket of this environment", bucket.scope().path()))
+                    .property("access_logs")
+                    .fix("send the logs to a bucket created with Bucket::for_access_logs in the same environment"));
+            }
+            // The policy lives with the bucket (the data stack, deployed first), so the
+            // load balancer needs no DependsOn across stacks: ELB checks it when the attribute is set.
+            bucket.allow_load_balancer_logs(prefix)?;
+            attributes.push(attribute("access_logs.s3.enabled", "true"));
+            attributes.push(Value::map([("Key", Value::str("access_logs.s3.bucket")), ("Value", bucket.name())]));
+            if !prefix.is_empty() {
+                attributes.push(attribute("access_logs.s3.prefix", prefix));
+            }
+        }
         let load_balancer = lb_scope.add_resource(
             "Resource",
             Resource::new("AWS::ElasticLoadBalancingV2::LoadBalancer")
-                .prop(
-                    "LoadBalancerAttributes",
-                    Value::list([
-                        attribute("deletion_protection.enabled", "false"),
-                        attribute("idle_timeout.timeout_seconds", &props.idle_timeout_seconds.to_string()),
-                        attribute("routing.http.drop_invalid_header_fields.enabled", "true"),
-                    ]),
-                )
+                .prop("LoadBalancerAttributes", Value::List(attributes))
                 .prop("Scheme", "internet-facing")
                 .prop("SecurityGroups", Value::list([lb_security_group.group_id()]))
                 .prop("Subnets", Value::List(vpc.subnet_ids(SubnetType::Public)?))

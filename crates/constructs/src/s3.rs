@@ -1,4 +1,10 @@
-//! S3 buckets: encrypted, never public, TLS-only, versioned where data is kept.
+//! S3 buckets: encrypted, never public, TLS-only, versioned where data is kept; and
+//! access-log buckets ([`Bucket::for_access_logs`]) that S3 server access logging and
+//! load balancers deliver to.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::Rc;
 
 use cairn_core::{RemovalPolicy, Resource, ResourceRef, Result, Scope, Value};
 
@@ -26,22 +32,119 @@ pub struct BucketProps {
     pub versioned: Option<bool>,
     /// Deletion/replacement policy. `None`: `Retain` where the environment keeps data.
     pub removal_policy: Option<RemovalPolicy>,
-    /// Bucket that receives server access logs, with this key prefix.
+    /// Bucket that receives server access logs, with this key prefix (e.g. `uploads/`).
+    /// A bucket from [`Bucket::for_access_logs`] gets the bucket-policy statement that
+    /// lets S3 deliver there; any other target must allow `logging.s3.amazonaws.com`
+    /// itself (its ACLs are disabled), or no logs arrive.
     pub server_access_logs: Option<(Bucket, String)>,
     /// Expire noncurrent object versions after this many days (with versioning).
     pub noncurrent_version_expiration_days: Option<u32>,
 }
+
+/// Props of an access-log bucket ([`Bucket::for_access_logs`]).
+#[derive(Debug, Clone)]
+pub struct LogBucketProps {
+    /// Days S3 keeps a log object before deleting it (e.g. the environment's log
+    /// retention). Default 90.
+    pub expiration_days: u32,
+    /// Deletion/replacement policy. `None`: `Retain` where the environment keeps data.
+    pub removal_policy: Option<RemovalPolicy>,
+}
+
+impl Default for LogBucketProps {
+    fn default() -> Self {
+        LogBucketProps {
+            expiration_days: 90,
+            removal_policy: None,
+        }
+    }
+}
+
+/// Days a noncurrent log object stays after it expired (log buckets are versioned where
+/// data is kept): long enough to notice a mistaken delete, short enough not to keep logs twice.
+const LOG_NONCURRENT_DAYS: u32 = 7;
+
+/// Elastic Load Balancing's log-delivery account per region, for regions launched before
+/// August 2022 (AWS docs: "Enable access logs for your Application Load Balancer").
+/// Newer regions accept the service principal [`ELB_LOG_DELIVERY_SERVICE`] instead.
+const ELB_ACCOUNTS: &[(&str, &str)] = &[
+    ("us-east-1", "127311923021"),
+    ("us-east-2", "033677994240"),
+    ("us-west-1", "027434742980"),
+    ("us-west-2", "797873946194"),
+    ("af-south-1", "098369216593"),
+    ("ap-east-1", "754344448648"),
+    ("ap-southeast-3", "589379963580"),
+    ("ap-south-1", "718504428378"),
+    ("ap-northeast-3", "383597477331"),
+    ("ap-northeast-2", "600734575887"),
+    ("ap-southeast-1", "114774131450"),
+    ("ap-southeast-2", "783225319266"),
+    ("ap-northeast-1", "582318560864"),
+    ("ca-central-1", "985666609251"),
+    ("eu-central-1", "054676820928"),
+    ("eu-west-1", "156460612806"),
+    ("eu-west-2", "652711504416"),
+    ("eu-south-1", "635631232127"),
+    ("eu-west-3", "009996457667"),
+    ("eu-north-1", "897822967062"),
+    ("me-south-1", "076674570225"),
+    ("sa-east-1", "507241528517"),
+];
+
+/// The principal that delivers load balancer access logs in regions launched since August 2022.
+pub const ELB_LOG_DELIVERY_SERVICE: &str = "logdelivery.elasticloadbalancing.amazonaws.com";
+
+/// The principal S3 server access logging writes with.
+pub const S3_LOGGING_SERVICE: &str = "logging.s3.amazonaws.com";
 
 /// An S3 bucket with a TLS-only bucket policy and all public access blocked.
 #[derive(Clone)]
 pub struct Bucket {
     scope: Scope,
     bucket: ResourceRef,
+    policy: ResourceRef,
+    /// `Some` for an access-log bucket: the statements added to its policy so far (by Sid).
+    log_delivery: Option<Rc<RefCell<Vec<String>>>>,
+}
+
+impl fmt::Debug for Bucket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Bucket").field("path", &self.scope.full_path()).finish()
+    }
 }
 
 impl Bucket {
     pub fn new(scope: impl Into<Scope>, id: &str, props: BucketProps) -> Result<Bucket> {
+        Self::build(scope.into().child(id)?, props, None)
+    }
+
+    /// A bucket that receives access logs: S3 server access logs of other buckets
+    /// ([`BucketProps::server_access_logs`]) and load balancer access logs. SSE-S3 (the
+    /// only encryption load balancer log delivery supports), all public access blocked,
+    /// TLS-only, ACLs disabled (`BucketOwnerEnforced`), logs deleted after
+    /// `expiration_days`. Its bucket policy starts with the TLS-only statement; each log
+    /// source adds a statement for exactly its prefix ([`Bucket::allow_server_access_logs`],
+    /// [`Bucket::allow_load_balancer_logs`], called by the constructs that log here). It
+    /// does not log its own access (that would only log the logging; the S3-LOGGING check
+    /// exempts buckets that receive logs).
+    pub fn for_access_logs(scope: impl Into<Scope>, id: &str, props: LogBucketProps) -> Result<Bucket> {
         let scope = scope.into().child(id)?;
+        if !(1..=36500).contains(&props.expiration_days) {
+            return Err(scope
+                .error(format!("log expiration of {} days is out of range", props.expiration_days))
+                .property("expiration_days")
+                .fix("use 1 to 36500 days, e.g. the environment's log retention"));
+        }
+        let bucket_props = BucketProps {
+            encryption: BucketEncryption::S3Managed,
+            removal_policy: props.removal_policy,
+            ..Default::default()
+        };
+        Self::build(scope, bucket_props, Some(props.expiration_days))
+    }
+
+    fn build(scope: Scope, props: BucketProps, log_expiration_days: Option<u32>) -> Result<Bucket> {
         if let Some(name) = &props.bucket_name {
             validate_bucket_name(name).map_err(|m| {
                 scope
@@ -80,23 +183,48 @@ impl Bucket {
                 "OwnershipControls",
                 Value::map([("Rules", Value::list([Value::map([("ObjectOwnership", "BucketOwnerEnforced")])]))]),
             );
+        let mut rules = Vec::new();
+        if let Some(days) = log_expiration_days {
+            let mut rule = Value::map([
+                ("Id", Value::str("ExpireLogs")),
+                ("Status", Value::str("Enabled")),
+                ("ExpirationInDays", Value::from(days)),
+            ]);
+            if versioned {
+                rule = rule.with("NoncurrentVersionExpiration", Value::map([("NoncurrentDays", LOG_NONCURRENT_DAYS)]));
+            }
+            rules.push(rule);
+        }
         if versioned {
             resource = resource.prop("VersioningConfiguration", Value::map([("Status", "Enabled")]));
             if let Some(days) = props.noncurrent_version_expiration_days {
-                resource = resource.prop(
-                    "LifecycleConfiguration",
-                    Value::map([(
-                        "Rules",
-                        Value::list([Value::map([
-                            ("Id", Value::str("ExpireNoncurrentVersions")),
-                            ("Status", Value::str("Enabled")),
-                            ("NoncurrentVersionExpiration", Value::map([("NoncurrentDays", days)])),
-                        ])]),
-                    )]),
-                );
+                rules.push(Value::map([
+                    ("Id", Value::str("ExpireNoncurrentVersions")),
+                    ("Status", Value::str("Enabled")),
+                    ("NoncurrentVersionExpiration", Value::map([("NoncurrentDays", days)])),
+                ]));
             }
         }
+        if !rules.is_empty() {
+            resource = resource.prop("LifecycleConfiguration", Value::map([("Rules", Value::List(rules))]));
+        }
         if let Some((target, prefix)) = &props.server_access_logs {
+            if target.scope.env_settings().name != scope.env_settings().name {
+                return Err(scope
+                    .error(format!(
+                        "{} is in environment `{}`",
+                        target.scope.path(),
+                        target.scope.env_settings().name
+                    ))
+                    .property("server_access_logs")
+                    .fix("send the logs to an access-log bucket of the same environment (Bucket::for_access_logs)"));
+            }
+            validate_s3_log_prefix(prefix).map_err(|m| scope.error(m).property("server_access_logs").fix(S3_PREFIX_FIX))?;
+            // With ACLs disabled, S3 delivers only what the target's bucket policy allows:
+            // a log bucket gets the statement here; any other target must allow it itself.
+            if target.is_log_bucket() {
+                target.allow_server_access_logs(prefix)?;
+            }
             resource = resource.prop(
                 "LoggingConfiguration",
                 Value::map([
@@ -108,13 +236,104 @@ impl Bucket {
         let resource = resource.removal_policy(props.removal_policy.unwrap_or_else(|| removal::for_data(&scope)));
         let bucket = scope.add_resource("Resource", resource)?;
         let tls_only = PolicyStatement::deny_insecure_transport(&["s3:*"], vec![bucket.get_att("Arn"), object_arns(&bucket)]);
-        scope.add_resource(
+        let policy = scope.add_resource(
             "Policy",
             Resource::new("AWS::S3::BucketPolicy")
                 .prop("Bucket", bucket.as_ref())
                 .prop("PolicyDocument", crate::iam::policy_document(&[tls_only])),
         )?;
-        Ok(Bucket { scope, bucket })
+        Ok(Bucket {
+            scope,
+            bucket,
+            policy,
+            log_delivery: log_expiration_days.map(|_| Rc::new(RefCell::new(Vec::new()))),
+        })
+    }
+
+    /// Whether this is an access-log bucket ([`Bucket::for_access_logs`]).
+    pub fn is_log_bucket(&self) -> bool {
+        self.log_delivery.is_some()
+    }
+
+    /// Lets S3 server access logging of this account write under `prefix` (e.g.
+    /// `uploads/`). Called by [`Bucket::new`] for [`BucketProps::server_access_logs`].
+    pub fn allow_server_access_logs(&self, prefix: &str) -> Result<()> {
+        validate_s3_log_prefix(prefix).map_err(|m| self.scope.error(m).property("server_access_logs").fix(S3_PREFIX_FIX))?;
+        let statement = PolicyStatement {
+            principal: Some(Value::map([("Service", S3_LOGGING_SERVICE)])),
+            condition: Some(Value::map([(
+                "StringEquals",
+                Value::map([("aws:SourceAccount", Value::account_id())]),
+            )])),
+            ..PolicyStatement::allow(&["s3:PutObject"], vec![self.objects_under(&format!("/{prefix}*"))])
+        };
+        self.add_log_delivery("S3ServerAccessLogs", statement)
+    }
+
+    /// Lets Elastic Load Balancing deliver access logs of this account's load balancers
+    /// to `<bucket arn>/<prefix>/AWSLogs/<account>/*`. The principal depends on the
+    /// environment's region: the regional ELB account where one exists (regions launched
+    /// before August 2022), the log-delivery service principal elsewhere. Called by
+    /// `LoadBalancedFargateService` for its `access_logs`.
+    pub fn allow_load_balancer_logs(&self, prefix: &str) -> Result<()> {
+        validate_elb_log_prefix(prefix).map_err(|m| {
+            self.scope
+                .error(m)
+                .property("access_logs")
+                .fix("use a prefix such as \"web\": letters, digits, `-`, `_`, `.` and inner `/`, without \"AWSLogs\"")
+        })?;
+        let path = if prefix.is_empty() { String::new() } else { format!("/{prefix}") };
+        let resource = self.objects_under(&format!("{path}/AWSLogs/${{AWS::AccountId}}/*"));
+        let principal = match elb_account(&self.scope.env_settings().region) {
+            Some(account) => Value::map([("AWS", Value::sub(format!("arn:${{AWS::Partition}}:iam::{account}:root")))]),
+            None => Value::map([("Service", ELB_LOG_DELIVERY_SERVICE)]),
+        };
+        let statement = PolicyStatement {
+            principal: Some(principal),
+            ..PolicyStatement::allow(&["s3:PutObject"], vec![resource])
+        };
+        self.add_log_delivery("LoadBalancerAccessLogs", statement)
+    }
+
+    /// `<bucket arn><suffix>`; the suffix may use `${AWS::AccountId}` and the like.
+    fn objects_under(&self, suffix: &str) -> Value {
+        let suffix = if suffix.contains("${") {
+            Value::sub(suffix)
+        } else {
+            Value::str(suffix)
+        };
+        Value::join("", [self.arn(), suffix])
+    }
+
+    /// Appends a log-delivery statement to the bucket policy, once per distinct statement.
+    fn add_log_delivery(&self, sid: &str, mut statement: PolicyStatement) -> Result<()> {
+        let Some(added) = &self.log_delivery else {
+            return Err(self
+                .scope
+                .error("this bucket is not an access-log bucket")
+                .fix("create the bucket that receives logs with Bucket::for_access_logs"));
+        };
+        let key = format!("{sid} {:?}", statement.to_value());
+        let mut added = added.borrow_mut();
+        if added.contains(&key) {
+            return Ok(());
+        }
+        // Sids are unique within the policy: the second load balancer gets `…2`.
+        let same_kind = added.iter().filter(|k| k.starts_with(&format!("{sid} "))).count();
+        statement.sid = Some(if same_kind == 0 {
+            sid.to_string()
+        } else {
+            format!("{sid}{}", same_kind + 1)
+        });
+        added.push(key);
+        let value = statement.to_value();
+        self.scope.stack().update_resource(&self.policy, |r| {
+            if let Some(Value::Map(doc)) = r.properties.get_mut("PolicyDocument") {
+                if let Some(Value::List(statements)) = doc.get_mut("Statement") {
+                    statements.push(value);
+                }
+            }
+        })
     }
 
     pub fn arn(&self) -> Value {
@@ -186,6 +405,34 @@ impl Bucket {
 /// `<bucket arn>/*`: the only wildcard grants use, for the bucket's objects.
 fn object_arns(bucket: &ResourceRef) -> Value {
     Value::join("", [bucket.get_att("Arn"), Value::str("/*")])
+}
+
+/// The regional ELB log-delivery account, for regions launched before August 2022.
+pub fn elb_account(region: &str) -> Option<&'static str> {
+    ELB_ACCOUNTS.iter().find(|(r, _)| *r == region).map(|(_, a)| *a)
+}
+
+const S3_PREFIX_FIX: &str = "use a prefix such as \"uploads/\": up to 512 characters, no leading `/`, no spaces, `*` or `$`";
+
+fn validate_s3_log_prefix(prefix: &str) -> std::result::Result<(), String> {
+    if prefix.len() > 512 || prefix.starts_with('/') || prefix.chars().any(|c| c.is_whitespace() || c == '*' || c == '$') {
+        Err(format!("`{prefix}` is not a valid access-log prefix"))
+    } else {
+        Ok(())
+    }
+}
+
+fn validate_elb_log_prefix(prefix: &str) -> std::result::Result<(), String> {
+    let ok = prefix.len() <= 200
+        && !prefix.starts_with('/')
+        && !prefix.ends_with('/')
+        && !prefix.contains("AWSLogs")
+        && prefix.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("`{prefix}` is not a valid load balancer log prefix"))
+    }
 }
 
 fn validate_bucket_name(name: &str) -> std::result::Result<(), String> {
