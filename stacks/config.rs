@@ -300,11 +300,16 @@ impl Validate for Config {
         let mut errors = Vec::new();
         if let Some(bucket) = &self.template_bucket {
             let ok = (3..=63).contains(&bucket.len())
-                && bucket.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+                && bucket
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
                 && bucket.starts_with(|c: char| c.is_ascii_alphanumeric())
                 && bucket.ends_with(|c: char| c.is_ascii_alphanumeric());
             if !ok {
-                errors.push(FieldError::new("template_bucket", format!("`{bucket}` is not an S3 bucket name; allowed: 3-63 lowercase letters, digits, dots and hyphens")));
+                errors.push(FieldError::new(
+                    "template_bucket",
+                    format!("`{bucket}` is not an S3 bucket name; allowed: 3-63 lowercase letters, digits, dots and hyphens"),
+                ));
             }
         }
         for key in self.tags.keys() {
