@@ -561,3 +561,22 @@ fn parity_out_checks_a_synthesis_and_catches_a_hand_edited_template() {
     let o = sandbox.cairn(&["parity", "--out", sandbox.envs().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
+
+#[test]
+fn parallel_and_sequential_syntheses_agree() {
+    let mut specs = BASELINE;
+    specs[1].3 = 60;
+    let app = tiny("parallel", &specs, true);
+    let envs = application::load_all(&app).unwrap();
+    let (_, sequential) = parity::analyze(&app, &envs).unwrap();
+    let (_, parallel) = parity::analyze_with(&app, &envs, true, &parity::Parallel(&app)).unwrap();
+    let a = parity::compare(app.name(), Source::Synthesis, &sequential, &app.knobs());
+    let b = parity::compare(app.name(), Source::Synthesis, &parallel, &app.knobs());
+    assert_eq!(a, b);
+    assert_eq!(a.undeclared_count(), 2, "{}", render::text(&a, false));
+    // Without labels (deploy's check) the verdict is the same.
+    let (_, quick) = parity::analyze_with(&app, &envs, false, &parity::Parallel(&app)).unwrap();
+    let c = parity::compare(app.name(), Source::Synthesis, &quick, &app.knobs());
+    assert_eq!(c.undeclared_count(), a.undeclared_count());
+    assert_eq!(c.declared_count(), a.declared_count());
+}

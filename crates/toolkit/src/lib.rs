@@ -23,7 +23,7 @@ use crate::project::Project;
 use crate::ui::Style;
 
 /// Runs the `cairn` command line for `app` and returns the process exit code.
-pub fn main<A: Application>(app: A) -> ExitCode {
+pub fn main<A: Application + Sync>(app: A) -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -43,7 +43,7 @@ pub fn main<A: Application>(app: A) -> ExitCode {
     }
 }
 
-fn run<A: Application>(app: A, cli: Cli) -> CliResult {
+fn run<A: Application + Sync>(app: A, cli: Cli) -> CliResult {
     let style = Style::new(!cli.no_color && ui::color_stdout());
     let project = Project::new(app, cli.environments.clone());
     match &cli.command {

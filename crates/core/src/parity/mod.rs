@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
 
-pub use attribute::{analyze, analyze_with};
+pub use attribute::{analyze, analyze_with, Parallel, Sequential, Synthesizer};
 pub use compare::{changes, compare};
 pub use flatten::{flatten_env, flatten_stack, Normalizer};
 

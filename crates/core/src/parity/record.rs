@@ -9,7 +9,7 @@ use std::path::Path;
 use md5::{Digest, Md5};
 use serde_json::{json, Map, Value as Json};
 
-use super::attribute::{drives_for_record, knob_value};
+use super::attribute::{drives_for_record, knob_value, Sequential, Synthesizer};
 use super::{flatten_stack, EnvInput, Flat, Normalizer, Note, PathKey, Section};
 use crate::application::{Application, EnvironmentConfig, Knob, LoadedEnv};
 use crate::assembly::MANIFEST_FILE;
@@ -42,6 +42,16 @@ fn key_from_json(v: &Json) -> Option<PathKey> {
 /// order). `all` holds every environment (in promotion order); the last is the
 /// reference that each environment's knobs are swapped with to see what they drive.
 pub fn records<A: Application>(app: &A, synthesized: &[(&LoadedEnv<A::Config>, &EnvArtifact)], all: &[LoadedEnv<A::Config>]) -> Vec<Json> {
+    records_with(app, synthesized, all, &Sequential(app))
+}
+
+/// [`records`] with the syntheses run by `synth`.
+pub fn records_with<A: Application, S: Synthesizer>(
+    app: &A,
+    synthesized: &[(&LoadedEnv<A::Config>, &EnvArtifact)],
+    all: &[LoadedEnv<A::Config>],
+    synth: &S,
+) -> Vec<Json> {
     let reference = all.last().or_else(|| {
         synthesized
             .iter()
@@ -50,7 +60,7 @@ pub fn records<A: Application>(app: &A, synthesized: &[(&LoadedEnv<A::Config>, &
     });
     let flats: Vec<(&LoadedEnv<A::Config>, Flat)> = synthesized.iter().map(|(e, a)| (*e, super::flatten_env(a))).collect();
     let drives = match reference {
-        Some(r) => drives_for_record(app, &flats, r),
+        Some(r) => drives_for_record(app, &flats, r, synth),
         None => synthesized.iter().map(|_| None).collect(),
     };
     synthesized

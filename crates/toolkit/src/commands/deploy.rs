@@ -90,7 +90,7 @@ fn parse_url_path(s: &str) -> Result<String, String> {
     }
 }
 
-pub fn run<A: Application>(project: &Project<A>, args: &DeployArgs, style: Style) -> CliResult {
+pub fn run<A: Application + Sync>(project: &Project<A>, args: &DeployArgs, style: Style) -> CliResult {
     let started = Instant::now();
     // Parity first: undeclared differences from the other environments stop the deploy.
     crate::commands::parity::gate(project, &args.env, args.allow_parity_drift, style)?;

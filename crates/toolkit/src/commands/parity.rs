@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use cairn_core::application::LoadedEnv;
-use cairn_core::parity::{self, record, render, Flat, Normalizer, Report, Skew, Source};
+use cairn_core::parity::{self, record, render, Flat, Normalizer, Parallel, Report, Skew, Source};
 use cairn_core::{Application, Assembly, EnvArtifact, EnvironmentConfig};
 use clap::{Args, ValueEnum};
 use serde_json::Value as Json;
@@ -67,8 +67,12 @@ pub fn load_envs<A: Application>(project: &Project<A>, names: &[String]) -> CliR
 }
 
 /// Synthesizes `envs` and compares them; also returns the synthesis.
-pub fn check<A: Application>(project: &Project<A>, envs: &[LoadedEnv<A::Config>]) -> CliResult<(Assembly, Vec<parity::EnvInput>, Report)> {
-    let (assembly, inputs) = parity::analyze(project, envs)?;
+pub fn check<A: Application + Sync>(
+    project: &Project<A>,
+    envs: &[LoadedEnv<A::Config>],
+) -> CliResult<(Assembly, Vec<parity::EnvInput>, Report)> {
+    // Syntheses run on every core: the per-knob variants are independent.
+    let (assembly, inputs) = parity::analyze_with(project, envs, true, &Parallel(project))?;
     let report = parity::compare(project.name(), Source::Synthesis, &inputs, &project.knobs());
     Ok((assembly, inputs, report))
 }
@@ -99,7 +103,7 @@ fn outcome(report: &Report) -> CliResult {
     ))
 }
 
-pub fn run<A: Application>(project: &Project<A>, args: &ParityArgs, style: Style) -> CliResult {
+pub fn run<A: Application + Sync>(project: &Project<A>, args: &ParityArgs, style: Style) -> CliResult {
     if args.deployed {
         return deployed(project, args, style);
     }
@@ -119,7 +123,7 @@ pub fn run<A: Application>(project: &Project<A>, args: &ParityArgs, style: Style
 
 /// `--deployed`: the templates deployed in each environment, compared like a
 /// synthesis (attributed with this commit's knobs), and each against this commit.
-fn deployed<A: Application>(project: &Project<A>, args: &ParityArgs, style: Style) -> CliResult {
+fn deployed<A: Application + Sync>(project: &Project<A>, args: &ParityArgs, style: Style) -> CliResult {
     let envs = load_envs(project, &args.envs)?;
     let assembly = project.synth(&envs)?;
     let mut skew = Vec::new();
@@ -141,7 +145,7 @@ fn deployed<A: Application>(project: &Project<A>, args: &ParityArgs, style: Styl
         .unwrap_or_default();
     let mut inputs = Vec::new();
     if !deployed_envs.is_empty() {
-        let (_, synthesized) = parity::analyze(project, &deployed_envs)?;
+        let (_, synthesized) = parity::analyze_with(project, &deployed_envs, true, &Parallel(project))?;
         for mut input in synthesized {
             let Some(flat) = envs.iter().position(|e| e.name == input.name).and_then(|i| flats[i].take()) else {
                 continue;
@@ -209,18 +213,18 @@ fn deployed_env(artifact: &EnvArtifact, endpoint: Option<&str>) -> CliResult<(Sk
 
 /// The `parity` sections of the manifests of `assembly`'s environments (same order
 /// as `envs`): which environment-file field drives which property, for `parity --out`.
-pub fn manifest_sections<A: Application>(project: &Project<A>, envs: &[LoadedEnv<A::Config>], assembly: &Assembly) -> Vec<Json> {
+pub fn manifest_sections<A: Application + Sync>(project: &Project<A>, envs: &[LoadedEnv<A::Config>], assembly: &Assembly) -> Vec<Json> {
     // Every environment file gives the reference; when some other file does not load,
     // synthesizing one environment still works (the latest synthesized one is used).
     let all = project.all_envs().unwrap_or_default();
     let synthesized: Vec<_> = envs.iter().zip(&assembly.environments).collect();
-    record::records(project, &synthesized, &all)
+    record::records_with(project, &synthesized, &all, &Parallel(project))
 }
 
 /// Before deploying `target`: its parity with the reference environment (the last in
 /// promotion order; for the reference itself, the one before it). Undeclared
 /// differences stop the deployment unless `allow` (`--allow-parity-drift`).
-pub fn gate<A: Application>(project: &Project<A>, target: &str, allow: bool, style: Style) -> CliResult {
+pub fn gate<A: Application + Sync>(project: &Project<A>, target: &str, allow: bool, style: Style) -> CliResult {
     let all = load_envs(project, &[])?;
     let Some(pos) = all.iter().position(|e| e.name == target) else {
         return Ok(());
@@ -242,7 +246,7 @@ pub fn gate<A: Application>(project: &Project<A>, target: &str, allow: bool, sty
         .map(|(_, e)| e)
         .collect();
     // Declared or not is all the gate needs; naming each difference's knob is not.
-    let (_, inputs) = parity::analyze_with(project, &envs, false)?;
+    let (_, inputs) = parity::analyze_with(project, &envs, false, &Parallel(project))?;
     let report = parity::compare(project.name(), Source::Synthesis, &inputs, &project.knobs());
     if report.ok() {
         return Ok(());

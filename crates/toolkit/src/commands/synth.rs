@@ -39,7 +39,7 @@ pub struct SynthArgs {
     pub no_checks: bool,
 }
 
-pub fn run<A: Application>(project: &Project<A>, args: &SynthArgs, style: Style) -> CliResult {
+pub fn run<A: Application + Sync>(project: &Project<A>, args: &SynthArgs, style: Style) -> CliResult {
     let started = Instant::now();
     if args.all && !args.envs.is_empty() {
         return Err(CliError::bad_input("error: pass environment names or --all, not both"));
