@@ -135,6 +135,8 @@ impl Database {
                     "EnableCloudwatchLogsExports",
                     Value::list(props.cloudwatch_logs_exports.iter().map(String::as_str)),
                 )
+                // Applications may sign in with IAM tokens instead of the master password.
+                .prop("EnableIAMDatabaseAuthentication", true)
                 .prop("Engine", "postgres")
                 .prop("EngineVersion", props.engine_version.as_str())
                 .prop("MasterUsername", props.master_username.as_str())
