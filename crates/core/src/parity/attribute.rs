@@ -61,16 +61,16 @@ fn covered_by_knob(field: &str, knobs: &[String]) -> bool {
         .any(|k| field == k || field.starts_with(&format!("{k}.")) || k.starts_with(&format!("{field}.")))
 }
 
-/// The items (resources, outputs…) whose leaves differ between two flats.
-fn differing_items(a: &Flat, b: &Flat) -> BTreeSet<PathKey> {
-    a.diff_keys(b).into_iter().map(|k| k.item()).collect()
-}
-
 /// The leaves that differ between two flats, and the items they belong to.
 fn differing_keys_and_items(a: &Flat, b: &Flat) -> (BTreeSet<PathKey>, BTreeSet<PathKey>) {
     let keys = a.diff_keys(b);
     let items = keys.iter().map(PathKey::item).collect();
     (keys, items)
+}
+
+/// The keys of `keys` that belong to one of `items`.
+fn within(keys: &BTreeSet<PathKey>, items: &BTreeSet<PathKey>) -> BTreeSet<PathKey> {
+    keys.iter().filter(|k| items.contains(&k.item())).cloned().collect()
 }
 
 /// One synthesis to run: environment `name` from a (modified) environment-file table.
@@ -91,25 +91,24 @@ impl Job {
     }
 }
 
-/// Runs syntheses: one after the other ([`Sequential`]) or spread over the cores
-/// ([`Parallel`], for applications that are `Sync`).
-pub trait Synthesizer {
-    /// Runs `jobs` (results in the same order) while `alongside` runs on this thread.
-    fn run_alongside(&self, jobs: &[Job], alongside: &mut dyn FnMut()) -> Vec<Result<Flat, String>>;
+/// The outcome of one job: the leaves that differ from what it is compared with.
+type Keys = Result<BTreeSet<PathKey>, String>;
 
-    fn run(&self, jobs: &[Job]) -> Vec<Result<Flat, String>> {
-        self.run_alongside(jobs, &mut || {})
-    }
+/// Runs syntheses: one after the other ([`Sequential`]) or spread over the cores
+/// ([`Parallel`], for applications that are `Sync`). Each result goes straight to
+/// `compare` and is dropped: only the differing leaves are kept.
+pub trait Synthesizer {
+    fn run(&self, jobs: &[Job], compare: &(dyn Fn(usize, Flat) -> BTreeSet<PathKey> + Sync)) -> Vec<Keys>;
 }
 
 /// Syntheses one after the other.
 pub struct Sequential<'a, A>(pub &'a A);
 
 impl<A: Application> Synthesizer for Sequential<'_, A> {
-    fn run_alongside(&self, jobs: &[Job], alongside: &mut dyn FnMut()) -> Vec<Result<Flat, String>> {
-        alongside();
+    fn run(&self, jobs: &[Job], compare: &(dyn Fn(usize, Flat) -> BTreeSet<PathKey> + Sync)) -> Vec<Keys> {
         jobs.iter()
-            .map(|j| synth_table(self.0, &j.name, &j.file, j.table.clone()))
+            .enumerate()
+            .map(|(i, j)| synth_table(self.0, &j.name, &j.file, j.table.clone()).map(|f| compare(i, f)))
             .collect()
     }
 }
@@ -118,27 +117,26 @@ impl<A: Application> Synthesizer for Sequential<'_, A> {
 pub struct Parallel<'a, A>(pub &'a A);
 
 impl<A: Application + Sync> Synthesizer for Parallel<'_, A> {
-    fn run_alongside(&self, jobs: &[Job], alongside: &mut dyn FnMut()) -> Vec<Result<Flat, String>> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-        if threads < 2 || jobs.len() < 2 {
-            return Sequential(self.0).run_alongside(jobs, alongside);
+    fn run(&self, jobs: &[Job], compare: &(dyn Fn(usize, Flat) -> BTreeSet<PathKey> + Sync)) -> Vec<Keys> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8).min(jobs.len());
+        if threads < 2 {
+            return Sequential(self.0).run(jobs, compare);
         }
         let next = AtomicUsize::new(0);
-        let slots: Vec<Mutex<Option<Result<Flat, String>>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+        let slots: Vec<Mutex<Option<Keys>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
         let app = self.0;
         let work = || loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(job) = jobs.get(i) else { break };
-            let result = synth_table(app, &job.name, &job.file, job.table.clone());
+            let keys = synth_table(app, &job.name, &job.file, job.table.clone()).map(|f| compare(i, f));
             if let Ok(mut slot) = slots[i].lock() {
-                *slot = Some(result);
+                *slot = Some(keys);
             }
         };
         std::thread::scope(|scope| {
             for _ in 1..threads {
                 scope.spawn(work);
             }
-            alongside();
             work();
         });
         slots
@@ -159,8 +157,6 @@ pub struct Drives {
     pub drives: BTreeMap<String, BTreeSet<PathKey>>,
     /// Knobs whose effect could not be isolated (no single swap validated).
     pub unisolated: Vec<String>,
-    /// Knobs whose value differs from the reference's.
-    pub differing: Vec<String>,
 }
 
 /// Knobs whose value in `e` differs from `r`'s.
@@ -172,70 +168,67 @@ fn differing_knobs<C>(knobs: &[String], e: &LoadedEnv<C>, r: &LoadedEnv<C>) -> V
         .collect()
 }
 
-/// The reference synthesized once per (knob, value) the other environments give it.
-struct Variants {
-    index: BTreeMap<(String, Option<String>), usize>,
+/// An environment, its synthesis and the items where it differs from the reference.
+type Compared<'a, C> = (&'a LoadedEnv<C>, &'a Flat, &'a BTreeSet<PathKey>);
+
+fn variant_key(k: &str, value: Option<&toml::Value>) -> (String, Option<String>) {
+    (k.to_string(), value.map(|v| v.to_string()))
 }
 
-impl Variants {
-    /// Plans a job for each differing knob of each of `others`.
-    fn plan<C>(knobs: &[String], others: &[&LoadedEnv<C>], r: &LoadedEnv<C>, jobs: &mut Vec<Job>) -> Variants {
-        let mut index = BTreeMap::new();
-        for e in others {
-            for k in differing_knobs(knobs, e, r) {
-                let value = config::get_value(&e.table, &k);
-                index.entry((k.clone(), value.map(|v| v.to_string()))).or_insert_with(|| {
-                    jobs.push(Job::new(r, swapped(&r.table, &k, value)));
-                    jobs.len() - 1
-                });
-            }
+/// Per differing knob of each of `others`: the leaves (among `only[i]`, the items
+/// where `others[i]` differs from the reference) it drives. The reference is
+/// synthesized once per (knob, value); a swap that does not validate there
+/// (desired count outside min..max) is tried the other way round: the
+/// environment with the reference's value.
+fn drives_of<C, S: Synthesizer>(knobs: &[String], others: &[Compared<C>], r: &LoadedEnv<C>, r_flat: &Flat, synth: &S) -> Vec<Drives> {
+    let union: BTreeSet<PathKey> = others.iter().flat_map(|(_, _, only)| only.iter().cloned()).collect();
+    let mut index: BTreeMap<(String, Option<String>), usize> = BTreeMap::new();
+    let mut jobs = Vec::new();
+    for (e, _, _) in others {
+        for k in differing_knobs(knobs, e, r) {
+            let value = config::get_value(&e.table, &k);
+            index.entry(variant_key(&k, value)).or_insert_with(|| {
+                jobs.push(Job::new(r, swapped(&r.table, &k, value)));
+                jobs.len() - 1
+            });
         }
-        Variants { index }
     }
-
-    /// Per differing knob of `e`: the leaves (among `only`) it drives. A swap on the
-    /// reference that does not validate (desired count outside min..max) is tried
-    /// the other way round: `e` with the reference's value.
-    #[allow(clippy::too_many_arguments)]
-    fn drives<C, S: Synthesizer>(
-        &self,
-        knobs: &[String],
-        e: &LoadedEnv<C>,
-        e_flat: &Flat,
-        r: &LoadedEnv<C>,
-        r_flat: &Flat,
-        results: &[Result<Flat, String>],
-        only: &BTreeSet<PathKey>,
-        synth: &S,
-    ) -> Drives {
-        let mut out = Drives {
-            differing: differing_knobs(knobs, e, r),
-            ..Default::default()
-        };
-        let mut retry: Vec<(String, Job)> = Vec::new();
-        for k in &out.differing {
-            let value = config::get_value(&e.table, k).map(|v| v.to_string());
-            match self.index.get(&(k.clone(), value)).and_then(|i| results.get(*i)) {
-                Some(Ok(variant)) => {
-                    out.drives.insert(k.clone(), r_flat.diff_keys_in(variant, Some(only)));
+    let results = synth.run(&jobs, &|_, variant| r_flat.diff_keys_in(&variant, Some(&union)));
+    // The other way round, where the reference's variant failed.
+    let mut retry: Vec<(usize, String)> = Vec::new();
+    let mut retry_jobs = Vec::new();
+    let mut out: Vec<Drives> = others.iter().map(|_| Drives::default()).collect();
+    for (i, (e, _, only)) in others.iter().enumerate() {
+        for k in differing_knobs(knobs, e, r) {
+            let value = config::get_value(&e.table, &k);
+            match index.get(&variant_key(&k, value)).and_then(|j| results.get(*j)) {
+                Some(Ok(keys)) => {
+                    out[i].drives.insert(k, within(keys, only));
                 }
-                _ => retry.push((k.clone(), Job::new(e, swapped(&e.table, k, config::get_value(&r.table, k))))),
-            }
-        }
-        let jobs: Vec<Job> = retry.iter().map(|(_, j)| j.clone()).collect();
-        for ((k, _), result) in retry.into_iter().zip(synth.run(&jobs)) {
-            match result {
-                Ok(variant) => {
-                    out.drives.insert(k, e_flat.diff_keys_in(&variant, Some(only)));
-                }
-                Err(_) => {
-                    out.drives.insert(k.clone(), BTreeSet::new());
-                    out.unisolated.push(k);
+                _ => {
+                    retry_jobs.push(Job::new(*e, swapped(&e.table, &k, config::get_value(&r.table, &k))));
+                    retry.push((i, k));
                 }
             }
         }
-        out
     }
+    let targets: Vec<(&Flat, &BTreeSet<PathKey>)> = retry.iter().map(|(i, _)| (others[*i].1, others[*i].2)).collect();
+    let retried = synth.run(&retry_jobs, &|j, variant| {
+        let (e_flat, only) = targets[j];
+        e_flat.diff_keys_in(&variant, Some(only))
+    });
+    for ((i, k), result) in retry.into_iter().zip(retried) {
+        match result {
+            Ok(keys) => {
+                out[i].drives.insert(k, keys);
+            }
+            Err(_) => {
+                out[i].drives.insert(k.clone(), BTreeSet::new());
+                out[i].unisolated.push(k);
+            }
+        }
+    }
+    out
 }
 
 /// `e`'s table with every differing knob at the reference's value.
@@ -271,10 +264,14 @@ fn hints<C, S: Synthesizer>(
         .iter()
         .map(|f| Job::new(e, swapped(all, f, config::get_value(&r.table, f))))
         .collect();
+    let r_name = r.name.as_str();
+    let results = synth.run(&jobs, &|_, mut variant| {
+        variant.normalizer = variant.normalizer.with_alias(r_name);
+        variant.diff_keys_in(r_flat, Some(only))
+    });
     let mut out = BTreeMap::new();
-    for (field, result) in fields.iter().zip(synth.run(&jobs)) {
-        let Ok(variant) = result else { continue };
-        let still = variant.diff_keys_in(r_flat, Some(only));
+    for (field, result) in fields.iter().zip(results) {
+        let Ok(still) = result else { continue };
         for key in residual.difference(&still) {
             out.entry(key.clone())
                 .or_insert_with(|| format!("caused by `{field}`, which is not declared as a knob"));
@@ -310,60 +307,44 @@ pub fn analyze_with<A: Application, S: Synthesizer>(
         })
         .collect();
     let pairs: Vec<(&str, &A::Config)> = envs.iter().map(|e| (e.name.as_str(), &e.config)).collect();
-    let Some((r, others)) = envs.split_last() else {
-        return Ok((application::synthesize(app, &pairs)?, inputs));
-    };
-    // Every synthesis is planned up front, and runs while the environments
-    // themselves are synthesized.
-    let mut jobs = Vec::new();
-    let others_ref: Vec<&LoadedEnv<A::Config>> = others.iter().collect();
-    let variants = if labels {
-        Variants::plan(&knobs, &others_ref, r, &mut jobs)
-    } else {
-        Variants { index: BTreeMap::new() }
-    };
-    let residual_jobs: Vec<(toml::Table, usize)> = others
-        .iter()
-        .map(|e| {
-            let all = all_swapped(e, r, &differing_knobs(&knobs, e, r));
-            jobs.push(Job::new(e, all.clone()));
-            (all, jobs.len() - 1)
-        })
-        .collect();
-    let base_synthesis = || {
-        application::synthesize(app, &pairs).map(|a| {
-            let flats: Vec<Flat> = a.environments.iter().map(flatten_env).collect();
-            (a, flats)
-        })
-    };
-    let mut base = None;
-    let results = synth.run_alongside(&jobs, &mut || base = Some(base_synthesis()));
-    let (assembly, mut flats) = base.unwrap_or_else(base_synthesis)?;
-    let Some(r_flat) = flats.pop() else {
+    let assembly = application::synthesize(app, &pairs)?;
+    let mut flats: Vec<Flat> = assembly.environments.iter().map(flatten_env).collect();
+    let (Some((r, others)), Some(r_flat)) = (envs.split_last(), flats.pop()) else {
         return Ok((assembly, inputs));
     };
-    for (i, e) in others.iter().enumerate() {
-        let Some(e_flat) = flats.get(i) else { continue };
-        // Only items that differ from the reference matter.
-        let (differing, only) = differing_keys_and_items(e_flat, &r_flat);
-        let (all, residual_job) = &residual_jobs[i];
-        let input = &mut inputs[i];
-        if labels {
-            let d = variants.drives(&knobs, e, e_flat, r, &r_flat, &results, &only, synth);
+    // Only the leaves (and items) where an environment differs from the reference matter.
+    let differing: Vec<(BTreeSet<PathKey>, BTreeSet<PathKey>)> = flats.iter().map(|f| differing_keys_and_items(f, &r_flat)).collect();
+
+    if labels {
+        let with: Vec<Compared<A::Config>> = others
+            .iter()
+            .zip(&flats)
+            .zip(&differing)
+            .map(|((e, f), (_, only))| (e, f, only))
+            .collect();
+        for (input, d) in inputs.iter_mut().zip(drives_of(&knobs, &with, r, &r_flat, synth)) {
             input.drives = d.drives;
             input.unisolated = d.unisolated;
         }
-        input.residual = Some(match &results[*residual_job] {
-            Ok(variant) => {
-                // A leaf equal in both environments is no difference, even if the
-                // swapped values normalize differently (a tag `shop-prod` under dev's name).
-                let residual: BTreeSet<PathKey> = variant
-                    .diff_keys_in(&r_flat, Some(&only))
-                    .intersection(&differing)
-                    .cloned()
-                    .collect();
+    }
+
+    // Every knob at the reference's value: what still differs is undeclared. A leaf
+    // equal in both environments is no difference, even if the swapped values
+    // normalize differently (a tag `shop-prod` under dev's name).
+    let all: Vec<toml::Table> = others.iter().map(|e| all_swapped(e, r, &differing_knobs(&knobs, e, r))).collect();
+    // Values taken from the reference may carry its name (a `shop-prod` tag).
+    let r_flat_name = r.name.clone();
+    let jobs: Vec<Job> = others.iter().zip(&all).map(|(e, t)| Job::new(e, t.clone())).collect();
+    let residuals = synth.run(&jobs, &|i, mut variant| {
+        let (keys, only) = &differing[i];
+        variant.normalizer = variant.normalizer.with_alias(&r_flat_name);
+        variant.diff_keys_in(&r_flat, Some(only)).intersection(keys).cloned().collect()
+    });
+    for (i, (e, residual)) in others.iter().zip(residuals).enumerate() {
+        inputs[i].residual = Some(match residual {
+            Ok(residual) => {
                 if !residual.is_empty() {
-                    input.hints = hints(&knobs, e, r, all, &residual, &r_flat, &only, synth);
+                    inputs[i].hints = hints(&knobs, e, r, &all[i], &residual, &r_flat, &differing[i].1, synth);
                 }
                 Ok(residual)
             }
@@ -389,29 +370,19 @@ pub fn drives_for_record<A: Application, S: Synthesizer>(
     synth: &S,
 ) -> Vec<Option<Drives>> {
     let knobs: Vec<String> = app.knobs().into_iter().map(|k| k.key).collect();
-    let others: Vec<&LoadedEnv<A::Config>> = synthesized.iter().map(|(e, _)| *e).filter(|e| e.name != reference.name).collect();
-    let mut jobs = Vec::new();
-    let variants = Variants::plan(&knobs, &others, reference, &mut jobs);
     let own = synthesized.iter().find(|(e, _)| e.name == reference.name).map(|(_, f)| f.clone());
-    if own.is_none() {
-        jobs.push(Job::new(reference, reference.table.clone()));
-    }
-    let mut results = synth.run(&jobs);
-    let r_flat = match own {
-        Some(f) => Some(f),
-        None => results.pop().and_then(Result::ok),
-    };
-    let Some(r_flat) = r_flat else {
+    let Some(r_flat) = own.or_else(|| synth_table(app, &reference.name, &reference.file, reference.table.clone()).ok()) else {
         return synthesized.iter().map(|_| None).collect();
     };
-    synthesized
+    let only: Vec<Option<BTreeSet<PathKey>>> = synthesized
         .iter()
-        .map(|(e, flat)| {
-            if e.name == reference.name {
-                return None;
-            }
-            let only = differing_items(flat, &r_flat);
-            Some(variants.drives(&knobs, e, flat, reference, &r_flat, &results, &only, synth))
-        })
-        .collect()
+        .map(|(e, f)| (e.name != reference.name).then(|| differing_keys_and_items(f, &r_flat).1))
+        .collect();
+    let with: Vec<Compared<A::Config>> = synthesized
+        .iter()
+        .zip(&only)
+        .filter_map(|((e, f), o)| o.as_ref().map(|o| (*e, f, o)))
+        .collect();
+    let mut drives = drives_of(&knobs, &with, reference, &r_flat, synth).into_iter();
+    only.iter().map(|o| o.as_ref().and_then(|_| drives.next())).collect()
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
 
-use super::{EnvInput, FieldSummary, Flat, PathKey, Report, Row, Section, Source, StackReport, Status, Violation};
+use super::{EnvInput, FieldSummary, Flat, Leaf, PathKey, Report, Row, Section, Source, StackReport, Status, Violation};
 use crate::application::Knob;
 
 /// Compares `envs` (the last one is the reference).
@@ -44,33 +44,40 @@ pub fn compare(app: &str, source: Source, envs: &[EnvInput], knobs: &[Knob]) -> 
         }
     }
 
-    // Every differing leaf, in key order (a stack's own key and an item's own key come first).
-    let keys: BTreeSet<&PathKey> = envs.iter().flat_map(|e| e.flat.leaves.keys()).collect();
+    // Every item that is not equal everywhere, in key order (a stack's own key comes
+    // first), then its differing leaves (the item's own key first).
+    let items: BTreeSet<&PathKey> = envs.iter().flat_map(|e| e.flat.items.keys()).collect();
     let mut rows: BTreeMap<String, Vec<Row>> = BTreeMap::new();
     let mut collapsed_stacks: BTreeSet<&str> = BTreeSet::new();
-    let mut collapsed_items: BTreeSet<PathKey> = BTreeSet::new();
-    for key in keys {
-        if collapsed_stacks.contains(key.stack.as_str()) || collapsed_items.contains(&key.item()) {
+    for item in items {
+        if collapsed_stacks.contains(item.stack.as_str()) || envs.iter().all(|e| e.flat.same_item(&envs[0].flat, item)) {
             continue;
         }
-        let norms: Vec<Option<&Json>> = envs.iter().map(|e| e.flat.get(key).map(|l| &l.norm)).collect();
-        if norms.iter().all(|n| *n == norms[0]) {
-            continue;
+        let leaves: Vec<BTreeMap<PathKey, Leaf>> = envs.iter().map(|e| e.flat.leaves_of(item)).collect();
+        let keys: BTreeSet<&PathKey> = leaves.iter().flat_map(BTreeMap::keys).collect();
+        for key in keys {
+            let norms: Vec<Option<&Json>> = leaves.iter().map(|l| l.get(key).map(|l| &l.norm)).collect();
+            if norms.iter().all(|n| *n == norms[0]) {
+                continue;
+            }
+            let whole = key.property.is_empty();
+            let collapse = whole && (key.section == Section::Stack || norms.iter().any(Option::is_none));
+            if whole && key.section == Section::Stack {
+                collapsed_stacks.insert(&item.stack);
+            }
+            let status = attribute(key, envs, &norms, reference, knobs);
+            rows.entry(key.stack.clone()).or_default().push(Row {
+                key: key.clone(),
+                resource: display_resource(key, envs),
+                property: display_property(key),
+                values: leaves.iter().map(|l| l.get(key).map(|l| l.raw.clone())).collect(),
+                status,
+            });
+            // A stack or resource missing somewhere is one row, not one per property.
+            if collapse {
+                break;
+            }
         }
-        let whole = key.property.is_empty();
-        if whole && key.section == Section::Stack {
-            collapsed_stacks.insert(&key.stack);
-        } else if whole && norms.iter().any(Option::is_none) {
-            collapsed_items.insert(key.clone());
-        }
-        let status = attribute(key, envs, reference, knobs);
-        rows.entry(key.stack.clone()).or_default().push(Row {
-            key: key.clone(),
-            resource: display_resource(key, envs),
-            property: display_property(key),
-            values: envs.iter().map(|e| e.flat.get(key).map(|l| l.raw.clone())).collect(),
-            status,
-        });
     }
 
     // Stacks in deploy order: the reference's first, then any others.
@@ -133,7 +140,7 @@ fn knob_value(e: &EnvInput, key: &str) -> Option<Json> {
 }
 
 /// Why `key` differs between each environment and the reference.
-fn attribute(key: &PathKey, envs: &[EnvInput], reference: usize, knobs: &[Knob]) -> Status {
+fn attribute(key: &PathKey, envs: &[EnvInput], norms: &[Option<&Json>], reference: usize, knobs: &[Knob]) -> Status {
     let r = &envs[reference];
     let mut fields: BTreeSet<String> = BTreeSet::new();
     let mut undeclared: Vec<String> = Vec::new();
@@ -146,8 +153,8 @@ fn attribute(key: &PathKey, envs: &[EnvInput], reference: usize, knobs: &[Knob])
             reasons.push(reason);
         }
     };
-    for e in envs.iter().take(reference) {
-        if e.flat.get(key).map(|l| &l.norm) == r.flat.get(key).map(|l| &l.norm) {
+    for (i, e) in envs.iter().enumerate().take(reference) {
+        if norms[i] == norms[reference] {
             continue;
         }
         match &e.residual {

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value as Json};
 
-use super::{Flat, Leaf, PathKey, Section};
+use super::{Flat, PathKey, Section};
 use crate::synth::{EnvArtifact, PATH_METADATA_KEY};
 
 /// Replaces an environment's identity inside strings.
@@ -26,6 +26,16 @@ impl Normalizer {
             .collect();
         needles.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
         Normalizer { needles }
+    }
+
+    /// Also replaces `other` (another environment's name) by `{env}`: for a synthesis
+    /// under one name with another environment's values (`shop-prod` tags under dev).
+    pub fn with_alias(mut self, other: &str) -> Self {
+        if !other.is_empty() && !self.needles.iter().any(|(n, _)| n == other) {
+            self.needles.push((other.to_string(), "{env}"));
+            self.needles.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
+        }
+        self
     }
 
     /// `s` with every whole-token occurrence of the name, account and region replaced.
@@ -200,15 +210,13 @@ pub fn item_leaves(_norm: &Normalizer, item: &PathKey, value: &Json, emit: &mut 
     }
 }
 
-/// Adds one stack's template to `flat`: its items, and every leaf when `leaves`.
-fn add_stack(flat: &mut Flat, stack_id: &str, stack_name: &str, template: Json, leaves: bool) {
+/// Adds one stack's template to `flat`, item by item.
+fn add_stack(flat: &mut Flat, stack_id: &str, stack_name: &str, template: Json) {
     flat.stacks.push(stack_id.to_string());
     flat.stack_names.insert(stack_id.to_string(), stack_name.to_string());
-    let mut items: Vec<(PathKey, Json)> = vec![(PathKey::new(stack_id, Section::Stack, "", ""), Json::String(stack_name.to_string()))];
-    let Json::Object(top) = template else {
-        flat.items.extend(items);
-        return;
-    };
+    flat.items
+        .insert(PathKey::new(stack_id, Section::Stack, "", ""), Json::String(stack_name.to_string()));
+    let Json::Object(top) = template else { return };
     for (key, value) in top {
         let section = match key.as_str() {
             "Resources" => Section::Resources,
@@ -216,7 +224,7 @@ fn add_stack(flat: &mut Flat, stack_id: &str, stack_name: &str, template: Json, 
             "Parameters" => Section::Parameters,
             "Conditions" => Section::Conditions,
             _ => {
-                items.push((PathKey::new(stack_id, Section::Template, &key, ""), value));
+                flat.items.insert(PathKey::new(stack_id, Section::Template, &key, ""), value);
                 continue;
             }
         };
@@ -227,56 +235,41 @@ fn add_stack(flat: &mut Flat, stack_id: &str, stack_name: &str, template: Json, 
                     flat.paths.insert((stack_id.to_string(), id.clone()), path.to_string());
                 }
             }
-            items.push((PathKey::new(stack_id, section, &id, ""), item));
+            flat.items.insert(PathKey::new(stack_id, section, &id, ""), item);
         }
     }
-    if leaves {
-        let norm = flat.normalizer.clone();
-        for (key, item) in &items {
-            item_leaves(&norm, key, item, &mut |k, raw| {
-                flat.leaves.insert(
-                    k,
-                    Leaf {
-                        norm: norm.json(raw),
-                        raw: raw.clone(),
-                    },
-                );
-            });
-        }
-    }
-    flat.items.extend(items);
 }
 
-/// Adds one stack's template to `flat` (items and leaves), normalized with `norm`.
+/// Adds one stack's template to `flat`, normalized with `norm`.
 pub fn flatten_stack(flat: &mut Flat, norm: &Normalizer, stack_id: &str, stack_name: &str, template: &Json) {
     flat.normalizer = norm.clone();
-    add_stack(flat, stack_id, stack_name, template.clone(), true);
+    add_stack(flat, stack_id, stack_name, template.clone());
 }
 
 fn normalizer_of(env: &EnvArtifact) -> Normalizer {
     Normalizer::new(&env.settings.name, &env.settings.account, &env.settings.region)
 }
 
-/// All stacks of a synthesized environment, with every leaf.
+/// All stacks of a synthesized environment.
 pub fn flatten_env(env: &EnvArtifact) -> Flat {
     let mut flat = Flat {
         normalizer: normalizer_of(env),
         ..Default::default()
     };
     for s in &env.stacks {
-        add_stack(&mut flat, &s.id, &s.name, s.template.clone(), true);
+        add_stack(&mut flat, &s.id, &s.name, s.template.clone());
     }
     flat
 }
 
-/// A variant's stacks, items only (enough for [`Flat::diff_keys`]); consumes the artifact.
+/// All stacks of a synthesized environment, consuming it (no copy of the templates).
 pub fn flatten_variant(env: EnvArtifact) -> Flat {
     let mut flat = Flat {
         normalizer: normalizer_of(&env),
         ..Default::default()
     };
     for s in env.stacks {
-        add_stack(&mut flat, &s.id, &s.name, s.template, false);
+        add_stack(&mut flat, &s.id, &s.name, s.template);
     }
     flat
 }

@@ -99,15 +99,12 @@ pub struct Leaf {
     pub raw: Json,
 }
 
-/// An environment's templates: per item (resource, output…) its JSON, and, for the
-/// environments shown in a report, every leaf. Variants synthesized only to see what a
-/// knob changes keep items alone: most items are equal and need no flattening.
+/// An environment's templates, item by item (resource, output…); an item's leaves
+/// are computed when needed: most items are equal in every environment.
 #[derive(Debug, Clone, Default)]
 pub struct Flat {
     /// Item key (property empty) → the item as written (a stack's own key: its name).
     pub items: BTreeMap<PathKey, Json>,
-    /// Every leaf; empty for a variant (see [`flatten::flatten_variant`]).
-    pub leaves: BTreeMap<PathKey, Leaf>,
     /// The environment's identity, replaced inside strings.
     pub normalizer: Normalizer,
     /// Stack ids in deploy order.
@@ -119,8 +116,26 @@ pub struct Flat {
 }
 
 impl Flat {
-    pub fn get(&self, key: &PathKey) -> Option<&Leaf> {
-        self.leaves.get(key)
+    /// The leaves of one item (normalized and as written).
+    pub fn leaves_of(&self, item: &PathKey) -> BTreeMap<PathKey, Leaf> {
+        let mut out = BTreeMap::new();
+        if let Some(value) = self.items.get(item) {
+            flatten::item_leaves(&self.normalizer, item, value, &mut |k, raw| {
+                out.insert(
+                    k,
+                    Leaf {
+                        norm: self.normalizer.json(raw),
+                        raw: raw.clone(),
+                    },
+                );
+            });
+        }
+        out
+    }
+
+    /// One leaf.
+    pub fn get(&self, key: &PathKey) -> Option<Leaf> {
+        self.leaves_of(&key.item()).remove(key)
     }
 
     /// Normalized leaves of one item.
@@ -134,6 +149,16 @@ impl Flat {
         out
     }
 
+    /// Whether an item is equal in both, once normalized (absent in both counts as equal).
+    pub fn same_item(&self, other: &Flat, key: &PathKey) -> bool {
+        match (self.items.get(key), other.items.get(key)) {
+            (None, None) => true,
+            (Some(a), Some(b)) if self.normalizer == other.normalizer => a == b,
+            (Some(a), Some(b)) => flatten::normalized_eq(a, &self.normalizer, b, &other.normalizer),
+            _ => false,
+        }
+    }
+
     /// Keys whose normalized values differ between `self` and `other` (or exist in one only).
     pub fn diff_keys(&self, other: &Flat) -> BTreeSet<PathKey> {
         self.diff_keys_in(other, None)
@@ -141,26 +166,14 @@ impl Flat {
 
     /// [`Flat::diff_keys`], looking only at the items in `only` (item keys) when given.
     pub fn diff_keys_in(&self, other: &Flat, only: Option<&BTreeSet<PathKey>>) -> BTreeSet<PathKey> {
-        let same_identity = self.normalizer == other.normalizer;
         let mut out = BTreeSet::new();
         let keys: BTreeSet<&PathKey> = match only {
             Some(only) => only.iter().collect(),
             None => self.items.keys().chain(other.items.keys()).collect(),
         };
         for key in keys {
-            match (self.items.get(key), other.items.get(key)) {
-                (None, None) => continue,
-                (Some(a), Some(b)) => {
-                    let equal = if same_identity {
-                        a == b
-                    } else {
-                        flatten::normalized_eq(a, &self.normalizer, b, &other.normalizer)
-                    };
-                    if equal {
-                        continue;
-                    }
-                }
-                _ => {}
+            if self.same_item(other, key) {
+                continue;
             }
             let a = self.item_leaves(key);
             let b = other.item_leaves(key);
