@@ -96,6 +96,20 @@ fn main() {
             }),
         );
     }
+    if wanted("example app + checks") {
+        // The built-in policy rules on every environment, after synthesis (issue: within 20 % of synthesis).
+        report(
+            "example app, every environment + checks",
+            measure(runs(200), || {
+                let pairs: Vec<(&str, &cairn_app::Config)> = envs.iter().map(|e| (e.name.as_str(), &e.config)).collect();
+                let assembly = synthesize(&shop, &pairs).expect("example app synthesizes");
+                for env in &assembly.environments {
+                    black_box(cairn_core::check::check_env(env).expect("checks run"));
+                }
+                assembly
+            }),
+        );
+    }
     for copies in [1, 10, 100] {
         let name = format!("generated app, {copies} copies");
         if wanted(&name) {
