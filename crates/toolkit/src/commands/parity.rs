@@ -33,9 +33,9 @@ pub enum Format {
 Compares the environments' templates stack by stack, resource by resource and property by\n\
 property (environment names, account ids and regions inside names and ARNs are normalized\n\
 away). Each difference is attributed to the environment-file field (knob) that drives it:\n\
-the environment is synthesized again with the reference environment's value for each knob\n\
-(the reference is the last environment in promotion order); whatever still differs is\n\
-UNDECLARED. Knobs declared to match between some environments are checked too.\n\n\
+the reference environment (the last in promotion order) is synthesized again with the\n\
+environment's value for each knob, and the environment with every knob at the reference's\n\
+value; whatever still differs then is UNDECLARED. Knobs declared to match between some environments are checked too.\n\n\
 With --out DIR the templates of an earlier `cairn synth` are checked (synth records which\n\
 field drives which property in each manifest); with --deployed the templates deployed in\n\
 each environment are compared, and each environment is compared with this commit's synthesis.",
