@@ -93,6 +93,8 @@ impl Application for Shop {
         ]
         .into_iter()
         .map(Knob::new)
+        // dev may try a newer Postgres first; staging must run exactly what prod runs.
+        .chain([Knob::matching("database.engine_version", &["staging", "prod"])])
         .collect()
     }
 
