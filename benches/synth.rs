@@ -42,7 +42,10 @@ fn count(a: &Assembly) -> usize {
 
 fn report(name: &str, (time, resources): (Duration, usize)) {
     let per = time.as_secs_f64() * 1e6 / resources.max(1) as f64;
-    println!("{name:<44} {:>9.3} ms {resources:>6} resources {per:>8.2} µs/resource", time.as_secs_f64() * 1e3);
+    println!(
+        "{name:<44} {:>9.3} ms {resources:>6} resources {per:>8.2} µs/resource",
+        time.as_secs_f64() * 1e3
+    );
 }
 
 /// An application with `copies` copies of the shop's data constructs and a role that
@@ -66,8 +69,24 @@ fn generated(copies: usize) -> Assembly {
         for i in (chunk * per_stack)..copies.min((chunk + 1) * per_stack) {
             let bucket = Bucket::new(&data, &format!("Uploads{i}"), BucketProps::default()).expect("bucket");
             let queue = Queue::new(&data, &format!("Jobs{i}"), QueueProps::default()).expect("queue");
-            let table = Table::new(&data, &format!("Orders{i}"), TableProps { partition_key: Attribute::string("id"), ..Default::default() }).expect("table");
-            let role = Role::new(&service, &format!("TaskRole{i}"), RoleProps { assumed_by: ServicePrincipal::EcsTasks, description: None }).expect("role");
+            let table = Table::new(
+                &data,
+                &format!("Orders{i}"),
+                TableProps {
+                    partition_key: Attribute::string("id"),
+                    ..Default::default()
+                },
+            )
+            .expect("table");
+            let role = Role::new(
+                &service,
+                &format!("TaskRole{i}"),
+                RoleProps {
+                    assumed_by: ServicePrincipal::EcsTasks,
+                    description: None,
+                },
+            )
+            .expect("role");
             table.grant_read_write(&role).expect("grant");
             bucket.grant_read_write(&role).expect("grant");
             queue.grant_send_consume(&role).expect("grant");

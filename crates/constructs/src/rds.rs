@@ -101,7 +101,11 @@ impl Database {
         let retain = scope.env_settings().retain_data;
         // Secrets Manager generates the password; the template only names the secret.
         // A fixed name (not a Ref) lets other stacks read it without an export.
-        let secret_name = format!("{}/{}/credentials", scope.stack().name(), scope.path().replace(|c: char| !c.is_ascii_alphanumeric() && c != '/', "-"));
+        let secret_name = format!(
+            "{}/{}/credentials",
+            scope.stack().name(),
+            scope.path().replace(|c: char| !c.is_ascii_alphanumeric() && c != '/', "-")
+        );
         let username = serde_json::json!({ "username": props.master_username }).to_string();
         let secret = scope.add_resource(
             "Secret",

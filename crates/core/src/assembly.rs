@@ -51,7 +51,10 @@ impl EnvArtifact {
             json!(self.stacks.iter().map(|s| s.name.clone()).collect::<Vec<_>>()),
         );
         m.insert("stacks".into(), Json::Array(stacks));
-        m.insert("criticalAlarms".into(), Json::Array(self.critical_alarms().into_iter().map(|a| json!(a)).collect()));
+        m.insert(
+            "criticalAlarms".into(),
+            Json::Array(self.critical_alarms().into_iter().map(|a| json!(a)).collect()),
+        );
         m.extend(extra);
         Json::Object(m)
     }
@@ -73,21 +76,32 @@ impl EnvArtifact {
     pub fn critical_alarms(&self) -> Vec<CriticalAlarm> {
         let mut alarms = Vec::new();
         for stack in &self.stacks {
-            let Some(resources) = stack.template.get("Resources").and_then(Json::as_object) else { continue };
+            let Some(resources) = stack.template.get("Resources").and_then(Json::as_object) else {
+                continue;
+            };
             for (id, r) in resources {
                 if r["Type"] != "AWS::CloudWatch::Alarm" || r["Metadata"]["cairn:alarm-severity"] != "critical" {
                     continue;
                 }
                 let name = match &r["Properties"]["AlarmName"] {
                     Json::String(s) => s.clone(),
-                    Json::Object(o) => o.get("Fn::Sub").and_then(Json::as_str).map(|s| s.replace("${AWS::StackName}", &stack.name)).unwrap_or_default(),
+                    Json::Object(o) => o
+                        .get("Fn::Sub")
+                        .and_then(Json::as_str)
+                        .map(|s| s.replace("${AWS::StackName}", &stack.name))
+                        .unwrap_or_default(),
                     _ => String::new(),
                 };
                 if name.is_empty() {
                     continue;
                 }
                 let path = r["Metadata"]["cairn:path"].as_str().unwrap_or_default().to_string();
-                alarms.push(CriticalAlarm { stack: stack.name.clone(), logical_id: id.clone(), path, alarm_name: name });
+                alarms.push(CriticalAlarm {
+                    stack: stack.name.clone(),
+                    logical_id: id.clone(),
+                    path,
+                    alarm_name: name,
+                });
             }
         }
         alarms

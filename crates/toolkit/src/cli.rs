@@ -4,12 +4,12 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{ls::LsArgs, synth::SynthArgs};
 use crate::commands::check::CheckArgs;
 use crate::commands::diff::DiffArgs;
 use crate::commands::drift::DriftArgs;
 use crate::commands::parity::ParityArgs;
 use crate::commands::{bootstrap::BootstrapArgs, deploy::DeployArgs, destroy::DestroyArgs, outputs::OutputsArgs, status::StatusArgs};
+use crate::commands::{ls::LsArgs, synth::SynthArgs};
 
 #[derive(Debug, Parser)]
 #[command(

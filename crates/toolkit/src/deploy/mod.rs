@@ -425,7 +425,8 @@ impl<'a> Deployer<'a> {
         };
         let key = template_key(&self.opts.app, &self.opts.env, &stack.name, &body);
         let url = store.upload(&bucket, &key, &body)?;
-        self.console.line(&format!("  template ({} bytes) uploaded to s3://{bucket}/{key}", body.len()));
+        self.console
+            .line(&format!("  template ({} bytes) uploaded to s3://{bucket}/{key}", body.len()));
         Ok(TemplateSource::Url(url))
     }
 
