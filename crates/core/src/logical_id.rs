@@ -39,9 +39,14 @@ pub fn make_unique_id(components: &[&str]) -> Option<String> {
 }
 
 fn path_hash(components: &[&str]) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let digest = Md5::digest(components.join("/").as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02X}")).collect();
-    hex[..HASH_LEN].to_string()
+    let mut hex = String::with_capacity(HASH_LEN);
+    for b in &digest[..HASH_LEN / 2] {
+        hex.push(HEX[usize::from(b >> 4)] as char);
+        hex.push(HEX[usize::from(b & 0x0f)] as char);
+    }
+    hex
 }
 
 /// Drops a component when the previous one already ends with it (`Vpc/Vpc` reads `Vpc`).

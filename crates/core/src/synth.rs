@@ -558,8 +558,17 @@ impl Cx<'_> {
         None
     }
 
+    /// Why this stack depends on the target's: only the first reference to a stack is
+    /// quoted (in cycle errors), so later ones skip building the text.
+    fn reason(&self, target: &ResourceRef, verb: &str) -> String {
+        if self.requests.iter().any(|r| r.producer == target.stack) {
+            return String::new();
+        }
+        format!("{} {verb} {}", self.here(), self.data.full_path(target.stack, &target.path))
+    }
+
     fn requests_dependency(&mut self, target: &ResourceRef) {
-        let reason = format!("{} depends on {}", self.here(), self.data.full_path(target.stack, &target.path));
+        let reason = self.reason(target, "depends on");
         self.requests.push(ExportRequest {
             producer: target.stack,
             export: None,
@@ -618,7 +627,7 @@ impl Cx<'_> {
             ),
         };
         let export_name = format!("{}:{}", producer.name, output_id);
-        let reason = format!("{} uses {}", self.here(), self.data.full_path(target.stack, &target.path));
+        let reason = self.reason(target, "uses");
         self.requests.push(ExportRequest {
             producer: target.stack,
             export: Some(Export {

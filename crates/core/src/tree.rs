@@ -463,28 +463,44 @@ impl Scope {
         let path = self.register(id)?;
         let parts: Vec<&str> = path.iter().map(String::as_str).collect();
         let joined = path.join("/");
-        let full = self.stack.app.data.borrow().full_path(self.stack.key, &joined);
+        // Only errors need the full path; build it lazily (synthesis adds thousands of resources).
+        let full = || self.stack.app.data.borrow().full_path(self.stack.key, &joined);
         let logical_id = make_unique_id(&parts).filter(|id| is_valid_logical_id(id)).ok_or_else(|| {
             Error::new("this path gives no valid logical ID")
-                .at(full.clone())
+                .at(full())
                 .fix("use construct ids that contain letters or digits")
         })?;
+        let full = || self.stack.app.data.borrow().full_path(self.stack.key, &joined);
+        let clash = {
+            let data = self.stack.app.data.borrow();
+            let stack = data.stack(self.stack.key);
+            if stack.parameters.contains_key(&logical_id) {
+                Some(None)
+            } else {
+                stack
+                    .resources
+                    .get(&logical_id)
+                    .map(|existing| Some(data.full_path(self.stack.key, &existing.path)))
+            }
+        };
+        match clash {
+            Some(None) => {
+                return Err(Error::new(format!("logical ID `{logical_id}` is already used by a parameter"))
+                    .at(full())
+                    .fix("rename the construct or the parameter"));
+            }
+            Some(Some(other_full)) => {
+                let full = full();
+                return Err(
+                    Error::new(format!("logical ID `{logical_id}` would be used by both {other_full} and {full}"))
+                        .at(full)
+                        .fix("rename one of the two constructs"),
+                );
+            }
+            None => {}
+        }
         let mut data = self.stack.app.data.borrow_mut();
         let stack = &mut data.stacks[self.stack.key.0 as usize];
-        if stack.parameters.contains_key(&logical_id) {
-            return Err(Error::new(format!("logical ID `{logical_id}` is already used by a parameter"))
-                .at(full)
-                .fix("rename the construct or the parameter"));
-        }
-        if let Some(existing) = stack.resources.get(&logical_id) {
-            let other = existing.path.clone();
-            let other_full = data.full_path(self.stack.key, &other);
-            return Err(
-                Error::new(format!("logical ID `{logical_id}` would be used by both {other_full} and {full}"))
-                    .at(full)
-                    .fix("rename one of the two constructs"),
-            );
-        }
         let resource_type = resource.resource_type.clone();
         stack.resources.insert(
             logical_id.clone(),
