@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use cairn_constructs::s3::LogBucketProps;
 use cairn_constructs::{
-    Attribute, AutoScalingProps, BlueGreen, Bucket, BucketProps, Cluster, ClusterProps, ContainerProps, Database, DatabaseProps,
+    Attribute, AutoScalingProps, BlueGreen, Bucket, BucketProps, Cluster, ClusterProps, Construct, ContainerProps, Database, DatabaseProps,
     FargateServiceProps, FlowLogProps, HealthCheck, LoadBalancedFargateService, LoadBalancedFargateServiceProps, Monitoring,
     MonitoringProps, Queue, QueueProps, Table, TableProps, Vpc, VpcProps,
 };

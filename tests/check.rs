@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use cairn_app::{Config, Shop};
-use cairn_constructs::{Bucket, BucketProps, Queue, QueueProps, Role, RoleProps, ServicePrincipal, Table, TableProps};
+use cairn_constructs::{Bucket, BucketProps, Construct, Queue, QueueProps, Role, RoleProps, ServicePrincipal, Table, TableProps};
 use cairn_core::application::{load_all, synthesize};
 use cairn_core::check::{check_env, rules, Report, Severity};
 use cairn_core::{App, Application, EnvArtifact, EnvSettings, Environment};

@@ -187,12 +187,6 @@ impl Table {
         &self.scope
     }
 
-    /// Suppresses a policy-check rule on this table and its children, with a written
-    /// reason reviewers see in the manifest and the `check` report.
-    pub fn suppress(&self, rule: &str, reason: &str) -> Result<()> {
-        self.scope.suppress(rule, reason)
-    }
-
     /// The table and its indexes (`arn/index/*`, the only wildcard grants use).
     fn arns(&self) -> Vec<Value> {
         vec![self.arn(), Value::join("", [self.arn(), Value::str("/index/*")])]

@@ -371,12 +371,6 @@ impl Vpc {
         &self.scope
     }
 
-    /// Suppresses a policy-check rule on this construct and its children, with a written
-    /// reason reviewers see in the manifest and the `check` report.
-    pub fn suppress(&self, rule: &str, reason: &str) -> Result<()> {
-        self.scope.suppress(rule, reason)
-    }
-
     /// Number of availability zones used.
     pub fn max_azs(&self) -> u32 {
         self.max_azs
@@ -743,12 +737,6 @@ impl SecurityGroup {
 
     pub fn scope(&self) -> &Scope {
         &self.scope
-    }
-
-    /// Suppresses a policy-check rule on this construct and its children, with a written
-    /// reason reviewers see in the manifest and the `check` report.
-    pub fn suppress(&self, rule: &str, reason: &str) -> Result<()> {
-        self.scope.suppress(rule, reason)
     }
 
     fn first_time(&self, key: String) -> bool {

@@ -164,12 +164,6 @@ impl Cluster {
     pub fn scope(&self) -> &Scope {
         &self.scope
     }
-
-    /// Suppresses a policy-check rule on this construct and its children, with a written
-    /// reason reviewers see in the manifest and the `check` report.
-    pub fn suppress(&self, rule: &str, reason: &str) -> Result<()> {
-        self.scope.suppress(rule, reason)
-    }
 }
 
 /// A secret injected into a container from Secrets Manager (never a plain value in
@@ -769,12 +763,6 @@ impl FargateService {
 
     pub fn scope(&self) -> &Scope {
         &self.scope
-    }
-
-    /// Suppresses a policy-check rule on this construct and its children, with a written
-    /// reason reviewers see in the manifest and the `check` report.
-    pub fn suppress(&self, rule: &str, reason: &str) -> Result<()> {
-        self.scope.suppress(rule, reason)
     }
 }
 

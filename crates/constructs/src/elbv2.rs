@@ -308,12 +308,6 @@ impl LoadBalancedFargateService {
     pub fn scope(&self) -> &Scope {
         &self.scope
     }
-
-    /// Suppresses a policy-check rule on this construct and its children, with a written
-    /// reason reviewers see in the manifest and the `check` report.
-    pub fn suppress(&self, rule: &str, reason: &str) -> Result<()> {
-        self.scope.suppress(rule, reason)
-    }
 }
 
 impl Grantable for LoadBalancedFargateService {

@@ -171,12 +171,6 @@ impl Role {
         &self.scope
     }
 
-    /// Suppresses a policy-check rule on this role (and its default policy) and its children, with a written
-    /// reason reviewers see in the manifest and the `check` report.
-    pub fn suppress(&self, rule: &str, reason: &str) -> Result<()> {
-        self.scope.suppress(rule, reason)
-    }
-
     /// Adds a statement to the role's default policy (identical statements are kept once).
     pub fn add_to_policy(&self, statement: PolicyStatement) -> Result<()> {
         {

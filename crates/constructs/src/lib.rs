@@ -29,3 +29,41 @@ pub use monitoring::{AlarmThresholds, Monitoring, MonitoringProps};
 pub use rds::{Database, DatabaseProps};
 pub use s3::{Bucket, BucketProps};
 pub use sqs::{DeadLetter, Queue, QueueProps};
+
+use cairn_core::{Result, Scope};
+
+/// What every construct has: its place in the tree, and policy-check suppressions on it.
+pub trait Construct {
+    /// The construct's scope (its path in its stack).
+    fn construct_scope(&self) -> &Scope;
+
+    /// Suppresses a policy-check rule on this construct and its children, with a written
+    /// reason reviewers see in the manifest and the `check` report.
+    fn suppress(&self, rule: &str, reason: &str) -> Result<()> {
+        self.construct_scope().suppress(rule, reason)
+    }
+}
+
+macro_rules! constructs {
+    ($($t:ty),* $(,)?) => {$(
+        impl Construct for $t {
+            fn construct_scope(&self) -> &Scope {
+                self.scope()
+            }
+        }
+    )*};
+}
+
+constructs!(
+    Table,
+    Vpc,
+    SecurityGroup,
+    Cluster,
+    FargateService,
+    LoadBalancedFargateService,
+    Role,
+    LogGroup,
+    Database,
+    Bucket,
+    Queue
+);

@@ -83,12 +83,6 @@ impl LogGroup {
         &self.scope
     }
 
-    /// Suppresses a policy-check rule on this construct and its children, with a written
-    /// reason reviewers see in the manifest and the `check` report.
-    pub fn suppress(&self, rule: &str, reason: &str) -> Result<()> {
-        self.scope.suppress(rule, reason)
-    }
-
     /// Create streams in and write events to this group.
     pub fn grant_write(&self, grantee: &dyn Grantable) -> Result<()> {
         grant(

@@ -218,12 +218,6 @@ impl Database {
         &self.scope
     }
 
-    /// Suppresses a policy-check rule on this construct and its children, with a written
-    /// reason reviewers see in the manifest and the `check` report.
-    pub fn suppress(&self, rule: &str, reason: &str) -> Result<()> {
-        self.scope.suppress(rule, reason)
-    }
-
     /// Lets `other` connect on the database port. The rules are created in `other`'s
     /// stack when it differs (see [`SecurityGroup::allow_from`]).
     pub fn allow_from(&self, other: &dyn Connectable) -> Result<()> {

@@ -357,12 +357,6 @@ impl Bucket {
         &self.scope
     }
 
-    /// Suppresses a policy-check rule on this bucket and its children, with a written
-    /// reason reviewers see in the manifest and the `check` report.
-    pub fn suppress(&self, rule: &str, reason: &str) -> Result<()> {
-        self.scope.suppress(rule, reason)
-    }
-
     /// Read objects and list the bucket.
     pub fn grant_read(&self, grantee: &dyn Grantable) -> Result<()> {
         grant(&self.scope, grantee, &["s3:ListBucket"], vec![self.arn()])?;

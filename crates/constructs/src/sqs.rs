@@ -163,12 +163,6 @@ impl Queue {
         &self.scope
     }
 
-    /// Suppresses a policy-check rule on this queue (and its dead-letter queue) and its children, with a written
-    /// reason reviewers see in the manifest and the `check` report.
-    pub fn suppress(&self, rule: &str, reason: &str) -> Result<()> {
-        self.scope.suppress(rule, reason)
-    }
-
     /// Send messages.
     pub fn grant_send_messages(&self, grantee: &dyn Grantable) -> Result<()> {
         grant(
