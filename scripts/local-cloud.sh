@@ -22,7 +22,9 @@ live_pid() {
     [[ "$pid" =~ ^[0-9]+$ ]] || return 1
     kill -0 "$pid" 2>/dev/null || return 1
     # Guard against PID reuse: the process must still be moto_server.
-    ps -p "$pid" -o args= 2>/dev/null | grep -q moto_server || return 1
+    local args
+    if [[ -r /proc/$pid/cmdline ]]; then args=$(tr '\0' ' ' <"/proc/$pid/cmdline"); else args=$(ps -p "$pid" -o args= 2>/dev/null || true); fi
+    [[ $args == *moto_server* ]] || return 1
     echo "$pid"
 }
 
