@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 
 use crate::config::{self, ConfigError, Validate};
 use crate::error::{Error, Errors};
-use crate::synth::Assembly;
+use crate::synth::{Assembly, Render};
 use crate::tree::{App, EnvSettings, Environment};
 
 /// What every environment file provides, whatever else the application adds.
@@ -131,6 +131,11 @@ pub fn load_all<A: Application>(app: &A) -> Result<Vec<LoadedEnv<A::Config>>, Co
 
 /// Builds and synthesizes the given environments in one tree.
 pub fn synthesize<A: Application>(app: &A, envs: &[(&str, &A::Config)]) -> Result<Assembly, Errors> {
+    synthesize_as(app, envs, Render::Files)
+}
+
+/// [`synthesize`], rendering only what `render` asks for.
+pub fn synthesize_as<A: Application>(app: &A, envs: &[(&str, &A::Config)], render: Render) -> Result<Assembly, Errors> {
     let tree = App::new(app.name())?;
     let mut errors = Vec::new();
     for (name, config) in envs {
@@ -142,7 +147,7 @@ pub fn synthesize<A: Application>(app: &A, envs: &[(&str, &A::Config)]) -> Resul
     if !errors.is_empty() {
         return Err(Errors(errors));
     }
-    tree.synth()
+    tree.synth_as(render)
 }
 
 impl From<ConfigError> for Error {

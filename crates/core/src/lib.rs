@@ -21,7 +21,7 @@ pub mod value;
 
 pub use application::{Application, EnvironmentConfig, Knob, LoadedEnv};
 pub use error::{Error, Errors, Result};
-pub use synth::{Assembly, EnvArtifact, StackArtifact};
+pub use synth::{Assembly, EnvArtifact, Render, StackArtifact};
 pub use template::{Output, Parameter, RemovalPolicy, Resource};
 pub use tree::{App, EnvSettings, Environment, Scope, Stack};
 pub use value::{Pseudo, RefTarget, ResourceRef, Value};

@@ -80,14 +80,29 @@ impl StackArtifact {
     }
 }
 
+/// What a synthesis produces besides the templates as JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Render {
+    /// Also the file bytes (`body`), checked against CloudFormation's size limit.
+    Files,
+    /// The JSON templates only (`body` left empty): for the re-syntheses that parity
+    /// compares and drops, where the file text would be built and thrown away.
+    ModelOnly,
+}
+
 impl App {
     /// Synthesizes every environment.
     pub fn synth(&self) -> Result<Assembly, Errors> {
+        self.synth_as(Render::Files)
+    }
+
+    /// Synthesizes every environment, rendering what `render` asks for.
+    pub fn synth_as(&self, render: Render) -> Result<Assembly, Errors> {
         let data = self.data.borrow();
         let mut errors = Vec::new();
         let mut environments = Vec::new();
         for env_index in 0..data.envs.len() {
-            match synth_env(&data, EnvKey(env_index as u32)) {
+            match synth_env(&data, EnvKey(env_index as u32), render) {
                 Ok(env) => environments.push(env),
                 Err(mut e) => errors.append(&mut e.0),
             }
@@ -115,7 +130,7 @@ struct Rendered {
 /// Why one stack depends on another (for cycle messages).
 type EdgeReasons = IndexMap<(StackKey, StackKey), String>;
 
-fn synth_env(data: &AppData, env: EnvKey) -> Result<EnvArtifact, Errors> {
+fn synth_env(data: &AppData, env: EnvKey, render: Render) -> Result<EnvArtifact, Errors> {
     let env_data = data.env(env);
     let stack_keys = env_data.stacks.clone();
     let mut rendered: IndexMap<StackKey, Rendered> = IndexMap::new();
@@ -268,12 +283,15 @@ fn synth_env(data: &AppData, env: EnvKey) -> Result<EnvArtifact, Errors> {
             template.insert("Outputs".into(), Json::Object(outputs));
         }
         let template = Json::Object(template);
-        let body = match serde_json::to_string_pretty(&template) {
-            Ok(s) => s + "\n",
-            Err(e) => {
-                errors.push(Error::new(format!("cannot serialize the template: {e}")).at(full.clone()));
-                String::new()
-            }
+        let body = match render {
+            Render::ModelOnly => String::new(),
+            Render::Files => match serde_json::to_string_pretty(&template) {
+                Ok(s) => s + "\n",
+                Err(e) => {
+                    errors.push(Error::new(format!("cannot serialize the template: {e}")).at(full.clone()));
+                    String::new()
+                }
+            },
         };
         if body.len() > limits::MAX_BODY_BYTES {
             errors.push(

@@ -386,3 +386,28 @@ fn an_empty_stack_is_an_error() {
     let err = messages(app.synth().unwrap_err());
     assert!(err.contains("dev/empty: stack has no resources"), "{err}");
 }
+
+#[test]
+fn model_only_synthesis_gives_the_same_templates_without_file_text() {
+    let (app, env) = app_with_env("dev");
+    let data = env.stack("data").unwrap();
+    let service = env.stack("service").unwrap();
+    let q = queue(&data, "Queue");
+    service
+        .scope()
+        .add_resource("Param", Resource::new("AWS::SSM::Parameter").prop("Value", q.get_att("Arn")))
+        .unwrap();
+    let files = app.synth().unwrap();
+    let model = app.synth_as(cairn_core::Render::ModelOnly).unwrap();
+    for (f, m) in files.environments[0].stacks.iter().zip(&model.environments[0].stacks) {
+        assert_eq!(f.name, m.name);
+        assert_eq!(f.template, m.template, "{}: the JSON must not depend on the render mode", f.name);
+        assert_eq!(f.depends_on, m.depends_on);
+        assert!(f.body.ends_with("}\n") && f.body.len() > 100);
+        assert!(m.body.is_empty(), "{}: no file text in a model-only synthesis", m.name);
+    }
+    // The cross-stack export is there in both.
+    assert!(model.environments[0].stacks[0].template["Outputs"]
+        .as_object()
+        .is_some_and(|o| !o.is_empty()));
+}

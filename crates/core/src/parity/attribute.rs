@@ -18,7 +18,7 @@ use super::{flatten_env, EnvInput, Flat, PathKey};
 use crate::application::{self, Application, LoadedEnv};
 use crate::config;
 use crate::error::Errors;
-use crate::synth::Assembly;
+use crate::synth::{Assembly, Render};
 
 /// A knob's value in an environment file, as JSON (None: the file lacks it).
 pub fn knob_value(table: &toml::Table, key: &str) -> Option<Json> {
@@ -28,7 +28,8 @@ pub fn knob_value(table: &toml::Table, key: &str) -> Option<Json> {
 /// Synthesizes one environment from a (modified) environment-file table.
 pub fn synth_table<A: Application>(app: &A, name: &str, file: &Path, table: toml::Table) -> Result<Flat, String> {
     let config: A::Config = config::from_table(file, table).map_err(|e| e.to_string())?;
-    let assembly = application::synthesize(app, &[(name, &config)]).map_err(|e| e.to_string())?;
+    // Only compared, never written: skip the file text.
+    let assembly = application::synthesize_as(app, &[(name, &config)], Render::ModelOnly).map_err(|e| e.to_string())?;
     assembly
         .environments
         .into_iter()
@@ -370,19 +371,27 @@ pub fn drives_for_record<A: Application, S: Synthesizer>(
     synth: &S,
 ) -> Vec<Option<Drives>> {
     let knobs: Vec<String> = app.knobs().into_iter().map(|k| k.key).collect();
-    let own = synthesized.iter().find(|(e, _)| e.name == reference.name).map(|(_, f)| f.clone());
-    let Some(r_flat) = own.or_else(|| synth_table(app, &reference.name, &reference.file, reference.table.clone()).ok()) else {
-        return synthesized.iter().map(|_| None).collect();
+    let own = synthesized.iter().find(|(e, _)| e.name == reference.name).map(|(_, f)| f);
+    let fresh;
+    let r_flat = match own {
+        Some(f) => f,
+        None => match synth_table(app, &reference.name, &reference.file, reference.table.clone()) {
+            Ok(f) => {
+                fresh = f;
+                &fresh
+            }
+            Err(_) => return synthesized.iter().map(|_| None).collect(),
+        },
     };
     let only: Vec<Option<BTreeSet<PathKey>>> = synthesized
         .iter()
-        .map(|(e, f)| (e.name != reference.name).then(|| differing_keys_and_items(f, &r_flat).1))
+        .map(|(e, f)| (e.name != reference.name).then(|| differing_keys_and_items(f, r_flat).1))
         .collect();
     let with: Vec<Compared<A::Config>> = synthesized
         .iter()
         .zip(&only)
         .filter_map(|((e, f), o)| o.as_ref().map(|o| (*e, f, o)))
         .collect();
-    let mut drives = drives_of(&knobs, &with, reference, &r_flat, synth).into_iter();
+    let mut drives = drives_of(&knobs, &with, reference, r_flat, synth).into_iter();
     only.iter().map(|o| o.as_ref().and_then(|_| drives.next())).collect()
 }

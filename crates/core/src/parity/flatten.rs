@@ -4,6 +4,7 @@
 //! and `shop-dev-data:Export` compare equal.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use serde_json::{Map, Value as Json};
 
@@ -128,13 +129,13 @@ fn tag_list(property: &str, items: &[Json]) -> bool {
         })
 }
 
-struct Walker<'a, 'e> {
+struct Walker<'a, 'v, 'e> {
     item: &'a PathKey,
-    emit: &'e mut dyn FnMut(PathKey, &Json),
+    emit: &'e mut dyn FnMut(PathKey, &'v Json),
 }
 
-impl Walker<'_, '_> {
-    fn leaf(&mut self, property: String, raw: &Json) {
+impl<'v> Walker<'_, 'v, '_> {
+    fn leaf(&mut self, property: String, raw: &'v Json) {
         let key = PathKey {
             stack: self.item.stack.clone(),
             section: self.item.section,
@@ -144,7 +145,7 @@ impl Walker<'_, '_> {
         (self.emit)(key, raw);
     }
 
-    fn walk(&mut self, property: String, v: &Json) {
+    fn walk(&mut self, property: String, v: &'v Json) {
         if is_leaf(v) {
             self.leaf(property, v);
             return;
@@ -178,8 +179,11 @@ impl Walker<'_, '_> {
 
 /// Calls `emit` with every leaf (key, value as written) of one item: a resource's
 /// own key carries its type, then its properties and attributes follow.
-pub fn item_leaves(_norm: &Normalizer, item: &PathKey, value: &Json, emit: &mut dyn FnMut(PathKey, &Json)) {
-    let empty = Map::new();
+pub fn item_leaves<'v>(_norm: &Normalizer, item: &PathKey, value: &'v Json, emit: &mut dyn FnMut(PathKey, &'v Json)) {
+    static EMPTY: LazyLock<Map<String, Json>> = LazyLock::new(Map::new);
+    // An output's own leaf: what kind of item it is (a resource's is its Type).
+    static OUTPUT: LazyLock<Json> = LazyLock::new(|| Json::String("Output".into()));
+    let empty: &'static Map<String, Json> = &EMPTY;
     let mut w = Walker { item, emit };
     match item.section {
         Section::Stack | Section::Conditions => w.leaf(String::new(), value),
@@ -202,7 +206,7 @@ pub fn item_leaves(_norm: &Normalizer, item: &PathKey, value: &Json, emit: &mut 
             }
         }
         Section::Outputs => {
-            w.leaf(String::new(), &Json::String("Output".into()));
+            w.leaf(String::new(), &OUTPUT);
             for (attr, v) in value.as_object().unwrap_or(&empty) {
                 w.walk(attr.clone(), v);
             }

@@ -138,12 +138,12 @@ impl Flat {
         self.leaves_of(&key.item()).remove(key)
     }
 
-    /// Normalized leaves of one item.
-    fn item_leaves(&self, key: &PathKey) -> BTreeMap<PathKey, Json> {
+    /// Leaves of one item as written (compare them with [`flatten::normalized_eq`]).
+    fn raw_leaves(&self, key: &PathKey) -> BTreeMap<PathKey, &Json> {
         let mut out = BTreeMap::new();
         if let Some(item) = self.items.get(key) {
             flatten::item_leaves(&self.normalizer, key, item, &mut |k, raw| {
-                out.insert(k, self.normalizer.json(raw));
+                out.insert(k, raw);
             });
         }
         out
@@ -175,10 +175,13 @@ impl Flat {
             if self.same_item(other, key) {
                 continue;
             }
-            let a = self.item_leaves(key);
-            let b = other.item_leaves(key);
+            let a = self.raw_leaves(key);
+            let b = other.raw_leaves(key);
             for (k, v) in &a {
-                if b.get(k) != Some(v) {
+                let same = b
+                    .get(k)
+                    .is_some_and(|w| flatten::normalized_eq(v, &self.normalizer, w, &other.normalizer));
+                if !same {
                     out.insert(k.clone());
                 }
             }
