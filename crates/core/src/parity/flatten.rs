@@ -189,13 +189,13 @@ pub fn item_leaves<'v>(_norm: &Normalizer, item: &PathKey, value: &'v Json, emit
         Section::Stack | Section::Conditions => w.leaf(String::new(), value),
         Section::Template => w.walk(String::new(), value),
         Section::Resources | Section::Parameters => {
-            let obj = value.as_object().unwrap_or(&empty);
+            let obj = value.as_object().unwrap_or(empty);
             w.leaf(String::new(), obj.get("Type").unwrap_or(&Json::Null));
             for (attr, v) in obj {
                 match attr.as_str() {
                     "Type" => {}
                     "Metadata" if item.section == Section::Resources => {
-                        for (mk, mv) in v.as_object().unwrap_or(&empty) {
+                        for (mk, mv) in v.as_object().unwrap_or(empty) {
                             if mk != PATH_METADATA_KEY {
                                 w.walk(format!("Metadata.{mk}"), mv);
                             }
@@ -207,7 +207,7 @@ pub fn item_leaves<'v>(_norm: &Normalizer, item: &PathKey, value: &'v Json, emit
         }
         Section::Outputs => {
             w.leaf(String::new(), &OUTPUT);
-            for (attr, v) in value.as_object().unwrap_or(&empty) {
+            for (attr, v) in value.as_object().unwrap_or(empty) {
                 w.walk(attr.clone(), v);
             }
         }
