@@ -421,7 +421,7 @@ fn a_changed_threshold_changes_only_its_alarm() {
 fn an_instance_class_without_known_memory_is_a_synthesis_error_naming_the_database() {
     let mut cfg = config("dev");
     cfg.database.instance_class = "db.x2g.large".into();
-    let err = synth_with("dev", &cfg).err().expect("synthesis fails").to_string();
+    let err = synth_with("dev", &cfg).expect_err("synthesis fails").to_string();
     assert!(err.contains("dev/data/Database"), "{err}");
     assert!(err.contains("db.x2g.large") && err.contains("max_connections"), "{err}");
     assert!(err.contains("instance_class"), "{err}");

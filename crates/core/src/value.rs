@@ -196,6 +196,8 @@ impl Value {
         Value::Equals(Box::new(a.into()), Box::new(b.into()))
     }
 
+    /// `Fn::Not`: named after the intrinsic, not `std::ops::Not` (it builds a value, it negates nothing).
+    #[allow(clippy::should_implement_trait)]
     pub fn not(v: Value) -> Value {
         Value::Not(Box::new(v))
     }
