@@ -28,7 +28,7 @@ export CAIRN_VENV  := $(CURDIR)/$(VENV)
 export MOTO_SERVER := $(CURDIR)/$(VENV)/bin/moto_server
 
 .PHONY: help venv test lint synth synth-all local-cloud local-cloud-stop local-cloud-status \
-        bench bench-process pr-diff fmt fmt-check clippy clean snapshots-review \
+        bench bench-process bench-instructions pr-diff fmt fmt-check clippy clean snapshots-review \
         replacement-table replacement-table-check
 
 help: ## List the targets
@@ -73,12 +73,16 @@ local-cloud-stop: ## Stop the moto_server started by `make local-cloud`
 local-cloud-status: ## Is the local moto_server running?
 	scripts/local-cloud.sh status
 
-bench: ## Synthesis benchmarks (benches/synth.rs) and whole-process timings of synth, synth --no-checks, parity
+bench: ## Synthesis benchmarks (benches/synth.rs), whole-process timings and instruction counts of synth, parity
 	cargo bench --bench synth
 	scripts/bench-process.sh
+	@if command -v valgrind >/dev/null; then scripts/bench-instructions.sh; else echo "bench: valgrind not installed, instruction counts skipped"; fi
 
 bench-process: ## Whole-process timings only: release build, each command x RUNS (20), median ms, peak RSS
 	scripts/bench-process.sh
+
+bench-instructions: ## Instructions executed by synth/parity (valgrind callgrind): load-independent, for before/after
+	scripts/bench-instructions.sh
 
 pr-diff: ## Template diff of the working tree against BASE (origin/main); FORMAT=text|...
 	FORMAT=$(FORMAT) scripts/pr-diff.sh $(BASE)
