@@ -64,7 +64,7 @@ synth: ## Synthesize one environment: make synth ENV=staging
 synth-all: ## Synthesize every environment into out/ (OUT=)
 	cargo run --quiet -- synth --all --out $(OUT)
 
-local-cloud: venv ## Start moto_server on 127.0.0.1:$(PORT) in the background (CloudFormation endpoint)
+local-cloud: venv ## Start moto_server on 127.0.0.1:PORT (5000) in the background (CloudFormation endpoint)
 	PORT=$(PORT) scripts/local-cloud.sh start
 
 local-cloud-stop: ## Stop the moto_server started by `make local-cloud`

@@ -13,6 +13,9 @@ pub mod config;
 
 use std::path::PathBuf;
 
+/// The project's CloudFormation Guard rules folder (`cairn check` applies it).
+const DEFAULT_RULES_DIR: &str = "rules";
+
 use cairn_constructs::s3::LogBucketProps;
 use cairn_constructs::{
     Attribute, AutoScalingProps, BlueGreen, Bucket, BucketProps, Cluster, ClusterProps, Construct, ContainerProps, Database, DatabaseProps,
@@ -55,6 +58,11 @@ impl Application for Shop {
 
     fn environments_dir(&self) -> PathBuf {
         self.environments_dir.clone()
+    }
+
+    fn rules_dir(&self) -> Option<PathBuf> {
+        // The project's rules/, wherever cairn is run from.
+        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_RULES_DIR))
     }
 
     fn knobs(&self) -> Vec<Knob> {

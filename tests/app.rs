@@ -296,12 +296,11 @@ fn service_reaches_the_database_through_a_rule_in_the_service_stack() {
         json!({ "Fn::GetAtt": ["WebLBSecurityGroupAD942A36", "GroupId"] })
     );
     assert_eq!(into_service[0]["FromPort"], 80);
-    // The load balancer is open on 80 and 443.
+    // Without a certificate the load balancer listens on 80 only, and only 80 is open.
     service.has_resource_properties(
         "AWS::EC2::SecurityGroup",
         json!({ "SecurityGroupIngress": [
             { "CidrIp": "0.0.0.0/0", "FromPort": 80, "ToPort": 80 },
-            { "CidrIp": "0.0.0.0/0", "FromPort": 443, "ToPort": 443 },
         ] }),
     );
 }
@@ -500,6 +499,14 @@ fn a_certificate_adds_https_and_redirects_http() {
     let assembly = synth_with("dev", &cfg).unwrap_or_else(|e| panic!("{e}"));
     let t = Template::from(&assembly, "dev", "service");
     t.resource_count_is("AWS::ElasticLoadBalancingV2::Listener", 2);
+    // With the HTTPS listener, 443 opens too.
+    t.has_resource_properties(
+        "AWS::EC2::SecurityGroup",
+        json!({ "SecurityGroupIngress": [
+            { "CidrIp": "0.0.0.0/0", "FromPort": 80, "ToPort": 80 },
+            { "CidrIp": "0.0.0.0/0", "FromPort": 443, "ToPort": 443 },
+        ] }),
+    );
     t.has_resource_properties(
         "AWS::ElasticLoadBalancingV2::Listener",
         json!({

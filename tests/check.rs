@@ -13,6 +13,8 @@ use cairn_core::check::{check_env, rules, Report, Severity};
 use cairn_core::{App, Application, EnvArtifact, EnvSettings, Environment};
 use serde_json::Value as Json;
 
+mod support;
+
 fn cairn(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cairn"))
         .args(args)
@@ -27,11 +29,8 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cairn-check-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn temp_dir(name: &str) -> support::TempDir {
+    support::TempDir::new(&format!("check-{name}"))
 }
 
 fn settings(name: &str, retain_data: bool) -> EnvSettings {

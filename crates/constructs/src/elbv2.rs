@@ -93,8 +93,9 @@ impl Default for LoadBalancedFargateServiceProps {
 }
 
 /// A Fargate service behind an internet-facing Application Load Balancer. The load
-/// balancer's security group is open on 80 and 443; the service's admits only the
-/// load balancer's group on the container port.
+/// balancer's security group is open on 80 (and on 443 when a certificate gives it an
+/// HTTPS listener); the service's admits only the load balancer's group on the
+/// container port.
 #[derive(Clone)]
 pub struct LoadBalancedFargateService {
     scope: Scope,
@@ -127,7 +128,10 @@ impl LoadBalancedFargateService {
             },
         )?;
         lb_security_group.allow_from_any_ipv4(Port::tcp(80), "HTTP from anywhere")?;
-        lb_security_group.allow_from_any_ipv4(Port::tcp(443), "HTTPS from anywhere")?;
+        // 443 only where something listens on it: no open port without a listener.
+        if props.certificate_arn.is_some() {
+            lb_security_group.allow_from_any_ipv4(Port::tcp(443), "HTTPS from anywhere")?;
+        }
 
         let mut attributes = vec![
             attribute("deletion_protection.enabled", "false"),

@@ -60,6 +60,12 @@ pub trait Application {
     /// Builds the stacks of one environment.
     fn build(&self, env: &Environment, config: &Self::Config) -> crate::Result<()>;
 
+    /// The project's folder of CloudFormation Guard rules that `cairn check` always
+    /// applies. None (the default): `rules/` of the working folder.
+    fn rules_dir(&self) -> Option<PathBuf> {
+        None
+    }
+
     /// Environment-file keys that may differ between environments.
     fn knobs(&self) -> Vec<Knob> {
         Vec::new()
@@ -98,6 +104,17 @@ pub fn environment_names(dir: &Path) -> Result<Vec<String>, ConfigError> {
 pub fn load_env<A: Application>(app: &A, name: &str) -> Result<LoadedEnv<A::Config>, ConfigError> {
     let dir = app.environments_dir();
     let file = dir.join(format!("{name}.toml"));
+    // The name goes into stack names (`shop-<env>-data`) and paths: check it before anything else.
+    if crate::tree::validate_name_fragment(name).is_err() {
+        return Err(ConfigError {
+            file,
+            key: None,
+            message: format!(
+                "`{name}` is not a valid environment name: it becomes part of stack names, so use a letter \
+                 followed by letters, digits and hyphens (e.g. `qa.toml`)"
+            ),
+        });
+    }
     if !file.exists() {
         let known = environment_names(&dir)?;
         return Err(ConfigError {
@@ -126,6 +143,24 @@ pub fn load_all<A: Application>(app: &A) -> Result<Vec<LoadedEnv<A::Config>>, Co
         .map(|n| load_env(app, n))
         .collect::<Result<Vec<_>, _>>()?;
     envs.sort_by(|a, b| (a.config.promotion_order(), &a.name).cmp(&(b.config.promotion_order(), &b.name)));
+    // With a promotion order in use, two environments in one place would make the
+    // order (and parity's reference) depend on their names.
+    if envs.iter().any(|e| e.config.promotion_order() != 0) {
+        if let Some(pair) = envs
+            .windows(2)
+            .find(|w| w[0].config.promotion_order() == w[1].config.promotion_order())
+        {
+            return Err(ConfigError {
+                file: pair[1].file.clone(),
+                key: Some("promotion_order".into()),
+                message: format!(
+                    "{} is also the promotion order of {}; give each environment its own place (e.g. dev 1, staging 2, prod 3)",
+                    pair[1].config.promotion_order(),
+                    pair[0].file.display()
+                ),
+            });
+        }
+    }
     Ok(envs)
 }
 

@@ -30,7 +30,10 @@ impl EnvArtifact {
                     "dependsOn": s.depends_on,
                     "resourceCount": s.resource_count(),
                     "outputCount": s.output_count(),
+                    // The file as written (pretty) and as deploy sends it (compact JSON):
+                    // CloudFormation's 51,200-byte inline limit applies to the latter.
                     "templateBytes": s.body.len(),
+                    "deployBytes": s.deploy_body().len(),
                     "needsUpload": s.needs_upload(),
                     "terminationProtection": self.settings.retain_data,
                     "constructPaths": s.paths,

@@ -536,7 +536,7 @@ impl Scope {
 }
 
 /// Stack names and their parts: letters, digits and hyphens, starting with a letter.
-fn validate_name_fragment(s: &str) -> std::result::Result<(), String> {
+pub(crate) fn validate_name_fragment(s: &str) -> std::result::Result<(), String> {
     let ok = s.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     if ok {
         Ok(())

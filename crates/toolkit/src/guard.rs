@@ -106,8 +106,13 @@ pub fn evaluate(env: &EnvArtifact, files: &[GuardFile]) -> CliResult<(Vec<Findin
                 content: &file.content,
                 file_name: &file.name,
             };
-            let output = run_checks(data, rules, false)
-                .map_err(|e| CliError::bad_input(format!("error: Guard rules {} cannot be evaluated: {e}", file.path.display())))?;
+            let output = run_checks(data, rules, false).map_err(|e| {
+                CliError::bad_input(format!(
+                    "error: Guard rules {} cannot be evaluated: {}",
+                    file.path.display(),
+                    guard_message(&e.to_string())
+                ))
+            })?;
             if output.trim().is_empty() {
                 continue; // a file without rules
             }
@@ -363,5 +368,34 @@ rule tables_have_pitr when %tables !empty {
     fn missing_rule_file_is_bad_input() {
         let err = load(&[PathBuf::from("/nonexistent/x.guard")], None).unwrap_err();
         assert_eq!(err.exit_code(), 2);
+    }
+}
+
+/// cfn-guard wraps a parse error in the same prefix twice and leaves its fragment
+/// quoting open; keep the innermost message on one line.
+fn guard_message(raw: &str) -> String {
+    const WRAPPER: &str = "Parser Error when parsing `";
+    let inner = raw.rsplit(WRAPPER).next().unwrap_or(raw);
+    let one_line = inner.split_whitespace().collect::<Vec<_>>().join(" ");
+    one_line
+        .trim_end_matches(['`', ' ', ','])
+        .trim_end_matches("fragment")
+        .trim_end()
+        .trim_end_matches(',')
+        .to_string()
+}
+
+#[cfg(test)]
+mod message_tests {
+    use super::guard_message;
+
+    #[test]
+    fn parse_errors_keep_only_the_innermost_message_on_one_line() {
+        let raw = "Parser Error when parsing `Parser Error when parsing `Parsing Error Error parsing file bad.guard at line 2 at column 23, when handling expecting a value, fragment  \n``";
+        assert_eq!(
+            guard_message(raw),
+            "Parsing Error Error parsing file bad.guard at line 2 at column 23, when handling expecting a value"
+        );
+        assert_eq!(guard_message("plain"), "plain");
     }
 }

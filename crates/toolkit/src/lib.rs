@@ -24,6 +24,7 @@ use crate::ui::Style;
 
 /// Runs the `cairn` command line for `app` and returns the process exit code.
 pub fn main<A: Application + Sync>(app: A) -> ExitCode {
+    restore_sigpipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -40,6 +41,17 @@ pub fn main<A: Application + Sync>(app: A) -> ExitCode {
             }
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// Rust ignores SIGPIPE, so `println!` panics when the reader of a pipe goes away
+/// (`cairn ls | head -1`). Like other Unix tools, end quietly instead: the default
+/// action stops the process (a deployment in progress goes on in CloudFormation).
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any other thread exists; SIG_DFL is a valid action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

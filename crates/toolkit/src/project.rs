@@ -29,6 +29,10 @@ impl<A: Application> Application for Project<A> {
         self.app.build(env, config)
     }
 
+    fn rules_dir(&self) -> Option<PathBuf> {
+        self.app.rules_dir()
+    }
+
     fn knobs(&self) -> Vec<Knob> {
         self.app.knobs()
     }
@@ -58,6 +62,11 @@ impl<A: Application> Project<A> {
                 return Err(CliError::bad_input("error: name an environment (e.g. `prod`) or pass --all"));
             }
             return self.all_envs();
+        }
+        if let Some(twice) = names.iter().enumerate().find(|(i, n)| names[..*i].contains(n)).map(|(_, n)| n) {
+            return Err(CliError::bad_input(format!(
+                "error: environment `{twice}` is named twice on the command line; name each environment once"
+            )));
         }
         names
             .iter()

@@ -26,7 +26,7 @@ pub enum CheckFormat {
     long_about = "Check synthesized templates against the built-in policy rules and CloudFormation Guard rules.\n\n\
 Synthesizes the environments (nothing is written), runs cairn's built-in rules (security,\n\
 compliance, configuration; `--list-rules` lists them) and every Guard rule file given with\n\
---rules or found in ./rules/, and prints one report per environment: rule, severity,\n\
+--rules or found in the project's rules/ folder, and prints one report per environment: rule, severity,\n\
 resource path, message and fix. Suppressions made in code (`construct.suppress(RULE, reason)`)\n\
 are shown with their reasons. Exits 1 when any error-severity finding is not suppressed.",
     after_help = "Examples:\n  cairn check                          every environment\n  cairn check prod --format markdown\n  cairn check staging --rules team.guard more-rules/\n  cairn check --list-rules"
@@ -37,10 +37,10 @@ pub struct CheckArgs {
     /// Check every environment.
     #[arg(long)]
     pub all: bool,
-    /// CloudFormation Guard rule files or folders of *.guard files (./rules/ is always included when it exists).
+    /// CloudFormation Guard rule files or folders of *.guard files (the project's rules/ folder is always included when it exists).
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub rules: Vec<PathBuf>,
-    /// Do not pick up ./rules/.
+    /// Do not pick up the project's rules/ folder.
     #[arg(long)]
     pub no_default_rules: bool,
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
@@ -61,7 +61,8 @@ pub fn run<A: Application>(project: &Project<A>, args: &CheckArgs, style: Style)
     if args.all && !args.envs.is_empty() {
         return Err(CliError::bad_input("error: pass environment names or --all, not both"));
     }
-    let default_dir = (!args.no_default_rules).then(|| Path::new(DEFAULT_RULES_DIR));
+    let project_rules = project.rules_dir().unwrap_or_else(|| Path::new(DEFAULT_RULES_DIR).to_path_buf());
+    let default_dir = (!args.no_default_rules).then_some(project_rules.as_path());
     let guard_files = guard::load(&args.rules, default_dir)?;
     let envs = project.select_envs(&args.envs, args.all || args.envs.is_empty())?;
     let assembly = project.synth(&envs)?;

@@ -44,6 +44,12 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &SynthArgs, style:
     if args.all && !args.envs.is_empty() {
         return Err(CliError::bad_input("error: pass environment names or --all, not both"));
     }
+    if args.out.exists() && !args.out.is_dir() {
+        return Err(CliError::bad_input(format!(
+            "error: --out {} is a file, not a folder; choose a folder (it is created if missing), e.g. --out out",
+            args.out.display()
+        )));
+    }
     let envs = project.select_envs(&args.envs, args.all)?;
     let assembly = project.synth(&envs)?;
     // Policy checks: any error stops synthesis before anything is written.
@@ -83,10 +89,11 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &SynthArgs, style:
                 String::new()
             };
             println!(
-                "  {:<32} {:>4} resources {:>8} bytes  {}{upload}",
+                "  {:<32} {:>4} resources {:>8} bytes ({:>6} as sent)  {}{upload}",
                 stack.name,
                 stack.resource_count(),
                 stack.body.len(),
+                stack.deploy_body().len(),
                 style.dim(&dir.join(stack.file_name()).display().to_string())
             );
         }

@@ -1,0 +1,131 @@
+//! The command line's behaviour at its edges: a reader that closes the pipe early,
+//! environments named twice or badly, a shared promotion order, `--out` naming a
+//! file, and the project's Guard rules found from any working folder.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+mod support;
+use support::TempDir;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn cairn(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .env_remove("CAIRN_ENVIRONMENTS")
+        .output()
+        .expect("cairn runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A copy of the shipped environment files.
+fn envs_copy(name: &str) -> TempDir {
+    let dir = TempDir::new(&format!("cli-{name}"));
+    for entry in std::fs::read_dir(repo().join("stacks/environments")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_cairn_quietly_without_a_panic() {
+    let out = TempDir::new("cli-pipe");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(["ls", "--json"])
+        .arg("--environments")
+        .arg(repo().join("stacks/environments"))
+        .current_dir(out.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the read end before cairn writes (like `cairn ls | head -0`).
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let status = child.wait().unwrap();
+    assert!(!err.contains("panicked"), "cairn panicked on a closed pipe:\n{err}");
+    assert!(!err.contains("Broken pipe"), "{err}");
+    // Either it finished before noticing, or SIGPIPE ended it: never a failure exit code.
+    use std::os::unix::process::ExitStatusExt;
+    assert!(status.success() || status.signal() == Some(13), "unexpected end: {status:?}");
+}
+
+#[test]
+fn an_environment_named_twice_is_bad_input() {
+    let out = TempDir::new("cli-twice");
+    let o = cairn(&["synth", "dev", "dev", "--out", out.path().join("o").to_str().unwrap()], &repo());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("environment `dev` is named twice on the command line"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.path().join("o").exists(), "nothing may be written");
+}
+
+#[test]
+fn an_environment_file_whose_name_cannot_be_a_stack_name_is_named_in_the_error() {
+    let envs = envs_copy("badname");
+    std::fs::copy(envs.join("dev.toml"), envs.join("my qa.toml")).unwrap();
+    let o = cairn(&["ls", "--environments", envs.path().to_str().unwrap()], &repo());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("my qa.toml") && err.contains("not a valid environment name"), "{err}");
+    // A name with a path in it is refused before any file is looked up.
+    let o = cairn(&["synth", "../dev"], &repo());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("`../dev` is not a valid environment name"), "{}", stderr(&o));
+}
+
+#[test]
+fn two_environments_in_the_same_place_of_the_promotion_order_are_bad_input() {
+    let envs = envs_copy("order");
+    let file = envs.join("dev.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("promotion_order = 1"));
+    std::fs::write(&file, text.replace("promotion_order = 1", "promotion_order = 3")).unwrap();
+    let o = cairn(&["parity", "--environments", envs.path().to_str().unwrap()], &repo());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("promotion_order") && err.contains("dev.toml") && err.contains("prod.toml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn out_naming_a_file_is_bad_input_and_leaves_the_file_alone() {
+    let dir = TempDir::new("cli-outfile");
+    let file = dir.join("afile");
+    std::fs::write(&file, "keep me").unwrap();
+    let o = cairn(&["synth", "dev", "--out", file.to_str().unwrap()], &repo());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is a file, not a folder"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
+}
+
+#[test]
+fn the_projects_guard_rules_apply_whatever_the_working_folder() {
+    let elsewhere = TempDir::new("cli-cwd");
+    let o = cairn(&["check", "dev"], elsewhere.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        report.contains("guard:example.guard"),
+        "rules/ of the project were not applied:\n{report}"
+    );
+    // And --no-default-rules leaves them out.
+    let o = cairn(&["check", "dev", "--no-default-rules"], elsewhere.path());
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("guard:example.guard"));
+}
