@@ -149,6 +149,7 @@ impl Application for Shop {
                 deletion_protection: Some(db.deletion_protection),
                 backup_retention_days: db.backup_retention_days,
                 database_name: "shop".into(),
+                logs_retention_days: config.logs.retention_days.days(),
                 ..Default::default()
             },
         )?;

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 
 use cairn_app::Config;
 use cairn_constructs::{
-    Attribute, Cluster, ClusterProps, ContainerProps, FargateServiceProps, FargateSize, LoadBalancedFargateService,
-    LoadBalancedFargateServiceProps, SubnetConfiguration, Table, TableProps, Vpc, VpcProps,
+    Attribute, Cluster, ClusterProps, ContainerProps, Database, DatabaseProps, FargateServiceProps, FargateSize,
+    LoadBalancedFargateService, LoadBalancedFargateServiceProps, SubnetConfiguration, Table, TableProps, Vpc, VpcProps,
 };
 use cairn_core::config::Ipv4Cidr;
 use cairn_core::{App, EnvSettings, Error};
@@ -261,6 +261,76 @@ fn database_is_private_encrypted_and_password_free() {
             );
         }
     }
+}
+
+#[test]
+fn database_log_exports_go_to_log_groups_with_the_environments_retention() {
+    let assembly = synth_all();
+    for (env, retention) in [("dev", 14), ("staging", 30), ("prod", 90)] {
+        let data = Template::from(&assembly, env, "data");
+        let identifier = format!("shop-{env}-data-database");
+        data.has_resource_properties("AWS::RDS::DBInstance", json!({ "DBInstanceIdentifier": identifier }));
+        // One group per export, named where RDS writes, created first (RDS would create
+        // them itself, keeping logs forever).
+        let instance = &data.resources_of_type("AWS::RDS::DBInstance")[0].1;
+        let depends: Vec<&str> = instance["DependsOn"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_str().unwrap())
+            .collect();
+        for export in ["postgresql", "upgrade"] {
+            let groups = data.find_resources(
+                "AWS::Logs::LogGroup",
+                &json!({ "LogGroupName": format!("/aws/rds/instance/{identifier}/{export}") }),
+            );
+            assert_eq!(groups.len(), 1, "{env}: no log group for the {export} export");
+            let (id, group) = &groups[0];
+            assert_eq!(group["Properties"]["RetentionInDays"], retention, "{env} {export}");
+            assert!(depends.contains(&id.as_str()), "{env}: the instance does not wait for {id}");
+        }
+    }
+}
+
+#[test]
+fn a_database_identifier_or_engine_version_rds_does_not_accept_is_a_synthesis_error() {
+    let (app, env) = {
+        let app = App::new("shop").unwrap();
+        let env = app.environment(settings("dev")).unwrap();
+        (app, env)
+    };
+    let network = env.stack("network").unwrap();
+    let vpc = Vpc::new(&network, "Vpc", VpcProps::default()).unwrap();
+    let err = Database::new(
+        &network,
+        "Db",
+        &vpc,
+        DatabaseProps {
+            instance_identifier: Some("Shop--DB".into()),
+            ..Default::default()
+        },
+    )
+    .err()
+    .expect("an invalid identifier is refused");
+    let text = err.to_string();
+    assert!(
+        text.contains("dev/network/Db") && text.contains("instance_identifier") && text.contains("Shop--DB"),
+        "{text}"
+    );
+    let err = Database::new(
+        &network,
+        "Db2",
+        &vpc,
+        DatabaseProps {
+            engine_version: "9".into(),
+            ..Default::default()
+        },
+    )
+    .err()
+    .expect("PostgreSQL 9 is refused");
+    let text = err.to_string();
+    assert!(text.contains("engine_version") && text.contains("`9`"), "{text}");
+    drop(app);
 }
 
 #[test]

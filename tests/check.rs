@@ -394,7 +394,7 @@ fn guard_rules_pass_and_fail_on_the_shipped_application() {
 }
 
 #[test]
-fn rules_folder_is_picked_up_by_default() {
+fn a_rules_folder_is_read_whole_and_the_projects_rules_apply_by_default() {
     let dir = temp_dir("rules-folder");
     std::fs::create_dir_all(dir.join("rules")).unwrap();
     std::fs::write(
@@ -402,16 +402,22 @@ fn rules_folder_is_picked_up_by_default() {
         "rule queues_are_fifo { Resources.*[ Type == 'AWS::SQS::Queue' ].Properties.FifoQueue == true }\n",
     )
     .unwrap();
-    let run = cairn(&["check", "dev"], &dir);
+    let rules = dir.join("rules");
+    let run = cairn(&["check", "dev", "--rules", rules.to_str().unwrap()], &dir);
     assert_eq!(run.status.code(), Some(1));
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(text.contains("guard:queues.guard: queues_are_fifo failed"), "{text}");
+    // The default folder is the project's rules/, not the working folder's.
+    let run = cairn(&["check", "dev"], &dir);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stdout));
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(text.contains("guard:example.guard") && !text.contains("queues.guard"), "{text}");
     let run = cairn(&["check", "dev", "--no-default-rules"], &dir);
     assert!(run.status.success());
+    assert!(!String::from_utf8_lossy(&run.stdout).contains("example.guard"));
     // The repository's own rules/ folder holds only rules the shop meets.
     let run = cairn(&["check", "--all"], &repo());
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stdout));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Cost of the checks against synthesis itself, in-process (the whole-process numbers

@@ -4,9 +4,11 @@
 //! group that admits only what was explicitly allowed.
 
 use cairn_core::{RemovalPolicy, Resource, ResourceRef, Result, Scope, Value};
+use heck::ToUpperCamelCase;
 
 use crate::ec2::{Connectable, Port, SecurityGroup, SecurityGroupProps, SubnetType, Vpc};
 use crate::ecs::Secret;
+use crate::logs::{LogGroup, LogGroupProps};
 use crate::removal;
 
 /// Props of a [`Database`].
@@ -36,6 +38,15 @@ pub struct DatabaseProps {
     pub subnet_type: SubnetType,
     /// Logs exported to CloudWatch Logs. Default `postgresql` and `upgrade`.
     pub cloudwatch_logs_exports: Vec<String>,
+    /// Days CloudWatch keeps the exported logs (a value CloudWatch accepts). Default 30.
+    /// cairn creates each export's log group (`/aws/rds/instance/<id>/<log>`) before
+    /// the instance; otherwise RDS creates it itself, keeping logs forever.
+    pub logs_retention_days: u32,
+    /// DB instance identifier. `None`: `<stack name>-<construct id>` in lower case
+    /// (`shop-prod-data-database`). A known identifier is what lets the log groups
+    /// exist first; it also means a change that replaces the instance fails instead
+    /// of silently creating a new, empty database next to the old one.
+    pub instance_identifier: Option<String>,
 }
 
 impl Default for DatabaseProps {
@@ -53,6 +64,8 @@ impl Default for DatabaseProps {
             removal_policy: None,
             subnet_type: SubnetType::Isolated,
             cloudwatch_logs_exports: vec!["postgresql".into(), "upgrade".into()],
+            logs_retention_days: 30,
+            instance_identifier: None,
         }
     }
 }
@@ -124,14 +137,38 @@ impl Database {
                 .removal_policy(props.removal_policy.unwrap_or_else(|| removal::for_data(&scope))),
         )?;
         let password = Value::str(format!("{{{{resolve:secretsmanager:{secret_name}:SecretString:password}}}}"));
+        let identifier = match &props.instance_identifier {
+            Some(id) => id.clone(),
+            None => default_identifier(&scope),
+        };
+        validate_identifier(&scope, &identifier)?;
+        // The export log groups, with retention, before RDS would create them without.
+        let mut log_groups = Vec::new();
+        for export in &props.cloudwatch_logs_exports {
+            let group = LogGroup::new(
+                &scope,
+                &format!("{}Logs", export.to_upper_camel_case()),
+                LogGroupProps {
+                    retention_days: props.logs_retention_days,
+                    log_group_name: Some(format!("/aws/rds/instance/{identifier}/{export}")),
+                    removal_policy: None,
+                },
+            )?;
+            log_groups.push(group);
+        }
+        let mut resource = Resource::new("AWS::RDS::DBInstance");
+        for group in &log_groups {
+            resource = resource.depends_on(group.resource());
+        }
         let instance = scope.add_resource(
             "Resource",
-            Resource::new("AWS::RDS::DBInstance")
+            resource
                 .prop("AllocatedStorage", props.allocated_storage_gb.to_string())
                 .prop("AutoMinorVersionUpgrade", true)
                 .prop("BackupRetentionPeriod", props.backup_retention_days)
                 .prop("CopyTagsToSnapshot", true)
                 .prop("DBInstanceClass", props.instance_class.as_str())
+                .prop("DBInstanceIdentifier", identifier.as_str())
                 .prop("DBName", props.database_name.as_str())
                 .prop("DBSubnetGroupName", subnet_group.as_ref())
                 .prop("DeletionProtection", props.deletion_protection.unwrap_or(retain))
@@ -235,17 +272,48 @@ impl Connectable for Database {
     }
 }
 
+/// `<stack name>-<construct path>`, lower case, runs of other characters as one `-`.
+fn default_identifier(scope: &Scope) -> String {
+    let raw = format!("{}-{}", scope.stack().name(), scope.path());
+    let mut id = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        if c.is_ascii_alphanumeric() {
+            id.push(c.to_ascii_lowercase());
+        } else if !id.ends_with('-') {
+            id.push('-');
+        }
+    }
+    id.trim_matches('-').to_string()
+}
+
+/// RDS: 1 to 63 letters, digits and hyphens, starting with a letter, no `--`, no trailing `-`.
+fn validate_identifier(scope: &Scope, id: &str) -> Result<()> {
+    let ok = (1..=63).contains(&id.len())
+        && id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !id.contains("--")
+        && !id.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(scope
+            .error(format!("`{id}` is not a valid DB instance identifier"))
+            .property("instance_identifier")
+            .fix("use 1-63 lower-case letters, digits and single hyphens, starting with a letter (set instance_identifier when the derived one is too long)"))
+    }
+}
+
 fn validate(scope: &Scope, p: &DatabaseProps) -> Result<()> {
     let err = |prop: &str, msg: String, fix: &str| Err(scope.error(msg).property(prop.to_string()).fix(fix.to_string()));
-    let version_ok = !p.engine_version.is_empty()
-        && p.engine_version
-            .split('.')
-            .all(|x| !x.is_empty() && x.chars().all(|c| c.is_ascii_digit()));
-    if !version_ok {
+    let parts: Vec<&str> = p.engine_version.split('.').collect();
+    let numeric = parts.len() <= 2 && parts.iter().all(|x| !x.is_empty() && x.chars().all(|c| c.is_ascii_digit()));
+    // RDS offers PostgreSQL 12 and later (versions 10+ are `major.minor`).
+    let major_ok = numeric && parts[0].parse::<u32>().is_ok_and(|m| (12..100).contains(&m));
+    if !major_ok {
         return err(
             "engine_version",
-            format!("`{}` is not a PostgreSQL version", p.engine_version),
-            "use a version RDS offers, e.g. \"17.5\"",
+            format!("`{}` is not a PostgreSQL version RDS offers", p.engine_version),
+            "use `major.minor` of PostgreSQL 12 or later, e.g. \"17.5\"",
         );
     }
     let parts: Vec<&str> = p.instance_class.split('.').collect();
