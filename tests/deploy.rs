@@ -97,6 +97,28 @@ fn cairn(endpoint: &str, args: &[&str], envs: Option<&Path>) -> Output {
     cmd.output().expect("cairn runs")
 }
 
+/// Runs `cairn` like [`cairn`] with extra variables set (`set`) and others removed (`remove`).
+fn cairn_with(endpoint: &str, args: &[&str], set: &[(&str, &str)], remove: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
+    cmd.args(args)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("CAIRN_ENVIRONMENTS")
+        .env_remove("CAIRN_TEMPLATE_BUCKET")
+        .stdin(std::process::Stdio::null());
+    for (k, v) in set {
+        cmd.env(k, v);
+    }
+    for k in remove {
+        cmd.env_remove(k);
+    }
+    cmd.output().expect("cairn runs")
+}
+
 fn text(o: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -493,4 +515,109 @@ fn destroy_deletes_stacks_in_reverse_dependency_order() {
     }
     let err = assert_fails(&cairn(&moto.url, &["outputs", "gone", deletable[0].id.as_str()], Some(&dir)), 1);
     assert!(err.contains("not deployed"), "{err}");
+}
+
+#[test]
+fn a_create_that_fails_on_moto_leaves_no_stack_and_the_next_deploy_is_not_blocked() {
+    // moto creates new stacks with CreateStack; when that fails (here: an export name
+    // that another stack already has) moto keeps a CREATE_PENDING stack, which blocked
+    // every later deploy ("cannot update a stack in this state").
+    let moto = Moto::shared();
+    let aws = Aws::new(&moto.url);
+    let dir = env_copy("dupexp", "dev", &[]);
+    let env = synth("dupexp", Some(&dir));
+    let first = &env.stacks[0];
+    let export = first.template["Outputs"]
+        .as_object()
+        .and_then(|o| o.values().find_map(|v| v["Export"]["Name"].as_str()))
+        .unwrap_or_else(|| panic!("{} has no export", first.name))
+        .to_string();
+    let blocker = serde_json::json!({
+        "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
+        "Outputs": {"Taken": {"Value": {"Ref": "Queue"}, "Export": {"Name": export}}}
+    });
+    aws.rt
+        .block_on(
+            aws.cfn
+                .create_stack()
+                .stack_name("cairn-tests-blocker-dupexp")
+                .template_body(blocker.to_string())
+                .send(),
+        )
+        .expect("the blocking stack is created");
+
+    let o = cairn(&moto.url, &["deploy", "dupexp", "--approve"], Some(&dir));
+    let err = assert_fails(&o, 1);
+    assert!(err.contains("Export names must be unique"), "{err}");
+    assert!(
+        err.contains(&format!("cairn removed the empty CREATE_PENDING stack {}", first.name)),
+        "{err}"
+    );
+    assert_eq!(aws.status(&first.name), None, "the failed create left {}", first.name);
+
+    // The next deploy starts from scratch rather than refusing the stack's state: it
+    // reaches CreateStack again (whether moto still sees the export as taken depends on
+    // its bookkeeping of the deleted stack's exports).
+    let o = cairn(&moto.url, &["deploy", "dupexp", "--approve", first.id.as_str()], Some(&dir));
+    let (out, err) = text(&o);
+    assert!(!err.contains("cannot update a stack in this state"), "{out}\n{err}");
+    assert!(out.contains(&format!("creating {} with CreateStack", first.name)), "{out}\n{err}");
+    assert!(o.status.success() || err.contains("Export names must be unique"), "{out}\n{err}");
+}
+
+#[test]
+fn missing_credentials_are_reported_as_such_not_as_a_network_problem() {
+    // No keys, no profile; the instance-metadata lookup (pointed at moto, which does not
+    // serve it) fails the way it does on a machine without an instance role.
+    let moto = Moto::shared();
+    let home = std::env::temp_dir().join(format!("cairn-deploytest-nohome-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let home = home.to_string_lossy().into_owned();
+    let missing = format!("{home}/missing");
+    let o = cairn_with(
+        &moto.url,
+        &["status", "dev"],
+        &[
+            ("HOME", home.as_str()),
+            ("AWS_CONFIG_FILE", missing.as_str()),
+            ("AWS_SHARED_CREDENTIALS_FILE", missing.as_str()),
+            ("AWS_EC2_METADATA_DISABLED", "false"),
+            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", moto.url.as_str()),
+        ],
+        &[
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        ],
+    );
+    let err = assert_fails(&o, 1);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: no AWS credentials found"), "{err}");
+    assert!(err.contains("AWS_PROFILE") && err.contains("aws sso login"), "{err}");
+    assert!(err.contains("a local endpoint accepts any keys"), "{err}");
+    assert!(!err.contains("cannot reach"), "{err}");
+}
+
+#[test]
+fn a_malformed_endpoint_or_a_zero_timeout_is_bad_input() {
+    let err = assert_fails(&cairn("not-a-url", &["status", "dev"], None), 2);
+    assert!(
+        err.starts_with("error: AWS_ENDPOINT_URL=`not-a-url` is not a usable endpoint (it must start with http:// or https://)"),
+        "{err}"
+    );
+    assert!(err.contains("http://127.0.0.1:5000") && err.lines().count() == 1, "{err}");
+    let err = assert_fails(
+        &cairn("http://127.0.0.1:1", &["status", "dev", "--endpoint-url", "not-a-url"], None),
+        2,
+    );
+    assert!(
+        err.starts_with("error: --endpoint-url `not-a-url` is not a usable endpoint"),
+        "{err}"
+    );
+
+    let err = assert_fails(&cairn("http://127.0.0.1:1", &["deploy", "dev", "--timeout", "0s"], None), 2);
+    assert!(err.contains("the timeout must be more than 0"), "{err}");
+    assert!(!err.contains("is not a duration"), "{err}");
 }

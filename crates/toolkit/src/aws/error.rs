@@ -7,6 +7,7 @@
 use std::error::Error as StdError;
 use std::fmt;
 
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_cloudformation::config::http::HttpResponse;
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 
@@ -92,7 +93,7 @@ where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
 {
     let chain = source_chain(err);
-    if let Some(m) = credentials_problem(&chain) {
+    if let Some(m) = credentials_problem(err, &chain, target) {
         return AwsError::new(AwsErrorKind::Credentials, m);
     }
     match err {
@@ -229,25 +230,65 @@ fn service_name(target: &Target) -> &'static str {
     }
 }
 
-/// A credentials-provider failure somewhere in the chain.
-fn credentials_problem(chain: &[String]) -> Option<String> {
+/// A credentials-provider failure somewhere in the chain: the SDK reports it as a
+/// dispatch failure, so it is recognized before any connectivity classification,
+/// by type (`CredentialsError` in the sources) and, as a fallback, by its words.
+fn credentials_problem(err: &(dyn StdError + 'static), chain: &[String], target: &Target) -> Option<String> {
+    let typed = credentials_error(err);
     let text = chain.join(" | ");
     let lower = text.to_ascii_lowercase();
-    if lower.contains("no credentials") || lower.contains("credentialsnotloaded") || lower.contains("could not load credentials") {
-        return Some(
-            "no AWS credentials found (looked at environment variables, the shared config/credentials files, SSO and the instance role): \
-             set AWS_PROFILE (then `aws sso login` for an SSO profile) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-                .to_string(),
-        );
-    }
+    let not_loaded = matches!(typed, Some(CredentialsError::CredentialsNotLoaded(_)))
+        || lower.contains("no credentials")
+        || lower.contains("credentialsnotloaded")
+        || lower.contains("could not load credentials");
+    let provider_failed = typed.is_some()
+        || lower.contains("failed to load credentials")
+        || lower.contains("an error occurred while loading credentials")
+        || lower.contains("provider error");
+    // The default chain ends at the instance role (IMDS): its failure means no other
+    // source had credentials either.
+    let imds = lower.contains("imds") || lower.contains("instance metadata") || lower.contains("ec2instancemetadata");
     let sso = lower.contains("sso") && (lower.contains("token") || lower.contains("session"));
-    if lower.contains("failed to load credentials") || lower.contains("provider error") || (sso && lower.contains("expired")) {
+    if not_loaded || (provider_failed && imds && !sso) {
+        return Some(no_credentials_message(target));
+    }
+    if provider_failed || (sso && lower.contains("expired")) {
         let fix = if sso {
             "run `aws sso login` (with the same AWS_PROFILE) and try again"
         } else {
-            "check AWS_PROFILE and ~/.aws/config"
+            "check AWS_PROFILE and ~/.aws/config, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
         };
         return Some(format!("could not load AWS credentials ({}): {fix}", last_cause(chain)));
+    }
+    None
+}
+
+/// "No credentials found" and how to set them; a local endpoint takes any keys.
+fn no_credentials_message(target: &Target) -> String {
+    let profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.trim().is_empty());
+    let mut m = match profile {
+        Some(p) => format!(
+            "no AWS credentials found (AWS_PROFILE is `{p}`, but it gave none): check that profile in ~/.aws/config \
+             (then `aws sso login` for an SSO profile), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        ),
+        None => "no AWS credentials found (looked at environment variables, the shared config/credentials files, SSO and the \
+                 instance role): set AWS_PROFILE (then `aws sso login` for an SSO profile) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+            .to_string(),
+    };
+    if target.endpoint.is_some() {
+        m.push_str("; a local endpoint accepts any keys, e.g. AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test");
+    }
+    m
+}
+
+/// The credentials provider's error among `err`'s sources, if one is there.
+fn credentials_error<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a CredentialsError> {
+    let mut cur: Option<&'a (dyn StdError + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if let Some(c) = e.downcast_ref::<CredentialsError>() {
+            return Some(c);
+        }
+        cur = e.source();
     }
     None
 }
@@ -354,6 +395,58 @@ mod tests {
         );
     }
 
+    /// A dispatch failure caused by a credentials provider, as the SDK builds it.
+    fn credentials_failure(
+        e: CredentialsError,
+    ) -> SdkError<aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError, HttpResponse> {
+        SdkError::dispatch_failure(aws_sdk_cloudformation::error::ConnectorError::other(Box::new(e), None))
+    }
+
+    #[test]
+    fn credentials_provider_failures_come_before_connectivity() {
+        // No keys, no profile: the default chain ends at IMDS, which refuses (seen with
+        // IMDS disabled or unreachable). Before: "cannot reach …".
+        let imds = std::io::Error::other("failed to load IMDS session token: request forbidden: IMDS is disabled");
+        for t in [target(None), target(Some("http://127.0.0.1:5000"))] {
+            let e = from_sdk(
+                "STS",
+                "GetCallerIdentity",
+                &t,
+                &credentials_failure(CredentialsError::provider_error(imds.to_string())),
+            );
+            assert_eq!(e.kind, AwsErrorKind::Credentials, "{}", e.message);
+            assert!(e.message.starts_with("no AWS credentials found"), "{}", e.message);
+            assert!(e.message.contains("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"), "{}", e.message);
+            assert!(!e.message.contains("cannot reach"), "{}", e.message);
+            assert_eq!(
+                e.message.contains("a local endpoint accepts any keys"),
+                t.endpoint.is_some(),
+                "{}",
+                e.message
+            );
+        }
+        let e = from_sdk(
+            "STS",
+            "GetCallerIdentity",
+            &target(None),
+            &credentials_failure(CredentialsError::not_loaded("no providers in chain provided credentials")),
+        );
+        assert!(e.message.starts_with("no AWS credentials found"), "{}", e.message);
+        // An expired SSO session: log in again.
+        let e = from_sdk(
+            "STS",
+            "GetCallerIdentity",
+            &target(None),
+            &credentials_failure(CredentialsError::provider_error("the SSO session token has expired")),
+        );
+        assert_eq!(e.kind, AwsErrorKind::Credentials);
+        assert!(
+            e.message.starts_with("could not load AWS credentials") && e.message.contains("aws sso login"),
+            "{}",
+            e.message
+        );
+    }
+
     #[test]
     fn missing_credentials_are_recognized_in_the_chain() {
         let chain = vec![
@@ -362,8 +455,9 @@ mod tests {
             "the credential provider was not enabled".to_string(),
             "no credentials in the property bag".to_string(),
         ];
-        let m = credentials_problem(&chain).unwrap();
+        let io = std::io::Error::other("x");
+        let m = credentials_problem(&io, &chain, &target(None)).unwrap();
         assert!(m.starts_with("no AWS credentials found"), "{m}");
-        assert!(credentials_problem(&["connection refused".to_string()]).is_none());
+        assert!(credentials_problem(&io, &["connection refused".to_string()], &target(None)).is_none());
     }
 }

@@ -83,6 +83,11 @@ pub struct State {
     outputs: HashMap<String, Vec<StackOutput>>,
     /// Polls a new change set stays CREATE_PENDING.
     pub change_set_pending_polls: u32,
+    /// The next CreateStack fails with this message the way moto's does when export names
+    /// collide: the stack is left CREATE_PENDING, without events or resources.
+    pub create_stack_error: Option<String>,
+    /// The next ExecuteChangeSet is refused with this message (nothing runs).
+    pub execute_error: Option<String>,
     /// Operations that answer "not supported by this endpoint".
     pub unsupported: Vec<&'static str>,
     /// Templates served from S3 URLs.
@@ -118,6 +123,13 @@ impl FakeCloudFormation {
             events: vec![ev],
             ..Default::default()
         });
+    }
+
+    /// Forgets the events of the live stack `name` (moto's CREATE_PENDING stacks have none).
+    pub fn clear_events(&self, name: &str) {
+        if let Some(s) = self.state.borrow_mut().live_mut(name) {
+            s.events.clear();
+        }
     }
 
     pub fn set_termination_protection_flag(&self, name: &str, on: bool) {
@@ -519,6 +531,9 @@ impl CloudFormation for FakeCloudFormation {
                 "ChangeSet [{change_set_id}] cannot be executed in its current status"
             )));
         }
+        if let Some(message) = s.execute_error.take() {
+            return Err(validation(message));
+        }
         s.change_sets[ci].execution_status = "EXECUTE_COMPLETE".into();
         let cs = s.change_sets[ci].clone();
         let i = s.find(&cs.stack_id).ok_or_else(|| validation("stack gone".into()))?;
@@ -560,6 +575,15 @@ impl CloudFormation for FakeCloudFormation {
             TemplateSource::Url(u) => s.urls.get(u).cloned().unwrap_or_default(),
         };
         let id = s.next_id("stack", &r.stack_name);
+        if let Some(message) = s.create_stack_error.take() {
+            s.stacks.push(FakeStack {
+                id,
+                name: r.stack_name.clone(),
+                status: "CREATE_PENDING".into(),
+                ..Default::default()
+            });
+            return Err(validation(message));
+        }
         let touched: Vec<(String, String)> = resources(Some(&template)).into_iter().map(|(k, (t, _))| (k, t)).collect();
         let run = match s.scripted_runs.get_mut(&r.stack_name).and_then(VecDeque::pop_front) {
             Some(run) => run,
@@ -588,7 +612,7 @@ impl CloudFormation for FakeCloudFormation {
         }
         let id = s.stacks[i].id.clone();
         s.change_sets.retain(|c| c.stack_id != id);
-        if s.stacks[i].status == "REVIEW_IN_PROGRESS" {
+        if matches!(s.stacks[i].status.as_str(), "REVIEW_IN_PROGRESS" | "CREATE_PENDING") {
             s.stacks[i].status = "DELETE_COMPLETE".into();
             return Ok(());
         }

@@ -97,13 +97,7 @@ pub struct AwsClients {
 /// Builds the clients for `settings`' region; `endpoint` (from `--endpoint-url`) wins over
 /// `AWS_ENDPOINT_URL`. Makes no call yet: credentials are resolved on the first request.
 pub fn connect(settings: &EnvSettings, endpoint: Option<&str>) -> CliResult<AwsClients> {
-    if let Some(url) = endpoint {
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(CliError::bad_input(format!(
-                "error: --endpoint-url `{url}` is not a URL; expected e.g. http://127.0.0.1:5000"
-            )));
-        }
-    }
+    check_endpoints(endpoint, |name| std::env::var(name).ok())?;
     let runtime = runtime()?;
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(settings.region.clone()));
     if let Some(url) = endpoint {
@@ -129,6 +123,76 @@ pub fn connect(settings: &EnvSettings, endpoint: Option<&str>) -> CliResult<AwsC
         target,
         runtime,
     })
+}
+
+/// The endpoint variables the SDK reads for the services cairn calls.
+const ENDPOINT_VARIABLES: [&str; 4] = [
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_CLOUDFORMATION",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_ENDPOINT_URL_S3",
+];
+
+/// Refuses (bad input, before any call) an endpoint override that is not an
+/// `http://` or `https://` URL with a host: `--endpoint-url`, then the SDK's
+/// `AWS_ENDPOINT_URL*` variables (`var` reads the environment).
+fn check_endpoints(flag: Option<&str>, var: impl Fn(&str) -> Option<String>) -> CliResult<()> {
+    if let Some(url) = flag {
+        if let Err(why) = check_endpoint_url(url) {
+            return Err(CliError::bad_input(format!(
+                "error: --endpoint-url `{url}` is not a usable endpoint ({why}); pass e.g. --endpoint-url http://127.0.0.1:5000"
+            )));
+        }
+    }
+    let ignored = var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    if flag.is_some() || ignored {
+        return Ok(());
+    }
+    for name in ENDPOINT_VARIABLES {
+        let Some(url) = var(name) else { continue };
+        if url.is_empty() {
+            continue;
+        }
+        if let Err(why) = check_endpoint_url(&url) {
+            return Err(CliError::bad_input(format!(
+                "error: {name}=`{url}` is not a usable endpoint ({why}); set it to e.g. http://127.0.0.1:5000, or unset it to use AWS"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `http://HOST[:PORT][/PATH]` or `https://…`; the reason otherwise.
+fn check_endpoint_url(url: &str) -> Result<(), &'static str> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or("it must start with http:// or https://")?;
+    if url.chars().any(char::is_whitespace) {
+        return Err("it contains a space");
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (host, port) = if let Some(v6) = host_port.strip_prefix('[') {
+        match v6.split_once(']') {
+            Some((h, p)) => (h, p.strip_prefix(':')),
+            None => return Err("its IPv6 address lacks the closing `]`"),
+        }
+    } else {
+        match host_port.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (host_port, None),
+        }
+    };
+    if host.is_empty() {
+        return Err("it has no host");
+    }
+    if let Some(p) = port {
+        if p.parse::<u16>().is_err() {
+            return Err("its port is not a number from 0 to 65535");
+        }
+    }
+    Ok(())
 }
 
 impl AwsClients {
@@ -213,4 +277,64 @@ fn answers_moto_api(runtime: &Runtime, url: &str) -> bool {
         .ok()
         .and_then(Result::ok)
         .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_urls_are_checked_up_front() {
+        for ok in [
+            "http://127.0.0.1:5000",
+            "https://cloudformation.us-east-1.amazonaws.com",
+            "http://localhost:4566/",
+            "http://[::1]:5000",
+        ] {
+            assert_eq!(check_endpoint_url(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "not-a-url",
+            "127.0.0.1:5000",
+            "http://",
+            "http://:5000",
+            "https:///x",
+            "http://host:port",
+            "ftp://h",
+        ] {
+            assert!(check_endpoint_url(bad).is_err(), "{bad}");
+        }
+        let none = |_: &str| None;
+        assert!(check_endpoints(Some("http://127.0.0.1:5000"), none).is_ok());
+        let e = check_endpoints(Some("not-a-url"), none).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.message.contains("--endpoint-url `not-a-url`") && e.message.contains("http://127.0.0.1:5000"),
+            "{}",
+            e.message
+        );
+
+        let env = |name: &str| (name == "AWS_ENDPOINT_URL").then(|| "not-a-url".to_string());
+        let e = check_endpoints(None, env).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.message
+                .starts_with("error: AWS_ENDPOINT_URL=`not-a-url` is not a usable endpoint (it must start with http:// or https://)"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.message.lines().count(), 1);
+        // The flag wins over the variable; the SDK ignores the variables when told to.
+        assert!(check_endpoints(Some("http://127.0.0.1:5000"), env).is_ok());
+        let ignoring = |name: &str| match name {
+            "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS" => Some("true".to_string()),
+            _ => env(name),
+        };
+        assert!(check_endpoints(None, ignoring).is_ok());
+        let sts = |name: &str| (name == "AWS_ENDPOINT_URL_STS").then(|| "http://".to_string());
+        assert!(check_endpoints(None, sts)
+            .unwrap_err()
+            .message
+            .contains("AWS_ENDPOINT_URL_STS=`http://` is not a usable endpoint (it has no host)"));
+    }
 }

@@ -7,7 +7,7 @@ use clap::Args;
 
 use crate::aws::templates::bootstrap_bucket_name;
 use crate::aws::{self, CloudFormation, EndpointArgs};
-use crate::deploy::clock::{format_duration, parse_duration, SystemClock};
+use crate::deploy::clock::{format_duration, parse_duration, parse_timeout, SystemClock};
 use crate::deploy::console::{Console, ProgressMode, TerminalPrompt};
 use crate::deploy::{DeployOptions, Deployer, Outcome};
 use crate::error::{CliError, CliResult};
@@ -56,7 +56,7 @@ pub struct DeployArgs {
     #[arg(long)]
     pub allow_replace: bool,
     /// How long to wait for each stack (e.g. 90s, 30m, 2h).
-    #[arg(long, default_value = "1h", value_parser = parse_duration)]
+    #[arg(long, default_value = "1h", value_parser = parse_timeout)]
     pub timeout: Duration,
     /// `events`: plain event lines only, no progress line or colors (as in CI).
     #[arg(long, value_enum, default_value = "auto")]

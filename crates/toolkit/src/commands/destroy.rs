@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::deploy::{select_stacks, synth_env};
 use crate::aws::{self, EndpointArgs};
-use crate::deploy::clock::{catch_ctrl_c, parse_duration, SystemClock};
+use crate::deploy::clock::{catch_ctrl_c, parse_timeout, SystemClock};
 use crate::deploy::console::{is_yes, Console, ProgressMode, Prompt, TerminalPrompt};
 use crate::deploy::destroy::Destroyer;
 use crate::deploy::plan::Hints;
@@ -36,7 +36,7 @@ pub struct DestroyArgs {
     #[arg(long)]
     pub force: bool,
     /// How long to wait for each stack (e.g. 30m, 2h).
-    #[arg(long, default_value = "1h", value_parser = parse_duration)]
+    #[arg(long, default_value = "1h", value_parser = parse_timeout)]
     pub timeout: Duration,
     /// `events`: plain lines only, no progress line or colors.
     #[arg(long, value_enum, default_value = "auto")]

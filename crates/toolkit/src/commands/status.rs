@@ -9,7 +9,7 @@ use clap::Args;
 use super::deploy::{select_stacks, synth_env};
 use crate::aws::cloudformation::status;
 use crate::aws::{self, CloudFormation, EndpointArgs};
-use crate::deploy::clock::{catch_ctrl_c, parse_duration, Clock, SystemClock};
+use crate::deploy::clock::{catch_ctrl_c, parse_timeout, Clock, SystemClock};
 use crate::deploy::console::{Console, ProgressMode};
 use crate::deploy::plan::Hints;
 use crate::deploy::watch::{color_status, event_line, watch, Watch, WatchEnd};
@@ -34,7 +34,7 @@ pub struct StatusArgs {
     #[arg(long)]
     pub watch: bool,
     /// With --watch: how long to follow (e.g. 30m, 2h).
-    #[arg(long, default_value = "1h", value_parser = parse_duration)]
+    #[arg(long, default_value = "1h", value_parser = parse_timeout)]
     pub timeout: Duration,
     /// `events`: plain lines only, no progress line or colors.
     #[arg(long, value_enum, default_value = "auto")]

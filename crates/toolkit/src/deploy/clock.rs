@@ -77,14 +77,32 @@ impl Clock for SystemClock {
     }
 }
 
-/// Parses `90s`, `30m`, `2h`, `1h30m` or plain seconds.
+/// Parses `90s`, `30m`, `2h`, `1h30m` or plain seconds; zero is refused (nothing
+/// can be waited for in no time).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    match parse_duration_or_zero(s)? {
+        d if d.is_zero() => Err(format!("`{s}` is zero: it must be more than 0, e.g. 90s, 30m or 2h")),
+        d => Ok(d),
+    }
+}
+
+/// `--timeout`: a duration of more than 0.
+pub fn parse_timeout(s: &str) -> Result<Duration, String> {
+    match parse_duration_or_zero(s)? {
+        d if d.is_zero() => Err("the timeout must be more than 0; use e.g. 90s, 30m or 2h".to_string()),
+        d => Ok(d),
+    }
+}
+
+fn parse_duration_or_zero(s: &str) -> Result<Duration, String> {
     let s = s.trim();
+    let not = || format!("`{s}` is not a duration; use e.g. 90s, 30m, 2h or 1h30m");
     if let Ok(secs) = s.parse::<u64>() {
         return Ok(Duration::from_secs(secs));
     }
     let mut total = 0u64;
     let mut number = String::new();
+    let mut units = 0;
     for c in s.chars() {
         if c.is_ascii_digit() {
             number.push(c);
@@ -94,16 +112,15 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             'h' => 3600,
             'm' => 60,
             's' => 1,
-            _ => return Err(format!("`{s}` is not a duration; use e.g. 90s, 30m, 2h or 1h30m")),
+            _ => return Err(not()),
         };
-        let n: u64 = number
-            .parse()
-            .map_err(|_| format!("`{s}` is not a duration; use e.g. 90s, 30m, 2h or 1h30m"))?;
-        total += n * unit;
+        let n: u64 = number.parse().map_err(|_| not())?;
+        total = n.checked_mul(unit).and_then(|v| total.checked_add(v)).ok_or_else(not)?;
         number.clear();
+        units += 1;
     }
-    if !number.is_empty() || total == 0 {
-        return Err(format!("`{s}` is not a duration; use e.g. 90s, 30m, 2h or 1h30m"));
+    if !number.is_empty() || units == 0 {
+        return Err(not());
     }
     Ok(Duration::from_secs(total))
 }
@@ -158,6 +175,14 @@ mod tests {
         assert!(parse_duration("10x").is_err());
         assert!(parse_duration("5m3").is_err());
         assert!(parse_duration("").is_err());
+        for zero in ["0", "0s", "0h0m"] {
+            let e = parse_duration(zero).unwrap_err();
+            assert!(e.contains("must be more than 0") && !e.contains("not a duration"), "{e}");
+            let e = parse_timeout(zero).unwrap_err();
+            assert!(e.starts_with("the timeout must be more than 0"), "{e}");
+        }
+        assert_eq!(parse_timeout("2m").unwrap(), Duration::from_secs(120));
+        assert!(parse_timeout("soon").unwrap_err().contains("not a duration"));
         assert_eq!(format_duration(Duration::from_secs(12)), "12s");
         assert_eq!(format_duration(Duration::from_secs(250)), "4m10s");
         assert_eq!(format_duration(Duration::from_secs(3720)), "1h02m");

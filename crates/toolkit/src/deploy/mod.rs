@@ -322,29 +322,82 @@ impl<'a> Deployer<'a> {
         }
     }
 
-    /// A stack in REVIEW_IN_PROGRESS from an earlier, unexecuted CREATE change set holds no
-    /// resources: remove it, unless someone else's change set waits there for review.
+    /// A stack that only exists as an unexecuted review holds no resources: remove it and
+    /// create the stack anew. REVIEW_IN_PROGRESS: an earlier CREATE change set that was
+    /// never executed (kept if someone else's change set waits there for review).
+    /// CREATE_PENDING (moto only, never a CloudFormation stack status): a CreateStack that
+    /// failed before creating anything; removed only if its events show no operation began.
     fn clear_review_leftover(&mut self, info: &StackInfo, deadline: Duration) -> CliResult<()> {
-        let pending: Vec<String> = self
-            .cfn
-            .list_change_sets(&info.id)?
-            .into_iter()
-            .filter(|c| c.execution_status == "AVAILABLE" && !c.name.starts_with("cairn-"))
-            .map(|c| c.name)
-            .collect();
-        if !pending.is_empty() {
-            return Err(CliError::failure(format!(
-                "error: {} has a change set waiting for review that cairn did not make ({}): execute or delete it, then deploy again",
-                info.name,
-                pending.join(", ")
-            )));
+        if info.status == "REVIEW_IN_PROGRESS" {
+            let pending: Vec<String> = self
+                .cfn
+                .list_change_sets(&info.id)?
+                .into_iter()
+                .filter(|c| c.execution_status == "AVAILABLE" && !c.name.starts_with("cairn-"))
+                .map(|c| c.name)
+                .collect();
+            if !pending.is_empty() {
+                return Err(CliError::failure(format!(
+                    "error: {} has a change set waiting for review that cairn did not make ({}): execute or delete it, then deploy again",
+                    info.name,
+                    pending.join(", ")
+                )));
+            }
+            self.console.line(&format!(
+                "  note: {} is REVIEW_IN_PROGRESS from an earlier change set that was never executed; it holds no resources: deleting it first",
+                info.name
+            ));
+        } else {
+            if !self.never_started(&info.id)? {
+                return Err(CliError::failure(format!(
+                    "error: {} is {} and its events show an operation that started, so it may hold resources; cairn leaves it alone. \
+                     Look at it with `{}` and delete it with `{} {}` before deploying again",
+                    info.name, info.status, self.opts.hints.status, self.opts.hints.destroy, info.name
+                )));
+            }
+            self.console.line(&format!(
+                "  note: {} is {} from an earlier create that failed before creating anything; it holds no resources: deleting it first",
+                info.name, info.status
+            ));
         }
-        self.console.line(&format!(
-            "  {} is REVIEW_IN_PROGRESS from an earlier change set that was never executed; it holds no resources: deleting it first",
-            info.name
-        ));
         self.cfn.delete_stack(&info.id)?;
         self.wait_gone(&info.id, &info.name, deadline)
+    }
+
+    /// Whether a stack's events show that no operation ever began on it (none, or only the
+    /// review). Events rather than ListStackResources: moto instantiates the template's
+    /// resources when a never-created stack's resources are listed.
+    fn never_started(&self, stack: &str) -> CliResult<bool> {
+        let events = self.cfn.stack_events(stack, None, 50)?;
+        Ok(events.iter().all(|e| e.is_stack_event() && e.status == "REVIEW_IN_PROGRESS"))
+    }
+
+    /// After a create failed before any resource was created: removes the stack the
+    /// failed call left behind (moto's CREATE_PENDING stack, or the REVIEW_IN_PROGRESS
+    /// stack of the change set) so that the next deploy can proceed. Returns what to add
+    /// to the error. A stack in any other state, or one whose events show that an operation
+    /// began, is left alone.
+    fn remove_failed_create(&mut self, name: &str) -> String {
+        let info = match self.cfn.describe_stack(name) {
+            Ok(Some(info)) if matches!(info.status.as_str(), "CREATE_PENDING" | "REVIEW_IN_PROGRESS") => info,
+            Ok(Some(info)) => return format!("; {name} is left {} (see `{}`)", info.status, self.opts.hints.status),
+            Ok(None) => return "; nothing was created".to_string(),
+            Err(_) => return String::new(),
+        };
+        match self.never_started(&info.id) {
+            Ok(true) => {}
+            _ => return format!("; {name} is left {} (see `{}`)", info.status, self.opts.hints.status),
+        }
+        match self.cfn.delete_stack(&info.id) {
+            Ok(()) => format!(
+                "; the stack was never created, and cairn removed the empty {} stack {name} the attempt left, so the next deploy starts clean",
+                info.status
+            ),
+            Err(e) => format!(
+                "; {name} is left {} with no resources and could not be removed ({e}); the next deploy removes it",
+                info.status
+            ),
+        }
     }
 
     /// `--recreate`: delete a stack whose first creation was rolled back.
@@ -553,15 +606,27 @@ impl<'a> Deployer<'a> {
                 stack.name
             ));
             self.cfn.delete_stack(&created.stack_id)?;
-            let id = self.cfn.create_stack(&StackRequest {
+            let id = match self.cfn.create_stack(&StackRequest {
                 stack_name: stack.name.clone(),
                 template: template.clone(),
                 rollback,
-            })?;
+            }) {
+                Ok(id) => id,
+                Err(e) => {
+                    let cleanup = self.remove_failed_create(&stack.name);
+                    return Err(CliError::failure(format!("error: creating {} failed: {e}{cleanup}", stack.name)));
+                }
+            };
             return Ok((id, None));
         }
         let until = self.newest_event(&created.stack_id)?;
-        self.cfn.execute_change_set(&created.id)?;
+        if let Err(e) = self.cfn.execute_change_set(&created.id) {
+            let cleanup = match kind {
+                ChangeSetType::Create => self.remove_failed_create(&stack.name),
+                ChangeSetType::Update => String::new(),
+            };
+            return Err(CliError::failure(format!("error: {e}{cleanup}")));
+        }
         Ok((created.stack_id.clone(), until))
     }
 

@@ -31,7 +31,9 @@ impl Hints {
 pub enum Plan {
     /// No stack yet: a CREATE change set.
     Create,
-    /// A CREATE change set was made but never executed: the stack holds no resources.
+    /// Only an unexecuted review is there: REVIEW_IN_PROGRESS (a CREATE change set that
+    /// was never executed), or moto's CREATE_PENDING (a CreateStack that failed before
+    /// creating anything). Treated as absent once checked and removed.
     ReviewLeftover(StackInfo),
     /// An UPDATE change set.
     Update(StackInfo),
@@ -45,7 +47,7 @@ pub fn plan(name: &str, current: Option<&StackInfo>, recreate: bool, hints: &Hin
     let s = info.status.as_str();
     match s {
         "DELETE_COMPLETE" => Ok(Plan::Create),
-        "REVIEW_IN_PROGRESS" => Ok(Plan::ReviewLeftover(info.clone())),
+        "REVIEW_IN_PROGRESS" | "CREATE_PENDING" => Ok(Plan::ReviewLeftover(info.clone())),
         "CREATE_COMPLETE"
         | "UPDATE_COMPLETE"
         | "UPDATE_ROLLBACK_COMPLETE"
@@ -112,6 +114,10 @@ mod tests {
         ));
         assert!(matches!(
             plan("s", Some(&info("REVIEW_IN_PROGRESS")), false, &h),
+            Ok(Plan::ReviewLeftover(_))
+        ));
+        assert!(matches!(
+            plan("s", Some(&info("CREATE_PENDING")), false, &h),
             Ok(Plan::ReviewLeftover(_))
         ));
         assert!(matches!(

@@ -614,6 +614,87 @@ fn a_leftover_review_stack_is_removed_before_creating() {
 }
 
 #[test]
+fn a_failed_create_stack_on_moto_removes_the_stack_it_left_and_a_rerun_proceeds() {
+    // moto: the review change set is dropped, CreateStack fails on colliding export names
+    // and leaves the stack CREATE_PENDING (no events, no resources).
+    let cfn = FakeCloudFormation::new();
+    cfn.state.borrow_mut().create_stack_error = Some("Export names must be unique across a given region".into());
+    let data = artifact("shop-dev-data", data_template("db.t3.micro"));
+    let run = deploy_full(&cfn, opts(), &[&data], &[], &FakeClock::default(), None, Quirks::moto());
+    let e = run.error();
+    assert_eq!(e.message.lines().count(), 1, "{}", e.message);
+    assert!(
+        e.message
+            .starts_with("error: creating shop-dev-data failed: AWS rejected the call: Export names must be unique"),
+        "{}",
+        e.message
+    );
+    assert!(
+        e.message.contains("cairn removed the empty CREATE_PENDING stack shop-dev-data"),
+        "{}",
+        e.message
+    );
+    assert_eq!(cfn.status_of("shop-dev-data"), None);
+
+    // The next deploy is not blocked.
+    let run = deploy_full(&cfn, opts(), &[&data], &[], &FakeClock::default(), None, Quirks::moto());
+    assert_eq!(run.outcomes(), vec![Outcome::Deployed]);
+}
+
+#[test]
+fn a_pending_stack_without_resources_is_treated_as_absent_but_one_that_started_is_kept() {
+    // Left by an older cairn: moto's CREATE_PENDING stack of a failed CreateStack.
+    let cfn = FakeCloudFormation::new();
+    cfn.add_stack("shop-dev-data", "CREATE_PENDING", &json!({}));
+    cfn.clear_events("shop-dev-data");
+    let data = artifact("shop-dev-data", data_template("db.t3.micro"));
+    let run = deploy_full(&cfn, opts(), &[&data], &[], &FakeClock::default(), None, Quirks::moto());
+    assert_eq!(run.outcomes(), vec![Outcome::Deployed]);
+    let notes: Vec<&str> = run
+        .output
+        .lines()
+        .filter(|l| l.contains("note: shop-dev-data is CREATE_PENDING"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{}", run.output);
+    assert!(
+        notes[0].contains("failed before creating anything; it holds no resources: deleting it first"),
+        "{}",
+        run.output
+    );
+    assert_eq!(cfn.status_of("shop-dev-data").as_deref(), Some("CREATE_COMPLETE"));
+
+    // Events show an operation began: it may hold resources, so it is not deleted.
+    let cfn = FakeCloudFormation::new();
+    cfn.add_stack("shop-dev-data", "CREATE_PENDING", &data_template("db.t3.micro"));
+    let run = deploy_full(&cfn, opts(), &[&data], &[], &FakeClock::default(), None, Quirks::moto());
+    let e = run.error();
+    assert!(e.message.contains("may hold resources; cairn leaves it alone"), "{}", e.message);
+    assert_eq!(count(&cfn.calls(), "DeleteStack"), 0);
+    assert_eq!(cfn.status_of("shop-dev-data").as_deref(), Some("CREATE_PENDING"));
+}
+
+#[test]
+fn a_refused_execution_of_a_create_change_set_removes_the_review_stack() {
+    // CloudFormation: if ExecuteChangeSet itself is refused, nothing was created and the
+    // REVIEW_IN_PROGRESS stack is deleted (DeleteStack) so that the next deploy starts clean.
+    let cfn = FakeCloudFormation::new();
+    cfn.state.borrow_mut().execute_error = Some("ChangeSet cannot be executed in its current status".into());
+    let data = artifact("shop-dev-data", data_template("db.t3.micro"));
+    let run = deploy(&cfn, opts(), &[&data]);
+    let e = run.error();
+    assert!(e.message.contains("cannot be executed"), "{}", e.message);
+    assert!(
+        e.message.contains("cairn removed the empty REVIEW_IN_PROGRESS stack shop-dev-data"),
+        "{}",
+        e.message
+    );
+    assert_eq!(cfn.status_of("shop-dev-data"), None);
+    assert_eq!(count(&cfn.calls(), "DeleteStack shop-dev-data"), 1);
+    let run = deploy(&cfn, opts(), &[&data]);
+    assert_eq!(run.outcomes(), vec![Outcome::Deployed]);
+}
+
+#[test]
 fn templates_over_the_inline_limit_are_uploaded_and_passed_by_url() {
     let mut resources = serde_json::Map::new();
     // Over 51,200 bytes even as the compact JSON that is sent.
