@@ -301,3 +301,65 @@ fn against_moto_an_environment_that_is_not_deployed_is_entirely_new() {
     let stacks = j["stacks"].as_array().expect("stacks");
     assert!(!stacks.is_empty() && stacks.iter().all(|s| s["status"] == "added"), "{out}");
 }
+
+#[test]
+fn a_folder_without_manifest_is_malformed_and_a_new_environment_is_said_to_be_new() {
+    let root = scratch("partial");
+    // Base: dev only; head: dev and qa (an environment new in the change).
+    let base_envs = env_copy("dev", "dev");
+    let head_envs = scratch("envs-dev-qa");
+    for (name, from) in [("dev", "dev"), ("qa", "staging")] {
+        let text = std::fs::read_to_string(shipped_envs().join(format!("{from}.toml"))).expect("shipped file");
+        std::fs::write(head_envs.join(format!("{name}.toml")), text).expect("copy");
+    }
+    let (base, head) = (root.join("base"), root.join("head"));
+    synth_to(&base, Some(&base_envs));
+    synth_to(&head, Some(&head_envs));
+    let (base_s, head_s) = (base.display().to_string(), head.display().to_string());
+
+    let (out, _) = exits(&cairn(&["diff", "--base", &base_s, "--head", &head_s], None, None), 0);
+    assert!(out.contains("environment qa: not in base"), "{out}");
+    assert!(!out.contains("environment dev:"), "{out}");
+    let (out, _) = exits(
+        &cairn(&["diff", "--base", &base_s, "--head", &head_s, "--format", "markdown"], None, None),
+        0,
+    );
+    assert!(out.contains("environment qa: not in base"), "{out}");
+    let (out, _) = exits(
+        &cairn(&["diff", "--base", &base_s, "--head", &head_s, "--format", "json"], None, None),
+        0,
+    );
+    let j: Json = serde_json::from_str(&out).expect("JSON");
+    assert!(
+        j["notes"][0].as_str().unwrap_or_default().contains("environment qa: not in base"),
+        "{out}"
+    );
+    // Without notes, the JSON document has no such key (its schema is unchanged).
+    let (out, _) = exits(
+        &cairn(&["diff", "--base", &head_s, "--head", &head_s, "--format", "json"], None, None),
+        0,
+    );
+    let j: Json = serde_json::from_str(&out).expect("JSON");
+    assert!(j.get("notes").is_none(), "{out}");
+
+    // dev's templates without their manifest: not "dev is new", a broken synthesis.
+    std::fs::remove_file(base.join("dev/manifest.json")).expect("remove manifest");
+    // qa still has its manifest, so the folder is otherwise a synthesis output.
+    std::fs::create_dir_all(base.join("qa")).expect("qa");
+    synth_to(&root.join("qa-src"), Some(&head_envs));
+    for f in std::fs::read_dir(root.join("qa-src/qa")).expect("qa output").filter_map(Result::ok) {
+        std::fs::copy(f.path(), base.join("qa").join(f.file_name())).expect("copy");
+    }
+    for args in [
+        vec!["diff", "--base", &base_s, "--head", &head_s],
+        vec!["diff", "--base", &head_s, "--head", &base_s],
+    ] {
+        let (stdout, err) = exits(&cairn(&args, None, None), 2);
+        assert!(
+            err.contains(&base.join("dev").display().to_string()) && err.contains("no manifest.json"),
+            "{err}"
+        );
+        assert!(err.contains("synthesize again"), "{err}");
+        assert!(stdout.is_empty(), "{stdout}");
+    }
+}

@@ -580,3 +580,79 @@ fn parallel_and_sequential_syntheses_agree() {
     assert_eq!(c.undeclared_count(), a.undeclared_count());
     assert_eq!(c.declared_count(), a.declared_count());
 }
+
+#[test]
+fn parity_out_requires_every_environment_with_a_file() {
+    let sandbox = Sandbox::new("out-missing");
+    let out = sandbox.out();
+    let out_s = out.to_str().unwrap();
+    let o = sandbox.cairn(&["synth", "--all", "--out", out_s, "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // prod's synthesis deleted: not silently dropped (staging would become the reference).
+    std::fs::remove_dir_all(out.join("prod")).unwrap();
+    let o = sandbox.cairn(&["parity", "--out", out_s]);
+    assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("lacks prod"), "{err}");
+    assert!(err.contains(&out.join("prod").join("manifest.json").display().to_string()), "{err}");
+    assert!(err.contains(&format!("cairn synth --all --out {out_s}")), "{err}");
+    assert!(stdout(&o).is_empty(), "no report: {}", stdout(&o));
+
+    // Named environments: only those must be there.
+    let o = sandbox.cairn(&["parity", "--out", out_s, "dev", "staging"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let o = sandbox.cairn(&["parity", "--out", out_s, "dev", "prod"]);
+    assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));
+    assert!(stderr(&o).contains("prod"), "{}", stderr(&o));
+}
+
+#[test]
+fn parity_out_rejects_a_folder_with_templates_but_no_manifest() {
+    let sandbox = Sandbox::new("out-no-manifest");
+    let out = sandbox.out();
+    let out_s = out.to_str().unwrap();
+    let o = sandbox.cairn(&["synth", "--all", "--out", out_s, "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::remove_file(out.join("dev/manifest.json")).unwrap();
+    for args in [vec!["parity", "--out", out_s], vec!["parity", "--out", out_s, "dev", "prod"]] {
+        let o = sandbox.cairn(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}{}", stdout(&o), stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains(&out.join("dev").display().to_string()) && err.contains("no manifest.json"),
+            "{err}"
+        );
+        assert!(err.contains("synthesize again"), "{err}");
+    }
+}
+
+#[test]
+fn parity_needs_at_least_two_environments() {
+    let sandbox = Sandbox::new("single");
+    let out = sandbox.out();
+    let out_s = out.to_str().unwrap();
+    let o = sandbox.cairn(&["synth", "--all", "--out", out_s, "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for args in [
+        vec!["parity", "dev"],
+        vec!["parity", "prod", "--format", "json"],
+        vec!["parity", "dev", "dev"],
+        vec!["parity", "--out", out_s, "dev"],
+        vec!["parity", "--deployed", "dev"],
+    ] {
+        let o = sandbox.cairn(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}{}", stdout(&o), stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains("parity compares at least two environments"), "{args:?}: {err}");
+        assert!(err.contains("cairn parity staging prod"), "{err}");
+        assert!(stdout(&o).is_empty(), "{args:?}: {}", stdout(&o));
+    }
+    // A project with one environment file: nothing to compare either.
+    for name in ["dev.toml", "staging.toml"] {
+        std::fs::remove_file(sandbox.envs().join(name)).unwrap();
+    }
+    let o = sandbox.cairn(&["parity"]);
+    assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));
+    assert!(stderr(&o).contains("parity compares at least two environments"), "{}", stderr(&o));
+}

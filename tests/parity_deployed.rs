@@ -185,3 +185,54 @@ fn deployed_parity_promotion_skew_and_the_deploy_gate() {
     let _ = std::fs::remove_dir_all(&envs);
     let _ = std::fs::remove_dir_all(&changed);
 }
+
+/// Environment files `<name>.toml` copied from shipped ones (own names: own stacks in moto).
+fn renamed_envs(dir_name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cairn-parity-deployed-{dir_name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, from) in files {
+        std::fs::copy(shipped_envs().join(format!("{from}.toml")), dir.join(format!("{name}.toml"))).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn a_partly_deployed_environment_compares_only_its_deployed_stacks() {
+    let moto = Moto::shared();
+    let url = moto.url.as_str();
+    // pdev: network only; pstaging: every stack.
+    let envs = renamed_envs("partial", &[("pdev", "dev"), ("pstaging", "staging")]);
+    let o = cairn(url, &envs, &["deploy", "pstaging", "--approve", "--progress", "events"]);
+    assert!(o.status.success(), "deploy pstaging: {}", show(&o));
+    let o = cairn(url, &envs, &["deploy", "pdev", "network", "--approve", "--progress", "events"]);
+    assert!(o.status.success(), "deploy pdev network: {}", show(&o));
+
+    let o = cairn(url, &envs, &["parity", "--deployed"]);
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(!text.contains("UNDECLARED"), "{text}");
+    assert!(
+        text.contains(
+            "  pdev         partly deployed, equal to this commit where deployed; not deployed: shop-pdev-data, shop-pdev-service"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("  pstaging     deployed, equal to this commit"), "{text}");
+    assert!(
+        text.contains("pdev: partly deployed: stacks data, service not deployed, so not compared in any environment"),
+        "{text}"
+    );
+
+    let (code, j) = deployed_json(url, &envs);
+    assert_eq!(code, Some(0), "{j}");
+    assert_eq!(j["environments"], json!(["pdev", "pstaging"]));
+    assert_eq!(j["undeclared"], json!([]), "{j}");
+    let pdev = env_state(&j, "pdev");
+    assert_eq!(pdev["deployed"], json!(true), "{pdev}");
+    assert!(pdev["summary"].as_str().unwrap().starts_with("partly deployed"), "{pdev}");
+    // Only the network stack is compared.
+    let stacks: Vec<&Json> = j["stacks"].as_array().unwrap().iter().map(|s| &s["id"]).collect();
+    assert!(stacks.iter().all(|s| *s == "network"), "{stacks:?}");
+    let _ = std::fs::remove_dir_all(&envs);
+}

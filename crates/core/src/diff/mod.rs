@@ -459,6 +459,8 @@ pub struct DiffReport {
     /// What the new side is (`fresh synthesis`, `out/`).
     pub new_label: String,
     pub stacks: Vec<StackDiff>,
+    /// Remarks shown before the changes (`environment qa: not in base …`).
+    pub notes: Vec<String>,
 }
 
 impl DiffReport {

@@ -181,6 +181,7 @@ fn added_allow_statement_is_a_broadening_iam_change() {
     let report = DiffReport {
         old_label: "a".into(),
         new_label: "b".into(),
+        notes: vec![],
         stacks: vec![StackDiff::new("prod", "s", None, Some(&old), Some(&new))],
     };
     assert!(report.fails(FailOn::Security) && report.fails(FailOn::Any) && !report.fails(FailOn::Replacement));
@@ -330,12 +331,14 @@ fn stack_status_and_fail_on_gates() {
     let quiet = DiffReport {
         old_label: "a".into(),
         new_label: "b".into(),
+        notes: vec![],
         stacks: vec![same],
     };
     assert!(quiet.is_empty() && !quiet.fails(FailOn::Any));
     let noisy = DiffReport {
         old_label: "a".into(),
         new_label: "b".into(),
+        notes: vec![],
         stacks: vec![added, removed],
     };
     // Removing a queue with no policy loses its messages: the replacement gate trips.
@@ -406,6 +409,7 @@ fn prod_report() -> DiffReport {
     DiffReport {
         old_label: "base (origin/main)".into(),
         new_label: "head (working tree)".into(),
+        notes: vec![],
         stacks: vec![
             StackDiff::new(
                 "prod",
@@ -443,6 +447,7 @@ fn risky_report() -> DiffReport {
     DiffReport {
         old_label: "deployed stacks".into(),
         new_label: "fresh synthesis".into(),
+        notes: vec![],
         stacks: vec![StackDiff::new("dev", "shop-dev-main", Some("main"), Some(&old), Some(&new))],
     }
 }
@@ -492,6 +497,7 @@ fn no_differences_in_every_format() {
     let report = DiffReport {
         old_label: "deployed stacks".into(),
         new_label: "fresh synthesis".into(),
+        notes: vec![],
         stacks: vec![StackDiff::new("prod", "shop-prod-data", None, Some(&t), Some(&t))],
     };
     assert!(render(&report, Format::Text { color: false }).contains("no differences (1 stack compared)"));

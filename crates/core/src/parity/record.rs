@@ -119,6 +119,8 @@ fn read_env(dir: &Path, name: &str) -> Result<Recorded, String> {
     let env_dir = dir.join(name);
     let manifest_path = env_dir.join(MANIFEST_FILE);
     if !manifest_path.exists() {
+        let bad: Vec<_> = malformed_env_folders(dir).into_iter().filter(|p| *p == env_dir).collect();
+        folders_error(dir, &bad)?;
         return Err(format!(
             "{} does not exist; synthesize first: cairn synth {name} --out {}",
             manifest_path.display(),
@@ -198,8 +200,56 @@ fn read_env(dir: &Path, name: &str) -> Result<Recorded, String> {
     })
 }
 
-/// Environment names synthesized under `dir` (folders with a manifest).
+/// Folders under the synthesis root `dir` that hold templates (`*.template.json`)
+/// but no manifest: an interrupted or partly deleted synthesis, not an absent
+/// environment. Empty when `dir` is itself one environment's folder.
+pub fn malformed_env_folders(dir: &Path) -> Vec<std::path::PathBuf> {
+    if dir.join(MANIFEST_FILE).is_file() {
+        return Vec::new();
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<std::path::PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && !p.join(MANIFEST_FILE).exists())
+        .filter(|p| {
+            std::fs::read_dir(p).is_ok_and(|files| {
+                files
+                    .filter_map(|f| f.ok())
+                    .any(|f| f.file_name().to_string_lossy().ends_with(".template.json"))
+            })
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// An error naming the [`malformed_env_folders`] of `dir`, if any.
+pub fn check_env_folders(dir: &Path) -> Result<(), String> {
+    folders_error(dir, &malformed_env_folders(dir))
+}
+
+fn folders_error(dir: &Path, bad: &[std::path::PathBuf]) -> Result<(), String> {
+    if bad.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<String> = bad.iter().map(|p| p.display().to_string()).collect();
+    Err(format!(
+        "{} {} templates but no {MANIFEST_FILE}: not a complete synthesis output (interrupted, or the manifest was deleted); \
+         synthesize again: cairn synth --all --out {}",
+        shown.join(", "),
+        if bad.len() == 1 { "holds" } else { "hold" },
+        dir.display()
+    ))
+}
+
+/// Environment names synthesized under `dir` (folders with a manifest); an error
+/// when a folder holds templates without a manifest ([`check_env_folders`]).
 pub fn environments_in(dir: &Path) -> Result<Vec<String>, String> {
+    check_env_folders(dir)?;
     let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())

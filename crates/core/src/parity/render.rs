@@ -84,7 +84,12 @@ fn skew_text(s: &Skew, reference_label: &str) -> String {
     }
     if missing > 0 {
         let names: Vec<&str> = s.stacks.iter().filter(|(_, c)| c.is_none()).map(|(n, _)| n.as_str()).collect();
-        parts.push(format!("not deployed: {}", names.join(", ")));
+        let rest = if changes == 0 {
+            format!(", equal to {reference_label} where deployed")
+        } else {
+            String::new()
+        };
+        parts.push(format!("partly deployed{rest}; not deployed: {}", names.join(", ")));
     }
     parts.join("; ")
 }

@@ -173,6 +173,7 @@ fn against_deployed<A: Application>(project: &Project<A>, env: &str, args: &Diff
         old_label: format!("deployed stacks (account {account}, {}{via})", settings.region),
         new_label: "fresh synthesis".to_string(),
         stacks: diffs,
+        notes: Vec::new(),
     })
 }
 
@@ -230,8 +231,19 @@ fn between_outputs<A: Application>(project: &Project<A>, args: &DiffArgs, base: 
     }
 
     let mut diffs = Vec::new();
+    let mut notes = Vec::new();
     for name in &names {
         let (o, n) = (old.iter().find(|e| &e.name == name), new.iter().find(|e| &e.name == name));
+        match (o, n) {
+            (None, Some(_)) => notes.push(format!(
+                "environment {name}: not in base ({}); every stack of it shows as added",
+                base.display()
+            )),
+            (Some(_), None) => notes.push(format!(
+                "environment {name}: not in head ({new_label}); every stack of it shows as removed"
+            )),
+            _ => {}
+        }
         let mut stacks: Vec<(String, Option<String>)> = Vec::new();
         for side in [n, o].into_iter().flatten() {
             for s in &side.stacks {
@@ -272,6 +284,7 @@ fn between_outputs<A: Application>(project: &Project<A>, args: &DiffArgs, base: 
         old_label: base.display().to_string(),
         new_label,
         stacks: diffs,
+        notes,
     })
 }
 
@@ -324,6 +337,9 @@ fn template_of<'a>(side: Option<&'a Side>, stack: &str) -> Option<&'a Json> {
 }
 
 fn read_output(dir: &Path) -> CliResult<Vec<Side>> {
+    // A folder with templates but no manifest is a broken synthesis, not an absent
+    // environment: reading past it would show that environment as all new.
+    cairn_core::parity::record::check_env_folders(dir).map_err(|e| CliError::bad_input(format!("error: {e}")))?;
     let envs = read_synthesis(dir).map_err(|e| CliError::bad_input(format!("error: {e}")))?;
     Ok(envs.into_iter().map(Side::from_output).collect())
 }

@@ -103,17 +103,75 @@ fn outcome(report: &Report) -> CliResult {
     ))
 }
 
+/// Exit 2 unless at least two environments are compared: one alone has nothing to
+/// differ from, and "OK" would say nothing.
+fn at_least_two(names: &[String]) -> CliResult {
+    let mut distinct = names.to_vec();
+    distinct.sort();
+    distinct.dedup();
+    if distinct.len() >= 2 {
+        return Ok(());
+    }
+    Err(CliError::bad_input(format!(
+        "error: parity compares at least two environments, but {}; e.g. `cairn parity` (all of them) or `cairn parity staging prod`",
+        match distinct.first() {
+            Some(one) => format!("only `{one}` was given"),
+            None => "there is none".to_string(),
+        }
+    )))
+}
+
+/// `--out DIR`: reads the synthesis. Without names, every environment that has an
+/// environment file must be in DIR (a missing one is not silently skipped); with
+/// names, those.
+fn read_out<A: Application>(
+    project: &Project<A>,
+    dir: &std::path::Path,
+    names: &[String],
+) -> CliResult<(String, Vec<parity::EnvInput>, Vec<cairn_core::Knob>)> {
+    let bad = |e: String| CliError::bad_input(format!("error: {e}"));
+    if names.is_empty() {
+        let envs_dir = project.environments_dir();
+        let required =
+            cairn_core::application::environment_names(&envs_dir).map_err(|e| bad(format!("{}: {}", envs_dir.display(), e.message)))?;
+        let present = record::environments_in(dir).map_err(bad)?;
+        let missing: Vec<&String> = required.iter().filter(|n| !present.contains(n)).collect();
+        if !missing.is_empty() {
+            let shown: Vec<String> = missing
+                .iter()
+                .map(|n| dir.join(n).join(cairn_core::assembly::MANIFEST_FILE).display().to_string())
+                .collect();
+            return Err(bad(format!(
+                "the synthesis in {dir} lacks {} (missing: {}); every environment with an environment file in {} \
+                 must be checked. Synthesize them all: cairn synth --all --out {dir} (or name the environments to \
+                 compare: cairn parity --out {dir} ENV ENV)",
+                missing.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", "),
+                shown.join(", "),
+                envs_dir.display(),
+                dir = dir.display()
+            )));
+        }
+    }
+    let read = record::read_out_dir(dir, names).map_err(bad)?;
+    at_least_two(&read.1.iter().map(|e| e.name.clone()).collect::<Vec<_>>())?;
+    Ok(read)
+}
+
 pub fn run<A: Application + Sync>(project: &Project<A>, args: &ParityArgs, style: Style) -> CliResult {
+    if !args.envs.is_empty() {
+        at_least_two(&args.envs)?;
+    }
     if args.deployed {
         return deployed(project, args, style);
     }
     let report = match &args.out {
         Some(dir) => {
-            let (app, inputs, knobs) = record::read_out_dir(dir, &args.envs).map_err(|e| CliError::bad_input(format!("error: {e}")))?;
+            let (app, inputs, knobs) = read_out(project, dir, &args.envs)?;
             parity::compare(&app, Source::OutDir(dir.display().to_string()), &inputs, &knobs)
         }
         None => {
             let envs = load_envs(project, &args.envs)?;
+            at_least_two(&envs.iter().map(|e| e.name.clone()).collect::<Vec<_>>())?;
             check(project, &envs)?.2
         }
     };
@@ -125,6 +183,7 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &ParityArgs, style
 /// synthesis (attributed with this commit's knobs), and each against this commit.
 fn deployed<A: Application + Sync>(project: &Project<A>, args: &ParityArgs, style: Style) -> CliResult {
     let envs = load_envs(project, &args.envs)?;
+    at_least_two(&envs.iter().map(|e| e.name.clone()).collect::<Vec<_>>())?;
     let assembly = project.synth(&envs)?;
     let mut skew = Vec::new();
     let mut flats: Vec<Option<Flat>> = Vec::new();
@@ -158,13 +217,72 @@ fn deployed<A: Application + Sync>(project: &Project<A>, args: &ParityArgs, styl
             inputs.push(input);
         }
     }
+    let notes = drop_partly_deployed_stacks(&mut inputs, &assembly);
     let mut report = parity::compare(project.name(), Source::Deployed, &inputs, &project.knobs());
+    report.notes.extend(notes);
     if inputs.is_empty() {
         report.envs = Vec::new();
     }
     report.skew = skew;
     print(&report, args.format, style)?;
     outcome(&report)
+}
+
+/// Stacks that some compared environment has not deployed are not compared at all:
+/// a stack missing from one environment's account says nothing about its code. They
+/// are removed from every input; returns a note per environment that lacks them.
+fn drop_partly_deployed_stacks(inputs: &mut [parity::EnvInput], assembly: &Assembly) -> Vec<parity::Note> {
+    let mut notes = Vec::new();
+    if inputs.len() < 2 {
+        return notes;
+    }
+    // Stack ids in deploy order, over the compared environments.
+    let mut ids: Vec<String> = Vec::new();
+    for artifact in &assembly.environments {
+        if inputs.iter().any(|i| i.name == artifact.name()) {
+            for s in &artifact.stacks {
+                if !ids.contains(&s.id) {
+                    ids.push(s.id.clone());
+                }
+            }
+        }
+    }
+    let skipped: Vec<String> = ids
+        .into_iter()
+        .filter(|id| inputs.iter().any(|i| !i.flat.stack_names.contains_key(id)))
+        .collect();
+    if skipped.is_empty() {
+        return notes;
+    }
+    for input in inputs.iter() {
+        let missing: Vec<&str> = skipped
+            .iter()
+            .filter(|id| !input.flat.stack_names.contains_key(*id))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            notes.push(parity::Note {
+                environment: input.name.clone(),
+                message: format!(
+                    "partly deployed: stack{} {} not deployed, so not compared in any environment",
+                    if missing.len() == 1 { "" } else { "s" },
+                    missing.join(", ")
+                ),
+                undeclared: false,
+            });
+        }
+    }
+    for input in inputs.iter_mut() {
+        let flat = &mut input.flat;
+        flat.items.retain(|k, _| !skipped.contains(&k.stack));
+        flat.stacks.retain(|s| !skipped.contains(s));
+        flat.stack_names.retain(|s, _| !skipped.contains(s));
+        flat.paths.retain(|(s, _), _| !skipped.contains(s));
+        for d in input.drives.values_mut() {
+            d.retain(|k| !skipped.contains(&k.stack));
+        }
+    }
+    notes
 }
 
 /// One environment's deployed templates (flattened; None when no stack is deployed)

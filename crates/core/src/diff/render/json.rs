@@ -46,7 +46,7 @@ pub fn document(report: &DiffReport) -> Json {
             security.push(security_entry(s, c));
         }
     }
-    json!({
+    let mut doc = json!({
         "schemaVersion": SCHEMA_VERSION,
         "old": report.old_label,
         "new": report.new_label,
@@ -62,7 +62,14 @@ pub fn document(report: &DiffReport) -> Json {
         "changes": changes,
         "securityChanges": security,
         "dataRisks": risks,
-    })
+    });
+    // Only when there is something to say: documents without notes are unchanged.
+    if !report.notes.is_empty() {
+        if let Some(m) = doc.as_object_mut() {
+            m.insert("notes".into(), json!(report.notes));
+        }
+    }
+    doc
 }
 
 fn summary_json(s: &Summary) -> Json {

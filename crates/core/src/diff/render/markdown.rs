@@ -28,6 +28,12 @@ pub fn render_with_limit(report: &DiffReport, max_chars: usize) -> String {
         escape(&report.old_label),
         escape(&report.new_label)
     ));
+    for note in &report.notes {
+        out.push_str(&format!("> {}\n", escape(note)));
+    }
+    if !report.notes.is_empty() {
+        out.push('\n');
+    }
     if report.is_empty() {
         out.push_str(&format!(
             "**No differences** ({} stack{} compared).\n",

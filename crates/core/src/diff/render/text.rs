@@ -51,6 +51,10 @@ pub fn render(report: &DiffReport, color: bool) -> String {
         p.bold(&format!("cairn diff: {} → {}", report.old_label, report.new_label)),
         String::new(),
     ];
+    if !report.notes.is_empty() {
+        out.extend(report.notes.iter().map(|n| p.yellow(n)));
+        out.push(String::new());
+    }
     if report.is_empty() {
         out.push(format!(
             "no differences ({} stack{} compared)",
