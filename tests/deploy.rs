@@ -6,8 +6,7 @@
 //! replacement flags, timeouts) is covered by the scripted-fake tests of the
 //! toolkit crate (`crates/toolkit/src/deploy/tests.rs`).
 
-#[path = "support/moto.rs"]
-mod moto;
+mod support;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -19,8 +18,9 @@ use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use cairn_app::Shop;
 use cairn_core::application::{load_env, synthesize};
 use cairn_core::{EnvArtifact, StackArtifact};
-use moto::Moto;
 use serde_json::Value as Json;
+use support::moto::Moto;
+use support::TempDir;
 
 /// Resource types moto 5 really provisions (visible through each service's API);
 /// it accepts others and ignores them.
@@ -57,10 +57,8 @@ fn shipped_envs() -> PathBuf {
 
 /// A folder holding one environment file `<name>.toml`, copied from a shipped
 /// environment with `edits` (exact text replacements) applied.
-fn env_copy(name: &str, from: &str, edits: &[(&str, &str)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cairn-deploytest-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+fn env_copy(name: &str, from: &str, edits: &[(&str, &str)]) -> TempDir {
+    let dir = TempDir::new(&format!("deploytest-{name}"));
     let mut text = std::fs::read_to_string(shipped_envs().join(format!("{from}.toml"))).unwrap();
     for (a, b) in edits {
         assert!(text.contains(a), "`{a}` is not in {from}.toml");
@@ -404,7 +402,7 @@ fn broader_access_without_approve_is_refused_and_leaves_no_stack() {
 
 #[test]
 fn an_unreachable_endpoint_gives_one_clear_line() {
-    let port = moto::free_port();
+    let port = support::moto::free_port();
     let url = format!("http://127.0.0.1:{port}");
     let err = assert_fails(&cairn(&url, &["deploy", "dev", "--approve"], None), 1);
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -570,9 +568,8 @@ fn missing_credentials_are_reported_as_such_not_as_a_network_problem() {
     // No keys, no profile; the instance-metadata lookup (pointed at moto, which does not
     // serve it) fails the way it does on a machine without an instance role.
     let moto = Moto::shared();
-    let home = std::env::temp_dir().join(format!("cairn-deploytest-nohome-{}", std::process::id()));
-    std::fs::create_dir_all(&home).unwrap();
-    let home = home.to_string_lossy().into_owned();
+    let home_dir = TempDir::new("deploytest-nohome");
+    let home = home_dir.path().to_string_lossy().into_owned();
     let missing = format!("{home}/missing");
     let o = cairn_with(
         &moto.url,
