@@ -6,29 +6,26 @@
 //! The diff engine's cases (each kind of change, replacement, IAM and security
 //! groups, noise) are unit-tested in `crates/core/src/diff/tests.rs`.
 
-#[path = "support/moto.rs"]
-mod moto;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use moto::Moto;
 use serde_json::Value as Json;
+use support::moto::Moto;
+use support::TempDir;
 
 fn shipped_envs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/environments")
 }
 
 /// A scratch folder unique to this test process.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cairn-difftest-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch folder");
-    dir
+fn scratch(name: &str) -> TempDir {
+    TempDir::new(&format!("difftest-{name}"))
 }
 
 /// A folder holding one environment file `<name>.toml`, copied from a shipped one.
-fn env_copy(name: &str, from: &str) -> PathBuf {
+fn env_copy(name: &str, from: &str) -> TempDir {
     let dir = scratch(&format!("envs-{name}"));
     let text = std::fs::read_to_string(shipped_envs().join(format!("{from}.toml"))).expect("shipped environment file");
     std::fs::write(dir.join(format!("{name}.toml")), text).expect("copy");
@@ -112,7 +109,8 @@ fn synth_to(dir: &Path, envs: Option<&Path>) {
 
 #[test]
 fn a_synthesis_output_against_the_same_synthesis_has_no_differences() {
-    let base = scratch("same").join("out");
+    let dir = scratch("same");
+    let base = dir.join("out");
     synth_to(&base, None);
     let (out, _) = exits(&cairn(&["diff", "--base", &base.display().to_string()], None, None), 0);
     assert!(out.contains("no differences ("), "{out}");

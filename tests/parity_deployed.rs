@@ -4,24 +4,22 @@
 //! `--allow-parity-drift`, the promotion skew that leaves behind, and `cairn drift`
 //! on an endpoint without drift detection (exit 3).
 
-#[path = "support/moto.rs"]
-mod moto;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use moto::Moto;
 use serde_json::{json, Value as Json};
+use support::moto::Moto;
+use support::TempDir;
 
 fn shipped_envs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/environments")
 }
 
 /// A copy of the shipped environment files, with `edits` (file, from, to) applied.
-fn envs_copy(name: &str, edits: &[(&str, &str, &str)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cairn-parity-deployed-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+fn envs_copy(name: &str, edits: &[(&str, &str, &str)]) -> TempDir {
+    let dir = TempDir::new(&format!("parity-deployed-{name}"));
     for entry in std::fs::read_dir(shipped_envs()).unwrap() {
         let path = entry.unwrap().path();
         std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
@@ -187,15 +185,11 @@ fn deployed_parity_promotion_skew_and_the_deploy_gate() {
     assert_eq!(o.status.code(), Some(3), "{}", show(&o));
     assert!(stderr(&o).contains("does not implement drift detection"), "{}", show(&o));
 
-    let _ = std::fs::remove_dir_all(&envs);
-    let _ = std::fs::remove_dir_all(&changed);
 }
 
 /// Environment files `<name>.toml` copied from shipped ones (own names: own stacks in moto).
-fn renamed_envs(dir_name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cairn-parity-deployed-{dir_name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+fn renamed_envs(dir_name: &str, files: &[(&str, &str)]) -> TempDir {
+    let dir = TempDir::new(&format!("parity-deployed-{dir_name}"));
     for (name, from) in files {
         std::fs::copy(shipped_envs().join(format!("{from}.toml")), dir.join(format!("{name}.toml"))).unwrap();
     }
@@ -240,5 +234,4 @@ fn a_partly_deployed_environment_compares_only_its_deployed_stacks() {
     // Only the network stack is compared.
     let stacks: Vec<&Json> = j["stacks"].as_array().unwrap().iter().map(|s| &s["id"]).collect();
     assert!(stacks.iter().all(|s| *s == "network"), "{stacks:?}");
-    let _ = std::fs::remove_dir_all(&envs);
 }
