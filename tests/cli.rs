@@ -1,6 +1,6 @@
 //! The command line's behaviour at its edges: a reader that closes the pipe early,
-//! environments named twice or badly, a shared promotion order, `--out` naming a
-//! file, and the project's Guard rules found from any working folder.
+//! environments named twice or badly, `--out` naming a file, and the project's Guard
+//! rules found from any working folder.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -86,22 +86,6 @@ fn an_environment_file_whose_name_cannot_be_a_stack_name_is_named_in_the_error()
     let o = cairn(&["synth", "../dev"], &repo());
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("`../dev` is not a valid environment name"), "{}", stderr(&o));
-}
-
-#[test]
-fn two_environments_in_the_same_place_of_the_promotion_order_are_bad_input() {
-    let envs = envs_copy("order");
-    let file = envs.join("dev.toml");
-    let text = std::fs::read_to_string(&file).unwrap();
-    assert!(text.contains("promotion_order = 1"));
-    std::fs::write(&file, text.replace("promotion_order = 1", "promotion_order = 3")).unwrap();
-    let o = cairn(&["parity", "--environments", envs.path().to_str().unwrap()], &repo());
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    let err = stderr(&o);
-    assert!(
-        err.contains("promotion_order") && err.contains("dev.toml") && err.contains("prod.toml"),
-        "{err}"
-    );
 }
 
 #[test]

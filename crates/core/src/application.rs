@@ -142,25 +142,8 @@ pub fn load_all<A: Application>(app: &A) -> Result<Vec<LoadedEnv<A::Config>>, Co
         .iter()
         .map(|n| load_env(app, n))
         .collect::<Result<Vec<_>, _>>()?;
+    // Environments in the same place (a `qa.toml` copied from staging) follow by name.
     envs.sort_by(|a, b| (a.config.promotion_order(), &a.name).cmp(&(b.config.promotion_order(), &b.name)));
-    // With a promotion order in use, two environments in one place would make the
-    // order (and parity's reference) depend on their names.
-    if envs.iter().any(|e| e.config.promotion_order() != 0) {
-        if let Some(pair) = envs
-            .windows(2)
-            .find(|w| w[0].config.promotion_order() == w[1].config.promotion_order())
-        {
-            return Err(ConfigError {
-                file: pair[1].file.clone(),
-                key: Some("promotion_order".into()),
-                message: format!(
-                    "{} is also the promotion order of {}; give each environment its own place (e.g. dev 1, staging 2, prod 3)",
-                    pair[1].config.promotion_order(),
-                    pair[0].file.display()
-                ),
-            });
-        }
-    }
     Ok(envs)
 }
 
