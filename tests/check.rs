@@ -3,8 +3,7 @@
 //! rule ID and construct path, suppressions, `synth` failing on errors without
 //! writing, the `check` command's formats, and CloudFormation Guard rule files.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
 
 use cairn_app::{Config, Shop};
 use cairn_constructs::{Bucket, BucketProps, Construct, Queue, QueueProps, Role, RoleProps, ServicePrincipal, Table, TableProps};
@@ -14,16 +13,7 @@ use cairn_core::{App, Application, EnvArtifact, EnvSettings, Environment};
 use serde_json::Value as Json;
 
 mod support;
-
-fn cairn(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cairn"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .env_remove("CAIRN_ENVIRONMENTS")
-        .output()
-        .expect("cairn runs")
-}
+use support::cairn;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -3,24 +3,15 @@
 //! rules found from any working folder.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 mod support;
+use support::cairn;
 use support::TempDir;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn cairn(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cairn"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .env_remove("CAIRN_ENVIRONMENTS")
-        .output()
-        .expect("cairn runs")
 }
 
 fn stderr(o: &Output) -> String {

@@ -78,21 +78,13 @@ fn edit(dir: &Path, name: &str, from: &str, to: &str) {
 
 /// Runs `cairn` with test credentials against `endpoint`, without a terminal.
 fn cairn(endpoint: &str, args: &[&str], envs: Option<&Path>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
-    cmd.args(args)
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("CAIRN_ENVIRONMENTS")
-        .env_remove("CAIRN_TEMPLATE_BUCKET")
-        .stdin(std::process::Stdio::null());
-    if let Some(dir) = envs {
-        cmd.arg("--environments").arg(dir);
+    let mut all: Vec<&str> = args.to_vec();
+    let dir;
+    if let Some(d) = envs {
+        dir = d.to_string_lossy().into_owned();
+        all.extend(["--environments", dir.as_str()]);
     }
-    cmd.output().expect("cairn runs")
+    cairn_with(endpoint, &all, &[], &[])
 }
 
 /// Runs `cairn` like [`cairn`] with extra variables set (`set`) and others removed (`remove`).

@@ -184,7 +184,6 @@ fn deployed_parity_promotion_skew_and_the_deploy_gate() {
     let o = cairn(url, &envs, &["drift", "dev"]);
     assert_eq!(o.status.code(), Some(3), "{}", show(&o));
     assert!(stderr(&o).contains("does not implement drift detection"), "{}", show(&o));
-
 }
 
 /// Environment files `<name>.toml` copied from shipped ones (own names: own stacks in moto).

@@ -60,6 +60,18 @@ impl Drop for TempDir {
     }
 }
 
+/// Runs the `cairn` binary in `cwd`, without colors and without a `CAIRN_ENVIRONMENTS`
+/// override from the caller's environment.
+pub fn cairn(args: &[&str], cwd: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .env_remove("CAIRN_ENVIRONMENTS")
+        .output()
+        .expect("cairn runs")
+}
+
 /// Every environment of the shop, in promotion order.
 pub fn environments() -> Vec<LoadedEnv<Config>> {
     load_all(&Shop::default()).expect("the environment files load")
