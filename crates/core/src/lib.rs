@@ -10,6 +10,7 @@ pub mod config;
 pub mod diff;
 pub mod error;
 pub mod logical_id;
+pub mod ordered;
 pub mod output_dir;
 pub mod parity;
 pub mod schema;

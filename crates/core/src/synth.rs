@@ -724,7 +724,7 @@ impl Cx<'_> {
 
     /// Every `${Name}` / `${Name.Attr}` in a `Fn::Sub` must be a variable, a pseudo
     /// parameter, or a resource/parameter of this stack.
-    fn check_sub(&mut self, template: &str, vars: &IndexMap<String, Value>) {
+    fn check_sub(&mut self, template: &str, vars: &crate::ordered::OrderedMap<String, Value>) {
         let mut rest = template;
         while let Some(start) = rest.find("${") {
             let after = &rest[start + 2..];

@@ -3,7 +3,7 @@
 //! Insertion order is kept everywhere (indexmap), so the same code always
 //! synthesizes byte-identical templates.
 
-use indexmap::IndexMap;
+use crate::ordered::OrderedMap;
 
 use crate::value::{ResourceRef, Value};
 
@@ -40,24 +40,24 @@ pub enum DependsOn {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resource {
     pub resource_type: String,
-    pub properties: IndexMap<String, Value>,
+    pub properties: OrderedMap<String, Value>,
     pub depends_on: Vec<DependsOn>,
     pub deletion_policy: Option<RemovalPolicy>,
     pub update_replace_policy: Option<RemovalPolicy>,
     pub condition: Option<String>,
-    pub metadata: IndexMap<String, Value>,
+    pub metadata: OrderedMap<String, Value>,
 }
 
 impl Resource {
     pub fn new(resource_type: impl Into<String>) -> Self {
         Resource {
             resource_type: resource_type.into(),
-            properties: IndexMap::new(),
+            properties: OrderedMap::default(),
             depends_on: Vec::new(),
             deletion_policy: None,
             update_replace_policy: None,
             condition: None,
-            metadata: IndexMap::new(),
+            metadata: OrderedMap::default(),
         }
     }
 

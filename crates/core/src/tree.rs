@@ -8,7 +8,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use indexmap::{IndexMap, IndexSet};
+use indexmap::IndexMap;
+
+use crate::ordered::{OrderedMap, OrderedSet};
 
 use crate::error::{Error, Result};
 use crate::logical_id::{is_valid_logical_id, make_unique_id};
@@ -65,13 +67,13 @@ pub(crate) struct StackData {
     /// CloudFormation stack name (`shop-prod-network`).
     pub name: String,
     pub description: Option<String>,
-    pub resources: IndexMap<String, ResourceEntry>,
+    pub resources: OrderedMap<String, ResourceEntry>,
     /// Every construct path registered in this stack (constructs and resources).
-    pub nodes: IndexSet<String>,
-    pub outputs: IndexMap<String, Output>,
-    pub parameters: IndexMap<String, Parameter>,
-    pub conditions: IndexMap<String, Value>,
-    pub dependencies: IndexSet<StackKey>,
+    pub nodes: OrderedSet<String>,
+    pub outputs: OrderedMap<String, Output>,
+    pub parameters: OrderedMap<String, Parameter>,
+    pub conditions: OrderedMap<String, Value>,
+    pub dependencies: OrderedSet<StackKey>,
     pub suppressions: Vec<Suppression>,
 }
 
@@ -208,12 +210,12 @@ impl Environment {
             id: id.to_string(),
             name,
             description: None,
-            resources: IndexMap::new(),
-            nodes: IndexSet::new(),
-            outputs: IndexMap::new(),
-            parameters: IndexMap::new(),
-            conditions: IndexMap::new(),
-            dependencies: IndexSet::new(),
+            resources: OrderedMap::default(),
+            nodes: OrderedSet::default(),
+            outputs: OrderedMap::default(),
+            parameters: OrderedMap::default(),
+            conditions: OrderedMap::default(),
+            dependencies: OrderedSet::default(),
             suppressions: Vec::new(),
         });
         data.envs[self.key.0 as usize].stacks.push(key);

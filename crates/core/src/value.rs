@@ -5,7 +5,7 @@
 //! logical-ID string), so synthesis can check that the target exists and turn a
 //! reference into another stack into an export/import pair.
 
-use indexmap::IndexMap;
+use crate::ordered::OrderedMap;
 
 use crate::tree::StackKey;
 
@@ -82,12 +82,12 @@ pub enum Value {
     Number(serde_json::Number),
     String(String),
     List(Vec<Value>),
-    Map(IndexMap<String, Value>),
+    Map(OrderedMap<String, Value>),
     Ref(RefTarget),
     GetAtt(RefTarget, String),
     Pseudo(Pseudo),
     /// `Fn::Sub` with an explicit variable map (values may be references).
-    Sub(String, IndexMap<String, Value>),
+    Sub(String, OrderedMap<String, Value>),
     Join(String, Vec<Value>),
     Select(u32, Box<Value>),
     Split(String, Box<Value>),
@@ -129,7 +129,7 @@ impl Value {
 
     /// An empty map, to be filled with [`Value::insert`].
     pub fn object() -> Value {
-        Value::Map(IndexMap::new())
+        Value::Map(OrderedMap::default())
     }
 
     /// Builder-style insert into a map value. Non-map values are returned unchanged.
@@ -151,7 +151,7 @@ impl Value {
     }
 
     pub fn sub(template: impl Into<String>) -> Value {
-        Value::Sub(template.into(), IndexMap::new())
+        Value::Sub(template.into(), OrderedMap::default())
     }
 
     pub fn sub_with<I, K>(template: impl Into<String>, vars: I) -> Value
