@@ -968,3 +968,21 @@ fn load_balancer_logs_need_a_log_bucket_and_a_valid_prefix() {
     let e = LoadBalancedFargateService::new(&stack, "C", &cluster, bad).err().unwrap();
     assert_eq!(e.property.as_deref(), Some("container.writable_paths"));
 }
+
+#[test]
+fn parity_finds_the_same_differing_leaves_as_comparing_every_leaf() {
+    let assembly = synth_all();
+    let flats: Vec<_> = assembly.environments.iter().map(cairn_core::parity::flatten_env).collect();
+    for a in &flats {
+        for b in &flats {
+            let fast = a.diff_keys(b);
+            assert_eq!(fast, a.diff_keys_by_leaves(b, None));
+            if std::ptr::eq(a, b) {
+                assert!(fast.is_empty());
+            } else {
+                // dev, staging and prod differ in their knobs, so there is something to find.
+                assert!(!fast.is_empty());
+            }
+        }
+    }
+}

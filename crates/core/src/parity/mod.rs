@@ -172,9 +172,27 @@ impl Flat {
             None => self.items.keys().chain(other.items.keys()).collect(),
         };
         for key in keys {
-            if self.same_item(other, key) {
-                continue;
-            }
+            flatten::differing_leaves(
+                key,
+                self.items.get(key),
+                &self.normalizer,
+                other.items.get(key),
+                &other.normalizer,
+                &mut out,
+            );
+        }
+        out
+    }
+
+    /// [`Flat::diff_keys_in`] the slow, obvious way: every leaf of both sides, compared
+    /// one by one. The reference the tree walk is tested against.
+    pub fn diff_keys_by_leaves(&self, other: &Flat, only: Option<&BTreeSet<PathKey>>) -> BTreeSet<PathKey> {
+        let mut out = BTreeSet::new();
+        let keys: BTreeSet<&PathKey> = match only {
+            Some(only) => only.iter().collect(),
+            None => self.items.keys().chain(other.items.keys()).collect(),
+        };
+        for key in keys {
             let a = self.raw_leaves(key);
             let b = other.raw_leaves(key);
             for (k, v) in &a {
