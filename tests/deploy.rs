@@ -558,13 +558,15 @@ fn a_create_that_fails_on_moto_leaves_no_stack_and_the_next_deploy_is_not_blocke
 #[test]
 fn missing_credentials_are_reported_as_such_not_as_a_network_problem() {
     // No keys, no profile; the instance-metadata lookup (pointed at moto, which does not
-    // serve it) fails the way it does on a machine without an instance role.
+    // serve it) fails the way it does on a machine without an instance role. The
+    // endpoint is not on this machine (a local one gets test keys, see below) and is
+    // never reached: credentials are resolved before the first request.
     let moto = Moto::shared();
     let home_dir = TempDir::new("deploytest-nohome");
     let home = home_dir.path().to_string_lossy().into_owned();
     let missing = format!("{home}/missing");
     let o = cairn_with(
-        &moto.url,
+        "http://192.0.2.1:9",
         &["status", "dev"],
         &[
             ("HOME", home.as_str()),
@@ -585,8 +587,22 @@ fn missing_credentials_are_reported_as_such_not_as_a_network_problem() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("error: no AWS credentials found"), "{err}");
     assert!(err.contains("AWS_PROFILE") && err.contains("aws sso login"), "{err}");
-    assert!(err.contains("a local endpoint accepts any keys"), "{err}");
     assert!(!err.contains("cannot reach"), "{err}");
+}
+
+#[test]
+fn a_local_endpoint_works_without_credentials() {
+    // What the README shows: only AWS_ENDPOINT_URL, no keys, no profile.
+    let moto = Moto::shared();
+    let o = cairn_with(
+        &moto.url,
+        &["status", "dev"],
+        &[("AWS_CONFIG_FILE", "/nonexistent"), ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")],
+        &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
+    );
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(!err.contains("credentials"), "{err}");
 }
 
 #[test]

@@ -81,10 +81,13 @@ impl Target {
     }
 
     fn is_loopback(&self) -> bool {
-        self.endpoint
-            .as_deref()
-            .is_some_and(|u| u.contains("://127.") || u.contains("://localhost") || u.contains("://[::1]"))
+        self.endpoint.as_deref().is_some_and(is_loopback_url)
     }
+}
+
+/// Whether an endpoint URL names this machine (`127.x.x.x`, `localhost`, `[::1]`).
+pub fn is_loopback_url(url: &str) -> bool {
+    url.contains("://127.") || url.contains("://localhost") || url.contains("://[::1]")
 }
 
 /// Turns an SDK error from `service`'s operation `op` into one line.

@@ -22,6 +22,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
 use cairn_core::EnvSettings;
 use clap::Args;
 use tokio::runtime::Runtime;
@@ -103,6 +104,10 @@ pub fn connect(settings: &EnvSettings, endpoint: Option<&str>) -> CliResult<AwsC
     if let Some(url) = endpoint {
         loader = loader.endpoint_url(url);
     }
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    if local_needs_test_credentials(endpoint.map(str::to_string).or_else(|| env("AWS_ENDPOINT_URL")).as_deref(), env) {
+        loader = loader.credentials_provider(Credentials::new("test", "test", None, None, "cairn-local-endpoint"));
+    }
     let sdk_config = runtime.block_on(loader.load());
     let target = Target {
         endpoint: endpoint
@@ -123,6 +128,13 @@ pub fn connect(settings: &EnvSettings, endpoint: Option<&str>) -> CliResult<AwsC
         target,
         runtime,
     })
+}
+
+/// A local emulator (a loopback endpoint) accepts any keys: when the caller set none
+/// (no `AWS_ACCESS_KEY_ID`, no `AWS_PROFILE`), use test keys instead of failing, so
+/// `AWS_ENDPOINT_URL=http://127.0.0.1:5000 cairn deploy staging` works as it is.
+fn local_needs_test_credentials(endpoint: Option<&str>, env: impl Fn(&str) -> Option<String>) -> bool {
+    endpoint.is_some_and(error::is_loopback_url) && env("AWS_ACCESS_KEY_ID").is_none() && env("AWS_PROFILE").is_none()
 }
 
 /// The endpoint variables the SDK reads for the services cairn calls.
@@ -282,6 +294,23 @@ fn answers_moto_api(runtime: &Runtime, url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_local_endpoint_without_credentials_gets_test_keys() {
+        let none = |_: &str| None;
+        assert!(local_needs_test_credentials(Some("http://127.0.0.1:5000"), none));
+        assert!(local_needs_test_credentials(Some("http://localhost:4566"), none));
+        // Not on this machine, or credentials chosen by the caller: the standard chain.
+        assert!(!local_needs_test_credentials(
+            Some("https://cloudformation.eu-west-1.amazonaws.com"),
+            none
+        ));
+        assert!(!local_needs_test_credentials(None, none));
+        let keys = |n: &str| (n == "AWS_ACCESS_KEY_ID").then(|| "AKIA".to_string());
+        assert!(!local_needs_test_credentials(Some("http://127.0.0.1:5000"), keys));
+        let profile = |n: &str| (n == "AWS_PROFILE").then(|| "dev".to_string());
+        assert!(!local_needs_test_credentials(Some("http://127.0.0.1:5000"), profile));
+    }
 
     #[test]
     fn endpoint_urls_are_checked_up_front() {
