@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 
 mod support;
 use support::cairn;
-use support::TempDir;
+use support::{Sandbox, TempDir};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -16,16 +16,6 @@ fn repo() -> PathBuf {
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A copy of the shipped environment files.
-fn envs_copy(name: &str) -> TempDir {
-    let dir = TempDir::new(&format!("cli-{name}"));
-    for entry in std::fs::read_dir(repo().join("stacks/environments")).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
-    }
-    dir
 }
 
 #[test]
@@ -67,9 +57,10 @@ fn an_environment_named_twice_is_bad_input() {
 
 #[test]
 fn an_environment_file_whose_name_cannot_be_a_stack_name_is_named_in_the_error() {
-    let envs = envs_copy("badname");
+    let sandbox = Sandbox::new("cli-badname");
+    let envs = sandbox.envs();
     std::fs::copy(envs.join("dev.toml"), envs.join("my qa.toml")).unwrap();
-    let o = cairn(&["ls", "--environments", envs.path().to_str().unwrap()], &repo());
+    let o = sandbox.cairn(&["ls"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("my qa.toml") && err.contains("not a valid environment name"), "{err}");

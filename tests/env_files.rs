@@ -2,66 +2,10 @@
 //! broken copies of the shipped files. Each problem gives one clear error naming
 //! the file and key, exit code 2, and leaves an existing `out/` untouched.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn shipped_envs() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/environments")
-}
-
-/// A temporary folder with copies of the shipped environment files.
-struct Sandbox {
-    root: PathBuf,
-}
-
-impl Sandbox {
-    fn new(name: &str) -> Sandbox {
-        let root = std::env::temp_dir().join(format!("cairn-envtest-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
-        std::fs::create_dir_all(root.join("envs")).unwrap();
-        for entry in std::fs::read_dir(shipped_envs()).unwrap() {
-            let path = entry.unwrap().path();
-            std::fs::copy(&path, root.join("envs").join(path.file_name().unwrap())).unwrap();
-        }
-        Sandbox { root }
-    }
-
-    fn envs(&self) -> PathBuf {
-        self.root.join("envs")
-    }
-
-    fn out(&self) -> PathBuf {
-        self.root.join("out")
-    }
-
-    fn edit(&self, env: &str, from: &str, to: &str) {
-        let file = self.envs().join(format!("{env}.toml"));
-        let text = std::fs::read_to_string(&file).unwrap();
-        assert!(text.contains(from), "{from} not in {env}.toml");
-        std::fs::write(&file, text.replacen(from, to, 1)).unwrap();
-    }
-
-    fn cairn(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_cairn"))
-            .args(args)
-            .arg("--environments")
-            .arg(self.envs())
-            .env_remove("CAIRN_ENVIRONMENTS")
-            .output()
-            .unwrap()
-    }
-
-    fn synth(&self, env: &str) -> Output {
-        let out = self.out();
-        self.cairn(&["synth", env, "--out", out.to_str().unwrap()])
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.root);
-    }
-}
+mod support;
+use support::Sandbox;
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

@@ -6,8 +6,8 @@
 //! undeclared one introduced through an environment file, and a template edited by
 //! hand in `out/`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+use std::process::Output;
 
 use cairn_core::application::{self, EnvironmentConfig};
 use cairn_core::config::{AccountId, FieldError, Region, Validate};
@@ -15,6 +15,9 @@ use cairn_core::parity::{self, render, Report, Source, Status};
 use cairn_core::{Application, EnvSettings, Environment, Knob, Resource};
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
+
+mod support;
+use support::Sandbox;
 
 // ---------------------------------------------------------------------------
 // A tiny application of the test's own.
@@ -342,58 +345,6 @@ fn the_synth_record_lets_parity_check_an_out_folder() {
 // ---------------------------------------------------------------------------
 // `cairn parity` on the shipped application.
 
-fn shipped_envs() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/environments")
-}
-
-/// A temporary folder with copies of the shipped environment files.
-struct Sandbox {
-    root: PathBuf,
-}
-
-impl Sandbox {
-    fn new(name: &str) -> Sandbox {
-        let root = scratch(&format!("cli-{name}"));
-        std::fs::create_dir_all(root.join("envs")).unwrap();
-        for entry in std::fs::read_dir(shipped_envs()).unwrap() {
-            let path = entry.unwrap().path();
-            std::fs::copy(&path, root.join("envs").join(path.file_name().unwrap())).unwrap();
-        }
-        Sandbox { root }
-    }
-
-    fn envs(&self) -> PathBuf {
-        self.root.join("envs")
-    }
-
-    fn out(&self) -> PathBuf {
-        self.root.join("out")
-    }
-
-    fn edit(&self, file: &Path, from: &str, to: &str) {
-        let text = std::fs::read_to_string(file).unwrap();
-        assert!(text.contains(from), "{from} not in {}", file.display());
-        std::fs::write(file, text.replacen(from, to, 1)).unwrap();
-    }
-
-    fn cairn(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_cairn"))
-            .args(args)
-            .arg("--environments")
-            .arg(self.envs())
-            .env_remove("CAIRN_ENVIRONMENTS")
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap()
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.root);
-    }
-}
-
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -468,7 +419,7 @@ fn the_shipped_application_has_parity() {
 fn an_undeclared_field_in_one_environment_file_fails_with_its_paths() {
     let sandbox = Sandbox::new("undeclared-tag");
     // tags.CostCenter is a knob; a new tag key in staging only is not.
-    sandbox.edit(&sandbox.envs().join("staging.toml"), "[tags]\n", "[tags]\nTeam = \"payments\"\n");
+    sandbox.edit("staging", "[tags]\n", "[tags]\nTeam = \"payments\"\n");
     let o = sandbox.cairn(&["parity"]);
     let text = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{text}");

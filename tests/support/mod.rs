@@ -72,6 +72,60 @@ pub fn cairn(args: &[&str], cwd: &std::path::Path) -> std::process::Output {
         .expect("cairn runs")
 }
 
+/// A temporary folder holding copies of the shipped environment files (`envs/`)
+/// and room for synthesis output (`out/`); removed when dropped.
+pub struct Sandbox {
+    root: TempDir,
+}
+
+impl Sandbox {
+    pub fn new(name: &str) -> Sandbox {
+        let root = TempDir::new(&format!("sandbox-{name}"));
+        let envs = root.join("envs");
+        std::fs::create_dir_all(&envs).expect("envs folder");
+        let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/environments");
+        for entry in std::fs::read_dir(shipped).expect("the shipped environment files") {
+            let path = entry.expect("a directory entry").path();
+            std::fs::copy(&path, envs.join(path.file_name().expect("a file name"))).expect("copy");
+        }
+        Sandbox { root }
+    }
+
+    pub fn envs(&self) -> std::path::PathBuf {
+        self.root.join("envs")
+    }
+
+    pub fn out(&self) -> std::path::PathBuf {
+        self.root.join("out")
+    }
+
+    /// Replaces the first `from` in `<env>.toml` with `to` (which must be there).
+    pub fn edit(&self, env: &str, from: &str, to: &str) {
+        let file = self.envs().join(format!("{env}.toml"));
+        let text = std::fs::read_to_string(&file).expect("the environment file");
+        assert!(text.contains(from), "{from} not in {env}.toml");
+        std::fs::write(&file, text.replacen(from, to, 1)).expect("write");
+    }
+
+    /// Runs `cairn ARGS --environments <envs>` without colors.
+    pub fn cairn(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
+            .args(args)
+            .arg("--environments")
+            .arg(self.envs())
+            .env_remove("CAIRN_ENVIRONMENTS")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("cairn runs")
+    }
+
+    /// `cairn synth <env> --out <out>`.
+    pub fn synth(&self, env: &str) -> std::process::Output {
+        let out = self.out();
+        self.cairn(&["synth", env, "--out", out.to_str().expect("a UTF-8 path")])
+    }
+}
+
 /// Every environment of the shop, in promotion order.
 pub fn environments() -> Vec<LoadedEnv<Config>> {
     load_all(&Shop::default()).expect("the environment files load")
