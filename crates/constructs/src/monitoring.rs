@@ -130,31 +130,37 @@ impl AlarmThresholds {
                 .property("thresholds.queue_oldest_message_age_seconds")
                 .fix("use the age at which a message counts as stuck, e.g. 900"));
         }
-        order(
-            ("http_5xx_warning_percent", t.http_5xx_warning_percent),
-            ("http_5xx_critical_percent", t.http_5xx_critical_percent),
-            true,
-        )?;
-        order(
-            ("response_time_warning_seconds", t.response_time_warning_seconds),
-            ("response_time_critical_seconds", t.response_time_critical_seconds),
-            true,
-        )?;
-        order(
-            ("memory_warning_percent", t.memory_warning_percent),
-            ("memory_critical_percent", t.memory_critical_percent),
-            true,
-        )?;
-        order(
-            ("db_connections_warning_percent", t.db_connections_warning_percent),
-            ("db_connections_critical_percent", t.db_connections_critical_percent),
-            true,
-        )?;
-        order(
-            ("db_free_storage_warning_percent", t.db_free_storage_warning_percent),
-            ("db_free_storage_critical_percent", t.db_free_storage_critical_percent),
-            false,
-        )
+        // (warning, critical, whether the warning is the lower number)
+        for (warning, critical, rising) in [
+            (
+                ("http_5xx_warning_percent", t.http_5xx_warning_percent),
+                ("http_5xx_critical_percent", t.http_5xx_critical_percent),
+                true,
+            ),
+            (
+                ("response_time_warning_seconds", t.response_time_warning_seconds),
+                ("response_time_critical_seconds", t.response_time_critical_seconds),
+                true,
+            ),
+            (
+                ("memory_warning_percent", t.memory_warning_percent),
+                ("memory_critical_percent", t.memory_critical_percent),
+                true,
+            ),
+            (
+                ("db_connections_warning_percent", t.db_connections_warning_percent),
+                ("db_connections_critical_percent", t.db_connections_critical_percent),
+                true,
+            ),
+            (
+                ("db_free_storage_warning_percent", t.db_free_storage_warning_percent),
+                ("db_free_storage_critical_percent", t.db_free_storage_critical_percent),
+                false,
+            ),
+        ] {
+            order(warning, critical, rising)?;
+        }
+        Ok(())
     }
 }
 
