@@ -1,6 +1,7 @@
-//! `make bench`: synthesis speed of the example application (every environment) and
-//! of generated applications with 1, 10 and 100 copies of its constructs, reported as
-//! median time and time per resource, so linear growth is visible at a glance.
+//! `make bench`: synthesis speed of the example application (every environment), of
+//! generated applications with 1, 10 and 100 copies of its data constructs, and with
+//! 10 and 100 load-balanced Fargate services, reported as median time and time per
+//! resource, so linear growth is visible at a glance.
 //!
 //! A plain harness (no extra crate): each case runs for a fixed number of iterations
 //! after a warm-up, and the median is reported.
@@ -12,7 +13,10 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use cairn_app::Shop;
-use cairn_constructs::{Attribute, Bucket, BucketProps, Queue, QueueProps, Role, RoleProps, ServicePrincipal, Table, TableProps};
+use cairn_constructs::{
+    Attribute, Bucket, BucketProps, Cluster, ClusterProps, ContainerProps, FargateServiceProps, LoadBalancedFargateService,
+    LoadBalancedFargateServiceProps, Queue, QueueProps, Role, RoleProps, ServicePrincipal, Table, TableProps, Vpc, VpcProps,
+};
 use cairn_core::application::{load_all, synthesize};
 use cairn_core::{App, Assembly, EnvSettings};
 
@@ -48,20 +52,55 @@ fn report(name: &str, (time, resources): (Duration, usize)) {
     );
 }
 
+fn bench_env(app: &App) -> cairn_core::Environment {
+    app.environment(EnvSettings {
+        name: "bench".into(),
+        account: "123456789012".into(),
+        region: "us-east-1".into(),
+        retain_data: true,
+        require_approval: false,
+        tags: Default::default(),
+    })
+    .expect("valid environment")
+}
+
+/// An application with `services` load-balanced Fargate services: one VPC in a network
+/// stack, and a cluster with 15 services per service stack (the 500-resource limit).
+fn generated_services(services: usize) -> Assembly {
+    let app = App::new("gen").expect("valid name");
+    let env = bench_env(&app);
+    let vpc = Vpc::new(&env.stack("network").expect("stack"), "Vpc", VpcProps::default()).expect("vpc");
+    let per_stack = 15;
+    for chunk in 0..services.div_ceil(per_stack) {
+        let stack = env.stack(&format!("service{chunk}")).expect("stack");
+        let cluster = Cluster::new(&stack, "Cluster", &vpc, ClusterProps::default()).expect("cluster");
+        for i in (chunk * per_stack)..services.min((chunk + 1) * per_stack) {
+            LoadBalancedFargateService::new(
+                &stack,
+                &format!("Web{i}"),
+                &cluster,
+                LoadBalancedFargateServiceProps {
+                    service: FargateServiceProps {
+                        container: ContainerProps {
+                            image: "public.ecr.aws/nginx/nginx:1.27".into(),
+                            ..Default::default()
+                        },
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                },
+            )
+            .expect("service");
+        }
+    }
+    app.synth().expect("generated services synthesize")
+}
+
 /// An application with `copies` copies of the shop's data constructs and a role that
 /// uses them, 20 copies per stack pair (CloudFormation's 500-resource limit).
 fn generated(copies: usize) -> Assembly {
     let app = App::new("gen").expect("valid name");
-    let env = app
-        .environment(EnvSettings {
-            name: "bench".into(),
-            account: "123456789012".into(),
-            region: "us-east-1".into(),
-            retain_data: true,
-            require_approval: false,
-            tags: Default::default(),
-        })
-        .expect("valid environment");
+    let env = bench_env(&app);
     let per_stack = 20;
     for chunk in 0..copies.div_ceil(per_stack) {
         let data = env.stack(&format!("data{chunk}")).expect("stack");
@@ -134,6 +173,13 @@ fn main() {
         if wanted(&name) {
             let iterations = runs(if copies >= 100 { 30 } else { 100 });
             report(&name, measure(iterations, || generated(copies)));
+        }
+    }
+    for services in [10, 100] {
+        let name = format!("generated app, {services} Fargate services");
+        if wanted(&name) {
+            let iterations = runs(if services >= 100 { 20 } else { 100 });
+            report(&name, measure(iterations, || generated_services(services)));
         }
     }
 }
