@@ -19,6 +19,16 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A run's exit code and output, for assertion messages.
+fn show(run: &std::process::Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        run.status.code(),
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    )
+}
+
 fn temp_dir(name: &str) -> support::TempDir {
     support::TempDir::new(&format!("check-{name}"))
 }
@@ -296,14 +306,14 @@ fn synth_records_checks_in_the_manifest() {
 #[test]
 fn check_command_formats_and_rule_list() {
     let run = cairn(&["check", "prod", "--no-default-rules", "--format", "json"], &repo());
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    let reports: Json = serde_json::from_slice(&run.stdout).unwrap();
+    assert!(run.status.success(), "{}", show(&run));
+    let reports: Json = serde_json::from_slice(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", show(&run)));
     assert_eq!(reports[0]["environment"], "prod");
     assert_eq!(reports[0]["summary"]["errors"], 0);
     assert_eq!(reports[0]["rules"].as_array().unwrap().len(), rules().len());
 
     let run = cairn(&["check", "--no-default-rules", "--format", "markdown"], &repo());
-    assert!(run.status.success());
+    assert!(run.status.success(), "{}", show(&run));
     let md = String::from_utf8_lossy(&run.stdout);
     for env in ["dev", "staging", "prod"] {
         assert!(md.contains(&format!("### Policy checks: {env}")), "{md}");
@@ -316,7 +326,7 @@ fn check_command_formats_and_rule_list() {
     }
 
     let run = cairn(&["check", "nosuchenv"], &repo());
-    assert_eq!(run.status.code(), Some(2));
+    assert_eq!(run.status.code(), Some(2), "{}", show(&run));
 }
 
 #[test]
@@ -333,9 +343,13 @@ fn guard_rules_pass_and_fail_on_the_shipped_application() {
         ],
         &repo(),
     );
-    assert_eq!(run.status.code(), Some(1), "{}", String::from_utf8_lossy(&run.stderr));
-    assert!(String::from_utf8_lossy(&run.stderr).contains("policy checks failed: 1 error(s) in prod"));
-    let reports: Json = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(run.status.code(), Some(1), "{}", show(&run));
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("policy checks failed: 1 error(s) in prod"),
+        "{}",
+        show(&run)
+    );
+    let reports: Json = serde_json::from_slice(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", show(&run)));
     let status = |rule: &str| {
         reports[0]["rules"]
             .as_array()
@@ -394,7 +408,7 @@ fn a_rules_folder_is_read_whole_and_the_projects_rules_apply_by_default() {
     .unwrap();
     let rules = dir.join("rules");
     let run = cairn(&["check", "dev", "--rules", rules.to_str().unwrap()], &dir);
-    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(run.status.code(), Some(1), "{}", show(&run));
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(text.contains("guard:queues.guard: queues_are_fifo failed"), "{text}");
     // The default folder is the project's rules/, not the working folder's.
@@ -403,11 +417,83 @@ fn a_rules_folder_is_read_whole_and_the_projects_rules_apply_by_default() {
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(text.contains("guard:example.guard") && !text.contains("queues.guard"), "{text}");
     let run = cairn(&["check", "dev", "--no-default-rules"], &dir);
-    assert!(run.status.success());
+    assert!(run.status.success(), "{}", show(&run));
     assert!(!String::from_utf8_lossy(&run.stdout).contains("example.guard"));
     // The repository's own rules/ folder holds only rules the shop meets.
     let run = cairn(&["check", "--all"], &repo());
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stdout));
+    assert!(run.status.success(), "{}", show(&run));
+}
+
+/// Guard rules failing on every resource of every stack (reports of hundreds of KB, three
+/// templates): each failed rule is reported with its name and every resource, in text and JSON.
+/// cfn-guard's report used to come back cut to its last 8 KiB ("expected value at line 1
+/// column 1") as soon as a template had a second queue.
+#[test]
+fn guard_rules_failing_on_many_resources_of_big_templates_are_all_reported() {
+    let dir = temp_dir("guard-big");
+    let rules = dir.join("everything.guard");
+    std::fs::write(
+        &rules,
+        "rule every_resource_is_conditional { Resources.*.Condition exists }
+         rule queues_are_fifo {
+  Resources.*[ Type == 'AWS::SQS::Queue' ].Properties.FifoQueue == true
+  << queues must be FIFO >>
+}
+         rule resources_have_types { Resources.*.Type exists }
+",
+    )
+    .unwrap();
+    let rules = rules.to_str().unwrap();
+    let run = cairn(
+        &["check", "prod", "--no-default-rules", "--format", "json", "--rules", rules],
+        &repo(),
+    );
+    assert_eq!(run.status.code(), Some(1), "{}", show(&run));
+    let reports: Json = serde_json::from_slice(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", show(&run)));
+    let status: Vec<(String, String)> = reports[0]["rules"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no rules in {reports}"))
+        .iter()
+        .filter(|r| r["source"] == "guard:everything.guard")
+        .map(|r| {
+            (
+                r["rule"].as_str().unwrap_or("").to_string(),
+                r["status"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        status,
+        [
+            ("every_resource_is_conditional".to_string(), "failed".to_string()),
+            ("queues_are_fifo".to_string(), "failed".to_string()),
+            ("resources_have_types".to_string(), "passed".to_string()),
+        ],
+        "{}",
+        show(&run)
+    );
+    let prod = shop_environments().into_iter().find(|e| e.name() == "prod").expect("prod");
+    let resources: usize = prod.stacks.iter().map(|s| s.resource_count()).sum();
+    let findings = reports[0]["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no findings in {reports}"));
+    let of = |rule: &str| findings.iter().filter(|f| f["rule"] == rule).count();
+    assert_eq!(of("every_resource_is_conditional"), resources, "one finding per resource of prod");
+    assert_eq!(of("queues_are_fifo"), 2, "the jobs queue and its dead-letter queue");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["rule"] == "queues_are_fifo" && f["message"] == "queues must be FIFO" && f["path"] == "data/Jobs/Resource"),
+        "{findings:?}"
+    );
+    // The text report names the failed rules too.
+    let run = cairn(&["check", "prod", "--no-default-rules", "--rules", rules], &repo());
+    assert_eq!(run.status.code(), Some(1), "{}", show(&run));
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        text.contains("guard:everything.guard: every_resource_is_conditional failed, queues_are_fifo failed, resources_have_types passed"),
+        "{text}"
+    );
 }
 
 /// Cost of the checks against synthesis itself, in-process (the whole-process numbers

@@ -10,10 +10,16 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use std::io::Cursor;
+
 use cairn_core::check::{Finding, Outcome, Severity, Source, Status};
 use cairn_core::{EnvArtifact, StackArtifact};
-use cfn_guard::{run_checks, ValidateInput};
-use serde_json::Value as Json;
+use cfn_guard::commands::validate::{parse_rules, OutputFormatType, ShowSummaryType};
+use cfn_guard::commands::{Executable, ERROR_STATUS_CODE};
+use cfn_guard::utils::reader::{ReadBuffer, Reader};
+use cfn_guard::utils::writer::{WriteBuffer, Writer};
+use cfn_guard::{CommandBuilder, ValidateBuilder};
+use serde_json::{json, Value as Json};
 
 use crate::error::{CliError, CliResult};
 
@@ -97,27 +103,7 @@ pub fn evaluate(env: &EnvArtifact, files: &[GuardFile]) -> CliResult<(Vec<Findin
             e.0 |= failed;
             e.1 |= passed;
         };
-        for stack in &env.stacks {
-            let data = ValidateInput {
-                content: &stack.body,
-                file_name: &stack.file_name(),
-            };
-            let rules = ValidateInput {
-                content: &file.content,
-                file_name: &file.name,
-            };
-            let output = run_checks(data, rules, false).map_err(|e| {
-                CliError::bad_input(format!(
-                    "error: Guard rules {} cannot be evaluated: {}",
-                    file.path.display(),
-                    guard_message(&e.to_string())
-                ))
-            })?;
-            if output.trim().is_empty() {
-                continue; // a file without rules
-            }
-            let result: Json = serde_json::from_str(&output)
-                .map_err(|e| CliError::failure(format!("error: unexpected output of cfn-guard for {}: {e}", file.name)))?;
+        for (stack, result) in env.stacks.iter().zip(guard_reports(file, &env.stacks)?) {
             for name in names(&result, "compliant") {
                 note(&name, false, true);
             }
@@ -157,6 +143,59 @@ pub fn evaluate(env: &EnvArtifact, files: &[GuardFile]) -> CliResult<(Vec<Findin
     }
     findings.dedup();
     Ok((findings, outcomes))
+}
+
+/// cfn-guard's report for each of `stacks`, in their order (none for a file without rules).
+///
+/// Runs Guard's own `validate --payload --structured --output-format json` in memory: its
+/// writer keeps the whole report. (`cfn_guard::run_checks` returns only what is still in its
+/// BufWriter's 8 KiB buffer, so bigger reports came back cut, starting mid-string, or empty.)
+/// A report that is not one JSON document per template is a failure, never a pass.
+fn guard_reports(file: &GuardFile, stacks: &[StackArtifact]) -> CliResult<Vec<Json>> {
+    match parse_rules(&file.content, &file.name) {
+        Err(e) => {
+            return Err(CliError::bad_input(format!(
+                "error: Guard rules {} cannot be evaluated: {}",
+                file.path.display(),
+                guard_message(&e.to_string())
+            )))
+        }
+        Ok(None) => return Ok(vec![json!({}); stacks.len()]), // a file without rules
+        Ok(Some(_)) => {}
+    }
+    let unexpected = |what: String| CliError::failure(format!("error: cfn-guard could not evaluate {}: {what}", file.path.display()));
+    let payload = json!({
+        "rules": [file.content],
+        "data": stacks.iter().map(|s| s.body.as_str()).collect::<Vec<_>>(),
+    });
+    let mut reader = Reader::new(ReadBuffer::Cursor(Cursor::new(payload.to_string().into_bytes())));
+    let mut writer =
+        Writer::new_with_err(WriteBuffer::Vec(Vec::new()), WriteBuffer::Vec(Vec::new())).map_err(|e| unexpected(e.to_string()))?;
+    let validate = ValidateBuilder::default()
+        .payload(true)
+        .structured(true)
+        .output_format(OutputFormatType::JSON)
+        .show_summary(vec![ShowSummaryType::None])
+        .try_build()
+        .map_err(|e| unexpected(e.to_string()))?;
+    let code = validate
+        .execute(&mut writer, &mut reader)
+        .map_err(|e| unexpected(guard_message(&e.to_string())))?;
+    if code == ERROR_STATUS_CODE {
+        return Err(unexpected(format!("cfn-guard ended with status {code}")));
+    }
+    let output = writer.into_string().map_err(|e| unexpected(e.to_string()))?;
+    let reports: Vec<Json> = serde_json::from_str(&output).map_err(|e| unexpected(format!("its report is not JSON ({e})")))?;
+    // Guard names payload documents DATA_STDIN[1], [2], … in the order given.
+    let in_order = reports.len() == stacks.len()
+        && reports
+            .iter()
+            .enumerate()
+            .all(|(i, r)| r.get("name").and_then(Json::as_str) == Some(&format!("DATA_STDIN[{}]", i + 1)));
+    if !in_order {
+        return Err(unexpected(format!("expected one report per template ({}), in order", stacks.len())));
+    }
+    Ok(reports)
 }
 
 fn names(result: &Json, key: &str) -> Vec<String> {
@@ -355,6 +394,72 @@ rule tables_have_pitr when %tables !empty {
         assert_eq!(findings[0].path, "data/Jobs/Resource");
         assert!(findings[0].message.contains("DelaySeconds"), "{}", findings[0].message);
         assert!(!findings[0].message.contains("Value traversed"), "{}", findings[0].message);
+    }
+
+    /// An environment of `stacks` stacks with `queues` queues each: reports far over 8 KiB.
+    fn env_with_queues(stacks: usize, queues: usize) -> EnvArtifact {
+        let mut env = env();
+        let template = env.stacks[0].clone();
+        env.stacks = (0..stacks)
+            .map(|s| {
+                let mut stack = template.clone();
+                stack.id = format!("data{s}");
+                stack.name = format!("app-test-data{s}");
+                let resources: serde_json::Map<String, Json> = (0..queues)
+                    .map(|q| {
+                        (
+                            format!("Queue{q}"),
+                            json!({"Type": "AWS::SQS::Queue", "Properties": {"QueueName": format!("q{s}-{q}-{}", "x".repeat(200))}}),
+                        )
+                    })
+                    .collect();
+                stack.template = json!({ "Resources": resources });
+                stack.body = serde_json::to_string_pretty(&stack.template).unwrap();
+                stack.paths = (0..queues)
+                    .map(|q| (format!("Queue{q}"), format!("data{s}/Queue{q}/Resource")))
+                    .collect();
+                stack
+            })
+            .collect();
+        env
+    }
+
+    #[test]
+    fn every_failure_of_big_reports_over_many_templates_is_reported() {
+        let rules = r#"
+rule queues_are_fifo {
+  Resources.*[ Type == 'AWS::SQS::Queue' ].Properties.FifoQueue == true
+  <<
+    Violation: queues must be FIFO
+    Fix: set fifo
+  >>
+}
+rule queues_named {
+  Resources.*[ Type == 'AWS::SQS::Queue' ].Properties.QueueName exists
+}
+"#;
+        for (stacks, queues) in [(1, 2), (1, 60), (4, 40)] {
+            let (findings, outcomes) = evaluate(&env_with_queues(stacks, queues), &[file(rules)])
+                .unwrap_or_else(|e| panic!("{stacks} stack(s) of {queues} queues: {}", e.message));
+            let status: Vec<(&str, Status)> = outcomes.iter().map(|o| (o.rule.as_str(), o.status)).collect();
+            assert_eq!(
+                status,
+                [("queues_are_fifo", Status::Failed), ("queues_named", Status::Passed)],
+                "{stacks} stack(s) of {queues} queues"
+            );
+            assert_eq!(findings.len(), stacks * queues, "one finding per queue: {findings:?}");
+            let last = format!("data{}/Queue{}/Resource", stacks - 1, queues - 1);
+            assert!(findings.iter().any(|f| f.path == last), "{last} missing from {findings:?}");
+            assert!(findings
+                .iter()
+                .all(|f| f.rule == "queues_are_fifo" && f.message == "queues must be FIFO" && f.fix == "set fifo"));
+        }
+    }
+
+    #[test]
+    fn a_file_without_rules_has_no_outcomes() {
+        let (findings, outcomes) = evaluate(&env(), &[file("# only a comment\n")]).unwrap();
+        assert!(findings.is_empty() && outcomes.is_empty(), "{findings:?} {outcomes:?}");
     }
 
     #[test]
