@@ -22,6 +22,7 @@ endif
 PORT    ?= 5000
 BASE    ?= origin/main
 FORMAT  ?= text
+FAIL_ON ?=
 
 # For Rust integration tests that start moto themselves.
 export CAIRN_VENV  := $(CURDIR)/$(VENV)
@@ -32,7 +33,7 @@ export MOTO_SERVER := $(CURDIR)/$(VENV)/bin/moto_server
         replacement-table replacement-table-check
 
 help: ## List the targets
-	@echo "Usage: make TARGET [VAR=value]   (ENV=$(ENV) PORT=$(PORT) BASE=$(BASE) FORMAT=$(FORMAT) OUT=$(OUT))"
+	@echo "Usage: make TARGET [VAR=value]   (ENV=$(ENV) PORT=$(PORT) BASE=$(BASE) FORMAT=$(FORMAT) FAIL_ON=$(FAIL_ON) OUT=$(OUT))"
 	@echo
 	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(firstword $(MAKEFILE_LIST)) \
 	  | awk 'BEGIN {FS = ":.*## "} {printf "  %-24s %s\n", $$1, $$2}'
@@ -48,7 +49,8 @@ $(STAMP): $(REQS)
 	@touch $@
 
 test: venv ## cargo test, synthesize every environment, lint the templates
-	cargo test --workspace --all-targets
+	# --no-fail-fast: a failing test binary does not keep the snapshot tests from running.
+	cargo test --workspace --all-targets --no-fail-fast
 	rm -rf $(OUT)
 	cargo run --quiet -- synth --all --out $(OUT)
 	$(MAKE) --no-print-directory lint OUT=$(OUT)
@@ -84,8 +86,8 @@ bench-process: ## Whole-process timings only: release build, each command x RUNS
 bench-instructions: ## Instructions executed by synth/parity (valgrind callgrind): load-independent, for before/after
 	scripts/bench-instructions.sh
 
-pr-diff: ## Template diff of the working tree against BASE (origin/main); FORMAT=text|...
-	FORMAT=$(FORMAT) scripts/pr-diff.sh $(BASE)
+pr-diff: ## Template diff of the working tree against BASE (origin/main); FORMAT=text|markdown|json, FAIL_ON=data-loss,replacement|security|any
+	FORMAT=$(FORMAT) FAIL_ON=$(FAIL_ON) scripts/pr-diff.sh $(BASE)
 
 fmt: ## cargo fmt --all
 	cargo fmt --all

@@ -11,11 +11,13 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 command -v valgrind >/dev/null || { echo "bench-instructions: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
 if [[ -n "${CAIRN_BIN:-}" ]]; then
-    bin="$CAIRN_BIN"
+    bin="$CAIRN_BIN" # its build profile is not known
+    build="prebuilt binary $CAIRN_BIN (build profile not checked)"
 else
     bin="${CARGO_TARGET_DIR:-$repo/target}/release/cairn"
     echo "bench-instructions: cargo build --release" >&2
     cargo build --release --quiet --bin cairn
+    build="release build"
 fi
 [[ -x "$bin" ]] || { echo "bench-instructions: $bin was not built" >&2; exit 1; }
 
@@ -29,7 +31,7 @@ count() {
     total="$(sed -n 's/^==[0-9]*== Collected : \([0-9]*\)$/\1/p' "$work/log")"
     awk -v l="$label" -v n="$total" 'BEGIN { printf "  %-26s %8.1f M instructions\n", l, n / 1e6 }'
 }
-echo "instructions executed (callgrind, all threads), release build"
+echo "instructions executed (callgrind, all threads), $build"
 count "synth --all" synth --all --quiet --out "$work/out"
 count "synth --all --no-checks" synth --all --quiet --no-checks --out "$work/out2"
 count "synth prod" synth prod --quiet --out "$work/out3"

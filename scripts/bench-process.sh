@@ -15,18 +15,20 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 runs="${RUNS:-20}"
 if [[ -n "${CAIRN_BIN:-}" ]]; then
-    bin="$CAIRN_BIN" # a prebuilt binary: skip the build
+    bin="$CAIRN_BIN" # a prebuilt binary: skip the build; its profile is not known
+    build="prebuilt binary $CAIRN_BIN (build profile not checked)"
 else
     bin="${CARGO_TARGET_DIR:-$repo/target}/release/cairn"
     echo "bench-process: cargo build --release" >&2
     cargo build --release --quiet --bin cairn
+    build="release build"
 fi
 [[ -x "$bin" ]] || { echo "bench-process: $bin was not built" >&2; exit 1; }
 
-python3 - "$bin" "$runs" <<'PY'
+python3 - "$bin" "$runs" "$build" <<'PY'
 import os, resource, statistics, subprocess, sys, tempfile, time
 
-binary, runs = sys.argv[1], int(sys.argv[2])
+binary, runs, build = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 
 def run(args):
     """One run in a fresh output folder: (wall ms, peak RSS MB)."""
@@ -53,7 +55,7 @@ cases = [
     ("synth --all --no-checks", ["synth", "--all", "--quiet", "--no-checks", "--out", "{out}"]),
     ("parity", ["parity", "--format", "json"]),
 ]
-print(f"whole process, release build, median of {runs} runs")
+print(f"whole process, {build}, median of {runs} runs")
 for label, args in cases:
     run(args)  # warm-up
     samples = [run(args) for _ in range(runs)]

@@ -1,0 +1,133 @@
+//! The scripts behind `make pr-diff` and `make bench-process`, run for real but with a
+//! stand-in `cargo` where a real build would take minutes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+mod support;
+use support::TempDir;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn show(o: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A `cargo` that logs each call (with its CARGO_TARGET_DIR) to `<dir>/cargo.log`, answers
+/// `metadata` with two packages, and for `build` writes `$CARGO_TARGET_DIR/debug/cairn`: a
+/// script that says which tree built it ("base" with --manifest-path, else "head").
+const FAKE_CARGO: &str = r#"#!/usr/bin/env bash
+set -eu
+echo "$* | target=${CARGO_TARGET_DIR:-unset}" >> "$FAKE_LOG"
+case "$1" in
+  metadata) echo '{"packages": [{"name": "cairn-core"}, {"name": "cairn-app"}]}' ;;
+  build)
+    side=head
+    for a in "$@"; do [[ $a == --manifest-path ]] && side=base; done
+    mkdir -p "$CARGO_TARGET_DIR/debug"
+    printf '#!/usr/bin/env bash\necho "%s cairn $*"\n' "$side" > "$CARGO_TARGET_DIR/debug/cairn"
+    chmod +x "$CARGO_TARGET_DIR/debug/cairn"
+    echo "   Compiling cairn-app ($side)" >&2 ;;
+  *) echo "fake cargo: unexpected $1" >&2; exit 3 ;;
+esac
+"#;
+
+fn fake_cargo(dir: &Path) -> PathBuf {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let cargo = bin.join("cargo");
+    std::fs::write(&cargo, FAKE_CARGO).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bin
+}
+
+#[test]
+fn pr_diff_builds_the_base_in_cargo_target_dir_with_its_own_artifacts_and_shows_progress() {
+    let dir = TempDir::new("pr-diff-script");
+    let bin = fake_cargo(&dir);
+    let target = dir.join("shared-target");
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let run = Command::new(repo().join("scripts/pr-diff.sh"))
+        .args(["HEAD", "--fail-on", "data-loss"])
+        .current_dir(repo())
+        .env("PATH", path)
+        .env("CARGO_TARGET_DIR", &target)
+        .env("FAKE_LOG", dir.join("cargo.log"))
+        .env("FORMAT", "markdown")
+        .output()
+        .expect("scripts/pr-diff.sh runs");
+    assert!(run.status.success(), "{}", show(&run));
+    let log = std::fs::read_to_string(dir.join("cargo.log")).expect("cargo was called");
+    let calls: Vec<&str> = log.lines().collect();
+    assert_eq!(calls.len(), 3, "metadata, the base's build, the working tree's build:\n{log}");
+    let expected_target = format!("target={}", target.canonicalize().unwrap().display());
+    for call in &calls {
+        assert!(call.ends_with(&expected_target), "every cargo call uses CARGO_TARGET_DIR: {call}");
+    }
+    let worktree = target.canonicalize().unwrap().join("pr-diff/base-src");
+    assert!(
+        calls[1].starts_with("build --config profile.dev.package.\"cairn-core\".codegen-units=255 --config profile.dev.package.\"cairn-app\".codegen-units=255 --bin cairn --manifest-path")
+            && calls[1].contains(&format!("{}/Cargo.toml", worktree.display())),
+        "the base's own packages get artifacts of their own: {}",
+        calls[1]
+    );
+    assert!(calls[2].starts_with("build --bin cairn |"), "{}", calls[2]);
+    // stdout is the diff only, by the working tree's binary, with the options passed on.
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.starts_with("head cairn diff --base "), "{}", show(&run));
+    assert!(
+        stdout.contains("--format markdown --fail-on data-loss --base-label HEAD ("),
+        "{stdout}"
+    );
+    // The base was synthesized by the base's binary.
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("base cairn synth --all --quiet --out "), "{stderr}");
+    // Progress: each step with its time, cargo's own output, the total.
+    for step in [
+        "pr-diff: [0 s] checking out HEAD",
+        "building HEAD's cairn",
+        "Compiling cairn-app (base)",
+        "done in ",
+        "pr-diff: finished in ",
+    ] {
+        assert!(stderr.contains(step), "progress `{step}` missing:\n{stderr}");
+    }
+    // Nothing left behind: no worktree, no base output, no second target folder.
+    assert!(!worktree.exists(), "{} is left behind", worktree.display());
+    let worktrees = Command::new("git").args(["worktree", "list"]).current_dir(repo()).output().unwrap();
+    assert!(
+        !String::from_utf8_lossy(&worktrees.stdout).contains("pr-diff/base-src"),
+        "{}",
+        show(&worktrees)
+    );
+    assert!(!target.join("pr-diff/base-out").exists(), "the base's synthesis is left behind");
+}
+
+#[test]
+fn bench_process_says_release_only_for_a_release_build() {
+    // A prebuilt binary (here the debug one): its profile is not claimed.
+    let run = Command::new(repo().join("scripts/bench-process.sh"))
+        .current_dir(repo())
+        .env("CAIRN_BIN", env!("CARGO_BIN_EXE_cairn"))
+        .env("RUNS", "1")
+        .output()
+        .expect("scripts/bench-process.sh runs");
+    assert!(run.status.success(), "{}", show(&run));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        !stdout.contains("release"),
+        "a prebuilt debug binary is not a release build:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("prebuilt binary") && stdout.contains("build profile not checked"),
+        "{stdout}"
+    );
+}
