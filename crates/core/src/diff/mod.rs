@@ -489,7 +489,18 @@ impl DiffReport {
             FailOn::Any => !self.is_empty(),
             FailOn::Replacement => s.replace + s.may_replace > 0 || s.data_loss > 0,
             FailOn::Security => s.broadening > 0,
+            FailOn::DataLoss => self.data_risks() > 0,
         }
+    }
+
+    /// Stateful resources removed or (possibly) replaced, whether or not a policy keeps
+    /// their data: kept by `Retain` or `Snapshot`, it is still gone from the stack.
+    pub fn data_risks(&self) -> usize {
+        self.stacks
+            .iter()
+            .flat_map(|s| &s.diff.resources)
+            .filter(|r| r.risk.is_some())
+            .count()
     }
 }
 
@@ -505,6 +516,8 @@ pub enum FailOn {
     Replacement,
     /// Fail when access is broadened (Allow statement, managed policy or network rule added).
     Security,
+    /// Fail when a stateful resource is removed or replaced (see [`DiffReport::data_risks`]).
+    DataLoss,
 }
 
 /// Compares two templates (JSON objects; an empty object stands for "no stack").

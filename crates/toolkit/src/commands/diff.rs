@@ -61,9 +61,11 @@ pub struct DiffArgs {
     #[arg(long, value_enum, default_value = "text")]
     pub format: FormatArg,
     /// Exit 1 when: any difference; a resource is or may be replaced, or data would be lost;
-    /// access is broadened (Allow statement, managed policy or network rule added).
-    #[arg(long, value_enum, default_value = "none")]
-    pub fail_on: FailOnArg,
+    /// access is broadened (Allow statement, managed policy or network rule added); a stateful
+    /// resource is removed or replaced, even one a Retain/Snapshot policy keeps (data-loss).
+    /// Several gates: `--fail-on data-loss,replacement`.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "none")]
+    pub fail_on: Vec<FailOnArg>,
     #[command(flatten)]
     pub endpoint: EndpointArgs,
 }
@@ -81,6 +83,7 @@ pub enum FailOnArg {
     Any,
     Replacement,
     Security,
+    DataLoss,
 }
 
 impl From<FailOnArg> for FailOn {
@@ -90,6 +93,7 @@ impl From<FailOnArg> for FailOn {
             FailOnArg::Any => FailOn::Any,
             FailOnArg::Replacement => FailOn::Replacement,
             FailOnArg::Security => FailOn::Security,
+            FailOnArg::DataLoss => FailOn::DataLoss,
         }
     }
 }
@@ -119,7 +123,17 @@ pub fn run<A: Application>(project: &Project<A>, args: &DiffArgs, style: Style) 
         FormatArg::Json => Format::Json,
     };
     print!("{}", diff::render(&report, format));
-    gate(&report, args.fail_on)
+    // Every gate that trips is named, not only the first.
+    let tripped: Vec<String> = args
+        .fail_on
+        .iter()
+        .filter_map(|g| gate(&report, *g).err())
+        .map(|e| e.message)
+        .collect();
+    if tripped.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::with_code(1, tripped.join("\n")))
 }
 
 /// Exit code for `--fail-on`: the message goes to stderr, the diff stays on stdout.
@@ -136,6 +150,11 @@ fn gate(report: &DiffReport, fail_on: FailOnArg) -> CliResult {
             s.replace, s.may_replace, s.data_loss
         ),
         FailOn::Security => format!("{} broadening security change(s)", s.broadening),
+        FailOn::DataLoss => format!(
+            "{} stateful resource(s) removed or replaced ({} with nothing keeping their data)",
+            report.data_risks(),
+            s.data_loss
+        ),
         FailOn::None => String::new(),
     };
     Err(CliError::with_code(1, format!("diff: --fail-on {}: {why}", fail_on_name(fail_on))))
@@ -147,6 +166,7 @@ fn fail_on_name(f: FailOnArg) -> &'static str {
         FailOnArg::Any => "any",
         FailOnArg::Replacement => "replacement",
         FailOnArg::Security => "security",
+        FailOnArg::DataLoss => "data-loss",
     }
 }
 

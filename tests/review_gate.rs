@@ -1,0 +1,266 @@
+//! The pull-request review gate: `cairn diff --fail-on data-loss,replacement` through
+//! scripts/review-gate.sh, with the real binary, on a PR that deletes prod's table (kept by a
+//! Retain policy, so it used to pass every gate) or replaces a resource; the override labels;
+//! and the workflow that runs it (valid YAML, the gate wired to the labels, the comment posted
+//! even when the gate fails).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value as Json;
+
+mod support;
+use support::{cairn, TempDir};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn show(o: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// prod synthesized twice into `<dir>/base` and `<dir>/head`, `edit` applied to head's data stack.
+fn base_and_head(name: &str, edit: impl FnOnce(&mut Json)) -> TempDir {
+    let dir = TempDir::new(&format!("review-gate-{name}"));
+    for side in ["base", "head"] {
+        let out = dir.join(side);
+        let o = cairn(&["synth", "prod", "--quiet", "--out", out.to_str().unwrap()], &repo());
+        assert!(o.status.success(), "synth prod: {}", show(&o));
+    }
+    let data = std::fs::read_dir(dir.join("head/prod"))
+        .expect("head/prod was written")
+        .map(|e| e.expect("a directory entry").path())
+        .find(|p| p.to_string_lossy().ends_with("-data.template.json"))
+        .expect("prod's data stack template");
+    let mut template: Json = serde_json::from_str(&std::fs::read_to_string(&data).unwrap()).unwrap();
+    edit(&mut template);
+    std::fs::write(&data, serde_json::to_string_pretty(&template).unwrap()).unwrap();
+    dir
+}
+
+/// The logical ID of the only resource of `resource_type`.
+fn logical_id(template: &Json, resource_type: &str) -> String {
+    let ids: Vec<&String> = template["Resources"]
+        .as_object()
+        .expect("Resources")
+        .iter()
+        .filter(|(_, r)| r["Type"] == resource_type)
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(ids.len(), 1, "one {resource_type}: {ids:?}");
+    ids[0].clone()
+}
+
+fn delete_table(t: &mut Json) {
+    let id = logical_id(t, "AWS::DynamoDB::Table");
+    assert_eq!(t["Resources"][&id]["DeletionPolicy"], "Retain", "prod keeps its table");
+    t["Resources"].as_object_mut().unwrap().remove(&id);
+}
+
+/// A create-only property of a stateless resource: the database's security group is replaced.
+fn replace_security_group(t: &mut Json) {
+    let id = logical_id(t, "AWS::EC2::SecurityGroup");
+    t["Resources"][&id]["Properties"]["GroupDescription"] = Json::String("a new description".into());
+}
+
+/// scripts/review-gate.sh around `cairn diff --base … --head … --format markdown`.
+fn gate(dir: &Path, allow_replacement: bool, allow_data_loss: bool) -> Output {
+    Command::new(repo().join("scripts/review-gate.sh"))
+        .arg(env!("CARGO_BIN_EXE_cairn"))
+        .args(["diff", "--format", "markdown", "--base"])
+        .arg(dir.join("base"))
+        .arg("--head")
+        .arg(dir.join("head"))
+        .env("ALLOW_REPLACEMENT", allow_replacement.to_string())
+        .env("ALLOW_DATA_LOSS", allow_data_loss.to_string())
+        .env("NO_COLOR", "1")
+        .env_remove("CAIRN_ENVIRONMENTS")
+        .current_dir(repo())
+        .output()
+        .expect("scripts/review-gate.sh runs")
+}
+
+#[test]
+fn deleting_prods_retained_table_fails_the_data_loss_gate() {
+    let dir = base_and_head("delete-table", delete_table);
+    let (base, head) = (dir.join("base"), dir.join("head"));
+    let diff = |gates: &str| {
+        cairn(
+            &[
+                "diff",
+                "--base",
+                base.to_str().unwrap(),
+                "--head",
+                head.to_str().unwrap(),
+                "--fail-on",
+                gates,
+            ],
+            &repo(),
+        )
+    };
+    let o = diff("data-loss");
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("diff: --fail-on data-loss: 1 stateful resource(s) removed or replaced (0 with nothing keeping their data)"),
+        "{err}"
+    );
+    // Several gates: each one that trips is named.
+    let o = diff("security,data-loss,replacement");
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--fail-on data-loss") && !err.contains("--fail-on security"), "{err}");
+    let o = diff("security");
+    assert_eq!(o.status.code(), Some(0), "removing a table broadens no access: {}", show(&o));
+    let o = diff("nonsense");
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+}
+
+#[test]
+fn the_review_gate_needs_a_label_for_data_loss_and_for_replacements() {
+    let deleted = base_and_head("gate-delete", delete_table);
+    let o = gate(&deleted, false, false);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    assert!(
+        out.starts_with("<!-- cairn-diff -->"),
+        "the diff comes first, for the PR comment: {out}"
+    );
+    assert!(out.contains("### Review gate"), "{out}");
+    assert!(out.contains("- Gates: `--fail-on data-loss,replacement`"), "{out}");
+    assert!(out.contains("- Result: **failed** (exit code 1)"), "{out}");
+    assert!(
+        out.contains("`diff: --fail-on data-loss: 1 stateful resource(s) removed or replaced"),
+        "{out}"
+    );
+    // Allowing replacements does not allow losing the table.
+    let o = gate(&deleted, true, false);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("- Gates: `--fail-on data-loss`"),
+        "{}",
+        show(&o)
+    );
+    // The data-loss label does, and says so.
+    let o = gate(&deleted, false, true);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("**Override in use:** label `cairn:allow-data-loss`"), "{out}");
+    assert!(out.contains("- Result: passed"), "{out}");
+
+    let replaced = base_and_head("gate-replace", replace_security_group);
+    let o = gate(&replaced, false, false);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("`diff: --fail-on replacement: 1 replacement(s)"),
+        "{}",
+        show(&o)
+    );
+    let o = gate(&replaced, true, false);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("**Override in use:** label `cairn:allow-replacement`"),
+        "{}",
+        show(&o)
+    );
+
+    // No change: nothing to override.
+    let same = base_and_head("gate-same", |_| {});
+    let o = gate(&same, false, false);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("- Overrides: none"), "{}", show(&o));
+
+    // An override value that is not true/false is bad input, not a silent "no".
+    let o = Command::new(repo().join("scripts/review-gate.sh"))
+        .args(["true"])
+        .env("ALLOW_DATA_LOSS", "yes")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+}
+
+/// The workflow file, parsed by the venv's PyYAML into JSON.
+fn workflow() -> Json {
+    let venv = std::env::var_os("CAIRN_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".venv"));
+    let python = venv.join("bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run `make venv` (this test needs PyYAML from it)",
+        python.display()
+    );
+    let o = Command::new(&python)
+        .args([
+            "-c",
+            "import json, sys, yaml; d = yaml.safe_load(open(sys.argv[1])); d['on'] = d.pop(True, d.get('on')); print(json.dumps(d))",
+        ])
+        .arg(repo().join(".github/workflows/infrastructure.yml"))
+        .output()
+        .expect("python runs");
+    assert!(o.status.success(), "the workflow is not valid YAML: {}", show(&o));
+    serde_json::from_slice(&o.stdout).expect("JSON from python")
+}
+
+#[test]
+fn the_pull_request_job_runs_the_gate_and_posts_the_diff_even_when_it_fails() {
+    let wf = workflow();
+    let types: Vec<&str> = wf["on"]["pull_request"]["types"]
+        .as_array()
+        .expect("pull_request.types")
+        .iter()
+        .filter_map(Json::as_str)
+        .collect();
+    for t in ["opened", "synchronize", "labeled", "unlabeled"] {
+        assert!(types.contains(&t), "a PR {t} event must run the gate: {types:?}");
+    }
+    let steps = wf["jobs"]["diff"]["steps"].as_array().expect("the diff job's steps");
+    let gate = steps
+        .iter()
+        .find(|s| {
+            s["run"]
+                .as_str()
+                .is_some_and(|r| r.contains("scripts/review-gate.sh scripts/pr-diff.sh"))
+        })
+        .expect("a step running scripts/review-gate.sh around scripts/pr-diff.sh");
+    let env = &gate["env"];
+    assert!(
+        env["ALLOW_REPLACEMENT"]
+            .as_str()
+            .is_some_and(|v| v.contains("'cairn:allow-replacement'")),
+        "{env}"
+    );
+    assert!(
+        env["ALLOW_DATA_LOSS"]
+            .as_str()
+            .is_some_and(|v| v.contains("'cairn:allow-data-loss'")),
+        "{env}"
+    );
+    assert_eq!(env["FORMAT"], "markdown");
+    let post = steps
+        .iter()
+        .find(|s| s["run"].as_str().is_some_and(|r| r.contains("gh pr comment")))
+        .expect("the comment step");
+    assert!(
+        post["if"].as_str().is_some_and(|c| c.contains("always()")),
+        "the comment is posted when the gate fails too: {post}"
+    );
+    let fail = steps.last().expect("a last step");
+    assert!(
+        fail["if"].as_str().is_some_and(|c| c.contains("steps.diff.outputs.status != '0'"))
+            && fail["run"].as_str().is_some_and(|r| r.contains("exit 1")),
+        "the job fails when the gate trips: {fail}"
+    );
+    // The gate script asks for both gates by default.
+    let script = std::fs::read_to_string(repo().join("scripts/review-gate.sh")).unwrap();
+    assert!(
+        script.contains("gates+=(data-loss)") && script.contains("gates+=(replacement)"),
+        "{script}"
+    );
+}
