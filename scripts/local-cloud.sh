@@ -73,8 +73,10 @@ start() {
 local-cloud: moto_server running on http://127.0.0.1:$port (pid $pid, log $logfile)
 
 Deploy against it with:
-  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
   AWS_ENDPOINT_URL=http://127.0.0.1:$port cargo run -- deploy staging --approve
+
+A loopback endpoint needs no credentials: when neither AWS_ACCESS_KEY_ID nor AWS_PROFILE
+is set, cairn signs its requests to it with test keys.
 
 Reset its state: curl -X POST http://127.0.0.1:$port/moto-api/reset
 Stop it:         make local-cloud-stop

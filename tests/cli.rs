@@ -22,7 +22,7 @@ fn stderr(o: &Output) -> String {
 fn a_reader_that_stops_early_ends_cairn_quietly_without_a_panic() {
     let out = TempDir::new("cli-pipe");
     let mut child = Command::new(env!("CARGO_BIN_EXE_cairn"))
-        .args(["ls", "--json"])
+        .args(["ls", "--format", "json"])
         .arg("--environments")
         .arg(repo().join("stacks/environments"))
         .current_dir(out.path())
@@ -94,4 +94,69 @@ fn the_projects_guard_rules_apply_whatever_the_working_folder() {
     // And --no-default-rules leaves them out.
     let o = cairn(&["check", "dev", "--no-default-rules"], elsewhere.path());
     assert!(!String::from_utf8_lossy(&o.stdout).contains("guard:example.guard"));
+}
+
+/// `make local-cloud` prints the same deploy command as the README, and neither asks for
+/// credentials: a loopback endpoint needs none.
+#[test]
+fn local_cloud_instructions_agree_with_the_readme() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README.md");
+    let script = std::fs::read_to_string(repo().join("scripts/local-cloud.sh")).expect("scripts/local-cloud.sh");
+    let deploy = readme
+        .lines()
+        .find(|l| l.starts_with("AWS_ENDPOINT_URL=http://127.0.0.1:5000 "))
+        .expect("the README's local-cloud deploy command");
+    let printed = deploy.replace(":5000", ":$port");
+    assert!(
+        script.lines().any(|l| l.trim() == printed),
+        "scripts/local-cloud.sh should print `{printed}` as the README does"
+    );
+    assert!(
+        readme.contains("A local (loopback) endpoint needs no credentials"),
+        "the README says why no credentials are set"
+    );
+    for text in [&readme, &script] {
+        assert!(
+            !text.contains("export AWS_ACCESS_KEY_ID") && !text.contains("AWS_SECRET_ACCESS_KEY=test"),
+            "credentials are not needed for the local cloud"
+        );
+    }
+    assert!(script.contains("needs no credentials"), "the script says so too");
+}
+
+/// `--format json` replaced `--json`; the old flag still works for now, with a warning.
+#[test]
+fn ls_prints_json_with_format_json_and_warns_on_the_old_flag() {
+    let o = cairn(&["ls", "--format", "json"], &repo());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).expect("ls --format json prints JSON");
+    assert!(list.as_array().is_some_and(|a| a.len() >= 3), "{list}");
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    let old = cairn(&["ls", "--json"], &repo());
+    assert!(old.status.success(), "{}", stderr(&old));
+    assert_eq!(old.stdout, o.stdout, "--json is --format json");
+    assert!(
+        stderr(&old).contains("warning: --json is deprecated; use --format json"),
+        "{}",
+        stderr(&old)
+    );
+    let both = cairn(&["ls", "--json", "--format", "text"], &repo());
+    assert_eq!(both.status.code(), Some(2), "contradicting flags are bad input: {}", stderr(&both));
+    let help = cairn(&["ls", "--help"], &repo());
+    assert!(
+        !String::from_utf8_lossy(&help.stdout).contains("--json"),
+        "the deprecated flag is hidden"
+    );
+}
+
+/// `status --format json` with `--watch` is refused before any AWS call.
+#[test]
+fn status_json_cannot_watch() {
+    let o = cairn(&["status", "dev", "--format", "json", "--watch"], &repo());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--format json prints one snapshot and cannot --watch"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -1,5 +1,6 @@
 //! Parity of what is deployed, against moto: `cairn parity --deployed` after
-//! deploying dev and staging (both equal to this commit's synthesis), the deploy
+//! deploying dev and staging (both equal to this synthesis; "this commit" only from a
+//! clean git checkout), the deploy
 //! gate refusing an environment with an undeclared difference and proceeding with
 //! `--allow-parity-drift`, the promotion skew that leaves behind, and `cairn drift`
 //! on an endpoint without drift detection (exit 3).
@@ -101,7 +102,8 @@ fn deployed_parity_promotion_skew_and_the_deploy_gate() {
         assert!(o.status.success(), "deploy {env}: {}", show(&o));
     }
 
-    // Both deployed, both equal to this commit; prod is not deployed.
+    // Both deployed, both equal to this synthesis (the environment files are in no git
+    // checkout, so there is no commit to name); prod is not deployed.
     let (code, j) = deployed_json(url, &envs);
     assert_eq!(code, Some(0), "{j}");
     assert_eq!(
@@ -113,7 +115,7 @@ fn deployed_parity_promotion_skew_and_the_deploy_gate() {
         let s = env_state(&j, env);
         assert_eq!(s["deployed"], json!(true), "{s}");
         assert_eq!(s["changesBehind"], json!(0), "{s}");
-        assert_eq!(s["summary"], json!("deployed, equal to this commit"));
+        assert_eq!(s["summary"], json!("deployed, equal to this synthesis"));
     }
     assert_eq!(env_state(&j, "prod")["deployed"], json!(false));
     let fields: Vec<&str> = j["fields"]
@@ -128,8 +130,67 @@ fn deployed_parity_promotion_skew_and_the_deploy_gate() {
     );
     let o = cairn(url, &envs, &["parity", "--deployed"]);
     let text = stdout(&o);
-    assert!(text.contains("  dev          deployed, equal to this commit"), "{text}");
+    assert!(text.contains("Deployed templates vs this synthesis"), "{text}");
+    assert!(text.contains("  dev          deployed, equal to this synthesis"), "{text}");
     assert!(text.contains("  prod         not deployed"), "{text}");
+
+    // In a git checkout: "this commit" when it is clean, and not when it is dirty.
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .arg("-C")
+            .arg(envs.path())
+            .args([
+                "-c",
+                "user.name=cairn",
+                "-c",
+                "user.email=cairn@example.com",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(o.status.success(), "git {args:?}: {}", show(&o));
+    };
+    git(&["init", "--quiet"]);
+    git(&["add", "."]);
+    git(&["commit", "--quiet", "-m", "environments"]);
+    let text = stdout(&cairn(url, &envs, &["parity", "--deployed"]));
+    assert!(text.contains("  dev          deployed, equal to this commit\n"), "{text}");
+    std::fs::write(envs.join("notes.txt"), "uncommitted\n").unwrap();
+    let (_, j) = deployed_json(url, &envs);
+    assert_eq!(
+        env_state(&j, "dev")["summary"],
+        json!("deployed, equal to this commit plus uncommitted changes"),
+        "{j}"
+    );
+    let text = stdout(&cairn(url, &envs, &["parity", "--deployed"]));
+    assert!(
+        text.contains("Deployed templates vs this commit plus uncommitted changes"),
+        "{text}"
+    );
+    std::fs::remove_dir_all(envs.join(".git")).unwrap();
+    std::fs::remove_file(envs.join("notes.txt")).unwrap();
+
+    // `status --format json`: one document with every stack, deployed or not.
+    for (env, deployed) in [("dev", true), ("prod", false)] {
+        let o = cairn(url, &envs, &["status", env, "--format", "json", "--events", "2"]);
+        assert!(o.status.success(), "{}", show(&o));
+        let j: Json = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", show(&o)));
+        assert_eq!(j["environment"], json!(env), "{j}");
+        assert_eq!(j["endpoint"], json!(url), "{j}");
+        let stacks = j["stacks"].as_array().unwrap_or_else(|| panic!("{j}"));
+        assert_eq!(stacks.len(), 3, "{j}");
+        for s in stacks {
+            assert_eq!(s["deployed"], json!(deployed), "{s}");
+            let status = s["status"].as_str().unwrap_or("");
+            assert_eq!(status.ends_with("_COMPLETE"), deployed, "{s}");
+            assert!(
+                s["events"].as_array().is_some_and(|e| e.len() <= 2 && (e.is_empty() != deployed)),
+                "{s}"
+            );
+        }
+    }
 
     // A copy whose staging runs another image: `service.image` is not a knob.
     let changed = envs_copy("changed", &[("staging", "nginx:1.27\"", "nginx:1.27.1\"")]);
@@ -157,14 +218,17 @@ fn deployed_parity_promotion_skew_and_the_deploy_gate() {
     assert!(o.status.success(), "{}", show(&o));
     assert!(stderr(&o).contains("deploying anyway (--allow-parity-drift)"), "{}", show(&o));
 
-    // Against this commit (the original files): staging is behind, and its deployed
+    // Against this synthesis (the original files): staging is behind, and its deployed
     // template differs from dev's where no knob explains it.
     let (code, j) = deployed_json(url, &envs);
     assert_eq!(code, Some(1), "{j}");
     assert_eq!(env_state(&j, "dev")["changesBehind"], json!(0));
     let staging = env_state(&j, "staging");
     assert_eq!(staging["changesBehind"], json!(1), "{staging}");
-    assert_eq!(staging["summary"], json!("1 change behind this commit (shop-staging-service: 1)"));
+    assert_eq!(
+        staging["summary"],
+        json!("1 change behind this synthesis (shop-staging-service: 1)")
+    );
     let undeclared = j["undeclared"].as_array().unwrap();
     let image = undeclared
         .iter()
@@ -175,7 +239,7 @@ fn deployed_parity_promotion_skew_and_the_deploy_gate() {
     assert_eq!(image["undeclaredIn"], json!(["dev"]));
     let o = cairn(url, &envs, &["parity", "--deployed"]);
     assert!(
-        stdout(&o).contains("  staging      1 change behind this commit (shop-staging-service: 1)"),
+        stdout(&o).contains("  staging      1 change behind this synthesis (shop-staging-service: 1)"),
         "{}",
         show(&o)
     );
@@ -213,11 +277,11 @@ fn a_partly_deployed_environment_compares_only_its_deployed_stacks() {
     assert!(!text.contains("UNDECLARED"), "{text}");
     assert!(
         text.contains(
-            "  pdev         partly deployed, equal to this commit where deployed; not deployed: shop-pdev-data, shop-pdev-service"
+            "  pdev         partly deployed, equal to this synthesis where deployed; not deployed: shop-pdev-data, shop-pdev-service"
         ),
         "{text}"
     );
-    assert!(text.contains("  pstaging     deployed, equal to this commit"), "{text}");
+    assert!(text.contains("  pstaging     deployed, equal to this synthesis"), "{text}");
     assert!(
         text.contains("pdev: partly deployed: stacks data, service not deployed, so not compared in any environment"),
         "{text}"

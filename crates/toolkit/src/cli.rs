@@ -43,3 +43,76 @@ pub enum Command {
     Destroy(DestroyArgs),
     Bootstrap(BootstrapArgs),
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every command and its subcommands, with their path (`cairn status`).
+    fn commands() -> Vec<(String, clap::Command)> {
+        let mut out = Vec::new();
+        let mut todo = vec![(String::from("cairn"), Cli::command())];
+        while let Some((path, cmd)) = todo.pop() {
+            for sub in cmd.get_subcommands() {
+                todo.push((format!("{path} {}", sub.get_name()), sub.clone()));
+            }
+            out.push((path, cmd));
+        }
+        out
+    }
+
+    #[test]
+    fn every_command_argument_and_option_has_a_description() {
+        let mut missing = Vec::new();
+        for (path, cmd) in commands() {
+            if path != "cairn" && cmd.get_about().is_none() {
+                missing.push(format!("{path}: the command itself"));
+            }
+            for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") {
+                    continue; // clap's own, described by clap
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path}: {id}"));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "arguments without a description (add a doc comment):\n  {}",
+            missing.join("\n  ")
+        );
+    }
+
+    #[test]
+    fn output_formats_are_chosen_with_format_json() {
+        let mut wrong = Vec::new();
+        let mut with_json = Vec::new();
+        for (path, cmd) in commands() {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "json" && !arg.is_hide_set() {
+                    wrong.push(format!("{path}: a visible --json (use --format json)"));
+                }
+                if id == "format" {
+                    let values: Vec<String> = arg.get_possible_values().iter().map(|v| v.get_name().to_string()).collect();
+                    if values.iter().any(|v| v == "json") {
+                        with_json.push(path.clone());
+                    } else {
+                        wrong.push(format!("{path}: --format without json ({values:?})"));
+                    }
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:?}");
+        for command in ["ls", "status", "outputs", "diff", "check", "parity", "drift"] {
+            assert!(
+                with_json.contains(&format!("cairn {command}")),
+                "cairn {command} lacks --format json: {with_json:?}"
+            );
+        }
+    }
+}

@@ -4,6 +4,7 @@
 //! only crate of cairn that talks to AWS.
 
 pub mod aws;
+pub mod checkout;
 pub mod cli;
 pub mod commands;
 pub mod deploy;

@@ -23,6 +23,7 @@ pub fn compare(app: &str, source: Source, envs: &[EnvInput], knobs: &[Knob]) -> 
         stacks: Vec::new(),
         notes: envs.iter().flat_map(|e| e.notes.clone()).collect(),
         skew: Vec::new(),
+        skew_against: "this commit".to_string(),
     };
     if envs.is_empty() {
         return report;

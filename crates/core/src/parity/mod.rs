@@ -342,6 +342,9 @@ pub struct Report {
     pub notes: Vec<Note>,
     /// Deployed mode only.
     pub skew: Vec<Skew>,
+    /// What the deployed templates are compared with, as reports name it: `this commit`,
+    /// or `this commit plus uncommitted changes` when the working tree is dirty.
+    pub skew_against: String,
 }
 
 impl Report {

@@ -219,11 +219,14 @@ pub fn text(report: &Report, color: bool) -> String {
     ));
 
     if !report.skew.is_empty() {
-        out.push_str(&format!("\n{}\n", p.bold("Deployed templates vs this commit")));
+        out.push_str(&format!(
+            "\n{}\n",
+            p.bold(&format!("Deployed templates vs {}", report.skew_against))
+        ));
         let rows: Vec<Vec<String>> = report
             .skew
             .iter()
-            .map(|s| vec![s.environment.clone(), skew_text(s, "this commit")])
+            .map(|s| vec![s.environment.clone(), skew_text(s, &report.skew_against)])
             .collect();
         out.push_str(&table(&["ENVIRONMENT".into(), "STATE".into()], &rows, "  ", &|_, _, c| {
             c.to_string()
@@ -351,12 +354,15 @@ pub fn markdown(report: &Report) -> String {
         out.push_str(&format!("**{} undeclared difference(s).**\n", report.undeclared_count()));
     }
     if !report.skew.is_empty() {
-        out.push_str("\n### Deployed templates vs this commit\n\n| Environment | State |\n|---|---|\n");
+        out.push_str(&format!(
+            "\n### Deployed templates vs {}\n\n| Environment | State |\n|---|---|\n",
+            report.skew_against
+        ));
         for s in &report.skew {
             out.push_str(&format!(
                 "| {} | {} |\n",
                 s.environment,
-                skew_text(s, "this commit").replace('|', "\\|")
+                skew_text(s, &report.skew_against).replace('|', "\\|")
             ));
         }
     }
@@ -499,7 +505,8 @@ pub fn json(report: &Report) -> Json {
             "deployed": s.deployed(),
             "changesBehind": s.changes(),
             "stacks": s.stacks.iter().map(|(n, c)| json!({"name": n, "deployed": c.is_some(), "changes": c})).collect::<Vec<_>>(),
-            "summary": skew_text(s, "this commit"),
+            "summary": skew_text(s, &report.skew_against),
+            "comparedWith": report.skew_against,
             "unreadable": s.unreadable,
         })).collect::<Vec<_>>(),
     })

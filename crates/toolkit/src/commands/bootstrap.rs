@@ -32,6 +32,7 @@ plain HTTP and expires objects after 30 days; it is kept if the stack is deleted
     after_help = "Examples:\n  cairn bootstrap prod\n  cairn bootstrap dev --template-bucket my-team-cfn-templates"
 )]
 pub struct BootstrapArgs {
+    /// The environment whose account and region get the template bucket.
     pub env: String,
     /// Bucket name (default: the environment file's `template_bucket`, else cairn-templates-<account>-<region>).
     #[arg(long, env = "CAIRN_TEMPLATE_BUCKET", value_name = "BUCKET")]

@@ -43,6 +43,7 @@ pub struct CheckArgs {
     /// Do not pick up the project's rules/ folder.
     #[arg(long)]
     pub no_default_rules: bool,
+    /// Report format: a table for people, Markdown for PR comments, JSON for scripts.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
     /// List the built-in rules and exit.

@@ -26,6 +26,7 @@ terminal; --force also turns termination protection off. Resources with a Retain
     after_help = "Examples:\n  cairn destroy dev --approve\n  cairn destroy staging service\n  cairn destroy prod --force       asks you to type `prod`"
 )]
 pub struct DestroyArgs {
+    /// The environment whose stacks to delete.
     pub env: String,
     /// Stacks to delete (names or ids); default: all.
     pub stacks: Vec<String>,

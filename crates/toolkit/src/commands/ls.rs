@@ -4,6 +4,7 @@ use cairn_core::Application;
 use clap::Args;
 use serde_json::json;
 
+use super::format::{FormatArg, TextOrJson};
 use crate::error::{CliError, CliResult};
 use crate::project::Project;
 use crate::ui::Style;
@@ -11,18 +12,17 @@ use crate::ui::Style;
 #[derive(Debug, Args)]
 #[command(
     about = "List environments and their stacks",
-    after_help = "Examples:\n  cairn ls\n  cairn ls --json | jq '.[].stacks'"
+    after_help = "Examples:\n  cairn ls\n  cairn ls --format json | jq '.[].stacks'"
 )]
 pub struct LsArgs {
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub format: FormatArg,
 }
 
 pub fn run<A: Application>(project: &Project<A>, args: &LsArgs, style: Style) -> CliResult {
     let envs = project.all_envs()?;
     let assembly = project.synth(&envs)?;
-    if args.json {
+    if args.format.resolve() == TextOrJson::Json {
         let list: Vec<_> = assembly
             .environments
             .iter()

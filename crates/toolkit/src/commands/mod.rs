@@ -6,6 +6,7 @@ pub mod deploy;
 pub mod destroy;
 pub mod diff;
 pub mod drift;
+pub mod format;
 pub mod ls;
 pub mod outputs;
 pub mod parity;

@@ -5,6 +5,7 @@ use clap::Args;
 use serde_json::{json, Map, Value as Json};
 
 use super::deploy::{select_stacks, synth_env};
+use super::format::{FormatArg, TextOrJson};
 use crate::aws::{self, CloudFormation, EndpointArgs};
 use crate::error::{CliError, CliResult};
 use crate::project::Project;
@@ -13,16 +14,17 @@ use crate::ui::Style;
 #[derive(Debug, Args)]
 #[command(
     about = "Print the outputs of an environment's deployed stacks",
-    after_help = "Examples:\n  cairn outputs prod\n  cairn outputs prod data --json | jq -r '.\"shop-prod-data\".TableName'\n\n\
+    after_help = "Examples:\n  cairn outputs prod\n  cairn outputs prod data --format json | jq -r '.\"shop-prod-data\".TableName'\n\n\
+--format json prints {\"<stack>\": {\"<key>\": \"<value>\"}}.\n\n\
 Exit codes: 0 ok, 1 a stack is not deployed or AWS failed, 2 bad input."
 )]
 pub struct OutputsArgs {
+    /// The environment whose stacks' outputs to print.
     pub env: String,
     /// Stacks (names or ids); default: all.
     pub stacks: Vec<String>,
-    /// Print `{"<stack>": {"<key>": "<value>"}}`.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub format: FormatArg,
     /// Include the exports cairn adds for cross-stack references.
     #[arg(long)]
     pub all: bool,
@@ -34,6 +36,7 @@ pub fn run<A: Application>(project: &Project<A>, args: &OutputsArgs, style: Styl
     let artifact = synth_env(project, &args.env)?;
     let stacks = select_stacks(&artifact, &args.stacks)?;
     let settings = &artifact.settings;
+    let as_json = args.format.resolve() == TextOrJson::Json;
     let clients = aws::connect(settings, args.endpoint.endpoint_url.as_deref())?;
     clients.check_account(settings)?;
     let mut missing = Vec::new();
@@ -48,7 +51,7 @@ pub fn run<A: Application>(project: &Project<A>, args: &OutputsArgs, style: Styl
             .iter()
             .filter(|o| args.all || !o.key.starts_with("ExportsOutput"))
             .collect();
-        if args.json {
+        if as_json {
             let m: Map<String, Json> = outputs.iter().map(|o| (o.key.clone(), json!(o.value))).collect();
             doc.insert(stack.name.clone(), Json::Object(m));
             continue;
@@ -63,7 +66,7 @@ pub fn run<A: Application>(project: &Project<A>, args: &OutputsArgs, style: Styl
             println!("  {:<width$}  {}{description}", o.key, o.value);
         }
     }
-    if args.json {
+    if as_json {
         let text = serde_json::to_string_pretty(&Json::Object(doc)).map_err(|e| CliError::failure(e.to_string()))?;
         println!("{text}");
     }

@@ -14,6 +14,7 @@ use clap::{Args, ValueEnum};
 use serde_json::Value as Json;
 
 use crate::aws::{self, EndpointArgs};
+use crate::checkout;
 use crate::error::{CliError, CliResult};
 use crate::project::Project;
 use crate::ui::Style;
@@ -38,7 +39,8 @@ environment's value for each knob, and the environment with every knob at the re
 value; whatever still differs then is UNDECLARED. Knobs declared to match between some environments are checked too.\n\n\
 With --out DIR the templates of an earlier `cairn synth` are checked (synth records which\n\
 field drives which property in each manifest); with --deployed the templates deployed in\n\
-each environment are compared, and each environment is compared with this commit's synthesis.",
+each environment are compared, and each environment is compared with this commit's synthesis\n\
+(\"this commit plus uncommitted changes\" when the git checkout is dirty, \"this synthesis\" outside one).",
     after_help = "Examples:\n  cairn parity\n  cairn parity staging prod --format markdown\n  cairn parity --out out --format json\n  cairn parity --deployed\n\n\
 Exit codes: 0 every difference is declared, 1 undeclared differences (listed first), 2 bad input."
 )]
@@ -224,6 +226,7 @@ fn deployed<A: Application + Sync>(project: &Project<A>, args: &ParityArgs, styl
         report.envs = Vec::new();
     }
     report.skew = skew;
+    report.skew_against = checkout::synthesis_label(&project.environments_dir()).to_string();
     print(&report, args.format, style)?;
     outcome(&report)
 }

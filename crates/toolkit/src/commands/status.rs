@@ -5,9 +5,11 @@ use std::time::Duration;
 
 use cairn_core::Application;
 use clap::Args;
+use serde_json::{json, Value as Json};
 
 use super::deploy::{select_stacks, synth_env};
-use crate::aws::cloudformation::status;
+use super::format::{FormatArg, TextOrJson};
+use crate::aws::cloudformation::{status, StackEvent, StackInfo};
 use crate::aws::{self, CloudFormation, EndpointArgs};
 use crate::deploy::clock::{catch_ctrl_c, parse_timeout, Clock, SystemClock};
 use crate::deploy::console::{Console, ProgressMode};
@@ -21,9 +23,15 @@ use crate::ui::Style;
 #[derive(Debug, Args)]
 #[command(
     about = "Show the state of an environment's stacks and their latest events",
-    after_help = "Examples:\n  cairn status prod\n  cairn status prod --events 20\n  cairn status prod --watch      follow a deployment in progress"
+    after_help = "Examples:\n  cairn status prod\n  cairn status prod --events 20\n  cairn status prod --watch      follow a deployment in progress\n  \
+cairn status prod --format json | jq -r '.stacks[] | \"\\(.name) \\(.status)\"'\n\n\
+--format json prints {\"environment\", \"account\", \"region\", \"endpoint\" (null for AWS itself), \"stacks\": [{\"name\",\n\
+\"id\", \"deployed\", \"status\", \"reason\", \"since\", \"terminationProtection\", \"events\": [{\"time\", \"logicalId\",\n\
+\"physicalId\", \"type\", \"status\", \"reason\"}] (oldest first)}]}; a stack that is not deployed has \"deployed\": false\n\
+and null status. Not with --watch."
 )]
 pub struct StatusArgs {
+    /// The environment whose stacks to show.
     pub env: String,
     /// Stacks to show (names or ids); default: all.
     pub stacks: Vec<String>,
@@ -40,16 +48,49 @@ pub struct StatusArgs {
     #[arg(long, value_enum, default_value = "auto")]
     pub progress: ProgressMode,
     #[command(flatten)]
+    pub format: FormatArg,
+    #[command(flatten)]
     pub endpoint: EndpointArgs,
 }
 
 pub fn run<A: Application>(project: &Project<A>, args: &StatusArgs, style: Style) -> CliResult {
+    let as_json = args.format.resolve() == TextOrJson::Json;
+    if as_json && args.watch {
+        return Err(CliError::bad_input(
+            "error: --format json prints one snapshot and cannot --watch\n  fix: drop --watch, or use text output to follow a deployment",
+        ));
+    }
     let artifact = synth_env(project, &args.env)?;
     let stacks = select_stacks(&artifact, &args.stacks)?;
     let settings = &artifact.settings;
     let clients = aws::connect(settings, args.endpoint.endpoint_url.as_deref())?;
     let account = clients.check_account(settings)?;
     let cfn = &clients.cloudformation;
+    if as_json {
+        let mut list = Vec::new();
+        for stack in &stacks {
+            let entry = match cfn.describe_stack(&stack.name)? {
+                None => json!({"name": stack.name, "id": stack.id, "deployed": false, "status": null, "reason": null,
+                               "since": null, "terminationProtection": false, "events": []}),
+                Some(info) => {
+                    let mut events = cfn.stack_events(&info.id, None, args.events)?;
+                    events.reverse();
+                    stack_json(&stack.name, &stack.id, &info, &events)
+                }
+            };
+            list.push(entry);
+        }
+        let doc = json!({
+            "environment": settings.name,
+            "account": account,
+            "region": settings.region,
+            "endpoint": clients.endpoint(),
+            "stacks": list,
+        });
+        let text = serde_json::to_string_pretty(&doc).map_err(|e| CliError::failure(e.to_string()))?;
+        println!("{text}");
+        return Ok(());
+    }
     let mut console = Console::stdout(style, args.progress);
     console.line(&format!(
         "{}: account {account}, {}{}",
@@ -137,4 +178,25 @@ pub fn run<A: Application>(project: &Project<A>, args: &StatusArgs, style: Style
         }
     }
     Ok(())
+}
+
+/// One deployed stack in `status --format json`.
+fn stack_json(name: &str, id: &str, info: &StackInfo, events: &[StackEvent]) -> Json {
+    json!({
+        "name": name,
+        "id": id,
+        "deployed": true,
+        "status": info.status,
+        "reason": info.status_reason,
+        "since": info.updated.or(info.created).map(|t| t.rfc3339()),
+        "terminationProtection": info.termination_protection,
+        "events": events.iter().map(|e| json!({
+            "time": e.time.rfc3339(),
+            "logicalId": e.logical_id,
+            "physicalId": e.physical_id,
+            "type": e.resource_type,
+            "status": e.status,
+            "reason": e.reason,
+        })).collect::<Vec<_>>(),
+    })
 }

@@ -1,0 +1,77 @@
+//! What a fresh synthesis stands for. `parity --deployed` compares the deployed templates
+//! with it and may call it "this commit" only when the git checkout it comes from is clean.
+
+use std::path::Path;
+use std::process::Command;
+
+/// How reports name a synthesis of the application whose environment files are in `dir`.
+pub fn synthesis_label(dir: &Path) -> &'static str {
+    match dirty(dir) {
+        Some(false) => "this commit",
+        Some(true) => "this commit plus uncommitted changes",
+        // Not a git checkout (or git is missing): no commit to name.
+        None => "this synthesis",
+    }
+}
+
+/// Whether the git work tree holding `dir` has changes (tracked or untracked, not
+/// ignored) against HEAD; `None` outside a work tree with a commit, or when git fails.
+fn dirty(dir: &Path) -> Option<bool> {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+    };
+    git(&["rev-parse", "--verify", "--quiet", "HEAD"])?;
+    let status = git(&["status", "--porcelain"])?;
+    Some(!status.stdout.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let ok = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args([
+                "-c",
+                "user.name=cairn",
+                "-c",
+                "user.email=cairn@example.com",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+        assert!(ok, "git {args:?} in {}", dir.display());
+    }
+
+    #[test]
+    fn a_dirty_checkout_is_not_called_this_commit() {
+        let dir = std::env::temp_dir().join(format!("cairn-checkout-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let envs = dir.join("environments");
+        std::fs::create_dir_all(&envs).unwrap();
+        assert_eq!(synthesis_label(&envs), "this synthesis", "outside a git checkout");
+        git(&dir, &["init", "--quiet"]);
+        std::fs::write(envs.join("dev.toml"), "a = 1\n").unwrap();
+        assert_eq!(synthesis_label(&envs), "this synthesis", "a repository without a commit");
+        git(&dir, &["add", "."]);
+        git(&dir, &["commit", "--quiet", "-m", "envs"]);
+        assert_eq!(synthesis_label(&envs), "this commit");
+        std::fs::write(envs.join("dev.toml"), "a = 2\n").unwrap();
+        assert_eq!(synthesis_label(&envs), "this commit plus uncommitted changes", "a modified file");
+        git(&dir, &["checkout", "--quiet", "--", "."]);
+        std::fs::write(dir.join("new.rs"), "").unwrap();
+        assert_eq!(synthesis_label(&envs), "this commit plus uncommitted changes", "an untracked file");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
