@@ -300,8 +300,8 @@ fn deploying_dev_creates_every_stack_and_a_second_deploy_has_no_changes() {
     for stack in &env.stacks {
         assert!(out.contains(&format!("{}  CREATE_COMPLETE", stack.name)), "{out}");
     }
-    let out = assert_ok(&cairn(&moto.url, &["outputs", "dev", "--json"], None));
-    let outputs: Json = serde_json::from_str(&out).expect("outputs --json prints JSON");
+    let out = assert_ok(&cairn(&moto.url, &["outputs", "dev", "--format", "json"], None));
+    let outputs: Json = serde_json::from_str(&out).expect("outputs --format json prints JSON");
     for stack in &env.stacks {
         assert!(outputs[&stack.name].is_object(), "{out}");
     }

@@ -177,7 +177,7 @@ fn a_fourth_environment_needs_no_code_change() {
         .map(|s| s["name"].as_str().unwrap())
         .collect();
     assert!(!names.is_empty() && names.iter().all(|n| n.starts_with("shop-qa-")), "{names:?}");
-    let ls = sandbox.cairn(&["ls", "--json"]);
+    let ls = sandbox.cairn(&["ls", "--format", "json"]);
     assert!(ls.status.success());
     let listed: serde_json::Value = serde_json::from_slice(&ls.stdout).unwrap();
     let envs: Vec<&str> = listed
