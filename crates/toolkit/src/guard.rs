@@ -155,7 +155,7 @@ fn guard_reports(file: &GuardFile, stacks: &[StackArtifact]) -> CliResult<Vec<Js
     match parse_rules(&file.content, &file.name) {
         Err(e) => {
             return Err(CliError::bad_input(format!(
-                "error: Guard rules {} cannot be evaluated: {}",
+                "error: Guard rules {} cannot be evaluated: {}\n  fix: correct the Guard syntax at that line and column of the rule file",
                 file.path.display(),
                 guard_message(&e.to_string())
             )))
@@ -487,6 +487,8 @@ fn guard_message(raw: &str) -> String {
         .trim_end_matches("fragment")
         .trim_end()
         .trim_end_matches(',')
+        .trim_end()
+        .trim_end_matches(", when handling") // nothing named after it (e.g. an unclosed rule)
         .to_string()
 }
 
@@ -502,5 +504,10 @@ mod message_tests {
             "Parsing Error Error parsing file bad.guard at line 2 at column 23, when handling expecting a value"
         );
         assert_eq!(guard_message("plain"), "plain");
+        let unclosed = "Parsing Error Error parsing file bad.guard at line 1 at column 14, when handling , fragment ";
+        assert_eq!(
+            guard_message(unclosed),
+            "Parsing Error Error parsing file bad.guard at line 1 at column 14"
+        );
     }
 }
