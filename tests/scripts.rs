@@ -92,7 +92,7 @@ fn pr_diff_builds_the_base_in_cargo_target_dir_with_its_own_artifacts_and_shows_
     assert!(stderr.contains("base cairn synth --all --quiet --out "), "{stderr}");
     // Progress: each step with its time, cargo's own output, the total.
     for step in [
-        "pr-diff: [0 s] checking out HEAD",
+        " s] checking out HEAD (",
         "building HEAD's cairn",
         "Compiling cairn-app (base)",
         "done in ",
