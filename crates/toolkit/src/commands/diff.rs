@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+use cairn_core::diff::exports::StackSides;
 use cairn_core::diff::{self, DiffReport, FailOn, Format, StackDiff};
 use cairn_core::output_dir::{read_synthesis, SynthesizedEnv};
 use cairn_core::{Application, EnvArtifact};
@@ -60,8 +61,10 @@ pub struct DiffArgs {
     /// Output format: colored text on a terminal, Markdown for PR comments, JSON (docs/diff-json-schema.md).
     #[arg(long, value_enum, default_value = "text")]
     pub format: FormatArg,
-    /// Exit 1 when: any difference; a resource is or may be replaced, or data would be lost;
-    /// access is broadened (Allow statement, managed policy or network rule added).
+    /// Exit 1 when: any difference; a resource is or may be replaced (a type cairn has no
+    /// facts for counts as may), data would be lost, or the deploy would fail (engine
+    /// downgrade, export still imported); access is broadened (Allow statement, managed
+    /// policy or network rule added).
     #[arg(long, value_enum, default_value = "none")]
     pub fail_on: FailOnArg,
     #[command(flatten)]
@@ -132,8 +135,8 @@ fn gate(report: &DiffReport, fail_on: FailOnArg) -> CliResult {
     let why = match gate {
         FailOn::Any => format!("{} stack(s) differ", report.changed().count()),
         FailOn::Replacement => format!(
-            "{} replacement(s), {} possible replacement(s), {} stateful resource(s) losing data",
-            s.replace, s.may_replace, s.data_loss
+            "{} replacement(s), {} possible replacement(s) ({} of unknown type), {} stateful resource(s) losing data, {} change(s) the deploy would fail on",
+            s.replace, s.may_replace, s.unknown_replace, s.data_loss, s.blocking
         ),
         FailOn::Security => format!("{} broadening security change(s)", s.broadening),
         FailOn::None => String::new(),
@@ -157,17 +160,35 @@ fn against_deployed<A: Application>(project: &Project<A>, env: &str, args: &Diff
     let settings = &artifact.settings;
     let clients = aws::connect(settings, args.endpoint.endpoint_url.as_deref())?;
     let account = clients.check_account(settings)?;
-    let mut diffs = Vec::new();
-    for stack in stacks {
-        let deployed = deployed_template(&clients.cloudformation, &stack.name)?;
-        diffs.push(StackDiff::new(
-            artifact.name(),
-            &stack.name,
-            Some(&stack.id),
-            deployed.as_ref(),
-            Some(&stack.template),
-        ));
+    // Every stack's deployed template, not only the selected ones': a stack left out
+    // may still import an export that a selected one removes.
+    let mut deployed = Vec::new();
+    for stack in &artifact.stacks {
+        deployed.push(deployed_template(&clients.cloudformation, &stack.name)?);
     }
+    let mut diffs = Vec::new();
+    for (stack, old) in artifact.stacks.iter().zip(&deployed) {
+        if stacks.iter().any(|s| s.name == stack.name) {
+            diffs.push(StackDiff::new(
+                artifact.name(),
+                &stack.name,
+                Some(&stack.id),
+                old.as_ref(),
+                Some(&stack.template),
+            ));
+        }
+    }
+    let sides: Vec<StackSides> = artifact
+        .stacks
+        .iter()
+        .zip(&deployed)
+        .map(|(s, old)| StackSides {
+            stack: &s.name,
+            old: old.as_ref(),
+            new: Some(&s.template),
+        })
+        .collect();
+    diff::exports::flag_removed_exports(&mut diffs, artifact.name(), &sides);
     let via = clients.endpoint().map(|e| format!(" via {e}")).unwrap_or_default();
     Ok(DiffReport {
         old_label: format!("deployed stacks (account {account}, {}{via})", settings.region),
@@ -267,18 +288,28 @@ fn between_outputs<A: Application>(project: &Project<A>, args: &DiffArgs, base: 
                 )));
             }
         }
-        for (stack, id) in stacks {
-            if !args.stacks.is_empty() && !args.stacks.iter().any(|w| *w == stack || Some(w) == id.as_ref()) {
+        let sides: Vec<StackSides> = stacks
+            .iter()
+            .map(|(stack, _)| StackSides {
+                stack,
+                old: template_of(o, stack),
+                new: template_of(n, stack),
+            })
+            .collect();
+        let first = diffs.len();
+        for (stack, id) in &stacks {
+            if !args.stacks.is_empty() && !args.stacks.iter().any(|w| w == stack || Some(w) == id.as_ref()) {
                 continue;
             }
             diffs.push(StackDiff::new(
                 name,
-                &stack,
+                stack,
                 id.as_deref(),
-                template_of(o, &stack),
-                template_of(n, &stack),
+                template_of(o, stack),
+                template_of(n, stack),
             ));
         }
+        diff::exports::flag_removed_exports(&mut diffs[first..], name, &sides);
     }
     Ok(DiffReport {
         old_label: base.display().to_string(),
