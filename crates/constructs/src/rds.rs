@@ -407,3 +407,23 @@ fn validate(scope: &Scope, p: &DatabaseProps) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_released_postgres_versions_pass() {
+        for ok in ["17.5", "16.9", "18.1", "13.22"] {
+            assert_eq!(postgres_version_problem(ok), None, "{ok}");
+        }
+        for bad in ["99.1", "17.99", "17", "17.5.1", "", "latest"] {
+            assert!(postgres_version_problem(bad).is_some(), "{bad}");
+        }
+        let sorted = POSTGRES_VERSIONS.windows(2).all(|w| {
+            let key = |v: &str| v.split('.').map(|p| p.parse::<u32>().unwrap_or(0)).collect::<Vec<_>>();
+            key(w[0]) < key(w[1])
+        });
+        assert!(sorted, "keep POSTGRES_VERSIONS sorted");
+    }
+}
