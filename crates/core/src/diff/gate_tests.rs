@@ -184,6 +184,14 @@ fn an_engine_downgrade_is_refused_loudly_in_every_format() {
         markdown.contains("> [!CAUTION]") && markdown.contains("is a downgrade"),
         "{markdown}"
     );
+    assert!(
+        text.contains("    [~] EngineVersion: \"17.5\" → \"16.9\"\n    ! EngineVersion 17.5 → 16.9 is a downgrade"),
+        "at the resource too: {text}"
+    );
+    assert!(
+        markdown.contains("        # DEPLOY WOULD FAIL: EngineVersion 17.5 → 16.9 is a downgrade"),
+        "{markdown}"
+    );
     assert_eq!(json["warnings"][0]["kind"], json!("engine-downgrade"));
     assert_eq!(json["warnings"][0]["blocking"], json!(true));
     assert_eq!(json["warnings"][0]["constructPath"], json!("data/Database/Resource"));

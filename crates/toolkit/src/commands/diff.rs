@@ -33,7 +33,8 @@ it; without --head, a fresh synthesis is the new side. Needs no AWS access.\n\n\
 Per stack: resources added, removed and modified with their construct paths and the property\n\
 paths that changed; whether a change replaces the resource (from CloudFormation's resource\n\
 schemas); IAM statements and security-group rules added or removed, broadening ones flagged;\n\
-stateful resources that would lose data first. Key order, equivalent intrinsic forms and\n\
+stateful resources that would lose data and changes the deploy would fail on (RDS engine\n\
+downgrade, an export another stack still imports) first. Key order, equivalent intrinsic forms and\n\
 construct-path metadata are not differences.",
     after_help = "Examples:\n  cairn diff prod\n  cairn diff staging data --format json | jq '.changes[] | select(.replacement != \"none\")'\n  \
 cairn diff --base /tmp/base-out --format markdown >> \"$GITHUB_STEP_SUMMARY\"\n  cairn diff --base out-main --head out-pr --fail-on security\n  \

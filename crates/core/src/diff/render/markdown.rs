@@ -173,6 +173,10 @@ fn stack(s: &StackDiff) -> String {
     let mut lines: Vec<String> = Vec::new();
     for r in &s.diff.resources {
         resource(r, &mut lines);
+        for w in super::warnings_of(&s.diff.warnings, r) {
+            let tag = if w.blocking { "DEPLOY WOULD FAIL: " } else { "" };
+            lines.push(format!("        # {tag}{}", w.message));
+        }
     }
     for item in &s.diff.other {
         other(item, &mut lines);

@@ -108,6 +108,12 @@ pub(crate) fn warnings(report: &DiffReport) -> Vec<(&StackDiff, &Warning)> {
     out
 }
 
+/// The warnings about resource `r` (not those about outputs).
+pub(crate) fn warnings_of<'a>(all: &'a [Warning], r: &'a ResourceChange) -> impl Iterator<Item = &'a Warning> {
+    all.iter()
+        .filter(move |w| w.resource_type.is_some() && w.logical_id == r.logical_id)
+}
+
 /// Heading of the warnings list.
 pub(crate) fn warnings_heading(list: &[(&StackDiff, &Warning)]) -> String {
     let blocking = list.iter().filter(|(_, w)| w.blocking).count();

@@ -169,6 +169,10 @@ fn stack(s: &StackDiff, p: Paint, out: &mut Vec<String>) {
         out.push("Resources".to_string());
         for r in &s.diff.resources {
             resource(r, p, out);
+            for w in super::warnings_of(&s.diff.warnings, r) {
+                let line = format!("    ! {}", w.message);
+                out.push(if w.blocking { p.bold_red(&line) } else { p.yellow(&line) });
+            }
         }
     }
     let mut section = None;
