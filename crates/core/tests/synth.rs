@@ -452,7 +452,7 @@ fn a_renamed_construct_keeps_its_logical_ids_and_exports_when_asked() {
 
 #[test]
 fn logical_id_overrides_are_checked() {
-    let (_app, env) = app_with_env("prod");
+    let (app, env) = app_with_env("prod");
     let data = env.stack("data").unwrap();
     let e = data.override_logical_id("Orders/Resource", "not-valid!").unwrap_err();
     assert!(e.to_string().contains("`not-valid!` is not a valid logical ID"), "{e}");
@@ -463,6 +463,7 @@ fn logical_id_overrides_are_checked() {
         "{e}"
     );
     data.keep_logical_ids("Jobs", "OldJobs").unwrap();
+    data.override_logical_id("Typo/Resource", "Jobs1").unwrap();
     let e = data.override_logical_id("Jobs", "Jobs1").unwrap_err();
     assert!(e.to_string().contains("overridden twice"), "{e}");
     // Keeping the ID of a construct that still exists is a clash naming both.
@@ -478,4 +479,14 @@ fn logical_id_overrides_are_checked() {
             .contains("would be used by both prod/data/Orders/Resource and prod/data/Orders2/Resource"),
         "{e}"
     );
+    // An override for a path no construct took is a typo: synthesis says which.
+    let Err(e) = app.synth() else {
+        panic!("overrides that matched nothing")
+    };
+    let text = messages(e);
+    assert!(
+        text.contains("prod/data/Typo/Resource") && text.contains("prod/data/Jobs"),
+        "{text}"
+    );
+    assert!(text.contains("overridden or kept for a construct that does not exist"), "{text}");
 }
