@@ -273,7 +273,7 @@ fn a_rename_that_removes_an_export_the_service_imports_fails_the_gate_and_names_
             && out.contains("is removed, but shop-prod-service still imports it"),
         "{out}"
     );
-    assert!(out.contains("keep_logical_ids"), "{out}");
+    assert!(out.contains(r#"keep_logical_ids("<new path>", "Orders")"#), "{out}");
     assert!(err.contains("would fail on"), "{err}");
 
     let json_args: Vec<&str> = args.iter().copied().chain(["--format", "json"]).collect();

@@ -54,6 +54,7 @@ fn warning(producer: &StackSides, output_id: &str, name: &str, output: &Json, im
         (None, Some(id)) => format!(" (of {id})"),
         _ => String::new(),
     };
+    let fix = fix(path.as_deref(), source, importers);
     Warning {
         kind: WarningKind::ExportStillImported,
         logical_id: output_id.to_string(),
@@ -65,11 +66,29 @@ fn warning(producer: &StackSides, output_id: &str, name: &str, output: &Json, im
             if importers.len() == 1 { "s" } else { "" },
             producer.stack
         ),
-        fix: "if a construct was renamed, keep its logical IDs (`stack.keep_logical_ids(\"NewId\", \"OldId\")` or `stack.override_logical_id(path, id)`), \
-              so the export keeps its name; otherwise deploy the importing stacks without the import first"
-            .to_string(),
+        fix,
         blocking: true,
     }
+}
+
+/// Keep the renamed construct's IDs (named from its old path when known), or drop the import first.
+fn fix(path: Option<&str>, logical_id: Option<&str>, importers: &[&str]) -> String {
+    // `data/Orders/Resource` → the construct `Orders` inside the stack.
+    let construct = path.and_then(|p| {
+        let inner = p.split_once('/')?.1;
+        Some(inner.strip_suffix("/Resource").unwrap_or(inner).to_string())
+    });
+    let keep = match (construct, logical_id) {
+        (Some(c), Some(id)) => {
+            format!("`Stack::keep_logical_ids(\"<new path>\", \"{c}\")` (or `override_logical_id(\"<new path>/Resource\", \"{id}\")`)")
+        }
+        _ => "`Stack::keep_logical_ids(\"<new path>\", \"<old path>\")`".to_string(),
+    };
+    format!(
+        "if the construct was renamed, keep its logical IDs with {keep} before creating it, so the export keeps its name; \
+         if it is really gone, first deploy {} without the import",
+        importers.join(", ")
+    )
 }
 
 /// `(output id, export name, output)` of the outputs with a literal export name.

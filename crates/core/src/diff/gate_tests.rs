@@ -275,7 +275,13 @@ fn a_renamed_construct_whose_export_another_stack_imports_blocks_the_deploy() {
     let (text, markdown, json) = all_formats(&r);
     for out in [&text, &markdown] {
         assert!(out.contains("export `shop-dev-data:ExportsOutputFnGetAttOrdersA9B65338Arn` (of data/Orders/Resource, OrdersA9B65338) is removed, but shop-dev-service still imports it"), "{out}");
-        assert!(out.contains("keep_logical_ids"), "{out}");
+        assert!(
+            out.contains(
+                r#"`Stack::keep_logical_ids("<new path>", "Orders")` (or `override_logical_id("<new path>/Resource", "OrdersA9B65338")`)"#
+            ),
+            "{out}"
+        );
+        assert!(out.contains("first deploy shop-dev-service without the import"), "{out}");
     }
     assert_eq!(json["warnings"][0]["kind"], json!("export-still-imported"));
     assert_eq!(json["warnings"][0]["stack"], json!("shop-dev-data"));
