@@ -86,7 +86,7 @@ impl Replacement {
     pub fn describe(self) -> &'static str {
         match self {
             Replacement::None => "",
-            Replacement::Unknown => "may require replacement (type not in cairn's schema table: counted as possible)",
+            Replacement::Unknown => "may require replacement: type not in cairn's schema table, counted as possible",
             Replacement::Conditional => "may require replacement",
             Replacement::Always => "requires replacement",
         }
