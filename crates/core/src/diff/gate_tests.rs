@@ -51,10 +51,15 @@ fn a_type_without_replacement_facts_counts_as_a_possible_replacement_and_trips_t
 
     let (text, markdown, json) = all_formats(&r);
     assert!(
-        text.contains("1 possible replacement (1 of a type cairn has no replacement facts for)"),
+        text.contains("(0 replacements, 1 possible replacement: 1 of a type cairn has no replacement facts for)"),
         "{text}"
     );
-    assert!(text.contains("Scope: \"REGIONAL\" → \"CLOUDFRONT\"  (may require replacement: type not in cairn's schema table, counted as possible)"), "{text}");
+    assert!(
+        text.contains(
+            "Scope: \"REGIONAL\" → \"CLOUDFRONT\"  (may require replacement: type not in cairn's schema table, counted as possible)"
+        ),
+        "{text}"
+    );
     assert!(markdown.contains("(+1 possible)"), "{markdown}");
     assert_eq!(
         (json["summary"]["mayReplace"].clone(), json["summary"]["unknownReplace"].clone()),

@@ -397,7 +397,7 @@ impl Summary {
             change.push_str(&format!(", {} possible replacement{}", self.may_replace, plural(self.may_replace)));
         }
         if self.unknown_replace > 0 {
-            change.push_str(&format!(" ({} of a type cairn has no replacement facts for)", self.unknown_replace));
+            change.push_str(&format!(": {} of a type cairn has no replacement facts for", self.unknown_replace));
         }
         let mut s = format!(
             "{} to add, {} to change ({change}), {} to destroy",
