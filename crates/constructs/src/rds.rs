@@ -29,9 +29,12 @@ pub const POSTGRES_VERSIONS: &[&str] = &[
 ];
 
 /// Why `version` is not an RDS for PostgreSQL version cairn accepts, with the
-/// versions allowed; `None` when it is one. For environment files and [`DatabaseProps`].
+/// versions allowed; `None` when it is one of [`POSTGRES_VERSIONS`] or a major version
+/// of them alone (`"17"`: RDS picks that major's default minor). For environment files
+/// and [`DatabaseProps`].
 pub fn postgres_version_problem(version: &str) -> Option<String> {
-    if POSTGRES_VERSIONS.contains(&version) {
+    let is_major = |v: &&str| v.split('.').next() == Some(version);
+    if POSTGRES_VERSIONS.contains(&version) || POSTGRES_VERSIONS.iter().any(is_major) {
         return None;
     }
     let major = version.split('.').next().unwrap_or_default();
@@ -45,7 +48,7 @@ pub fn postgres_version_problem(version: &str) -> Option<String> {
         let mut majors = majors;
         majors.dedup();
         format!(
-            "PostgreSQL {} as `major.minor`, e.g. {}",
+            "PostgreSQL {} (a major version alone, or `major.minor` that RDS released, e.g. {})",
             majors.join(", "),
             POSTGRES_VERSIONS.last().copied().unwrap_or_default()
         )
@@ -414,10 +417,10 @@ mod tests {
 
     #[test]
     fn only_released_postgres_versions_pass() {
-        for ok in ["17.5", "16.9", "18.1", "13.22"] {
+        for ok in ["17.5", "16.9", "18.1", "13.22", "17", "18"] {
             assert_eq!(postgres_version_problem(ok), None, "{ok}");
         }
-        for bad in ["99.1", "17.99", "17", "17.5.1", "", "latest"] {
+        for bad in ["99.1", "17.99", "99", "12", "17.5.1", "", "latest", "17."] {
             assert!(postgres_version_problem(bad).is_some(), "{bad}");
         }
         let sorted = POSTGRES_VERSIONS.windows(2).all(|w| {

@@ -37,7 +37,7 @@ fn warning(r: &ResourceChange) -> Option<Warning> {
         fix,
         blocking,
     };
-    match n.cmp(&o) {
+    match compare(&o, &n) {
         Ordering::Less => Some(warning(
             WarningKind::EngineDowngrade,
             format!("EngineVersion {old} → {new} is a downgrade: RDS cannot downgrade a database, so this update fails"),
@@ -65,6 +65,16 @@ fn warning(r: &ResourceChange) -> Option<Warning> {
             ))
         }
         _ => None,
+    }
+}
+
+/// How `new` compares with `old`. A major version alone (`17`: RDS's default minor
+/// of 17) only compares by major version.
+fn compare(old: &[u64], new: &[u64]) -> Ordering {
+    if old.len() == major(old).len() || new.len() == major(new).len() {
+        major(new).cmp(major(old))
+    } else {
+        new.cmp(old)
     }
 }
 
@@ -102,5 +112,12 @@ mod tests {
         assert_eq!(major(&[9, 6, 24]), &[9, 6]);
         assert_ne!(major(&[8, 0, 35]), major(&[8, 4, 3]));
         assert_eq!(parse("latest"), None);
+        assert_eq!(
+            compare(&[17, 5], &[17]),
+            Ordering::Equal,
+            "17 is 17's default minor, not below 17.5"
+        );
+        assert_eq!(compare(&[17, 5], &[18]), Ordering::Greater);
+        assert_eq!(compare(&[17, 5], &[17, 4]), Ordering::Less);
     }
 }

@@ -225,11 +225,16 @@ fn a_major_engine_upgrade_is_flagged_and_blocks_without_allow_major_version_upgr
     assert!(w[0].message.contains("without AllowMajorVersionUpgrade: true"), "{}", w[0].message);
     assert!(r.fails(FailOn::Replacement));
 
-    // A minor upgrade is routine; 9.6 → 10 is major, 17.9 → 17.10 is not a downgrade.
+    // A minor upgrade is routine; 9.6 → 10 is major, 17.9 → 17.10 is not a downgrade;
+    // a major version alone means its default minor.
     for (old, new, kind) in [
         ("17.4", "17.5", None),
         ("9.6.24", "10.21", Some(WarningKind::EngineMajorUpgrade)),
         ("17.9", "17.10", None),
+        ("17", "18", Some(WarningKind::EngineMajorUpgrade)),
+        ("17.5", "17", None),
+        ("17", "16.9", Some(WarningKind::EngineDowngrade)),
+        ("17.5", "17.4", Some(WarningKind::EngineDowngrade)),
     ] {
         let r = one_stack(&engine(old, None), &engine(new, None));
         assert_eq!(r.stacks[0].diff.warnings.first().map(|w| w.kind), kind, "{old} → {new}");
