@@ -8,11 +8,18 @@ schema's `createOnlyProperties` (changing them replaces the resource) and
 paths relative to `Properties`: `/properties/KeySchema` -> `KeySchema`,
 `/properties/A/B` -> `A/B` (`*` stays for array items).
 
+Where CloudFormation documents a property's update as "Replacement" but the
+registry schema marks it only conditionally create-only (or not at all), the
+reviewed list in scripts/documented-replacements.json moves it into
+`createOnly` (and names it in `documentedReplacement`), so cairn says
+"requires replacement" where the documentation says so.
+
 Only the schemas shipped in the cfn-lint wheel are read (never cfn-lint's
 user cache nor the network), so the output depends only on the pinned
 cfn-lint version and is byte-for-byte reproducible.
 
-Usage:  .venv/bin/python scripts/gen-replacement-table.py [--types FILE] [--out FILE] [--region R] [--check]
+Usage:  .venv/bin/python scripts/gen-replacement-table.py [--types FILE] [--out FILE] [--documented FILE]
+                                                        [--region R] [--check]
                                                         [--any-cfn-lint]
         (or `make replacement-table`)
 """
@@ -28,6 +35,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_TYPES = REPO / "scripts" / "resource-types.txt"
 DEFAULT_OUT = REPO / "crates" / "core" / "data" / "resource-types.json"
+DEFAULT_DOCUMENTED = REPO / "scripts" / "documented-replacements.json"
 PREFIX = "/properties/"
 
 
@@ -113,7 +121,36 @@ def tag_shape(schema: dict) -> str:
     return "none"
 
 
-def build(types: list[str], region: str) -> dict:
+def read_documented(path: Path, types: list[str]) -> dict[str, list[str]]:
+    """The reviewed list of documented replacements: type -> property names."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    out = {}
+    for t, props in data.get("types", {}).items():
+        if t not in types:
+            sys.exit(f"error: {path}: {t} is not in scripts/resource-types.txt")
+        for name, source in props.items():
+            if not isinstance(source, str) or not source.startswith("https://docs.aws.amazon.com/"):
+                sys.exit(f"error: {path}: {t} {name}: name the documentation (a docs.aws.amazon.com link)")
+        out[t] = sorted(props)
+    return out
+
+
+def apply_documented(out_types: dict, schemas: dict, documented: dict[str, list[str]], path: Path) -> None:
+    """Moves documented replacements into createOnly; refuses entries that are stale."""
+    for t, names in documented.items():
+        entry = out_types[t]
+        known = schemas[t].get("properties", {})
+        for name in names:
+            if name not in known:
+                sys.exit(f"error: {path}: {t} has no property {name} in its schema")
+            if name in entry["createOnly"]:
+                sys.exit(f"error: {path}: {t} {name} is already create-only in the schema; remove it from the list")
+        entry["conditionalCreateOnly"] = [p for p in entry["conditionalCreateOnly"] if p not in names]
+        entry["createOnly"] = sorted(set(entry["createOnly"]) | set(names))
+        entry["documentedReplacement"] = names
+
+
+def build(types: list[str], region: str, documented: dict[str, list[str]], documented_path: Path) -> dict:
     d = schema_dir()
     provider_file = d / "providers" / f"{region}.json"
     if not provider_file.is_file():
@@ -121,6 +158,7 @@ def build(types: list[str], region: str) -> dict:
     provider = json.loads(provider_file.read_text(encoding="utf-8"))
     version = json.loads((d / "version.json").read_text(encoding="utf-8"))
     out_types = {}
+    schemas = {}
     missing = []
     for t in types:
         key = provider.get(t)
@@ -130,6 +168,7 @@ def build(types: list[str], region: str) -> dict:
         schema = json.loads((d / "resources" / f"{key}.json").read_text(encoding="utf-8"))
         if schema.get("typeName") != t:
             sys.exit(f"error: schema resources/{key}.json is {schema.get('typeName')!r}, expected {t!r}")
+        schemas[t] = schema
         out_types[t] = {
             "tags": tag_shape(schema),
             "createOnly": sorted({to_path(p, t) for p in schema.get("createOnlyProperties", [])}),
@@ -139,6 +178,7 @@ def build(types: list[str], region: str) -> dict:
         }
     if missing:
         sys.exit(f"error: not in cfn-lint's {region} provider schemas: {', '.join(missing)}")
+    apply_documented(out_types, schemas, documented, documented_path)
     return {
         "source": f"cfn-lint {metadata.version('cfn-lint')} schemas ({region})",
         "schemaDate": version.get("schema_date", ""),
@@ -151,6 +191,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--types", type=Path, default=DEFAULT_TYPES)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--documented", type=Path, default=DEFAULT_DOCUMENTED)
     ap.add_argument("--region", default="us-east-1")
     ap.add_argument("--check", action="store_true", help="fail if --out is not up to date; write nothing")
     ap.add_argument(
@@ -171,7 +212,9 @@ def main() -> int:
             "use .venv/bin/python (make replacement-table) or pass --any-cfn-lint"
         )
 
-    text = json.dumps(build(read_types(args.types), args.region), indent=1, sort_keys=True) + "\n"
+    types = read_types(args.types)
+    documented = read_documented(args.documented, types)
+    text = json.dumps(build(types, args.region, documented, args.documented), indent=1, sort_keys=True) + "\n"
     if args.check:
         current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
         if current != text:

@@ -399,15 +399,8 @@ impl Validate for Config {
             }
         }
         let d = &self.database;
-        let version_ok = !d.engine_version.is_empty()
-            && d.engine_version
-                .split('.')
-                .all(|x| !x.is_empty() && x.chars().all(|c| c.is_ascii_digit()));
-        if !version_ok {
-            errors.push(FieldError::new(
-                "database.engine_version",
-                format!("`{}` is not a PostgreSQL version; allowed: e.g. \"17.5\"", d.engine_version),
-            ));
+        if let Some(problem) = cairn_constructs::rds::postgres_version_problem(&d.engine_version) {
+            errors.push(FieldError::new("database.engine_version", problem));
         }
         let class_ok = d.instance_class.starts_with("db.")
             && d.instance_class.split('.').count() == 3

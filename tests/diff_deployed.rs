@@ -196,6 +196,102 @@ fn an_edited_environment_shows_the_changed_property_and_gates_the_exit_code() {
 }
 
 #[test]
+fn engine_version_changes_in_an_environment_file_are_flagged_and_a_downgrade_fails_the_gate() {
+    let root = scratch("engine");
+    let envs = env_copy("prod", "prod");
+    let base = root.join("base");
+    synth_to(&base, Some(&envs));
+    let base_arg = base.display().to_string();
+    set_key(&envs, "prod", "engine_version", "\"16.9\"");
+
+    let (out, _) = exits(&cairn(&["diff", "--base", &base_arg], Some(&envs), None), 0);
+    assert!(out.contains("DEPLOY WOULD FAIL"), "{out}");
+    assert!(
+        out.contains("EngineVersion 17.5 → 16.9 is a downgrade: RDS cannot downgrade"),
+        "{out}"
+    );
+    let (_, err) = exits(
+        &cairn(&["diff", "--base", &base_arg, "--fail-on", "replacement"], Some(&envs), None),
+        1,
+    );
+    assert!(err.contains("1 change(s) the deploy would fail on"), "{err}");
+    let (out, _) = exits(&cairn(&["diff", "--base", &base_arg, "--format", "json"], Some(&envs), None), 0);
+    let j: Json = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(j["warnings"][0]["kind"], "engine-downgrade", "{out}");
+    assert_eq!(j["summary"]["blocking"], 1, "{out}");
+
+    // A major upgrade deploys (cairn sets AllowMajorVersionUpgrade) but is flagged.
+    set_key(&envs, "prod", "engine_version", "\"18.1\"");
+    let (out, _) = exits(
+        &cairn(
+            &["diff", "--base", &base_arg, "--format", "markdown", "--fail-on", "replacement"],
+            Some(&envs),
+            None,
+        ),
+        0,
+    );
+    assert!(out.contains("EngineVersion 17.5 → 18.1 is a major version upgrade"), "{out}");
+}
+
+/// Copies a synthesis output folder, replacing `from` with `to` in every file of it.
+fn copy_replacing(src: &Path, dst: &Path, from: &str, to: &str) {
+    std::fs::create_dir_all(dst).expect("folder");
+    for entry in std::fs::read_dir(src).expect("synthesis output") {
+        let path = entry.expect("entry").path();
+        let target = dst.join(path.file_name().expect("a name"));
+        if path.is_dir() {
+            copy_replacing(&path, &target, from, to);
+        } else {
+            let text = std::fs::read_to_string(&path).expect("a text file");
+            std::fs::write(&target, text.replace(from, to)).expect("write");
+        }
+    }
+}
+
+#[test]
+fn a_rename_that_removes_an_export_the_service_imports_fails_the_gate_and_names_both_stacks() {
+    let root = scratch("rename");
+    let base = root.join("base");
+    synth_to(&base, None);
+    // The orders table's logical ID, as a rename of its construct would change it everywhere.
+    let data: Json = serde_json::from_str(&std::fs::read_to_string(base.join("prod/shop-prod-data.template.json")).expect("data template"))
+        .expect("JSON");
+    let table_id = data["Resources"]
+        .as_object()
+        .and_then(|r| r.iter().find(|(_, v)| v["Type"] == "AWS::DynamoDB::Table"))
+        .map(|(id, _)| id.clone())
+        .expect("a table");
+    let head = root.join("head");
+    copy_replacing(&base, &head, &table_id, "RenamedOrders1A2B3C4D");
+    let args = ["diff", "--base", &base.display().to_string(), "--head", &head.display().to_string()];
+
+    // Only the data stack compared: the service stack's import is found all the same.
+    let narrowed: Vec<&str> = args.iter().copied().chain(["prod", "data", "--fail-on", "replacement"]).collect();
+    let (out, err) = exits(&cairn(&narrowed, None, None), 1);
+    assert!(
+        out.contains(&format!("export `shop-prod-data:ExportsOutputFnGetAtt{table_id}Arn`"))
+            && out.contains("is removed, but shop-prod-service still imports it"),
+        "{out}"
+    );
+    assert!(out.contains(r#"keep_logical_ids("<new path>", "Orders")"#), "{out}");
+    assert!(err.contains("would fail on"), "{err}");
+
+    let json_args: Vec<&str> = args.iter().copied().chain(["--format", "json"]).collect();
+    let (out, _) = exits(&cairn(&json_args, None, None), 0);
+    let j: Json = serde_json::from_str(&out).expect("JSON");
+    let warnings = j["warnings"].as_array().expect("warnings");
+    // Every environment has the table; the service imports its name and its ARN.
+    assert_eq!(warnings.len(), 6, "{out}");
+    for w in warnings {
+        let env = w["environment"].as_str().unwrap_or_default();
+        assert_eq!(w["kind"], "export-still-imported", "{out}");
+        assert_eq!(w["stack"], format!("shop-{env}-data").as_str(), "{out}");
+        assert_eq!(w["blocking"], true, "{out}");
+    }
+    assert_eq!(j["summary"]["blocking"], 6, "{out}");
+}
+
+#[test]
 fn malformed_input_is_a_clear_error_with_exit_2() {
     let root = scratch("malformed");
     std::fs::write(root.join("notes.txt"), "not a synthesis").expect("file");

@@ -135,6 +135,29 @@ fn backup_retention_out_of_range() {
 }
 
 #[test]
+fn engine_version_rds_does_not_offer() {
+    // Well-formed, but no such PostgreSQL: the error lists the versions allowed.
+    assert_bad(
+        "engine",
+        "prod",
+        "engine_version = \"17.5\"",
+        "engine_version = \"99.1\"",
+        &[
+            "database.engine_version",
+            "`99.1` is not a PostgreSQL version RDS offers",
+            "allowed: PostgreSQL 13, 14, 15, 16, 17, 18",
+        ],
+    );
+    assert_bad(
+        "engine-minor",
+        "prod",
+        "engine_version = \"17.5\"",
+        "engine_version = \"17.99\"",
+        &["database.engine_version", "allowed: 17.1, 17.2, 17.3, 17.4, 17.5, 17.6, 17.7"],
+    );
+}
+
+#[test]
 fn malformed_toml_and_missing_key() {
     assert_bad("syntax", "prod", "[network]", "[network", &["not valid TOML"]);
     assert_bad(

@@ -11,6 +11,53 @@ use crate::ecs::Secret;
 use crate::logs::{LogGroup, LogGroupProps};
 use crate::removal;
 
+/// The RDS for PostgreSQL engine versions cairn accepts: those RDS has released, as
+/// listed in "Amazon RDS for PostgreSQL updates" of the RDS for PostgreSQL Release
+/// Notes (<https://docs.aws.amazon.com/AmazonRDS/latest/PostgreSQLReleaseNotes/postgresql-versions.html>)
+/// and its release calendar, majors 13 to 18, taken 2026-11-30; the latest minors
+/// of 14 to 17 (14.20, 15.15, 16.11, 17.7) as named in RDS's May 2026 deprecation
+/// notice of older minors. A version RDS no longer creates fails at deploy, not here.
+/// To add one, check `aws rds describe-db-engine-versions --engine postgres --query
+/// "DBEngineVersions[].EngineVersion"` and keep the list sorted.
+pub const POSTGRES_VERSIONS: &[&str] = &[
+    "13.15", "13.16", "13.18", "13.20", "13.21", "13.22", //
+    "14.12", "14.13", "14.14", "14.15", "14.16", "14.17", "14.18", "14.19", "14.20", //
+    "15.7", "15.8", "15.9", "15.10", "15.11", "15.12", "15.13", "15.14", "15.15", //
+    "16.3", "16.4", "16.5", "16.6", "16.7", "16.8", "16.9", "16.10", "16.11", //
+    "17.1", "17.2", "17.3", "17.4", "17.5", "17.6", "17.7", //
+    "18.1",
+];
+
+/// Why `version` is not an RDS for PostgreSQL version cairn accepts, with the
+/// versions allowed; `None` when it is one of [`POSTGRES_VERSIONS`] or a major version
+/// of them alone (`"17"`: RDS picks that major's default minor). For environment files
+/// and [`DatabaseProps`].
+pub fn postgres_version_problem(version: &str) -> Option<String> {
+    let is_major = |v: &&str| v.split('.').next() == Some(version);
+    if POSTGRES_VERSIONS.contains(&version) || POSTGRES_VERSIONS.iter().any(is_major) {
+        return None;
+    }
+    let major = version.split('.').next().unwrap_or_default();
+    let same_major: Vec<&str> = POSTGRES_VERSIONS
+        .iter()
+        .copied()
+        .filter(|v| v.split('.').next() == Some(major))
+        .collect();
+    let allowed = if same_major.is_empty() {
+        let majors: Vec<&str> = POSTGRES_VERSIONS.iter().filter_map(|v| v.split('.').next()).collect();
+        let mut majors = majors;
+        majors.dedup();
+        format!(
+            "PostgreSQL {} (a major version alone, or `major.minor` that RDS released, e.g. {})",
+            majors.join(", "),
+            POSTGRES_VERSIONS.last().copied().unwrap_or_default()
+        )
+    } else {
+        same_major.join(", ")
+    };
+    Some(format!("`{version}` is not a PostgreSQL version RDS offers; allowed: {allowed}"))
+}
+
 /// Props of a [`Database`].
 #[derive(Debug, Clone)]
 pub struct DatabaseProps {
@@ -164,6 +211,9 @@ impl Database {
             "Resource",
             resource
                 .prop("AllocatedStorage", props.allocated_storage_gb.to_string())
+                // A major version change can only come from `engine_version`, and `cairn diff`
+                // flags it; without this, CloudFormation fails that update instead.
+                .prop("AllowMajorVersionUpgrade", true)
                 .prop("AutoMinorVersionUpgrade", true)
                 .prop("BackupRetentionPeriod", props.backup_retention_days)
                 .prop("CopyTagsToSnapshot", true)
@@ -305,15 +355,11 @@ fn validate_identifier(scope: &Scope, id: &str) -> Result<()> {
 
 fn validate(scope: &Scope, p: &DatabaseProps) -> Result<()> {
     let err = |prop: &str, msg: String, fix: &str| Err(scope.error(msg).property(prop.to_string()).fix(fix.to_string()));
-    let parts: Vec<&str> = p.engine_version.split('.').collect();
-    let numeric = parts.len() <= 2 && parts.iter().all(|x| !x.is_empty() && x.chars().all(|c| c.is_ascii_digit()));
-    // RDS offers PostgreSQL 12 and later (versions 10+ are `major.minor`).
-    let major_ok = numeric && parts[0].parse::<u32>().is_ok_and(|m| (12..100).contains(&m));
-    if !major_ok {
+    if let Some(problem) = postgres_version_problem(&p.engine_version) {
         return err(
             "engine_version",
-            format!("`{}` is not a PostgreSQL version RDS offers", p.engine_version),
-            "use `major.minor` of PostgreSQL 12 or later, e.g. \"17.5\"",
+            problem,
+            "use a version from cairn_constructs::rds::POSTGRES_VERSIONS",
         );
     }
     let parts: Vec<&str> = p.instance_class.split('.').collect();
@@ -363,4 +409,24 @@ fn validate(scope: &Scope, p: &DatabaseProps) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_released_postgres_versions_pass() {
+        for ok in ["17.5", "16.9", "18.1", "13.22", "17", "18"] {
+            assert_eq!(postgres_version_problem(ok), None, "{ok}");
+        }
+        for bad in ["99.1", "17.99", "99", "12", "17.5.1", "", "latest", "17."] {
+            assert!(postgres_version_problem(bad).is_some(), "{bad}");
+        }
+        let sorted = POSTGRES_VERSIONS.windows(2).all(|w| {
+            let key = |v: &str| v.split('.').map(|p| p.parse::<u32>().unwrap_or(0)).collect::<Vec<_>>();
+            key(w[0]) < key(w[1])
+        });
+        assert!(sorted, "keep POSTGRES_VERSIONS sorted");
+    }
 }

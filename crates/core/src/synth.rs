@@ -234,6 +234,17 @@ fn synth_env(data: &AppData, env: EnvKey, render: Render) -> Result<EnvArtifact,
         for (id, (value, name)) in exports.remove(&key).unwrap_or_default() {
             outputs.insert(id, json!({ "Value": value, "Export": { "Name": name } }));
         }
+        // A logical-ID override that matched nothing (a typo) would silently not keep the ID.
+        for (path, _) in &stack.id_overrides {
+            if !stack.nodes.contains(path) {
+                errors.push(
+                    Error::new("a logical ID is overridden or kept for a construct that does not exist")
+                        .at(data.full_path(key, path))
+                        .property("path")
+                        .fix("use the construct's new path inside the stack, e.g. `OrdersTable` or `OrdersTable/Resource`"),
+                );
+            }
+        }
         if r.resources.is_empty() {
             errors.push(
                 Error::new("stack has no resources")

@@ -75,6 +75,17 @@ pub(crate) struct StackData {
     pub conditions: OrderedMap<String, Value>,
     pub dependencies: OrderedSet<StackKey>,
     pub suppressions: Vec<Suppression>,
+    /// Logical IDs kept across renames, by construct path (see [`Stack::override_logical_id`]).
+    pub id_overrides: Vec<(String, IdOverride)>,
+}
+
+/// How a construct path gets a logical ID other than its own.
+#[derive(Debug, Clone)]
+pub(crate) enum IdOverride {
+    /// This exact ID for the resource at the path.
+    Exact(String),
+    /// Every resource under the path gets the ID it would have under this other path.
+    Renamed(String),
 }
 
 pub(crate) struct AppData {
@@ -217,6 +228,7 @@ impl Environment {
             conditions: OrderedMap::default(),
             dependencies: OrderedSet::default(),
             suppressions: Vec::new(),
+            id_overrides: Vec::new(),
         });
         data.envs[self.key.0 as usize].stacks.push(key);
         Ok(Stack {
@@ -279,6 +291,63 @@ impl Stack {
             stack: self.clone(),
             path: Vec::new(),
         }
+    }
+
+    /// Gives the resource at `path` (inside this stack: `OrdersV2/Resource`) the logical
+    /// ID `logical_id` instead of the one derived from its path, e.g. to keep the ID it
+    /// had before its construct was renamed: CloudFormation then updates the resource
+    /// instead of replacing it, and its exports keep their names. Call it before
+    /// creating the construct.
+    pub fn override_logical_id(&self, path: &str, logical_id: &str) -> Result<()> {
+        if !is_valid_logical_id(logical_id) {
+            return Err(self
+                .scope()
+                .error(format!("`{logical_id}` is not a valid logical ID"))
+                .property("logical_id")
+                .fix("use 1-255 letters and digits, e.g. the ID `cairn diff` shows for the removed resource"));
+        }
+        self.add_id_override(path, IdOverride::Exact(logical_id.to_string()))
+    }
+
+    /// Keeps the logical IDs of a construct renamed from `old_path` to `new_path`
+    /// (`keep_logical_ids("OrdersV2", "Orders")`): every resource under `new_path`
+    /// gets the ID it had under `old_path`, so nothing is replaced and exports keep
+    /// their names. Call it before creating the construct.
+    pub fn keep_logical_ids(&self, new_path: &str, old_path: &str) -> Result<()> {
+        if old_path.split('/').any(str::is_empty) {
+            return Err(self
+                .scope()
+                .error(format!("`{old_path}` is not a construct path"))
+                .property("old_path")
+                .fix("use the construct's old path inside the stack, e.g. `Orders`"));
+        }
+        self.add_id_override(new_path, IdOverride::Renamed(old_path.to_string()))
+    }
+
+    fn add_id_override(&self, path: &str, how: IdOverride) -> Result<()> {
+        let mut data = self.app.data.borrow_mut();
+        let full = data.full_path(self.key, path);
+        let stack = &mut data.stacks[self.key.0 as usize];
+        if path.split('/').any(str::is_empty) {
+            return Err(Error::new(format!("`{path}` is not a construct path"))
+                .at(full)
+                .property("path")
+                .fix("use the path inside the stack, e.g. `OrdersV2/Resource`"));
+        }
+        if stack.nodes.contains(path) {
+            return Err(Error::new("the construct already exists; its logical IDs are set")
+                .at(full)
+                .property("path")
+                .fix("override or keep logical IDs before creating the construct"));
+        }
+        if stack.id_overrides.iter().any(|(p, _)| p == path) {
+            return Err(Error::new("the logical ID of this path is overridden twice")
+                .at(full)
+                .property("path")
+                .fix("keep one override per construct path"));
+        }
+        stack.id_overrides.push((path.to_string(), how));
+        Ok(())
     }
 
     /// Makes this stack deploy after `other` (both in the same environment).
@@ -467,11 +536,15 @@ impl Scope {
         let joined = path.join("/");
         // Only errors need the full path; build it lazily (synthesis adds thousands of resources).
         let full = || self.stack.app.data.borrow().full_path(self.stack.key, &joined);
-        let logical_id = make_unique_id(&parts).filter(|id| is_valid_logical_id(id)).ok_or_else(|| {
-            Error::new("this path gives no valid logical ID")
-                .at(full())
-                .fix("use construct ids that contain letters or digits")
-        })?;
+        let overridden = self.overridden_id(&joined);
+        let logical_id = overridden
+            .or_else(|| make_unique_id(&parts))
+            .filter(|id| is_valid_logical_id(id))
+            .ok_or_else(|| {
+                Error::new("this path gives no valid logical ID")
+                    .at(full())
+                    .fix("use construct ids that contain letters or digits")
+            })?;
         let full = || self.stack.app.data.borrow().full_path(self.stack.key, &joined);
         let clash = {
             let data = self.stack.app.data.borrow();
@@ -516,6 +589,21 @@ impl Scope {
             logical_id,
             path: joined,
             resource_type,
+        })
+    }
+
+    /// The logical ID an override gives the resource at `path`, if one does.
+    fn overridden_id(&self, path: &str) -> Option<String> {
+        let data = self.stack.app.data.borrow();
+        let overrides = &data.stack(self.stack.key).id_overrides;
+        overrides.iter().find_map(|(at, how)| match how {
+            IdOverride::Exact(id) if at == path => Some(id.clone()),
+            IdOverride::Renamed(old) => {
+                let rest = path.strip_prefix(at.as_str()).filter(|r| r.is_empty() || r.starts_with('/'))?;
+                let old_path = format!("{old}{rest}");
+                make_unique_id(&old_path.split('/').collect::<Vec<_>>())
+            }
+            IdOverride::Exact(_) => None,
         })
     }
 

@@ -411,3 +411,82 @@ fn model_only_synthesis_gives_the_same_templates_without_file_text() {
         .as_object()
         .is_some_and(|o| !o.is_empty()));
 }
+
+/// The data stack and its service stack, the table's construct named `table_id`.
+fn shop_with_table(table_id: &str, keep: impl Fn(&Stack)) -> (cairn_core::Assembly, cairn_core::ResourceRef) {
+    let (app, env) = app_with_env("prod");
+    let data = env.stack("data").unwrap();
+    let service = env.stack("service").unwrap();
+    keep(&data);
+    let table = queue(&data, table_id);
+    service
+        .scope()
+        .add_resource("Consumer", Resource::new("AWS::SSM::Parameter").prop("Value", table.get_att("Arn")))
+        .unwrap();
+    (app.synth().unwrap(), table)
+}
+
+#[test]
+fn a_renamed_construct_keeps_its_logical_ids_and_exports_when_asked() {
+    let (before, old) = shop_with_table("Orders", |_| {});
+    let (renamed, new) = shop_with_table("OrdersTable", |_| {});
+    assert_ne!(old.logical_id, new.logical_id, "a rename changes the logical ID");
+
+    let (kept, table) = shop_with_table("OrdersTable", |data| data.keep_logical_ids("OrdersTable", "Orders").unwrap());
+    assert_eq!(table.logical_id, old.logical_id);
+    assert_eq!(table.path, "OrdersTable/Resource", "the construct path is the new one");
+    let exports = |a: &cairn_core::Assembly| template(a, "prod", "data")["Outputs"].clone();
+    assert_eq!(exports(&kept), exports(&before), "the service's import still resolves");
+    assert_ne!(exports(&renamed), exports(&before));
+    assert_eq!(
+        template(&kept, "prod", "data")["Resources"][&old.logical_id]["Metadata"]["cairn:path"],
+        json!("data/OrdersTable/Resource")
+    );
+
+    let (exact, table) = shop_with_table("OrdersTable", |data| {
+        data.override_logical_id("OrdersTable/Resource", &old.logical_id).unwrap()
+    });
+    assert_eq!(table.logical_id, old.logical_id);
+    assert_eq!(exports(&exact), exports(&before));
+}
+
+#[test]
+fn logical_id_overrides_are_checked() {
+    let (app, env) = app_with_env("prod");
+    let data = env.stack("data").unwrap();
+    let e = data.override_logical_id("Orders/Resource", "not-valid!").unwrap_err();
+    assert!(e.to_string().contains("`not-valid!` is not a valid logical ID"), "{e}");
+    queue(&data, "Orders");
+    let e = data.keep_logical_ids("Orders", "OldOrders").unwrap_err();
+    assert!(
+        e.to_string().contains("prod/data/Orders") && e.to_string().contains("before creating the construct"),
+        "{e}"
+    );
+    data.keep_logical_ids("Jobs", "OldJobs").unwrap();
+    data.override_logical_id("Typo/Resource", "Jobs1").unwrap();
+    let e = data.override_logical_id("Jobs", "Jobs1").unwrap_err();
+    assert!(e.to_string().contains("overridden twice"), "{e}");
+    // Keeping the ID of a construct that still exists is a clash naming both.
+    data.keep_logical_ids("Orders2", "Orders").unwrap();
+    let clash = data
+        .scope()
+        .child("Orders2")
+        .unwrap()
+        .add_resource("Resource", Resource::new("AWS::SQS::Queue"));
+    let Err(e) = clash else { panic!("a clash") };
+    assert!(
+        e.to_string()
+            .contains("would be used by both prod/data/Orders/Resource and prod/data/Orders2/Resource"),
+        "{e}"
+    );
+    // An override for a path no construct took is a typo: synthesis says which.
+    let Err(e) = app.synth() else {
+        panic!("overrides that matched nothing")
+    };
+    let text = messages(e);
+    assert!(
+        text.contains("prod/data/Typo/Resource") && text.contains("prod/data/Jobs"),
+        "{text}"
+    );
+    assert!(text.contains("overridden or kept for a construct that does not exist"), "{text}");
+}

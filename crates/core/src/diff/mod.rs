@@ -10,11 +10,16 @@
 //! `cairn:path` metadata never show up as changes.
 
 pub mod canonical;
+pub mod engine;
+pub mod exports;
 pub mod properties;
 pub mod render;
 pub mod replacement;
 pub mod security;
+pub mod warnings;
 
+#[cfg(test)]
+mod gate_tests;
 #[cfg(test)]
 mod tests;
 
@@ -23,6 +28,7 @@ use serde_json::{Map, Value as Json};
 use crate::synth::PATH_METADATA_KEY;
 
 pub use render::{render, Format};
+pub use warnings::{Warning, WarningKind};
 
 /// What happens to a resource, an output, a property.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -56,7 +62,8 @@ impl Action {
 pub enum Replacement {
     #[default]
     None,
-    /// The type is not in cairn's schema table, so cairn cannot tell.
+    /// The type is not in cairn's schema table, so cairn cannot tell. Counted as a
+    /// possible replacement (fail closed: a CI gate must not pass what it cannot judge).
     Unknown,
     /// "May require replacement": a conditionally create-only property changed, or a
     /// create-only property refers to a resource that is replaced.
@@ -79,15 +86,15 @@ impl Replacement {
     pub fn describe(self) -> &'static str {
         match self {
             Replacement::None => "",
-            Replacement::Unknown => "replacement unknown (type not in cairn's schema table)",
+            Replacement::Unknown => "may require replacement: type not in cairn's schema table, counted as possible",
             Replacement::Conditional => "may require replacement",
             Replacement::Always => "requires replacement",
         }
     }
 
-    /// Replaced or possibly replaced.
+    /// Replaced or possibly replaced; `Unknown` counts as possibly (fail closed).
     pub fn replaces(self) -> bool {
-        matches!(self, Replacement::Conditional | Replacement::Always)
+        matches!(self, Replacement::Conditional | Replacement::Always | Replacement::Unknown)
     }
 }
 
@@ -298,6 +305,8 @@ pub struct TemplateDiff {
     /// IAM changes first, then security-group rules.
     pub security: Vec<SecurityChange>,
     pub other: Vec<ItemChange>,
+    /// Changes the deploy would fail on, or that need a decision (see [`warnings`]).
+    pub warnings: Vec<Warning>,
 }
 
 impl TemplateDiff {
@@ -316,7 +325,11 @@ impl TemplateDiff {
                     match r.replacement {
                         Replacement::Always => s.replace += 1,
                         Replacement::Conditional => s.may_replace += 1,
-                        _ => {}
+                        Replacement::Unknown => {
+                            s.may_replace += 1;
+                            s.unknown_replace += 1;
+                        }
+                        Replacement::None => {}
                     }
                 }
             }
@@ -327,6 +340,8 @@ impl TemplateDiff {
         s.security = self.security.len();
         s.broadening = self.security.iter().filter(|c| c.broadening).count();
         s.other = self.other.len();
+        s.warnings = self.warnings.len();
+        s.blocking = self.warnings.iter().filter(|w| w.blocking).count();
         s
     }
 }
@@ -338,8 +353,10 @@ pub struct Summary {
     pub change: usize,
     /// Modified resources that require replacement.
     pub replace: usize,
-    /// Modified resources that may require replacement.
+    /// Modified resources that may require replacement, including `unknown_replace`.
     pub may_replace: usize,
+    /// Modified resources of types cairn has no replacement facts for (counted in `may_replace`).
+    pub unknown_replace: usize,
     pub destroy: usize,
     pub security: usize,
     pub broadening: usize,
@@ -347,6 +364,10 @@ pub struct Summary {
     pub data_loss: usize,
     /// Output, parameter, condition, mapping and template-level changes.
     pub other: usize,
+    /// Entries in the stacks' `warnings`.
+    pub warnings: usize,
+    /// Warnings about changes CloudFormation or the service refuses: the deploy would fail.
+    pub blocking: usize,
 }
 
 impl Summary {
@@ -355,11 +376,14 @@ impl Summary {
         self.change += o.change;
         self.replace += o.replace;
         self.may_replace += o.may_replace;
+        self.unknown_replace += o.unknown_replace;
         self.destroy += o.destroy;
         self.security += o.security;
         self.broadening += o.broadening;
         self.data_loss += o.data_loss;
         self.other += o.other;
+        self.warnings += o.warnings;
+        self.blocking += o.blocking;
     }
 
     pub fn is_empty(&self) -> bool {
@@ -372,12 +396,21 @@ impl Summary {
         if self.may_replace > 0 {
             change.push_str(&format!(", {} possible replacement{}", self.may_replace, plural(self.may_replace)));
         }
+        if self.unknown_replace > 0 {
+            change.push_str(&format!(": {} of a type cairn has no replacement facts for", self.unknown_replace));
+        }
         let mut s = format!(
             "{} to add, {} to change ({change}), {} to destroy",
             self.add, self.change, self.destroy
         );
         if self.other > 0 {
             s.push_str(&format!("; {} output/parameter/condition change{}", self.other, plural(self.other)));
+        }
+        if self.warnings > 0 {
+            s.push_str(&format!("; {} warning{}", self.warnings, plural(self.warnings)));
+            if self.blocking > 0 {
+                s.push_str(&format!(" ({} would fail the deploy)", self.blocking));
+            }
         }
         s
     }
@@ -487,7 +520,7 @@ impl DiffReport {
         match gate {
             FailOn::None => false,
             FailOn::Any => !self.is_empty(),
-            FailOn::Replacement => s.replace + s.may_replace > 0 || s.data_loss > 0,
+            FailOn::Replacement => s.replace + s.may_replace > 0 || s.data_loss > 0 || s.blocking > 0,
             FailOn::Security => s.broadening > 0,
             FailOn::DataLoss => self.data_risks() > 0,
         }
@@ -512,7 +545,8 @@ pub enum FailOn {
     None,
     /// Fail on any difference.
     Any,
-    /// Fail when a resource requires or may require replacement, or data would be lost.
+    /// Fail when a resource requires or may require replacement (or cairn cannot tell),
+    /// data would be lost, or the deploy would fail (a blocking warning).
     Replacement,
     /// Fail when access is broadened (Allow statement, managed policy or network rule added).
     Security,
@@ -559,10 +593,12 @@ pub fn compare(old: &Json, new: &Json) -> TemplateDiff {
         });
     }
 
+    let warnings = engine::warnings(&resources);
     TemplateDiff {
         resources,
         security,
         other: other_changes(old, new),
+        warnings,
     }
 }
 

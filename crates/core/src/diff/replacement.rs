@@ -5,7 +5,7 @@
 use serde_json::{Map, Value as Json};
 
 use super::canonical::{canon_eq_in, child_ctx, referenced_ids, Ctx};
-use super::{Action, DataRisk, PathSegment, Replacement, ResourceChange, RiskCause, SecurityImpact};
+use super::{Action, DataRisk, PathSegment, PropertyChange, Replacement, ResourceChange, RiskCause, SecurityImpact};
 use crate::schema;
 
 /// Types that hold data which is gone when the resource is deleted.
@@ -78,8 +78,40 @@ pub fn assess(change: &mut ResourceChange) {
                 .unwrap_or(Replacement::None),
             _ => Replacement::None,
         };
+        if change.resource_type == DYNAMODB_TABLE && changes_key_attribute(c, &op, &np) {
+            c.replacement = Replacement::Always;
+        }
     }
     change.replacement = change.property_changes.iter().map(|c| c.replacement).max().unwrap_or_default();
+}
+
+const DYNAMODB_TABLE: &str = "AWS::DynamoDB::Table";
+
+/// A DynamoDB table's key attributes cannot change type in place: CloudFormation
+/// documents a key schema change as a replacement, and the `AttributeDefinitions`
+/// entry of a key attribute is part of that key (its type). The registry schema
+/// cannot say this (`AttributeDefinitions` also lists index keys, which update in place).
+fn changes_key_attribute(c: &PropertyChange, old: &Map<String, Json>, new: &Map<String, Json>) -> bool {
+    let [PathSegment::Key(k), PathSegment::Index(i), ..] = c.path.as_slice() else {
+        return false;
+    };
+    if c.attribute != "Properties" || k != "AttributeDefinitions" {
+        return false;
+    }
+    // Indexes point into `new` for added and modified elements, into `old` for removed ones.
+    let side = if c.action == Action::Remove { old } else { new };
+    let name = side
+        .get("AttributeDefinitions")
+        .and_then(|d| d.get(*i))
+        .and_then(|d| d.get("AttributeName"))
+        .and_then(Json::as_str);
+    let Some(name) = name else { return false };
+    [old, new].iter().any(|props| {
+        props
+            .get("KeySchema")
+            .and_then(Json::as_array)
+            .is_some_and(|keys| keys.iter().any(|k| k.get("AttributeName").and_then(Json::as_str) == Some(name)))
+    })
 }
 
 /// Whether a change at `path` touches the create-only property at `segs` (one
@@ -133,9 +165,20 @@ pub fn propagate(changes: &mut Vec<ResourceChange>, new_resources: &Map<String, 
             let Some(rtype) = resource.get("Type").and_then(Json::as_str) else {
                 continue;
             };
-            let Some(info) = schema::resource_type(rtype) else { continue };
             let props = resource.get("Properties").and_then(Json::as_object);
             let Some(props) = props else { continue };
+            // Without facts about the type, any property may be create-only (fail closed).
+            let (paths, kind): (Vec<&str>, Replacement) = match schema::resource_type(rtype) {
+                Some(info) => (
+                    info.create_only
+                        .iter()
+                        .chain(&info.conditional_create_only)
+                        .map(String::as_str)
+                        .collect(),
+                    Replacement::Conditional,
+                ),
+                None => (props.keys().map(String::as_str).collect(), Replacement::Unknown),
+            };
             let existing = changes.iter().position(|c| &c.logical_id == id);
             if let Some(i) = existing {
                 if changes[i].action == Action::Add || changes[i].replacement.replaces() {
@@ -143,7 +186,7 @@ pub fn propagate(changes: &mut Vec<ResourceChange>, new_resources: &Map<String, 
                 }
             }
             let mut reasons = Vec::new();
-            for p in info.create_only.iter().chain(&info.conditional_create_only) {
+            for p in paths {
                 let segs: Vec<&str> = p.split('/').collect();
                 if let (Some(v), _) = value_at(props, &segs) {
                     for target in referenced_ids(v) {
@@ -159,7 +202,7 @@ pub fn propagate(changes: &mut Vec<ResourceChange>, new_resources: &Map<String, 
             progressed = true;
             match existing {
                 Some(i) => {
-                    changes[i].replacement = Replacement::Conditional;
+                    changes[i].replacement = kind;
                     changes[i].replacement_reasons = reasons;
                 }
                 None => {
@@ -170,7 +213,7 @@ pub fn propagate(changes: &mut Vec<ResourceChange>, new_resources: &Map<String, 
                         path: super::construct_path(resource),
                         action: Action::Modify,
                         property_changes: Vec::new(),
-                        replacement: Replacement::Conditional,
+                        replacement: kind,
                         replacement_reasons: reasons,
                         security_impact: SecurityImpact::None,
                         risk: None,
@@ -198,7 +241,8 @@ pub fn data_risk(change: &ResourceChange) -> Option<DataRisk> {
     let (cause, policy_of, attribute) = match (change.action, change.replacement) {
         (Action::Remove, _) => (RiskCause::Remove, &change.old, "DeletionPolicy"),
         (Action::Modify, Replacement::Always) => (RiskCause::Replace, &change.new, "UpdateReplacePolicy"),
-        (Action::Modify, Replacement::Conditional) => (RiskCause::MayReplace, &change.new, "UpdateReplacePolicy"),
+        // Unknown counts as possible: cairn cannot rule the replacement out.
+        (Action::Modify, Replacement::Conditional | Replacement::Unknown) => (RiskCause::MayReplace, &change.new, "UpdateReplacePolicy"),
         _ => return None,
     };
     let policy = policy_of.as_ref().and_then(|r| r.get(attribute)).and_then(Json::as_str);

@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+use cairn_core::diff::exports::StackSides;
 use cairn_core::diff::{self, DiffReport, FailOn, Format, StackDiff};
 use cairn_core::output_dir::{read_synthesis, SynthesizedEnv};
 use cairn_core::{Application, EnvArtifact};
@@ -32,7 +33,8 @@ it; without --head, a fresh synthesis is the new side. Needs no AWS access.\n\n\
 Per stack: resources added, removed and modified with their construct paths and the property\n\
 paths that changed; whether a change replaces the resource (from CloudFormation's resource\n\
 schemas); IAM statements and security-group rules added or removed, broadening ones flagged;\n\
-stateful resources that would lose data first. Key order, equivalent intrinsic forms and\n\
+stateful resources that would lose data and changes the deploy would fail on (RDS engine\n\
+downgrade, an export another stack still imports) first. Key order, equivalent intrinsic forms and\n\
 construct-path metadata are not differences.",
     after_help = "Examples:\n  cairn diff prod\n  cairn diff staging data --format json | jq '.changes[] | select(.replacement != \"none\")'\n  \
 cairn diff --base /tmp/base-out --format markdown >> \"$GITHUB_STEP_SUMMARY\"\n  cairn diff --base out-main --head out-pr --fail-on security\n  \
@@ -60,10 +62,11 @@ pub struct DiffArgs {
     /// Output format: colored text on a terminal, Markdown for PR comments, JSON (docs/diff-json-schema.md).
     #[arg(long, value_enum, default_value = "text")]
     pub format: FormatArg,
-    /// Exit 1 when: any difference; a resource is or may be replaced, or data would be lost;
-    /// access is broadened (Allow statement, managed policy or network rule added); a stateful
-    /// resource is removed or replaced, even one a Retain/Snapshot policy keeps (data-loss).
-    /// Several gates: `--fail-on data-loss,replacement`.
+    /// Exit 1 when: any difference; a resource is or may be replaced (a type cairn has no
+    /// facts for counts as may), data would be lost, or the deploy would fail (engine
+    /// downgrade, export still imported); access is broadened (Allow statement, managed
+    /// policy or network rule added); a stateful resource is removed or replaced, even one a
+    /// Retain/Snapshot policy keeps (data-loss). Several gates: `--fail-on data-loss,replacement`.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "none")]
     pub fail_on: Vec<FailOnArg>,
     #[command(flatten)]
@@ -146,8 +149,8 @@ fn gate(report: &DiffReport, fail_on: FailOnArg) -> CliResult {
     let why = match gate {
         FailOn::Any => format!("{} stack(s) differ", report.changed().count()),
         FailOn::Replacement => format!(
-            "{} replacement(s), {} possible replacement(s), {} stateful resource(s) losing data",
-            s.replace, s.may_replace, s.data_loss
+            "{} replacement(s), {} possible replacement(s) ({} of unknown type), {} stateful resource(s) losing data, {} change(s) the deploy would fail on",
+            s.replace, s.may_replace, s.unknown_replace, s.data_loss, s.blocking
         ),
         FailOn::Security => format!("{} broadening security change(s)", s.broadening),
         FailOn::DataLoss => format!(
@@ -177,17 +180,35 @@ fn against_deployed<A: Application>(project: &Project<A>, env: &str, args: &Diff
     let settings = &artifact.settings;
     let clients = aws::connect(settings, args.endpoint.endpoint_url.as_deref())?;
     let account = clients.check_account(settings)?;
-    let mut diffs = Vec::new();
-    for stack in stacks {
-        let deployed = deployed_template(&clients.cloudformation, &stack.name)?;
-        diffs.push(StackDiff::new(
-            artifact.name(),
-            &stack.name,
-            Some(&stack.id),
-            deployed.as_ref(),
-            Some(&stack.template),
-        ));
+    // Every stack's deployed template, not only the selected ones': a stack left out
+    // may still import an export that a selected one removes.
+    let mut deployed = Vec::new();
+    for stack in &artifact.stacks {
+        deployed.push(deployed_template(&clients.cloudformation, &stack.name)?);
     }
+    let mut diffs = Vec::new();
+    for (stack, old) in artifact.stacks.iter().zip(&deployed) {
+        if stacks.iter().any(|s| s.name == stack.name) {
+            diffs.push(StackDiff::new(
+                artifact.name(),
+                &stack.name,
+                Some(&stack.id),
+                old.as_ref(),
+                Some(&stack.template),
+            ));
+        }
+    }
+    let sides: Vec<StackSides> = artifact
+        .stacks
+        .iter()
+        .zip(&deployed)
+        .map(|(s, old)| StackSides {
+            stack: &s.name,
+            old: old.as_ref(),
+            new: Some(&s.template),
+        })
+        .collect();
+    diff::exports::flag_removed_exports(&mut diffs, artifact.name(), &sides);
     let via = clients.endpoint().map(|e| format!(" via {e}")).unwrap_or_default();
     Ok(DiffReport {
         old_label: format!("deployed stacks (account {account}, {}{via})", settings.region),
@@ -287,18 +308,28 @@ fn between_outputs<A: Application>(project: &Project<A>, args: &DiffArgs, base: 
                 )));
             }
         }
-        for (stack, id) in stacks {
-            if !args.stacks.is_empty() && !args.stacks.iter().any(|w| *w == stack || Some(w) == id.as_ref()) {
+        let sides: Vec<StackSides> = stacks
+            .iter()
+            .map(|(stack, _)| StackSides {
+                stack,
+                old: template_of(o, stack),
+                new: template_of(n, stack),
+            })
+            .collect();
+        let first = diffs.len();
+        for (stack, id) in &stacks {
+            if !args.stacks.is_empty() && !args.stacks.iter().any(|w| w == stack || Some(w) == id.as_ref()) {
                 continue;
             }
             diffs.push(StackDiff::new(
                 name,
-                &stack,
+                stack,
                 id.as_deref(),
-                template_of(o, &stack),
-                template_of(n, &stack),
+                template_of(o, stack),
+                template_of(n, stack),
             ));
         }
+        diff::exports::flag_removed_exports(&mut diffs[first..], name, &sides);
     }
     Ok(DiffReport {
         old_label: base.display().to_string(),

@@ -28,7 +28,16 @@ pub fn document(report: &DiffReport) -> Json {
     let mut changes = Vec::new();
     let mut security = Vec::new();
     let mut risks = Vec::new();
+    let mut warnings = Vec::new();
     for s in &report.stacks {
+        for w in &s.diff.warnings {
+            let mut e = base(s, &w.logical_id, w.resource_type.as_deref(), w.path.as_deref());
+            e.insert("kind".into(), json!(w.kind.as_str()));
+            e.insert("blocking".into(), json!(w.blocking));
+            e.insert("message".into(), json!(w.message));
+            e.insert("fix".into(), json!(w.fix));
+            warnings.push(Json::Object(e));
+        }
         for r in &s.diff.resources {
             resource_entries(s, r, &mut changes);
             if let Some(risk) = &r.risk {
@@ -62,6 +71,7 @@ pub fn document(report: &DiffReport) -> Json {
         "changes": changes,
         "securityChanges": security,
         "dataRisks": risks,
+        "warnings": warnings,
     });
     // Only when there is something to say: documents without notes are unchanged.
     if !report.notes.is_empty() {
@@ -78,11 +88,14 @@ fn summary_json(s: &Summary) -> Json {
         "change": s.change,
         "replace": s.replace,
         "mayReplace": s.may_replace,
+        "unknownReplace": s.unknown_replace,
         "destroy": s.destroy,
         "securityChanges": s.security,
         "broadening": s.broadening,
         "dataLossRisks": s.data_loss,
         "otherChanges": s.other,
+        "warnings": s.warnings,
+        "blocking": s.blocking,
     })
 }
 

@@ -5,7 +5,7 @@
 
 use super::fmt::block;
 use super::text::item_path;
-use super::{provenance_line, resource_label, risk_words, risks};
+use super::{kept_data_heading, provenance_line, resource_label, risk_words, risks, warning_label, warnings, warnings_heading};
 use crate::diff::{plural, Action, DiffReport, ItemChange, PropertyChange, Replacement, ResourceChange, StackDiff, StackStatus};
 
 /// GitHub rejects comments over 65,536 characters; leave room for a wrapper.
@@ -93,15 +93,29 @@ pub fn render_with_limit(report: &DiffReport, max_chars: usize) -> String {
     if !at_risk.is_empty() {
         let losing = at_risk.iter().any(|(_, _, r)| r.data_loss());
         out.push_str(if losing { "> [!CAUTION]\n" } else { "> [!WARNING]\n" });
-        out.push_str(if losing {
-            "> **Data loss risk**\n>\n"
+        if losing {
+            out.push_str("> **Data loss risk**\n>\n");
         } else {
-            "> **Stateful resources removed or replaced** (their data is kept)\n>\n"
-        });
+            out.push_str(&format!("> **{}**\n>\n", kept_data_heading(&at_risk)));
+        }
         for (s, r, risk) in at_risk {
             let words = escape(&risk_words(risk));
             let words = if risk.data_loss() { format!("**{words}**") } else { words };
             out.push_str(&format!("> - {} {}: {words}\n", code(&s.title()), resource_md(r)));
+        }
+        out.push('\n');
+    }
+
+    let warned = warnings(report);
+    if !warned.is_empty() {
+        let blocking = warned.iter().any(|(_, w)| w.blocking);
+        out.push_str(if blocking { "> [!CAUTION]\n" } else { "> [!WARNING]\n" });
+        out.push_str(&format!("> **{}**\n>\n", escape(&warnings_heading(&warned))));
+        for (s, w) in warned {
+            let message = escape_prose(&w.message);
+            let message = if w.blocking { format!("**{message}**") } else { message };
+            out.push_str(&format!("> - {} {}: {message}\n", code(&s.title()), code(&warning_label(w))));
+            out.push_str(&format!(">   fix: {}\n", escape_prose(&w.fix)));
         }
         out.push('\n');
     }
@@ -159,6 +173,10 @@ fn stack(s: &StackDiff) -> String {
     let mut lines: Vec<String> = Vec::new();
     for r in &s.diff.resources {
         resource(r, &mut lines);
+        for w in super::warnings_of(&s.diff.warnings, r) {
+            let tag = if w.blocking { "DEPLOY WOULD FAIL: " } else { "" };
+            lines.push(format!("        # {tag}{}", w.message));
+        }
     }
     for item in &s.diff.other {
         other(item, &mut lines);
@@ -295,6 +313,16 @@ fn escape(s: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// Prose with `code spans` in it: escapes only the text outside the spans (an escape
+/// inside a span would show as a backslash).
+fn escape_prose(s: &str) -> String {
+    s.split('`')
+        .enumerate()
+        .map(|(i, part)| if i % 2 == 0 { escape(part) } else { part.to_string() })
+        .collect::<Vec<_>>()
+        .join("`")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,5 +334,9 @@ mod tests {
         assert_eq!(fence_for("no ticks"), "```");
         assert_eq!(fence_for("has ```` four"), "`````");
         assert_eq!(escape("<b>*x*</b>"), "&lt;b&gt;\\*x\\*&lt;/b&gt;");
+        assert_eq!(
+            escape_prose("keep_ids: `keep_logical_ids(a)` *now*"),
+            "keep\\_ids: `keep_logical_ids(a)` \\*now\\*"
+        );
     }
 }

@@ -12,7 +12,7 @@ mod table;
 pub mod text;
 
 use super::security::{Direction, Statement};
-use super::{Action, DataRisk, DiffReport, ResourceChange, RiskCause, SecurityChange, SecurityDetail, StackDiff};
+use super::{Action, DataRisk, DiffReport, ResourceChange, RiskCause, SecurityChange, SecurityDetail, StackDiff, Warning};
 
 /// Output format of a diff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,23 +42,43 @@ pub(crate) fn resource_label(r: &ResourceChange) -> String {
     }
 }
 
-/// What happens to a stateful resource's data, in words.
+/// What happens to a stateful resource's data, in words. A replacement is a new,
+/// empty resource whatever the policy: the policy only decides what becomes of the old one.
 pub(crate) fn risk_words(risk: &DataRisk) -> String {
     let what = match risk.cause {
         RiskCause::Remove => "removed",
         RiskCause::Replace => "replaced",
         RiskCause::MayReplace => "may be replaced",
     };
+    let starts_empty = if risk.cause == RiskCause::Remove {
+        ""
+    } else {
+        "the new resource starts empty; "
+    };
     match &risk.kept_by {
-        Some(policy) => format!("{what}; {policy} keeps the old resource and its data"),
+        Some(policy) if policy.ends_with("Snapshot") => {
+            format!("{what}: {starts_empty}{policy} deletes the old one after a final snapshot of its data")
+        }
+        Some(policy) => {
+            format!("{what}: {starts_empty}{policy} keeps the old one, detached from the stack, with its data")
+        }
         None => {
             let fix = if risk.cause == RiskCause::Remove {
                 "DeletionPolicy"
             } else {
                 "UpdateReplacePolicy"
             };
-            format!("{what}; its data is deleted (no Retain or Snapshot {fix})")
+            format!("{what}: {starts_empty}the old one is deleted with its data (no Retain or Snapshot {fix})")
         }
+    }
+}
+
+/// Heading of the data-at-risk list when a policy keeps every old resource's data.
+pub(crate) fn kept_data_heading(at_risk: &[(&StackDiff, &ResourceChange, &DataRisk)]) -> &'static str {
+    if at_risk.iter().any(|(_, _, r)| r.cause != RiskCause::Remove) {
+        "Stateful resources removed or replaced: a replacement starts empty; the old data is kept outside the stack"
+    } else {
+        "Stateful resources removed: their data is kept outside the stack"
     }
 }
 
@@ -75,6 +95,45 @@ pub(crate) fn risks(report: &DiffReport) -> Vec<(&StackDiff, &ResourceChange, &D
     // Real data loss before changes a policy protects.
     out.sort_by_key(|(_, _, risk)| !risk.data_loss());
     out
+}
+
+/// Every warning with its stack, those the deploy would fail on first.
+pub(crate) fn warnings(report: &DiffReport) -> Vec<(&StackDiff, &Warning)> {
+    let mut out: Vec<(&StackDiff, &Warning)> = report
+        .stacks
+        .iter()
+        .flat_map(|s| s.diff.warnings.iter().map(move |w| (s, w)))
+        .collect();
+    out.sort_by_key(|(_, w)| !w.blocking);
+    out
+}
+
+/// The warnings about resource `r` (not those about outputs).
+pub(crate) fn warnings_of<'a>(all: &'a [Warning], r: &'a ResourceChange) -> impl Iterator<Item = &'a Warning> {
+    all.iter()
+        .filter(move |w| w.resource_type.is_some() && w.logical_id == r.logical_id)
+}
+
+/// Heading of the warnings list.
+pub(crate) fn warnings_heading(list: &[(&StackDiff, &Warning)]) -> String {
+    let blocking = list.iter().filter(|(_, w)| w.blocking).count();
+    if blocking > 0 {
+        format!(
+            "DEPLOY WOULD FAIL: {blocking} change{} that CloudFormation or the service refuses",
+            crate::diff::plural(blocking)
+        )
+    } else {
+        "Changes that need a decision".to_string()
+    }
+}
+
+/// `AWS::RDS::DBInstance data/Database/Resource (DatabaseB269D8BB)`, or `Output ExportsOutput…`.
+pub(crate) fn warning_label(w: &Warning) -> String {
+    match (&w.resource_type, &w.path) {
+        (Some(t), Some(p)) => format!("{t} {p} ({})", w.logical_id),
+        (Some(t), None) => format!("{t} {}", w.logical_id),
+        (None, _) => format!("Output {}", w.logical_id),
+    }
 }
 
 /// A table cell: one or more lines.

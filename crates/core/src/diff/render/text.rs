@@ -2,7 +2,7 @@
 
 use super::fmt::{block, inline, INLINE_WIDTH};
 use super::table::boxed;
-use super::{provenance_line, resource_label, risk_words, risks, Cell};
+use super::{kept_data_heading, provenance_line, resource_label, risk_words, risks, warning_label, warnings, warnings_heading, Cell};
 use crate::diff::{path_string, Action, DiffReport, ItemChange, PropertyChange, Replacement, ResourceChange, StackDiff, StackStatus};
 
 /// ANSI styling that is a no-op without color.
@@ -73,13 +73,24 @@ pub fn render(report: &DiffReport, color: bool) -> String {
                 crate::diff::plural(losing)
             )
         } else {
-            "Stateful resources removed or replaced (their data is kept)".to_string()
+            kept_data_heading(&at_risk).to_string()
         };
         out.push(p.bold_red(&title));
         for (s, r, risk) in at_risk {
             let words = risk_words(risk);
             let words = if risk.data_loss() { p.bold_red(&words) } else { words };
             out.push(format!("  {} {}: {words}", s.title(), resource_label(r)));
+        }
+        out.push(String::new());
+    }
+
+    let warned = warnings(report);
+    if !warned.is_empty() {
+        out.push(p.bold_red(&warnings_heading(&warned)));
+        for (s, w) in warned {
+            let message = if w.blocking { p.bold_red(&w.message) } else { p.yellow(&w.message) };
+            out.push(format!("  {} {}: {message}", s.title(), warning_label(w)));
+            out.push(format!("    fix: {}", w.fix));
         }
         out.push(String::new());
     }
@@ -158,6 +169,10 @@ fn stack(s: &StackDiff, p: Paint, out: &mut Vec<String>) {
         out.push("Resources".to_string());
         for r in &s.diff.resources {
             resource(r, p, out);
+            for w in super::warnings_of(&s.diff.warnings, r) {
+                let line = format!("    ! {}", w.message);
+                out.push(if w.blocking { p.bold_red(&line) } else { p.yellow(&line) });
+            }
         }
     }
     let mut section = None;

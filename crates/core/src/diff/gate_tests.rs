@@ -1,0 +1,332 @@
+//! What `--fail-on replacement` must catch and how it is said: types without
+//! replacement facts (fail closed), documented replacements, what a replacement
+//! does to data, RDS engine versions, exports still imported by another stack.
+
+use serde_json::{json, Value as Json};
+
+use super::exports::{flag_removed_exports, StackSides};
+use super::tests::{db, db_props, only, table, template, with};
+use super::*;
+
+fn report(stacks: Vec<StackDiff>) -> DiffReport {
+    DiffReport {
+        old_label: "base".into(),
+        new_label: "head".into(),
+        notes: vec![],
+        stacks,
+    }
+}
+
+fn one_stack(old: &Json, new: &Json) -> DiffReport {
+    report(vec![StackDiff::new("dev", "shop-dev-main", Some("main"), Some(old), Some(new))])
+}
+
+fn all_formats(r: &DiffReport) -> (String, String, Json) {
+    let text = render(r, Format::Text { color: false });
+    let markdown = render(r, Format::Markdown);
+    let json = serde_json::from_str(&render(r, Format::Json)).expect("valid JSON");
+    (text, markdown, json)
+}
+
+fn web_acl(scope: &str) -> Json {
+    json!({"Type": "AWS::WAFv2::WebACL", "Metadata": {"cairn:path": "service/Firewall/Resource"},
+        "Properties": {"Name": "shop", "Scope": scope, "DefaultAction": {"Allow": {}},
+        "VisibilityConfig": {"SampledRequestsEnabled": true, "CloudWatchMetricsEnabled": true, "MetricName": "shop"}}})
+}
+
+#[test]
+fn a_type_without_replacement_facts_counts_as_a_possible_replacement_and_trips_the_gate() {
+    assert!(
+        crate::schema::resource_type("AWS::WAFv2::WebACL").is_none(),
+        "pick a type outside the table"
+    );
+    let old = template(json!({"Acl": web_acl("REGIONAL")}));
+    let new = template(json!({"Acl": web_acl("CLOUDFRONT")}));
+    let r = one_stack(&old, &new);
+    let change = only(&r.stacks[0].diff);
+    assert_eq!(change.replacement, Replacement::Unknown);
+    let s = r.summary();
+    assert_eq!((s.replace, s.may_replace, s.unknown_replace), (0, 1, 1));
+    assert!(r.fails(FailOn::Replacement), "fail closed: cairn cannot rule the replacement out");
+
+    let (text, markdown, json) = all_formats(&r);
+    assert!(
+        text.contains("(0 replacements, 1 possible replacement: 1 of a type cairn has no replacement facts for)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "Scope: \"REGIONAL\" → \"CLOUDFRONT\"  (may require replacement: type not in cairn's schema table, counted as possible)"
+        ),
+        "{text}"
+    );
+    assert!(markdown.contains("(+1 possible)"), "{markdown}");
+    assert_eq!(
+        (json["summary"]["mayReplace"].clone(), json["summary"]["unknownReplace"].clone()),
+        (json!(1), json!(1))
+    );
+    assert_eq!(json["changes"][0]["replacement"], json!("unknown"));
+}
+
+#[test]
+fn a_stateful_type_without_facts_is_a_possible_data_loss_and_its_referrers_may_be_replaced_too() {
+    let fs = |mode: &str| json!({"Type": "AWS::EFS::FileSystem", "Properties": {"PerformanceMode": mode}});
+    let user = json!({"Type": "AWS::Custom::Mounter", "Properties": {"FileSystem": {"Ref": "Files"}}});
+    let old = template(json!({"Files": fs("generalPurpose"), "Mount": user.clone()}));
+    let new = template(json!({"Files": fs("maxIO"), "Mount": user}));
+    let d = compare(&old, &new);
+    let files = d.resources.iter().find(|r| r.logical_id == "Files").expect("file system");
+    assert_eq!(
+        files.risk.as_ref().map(|x| (x.cause, x.data_loss())),
+        Some((RiskCause::MayReplace, true))
+    );
+    let mount = d.resources.iter().find(|r| r.logical_id == "Mount").expect("referrer listed");
+    assert_eq!(mount.replacement, Replacement::Unknown);
+    assert_eq!(mount.replacement_reasons, ["FileSystem refers to Files, which is replaced"]);
+}
+
+#[test]
+fn documented_replacements_require_replacement() {
+    // DynamoDB partition key: the registry schema says conditional, the documentation says Replacement.
+    let key = |name: &str| json!([{"AttributeName": name, "KeyType": "HASH"}]);
+    let attr = |name: &str, t: &str| json!([{"AttributeName": name, "AttributeType": t}]);
+    let old = template(json!({"Orders": table(json!({"KeySchema": key("id"), "AttributeDefinitions": attr("id", "S")}))}));
+    let new = template(json!({"Orders": table(json!({"KeySchema": key("orderId"), "AttributeDefinitions": attr("orderId", "S")}))}));
+    let d = compare(&old, &new);
+    let r = only(&d);
+    assert_eq!(r.replacement, Replacement::Always);
+    assert!(r.property_changes.iter().all(|c| c.replacement == Replacement::Always), "{r:#?}");
+    assert_eq!(d.summary().replace, 1);
+    let (text, _, _) = all_formats(&one_stack(&old, &new));
+    assert!(
+        text.contains("KeySchema[0].AttributeName: \"id\" → \"orderId\"  (requires replacement)"),
+        "{text}"
+    );
+
+    // The type of a key attribute is part of the key; the type of an index-only attribute is not.
+    let attrs = |key_type: &str, gsi_type: &str| json!([{"AttributeName": "id", "AttributeType": key_type}, {"AttributeName": "byDate", "AttributeType": gsi_type}]);
+    let with_attrs = |a: Json| template(json!({"Orders": table(json!({"KeySchema": key("id"), "AttributeDefinitions": a}))}));
+    let d = compare(&with_attrs(attrs("S", "S")), &with_attrs(attrs("N", "S")));
+    assert_eq!(only(&d).replacement, Replacement::Always);
+    let d = compare(&with_attrs(attrs("S", "S")), &with_attrs(attrs("S", "N")));
+    assert_eq!(only(&d).replacement, Replacement::None);
+
+    // Create-only in the schema already.
+    let queue = |fifo: bool| json!({"Type": "AWS::SQS::Queue", "Properties": {"FifoQueue": fifo}});
+    let d = compare(&template(json!({"Q": queue(false)})), &template(json!({"Q": queue(true)})));
+    assert_eq!(only(&d).replacement, Replacement::Always);
+    let bucket = |name: &str| json!({"Type": "AWS::S3::Bucket", "Properties": {"BucketName": name}});
+    let d = compare(&template(json!({"B": bucket("a")})), &template(json!({"B": bucket("b")})));
+    assert_eq!(only(&d).replacement, Replacement::Always);
+    let d = compare(
+        &template(json!({"Db": db(with(db_props(), "DBInstanceIdentifier", json!("a")))})),
+        &template(json!({"Db": db(with(db_props(), "DBInstanceIdentifier", json!("b")))})),
+    );
+    assert_eq!(only(&d).replacement, Replacement::Always);
+}
+
+#[test]
+fn a_retained_replacement_says_the_new_resource_starts_empty() {
+    let kept = |name: &str| {
+        let t = table(json!({"TableName": name, "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]}));
+        with(with(t, "UpdateReplacePolicy", json!("Retain")), "DeletionPolicy", json!("Retain"))
+    };
+    let r = one_stack(
+        &template(json!({"Orders": kept("orders")})),
+        &template(json!({"Orders": kept("orders-v2")})),
+    );
+    let (text, markdown, json) = all_formats(&r);
+    for out in [&text, &markdown] {
+        assert!(!out.contains("their data is kept"), "{out}");
+        assert!(out.contains("a replacement starts empty"), "{out}");
+        assert!(
+            out.contains("replaced: the new resource starts empty; UpdateReplacePolicy: Retain keeps the old one, detached from the stack, with its data"),
+            "{out}"
+        );
+    }
+    assert_eq!(json["dataRisks"][0]["keptBy"], json!("UpdateReplacePolicy: Retain"));
+    assert!(r.fails(FailOn::Replacement));
+
+    // A removal keeps the resource itself: no "starts empty".
+    let r = one_stack(&template(json!({"Orders": kept("orders")})), &template(json!({})));
+    let (text, _, _) = all_formats(&r);
+    assert!(
+        text.contains("Stateful resources removed: their data is kept outside the stack"),
+        "{text}"
+    );
+    assert!(
+        text.contains("removed: DeletionPolicy: Retain keeps the old one, detached from the stack, with its data"),
+        "{text}"
+    );
+}
+
+fn engine(version: &str, allow_major: Option<bool>) -> Json {
+    let mut props = with(db_props(), "EngineVersion", json!(version));
+    if let Some(a) = allow_major {
+        props = with(props, "AllowMajorVersionUpgrade", json!(a));
+    }
+    template(json!({"Db": db(props)}))
+}
+
+#[test]
+fn an_engine_downgrade_is_refused_loudly_in_every_format() {
+    let r = one_stack(&engine("17.5", Some(true)), &engine("16.9", Some(true)));
+    let w = &r.stacks[0].diff.warnings;
+    assert_eq!(w.len(), 1);
+    assert_eq!((w[0].kind, w[0].blocking), (WarningKind::EngineDowngrade, true));
+    assert!(r.fails(FailOn::Replacement), "a deploy that must fail trips the gate");
+    let (text, markdown, json) = all_formats(&r);
+    assert!(
+        text.contains("DEPLOY WOULD FAIL: 1 change that CloudFormation or the service refuses"),
+        "{text}"
+    );
+    assert!(
+        text.contains("EngineVersion 17.5 → 16.9 is a downgrade: RDS cannot downgrade"),
+        "{text}"
+    );
+    assert!(text.contains("1 warning (1 would fail the deploy)"), "{text}");
+    assert!(
+        markdown.contains("> [!CAUTION]") && markdown.contains("is a downgrade"),
+        "{markdown}"
+    );
+    assert!(
+        text.contains("    [~] EngineVersion: \"17.5\" → \"16.9\"\n    ! EngineVersion 17.5 → 16.9 is a downgrade"),
+        "at the resource too: {text}"
+    );
+    assert!(
+        markdown.contains("        # DEPLOY WOULD FAIL: EngineVersion 17.5 → 16.9 is a downgrade"),
+        "{markdown}"
+    );
+    assert_eq!(json["warnings"][0]["kind"], json!("engine-downgrade"));
+    assert_eq!(json["warnings"][0]["blocking"], json!(true));
+    assert_eq!(json["warnings"][0]["constructPath"], json!("data/Database/Resource"));
+    assert_eq!(
+        (json["summary"]["warnings"].clone(), json["summary"]["blocking"].clone()),
+        (json!(1), json!(1))
+    );
+}
+
+#[test]
+fn a_major_engine_upgrade_is_flagged_and_blocks_without_allow_major_version_upgrade() {
+    let r = one_stack(&engine("17.5", Some(true)), &engine("18.1", Some(true)));
+    let w = &r.stacks[0].diff.warnings;
+    assert_eq!((w.len(), w[0].kind, w[0].blocking), (1, WarningKind::EngineMajorUpgrade, false));
+    assert!(!r.fails(FailOn::Replacement), "an in-place upgrade CloudFormation performs");
+    let (text, _, _) = all_formats(&r);
+    assert!(text.contains("Changes that need a decision"), "{text}");
+    assert!(text.contains("EngineVersion 17.5 → 18.1 is a major version upgrade"), "{text}");
+
+    let r = one_stack(&engine("17.5", None), &engine("18.1", None));
+    let w = &r.stacks[0].diff.warnings;
+    assert!(
+        w[0].blocking,
+        "CloudFormation fails a major upgrade without AllowMajorVersionUpgrade"
+    );
+    assert!(w[0].message.contains("without AllowMajorVersionUpgrade: true"), "{}", w[0].message);
+    assert!(r.fails(FailOn::Replacement));
+
+    // A minor upgrade is routine; 9.6 → 10 is major, 17.9 → 17.10 is not a downgrade;
+    // a major version alone means its default minor.
+    for (old, new, kind) in [
+        ("17.4", "17.5", None),
+        ("9.6.24", "10.21", Some(WarningKind::EngineMajorUpgrade)),
+        ("17.9", "17.10", None),
+        ("17", "18", Some(WarningKind::EngineMajorUpgrade)),
+        ("17.5", "17", None),
+        ("17", "16.9", Some(WarningKind::EngineDowngrade)),
+        ("17.5", "17.4", Some(WarningKind::EngineDowngrade)),
+    ] {
+        let r = one_stack(&engine(old, None), &engine(new, None));
+        assert_eq!(r.stacks[0].diff.warnings.first().map(|w| w.kind), kind, "{old} → {new}");
+    }
+}
+
+fn data_stack(table_id: &str) -> Json {
+    let export = format!("shop-dev-data:ExportsOutputFnGetAtt{table_id}Arn");
+    json!({"Resources": {table_id: table(json!({"KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]}))},
+        "Outputs": {format!("ExportsOutputFnGetAtt{table_id}Arn"): {"Value": {"Fn::GetAtt": [table_id, "Arn"]}, "Export": {"Name": export}}}})
+}
+
+fn service_stack(table_id: &str) -> Json {
+    json!({"Resources": {"TaskPolicy": {"Type": "AWS::IAM::Policy", "Properties": {"PolicyName": "p", "PolicyDocument": {"Statement": [
+        {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": {"Fn::ImportValue": format!("shop-dev-data:ExportsOutputFnGetAtt{table_id}Arn")}}]}}}}})
+}
+
+#[test]
+fn a_renamed_construct_whose_export_another_stack_imports_blocks_the_deploy() {
+    let (old_data, new_data) = (data_stack("OrdersA9B65338"), data_stack("OrdersTable7C3F1B2A"));
+    let (old_service, new_service) = (service_stack("OrdersA9B65338"), service_stack("OrdersTable7C3F1B2A"));
+    // Only the data stack is compared (`cairn diff dev data`); the importer is found anyway.
+    let mut stacks = vec![StackDiff::new(
+        "dev",
+        "shop-dev-data",
+        Some("data"),
+        Some(&old_data),
+        Some(&new_data),
+    )];
+    let sides = [
+        StackSides {
+            stack: "shop-dev-data",
+            old: Some(&old_data),
+            new: Some(&new_data),
+        },
+        StackSides {
+            stack: "shop-dev-service",
+            old: Some(&old_service),
+            new: Some(&new_service),
+        },
+    ];
+    flag_removed_exports(&mut stacks, "dev", &sides);
+    let r = report(stacks);
+    let w = &r.stacks[0].diff.warnings;
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!((w[0].kind, w[0].blocking), (WarningKind::ExportStillImported, true));
+    assert!(r.fails(FailOn::Replacement));
+    let (text, markdown, json) = all_formats(&r);
+    for out in [&text, &markdown] {
+        assert!(out.contains("export `shop-dev-data:ExportsOutputFnGetAttOrdersA9B65338Arn` (of data/Orders/Resource, OrdersA9B65338) is removed, but shop-dev-service still imports it"), "{out}");
+        assert!(
+            out.contains(
+                r#"`Stack::keep_logical_ids("<new path>", "Orders")` (or `override_logical_id("<new path>/Resource", "OrdersA9B65338")`)"#
+            ),
+            "{out}"
+        );
+        assert!(out.contains("first deploy shop-dev-service without the import"), "{out}");
+    }
+    assert_eq!(json["warnings"][0]["kind"], json!("export-still-imported"));
+    assert_eq!(json["warnings"][0]["stack"], json!("shop-dev-data"));
+
+    // The same rename with the logical ID kept: the export stays, nothing to say.
+    let mut stacks = vec![StackDiff::new(
+        "dev",
+        "shop-dev-data",
+        Some("data"),
+        Some(&old_data),
+        Some(&old_data),
+    )];
+    let sides = [
+        StackSides {
+            stack: "shop-dev-data",
+            old: Some(&old_data),
+            new: Some(&old_data),
+        },
+        StackSides {
+            stack: "shop-dev-service",
+            old: Some(&old_service),
+            new: Some(&old_service),
+        },
+    ];
+    flag_removed_exports(&mut stacks, "dev", &sides);
+    assert!(stacks[0].diff.warnings.is_empty());
+
+    // An export nobody imports may go.
+    let mut stacks = vec![StackDiff::new(
+        "dev",
+        "shop-dev-data",
+        Some("data"),
+        Some(&old_data),
+        Some(&new_data),
+    )];
+    flag_removed_exports(&mut stacks, "dev", &sides[..1]);
+    assert!(stacks[0].diff.warnings.is_empty());
+}

@@ -1,0 +1,38 @@
+//! What a reviewer must know beyond replacements and data: changes that
+//! CloudFormation or the service refuses (the deploy would fail), or that need a
+//! decision (an RDS major version upgrade).
+
+/// What a [`Warning`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WarningKind {
+    /// An RDS engine version lowered: RDS cannot downgrade.
+    EngineDowngrade,
+    /// An RDS engine major version raised: downtime, no way back but a snapshot.
+    EngineMajorUpgrade,
+    /// An export removed while another stack of the environment imports it.
+    ExportStillImported,
+}
+
+impl WarningKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarningKind::EngineDowngrade => "engine-downgrade",
+            WarningKind::EngineMajorUpgrade => "engine-major-upgrade",
+            WarningKind::ExportStillImported => "export-still-imported",
+        }
+    }
+}
+
+/// One warning, located at a resource (or an output) of a stack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Warning {
+    pub kind: WarningKind,
+    /// The resource, or for exports the output, it is about.
+    pub logical_id: String,
+    pub resource_type: Option<String>,
+    pub path: Option<String>,
+    pub message: String,
+    pub fix: String,
+    /// The deploy would fail: CloudFormation or the service refuses the change.
+    pub blocking: bool,
+}
