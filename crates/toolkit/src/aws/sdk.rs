@@ -162,9 +162,14 @@ impl CloudFormation for SdkCloudFormation {
                 .runtime
                 .block_on(self.client.list_change_sets().stack_name(stack).set_next_token(token.take()).send())
                 .map_err(|e| self.err("ListChangeSets", &e))?;
-            out.extend(page.summaries().iter().map(|s| ChangeSetSummary {
+            // moto lists every stack's change sets whatever StackName says.
+            let own = |s: &&aws_sdk_cloudformation::types::ChangeSetSummary| {
+                s.stack_id() == Some(stack) || (!stack.starts_with("arn:") && s.stack_name() == Some(stack))
+            };
+            out.extend(page.summaries().iter().filter(own).map(|s| ChangeSetSummary {
                 id: s.change_set_id().unwrap_or_default().to_string(),
                 name: s.change_set_name().unwrap_or_default().to_string(),
+                stack_id: s.stack_id().unwrap_or_default().to_string(),
                 status: s.status().map(|x| x.as_str().to_string()).unwrap_or_default(),
                 execution_status: s.execution_status().map(|x| x.as_str().to_string()).unwrap_or_default(),
             }));
@@ -278,6 +283,41 @@ impl CloudFormation for SdkCloudFormation {
         call = call.set_rollback_configuration(request.rollback.as_ref().map(rollback_configuration));
         let out = self.runtime.block_on(call.send()).map_err(|e| self.err("CreateStack", &e))?;
         Ok(out.stack_id().unwrap_or_default().to_string())
+    }
+
+    fn update_stack(&self, request: &StackRequest) -> AwsResult<String> {
+        let mut call = self
+            .client
+            .update_stack()
+            .stack_name(&request.stack_name)
+            .set_capabilities(Some(capabilities()));
+        call = match &request.template {
+            TemplateSource::Body(b) => call.template_body(b),
+            TemplateSource::Url(u) => call.template_url(u),
+        };
+        call = call.set_rollback_configuration(request.rollback.as_ref().map(rollback_configuration));
+        let out = self.runtime.block_on(call.send()).map_err(|e| self.err("UpdateStack", &e))?;
+        Ok(out.stack_id().unwrap_or_default().to_string())
+    }
+
+    fn list_exports(&self) -> AwsResult<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .runtime
+                .block_on(self.client.list_exports().set_next_token(token.take()).send())
+                .map_err(|e| self.err("ListExports", &e))?;
+            out.extend(
+                page.exports()
+                    .iter()
+                    .map(|e| (e.name().unwrap_or_default().to_string(), e.value().unwrap_or_default().to_string())),
+            );
+            match page.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => return Ok(out),
+            }
+        }
     }
 
     fn delete_stack(&self, stack: &str) -> AwsResult<()> {

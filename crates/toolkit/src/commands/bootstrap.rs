@@ -65,6 +65,8 @@ pub fn run<A: Application>(project: &Project<A>, args: &BootstrapArgs, style: St
         )));
     }
     let stack = bootstrap_stack(&bucket)?;
+    // Ctrl-C is counted from here on, as in `deploy`.
+    crate::deploy::clock::catch_ctrl_c()?;
     let clients = aws::connect(&settings, args.endpoint.endpoint_url.as_deref())?;
     let account = clients.check_account(&settings)?;
     let quirks = clients.detect_quirks();

@@ -88,6 +88,7 @@ fn deploy_full(
     let mut prompt = ScriptedPrompt {
         answers: answers.iter().map(|a| a.to_string()).collect(),
         questions: Vec::new(),
+        presses: Some(clock.presses.clone()),
     };
     let result = {
         let mut d = Deployer::new(cfn, &mut console, clock, &mut prompt, opts);
@@ -581,7 +582,7 @@ fn ctrl_c_stops_watching_and_says_how_to_resume() {
     cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &data_template("db.t3.micro"));
     cfn.script_run("shop-dev-data", vec![Step::new("UPDATE_IN_PROGRESS")]);
     let clock = FakeClock::default();
-    clock.interrupt_after.set(Some(2));
+    clock.ctrl_c_after_sleeps.borrow_mut().extend([2, 3]);
     let run = deploy_with(
         &cfn,
         DeployOptions { approve: true, ..opts() },
@@ -591,7 +592,7 @@ fn ctrl_c_stops_watching_and_says_how_to_resume() {
     );
     let e = run.error();
     assert_eq!(e.exit_code(), INTERRUPTED_EXIT);
-    assert!(e.message.contains("stopped watching shop-dev-data (Ctrl-C)"), "{}", e.message);
+    assert!(e.message.contains("stopped watching shop-dev-data (Ctrl-C twice)"), "{}", e.message);
     assert!(
         e.message.contains("Resume watching with `cairn status dev --watch`"),
         "{}",
@@ -792,6 +793,7 @@ fn destroy_deletes_and_respects_termination_protection() {
         force: false,
         timeout: Duration::from_secs(600),
         hints: Hints::for_env("prod"),
+        emulator: None,
     };
     let e = d
         .destroy(&["shop-prod-service", "shop-prod-data", "shop-prod-network"])
