@@ -96,6 +96,9 @@ pub struct State {
     pub create_stack_error: Option<String>,
     /// The next ExecuteChangeSet is refused with this message (nothing runs).
     pub execute_error: Option<String>,
+    /// The next DeleteStack fails with this message yet drops the stack's record, as
+    /// moto's does when it cannot delete a VPC (DependencyViolation).
+    pub delete_drops_record_error: Option<String>,
     /// Operations that answer "not supported by this endpoint".
     pub unsupported: Vec<&'static str>,
     /// Templates served from S3 URLs.
@@ -276,6 +279,13 @@ impl State {
         }
         hooks.append(&mut self.hooks);
         self.hooks = hooks;
+    }
+
+    /// Sets the status of the live stack `name` (another run acting on it).
+    pub fn set_status(&mut self, name: &str, status: &str) {
+        if let Some(s) = self.live_mut(name) {
+            s.status = status.into();
+        }
     }
 
     /// See [`FakeCloudFormation::add_foreign_change_set`].
@@ -630,6 +640,12 @@ impl CloudFormation for FakeCloudFormation {
     fn delete_change_set(&self, change_set_id: &str) -> AwsResult<()> {
         self.log("DeleteChangeSet".into());
         let mut s = self.state.borrow_mut();
+        if s.change_sets.iter().any(|c| c.id == change_set_id && c.pending_polls > 0) {
+            // As CloudFormation: a change set still being made cannot be deleted.
+            return Err(validation(format!(
+                "InvalidChangeSetStatus: ChangeSet [{change_set_id}] cannot be deleted in its current status CREATE_PENDING"
+            )));
+        }
         let before = s.change_sets.len();
         s.change_sets.retain(|c| c.id != change_set_id);
         if s.change_sets.len() == before {
@@ -714,6 +730,10 @@ impl CloudFormation for FakeCloudFormation {
             )));
         }
         let id = s.stacks[i].id.clone();
+        if let Some(message) = s.delete_drops_record_error.take() {
+            s.stacks.remove(i);
+            return Err(AwsError::new(AwsErrorKind::Other, format!("DeleteStack failed: {message}")));
+        }
         s.change_sets.retain(|c| c.stack_id != id);
         if matches!(s.stacks[i].status.as_str(), "REVIEW_IN_PROGRESS" | "CREATE_PENDING") {
             s.stacks[i].status = "DELETE_COMPLETE".into();

@@ -173,15 +173,6 @@ pub(crate) mod fake {
         pub presses: Rc<Cell<u32>>,
     }
 
-    impl FakeClock {
-        /// Ctrl-C pressed once after `n` sleeps.
-        pub fn ctrl_c_after(n: u32) -> Self {
-            let clock = FakeClock::default();
-            clock.ctrl_c_after_sleeps.borrow_mut().push(n);
-            clock
-        }
-    }
-
     impl Clock for FakeClock {
         fn now(&self) -> Duration {
             self.now.get()

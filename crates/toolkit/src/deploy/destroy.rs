@@ -36,6 +36,26 @@ pub struct Destroyer<'a> {
     pub emulator: Option<Emulator>,
 }
 
+/// `the VPC vpc-1, NAT gateway nat-1, …`: the resources of the types moto keeps, by type.
+fn kept_with_the_vpc(resources: &[StackResource]) -> String {
+    let mut parts = Vec::new();
+    for t in MOTO_KEEPS_WITH_THE_VPC {
+        let ids: Vec<&str> = resources
+            .iter()
+            .filter(|r| r.resource_type == t)
+            .map(|r| r.physical_id.as_deref().unwrap_or(&r.logical_id))
+            .collect();
+        if !ids.is_empty() {
+            parts.push(format!("{t} {}", ids.join(" ")));
+        }
+    }
+    if parts.is_empty() {
+        "some of its resources".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
 impl Destroyer<'_> {
     /// Deletes the named stacks in the order given (callers pass reverse deploy order).
     /// Returns how many were deleted; stops at the first failure. Ctrl-C stops it after
@@ -97,29 +117,22 @@ impl Destroyer<'_> {
             return CliError::failure(format!("error: deleting {name} failed: {e}"));
         }
         let (kept, why) = match self.emulator {
-            Some(Emulator::Moto) => {
-                let kept: Vec<String> = resources
-                    .iter()
-                    .filter(|r| MOTO_KEEPS_WITH_THE_VPC.contains(&r.resource_type.as_str()))
-                    .map(|r| format!("{} {}", r.resource_type, r.physical_id.as_deref().unwrap_or(&r.logical_id)))
-                    .collect();
-                (
-                    kept,
-                    "a moto limitation: it cannot delete a VPC whose NAT gateway it created (the gateway's network interface \
-                     stays in it), yet drops the stack's record",
-                )
-            }
-            _ => (Vec::new(), "the endpoint dropped the stack's record although the deletion failed"),
-        };
-        let kept = if kept.is_empty() {
-            "some of its resources".to_string()
-        } else {
-            kept.join(", ")
+            Some(Emulator::Moto) => (
+                kept_with_the_vpc(resources),
+                "a moto limitation: it cannot delete a VPC whose NAT gateway it created (the gateway's network interface \
+                 stays in it), yet drops the stack's record and keeps its exports registered, so deploying the stack again \
+                 fails with `Export names must be unique` until moto is restarted",
+            ),
+            _ => (
+                "some of its resources".to_string(),
+                "the endpoint dropped the stack's record although the deletion failed",
+            ),
         };
         CliError::failure(format!(
-            "error: deleting {name} failed: {e}. The endpoint no longer lists {name}, so `{}` shows it as not deployed, but \
+            "error: deleting {name} failed: {}. The endpoint no longer lists {name}, so `{}` shows it as not deployed, but \
              resources are left behind: {kept} ({why}). Restart the local endpoint to clear them (`make local-cloud-stop \
              local-cloud`)",
+            e.message.trim_end_matches('.'),
             self.hints.status
         ))
     }
