@@ -781,7 +781,10 @@ fn a_change_set_another_run_made_blocks_the_deploy_and_is_never_executed() {
     edit(&dir, "other", "nginx:1.27", "nginx:1.27.1");
     let err = assert_fails(&cairn(&moto.url, &["deploy", "other", "--approve"], Some(&dir)), 1);
     assert!(
-        err.contains(&format!("error: {} has a change set this deploy did not make: someone-elses-review", data.name)),
+        err.contains(&format!(
+            "error: {} has a change set this deploy did not make: someone-elses-review",
+            data.name
+        )),
         "{err}"
     );
     assert!(err.contains("never executes another run's change set"), "{err}");
@@ -918,7 +921,10 @@ fn updates_that_add_an_export_and_its_import_deploy_on_moto_in_one_run() {
     );
     let (outcomes, out) = deploy(&[&producer2, &consumer2]);
     assert_eq!(outcomes, vec![Outcome::Deployed, Outcome::Deployed], "{out}");
-    assert!(out.contains(&format!("{producer}: UPDATE_COMPLETE")) && out.contains(&format!("{consumer}: UPDATE_COMPLETE")), "{out}");
+    assert!(
+        out.contains(&format!("{producer}: UPDATE_COMPLETE")) && out.contains(&format!("{consumer}: UPDATE_COMPLETE")),
+        "{out}"
+    );
     assert_eq!(aws.status(consumer).as_deref(), Some("UPDATE_COMPLETE"));
     let extra = arn_of("Extra");
     assert!(extra.contains("Extra"), "{extra}");

@@ -72,7 +72,9 @@ impl Emulator {
 }
 
 /// Which emulator answers at `url`: moto serves `GET /moto-api/` (its dashboard) with
-/// 200. Only plain-HTTP endpoints are probed, within a second; `None` otherwise.
+/// 200. Only plain-HTTP endpoints are probed: a second to connect, five to answer (a
+/// busy moto is slow, and taking it for AWS would send calls it mishandles); `None`
+/// otherwise.
 pub fn probe(url: &str) -> Option<Emulator> {
     let rest = url.strip_prefix("http://")?;
     let host_port = rest.split(['/', '?', '#']).next().unwrap_or_default();
@@ -85,11 +87,10 @@ pub fn probe(url: &str) -> Option<Emulator> {
     } else {
         format!("{host_port}:80")
     };
-    let timeout = Duration::from_secs(1);
     let socket = addr.to_socket_addrs().ok()?.next()?;
-    let mut stream = TcpStream::connect_timeout(&socket, timeout).ok()?;
-    stream.set_read_timeout(Some(timeout)).ok()?;
-    stream.set_write_timeout(Some(timeout)).ok()?;
+    let mut stream = TcpStream::connect_timeout(&socket, Duration::from_secs(1)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    stream.set_write_timeout(Some(Duration::from_secs(1))).ok()?;
     let request = format!("GET /moto-api/ HTTP/1.0\r\nHost: {host_port}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).ok()?;
     let mut head = [0u8; 12];
