@@ -28,7 +28,8 @@ pub const BOOTSTRAP_STACK: &str = "cairn-bootstrap";
 Deploys the stack `cairn-bootstrap` into the environment's account and region. Its bucket\n\
 (default cairn-templates-<account>-<region>) is encrypted, blocks public access, refuses\n\
 plain HTTP and expires objects after 30 days; it is kept if the stack is deleted.\n\
-`cairn deploy` uses it unless --template-bucket names another.",
+`cairn deploy` uses it unless --template-bucket names another. Ctrl-C behaves as in\n\
+`cairn deploy` (an unexecuted change set is deleted; exit code 130).",
     after_help = "Examples:\n  cairn bootstrap prod\n  cairn bootstrap dev --template-bucket my-team-cfn-templates"
 )]
 pub struct BootstrapArgs {

@@ -24,7 +24,9 @@ use crate::ui::{self, Style};
 Asks for confirmation on a terminal; elsewhere --approve confirms in advance. An environment\n\
 that keeps data (retain_data) is refused unless --force is given and its name is typed on a\n\
 terminal; --force also turns termination protection off. Resources with a Retain policy\n\
-(the data) are kept by CloudFormation.",
+(the data) are kept by CloudFormation.\n\n\
+Ctrl-C stops after the stack being deleted (Ctrl-C again stops waiting for it; CloudFormation\n\
+carries on) and lists the stacks deleted and not deleted; the exit code is then 130.",
     after_help = "Examples:\n  cairn destroy dev --approve\n  cairn destroy staging service\n  cairn destroy prod --force       asks you to type `prod`"
 )]
 pub struct DestroyArgs {
