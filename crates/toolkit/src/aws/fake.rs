@@ -281,11 +281,13 @@ impl State {
         self.hooks = hooks;
     }
 
-    /// Sets the status of the live stack `name` (another run acting on it).
+    /// Another run's operation on the live stack `name`: it ends in `status`, with a stack event.
     pub fn set_status(&mut self, name: &str, status: &str) {
-        if let Some(s) = self.live_mut(name) {
-            s.status = status.into();
-        }
+        let Some(i) = self.find(name) else { return };
+        let id = self.stacks[i].id.clone();
+        let event = self.event(&id, name, name, "AWS::CloudFormation::Stack", status, None);
+        self.stacks[i].status = status.into();
+        self.stacks[i].events.push(event);
     }
 
     /// See [`FakeCloudFormation::add_foreign_change_set`].

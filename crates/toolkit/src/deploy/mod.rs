@@ -249,6 +249,11 @@ impl<'a> Deployer<'a> {
         if let Some(info) = &existing {
             self.refuse_foreign_change_sets(&info.id, name, None)?;
         }
+        // Another run's operation on the stack shows as new events (moto reports no update times).
+        let last_seen_event = match &existing {
+            Some(info) => self.newest_event(&info.id)?,
+            None => None,
+        };
         if self.clock.interrupted() {
             return Err(CliError::with_code(
                 INTERRUPTED_EXIT,
@@ -325,7 +330,7 @@ impl<'a> Deployer<'a> {
                 format!("stopped (Ctrl-C) before executing {name}'s change set{gone}; nothing was changed in {name}"),
             ));
         }
-        self.refuse_concurrent_change(name, &created, kind, existing.as_ref())?;
+        self.refuse_concurrent_change(name, &created, kind, existing.as_ref(), last_seen_event.as_deref())?;
         if let Some(info) = &existing {
             if self.opts.retain_data {
                 let policy = if self.opts.allow_replace {
@@ -510,6 +515,16 @@ impl<'a> Deployer<'a> {
                     self.opts.hints.status
                 )));
             }
+            if self.clock.interrupts() >= 2 {
+                return Err(CliError::with_code(
+                    INTERRUPTED_EXIT,
+                    format!(
+                        "stopped waiting (Ctrl-C twice) for the deletion of the empty stack {name}; CloudFormation carries on: \
+                         see `{}`",
+                        self.opts.hints.status
+                    ),
+                ));
+            }
             self.clock.sleep(Duration::from_secs(1));
         }
     }
@@ -652,20 +667,23 @@ impl<'a> Deployer<'a> {
     }
 
     /// Just before executing: refuses if the stack moved since this run read it (another
-    /// deploy updated it, or is updating it) or another change set appeared on it.
+    /// deploy updated it, or is updating it: its status, update time or newest event
+    /// changed) or another change set appeared on it.
     fn refuse_concurrent_change(
         &mut self,
         name: &str,
         created: &CreatedChangeSet,
         kind: ChangeSetType,
         read: Option<&StackInfo>,
+        last_seen_event: Option<&str>,
     ) -> CliResult<()> {
         let now = self.cfn.describe_stack(&created.stack_id)?;
         let moved = match (kind, &now, read) {
             (_, None, _) => Some("deleted".to_string()),
             (ChangeSetType::Create, Some(i), _) => (i.status != "REVIEW_IN_PROGRESS").then(|| i.status.clone()),
             (ChangeSetType::Update, Some(i), Some(before)) => {
-                (i.status != before.status || i.updated != before.updated).then(|| i.status.clone())
+                let operated = self.newest_event(&created.stack_id)?.as_deref() != last_seen_event;
+                (i.status != before.status || i.updated != before.updated || operated).then(|| i.status.clone())
             }
             (ChangeSetType::Update, Some(_), None) => None,
         };

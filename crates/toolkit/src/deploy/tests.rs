@@ -1130,23 +1130,31 @@ fn a_change_set_another_run_made_is_never_executed_and_the_deploy_is_refused() {
 }
 
 #[test]
-fn a_stack_another_deploy_started_updating_meanwhile_is_not_executed() {
-    let cfn = FakeCloudFormation::new();
-    cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &data_template("db.t3.micro"));
-    cfn.on_call("CreateChangeSet shop-dev-data", |s| {
-        s.set_status("shop-dev-data", "UPDATE_IN_PROGRESS")
-    });
-    let run = deploy(&cfn, approved(), &[&artifact("shop-dev-data", data_template("db.t3.small"))]);
-    let e = run.error();
-    assert!(
-        e.message
-            .starts_with("error: shop-dev-data changed while this deploy prepared its change set (it is now UPDATE_IN_PROGRESS)"),
-        "{}",
-        e.message
-    );
-    assert_eq!(count(&cfn.calls(), "ExecuteChangeSet"), 0);
-    // Its events were not printed as this run's.
-    assert!(!run.output.contains("UPDATE_IN_PROGRESS"), "{}", run.output);
+fn a_stack_another_deploy_updated_meanwhile_is_not_executed() {
+    // Still updating, or already done (same status, but new events; moto reports no update times).
+    for status in ["UPDATE_IN_PROGRESS", "UPDATE_COMPLETE"] {
+        let cfn = FakeCloudFormation::new();
+        cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &data_template("db.t3.micro"));
+        cfn.on_call("CreateChangeSet shop-dev-data", move |s| s.set_status("shop-dev-data", status));
+        let run = deploy(&cfn, approved(), &[&artifact("shop-dev-data", data_template("db.t3.small"))]);
+        let e = run.error();
+        assert!(
+            e.message.starts_with(&format!(
+                "error: shop-dev-data changed while this deploy prepared its change set (it is now {status})"
+            )),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("Nothing was executed"), "{}", e.message);
+        let calls = cfn.calls();
+        assert_eq!(
+            (count(&calls, "ExecuteChangeSet"), count(&calls, "DeleteChangeSet")),
+            (0, 1),
+            "{calls:?}"
+        );
+        // The other run's events were not printed as this run's.
+        assert!(!run.output.contains(status), "{}", run.output);
+    }
 }
 
 #[test]
