@@ -951,3 +951,42 @@ fn updates_that_add_an_export_and_its_import_deploy_on_moto_in_one_run() {
         serde_json::json!([arn_of("Third"), {"Fn::ImportValue": format!("{producer}:ExportsOutputFnGetAttJobsArn")}])
     );
 }
+
+#[test]
+fn two_deploys_of_one_environment_at_once_never_both_execute_the_update() {
+    // Reported: both ran the same update and printed each other's events.
+    let moto = Moto::shared();
+    let aws = Aws::new(&moto.url);
+    let dir = env_copy("twice", "dev", &[]);
+    assert_ok(&cairn(&moto.url, &["deploy", "twice", "--approve"], Some(&dir)));
+    edit(&dir, "twice", "nginx:1.27", "nginx:1.27.1");
+    let service = synth("twice", Some(&dir)).stacks.last().unwrap().name.clone();
+    let runs: Vec<Output> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| s.spawn(|| cairn(&moto.url, &["deploy", "twice", "--approve"], Some(&dir))))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut executed = 0;
+    for o in &runs {
+        let (out, err) = text(o);
+        let updates = out.matches(&format!("{service}: UPDATE_COMPLETE")).count();
+        executed += updates;
+        // Each run prints at most one update's events: its own.
+        assert!(out.matches("UPDATE_IN_PROGRESS").count() <= 1, "{out}");
+        if !o.status.success() {
+            assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+            assert!(
+                err.contains("has a change set this deploy did not make") || err.contains("changed while this deploy prepared"),
+                "{out}\n{err}"
+            );
+            assert!(err.contains("deploy again"), "{err}");
+        }
+    }
+    assert!(executed <= 1, "both runs executed the update:\n{runs:?}");
+    // Whatever the interleaving, the environment ends deployed and a rerun is clean.
+    assert_ok(&cairn(&moto.url, &["deploy", "twice", "--approve"], Some(&dir)));
+    assert_eq!(aws.status(&service).as_deref(), Some("UPDATE_COMPLETE"));
+    let out = assert_ok(&cairn(&moto.url, &["deploy", "twice", "--approve"], Some(&dir)));
+    assert!(out.contains("done twice: 0 deployed, 3 without changes"), "{out}");
+}
