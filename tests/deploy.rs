@@ -990,3 +990,25 @@ fn two_deploys_of_one_environment_at_once_never_both_execute_the_update() {
     let out = assert_ok(&cairn(&moto.url, &["deploy", "twice", "--approve"], Some(&dir)));
     assert!(out.contains("done twice: 0 deployed, 3 without changes"), "{out}");
 }
+
+#[test]
+fn ctrl_c_as_a_deploy_starts_leaves_no_change_set_or_review_stack_behind() {
+    let moto = Moto::shared();
+    let aws = Aws::new(&moto.url);
+    let dir = env_copy("sigearly", "dev", &[]);
+    let env = synth("sigearly", Some(&dir));
+    let o = cairn_interrupted(&moto.url, &["deploy", "sigearly", "--approve"], &dir, "deploying sigearly:");
+    let err = assert_fails(&o, 130);
+    let deployed = listed(&err, "deployed");
+    for stack in &env.stacks {
+        // Deployed, or not there at all (no REVIEW_IN_PROGRESS stack holding a change set).
+        let status = aws.status(&stack.name);
+        assert_eq!(
+            status.is_some(),
+            deployed.contains(&stack.name.as_str()),
+            "{} is {status:?}:\n{err}",
+            stack.name
+        );
+    }
+    assert!(deployed.len() < env.stacks.len(), "{err}");
+}

@@ -599,6 +599,15 @@ fn ctrl_c_stops_watching_and_says_how_to_resume() {
         e.message
     );
     assert_eq!(cfn.status_of("shop-dev-data").as_deref(), Some("UPDATE_IN_PROGRESS"));
+    // The first Ctrl-C kept the watch going; the second ended it.
+    assert!(run.output.contains("Press Ctrl-C again to stop waiting"), "{}", run.output);
+    assert!(
+        e.message
+            .contains("\ndeployed: none\nstill in progress: shop-dev-data (CloudFormation carries on")
+            && e.message.ends_with("resume with `cairn deploy dev` once it has finished"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
