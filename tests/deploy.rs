@@ -1012,3 +1012,39 @@ fn ctrl_c_as_a_deploy_starts_leaves_no_change_set_or_review_stack_behind() {
     }
     assert!(deployed.len() < env.stacks.len(), "{err}");
 }
+
+#[test]
+fn two_first_deploys_of_one_environment_at_once_never_both_create_a_stack() {
+    let moto = Moto::shared();
+    let aws = Aws::new(&moto.url);
+    let dir = env_copy("twonew", "dev", &[]);
+    let env = synth("twonew", Some(&dir));
+    let runs: Vec<Output> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| s.spawn(|| cairn(&moto.url, &["deploy", "twonew", "--approve"], Some(&dir))))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for stack in &env.stacks {
+        let created: usize = runs
+            .iter()
+            .map(|o| text(o).0.matches(&format!("{}: CREATE_COMPLETE", stack.name)).count())
+            .sum();
+        assert!(created <= 1, "{} was created twice:\n{runs:?}", stack.name);
+    }
+    for o in runs.iter().filter(|o| !o.status.success()) {
+        let (out, err) = text(o);
+        assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+        assert!(
+            err.contains("has a change set this deploy did not make")
+                || err.contains("changed while this deploy prepared")
+                || err.contains("another deploy of this environment created"),
+            "{out}\n{err}"
+        );
+        assert!(err.contains("deploy again"), "{err}");
+    }
+    assert_ok(&cairn(&moto.url, &["deploy", "twonew", "--approve"], Some(&dir)));
+    for stack in &env.stacks {
+        assert_eq!(aws.status(&stack.name).as_deref(), Some("CREATE_COMPLETE"), "{}", stack.name);
+    }
+}

@@ -680,7 +680,13 @@ impl<'a> Deployer<'a> {
         let now = self.cfn.describe_stack(&created.stack_id)?;
         let moved = match (kind, &now, read) {
             (_, None, _) => Some("deleted".to_string()),
-            (ChangeSetType::Create, Some(i), _) => (i.status != "REVIEW_IN_PROGRESS").then(|| i.status.clone()),
+            (ChangeSetType::Create, Some(i), _) if i.status != "REVIEW_IN_PROGRESS" => Some(i.status.clone()),
+            // moto gives each CREATE change set a stack of its own: the name may now
+            // resolve to another run's.
+            (ChangeSetType::Create, Some(_), _) => match self.cfn.describe_stack(name)? {
+                Some(i) if i.id != created.stack_id => Some(format!("{}, another run's stack of that name", i.status)),
+                _ => None,
+            },
             (ChangeSetType::Update, Some(i), Some(before)) => {
                 let operated = self.newest_event(&created.stack_id)?.as_deref() != last_seen_event;
                 (i.status != before.status || i.updated != before.updated || operated).then(|| i.status.clone())
@@ -841,6 +847,16 @@ impl<'a> Deployer<'a> {
                 rollback,
             }) {
                 Ok(id) => id,
+                // Another run's CreateStack came first (the check before executing cannot
+                // close that window on moto): its stack is not this run's to remove.
+                Err(e) if e.message.contains("already exists") => {
+                    return Err(CliError::failure(format!(
+                        "error: creating {name} failed: another deploy of this environment created {name} meanwhile ({e}); \
+                         nothing was created by this run. Wait for that deploy to finish (`{}`), then deploy again",
+                        self.opts.hints.watch,
+                        name = stack.name
+                    )));
+                }
                 Err(e) => {
                     let cleanup = self.remove_failed_create(&stack.name);
                     return Err(CliError::failure(format!("error: creating {} failed: {e}{cleanup}", stack.name)));
