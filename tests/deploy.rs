@@ -1048,3 +1048,90 @@ fn two_first_deploys_of_one_environment_at_once_never_both_create_a_stack() {
         assert_eq!(aws.status(&stack.name).as_deref(), Some("CREATE_COMPLETE"), "{}", stack.name);
     }
 }
+
+#[test]
+fn moto_says_not_supported_only_for_what_it_lacks_and_the_endpoint_failed_for_a_crash() {
+    // Termination protection (retain_data): moto does not implement it.
+    let moto = Moto::shared();
+    let dir = env_copy(
+        "keeps",
+        "dev",
+        &[
+            ("retain_data = false", "retain_data = true"),
+            ("deletion_protection = false", "deletion_protection = true"),
+        ],
+    );
+    let out = assert_ok(&cairn(
+        &moto.url,
+        &["deploy", "keeps", "--approve", "--allow-parity-drift"],
+        Some(&dir),
+    ));
+    assert!(
+        out.contains("warning: termination protection not set: UpdateTerminationProtection is not supported by moto"),
+        "{out}"
+    );
+
+    // A template moto crashes on (Tags on a KMS key): the endpoint failed, not "not supported".
+    use cairn_toolkit::deploy::clock::SystemClock;
+    use cairn_toolkit::deploy::console::Console;
+    use cairn_toolkit::deploy::{DeployOptions, Deployer};
+    let settings = synth("dev", None).settings;
+    let clients = cairn_toolkit::aws::connect(&settings, Some(&moto.url)).unwrap();
+    let key = artifact(
+        "cairn-tests-crash",
+        serde_json::json!({"Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {
+            "KeyPolicy": "{\"Version\":\"2012-10-17\",\"Statement\":[]}",
+            "Tags": [{"Key": "a", "Value": "b"}]}}}}),
+        &[],
+    );
+    let (mut console, buffer) = Console::buffer();
+    let clock = SystemClock::new();
+    let mut prompt = NoPrompt;
+    let opts = DeployOptions {
+        approve: true,
+        ..DeployOptions::new("shop", "crash")
+    };
+    let mut d = Deployer::new(&clients.cloudformation, &mut console, &clock, &mut prompt, opts);
+    d.quirks = clients.detect_quirks();
+    let e = d.deploy(&[&key]).unwrap_err();
+    assert!(
+        e.message.contains("CreateStack: the endpoint failed (HTTP 500)") && e.message.contains("its log has the cause"),
+        "{}\n{}",
+        e.message,
+        buffer.text()
+    );
+    assert!(!e.message.contains("not supported"), "{}", e.message);
+}
+
+#[test]
+fn destroying_a_network_stack_on_moto_says_what_is_left_and_why() {
+    let moto = Moto::shared();
+    let aws = Aws::new(&moto.url);
+    let dir = env_copy("leftvpc", "dev", &[]);
+    let env = synth("leftvpc", Some(&dir));
+    let network = &env.stacks[0].name;
+    assert_ok(&cairn(&moto.url, &["deploy", "leftvpc", "--approve"], Some(&dir)));
+    let err = assert_fails(&cairn(&moto.url, &["destroy", "leftvpc", "--approve"], Some(&dir)), 1);
+    assert!(
+        err.contains(&format!(
+            "error: deleting {network} failed: DeleteStack failed: DependencyViolation"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "The endpoint no longer lists {network}, so `cairn status leftvpc` shows it as not deployed"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("resources are left behind: AWS::EC2::VPC vpc-"), "{err}");
+    assert!(
+        err.contains("AWS::EC2::NatGateway nat-") && err.contains("a moto limitation"),
+        "{err}"
+    );
+    assert!(!err.contains("not supported"), "{err}");
+    assert_eq!(aws.status(network), None);
+    // As said: status shows it as not deployed.
+    let out = assert_ok(&cairn(&moto.url, &["status", "leftvpc"], Some(&dir)));
+    assert!(out.contains(&format!("{network}  not deployed")), "{out}");
+}

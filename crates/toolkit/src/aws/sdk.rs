@@ -12,13 +12,39 @@ use super::error::{from_sdk, AwsError, AwsResult, Target};
 #[derive(Clone)]
 pub struct SdkCloudFormation {
     client: Client,
+    /// The same client without retries, for calls that change something on an emulator.
+    single_attempt: Client,
     runtime: &'static Runtime,
     target: Target,
 }
 
 impl SdkCloudFormation {
     pub fn new(client: Client, runtime: &'static Runtime, target: Target) -> Self {
-        SdkCloudFormation { client, runtime, target }
+        let single_attempt = Client::from_conf(
+            client
+                .config()
+                .to_builder()
+                .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+                .build(),
+        );
+        SdkCloudFormation {
+            client,
+            single_attempt,
+            runtime,
+            target,
+        }
+    }
+
+    /// The client for a call that changes something. The SDK retries an HTTP 500; when an
+    /// emulator crashed half-way through (moto keeps the stack a failed CreateStack made),
+    /// the retry fails differently ("already exists") and hides the real failure, so
+    /// against an emulator such calls are made once.
+    fn changing(&self) -> &Client {
+        if self.target.emulator().is_some() {
+            &self.single_attempt
+        } else {
+            &self.client
+        }
     }
 
     /// The SDK client, for calls the trait does not cover (drift detection…).
@@ -186,7 +212,7 @@ impl CloudFormation for SdkCloudFormation {
             ChangeSetType::Update => SdkChangeSetType::Update,
         };
         let mut call = self
-            .client
+            .changing()
             .create_change_set()
             .stack_name(&request.stack_name)
             .change_set_name(&request.change_set_name)
@@ -258,21 +284,21 @@ impl CloudFormation for SdkCloudFormation {
 
     fn execute_change_set(&self, change_set_id: &str) -> AwsResult<()> {
         self.runtime
-            .block_on(self.client.execute_change_set().change_set_name(change_set_id).send())
+            .block_on(self.changing().execute_change_set().change_set_name(change_set_id).send())
             .map(|_| ())
             .map_err(|e| self.err("ExecuteChangeSet", &e))
     }
 
     fn delete_change_set(&self, change_set_id: &str) -> AwsResult<()> {
         self.runtime
-            .block_on(self.client.delete_change_set().change_set_name(change_set_id).send())
+            .block_on(self.changing().delete_change_set().change_set_name(change_set_id).send())
             .map(|_| ())
             .map_err(|e| self.err("DeleteChangeSet", &e))
     }
 
     fn create_stack(&self, request: &StackRequest) -> AwsResult<String> {
         let mut call = self
-            .client
+            .changing()
             .create_stack()
             .stack_name(&request.stack_name)
             .set_capabilities(Some(capabilities()));
@@ -287,7 +313,7 @@ impl CloudFormation for SdkCloudFormation {
 
     fn update_stack(&self, request: &StackRequest) -> AwsResult<String> {
         let mut call = self
-            .client
+            .changing()
             .update_stack()
             .stack_name(&request.stack_name)
             .set_capabilities(Some(capabilities()));
@@ -322,7 +348,7 @@ impl CloudFormation for SdkCloudFormation {
 
     fn delete_stack(&self, stack: &str) -> AwsResult<()> {
         self.runtime
-            .block_on(self.client.delete_stack().stack_name(stack).send())
+            .block_on(self.changing().delete_stack().stack_name(stack).send())
             .map(|_| ())
             .map_err(|e| self.err("DeleteStack", &e))
     }
