@@ -101,7 +101,7 @@ impl Destroyer<'_> {
             what,
             done_word: "deleted",
             resume: &self.hints.destroy,
-            done: gone.to_vec(),
+            done: gone.iter().map(|n| n.to_string()).collect(),
             running,
             not_done: rest.iter().copied().filter(|n| Some(*n) != running).collect(),
         }

@@ -14,7 +14,8 @@ pub struct Stopped<'a> {
     pub done_word: &'a str,
     /// The command that carries on: `cairn deploy staging`.
     pub resume: &'a str,
-    pub done: Vec<&'a str>,
+    /// The stacks done, each with a note if it needs one (`shop-dev-network (no changes)`).
+    pub done: Vec<String>,
     /// The stack CloudFormation is still changing (cairn stopped waiting for it).
     pub running: Option<&'a str>,
     pub not_done: Vec<&'a str>,
@@ -24,7 +25,8 @@ impl Stopped<'_> {
     /// The error that ends the command: exit code 130, one line per group.
     pub fn into_error(self, hints: &Hints) -> CliError {
         let list = |v: &[&str]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
-        let mut m = format!("{}\n{}: {}", self.what, self.done_word, list(&self.done));
+        let done: Vec<&str> = self.done.iter().map(String::as_str).collect();
+        let mut m = format!("{}\n{}: {}", self.what, self.done_word, list(&done));
         if let Some(r) = self.running {
             m.push_str(&format!(
                 "\nstill in progress: {r} (CloudFormation carries on without cairn; follow it with `{}`)",

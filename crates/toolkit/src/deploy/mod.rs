@@ -191,7 +191,13 @@ impl<'a> Deployer<'a> {
             what,
             done_word: "deployed",
             resume: &self.opts.hints.deploy,
-            done: done.iter().map(|(n, _)| n.as_str()).collect(),
+            done: done
+                .iter()
+                .map(|(n, o)| match o {
+                    Outcome::Deployed => n.clone(),
+                    Outcome::NoChanges => format!("{n} (no changes)"),
+                })
+                .collect(),
             running,
             not_done: rest.iter().map(|s| s.name.as_str()).filter(|n| Some(*n) != running).collect(),
         }

@@ -1257,3 +1257,22 @@ fn a_deletion_that_fails_yet_drops_the_stack_says_what_is_left_and_why() {
         e.message
     );
 }
+
+#[test]
+fn after_ctrl_c_a_stack_without_changes_is_listed_as_such() {
+    let cfn = FakeCloudFormation::new();
+    cfn.add_stack("shop-dev-network", "UPDATE_COMPLETE", &network_template());
+    let clock = FakeClock::default();
+    // Pressed while the empty change set of the unchanged network stack is deleted.
+    cfn.ctrl_c_during("DeleteChangeSet", &clock.presses);
+    let (network, data, _) = three_stacks();
+    let run = deploy_with(&cfn, approved(), &[&network, &data], &[], &clock);
+    let e = run.error();
+    assert_eq!(e.exit_code(), INTERRUPTED_EXIT);
+    assert!(
+        e.message
+            .contains("\ndeployed: shop-dev-network (no changes)\nnot deployed: shop-dev-data\n"),
+        "{}",
+        e.message
+    );
+}
