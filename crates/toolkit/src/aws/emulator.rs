@@ -87,8 +87,11 @@ pub fn probe(url: &str) -> Option<Emulator> {
     } else {
         format!("{host_port}:80")
     };
-    let socket = addr.to_socket_addrs().ok()?.next()?;
-    let mut stream = TcpStream::connect_timeout(&socket, Duration::from_secs(1)).ok()?;
+    // `localhost` may resolve to ::1 first while the emulator listens on 127.0.0.1 only.
+    let mut stream = addr
+        .to_socket_addrs()
+        .ok()?
+        .find_map(|a| TcpStream::connect_timeout(&a, Duration::from_secs(1)).ok())?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     stream.set_write_timeout(Some(Duration::from_secs(1))).ok()?;
     let request = format!("GET /moto-api/ HTTP/1.0\r\nHost: {host_port}\r\nConnection: close\r\n\r\n");
