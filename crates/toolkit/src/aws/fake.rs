@@ -94,7 +94,7 @@ pub struct State {
     /// The next CreateStack fails with this message the way moto's does when export names
     /// collide: the stack is left CREATE_PENDING, without events or resources.
     pub create_stack_error: Option<String>,
-    /// The next ExecuteChangeSet is refused with this message (nothing runs).
+    /// The next ExecuteChangeSet or UpdateStack is refused with this message (nothing runs).
     pub execute_error: Option<String>,
     /// The next DeleteStack fails with this message yet drops the stack's record, as
     /// moto's does when it cannot delete a VPC (DependencyViolation).
@@ -695,6 +695,9 @@ impl CloudFormation for FakeCloudFormation {
     fn update_stack(&self, r: &StackRequest) -> AwsResult<String> {
         self.log(format!("UpdateStack {}", r.stack_name));
         let mut s = self.state.borrow_mut();
+        if let Some(message) = s.execute_error.take() {
+            return Err(validation(message));
+        }
         let i = s
             .find(&r.stack_name)
             .ok_or_else(|| validation(format!("Stack [{}] does not exist", r.stack_name)))?;

@@ -895,7 +895,13 @@ impl<'a> Deployer<'a> {
                     template: template.clone(),
                     rollback,
                 })
-                .map_err(|e| CliError::failure(format!("error: updating {} failed: {e}", stack.name)))?;
+                .map_err(|e| {
+                    CliError::failure(format!(
+                        "error: updating {} failed: {e}; {emulator} does not roll back, so part of the update may be applied \
+                         (see `{}`)",
+                        stack.name, self.opts.hints.status
+                    ))
+                })?;
             return Ok((id, until));
         }
         if let Err(e) = self.cfn.execute_change_set(&created.id) {

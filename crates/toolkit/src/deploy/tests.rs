@@ -1276,3 +1276,29 @@ fn after_ctrl_c_a_stack_without_changes_is_listed_as_such() {
         e.message
     );
 }
+
+#[test]
+fn with_moto_quirks_a_failed_update_stack_leaves_no_change_set_and_says_moto_does_not_roll_back() {
+    let cfn = FakeCloudFormation::new();
+    cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &data_template("db.t3.micro"));
+    cfn.state.borrow_mut().execute_error = Some("Value 9999999 for parameter VisibilityTimeout is invalid".into());
+    let data = artifact("shop-dev-data", data_template("db.t3.small"));
+    let run = deploy_full(&cfn, approved(), &[&data], &[], &FakeClock::default(), None, Quirks::moto());
+    let e = run.error();
+    assert!(
+        e.message
+            .starts_with("error: updating shop-dev-data failed: AWS rejected the call: Value 9999999")
+            && e.message
+                .contains("moto does not roll back, so part of the update may be applied (see `cairn status dev`)"),
+        "{}",
+        e.message
+    );
+    let id = cfn.describe_stack("shop-dev-data").unwrap().unwrap().id;
+    assert!(
+        cfn.list_change_sets(&id).unwrap().is_empty(),
+        "a change set was left to block the next run"
+    );
+    // The next deploy is not blocked by it.
+    let run = deploy_full(&cfn, approved(), &[&data], &[], &FakeClock::default(), None, Quirks::moto());
+    assert_eq!(run.outcomes(), vec![Outcome::Deployed]);
+}
