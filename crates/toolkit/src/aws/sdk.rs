@@ -35,10 +35,11 @@ impl SdkCloudFormation {
         }
     }
 
-    /// The client for a call that changes something. The SDK retries an HTTP 500; when an
-    /// emulator crashed half-way through (moto keeps the stack a failed CreateStack made),
-    /// the retry fails differently ("already exists") and hides the real failure, so
-    /// against an emulator such calls are made once.
+    /// The client for a call that creates or changes something (deletions are safe to
+    /// repeat and keep the retries). The SDK retries an HTTP 500; when an emulator crashed
+    /// half-way through (moto keeps the stack a failed CreateStack made), the retry fails
+    /// differently ("already exists") and hides the real failure, so against an emulator
+    /// such calls are made once.
     fn changing(&self) -> &Client {
         if self.target.emulator().is_some() {
             &self.single_attempt
@@ -291,7 +292,7 @@ impl CloudFormation for SdkCloudFormation {
 
     fn delete_change_set(&self, change_set_id: &str) -> AwsResult<()> {
         self.runtime
-            .block_on(self.changing().delete_change_set().change_set_name(change_set_id).send())
+            .block_on(self.client.delete_change_set().change_set_name(change_set_id).send())
             .map(|_| ())
             .map_err(|e| self.err("DeleteChangeSet", &e))
     }
@@ -348,7 +349,7 @@ impl CloudFormation for SdkCloudFormation {
 
     fn delete_stack(&self, stack: &str) -> AwsResult<()> {
         self.runtime
-            .block_on(self.changing().delete_stack().stack_name(stack).send())
+            .block_on(self.client.delete_stack().stack_name(stack).send())
             .map(|_| ())
             .map_err(|e| self.err("DeleteStack", &e))
     }
