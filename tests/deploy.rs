@@ -626,3 +626,512 @@ fn a_malformed_endpoint_or_a_zero_timeout_is_bad_input() {
     assert!(err.contains("the timeout must be more than 0"), "{err}");
     assert!(!err.contains("is not a duration"), "{err}");
 }
+
+/// Runs `cairn` like [`cairn`], and sends it SIGINT (Ctrl-C) once a line of its
+/// standard output contains `at`. Fails if no line does.
+fn cairn_interrupted(endpoint: &str, args: &[&str], envs: &Path, at: &str) -> Output {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = envs.to_string_lossy().into_owned();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(args)
+        .args(["--environments", dir.as_str()])
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("CAIRN_ENVIRONMENTS")
+        .env_remove("CAIRN_TEMPLATE_BUCKET")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("cairn runs");
+    let pid = child.id().to_string();
+    let mut stderr = child.stderr.take().unwrap();
+    let err_reader = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = stderr.read_to_end(&mut s);
+        s
+    });
+    let mut stdout = Vec::new();
+    let mut sent = false;
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap_or_default();
+        if !sent && line.contains(at) {
+            let status = Command::new("kill").args(["-INT", pid.as_str()]).status().expect("kill runs");
+            assert!(status.success());
+            sent = true;
+        }
+        stdout.extend_from_slice(line.as_bytes());
+        stdout.push(b'\n');
+    }
+    let status = child.wait().unwrap();
+    let stderr = err_reader.join().unwrap();
+    assert!(sent, "no line contained `{at}`:\n{}", String::from_utf8_lossy(&stdout));
+    Output { status, stdout, stderr }
+}
+
+/// The stacks a Ctrl-C summary line (`deployed: a, b` / `not deleted: none`) lists.
+fn listed<'a>(err: &'a str, label: &str) -> Vec<&'a str> {
+    let line = err
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{label}: ")))
+        .unwrap_or_else(|| panic!("no `{label}:` line in:\n{err}"));
+    if line == "none" {
+        Vec::new()
+    } else {
+        line.split(", ").collect()
+    }
+}
+
+#[test]
+fn ctrl_c_during_a_deploy_stops_after_the_current_stack_with_exit_130() {
+    // Reported: SIGINT while the network stack deployed, yet data and service were
+    // deployed too and cairn exited 0.
+    let moto = Moto::shared();
+    let aws = Aws::new(&moto.url);
+    let dir = env_copy("sigint", "dev", &[]);
+    let env = synth("sigint", Some(&dir));
+    let network = &env.stacks[0].name;
+    let o = cairn_interrupted(
+        &moto.url,
+        &["deploy", "sigint", "--approve"],
+        &dir,
+        &format!("creating {network} with CreateStack"),
+    );
+    let err = assert_fails(&o, 130);
+    let (deployed, not_deployed) = (listed(&err, "deployed"), listed(&err, "not deployed"));
+    // Stopped after the stack it was creating: at most that one deployed, the rest untouched.
+    assert!(deployed.iter().all(|s| s == network), "{err}");
+    assert!(not_deployed.len() >= env.stacks.len() - 1, "{err}");
+    for stack in &env.stacks {
+        let status = aws.status(&stack.name);
+        assert_eq!(
+            status.is_some(),
+            deployed.contains(&stack.name.as_str()),
+            "{} is {status:?}:\n{err}",
+            stack.name
+        );
+    }
+    assert!(err.ends_with("resume with `cairn deploy sigint`\n"), "{err}");
+    let (out, _) = text(&o);
+    assert!(!out.contains("done sigint"), "{out}");
+
+    // Resuming deploys the rest.
+    let out = assert_ok(&cairn(&moto.url, &["deploy", "sigint", "--approve"], Some(&dir)));
+    assert!(out.contains("done sigint"), "{out}");
+}
+
+#[test]
+fn ctrl_c_during_destroy_stops_after_the_current_stack_with_exit_130() {
+    let moto = Moto::shared();
+    let aws = Aws::new(&moto.url);
+    let dir = env_copy("sigdel", "dev", &[]);
+    let env = synth("sigdel", Some(&dir));
+    assert_ok(&cairn(&moto.url, &["deploy", "sigdel", "--approve"], Some(&dir)));
+    let first = &env.stacks.last().unwrap().name;
+    let o = cairn_interrupted(
+        &moto.url,
+        &["destroy", "sigdel", "--approve"],
+        &dir,
+        &format!("{first} (1 of {})", env.stacks.len()),
+    );
+    let err = assert_fails(&o, 130);
+    let (deleted, kept) = (listed(&err, "deleted"), listed(&err, "not deleted"));
+    assert!(!kept.is_empty(), "Ctrl-C did not stop the destroy:\n{err}");
+    for stack in &env.stacks {
+        let exists = aws.status(&stack.name).is_some();
+        assert_eq!(exists, kept.contains(&stack.name.as_str()), "{}:\n{err}", stack.name);
+        assert_eq!(!exists, deleted.contains(&stack.name.as_str()), "{}:\n{err}", stack.name);
+    }
+    assert!(err.ends_with("resume with `cairn destroy sigdel`\n"), "{err}");
+}
+
+#[test]
+fn a_change_set_another_run_made_blocks_the_deploy_and_is_never_executed() {
+    let moto = Moto::shared();
+    let aws = Aws::new(&moto.url);
+    let dir = env_copy("other", "dev", &[]);
+    let env = synth("other", Some(&dir));
+    assert_ok(&cairn(&moto.url, &["deploy", "other", "--approve"], Some(&dir)));
+    let data = &env.stacks[1];
+    let body = aws
+        .rt
+        .block_on(aws.cfn.get_template().stack_name(&data.name).send())
+        .unwrap()
+        .template_body()
+        .unwrap()
+        .to_string();
+    let mut changed: Json = serde_json::from_str(&body).unwrap();
+    changed["Description"] = Json::String("changed by another run".into());
+    let created = aws
+        .rt
+        .block_on(
+            aws.cfn
+                .create_change_set()
+                .stack_name(&data.name)
+                .change_set_name("someone-elses-review")
+                .change_set_type(aws_sdk_cloudformation::types::ChangeSetType::Update)
+                .template_body(changed.to_string())
+                .send(),
+        )
+        .expect("the other change set is created");
+
+    edit(&dir, "other", "nginx:1.27", "nginx:1.27.1");
+    let err = assert_fails(&cairn(&moto.url, &["deploy", "other", "--approve"], Some(&dir)), 1);
+    assert!(
+        err.contains(&format!(
+            "error: {} has a change set this deploy did not make: someone-elses-review",
+            data.name
+        )),
+        "{err}"
+    );
+    assert!(err.contains("never executes another run's change set"), "{err}");
+    // Left as it was: not executed, not deleted.
+    let cs = aws
+        .rt
+        .block_on(aws.cfn.describe_change_set().change_set_name(created.id().unwrap()).send())
+        .unwrap();
+    assert_eq!(cs.execution_status().map(|s| s.as_str()), Some("AVAILABLE"));
+    let now = aws
+        .rt
+        .block_on(aws.cfn.get_template().stack_name(&data.name).send())
+        .unwrap()
+        .template_body()
+        .unwrap()
+        .to_string();
+    assert_eq!(now, body);
+}
+
+/// A prompt that is never answered (deploys here are approved in advance).
+struct NoPrompt;
+
+impl cairn_toolkit::deploy::console::Prompt for NoPrompt {
+    fn ask(&mut self, _: &str) -> Option<String> {
+        None
+    }
+}
+
+/// A stack that exports the ARN of each of `queues`, as cairn names exports.
+fn exporting(name: &str, queues: &[&str]) -> StackArtifact {
+    let mut resources = serde_json::Map::new();
+    let mut outputs = serde_json::Map::new();
+    for q in queues {
+        resources.insert(q.to_string(), serde_json::json!({"Type": "AWS::SQS::Queue"}));
+        outputs.insert(
+            format!("ExportsOutputFnGetAtt{q}Arn"),
+            serde_json::json!({"Value": {"Fn::GetAtt": [q, "Arn"]}, "Export": {"Name": format!("{name}:ExportsOutputFnGetAtt{q}Arn")}}),
+        );
+    }
+    artifact(name, serde_json::json!({"Resources": resources, "Outputs": outputs}), &[])
+}
+
+/// A stack whose role may send to each of `queues` of `producer` (imported).
+fn importing(name: &str, producer: &str, queues: &[&str]) -> StackArtifact {
+    let arns: Vec<Json> = queues
+        .iter()
+        .map(|q| serde_json::json!({"Fn::ImportValue": format!("{producer}:ExportsOutputFnGetAtt{q}Arn")}))
+        .collect();
+    artifact(
+        name,
+        serde_json::json!({"Resources": {"Role": {"Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "Policies": [{"PolicyName": "send", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": arns}]}}]
+        }}}}),
+        &[producer],
+    )
+}
+
+fn artifact(name: &str, template: Json, depends_on: &[&str]) -> StackArtifact {
+    StackArtifact {
+        id: name.rsplit('-').next().unwrap().to_string(),
+        name: name.to_string(),
+        body: serde_json::to_string_pretty(&template).unwrap() + "\n",
+        template,
+        depends_on: depends_on.iter().map(|s| s.to_string()).collect(),
+        paths: Default::default(),
+        suppressions: Vec::new(),
+    }
+}
+
+#[test]
+fn updates_that_add_an_export_and_its_import_deploy_on_moto_in_one_run() {
+    // Reported: adding a queue with a grant to the service failed with `No export named …`
+    // on the first `deploy` (moto registers exports only at CreateStack).
+    use cairn_toolkit::deploy::clock::SystemClock;
+    use cairn_toolkit::deploy::console::Console;
+    use cairn_toolkit::deploy::{DeployOptions, Deployer, Outcome};
+    let moto = Moto::shared();
+    let aws = Aws::new(&moto.url);
+    let settings = synth("dev", None).settings;
+    let clients = cairn_toolkit::aws::connect(&settings, Some(&moto.url)).unwrap();
+    let quirks = clients.detect_quirks();
+    assert_eq!(quirks.emulator, Some("moto"));
+    let (producer, consumer) = ("cairn-tests-exports-data", "cairn-tests-exports-service");
+    let deploy = |stacks: &[&StackArtifact]| {
+        let (mut console, buffer) = Console::buffer();
+        let clock = SystemClock::new();
+        let mut prompt = NoPrompt;
+        let opts = DeployOptions {
+            approve: true,
+            ..DeployOptions::new("shop", "exports")
+        };
+        let mut d = Deployer::new(&clients.cloudformation, &mut console, &clock, &mut prompt, opts);
+        d.quirks = quirks;
+        let result = d.deploy(stacks);
+        let out = buffer.text();
+        match result {
+            Ok(v) => (v.into_iter().map(|(_, o)| o).collect::<Vec<_>>(), out),
+            Err(e) => panic!("deploy failed: {}\n{out}", e.message),
+        }
+    };
+    let arn_of = |queue: &str| {
+        let out = aws.rt.block_on(aws.cfn.describe_stacks().stack_name(producer).send()).unwrap();
+        let key = format!("ExportsOutputFnGetAtt{queue}Arn");
+        out.stacks()[0]
+            .outputs()
+            .iter()
+            .find(|o| o.output_key() == Some(key.as_str()))
+            .and_then(|o| o.output_value())
+            .unwrap_or_else(|| panic!("{producer} has no output {key}"))
+            .to_string()
+    };
+    let deployed_policy = || {
+        let body = aws
+            .rt
+            .block_on(aws.cfn.get_template().stack_name(consumer).send())
+            .unwrap()
+            .template_body()
+            .unwrap()
+            .to_string();
+        let t: Json = serde_json::from_str(&body).unwrap();
+        t["Resources"]["Role"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Resource"].clone()
+    };
+
+    let (outcomes, _) = deploy(&[&exporting(producer, &["Jobs"]), &importing(consumer, producer, &["Jobs"])]);
+    assert_eq!(outcomes, vec![Outcome::Deployed, Outcome::Deployed]);
+
+    // An update adds a queue and its grant: both stacks update in this one run.
+    let (producer2, consumer2) = (
+        exporting(producer, &["Jobs", "Extra"]),
+        importing(consumer, producer, &["Jobs", "Extra"]),
+    );
+    let (outcomes, out) = deploy(&[&producer2, &consumer2]);
+    assert_eq!(outcomes, vec![Outcome::Deployed, Outcome::Deployed], "{out}");
+    assert!(
+        out.contains(&format!("{producer}: UPDATE_COMPLETE")) && out.contains(&format!("{consumer}: UPDATE_COMPLETE")),
+        "{out}"
+    );
+    assert_eq!(aws.status(consumer).as_deref(), Some("UPDATE_COMPLETE"));
+    let extra = arn_of("Extra");
+    assert!(extra.contains("Extra"), "{extra}");
+    // The grant names the new queue; the import moto can serve stays an import.
+    assert_eq!(
+        deployed_policy(),
+        serde_json::json!([{"Fn::ImportValue": format!("{producer}:ExportsOutputFnGetAttJobsArn")}, extra])
+    );
+
+    // Again: nothing to do.
+    let (outcomes, out) = deploy(&[&producer2, &consumer2]);
+    assert_eq!(outcomes, vec![Outcome::NoChanges, Outcome::NoChanges], "{out}");
+
+    // Another shape: the grant of the new queue goes, then a third queue comes with one.
+    let (outcomes, out) = deploy(&[&producer2, &importing(consumer, producer, &["Jobs"])]);
+    assert_eq!(outcomes, vec![Outcome::NoChanges, Outcome::Deployed], "{out}");
+    let (outcomes, out) = deploy(&[
+        &exporting(producer, &["Jobs", "Extra", "Third"]),
+        &importing(consumer, producer, &["Third", "Jobs"]),
+    ]);
+    assert_eq!(outcomes, vec![Outcome::Deployed, Outcome::Deployed], "{out}");
+    assert_eq!(
+        deployed_policy(),
+        serde_json::json!([arn_of("Third"), {"Fn::ImportValue": format!("{producer}:ExportsOutputFnGetAttJobsArn")}])
+    );
+}
+
+#[test]
+fn two_deploys_of_one_environment_at_once_never_both_execute_the_update() {
+    // Reported: both ran the same update and printed each other's events.
+    let moto = Moto::shared();
+    let aws = Aws::new(&moto.url);
+    let dir = env_copy("twice", "dev", &[]);
+    assert_ok(&cairn(&moto.url, &["deploy", "twice", "--approve"], Some(&dir)));
+    edit(&dir, "twice", "nginx:1.27", "nginx:1.27.1");
+    let service = synth("twice", Some(&dir)).stacks.last().unwrap().name.clone();
+    let runs: Vec<Output> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| s.spawn(|| cairn(&moto.url, &["deploy", "twice", "--approve"], Some(&dir))))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut executed = 0;
+    for o in &runs {
+        let (out, err) = text(o);
+        let updates = out.matches(&format!("{service}: UPDATE_COMPLETE")).count();
+        executed += updates;
+        // Each run prints at most one update's events: its own.
+        assert!(out.matches("UPDATE_IN_PROGRESS").count() <= 1, "{out}");
+        if !o.status.success() {
+            assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+            assert!(
+                err.contains("has a change set this deploy did not make") || err.contains("changed while this deploy prepared"),
+                "{out}\n{err}"
+            );
+            assert!(err.contains("deploy again"), "{err}");
+        }
+    }
+    assert!(executed <= 1, "both runs executed the update:\n{runs:?}");
+    // Whatever the interleaving, the environment ends deployed and a rerun is clean.
+    assert_ok(&cairn(&moto.url, &["deploy", "twice", "--approve"], Some(&dir)));
+    assert_eq!(aws.status(&service).as_deref(), Some("UPDATE_COMPLETE"));
+    let out = assert_ok(&cairn(&moto.url, &["deploy", "twice", "--approve"], Some(&dir)));
+    assert!(out.contains("done twice: 0 deployed, 3 without changes"), "{out}");
+}
+
+#[test]
+fn ctrl_c_as_a_deploy_starts_leaves_no_change_set_or_review_stack_behind() {
+    let moto = Moto::shared();
+    let aws = Aws::new(&moto.url);
+    let dir = env_copy("sigearly", "dev", &[]);
+    let env = synth("sigearly", Some(&dir));
+    let o = cairn_interrupted(&moto.url, &["deploy", "sigearly", "--approve"], &dir, "deploying sigearly:");
+    let err = assert_fails(&o, 130);
+    let deployed = listed(&err, "deployed");
+    for stack in &env.stacks {
+        // Deployed, or not there at all (no REVIEW_IN_PROGRESS stack holding a change set).
+        let status = aws.status(&stack.name);
+        assert_eq!(
+            status.is_some(),
+            deployed.contains(&stack.name.as_str()),
+            "{} is {status:?}:\n{err}",
+            stack.name
+        );
+    }
+    assert!(deployed.len() < env.stacks.len(), "{err}");
+}
+
+#[test]
+fn two_first_deploys_of_one_environment_at_once_never_both_create_a_stack() {
+    let moto = Moto::shared();
+    let aws = Aws::new(&moto.url);
+    let dir = env_copy("twonew", "dev", &[]);
+    let env = synth("twonew", Some(&dir));
+    let runs: Vec<Output> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| s.spawn(|| cairn(&moto.url, &["deploy", "twonew", "--approve"], Some(&dir))))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for stack in &env.stacks {
+        let created: usize = runs
+            .iter()
+            .map(|o| text(o).0.matches(&format!("{}: CREATE_COMPLETE", stack.name)).count())
+            .sum();
+        assert!(created <= 1, "{} was created twice:\n{runs:?}", stack.name);
+    }
+    for o in runs.iter().filter(|o| !o.status.success()) {
+        let (out, err) = text(o);
+        assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+        assert!(
+            err.contains("has a change set this deploy did not make")
+                || err.contains("changed while this deploy prepared")
+                || err.contains("another deploy of this environment created"),
+            "{out}\n{err}"
+        );
+        assert!(err.contains("deploy again"), "{err}");
+    }
+    assert_ok(&cairn(&moto.url, &["deploy", "twonew", "--approve"], Some(&dir)));
+    for stack in &env.stacks {
+        assert_eq!(aws.status(&stack.name).as_deref(), Some("CREATE_COMPLETE"), "{}", stack.name);
+    }
+}
+
+#[test]
+fn moto_says_not_supported_only_for_what_it_lacks_and_the_endpoint_failed_for_a_crash() {
+    // Termination protection (retain_data): moto does not implement it.
+    let moto = Moto::shared();
+    let dir = env_copy(
+        "keeps",
+        "dev",
+        &[
+            ("retain_data = false", "retain_data = true"),
+            ("deletion_protection = false", "deletion_protection = true"),
+        ],
+    );
+    let out = assert_ok(&cairn(
+        &moto.url,
+        &["deploy", "keeps", "--approve", "--allow-parity-drift"],
+        Some(&dir),
+    ));
+    assert!(
+        out.contains("warning: termination protection not set: UpdateTerminationProtection is not supported by moto"),
+        "{out}"
+    );
+
+    // A template moto crashes on (Tags on a KMS key): the endpoint failed, not "not supported".
+    use cairn_toolkit::deploy::clock::SystemClock;
+    use cairn_toolkit::deploy::console::Console;
+    use cairn_toolkit::deploy::{DeployOptions, Deployer};
+    let settings = synth("dev", None).settings;
+    let clients = cairn_toolkit::aws::connect(&settings, Some(&moto.url)).unwrap();
+    let key = artifact(
+        "cairn-tests-crash",
+        serde_json::json!({"Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {
+            "KeyPolicy": "{\"Version\":\"2012-10-17\",\"Statement\":[]}",
+            "Tags": [{"Key": "a", "Value": "b"}]}}}}),
+        &[],
+    );
+    let (mut console, buffer) = Console::buffer();
+    let clock = SystemClock::new();
+    let mut prompt = NoPrompt;
+    let opts = DeployOptions {
+        approve: true,
+        ..DeployOptions::new("shop", "crash")
+    };
+    let mut d = Deployer::new(&clients.cloudformation, &mut console, &clock, &mut prompt, opts);
+    d.quirks = clients.detect_quirks();
+    let e = d.deploy(&[&key]).unwrap_err();
+    assert!(
+        e.message.contains("CreateStack: the endpoint failed (HTTP 500)") && e.message.contains("its log has the cause"),
+        "{}\n{}",
+        e.message,
+        buffer.text()
+    );
+    assert!(!e.message.contains("not supported"), "{}", e.message);
+}
+
+#[test]
+fn destroying_a_network_stack_on_moto_says_what_is_left_and_why() {
+    let moto = Moto::shared();
+    let aws = Aws::new(&moto.url);
+    let dir = env_copy("leftvpc", "dev", &[]);
+    let env = synth("leftvpc", Some(&dir));
+    let network = &env.stacks[0].name;
+    assert_ok(&cairn(&moto.url, &["deploy", "leftvpc", "--approve"], Some(&dir)));
+    let err = assert_fails(&cairn(&moto.url, &["destroy", "leftvpc", "--approve"], Some(&dir)), 1);
+    assert!(
+        err.contains(&format!(
+            "error: deleting {network} failed: DeleteStack failed: DependencyViolation"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "The endpoint no longer lists {network}, so `cairn status leftvpc` shows it as not deployed"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("resources are left behind: AWS::EC2::VPC vpc-"), "{err}");
+    assert!(
+        err.contains("AWS::EC2::NatGateway nat-") && err.contains("a moto limitation"),
+        "{err}"
+    );
+    assert!(!err.contains("not supported"), "{err}");
+    assert_eq!(aws.status(network), None);
+    // As said: status shows it as not deployed.
+    let out = assert_ok(&cairn(&moto.url, &["status", "leftvpc"], Some(&dir)));
+    assert!(out.contains(&format!("{network}  not deployed")), "{out}");
+}

@@ -113,7 +113,7 @@ pub struct ChangeSetRequest {
     pub rollback: Option<RollbackConfiguration>,
 }
 
-/// CreateStack's input (used where ExecuteChangeSet cannot be, see `Quirks`).
+/// CreateStack's and UpdateStack's input (used where ExecuteChangeSet cannot be, see `Quirks`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StackRequest {
     pub stack_name: String,
@@ -171,6 +171,8 @@ pub struct ResourceChange {
 pub struct ChangeSetSummary {
     pub id: String,
     pub name: String,
+    /// The ARN of the stack it belongs to.
+    pub stack_id: String,
     pub status: String,
     pub execution_status: String,
 }
@@ -186,7 +188,8 @@ pub trait CloudFormation {
     /// DescribeStackEvents, newest first: every page up to and excluding the event
     /// `until` (an event ID), or at most `limit` events.
     fn stack_events(&self, stack: &str, until: Option<&str>, limit: usize) -> AwsResult<Vec<StackEvent>>;
-    /// ListChangeSets of a stack.
+    /// ListChangeSets of a stack (given by ARN: only that stack's, even where the
+    /// endpoint lists more).
     fn list_change_sets(&self, stack: &str) -> AwsResult<Vec<ChangeSetSummary>>;
     /// CreateChangeSet; always sends ChangeSetType and [`CAPABILITIES`].
     fn create_change_set(&self, request: &ChangeSetRequest) -> AwsResult<CreatedChangeSet>;
@@ -196,6 +199,10 @@ pub trait CloudFormation {
     fn delete_change_set(&self, change_set_id: &str) -> AwsResult<()>;
     /// CreateStack; returns the stack's ARN.
     fn create_stack(&self, request: &StackRequest) -> AwsResult<String>;
+    /// UpdateStack; returns the stack's ARN.
+    fn update_stack(&self, request: &StackRequest) -> AwsResult<String>;
+    /// ListExports, every page: (export name, value) of the region's export registry.
+    fn list_exports(&self) -> AwsResult<Vec<(String, String)>>;
     fn delete_stack(&self, stack: &str) -> AwsResult<()>;
     fn set_termination_protection(&self, stack: &str, enabled: bool) -> AwsResult<()>;
     fn set_stack_policy(&self, stack: &str, policy_body: &str) -> AwsResult<()>;

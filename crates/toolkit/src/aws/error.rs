@@ -6,11 +6,13 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_cloudformation::config::http::HttpResponse;
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 
+use super::emulator::Emulator;
 use crate::error::CliError;
 
 /// What kind of failure, for callers that react to some of them.
@@ -65,14 +67,44 @@ impl From<AwsError> for CliError {
 }
 
 /// Where calls go, for messages about connectivity.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Target {
     /// The endpoint override, if any (`http://127.0.0.1:5000`).
     pub endpoint: Option<String>,
     pub region: String,
+    /// The emulator at `endpoint`, probed once, when first asked.
+    emulator: Arc<OnceLock<Option<Emulator>>>,
 }
 
+impl PartialEq for Target {
+    fn eq(&self, other: &Self) -> bool {
+        self.endpoint == other.endpoint && self.region == other.region
+    }
+}
+
+impl Eq for Target {}
+
 impl Target {
+    pub fn new(endpoint: Option<String>, region: impl Into<String>) -> Self {
+        Target {
+            endpoint,
+            region: region.into(),
+            emulator: Arc::default(),
+        }
+    }
+
+    /// A target whose emulator is known already (tests, or a probe made elsewhere).
+    pub fn with_emulator(mut self, emulator: Option<Emulator>) -> Self {
+        self.emulator = Arc::new(OnceLock::from(emulator));
+        self
+    }
+
+    /// The emulator answering at the endpoint override (`None` for AWS).
+    pub fn emulator(&self) -> Option<Emulator> {
+        let endpoint = self.endpoint.as_deref()?;
+        *self.emulator.get_or_init(|| super::emulator::probe(endpoint))
+    }
+
     fn describe(&self, service: &str) -> String {
         match &self.endpoint {
             Some(url) => url.clone(),
@@ -150,15 +182,32 @@ fn unreachable_error(service: &str, op: &str, target: &Target, reason: &str) -> 
 }
 
 /// A response the SDK could not decode: an emulator's HTML error page, a proxy's page.
+/// A bare HTTP 5xx from an endpoint override is "not supported" only for an operation
+/// the emulator is known not to implement; any other is the endpoint failing.
 fn response_error(op: &str, target: &Target, service: &str, status: u16, body: String) -> AwsError {
     let html = body.trim_start().starts_with('<') && body.to_ascii_lowercase().contains("<html");
     if status >= 500 && (html || body.trim().is_empty()) && target.endpoint.is_some() {
-        return AwsError::new(
-            AwsErrorKind::Unsupported,
-            format!(
-                "{op} is not supported by this endpoint ({} answered HTTP {status} with no AWS error)",
-                target.describe(service)
+        let at = target.describe(service);
+        let emulator = target.emulator();
+        if let Some(e) = emulator.filter(|e| e.implements(service, op) == Some(false)) {
+            return AwsError::new(
+                AwsErrorKind::Unsupported,
+                format!(
+                    "{op} is not supported by {} ({at} answered HTTP {status}: it does not implement {op})",
+                    e.name()
+                ),
+            );
+        }
+        let why = match emulator {
+            Some(e) => format!(
+                "; {} fails this way on a resource type or property it cannot handle: its log has the cause",
+                e.name()
             ),
+            None => "; its log has the cause".to_string(),
+        };
+        return AwsError::new(
+            AwsErrorKind::Other,
+            format!("{op}: the endpoint failed (HTTP {status}): {at} answered with no AWS error{why}"),
         );
     }
     if status == 403 {
@@ -334,10 +383,7 @@ mod tests {
     use super::*;
 
     fn target(endpoint: Option<&str>) -> Target {
-        Target {
-            endpoint: endpoint.map(str::to_string),
-            region: "us-east-1".into(),
-        }
+        Target::new(endpoint.map(str::to_string), "us-east-1").with_emulator(None)
     }
 
     #[test]
@@ -361,20 +407,38 @@ mod tests {
     }
 
     #[test]
-    fn html_500_from_an_emulator_is_unsupported() {
-        let page = "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>".to_string();
-        let e = response_error(
-            "UpdateTerminationProtection",
-            &target(Some("http://127.0.0.1:5000")),
-            "CloudFormation",
-            500,
-            page,
-        );
+    fn html_500_is_unsupported_only_for_what_the_emulator_lacks() {
+        let page = || "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>".to_string();
+        let moto = Target::new(Some("http://127.0.0.1:5000".into()), "us-east-1").with_emulator(Some(Emulator::Moto));
+        let e = response_error("UpdateTerminationProtection", &moto, "CloudFormation", 500, page());
         assert_eq!(e.kind, AwsErrorKind::Unsupported);
         assert_eq!(
             e.message,
-            "UpdateTerminationProtection is not supported by this endpoint (http://127.0.0.1:5000 answered HTTP 500 with no AWS error)"
+            "UpdateTerminationProtection is not supported by moto (http://127.0.0.1:5000 answered HTTP 500: it does not implement UpdateTerminationProtection)"
         );
+        // An operation moto implements that crashed (e.g. on a property it cannot handle).
+        let e = response_error("CreateStack", &moto, "CloudFormation", 500, page());
+        assert_eq!(e.kind, AwsErrorKind::Other);
+        assert!(
+            e.message
+                .starts_with("CreateStack: the endpoint failed (HTTP 500): http://127.0.0.1:5000 answered with no AWS error; moto fails"),
+            "{}",
+            e.message
+        );
+        assert!(!e.message.contains("not supported"), "{}", e.message);
+        // An endpoint that is not a known emulator: never "not supported".
+        let other = target(Some("http://127.0.0.1:4566"));
+        for op in ["UpdateTerminationProtection", "CreateStack"] {
+            let e = response_error(op, &other, "CloudFormation", 500, page());
+            assert_eq!(e.kind, AwsErrorKind::Other, "{op}");
+            assert_eq!(
+                e.message,
+                format!("{op}: the endpoint failed (HTTP 500): http://127.0.0.1:4566 answered with no AWS error; its log has the cause")
+            );
+        }
+        // Services whose gaps cairn does not know: failed.
+        let e = response_error("PutObject", &moto, "S3", 500, String::new());
+        assert!(e.message.starts_with("PutObject: the endpoint failed (HTTP 500)"), "{}", e.message);
     }
 
     #[test]

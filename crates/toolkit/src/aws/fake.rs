@@ -6,8 +6,9 @@
 //! events, then COMPLETE). Tests script other runs with [`FakeCloudFormation::script_run`]
 //! and the changes of the next change set with [`FakeCloudFormation::script_changes`].
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::rc::Rc;
 
 use serde_json::Value as Json;
 
@@ -69,9 +70,16 @@ struct FakeChangeSet {
     pending_polls: u32,
 }
 
+/// Something that happens when a call is made (another deploy acting, Ctrl-C pressed).
+type Hook = (String, Box<dyn FnMut(&mut State)>);
+
 #[derive(Default)]
 pub struct State {
     stacks: Vec<FakeStack>,
+    /// Run by [`State::record`] for each call starting with their prefix.
+    hooks: Vec<Hook>,
+    /// The region's export registry as ListExports reports it (name → value).
+    pub registry: BTreeMap<String, String>,
     change_sets: Vec<FakeChangeSet>,
     /// Every call, e.g. `ExecuteChangeSet shop-dev-data`.
     pub calls: Vec<String>,
@@ -86,8 +94,11 @@ pub struct State {
     /// The next CreateStack fails with this message the way moto's does when export names
     /// collide: the stack is left CREATE_PENDING, without events or resources.
     pub create_stack_error: Option<String>,
-    /// The next ExecuteChangeSet is refused with this message (nothing runs).
+    /// The next ExecuteChangeSet or UpdateStack is refused with this message (nothing runs).
     pub execute_error: Option<String>,
+    /// The next DeleteStack fails with this message yet drops the stack's record, as
+    /// moto's does when it cannot delete a VPC (DependencyViolation).
+    pub delete_drops_record_error: Option<String>,
     /// Operations that answer "not supported by this endpoint".
     pub unsupported: Vec<&'static str>,
     /// Templates served from S3 URLs.
@@ -188,6 +199,38 @@ impl FakeCloudFormation {
         }
     }
 
+    /// Runs `f` on the state whenever a call starting with `prefix` is made
+    /// (e.g. `CreateChangeSet shop-dev-data`), after recording it.
+    pub fn on_call(&self, prefix: &str, f: impl FnMut(&mut State) + 'static) {
+        self.state.borrow_mut().hooks.push((prefix.to_string(), Box::new(f)));
+    }
+
+    /// Ctrl-C is pressed (on `presses`, a `FakeClock`'s) while a call starting with `prefix` runs.
+    pub fn ctrl_c_during(&self, prefix: &str, presses: &Rc<Cell<u32>>) {
+        let presses = presses.clone();
+        self.on_call(prefix, move |_| presses.set(presses.get() + 1));
+    }
+
+    /// A change set another run made on the live stack `stack`, waiting (AVAILABLE).
+    pub fn add_foreign_change_set(&self, stack: &str, name: &str) {
+        self.state.borrow_mut().add_foreign_change_set(stack, name);
+    }
+
+    /// Outputs of the live stack `stack` that export: (key, export name, value).
+    pub fn set_live_exports(&self, stack: &str, exports: &[(&str, &str, &str)]) {
+        if let Some(s) = self.state.borrow_mut().live_mut(stack) {
+            s.outputs = exports
+                .iter()
+                .map(|(k, name, v)| StackOutput {
+                    key: k.to_string(),
+                    value: v.to_string(),
+                    export_name: Some(name.to_string()),
+                    ..Default::default()
+                })
+                .collect();
+        }
+    }
+
     pub fn calls(&self) -> Vec<String> {
         self.state.borrow().calls.clone()
     }
@@ -210,14 +253,14 @@ impl FakeCloudFormation {
     }
 
     fn log(&self, call: String) {
-        self.state.borrow_mut().calls.push(call);
+        self.state.borrow_mut().record(call);
     }
 
     fn check_supported(&self, op: &'static str) -> AwsResult<()> {
         if self.state.borrow().unsupported.contains(&op) {
             return Err(AwsError::new(
                 AwsErrorKind::Unsupported,
-                format!("{op} is not supported by this endpoint (http://127.0.0.1:1 answered HTTP 500 with no AWS error)"),
+                format!("{op} is not supported by moto (http://127.0.0.1:1 answered HTTP 500: it does not implement {op})"),
             ));
         }
         Ok(())
@@ -225,6 +268,48 @@ impl FakeCloudFormation {
 }
 
 impl State {
+    /// Records a call and runs the hooks that wait for it.
+    fn record(&mut self, call: String) {
+        self.calls.push(call.clone());
+        let mut hooks = std::mem::take(&mut self.hooks);
+        for (prefix, f) in hooks.iter_mut() {
+            if call.starts_with(prefix.as_str()) {
+                f(self);
+            }
+        }
+        hooks.append(&mut self.hooks);
+        self.hooks = hooks;
+    }
+
+    /// Another run's operation on the live stack `name`: it ends in `status`, with a stack event.
+    pub fn set_status(&mut self, name: &str, status: &str) {
+        let Some(i) = self.find(name) else { return };
+        let id = self.stacks[i].id.clone();
+        let event = self.event(&id, name, name, "AWS::CloudFormation::Stack", status, None);
+        self.stacks[i].status = status.into();
+        self.stacks[i].events.push(event);
+    }
+
+    /// See [`FakeCloudFormation::add_foreign_change_set`].
+    pub fn add_foreign_change_set(&mut self, stack: &str, name: &str) {
+        let Some(i) = self.find(stack) else { return };
+        let stack_id = self.stacks[i].id.clone();
+        let template = self.stacks[i].template.clone().unwrap_or_default();
+        let id = self.next_id("changeSet", name);
+        self.change_sets.push(FakeChangeSet {
+            id,
+            name: name.into(),
+            stack_id,
+            kind: ChangeSetType::Update,
+            template,
+            changes: Vec::new(),
+            status: "CREATE_COMPLETE".into(),
+            status_reason: None,
+            execution_status: "AVAILABLE".into(),
+            pending_polls: 0,
+        });
+    }
+
     fn next_id(&mut self, kind: &str, name: &str) -> String {
         self.seq += 1;
         format!("arn:aws:cloudformation:us-east-1:123456789012:{kind}/{name}/{:04}", self.seq)
@@ -428,6 +513,7 @@ impl CloudFormation for FakeCloudFormation {
             .map(|c| ChangeSetSummary {
                 id: c.id.clone(),
                 name: c.name.clone(),
+                stack_id: c.stack_id.clone(),
                 status: c.status.clone(),
                 execution_status: c.execution_status.clone(),
             })
@@ -538,7 +624,7 @@ impl CloudFormation for FakeCloudFormation {
         let cs = s.change_sets[ci].clone();
         let i = s.find(&cs.stack_id).ok_or_else(|| validation("stack gone".into()))?;
         let name = s.stacks[i].name.clone();
-        s.calls.push(format!("ExecuteChangeSet {name}"));
+        s.record(format!("ExecuteChangeSet {name}"));
         let verb = if cs.kind == ChangeSetType::Create { "CREATE" } else { "UPDATE" };
         let touched: Vec<(String, String)> = cs.changes.iter().map(|c| (c.logical_id.clone(), c.resource_type.clone())).collect();
         let run = match s.scripted_runs.get_mut(&name).and_then(VecDeque::pop_front) {
@@ -556,6 +642,12 @@ impl CloudFormation for FakeCloudFormation {
     fn delete_change_set(&self, change_set_id: &str) -> AwsResult<()> {
         self.log("DeleteChangeSet".into());
         let mut s = self.state.borrow_mut();
+        if s.change_sets.iter().any(|c| c.id == change_set_id && c.pending_polls > 0) {
+            // As CloudFormation: a change set still being made cannot be deleted.
+            return Err(validation(format!(
+                "InvalidChangeSetStatus: ChangeSet [{change_set_id}] cannot be deleted in its current status CREATE_PENDING"
+            )));
+        }
         let before = s.change_sets.len();
         s.change_sets.retain(|c| c.id != change_set_id);
         if s.change_sets.len() == before {
@@ -600,17 +692,53 @@ impl CloudFormation for FakeCloudFormation {
         Ok(id)
     }
 
+    fn update_stack(&self, r: &StackRequest) -> AwsResult<String> {
+        self.log(format!("UpdateStack {}", r.stack_name));
+        let mut s = self.state.borrow_mut();
+        if let Some(message) = s.execute_error.take() {
+            return Err(validation(message));
+        }
+        let i = s
+            .find(&r.stack_name)
+            .ok_or_else(|| validation(format!("Stack [{}] does not exist", r.stack_name)))?;
+        let template = match &r.template {
+            TemplateSource::Body(b) => b.clone(),
+            TemplateSource::Url(u) => s.urls.get(u).cloned().unwrap_or_default(),
+        };
+        let touched: Vec<(String, String)> = diff(s.stacks[i].template.as_deref(), &template)
+            .into_iter()
+            .map(|c| (c.logical_id, c.resource_type))
+            .collect();
+        let name = s.stacks[i].name.clone();
+        let run = match s.scripted_runs.get_mut(&name).and_then(VecDeque::pop_front) {
+            Some(run) => run,
+            None => State::default_run(&name, "UPDATE", &touched),
+        };
+        let stack = &mut s.stacks[i];
+        stack.pending_template = Some(template);
+        stack.running = run.into();
+        Ok(stack.id.clone())
+    }
+
+    fn list_exports(&self) -> AwsResult<Vec<(String, String)>> {
+        Ok(self.state.borrow().registry.clone().into_iter().collect())
+    }
+
     fn delete_stack(&self, stack: &str) -> AwsResult<()> {
         let mut s = self.state.borrow_mut();
         let Some(i) = s.find(stack) else { return Ok(()) };
         let name = s.stacks[i].name.clone();
-        s.calls.push(format!("DeleteStack {name}"));
+        s.record(format!("DeleteStack {name}"));
         if s.stacks[i].termination_protection {
             return Err(validation(format!(
                 "Stack [{name}] cannot be deleted while TerminationProtection is enabled"
             )));
         }
         let id = s.stacks[i].id.clone();
+        if let Some(message) = s.delete_drops_record_error.take() {
+            s.stacks.remove(i);
+            return Err(AwsError::new(AwsErrorKind::Other, format!("DeleteStack failed: {message}")));
+        }
         s.change_sets.retain(|c| c.stack_id != id);
         if matches!(s.stacks[i].status.as_str(), "REVIEW_IN_PROGRESS" | "CREATE_PENDING") {
             s.stacks[i].status = "DELETE_COMPLETE".into();
@@ -667,7 +795,7 @@ impl TemplateStore for FakeStore<'_> {
     fn upload(&self, bucket: &str, key: &str, body: &str) -> AwsResult<String> {
         let url = super::templates::template_url(bucket, key, "us-east-1", false);
         let mut s = self.cfn.state.borrow_mut();
-        s.calls.push(format!("PutObject s3://{bucket}/{key}"));
+        s.record(format!("PutObject s3://{bucket}/{key}"));
         s.urls.insert(url.clone(), body.to_string());
         Ok(url)
     }

@@ -10,6 +10,7 @@
 //! - [`runtime`] is the only place a tokio runtime is created.
 
 pub mod cloudformation;
+pub mod emulator;
 pub mod error;
 pub mod sdk;
 pub mod templates;
@@ -19,7 +20,6 @@ pub(crate) mod fake;
 
 use std::future::Future;
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
@@ -31,6 +31,7 @@ pub use cloudformation::{
     ChangeSetInfo, ChangeSetRequest, ChangeSetSummary, ChangeSetType, CloudFormation, CreatedChangeSet, ResourceChange,
     RollbackConfiguration, StackEvent, StackInfo, StackOutput, StackRequest, StackResource, TemplateSource, Time,
 };
+pub use emulator::Emulator;
 pub use error::{AwsError, AwsErrorKind, AwsResult, Target};
 pub use sdk::SdkCloudFormation;
 pub use templates::{S3TemplateStore, TemplateStore};
@@ -69,6 +70,12 @@ pub struct Quirks {
     /// registers the stack's exports (moto 5): new stacks are created with CreateStack
     /// from the reviewed template instead.
     pub create_with_create_stack: bool,
+    /// Updates neither register new exports nor refresh changed ones (moto 5's registry
+    /// learns exports only at CreateStack), and ExecuteChangeSet of an update leaves the
+    /// stack without Outputs: updates go through UpdateStack with the reviewed template,
+    /// and imports the registry cannot serve are sent as the exporting stack's current
+    /// value (`deploy::imports`).
+    pub update_with_update_stack: bool,
     /// TemplateURL must be `https://BUCKET.s3.amazonaws.com/KEY` (moto 5).
     pub legacy_s3_urls: bool,
 }
@@ -78,6 +85,7 @@ impl Quirks {
         Quirks {
             emulator: Some("moto"),
             create_with_create_stack: true,
+            update_with_update_stack: true,
             legacy_s3_urls: true,
         }
     }
@@ -109,12 +117,12 @@ pub fn connect(settings: &EnvSettings, endpoint: Option<&str>) -> CliResult<AwsC
         loader = loader.credentials_provider(Credentials::new("test", "test", None, None, "cairn-local-endpoint"));
     }
     let sdk_config = runtime.block_on(loader.load());
-    let target = Target {
-        endpoint: endpoint
+    let target = Target::new(
+        endpoint
             .map(str::to_string)
             .or_else(|| sdk_config.endpoint_url().map(str::to_string)),
-        region: settings.region.clone(),
-    };
+        settings.region.clone(),
+    );
     let cfn = aws_sdk_cloudformation::Client::new(&sdk_config);
     // Emulators serve S3 on one host:port, so bucket names cannot go in the host name.
     let s3_config = aws_sdk_s3::config::Builder::from(&sdk_config)
@@ -244,9 +252,9 @@ impl AwsClients {
 
     /// What the endpoint does differently from AWS: probes `/moto-api/` on a plain-HTTP override.
     pub fn detect_quirks(&self) -> Quirks {
-        match self.endpoint() {
-            Some(url) if answers_moto_api(self.runtime, url) => Quirks::moto(),
-            _ => Quirks::default(),
+        match self.target.emulator() {
+            Some(Emulator::Moto) => Quirks::moto(),
+            None => Quirks::default(),
         }
     }
 
@@ -254,41 +262,6 @@ impl AwsClients {
     pub fn template_store(&self, quirks: Quirks) -> S3TemplateStore {
         S3TemplateStore::new(self.s3.clone(), self.runtime, self.target.clone(), quirks.legacy_s3_urls)
     }
-}
-
-/// Whether `GET <url>/moto-api/` answers 200 (moto's dashboard), within a second.
-fn answers_moto_api(runtime: &Runtime, url: &str) -> bool {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let Some(rest) = url.strip_prefix("http://") else { return false };
-    let host_port = rest.split('/').next().unwrap_or_default().to_string();
-    if host_port.is_empty() {
-        return false;
-    }
-    let addr = if host_port.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) {
-        host_port.clone()
-    } else {
-        format!("{host_port}:80")
-    };
-    let probe = async move {
-        let mut stream = tokio::net::TcpStream::connect(&addr).await?;
-        let request = format!("GET /moto-api/ HTTP/1.0\r\nHost: {host_port}\r\nConnection: close\r\n\r\n");
-        stream.write_all(request.as_bytes()).await?;
-        let mut head = [0u8; 16];
-        let mut n = 0;
-        while n < head.len() {
-            let read = stream.read(&mut head[n..]).await?;
-            if read == 0 {
-                break;
-            }
-            n += read;
-        }
-        std::io::Result::Ok(head[..n].starts_with(b"HTTP/1.1 200") || head[..n].starts_with(b"HTTP/1.0 200"))
-    };
-    runtime
-        .block_on(async { tokio::time::timeout(Duration::from_secs(1), probe).await })
-        .ok()
-        .and_then(Result::ok)
-        .unwrap_or(false)
 }
 
 #[cfg(test)]

@@ -12,13 +12,40 @@ use super::error::{from_sdk, AwsError, AwsResult, Target};
 #[derive(Clone)]
 pub struct SdkCloudFormation {
     client: Client,
+    /// The same client without retries, for calls that change something on an emulator.
+    single_attempt: Client,
     runtime: &'static Runtime,
     target: Target,
 }
 
 impl SdkCloudFormation {
     pub fn new(client: Client, runtime: &'static Runtime, target: Target) -> Self {
-        SdkCloudFormation { client, runtime, target }
+        let single_attempt = Client::from_conf(
+            client
+                .config()
+                .to_builder()
+                .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+                .build(),
+        );
+        SdkCloudFormation {
+            client,
+            single_attempt,
+            runtime,
+            target,
+        }
+    }
+
+    /// The client for a call that creates or changes something (deletions are safe to
+    /// repeat and keep the retries). The SDK retries an HTTP 500; when an emulator crashed
+    /// half-way through (moto keeps the stack a failed CreateStack made), the retry fails
+    /// differently ("already exists") and hides the real failure, so against an emulator
+    /// such calls are made once.
+    fn changing(&self) -> &Client {
+        if self.target.emulator().is_some() {
+            &self.single_attempt
+        } else {
+            &self.client
+        }
     }
 
     /// The SDK client, for calls the trait does not cover (drift detection…).
@@ -162,9 +189,14 @@ impl CloudFormation for SdkCloudFormation {
                 .runtime
                 .block_on(self.client.list_change_sets().stack_name(stack).set_next_token(token.take()).send())
                 .map_err(|e| self.err("ListChangeSets", &e))?;
-            out.extend(page.summaries().iter().map(|s| ChangeSetSummary {
+            // moto lists every stack's change sets whatever StackName says.
+            let own = |s: &&aws_sdk_cloudformation::types::ChangeSetSummary| {
+                s.stack_id() == Some(stack) || (!stack.starts_with("arn:") && s.stack_name() == Some(stack))
+            };
+            out.extend(page.summaries().iter().filter(own).map(|s| ChangeSetSummary {
                 id: s.change_set_id().unwrap_or_default().to_string(),
                 name: s.change_set_name().unwrap_or_default().to_string(),
+                stack_id: s.stack_id().unwrap_or_default().to_string(),
                 status: s.status().map(|x| x.as_str().to_string()).unwrap_or_default(),
                 execution_status: s.execution_status().map(|x| x.as_str().to_string()).unwrap_or_default(),
             }));
@@ -181,7 +213,7 @@ impl CloudFormation for SdkCloudFormation {
             ChangeSetType::Update => SdkChangeSetType::Update,
         };
         let mut call = self
-            .client
+            .changing()
             .create_change_set()
             .stack_name(&request.stack_name)
             .change_set_name(&request.change_set_name)
@@ -253,7 +285,7 @@ impl CloudFormation for SdkCloudFormation {
 
     fn execute_change_set(&self, change_set_id: &str) -> AwsResult<()> {
         self.runtime
-            .block_on(self.client.execute_change_set().change_set_name(change_set_id).send())
+            .block_on(self.changing().execute_change_set().change_set_name(change_set_id).send())
             .map(|_| ())
             .map_err(|e| self.err("ExecuteChangeSet", &e))
     }
@@ -267,7 +299,7 @@ impl CloudFormation for SdkCloudFormation {
 
     fn create_stack(&self, request: &StackRequest) -> AwsResult<String> {
         let mut call = self
-            .client
+            .changing()
             .create_stack()
             .stack_name(&request.stack_name)
             .set_capabilities(Some(capabilities()));
@@ -278,6 +310,41 @@ impl CloudFormation for SdkCloudFormation {
         call = call.set_rollback_configuration(request.rollback.as_ref().map(rollback_configuration));
         let out = self.runtime.block_on(call.send()).map_err(|e| self.err("CreateStack", &e))?;
         Ok(out.stack_id().unwrap_or_default().to_string())
+    }
+
+    fn update_stack(&self, request: &StackRequest) -> AwsResult<String> {
+        let mut call = self
+            .changing()
+            .update_stack()
+            .stack_name(&request.stack_name)
+            .set_capabilities(Some(capabilities()));
+        call = match &request.template {
+            TemplateSource::Body(b) => call.template_body(b),
+            TemplateSource::Url(u) => call.template_url(u),
+        };
+        call = call.set_rollback_configuration(request.rollback.as_ref().map(rollback_configuration));
+        let out = self.runtime.block_on(call.send()).map_err(|e| self.err("UpdateStack", &e))?;
+        Ok(out.stack_id().unwrap_or_default().to_string())
+    }
+
+    fn list_exports(&self) -> AwsResult<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .runtime
+                .block_on(self.client.list_exports().set_next_token(token.take()).send())
+                .map_err(|e| self.err("ListExports", &e))?;
+            out.extend(
+                page.exports()
+                    .iter()
+                    .map(|e| (e.name().unwrap_or_default().to_string(), e.value().unwrap_or_default().to_string())),
+            );
+            match page.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => return Ok(out),
+            }
+        }
     }
 
     fn delete_stack(&self, stack: &str) -> AwsResult<()> {

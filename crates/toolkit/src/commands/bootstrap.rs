@@ -28,7 +28,8 @@ pub const BOOTSTRAP_STACK: &str = "cairn-bootstrap";
 Deploys the stack `cairn-bootstrap` into the environment's account and region. Its bucket\n\
 (default cairn-templates-<account>-<region>) is encrypted, blocks public access, refuses\n\
 plain HTTP and expires objects after 30 days; it is kept if the stack is deleted.\n\
-`cairn deploy` uses it unless --template-bucket names another.",
+`cairn deploy` uses it unless --template-bucket names another. Ctrl-C behaves as in\n\
+`cairn deploy` (an unexecuted change set is deleted; exit code 130).",
     after_help = "Examples:\n  cairn bootstrap prod\n  cairn bootstrap dev --template-bucket my-team-cfn-templates"
 )]
 pub struct BootstrapArgs {
@@ -66,6 +67,8 @@ pub fn run<A: Application>(project: &Project<A>, args: &BootstrapArgs, style: St
         )));
     }
     let stack = bootstrap_stack(&bucket)?;
+    // Ctrl-C is counted from here on, as in `deploy`.
+    crate::deploy::clock::catch_ctrl_c()?;
     let clients = aws::connect(&settings, args.endpoint.endpoint_url.as_deref())?;
     let account = clients.check_account(&settings)?;
     let quirks = clients.detect_quirks();

@@ -39,7 +39,10 @@ the calls to a local endpoint such as moto (`make local-cloud`).",
 cairn deploy staging service       one stack (its dependencies must be deployed)\n  \
 cairn deploy dev --verify /health  then GET <load balancer URL>/health, expecting 2xx\n  \
 AWS_ENDPOINT_URL=http://127.0.0.1:5000 cairn deploy staging --approve\n\n\
-Exit codes: 0 deployed (or no changes), 1 failed or refused, 2 bad input, 130 stopped watching (Ctrl-C)."
+Ctrl-C stops after the current stack: a change set not yet executed is deleted, a stack\n\
+CloudFormation is changing is waited for (Ctrl-C again stops waiting; CloudFormation carries\n\
+on). cairn then lists the stacks deployed and not deployed, and how to resume.\n\n\
+Exit codes: 0 deployed (or no changes), 1 failed or refused, 2 bad input, 130 stopped by Ctrl-C."
 )]
 pub struct DeployArgs {
     /// The environment to deploy.
@@ -125,6 +128,9 @@ nothing was deployed",
         )));
     }
 
+    // From here on Ctrl-C is counted, not fatal: the deploy stops after the current
+    // stack and says where it stopped (see `Deployer::deploy`).
+    crate::deploy::clock::catch_ctrl_c()?;
     let mut console = Console::stdout(style, args.progress);
     let clients = aws::connect(settings, args.endpoint.endpoint_url.as_deref())?;
     let account = clients.check_account(settings)?;

@@ -7,10 +7,12 @@ use clap::Args;
 
 use super::deploy::{select_stacks, synth_env};
 use crate::aws::{self, EndpointArgs};
+use crate::deploy::clock::Clock;
 use crate::deploy::clock::{catch_ctrl_c, parse_timeout, SystemClock};
 use crate::deploy::console::{is_yes, Console, ProgressMode, Prompt, TerminalPrompt};
 use crate::deploy::destroy::Destroyer;
 use crate::deploy::plan::Hints;
+use crate::deploy::INTERRUPTED_EXIT;
 use crate::error::{CliError, CliResult};
 use crate::project::Project;
 use crate::ui::{self, Style};
@@ -22,7 +24,9 @@ use crate::ui::{self, Style};
 Asks for confirmation on a terminal; elsewhere --approve confirms in advance. An environment\n\
 that keeps data (retain_data) is refused unless --force is given and its name is typed on a\n\
 terminal; --force also turns termination protection off. Resources with a Retain policy\n\
-(the data) are kept by CloudFormation.",
+(the data) are kept by CloudFormation.\n\n\
+Ctrl-C stops after the stack being deleted (Ctrl-C again stops waiting for it; CloudFormation\n\
+carries on) and lists the stacks deleted and not deleted; the exit code is then 130.",
     after_help = "Examples:\n  cairn destroy dev --approve\n  cairn destroy staging service\n  cairn destroy prod --force       asks you to type `prod`"
 )]
 pub struct DestroyArgs {
@@ -70,6 +74,9 @@ pub fn run<A: Application>(project: &Project<A>, args: &DestroyArgs, style: Styl
         ));
     }
 
+    // From here on Ctrl-C is counted, not fatal: a press at the prompt deletes nothing,
+    // one during a deletion stops after it (see `Destroyer::destroy`).
+    catch_ctrl_c()?;
     let clients = aws::connect(settings, args.endpoint.endpoint_url.as_deref())?;
     let account = clients.check_account(settings)?;
     let names: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
@@ -88,12 +95,11 @@ pub fn run<A: Application>(project: &Project<A>, args: &DestroyArgs, style: Styl
             "Environment `{env}` keeps data. Type its name to delete these stacks (Retain resources stay):"
         ));
         if answer.as_deref() != Some(env) {
-            return Err(CliError::failure("not confirmed: nothing was deleted"));
+            return Err(not_confirmed(&clock));
         }
     } else if !args.approve && !is_yes(prompt.ask(&format!("Delete {}? [y/N]", names.join(", "))).as_deref()) {
-        return Err(CliError::failure("not confirmed: nothing was deleted"));
+        return Err(not_confirmed(&clock));
     }
-    catch_ctrl_c()?;
     let mut destroyer = Destroyer {
         cfn: &clients.cloudformation,
         console: &mut console,
@@ -101,6 +107,7 @@ pub fn run<A: Application>(project: &Project<A>, args: &DestroyArgs, style: Styl
         force: args.force,
         timeout: args.timeout,
         hints: Hints::for_env(env),
+        emulator: clients.target.emulator(),
     };
     let deleted = destroyer.destroy(&names)?;
     console.line(&format!(
@@ -109,4 +116,13 @@ pub fn run<A: Application>(project: &Project<A>, args: &DestroyArgs, style: Styl
         if deleted == 1 { "" } else { "s" }
     ));
     Ok(())
+}
+
+/// No confirmation: exit 130 if Ctrl-C ended the prompt.
+fn not_confirmed(clock: &dyn Clock) -> CliError {
+    if clock.interrupted() {
+        CliError::with_code(INTERRUPTED_EXIT, "stopped (Ctrl-C) at the confirmation: nothing was deleted")
+    } else {
+        CliError::failure("not confirmed: nothing was deleted")
+    }
 }

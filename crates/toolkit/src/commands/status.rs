@@ -153,6 +153,7 @@ pub fn run<A: Application>(project: &Project<A>, args: &StatusArgs, style: Style
                 until,
                 total,
                 deadline: clock.now() + args.timeout,
+                stop_at_presses: 1,
             },
         )?;
         match end {

@@ -1,44 +1,62 @@
 //! Time, sleeping and Ctrl-C for the deploy loops, behind a trait so tests run
 //! polling loops and timeouts instantly.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::error::CliResult;
+use crate::error::{CliError, CliResult};
 
 /// What the waiting loops need from the outside world.
 pub trait Clock {
     /// Time since an arbitrary start.
     fn now(&self) -> Duration;
-    /// Sleeps, returning early when interrupted.
+    /// Sleeps, returning early when Ctrl-C is pressed meanwhile.
     fn sleep(&self, d: Duration);
-    /// Whether the user pressed Ctrl-C.
-    fn interrupted(&self) -> bool;
+    /// How many times Ctrl-C was pressed so far. The first press asks a deploy to stop
+    /// after what it started; a second one to stop waiting at once.
+    fn interrupts(&self) -> u32;
+    /// Whether Ctrl-C was pressed.
+    fn interrupted(&self) -> bool {
+        self.interrupts() > 0
+    }
 }
 
-/// Set by the Ctrl-C handler, read by every loop.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// Ctrl-C presses counted by the handler, read by every loop.
+static INTERRUPTS: AtomicU32 = AtomicU32::new(0);
 
-/// Catches Ctrl-C from now on: instead of killing the process it sets a flag the
-/// waiting loops check, so a deploy stops *watching* and says how to resume,
-/// while CloudFormation carries on. Installed once, before the first execution.
+/// Catches Ctrl-C from now on: instead of killing the process each press is counted,
+/// and the deploy loops decide what to do (finish the current stack, then stop; or
+/// stop waiting). The handler is registered before this returns, so a press right
+/// after it can no longer kill a deploy half-way. Installed once.
 pub fn catch_ctrl_c() -> CliResult<()> {
     static INSTALLED: OnceLock<()> = OnceLock::new();
     if INSTALLED.get().is_some() {
         return Ok(());
     }
     let rt = crate::aws::runtime()?;
+    let _entered = rt.enter();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut sigint = signal(SignalKind::interrupt()).map_err(|e| CliError::failure(format!("error: cannot catch Ctrl-C: {e}")))?;
+        rt.spawn(async move {
+            while sigint.recv().await.is_some() {
+                INTERRUPTS.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+    }
+    #[cfg(not(unix))]
     rt.spawn(async {
         while tokio::signal::ctrl_c().await.is_ok() {
-            INTERRUPTED.store(true, Ordering::SeqCst);
+            INTERRUPTS.fetch_add(1, Ordering::SeqCst);
         }
     });
     let _ = INSTALLED.set(());
     Ok(())
 }
 
-/// Wall-clock time and the process's Ctrl-C flag.
+/// Wall-clock time and the process's Ctrl-C count.
 pub struct SystemClock {
     start: Instant,
 }
@@ -61,9 +79,11 @@ impl Clock for SystemClock {
     }
 
     fn sleep(&self, d: Duration) {
-        // Short slices so Ctrl-C is noticed within 100 ms.
+        // Short slices so a new Ctrl-C is noticed within 100 ms; one pressed before the
+        // sleep does not shorten it (a deploy finishing its stack still polls calmly).
+        let before = self.interrupts();
         let end = Instant::now() + d;
-        while !self.interrupted() {
+        while self.interrupts() == before {
             let left = end.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
@@ -72,8 +92,8 @@ impl Clock for SystemClock {
         }
     }
 
-    fn interrupted(&self) -> bool {
-        INTERRUPTED.load(Ordering::SeqCst)
+    fn interrupts(&self) -> u32 {
+        INTERRUPTS.load(Ordering::SeqCst)
     }
 }
 
@@ -137,16 +157,20 @@ pub fn format_duration(d: Duration) -> String {
 
 #[cfg(test)]
 pub(crate) mod fake {
-    use std::cell::Cell;
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
 
     use super::*;
 
-    /// A clock that jumps forward on sleep; `interrupt_after` sleeps it reports Ctrl-C.
+    /// A clock that jumps forward on sleep. Ctrl-C is pressed once each of the sleep
+    /// counts in `ctrl_c_after_sleeps` is reached, and once per increment of `presses`
+    /// (shared with a scripted prompt or the fake CloudFormation, to press it mid-call).
     #[derive(Default)]
     pub struct FakeClock {
         pub now: Cell<Duration>,
         pub sleeps: Cell<u32>,
-        pub interrupt_after: Cell<Option<u32>>,
+        pub ctrl_c_after_sleeps: RefCell<Vec<u32>>,
+        pub presses: Rc<Cell<u32>>,
     }
 
     impl Clock for FakeClock {
@@ -157,8 +181,14 @@ pub(crate) mod fake {
             self.now.set(self.now.get() + d);
             self.sleeps.set(self.sleeps.get() + 1);
         }
-        fn interrupted(&self) -> bool {
-            self.interrupt_after.get().is_some_and(|n| self.sleeps.get() >= n)
+        fn interrupts(&self) -> u32 {
+            let scheduled = self
+                .ctrl_c_after_sleeps
+                .borrow()
+                .iter()
+                .filter(|n| **n <= self.sleeps.get())
+                .count();
+            self.presses.get() + scheduled as u32
         }
     }
 }

@@ -117,6 +117,7 @@ pub struct TerminalPrompt<'a> {
 
 impl Prompt for TerminalPrompt<'_> {
     fn ask(&mut self, question: &str) -> Option<String> {
+        let presses = self.clock.interrupts();
         eprint!("{question} ");
         let _ = io::stderr().flush();
         let (tx, rx) = mpsc::channel();
@@ -133,7 +134,7 @@ impl Prompt for TerminalPrompt<'_> {
         loop {
             match rx.recv_timeout(Duration::from_millis(100)) {
                 Ok(answer) => return answer,
-                Err(mpsc::RecvTimeoutError::Timeout) if self.clock.interrupted() => {
+                Err(mpsc::RecvTimeoutError::Timeout) if self.clock.interrupts() > presses => {
                     eprintln!();
                     return None;
                 }
@@ -144,19 +145,32 @@ impl Prompt for TerminalPrompt<'_> {
     }
 }
 
-/// Answers from a list (tests); records the questions.
+/// Answers from a list (tests); records the questions. The answer [`CTRL_C`] presses
+/// Ctrl-C on the shared counter (a `FakeClock`'s `presses`) and gives no answer.
 #[cfg(test)]
 #[derive(Default)]
 pub struct ScriptedPrompt {
     pub answers: std::collections::VecDeque<String>,
     pub questions: Vec<String>,
+    pub presses: Option<std::rc::Rc<std::cell::Cell<u32>>>,
 }
+
+/// A scripted answer that is Ctrl-C at the prompt.
+#[cfg(test)]
+pub const CTRL_C: &str = "^C";
 
 #[cfg(test)]
 impl Prompt for ScriptedPrompt {
     fn ask(&mut self, question: &str) -> Option<String> {
         self.questions.push(question.to_string());
-        self.answers.pop_front()
+        let answer = self.answers.pop_front();
+        if answer.as_deref() == Some(CTRL_C) {
+            if let Some(p) = &self.presses {
+                p.set(p.get() + 1);
+            }
+            return None;
+        }
+        answer
     }
 }
 

@@ -5,12 +5,24 @@ use std::time::Duration;
 
 use super::clock::{format_duration, Clock};
 use super::console::Console;
+use super::interrupt::Stopped;
 use super::plan::Hints;
 use super::watch::{watch, Watch, WatchEnd};
 use super::{failed_list, INTERRUPTED_EXIT};
 use crate::aws::cloudformation::status;
-use crate::aws::CloudFormation;
+use crate::aws::{AwsError, CloudFormation, Emulator, StackInfo, StackResource};
 use crate::error::{CliError, CliResult};
+
+/// What moto 5.2 keeps of a network stack whose VPC it cannot delete (measured: its NAT
+/// gateway's network interface stays in the VPC, so the VPC's DeleteVpc fails with
+/// DependencyViolation and these stay with it).
+const MOTO_KEEPS_WITH_THE_VPC: [&str; 5] = [
+    "AWS::EC2::VPC",
+    "AWS::EC2::NatGateway",
+    "AWS::EC2::EIP",
+    "AWS::EC2::RouteTable",
+    "AWS::EC2::VPCEndpoint",
+];
 
 pub struct Destroyer<'a> {
     pub cfn: &'a dyn CloudFormation,
@@ -20,19 +32,54 @@ pub struct Destroyer<'a> {
     pub force: bool,
     pub timeout: Duration,
     pub hints: Hints,
+    /// The emulator behind the endpoint, to explain its failures.
+    pub emulator: Option<Emulator>,
+}
+
+/// `the VPC vpc-1, NAT gateway nat-1, …`: the resources of the types moto keeps, by type.
+fn kept_with_the_vpc(resources: &[StackResource]) -> String {
+    let mut parts = Vec::new();
+    for t in MOTO_KEEPS_WITH_THE_VPC {
+        let ids: Vec<&str> = resources
+            .iter()
+            .filter(|r| r.resource_type == t)
+            .map(|r| r.physical_id.as_deref().unwrap_or(&r.logical_id))
+            .collect();
+        if !ids.is_empty() {
+            parts.push(format!("{t} {}", ids.join(" ")));
+        }
+    }
+    if parts.is_empty() {
+        "some of its resources".to_string()
+    } else {
+        parts.join(", ")
+    }
 }
 
 impl Destroyer<'_> {
     /// Deletes the named stacks in the order given (callers pass reverse deploy order).
-    /// Returns how many were deleted; stops at the first failure.
+    /// Returns how many were deleted; stops at the first failure. Ctrl-C stops it after
+    /// the current stack (exit code 130), saying which stacks were deleted and which not.
     pub fn destroy(&mut self, names: &[&str]) -> CliResult<usize> {
         let mut deleted = 0;
+        let mut gone: Vec<&str> = Vec::new();
         for (i, name) in names.iter().enumerate() {
+            if self.clock.interrupted() {
+                let what = format!("stopped (Ctrl-C) before {name}: it was not touched");
+                return Err(self.stopped(what, &gone, None, &names[i..]));
+            }
             let header = format!("{name} ({} of {})", i + 1, names.len());
             self.console.line(&self.console.style.bold(&header));
             match self.destroy_stack(name) {
-                Ok(true) => deleted += 1,
-                Ok(false) => {}
+                Ok(true) => {
+                    deleted += 1;
+                    gone.push(name);
+                }
+                Ok(false) => gone.push(name),
+                Err(e) if e.exit_code() == INTERRUPTED_EXIT => {
+                    let running = e.message.starts_with("stopped watching").then_some(*name);
+                    return Err(self.stopped(e.message, &gone, running, &names[i..]));
+                }
                 Err(mut e) => {
                     let rest = &names[i + 1..];
                     if !rest.is_empty() {
@@ -43,7 +90,51 @@ impl Destroyer<'_> {
                 }
             }
         }
+        if self.clock.interrupted() {
+            return Err(self.stopped("stopped (Ctrl-C) after the last stack".into(), &gone, None, &[]));
+        }
         Ok(deleted)
+    }
+
+    fn stopped(&self, what: String, gone: &[&str], running: Option<&str>, rest: &[&str]) -> CliError {
+        Stopped {
+            what,
+            done_word: "deleted",
+            resume: &self.hints.destroy,
+            done: gone.iter().map(|n| n.to_string()).collect(),
+            running,
+            not_done: rest.iter().copied().filter(|n| Some(*n) != running).collect(),
+        }
+        .into_error(&self.hints)
+    }
+
+    /// DeleteStack failed. moto can fail it half-way yet drop the stack's record (it
+    /// deletes what it can, then DeleteVpc fails with DependencyViolation), so `status`
+    /// would show the stack as not deployed while resources remain: say which and why.
+    fn delete_failed(&mut self, name: &str, info: &StackInfo, resources: &[StackResource], e: AwsError) -> CliError {
+        let still_there = !matches!(self.cfn.describe_stack(&info.id), Ok(None));
+        if still_there {
+            return CliError::failure(format!("error: deleting {name} failed: {e}"));
+        }
+        let (kept, why) = match self.emulator {
+            Some(Emulator::Moto) => (
+                kept_with_the_vpc(resources),
+                "a moto limitation: it cannot delete a VPC whose NAT gateway it created (the gateway's network interface \
+                 stays in it), yet drops the stack's record and keeps its exports registered, so deploying the stack again \
+                 fails with `Export names must be unique` until moto is restarted",
+            ),
+            _ => (
+                "some of its resources".to_string(),
+                "the endpoint dropped the stack's record although the deletion failed",
+            ),
+        };
+        CliError::failure(format!(
+            "error: deleting {name} failed: {}. The endpoint no longer lists {name}, so `{}` shows it as not deployed, but \
+             resources are left behind: {kept} ({why}). Restart the local endpoint to clear them (`make local-cloud-stop \
+             local-cloud`)",
+            e.message.trim_end_matches('.'),
+            self.hints.status
+        ))
     }
 
     /// Deletes one stack; `false` if it was not deployed.
@@ -69,9 +160,11 @@ impl Destroyer<'_> {
             self.cfn.set_termination_protection(&info.id, false)?;
             self.console.line("  termination protection: off (--force)");
         }
-        let total = self.cfn.list_stack_resources(&info.id)?.len();
+        let resources = self.cfn.list_stack_resources(&info.id)?;
         let until = self.cfn.stack_events(&info.id, None, 1)?.into_iter().next().map(|e| e.id);
-        self.cfn.delete_stack(&info.id)?;
+        if let Err(e) = self.cfn.delete_stack(&info.id) {
+            return Err(self.delete_failed(name, &info, &resources, e));
+        }
         let end = watch(
             self.cfn,
             self.console,
@@ -80,8 +173,9 @@ impl Destroyer<'_> {
                 stack_name: name,
                 stack_id: &info.id,
                 until,
-                total,
+                total: resources.len(),
                 deadline: started + self.timeout,
+                stop_at_presses: 2,
             },
         )?;
         match end {
@@ -111,7 +205,7 @@ impl Destroyer<'_> {
                 return Err(CliError::with_code(
                     INTERRUPTED_EXIT,
                     format!(
-                        "stopped watching {name} (Ctrl-C); it is {status} and CloudFormation carries on. Resume watching with `{}`",
+                        "stopped watching {name} (Ctrl-C twice); it is {status} and CloudFormation carries on. Resume watching with `{}`",
                         self.hints.watch
                     ),
                 ))

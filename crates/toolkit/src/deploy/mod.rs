@@ -10,6 +10,8 @@ pub mod changes;
 pub mod clock;
 pub mod console;
 pub mod destroy;
+pub mod imports;
+pub mod interrupt;
 pub mod plan;
 pub mod policy;
 pub mod rollback_triggers;
@@ -20,6 +22,8 @@ pub mod watch;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cairn_core::StackArtifact;
@@ -27,6 +31,7 @@ use serde_json::Value as Json;
 
 use self::clock::{format_duration, Clock};
 use self::console::{is_yes, Console, Prompt};
+use self::interrupt::Stopped;
 use self::plan::{Hints, Plan};
 use self::watch::{watch, Watch, WatchEnd};
 use crate::aws::cloudformation::status;
@@ -63,7 +68,7 @@ pub struct DeployOptions {
     pub upload_all: bool,
     /// Bucket for uploaded templates.
     pub template_bucket: Option<String>,
-    /// Catch Ctrl-C before the first execution (off in tests).
+    /// Catch Ctrl-C from the start of the deploy (off in tests).
     pub catch_ctrl_c: bool,
     pub hints: Hints,
 }
@@ -111,6 +116,11 @@ pub struct Deployer<'a> {
     pub rollback: Option<rollback_triggers::RollbackPlan>,
     /// The triggers of the stack being deployed, to name the one that fired.
     guarding: Vec<rollback_triggers::GuardAlarm>,
+    /// This run's change-set name, unique per run: a change set with another name is
+    /// another run's (or a leftover), and cairn never executes it.
+    run: String,
+    /// The stack CloudFormation was still changing when a second Ctrl-C stopped the wait.
+    left_running: Option<String>,
 }
 
 impl<'a> Deployer<'a> {
@@ -132,18 +142,30 @@ impl<'a> Deployer<'a> {
             protection_unsupported: false,
             rollback: None,
             guarding: Vec::new(),
+            run: run_name(),
+            left_running: None,
         }
     }
 
     /// Deploys `stacks` in the given (dependency) order, stopping at the first failure.
+    /// Ctrl-C stops it after the current stack (exit code 130), saying which stacks were
+    /// deployed and which not.
     pub fn deploy(&mut self, stacks: &[&StackArtifact]) -> CliResult<Vec<(String, Outcome)>> {
+        if self.opts.catch_ctrl_c {
+            clock::catch_ctrl_c()?;
+        }
         self.check_template_bucket(stacks)?;
         let mut done = Vec::new();
         for (i, stack) in stacks.iter().enumerate() {
+            if self.clock.interrupted() {
+                let what = format!("stopped (Ctrl-C) before {}: nothing was changed in it", stack.name);
+                return Err(self.stopped(what, &done, &stacks[i..]));
+            }
             let header = format!("{} ({} of {})", stack.name, i + 1, stacks.len());
             self.console.line(&self.console.style.bold(&header));
             match self.deploy_stack(stack) {
                 Ok(outcome) => done.push((stack.name.clone(), outcome)),
+                Err(e) if e.exit_code() == INTERRUPTED_EXIT => return Err(self.stopped(e.message, &done, &stacks[i..])),
                 Err(mut e) => {
                     let rest: Vec<&str> = stacks[i + 1..].iter().map(|s| s.name.as_str()).collect();
                     if !rest.is_empty() {
@@ -154,7 +176,32 @@ impl<'a> Deployer<'a> {
                 }
             }
         }
+        if self.clock.interrupted() {
+            // Pressed during the last stack, which was finished first.
+            let what = "stopped (Ctrl-C) after the last stack".to_string();
+            return Err(self.stopped(what, &done, &[]));
+        }
         Ok(done)
+    }
+
+    /// The exit-130 error after Ctrl-C: `what` happened, then which stacks are in which state.
+    fn stopped(&self, what: String, done: &[(String, Outcome)], rest: &[&StackArtifact]) -> CliError {
+        let running = self.left_running.as_deref();
+        Stopped {
+            what,
+            done_word: "deployed",
+            resume: &self.opts.hints.deploy,
+            done: done
+                .iter()
+                .map(|(n, o)| match o {
+                    Outcome::Deployed => n.clone(),
+                    Outcome::NoChanges => format!("{n} (no changes)"),
+                })
+                .collect(),
+            running,
+            not_done: rest.iter().map(|s| s.name.as_str()).filter(|n| Some(*n) != running).collect(),
+        }
+        .into_error(&self.opts.hints)
     }
 
     fn check_template_bucket(&mut self, stacks: &[&StackArtifact]) -> CliResult<()> {
@@ -205,11 +252,27 @@ impl<'a> Deployer<'a> {
                 None
             }
         };
+        if let Some(info) = &existing {
+            self.refuse_foreign_change_sets(&info.id, name, None)?;
+        }
+        // Another run's operation on the stack shows as new events (moto reports no update times).
+        let last_seen_event = match &existing {
+            Some(info) => self.newest_event(&info.id)?,
+            None => None,
+        };
+        if self.clock.interrupted() {
+            return Err(CliError::with_code(
+                INTERRUPTED_EXIT,
+                format!("stopped (Ctrl-C) before {name}'s change set was made: nothing was changed in {name}"),
+            ));
+        }
         let kind = if existing.is_some() {
             ChangeSetType::Update
         } else {
             ChangeSetType::Create
         };
+        let served = self.write_unserved_imports(stack)?;
+        let stack = served.as_ref().unwrap_or(stack);
         let template = self.template_source(stack)?;
         let old_template: Option<Json> = match &existing {
             Some(info) => self.cfn.get_template(&info.id)?.and_then(|b| serde_json::from_str(&b).ok()),
@@ -219,19 +282,20 @@ impl<'a> Deployer<'a> {
         let rollback = self.rollback_configuration(name)?;
         let created = self.cfn.create_change_set(&ChangeSetRequest {
             stack_name: name.to_string(),
-            change_set_name: change_set_name(),
+            change_set_name: self.run.clone(),
             change_set_type: kind,
             template: template.clone(),
-            description: Some(format!("cairn deploy {}", self.opts.env)),
+            description: Some(format!("cairn deploy {} ({})", self.opts.env, self.run)),
             rollback: rollback.clone(),
         })?;
-        let cs = match self.wait_change_set(&created.id, deadline) {
-            Ok(cs) => cs,
-            Err(e) => {
-                self.discard(&created, kind);
-                return Err(e);
-            }
-        };
+        let cs = self.wait_change_set(name, &created, kind, deadline)?;
+        if self.clock.interrupted() {
+            let gone = self.discard(&created, kind);
+            return Err(CliError::with_code(
+                INTERRUPTED_EXIT,
+                format!("stopped (Ctrl-C) before executing {name}'s change set{gone}; nothing was changed in {name}"),
+            ));
+        }
         if cs.status == "FAILED" {
             let reason = cs.status_reason.clone().unwrap_or_else(|| "no reason given".into());
             if kind == ChangeSetType::Update && no_changes(&reason) {
@@ -244,9 +308,9 @@ impl<'a> Deployer<'a> {
                 }
                 return Ok(Outcome::NoChanges);
             }
-            self.discard(&created, kind);
+            let gone = self.discard_quietly(&created, kind);
             return Err(CliError::failure(format!(
-                "error: CloudFormation could not make a change set for {name}: {}; nothing was changed",
+                "error: CloudFormation could not make a change set for {name}: {}; nothing was changed{gone}",
                 crate::aws::error::one_line(&reason)
             )));
         }
@@ -255,20 +319,24 @@ impl<'a> Deployer<'a> {
         self.show_changes(&cs, kind, &template_diff);
         let review = changes::review(&cs.changes, &template_diff);
         if self.opts.retain_data && review.stateful_certain && !self.opts.allow_replace {
-            self.discard(&created, kind);
+            let gone = self.discard_quietly(&created, kind);
             return Err(CliError::failure(format!(
                 "error: the change set for {name} {}; environment `{}` keeps data and its stack policy forbids replacing or \
-                 deleting stateful resources. Nothing was changed. If this is intended and the data is backed up, run `{} --allow-replace`",
+                 deleting stateful resources. Nothing was changed. If this is intended and the data is backed up, run `{} --allow-replace`{gone}",
                 review.stateful.join(", "),
                 self.opts.env,
                 self.opts.hints.deploy
             )));
         }
         self.approve(name, &review, &created, kind)?;
-
-        if self.opts.catch_ctrl_c {
-            clock::catch_ctrl_c()?;
+        if self.clock.interrupted() {
+            let gone = self.discard(&created, kind);
+            return Err(CliError::with_code(
+                INTERRUPTED_EXIT,
+                format!("stopped (Ctrl-C) before executing {name}'s change set{gone}; nothing was changed in {name}"),
+            ));
         }
+        self.refuse_concurrent_change(name, &created, kind, existing.as_ref(), last_seen_event.as_deref())?;
         if let Some(info) = &existing {
             if self.opts.retain_data {
                 let policy = if self.opts.allow_replace {
@@ -291,6 +359,7 @@ impl<'a> Deployer<'a> {
                 until,
                 total: cs.changes.len(),
                 deadline,
+                stop_at_presses: 2,
             },
         );
         if self.opts.retain_data && self.opts.allow_replace && existing.is_some() {
@@ -311,14 +380,17 @@ impl<'a> Deployer<'a> {
                 self.opts.hints.watch,
                 failed_list(&events)
             ))),
-            WatchEnd::Interrupted { status } => Err(CliError::with_code(
-                INTERRUPTED_EXIT,
-                format!(
-                    "stopped watching {name} (Ctrl-C); it is {status} and CloudFormation carries on without cairn. \
-                     Resume watching with `{}`",
-                    self.opts.hints.watch
-                ),
-            )),
+            WatchEnd::Interrupted { status } => {
+                self.left_running = Some(name.to_string());
+                Err(CliError::with_code(
+                    INTERRUPTED_EXIT,
+                    format!(
+                        "stopped watching {name} (Ctrl-C twice); it is {status} and CloudFormation carries on without cairn. \
+                         Resume watching with `{}`",
+                        self.opts.hints.watch
+                    ),
+                ))
+            }
         }
     }
 
@@ -329,20 +401,7 @@ impl<'a> Deployer<'a> {
     /// failed before creating anything; removed only if its events show no operation began.
     fn clear_review_leftover(&mut self, info: &StackInfo, deadline: Duration) -> CliResult<()> {
         if info.status == "REVIEW_IN_PROGRESS" {
-            let pending: Vec<String> = self
-                .cfn
-                .list_change_sets(&info.id)?
-                .into_iter()
-                .filter(|c| c.execution_status == "AVAILABLE" && !c.name.starts_with("cairn-"))
-                .map(|c| c.name)
-                .collect();
-            if !pending.is_empty() {
-                return Err(CliError::failure(format!(
-                    "error: {} has a change set waiting for review that cairn did not make ({}): execute or delete it, then deploy again",
-                    info.name,
-                    pending.join(", ")
-                )));
-            }
+            self.refuse_foreign_change_sets(&info.id, &info.name, None)?;
             self.console.line(&format!(
                 "  note: {} is REVIEW_IN_PROGRESS from an earlier change set that was never executed; it holds no resources: deleting it first",
                 info.name
@@ -418,6 +477,7 @@ impl<'a> Deployer<'a> {
                 until,
                 total: 0,
                 deadline,
+                stop_at_presses: 2,
             },
         )? {
             WatchEnd::Settled { info: None, .. } => Ok(()),
@@ -461,6 +521,16 @@ impl<'a> Deployer<'a> {
                     self.opts.hints.status
                 )));
             }
+            if self.clock.interrupts() >= 2 {
+                return Err(CliError::with_code(
+                    INTERRUPTED_EXIT,
+                    format!(
+                        "stopped waiting (Ctrl-C twice) for the deletion of the empty stack {name}; CloudFormation carries on: \
+                         see `{}`",
+                        self.opts.hints.status
+                    ),
+                ));
+            }
             self.clock.sleep(Duration::from_secs(1));
         }
     }
@@ -483,28 +553,52 @@ impl<'a> Deployer<'a> {
         Ok(TemplateSource::Url(url))
     }
 
-    fn wait_change_set(&mut self, id: &str, deadline: Duration) -> CliResult<ChangeSetInfo> {
+    /// Waits until CloudFormation has prepared this run's change set. After a first
+    /// Ctrl-C it keeps waiting, so that the change set can be deleted rather than left
+    /// half-made; a second Ctrl-C stops the wait and says whether it could be deleted.
+    fn wait_change_set(
+        &mut self,
+        name: &str,
+        created: &CreatedChangeSet,
+        kind: ChangeSetType,
+        deadline: Duration,
+    ) -> CliResult<ChangeSetInfo> {
         let mut delay = Duration::from_millis(500);
+        let mut said = false;
         loop {
-            let cs = self.cfn.describe_change_set(id)?;
+            let cs = self.cfn.describe_change_set(&created.id)?;
             match cs.status.as_str() {
                 "CREATE_COMPLETE" | "FAILED" => return Ok(cs),
                 s if s.starts_with("DELETE") => {
                     return Err(CliError::failure(format!(
-                        "error: the change set {id} was deleted ({s}) while cairn waited for it; nothing was changed"
+                        "error: the change set {} was deleted ({s}) while cairn waited for it; nothing was changed",
+                        created.id
                     )))
                 }
                 _ => {}
             }
-            if self.clock.interrupted() {
+            let presses = self.clock.interrupts();
+            if presses >= 2 {
+                let gone = self.discard(created, kind);
                 return Err(CliError::with_code(
                     INTERRUPTED_EXIT,
-                    "interrupted while CloudFormation prepared the change set; nothing was changed",
+                    format!(
+                        "stopped waiting (Ctrl-C twice) while CloudFormation prepared {name}'s change set ({}){gone}; nothing was executed",
+                        cs.status
+                    ),
+                ));
+            }
+            if presses == 1 && !said {
+                said = true;
+                self.console.line(&format!(
+                    "  Ctrl-C: {name}'s change set will not be executed; cairn waits until CloudFormation has prepared it, \
+                     deletes it and stops. Press Ctrl-C again to stop waiting"
                 ));
             }
             if self.clock.now() >= deadline {
+                let gone = self.discard_quietly(created, kind);
                 return Err(CliError::failure(format!(
-                    "error: the change set was not ready after {}; nothing was changed",
+                    "error: the change set was not ready after {}; nothing was changed{gone}",
                     format_duration(self.opts.timeout)
                 )));
             }
@@ -513,15 +607,146 @@ impl<'a> Deployer<'a> {
         }
     }
 
-    /// Removes what an unexecuted change set left: the change set, or the whole stack if it was new.
-    fn discard(&mut self, created: &CreatedChangeSet, kind: ChangeSetType) {
-        let result = match kind {
-            ChangeSetType::Create => self.cfn.delete_stack(&created.stack_id),
-            ChangeSetType::Update => self.cfn.delete_change_set(&created.id),
+    /// Removes what this run's unexecuted change set left: the change set, and for a new
+    /// stack the REVIEW_IN_PROGRESS stack it made, unless another change set waits on it.
+    /// Says how it went, as the end of a sentence about the change set.
+    fn discard(&mut self, created: &CreatedChangeSet, kind: ChangeSetType) -> String {
+        let others = self
+            .cfn
+            .list_change_sets(&created.stack_id)
+            .map(|l| l.iter().any(|c| c.id != created.id && pending(c)))
+            .unwrap_or(true);
+        let whole_stack = kind == ChangeSetType::Create && !others;
+        let result = if whole_stack {
+            self.cfn.delete_stack(&created.stack_id)
+        } else {
+            self.cfn.delete_change_set(&created.id)
         };
-        if let Err(e) = result {
-            self.console.line(&format!("  warning: could not clean up the change set: {e}"));
+        match result {
+            Ok(()) if whole_stack => ": cairn deleted it and the empty stack it had made".to_string(),
+            Ok(()) => ": cairn deleted it".to_string(),
+            Err(e) => format!(
+                ", which is left ({e}): delete it with `aws cloudformation delete-change-set --change-set-name {}`",
+                created.id
+            ),
         }
+    }
+
+    /// [`Self::discard`] where only a failure is worth saying.
+    fn discard_quietly(&mut self, created: &CreatedChangeSet, kind: ChangeSetType) -> String {
+        let said = self.discard(created, kind);
+        if said.starts_with(": cairn deleted") {
+            String::new()
+        } else {
+            format!("; cairn could not delete its change set{said}")
+        }
+    }
+
+    /// Refuses when the stack has a change set this run did not make that may still run:
+    /// another deploy may be reviewing or executing it. Nothing is executed then; this
+    /// run's own change set (`ours`) is deleted.
+    fn refuse_foreign_change_sets(
+        &mut self,
+        stack_id: &str,
+        name: &str,
+        ours: Option<(&CreatedChangeSet, ChangeSetType)>,
+    ) -> CliResult<()> {
+        let ours_id = ours.map(|(o, _)| o.id.clone());
+        let foreign: Vec<String> = self
+            .cfn
+            .list_change_sets(stack_id)?
+            .into_iter()
+            .filter(|c| pending(c) && Some(&c.id) != ours_id.as_ref())
+            .map(|c| format!("{} ({}, {})", c.name, c.status, c.execution_status))
+            .collect();
+        if foreign.is_empty() {
+            return Ok(());
+        }
+        let gone = ours.map(|(o, kind)| self.discard_quietly(o, kind)).unwrap_or_default();
+        Err(CliError::failure(format!(
+            "error: {name} has a change set this deploy did not make: {}. Another deploy of this environment may be reviewing \
+             or executing it, and cairn never executes another run's change set: nothing was changed in {name}{gone}. Wait for \
+             that deploy to finish; if the change set is a leftover, delete it (`aws cloudformation delete-change-set \
+             --stack-name {name} --change-set-name NAME`) and deploy again",
+            foreign.join(", ")
+        )))
+    }
+
+    /// Just before executing: refuses if the stack moved since this run read it (another
+    /// deploy updated it, or is updating it: its status, update time or newest event
+    /// changed) or another change set appeared on it.
+    fn refuse_concurrent_change(
+        &mut self,
+        name: &str,
+        created: &CreatedChangeSet,
+        kind: ChangeSetType,
+        read: Option<&StackInfo>,
+        last_seen_event: Option<&str>,
+    ) -> CliResult<()> {
+        let now = self.cfn.describe_stack(&created.stack_id)?;
+        let moved = match (kind, &now, read) {
+            (_, None, _) => Some("deleted".to_string()),
+            (ChangeSetType::Create, Some(i), _) if i.status != "REVIEW_IN_PROGRESS" => Some(i.status.clone()),
+            // moto gives each CREATE change set a stack of its own: the name may now
+            // resolve to another run's.
+            (ChangeSetType::Create, Some(_), _) => match self.cfn.describe_stack(name)? {
+                Some(i) if i.id != created.stack_id => Some(format!("{}, another run's stack of that name", i.status)),
+                _ => None,
+            },
+            (ChangeSetType::Update, Some(i), Some(before)) => {
+                let operated = self.newest_event(&created.stack_id)?.as_deref() != last_seen_event;
+                (i.status != before.status || i.updated != before.updated || operated).then(|| i.status.clone())
+            }
+            (ChangeSetType::Update, Some(_), None) => None,
+        };
+        if let Some(status) = moved {
+            let gone = self.discard_quietly(created, kind);
+            return Err(CliError::failure(format!(
+                "error: {name} changed while this deploy prepared its change set (it is now {status}): another deploy of this \
+                 environment is running or just ran. Nothing was executed{gone}. Wait for it to finish (`{}`), then deploy again",
+                self.opts.hints.watch
+            )));
+        }
+        self.refuse_foreign_change_sets(&created.stack_id, name, Some((created, kind)))
+    }
+
+    /// moto: the imports of `stack` its export registry cannot serve (an export an update
+    /// added or changed), written as the exporting stacks' current output values
+    /// ([`imports`]). `None` when nothing needs writing.
+    fn write_unserved_imports(&mut self, stack: &StackArtifact) -> CliResult<Option<StackArtifact>> {
+        if !self.quirks.update_with_update_stack {
+            return Ok(None);
+        }
+        let wanted = imports::imported_names(&stack.template);
+        if wanted.is_empty() {
+            return Ok(None);
+        }
+        let registry: BTreeMap<String, String> = self.cfn.list_exports()?.into_iter().collect();
+        let mut current = BTreeMap::new();
+        for producer in &stack.depends_on {
+            if let Some(info) = self.cfn.describe_stack(producer)? {
+                current.extend(info.outputs.into_iter().filter_map(|o| o.export_name.map(|n| (n, o.value))));
+            }
+        }
+        let values = imports::unserved(&wanted, &registry, &current);
+        if values.is_empty() {
+            return Ok(None);
+        }
+        let emulator = self.quirks.emulator.unwrap_or("this endpoint");
+        let names: Vec<&str> = values.keys().map(String::as_str).collect();
+        self.console.line(&format!(
+            "  note: {emulator} registers exports only when a stack is created, so it lacks the current value of {}; \
+             cairn writes those values (from the exporting stacks' outputs) into the template of {} it sends",
+            names.join(", "),
+            stack.name
+        ));
+        let template = imports::write_values(&stack.template, &values);
+        let body = serde_json::to_string_pretty(&template).map_err(|e| CliError::failure(format!("error: {e}")))? + "\n";
+        Ok(Some(StackArtifact {
+            template,
+            body,
+            ..stack.clone()
+        }))
     }
 
     fn show_changes(&mut self, cs: &ChangeSetInfo, kind: ChangeSetType, template_diff: &cairn_core::diff::TemplateDiff) {
@@ -574,10 +799,10 @@ impl<'a> Deployer<'a> {
             return Ok(());
         }
         if !self.opts.interactive {
-            self.discard(created, kind);
+            let gone = self.discard_quietly(created, kind);
             return Err(CliError::failure(format!(
                 "error: {name} needs approval ({}) and there is no terminal to ask on: run it on a terminal, or pass --approve \
-                 to approve in advance. Nothing was changed",
+                 to approve in advance. Nothing was changed{gone}",
                 reasons.join("; ")
             )));
         }
@@ -585,8 +810,15 @@ impl<'a> Deployer<'a> {
         if is_yes(answer.as_deref()) {
             return Ok(());
         }
-        self.discard(created, kind);
-        Err(CliError::failure(format!("not approved: nothing was changed in {name}")))
+        if answer.is_none() && self.clock.interrupted() {
+            let gone = self.discard(created, kind);
+            return Err(CliError::with_code(
+                INTERRUPTED_EXIT,
+                format!("stopped (Ctrl-C) at the approval of {name}'s change set{gone}; nothing was changed in {name}"),
+            ));
+        }
+        let gone = self.discard_quietly(created, kind);
+        Err(CliError::failure(format!("not approved: nothing was changed in {name}{gone}")))
     }
 
     /// Starts the operation; returns the stack's ARN and the last event before it.
@@ -606,12 +838,31 @@ impl<'a> Deployer<'a> {
                 stack.name
             ));
             self.cfn.delete_stack(&created.stack_id)?;
+            if self.clock.interrupted() {
+                return Err(CliError::with_code(
+                    INTERRUPTED_EXIT,
+                    format!(
+                        "stopped (Ctrl-C) before creating {}: its reviewed change set was deleted; nothing was created",
+                        stack.name
+                    ),
+                ));
+            }
             let id = match self.cfn.create_stack(&StackRequest {
                 stack_name: stack.name.clone(),
                 template: template.clone(),
                 rollback,
             }) {
                 Ok(id) => id,
+                // Another run's CreateStack came first (the check before executing cannot
+                // close that window on moto): its stack is not this run's to remove.
+                Err(e) if e.message.contains("already exists") => {
+                    return Err(CliError::failure(format!(
+                        "error: creating {name} failed: another deploy of this environment created {name} meanwhile ({e}); \
+                         nothing was created by this run. Wait for that deploy to finish (`{}`), then deploy again",
+                        self.opts.hints.watch,
+                        name = stack.name
+                    )));
+                }
                 Err(e) => {
                     let cleanup = self.remove_failed_create(&stack.name);
                     return Err(CliError::failure(format!("error: creating {} failed: {e}{cleanup}", stack.name)));
@@ -620,10 +871,44 @@ impl<'a> Deployer<'a> {
             return Ok((id, None));
         }
         let until = self.newest_event(&created.stack_id)?;
+        if kind == ChangeSetType::Update && self.quirks.update_with_update_stack {
+            let emulator = self.quirks.emulator.unwrap_or("this endpoint");
+            self.console.line(&format!(
+                "  note: {emulator}'s ExecuteChangeSet of an update leaves the stack without outputs; \
+                 updating {} with UpdateStack from the reviewed template",
+                stack.name
+            ));
+            self.cfn.delete_change_set(&created.id)?;
+            if self.clock.interrupted() {
+                return Err(CliError::with_code(
+                    INTERRUPTED_EXIT,
+                    format!(
+                        "stopped (Ctrl-C) before updating {}: its reviewed change set was deleted; nothing was changed",
+                        stack.name
+                    ),
+                ));
+            }
+            let id = self
+                .cfn
+                .update_stack(&StackRequest {
+                    stack_name: stack.name.clone(),
+                    template: template.clone(),
+                    rollback,
+                })
+                .map_err(|e| {
+                    CliError::failure(format!(
+                        "error: updating {} failed: {e}; {emulator} does not roll back, so part of the update may be applied \
+                         (see `{}`)",
+                        stack.name, self.opts.hints.status
+                    ))
+                })?;
+            return Ok((id, until));
+        }
         if let Err(e) = self.cfn.execute_change_set(&created.id) {
             let cleanup = match kind {
                 ChangeSetType::Create => self.remove_failed_create(&stack.name),
-                ChangeSetType::Update => String::new(),
+                // Left AVAILABLE, it would look like another run's to the next deploy.
+                ChangeSetType::Update => self.discard_quietly(created, kind),
             };
             return Err(CliError::failure(format!("error: {e}{cleanup}")));
         }
@@ -739,13 +1024,24 @@ fn no_changes(reason: &str) -> bool {
     reason.contains("didn't contain changes") || reason.contains("No updates are to be performed")
 }
 
-/// `cairn-<milliseconds since 1970>`: unique enough, and sorts by time.
-fn change_set_name() -> String {
+/// `cairn-<milliseconds since 1970>-<8 random hex digits>`: one name per run, so that
+/// a change set of another run (or a leftover) is never mistaken for this run's.
+fn run_name() -> String {
     let ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis())
         .unwrap_or_default();
-    format!("cairn-{ms}")
+    // RandomState is seeded randomly for each instance.
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(ms);
+    h.write_u32(std::process::id());
+    format!("cairn-{ms}-{:08x}", h.finish() as u32)
+}
+
+/// A change set that may still be executed, or is being made: it blocks other runs.
+fn pending(c: &crate::aws::ChangeSetSummary) -> bool {
+    matches!(c.execution_status.as_str(), "AVAILABLE" | "EXECUTE_IN_PROGRESS")
+        || matches!(c.status.as_str(), "CREATE_PENDING" | "CREATE_IN_PROGRESS")
 }
 
 /// Every failed resource of an operation, one per line.

@@ -286,10 +286,7 @@ mod tests {
 
     fn deploy(cfn: &FakeCloudFormation, plan: Option<RollbackPlan>, stacks: &[&StackArtifact]) -> (CliResult<()>, String) {
         let (mut console, buffer) = Console::buffer();
-        let mut prompt = ScriptedPrompt {
-            answers: Default::default(),
-            questions: Vec::new(),
-        };
+        let mut prompt = ScriptedPrompt::default();
         let clock = FakeClock::default();
         let result = {
             let mut d = Deployer::new(cfn, &mut console, &clock, &mut prompt, DeployOptions::new("shop", "dev"));

@@ -88,6 +88,7 @@ fn deploy_full(
     let mut prompt = ScriptedPrompt {
         answers: answers.iter().map(|a| a.to_string()).collect(),
         questions: Vec::new(),
+        presses: Some(clock.presses.clone()),
     };
     let result = {
         let mut d = Deployer::new(cfn, &mut console, clock, &mut prompt, opts);
@@ -581,7 +582,7 @@ fn ctrl_c_stops_watching_and_says_how_to_resume() {
     cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &data_template("db.t3.micro"));
     cfn.script_run("shop-dev-data", vec![Step::new("UPDATE_IN_PROGRESS")]);
     let clock = FakeClock::default();
-    clock.interrupt_after.set(Some(2));
+    clock.ctrl_c_after_sleeps.borrow_mut().extend([2, 3]);
     let run = deploy_with(
         &cfn,
         DeployOptions { approve: true, ..opts() },
@@ -591,13 +592,22 @@ fn ctrl_c_stops_watching_and_says_how_to_resume() {
     );
     let e = run.error();
     assert_eq!(e.exit_code(), INTERRUPTED_EXIT);
-    assert!(e.message.contains("stopped watching shop-dev-data (Ctrl-C)"), "{}", e.message);
+    assert!(e.message.contains("stopped watching shop-dev-data (Ctrl-C twice)"), "{}", e.message);
     assert!(
         e.message.contains("Resume watching with `cairn status dev --watch`"),
         "{}",
         e.message
     );
     assert_eq!(cfn.status_of("shop-dev-data").as_deref(), Some("UPDATE_IN_PROGRESS"));
+    // The first Ctrl-C kept the watch going; the second ended it.
+    assert!(run.output.contains("Press Ctrl-C again to stop waiting"), "{}", run.output);
+    assert!(
+        e.message
+            .contains("\ndeployed: none\nstill in progress: shop-dev-data (CloudFormation carries on")
+            && e.message.ends_with("resume with `cairn deploy dev` once it has finished"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
@@ -792,6 +802,7 @@ fn destroy_deletes_and_respects_termination_protection() {
         force: false,
         timeout: Duration::from_secs(600),
         hints: Hints::for_env("prod"),
+        emulator: None,
     };
     let e = d
         .destroy(&["shop-prod-service", "shop-prod-data", "shop-prod-network"])
@@ -812,4 +823,482 @@ fn destroy_deletes_and_respects_termination_protection() {
         "{out}"
     );
     assert!(out.contains("Db") && out.contains("DELETE_COMPLETE"), "{out}");
+}
+
+fn network_template() -> Json {
+    json!({"Resources": {"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}}}})
+}
+
+/// The three stacks of `dev`, in deploy order, all new.
+fn three_stacks() -> (StackArtifact, StackArtifact, StackArtifact) {
+    (
+        artifact("shop-dev-network", network_template()),
+        artifact("shop-dev-data", data_template("db.t3.micro")),
+        artifact("shop-dev-service", service_template()),
+    )
+}
+
+fn approved() -> DeployOptions {
+    DeployOptions { approve: true, ..opts() }
+}
+
+#[test]
+fn ctrl_c_while_a_stack_deploys_finishes_that_stack_then_stops_with_130() {
+    // The reported case: Ctrl-C while the network stack was deploying; data and service
+    // were still deployed and the exit code was 0.
+    for quirks in [Quirks::default(), Quirks::moto()] {
+        let cfn = FakeCloudFormation::new();
+        let clock = FakeClock::default();
+        let call = if quirks == Quirks::moto() {
+            "CreateStack shop-dev-network"
+        } else {
+            "ExecuteChangeSet shop-dev-network"
+        };
+        cfn.ctrl_c_during(call, &clock.presses);
+        let (network, data, service) = three_stacks();
+        let run = deploy_full(&cfn, approved(), &[&network, &data, &service], &[], &clock, None, quirks);
+        let e = run.error();
+        assert_eq!(e.exit_code(), INTERRUPTED_EXIT, "{}", e.message);
+        assert_eq!(cfn.status_of("shop-dev-network").as_deref(), Some("CREATE_COMPLETE"), "{quirks:?}");
+        assert_eq!(cfn.status_of("shop-dev-data"), None);
+        assert_eq!(cfn.status_of("shop-dev-service"), None);
+        assert!(!cfn.calls().iter().any(|c| c.contains("shop-dev-data")), "{:?}", cfn.calls());
+        assert!(
+            e.message
+                .starts_with("stopped (Ctrl-C) before shop-dev-data: nothing was changed in it"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("\ndeployed: shop-dev-network\n"), "{}", e.message);
+        assert!(
+            e.message.contains("\nnot deployed: shop-dev-data, shop-dev-service\n"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.ends_with("resume with `cairn deploy dev`"), "{}", e.message);
+    }
+}
+
+#[test]
+fn the_first_ctrl_c_during_execution_waits_for_the_stack_and_says_so() {
+    let cfn = FakeCloudFormation::new();
+    let clock = FakeClock::default();
+    cfn.ctrl_c_during("ExecuteChangeSet shop-dev-data", &clock.presses);
+    let (_, data, service) = three_stacks();
+    let run = deploy_with(&cfn, approved(), &[&data, &service], &[], &clock);
+    assert_eq!(run.error().exit_code(), INTERRUPTED_EXIT);
+    assert!(
+        run.output
+            .contains("Ctrl-C: CloudFormation is already changing shop-dev-data and carries on either way"),
+        "{}",
+        run.output
+    );
+    assert!(run.output.contains("shop-dev-data: CREATE_COMPLETE in"), "{}", run.output);
+}
+
+#[test]
+fn ctrl_c_during_change_set_creation_deletes_it_once_ready_and_changes_nothing() {
+    // New stack: the REVIEW_IN_PROGRESS stack goes too. Existing stack: only the change set.
+    for existing in [false, true] {
+        let cfn = FakeCloudFormation::new();
+        cfn.state.borrow_mut().change_set_pending_polls = 2;
+        if existing {
+            cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &data_template("db.t3.micro"));
+        }
+        let clock = FakeClock::default();
+        cfn.ctrl_c_during("CreateChangeSet shop-dev-data", &clock.presses);
+        let (_, data, service) = three_stacks();
+        let data = if existing {
+            artifact("shop-dev-data", data_template("db.t3.small"))
+        } else {
+            data
+        };
+        let run = deploy_with(&cfn, approved(), &[&data, &service], &[], &clock);
+        let e = run.error();
+        assert_eq!(e.exit_code(), INTERRUPTED_EXIT, "{}", e.message);
+        let calls = cfn.calls();
+        assert_eq!(count(&calls, "ExecuteChangeSet"), 0, "{calls:?}");
+        assert!(
+            run.output.contains("shop-dev-data's change set will not be executed"),
+            "{}",
+            run.output
+        );
+        assert!(
+            e.message
+                .starts_with("stopped (Ctrl-C) before executing shop-dev-data's change set: cairn deleted it"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("nothing was changed in shop-dev-data"), "{}", e.message);
+        assert!(
+            e.message.contains("\ndeployed: none\n") && e.message.contains("\nnot deployed: shop-dev-data, shop-dev-service\n"),
+            "{}",
+            e.message
+        );
+        assert!(cfn.state.borrow().change_set_requests.len() == 1);
+        if existing {
+            assert_eq!(cfn.status_of("shop-dev-data").as_deref(), Some("UPDATE_COMPLETE"));
+            assert_eq!(count(&calls, "DeleteChangeSet"), 1, "{calls:?}");
+        } else {
+            assert_eq!(cfn.status_of("shop-dev-data"), None, "the empty review stack was left");
+        }
+    }
+}
+
+#[test]
+fn a_second_ctrl_c_while_the_change_set_is_made_says_it_is_left_and_how_to_delete_it() {
+    let cfn = FakeCloudFormation::new();
+    cfn.state.borrow_mut().change_set_pending_polls = 100;
+    cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &data_template("db.t3.micro"));
+    let clock = FakeClock::default();
+    cfn.ctrl_c_during("CreateChangeSet shop-dev-data", &clock.presses);
+    clock.ctrl_c_after_sleeps.borrow_mut().push(2);
+    let run = deploy_with(
+        &cfn,
+        approved(),
+        &[&artifact("shop-dev-data", data_template("db.t3.small"))],
+        &[],
+        &clock,
+    );
+    let e = run.error();
+    assert_eq!(e.exit_code(), INTERRUPTED_EXIT);
+    assert!(
+        e.message.starts_with(
+            "stopped waiting (Ctrl-C twice) while CloudFormation prepared shop-dev-data's change set (CREATE_PENDING), which is left"
+        ),
+        "{}",
+        e.message
+    );
+    let left = cfn.state.borrow().change_set_requests[0].change_set_name.clone();
+    assert!(
+        e.message
+            .contains("delete it with `aws cloudformation delete-change-set --change-set-name arn:")
+            && e.message.contains(&left),
+        "{}",
+        e.message
+    );
+    assert_eq!(count(&cfn.calls(), "ExecuteChangeSet"), 0);
+}
+
+#[test]
+fn ctrl_c_at_the_approval_prompt_deletes_the_change_set_and_exits_130() {
+    let old = data_template("db.t3.micro");
+    let mut new = old.clone();
+    new["Resources"]["Db"]["Properties"]["DBName"] = json!("shop");
+    let cfn = FakeCloudFormation::new();
+    cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &old);
+    cfn.script_changes("shop-dev-data", vec![db_replacement()]);
+    let clock = FakeClock::default();
+    let o = DeployOptions {
+        interactive: true,
+        ..opts()
+    };
+    let service = artifact("shop-dev-service", service_template());
+    let run = deploy_with(&cfn, o, &[&artifact("shop-dev-data", new), &service], &[console::CTRL_C], &clock);
+    let e = run.error();
+    assert_eq!(e.exit_code(), INTERRUPTED_EXIT, "{}", e.message);
+    assert_eq!(run.questions.len(), 1);
+    assert!(
+        e.message
+            .starts_with("stopped (Ctrl-C) at the approval of shop-dev-data's change set: cairn deleted it; nothing was changed"),
+        "{}",
+        e.message
+    );
+    assert!(
+        e.message.contains("\nnot deployed: shop-dev-data, shop-dev-service\n"),
+        "{}",
+        e.message
+    );
+    let calls = cfn.calls();
+    assert_eq!(
+        (count(&calls, "ExecuteChangeSet"), count(&calls, "DeleteChangeSet")),
+        (0, 1),
+        "{calls:?}"
+    );
+}
+
+#[test]
+fn ctrl_c_before_the_first_stack_changes_nothing() {
+    let cfn = FakeCloudFormation::new();
+    let clock = FakeClock::default();
+    clock.presses.set(1);
+    let (network, data, _) = three_stacks();
+    let run = deploy_with(&cfn, approved(), &[&network, &data], &[], &clock);
+    let e = run.error();
+    assert_eq!(e.exit_code(), INTERRUPTED_EXIT);
+    assert!(
+        e.message.contains("deployed: none\nnot deployed: shop-dev-network, shop-dev-data"),
+        "{}",
+        e.message
+    );
+    assert!(cfn.calls().is_empty(), "{:?}", cfn.calls());
+}
+
+#[test]
+fn ctrl_c_during_destroy_finishes_the_current_deletion_then_stops() {
+    let cfn = FakeCloudFormation::new();
+    cfn.add_stack("shop-dev-service", "UPDATE_COMPLETE", &service_template());
+    cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &data_template("db.t3.micro"));
+    cfn.add_stack("shop-dev-network", "UPDATE_COMPLETE", &network_template());
+    let clock = FakeClock::default();
+    cfn.ctrl_c_during("DeleteStack shop-dev-service", &clock.presses);
+    let (mut console, buffer) = Console::buffer();
+    let mut d = Destroyer {
+        cfn: &cfn,
+        console: &mut console,
+        clock: &clock,
+        force: false,
+        timeout: Duration::from_secs(600),
+        hints: Hints::for_env("dev"),
+        emulator: None,
+    };
+    let e = d.destroy(&["shop-dev-service", "shop-dev-data", "shop-dev-network"]).unwrap_err();
+    assert_eq!(e.exit_code(), INTERRUPTED_EXIT, "{}", e.message);
+    assert_eq!(cfn.status_of("shop-dev-service"), None);
+    assert_eq!(cfn.status_of("shop-dev-data").as_deref(), Some("UPDATE_COMPLETE"));
+    assert_eq!(count(&cfn.calls(), "DeleteStack"), 1, "{:?}", cfn.calls());
+    assert!(
+        e.message
+            .starts_with("stopped (Ctrl-C) before shop-dev-data: it was not touched\ndeleted: shop-dev-service\n"),
+        "{}",
+        e.message
+    );
+    assert!(
+        e.message
+            .contains("not deleted: shop-dev-data, shop-dev-network\nresume with `cairn destroy dev`"),
+        "{}",
+        e.message
+    );
+    assert!(buffer.text().contains("shop-dev-service: deleted in"), "{}", buffer.text());
+}
+
+#[test]
+fn a_change_set_another_run_made_is_never_executed_and_the_deploy_is_refused() {
+    // Before creating anything: the stack has another run's change set waiting.
+    let cfn = FakeCloudFormation::new();
+    cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &data_template("db.t3.micro"));
+    cfn.add_foreign_change_set("shop-dev-data", "cairn-1700000000000-0badcafe");
+    let data = artifact("shop-dev-data", data_template("db.t3.small"));
+    let run = deploy(&cfn, approved(), &[&data]);
+    let e = run.error();
+    assert_eq!(e.exit_code(), 1);
+    assert!(
+        e.message.starts_with(
+            "error: shop-dev-data has a change set this deploy did not make: cairn-1700000000000-0badcafe (CREATE_COMPLETE, AVAILABLE)"
+        ),
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("aws cloudformation delete-change-set"), "{}", e.message);
+    assert_eq!(count(&cfn.calls(), "CreateChangeSet") + count(&cfn.calls(), "ExecuteChangeSet"), 0);
+
+    // Another run appears while this one prepares its change set: refused before executing,
+    // its own change set deleted, the other one left alone.
+    let cfn = FakeCloudFormation::new();
+    cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &data_template("db.t3.micro"));
+    cfn.on_call("CreateChangeSet shop-dev-data", |s| {
+        s.add_foreign_change_set("shop-dev-data", "cairn-other-run")
+    });
+    let run = deploy(&cfn, approved(), &[&data]);
+    let e = run.error();
+    assert!(e.message.contains("cairn-other-run (CREATE_COMPLETE, AVAILABLE)"), "{}", e.message);
+    let calls = cfn.calls();
+    assert_eq!(
+        (count(&calls, "ExecuteChangeSet"), count(&calls, "DeleteChangeSet")),
+        (0, 1),
+        "{calls:?}"
+    );
+    let names: Vec<String> = cfn
+        .state
+        .borrow()
+        .change_set_requests
+        .iter()
+        .map(|r| r.change_set_name.clone())
+        .collect();
+    let left = cfn
+        .list_change_sets(&cfn.describe_stack("shop-dev-data").unwrap().unwrap().id)
+        .unwrap();
+    assert_eq!(
+        left.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        ["cairn-other-run"],
+        "{names:?}"
+    );
+
+    // A new stack another run is reviewing (REVIEW_IN_PROGRESS with its change set) is not deleted.
+    let cfn = FakeCloudFormation::new();
+    cfn.add_stack("shop-dev-data", "REVIEW_IN_PROGRESS", &json!({}));
+    cfn.add_foreign_change_set("shop-dev-data", "cairn-1700000000000-0badcafe");
+    let run = deploy(&cfn, approved(), &[&data]);
+    assert!(
+        run.error().message.contains("has a change set this deploy did not make"),
+        "{}",
+        run.error().message
+    );
+    assert_eq!(cfn.status_of("shop-dev-data").as_deref(), Some("REVIEW_IN_PROGRESS"));
+    assert_eq!(count(&cfn.calls(), "DeleteStack"), 0);
+}
+
+#[test]
+fn a_stack_another_deploy_updated_meanwhile_is_not_executed() {
+    // Still updating, or already done (same status, but new events; moto reports no update times).
+    for status in ["UPDATE_IN_PROGRESS", "UPDATE_COMPLETE"] {
+        let cfn = FakeCloudFormation::new();
+        cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &data_template("db.t3.micro"));
+        cfn.on_call("CreateChangeSet shop-dev-data", move |s| s.set_status("shop-dev-data", status));
+        let run = deploy(&cfn, approved(), &[&artifact("shop-dev-data", data_template("db.t3.small"))]);
+        let e = run.error();
+        assert!(
+            e.message.starts_with(&format!(
+                "error: shop-dev-data changed while this deploy prepared its change set (it is now {status})"
+            )),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("Nothing was executed"), "{}", e.message);
+        let calls = cfn.calls();
+        assert_eq!(
+            (count(&calls, "ExecuteChangeSet"), count(&calls, "DeleteChangeSet")),
+            (0, 1),
+            "{calls:?}"
+        );
+        // The other run's events were not printed as this run's.
+        assert!(!run.output.contains(status), "{}", run.output);
+    }
+}
+
+#[test]
+fn every_run_names_its_change_sets_uniquely() {
+    let names: std::collections::BTreeSet<String> = (0..50).map(|_| run_name()).collect();
+    assert_eq!(names.len(), 50);
+    assert!(names.iter().all(|n| n.starts_with("cairn-") && n.len() <= 128));
+}
+
+#[test]
+fn with_moto_quirks_an_update_goes_through_update_stack_with_unserved_imports_written_as_values() {
+    // moto's registry has the data stack's first export (from its CreateStack) but not the
+    // one an update added: the service's import of it is sent as the value.
+    let cfn = FakeCloudFormation::new();
+    cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &data_template("db.t3.micro"));
+    cfn.set_live_exports(
+        "shop-dev-data",
+        &[
+            ("ExportsOutputJobs", "shop-dev-data:Jobs", "arn:jobs"),
+            ("ExportsOutputExtra", "shop-dev-data:Extra", "arn:extra"),
+        ],
+    );
+    cfn.state
+        .borrow_mut()
+        .registry
+        .insert("shop-dev-data:Jobs".into(), "arn:jobs".into());
+    let import = |n: &str| json!({"Fn::ImportValue": format!("shop-dev-data:{n}")});
+    let policy = |resources: Json| {
+        json!({"Resources": {"Policy": {"Type": "AWS::IAM::Policy", "Properties": {"PolicyDocument": {"Statement": [
+            {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": resources}]}}}}})
+    };
+    cfn.add_stack("shop-dev-service", "UPDATE_COMPLETE", &policy(json!([import("Jobs")])));
+    let mut service = artifact("shop-dev-service", policy(json!([import("Jobs"), import("Extra")])));
+    service.depends_on = vec!["shop-dev-data".into()];
+    let run = deploy_full(&cfn, approved(), &[&service], &[], &FakeClock::default(), None, Quirks::moto());
+    assert_eq!(run.outcomes(), vec![Outcome::Deployed]);
+    let calls = cfn.calls();
+    assert!(calls.contains(&"UpdateStack shop-dev-service".to_string()), "{calls:?}");
+    assert_eq!(count(&calls, "ExecuteChangeSet"), 0, "{calls:?}");
+    assert!(
+        run.output.contains("lacks the current value of shop-dev-data:Extra"),
+        "{}",
+        run.output
+    );
+    let deployed: Json = serde_json::from_str(&cfn.template_of("shop-dev-service").unwrap()).unwrap();
+    assert_eq!(
+        deployed["Resources"]["Policy"]["Properties"]["PolicyDocument"]["Statement"][0]["Resource"],
+        json!([import("Jobs"), "arn:extra"])
+    );
+    // The change set was reviewed, then deleted (none left to block the next run).
+    assert_eq!(count(&calls, "DeleteChangeSet"), 1, "{calls:?}");
+
+    // Without moto, the same update goes through ExecuteChangeSet with the template as is.
+    let cfn2 = FakeCloudFormation::new();
+    cfn2.add_stack("shop-dev-service", "UPDATE_COMPLETE", &policy(json!([import("Jobs")])));
+    let run = deploy(&cfn2, approved(), &[&service]);
+    assert_eq!(run.outcomes(), vec![Outcome::Deployed]);
+    assert_eq!(count(&cfn2.calls(), "UpdateStack"), 0);
+    assert_eq!(cfn2.template_of("shop-dev-service").unwrap(), service.deploy_body());
+}
+
+#[test]
+fn a_deletion_that_fails_yet_drops_the_stack_says_what_is_left_and_why() {
+    let cfn = FakeCloudFormation::new();
+    cfn.add_stack("shop-dev-network", "CREATE_COMPLETE", &network_template());
+    cfn.state.borrow_mut().delete_drops_record_error =
+        Some("DependencyViolation: The vpc vpc-123 has dependencies and cannot be deleted.".into());
+    let clock = FakeClock::default();
+    let (mut console, _buffer) = Console::buffer();
+    let mut d = Destroyer {
+        cfn: &cfn,
+        console: &mut console,
+        clock: &clock,
+        force: false,
+        timeout: Duration::from_secs(600),
+        hints: Hints::for_env("dev"),
+        emulator: Some(crate::aws::Emulator::Moto),
+    };
+    let e = d.destroy(&["shop-dev-network"]).unwrap_err();
+    assert_eq!(e.exit_code(), 1);
+    assert!(
+        e.message.starts_with(
+            "error: deleting shop-dev-network failed: DeleteStack failed: DependencyViolation: The vpc vpc-123 has dependencies and cannot be deleted. The endpoint no longer lists shop-dev-network, so `cairn status dev` shows it as not deployed, but resources are left behind: AWS::EC2::VPC Vpc (a moto limitation"
+        ),
+        "{}",
+        e.message
+    );
+    assert!(
+        e.message.contains("Export names must be unique") && e.message.contains("make local-cloud-stop"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn after_ctrl_c_a_stack_without_changes_is_listed_as_such() {
+    let cfn = FakeCloudFormation::new();
+    cfn.add_stack("shop-dev-network", "UPDATE_COMPLETE", &network_template());
+    let clock = FakeClock::default();
+    // Pressed while the empty change set of the unchanged network stack is deleted.
+    cfn.ctrl_c_during("DeleteChangeSet", &clock.presses);
+    let (network, data, _) = three_stacks();
+    let run = deploy_with(&cfn, approved(), &[&network, &data], &[], &clock);
+    let e = run.error();
+    assert_eq!(e.exit_code(), INTERRUPTED_EXIT);
+    assert!(
+        e.message
+            .contains("\ndeployed: shop-dev-network (no changes)\nnot deployed: shop-dev-data\n"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn with_moto_quirks_a_failed_update_stack_leaves_no_change_set_and_says_moto_does_not_roll_back() {
+    let cfn = FakeCloudFormation::new();
+    cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &data_template("db.t3.micro"));
+    cfn.state.borrow_mut().execute_error = Some("Value 9999999 for parameter VisibilityTimeout is invalid".into());
+    let data = artifact("shop-dev-data", data_template("db.t3.small"));
+    let run = deploy_full(&cfn, approved(), &[&data], &[], &FakeClock::default(), None, Quirks::moto());
+    let e = run.error();
+    assert!(
+        e.message
+            .starts_with("error: updating shop-dev-data failed: AWS rejected the call: Value 9999999")
+            && e.message
+                .contains("moto does not roll back, so part of the update may be applied (see `cairn status dev`)"),
+        "{}",
+        e.message
+    );
+    let id = cfn.describe_stack("shop-dev-data").unwrap().unwrap().id;
+    assert!(
+        cfn.list_change_sets(&id).unwrap().is_empty(),
+        "a change set was left to block the next run"
+    );
+    // The next deploy is not blocked by it.
+    let run = deploy_full(&cfn, approved(), &[&data], &[], &FakeClock::default(), None, Quirks::moto());
+    assert_eq!(run.outcomes(), vec![Outcome::Deployed]);
 }

@@ -24,6 +24,9 @@ pub struct Watch<'a> {
     pub total: usize,
     /// When to give up, on the clock's scale.
     pub deadline: Duration,
+    /// Ctrl-C presses that stop the watching: 1 to stop at once (`status --watch`);
+    /// 2 where the first press means "finish this stack, then stop" (deploy, destroy).
+    pub stop_at_presses: u32,
 }
 
 /// How watching ended.
@@ -33,7 +36,7 @@ pub enum WatchEnd {
     Settled { info: Option<StackInfo>, events: Vec<StackEvent> },
     /// The deadline passed while the stack was still in `status`.
     TimedOut { status: String, events: Vec<StackEvent> },
-    /// Ctrl-C: the operation goes on without us.
+    /// Ctrl-C (`stop_at_presses` times): the operation goes on without us.
     Interrupted { status: String },
 }
 
@@ -43,6 +46,7 @@ pub fn watch(cfn: &dyn CloudFormation, console: &mut Console, clock: &dyn Clock,
     let mut until = w.until.clone();
     let mut events: Vec<StackEvent> = Vec::new();
     let mut done: BTreeSet<String> = BTreeSet::new();
+    let mut finishing_said = false;
     loop {
         let info = cfn.describe_stack(w.stack_id)?;
         let current = info.as_ref().map(|i| i.status.clone()).unwrap_or_else(|| "DELETE_COMPLETE".into());
@@ -62,9 +66,18 @@ pub fn watch(cfn: &dyn CloudFormation, console: &mut Console, clock: &dyn Clock,
             console.clear_progress();
             return Ok(WatchEnd::Settled { info, events });
         }
-        if clock.interrupted() {
+        let presses = clock.interrupts();
+        if presses >= w.stop_at_presses.max(1) {
             console.clear_progress();
             return Ok(WatchEnd::Interrupted { status: current });
+        }
+        if presses > 0 && !finishing_said {
+            finishing_said = true;
+            console.line(&format!(
+                "  Ctrl-C: CloudFormation is already changing {} and carries on either way; cairn waits for it to finish, \
+                 then stops. Press Ctrl-C again to stop waiting",
+                w.stack_name
+            ));
         }
         if clock.now() >= w.deadline {
             console.clear_progress();
