@@ -533,6 +533,27 @@ fn parallel_and_sequential_syntheses_agree() {
 }
 
 #[test]
+fn a_non_knob_field_whose_value_alone_does_not_validate_is_still_named() {
+    let sandbox = Sandbox::new("undeclared-size");
+    // Another valid Fargate pair in staging only: cpu = 256 (prod's) with 2048 MiB is
+    // valid, but 1024 MiB with cpu = 1024 is not, so memory_mib swapped alone fails.
+    sandbox.edit("staging", "cpu = 256\nmemory_mib = 512", "cpu = 1024\nmemory_mib = 2048");
+    let o = sandbox.cairn(&["parity"]);
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{text}{}", stderr(&o));
+    let undeclared: Vec<&str> = text.lines().filter(|l| l.contains("UNDECLARED")).collect();
+    assert!(!undeclared.is_empty(), "{text}");
+    for line in &undeclared {
+        assert!(line.contains("caused by `service.cpu`"), "{line}\n{text}");
+        assert!(!line.contains("not driven by the environment file"), "{line}\n{text}");
+    }
+    assert!(
+        text.contains("caused by `service.cpu` and `service.memory_mib` together, which are not declared as knobs"),
+        "{text}"
+    );
+}
+
+#[test]
 fn parity_out_requires_every_environment_with_a_file() {
     let sandbox = Sandbox::new("out-missing");
     let out = sandbox.out();
