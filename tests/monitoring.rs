@@ -419,12 +419,30 @@ fn a_changed_threshold_changes_only_its_alarm() {
 
 #[test]
 fn an_instance_class_without_known_memory_is_a_synthesis_error_naming_the_database() {
+    // A config built in code skips the environment file's validation: the construct refuses too.
     let mut cfg = config("dev");
-    cfg.database.instance_class = "db.x2g.large".into();
+    cfg.database.instance_class = "db.z9.large".into();
     let err = synth_with("dev", &cfg).expect_err("synthesis fails").to_string();
     assert!(err.contains("dev/data/Database"), "{err}");
-    assert!(err.contains("db.x2g.large") && err.contains("max_connections"), "{err}");
-    assert!(err.contains("instance_class"), "{err}");
+    assert!(err.contains("db.z9.large") && err.contains("max_connections"), "{err}");
+    assert!(err.contains("instance_class") && err.contains("db.m7g.large"), "{err}");
+}
+
+#[test]
+fn current_instance_classes_get_a_connections_alarm() {
+    // Memory 8 GiB (m6i.large, m8g.large) and 16 GiB (r7g.large): max_connections 901 and 1802.
+    for (class, max) in [("db.m6i.large", 901), ("db.r7g.large", 1802), ("db.m8g.large", 901)] {
+        let mut cfg = config("dev");
+        cfg.database.instance_class = class.into();
+        let assembly = synth_with("dev", &cfg).unwrap_or_else(|e| panic!("{class}: {e}"));
+        let data = Template::from(&assembly, "dev", "data");
+        let (_, connections) = alarm(&data, "Database-Alarms-ConnectionsCritical");
+        support::matches(
+            &json!({ "Metrics": [{ "Expression": format!("100 * m1 / {max}") }, { "Id": "m1" }] }),
+            &connections["Properties"],
+        )
+        .unwrap_or_else(|e| panic!("{class}: {e}"));
+    }
 }
 
 #[test]

@@ -16,5 +16,7 @@ fn every_stack_of_every_environment() {
             count += 1;
         }
     }
-    assert_eq!(count, 9, "three stacks in each of three environments");
+    let envs = support::environment_files().len();
+    assert_eq!(assembly.environments.len(), envs, "one synthesis per environment file");
+    assert_eq!(count, 3 * envs, "three stacks in each of the {envs} environments");
 }

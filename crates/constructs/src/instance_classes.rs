@@ -60,6 +60,7 @@ const FAMILIES: &[Family] = &[
     family("m7g", 4, UP_TO_16X),
     family("m7i", 4, UP_TO_48X),
     family("m8g", 4, UP_TO_48X),
+    family("m8gd", 4, UP_TO_48X),
     // Memory optimized: 8 GiB per vCPU.
     family("r5", 8, UP_TO_24X),
     family("r5b", 8, UP_TO_24X),
@@ -73,14 +74,9 @@ const FAMILIES: &[Family] = &[
     family("r7g", 8, UP_TO_16X),
     family("r7i", 8, UP_TO_48X),
     family("r8g", 8, UP_TO_48X),
-    // Memory optimized, larger ratios.
+    family("r8gd", 8, UP_TO_48X),
+    // Memory optimized, 16 GiB per vCPU (x2idn and x2iedn run Oracle and SQL Server only).
     family("x2g", 16, UP_TO_16X),
-    family("x2idn", 16, &["16xlarge", "24xlarge", "32xlarge"]),
-    family(
-        "x2iedn",
-        32,
-        &["xlarge", "2xlarge", "4xlarge", "8xlarge", "16xlarge", "24xlarge", "32xlarge"],
-    ),
 ];
 
 /// vCPUs of a non-burstable size: `large` 2, `xlarge` 4, `Nxlarge` 4×N.
@@ -150,8 +146,7 @@ mod tests {
             ("db.r8g.16xlarge", 512),
             ("db.x2g.large", 32),
             ("db.x2g.16xlarge", 1024),
-            ("db.x2iedn.xlarge", 128),
-            ("db.x2idn.32xlarge", 2048),
+            ("db.r8gd.large", 16),
         ] {
             assert_eq!(memory_gib(class), Some(gib), "{class}");
         }
@@ -167,6 +162,7 @@ mod tests {
             "db.m5.3xlarge",
             "db.m8g.metal",
             "db.z9.large",
+            "db.x2iedn.xlarge", // Oracle and SQL Server only
             "db.m7g",
             "m7g.large",
             "db.m7g.large.extra",

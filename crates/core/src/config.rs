@@ -509,6 +509,30 @@ mod tests {
     }
 
     #[test]
+    fn unreadable_files_say_why_and_how_to_fix_it() {
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let message = unreadable(Path::new("/nonexistent/prod.toml"), &denied);
+        assert!(message.contains("permission denied") && message.contains("chmod"), "{message}");
+        let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert_eq!(unreadable(Path::new("/nonexistent/prod.toml"), &missing), "file not found");
+    }
+
+    #[test]
+    fn long_values_are_shortened() {
+        assert_eq!(shown("db.t3.micro"), "db.t3.micro");
+        let long = "x".repeat(500);
+        let cut = shown(&long);
+        assert!(cut.len() < 80 && cut.ends_with("(500 characters)"), "{cut}");
+        assert_eq!(shown_number(2.5), "2.5");
+        assert_eq!(shown_number(1e308), "1.000e308");
+        let quoted = readable(&format!("invalid type: string \"{long}\", expected a whole number from 1 to 100"));
+        assert!(
+            quoted.len() < 150 && quoted.contains("allowed: a whole number from 1 to 100"),
+            "{quoted}"
+        );
+    }
+
+    #[test]
     fn dotted_keys() {
         let t: toml::Table = "a = 1\n[db]\nclass = \"x\"\n".parse().unwrap();
         assert_eq!(get_value(&t, "db.class").and_then(|v| v.as_str()), Some("x"));
