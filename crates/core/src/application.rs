@@ -92,7 +92,7 @@ pub fn environment_names(dir: &Path) -> Result<Vec<String>, ConfigError> {
     })?;
     let mut names = Vec::new();
     for path in entries.filter_map(|e| e.ok()).map(|e| e.path()) {
-        if !path.extension().is_some_and(|x| x == "toml") {
+        if path.extension().is_none_or(|x| x != "toml") {
             continue;
         }
         // Not skipped silently: a file cairn cannot name would be an environment left out.
