@@ -430,8 +430,17 @@ fn an_undeclared_field_in_one_environment_file_fails_with_its_paths() {
     let o = sandbox.cairn(&["parity"]);
     let text = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{text}");
+    // Every environment, in promotion order.
+    let all = sandbox.cairn(&["ls", "--json"]);
+    let listed: Json = serde_json::from_slice(&all.stdout).unwrap();
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["environment"].as_str().unwrap())
+        .collect();
     assert!(
-        stderr(&o).contains("undeclared differences between dev, staging, prod"),
+        stderr(&o).contains(&format!("undeclared differences between {}", names.join(", "))),
         "{}",
         stderr(&o)
     );
@@ -513,7 +522,12 @@ fn parity_out_checks_a_synthesis_and_catches_a_hand_edited_template() {
     assert_eq!(row["resource"], json!("data/Jobs/Resource"));
     assert_eq!(row["property"], json!("Properties.VisibilityTimeout"));
     assert_eq!(row["values"]["prod"], json!(900));
-    assert_eq!(row["undeclaredIn"], json!(["dev", "staging"]));
+    // Every environment but the reference, prod (dev and staging, and any other).
+    let others: Vec<&Json> = j["environments"].as_array().unwrap().iter().filter(|e| *e != "prod").collect();
+    assert_eq!(row["undeclaredIn"], json!(others));
+    for env in support::shipped().into_iter().filter(|e| *e != "prod") {
+        assert!(others.contains(&&json!(env)), "{env}: {others:?}");
+    }
 
     // A folder that holds no synthesis is bad input.
     let o = sandbox.cairn(&["parity", "--out", sandbox.envs().to_str().unwrap()]);
