@@ -364,6 +364,9 @@ const SHIPPED_DECLARED: [&str; 5] = [
 
 #[test]
 fn the_shipped_application_has_parity() {
+    if !support::requires(&["dev", "staging", "prod"]) {
+        return;
+    }
     let sandbox = Sandbox::new("shipped");
     let o = sandbox.cairn(&["parity"]);
     let text = stdout(&o);
@@ -424,6 +427,9 @@ fn the_shipped_application_has_parity() {
 
 #[test]
 fn an_undeclared_field_in_one_environment_file_fails_with_its_paths() {
+    if !support::requires(&["staging", "prod"]) {
+        return;
+    }
     let sandbox = Sandbox::new("undeclared-tag");
     // tags.CostCenter is a knob; a new tag key in staging only is not.
     sandbox.edit("staging", "[tags]\n", "[tags]\nTeam = \"payments\"\n");
@@ -555,6 +561,9 @@ fn parallel_and_sequential_syntheses_agree() {
 
 #[test]
 fn a_non_knob_field_whose_value_alone_does_not_validate_is_still_named() {
+    if !support::requires(&["staging", "prod"]) {
+        return;
+    }
     let sandbox = Sandbox::new("undeclared-size");
     // Another valid Fargate pair in staging only: cpu = 256 (prod's) with 2048 MiB is
     // valid, but 1024 MiB with cpu = 1024 is not, so memory_mib swapped alone fails.
@@ -576,6 +585,9 @@ fn a_non_knob_field_whose_value_alone_does_not_validate_is_still_named() {
 
 #[test]
 fn parity_out_requires_every_environment_with_a_file() {
+    if !support::requires(&["staging", "prod"]) {
+        return;
+    }
     let sandbox = Sandbox::new("out-missing");
     let out = sandbox.out();
     let out_s = out.to_str().unwrap();
