@@ -163,11 +163,12 @@ fn shorten_lines(message: &str) -> String {
     message.lines().map(shown_line).collect::<Vec<_>>().join("\n")
 }
 
+/// A line of the file as the parser quotes it, cut after its first 120 characters.
 fn shown_line(line: &str) -> String {
     if line.chars().count() <= 2 * SHOWN_CHARS {
         line.to_string()
     } else {
-        shown(line)
+        line.chars().take(2 * SHOWN_CHARS).chain(['…']).collect()
     }
 }
 
