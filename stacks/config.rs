@@ -3,8 +3,9 @@
 //! Environments differ only through these fields; the code never branches on an
 //! environment's name. The fields that may differ are declared in `knobs()` (lib.rs).
 
+use cairn_constructs::instance_classes;
 use cairn_constructs::{AlarmThresholds, FargateSize};
-use cairn_core::config::{check_range, AccountId, FieldError, Ipv4Cidr, LogRetentionDays, Region, Validate};
+use cairn_core::config::{check_range, in_range, shown, shown_number, AccountId, FieldError, Ipv4Cidr, LogRetentionDays, Region, Validate};
 use cairn_core::{EnvSettings, EnvironmentConfig};
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -17,7 +18,9 @@ pub struct Config {
     pub account: AccountId,
     /// AWS region, e.g. "us-east-1".
     pub region: Region,
-    /// Place in the promotion order (dev 1 → staging 2 → prod 3).
+    /// Place in the promotion order (dev 10 → staging 20 → prod 30), one per environment:
+    /// a new one goes in a free place (qa between staging and prod: 25).
+    #[serde(deserialize_with = "in_range::<_, _, 0, 9999>")]
     pub promotion_order: u32,
     /// Deploys need an explicit approval (`--approve` or a typed "yes").
     pub require_approval: bool,
@@ -49,8 +52,10 @@ pub struct NetworkConfig {
     /// The VPC's IPv4 block, /16 to /24.
     pub cidr: Ipv4Cidr,
     /// Availability zones used (2 or 3).
+    #[serde(deserialize_with = "in_range::<_, _, 2, 3>")]
     pub max_azs: u32,
     /// NAT gateways: 1 (shared) up to one per availability zone.
+    #[serde(deserialize_with = "in_range::<_, _, 1, 3>")]
     pub nat_gateways: u32,
 }
 
@@ -61,10 +66,13 @@ pub struct ServiceConfig {
     /// Container image, e.g. "public.ecr.aws/nginx/nginx:1.27".
     pub image: String,
     /// Task CPU units (256 = 0.25 vCPU); with `memory_mib` one of Fargate's valid pairs.
+    #[serde(deserialize_with = "in_range::<_, _, 256, 16384>")]
     pub cpu: u32,
     /// Task memory in MiB.
+    #[serde(deserialize_with = "in_range::<_, _, 512, 122880>")]
     pub memory_mib: u32,
     /// Port the container listens on.
+    #[serde(deserialize_with = "in_range::<_, _, 1, 65535>")]
     pub container_port: u16,
     /// Path the load balancer's health check requests.
     pub health_check_path: String,
@@ -72,10 +80,13 @@ pub struct ServiceConfig {
     #[serde(default)]
     pub certificate_arn: Option<String>,
     /// Tasks the service runs normally.
+    #[serde(deserialize_with = "in_range::<_, _, 1, 100>")]
     pub desired_count: u32,
     /// Autoscaling lower bound.
+    #[serde(deserialize_with = "in_range::<_, _, 1, 100>")]
     pub min_tasks: u32,
     /// Autoscaling upper bound.
+    #[serde(deserialize_with = "in_range::<_, _, 1, 100>")]
     pub max_tasks: u32,
 }
 
@@ -90,8 +101,10 @@ pub struct DatabaseConfig {
     pub multi_az: bool,
     pub deletion_protection: bool,
     /// Days of automated backups (1 to 35).
+    #[serde(deserialize_with = "in_range::<_, _, 1, 35>")]
     pub backup_retention_days: u32,
     /// Allocated storage in GiB (20 to 65536).
+    #[serde(deserialize_with = "in_range::<_, _, 20, 65536>")]
     pub allocated_storage_gb: u32,
 }
 
@@ -128,8 +141,10 @@ pub struct AlarmsConfig {
     pub db_free_storage_warning_percent: f64,
     pub db_free_storage_critical_percent: f64,
     /// Age of a queue's oldest message that counts as stuck, seconds.
+    #[serde(deserialize_with = "in_range::<_, _, 60, 1209600>")]
     pub queue_oldest_message_age_seconds: u32,
     /// Minutes CloudFormation keeps watching the critical alarms after a deploy (0 to 180).
+    #[serde(deserialize_with = "in_range::<_, _, 0, 180>")]
     pub rollback_monitoring_minutes: u32,
 }
 
@@ -182,7 +197,10 @@ impl AlarmsConfig {
             if !valid {
                 errors.push(FieldError::new(
                     "alarms.emails",
-                    format!("`{email}` is not an email address; allowed: addresses like ops@example.com"),
+                    format!(
+                        "`{}` is not an email address; allowed: addresses like ops@example.com",
+                        shown(email)
+                    ),
                 ));
             }
         }
@@ -201,7 +219,7 @@ impl AlarmsConfig {
             if !(v.is_finite() && v > 0.0 && v <= 100.0) {
                 errors.push(FieldError::new(
                     format!("alarms.{key}"),
-                    format!("{v} is out of range; allowed: a percentage above 0 and at most 100"),
+                    format!("{} is out of range; allowed: a percentage above 0 and at most 100", shown_number(v)),
                 ));
             }
         }
@@ -212,7 +230,7 @@ impl AlarmsConfig {
             if !(v.is_finite() && v > 0.0 && v <= 600.0) {
                 errors.push(FieldError::new(
                     format!("alarms.{key}"),
-                    format!("{v} is out of range; allowed: seconds above 0 and at most 600"),
+                    format!("{} is out of range; allowed: seconds above 0 and at most 600", shown_number(v)),
                 ));
             }
         }
@@ -254,7 +272,11 @@ impl AlarmsConfig {
                 let relation = if rising { "below" } else { "above" };
                 errors.push(FieldError::new(
                     format!("alarms.{name}_warning_{unit}"),
-                    format!("{warning} must be {relation} alarms.{name}_critical_{unit} ({critical}): the warning comes first"),
+                    format!(
+                        "{} must be {relation} alarms.{name}_critical_{unit} ({}): the warning comes first",
+                        shown_number(warning),
+                        shown_number(critical)
+                    ),
                 ));
             }
         }
@@ -283,6 +305,7 @@ pub struct DeployConfig {
     /// the old one stays for the bake time); `false`: rolling updates.
     pub blue_green: bool,
     /// Minutes both revisions run after a blue/green traffic shift (0 to 1440).
+    #[serde(deserialize_with = "in_range::<_, _, 0, 1440>")]
     pub bake_time_minutes: u32,
 }
 
@@ -308,27 +331,33 @@ impl Validate for Config {
             if !ok {
                 errors.push(FieldError::new(
                     "template_bucket",
-                    format!("`{bucket}` is not an S3 bucket name; allowed: 3-63 lowercase letters, digits, dots and hyphens"),
+                    format!(
+                        "`{}` is not an S3 bucket name; allowed: 3-63 lowercase letters, digits, dots and hyphens",
+                        shown(bucket)
+                    ),
                 ));
             }
         }
         for key in self.tags.keys() {
             if cairn_core::tags::RESERVED_TAG_KEYS.contains(&key.as_str()) {
                 errors.push(FieldError::new(
-                    format!("tags.{key}"),
+                    format!("tags.{}", shown(key)),
                     "is set by cairn itself; allowed: any other tag key",
                 ));
             }
             if key.is_empty() || key.len() > 128 || key.starts_with("aws:") {
                 errors.push(FieldError::new(
-                    format!("tags.{key}"),
+                    format!("tags.{}", shown(key)),
                     "is not a valid tag key; allowed: 1 to 128 characters, not starting with `aws:`",
                 ));
             }
         }
         for (key, value) in &self.tags {
             if value.len() > 256 {
-                errors.push(FieldError::new(format!("tags.{key}"), "value is longer than 256 characters"));
+                errors.push(FieldError::new(
+                    format!("tags.{}", shown(key)),
+                    "value is longer than 256 characters",
+                ));
             }
         }
         let n = &self.network;
@@ -358,7 +387,7 @@ impl Validate for Config {
                 "service.image",
                 format!(
                     "`{}` is not an image reference; allowed: e.g. \"public.ecr.aws/nginx/nginx:1.27\"",
-                    s.image
+                    shown(&s.image)
                 ),
             ));
         }
@@ -387,14 +416,20 @@ impl Validate for Config {
         if !s.health_check_path.starts_with('/') {
             errors.push(FieldError::new(
                 "service.health_check_path",
-                format!("`{}` must start with `/`; allowed: e.g. \"/\" or \"/health\"", s.health_check_path),
+                format!(
+                    "`{}` must start with `/`; allowed: e.g. \"/\" or \"/health\"",
+                    shown(&s.health_check_path)
+                ),
             ));
         }
         if let Some(arn) = &s.certificate_arn {
             if !arn.starts_with("arn:") || !arn.contains(":acm:") {
                 errors.push(FieldError::new(
                     "service.certificate_arn",
-                    format!("`{arn}` is not an ACM certificate ARN; allowed: arn:aws:acm:<region>:<account>:certificate/<id>"),
+                    format!(
+                        "`{}` is not an ACM certificate ARN; allowed: arn:aws:acm:<region>:<account>:certificate/<id>",
+                        shown(arn)
+                    ),
                 ));
             }
         }
@@ -402,17 +437,14 @@ impl Validate for Config {
         if let Some(problem) = cairn_constructs::rds::postgres_version_problem(&d.engine_version) {
             errors.push(FieldError::new("database.engine_version", problem));
         }
-        let class_ok = d.instance_class.starts_with("db.")
-            && d.instance_class.split('.').count() == 3
-            && d.instance_class
-                .split('.')
-                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()));
-        if !class_ok {
+        // The connections alarm needs the class's memory: only classes RDS for PostgreSQL offers.
+        if instance_classes::memory_gib(&d.instance_class).is_none() {
             errors.push(FieldError::new(
                 "database.instance_class",
                 format!(
-                    "`{}` is not an RDS instance class; allowed: e.g. \"db.t3.micro\", \"db.m7g.large\"",
-                    d.instance_class
+                    "`{}` is not an instance class RDS for PostgreSQL offers; {}",
+                    shown(&d.instance_class),
+                    instance_classes::fix(&d.instance_class)
                 ),
             ));
         }

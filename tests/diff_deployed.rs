@@ -398,6 +398,9 @@ fn against_moto_an_environment_that_is_not_deployed_is_entirely_new() {
 
 #[test]
 fn a_folder_without_manifest_is_malformed_and_a_new_environment_is_said_to_be_new() {
+    if !support::requires(&["dev", "staging"]) {
+        return;
+    }
     let root = scratch("partial");
     // Base: dev only; head: dev and qa (an environment new in the change).
     let base_envs = env_copy("dev", "dev");

@@ -37,14 +37,22 @@ fn assert_bad(name: &str, env: &str, from: &str, to: &str, expected: &[&str]) {
 #[test]
 fn unknown_environment_lists_the_known_ones() {
     let sandbox = Sandbox::new("unknown");
-    let o = sandbox.synth("qa");
+    let o = sandbox.synth("nosuch");
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
+    // Whatever environment files the project has, sorted by name.
+    let mut known: Vec<String> = std::fs::read_dir(sandbox.envs())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    known.sort();
     assert!(
-        err.contains("unknown environment `qa`; known environments: dev, prod, staging"),
+        err.contains(&format!("unknown environment `nosuch`; known environments: {}", known.join(", "))),
         "{err}"
     );
-    assert!(!sandbox.out().join("qa").exists());
+    assert!(!sandbox.out().join("nosuch").exists());
 }
 
 #[test]
@@ -65,7 +73,7 @@ fn wrong_type() {
         "prod",
         "desired_count = 3",
         "desired_count = \"three\"",
-        &["service.desired_count", "allowed: a whole number, 0 or more"],
+        &["service.desired_count", "allowed: a whole number from 1 to 100"],
     );
 }
 
@@ -76,12 +84,125 @@ fn negative_task_count() {
         "prod",
         "desired_count = 3",
         "desired_count = -1",
-        &["service.desired_count"],
+        &["service.desired_count", "-1 is out of range; allowed: 1 to 100"],
+    );
+}
+
+#[test]
+fn numbers_beyond_the_integer_type_give_the_real_range() {
+    // Not "a whole number, 0 or more": u32's range is not the key's.
+    for (name, from, to, expected) in [
+        (
+            "huge-count",
+            "desired_count = 3",
+            "desired_count = 4294967296",
+            "service.desired_count",
+        ),
+        (
+            "huge-port",
+            "container_port = 80",
+            "container_port = 70000",
+            "service.container_port",
+        ),
+        ("negative-order", "promotion_order = 30", "promotion_order = -1", "promotion_order"),
+        (
+            "huge-storage",
+            "allocated_storage_gb = 20",
+            "allocated_storage_gb = 99999999999",
+            "database.allocated_storage_gb",
+        ),
+    ] {
+        let range = match expected {
+            "service.desired_count" => "allowed: 1 to 100",
+            "service.container_port" => "allowed: 1 to 65535",
+            "promotion_order" => "allowed: 0 to 9999",
+            _ => "allowed: 20 to 65536",
+        };
+        assert_bad(name, "prod", from, to, &[expected, range]);
+    }
+}
+
+#[test]
+fn long_values_are_shortened_in_messages() {
+    // A 309-digit float and a 10,000-character image name: the error stays one short line.
+    let huge = format!("http_5xx_warning_percent = 1{}.0", "0".repeat(308));
+    let long_image = format!("image = \"nginx {}\"", "x".repeat(10_000));
+    for (name, from, to, expected) in [
+        (
+            "huge-float",
+            "http_5xx_warning_percent = 1.0",
+            huge.as_str(),
+            "1.000e308 is out of range",
+        ),
+        (
+            "long-image",
+            "image = \"public.ecr.aws/nginx/nginx:1.27\"",
+            long_image.as_str(),
+            "(10006 characters)",
+        ),
+        (
+            "long-string-type",
+            "desired_count = 3",
+            "desired_count = \"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\"",
+            "(78 characters)",
+        ),
+    ] {
+        assert_bad(name, "prod", from, to, &[expected]);
+        let sandbox = Sandbox::new(&format!("{name}-len"));
+        sandbox.edit("prod", from, to);
+        let err = stderr(&sandbox.synth("prod"));
+        assert!(err.len() < 400, "{name}: {} characters: {err}", err.len());
+    }
+}
+
+#[test]
+fn current_rds_instance_classes_are_accepted() {
+    let sandbox = Sandbox::new("classes");
+    let mut current = "db.t3.medium".to_string();
+    for class in [
+        "db.m6i.large",
+        "db.r7g.large",
+        "db.m8g.large",
+        "db.t4g.micro",
+        "db.r6id.2xlarge",
+        "db.x2g.large",
+    ] {
+        sandbox.edit(
+            "prod",
+            &format!("instance_class = \"{current}\""),
+            &format!("instance_class = \"{class}\""),
+        );
+        current = class.to_string();
+        let o = sandbox.synth("prod");
+        assert_eq!(o.status.code(), Some(0), "{class}: {}", stderr(&o));
+        let data = std::fs::read_to_string(sandbox.out().join("prod/shop-prod-data.template.json")).unwrap();
+        assert!(data.contains(&format!("\"DBInstanceClass\": \"{class}\"")), "{class}");
+    }
+}
+
+#[test]
+fn an_unknown_rds_instance_class_names_the_key_and_the_families() {
+    assert_bad(
+        "class-family",
+        "prod",
+        "instance_class = \"db.t3.medium\"",
+        "instance_class = \"db.z9.large\"",
+        &["database.instance_class", "`db.z9.large`", "db.m7g.large", "db.t4g, db.m5"],
+    );
+    assert_bad(
+        "class-size",
+        "prod",
+        "instance_class = \"db.t3.medium\"",
+        "instance_class = \"db.m7g.24xlarge\"",
+        &["database.instance_class", "a size RDS offers in db.m7g", "16xlarge"],
     );
 }
 
 #[test]
 fn retention_cloudwatch_does_not_accept() {
+    if !support::requires(&["staging"]) {
+        return;
+    }
     assert_bad(
         "retention",
         "staging",
@@ -182,11 +303,17 @@ fn reserved_tag_keys_are_refused() {
 
 #[test]
 fn a_fourth_environment_needs_no_code_change() {
+    if !support::requires(&["staging", "prod"]) {
+        return;
+    }
     let sandbox = Sandbox::new("qa");
     let staging = std::fs::read_to_string(sandbox.envs().join("staging.toml")).unwrap();
     std::fs::write(
         sandbox.envs().join("qa.toml"),
-        staging.replace("10.20.0.0/16", "10.40.0.0/16").replace("shop-staging", "shop-qa"),
+        staging
+            .replace("10.20.0.0/16", "10.40.0.0/16")
+            .replace("shop-staging", "shop-qa")
+            .replace("promotion_order = 20", "promotion_order = 25"),
     )
     .unwrap();
     let o = sandbox.synth("qa");
@@ -210,6 +337,99 @@ fn a_fourth_environment_needs_no_code_change() {
         .map(|e| e["environment"].as_str().unwrap())
         .collect();
     assert!(envs.contains(&"qa"), "{envs:?}");
+    // In its place: after staging, before prod.
+    let at = |n: &str| envs.iter().position(|e| *e == n).unwrap();
+    assert!(at("staging") < at("qa") && at("qa") < at("prod"), "{envs:?}");
+}
+
+#[test]
+fn a_copy_that_keeps_its_promotion_order_is_refused_naming_both_files() {
+    if !support::requires(&["staging"]) {
+        return;
+    }
+    let sandbox = Sandbox::new("same-order");
+    // A copy under a name the project does not have yet.
+    std::fs::copy(sandbox.envs().join("staging.toml"), sandbox.envs().join("stagecopy.toml")).unwrap();
+    for args in [
+        vec!["synth", "--all"],
+        vec!["parity"],
+        vec!["ls"],
+        vec!["parity", "staging", "stagecopy"],
+    ] {
+        let mut args = args.clone();
+        let out = sandbox.out();
+        if args[0] == "synth" {
+            args.extend(["--out", out.to_str().unwrap()]);
+        }
+        let o = sandbox.cairn(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        for expected in ["stagecopy.toml", "staging.toml", "key `promotion_order`", "its own promotion_order"] {
+            assert!(err.contains(expected), "{args:?}: `{expected}` not in {err}");
+        }
+        // With the shipped environments loaded, a free place is suggested: between staging and prod.
+        if (args.len() == 1 || args[1] == "--all") && support::environment_files() == ["dev", "prod", "staging"] {
+            assert!(err.contains("e.g. 25 (between 20 and 30)"), "{args:?}: {err}");
+        }
+        assert!(String::from_utf8_lossy(&o.stdout).is_empty(), "{args:?}: output");
+        assert!(!out.exists(), "{args:?}: out/ was written");
+    }
+    // One environment alone has no order to get wrong.
+    let o = sandbox.synth("stagecopy");
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn unreadable_environment_files_say_why() {
+    let sandbox = Sandbox::new("unreadable");
+    let envs = sandbox.envs();
+    // A dangling link is not an unknown environment.
+    std::os::unix::fs::symlink(envs.join("nowhere/dangling.toml"), envs.join("dangling.toml")).unwrap();
+    for args in [vec!["synth", "dangling"], vec!["synth", "--all"], vec!["ls"]] {
+        let o = sandbox.cairn(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("dangling.toml") && err.contains("broken link"), "{args:?}: {err}");
+        assert!(!err.contains("unknown environment"), "{args:?}: {err}");
+    }
+    std::fs::remove_file(envs.join("dangling.toml")).unwrap();
+    // A folder named like an environment file.
+    std::fs::create_dir(envs.join("box.toml")).unwrap();
+    let o = sandbox.cairn(&["synth", "box"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("box.toml") && err.contains("is a folder, not a file"), "{err}");
+    std::fs::remove_dir(envs.join("box.toml")).unwrap();
+    // Not UTF-8 text.
+    let mut bytes = std::fs::read(envs.join("prod.toml")).unwrap();
+    bytes.extend(b"\n# caf\xe9\n");
+    std::fs::write(envs.join("prod.toml"), bytes).unwrap();
+    let o = sandbox.synth("prod");
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("prod.toml") && err.contains("not UTF-8 text") && err.contains("save it as UTF-8"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_file_without_read_permission_says_so() {
+    use std::os::unix::fs::PermissionsExt;
+    let sandbox = Sandbox::new("no-read");
+    let file = sandbox.envs().join("prod.toml");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&file).is_ok() {
+        // Running as root: permissions do not stop reading; nothing to test.
+        return;
+    }
+    let o = sandbox.synth("prod");
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("prod.toml") && err.contains("permission denied") && err.contains("chmod"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -220,7 +440,7 @@ fn synth_all_writes_every_environment_and_is_deterministic() {
     assert!(first.status.success(), "{}", stderr(&first));
     let read_all = || {
         let mut files = Vec::new();
-        for env in ["dev", "staging", "prod"] {
+        for env in support::environment_files_in(&sandbox.envs()) {
             let mut entries: Vec<_> = std::fs::read_dir(out.join(env)).unwrap().map(|e| e.unwrap().path()).collect();
             entries.sort();
             for p in entries {

@@ -364,6 +364,9 @@ const SHIPPED_DECLARED: [&str; 5] = [
 
 #[test]
 fn the_shipped_application_has_parity() {
+    if !support::requires(&["dev", "staging", "prod"]) {
+        return;
+    }
     let sandbox = Sandbox::new("shipped");
     let o = sandbox.cairn(&["parity"]);
     let text = stdout(&o);
@@ -379,7 +382,13 @@ fn the_shipped_application_has_parity() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let j: Json = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["ok"], json!(true));
-    assert_eq!(j["environments"], json!(["dev", "staging", "prod"]));
+    // Every environment file, the shipped ones in their promotion order.
+    let listed: Vec<&str> = j["environments"].as_array().unwrap().iter().map(|e| e.as_str().unwrap()).collect();
+    let mut sorted = listed.clone();
+    sorted.sort();
+    assert_eq!(sorted, support::environment_files_in(&sandbox.envs()));
+    let shipped: Vec<&str> = listed.iter().copied().filter(|e| support::SHIPPED.contains(e)).collect();
+    assert_eq!(shipped, support::shipped());
     for field in SHIPPED_DECLARED {
         let f = j["fields"]
             .as_array()
@@ -398,10 +407,11 @@ fn the_shipped_application_has_parity() {
         .collect();
     let class = rows.iter().find(|r| r["property"] == json!("Properties.DBInstanceClass")).unwrap();
     assert_eq!(class["fields"], json!(["database.instance_class"]));
-    assert_eq!(
-        class["values"],
-        json!({"dev": "db.t3.micro", "staging": "db.t3.small", "prod": "db.t3.medium"})
-    );
+    for (env, value) in [("dev", "db.t3.micro"), ("staging", "db.t3.small"), ("prod", "db.t3.medium")] {
+        if support::shipped().contains(&env) {
+            assert_eq!(class["values"][env], json!(value), "{env}");
+        }
+    }
     let nat = rows.iter().filter(|r| r["fields"] == json!(["network.nat_gateways"])).count();
     assert!(nat >= 2, "prod's second NAT gateway and its EIP: {nat}");
 
@@ -417,14 +427,26 @@ fn the_shipped_application_has_parity() {
 
 #[test]
 fn an_undeclared_field_in_one_environment_file_fails_with_its_paths() {
+    if !support::requires(&["staging", "prod"]) {
+        return;
+    }
     let sandbox = Sandbox::new("undeclared-tag");
     // tags.CostCenter is a knob; a new tag key in staging only is not.
     sandbox.edit("staging", "[tags]\n", "[tags]\nTeam = \"payments\"\n");
     let o = sandbox.cairn(&["parity"]);
     let text = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{text}");
+    // Every environment, in promotion order.
+    let all = sandbox.cairn(&["ls", "--json"]);
+    let listed: Json = serde_json::from_slice(&all.stdout).unwrap();
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["environment"].as_str().unwrap())
+        .collect();
     assert!(
-        stderr(&o).contains("undeclared differences between dev, staging, prod"),
+        stderr(&o).contains(&format!("undeclared differences between {}", names.join(", "))),
         "{}",
         stderr(&o)
     );
@@ -506,7 +528,12 @@ fn parity_out_checks_a_synthesis_and_catches_a_hand_edited_template() {
     assert_eq!(row["resource"], json!("data/Jobs/Resource"));
     assert_eq!(row["property"], json!("Properties.VisibilityTimeout"));
     assert_eq!(row["values"]["prod"], json!(900));
-    assert_eq!(row["undeclaredIn"], json!(["dev", "staging"]));
+    // Every environment but the reference, prod (dev and staging, and any other).
+    let others: Vec<&Json> = j["environments"].as_array().unwrap().iter().filter(|e| *e != "prod").collect();
+    assert_eq!(row["undeclaredIn"], json!(others));
+    for env in support::shipped().into_iter().filter(|e| *e != "prod") {
+        assert!(others.contains(&&json!(env)), "{env}: {others:?}");
+    }
 
     // A folder that holds no synthesis is bad input.
     let o = sandbox.cairn(&["parity", "--out", sandbox.envs().to_str().unwrap()]);
@@ -533,7 +560,34 @@ fn parallel_and_sequential_syntheses_agree() {
 }
 
 #[test]
+fn a_non_knob_field_whose_value_alone_does_not_validate_is_still_named() {
+    if !support::requires(&["staging", "prod"]) {
+        return;
+    }
+    let sandbox = Sandbox::new("undeclared-size");
+    // Another valid Fargate pair in staging only: cpu = 256 (prod's) with 2048 MiB is
+    // valid, but 1024 MiB with cpu = 1024 is not, so memory_mib swapped alone fails.
+    sandbox.edit("staging", "cpu = 256\nmemory_mib = 512", "cpu = 1024\nmemory_mib = 2048");
+    let o = sandbox.cairn(&["parity"]);
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{text}{}", stderr(&o));
+    let undeclared: Vec<&str> = text.lines().filter(|l| l.starts_with("  UNDECLARED  ")).collect();
+    assert!(!undeclared.is_empty(), "{text}");
+    for line in &undeclared {
+        assert!(line.contains("caused by `service.cpu`"), "{line}\n{text}");
+        assert!(!line.contains("not driven by the environment file"), "{line}\n{text}");
+    }
+    assert!(
+        text.contains("caused by `service.cpu` and `service.memory_mib` together, which are not declared as knobs"),
+        "{text}"
+    );
+}
+
+#[test]
 fn parity_out_requires_every_environment_with_a_file() {
+    if !support::requires(&["staging", "prod"]) {
+        return;
+    }
     let sandbox = Sandbox::new("out-missing");
     let out = sandbox.out();
     let out_s = out.to_str().unwrap();
@@ -600,8 +654,10 @@ fn parity_needs_at_least_two_environments() {
         assert!(stdout(&o).is_empty(), "{args:?}: {}", stdout(&o));
     }
     // A project with one environment file: nothing to compare either.
-    for name in ["dev.toml", "staging.toml"] {
-        std::fs::remove_file(sandbox.envs().join(name)).unwrap();
+    for name in support::environment_files_in(&sandbox.envs()) {
+        if name != "prod" {
+            std::fs::remove_file(sandbox.envs().join(format!("{name}.toml"))).unwrap();
+        }
     }
     let o = sandbox.cairn(&["parity"]);
     assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));

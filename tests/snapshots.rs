@@ -48,7 +48,9 @@ fn every_stack_of_every_environment() {
         changed.join(", "),
         dir.display()
     );
-    assert_eq!(count, 9, "three stacks in each of three environments");
+    let envs = support::environment_files().len();
+    assert_eq!(assembly.environments.len(), envs, "one synthesis per environment file");
+    assert_eq!(count, 3 * envs, "three stacks in each of the {envs} environments");
 }
 
 /// Two changed stacks give two `.snap.new` files and one failure naming both (the test
@@ -82,7 +84,10 @@ fn changed_snapshots_are_all_written_in_one_run() {
     let output = format!("{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
     assert!(!run.status.success(), "the altered snapshots must fail the test:\n{output}");
     assert!(
-        output.contains("2 of 9 stack snapshots changed: dev__network, prod__service"),
+        output.contains(&format!(
+            "2 of {} stack snapshots changed: dev__network, prod__service",
+            3 * support::environment_files().len()
+        )),
         "{output}"
     );
     let mut pending: Vec<String> = std::fs::read_dir(copy.path())

@@ -126,6 +126,45 @@ impl Sandbox {
     }
 }
 
+/// The shipped environments the suite knows facts about (`tests/app.rs`'s table…).
+pub const SHIPPED: [&str; 3] = ["dev", "staging", "prod"];
+
+/// Names of the `*.toml` files in `dir`, sorted: read from the folder, so adding an
+/// environment (a `qa.toml`) or removing one needs no change to the tests.
+pub fn environment_files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .map(|p| p.file_stem().expect("a file name").to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// [`environment_files_in`] of the shipped folder, `stacks/environments`.
+pub fn environment_files() -> Vec<String> {
+    environment_files_in(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/environments"))
+}
+
+/// Those of [`SHIPPED`] whose file is still there, in promotion order: facts about
+/// an environment hold while its file exists.
+pub fn shipped() -> Vec<&'static str> {
+    let files = environment_files();
+    SHIPPED.into_iter().filter(|e| files.iter().any(|f| f == e)).collect()
+}
+
+/// Whether the shipped environments a test is about all have their file: a test about
+/// staging has nothing to check once `staging.toml` is removed (it says so on stderr).
+pub fn requires(envs: &[&str]) -> bool {
+    let files = environment_files();
+    let missing: Vec<&str> = envs.iter().copied().filter(|e| !files.iter().any(|f| f == e)).collect();
+    if !missing.is_empty() {
+        eprintln!("skipped: no environment file for {}", missing.join(", "));
+    }
+    missing.is_empty()
+}
+
 /// Every environment of the shop, in promotion order.
 pub fn environments() -> Vec<LoadedEnv<Config>> {
     load_all(&Shop::default()).expect("the environment files load")

@@ -11,6 +11,7 @@ pub mod ec2;
 pub mod ecs;
 pub mod elbv2;
 pub mod iam;
+pub mod instance_classes;
 pub mod logs;
 pub mod monitoring;
 pub mod rds;

@@ -19,6 +19,7 @@ use crate::cloudwatch::{
 };
 use crate::dynamodb::Table;
 use crate::elbv2::LoadBalancedFargateService;
+use crate::instance_classes;
 use crate::rds::Database;
 use crate::sns::{Topic, TopicProps};
 use crate::sqs::Queue;
@@ -427,14 +428,11 @@ impl Monitoring {
             database
                 .scope()
                 .error(format!(
-                    "cannot tell max_connections of instance class `{}` for the connections alarm",
+                    "`{}` is not an instance class RDS for PostgreSQL offers, so max_connections (for the connections alarm) is unknown",
                     database.instance_class()
                 ))
                 .property("instance_class")
-                .fix(format!(
-                    "use a class of the {} families, or add its memory to cairn_constructs::monitoring::INSTANCE_MEMORY_GIB",
-                    KNOWN_FAMILIES
-                ))
+                .fix(instance_classes::fix(database.instance_class()))
         })?;
         let scope = database.scope().child("Alarms")?;
         let dims = || vec![("DBInstanceIdentifier", database.instance_identifier())];
@@ -674,66 +672,11 @@ const GIB: u64 = 1024 * 1024 * 1024;
 const BYTES_PER_CONNECTION: u64 = 9_531_392;
 const CONNECTIONS_CAP: u64 = 5000;
 
-const KNOWN_FAMILIES: &str = "db.t3, db.t4g, db.m5, db.m6g, db.m7g, db.r5 and db.r6g";
-
-/// Memory (GiB) of the instance classes whose `max_connections` cairn can derive.
-pub const INSTANCE_MEMORY_GIB: &[(&str, u32)] = &[
-    ("db.t3.micro", 1),
-    ("db.t3.small", 2),
-    ("db.t3.medium", 4),
-    ("db.t3.large", 8),
-    ("db.t3.xlarge", 16),
-    ("db.t3.2xlarge", 32),
-    ("db.t4g.micro", 1),
-    ("db.t4g.small", 2),
-    ("db.t4g.medium", 4),
-    ("db.t4g.large", 8),
-    ("db.t4g.xlarge", 16),
-    ("db.t4g.2xlarge", 32),
-    ("db.m5.large", 8),
-    ("db.m5.xlarge", 16),
-    ("db.m5.2xlarge", 32),
-    ("db.m5.4xlarge", 64),
-    ("db.m5.8xlarge", 128),
-    ("db.m5.12xlarge", 192),
-    ("db.m5.16xlarge", 256),
-    ("db.m5.24xlarge", 384),
-    ("db.m6g.large", 8),
-    ("db.m6g.xlarge", 16),
-    ("db.m6g.2xlarge", 32),
-    ("db.m6g.4xlarge", 64),
-    ("db.m6g.8xlarge", 128),
-    ("db.m6g.12xlarge", 192),
-    ("db.m6g.16xlarge", 256),
-    ("db.m7g.large", 8),
-    ("db.m7g.xlarge", 16),
-    ("db.m7g.2xlarge", 32),
-    ("db.m7g.4xlarge", 64),
-    ("db.m7g.8xlarge", 128),
-    ("db.m7g.12xlarge", 192),
-    ("db.m7g.16xlarge", 256),
-    ("db.r5.large", 16),
-    ("db.r5.xlarge", 32),
-    ("db.r5.2xlarge", 64),
-    ("db.r5.4xlarge", 128),
-    ("db.r5.8xlarge", 256),
-    ("db.r5.12xlarge", 384),
-    ("db.r5.16xlarge", 512),
-    ("db.r5.24xlarge", 768),
-    ("db.r6g.large", 16),
-    ("db.r6g.xlarge", 32),
-    ("db.r6g.2xlarge", 64),
-    ("db.r6g.4xlarge", 128),
-    ("db.r6g.8xlarge", 256),
-    ("db.r6g.12xlarge", 384),
-    ("db.r6g.16xlarge", 512),
-];
-
 /// Postgres' default `max_connections` on an instance class, from its nominal memory.
 /// RDS reserves some memory (`DBInstanceClassMemory` is a little smaller), so the real
 /// value can be slightly lower and the alarm's percentage slightly optimistic.
 pub fn max_connections(instance_class: &str) -> Option<u32> {
-    let gib = INSTANCE_MEMORY_GIB.iter().find(|(c, _)| *c == instance_class)?.1;
+    let gib = instance_classes::memory_gib(instance_class)?;
     let connections = (u64::from(gib) * GIB / BYTES_PER_CONNECTION).min(CONNECTIONS_CAP);
     u32::try_from(connections).ok()
 }
@@ -750,6 +693,8 @@ mod tests {
         assert_eq!(max_connections("db.m7g.large"), Some(901));
         // Capped at 5000 from 48 GiB up.
         assert_eq!(max_connections("db.r6g.2xlarge"), Some(5000));
-        assert_eq!(max_connections("db.x2g.large"), None);
+        assert_eq!(max_connections("db.r7g.large"), Some(1802));
+        assert_eq!(max_connections("db.x2g.2xlarge"), Some(5000));
+        assert_eq!(max_connections("db.x9.large"), None);
     }
 }

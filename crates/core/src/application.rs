@@ -90,12 +90,19 @@ pub fn environment_names(dir: &Path) -> Result<Vec<String>, ConfigError> {
         key: None,
         message: format!("cannot read the environments folder: {e}"),
     })?;
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .filter_map(|p| p.file_stem().and_then(|s| s.to_str()).map(str::to_string))
-        .collect();
+    let mut names = Vec::new();
+    for path in entries.filter_map(|e| e.ok()).map(|e| e.path()) {
+        if path.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        // Not skipped silently: a file cairn cannot name would be an environment left out.
+        let name = path.file_stem().and_then(|s| s.to_str()).ok_or_else(|| ConfigError {
+            file: path.clone(),
+            key: None,
+            message: "the file name is not UTF-8 text; rename it to `<environment>.toml`, e.g. `qa.toml`".to_string(),
+        })?;
+        names.push(name.to_string());
+    }
     names.sort();
     Ok(names)
 }
@@ -115,7 +122,8 @@ pub fn load_env<A: Application>(app: &A, name: &str) -> Result<LoadedEnv<A::Conf
             ),
         });
     }
-    if !file.exists() {
+    // A broken link is not "unknown": reading it says why it cannot be read.
+    if std::fs::symlink_metadata(&file).is_err() {
         let known = environment_names(&dir)?;
         return Err(ConfigError {
             file,
@@ -138,13 +146,47 @@ pub fn load_env<A: Application>(app: &A, name: &str) -> Result<LoadedEnv<A::Conf
 
 /// Loads every environment, in promotion order.
 pub fn load_all<A: Application>(app: &A) -> Result<Vec<LoadedEnv<A::Config>>, ConfigError> {
-    let mut envs = environment_names(&app.environments_dir())?
+    let envs = environment_names(&app.environments_dir())?
         .iter()
         .map(|n| load_env(app, n))
         .collect::<Result<Vec<_>, _>>()?;
-    // Environments in the same place (a `qa.toml` copied from staging) follow by name.
+    in_promotion_order(envs)
+}
+
+/// Sorts environments by `promotion_order`. Two in the same place (a `qa.toml` copied
+/// from `staging.toml` and not renumbered) are refused: which one comes first decides
+/// the parity reference and the deploy order, so cairn does not guess.
+pub fn in_promotion_order<C: EnvironmentConfig>(mut envs: Vec<LoadedEnv<C>>) -> Result<Vec<LoadedEnv<C>>, ConfigError> {
     envs.sort_by(|a, b| (a.config.promotion_order(), &a.name).cmp(&(b.config.promotion_order(), &b.name)));
+    if let Some(pair) = envs
+        .windows(2)
+        .find(|p| p[0].config.promotion_order() == p[1].config.promotion_order() && p[0].name != p[1].name)
+    {
+        let order = pair[0].config.promotion_order();
+        let taken: Vec<u32> = envs.iter().map(|e| e.config.promotion_order()).collect();
+        return Err(ConfigError {
+            file: pair[1].file.clone(),
+            key: Some("promotion_order".to_string()),
+            message: format!(
+                "{order} is also the promotion_order of {}; two environments cannot share a place in the promotion \
+                 order (it decides the deploy order and which environment parity compares with): give one of them \
+                 its own promotion_order{}",
+                pair[0].file.display(),
+                free_place_hint(order, &taken)
+            ),
+        });
+    }
     Ok(envs)
+}
+
+/// A suggestion for a free promotion_order right after `order`, if there is one.
+fn free_place_hint(order: u32, taken: &[u32]) -> String {
+    let next = taken.iter().copied().filter(|t| *t > order).min();
+    match next {
+        Some(next) if next - order >= 2 => format!(", e.g. {} (between {order} and {next})", order + (next - order) / 2),
+        Some(next) => format!(" (renumber the files to make room between {order} and {next}, e.g. 10, 20, 30)"),
+        None => format!(", e.g. {} (after {order}) or a free number below it", order.saturating_add(1)),
+    }
 }
 
 /// Builds and synthesizes the given environments in one tree.

@@ -55,26 +55,121 @@ pub trait Validate {
 /// `value` must lie in `min..=max`.
 pub fn check_range<T: PartialOrd + fmt::Display>(errors: &mut Vec<FieldError>, key: &str, value: T, min: T, max: T) {
     if value < min || value > max {
-        errors.push(FieldError::new(key, format!("{value} is out of range; allowed: {min} to {max}")));
+        errors.push(FieldError::new(key, out_of_range(value, min, max)));
+    }
+}
+
+fn out_of_range(value: impl fmt::Display, min: impl fmt::Display, max: impl fmt::Display) -> String {
+    format!("{value} is out of range; allowed: {min} to {max}")
+}
+
+/// A whole number in `MIN..=MAX`, for `#[serde(deserialize_with = "in_range::<_, _, 1, 100>")]`:
+/// a negative or huge number is refused with the real range, not with "0 or more"
+/// (what a plain `u32` would say).
+pub fn in_range<'de, D, T, const MIN: i64, const MAX: i64>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<i64>,
+{
+    struct Visitor<const MIN: i64, const MAX: i64>;
+    impl<const MIN: i64, const MAX: i64> serde::de::Visitor<'_> for Visitor<MIN, MAX> {
+        type Value = i64;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            write!(f, "a whole number from {MIN} to {MAX}")
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
+            if (MIN..=MAX).contains(&v) {
+                Ok(v)
+            } else {
+                Err(E::custom(out_of_range(v, MIN, MAX)))
+            }
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
+            match i64::try_from(v) {
+                Ok(v) => self.visit_i64(v),
+                Err(_) => Err(E::custom(out_of_range(v, MIN, MAX))),
+            }
+        }
+    }
+    let n = d.deserialize_i64(Visitor::<MIN, MAX>)?;
+    T::try_from(n).map_err(|_| serde::de::Error::custom(out_of_range(n, MIN, MAX)))
+}
+
+/// Longest value echoed whole in a message; longer ones are cut (a 10,000-character
+/// image name or a 309-digit number would bury the message).
+const SHOWN_CHARS: usize = 60;
+
+/// A user's value as echoed in a message: cut to its start when long.
+pub fn shown(value: &str) -> String {
+    let count = value.chars().count();
+    if count <= SHOWN_CHARS {
+        return value.to_string();
+    }
+    let start: String = value.chars().take(SHOWN_CHARS - 20).collect();
+    format!("{start}… ({count} characters)")
+}
+
+/// A number as echoed in a message: in scientific notation when its digits would be long.
+pub fn shown_number(value: f64) -> String {
+    let plain = value.to_string();
+    if plain.len() <= 20 {
+        plain
+    } else {
+        format!("{value:.3e}")
     }
 }
 
 /// Reads and parses one environment file into a TOML table.
 pub fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+    let problem = |message: String| ConfigError {
         file: path.to_path_buf(),
         key: None,
-        message: if e.kind() == std::io::ErrorKind::NotFound {
-            "file not found".to_string()
-        } else {
-            format!("cannot read the file: {e}")
-        },
+        message,
+    };
+    let bytes = std::fs::read(path).map_err(|e| problem(unreadable(path, &e)))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        problem(format!(
+            "cannot read the file: it is not UTF-8 text (invalid byte at line {line}, byte {at}); save it as UTF-8"
+        ))
     })?;
-    text.parse::<toml::Table>().map_err(|e| ConfigError {
-        file: path.to_path_buf(),
-        key: None,
-        message: format!("not valid TOML: {}", e.to_string().trim()),
-    })
+    text.parse::<toml::Table>()
+        .map_err(|e| problem(format!("not valid TOML: {}", shorten_lines(e.to_string().trim()))))
+}
+
+/// Why a file cannot be read, in words, with the fix.
+fn unreadable(path: &Path, e: &std::io::Error) -> String {
+    let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    match e.kind() {
+        std::io::ErrorKind::NotFound if link => {
+            let target = std::fs::read_link(path).map(|t| t.display().to_string()).unwrap_or_default();
+            format!(
+                "cannot read the file: broken link (it points to `{}`, which does not exist); fix or remove the link",
+                shown(&target)
+            )
+        }
+        std::io::ErrorKind::NotFound => "file not found".to_string(),
+        std::io::ErrorKind::PermissionDenied => "cannot read the file: permission denied; make it readable (e.g. `chmod u+r`)".to_string(),
+        _ if path.is_dir() => {
+            "cannot read the file: it is a folder, not a file; remove or rename it (every `*.toml` here is an environment)".to_string()
+        }
+        _ => format!("cannot read the file: {e}"),
+    }
+}
+
+/// Cuts each line of a (parser's) message that quotes a long line of the file.
+fn shorten_lines(message: &str) -> String {
+    message.lines().map(shown_line).collect::<Vec<_>>().join("\n")
+}
+
+/// A line of the file as the parser quotes it, cut after its first 120 characters.
+fn shown_line(line: &str) -> String {
+    if line.chars().count() <= 2 * SHOWN_CHARS {
+        line.to_string()
+    } else {
+        line.chars().take(2 * SHOWN_CHARS).chain(['…']).collect()
+    }
 }
 
 /// Turns a TOML table into the typed, validated config.
@@ -98,15 +193,32 @@ pub fn from_table<T: DeserializeOwned + Validate>(path: &Path, table: toml::Tabl
     Ok(config)
 }
 
-/// serde's wording, for people: no Rust type names, no repeated key.
+/// serde's wording, for people: no Rust type names, no repeated key, no long value echoed whole.
 fn readable(message: &str) -> String {
     let first: Vec<&str> = message.lines().filter(|l| !l.starts_with("in `") && !l.trim().is_empty()).collect();
-    first
-        .join(" ")
+    shorten_quoted(&first.join(" "))
         .replace("expected u32", "allowed: a whole number, 0 or more")
         .replace("expected u64", "allowed: a whole number, 0 or more")
         .replace("expected i64", "allowed: a whole number")
+        .replace("expected a whole number", "allowed: a whole number")
         .replace("expected a boolean", "allowed: true or false")
+}
+
+/// Shortens the values serde quotes (`string "…"`, `` floating point `…` ``).
+fn shorten_quoted(message: &str) -> String {
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(start) = rest.find(['"', '`']) {
+        let quote = rest[start..].chars().next().unwrap_or('"');
+        let after = &rest[start + 1..];
+        let Some(len) = after.find(quote) else { break };
+        out.push_str(&rest[..=start]);
+        out.push_str(&shown(&after[..len]));
+        out.push(quote);
+        rest = &after[len + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Reads, parses and validates one environment file.
@@ -395,6 +507,30 @@ mod tests {
         assert!(Region::parse("us-east").is_err());
         assert!(LogRetentionDays::new(30).is_ok());
         assert!(LogRetentionDays::new(31).unwrap_err().contains("allowed: 1, 3, 5"));
+    }
+
+    #[test]
+    fn unreadable_files_say_why_and_how_to_fix_it() {
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let message = unreadable(Path::new("/nonexistent/prod.toml"), &denied);
+        assert!(message.contains("permission denied") && message.contains("chmod"), "{message}");
+        let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert_eq!(unreadable(Path::new("/nonexistent/prod.toml"), &missing), "file not found");
+    }
+
+    #[test]
+    fn long_values_are_shortened() {
+        assert_eq!(shown("db.t3.micro"), "db.t3.micro");
+        let long = "x".repeat(500);
+        let cut = shown(&long);
+        assert!(cut.len() < 80 && cut.ends_with("(500 characters)"), "{cut}");
+        assert_eq!(shown_number(2.5), "2.5");
+        assert_eq!(shown_number(1e308), "1.000e308");
+        let quoted = readable(&format!("invalid type: string \"{long}\", expected a whole number from 1 to 100"));
+        assert!(
+            quoted.len() < 150 && quoted.contains("allowed: a whole number from 1 to 100"),
+            "{quoted}"
+        );
     }
 
     #[test]

@@ -242,7 +242,10 @@ fn all_swapped<C>(e: &LoadedEnv<C>, r: &LoadedEnv<C>, differing: &[String]) -> t
 }
 
 /// For residual leaves: the field (not a knob) whose value, taken from the
-/// reference, makes the leaf equal.
+/// reference, makes the leaf equal. A field whose value alone does not validate
+/// (`service.memory_mib` without its `service.cpu`) is tried together with each
+/// other differing field, then all of them together, so every residual leaf a
+/// field of the environment file drives is named after it.
 #[allow(clippy::too_many_arguments)]
 fn hints<C, S: Synthesizer>(
     knobs: &[String],
@@ -261,24 +264,82 @@ fn hints<C, S: Synthesizer>(
         .into_iter()
         .filter(|f| !covered_by_knob(f, knobs) && config::get_value(&e.table, f) != config::get_value(&r.table, f))
         .collect();
-    let jobs: Vec<Job> = fields
+    let mut out = BTreeMap::new();
+    let singles: Vec<Vec<&String>> = fields.iter().map(|f| vec![f]).collect();
+    let failed = explain(&singles, e, r, all, residual, r_flat, only, synth, &mut out);
+    let mut pairs: Vec<Vec<&String>> = Vec::new();
+    for f in &failed {
+        for g in &fields {
+            let mut pair = vec![*f, g];
+            pair.sort();
+            pair.dedup();
+            if pair.len() == 2 && !pairs.contains(&pair) {
+                pairs.push(pair);
+            }
+        }
+    }
+    let unexplained = |out: &BTreeMap<PathKey, String>| residual.iter().any(|k| !out.contains_key(k));
+    if unexplained(&out) && !pairs.is_empty() {
+        explain(&pairs, e, r, all, residual, r_flat, only, synth, &mut out);
+    }
+    if unexplained(&out) && fields.len() > 2 {
+        explain(&[fields.iter().collect()], e, r, all, residual, r_flat, only, synth, &mut out);
+    }
+    out
+}
+
+/// Swaps each group of fields (in `all`) to the reference's values; names the group
+/// as the cause of the residual leaves that become equal. Returns the fields of the
+/// single-field groups whose swap did not synthesize.
+#[allow(clippy::too_many_arguments)]
+fn explain<'f, C, S: Synthesizer>(
+    groups: &[Vec<&'f String>],
+    e: &LoadedEnv<C>,
+    r: &LoadedEnv<C>,
+    all: &toml::Table,
+    residual: &BTreeSet<PathKey>,
+    r_flat: &Flat,
+    only: &BTreeSet<PathKey>,
+    synth: &S,
+    out: &mut BTreeMap<PathKey, String>,
+) -> Vec<&'f String> {
+    let jobs: Vec<Job> = groups
         .iter()
-        .map(|f| Job::new(e, swapped(all, f, config::get_value(&r.table, f))))
+        .map(|group| {
+            let table = group
+                .iter()
+                .fold(all.clone(), |t, f| swapped(&t, f, config::get_value(&r.table, f)));
+            Job::new(e, table)
+        })
         .collect();
     let r_name = r.name.as_str();
     let results = synth.run(&jobs, &|_, mut variant| {
         variant.normalizer = variant.normalizer.with_alias(r_name);
         variant.diff_keys_in(r_flat, Some(only))
     });
-    let mut out = BTreeMap::new();
-    for (field, result) in fields.iter().zip(results) {
-        let Ok(still) = result else { continue };
+    let mut failed = Vec::new();
+    for (group, result) in groups.iter().zip(results) {
+        let Ok(still) = result else {
+            if let [single] = group.as_slice() {
+                failed.push(*single);
+            }
+            continue;
+        };
         for key in residual.difference(&still) {
-            out.entry(key.clone())
-                .or_insert_with(|| format!("caused by `{field}`, which is not declared as a knob"));
+            out.entry(key.clone()).or_insert_with(|| cause(group));
         }
     }
-    out
+    failed
+}
+
+/// "caused by `service.cpu`, which is not declared as a knob", for one or more fields.
+fn cause(fields: &[&String]) -> String {
+    let named: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
+    match named.as_slice() {
+        [one] => format!("caused by {one}, which is not declared as a knob"),
+        [init @ .., last] => format!("caused by {} and {last} together, which are not declared as knobs", init.join(", ")),
+        [] => "caused by the environment file".to_string(),
+    }
 }
 
 /// Synthesizes `envs` and gathers, for each, what the comparison needs; the last

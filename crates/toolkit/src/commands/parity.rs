@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use cairn_core::application::LoadedEnv;
 use cairn_core::parity::{self, record, render, Flat, Normalizer, Parallel, Report, Skew, Source};
-use cairn_core::{Application, Assembly, EnvArtifact, EnvironmentConfig};
+use cairn_core::{Application, Assembly, EnvArtifact};
 use clap::{Args, ValueEnum};
 use serde_json::Value as Json;
 
@@ -63,9 +63,9 @@ pub struct ParityArgs {
 /// Loads the named environments (all when none is named), in promotion order.
 pub fn load_envs<A: Application>(project: &Project<A>, names: &[String]) -> CliResult<Vec<LoadedEnv<A::Config>>> {
     let mut envs = project.select_envs(names, names.is_empty())?;
-    envs.sort_by(|a, b| (a.config.promotion_order(), &a.name).cmp(&(b.config.promotion_order(), &b.name)));
+    envs.sort_by(|a, b| a.name.cmp(&b.name));
     envs.dedup_by(|a, b| a.name == b.name);
-    Ok(envs)
+    Ok(cairn_core::application::in_promotion_order(envs)?)
 }
 
 /// Synthesizes `envs` and compares them; also returns the synthesis.
