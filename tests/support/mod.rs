@@ -172,9 +172,18 @@ pub fn environments() -> Vec<LoadedEnv<Config>> {
 
 /// Synthesizes every environment of the shop.
 pub fn synth_all() -> Assembly {
-    let envs = environments();
+    synth_all_of(&Shop::default())
+}
+
+/// Synthesizes every environment file of `dir` (a copy with a `qa.toml` added…).
+pub fn synth_all_in(dir: &std::path::Path) -> Assembly {
+    synth_all_of(&Shop::with_environments_dir(dir))
+}
+
+fn synth_all_of(shop: &Shop) -> Assembly {
+    let envs = load_all(shop).unwrap_or_else(|e| panic!("the environment files do not load:\n{e}"));
     let pairs: Vec<(&str, &Config)> = envs.iter().map(|e| (e.name.as_str(), &e.config)).collect();
-    synthesize(&Shop::default(), &pairs).unwrap_or_else(|e| panic!("synthesis failed:\n{e}"))
+    synthesize(shop, &pairs).unwrap_or_else(|e| panic!("synthesis failed:\n{e}"))
 }
 
 /// Synthesizes one environment built from `config` (e.g. a changed copy of dev's).
