@@ -368,19 +368,27 @@ impl Validate for Config {
             ));
         }
         check_range(&mut errors, "network.max_azs", n.max_azs, 2, 3);
-        check_range(&mut errors, "network.nat_gateways", n.nat_gateways, 1, n.max_azs.max(1));
+        check_range(&mut errors, "network.nat_gateways", n.nat_gateways, 1, 3);
+        check_at_most(
+            &mut errors,
+            ("network.nat_gateways", n.nat_gateways),
+            ("network.max_azs", n.max_azs),
+            "nat_gateways ≤ max_azs (at most one NAT gateway per zone)",
+        );
         let s = &self.service;
         check_range(&mut errors, "service.desired_count", s.desired_count, 1, 100);
         check_range(&mut errors, "service.min_tasks", s.min_tasks, 1, 100);
-        check_range(&mut errors, "service.max_tasks", s.max_tasks, s.min_tasks.max(1), 100);
-        if !(s.min_tasks..=s.max_tasks).contains(&s.desired_count) {
-            errors.push(FieldError::new(
-                "service.desired_count",
-                format!(
-                    "{} is outside min_tasks..max_tasks ({}..{})",
-                    s.desired_count, s.min_tasks, s.max_tasks
-                ),
-            ));
+        check_range(&mut errors, "service.max_tasks", s.max_tasks, 1, 100);
+        const TASKS: &str = "min_tasks ≤ desired_count ≤ max_tasks";
+        let (min, desired, max) = (
+            ("service.min_tasks", s.min_tasks),
+            ("service.desired_count", s.desired_count),
+            ("service.max_tasks", s.max_tasks),
+        );
+        // Bounds the wrong way round are the fault to name, not desired_count lying outside them.
+        if !check_at_most(&mut errors, min, max, TASKS) {
+            check_at_least(&mut errors, desired, min, TASKS);
+            check_at_most(&mut errors, desired, max, TASKS);
         }
         if s.image.trim().is_empty() || s.image.chars().any(char::is_whitespace) {
             errors.push(FieldError::new(
@@ -454,6 +462,32 @@ impl Validate for Config {
         check_range(&mut errors, "deploy.bake_time_minutes", self.deploy.bake_time_minutes, 0, 1440);
         errors
     }
+}
+
+/// `key`'s value must not exceed `bound`'s: the error names both keys and the relation,
+/// since either may be the one to change (a range derived from the other key would blame
+/// the wrong one). Returns whether an error was added.
+fn check_at_most(errors: &mut Vec<FieldError>, (key, value): (&str, u32), (bound_key, bound): (&str, u32), relation: &str) -> bool {
+    let broken = value > bound;
+    if broken {
+        errors.push(FieldError::new(
+            key,
+            format!("{value} is more than `{bound_key}` ({bound}); {relation}"),
+        ));
+    }
+    broken
+}
+
+/// `key`'s value must not be below `bound`'s (see [`check_at_most`]).
+fn check_at_least(errors: &mut Vec<FieldError>, (key, value): (&str, u32), (bound_key, bound): (&str, u32), relation: &str) -> bool {
+    let broken = value < bound;
+    if broken {
+        errors.push(FieldError::new(
+            key,
+            format!("{value} is less than `{bound_key}` ({bound}); {relation}"),
+        ));
+    }
+    broken
 }
 
 impl ServiceConfig {

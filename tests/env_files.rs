@@ -255,6 +255,48 @@ fn backup_retention_out_of_range() {
     );
 }
 
+/// Keys that bound each other: the error blames the key the value belongs to and names
+/// the relation, not a range derived from the other key ("max_tasks: 10 is out of range;
+/// allowed: 20 to 100" blamed max_tasks for min_tasks = 20).
+#[test]
+fn related_keys_name_the_relation_and_the_right_key() {
+    let cases: [(&str, &str, &str, &[&str]); 5] = [
+        (
+            "min-above-max",
+            "min_tasks = 3",
+            "min_tasks = 20",
+            &["key `service.min_tasks`: 20 is more than `service.max_tasks` (10); min_tasks ≤ desired_count ≤ max_tasks"],
+        ),
+        (
+            "max-below-min",
+            "max_tasks = 10",
+            "max_tasks = 2",
+            &["key `service.min_tasks`: 3 is more than `service.max_tasks` (2); min_tasks ≤ desired_count ≤ max_tasks"],
+        ),
+        (
+            "desired-above-max",
+            "desired_count = 3",
+            "desired_count = 12",
+            &["key `service.desired_count`: 12 is more than `service.max_tasks` (10); min_tasks ≤ desired_count ≤ max_tasks"],
+        ),
+        (
+            "desired-below-min",
+            "desired_count = 3",
+            "desired_count = 2",
+            &["key `service.desired_count`: 2 is less than `service.min_tasks` (3); min_tasks ≤ desired_count ≤ max_tasks"],
+        ),
+        (
+            "nat-above-azs",
+            "nat_gateways = 2",
+            "nat_gateways = 3",
+            &["key `network.nat_gateways`: 3 is more than `network.max_azs` (2); nat_gateways ≤ max_azs"],
+        ),
+    ];
+    for (name, from, to, expected) in cases {
+        assert_bad(name, "prod", from, to, expected);
+    }
+}
+
 #[test]
 fn engine_version_rds_does_not_offer() {
     // Well-formed, but no such PostgreSQL: the error lists the versions allowed.
