@@ -408,6 +408,24 @@ fn an_unreachable_endpoint_gives_one_clear_line() {
     }
 }
 
+/// `outputs` of an environment that is not deployed fails with nothing on stdout: no `{}`
+/// for a script to take as "no outputs".
+#[test]
+fn outputs_of_an_undeployed_environment_print_nothing_on_stdout() {
+    let moto = Moto::shared();
+    let dir = env_copy("nooutputs", "dev", &[]);
+    for format in ["json", "text"] {
+        let o = cairn(&moto.url, &["outputs", "nooutputs", "--format", format], Some(&dir));
+        let (out, err) = text(&o);
+        assert_eq!(o.status.code(), Some(1), "{format}: {out}{err}");
+        assert_eq!(out, "", "{format}: nothing on stdout on failure; stderr: {err}");
+        assert!(
+            err.contains("not deployed: shop-nooutputs-network, shop-nooutputs-data, shop-nooutputs-service"),
+            "{err}"
+        );
+    }
+}
+
 #[test]
 fn credentials_of_another_account_are_refused() {
     let moto = Moto::shared();

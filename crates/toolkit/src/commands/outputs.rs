@@ -39,13 +39,25 @@ pub fn run<A: Application>(project: &Project<A>, args: &OutputsArgs, style: Styl
     let as_json = args.format.resolve() == TextOrJson::Json;
     let clients = aws::connect(settings, args.endpoint.endpoint_url.as_deref())?;
     clients.check_account(settings)?;
+    // Every stack is looked up before anything is printed: a stack that is not deployed
+    // fails the command with nothing on stdout (no `{}` or partial list to mistake for a result).
+    let mut deployed = Vec::new();
     let mut missing = Vec::new();
-    let mut doc = Map::new();
     for stack in &stacks {
-        let Some(info) = clients.cloudformation.describe_stack(&stack.name)? else {
-            missing.push(stack.name.clone());
-            continue;
-        };
+        match clients.cloudformation.describe_stack(&stack.name)? {
+            Some(info) => deployed.push((stack, info)),
+            None => missing.push(stack.name.clone()),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(CliError::failure(format!(
+            "error: not deployed: {} (deploy with `cairn deploy {}`)",
+            missing.join(", "),
+            settings.name
+        )));
+    }
+    let mut doc = Map::new();
+    for (stack, info) in &deployed {
         let outputs: Vec<_> = info
             .outputs
             .iter()
@@ -69,13 +81,6 @@ pub fn run<A: Application>(project: &Project<A>, args: &OutputsArgs, style: Styl
     if as_json {
         let text = serde_json::to_string_pretty(&Json::Object(doc)).map_err(|e| CliError::failure(e.to_string()))?;
         println!("{text}");
-    }
-    if !missing.is_empty() {
-        return Err(CliError::failure(format!(
-            "error: not deployed: {} (deploy with `cairn deploy {}`)",
-            missing.join(", "),
-            settings.name
-        )));
     }
     Ok(())
 }
