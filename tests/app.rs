@@ -312,7 +312,7 @@ fn database_log_exports_go_to_log_groups_with_the_environments_retention() {
 }
 
 #[test]
-fn a_database_identifier_or_engine_version_rds_does_not_accept_is_a_synthesis_error() {
+fn a_database_identifier_engine_version_or_class_rds_does_not_accept_is_a_synthesis_error() {
     let (app, env) = {
         let app = App::new("shop").unwrap();
         let env = app.environment(settings("dev")).unwrap();
@@ -349,6 +349,23 @@ fn a_database_identifier_or_engine_version_rds_does_not_accept_is_a_synthesis_er
     .expect("PostgreSQL 9 is refused");
     let text = err.to_string();
     assert!(text.contains("engine_version") && text.contains("`9`"), "{text}");
+    // A well-formed class RDS does not offer is refused here, not first at deploy.
+    let err = Database::new(
+        &network,
+        "Db3",
+        &vpc,
+        DatabaseProps {
+            instance_class: "db.t3.mega".into(),
+            ..Default::default()
+        },
+    )
+    .err()
+    .expect("db.t3.mega is refused");
+    let text = err.to_string();
+    assert!(
+        text.contains("dev/network/Db3: instance_class: `db.t3.mega`") && text.contains("fix: use a size RDS offers in db.t3"),
+        "{text}"
+    );
     drop(app);
 }
 

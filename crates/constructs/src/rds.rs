@@ -362,12 +362,13 @@ fn validate(scope: &Scope, p: &DatabaseProps) -> Result<()> {
             "use a version from cairn_constructs::rds::POSTGRES_VERSIONS",
         );
     }
-    let parts: Vec<&str> = p.instance_class.split('.').collect();
-    if parts.len() != 3 || parts[0] != "db" || parts.iter().any(|x| x.is_empty() || !x.chars().all(|c| c.is_ascii_alphanumeric())) {
+    // The classes RDS for PostgreSQL offers, as the environment files accept them: a
+    // well-formed but unknown class (`db.t3.mega`) would otherwise fail only at deploy.
+    if crate::instance_classes::memory_gib(&p.instance_class).is_none() {
         return err(
             "instance_class",
-            format!("`{}` is not an RDS instance class", p.instance_class),
-            "use e.g. \"db.t3.micro\" or \"db.m7g.large\"",
+            format!("`{}` is not an instance class RDS for PostgreSQL offers", p.instance_class),
+            &crate::instance_classes::fix(&p.instance_class),
         );
     }
     if !(20..=65_536).contains(&p.allocated_storage_gb) {

@@ -5,9 +5,10 @@ use std::fmt;
 /// Exit code of a failed command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitKind {
-    /// Something went wrong (synthesis error, AWS error, failed deployment).
+    /// Something went wrong (AWS error, failed deployment, policy checks that fail).
     Failure = 1,
-    /// The user's input is wrong (arguments, environment files).
+    /// The user's input is wrong (arguments, environment files, construct props or
+    /// references that synthesis refuses).
     BadInput = 2,
 }
 
@@ -63,10 +64,27 @@ impl From<cairn_core::config::ConfigError> for CliError {
     }
 }
 
+/// Synthesis refuses what the application's code and environment files describe (a
+/// construct's props, a reference, a limit): bad input, like an environment file's error.
 impl From<cairn_core::Errors> for CliError {
     fn from(e: cairn_core::Errors) -> Self {
-        CliError::failure(format!("{e}\nsynthesis failed: nothing was written"))
+        CliError::bad_input(format!("{e}\nsynthesis failed: nothing was written"))
     }
 }
 
 pub type CliResult<T = ()> = Result<T, CliError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_construct_refusing_its_props_is_bad_input() {
+        let refused = cairn_core::Error::new("`db.t3.mega` is not an instance class RDS for PostgreSQL offers")
+            .at("dev/data/Database")
+            .property("instance_class");
+        let e = CliError::from(cairn_core::Errors::from(refused));
+        assert_eq!(e.exit_code(), 2, "{e}");
+        assert!(e.message.contains("dev/data/Database: instance_class"), "{e}");
+    }
+}
