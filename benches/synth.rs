@@ -20,6 +20,9 @@ use cairn_constructs::{
 use cairn_core::application::{load_all, synthesize};
 use cairn_core::{App, Assembly, EnvSettings};
 
+#[path = "support/build_label.rs"]
+mod build_label;
+
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
@@ -142,7 +145,10 @@ fn main() {
     let bench_mode = std::env::args().any(|a| a == "--bench");
     let runs = |n: usize| if bench_mode { n } else { 1 };
 
-    println!("synthesis benchmarks (median of runs, release build)");
+    println!(
+        "synthesis benchmarks (median of runs, {})",
+        build_label::build_label(cfg!(debug_assertions))
+    );
     let shop = Shop::default();
     let envs = load_all(&shop).expect("shipped environment files load");
     if wanted("example app") {
