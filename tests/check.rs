@@ -424,6 +424,76 @@ fn a_rules_folder_is_read_whole_and_the_projects_rules_apply_by_default() {
     assert!(run.status.success(), "{}", show(&run));
 }
 
+/// A rule file without rules is not silently ignored: named in --rules it is bad input
+/// (exit 2, nothing on stdout); found in a folder it is skipped with a warning.
+#[test]
+fn a_guard_file_without_rules_is_an_error_when_named_and_a_warning_in_a_folder() {
+    let dir = temp_dir("rules-empty");
+    std::fs::create_dir_all(dir.join("rules")).unwrap();
+    let empty = dir.join("rules/empty.guard");
+    std::fs::write(&empty, "# rules to come\n\n   # nothing yet\n").unwrap();
+    std::fs::write(
+        dir.join("rules/queues.guard"),
+        "rule queues_are_fifo { Resources.*[ Type == 'AWS::SQS::Queue' ].Properties.FifoQueue == true }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("blank.guard"), "").unwrap();
+
+    for file in [empty.clone(), dir.join("blank.guard")] {
+        let run = cairn(&["check", "dev", "--no-default-rules", "--rules", file.to_str().unwrap()], &dir);
+        assert_eq!(run.status.code(), Some(2), "{}", show(&run));
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(stderr.contains(&format!("error: no rules in {}", file.display())), "{stderr}");
+        assert!(stderr.contains("fix: add Guard rules"), "{stderr}");
+        assert!(run.stdout.is_empty(), "{}", show(&run));
+    }
+
+    let rules = dir.join("rules");
+    let run = cairn(&["check", "dev", "--no-default-rules", "--rules", rules.to_str().unwrap()], &dir);
+    assert_eq!(run.status.code(), Some(1), "the queue rule fails: {}", show(&run));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "warning: no rules in {} (empty or only comments); skipped",
+            empty.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        String::from_utf8_lossy(&run.stdout).contains("guard:queues.guard: queues_are_fifo failed"),
+        "{}",
+        show(&run)
+    );
+}
+
+/// Two rules of one file with the same name were merged into one result: refused, naming
+/// the file, the rule and both lines.
+#[test]
+fn a_rule_name_defined_twice_is_refused_with_its_lines() {
+    let dir = temp_dir("rules-duplicate");
+    let file = dir.join("twice.guard");
+    std::fs::write(
+        &file,
+        "rule queues_are_fifo { Resources.*[ Type == 'AWS::SQS::Queue' ].Properties.FifoQueue == true }\n\n\
+         # the same name again, for another check\n\
+         rule queues_are_fifo when Resources.*[ Type == 'AWS::SQS::Queue' ] !empty {\n\
+             Resources.*[ Type == 'AWS::SQS::Queue' ].Properties.SqsManagedSseEnabled == true\n\
+         }\n",
+    )
+    .unwrap();
+    let run = cairn(&["check", "dev", "--no-default-rules", "--rules", file.to_str().unwrap()], &dir);
+    assert_eq!(run.status.code(), Some(2), "{}", show(&run));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "error: Guard rules {}: rule `queues_are_fifo` is defined twice, on lines 1 and 4",
+            file.display()
+        )),
+        "{stderr}"
+    );
+    assert!(run.stdout.is_empty(), "{}", show(&run));
+}
+
 /// Guard rules failing on every resource of every stack (reports of hundreds of KB, three
 /// templates): each failed rule is reported with its name and every resource, in text and JSON.
 /// cfn-guard's report used to come back cut to its last 8 KiB ("expected value at line 1

@@ -35,24 +35,39 @@ pub struct GuardFile {
     pub content: String,
 }
 
+/// The Guard files to evaluate, and a warning for each file of a folder that was skipped.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub files: Vec<GuardFile>,
+    pub warnings: Vec<String>,
+}
+
 /// Reads `paths` (files, or folders whose `*.guard` files are read in name order)
 /// plus, when `default_dir` exists, the `*.guard` files in it. A path given twice is
-/// read once. A missing path or unreadable file is bad input.
-pub fn load(paths: &[PathBuf], default_dir: Option<&Path>) -> CliResult<Vec<GuardFile>> {
-    let mut files: Vec<PathBuf> = Vec::new();
-    let push = |p: PathBuf, files: &mut Vec<PathBuf>| {
+/// read once. A missing path or unreadable file is bad input; so is a file named in
+/// `paths` that holds no rule (most likely a mistake), and a file defining a rule name
+/// twice (Guard would merge their results into one). A file without rules found in a
+/// folder is skipped with a warning.
+pub fn load(paths: &[PathBuf], default_dir: Option<&Path>) -> CliResult<Loaded> {
+    // (path, named on the command line itself)
+    let mut files: Vec<(PathBuf, bool)> = Vec::new();
+    let push = |p: PathBuf, named: bool, files: &mut Vec<(PathBuf, bool)>| {
         let key = p.canonicalize().unwrap_or_else(|_| p.clone());
-        if !files.iter().any(|f| f.canonicalize().unwrap_or_else(|_| f.clone()) == key) {
-            files.push(p);
+        match files
+            .iter_mut()
+            .find(|(f, _)| f.canonicalize().unwrap_or_else(|_| f.clone()) == key)
+        {
+            Some(seen) => seen.1 |= named,
+            None => files.push((p, named)),
         }
     };
     for p in paths {
         if p.is_dir() {
             for f in guard_files_in(p)? {
-                push(f, &mut files);
+                push(f, false, &mut files);
             }
         } else if p.is_file() {
-            push(p.clone(), &mut files);
+            push(p.clone(), true, &mut files);
         } else {
             return Err(CliError::bad_input(format!(
                 "error: Guard rule file {} does not exist\n  fix: pass existing .guard files or folders to --rules (environment names go before --rules)",
@@ -62,18 +77,68 @@ pub fn load(paths: &[PathBuf], default_dir: Option<&Path>) -> CliResult<Vec<Guar
     }
     if let Some(dir) = default_dir.filter(|d| d.is_dir()) {
         for f in guard_files_in(dir)? {
-            push(f, &mut files);
+            push(f, false, &mut files);
         }
     }
-    files
-        .into_iter()
-        .map(|path| {
-            let content = std::fs::read_to_string(&path)
-                .map_err(|e| CliError::bad_input(format!("error: cannot read Guard rules {}: {e}", path.display())))?;
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            Ok(GuardFile { name, path, content })
+    let mut loaded = Loaded::default();
+    for (path, named) in files {
+        let content = std::fs::read_to_string(&path)
+            .map_err(|e| CliError::bad_input(format!("error: cannot read Guard rules {}: {e}", path.display())))?;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let rules = rule_definitions(&content);
+        // A file Guard cannot parse is reported with Guard's own message by `evaluate`.
+        if rules.is_empty() && parse_rules(&content, &name).is_ok() {
+            if named {
+                return Err(CliError::bad_input(format!(
+                    "error: no rules in {}: the file is empty or holds only comments\n  fix: add Guard rules (`rule NAME {{ … }}`) to it, or leave it out of --rules",
+                    path.display()
+                )));
+            }
+            loaded
+                .warnings
+                .push(format!("warning: no rules in {} (empty or only comments); skipped", path.display()));
+            continue;
+        }
+        if let Some((rule, first, second)) = first_duplicate(&rules) {
+            return Err(CliError::bad_input(format!(
+                "error: Guard rules {}: rule `{rule}` is defined twice, on lines {first} and {second}\n  fix: give each rule its own name (results are reported by rule name)",
+                path.display()
+            )));
+        }
+        loaded.files.push(GuardFile { name, path, content });
+    }
+    Ok(loaded)
+}
+
+/// The rules a Guard file defines (`rule NAME …` at the start of a line), with their
+/// 1-based line numbers, in file order.
+fn rule_definitions(content: &str) -> Vec<(String, usize)> {
+    content
+        .lines()
+        .enumerate()
+        .filter_map(|(i, line)| {
+            let rest = line.trim_start().strip_prefix("rule")?;
+            if !rest.starts_with(char::is_whitespace) {
+                return None;
+            }
+            let name: String = rest
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            (!name.is_empty()).then_some((name, i + 1))
         })
         .collect()
+}
+
+/// The first rule name defined twice: (name, first line, second line).
+fn first_duplicate(rules: &[(String, usize)]) -> Option<(&str, usize, usize)> {
+    rules.iter().enumerate().find_map(|(i, (name, line))| {
+        rules[..i]
+            .iter()
+            .find(|(earlier, _)| earlier == name)
+            .map(|(_, first)| (name.as_str(), *first, *line))
+    })
 }
 
 fn guard_files_in(dir: &Path) -> CliResult<Vec<PathBuf>> {
@@ -118,12 +183,8 @@ pub fn evaluate(env: &EnvArtifact, files: &[GuardFile]) -> CliResult<(Vec<Findin
             }
         }
         // Report rules in the order the file defines them.
-        let position = |name: &str| {
-            file.content
-                .lines()
-                .position(|l| l.trim_start().strip_prefix("rule ").and_then(|r| r.split_whitespace().next()) == Some(name))
-                .unwrap_or(usize::MAX)
-        };
+        let defined = rule_definitions(&file.content);
+        let position = |name: &str| defined.iter().position(|(n, _)| n == name).unwrap_or(usize::MAX);
         order.sort_by_key(|name| position(name));
         for name in order {
             let (failed, passed) = status[&name];

@@ -64,7 +64,13 @@ pub fn run<A: Application>(project: &Project<A>, args: &CheckArgs, style: Style)
     }
     let project_rules = project.rules_dir().unwrap_or_else(|| Path::new(DEFAULT_RULES_DIR).to_path_buf());
     let default_dir = (!args.no_default_rules).then_some(project_rules.as_path());
-    let guard_files = guard::load(&args.rules, default_dir)?;
+    let guard::Loaded {
+        files: guard_files,
+        warnings,
+    } = guard::load(&args.rules, default_dir)?;
+    for warning in &warnings {
+        eprintln!("{warning}");
+    }
     let envs = project.select_envs(&args.envs, args.all || args.envs.is_empty())?;
     let assembly = project.synth(&envs)?;
 
