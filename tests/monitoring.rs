@@ -428,12 +428,16 @@ fn a_changed_threshold_changes_only_its_alarm() {
 
 #[test]
 fn an_instance_class_without_known_memory_is_a_synthesis_error_naming_the_database() {
-    // A config built in code skips the environment file's validation: the construct refuses too.
+    // A config built in code skips the environment file's validation: the Database construct
+    // refuses the class itself (before the alarms need its max_connections).
     let mut cfg = config("dev");
     cfg.database.instance_class = "db.z9.large".into();
     let err = synth_with("dev", &cfg).expect_err("synthesis fails").to_string();
     assert!(err.contains("dev/data/Database"), "{err}");
-    assert!(err.contains("db.z9.large") && err.contains("max_connections"), "{err}");
+    assert!(
+        err.contains("`db.z9.large` is not an instance class RDS for PostgreSQL offers"),
+        "{err}"
+    );
     assert!(err.contains("instance_class") && err.contains("db.m7g.large"), "{err}");
 }
 
