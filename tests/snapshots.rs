@@ -313,7 +313,11 @@ fn changed_snapshots_are_all_written_in_one_run() {
     let envs = shipped_environments();
     let dir = fresh_snapshots("snapshots-changed", &envs);
     let names = snapshot_files(dir.path());
-    let stale = [names[0].clone(), names[names.len() - 1].clone()];
+    // The first and the last stack in synthesis order, as the summary lists them.
+    let assembly = support::synth_all_in(&envs);
+    let stack_name = |env: &cairn_core::EnvArtifact, i: usize| format!("{}__{}", env.settings.name, env.stacks[i].id);
+    let (first, last) = (&assembly.environments[0], &assembly.environments[assembly.environments.len() - 1]);
+    let stale = [stack_name(first, 0), stack_name(last, last.stacks.len() - 1)];
     stale.iter().for_each(|n| alter(dir.path(), n));
 
     let run = run_snapshot_test(dir.path(), &envs, false);
@@ -321,7 +325,8 @@ fn changed_snapshots_are_all_written_in_one_run() {
     let summary = format!("2 of {} stack snapshots changed: {}, {}", names.len(), stale[0], stale[1]);
     assert!(run.output.contains(&summary), "expected `{summary}`:\n{}", run.output);
     assert!(run.output.contains("review each `.snap.new`"), "{}", run.output);
-    let pending: Vec<String> = stale.iter().map(|n| format!("{n}.snap.new")).collect();
+    let mut pending: Vec<String> = stale.iter().map(|n| format!("{n}.snap.new")).collect();
+    pending.sort();
     assert_eq!(files_ending(dir.path(), ".snap.new"), pending, "{}", run.output);
 }
 
