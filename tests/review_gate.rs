@@ -264,3 +264,54 @@ fn the_pull_request_job_runs_the_gate_and_posts_the_diff_even_when_it_fails() {
         "{script}"
     );
 }
+
+/// An engine downgrade: RDS refuses it, so the deploy would fail.
+fn downgrade_engine(t: &mut Json) {
+    let id = logical_id(t, "AWS::RDS::DBInstance");
+    t["Resources"][&id]["Properties"]["EngineVersion"] = Json::String("16.9".into());
+}
+
+#[test]
+fn no_label_lets_through_a_change_the_deploy_would_fail_on() {
+    let dir = base_and_head("gate-downgrade", downgrade_engine);
+    for (allow_replacement, allow_data_loss) in [(false, false), (true, false), (false, true), (true, true)] {
+        let o = gate(&dir, allow_replacement, allow_data_loss);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "labels {allow_replacement}/{allow_data_loss}: {}",
+            show(&o)
+        );
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains("- Result: **failed** (exit code 1)"), "{out}");
+        assert!(out.contains("1 change(s) the deploy would fail on"), "{out}");
+        assert!(out.contains("no label lifts that"), "{out}");
+    }
+    let o = gate(&dir, false, true);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("- Gates: `--fail-on blocking`"),
+        "{}",
+        show(&o)
+    );
+    // Every gate but `none` trips on it, alone or together.
+    for gates in ["blocking", "data-loss", "replacement", "security", "any", "data-loss,security"] {
+        let o = cairn(
+            &[
+                "diff",
+                "--base",
+                dir.join("base").to_str().unwrap(),
+                "--head",
+                dir.join("head").to_str().unwrap(),
+                "--fail-on",
+                gates,
+            ],
+            &repo(),
+        );
+        assert_eq!(o.status.code(), Some(1), "--fail-on {gates}: {}", show(&o));
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("1 change(s) the deploy would fail on"),
+            "{}",
+            show(&o)
+        );
+    }
+}

@@ -175,6 +175,11 @@ fn an_engine_downgrade_is_refused_loudly_in_every_format() {
     assert_eq!(w.len(), 1);
     assert_eq!((w[0].kind, w[0].blocking), (WarningKind::EngineDowngrade, true));
     assert!(r.fails(FailOn::Replacement), "a deploy that must fail trips the gate");
+    // Every gate but `none`: an override that drops one gate must not let it through.
+    for gate in [FailOn::Blocking, FailOn::DataLoss, FailOn::Security, FailOn::Any] {
+        assert!(r.fails(gate), "{gate:?}");
+    }
+    assert!(!r.fails(FailOn::None));
     let (text, markdown, json) = all_formats(&r);
     assert!(
         text.contains("DEPLOY WOULD FAIL: 1 change that CloudFormation or the service refuses"),

@@ -517,10 +517,15 @@ impl DiffReport {
     /// Whether the report trips the `--fail-on` gate.
     pub fn fails(&self, gate: FailOn) -> bool {
         let s = self.summary();
+        // A change the deploy would fail on trips every gate: an override label that
+        // accepts replacements or data loss must not let through a deploy that cannot succeed.
+        if gate != FailOn::None && s.blocking > 0 {
+            return true;
+        }
         match gate {
-            FailOn::None => false,
+            FailOn::None | FailOn::Blocking => false,
             FailOn::Any => !self.is_empty(),
-            FailOn::Replacement => s.replace + s.may_replace > 0 || s.data_loss > 0 || s.blocking > 0,
+            FailOn::Replacement => s.replace + s.may_replace > 0 || s.data_loss > 0,
             FailOn::Security => s.broadening > 0,
             FailOn::DataLoss => self.data_risks() > 0,
         }
@@ -543,10 +548,13 @@ pub enum FailOn {
     /// Never fail because of differences.
     #[default]
     None,
+    /// Fail only when the deploy would fail (a blocking warning). Every other gate
+    /// but `None` fails on these too.
+    Blocking,
     /// Fail on any difference.
     Any,
     /// Fail when a resource requires or may require replacement (or cairn cannot tell),
-    /// data would be lost, or the deploy would fail (a blocking warning).
+    /// or data would be lost.
     Replacement,
     /// Fail when access is broadened (Allow statement, managed policy or network rule added).
     Security,
