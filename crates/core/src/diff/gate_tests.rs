@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value as Json};
 
-use super::exports::{flag_removed_exports, StackSides};
+use super::exports::{flag_exports_in_use, StackSides};
 use super::tests::{db, db_props, only, table, template, with};
 use super::*;
 
@@ -281,7 +281,7 @@ fn a_renamed_construct_whose_export_another_stack_imports_blocks_the_deploy() {
             new: Some(&new_service),
         },
     ];
-    flag_removed_exports(&mut stacks, "dev", &sides);
+    flag_exports_in_use(&mut stacks, "dev", &sides);
     let r = report(stacks);
     let w = &r.stacks[0].diff.warnings;
     assert_eq!(w.len(), 1, "{w:#?}");
@@ -321,7 +321,7 @@ fn a_renamed_construct_whose_export_another_stack_imports_blocks_the_deploy() {
             new: Some(&old_service),
         },
     ];
-    flag_removed_exports(&mut stacks, "dev", &sides);
+    flag_exports_in_use(&mut stacks, "dev", &sides);
     assert!(stacks[0].diff.warnings.is_empty());
 
     // An export nobody imports may go.
@@ -332,6 +332,68 @@ fn a_renamed_construct_whose_export_another_stack_imports_blocks_the_deploy() {
         Some(&old_data),
         Some(&new_data),
     )];
-    flag_removed_exports(&mut stacks, "dev", &sides[..1]);
+    flag_exports_in_use(&mut stacks, "dev", &sides[..1]);
     assert!(stacks[0].diff.warnings.is_empty());
+}
+
+/// `data` (old → new) compared with the service stack importing its export.
+fn with_importer(old_data: &Json, new_data: &Json) -> DiffReport {
+    let service = service_stack("OrdersA9B65338");
+    let mut stacks = vec![StackDiff::new("dev", "shop-dev-data", Some("data"), Some(old_data), Some(new_data))];
+    let sides = [
+        StackSides {
+            stack: "shop-dev-data",
+            old: Some(old_data),
+            new: Some(new_data),
+        },
+        StackSides {
+            stack: "shop-dev-service",
+            old: Some(&service),
+            new: Some(&service),
+        },
+    ];
+    flag_exports_in_use(&mut stacks, "dev", &sides);
+    report(stacks)
+}
+
+#[test]
+fn an_export_in_use_whose_value_changes_blocks_the_deploy() {
+    let old = data_stack("OrdersA9B65338");
+    // The key changes: the table is replaced, so its ARN (the export's value) changes.
+    let mut replaced = old.clone();
+    replaced["Resources"]["OrdersA9B65338"]["Properties"]["KeySchema"][0]["AttributeName"] = json!("pk");
+    let r = with_importer(&old, &replaced);
+    let w = &r.stacks[0].diff.warnings;
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!((w[0].kind, w[0].blocking), (WarningKind::ExportChangedInUse, true));
+    assert!(
+        w[0].message.contains(
+            "export `shop-dev-data:ExportsOutputFnGetAttOrdersA9B65338Arn` (of data/Orders/Resource, OrdersA9B65338) changes: \
+             it refers to OrdersA9B65338 (data/Orders/Resource), which is replaced, but shop-dev-service imports it: \
+             CloudFormation refuses to update an export in use"
+        ),
+        "{}",
+        w[0].message
+    );
+    assert!(w[0].fix.contains("avoid replacing OrdersA9B65338"), "{}", w[0].fix);
+    assert!(
+        w[0].fix.contains("first deploy shop-dev-service without the import"),
+        "{}",
+        w[0].fix
+    );
+    assert!(r.fails(FailOn::Blocking) && r.fails(FailOn::DataLoss));
+    let (_, _, json) = all_formats(&r);
+    assert_eq!(json["warnings"][0]["kind"], json!("export-changed-in-use"));
+
+    // The value expression itself changes.
+    let mut rewritten = old.clone();
+    rewritten["Outputs"]["ExportsOutputFnGetAttOrdersA9B65338Arn"]["Value"] = json!({"Fn::GetAtt": ["OrdersA9B65338", "StreamArn"]});
+    let w = &with_importer(&old, &rewritten).stacks[0].diff.warnings;
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert!(w[0].message.contains("changes: its value changes from"), "{}", w[0].message);
+
+    // An in-place update keeps the ARN: nothing to say.
+    let mut in_place = old.clone();
+    in_place["Resources"]["OrdersA9B65338"]["Properties"]["BillingMode"] = json!("PAY_PER_REQUEST");
+    assert!(with_importer(&old, &in_place).stacks[0].diff.warnings.is_empty());
 }

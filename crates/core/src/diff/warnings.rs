@@ -11,6 +11,8 @@ pub enum WarningKind {
     EngineMajorUpgrade,
     /// An export removed while another stack of the environment imports it.
     ExportStillImported,
+    /// An export whose value changes (or may) while another stack imports it.
+    ExportChangedInUse,
 }
 
 impl WarningKind {
@@ -19,6 +21,7 @@ impl WarningKind {
             WarningKind::EngineDowngrade => "engine-downgrade",
             WarningKind::EngineMajorUpgrade => "engine-major-upgrade",
             WarningKind::ExportStillImported => "export-still-imported",
+            WarningKind::ExportChangedInUse => "export-changed-in-use",
         }
     }
 }

@@ -220,7 +220,7 @@ fn against_deployed<A: Application>(project: &Project<A>, env: &str, args: &Diff
             new: Some(&s.template),
         })
         .collect();
-    diff::exports::flag_removed_exports(&mut diffs, artifact.name(), &sides);
+    diff::exports::flag_exports_in_use(&mut diffs, artifact.name(), &sides);
     let via = clients.endpoint().map(|e| format!(" via {e}")).unwrap_or_default();
     Ok(DiffReport {
         old_label: format!("deployed stacks (account {account}, {}{via})", settings.region),
@@ -341,7 +341,7 @@ fn between_outputs<A: Application>(project: &Project<A>, args: &DiffArgs, base: 
                 template_of(n, stack),
             ));
         }
-        diff::exports::flag_removed_exports(&mut diffs[first..], name, &sides);
+        diff::exports::flag_exports_in_use(&mut diffs[first..], name, &sides);
     }
     Ok(DiffReport {
         old_label: base.display().to_string(),
