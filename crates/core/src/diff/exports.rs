@@ -162,12 +162,12 @@ fn fix(path: Option<&str>, logical_id: Option<&str>, importers: &[&str]) -> Stri
     });
     let keep = match (construct, logical_id) {
         (Some(c), Some(id)) => {
-            format!("`Stack::keep_logical_ids(\"<new path>\", \"{c}\")` (or `override_logical_id(\"<new path>/Resource\", \"{id}\")`)")
+            format!("`Stack::keep_logical_ids(\"<new path>\", \"{c}\")` (it keeps the names derived from the path too; `override_logical_id(\"<new path>/Resource\", \"{id}\")` keeps this one ID only)")
         }
         _ => "`Stack::keep_logical_ids(\"<new path>\", \"<old path>\")`".to_string(),
     };
     format!(
-        "if the construct was renamed, keep its logical IDs with {keep} before creating it, so the export keeps its name; \
+        "if the construct was renamed, keep its logical IDs with {keep} before creating it, so the export and the resource's names stay as they are; \
          if it is really gone, first deploy {} without the import",
         importers.join(", ")
     )

@@ -292,7 +292,7 @@ fn a_renamed_construct_whose_export_another_stack_imports_blocks_the_deploy() {
         assert!(out.contains("export `shop-dev-data:ExportsOutputFnGetAttOrdersA9B65338Arn` (of data/Orders/Resource, OrdersA9B65338) is removed, but shop-dev-service still imports it"), "{out}");
         assert!(
             out.contains(
-                r#"`Stack::keep_logical_ids("<new path>", "Orders")` (or `override_logical_id("<new path>/Resource", "OrdersA9B65338")`)"#
+                r#"`Stack::keep_logical_ids("<new path>", "Orders")` (it keeps the names derived from the path too; `override_logical_id("<new path>/Resource", "OrdersA9B65338")` keeps this one ID only)"#
             ),
             "{out}"
         );
