@@ -6,7 +6,8 @@ For every resource type listed in scripts/resource-types.txt it records the
 schema's `createOnlyProperties` (changing them replaces the resource) and
 `conditionalCreateOnlyProperties` (changing them *may* replace it), as property
 paths relative to `Properties`: `/properties/KeySchema` -> `KeySchema`,
-`/properties/A/B` -> `A/B` (`*` stays for array items).
+`/properties/A/B` -> `A/B` (`*` stays for array items), and `nameProperty`: the
+create-only property that is the type's physical name (see `name_property`).
 
 Where CloudFormation documents a property's update as "Replacement" but the
 registry schema marks it only conditionally create-only (or not at all), the
@@ -121,6 +122,28 @@ def tag_shape(schema: dict) -> str:
     return "none"
 
 
+def name_property(type_name: str, create_only: list[str]) -> str | None:
+    """The create-only property that is the type's physical name (`TableName`,
+    `DBInstanceIdentifier`, `Name`, `GroupName` of a SecurityGroup): `Name`,
+    `<Type>Name`, `<Type>Identifier`, or `<X>Name` where the type's name ends with
+    `<X>` (`AWS::CloudWatch::CompositeAlarm` `AlarmName`). A resource with such a
+    name set cannot be replaced: CloudFormation refuses ("cannot update a stack when
+    a custom-named resource requires replacing")."""
+    suffix = type_name.split("::")[2]
+    found = [
+        p
+        for p in create_only
+        if "/" not in p
+        and (
+            p in ("Name", f"{suffix}Name", f"{suffix}Identifier")
+            or (p.endswith("Name") and len(p) > 4 and suffix.endswith(p[: -len("Name")]))
+        )
+    ]
+    if len(found) > 1:
+        sys.exit(f"error: {type_name}: several create-only properties look like its name: {', '.join(found)}")
+    return found[0] if found else None
+
+
 def read_documented(path: Path, types: list[str]) -> dict[str, list[str]]:
     """The reviewed list of documented replacements: type -> property names."""
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -176,6 +199,9 @@ def build(types: list[str], region: str, documented: dict[str, list[str]], docum
                 {to_path(p, t) for p in schema.get("conditionalCreateOnlyProperties", [])}
             ),
         }
+        name = name_property(t, out_types[t]["createOnly"])
+        if name:
+            out_types[t]["nameProperty"] = name
     if missing:
         sys.exit(f"error: not in cfn-lint's {region} provider schemas: {', '.join(missing)}")
     apply_documented(out_types, schemas, documented, documented_path)

@@ -397,3 +397,43 @@ fn an_export_in_use_whose_value_changes_blocks_the_deploy() {
     in_place["Resources"]["OrdersA9B65338"]["Properties"]["BillingMode"] = json!("PAY_PER_REQUEST");
     assert!(with_importer(&old, &in_place).stacks[0].diff.warnings.is_empty());
 }
+
+fn named_db(props: Json) -> Json {
+    template(json!({"Db": db(with(props, "DBInstanceIdentifier", json!("shop-prod-data-database")))}))
+}
+
+#[test]
+fn replacing_a_resource_with_a_fixed_name_fails_the_deploy() {
+    let old = named_db(with(db_props(), "DBName", json!("shop")));
+    let new = named_db(with(db_props(), "DBName", json!("orders")));
+    let r = one_stack(&old, &new);
+    let w = &r.stacks[0].diff.warnings;
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!((w[0].kind, w[0].blocking), (WarningKind::CustomNameReplaced, true));
+    assert!(
+        w[0].message.contains(
+            "Db requires replacement, but its DBInstanceIdentifier `shop-prod-data-database` is fixed: CloudFormation cannot replace a custom-named resource"
+        ),
+        "{}",
+        w[0].message
+    );
+    assert!(w[0].fix.contains("change DBInstanceIdentifier in the same deploy"), "{}", w[0].fix);
+    assert!(r.fails(FailOn::Blocking));
+    let (text, _, json) = all_formats(&r);
+    assert!(text.contains("DEPLOY WOULD FAIL"), "{text}");
+    assert_eq!(json["warnings"][0]["kind"], json!("custom-name-replaced"));
+
+    // May replace (a conditionally create-only property): said loudly, not blocking.
+    let r = one_stack(&named_db(db_props()), &named_db(with(db_props(), "MultiAZ", json!(true))));
+    let w = &r.stacks[0].diff.warnings;
+    assert_eq!((w.len(), w[0].kind, w[0].blocking), (1, WarningKind::CustomNameReplaced, false));
+    assert!(w[0].message.contains("may require replacement"), "{}", w[0].message);
+
+    // A new name in the same change: nothing clashes.
+    let mut renamed = new.clone();
+    renamed["Resources"]["Db"]["Properties"]["DBInstanceIdentifier"] = json!("shop-prod-data-orders");
+    assert!(one_stack(&old, &renamed).stacks[0].diff.warnings.is_empty());
+    // No name set: CloudFormation generates a new one.
+    let unnamed = |name: &str| template(json!({"Db": db(with(db_props(), "DBName", json!(name)))}));
+    assert!(one_stack(&unnamed("shop"), &unnamed("orders")).stacks[0].diff.warnings.is_empty());
+}

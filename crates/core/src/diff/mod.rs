@@ -10,6 +10,7 @@
 //! `cairn:path` metadata never show up as changes.
 
 pub mod canonical;
+pub mod custom_name;
 pub mod engine;
 pub mod exports;
 pub mod properties;
@@ -601,7 +602,8 @@ pub fn compare(old: &Json, new: &Json) -> TemplateDiff {
         });
     }
 
-    let warnings = engine::warnings(&resources);
+    let mut warnings = engine::warnings(&resources);
+    warnings.extend(custom_name::warnings(&resources));
     TemplateDiff {
         resources,
         security,

@@ -13,6 +13,9 @@ pub enum WarningKind {
     ExportStillImported,
     /// An export whose value changes (or may) while another stack imports it.
     ExportChangedInUse,
+    /// A resource whose physical name is set and unchanged requires (or may require)
+    /// replacement: CloudFormation cannot replace a custom-named resource.
+    CustomNameReplaced,
 }
 
 impl WarningKind {
@@ -22,6 +25,7 @@ impl WarningKind {
             WarningKind::EngineMajorUpgrade => "engine-major-upgrade",
             WarningKind::ExportStillImported => "export-still-imported",
             WarningKind::ExportChangedInUse => "export-changed-in-use",
+            WarningKind::CustomNameReplaced => "custom-name-replaced",
         }
     }
 }
