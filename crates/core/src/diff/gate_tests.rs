@@ -437,3 +437,33 @@ fn replacing_a_resource_with_a_fixed_name_fails_the_deploy() {
     let unnamed = |name: &str| template(json!({"Db": db(with(db_props(), "DBName", json!(name)))}));
     assert!(one_stack(&unnamed("shop"), &unnamed("orders")).stacks[0].diff.warnings.is_empty());
 }
+
+#[test]
+fn a_snapshot_policy_on_a_type_that_cannot_be_snapshotted_keeps_nothing() {
+    let with_policy = |t: Json| {
+        let mut r = table(json!({"KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]}));
+        r["DeletionPolicy"] = json!("Snapshot");
+        r["UpdateReplacePolicy"] = json!("Snapshot");
+        r["Type"] = t;
+        template(json!({"Orders": r}))
+    };
+    for t in ["AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::SQS::Queue"] {
+        let r = one_stack(&with_policy(json!(t)), &template(json!({})));
+        let risk = r.stacks[0].diff.resources[0].risk.clone().expect("a data risk");
+        assert_eq!(risk.kept_by, None, "{t}");
+        assert!(risk.data_loss());
+        assert_eq!(r.summary().data_loss, 1, "{t}");
+        let (text, _, json) = all_formats(&r);
+        assert_eq!(json["dataRisks"][0]["dataLoss"], json!(true), "{t}");
+        assert_eq!(json["dataRisks"][0]["keptBy"], Json::Null, "{t}");
+        assert!(
+            text.contains("the old one is deleted with its data (DeletionPolicy: Snapshot does not apply to this type"),
+            "{text}"
+        );
+    }
+    // On a type it applies to, it keeps a final snapshot.
+    let old = template(json!({"Db": db(db_props())}));
+    let r = one_stack(&old, &template(json!({})));
+    let risk = r.stacks[0].diff.resources[0].risk.clone().expect("a data risk");
+    assert_eq!(risk.kept_by.as_deref(), Some("DeletionPolicy: Snapshot"));
+}

@@ -181,6 +181,8 @@ pub struct DataRisk {
     pub cause: RiskCause,
     /// The policy that keeps the data (`DeletionPolicy: Retain`), if one does.
     pub kept_by: Option<String>,
+    /// A `Snapshot` policy set on a type it does not apply to (it keeps nothing).
+    pub ignored_policy: Option<String>,
 }
 
 impl DataRisk {

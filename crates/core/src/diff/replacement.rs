@@ -36,6 +36,19 @@ pub fn is_stateful(resource_type: &str) -> bool {
     STATEFUL_TYPES.contains(&resource_type)
 }
 
+/// The types CloudFormation's `Snapshot` deletion policy applies to (the DeletionPolicy
+/// attribute's documentation); on any other type a `Snapshot` policy keeps no data.
+pub const SNAPSHOT_TYPES: &[&str] = &[
+    "AWS::RDS::DBInstance",
+    "AWS::RDS::DBCluster",
+    "AWS::EC2::Volume",
+    "AWS::ElastiCache::CacheCluster",
+    "AWS::ElastiCache::ReplicationGroup",
+    "AWS::Neptune::DBCluster",
+    "AWS::Redshift::Cluster",
+    "AWS::DocDB::DBCluster",
+];
+
 /// Sets each property change's and the resource's replacement.
 pub fn assess(change: &mut ResourceChange) {
     let empty = Map::new();
@@ -247,8 +260,15 @@ pub fn data_risk(change: &ResourceChange) -> Option<DataRisk> {
     };
     let policy = policy_of.as_ref().and_then(|r| r.get(attribute)).and_then(Json::as_str);
     let kept_by = match policy {
-        Some(p @ ("Retain" | "RetainExceptOnCreate" | "Snapshot")) => Some(format!("{attribute}: {p}")),
+        Some(p @ ("Retain" | "RetainExceptOnCreate")) => Some(format!("{attribute}: {p}")),
+        Some(p @ "Snapshot") if SNAPSHOT_TYPES.contains(&change.resource_type.as_str()) => Some(format!("{attribute}: {p}")),
+        // `Snapshot` on a type that cannot be snapshotted keeps nothing: the resource is deleted.
         _ => None,
     };
-    Some(DataRisk { cause, kept_by })
+    let ignored_policy = (policy == Some("Snapshot") && kept_by.is_none()).then(|| format!("{attribute}: Snapshot"));
+    Some(DataRisk {
+        cause,
+        kept_by,
+        ignored_policy,
+    })
 }

@@ -68,7 +68,12 @@ pub(crate) fn risk_words(risk: &DataRisk) -> String {
             } else {
                 "UpdateReplacePolicy"
             };
-            format!("{what}: {starts_empty}the old one is deleted with its data (no Retain or Snapshot {fix})")
+            match &risk.ignored_policy {
+                Some(policy) => format!(
+                    "{what}: {starts_empty}the old one is deleted with its data ({policy} does not apply to this type: it cannot be snapshotted; use {fix}: Retain)"
+                ),
+                None => format!("{what}: {starts_empty}the old one is deleted with its data (no Retain or Snapshot {fix})"),
+            }
         }
     }
 }
