@@ -467,3 +467,41 @@ fn a_snapshot_policy_on_a_type_that_cannot_be_snapshotted_keeps_nothing() {
     let risk = r.stacks[0].diff.resources[0].risk.clone().expect("a data risk");
     assert_eq!(risk.kept_by.as_deref(), Some("DeletionPolicy: Snapshot"));
 }
+
+#[test]
+fn a_type_cairn_does_not_know_may_hold_data_when_removed_or_replaced() {
+    let repo = json!({"Type": "AWS::ECR::Repository", "Properties": {"RepositoryName": "shop"}});
+    let r = one_stack(&template(json!({"Images": repo})), &template(json!({})));
+    let risk = r.stacks[0].diff.resources[0].risk.clone().expect("fail closed: a data risk");
+    assert!(risk.unknown_type && risk.data_loss());
+    assert!(r.fails(FailOn::DataLoss) && r.fails(FailOn::Replacement));
+    let (text, _, json) = all_formats(&r);
+    assert!(
+        text.contains("removed: may hold data: cairn does not know this type: the old one is deleted"),
+        "{text}"
+    );
+    assert_eq!(json["dataRisks"][0]["unknownType"], json!(true));
+
+    // A replacement (unknown facts: counted as possible) of another unknown type.
+    let domain = |name: &str| json!({"Type": "AWS::Elasticsearch::Domain", "Properties": {"DomainName": name}});
+    let r = one_stack(&template(json!({"Search": domain("a")})), &template(json!({"Search": domain("b")})));
+    assert!(r.stacks[0].diff.resources[0].risk.as_ref().is_some_and(|x| x.unknown_type));
+    assert!(r.fails(FailOn::DataLoss));
+
+    // A known stateless type stays quiet.
+    let topic = json!({"Type": "AWS::SNS::Topic", "Properties": {}});
+    let r = one_stack(&template(json!({"Topic": topic})), &template(json!({})));
+    assert!(r.stacks[0].diff.resources[0].risk.is_none());
+    assert!(!r.fails(FailOn::DataLoss));
+}
+
+#[test]
+fn every_type_the_shop_uses_is_known_stateful_or_stateless() {
+    let types = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/resource-types.txt")).unwrap();
+    let unknown: Vec<&str> = types
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|t| !t.is_empty() && replacement::is_unknown_statefulness(t))
+        .collect();
+    assert!(unknown.is_empty(), "add them to STATEFUL_TYPES or STATELESS_TYPES: {unknown:?}");
+}

@@ -174,7 +174,8 @@ impl SecurityImpact {
     }
 }
 
-/// A stateful resource (database, table, bucket, queue, ...) that is removed or replaced.
+/// A stateful resource (database, table, bucket, queue, ...), or one of a type cairn
+/// does not know, that is removed or replaced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataRisk {
     /// What happens: removed, replaced or possibly replaced.
@@ -183,6 +184,8 @@ pub struct DataRisk {
     pub kept_by: Option<String>,
     /// A `Snapshot` policy set on a type it does not apply to (it keeps nothing).
     pub ignored_policy: Option<String>,
+    /// cairn does not know whether the type holds data: counted as if it did (fail closed).
+    pub unknown_type: bool,
 }
 
 impl DataRisk {

@@ -32,8 +32,69 @@ pub const STATEFUL_TYPES: &[&str] = &[
     "AWS::EC2::Volume",
 ];
 
+/// Types known to hold no data that a deletion loses (network, permissions,
+/// compute definitions, alarms, ...). Every type in neither list may hold data:
+/// cairn counts its removal or replacement as a data risk (fail closed).
+pub const STATELESS_TYPES: &[&str] = &[
+    "AWS::ApplicationAutoScaling::ScalableTarget",
+    "AWS::ApplicationAutoScaling::ScalingPolicy",
+    "AWS::CertificateManager::Certificate",
+    "AWS::CloudFront::Distribution",
+    "AWS::CloudWatch::Alarm",
+    "AWS::CloudWatch::CompositeAlarm",
+    "AWS::CloudWatch::Dashboard",
+    "AWS::EC2::EIP",
+    "AWS::EC2::FlowLog",
+    "AWS::EC2::InternetGateway",
+    "AWS::EC2::NatGateway",
+    "AWS::EC2::Route",
+    "AWS::EC2::RouteTable",
+    "AWS::EC2::SecurityGroup",
+    "AWS::EC2::SecurityGroupEgress",
+    "AWS::EC2::SecurityGroupIngress",
+    "AWS::EC2::Subnet",
+    "AWS::EC2::SubnetRouteTableAssociation",
+    "AWS::EC2::VPC",
+    "AWS::EC2::VPCEndpoint",
+    "AWS::EC2::VPCGatewayAttachment",
+    "AWS::ECS::Cluster",
+    "AWS::ECS::Service",
+    "AWS::ECS::TaskDefinition",
+    "AWS::ElasticLoadBalancingV2::Listener",
+    "AWS::ElasticLoadBalancingV2::ListenerRule",
+    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    "AWS::ElasticLoadBalancingV2::TargetGroup",
+    "AWS::Events::Rule",
+    "AWS::IAM::ManagedPolicy",
+    "AWS::IAM::Policy",
+    "AWS::IAM::Role",
+    "AWS::KMS::Alias",
+    "AWS::Lambda::Function",
+    "AWS::Lambda::Permission",
+    "AWS::RDS::DBParameterGroup",
+    "AWS::RDS::DBSubnetGroup",
+    "AWS::Route53::RecordSet",
+    "AWS::S3::BucketPolicy",
+    "AWS::SNS::Subscription",
+    "AWS::SNS::Topic",
+    "AWS::SNS::TopicPolicy",
+    "AWS::SQS::QueuePolicy",
+    "AWS::WAFv2::WebACL",
+];
+
+/// Known to hold data that is gone when the resource is deleted.
 pub fn is_stateful(resource_type: &str) -> bool {
     STATEFUL_TYPES.contains(&resource_type)
+}
+
+/// Neither known stateful nor known stateless: it may hold data.
+pub fn is_unknown_statefulness(resource_type: &str) -> bool {
+    !is_stateful(resource_type) && !STATELESS_TYPES.contains(&resource_type)
+}
+
+/// Whether removing or replacing the type may lose data: known stateful, or unknown (fail closed).
+pub fn may_hold_data(resource_type: &str) -> bool {
+    !STATELESS_TYPES.contains(&resource_type)
 }
 
 /// The types CloudFormation's `Snapshot` deletion policy applies to (the DeletionPolicy
@@ -246,9 +307,10 @@ fn without_path(resource: &Json) -> Json {
     super::without_path_metadata(resource)
 }
 
-/// Data at risk when a stateful resource is removed or replaced.
+/// Data at risk when a resource that may hold data (known stateful, or a type cairn
+/// does not know) is removed or replaced.
 pub fn data_risk(change: &ResourceChange) -> Option<DataRisk> {
-    if !is_stateful(&change.resource_type) {
+    if !may_hold_data(&change.resource_type) {
         return None;
     }
     let (cause, policy_of, attribute) = match (change.action, change.replacement) {
@@ -270,5 +332,6 @@ pub fn data_risk(change: &ResourceChange) -> Option<DataRisk> {
         cause,
         kept_by,
         ignored_policy,
+        unknown_type: is_unknown_statefulness(&change.resource_type),
     })
 }
