@@ -315,3 +315,29 @@ fn no_label_lets_through_a_change_the_deploy_would_fail_on() {
         );
     }
 }
+
+#[test]
+fn a_resource_without_type_is_bad_input_naming_the_file_and_the_logical_id() {
+    let dir = base_and_head("no-type", |t| {
+        let id = logical_id(t, "AWS::DynamoDB::Table");
+        t["Resources"][&id].as_object_mut().unwrap().remove("Type");
+    });
+    let o = cairn(
+        &[
+            "diff",
+            "--base",
+            dir.join("base").to_str().unwrap(),
+            "--head",
+            dir.join("head").to_str().unwrap(),
+        ],
+        &repo(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    assert!(o.stdout.is_empty(), "no partial output: {}", show(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("shop-prod-data.template.json") && err.contains("has no \"Type\""),
+        "{err}"
+    );
+    assert!(err.contains("Orders"), "names the logical ID: {err}");
+}
