@@ -22,6 +22,9 @@ pub struct ResourceTypeInfo {
     /// The create-only property that is the resource's physical name (`TableName`,
     /// `DBInstanceIdentifier`): set, it makes a replacement fail.
     pub name_property: Option<String>,
+    /// Properties whose change CloudFormation documents as a failing update (neither
+    /// in place nor a replacement: `KeySpec` of a KMS key).
+    pub update_fails: Vec<String>,
     pub tags: TagFormat,
 }
 
@@ -42,6 +45,8 @@ struct RawType {
     conditional_create_only: Vec<String>,
     #[serde(default)]
     name_property: Option<String>,
+    #[serde(default)]
+    update_fails: Vec<String>,
     #[serde(default)]
     tags: Option<String>,
 }
@@ -72,6 +77,7 @@ fn table() -> &'static Table {
                         create_only: t.create_only,
                         conditional_create_only: t.conditional_create_only,
                         name_property: t.name_property,
+                        update_fails: t.update_fails,
                         tags,
                     },
                 )

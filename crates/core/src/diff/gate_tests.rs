@@ -505,3 +505,39 @@ fn every_type_the_shop_uses_is_known_stateful_or_stateless() {
         .collect();
     assert!(unknown.is_empty(), "add them to STATEFUL_TYPES or STATELESS_TYPES: {unknown:?}");
 }
+
+#[test]
+fn changing_a_kms_keys_key_spec_fails_the_update() {
+    let key = |spec: &str, multi: bool| {
+        template(
+            json!({"Key": {"Type": "AWS::KMS::Key", "Properties": {"KeySpec": spec, "KeyUsage": "ENCRYPT_DECRYPT", "MultiRegion": multi, "Description": "k"}}}),
+        )
+    };
+    for (old, new, what) in [
+        (key("SYMMETRIC_DEFAULT", false), key("RSA_2048", false), "KeySpec"),
+        (key("SYMMETRIC_DEFAULT", false), key("SYMMETRIC_DEFAULT", true), "MultiRegion"),
+    ] {
+        let r = one_stack(&old, &new);
+        let w = &r.stacks[0].diff.warnings;
+        assert_eq!(w.len(), 1, "{what}: {w:#?}");
+        assert_eq!((w[0].kind, w[0].blocking), (WarningKind::UpdateFails, true));
+        assert!(
+            w[0].message.starts_with(&format!(
+                "{what} of an existing AWS::KMS::Key cannot change: CloudFormation fails the update"
+            )),
+            "{}",
+            w[0].message
+        );
+        assert!(r.fails(FailOn::Blocking));
+        let (text, _, json) = all_formats(&r);
+        assert!(text.contains("DEPLOY WOULD FAIL"), "{text}");
+        assert_eq!(json["warnings"][0]["kind"], json!("update-fails"));
+    }
+    // Its description updates in place.
+    let mut described = key("SYMMETRIC_DEFAULT", false);
+    described["Resources"]["Key"]["Properties"]["Description"] = json!("other");
+    assert!(one_stack(&key("SYMMETRIC_DEFAULT", false), &described).stacks[0]
+        .diff
+        .warnings
+        .is_empty());
+}

@@ -17,6 +17,7 @@ pub mod properties;
 pub mod render;
 pub mod replacement;
 pub mod security;
+pub mod update_fails;
 pub mod warnings;
 
 #[cfg(test)]
@@ -609,6 +610,7 @@ pub fn compare(old: &Json, new: &Json) -> TemplateDiff {
 
     let mut warnings = engine::warnings(&resources);
     warnings.extend(custom_name::warnings(&resources));
+    warnings.extend(update_fails::warnings(&resources));
     TemplateDiff {
         resources,
         security,

@@ -16,6 +16,8 @@ pub enum WarningKind {
     /// A resource whose physical name is set and unchanged requires (or may require)
     /// replacement: CloudFormation cannot replace a custom-named resource.
     CustomNameReplaced,
+    /// A property CloudFormation refuses to update (the update fails): a KMS key's `KeySpec`.
+    UpdateFails,
 }
 
 impl WarningKind {
@@ -26,6 +28,7 @@ impl WarningKind {
             WarningKind::ExportStillImported => "export-still-imported",
             WarningKind::ExportChangedInUse => "export-changed-in-use",
             WarningKind::CustomNameReplaced => "custom-name-replaced",
+            WarningKind::UpdateFails => "update-fails",
         }
     }
 }
