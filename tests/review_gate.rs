@@ -63,10 +63,16 @@ fn delete_table(t: &mut Json) {
     t["Resources"].as_object_mut().unwrap().remove(&id);
 }
 
-/// A create-only property of a stateless resource: the database's security group is replaced.
-fn replace_security_group(t: &mut Json) {
-    let id = logical_id(t, "AWS::EC2::SecurityGroup");
-    t["Resources"][&id]["Properties"]["GroupDescription"] = Json::String("a new description".into());
+/// A create-only property of a stateless resource nothing else depends on: the access-log
+/// bucket's policy is replaced. (Replacing the database's security group would change
+/// the group ID that the service stack imports: a deploy that fails, which no label lifts.)
+fn replace_bucket_policy(t: &mut Json) {
+    let policies = t["Resources"].as_object_mut().expect("Resources");
+    let (_, policy) = policies
+        .iter_mut()
+        .find(|(id, r)| r["Type"] == "AWS::S3::BucketPolicy" && id.starts_with("AccessLogs"))
+        .expect("the access-log bucket's policy");
+    policy["Properties"]["Bucket"] = Json::String("another-bucket".into());
 }
 
 /// scripts/review-gate.sh around `cairn diff --base … --head … --format markdown`.
@@ -154,7 +160,7 @@ fn the_review_gate_needs_a_label_for_data_loss_and_for_replacements() {
     assert!(out.contains("**Override in use:** label `cairn:allow-data-loss`"), "{out}");
     assert!(out.contains("- Result: passed"), "{out}");
 
-    let replaced = base_and_head("gate-replace", replace_security_group);
+    let replaced = base_and_head("gate-replace", replace_bucket_policy);
     let o = gate(&replaced, false, false);
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
     assert!(
