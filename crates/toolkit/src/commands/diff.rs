@@ -40,7 +40,7 @@ construct-path metadata are not differences.",
 cairn diff --base /tmp/base-out --format markdown >> \"$GITHUB_STEP_SUMMARY\"\n  cairn diff --base out-main --head out-pr --fail-on security\n  \
 make pr-diff BASE=origin/main FORMAT=markdown\n\n\
 Exit codes: 0 no gate tripped, 1 the --fail-on gate tripped or a failure, 2 bad input\n\
-(unknown environment or stack, a folder that is not a synthesis output, a truncated template)."
+(unknown environment or stack, a folder that is not a synthesis output, a truncated template, a resource without Type)."
 )]
 pub struct DiffArgs {
     /// Environment to compare (required without --base; with --base, narrows to it).
@@ -63,11 +63,12 @@ pub struct DiffArgs {
     #[arg(long, value_enum, default_value = "text")]
     pub format: FormatArg,
     /// Exit 1 when: the deploy would fail (blocking: engine downgrade, export still imported
-    /// or changed, custom-named resource replaced; every gate but `none` includes this);
-    /// any difference; a resource is or may be replaced (a type cairn has no facts for
-    /// counts as may) or data would be lost; access is broadened (Allow statement, managed
-    /// policy or network rule added); a stateful resource is removed or replaced, even one a
-    /// Retain/Snapshot policy keeps (data-loss). Several gates: `--fail-on data-loss,replacement`.
+    /// or changed, custom-named resource replaced, an update CloudFormation refuses; every
+    /// gate but `none` includes this); any difference; a resource is or may be replaced (a
+    /// type cairn has no facts for counts as may) or data would be lost; access is broadened
+    /// (Allow statement, managed policy or network rule added); a resource that may hold data
+    /// (stateful, or of a type cairn does not know to be stateless) is removed or replaced,
+    /// even one a Retain/Snapshot policy keeps (data-loss). Several gates: `--fail-on data-loss,replacement`.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "none")]
     pub fail_on: Vec<FailOnArg>,
     #[command(flatten)]
