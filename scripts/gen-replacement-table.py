@@ -6,13 +6,16 @@ For every resource type listed in scripts/resource-types.txt it records the
 schema's `createOnlyProperties` (changing them replaces the resource) and
 `conditionalCreateOnlyProperties` (changing them *may* replace it), as property
 paths relative to `Properties`: `/properties/KeySchema` -> `KeySchema`,
-`/properties/A/B` -> `A/B` (`*` stays for array items).
+`/properties/A/B` -> `A/B` (`*` stays for array items), and `nameProperty`: the
+create-only property that is the type's physical name (see `name_property`).
 
 Where CloudFormation documents a property's update as "Replacement" but the
 registry schema marks it only conditionally create-only (or not at all), the
 reviewed list in scripts/documented-replacements.json moves it into
 `createOnly` (and names it in `documentedReplacement`), so cairn says
-"requires replacement" where the documentation says so.
+"requires replacement" where the documentation says so. Its `updateFails`
+section lists properties whose documented update fails instead (KMS keys):
+they go into `updateFails`, and cairn says the deploy would fail.
 
 Only the schemas shipped in the cfn-lint wheel are read (never cfn-lint's
 user cache nor the network), so the output depends only on the pinned
@@ -121,11 +124,34 @@ def tag_shape(schema: dict) -> str:
     return "none"
 
 
-def read_documented(path: Path, types: list[str]) -> dict[str, list[str]]:
-    """The reviewed list of documented replacements: type -> property names."""
+def name_property(type_name: str, create_only: list[str]) -> str | None:
+    """The create-only property that is the type's physical name (`TableName`,
+    `DBInstanceIdentifier`, `Name`, `GroupName` of a SecurityGroup): `Name`,
+    `<Type>Name`, `<Type>Identifier`, or `<X>Name` where the type's name ends with
+    `<X>` (`AWS::CloudWatch::CompositeAlarm` `AlarmName`). A resource with such a
+    name set cannot be replaced: CloudFormation refuses ("cannot update a stack when
+    a custom-named resource requires replacing")."""
+    suffix = type_name.split("::")[2]
+    found = [
+        p
+        for p in create_only
+        if "/" not in p
+        and (
+            p in ("Name", f"{suffix}Name", f"{suffix}Identifier")
+            or (p.endswith("Name") and len(p) > 4 and suffix.endswith(p[: -len("Name")]))
+        )
+    ]
+    if len(found) > 1:
+        sys.exit(f"error: {type_name}: several create-only properties look like its name: {', '.join(found)}")
+    return found[0] if found else None
+
+
+def read_documented(path: Path, types: list[str], section: str = "types") -> dict[str, list[str]]:
+    """The reviewed list of documented replacements (`types`) or of properties whose
+    update fails (`updateFails`): type -> property names."""
     data = json.loads(path.read_text(encoding="utf-8"))
     out = {}
-    for t, props in data.get("types", {}).items():
+    for t, props in data.get(section, {}).items():
         if t not in types:
             sys.exit(f"error: {path}: {t} is not in scripts/resource-types.txt")
         for name, source in props.items():
@@ -150,7 +176,25 @@ def apply_documented(out_types: dict, schemas: dict, documented: dict[str, list[
         entry["documentedReplacement"] = names
 
 
-def build(types: list[str], region: str, documented: dict[str, list[str]], documented_path: Path) -> dict:
+def apply_update_fails(out_types: dict, schemas: dict, update_fails: dict[str, list[str]], path: Path) -> None:
+    """Records the properties whose documented update fails (`updateFails`)."""
+    for t, names in update_fails.items():
+        known = schemas[t].get("properties", {})
+        for name in names:
+            if name not in known:
+                sys.exit(f"error: {path}: {t} has no property {name} in its schema")
+            if name in out_types[t]["createOnly"]:
+                sys.exit(f"error: {path}: {t} {name} is create-only (a replacement), not an update that fails")
+        out_types[t]["updateFails"] = names
+
+
+def build(
+    types: list[str],
+    region: str,
+    documented: dict[str, list[str]],
+    documented_path: Path,
+    update_fails: dict[str, list[str]] | None = None,
+) -> dict:
     d = schema_dir()
     provider_file = d / "providers" / f"{region}.json"
     if not provider_file.is_file():
@@ -176,9 +220,13 @@ def build(types: list[str], region: str, documented: dict[str, list[str]], docum
                 {to_path(p, t) for p in schema.get("conditionalCreateOnlyProperties", [])}
             ),
         }
+        name = name_property(t, out_types[t]["createOnly"])
+        if name:
+            out_types[t]["nameProperty"] = name
     if missing:
         sys.exit(f"error: not in cfn-lint's {region} provider schemas: {', '.join(missing)}")
     apply_documented(out_types, schemas, documented, documented_path)
+    apply_update_fails(out_types, schemas, update_fails or {}, documented_path)
     return {
         "source": f"cfn-lint {metadata.version('cfn-lint')} schemas ({region})",
         "schemaDate": version.get("schema_date", ""),
@@ -214,7 +262,9 @@ def main() -> int:
 
     types = read_types(args.types)
     documented = read_documented(args.documented, types)
-    text = json.dumps(build(types, args.region, documented, args.documented), indent=1, sort_keys=True) + "\n"
+    update_fails = read_documented(args.documented, types, "updateFails")
+    table = build(types, args.region, documented, args.documented, update_fails)
+    text = json.dumps(table, indent=1, sort_keys=True) + "\n"
     if args.check:
         current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
         if current != text:

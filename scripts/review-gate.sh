@@ -13,6 +13,9 @@
 #                            resource removed or replaced still fails the gate
 #   ALLOW_DATA_LOSS=true     label cairn:allow-data-loss: stateful resources may be removed or
 #                            replaced too (the stronger override; it lifts both gates)
+# No label lifts changes the deploy would fail on (engine downgrade, export still imported or
+# changed, custom-named resource replaced): every `--fail-on` gate but `none` trips on them, and
+# with both gates lifted the script still asks for `--fail-on blocking`.
 set -uo pipefail
 
 if (($# == 0)); then
@@ -39,7 +42,9 @@ else
         gates+=(replacement)
     fi
 fi
-fail_on="$(IFS=,; echo "${gates[*]:-none}")"
+# Changes the deploy would fail on fail every gate; with none left, ask for that one alone.
+((${#gates[@]})) || gates+=(blocking)
+fail_on="$(IFS=,; echo "${gates[*]}")"
 
 errors="$(mktemp)"
 trap 'rm -f "$errors"' EXIT
@@ -53,7 +58,7 @@ trap 'rm -f "$errors"' EXIT
 echo
 echo "### Review gate"
 echo
-echo "- Gates: \`--fail-on $fail_on\`"
+echo "- Gates: \`--fail-on $fail_on\` (changes the deploy would fail on always fail; no label lifts them)"
 if ((${#overrides[@]})); then
     for o in "${overrides[@]}"; do echo "- **Override in use:** label $o"; done
 else
@@ -66,7 +71,9 @@ else
     while IFS= read -r line; do
         [[ -n "$line" ]] && echo "  - \`$line\`"
     done < <(grep -E '^(diff: |error)' "$errors")
-    if ((rc == 1)); then
+    if ((rc == 1)) && grep -q "the deploy would fail on" "$errors"; then
+        echo "- The deploy would fail on a change above (see the diff's warnings): no label lifts that; fix the change."
+    elif ((rc == 1)); then
         echo "- To merge anyway, a reviewer adds the label named above for what tripped, after reading the diff."
     fi
 fi

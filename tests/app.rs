@@ -1029,3 +1029,61 @@ fn parity_finds_the_same_differing_leaves_as_comparing_every_leaf() {
         }
     }
 }
+
+/// A prod data stack (its database monitored from the network stack) with the database
+/// construct named `id`; `keep` runs on the data stack before the database is created.
+fn data_with_database(id: &str, keep: impl Fn(&cairn_core::Stack)) -> (Json, Json) {
+    let app = App::new("shop").unwrap();
+    let env = app.environment(settings("prod")).unwrap();
+    let network = env.stack("network").unwrap();
+    let vpc = Vpc::new(&network, "Vpc", VpcProps::default()).unwrap();
+    let monitoring = cairn_constructs::Monitoring::new(&network, "Monitoring", Default::default()).unwrap();
+    let data = env.stack("data").unwrap();
+    keep(&data);
+    let db = Database::new(
+        &data,
+        id,
+        &vpc,
+        DatabaseProps {
+            database_name: "shop".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    monitoring.watch_database(&db).unwrap();
+    let a = app.synth().unwrap();
+    (
+        Template::from(&a, "prod", "data").json.clone(),
+        Template::from(&a, "prod", "network").json.clone(),
+    )
+}
+
+#[test]
+fn a_database_renamed_with_kept_logical_ids_keeps_its_physical_names_and_is_not_replaced() {
+    let (data, network) = data_with_database("Database", |_| {});
+    let (renamed, _) = data_with_database("Db", |_| {});
+    let d = cairn_core::diff::compare(&data, &renamed);
+    assert!(
+        d.resources
+            .iter()
+            .any(|r| r.action == cairn_core::diff::Action::Remove && r.resource_type == "AWS::RDS::DBInstance"),
+        "a plain rename removes the database: {d:#?}"
+    );
+
+    let (kept, kept_network) = data_with_database("Db", |s| s.keep_logical_ids("Db", "Database").unwrap());
+    for (old, new) in [(&data, &kept), (&network, &kept_network)] {
+        let d = cairn_core::diff::compare(old, new);
+        assert!(d.is_empty(), "kept: no change but the construct path: {:#?}", d.resources);
+    }
+    let id = |t: &Json| {
+        t["Resources"]
+            .as_object()
+            .unwrap()
+            .values()
+            .find(|r| r["Type"] == "AWS::RDS::DBInstance")
+            .unwrap()["Properties"]["DBInstanceIdentifier"]
+            .clone()
+    };
+    assert_eq!(id(&kept), json!("shop-prod-data-database"));
+    assert_ne!(id(&renamed), id(&kept));
+}

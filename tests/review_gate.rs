@@ -63,10 +63,16 @@ fn delete_table(t: &mut Json) {
     t["Resources"].as_object_mut().unwrap().remove(&id);
 }
 
-/// A create-only property of a stateless resource: the database's security group is replaced.
-fn replace_security_group(t: &mut Json) {
-    let id = logical_id(t, "AWS::EC2::SecurityGroup");
-    t["Resources"][&id]["Properties"]["GroupDescription"] = Json::String("a new description".into());
+/// A create-only property of a stateless resource nothing else depends on: the access-log
+/// bucket's policy is replaced. (Replacing the database's security group would change
+/// the group ID that the service stack imports: a deploy that fails, which no label lifts.)
+fn replace_bucket_policy(t: &mut Json) {
+    let policies = t["Resources"].as_object_mut().expect("Resources");
+    let (_, policy) = policies
+        .iter_mut()
+        .find(|(id, r)| r["Type"] == "AWS::S3::BucketPolicy" && id.starts_with("AccessLogs"))
+        .expect("the access-log bucket's policy");
+    policy["Properties"]["Bucket"] = Json::String("another-bucket".into());
 }
 
 /// scripts/review-gate.sh around `cairn diff --base … --head … --format markdown`.
@@ -154,7 +160,7 @@ fn the_review_gate_needs_a_label_for_data_loss_and_for_replacements() {
     assert!(out.contains("**Override in use:** label `cairn:allow-data-loss`"), "{out}");
     assert!(out.contains("- Result: passed"), "{out}");
 
-    let replaced = base_and_head("gate-replace", replace_security_group);
+    let replaced = base_and_head("gate-replace", replace_bucket_policy);
     let o = gate(&replaced, false, false);
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
     assert!(
@@ -263,4 +269,81 @@ fn the_pull_request_job_runs_the_gate_and_posts_the_diff_even_when_it_fails() {
         script.contains("gates+=(data-loss)") && script.contains("gates+=(replacement)"),
         "{script}"
     );
+}
+
+/// An engine downgrade: RDS refuses it, so the deploy would fail.
+fn downgrade_engine(t: &mut Json) {
+    let id = logical_id(t, "AWS::RDS::DBInstance");
+    t["Resources"][&id]["Properties"]["EngineVersion"] = Json::String("16.9".into());
+}
+
+#[test]
+fn no_label_lets_through_a_change_the_deploy_would_fail_on() {
+    let dir = base_and_head("gate-downgrade", downgrade_engine);
+    for (allow_replacement, allow_data_loss) in [(false, false), (true, false), (false, true), (true, true)] {
+        let o = gate(&dir, allow_replacement, allow_data_loss);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "labels {allow_replacement}/{allow_data_loss}: {}",
+            show(&o)
+        );
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains("- Result: **failed** (exit code 1)"), "{out}");
+        assert!(out.contains("1 change(s) the deploy would fail on"), "{out}");
+        assert!(out.contains("no label lifts that"), "{out}");
+    }
+    let o = gate(&dir, false, true);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("- Gates: `--fail-on blocking`"),
+        "{}",
+        show(&o)
+    );
+    // Every gate but `none` trips on it, alone or together.
+    for gates in ["blocking", "data-loss", "replacement", "security", "any", "data-loss,security"] {
+        let o = cairn(
+            &[
+                "diff",
+                "--base",
+                dir.join("base").to_str().unwrap(),
+                "--head",
+                dir.join("head").to_str().unwrap(),
+                "--fail-on",
+                gates,
+            ],
+            &repo(),
+        );
+        assert_eq!(o.status.code(), Some(1), "--fail-on {gates}: {}", show(&o));
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("1 change(s) the deploy would fail on"),
+            "{}",
+            show(&o)
+        );
+    }
+}
+
+#[test]
+fn a_resource_without_type_is_bad_input_naming_the_file_and_the_logical_id() {
+    let dir = base_and_head("no-type", |t| {
+        let id = logical_id(t, "AWS::DynamoDB::Table");
+        t["Resources"][&id].as_object_mut().unwrap().remove("Type");
+    });
+    let o = cairn(
+        &[
+            "diff",
+            "--base",
+            dir.join("base").to_str().unwrap(),
+            "--head",
+            dir.join("head").to_str().unwrap(),
+        ],
+        &repo(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    assert!(o.stdout.is_empty(), "no partial output: {}", show(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("shop-prod-data.template.json") && err.contains("has no \"Type\""),
+        "{err}"
+    );
+    assert!(err.contains("Orders"), "names the logical ID: {err}");
 }

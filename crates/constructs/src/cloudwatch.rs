@@ -299,7 +299,7 @@ impl Alarm {
 
 /// The part of an alarm's name after the stack name: its construct path with dashes.
 fn name_suffix(scope: &Scope) -> String {
-    scope.path().replace('/', "-")
+    scope.name_path().replace('/', "-")
 }
 
 /// A widget of a [`Dashboard`].

@@ -185,12 +185,12 @@ impl Vpc {
                 .prop("EnableDnsHostnames", true)
                 .prop("EnableDnsSupport", true)
                 .prop("InstanceTenancy", "default")
-                .prop("Tags", name_tag(&scope.path())),
+                .prop("Tags", name_tag(&scope.name_path())),
         )?;
         let igw = if props.subnet_configuration.iter().any(|g| g.subnet_type == SubnetType::Public) {
             let igw = scope.add_resource(
                 "IGW",
-                Resource::new("AWS::EC2::InternetGateway").prop("Tags", name_tag(&scope.path())),
+                Resource::new("AWS::EC2::InternetGateway").prop("Tags", name_tag(&scope.name_path())),
             )?;
             let attachment = scope.add_resource(
                 "VPCGW",
@@ -221,7 +221,7 @@ impl Vpc {
                     .prop(
                         "Tags",
                         Value::list([
-                            tag("Name", Value::sub(format!("${{AWS::StackName}}/{}", sub_scope.path()))),
+                            tag("Name", Value::sub(format!("${{AWS::StackName}}/{}", sub_scope.name_path()))),
                             tag("cairn:subnet-type", Value::str(group.subnet_type.describe())),
                         ]),
                     ),
@@ -230,7 +230,7 @@ impl Vpc {
                 "RouteTable",
                 Resource::new("AWS::EC2::RouteTable")
                     .prop("VpcId", vpc.as_ref())
-                    .prop("Tags", name_tag(&sub_scope.path())),
+                    .prop("Tags", name_tag(&sub_scope.name_path())),
             )?;
             let association = sub_scope.add_resource(
                 "RouteTableAssociation",
@@ -252,14 +252,14 @@ impl Vpc {
                         "EIP",
                         Resource::new("AWS::EC2::EIP")
                             .prop("Domain", "vpc")
-                            .prop("Tags", name_tag(&sub_scope.path())),
+                            .prop("Tags", name_tag(&sub_scope.name_path())),
                     )?;
                     let nat = sub_scope.add_resource(
                         "NATGateway",
                         Resource::new("AWS::EC2::NatGateway")
                             .prop("SubnetId", subnet.as_ref())
                             .prop("AllocationId", eip.get_att("AllocationId"))
-                            .prop("Tags", name_tag(&sub_scope.path()))
+                            .prop("Tags", name_tag(&sub_scope.name_path()))
                             .depends_on(&route)
                             .depends_on(&association),
                     )?;
@@ -337,7 +337,7 @@ impl Vpc {
                 .prop("LogDestinationType", "cloud-watch-logs")
                 .prop("LogGroupName", group.name())
                 .prop("DeliverLogsPermissionArn", role.arn())
-                .prop("Tags", name_tag(&fl_scope.path()));
+                .prop("Tags", name_tag(&fl_scope.name_path()));
             if let Some(policy) = role.default_policy() {
                 // The service checks the role's permissions when the flow log is created.
                 flow_log = flow_log.depends_on(&policy);
@@ -700,7 +700,7 @@ impl SecurityGroup {
         let description = props
             .description
             .clone()
-            .unwrap_or_else(|| format!("{} security group", scope.path()));
+            .unwrap_or_else(|| format!("{} security group", scope.name_path()));
         check_description(&scope, "description", &description)?;
         let egress = if props.allow_all_outbound {
             Value::map([

@@ -445,7 +445,7 @@ impl FargateService {
             "SecurityGroup",
             cluster.vpc(),
             SecurityGroupProps {
-                description: Some(format!("{} tasks", scope.path())),
+                description: Some(format!("{} tasks", scope.name_path())),
                 allow_all_outbound: false,
             },
         )?;

@@ -123,7 +123,7 @@ impl LoadBalancedFargateService {
             "SecurityGroup",
             vpc,
             SecurityGroupProps {
-                description: Some(format!("{} load balancer", scope.path())),
+                description: Some(format!("{} load balancer", scope.name_path())),
                 allow_all_outbound: false,
             },
         )?;

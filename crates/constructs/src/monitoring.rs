@@ -332,7 +332,7 @@ impl Monitoring {
                 AlarmSpec {
                     description: format!(
                         "{}: target 5xx > {threshold} % of requests ({})",
-                        web.scope().path(),
+                        web.scope().name_path(),
                         severity.name()
                     ),
                     source: error_rate(evaluation.period_seconds),
@@ -361,7 +361,11 @@ impl Monitoring {
                 &scope,
                 id,
                 AlarmSpec {
-                    description: format!("{}: p95 response time > {threshold} s ({})", web.scope().path(), severity.name()),
+                    description: format!(
+                        "{}: p95 response time > {threshold} s ({})",
+                        web.scope().name_path(),
+                        severity.name()
+                    ),
                     source: AlarmSource::Metric(latency.clone().period(evaluation.period_seconds)),
                     comparison: Comparison::GreaterThan,
                     threshold,
@@ -378,7 +382,7 @@ impl Monitoring {
                 &scope,
                 id,
                 AlarmSpec {
-                    description: format!("{}: memory > {threshold} % ({})", web.scope().path(), severity.name()),
+                    description: format!("{}: memory > {threshold} % ({})", web.scope().name_path(), severity.name()),
                     source: AlarmSource::Metric(memory.clone().period(evaluation.period_seconds)),
                     comparison: Comparison::GreaterThan,
                     threshold,
@@ -391,7 +395,11 @@ impl Monitoring {
             &scope,
             "CpuWarning",
             AlarmSpec {
-                description: format!("{}: CPU > {} % for 15 min (warning)", web.scope().path(), t.cpu_warning_percent),
+                description: format!(
+                    "{}: CPU > {} % for 15 min (warning)",
+                    web.scope().name_path(),
+                    t.cpu_warning_percent
+                ),
                 source: AlarmSource::Metric(cpu.clone().period(SUSTAINED_15MIN.period_seconds)),
                 comparison: Comparison::GreaterThan,
                 threshold: t.cpu_warning_percent,
@@ -402,7 +410,7 @@ impl Monitoring {
         // alarms: [5xx warning, 5xx critical, latency warning, latency critical, …]
         service.set_deployment_alarms(vec![alarms[1].name(), alarms[3].name()])?;
 
-        let path = web.scope().path();
+        let path = web.scope().name_path();
         self.add_widgets([
             Widget::Graph {
                 title: format!("{path}: requests and target 5xx"),
@@ -439,7 +447,7 @@ impl Monitoring {
         let connections = Metric::new("AWS/RDS", "DatabaseConnections", dims(), Stat::Maximum);
         let free = Metric::new("AWS/RDS", "FreeStorageSpace", dims(), Stat::Minimum);
         let allocated_bytes = u64::from(database.allocated_storage_gb()) * GIB;
-        let path = database.scope().path();
+        let path = database.scope().name_path();
         let mut alarms = Vec::new();
         for (id, threshold, evaluation, severity) in [
             (
@@ -514,7 +522,7 @@ impl Monitoring {
     pub fn watch_queue(&self, queue: &Queue) -> Result<Vec<Alarm>> {
         let t = &self.thresholds;
         let scope = queue.scope().child("Alarms")?;
-        let path = queue.scope().path();
+        let path = queue.scope().name_path();
         let age = Metric::new(
             "AWS/SQS",
             "ApproximateAgeOfOldestMessage",
@@ -581,7 +589,7 @@ impl Monitoring {
     /// Any throttled read or write.
     pub fn watch_table(&self, table: &Table) -> Result<Vec<Alarm>> {
         let scope = table.scope().child("Alarms")?;
-        let path = table.scope().path();
+        let path = table.scope().name_path();
         let metric =
             |name: &str| Metric::new("AWS/DynamoDB", name, vec![("TableName", table.name())], Stat::Sum).period(ONCE_5MIN.period_seconds);
         let reads = metric("ReadThrottleEvents");

@@ -146,7 +146,7 @@ impl Database {
         let subnet_group = scope.add_resource(
             "SubnetGroup",
             Resource::new("AWS::RDS::DBSubnetGroup")
-                .prop("DBSubnetGroupDescription", format!("Subnets of the {} database", scope.path()))
+                .prop("DBSubnetGroupDescription", format!("Subnets of the {} database", scope.name_path()))
                 .prop("SubnetIds", Value::List(subnets.iter().map(|s| s.id()).collect())),
         )?;
         let security_group = SecurityGroup::new(
@@ -154,7 +154,7 @@ impl Database {
             "SecurityGroup",
             vpc,
             SecurityGroupProps {
-                description: Some(format!("{} PostgreSQL, admits only explicitly allowed groups", scope.path())),
+                description: Some(format!("{} PostgreSQL, admits only explicitly allowed groups", scope.name_path())),
                 allow_all_outbound: false,
             },
         )?;
@@ -164,14 +164,14 @@ impl Database {
         let secret_name = format!(
             "{}/{}/credentials",
             scope.stack().name(),
-            scope.path().replace(|c: char| !c.is_ascii_alphanumeric() && c != '/', "-")
+            scope.name_path().replace(|c: char| !c.is_ascii_alphanumeric() && c != '/', "-")
         );
         let username = serde_json::json!({ "username": props.master_username }).to_string();
         let secret = scope.add_resource(
             "Secret",
             Resource::new("AWS::SecretsManager::Secret")
                 .prop("Name", secret_name.as_str())
-                .prop("Description", format!("Master credentials of the {} database", scope.path()))
+                .prop("Description", format!("Master credentials of the {} database", scope.name_path()))
                 .prop(
                     "GenerateSecretString",
                     Value::map([
@@ -311,7 +311,7 @@ impl Database {
         self.security_group.allow_from(
             other,
             Port::tcp(self.port),
-            &format!("{} to database", other.security_group().scope().path()),
+            &format!("{} to database", other.security_group().scope().name_path()),
         )
     }
 }
@@ -324,7 +324,7 @@ impl Connectable for Database {
 
 /// `<stack name>-<construct path>`, lower case, runs of other characters as one `-`.
 fn default_identifier(scope: &Scope) -> String {
-    let raw = format!("{}-{}", scope.stack().name(), scope.path());
+    let raw = format!("{}-{}", scope.stack().name(), scope.name_path());
     let mut id = String::with_capacity(raw.len());
     for c in raw.chars() {
         if c.is_ascii_alphanumeric() {

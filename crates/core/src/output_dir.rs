@@ -162,10 +162,19 @@ pub fn check_template(template: &Json, file: &Path) -> Result<(), Error> {
             }
         }
     }
-    if !obj.contains_key("Resources") {
+    let Some(resources) = obj.get("Resources").and_then(Json::as_object) else {
         return Err(Error::new("is not a CloudFormation template: no \"Resources\"")
             .at(at)
             .fix(FIX_WRITE));
+    };
+    // Without a type, nothing about the resource (replacement, data) can be judged.
+    for (id, resource) in resources {
+        if resource.get("Type").and_then(Json::as_str).is_none_or(str::is_empty) {
+            return Err(Error::new(format!("resource `{id}` has no \"Type\" string"))
+                .at(at)
+                .property(format!("Resources.{id}.Type"))
+                .fix("give every resource its CloudFormation type (e.g. \"Type\": \"AWS::SQS::Queue\"), or synthesize again"));
+        }
     }
     Ok(())
 }
@@ -281,6 +290,12 @@ mod tests {
         std::fs::write(dir.join("x.json"), r#"[1, 2]"#).expect("template");
         let e = read_synthesis(&root).expect_err("not an object");
         assert!(e.message.contains("not a JSON object"), "{e}");
+
+        std::fs::write(dir.join("x.json"), r#"{"Resources": {"Queue": {"Properties": {}}}}"#).expect("template");
+        let e = read_synthesis(&root).expect_err("a resource without Type");
+        assert!(e.message.contains("resource `Queue` has no \"Type\""), "{e}");
+        assert!(e.path.as_deref().unwrap_or("").ends_with("x.json"), "{e}");
+        assert_eq!(e.property.as_deref(), Some("Resources.Queue.Type"));
         let _ = std::fs::remove_dir_all(&root);
     }
 }

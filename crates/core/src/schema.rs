@@ -19,6 +19,12 @@ pub struct ResourceTypeInfo {
     pub create_only: Vec<String>,
     /// Property paths whose change may replace the resource.
     pub conditional_create_only: Vec<String>,
+    /// The create-only property that is the resource's physical name (`TableName`,
+    /// `DBInstanceIdentifier`): set, it makes a replacement fail.
+    pub name_property: Option<String>,
+    /// Properties whose change CloudFormation documents as a failing update (neither
+    /// in place nor a replacement: `KeySpec` of a KMS key).
+    pub update_fails: Vec<String>,
     pub tags: TagFormat,
 }
 
@@ -37,6 +43,10 @@ struct RawType {
     create_only: Vec<String>,
     #[serde(default)]
     conditional_create_only: Vec<String>,
+    #[serde(default)]
+    name_property: Option<String>,
+    #[serde(default)]
+    update_fails: Vec<String>,
     #[serde(default)]
     tags: Option<String>,
 }
@@ -66,6 +76,8 @@ fn table() -> &'static Table {
                     ResourceTypeInfo {
                         create_only: t.create_only,
                         conditional_create_only: t.conditional_create_only,
+                        name_property: t.name_property,
+                        update_fails: t.update_fails,
                         tags,
                     },
                 )

@@ -296,8 +296,9 @@ impl Stack {
     /// Gives the resource at `path` (inside this stack: `OrdersV2/Resource`) the logical
     /// ID `logical_id` instead of the one derived from its path, e.g. to keep the ID it
     /// had before its construct was renamed: CloudFormation then updates the resource
-    /// instead of replacing it, and its exports keep their names. Call it before
-    /// creating the construct.
+    /// instead of replacing it, and its exports keep their names. Only the ID: names
+    /// derived from the construct path follow the new path (use
+    /// [`Stack::keep_logical_ids`] to keep those too). Call it before creating the construct.
     pub fn override_logical_id(&self, path: &str, logical_id: &str) -> Result<()> {
         if !is_valid_logical_id(logical_id) {
             return Err(self
@@ -311,8 +312,9 @@ impl Stack {
 
     /// Keeps the logical IDs of a construct renamed from `old_path` to `new_path`
     /// (`keep_logical_ids("OrdersV2", "Orders")`): every resource under `new_path`
-    /// gets the ID it had under `old_path`, so nothing is replaced and exports keep
-    /// their names. Call it before creating the construct.
+    /// gets the ID it had under `old_path`, and names derived from the construct path
+    /// ([`Scope::name_path`]) keep the old path too, so nothing is replaced and exports
+    /// keep their names. Call it before creating the construct.
     pub fn keep_logical_ids(&self, new_path: &str, old_path: &str) -> Result<()> {
         if old_path.split('/').any(str::is_empty) {
             return Err(self
@@ -484,6 +486,24 @@ impl Scope {
         self.path.join("/")
     }
 
+    /// The path that names derived from this construct's path use (physical names,
+    /// descriptions, alarm names, `Name` tags): [`Scope::path`], or for a construct
+    /// renamed with [`Stack::keep_logical_ids`] the path it had before, so that keeping
+    /// its identity keeps its database identifier, secret name, alarm names, ... as well
+    /// (many of them cannot change without replacing the resource).
+    pub fn name_path(&self) -> String {
+        let path = self.path();
+        let data = self.stack.app.data.borrow();
+        let overrides = &data.stack(self.stack.key).id_overrides;
+        overrides
+            .iter()
+            .find_map(|(at, how)| match how {
+                IdOverride::Renamed(old) => renamed(&path, at, old),
+                IdOverride::Exact(_) => None,
+            })
+            .unwrap_or(path)
+    }
+
     /// `<env>/<stack id>/<path>`, as used in error messages.
     pub fn full_path(&self) -> String {
         self.stack.app.data.borrow().full_path(self.stack.key, &self.path())
@@ -599,8 +619,7 @@ impl Scope {
         overrides.iter().find_map(|(at, how)| match how {
             IdOverride::Exact(id) if at == path => Some(id.clone()),
             IdOverride::Renamed(old) => {
-                let rest = path.strip_prefix(at.as_str()).filter(|r| r.is_empty() || r.starts_with('/'))?;
-                let old_path = format!("{old}{rest}");
+                let old_path = renamed(path, at, old)?;
                 make_unique_id(&old_path.split('/').collect::<Vec<_>>())
             }
             IdOverride::Exact(_) => None,
@@ -623,6 +642,13 @@ impl Scope {
         });
         Ok(())
     }
+}
+
+/// `path` with its prefix `new` (a whole construct path) replaced by `old`; `None`
+/// when `path` is not `new` or under it.
+fn renamed(path: &str, new: &str, old: &str) -> Option<String> {
+    let rest = path.strip_prefix(new).filter(|r| r.is_empty() || r.starts_with('/'))?;
+    Some(format!("{old}{rest}"))
 }
 
 /// Stack names and their parts: letters, digits and hyphens, starting with a letter.

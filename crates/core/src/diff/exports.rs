@@ -1,13 +1,15 @@
-//! Exports removed while another stack still imports them. CloudFormation refuses
-//! to update a stack that would remove an export in use, so renaming a construct
-//! whose value another stack reads (its logical ID, and so its export name,
-//! changes) fails the producer's deploy. Needs every stack of the environment,
-//! not only the ones compared.
+//! Exports in use that a deploy would remove or change. CloudFormation refuses to
+//! update a stack that would remove an export another stack imports (renaming a
+//! construct changes its logical ID, and so its export name), and equally one that
+//! would change such an export's value ("Cannot update export ... as it is in use
+//! by ..."), which happens when the value expression changes or when the resource it
+//! refers to is replaced. Needs every stack of the environment, not only the ones compared.
 
 use serde_json::Value as Json;
 
+use super::canonical::{canon_eq, referenced_ids};
 use super::warnings::{Warning, WarningKind};
-use super::StackDiff;
+use super::{Replacement, ResourceChange, StackDiff};
 
 /// One stack of an environment, on both sides of a comparison.
 #[derive(Debug, Clone, Copy)]
@@ -18,15 +20,12 @@ pub struct StackSides<'a> {
 }
 
 /// Adds a blocking warning to the producer's diff in `diffs` for every export that
-/// a stack of `environment` removes while another of its stacks imports it (in its
-/// old or its new template: the importer is updated after the producer).
-pub fn flag_removed_exports(diffs: &mut [StackDiff], environment: &str, stacks: &[StackSides]) {
+/// a stack of `environment` removes or changes while another of its stacks imports it
+/// (in its old or its new template: the importer is updated after the producer).
+pub fn flag_exports_in_use(diffs: &mut [StackDiff], environment: &str, stacks: &[StackSides]) {
     for producer in stacks {
         let new_exports = exports(producer.new);
         for (output_id, name, output) in exports(producer.old) {
-            if new_exports.iter().any(|(_, n, _)| *n == name) {
-                continue;
-            }
             let importers: Vec<&str> = stacks
                 .iter()
                 .filter(|s| s.stack != producer.stack)
@@ -39,13 +38,91 @@ pub fn flag_removed_exports(diffs: &mut [StackDiff], environment: &str, stacks: 
             let Some(diff) = diffs.iter_mut().find(|d| d.environment == environment && d.stack == producer.stack) else {
                 continue;
             };
-            diff.diff.warnings.push(warning(producer, output_id, name, output, &importers));
+            let warning = match new_exports.iter().find(|(_, n, _)| *n == name) {
+                None => removed(producer, output_id, name, output, &importers),
+                Some((_, _, new_output)) => {
+                    let Some(change) = value_change(output, new_output, &diff.diff.resources) else {
+                        continue;
+                    };
+                    changed(producer, output_id, name, output, &importers, &change)
+                }
+            };
+            diff.diff.warnings.push(warning);
         }
     }
 }
 
-fn warning(producer: &StackSides, output_id: &str, name: &str, output: &Json, importers: &[&str]) -> Warning {
-    // The resource behind the export, to name its construct.
+/// How an export's value changes: its expression differs, or a resource it refers to
+/// is (or may be) replaced and so gets a new name, ARN or endpoint.
+struct ValueChange {
+    reason: String,
+    /// `changes` or `may change`.
+    verb: &'static str,
+    /// The replaced resource behind it, if that is the cause.
+    replaced: Option<String>,
+}
+
+fn value_change(old: &Json, new: &Json, resources: &[ResourceChange]) -> Option<ValueChange> {
+    let (ov, nv) = (old.get("Value")?, new.get("Value")?);
+    if !canon_eq(ov, nv) {
+        return Some(ValueChange {
+            reason: format!("its value changes from {} to {}", compact(ov), compact(nv)),
+            verb: "changes",
+            replaced: None,
+        });
+    }
+    let refs = referenced_ids(nv);
+    let (r, how) = resources
+        .iter()
+        .filter(|r| refs.contains(&r.logical_id) && r.replacement.replaces())
+        .map(|r| (r, r.replacement))
+        .max_by_key(|(_, k)| *k)?;
+    let certain = how == Replacement::Always;
+    Some(ValueChange {
+        reason: format!(
+            "it refers to {}{}, which {}",
+            r.logical_id,
+            r.path.as_deref().map(|p| format!(" ({p})")).unwrap_or_default(),
+            if certain { "is replaced" } else { "may be replaced" }
+        ),
+        verb: if certain { "changes" } else { "may change" },
+        replaced: Some(r.logical_id.clone()),
+    })
+}
+
+fn compact(v: &Json) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+fn changed(producer: &StackSides, output_id: &str, name: &str, output: &Json, importers: &[&str], change: &ValueChange) -> Warning {
+    let (path, what) = source(producer, output);
+    let avoid = match &change.replaced {
+        Some(id) => format!("avoid replacing {id} (keep the properties that force it)"),
+        None => "keep the export's value".to_string(),
+    };
+    Warning {
+        kind: WarningKind::ExportChangedInUse,
+        logical_id: output_id.to_string(),
+        resource_type: None,
+        path,
+        message: format!(
+            "export `{name}`{what} {}: {}, but {} import{} it: CloudFormation refuses to update an export in use, so the deploy of {} fails",
+            change.verb,
+            change.reason,
+            importers.join(", "),
+            if importers.len() == 1 { "s" } else { "" },
+            producer.stack
+        ),
+        fix: format!(
+            "{avoid}; or first deploy {} without the import (e.g. a literal value or a parameter), then this change, then import again",
+            importers.join(", ")
+        ),
+        blocking: true,
+    }
+}
+
+/// The construct path of the resource behind an export, and ` (of path, id)` to name it.
+fn source<'a>(producer: &StackSides<'a>, output: &'a Json) -> (Option<String>, String) {
     let source = output.get("Value").and_then(referenced_resource);
     let resource = source.and_then(|id| producer.old?.get("Resources")?.get(id));
     let path = resource.and_then(super::construct_path);
@@ -54,7 +131,12 @@ fn warning(producer: &StackSides, output_id: &str, name: &str, output: &Json, im
         (None, Some(id)) => format!(" (of {id})"),
         _ => String::new(),
     };
-    let fix = fix(path.as_deref(), source, importers);
+    (path, what)
+}
+
+fn removed(producer: &StackSides, output_id: &str, name: &str, output: &Json, importers: &[&str]) -> Warning {
+    let (path, what) = source(producer, output);
+    let fix = fix(path.as_deref(), output.get("Value").and_then(referenced_resource), importers);
     Warning {
         kind: WarningKind::ExportStillImported,
         logical_id: output_id.to_string(),
@@ -80,12 +162,12 @@ fn fix(path: Option<&str>, logical_id: Option<&str>, importers: &[&str]) -> Stri
     });
     let keep = match (construct, logical_id) {
         (Some(c), Some(id)) => {
-            format!("`Stack::keep_logical_ids(\"<new path>\", \"{c}\")` (or `override_logical_id(\"<new path>/Resource\", \"{id}\")`)")
+            format!("`Stack::keep_logical_ids(\"<new path>\", \"{c}\")` (it keeps the names derived from the path too; `override_logical_id(\"<new path>/Resource\", \"{id}\")` keeps this one ID only)")
         }
         _ => "`Stack::keep_logical_ids(\"<new path>\", \"<old path>\")`".to_string(),
     };
     format!(
-        "if the construct was renamed, keep its logical IDs with {keep} before creating it, so the export keeps its name; \
+        "if the construct was renamed, keep its logical IDs with {keep} before creating it, so the export and the resource's names stay as they are; \
          if it is really gone, first deploy {} without the import",
         importers.join(", ")
     )

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value as Json};
 
-use super::exports::{flag_removed_exports, StackSides};
+use super::exports::{flag_exports_in_use, StackSides};
 use super::tests::{db, db_props, only, table, template, with};
 use super::*;
 
@@ -175,6 +175,11 @@ fn an_engine_downgrade_is_refused_loudly_in_every_format() {
     assert_eq!(w.len(), 1);
     assert_eq!((w[0].kind, w[0].blocking), (WarningKind::EngineDowngrade, true));
     assert!(r.fails(FailOn::Replacement), "a deploy that must fail trips the gate");
+    // Every gate but `none`: an override that drops one gate must not let it through.
+    for gate in [FailOn::Blocking, FailOn::DataLoss, FailOn::Security, FailOn::Any] {
+        assert!(r.fails(gate), "{gate:?}");
+    }
+    assert!(!r.fails(FailOn::None));
     let (text, markdown, json) = all_formats(&r);
     assert!(
         text.contains("DEPLOY WOULD FAIL: 1 change that CloudFormation or the service refuses"),
@@ -276,7 +281,7 @@ fn a_renamed_construct_whose_export_another_stack_imports_blocks_the_deploy() {
             new: Some(&new_service),
         },
     ];
-    flag_removed_exports(&mut stacks, "dev", &sides);
+    flag_exports_in_use(&mut stacks, "dev", &sides);
     let r = report(stacks);
     let w = &r.stacks[0].diff.warnings;
     assert_eq!(w.len(), 1, "{w:#?}");
@@ -287,7 +292,7 @@ fn a_renamed_construct_whose_export_another_stack_imports_blocks_the_deploy() {
         assert!(out.contains("export `shop-dev-data:ExportsOutputFnGetAttOrdersA9B65338Arn` (of data/Orders/Resource, OrdersA9B65338) is removed, but shop-dev-service still imports it"), "{out}");
         assert!(
             out.contains(
-                r#"`Stack::keep_logical_ids("<new path>", "Orders")` (or `override_logical_id("<new path>/Resource", "OrdersA9B65338")`)"#
+                r#"`Stack::keep_logical_ids("<new path>", "Orders")` (it keeps the names derived from the path too; `override_logical_id("<new path>/Resource", "OrdersA9B65338")` keeps this one ID only)"#
             ),
             "{out}"
         );
@@ -316,7 +321,7 @@ fn a_renamed_construct_whose_export_another_stack_imports_blocks_the_deploy() {
             new: Some(&old_service),
         },
     ];
-    flag_removed_exports(&mut stacks, "dev", &sides);
+    flag_exports_in_use(&mut stacks, "dev", &sides);
     assert!(stacks[0].diff.warnings.is_empty());
 
     // An export nobody imports may go.
@@ -327,6 +332,212 @@ fn a_renamed_construct_whose_export_another_stack_imports_blocks_the_deploy() {
         Some(&old_data),
         Some(&new_data),
     )];
-    flag_removed_exports(&mut stacks, "dev", &sides[..1]);
+    flag_exports_in_use(&mut stacks, "dev", &sides[..1]);
     assert!(stacks[0].diff.warnings.is_empty());
+}
+
+/// `data` (old → new) compared with the service stack importing its export.
+fn with_importer(old_data: &Json, new_data: &Json) -> DiffReport {
+    let service = service_stack("OrdersA9B65338");
+    let mut stacks = vec![StackDiff::new("dev", "shop-dev-data", Some("data"), Some(old_data), Some(new_data))];
+    let sides = [
+        StackSides {
+            stack: "shop-dev-data",
+            old: Some(old_data),
+            new: Some(new_data),
+        },
+        StackSides {
+            stack: "shop-dev-service",
+            old: Some(&service),
+            new: Some(&service),
+        },
+    ];
+    flag_exports_in_use(&mut stacks, "dev", &sides);
+    report(stacks)
+}
+
+#[test]
+fn an_export_in_use_whose_value_changes_blocks_the_deploy() {
+    let old = data_stack("OrdersA9B65338");
+    // The key changes: the table is replaced, so its ARN (the export's value) changes.
+    let mut replaced = old.clone();
+    replaced["Resources"]["OrdersA9B65338"]["Properties"]["KeySchema"][0]["AttributeName"] = json!("pk");
+    let r = with_importer(&old, &replaced);
+    let w = &r.stacks[0].diff.warnings;
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!((w[0].kind, w[0].blocking), (WarningKind::ExportChangedInUse, true));
+    assert!(
+        w[0].message.contains(
+            "export `shop-dev-data:ExportsOutputFnGetAttOrdersA9B65338Arn` (of data/Orders/Resource, OrdersA9B65338) changes: \
+             it refers to OrdersA9B65338 (data/Orders/Resource), which is replaced, but shop-dev-service imports it: \
+             CloudFormation refuses to update an export in use"
+        ),
+        "{}",
+        w[0].message
+    );
+    assert!(w[0].fix.contains("avoid replacing OrdersA9B65338"), "{}", w[0].fix);
+    assert!(
+        w[0].fix.contains("first deploy shop-dev-service without the import"),
+        "{}",
+        w[0].fix
+    );
+    assert!(r.fails(FailOn::Blocking) && r.fails(FailOn::DataLoss));
+    let (_, _, json) = all_formats(&r);
+    assert_eq!(json["warnings"][0]["kind"], json!("export-changed-in-use"));
+
+    // The value expression itself changes.
+    let mut rewritten = old.clone();
+    rewritten["Outputs"]["ExportsOutputFnGetAttOrdersA9B65338Arn"]["Value"] = json!({"Fn::GetAtt": ["OrdersA9B65338", "StreamArn"]});
+    let w = &with_importer(&old, &rewritten).stacks[0].diff.warnings;
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert!(w[0].message.contains("changes: its value changes from"), "{}", w[0].message);
+
+    // An in-place update keeps the ARN: nothing to say.
+    let mut in_place = old.clone();
+    in_place["Resources"]["OrdersA9B65338"]["Properties"]["BillingMode"] = json!("PAY_PER_REQUEST");
+    assert!(with_importer(&old, &in_place).stacks[0].diff.warnings.is_empty());
+}
+
+fn named_db(props: Json) -> Json {
+    template(json!({"Db": db(with(props, "DBInstanceIdentifier", json!("shop-prod-data-database")))}))
+}
+
+#[test]
+fn replacing_a_resource_with_a_fixed_name_fails_the_deploy() {
+    let old = named_db(with(db_props(), "DBName", json!("shop")));
+    let new = named_db(with(db_props(), "DBName", json!("orders")));
+    let r = one_stack(&old, &new);
+    let w = &r.stacks[0].diff.warnings;
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!((w[0].kind, w[0].blocking), (WarningKind::CustomNameReplaced, true));
+    assert!(
+        w[0].message.contains(
+            "Db requires replacement, but its DBInstanceIdentifier `shop-prod-data-database` is fixed: CloudFormation cannot replace a custom-named resource"
+        ),
+        "{}",
+        w[0].message
+    );
+    assert!(w[0].fix.contains("change DBInstanceIdentifier in the same deploy"), "{}", w[0].fix);
+    assert!(r.fails(FailOn::Blocking));
+    let (text, _, json) = all_formats(&r);
+    assert!(text.contains("DEPLOY WOULD FAIL"), "{text}");
+    assert_eq!(json["warnings"][0]["kind"], json!("custom-name-replaced"));
+
+    // May replace (a conditionally create-only property): said loudly, not blocking.
+    let r = one_stack(&named_db(db_props()), &named_db(with(db_props(), "MultiAZ", json!(true))));
+    let w = &r.stacks[0].diff.warnings;
+    assert_eq!((w.len(), w[0].kind, w[0].blocking), (1, WarningKind::CustomNameReplaced, false));
+    assert!(w[0].message.contains("may require replacement"), "{}", w[0].message);
+
+    // A new name in the same change: nothing clashes.
+    let mut renamed = new.clone();
+    renamed["Resources"]["Db"]["Properties"]["DBInstanceIdentifier"] = json!("shop-prod-data-orders");
+    assert!(one_stack(&old, &renamed).stacks[0].diff.warnings.is_empty());
+    // No name set: CloudFormation generates a new one.
+    let unnamed = |name: &str| template(json!({"Db": db(with(db_props(), "DBName", json!(name)))}));
+    assert!(one_stack(&unnamed("shop"), &unnamed("orders")).stacks[0].diff.warnings.is_empty());
+}
+
+#[test]
+fn a_snapshot_policy_on_a_type_that_cannot_be_snapshotted_keeps_nothing() {
+    let with_policy = |t: Json| {
+        let mut r = table(json!({"KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]}));
+        r["DeletionPolicy"] = json!("Snapshot");
+        r["UpdateReplacePolicy"] = json!("Snapshot");
+        r["Type"] = t;
+        template(json!({"Orders": r}))
+    };
+    for t in ["AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::SQS::Queue"] {
+        let r = one_stack(&with_policy(json!(t)), &template(json!({})));
+        let risk = r.stacks[0].diff.resources[0].risk.clone().expect("a data risk");
+        assert_eq!(risk.kept_by, None, "{t}");
+        assert!(risk.data_loss());
+        assert_eq!(r.summary().data_loss, 1, "{t}");
+        let (text, _, json) = all_formats(&r);
+        assert_eq!(json["dataRisks"][0]["dataLoss"], json!(true), "{t}");
+        assert_eq!(json["dataRisks"][0]["keptBy"], Json::Null, "{t}");
+        assert!(
+            text.contains("the old one is deleted with its data (DeletionPolicy: Snapshot does not apply to this type"),
+            "{text}"
+        );
+    }
+    // On a type it applies to, it keeps a final snapshot.
+    let old = template(json!({"Db": db(db_props())}));
+    let r = one_stack(&old, &template(json!({})));
+    let risk = r.stacks[0].diff.resources[0].risk.clone().expect("a data risk");
+    assert_eq!(risk.kept_by.as_deref(), Some("DeletionPolicy: Snapshot"));
+}
+
+#[test]
+fn a_type_cairn_does_not_know_may_hold_data_when_removed_or_replaced() {
+    let repo = json!({"Type": "AWS::ECR::Repository", "Properties": {"RepositoryName": "shop"}});
+    let r = one_stack(&template(json!({"Images": repo})), &template(json!({})));
+    let risk = r.stacks[0].diff.resources[0].risk.clone().expect("fail closed: a data risk");
+    assert!(risk.unknown_type && risk.data_loss());
+    assert!(r.fails(FailOn::DataLoss) && r.fails(FailOn::Replacement));
+    let (text, _, json) = all_formats(&r);
+    assert!(
+        text.contains("removed: may hold data: cairn does not know this type: the old one is deleted"),
+        "{text}"
+    );
+    assert_eq!(json["dataRisks"][0]["unknownType"], json!(true));
+
+    // A replacement (unknown facts: counted as possible) of another unknown type.
+    let domain = |name: &str| json!({"Type": "AWS::Elasticsearch::Domain", "Properties": {"DomainName": name}});
+    let r = one_stack(&template(json!({"Search": domain("a")})), &template(json!({"Search": domain("b")})));
+    assert!(r.stacks[0].diff.resources[0].risk.as_ref().is_some_and(|x| x.unknown_type));
+    assert!(r.fails(FailOn::DataLoss));
+
+    // A known stateless type stays quiet.
+    let topic = json!({"Type": "AWS::SNS::Topic", "Properties": {}});
+    let r = one_stack(&template(json!({"Topic": topic})), &template(json!({})));
+    assert!(r.stacks[0].diff.resources[0].risk.is_none());
+    assert!(!r.fails(FailOn::DataLoss));
+}
+
+#[test]
+fn every_type_the_shop_uses_is_known_stateful_or_stateless() {
+    let types = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/resource-types.txt")).unwrap();
+    let unknown: Vec<&str> = types
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|t| !t.is_empty() && replacement::is_unknown_statefulness(t))
+        .collect();
+    assert!(unknown.is_empty(), "add them to STATEFUL_TYPES or STATELESS_TYPES: {unknown:?}");
+}
+
+#[test]
+fn changing_a_kms_keys_key_spec_fails_the_update() {
+    let key = |spec: &str, multi: bool| {
+        template(
+            json!({"Key": {"Type": "AWS::KMS::Key", "Properties": {"KeySpec": spec, "KeyUsage": "ENCRYPT_DECRYPT", "MultiRegion": multi, "Description": "k"}}}),
+        )
+    };
+    for (old, new, what) in [
+        (key("SYMMETRIC_DEFAULT", false), key("RSA_2048", false), "KeySpec"),
+        (key("SYMMETRIC_DEFAULT", false), key("SYMMETRIC_DEFAULT", true), "MultiRegion"),
+    ] {
+        let r = one_stack(&old, &new);
+        let w = &r.stacks[0].diff.warnings;
+        assert_eq!(w.len(), 1, "{what}: {w:#?}");
+        assert_eq!((w[0].kind, w[0].blocking), (WarningKind::UpdateFails, true));
+        assert!(
+            w[0].message.starts_with(&format!(
+                "{what} of an existing AWS::KMS::Key cannot change: CloudFormation fails the update"
+            )),
+            "{}",
+            w[0].message
+        );
+        assert!(r.fails(FailOn::Blocking));
+        let (text, _, json) = all_formats(&r);
+        assert!(text.contains("DEPLOY WOULD FAIL"), "{text}");
+        assert_eq!(json["warnings"][0]["kind"], json!("update-fails"));
+    }
+    // Its description updates in place.
+    let mut described = key("SYMMETRIC_DEFAULT", false);
+    described["Resources"]["Key"]["Properties"]["Description"] = json!("other");
+    assert!(one_stack(&key("SYMMETRIC_DEFAULT", false), &described).stacks[0]
+        .diff
+        .warnings
+        .is_empty());
 }

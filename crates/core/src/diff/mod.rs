@@ -10,12 +10,14 @@
 //! `cairn:path` metadata never show up as changes.
 
 pub mod canonical;
+pub mod custom_name;
 pub mod engine;
 pub mod exports;
 pub mod properties;
 pub mod render;
 pub mod replacement;
 pub mod security;
+pub mod update_fails;
 pub mod warnings;
 
 #[cfg(test)]
@@ -173,13 +175,18 @@ impl SecurityImpact {
     }
 }
 
-/// A stateful resource (database, table, bucket, queue, ...) that is removed or replaced.
+/// A stateful resource (database, table, bucket, queue, ...), or one of a type cairn
+/// does not know, that is removed or replaced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataRisk {
     /// What happens: removed, replaced or possibly replaced.
     pub cause: RiskCause,
     /// The policy that keeps the data (`DeletionPolicy: Retain`), if one does.
     pub kept_by: Option<String>,
+    /// A `Snapshot` policy set on a type it does not apply to (it keeps nothing).
+    pub ignored_policy: Option<String>,
+    /// cairn does not know whether the type holds data: counted as if it did (fail closed).
+    pub unknown_type: bool,
 }
 
 impl DataRisk {
@@ -517,10 +524,15 @@ impl DiffReport {
     /// Whether the report trips the `--fail-on` gate.
     pub fn fails(&self, gate: FailOn) -> bool {
         let s = self.summary();
+        // A change the deploy would fail on trips every gate: an override label that
+        // accepts replacements or data loss must not let through a deploy that cannot succeed.
+        if gate != FailOn::None && s.blocking > 0 {
+            return true;
+        }
         match gate {
-            FailOn::None => false,
+            FailOn::None | FailOn::Blocking => false,
             FailOn::Any => !self.is_empty(),
-            FailOn::Replacement => s.replace + s.may_replace > 0 || s.data_loss > 0 || s.blocking > 0,
+            FailOn::Replacement => s.replace + s.may_replace > 0 || s.data_loss > 0,
             FailOn::Security => s.broadening > 0,
             FailOn::DataLoss => self.data_risks() > 0,
         }
@@ -543,10 +555,13 @@ pub enum FailOn {
     /// Never fail because of differences.
     #[default]
     None,
+    /// Fail only when the deploy would fail (a blocking warning). Every other gate
+    /// but `None` fails on these too.
+    Blocking,
     /// Fail on any difference.
     Any,
     /// Fail when a resource requires or may require replacement (or cairn cannot tell),
-    /// data would be lost, or the deploy would fail (a blocking warning).
+    /// or data would be lost.
     Replacement,
     /// Fail when access is broadened (Allow statement, managed policy or network rule added).
     Security,
@@ -593,7 +608,9 @@ pub fn compare(old: &Json, new: &Json) -> TemplateDiff {
         });
     }
 
-    let warnings = engine::warnings(&resources);
+    let mut warnings = engine::warnings(&resources);
+    warnings.extend(custom_name::warnings(&resources));
+    warnings.extend(update_fails::warnings(&resources));
     TemplateDiff {
         resources,
         security,

@@ -32,9 +32,83 @@ pub const STATEFUL_TYPES: &[&str] = &[
     "AWS::EC2::Volume",
 ];
 
+/// Types known to hold no data that a deletion loses (network, permissions,
+/// compute definitions, alarms, ...). Every type in neither list may hold data:
+/// cairn counts its removal or replacement as a data risk (fail closed).
+pub const STATELESS_TYPES: &[&str] = &[
+    "AWS::ApplicationAutoScaling::ScalableTarget",
+    "AWS::ApplicationAutoScaling::ScalingPolicy",
+    "AWS::CertificateManager::Certificate",
+    "AWS::CloudFront::Distribution",
+    "AWS::CloudWatch::Alarm",
+    "AWS::CloudWatch::CompositeAlarm",
+    "AWS::CloudWatch::Dashboard",
+    "AWS::EC2::EIP",
+    "AWS::EC2::FlowLog",
+    "AWS::EC2::InternetGateway",
+    "AWS::EC2::NatGateway",
+    "AWS::EC2::Route",
+    "AWS::EC2::RouteTable",
+    "AWS::EC2::SecurityGroup",
+    "AWS::EC2::SecurityGroupEgress",
+    "AWS::EC2::SecurityGroupIngress",
+    "AWS::EC2::Subnet",
+    "AWS::EC2::SubnetRouteTableAssociation",
+    "AWS::EC2::VPC",
+    "AWS::EC2::VPCEndpoint",
+    "AWS::EC2::VPCGatewayAttachment",
+    "AWS::ECS::Cluster",
+    "AWS::ECS::Service",
+    "AWS::ECS::TaskDefinition",
+    "AWS::ElasticLoadBalancingV2::Listener",
+    "AWS::ElasticLoadBalancingV2::ListenerRule",
+    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    "AWS::ElasticLoadBalancingV2::TargetGroup",
+    "AWS::Events::Rule",
+    "AWS::IAM::ManagedPolicy",
+    "AWS::IAM::Policy",
+    "AWS::IAM::Role",
+    "AWS::KMS::Alias",
+    "AWS::Lambda::Function",
+    "AWS::Lambda::Permission",
+    "AWS::RDS::DBParameterGroup",
+    "AWS::RDS::DBSubnetGroup",
+    "AWS::Route53::RecordSet",
+    "AWS::S3::BucketPolicy",
+    "AWS::SNS::Subscription",
+    "AWS::SNS::Topic",
+    "AWS::SNS::TopicPolicy",
+    "AWS::SQS::QueuePolicy",
+    "AWS::WAFv2::WebACL",
+];
+
+/// Known to hold data that is gone when the resource is deleted.
 pub fn is_stateful(resource_type: &str) -> bool {
     STATEFUL_TYPES.contains(&resource_type)
 }
+
+/// Neither known stateful nor known stateless: it may hold data.
+pub fn is_unknown_statefulness(resource_type: &str) -> bool {
+    !is_stateful(resource_type) && !STATELESS_TYPES.contains(&resource_type)
+}
+
+/// Whether removing or replacing the type may lose data: known stateful, or unknown (fail closed).
+pub fn may_hold_data(resource_type: &str) -> bool {
+    !STATELESS_TYPES.contains(&resource_type)
+}
+
+/// The types CloudFormation's `Snapshot` deletion policy applies to (the DeletionPolicy
+/// attribute's documentation); on any other type a `Snapshot` policy keeps no data.
+pub const SNAPSHOT_TYPES: &[&str] = &[
+    "AWS::RDS::DBInstance",
+    "AWS::RDS::DBCluster",
+    "AWS::EC2::Volume",
+    "AWS::ElastiCache::CacheCluster",
+    "AWS::ElastiCache::ReplicationGroup",
+    "AWS::Neptune::DBCluster",
+    "AWS::Redshift::Cluster",
+    "AWS::DocDB::DBCluster",
+];
 
 /// Sets each property change's and the resource's replacement.
 pub fn assess(change: &mut ResourceChange) {
@@ -233,9 +307,10 @@ fn without_path(resource: &Json) -> Json {
     super::without_path_metadata(resource)
 }
 
-/// Data at risk when a stateful resource is removed or replaced.
+/// Data at risk when a resource that may hold data (known stateful, or a type cairn
+/// does not know) is removed or replaced.
 pub fn data_risk(change: &ResourceChange) -> Option<DataRisk> {
-    if !is_stateful(&change.resource_type) {
+    if !may_hold_data(&change.resource_type) {
         return None;
     }
     let (cause, policy_of, attribute) = match (change.action, change.replacement) {
@@ -247,8 +322,16 @@ pub fn data_risk(change: &ResourceChange) -> Option<DataRisk> {
     };
     let policy = policy_of.as_ref().and_then(|r| r.get(attribute)).and_then(Json::as_str);
     let kept_by = match policy {
-        Some(p @ ("Retain" | "RetainExceptOnCreate" | "Snapshot")) => Some(format!("{attribute}: {p}")),
+        Some(p @ ("Retain" | "RetainExceptOnCreate")) => Some(format!("{attribute}: {p}")),
+        Some(p @ "Snapshot") if SNAPSHOT_TYPES.contains(&change.resource_type.as_str()) => Some(format!("{attribute}: {p}")),
+        // `Snapshot` on a type that cannot be snapshotted keeps nothing: the resource is deleted.
         _ => None,
     };
-    Some(DataRisk { cause, kept_by })
+    let ignored_policy = (policy == Some("Snapshot") && kept_by.is_none()).then(|| format!("{attribute}: Snapshot"));
+    Some(DataRisk {
+        cause,
+        kept_by,
+        ignored_policy,
+        unknown_type: is_unknown_statefulness(&change.resource_type),
+    })
 }

@@ -11,6 +11,13 @@ pub enum WarningKind {
     EngineMajorUpgrade,
     /// An export removed while another stack of the environment imports it.
     ExportStillImported,
+    /// An export whose value changes (or may) while another stack imports it.
+    ExportChangedInUse,
+    /// A resource whose physical name is set and unchanged requires (or may require)
+    /// replacement: CloudFormation cannot replace a custom-named resource.
+    CustomNameReplaced,
+    /// A property CloudFormation refuses to update (the update fails): a KMS key's `KeySpec`.
+    UpdateFails,
 }
 
 impl WarningKind {
@@ -19,6 +26,9 @@ impl WarningKind {
             WarningKind::EngineDowngrade => "engine-downgrade",
             WarningKind::EngineMajorUpgrade => "engine-major-upgrade",
             WarningKind::ExportStillImported => "export-still-imported",
+            WarningKind::ExportChangedInUse => "export-changed-in-use",
+            WarningKind::CustomNameReplaced => "custom-name-replaced",
+            WarningKind::UpdateFails => "update-fails",
         }
     }
 }

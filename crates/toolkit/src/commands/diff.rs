@@ -40,7 +40,7 @@ construct-path metadata are not differences.",
 cairn diff --base /tmp/base-out --format markdown >> \"$GITHUB_STEP_SUMMARY\"\n  cairn diff --base out-main --head out-pr --fail-on security\n  \
 make pr-diff BASE=origin/main FORMAT=markdown\n\n\
 Exit codes: 0 no gate tripped, 1 the --fail-on gate tripped or a failure, 2 bad input\n\
-(unknown environment or stack, a folder that is not a synthesis output, a truncated template)."
+(unknown environment or stack, a folder that is not a synthesis output, a truncated template, a resource without Type)."
 )]
 pub struct DiffArgs {
     /// Environment to compare (required without --base; with --base, narrows to it).
@@ -62,11 +62,13 @@ pub struct DiffArgs {
     /// Output format: colored text on a terminal, Markdown for PR comments, JSON (docs/diff-json-schema.md).
     #[arg(long, value_enum, default_value = "text")]
     pub format: FormatArg,
-    /// Exit 1 when: any difference; a resource is or may be replaced (a type cairn has no
-    /// facts for counts as may), data would be lost, or the deploy would fail (engine
-    /// downgrade, export still imported); access is broadened (Allow statement, managed
-    /// policy or network rule added); a stateful resource is removed or replaced, even one a
-    /// Retain/Snapshot policy keeps (data-loss). Several gates: `--fail-on data-loss,replacement`.
+    /// Exit 1 when: the deploy would fail (blocking: engine downgrade, export still imported
+    /// or changed, custom-named resource replaced, an update CloudFormation refuses; every
+    /// gate but `none` includes this); any difference; a resource is or may be replaced (a
+    /// type cairn has no facts for counts as may) or data would be lost; access is broadened
+    /// (Allow statement, managed policy or network rule added); a resource that may hold data
+    /// (stateful, or of a type cairn does not know to be stateless) is removed or replaced,
+    /// even one a Retain/Snapshot policy keeps (data-loss). Several gates: `--fail-on data-loss,replacement`.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "none")]
     pub fail_on: Vec<FailOnArg>,
     #[command(flatten)]
@@ -83,6 +85,7 @@ pub enum FormatArg {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOnArg {
     None,
+    Blocking,
     Any,
     Replacement,
     Security,
@@ -93,6 +96,7 @@ impl From<FailOnArg> for FailOn {
     fn from(f: FailOnArg) -> Self {
         match f {
             FailOnArg::None => FailOn::None,
+            FailOnArg::Blocking => FailOn::Blocking,
             FailOnArg::Any => FailOn::Any,
             FailOnArg::Replacement => FailOn::Replacement,
             FailOnArg::Security => FailOn::Security,
@@ -146,11 +150,12 @@ fn gate(report: &DiffReport, fail_on: FailOnArg) -> CliResult {
         return Ok(());
     }
     let s = report.summary();
-    let why = match gate {
+    let mut why = match gate {
+        FailOn::Blocking => String::new(),
         FailOn::Any => format!("{} stack(s) differ", report.changed().count()),
         FailOn::Replacement => format!(
-            "{} replacement(s), {} possible replacement(s) ({} of unknown type), {} stateful resource(s) losing data, {} change(s) the deploy would fail on",
-            s.replace, s.may_replace, s.unknown_replace, s.data_loss, s.blocking
+            "{} replacement(s), {} possible replacement(s) ({} of unknown type), {} stateful resource(s) losing data",
+            s.replace, s.may_replace, s.unknown_replace, s.data_loss
         ),
         FailOn::Security => format!("{} broadening security change(s)", s.broadening),
         FailOn::DataLoss => format!(
@@ -160,12 +165,20 @@ fn gate(report: &DiffReport, fail_on: FailOnArg) -> CliResult {
         ),
         FailOn::None => String::new(),
     };
+    // Every gate trips on these; no override lifts them.
+    if s.blocking > 0 {
+        if !why.is_empty() {
+            why.push_str(", ");
+        }
+        why.push_str(&format!("{} change(s) the deploy would fail on", s.blocking));
+    }
     Err(CliError::with_code(1, format!("diff: --fail-on {}: {why}", fail_on_name(fail_on))))
 }
 
 fn fail_on_name(f: FailOnArg) -> &'static str {
     match f {
         FailOnArg::None => "none",
+        FailOnArg::Blocking => "blocking",
         FailOnArg::Any => "any",
         FailOnArg::Replacement => "replacement",
         FailOnArg::Security => "security",
@@ -208,7 +221,7 @@ fn against_deployed<A: Application>(project: &Project<A>, env: &str, args: &Diff
             new: Some(&s.template),
         })
         .collect();
-    diff::exports::flag_removed_exports(&mut diffs, artifact.name(), &sides);
+    diff::exports::flag_exports_in_use(&mut diffs, artifact.name(), &sides);
     let via = clients.endpoint().map(|e| format!(" via {e}")).unwrap_or_default();
     Ok(DiffReport {
         old_label: format!("deployed stacks (account {account}, {}{via})", settings.region),
@@ -329,7 +342,7 @@ fn between_outputs<A: Application>(project: &Project<A>, args: &DiffArgs, base: 
                 template_of(n, stack),
             ));
         }
-        diff::exports::flag_removed_exports(&mut diffs[first..], name, &sides);
+        diff::exports::flag_exports_in_use(&mut diffs[first..], name, &sides);
     }
     Ok(DiffReport {
         old_label: base.display().to_string(),

@@ -9,6 +9,7 @@ use super::policy::is_stateful;
 use super::security::broadening;
 use crate::aws::ResourceChange;
 use crate::ui::Style;
+use cairn_core::diff::replacement::may_hold_data;
 
 /// The template diff of a deploy (deployed template, or none for a new stack, against
 /// the new one): the source of predicted replacements and of broader access.
@@ -76,13 +77,19 @@ pub fn replacement(change: &ResourceChange, template_diff: &TemplateDiff) -> Opt
 /// The review facts of a change set.
 pub fn review(changes: &[ResourceChange], template_diff: &TemplateDiff) -> Review {
     let mut r = Review::default();
-    for c in changes.iter().filter(|c| is_stateful(&c.resource_type)) {
+    // A type cairn does not know may hold data (fail closed), and is named as such.
+    for c in changes.iter().filter(|c| may_hold_data(&c.resource_type)) {
+        let unknown = if is_stateful(&c.resource_type) {
+            ""
+        } else {
+            ": may hold data, cairn does not know this type"
+        };
         if c.action == "Remove" {
-            r.stateful.push(format!("removes {} ({})", c.logical_id, c.resource_type));
+            r.stateful.push(format!("removes {} ({}{unknown})", c.logical_id, c.resource_type));
             r.stateful_certain = true;
         } else if let Some(rep) = replacement(c, template_diff) {
             let verb = if rep.kind == "True" { "replaces" } else { "may replace" };
-            r.stateful.push(format!("{verb} {} ({})", c.logical_id, c.resource_type));
+            r.stateful.push(format!("{verb} {} ({}{unknown})", c.logical_id, c.resource_type));
             r.stateful_certain |= rep.kind == "True";
         }
     }

@@ -45,6 +45,7 @@ pub fn document(report: &DiffReport) -> Json {
                 e.insert("cause".into(), json!(risk.cause.as_str()));
                 e.insert("dataLoss".into(), json!(risk.data_loss()));
                 e.insert("keptBy".into(), json!(risk.kept_by));
+                e.insert("unknownType".into(), json!(risk.unknown_type));
                 risks.push(Json::Object(e));
             }
         }

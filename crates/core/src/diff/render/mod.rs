@@ -45,10 +45,16 @@ pub(crate) fn resource_label(r: &ResourceChange) -> String {
 /// What happens to a stateful resource's data, in words. A replacement is a new,
 /// empty resource whatever the policy: the policy only decides what becomes of the old one.
 pub(crate) fn risk_words(risk: &DataRisk) -> String {
-    let what = match risk.cause {
+    let cause = match risk.cause {
         RiskCause::Remove => "removed",
         RiskCause::Replace => "replaced",
         RiskCause::MayReplace => "may be replaced",
+    };
+    // Fail closed: a type cairn does not know is treated as holding data, and says so.
+    let what = if risk.unknown_type {
+        format!("{cause}: may hold data: cairn does not know this type")
+    } else {
+        cause.to_string()
     };
     let starts_empty = if risk.cause == RiskCause::Remove {
         ""
@@ -68,7 +74,12 @@ pub(crate) fn risk_words(risk: &DataRisk) -> String {
             } else {
                 "UpdateReplacePolicy"
             };
-            format!("{what}: {starts_empty}the old one is deleted with its data (no Retain or Snapshot {fix})")
+            match &risk.ignored_policy {
+                Some(policy) => format!(
+                    "{what}: {starts_empty}the old one is deleted with its data ({policy} does not apply to this type: it cannot be snapshotted; use {fix}: Retain)"
+                ),
+                None => format!("{what}: {starts_empty}the old one is deleted with its data (no Retain or Snapshot {fix})"),
+            }
         }
     }
 }

@@ -1,0 +1,46 @@
+//! Properties CloudFormation refuses to update at all: the documentation says the
+//! update request fails, whatever the `UpdateReplacePolicy` (a KMS key's `KeySpec`,
+//! `KeyUsage`, `Origin`, `MultiRegion`: a key is never replaced by accident). Which
+//! properties comes from the schema table (`updateFails`).
+
+use super::warnings::{Warning, WarningKind};
+use super::{Action, PathSegment, ResourceChange};
+use crate::schema;
+
+/// One blocking warning per resource that changes such a property.
+pub fn warnings(changes: &[ResourceChange]) -> Vec<Warning> {
+    changes.iter().filter_map(warning).collect()
+}
+
+fn warning(r: &ResourceChange) -> Option<Warning> {
+    if r.action != Action::Modify {
+        return None;
+    }
+    let refused = &schema::resource_type(&r.resource_type)?.update_fails;
+    let mut changed: Vec<&str> = r
+        .property_changes
+        .iter()
+        .filter(|c| c.attribute == "Properties")
+        .filter_map(|c| match c.path.first() {
+            Some(PathSegment::Key(k)) => refused.iter().find(|p| *p == k).map(String::as_str),
+            _ => None,
+        })
+        .collect();
+    changed.dedup();
+    if changed.is_empty() {
+        return None;
+    }
+    let list = changed.join(", ");
+    Some(Warning {
+        kind: WarningKind::UpdateFails,
+        logical_id: r.logical_id.clone(),
+        resource_type: Some(r.resource_type.clone()),
+        path: r.path.clone(),
+        message: format!(
+            "{list} of an existing {} cannot change: CloudFormation fails the update (it neither updates nor replaces it)",
+            r.resource_type
+        ),
+        fix: format!("keep {list} as deployed; for other values create a new resource (a new construct id) next to it and move to it"),
+        blocking: true,
+    })
+}
