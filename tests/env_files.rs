@@ -55,6 +55,50 @@ fn unknown_environment_lists_the_known_ones() {
     assert!(!sandbox.out().join("nosuch").exists());
 }
 
+/// [`assert_bad`] on any environment, with `key`'s line set to `key = value`.
+fn assert_bad_value(name: &str, key: &str, value: &str, expected: &[&str]) {
+    let env = support::any_environment();
+    let line = support::line_of(&env, key);
+    assert_bad(name, &env, &line, &format!("{key} = {value}"), expected);
+}
+
+#[test]
+fn messages_give_the_real_allowed_values() {
+    let cpus = "allowed: 256, 512, 1024, 2048, 4096, 8192, 16384";
+    let retentions = "allowed: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653";
+    for (name, key, value, expected) in [
+        ("cpu-huge", "cpu", "100000", ["service.cpu", cpus]),
+        ("cpu-between", "cpu", "300", ["service.cpu", cpus]),
+        ("cpu-float", "cpu", "2.5", ["service.cpu", cpus]),
+        ("retention-float", "retention_days", "2.5", ["logs.retention_days", retentions]),
+        ("retention-string", "retention_days", "\"30\"", ["logs.retention_days", retentions]),
+        // Beyond 64 bits the TOML parser itself fails, naming no key.
+        (
+            "azs-beyond-64-bits",
+            "max_azs",
+            "99999999999999999999",
+            ["network.max_azs", "or more is out of range; allowed: 2 to 3"],
+        ),
+        (
+            "cidr-prefix",
+            "cidr",
+            "\"10.20.0.0/33\"",
+            ["network.cidr", "prefix /33 is larger than 32; allowed: /16 to /24"],
+        ),
+        (
+            "no-such-region",
+            "region",
+            "\"eu-central-3\"",
+            [
+                "`eu-central-3` is not an AWS region; allowed: af-south-1, ",
+                "us-gov-west-1, cn-north-1",
+            ],
+        ),
+    ] {
+        assert_bad_value(name, key, value, &expected);
+    }
+}
+
 #[test]
 fn unknown_key() {
     assert_bad(
@@ -393,6 +437,18 @@ fn unreadable_environment_files_say_why() {
         assert!(!err.contains("unknown environment"), "{args:?}: {err}");
     }
     std::fs::remove_file(envs.join("dangling.toml")).unwrap();
+    // A link loop: said in words, not "os error 40".
+    std::os::unix::fs::symlink("loop2.toml", envs.join("loop.toml")).unwrap();
+    std::os::unix::fs::symlink("loop.toml", envs.join("loop2.toml")).unwrap();
+    let o = sandbox.cairn(&["synth", "loop"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("loop.toml") && err.contains("symbolic link loop") && !err.contains("os error"),
+        "{err}"
+    );
+    std::fs::remove_file(envs.join("loop.toml")).unwrap();
+    std::fs::remove_file(envs.join("loop2.toml")).unwrap();
     // A folder named like an environment file.
     std::fs::create_dir(envs.join("box.toml")).unwrap();
     let o = sandbox.cairn(&["synth", "box"]);
