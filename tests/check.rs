@@ -407,16 +407,17 @@ fn a_rules_folder_is_read_whole_and_the_projects_rules_apply_by_default() {
     )
     .unwrap();
     let rules = dir.join("rules");
-    let run = cairn(&["check", "dev", "--rules", rules.to_str().unwrap()], &dir);
+    let env = support::any_environment();
+    let run = cairn(&["check", &env, "--rules", rules.to_str().unwrap()], &dir);
     assert_eq!(run.status.code(), Some(1), "{}", show(&run));
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(text.contains("guard:queues.guard: queues_are_fifo failed"), "{text}");
     // The default folder is the project's rules/, not the working folder's.
-    let run = cairn(&["check", "dev"], &dir);
+    let run = cairn(&["check", &env], &dir);
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stdout));
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(text.contains("guard:example.guard") && !text.contains("queues.guard"), "{text}");
-    let run = cairn(&["check", "dev", "--no-default-rules"], &dir);
+    let run = cairn(&["check", &env, "--no-default-rules"], &dir);
     assert!(run.status.success(), "{}", show(&run));
     assert!(!String::from_utf8_lossy(&run.stdout).contains("example.guard"));
     // The repository's own rules/ folder holds only rules the shop meets.

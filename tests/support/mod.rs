@@ -156,6 +156,15 @@ pub fn any_environment() -> String {
         .expect("stacks/environments holds at least one environment file")
 }
 
+/// The name tests give to a copy of [`any_environment`]'s config (stack names
+/// `shop-probe-…`, paths `probe/…`): their expectations hold whichever file it is.
+pub const PROBE: &str = "probe";
+
+/// The config of [`any_environment`], to synthesize (changed) as [`PROBE`].
+pub fn probe_config() -> Config {
+    config(&any_environment())
+}
+
 /// The line `<key> = …` of the shipped `<env>.toml` (keys are unique across its tables).
 pub fn line_of(env: &str, key: &str) -> String {
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("stacks/environments/{env}.toml"));
