@@ -544,6 +544,10 @@ fn secrets_are_injected_from_secrets_manager_and_readable_only_by_the_execution_
 
 #[test]
 fn service_deploys_safely_and_scales_on_cpu() {
+    // prod's sizes.
+    if !support::requires(&["prod"]) {
+        return;
+    }
     let assembly = synth_all();
     let t = Template::from(&assembly, "prod", "service");
     t.has_resource_properties(
