@@ -384,10 +384,7 @@ fn guard_rules_pass_and_fail_on_the_shipped_application() {
     assert_eq!(guard[0]["fix"], "set SSESpecification.KMSMasterKeyId to the team key");
 
     // The text report names both outcomes.
-    let run = cairn(
-        &["check", &env, "--no-default-rules", "--rules", "tests/guard/shop.guard"],
-        &repo(),
-    );
+    let run = cairn(&["check", &env, "--no-default-rules", "--rules", "tests/guard/shop.guard"], &repo());
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(
         text.contains("guard:shop.guard: rds_encrypted_and_private passed, dynamodb_customer_managed_key failed"),
