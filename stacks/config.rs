@@ -5,10 +5,12 @@
 
 use cairn_constructs::instance_classes;
 use cairn_constructs::{AlarmThresholds, FargateSize};
-use cairn_core::config::{check_range, in_range, shown, shown_number, AccountId, FieldError, Ipv4Cidr, LogRetentionDays, Region, Validate};
+use cairn_core::config::{
+    check_range, in_range, one_of, shown, shown_number, AccountId, FieldError, Ipv4Cidr, LogRetentionDays, Region, Validate,
+};
 use cairn_core::{EnvSettings, EnvironmentConfig};
 use indexmap::IndexMap;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
 /// One environment of the application.
 #[derive(Debug, Clone, Deserialize)]
@@ -50,6 +52,7 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct NetworkConfig {
     /// The VPC's IPv4 block, /16 to /24.
+    #[serde(deserialize_with = "vpc_cidr")]
     pub cidr: Ipv4Cidr,
     /// Availability zones used (2 or 3).
     #[serde(deserialize_with = "in_range::<_, _, 2, 3>")]
@@ -59,6 +62,19 @@ pub struct NetworkConfig {
     pub nat_gateways: u32,
 }
 
+/// Prefixes the VPC block may have (AWS allows /16 to /28; this application wants room for its subnets).
+const VPC_PREFIXES: std::ops::RangeInclusive<u8> = 16..=24;
+
+fn vpc_cidr<'de, D: Deserializer<'de>>(d: D) -> Result<Ipv4Cidr, D::Error> {
+    let s = String::deserialize(d)?;
+    Ipv4Cidr::parse_with_prefix(&s, VPC_PREFIXES).map_err(serde::de::Error::custom)
+}
+
+/// Only Fargate's CPU values, listed in every refusal (not a range: 300 is not one).
+fn fargate_cpu<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    one_of(d, &FargateSize::cpu_options(), "a Fargate CPU value")
+}
+
 /// `[service]`
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -66,7 +82,7 @@ pub struct ServiceConfig {
     /// Container image, e.g. "public.ecr.aws/nginx/nginx:1.27".
     pub image: String,
     /// Task CPU units (256 = 0.25 vCPU); with `memory_mib` one of Fargate's valid pairs.
-    #[serde(deserialize_with = "in_range::<_, _, 256, 16384>")]
+    #[serde(deserialize_with = "fargate_cpu")]
     pub cpu: u32,
     /// Task memory in MiB.
     #[serde(deserialize_with = "in_range::<_, _, 512, 122880>")]
@@ -361,12 +377,6 @@ impl Validate for Config {
             }
         }
         let n = &self.network;
-        if !(16..=24).contains(&n.cidr.prefix()) {
-            errors.push(FieldError::new(
-                "network.cidr",
-                format!("{} is a /{} block; allowed: /16 to /24", n.cidr, n.cidr.prefix()),
-            ));
-        }
         check_range(&mut errors, "network.max_azs", n.max_azs, 2, 3);
         check_range(&mut errors, "network.nat_gateways", n.nat_gateways, 1, 3);
         check_at_most(

@@ -13,7 +13,7 @@ use cairn_constructs::{
 use cairn_core::config::Ipv4Cidr;
 use cairn_core::{App, EnvSettings, Error};
 use serde_json::{json, Value as Json};
-use support::{absent, array_with, config, synth_all, synth_with, Template};
+use support::{absent, any_environment, array_with, config, probe_config, synth_all, synth_with, Template, PROBE};
 
 /// The environment table (docs: deployment guide), one row per environment.
 struct Row {
@@ -371,12 +371,12 @@ fn a_database_identifier_engine_version_or_class_rds_does_not_accept_is_a_synthe
 
 #[test]
 fn service_reaches_the_database_through_a_rule_in_the_service_stack() {
-    let assembly = synth_all();
-    let service = Template::from(&assembly, "dev", "service");
+    let assembly = synth_with(PROBE, &probe_config()).unwrap();
+    let service = Template::from(&assembly, PROBE, "service");
     service.has_resource_properties(
         "AWS::EC2::SecurityGroupIngress",
         json!({
-            "GroupId": { "Fn::ImportValue": "shop-dev-data:ExportsOutputFnGetAttDatabaseSecurityGroup5C91FDCBGroupId" },
+            "GroupId": { "Fn::ImportValue": "shop-probe-data:ExportsOutputFnGetAttDatabaseSecurityGroup5C91FDCBGroupId" },
             "SourceSecurityGroupId": { "Fn::GetAtt": ["WebServiceSecurityGroupBAF50CC8", "GroupId"] },
             "IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
         }),
@@ -385,7 +385,7 @@ fn service_reaches_the_database_through_a_rule_in_the_service_stack() {
         "AWS::EC2::SecurityGroupEgress",
         json!({
             "GroupId": { "Fn::GetAtt": ["WebServiceSecurityGroupBAF50CC8", "GroupId"] },
-            "DestinationSecurityGroupId": { "Fn::ImportValue": "shop-dev-data:ExportsOutputFnGetAttDatabaseSecurityGroup5C91FDCBGroupId" },
+            "DestinationSecurityGroupId": { "Fn::ImportValue": "shop-probe-data:ExportsOutputFnGetAttDatabaseSecurityGroup5C91FDCBGroupId" },
             "FromPort": 5432,
         }),
     );
@@ -561,6 +561,10 @@ fn secrets_are_injected_from_secrets_manager_and_readable_only_by_the_execution_
 
 #[test]
 fn service_deploys_safely_and_scales_on_cpu() {
+    // prod's sizes.
+    if !support::requires(&["prod"]) {
+        return;
+    }
     let assembly = synth_all();
     let t = Template::from(&assembly, "prod", "service");
     t.has_resource_properties(
@@ -603,10 +607,10 @@ fn service_deploys_safely_and_scales_on_cpu() {
 
 #[test]
 fn a_certificate_adds_https_and_redirects_http() {
-    let mut cfg: Config = config("dev");
+    let mut cfg: Config = probe_config();
     cfg.service.certificate_arn = Some("arn:aws:acm:us-east-1:123456789012:certificate/abc".into());
-    let assembly = synth_with("dev", &cfg).unwrap_or_else(|e| panic!("{e}"));
-    let t = Template::from(&assembly, "dev", "service");
+    let assembly = synth_with(PROBE, &cfg).unwrap_or_else(|e| panic!("{e}"));
+    let t = Template::from(&assembly, PROBE, "service");
     t.resource_count_is("AWS::ElasticLoadBalancingV2::Listener", 2);
     // With the HTTPS listener, 443 opens too.
     t.has_resource_properties(
@@ -639,8 +643,8 @@ fn a_certificate_adds_https_and_redirects_http() {
 
 #[test]
 fn outputs_name_the_endpoints() {
-    let assembly = synth_all();
-    let data = Template::from(&assembly, "dev", "data");
+    let assembly = synth_with(PROBE, &probe_config()).unwrap();
+    let data = Template::from(&assembly, PROBE, "data");
     data.has_output("TableName", json!({ "Value": { "Ref": "OrdersA9B65338" } }));
     data.has_output("BucketName", json!({ "Value": { "Ref": "Uploads4F6EB0FD" } }));
     data.has_output("QueueUrl", json!({ "Value": { "Ref": "JobsDF1CC2D4" } }));
@@ -648,7 +652,7 @@ fn outputs_name_the_endpoints() {
         "DatabaseEndpoint",
         json!({ "Value": { "Fn::GetAtt": ["DatabaseB269D8BB", "Endpoint.Address"] } }),
     );
-    let service = Template::from(&assembly, "dev", "service");
+    let service = Template::from(&assembly, PROBE, "service");
     service.has_output(
         "LoadBalancerUrl",
         json!({ "Value": { "Fn::Join": ["", ["http://", { "Fn::GetAtt": ["WebLB720665E7", "DNSName"] }]] } }),
@@ -703,11 +707,11 @@ fn overlapping_subnet_blocks_are_an_error() {
 #[test]
 fn a_vpc_block_too_small_for_its_subnets_is_an_error() {
     // Through the app: a /24 VPC cannot hold the /20 private subnets.
-    let mut cfg = config("dev");
+    let mut cfg = probe_config();
     cfg.network.cidr = cidr("10.10.0.0/24");
-    let errors = synth_with("dev", &cfg).expect_err("a /24 VPC is too small");
+    let errors = synth_with(PROBE, &cfg).expect_err("a /24 VPC is too small");
     let e = &errors.0[0];
-    assert_eq!(e.path.as_deref(), Some("dev/network/Vpc"));
+    assert_eq!(e.path.as_deref(), Some("probe/network/Vpc"));
     assert_eq!(e.property.as_deref(), Some("subnet_configuration[1].cidr_mask"));
     assert!(e.message.contains("10.10.0.0/24 is too small for a /20 subnet"), "{e}");
 }
@@ -747,12 +751,11 @@ fn invalid_cpu_memory_pairs_cannot_be_built() {
         .iter()
         .all(|s| FargateSize::new(s.cpu(), s.memory_mib()) == Some(*s)));
 
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/environments/dev.toml");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("stacks/environments/{}.toml", any_environment()));
     let mut table = cairn_core::config::read_table(&path).unwrap();
-    table["service"]
-        .as_table_mut()
-        .unwrap()
-        .insert("memory_mib".into(), toml::Value::Integer(4096));
+    let service = table["service"].as_table_mut().unwrap();
+    service.insert("cpu".into(), toml::Value::Integer(256));
+    service.insert("memory_mib".into(), toml::Value::Integer(4096));
     let e = cairn_core::config::from_table::<Config>(&path, table).expect_err("256/4096 is invalid");
     assert_eq!(e.key.as_deref(), Some("service.memory_mib"));
     assert!(e.message.contains("allowed: 512, 1024, 2048"), "{e}");
@@ -818,10 +821,10 @@ fn a_duplicate_construct_id_is_an_error() {
 
 #[test]
 fn a_missing_image_names_the_service() {
-    let mut cfg = config("dev");
+    let mut cfg = probe_config();
     cfg.service.image = String::new();
-    let errors = synth_with("dev", &cfg).expect_err("an empty image");
-    assert_eq!(errors.0[0].path.as_deref(), Some("dev/service/Web/Service"));
+    let errors = synth_with(PROBE, &cfg).expect_err("an empty image");
+    assert_eq!(errors.0[0].path.as_deref(), Some("probe/service/Web/Service"));
     assert_eq!(errors.0[0].property.as_deref(), Some("container.image"));
 }
 
@@ -923,10 +926,10 @@ fn access_logs_of_uploads_and_the_load_balancer_go_to_a_log_bucket() {
 
 #[test]
 fn newer_regions_deliver_load_balancer_logs_through_the_service_principal() {
-    let mut cfg = config("dev");
+    let mut cfg = probe_config();
     cfg.region = cairn_core::config::Region::parse("eu-central-2").unwrap();
-    let assembly = synth_with("dev", &cfg).unwrap();
-    let data = Template::from(&assembly, "dev", "data");
+    let assembly = synth_with(PROBE, &cfg).unwrap();
+    let data = Template::from(&assembly, PROBE, "data");
     let statements = &data.json["Resources"]["AccessLogsPolicy3C1D984A"]["Properties"]["PolicyDocument"]["Statement"];
     assert_eq!(
         statements[2]["Principal"],
@@ -937,8 +940,8 @@ fn newer_regions_deliver_load_balancer_logs_through_the_service_principal() {
         log_objects(json!({ "Fn::Sub": "/web/AWSLogs/${AWS::AccountId}/*" }))
     );
     cfg.region = cairn_core::config::Region::parse("eu-west-1").unwrap();
-    let assembly = synth_with("dev", &cfg).unwrap();
-    let data = Template::from(&assembly, "dev", "data");
+    let assembly = synth_with(PROBE, &cfg).unwrap();
+    let data = Template::from(&assembly, PROBE, "data");
     let statements = &data.json["Resources"]["AccessLogsPolicy3C1D984A"]["Properties"]["PolicyDocument"]["Statement"];
     assert_eq!(
         statements[2]["Principal"],

@@ -227,6 +227,9 @@ fn suppressions_cover_their_construct_only_and_are_reported() {
 #[test]
 fn synth_fails_on_policy_errors_and_writes_nothing() {
     // prod keeps data; turning the database's deletion protection off violates RDS-DELETION-PROTECTION.
+    if !support::requires(&["prod"]) {
+        return;
+    }
     let dir = temp_dir("synth-fails");
     let envs = dir.join("environments");
     std::fs::create_dir_all(&envs).unwrap();
@@ -274,9 +277,10 @@ fn synth_fails_on_policy_errors_and_writes_nothing() {
 #[test]
 fn synth_records_checks_in_the_manifest() {
     let out = temp_dir("manifest");
-    let run = cairn(&["synth", "prod", "--out", out.to_str().unwrap()], &repo());
+    let env = support::any_environment();
+    let run = cairn(&["synth", &env, "--out", out.to_str().unwrap()], &repo());
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    let manifest: Json = serde_json::from_str(&std::fs::read_to_string(out.join("prod/manifest.json")).unwrap()).unwrap();
+    let manifest: Json = serde_json::from_str(&std::fs::read_to_string(out.join(&env).join("manifest.json")).unwrap()).unwrap();
     let checks = &manifest["checks"];
     assert_eq!(checks["errors"], 0);
     let warnings = checks["warnings"].as_u64().unwrap() as usize;
@@ -293,7 +297,7 @@ fn synth_records_checks_in_the_manifest() {
     for f in listed.iter().filter(|f| f["suppressed"].is_null()) {
         assert!(
             stderr.contains(&format!(
-                "warning {} prod/{}",
+                "warning {} {env}/{}",
                 f["rule"].as_str().unwrap(),
                 f["path"].as_str().unwrap()
             )),
@@ -305,10 +309,11 @@ fn synth_records_checks_in_the_manifest() {
 
 #[test]
 fn check_command_formats_and_rule_list() {
-    let run = cairn(&["check", "prod", "--no-default-rules", "--format", "json"], &repo());
+    let env = support::any_environment();
+    let run = cairn(&["check", &env, "--no-default-rules", "--format", "json"], &repo());
     assert!(run.status.success(), "{}", show(&run));
     let reports: Json = serde_json::from_slice(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", show(&run)));
-    assert_eq!(reports[0]["environment"], "prod");
+    assert_eq!(reports[0]["environment"], env.as_str());
     assert_eq!(reports[0]["summary"]["errors"], 0);
     assert_eq!(reports[0]["rules"].as_array().unwrap().len(), rules().len());
 
@@ -331,10 +336,11 @@ fn check_command_formats_and_rule_list() {
 
 #[test]
 fn guard_rules_pass_and_fail_on_the_shipped_application() {
+    let env = support::any_environment();
     let run = cairn(
         &[
             "check",
-            "prod",
+            &env,
             "--no-default-rules",
             "--format",
             "json",
@@ -345,7 +351,7 @@ fn guard_rules_pass_and_fail_on_the_shipped_application() {
     );
     assert_eq!(run.status.code(), Some(1), "{}", show(&run));
     assert!(
-        String::from_utf8_lossy(&run.stderr).contains("policy checks failed: 1 error(s) in prod"),
+        String::from_utf8_lossy(&run.stderr).contains(&format!("policy checks failed: 1 error(s) in {env}")),
         "{}",
         show(&run)
     );
@@ -378,10 +384,7 @@ fn guard_rules_pass_and_fail_on_the_shipped_application() {
     assert_eq!(guard[0]["fix"], "set SSESpecification.KMSMasterKeyId to the team key");
 
     // The text report names both outcomes.
-    let run = cairn(
-        &["check", "prod", "--no-default-rules", "--rules", "tests/guard/shop.guard"],
-        &repo(),
-    );
+    let run = cairn(&["check", &env, "--no-default-rules", "--rules", "tests/guard/shop.guard"], &repo());
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(
         text.contains("guard:shop.guard: rds_encrypted_and_private passed, dynamodb_customer_managed_key failed"),
@@ -407,16 +410,17 @@ fn a_rules_folder_is_read_whole_and_the_projects_rules_apply_by_default() {
     )
     .unwrap();
     let rules = dir.join("rules");
-    let run = cairn(&["check", "dev", "--rules", rules.to_str().unwrap()], &dir);
+    let env = support::any_environment();
+    let run = cairn(&["check", &env, "--rules", rules.to_str().unwrap()], &dir);
     assert_eq!(run.status.code(), Some(1), "{}", show(&run));
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(text.contains("guard:queues.guard: queues_are_fifo failed"), "{text}");
     // The default folder is the project's rules/, not the working folder's.
-    let run = cairn(&["check", "dev"], &dir);
+    let run = cairn(&["check", &env], &dir);
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stdout));
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(text.contains("guard:example.guard") && !text.contains("queues.guard"), "{text}");
-    let run = cairn(&["check", "dev", "--no-default-rules"], &dir);
+    let run = cairn(&["check", &env, "--no-default-rules"], &dir);
     assert!(run.status.success(), "{}", show(&run));
     assert!(!String::from_utf8_lossy(&run.stdout).contains("example.guard"));
     // The repository's own rules/ folder holds only rules the shop meets.
@@ -428,6 +432,7 @@ fn a_rules_folder_is_read_whole_and_the_projects_rules_apply_by_default() {
 /// (exit 2, nothing on stdout); found in a folder it is skipped with a warning.
 #[test]
 fn a_guard_file_without_rules_is_an_error_when_named_and_a_warning_in_a_folder() {
+    let env = support::any_environment();
     let dir = temp_dir("rules-empty");
     std::fs::create_dir_all(dir.join("rules")).unwrap();
     let empty = dir.join("rules/empty.guard");
@@ -440,7 +445,7 @@ fn a_guard_file_without_rules_is_an_error_when_named_and_a_warning_in_a_folder()
     std::fs::write(dir.join("blank.guard"), "").unwrap();
 
     for file in [empty.clone(), dir.join("blank.guard")] {
-        let run = cairn(&["check", "dev", "--no-default-rules", "--rules", file.to_str().unwrap()], &dir);
+        let run = cairn(&["check", &env, "--no-default-rules", "--rules", file.to_str().unwrap()], &dir);
         assert_eq!(run.status.code(), Some(2), "{}", show(&run));
         let stderr = String::from_utf8_lossy(&run.stderr);
         assert!(stderr.contains(&format!("error: no rules in {}", file.display())), "{stderr}");
@@ -449,7 +454,7 @@ fn a_guard_file_without_rules_is_an_error_when_named_and_a_warning_in_a_folder()
     }
 
     let rules = dir.join("rules");
-    let run = cairn(&["check", "dev", "--no-default-rules", "--rules", rules.to_str().unwrap()], &dir);
+    let run = cairn(&["check", &env, "--no-default-rules", "--rules", rules.to_str().unwrap()], &dir);
     assert_eq!(run.status.code(), Some(1), "the queue rule fails: {}", show(&run));
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
@@ -470,6 +475,7 @@ fn a_guard_file_without_rules_is_an_error_when_named_and_a_warning_in_a_folder()
 /// the file, the rule and both lines.
 #[test]
 fn a_rule_name_defined_twice_is_refused_with_its_lines() {
+    let env = support::any_environment();
     let dir = temp_dir("rules-duplicate");
     let file = dir.join("twice.guard");
     std::fs::write(
@@ -481,7 +487,7 @@ fn a_rule_name_defined_twice_is_refused_with_its_lines() {
          }\n",
     )
     .unwrap();
-    let run = cairn(&["check", "dev", "--no-default-rules", "--rules", file.to_str().unwrap()], &dir);
+    let run = cairn(&["check", &env, "--no-default-rules", "--rules", file.to_str().unwrap()], &dir);
     assert_eq!(run.status.code(), Some(2), "{}", show(&run));
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
@@ -514,8 +520,9 @@ fn guard_rules_failing_on_many_resources_of_big_templates_are_all_reported() {
     )
     .unwrap();
     let rules = rules.to_str().unwrap();
+    let env = support::any_environment();
     let run = cairn(
-        &["check", "prod", "--no-default-rules", "--format", "json", "--rules", rules],
+        &["check", &env, "--no-default-rules", "--format", "json", "--rules", rules],
         &repo(),
     );
     assert_eq!(run.status.code(), Some(1), "{}", show(&run));
@@ -542,13 +549,16 @@ fn guard_rules_failing_on_many_resources_of_big_templates_are_all_reported() {
         "{}",
         show(&run)
     );
-    let prod = shop_environments().into_iter().find(|e| e.name() == "prod").expect("prod");
-    let resources: usize = prod.stacks.iter().map(|s| s.resource_count()).sum();
+    let checked = shop_environments()
+        .into_iter()
+        .find(|e| e.name() == env)
+        .expect("the environment checked");
+    let resources: usize = checked.stacks.iter().map(|s| s.resource_count()).sum();
     let findings = reports[0]["findings"]
         .as_array()
         .unwrap_or_else(|| panic!("no findings in {reports}"));
     let of = |rule: &str| findings.iter().filter(|f| f["rule"] == rule).count();
-    assert_eq!(of("every_resource_is_conditional"), resources, "one finding per resource of prod");
+    assert_eq!(of("every_resource_is_conditional"), resources, "one finding per resource of {env}");
     assert_eq!(of("queues_are_fifo"), 2, "the jobs queue and its dead-letter queue");
     assert!(
         findings
@@ -557,7 +567,7 @@ fn guard_rules_failing_on_many_resources_of_big_templates_are_all_reported() {
         "{findings:?}"
     );
     // The text report names the failed rules too.
-    let run = cairn(&["check", "prod", "--no-default-rules", "--rules", rules], &repo());
+    let run = cairn(&["check", &env, "--no-default-rules", "--rules", rules], &repo());
     assert_eq!(run.status.code(), Some(1), "{}", show(&run));
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(

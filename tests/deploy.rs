@@ -9,7 +9,7 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -51,15 +51,26 @@ const PROVISIONED: &[&str] = &[
     "AWS::ECS::Service",
 ];
 
-fn shipped_envs() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/environments")
-}
+/// The settings that make an environment deploy and tear down without a person:
+/// dev's in the shipped files. The tests deploy a copy of any environment file with them.
+const UNATTENDED: [(&str, &str); 4] = [
+    ("require_approval", "false"),
+    ("retain_data", "false"),
+    ("deletion_protection", "false"),
+    ("blue_green", "false"),
+];
 
-/// A folder holding one environment file `<name>.toml`, copied from a shipped
-/// environment with `edits` (exact text replacements) applied.
-fn env_copy(name: &str, from: &str, edits: &[(&str, &str)]) -> TempDir {
+/// A folder holding one environment file `<name>.toml`: a copy of an environment the
+/// project has ([`support::any_environment`]) with the [`UNATTENDED`] settings, then
+/// `edits` (exact text replacements) applied.
+fn env_copy(name: &str, edits: &[(&str, &str)]) -> TempDir {
     let dir = TempDir::new(&format!("deploytest-{name}"));
-    let mut text = std::fs::read_to_string(shipped_envs().join(format!("{from}.toml"))).unwrap();
+    let from = support::any_environment();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("stacks/environments/{from}.toml"));
+    let mut text = std::fs::read_to_string(shipped).unwrap();
+    for (key, value) in UNATTENDED {
+        text = text.replacen(&support::line_of(&from, key), &format!("{key} = {value}"), 1);
+    }
     for (a, b) in edits {
         assert!(text.contains(a), "`{a}` is not in {from}.toml");
         text = text.replacen(a, b, 1);
@@ -274,33 +285,34 @@ fn assert_deployed(aws: &Aws, env: &EnvArtifact) {
 fn deploying_dev_creates_every_stack_and_a_second_deploy_has_no_changes() {
     let moto = Moto::shared();
     let aws = Aws::new(&moto.url);
-    let env = synth("dev", None);
+    let dir = env_copy("firstdeploy", &[]);
+    let env = synth("firstdeploy", Some(&dir));
 
-    let out = assert_ok(&cairn(&moto.url, &["deploy", "dev", "--approve"], None));
+    let out = assert_ok(&cairn(&moto.url, &["deploy", "firstdeploy", "--approve"], Some(&dir)));
     for stack in &env.stacks {
         assert!(out.contains(&format!("{}: CREATE_COMPLETE", stack.name)), "{out}");
     }
     assert!(
-        out.contains(&format!("done dev: {} deployed, 0 without changes", env.stacks.len())),
+        out.contains(&format!("done firstdeploy: {} deployed, 0 without changes", env.stacks.len())),
         "{out}"
     );
     // No terminal: plain lines only.
     assert!(!out.contains('\x1b') && !out.contains('\r'), "control characters in:\n{out}");
     assert_deployed(&aws, &env);
 
-    let out = assert_ok(&cairn(&moto.url, &["deploy", "dev"], None));
+    let out = assert_ok(&cairn(&moto.url, &["deploy", "firstdeploy"], Some(&dir)));
     assert_eq!(out.matches("  no changes").count(), env.stacks.len(), "{out}");
     assert!(
-        out.contains(&format!("done dev: 0 deployed, {} without changes", env.stacks.len())),
+        out.contains(&format!("done firstdeploy: 0 deployed, {} without changes", env.stacks.len())),
         "{out}"
     );
     assert!(!out.contains("approval needed"), "{out}");
 
-    let out = assert_ok(&cairn(&moto.url, &["status", "dev"], None));
+    let out = assert_ok(&cairn(&moto.url, &["status", "firstdeploy"], Some(&dir)));
     for stack in &env.stacks {
         assert!(out.contains(&format!("{}  CREATE_COMPLETE", stack.name)), "{out}");
     }
-    let out = assert_ok(&cairn(&moto.url, &["outputs", "dev", "--format", "json"], None));
+    let out = assert_ok(&cairn(&moto.url, &["outputs", "firstdeploy", "--format", "json"], Some(&dir)));
     let outputs: Json = serde_json::from_str(&out).expect("outputs --format json prints JSON");
     for stack in &env.stacks {
         assert!(outputs[&stack.name].is_object(), "{out}");
@@ -311,7 +323,7 @@ fn deploying_dev_creates_every_stack_and_a_second_deploy_has_no_changes() {
 fn a_changed_environment_file_deploys_an_update_change_set() {
     let moto = Moto::shared();
     let aws = Aws::new(&moto.url);
-    let dir = env_copy("upd", "dev", &[]);
+    let dir = env_copy("upd", &[]);
     assert_ok(&cairn(&moto.url, &["deploy", "upd", "--approve"], Some(&dir)));
     let before = synth("upd", Some(&dir));
 
@@ -356,6 +368,9 @@ fn a_changed_environment_file_deploys_an_update_change_set() {
 
 #[test]
 fn prod_without_a_terminal_or_approve_is_refused_and_creates_nothing() {
+    if !support::requires(&["prod"]) {
+        return;
+    }
     let moto = Moto::shared();
     let aws = Aws::new(&moto.url);
     let err = assert_fails(&cairn(&moto.url, &["deploy", "prod"], None), 1);
@@ -377,7 +392,7 @@ fn broader_access_without_approve_is_refused_and_leaves_no_stack() {
     // or --approve nothing may be left behind (not even a REVIEW_IN_PROGRESS stack).
     let moto = Moto::shared();
     let aws = Aws::new(&moto.url);
-    let dir = env_copy("noapprove", "dev", &[]);
+    let dir = env_copy("noapprove", &[]);
     let env = synth("noapprove", Some(&dir));
     let o = cairn(&moto.url, &["deploy", "noapprove"], Some(&dir));
     let err = assert_fails(&o, 1);
@@ -396,7 +411,7 @@ fn broader_access_without_approve_is_refused_and_leaves_no_stack() {
 fn an_unreachable_endpoint_gives_one_clear_line() {
     let port = support::moto::free_port();
     let url = format!("http://127.0.0.1:{port}");
-    let err = assert_fails(&cairn(&url, &["deploy", "dev", "--approve"], None), 1);
+    let err = assert_fails(&cairn(&url, &["deploy", &support::any_environment(), "--approve"], None), 1);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
         err.starts_with(&format!("error: cannot reach {url} (connection refused) for GetCallerIdentity")),
@@ -413,7 +428,7 @@ fn an_unreachable_endpoint_gives_one_clear_line() {
 #[test]
 fn outputs_of_an_undeployed_environment_print_nothing_on_stdout() {
     let moto = Moto::shared();
-    let dir = env_copy("nooutputs", "dev", &[]);
+    let dir = env_copy("nooutputs", &[]);
     for format in ["json", "text"] {
         let o = cairn(&moto.url, &["outputs", "nooutputs", "--format", format], Some(&dir));
         let (out, err) = text(&o);
@@ -430,7 +445,7 @@ fn outputs_of_an_undeployed_environment_print_nothing_on_stdout() {
 fn credentials_of_another_account_are_refused() {
     let moto = Moto::shared();
     let aws = Aws::new(&moto.url);
-    let dir = env_copy("otheracct", "dev", &[("account = \"123456789012\"", "account = \"210987654321\"")]);
+    let dir = env_copy("otheracct", &[("account = \"123456789012\"", "account = \"210987654321\"")]);
     let err = assert_fails(&cairn(&moto.url, &["deploy", "otheracct", "--approve"], Some(&dir)), 1);
     assert!(
         err.contains("belong to account 123456789012, but environment `otheracct` lives in account 210987654321"),
@@ -446,7 +461,7 @@ fn credentials_of_another_account_are_refused() {
 fn bootstrap_creates_the_template_bucket_and_deploy_passes_templates_by_url() {
     let moto = Moto::shared();
     let aws = Aws::new(&moto.url);
-    let dir = env_copy("upl", "dev", &[]);
+    let dir = env_copy("upl", &[]);
     let bucket = "cairn-tests-templates-upl";
 
     // Without the bucket: a clear error, nothing created.
@@ -494,7 +509,7 @@ fn destroy_deletes_stacks_in_reverse_dependency_order() {
     // every stack that depends on it is deleted, dependents first.
     let moto = Moto::shared();
     let aws = Aws::new(&moto.url);
-    let dir = env_copy("gone", "dev", &[]);
+    let dir = env_copy("gone", &[]);
     let env = synth("gone", Some(&dir));
     let deletable: Vec<&StackArtifact> = env.stacks.iter().filter(|s| !s.depends_on.is_empty()).collect();
     assert!(deletable.len() >= 2, "the test wants at least two stacks that depend on another");
@@ -532,7 +547,7 @@ fn a_create_that_fails_on_moto_leaves_no_stack_and_the_next_deploy_is_not_blocke
     // every later deploy ("cannot update a stack in this state").
     let moto = Moto::shared();
     let aws = Aws::new(&moto.url);
-    let dir = env_copy("dupexp", "dev", &[]);
+    let dir = env_copy("dupexp", &[]);
     let env = synth("dupexp", Some(&dir));
     let first = &env.stacks[0];
     let export = first.template["Outputs"]
@@ -585,7 +600,7 @@ fn missing_credentials_are_reported_as_such_not_as_a_network_problem() {
     let missing = format!("{home}/missing");
     let o = cairn_with(
         "http://192.0.2.1:9",
-        &["status", "dev"],
+        &["status", &support::any_environment()],
         &[
             ("HOME", home.as_str()),
             ("AWS_CONFIG_FILE", missing.as_str()),
@@ -614,7 +629,7 @@ fn a_local_endpoint_works_without_credentials() {
     let moto = Moto::shared();
     let o = cairn_with(
         &moto.url,
-        &["status", "dev"],
+        &["status", &support::any_environment()],
         &[("AWS_CONFIG_FILE", "/nonexistent"), ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")],
         &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
     );
@@ -625,14 +640,15 @@ fn a_local_endpoint_works_without_credentials() {
 
 #[test]
 fn a_malformed_endpoint_or_a_zero_timeout_is_bad_input() {
-    let err = assert_fails(&cairn("not-a-url", &["status", "dev"], None), 2);
+    let env = support::any_environment();
+    let err = assert_fails(&cairn("not-a-url", &["status", &env], None), 2);
     assert!(
         err.starts_with("error: AWS_ENDPOINT_URL=`not-a-url` is not a usable endpoint (it must start with http:// or https://)"),
         "{err}"
     );
     assert!(err.contains("http://127.0.0.1:5000") && err.lines().count() == 1, "{err}");
     let err = assert_fails(
-        &cairn("http://127.0.0.1:1", &["status", "dev", "--endpoint-url", "not-a-url"], None),
+        &cairn("http://127.0.0.1:1", &["status", &env, "--endpoint-url", "not-a-url"], None),
         2,
     );
     assert!(
@@ -640,7 +656,7 @@ fn a_malformed_endpoint_or_a_zero_timeout_is_bad_input() {
         "{err}"
     );
 
-    let err = assert_fails(&cairn("http://127.0.0.1:1", &["deploy", "dev", "--timeout", "0s"], None), 2);
+    let err = assert_fails(&cairn("http://127.0.0.1:1", &["deploy", &env, "--timeout", "0s"], None), 2);
     assert!(err.contains("the timeout must be more than 0"), "{err}");
     assert!(!err.contains("is not a duration"), "{err}");
 }
@@ -709,7 +725,7 @@ fn ctrl_c_during_a_deploy_stops_after_the_current_stack_with_exit_130() {
     // deployed too and cairn exited 0.
     let moto = Moto::shared();
     let aws = Aws::new(&moto.url);
-    let dir = env_copy("sigint", "dev", &[]);
+    let dir = env_copy("sigint", &[]);
     let env = synth("sigint", Some(&dir));
     let network = &env.stacks[0].name;
     let o = cairn_interrupted(
@@ -745,7 +761,7 @@ fn ctrl_c_during_a_deploy_stops_after_the_current_stack_with_exit_130() {
 fn ctrl_c_during_destroy_stops_after_the_current_stack_with_exit_130() {
     let moto = Moto::shared();
     let aws = Aws::new(&moto.url);
-    let dir = env_copy("sigdel", "dev", &[]);
+    let dir = env_copy("sigdel", &[]);
     let env = synth("sigdel", Some(&dir));
     assert_ok(&cairn(&moto.url, &["deploy", "sigdel", "--approve"], Some(&dir)));
     let first = &env.stacks.last().unwrap().name;
@@ -770,7 +786,7 @@ fn ctrl_c_during_destroy_stops_after_the_current_stack_with_exit_130() {
 fn a_change_set_another_run_made_blocks_the_deploy_and_is_never_executed() {
     let moto = Moto::shared();
     let aws = Aws::new(&moto.url);
-    let dir = env_copy("other", "dev", &[]);
+    let dir = env_copy("other", &[]);
     let env = synth("other", Some(&dir));
     assert_ok(&cairn(&moto.url, &["deploy", "other", "--approve"], Some(&dir)));
     let data = &env.stacks[1];
@@ -884,7 +900,7 @@ fn updates_that_add_an_export_and_its_import_deploy_on_moto_in_one_run() {
     use cairn_toolkit::deploy::{DeployOptions, Deployer, Outcome};
     let moto = Moto::shared();
     let aws = Aws::new(&moto.url);
-    let settings = synth("dev", None).settings;
+    let settings = synth(&support::any_environment(), None).settings;
     let clients = cairn_toolkit::aws::connect(&settings, Some(&moto.url)).unwrap();
     let quirks = clients.detect_quirks();
     assert_eq!(quirks.emulator, Some("moto"));
@@ -975,7 +991,7 @@ fn two_deploys_of_one_environment_at_once_never_both_execute_the_update() {
     // Reported: both ran the same update and printed each other's events.
     let moto = Moto::shared();
     let aws = Aws::new(&moto.url);
-    let dir = env_copy("twice", "dev", &[]);
+    let dir = env_copy("twice", &[]);
     assert_ok(&cairn(&moto.url, &["deploy", "twice", "--approve"], Some(&dir)));
     edit(&dir, "twice", "nginx:1.27", "nginx:1.27.1");
     let service = synth("twice", Some(&dir)).stacks.last().unwrap().name.clone();
@@ -1013,7 +1029,7 @@ fn two_deploys_of_one_environment_at_once_never_both_execute_the_update() {
 fn ctrl_c_as_a_deploy_starts_leaves_no_change_set_or_review_stack_behind() {
     let moto = Moto::shared();
     let aws = Aws::new(&moto.url);
-    let dir = env_copy("sigearly", "dev", &[]);
+    let dir = env_copy("sigearly", &[]);
     let env = synth("sigearly", Some(&dir));
     let o = cairn_interrupted(&moto.url, &["deploy", "sigearly", "--approve"], &dir, "deploying sigearly:");
     let err = assert_fails(&o, 130);
@@ -1035,7 +1051,7 @@ fn ctrl_c_as_a_deploy_starts_leaves_no_change_set_or_review_stack_behind() {
 fn two_first_deploys_of_one_environment_at_once_never_both_create_a_stack() {
     let moto = Moto::shared();
     let aws = Aws::new(&moto.url);
-    let dir = env_copy("twonew", "dev", &[]);
+    let dir = env_copy("twonew", &[]);
     let env = synth("twonew", Some(&dir));
     let runs: Vec<Output> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..2)
@@ -1073,7 +1089,6 @@ fn moto_says_not_supported_only_for_what_it_lacks_and_the_endpoint_failed_for_a_
     let moto = Moto::shared();
     let dir = env_copy(
         "keeps",
-        "dev",
         &[
             ("retain_data = false", "retain_data = true"),
             ("deletion_protection = false", "deletion_protection = true"),
@@ -1093,7 +1108,7 @@ fn moto_says_not_supported_only_for_what_it_lacks_and_the_endpoint_failed_for_a_
     use cairn_toolkit::deploy::clock::SystemClock;
     use cairn_toolkit::deploy::console::Console;
     use cairn_toolkit::deploy::{DeployOptions, Deployer};
-    let settings = synth("dev", None).settings;
+    let settings = synth(&support::any_environment(), None).settings;
     let clients = cairn_toolkit::aws::connect(&settings, Some(&moto.url)).unwrap();
     let key = artifact(
         "cairn-tests-crash",
@@ -1125,7 +1140,7 @@ fn moto_says_not_supported_only_for_what_it_lacks_and_the_endpoint_failed_for_a_
 fn destroying_a_network_stack_on_moto_says_what_is_left_and_why() {
     let moto = Moto::shared();
     let aws = Aws::new(&moto.url);
-    let dir = env_copy("leftvpc", "dev", &[]);
+    let dir = env_copy("leftvpc", &[]);
     let env = synth("leftvpc", Some(&dir));
     let network = &env.stacks[0].name;
     assert_ok(&cairn(&moto.url, &["deploy", "leftvpc", "--approve"], Some(&dir)));

@@ -25,8 +25,11 @@ fn scratch(name: &str) -> TempDir {
 }
 
 /// A folder holding one environment file `<name>.toml`, copied from a shipped one.
+/// Its folder is numbered: two tests may make copies of the same name at once.
 fn env_copy(name: &str, from: &str) -> TempDir {
-    let dir = scratch(&format!("envs-{name}"));
+    static COPIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = scratch(&format!("envs-{name}-{n}"));
     let text = std::fs::read_to_string(shipped_envs().join(format!("{from}.toml"))).expect("shipped environment file");
     std::fs::write(dir.join(format!("{name}.toml")), text).expect("copy");
     dir
@@ -128,7 +131,7 @@ fn a_synthesis_output_against_the_same_synthesis_has_no_differences() {
 #[test]
 fn an_edited_environment_shows_the_changed_property_and_gates_the_exit_code() {
     let root = scratch("edited");
-    let envs = env_copy("prod", "prod");
+    let envs = env_copy("prod", &support::any_environment());
     let base = root.join("base");
     synth_to(&base, Some(&envs));
     let old = set_instance_class(&envs, "prod", "db.t3.large");
@@ -198,7 +201,7 @@ fn an_edited_environment_shows_the_changed_property_and_gates_the_exit_code() {
 #[test]
 fn engine_version_changes_in_an_environment_file_are_flagged_and_a_downgrade_fails_the_gate() {
     let root = scratch("engine");
-    let envs = env_copy("prod", "prod");
+    let envs = env_copy("prod", &support::any_environment());
     let base = root.join("base");
     synth_to(&base, Some(&envs));
     let base_arg = base.display().to_string();
@@ -253,9 +256,12 @@ fn a_rename_that_removes_an_export_the_service_imports_fails_the_gate_and_names_
     let root = scratch("rename");
     let base = root.join("base");
     synth_to(&base, None);
+    let env = support::any_environment();
     // The orders table's logical ID, as a rename of its construct would change it everywhere.
-    let data: Json = serde_json::from_str(&std::fs::read_to_string(base.join("prod/shop-prod-data.template.json")).expect("data template"))
-        .expect("JSON");
+    let data: Json = serde_json::from_str(
+        &std::fs::read_to_string(base.join(&env).join(format!("shop-{env}-data.template.json"))).expect("data template"),
+    )
+    .expect("JSON");
     let table_id = data["Resources"]
         .as_object()
         .and_then(|r| r.iter().find(|(_, v)| v["Type"] == "AWS::DynamoDB::Table"))
@@ -266,11 +272,15 @@ fn a_rename_that_removes_an_export_the_service_imports_fails_the_gate_and_names_
     let args = ["diff", "--base", &base.display().to_string(), "--head", &head.display().to_string()];
 
     // Only the data stack compared: the service stack's import is found all the same.
-    let narrowed: Vec<&str> = args.iter().copied().chain(["prod", "data", "--fail-on", "replacement"]).collect();
+    let narrowed: Vec<&str> = args
+        .iter()
+        .copied()
+        .chain([env.as_str(), "data", "--fail-on", "replacement"])
+        .collect();
     let (out, err) = exits(&cairn(&narrowed, None, None), 1);
     assert!(
-        out.contains(&format!("export `shop-prod-data:ExportsOutputFnGetAtt{table_id}Arn`"))
-            && out.contains("is removed, but shop-prod-service still imports it"),
+        out.contains(&format!("export `shop-{env}-data:ExportsOutputFnGetAtt{table_id}Arn`"))
+            && out.contains(&format!("is removed, but shop-{env}-service still imports it")),
         "{out}"
     );
     assert!(out.contains(r#"keep_logical_ids("<new path>", "Orders")"#), "{out}");
@@ -281,14 +291,15 @@ fn a_rename_that_removes_an_export_the_service_imports_fails_the_gate_and_names_
     let j: Json = serde_json::from_str(&out).expect("JSON");
     let warnings = j["warnings"].as_array().expect("warnings");
     // Every environment has the table; the service imports its name and its ARN.
-    assert_eq!(warnings.len(), 6, "{out}");
+    let count = 2 * support::environment_files().len();
+    assert_eq!(warnings.len(), count, "{out}");
     for w in warnings {
         let env = w["environment"].as_str().unwrap_or_default();
         assert_eq!(w["kind"], "export-still-imported", "{out}");
         assert_eq!(w["stack"], format!("shop-{env}-data").as_str(), "{out}");
         assert_eq!(w["blocking"], true, "{out}");
     }
-    assert_eq!(j["summary"]["blocking"], 6, "{out}");
+    assert_eq!(j["summary"]["blocking"], count, "{out}");
 }
 
 #[test]
@@ -300,8 +311,8 @@ fn malformed_input_is_a_clear_error_with_exit_2() {
 
     let out = root.join("out");
     synth_to(&out, None);
-    let template = std::fs::read_dir(out.join("dev"))
-        .expect("dev output")
+    let template = std::fs::read_dir(out.join(support::any_environment()))
+        .expect("an environment's output")
         .filter_map(Result::ok)
         .map(|e| e.path())
         .find(|p| p.to_string_lossy().ends_with(".template.json"))
@@ -326,7 +337,7 @@ fn malformed_input_is_a_clear_error_with_exit_2() {
 #[test]
 fn against_moto_no_changes_after_deploy_then_the_edited_property() {
     let moto = Moto::shared();
-    let envs = env_copy("diffed", "dev");
+    let envs = env_copy("diffed", &support::any_environment());
     // The network stack alone: it needs nothing moto cannot provision.
     let (out, _) = exits(
         &cairn(&["deploy", "diffed", "network", "--approve"], Some(&envs), Some(&moto.url)),
@@ -385,7 +396,7 @@ fn against_moto_no_changes_after_deploy_then_the_edited_property() {
 #[test]
 fn against_moto_an_environment_that_is_not_deployed_is_entirely_new() {
     let moto = Moto::shared();
-    let envs = env_copy("undeployed", "dev");
+    let envs = env_copy("undeployed", &support::any_environment());
     let (out, _) = exits(&cairn(&["diff", "undeployed"], Some(&envs), Some(&moto.url)), 0);
     assert!(out.contains("(new stack)"), "{out}");
     assert!(out.contains("0 to change (0 replacements), 0 to destroy"), "{out}");

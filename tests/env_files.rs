@@ -55,11 +55,55 @@ fn unknown_environment_lists_the_known_ones() {
     assert!(!sandbox.out().join("nosuch").exists());
 }
 
+/// [`assert_bad`] on any environment, with `key`'s line set to `key = value`.
+fn assert_bad_value(name: &str, key: &str, value: &str, expected: &[&str]) {
+    let env = support::any_environment();
+    let line = support::line_of(&env, key);
+    assert_bad(name, &env, &line, &format!("{key} = {value}"), expected);
+}
+
+#[test]
+fn messages_give_the_real_allowed_values() {
+    let cpus = "allowed: 256, 512, 1024, 2048, 4096, 8192, 16384";
+    let retentions = "allowed: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653";
+    for (name, key, value, expected) in [
+        ("cpu-huge", "cpu", "100000", ["service.cpu", cpus]),
+        ("cpu-between", "cpu", "300", ["service.cpu", cpus]),
+        ("cpu-float", "cpu", "2.5", ["service.cpu", cpus]),
+        ("retention-float", "retention_days", "2.5", ["logs.retention_days", retentions]),
+        ("retention-string", "retention_days", "\"30\"", ["logs.retention_days", retentions]),
+        // Beyond 64 bits the TOML parser itself fails, naming no key.
+        (
+            "azs-beyond-64-bits",
+            "max_azs",
+            "99999999999999999999",
+            ["network.max_azs", "or more is out of range; allowed: 2 to 3"],
+        ),
+        (
+            "cidr-prefix",
+            "cidr",
+            "\"10.20.0.0/33\"",
+            ["network.cidr", "prefix /33 is larger than 32; allowed: /16 to /24"],
+        ),
+        (
+            "no-such-region",
+            "region",
+            "\"eu-central-3\"",
+            [
+                "`eu-central-3` is not an AWS region; allowed: af-south-1, ",
+                "us-gov-west-1, cn-north-1",
+            ],
+        ),
+    ] {
+        assert_bad_value(name, key, value, &expected);
+    }
+}
+
 #[test]
 fn unknown_key() {
     assert_bad(
         "unknown-key",
-        "prod",
+        &support::any_environment(),
         "[network]",
         "[network]\nsubnet_count = 4",
         &["network", "unknown field `subnet_count`"],
@@ -68,22 +112,20 @@ fn unknown_key() {
 
 #[test]
 fn wrong_type() {
-    assert_bad(
+    assert_bad_value(
         "wrong-type",
-        "prod",
-        "desired_count = 3",
-        "desired_count = \"three\"",
+        "desired_count",
+        "\"three\"",
         &["service.desired_count", "allowed: a whole number from 1 to 100"],
     );
 }
 
 #[test]
 fn negative_task_count() {
-    assert_bad(
+    assert_bad_value(
         "negative",
-        "prod",
-        "desired_count = 3",
-        "desired_count = -1",
+        "desired_count",
+        "-1",
         &["service.desired_count", "-1 is out of range; allowed: 1 to 100"],
     );
 }
@@ -91,66 +133,47 @@ fn negative_task_count() {
 #[test]
 fn numbers_beyond_the_integer_type_give_the_real_range() {
     // Not "a whole number, 0 or more": u32's range is not the key's.
-    for (name, from, to, expected) in [
+    for (name, key, value, expected) in [
         (
             "huge-count",
-            "desired_count = 3",
-            "desired_count = 4294967296",
-            "service.desired_count",
+            "desired_count",
+            "4294967296",
+            ["service.desired_count", "allowed: 1 to 100"],
         ),
         (
             "huge-port",
-            "container_port = 80",
-            "container_port = 70000",
-            "service.container_port",
+            "container_port",
+            "70000",
+            ["service.container_port", "allowed: 1 to 65535"],
         ),
-        ("negative-order", "promotion_order = 30", "promotion_order = -1", "promotion_order"),
+        ("negative-order", "promotion_order", "-1", ["promotion_order", "allowed: 0 to 9999"]),
         (
             "huge-storage",
-            "allocated_storage_gb = 20",
-            "allocated_storage_gb = 99999999999",
-            "database.allocated_storage_gb",
+            "allocated_storage_gb",
+            "99999999999",
+            ["database.allocated_storage_gb", "allowed: 20 to 65536"],
         ),
     ] {
-        let range = match expected {
-            "service.desired_count" => "allowed: 1 to 100",
-            "service.container_port" => "allowed: 1 to 65535",
-            "promotion_order" => "allowed: 0 to 9999",
-            _ => "allowed: 20 to 65536",
-        };
-        assert_bad(name, "prod", from, to, &[expected, range]);
+        assert_bad_value(name, key, value, &expected);
     }
 }
 
 #[test]
 fn long_values_are_shortened_in_messages() {
     // A 309-digit float and a 10,000-character image name: the error stays one short line.
-    let huge = format!("http_5xx_warning_percent = 1{}.0", "0".repeat(308));
-    let long_image = format!("image = \"nginx {}\"", "x".repeat(10_000));
-    for (name, from, to, expected) in [
-        (
-            "huge-float",
-            "http_5xx_warning_percent = 1.0",
-            huge.as_str(),
-            "1.000e308 is out of range",
-        ),
-        (
-            "long-image",
-            "image = \"public.ecr.aws/nginx/nginx:1.27\"",
-            long_image.as_str(),
-            "(10006 characters)",
-        ),
-        (
-            "long-string-type",
-            "desired_count = 3",
-            "desired_count = \"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\"",
-            "(78 characters)",
-        ),
+    let huge = format!("1{}.0", "0".repeat(308));
+    let long_image = format!("\"nginx {}\"", "x".repeat(10_000));
+    let long_string = format!("\"{}\"", "y".repeat(78));
+    let env = support::any_environment();
+    for (name, key, value, expected) in [
+        ("huge-float", "http_5xx_warning_percent", huge.as_str(), "1.000e308 is out of range"),
+        ("long-image", "image", long_image.as_str(), "(10006 characters)"),
+        ("long-string-type", "desired_count", long_string.as_str(), "(78 characters)"),
     ] {
-        assert_bad(name, "prod", from, to, &[expected]);
+        assert_bad_value(name, key, value, &[expected]);
         let sandbox = Sandbox::new(&format!("{name}-len"));
-        sandbox.edit("prod", from, to);
-        let err = stderr(&sandbox.synth("prod"));
+        sandbox.edit(&env, &support::line_of(&env, key), &format!("{key} = {value}"));
+        let err = stderr(&sandbox.synth(&env));
         assert!(err.len() < 400, "{name}: {} characters: {err}", err.len());
     }
 }
@@ -158,7 +181,8 @@ fn long_values_are_shortened_in_messages() {
 #[test]
 fn current_rds_instance_classes_are_accepted() {
     let sandbox = Sandbox::new("classes");
-    let mut current = "db.t3.medium".to_string();
+    let env = support::any_environment();
+    let mut current = support::line_of(&env, "instance_class");
     for class in [
         "db.m6i.large",
         "db.r7g.large",
@@ -167,90 +191,56 @@ fn current_rds_instance_classes_are_accepted() {
         "db.r6id.2xlarge",
         "db.x2g.large",
     ] {
-        sandbox.edit(
-            "prod",
-            &format!("instance_class = \"{current}\""),
-            &format!("instance_class = \"{class}\""),
-        );
-        current = class.to_string();
-        let o = sandbox.synth("prod");
+        let line = format!("instance_class = \"{class}\"");
+        sandbox.edit(&env, &current, &line);
+        current = line;
+        let o = sandbox.synth(&env);
         assert_eq!(o.status.code(), Some(0), "{class}: {}", stderr(&o));
-        let data = std::fs::read_to_string(sandbox.out().join("prod/shop-prod-data.template.json")).unwrap();
+        let data = std::fs::read_to_string(sandbox.out().join(&env).join(format!("shop-{env}-data.template.json"))).unwrap();
         assert!(data.contains(&format!("\"DBInstanceClass\": \"{class}\"")), "{class}");
     }
 }
 
 #[test]
 fn an_unknown_rds_instance_class_names_the_key_and_the_families() {
-    assert_bad(
+    assert_bad_value(
         "class-family",
-        "prod",
-        "instance_class = \"db.t3.medium\"",
-        "instance_class = \"db.z9.large\"",
+        "instance_class",
+        "\"db.z9.large\"",
         &["database.instance_class", "`db.z9.large`", "db.m7g.large", "db.t4g, db.m5"],
     );
-    assert_bad(
+    assert_bad_value(
         "class-size",
-        "prod",
-        "instance_class = \"db.t3.medium\"",
-        "instance_class = \"db.m7g.24xlarge\"",
+        "instance_class",
+        "\"db.m7g.24xlarge\"",
         &["database.instance_class", "a size RDS offers in db.m7g", "16xlarge"],
     );
 }
 
 #[test]
 fn retention_cloudwatch_does_not_accept() {
-    if !support::requires(&["staging"]) {
-        return;
-    }
-    assert_bad(
+    assert_bad_value(
         "retention",
-        "staging",
-        "retention_days = 30",
-        "retention_days = 31",
+        "retention_days",
+        "31",
         &["logs.retention_days", "allowed: 1, 3, 5, 7, 14, 30"],
     );
 }
 
 #[test]
 fn malformed_account_region_and_cidr() {
-    assert_bad(
-        "account",
-        "dev",
-        "account = \"123456789012\"",
-        "account = \"12345\"",
-        &["key `account`", "12 digits"],
-    );
-    assert_bad(
-        "region",
-        "dev",
-        "region = \"us-east-1\"",
-        "region = \"moon-base-1\"",
-        &["key `region`", "not an AWS region"],
-    );
-    assert_bad(
-        "cidr",
-        "dev",
-        "cidr = \"10.10.0.0/16\"",
-        "cidr = \"10.10.0.1/16\"",
-        &["network.cidr", "host bits"],
-    );
-    assert_bad(
-        "cidr-size",
-        "dev",
-        "cidr = \"10.10.0.0/16\"",
-        "cidr = \"10.0.0.0/8\"",
-        &["network.cidr", "/16 to /24"],
-    );
+    assert_bad_value("account", "account", "\"12345\"", &["key `account`", "12 digits"]);
+    assert_bad_value("region", "region", "\"moon-base-1\"", &["key `region`", "not an AWS region"]);
+    assert_bad_value("cidr", "cidr", "\"10.10.0.1/16\"", &["network.cidr", "host bits"]);
+    assert_bad_value("cidr-size", "cidr", "\"10.0.0.0/8\"", &["network.cidr", "/16 to /24"]);
 }
 
 #[test]
 fn backup_retention_out_of_range() {
-    assert_bad(
+    assert_bad_value(
         "backup",
-        "prod",
-        "backup_retention_days = 30",
-        "backup_retention_days = 40",
+        "backup_retention_days",
+        "40",
         &["database.backup_retention_days", "allowed: 1 to 35"],
     );
 }
@@ -300,43 +290,37 @@ fn related_keys_name_the_relation_and_the_right_key() {
 #[test]
 fn engine_version_rds_does_not_offer() {
     // Well-formed, but no such PostgreSQL: the error lists the versions allowed.
-    assert_bad(
+    assert_bad_value(
         "engine",
-        "prod",
-        "engine_version = \"17.5\"",
-        "engine_version = \"99.1\"",
+        "engine_version",
+        "\"99.1\"",
         &[
             "database.engine_version",
             "`99.1` is not a PostgreSQL version RDS offers",
             "allowed: PostgreSQL 13, 14, 15, 16, 17, 18",
         ],
     );
-    assert_bad(
+    assert_bad_value(
         "engine-minor",
-        "prod",
-        "engine_version = \"17.5\"",
-        "engine_version = \"17.99\"",
+        "engine_version",
+        "\"17.99\"",
         &["database.engine_version", "allowed: 17.1, 17.2, 17.3, 17.4, 17.5, 17.6, 17.7"],
     );
 }
 
 #[test]
 fn malformed_toml_and_missing_key() {
-    assert_bad("syntax", "prod", "[network]", "[network", &["not valid TOML"]);
-    assert_bad(
-        "missing",
-        "prod",
-        "require_approval = true\n",
-        "",
-        &["missing field `require_approval`"],
-    );
+    assert_bad("syntax", &support::any_environment(), "[network]", "[network", &["not valid TOML"]);
+    let env = support::any_environment();
+    let line = format!("{}\n", support::line_of(&env, "require_approval"));
+    assert_bad("missing", &env, &line, "", &["missing field `require_approval`"]);
 }
 
 #[test]
 fn reserved_tag_keys_are_refused() {
     assert_bad(
         "tag",
-        "prod",
+        &support::any_environment(),
         "[tags]",
         "[tags]\nEnvironment = \"x\"",
         &["tags.Environment", "set by cairn itself"],
@@ -435,6 +419,18 @@ fn unreadable_environment_files_say_why() {
         assert!(!err.contains("unknown environment"), "{args:?}: {err}");
     }
     std::fs::remove_file(envs.join("dangling.toml")).unwrap();
+    // A link loop: said in words, not "os error 40".
+    std::os::unix::fs::symlink("loop2.toml", envs.join("loop.toml")).unwrap();
+    std::os::unix::fs::symlink("loop.toml", envs.join("loop2.toml")).unwrap();
+    let o = sandbox.cairn(&["synth", "loop"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("loop.toml") && err.contains("symbolic link loop") && !err.contains("os error"),
+        "{err}"
+    );
+    std::fs::remove_file(envs.join("loop.toml")).unwrap();
+    std::fs::remove_file(envs.join("loop2.toml")).unwrap();
     // A folder named like an environment file.
     std::fs::create_dir(envs.join("box.toml")).unwrap();
     let o = sandbox.cairn(&["synth", "box"]);
@@ -443,14 +439,16 @@ fn unreadable_environment_files_say_why() {
     assert!(err.contains("box.toml") && err.contains("is a folder, not a file"), "{err}");
     std::fs::remove_dir(envs.join("box.toml")).unwrap();
     // Not UTF-8 text.
-    let mut bytes = std::fs::read(envs.join("prod.toml")).unwrap();
+    let env = support::any_environment();
+    let file = envs.join(format!("{env}.toml"));
+    let mut bytes = std::fs::read(&file).unwrap();
     bytes.extend(b"\n# caf\xe9\n");
-    std::fs::write(envs.join("prod.toml"), bytes).unwrap();
-    let o = sandbox.synth("prod");
+    std::fs::write(&file, bytes).unwrap();
+    let o = sandbox.synth(&env);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("prod.toml") && err.contains("not UTF-8 text") && err.contains("save it as UTF-8"),
+        err.contains(&format!("{env}.toml")) && err.contains("not UTF-8 text") && err.contains("save it as UTF-8"),
         "{err}"
     );
 }
@@ -459,17 +457,18 @@ fn unreadable_environment_files_say_why() {
 fn a_file_without_read_permission_says_so() {
     use std::os::unix::fs::PermissionsExt;
     let sandbox = Sandbox::new("no-read");
-    let file = sandbox.envs().join("prod.toml");
+    let env = support::any_environment();
+    let file = sandbox.envs().join(format!("{env}.toml"));
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o000)).unwrap();
     if std::fs::read(&file).is_ok() {
         // Running as root: permissions do not stop reading; nothing to test.
         return;
     }
-    let o = sandbox.synth("prod");
+    let o = sandbox.synth(&env);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("prod.toml") && err.contains("permission denied") && err.contains("chmod"),
+        err.contains(&format!("{env}.toml")) && err.contains("permission denied") && err.contains("chmod"),
         "{err}"
     );
 }
@@ -492,7 +491,9 @@ fn synth_all_writes_every_environment_and_is_deterministic() {
         files
     };
     let a = read_all();
-    assert!(a.iter().any(|(p, _)| p.ends_with("prod/manifest.json")));
+    for env in support::environment_files_in(&sandbox.envs()) {
+        assert!(a.iter().any(|(p, _)| p.ends_with(format!("{env}/manifest.json"))), "{env}");
+    }
     let second = sandbox.cairn(&["synth", "--all", "--out", out.to_str().unwrap()]);
     assert!(second.status.success());
     assert_eq!(a, read_all(), "two syntheses differ");

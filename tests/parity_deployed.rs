@@ -250,7 +250,9 @@ fn deployed_parity_promotion_skew_and_the_deploy_gate() {
     // moto has no drift detection: said plainly, with its own exit code.
     let o = cairn(url, &envs, &["drift", "dev"]);
     assert_eq!(o.status.code(), Some(3), "{}", show(&o));
-    assert!(stderr(&o).contains("does not implement drift detection"), "{}", show(&o));
+    let err = stderr(&o);
+    assert!(err.contains("DetectStackDrift is not supported by moto"), "{}", show(&o));
+    assert_eq!(err.matches("does not implement").count(), 1, "said once: {}", show(&o));
 }
 
 /// Environment files `<name>.toml` copied from shipped ones (own names: own stacks in moto).

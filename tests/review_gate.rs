@@ -1,8 +1,8 @@
 //! The pull-request review gate: `cairn diff --fail-on data-loss,replacement` through
-//! scripts/review-gate.sh, with the real binary, on a PR that deletes prod's table (kept by a
-//! Retain policy, so it used to pass every gate) or replaces a resource; the override labels;
-//! and the workflow that runs it (valid YAML, the gate wired to the labels, the comment posted
-//! even when the gate fails).
+//! scripts/review-gate.sh, with the real binary, on a PR that deletes the table of an
+//! environment that keeps data (as prod does: kept by a Retain policy, so it used to pass
+//! every gate) or replaces a resource; the override labels; and the workflow that runs it
+//! (valid YAML, the gate wired to the labels, the comment posted even when the gate fails).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -25,19 +25,40 @@ fn show(o: &Output) -> String {
     )
 }
 
-/// prod synthesized twice into `<dir>/base` and `<dir>/head`, `edit` applied to head's data stack.
+/// An environment that keeps its data (as prod does), synthesized twice into `<dir>/base`
+/// and `<dir>/head`, `edit` applied to head's data stack. It is a copy of an environment
+/// file the project has, named `kept`, with `retain_data` and `deletion_protection` on.
 fn base_and_head(name: &str, edit: impl FnOnce(&mut Json)) -> TempDir {
     let dir = TempDir::new(&format!("review-gate-{name}"));
+    let envs = dir.join("envs");
+    std::fs::create_dir_all(&envs).unwrap();
+    let from = support::any_environment();
+    let text = std::fs::read_to_string(repo().join(format!("stacks/environments/{from}.toml"))).unwrap();
+    let kept = text
+        .replacen(&support::line_of(&from, "retain_data"), "retain_data = true", 1)
+        .replacen(&support::line_of(&from, "deletion_protection"), "deletion_protection = true", 1);
+    std::fs::write(envs.join("kept.toml"), kept).unwrap();
     for side in ["base", "head"] {
         let out = dir.join(side);
-        let o = cairn(&["synth", "prod", "--quiet", "--out", out.to_str().unwrap()], &repo());
-        assert!(o.status.success(), "synth prod: {}", show(&o));
+        let o = cairn(
+            &[
+                "synth",
+                "kept",
+                "--quiet",
+                "--environments",
+                envs.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &repo(),
+        );
+        assert!(o.status.success(), "synth kept: {}", show(&o));
     }
-    let data = std::fs::read_dir(dir.join("head/prod"))
-        .expect("head/prod was written")
+    let data = std::fs::read_dir(dir.join("head/kept"))
+        .expect("head/kept was written")
         .map(|e| e.expect("a directory entry").path())
         .find(|p| p.to_string_lossy().ends_with("-data.template.json"))
-        .expect("prod's data stack template");
+        .expect("the data stack template");
     let mut template: Json = serde_json::from_str(&std::fs::read_to_string(&data).unwrap()).unwrap();
     edit(&mut template);
     std::fs::write(&data, serde_json::to_string_pretty(&template).unwrap()).unwrap();
@@ -59,7 +80,10 @@ fn logical_id(template: &Json, resource_type: &str) -> String {
 
 fn delete_table(t: &mut Json) {
     let id = logical_id(t, "AWS::DynamoDB::Table");
-    assert_eq!(t["Resources"][&id]["DeletionPolicy"], "Retain", "prod keeps its table");
+    assert_eq!(
+        t["Resources"][&id]["DeletionPolicy"], "Retain",
+        "an environment that keeps data keeps its table"
+    );
     t["Resources"].as_object_mut().unwrap().remove(&id);
 }
 

@@ -147,6 +147,34 @@ pub fn environment_files() -> Vec<String> {
     environment_files_in(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/environments"))
 }
 
+/// An environment the project has, for tests about any one of them: the first file
+/// of the shipped folder, whichever environments the project keeps.
+pub fn any_environment() -> String {
+    environment_files()
+        .into_iter()
+        .next()
+        .expect("stacks/environments holds at least one environment file")
+}
+
+/// The name tests give to a copy of [`any_environment`]'s config (stack names
+/// `shop-probe-…`, paths `probe/…`): their expectations hold whichever file it is.
+pub const PROBE: &str = "probe";
+
+/// The config of [`any_environment`], to synthesize (changed) as [`PROBE`].
+pub fn probe_config() -> Config {
+    config(&any_environment())
+}
+
+/// The line `<key> = …` of the shipped `<env>.toml` (keys are unique across its tables).
+pub fn line_of(env: &str, key: &str) -> String {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("stacks/environments/{env}.toml"));
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    text.lines()
+        .find(|l| l.split('=').next().is_some_and(|k| k.trim() == key))
+        .unwrap_or_else(|| panic!("no `{key} = …` line in {}", file.display()))
+        .to_string()
+}
+
 /// Those of [`SHIPPED`] whose file is still there, in promotion order: facts about
 /// an environment hold while its file exists.
 pub fn shipped() -> Vec<&'static str> {

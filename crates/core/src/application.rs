@@ -158,20 +158,24 @@ pub fn load_all<A: Application>(app: &A) -> Result<Vec<LoadedEnv<A::Config>>, Co
 /// the parity reference and the deploy order, so cairn does not guess.
 pub fn in_promotion_order<C: EnvironmentConfig>(mut envs: Vec<LoadedEnv<C>>) -> Result<Vec<LoadedEnv<C>>, ConfigError> {
     envs.sort_by(|a, b| (a.config.promotion_order(), &a.name).cmp(&(b.config.promotion_order(), &b.name)));
-    if let Some(pair) = envs
+    let shared = envs
         .windows(2)
         .find(|p| p[0].config.promotion_order() == p[1].config.promotion_order() && p[0].name != p[1].name)
-    {
-        let order = pair[0].config.promotion_order();
+        .map(|p| p[0].config.promotion_order());
+    if let Some(order) = shared {
+        // Every file in that place, not just the first two: the user renumbers all but one.
+        let sharing: Vec<&LoadedEnv<C>> = envs.iter().filter(|e| e.config.promotion_order() == order).collect();
+        let (last, others) = sharing.split_last().expect("a shared place has at least two environments");
+        let others: Vec<String> = others.iter().map(|e| format!("{}", e.file.display())).collect();
         let taken: Vec<u32> = envs.iter().map(|e| e.config.promotion_order()).collect();
         return Err(ConfigError {
-            file: pair[1].file.clone(),
+            file: last.file.clone(),
             key: Some("promotion_order".to_string()),
             message: format!(
                 "{order} is also the promotion_order of {}; two environments cannot share a place in the promotion \
-                 order (it decides the deploy order and which environment parity compares with): give one of them \
-                 its own promotion_order{}",
-                pair[0].file.display(),
+                 order (it decides the deploy order and which environment parity compares with): give all but one of \
+                 them its own promotion_order{}",
+                others.join(", "),
                 free_place_hint(order, &taken)
             ),
         });
@@ -213,5 +217,50 @@ pub fn synthesize_as<A: Application>(app: &A, envs: &[(&str, &A::Config)], rende
 impl From<ConfigError> for Error {
     fn from(e: ConfigError) -> Self {
         Error::new(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Ordered(u32);
+
+    impl EnvironmentConfig for Ordered {
+        fn settings(&self, name: &str) -> EnvSettings {
+            EnvSettings {
+                name: name.to_string(),
+                account: "123456789012".to_string(),
+                region: "eu-west-1".to_string(),
+                retain_data: false,
+                require_approval: false,
+                tags: Default::default(),
+            }
+        }
+        fn promotion_order(&self) -> u32 {
+            self.0
+        }
+    }
+
+    fn env(name: &str, order: u32) -> LoadedEnv<Ordered> {
+        LoadedEnv {
+            name: name.to_string(),
+            file: PathBuf::from(format!("envs/{name}.toml")),
+            table: toml::Table::new(),
+            config: Ordered(order),
+        }
+    }
+
+    #[test]
+    fn a_shared_promotion_order_names_every_file_in_that_place() {
+        let envs = vec![env("qa", 20), env("dev", 10), env("staging", 20), env("uat", 20), env("prod", 30)];
+        let err = in_promotion_order(envs).err().expect("a shared place is refused");
+        let text = err.to_string();
+        for file in ["envs/qa.toml", "envs/staging.toml", "envs/uat.toml"] {
+            assert!(text.contains(file), "`{file}` not named: {text}");
+        }
+        assert!(!text.contains("dev.toml") && !text.contains("prod.toml"), "{text}");
+        let ordered = in_promotion_order(vec![env("prod", 30), env("dev", 10)]).unwrap();
+        assert_eq!(ordered.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["dev", "prod"]);
     }
 }

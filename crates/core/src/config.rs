@@ -81,7 +81,7 @@ where
             if (MIN..=MAX).contains(&v) {
                 Ok(v)
             } else {
-                Err(E::custom(out_of_range(v, MIN, MAX)))
+                Err(E::custom(out_of_range(shown_integer(v), MIN, MAX)))
             }
         }
         fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
@@ -93,6 +93,52 @@ where
     }
     let n = d.deserialize_i64(Visitor::<MIN, MAX>)?;
     T::try_from(n).map_err(|_| serde::de::Error::custom(out_of_range(n, MIN, MAX)))
+}
+
+/// A whole number from a fixed list (Fargate CPU units, CloudWatch Logs retentions): any
+/// other number, a float or a string is refused with the whole list, not with its bounds.
+/// `what` completes "… is not": e.g. "a Fargate CPU value".
+pub fn one_of<'de, D: Deserializer<'de>>(d: D, allowed: &[u32], what: &str) -> Result<u32, D::Error> {
+    struct Visitor<'a> {
+        allowed: &'a [u32],
+        what: &'a str,
+    }
+    impl Visitor<'_> {
+        fn list(&self) -> String {
+            self.allowed.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+        }
+    }
+    impl serde::de::Visitor<'_> for Visitor<'_> {
+        type Value = u32;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            write!(f, "one of {}", self.list())
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u32, E> {
+            match u32::try_from(v) {
+                Ok(n) if self.allowed.contains(&n) => Ok(n),
+                _ => Err(E::custom(format!(
+                    "{} is not {}; allowed: {}",
+                    shown_integer(v),
+                    self.what,
+                    self.list()
+                ))),
+            }
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u32, E> {
+            self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
+        }
+    }
+    d.deserialize_i64(Visitor { allowed, what })
+}
+
+/// A whole number as echoed in a message. The 64-bit limits stand for the numbers
+/// beyond them too (see [`read_table`]), so they are not echoed as if typed.
+fn shown_integer(v: i64) -> String {
+    match v {
+        i64::MAX => format!("a number of {} or more", i64::MAX),
+        i64::MIN => format!("a number of {} or less", i64::MIN),
+        _ => v.to_string(),
+    }
 }
 
 /// Longest value echoed whole in a message; longer ones are cut (a 10,000-character
@@ -134,8 +180,43 @@ pub fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
             "cannot read the file: it is not UTF-8 text (invalid byte at line {line}, byte {at}); save it as UTF-8"
         ))
     })?;
-    text.parse::<toml::Table>()
-        .map_err(|e| problem(format!("not valid TOML: {}", shorten_lines(e.to_string().trim()))))
+    parse_clamping_oversized_integers(&text).map_err(|e| problem(format!("not valid TOML: {}", shorten_lines(e.to_string().trim()))))
+}
+
+/// Parses TOML text. An integer beyond 64 bits fails the TOML parse itself, with Rust
+/// type names and no key ("invalid type: integer … as i128", "u64 value was too large");
+/// it is read as the nearest 64-bit limit instead, so the key's own check refuses it
+/// with the key's name and its real range.
+fn parse_clamping_oversized_integers(text: &str) -> Result<toml::Table, toml::de::Error> {
+    let mut current = text.to_string();
+    loop {
+        let error = match current.parse::<toml::Table>() {
+            Ok(table) => return Ok(table),
+            Err(e) => e,
+        };
+        // Each round replaces one literal by one that parses: this ends.
+        let Some(span) = error.span().filter(|s| current.get(s.clone()).is_some_and(is_integer_literal)) else {
+            return text.parse::<toml::Table>();
+        };
+        let limit = if current[span.clone()].starts_with('-') {
+            i64::MIN
+        } else {
+            i64::MAX
+        };
+        current.replace_range(span, &limit.to_string());
+    }
+}
+
+/// A TOML integer literal: decimal with an optional sign, or 0x / 0o / 0b.
+fn is_integer_literal(s: &str) -> bool {
+    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (digits, radix) = match unsigned.get(..2) {
+        Some("0x") => (&unsigned[2..], 16),
+        Some("0o") => (&unsigned[2..], 8),
+        Some("0b") => (&unsigned[2..], 2),
+        _ => (unsigned, 10),
+    };
+    digits.starts_with(|c: char| c.is_digit(radix)) && digits.chars().all(|c| c == '_' || c.is_digit(radix))
 }
 
 /// Why a file cannot be read, in words, with the fix.
@@ -151,11 +232,31 @@ fn unreadable(path: &Path, e: &std::io::Error) -> String {
         }
         std::io::ErrorKind::NotFound => "file not found".to_string(),
         std::io::ErrorKind::PermissionDenied => "cannot read the file: permission denied; make it readable (e.g. `chmod u+r`)".to_string(),
+        _ if link && link_loop(path) => {
+            "cannot read the file: symbolic link loop (the link leads back to itself); point it at a real file or remove it".to_string()
+        }
         _ if path.is_dir() => {
             "cannot read the file: it is a folder, not a file; remove or rename it (every `*.toml` here is an environment)".to_string()
         }
         _ => format!("cannot read the file: {e}"),
     }
+}
+
+/// Whether following the link `path` comes back to a link already passed. (The
+/// operating system only says "too many levels of symbolic links".)
+fn link_loop(path: &Path) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    let mut current = path.to_path_buf();
+    while let Ok(target) = std::fs::read_link(&current) {
+        if !seen.insert(current.clone()) {
+            return true;
+        }
+        current = match current.parent() {
+            Some(dir) => dir.join(target),
+            None => target,
+        };
+    }
+    false
 }
 
 /// Cuts each line of a (parser's) message that quotes a long line of the file.
@@ -201,6 +302,7 @@ fn readable(message: &str) -> String {
         .replace("expected u64", "allowed: a whole number, 0 or more")
         .replace("expected i64", "allowed: a whole number")
         .replace("expected a whole number", "allowed: a whole number")
+        .replace("expected one of ", "allowed: ")
         .replace("expected a boolean", "allowed: true or false")
 }
 
@@ -294,31 +396,13 @@ pub struct Region(String);
 
 impl Region {
     pub fn parse(s: &str) -> Result<Self, String> {
-        let parts: Vec<&str> = s.split('-').collect();
-        let directions = [
-            "north",
-            "south",
-            "east",
-            "west",
-            "central",
-            "northeast",
-            "northwest",
-            "southeast",
-            "southwest",
-        ];
-        let ok = parts.len() >= 3
-            && parts[0].len() == 2
-            && parts[0].chars().all(|c| c.is_ascii_lowercase())
-            && directions.contains(&parts[parts.len() - 2])
-            && parts[parts.len() - 1].parse::<u8>().is_ok_and(|n| n >= 1)
-            && parts[1..parts.len() - 2]
-                .iter()
-                .all(|p| p.chars().all(|c| c.is_ascii_lowercase()) && !p.is_empty());
-        if ok {
+        if crate::regions::AWS_REGIONS.contains(&s) {
             Ok(Region(s.to_string()))
         } else {
             Err(format!(
-                "`{s}` is not an AWS region; allowed: a region name such as \"us-east-1\" or \"eu-central-1\""
+                "`{}` is not an AWS region; allowed: {}",
+                shown(s),
+                crate::regions::AWS_REGIONS.join(", ")
             ))
         }
     }
@@ -355,6 +439,19 @@ impl Ipv4Cidr {
             ));
         }
         Ok(cidr)
+    }
+
+    /// Parses a block whose prefix must lie in `prefixes` (a VPC's: /16 to /24); every
+    /// refusal says the allowed prefixes.
+    pub fn parse_with_prefix(s: &str, prefixes: std::ops::RangeInclusive<u8>) -> Result<Self, String> {
+        let allowed = format!("allowed: /{} to /{}", prefixes.start(), prefixes.end());
+        let s = shown(s);
+        let cidr = Self::parse(&s).map_err(|e| format!("{e}; {allowed}"))?;
+        if prefixes.contains(&cidr.prefix) {
+            Ok(cidr)
+        } else {
+            Err(format!("{cidr} is a /{} block; {allowed}", cidr.prefix))
+        }
     }
 
     pub fn parse(s: &str) -> Result<Self, String> {
@@ -468,10 +565,7 @@ impl LogRetentionDays {
 
 impl<'de> Deserialize<'de> for LogRetentionDays {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let n = i64::deserialize(d)?;
-        let days = u32::try_from(n)
-            .map_err(|_| serde::de::Error::custom(format!("{n} is not a number of days; allowed: 1, 3, 5, 7, 14, 30, …, 3653")))?;
-        LogRetentionDays::new(days).map_err(serde::de::Error::custom)
+        one_of(d, &Self::ALLOWED, "a retention CloudWatch Logs accepts (days)").map(LogRetentionDays)
     }
 }
 
@@ -505,8 +599,93 @@ mod tests {
         assert!(Region::parse("ap-southeast-2").is_ok());
         assert!(Region::parse("mars-north-1").is_err());
         assert!(Region::parse("us-east").is_err());
+        assert!(Region::parse("cn-northwest-1").is_ok());
+        // Well formed but not a region: the list is the check, not the shape.
+        let unknown = Region::parse("eu-central-3").unwrap_err();
+        assert!(
+            unknown.contains("allowed: af-south-1, ") && unknown.contains("us-gov-west-1"),
+            "{unknown}"
+        );
         assert!(LogRetentionDays::new(30).is_ok());
         assert!(LogRetentionDays::new(31).unwrap_err().contains("allowed: 1, 3, 5"));
+    }
+
+    #[test]
+    fn a_vpc_block_outside_its_prefixes_says_the_allowed_ones() {
+        for (cidr, expected) in [
+            ("10.20.0.0/33", "`10.20.0.0/33`: prefix /33 is larger than 32; allowed: /16 to /24"),
+            ("10.0.0.0/8", "10.0.0.0/8 is a /8 block; allowed: /16 to /24"),
+            ("10.20.0.0", "allowed: /16 to /24"),
+        ] {
+            let message = Ipv4Cidr::parse_with_prefix(cidr, 16..=24).unwrap_err();
+            assert!(message.contains(expected), "{cidr}: {message}");
+        }
+        assert_eq!(Ipv4Cidr::parse_with_prefix("10.20.0.0/20", 16..=24).unwrap().prefix(), 20);
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Listed {
+        #[serde(deserialize_with = "cpu")]
+        cpu: u32,
+    }
+
+    fn cpu<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        one_of(d, &[256, 512, 1024], "a CPU value")
+    }
+
+    #[test]
+    fn a_value_from_a_list_is_refused_with_the_list() {
+        let parse = |text: &str| {
+            let table = parse_clamping_oversized_integers(text).unwrap();
+            from_table::<Listed>(Path::new("e.toml"), table)
+        };
+        assert_eq!(parse("cpu = 512").unwrap().cpu, 512);
+        for text in ["cpu = 300", "cpu = 100000", "cpu = 2.5", "cpu = \"512\"", "cpu = -1"] {
+            let message = parse(text).unwrap_err().message;
+            assert!(message.contains("allowed: 256, 512, 1024"), "{text}: {message}");
+            assert!(!message.contains(" to "), "{text}: a range, not the list: {message}");
+        }
+    }
+
+    impl Validate for Listed {
+        fn validate(&self) -> Vec<FieldError> {
+            Vec::new()
+        }
+    }
+
+    #[test]
+    fn integers_beyond_64_bits_reach_the_key_check() {
+        for (literal, limit) in [
+            ("99999999999999999999", i64::MAX),
+            ("18446744073709551615", i64::MAX),
+            ("999999999999999999999999999999999999999999", i64::MAX),
+            ("-99999999999999999999", i64::MIN),
+            ("0xFFFFFFFFFFFFFFFFFFFF", i64::MAX),
+        ] {
+            let table = parse_clamping_oversized_integers(&format!("[network]\nmax_azs = {literal}\nname = \"x\"\n"))
+                .unwrap_or_else(|e| panic!("{literal}: {e}"));
+            assert_eq!(get_value(&table, "network.max_azs").and_then(|v| v.as_integer()), Some(limit));
+            assert_eq!(get_value(&table, "network.name").and_then(|v| v.as_str()), Some("x"));
+        }
+        // Other parse errors are the parser's, about the text as written.
+        let error = parse_clamping_oversized_integers("a = 99999999999999999999\nb = [").unwrap_err();
+        assert!(error.to_string().contains("line 2"), "{error}");
+        assert!(is_integer_literal("+1_000") && is_integer_literal("0b101") && !is_integer_literal("1.5"));
+        assert!(!is_integer_literal("\"12\"") && !is_integer_literal("0x") && !is_integer_literal("inf"));
+        assert_eq!(shown_integer(i64::MAX), "a number of 9223372036854775807 or more");
+    }
+
+    #[test]
+    fn a_symbolic_link_loop_is_named() {
+        let dir = std::env::temp_dir().join(format!("cairn-link-loop-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::os::unix::fs::symlink("qa2.toml", dir.join("qa.toml")).unwrap();
+        std::os::unix::fs::symlink("qa.toml", dir.join("qa2.toml")).unwrap();
+        let message = read_table(&dir.join("qa.toml")).unwrap_err().message;
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(message.contains("symbolic link loop"), "{message}");
+        assert!(!message.contains("os error"), "{message}");
     }
 
     #[test]

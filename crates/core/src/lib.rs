@@ -13,6 +13,7 @@ pub mod logical_id;
 pub mod ordered;
 pub mod output_dir;
 pub mod parity;
+pub mod regions;
 pub mod schema;
 pub mod synth;
 pub mod tags;

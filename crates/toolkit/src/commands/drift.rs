@@ -389,15 +389,15 @@ pub fn to_json(env: &EnvArtifact, results: &[(String, StackDrift)]) -> Json {
     })
 }
 
-/// What a failed detection call means for the user.
-fn detection_error(e: AwsError, endpoint: Option<&str>) -> CliError {
+/// What a failed detection call means for the user. An `Unsupported` error already
+/// names the operation, the endpoint and why; it is said once, with the way out.
+fn detection_error(e: AwsError) -> CliError {
     if e.kind == AwsErrorKind::Unsupported {
-        let at = endpoint.map(|u| format!(" at {u}")).unwrap_or_default();
         return CliError::with_code(
             EXIT_UNSUPPORTED,
             format!(
-                "error: the endpoint{at} does not implement drift detection ({}); \
-                 local emulators such as moto do not: run `cairn drift` against AWS",
+                "error: {}: drift detection needs AWS CloudFormation itself, local emulators such as moto \
+                 lack it; run `cairn drift` against AWS",
                 e.message
             ),
         );
@@ -423,7 +423,7 @@ pub fn run<A: Application>(project: &Project<A>, args: &DriftArgs, style: Style)
         )));
     }
     let api = SdkDrift { clients: &clients };
-    let results = detect(&api, &listed, args.timeout, &SystemClock::new()).map_err(|e| detection_error(e, clients.endpoint()))?;
+    let results = detect(&api, &listed, args.timeout, &SystemClock::new()).map_err(detection_error)?;
     let output = match args.format {
         Format::Text => text(&artifact, &results, style),
         Format::Markdown => markdown(&artifact, &results),
@@ -484,7 +484,9 @@ mod tests {
             if self.unsupported {
                 return Err(AwsError::new(
                     AwsErrorKind::Unsupported,
-                    "DetectStackDrift is not supported by this endpoint (http://127.0.0.1:5000 answered HTTP 500 with no AWS error)",
+                    // What `aws::error` makes of moto's bare HTTP 500.
+                    "DetectStackDrift is not supported by moto (http://127.0.0.1:5000 answered HTTP 500: it does not \
+                     implement DetectStackDrift)",
                 ));
             }
             // Real ids are UUIDs; the stack name is kept to answer per stack.
@@ -695,19 +697,19 @@ mod tests {
             ..Default::default()
         };
         let e = detect(&api, &listed(), Duration::from_secs(600), &FakeClock::default()).unwrap_err();
-        let cli = detection_error(e, Some("http://127.0.0.1:5000"));
+        let cli = detection_error(e);
         assert_eq!(cli.exit_code(), EXIT_UNSUPPORTED);
+        let m = &cli.message;
         assert!(
-            cli.message
-                .contains("the endpoint at http://127.0.0.1:5000 does not implement drift detection"),
-            "{}",
-            cli.message
+            m.starts_with("error: DetectStackDrift is not supported by moto (http://127.0.0.1:5000 answered HTTP 500")
+                && m.ends_with("run `cairn drift` against AWS"),
+            "{m}"
         );
+        // Said once: not nested in a second "does not implement (…)".
+        assert_eq!(m.matches("does not implement").count(), 1, "{m}");
+        assert!(!m.contains("))"), "{m}");
         // Other failures keep exit code 1.
-        let other = detection_error(
-            AwsError::new(AwsErrorKind::AccessDenied, "access denied for DetectStackDrift"),
-            None,
-        );
+        let other = detection_error(AwsError::new(AwsErrorKind::AccessDenied, "access denied for DetectStackDrift"));
         assert_eq!(other.exit_code(), 1);
     }
 }
