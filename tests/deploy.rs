@@ -714,12 +714,20 @@ fn ctrl_c_during_a_deploy_stops_after_the_current_stack_with_exit_130() {
             stack.name
         );
     }
-    assert!(err.ends_with("resume with `cairn deploy sigint`\n"), "{err}");
+    // The hint repeats the run's arguments for the stacks not deployed.
+    let resume = resume_hint(&err);
+    let mut expected = vec!["cairn", "deploy", "sigint"];
+    if !deployed.is_empty() {
+        expected.extend(not_deployed.iter().copied());
+    }
+    let dir_arg = dir.to_string_lossy().into_owned();
+    expected.extend(["--environments", dir_arg.as_str(), "--approve"]);
+    assert_eq!(resume, expected, "{err}");
     let (out, _) = text(&o);
     assert!(!out.contains("done sigint"), "{out}");
 
-    // Resuming deploys the rest.
-    let out = assert_ok(&cairn(&moto.url, &["deploy", "sigint", "--approve"], Some(&dir)));
+    // Resuming with the hint, as pasted, deploys the rest.
+    let out = assert_ok(&cairn_with(&moto.url, &resume[1..], &[], &[]));
     assert!(out.contains("done sigint"), "{out}");
 }
 
@@ -745,7 +753,22 @@ fn ctrl_c_during_destroy_stops_after_the_current_stack_with_exit_130() {
         assert_eq!(exists, kept.contains(&stack.name.as_str()), "{}:\n{err}", stack.name);
         assert_eq!(!exists, deleted.contains(&stack.name.as_str()), "{}:\n{err}", stack.name);
     }
-    assert!(err.ends_with("resume with `cairn destroy sigdel`\n"), "{err}");
+    let dir_arg = dir.to_string_lossy().into_owned();
+    let mut expected = vec!["cairn", "destroy", "sigdel"];
+    expected.extend(kept.iter().copied());
+    expected.extend(["--environments", dir_arg.as_str(), "--approve"]);
+    assert_eq!(resume_hint(&err), expected, "{err}");
+}
+
+/// The words of the `resume with `…`` hint (plain words: the tests' paths need no quoting).
+fn resume_hint(err: &str) -> Vec<&str> {
+    let line = err.lines().last().unwrap_or_default();
+    let command = line
+        .strip_prefix("resume with `")
+        .and_then(|l| l.split('`').next())
+        .unwrap_or_else(|| panic!("no resume hint at the end of:\n{err}"));
+    assert!(!command.contains('\''), "{command}");
+    command.split(' ').collect()
 }
 
 #[test]

@@ -13,6 +13,7 @@ use crate::aws::{self, EndpointArgs};
 use crate::deploy::clock::{format_duration, parse_duration, SystemClock};
 use crate::deploy::console::{Console, ProgressMode, TerminalPrompt};
 use crate::deploy::plan::Hints;
+use crate::deploy::resume::ResumeCommand;
 use crate::deploy::{DeployOptions, Deployer, Outcome};
 use crate::error::{CliError, CliResult};
 use crate::project::Project;
@@ -85,8 +86,14 @@ pub fn run<A: Application>(project: &Project<A>, args: &BootstrapArgs, style: St
     opts.timeout = args.timeout;
     opts.interactive = ui::interactive();
     opts.catch_ctrl_c = true;
+    opts.resume = ResumeCommand::new("bootstrap", &args.env, project.environments_flag())
+        .option("template-bucket", args.template_bucket.clone())
+        .flag("approve", args.approve)
+        .option("timeout", super::deploy::non_default(args.timeout, Duration::from_secs(30 * 60)))
+        .option("progress", (args.progress == ProgressMode::Events).then_some("events"))
+        .option("endpoint-url", args.endpoint.endpoint_url.clone());
     opts.hints = Hints {
-        deploy: format!("cairn bootstrap {}", settings.name),
+        deploy: opts.resume.repeat(&[]),
         ..Hints::for_env(&settings.name)
     };
     let mut deployer = Deployer::new(&clients.cloudformation, &mut console, &clock, &mut prompt, opts);

@@ -7,6 +7,7 @@ use super::clock::{format_duration, Clock};
 use super::console::Console;
 use super::interrupt::Stopped;
 use super::plan::Hints;
+use super::resume::ResumeCommand;
 use super::watch::{watch, Watch, WatchEnd};
 use super::{failed_list, INTERRUPTED_EXIT};
 use crate::aws::cloudformation::status;
@@ -32,6 +33,8 @@ pub struct Destroyer<'a> {
     pub force: bool,
     pub timeout: Duration,
     pub hints: Hints,
+    /// The run's command line, for the resume hint after Ctrl-C.
+    pub resume: ResumeCommand,
     /// The emulator behind the endpoint, to explain its failures.
     pub emulator: Option<Emulator>,
 }
@@ -91,7 +94,7 @@ impl Destroyer<'_> {
             }
         }
         if self.clock.interrupted() {
-            return Err(self.stopped("stopped (Ctrl-C) after the last stack".into(), &gone, None, &[]));
+            return Err(self.stopped(String::new(), &gone, None, &[]));
         }
         Ok(deleted)
     }
@@ -100,7 +103,7 @@ impl Destroyer<'_> {
         Stopped {
             what,
             done_word: "deleted",
-            resume: &self.hints.destroy,
+            resume: self.resume.for_rest(rest, !gone.is_empty()),
             done: gone.iter().map(|n| n.to_string()).collect(),
             running,
             not_done: rest.iter().copied().filter(|n| Some(*n) != running).collect(),

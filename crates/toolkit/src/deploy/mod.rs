@@ -14,6 +14,7 @@ pub mod imports;
 pub mod interrupt;
 pub mod plan;
 pub mod policy;
+pub mod resume;
 pub mod rollback_triggers;
 pub mod security;
 pub mod verify;
@@ -71,6 +72,8 @@ pub struct DeployOptions {
     /// Catch Ctrl-C from the start of the deploy (off in tests).
     pub catch_ctrl_c: bool,
     pub hints: Hints,
+    /// The run's command line, for the resume hint after Ctrl-C.
+    pub resume: resume::ResumeCommand,
 }
 
 impl DeployOptions {
@@ -90,6 +93,7 @@ impl DeployOptions {
             template_bucket: None,
             catch_ctrl_c: false,
             hints: Hints::for_env(env),
+            resume: resume::ResumeCommand::new("deploy", env, None),
         }
     }
 }
@@ -178,8 +182,7 @@ impl<'a> Deployer<'a> {
         }
         if self.clock.interrupted() {
             // Pressed during the last stack, which was finished first.
-            let what = "stopped (Ctrl-C) after the last stack".to_string();
-            return Err(self.stopped(what, &done, &[]));
+            return Err(self.stopped(String::new(), &done, &[]));
         }
         Ok(done)
     }
@@ -190,7 +193,10 @@ impl<'a> Deployer<'a> {
         Stopped {
             what,
             done_word: "deployed",
-            resume: &self.opts.hints.deploy,
+            resume: self
+                .opts
+                .resume
+                .for_rest(&rest.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), !done.is_empty()),
             done: done
                 .iter()
                 .map(|(n, o)| match o {

@@ -796,6 +796,7 @@ fn destroy_deletes_and_respects_termination_protection() {
     let clock = FakeClock::default();
     let (mut console, buffer) = Console::buffer();
     let mut d = Destroyer {
+        resume: crate::deploy::resume::ResumeCommand::new("destroy", "dev", None),
         cfn: &cfn,
         console: &mut console,
         clock: &clock,
@@ -856,7 +857,12 @@ fn ctrl_c_while_a_stack_deploys_finishes_that_stack_then_stops_with_130() {
         };
         cfn.ctrl_c_during(call, &clock.presses);
         let (network, data, service) = three_stacks();
-        let run = deploy_full(&cfn, approved(), &[&network, &data, &service], &[], &clock, None, quirks);
+        // The resume hint repeats the run's own arguments (issue 11 follow-up A).
+        let resume = crate::deploy::resume::ResumeCommand::new("deploy", "dev", Some(std::path::Path::new("/tmp/envs")))
+            .flag("approve", true)
+            .flag("allow-replace", true);
+        let opts = DeployOptions { resume, ..approved() };
+        let run = deploy_full(&cfn, opts, &[&network, &data, &service], &[], &clock, None, quirks);
         let e = run.error();
         assert_eq!(e.exit_code(), INTERRUPTED_EXIT, "{}", e.message);
         assert_eq!(cfn.status_of("shop-dev-network").as_deref(), Some("CREATE_COMPLETE"), "{quirks:?}");
@@ -875,8 +881,38 @@ fn ctrl_c_while_a_stack_deploys_finishes_that_stack_then_stops_with_130() {
             "{}",
             e.message
         );
-        assert!(e.message.ends_with("resume with `cairn deploy dev`"), "{}", e.message);
+        assert!(
+            e.message.ends_with(
+                "resume with `cairn deploy dev shop-dev-data shop-dev-service --environments /tmp/envs --approve --allow-replace`"
+            ),
+            "{}",
+            e.message
+        );
     }
+}
+
+#[test]
+fn ctrl_c_during_the_last_stack_reports_a_completed_run_without_a_resume_hint() {
+    let cfn = FakeCloudFormation::new();
+    let clock = FakeClock::default();
+    cfn.ctrl_c_during("ExecuteChangeSet shop-dev-service", &clock.presses);
+    let (network, data, service) = three_stacks();
+    let run = deploy_full(&cfn, approved(), &[&network, &data, &service], &[], &clock, None, Quirks::default());
+    let e = run.error();
+    assert_eq!(e.exit_code(), INTERRUPTED_EXIT, "{}", e.message);
+    assert_eq!(cfn.status_of("shop-dev-service").as_deref(), Some("CREATE_COMPLETE"));
+    assert!(
+        e.message
+            .starts_with("Ctrl-C noticed after the last stack had finished: the run completed, nothing to resume\n")
+            && e.message.ends_with("deployed: shop-dev-network, shop-dev-data, shop-dev-service"),
+        "{}",
+        e.message
+    );
+    assert!(
+        !e.message.contains("resume with") && !e.message.contains("not deployed"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
@@ -1044,6 +1080,7 @@ fn ctrl_c_during_destroy_finishes_the_current_deletion_then_stops() {
     cfn.ctrl_c_during("DeleteStack shop-dev-service", &clock.presses);
     let (mut console, buffer) = Console::buffer();
     let mut d = Destroyer {
+        resume: crate::deploy::resume::ResumeCommand::new("destroy", "dev", None).flag("approve", true),
         cfn: &cfn,
         console: &mut console,
         clock: &clock,
@@ -1064,8 +1101,9 @@ fn ctrl_c_during_destroy_finishes_the_current_deletion_then_stops() {
         e.message
     );
     assert!(
-        e.message
-            .contains("not deleted: shop-dev-data, shop-dev-network\nresume with `cairn destroy dev`"),
+        e.message.ends_with(
+            "not deleted: shop-dev-data, shop-dev-network\nresume with `cairn destroy dev shop-dev-data shop-dev-network --approve`"
+        ),
         "{}",
         e.message
     );
@@ -1234,6 +1272,7 @@ fn a_deletion_that_fails_yet_drops_the_stack_says_what_is_left_and_why() {
     let clock = FakeClock::default();
     let (mut console, _buffer) = Console::buffer();
     let mut d = Destroyer {
+        resume: crate::deploy::resume::ResumeCommand::new("destroy", "dev", None),
         cfn: &cfn,
         console: &mut console,
         clock: &clock,
