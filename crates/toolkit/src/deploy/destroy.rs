@@ -11,7 +11,7 @@ use super::resume::ResumeCommand;
 use super::watch::{watch, Watch, WatchEnd};
 use super::{failed_list, INTERRUPTED_EXIT};
 use crate::aws::cloudformation::status;
-use crate::aws::{AwsError, CloudFormation, Emulator, StackInfo, StackResource};
+use crate::aws::{AwsError, AwsErrorKind, CloudFormation, Emulator, StackInfo, StackResource};
 use crate::error::{CliError, CliResult};
 
 /// What moto 5.2 keeps of a network stack whose VPC it cannot delete (measured: its NAT
@@ -140,14 +140,53 @@ impl Destroyer<'_> {
         ))
     }
 
+    /// moto answers DescribeStacks of a stack whose CreateStack it rejected with HTTP 500
+    /// (the record's outputs name a resource it never made), yet DeleteStack by name
+    /// removes it: delete it, and say so.
+    fn delete_undescribable(&mut self, name: &str, e: AwsError) -> CliResult<bool> {
+        self.console.line(&format!(
+            "  note: moto cannot describe {name} ({e}): a stack whose creation it rejected and never finished; deleting it by name"
+        ));
+        self.cfn.delete_stack(name).map_err(|d| {
+            CliError::failure(format!(
+                "error: deleting {name} failed: {d}. moto keeps a broken record of it; restart moto to clear it \
+                 (`make local-cloud-stop local-cloud`)"
+            ))
+        })?;
+        match self.cfn.describe_stack(name) {
+            Ok(None) => {
+                let line = format!("  {name}: deleted");
+                self.console.line(&self.console.style.green(&line));
+                Ok(true)
+            }
+            _ => Err(CliError::failure(format!(
+                "error: {name} is still listed after DeleteStack; restart moto to clear it (`make local-cloud-stop local-cloud`)"
+            ))),
+        }
+    }
+
     /// Deletes one stack; `false` if it was not deployed.
     pub fn destroy_stack(&mut self, name: &str) -> CliResult<bool> {
         let started = self.clock.now();
-        let Some(info) = self.cfn.describe_stack(name)? else {
-            self.console.line("  not deployed");
-            return Ok(false);
+        let info = match self.cfn.describe_stack(name) {
+            Ok(Some(info)) => info,
+            Ok(None) => {
+                self.console.line("  not deployed");
+                return Ok(false);
+            }
+            Err(e) if self.emulator == Some(Emulator::Moto) && e.kind == AwsErrorKind::Other => {
+                return self.delete_undescribable(name, e);
+            }
+            Err(e) => return Err(e.into()),
         };
-        if status::in_progress(&info.status) && info.status != "REVIEW_IN_PROGRESS" {
+        let stuck = self.emulator == Some(Emulator::Moto);
+        if stuck && status::in_progress(&info.status) {
+            // moto finishes operations within their call: in progress there is stuck.
+            self.console.line(&format!(
+                "  note: {name} is {}, left stuck by an earlier call moto failed (moto never finishes it): deleting it",
+                info.status
+            ));
+        } else if status::in_progress(&info.status) && info.status != "REVIEW_IN_PROGRESS" {
             return Err(CliError::failure(format!(
                 "error: {name} is {}: another operation is running. Wait for it (`{}`), then destroy again",
                 info.status, self.hints.watch
@@ -163,7 +202,11 @@ impl Destroyer<'_> {
             self.cfn.set_termination_protection(&info.id, false)?;
             self.console.line("  termination protection: off (--force)");
         }
-        let resources = self.cfn.list_stack_resources(&info.id)?;
+        // moto may fail to list a stuck stack's resources (the rejected one): none then.
+        let resources = match self.cfn.list_stack_resources(&info.id) {
+            Err(_) if stuck && status::in_progress(&info.status) => Vec::new(),
+            listed => listed?,
+        };
         let until = self.cfn.stack_events(&info.id, None, 1)?.into_iter().next().map(|e| e.id);
         if let Err(e) = self.cfn.delete_stack(&info.id) {
             return Err(self.delete_failed(name, &info, &resources, e));

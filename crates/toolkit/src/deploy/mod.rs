@@ -43,6 +43,24 @@ use crate::aws::{
 };
 use crate::error::{CliError, CliResult};
 
+/// What to add when moto refuses a CreateStack over something an earlier run left: after a
+/// `cairn destroy` or a failed create it could not finish, moto drops the stack's record but
+/// keeps its exports registered (`Export names must be unique`) or resources it made (e.g.
+/// `DB instance already exists`), and nothing but a restart clears them.
+fn moto_leftovers(message: &str, emulator: &str) -> String {
+    let export = message.contains("Export names must be unique");
+    let resource = message.contains("already exists") && !message.contains("Stack [");
+    if !export && !resource {
+        return String::new();
+    }
+    let what = if export { "the exports" } else { "resources" };
+    format!(
+        ". This is a {emulator} limitation, not a conflict in your stacks: {emulator} still holds {what} of a stack whose \
+         deletion or creation it could not finish (see what the earlier `cairn destroy` or deploy reported), and only a \
+         restart clears them: `make local-cloud-stop local-cloud`, then deploy again"
+    )
+}
+
 /// Exit code after Ctrl-C (128 + SIGINT), as shells report it.
 pub const INTERRUPTED_EXIT: u8 = 130;
 
@@ -243,8 +261,8 @@ impl<'a> Deployer<'a> {
         let started = self.clock.now();
         let deadline = started + self.opts.timeout;
         let name = stack.name.as_str();
-        let current = self.cfn.describe_stack(name)?;
-        let plan = plan::plan(name, current.as_ref(), self.opts.recreate, &self.opts.hints)
+        let current = self.cfn.describe_stack(name).map_err(|e| self.undescribable(name, e))?;
+        let plan = plan::plan(name, current.as_ref(), self.opts.recreate, &self.opts.hints, self.quirks.emulator)
             .map_err(|m| CliError::failure(format!("error: {m}")))?;
         let existing = match plan {
             Plan::Create => None,
@@ -461,6 +479,57 @@ impl<'a> Deployer<'a> {
             Err(e) => format!(
                 "; {name} is left {} with no resources and could not be removed ({e}); the next deploy removes it",
                 info.status
+            ),
+        }
+    }
+
+    /// DescribeStacks of the stack failed. On moto an HTTP 500 there comes from a stack
+    /// whose CreateStack it rejected (left by a cairn before the deletion in
+    /// [`Self::remove_stuck_create`]): say so and how to remove it.
+    fn undescribable(&self, name: &str, e: crate::aws::AwsError) -> CliError {
+        match self.quirks.emulator {
+            Some(emulator) if e.kind == AwsErrorKind::Other => CliError::failure(format!(
+                "error: {e}. On {emulator} this is a stack whose creation it rejected and never finished (its record names \
+                 a resource {emulator} never made): delete it with `{} {name}` or restart {emulator} (`make local-cloud-stop \
+                 local-cloud`), then deploy again",
+                self.opts.hints.destroy
+            )),
+            _ => e.into(),
+        }
+    }
+
+    /// After the emulator's CreateStack failed (create_with_create_stack: moto). moto runs
+    /// CreateStack synchronously, so the stack record the failed call made never finishes:
+    /// it stays CREATE_IN_PROGRESS (or CREATE_PENDING) with whatever resources were made
+    /// before the failure, and after a rejected resource DescribeStacks of it answers HTTP 500
+    /// (its outputs name the resource that was never made). The record is this call's
+    /// (another run's would have made the call fail with "already exists"): delete it, by
+    /// name when it cannot be described, so that the next deploy starts from nothing.
+    /// Returns what to add to the error.
+    fn remove_stuck_create(&mut self, name: &str, emulator: &str) -> String {
+        let target = match self.cfn.describe_stack(name) {
+            Ok(None) => return "; nothing was created".to_string(),
+            Ok(Some(info)) if matches!(info.status.as_str(), "CREATE_IN_PROGRESS" | "CREATE_PENDING") => info.id,
+            Ok(Some(info)) => return format!("; {name} is left {} (see `{}`)", info.status, self.opts.hints.status),
+            Err(_) => name.to_string(),
+        };
+        let deleted = self.cfn.delete_stack(&target);
+        let gone = matches!(self.cfn.describe_stack(name), Ok(None));
+        match deleted {
+            Ok(()) if gone => {
+                format!("; {emulator} never finishes a failed create, so cairn deleted the half-created stack {name} the call left")
+            }
+            // moto's DeleteStack of such a stack can fail re-reading its template, yet drop the record.
+            Err(e) if gone => format!(
+                "; {emulator} never finishes a failed create, so cairn deleted the half-created stack {name} the call left; \
+                 {emulator}'s deletion failed half-way ({e}), so resources it had made for {name} may remain and make the \
+                 next create fail with `already exists` until {emulator} is restarted (`make local-cloud-stop local-cloud`)"
+            ),
+            Ok(()) | Err(_) => format!(
+                "; {emulator} left {name} half-created and stuck for good (it never finishes a failed create), and cairn could \
+                 not delete it{}: run `{} {name}` or restart {emulator} (`make local-cloud-stop local-cloud`)",
+                deleted.err().map(|e| format!(" ({e})")).unwrap_or_default(),
+                self.opts.hints.destroy
             ),
         }
     }
@@ -861,7 +930,7 @@ impl<'a> Deployer<'a> {
                 Ok(id) => id,
                 // Another run's CreateStack came first (the check before executing cannot
                 // close that window on moto): its stack is not this run's to remove.
-                Err(e) if e.message.contains("already exists") => {
+                Err(e) if e.message.contains(&format!("Stack [{}] already exists", stack.name)) => {
                     return Err(CliError::failure(format!(
                         "error: creating {name} failed: another deploy of this environment created {name} meanwhile ({e}); \
                          nothing was created by this run. Wait for that deploy to finish (`{}`), then deploy again",
@@ -870,8 +939,12 @@ impl<'a> Deployer<'a> {
                     )));
                 }
                 Err(e) => {
-                    let cleanup = self.remove_failed_create(&stack.name);
-                    return Err(CliError::failure(format!("error: creating {} failed: {e}{cleanup}", stack.name)));
+                    let cleanup = self.remove_stuck_create(&stack.name, emulator);
+                    let why = moto_leftovers(&e.message, emulator);
+                    return Err(CliError::failure(format!(
+                        "error: creating {} failed: {e}{cleanup}{why}",
+                        stack.name
+                    )));
                 }
             };
             return Ok((id, None));
@@ -985,7 +1058,9 @@ impl<'a> Deployer<'a> {
                 "{verb} {name} failed{reason}. Rolled back: yes, the stack is back to its previous state (UPDATE_ROLLBACK_COMPLETE)"
             ),
             "ROLLBACK_FAILED" | "UPDATE_ROLLBACK_FAILED" => {
-                let next = plan::plan(name, Some(&info), false, &self.opts.hints).err().unwrap_or_default();
+                let next = plan::plan(name, Some(&info), false, &self.opts.hints, self.quirks.emulator)
+                    .err()
+                    .unwrap_or_default();
                 format!("{verb} {name} failed{reason}. Rolled back: no, the rollback failed too. {next}")
             }
             s => format!("{verb} {name} ended {s}{reason}. Rolled back: no (rollback was disabled or did not start)"),

@@ -639,8 +639,13 @@ fn a_failed_create_stack_on_moto_removes_the_stack_it_left_and_a_rerun_proceeds(
         "{}",
         e.message
     );
+    // The stuck record is removed, and the cause is named: moto keeps the exports of a
+    // stack it could not delete, and only a restart clears them.
     assert!(
-        e.message.contains("cairn removed the empty CREATE_PENDING stack shop-dev-data"),
+        e.message.contains("cairn deleted the half-created stack shop-dev-data")
+            && e.message.contains("This is a moto limitation")
+            && e.message.ends_with("`make local-cloud-stop local-cloud`, then deploy again")
+            && !e.message.contains("starts clean"),
         "{}",
         e.message
     );
@@ -649,6 +654,67 @@ fn a_failed_create_stack_on_moto_removes_the_stack_it_left_and_a_rerun_proceeds(
     // The next deploy is not blocked.
     let run = deploy_full(&cfn, opts(), &[&data], &[], &FakeClock::default(), None, Quirks::moto());
     assert_eq!(run.outcomes(), vec![Outcome::Deployed]);
+}
+
+#[test]
+fn a_create_stack_moto_fails_leaves_no_stuck_stack_and_a_rerun_proceeds() {
+    // moto: a resource it rejects (4xx; DescribeStacks of the record then answers HTTP 500)
+    // or crashes on (HTTP 500) leaves the stack CREATE_IN_PROGRESS for good.
+    for describe_fails in [true, false] {
+        let cfn = FakeCloudFormation::new();
+        cfn.state.borrow_mut().create_stack_stuck = Some(("Queue name must end in .fifo for FIFO queues".into(), describe_fails));
+        let data = artifact("shop-dev-data", data_template("db.t3.micro"));
+        let run = deploy_full(&cfn, opts(), &[&data], &[], &FakeClock::default(), None, Quirks::moto());
+        let e = run.error();
+        assert!(
+            e.message
+                .starts_with("error: creating shop-dev-data failed: AWS rejected the call: Queue name must end in .fifo")
+                && e.message
+                    .contains("moto never finishes a failed create, so cairn deleted the half-created stack shop-dev-data"),
+            "{}",
+            e.message
+        );
+        assert_eq!(cfn.status_of("shop-dev-data"), None, "describe_fails: {describe_fails}");
+        let run = deploy_full(&cfn, opts(), &[&data], &[], &FakeClock::default(), None, Quirks::moto());
+        assert_eq!(run.outcomes(), vec![Outcome::Deployed]);
+    }
+}
+
+#[test]
+fn a_stack_moto_left_stuck_is_not_called_another_deployment_and_destroy_deletes_it() {
+    for describe_fails in [false, true] {
+        // Left by an older cairn: a stuck record of a failed CreateStack.
+        let cfn = FakeCloudFormation::new();
+        cfn.state.borrow_mut().create_stack_stuck = Some(("boom".into(), describe_fails));
+        let _ = cfn.create_stack(&crate::aws::StackRequest {
+            stack_name: "shop-dev-data".into(),
+            template: crate::aws::TemplateSource::Body("{}".into()),
+            rollback: None,
+        });
+        let data = artifact("shop-dev-data", data_template("db.t3.micro"));
+        let run = deploy_full(&cfn, opts(), &[&data], &[], &FakeClock::default(), None, Quirks::moto());
+        let e = run.error();
+        assert!(!e.message.contains("another deployment"), "{}", e.message);
+        assert!(
+            e.message.contains("`cairn destroy dev shop-dev-data`") && e.message.contains("make local-cloud-stop local-cloud"),
+            "{}",
+            e.message
+        );
+        let (mut console, buffer) = Console::buffer();
+        let clock = FakeClock::default();
+        let mut d = Destroyer {
+            resume: crate::deploy::resume::ResumeCommand::new("destroy", "dev", None),
+            cfn: &cfn,
+            console: &mut console,
+            clock: &clock,
+            force: false,
+            timeout: Duration::from_secs(600),
+            hints: Hints::for_env("dev"),
+            emulator: Some(crate::aws::Emulator::Moto),
+        };
+        assert_eq!(d.destroy(&["shop-dev-data"]).map_err(|e| e.message), Ok(1), "{}", buffer.text());
+        assert_eq!(cfn.status_of("shop-dev-data"), None);
+    }
 }
 
 #[test]
