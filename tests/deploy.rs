@@ -1154,7 +1154,32 @@ fn destroying_a_network_stack_on_moto_says_what_is_left_and_why() {
     );
     assert!(!err.contains("not supported"), "{err}");
     assert_eq!(aws.status(network), None);
-    // As said: status shows it as not deployed.
+    assert!(
+        err.contains("AWS::EC2::InternetGateway igw-") && err.contains("the NAT gateway's network interface"),
+        "{err}"
+    );
+    // Status shows it as not deployed, and what moto kept of it.
     let out = assert_ok(&cairn(&moto.url, &["status", "leftvpc"], Some(&dir)));
-    assert!(out.contains(&format!("{network}  not deployed")), "{out}");
+    assert!(
+        out.contains(&format!("{network}  not deployed\n  moto left behind: AWS::EC2::VPC vpc-")),
+        "{out}"
+    );
+    let json = assert_ok(&cairn(&moto.url, &["status", "leftvpc", "--format", "json"], Some(&dir)));
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let left = &doc["stacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == network.as_str())
+        .unwrap()["leftBehind"];
+    assert!(left[0].as_str().is_some_and(|r| r.starts_with("AWS::EC2::VPC vpc-")), "{doc}");
+    // Deploying it again meets moto's kept exports: named as moto's limitation.
+    let err = assert_fails(&cairn(&moto.url, &["deploy", "leftvpc", "--approve"], Some(&dir)), 1);
+    assert!(
+        err.contains("Export names must be unique")
+            && err.contains("This is a moto limitation")
+            && err.contains("make local-cloud-stop local-cloud")
+            && !err.contains("starts clean"),
+        "{err}"
+    );
 }

@@ -762,7 +762,8 @@ impl CloudFormation for FakeCloudFormation {
         }
         let id = s.stacks[i].id.clone();
         if let Some(message) = s.delete_drops_record_error.take() {
-            s.stacks.remove(i);
+            // moto: the name no longer resolves; the id answers DELETE_COMPLETE.
+            s.stacks[i].status = "DELETE_COMPLETE".into();
             return Err(AwsError::new(AwsErrorKind::Other, format!("DeleteStack failed: {message}")));
         }
         s.change_sets.retain(|c| c.stack_id != id);

@@ -174,6 +174,7 @@ nothing was deployed",
     let mut deployer = Deployer::new(&clients.cloudformation, &mut console, &clock, &mut prompt, opts);
     deployer.store = Some(&store);
     deployer.quirks = quirks;
+    deployer.leftovers = crate::deploy::leftovers::for_endpoint(&clients);
     deployer.rollback = crate::deploy::rollback_triggers::RollbackPlan::for_env(artifact);
     let outcomes = deployer.deploy(&stacks)?;
     if let (Some(path), Some(target)) = (&args.verify, &verify_target) {

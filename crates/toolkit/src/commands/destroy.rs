@@ -117,6 +117,7 @@ pub fn run<A: Application>(project: &Project<A>, args: &DestroyArgs, style: Styl
             .option("progress", (args.progress == ProgressMode::Events).then_some("events"))
             .option("endpoint-url", args.endpoint.endpoint_url.clone()),
         emulator: clients.target.emulator(),
+        leftovers: crate::deploy::leftovers::for_endpoint(&clients),
     };
     let deleted = destroyer.destroy(&names)?;
     console.line(&format!(

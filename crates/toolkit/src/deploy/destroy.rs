@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::clock::{format_duration, Clock};
 use super::console::Console;
 use super::interrupt::Stopped;
+use super::leftovers::Ledger;
 use super::plan::Hints;
 use super::resume::ResumeCommand;
 use super::watch::{watch, Watch, WatchEnd};
@@ -16,14 +17,40 @@ use crate::error::{CliError, CliResult};
 
 /// What moto 5.2 keeps of a network stack whose VPC it cannot delete (measured: its NAT
 /// gateway's network interface stays in the VPC, so the VPC's DeleteVpc fails with
-/// DependencyViolation and these stay with it).
-const MOTO_KEEPS_WITH_THE_VPC: [&str; 5] = [
+/// DependencyViolation and these stay with it, the internet gateway still attached).
+const MOTO_KEEPS_WITH_THE_VPC: [&str; 8] = [
     "AWS::EC2::VPC",
+    "AWS::EC2::InternetGateway",
+    "AWS::EC2::VPCGatewayAttachment",
     "AWS::EC2::NatGateway",
     "AWS::EC2::EIP",
     "AWS::EC2::RouteTable",
     "AWS::EC2::VPCEndpoint",
+    "AWS::EC2::FlowLog",
 ];
+
+/// Not a resource of the stack: the NAT gateway's network interface moto keeps in the VPC.
+const MOTO_KEEPS_OUTSIDE_THE_STACK: &str = "the NAT gateway's network interface";
+
+/// What moto 5.2 keeps of a stack it reports deleted (measured on the example's data stack:
+/// the security group of its RDS instance stays in the VPC).
+fn moto_keeps_after_deleting(resources: &[StackResource]) -> Vec<String> {
+    if !resources.iter().any(|r| r.resource_type == "AWS::RDS::DBInstance") {
+        return Vec::new();
+    }
+    named(resources, &["AWS::EC2::SecurityGroup"])
+}
+
+/// `AWS::EC2::VPC vpc-1`, one per resource of the given types, in the types' order.
+fn named(resources: &[StackResource], types: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in types {
+        for r in resources.iter().filter(|r| r.resource_type == *t) {
+            out.push(format!("{t} {}", r.physical_id.as_deref().unwrap_or(&r.logical_id)));
+        }
+    }
+    out
+}
 
 pub struct Destroyer<'a> {
     pub cfn: &'a dyn CloudFormation,
@@ -37,26 +64,8 @@ pub struct Destroyer<'a> {
     pub resume: ResumeCommand,
     /// The emulator behind the endpoint, to explain its failures.
     pub emulator: Option<Emulator>,
-}
-
-/// `the VPC vpc-1, NAT gateway nat-1, …`: the resources of the types moto keeps, by type.
-fn kept_with_the_vpc(resources: &[StackResource]) -> String {
-    let mut parts = Vec::new();
-    for t in MOTO_KEEPS_WITH_THE_VPC {
-        let ids: Vec<&str> = resources
-            .iter()
-            .filter(|r| r.resource_type == t)
-            .map(|r| r.physical_id.as_deref().unwrap_or(&r.logical_id))
-            .collect();
-        if !ids.is_empty() {
-            parts.push(format!("{t} {}", ids.join(" ")));
-        }
-    }
-    if parts.is_empty() {
-        "some of its resources".to_string()
-    } else {
-        parts.join(", ")
-    }
+    /// Where to record what the emulator keeps of deleted stacks (for `status`).
+    pub leftovers: Option<Ledger>,
 }
 
 impl Destroyer<'_> {
@@ -115,13 +124,17 @@ impl Destroyer<'_> {
     /// deletes what it can, then DeleteVpc fails with DependencyViolation), so `status`
     /// would show the stack as not deployed while resources remain: say which and why.
     fn delete_failed(&mut self, name: &str, info: &StackInfo, resources: &[StackResource], e: AwsError) -> CliError {
-        let still_there = !matches!(self.cfn.describe_stack(&info.id), Ok(None));
+        let still_there = match self.cfn.describe_stack(&info.id) {
+            Ok(None) => false,
+            Ok(Some(i)) => i.status != "DELETE_COMPLETE",
+            Err(_) => true,
+        };
         if still_there {
             return CliError::failure(format!("error: deleting {name} failed: {e}"));
         }
         let (kept, why) = match self.emulator {
             Some(Emulator::Moto) => (
-                kept_with_the_vpc(resources),
+                self.record_kept(info, named(resources, &MOTO_KEEPS_WITH_THE_VPC), true),
                 "a moto limitation: it cannot delete a VPC whose NAT gateway it created (the gateway's network interface \
                  stays in it), yet drops the stack's record and keeps its exports registered, so deploying the stack again \
                  fails with `Export names must be unique` until moto is restarted",
@@ -260,6 +273,43 @@ impl Destroyer<'_> {
         let took = format_duration(self.clock.now().saturating_sub(started));
         let line = format!("  {name}: deleted in {took}");
         self.console.line(&self.console.style.green(&line));
+        if self.emulator == Some(Emulator::Moto) {
+            let kept = moto_keeps_after_deleting(&resources);
+            if !kept.is_empty() {
+                let kept = self.record_kept(&info, kept, false);
+                self.console.line(&format!(
+                    "  note: moto keeps {kept} of {name} (a moto limitation); `{}` lists it until moto is restarted \
+                     (`make local-cloud-stop local-cloud`)",
+                    self.hints.status
+                ));
+            }
+        }
         Ok(true)
+    }
+
+    /// Records what moto kept of `name` for `status`, and returns it as a list for a
+    /// message (`with_interface`: the NAT gateway's network interface stays too). A
+    /// failure to record is said, not fatal: the stack is deleted either way.
+    fn record_kept(&mut self, info: &StackInfo, mut kept: Vec<String>, with_interface: bool) -> String {
+        if with_interface {
+            kept.push(MOTO_KEEPS_OUTSIDE_THE_STACK.to_string());
+        }
+        let list = if kept.is_empty() {
+            "some of its resources".to_string()
+        } else {
+            kept.join(", ")
+        };
+        if let Some(ledger) = &self.leftovers {
+            let exports = info
+                .outputs
+                .iter()
+                .filter_map(|o| o.export_name.clone().map(|n| (n, o.value.clone())))
+                .collect();
+            if let Err(e) = ledger.record(&info.name, &info.id, kept, exports) {
+                self.console
+                    .line(&format!("  warning: {}", e.message.trim_start_matches("error: ")));
+            }
+        }
+        list
     }
 }

@@ -12,6 +12,7 @@ pub mod console;
 pub mod destroy;
 pub mod imports;
 pub mod interrupt;
+pub mod leftovers;
 pub mod plan;
 pub mod policy;
 pub mod resume;
@@ -143,6 +144,8 @@ pub struct Deployer<'a> {
     run: String,
     /// The stack CloudFormation was still changing when a second Ctrl-C stopped the wait.
     left_running: Option<String>,
+    /// What the emulator kept of deleted stacks: a stack deployed again drops its entry.
+    pub leftovers: Option<leftovers::Ledger>,
 }
 
 impl<'a> Deployer<'a> {
@@ -166,6 +169,7 @@ impl<'a> Deployer<'a> {
             guarding: Vec::new(),
             run: run_name(),
             left_running: None,
+            leftovers: None,
         }
     }
 
@@ -1039,6 +1043,12 @@ impl<'a> Deployer<'a> {
             }
             let done = format!("  {name}: {} in {took}", info.status);
             self.console.line(&self.console.style.green(&done));
+            if let Some(ledger) = &self.leftovers {
+                if let Err(e) = ledger.clear(name) {
+                    self.console
+                        .line(&format!("  warning: {}", e.message.trim_start_matches("error: ")));
+                }
+            }
             self.print_outputs(&info);
             return Ok(Outcome::Deployed);
         }

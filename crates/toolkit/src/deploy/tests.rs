@@ -711,6 +711,7 @@ fn a_stack_moto_left_stuck_is_not_called_another_deployment_and_destroy_deletes_
             timeout: Duration::from_secs(600),
             hints: Hints::for_env("dev"),
             emulator: Some(crate::aws::Emulator::Moto),
+            leftovers: None,
         };
         assert_eq!(d.destroy(&["shop-dev-data"]).map_err(|e| e.message), Ok(1), "{}", buffer.text());
         assert_eq!(cfn.status_of("shop-dev-data"), None);
@@ -870,6 +871,7 @@ fn destroy_deletes_and_respects_termination_protection() {
         timeout: Duration::from_secs(600),
         hints: Hints::for_env("prod"),
         emulator: None,
+        leftovers: None,
     };
     let e = d
         .destroy(&["shop-prod-service", "shop-prod-data", "shop-prod-network"])
@@ -1154,6 +1156,7 @@ fn ctrl_c_during_destroy_finishes_the_current_deletion_then_stops() {
         timeout: Duration::from_secs(600),
         hints: Hints::for_env("dev"),
         emulator: None,
+        leftovers: None,
     };
     let e = d.destroy(&["shop-dev-service", "shop-dev-data", "shop-dev-network"]).unwrap_err();
     assert_eq!(e.exit_code(), INTERRUPTED_EXIT, "{}", e.message);
@@ -1337,6 +1340,8 @@ fn a_deletion_that_fails_yet_drops_the_stack_says_what_is_left_and_why() {
         Some("DependencyViolation: The vpc vpc-123 has dependencies and cannot be deleted.".into());
     let clock = FakeClock::default();
     let (mut console, _buffer) = Console::buffer();
+    let file = std::env::temp_dir().join(format!("cairn-left-{}/leftovers.json", std::process::id()));
+    let ledger = || crate::deploy::leftovers::Ledger::new(&file, "http://127.0.0.1:5000");
     let mut d = Destroyer {
         resume: crate::deploy::resume::ResumeCommand::new("destroy", "dev", None),
         cfn: &cfn,
@@ -1346,16 +1351,25 @@ fn a_deletion_that_fails_yet_drops_the_stack_says_what_is_left_and_why() {
         timeout: Duration::from_secs(600),
         hints: Hints::for_env("dev"),
         emulator: Some(crate::aws::Emulator::Moto),
+        leftovers: Some(ledger()),
     };
     let e = d.destroy(&["shop-dev-network"]).unwrap_err();
     assert_eq!(e.exit_code(), 1);
     assert!(
         e.message.starts_with(
-            "error: deleting shop-dev-network failed: DeleteStack failed: DependencyViolation: The vpc vpc-123 has dependencies and cannot be deleted. The endpoint no longer lists shop-dev-network, so `cairn status dev` shows it as not deployed, but resources are left behind: AWS::EC2::VPC Vpc (a moto limitation"
-        ),
+            "error: deleting shop-dev-network failed: DeleteStack failed: DependencyViolation: The vpc vpc-123 has dependencies and cannot be deleted. The endpoint no longer lists shop-dev-network, so `cairn status dev` shows it as not deployed, but resources are left behind: AWS::EC2::VPC Vpc, "
+        ) && e.message.contains(", the NAT gateway's network interface (a moto limitation"),
         "{}",
         e.message
     );
+    // Recorded for `status`, as long as moto knows the deleted stack's id.
+    let left = ledger().current(&cfn, "shop-dev-network").unwrap().expect("recorded");
+    assert_eq!(left.resources.first().map(String::as_str), Some("AWS::EC2::VPC Vpc"));
+    assert_eq!(
+        left.resources.last().map(String::as_str),
+        Some("the NAT gateway's network interface")
+    );
+    let _ = std::fs::remove_file(&file);
     assert!(
         e.message.contains("Export names must be unique") && e.message.contains("make local-cloud-stop"),
         "{}",
