@@ -506,6 +506,7 @@ impl CloudFormation for FakeCloudFormation {
     }
 
     fn stack_events(&self, stack: &str, until: Option<&str>, limit: usize) -> AwsResult<Vec<StackEvent>> {
+        self.log(format!("DescribeStackEvents {stack}"));
         let s = self.state.borrow();
         let i = s.find(stack).ok_or_else(|| validation(format!("Stack [{stack}] does not exist")))?;
         Ok(s.stacks[i]

@@ -599,6 +599,13 @@ fn ctrl_c_stops_watching_and_says_how_to_resume() {
         e.message
     );
     assert_eq!(cfn.status_of("shop-dev-data").as_deref(), Some("UPDATE_IN_PROGRESS"));
+    // Noticed right after the poll's DescribeStacks: no further call to the endpoint.
+    assert_eq!(
+        cfn.calls().last().map(String::as_str),
+        Some(cfn.calls().iter().rev().find(|c| c.starts_with("DescribeStacks")).unwrap().as_str()),
+        "{:?}",
+        cfn.calls()
+    );
     // The first Ctrl-C kept the watch going; the second ended it.
     assert!(run.output.contains("Press Ctrl-C again to stop waiting"), "{}", run.output);
     assert!(
