@@ -95,8 +95,10 @@ impl Destroyer<'_> {
                 Err(mut e) => {
                     let rest = &names[i + 1..];
                     if !rest.is_empty() {
-                        e.message
-                            .push_str(&format!("\nnot deleted (stopped at the first failure): {}", rest.join(", ")));
+                        e.message.push_str(&format!(
+                            "\nnot deleted (stopped at the first failure): {name} (the error above), {}",
+                            rest.join(", ")
+                        ));
                     }
                     return Err(e);
                 }

@@ -44,13 +44,21 @@ use crate::aws::{
 };
 use crate::error::{CliError, CliResult};
 
+/// Whether CreateStack failed because a stack of that name exists (AWS: `Stack [name]
+/// already exists`; moto: `Stack name already exists`), not over a resource that does.
+fn stack_exists_error(message: &str, name: &str) -> bool {
+    message.contains("AlreadyExistsException")
+        || message.contains(&format!("Stack [{name}] already exists"))
+        || message.contains(&format!("Stack {name} already exists"))
+}
+
 /// What to add when moto refuses a CreateStack over something an earlier run left: after a
 /// `cairn destroy` or a failed create it could not finish, moto drops the stack's record but
 /// keeps its exports registered (`Export names must be unique`) or resources it made (e.g.
 /// `DB instance already exists`), and nothing but a restart clears them.
 fn moto_leftovers(message: &str, emulator: &str) -> String {
     let export = message.contains("Export names must be unique");
-    let resource = message.contains("already exists") && !message.contains("Stack [");
+    let resource = message.contains("already exists") && !message.contains("Stack ");
     if !export && !resource {
         return String::new();
     }
@@ -139,9 +147,11 @@ pub struct Deployer<'a> {
     pub rollback: Option<rollback_triggers::RollbackPlan>,
     /// The triggers of the stack being deployed, to name the one that fired.
     guarding: Vec<rollback_triggers::GuardAlarm>,
-    /// This run's change-set name, unique per run: a change set with another name is
+    /// This run's random part of its change-set names: a change set with another name is
     /// another run's (or a leftover), and cairn never executes it.
     run: String,
+    /// The name of this run's latest change set (`cairn-<ms when made>-<run>`).
+    change_set: String,
     /// The stack CloudFormation was still changing when a second Ctrl-C stopped the wait.
     left_running: Option<String>,
     /// What the emulator kept of deleted stacks: a stack deployed again drops its entry.
@@ -168,6 +178,7 @@ impl<'a> Deployer<'a> {
             rollback: None,
             guarding: Vec::new(),
             run: run_name(),
+            change_set: String::new(),
             left_running: None,
             leftovers: None,
         }
@@ -195,8 +206,11 @@ impl<'a> Deployer<'a> {
                 Err(mut e) => {
                     let rest: Vec<&str> = stacks[i + 1..].iter().map(|s| s.name.as_str()).collect();
                     if !rest.is_empty() {
-                        e.message
-                            .push_str(&format!("\nnot deployed (stopped at the first failure): {}", rest.join(", ")));
+                        e.message.push_str(&format!(
+                            "\nnot deployed (stopped at the first failure): {} (the error above), {}",
+                            stack.name,
+                            rest.join(", ")
+                        ));
                     }
                     return Err(e);
                 }
@@ -308,12 +322,14 @@ impl<'a> Deployer<'a> {
         };
 
         let rollback = self.rollback_configuration(name)?;
+        // Named when it is made, so that names sort by creation (see refuse_foreign_change_sets).
+        self.change_set = change_set_name(&self.run);
         let created = self.cfn.create_change_set(&ChangeSetRequest {
             stack_name: name.to_string(),
-            change_set_name: self.run.clone(),
+            change_set_name: self.change_set.clone(),
             change_set_type: kind,
             template: template.clone(),
-            description: Some(format!("cairn deploy {} ({})", self.opts.env, self.run)),
+            description: Some(format!("cairn deploy {} ({})", self.opts.env, self.change_set)),
             rollback: rollback.clone(),
         })?;
         let cs = self.wait_change_set(name, &created, kind, deadline)?;
@@ -723,7 +739,13 @@ impl<'a> Deployer<'a> {
 
     /// Refuses when the stack has a change set this run did not make that may still run:
     /// another deploy may be reviewing or executing it. Nothing is executed then; this
-    /// run's own change set (`ours`) is deleted.
+    /// run's own change set (`ours`) is deleted. Two runs that made their change sets at
+    /// the same moment must not both refuse: once this run has its own, an unexecuted
+    /// change set made later by another cairn run (its name sorts after ours: names start
+    /// with the time they were made) does not block it. That run made its change set after
+    /// ours existed, so its own check sees ours, sorting first, and refuses: exactly one of
+    /// them proceeds (given one clock: runs on machines whose clocks differ are still kept
+    /// apart by the check that the stack did not move).
     fn refuse_foreign_change_sets(
         &mut self,
         stack_id: &str,
@@ -731,23 +753,47 @@ impl<'a> Deployer<'a> {
         ours: Option<(&CreatedChangeSet, ChangeSetType)>,
     ) -> CliResult<()> {
         let ours_id = ours.map(|(o, _)| o.id.clone());
-        let foreign: Vec<String> = self
+        let later_run = |c: &crate::aws::ChangeSetSummary| {
+            ours.is_some()
+                && c.name.starts_with(RUN_PREFIX)
+                && c.name.as_str() > self.change_set.as_str()
+                && c.execution_status != "EXECUTE_IN_PROGRESS"
+        };
+        let foreign: Vec<crate::aws::ChangeSetSummary> = self
             .cfn
             .list_change_sets(stack_id)?
             .into_iter()
-            .filter(|c| pending(c) && Some(&c.id) != ours_id.as_ref())
-            .map(|c| format!("{} ({}, {})", c.name, c.status, c.execution_status))
+            .filter(|c| pending(c) && Some(&c.id) != ours_id.as_ref() && !later_run(c))
             .collect();
         if foreign.is_empty() {
             return Ok(());
         }
+        let listed: Vec<String> = foreign
+            .iter()
+            .map(|c| format!("{} ({}, {})", c.name, c.status, c.execution_status))
+            .collect();
+        let delete: Vec<String> = foreign
+            .iter()
+            .map(|c| {
+                format!(
+                    "`aws cloudformation delete-change-set --stack-name {name} --change-set-name {}`",
+                    c.name
+                )
+            })
+            .collect();
+        // Checked before this run looks at the stack's changes: say that it blocks anyway.
+        let before_changes = if ours.is_none() {
+            format!(" (checked before looking at {name}'s changes: it blocks this deploy even if {name} has none)")
+        } else {
+            String::new()
+        };
         let gone = ours.map(|(o, kind)| self.discard_quietly(o, kind)).unwrap_or_default();
         Err(CliError::failure(format!(
-            "error: {name} has a change set this deploy did not make: {}. Another deploy of this environment may be reviewing \
-             or executing it, and cairn never executes another run's change set: nothing was changed in {name}{gone}. Wait for \
-             that deploy to finish; if the change set is a leftover, delete it (`aws cloudformation delete-change-set \
-             --stack-name {name} --change-set-name NAME`) and deploy again",
-            foreign.join(", ")
+            "error: {name} has a change set this deploy did not make: {}{before_changes}. Another deploy of this environment \
+             may be reviewing or executing it, and cairn never executes another run's change set: nothing was changed in \
+             {name}{gone}. Wait for that deploy to finish; if the change set is a leftover, delete it ({}) and deploy again",
+            listed.join(", "),
+            delete.join(", ")
         )))
     }
 
@@ -934,7 +980,7 @@ impl<'a> Deployer<'a> {
                 Ok(id) => id,
                 // Another run's CreateStack came first (the check before executing cannot
                 // close that window on moto): its stack is not this run's to remove.
-                Err(e) if e.message.contains(&format!("Stack [{}] already exists", stack.name)) => {
+                Err(e) if stack_exists_error(&e.message, &stack.name) => {
                     return Err(CliError::failure(format!(
                         "error: creating {name} failed: another deploy of this environment created {name} meanwhile ({e}); \
                          nothing was created by this run. Wait for that deploy to finish (`{}`), then deploy again",
@@ -1118,16 +1164,30 @@ fn no_changes(reason: &str) -> bool {
 /// `cairn-<milliseconds since 1970>-<8 random hex digits>`: one name per run, so that
 /// a change set of another run (or a leftover) is never mistaken for this run's.
 fn run_name() -> String {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or_default();
+    let ms = now_ms();
     // RandomState is seeded randomly for each instance.
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(ms);
     h.write_u32(std::process::id());
-    format!("cairn-{ms}-{:08x}", h.finish() as u32)
+    format!("{:08x}", h.finish() as u32)
 }
+
+/// A change set's name: the time it is made (ms, zero-padded, so names sort by creation
+/// on one machine's clock), then the run's random part.
+fn change_set_name(run: &str) -> String {
+    format!("{RUN_PREFIX}{:013}-{run}", now_ms())
+}
+
+fn now_ms() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default()
+}
+
+/// How every run's change-set name starts; the time in milliseconds follows, zero-padded
+/// so that names sort by time.
+const RUN_PREFIX: &str = "cairn-";
 
 /// A change set that may still be executed, or is being made: it blocks other runs.
 fn pending(c: &crate::aws::ChangeSetSummary) -> bool {

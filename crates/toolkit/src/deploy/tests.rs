@@ -298,7 +298,8 @@ fn a_failed_update_reports_update_rollback_complete_and_exit_1() {
         .contains("Queue (AWS::SQS::Queue) UPDATE_FAILED: Value 9999999 for parameter VisibilityTimeout is invalid."));
     // Stops at the first failure.
     assert!(
-        e.message.contains("not deployed (stopped at the first failure): shop-dev-service"),
+        e.message
+            .contains("not deployed (stopped at the first failure): shop-dev-data (the error above), shop-dev-service"),
         "{}",
         e.message
     );
@@ -688,6 +689,18 @@ fn a_create_stack_moto_fails_leaves_no_stuck_stack_and_a_rerun_proceeds() {
 }
 
 #[test]
+fn a_stack_another_run_created_is_never_deleted_as_a_failed_create() {
+    // moto's words and AWS's for a CreateStack that lost the race to another run.
+    for message in ["Stack shop-dev-data already exists", "Stack [shop-dev-data] already exists"] {
+        assert!(stack_exists_error(message, "shop-dev-data"), "{message}");
+    }
+    assert!(!stack_exists_error(
+        "DBInstanceAlreadyExists: DB instance already exists",
+        "shop-dev-data"
+    ));
+}
+
+#[test]
 fn a_stack_moto_left_stuck_is_not_called_another_deployment_and_destroy_deletes_it() {
     for describe_fails in [false, true] {
         // Left by an older cairn: a stuck record of a failed CreateStack.
@@ -885,7 +898,8 @@ fn destroy_deletes_and_respects_termination_protection() {
         .unwrap_err();
     assert!(e.message.contains("shop-prod-data has termination protection"), "{}", e.message);
     assert!(
-        e.message.contains("not deleted (stopped at the first failure): shop-prod-network"),
+        e.message
+            .contains("not deleted (stopped at the first failure): shop-prod-data (the error above), shop-prod-network"),
         "{}",
         e.message
     );
@@ -1203,19 +1217,31 @@ fn a_change_set_another_run_made_is_never_executed_and_the_deploy_is_refused() {
         "{}",
         e.message
     );
-    assert!(e.message.contains("aws cloudformation delete-change-set"), "{}", e.message);
+    // The command to paste names the real change set, and the refusal says it came before
+    // looking at the stack's changes.
+    assert!(
+        e.message
+            .contains("`aws cloudformation delete-change-set --stack-name shop-dev-data --change-set-name cairn-1700000000000-0badcafe`")
+            && e.message.contains("it blocks this deploy even if shop-dev-data has none"),
+        "{}",
+        e.message
+    );
     assert_eq!(count(&cfn.calls(), "CreateChangeSet") + count(&cfn.calls(), "ExecuteChangeSet"), 0);
 
-    // Another run appears while this one prepares its change set: refused before executing,
-    // its own change set deleted, the other one left alone.
+    // Another run made its change set at the same moment, and earlier (its name sorts first):
+    // refused before executing, its own change set deleted, the other one left alone.
     let cfn = FakeCloudFormation::new();
     cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &data_template("db.t3.micro"));
     cfn.on_call("CreateChangeSet shop-dev-data", |s| {
-        s.add_foreign_change_set("shop-dev-data", "cairn-other-run")
+        s.add_foreign_change_set("shop-dev-data", "cairn-0000000000001-other")
     });
     let run = deploy(&cfn, approved(), &[&data]);
     let e = run.error();
-    assert!(e.message.contains("cairn-other-run (CREATE_COMPLETE, AVAILABLE)"), "{}", e.message);
+    assert!(
+        e.message.contains("cairn-0000000000001-other (CREATE_COMPLETE, AVAILABLE)"),
+        "{}",
+        e.message
+    );
     let calls = cfn.calls();
     assert_eq!(
         (count(&calls, "ExecuteChangeSet"), count(&calls, "DeleteChangeSet")),
@@ -1234,9 +1260,21 @@ fn a_change_set_another_run_made_is_never_executed_and_the_deploy_is_refused() {
         .unwrap();
     assert_eq!(
         left.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
-        ["cairn-other-run"],
+        ["cairn-0000000000001-other"],
         "{names:?}"
     );
+
+    // The other run made its change set later (its name sorts after this run's): this run
+    // proceeds, and that run, seeing this run's change set sort first, refuses. Exactly one
+    // of two simultaneous runs executes.
+    let cfn = FakeCloudFormation::new();
+    cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &data_template("db.t3.micro"));
+    cfn.on_call("CreateChangeSet shop-dev-data", |s| {
+        s.add_foreign_change_set("shop-dev-data", "cairn-9999999999999-later")
+    });
+    let run = deploy(&cfn, approved(), &[&data]);
+    assert_eq!(run.outcomes(), vec![Outcome::Deployed]);
+    assert_eq!(count(&cfn.calls(), "ExecuteChangeSet"), 1);
 
     // A new stack another run is reviewing (REVIEW_IN_PROGRESS with its change set) is not deleted.
     let cfn = FakeCloudFormation::new();
@@ -1282,9 +1320,13 @@ fn a_stack_another_deploy_updated_meanwhile_is_not_executed() {
 
 #[test]
 fn every_run_names_its_change_sets_uniquely() {
-    let names: std::collections::BTreeSet<String> = (0..50).map(|_| run_name()).collect();
+    let names: std::collections::BTreeSet<String> = (0..50).map(|_| change_set_name(&run_name())).collect();
     assert_eq!(names.len(), 50);
     assert!(names.iter().all(|n| n.starts_with("cairn-") && n.len() <= 128));
+    // Names sort by the time they were made.
+    let first = change_set_name("ffffffff");
+    std::thread::sleep(Duration::from_millis(2));
+    assert!(change_set_name("00000000") > first);
 }
 
 #[test]
