@@ -540,7 +540,8 @@ fn a_create_that_fails_on_moto_leaves_no_stack_and_the_next_deploy_is_not_blocke
     let err = assert_fails(&o, 1);
     assert!(err.contains("Export names must be unique"), "{err}");
     assert!(
-        err.contains(&format!("cairn removed the empty CREATE_PENDING stack {}", first.name)),
+        err.contains(&format!("cairn deleted the half-created stack {} the call left", first.name))
+            && err.contains("Either another stack holds the exports of the same name"),
         "{err}"
     );
     assert_eq!(aws.status(&first.name), None, "the failed create left {}", first.name);

@@ -30,7 +30,8 @@ Deploys the stack `cairn-bootstrap` into the environment's account and region. I
 (default cairn-templates-<account>-<region>) is encrypted, blocks public access, refuses\n\
 plain HTTP and expires objects after 30 days; it is kept if the stack is deleted.\n\
 `cairn deploy` uses it unless --template-bucket names another. Ctrl-C behaves as in\n\
-`cairn deploy` (an unexecuted change set is deleted; exit code 130).",
+`cairn deploy` (an unexecuted change set is deleted; the resume command repeats this run's\n\
+options; exit code 130, also when the stack had finished: then there is nothing to resume).",
     after_help = "Examples:\n  cairn bootstrap prod\n  cairn bootstrap dev --template-bucket my-team-cfn-templates"
 )]
 pub struct BootstrapArgs {

@@ -56,17 +56,25 @@ fn stack_exists_error(message: &str, name: &str) -> bool {
 /// `cairn destroy` or a failed create it could not finish, moto drops the stack's record but
 /// keeps its exports registered (`Export names must be unique`) or resources it made (e.g.
 /// `DB instance already exists`), and nothing but a restart clears them.
-fn moto_leftovers(message: &str, emulator: &str) -> String {
+fn moto_leftovers(message: &str, emulator: &str, recorded: bool) -> String {
     let export = message.contains("Export names must be unique");
     let resource = message.contains("already exists") && !message.contains("Stack ");
     if !export && !resource {
         return String::new();
     }
     let what = if export { "the exports" } else { "resources" };
+    if recorded {
+        // `cairn destroy` recorded what moto kept of this very stack.
+        return format!(
+            ". This is a {emulator} limitation, not a conflict in your stacks: {emulator} still holds {what} of this \
+             stack, whose deletion it could not finish (`cairn status` lists what it kept), and only a restart clears \
+             them: `make local-cloud-stop local-cloud`, then deploy again"
+        );
+    }
     format!(
-        ". This is a {emulator} limitation, not a conflict in your stacks: {emulator} still holds {what} of a stack whose \
+        ". Either another stack holds {what} of the same name, or {emulator} does: it keeps {what} of a stack whose \
          deletion or creation it could not finish (see what the earlier `cairn destroy` or deploy reported), and only a \
-         restart clears them: `make local-cloud-stop local-cloud`, then deploy again"
+         restart clears them (`make local-cloud-stop local-cloud`)"
     )
 }
 
@@ -989,8 +997,13 @@ impl<'a> Deployer<'a> {
                     )));
                 }
                 Err(e) => {
+                    // Asked first: deleting the stuck stack may change what moto holds.
+                    let recorded = self
+                        .leftovers
+                        .as_ref()
+                        .is_some_and(|l| matches!(l.current(self.cfn, &stack.name), Ok(Some(_))));
                     let cleanup = self.remove_stuck_create(&stack.name, emulator);
-                    let why = moto_leftovers(&e.message, emulator);
+                    let why = moto_leftovers(&e.message, emulator, recorded);
                     return Err(CliError::failure(format!(
                         "error: creating {} failed: {e}{cleanup}{why}",
                         stack.name

@@ -651,8 +651,9 @@ fn a_failed_create_stack_on_moto_removes_the_stack_it_left_and_a_rerun_proceeds(
     // stack it could not delete, and only a restart clears them.
     assert!(
         e.message.contains("cairn deleted the half-created stack shop-dev-data")
-            && e.message.contains("This is a moto limitation")
-            && e.message.ends_with("`make local-cloud-stop local-cloud`, then deploy again")
+            && e.message
+                .contains("Either another stack holds the exports of the same name, or moto does")
+            && e.message.ends_with("(`make local-cloud-stop local-cloud`)")
             && !e.message.contains("starts clean"),
         "{}",
         e.message
