@@ -1020,8 +1020,8 @@ impl<'a> Deployer<'a> {
                  updating {} with UpdateStack from the reviewed template",
                 stack.name
             ));
-            self.cfn.delete_change_set(&created.id)?;
             if self.clock.interrupted() {
+                self.cfn.delete_change_set(&created.id)?;
                 return Err(CliError::with_code(
                     INTERRUPTED_EXIT,
                     format!(
@@ -1030,20 +1030,28 @@ impl<'a> Deployer<'a> {
                     ),
                 ));
             }
-            let id = self
-                .cfn
-                .update_stack(&StackRequest {
-                    stack_name: stack.name.clone(),
-                    template: template.clone(),
-                    rollback,
-                })
-                .map_err(|e| {
-                    CliError::failure(format!(
-                        "error: updating {} failed: {e}; {emulator} does not roll back, so part of the update may be applied \
+            // The change set is deleted only after UpdateStack: until then another run sees
+            // it and refuses, so that no run slips in between (moto updates synchronously,
+            // and afterwards the stack's new events make other runs refuse).
+            let updated = self.cfn.update_stack(&StackRequest {
+                stack_name: stack.name.clone(),
+                template: template.clone(),
+                rollback,
+            });
+            if let Err(e) = self.cfn.delete_change_set(&created.id) {
+                self.console.line(&format!(
+                    "  warning: could not delete {}'s reviewed change set ({e}); the next deploy refuses it as a leftover: \
+                     `aws cloudformation delete-change-set --change-set-name {}`",
+                    stack.name, created.id
+                ));
+            }
+            let id = updated.map_err(|e| {
+                CliError::failure(format!(
+                    "error: updating {} failed: {e}; {emulator} does not roll back, so part of the update may be applied \
                          (see `{}`)",
-                        stack.name, self.opts.hints.status
-                    ))
-                })?;
+                    stack.name, self.opts.hints.status
+                ))
+            })?;
             return Ok((id, until));
         }
         if let Err(e) = self.cfn.execute_change_set(&created.id) {

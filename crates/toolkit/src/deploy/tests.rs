@@ -1360,6 +1360,10 @@ fn with_moto_quirks_an_update_goes_through_update_stack_with_unserved_imports_wr
     let calls = cfn.calls();
     assert!(calls.contains(&"UpdateStack shop-dev-service".to_string()), "{calls:?}");
     assert_eq!(count(&calls, "ExecuteChangeSet"), 0, "{calls:?}");
+    // The reviewed change set stays until UpdateStack has run: a concurrent run sees it
+    // throughout and refuses (deleted first, a run could slip in between).
+    let at = |prefix: &str| calls.iter().position(|c| c.starts_with(prefix));
+    assert!(at("UpdateStack") < at("DeleteChangeSet"), "{calls:?}");
     assert!(
         run.output.contains("lacks the current value of shop-dev-data:Extra"),
         "{}",
