@@ -43,6 +43,11 @@ impl<A: Application> Project<A> {
         Project { app, environments_dir }
     }
 
+    /// The folder given with `--environments` (or CAIRN_ENVIRONMENTS), if any.
+    pub fn environments_flag(&self) -> Option<&std::path::Path> {
+        self.environments_dir.as_deref()
+    }
+
     /// Every environment, in promotion order.
     pub fn all_envs(&self) -> CliResult<Vec<LoadedEnv<A::Config>>> {
         let envs = application::load_all(self)?;

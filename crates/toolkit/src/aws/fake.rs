@@ -54,6 +54,11 @@ struct FakeStack {
     termination_protection: bool,
     policy: Option<String>,
     running: VecDeque<Step>,
+    /// DescribeStacks of this stack answers HTTP 500 (moto, after a CreateStack it
+    /// rejected: the record's outputs name a resource it never made).
+    describe_fails: bool,
+    /// Left by a failed CreateStack on moto: DeleteStack removes it at once.
+    stuck: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -94,6 +99,10 @@ pub struct State {
     /// The next CreateStack fails with this message the way moto's does when export names
     /// collide: the stack is left CREATE_PENDING, without events or resources.
     pub create_stack_error: Option<String>,
+    /// The next CreateStack fails with this message the way moto's does when a resource
+    /// fails (a 4xx rejection, or HTTP 500 when moto crashes): the stack is left
+    /// CREATE_IN_PROGRESS for good; with `true`, DescribeStacks of it answers HTTP 500.
+    pub create_stack_stuck: Option<(String, bool)>,
     /// The next ExecuteChangeSet or UpdateStack is refused with this message (nothing runs).
     pub execute_error: Option<String>,
     /// The next DeleteStack fails with this message yet drops the stack's record, as
@@ -454,6 +463,12 @@ impl CloudFormation for FakeCloudFormation {
         self.log(format!("DescribeStacks {stack}"));
         let mut s = self.state.borrow_mut();
         let Some(i) = s.find(stack) else { return Ok(None) };
+        if s.stacks[i].describe_fails {
+            return Err(AwsError::new(
+                AwsErrorKind::Other,
+                "DescribeStacks: the endpoint failed (HTTP 500): http://127.0.0.1:5000 answered with no AWS error",
+            ));
+        }
         s.advance(i);
         let st = &s.stacks[i];
         Ok(Some(StackInfo {
@@ -491,6 +506,7 @@ impl CloudFormation for FakeCloudFormation {
     }
 
     fn stack_events(&self, stack: &str, until: Option<&str>, limit: usize) -> AwsResult<Vec<StackEvent>> {
+        self.log(format!("DescribeStackEvents {stack}"));
         let s = self.state.borrow();
         let i = s.find(stack).ok_or_else(|| validation(format!("Stack [{stack}] does not exist")))?;
         Ok(s.stacks[i]
@@ -676,6 +692,17 @@ impl CloudFormation for FakeCloudFormation {
             });
             return Err(validation(message));
         }
+        if let Some((message, describe_fails)) = s.create_stack_stuck.take() {
+            s.stacks.push(FakeStack {
+                id,
+                name: r.stack_name.clone(),
+                status: "CREATE_IN_PROGRESS".into(),
+                describe_fails,
+                stuck: true,
+                ..Default::default()
+            });
+            return Err(validation(message));
+        }
         let touched: Vec<(String, String)> = resources(Some(&template)).into_iter().map(|(k, (t, _))| (k, t)).collect();
         let run = match s.scripted_runs.get_mut(&r.stack_name).and_then(VecDeque::pop_front) {
             Some(run) => run,
@@ -736,11 +763,12 @@ impl CloudFormation for FakeCloudFormation {
         }
         let id = s.stacks[i].id.clone();
         if let Some(message) = s.delete_drops_record_error.take() {
-            s.stacks.remove(i);
+            // moto: the name no longer resolves; the id answers DELETE_COMPLETE.
+            s.stacks[i].status = "DELETE_COMPLETE".into();
             return Err(AwsError::new(AwsErrorKind::Other, format!("DeleteStack failed: {message}")));
         }
         s.change_sets.retain(|c| c.stack_id != id);
-        if matches!(s.stacks[i].status.as_str(), "REVIEW_IN_PROGRESS" | "CREATE_PENDING") {
+        if s.stacks[i].stuck || matches!(s.stacks[i].status.as_str(), "REVIEW_IN_PROGRESS" | "CREATE_PENDING") {
             s.stacks[i].status = "DELETE_COMPLETE".into();
             return Ok(());
         }

@@ -13,6 +13,7 @@ use crate::aws::{self, EndpointArgs};
 use crate::deploy::clock::{format_duration, parse_duration, SystemClock};
 use crate::deploy::console::{Console, ProgressMode, TerminalPrompt};
 use crate::deploy::plan::Hints;
+use crate::deploy::resume::ResumeCommand;
 use crate::deploy::{DeployOptions, Deployer, Outcome};
 use crate::error::{CliError, CliResult};
 use crate::project::Project;
@@ -29,7 +30,8 @@ Deploys the stack `cairn-bootstrap` into the environment's account and region. I
 (default cairn-templates-<account>-<region>) is encrypted, blocks public access, refuses\n\
 plain HTTP and expires objects after 30 days; it is kept if the stack is deleted.\n\
 `cairn deploy` uses it unless --template-bucket names another. Ctrl-C behaves as in\n\
-`cairn deploy` (an unexecuted change set is deleted; exit code 130).",
+`cairn deploy` (an unexecuted change set is deleted; the resume command repeats this run's\n\
+options; exit code 130, also when the stack had finished: then there is nothing to resume).",
     after_help = "Examples:\n  cairn bootstrap prod\n  cairn bootstrap dev --template-bucket my-team-cfn-templates"
 )]
 pub struct BootstrapArgs {
@@ -85,8 +87,14 @@ pub fn run<A: Application>(project: &Project<A>, args: &BootstrapArgs, style: St
     opts.timeout = args.timeout;
     opts.interactive = ui::interactive();
     opts.catch_ctrl_c = true;
+    opts.resume = ResumeCommand::new("bootstrap", &args.env, project.environments_flag())
+        .option("template-bucket", args.template_bucket.clone())
+        .flag("approve", args.approve)
+        .option("timeout", super::deploy::non_default(args.timeout, Duration::from_secs(30 * 60)))
+        .option("progress", (args.progress == ProgressMode::Events).then_some("events"))
+        .option("endpoint-url", args.endpoint.endpoint_url.clone());
     opts.hints = Hints {
-        deploy: format!("cairn bootstrap {}", settings.name),
+        deploy: opts.resume.repeat(&[]),
         ..Hints::for_env(&settings.name)
     };
     let mut deployer = Deployer::new(&clients.cloudformation, &mut console, &clock, &mut prompt, opts);

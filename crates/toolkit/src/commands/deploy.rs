@@ -9,6 +9,7 @@ use crate::aws::templates::bootstrap_bucket_name;
 use crate::aws::{self, CloudFormation, EndpointArgs};
 use crate::deploy::clock::{format_duration, parse_duration, parse_timeout, SystemClock};
 use crate::deploy::console::{Console, ProgressMode, TerminalPrompt};
+use crate::deploy::resume::ResumeCommand;
 use crate::deploy::{DeployOptions, Deployer, Outcome};
 use crate::error::{CliError, CliResult};
 use crate::project::Project;
@@ -41,7 +42,9 @@ cairn deploy dev --verify /health  then GET <load balancer URL>/health, expectin
 AWS_ENDPOINT_URL=http://127.0.0.1:5000 cairn deploy staging --approve\n\n\
 Ctrl-C stops after the current stack: a change set not yet executed is deleted, a stack\n\
 CloudFormation is changing is waited for (Ctrl-C again stops waiting; CloudFormation carries\n\
-on). cairn then lists the stacks deployed and not deployed, and how to resume.\n\n\
+on). cairn then lists the stacks deployed and not deployed, and the command that resumes:\n\
+this run's options, naming only the stacks not deployed. If the last stack had finished, it\n\
+says the run completed instead (exit code still 130).\n\n\
 Exit codes: 0 deployed (or no changes), 1 failed or refused, 2 bad input, 130 stopped by Ctrl-C."
 )]
 pub struct DeployArgs {
@@ -166,9 +169,12 @@ nothing was deployed",
         (None, None) => bootstrap_bucket_name(&settings.account, &settings.region),
     });
     opts.catch_ctrl_c = true;
+    opts.resume = resume_command(project, args);
+    opts.hints.deploy = opts.resume.repeat(&args.stacks);
     let mut deployer = Deployer::new(&clients.cloudformation, &mut console, &clock, &mut prompt, opts);
     deployer.store = Some(&store);
     deployer.quirks = quirks;
+    deployer.leftovers = crate::deploy::leftovers::for_endpoint(&clients);
     deployer.rollback = crate::deploy::rollback_triggers::RollbackPlan::for_env(artifact);
     let outcomes = deployer.deploy(&stacks)?;
     if let (Some(path), Some(target)) = (&args.verify, &verify_target) {
@@ -193,6 +199,31 @@ nothing was deployed",
     ));
     Ok(())
 }
+
+/// `deploy`'s command line from its parsed arguments, for the resume hint (the
+/// arguments that change what a run does; defaults left out).
+fn resume_command<A: Application>(project: &Project<A>, args: &DeployArgs) -> ResumeCommand {
+    ResumeCommand::new("deploy", &args.env, project.environments_flag())
+        .selected(!args.stacks.is_empty())
+        .flag("approve", args.approve)
+        .flag("recreate", args.recreate)
+        .flag("allow-replace", args.allow_replace)
+        .flag("allow-parity-drift", args.allow_parity_drift)
+        .flag("upload-templates", args.upload_templates)
+        .option("timeout", non_default(args.timeout, DEFAULT_TIMEOUT))
+        .option("progress", (args.progress == ProgressMode::Events).then_some("events"))
+        .option("template-bucket", args.template_bucket.clone())
+        .option("verify", args.verify.clone())
+        .option("verify-timeout", non_default(args.verify_timeout, Duration::from_secs(10)))
+        .option("endpoint-url", args.endpoint.endpoint_url.clone())
+}
+
+/// `90s` when `d` is not the option's default (seconds: every duration option reads them).
+pub(crate) fn non_default(d: Duration, default: Duration) -> Option<String> {
+    (d != default).then(|| format!("{}s", d.as_secs()))
+}
+
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// Key of the environment file naming the template bucket (when the application's
 /// configuration has it): `--template-bucket` and CAIRN_TEMPLATE_BUCKET win over it,

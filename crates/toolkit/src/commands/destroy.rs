@@ -12,6 +12,7 @@ use crate::deploy::clock::{catch_ctrl_c, parse_timeout, SystemClock};
 use crate::deploy::console::{is_yes, Console, ProgressMode, Prompt, TerminalPrompt};
 use crate::deploy::destroy::Destroyer;
 use crate::deploy::plan::Hints;
+use crate::deploy::resume::ResumeCommand;
 use crate::deploy::INTERRUPTED_EXIT;
 use crate::error::{CliError, CliResult};
 use crate::project::Project;
@@ -26,7 +27,8 @@ that keeps data (retain_data) is refused unless --force is given and its name is
 terminal; --force also turns termination protection off. Resources with a Retain policy\n\
 (the data) are kept by CloudFormation.\n\n\
 Ctrl-C stops after the stack being deleted (Ctrl-C again stops waiting for it; CloudFormation\n\
-carries on) and lists the stacks deleted and not deleted; the exit code is then 130.",
+carries on) and lists the stacks deleted and not deleted, with the command (this run's options,\n\
+the stacks not deleted) that resumes; the exit code is then 130.",
     after_help = "Examples:\n  cairn destroy dev --approve\n  cairn destroy staging service\n  cairn destroy prod --force       asks you to type `prod`"
 )]
 pub struct DestroyArgs {
@@ -107,7 +109,15 @@ pub fn run<A: Application>(project: &Project<A>, args: &DestroyArgs, style: Styl
         force: args.force,
         timeout: args.timeout,
         hints: Hints::for_env(env),
+        resume: ResumeCommand::new("destroy", env, project.environments_flag())
+            .selected(!args.stacks.is_empty())
+            .flag("approve", args.approve)
+            .flag("force", args.force)
+            .option("timeout", super::deploy::non_default(args.timeout, Duration::from_secs(3600)))
+            .option("progress", (args.progress == ProgressMode::Events).then_some("events"))
+            .option("endpoint-url", args.endpoint.endpoint_url.clone()),
         emulator: clients.target.emulator(),
+        leftovers: crate::deploy::leftovers::for_endpoint(&clients),
     };
     let deleted = destroyer.destroy(&names)?;
     console.line(&format!(

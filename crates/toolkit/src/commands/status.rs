@@ -28,7 +28,7 @@ cairn status prod --format json | jq -r '.stacks[] | \"\\(.name) \\(.status)\"'\
 --format json prints {\"environment\", \"account\", \"region\", \"endpoint\" (null for AWS itself), \"stacks\": [{\"name\",\n\
 \"id\", \"deployed\", \"status\", \"reason\", \"since\", \"terminationProtection\", \"events\": [{\"time\", \"logicalId\",\n\
 \"physicalId\", \"type\", \"status\", \"reason\"}] (oldest first)}]}; a stack that is not deployed has \"deployed\": false\n\
-and null status. Not with --watch."
+and null status, and \"leftBehind\": what moto kept of it after `cairn destroy` (null: nothing known). Not with --watch."
 )]
 pub struct StatusArgs {
     /// The environment whose stacks to show.
@@ -66,12 +66,21 @@ pub fn run<A: Application>(project: &Project<A>, args: &StatusArgs, style: Style
     let clients = aws::connect(settings, args.endpoint.endpoint_url.as_deref())?;
     let account = clients.check_account(settings)?;
     let cfn = &clients.cloudformation;
+    let ledger = crate::deploy::leftovers::for_endpoint(&clients);
+    // What moto kept of a stack `destroy` deleted (`None`: nothing, or not moto).
+    let left_behind = |name: &str| -> CliResult<Option<Vec<String>>> {
+        match &ledger {
+            Some(l) => Ok(l.current(cfn, name)?.map(|e| e.resources)),
+            None => Ok(None),
+        }
+    };
     if as_json {
         let mut list = Vec::new();
         for stack in &stacks {
             let entry = match cfn.describe_stack(&stack.name)? {
                 None => json!({"name": stack.name, "id": stack.id, "deployed": false, "status": null, "reason": null,
-                               "since": null, "terminationProtection": false, "events": []}),
+                               "since": null, "terminationProtection": false, "events": [],
+                               "leftBehind": left_behind(&stack.name)?}),
                 Some(info) => {
                     let mut events = cfn.stack_events(&info.id, None, args.events)?;
                     events.reverse();
@@ -102,6 +111,13 @@ pub fn run<A: Application>(project: &Project<A>, args: &StatusArgs, style: Style
     for stack in &stacks {
         let Some(info) = cfn.describe_stack(&stack.name)? else {
             console.line(&format!("{}  {}", stack.name, console.style.dim("not deployed")));
+            if let Some(kept) = left_behind(&stack.name)? {
+                console.line(&format!(
+                    "  moto left behind: {} (its deletion could not remove them: a moto limitation); restart moto to clear \
+                     them (`make local-cloud-stop local-cloud`)",
+                    kept.join(", ")
+                ));
+            }
             continue;
         };
         let when = info

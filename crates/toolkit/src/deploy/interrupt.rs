@@ -1,6 +1,6 @@
 //! What a deploy or destroy says when Ctrl-C stops it: what it was doing, which stacks
 //! were done, which one CloudFormation is still changing, which were not touched, and
-//! the command that picks up where it stopped.
+//! the command that picks up where it stopped (none when every stack was finished).
 
 use super::plan::Hints;
 use super::INTERRUPTED_EXIT;
@@ -12,8 +12,8 @@ pub struct Stopped<'a> {
     pub what: String,
     /// The word for a finished stack: `deployed`, `deleted`.
     pub done_word: &'a str,
-    /// The command that carries on: `cairn deploy staging`.
-    pub resume: &'a str,
+    /// The command that carries on with the stacks not finished (see [`super::resume`]).
+    pub resume: String,
     /// The stacks done, each with a note if it needs one (`shop-dev-network (no changes)`).
     pub done: Vec<String>,
     /// The stack CloudFormation is still changing (cairn stopped waiting for it).
@@ -26,6 +26,17 @@ impl Stopped<'_> {
     pub fn into_error(self, hints: &Hints) -> CliError {
         let list = |v: &[&str]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
         let done: Vec<&str> = self.done.iter().map(String::as_str).collect();
+        if self.running.is_none() && self.not_done.is_empty() {
+            // Ctrl-C came during the last stack, which was finished: nothing to resume.
+            return CliError::with_code(
+                INTERRUPTED_EXIT,
+                format!(
+                    "Ctrl-C noticed after the last stack had finished: the run completed, nothing to resume\n{}: {}",
+                    self.done_word,
+                    list(&done)
+                ),
+            );
+        }
         let mut m = format!("{}\n{}: {}", self.what, self.done_word, list(&done));
         if let Some(r) = self.running {
             m.push_str(&format!(

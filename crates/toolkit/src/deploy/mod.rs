@@ -12,8 +12,10 @@ pub mod console;
 pub mod destroy;
 pub mod imports;
 pub mod interrupt;
+pub mod leftovers;
 pub mod plan;
 pub mod policy;
+pub mod resume;
 pub mod rollback_triggers;
 pub mod security;
 pub mod verify;
@@ -41,6 +43,40 @@ use crate::aws::{
     StackInfo, StackRequest, TemplateSource, TemplateStore,
 };
 use crate::error::{CliError, CliResult};
+
+/// Whether CreateStack failed because a stack of that name exists (AWS: `Stack [name]
+/// already exists`; moto: `Stack name already exists`), not over a resource that does.
+fn stack_exists_error(message: &str, name: &str) -> bool {
+    message.contains("AlreadyExistsException")
+        || message.contains(&format!("Stack [{name}] already exists"))
+        || message.contains(&format!("Stack {name} already exists"))
+}
+
+/// What to add when moto refuses a CreateStack over something an earlier run left: after a
+/// `cairn destroy` or a failed create it could not finish, moto drops the stack's record but
+/// keeps its exports registered (`Export names must be unique`) or resources it made (e.g.
+/// `DB instance already exists`), and nothing but a restart clears them.
+fn moto_leftovers(message: &str, emulator: &str, recorded: bool) -> String {
+    let export = message.contains("Export names must be unique");
+    let resource = message.contains("already exists") && !message.contains("Stack ");
+    if !export && !resource {
+        return String::new();
+    }
+    let what = if export { "the exports" } else { "resources" };
+    if recorded {
+        // `cairn destroy` recorded what moto kept of this very stack.
+        return format!(
+            ". This is a {emulator} limitation, not a conflict in your stacks: {emulator} still holds {what} of this \
+             stack, whose deletion it could not finish (`cairn status` lists what it kept), and only a restart clears \
+             them: `make local-cloud-stop local-cloud`, then deploy again"
+        );
+    }
+    format!(
+        ". Either another stack holds {what} of the same name, or {emulator} does: it keeps {what} of a stack whose \
+         deletion or creation it could not finish (see what the earlier `cairn destroy` or deploy reported), and only a \
+         restart clears them (`make local-cloud-stop local-cloud`)"
+    )
+}
 
 /// Exit code after Ctrl-C (128 + SIGINT), as shells report it.
 pub const INTERRUPTED_EXIT: u8 = 130;
@@ -71,6 +107,8 @@ pub struct DeployOptions {
     /// Catch Ctrl-C from the start of the deploy (off in tests).
     pub catch_ctrl_c: bool,
     pub hints: Hints,
+    /// The run's command line, for the resume hint after Ctrl-C.
+    pub resume: resume::ResumeCommand,
 }
 
 impl DeployOptions {
@@ -90,6 +128,7 @@ impl DeployOptions {
             template_bucket: None,
             catch_ctrl_c: false,
             hints: Hints::for_env(env),
+            resume: resume::ResumeCommand::new("deploy", env, None),
         }
     }
 }
@@ -116,11 +155,15 @@ pub struct Deployer<'a> {
     pub rollback: Option<rollback_triggers::RollbackPlan>,
     /// The triggers of the stack being deployed, to name the one that fired.
     guarding: Vec<rollback_triggers::GuardAlarm>,
-    /// This run's change-set name, unique per run: a change set with another name is
+    /// This run's random part of its change-set names: a change set with another name is
     /// another run's (or a leftover), and cairn never executes it.
     run: String,
+    /// The name of this run's latest change set (`cairn-<ms when made>-<run>`).
+    change_set: String,
     /// The stack CloudFormation was still changing when a second Ctrl-C stopped the wait.
     left_running: Option<String>,
+    /// What the emulator kept of deleted stacks: a stack deployed again drops its entry.
+    pub leftovers: Option<leftovers::Ledger>,
 }
 
 impl<'a> Deployer<'a> {
@@ -143,7 +186,9 @@ impl<'a> Deployer<'a> {
             rollback: None,
             guarding: Vec::new(),
             run: run_name(),
+            change_set: String::new(),
             left_running: None,
+            leftovers: None,
         }
     }
 
@@ -169,8 +214,11 @@ impl<'a> Deployer<'a> {
                 Err(mut e) => {
                     let rest: Vec<&str> = stacks[i + 1..].iter().map(|s| s.name.as_str()).collect();
                     if !rest.is_empty() {
-                        e.message
-                            .push_str(&format!("\nnot deployed (stopped at the first failure): {}", rest.join(", ")));
+                        e.message.push_str(&format!(
+                            "\nnot deployed (stopped at the first failure): {} (the error above), {}",
+                            stack.name,
+                            rest.join(", ")
+                        ));
                     }
                     return Err(e);
                 }
@@ -178,8 +226,7 @@ impl<'a> Deployer<'a> {
         }
         if self.clock.interrupted() {
             // Pressed during the last stack, which was finished first.
-            let what = "stopped (Ctrl-C) after the last stack".to_string();
-            return Err(self.stopped(what, &done, &[]));
+            return Err(self.stopped(String::new(), &done, &[]));
         }
         Ok(done)
     }
@@ -190,7 +237,10 @@ impl<'a> Deployer<'a> {
         Stopped {
             what,
             done_word: "deployed",
-            resume: &self.opts.hints.deploy,
+            resume: self
+                .opts
+                .resume
+                .for_rest(&rest.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), !done.is_empty()),
             done: done
                 .iter()
                 .map(|(n, o)| match o {
@@ -237,8 +287,8 @@ impl<'a> Deployer<'a> {
         let started = self.clock.now();
         let deadline = started + self.opts.timeout;
         let name = stack.name.as_str();
-        let current = self.cfn.describe_stack(name)?;
-        let plan = plan::plan(name, current.as_ref(), self.opts.recreate, &self.opts.hints)
+        let current = self.cfn.describe_stack(name).map_err(|e| self.undescribable(name, e))?;
+        let plan = plan::plan(name, current.as_ref(), self.opts.recreate, &self.opts.hints, self.quirks.emulator)
             .map_err(|m| CliError::failure(format!("error: {m}")))?;
         let existing = match plan {
             Plan::Create => None,
@@ -280,12 +330,14 @@ impl<'a> Deployer<'a> {
         };
 
         let rollback = self.rollback_configuration(name)?;
+        // Named when it is made, so that names sort by creation (see refuse_foreign_change_sets).
+        self.change_set = change_set_name(&self.run);
         let created = self.cfn.create_change_set(&ChangeSetRequest {
             stack_name: name.to_string(),
-            change_set_name: self.run.clone(),
+            change_set_name: self.change_set.clone(),
             change_set_type: kind,
             template: template.clone(),
-            description: Some(format!("cairn deploy {} ({})", self.opts.env, self.run)),
+            description: Some(format!("cairn deploy {} ({})", self.opts.env, self.change_set)),
             rollback: rollback.clone(),
         })?;
         let cs = self.wait_change_set(name, &created, kind, deadline)?;
@@ -455,6 +507,57 @@ impl<'a> Deployer<'a> {
             Err(e) => format!(
                 "; {name} is left {} with no resources and could not be removed ({e}); the next deploy removes it",
                 info.status
+            ),
+        }
+    }
+
+    /// DescribeStacks of the stack failed. On moto an HTTP 500 there comes from a stack
+    /// whose CreateStack it rejected (left by a cairn before the deletion in
+    /// [`Self::remove_stuck_create`]): say so and how to remove it.
+    fn undescribable(&self, name: &str, e: crate::aws::AwsError) -> CliError {
+        match self.quirks.emulator {
+            Some(emulator) if e.kind == AwsErrorKind::Other => CliError::failure(format!(
+                "error: {e}. On {emulator} this is a stack whose creation it rejected and never finished (its record names \
+                 a resource {emulator} never made): delete it with `{} {name}` or restart {emulator} (`make local-cloud-stop \
+                 local-cloud`), then deploy again",
+                self.opts.hints.destroy
+            )),
+            _ => e.into(),
+        }
+    }
+
+    /// After the emulator's CreateStack failed (create_with_create_stack: moto). moto runs
+    /// CreateStack synchronously, so the stack record the failed call made never finishes:
+    /// it stays CREATE_IN_PROGRESS (or CREATE_PENDING) with whatever resources were made
+    /// before the failure, and after a rejected resource DescribeStacks of it answers HTTP 500
+    /// (its outputs name the resource that was never made). The record is this call's
+    /// (another run's would have made the call fail with "already exists"): delete it, by
+    /// name when it cannot be described, so that the next deploy starts from nothing.
+    /// Returns what to add to the error.
+    fn remove_stuck_create(&mut self, name: &str, emulator: &str) -> String {
+        let target = match self.cfn.describe_stack(name) {
+            Ok(None) => return "; nothing was created".to_string(),
+            Ok(Some(info)) if matches!(info.status.as_str(), "CREATE_IN_PROGRESS" | "CREATE_PENDING") => info.id,
+            Ok(Some(info)) => return format!("; {name} is left {} (see `{}`)", info.status, self.opts.hints.status),
+            Err(_) => name.to_string(),
+        };
+        let deleted = self.cfn.delete_stack(&target);
+        let gone = matches!(self.cfn.describe_stack(name), Ok(None));
+        match deleted {
+            Ok(()) if gone => {
+                format!("; {emulator} never finishes a failed create, so cairn deleted the half-created stack {name} the call left")
+            }
+            // moto's DeleteStack of such a stack can fail re-reading its template, yet drop the record.
+            Err(e) if gone => format!(
+                "; {emulator} never finishes a failed create, so cairn deleted the half-created stack {name} the call left; \
+                 {emulator}'s deletion failed half-way ({e}), so resources it had made for {name} may remain and make the \
+                 next create fail with `already exists` until {emulator} is restarted (`make local-cloud-stop local-cloud`)"
+            ),
+            Ok(()) | Err(_) => format!(
+                "; {emulator} left {name} half-created and stuck for good (it never finishes a failed create), and cairn could \
+                 not delete it{}: run `{} {name}` or restart {emulator} (`make local-cloud-stop local-cloud`)",
+                deleted.err().map(|e| format!(" ({e})")).unwrap_or_default(),
+                self.opts.hints.destroy
             ),
         }
     }
@@ -644,7 +747,13 @@ impl<'a> Deployer<'a> {
 
     /// Refuses when the stack has a change set this run did not make that may still run:
     /// another deploy may be reviewing or executing it. Nothing is executed then; this
-    /// run's own change set (`ours`) is deleted.
+    /// run's own change set (`ours`) is deleted. Two runs that made their change sets at
+    /// the same moment must not both refuse: once this run has its own, an unexecuted
+    /// change set made later by another cairn run (its name sorts after ours: names start
+    /// with the time they were made) does not block it. That run made its change set after
+    /// ours existed, so its own check sees ours, sorting first, and refuses: exactly one of
+    /// them proceeds (given one clock: runs on machines whose clocks differ are still kept
+    /// apart by the check that the stack did not move).
     fn refuse_foreign_change_sets(
         &mut self,
         stack_id: &str,
@@ -652,23 +761,47 @@ impl<'a> Deployer<'a> {
         ours: Option<(&CreatedChangeSet, ChangeSetType)>,
     ) -> CliResult<()> {
         let ours_id = ours.map(|(o, _)| o.id.clone());
-        let foreign: Vec<String> = self
+        let later_run = |c: &crate::aws::ChangeSetSummary| {
+            ours.is_some()
+                && c.name.starts_with(RUN_PREFIX)
+                && c.name.as_str() > self.change_set.as_str()
+                && c.execution_status != "EXECUTE_IN_PROGRESS"
+        };
+        let foreign: Vec<crate::aws::ChangeSetSummary> = self
             .cfn
             .list_change_sets(stack_id)?
             .into_iter()
-            .filter(|c| pending(c) && Some(&c.id) != ours_id.as_ref())
-            .map(|c| format!("{} ({}, {})", c.name, c.status, c.execution_status))
+            .filter(|c| pending(c) && Some(&c.id) != ours_id.as_ref() && !later_run(c))
             .collect();
         if foreign.is_empty() {
             return Ok(());
         }
+        let listed: Vec<String> = foreign
+            .iter()
+            .map(|c| format!("{} ({}, {})", c.name, c.status, c.execution_status))
+            .collect();
+        let delete: Vec<String> = foreign
+            .iter()
+            .map(|c| {
+                format!(
+                    "`aws cloudformation delete-change-set --stack-name {name} --change-set-name {}`",
+                    c.name
+                )
+            })
+            .collect();
+        // Checked before this run looks at the stack's changes: say that it blocks anyway.
+        let before_changes = if ours.is_none() {
+            format!(" (checked before looking at {name}'s changes: it blocks this deploy even if {name} has none)")
+        } else {
+            String::new()
+        };
         let gone = ours.map(|(o, kind)| self.discard_quietly(o, kind)).unwrap_or_default();
         Err(CliError::failure(format!(
-            "error: {name} has a change set this deploy did not make: {}. Another deploy of this environment may be reviewing \
-             or executing it, and cairn never executes another run's change set: nothing was changed in {name}{gone}. Wait for \
-             that deploy to finish; if the change set is a leftover, delete it (`aws cloudformation delete-change-set \
-             --stack-name {name} --change-set-name NAME`) and deploy again",
-            foreign.join(", ")
+            "error: {name} has a change set this deploy did not make: {}{before_changes}. Another deploy of this environment \
+             may be reviewing or executing it, and cairn never executes another run's change set: nothing was changed in \
+             {name}{gone}. Wait for that deploy to finish; if the change set is a leftover, delete it ({}) and deploy again",
+            listed.join(", "),
+            delete.join(", ")
         )))
     }
 
@@ -855,7 +988,7 @@ impl<'a> Deployer<'a> {
                 Ok(id) => id,
                 // Another run's CreateStack came first (the check before executing cannot
                 // close that window on moto): its stack is not this run's to remove.
-                Err(e) if e.message.contains("already exists") => {
+                Err(e) if stack_exists_error(&e.message, &stack.name) => {
                     return Err(CliError::failure(format!(
                         "error: creating {name} failed: another deploy of this environment created {name} meanwhile ({e}); \
                          nothing was created by this run. Wait for that deploy to finish (`{}`), then deploy again",
@@ -864,8 +997,17 @@ impl<'a> Deployer<'a> {
                     )));
                 }
                 Err(e) => {
-                    let cleanup = self.remove_failed_create(&stack.name);
-                    return Err(CliError::failure(format!("error: creating {} failed: {e}{cleanup}", stack.name)));
+                    // Asked first: deleting the stuck stack may change what moto holds.
+                    let recorded = self
+                        .leftovers
+                        .as_ref()
+                        .is_some_and(|l| matches!(l.current(self.cfn, &stack.name), Ok(Some(_))));
+                    let cleanup = self.remove_stuck_create(&stack.name, emulator);
+                    let why = moto_leftovers(&e.message, emulator, recorded);
+                    return Err(CliError::failure(format!(
+                        "error: creating {} failed: {e}{cleanup}{why}",
+                        stack.name
+                    )));
                 }
             };
             return Ok((id, None));
@@ -878,8 +1020,8 @@ impl<'a> Deployer<'a> {
                  updating {} with UpdateStack from the reviewed template",
                 stack.name
             ));
-            self.cfn.delete_change_set(&created.id)?;
             if self.clock.interrupted() {
+                self.cfn.delete_change_set(&created.id)?;
                 return Err(CliError::with_code(
                     INTERRUPTED_EXIT,
                     format!(
@@ -888,20 +1030,28 @@ impl<'a> Deployer<'a> {
                     ),
                 ));
             }
-            let id = self
-                .cfn
-                .update_stack(&StackRequest {
-                    stack_name: stack.name.clone(),
-                    template: template.clone(),
-                    rollback,
-                })
-                .map_err(|e| {
-                    CliError::failure(format!(
-                        "error: updating {} failed: {e}; {emulator} does not roll back, so part of the update may be applied \
+            // The change set is deleted only after UpdateStack: until then another run sees
+            // it and refuses, so that no run slips in between (moto updates synchronously,
+            // and afterwards the stack's new events make other runs refuse).
+            let updated = self.cfn.update_stack(&StackRequest {
+                stack_name: stack.name.clone(),
+                template: template.clone(),
+                rollback,
+            });
+            if let Err(e) = self.cfn.delete_change_set(&created.id) {
+                self.console.line(&format!(
+                    "  warning: could not delete {}'s reviewed change set ({e}); the next deploy refuses it as a leftover: \
+                     `aws cloudformation delete-change-set --change-set-name {}`",
+                    stack.name, created.id
+                ));
+            }
+            let id = updated.map_err(|e| {
+                CliError::failure(format!(
+                    "error: updating {} failed: {e}; {emulator} does not roll back, so part of the update may be applied \
                          (see `{}`)",
-                        stack.name, self.opts.hints.status
-                    ))
-                })?;
+                    stack.name, self.opts.hints.status
+                ))
+            })?;
             return Ok((id, until));
         }
         if let Err(e) = self.cfn.execute_change_set(&created.id) {
@@ -960,6 +1110,12 @@ impl<'a> Deployer<'a> {
             }
             let done = format!("  {name}: {} in {took}", info.status);
             self.console.line(&self.console.style.green(&done));
+            if let Some(ledger) = &self.leftovers {
+                if let Err(e) = ledger.clear(name) {
+                    self.console
+                        .line(&format!("  warning: {}", e.message.trim_start_matches("error: ")));
+                }
+            }
             self.print_outputs(&info);
             return Ok(Outcome::Deployed);
         }
@@ -979,7 +1135,9 @@ impl<'a> Deployer<'a> {
                 "{verb} {name} failed{reason}. Rolled back: yes, the stack is back to its previous state (UPDATE_ROLLBACK_COMPLETE)"
             ),
             "ROLLBACK_FAILED" | "UPDATE_ROLLBACK_FAILED" => {
-                let next = plan::plan(name, Some(&info), false, &self.opts.hints).err().unwrap_or_default();
+                let next = plan::plan(name, Some(&info), false, &self.opts.hints, self.quirks.emulator)
+                    .err()
+                    .unwrap_or_default();
                 format!("{verb} {name} failed{reason}. Rolled back: no, the rollback failed too. {next}")
             }
             s => format!("{verb} {name} ended {s}{reason}. Rolled back: no (rollback was disabled or did not start)"),
@@ -1027,16 +1185,30 @@ fn no_changes(reason: &str) -> bool {
 /// `cairn-<milliseconds since 1970>-<8 random hex digits>`: one name per run, so that
 /// a change set of another run (or a leftover) is never mistaken for this run's.
 fn run_name() -> String {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or_default();
+    let ms = now_ms();
     // RandomState is seeded randomly for each instance.
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(ms);
     h.write_u32(std::process::id());
-    format!("cairn-{ms}-{:08x}", h.finish() as u32)
+    format!("{:08x}", h.finish() as u32)
 }
+
+/// A change set's name: the time it is made (ms, zero-padded, so names sort by creation
+/// on one machine's clock), then the run's random part.
+fn change_set_name(run: &str) -> String {
+    format!("{RUN_PREFIX}{:013}-{run}", now_ms())
+}
+
+fn now_ms() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default()
+}
+
+/// How every run's change-set name starts; the time in milliseconds follows, zero-padded
+/// so that names sort by time.
+const RUN_PREFIX: &str = "cairn-";
 
 /// A change set that may still be executed, or is being made: it blocks other runs.
 fn pending(c: &crate::aws::ChangeSetSummary) -> bool {

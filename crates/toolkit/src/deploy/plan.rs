@@ -42,7 +42,9 @@ pub enum Plan {
 }
 
 /// Decides from the stack's state, or explains why nothing can be done.
-pub fn plan(name: &str, current: Option<&StackInfo>, recreate: bool, hints: &Hints) -> Result<Plan, String> {
+/// `emulator` names the local emulator behind the endpoint (moto), whose operations
+/// finish within their call: a stack it shows in progress is stuck, not being changed.
+pub fn plan(name: &str, current: Option<&StackInfo>, recreate: bool, hints: &Hints, emulator: Option<&str>) -> Result<Plan, String> {
     let Some(info) = current else { return Ok(Plan::Create) };
     let s = info.status.as_str();
     match s {
@@ -81,6 +83,16 @@ pub fn plan(name: &str, current: Option<&StackInfo>, recreate: bool, hints: &Hin
              then deploy",
             hints.status, hints.destroy
         )),
+        s if status::in_progress(s) && emulator.is_some() => {
+            let emulator = emulator.unwrap_or_default();
+            Err(format!(
+                "{name} is {s}, but no deployment is running: {emulator} finishes every operation within its call, so a \
+                 stack it shows in progress was left stuck by an earlier call that failed (a resource {emulator} rejected \
+                 or crashed on), and {emulator} never finishes it. Delete it with `{} {name}` (DeleteStack works on stuck \
+                 stacks in {emulator}) or restart {emulator} (`make local-cloud-stop local-cloud`), then deploy again",
+                hints.destroy
+            ))
+        }
         s if status::in_progress(s) => Err(format!(
             "{name} is {s}: another deployment is running. Wait for it to finish (`{}` follows it), then deploy again",
             hints.watch
@@ -107,33 +119,39 @@ mod tests {
     #[test]
     fn states_map_to_plans() {
         let h = Hints::for_env("dev");
-        assert_eq!(plan("s", None, false, &h), Ok(Plan::Create));
+        assert_eq!(plan("s", None, false, &h, None), Ok(Plan::Create));
         assert!(matches!(
-            plan("s", Some(&info("UPDATE_ROLLBACK_COMPLETE")), false, &h),
+            plan("s", Some(&info("UPDATE_ROLLBACK_COMPLETE")), false, &h, None),
             Ok(Plan::Update(_))
         ));
         assert!(matches!(
-            plan("s", Some(&info("REVIEW_IN_PROGRESS")), false, &h),
+            plan("s", Some(&info("REVIEW_IN_PROGRESS")), false, &h, None),
             Ok(Plan::ReviewLeftover(_))
         ));
         assert!(matches!(
-            plan("s", Some(&info("CREATE_PENDING")), false, &h),
+            plan("s", Some(&info("CREATE_PENDING")), false, &h, None),
             Ok(Plan::ReviewLeftover(_))
         ));
         assert!(matches!(
-            plan("s", Some(&info("ROLLBACK_COMPLETE")), true, &h),
+            plan("s", Some(&info("ROLLBACK_COMPLETE")), true, &h, None),
             Ok(Plan::Recreate(_))
         ));
-        let e = plan("s", Some(&info("ROLLBACK_COMPLETE")), false, &h).unwrap_err();
+        let e = plan("s", Some(&info("ROLLBACK_COMPLETE")), false, &h, None).unwrap_err();
         assert!(e.contains("`cairn deploy dev --recreate`"), "{e}");
-        let e = plan("s", Some(&info("UPDATE_IN_PROGRESS")), true, &h).unwrap_err();
+        let e = plan("s", Some(&info("UPDATE_IN_PROGRESS")), true, &h, None).unwrap_err();
         assert!(
             e.contains("another deployment is running") && e.contains("cairn status dev --watch"),
             "{e}"
         );
-        let e = plan("s", Some(&info("UPDATE_ROLLBACK_FAILED")), true, &h).unwrap_err();
+        // moto finishes operations within the call: in progress there means stuck.
+        let e = plan("s", Some(&info("CREATE_IN_PROGRESS")), false, &h, Some("moto")).unwrap_err();
+        assert!(
+            !e.contains("another deployment") && e.contains("left stuck") && e.contains("`cairn destroy dev s`"),
+            "{e}"
+        );
+        let e = plan("s", Some(&info("UPDATE_ROLLBACK_FAILED")), true, &h, None).unwrap_err();
         assert!(e.contains("continue-update-rollback --stack-name s"), "{e}");
-        assert!(plan("s", Some(&info("ROLLBACK_FAILED")), true, &h)
+        assert!(plan("s", Some(&info("ROLLBACK_FAILED")), true, &h, None)
             .unwrap_err()
             .contains("cairn destroy dev s"));
     }

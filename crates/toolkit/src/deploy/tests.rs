@@ -298,7 +298,8 @@ fn a_failed_update_reports_update_rollback_complete_and_exit_1() {
         .contains("Queue (AWS::SQS::Queue) UPDATE_FAILED: Value 9999999 for parameter VisibilityTimeout is invalid."));
     // Stops at the first failure.
     assert!(
-        e.message.contains("not deployed (stopped at the first failure): shop-dev-service"),
+        e.message
+            .contains("not deployed (stopped at the first failure): shop-dev-data (the error above), shop-dev-service"),
         "{}",
         e.message
     );
@@ -599,6 +600,13 @@ fn ctrl_c_stops_watching_and_says_how_to_resume() {
         e.message
     );
     assert_eq!(cfn.status_of("shop-dev-data").as_deref(), Some("UPDATE_IN_PROGRESS"));
+    // Noticed right after the poll's DescribeStacks: no further call to the endpoint.
+    assert_eq!(
+        cfn.calls().last().map(String::as_str),
+        Some(cfn.calls().iter().rev().find(|c| c.starts_with("DescribeStacks")).unwrap().as_str()),
+        "{:?}",
+        cfn.calls()
+    );
     // The first Ctrl-C kept the watch going; the second ended it.
     assert!(run.output.contains("Press Ctrl-C again to stop waiting"), "{}", run.output);
     assert!(
@@ -639,8 +647,14 @@ fn a_failed_create_stack_on_moto_removes_the_stack_it_left_and_a_rerun_proceeds(
         "{}",
         e.message
     );
+    // The stuck record is removed, and the cause is named: moto keeps the exports of a
+    // stack it could not delete, and only a restart clears them.
     assert!(
-        e.message.contains("cairn removed the empty CREATE_PENDING stack shop-dev-data"),
+        e.message.contains("cairn deleted the half-created stack shop-dev-data")
+            && e.message
+                .contains("Either another stack holds the exports of the same name, or moto does")
+            && e.message.ends_with("(`make local-cloud-stop local-cloud`)")
+            && !e.message.contains("starts clean"),
         "{}",
         e.message
     );
@@ -649,6 +663,80 @@ fn a_failed_create_stack_on_moto_removes_the_stack_it_left_and_a_rerun_proceeds(
     // The next deploy is not blocked.
     let run = deploy_full(&cfn, opts(), &[&data], &[], &FakeClock::default(), None, Quirks::moto());
     assert_eq!(run.outcomes(), vec![Outcome::Deployed]);
+}
+
+#[test]
+fn a_create_stack_moto_fails_leaves_no_stuck_stack_and_a_rerun_proceeds() {
+    // moto: a resource it rejects (4xx; DescribeStacks of the record then answers HTTP 500)
+    // or crashes on (HTTP 500) leaves the stack CREATE_IN_PROGRESS for good.
+    for describe_fails in [true, false] {
+        let cfn = FakeCloudFormation::new();
+        cfn.state.borrow_mut().create_stack_stuck = Some(("Queue name must end in .fifo for FIFO queues".into(), describe_fails));
+        let data = artifact("shop-dev-data", data_template("db.t3.micro"));
+        let run = deploy_full(&cfn, opts(), &[&data], &[], &FakeClock::default(), None, Quirks::moto());
+        let e = run.error();
+        assert!(
+            e.message
+                .starts_with("error: creating shop-dev-data failed: AWS rejected the call: Queue name must end in .fifo")
+                && e.message
+                    .contains("moto never finishes a failed create, so cairn deleted the half-created stack shop-dev-data"),
+            "{}",
+            e.message
+        );
+        assert_eq!(cfn.status_of("shop-dev-data"), None, "describe_fails: {describe_fails}");
+        let run = deploy_full(&cfn, opts(), &[&data], &[], &FakeClock::default(), None, Quirks::moto());
+        assert_eq!(run.outcomes(), vec![Outcome::Deployed]);
+    }
+}
+
+#[test]
+fn a_stack_another_run_created_is_never_deleted_as_a_failed_create() {
+    // moto's words and AWS's for a CreateStack that lost the race to another run.
+    for message in ["Stack shop-dev-data already exists", "Stack [shop-dev-data] already exists"] {
+        assert!(stack_exists_error(message, "shop-dev-data"), "{message}");
+    }
+    assert!(!stack_exists_error(
+        "DBInstanceAlreadyExists: DB instance already exists",
+        "shop-dev-data"
+    ));
+}
+
+#[test]
+fn a_stack_moto_left_stuck_is_not_called_another_deployment_and_destroy_deletes_it() {
+    for describe_fails in [false, true] {
+        // Left by an older cairn: a stuck record of a failed CreateStack.
+        let cfn = FakeCloudFormation::new();
+        cfn.state.borrow_mut().create_stack_stuck = Some(("boom".into(), describe_fails));
+        let _ = cfn.create_stack(&crate::aws::StackRequest {
+            stack_name: "shop-dev-data".into(),
+            template: crate::aws::TemplateSource::Body("{}".into()),
+            rollback: None,
+        });
+        let data = artifact("shop-dev-data", data_template("db.t3.micro"));
+        let run = deploy_full(&cfn, opts(), &[&data], &[], &FakeClock::default(), None, Quirks::moto());
+        let e = run.error();
+        assert!(!e.message.contains("another deployment"), "{}", e.message);
+        assert!(
+            e.message.contains("`cairn destroy dev shop-dev-data`") && e.message.contains("make local-cloud-stop local-cloud"),
+            "{}",
+            e.message
+        );
+        let (mut console, buffer) = Console::buffer();
+        let clock = FakeClock::default();
+        let mut d = Destroyer {
+            resume: crate::deploy::resume::ResumeCommand::new("destroy", "dev", None),
+            cfn: &cfn,
+            console: &mut console,
+            clock: &clock,
+            force: false,
+            timeout: Duration::from_secs(600),
+            hints: Hints::for_env("dev"),
+            emulator: Some(crate::aws::Emulator::Moto),
+            leftovers: None,
+        };
+        assert_eq!(d.destroy(&["shop-dev-data"]).map_err(|e| e.message), Ok(1), "{}", buffer.text());
+        assert_eq!(cfn.status_of("shop-dev-data"), None);
+    }
 }
 
 #[test]
@@ -796,6 +884,7 @@ fn destroy_deletes_and_respects_termination_protection() {
     let clock = FakeClock::default();
     let (mut console, buffer) = Console::buffer();
     let mut d = Destroyer {
+        resume: crate::deploy::resume::ResumeCommand::new("destroy", "dev", None),
         cfn: &cfn,
         console: &mut console,
         clock: &clock,
@@ -803,13 +892,15 @@ fn destroy_deletes_and_respects_termination_protection() {
         timeout: Duration::from_secs(600),
         hints: Hints::for_env("prod"),
         emulator: None,
+        leftovers: None,
     };
     let e = d
         .destroy(&["shop-prod-service", "shop-prod-data", "shop-prod-network"])
         .unwrap_err();
     assert!(e.message.contains("shop-prod-data has termination protection"), "{}", e.message);
     assert!(
-        e.message.contains("not deleted (stopped at the first failure): shop-prod-network"),
+        e.message
+            .contains("not deleted (stopped at the first failure): shop-prod-data (the error above), shop-prod-network"),
         "{}",
         e.message
     );
@@ -856,7 +947,12 @@ fn ctrl_c_while_a_stack_deploys_finishes_that_stack_then_stops_with_130() {
         };
         cfn.ctrl_c_during(call, &clock.presses);
         let (network, data, service) = three_stacks();
-        let run = deploy_full(&cfn, approved(), &[&network, &data, &service], &[], &clock, None, quirks);
+        // The resume hint repeats the run's own arguments (issue 11 follow-up A).
+        let resume = crate::deploy::resume::ResumeCommand::new("deploy", "dev", Some(std::path::Path::new("/tmp/envs")))
+            .flag("approve", true)
+            .flag("allow-replace", true);
+        let opts = DeployOptions { resume, ..approved() };
+        let run = deploy_full(&cfn, opts, &[&network, &data, &service], &[], &clock, None, quirks);
         let e = run.error();
         assert_eq!(e.exit_code(), INTERRUPTED_EXIT, "{}", e.message);
         assert_eq!(cfn.status_of("shop-dev-network").as_deref(), Some("CREATE_COMPLETE"), "{quirks:?}");
@@ -875,8 +971,38 @@ fn ctrl_c_while_a_stack_deploys_finishes_that_stack_then_stops_with_130() {
             "{}",
             e.message
         );
-        assert!(e.message.ends_with("resume with `cairn deploy dev`"), "{}", e.message);
+        assert!(
+            e.message.ends_with(
+                "resume with `cairn deploy dev shop-dev-data shop-dev-service --environments /tmp/envs --approve --allow-replace`"
+            ),
+            "{}",
+            e.message
+        );
     }
+}
+
+#[test]
+fn ctrl_c_during_the_last_stack_reports_a_completed_run_without_a_resume_hint() {
+    let cfn = FakeCloudFormation::new();
+    let clock = FakeClock::default();
+    cfn.ctrl_c_during("ExecuteChangeSet shop-dev-service", &clock.presses);
+    let (network, data, service) = three_stacks();
+    let run = deploy_full(&cfn, approved(), &[&network, &data, &service], &[], &clock, None, Quirks::default());
+    let e = run.error();
+    assert_eq!(e.exit_code(), INTERRUPTED_EXIT, "{}", e.message);
+    assert_eq!(cfn.status_of("shop-dev-service").as_deref(), Some("CREATE_COMPLETE"));
+    assert!(
+        e.message
+            .starts_with("Ctrl-C noticed after the last stack had finished: the run completed, nothing to resume\n")
+            && e.message.ends_with("deployed: shop-dev-network, shop-dev-data, shop-dev-service"),
+        "{}",
+        e.message
+    );
+    assert!(
+        !e.message.contains("resume with") && !e.message.contains("not deployed"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
@@ -1044,6 +1170,7 @@ fn ctrl_c_during_destroy_finishes_the_current_deletion_then_stops() {
     cfn.ctrl_c_during("DeleteStack shop-dev-service", &clock.presses);
     let (mut console, buffer) = Console::buffer();
     let mut d = Destroyer {
+        resume: crate::deploy::resume::ResumeCommand::new("destroy", "dev", None).flag("approve", true),
         cfn: &cfn,
         console: &mut console,
         clock: &clock,
@@ -1051,6 +1178,7 @@ fn ctrl_c_during_destroy_finishes_the_current_deletion_then_stops() {
         timeout: Duration::from_secs(600),
         hints: Hints::for_env("dev"),
         emulator: None,
+        leftovers: None,
     };
     let e = d.destroy(&["shop-dev-service", "shop-dev-data", "shop-dev-network"]).unwrap_err();
     assert_eq!(e.exit_code(), INTERRUPTED_EXIT, "{}", e.message);
@@ -1064,8 +1192,9 @@ fn ctrl_c_during_destroy_finishes_the_current_deletion_then_stops() {
         e.message
     );
     assert!(
-        e.message
-            .contains("not deleted: shop-dev-data, shop-dev-network\nresume with `cairn destroy dev`"),
+        e.message.ends_with(
+            "not deleted: shop-dev-data, shop-dev-network\nresume with `cairn destroy dev shop-dev-data shop-dev-network --approve`"
+        ),
         "{}",
         e.message
     );
@@ -1089,19 +1218,31 @@ fn a_change_set_another_run_made_is_never_executed_and_the_deploy_is_refused() {
         "{}",
         e.message
     );
-    assert!(e.message.contains("aws cloudformation delete-change-set"), "{}", e.message);
+    // The command to paste names the real change set, and the refusal says it came before
+    // looking at the stack's changes.
+    assert!(
+        e.message
+            .contains("`aws cloudformation delete-change-set --stack-name shop-dev-data --change-set-name cairn-1700000000000-0badcafe`")
+            && e.message.contains("it blocks this deploy even if shop-dev-data has none"),
+        "{}",
+        e.message
+    );
     assert_eq!(count(&cfn.calls(), "CreateChangeSet") + count(&cfn.calls(), "ExecuteChangeSet"), 0);
 
-    // Another run appears while this one prepares its change set: refused before executing,
-    // its own change set deleted, the other one left alone.
+    // Another run made its change set at the same moment, and earlier (its name sorts first):
+    // refused before executing, its own change set deleted, the other one left alone.
     let cfn = FakeCloudFormation::new();
     cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &data_template("db.t3.micro"));
     cfn.on_call("CreateChangeSet shop-dev-data", |s| {
-        s.add_foreign_change_set("shop-dev-data", "cairn-other-run")
+        s.add_foreign_change_set("shop-dev-data", "cairn-0000000000001-other")
     });
     let run = deploy(&cfn, approved(), &[&data]);
     let e = run.error();
-    assert!(e.message.contains("cairn-other-run (CREATE_COMPLETE, AVAILABLE)"), "{}", e.message);
+    assert!(
+        e.message.contains("cairn-0000000000001-other (CREATE_COMPLETE, AVAILABLE)"),
+        "{}",
+        e.message
+    );
     let calls = cfn.calls();
     assert_eq!(
         (count(&calls, "ExecuteChangeSet"), count(&calls, "DeleteChangeSet")),
@@ -1120,9 +1261,21 @@ fn a_change_set_another_run_made_is_never_executed_and_the_deploy_is_refused() {
         .unwrap();
     assert_eq!(
         left.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
-        ["cairn-other-run"],
+        ["cairn-0000000000001-other"],
         "{names:?}"
     );
+
+    // The other run made its change set later (its name sorts after this run's): this run
+    // proceeds, and that run, seeing this run's change set sort first, refuses. Exactly one
+    // of two simultaneous runs executes.
+    let cfn = FakeCloudFormation::new();
+    cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &data_template("db.t3.micro"));
+    cfn.on_call("CreateChangeSet shop-dev-data", |s| {
+        s.add_foreign_change_set("shop-dev-data", "cairn-9999999999999-later")
+    });
+    let run = deploy(&cfn, approved(), &[&data]);
+    assert_eq!(run.outcomes(), vec![Outcome::Deployed]);
+    assert_eq!(count(&cfn.calls(), "ExecuteChangeSet"), 1);
 
     // A new stack another run is reviewing (REVIEW_IN_PROGRESS with its change set) is not deleted.
     let cfn = FakeCloudFormation::new();
@@ -1168,9 +1321,13 @@ fn a_stack_another_deploy_updated_meanwhile_is_not_executed() {
 
 #[test]
 fn every_run_names_its_change_sets_uniquely() {
-    let names: std::collections::BTreeSet<String> = (0..50).map(|_| run_name()).collect();
+    let names: std::collections::BTreeSet<String> = (0..50).map(|_| change_set_name(&run_name())).collect();
     assert_eq!(names.len(), 50);
     assert!(names.iter().all(|n| n.starts_with("cairn-") && n.len() <= 128));
+    // Names sort by the time they were made.
+    let first = change_set_name("ffffffff");
+    std::thread::sleep(Duration::from_millis(2));
+    assert!(change_set_name("00000000") > first);
 }
 
 #[test]
@@ -1203,6 +1360,10 @@ fn with_moto_quirks_an_update_goes_through_update_stack_with_unserved_imports_wr
     let calls = cfn.calls();
     assert!(calls.contains(&"UpdateStack shop-dev-service".to_string()), "{calls:?}");
     assert_eq!(count(&calls, "ExecuteChangeSet"), 0, "{calls:?}");
+    // The reviewed change set stays until UpdateStack has run: a concurrent run sees it
+    // throughout and refuses (deleted first, a run could slip in between).
+    let at = |prefix: &str| calls.iter().position(|c| c.starts_with(prefix));
+    assert!(at("UpdateStack") < at("DeleteChangeSet"), "{calls:?}");
     assert!(
         run.output.contains("lacks the current value of shop-dev-data:Extra"),
         "{}",
@@ -1233,7 +1394,10 @@ fn a_deletion_that_fails_yet_drops_the_stack_says_what_is_left_and_why() {
         Some("DependencyViolation: The vpc vpc-123 has dependencies and cannot be deleted.".into());
     let clock = FakeClock::default();
     let (mut console, _buffer) = Console::buffer();
+    let file = std::env::temp_dir().join(format!("cairn-left-{}/leftovers.json", std::process::id()));
+    let ledger = || crate::deploy::leftovers::Ledger::new(&file, "http://127.0.0.1:5000");
     let mut d = Destroyer {
+        resume: crate::deploy::resume::ResumeCommand::new("destroy", "dev", None),
         cfn: &cfn,
         console: &mut console,
         clock: &clock,
@@ -1241,16 +1405,25 @@ fn a_deletion_that_fails_yet_drops_the_stack_says_what_is_left_and_why() {
         timeout: Duration::from_secs(600),
         hints: Hints::for_env("dev"),
         emulator: Some(crate::aws::Emulator::Moto),
+        leftovers: Some(ledger()),
     };
     let e = d.destroy(&["shop-dev-network"]).unwrap_err();
     assert_eq!(e.exit_code(), 1);
     assert!(
         e.message.starts_with(
-            "error: deleting shop-dev-network failed: DeleteStack failed: DependencyViolation: The vpc vpc-123 has dependencies and cannot be deleted. The endpoint no longer lists shop-dev-network, so `cairn status dev` shows it as not deployed, but resources are left behind: AWS::EC2::VPC Vpc (a moto limitation"
-        ),
+            "error: deleting shop-dev-network failed: DeleteStack failed: DependencyViolation: The vpc vpc-123 has dependencies and cannot be deleted. The endpoint no longer lists shop-dev-network, so `cairn status dev` shows it as not deployed, but resources are left behind: AWS::EC2::VPC Vpc, "
+        ) && e.message.contains(", the NAT gateway's network interface (a moto limitation"),
         "{}",
         e.message
     );
+    // Recorded for `status`, as long as moto knows the deleted stack's id.
+    let left = ledger().current(&cfn, "shop-dev-network").unwrap().expect("recorded");
+    assert_eq!(left.resources.first().map(String::as_str), Some("AWS::EC2::VPC Vpc"));
+    assert_eq!(
+        left.resources.last().map(String::as_str),
+        Some("the NAT gateway's network interface")
+    );
+    let _ = std::fs::remove_file(&file);
     assert!(
         e.message.contains("Export names must be unique") && e.message.contains("make local-cloud-stop"),
         "{}",

@@ -50,6 +50,12 @@ pub fn watch(cfn: &dyn CloudFormation, console: &mut Console, clock: &dyn Clock,
     loop {
         let info = cfn.describe_stack(w.stack_id)?;
         let current = info.as_ref().map(|i| i.status.clone()).unwrap_or_else(|| "DELETE_COMPLETE".into());
+        // Pressed (again) during that call: stop now rather than after one more call (each
+        // can take seconds on a slow endpoint), unless the stack is done and worth reporting.
+        if !status::settled(&current) && clock.interrupts() >= w.stop_at_presses.max(1) {
+            console.clear_progress();
+            return Ok(WatchEnd::Interrupted { status: current });
+        }
         let mut fresh = cfn.stack_events(w.stack_id, until.as_deref(), 1000)?;
         fresh.reverse();
         for e in &fresh {
