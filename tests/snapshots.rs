@@ -348,28 +348,57 @@ fn changed_snapshots_in_ci_point_at_the_diff_and_the_local_run() {
     assert_eq!(files_ending(dir.path(), ".snap.new"), Vec::<String>::new(), "{}", run.output);
 }
 
-/// An environment folder with a `qa.toml` (staging's, placed between staging and prod).
-fn with_qa(name: &str) -> support::Sandbox {
-    let sandbox = support::Sandbox::new(name);
-    let staging = std::fs::read_to_string(sandbox.envs().join("staging.toml")).expect("staging.toml");
-    let qa = staging.replacen("promotion_order = 20", "promotion_order = 25", 1);
-    assert_ne!(qa, staging, "staging.toml sets promotion_order = 20");
-    std::fs::write(sandbox.envs().join("qa.toml"), qa).expect("write qa.toml");
-    sandbox
+/// The name of the environment the tests below add: one the project has no file for, so
+/// they hold whatever environments the project keeps (a real `qa.toml` among them).
+fn new_env_name(envs: &Path) -> String {
+    let taken = support::environment_files_in(envs);
+    (0..)
+        .map(|i| if i == 0 { "snapnew".to_string() } else { format!("snapnew{i}") })
+        .find(|n| !taken.contains(n))
+        .expect("a free environment name")
 }
 
-const QA_SNAPSHOTS: [&str; 3] = ["qa__data.snap", "qa__network.snap", "qa__service.snap"];
+/// A copy of the project's environment folder plus one new environment (a copy of any of
+/// them, last in promotion order); returns the sandbox and the new environment's name.
+fn with_new_env(name: &str) -> (support::Sandbox, String) {
+    let sandbox = support::Sandbox::new(name);
+    let envs = sandbox.envs();
+    let from = support::any_environment();
+    let last = support::environment_files_in(&envs)
+        .iter()
+        .filter_map(|env| {
+            support::line_of(env, "promotion_order")
+                .split('=')
+                .nth(1)?
+                .trim()
+                .parse::<u32>()
+                .ok()
+        })
+        .max()
+        .expect("the environment files set promotion_order");
+    let text = std::fs::read_to_string(envs.join(format!("{from}.toml"))).expect("an environment file");
+    let line = support::line_of(&from, "promotion_order");
+    let copy = text.replacen(&line, &format!("promotion_order = {}", last + 1), 1);
+    let new = new_env_name(&envs);
+    std::fs::write(envs.join(format!("{new}.toml")), copy).expect("write the new environment file");
+    (sandbox, new)
+}
+
+/// The snapshot files of an environment's three stacks.
+fn snapshots_of(env: &str) -> [String; 3] {
+    ["data", "network", "service"].map(|stack| format!("{env}__{stack}.snap"))
+}
 
 /// A new environment: its snapshots are written as `.snap` files and the test passes,
 /// naming each file to review and commit.
 #[test]
 fn a_new_environment_gets_its_snapshots_written() {
     let dir = fresh_snapshots("snapshots-new-env", &shipped_environments());
-    let qa = with_qa("snapshots-qa-local");
+    let (qa, new) = with_new_env("snapshots-qa-local");
 
     let run = run_snapshot_test(dir.path(), &qa.envs(), false);
     assert!(run.passed, "{}", run.output);
-    for file in QA_SNAPSHOTS {
+    for file in &snapshots_of(&new) {
         let line = format!("new snapshot {} written: review and commit it", dir.join(file).display());
         assert!(run.output.contains(&line), "expected `{line}`:\n{}", run.output);
         assert!(dir.join(file).is_file(), "{file} written:\n{}", run.output);
@@ -377,7 +406,7 @@ fn a_new_environment_gets_its_snapshots_written() {
     assert_eq!(
         run.output.matches("new snapshot ").count(),
         3,
-        "only qa's stacks are new:\n{}",
+        "only the new environment's stacks are new:\n{}",
         run.output
     );
     assert_eq!(files_ending(dir.path(), ".snap.new"), Vec::<String>::new(), "{}", run.output);
@@ -388,12 +417,12 @@ fn a_new_environment_gets_its_snapshots_written() {
 #[test]
 fn a_new_environment_without_snapshots_fails_in_ci() {
     let dir = fresh_snapshots("snapshots-new-env-ci", &shipped_environments());
-    let qa = with_qa("snapshots-qa-ci");
+    let (qa, new) = with_new_env("snapshots-qa-ci");
 
     let run = run_snapshot_test(dir.path(), &qa.envs(), true);
     assert!(!run.passed, "{}", run.output);
     assert!(run.output.contains("3 stack(s) have no snapshot yet"), "{}", run.output);
-    for file in QA_SNAPSHOTS {
+    for file in &snapshots_of(&new) {
         assert!(
             run.output.contains(&dir.join(file).display().to_string()),
             "{file} named:\n{}",
@@ -409,9 +438,9 @@ fn a_new_environment_without_snapshots_fails_in_ci() {
 /// a failure in CI.
 #[test]
 fn snapshots_of_a_removed_environment_are_reported() {
-    let qa = with_qa("snapshots-qa-removed");
+    let (qa, new) = with_new_env("snapshots-qa-removed");
     let dir = fresh_snapshots("snapshots-removed-env", &qa.envs());
-    std::fs::remove_file(qa.envs().join("qa.toml")).expect("remove qa.toml");
+    std::fs::remove_file(qa.envs().join(format!("{new}.toml"))).expect("remove the new environment file");
 
     let local = run_snapshot_test(dir.path(), &qa.envs(), false);
     assert!(local.passed, "{}", local.output);
@@ -420,7 +449,7 @@ fn snapshots_of_a_removed_environment_are_reported() {
     for run in [&local, &ci] {
         assert!(run.output.contains("3 snapshot(s) of no current stack"), "{}", run.output);
         assert!(run.output.contains("delete them"), "{}", run.output);
-        for file in QA_SNAPSHOTS {
+        for file in &snapshots_of(&new) {
             assert!(
                 run.output.contains(&dir.join(file).display().to_string()),
                 "{file} named:\n{}",
@@ -429,5 +458,5 @@ fn snapshots_of_a_removed_environment_are_reported() {
         }
     }
     assert!(local.output.contains("warning: 3 snapshot(s)"), "{}", local.output);
-    assert!(dir.join(QA_SNAPSHOTS[0]).is_file(), "reported, not deleted");
+    assert!(dir.join(&snapshots_of(&new)[0]).is_file(), "reported, not deleted");
 }
