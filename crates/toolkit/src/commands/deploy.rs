@@ -176,6 +176,7 @@ nothing was deployed",
     deployer.quirks = quirks;
     deployer.leftovers = crate::deploy::leftovers::for_endpoint(&clients);
     deployer.rollback = crate::deploy::rollback_triggers::RollbackPlan::for_env(artifact);
+    deployer.environment = Some(&artifact.stacks);
     let outcomes = deployer.deploy(&stacks)?;
     if let (Some(path), Some(target)) = (&args.verify, &verify_target) {
         crate::deploy::verify::run(
