@@ -23,6 +23,8 @@ Synthesizes the environment, checks that the credentials belong to its account, 
 stack in dependency order: creates a change set, prints its changes (replacements in red),\n\
 asks for approval when needed, executes it and follows the stack's events until CloudFormation\n\
 is done. Stops at the first failure.\n\n\
+First it refuses, changing nothing, when `cairn diff` finds a change the deploy would fail on\n\
+(an export in use changed or removed, an engine downgrade, ...; no option overrides this).\n\n\
 Approval is needed when the environment requires it (require_approval), when a change replaces\n\
 or removes a stateful resource (RDS, DynamoDB, S3, SQS, KMS key), or when it broadens IAM or\n\
 security-group access. On a terminal cairn asks; elsewhere --approve approves in advance, and\n\
@@ -176,6 +178,7 @@ nothing was deployed",
     deployer.quirks = quirks;
     deployer.leftovers = crate::deploy::leftovers::for_endpoint(&clients);
     deployer.rollback = crate::deploy::rollback_triggers::RollbackPlan::for_env(artifact);
+    deployer.environment = Some(&artifact.stacks);
     let outcomes = deployer.deploy(&stacks)?;
     if let (Some(path), Some(target)) = (&args.verify, &verify_target) {
         crate::deploy::verify::run(

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use cairn_core::diff::exports::StackSides;
 use cairn_core::diff::{self, DiffReport, FailOn, Format, StackDiff};
 use cairn_core::output_dir::{read_synthesis, SynthesizedEnv};
-use cairn_core::{Application, EnvArtifact};
+use cairn_core::{Application, EnvArtifact, StackArtifact};
 use clap::{Args, ValueEnum};
 use serde_json::Value as Json;
 
@@ -193,17 +193,36 @@ fn against_deployed<A: Application>(project: &Project<A>, env: &str, args: &Diff
     let settings = &artifact.settings;
     let clients = aws::connect(settings, args.endpoint.endpoint_url.as_deref())?;
     let account = clients.check_account(settings)?;
+    let diffs = against_deployed_templates(&clients.cloudformation, artifact.name(), &artifact.stacks, &stacks)?;
+    let via = clients.endpoint().map(|e| format!(" via {e}")).unwrap_or_default();
+    Ok(DiffReport {
+        old_label: format!("deployed stacks (account {account}, {}{via})", settings.region),
+        new_label: "fresh synthesis".to_string(),
+        stacks: diffs,
+        notes: Vec::new(),
+    })
+}
+
+/// The diffs of the `selected` stacks of environment `env` (fresh synthesis against
+/// deployed templates), with the export-in-use warnings, which need `all` its stacks.
+/// `deploy` checks the same warnings before changing anything.
+pub fn against_deployed_templates(
+    cfn: &dyn CloudFormation,
+    env: &str,
+    all: &[StackArtifact],
+    selected: &[&StackArtifact],
+) -> CliResult<Vec<StackDiff>> {
     // Every stack's deployed template, not only the selected ones': a stack left out
     // may still import an export that a selected one removes.
     let mut deployed = Vec::new();
-    for stack in &artifact.stacks {
-        deployed.push(deployed_template(&clients.cloudformation, &stack.name)?);
+    for stack in all {
+        deployed.push(deployed_template(cfn, &stack.name)?);
     }
     let mut diffs = Vec::new();
-    for (stack, old) in artifact.stacks.iter().zip(&deployed) {
-        if stacks.iter().any(|s| s.name == stack.name) {
+    for (stack, old) in all.iter().zip(&deployed) {
+        if selected.iter().any(|s| s.name == stack.name) {
             diffs.push(StackDiff::new(
-                artifact.name(),
+                env,
                 &stack.name,
                 Some(&stack.id),
                 old.as_ref(),
@@ -211,8 +230,7 @@ fn against_deployed<A: Application>(project: &Project<A>, env: &str, args: &Diff
             ));
         }
     }
-    let sides: Vec<StackSides> = artifact
-        .stacks
+    let sides: Vec<StackSides> = all
         .iter()
         .zip(&deployed)
         .map(|(s, old)| StackSides {
@@ -221,14 +239,8 @@ fn against_deployed<A: Application>(project: &Project<A>, env: &str, args: &Diff
             new: Some(&s.template),
         })
         .collect();
-    diff::exports::flag_exports_in_use(&mut diffs, artifact.name(), &sides);
-    let via = clients.endpoint().map(|e| format!(" via {e}")).unwrap_or_default();
-    Ok(DiffReport {
-        old_label: format!("deployed stacks (account {account}, {}{via})", settings.region),
-        new_label: "fresh synthesis".to_string(),
-        stacks: diffs,
-        notes: Vec::new(),
-    })
+    diff::exports::flag_exports_in_use(&mut diffs, env, &sides);
+    Ok(diffs)
 }
 
 /// The deployed template of `stack`, or `None` when nothing is deployed under that

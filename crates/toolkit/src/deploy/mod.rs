@@ -6,6 +6,7 @@
 //! against the [`CloudFormation`] trait, so the same code deploys to AWS, to a
 //! local endpoint and to the scripted fake of the tests.
 
+pub mod blocking;
 pub mod changes;
 pub mod clock;
 pub mod console;
@@ -164,6 +165,9 @@ pub struct Deployer<'a> {
     left_running: Option<String>,
     /// What the emulator kept of deleted stacks: a stack deployed again drops its entry.
     pub leftovers: Option<leftovers::Ledger>,
+    /// Every stack of the environment: the deploy first refuses changes the deploy
+    /// would fail on (see [`blocking`]), which needs all of them (`None`: no check).
+    pub environment: Option<&'a [StackArtifact]>,
 }
 
 impl<'a> Deployer<'a> {
@@ -189,6 +193,7 @@ impl<'a> Deployer<'a> {
             change_set: String::new(),
             left_running: None,
             leftovers: None,
+            environment: None,
         }
     }
 
@@ -198,6 +203,9 @@ impl<'a> Deployer<'a> {
     pub fn deploy(&mut self, stacks: &[&StackArtifact]) -> CliResult<Vec<(String, Outcome)>> {
         if self.opts.catch_ctrl_c {
             clock::catch_ctrl_c()?;
+        }
+        if let Some(all) = self.environment {
+            blocking::check(self.cfn, self.console, &self.opts.env, all, stacks)?;
         }
         self.check_template_bucket(stacks)?;
         let mut done = Vec::new();

@@ -5,6 +5,24 @@ use super::table::boxed;
 use super::{kept_data_heading, provenance_line, resource_label, risk_words, risks, warning_label, warnings, warnings_heading, Cell};
 use crate::diff::{path_string, Action, DiffReport, ItemChange, PropertyChange, Replacement, ResourceChange, StackDiff, StackStatus};
 
+/// The warnings block of the text diff (heading, then each warning and its fix,
+/// blocking ones first); empty without warnings. `deploy` shows the same lines.
+pub fn warning_lines(report: &DiffReport, color: bool) -> Vec<String> {
+    let p = Paint(color);
+    let warned = warnings(report);
+    let mut out = Vec::new();
+    if warned.is_empty() {
+        return out;
+    }
+    out.push(p.bold_red(&warnings_heading(&warned)));
+    for (s, w) in warned {
+        let message = if w.blocking { p.bold_red(&w.message) } else { p.yellow(&w.message) };
+        out.push(format!("  {} {}: {message}", s.title(), warning_label(w)));
+        out.push(format!("    fix: {}", w.fix));
+    }
+    out
+}
+
 /// ANSI styling that is a no-op without color.
 #[derive(Clone, Copy)]
 struct Paint(bool);
@@ -84,14 +102,9 @@ pub fn render(report: &DiffReport, color: bool) -> String {
         out.push(String::new());
     }
 
-    let warned = warnings(report);
+    let warned = warning_lines(report, p.0);
     if !warned.is_empty() {
-        out.push(p.bold_red(&warnings_heading(&warned)));
-        for (s, w) in warned {
-            let message = if w.blocking { p.bold_red(&w.message) } else { p.yellow(&w.message) };
-            out.push(format!("  {} {}: {message}", s.title(), warning_label(w)));
-            out.push(format!("    fix: {}", w.fix));
-        }
+        out.extend(warned);
         out.push(String::new());
     }
 
