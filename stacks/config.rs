@@ -3,6 +3,7 @@
 //! Environments differ only through these fields; the code never branches on an
 //! environment's name. The fields that may differ are declared in `knobs()` (lib.rs).
 
+use cairn_constructs::elbv2::MAX_HEALTH_CHECK_PATH;
 use cairn_constructs::instance_classes;
 use cairn_constructs::{AlarmThresholds, FargateSize};
 use cairn_core::config::{
@@ -436,6 +437,14 @@ impl Validate for Config {
                 "service.health_check_path",
                 format!(
                     "`{}` must start with `/`; allowed: e.g. \"/\" or \"/health\"",
+                    shown(&s.health_check_path)
+                ),
+            ));
+        } else if s.health_check_path.len() > MAX_HEALTH_CHECK_PATH {
+            errors.push(FieldError::new(
+                "service.health_check_path",
+                format!(
+                    "`{}` is too long; allowed: at most {MAX_HEALTH_CHECK_PATH} characters starting with `/`",
                     shown(&s.health_check_path)
                 ),
             ));

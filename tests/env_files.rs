@@ -516,3 +516,18 @@ fn usage_errors_exit_2_and_help_exits_0() {
     assert_eq!(help.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&help.stdout).contains("cairn synth prod"));
 }
+
+#[test]
+fn long_health_check_path_names_the_key_and_its_length_limit() {
+    let long = format!("\"/{}\"", "y".repeat(3000));
+    assert_bad_value(
+        "long-health-check-path",
+        "health_check_path",
+        &long,
+        &[
+            "service.health_check_path",
+            "is too long; allowed: at most 1024 characters starting with `/`",
+            "(3001 characters)",
+        ],
+    );
+}

@@ -365,9 +365,6 @@ fn a_resource_without_type_is_bad_input_naming_the_file_and_the_logical_id() {
     assert_eq!(o.status.code(), Some(2), "{}", show(&o));
     assert!(o.stdout.is_empty(), "no partial output: {}", show(&o));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        err.contains("-data.template.json") && err.contains("has no \"Type\""),
-        "{err}"
-    );
+    assert!(err.contains("-data.template.json") && err.contains("has no \"Type\""), "{err}");
     assert!(err.contains("Orders"), "names the logical ID: {err}");
 }
