@@ -86,6 +86,15 @@ fn messages_give_the_real_allowed_values() {
             ["network.cidr", "prefix /33 is larger than 32; allowed: /16 to /24"],
         ),
         (
+            "cidr-not-a-block",
+            "cidr",
+            "\"10.20.0.0/abc\"",
+            [
+                "network.cidr",
+                "`10.20.0.0/abc` is not an IPv4 CIDR block; allowed: a.b.c.d/n with n from 16 to 24, e.g. \"10.0.0.0/16\"\n",
+            ],
+        ),
+        (
             "no-such-region",
             "region",
             "\"eu-central-3\"",
