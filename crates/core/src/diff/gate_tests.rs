@@ -496,6 +496,28 @@ fn a_type_cairn_does_not_know_may_hold_data_when_removed_or_replaced() {
 }
 
 #[test]
+fn the_data_loss_heading_counts_unknown_types_apart_from_stateful_ones() {
+    let timestream = json!({"Type": "AWS::Timestream::Table", "Properties": {}});
+    let r = one_stack(&template(json!({"Metrics": timestream})), &template(json!({})));
+    let (text, markdown, _) = all_formats(&r);
+    let unknown = "1 resource of a type cairn does not know may lose data";
+    assert!(text.contains(&format!("DATA LOSS RISK: {unknown}\n")), "{text}");
+    assert!(markdown.contains(&format!("> **Data loss risk: {unknown}**")), "{markdown}");
+    for out in [&text, &markdown] {
+        assert!(!out.contains("stateful resource"), "{out}");
+    }
+
+    // Both kinds: each counted under its own words.
+    let both = json!({"Metrics": timestream, "Orders": table(json!({}))});
+    let r = one_stack(&template(both), &template(json!({})));
+    let (text, _, _) = all_formats(&r);
+    assert!(
+        text.contains(&format!("DATA LOSS RISK: 1 stateful resource would lose data; {unknown}\n")),
+        "{text}"
+    );
+}
+
+#[test]
 fn every_type_the_shop_uses_is_known_stateful_or_stateless() {
     let types = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/resource-types.txt")).unwrap();
     let unknown: Vec<&str> = types
