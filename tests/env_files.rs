@@ -188,6 +188,28 @@ fn long_values_are_shortened_in_messages() {
 }
 
 #[test]
+fn image_references_ecs_refuses_are_refused_with_the_allowed_form() {
+    let allowed = "allowed: 1 to 255 letters, digits, hyphens, underscores, colons, periods, slashes";
+    let too_long = format!("\"public.ecr.aws/nginx/{}\"", "n".repeat(5000));
+    for (name, value) in [
+        ("image-too-long", too_long.as_str()),
+        ("image-256", &format!("\"{}\"", "a".repeat(256))),
+        ("image-bad-character", "\"nginx:1.27;rm\""),
+        ("image-empty", "\"\""),
+    ] {
+        assert_bad_value(name, "image", value, &["service.image", "is not an image reference", allowed]);
+    }
+    // The longest ECS accepts, and a digest, synthesize.
+    let env = support::any_environment();
+    for image in ["a".repeat(255), "public.ecr.aws/nginx/nginx@sha256:0123abcd".to_string()] {
+        let sandbox = Sandbox::new("image-ok");
+        sandbox.edit(&env, &support::line_of(&env, "image"), &format!("image = \"{image}\""));
+        let o = sandbox.synth(&env);
+        assert!(o.status.success(), "{image}: {}", stderr(&o));
+    }
+}
+
+#[test]
 fn current_rds_instance_classes_are_accepted() {
     let sandbox = Sandbox::new("classes");
     let env = support::any_environment();
