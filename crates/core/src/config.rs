@@ -628,10 +628,11 @@ mod tests {
         for (cidr, expected) in [
             ("10.20.0.0/33", "`10.20.0.0/33`: prefix /33 is larger than 32; allowed: /16 to /24"),
             ("10.0.0.0/8", "10.0.0.0/8 is a /8 block; allowed: /16 to /24"),
-            ("10.20.0.0", "allowed: /16 to /24"),
+            ("10.20.0.0", "is not an IPv4 CIDR block; allowed: a.b.c.d/n with n from 16 to 24"),
         ] {
             let message = Ipv4Cidr::parse_with_prefix(cidr, 16..=24).unwrap_err();
             assert!(message.contains(expected), "{cidr}: {message}");
+            assert_eq!(message.matches("allowed:").count(), 1, "{cidr}: {message}");
         }
         assert_eq!(Ipv4Cidr::parse_with_prefix("10.20.0.0/20", 16..=24).unwrap().prefix(), 20);
     }
