@@ -3,6 +3,7 @@
 //! Environments differ only through these fields; the code never branches on an
 //! environment's name. The fields that may differ are declared in `knobs()` (lib.rs).
 
+use cairn_constructs::elbv2::MAX_HEALTH_CHECK_PATH;
 use cairn_constructs::instance_classes;
 use cairn_constructs::{AlarmThresholds, FargateSize};
 use cairn_core::config::{
@@ -73,6 +74,20 @@ fn vpc_cidr<'de, D: Deserializer<'de>>(d: D) -> Result<Ipv4Cidr, D::Error> {
 /// Only Fargate's CPU values, listed in every refusal (not a range: 300 is not one).
 fn fargate_cpu<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     one_of(d, &FargateSize::cpu_options(), "a Fargate CPU value")
+}
+
+/// Longest image reference ECS accepts in a container definition.
+const MAX_IMAGE_CHARS: usize = 255;
+
+/// What ECS accepts as a container definition's `Image`: up to 255 letters, digits,
+/// hyphens, underscores, colons, periods, slashes and number signs, plus `@` for the
+/// `repository@sha256:<digest>` form its documentation also gives.
+fn is_image_reference(image: &str) -> bool {
+    !image.is_empty()
+        && image.len() <= MAX_IMAGE_CHARS
+        && image
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.' | '/' | '#' | '@'))
 }
 
 /// `[service]`
@@ -400,11 +415,12 @@ impl Validate for Config {
             check_at_least(&mut errors, desired, min, TASKS);
             check_at_most(&mut errors, desired, max, TASKS);
         }
-        if s.image.trim().is_empty() || s.image.chars().any(char::is_whitespace) {
+        if !is_image_reference(&s.image) {
             errors.push(FieldError::new(
                 "service.image",
                 format!(
-                    "`{}` is not an image reference; allowed: e.g. \"public.ecr.aws/nginx/nginx:1.27\"",
+                    "`{}` is not an image reference; allowed: 1 to {MAX_IMAGE_CHARS} letters, digits, hyphens, \
+                     underscores, colons, periods, slashes, `#` and `@` (a digest), e.g. \"public.ecr.aws/nginx/nginx:1.27\"",
                     shown(&s.image)
                 ),
             ));
@@ -436,6 +452,14 @@ impl Validate for Config {
                 "service.health_check_path",
                 format!(
                     "`{}` must start with `/`; allowed: e.g. \"/\" or \"/health\"",
+                    shown(&s.health_check_path)
+                ),
+            ));
+        } else if s.health_check_path.len() > MAX_HEALTH_CHECK_PATH {
+            errors.push(FieldError::new(
+                "service.health_check_path",
+                format!(
+                    "`{}` is too long; allowed: at most {MAX_HEALTH_CHECK_PATH} characters starting with `/`",
                     shown(&s.health_check_path)
                 ),
             ));

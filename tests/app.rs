@@ -1012,6 +1012,40 @@ fn load_balancer_logs_need_a_log_bucket_and_a_valid_prefix() {
 }
 
 #[test]
+fn a_health_check_path_is_refused_for_what_is_wrong_with_it_shortened() {
+    let app = App::new("t").unwrap();
+    let env = app.environment(settings("dev")).unwrap();
+    let stack = env.stack("service").unwrap();
+    let vpc = Vpc::new(&stack, "Vpc", VpcProps::default()).unwrap();
+    let cluster = Cluster::new(&stack, "Cluster", &vpc, ClusterProps::default()).unwrap();
+    let props = |path: String| LoadBalancedFargateServiceProps {
+        service: FargateServiceProps {
+            container: ContainerProps {
+                image: "nginx".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+        health_check: cairn_constructs::HealthCheck {
+            path,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let e = LoadBalancedFargateService::new(&stack, "Long", &cluster, props(format!("/{}", "y".repeat(3000))))
+        .err()
+        .unwrap();
+    assert_eq!(e.property.as_deref(), Some("health_check.path"));
+    assert!(e.message.contains("is longer than 1024 characters"), "{e}");
+    assert!(!e.message.contains("must start with"), "{e}");
+    assert!(e.message.contains("(3001 characters)") && e.message.len() < 200, "{e}");
+    let e = LoadBalancedFargateService::new(&stack, "Relative", &cluster, props("health".into()))
+        .err()
+        .unwrap();
+    assert!(e.message.contains("health check path `health` must start with `/`"), "{e}");
+}
+
+#[test]
 fn parity_finds_the_same_differing_leaves_as_comparing_every_leaf() {
     let assembly = synth_all();
     let flats: Vec<_> = assembly

@@ -164,3 +164,20 @@ fn status_json_cannot_watch() {
         stderr(&o)
     );
 }
+
+/// The top-level help lists every exit code cairn uses, as the README does.
+#[test]
+fn top_level_help_lists_every_exit_code() {
+    let help = cairn(&["--help"], &repo());
+    assert_eq!(help.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&help.stdout);
+    for code in [
+        "0 ok",
+        "1 failure",
+        "2 bad input",
+        "3 `drift` against an endpoint without drift detection",
+        "130 stopped by Ctrl-C",
+    ] {
+        assert!(text.contains(code), "`{code}` not in: {text}");
+    }
+}

@@ -86,6 +86,15 @@ fn messages_give_the_real_allowed_values() {
             ["network.cidr", "prefix /33 is larger than 32; allowed: /16 to /24"],
         ),
         (
+            "cidr-not-a-block",
+            "cidr",
+            "\"10.20.0.0/abc\"",
+            [
+                "network.cidr",
+                "`10.20.0.0/abc` is not an IPv4 CIDR block; allowed: a.b.c.d/n with n from 16 to 24, e.g. \"10.0.0.0/16\"\n",
+            ],
+        ),
+        (
             "no-such-region",
             "region",
             "\"eu-central-3\"",
@@ -175,6 +184,28 @@ fn long_values_are_shortened_in_messages() {
         sandbox.edit(&env, &support::line_of(&env, key), &format!("{key} = {value}"));
         let err = stderr(&sandbox.synth(&env));
         assert!(err.len() < 400, "{name}: {} characters: {err}", err.len());
+    }
+}
+
+#[test]
+fn image_references_ecs_refuses_are_refused_with_the_allowed_form() {
+    let allowed = "allowed: 1 to 255 letters, digits, hyphens, underscores, colons, periods, slashes";
+    let too_long = format!("\"public.ecr.aws/nginx/{}\"", "n".repeat(5000));
+    for (name, value) in [
+        ("image-too-long", too_long.as_str()),
+        ("image-256", &format!("\"{}\"", "a".repeat(256))),
+        ("image-bad-character", "\"nginx:1.27;rm\""),
+        ("image-empty", "\"\""),
+    ] {
+        assert_bad_value(name, "image", value, &["service.image", "is not an image reference", allowed]);
+    }
+    // The longest ECS accepts, and a digest, synthesize.
+    let env = support::any_environment();
+    for image in ["a".repeat(255), "public.ecr.aws/nginx/nginx@sha256:0123abcd".to_string()] {
+        let sandbox = Sandbox::new("image-ok");
+        sandbox.edit(&env, &support::line_of(&env, "image"), &format!("image = \"{image}\""));
+        let o = sandbox.synth(&env);
+        assert!(o.status.success(), "{image}: {}", stderr(&o));
     }
 }
 
@@ -370,7 +401,7 @@ fn a_fourth_environment_needs_no_code_change() {
 
 #[test]
 fn a_copy_that_keeps_its_promotion_order_is_refused_naming_both_files() {
-    if !support::requires(&["staging"]) {
+    if !support::requires(&["staging", "prod"]) {
         return;
     }
     let sandbox = Sandbox::new("same-order");
@@ -381,6 +412,9 @@ fn a_copy_that_keeps_its_promotion_order_is_refused_naming_both_files() {
         vec!["parity"],
         vec!["ls"],
         vec!["parity", "staging", "stagecopy"],
+        // One environment is refused too, even one outside the shared place: the folder is inconsistent.
+        vec!["synth", "stagecopy"],
+        vec!["synth", "prod"],
     ] {
         let mut args = args.clone();
         let out = sandbox.out();
@@ -400,9 +434,6 @@ fn a_copy_that_keeps_its_promotion_order_is_refused_naming_both_files() {
         assert!(String::from_utf8_lossy(&o.stdout).is_empty(), "{args:?}: output");
         assert!(!out.exists(), "{args:?}: out/ was written");
     }
-    // One environment alone has no order to get wrong.
-    let o = sandbox.synth("stagecopy");
-    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 #[test]
@@ -515,4 +546,19 @@ fn usage_errors_exit_2_and_help_exits_0() {
     let help = sandbox.cairn(&["synth", "--help"]);
     assert_eq!(help.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&help.stdout).contains("cairn synth prod"));
+}
+
+#[test]
+fn long_health_check_path_names_the_key_and_its_length_limit() {
+    let long = format!("\"/{}\"", "y".repeat(3000));
+    assert_bad_value(
+        "long-health-check-path",
+        "health_check_path",
+        &long,
+        &[
+            "service.health_check_path",
+            "is too long; allowed: at most 1024 characters starting with `/`",
+            "(3001 characters)",
+        ],
+    );
 }

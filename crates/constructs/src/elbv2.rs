@@ -1,6 +1,7 @@
 //! An internet-facing Application Load Balancer in front of a [`FargateService`]:
 //! [`LoadBalancedFargateService`].
 
+use cairn_core::config::shown;
 use cairn_core::{Resource, ResourceRef, Result, Scope, Value};
 
 use crate::ec2::{Connectable, Port, SecurityGroup, SecurityGroupProps, SubnetType};
@@ -453,13 +454,25 @@ fn listener(load_balancer: &ResourceRef, port: u16, protocol: &str, actions: Val
         .prop("Protocol", protocol)
 }
 
+/// Longest health check path a target group accepts (AWS: 1-1024 characters).
+pub const MAX_HEALTH_CHECK_PATH: usize = 1024;
+
 fn validate(scope: &Scope, props: &LoadBalancedFargateServiceProps) -> Result<()> {
     let hc = &props.health_check;
-    if !hc.path.starts_with('/') || hc.path.len() > 1024 {
+    if !hc.path.starts_with('/') {
         return Err(scope
-            .error(format!("health check path `{}` must start with `/`", hc.path))
+            .error(format!("health check path `{}` must start with `/`", shown(&hc.path)))
             .property("health_check.path")
             .fix("use a path such as \"/\" or \"/health\""));
+    }
+    if hc.path.len() > MAX_HEALTH_CHECK_PATH {
+        return Err(scope
+            .error(format!(
+                "health check path `{}` is longer than {MAX_HEALTH_CHECK_PATH} characters",
+                shown(&hc.path)
+            ))
+            .property("health_check.path")
+            .fix("use a shorter path such as \"/health\""));
     }
     if !(5..=300).contains(&hc.interval_seconds) || !(2..=120).contains(&hc.timeout_seconds) || hc.timeout_seconds >= hc.interval_seconds {
         return Err(scope

@@ -153,6 +153,16 @@ pub fn load_all<A: Application>(app: &A) -> Result<Vec<LoadedEnv<A::Config>>, Co
     in_promotion_order(envs)
 }
 
+/// Loads the named environments, in the order given. The other files are loaded too:
+/// a place in the promotion order shared with any of them is refused here as well, not
+/// only when every environment is asked for.
+pub fn load_named<A: Application>(app: &A, names: &[String]) -> Result<Vec<LoadedEnv<A::Config>>, ConfigError> {
+    // Each named file first: an unknown or broken one is the error to report.
+    let named = names.iter().map(|n| load_env(app, n)).collect::<Result<Vec<_>, _>>()?;
+    load_all(app)?;
+    Ok(named)
+}
+
 /// Sorts environments by `promotion_order`. Two in the same place (a `qa.toml` copied
 /// from `staging.toml` and not renumbered) are refused: which one comes first decides
 /// the parity reference and the deploy order, so cairn does not guess.

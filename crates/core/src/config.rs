@@ -446,7 +446,15 @@ impl Ipv4Cidr {
     pub fn parse_with_prefix(s: &str, prefixes: std::ops::RangeInclusive<u8>) -> Result<Self, String> {
         let allowed = format!("allowed: /{} to /{}", prefixes.start(), prefixes.end());
         let s = shown(s);
-        let cidr = Self::parse(&s).map_err(|e| format!("{e}; {allowed}"))?;
+        // Text that is no block at all gets one "allowed:", with the prefixes in it.
+        let (address, prefix) = Self::split(&s).ok_or_else(|| {
+            format!(
+                "`{s}` is not an IPv4 CIDR block; allowed: a.b.c.d/n with n from {} to {}, e.g. \"10.0.0.0/16\"",
+                prefixes.start(),
+                prefixes.end()
+            )
+        })?;
+        let cidr = Ipv4Cidr::new(address, prefix).map_err(|e| format!("`{s}`: {e}; {allowed}"))?;
         if prefixes.contains(&cidr.prefix) {
             Ok(cidr)
         } else {
@@ -455,19 +463,24 @@ impl Ipv4Cidr {
     }
 
     pub fn parse(s: &str) -> Result<Self, String> {
-        let bad = || format!("`{s}` is not an IPv4 CIDR block; allowed: a.b.c.d/n, e.g. \"10.0.0.0/16\"");
-        let (addr, prefix) = s.split_once('/').ok_or_else(bad)?;
+        let (address, prefix) =
+            Self::split(s).ok_or_else(|| format!("`{s}` is not an IPv4 CIDR block; allowed: a.b.c.d/n, e.g. \"10.0.0.0/16\""))?;
+        Ipv4Cidr::new(address, prefix).map_err(|e| format!("`{s}`: {e}"))
+    }
+
+    /// The address and prefix of `a.b.c.d/n`, or None when the text has another shape.
+    fn split(s: &str) -> Option<(u32, u8)> {
+        let (addr, prefix) = s.split_once('/')?;
         let octets: Vec<&str> = addr.split('.').collect();
         if octets.len() != 4 {
-            return Err(bad());
+            return None;
         }
         let mut address: u32 = 0;
         for o in octets {
-            let n: u8 = o.parse().map_err(|_| bad())?;
+            let n: u8 = o.parse().ok()?;
             address = (address << 8) | u32::from(n);
         }
-        let prefix: u8 = prefix.parse().map_err(|_| bad())?;
-        Ipv4Cidr::new(address, prefix).map_err(|e| format!("`{s}`: {e}"))
+        Some((address, prefix.parse().ok()?))
     }
 
     fn mask(&self) -> u32 {
@@ -615,10 +628,11 @@ mod tests {
         for (cidr, expected) in [
             ("10.20.0.0/33", "`10.20.0.0/33`: prefix /33 is larger than 32; allowed: /16 to /24"),
             ("10.0.0.0/8", "10.0.0.0/8 is a /8 block; allowed: /16 to /24"),
-            ("10.20.0.0", "allowed: /16 to /24"),
+            ("10.20.0.0", "is not an IPv4 CIDR block; allowed: a.b.c.d/n with n from 16 to 24"),
         ] {
             let message = Ipv4Cidr::parse_with_prefix(cidr, 16..=24).unwrap_err();
             assert!(message.contains(expected), "{cidr}: {message}");
+            assert_eq!(message.matches("allowed:").count(), 1, "{cidr}: {message}");
         }
         assert_eq!(Ipv4Cidr::parse_with_prefix("10.20.0.0/20", 16..=24).unwrap().prefix(), 20);
     }

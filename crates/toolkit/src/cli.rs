@@ -16,7 +16,7 @@ use crate::commands::{ls::LsArgs, synth::SynthArgs};
     name = "cairn",
     version,
     about = "Typed infrastructure as code for AWS: synthesize, diff, check parity and deploy one application's environments",
-    after_help = "Examples:\n  cairn synth prod          write prod's templates to out/prod\n  cairn ls                  list environments and stacks\n\nExit codes: 0 ok, 1 failure, 2 bad input."
+    after_help = "Examples:\n  cairn synth prod          write prod's templates to out/prod\n  cairn ls                  list environments and stacks\n\nExit codes: 0 ok, 1 failure, 2 bad input, 3 `drift` against an endpoint without drift detection\n(e.g. moto), 130 stopped by Ctrl-C."
 )]
 pub struct Cli {
     /// Folder with the environment files (<env>.toml); defaults to the application's.

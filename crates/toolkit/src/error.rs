@@ -1,4 +1,4 @@
-//! Command failures and their exit codes: 0 ok, 1 failure, 2 bad input.
+//! Command failures and their exit codes: 0 ok, 1 failure, 2 bad input, 3 drift detection unavailable, 130 Ctrl-C.
 
 use std::fmt;
 

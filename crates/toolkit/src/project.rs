@@ -73,10 +73,7 @@ impl<A: Application> Project<A> {
                 "error: environment `{twice}` is named twice on the command line; name each environment once"
             )));
         }
-        names
-            .iter()
-            .map(|n| application::load_env(self, n).map_err(CliError::from))
-            .collect()
+        Ok(application::load_named(self, names)?)
     }
 
     /// Synthesizes the given environments.

@@ -136,7 +136,9 @@ fn source<'a>(producer: &StackSides<'a>, output: &'a Json) -> (Option<String>, S
 
 fn removed(producer: &StackSides, output_id: &str, name: &str, output: &Json, importers: &[&str]) -> Warning {
     let (path, what) = source(producer, output);
-    let fix = fix(path.as_deref(), output.get("Value").and_then(referenced_resource), importers);
+    let logical_id = output.get("Value").and_then(referenced_resource);
+    let new_path = logical_id.and_then(|id| renamed_to(producer, id));
+    let fix = fix(path.as_deref(), new_path.as_deref(), logical_id, importers);
     Warning {
         kind: WarningKind::ExportStillImported,
         logical_id: output_id.to_string(),
@@ -153,16 +155,56 @@ fn removed(producer: &StackSides, output_id: &str, name: &str, output: &Json, im
     }
 }
 
-/// Keep the renamed construct's IDs (named from its old path when known), or drop the import first.
-fn fix(path: Option<&str>, logical_id: Option<&str>, importers: &[&str]) -> String {
-    // `data/Orders/Resource` → the construct `Orders` inside the stack.
-    let construct = path.and_then(|p| {
-        let inner = p.split_once('/')?.1;
-        Some(inner.strip_suffix("/Resource").unwrap_or(inner).to_string())
-    });
-    let keep = match (construct, logical_id) {
-        (Some(c), Some(id)) => {
-            format!("`Stack::keep_logical_ids(\"<new path>\", \"{c}\")` (it keeps the names derived from the path too; `override_logical_id(\"<new path>/Resource\", \"{id}\")` keeps this one ID only)")
+/// The construct path of the one resource the new template adds with the old resource's
+/// type: the likely new name of a renamed construct. None when there is not exactly one.
+fn renamed_to(producer: &StackSides, old_id: &str) -> Option<String> {
+    let old = producer.old?.get("Resources")?.as_object()?;
+    let old_type = old.get(old_id)?.get("Type")?;
+    let new = producer.new?.get("Resources")?.as_object()?;
+    let mut added = new
+        .iter()
+        .filter(|(id, r)| !old.contains_key(id.as_str()) && r.get("Type") == Some(old_type));
+    let (_, only) = added.next()?;
+    if added.next().is_some() {
+        return None;
+    }
+    super::construct_path(only)
+}
+
+/// A construct path without its stack (`data/Orders/Resource` → `Orders/Resource`).
+fn inside_stack(path: &str) -> Option<&str> {
+    Some(path.split_once('/')?.1)
+}
+
+/// The renamed construct's old and new paths: the two paths without the segments they
+/// end with in common (`Jobs/DeadLetterQueue`, `JobQueue/DeadLetterQueue` → `Jobs`, `JobQueue`).
+fn renamed_part<'a>(old: &'a str, new: &'a str) -> Option<(String, String)> {
+    let (old, new): (Vec<&str>, Vec<&str>) = (old.split('/').collect(), new.split('/').collect());
+    let common = old.iter().rev().zip(new.iter().rev()).take_while(|(a, b)| a == b).count();
+    let (old, new) = (&old[..old.len() - common], &new[..new.len() - common]);
+    if old.is_empty() || new.is_empty() {
+        return None;
+    }
+    Some((old.join("/"), new.join("/")))
+}
+
+/// Keep the renamed construct's IDs (named from its old path when known, and from its new
+/// path when the new template adds exactly one resource of the same type), or drop the import first.
+fn fix(path: Option<&str>, new_path: Option<&str>, logical_id: Option<&str>, importers: &[&str]) -> String {
+    let old_inner = path.and_then(inside_stack);
+    let new_inner = new_path.and_then(inside_stack);
+    let keep = match (old_inner, logical_id) {
+        (Some(old), Some(id)) => {
+            // `Orders/Resource` is the construct `Orders`; a queue's `Jobs/DeadLetterQueue` is itself the resource.
+            let construct = old.strip_suffix("/Resource").unwrap_or(old);
+            let (keep_new, keep_old, resource_new) = match new_inner.and_then(|new| Some((new, renamed_part(old, new)?))) {
+                Some((new, (old_part, new_part))) => (new_part, old_part, new.to_string()),
+                None => {
+                    let suffix = if construct.len() < old.len() { "/Resource" } else { "" };
+                    ("<new path>".to_string(), construct.to_string(), format!("<new path>{suffix}"))
+                }
+            };
+            format!("`Stack::keep_logical_ids(\"{keep_new}\", \"{keep_old}\")` (it keeps the names derived from the path too; `override_logical_id(\"{resource_new}\", \"{id}\")` keeps this one ID only)")
         }
         _ => "`Stack::keep_logical_ids(\"<new path>\", \"<old path>\")`".to_string(),
     };

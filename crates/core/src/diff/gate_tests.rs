@@ -336,6 +336,68 @@ fn a_renamed_construct_whose_export_another_stack_imports_blocks_the_deploy() {
     assert!(stacks[0].diff.warnings.is_empty());
 }
 
+/// A stack whose queues (`id` → construct path) export their ARNs as `shop-dev-jobs:<id>`.
+fn queue_stack(queues: &[(&str, &str)]) -> Json {
+    let mut resources = serde_json::Map::new();
+    let mut outputs = serde_json::Map::new();
+    for (id, path) in queues {
+        resources.insert(
+            id.to_string(),
+            json!({"Type": "AWS::SQS::Queue", "Properties": {}, "Metadata": {"cairn:path": path}}),
+        );
+        outputs.insert(
+            format!("Export{id}"),
+            json!({"Value": {"Fn::GetAtt": [id, "Arn"]}, "Export": {"Name": format!("shop-dev-jobs:{id}")}}),
+        );
+    }
+    json!({"Resources": resources, "Outputs": outputs})
+}
+
+/// The export warning's fix when the old queue `JobsDeadLetterQueueFA298334` goes and `new` comes.
+fn dead_letter_rename_fix(new: &[(&str, &str)]) -> String {
+    let old = queue_stack(&[("JobsDeadLetterQueueFA298334", "jobs/Jobs/DeadLetterQueue")]);
+    let new = queue_stack(new);
+    let importer = json!({"Resources": {"Consumer": {"Type": "AWS::IAM::Policy", "Properties": {"PolicyName": "p",
+        "PolicyDocument": {"Resource": {"Fn::ImportValue": "shop-dev-jobs:JobsDeadLetterQueueFA298334"}}}}}});
+    let mut stacks = vec![StackDiff::new("dev", "shop-dev-jobs", Some("jobs"), Some(&old), Some(&new))];
+    let sides = [
+        StackSides {
+            stack: "shop-dev-jobs",
+            old: Some(&old),
+            new: Some(&new),
+        },
+        StackSides {
+            stack: "shop-dev-service",
+            old: Some(&importer),
+            new: Some(&importer),
+        },
+    ];
+    flag_exports_in_use(&mut stacks, "dev", &sides);
+    assert_eq!(stacks[0].diff.warnings.len(), 1, "{:#?}", stacks[0].diff.warnings);
+    stacks[0].diff.warnings[0].fix.clone()
+}
+
+#[test]
+fn a_renamed_queue_constructs_fix_names_the_renamed_construct_and_the_resources_real_path() {
+    // One added queue: the new path is guessed, and the renamed construct is `Jobs`, not its queue.
+    let fix = dead_letter_rename_fix(&[("JobQueueDeadLetterQueue0B1C2D3E", "jobs/JobQueue/DeadLetterQueue")]);
+    assert!(
+        fix.contains(r#"`Stack::keep_logical_ids("JobQueue", "Jobs")`"#)
+            && fix.contains(r#"`override_logical_id("JobQueue/DeadLetterQueue", "JobsDeadLetterQueueFA298334")`"#),
+        "{fix}"
+    );
+    // Two added queues: no guess; the queue's path has no `/Resource` to add.
+    let fix = dead_letter_rename_fix(&[
+        ("JobQueueDeadLetterQueue0B1C2D3E", "jobs/JobQueue/DeadLetterQueue"),
+        ("OtherQueue4F5A6B7C", "jobs/Other"),
+    ]);
+    assert!(
+        fix.contains(r#"`Stack::keep_logical_ids("<new path>", "Jobs/DeadLetterQueue")`"#)
+            && fix.contains(r#"`override_logical_id("<new path>", "JobsDeadLetterQueueFA298334")`"#),
+        "{fix}"
+    );
+}
+
 /// `data` (old → new) compared with the service stack importing its export.
 fn with_importer(old_data: &Json, new_data: &Json) -> DiffReport {
     let service = service_stack("OrdersA9B65338");
@@ -493,6 +555,28 @@ fn a_type_cairn_does_not_know_may_hold_data_when_removed_or_replaced() {
     let r = one_stack(&template(json!({"Topic": topic})), &template(json!({})));
     assert!(r.stacks[0].diff.resources[0].risk.is_none());
     assert!(!r.fails(FailOn::DataLoss));
+}
+
+#[test]
+fn the_data_loss_heading_counts_unknown_types_apart_from_stateful_ones() {
+    let timestream = json!({"Type": "AWS::Timestream::Table", "Properties": {}});
+    let r = one_stack(&template(json!({"Metrics": timestream})), &template(json!({})));
+    let (text, markdown, _) = all_formats(&r);
+    let unknown = "1 resource of a type cairn does not know may lose data";
+    assert!(text.contains(&format!("DATA LOSS RISK: {unknown}\n")), "{text}");
+    assert!(markdown.contains(&format!("> **Data loss risk: {unknown}**")), "{markdown}");
+    for out in [&text, &markdown] {
+        assert!(!out.contains("stateful resource"), "{out}");
+    }
+
+    // Both kinds: each counted under its own words.
+    let both = json!({"Metrics": timestream, "Orders": table(json!({}))});
+    let r = one_stack(&template(both), &template(json!({})));
+    let (text, _, _) = all_formats(&r);
+    assert!(
+        text.contains(&format!("DATA LOSS RISK: 1 stateful resource would lose data; {unknown}\n")),
+        "{text}"
+    );
 }
 
 #[test]

@@ -5,7 +5,9 @@
 
 use super::fmt::block;
 use super::text::item_path;
-use super::{kept_data_heading, provenance_line, resource_label, risk_words, risks, warning_label, warnings, warnings_heading};
+use super::{
+    data_loss_summary, kept_data_heading, provenance_line, resource_label, risk_words, risks, warning_label, warnings, warnings_heading,
+};
 use crate::diff::{plural, Action, DiffReport, ItemChange, PropertyChange, Replacement, ResourceChange, StackDiff, StackStatus};
 
 /// GitHub rejects comments over 65,536 characters; leave room for a wrapper.
@@ -91,12 +93,9 @@ pub fn render_with_limit(report: &DiffReport, max_chars: usize) -> String {
 
     let at_risk = risks(report);
     if !at_risk.is_empty() {
-        let losing = at_risk.iter().any(|(_, _, r)| r.data_loss());
-        out.push_str(if losing { "> [!CAUTION]\n" } else { "> [!WARNING]\n" });
-        if losing {
-            out.push_str("> **Data loss risk**\n>\n");
-        } else {
-            out.push_str(&format!("> **{}**\n>\n", kept_data_heading(&at_risk)));
+        match data_loss_summary(&at_risk) {
+            Some(summary) => out.push_str(&format!("> [!CAUTION]\n> **Data loss risk: {summary}**\n>\n")),
+            None => out.push_str(&format!("> [!WARNING]\n> **{}**\n>\n", kept_data_heading(&at_risk))),
         }
         for (s, r, risk) in at_risk {
             let words = escape(&risk_words(risk));

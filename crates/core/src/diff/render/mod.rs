@@ -84,6 +84,29 @@ pub(crate) fn risk_words(risk: &DataRisk) -> String {
     }
 }
 
+/// What the data-at-risk list's heading says is lost, or None when a policy keeps every
+/// old resource's data. A type cairn does not know is counted apart: it may hold no data.
+pub(crate) fn data_loss_summary(at_risk: &[(&StackDiff, &ResourceChange, &DataRisk)]) -> Option<String> {
+    let losing = |unknown: bool| {
+        at_risk
+            .iter()
+            .filter(|(_, _, r)| r.data_loss() && r.unknown_type == unknown)
+            .count()
+    };
+    let (known, unknown) = (losing(false), losing(true));
+    let mut parts = Vec::new();
+    if known > 0 {
+        parts.push(format!("{known} stateful resource{} would lose data", crate::diff::plural(known)));
+    }
+    if unknown > 0 {
+        parts.push(format!(
+            "{unknown} resource{} of a type cairn does not know may lose data",
+            crate::diff::plural(unknown)
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
 /// Heading of the data-at-risk list when a policy keeps every old resource's data.
 pub(crate) fn kept_data_heading(at_risk: &[(&StackDiff, &ResourceChange, &DataRisk)]) -> &'static str {
     if at_risk.iter().any(|(_, _, r)| r.cause != RiskCause::Remove) {

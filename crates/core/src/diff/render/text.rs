@@ -2,7 +2,10 @@
 
 use super::fmt::{block, inline, INLINE_WIDTH};
 use super::table::boxed;
-use super::{kept_data_heading, provenance_line, resource_label, risk_words, risks, warning_label, warnings, warnings_heading, Cell};
+use super::{
+    data_loss_summary, kept_data_heading, provenance_line, resource_label, risk_words, risks, warning_label, warnings, warnings_heading,
+    Cell,
+};
 use crate::diff::{path_string, Action, DiffReport, ItemChange, PropertyChange, Replacement, ResourceChange, StackDiff, StackStatus};
 
 /// The warnings block of the text diff (heading, then each warning and its fix,
@@ -84,14 +87,9 @@ pub fn render(report: &DiffReport, color: bool) -> String {
 
     let at_risk = risks(report);
     if !at_risk.is_empty() {
-        let losing = at_risk.iter().filter(|(_, _, r)| r.data_loss()).count();
-        let title = if losing > 0 {
-            format!(
-                "DATA LOSS RISK: {losing} stateful resource{} would lose data",
-                crate::diff::plural(losing)
-            )
-        } else {
-            kept_data_heading(&at_risk).to_string()
+        let title = match data_loss_summary(&at_risk) {
+            Some(summary) => format!("DATA LOSS RISK: {summary}"),
+            None => kept_data_heading(&at_risk).to_string(),
         };
         out.push(p.bold_red(&title));
         for (s, r, risk) in at_risk {
