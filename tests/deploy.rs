@@ -101,6 +101,7 @@ fn cairn(endpoint: &str, args: &[&str], envs: Option<&Path>) -> Output {
 /// Runs `cairn` like [`cairn`] with extra variables set (`set`) and others removed (`remove`).
 fn cairn_with(endpoint: &str, args: &[&str], set: &[(&str, &str)], remove: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
+    cmd.env("CAIRN_LOCAL_CLOUD_DIR", concat!(env!("CARGO_TARGET_TMPDIR"), "/local-cloud"));
     cmd.args(args)
         .env("AWS_ENDPOINT_URL", endpoint)
         .env("AWS_ACCESS_KEY_ID", "test")
@@ -668,6 +669,7 @@ fn cairn_interrupted(endpoint: &str, args: &[&str], envs: &Path, at: &str) -> Ou
     use std::io::{BufRead, BufReader, Read};
     let dir = envs.to_string_lossy().into_owned();
     let mut child = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .env("CAIRN_LOCAL_CLOUD_DIR", concat!(env!("CARGO_TARGET_TMPDIR"), "/local-cloud"))
         .args(args)
         .args(["--environments", dir.as_str()])
         .env("AWS_ENDPOINT_URL", endpoint)

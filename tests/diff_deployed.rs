@@ -68,6 +68,7 @@ fn set_key(dir: &Path, name: &str, key: &str, value: &str) -> String {
 /// Runs `cairn` with test credentials (and `endpoint`, if any), without a terminal.
 fn cairn(args: &[&str], envs: Option<&Path>, endpoint: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
+    cmd.env("CAIRN_LOCAL_CLOUD_DIR", concat!(env!("CARGO_TARGET_TMPDIR"), "/local-cloud"));
     if let Some(dir) = envs {
         cmd.arg("--environments").arg(dir);
     }

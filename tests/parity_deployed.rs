@@ -37,6 +37,7 @@ fn envs_copy(name: &str, edits: &[(&str, &str, &str)]) -> TempDir {
 /// Runs `cairn` with test credentials against `endpoint`, without a terminal.
 fn cairn(endpoint: &str, envs: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .env("CAIRN_LOCAL_CLOUD_DIR", concat!(env!("CARGO_TARGET_TMPDIR"), "/local-cloud"))
         .args(args)
         .arg("--environments")
         .arg(envs)

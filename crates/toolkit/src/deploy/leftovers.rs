@@ -18,11 +18,23 @@ use crate::error::{CliError, CliResult};
 /// Where the entries are kept, relative to the directory cairn runs in (the project's).
 pub const LEFTOVERS_FILE: &str = ".local-cloud/leftovers.json";
 
+/// Names another folder for the ledger (tests keep their own, so a test run leaves nothing
+/// in the project's `.local-cloud/`).
+pub const LOCAL_CLOUD_DIR_VAR: &str = "CAIRN_LOCAL_CLOUD_DIR";
+
+/// The ledger file: `$CAIRN_LOCAL_CLOUD_DIR/leftovers.json`, or [`LEFTOVERS_FILE`].
+fn ledger_path() -> PathBuf {
+    match std::env::var_os(LOCAL_CLOUD_DIR_VAR) {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir).join("leftovers.json"),
+        _ => PathBuf::from(LEFTOVERS_FILE),
+    }
+}
+
 /// The ledger of the endpoint cairn talks to, when it is moto (the one emulator whose
 /// leftovers cairn knows); `None` for AWS and other endpoints.
 pub fn for_endpoint(clients: &crate::aws::AwsClients) -> Option<Ledger> {
     match (clients.target.emulator(), clients.endpoint()) {
-        (Some(crate::aws::Emulator::Moto), Some(endpoint)) => Some(Ledger::new(LEFTOVERS_FILE, endpoint)),
+        (Some(crate::aws::Emulator::Moto), Some(endpoint)) => Some(Ledger::new(ledger_path(), endpoint)),
         _ => None,
     }
 }
