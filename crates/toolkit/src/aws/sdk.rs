@@ -71,6 +71,20 @@ fn time(t: Option<&aws_smithy_types::DateTime>) -> Option<Time> {
     t.and_then(|d| d.to_millis().ok()).map(Time)
 }
 
+/// The stack name, capabilities, template and rollback configuration of a
+/// [`StackRequest`] on a CreateStack or UpdateStack call (two builder types, the same setters).
+macro_rules! with_stack_request {
+    ($call:expr, $request:expr) => {{
+        let request: &StackRequest = $request;
+        let call = $call.stack_name(&request.stack_name).set_capabilities(Some(capabilities()));
+        let call = match &request.template {
+            TemplateSource::Body(b) => call.template_body(b),
+            TemplateSource::Url(u) => call.template_url(u),
+        };
+        call.set_rollback_configuration(request.rollback.as_ref().map(rollback_configuration))
+    }};
+}
+
 fn capabilities() -> Vec<Capability> {
     CAPABILITIES.iter().map(|c| Capability::from(*c)).collect()
 }
@@ -298,31 +312,13 @@ impl CloudFormation for SdkCloudFormation {
     }
 
     fn create_stack(&self, request: &StackRequest) -> AwsResult<String> {
-        let mut call = self
-            .changing()
-            .create_stack()
-            .stack_name(&request.stack_name)
-            .set_capabilities(Some(capabilities()));
-        call = match &request.template {
-            TemplateSource::Body(b) => call.template_body(b),
-            TemplateSource::Url(u) => call.template_url(u),
-        };
-        call = call.set_rollback_configuration(request.rollback.as_ref().map(rollback_configuration));
+        let call = with_stack_request!(self.changing().create_stack(), request);
         let out = self.runtime.block_on(call.send()).map_err(|e| self.err("CreateStack", &e))?;
         Ok(out.stack_id().unwrap_or_default().to_string())
     }
 
     fn update_stack(&self, request: &StackRequest) -> AwsResult<String> {
-        let mut call = self
-            .changing()
-            .update_stack()
-            .stack_name(&request.stack_name)
-            .set_capabilities(Some(capabilities()));
-        call = match &request.template {
-            TemplateSource::Body(b) => call.template_body(b),
-            TemplateSource::Url(u) => call.template_url(u),
-        };
-        call = call.set_rollback_configuration(request.rollback.as_ref().map(rollback_configuration));
+        let call = with_stack_request!(self.changing().update_stack(), request);
         let out = self.runtime.block_on(call.send()).map_err(|e| self.err("UpdateStack", &e))?;
         Ok(out.stack_id().unwrap_or_default().to_string())
     }
