@@ -30,7 +30,7 @@ export MOTO_SERVER := $(CURDIR)/$(VENV)/bin/moto_server
 
 .PHONY: help venv test lint synth synth-all local-cloud local-cloud-stop local-cloud-status \
         bench bench-process bench-instructions pr-diff fmt fmt-check clippy clean snapshots-review \
-        replacement-table replacement-table-check
+        replacement-table replacement-table-check cfn cfn-check
 
 help: ## List the targets
 	@echo "Usage: make TARGET [VAR=value]   (ENV=$(ENV) PORT=$(PORT) BASE=$(BASE) FORMAT=$(FORMAT) FAIL_ON=$(FAIL_ON) OUT=$(OUT))"
@@ -48,7 +48,9 @@ $(STAMP): $(REQS)
 	$(VENV)/bin/python -m pip install --disable-pip-version-check --quiet -r $(REQS)
 	@touch $@
 
-test: venv ## cargo test, synthesize every environment, lint the templates
+test: venv cfn-check ## cargo test, synthesize every environment, lint the templates
+	# Every service of the generated typed layer compiles (the default build compiles only a few).
+	cargo check --quiet -p cairn-cfn --features full
 	# --no-fail-fast: a failing test binary does not keep the snapshot tests from running.
 	cargo test --workspace --all-targets --no-fail-fast
 	rm -rf $(OUT)
@@ -119,3 +121,9 @@ replacement-table: venv ## Regenerate crates/core/data/resource-types.json from 
 
 replacement-table-check: venv ## Fail if crates/core/data/resource-types.json is stale
 	$(VENV)/bin/python scripts/gen-replacement-table.py --check
+
+cfn: venv ## Regenerate crates/cfn (the typed layer of every resource type) from cfn-lint's schemas
+	$(VENV)/bin/python scripts/gen-cfn.py
+
+cfn-check: venv ## Fail if the generated code in crates/cfn is stale
+	$(VENV)/bin/python scripts/gen-cfn.py --check

@@ -1,0 +1,302 @@
+//! What every generated type shares: typed values ([`Val`]), the handle of a resource in
+//! the construct tree ([`Handle`]), typed property keys ([`Prop`]), and the schema
+//! constraints that literal values are checked against when a resource is created.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+
+use cairn_core::ordered::OrderedMap;
+use cairn_core::template::DependsOn;
+use cairn_core::{RemovalPolicy, Resource, ResourceRef, Result, Scope, Value};
+use indexmap::IndexMap;
+
+pub use crate::check::{Check, Field, Shape};
+
+/// A property value of type `T`: a literal of that type, or any intrinsic
+/// (`Ref`, `Fn::GetAtt`, `Fn::Sub`, `Fn::ImportValue`, `Fn::If`…) as a [`Value`].
+///
+/// `T` only steers which literals convert: `Val<i64>` takes integers, `Val<String>`
+/// strings and resource references (`Ref`), `Val<Runtime>` the generated enum, `Val<Code>`
+/// the generated struct. A [`Value`] converts into every `Val<T>`; literals inside it are
+/// checked against the schema when the resource is created.
+pub struct Val<T> {
+    value: Value,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> Val<T> {
+    /// Wraps a value without converting it.
+    pub fn from_value(value: Value) -> Self {
+        Val { value, _type: PhantomData }
+    }
+
+    /// The CloudFormation value.
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// The CloudFormation value, owned.
+    pub fn into_value(self) -> Value {
+        self.value
+    }
+}
+
+impl<T> Clone for Val<T> {
+    fn clone(&self) -> Self {
+        Val::from_value(self.value.clone())
+    }
+}
+
+impl<T> fmt::Debug for Val<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.value.fmt(f)
+    }
+}
+
+impl<T> PartialEq for Val<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl<T> From<Value> for Val<T> {
+    fn from(value: Value) -> Self {
+        Val::from_value(value)
+    }
+}
+
+impl<T> From<Val<T>> for Value {
+    fn from(v: Val<T>) -> Self {
+        v.value
+    }
+}
+
+/// A free-form JSON property (a policy document, a schema-less map).
+#[derive(Debug, Clone, Copy)]
+pub enum Json {}
+
+/// A map from string keys to values of type `T`.
+#[derive(Debug, Clone, Copy)]
+pub enum Map<T> {
+    #[doc(hidden)]
+    _Never(std::convert::Infallible, PhantomData<T>),
+}
+
+macro_rules! literal {
+    ($target:ty: $($from:ty),*) => {$(
+        impl From<$from> for Val<$target> {
+            fn from(v: $from) -> Self {
+                Val::from_value(Value::from(v))
+            }
+        }
+    )*};
+}
+literal!(String: &str, String, &String);
+literal!(i64: i64, i32, u32, u16, u8, usize);
+literal!(f64: f64, i64, i32, u32);
+literal!(bool: bool);
+literal!(Json: &str, String, bool, i64, serde_json::Value);
+
+impl From<&ResourceRef> for Val<String> {
+    /// A resource converts to its `Ref`.
+    fn from(r: &ResourceRef) -> Self {
+        Val::from_value(r.as_ref())
+    }
+}
+
+impl<T, X: Into<Val<T>>> From<Vec<X>> for Val<Vec<T>> {
+    fn from(items: Vec<X>) -> Self {
+        Val::from_value(Value::List(items.into_iter().map(|x| x.into().value).collect()))
+    }
+}
+
+impl<T, K: Into<String>, X: Into<Val<T>>> From<Vec<(K, X)>> for Val<Map<T>> {
+    fn from(pairs: Vec<(K, X)>) -> Self {
+        Val::from_value(Value::Map(pairs.into_iter().map(|(k, x)| (k.into(), x.into().value)).collect()))
+    }
+}
+
+impl<T, K: Into<String>, X: Into<Val<T>>> From<BTreeMap<K, X>> for Val<Map<T>> {
+    fn from(pairs: BTreeMap<K, X>) -> Self {
+        Val::from_value(Value::Map(pairs.into_iter().map(|(k, x)| (k.into(), x.into().value)).collect()))
+    }
+}
+
+impl<T, K: Into<String>, X: Into<Val<T>>> From<IndexMap<K, X>> for Val<Map<T>> {
+    fn from(pairs: IndexMap<K, X>) -> Self {
+        Val::from_value(Value::Map(pairs.into_iter().map(|(k, x)| (k.into(), x.into().value)).collect()))
+    }
+}
+
+/// Collects the properties of a generated struct, in the order written (the generator
+/// writes them alphabetically), leaving out the ones not set.
+#[doc(hidden)]
+#[derive(Default)]
+pub struct Props(OrderedMap<String, Value>);
+
+impl Props {
+    pub fn new() -> Self {
+        Props::default()
+    }
+
+    pub fn req<T>(&mut self, name: &str, value: Val<T>) {
+        self.0.insert(name.to_string(), value.value);
+    }
+
+    pub fn opt<T>(&mut self, name: &str, value: Option<Val<T>>) {
+        if let Some(v) = value {
+            self.0.insert(name.to_string(), v.value);
+        }
+    }
+
+    pub fn into_map(self) -> OrderedMap<String, Value> {
+        self.0
+    }
+
+    pub fn into_val<T>(self) -> Val<T> {
+        Val::from_value(Value::Map(self.0))
+    }
+}
+
+/// A typed key of a top-level property of one resource type (`CfnQueue::DELAY_SECONDS`),
+/// for edits after creation ([`Handle::set`]).
+pub struct Prop<T> {
+    name: &'static str,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> Prop<T> {
+    #[doc(hidden)]
+    pub const fn new(name: &'static str) -> Self {
+        Prop { name, _type: PhantomData }
+    }
+
+    /// The CloudFormation property name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+impl<T> Clone for Prop<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Prop<T> {}
+
+/// A resource of a generated type in the construct tree: what every `Cfn*` handle
+/// dereferences to. Cheap to clone; edits go to the resource in its stack.
+#[derive(Clone)]
+pub struct Handle {
+    resource: ResourceRef,
+    scope: Scope,
+    /// `<env>/<stack>/<path>`, for errors.
+    full_path: String,
+    shape: &'static Shape,
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle").field("resource", &self.resource).finish()
+    }
+}
+
+impl Handle {
+    /// Checks the literals of `properties` against the type's schema, then adds the
+    /// resource `id` under `scope`.
+    #[doc(hidden)]
+    pub fn create(
+        scope: &Scope,
+        id: &str,
+        resource_type: &str,
+        shape: &'static Shape,
+        properties: OrderedMap<String, Value>,
+    ) -> Result<Handle> {
+        let full_path = format!("{}/{id}", scope.full_path());
+        crate::check::check_object(shape, &properties, "").map_err(|v| v.into_error(full_path.clone(), resource_type))?;
+        let mut resource = Resource::new(resource_type);
+        resource.properties = properties;
+        let resource = scope.add_resource(id, resource)?;
+        Ok(Handle {
+            resource,
+            scope: scope.clone(),
+            full_path,
+            shape,
+        })
+    }
+
+    /// The reference other resources use (`Ref`, `Fn::GetAtt`, cross-stack exports).
+    pub fn resource_ref(&self) -> &ResourceRef {
+        &self.resource
+    }
+
+    /// The resource's logical ID in its stack.
+    pub fn logical_id(&self) -> &str {
+        &self.resource.logical_id
+    }
+
+    /// `Ref` to the resource (what `Ref` returns depends on the type: often its name or id).
+    pub fn r#ref(&self) -> Value {
+        self.resource.as_ref()
+    }
+
+    /// `Fn::GetAtt` of an attribute by name; prefer the generated accessors (`arn()`).
+    pub fn get_att(&self, attribute: &str) -> Value {
+        self.resource.get_att(attribute)
+    }
+
+    /// Sets a top-level property after creation, checked like the props were. A
+    /// construct that renders this property later overwrites it; to win over
+    /// constructs, use an override.
+    pub fn set<T>(&self, prop: Prop<T>, value: impl Into<Val<T>>) -> Result<()> {
+        let value = value.into().value;
+        if let Some(field) = self.shape.fields.iter().find(|f| f.name == prop.name) {
+            crate::check::check_value(&field.check, &value, field.name)
+                .map_err(|v| v.into_error(self.full_path.clone(), &self.resource.resource_type))?;
+        }
+        self.scope.stack().update_resource(&self.resource, |r| {
+            r.properties.insert(prop.name.to_string(), value);
+        })
+    }
+
+    /// Edits the untyped resource in its stack (policies, `DependsOn`, metadata, or a
+    /// property the schema does not know yet). A construct that renders the same
+    /// property later overwrites it.
+    pub fn edit<R>(&self, f: impl FnOnce(&mut Resource) -> R) -> Result<R> {
+        self.scope.stack().update_resource(&self.resource, f)
+    }
+
+    /// Sets both `DeletionPolicy` and `UpdateReplacePolicy`.
+    pub fn apply_removal_policy(&self, policy: RemovalPolicy) -> Result<()> {
+        self.edit(|r| {
+            r.deletion_policy = Some(policy);
+            r.update_replace_policy = Some(policy);
+        })
+    }
+
+    /// Makes the resource depend on another (`DependsOn`, or a stack dependency when
+    /// `other` is in another stack).
+    pub fn add_depends_on(&self, other: &ResourceRef) -> Result<()> {
+        self.edit(|r| r.depends_on.push(DependsOn::Resource(other.clone())))
+    }
+
+    /// Creates the resource only when the stack's condition `name` holds.
+    pub fn set_condition(&self, name: impl Into<String>) -> Result<()> {
+        let name = name.into();
+        self.edit(|r| r.condition = Some(name))
+    }
+
+    /// Adds a `Metadata` entry.
+    pub fn add_metadata(&self, key: impl Into<String>, value: impl Into<Value>) -> Result<()> {
+        let (key, value) = (key.into(), value.into());
+        self.edit(|r| {
+            r.metadata.insert(key, value);
+        })
+    }
+
+    /// The resource as it stands in its stack now.
+    pub fn resource(&self) -> Option<Resource> {
+        self.scope.stack().resource(&self.resource)
+    }
+}
