@@ -705,6 +705,46 @@ impl Scope {
         })
     }
 
+    /// The resource at `relative_path` under this construct (`Resource`, `Policy`,
+    /// `LoadBalancer/HttpListener`): every resource a construct creates can be reached
+    /// this way for an escape hatch ([`Stack::add_override`]), also those its accessors
+    /// do not expose. An unknown path is an error that lists the resources there are.
+    pub fn resource_at(&self, relative_path: &str) -> Result<ResourceRef> {
+        let here = self.path();
+        let path = if here.is_empty() {
+            relative_path.to_string()
+        } else {
+            format!("{here}/{relative_path}")
+        };
+        let data = self.stack.app.data.borrow();
+        let stack = data.stack(self.stack.key);
+        let found = stack.resources.iter().find(|(_, e)| e.path == path);
+        if let Some((logical_id, entry)) = found {
+            return Ok(ResourceRef {
+                stack: self.stack.key,
+                logical_id: logical_id.clone(),
+                path,
+                resource_type: entry.resource.resource_type.clone(),
+            });
+        }
+        let prefix = if here.is_empty() { String::new() } else { format!("{here}/") };
+        let there: Vec<&str> = stack
+            .resources
+            .values()
+            .filter_map(|e| e.path.strip_prefix(prefix.as_str()))
+            .collect();
+        Err(
+            Error::new(format!("there is no resource at `{relative_path}` under this construct"))
+                .at(data.full_path(self.stack.key, &here))
+                .property("path")
+                .fix(if there.is_empty() {
+                    "this construct has no resources of its own; reach them through the construct that creates them".to_string()
+                } else {
+                    format!("use one of: {}", there.join(", "))
+                }),
+        )
+    }
+
     /// Suppresses a policy-check rule on this construct and its children, with a reason.
     pub fn suppress(&self, rule: &str, reason: &str) -> Result<()> {
         if reason.trim().len() < 10 {
