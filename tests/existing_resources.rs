@@ -209,6 +209,9 @@ fn constructs_placed_in_an_existing_vpc_use_its_ids() {
     );
 }
 
+/// Makes valid VPC attributes invalid in one way.
+type Breaks = fn(&mut VpcAttributes);
+
 fn assert_error(e: Error, path: &str, property: &str, message: &str) {
     assert_eq!(e.path.as_deref(), Some(path), "{e}");
     assert_eq!(e.property.as_deref(), Some(property), "{e}");
@@ -238,7 +241,7 @@ fn invalid_names_arns_and_ids_are_errors_naming_the_construct_and_what_is_allowe
         assert_error(e, &format!("dev/service/T{i}"), "table_name", "is not a valid table name");
     }
 
-    let cases: [(&str, fn(&mut VpcAttributes), &str); 5] = [
+    let cases: [(&str, Breaks, &str); 5] = [
         ("vpc_id", |a| a.vpc_id = "vpc-xyz".into(), "is not a VPC id"),
         (
             "availability_zones",
