@@ -171,3 +171,25 @@ fn an_override_that_walks_through_a_string_fails_synthesis_naming_construct_and_
     assert!(e.message.contains("`Properties.BillingMode` is a string"), "{e}");
     assert!(e.fix.is_some());
 }
+
+#[test]
+fn the_policy_checks_see_the_overridden_template() {
+    let (app, env) = env();
+    let stack = env.stack("service").unwrap();
+    let worker = role(&stack);
+    let queue = Queue::new(&stack, "Jobs", QueueProps::default()).unwrap();
+    queue.grant_send_messages(&worker).unwrap();
+    let policy = worker.default_policy().unwrap();
+    stack
+        .add_override(&policy, "Properties.PolicyDocument.Statement.0.Action", "sqs:*")
+        .unwrap();
+    let assembly = app.synth().unwrap();
+    let report = cairn_core::check::check_env(&assembly.environments[0]).unwrap();
+    let star: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "IAM-NO-STAR-ACTIONS")
+        .map(|f| f.logical_id.as_str())
+        .collect();
+    assert_eq!(star, [policy.logical_id.as_str()]);
+}
