@@ -29,7 +29,7 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
 
 /// One override of one resource, in the order they were added.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ResourceOverride {
+pub(crate) struct ResourceOverride {
     /// The path as written (for error messages).
     pub path: String,
     /// The path split into keys and list indexes.
@@ -39,7 +39,7 @@ pub struct ResourceOverride {
 }
 
 /// Splits a dotted override path; a message saying what is wrong otherwise.
-pub fn parse_path(path: &str) -> Result<Vec<String>, String> {
+pub(crate) fn parse_path(path: &str) -> Result<Vec<String>, String> {
     let mut segments = Vec::new();
     let mut current = String::new();
     let mut chars = path.chars().peekable();
@@ -74,7 +74,7 @@ pub fn parse_path(path: &str) -> Result<Vec<String>, String> {
 
 /// Sets (`Some`) or deletes (`None`) what `segments` names inside `entry`. Missing maps
 /// on the way are created; walking through anything else is an error message.
-pub fn apply(entry: &mut Json, segments: &[String], value: Option<Json>) -> Result<(), String> {
+pub(crate) fn apply(entry: &mut Json, segments: &[String], value: Option<Json>) -> Result<(), String> {
     let (last, parents) = segments.split_last().ok_or("the override path is empty")?;
     let mut node = entry;
     for (i, segment) in parents.iter().enumerate() {
