@@ -73,23 +73,29 @@ pub(crate) fn parse_path(path: &str) -> Result<Vec<String>, String> {
 }
 
 /// Sets (`Some`) or deletes (`None`) what `segments` names inside `entry`. Missing maps
-/// on the way are created; walking through anything else is an error message.
+/// on the way are created for a set; a deletion of a key that is not there does nothing
+/// (as in the AWS CDK: constructs write some properties in some environments only, e.g.
+/// versioning where data is kept, and one override must hold for every environment).
+/// Walking through anything but a map or a list index is an error message.
 pub(crate) fn apply(entry: &mut Json, segments: &[String], value: Option<Json>) -> Result<(), String> {
     let (last, parents) = segments.split_last().ok_or("the override path is empty")?;
     let mut node = entry;
     for (i, segment) in parents.iter().enumerate() {
-        let create = value.is_some();
-        node = child(node, segment, create).map_err(|what| walk_error(&segments[..=i], what))?;
+        let absent = matches!(&*node, Json::Object(map) if !map.contains_key(segment));
+        if absent && value.is_none() {
+            return Ok(());
+        }
+        node = child(node, segment).map_err(|what| walk_error(&segments[..=i], what))?;
     }
     match (node, value) {
         (Json::Object(map), Some(v)) => {
             map.insert(last.clone(), v);
             Ok(())
         }
-        (Json::Object(map), None) => map
-            .shift_remove(last)
-            .map(|_| ())
-            .ok_or_else(|| format!("there is no `{last}` to delete")),
+        (Json::Object(map), None) => {
+            map.shift_remove(last);
+            Ok(())
+        }
         (Json::Array(items), value) => {
             let index = list_index(last, items.len()).map_err(|what| walk_error(segments, what))?;
             match value {
@@ -104,19 +110,11 @@ pub(crate) fn apply(entry: &mut Json, segments: &[String], value: Option<Json>) 
     }
 }
 
-/// The child `segment` of `node`: a map entry (created when `create`), or a list item.
-/// `Err` describes what stopped the walk.
-fn child<'a>(node: &'a mut Json, segment: &str, create: bool) -> Result<&'a mut Json, String> {
+/// The child `segment` of `node`: a map entry (an empty map created when missing), or
+/// a list item. `Err` describes what stopped the walk.
+fn child<'a>(node: &'a mut Json, segment: &str) -> Result<&'a mut Json, String> {
     match node {
-        Json::Object(map) => {
-            if !map.contains_key(segment) {
-                if !create {
-                    return Err("nothing (it does not exist)".into());
-                }
-                map.insert(segment.to_string(), Json::Object(Map::new()));
-            }
-            map.get_mut(segment).ok_or_else(|| "nothing".into())
-        }
+        Json::Object(map) => Ok(map.entry(segment.to_string()).or_insert_with(|| Json::Object(Map::new()))),
         Json::Array(items) => {
             let index = list_index(segment, items.len())?;
             Ok(&mut items[index])
@@ -187,7 +185,7 @@ mod tests {
     }
 
     #[test]
-    fn walking_through_a_non_map_or_a_missing_thing_is_an_error() {
+    fn walking_through_a_non_map_or_past_a_list_is_an_error() {
         let mut e = json!({ "Properties": { "S": "x", "L": [1] } });
         let err = apply(&mut e, &segs("Properties.S.Deeper"), Some(json!(1))).unwrap_err();
         assert_eq!(err, "`Properties.S` is a string, not a map or list");
@@ -195,9 +193,16 @@ mod tests {
         assert!(err.contains("index 3 is past its end"), "{err}");
         let err = apply(&mut e, &segs("Properties.L.x"), Some(json!(1))).unwrap_err();
         assert!(err.contains("`x` is not an index"), "{err}");
-        let err = apply(&mut e, &segs("Properties.Missing"), None).unwrap_err();
-        assert!(err.contains("no `Missing` to delete"), "{err}");
-        let err = apply(&mut e, &segs("Properties.Missing.Deeper"), None).unwrap_err();
-        assert!(err.contains("does not exist"), "{err}");
+        let err = apply(&mut e, &segs("Properties.S.Deeper"), None).unwrap_err();
+        assert_eq!(err, "`Properties.S` is a string, not a map or list");
+    }
+
+    #[test]
+    fn deleting_what_is_not_there_changes_nothing() {
+        let mut e = json!({ "Properties": { "S": "x" } });
+        apply(&mut e, &segs("Properties.Missing"), None).unwrap();
+        apply(&mut e, &segs("Properties.Missing.Deeper"), None).unwrap();
+        apply(&mut e, &segs("DeletionPolicy"), None).unwrap();
+        assert_eq!(e, json!({ "Properties": { "S": "x" } }));
     }
 }

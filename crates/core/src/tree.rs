@@ -440,8 +440,9 @@ impl Stack {
 
     /// Removes what `path` names from the template entry of `target` at the end of
     /// synthesis (the AWS CDK's `addDeletionOverride`), e.g. `DeletionPolicy` or
-    /// `Properties.Description`. Deleting something that is not there fails synthesis
-    /// (it is usually a misspelled path).
+    /// `Properties.Description`. Deleting something that is not there does nothing, so
+    /// one deletion holds in every environment, also where the construct does not write
+    /// the property (e.g. versioning, written only where data is kept).
     pub fn add_deletion_override(&self, target: &ResourceRef, path: &str) -> Result<()> {
         self.store_override(target, path, None)
     }
