@@ -84,14 +84,51 @@ impl Default for TableProps {
     }
 }
 
-/// An on-demand DynamoDB table encrypted with the AWS-managed KMS key.
+/// An on-demand DynamoDB table encrypted with the AWS-managed KMS key, or an existing
+/// table another team owns ([`Table::from_name`]).
 #[derive(Clone)]
 pub struct Table {
     scope: Scope,
-    table: ResourceRef,
+    origin: Origin,
+}
+
+/// Where a [`Table`] comes from.
+#[derive(Clone)]
+enum Origin {
+    /// Created by this app.
+    Owned(ResourceRef),
+    /// An existing table of the stack's account and region, known by name.
+    Imported { name: String },
 }
 
 impl Table {
+    /// An existing table another team owns, by name, in the account and region of the
+    /// stack that uses it: nothing is added to the template. Its ARN is
+    /// `arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/<name>`,
+    /// and the `grant_*` methods add the same least-privilege statements as for a table
+    /// of this app (the table and its indexes) to the grantee's policy.
+    pub fn from_name(scope: impl Into<Scope>, id: &str, table_name: &str) -> Result<Table> {
+        let scope = scope.into().child(id)?;
+        let valid = (3..=255).contains(&table_name.len()) && table_name.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+        if !valid {
+            return Err(scope
+                .error(format!("`{table_name}` is not a valid table name"))
+                .property("table_name")
+                .fix("use the existing table's name: 3-255 letters, digits, `_`, `-` and `.`"));
+        }
+        Ok(Table {
+            scope,
+            origin: Origin::Imported {
+                name: table_name.to_string(),
+            },
+        })
+    }
+
+    /// Whether the table is an existing one from [`Table::from_name`].
+    pub fn is_imported(&self) -> bool {
+        matches!(self.origin, Origin::Imported { .. })
+    }
+
     pub fn new(scope: impl Into<Scope>, id: &str, props: TableProps) -> Result<Table> {
         let scope = scope.into().child(id)?;
         let mut keys: Vec<&Attribute> = vec![&props.partition_key];
@@ -167,20 +204,35 @@ impl Table {
             "Resource",
             r.removal_policy(props.removal_policy.unwrap_or_else(|| removal::for_data(&scope))),
         )?;
-        Ok(Table { scope, table })
+        Ok(Table {
+            scope,
+            origin: Origin::Owned(table),
+        })
     }
 
+    /// The table's ARN (`GetAtt Arn`; for an existing table built from its name).
     pub fn arn(&self) -> Value {
-        self.table.get_att("Arn")
+        match &self.origin {
+            Origin::Owned(table) => table.get_att("Arn"),
+            Origin::Imported { name } => Value::sub(imported_arn(name)),
+        }
     }
 
-    /// The table's name (`Ref`).
+    /// The table's name (`Ref`; for an existing table the name given).
     pub fn name(&self) -> Value {
-        self.table.as_ref()
+        match &self.origin {
+            Origin::Owned(table) => table.as_ref(),
+            Origin::Imported { name } => Value::str(name.as_str()),
+        }
     }
 
-    pub fn resource(&self) -> &ResourceRef {
-        &self.table
+    /// The `AWS::DynamoDB::Table` resource, for escape hatches ([`cairn_core::Stack::add_override`]).
+    /// An existing table ([`Table::from_name`]) has none: that is an error.
+    pub fn resource(&self) -> Result<&ResourceRef> {
+        match &self.origin {
+            Origin::Owned(table) => Ok(table),
+            Origin::Imported { name } => Err(crate::imported::no_resource(&self.scope, "table", name)),
+        }
     }
 
     pub fn scope(&self) -> &Scope {
@@ -189,7 +241,11 @@ impl Table {
 
     /// The table and its indexes (`arn/index/*`, the only wildcard grants use).
     fn arns(&self) -> Vec<Value> {
-        vec![self.arn(), Value::join("", [self.arn(), Value::str("/index/*")])]
+        let indexes = match &self.origin {
+            Origin::Owned(_) => Value::join("", [self.arn(), Value::str("/index/*")]),
+            Origin::Imported { name } => Value::sub(format!("{}/index/*", imported_arn(name))),
+        };
+        vec![self.arn(), indexes]
     }
 
     /// Read items, query and scan.
@@ -211,6 +267,11 @@ impl Table {
             .collect();
         grant(&self.scope, grantee, &actions, self.arns())
     }
+}
+
+/// The `Fn::Sub` template of an existing table's ARN, in the using stack's account and region.
+fn imported_arn(name: &str) -> String {
+    format!("arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/{name}")
 }
 
 const READ_ACTIONS: &[&str] = &[

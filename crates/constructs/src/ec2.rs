@@ -155,14 +155,112 @@ impl Subnet {
     }
 }
 
-/// A VPC with public, private-with-egress and isolated subnets in 2 or 3 zones.
+/// A VPC with public, private-with-egress and isolated subnets in 2 or 3 zones, or an
+/// existing VPC another team owns ([`Vpc::from_attributes`]).
 #[derive(Clone)]
 pub struct Vpc {
     scope: Scope,
-    vpc: ResourceRef,
-    subnets: Vec<Subnet>,
-    nat_gateways: Vec<ResourceRef>,
+    origin: Origin,
     max_azs: u32,
+}
+
+/// Where a [`Vpc`] comes from.
+#[derive(Clone)]
+enum Origin {
+    /// Created by this app.
+    Owned {
+        vpc: ResourceRef,
+        subnets: Vec<Subnet>,
+        nat_gateways: Vec<ResourceRef>,
+    },
+    /// An existing VPC known by its ids: nothing in the template.
+    Imported(VpcAttributes),
+}
+
+/// The ids of an existing VPC ([`Vpc::from_attributes`]). Each subnet list is either
+/// empty (the VPC has no subnets of that kind, or they are not used) or has one subnet
+/// per availability zone, in the order of `availability_zones`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VpcAttributes {
+    /// `vpc-…`
+    pub vpc_id: String,
+    /// The zones the subnets are in, e.g. `["eu-west-1a", "eu-west-1b"]`.
+    pub availability_zones: Vec<String>,
+    /// Subnets that route to an internet gateway (load balancers).
+    pub public_subnet_ids: Vec<String>,
+    /// Subnets that reach the internet through NAT (services).
+    pub private_subnet_ids: Vec<String>,
+    /// Subnets without a route out of the VPC (databases).
+    pub isolated_subnet_ids: Vec<String>,
+    /// The VPC's IPv4 block, if constructs should know it ([`Vpc::cidr_block`]).
+    pub cidr: Option<Ipv4Cidr>,
+}
+
+impl VpcAttributes {
+    fn subnet_ids(&self, subnet_type: SubnetType) -> &[String] {
+        match subnet_type {
+            SubnetType::Public => &self.public_subnet_ids,
+            SubnetType::PrivateWithEgress => &self.private_subnet_ids,
+            SubnetType::Isolated => &self.isolated_subnet_ids,
+        }
+    }
+
+    /// The first thing wrong with the ids, as (field, message, fix).
+    fn problem(&self) -> Option<(&'static str, String, &'static str)> {
+        if !is_aws_id(&self.vpc_id, "vpc-") {
+            return Some((
+                "vpc_id",
+                format!("`{}` is not a VPC id", self.vpc_id),
+                "use the VPC's id: `vpc-` and 8 or 17 hexadecimal digits, e.g. `vpc-0a1b2c3d4e5f67890`",
+            ));
+        }
+        let zones = &self.availability_zones;
+        let zone_ok = |z: &String| !z.is_empty() && z.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let unique_zones: BTreeSet<&String> = zones.iter().collect();
+        if zones.is_empty() || !zones.iter().all(zone_ok) || unique_zones.len() != zones.len() {
+            return Some((
+                "availability_zones",
+                format!("{zones:?} is not a list of distinct availability zones"),
+                "list the zones the subnets are in, once each, e.g. [\"eu-west-1a\", \"eu-west-1b\"]",
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for (field, subnet_type) in [
+            ("public_subnet_ids", SubnetType::Public),
+            ("private_subnet_ids", SubnetType::PrivateWithEgress),
+            ("isolated_subnet_ids", SubnetType::Isolated),
+        ] {
+            let ids = self.subnet_ids(subnet_type);
+            if !ids.is_empty() && ids.len() != zones.len() {
+                return Some((
+                    field,
+                    format!("{} subnet ids for {} availability zones", ids.len(), zones.len()),
+                    "give one subnet per availability zone, in the order of availability_zones, or none",
+                ));
+            }
+            if let Some(bad) = ids.iter().find(|id| !is_aws_id(id, "subnet-") || !seen.insert(id.as_str())) {
+                return Some((
+                    field,
+                    format!("`{bad}` is not a subnet id, or is listed twice"),
+                    "use each subnet's id once: `subnet-` and 8 or 17 hexadecimal digits",
+                ));
+            }
+        }
+        if seen.is_empty() {
+            return Some((
+                "public_subnet_ids",
+                "the VPC has no subnet ids".to_string(),
+                "give the ids of the subnets constructs should use (public, private or isolated)",
+            ));
+        }
+        None
+    }
+}
+
+/// `<prefix>` followed by 8 or 17 lowercase hexadecimal digits (EC2's id format).
+fn is_aws_id(id: &str, prefix: &str) -> bool {
+    id.strip_prefix(prefix)
+        .is_some_and(|hex| matches!(hex.len(), 8 | 17) && hex.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)))
 }
 
 /// A planned subnet before its resources exist.
@@ -347,24 +445,64 @@ impl Vpc {
 
         Ok(Vpc {
             scope,
-            vpc,
-            subnets,
-            nat_gateways,
+            origin: Origin::Owned {
+                vpc,
+                subnets,
+                nat_gateways,
+            },
             max_azs: props.max_azs,
         })
     }
 
-    /// The VPC's id (`Ref`).
+    /// An existing VPC another team owns, by its ids: nothing is added to the template,
+    /// and constructs placed in it (security groups, clusters and services, load
+    /// balancers, databases) use the ids given.
+    pub fn from_attributes(scope: impl Into<Scope>, id: &str, attributes: VpcAttributes) -> Result<Vpc> {
+        let scope = scope.into().child(id)?;
+        if let Some((field, message, fix)) = attributes.problem() {
+            return Err(scope.error(message).property(field).fix(fix));
+        }
+        Ok(Vpc {
+            scope,
+            max_azs: attributes.availability_zones.len() as u32,
+            origin: Origin::Imported(attributes),
+        })
+    }
+
+    /// Whether the VPC is an existing one from [`Vpc::from_attributes`].
+    pub fn is_imported(&self) -> bool {
+        matches!(self.origin, Origin::Imported(_))
+    }
+
+    /// The VPC's id (`Ref`; for an existing VPC the id given).
     pub fn vpc_id(&self) -> Value {
-        self.vpc.as_ref()
+        match &self.origin {
+            Origin::Owned { vpc, .. } => vpc.as_ref(),
+            Origin::Imported(a) => Value::str(a.vpc_id.as_str()),
+        }
     }
 
-    pub fn cidr_block(&self) -> Value {
-        self.vpc.get_att("CidrBlock")
+    /// The VPC's IPv4 block (`GetAtt CidrBlock`; for an existing VPC the `cidr` given,
+    /// an error without it).
+    pub fn cidr_block(&self) -> Result<Value> {
+        match &self.origin {
+            Origin::Owned { vpc, .. } => Ok(vpc.get_att("CidrBlock")),
+            Origin::Imported(VpcAttributes { cidr: Some(cidr), .. }) => Ok(Value::str(cidr.to_string())),
+            Origin::Imported(_) => Err(self
+                .scope
+                .error("the block of this existing VPC is not known")
+                .property("cidr")
+                .fix("set VpcAttributes::cidr to the VPC's IPv4 block")),
+        }
     }
 
-    pub fn resource(&self) -> &ResourceRef {
-        &self.vpc
+    /// The `AWS::EC2::VPC` resource, for escape hatches ([`cairn_core::Stack::add_override`]).
+    /// An existing VPC ([`Vpc::from_attributes`]) has none: that is an error.
+    pub fn resource(&self) -> Result<&ResourceRef> {
+        match &self.origin {
+            Origin::Owned { vpc, .. } => Ok(vpc),
+            Origin::Imported(a) => Err(crate::imported::no_resource(&self.scope, "VPC", &a.vpc_id)),
+        }
     }
 
     pub fn scope(&self) -> &Scope {
@@ -376,18 +514,34 @@ impl Vpc {
         self.max_azs
     }
 
-    /// Every subnet, group by group, zone by zone.
+    /// Every subnet this app created, group by group, zone by zone (none for an existing
+    /// VPC: use [`Vpc::subnet_ids`]).
     pub fn subnets(&self) -> &[Subnet] {
-        &self.subnets
+        match &self.origin {
+            Origin::Owned { subnets, .. } => subnets,
+            Origin::Imported(_) => &[],
+        }
     }
 
+    /// The NAT gateways this app created (none for an existing VPC).
     pub fn nat_gateways(&self) -> &[ResourceRef] {
-        &self.nat_gateways
+        match &self.origin {
+            Origin::Owned { nat_gateways, .. } => nat_gateways,
+            Origin::Imported(_) => &[],
+        }
     }
 
-    /// The subnets of one type (all groups of that type). None is an error naming the VPC.
+    /// The subnets of one type (all groups of that type) that this app created. None is
+    /// an error naming the VPC; for an existing VPC use [`Vpc::subnet_ids`].
     pub fn select_subnets(&self, subnet_type: SubnetType) -> Result<Vec<Subnet>> {
-        let selected: Vec<Subnet> = self.subnets.iter().filter(|s| s.subnet_type == subnet_type).cloned().collect();
+        if let Origin::Imported(_) = self.origin {
+            return Err(self
+                .scope
+                .error("the subnets of an existing VPC are known by id only")
+                .property("subnets")
+                .fix("use Vpc::subnet_ids and Vpc::zone_count with an existing VPC"));
+        }
+        let selected: Vec<Subnet> = self.subnets().iter().filter(|s| s.subnet_type == subnet_type).cloned().collect();
         if selected.is_empty() {
             return Err(self
                 .scope
@@ -398,9 +552,44 @@ impl Vpc {
         Ok(selected)
     }
 
-    /// Ids of the subnets of one type.
+    /// Ids of the subnets of one type. None is an error naming the VPC.
     pub fn subnet_ids(&self, subnet_type: SubnetType) -> Result<Vec<Value>> {
-        Ok(self.select_subnets(subnet_type)?.iter().map(Subnet::id).collect())
+        match &self.origin {
+            Origin::Owned { .. } => Ok(self.select_subnets(subnet_type)?.iter().map(Subnet::id).collect()),
+            Origin::Imported(a) => Ok(self.imported_subnet_ids(a, subnet_type)?.iter().map(Value::str).collect()),
+        }
+    }
+
+    /// Number of availability zones the subnets of one type are in.
+    pub fn zone_count(&self, subnet_type: SubnetType) -> Result<usize> {
+        match &self.origin {
+            Origin::Owned { .. } => {
+                let zones: BTreeSet<u32> = self.select_subnets(subnet_type)?.iter().map(|s| s.az_index).collect();
+                Ok(zones.len())
+            }
+            // One subnet per zone (checked by from_attributes).
+            Origin::Imported(a) => Ok(self.imported_subnet_ids(a, subnet_type)?.len()),
+        }
+    }
+
+    fn imported_subnet_ids<'a>(&self, attributes: &'a VpcAttributes, subnet_type: SubnetType) -> Result<&'a [String]> {
+        let ids = attributes.subnet_ids(subnet_type);
+        if ids.is_empty() {
+            let field = match subnet_type {
+                SubnetType::Public => "public_subnet_ids",
+                SubnetType::PrivateWithEgress => "private_subnet_ids",
+                SubnetType::Isolated => "isolated_subnet_ids",
+            };
+            return Err(self
+                .scope
+                .error(format!("the existing VPC was given no {} subnet ids", subnet_type.describe()))
+                .property(field)
+                .fix(format!(
+                    "list the VPC's {} subnets in VpcAttributes::{field}",
+                    subnet_type.describe()
+                )));
+        }
+        Ok(ids)
     }
 }
 

@@ -11,6 +11,7 @@ pub mod ec2;
 pub mod ecs;
 pub mod elbv2;
 pub mod iam;
+mod imported;
 pub mod instance_classes;
 pub mod logs;
 pub mod monitoring;
@@ -21,7 +22,10 @@ pub mod sns;
 pub mod sqs;
 
 pub use dynamodb::{Attribute, Table, TableProps};
-pub use ec2::{Connectable, FlowLogProps, Port, SecurityGroup, SecurityGroupProps, Subnet, SubnetConfiguration, SubnetType, Vpc, VpcProps};
+pub use ec2::{
+    Connectable, FlowLogProps, Port, SecurityGroup, SecurityGroupProps, Subnet, SubnetConfiguration, SubnetType, Vpc, VpcAttributes,
+    VpcProps,
+};
 pub use ecs::{AutoScalingProps, Cluster, ClusterProps, ContainerProps, FargateService, FargateServiceProps, FargateSize, Secret};
 pub use elbv2::{BlueGreen, HealthCheck, LoadBalancedFargateService, LoadBalancedFargateServiceProps};
 pub use iam::{Grantable, PolicyStatement, Role, RoleProps, ServicePrincipal};
@@ -31,7 +35,7 @@ pub use rds::{Database, DatabaseProps};
 pub use s3::{Bucket, BucketProps};
 pub use sqs::{DeadLetter, Queue, QueueProps};
 
-use cairn_core::{Result, Scope};
+use cairn_core::{ResourceRef, Result, Scope};
 
 /// What every construct has: its place in the tree, and policy-check suppressions on it.
 pub trait Construct {
@@ -42,6 +46,14 @@ pub trait Construct {
     /// reason reviewers see in the manifest and the `check` report.
     fn suppress(&self, rule: &str, reason: &str) -> Result<()> {
         self.construct_scope().suppress(rule, reason)
+    }
+
+    /// A resource this construct created, by its path under the construct (`Resource`,
+    /// `Policy`, `LoadBalancer/HttpListener`), for escape hatches: pass it to
+    /// [`cairn_core::Stack::add_override`]. Reaches every resource, also those without an
+    /// accessor; an unknown path is an error listing the construct's resources.
+    fn resource_at(&self, path: &str) -> Result<ResourceRef> {
+        self.construct_scope().resource_at(path)
     }
 }
 
@@ -66,5 +78,9 @@ constructs!(
     LogGroup,
     Database,
     Bucket,
-    Queue
+    Queue,
+    sns::Topic,
+    cloudwatch::Alarm,
+    cloudwatch::Dashboard,
+    Monitoring
 );

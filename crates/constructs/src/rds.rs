@@ -135,9 +135,8 @@ impl Database {
     pub fn new(scope: impl Into<Scope>, id: &str, vpc: &Vpc, props: DatabaseProps) -> Result<Database> {
         let scope = scope.into().child(id)?;
         validate(&scope, &props)?;
-        let subnets = vpc.select_subnets(props.subnet_type)?;
-        let zones: std::collections::BTreeSet<u32> = subnets.iter().map(|s| s.az_index).collect();
-        if zones.len() < 2 {
+        let subnet_ids = vpc.subnet_ids(props.subnet_type)?;
+        if vpc.zone_count(props.subnet_type)? < 2 {
             return Err(scope
                 .error("a DB subnet group needs subnets in at least 2 availability zones")
                 .property("subnet_type")
@@ -147,7 +146,7 @@ impl Database {
             "SubnetGroup",
             Resource::new("AWS::RDS::DBSubnetGroup")
                 .prop("DBSubnetGroupDescription", format!("Subnets of the {} database", scope.name_path()))
-                .prop("SubnetIds", Value::List(subnets.iter().map(|s| s.id()).collect())),
+                .prop("SubnetIds", Value::List(subnet_ids)),
         )?;
         let security_group = SecurityGroup::new(
             &scope,

@@ -98,14 +98,26 @@ pub const ELB_LOG_DELIVERY_SERVICE: &str = "logdelivery.elasticloadbalancing.ama
 /// The principal S3 server access logging writes with.
 pub const S3_LOGGING_SERVICE: &str = "logging.s3.amazonaws.com";
 
-/// An S3 bucket with a TLS-only bucket policy and all public access blocked.
+/// An S3 bucket with a TLS-only bucket policy and all public access blocked, or an
+/// existing bucket another team owns ([`Bucket::from_name`]).
 #[derive(Clone)]
 pub struct Bucket {
     scope: Scope,
-    bucket: ResourceRef,
-    policy: ResourceRef,
-    /// `Some` for an access-log bucket: the statements added to its policy so far (by Sid).
-    log_delivery: Option<Rc<RefCell<Vec<String>>>>,
+    origin: Origin,
+}
+
+/// Where a [`Bucket`] comes from.
+#[derive(Clone)]
+enum Origin {
+    /// Created by this app: the bucket and its policy are resources of the template.
+    Owned {
+        bucket: ResourceRef,
+        policy: ResourceRef,
+        /// `Some` for an access-log bucket: the statements added to its policy so far (by Sid).
+        log_delivery: Option<Rc<RefCell<Vec<String>>>>,
+    },
+    /// An existing bucket known by name: nothing in the template, its policy is its owner's.
+    Imported { name: String },
 }
 
 impl fmt::Debug for Bucket {
@@ -117,6 +129,32 @@ impl fmt::Debug for Bucket {
 impl Bucket {
     pub fn new(scope: impl Into<Scope>, id: &str, props: BucketProps) -> Result<Bucket> {
         Self::build(scope.into().child(id)?, props, None)
+    }
+
+    /// An existing bucket that another team owns, by name: nothing is added to the
+    /// template. Its ARN is `arn:${AWS::Partition}:s3:::<name>`, and the `grant_*`
+    /// methods add the same least-privilege statements as for a bucket of this app to
+    /// the grantee's policy; the bucket's own policy stays its owner's (a grant never
+    /// edits it, and log delivery to it cannot be set up from here).
+    pub fn from_name(scope: impl Into<Scope>, id: &str, bucket_name: &str) -> Result<Bucket> {
+        let scope = scope.into().child(id)?;
+        validate_bucket_name(bucket_name).map_err(|m| {
+            scope
+                .error(m)
+                .property("bucket_name")
+                .fix("use the existing bucket's name: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit")
+        })?;
+        Ok(Bucket {
+            scope,
+            origin: Origin::Imported {
+                name: bucket_name.to_string(),
+            },
+        })
+    }
+
+    /// Whether the bucket is an existing one from [`Bucket::from_name`].
+    pub fn is_imported(&self) -> bool {
+        matches!(self.origin, Origin::Imported { .. })
     }
 
     /// A bucket that receives access logs: S3 server access logs of other buckets
@@ -244,15 +282,17 @@ impl Bucket {
         )?;
         Ok(Bucket {
             scope,
-            bucket,
-            policy,
-            log_delivery: log_expiration_days.map(|_| Rc::new(RefCell::new(Vec::new()))),
+            origin: Origin::Owned {
+                bucket,
+                policy,
+                log_delivery: log_expiration_days.map(|_| Rc::new(RefCell::new(Vec::new()))),
+            },
         })
     }
 
     /// Whether this is an access-log bucket ([`Bucket::for_access_logs`]).
     pub fn is_log_bucket(&self) -> bool {
-        self.log_delivery.is_some()
+        matches!(self.origin, Origin::Owned { log_delivery: Some(_), .. })
     }
 
     /// Lets S3 server access logging of this account write under `prefix` (e.g.
@@ -307,11 +347,24 @@ impl Bucket {
 
     /// Appends a log-delivery statement to the bucket policy, once per distinct statement.
     fn add_log_delivery(&self, sid: &str, mut statement: PolicyStatement) -> Result<()> {
-        let Some(added) = &self.log_delivery else {
-            return Err(self
-                .scope
-                .error("this bucket is not an access-log bucket")
-                .fix("create the bucket that receives logs with Bucket::for_access_logs"));
+        let (policy, added) = match &self.origin {
+            Origin::Owned {
+                policy,
+                log_delivery: Some(added),
+                ..
+            } => (policy, added),
+            Origin::Owned { .. } => {
+                return Err(self
+                    .scope
+                    .error("this bucket is not an access-log bucket")
+                    .fix("create the bucket that receives logs with Bucket::for_access_logs"))
+            }
+            Origin::Imported { name } => {
+                return Err(self
+                    .scope
+                    .error(format!("`{name}` is an existing bucket: its bucket policy belongs to its owner"))
+                    .fix("ask the bucket's owner to allow the log delivery, or send the logs to a Bucket::for_access_logs of this app"))
+            }
         };
         let key = format!("{sid} {:?}", statement.to_value());
         let mut added = added.borrow_mut();
@@ -327,7 +380,7 @@ impl Bucket {
         });
         added.push(key);
         let value = statement.to_value();
-        self.scope.stack().update_resource(&self.policy, |r| {
+        self.scope.stack().update_resource(policy, |r| {
             if let Some(Value::Map(doc)) = r.properties.get_mut("PolicyDocument") {
                 if let Some(Value::List(statements)) = doc.get_mut("Statement") {
                     statements.push(value);
@@ -336,21 +389,36 @@ impl Bucket {
         })
     }
 
+    /// The bucket's ARN (`GetAtt Arn`; for an existing bucket `arn:${AWS::Partition}:s3:::<name>`).
     pub fn arn(&self) -> Value {
-        self.bucket.get_att("Arn")
+        match &self.origin {
+            Origin::Owned { bucket, .. } => bucket.get_att("Arn"),
+            Origin::Imported { name } => Value::sub(format!("arn:${{AWS::Partition}}:s3:::{name}")),
+        }
     }
 
-    /// The bucket's name (`Ref`).
+    /// The bucket's name (`Ref`; for an existing bucket the name given).
     pub fn name(&self) -> Value {
-        self.bucket.as_ref()
+        match &self.origin {
+            Origin::Owned { bucket, .. } => bucket.as_ref(),
+            Origin::Imported { name } => Value::str(name.as_str()),
+        }
     }
 
     pub fn regional_domain_name(&self) -> Value {
-        self.bucket.get_att("RegionalDomainName")
+        match &self.origin {
+            Origin::Owned { bucket, .. } => bucket.get_att("RegionalDomainName"),
+            Origin::Imported { name } => Value::sub(format!("{name}.s3.${{AWS::Region}}.${{AWS::URLSuffix}}")),
+        }
     }
 
-    pub fn resource(&self) -> &ResourceRef {
-        &self.bucket
+    /// The `AWS::S3::Bucket` resource, for escape hatches ([`cairn_core::Stack::add_override`]).
+    /// An existing bucket ([`Bucket::from_name`]) has none: that is an error.
+    pub fn resource(&self) -> Result<&ResourceRef> {
+        match &self.origin {
+            Origin::Owned { bucket, .. } => Ok(bucket),
+            Origin::Imported { name } => Err(crate::imported::no_resource(&self.scope, "bucket", name)),
+        }
     }
 
     pub fn scope(&self) -> &Scope {
@@ -364,7 +432,7 @@ impl Bucket {
             &self.scope,
             grantee,
             &["s3:GetObject", "s3:GetObjectVersion"],
-            vec![object_arns(&self.bucket)],
+            vec![self.object_arns()],
         )
     }
 
@@ -374,7 +442,7 @@ impl Bucket {
             &self.scope,
             grantee,
             &["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-            vec![object_arns(&self.bucket)],
+            vec![self.object_arns()],
         )
     }
 
@@ -391,12 +459,22 @@ impl Bucket {
                 "s3:DeleteObject",
                 "s3:AbortMultipartUpload",
             ],
-            vec![object_arns(&self.bucket)],
+            vec![self.object_arns()],
         )
     }
 }
 
-/// `<bucket arn>/*`: the only wildcard grants use, for the bucket's objects.
+impl Bucket {
+    /// `<bucket arn>/*`: the only wildcard grants use, for the bucket's objects.
+    fn object_arns(&self) -> Value {
+        match &self.origin {
+            Origin::Owned { bucket, .. } => object_arns(bucket),
+            Origin::Imported { name } => Value::sub(format!("arn:${{AWS::Partition}}:s3:::{name}/*")),
+        }
+    }
+}
+
+/// `<bucket arn>/*` of a bucket of this app.
 fn object_arns(bucket: &ResourceRef) -> Value {
     Value::join("", [bucket.get_att("Arn"), Value::str("/*")])
 }
@@ -429,13 +507,19 @@ fn validate_elb_log_prefix(prefix: &str) -> std::result::Result<(), String> {
     }
 }
 
+/// S3's naming rules for general purpose buckets (S3 User Guide, "Bucket naming rules").
 fn validate_bucket_name(name: &str) -> std::result::Result<(), String> {
+    let looks_like_ip = name.split('.').count() == 4 && name.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
     let ok = (3..=63).contains(&name.len())
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
         && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && name.chars().last().is_some_and(|c| c.is_ascii_alphanumeric());
+        && name.chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
+        && !name.contains("..")
+        && !looks_like_ip
+        && !name.starts_with("xn--")
+        && !name.ends_with("-s3alias");
     if ok {
         Ok(())
     } else {

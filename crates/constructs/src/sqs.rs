@@ -66,15 +66,99 @@ impl Default for QueueProps {
     }
 }
 
-/// An SQS queue with a TLS-only queue policy and, by default, a dead-letter queue.
+/// An SQS queue with a TLS-only queue policy and, by default, a dead-letter queue; or an
+/// existing queue another team owns ([`Queue::from_arn`]).
 #[derive(Clone)]
 pub struct Queue {
     scope: Scope,
-    queue: ResourceRef,
-    dead_letter_queue: Option<ResourceRef>,
+    origin: Origin,
+}
+
+/// Where a [`Queue`] comes from.
+#[derive(Clone)]
+enum Origin {
+    /// Created by this app.
+    Owned {
+        queue: ResourceRef,
+        dead_letter_queue: Option<ResourceRef>,
+    },
+    /// An existing queue known by its ARN: nothing in the template.
+    Imported(QueueArn),
+}
+
+/// The parts of `arn:<partition>:sqs:<region>:<account>:<name>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct QueueArn {
+    arn: String,
+    region: String,
+    account: String,
+    name: String,
+}
+
+impl QueueArn {
+    /// Parses a queue ARN; a message saying what is wrong otherwise.
+    fn parse(arn: &str) -> std::result::Result<QueueArn, String> {
+        let parts: Vec<&str> = arn.split(':').collect();
+        let [prefix, partition, service, region, account, name] = parts[..] else {
+            return Err(format!("`{arn}` is not a queue ARN (it needs 6 parts separated by `:`)"));
+        };
+        let word = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let problem = if prefix != "arn" || !word(partition) {
+            Some("it must start with `arn:<partition>:`, e.g. `arn:aws:`")
+        } else if service != "sqs" {
+            Some("its service is not `sqs`")
+        } else if !word(region) {
+            Some("its region is not a region name such as `eu-west-1`")
+        } else if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
+            Some("its account is not a 12-digit account id")
+        } else if !valid_queue_name(name) {
+            Some("its queue name is not 1-80 letters, digits, `-` and `_` (with `.fifo` at the end of a FIFO queue)")
+        } else {
+            None
+        };
+        match problem {
+            Some(p) => Err(format!("`{arn}` is not a queue ARN: {p}")),
+            None => Ok(QueueArn {
+                arn: arn.to_string(),
+                region: region.to_string(),
+                account: account.to_string(),
+                name: name.to_string(),
+            }),
+        }
+    }
+}
+
+/// SQS queue names: up to 80 letters, digits, hyphens and underscores; a FIFO queue's ends in `.fifo`.
+fn valid_queue_name(name: &str) -> bool {
+    let base = name.strip_suffix(".fifo").unwrap_or(name);
+    !base.is_empty() && name.len() <= 80 && base.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 impl Queue {
+    /// An existing queue another team owns, by ARN
+    /// (`arn:<partition>:sqs:<region>:<account>:<name>`): nothing is added to the
+    /// template. Its URL is `https://sqs.<region>.${AWS::URLSuffix}/<account>/<name>`,
+    /// and the `grant_*` methods add the same least-privilege statements as for a queue
+    /// of this app to the grantee's policy; the queue's own policy stays its owner's.
+    pub fn from_arn(scope: impl Into<Scope>, id: &str, queue_arn: &str) -> Result<Queue> {
+        let scope = scope.into().child(id)?;
+        let arn = QueueArn::parse(queue_arn).map_err(|m| {
+            scope
+                .error(m)
+                .property("queue_arn")
+                .fix("use the existing queue's ARN, e.g. `arn:aws:sqs:eu-west-1:123456789012:orders`")
+        })?;
+        Ok(Queue {
+            scope,
+            origin: Origin::Imported(arn),
+        })
+    }
+
+    /// Whether the queue is an existing one from [`Queue::from_arn`].
+    pub fn is_imported(&self) -> bool {
+        matches!(self.origin, Origin::Imported(_))
+    }
+
     pub fn new(scope: impl Into<Scope>, id: &str, props: QueueProps) -> Result<Queue> {
         let scope = scope.into().child(id)?;
         let check = |prop: &str, value: u32, min: u32, max: u32| {
@@ -128,35 +212,52 @@ impl Queue {
         )?;
         Ok(Queue {
             scope,
-            queue,
-            dead_letter_queue,
+            origin: Origin::Owned { queue, dead_letter_queue },
         })
     }
 
     pub fn arn(&self) -> Value {
-        self.queue.get_att("Arn")
+        match &self.origin {
+            Origin::Owned { queue, .. } => queue.get_att("Arn"),
+            Origin::Imported(a) => Value::str(a.arn.as_str()),
+        }
     }
 
-    /// The queue's URL (`Ref`).
+    /// The queue's URL (`Ref`; for an existing queue built from its ARN, as the AWS CDK does).
     pub fn url(&self) -> Value {
-        self.queue.as_ref()
+        match &self.origin {
+            Origin::Owned { queue, .. } => queue.as_ref(),
+            Origin::Imported(a) => Value::sub(format!("https://sqs.{}.${{AWS::URLSuffix}}/{}/{}", a.region, a.account, a.name)),
+        }
     }
 
     pub fn name(&self) -> Value {
-        self.queue.get_att("QueueName")
+        match &self.origin {
+            Origin::Owned { queue, .. } => queue.get_att("QueueName"),
+            Origin::Imported(a) => Value::str(a.name.as_str()),
+        }
     }
 
-    pub fn resource(&self) -> &ResourceRef {
-        &self.queue
+    /// The `AWS::SQS::Queue` resource, for escape hatches ([`cairn_core::Stack::add_override`]).
+    /// An existing queue ([`Queue::from_arn`]) has none: that is an error.
+    pub fn resource(&self) -> Result<&ResourceRef> {
+        match &self.origin {
+            Origin::Owned { queue, .. } => Ok(queue),
+            Origin::Imported(a) => Err(crate::imported::no_resource(&self.scope, "queue", &a.arn)),
+        }
     }
 
+    /// The dead-letter queue this app created for the queue, if any (never for an existing queue).
     pub fn dead_letter_queue(&self) -> Option<&ResourceRef> {
-        self.dead_letter_queue.as_ref()
+        match &self.origin {
+            Origin::Owned { dead_letter_queue, .. } => dead_letter_queue.as_ref(),
+            Origin::Imported(_) => None,
+        }
     }
 
     /// The dead-letter queue's name (the `QueueName` metric dimension), if it has one.
     pub fn dead_letter_queue_name(&self) -> Option<Value> {
-        self.dead_letter_queue.as_ref().map(|q| q.get_att("QueueName"))
+        self.dead_letter_queue().map(|q| q.get_att("QueueName"))
     }
 
     pub fn scope(&self) -> &Scope {
@@ -215,5 +316,31 @@ fn queue_resource(props: &QueueProps, retention_seconds: u32) -> Resource {
     match props.encryption {
         QueueEncryption::SqsManaged => r.prop("SqsManagedSseEnabled", true),
         QueueEncryption::KmsManaged => r.prop("KmsMasterKeyId", "alias/aws/sqs"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queue_arns_are_parsed_or_refused_with_the_reason() {
+        let a = QueueArn::parse("arn:aws:sqs:eu-west-1:123456789012:orders.fifo").unwrap();
+        assert_eq!(
+            (a.region.as_str(), a.account.as_str(), a.name.as_str()),
+            ("eu-west-1", "123456789012", "orders.fifo")
+        );
+        for (arn, reason) in [
+            ("arn:aws:sqs:eu-west-1:123456789012", "6 parts"),
+            ("arn:aws:sns:eu-west-1:123456789012:orders", "service is not `sqs`"),
+            ("arn:aws:sqs:EU:123456789012:orders", "region"),
+            ("arn:aws:sqs:eu-west-1:1234:orders", "12-digit"),
+            ("arn:aws:sqs:eu-west-1:123456789012:or ders", "queue name"),
+            ("arn:aws:sqs:eu-west-1:123456789012:.fifo", "queue name"),
+            ("urn:aws:sqs:eu-west-1:123456789012:orders", "must start with"),
+        ] {
+            let err = QueueArn::parse(arn).unwrap_err();
+            assert!(err.contains(reason), "{arn}: {err}");
+        }
     }
 }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod logical_id;
 pub mod ordered;
 pub mod output_dir;
+pub mod overrides;
 pub mod parity;
 pub mod regions;
 pub mod schema;

@@ -4,8 +4,10 @@
 //! it. A reference into another stack of the same environment becomes an Output
 //! with an Export on the producer, an `Fn::ImportValue` on the consumer, and a
 //! stack dependency; a reference into another environment, to a missing resource,
-//! or a dependency cycle between stacks is an error. Tags and CloudFormation's
-//! limits are applied last.
+//! or a dependency cycle between stacks is an error. Escape-hatch overrides
+//! ([`crate::Stack::add_override`]) are applied to each resource right after it is
+//! rendered, so they see (and win over) everything constructs wrote. Tags and
+//! CloudFormation's limits are applied last.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +15,7 @@ use indexmap::{IndexMap, IndexSet};
 use serde_json::{json, Map, Value as Json};
 
 use crate::error::{Error, Errors};
+use crate::overrides::{self, ResourceOverride};
 use crate::tags::{self, TagFormat};
 use crate::template::{limits, DependsOn, Resource};
 use crate::tree::{App, AppData, EnvKey, EnvSettings, StackKey, Suppression};
@@ -182,7 +185,10 @@ fn synth_env(data: &AppData, env: EnvKey, render: Render) -> Result<EnvArtifact,
             }
             for (logical_id, entry) in &stack.resources {
                 cx.path = entry.path.clone();
-                let json = cx.render_resource(&entry.resource, &entry.path, &stack.id);
+                let mut json = cx.render_resource(&entry.resource, &entry.path, &stack.id);
+                if let Some(overrides) = stack.overrides.get(logical_id) {
+                    cx.apply_overrides(&mut json, overrides);
+                }
                 out.resources.insert(logical_id.clone(), json);
             }
             for (id, o) in &stack.outputs {
@@ -521,6 +527,23 @@ impl Cx<'_> {
         }
         obj.insert("Metadata".into(), Json::Object(meta));
         Json::Object(obj)
+    }
+
+    /// Applies the escape-hatch overrides of one resource to its rendered entry, in the
+    /// order they were added. Values render like properties (references checked, exports
+    /// requested), so they go through the same checks as anything a construct wrote.
+    fn apply_overrides(&mut self, entry: &mut Json, overrides: &[ResourceOverride]) {
+        for o in overrides {
+            self.property = o.path.clone();
+            let value = o.value.as_ref().map(|v| self.render(v));
+            if let Err(message) = overrides::apply(entry, &o.segments, value) {
+                self.fail(
+                    format!("override cannot be applied: {message}"),
+                    "point the override at a map (or a list index) of the resource's template entry; `cairn synth` shows the entry",
+                );
+            }
+        }
+        self.property.clear();
     }
 
     /// Environment tags merged with the resource's own (the resource's win), sorted by key.

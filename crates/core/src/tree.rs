@@ -14,6 +14,7 @@ use crate::ordered::{OrderedMap, OrderedSet};
 
 use crate::error::{Error, Result};
 use crate::logical_id::{is_valid_logical_id, make_unique_id};
+use crate::overrides::{parse_path, ResourceOverride};
 use crate::template::{Output, Parameter, Resource};
 use crate::value::{ResourceRef, Value};
 
@@ -77,6 +78,9 @@ pub(crate) struct StackData {
     pub suppressions: Vec<Suppression>,
     /// Logical IDs kept across renames, by construct path (see [`Stack::override_logical_id`]).
     pub id_overrides: Vec<(String, IdOverride)>,
+    /// Escape-hatch overrides by logical ID, applied at the end of synthesis
+    /// (see [`Stack::add_override`]).
+    pub overrides: OrderedMap<String, Vec<ResourceOverride>>,
 }
 
 /// How a construct path gets a logical ID other than its own.
@@ -229,6 +233,7 @@ impl Environment {
             dependencies: OrderedSet::default(),
             suppressions: Vec::new(),
             id_overrides: Vec::new(),
+            overrides: OrderedMap::default(),
         });
         data.envs[self.key.0 as usize].stacks.push(key);
         Ok(Stack {
@@ -416,7 +421,82 @@ impl Stack {
         Ok(())
     }
 
-    /// Changes a resource that was added earlier (grants, connections).
+    /// Overrides what `path` names in the template entry of `target`
+    /// (`Properties.A.B`, `DependsOn`, `Metadata.X`, `DeletionPolicy`, …; a numeric
+    /// segment indexes a list, `\.` is a dot inside a key), like the AWS CDK's
+    /// `addOverride`. Overrides apply at the end of synthesis, after every construct has
+    /// rendered its resources, in the order they were added, so a construct that rewrites
+    /// the property later (a grant re-rendering a policy document) does not undo them;
+    /// an edit through [`Stack::update_resource`] gives no such promise. `value` is
+    /// rendered like any property: references are checked, and one into another stack
+    /// becomes an export and an import. Missing maps on the path are created; a path
+    /// through a string, a number or past a list's end fails synthesis naming the resource
+    /// and the path.
+    ///
+    /// `target` may be in any stack of the app (the override is kept with the resource).
+    pub fn add_override(&self, target: &ResourceRef, path: &str, value: impl Into<Value>) -> Result<()> {
+        self.store_override(target, path, Some(value.into()))
+    }
+
+    /// Removes what `path` names from the template entry of `target` at the end of
+    /// synthesis (the AWS CDK's `addDeletionOverride`), e.g. `DeletionPolicy` or
+    /// `Properties.Description`. Deleting something that is not there does nothing, so
+    /// one deletion holds in every environment, also where the construct does not write
+    /// the property (e.g. versioning, written only where data is kept).
+    pub fn add_deletion_override(&self, target: &ResourceRef, path: &str) -> Result<()> {
+        self.store_override(target, path, None)
+    }
+
+    /// [`Stack::add_override`] under `Properties.` (the CDK's `addPropertyOverride`).
+    pub fn add_property_override(&self, target: &ResourceRef, property_path: &str, value: impl Into<Value>) -> Result<()> {
+        self.add_override(target, &format!("Properties.{property_path}"), value)
+    }
+
+    /// [`Stack::add_deletion_override`] under `Properties.`.
+    pub fn add_property_deletion_override(&self, target: &ResourceRef, property_path: &str) -> Result<()> {
+        self.add_deletion_override(target, &format!("Properties.{property_path}"))
+    }
+
+    fn store_override(&self, target: &ResourceRef, path: &str, value: Option<Value>) -> Result<()> {
+        let mut data = self.app.data.borrow_mut();
+        let exists = data
+            .stacks
+            .get(target.stack.0 as usize)
+            .and_then(|s| s.resources.get(&target.logical_id))
+            .is_some_and(|e| e.path == target.path);
+        if !exists {
+            return Err(Error::new(format!(
+                "there is no resource `{}` (logical ID `{}`) in this app to override",
+                target.path, target.logical_id
+            ))
+            .at(data.full_path(self.key, ""))
+            .property(path.to_string())
+            .fix("override a resource of this app, e.g. the one a construct's `resource()` returns"));
+        }
+        let full = data.full_path(target.stack, &target.path);
+        let segments = parse_path(path).map_err(|m| {
+            Error::new(m).at(full).property(path.to_string()).fix(
+                "write a dotted path that starts with Properties, DependsOn, Metadata, DeletionPolicy, UpdateReplacePolicy, \
+                 Condition, CreationPolicy or UpdatePolicy, e.g. `Properties.VersioningConfiguration.Status` (`\\.` for a dot in a key)",
+            )
+        })?;
+        let stack = &mut data.stacks[target.stack.0 as usize];
+        stack
+            .overrides
+            .entry(target.logical_id.clone())
+            .or_default()
+            .push(ResourceOverride {
+                path: path.to_string(),
+                segments,
+                value,
+            });
+        Ok(())
+    }
+
+    /// Changes a resource that was added earlier (grants, connections). Constructs use
+    /// it to keep their resources up to date, so a later call on a construct may
+    /// overwrite what this changed: for edits that must survive, use
+    /// [`Stack::add_override`].
     pub fn update_resource<R>(&self, target: &ResourceRef, f: impl FnOnce(&mut Resource) -> R) -> Result<R> {
         if target.stack != self.key {
             return Err(Error::new("resource belongs to another stack").at(target.path.clone()));
@@ -624,6 +704,46 @@ impl Scope {
             }
             IdOverride::Exact(_) => None,
         })
+    }
+
+    /// The resource at `relative_path` under this construct (`Resource`, `Policy`,
+    /// `LoadBalancer/HttpListener`): every resource a construct creates can be reached
+    /// this way for an escape hatch ([`Stack::add_override`]), also those its accessors
+    /// do not expose. An unknown path is an error that lists the resources there are.
+    pub fn resource_at(&self, relative_path: &str) -> Result<ResourceRef> {
+        let here = self.path();
+        let path = if here.is_empty() {
+            relative_path.to_string()
+        } else {
+            format!("{here}/{relative_path}")
+        };
+        let data = self.stack.app.data.borrow();
+        let stack = data.stack(self.stack.key);
+        let found = stack.resources.iter().find(|(_, e)| e.path == path);
+        if let Some((logical_id, entry)) = found {
+            return Ok(ResourceRef {
+                stack: self.stack.key,
+                logical_id: logical_id.clone(),
+                path,
+                resource_type: entry.resource.resource_type.clone(),
+            });
+        }
+        let prefix = if here.is_empty() { String::new() } else { format!("{here}/") };
+        let there: Vec<&str> = stack
+            .resources
+            .values()
+            .filter_map(|e| e.path.strip_prefix(prefix.as_str()))
+            .collect();
+        Err(
+            Error::new(format!("there is no resource at `{relative_path}` under this construct"))
+                .at(data.full_path(self.stack.key, &here))
+                .property("path")
+                .fix(if there.is_empty() {
+                    "this construct has no resources of its own; reach them through the construct that creates them".to_string()
+                } else {
+                    format!("use one of: {}", there.join(", "))
+                }),
+        )
     }
 
     /// Suppresses a policy-check rule on this construct and its children, with a reason.

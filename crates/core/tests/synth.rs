@@ -490,3 +490,98 @@ fn logical_id_overrides_are_checked() {
     );
     assert!(text.contains("overridden or kept for a construct that does not exist"), "{text}");
 }
+
+#[test]
+fn overrides_set_nested_properties_and_delete_entries_at_synthesis() {
+    let (app, env) = app_with_env("dev");
+    let stack = env.stack("main").unwrap();
+    let q = stack
+        .scope()
+        .add_resource(
+            "Jobs",
+            Resource::new("AWS::SQS::Queue")
+                .prop("VisibilityTimeout", 30)
+                .prop("RedrivePolicy", Value::map([("maxReceiveCount", 5)]))
+                .removal_policy(cairn_core::RemovalPolicy::Retain),
+        )
+        .unwrap();
+    stack.add_override(&q, "Properties.RedrivePolicy.maxReceiveCount", 9).unwrap();
+    stack.add_property_override(&q, "New.Deep\\.Key", "x").unwrap();
+    stack.add_override(&q, "Metadata.Owner", "team-a").unwrap();
+    stack.add_deletion_override(&q, "DeletionPolicy").unwrap();
+    stack.add_property_deletion_override(&q, "VisibilityTimeout").unwrap();
+    // Edits after the override do not undo it: overrides apply last.
+    stack
+        .update_resource(&q, |r| {
+            r.properties.insert("RedrivePolicy".into(), Value::map([("maxReceiveCount", 1)]));
+        })
+        .unwrap();
+    let assembly = app.synth().unwrap();
+    let entry = &template(&assembly, "dev", "main")["Resources"]["Jobs"];
+    assert_eq!(entry["Properties"]["RedrivePolicy"], json!({ "maxReceiveCount": 9 }));
+    assert_eq!(entry["Properties"]["New"], json!({ "Deep.Key": "x" }));
+    assert!(entry["Properties"].get("VisibilityTimeout").is_none(), "{entry}");
+    assert!(entry.get("DeletionPolicy").is_none(), "{entry}");
+    assert_eq!(entry["UpdateReplacePolicy"], json!("Retain"));
+    assert_eq!(entry["Metadata"], json!({ "cairn:path": "main/Jobs", "Owner": "team-a" }));
+}
+
+#[test]
+fn a_reference_in_an_override_becomes_an_export_and_import() {
+    let (app, env) = app_with_env("prod");
+    let data = env.stack("data").unwrap();
+    let service = env.stack("service").unwrap();
+    let q = queue(&data, "Jobs");
+    let consumer = service
+        .scope()
+        .add_resource("Consumer", Resource::new("AWS::SSM::Parameter").prop("Value", "placeholder"))
+        .unwrap();
+    service.add_property_override(&consumer, "Value", q.get_att("Arn")).unwrap();
+    let assembly = app.synth().unwrap();
+    let env = &assembly.environments[0];
+    let export = format!("shop-prod-data:ExportsOutputFnGetAtt{}Arn", q.logical_id);
+    assert_eq!(
+        env.stack("service").unwrap().template["Resources"]["Consumer"]["Properties"]["Value"],
+        json!({ "Fn::ImportValue": export })
+    );
+    let outputs = &env.stack("data").unwrap().template["Outputs"];
+    assert_eq!(
+        outputs[format!("ExportsOutputFnGetAtt{}Arn", q.logical_id)]["Export"]["Name"],
+        json!(export)
+    );
+    assert_eq!(env.stack("service").unwrap().depends_on, ["shop-prod-data"]);
+}
+
+#[test]
+fn bad_overrides_are_errors_naming_the_resource_and_the_path() {
+    let (app, env) = app_with_env("dev");
+    let stack = env.stack("main").unwrap();
+    let q = queue(&stack, "Jobs");
+    let empty = stack.add_override(&q, "Properties..Name", 1).unwrap_err();
+    assert_eq!(empty.path.as_deref(), Some("dev/main/Jobs/Resource"));
+    assert_eq!(empty.property.as_deref(), Some("Properties..Name"));
+    assert!(empty.message.contains("empty segment"), "{empty}");
+    assert!(empty.fix.is_some());
+    let top = stack.add_override(&q, "Propertes.Name", 1).unwrap_err();
+    assert!(top.message.contains("not a key of a resource entry"), "{top}");
+
+    // A resource of another app is no resource of this one.
+    let (_, other_env) = app_with_env("dev");
+    let other_stack = other_env.stack("main").unwrap();
+    let other = queue(&other_stack, "Elsewhere");
+    let missing = stack.add_override(&other, "Properties.X", 1).unwrap_err();
+    assert!(missing.message.contains("no resource `Elsewhere/Resource`"), "{missing}");
+
+    stack.add_property_override(&q, "QueueName", "jobs").unwrap();
+    stack.add_property_override(&q, "QueueName.Deeper", 1).unwrap();
+    stack
+        .add_override(&q, "Properties.Missing.Deeper", Value::ref_logical_id("Nope"))
+        .unwrap();
+    let err = messages(app.synth().unwrap_err());
+    assert!(
+        err.contains("dev/main/Jobs/Resource: Properties.QueueName.Deeper: override cannot be applied: `Properties.QueueName` is a string, not a map or list"),
+        "{err}"
+    );
+    // The value is checked like any property: a Ref to nothing fails.
+    assert!(err.contains("Properties.Missing.Deeper: Ref to `Nope`"), "{err}");
+}
