@@ -251,10 +251,7 @@ impl Handle {
     /// constructs, use an override.
     pub fn set<T>(&self, prop: Prop<T>, value: impl Into<Val<T>>) -> Result<()> {
         let value = value.into().value;
-        if let Some(field) = self.shape.fields.iter().find(|f| f.name == prop.name) {
-            crate::check::check_value(&field.check, &value, field.name)
-                .map_err(|v| v.into_error(self.full_path.clone(), &self.resource.resource_type))?;
-        }
+        self.check_field(prop.name, &value)?;
         self.scope.stack().update_resource(&self.resource, |r| {
             r.properties.insert(prop.name.to_string(), value);
         })
@@ -293,6 +290,51 @@ impl Handle {
         self.edit(|r| {
             r.metadata.insert(key, value);
         })
+    }
+
+    /// Sets `path` (`Properties.A.B`, `DeletionPolicy`, `Metadata.X`; `\\.` is a dot in a
+    /// key, a number indexes a list) in the resource's template entry at the end of
+    /// synthesis, after every construct has rendered: unlike [`Handle::set`] and
+    /// [`Handle::edit`], nothing a construct renders later undoes it. Not checked
+    /// against the schema (it is the escape hatch for what the schema does not know).
+    pub fn add_override(&self, path: &str, value: impl Into<Value>) -> Result<()> {
+        self.scope.stack().add_override(&self.resource, path, value)
+    }
+
+    /// [`Handle::add_override`] of a typed top-level property, checked against the schema.
+    pub fn override_prop<T>(&self, prop: Prop<T>, value: impl Into<Val<T>>) -> Result<()> {
+        let value = value.into().value;
+        self.check_field(prop.name, &value)?;
+        let escaped = prop.name.replace('.', "\\.");
+        self.add_override(&format!("Properties.{escaped}"), value)
+    }
+
+    /// Removes `path` from the resource's template entry at the end of synthesis.
+    pub fn add_deletion_override(&self, path: &str) -> Result<()> {
+        self.scope.stack().add_deletion_override(&self.resource, path)
+    }
+
+    /// [`Handle::add_override`] under `Properties.`.
+    pub fn add_property_override(&self, property_path: &str, value: impl Into<Value>) -> Result<()> {
+        self.scope.stack().add_property_override(&self.resource, property_path, value)
+    }
+
+    /// [`Handle::add_deletion_override`] under `Properties.`.
+    pub fn add_property_deletion_override(&self, property_path: &str) -> Result<()> {
+        self.scope.stack().add_property_deletion_override(&self.resource, property_path)
+    }
+
+    /// The full construct path (`dev/jobs/Queue/Resource`), as errors name it.
+    pub fn full_path(&self) -> &str {
+        &self.full_path
+    }
+
+    fn check_field(&self, name: &str, value: &Value) -> Result<()> {
+        match self.shape.fields.iter().find(|f| f.name == name) {
+            Some(field) => crate::check::check_value(&field.check, value, field.name)
+                .map_err(|v| v.into_error(self.full_path.clone(), &self.resource.resource_type)),
+            None => Ok(()),
+        }
     }
 
     /// The resource as it stands in its stack now.

@@ -194,3 +194,18 @@ fn typed_edits_after_creation_are_checked() {
     assert_eq!(err.path.as_deref(), Some("dev/jobs/Jobs"));
     assert_eq!(resource(&app, "jobs", "Jobs")["Properties"]["MessageRetentionPeriod"], 600);
 }
+
+#[test]
+fn an_override_wins_over_a_later_edit_and_is_typed_when_asked() {
+    let (app, jobs) = one_stack();
+    let queue = CfnQueue::new(&jobs.scope(), "Jobs", CfnQueueProps::default()).unwrap();
+    queue.override_prop(CfnQueue::VISIBILITY_TIMEOUT, 90).unwrap();
+    queue.add_property_override("RedrivePolicy.maxReceiveCount", 3).unwrap();
+    // A construct re-rendering the property after the override does not undo it.
+    queue.set(CfnQueue::VISIBILITY_TIMEOUT, 30).unwrap();
+    let props = &resource(&app, "jobs", "Jobs")["Properties"];
+    assert_eq!(props["VisibilityTimeout"], 90);
+    assert_eq!(props["RedrivePolicy"], json!({"maxReceiveCount": 3}));
+    let err = queue.override_prop(CfnQueue::VISIBILITY_TIMEOUT, -1).unwrap_err();
+    assert_eq!(err.property.as_deref(), Some("VisibilityTimeout"));
+}

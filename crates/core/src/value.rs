@@ -127,7 +127,7 @@ impl Value {
         Value::Map(pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
     }
 
-    /// An empty map, to be filled with [`Value::insert`].
+    /// An empty map, to be filled with [`Value::with`].
     pub fn object() -> Value {
         Value::Map(OrderedMap::default())
     }

@@ -6,7 +6,7 @@
 //! regions away ([`flatten`]). Every difference is attributed to the knob that drives
 //! it: re-synthesizing an environment with the reference environment's value for a
 //! knob shows which properties that knob drives, and once every knob is swapped,
-//! whatever still differs is undeclared ([`attribute`]). [`compare`] builds the
+//! whatever still differs is undeclared ([`attribute`]). [`compare`](mod@compare) builds the
 //! [`Report`], [`render`] prints it, [`record`] stores what `parity --out` needs in
 //! the manifest and reads it back.
 
