@@ -631,7 +631,7 @@ def main() -> int:
     if args.check:
         if stale or extra:
             for p in (stale + extra)[:10]:
-                print(f"stale: {p.relative_to(REPO)}", file=sys.stderr)
+                print(f"stale: {p.relative_to(args.out.parent) if p.is_relative_to(args.out.parent) else p}", file=sys.stderr)
             print(f"{len(stale) + len(extra)} generated file(s) of crates/cfn are out of date: run `make cfn`", file=sys.stderr)
             return 1
         print(f"crates/cfn is up to date ({len(files)} files)")
