@@ -642,6 +642,37 @@ fn a_certificate_adds_https_and_redirects_http() {
 }
 
 #[test]
+fn every_environment_puts_the_common_rule_set_in_front_of_the_load_balancer() {
+    let assembly = synth_all();
+    for env in support::environment_files() {
+        let t = Template::from(&assembly, &env, "service");
+        t.resource_count_is("AWS::WAFv2::WebACL", 1);
+        t.resource_count_is("AWS::WAFv2::WebACLAssociation", 1);
+        let (acl, _) = &t.resources_of_type("AWS::WAFv2::WebACL")[0];
+        let (lb, _) = &t.resources_of_type("AWS::ElasticLoadBalancingV2::LoadBalancer")[0];
+        t.has_resource_properties(
+            "AWS::WAFv2::WebACL",
+            json!({
+                "Scope": "REGIONAL",
+                "DefaultAction": { "Allow": {} },
+                "Rules": [{
+                    "OverrideAction": { "None": {} },
+                    "Statement": { "ManagedRuleGroupStatement": { "VendorName": "AWS", "Name": "AWSManagedRulesCommonRuleSet" } },
+                    "VisibilityConfig": { "CloudWatchMetricsEnabled": true, "SampledRequestsEnabled": true },
+                }],
+                "VisibilityConfig": { "CloudWatchMetricsEnabled": true, "SampledRequestsEnabled": true },
+                // A type outside the constructs gets the standard tags too.
+                "Tags": array_with(json!([{ "Key": "Environment", "Value": env }, { "Key": "ManagedBy", "Value": "cairn" }])),
+            }),
+        );
+        t.has_resource_properties(
+            "AWS::WAFv2::WebACLAssociation",
+            json!({ "ResourceArn": { "Ref": lb }, "WebACLArn": { "Fn::GetAtt": [acl, "Arn"] } }),
+        );
+    }
+}
+
+#[test]
 fn outputs_name_the_endpoints() {
     let assembly = synth_with(PROBE, &probe_config()).unwrap();
     let data = Template::from(&assembly, PROBE, "data");
