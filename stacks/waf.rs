@@ -7,7 +7,7 @@ use cairn_cfn::wafv2::web_acl::{
 use cairn_cfn::wafv2::{CfnWebACL, CfnWebACLAssociation, CfnWebACLAssociationProps, CfnWebACLProps};
 use cairn_core::{Result, Scope, Value};
 
-/// AWS's managed rule group against common web exploits (OWASP Top 10 style).
+/// AWS's managed core rule set: rules against common web exploits, OWASP Top 10 ones among them.
 const COMMON_RULE_SET: &str = "AWSManagedRulesCommonRuleSet";
 
 /// A regional web ACL that blocks what AWS's common rule set blocks and allows the rest,

@@ -672,6 +672,27 @@ fn every_environment_puts_the_common_rule_set_in_front_of_the_load_balancer() {
     }
 }
 
+/// The README shows the web ACL's code as the shop has it.
+#[test]
+fn the_readmes_web_acl_example_is_the_shops_code() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let code = std::fs::read_to_string(root.join("stacks/waf.rs")).expect("stacks/waf.rs");
+    let section = readme
+        .split("\n## Any CloudFormation resource\n")
+        .nth(1)
+        .expect("the README's section `Any CloudFormation resource`");
+    let example = section
+        .split("```rust\n")
+        .nth(1)
+        .and_then(|block| block.split("```").next())
+        .expect("a rust code block in that section");
+    assert!(
+        example.lines().count() > 20 && code.contains(example),
+        "the README's example differs from stacks/waf.rs: copy the file's code into it\n{example}"
+    );
+}
+
 #[test]
 fn outputs_name_the_endpoints() {
     let assembly = synth_with(PROBE, &probe_config()).unwrap();
