@@ -6,10 +6,12 @@
 //! `shop-<env>-data` (stateful) and `shop-<env>-service` (stateless), connected by
 //! automatic cross-stack references. A service deploy never touches the data stack.
 //! Every construct has alarms with the environment's thresholds (next to it, in its
-//! stack); the service stack holds the dashboard.
+//! stack); the service stack holds the dashboard and the load balancer's web ACL
+//! (`waf.rs`).
 //! Environments differ only through their config values, never through their names.
 
 pub mod config;
+pub mod waf;
 
 use std::path::PathBuf;
 
@@ -25,6 +27,7 @@ use cairn_constructs::{
 use cairn_core::{Application, Environment, Knob, Output, Result, Value};
 
 pub use config::Config;
+pub use waf::WebAcl;
 
 /// The shop application.
 #[derive(Debug, Clone)]
@@ -247,6 +250,8 @@ impl Application for Shop {
                 ..Default::default()
             },
         )?;
+        // AWS's common rule set in front of the load balancer, the same in every environment.
+        WebAcl::new(&service, "WebAcl", web.load_balancer())?;
         orders.grant_read_write(&web)?;
         uploads.grant_read_write(&web)?;
         jobs.grant_send_consume(&web)?;

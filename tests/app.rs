@@ -642,6 +642,58 @@ fn a_certificate_adds_https_and_redirects_http() {
 }
 
 #[test]
+fn every_environment_puts_the_common_rule_set_in_front_of_the_load_balancer() {
+    let assembly = synth_all();
+    for env in support::environment_files() {
+        let t = Template::from(&assembly, &env, "service");
+        t.resource_count_is("AWS::WAFv2::WebACL", 1);
+        t.resource_count_is("AWS::WAFv2::WebACLAssociation", 1);
+        let (acl, _) = &t.resources_of_type("AWS::WAFv2::WebACL")[0];
+        let (lb, _) = &t.resources_of_type("AWS::ElasticLoadBalancingV2::LoadBalancer")[0];
+        t.has_resource_properties(
+            "AWS::WAFv2::WebACL",
+            json!({
+                "Scope": "REGIONAL",
+                "DefaultAction": { "Allow": {} },
+                "Rules": [{
+                    "OverrideAction": { "None": {} },
+                    "Statement": { "ManagedRuleGroupStatement": { "VendorName": "AWS", "Name": "AWSManagedRulesCommonRuleSet" } },
+                    "VisibilityConfig": { "CloudWatchMetricsEnabled": true, "SampledRequestsEnabled": true },
+                }],
+                "VisibilityConfig": { "CloudWatchMetricsEnabled": true, "SampledRequestsEnabled": true },
+                // A type outside the constructs gets the standard tags too.
+                "Tags": array_with(json!([{ "Key": "Environment", "Value": env }, { "Key": "ManagedBy", "Value": "cairn" }])),
+            }),
+        );
+        t.has_resource_properties(
+            "AWS::WAFv2::WebACLAssociation",
+            json!({ "ResourceArn": { "Ref": lb }, "WebACLArn": { "Fn::GetAtt": [acl, "Arn"] } }),
+        );
+    }
+}
+
+/// The README shows the web ACL's code as the shop has it.
+#[test]
+fn the_readmes_web_acl_example_is_the_shops_code() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let code = std::fs::read_to_string(root.join("stacks/waf.rs")).expect("stacks/waf.rs");
+    let section = readme
+        .split("\n## Any CloudFormation resource\n")
+        .nth(1)
+        .expect("the README's section `Any CloudFormation resource`");
+    let example = section
+        .split("```rust\n")
+        .nth(1)
+        .and_then(|block| block.split("```").next())
+        .expect("a rust code block in that section");
+    assert!(
+        example.lines().count() > 20 && code.contains(example),
+        "the README's example differs from stacks/waf.rs: copy the file's code into it\n{example}"
+    );
+}
+
+#[test]
 fn outputs_name_the_endpoints() {
     let assembly = synth_with(PROBE, &probe_config()).unwrap();
     let data = Template::from(&assembly, PROBE, "data");

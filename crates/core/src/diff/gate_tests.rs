@@ -28,8 +28,11 @@ fn all_formats(r: &DiffReport) -> (String, String, Json) {
     (text, markdown, json)
 }
 
+/// A type newer than the pinned schemas (made up here): cairn has no facts for it.
+const UNKNOWN_TYPE: &str = "AWS::WAFv9::WebACL";
+
 fn web_acl(scope: &str) -> Json {
-    json!({"Type": "AWS::WAFv2::WebACL", "Metadata": {"cairn:path": "service/Firewall/Resource"},
+    json!({"Type": UNKNOWN_TYPE, "Metadata": {"cairn:path": "service/Firewall/Resource"},
         "Properties": {"Name": "shop", "Scope": scope, "DefaultAction": {"Allow": {}},
         "VisibilityConfig": {"SampledRequestsEnabled": true, "CloudWatchMetricsEnabled": true, "MetricName": "shop"}}})
 }
@@ -37,8 +40,8 @@ fn web_acl(scope: &str) -> Json {
 #[test]
 fn a_type_without_replacement_facts_counts_as_a_possible_replacement_and_trips_the_gate() {
     assert!(
-        crate::schema::resource_type("AWS::WAFv2::WebACL").is_none(),
-        "pick a type outside the table"
+        crate::schema::resource_type(UNKNOWN_TYPE).is_none(),
+        "pick a type outside the schemas"
     );
     let old = template(json!({"Acl": web_acl("REGIONAL")}));
     let new = template(json!({"Acl": web_acl("CLOUDFRONT")}));

@@ -80,6 +80,7 @@ pub const STATELESS_TYPES: &[&str] = &[
     "AWS::SNS::TopicPolicy",
     "AWS::SQS::QueuePolicy",
     "AWS::WAFv2::WebACL",
+    "AWS::WAFv2::WebACLAssociation",
 ];
 
 /// Known to hold data that is gone when the resource is deleted.
