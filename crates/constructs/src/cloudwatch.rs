@@ -4,7 +4,9 @@
 //! template is the same in every environment while each deployed alarm has a
 //! predictable name (deploy turns critical alarms into rollback triggers).
 
-use cairn_core::{Resource, ResourceRef, Result, Scope, Stack, Value};
+use cairn_cfn::cloudwatch::alarm::{self, ComparisonOperator, Dimension, MetricDataQuery, MetricStat, Statistic, TreatMissingData};
+use cairn_cfn::cloudwatch::{CfnAlarm, CfnAlarmProps, CfnDashboard, CfnDashboardProps};
+use cairn_core::{ResourceRef, Result, Scope, Stack, Value};
 use serde_json::json;
 
 /// Metadata key that marks an alarm's severity in the template (read by the
@@ -36,6 +38,17 @@ impl Stat {
             Stat::Percentile(p) => format!("p{p}"),
         }
     }
+
+    /// The alarm's `Statistic`; `None` for a percentile (an `ExtendedStatistic`).
+    fn statistic(self) -> Option<Statistic> {
+        match self {
+            Stat::Average => Some(Statistic::Average),
+            Stat::Sum => Some(Statistic::Sum),
+            Stat::Maximum => Some(Statistic::Maximum),
+            Stat::Minimum => Some(Statistic::Minimum),
+            Stat::Percentile(_) => None,
+        }
+    }
 }
 
 /// One CloudWatch metric with its dimensions.
@@ -65,24 +78,17 @@ impl Metric {
         self
     }
 
-    fn metric_stat(&self) -> Value {
-        let dims: Vec<Value> = self
-            .dimensions
-            .iter()
-            .map(|(k, v)| Value::map([("Name", Value::str(k.as_str())), ("Value", v.clone())]))
-            .collect();
-        Value::map([
-            (
-                "Metric",
-                Value::map([
-                    ("Namespace", Value::str(self.namespace.as_str())),
-                    ("MetricName", Value::str(self.name.as_str())),
-                    ("Dimensions", Value::List(dims)),
-                ]),
-            ),
-            ("Period", Value::from(self.period_seconds)),
-            ("Stat", Value::str(self.stat.name())),
-        ])
+    fn alarm_dimensions(&self) -> Vec<Dimension> {
+        self.dimensions.iter().map(|(k, v)| Dimension::new(k.as_str(), v.clone())).collect()
+    }
+
+    fn metric_stat(&self) -> MetricStat {
+        let metric = alarm::Metric {
+            dimensions: Some(self.alarm_dimensions().into()),
+            metric_name: Some(self.name.as_str().into()),
+            namespace: Some(self.namespace.as_str().into()),
+        };
+        MetricStat::new(metric, self.period_seconds, self.stat.name())
     }
 }
 
@@ -108,12 +114,12 @@ pub enum Comparison {
 }
 
 impl Comparison {
-    fn name(self) -> &'static str {
+    fn operator(self) -> ComparisonOperator {
         match self {
-            Comparison::GreaterThan => "GreaterThanThreshold",
-            Comparison::GreaterThanOrEqual => "GreaterThanOrEqualToThreshold",
-            Comparison::LessThan => "LessThanThreshold",
-            Comparison::LessThanOrEqual => "LessThanOrEqualToThreshold",
+            Comparison::GreaterThan => ComparisonOperator::GreaterThanThreshold,
+            Comparison::GreaterThanOrEqual => ComparisonOperator::GreaterThanOrEqualToThreshold,
+            Comparison::LessThan => ComparisonOperator::LessThanThreshold,
+            Comparison::LessThanOrEqual => ComparisonOperator::LessThanOrEqualToThreshold,
         }
     }
 }
@@ -130,12 +136,12 @@ pub enum MissingData {
 }
 
 impl MissingData {
-    fn name(self) -> &'static str {
+    fn treatment(self) -> TreatMissingData {
         match self {
-            MissingData::NotBreaching => "notBreaching",
-            MissingData::Breaching => "breaching",
-            MissingData::Ignore => "ignore",
-            MissingData::Missing => "missing",
+            MissingData::NotBreaching => TreatMissingData::NotBreaching,
+            MissingData::Breaching => TreatMissingData::Breaching,
+            MissingData::Ignore => TreatMissingData::Ignore,
+            MissingData::Missing => TreatMissingData::Missing,
         }
     }
 }
@@ -177,7 +183,7 @@ pub struct AlarmProps {
 #[derive(Clone)]
 pub struct Alarm {
     scope: Scope,
-    alarm: ResourceRef,
+    alarm: CfnAlarm,
     severity: Severity,
 }
 
@@ -200,59 +206,54 @@ impl Alarm {
                 .fix("use a finite threshold"));
         }
         let name = Value::sub(format!("${{AWS::StackName}}-{}", name_suffix(&scope)));
-        let mut r = Resource::new("AWS::CloudWatch::Alarm")
-            .prop("AlarmName", name)
-            .prop("AlarmDescription", props.description.as_str())
-            .prop("ComparisonOperator", props.comparison.name())
-            .prop("Threshold", props.threshold)
-            .prop("EvaluationPeriods", props.evaluation_periods)
-            .prop("DatapointsToAlarm", props.datapoints_to_alarm)
-            .prop("TreatMissingData", props.missing_data.name());
+        let mut alarm_props = CfnAlarmProps {
+            alarm_name: Some(name.into()),
+            alarm_description: Some(props.description.as_str().into()),
+            comparison_operator: Some(props.comparison.operator().into()),
+            threshold: Some(props.threshold.into()),
+            evaluation_periods: Some(props.evaluation_periods.into()),
+            datapoints_to_alarm: Some(props.datapoints_to_alarm.into()),
+            treat_missing_data: Some(props.missing_data.treatment().into()),
+            ..Default::default()
+        };
         match &props.source {
             AlarmSource::Metric(m) => {
-                let dims: Vec<Value> = m
-                    .dimensions
-                    .iter()
-                    .map(|(k, v)| Value::map([("Name", Value::str(k.as_str())), ("Value", v.clone())]))
-                    .collect();
-                r = r
-                    .prop("Namespace", m.namespace.as_str())
-                    .prop("MetricName", m.name.as_str())
-                    .prop("Dimensions", Value::List(dims))
-                    .prop("Period", m.period_seconds);
-                r = match m.stat {
-                    Stat::Percentile(_) => r.prop("ExtendedStatistic", m.stat.name()),
-                    _ => r.prop("Statistic", m.stat.name()),
-                };
+                alarm_props.namespace = Some(m.namespace.as_str().into());
+                alarm_props.metric_name = Some(m.name.as_str().into());
+                alarm_props.dimensions = Some(m.alarm_dimensions().into());
+                alarm_props.period = Some(m.period_seconds.into());
+                match m.stat.statistic() {
+                    Some(statistic) => alarm_props.statistic = Some(statistic.into()),
+                    None => alarm_props.extended_statistic = Some(m.stat.name().into()),
+                }
             }
             AlarmSource::Math {
                 expression,
                 label,
                 metrics,
             } => {
-                let mut list = vec![Value::map([
-                    ("Id", Value::str("e1")),
-                    ("Expression", Value::str(expression.as_str())),
-                    ("Label", Value::str(label.as_str())),
-                    ("ReturnData", Value::Bool(true)),
-                ])];
+                let mut queries = vec![MetricDataQuery {
+                    expression: Some(expression.as_str().into()),
+                    label: Some(label.as_str().into()),
+                    return_data: Some(true.into()),
+                    ..MetricDataQuery::new("e1")
+                }];
                 for (id, m) in metrics {
-                    list.push(Value::map([
-                        ("Id", Value::str(id.as_str())),
-                        ("MetricStat", m.metric_stat()),
-                        ("ReturnData", Value::Bool(false)),
-                    ]));
+                    queries.push(MetricDataQuery {
+                        metric_stat: Some(m.metric_stat().into()),
+                        return_data: Some(false.into()),
+                        ..MetricDataQuery::new(id.as_str())
+                    });
                 }
-                r = r.prop("Metrics", Value::List(list));
+                alarm_props.metrics = Some(queries.into());
             }
         }
         if !props.actions.is_empty() {
-            r = r
-                .prop("AlarmActions", Value::List(props.actions.clone()))
-                .prop("OKActions", Value::List(props.actions.clone()));
+            alarm_props.alarm_actions = Some(props.actions.clone().into());
+            alarm_props.ok_actions = Some(props.actions.clone().into());
         }
-        r.metadata.insert(SEVERITY_METADATA_KEY.into(), Value::str(props.severity.name()));
-        let alarm = scope.add_resource("Resource", r)?;
+        let alarm = CfnAlarm::new(&scope, "Resource", alarm_props)?;
+        alarm.add_metadata(SEVERITY_METADATA_KEY, props.severity.name())?;
         Ok(Alarm {
             scope,
             alarm,
@@ -262,11 +263,11 @@ impl Alarm {
 
     /// The alarm's name (`Ref`).
     pub fn name(&self) -> Value {
-        self.alarm.as_ref()
+        self.alarm.r#ref()
     }
 
     pub fn arn(&self) -> Value {
-        self.alarm.get_att("Arn")
+        self.alarm.arn()
     }
 
     /// The ARN spelled out from the alarm's predictable name, as seen from a template
@@ -289,6 +290,12 @@ impl Alarm {
     }
 
     pub fn resource(&self) -> &ResourceRef {
+        self.alarm.resource_ref()
+    }
+
+    /// The underlying `AWS::CloudWatch::Alarm`, for edits the props do not cover
+    /// (`cfn_alarm().set(CfnAlarm::INSUFFICIENT_DATA_ACTIONS, ..)`).
+    pub fn cfn_alarm(&self) -> &CfnAlarm {
         &self.alarm
     }
 
@@ -314,22 +321,28 @@ pub enum Widget {
 /// A CloudWatch dashboard whose body references the environment's resources.
 pub struct Dashboard {
     scope: Scope,
-    dashboard: ResourceRef,
+    dashboard: CfnDashboard,
 }
 
 impl Dashboard {
     pub fn new(scope: impl Into<Scope>, id: &str, widgets: Vec<Widget>) -> Result<Dashboard> {
         let scope = scope.into().child(id)?;
         let body = dashboard_body(&widgets);
-        let dashboard = scope.add_resource("Resource", Resource::new("AWS::CloudWatch::Dashboard").prop("DashboardBody", body))?;
+        let dashboard = CfnDashboard::new(&scope, "Resource", CfnDashboardProps::new(body))?;
         Ok(Dashboard { scope, dashboard })
     }
 
     pub fn name(&self) -> Value {
-        self.dashboard.as_ref()
+        self.dashboard.r#ref()
     }
 
     pub fn resource(&self) -> &ResourceRef {
+        self.dashboard.resource_ref()
+    }
+
+    /// The underlying `AWS::CloudWatch::Dashboard`, for edits
+    /// (`cfn_dashboard().set(CfnDashboard::DASHBOARD_NAME, ..)`).
+    pub fn cfn_dashboard(&self) -> &CfnDashboard {
         &self.dashboard
     }
 

@@ -5,7 +5,21 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use cairn_core::{Resource, ResourceRef, Result, Scope, Value};
+use cairn_cfn::applicationautoscaling::scalable_target::{ScalableDimension, ServiceNamespace};
+use cairn_cfn::applicationautoscaling::scaling_policy::{
+    PolicyType, PredefinedMetricSpecification, PredefinedMetricType, TargetTrackingScalingPolicyConfiguration,
+};
+use cairn_cfn::applicationautoscaling::{CfnScalableTarget, CfnScalableTargetProps, CfnScalingPolicy, CfnScalingPolicyProps};
+use cairn_cfn::ecs::service::{
+    self, AdvancedConfiguration, AssignPublicIp, AwsVpcConfiguration, DeploymentAlarms, DeploymentCircuitBreaker, DeploymentConfiguration,
+    LaunchType, NetworkConfiguration, PropagateTags, Strategy,
+};
+use cairn_cfn::ecs::task_definition::{
+    self, ContainerDefinition, CpuArchitecture, KeyValuePair, LogConfiguration, MountPoint, NetworkMode, OperatingSystemFamily,
+    PortMapping, Protocol, RequiresCompatibility, RuntimePlatform, Volume,
+};
+use cairn_cfn::ecs::{cluster, CfnCluster, CfnClusterProps, CfnService, CfnServiceProps, CfnTaskDefinition, CfnTaskDefinitionProps};
+use cairn_core::{ResourceRef, Result, Scope, Value};
 
 use crate::ec2::{Connectable, Port, SecurityGroup, SecurityGroupProps, SubnetType, Vpc};
 use crate::iam::{Grantable, PolicyStatement, Role, RoleProps, ServicePrincipal};
@@ -122,7 +136,7 @@ impl Default for ClusterProps {
 #[derive(Clone)]
 pub struct Cluster {
     scope: Scope,
-    cluster: ResourceRef,
+    cluster: CfnCluster,
     vpc: Vpc,
 }
 
@@ -130,12 +144,17 @@ impl Cluster {
     pub fn new(scope: impl Into<Scope>, id: &str, vpc: &Vpc, props: ClusterProps) -> Result<Cluster> {
         let scope = scope.into().child(id)?;
         let insights = if props.container_insights { "enabled" } else { "disabled" };
-        let cluster = scope.add_resource(
+        let settings = cluster::ClusterSettings {
+            name: Some("containerInsights".into()),
+            value: Some(insights.into()),
+        };
+        let cluster = CfnCluster::new(
+            &scope,
             "Resource",
-            Resource::new("AWS::ECS::Cluster").prop(
-                "ClusterSettings",
-                Value::list([Value::map([("Name", "containerInsights"), ("Value", insights)])]),
-            ),
+            CfnClusterProps {
+                cluster_settings: Some(vec![settings].into()),
+                ..Default::default()
+            },
         )?;
         Ok(Cluster {
             scope,
@@ -146,11 +165,11 @@ impl Cluster {
 
     /// The cluster's name (`Ref`).
     pub fn name(&self) -> Value {
-        self.cluster.as_ref()
+        self.cluster.r#ref()
     }
 
     pub fn arn(&self) -> Value {
-        self.cluster.get_att("Arn")
+        self.cluster.arn()
     }
 
     pub fn vpc(&self) -> &Vpc {
@@ -158,6 +177,12 @@ impl Cluster {
     }
 
     pub fn resource(&self) -> &ResourceRef {
+        self.cluster.resource_ref()
+    }
+
+    /// The underlying `AWS::ECS::Cluster`, for edits the props do not cover
+    /// (`cfn_cluster().set(CfnCluster::CAPACITY_PROVIDERS, ..)`).
+    pub fn cfn_cluster(&self) -> &CfnCluster {
         &self.cluster
     }
 
@@ -346,7 +371,7 @@ pub(crate) struct BlueGreenAttachment {
     pub depends_on: Vec<ResourceRef>,
 }
 
-/// The container's variables, kept to re-render the task definition when added later.
+/// The container's variables, kept to re-render the container definition when added later.
 #[derive(Default)]
 struct ContainerState {
     environment: Vec<(String, Value)>,
@@ -359,8 +384,11 @@ struct ContainerState {
 #[derive(Clone)]
 pub struct FargateService {
     scope: Scope,
-    service: ResourceRef,
-    task_definition: ResourceRef,
+    service: CfnService,
+    /// The service's deployment configuration as built, to add deployment alarms to.
+    deployment: DeploymentConfiguration,
+    task_definition: CfnTaskDefinition,
+    auto_scaling: Option<(CfnScalableTarget, CfnScalingPolicy)>,
     task_role: Role,
     execution_role: Role,
     security_group: SecurityGroup,
@@ -422,23 +450,37 @@ impl FargateService {
 
         let state = Rc::new(RefCell::new(ContainerState::default()));
         let container = Rc::new(c.clone());
-        let mut task_definition = Resource::new("AWS::ECS::TaskDefinition")
-            .prop("ContainerDefinitions", Value::Null)
-            .prop("Cpu", props.size.cpu().to_string())
-            .prop("ExecutionRoleArn", execution_role.arn())
-            .prop("Memory", props.size.memory_mib().to_string())
-            .prop("NetworkMode", "awsvpc")
-            .prop("RequiresCompatibilities", Value::list(["FARGATE"]))
-            .prop(
-                "RuntimePlatform",
-                Value::map([("CpuArchitecture", "X86_64"), ("OperatingSystemFamily", "LINUX")]),
-            )
-            .prop("TaskRoleArn", task_role.arn());
-        if !c.writable_paths.is_empty() {
-            let volumes = c.writable_paths.iter().map(|p| Value::map([("Name", volume_name(p))])).collect();
-            task_definition = task_definition.prop("Volumes", Value::List(volumes));
-        }
-        let task_definition = scope.add_resource("TaskDefinition", task_definition)?;
+        let volumes: Vec<Volume> = c
+            .writable_paths
+            .iter()
+            .map(|p| Volume {
+                name: Some(volume_name(p).into()),
+                ..Default::default()
+            })
+            .collect();
+        let task_definition = CfnTaskDefinition::new(
+            &scope,
+            "TaskDefinition",
+            CfnTaskDefinitionProps {
+                // Rendered again (`render_container`) as variables and secrets are added.
+                container_definitions: Some(vec![container_definition(c, &log_group, &ContainerState::default())].into()),
+                cpu: Some(props.size.cpu().to_string().into()),
+                execution_role_arn: Some(execution_role.arn().into()),
+                memory: Some(props.size.memory_mib().to_string().into()),
+                network_mode: Some(NetworkMode::Awsvpc.into()),
+                requires_compatibilities: Some(vec![RequiresCompatibility::Fargate].into()),
+                runtime_platform: Some(
+                    RuntimePlatform {
+                        cpu_architecture: Some(CpuArchitecture::X8664.into()),
+                        operating_system_family: Some(OperatingSystemFamily::Linux.into()),
+                    }
+                    .into(),
+                ),
+                task_role_arn: Some(task_role.arn().into()),
+                volumes: (!volumes.is_empty()).then(|| volumes.into()),
+                ..Default::default()
+            },
+        )?;
 
         let security_group = SecurityGroup::new(
             &scope,
@@ -455,112 +497,81 @@ impl FargateService {
 
         let subnets = cluster.vpc().subnet_ids(props.subnet_type)?;
         let blue_green = load_balancer.as_ref().and_then(|lb| lb.blue_green.as_ref());
-        let mut deployment = Value::map([
-            ("DeploymentCircuitBreaker", Value::map([("Enable", true), ("Rollback", true)])),
-            ("MaximumPercent", Value::from(200)),
-            ("MinimumHealthyPercent", Value::from(100)),
-        ]);
-        // The strategy is always written, so switching it back to rolling is a change CloudFormation sees.
-        deployment = match blue_green {
-            Some(bg) => deployment
-                .with("BakeTimeInMinutes", bg.bake_time_minutes)
-                .with("Strategy", "BLUE_GREEN"),
-            None => deployment.with("Strategy", "ROLLING"),
+        let mut deployment = DeploymentConfiguration {
+            deployment_circuit_breaker: Some(DeploymentCircuitBreaker::new(true, true).into()),
+            maximum_percent: Some(200.into()),
+            minimum_healthy_percent: Some(100.into()),
+            // The strategy is always written, so switching it back to rolling is a change CloudFormation sees.
+            strategy: Some(Strategy::Rolling.into()),
+            ..Default::default()
         };
-        let mut service = Resource::new("AWS::ECS::Service")
-            .prop("Cluster", cluster.name())
-            .prop("DeploymentConfiguration", deployment)
-            .prop("DesiredCount", props.desired_count)
-            .prop("EnableECSManagedTags", true)
-            .prop("LaunchType", "FARGATE")
-            .prop(
-                "NetworkConfiguration",
-                Value::map([(
-                    "AwsvpcConfiguration",
-                    Value::map([
-                        ("AssignPublicIp", Value::str("DISABLED")),
-                        ("SecurityGroups", Value::list([security_group.group_id()])),
-                        ("Subnets", Value::List(subnets)),
-                    ]),
-                )]),
-            )
-            .prop("PropagateTags", "SERVICE")
-            .prop("TaskDefinition", task_definition.as_ref());
-        if let Some(lb) = &load_balancer {
-            let mut attachment = Value::map([
-                ("ContainerName", Value::str(c.name.as_str())),
-                ("ContainerPort", Value::from(c.port)),
-                ("TargetGroupArn", lb.target_group.as_ref()),
-            ]);
-            if let Some(bg) = &lb.blue_green {
-                attachment = attachment.with(
-                    "AdvancedConfiguration",
-                    Value::map([
-                        ("AlternateTargetGroupArn", bg.alternate_target_group.clone()),
-                        ("ProductionListenerRule", bg.production_listener_rule.clone()),
-                        ("RoleArn", bg.role_arn.clone()),
-                    ]),
-                );
-                for d in &bg.depends_on {
-                    service = service.depends_on(d);
+        if let Some(bg) = blue_green {
+            deployment.bake_time_in_minutes = Some(bg.bake_time_minutes.into());
+            deployment.strategy = Some(Strategy::BlueGreen.into());
+        }
+        let network = AwsVpcConfiguration {
+            assign_public_ip: Some(AssignPublicIp::Disabled.into()),
+            security_groups: Some(vec![security_group.group_id()].into()),
+            subnets: Some(subnets.into()),
+        };
+        let mut service_props = CfnServiceProps {
+            cluster: Some(cluster.name().into()),
+            deployment_configuration: Some(deployment.clone().into()),
+            desired_count: Some(props.desired_count.into()),
+            enable_ecs_managed_tags: Some(true.into()),
+            launch_type: Some(LaunchType::Fargate.into()),
+            network_configuration: Some(
+                NetworkConfiguration {
+                    awsvpc_configuration: Some(network.into()),
                 }
+                .into(),
+            ),
+            propagate_tags: Some(PropagateTags::Service.into()),
+            task_definition: Some(task_definition.resource_ref().into()),
+            ..Default::default()
+        };
+        let mut depends_on = Vec::new();
+        if let Some(lb) = &load_balancer {
+            let advanced_configuration = lb.blue_green.as_ref().map(|bg| {
+                AdvancedConfiguration {
+                    production_listener_rule: Some(bg.production_listener_rule.clone().into()),
+                    role_arn: Some(bg.role_arn.clone().into()),
+                    ..AdvancedConfiguration::new(bg.alternate_target_group.clone())
+                }
+                .into()
+            });
+            if let Some(bg) = &lb.blue_green {
+                depends_on.extend(bg.depends_on.iter().cloned());
             }
-            service = service
-                .prop("HealthCheckGracePeriodSeconds", lb.health_check_grace_period_seconds)
-                .prop("LoadBalancers", Value::list([attachment]));
-            for d in &lb.depends_on {
-                service = service.depends_on(d);
-            }
+            let attachment = service::LoadBalancer {
+                advanced_configuration,
+                container_name: Some(c.name.as_str().into()),
+                container_port: Some(c.port.into()),
+                target_group_arn: Some((&lb.target_group).into()),
+                ..Default::default()
+            };
+            service_props.health_check_grace_period_seconds = Some(lb.health_check_grace_period_seconds.into());
+            service_props.load_balancers = Some(vec![attachment].into());
+            depends_on.extend(lb.depends_on.iter().cloned());
         }
         // Tasks read their secrets with the execution role as they start.
-        if let Some(policy) = execution_role.default_policy() {
-            service = service.depends_on(&policy);
+        depends_on.extend(execution_role.default_policy());
+        let service = CfnService::new(&scope, "Service", service_props)?;
+        for d in &depends_on {
+            service.add_depends_on(d)?;
         }
-        let service = scope.add_resource("Service", service)?;
 
-        if let Some(a) = props.auto_scaling {
-            let target = scope.add_resource(
-                "ScalableTarget",
-                Resource::new("AWS::ApplicationAutoScaling::ScalableTarget")
-                    .prop("MaxCapacity", a.max_tasks)
-                    .prop("MinCapacity", a.min_tasks)
-                    .prop(
-                        "ResourceId",
-                        Value::join("/", [Value::str("service"), cluster.name(), service.get_att("Name")]),
-                    )
-                    .prop("ScalableDimension", "ecs:service:DesiredCount")
-                    .prop("ServiceNamespace", "ecs"),
-            )?;
-            let policy = scope.add_resource(
-                "CpuScaling",
-                Resource::new("AWS::ApplicationAutoScaling::ScalingPolicy")
-                    .prop("PolicyName", Value::Null)
-                    .prop("PolicyType", "TargetTrackingScaling")
-                    .prop("ScalingTargetId", target.as_ref())
-                    .prop(
-                        "TargetTrackingScalingPolicyConfiguration",
-                        Value::map([
-                            (
-                                "PredefinedMetricSpecification",
-                                Value::map([("PredefinedMetricType", "ECSServiceAverageCPUUtilization")]),
-                            ),
-                            ("ScaleInCooldown", Value::from(a.scale_in_cooldown_seconds)),
-                            ("ScaleOutCooldown", Value::from(a.scale_out_cooldown_seconds)),
-                            ("TargetValue", Value::from(a.target_cpu_percent)),
-                        ]),
-                    ),
-            )?;
-            // The policy name is the logical ID: stable and the same in every environment.
-            let name = Value::str(policy.logical_id.clone());
-            scope.stack().update_resource(&policy, |r| {
-                r.properties.insert("PolicyName".into(), name);
-            })?;
-        }
+        let auto_scaling = match props.auto_scaling {
+            Some(a) => Some(cpu_auto_scaling(&scope, cluster, &service, a)?),
+            None => None,
+        };
 
         let svc = FargateService {
             scope,
             service,
+            deployment,
             task_definition,
+            auto_scaling,
             task_role,
             execution_role,
             security_group,
@@ -621,81 +632,13 @@ impl FargateService {
     }
 
     fn render_container(&self) -> Result<()> {
-        let c = &self.container;
-        let state = self.state.borrow();
-        let mut def = Value::map([
-            ("Essential", Value::Bool(true)),
-            ("Image", Value::str(c.image.as_str())),
-            (
-                "LogConfiguration",
-                Value::map([
-                    ("LogDriver", Value::str("awslogs")),
-                    (
-                        "Options",
-                        Value::map([
-                            ("awslogs-group", self.log_group.name()),
-                            ("awslogs-region", Value::region()),
-                            ("awslogs-stream-prefix", Value::str(c.name.as_str())),
-                        ]),
-                    ),
-                ]),
-            ),
-            ("Name", Value::str(c.name.as_str())),
-            (
-                "PortMappings",
-                Value::list([Value::map([
-                    ("ContainerPort", Value::from(c.port)),
-                    ("Protocol", Value::str("tcp")),
-                ])]),
-            ),
-            ("ReadonlyRootFilesystem", Value::Bool(c.readonly_root_filesystem)),
-        ]);
-        if !c.writable_paths.is_empty() {
-            let mounts = c
-                .writable_paths
-                .iter()
-                .map(|p| {
-                    Value::map([
-                        ("ContainerPath", Value::str(p.as_str())),
-                        ("ReadOnly", Value::Bool(false)),
-                        ("SourceVolume", Value::str(volume_name(p))),
-                    ])
-                })
-                .collect();
-            def = def.with("MountPoints", Value::List(mounts));
-        }
-        if !state.environment.is_empty() {
-            def = def.with(
-                "Environment",
-                Value::List(
-                    state
-                        .environment
-                        .iter()
-                        .map(|(n, v)| Value::map([("Name", Value::str(n.as_str())), ("Value", v.clone())]))
-                        .collect(),
-                ),
-            );
-        }
-        if !state.secrets.is_empty() {
-            def = def.with(
-                "Secrets",
-                Value::List(
-                    state
-                        .secrets
-                        .iter()
-                        .map(|(n, s)| Value::map([("Name", Value::str(n.as_str())), ("ValueFrom", s.value_from())]))
-                        .collect(),
-                ),
-            );
-        }
-        self.scope.stack().update_resource(&self.task_definition, |r| {
-            r.properties.insert("ContainerDefinitions".into(), Value::list([def]));
-        })
+        let definition = container_definition(&self.container, &self.log_group, &self.state.borrow());
+        self.task_definition.set(CfnTaskDefinition::CONTAINER_DEFINITIONS, vec![definition])
     }
 
     /// The service's name (`GetAtt Name`).
     pub fn service_name(&self) -> Value {
-        self.service.get_att("Name")
+        self.service.name()
     }
 
     /// The name of the cluster the service runs in (the `ClusterName` metric dimension).
@@ -714,24 +657,38 @@ impl FargateService {
                 .property("alarm_names")
                 .fix("pass the names of the alarms that should roll a deployment back"));
         }
-        let alarms = Value::map([
-            ("AlarmNames", Value::List(alarm_names)),
-            ("Enable", Value::Bool(true)),
-            ("Rollback", Value::Bool(true)),
-        ]);
-        self.scope.stack().update_resource(&self.service, |r| {
-            if let Some(Value::Map(config)) = r.properties.get_mut("DeploymentConfiguration") {
-                config.shift_insert(0, "Alarms".into(), alarms);
-            }
-        })
+        let config = DeploymentConfiguration {
+            alarms: Some(DeploymentAlarms::new(alarm_names, true, true).into()),
+            ..self.deployment.clone()
+        };
+        self.service.set(CfnService::DEPLOYMENT_CONFIGURATION, config)
     }
 
     pub fn resource(&self) -> &ResourceRef {
-        &self.service
+        self.service.resource_ref()
     }
 
     pub fn task_definition(&self) -> &ResourceRef {
+        self.task_definition.resource_ref()
+    }
+
+    /// The underlying `AWS::ECS::Service`, for edits the props do not cover
+    /// (`cfn_service().set(CfnService::ENABLE_EXECUTE_COMMAND, true)`). The
+    /// deployment configuration is written again by [`FargateService::set_deployment_alarms`].
+    pub fn cfn_service(&self) -> &CfnService {
+        &self.service
+    }
+
+    /// The underlying `AWS::ECS::TaskDefinition`. Its `ContainerDefinitions` are
+    /// rendered again when variables or secrets are added: change the container through
+    /// [`ContainerProps`], [`FargateService::add_environment`] and [`FargateService::add_secret`].
+    pub fn cfn_task_definition(&self) -> &CfnTaskDefinition {
         &self.task_definition
+    }
+
+    /// The scalable target and CPU target-tracking policy, when the service autoscales.
+    pub fn cfn_auto_scaling(&self) -> Option<(&CfnScalableTarget, &CfnScalingPolicy)> {
+        self.auto_scaling.as_ref().map(|(target, policy)| (target, policy))
     }
 
     /// The role the containers run with (grants go here).
@@ -777,6 +734,101 @@ impl Connectable for FargateService {
     fn security_group(&self) -> &SecurityGroup {
         &self.security_group
     }
+}
+
+/// The application container: image, port, logs to the service's log group, mounts of
+/// the writable paths, variables and secrets.
+fn container_definition(c: &ContainerProps, log_group: &LogGroup, state: &ContainerState) -> ContainerDefinition {
+    let mounts: Vec<MountPoint> = c
+        .writable_paths
+        .iter()
+        .map(|p| MountPoint {
+            container_path: Some(p.as_str().into()),
+            read_only: Some(false.into()),
+            source_volume: Some(volume_name(p).into()),
+        })
+        .collect();
+    let environment: Vec<KeyValuePair> = state
+        .environment
+        .iter()
+        .map(|(n, v)| KeyValuePair {
+            name: Some(n.as_str().into()),
+            value: Some(v.clone().into()),
+        })
+        .collect();
+    let secrets: Vec<task_definition::Secret> = state
+        .secrets
+        .iter()
+        .map(|(n, s)| task_definition::Secret::new(n.as_str(), s.value_from()))
+        .collect();
+    let logs = LogConfiguration {
+        options: Some(
+            vec![
+                ("awslogs-group", log_group.name()),
+                ("awslogs-region", Value::region()),
+                ("awslogs-stream-prefix", Value::str(c.name.as_str())),
+            ]
+            .into(),
+        ),
+        ..LogConfiguration::new("awslogs")
+    };
+    let port = PortMapping {
+        container_port: Some(c.port.into()),
+        protocol: Some(Protocol::Tcp.into()),
+        ..Default::default()
+    };
+    ContainerDefinition {
+        environment: (!environment.is_empty()).then(|| environment.into()),
+        essential: Some(true.into()),
+        log_configuration: Some(logs.into()),
+        mount_points: (!mounts.is_empty()).then(|| mounts.into()),
+        port_mappings: Some(vec![port].into()),
+        readonly_root_filesystem: Some(c.readonly_root_filesystem.into()),
+        secrets: (!secrets.is_empty()).then(|| secrets.into()),
+        ..ContainerDefinition::new(c.image.as_str(), c.name.as_str())
+    }
+}
+
+/// Target tracking on the service's average CPU: a scalable target on its desired
+/// count and a policy named after its logical ID.
+fn cpu_auto_scaling(
+    scope: &Scope,
+    cluster: &Cluster,
+    service: &CfnService,
+    a: AutoScalingProps,
+) -> Result<(CfnScalableTarget, CfnScalingPolicy)> {
+    let target = CfnScalableTarget::new(
+        scope,
+        "ScalableTarget",
+        CfnScalableTargetProps::new(
+            a.max_tasks,
+            a.min_tasks,
+            Value::join("/", [Value::str("service"), cluster.name(), service.name()]),
+            ScalableDimension::EcsServiceDesiredCount,
+            ServiceNamespace::Ecs,
+        ),
+    )?;
+    let tracking = TargetTrackingScalingPolicyConfiguration {
+        predefined_metric_specification: Some(
+            PredefinedMetricSpecification::new(PredefinedMetricType::EcsServiceAverageCpuUtilization).into(),
+        ),
+        scale_in_cooldown: Some(a.scale_in_cooldown_seconds.into()),
+        scale_out_cooldown: Some(a.scale_out_cooldown_seconds.into()),
+        ..TargetTrackingScalingPolicyConfiguration::new(a.target_cpu_percent)
+    };
+    let policy = CfnScalingPolicy::new(
+        scope,
+        "CpuScaling",
+        CfnScalingPolicyProps {
+            scaling_target_id: Some(target.resource_ref().into()),
+            target_tracking_scaling_policy_configuration: Some(tracking.into()),
+            // The name is set just below, once the stack has given the policy its logical ID.
+            ..CfnScalingPolicyProps::new(Value::Null, PolicyType::TargetTrackingScaling)
+        },
+    )?;
+    // The policy name is the logical ID: stable and the same in every environment.
+    policy.set(CfnScalingPolicy::POLICY_NAME, policy.logical_id().to_string())?;
+    Ok((target, policy))
 }
 
 fn validate(scope: &Scope, props: &FargateServiceProps) -> Result<()> {

@@ -1,8 +1,16 @@
 //! An internet-facing Application Load Balancer in front of a [`FargateService`]:
 //! [`LoadBalancedFargateService`].
 
+use cairn_cfn::elasticloadbalancingv2::listener::{self, Certificate, RedirectConfig, StatusCode};
+use cairn_cfn::elasticloadbalancingv2::listener_rule::{self, PathPatternConfig, RuleCondition, TargetGroupTuple};
+use cairn_cfn::elasticloadbalancingv2::load_balancer::{LoadBalancerAttribute, Scheme, Type};
+use cairn_cfn::elasticloadbalancingv2::target_group::{HealthCheckProtocol, Matcher, TargetGroupAttribute, TargetType};
+use cairn_cfn::elasticloadbalancingv2::{
+    target_group, CfnListener, CfnListenerProps, CfnListenerRule, CfnListenerRuleProps, CfnLoadBalancer, CfnLoadBalancerProps,
+    CfnTargetGroup, CfnTargetGroupProps,
+};
 use cairn_core::config::shown;
-use cairn_core::{Resource, ResourceRef, Result, Scope, Value};
+use cairn_core::{ResourceRef, Result, Scope, Value};
 
 use crate::ec2::{Connectable, Port, SecurityGroup, SecurityGroupProps, SubnetType};
 use crate::ecs::{BlueGreenAttachment, Cluster, FargateService, FargateServiceProps, LoadBalancerAttachment};
@@ -100,8 +108,9 @@ impl Default for LoadBalancedFargateServiceProps {
 #[derive(Clone)]
 pub struct LoadBalancedFargateService {
     scope: Scope,
-    load_balancer: ResourceRef,
-    target_group: ResourceRef,
+    load_balancer: CfnLoadBalancer,
+    target_group: CfnTargetGroup,
+    listeners: Vec<CfnListener>,
     blue_green: Option<BlueGreenResources>,
     lb_security_group: SecurityGroup,
     service: FargateService,
@@ -150,69 +159,80 @@ impl LoadBalancedFargateService {
             // load balancer needs no DependsOn across stacks: ELB checks it when the attribute is set.
             bucket.allow_load_balancer_logs(prefix)?;
             attributes.push(attribute("access_logs.s3.enabled", "true"));
-            attributes.push(Value::map([("Key", Value::str("access_logs.s3.bucket")), ("Value", bucket.name())]));
+            attributes.push(LoadBalancerAttribute {
+                key: Some("access_logs.s3.bucket".into()),
+                value: Some(bucket.name().into()),
+            });
             if !prefix.is_empty() {
                 attributes.push(attribute("access_logs.s3.prefix", prefix));
             }
         }
-        let load_balancer = lb_scope.add_resource(
+        let load_balancer = CfnLoadBalancer::new(
+            &lb_scope,
             "Resource",
-            Resource::new("AWS::ElasticLoadBalancingV2::LoadBalancer")
-                .prop("LoadBalancerAttributes", Value::List(attributes))
-                .prop("Scheme", "internet-facing")
-                .prop("SecurityGroups", Value::list([lb_security_group.group_id()]))
-                .prop("Subnets", Value::List(vpc.subnet_ids(SubnetType::Public)?))
-                .prop("Type", "application"),
+            CfnLoadBalancerProps {
+                load_balancer_attributes: Some(attributes.into()),
+                scheme: Some(Scheme::InternetFacing.into()),
+                security_groups: Some(vec![lb_security_group.group_id()].into()),
+                subnets: Some(vpc.subnet_ids(SubnetType::Public)?.into()),
+                r#type: Some(Type::Application.into()),
+                ..Default::default()
+            },
         )?;
 
         let port = props.service.container.port;
-        let target_group = scope.add_resource("TargetGroup", target_group_resource(&props, vpc.vpc_id()))?;
+        let target_group = CfnTargetGroup::new(&scope, "TargetGroup", target_group_props(&props, vpc.vpc_id()))?;
 
-        let forward = Value::list([Value::map([
-            ("TargetGroupArn", target_group.as_ref()),
-            ("Type", Value::str("forward")),
-        ])]);
+        let forward = listener::Action {
+            target_group_arn: Some(target_group.resource_ref().into()),
+            ..listener::Action::new(listener::Type::Forward)
+        };
         let mut listeners = Vec::new();
         match &props.certificate_arn {
             Some(certificate) => {
-                let redirect = Value::list([Value::map([
-                    (
-                        "RedirectConfig",
-                        Value::map([
-                            ("Port", Value::str("443")),
-                            ("Protocol", Value::str("HTTPS")),
-                            ("StatusCode", Value::str("HTTP_301")),
-                        ]),
+                let redirect = listener::Action {
+                    redirect_config: Some(
+                        RedirectConfig {
+                            port: Some("443".into()),
+                            protocol: Some("HTTPS".into()),
+                            ..RedirectConfig::new(StatusCode::Http301)
+                        }
+                        .into(),
                     ),
-                    ("Type", Value::str("redirect")),
-                ])]);
-                listeners.push(lb_scope.add_resource("HttpListener", listener(&load_balancer, 80, "HTTP", redirect))?);
-                listeners.push(
-                    lb_scope.add_resource(
-                        "HttpsListener",
-                        listener(&load_balancer, 443, "HTTPS", forward)
-                            .prop(
-                                "Certificates",
-                                Value::list([Value::map([("CertificateArn", certificate.as_str())])]),
-                            )
-                            .prop("SslPolicy", props.ssl_policy.as_str()),
-                    )?,
-                );
+                    ..listener::Action::new(listener::Type::Redirect)
+                };
+                let https = CfnListenerProps {
+                    certificates: Some(
+                        vec![Certificate {
+                            certificate_arn: Some(certificate.as_str().into()),
+                        }]
+                        .into(),
+                    ),
+                    ssl_policy: Some(props.ssl_policy.as_str().into()),
+                    ..listener_props(&load_balancer, 443, listener::Protocol::Https, forward)
+                };
+                listeners.push(CfnListener::new(
+                    &lb_scope,
+                    "HttpListener",
+                    listener_props(&load_balancer, 80, listener::Protocol::Http, redirect),
+                )?);
+                listeners.push(CfnListener::new(&lb_scope, "HttpsListener", https)?);
             }
-            None => listeners.push(lb_scope.add_resource("HttpListener", listener(&load_balancer, 80, "HTTP", forward))?),
+            None => listeners.push(CfnListener::new(
+                &lb_scope,
+                "HttpListener",
+                listener_props(&load_balancer, 80, listener::Protocol::Http, forward),
+            )?),
         }
         let blue_green = match props.blue_green {
             Some(_) => {
-                let serving = listeners
-                    .last()
-                    .cloned()
-                    .ok_or_else(|| scope.error("the load balancer has no listener"))?;
+                let serving = listeners.last().ok_or_else(|| scope.error("the load balancer has no listener"))?;
                 Some(blue_green_resources(
                     &scope,
                     &lb_scope,
                     &props,
                     &target_group,
-                    &serving,
+                    serving,
                     vpc.vpc_id(),
                 )?)
             }
@@ -225,12 +245,12 @@ impl LoadBalancedFargateService {
             cluster,
             props.service.clone(),
             Some(LoadBalancerAttachment {
-                target_group: target_group.clone(),
-                depends_on: listeners,
+                target_group: target_group.resource_ref().clone(),
+                depends_on: listeners.iter().map(|l| l.resource_ref().clone()).collect(),
                 health_check_grace_period_seconds: props.health_check_grace_period_seconds,
                 blue_green: props.blue_green.zip(blue_green.as_ref()).map(|(bg, r)| BlueGreenAttachment {
-                    alternate_target_group: r.alternate_target_group.as_ref(),
-                    production_listener_rule: r.production_rule.as_ref(),
+                    alternate_target_group: r.alternate_target_group.r#ref(),
+                    production_listener_rule: r.production_rule.r#ref(),
                     role_arn: r.deployment_role.arn(),
                     bake_time_minutes: bg.bake_time_minutes,
                     // ECS uses the role as the service starts; the rule is referenced already.
@@ -246,6 +266,7 @@ impl LoadBalancedFargateService {
             scope,
             load_balancer,
             target_group,
+            listeners,
             blue_green,
             lb_security_group,
             service,
@@ -255,7 +276,7 @@ impl LoadBalancedFargateService {
 
     /// The load balancer's DNS name.
     pub fn dns_name(&self) -> Value {
-        self.load_balancer.get_att("DNSName")
+        self.load_balancer.dns_name()
     }
 
     /// `http://<dns name>` (or `https://` with a certificate).
@@ -265,22 +286,48 @@ impl LoadBalancedFargateService {
     }
 
     pub fn load_balancer(&self) -> &ResourceRef {
-        &self.load_balancer
+        self.load_balancer.resource_ref()
     }
 
     /// The target group that takes the tasks at first (blue).
     pub fn target_group(&self) -> &ResourceRef {
-        &self.target_group
+        self.target_group.resource_ref()
     }
 
     /// The target group a blue/green deployment starts the new revision in (green).
     pub fn alternate_target_group(&self) -> Option<&ResourceRef> {
-        self.blue_green.as_ref().map(|b| &b.alternate_target_group)
+        self.blue_green.as_ref().map(|b| b.alternate_target_group.resource_ref())
     }
 
     /// The listener rule that forwards production traffic (weights flipped by blue/green deployments).
     pub fn production_listener_rule(&self) -> Option<&ResourceRef> {
+        self.blue_green.as_ref().map(|b| b.production_rule.resource_ref())
+    }
+
+    /// The underlying `AWS::ElasticLoadBalancingV2::LoadBalancer`, for edits the props
+    /// do not cover (`cfn_load_balancer().set(CfnLoadBalancer::IP_ADDRESS_TYPE, ..)`).
+    pub fn cfn_load_balancer(&self) -> &CfnLoadBalancer {
+        &self.load_balancer
+    }
+
+    /// The underlying (blue) `AWS::ElasticLoadBalancingV2::TargetGroup`.
+    pub fn cfn_target_group(&self) -> &CfnTargetGroup {
+        &self.target_group
+    }
+
+    /// The underlying alternate (green) target group of a blue/green service.
+    pub fn cfn_alternate_target_group(&self) -> Option<&CfnTargetGroup> {
+        self.blue_green.as_ref().map(|b| &b.alternate_target_group)
+    }
+
+    /// The underlying production `AWS::ElasticLoadBalancingV2::ListenerRule` of a blue/green service.
+    pub fn cfn_production_listener_rule(&self) -> Option<&CfnListenerRule> {
         self.blue_green.as_ref().map(|b| &b.production_rule)
+    }
+
+    /// The underlying listeners: HTTP on 80, then HTTPS on 443 when there is a certificate.
+    pub fn cfn_listeners(&self) -> &[CfnListener] {
+        &self.listeners
     }
 
     /// The role ECS assumes to shift traffic in blue/green deployments.
@@ -290,14 +337,14 @@ impl LoadBalancedFargateService {
 
     /// `app/<name>/<id>`: the `LoadBalancer` dimension of `AWS/ApplicationELB` metrics.
     pub fn load_balancer_full_name(&self) -> Value {
-        self.load_balancer.get_att("LoadBalancerFullName")
+        self.load_balancer.load_balancer_full_name()
     }
 
     /// `targetgroup/<name>/<id>` of each target group (the `TargetGroup` metric dimension).
     pub fn target_group_full_names(&self) -> Vec<Value> {
         std::iter::once(&self.target_group)
-            .chain(self.alternate_target_group())
-            .map(|t| t.get_att("TargetGroupFullName"))
+            .chain(self.cfn_alternate_target_group())
+            .map(|t| t.target_group_full_name())
             .collect()
     }
 
@@ -329,35 +376,41 @@ impl Connectable for LoadBalancedFargateService {
     }
 }
 
-fn target_group_resource(props: &LoadBalancedFargateServiceProps, vpc_id: Value) -> Resource {
+fn target_group_props(props: &LoadBalancedFargateServiceProps, vpc_id: Value) -> CfnTargetGroupProps {
     let hc = &props.health_check;
-    Resource::new("AWS::ElasticLoadBalancingV2::TargetGroup")
-        .prop("HealthCheckEnabled", true)
-        .prop("HealthCheckIntervalSeconds", hc.interval_seconds)
-        .prop("HealthCheckPath", hc.path.as_str())
-        .prop("HealthCheckProtocol", "HTTP")
-        .prop("HealthCheckTimeoutSeconds", hc.timeout_seconds)
-        .prop("HealthyThresholdCount", hc.healthy_threshold)
-        .prop("Matcher", Value::map([("HttpCode", hc.healthy_http_codes.as_str())]))
-        .prop("Port", props.service.container.port)
-        .prop("Protocol", "HTTP")
-        .prop(
-            "TargetGroupAttributes",
-            Value::list([attribute(
-                "deregistration_delay.timeout_seconds",
-                &props.deregistration_delay_seconds.to_string(),
-            )]),
-        )
-        .prop("TargetType", "ip")
-        .prop("UnhealthyThresholdCount", hc.unhealthy_threshold)
-        .prop("VpcId", vpc_id)
+    let deregistration_delay = TargetGroupAttribute {
+        key: Some("deregistration_delay.timeout_seconds".into()),
+        value: Some(props.deregistration_delay_seconds.to_string().into()),
+    };
+    CfnTargetGroupProps {
+        health_check_enabled: Some(true.into()),
+        health_check_interval_seconds: Some(hc.interval_seconds.into()),
+        health_check_path: Some(hc.path.as_str().into()),
+        health_check_protocol: Some(HealthCheckProtocol::Http.into()),
+        health_check_timeout_seconds: Some(hc.timeout_seconds.into()),
+        healthy_threshold_count: Some(hc.healthy_threshold.into()),
+        matcher: Some(
+            Matcher {
+                http_code: Some(hc.healthy_http_codes.as_str().into()),
+                ..Default::default()
+            }
+            .into(),
+        ),
+        port: Some(props.service.container.port.into()),
+        protocol: Some(target_group::Protocol::Http.into()),
+        target_group_attributes: Some(vec![deregistration_delay].into()),
+        target_type: Some(TargetType::Ip.into()),
+        unhealthy_threshold_count: Some(hc.unhealthy_threshold.into()),
+        vpc_id: Some(vpc_id.into()),
+        ..Default::default()
+    }
 }
 
 /// What a blue/green service has beyond a rolling one.
 #[derive(Clone)]
 struct BlueGreenResources {
-    alternate_target_group: ResourceRef,
-    production_rule: ResourceRef,
+    alternate_target_group: CfnTargetGroup,
+    production_rule: CfnListenerRule,
     deployment_role: Role,
 }
 
@@ -367,44 +420,52 @@ fn blue_green_resources(
     scope: &Scope,
     lb_scope: &Scope,
     props: &LoadBalancedFargateServiceProps,
-    target_group: &ResourceRef,
-    serving: &ResourceRef,
+    target_group: &CfnTargetGroup,
+    serving: &CfnListener,
     vpc_id: Value,
 ) -> Result<BlueGreenResources> {
     // ECS starts the new revision here, then moves the production traffic to it.
-    let alternate_target_group = scope.add_resource("AlternateTargetGroup", target_group_resource(props, vpc_id))?;
+    let alternate_target_group = CfnTargetGroup::new(scope, "AlternateTargetGroup", target_group_props(props, vpc_id))?;
     // All traffic goes through this rule, whose weights ECS flips (the listener's
     // default action, to the first target group, is never reached).
-    let production_rule = lb_scope.add_resource(
+    let weighted = |group: &CfnTargetGroup, weight: i64| TargetGroupTuple {
+        target_group_arn: Some(group.resource_ref().into()),
+        weight: Some(weight.into()),
+    };
+    let forward = listener_rule::Action {
+        forward_config: Some(
+            listener_rule::ForwardConfig {
+                target_groups: Some(vec![weighted(target_group, 100), weighted(&alternate_target_group, 0)].into()),
+                ..Default::default()
+            }
+            .into(),
+        ),
+        ..listener_rule::Action::new(listener_rule::Type::Forward)
+    };
+    let every_path = RuleCondition {
+        field: Some("path-pattern".into()),
+        path_pattern_config: Some(
+            PathPatternConfig {
+                values: Some(vec!["/*"].into()),
+                ..Default::default()
+            }
+            .into(),
+        ),
+        ..Default::default()
+    };
+    let production_rule = CfnListenerRule::new(
+        lb_scope,
         "ProductionRule",
-        Resource::new("AWS::ElasticLoadBalancingV2::ListenerRule")
-            .prop(
-                "Actions",
-                Value::list([Value::map([
-                    (
-                        "ForwardConfig",
-                        Value::map([(
-                            "TargetGroups",
-                            Value::list([
-                                Value::map([("TargetGroupArn", target_group.as_ref()), ("Weight", Value::from(100))]),
-                                Value::map([("TargetGroupArn", alternate_target_group.as_ref()), ("Weight", Value::from(0))]),
-                            ]),
-                        )]),
-                    ),
-                    ("Type", Value::str("forward")),
-                ])]),
-            )
-            .prop(
-                "Conditions",
-                Value::list([Value::map([
-                    ("Field", Value::str("path-pattern")),
-                    ("PathPatternConfig", Value::map([("Values", Value::list(["/*"]))])),
-                ])]),
-            )
-            .prop("ListenerArn", serving.as_ref())
-            .prop("Priority", 1),
+        CfnListenerRuleProps {
+            listener_arn: Some(serving.resource_ref().into()),
+            ..CfnListenerRuleProps::new(vec![forward], vec![every_path], 1)
+        },
     )?;
-    let deployment_role = deployment_role(scope, &[target_group, &alternate_target_group], &production_rule)?;
+    let deployment_role = deployment_role(
+        scope,
+        &[target_group.resource_ref(), alternate_target_group.resource_ref()],
+        production_rule.resource_ref(),
+    )?;
     Ok(BlueGreenResources {
         alternate_target_group,
         production_rule,
@@ -442,16 +503,19 @@ fn deployment_role(scope: &Scope, target_groups: &[&ResourceRef], rule: &Resourc
     Ok(role)
 }
 
-fn attribute(key: &str, value: &str) -> Value {
-    Value::map([("Key", key), ("Value", value)])
+fn attribute(key: &str, value: &str) -> LoadBalancerAttribute {
+    LoadBalancerAttribute {
+        key: Some(key.into()),
+        value: Some(value.into()),
+    }
 }
 
-fn listener(load_balancer: &ResourceRef, port: u16, protocol: &str, actions: Value) -> Resource {
-    Resource::new("AWS::ElasticLoadBalancingV2::Listener")
-        .prop("DefaultActions", actions)
-        .prop("LoadBalancerArn", load_balancer.as_ref())
-        .prop("Port", port)
-        .prop("Protocol", protocol)
+fn listener_props(load_balancer: &CfnLoadBalancer, port: u16, protocol: listener::Protocol, action: listener::Action) -> CfnListenerProps {
+    CfnListenerProps {
+        port: Some(port.into()),
+        protocol: Some(protocol.into()),
+        ..CfnListenerProps::new(vec![action], load_balancer.resource_ref())
+    }
 }
 
 /// Longest health check path a target group accepts (AWS: 1-1024 characters).

@@ -1,8 +1,9 @@
 //! CloudWatch Logs log groups: always with a retention period, kept where the
 //! environment keeps data.
 
+use cairn_cfn::logs::{CfnLogGroup, CfnLogGroupProps};
 use cairn_core::config::LogRetentionDays;
-use cairn_core::{RemovalPolicy, Resource, ResourceRef, Result, Scope, Value};
+use cairn_core::{RemovalPolicy, ResourceRef, Result, Scope, Value};
 
 use crate::iam::{grant, Grantable};
 use crate::removal;
@@ -33,7 +34,7 @@ impl Default for LogGroupProps {
 #[derive(Clone)]
 pub struct LogGroup {
     scope: Scope,
-    group: ResourceRef,
+    group: CfnLogGroup,
 }
 
 impl LogGroup {
@@ -55,27 +56,36 @@ impl LogGroup {
             }
         }
         let policy = props.removal_policy.unwrap_or_else(|| removal::for_data(&scope));
-        let group = scope.add_resource(
+        let group = CfnLogGroup::new(
+            &scope,
             "Resource",
-            Resource::new("AWS::Logs::LogGroup")
-                .prop_opt("LogGroupName", props.log_group_name.clone())
-                .prop("RetentionInDays", retention.days())
-                .removal_policy(policy),
+            CfnLogGroupProps {
+                log_group_name: props.log_group_name.clone().map(Into::into),
+                retention_in_days: Some(retention.days().into()),
+                ..Default::default()
+            },
         )?;
+        group.apply_removal_policy(policy)?;
         Ok(LogGroup { scope, group })
     }
 
     /// The log group's ARN (`arn:…:log-group:<name>:*`, as CloudFormation returns it).
     pub fn arn(&self) -> Value {
-        self.group.get_att("Arn")
+        self.group.arn()
     }
 
     /// The log group's name (`Ref`).
     pub fn name(&self) -> Value {
-        self.group.as_ref()
+        self.group.r#ref()
     }
 
     pub fn resource(&self) -> &ResourceRef {
+        self.group.resource_ref()
+    }
+
+    /// The underlying `AWS::Logs::LogGroup`, for edits the props do not cover
+    /// (`cfn_log_group().set(CfnLogGroup::KMS_KEY_ID, ..)`).
+    pub fn cfn_log_group(&self) -> &CfnLogGroup {
         &self.group
     }
 

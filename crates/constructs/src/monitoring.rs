@@ -12,7 +12,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use cairn_core::{Resource, Result, Scope, Value};
+use cairn_cfn::cloudwatch::{CfnAlarm, CfnDashboard};
+use cairn_core::{Result, Scope, Value};
 
 use crate::cloudwatch::{
     Alarm, AlarmProps, AlarmSource, Comparison, Dashboard, Metric, MissingData, Severity, Stat, Widget, ROLLBACK_MONITORING_METADATA_KEY,
@@ -630,10 +631,9 @@ impl Monitoring {
         });
         let dashboard = Dashboard::new(scope, id, widgets)?;
         // `<app>-<env>-<stack>`: findable in the console, the same template everywhere.
-        dashboard.scope().stack().update_resource(dashboard.resource(), |r| {
-            r.properties
-                .shift_insert(0, "DashboardName".into(), Value::sub("${AWS::StackName}"));
-        })?;
+        dashboard
+            .cfn_dashboard()
+            .set(CfnDashboard::DASHBOARD_NAME, Value::sub("${AWS::StackName}"))?;
         Ok(dashboard)
     }
 
@@ -658,17 +658,14 @@ impl Monitoring {
                 actions: vec![self.topic.arn()],
             },
         )?;
-        let minutes = Value::from(self.rollback_monitoring_minutes);
-        let critical = spec.severity == Severity::Critical;
-        alarm.scope().stack().update_resource(alarm.resource(), |r: &mut Resource| {
-            if critical {
-                r.metadata.insert(ROLLBACK_MONITORING_METADATA_KEY.into(), minutes);
-            } else {
-                // Warnings notify when they fire; only critical alarms also announce
-                // recovery (keeps the service template under CloudFormation's inline limit).
-                r.properties.shift_remove("OKActions");
-            }
-        })?;
+        let cfn = alarm.cfn_alarm();
+        if spec.severity == Severity::Critical {
+            cfn.add_metadata(ROLLBACK_MONITORING_METADATA_KEY, self.rollback_monitoring_minutes)?;
+        } else {
+            // Warnings notify when they fire; only critical alarms also announce
+            // recovery (keeps the service template under CloudFormation's inline limit).
+            cfn.edit(|r| r.properties.shift_remove(CfnAlarm::OK_ACTIONS.name()))?;
+        }
         self.gathered.borrow_mut().alarms.push(alarm.clone());
         Ok(alarm)
     }

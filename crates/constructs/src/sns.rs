@@ -1,6 +1,7 @@
 //! SNS topics for alarm notifications: encrypted, TLS-only publishing.
 
-use cairn_core::{Resource, ResourceRef, Result, Scope, Value};
+use cairn_cfn::sns::{CfnSubscription, CfnSubscriptionProps, CfnTopic, CfnTopicPolicy, CfnTopicPolicyProps, CfnTopicProps};
+use cairn_core::{ResourceRef, Result, Scope, Value};
 
 use crate::iam::{policy_document, PolicyStatement};
 
@@ -17,7 +18,7 @@ pub struct TopicProps {
 #[derive(Clone)]
 pub struct Topic {
     scope: Scope,
-    topic: ResourceRef,
+    topic: CfnTopic,
 }
 
 impl Topic {
@@ -34,11 +35,14 @@ impl Topic {
                     .fix("use addresses like ops@example.com"));
             }
         }
-        let topic = scope.add_resource(
+        let topic = CfnTopic::new(
+            &scope,
             "Resource",
-            Resource::new("AWS::SNS::Topic")
-                .prop_opt("DisplayName", props.display_name.clone())
-                .prop("KmsMasterKeyId", "alias/aws/sns"),
+            CfnTopicProps {
+                display_name: props.display_name.clone().map(Into::into),
+                kms_master_key_id: Some("alias/aws/sns".into()),
+                ..Default::default()
+            },
         )?;
         // CloudWatch publishes alarm notifications; everyone else must use TLS.
         let allow_cloudwatch = PolicyStatement {
@@ -48,22 +52,22 @@ impl Topic {
                 "StringEquals",
                 Value::map([("aws:SourceAccount", Value::account_id())]),
             )])),
-            ..PolicyStatement::allow(&["sns:Publish"], vec![topic.as_ref()])
+            ..PolicyStatement::allow(&["sns:Publish"], vec![topic.r#ref()])
         };
-        let tls_only = PolicyStatement::deny_insecure_transport(&["sns:Publish"], vec![topic.as_ref()]);
-        scope.add_resource(
+        let tls_only = PolicyStatement::deny_insecure_transport(&["sns:Publish"], vec![topic.r#ref()]);
+        CfnTopicPolicy::new(
+            &scope,
             "Policy",
-            Resource::new("AWS::SNS::TopicPolicy")
-                .prop("Topics", Value::list([topic.as_ref()]))
-                .prop("PolicyDocument", policy_document(&[allow_cloudwatch, tls_only])),
+            CfnTopicPolicyProps::new(policy_document(&[allow_cloudwatch, tls_only]), vec![topic.resource_ref()]),
         )?;
         for (i, email) in props.email_subscriptions.iter().enumerate() {
-            scope.add_resource(
+            CfnSubscription::new(
+                &scope,
                 &format!("Email{}", i + 1),
-                Resource::new("AWS::SNS::Subscription")
-                    .prop("TopicArn", topic.as_ref())
-                    .prop("Protocol", "email")
-                    .prop("Endpoint", email.as_str()),
+                CfnSubscriptionProps {
+                    endpoint: Some(email.as_str().into()),
+                    ..CfnSubscriptionProps::new("email", topic.resource_ref())
+                },
             )?;
         }
         Ok(Topic { scope, topic })
@@ -71,7 +75,7 @@ impl Topic {
 
     /// The topic's ARN (`Ref`).
     pub fn arn(&self) -> Value {
-        self.topic.as_ref()
+        self.topic.r#ref()
     }
 
     pub fn name(&self) -> Value {
@@ -79,6 +83,12 @@ impl Topic {
     }
 
     pub fn resource(&self) -> &ResourceRef {
+        self.topic.resource_ref()
+    }
+
+    /// The underlying `AWS::SNS::Topic`, for edits the props do not cover
+    /// (`cfn_topic().set(CfnTopic::TRACING_CONFIG, ..)`).
+    pub fn cfn_topic(&self) -> &CfnTopic {
         &self.topic
     }
 
