@@ -307,3 +307,62 @@ fn key_schema(partition: &Attribute, sort: Option<&Attribute>) -> Vec<KeySchemaI
     keys.extend(sort.map(|s| KeySchemaItem::new(s.name.as_str(), "RANGE")));
     keys
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{properties, stack};
+    use serde_json::json;
+
+    #[test]
+    fn indexes_and_time_to_live_render_as_the_typed_structs_and_the_table_takes_edits() {
+        let (app, stack) = stack("data");
+        let props = TableProps {
+            sort_key: Some(Attribute::number("at")),
+            global_secondary_indexes: vec![GlobalSecondaryIndex {
+                name: "byCustomer".into(),
+                partition_key: Attribute::string("customer"),
+                sort_key: Some(Attribute::number("at")),
+            }],
+            time_to_live_attribute: Some("expires".into()),
+            ..Default::default()
+        };
+        let table = Table::new(&stack, "Orders", props).unwrap();
+        table
+            .cfn_table()
+            .unwrap()
+            .set(CfnTable::TABLE_CLASS, table::TableClass::StandardInfrequentAccess)
+            .unwrap();
+        let p = properties(&app, "data", table.cfn_table().unwrap().logical_id());
+        assert_eq!(
+            p["AttributeDefinitions"],
+            json!([
+                { "AttributeName": "pk", "AttributeType": "S" },
+                { "AttributeName": "at", "AttributeType": "N" },
+                { "AttributeName": "customer", "AttributeType": "S" },
+            ])
+        );
+        assert_eq!(
+            p["KeySchema"],
+            json!([{ "AttributeName": "pk", "KeyType": "HASH" }, { "AttributeName": "at", "KeyType": "RANGE" }])
+        );
+        assert_eq!(
+            p["GlobalSecondaryIndexes"],
+            json!([{
+                "IndexName": "byCustomer",
+                "KeySchema": [{ "AttributeName": "customer", "KeyType": "HASH" }, { "AttributeName": "at", "KeyType": "RANGE" }],
+                "Projection": { "ProjectionType": "ALL" },
+            }])
+        );
+        assert_eq!(p["TimeToLiveSpecification"], json!({ "AttributeName": "expires", "Enabled": true }));
+        assert_eq!(p["TableClass"], json!("STANDARD_INFREQUENT_ACCESS"));
+    }
+
+    #[test]
+    fn an_existing_table_has_no_typed_resource() {
+        let (_app, stack) = stack("data");
+        let table = Table::from_name(&stack, "Orders", "orders").unwrap();
+        let err = table.cfn_table().unwrap_err().to_string();
+        assert!(err.contains("existing table"), "{err}");
+    }
+}

@@ -257,3 +257,43 @@ pub fn grant(resource_scope: &Scope, grantee: &dyn Grantable, actions: &[&str], 
     }
     role.add_to_policy(PolicyStatement::allow(actions, resources))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{properties, stack};
+    use serde_json::json;
+
+    #[test]
+    fn the_default_policy_is_named_after_its_logical_id_and_grants_re_render_its_document() {
+        let (app, stack) = stack("service");
+        let role = Role::new(
+            &stack,
+            "Worker",
+            RoleProps {
+                assumed_by: ServicePrincipal::EcsTasks,
+                description: Some("runs jobs".into()),
+            },
+        )
+        .unwrap();
+        assert!(role.cfn_default_policy().is_none());
+        role.cfn_role().set(CfnRole::MAX_SESSION_DURATION, 7200).unwrap();
+        role.add_to_policy(PolicyStatement::allow(
+            &["sqs:SendMessage"],
+            vec![Value::str("arn:aws:sqs:eu-west-1:123456789012:a")],
+        ))
+        .unwrap();
+        role.add_to_policy(PolicyStatement::allow(
+            &["sqs:SendMessage"],
+            vec![Value::str("arn:aws:sqs:eu-west-1:123456789012:b")],
+        ))
+        .unwrap();
+        let policy = role.cfn_default_policy().unwrap();
+        let p = properties(&app, "service", policy.logical_id());
+        assert_eq!(p["PolicyName"], json!(policy.logical_id()));
+        assert_eq!(p["Roles"], json!([{ "Ref": role.cfn_role().logical_id() }]));
+        assert_eq!(p["PolicyDocument"]["Statement"].as_array().unwrap().len(), 2, "{p}");
+        let r = properties(&app, "service", role.cfn_role().logical_id());
+        assert_eq!((&r["Description"], &r["MaxSessionDuration"]), (&json!("runs jobs"), &json!(7200)));
+    }
+}

@@ -115,17 +115,22 @@ pub struct Bucket {
 /// Where a [`Bucket`] comes from.
 #[derive(Clone)]
 enum Origin {
-    /// Created by this app: the bucket and its policy are resources of the template.
-    Owned {
-        bucket: CfnBucket,
-        policy: CfnBucketPolicy,
-        /// The statements of the bucket policy, in order: its document is rendered from them.
-        statements: Rc<RefCell<Vec<PolicyStatement>>>,
-        /// `Some` for an access-log bucket: the log-delivery statements added so far (by Sid).
-        log_delivery: Option<Rc<RefCell<Vec<String>>>>,
-    },
+    /// Created by this app: the bucket and its policy are resources of the template
+    /// (boxed: typed handles are much larger than a name).
+    Owned(Box<OwnedBucket>),
     /// An existing bucket known by name: nothing in the template, its policy is its owner's.
     Imported { name: String },
+}
+
+/// The resources of a bucket this app creates.
+#[derive(Clone)]
+struct OwnedBucket {
+    bucket: CfnBucket,
+    policy: CfnBucketPolicy,
+    /// The statements of the bucket policy, in order: its document is rendered from them.
+    statements: Rc<RefCell<Vec<PolicyStatement>>>,
+    /// `Some` for an access-log bucket: the log-delivery statements added so far (by Sid).
+    log_delivery: Option<Rc<RefCell<Vec<String>>>>,
 }
 
 impl fmt::Debug for Bucket {
@@ -292,18 +297,18 @@ impl Bucket {
         )?;
         Ok(Bucket {
             scope,
-            origin: Origin::Owned {
+            origin: Origin::Owned(Box::new(OwnedBucket {
                 bucket,
                 policy,
                 statements: Rc::new(RefCell::new(vec![tls_only])),
                 log_delivery: log_expiration_days.map(|_| Rc::new(RefCell::new(Vec::new()))),
-            },
+            })),
         })
     }
 
     /// Whether this is an access-log bucket ([`Bucket::for_access_logs`]).
     pub fn is_log_bucket(&self) -> bool {
-        matches!(self.origin, Origin::Owned { log_delivery: Some(_), .. })
+        matches!(&self.origin, Origin::Owned(owned) if owned.log_delivery.is_some())
     }
 
     /// Lets S3 server access logging of this account write under `prefix` (e.g.
@@ -358,19 +363,16 @@ impl Bucket {
 
     /// Appends a log-delivery statement to the bucket policy, once per distinct statement.
     fn add_log_delivery(&self, sid: &str, mut statement: PolicyStatement) -> Result<()> {
-        let (policy, statements, added) = match &self.origin {
-            Origin::Owned {
-                policy,
-                statements,
-                log_delivery: Some(added),
-                ..
-            } => (policy, statements, added),
-            Origin::Owned { .. } => {
-                return Err(self
-                    .scope
-                    .error("this bucket is not an access-log bucket")
-                    .fix("create the bucket that receives logs with Bucket::for_access_logs"))
-            }
+        let (owned, added) = match &self.origin {
+            Origin::Owned(owned) => match &owned.log_delivery {
+                Some(added) => (owned, added),
+                None => {
+                    return Err(self
+                        .scope
+                        .error("this bucket is not an access-log bucket")
+                        .fix("create the bucket that receives logs with Bucket::for_access_logs"))
+                }
+            },
             Origin::Imported { name } => {
                 return Err(self
                     .scope
@@ -391,15 +393,15 @@ impl Bucket {
             format!("{sid}{}", same_kind + 1)
         });
         added.push(key);
-        let mut statements = statements.borrow_mut();
+        let mut statements = owned.statements.borrow_mut();
         statements.push(statement);
-        policy.set(CfnBucketPolicy::POLICY_DOCUMENT, policy_document(&statements))
+        owned.policy.set(CfnBucketPolicy::POLICY_DOCUMENT, policy_document(&statements))
     }
 
     /// The bucket's ARN (`GetAtt Arn`; for an existing bucket `arn:${AWS::Partition}:s3:::<name>`).
     pub fn arn(&self) -> Value {
         match &self.origin {
-            Origin::Owned { bucket, .. } => bucket.arn(),
+            Origin::Owned(owned) => owned.bucket.arn(),
             Origin::Imported { name } => Value::sub(format!("arn:${{AWS::Partition}}:s3:::{name}")),
         }
     }
@@ -407,14 +409,14 @@ impl Bucket {
     /// The bucket's name (`Ref`; for an existing bucket the name given).
     pub fn name(&self) -> Value {
         match &self.origin {
-            Origin::Owned { bucket, .. } => bucket.r#ref(),
+            Origin::Owned(owned) => owned.bucket.r#ref(),
             Origin::Imported { name } => Value::str(name.as_str()),
         }
     }
 
     pub fn regional_domain_name(&self) -> Value {
         match &self.origin {
-            Origin::Owned { bucket, .. } => bucket.regional_domain_name(),
+            Origin::Owned(owned) => owned.bucket.regional_domain_name(),
             Origin::Imported { name } => Value::sub(format!("{name}.s3.${{AWS::Region}}.${{AWS::URLSuffix}}")),
         }
     }
@@ -430,7 +432,7 @@ impl Bucket {
     /// bucket ([`Bucket::from_name`]) has none: that is an error.
     pub fn cfn_bucket(&self) -> Result<&CfnBucket> {
         match &self.origin {
-            Origin::Owned { bucket, .. } => Ok(bucket),
+            Origin::Owned(owned) => Ok(&owned.bucket),
             Origin::Imported { name } => Err(crate::imported::no_resource(&self.scope, "bucket", name)),
         }
     }
@@ -440,7 +442,7 @@ impl Bucket {
     /// [`Bucket::allow_load_balancer_logs`]). An existing bucket has none: that is an error.
     pub fn cfn_bucket_policy(&self) -> Result<&CfnBucketPolicy> {
         match &self.origin {
-            Origin::Owned { policy, .. } => Ok(policy),
+            Origin::Owned(owned) => Ok(&owned.policy),
             Origin::Imported { name } => Err(crate::imported::no_resource(&self.scope, "bucket", name)),
         }
     }
@@ -492,7 +494,7 @@ impl Bucket {
     /// `<bucket arn>/*`: the only wildcard grants use, for the bucket's objects.
     fn object_arns(&self) -> Value {
         match &self.origin {
-            Origin::Owned { bucket, .. } => object_arns(bucket),
+            Origin::Owned(owned) => object_arns(&owned.bucket),
             Origin::Imported { name } => Value::sub(format!("arn:${{AWS::Partition}}:s3:::{name}/*")),
         }
     }
@@ -548,5 +550,71 @@ fn validate_bucket_name(name: &str) -> std::result::Result<(), String> {
         Ok(())
     } else {
         Err(format!("`{name}` is not a valid bucket name"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{properties, stack};
+    use serde_json::{json, Value as Json};
+
+    #[test]
+    fn a_kms_bucket_passes_the_schema_check_and_its_typed_bucket_takes_edits() {
+        let (app, stack) = stack("data");
+        let props = BucketProps {
+            bucket_name: Some("t-dev-uploads".into()),
+            encryption: BucketEncryption::KmsManaged,
+            versioned: Some(true),
+            noncurrent_version_expiration_days: Some(30),
+            ..Default::default()
+        };
+        let bucket = Bucket::new(&stack, "Uploads", props).unwrap();
+        bucket.cfn_bucket().unwrap().set(CfnBucket::OBJECT_LOCK_ENABLED, true).unwrap();
+        let p = properties(&app, "data", bucket.cfn_bucket().unwrap().logical_id());
+        assert_eq!(
+            p["BucketEncryption"]["ServerSideEncryptionConfiguration"],
+            json!([{ "BucketKeyEnabled": true, "ServerSideEncryptionByDefault": { "SSEAlgorithm": "aws:kms" } }])
+        );
+        assert_eq!(p["BucketName"], json!("t-dev-uploads"));
+        assert_eq!(p["VersioningConfiguration"], json!({ "Status": "Enabled" }));
+        assert_eq!(
+            p["LifecycleConfiguration"]["Rules"],
+            json!([{ "Id": "ExpireNoncurrentVersions", "NoncurrentVersionExpiration": { "NoncurrentDays": 30 }, "Status": "Enabled" }])
+        );
+        assert_eq!(p["ObjectLockEnabled"], json!(true));
+    }
+
+    #[test]
+    fn log_delivery_re_renders_the_bucket_policy_through_its_typed_handle() {
+        let (app, stack) = stack("data");
+        let logs = Bucket::for_access_logs(&stack, "Logs", LogBucketProps::default()).unwrap();
+        logs.allow_load_balancer_logs("web").unwrap();
+        logs.allow_load_balancer_logs("api").unwrap();
+        logs.allow_load_balancer_logs("web").unwrap();
+        let policy = properties(&app, "data", logs.cfn_bucket_policy().unwrap().logical_id());
+        let sids: Vec<&Json> = policy["PolicyDocument"]["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| &s["Sid"])
+            .collect();
+        assert_eq!(
+            sids,
+            [
+                &json!("DenyInsecureTransport"),
+                &json!("LoadBalancerAccessLogs"),
+                &json!("LoadBalancerAccessLogs2")
+            ]
+        );
+    }
+
+    #[test]
+    fn an_existing_bucket_has_no_typed_resource() {
+        let (_app, stack) = stack("data");
+        let bucket = Bucket::from_name(&stack, "Shared", "shared-bucket").unwrap();
+        let err = bucket.cfn_bucket().unwrap_err().to_string();
+        assert!(err.contains("existing bucket"), "{err}");
+        assert!(bucket.cfn_bucket_policy().is_err());
     }
 }

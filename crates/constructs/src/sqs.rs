@@ -78,14 +78,18 @@ pub struct Queue {
 /// Where a [`Queue`] comes from.
 #[derive(Clone)]
 enum Origin {
-    /// Created by this app.
-    Owned {
-        queue: CfnQueue,
-        dead_letter_queue: Option<CfnQueue>,
-        policy: CfnQueuePolicy,
-    },
+    /// Created by this app (boxed: typed handles are much larger than an ARN).
+    Owned(Box<OwnedQueue>),
     /// An existing queue known by its ARN: nothing in the template.
     Imported(QueueArn),
+}
+
+/// The resources of a queue this app creates.
+#[derive(Clone)]
+struct OwnedQueue {
+    queue: CfnQueue,
+    dead_letter_queue: Option<CfnQueue>,
+    policy: CfnQueuePolicy,
 }
 
 /// The parts of `arn:<partition>:sqs:<region>:<account>:<name>`.
@@ -219,17 +223,17 @@ impl Queue {
         let policy = CfnQueuePolicy::new(&scope, "Policy", CfnQueuePolicyProps::new(tls_only, queues))?;
         Ok(Queue {
             scope,
-            origin: Origin::Owned {
+            origin: Origin::Owned(Box::new(OwnedQueue {
                 queue,
                 dead_letter_queue,
                 policy,
-            },
+            })),
         })
     }
 
     pub fn arn(&self) -> Value {
         match &self.origin {
-            Origin::Owned { queue, .. } => queue.arn(),
+            Origin::Owned(owned) => owned.queue.arn(),
             Origin::Imported(a) => Value::str(a.arn.as_str()),
         }
     }
@@ -237,7 +241,7 @@ impl Queue {
     /// The queue's URL (`Ref`; for an existing queue built from its ARN, as the AWS CDK does).
     pub fn url(&self) -> Value {
         match &self.origin {
-            Origin::Owned { queue, .. } => queue.r#ref(),
+            Origin::Owned(owned) => owned.queue.r#ref(),
             Origin::Imported(a) => Value::sub(format!("https://sqs.{}.${{AWS::URLSuffix}}/{}/{}", a.region, a.account, a.name)),
         }
     }
@@ -245,7 +249,7 @@ impl Queue {
     pub fn name(&self) -> Value {
         match &self.origin {
             // `QueueName` is a `Fn::GetAtt` attribute the schema has no accessor for.
-            Origin::Owned { queue, .. } => queue.get_att("QueueName"),
+            Origin::Owned(owned) => owned.queue.get_att("QueueName"),
             Origin::Imported(a) => Value::str(a.name.as_str()),
         }
     }
@@ -261,7 +265,7 @@ impl Queue {
     /// ([`Queue::from_arn`]) has none: that is an error.
     pub fn cfn_queue(&self) -> Result<&CfnQueue> {
         match &self.origin {
-            Origin::Owned { queue, .. } => Ok(queue),
+            Origin::Owned(owned) => Ok(&owned.queue),
             Origin::Imported(a) => Err(crate::imported::no_resource(&self.scope, "queue", &a.arn)),
         }
     }
@@ -270,7 +274,7 @@ impl Queue {
     /// dead-letter queue), for edits. An existing queue has none: that is an error.
     pub fn cfn_queue_policy(&self) -> Result<&CfnQueuePolicy> {
         match &self.origin {
-            Origin::Owned { policy, .. } => Ok(policy),
+            Origin::Owned(owned) => Ok(&owned.policy),
             Origin::Imported(a) => Err(crate::imported::no_resource(&self.scope, "queue", &a.arn)),
         }
     }
@@ -284,7 +288,7 @@ impl Queue {
     /// one (and always for an existing queue).
     pub fn cfn_dead_letter_queue(&self) -> Option<&CfnQueue> {
         match &self.origin {
-            Origin::Owned { dead_letter_queue, .. } => dead_letter_queue.as_ref(),
+            Origin::Owned(owned) => owned.dead_letter_queue.as_ref(),
             Origin::Imported(_) => None,
         }
     }
@@ -360,6 +364,44 @@ fn queue_props(props: &QueueProps, retention_seconds: u32) -> CfnQueueProps {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{properties, stack};
+    use serde_json::json;
+
+    #[test]
+    fn a_fifo_kms_queue_passes_the_schema_check_and_its_typed_queues_take_edits() {
+        let (app, stack) = stack("data");
+        let props = QueueProps {
+            fifo: true,
+            encryption: QueueEncryption::KmsManaged,
+            ..Default::default()
+        };
+        let queue = Queue::new(&stack, "Jobs", props).unwrap();
+        queue.cfn_queue().unwrap().set(CfnQueue::DELAY_SECONDS, 5).unwrap();
+        let dlq = queue.cfn_dead_letter_queue().unwrap().logical_id().to_string();
+        let main = properties(&app, "data", queue.cfn_queue().unwrap().logical_id());
+        for p in [&main, &properties(&app, "data", &dlq)] {
+            assert_eq!(
+                (&p["FifoQueue"], &p["KmsMasterKeyId"]),
+                (&json!(true), &json!("alias/aws/sqs")),
+                "{p}"
+            );
+            assert!(p.get("SqsManagedSseEnabled").is_none(), "{p}");
+        }
+        assert_eq!(main["DelaySeconds"], json!(5));
+        assert_eq!(main["RedrivePolicy"]["deadLetterTargetArn"], json!({ "Fn::GetAtt": [dlq, "Arn"] }));
+        let policy = properties(&app, "data", queue.cfn_queue_policy().unwrap().logical_id());
+        assert_eq!(policy["Queues"].as_array().unwrap().len(), 2, "{policy}");
+    }
+
+    #[test]
+    fn an_existing_queue_has_no_typed_resource() {
+        let (_app, stack) = stack("data");
+        let queue = Queue::from_arn(&stack, "Orders", "arn:aws:sqs:eu-west-1:123456789012:orders").unwrap();
+        let err = queue.cfn_queue().unwrap_err().to_string();
+        assert!(err.contains("existing queue"), "{err}");
+        assert!(queue.cfn_queue_policy().is_err());
+        assert!(queue.cfn_dead_letter_queue().is_none());
+    }
 
     #[test]
     fn queue_arns_are_parsed_or_refused_with_the_reason() {
