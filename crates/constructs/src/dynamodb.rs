@@ -1,7 +1,13 @@
 //! DynamoDB tables: encrypted, point-in-time recovery on, deletion protection and
 //! retention where the environment keeps data.
 
-use cairn_core::{RemovalPolicy, Resource, ResourceRef, Result, Scope, Value};
+use cairn_cfn::dynamodb::table::{
+    AttributeDefinition, GlobalSecondaryIndex as CfnGlobalSecondaryIndex, KeySchemaItem, PointInTimeRecoverySpecification, Projection,
+    ProjectionType, SSESpecification, TimeToLiveSpecification,
+};
+use cairn_cfn::dynamodb::{table, CfnTable, CfnTableProps};
+use cairn_cfn::Val;
+use cairn_core::{RemovalPolicy, ResourceRef, Result, Scope, Value};
 
 use crate::iam::{grant, Grantable};
 use crate::removal;
@@ -15,11 +21,11 @@ pub enum AttributeType {
 }
 
 impl AttributeType {
-    fn code(self) -> &'static str {
+    fn cfn(self) -> table::AttributeType {
         match self {
-            AttributeType::String => "S",
-            AttributeType::Number => "N",
-            AttributeType::Binary => "B",
+            AttributeType::String => table::AttributeType::S,
+            AttributeType::Number => table::AttributeType::N,
+            AttributeType::Binary => table::AttributeType::B,
         }
     }
 }
@@ -96,7 +102,7 @@ pub struct Table {
 #[derive(Clone)]
 enum Origin {
     /// Created by this app.
-    Owned(ResourceRef),
+    Owned(CfnTable),
     /// An existing table of the stack's account and region, known by name.
     Imported { name: String },
 }
@@ -156,54 +162,53 @@ impl Table {
                 None => attributes.push(a),
             }
         }
-        let definitions: Vec<Value> = attributes
+        let definitions: Vec<AttributeDefinition> = attributes
             .iter()
-            .map(|a| {
-                Value::map([
-                    ("AttributeName", Value::str(a.name.as_str())),
-                    ("AttributeType", Value::str(a.attribute_type.code())),
-                ])
+            .map(|a| AttributeDefinition::new(a.name.as_str(), a.attribute_type.cfn()))
+            .collect();
+        let indexes: Vec<CfnGlobalSecondaryIndex> = props
+            .global_secondary_indexes
+            .iter()
+            .map(|g| {
+                let all = Projection {
+                    projection_type: Some(ProjectionType::All.into()),
+                    ..Default::default()
+                };
+                CfnGlobalSecondaryIndex::new(g.name.as_str(), key_schema(&g.partition_key, g.sort_key.as_ref()), all)
             })
             .collect();
         let retain = scope.env_settings().retain_data;
-        let mut r = Resource::new("AWS::DynamoDB::Table")
-            .prop("BillingMode", "PAY_PER_REQUEST")
-            .prop("AttributeDefinitions", Value::List(definitions))
-            .prop("KeySchema", key_schema(&props.partition_key, props.sort_key.as_ref()))
-            .prop("SSESpecification", Value::map([("SSEEnabled", true)]))
-            .prop(
-                "PointInTimeRecoverySpecification",
-                Value::map([("PointInTimeRecoveryEnabled", props.point_in_time_recovery)]),
-            )
-            .prop("DeletionProtectionEnabled", props.deletion_protection.unwrap_or(retain));
-        if !props.global_secondary_indexes.is_empty() {
-            r = r.prop(
-                "GlobalSecondaryIndexes",
-                Value::List(
-                    props
-                        .global_secondary_indexes
-                        .iter()
-                        .map(|g| {
-                            Value::map([
-                                ("IndexName", Value::str(g.name.as_str())),
-                                ("KeySchema", key_schema(&g.partition_key, g.sort_key.as_ref())),
-                                ("Projection", Value::map([("ProjectionType", "ALL")])),
-                            ])
-                        })
-                        .collect(),
-                ),
-            );
-        }
-        if let Some(ttl) = &props.time_to_live_attribute {
-            r = r.prop(
-                "TimeToLiveSpecification",
-                Value::map([("AttributeName", Value::str(ttl.as_str())), ("Enabled", Value::Bool(true))]),
-            );
-        }
-        let table = scope.add_resource(
+        let table = CfnTable::new(
+            &scope,
             "Resource",
-            r.removal_policy(props.removal_policy.unwrap_or_else(|| removal::for_data(&scope))),
+            CfnTableProps {
+                billing_mode: Some(table::BillingMode::PayPerRequest.into()),
+                attribute_definitions: Some(definitions.into()),
+                sse_specification: Some(SSESpecification::new(true).into()),
+                point_in_time_recovery_specification: Some(
+                    PointInTimeRecoverySpecification {
+                        point_in_time_recovery_enabled: Some(props.point_in_time_recovery.into()),
+                        ..Default::default()
+                    }
+                    .into(),
+                ),
+                deletion_protection_enabled: Some(props.deletion_protection.unwrap_or(retain).into()),
+                global_secondary_indexes: (!indexes.is_empty()).then(|| indexes.into()),
+                time_to_live_specification: props.time_to_live_attribute.as_ref().map(|ttl| {
+                    TimeToLiveSpecification {
+                        attribute_name: Some(ttl.as_str().into()),
+                        ..TimeToLiveSpecification::new(true)
+                    }
+                    .into()
+                }),
+                // The schema types the table's `KeySchema` as free-form JSON; it is the same
+                // list of key elements as an index's.
+                ..CfnTableProps::new(
+                    Val::<Vec<KeySchemaItem>>::from(key_schema(&props.partition_key, props.sort_key.as_ref())).into_value(),
+                )
+            },
         )?;
+        table.apply_removal_policy(props.removal_policy.unwrap_or_else(|| removal::for_data(&scope)))?;
         Ok(Table {
             scope,
             origin: Origin::Owned(table),
@@ -213,7 +218,7 @@ impl Table {
     /// The table's ARN (`GetAtt Arn`; for an existing table built from its name).
     pub fn arn(&self) -> Value {
         match &self.origin {
-            Origin::Owned(table) => table.get_att("Arn"),
+            Origin::Owned(table) => table.arn(),
             Origin::Imported { name } => Value::sub(imported_arn(name)),
         }
     }
@@ -221,7 +226,7 @@ impl Table {
     /// The table's name (`Ref`; for an existing table the name given).
     pub fn name(&self) -> Value {
         match &self.origin {
-            Origin::Owned(table) => table.as_ref(),
+            Origin::Owned(table) => table.r#ref(),
             Origin::Imported { name } => Value::str(name.as_str()),
         }
     }
@@ -229,6 +234,13 @@ impl Table {
     /// The `AWS::DynamoDB::Table` resource, for escape hatches ([`cairn_core::Stack::add_override`]).
     /// An existing table ([`Table::from_name`]) has none: that is an error.
     pub fn resource(&self) -> Result<&ResourceRef> {
+        self.cfn_table().map(|t| t.resource_ref())
+    }
+
+    /// The typed `AWS::DynamoDB::Table`, for edits the props do not cover
+    /// (`table.cfn_table()?.set(CfnTable::TABLE_CLASS, TableClass::StandardInfrequentAccess)`).
+    /// An existing table ([`Table::from_name`]) has none: that is an error.
+    pub fn cfn_table(&self) -> Result<&CfnTable> {
         match &self.origin {
             Origin::Owned(table) => Ok(table),
             Origin::Imported { name } => Err(crate::imported::no_resource(&self.scope, "table", name)),
@@ -290,16 +302,67 @@ const WRITE_ACTIONS: &[&str] = &[
     "dynamodb:UpdateItem",
 ];
 
-fn key_schema(partition: &Attribute, sort: Option<&Attribute>) -> Value {
-    let mut keys = vec![Value::map([
-        ("AttributeName", Value::str(partition.name.as_str())),
-        ("KeyType", Value::str("HASH")),
-    ])];
-    if let Some(s) = sort {
-        keys.push(Value::map([
-            ("AttributeName", Value::str(s.name.as_str())),
-            ("KeyType", Value::str("RANGE")),
-        ]));
+fn key_schema(partition: &Attribute, sort: Option<&Attribute>) -> Vec<KeySchemaItem> {
+    let mut keys = vec![KeySchemaItem::new(partition.name.as_str(), "HASH")];
+    keys.extend(sort.map(|s| KeySchemaItem::new(s.name.as_str(), "RANGE")));
+    keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{properties, stack};
+    use serde_json::json;
+
+    #[test]
+    fn indexes_and_time_to_live_render_as_the_typed_structs_and_the_table_takes_edits() {
+        let (app, stack) = stack("data");
+        let props = TableProps {
+            sort_key: Some(Attribute::number("at")),
+            global_secondary_indexes: vec![GlobalSecondaryIndex {
+                name: "byCustomer".into(),
+                partition_key: Attribute::string("customer"),
+                sort_key: Some(Attribute::number("at")),
+            }],
+            time_to_live_attribute: Some("expires".into()),
+            ..Default::default()
+        };
+        let table = Table::new(&stack, "Orders", props).unwrap();
+        table
+            .cfn_table()
+            .unwrap()
+            .set(CfnTable::TABLE_CLASS, table::TableClass::StandardInfrequentAccess)
+            .unwrap();
+        let p = properties(&app, "data", table.cfn_table().unwrap().logical_id());
+        assert_eq!(
+            p["AttributeDefinitions"],
+            json!([
+                { "AttributeName": "pk", "AttributeType": "S" },
+                { "AttributeName": "at", "AttributeType": "N" },
+                { "AttributeName": "customer", "AttributeType": "S" },
+            ])
+        );
+        assert_eq!(
+            p["KeySchema"],
+            json!([{ "AttributeName": "pk", "KeyType": "HASH" }, { "AttributeName": "at", "KeyType": "RANGE" }])
+        );
+        assert_eq!(
+            p["GlobalSecondaryIndexes"],
+            json!([{
+                "IndexName": "byCustomer",
+                "KeySchema": [{ "AttributeName": "customer", "KeyType": "HASH" }, { "AttributeName": "at", "KeyType": "RANGE" }],
+                "Projection": { "ProjectionType": "ALL" },
+            }])
+        );
+        assert_eq!(p["TimeToLiveSpecification"], json!({ "AttributeName": "expires", "Enabled": true }));
+        assert_eq!(p["TableClass"], json!("STANDARD_INFREQUENT_ACCESS"));
     }
-    Value::List(keys)
+
+    #[test]
+    fn an_existing_table_has_no_typed_resource() {
+        let (_app, stack) = stack("data");
+        let table = Table::from_name(&stack, "Orders", "orders").unwrap();
+        let err = table.cfn_table().unwrap_err().to_string();
+        assert!(err.contains("existing table"), "{err}");
+    }
 }

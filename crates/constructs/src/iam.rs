@@ -6,7 +6,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use cairn_core::{Resource, ResourceRef, Result, Scope, Stack, Value};
+use cairn_cfn::iam::{CfnPolicy, CfnPolicyProps, CfnRole, CfnRoleProps};
+use cairn_core::{ResourceRef, Result, Scope, Stack, Value};
 
 /// `Allow` or `Deny`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,9 +118,9 @@ pub struct RoleProps {
 #[derive(Clone)]
 pub struct Role {
     scope: Scope,
-    role: ResourceRef,
+    role: CfnRole,
     statements: Rc<RefCell<Vec<PolicyStatement>>>,
-    policy: Rc<RefCell<Option<ResourceRef>>>,
+    policy: Rc<RefCell<Option<CfnPolicy>>>,
 }
 
 impl Role {
@@ -136,11 +137,13 @@ impl Role {
                 ])]),
             ),
         ]);
-        let role = scope.add_resource(
+        let role = CfnRole::new(
+            &scope,
             "Resource",
-            Resource::new("AWS::IAM::Role")
-                .prop("AssumeRolePolicyDocument", trust)
-                .prop_opt("Description", props.description),
+            CfnRoleProps {
+                description: props.description.map(Into::into),
+                ..CfnRoleProps::new(trust)
+            },
         )?;
         Ok(Role {
             scope,
@@ -151,15 +154,21 @@ impl Role {
     }
 
     pub fn arn(&self) -> Value {
-        self.role.get_att("Arn")
+        self.role.arn()
     }
 
     /// The role's name (`Ref`).
     pub fn name(&self) -> Value {
-        self.role.as_ref()
+        self.role.r#ref()
     }
 
     pub fn resource(&self) -> &ResourceRef {
+        self.role.resource_ref()
+    }
+
+    /// The typed `AWS::IAM::Role`, for edits the props do not cover
+    /// (`role.cfn_role().set(CfnRole::MAX_SESSION_DURATION, 7200)`).
+    pub fn cfn_role(&self) -> &CfnRole {
         &self.role
     }
 
@@ -183,20 +192,20 @@ impl Role {
         let document = policy_document(&self.statements.borrow());
         let existing = self.policy.borrow().clone();
         match existing {
-            Some(policy) => self.scope.stack().update_resource(&policy, |r| {
-                r.properties.insert("PolicyDocument".into(), document);
-            }),
+            // The document is rendered again from all statements, in the order granted.
+            Some(policy) => policy.set(CfnPolicy::POLICY_DOCUMENT, document),
             None => {
-                let policy = self.scope.child("DefaultPolicy")?.add_resource(
+                // The policy is named after its logical ID, known once it is added: it
+                // starts with a placeholder name that is replaced right away.
+                let policy = CfnPolicy::new(
+                    &self.scope.child("DefaultPolicy")?,
                     "Resource",
-                    Resource::new("AWS::IAM::Policy")
-                        .prop("PolicyDocument", document)
-                        .prop("Roles", Value::list([self.role.as_ref()])),
+                    CfnPolicyProps {
+                        roles: Some(vec![self.role.r#ref()].into()),
+                        ..CfnPolicyProps::new(document, "DefaultPolicy")
+                    },
                 )?;
-                let name = Value::str(policy.logical_id.clone());
-                self.scope.stack().update_resource(&policy, |r| {
-                    r.properties.shift_insert(0, "PolicyName".into(), name);
-                })?;
+                policy.set(CfnPolicy::POLICY_NAME, policy.logical_id())?;
                 *self.policy.borrow_mut() = Some(policy);
                 Ok(())
             }
@@ -211,6 +220,13 @@ impl Role {
     /// The default policy resource, once a statement was added. Resources that need the
     /// permissions at creation time can depend on it.
     pub fn default_policy(&self) -> Option<ResourceRef> {
+        self.policy.borrow().as_ref().map(|p| p.resource_ref().clone())
+    }
+
+    /// The typed default policy (`AWS::IAM::Policy`), once a statement was added, for
+    /// edits. Its `PolicyDocument` is rendered again from [`Role::statements`] on each
+    /// grant, so add statements with [`Role::add_to_policy`] rather than editing the document.
+    pub fn cfn_default_policy(&self) -> Option<CfnPolicy> {
         self.policy.borrow().clone()
     }
 }
@@ -240,4 +256,44 @@ pub fn grant(resource_scope: &Scope, grantee: &dyn Grantable, actions: &[&str], 
             .fix("grant to a construct of the same environment"));
     }
     role.add_to_policy(PolicyStatement::allow(actions, resources))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{properties, stack};
+    use serde_json::json;
+
+    #[test]
+    fn the_default_policy_is_named_after_its_logical_id_and_grants_re_render_its_document() {
+        let (app, stack) = stack("service");
+        let role = Role::new(
+            &stack,
+            "Worker",
+            RoleProps {
+                assumed_by: ServicePrincipal::EcsTasks,
+                description: Some("runs jobs".into()),
+            },
+        )
+        .unwrap();
+        assert!(role.cfn_default_policy().is_none());
+        role.cfn_role().set(CfnRole::MAX_SESSION_DURATION, 7200).unwrap();
+        role.add_to_policy(PolicyStatement::allow(
+            &["sqs:SendMessage"],
+            vec![Value::str("arn:aws:sqs:eu-west-1:123456789012:a")],
+        ))
+        .unwrap();
+        role.add_to_policy(PolicyStatement::allow(
+            &["sqs:SendMessage"],
+            vec![Value::str("arn:aws:sqs:eu-west-1:123456789012:b")],
+        ))
+        .unwrap();
+        let policy = role.cfn_default_policy().unwrap();
+        let p = properties(&app, "service", policy.logical_id());
+        assert_eq!(p["PolicyName"], json!(policy.logical_id()));
+        assert_eq!(p["Roles"], json!([{ "Ref": role.cfn_role().logical_id() }]));
+        assert_eq!(p["PolicyDocument"]["Statement"].as_array().unwrap().len(), 2, "{p}");
+        let r = properties(&app, "service", role.cfn_role().logical_id());
+        assert_eq!((&r["Description"], &r["MaxSessionDuration"]), (&json!("runs jobs"), &json!(7200)));
+    }
 }

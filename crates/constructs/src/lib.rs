@@ -20,6 +20,8 @@ pub mod removal;
 pub mod s3;
 pub mod sns;
 pub mod sqs;
+#[cfg(test)]
+mod test_support;
 
 pub use dynamodb::{Attribute, Table, TableProps};
 pub use ec2::{

@@ -6,9 +6,15 @@ use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
 
-use cairn_core::{RemovalPolicy, Resource, ResourceRef, Result, Scope, Value};
+use cairn_cfn::s3::bucket::{
+    self as cfn_bucket, LifecycleConfiguration, LoggingConfiguration, NoncurrentVersionExpiration, ObjectOwnership, OwnershipControls,
+    OwnershipControlsRule, PublicAccessBlockConfiguration, Rule, SSEAlgorithm, ServerSideEncryptionByDefault, ServerSideEncryptionRule,
+    VersioningConfiguration,
+};
+use cairn_cfn::s3::{CfnBucket, CfnBucketPolicy, CfnBucketPolicyProps, CfnBucketProps};
+use cairn_core::{RemovalPolicy, ResourceRef, Result, Scope, Value};
 
-use crate::iam::{grant, Grantable, PolicyStatement};
+use crate::iam::{grant, policy_document, Grantable, PolicyStatement};
 use crate::removal;
 
 /// Server-side encryption of a bucket.
@@ -109,15 +115,22 @@ pub struct Bucket {
 /// Where a [`Bucket`] comes from.
 #[derive(Clone)]
 enum Origin {
-    /// Created by this app: the bucket and its policy are resources of the template.
-    Owned {
-        bucket: ResourceRef,
-        policy: ResourceRef,
-        /// `Some` for an access-log bucket: the statements added to its policy so far (by Sid).
-        log_delivery: Option<Rc<RefCell<Vec<String>>>>,
-    },
+    /// Created by this app: the bucket and its policy are resources of the template
+    /// (boxed: typed handles are much larger than a name).
+    Owned(Box<OwnedBucket>),
     /// An existing bucket known by name: nothing in the template, its policy is its owner's.
     Imported { name: String },
+}
+
+/// The resources of a bucket this app creates.
+#[derive(Clone)]
+struct OwnedBucket {
+    bucket: CfnBucket,
+    policy: CfnBucketPolicy,
+    /// The statements of the bucket policy, in order: its document is rendered from them.
+    statements: Rc<RefCell<Vec<PolicyStatement>>>,
+    /// `Some` for an access-log bucket: the log-delivery statements added so far (by Sid).
+    log_delivery: Option<Rc<RefCell<Vec<String>>>>,
 }
 
 impl fmt::Debug for Bucket {
@@ -192,107 +205,110 @@ impl Bucket {
             })?;
         }
         let versioned = props.versioned.unwrap_or(scope.env_settings().retain_data);
-        let sse = match props.encryption {
-            BucketEncryption::S3Managed => Value::map([("SSEAlgorithm", "AES256")]),
-            BucketEncryption::KmsManaged => Value::map([("SSEAlgorithm", "aws:kms")]),
+        let sse_algorithm = match props.encryption {
+            BucketEncryption::S3Managed => SSEAlgorithm::Aes256,
+            BucketEncryption::KmsManaged => SSEAlgorithm::AwsKms,
         };
-        let mut resource = Resource::new("AWS::S3::Bucket")
-            .prop_opt("BucketName", props.bucket_name.clone())
-            .prop(
-                "BucketEncryption",
-                Value::map([(
-                    "ServerSideEncryptionConfiguration",
-                    Value::list([Value::map([
-                        ("ServerSideEncryptionByDefault", sse),
-                        ("BucketKeyEnabled", Value::Bool(props.encryption == BucketEncryption::KmsManaged)),
-                    ])]),
-                )]),
-            )
-            .prop(
-                "PublicAccessBlockConfiguration",
-                Value::map([
-                    ("BlockPublicAcls", true),
-                    ("BlockPublicPolicy", true),
-                    ("IgnorePublicAcls", true),
-                    ("RestrictPublicBuckets", true),
-                ]),
-            )
-            .prop(
-                "OwnershipControls",
-                Value::map([("Rules", Value::list([Value::map([("ObjectOwnership", "BucketOwnerEnforced")])]))]),
-            );
-        let mut rules = Vec::new();
+        let encryption_rule = ServerSideEncryptionRule {
+            server_side_encryption_by_default: Some(ServerSideEncryptionByDefault::new(sse_algorithm).into()),
+            bucket_key_enabled: Some((props.encryption == BucketEncryption::KmsManaged).into()),
+            ..Default::default()
+        };
+        let mut rules: Vec<Rule> = Vec::new();
         if let Some(days) = log_expiration_days {
-            let mut rule = Value::map([
-                ("Id", Value::str("ExpireLogs")),
-                ("Status", Value::str("Enabled")),
-                ("ExpirationInDays", Value::from(days)),
-            ]);
-            if versioned {
-                rule = rule.with("NoncurrentVersionExpiration", Value::map([("NoncurrentDays", LOG_NONCURRENT_DAYS)]));
-            }
-            rules.push(rule);
+            rules.push(Rule {
+                id: Some("ExpireLogs".into()),
+                expiration_in_days: Some(days.into()),
+                noncurrent_version_expiration: versioned.then(|| NoncurrentVersionExpiration::new(LOG_NONCURRENT_DAYS).into()),
+                ..Rule::new(cfn_bucket::Status3::Enabled)
+            });
         }
         if versioned {
-            resource = resource.prop("VersioningConfiguration", Value::map([("Status", "Enabled")]));
             if let Some(days) = props.noncurrent_version_expiration_days {
-                rules.push(Value::map([
-                    ("Id", Value::str("ExpireNoncurrentVersions")),
-                    ("Status", Value::str("Enabled")),
-                    ("NoncurrentVersionExpiration", Value::map([("NoncurrentDays", days)])),
-                ]));
+                rules.push(Rule {
+                    id: Some("ExpireNoncurrentVersions".into()),
+                    noncurrent_version_expiration: Some(NoncurrentVersionExpiration::new(days).into()),
+                    ..Rule::new(cfn_bucket::Status3::Enabled)
+                });
             }
         }
-        if !rules.is_empty() {
-            resource = resource.prop("LifecycleConfiguration", Value::map([("Rules", Value::List(rules))]));
-        }
-        if let Some((target, prefix)) = &props.server_access_logs {
-            if target.scope.env_settings().name != scope.env_settings().name {
-                return Err(scope
-                    .error(format!(
-                        "{} is in environment `{}`",
-                        target.scope.path(),
-                        target.scope.env_settings().name
-                    ))
-                    .property("server_access_logs")
-                    .fix("send the logs to an access-log bucket of the same environment (Bucket::for_access_logs)"));
+        let logging_configuration = match &props.server_access_logs {
+            Some((target, prefix)) => {
+                if target.scope.env_settings().name != scope.env_settings().name {
+                    return Err(scope
+                        .error(format!(
+                            "{} is in environment `{}`",
+                            target.scope.path(),
+                            target.scope.env_settings().name
+                        ))
+                        .property("server_access_logs")
+                        .fix("send the logs to an access-log bucket of the same environment (Bucket::for_access_logs)"));
+                }
+                validate_s3_log_prefix(prefix).map_err(|m| scope.error(m).property("server_access_logs").fix(S3_PREFIX_FIX))?;
+                // With ACLs disabled, S3 delivers only what the target's bucket policy allows:
+                // a log bucket gets the statement here; any other target must allow it itself.
+                if target.is_log_bucket() {
+                    target.allow_server_access_logs(prefix)?;
+                }
+                Some(
+                    LoggingConfiguration {
+                        destination_bucket_name: Some(target.name().into()),
+                        log_file_prefix: Some(prefix.as_str().into()),
+                        ..Default::default()
+                    }
+                    .into(),
+                )
             }
-            validate_s3_log_prefix(prefix).map_err(|m| scope.error(m).property("server_access_logs").fix(S3_PREFIX_FIX))?;
-            // With ACLs disabled, S3 delivers only what the target's bucket policy allows:
-            // a log bucket gets the statement here; any other target must allow it itself.
-            if target.is_log_bucket() {
-                target.allow_server_access_logs(prefix)?;
-            }
-            resource = resource.prop(
-                "LoggingConfiguration",
-                Value::map([
-                    ("DestinationBucketName", target.name()),
-                    ("LogFilePrefix", Value::str(prefix.as_str())),
-                ]),
-            );
-        }
-        let resource = resource.removal_policy(props.removal_policy.unwrap_or_else(|| removal::for_data(&scope)));
-        let bucket = scope.add_resource("Resource", resource)?;
-        let tls_only = PolicyStatement::deny_insecure_transport(&["s3:*"], vec![bucket.get_att("Arn"), object_arns(&bucket)]);
-        let policy = scope.add_resource(
+            None => None,
+        };
+        let bucket = CfnBucket::new(
+            &scope,
+            "Resource",
+            CfnBucketProps {
+                bucket_name: props.bucket_name.clone().map(Into::into),
+                bucket_encryption: Some(cfn_bucket::BucketEncryption::new(vec![encryption_rule]).into()),
+                public_access_block_configuration: Some(
+                    PublicAccessBlockConfiguration {
+                        block_public_acls: Some(true.into()),
+                        block_public_policy: Some(true.into()),
+                        ignore_public_acls: Some(true.into()),
+                        restrict_public_buckets: Some(true.into()),
+                    }
+                    .into(),
+                ),
+                ownership_controls: Some(
+                    OwnershipControls::new(vec![OwnershipControlsRule {
+                        object_ownership: Some(ObjectOwnership::BucketOwnerEnforced.into()),
+                    }])
+                    .into(),
+                ),
+                versioning_configuration: versioned.then(|| VersioningConfiguration::new(cfn_bucket::Status2::Enabled).into()),
+                lifecycle_configuration: (!rules.is_empty()).then(|| LifecycleConfiguration::new(rules).into()),
+                logging_configuration,
+                ..Default::default()
+            },
+        )?;
+        bucket.apply_removal_policy(props.removal_policy.unwrap_or_else(|| removal::for_data(&scope)))?;
+        let tls_only = PolicyStatement::deny_insecure_transport(&["s3:*"], vec![bucket.arn(), object_arns(&bucket)]);
+        let policy = CfnBucketPolicy::new(
+            &scope,
             "Policy",
-            Resource::new("AWS::S3::BucketPolicy")
-                .prop("Bucket", bucket.as_ref())
-                .prop("PolicyDocument", crate::iam::policy_document(&[tls_only])),
+            CfnBucketPolicyProps::new(bucket.r#ref(), policy_document(std::slice::from_ref(&tls_only))),
         )?;
         Ok(Bucket {
             scope,
-            origin: Origin::Owned {
+            origin: Origin::Owned(Box::new(OwnedBucket {
                 bucket,
                 policy,
+                statements: Rc::new(RefCell::new(vec![tls_only])),
                 log_delivery: log_expiration_days.map(|_| Rc::new(RefCell::new(Vec::new()))),
-            },
+            })),
         })
     }
 
     /// Whether this is an access-log bucket ([`Bucket::for_access_logs`]).
     pub fn is_log_bucket(&self) -> bool {
-        matches!(self.origin, Origin::Owned { log_delivery: Some(_), .. })
+        matches!(&self.origin, Origin::Owned(owned) if owned.log_delivery.is_some())
     }
 
     /// Lets S3 server access logging of this account write under `prefix` (e.g.
@@ -347,18 +363,16 @@ impl Bucket {
 
     /// Appends a log-delivery statement to the bucket policy, once per distinct statement.
     fn add_log_delivery(&self, sid: &str, mut statement: PolicyStatement) -> Result<()> {
-        let (policy, added) = match &self.origin {
-            Origin::Owned {
-                policy,
-                log_delivery: Some(added),
-                ..
-            } => (policy, added),
-            Origin::Owned { .. } => {
-                return Err(self
-                    .scope
-                    .error("this bucket is not an access-log bucket")
-                    .fix("create the bucket that receives logs with Bucket::for_access_logs"))
-            }
+        let (owned, added) = match &self.origin {
+            Origin::Owned(owned) => match &owned.log_delivery {
+                Some(added) => (owned, added),
+                None => {
+                    return Err(self
+                        .scope
+                        .error("this bucket is not an access-log bucket")
+                        .fix("create the bucket that receives logs with Bucket::for_access_logs"))
+                }
+            },
             Origin::Imported { name } => {
                 return Err(self
                     .scope
@@ -379,20 +393,15 @@ impl Bucket {
             format!("{sid}{}", same_kind + 1)
         });
         added.push(key);
-        let value = statement.to_value();
-        self.scope.stack().update_resource(policy, |r| {
-            if let Some(Value::Map(doc)) = r.properties.get_mut("PolicyDocument") {
-                if let Some(Value::List(statements)) = doc.get_mut("Statement") {
-                    statements.push(value);
-                }
-            }
-        })
+        let mut statements = owned.statements.borrow_mut();
+        statements.push(statement);
+        owned.policy.set(CfnBucketPolicy::POLICY_DOCUMENT, policy_document(&statements))
     }
 
     /// The bucket's ARN (`GetAtt Arn`; for an existing bucket `arn:${AWS::Partition}:s3:::<name>`).
     pub fn arn(&self) -> Value {
         match &self.origin {
-            Origin::Owned { bucket, .. } => bucket.get_att("Arn"),
+            Origin::Owned(owned) => owned.bucket.arn(),
             Origin::Imported { name } => Value::sub(format!("arn:${{AWS::Partition}}:s3:::{name}")),
         }
     }
@@ -400,14 +409,14 @@ impl Bucket {
     /// The bucket's name (`Ref`; for an existing bucket the name given).
     pub fn name(&self) -> Value {
         match &self.origin {
-            Origin::Owned { bucket, .. } => bucket.as_ref(),
+            Origin::Owned(owned) => owned.bucket.r#ref(),
             Origin::Imported { name } => Value::str(name.as_str()),
         }
     }
 
     pub fn regional_domain_name(&self) -> Value {
         match &self.origin {
-            Origin::Owned { bucket, .. } => bucket.get_att("RegionalDomainName"),
+            Origin::Owned(owned) => owned.bucket.regional_domain_name(),
             Origin::Imported { name } => Value::sub(format!("{name}.s3.${{AWS::Region}}.${{AWS::URLSuffix}}")),
         }
     }
@@ -415,8 +424,25 @@ impl Bucket {
     /// The `AWS::S3::Bucket` resource, for escape hatches ([`cairn_core::Stack::add_override`]).
     /// An existing bucket ([`Bucket::from_name`]) has none: that is an error.
     pub fn resource(&self) -> Result<&ResourceRef> {
+        self.cfn_bucket().map(|b| b.resource_ref())
+    }
+
+    /// The typed `AWS::S3::Bucket`, for edits the props do not cover
+    /// (`bucket.cfn_bucket()?.set(CfnBucket::OBJECT_LOCK_ENABLED, true)`). An existing
+    /// bucket ([`Bucket::from_name`]) has none: that is an error.
+    pub fn cfn_bucket(&self) -> Result<&CfnBucket> {
         match &self.origin {
-            Origin::Owned { bucket, .. } => Ok(bucket),
+            Origin::Owned(owned) => Ok(&owned.bucket),
+            Origin::Imported { name } => Err(crate::imported::no_resource(&self.scope, "bucket", name)),
+        }
+    }
+
+    /// The typed `AWS::S3::BucketPolicy`, for edits. Its `PolicyDocument` is rendered again
+    /// when log delivery is allowed ([`Bucket::allow_server_access_logs`],
+    /// [`Bucket::allow_load_balancer_logs`]). An existing bucket has none: that is an error.
+    pub fn cfn_bucket_policy(&self) -> Result<&CfnBucketPolicy> {
+        match &self.origin {
+            Origin::Owned(owned) => Ok(&owned.policy),
             Origin::Imported { name } => Err(crate::imported::no_resource(&self.scope, "bucket", name)),
         }
     }
@@ -468,15 +494,15 @@ impl Bucket {
     /// `<bucket arn>/*`: the only wildcard grants use, for the bucket's objects.
     fn object_arns(&self) -> Value {
         match &self.origin {
-            Origin::Owned { bucket, .. } => object_arns(bucket),
+            Origin::Owned(owned) => object_arns(&owned.bucket),
             Origin::Imported { name } => Value::sub(format!("arn:${{AWS::Partition}}:s3:::{name}/*")),
         }
     }
 }
 
 /// `<bucket arn>/*` of a bucket of this app.
-fn object_arns(bucket: &ResourceRef) -> Value {
-    Value::join("", [bucket.get_att("Arn"), Value::str("/*")])
+fn object_arns(bucket: &CfnBucket) -> Value {
+    Value::join("", [bucket.arn(), Value::str("/*")])
 }
 
 /// The regional ELB log-delivery account, for regions launched before August 2022.
@@ -524,5 +550,71 @@ fn validate_bucket_name(name: &str) -> std::result::Result<(), String> {
         Ok(())
     } else {
         Err(format!("`{name}` is not a valid bucket name"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{properties, stack};
+    use serde_json::{json, Value as Json};
+
+    #[test]
+    fn a_kms_bucket_passes_the_schema_check_and_its_typed_bucket_takes_edits() {
+        let (app, stack) = stack("data");
+        let props = BucketProps {
+            bucket_name: Some("t-dev-uploads".into()),
+            encryption: BucketEncryption::KmsManaged,
+            versioned: Some(true),
+            noncurrent_version_expiration_days: Some(30),
+            ..Default::default()
+        };
+        let bucket = Bucket::new(&stack, "Uploads", props).unwrap();
+        bucket.cfn_bucket().unwrap().set(CfnBucket::OBJECT_LOCK_ENABLED, true).unwrap();
+        let p = properties(&app, "data", bucket.cfn_bucket().unwrap().logical_id());
+        assert_eq!(
+            p["BucketEncryption"]["ServerSideEncryptionConfiguration"],
+            json!([{ "BucketKeyEnabled": true, "ServerSideEncryptionByDefault": { "SSEAlgorithm": "aws:kms" } }])
+        );
+        assert_eq!(p["BucketName"], json!("t-dev-uploads"));
+        assert_eq!(p["VersioningConfiguration"], json!({ "Status": "Enabled" }));
+        assert_eq!(
+            p["LifecycleConfiguration"]["Rules"],
+            json!([{ "Id": "ExpireNoncurrentVersions", "NoncurrentVersionExpiration": { "NoncurrentDays": 30 }, "Status": "Enabled" }])
+        );
+        assert_eq!(p["ObjectLockEnabled"], json!(true));
+    }
+
+    #[test]
+    fn log_delivery_re_renders_the_bucket_policy_through_its_typed_handle() {
+        let (app, stack) = stack("data");
+        let logs = Bucket::for_access_logs(&stack, "Logs", LogBucketProps::default()).unwrap();
+        logs.allow_load_balancer_logs("web").unwrap();
+        logs.allow_load_balancer_logs("api").unwrap();
+        logs.allow_load_balancer_logs("web").unwrap();
+        let policy = properties(&app, "data", logs.cfn_bucket_policy().unwrap().logical_id());
+        let sids: Vec<&Json> = policy["PolicyDocument"]["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| &s["Sid"])
+            .collect();
+        assert_eq!(
+            sids,
+            [
+                &json!("DenyInsecureTransport"),
+                &json!("LoadBalancerAccessLogs"),
+                &json!("LoadBalancerAccessLogs2")
+            ]
+        );
+    }
+
+    #[test]
+    fn an_existing_bucket_has_no_typed_resource() {
+        let (_app, stack) = stack("data");
+        let bucket = Bucket::from_name(&stack, "Shared", "shared-bucket").unwrap();
+        let err = bucket.cfn_bucket().unwrap_err().to_string();
+        assert!(err.contains("existing bucket"), "{err}");
+        assert!(bucket.cfn_bucket_policy().is_err());
     }
 }

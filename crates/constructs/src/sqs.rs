@@ -1,6 +1,7 @@
 //! SQS queues: encrypted, TLS-only, with a dead-letter queue by default.
 
-use cairn_core::{RemovalPolicy, Resource, ResourceRef, Result, Scope, Value};
+use cairn_cfn::sqs::{CfnQueue, CfnQueuePolicy, CfnQueuePolicyProps, CfnQueueProps};
+use cairn_core::{RemovalPolicy, ResourceRef, Result, Scope, Value};
 
 use crate::iam::{grant, policy_document, Grantable, PolicyStatement};
 use crate::removal;
@@ -77,13 +78,18 @@ pub struct Queue {
 /// Where a [`Queue`] comes from.
 #[derive(Clone)]
 enum Origin {
-    /// Created by this app.
-    Owned {
-        queue: ResourceRef,
-        dead_letter_queue: Option<ResourceRef>,
-    },
+    /// Created by this app (boxed: typed handles are much larger than an ARN).
+    Owned(Box<OwnedQueue>),
     /// An existing queue known by its ARN: nothing in the template.
     Imported(QueueArn),
+}
+
+/// The resources of a queue this app creates.
+#[derive(Clone)]
+struct OwnedQueue {
+    queue: CfnQueue,
+    dead_letter_queue: Option<CfnQueue>,
+    policy: CfnQueuePolicy,
 }
 
 /// The parts of `arn:<partition>:sqs:<region>:<account>:<name>`.
@@ -174,51 +180,60 @@ impl Queue {
         check("visibility_timeout_seconds", props.visibility_timeout_seconds, 0, 43_200)?;
         check("retention_seconds", props.retention_seconds, 60, 1_209_600)?;
         check("receive_wait_seconds", props.receive_wait_seconds, 0, 20)?;
-        let policy = props.removal_policy.unwrap_or_else(|| removal::for_data(&scope));
+        let removal_policy = props.removal_policy.unwrap_or_else(|| removal::for_data(&scope));
         let dead_letter_queue = match props.dead_letter {
             Some(dl) => {
                 check("dead_letter.max_receive_count", dl.max_receive_count, 1, 1000)?;
                 check("dead_letter.retention_seconds", dl.retention_seconds, 60, 1_209_600)?;
-                let dlq = queue_resource(&props, dl.retention_seconds).removal_policy(policy);
-                Some(scope.add_resource("DeadLetterQueue", dlq)?)
+                let dlq = CfnQueue::new(&scope, "DeadLetterQueue", queue_props(&props, dl.retention_seconds))?;
+                dlq.apply_removal_policy(removal_policy)?;
+                Some(dlq)
             }
             None => None,
         };
-        let mut main = queue_resource(&props, props.retention_seconds)
-            .prop("VisibilityTimeout", props.visibility_timeout_seconds)
-            .prop("ReceiveMessageWaitTimeSeconds", props.receive_wait_seconds);
-        if let (Some(dlq), Some(dl)) = (&dead_letter_queue, props.dead_letter) {
-            main = main.prop(
-                "RedrivePolicy",
+        // `RedrivePolicy` is free-form JSON in the schema; its keys are SQS's own.
+        let redrive_policy = match (&dead_letter_queue, props.dead_letter) {
+            (Some(dlq), Some(dl)) => Some(
                 Value::map([
-                    ("deadLetterTargetArn", dlq.get_att("Arn")),
+                    ("deadLetterTargetArn", dlq.arn()),
                     ("maxReceiveCount", Value::from(dl.max_receive_count)),
-                ]),
-            );
-        }
-        let queue = scope.add_resource("Resource", main.removal_policy(policy))?;
-        let mut queues = vec![queue.as_ref()];
-        let mut arns = vec![queue.get_att("Arn")];
-        if let Some(dlq) = &dead_letter_queue {
-            queues.push(dlq.as_ref());
-            arns.push(dlq.get_att("Arn"));
-        }
-        scope.add_resource(
-            "Policy",
-            Resource::new("AWS::SQS::QueuePolicy").prop("Queues", Value::List(queues)).prop(
-                "PolicyDocument",
-                policy_document(&[PolicyStatement::deny_insecure_transport(&["sqs:*"], arns)]),
+                ])
+                .into(),
             ),
+            _ => None,
+        };
+        let queue = CfnQueue::new(
+            &scope,
+            "Resource",
+            CfnQueueProps {
+                visibility_timeout: Some(props.visibility_timeout_seconds.into()),
+                receive_message_wait_time_seconds: Some(props.receive_wait_seconds.into()),
+                redrive_policy,
+                ..queue_props(&props, props.retention_seconds)
+            },
         )?;
+        queue.apply_removal_policy(removal_policy)?;
+        let mut queues = vec![queue.r#ref()];
+        let mut arns = vec![queue.arn()];
+        if let Some(dlq) = &dead_letter_queue {
+            queues.push(dlq.r#ref());
+            arns.push(dlq.arn());
+        }
+        let tls_only = policy_document(&[PolicyStatement::deny_insecure_transport(&["sqs:*"], arns)]);
+        let policy = CfnQueuePolicy::new(&scope, "Policy", CfnQueuePolicyProps::new(tls_only, queues))?;
         Ok(Queue {
             scope,
-            origin: Origin::Owned { queue, dead_letter_queue },
+            origin: Origin::Owned(Box::new(OwnedQueue {
+                queue,
+                dead_letter_queue,
+                policy,
+            })),
         })
     }
 
     pub fn arn(&self) -> Value {
         match &self.origin {
-            Origin::Owned { queue, .. } => queue.get_att("Arn"),
+            Origin::Owned(owned) => owned.queue.arn(),
             Origin::Imported(a) => Value::str(a.arn.as_str()),
         }
     }
@@ -226,14 +241,15 @@ impl Queue {
     /// The queue's URL (`Ref`; for an existing queue built from its ARN, as the AWS CDK does).
     pub fn url(&self) -> Value {
         match &self.origin {
-            Origin::Owned { queue, .. } => queue.as_ref(),
+            Origin::Owned(owned) => owned.queue.r#ref(),
             Origin::Imported(a) => Value::sub(format!("https://sqs.{}.${{AWS::URLSuffix}}/{}/{}", a.region, a.account, a.name)),
         }
     }
 
     pub fn name(&self) -> Value {
         match &self.origin {
-            Origin::Owned { queue, .. } => queue.get_att("QueueName"),
+            // `QueueName` is a `Fn::GetAtt` attribute the schema has no accessor for.
+            Origin::Owned(owned) => owned.queue.get_att("QueueName"),
             Origin::Imported(a) => Value::str(a.name.as_str()),
         }
     }
@@ -241,16 +257,38 @@ impl Queue {
     /// The `AWS::SQS::Queue` resource, for escape hatches ([`cairn_core::Stack::add_override`]).
     /// An existing queue ([`Queue::from_arn`]) has none: that is an error.
     pub fn resource(&self) -> Result<&ResourceRef> {
+        self.cfn_queue().map(|q| q.resource_ref())
+    }
+
+    /// The typed `AWS::SQS::Queue`, for edits the props do not cover
+    /// (`queue.cfn_queue()?.set(CfnQueue::DELAY_SECONDS, 5)`). An existing queue
+    /// ([`Queue::from_arn`]) has none: that is an error.
+    pub fn cfn_queue(&self) -> Result<&CfnQueue> {
         match &self.origin {
-            Origin::Owned { queue, .. } => Ok(queue),
+            Origin::Owned(owned) => Ok(&owned.queue),
+            Origin::Imported(a) => Err(crate::imported::no_resource(&self.scope, "queue", &a.arn)),
+        }
+    }
+
+    /// The typed `AWS::SQS::QueuePolicy` (the TLS-only policy of the queue and its
+    /// dead-letter queue), for edits. An existing queue has none: that is an error.
+    pub fn cfn_queue_policy(&self) -> Result<&CfnQueuePolicy> {
+        match &self.origin {
+            Origin::Owned(owned) => Ok(&owned.policy),
             Origin::Imported(a) => Err(crate::imported::no_resource(&self.scope, "queue", &a.arn)),
         }
     }
 
     /// The dead-letter queue this app created for the queue, if any (never for an existing queue).
     pub fn dead_letter_queue(&self) -> Option<&ResourceRef> {
+        self.cfn_dead_letter_queue().map(|q| q.resource_ref())
+    }
+
+    /// The typed dead-letter queue this app created for the queue, for edits; `None` without
+    /// one (and always for an existing queue).
+    pub fn cfn_dead_letter_queue(&self) -> Option<&CfnQueue> {
         match &self.origin {
-            Origin::Owned { dead_letter_queue, .. } => dead_letter_queue.as_ref(),
+            Origin::Owned(owned) => owned.dead_letter_queue.as_ref(),
             Origin::Imported(_) => None,
         }
     }
@@ -308,20 +346,62 @@ impl Queue {
     }
 }
 
-fn queue_resource(props: &QueueProps, retention_seconds: u32) -> Resource {
-    let mut r = Resource::new("AWS::SQS::Queue").prop("MessageRetentionPeriod", retention_seconds);
-    if props.fifo {
-        r = r.prop("FifoQueue", true);
-    }
-    match props.encryption {
-        QueueEncryption::SqsManaged => r.prop("SqsManagedSseEnabled", true),
-        QueueEncryption::KmsManaged => r.prop("KmsMasterKeyId", "alias/aws/sqs"),
+/// What a queue and its dead-letter queue share: retention, FIFO and encryption.
+fn queue_props(props: &QueueProps, retention_seconds: u32) -> CfnQueueProps {
+    let (sqs_managed_sse_enabled, kms_master_key_id) = match props.encryption {
+        QueueEncryption::SqsManaged => (Some(true.into()), None),
+        QueueEncryption::KmsManaged => (None, Some("alias/aws/sqs".into())),
+    };
+    CfnQueueProps {
+        message_retention_period: Some(retention_seconds.into()),
+        fifo_queue: props.fifo.then_some(true.into()),
+        sqs_managed_sse_enabled,
+        kms_master_key_id,
+        ..Default::default()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{properties, stack};
+    use serde_json::json;
+
+    #[test]
+    fn a_fifo_kms_queue_passes_the_schema_check_and_its_typed_queues_take_edits() {
+        let (app, stack) = stack("data");
+        let props = QueueProps {
+            fifo: true,
+            encryption: QueueEncryption::KmsManaged,
+            ..Default::default()
+        };
+        let queue = Queue::new(&stack, "Jobs", props).unwrap();
+        queue.cfn_queue().unwrap().set(CfnQueue::DELAY_SECONDS, 5).unwrap();
+        let dlq = queue.cfn_dead_letter_queue().unwrap().logical_id().to_string();
+        let main = properties(&app, "data", queue.cfn_queue().unwrap().logical_id());
+        for p in [&main, &properties(&app, "data", &dlq)] {
+            assert_eq!(
+                (&p["FifoQueue"], &p["KmsMasterKeyId"]),
+                (&json!(true), &json!("alias/aws/sqs")),
+                "{p}"
+            );
+            assert!(p.get("SqsManagedSseEnabled").is_none(), "{p}");
+        }
+        assert_eq!(main["DelaySeconds"], json!(5));
+        assert_eq!(main["RedrivePolicy"]["deadLetterTargetArn"], json!({ "Fn::GetAtt": [dlq, "Arn"] }));
+        let policy = properties(&app, "data", queue.cfn_queue_policy().unwrap().logical_id());
+        assert_eq!(policy["Queues"].as_array().unwrap().len(), 2, "{policy}");
+    }
+
+    #[test]
+    fn an_existing_queue_has_no_typed_resource() {
+        let (_app, stack) = stack("data");
+        let queue = Queue::from_arn(&stack, "Orders", "arn:aws:sqs:eu-west-1:123456789012:orders").unwrap();
+        let err = queue.cfn_queue().unwrap_err().to_string();
+        assert!(err.contains("existing queue"), "{err}");
+        assert!(queue.cfn_queue_policy().is_err());
+        assert!(queue.cfn_dead_letter_queue().is_none());
+    }
 
     #[test]
     fn queue_arns_are_parsed_or_refused_with_the_reason() {
