@@ -471,15 +471,17 @@ def render_enum(rust: str, values: list[str], description: str | None, indent: s
 
 
 def attributes(schema: dict) -> list[tuple[str, str, str | None]]:
-    """(GetAtt name, accessor name, description) of each read-only property."""
+    """(GetAtt name, accessor name, description) of each attribute `Fn::GetAtt` takes, as
+    cfn-lint computes them: the read-only properties, plus the writable ones for the types
+    CloudFormation also serves as attributes (`QueueName` of a queue, `CidrBlock` of a VPC).
+    Attributes named by a pattern (`Outputs.<name>`) have no accessor: use `get_att`."""
+    from cfnlint.schema._schema import Schema
+
     out, used = [], set(HANDLE_METHODS)
-    for p in schema.get("readOnlyProperties", []):
-        if not p.startswith("/properties/"):
+    for att in sorted(Schema(schema).get_atts.keys()):
+        if "\\" in att or "*" in att:
             continue
-        parts = p[len("/properties/"):].split("/")
-        if "*" in parts:
-            continue
-        att = ".".join(parts)
+        parts = att.split(".")
         node = schema.get("properties", {}).get(parts[0], {})
         for part in parts[1:]:
             node, _ = resolve(schema, node)

@@ -79,7 +79,7 @@ impl Topic {
     }
 
     pub fn name(&self) -> Value {
-        self.topic.get_att("TopicName")
+        self.topic.topic_name()
     }
 
     pub fn resource(&self) -> &ResourceRef {

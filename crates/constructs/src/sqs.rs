@@ -248,8 +248,7 @@ impl Queue {
 
     pub fn name(&self) -> Value {
         match &self.origin {
-            // `QueueName` is a `Fn::GetAtt` attribute the schema has no accessor for.
-            Origin::Owned(owned) => owned.queue.get_att("QueueName"),
+            Origin::Owned(owned) => owned.queue.queue_name(),
             Origin::Imported(a) => Value::str(a.name.as_str()),
         }
     }
@@ -295,7 +294,7 @@ impl Queue {
 
     /// The dead-letter queue's name (the `QueueName` metric dimension), if it has one.
     pub fn dead_letter_queue_name(&self) -> Option<Value> {
-        self.dead_letter_queue().map(|q| q.get_att("QueueName"))
+        self.cfn_dead_letter_queue().map(CfnQueue::queue_name)
     }
 
     pub fn scope(&self) -> &Scope {

@@ -187,6 +187,12 @@ impl CfnApplication {
         self.handle.get_att("ApplicationArn")
     }
 
+    /// The timestamp when the application was created
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
     /// The ARN of the associated Identity Center application
     /// (`Fn::GetAtt IdentitySource.IdentityCenter.ApplicationArn`)
     pub fn identity_source_identity_center_application_arn(&self) -> Value {
@@ -203,12 +209,6 @@ impl CfnApplication {
     /// (`Fn::GetAtt TenantId`)
     pub fn tenant_id(&self) -> Value {
         self.handle.get_att("TenantId")
-    }
-
-    /// The timestamp when the application was created
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
     }
 
     /// The timestamp when the application was last updated
@@ -422,10 +422,10 @@ impl CfnEntitlement {
         Ok(CfnEntitlement { handle })
     }
 
-    /// The ID of the entitlement
-    /// (`Fn::GetAtt EntitlementId`)
-    pub fn entitlement_id(&self) -> Value {
-        self.handle.get_att("EntitlementId")
+    /// The timestamp when the entitlement was created
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// The AWS account ID
@@ -434,10 +434,10 @@ impl CfnEntitlement {
         self.handle.get_att("Entitlement.PrincipalRole.Account")
     }
 
-    /// The timestamp when the entitlement was created
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
+    /// The ID of the entitlement
+    /// (`Fn::GetAtt EntitlementId`)
+    pub fn entitlement_id(&self) -> Value {
+        self.handle.get_att("EntitlementId")
     }
 }
 

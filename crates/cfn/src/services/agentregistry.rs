@@ -652,10 +652,15 @@ impl CfnRegistry {
         Ok(CfnRegistry { handle })
     }
 
-    /// The unique identifier of the registry.
-    /// (`Fn::GetAtt RegistryId`)
-    pub fn registry_id(&self) -> Value {
-        self.handle.get_att("RegistryId")
+    /// (`Fn::GetAtt AutoDetectionStatus`)
+    pub fn auto_detection_status(&self) -> Value {
+        self.handle.get_att("AutoDetectionStatus")
+    }
+
+    /// The timestamp when the registry was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// The Amazon Resource Name (ARN) of the registry.
@@ -664,20 +669,15 @@ impl CfnRegistry {
         self.handle.get_att("RegistryArn")
     }
 
-    /// (`Fn::GetAtt AutoDetectionStatus`)
-    pub fn auto_detection_status(&self) -> Value {
-        self.handle.get_att("AutoDetectionStatus")
+    /// The unique identifier of the registry.
+    /// (`Fn::GetAtt RegistryId`)
+    pub fn registry_id(&self) -> Value {
+        self.handle.get_att("RegistryId")
     }
 
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
-    }
-
-    /// The timestamp when the registry was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
     }
 
     /// The timestamp when the registry was last updated.
@@ -1551,16 +1551,28 @@ impl CfnRegistryRecord {
         Ok(CfnRegistryRecord { handle })
     }
 
-    /// The unique identifier of the registry record.
-    /// (`Fn::GetAtt RecordId`)
-    pub fn record_id(&self) -> Value {
-        self.handle.get_att("RecordId")
+    /// The timestamp when the registry record was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
+    /// The identifier of the AWS account that created the registry record.
+    /// (`Fn::GetAtt CreatedBy`)
+    pub fn created_by(&self) -> Value {
+        self.handle.get_att("CreatedBy")
     }
 
     /// The Amazon Resource Name (ARN) of the registry record.
     /// (`Fn::GetAtt RecordArn`)
     pub fn record_arn(&self) -> Value {
         self.handle.get_att("RecordArn")
+    }
+
+    /// The unique identifier of the registry record.
+    /// (`Fn::GetAtt RecordId`)
+    pub fn record_id(&self) -> Value {
+        self.handle.get_att("RecordId")
     }
 
     /// The Amazon Resource Name (ARN) of the registry containing the record.
@@ -1574,22 +1586,10 @@ impl CfnRegistryRecord {
         self.handle.get_att("Status")
     }
 
-    /// The timestamp when the registry record was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
-    }
-
     /// The timestamp when the registry record was last updated.
     /// (`Fn::GetAtt UpdatedAt`)
     pub fn updated_at(&self) -> Value {
         self.handle.get_att("UpdatedAt")
-    }
-
-    /// The identifier of the AWS account that created the registry record.
-    /// (`Fn::GetAtt CreatedBy`)
-    pub fn created_by(&self) -> Value {
-        self.handle.get_att("CreatedBy")
     }
 }
 

@@ -238,9 +238,9 @@ impl CfnInvestigationGroup {
         Ok(CfnInvestigationGroup { handle })
     }
 
-    /// (`Fn::GetAtt CreatedBy`)
-    pub fn created_by(&self) -> Value {
-        self.handle.get_att("CreatedBy")
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -248,9 +248,9 @@ impl CfnInvestigationGroup {
         self.handle.get_att("CreatedAt")
     }
 
-    /// (`Fn::GetAtt LastModifiedBy`)
-    pub fn last_modified_by(&self) -> Value {
-        self.handle.get_att("LastModifiedBy")
+    /// (`Fn::GetAtt CreatedBy`)
+    pub fn created_by(&self) -> Value {
+        self.handle.get_att("CreatedBy")
     }
 
     /// (`Fn::GetAtt LastModifiedAt`)
@@ -258,9 +258,9 @@ impl CfnInvestigationGroup {
         self.handle.get_att("LastModifiedAt")
     }
 
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// (`Fn::GetAtt LastModifiedBy`)
+    pub fn last_modified_by(&self) -> Value {
+        self.handle.get_att("LastModifiedBy")
     }
 }
 

@@ -491,9 +491,9 @@ impl CfnBroker {
         Ok(CfnBroker { handle })
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
+    /// (`Fn::GetAtt AmqpEndpoints`)
+    pub fn amqp_endpoints(&self) -> Value {
+        self.handle.get_att("AmqpEndpoints")
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -501,10 +501,32 @@ impl CfnBroker {
         self.handle.get_att("Arn")
     }
 
+    /// The ID of the current actual configuration.
+    /// (`Fn::GetAtt ConfigurationId`)
+    pub fn configuration_id(&self) -> Value {
+        self.handle.get_att("ConfigurationId")
+    }
+
+    /// The revision of the current actual configuration.
+    /// (`Fn::GetAtt ConfigurationRevision`)
+    pub fn configuration_revision(&self) -> Value {
+        self.handle.get_att("ConfigurationRevision")
+    }
+
+    /// (`Fn::GetAtt ConsoleURLs`)
+    pub fn console_ur_ls(&self) -> Value {
+        self.handle.get_att("ConsoleURLs")
+    }
+
     /// The version in use. This may have more precision than the specified EngineVersion.
     /// (`Fn::GetAtt EngineVersionCurrent`)
     pub fn engine_version_current(&self) -> Value {
         self.handle.get_att("EngineVersionCurrent")
+    }
+
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// (`Fn::GetAtt IpAddresses`)
@@ -522,18 +544,6 @@ impl CfnBroker {
         self.handle.get_att("OpenWireEndpoints")
     }
 
-    /// The ID of the current actual configuration.
-    /// (`Fn::GetAtt ConfigurationId`)
-    pub fn configuration_id(&self) -> Value {
-        self.handle.get_att("ConfigurationId")
-    }
-
-    /// The revision of the current actual configuration.
-    /// (`Fn::GetAtt ConfigurationRevision`)
-    pub fn configuration_revision(&self) -> Value {
-        self.handle.get_att("ConfigurationRevision")
-    }
-
     /// (`Fn::GetAtt StompEndpoints`)
     pub fn stomp_endpoints(&self) -> Value {
         self.handle.get_att("StompEndpoints")
@@ -542,16 +552,6 @@ impl CfnBroker {
     /// (`Fn::GetAtt WssEndpoints`)
     pub fn wss_endpoints(&self) -> Value {
         self.handle.get_att("WssEndpoints")
-    }
-
-    /// (`Fn::GetAtt AmqpEndpoints`)
-    pub fn amqp_endpoints(&self) -> Value {
-        self.handle.get_att("AmqpEndpoints")
-    }
-
-    /// (`Fn::GetAtt ConsoleURLs`)
-    pub fn console_ur_ls(&self) -> Value {
-        self.handle.get_att("ConsoleURLs")
     }
 }
 

@@ -873,9 +873,99 @@ impl CfnBranch {
         Ok(CfnBranch { handle })
     }
 
+    /// (`Fn::GetAtt AppId`)
+    pub fn app_id(&self) -> Value {
+        self.handle.get_att("AppId")
+    }
+
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt Backend.StackArn`)
+    pub fn backend_stack_arn(&self) -> Value {
+        self.handle.get_att("Backend.StackArn")
+    }
+
+    /// (`Fn::GetAtt BasicAuthConfig.EnableBasicAuth`)
+    pub fn basic_auth_config_enable_basic_auth(&self) -> Value {
+        self.handle.get_att("BasicAuthConfig.EnableBasicAuth")
+    }
+
+    /// (`Fn::GetAtt BasicAuthConfig.Password`)
+    pub fn basic_auth_config_password(&self) -> Value {
+        self.handle.get_att("BasicAuthConfig.Password")
+    }
+
+    /// (`Fn::GetAtt BasicAuthConfig.Username`)
+    pub fn basic_auth_config_username(&self) -> Value {
+        self.handle.get_att("BasicAuthConfig.Username")
+    }
+
+    /// (`Fn::GetAtt BranchName`)
+    pub fn branch_name(&self) -> Value {
+        self.handle.get_att("BranchName")
+    }
+
+    /// (`Fn::GetAtt BuildSpec`)
+    pub fn build_spec(&self) -> Value {
+        self.handle.get_att("BuildSpec")
+    }
+
+    /// (`Fn::GetAtt ComputeRoleArn`)
+    pub fn compute_role_arn(&self) -> Value {
+        self.handle.get_att("ComputeRoleArn")
+    }
+
+    /// (`Fn::GetAtt Description`)
+    pub fn description(&self) -> Value {
+        self.handle.get_att("Description")
+    }
+
+    /// (`Fn::GetAtt EnableAutoBuild`)
+    pub fn enable_auto_build(&self) -> Value {
+        self.handle.get_att("EnableAutoBuild")
+    }
+
+    /// (`Fn::GetAtt EnablePerformanceMode`)
+    pub fn enable_performance_mode(&self) -> Value {
+        self.handle.get_att("EnablePerformanceMode")
+    }
+
+    /// (`Fn::GetAtt EnablePullRequestPreview`)
+    pub fn enable_pull_request_preview(&self) -> Value {
+        self.handle.get_att("EnablePullRequestPreview")
+    }
+
+    /// (`Fn::GetAtt EnableSkewProtection`)
+    pub fn enable_skew_protection(&self) -> Value {
+        self.handle.get_att("EnableSkewProtection")
+    }
+
+    /// (`Fn::GetAtt EnvironmentVariables`)
+    pub fn environment_variables(&self) -> Value {
+        self.handle.get_att("EnvironmentVariables")
+    }
+
+    /// (`Fn::GetAtt Framework`)
+    pub fn framework(&self) -> Value {
+        self.handle.get_att("Framework")
+    }
+
+    /// (`Fn::GetAtt PullRequestEnvironmentName`)
+    pub fn pull_request_environment_name(&self) -> Value {
+        self.handle.get_att("PullRequestEnvironmentName")
+    }
+
+    /// (`Fn::GetAtt Stage`)
+    pub fn stage(&self) -> Value {
+        self.handle.get_att("Stage")
+    }
+
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
     }
 }
 
@@ -1066,19 +1156,39 @@ impl CfnDomain {
         Ok(CfnDomain { handle })
     }
 
+    /// (`Fn::GetAtt AppId`)
+    pub fn app_id(&self) -> Value {
+        self.handle.get_att("AppId")
+    }
+
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
     }
 
-    /// (`Fn::GetAtt DomainStatus`)
-    pub fn domain_status(&self) -> Value {
-        self.handle.get_att("DomainStatus")
+    /// (`Fn::GetAtt AutoSubDomainCreationPatterns`)
+    pub fn auto_sub_domain_creation_patterns(&self) -> Value {
+        self.handle.get_att("AutoSubDomainCreationPatterns")
     }
 
-    /// (`Fn::GetAtt StatusReason`)
-    pub fn status_reason(&self) -> Value {
-        self.handle.get_att("StatusReason")
+    /// (`Fn::GetAtt AutoSubDomainIAMRole`)
+    pub fn auto_sub_domain_iam_role(&self) -> Value {
+        self.handle.get_att("AutoSubDomainIAMRole")
+    }
+
+    /// (`Fn::GetAtt Certificate.CertificateArn`)
+    pub fn certificate_certificate_arn(&self) -> Value {
+        self.handle.get_att("Certificate.CertificateArn")
+    }
+
+    /// (`Fn::GetAtt Certificate.CertificateType`)
+    pub fn certificate_certificate_type(&self) -> Value {
+        self.handle.get_att("Certificate.CertificateType")
+    }
+
+    /// (`Fn::GetAtt Certificate.CertificateVerificationDNSRecord`)
+    pub fn certificate_certificate_verification_dns_record(&self) -> Value {
+        self.handle.get_att("Certificate.CertificateVerificationDNSRecord")
     }
 
     /// (`Fn::GetAtt CertificateRecord`)
@@ -1086,9 +1196,39 @@ impl CfnDomain {
         self.handle.get_att("CertificateRecord")
     }
 
-    /// (`Fn::GetAtt Certificate`)
-    pub fn certificate(&self) -> Value {
-        self.handle.get_att("Certificate")
+    /// (`Fn::GetAtt CertificateSettings.CertificateType`)
+    pub fn certificate_settings_certificate_type(&self) -> Value {
+        self.handle.get_att("CertificateSettings.CertificateType")
+    }
+
+    /// (`Fn::GetAtt CertificateSettings.CustomCertificateArn`)
+    pub fn certificate_settings_custom_certificate_arn(&self) -> Value {
+        self.handle.get_att("CertificateSettings.CustomCertificateArn")
+    }
+
+    /// (`Fn::GetAtt DomainName`)
+    pub fn domain_name(&self) -> Value {
+        self.handle.get_att("DomainName")
+    }
+
+    /// (`Fn::GetAtt DomainStatus`)
+    pub fn domain_status(&self) -> Value {
+        self.handle.get_att("DomainStatus")
+    }
+
+    /// (`Fn::GetAtt EnableAutoSubDomain`)
+    pub fn enable_auto_sub_domain(&self) -> Value {
+        self.handle.get_att("EnableAutoSubDomain")
+    }
+
+    /// (`Fn::GetAtt StatusReason`)
+    pub fn status_reason(&self) -> Value {
+        self.handle.get_att("StatusReason")
+    }
+
+    /// (`Fn::GetAtt SubDomainSettings`)
+    pub fn sub_domain_settings(&self) -> Value {
+        self.handle.get_att("SubDomainSettings")
     }
 
     /// (`Fn::GetAtt UpdateStatus`)

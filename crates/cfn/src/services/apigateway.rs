@@ -1460,19 +1460,19 @@ impl CfnDomainName {
         Ok(CfnDomainName { handle })
     }
 
-    /// (`Fn::GetAtt DomainNameArn`)
-    pub fn domain_name_arn(&self) -> Value {
-        self.handle.get_att("DomainNameArn")
-    }
-
-    /// (`Fn::GetAtt RegionalHostedZoneId`)
-    pub fn regional_hosted_zone_id(&self) -> Value {
-        self.handle.get_att("RegionalHostedZoneId")
-    }
-
     /// (`Fn::GetAtt DistributionDomainName`)
     pub fn distribution_domain_name(&self) -> Value {
         self.handle.get_att("DistributionDomainName")
+    }
+
+    /// (`Fn::GetAtt DistributionHostedZoneId`)
+    pub fn distribution_hosted_zone_id(&self) -> Value {
+        self.handle.get_att("DistributionHostedZoneId")
+    }
+
+    /// (`Fn::GetAtt DomainNameArn`)
+    pub fn domain_name_arn(&self) -> Value {
+        self.handle.get_att("DomainNameArn")
     }
 
     /// (`Fn::GetAtt RegionalDomainName`)
@@ -1480,9 +1480,9 @@ impl CfnDomainName {
         self.handle.get_att("RegionalDomainName")
     }
 
-    /// (`Fn::GetAtt DistributionHostedZoneId`)
-    pub fn distribution_hosted_zone_id(&self) -> Value {
-        self.handle.get_att("DistributionHostedZoneId")
+    /// (`Fn::GetAtt RegionalHostedZoneId`)
+    pub fn regional_hosted_zone_id(&self) -> Value {
+        self.handle.get_att("RegionalHostedZoneId")
     }
 }
 
@@ -1809,15 +1809,15 @@ impl CfnDomainNameV2 {
         Ok(CfnDomainNameV2 { handle })
     }
 
-    /// (`Fn::GetAtt DomainNameId`)
-    pub fn domain_name_id(&self) -> Value {
-        self.handle.get_att("DomainNameId")
-    }
-
     /// The amazon resource name (ARN) of the domain name resource.
     /// (`Fn::GetAtt DomainNameArn`)
     pub fn domain_name_arn(&self) -> Value {
         self.handle.get_att("DomainNameArn")
+    }
+
+    /// (`Fn::GetAtt DomainNameId`)
+    pub fn domain_name_id(&self) -> Value {
+        self.handle.get_att("DomainNameId")
     }
 }
 

@@ -238,14 +238,14 @@ impl CfnApi {
         Ok(CfnApi { handle })
     }
 
-    /// (`Fn::GetAtt ApiId`)
-    pub fn api_id(&self) -> Value {
-        self.handle.get_att("ApiId")
-    }
-
     /// (`Fn::GetAtt ApiEndpoint`)
     pub fn api_endpoint(&self) -> Value {
         self.handle.get_att("ApiEndpoint")
+    }
+
+    /// (`Fn::GetAtt ApiId`)
+    pub fn api_id(&self) -> Value {
+        self.handle.get_att("ApiId")
     }
 
     /// (`Fn::GetAtt ExecuteApiArn`)
@@ -1065,6 +1065,11 @@ impl CfnDomainName {
         Ok(CfnDomainName { handle })
     }
 
+    /// (`Fn::GetAtt DomainNameArn`)
+    pub fn domain_name_arn(&self) -> Value {
+        self.handle.get_att("DomainNameArn")
+    }
+
     /// (`Fn::GetAtt RegionalDomainName`)
     pub fn regional_domain_name(&self) -> Value {
         self.handle.get_att("RegionalDomainName")
@@ -1073,11 +1078,6 @@ impl CfnDomainName {
     /// (`Fn::GetAtt RegionalHostedZoneId`)
     pub fn regional_hosted_zone_id(&self) -> Value {
         self.handle.get_att("RegionalHostedZoneId")
-    }
-
-    /// (`Fn::GetAtt DomainNameArn`)
-    pub fn domain_name_arn(&self) -> Value {
-        self.handle.get_att("DomainNameArn")
     }
 }
 
@@ -1675,6 +1675,12 @@ impl CfnPortalProduct {
         Ok(CfnPortalProduct { handle })
     }
 
+    /// The timestamp when the portal product was last modified.
+    /// (`Fn::GetAtt LastModified`)
+    pub fn last_modified(&self) -> Value {
+        self.handle.get_att("LastModified")
+    }
+
     /// The ARN of the portal product.
     /// (`Fn::GetAtt PortalProductArn`)
     pub fn portal_product_arn(&self) -> Value {
@@ -1685,12 +1691,6 @@ impl CfnPortalProduct {
     /// (`Fn::GetAtt PortalProductId`)
     pub fn portal_product_id(&self) -> Value {
         self.handle.get_att("PortalProductId")
-    }
-
-    /// The timestamp when the portal product was last modified.
-    /// (`Fn::GetAtt LastModified`)
-    pub fn last_modified(&self) -> Value {
-        self.handle.get_att("LastModified")
     }
 }
 

@@ -317,28 +317,28 @@ impl CfnAppAuthorization {
         self.handle.get_att("AppBundleArn")
     }
 
-    /// The state of the app authorization.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// The timestamp of when the app authorization was created.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
     }
 
-    /// The timestamp of when the app authorization was last updated.
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
-    }
-
     /// The user persona of the app authorization.
     /// (`Fn::GetAtt Persona`)
     pub fn persona(&self) -> Value {
         self.handle.get_att("Persona")
+    }
+
+    /// The state of the app authorization.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
+    /// The timestamp of when the app authorization was last updated.
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 
@@ -759,16 +759,16 @@ impl CfnIngestionDestination {
         self.handle.get_att("Arn")
     }
 
-    /// The state of the ingestion destination.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// The timestamp of when the ingestion destination was created.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
+    }
+
+    /// The state of the ingestion destination.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 
     /// The timestamp of when the ingestion destination was last updated.

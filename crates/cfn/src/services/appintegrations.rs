@@ -618,16 +618,16 @@ impl CfnDataIntegration {
         Ok(CfnDataIntegration { handle })
     }
 
-    /// The unique identifer of the data integration.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// The Amazon Resource Name (ARN) of the data integration.
     /// (`Fn::GetAtt DataIntegrationArn`)
     pub fn data_integration_arn(&self) -> Value {
         self.handle.get_att("DataIntegrationArn")
+    }
+
+    /// The unique identifer of the data integration.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 

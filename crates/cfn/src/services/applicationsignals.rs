@@ -165,14 +165,14 @@ impl CfnGroupingConfiguration {
         Ok(CfnGroupingConfiguration { handle })
     }
 
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
-    }
-
     /// (`Fn::GetAtt AccountId`)
     pub fn account_id(&self) -> Value {
         self.handle.get_att("AccountId")
+    }
+
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 
@@ -648,16 +648,16 @@ impl CfnInstrumentationConfig {
         self.handle.get_att("Arn")
     }
 
-    /// A stable hash computed from the location that uniquely identifies this instrumentation point.
-    /// (`Fn::GetAtt LocationHash`)
-    pub fn location_hash(&self) -> Value {
-        self.handle.get_att("LocationHash")
-    }
-
     /// The server-generated creation timestamp for this instrumentation configuration.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
+    }
+
+    /// A stable hash computed from the location that uniquely identifies this instrumentation point.
+    /// (`Fn::GetAtt LocationHash`)
+    pub fn location_hash(&self) -> Value {
+        self.handle.get_att("LocationHash")
     }
 }
 
@@ -1791,16 +1791,16 @@ impl CfnServiceLevelObjective {
         self.handle.get_att("CreatedTime")
     }
 
-    /// Epoch time in seconds of the time that this SLO was most recently updated
-    /// (`Fn::GetAtt LastUpdatedTime`)
-    pub fn last_updated_time(&self) -> Value {
-        self.handle.get_att("LastUpdatedTime")
-    }
-
     /// Displays whether this is a period-based SLO or a request-based SLO.
     /// (`Fn::GetAtt EvaluationType`)
     pub fn evaluation_type(&self) -> Value {
         self.handle.get_att("EvaluationType")
+    }
+
+    /// Epoch time in seconds of the time that this SLO was most recently updated
+    /// (`Fn::GetAtt LastUpdatedTime`)
+    pub fn last_updated_time(&self) -> Value {
+        self.handle.get_att("LastUpdatedTime")
     }
 }
 

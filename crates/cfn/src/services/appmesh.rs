@@ -848,9 +848,29 @@ impl CfnGatewayRoute {
         Ok(CfnGatewayRoute { handle })
     }
 
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt GatewayRouteName`)
+    pub fn gateway_route_name(&self) -> Value {
+        self.handle.get_att("GatewayRouteName")
+    }
+
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
+    }
+
+    /// (`Fn::GetAtt MeshName`)
+    pub fn mesh_name(&self) -> Value {
+        self.handle.get_att("MeshName")
+    }
+
+    /// (`Fn::GetAtt MeshOwner`)
+    pub fn mesh_owner(&self) -> Value {
+        self.handle.get_att("MeshOwner")
     }
 
     /// (`Fn::GetAtt ResourceOwner`)
@@ -858,14 +878,14 @@ impl CfnGatewayRoute {
         self.handle.get_att("ResourceOwner")
     }
 
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
-    }
-
     /// (`Fn::GetAtt Uid`)
     pub fn uid(&self) -> Value {
         self.handle.get_att("Uid")
+    }
+
+    /// (`Fn::GetAtt VirtualGatewayName`)
+    pub fn virtual_gateway_name(&self) -> Value {
+        self.handle.get_att("VirtualGatewayName")
     }
 }
 
@@ -1049,14 +1069,19 @@ impl CfnMesh {
         Ok(CfnMesh { handle })
     }
 
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
     }
 
-    /// (`Fn::GetAtt ResourceOwner`)
-    pub fn resource_owner(&self) -> Value {
-        self.handle.get_att("ResourceOwner")
+    /// (`Fn::GetAtt MeshName`)
+    pub fn mesh_name(&self) -> Value {
+        self.handle.get_att("MeshName")
     }
 
     /// (`Fn::GetAtt MeshOwner`)
@@ -1064,9 +1089,9 @@ impl CfnMesh {
         self.handle.get_att("MeshOwner")
     }
 
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// (`Fn::GetAtt ResourceOwner`)
+    pub fn resource_owner(&self) -> Value {
+        self.handle.get_att("ResourceOwner")
     }
 
     /// (`Fn::GetAtt Uid`)
@@ -2050,9 +2075,24 @@ impl CfnRoute {
         Ok(CfnRoute { handle })
     }
 
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
+    }
+
+    /// (`Fn::GetAtt MeshName`)
+    pub fn mesh_name(&self) -> Value {
+        self.handle.get_att("MeshName")
+    }
+
+    /// (`Fn::GetAtt MeshOwner`)
+    pub fn mesh_owner(&self) -> Value {
+        self.handle.get_att("MeshOwner")
     }
 
     /// (`Fn::GetAtt ResourceOwner`)
@@ -2060,14 +2100,19 @@ impl CfnRoute {
         self.handle.get_att("ResourceOwner")
     }
 
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// (`Fn::GetAtt RouteName`)
+    pub fn route_name(&self) -> Value {
+        self.handle.get_att("RouteName")
     }
 
     /// (`Fn::GetAtt Uid`)
     pub fn uid(&self) -> Value {
         self.handle.get_att("Uid")
+    }
+
+    /// (`Fn::GetAtt VirtualRouterName`)
+    pub fn virtual_router_name(&self) -> Value {
+        self.handle.get_att("VirtualRouterName")
     }
 }
 
@@ -3177,9 +3222,24 @@ impl CfnVirtualGateway {
         Ok(CfnVirtualGateway { handle })
     }
 
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
+    }
+
+    /// (`Fn::GetAtt MeshName`)
+    pub fn mesh_name(&self) -> Value {
+        self.handle.get_att("MeshName")
+    }
+
+    /// (`Fn::GetAtt MeshOwner`)
+    pub fn mesh_owner(&self) -> Value {
+        self.handle.get_att("MeshOwner")
     }
 
     /// (`Fn::GetAtt ResourceOwner`)
@@ -3187,14 +3247,14 @@ impl CfnVirtualGateway {
         self.handle.get_att("ResourceOwner")
     }
 
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
-    }
-
     /// (`Fn::GetAtt Uid`)
     pub fn uid(&self) -> Value {
         self.handle.get_att("Uid")
+    }
+
+    /// (`Fn::GetAtt VirtualGatewayName`)
+    pub fn virtual_gateway_name(&self) -> Value {
+        self.handle.get_att("VirtualGatewayName")
     }
 }
 
@@ -4721,9 +4781,24 @@ impl CfnVirtualNode {
         Ok(CfnVirtualNode { handle })
     }
 
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
+    }
+
+    /// (`Fn::GetAtt MeshName`)
+    pub fn mesh_name(&self) -> Value {
+        self.handle.get_att("MeshName")
+    }
+
+    /// (`Fn::GetAtt MeshOwner`)
+    pub fn mesh_owner(&self) -> Value {
+        self.handle.get_att("MeshOwner")
     }
 
     /// (`Fn::GetAtt ResourceOwner`)
@@ -4731,14 +4806,14 @@ impl CfnVirtualNode {
         self.handle.get_att("ResourceOwner")
     }
 
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
-    }
-
     /// (`Fn::GetAtt Uid`)
     pub fn uid(&self) -> Value {
         self.handle.get_att("Uid")
+    }
+
+    /// (`Fn::GetAtt VirtualNodeName`)
+    pub fn virtual_node_name(&self) -> Value {
+        self.handle.get_att("VirtualNodeName")
     }
 }
 
@@ -4964,9 +5039,24 @@ impl CfnVirtualRouter {
         Ok(CfnVirtualRouter { handle })
     }
 
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
+    }
+
+    /// (`Fn::GetAtt MeshName`)
+    pub fn mesh_name(&self) -> Value {
+        self.handle.get_att("MeshName")
+    }
+
+    /// (`Fn::GetAtt MeshOwner`)
+    pub fn mesh_owner(&self) -> Value {
+        self.handle.get_att("MeshOwner")
     }
 
     /// (`Fn::GetAtt ResourceOwner`)
@@ -4974,14 +5064,14 @@ impl CfnVirtualRouter {
         self.handle.get_att("ResourceOwner")
     }
 
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
-    }
-
     /// (`Fn::GetAtt Uid`)
     pub fn uid(&self) -> Value {
         self.handle.get_att("Uid")
+    }
+
+    /// (`Fn::GetAtt VirtualRouterName`)
+    pub fn virtual_router_name(&self) -> Value {
+        self.handle.get_att("VirtualRouterName")
     }
 }
 
@@ -5219,9 +5309,24 @@ impl CfnVirtualService {
         Ok(CfnVirtualService { handle })
     }
 
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
+    }
+
+    /// (`Fn::GetAtt MeshName`)
+    pub fn mesh_name(&self) -> Value {
+        self.handle.get_att("MeshName")
+    }
+
+    /// (`Fn::GetAtt MeshOwner`)
+    pub fn mesh_owner(&self) -> Value {
+        self.handle.get_att("MeshOwner")
     }
 
     /// (`Fn::GetAtt ResourceOwner`)
@@ -5229,14 +5334,14 @@ impl CfnVirtualService {
         self.handle.get_att("ResourceOwner")
     }
 
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
-    }
-
     /// (`Fn::GetAtt Uid`)
     pub fn uid(&self) -> Value {
         self.handle.get_att("Uid")
+    }
+
+    /// (`Fn::GetAtt VirtualServiceName`)
+    pub fn virtual_service_name(&self) -> Value {
+        self.handle.get_att("VirtualServiceName")
     }
 }
 

@@ -277,6 +277,12 @@ impl CfnObservabilityConfiguration {
         Ok(CfnObservabilityConfiguration { handle })
     }
 
+    /// It's set to true for the configuration with the highest Revision among all configurations that share the same Name. It's set to false otherwise.
+    /// (`Fn::GetAtt Latest`)
+    pub fn latest(&self) -> Value {
+        self.handle.get_att("Latest")
+    }
+
     /// The Amazon Resource Name (ARN) of this ObservabilityConfiguration
     /// (`Fn::GetAtt ObservabilityConfigurationArn`)
     pub fn observability_configuration_arn(&self) -> Value {
@@ -287,12 +293,6 @@ impl CfnObservabilityConfiguration {
     /// (`Fn::GetAtt ObservabilityConfigurationRevision`)
     pub fn observability_configuration_revision(&self) -> Value {
         self.handle.get_att("ObservabilityConfigurationRevision")
-    }
-
-    /// It's set to true for the configuration with the highest Revision among all configurations that share the same Name. It's set to false otherwise.
-    /// (`Fn::GetAtt Latest`)
-    pub fn latest(&self) -> Value {
-        self.handle.get_att("Latest")
     }
 }
 
@@ -1531,12 +1531,6 @@ impl CfnVpcIngressConnection {
         Ok(CfnVpcIngressConnection { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the VpcIngressConnection.
-    /// (`Fn::GetAtt VpcIngressConnectionArn`)
-    pub fn vpc_ingress_connection_arn(&self) -> Value {
-        self.handle.get_att("VpcIngressConnectionArn")
-    }
-
     /// The Domain name associated with the VPC Ingress Connection.
     /// (`Fn::GetAtt DomainName`)
     pub fn domain_name(&self) -> Value {
@@ -1547,6 +1541,12 @@ impl CfnVpcIngressConnection {
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
+    }
+
+    /// The Amazon Resource Name (ARN) of the VpcIngressConnection.
+    /// (`Fn::GetAtt VpcIngressConnectionArn`)
+    pub fn vpc_ingress_connection_arn(&self) -> Value {
+        self.handle.get_att("VpcIngressConnectionArn")
     }
 }
 

@@ -1088,12 +1088,6 @@ impl CfnScraper {
         Ok(CfnScraper { handle })
     }
 
-    /// Required to identify a specific scraper.
-    /// (`Fn::GetAtt ScraperId`)
-    pub fn scraper_id(&self) -> Value {
-        self.handle.get_att("ScraperId")
-    }
-
     /// Scraper ARN.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
@@ -1104,6 +1098,12 @@ impl CfnScraper {
     /// (`Fn::GetAtt RoleArn`)
     pub fn role_arn(&self) -> Value {
         self.handle.get_att("RoleArn")
+    }
+
+    /// Required to identify a specific scraper.
+    /// (`Fn::GetAtt ScraperId`)
+    pub fn scraper_id(&self) -> Value {
+        self.handle.get_att("ScraperId")
     }
 }
 
@@ -1526,12 +1526,6 @@ impl CfnWorkspace {
         Ok(CfnWorkspace { handle })
     }
 
-    /// Required to identify a specific APS Workspace.
-    /// (`Fn::GetAtt WorkspaceId`)
-    pub fn workspace_id(&self) -> Value {
-        self.handle.get_att("WorkspaceId")
-    }
-
     /// Workspace arn.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
@@ -1542,6 +1536,12 @@ impl CfnWorkspace {
     /// (`Fn::GetAtt PrometheusEndpoint`)
     pub fn prometheus_endpoint(&self) -> Value {
         self.handle.get_att("PrometheusEndpoint")
+    }
+
+    /// Required to identify a specific APS Workspace.
+    /// (`Fn::GetAtt WorkspaceId`)
+    pub fn workspace_id(&self) -> Value {
+        self.handle.get_att("WorkspaceId")
     }
 }
 

@@ -557,19 +557,19 @@ impl CfnPlan {
         self.handle.get_att("Arn")
     }
 
+    /// (`Fn::GetAtt HealthChecksForPlan`)
+    pub fn health_checks_for_plan(&self) -> Value {
+        self.handle.get_att("HealthChecksForPlan")
+    }
+
     /// (`Fn::GetAtt Owner`)
     pub fn owner(&self) -> Value {
         self.handle.get_att("Owner")
     }
 
-    /// (`Fn::GetAtt Version`)
-    pub fn version(&self) -> Value {
-        self.handle.get_att("Version")
-    }
-
-    /// (`Fn::GetAtt HealthChecksForPlan`)
-    pub fn health_checks_for_plan(&self) -> Value {
-        self.handle.get_att("HealthChecksForPlan")
+    /// (`Fn::GetAtt PlanHealthChecks`)
+    pub fn plan_health_checks(&self) -> Value {
+        self.handle.get_att("PlanHealthChecks")
     }
 
     /// (`Fn::GetAtt Route53HealthChecks`)
@@ -577,9 +577,9 @@ impl CfnPlan {
         self.handle.get_att("Route53HealthChecks")
     }
 
-    /// (`Fn::GetAtt PlanHealthChecks`)
-    pub fn plan_health_checks(&self) -> Value {
-        self.handle.get_att("PlanHealthChecks")
+    /// (`Fn::GetAtt Version`)
+    pub fn version(&self) -> Value {
+        self.handle.get_att("Version")
     }
 }
 

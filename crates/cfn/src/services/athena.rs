@@ -188,21 +188,15 @@ impl CfnCapacityReservation {
         Ok(CfnCapacityReservation { handle })
     }
 
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
-    }
-
-    /// The status of the reservation.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// The number of DPUs Athena has provisioned and allocated for the reservation
     /// (`Fn::GetAtt AllocatedDpus`)
     pub fn allocated_dpus(&self) -> Value {
         self.handle.get_att("AllocatedDpus")
+    }
+
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// The date and time the reservation was created.
@@ -215,6 +209,12 @@ impl CfnCapacityReservation {
     /// (`Fn::GetAtt LastSuccessfulAllocationTime`)
     pub fn last_successful_allocation_time(&self) -> Value {
         self.handle.get_att("LastSuccessfulAllocationTime")
+    }
+
+    /// The status of the reservation.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 

@@ -447,14 +447,14 @@ impl CfnAssessment {
         Ok(CfnAssessment { handle })
     }
 
-    /// (`Fn::GetAtt AssessmentId`)
-    pub fn assessment_id(&self) -> Value {
-        self.handle.get_att("AssessmentId")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt AssessmentId`)
+    pub fn assessment_id(&self) -> Value {
+        self.handle.get_att("AssessmentId")
     }
 
     /// (`Fn::GetAtt CreationTime`)
@@ -670,28 +670,10 @@ impl CfnAssessmentFramework {
         self.handle.get_att("Arn")
     }
 
-    /// The unique identifier for the framework.
-    /// (`Fn::GetAtt FrameworkId`)
-    pub fn framework_id(&self) -> Value {
-        self.handle.get_att("FrameworkId")
-    }
-
-    /// The framework type, such as a standard framework or a custom framework.
-    /// (`Fn::GetAtt Type`)
-    pub fn r#type(&self) -> Value {
-        self.handle.get_att("Type")
-    }
-
     /// The time when the framework was created.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
-    }
-
-    /// The time when the framework was most recently updated.
-    /// (`Fn::GetAtt LastUpdatedAt`)
-    pub fn last_updated_at(&self) -> Value {
-        self.handle.get_att("LastUpdatedAt")
     }
 
     /// The user or role that created the framework.
@@ -700,10 +682,28 @@ impl CfnAssessmentFramework {
         self.handle.get_att("CreatedBy")
     }
 
+    /// The unique identifier for the framework.
+    /// (`Fn::GetAtt FrameworkId`)
+    pub fn framework_id(&self) -> Value {
+        self.handle.get_att("FrameworkId")
+    }
+
+    /// The time when the framework was most recently updated.
+    /// (`Fn::GetAtt LastUpdatedAt`)
+    pub fn last_updated_at(&self) -> Value {
+        self.handle.get_att("LastUpdatedAt")
+    }
+
     /// The user or role that most recently updated the framework.
     /// (`Fn::GetAtt LastUpdatedBy`)
     pub fn last_updated_by(&self) -> Value {
         self.handle.get_att("LastUpdatedBy")
+    }
+
+    /// The framework type, such as a standard framework or a custom framework.
+    /// (`Fn::GetAtt Type`)
+    pub fn r#type(&self) -> Value {
+        self.handle.get_att("Type")
     }
 }
 

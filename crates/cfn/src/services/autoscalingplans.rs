@@ -792,10 +792,10 @@ impl CfnScalingPlan {
         Ok(CfnScalingPlan { handle })
     }
 
-    /// The version number of the scaling plan. This value is always 1.
-    /// (`Fn::GetAtt ScalingPlanVersion`)
-    pub fn scaling_plan_version(&self) -> Value {
-        self.handle.get_att("ScalingPlanVersion")
+    /// The Amazon Resource Name (ARN) of the scaling plan.
+    /// (`Fn::GetAtt ScalingPlanArn`)
+    pub fn scaling_plan_arn(&self) -> Value {
+        self.handle.get_att("ScalingPlanArn")
     }
 
     /// The name of the scaling plan. Names cannot contain vertical bars, colons, or forward slashes.
@@ -804,10 +804,10 @@ impl CfnScalingPlan {
         self.handle.get_att("ScalingPlanName")
     }
 
-    /// The Amazon Resource Name (ARN) of the scaling plan.
-    /// (`Fn::GetAtt ScalingPlanArn`)
-    pub fn scaling_plan_arn(&self) -> Value {
-        self.handle.get_att("ScalingPlanArn")
+    /// The version number of the scaling plan. This value is always 1.
+    /// (`Fn::GetAtt ScalingPlanVersion`)
+    pub fn scaling_plan_version(&self) -> Value {
+        self.handle.get_att("ScalingPlanVersion")
     }
 }
 

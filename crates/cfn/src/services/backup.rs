@@ -416,6 +416,11 @@ impl CfnBackupPlan {
         Ok(CfnBackupPlan { handle })
     }
 
+    /// (`Fn::GetAtt BackupPlanArn`)
+    pub fn backup_plan_arn(&self) -> Value {
+        self.handle.get_att("BackupPlanArn")
+    }
+
     /// (`Fn::GetAtt BackupPlanId`)
     pub fn backup_plan_id(&self) -> Value {
         self.handle.get_att("BackupPlanId")
@@ -424,11 +429,6 @@ impl CfnBackupPlan {
     /// (`Fn::GetAtt VersionId`)
     pub fn version_id(&self) -> Value {
         self.handle.get_att("VersionId")
-    }
-
-    /// (`Fn::GetAtt BackupPlanArn`)
-    pub fn backup_plan_arn(&self) -> Value {
-        self.handle.get_att("BackupPlanArn")
     }
 }
 
@@ -650,14 +650,64 @@ impl CfnBackupSelection {
         Ok(CfnBackupSelection { handle })
     }
 
-    /// (`Fn::GetAtt SelectionId`)
-    pub fn selection_id(&self) -> Value {
-        self.handle.get_att("SelectionId")
+    /// (`Fn::GetAtt BackupPlanId`)
+    pub fn backup_plan_id(&self) -> Value {
+        self.handle.get_att("BackupPlanId")
+    }
+
+    /// (`Fn::GetAtt BackupSelection.Conditions.StringEquals`)
+    pub fn backup_selection_conditions_string_equals(&self) -> Value {
+        self.handle.get_att("BackupSelection.Conditions.StringEquals")
+    }
+
+    /// (`Fn::GetAtt BackupSelection.Conditions.StringLike`)
+    pub fn backup_selection_conditions_string_like(&self) -> Value {
+        self.handle.get_att("BackupSelection.Conditions.StringLike")
+    }
+
+    /// (`Fn::GetAtt BackupSelection.Conditions.StringNotEquals`)
+    pub fn backup_selection_conditions_string_not_equals(&self) -> Value {
+        self.handle.get_att("BackupSelection.Conditions.StringNotEquals")
+    }
+
+    /// (`Fn::GetAtt BackupSelection.Conditions.StringNotLike`)
+    pub fn backup_selection_conditions_string_not_like(&self) -> Value {
+        self.handle.get_att("BackupSelection.Conditions.StringNotLike")
+    }
+
+    /// (`Fn::GetAtt BackupSelection.IamRoleArn`)
+    pub fn backup_selection_iam_role_arn(&self) -> Value {
+        self.handle.get_att("BackupSelection.IamRoleArn")
+    }
+
+    /// (`Fn::GetAtt BackupSelection.ListOfTags`)
+    pub fn backup_selection_list_of_tags(&self) -> Value {
+        self.handle.get_att("BackupSelection.ListOfTags")
+    }
+
+    /// (`Fn::GetAtt BackupSelection.NotResources`)
+    pub fn backup_selection_not_resources(&self) -> Value {
+        self.handle.get_att("BackupSelection.NotResources")
+    }
+
+    /// (`Fn::GetAtt BackupSelection.Resources`)
+    pub fn backup_selection_resources(&self) -> Value {
+        self.handle.get_att("BackupSelection.Resources")
+    }
+
+    /// (`Fn::GetAtt BackupSelection.SelectionName`)
+    pub fn backup_selection_selection_name(&self) -> Value {
+        self.handle.get_att("BackupSelection.SelectionName")
     }
 
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
+    }
+
+    /// (`Fn::GetAtt SelectionId`)
+    pub fn selection_id(&self) -> Value {
+        self.handle.get_att("SelectionId")
     }
 }
 
@@ -834,6 +884,41 @@ impl CfnBackupVault {
     /// (`Fn::GetAtt BackupVaultArn`)
     pub fn backup_vault_arn(&self) -> Value {
         self.handle.get_att("BackupVaultArn")
+    }
+
+    /// (`Fn::GetAtt BackupVaultName`)
+    pub fn backup_vault_name(&self) -> Value {
+        self.handle.get_att("BackupVaultName")
+    }
+
+    /// (`Fn::GetAtt EncryptionKeyArn`)
+    pub fn encryption_key_arn(&self) -> Value {
+        self.handle.get_att("EncryptionKeyArn")
+    }
+
+    /// (`Fn::GetAtt LockConfiguration.ChangeableForDays`)
+    pub fn lock_configuration_changeable_for_days(&self) -> Value {
+        self.handle.get_att("LockConfiguration.ChangeableForDays")
+    }
+
+    /// (`Fn::GetAtt LockConfiguration.MaxRetentionDays`)
+    pub fn lock_configuration_max_retention_days(&self) -> Value {
+        self.handle.get_att("LockConfiguration.MaxRetentionDays")
+    }
+
+    /// (`Fn::GetAtt LockConfiguration.MinRetentionDays`)
+    pub fn lock_configuration_min_retention_days(&self) -> Value {
+        self.handle.get_att("LockConfiguration.MinRetentionDays")
+    }
+
+    /// (`Fn::GetAtt Notifications.BackupVaultEvents`)
+    pub fn notifications_backup_vault_events(&self) -> Value {
+        self.handle.get_att("Notifications.BackupVaultEvents")
+    }
+
+    /// (`Fn::GetAtt Notifications.SNSTopicArn`)
+    pub fn notifications_sns_topic_arn(&self) -> Value {
+        self.handle.get_att("Notifications.SNSTopicArn")
     }
 }
 
@@ -1060,16 +1145,22 @@ impl CfnFramework {
         Ok(CfnFramework { handle })
     }
 
-    /// An Amazon Resource Name (ARN) that uniquely identifies Framework as a resource
-    /// (`Fn::GetAtt FrameworkArn`)
-    pub fn framework_arn(&self) -> Value {
-        self.handle.get_att("FrameworkArn")
-    }
-
     /// The date and time that a framework is created, in ISO 8601 representation. The value of CreationTime is accurate to milliseconds. For example, 2020-07-10T15:00:00.000-08:00 represents the 10th of July 2020 at 3:00 PM 8 hours behind UTC.
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
         self.handle.get_att("CreationTime")
+    }
+
+    /// The deployment status of a framework. The statuses are: `CREATE_IN_PROGRESS | UPDATE_IN_PROGRESS | DELETE_IN_PROGRESS | COMPLETED | FAILED`
+    /// (`Fn::GetAtt DeploymentStatus`)
+    pub fn deployment_status(&self) -> Value {
+        self.handle.get_att("DeploymentStatus")
+    }
+
+    /// An Amazon Resource Name (ARN) that uniquely identifies Framework as a resource
+    /// (`Fn::GetAtt FrameworkArn`)
+    pub fn framework_arn(&self) -> Value {
+        self.handle.get_att("FrameworkArn")
     }
 
     /// A framework consists of one or more controls. Each control governs a resource, such as backup plans, backup selections, backup vaults, or recovery points. You can also turn AWS Config recording on or off for each resource. The statuses are:
@@ -1084,12 +1175,6 @@ impl CfnFramework {
     /// (`Fn::GetAtt FrameworkStatus`)
     pub fn framework_status(&self) -> Value {
         self.handle.get_att("FrameworkStatus")
-    }
-
-    /// The deployment status of a framework. The statuses are: `CREATE_IN_PROGRESS | UPDATE_IN_PROGRESS | DELETE_IN_PROGRESS | COMPLETED | FAILED`
-    /// (`Fn::GetAtt DeploymentStatus`)
-    pub fn deployment_status(&self) -> Value {
-        self.handle.get_att("DeploymentStatus")
     }
 }
 
@@ -1292,6 +1377,12 @@ impl CfnLegalHold {
         self.handle.get_att("Arn")
     }
 
+    /// The time when the legal hold was created.
+    /// (`Fn::GetAtt CreationDate`)
+    pub fn creation_date(&self) -> Value {
+        self.handle.get_att("CreationDate")
+    }
+
     /// The ID of the legal hold.
     /// (`Fn::GetAtt LegalHoldId`)
     pub fn legal_hold_id(&self) -> Value {
@@ -1302,12 +1393,6 @@ impl CfnLegalHold {
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
-    }
-
-    /// The time when the legal hold was created.
-    /// (`Fn::GetAtt CreationDate`)
-    pub fn creation_date(&self) -> Value {
-        self.handle.get_att("CreationDate")
     }
 }
 
@@ -1457,6 +1542,41 @@ impl CfnLogicallyAirGappedBackupVault {
     /// (`Fn::GetAtt BackupVaultArn`)
     pub fn backup_vault_arn(&self) -> Value {
         self.handle.get_att("BackupVaultArn")
+    }
+
+    /// (`Fn::GetAtt BackupVaultName`)
+    pub fn backup_vault_name(&self) -> Value {
+        self.handle.get_att("BackupVaultName")
+    }
+
+    /// (`Fn::GetAtt EncryptionKeyArn`)
+    pub fn encryption_key_arn(&self) -> Value {
+        self.handle.get_att("EncryptionKeyArn")
+    }
+
+    /// (`Fn::GetAtt MaxRetentionDays`)
+    pub fn max_retention_days(&self) -> Value {
+        self.handle.get_att("MaxRetentionDays")
+    }
+
+    /// (`Fn::GetAtt MinRetentionDays`)
+    pub fn min_retention_days(&self) -> Value {
+        self.handle.get_att("MinRetentionDays")
+    }
+
+    /// (`Fn::GetAtt MpaApprovalTeamArn`)
+    pub fn mpa_approval_team_arn(&self) -> Value {
+        self.handle.get_att("MpaApprovalTeamArn")
+    }
+
+    /// (`Fn::GetAtt Notifications.BackupVaultEvents`)
+    pub fn notifications_backup_vault_events(&self) -> Value {
+        self.handle.get_att("Notifications.BackupVaultEvents")
+    }
+
+    /// (`Fn::GetAtt Notifications.SNSTopicArn`)
+    pub fn notifications_sns_topic_arn(&self) -> Value {
+        self.handle.get_att("Notifications.SNSTopicArn")
     }
 
     /// (`Fn::GetAtt VaultState`)
@@ -2221,11 +2341,6 @@ impl CfnTieringConfiguration {
         Ok(CfnTieringConfiguration { handle })
     }
 
-    /// (`Fn::GetAtt TieringConfigurationArn`)
-    pub fn tiering_configuration_arn(&self) -> Value {
-        self.handle.get_att("TieringConfigurationArn")
-    }
-
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
         self.handle.get_att("CreationTime")
@@ -2234,6 +2349,11 @@ impl CfnTieringConfiguration {
     /// (`Fn::GetAtt LastUpdatedTime`)
     pub fn last_updated_time(&self) -> Value {
         self.handle.get_att("LastUpdatedTime")
+    }
+
+    /// (`Fn::GetAtt TieringConfigurationArn`)
+    pub fn tiering_configuration_arn(&self) -> Value {
+        self.handle.get_att("TieringConfigurationArn")
     }
 }
 

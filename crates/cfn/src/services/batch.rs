@@ -932,6 +932,12 @@ impl CfnConsumableResource {
         Ok(CfnConsumableResource { handle })
     }
 
+    /// Available Quantity of ConsumableResource.
+    /// (`Fn::GetAtt AvailableQuantity`)
+    pub fn available_quantity(&self) -> Value {
+        self.handle.get_att("AvailableQuantity")
+    }
+
     /// (`Fn::GetAtt ConsumableResourceArn`)
     pub fn consumable_resource_arn(&self) -> Value {
         self.handle.get_att("ConsumableResourceArn")
@@ -946,12 +952,6 @@ impl CfnConsumableResource {
     /// (`Fn::GetAtt InUseQuantity`)
     pub fn in_use_quantity(&self) -> Value {
         self.handle.get_att("InUseQuantity")
-    }
-
-    /// Available Quantity of ConsumableResource.
-    /// (`Fn::GetAtt AvailableQuantity`)
-    pub fn available_quantity(&self) -> Value {
-        self.handle.get_att("AvailableQuantity")
     }
 }
 

@@ -1119,14 +1119,14 @@ impl CfnDashboard {
         self.handle.get_att("Arn")
     }
 
-    /// (`Fn::GetAtt Type`)
-    pub fn r#type(&self) -> Value {
-        self.handle.get_att("Type")
-    }
-
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
+    }
+
+    /// (`Fn::GetAtt Type`)
+    pub fn r#type(&self) -> Value {
+        self.handle.get_att("Type")
     }
 
     /// (`Fn::GetAtt UpdatedAt`)
@@ -1486,16 +1486,16 @@ impl CfnScheduledReport {
         self.handle.get_att("CreatedAt")
     }
 
-    /// The timestamp when the scheduled report was last modified.
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
-    }
-
     /// The health status of the scheduled report at its last refresh time.
     /// (`Fn::GetAtt HealthStatus`)
     pub fn health_status(&self) -> Value {
         self.handle.get_att("HealthStatus")
+    }
+
+    /// The timestamp when the scheduled report was last modified.
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 

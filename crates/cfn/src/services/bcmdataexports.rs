@@ -475,14 +475,14 @@ impl CfnExport {
         Ok(CfnExport { handle })
     }
 
-    /// (`Fn::GetAtt ExportArn`)
-    pub fn export_arn(&self) -> Value {
-        self.handle.get_att("ExportArn")
-    }
-
     /// (`Fn::GetAtt Export.ExportArn`)
     pub fn export_export_arn(&self) -> Value {
         self.handle.get_att("Export.ExportArn")
+    }
+
+    /// (`Fn::GetAtt ExportArn`)
+    pub fn export_arn(&self) -> Value {
+        self.handle.get_att("ExportArn")
     }
 }
 

@@ -131,22 +131,22 @@ impl CfnBillEstimate {
         self.handle.get_att("Arn")
     }
 
-    /// The unique identifier of the bill estimate
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// The time period covered by the bill estimate
     /// (`Fn::GetAtt BillInterval`)
     pub fn bill_interval(&self) -> Value {
         self.handle.get_att("BillInterval")
     }
 
-    /// The status of the bill estimate
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
+    /// The ARN of the cost category group sharing preference
+    /// (`Fn::GetAtt CostCategoryGroupSharingPreferenceArn`)
+    pub fn cost_category_group_sharing_preference_arn(&self) -> Value {
+        self.handle.get_att("CostCategoryGroupSharingPreferenceArn")
+    }
+
+    /// The effective date of the cost category group sharing preference
+    /// (`Fn::GetAtt CostCategoryGroupSharingPreferenceEffectiveDate`)
+    pub fn cost_category_group_sharing_preference_effective_date(&self) -> Value {
+        self.handle.get_att("CostCategoryGroupSharingPreferenceEffectiveDate")
     }
 
     /// The timestamp when the bill estimate was created
@@ -161,16 +161,16 @@ impl CfnBillEstimate {
         self.handle.get_att("GroupSharingPreference")
     }
 
-    /// The ARN of the cost category group sharing preference
-    /// (`Fn::GetAtt CostCategoryGroupSharingPreferenceArn`)
-    pub fn cost_category_group_sharing_preference_arn(&self) -> Value {
-        self.handle.get_att("CostCategoryGroupSharingPreferenceArn")
+    /// The unique identifier of the bill estimate
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
-    /// The effective date of the cost category group sharing preference
-    /// (`Fn::GetAtt CostCategoryGroupSharingPreferenceEffectiveDate`)
-    pub fn cost_category_group_sharing_preference_effective_date(&self) -> Value {
-        self.handle.get_att("CostCategoryGroupSharingPreferenceEffectiveDate")
+    /// The status of the bill estimate
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -325,22 +325,10 @@ impl CfnBillScenario {
         self.handle.get_att("Arn")
     }
 
-    /// The unique identifier of the bill scenario
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// The time period covered by the bill scenario
     /// (`Fn::GetAtt BillInterval`)
     pub fn bill_interval(&self) -> Value {
         self.handle.get_att("BillInterval")
-    }
-
-    /// The status of the bill scenario
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
     }
 
     /// The timestamp when the bill scenario was created
@@ -353,6 +341,18 @@ impl CfnBillScenario {
     /// (`Fn::GetAtt FailureMessage`)
     pub fn failure_message(&self) -> Value {
         self.handle.get_att("FailureMessage")
+    }
+
+    /// The unique identifier of the bill scenario
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
+    }
+
+    /// The status of the bill scenario
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -513,24 +513,6 @@ impl CfnWorkloadEstimate {
         self.handle.get_att("Arn")
     }
 
-    /// The unique identifier of the workload estimate.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
-    /// The current status of the workload estimate.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
-    /// The total estimated cost for the workload.
-    /// (`Fn::GetAtt TotalCost`)
-    pub fn total_cost(&self) -> Value {
-        self.handle.get_att("TotalCost")
-    }
-
     /// The currency of the estimated cost.
     /// (`Fn::GetAtt CostCurrency`)
     pub fn cost_currency(&self) -> Value {
@@ -543,16 +525,34 @@ impl CfnWorkloadEstimate {
         self.handle.get_att("CreatedAt")
     }
 
+    /// An error message if the workload estimate failed.
+    /// (`Fn::GetAtt FailureMessage`)
+    pub fn failure_message(&self) -> Value {
+        self.handle.get_att("FailureMessage")
+    }
+
+    /// The unique identifier of the workload estimate.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
+    }
+
     /// The timestamp of the pricing rates used for the estimate.
     /// (`Fn::GetAtt RateTimestamp`)
     pub fn rate_timestamp(&self) -> Value {
         self.handle.get_att("RateTimestamp")
     }
 
-    /// An error message if the workload estimate failed.
-    /// (`Fn::GetAtt FailureMessage`)
-    pub fn failure_message(&self) -> Value {
-        self.handle.get_att("FailureMessage")
+    /// The current status of the workload estimate.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
+    /// The total estimated cost for the workload.
+    /// (`Fn::GetAtt TotalCost`)
+    pub fn total_cost(&self) -> Value {
+        self.handle.get_att("TotalCost")
     }
 }
 

@@ -1427,10 +1427,10 @@ impl CfnApplicationInferenceProfile {
         Ok(CfnApplicationInferenceProfile { handle })
     }
 
-    /// List of model configuration
-    /// (`Fn::GetAtt Models`)
-    pub fn models(&self) -> Value {
-        self.handle.get_att("Models")
+    /// Time Stamp
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// (`Fn::GetAtt InferenceProfileArn`)
@@ -1449,6 +1449,12 @@ impl CfnApplicationInferenceProfile {
         self.handle.get_att("InferenceProfileIdentifier")
     }
 
+    /// List of model configuration
+    /// (`Fn::GetAtt Models`)
+    pub fn models(&self) -> Value {
+        self.handle.get_att("Models")
+    }
+
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
@@ -1457,12 +1463,6 @@ impl CfnApplicationInferenceProfile {
     /// (`Fn::GetAtt Type`)
     pub fn r#type(&self) -> Value {
         self.handle.get_att("Type")
-    }
-
-    /// Time Stamp
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
     }
 
     /// Time Stamp
@@ -1805,19 +1805,9 @@ impl CfnAutomatedReasoningPolicy {
         Ok(CfnAutomatedReasoningPolicy { handle })
     }
 
-    /// (`Fn::GetAtt Version`)
-    pub fn version(&self) -> Value {
-        self.handle.get_att("Version")
-    }
-
-    /// (`Fn::GetAtt PolicyId`)
-    pub fn policy_id(&self) -> Value {
-        self.handle.get_att("PolicyId")
-    }
-
-    /// (`Fn::GetAtt PolicyArn`)
-    pub fn policy_arn(&self) -> Value {
-        self.handle.get_att("PolicyArn")
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// (`Fn::GetAtt DefinitionHash`)
@@ -1825,9 +1815,19 @@ impl CfnAutomatedReasoningPolicy {
         self.handle.get_att("DefinitionHash")
     }
 
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
+    /// (`Fn::GetAtt KmsKeyArn`)
+    pub fn kms_key_arn(&self) -> Value {
+        self.handle.get_att("KmsKeyArn")
+    }
+
+    /// (`Fn::GetAtt PolicyArn`)
+    pub fn policy_arn(&self) -> Value {
+        self.handle.get_att("PolicyArn")
+    }
+
+    /// (`Fn::GetAtt PolicyId`)
+    pub fn policy_id(&self) -> Value {
+        self.handle.get_att("PolicyId")
     }
 
     /// (`Fn::GetAtt UpdatedAt`)
@@ -1835,9 +1835,9 @@ impl CfnAutomatedReasoningPolicy {
         self.handle.get_att("UpdatedAt")
     }
 
-    /// (`Fn::GetAtt KmsKeyArn`)
-    pub fn kms_key_arn(&self) -> Value {
-        self.handle.get_att("KmsKeyArn")
+    /// (`Fn::GetAtt Version`)
+    pub fn version(&self) -> Value {
+        self.handle.get_att("Version")
     }
 }
 
@@ -1958,14 +1958,14 @@ impl CfnAutomatedReasoningPolicyVersion {
         Ok(CfnAutomatedReasoningPolicyVersion { handle })
     }
 
-    /// (`Fn::GetAtt Version`)
-    pub fn version(&self) -> Value {
-        self.handle.get_att("Version")
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
-    /// (`Fn::GetAtt Name`)
-    pub fn name(&self) -> Value {
-        self.handle.get_att("Name")
+    /// (`Fn::GetAtt DefinitionHash`)
+    pub fn definition_hash(&self) -> Value {
+        self.handle.get_att("DefinitionHash")
     }
 
     /// (`Fn::GetAtt Description`)
@@ -1973,14 +1973,9 @@ impl CfnAutomatedReasoningPolicyVersion {
         self.handle.get_att("Description")
     }
 
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
-    }
-
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
     }
 
     /// (`Fn::GetAtt PolicyId`)
@@ -1988,9 +1983,14 @@ impl CfnAutomatedReasoningPolicyVersion {
         self.handle.get_att("PolicyId")
     }
 
-    /// (`Fn::GetAtt DefinitionHash`)
-    pub fn definition_hash(&self) -> Value {
-        self.handle.get_att("DefinitionHash")
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
+    }
+
+    /// (`Fn::GetAtt Version`)
+    pub fn version(&self) -> Value {
+        self.handle.get_att("Version")
     }
 }
 
@@ -6678,6 +6678,18 @@ impl CfnDataSource {
         Ok(CfnDataSource { handle })
     }
 
+    /// The time at which the data source was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
+    /// The full user agent header, including UUID and suffix.
+    /// (`Fn::GetAtt DataSourceConfiguration.WebConfiguration.CrawlerConfiguration.UserAgentHeader`)
+    pub fn data_source_configuration_web_configuration_crawler_configuration_user_agent_header(&self) -> Value {
+        self.handle.get_att("DataSourceConfiguration.WebConfiguration.CrawlerConfiguration.UserAgentHeader")
+    }
+
     /// Identifier for a resource.
     /// (`Fn::GetAtt DataSourceId`)
     pub fn data_source_id(&self) -> Value {
@@ -6689,28 +6701,16 @@ impl CfnDataSource {
         self.handle.get_att("DataSourceStatus")
     }
 
-    /// The time at which the data source was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
-    }
-
-    /// The time at which the knowledge base was last updated.
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
-    }
-
     /// The details of the failure reasons related to the data source.
     /// (`Fn::GetAtt FailureReasons`)
     pub fn failure_reasons(&self) -> Value {
         self.handle.get_att("FailureReasons")
     }
 
-    /// The full user agent header, including UUID and suffix.
-    /// (`Fn::GetAtt DataSourceConfiguration.WebConfiguration.CrawlerConfiguration.UserAgentHeader`)
-    pub fn data_source_configuration_web_configuration_crawler_configuration_user_agent_header(&self) -> Value {
-        self.handle.get_att("DataSourceConfiguration.WebConfiguration.CrawlerConfiguration.UserAgentHeader")
+    /// The time at which the knowledge base was last updated.
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 
@@ -6922,18 +6922,6 @@ impl CfnEnforcedGuardrailConfiguration {
         self.handle.get_att("ConfigId")
     }
 
-    /// ARN representation for the guardrail
-    /// (`Fn::GetAtt GuardrailArn`)
-    pub fn guardrail_arn(&self) -> Value {
-        self.handle.get_att("GuardrailArn")
-    }
-
-    /// Unique ID for the guardrail
-    /// (`Fn::GetAtt GuardrailId`)
-    pub fn guardrail_id(&self) -> Value {
-        self.handle.get_att("GuardrailId")
-    }
-
     /// Timestamp when the configuration was created
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
@@ -6946,6 +6934,23 @@ impl CfnEnforcedGuardrailConfiguration {
         self.handle.get_att("CreatedBy")
     }
 
+    /// ARN representation for the guardrail
+    /// (`Fn::GetAtt GuardrailArn`)
+    pub fn guardrail_arn(&self) -> Value {
+        self.handle.get_att("GuardrailArn")
+    }
+
+    /// Unique ID for the guardrail
+    /// (`Fn::GetAtt GuardrailId`)
+    pub fn guardrail_id(&self) -> Value {
+        self.handle.get_att("GuardrailId")
+    }
+
+    /// (`Fn::GetAtt Owner`)
+    pub fn owner(&self) -> Value {
+        self.handle.get_att("Owner")
+    }
+
     /// Timestamp when the configuration was last updated
     /// (`Fn::GetAtt UpdatedAt`)
     pub fn updated_at(&self) -> Value {
@@ -6956,11 +6961,6 @@ impl CfnEnforcedGuardrailConfiguration {
     /// (`Fn::GetAtt UpdatedBy`)
     pub fn updated_by(&self) -> Value {
         self.handle.get_att("UpdatedBy")
-    }
-
-    /// (`Fn::GetAtt Owner`)
-    pub fn owner(&self) -> Value {
-        self.handle.get_att("Owner")
     }
 }
 
@@ -7534,15 +7534,15 @@ impl CfnFlow {
         self.handle.get_att("UpdatedAt")
     }
 
+    /// (`Fn::GetAtt Validations`)
+    pub fn validations(&self) -> Value {
+        self.handle.get_att("Validations")
+    }
+
     /// Draft Version.
     /// (`Fn::GetAtt Version`)
     pub fn version(&self) -> Value {
         self.handle.get_att("Version")
-    }
-
-    /// (`Fn::GetAtt Validations`)
-    pub fn validations(&self) -> Value {
-        self.handle.get_att("Validations")
     }
 }
 
@@ -7842,6 +7842,12 @@ impl CfnFlowVersion {
         self.handle.get_att("CreatedAt")
     }
 
+    /// A KMS key ARN
+    /// (`Fn::GetAtt CustomerEncryptionKeyArn`)
+    pub fn customer_encryption_key_arn(&self) -> Value {
+        self.handle.get_att("CustomerEncryptionKeyArn")
+    }
+
     /// (`Fn::GetAtt Definition`)
     pub fn definition(&self) -> Value {
         self.handle.get_att("Definition")
@@ -7874,12 +7880,6 @@ impl CfnFlowVersion {
     /// (`Fn::GetAtt Version`)
     pub fn version(&self) -> Value {
         self.handle.get_att("Version")
-    }
-
-    /// A KMS key ARN
-    /// (`Fn::GetAtt CustomerEncryptionKeyArn`)
-    pub fn customer_encryption_key_arn(&self) -> Value {
-        self.handle.get_att("CustomerEncryptionKeyArn")
     }
 }
 
@@ -11645,28 +11645,10 @@ impl CfnKnowledgeBase {
         Ok(CfnKnowledgeBase { handle })
     }
 
-    /// The unique identifier of the knowledge base.
-    /// (`Fn::GetAtt KnowledgeBaseId`)
-    pub fn knowledge_base_id(&self) -> Value {
-        self.handle.get_att("KnowledgeBaseId")
-    }
-
-    /// The ARN of the knowledge base.
-    /// (`Fn::GetAtt KnowledgeBaseArn`)
-    pub fn knowledge_base_arn(&self) -> Value {
-        self.handle.get_att("KnowledgeBaseArn")
-    }
-
     /// The time at which the knowledge base was created.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
-    }
-
-    /// The time at which the knowledge base was last updated.
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
     }
 
     /// A list of reasons that the API operation on the knowledge base failed.
@@ -11675,9 +11657,27 @@ impl CfnKnowledgeBase {
         self.handle.get_att("FailureReasons")
     }
 
+    /// The ARN of the knowledge base.
+    /// (`Fn::GetAtt KnowledgeBaseArn`)
+    pub fn knowledge_base_arn(&self) -> Value {
+        self.handle.get_att("KnowledgeBaseArn")
+    }
+
+    /// The unique identifier of the knowledge base.
+    /// (`Fn::GetAtt KnowledgeBaseId`)
+    pub fn knowledge_base_id(&self) -> Value {
+        self.handle.get_att("KnowledgeBaseId")
+    }
+
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
+    }
+
+    /// The time at which the knowledge base was last updated.
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 
@@ -12117,6 +12117,24 @@ impl CfnPromptVersion {
         self.handle.get_att("CreatedAt")
     }
 
+    /// A KMS key ARN
+    /// (`Fn::GetAtt CustomerEncryptionKeyArn`)
+    pub fn customer_encryption_key_arn(&self) -> Value {
+        self.handle.get_att("CustomerEncryptionKeyArn")
+    }
+
+    /// Name for a variant.
+    /// (`Fn::GetAtt DefaultVariant`)
+    pub fn default_variant(&self) -> Value {
+        self.handle.get_att("DefaultVariant")
+    }
+
+    /// Name for a prompt resource.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
+
     /// Identifier for a Prompt
     /// (`Fn::GetAtt PromptId`)
     pub fn prompt_id(&self) -> Value {
@@ -12129,34 +12147,16 @@ impl CfnPromptVersion {
         self.handle.get_att("UpdatedAt")
     }
 
-    /// Version.
-    /// (`Fn::GetAtt Version`)
-    pub fn version(&self) -> Value {
-        self.handle.get_att("Version")
-    }
-
-    /// Name for a prompt resource.
-    /// (`Fn::GetAtt Name`)
-    pub fn name(&self) -> Value {
-        self.handle.get_att("Name")
-    }
-
-    /// Name for a variant.
-    /// (`Fn::GetAtt DefaultVariant`)
-    pub fn default_variant(&self) -> Value {
-        self.handle.get_att("DefaultVariant")
-    }
-
     /// List of prompt variants
     /// (`Fn::GetAtt Variants`)
     pub fn variants(&self) -> Value {
         self.handle.get_att("Variants")
     }
 
-    /// A KMS key ARN
-    /// (`Fn::GetAtt CustomerEncryptionKeyArn`)
-    pub fn customer_encryption_key_arn(&self) -> Value {
-        self.handle.get_att("CustomerEncryptionKeyArn")
+    /// Version.
+    /// (`Fn::GetAtt Version`)
+    pub fn version(&self) -> Value {
+        self.handle.get_att("Version")
     }
 }
 
@@ -12402,6 +12402,24 @@ impl CfnRetrievalInstruction {
         Ok(CfnRetrievalInstruction { handle })
     }
 
+    /// The Amazon Resource Name (ARN) of the resource.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
+    /// When the retrieval instruction was created. On a numbered version, when that version was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
+    /// The outcome or in-progress state of the most recent create or update. CREATING or UPDATING means the operation is still running. Independent of status. Always has a value from the create 202 onward. On a numbered version this is always CREATE_SUCCESSFUL: a version is created once, from reviewed content, and is immutable.
+    /// (`Fn::GetAtt LastTransitionStatus`)
+    pub fn last_transition_status(&self) -> Value {
+        self.handle.get_att("LastTransitionStatus")
+    }
+
     /// The identifier of the retrieval instruction.
     /// (`Fn::GetAtt RetrievalInstructionId`)
     pub fn retrieval_instruction_id(&self) -> Value {
@@ -12414,28 +12432,10 @@ impl CfnRetrievalInstruction {
         self.handle.get_att("Status")
     }
 
-    /// The outcome or in-progress state of the most recent create or update. CREATING or UPDATING means the operation is still running. Independent of status. Always has a value from the create 202 onward. On a numbered version this is always CREATE_SUCCESSFUL: a version is created once, from reviewed content, and is immutable.
-    /// (`Fn::GetAtt LastTransitionStatus`)
-    pub fn last_transition_status(&self) -> Value {
-        self.handle.get_att("LastTransitionStatus")
-    }
-
-    /// When the retrieval instruction was created. On a numbered version, when that version was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
-    }
-
     /// When the retrieval instruction was last updated. Equal to createdAt on a numbered version, which is immutable.
     /// (`Fn::GetAtt UpdatedAt`)
     pub fn updated_at(&self) -> Value {
         self.handle.get_att("UpdatedAt")
-    }
-
-    /// The Amazon Resource Name (ARN) of the resource.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
     }
 }
 
@@ -12546,6 +12546,18 @@ impl CfnSession {
         Ok(CfnSession { handle })
     }
 
+    /// The timestamp for when the session was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
+    /// The timestamp for when the session was last modified.
+    /// (`Fn::GetAtt LastUpdatedAt`)
+    pub fn last_updated_at(&self) -> Value {
+        self.handle.get_att("LastUpdatedAt")
+    }
+
     /// The Amazon Resource Name (ARN) of the session.
     /// (`Fn::GetAtt SessionArn`)
     pub fn session_arn(&self) -> Value {
@@ -12562,18 +12574,6 @@ impl CfnSession {
     /// (`Fn::GetAtt SessionStatus`)
     pub fn session_status(&self) -> Value {
         self.handle.get_att("SessionStatus")
-    }
-
-    /// The timestamp for when the session was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
-    }
-
-    /// The timestamp for when the session was last modified.
-    /// (`Fn::GetAtt LastUpdatedAt`)
-    pub fn last_updated_at(&self) -> Value {
-        self.handle.get_att("LastUpdatedAt")
     }
 }
 

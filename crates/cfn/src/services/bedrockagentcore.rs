@@ -194,12 +194,6 @@ impl CfnApiKeyCredentialProvider {
         Ok(CfnApiKeyCredentialProvider { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the API key credential provider
-    /// (`Fn::GetAtt CredentialProviderArn`)
-    pub fn credential_provider_arn(&self) -> Value {
-        self.handle.get_att("CredentialProviderArn")
-    }
-
     /// The ARN of the API key secret in AWS Secrets Manager
     /// (`Fn::GetAtt ApiKeySecretArn`)
     pub fn api_key_secret_arn(&self) -> Value {
@@ -216,6 +210,12 @@ impl CfnApiKeyCredentialProvider {
     /// (`Fn::GetAtt CreatedTime`)
     pub fn created_time(&self) -> Value {
         self.handle.get_att("CreatedTime")
+    }
+
+    /// The Amazon Resource Name (ARN) of the API key credential provider
+    /// (`Fn::GetAtt CredentialProviderArn`)
+    pub fn credential_provider_arn(&self) -> Value {
+        self.handle.get_att("CredentialProviderArn")
     }
 
     /// The timestamp when the credential provider was last updated
@@ -656,28 +656,16 @@ impl CfnBrowserCustom {
         Ok(CfnBrowserCustom { handle })
     }
 
-    /// The id of the browser.
-    /// (`Fn::GetAtt BrowserId`)
-    pub fn browser_id(&self) -> Value {
-        self.handle.get_att("BrowserId")
-    }
-
     /// The ARN of a Browser resource.
     /// (`Fn::GetAtt BrowserArn`)
     pub fn browser_arn(&self) -> Value {
         self.handle.get_att("BrowserArn")
     }
 
-    /// Status of browser.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
-    /// The reason for failure if the browser creation or operation failed.
-    /// (`Fn::GetAtt FailureReason`)
-    pub fn failure_reason(&self) -> Value {
-        self.handle.get_att("FailureReason")
+    /// The id of the browser.
+    /// (`Fn::GetAtt BrowserId`)
+    pub fn browser_id(&self) -> Value {
+        self.handle.get_att("BrowserId")
     }
 
     /// Timestamp when the browser was created.
@@ -686,10 +674,22 @@ impl CfnBrowserCustom {
         self.handle.get_att("CreatedAt")
     }
 
+    /// The reason for failure if the browser creation or operation failed.
+    /// (`Fn::GetAtt FailureReason`)
+    pub fn failure_reason(&self) -> Value {
+        self.handle.get_att("FailureReason")
+    }
+
     /// Timestamp when the browser was last updated.
     /// (`Fn::GetAtt LastUpdatedAt`)
     pub fn last_updated_at(&self) -> Value {
         self.handle.get_att("LastUpdatedAt")
+    }
+
+    /// Status of browser.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -774,29 +774,9 @@ impl CfnBrowserProfile {
         Ok(CfnBrowserProfile { handle })
     }
 
-    /// (`Fn::GetAtt ProfileId`)
-    pub fn profile_id(&self) -> Value {
-        self.handle.get_att("ProfileId")
-    }
-
-    /// (`Fn::GetAtt ProfileArn`)
-    pub fn profile_arn(&self) -> Value {
-        self.handle.get_att("ProfileArn")
-    }
-
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
-    }
-
-    /// (`Fn::GetAtt LastUpdatedAt`)
-    pub fn last_updated_at(&self) -> Value {
-        self.handle.get_att("LastUpdatedAt")
     }
 
     /// (`Fn::GetAtt LastSavedAt`)
@@ -804,14 +784,34 @@ impl CfnBrowserProfile {
         self.handle.get_att("LastSavedAt")
     }
 
+    /// (`Fn::GetAtt LastSavedBrowserId`)
+    pub fn last_saved_browser_id(&self) -> Value {
+        self.handle.get_att("LastSavedBrowserId")
+    }
+
     /// (`Fn::GetAtt LastSavedBrowserSessionId`)
     pub fn last_saved_browser_session_id(&self) -> Value {
         self.handle.get_att("LastSavedBrowserSessionId")
     }
 
-    /// (`Fn::GetAtt LastSavedBrowserId`)
-    pub fn last_saved_browser_id(&self) -> Value {
-        self.handle.get_att("LastSavedBrowserId")
+    /// (`Fn::GetAtt LastUpdatedAt`)
+    pub fn last_updated_at(&self) -> Value {
+        self.handle.get_att("LastUpdatedAt")
+    }
+
+    /// (`Fn::GetAtt ProfileArn`)
+    pub fn profile_arn(&self) -> Value {
+        self.handle.get_att("ProfileArn")
+    }
+
+    /// (`Fn::GetAtt ProfileId`)
+    pub fn profile_id(&self) -> Value {
+        self.handle.get_att("ProfileId")
+    }
+
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -1707,12 +1707,6 @@ impl CfnCapacityProvider {
         self.handle.get_att("CapacityProviderId")
     }
 
-    /// The current status of the capacity provider.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// The timestamp when the capacity provider was created.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
@@ -1723,6 +1717,12 @@ impl CfnCapacityProvider {
     /// (`Fn::GetAtt LastUpdatedAt`)
     pub fn last_updated_at(&self) -> Value {
         self.handle.get_att("LastUpdatedAt")
+    }
+
+    /// The current status of the capacity provider.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -1994,28 +1994,16 @@ impl CfnCodeInterpreterCustom {
         Ok(CfnCodeInterpreterCustom { handle })
     }
 
-    /// The id of the code interpreter.
-    /// (`Fn::GetAtt CodeInterpreterId`)
-    pub fn code_interpreter_id(&self) -> Value {
-        self.handle.get_att("CodeInterpreterId")
-    }
-
     /// The ARN of a CodeInterpreter resource.
     /// (`Fn::GetAtt CodeInterpreterArn`)
     pub fn code_interpreter_arn(&self) -> Value {
         self.handle.get_att("CodeInterpreterArn")
     }
 
-    /// Status of code interpreter.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
-    /// The reason for failure if the code interpreter creation or operation failed.
-    /// (`Fn::GetAtt FailureReason`)
-    pub fn failure_reason(&self) -> Value {
-        self.handle.get_att("FailureReason")
+    /// The id of the code interpreter.
+    /// (`Fn::GetAtt CodeInterpreterId`)
+    pub fn code_interpreter_id(&self) -> Value {
+        self.handle.get_att("CodeInterpreterId")
     }
 
     /// Timestamp when the code interpreter was created.
@@ -2024,10 +2012,22 @@ impl CfnCodeInterpreterCustom {
         self.handle.get_att("CreatedAt")
     }
 
+    /// The reason for failure if the code interpreter creation or operation failed.
+    /// (`Fn::GetAtt FailureReason`)
+    pub fn failure_reason(&self) -> Value {
+        self.handle.get_att("FailureReason")
+    }
+
     /// Timestamp when the code interpreter was last updated.
     /// (`Fn::GetAtt LastUpdatedAt`)
     pub fn last_updated_at(&self) -> Value {
         self.handle.get_att("LastUpdatedAt")
+    }
+
+    /// Status of code interpreter.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -2269,15 +2269,15 @@ impl CfnConfigurationBundle {
         self.handle.get_att("CreatedAt")
     }
 
+    /// (`Fn::GetAtt LineageMetadata`)
+    pub fn lineage_metadata(&self) -> Value {
+        self.handle.get_att("LineageMetadata")
+    }
+
     /// The timestamp when the configuration bundle was last updated.
     /// (`Fn::GetAtt UpdatedAt`)
     pub fn updated_at(&self) -> Value {
         self.handle.get_att("UpdatedAt")
-    }
-
-    /// (`Fn::GetAtt LineageMetadata`)
-    pub fn lineage_metadata(&self) -> Value {
-        self.handle.get_att("LineageMetadata")
     }
 
     /// The version identifier of the configuration bundle.
@@ -2516,6 +2516,12 @@ impl CfnConsentPortal {
         Ok(CfnConsentPortal { handle })
     }
 
+    /// The Amazon Resource Name (ARN) of the resource.
+    /// (`Fn::GetAtt ConsentPortalArn`)
+    pub fn consent_portal_arn(&self) -> Value {
+        self.handle.get_att("ConsentPortalArn")
+    }
+
     /// (`Fn::GetAtt ConsentPortalId`)
     pub fn consent_portal_id(&self) -> Value {
         self.handle.get_att("ConsentPortalId")
@@ -2539,12 +2545,6 @@ impl CfnConsentPortal {
     /// (`Fn::GetAtt UpdatedAt`)
     pub fn updated_at(&self) -> Value {
         self.handle.get_att("UpdatedAt")
-    }
-
-    /// The Amazon Resource Name (ARN) of the resource.
-    /// (`Fn::GetAtt ConsentPortalArn`)
-    pub fn consent_portal_arn(&self) -> Value {
-        self.handle.get_att("ConsentPortalArn")
     }
 }
 
@@ -2807,6 +2807,12 @@ impl CfnDataset {
         Ok(CfnDataset { handle })
     }
 
+    /// The timestamp when the dataset was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
     /// The Amazon Resource Name (ARN) of the dataset.
     /// (`Fn::GetAtt DatasetArn`)
     pub fn dataset_arn(&self) -> Value {
@@ -2819,22 +2825,16 @@ impl CfnDataset {
         self.handle.get_att("DatasetId")
     }
 
-    /// The current status of the dataset.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// The number of examples in the dataset DRAFT.
     /// (`Fn::GetAtt ExampleCount`)
     pub fn example_count(&self) -> Value {
         self.handle.get_att("ExampleCount")
     }
 
-    /// The timestamp when the dataset was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
+    /// The current status of the dataset.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 
     /// The timestamp when the dataset was last updated.
@@ -3544,16 +3544,22 @@ impl CfnEvaluator {
         Ok(CfnEvaluator { handle })
     }
 
-    /// The unique identifier of the evaluator.
-    /// (`Fn::GetAtt EvaluatorId`)
-    pub fn evaluator_id(&self) -> Value {
-        self.handle.get_att("EvaluatorId")
+    /// The timestamp when the evaluator was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// The Amazon Resource Name (ARN) of the evaluator.
     /// (`Fn::GetAtt EvaluatorArn`)
     pub fn evaluator_arn(&self) -> Value {
         self.handle.get_att("EvaluatorArn")
+    }
+
+    /// The unique identifier of the evaluator.
+    /// (`Fn::GetAtt EvaluatorId`)
+    pub fn evaluator_id(&self) -> Value {
+        self.handle.get_att("EvaluatorId")
     }
 
     /// The kind of evaluator resource. Builtin and ThirdParty are AWS-managed global evaluators that you reference but don't create; Custom, CustomCode, and CustomDerived are evaluators that you create.
@@ -3572,12 +3578,6 @@ impl CfnEvaluator {
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
-    }
-
-    /// The timestamp when the evaluator was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
     }
 
     /// The timestamp when the evaluator was last updated.
@@ -7168,40 +7168,10 @@ impl CfnHarness {
         self.handle.get_att("Arn")
     }
 
-    /// The unique identifier of the harness.
-    /// (`Fn::GetAtt HarnessId`)
-    pub fn harness_id(&self) -> Value {
-        self.handle.get_att("HarnessId")
-    }
-
-    /// The current status of the harness.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
-    /// The version of the harness. Incremented on every successful update.
-    /// (`Fn::GetAtt Version`)
-    pub fn version(&self) -> Value {
-        self.handle.get_att("Version")
-    }
-
     /// The timestamp when the harness was created.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
-    }
-
-    /// The timestamp when the harness was last updated.
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
-    }
-
-    /// The ARN of the managed memory resource. Read-only, populated by the service.
-    /// (`Fn::GetAtt Memory.ManagedMemoryConfiguration.Arn`)
-    pub fn memory_managed_memory_configuration_arn(&self) -> Value {
-        self.handle.get_att("Memory.ManagedMemoryConfiguration.Arn")
     }
 
     /// The ARN of the underlying AgentCore Runtime.
@@ -7210,16 +7180,46 @@ impl CfnHarness {
         self.handle.get_att("Environment.AgentCoreRuntimeEnvironment.AgentRuntimeArn")
     }
 
+    /// The ID of the underlying AgentCore Runtime.
+    /// (`Fn::GetAtt Environment.AgentCoreRuntimeEnvironment.AgentRuntimeId`)
+    pub fn environment_agent_core_runtime_environment_agent_runtime_id(&self) -> Value {
+        self.handle.get_att("Environment.AgentCoreRuntimeEnvironment.AgentRuntimeId")
+    }
+
     /// The name of the underlying AgentCore Runtime.
     /// (`Fn::GetAtt Environment.AgentCoreRuntimeEnvironment.AgentRuntimeName`)
     pub fn environment_agent_core_runtime_environment_agent_runtime_name(&self) -> Value {
         self.handle.get_att("Environment.AgentCoreRuntimeEnvironment.AgentRuntimeName")
     }
 
-    /// The ID of the underlying AgentCore Runtime.
-    /// (`Fn::GetAtt Environment.AgentCoreRuntimeEnvironment.AgentRuntimeId`)
-    pub fn environment_agent_core_runtime_environment_agent_runtime_id(&self) -> Value {
-        self.handle.get_att("Environment.AgentCoreRuntimeEnvironment.AgentRuntimeId")
+    /// The unique identifier of the harness.
+    /// (`Fn::GetAtt HarnessId`)
+    pub fn harness_id(&self) -> Value {
+        self.handle.get_att("HarnessId")
+    }
+
+    /// The ARN of the managed memory resource. Read-only, populated by the service.
+    /// (`Fn::GetAtt Memory.ManagedMemoryConfiguration.Arn`)
+    pub fn memory_managed_memory_configuration_arn(&self) -> Value {
+        self.handle.get_att("Memory.ManagedMemoryConfiguration.Arn")
+    }
+
+    /// The current status of the harness.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
+    /// The timestamp when the harness was last updated.
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
+    }
+
+    /// The version of the harness. Incremented on every successful update.
+    /// (`Fn::GetAtt Version`)
+    pub fn version(&self) -> Value {
+        self.handle.get_att("Version")
     }
 }
 
@@ -7359,15 +7359,16 @@ impl CfnHarnessEndpoint {
         self.handle.get_att("Arn")
     }
 
+    /// The timestamp when the endpoint was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
     /// The name of the harness that the endpoint belongs to.
     /// (`Fn::GetAtt HarnessName`)
     pub fn harness_name(&self) -> Value {
         self.handle.get_att("HarnessName")
-    }
-
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
     }
 
     /// The harness version that the endpoint is currently serving.
@@ -7376,10 +7377,9 @@ impl CfnHarnessEndpoint {
         self.handle.get_att("LiveVersion")
     }
 
-    /// The timestamp when the endpoint was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 
     /// The timestamp when the endpoint was last updated.
@@ -9237,6 +9237,16 @@ impl CfnMemory {
         Ok(CfnMemory { handle })
     }
 
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
+    /// (`Fn::GetAtt FailureReason`)
+    pub fn failure_reason(&self) -> Value {
+        self.handle.get_att("FailureReason")
+    }
+
     /// (`Fn::GetAtt MemoryArn`)
     pub fn memory_arn(&self) -> Value {
         self.handle.get_att("MemoryArn")
@@ -9252,19 +9262,9 @@ impl CfnMemory {
         self.handle.get_att("Status")
     }
 
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
-    }
-
     /// (`Fn::GetAtt UpdatedAt`)
     pub fn updated_at(&self) -> Value {
         self.handle.get_att("UpdatedAt")
-    }
-
-    /// (`Fn::GetAtt FailureReason`)
-    pub fn failure_reason(&self) -> Value {
-        self.handle.get_att("FailureReason")
     }
 }
 
@@ -10579,10 +10579,10 @@ impl CfnOAuth2CredentialProvider {
         Ok(CfnOAuth2CredentialProvider { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the OAuth2 credential provider
-    /// (`Fn::GetAtt CredentialProviderArn`)
-    pub fn credential_provider_arn(&self) -> Value {
-        self.handle.get_att("CredentialProviderArn")
+    /// The callback URL for the OAuth2 authorization flow
+    /// (`Fn::GetAtt CallbackUrl`)
+    pub fn callback_url(&self) -> Value {
+        self.handle.get_att("CallbackUrl")
     }
 
     /// The ARN of the client secret in AWS Secrets Manager
@@ -10603,28 +10603,28 @@ impl CfnOAuth2CredentialProvider {
         self.handle.get_att("ClientSecretSource")
     }
 
-    /// The callback URL for the OAuth2 authorization flow
-    /// (`Fn::GetAtt CallbackUrl`)
-    pub fn callback_url(&self) -> Value {
-        self.handle.get_att("CallbackUrl")
-    }
-
-    /// The output configuration for the OAuth2 provider
-    /// (`Fn::GetAtt Oauth2ProviderConfigOutput`)
-    pub fn oauth2_provider_config_output(&self) -> Value {
-        self.handle.get_att("Oauth2ProviderConfigOutput")
-    }
-
     /// The timestamp when the credential provider was created
     /// (`Fn::GetAtt CreatedTime`)
     pub fn created_time(&self) -> Value {
         self.handle.get_att("CreatedTime")
     }
 
+    /// The Amazon Resource Name (ARN) of the OAuth2 credential provider
+    /// (`Fn::GetAtt CredentialProviderArn`)
+    pub fn credential_provider_arn(&self) -> Value {
+        self.handle.get_att("CredentialProviderArn")
+    }
+
     /// The timestamp when the credential provider was last updated
     /// (`Fn::GetAtt LastUpdatedTime`)
     pub fn last_updated_time(&self) -> Value {
         self.handle.get_att("LastUpdatedTime")
+    }
+
+    /// The output configuration for the OAuth2 provider
+    /// (`Fn::GetAtt Oauth2ProviderConfigOutput`)
+    pub fn oauth2_provider_config_output(&self) -> Value {
+        self.handle.get_att("Oauth2ProviderConfigOutput")
     }
 
     /// The current status of the OAuth2 credential provider
@@ -11330,10 +11330,10 @@ impl CfnOnlineEvaluationConfig {
         Ok(CfnOnlineEvaluationConfig { handle })
     }
 
-    /// The unique identifier of the online evaluation configuration.
-    /// (`Fn::GetAtt OnlineEvaluationConfigId`)
-    pub fn online_evaluation_config_id(&self) -> Value {
-        self.handle.get_att("OnlineEvaluationConfigId")
+    /// The timestamp when the online evaluation configuration was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// The Amazon Resource Name (ARN) of the online evaluation configuration.
@@ -11342,16 +11342,16 @@ impl CfnOnlineEvaluationConfig {
         self.handle.get_att("OnlineEvaluationConfigArn")
     }
 
+    /// The unique identifier of the online evaluation configuration.
+    /// (`Fn::GetAtt OnlineEvaluationConfigId`)
+    pub fn online_evaluation_config_id(&self) -> Value {
+        self.handle.get_att("OnlineEvaluationConfigId")
+    }
+
     /// The status of the online evaluation configuration.
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
-    }
-
-    /// The timestamp when the online evaluation configuration was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
     }
 
     /// The timestamp when the online evaluation configuration was last updated.
@@ -11569,21 +11569,10 @@ impl CfnPaymentConnector {
         Ok(CfnPaymentConnector { handle })
     }
 
-    /// The unique identifier for the payment connector
-    /// (`Fn::GetAtt PaymentConnectorId`)
-    pub fn payment_connector_id(&self) -> Value {
-        self.handle.get_att("PaymentConnectorId")
-    }
-
-    /// Synthetic ARN for the payment connector (used for engine resolution)
-    /// (`Fn::GetAtt PaymentConnectorArn`)
-    pub fn payment_connector_arn(&self) -> Value {
-        self.handle.get_att("PaymentConnectorArn")
-    }
-
-    /// (`Fn::GetAtt ConnectorStatus`)
-    pub fn connector_status(&self) -> Value {
-        self.handle.get_att("ConnectorStatus")
+    /// The URL the user must open to complete OAuth consent. Only present when ConnectorStatus is PENDING_AUTHENTICATION.
+    /// (`Fn::GetAtt AuthorizationUrl`)
+    pub fn authorization_url(&self) -> Value {
+        self.handle.get_att("AuthorizationUrl")
     }
 
     /// The timestamp when the connector was created
@@ -11598,10 +11587,21 @@ impl CfnPaymentConnector {
         self.handle.get_att("ConnectorLastUpdatedAt")
     }
 
-    /// The URL the user must open to complete OAuth consent. Only present when ConnectorStatus is PENDING_AUTHENTICATION.
-    /// (`Fn::GetAtt AuthorizationUrl`)
-    pub fn authorization_url(&self) -> Value {
-        self.handle.get_att("AuthorizationUrl")
+    /// (`Fn::GetAtt ConnectorStatus`)
+    pub fn connector_status(&self) -> Value {
+        self.handle.get_att("ConnectorStatus")
+    }
+
+    /// Synthetic ARN for the payment connector (used for engine resolution)
+    /// (`Fn::GetAtt PaymentConnectorArn`)
+    pub fn payment_connector_arn(&self) -> Value {
+        self.handle.get_att("PaymentConnectorArn")
+    }
+
+    /// The unique identifier for the payment connector
+    /// (`Fn::GetAtt PaymentConnectorId`)
+    pub fn payment_connector_id(&self) -> Value {
+        self.handle.get_att("PaymentConnectorId")
     }
 }
 
@@ -11971,27 +11971,27 @@ impl CfnPaymentCredentialProvider {
         Ok(CfnPaymentCredentialProvider { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the payment credential provider
-    /// (`Fn::GetAtt CredentialProviderArn`)
-    pub fn credential_provider_arn(&self) -> Value {
-        self.handle.get_att("CredentialProviderArn")
-    }
-
-    /// (`Fn::GetAtt ProviderConfigurationOutput`)
-    pub fn provider_configuration_output(&self) -> Value {
-        self.handle.get_att("ProviderConfigurationOutput")
-    }
-
     /// The timestamp when the credential provider was created
     /// (`Fn::GetAtt CreatedTime`)
     pub fn created_time(&self) -> Value {
         self.handle.get_att("CreatedTime")
     }
 
+    /// The Amazon Resource Name (ARN) of the payment credential provider
+    /// (`Fn::GetAtt CredentialProviderArn`)
+    pub fn credential_provider_arn(&self) -> Value {
+        self.handle.get_att("CredentialProviderArn")
+    }
+
     /// The timestamp when the credential provider was last updated
     /// (`Fn::GetAtt LastUpdatedTime`)
     pub fn last_updated_time(&self) -> Value {
         self.handle.get_att("LastUpdatedTime")
+    }
+
+    /// (`Fn::GetAtt ProviderConfigurationOutput`)
+    pub fn provider_configuration_output(&self) -> Value {
+        self.handle.get_att("ProviderConfigurationOutput")
     }
 }
 
@@ -12385,18 +12385,6 @@ impl CfnPaymentManager {
         Ok(CfnPaymentManager { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the payment manager
-    /// (`Fn::GetAtt PaymentManagerArn`)
-    pub fn payment_manager_arn(&self) -> Value {
-        self.handle.get_att("PaymentManagerArn")
-    }
-
-    /// The unique identifier for the payment manager
-    /// (`Fn::GetAtt PaymentManagerId`)
-    pub fn payment_manager_id(&self) -> Value {
-        self.handle.get_att("PaymentManagerId")
-    }
-
     /// The timestamp when the payment manager was created
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
@@ -12407,6 +12395,18 @@ impl CfnPaymentManager {
     /// (`Fn::GetAtt LastUpdatedAt`)
     pub fn last_updated_at(&self) -> Value {
         self.handle.get_att("LastUpdatedAt")
+    }
+
+    /// The Amazon Resource Name (ARN) of the payment manager
+    /// (`Fn::GetAtt PaymentManagerArn`)
+    pub fn payment_manager_arn(&self) -> Value {
+        self.handle.get_att("PaymentManagerArn")
+    }
+
+    /// The unique identifier for the payment manager
+    /// (`Fn::GetAtt PaymentManagerId`)
+    pub fn payment_manager_id(&self) -> Value {
+        self.handle.get_att("PaymentManagerId")
     }
 
     /// (`Fn::GetAtt Status`)
@@ -12663,10 +12663,10 @@ impl CfnPolicy {
         Ok(CfnPolicy { handle })
     }
 
-    /// The unique identifier for the policy.
-    /// (`Fn::GetAtt PolicyId`)
-    pub fn policy_id(&self) -> Value {
-        self.handle.get_att("PolicyId")
+    /// The timestamp when the policy was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// The Amazon Resource Name (ARN) of the policy.
@@ -12675,16 +12675,10 @@ impl CfnPolicy {
         self.handle.get_att("PolicyArn")
     }
 
-    /// The timestamp when the policy was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
-    }
-
-    /// The timestamp when the policy was last updated.
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
+    /// The unique identifier for the policy.
+    /// (`Fn::GetAtt PolicyId`)
+    pub fn policy_id(&self) -> Value {
+        self.handle.get_att("PolicyId")
     }
 
     /// The current status of the policy.
@@ -12697,6 +12691,12 @@ impl CfnPolicy {
     /// (`Fn::GetAtt StatusReasons`)
     pub fn status_reasons(&self) -> Value {
         self.handle.get_att("StatusReasons")
+    }
+
+    /// The timestamp when the policy was last updated.
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 
@@ -12823,28 +12823,22 @@ impl CfnPolicyEngine {
         Ok(CfnPolicyEngine { handle })
     }
 
-    /// The unique identifier for the policy engine
-    /// (`Fn::GetAtt PolicyEngineId`)
-    pub fn policy_engine_id(&self) -> Value {
-        self.handle.get_att("PolicyEngineId")
-    }
-
     /// The timestamp when the policy engine was created
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
     }
 
-    /// The timestamp when the policy engine was last updated
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
-    }
-
     /// The Amazon Resource Name (ARN) of the policy engine
     /// (`Fn::GetAtt PolicyEngineArn`)
     pub fn policy_engine_arn(&self) -> Value {
         self.handle.get_att("PolicyEngineArn")
+    }
+
+    /// The unique identifier for the policy engine
+    /// (`Fn::GetAtt PolicyEngineId`)
+    pub fn policy_engine_id(&self) -> Value {
+        self.handle.get_att("PolicyEngineId")
     }
 
     /// The current status of the policy engine
@@ -12857,6 +12851,12 @@ impl CfnPolicyEngine {
     /// (`Fn::GetAtt StatusReasons`)
     pub fn status_reasons(&self) -> Value {
         self.handle.get_att("StatusReasons")
+    }
+
+    /// The timestamp when the policy engine was last updated
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 
@@ -14048,16 +14048,16 @@ impl CfnRuntime {
         self.handle.get_att("AgentRuntimeVersion")
     }
 
-    /// Current status of the agent
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// Timestamp when the Agent was created
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
+    }
+
+    /// The reason for failure if the agent is in a failed state.
+    /// (`Fn::GetAtt FailureReason`)
+    pub fn failure_reason(&self) -> Value {
+        self.handle.get_att("FailureReason")
     }
 
     /// When resource was last updated
@@ -14066,16 +14066,16 @@ impl CfnRuntime {
         self.handle.get_att("LastUpdatedAt")
     }
 
+    /// Current status of the agent
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
     /// Workload identity details for the agent
     /// (`Fn::GetAtt WorkloadIdentityDetails`)
     pub fn workload_identity_details(&self) -> Value {
         self.handle.get_att("WorkloadIdentityDetails")
-    }
-
-    /// The reason for failure if the agent is in a failed state.
-    /// (`Fn::GetAtt FailureReason`)
-    pub fn failure_reason(&self) -> Value {
-        self.handle.get_att("FailureReason")
     }
 }
 
@@ -14174,10 +14174,10 @@ impl CfnRuntimeEndpoint {
         Ok(CfnRuntimeEndpoint { handle })
     }
 
-    /// The unique identifier of the AgentCore Runtime endpoint.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
+    /// The ARN of the Agent Runtime
+    /// (`Fn::GetAtt AgentRuntimeArn`)
+    pub fn agent_runtime_arn(&self) -> Value {
+        self.handle.get_att("AgentRuntimeArn")
     }
 
     /// The Amazon Resource Name (ARN) of the AgentCore Runtime.
@@ -14186,28 +14186,10 @@ impl CfnRuntimeEndpoint {
         self.handle.get_att("AgentRuntimeEndpointArn")
     }
 
-    /// The ARN of the Agent Runtime
-    /// (`Fn::GetAtt AgentRuntimeArn`)
-    pub fn agent_runtime_arn(&self) -> Value {
-        self.handle.get_att("AgentRuntimeArn")
-    }
-
-    /// The status of the Agent Runtime Endpoint
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// The timestamp when the Agent Runtime Endpoint was created
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
-    }
-
-    /// The timestamp when the Agent Runtime Endpoint was last updated
-    /// (`Fn::GetAtt LastUpdatedAt`)
-    pub fn last_updated_at(&self) -> Value {
-        self.handle.get_att("LastUpdatedAt")
     }
 
     /// The reason for failure if the endpoint is in a failed state
@@ -14216,16 +14198,34 @@ impl CfnRuntimeEndpoint {
         self.handle.get_att("FailureReason")
     }
 
-    /// The target version of the AgentCore Runtime for the endpoint.
-    /// (`Fn::GetAtt TargetVersion`)
-    pub fn target_version(&self) -> Value {
-        self.handle.get_att("TargetVersion")
+    /// The unique identifier of the AgentCore Runtime endpoint.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
+    }
+
+    /// The timestamp when the Agent Runtime Endpoint was last updated
+    /// (`Fn::GetAtt LastUpdatedAt`)
+    pub fn last_updated_at(&self) -> Value {
+        self.handle.get_att("LastUpdatedAt")
     }
 
     /// The Live version of the Agent Runtime
     /// (`Fn::GetAtt LiveVersion`)
     pub fn live_version(&self) -> Value {
         self.handle.get_att("LiveVersion")
+    }
+
+    /// The status of the Agent Runtime Endpoint
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
+    /// The target version of the AgentCore Runtime for the endpoint.
+    /// (`Fn::GetAtt TargetVersion`)
+    pub fn target_version(&self) -> Value {
+        self.handle.get_att("TargetVersion")
     }
 }
 
@@ -14345,12 +14345,6 @@ impl CfnWorkloadIdentity {
         Ok(CfnWorkloadIdentity { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the workload identity.
-    /// (`Fn::GetAtt WorkloadIdentityArn`)
-    pub fn workload_identity_arn(&self) -> Value {
-        self.handle.get_att("WorkloadIdentityArn")
-    }
-
     /// The timestamp when the workload identity was created.
     /// (`Fn::GetAtt CreatedTime`)
     pub fn created_time(&self) -> Value {
@@ -14361,6 +14355,12 @@ impl CfnWorkloadIdentity {
     /// (`Fn::GetAtt LastUpdatedTime`)
     pub fn last_updated_time(&self) -> Value {
         self.handle.get_att("LastUpdatedTime")
+    }
+
+    /// The Amazon Resource Name (ARN) of the workload identity.
+    /// (`Fn::GetAtt WorkloadIdentityArn`)
+    pub fn workload_identity_arn(&self) -> Value {
+        self.handle.get_att("WorkloadIdentityArn")
     }
 }
 

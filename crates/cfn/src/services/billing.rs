@@ -263,16 +263,15 @@ impl CfnBillingView {
         self.handle.get_att("Arn")
     }
 
+    /// (`Fn::GetAtt BillingViewType`)
+    pub fn billing_view_type(&self) -> Value {
+        self.handle.get_att("BillingViewType")
+    }
+
     /// The time when the billing view was created.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
-    }
-
-    /// The time when the billing view was last updated.
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
     }
 
     /// (`Fn::GetAtt OwnerAccountId`)
@@ -280,9 +279,10 @@ impl CfnBillingView {
         self.handle.get_att("OwnerAccountId")
     }
 
-    /// (`Fn::GetAtt BillingViewType`)
-    pub fn billing_view_type(&self) -> Value {
-        self.handle.get_att("BillingViewType")
+    /// The time when the billing view was last updated.
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 

@@ -200,6 +200,18 @@ impl CfnBillingGroup {
         self.handle.get_att("Arn")
     }
 
+    /// Creation timestamp in UNIX epoch time format
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
+    }
+
+    /// Latest modified timestamp in UNIX epoch time format
+    /// (`Fn::GetAtt LastModifiedTime`)
+    pub fn last_modified_time(&self) -> Value {
+        self.handle.get_att("LastModifiedTime")
+    }
+
     /// Number of accounts in the billing group
     /// (`Fn::GetAtt Size`)
     pub fn size(&self) -> Value {
@@ -214,18 +226,6 @@ impl CfnBillingGroup {
     /// (`Fn::GetAtt StatusReason`)
     pub fn status_reason(&self) -> Value {
         self.handle.get_att("StatusReason")
-    }
-
-    /// Creation timestamp in UNIX epoch time format
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
-    }
-
-    /// Latest modified timestamp in UNIX epoch time format
-    /// (`Fn::GetAtt LastModifiedTime`)
-    pub fn last_modified_time(&self) -> Value {
-        self.handle.get_att("LastModifiedTime")
     }
 }
 
@@ -717,27 +717,27 @@ impl CfnCustomLineItem {
         self.handle.get_att("Arn")
     }
 
-    /// Creation timestamp in UNIX epoch time format
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
-    }
-
-    /// Latest modified timestamp in UNIX epoch time format
-    /// (`Fn::GetAtt LastModifiedTime`)
-    pub fn last_modified_time(&self) -> Value {
-        self.handle.get_att("LastModifiedTime")
-    }
-
     /// Number of source values associated to this custom line item
     /// (`Fn::GetAtt AssociationSize`)
     pub fn association_size(&self) -> Value {
         self.handle.get_att("AssociationSize")
     }
 
+    /// Creation timestamp in UNIX epoch time format
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
+    }
+
     /// (`Fn::GetAtt CurrencyCode`)
     pub fn currency_code(&self) -> Value {
         self.handle.get_att("CurrencyCode")
+    }
+
+    /// Latest modified timestamp in UNIX epoch time format
+    /// (`Fn::GetAtt LastModifiedTime`)
+    pub fn last_modified_time(&self) -> Value {
+        self.handle.get_att("LastModifiedTime")
     }
 
     /// (`Fn::GetAtt ProductCode`)
@@ -871,12 +871,6 @@ impl CfnPricingPlan {
         self.handle.get_att("Arn")
     }
 
-    /// Number of associated pricing rules
-    /// (`Fn::GetAtt Size`)
-    pub fn size(&self) -> Value {
-        self.handle.get_att("Size")
-    }
-
     /// Creation timestamp in UNIX epoch time format
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
@@ -887,6 +881,12 @@ impl CfnPricingPlan {
     /// (`Fn::GetAtt LastModifiedTime`)
     pub fn last_modified_time(&self) -> Value {
         self.handle.get_att("LastModifiedTime")
+    }
+
+    /// Number of associated pricing rules
+    /// (`Fn::GetAtt Size`)
+    pub fn size(&self) -> Value {
+        self.handle.get_att("Size")
     }
 }
 

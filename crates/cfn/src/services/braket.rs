@@ -164,10 +164,10 @@ impl CfnSpendingLimit {
         Ok(CfnSpendingLimit { handle })
     }
 
-    /// The Amazon Resource Name (ARN) that uniquely identifies the spending limit.
-    /// (`Fn::GetAtt SpendingLimitArn`)
-    pub fn spending_limit_arn(&self) -> Value {
-        self.handle.get_att("SpendingLimitArn")
+    /// The date and time when the spending limit was created, in ISO 8601 format.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// The amount currently queued for spending on the device, in USD.
@@ -176,16 +176,16 @@ impl CfnSpendingLimit {
         self.handle.get_att("QueuedSpend")
     }
 
+    /// The Amazon Resource Name (ARN) that uniquely identifies the spending limit.
+    /// (`Fn::GetAtt SpendingLimitArn`)
+    pub fn spending_limit_arn(&self) -> Value {
+        self.handle.get_att("SpendingLimitArn")
+    }
+
     /// The total amount spent on the device so far during the current time period, in USD.
     /// (`Fn::GetAtt TotalSpend`)
     pub fn total_spend(&self) -> Value {
         self.handle.get_att("TotalSpend")
-    }
-
-    /// The date and time when the spending limit was created, in ISO 8601 format.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
     }
 
     /// The date and time when the spending limit was last modified, in ISO 8601 format.

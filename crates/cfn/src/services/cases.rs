@@ -279,6 +279,12 @@ impl CfnCaseRule {
         Ok(CfnCaseRule { handle })
     }
 
+    /// The Amazon Resource Name (ARN) of a case rule.
+    /// (`Fn::GetAtt CaseRuleArn`)
+    pub fn case_rule_arn(&self) -> Value {
+        self.handle.get_att("CaseRuleArn")
+    }
+
     /// The unique identifier of a case rule.
     /// (`Fn::GetAtt CaseRuleId`)
     pub fn case_rule_id(&self) -> Value {
@@ -295,12 +301,6 @@ impl CfnCaseRule {
     /// (`Fn::GetAtt LastModifiedTime`)
     pub fn last_modified_time(&self) -> Value {
         self.handle.get_att("LastModifiedTime")
-    }
-
-    /// The Amazon Resource Name (ARN) of a case rule.
-    /// (`Fn::GetAtt CaseRuleArn`)
-    pub fn case_rule_arn(&self) -> Value {
-        self.handle.get_att("CaseRuleArn")
     }
 }
 
@@ -673,6 +673,12 @@ impl CfnField {
         Ok(CfnField { handle })
     }
 
+    /// The time at which the field was created.
+    /// (`Fn::GetAtt CreatedTime`)
+    pub fn created_time(&self) -> Value {
+        self.handle.get_att("CreatedTime")
+    }
+
     /// The Amazon Resource Name (ARN) of the field.
     /// (`Fn::GetAtt FieldArn`)
     pub fn field_arn(&self) -> Value {
@@ -685,22 +691,16 @@ impl CfnField {
         self.handle.get_att("FieldId")
     }
 
-    /// Indicates whether this is a System field (predefined by AWS) or a Custom field (created by your organization). System fields cannot be modified or deleted.
-    /// (`Fn::GetAtt Namespace`)
-    pub fn namespace(&self) -> Value {
-        self.handle.get_att("Namespace")
-    }
-
-    /// The time at which the field was created.
-    /// (`Fn::GetAtt CreatedTime`)
-    pub fn created_time(&self) -> Value {
-        self.handle.get_att("CreatedTime")
-    }
-
     /// The time at which the field was created or last modified.
     /// (`Fn::GetAtt LastModifiedTime`)
     pub fn last_modified_time(&self) -> Value {
         self.handle.get_att("LastModifiedTime")
+    }
+
+    /// Indicates whether this is a System field (predefined by AWS) or a Custom field (created by your organization). System fields cannot be modified or deleted.
+    /// (`Fn::GetAtt Namespace`)
+    pub fn namespace(&self) -> Value {
+        self.handle.get_att("Namespace")
     }
 }
 

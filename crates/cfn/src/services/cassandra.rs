@@ -1019,22 +1019,22 @@ impl CfnType {
         Ok(CfnType { handle })
     }
 
-    /// List of Tables that directly reference the User-Defined Type in their columns.
-    /// (`Fn::GetAtt DirectReferringTables`)
-    pub fn direct_referring_tables(&self) -> Value {
-        self.handle.get_att("DirectReferringTables")
-    }
-
     /// List of parent User-Defined Types that directly reference the User-Defined Type in their fields.
     /// (`Fn::GetAtt DirectParentTypes`)
     pub fn direct_parent_types(&self) -> Value {
         self.handle.get_att("DirectParentTypes")
     }
 
-    /// Maximum nesting depth of the User-Defined Type across the field types.
-    /// (`Fn::GetAtt MaxNestingDepth`)
-    pub fn max_nesting_depth(&self) -> Value {
-        self.handle.get_att("MaxNestingDepth")
+    /// List of Tables that directly reference the User-Defined Type in their columns.
+    /// (`Fn::GetAtt DirectReferringTables`)
+    pub fn direct_referring_tables(&self) -> Value {
+        self.handle.get_att("DirectReferringTables")
+    }
+
+    /// ARN of the Keyspace which contains the User-Defined Type.
+    /// (`Fn::GetAtt KeyspaceArn`)
+    pub fn keyspace_arn(&self) -> Value {
+        self.handle.get_att("KeyspaceArn")
     }
 
     /// Timestamp of the last time the User-Defined Type's meta data was modified.
@@ -1043,10 +1043,10 @@ impl CfnType {
         self.handle.get_att("LastModifiedTimestamp")
     }
 
-    /// ARN of the Keyspace which contains the User-Defined Type.
-    /// (`Fn::GetAtt KeyspaceArn`)
-    pub fn keyspace_arn(&self) -> Value {
-        self.handle.get_att("KeyspaceArn")
+    /// Maximum nesting depth of the User-Defined Type across the field types.
+    /// (`Fn::GetAtt MaxNestingDepth`)
+    pub fn max_nesting_depth(&self) -> Value {
+        self.handle.get_att("MaxNestingDepth")
     }
 }
 

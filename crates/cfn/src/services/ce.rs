@@ -188,15 +188,16 @@ impl CfnAnomalyMonitor {
         Ok(CfnAnomalyMonitor { handle })
     }
 
-    /// (`Fn::GetAtt MonitorArn`)
-    pub fn monitor_arn(&self) -> Value {
-        self.handle.get_att("MonitorArn")
-    }
-
     /// The date when the monitor was created.
     /// (`Fn::GetAtt CreationDate`)
     pub fn creation_date(&self) -> Value {
         self.handle.get_att("CreationDate")
+    }
+
+    /// The value for evaluated dimensions.
+    /// (`Fn::GetAtt DimensionalValueCount`)
+    pub fn dimensional_value_count(&self) -> Value {
+        self.handle.get_att("DimensionalValueCount")
     }
 
     /// The date when the monitor last evaluated for anomalies.
@@ -211,10 +212,9 @@ impl CfnAnomalyMonitor {
         self.handle.get_att("LastUpdatedDate")
     }
 
-    /// The value for evaluated dimensions.
-    /// (`Fn::GetAtt DimensionalValueCount`)
-    pub fn dimensional_value_count(&self) -> Value {
-        self.handle.get_att("DimensionalValueCount")
+    /// (`Fn::GetAtt MonitorArn`)
+    pub fn monitor_arn(&self) -> Value {
+        self.handle.get_att("MonitorArn")
     }
 }
 
@@ -481,15 +481,15 @@ impl CfnAnomalySubscription {
         Ok(CfnAnomalySubscription { handle })
     }
 
-    /// (`Fn::GetAtt SubscriptionArn`)
-    pub fn subscription_arn(&self) -> Value {
-        self.handle.get_att("SubscriptionArn")
-    }
-
     /// The accountId
     /// (`Fn::GetAtt AccountId`)
     pub fn account_id(&self) -> Value {
         self.handle.get_att("AccountId")
+    }
+
+    /// (`Fn::GetAtt SubscriptionArn`)
+    pub fn subscription_arn(&self) -> Value {
+        self.handle.get_att("SubscriptionArn")
     }
 }
 

@@ -1024,6 +1024,12 @@ impl CfnChannel {
         self.handle.get_att("Arn")
     }
 
+    /// The ARN of the channel flow.
+    /// (`Fn::GetAtt ChannelFlowArn`)
+    pub fn channel_flow_arn(&self) -> Value {
+        self.handle.get_att("ChannelFlowArn")
+    }
+
     /// (`Fn::GetAtt CreatedBy`)
     pub fn created_by(&self) -> Value {
         self.handle.get_att("CreatedBy")
@@ -1035,22 +1041,16 @@ impl CfnChannel {
         self.handle.get_att("CreatedTimestamp")
     }
 
-    /// The time at which the channel was last updated.
-    /// (`Fn::GetAtt LastUpdatedTimestamp`)
-    pub fn last_updated_timestamp(&self) -> Value {
-        self.handle.get_att("LastUpdatedTimestamp")
-    }
-
     /// The time at which a member sent the last message in the channel.
     /// (`Fn::GetAtt LastMessageTimestamp`)
     pub fn last_message_timestamp(&self) -> Value {
         self.handle.get_att("LastMessageTimestamp")
     }
 
-    /// The ARN of the channel flow.
-    /// (`Fn::GetAtt ChannelFlowArn`)
-    pub fn channel_flow_arn(&self) -> Value {
-        self.handle.get_att("ChannelFlowArn")
+    /// The time at which the channel was last updated.
+    /// (`Fn::GetAtt LastUpdatedTimestamp`)
+    pub fn last_updated_timestamp(&self) -> Value {
+        self.handle.get_att("LastUpdatedTimestamp")
     }
 }
 
@@ -1342,16 +1342,16 @@ impl CfnChannelFlow {
         Ok(CfnChannelFlow { handle })
     }
 
-    /// The ARN of the channel flow.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
-    }
-
     /// The ID of the app instance, extracted from the channel flow ARN.
     /// (`Fn::GetAtt AppInstanceId`)
     pub fn app_instance_id(&self) -> Value {
         self.handle.get_att("AppInstanceId")
+    }
+
+    /// The ARN of the channel flow.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// The ID of the channel flow, extracted from the channel flow ARN.
@@ -2339,6 +2339,12 @@ impl CfnMediaInsightsPipelineConfiguration {
         Ok(CfnMediaInsightsPipelineConfiguration { handle })
     }
 
+    /// The time at which the configuration was created.
+    /// (`Fn::GetAtt CreatedTimestamp`)
+    pub fn created_timestamp(&self) -> Value {
+        self.handle.get_att("CreatedTimestamp")
+    }
+
     /// The ARN of the configuration.
     /// (`Fn::GetAtt MediaInsightsPipelineConfigurationArn`)
     pub fn media_insights_pipeline_configuration_arn(&self) -> Value {
@@ -2349,12 +2355,6 @@ impl CfnMediaInsightsPipelineConfiguration {
     /// (`Fn::GetAtt MediaInsightsPipelineConfigurationId`)
     pub fn media_insights_pipeline_configuration_id(&self) -> Value {
         self.handle.get_att("MediaInsightsPipelineConfigurationId")
-    }
-
-    /// The time at which the configuration was created.
-    /// (`Fn::GetAtt CreatedTimestamp`)
-    pub fn created_timestamp(&self) -> Value {
-        self.handle.get_att("CreatedTimestamp")
     }
 
     /// The time at which the configuration was last updated.
@@ -2523,6 +2523,12 @@ impl CfnMediaPipelineKinesisVideoStreamPool {
         self.handle.get_att("Arn")
     }
 
+    /// The time at which the Kinesis Video Stream Pool was created.
+    /// (`Fn::GetAtt CreatedTimestamp`)
+    pub fn created_timestamp(&self) -> Value {
+        self.handle.get_att("CreatedTimestamp")
+    }
+
     /// The unique identifier of the Kinesis Video Stream Pool.
     /// (`Fn::GetAtt PoolId`)
     pub fn pool_id(&self) -> Value {
@@ -2533,12 +2539,6 @@ impl CfnMediaPipelineKinesisVideoStreamPool {
     /// (`Fn::GetAtt PoolStatus`)
     pub fn pool_status(&self) -> Value {
         self.handle.get_att("PoolStatus")
-    }
-
-    /// The time at which the Kinesis Video Stream Pool was created.
-    /// (`Fn::GetAtt CreatedTimestamp`)
-    pub fn created_timestamp(&self) -> Value {
-        self.handle.get_att("CreatedTimestamp")
     }
 
     /// The time at which the Kinesis Video Stream Pool was last updated.
@@ -2705,10 +2705,10 @@ impl CfnSipMediaApplication {
         Ok(CfnSipMediaApplication { handle })
     }
 
-    /// The SIP media application ID.
-    /// (`Fn::GetAtt SipMediaApplicationId`)
-    pub fn sip_media_application_id(&self) -> Value {
-        self.handle.get_att("SipMediaApplicationId")
+    /// The SIP media application creation timestamp, in ISO 8601 format.
+    /// (`Fn::GetAtt CreatedTimestamp`)
+    pub fn created_timestamp(&self) -> Value {
+        self.handle.get_att("CreatedTimestamp")
     }
 
     /// The ARN of the SIP media application.
@@ -2717,10 +2717,10 @@ impl CfnSipMediaApplication {
         self.handle.get_att("SipMediaApplicationArn")
     }
 
-    /// The SIP media application creation timestamp, in ISO 8601 format.
-    /// (`Fn::GetAtt CreatedTimestamp`)
-    pub fn created_timestamp(&self) -> Value {
-        self.handle.get_att("CreatedTimestamp")
+    /// The SIP media application ID.
+    /// (`Fn::GetAtt SipMediaApplicationId`)
+    pub fn sip_media_application_id(&self) -> Value {
+        self.handle.get_att("SipMediaApplicationId")
     }
 
     /// The time at which the SIP media application was updated.
@@ -2936,6 +2936,24 @@ impl CfnVoiceConnector {
         Ok(CfnVoiceConnector { handle })
     }
 
+    /// The Voice Connector creation timestamp, in ISO 8601 format.
+    /// (`Fn::GetAtt CreatedTimestamp`)
+    pub fn created_timestamp(&self) -> Value {
+        self.handle.get_att("CreatedTimestamp")
+    }
+
+    /// The outbound host name for the Voice Connector.
+    /// (`Fn::GetAtt OutboundHostName`)
+    pub fn outbound_host_name(&self) -> Value {
+        self.handle.get_att("OutboundHostName")
+    }
+
+    /// The Voice Connector updated timestamp, in ISO 8601 format.
+    /// (`Fn::GetAtt UpdatedTimestamp`)
+    pub fn updated_timestamp(&self) -> Value {
+        self.handle.get_att("UpdatedTimestamp")
+    }
+
     /// The ARN of the Voice Connector.
     /// (`Fn::GetAtt VoiceConnectorArn`)
     pub fn voice_connector_arn(&self) -> Value {
@@ -2946,24 +2964,6 @@ impl CfnVoiceConnector {
     /// (`Fn::GetAtt VoiceConnectorId`)
     pub fn voice_connector_id(&self) -> Value {
         self.handle.get_att("VoiceConnectorId")
-    }
-
-    /// The outbound host name for the Voice Connector.
-    /// (`Fn::GetAtt OutboundHostName`)
-    pub fn outbound_host_name(&self) -> Value {
-        self.handle.get_att("OutboundHostName")
-    }
-
-    /// The Voice Connector creation timestamp, in ISO 8601 format.
-    /// (`Fn::GetAtt CreatedTimestamp`)
-    pub fn created_timestamp(&self) -> Value {
-        self.handle.get_att("CreatedTimestamp")
-    }
-
-    /// The Voice Connector updated timestamp, in ISO 8601 format.
-    /// (`Fn::GetAtt UpdatedTimestamp`)
-    pub fn updated_timestamp(&self) -> Value {
-        self.handle.get_att("UpdatedTimestamp")
     }
 }
 

@@ -416,16 +416,6 @@ impl CfnAnalysisTemplate {
         Ok(CfnAnalysisTemplate { handle })
     }
 
-    /// (`Fn::GetAtt CollaborationArn`)
-    pub fn collaboration_arn(&self) -> Value {
-        self.handle.get_att("CollaborationArn")
-    }
-
-    /// (`Fn::GetAtt CollaborationIdentifier`)
-    pub fn collaboration_identifier(&self) -> Value {
-        self.handle.get_att("CollaborationIdentifier")
-    }
-
     /// (`Fn::GetAtt AnalysisTemplateIdentifier`)
     pub fn analysis_template_identifier(&self) -> Value {
         self.handle.get_att("AnalysisTemplateIdentifier")
@@ -434,6 +424,16 @@ impl CfnAnalysisTemplate {
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt CollaborationArn`)
+    pub fn collaboration_arn(&self) -> Value {
+        self.handle.get_att("CollaborationArn")
+    }
+
+    /// (`Fn::GetAtt CollaborationIdentifier`)
+    pub fn collaboration_identifier(&self) -> Value {
+        self.handle.get_att("CollaborationIdentifier")
     }
 
     /// (`Fn::GetAtt MembershipArn`)
@@ -1790,14 +1790,14 @@ impl CfnConfiguredTableAssociation {
         Ok(CfnConfiguredTableAssociation { handle })
     }
 
-    /// (`Fn::GetAtt ConfiguredTableAssociationIdentifier`)
-    pub fn configured_table_association_identifier(&self) -> Value {
-        self.handle.get_att("ConfiguredTableAssociationIdentifier")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt ConfiguredTableAssociationIdentifier`)
+    pub fn configured_table_association_identifier(&self) -> Value {
+        self.handle.get_att("ConfiguredTableAssociationIdentifier")
     }
 }
 
@@ -1967,24 +1967,9 @@ impl CfnIdMappingTable {
         Ok(CfnIdMappingTable { handle })
     }
 
-    /// (`Fn::GetAtt IdMappingTableIdentifier`)
-    pub fn id_mapping_table_identifier(&self) -> Value {
-        self.handle.get_att("IdMappingTableIdentifier")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
-    }
-
-    /// (`Fn::GetAtt MembershipArn`)
-    pub fn membership_arn(&self) -> Value {
-        self.handle.get_att("MembershipArn")
-    }
-
-    /// (`Fn::GetAtt CollaborationIdentifier`)
-    pub fn collaboration_identifier(&self) -> Value {
-        self.handle.get_att("CollaborationIdentifier")
     }
 
     /// (`Fn::GetAtt CollaborationArn`)
@@ -1992,9 +1977,24 @@ impl CfnIdMappingTable {
         self.handle.get_att("CollaborationArn")
     }
 
+    /// (`Fn::GetAtt CollaborationIdentifier`)
+    pub fn collaboration_identifier(&self) -> Value {
+        self.handle.get_att("CollaborationIdentifier")
+    }
+
+    /// (`Fn::GetAtt IdMappingTableIdentifier`)
+    pub fn id_mapping_table_identifier(&self) -> Value {
+        self.handle.get_att("IdMappingTableIdentifier")
+    }
+
     /// (`Fn::GetAtt InputReferenceProperties`)
     pub fn input_reference_properties(&self) -> Value {
         self.handle.get_att("InputReferenceProperties")
+    }
+
+    /// (`Fn::GetAtt MembershipArn`)
+    pub fn membership_arn(&self) -> Value {
+        self.handle.get_att("MembershipArn")
     }
 }
 
@@ -2195,24 +2195,9 @@ impl CfnIdNamespaceAssociation {
         Ok(CfnIdNamespaceAssociation { handle })
     }
 
-    /// (`Fn::GetAtt IdNamespaceAssociationIdentifier`)
-    pub fn id_namespace_association_identifier(&self) -> Value {
-        self.handle.get_att("IdNamespaceAssociationIdentifier")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
-    }
-
-    /// (`Fn::GetAtt MembershipArn`)
-    pub fn membership_arn(&self) -> Value {
-        self.handle.get_att("MembershipArn")
-    }
-
-    /// (`Fn::GetAtt CollaborationIdentifier`)
-    pub fn collaboration_identifier(&self) -> Value {
-        self.handle.get_att("CollaborationIdentifier")
     }
 
     /// (`Fn::GetAtt CollaborationArn`)
@@ -2220,9 +2205,24 @@ impl CfnIdNamespaceAssociation {
         self.handle.get_att("CollaborationArn")
     }
 
+    /// (`Fn::GetAtt CollaborationIdentifier`)
+    pub fn collaboration_identifier(&self) -> Value {
+        self.handle.get_att("CollaborationIdentifier")
+    }
+
+    /// (`Fn::GetAtt IdNamespaceAssociationIdentifier`)
+    pub fn id_namespace_association_identifier(&self) -> Value {
+        self.handle.get_att("IdNamespaceAssociationIdentifier")
+    }
+
     /// (`Fn::GetAtt InputReferenceProperties`)
     pub fn input_reference_properties(&self) -> Value {
         self.handle.get_att("InputReferenceProperties")
+    }
+
+    /// (`Fn::GetAtt MembershipArn`)
+    pub fn membership_arn(&self) -> Value {
+        self.handle.get_att("MembershipArn")
     }
 }
 
@@ -2498,19 +2498,14 @@ impl CfnIntermediateTable {
         Ok(CfnIntermediateTable { handle })
     }
 
-    /// (`Fn::GetAtt IntermediateTableIdentifier`)
-    pub fn intermediate_table_identifier(&self) -> Value {
-        self.handle.get_att("IntermediateTableIdentifier")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
     }
 
-    /// (`Fn::GetAtt MembershipArn`)
-    pub fn membership_arn(&self) -> Value {
-        self.handle.get_att("MembershipArn")
+    /// (`Fn::GetAtt CollaborationArn`)
+    pub fn collaboration_arn(&self) -> Value {
+        self.handle.get_att("CollaborationArn")
     }
 
     /// (`Fn::GetAtt CollaborationIdentifier`)
@@ -2518,9 +2513,14 @@ impl CfnIntermediateTable {
         self.handle.get_att("CollaborationIdentifier")
     }
 
-    /// (`Fn::GetAtt CollaborationArn`)
-    pub fn collaboration_arn(&self) -> Value {
-        self.handle.get_att("CollaborationArn")
+    /// (`Fn::GetAtt IntermediateTableIdentifier`)
+    pub fn intermediate_table_identifier(&self) -> Value {
+        self.handle.get_att("IntermediateTableIdentifier")
+    }
+
+    /// (`Fn::GetAtt MembershipArn`)
+    pub fn membership_arn(&self) -> Value {
+        self.handle.get_att("MembershipArn")
     }
 
     /// (`Fn::GetAtt Status`)
@@ -3503,6 +3503,11 @@ impl CfnPrivacyBudgetTemplate {
         Ok(CfnPrivacyBudgetTemplate { handle })
     }
 
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
     /// (`Fn::GetAtt CollaborationArn`)
     pub fn collaboration_arn(&self) -> Value {
         self.handle.get_att("CollaborationArn")
@@ -3513,19 +3518,14 @@ impl CfnPrivacyBudgetTemplate {
         self.handle.get_att("CollaborationIdentifier")
     }
 
-    /// (`Fn::GetAtt PrivacyBudgetTemplateIdentifier`)
-    pub fn privacy_budget_template_identifier(&self) -> Value {
-        self.handle.get_att("PrivacyBudgetTemplateIdentifier")
-    }
-
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
-    }
-
     /// (`Fn::GetAtt MembershipArn`)
     pub fn membership_arn(&self) -> Value {
         self.handle.get_att("MembershipArn")
+    }
+
+    /// (`Fn::GetAtt PrivacyBudgetTemplateIdentifier`)
+    pub fn privacy_budget_template_identifier(&self) -> Value {
+        self.handle.get_att("PrivacyBudgetTemplateIdentifier")
     }
 }
 

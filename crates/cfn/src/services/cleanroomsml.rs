@@ -954,14 +954,14 @@ impl CfnConfiguredModelAlgorithmAssociation {
         Ok(CfnConfiguredModelAlgorithmAssociation { handle })
     }
 
-    /// (`Fn::GetAtt ConfiguredModelAlgorithmAssociationArn`)
-    pub fn configured_model_algorithm_association_arn(&self) -> Value {
-        self.handle.get_att("ConfiguredModelAlgorithmAssociationArn")
-    }
-
     /// (`Fn::GetAtt CollaborationIdentifier`)
     pub fn collaboration_identifier(&self) -> Value {
         self.handle.get_att("CollaborationIdentifier")
+    }
+
+    /// (`Fn::GetAtt ConfiguredModelAlgorithmAssociationArn`)
+    pub fn configured_model_algorithm_association_arn(&self) -> Value {
+        self.handle.get_att("ConfiguredModelAlgorithmAssociationArn")
     }
 }
 

@@ -222,6 +222,12 @@ impl CfnEnvironmentEC2 {
     pub fn environment_id(&self) -> Value {
         self.handle.get_att("EnvironmentId")
     }
+
+    /// The name of the environment.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
 }
 
 impl std::ops::Deref for CfnEnvironmentEC2 {

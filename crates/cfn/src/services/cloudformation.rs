@@ -314,16 +314,16 @@ impl CfnChangeSet {
         self.handle.get_att("ChangeSetId")
     }
 
-    /// The unique ID of the stack.
-    /// (`Fn::GetAtt StackId`)
-    pub fn stack_id(&self) -> Value {
-        self.handle.get_att("StackId")
-    }
-
     /// The time the change set was created.
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
         self.handle.get_att("CreationTime")
+    }
+
+    /// The unique ID of the stack.
+    /// (`Fn::GetAtt StackId`)
+    pub fn stack_id(&self) -> Value {
+        self.handle.get_att("StackId")
     }
 }
 
@@ -556,22 +556,16 @@ impl CfnGeneratedTemplate {
         Ok(CfnGeneratedTemplate { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the generated template.
-    /// (`Fn::GetAtt GeneratedTemplateId`)
-    pub fn generated_template_id(&self) -> Value {
-        self.handle.get_att("GeneratedTemplateId")
-    }
-
-    /// The status of the template generation.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// The time the generated template was created.
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
         self.handle.get_att("CreationTime")
+    }
+
+    /// The Amazon Resource Name (ARN) of the generated template.
+    /// (`Fn::GetAtt GeneratedTemplateId`)
+    pub fn generated_template_id(&self) -> Value {
+        self.handle.get_att("GeneratedTemplateId")
     }
 
     /// The time the generated template was last updated.
@@ -583,6 +577,12 @@ impl CfnGeneratedTemplate {
     /// (`Fn::GetAtt Progress`)
     pub fn progress(&self) -> Value {
         self.handle.get_att("Progress")
+    }
+
+    /// The status of the template generation.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 
     /// The number of warnings generated for this template.
@@ -1307,6 +1307,18 @@ impl CfnHookVersion {
         self.handle.get_att("IsDefaultVersion")
     }
 
+    /// The Amazon Resource Name (ARN) of the type without the versionID.
+    /// (`Fn::GetAtt TypeArn`)
+    pub fn type_arn(&self) -> Value {
+        self.handle.get_att("TypeArn")
+    }
+
+    /// The ID of the version of the type represented by this hook instance.
+    /// (`Fn::GetAtt VersionId`)
+    pub fn version_id(&self) -> Value {
+        self.handle.get_att("VersionId")
+    }
+
     /// The scope at which the type is visible and usable in CloudFormation operations.
     ///
     /// Valid values include:
@@ -1317,18 +1329,6 @@ impl CfnHookVersion {
     /// (`Fn::GetAtt Visibility`)
     pub fn visibility(&self) -> Value {
         self.handle.get_att("Visibility")
-    }
-
-    /// The ID of the version of the type represented by this hook instance.
-    /// (`Fn::GetAtt VersionId`)
-    pub fn version_id(&self) -> Value {
-        self.handle.get_att("VersionId")
-    }
-
-    /// The Amazon Resource Name (ARN) of the type without the versionID.
-    /// (`Fn::GetAtt TypeArn`)
-    pub fn type_arn(&self) -> Value {
-        self.handle.get_att("TypeArn")
     }
 }
 
@@ -2122,16 +2122,16 @@ impl CfnPublicTypeVersion {
         self.handle.get_att("PublicTypeArn")
     }
 
-    /// The Amazon Resource Number (ARN) of the extension with the versionId.
-    /// (`Fn::GetAtt TypeVersionArn`)
-    pub fn type_version_arn(&self) -> Value {
-        self.handle.get_att("TypeVersionArn")
-    }
-
     /// The reserved publisher id for this type, or the publisher id assigned by CloudFormation for publishing in this region.
     /// (`Fn::GetAtt PublisherId`)
     pub fn publisher_id(&self) -> Value {
         self.handle.get_att("PublisherId")
+    }
+
+    /// The Amazon Resource Number (ARN) of the extension with the versionId.
+    /// (`Fn::GetAtt TypeVersionArn`)
+    pub fn type_version_arn(&self) -> Value {
+        self.handle.get_att("TypeVersionArn")
     }
 }
 
@@ -2209,16 +2209,16 @@ impl CfnPublisher {
         Ok(CfnPublisher { handle })
     }
 
+    /// The type of account used as the identity provider when registering this publisher with CloudFormation.
+    /// (`Fn::GetAtt IdentityProvider`)
+    pub fn identity_provider(&self) -> Value {
+        self.handle.get_att("IdentityProvider")
+    }
+
     /// The reserved publisher id for this type, or the publisher id assigned by CloudFormation for publishing in this region.
     /// (`Fn::GetAtt PublisherId`)
     pub fn publisher_id(&self) -> Value {
         self.handle.get_att("PublisherId")
-    }
-
-    /// Whether the publisher is verified.
-    /// (`Fn::GetAtt PublisherStatus`)
-    pub fn publisher_status(&self) -> Value {
-        self.handle.get_att("PublisherStatus")
     }
 
     /// The URL to the publisher's profile with the identity provider.
@@ -2227,10 +2227,10 @@ impl CfnPublisher {
         self.handle.get_att("PublisherProfile")
     }
 
-    /// The type of account used as the identity provider when registering this publisher with CloudFormation.
-    /// (`Fn::GetAtt IdentityProvider`)
-    pub fn identity_provider(&self) -> Value {
-        self.handle.get_att("IdentityProvider")
+    /// Whether the publisher is verified.
+    /// (`Fn::GetAtt PublisherStatus`)
+    pub fn publisher_status(&self) -> Value {
+        self.handle.get_att("PublisherStatus")
     }
 }
 
@@ -2450,6 +2450,18 @@ impl CfnResourceVersion {
         self.handle.get_att("ProvisioningType")
     }
 
+    /// The Amazon Resource Name (ARN) of the type without the versionID.
+    /// (`Fn::GetAtt TypeArn`)
+    pub fn type_arn(&self) -> Value {
+        self.handle.get_att("TypeArn")
+    }
+
+    /// The ID of the version of the type represented by this resource instance.
+    /// (`Fn::GetAtt VersionId`)
+    pub fn version_id(&self) -> Value {
+        self.handle.get_att("VersionId")
+    }
+
     /// The scope at which the type is visible and usable in CloudFormation operations.
     ///
     /// Valid values include:
@@ -2460,18 +2472,6 @@ impl CfnResourceVersion {
     /// (`Fn::GetAtt Visibility`)
     pub fn visibility(&self) -> Value {
         self.handle.get_att("Visibility")
-    }
-
-    /// The ID of the version of the type represented by this resource instance.
-    /// (`Fn::GetAtt VersionId`)
-    pub fn version_id(&self) -> Value {
-        self.handle.get_att("VersionId")
-    }
-
-    /// The Amazon Resource Name (ARN) of the type without the versionID.
-    /// (`Fn::GetAtt TypeArn`)
-    pub fn type_arn(&self) -> Value {
-        self.handle.get_att("TypeArn")
     }
 }
 
@@ -2598,11 +2598,6 @@ impl CfnStack {
     pub fn new(scope: &Scope, id: &str, props: CfnStackProps) -> Result<Self> {
         let handle = Handle::create(scope, id, Self::CFN_TYPE, &stack::PROPS_SHAPE, props.into())?;
         Ok(CfnStack { handle })
-    }
-
-    /// (`Fn::GetAtt StackId`)
-    pub fn stack_id(&self) -> Value {
-        self.handle.get_att("StackId")
     }
 }
 

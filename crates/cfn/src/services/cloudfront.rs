@@ -876,14 +876,29 @@ impl CfnConnectionFunction {
         Ok(CfnConnectionFunction { handle })
     }
 
+    /// (`Fn::GetAtt ConnectionFunctionArn`)
+    pub fn connection_function_arn(&self) -> Value {
+        self.handle.get_att("ConnectionFunctionArn")
+    }
+
+    /// (`Fn::GetAtt CreatedTime`)
+    pub fn created_time(&self) -> Value {
+        self.handle.get_att("CreatedTime")
+    }
+
+    /// (`Fn::GetAtt ETag`)
+    pub fn e_tag(&self) -> Value {
+        self.handle.get_att("ETag")
+    }
+
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
     }
 
-    /// (`Fn::GetAtt ConnectionFunctionArn`)
-    pub fn connection_function_arn(&self) -> Value {
-        self.handle.get_att("ConnectionFunctionArn")
+    /// (`Fn::GetAtt LastModifiedTime`)
+    pub fn last_modified_time(&self) -> Value {
+        self.handle.get_att("LastModifiedTime")
     }
 
     /// (`Fn::GetAtt Stage`)
@@ -894,21 +909,6 @@ impl CfnConnectionFunction {
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
-    }
-
-    /// (`Fn::GetAtt ETag`)
-    pub fn e_tag(&self) -> Value {
-        self.handle.get_att("ETag")
-    }
-
-    /// (`Fn::GetAtt CreatedTime`)
-    pub fn created_time(&self) -> Value {
-        self.handle.get_att("CreatedTime")
-    }
-
-    /// (`Fn::GetAtt LastModifiedTime`)
-    pub fn last_modified_time(&self) -> Value {
-        self.handle.get_att("LastModifiedTime")
     }
 }
 
@@ -1044,11 +1044,6 @@ impl CfnConnectionGroup {
         Ok(CfnConnectionGroup { handle })
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
@@ -1057,6 +1052,21 @@ impl CfnConnectionGroup {
     /// (`Fn::GetAtt CreatedTime`)
     pub fn created_time(&self) -> Value {
         self.handle.get_att("CreatedTime")
+    }
+
+    /// (`Fn::GetAtt ETag`)
+    pub fn e_tag(&self) -> Value {
+        self.handle.get_att("ETag")
+    }
+
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
+    }
+
+    /// (`Fn::GetAtt IsDefault`)
+    pub fn is_default(&self) -> Value {
+        self.handle.get_att("IsDefault")
     }
 
     /// (`Fn::GetAtt LastModifiedTime`)
@@ -1072,16 +1082,6 @@ impl CfnConnectionGroup {
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
-    }
-
-    /// (`Fn::GetAtt IsDefault`)
-    pub fn is_default(&self) -> Value {
-        self.handle.get_att("IsDefault")
-    }
-
-    /// (`Fn::GetAtt ETag`)
-    pub fn e_tag(&self) -> Value {
-        self.handle.get_att("ETag")
     }
 }
 
@@ -4321,14 +4321,14 @@ impl CfnDistribution {
         Ok(CfnDistribution { handle })
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// (`Fn::GetAtt DomainName`)
     pub fn domain_name(&self) -> Value {
         self.handle.get_att("DomainName")
+    }
+
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 
@@ -4761,14 +4761,14 @@ impl CfnDistributionTenant {
         Ok(CfnDistributionTenant { handle })
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt CreatedTime`)
+    pub fn created_time(&self) -> Value {
+        self.handle.get_att("CreatedTime")
     }
 
     /// (`Fn::GetAtt DomainResults`)
@@ -4781,19 +4781,19 @@ impl CfnDistributionTenant {
         self.handle.get_att("ETag")
     }
 
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
-    /// (`Fn::GetAtt CreatedTime`)
-    pub fn created_time(&self) -> Value {
-        self.handle.get_att("CreatedTime")
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// (`Fn::GetAtt LastModifiedTime`)
     pub fn last_modified_time(&self) -> Value {
         self.handle.get_att("LastModifiedTime")
+    }
+
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -6487,14 +6487,14 @@ impl CfnPublicKey {
         Ok(CfnPublicKey { handle })
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// (`Fn::GetAtt CreatedTime`)
     pub fn created_time(&self) -> Value {
         self.handle.get_att("CreatedTime")
+    }
+
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 
@@ -7982,24 +7982,19 @@ impl CfnTrustStore {
         Ok(CfnTrustStore { handle })
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
     }
 
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// (`Fn::GetAtt ETag`)
     pub fn e_tag(&self) -> Value {
         self.handle.get_att("ETag")
+    }
+
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// (`Fn::GetAtt LastModifiedTime`)
@@ -8010,6 +8005,11 @@ impl CfnTrustStore {
     /// (`Fn::GetAtt NumberOfCaCertificates`)
     pub fn number_of_ca_certificates(&self) -> Value {
         self.handle.get_att("NumberOfCaCertificates")
+    }
+
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -8238,9 +8238,9 @@ impl CfnVpcOrigin {
         Ok(CfnVpcOrigin { handle })
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
+    /// (`Fn::GetAtt AccountId`)
+    pub fn account_id(&self) -> Value {
+        self.handle.get_att("AccountId")
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -8248,24 +8248,24 @@ impl CfnVpcOrigin {
         self.handle.get_att("Arn")
     }
 
-    /// (`Fn::GetAtt AccountId`)
-    pub fn account_id(&self) -> Value {
-        self.handle.get_att("AccountId")
-    }
-
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// (`Fn::GetAtt CreatedTime`)
     pub fn created_time(&self) -> Value {
         self.handle.get_att("CreatedTime")
     }
 
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
+    }
+
     /// (`Fn::GetAtt LastModifiedTime`)
     pub fn last_modified_time(&self) -> Value {
         self.handle.get_att("LastModifiedTime")
+    }
+
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 

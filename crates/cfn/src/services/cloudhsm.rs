@@ -246,16 +246,16 @@ impl CfnCluster {
         self.handle.get_att("Arn")
     }
 
+    /// The cluster's backup policy.
+    /// (`Fn::GetAtt BackupPolicy`)
+    pub fn backup_policy(&self) -> Value {
+        self.handle.get_att("BackupPolicy")
+    }
+
     /// The cluster's identifier (ID).
     /// (`Fn::GetAtt ClusterId`)
     pub fn cluster_id(&self) -> Value {
         self.handle.get_att("ClusterId")
-    }
-
-    /// The cluster's state.
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
     }
 
     /// The identifier (ID) of the cluster's security group.
@@ -264,10 +264,10 @@ impl CfnCluster {
         self.handle.get_att("SecurityGroup")
     }
 
-    /// The identifier (ID) of the virtual private cloud (VPC) that contains the cluster.
-    /// (`Fn::GetAtt VpcId`)
-    pub fn vpc_id(&self) -> Value {
-        self.handle.get_att("VpcId")
+    /// The cluster's state.
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
     }
 
     /// A map from availability zone to the cluster's subnet in that availability zone.
@@ -276,10 +276,10 @@ impl CfnCluster {
         self.handle.get_att("SubnetMapping")
     }
 
-    /// The cluster's backup policy.
-    /// (`Fn::GetAtt BackupPolicy`)
-    pub fn backup_policy(&self) -> Value {
-        self.handle.get_att("BackupPolicy")
+    /// The identifier (ID) of the virtual private cloud (VPC) that contains the cluster.
+    /// (`Fn::GetAtt VpcId`)
+    pub fn vpc_id(&self) -> Value {
+        self.handle.get_att("VpcId")
     }
 }
 

@@ -457,22 +457,16 @@ impl CfnDashboard {
         Ok(CfnDashboard { handle })
     }
 
-    /// The ARN of the dashboard.
-    /// (`Fn::GetAtt DashboardArn`)
-    pub fn dashboard_arn(&self) -> Value {
-        self.handle.get_att("DashboardArn")
-    }
-
     /// The timestamp of the dashboard creation.
     /// (`Fn::GetAtt CreatedTimestamp`)
     pub fn created_timestamp(&self) -> Value {
         self.handle.get_att("CreatedTimestamp")
     }
 
-    /// The timestamp showing when the dashboard was updated, if applicable. UpdatedTimestamp is always either the same or newer than the time shown in CreatedTimestamp.
-    /// (`Fn::GetAtt UpdatedTimestamp`)
-    pub fn updated_timestamp(&self) -> Value {
-        self.handle.get_att("UpdatedTimestamp")
+    /// The ARN of the dashboard.
+    /// (`Fn::GetAtt DashboardArn`)
+    pub fn dashboard_arn(&self) -> Value {
+        self.handle.get_att("DashboardArn")
     }
 
     /// The status of the dashboard. Values are CREATING, CREATED, UPDATING, UPDATED and DELETING.
@@ -485,6 +479,12 @@ impl CfnDashboard {
     /// (`Fn::GetAtt Type`)
     pub fn r#type(&self) -> Value {
         self.handle.get_att("Type")
+    }
+
+    /// The timestamp showing when the dashboard was updated, if applicable. UpdatedTimestamp is always either the same or newer than the time shown in CreatedTimestamp.
+    /// (`Fn::GetAtt UpdatedTimestamp`)
+    pub fn updated_timestamp(&self) -> Value {
+        self.handle.get_att("UpdatedTimestamp")
     }
 }
 
@@ -931,28 +931,28 @@ impl CfnEventDataStore {
         Ok(CfnEventDataStore { handle })
     }
 
-    /// The ARN of the event data store.
-    /// (`Fn::GetAtt EventDataStoreArn`)
-    pub fn event_data_store_arn(&self) -> Value {
-        self.handle.get_att("EventDataStoreArn")
-    }
-
     /// The timestamp of the event data store's creation.
     /// (`Fn::GetAtt CreatedTimestamp`)
     pub fn created_timestamp(&self) -> Value {
         self.handle.get_att("CreatedTimestamp")
     }
 
-    /// The timestamp showing when an event data store was updated, if applicable. UpdatedTimestamp is always either the same or newer than the time shown in CreatedTimestamp.
-    /// (`Fn::GetAtt UpdatedTimestamp`)
-    pub fn updated_timestamp(&self) -> Value {
-        self.handle.get_att("UpdatedTimestamp")
+    /// The ARN of the event data store.
+    /// (`Fn::GetAtt EventDataStoreArn`)
+    pub fn event_data_store_arn(&self) -> Value {
+        self.handle.get_att("EventDataStoreArn")
     }
 
     /// The status of an event data store. Values are STARTING_INGESTION, ENABLED, STOPPING_INGESTION, STOPPED_INGESTION and PENDING_DELETION.
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
+    }
+
+    /// The timestamp showing when an event data store was updated, if applicable. UpdatedTimestamp is always either the same or newer than the time shown in CreatedTimestamp.
+    /// (`Fn::GetAtt UpdatedTimestamp`)
+    pub fn updated_timestamp(&self) -> Value {
+        self.handle.get_att("UpdatedTimestamp")
     }
 }
 

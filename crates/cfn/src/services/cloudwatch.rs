@@ -1088,10 +1088,10 @@ impl CfnAlarmMuteRule {
         Ok(CfnAlarmMuteRule { handle })
     }
 
-    /// The current status of the AlarmMuteRule
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
+    /// Amazon Resource Name (ARN) of the AlarmMuteRule
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// The last update timestamp of the alarm mute schedule
@@ -1106,10 +1106,10 @@ impl CfnAlarmMuteRule {
         self.handle.get_att("MuteType")
     }
 
-    /// Amazon Resource Name (ARN) of the AlarmMuteRule
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// The current status of the AlarmMuteRule
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -2047,6 +2047,11 @@ impl CfnInsightRule {
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
     }
+
+    /// (`Fn::GetAtt RuleName`)
+    pub fn rule_name(&self) -> Value {
+        self.handle.get_att("RuleName")
+    }
 }
 
 impl std::ops::Deref for CfnInsightRule {
@@ -2277,6 +2282,12 @@ impl CfnIntegration {
         Ok(CfnIntegration { handle })
     }
 
+    /// The time at which the integration was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
     /// The ARN of the integration. arn:aws:cloudwatch:{region}:{account}:integration/{integrationId}.
     /// (`Fn::GetAtt IntegrationArn`)
     pub fn integration_arn(&self) -> Value {
@@ -2293,12 +2304,6 @@ impl CfnIntegration {
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
-    }
-
-    /// The time at which the integration was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
     }
 
     /// The time at which the integration was last updated.
@@ -3432,16 +3437,16 @@ impl CfnView {
         self.handle.get_att("Arn")
     }
 
-    /// The ownership category of the view. Views created through CloudFormation are always USER views; MANAGED views are provisioned by AWS.
-    /// (`Fn::GetAtt Type`)
-    pub fn r#type(&self) -> Value {
-        self.handle.get_att("Type")
-    }
-
     /// The timestamp when the view was created.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
+    }
+
+    /// The ownership category of the view. Views created through CloudFormation are always USER views; MANAGED views are provisioned by AWS.
+    /// (`Fn::GetAtt Type`)
+    pub fn r#type(&self) -> Value {
+        self.handle.get_att("Type")
     }
 
     /// The timestamp when the view was last updated.

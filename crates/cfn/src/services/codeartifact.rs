@@ -120,16 +120,16 @@ impl CfnDomain {
         Ok(CfnDomain { handle })
     }
 
-    /// The 12-digit account ID of the AWS account that owns the domain. This field is used for GetAtt
-    /// (`Fn::GetAtt Owner`)
-    pub fn owner(&self) -> Value {
-        self.handle.get_att("Owner")
+    /// The ARN of the domain.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
-    /// The name of the domain. This field is used for GetAtt
-    /// (`Fn::GetAtt Name`)
-    pub fn name(&self) -> Value {
-        self.handle.get_att("Name")
+    /// The name of the domain.
+    /// (`Fn::GetAtt DomainName`)
+    pub fn domain_name(&self) -> Value {
+        self.handle.get_att("DomainName")
     }
 
     /// The ARN of an AWS Key Management Service (AWS KMS) key associated with a domain.
@@ -138,10 +138,22 @@ impl CfnDomain {
         self.handle.get_att("EncryptionKey")
     }
 
-    /// The ARN of the domain.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// The name of the domain. This field is used for GetAtt
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
+
+    /// The 12-digit account ID of the AWS account that owns the domain. This field is used for GetAtt
+    /// (`Fn::GetAtt Owner`)
+    pub fn owner(&self) -> Value {
+        self.handle.get_att("Owner")
+    }
+
+    /// An array of key-value pairs to apply to this resource.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
     }
 }
 
@@ -573,10 +585,22 @@ impl CfnRepository {
         Ok(CfnRepository { handle })
     }
 
-    /// The name of the repository. This is used for GetAtt
-    /// (`Fn::GetAtt Name`)
-    pub fn name(&self) -> Value {
-        self.handle.get_att("Name")
+    /// The ARN of the repository.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
+    /// A text description of the repository.
+    /// (`Fn::GetAtt Description`)
+    pub fn description(&self) -> Value {
+        self.handle.get_att("Description")
+    }
+
+    /// The name of the domain that contains the repository.
+    /// (`Fn::GetAtt DomainName`)
+    pub fn domain_name(&self) -> Value {
+        self.handle.get_att("DomainName")
     }
 
     /// The 12-digit account ID of the AWS account that owns the domain.
@@ -585,10 +609,34 @@ impl CfnRepository {
         self.handle.get_att("DomainOwner")
     }
 
-    /// The ARN of the repository.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// A list of external connections associated with the repository.
+    /// (`Fn::GetAtt ExternalConnections`)
+    pub fn external_connections(&self) -> Value {
+        self.handle.get_att("ExternalConnections")
+    }
+
+    /// The name of the repository. This is used for GetAtt
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
+
+    /// The name of the repository.
+    /// (`Fn::GetAtt RepositoryName`)
+    pub fn repository_name(&self) -> Value {
+        self.handle.get_att("RepositoryName")
+    }
+
+    /// An array of key-value pairs to apply to this resource.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
+    }
+
+    /// A list of upstream repositories associated with the repository.
+    /// (`Fn::GetAtt Upstreams`)
+    pub fn upstreams(&self) -> Value {
+        self.handle.get_att("Upstreams")
     }
 }
 

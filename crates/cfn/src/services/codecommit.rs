@@ -303,22 +303,16 @@ impl CfnRepository {
         Ok(CfnRepository { handle })
     }
 
+    /// The Amazon Resource Name (ARN) of the repository.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
     /// The URL to use for cloning the repository over HTTPS.
     /// (`Fn::GetAtt CloneUrlHttp`)
     pub fn clone_url_http(&self) -> Value {
         self.handle.get_att("CloneUrlHttp")
-    }
-
-    /// The ID of the repository.
-    /// (`Fn::GetAtt RepositoryId`)
-    pub fn repository_id(&self) -> Value {
-        self.handle.get_att("RepositoryId")
-    }
-
-    /// The repository's name.
-    /// (`Fn::GetAtt Name`)
-    pub fn name(&self) -> Value {
-        self.handle.get_att("Name")
     }
 
     /// The URL to use for cloning the repository over SSH.
@@ -327,10 +321,16 @@ impl CfnRepository {
         self.handle.get_att("CloneUrlSsh")
     }
 
-    /// The Amazon Resource Name (ARN) of the repository.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// The repository's name.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
+
+    /// The ID of the repository.
+    /// (`Fn::GetAtt RepositoryId`)
+    pub fn repository_id(&self) -> Value {
+        self.handle.get_att("RepositoryId")
     }
 }
 

@@ -1736,16 +1736,16 @@ impl CfnPipeline {
         Ok(CfnPipeline { handle })
     }
 
-    /// The version of the pipeline.
-    /// (`Fn::GetAtt Version`)
-    pub fn version(&self) -> Value {
-        self.handle.get_att("Version")
-    }
-
     /// The Amazon Resource Name (ARN) of the pipeline.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// The version of the pipeline.
+    /// (`Fn::GetAtt Version`)
+    pub fn version(&self) -> Value {
+        self.handle.get_att("Version")
     }
 }
 

@@ -312,6 +312,12 @@ impl CfnRepositoryLink {
         Ok(CfnRepositoryLink { handle })
     }
 
+    /// The name of the external provider where your third-party code repository is configured.
+    /// (`Fn::GetAtt ProviderType`)
+    pub fn provider_type(&self) -> Value {
+        self.handle.get_att("ProviderType")
+    }
+
     /// A unique Amazon Resource Name (ARN) to designate the repository link.
     /// (`Fn::GetAtt RepositoryLinkArn`)
     pub fn repository_link_arn(&self) -> Value {
@@ -322,12 +328,6 @@ impl CfnRepositoryLink {
     /// (`Fn::GetAtt RepositoryLinkId`)
     pub fn repository_link_id(&self) -> Value {
         self.handle.get_att("RepositoryLinkId")
-    }
-
-    /// The name of the external provider where your third-party code repository is configured.
-    /// (`Fn::GetAtt ProviderType`)
-    pub fn provider_type(&self) -> Value {
-        self.handle.get_att("ProviderType")
     }
 }
 
@@ -519,16 +519,16 @@ impl CfnSyncConfiguration {
         Ok(CfnSyncConfiguration { handle })
     }
 
-    /// The name of the external provider where your third-party code repository is configured.
-    /// (`Fn::GetAtt ProviderType`)
-    pub fn provider_type(&self) -> Value {
-        self.handle.get_att("ProviderType")
-    }
-
     /// the ID of the entity that owns the repository.
     /// (`Fn::GetAtt OwnerId`)
     pub fn owner_id(&self) -> Value {
         self.handle.get_att("OwnerId")
+    }
+
+    /// The name of the external provider where your third-party code repository is configured.
+    /// (`Fn::GetAtt ProviderType`)
+    pub fn provider_type(&self) -> Value {
+        self.handle.get_att("ProviderType")
     }
 
     /// The name of the repository that is being synced to.

@@ -2533,14 +2533,14 @@ impl CfnUserPool {
         Ok(CfnUserPool { handle })
     }
 
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
     /// (`Fn::GetAtt ProviderName`)
     pub fn provider_name(&self) -> Value {
         self.handle.get_att("ProviderName")
-    }
-
-    /// (`Fn::GetAtt UserPoolId`)
-    pub fn user_pool_id(&self) -> Value {
-        self.handle.get_att("UserPoolId")
     }
 
     /// (`Fn::GetAtt ProviderURL`)
@@ -2548,9 +2548,9 @@ impl CfnUserPool {
         self.handle.get_att("ProviderURL")
     }
 
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// (`Fn::GetAtt UserPoolId`)
+    pub fn user_pool_id(&self) -> Value {
+        self.handle.get_att("UserPoolId")
     }
 }
 
@@ -3056,6 +3056,11 @@ impl CfnUserPoolClient {
         Ok(CfnUserPoolClient { handle })
     }
 
+    /// (`Fn::GetAtt ClientId`)
+    pub fn client_id(&self) -> Value {
+        self.handle.get_att("ClientId")
+    }
+
     /// (`Fn::GetAtt ClientSecret`)
     pub fn client_secret(&self) -> Value {
         self.handle.get_att("ClientSecret")
@@ -3064,11 +3069,6 @@ impl CfnUserPoolClient {
     /// (`Fn::GetAtt Name`)
     pub fn name(&self) -> Value {
         self.handle.get_att("Name")
-    }
-
-    /// (`Fn::GetAtt ClientId`)
-    pub fn client_id(&self) -> Value {
-        self.handle.get_att("ClientId")
     }
 }
 

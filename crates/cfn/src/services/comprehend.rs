@@ -734,16 +734,16 @@ impl CfnDocumentClassifierEndpoint {
         self.handle.get_att("Arn")
     }
 
-    /// The number of inference units currently used by the model using this endpoint.
-    /// (`Fn::GetAtt CurrentInferenceUnits`)
-    pub fn current_inference_units(&self) -> Value {
-        self.handle.get_att("CurrentInferenceUnits")
-    }
-
     /// The creation date and time of the endpoint.
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
         self.handle.get_att("CreationTime")
+    }
+
+    /// The number of inference units currently used by the model using this endpoint.
+    /// (`Fn::GetAtt CurrentInferenceUnits`)
+    pub fn current_inference_units(&self) -> Value {
+        self.handle.get_att("CurrentInferenceUnits")
     }
 
     /// The date and time that the endpoint was last modified.
@@ -1521,6 +1521,12 @@ impl CfnEntityRecognizerEndpoint {
         self.handle.get_att("Arn")
     }
 
+    /// The creation date and time of the endpoint.
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
+    }
+
     /// The number of inference units currently used by the model using this endpoint.
     /// (`Fn::GetAtt CurrentInferenceUnits`)
     pub fn current_inference_units(&self) -> Value {
@@ -1531,12 +1537,6 @@ impl CfnEntityRecognizerEndpoint {
     /// (`Fn::GetAtt EndpointStatus`)
     pub fn endpoint_status(&self) -> Value {
         self.handle.get_att("EndpointStatus")
-    }
-
-    /// The creation date and time of the endpoint.
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
     }
 
     /// The date and time that the endpoint was last modified.

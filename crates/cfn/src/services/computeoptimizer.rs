@@ -526,24 +526,6 @@ impl CfnAutomationRule {
         Ok(CfnAutomationRule { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the automation rule.
-    /// (`Fn::GetAtt RuleArn`)
-    pub fn rule_arn(&self) -> Value {
-        self.handle.get_att("RuleArn")
-    }
-
-    /// The unique identifier of the automation rule.
-    /// (`Fn::GetAtt RuleId`)
-    pub fn rule_id(&self) -> Value {
-        self.handle.get_att("RuleId")
-    }
-
-    /// The revision number of the automation rule.
-    /// (`Fn::GetAtt RuleRevision`)
-    pub fn rule_revision(&self) -> Value {
-        self.handle.get_att("RuleRevision")
-    }
-
     /// The AWS account ID that owns the automation rule.
     /// (`Fn::GetAtt AccountId`)
     pub fn account_id(&self) -> Value {
@@ -560,6 +542,24 @@ impl CfnAutomationRule {
     /// (`Fn::GetAtt LastUpdatedTimestamp`)
     pub fn last_updated_timestamp(&self) -> Value {
         self.handle.get_att("LastUpdatedTimestamp")
+    }
+
+    /// The Amazon Resource Name (ARN) of the automation rule.
+    /// (`Fn::GetAtt RuleArn`)
+    pub fn rule_arn(&self) -> Value {
+        self.handle.get_att("RuleArn")
+    }
+
+    /// The unique identifier of the automation rule.
+    /// (`Fn::GetAtt RuleId`)
+    pub fn rule_id(&self) -> Value {
+        self.handle.get_att("RuleId")
+    }
+
+    /// The revision number of the automation rule.
+    /// (`Fn::GetAtt RuleRevision`)
+    pub fn rule_revision(&self) -> Value {
+        self.handle.get_att("RuleRevision")
     }
 }
 

@@ -444,9 +444,9 @@ impl CfnConfigRule {
         Ok(CfnConfigRule { handle })
     }
 
-    /// (`Fn::GetAtt ConfigRuleId`)
-    pub fn config_rule_id(&self) -> Value {
-        self.handle.get_att("ConfigRuleId")
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// Compliance type determined by the Config rule
@@ -455,9 +455,9 @@ impl CfnConfigRule {
         self.handle.get_att("Compliance.Type")
     }
 
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// (`Fn::GetAtt ConfigRuleId`)
+    pub fn config_rule_id(&self) -> Value {
+        self.handle.get_att("ConfigRuleId")
     }
 }
 
@@ -1339,16 +1339,16 @@ impl CfnConnector {
         self.handle.get_att("Arn")
     }
 
-    /// The name of the connector. AWS Config automatically assigns the name when creating the Connector.
-    /// (`Fn::GetAtt Name`)
-    pub fn name(&self) -> Value {
-        self.handle.get_att("Name")
-    }
-
     /// The time at which the connector was created.
     /// (`Fn::GetAtt CreatedTime`)
     pub fn created_time(&self) -> Value {
         self.handle.get_att("CreatedTime")
+    }
+
+    /// The name of the connector. AWS Config automatically assigns the name when creating the Connector.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
     }
 }
 
@@ -2402,14 +2402,14 @@ impl CfnStoredQuery {
         Ok(CfnStoredQuery { handle })
     }
 
-    /// (`Fn::GetAtt QueryId`)
-    pub fn query_id(&self) -> Value {
-        self.handle.get_att("QueryId")
-    }
-
     /// (`Fn::GetAtt QueryArn`)
     pub fn query_arn(&self) -> Value {
         self.handle.get_att("QueryArn")
+    }
+
+    /// (`Fn::GetAtt QueryId`)
+    pub fn query_id(&self) -> Value {
+        self.handle.get_att("QueryId")
     }
 }
 

@@ -806,16 +806,16 @@ impl CfnContactFlowModuleAlias {
         Ok(CfnContactFlowModuleAlias { handle })
     }
 
-    /// The identifier of the contact flow module alias (ARN). This is constructed from the ContactFlowModuleArn and AliasId.
-    /// (`Fn::GetAtt ContactFlowModuleAliasARN`)
-    pub fn contact_flow_module_alias_arn(&self) -> Value {
-        self.handle.get_att("ContactFlowModuleAliasARN")
-    }
-
     /// The unique identifier of the alias.
     /// (`Fn::GetAtt AliasId`)
     pub fn alias_id(&self) -> Value {
         self.handle.get_att("AliasId")
+    }
+
+    /// The identifier of the contact flow module alias (ARN). This is constructed from the ContactFlowModuleArn and AliasId.
+    /// (`Fn::GetAtt ContactFlowModuleAliasARN`)
+    pub fn contact_flow_module_alias_arn(&self) -> Value {
+        self.handle.get_att("ContactFlowModuleAliasARN")
     }
 }
 
@@ -899,16 +899,16 @@ impl CfnContactFlowModuleVersion {
         self.handle.get_att("ContactFlowModuleVersionARN")
     }
 
-    /// The version number of this revision
-    /// (`Fn::GetAtt Version`)
-    pub fn version(&self) -> Value {
-        self.handle.get_att("Version")
-    }
-
     /// Indicates the checksum value of the latest published flow module content
     /// (`Fn::GetAtt FlowModuleContentSha256`)
     pub fn flow_module_content_sha256(&self) -> Value {
         self.handle.get_att("FlowModuleContentSha256")
+    }
+
+    /// The version number of this revision
+    /// (`Fn::GetAtt Version`)
+    pub fn version(&self) -> Value {
+        self.handle.get_att("Version")
     }
 }
 
@@ -992,16 +992,16 @@ impl CfnContactFlowVersion {
         self.handle.get_att("ContactFlowVersionARN")
     }
 
-    /// The version number of this revision
-    /// (`Fn::GetAtt Version`)
-    pub fn version(&self) -> Value {
-        self.handle.get_att("Version")
-    }
-
     /// Indicates the checksum value of the latest published flow content
     /// (`Fn::GetAtt FlowContentSha256`)
     pub fn flow_content_sha256(&self) -> Value {
         self.handle.get_att("FlowContentSha256")
+    }
+
+    /// The version number of this revision
+    /// (`Fn::GetAtt Version`)
+    pub fn version(&self) -> Value {
+        self.handle.get_att("Version")
     }
 }
 
@@ -1086,16 +1086,16 @@ impl CfnDataLakeAssociation {
         Ok(CfnDataLakeAssociation { handle })
     }
 
-    /// The AWS Resource Access Manager share ID
-    /// (`Fn::GetAtt ResourceShareId`)
-    pub fn resource_share_id(&self) -> Value {
-        self.handle.get_att("ResourceShareId")
-    }
-
     /// The Amazon Resource Name (ARN) of the AWS Resource Access Manager share
     /// (`Fn::GetAtt ResourceShareArn`)
     pub fn resource_share_arn(&self) -> Value {
         self.handle.get_att("ResourceShareArn")
+    }
+
+    /// The AWS Resource Access Manager share ID
+    /// (`Fn::GetAtt ResourceShareId`)
+    pub fn resource_share_id(&self) -> Value {
+        self.handle.get_att("ResourceShareId")
     }
 }
 
@@ -1307,12 +1307,6 @@ impl CfnDataTable {
         self.handle.get_att("Arn")
     }
 
-    /// The lock version of the Data Table
-    /// (`Fn::GetAtt LockVersion`)
-    pub fn lock_version(&self) -> Value {
-        self.handle.get_att("LockVersion")
-    }
-
     /// The creation time of the Data Table
     /// (`Fn::GetAtt CreatedTime`)
     pub fn created_time(&self) -> Value {
@@ -1329,6 +1323,12 @@ impl CfnDataTable {
     /// (`Fn::GetAtt LastModifiedTime`)
     pub fn last_modified_time(&self) -> Value {
         self.handle.get_att("LastModifiedTime")
+    }
+
+    /// The lock version of the Data Table
+    /// (`Fn::GetAtt LockVersion`)
+    pub fn lock_version(&self) -> Value {
+        self.handle.get_att("LockVersion")
     }
 }
 
@@ -1547,11 +1547,6 @@ impl CfnDataTableAttribute {
         self.handle.get_att("AttributeId")
     }
 
-    /// (`Fn::GetAtt LockVersion`)
-    pub fn lock_version(&self) -> Value {
-        self.handle.get_att("LockVersion")
-    }
-
     /// (`Fn::GetAtt LastModifiedRegion`)
     pub fn last_modified_region(&self) -> Value {
         self.handle.get_att("LastModifiedRegion")
@@ -1560,6 +1555,11 @@ impl CfnDataTableAttribute {
     /// (`Fn::GetAtt LastModifiedTime`)
     pub fn last_modified_time(&self) -> Value {
         self.handle.get_att("LastModifiedTime")
+    }
+
+    /// (`Fn::GetAtt LockVersion`)
+    pub fn lock_version(&self) -> Value {
+        self.handle.get_att("LockVersion")
     }
 }
 
@@ -4995,22 +4995,10 @@ impl CfnInstance {
         Ok(CfnInstance { handle })
     }
 
-    /// An instanceId is automatically generated on creation and assigned as the unique identifier.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// An instanceArn is automatically generated on creation based on instanceId.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
-    }
-
-    /// Service linked role created as part of instance creation.
-    /// (`Fn::GetAtt ServiceRole`)
-    pub fn service_role(&self) -> Value {
-        self.handle.get_att("ServiceRole")
     }
 
     /// Timestamp of instance creation logged as part of instance creation.
@@ -5019,10 +5007,22 @@ impl CfnInstance {
         self.handle.get_att("CreatedTime")
     }
 
+    /// An instanceId is automatically generated on creation and assigned as the unique identifier.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
+    }
+
     /// Specifies the creation status of new instance.
     /// (`Fn::GetAtt InstanceStatus`)
     pub fn instance_status(&self) -> Value {
         self.handle.get_att("InstanceStatus")
+    }
+
+    /// Service linked role created as part of instance creation.
+    /// (`Fn::GetAtt ServiceRole`)
+    pub fn service_role(&self) -> Value {
+        self.handle.get_att("ServiceRole")
     }
 }
 
@@ -6213,10 +6213,10 @@ impl CfnMetric {
         Ok(CfnMetric { handle })
     }
 
-    /// The Amazon Resource Name (ARN) for the custom metric.
-    /// (`Fn::GetAtt MetricArn`)
-    pub fn metric_arn(&self) -> Value {
-        self.handle.get_att("MetricArn")
+    /// The category of the custom metric
+    /// (`Fn::GetAtt Category`)
+    pub fn category(&self) -> Value {
+        self.handle.get_att("Category")
     }
 
     /// The timestamp where the metric was created
@@ -6230,57 +6230,16 @@ impl CfnMetric {
         self.handle.get_att("CreatedUser")
     }
 
-    /// The timestamp where the metric was last modified
-    /// (`Fn::GetAtt LastModifiedTime`)
-    pub fn last_modified_time(&self) -> Value {
-        self.handle.get_att("LastModifiedTime")
-    }
-
-    /// The AWS region where the metric was last modified
-    /// (`Fn::GetAtt LastModifiedRegion`)
-    pub fn last_modified_region(&self) -> Value {
-        self.handle.get_att("LastModifiedRegion")
-    }
-
-    /// (`Fn::GetAtt LastModifiedUser`)
-    pub fn last_modified_user(&self) -> Value {
-        self.handle.get_att("LastModifiedUser")
-    }
-
     /// Whether the metric was built with the guided Service Level (SL) experience, or with the free-form metric builder
     /// (`Fn::GetAtt CreationMethod`)
     pub fn creation_method(&self) -> Value {
         self.handle.get_att("CreationMethod")
     }
 
-    /// The category of the custom metric
-    /// (`Fn::GetAtt Category`)
-    pub fn category(&self) -> Value {
-        self.handle.get_att("Category")
-    }
-
-    /// Whether the metric is provided out-of-the-box or created by each customer
-    /// (`Fn::GetAtt Type`)
-    pub fn r#type(&self) -> Value {
-        self.handle.get_att("Type")
-    }
-
-    /// The metric may be used to compose other (custom) metrics, meaning it can be used inside of aggregate stat functions
-    /// (`Fn::GetAtt SupportsPreaggregateCalculation`)
-    pub fn supports_preaggregate_calculation(&self) -> Value {
-        self.handle.get_att("SupportsPreaggregateCalculation")
-    }
-
-    /// The metric may be used to compose other (custom) metrics
-    /// (`Fn::GetAtt SupportsCustomCalculation`)
-    pub fn supports_custom_calculation(&self) -> Value {
-        self.handle.get_att("SupportsCustomCalculation")
-    }
-
-    /// List of groupings that may be used with this metric
-    /// (`Fn::GetAtt Groupings`)
-    pub fn groupings(&self) -> Value {
-        self.handle.get_att("Groupings")
+    /// Earliest time that can be queried for this metric
+    /// (`Fn::GetAtt EffectiveTime`)
+    pub fn effective_time(&self) -> Value {
+        self.handle.get_att("EffectiveTime")
     }
 
     /// List of filter types that may be used with this metric
@@ -6289,10 +6248,45 @@ impl CfnMetric {
         self.handle.get_att("Filters")
     }
 
-    /// Earliest time that can be queried for this metric
-    /// (`Fn::GetAtt EffectiveTime`)
-    pub fn effective_time(&self) -> Value {
-        self.handle.get_att("EffectiveTime")
+    /// List of groupings that may be used with this metric
+    /// (`Fn::GetAtt Groupings`)
+    pub fn groupings(&self) -> Value {
+        self.handle.get_att("Groupings")
+    }
+
+    /// The AWS region where the metric was last modified
+    /// (`Fn::GetAtt LastModifiedRegion`)
+    pub fn last_modified_region(&self) -> Value {
+        self.handle.get_att("LastModifiedRegion")
+    }
+
+    /// The timestamp where the metric was last modified
+    /// (`Fn::GetAtt LastModifiedTime`)
+    pub fn last_modified_time(&self) -> Value {
+        self.handle.get_att("LastModifiedTime")
+    }
+
+    /// (`Fn::GetAtt LastModifiedUser`)
+    pub fn last_modified_user(&self) -> Value {
+        self.handle.get_att("LastModifiedUser")
+    }
+
+    /// The Amazon Resource Name (ARN) for the custom metric.
+    /// (`Fn::GetAtt MetricArn`)
+    pub fn metric_arn(&self) -> Value {
+        self.handle.get_att("MetricArn")
+    }
+
+    /// Main provider of the document/row-level data for the metric; should match Data Lake table names
+    /// (`Fn::GetAtt PrimaryEventSource`)
+    pub fn primary_event_source(&self) -> Value {
+        self.handle.get_att("PrimaryEventSource")
+    }
+
+    /// Identifies the timestamp used to place the metrics on a time-series; should match public attribute name
+    /// (`Fn::GetAtt PrimaryEventSourceEffectiveTimestampType`)
+    pub fn primary_event_source_effective_timestamp_type(&self) -> Value {
+        self.handle.get_att("PrimaryEventSourceEffectiveTimestampType")
     }
 
     /// Recommended time to wait between each refresh of data for the metric
@@ -6307,16 +6301,22 @@ impl CfnMetric {
         self.handle.get_att("SupportedStats")
     }
 
-    /// Main provider of the document/row-level data for the metric; should match Data Lake table names
-    /// (`Fn::GetAtt PrimaryEventSource`)
-    pub fn primary_event_source(&self) -> Value {
-        self.handle.get_att("PrimaryEventSource")
+    /// The metric may be used to compose other (custom) metrics
+    /// (`Fn::GetAtt SupportsCustomCalculation`)
+    pub fn supports_custom_calculation(&self) -> Value {
+        self.handle.get_att("SupportsCustomCalculation")
     }
 
-    /// Identifies the timestamp used to place the metrics on a time-series; should match public attribute name
-    /// (`Fn::GetAtt PrimaryEventSourceEffectiveTimestampType`)
-    pub fn primary_event_source_effective_timestamp_type(&self) -> Value {
-        self.handle.get_att("PrimaryEventSourceEffectiveTimestampType")
+    /// The metric may be used to compose other (custom) metrics, meaning it can be used inside of aggregate stat functions
+    /// (`Fn::GetAtt SupportsPreaggregateCalculation`)
+    pub fn supports_preaggregate_calculation(&self) -> Value {
+        self.handle.get_att("SupportsPreaggregateCalculation")
+    }
+
+    /// Whether the metric is provided out-of-the-box or created by each customer
+    /// (`Fn::GetAtt Type`)
+    pub fn r#type(&self) -> Value {
+        self.handle.get_att("Type")
     }
 }
 
@@ -6553,16 +6553,16 @@ impl CfnNotification {
         self.handle.get_att("Arn")
     }
 
-    /// The identifier of the notification.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// The time a notification was created
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
+    }
+
+    /// The identifier of the notification.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 
@@ -6712,16 +6712,16 @@ impl CfnPhoneNumber {
         Ok(CfnPhoneNumber { handle })
     }
 
-    /// The phone number ARN
-    /// (`Fn::GetAtt PhoneNumberArn`)
-    pub fn phone_number_arn(&self) -> Value {
-        self.handle.get_att("PhoneNumberArn")
-    }
-
     /// The phone number e164 address.
     /// (`Fn::GetAtt Address`)
     pub fn address(&self) -> Value {
         self.handle.get_att("Address")
+    }
+
+    /// The phone number ARN
+    /// (`Fn::GetAtt PhoneNumberArn`)
+    pub fn phone_number_arn(&self) -> Value {
+        self.handle.get_att("PhoneNumberArn")
     }
 }
 
@@ -7307,6 +7307,18 @@ impl CfnQueue {
         Ok(CfnQueue { handle })
     }
 
+    /// The AWS Region where this resource was last modified.
+    /// (`Fn::GetAtt LastModifiedRegion`)
+    pub fn last_modified_region(&self) -> Value {
+        self.handle.get_att("LastModifiedRegion")
+    }
+
+    /// The timestamp when this resource was last modified.
+    /// (`Fn::GetAtt LastModifiedTime`)
+    pub fn last_modified_time(&self) -> Value {
+        self.handle.get_att("LastModifiedTime")
+    }
+
     /// The Amazon Resource Name (ARN) for the queue.
     /// (`Fn::GetAtt QueueArn`)
     pub fn queue_arn(&self) -> Value {
@@ -7317,18 +7329,6 @@ impl CfnQueue {
     /// (`Fn::GetAtt Type`)
     pub fn r#type(&self) -> Value {
         self.handle.get_att("Type")
-    }
-
-    /// The timestamp when this resource was last modified.
-    /// (`Fn::GetAtt LastModifiedTime`)
-    pub fn last_modified_time(&self) -> Value {
-        self.handle.get_att("LastModifiedTime")
-    }
-
-    /// The AWS Region where this resource was last modified.
-    /// (`Fn::GetAtt LastModifiedRegion`)
-    pub fn last_modified_region(&self) -> Value {
-        self.handle.get_att("LastModifiedRegion")
     }
 }
 
@@ -9643,12 +9643,6 @@ impl CfnSecurityProfile {
         Ok(CfnSecurityProfile { handle })
     }
 
-    /// The Amazon Resource Name (ARN) for the security profile.
-    /// (`Fn::GetAtt SecurityProfileArn`)
-    pub fn security_profile_arn(&self) -> Value {
-        self.handle.get_att("SecurityProfileArn")
-    }
-
     /// The AWS Region where this resource was last modified.
     /// (`Fn::GetAtt LastModifiedRegion`)
     pub fn last_modified_region(&self) -> Value {
@@ -9659,6 +9653,12 @@ impl CfnSecurityProfile {
     /// (`Fn::GetAtt LastModifiedTime`)
     pub fn last_modified_time(&self) -> Value {
         self.handle.get_att("LastModifiedTime")
+    }
+
+    /// The Amazon Resource Name (ARN) for the security profile.
+    /// (`Fn::GetAtt SecurityProfileArn`)
+    pub fn security_profile_arn(&self) -> Value {
+        self.handle.get_att("SecurityProfileArn")
     }
 }
 
@@ -10459,12 +10459,6 @@ impl CfnTestCase {
         Ok(CfnTestCase { handle })
     }
 
-    /// The identifier of the test case.
-    /// (`Fn::GetAtt TestCaseArn`)
-    pub fn test_case_arn(&self) -> Value {
-        self.handle.get_att("TestCaseArn")
-    }
-
     /// Last modified region.
     /// (`Fn::GetAtt LastModifiedRegion`)
     pub fn last_modified_region(&self) -> Value {
@@ -10475,6 +10469,12 @@ impl CfnTestCase {
     /// (`Fn::GetAtt LastModifiedTime`)
     pub fn last_modified_time(&self) -> Value {
         self.handle.get_att("LastModifiedTime")
+    }
+
+    /// The identifier of the test case.
+    /// (`Fn::GetAtt TestCaseArn`)
+    pub fn test_case_arn(&self) -> Value {
+        self.handle.get_att("TestCaseArn")
     }
 }
 
@@ -10603,10 +10603,10 @@ impl CfnTrafficDistributionGroup {
         Ok(CfnTrafficDistributionGroup { handle })
     }
 
-    /// The identifier of the traffic distribution group.
-    /// (`Fn::GetAtt TrafficDistributionGroupArn`)
-    pub fn traffic_distribution_group_arn(&self) -> Value {
-        self.handle.get_att("TrafficDistributionGroupArn")
+    /// If this is the default traffic distribution group.
+    /// (`Fn::GetAtt IsDefault`)
+    pub fn is_default(&self) -> Value {
+        self.handle.get_att("IsDefault")
     }
 
     /// The status of the traffic distribution group.
@@ -10615,10 +10615,10 @@ impl CfnTrafficDistributionGroup {
         self.handle.get_att("Status")
     }
 
-    /// If this is the default traffic distribution group.
-    /// (`Fn::GetAtt IsDefault`)
-    pub fn is_default(&self) -> Value {
-        self.handle.get_att("IsDefault")
+    /// The identifier of the traffic distribution group.
+    /// (`Fn::GetAtt TrafficDistributionGroupArn`)
+    pub fn traffic_distribution_group_arn(&self) -> Value {
+        self.handle.get_att("TrafficDistributionGroupArn")
     }
 }
 
@@ -12066,16 +12066,16 @@ impl CfnView {
         self.handle.get_att("ViewArn")
     }
 
-    /// The view id of the view.
-    /// (`Fn::GetAtt ViewId`)
-    pub fn view_id(&self) -> Value {
-        self.handle.get_att("ViewId")
-    }
-
     /// The view content hash.
     /// (`Fn::GetAtt ViewContentSha256`)
     pub fn view_content_sha256(&self) -> Value {
         self.handle.get_att("ViewContentSha256")
+    }
+
+    /// The view id of the view.
+    /// (`Fn::GetAtt ViewId`)
+    pub fn view_id(&self) -> Value {
+        self.handle.get_att("ViewId")
     }
 }
 
@@ -12160,16 +12160,16 @@ impl CfnViewVersion {
         Ok(CfnViewVersion { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the created view version.
-    /// (`Fn::GetAtt ViewVersionArn`)
-    pub fn view_version_arn(&self) -> Value {
-        self.handle.get_att("ViewVersionArn")
-    }
-
     /// The version of the view.
     /// (`Fn::GetAtt Version`)
     pub fn version(&self) -> Value {
         self.handle.get_att("Version")
+    }
+
+    /// The Amazon Resource Name (ARN) of the created view version.
+    /// (`Fn::GetAtt ViewVersionArn`)
+    pub fn view_version_arn(&self) -> Value {
+        self.handle.get_att("ViewVersionArn")
     }
 }
 
@@ -12429,10 +12429,10 @@ impl CfnVocabulary {
         self.handle.get_att("Arn")
     }
 
-    /// The identifier of the custom vocabulary.
-    /// (`Fn::GetAtt VocabularyId`)
-    pub fn vocabulary_id(&self) -> Value {
-        self.handle.get_att("VocabularyId")
+    /// The timestamp when the custom vocabulary was last modified.
+    /// (`Fn::GetAtt LastModifiedTime`)
+    pub fn last_modified_time(&self) -> Value {
+        self.handle.get_att("LastModifiedTime")
     }
 
     /// The current state of the custom vocabulary.
@@ -12441,10 +12441,10 @@ impl CfnVocabulary {
         self.handle.get_att("State")
     }
 
-    /// The timestamp when the custom vocabulary was last modified.
-    /// (`Fn::GetAtt LastModifiedTime`)
-    pub fn last_modified_time(&self) -> Value {
-        self.handle.get_att("LastModifiedTime")
+    /// The identifier of the custom vocabulary.
+    /// (`Fn::GetAtt VocabularyId`)
+    pub fn vocabulary_id(&self) -> Value {
+        self.handle.get_att("VocabularyId")
     }
 }
 

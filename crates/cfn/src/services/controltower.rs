@@ -440,19 +440,19 @@ impl CfnLandingZone {
         Ok(CfnLandingZone { handle })
     }
 
-    /// (`Fn::GetAtt LandingZoneIdentifier`)
-    pub fn landing_zone_identifier(&self) -> Value {
-        self.handle.get_att("LandingZoneIdentifier")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
     }
 
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
+    /// (`Fn::GetAtt DriftStatus`)
+    pub fn drift_status(&self) -> Value {
+        self.handle.get_att("DriftStatus")
+    }
+
+    /// (`Fn::GetAtt LandingZoneIdentifier`)
+    pub fn landing_zone_identifier(&self) -> Value {
+        self.handle.get_att("LandingZoneIdentifier")
     }
 
     /// (`Fn::GetAtt LatestAvailableVersion`)
@@ -460,9 +460,9 @@ impl CfnLandingZone {
         self.handle.get_att("LatestAvailableVersion")
     }
 
-    /// (`Fn::GetAtt DriftStatus`)
-    pub fn drift_status(&self) -> Value {
-        self.handle.get_att("DriftStatus")
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 

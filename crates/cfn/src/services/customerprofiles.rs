@@ -496,15 +496,15 @@ impl CfnCalculatedAttributeDefinition {
         self.handle.get_att("LastUpdatedAt")
     }
 
+    /// (`Fn::GetAtt Readiness`)
+    pub fn readiness(&self) -> Value {
+        self.handle.get_att("Readiness")
+    }
+
     /// The status of the calculated attribute definition.
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
-    }
-
-    /// (`Fn::GetAtt Readiness`)
-    pub fn readiness(&self) -> Value {
-        self.handle.get_att("Readiness")
     }
 }
 
@@ -1236,16 +1236,21 @@ impl CfnDomain {
         Ok(CfnDomain { handle })
     }
 
-    /// The time of this integration got last updated at
-    /// (`Fn::GetAtt LastUpdatedAt`)
-    pub fn last_updated_at(&self) -> Value {
-        self.handle.get_att("LastUpdatedAt")
-    }
-
     /// The time of this integration got created
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
+    }
+
+    /// (`Fn::GetAtt DataStore.Readiness`)
+    pub fn data_store_readiness(&self) -> Value {
+        self.handle.get_att("DataStore.Readiness")
+    }
+
+    /// The time of this integration got last updated at
+    /// (`Fn::GetAtt LastUpdatedAt`)
+    pub fn last_updated_at(&self) -> Value {
+        self.handle.get_att("LastUpdatedAt")
     }
 
     /// (`Fn::GetAtt RuleBasedMatching.Status`)
@@ -1256,11 +1261,6 @@ impl CfnDomain {
     /// (`Fn::GetAtt Stats`)
     pub fn stats(&self) -> Value {
         self.handle.get_att("Stats")
-    }
-
-    /// (`Fn::GetAtt DataStore.Readiness`)
-    pub fn data_store_readiness(&self) -> Value {
-        self.handle.get_att("DataStore.Readiness")
     }
 }
 
@@ -1638,28 +1638,28 @@ impl CfnEventStream {
         Ok(CfnEventStream { handle })
     }
 
-    /// Details regarding the Kinesis stream.
-    /// (`Fn::GetAtt DestinationDetails`)
-    pub fn destination_details(&self) -> Value {
-        self.handle.get_att("DestinationDetails")
-    }
-
     /// The timestamp of when the export was created.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
     }
 
-    /// The operational state of destination stream for export.
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
+    /// Details regarding the Kinesis stream.
+    /// (`Fn::GetAtt DestinationDetails`)
+    pub fn destination_details(&self) -> Value {
+        self.handle.get_att("DestinationDetails")
     }
 
     /// A unique identifier for the event stream.
     /// (`Fn::GetAtt EventStreamArn`)
     pub fn event_stream_arn(&self) -> Value {
         self.handle.get_att("EventStreamArn")
+    }
+
+    /// The operational state of destination stream for export.
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
     }
 }
 
@@ -3459,16 +3459,16 @@ impl CfnIntegration {
         Ok(CfnIntegration { handle })
     }
 
-    /// The time of this integration got last updated at
-    /// (`Fn::GetAtt LastUpdatedAt`)
-    pub fn last_updated_at(&self) -> Value {
-        self.handle.get_att("LastUpdatedAt")
-    }
-
     /// The time of this integration got created
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
+    }
+
+    /// The time of this integration got last updated at
+    /// (`Fn::GetAtt LastUpdatedAt`)
+    pub fn last_updated_at(&self) -> Value {
+        self.handle.get_att("LastUpdatedAt")
     }
 }
 
@@ -3880,16 +3880,16 @@ impl CfnObjectType {
         Ok(CfnObjectType { handle })
     }
 
-    /// The time of this integration got last updated at.
-    /// (`Fn::GetAtt LastUpdatedAt`)
-    pub fn last_updated_at(&self) -> Value {
-        self.handle.get_att("LastUpdatedAt")
-    }
-
     /// The time of this integration got created.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
+    }
+
+    /// The time of this integration got last updated at.
+    /// (`Fn::GetAtt LastUpdatedAt`)
+    pub fn last_updated_at(&self) -> Value {
+        self.handle.get_att("LastUpdatedAt")
     }
 
     /// The maximum available number of profile objects
@@ -4165,6 +4165,29 @@ impl CfnRecommender {
         Ok(CfnRecommender { handle })
     }
 
+    /// The timestamp of when the recommender was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
+    /// The reason for recommender failure.
+    /// (`Fn::GetAtt FailureReason`)
+    pub fn failure_reason(&self) -> Value {
+        self.handle.get_att("FailureReason")
+    }
+
+    /// The timestamp of when the recommender was last updated.
+    /// (`Fn::GetAtt LastUpdatedAt`)
+    pub fn last_updated_at(&self) -> Value {
+        self.handle.get_att("LastUpdatedAt")
+    }
+
+    /// (`Fn::GetAtt LatestRecommenderUpdate`)
+    pub fn latest_recommender_update(&self) -> Value {
+        self.handle.get_att("LatestRecommenderUpdate")
+    }
+
     /// The Amazon Resource Name (ARN) of the recommender.
     /// (`Fn::GetAtt RecommenderArn`)
     pub fn recommender_arn(&self) -> Value {
@@ -4174,29 +4197,6 @@ impl CfnRecommender {
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
-    }
-
-    /// The timestamp of when the recommender was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
-    }
-
-    /// The timestamp of when the recommender was last updated.
-    /// (`Fn::GetAtt LastUpdatedAt`)
-    pub fn last_updated_at(&self) -> Value {
-        self.handle.get_att("LastUpdatedAt")
-    }
-
-    /// The reason for recommender failure.
-    /// (`Fn::GetAtt FailureReason`)
-    pub fn failure_reason(&self) -> Value {
-        self.handle.get_att("FailureReason")
-    }
-
-    /// (`Fn::GetAtt LatestRecommenderUpdate`)
-    pub fn latest_recommender_update(&self) -> Value {
-        self.handle.get_att("LatestRecommenderUpdate")
     }
 
     /// (`Fn::GetAtt TrainingMetrics`)
@@ -4342,6 +4342,12 @@ impl CfnRecommenderFilter {
         Ok(CfnRecommenderFilter { handle })
     }
 
+    /// The timestamp of when the recommender filter was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
     /// The Amazon Resource Name (ARN) of the recommender filter.
     /// (`Fn::GetAtt RecommenderFilterArn`)
     pub fn recommender_filter_arn(&self) -> Value {
@@ -4352,12 +4358,6 @@ impl CfnRecommenderFilter {
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
-    }
-
-    /// The timestamp of when the recommender filter was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
     }
 }
 

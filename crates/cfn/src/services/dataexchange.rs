@@ -165,28 +165,28 @@ impl CfnDataSet {
         self.handle.get_att("Arn")
     }
 
-    /// The unique identifier for the data set.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// The date and time that the data set was created, in ISO 8601 format.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
     }
 
-    /// The date and time that the data set was last updated, in ISO 8601 format.
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
+    /// The unique identifier for the data set.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// A property that defines the data set as OWNED by the account (for providers) or ENTITLED to the account (for subscribers).
     /// (`Fn::GetAtt Origin`)
     pub fn origin(&self) -> Value {
         self.handle.get_att("Origin")
+    }
+
+    /// The date and time that the data set was last updated, in ISO 8601 format.
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 
@@ -528,16 +528,16 @@ impl CfnEventAction {
         self.handle.get_att("Arn")
     }
 
-    /// The unique identifier for the event action.
-    /// (`Fn::GetAtt EventActionId`)
-    pub fn event_action_id(&self) -> Value {
-        self.handle.get_att("EventActionId")
-    }
-
     /// The date and time that the event action was created, in ISO 8601 format.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
+    }
+
+    /// The unique identifier for the event action.
+    /// (`Fn::GetAtt EventActionId`)
+    pub fn event_action_id(&self) -> Value {
+        self.handle.get_att("EventActionId")
     }
 
     /// The date and time that the event action was last updated, in ISO 8601 format.

@@ -552,6 +552,12 @@ impl CfnLocationAzureBlob {
         Ok(CfnLocationAzureBlob { handle })
     }
 
+    /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
+    /// (`Fn::GetAtt CmkSecretConfig.SecretArn`)
+    pub fn cmk_secret_config_secret_arn(&self) -> Value {
+        self.handle.get_att("CmkSecretConfig.SecretArn")
+    }
+
     /// The Amazon Resource Name (ARN) of the Azure Blob Location that is created.
     /// (`Fn::GetAtt LocationArn`)
     pub fn location_arn(&self) -> Value {
@@ -567,12 +573,6 @@ impl CfnLocationAzureBlob {
     /// (`Fn::GetAtt ManagedSecretConfig`)
     pub fn managed_secret_config(&self) -> Value {
         self.handle.get_att("ManagedSecretConfig")
-    }
-
-    /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
-    /// (`Fn::GetAtt CmkSecretConfig.SecretArn`)
-    pub fn cmk_secret_config_secret_arn(&self) -> Value {
-        self.handle.get_att("CmkSecretConfig.SecretArn")
     }
 }
 
@@ -1389,6 +1389,12 @@ impl CfnLocationFSxONTAP {
         Ok(CfnLocationFSxONTAP { handle })
     }
 
+    /// The Amazon Resource Name (ARN) for the FSx ONAP file system.
+    /// (`Fn::GetAtt FsxFilesystemArn`)
+    pub fn fsx_filesystem_arn(&self) -> Value {
+        self.handle.get_att("FsxFilesystemArn")
+    }
+
     /// The Amazon Resource Name (ARN) of the Amazon FSx ONTAP file system location that is created.
     /// (`Fn::GetAtt LocationArn`)
     pub fn location_arn(&self) -> Value {
@@ -1401,21 +1407,15 @@ impl CfnLocationFSxONTAP {
         self.handle.get_att("LocationUri")
     }
 
-    /// The Amazon Resource Name (ARN) for the FSx ONAP file system.
-    /// (`Fn::GetAtt FsxFilesystemArn`)
-    pub fn fsx_filesystem_arn(&self) -> Value {
-        self.handle.get_att("FsxFilesystemArn")
+    /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
+    /// (`Fn::GetAtt Protocol.SMB.CmkSecretConfig.SecretArn`)
+    pub fn protocol_smb_cmk_secret_config_secret_arn(&self) -> Value {
+        self.handle.get_att("Protocol.SMB.CmkSecretConfig.SecretArn")
     }
 
     /// (`Fn::GetAtt Protocol.SMB.ManagedSecretConfig`)
     pub fn protocol_smb_managed_secret_config(&self) -> Value {
         self.handle.get_att("Protocol.SMB.ManagedSecretConfig")
-    }
-
-    /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
-    /// (`Fn::GetAtt Protocol.SMB.CmkSecretConfig.SecretArn`)
-    pub fn protocol_smb_cmk_secret_config_secret_arn(&self) -> Value {
-        self.handle.get_att("Protocol.SMB.CmkSecretConfig.SecretArn")
     }
 }
 
@@ -1900,6 +1900,12 @@ impl CfnLocationFSxWindows {
         Ok(CfnLocationFSxWindows { handle })
     }
 
+    /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
+    /// (`Fn::GetAtt CmkSecretConfig.SecretArn`)
+    pub fn cmk_secret_config_secret_arn(&self) -> Value {
+        self.handle.get_att("CmkSecretConfig.SecretArn")
+    }
+
     /// The Amazon Resource Name (ARN) of the Amazon FSx for Windows file system location that is created.
     /// (`Fn::GetAtt LocationArn`)
     pub fn location_arn(&self) -> Value {
@@ -1915,12 +1921,6 @@ impl CfnLocationFSxWindows {
     /// (`Fn::GetAtt ManagedSecretConfig`)
     pub fn managed_secret_config(&self) -> Value {
         self.handle.get_att("ManagedSecretConfig")
-    }
-
-    /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
-    /// (`Fn::GetAtt CmkSecretConfig.SecretArn`)
-    pub fn cmk_secret_config_secret_arn(&self) -> Value {
-        self.handle.get_att("CmkSecretConfig.SecretArn")
     }
 }
 
@@ -2341,6 +2341,12 @@ impl CfnLocationHDFS {
         Ok(CfnLocationHDFS { handle })
     }
 
+    /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
+    /// (`Fn::GetAtt CmkSecretConfig.SecretArn`)
+    pub fn cmk_secret_config_secret_arn(&self) -> Value {
+        self.handle.get_att("CmkSecretConfig.SecretArn")
+    }
+
     /// The Amazon Resource Name (ARN) of the HDFS location.
     /// (`Fn::GetAtt LocationArn`)
     pub fn location_arn(&self) -> Value {
@@ -2356,12 +2362,6 @@ impl CfnLocationHDFS {
     /// (`Fn::GetAtt ManagedSecretConfig`)
     pub fn managed_secret_config(&self) -> Value {
         self.handle.get_att("ManagedSecretConfig")
-    }
-
-    /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
-    /// (`Fn::GetAtt CmkSecretConfig.SecretArn`)
-    pub fn cmk_secret_config_secret_arn(&self) -> Value {
-        self.handle.get_att("CmkSecretConfig.SecretArn")
     }
 }
 
@@ -2952,6 +2952,12 @@ impl CfnLocationObjectStorage {
         Ok(CfnLocationObjectStorage { handle })
     }
 
+    /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
+    /// (`Fn::GetAtt CmkSecretConfig.SecretArn`)
+    pub fn cmk_secret_config_secret_arn(&self) -> Value {
+        self.handle.get_att("CmkSecretConfig.SecretArn")
+    }
+
     /// The Amazon Resource Name (ARN) of the location that is created.
     /// (`Fn::GetAtt LocationArn`)
     pub fn location_arn(&self) -> Value {
@@ -2967,12 +2973,6 @@ impl CfnLocationObjectStorage {
     /// (`Fn::GetAtt ManagedSecretConfig`)
     pub fn managed_secret_config(&self) -> Value {
         self.handle.get_att("ManagedSecretConfig")
-    }
-
-    /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
-    /// (`Fn::GetAtt CmkSecretConfig.SecretArn`)
-    pub fn cmk_secret_config_secret_arn(&self) -> Value {
-        self.handle.get_att("CmkSecretConfig.SecretArn")
     }
 }
 
@@ -3541,6 +3541,12 @@ impl CfnLocationSMB {
         Ok(CfnLocationSMB { handle })
     }
 
+    /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
+    /// (`Fn::GetAtt CmkSecretConfig.SecretArn`)
+    pub fn cmk_secret_config_secret_arn(&self) -> Value {
+        self.handle.get_att("CmkSecretConfig.SecretArn")
+    }
+
     /// The Amazon Resource Name (ARN) of the SMB location that is created.
     /// (`Fn::GetAtt LocationArn`)
     pub fn location_arn(&self) -> Value {
@@ -3556,12 +3562,6 @@ impl CfnLocationSMB {
     /// (`Fn::GetAtt ManagedSecretConfig`)
     pub fn managed_secret_config(&self) -> Value {
         self.handle.get_att("ManagedSecretConfig")
-    }
-
-    /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
-    /// (`Fn::GetAtt CmkSecretConfig.SecretArn`)
-    pub fn cmk_secret_config_secret_arn(&self) -> Value {
-        self.handle.get_att("CmkSecretConfig.SecretArn")
     }
 }
 
@@ -4801,10 +4801,14 @@ impl CfnTask {
         Ok(CfnTask { handle })
     }
 
-    /// The ARN of the task.
-    /// (`Fn::GetAtt TaskArn`)
-    pub fn task_arn(&self) -> Value {
-        self.handle.get_att("TaskArn")
+    /// (`Fn::GetAtt DestinationNetworkInterfaceArns`)
+    pub fn destination_network_interface_arns(&self) -> Value {
+        self.handle.get_att("DestinationNetworkInterfaceArns")
+    }
+
+    /// (`Fn::GetAtt SourceNetworkInterfaceArns`)
+    pub fn source_network_interface_arns(&self) -> Value {
+        self.handle.get_att("SourceNetworkInterfaceArns")
     }
 
     /// The status of the task that was described.
@@ -4813,14 +4817,10 @@ impl CfnTask {
         self.handle.get_att("Status")
     }
 
-    /// (`Fn::GetAtt SourceNetworkInterfaceArns`)
-    pub fn source_network_interface_arns(&self) -> Value {
-        self.handle.get_att("SourceNetworkInterfaceArns")
-    }
-
-    /// (`Fn::GetAtt DestinationNetworkInterfaceArns`)
-    pub fn destination_network_interface_arns(&self) -> Value {
-        self.handle.get_att("DestinationNetworkInterfaceArns")
+    /// The ARN of the task.
+    /// (`Fn::GetAtt TaskArn`)
+    pub fn task_arn(&self) -> Value {
+        self.handle.get_att("TaskArn")
     }
 }
 

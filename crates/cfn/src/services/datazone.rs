@@ -1066,12 +1066,6 @@ impl CfnDomain {
         Ok(CfnDomain { handle })
     }
 
-    /// The ID of the root domain in Amazon Datazone.
-    /// (`Fn::GetAtt RootDomainUnitId`)
-    pub fn root_domain_unit_id(&self) -> Value {
-        self.handle.get_att("RootDomainUnitId")
-    }
-
     /// The ARN of the Amazon DataZone domain.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
@@ -1106,6 +1100,12 @@ impl CfnDomain {
     /// (`Fn::GetAtt PortalUrl`)
     pub fn portal_url(&self) -> Value {
         self.handle.get_att("PortalUrl")
+    }
+
+    /// The ID of the root domain in Amazon Datazone.
+    /// (`Fn::GetAtt RootDomainUnitId`)
+    pub fn root_domain_unit_id(&self) -> Value {
+        self.handle.get_att("RootDomainUnitId")
     }
 
     /// The status of the Amazon DataZone domain.
@@ -1227,16 +1227,16 @@ impl CfnDomainUnit {
         self.handle.get_att("Identifier")
     }
 
-    /// The ID of the parent domain unit.
-    /// (`Fn::GetAtt ParentDomainUnitId`)
-    pub fn parent_domain_unit_id(&self) -> Value {
-        self.handle.get_att("ParentDomainUnitId")
-    }
-
     /// The timestamp at which the domain unit was last updated.
     /// (`Fn::GetAtt LastUpdatedAt`)
     pub fn last_updated_at(&self) -> Value {
         self.handle.get_att("LastUpdatedAt")
+    }
+
+    /// The ID of the parent domain unit.
+    /// (`Fn::GetAtt ParentDomainUnitId`)
+    pub fn parent_domain_unit_id(&self) -> Value {
+        self.handle.get_att("ParentDomainUnitId")
     }
 }
 
@@ -2131,10 +2131,28 @@ impl CfnFormType {
         Ok(CfnFormType { handle })
     }
 
+    /// The timestamp of when this Amazon DataZone metadata form type was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
+    /// The user who created this Amazon DataZone metadata form type.
+    /// (`Fn::GetAtt CreatedBy`)
+    pub fn created_by(&self) -> Value {
+        self.handle.get_att("CreatedBy")
+    }
+
     /// The ID of the Amazon DataZone domain in which this metadata form type is created.
     /// (`Fn::GetAtt DomainId`)
     pub fn domain_id(&self) -> Value {
         self.handle.get_att("DomainId")
+    }
+
+    /// The ID of this Amazon DataZone metadata form type.
+    /// (`Fn::GetAtt FormTypeIdentifier`)
+    pub fn form_type_identifier(&self) -> Value {
+        self.handle.get_att("FormTypeIdentifier")
     }
 
     /// The ID of the project that owns this Amazon DataZone metadata form type.
@@ -2147,24 +2165,6 @@ impl CfnFormType {
     /// (`Fn::GetAtt Revision`)
     pub fn revision(&self) -> Value {
         self.handle.get_att("Revision")
-    }
-
-    /// The ID of this Amazon DataZone metadata form type.
-    /// (`Fn::GetAtt FormTypeIdentifier`)
-    pub fn form_type_identifier(&self) -> Value {
-        self.handle.get_att("FormTypeIdentifier")
-    }
-
-    /// The timestamp of when this Amazon DataZone metadata form type was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
-    }
-
-    /// The user who created this Amazon DataZone metadata form type.
-    /// (`Fn::GetAtt CreatedBy`)
-    pub fn created_by(&self) -> Value {
-        self.handle.get_att("CreatedBy")
     }
 }
 
@@ -2644,12 +2644,6 @@ impl CfnPolicyGrant {
         Ok(CfnPolicyGrant { handle })
     }
 
-    /// The unique identifier of the policy grant returned by the AddPolicyGrant API
-    /// (`Fn::GetAtt GrantId`)
-    pub fn grant_id(&self) -> Value {
-        self.handle.get_att("GrantId")
-    }
-
     /// Specifies the timestamp at which policy grant member was created.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
@@ -2660,6 +2654,12 @@ impl CfnPolicyGrant {
     /// (`Fn::GetAtt CreatedBy`)
     pub fn created_by(&self) -> Value {
         self.handle.get_att("CreatedBy")
+    }
+
+    /// The unique identifier of the policy grant returned by the AddPolicyGrant API
+    /// (`Fn::GetAtt GrantId`)
+    pub fn grant_id(&self) -> Value {
+        self.handle.get_att("GrantId")
     }
 }
 
@@ -2956,12 +2956,6 @@ impl CfnProject {
         Ok(CfnProject { handle })
     }
 
-    /// The ID of the Amazon DataZone project.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// The timestamp of when the project was created.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
@@ -2978,6 +2972,12 @@ impl CfnProject {
     /// (`Fn::GetAtt DomainId`)
     pub fn domain_id(&self) -> Value {
         self.handle.get_att("DomainId")
+    }
+
+    /// The ID of the Amazon DataZone project.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// The timestamp of when the project was last updated.
@@ -3880,15 +3880,15 @@ impl CfnUserProfile {
         Ok(CfnUserProfile { handle })
     }
 
+    /// (`Fn::GetAtt Details`)
+    pub fn details(&self) -> Value {
+        self.handle.get_att("Details")
+    }
+
     /// The identifier of the Amazon DataZone domain in which the user profile is created.
     /// (`Fn::GetAtt DomainId`)
     pub fn domain_id(&self) -> Value {
         self.handle.get_att("DomainId")
-    }
-
-    /// (`Fn::GetAtt Type`)
-    pub fn r#type(&self) -> Value {
-        self.handle.get_att("Type")
     }
 
     /// The ID of the Amazon DataZone user profile.
@@ -3897,9 +3897,9 @@ impl CfnUserProfile {
         self.handle.get_att("Id")
     }
 
-    /// (`Fn::GetAtt Details`)
-    pub fn details(&self) -> Value {
-        self.handle.get_att("Details")
+    /// (`Fn::GetAtt Type`)
+    pub fn r#type(&self) -> Value {
+        self.handle.get_att("Type")
     }
 }
 

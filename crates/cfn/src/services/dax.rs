@@ -174,9 +174,9 @@ impl CfnCluster {
         Ok(CfnCluster { handle })
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// (`Fn::GetAtt ClusterDiscoveryEndpoint`)
@@ -184,14 +184,14 @@ impl CfnCluster {
         self.handle.get_att("ClusterDiscoveryEndpoint")
     }
 
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
-    }
-
     /// (`Fn::GetAtt ClusterDiscoveryEndpointURL`)
     pub fn cluster_discovery_endpoint_url(&self) -> Value {
         self.handle.get_att("ClusterDiscoveryEndpointURL")
+    }
+
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 

@@ -470,14 +470,14 @@ impl CfnFarm {
         Ok(CfnFarm { handle })
     }
 
-    /// (`Fn::GetAtt FarmId`)
-    pub fn farm_id(&self) -> Value {
-        self.handle.get_att("FarmId")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt FarmId`)
+    pub fn farm_id(&self) -> Value {
+        self.handle.get_att("FarmId")
     }
 }
 
@@ -668,6 +668,11 @@ impl CfnFleet {
         Ok(CfnFleet { handle })
     }
 
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
     /// (`Fn::GetAtt Capabilities`)
     pub fn capabilities(&self) -> Value {
         self.handle.get_att("Capabilities")
@@ -691,11 +696,6 @@ impl CfnFleet {
     /// (`Fn::GetAtt WorkerCount`)
     pub fn worker_count(&self) -> Value {
         self.handle.get_att("WorkerCount")
-    }
-
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
     }
 }
 
@@ -821,6 +821,11 @@ impl CfnLicenseEndpoint {
         Ok(CfnLicenseEndpoint { handle })
     }
 
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
     /// (`Fn::GetAtt DnsName`)
     pub fn dns_name(&self) -> Value {
         self.handle.get_att("DnsName")
@@ -839,11 +844,6 @@ impl CfnLicenseEndpoint {
     /// (`Fn::GetAtt StatusMessage`)
     pub fn status_message(&self) -> Value {
         self.handle.get_att("StatusMessage")
-    }
-
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
     }
 }
 
@@ -1015,14 +1015,14 @@ impl CfnMeteredProduct {
         self.handle.get_att("Arn")
     }
 
-    /// (`Fn::GetAtt Port`)
-    pub fn port(&self) -> Value {
-        self.handle.get_att("Port")
-    }
-
     /// (`Fn::GetAtt Family`)
     pub fn family(&self) -> Value {
         self.handle.get_att("Family")
+    }
+
+    /// (`Fn::GetAtt Port`)
+    pub fn port(&self) -> Value {
+        self.handle.get_att("Port")
     }
 
     /// (`Fn::GetAtt Vendor`)
@@ -1166,6 +1166,11 @@ impl CfnMonitor {
         Ok(CfnMonitor { handle })
     }
 
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
     /// (`Fn::GetAtt IdentityCenterApplicationArn`)
     pub fn identity_center_application_arn(&self) -> Value {
         self.handle.get_att("IdentityCenterApplicationArn")
@@ -1179,11 +1184,6 @@ impl CfnMonitor {
     /// (`Fn::GetAtt Url`)
     pub fn url(&self) -> Value {
         self.handle.get_att("Url")
-    }
-
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
     }
 }
 
@@ -1548,14 +1548,14 @@ impl CfnQueue {
         Ok(CfnQueue { handle })
     }
 
-    /// (`Fn::GetAtt QueueId`)
-    pub fn queue_id(&self) -> Value {
-        self.handle.get_att("QueueId")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt QueueId`)
+    pub fn queue_id(&self) -> Value {
+        self.handle.get_att("QueueId")
     }
 }
 
@@ -2208,18 +2208,6 @@ impl CfnWorker {
         self.handle.get_att("Arn")
     }
 
-    /// The worker ID.
-    /// (`Fn::GetAtt WorkerId`)
-    pub fn worker_id(&self) -> Value {
-        self.handle.get_att("WorkerId")
-    }
-
-    /// The status of the worker.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// The date and time the resource was created.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
@@ -2230,6 +2218,18 @@ impl CfnWorker {
     /// (`Fn::GetAtt CreatedBy`)
     pub fn created_by(&self) -> Value {
         self.handle.get_att("CreatedBy")
+    }
+
+    /// The status of the worker.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
+    /// The worker ID.
+    /// (`Fn::GetAtt WorkerId`)
+    pub fn worker_id(&self) -> Value {
+        self.handle.get_att("WorkerId")
     }
 }
 

@@ -381,22 +381,16 @@ impl CfnAgentSpace {
         self.handle.get_att("AgentSpaceId")
     }
 
-    /// The timestamp when the resource was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
-    }
-
-    /// The timestamp when the resource was last updated.
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
-    }
-
     /// The Amazon Resource Name (ARN) of the AgentSpace.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// The timestamp when the resource was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// (`Fn::GetAtt OperatorApp.Iam.CreatedAt`)
@@ -409,25 +403,19 @@ impl CfnAgentSpace {
         self.handle.get_att("OperatorApp.Iam.UpdatedAt")
     }
 
-    /// (`Fn::GetAtt OperatorApp.Idc.IdcApplicationArn`)
-    pub fn operator_app_idc_idc_application_arn(&self) -> Value {
-        self.handle.get_att("OperatorApp.Idc.IdcApplicationArn")
-    }
-
     /// (`Fn::GetAtt OperatorApp.Idc.CreatedAt`)
     pub fn operator_app_idc_created_at(&self) -> Value {
         self.handle.get_att("OperatorApp.Idc.CreatedAt")
     }
 
+    /// (`Fn::GetAtt OperatorApp.Idc.IdcApplicationArn`)
+    pub fn operator_app_idc_idc_application_arn(&self) -> Value {
+        self.handle.get_att("OperatorApp.Idc.IdcApplicationArn")
+    }
+
     /// (`Fn::GetAtt OperatorApp.Idc.UpdatedAt`)
     pub fn operator_app_idc_updated_at(&self) -> Value {
         self.handle.get_att("OperatorApp.Idc.UpdatedAt")
-    }
-
-    /// The identity claim used to identify users. This value is selected by the service for the configured provider.
-    /// (`Fn::GetAtt OperatorApp.Idp.UserIdClaim`)
-    pub fn operator_app_idp_user_id_claim(&self) -> Value {
-        self.handle.get_att("OperatorApp.Idp.UserIdClaim")
     }
 
     /// (`Fn::GetAtt OperatorApp.Idp.CreatedAt`)
@@ -438,6 +426,18 @@ impl CfnAgentSpace {
     /// (`Fn::GetAtt OperatorApp.Idp.UpdatedAt`)
     pub fn operator_app_idp_updated_at(&self) -> Value {
         self.handle.get_att("OperatorApp.Idp.UpdatedAt")
+    }
+
+    /// The identity claim used to identify users. This value is selected by the service for the configured provider.
+    /// (`Fn::GetAtt OperatorApp.Idp.UserIdClaim`)
+    pub fn operator_app_idp_user_id_claim(&self) -> Value {
+        self.handle.get_att("OperatorApp.Idp.UserIdClaim")
+    }
+
+    /// The timestamp when the resource was last updated.
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 
@@ -583,16 +583,16 @@ impl CfnAsset {
         Ok(CfnAsset { handle })
     }
 
+    /// The Amazon Resource Name (ARN) of the asset. Nested under the parent Agent Space: arn:&lt;partition&gt;:aidevops:&lt;region&gt;:&lt;account-id&gt;:agentspace/&lt;agentspace-id&gt;/asset/&lt;asset-id&gt;.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
     /// The unique identifier of the asset (assigned by the service on Create).
     /// (`Fn::GetAtt AssetId`)
     pub fn asset_id(&self) -> Value {
         self.handle.get_att("AssetId")
-    }
-
-    /// The current asset version. Server-managed; bumps on every successful Update (including no-op updates). This is the drift signal for change detection.
-    /// (`Fn::GetAtt Version`)
-    pub fn version(&self) -> Value {
-        self.handle.get_att("Version")
     }
 
     /// The timestamp when the asset was created.
@@ -607,10 +607,10 @@ impl CfnAsset {
         self.handle.get_att("UpdatedAt")
     }
 
-    /// The Amazon Resource Name (ARN) of the asset. Nested under the parent Agent Space: arn:&lt;partition&gt;:aidevops:&lt;region&gt;:&lt;account-id&gt;:agentspace/&lt;agentspace-id&gt;/asset/&lt;asset-id&gt;.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// The current asset version. Server-managed; bumps on every successful Update (including no-op updates). This is the drift signal for change detection.
+    /// (`Fn::GetAtt Version`)
+    pub fn version(&self) -> Value {
+        self.handle.get_att("Version")
     }
 }
 
@@ -846,10 +846,10 @@ impl CfnPrivateConnection {
         Ok(CfnPrivateConnection { handle })
     }
 
-    /// The status of the Private Connection.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
+    /// The Amazon Resource Name (ARN) of the Private Connection.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// The expiry time of the certificate associated with the Private Connection.
@@ -858,10 +858,10 @@ impl CfnPrivateConnection {
         self.handle.get_att("CertificateExpiryTime")
     }
 
-    /// The Amazon Resource Name (ARN) of the Private Connection.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// The status of the Private Connection.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -1070,12 +1070,6 @@ impl CfnService {
         Ok(CfnService { handle })
     }
 
-    /// The unique identifier of the service
-    /// (`Fn::GetAtt ServiceId`)
-    pub fn service_id(&self) -> Value {
-        self.handle.get_att("ServiceId")
-    }
-
     /// List of accessible resources for this service
     /// (`Fn::GetAtt AccessibleResources`)
     pub fn accessible_resources(&self) -> Value {
@@ -1092,6 +1086,12 @@ impl CfnService {
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// The unique identifier of the service
+    /// (`Fn::GetAtt ServiceId`)
+    pub fn service_id(&self) -> Value {
+        self.handle.get_att("ServiceId")
     }
 }
 
@@ -1301,10 +1301,10 @@ impl CfnTrigger {
         Ok(CfnTrigger { handle })
     }
 
-    /// The unique identifier of the trigger (assigned by the service on Create).
-    /// (`Fn::GetAtt TriggerId`)
-    pub fn trigger_id(&self) -> Value {
-        self.handle.get_att("TriggerId")
+    /// The Amazon Resource Name (ARN) of the trigger. Nested under the parent Agent Space: arn:&lt;partition&gt;:aidevops:&lt;region&gt;:&lt;account-id&gt;:agentspace/&lt;agentspace-id&gt;/trigger/&lt;trigger-id&gt;.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// The timestamp when the trigger was created.
@@ -1313,16 +1313,16 @@ impl CfnTrigger {
         self.handle.get_att("CreatedAt")
     }
 
+    /// The unique identifier of the trigger (assigned by the service on Create).
+    /// (`Fn::GetAtt TriggerId`)
+    pub fn trigger_id(&self) -> Value {
+        self.handle.get_att("TriggerId")
+    }
+
     /// The timestamp when the trigger was last updated.
     /// (`Fn::GetAtt UpdatedAt`)
     pub fn updated_at(&self) -> Value {
         self.handle.get_att("UpdatedAt")
-    }
-
-    /// The Amazon Resource Name (ARN) of the trigger. Nested under the parent Agent Space: arn:&lt;partition&gt;:aidevops:&lt;region&gt;:&lt;account-id&gt;:agentspace/&lt;agentspace-id&gt;/trigger/&lt;trigger-id&gt;.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
     }
 }
 

@@ -179,16 +179,16 @@ impl CfnMicrosoftAD {
         self.handle.get_att("Alias")
     }
 
-    /// The IP addresses of the DNS servers for the directory, such as \[ "172.31.3.154", "172.31.63.203" \].
-    /// (`Fn::GetAtt DnsIpAddresses`)
-    pub fn dns_ip_addresses(&self) -> Value {
-        self.handle.get_att("DnsIpAddresses")
-    }
-
     /// Unique identifier for the Microsoft Active Directory
     /// (`Fn::GetAtt DirectoryId`)
     pub fn directory_id(&self) -> Value {
         self.handle.get_att("DirectoryId")
+    }
+
+    /// The IP addresses of the DNS servers for the directory, such as \[ "172.31.3.154", "172.31.63.203" \].
+    /// (`Fn::GetAtt DnsIpAddresses`)
+    pub fn dns_ip_addresses(&self) -> Value {
+        self.handle.get_att("DnsIpAddresses")
     }
 }
 
@@ -419,16 +419,16 @@ impl CfnSimpleAD {
         self.handle.get_att("Alias")
     }
 
-    /// The IP addresses of the DNS servers for the directory, such as \[ "172.31.3.154", "172.31.63.203" \].
-    /// (`Fn::GetAtt DnsIpAddresses`)
-    pub fn dns_ip_addresses(&self) -> Value {
-        self.handle.get_att("DnsIpAddresses")
-    }
-
     /// The unique identifier for a directory.
     /// (`Fn::GetAtt DirectoryId`)
     pub fn directory_id(&self) -> Value {
         self.handle.get_att("DirectoryId")
+    }
+
+    /// The IP addresses of the DNS servers for the directory, such as \[ "172.31.3.154", "172.31.63.203" \].
+    /// (`Fn::GetAtt DnsIpAddresses`)
+    pub fn dns_ip_addresses(&self) -> Value {
+        self.handle.get_att("DnsIpAddresses")
     }
 }
 

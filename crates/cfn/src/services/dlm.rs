@@ -1432,16 +1432,16 @@ impl CfnLifecyclePolicy {
         Ok(CfnLifecyclePolicy { handle })
     }
 
-    /// The identifier of the lifecycle policy.
-    /// (`Fn::GetAtt PolicyId`)
-    pub fn policy_id(&self) -> Value {
-        self.handle.get_att("PolicyId")
-    }
-
     /// The Amazon Resource Name (ARN) of the lifecycle policy.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// The identifier of the lifecycle policy.
+    /// (`Fn::GetAtt PolicyId`)
+    pub fn policy_id(&self) -> Value {
+        self.handle.get_att("PolicyId")
     }
 }
 

@@ -3466,18 +3466,6 @@ impl CfnMigrationProject {
         Ok(CfnMigrationProject { handle })
     }
 
-    /// The property describes an ARN of the migration project.
-    /// (`Fn::GetAtt MigrationProjectArn`)
-    pub fn migration_project_arn(&self) -> Value {
-        self.handle.get_att("MigrationProjectArn")
-    }
-
-    /// The property describes a creating time of the migration project.
-    /// (`Fn::GetAtt MigrationProjectCreationTime`)
-    pub fn migration_project_creation_time(&self) -> Value {
-        self.handle.get_att("MigrationProjectCreationTime")
-    }
-
     /// The property describes an instance profile arn for the migration project. For read
     /// (`Fn::GetAtt InstanceProfileArn`)
     pub fn instance_profile_arn(&self) -> Value {
@@ -3488,6 +3476,18 @@ impl CfnMigrationProject {
     /// (`Fn::GetAtt InstanceProfileName`)
     pub fn instance_profile_name(&self) -> Value {
         self.handle.get_att("InstanceProfileName")
+    }
+
+    /// The property describes an ARN of the migration project.
+    /// (`Fn::GetAtt MigrationProjectArn`)
+    pub fn migration_project_arn(&self) -> Value {
+        self.handle.get_att("MigrationProjectArn")
+    }
+
+    /// The property describes a creating time of the migration project.
+    /// (`Fn::GetAtt MigrationProjectCreationTime`)
+    pub fn migration_project_creation_time(&self) -> Value {
+        self.handle.get_att("MigrationProjectCreationTime")
     }
 }
 
@@ -3950,11 +3950,6 @@ impl CfnReplicationInstance {
         Ok(CfnReplicationInstance { handle })
     }
 
-    /// (`Fn::GetAtt ReplicationInstancePublicIpAddresses`)
-    pub fn replication_instance_public_ip_addresses(&self) -> Value {
-        self.handle.get_att("ReplicationInstancePublicIpAddresses")
-    }
-
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
@@ -3963,6 +3958,11 @@ impl CfnReplicationInstance {
     /// (`Fn::GetAtt ReplicationInstancePrivateIpAddresses`)
     pub fn replication_instance_private_ip_addresses(&self) -> Value {
         self.handle.get_att("ReplicationInstancePrivateIpAddresses")
+    }
+
+    /// (`Fn::GetAtt ReplicationInstancePublicIpAddresses`)
+    pub fn replication_instance_public_ip_addresses(&self) -> Value {
+        self.handle.get_att("ReplicationInstancePublicIpAddresses")
     }
 }
 

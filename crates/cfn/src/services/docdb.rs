@@ -314,14 +314,9 @@ impl CfnDBCluster {
         Ok(CfnDBCluster { handle })
     }
 
-    /// (`Fn::GetAtt ReadEndpoint`)
-    pub fn read_endpoint(&self) -> Value {
-        self.handle.get_att("ReadEndpoint")
-    }
-
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
+    /// (`Fn::GetAtt ClusterResourceId`)
+    pub fn cluster_resource_id(&self) -> Value {
+        self.handle.get_att("ClusterResourceId")
     }
 
     /// (`Fn::GetAtt Endpoint`)
@@ -329,9 +324,19 @@ impl CfnDBCluster {
         self.handle.get_att("Endpoint")
     }
 
-    /// (`Fn::GetAtt ClusterResourceId`)
-    pub fn cluster_resource_id(&self) -> Value {
-        self.handle.get_att("ClusterResourceId")
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
+    }
+
+    /// (`Fn::GetAtt Port`)
+    pub fn port(&self) -> Value {
+        self.handle.get_att("Port")
+    }
+
+    /// (`Fn::GetAtt ReadEndpoint`)
+    pub fn read_endpoint(&self) -> Value {
+        self.handle.get_att("ReadEndpoint")
     }
 }
 
@@ -622,9 +627,9 @@ impl CfnDBInstance {
         Ok(CfnDBInstance { handle })
     }
 
-    /// (`Fn::GetAtt Port`)
-    pub fn port(&self) -> Value {
-        self.handle.get_att("Port")
+    /// (`Fn::GetAtt Endpoint`)
+    pub fn endpoint(&self) -> Value {
+        self.handle.get_att("Endpoint")
     }
 
     /// (`Fn::GetAtt Id`)
@@ -632,9 +637,9 @@ impl CfnDBInstance {
         self.handle.get_att("Id")
     }
 
-    /// (`Fn::GetAtt Endpoint`)
-    pub fn endpoint(&self) -> Value {
-        self.handle.get_att("Endpoint")
+    /// (`Fn::GetAtt Port`)
+    pub fn port(&self) -> Value {
+        self.handle.get_att("Port")
     }
 }
 

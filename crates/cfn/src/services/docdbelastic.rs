@@ -310,22 +310,28 @@ impl CfnClusterSnapshot {
         Ok(CfnClusterSnapshot { handle })
     }
 
+    /// The name of the elastic cluster administrator.
+    /// (`Fn::GetAtt AdminUserName`)
+    pub fn admin_user_name(&self) -> Value {
+        self.handle.get_att("AdminUserName")
+    }
+
+    /// The time when the source elastic cluster was created, in Universal Coordinated Time (UTC).
+    /// (`Fn::GetAtt ClusterCreationTime`)
+    pub fn cluster_creation_time(&self) -> Value {
+        self.handle.get_att("ClusterCreationTime")
+    }
+
+    /// The KMS key identifier used to encrypt the source elastic cluster.
+    /// (`Fn::GetAtt KmsKeyId`)
+    pub fn kms_key_id(&self) -> Value {
+        self.handle.get_att("KmsKeyId")
+    }
+
     /// The Amazon Resource Name (ARN) of the elastic cluster snapshot.
     /// (`Fn::GetAtt SnapshotArn`)
     pub fn snapshot_arn(&self) -> Value {
         self.handle.get_att("SnapshotArn")
-    }
-
-    /// The status of the elastic cluster snapshot.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
-    /// The type of the elastic cluster snapshot (manual or automated).
-    /// (`Fn::GetAtt SnapshotType`)
-    pub fn snapshot_type(&self) -> Value {
-        self.handle.get_att("SnapshotType")
     }
 
     /// The time when the elastic cluster snapshot was created, in Universal Coordinated Time (UTC).
@@ -334,10 +340,16 @@ impl CfnClusterSnapshot {
         self.handle.get_att("SnapshotCreationTime")
     }
 
-    /// The time when the source elastic cluster was created, in Universal Coordinated Time (UTC).
-    /// (`Fn::GetAtt ClusterCreationTime`)
-    pub fn cluster_creation_time(&self) -> Value {
-        self.handle.get_att("ClusterCreationTime")
+    /// The type of the elastic cluster snapshot (manual or automated).
+    /// (`Fn::GetAtt SnapshotType`)
+    pub fn snapshot_type(&self) -> Value {
+        self.handle.get_att("SnapshotType")
+    }
+
+    /// The status of the elastic cluster snapshot.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 
     /// The Amazon EC2 subnet IDs associated with the source elastic cluster.
@@ -350,18 +362,6 @@ impl CfnClusterSnapshot {
     /// (`Fn::GetAtt VpcSecurityGroupIds`)
     pub fn vpc_security_group_ids(&self) -> Value {
         self.handle.get_att("VpcSecurityGroupIds")
-    }
-
-    /// The name of the elastic cluster administrator.
-    /// (`Fn::GetAtt AdminUserName`)
-    pub fn admin_user_name(&self) -> Value {
-        self.handle.get_att("AdminUserName")
-    }
-
-    /// The KMS key identifier used to encrypt the source elastic cluster.
-    /// (`Fn::GetAtt KmsKeyId`)
-    pub fn kms_key_id(&self) -> Value {
-        self.handle.get_att("KmsKeyId")
     }
 }
 

@@ -356,6 +356,12 @@ impl CfnRecoveryPlan {
         self.handle.get_att("Arn")
     }
 
+    /// The timestamp when the Recovery Plan was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
     /// The ID of the Recovery Plan.
     /// (`Fn::GetAtt RecoveryPlanID`)
     pub fn recovery_plan_id(&self) -> Value {
@@ -366,12 +372,6 @@ impl CfnRecoveryPlan {
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
-    }
-
-    /// The timestamp when the Recovery Plan was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
     }
 
     /// The timestamp when the Recovery Plan was last updated.

@@ -146,34 +146,10 @@ impl CfnCluster {
         Ok(CfnCluster { handle })
     }
 
-    /// The Amazon Resource Name (ARN) for the cluster.
-    /// (`Fn::GetAtt ResourceArn`)
-    pub fn resource_arn(&self) -> Value {
-        self.handle.get_att("ResourceArn")
-    }
-
-    /// The ID of the created cluster.
-    /// (`Fn::GetAtt Identifier`)
-    pub fn identifier(&self) -> Value {
-        self.handle.get_att("Identifier")
-    }
-
     /// The time of when the cluster was created in ISO-8601 format.
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
         self.handle.get_att("CreationTime")
-    }
-
-    /// The status of the cluster.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
-    /// The VPC endpoint service name.
-    /// (`Fn::GetAtt VpcEndpointServiceName`)
-    pub fn vpc_endpoint_service_name(&self) -> Value {
-        self.handle.get_att("VpcEndpointServiceName")
     }
 
     /// The encryption configuration details for the cluster.
@@ -182,22 +158,46 @@ impl CfnCluster {
         self.handle.get_att("EncryptionDetails")
     }
 
-    /// The version number of the cluster's resource based policy
-    /// (`Fn::GetAtt PolicyVersion`)
-    pub fn policy_version(&self) -> Value {
-        self.handle.get_att("PolicyVersion")
-    }
-
     /// The DSQL cluster endpoint.
     /// (`Fn::GetAtt Endpoint`)
     pub fn endpoint(&self) -> Value {
         self.handle.get_att("Endpoint")
     }
 
+    /// The ID of the created cluster.
+    /// (`Fn::GetAtt Identifier`)
+    pub fn identifier(&self) -> Value {
+        self.handle.get_att("Identifier")
+    }
+
+    /// The version number of the cluster's resource based policy
+    /// (`Fn::GetAtt PolicyVersion`)
+    pub fn policy_version(&self) -> Value {
+        self.handle.get_att("PolicyVersion")
+    }
+
+    /// The Amazon Resource Name (ARN) for the cluster.
+    /// (`Fn::GetAtt ResourceArn`)
+    pub fn resource_arn(&self) -> Value {
+        self.handle.get_att("ResourceArn")
+    }
+
+    /// The status of the cluster.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
     /// The DSQL cluster VPC endpoint.
     /// (`Fn::GetAtt VpcEndpoint`)
     pub fn vpc_endpoint(&self) -> Value {
         self.handle.get_att("VpcEndpoint")
+    }
+
+    /// The VPC endpoint service name.
+    /// (`Fn::GetAtt VpcEndpointServiceName`)
+    pub fn vpc_endpoint_service_name(&self) -> Value {
+        self.handle.get_att("VpcEndpointServiceName")
     }
 }
 

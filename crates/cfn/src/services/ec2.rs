@@ -374,16 +374,16 @@ impl CfnApplicationStatusCheck {
         Ok(CfnApplicationStatusCheck { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the application status check.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
-    }
-
     /// The unique identifier of the application status check.
     /// (`Fn::GetAtt ApplicationStatusCheckId`)
     pub fn application_status_check_id(&self) -> Value {
         self.handle.get_att("ApplicationStatusCheckId")
+    }
+
+    /// The Amazon Resource Name (ARN) of the application status check.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// When the application status check was created (ISO 8601).
@@ -1292,9 +1292,14 @@ impl CfnCapacityReservation {
         Ok(CfnCapacityReservation { handle })
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
+    /// (`Fn::GetAtt AvailabilityZone`)
+    pub fn availability_zone(&self) -> Value {
+        self.handle.get_att("AvailabilityZone")
+    }
+
+    /// (`Fn::GetAtt AvailabilityZoneId`)
+    pub fn availability_zone_id(&self) -> Value {
+        self.handle.get_att("AvailabilityZoneId")
     }
 
     /// (`Fn::GetAtt AvailableInstanceCount`)
@@ -1302,14 +1307,9 @@ impl CfnCapacityReservation {
         self.handle.get_att("AvailableInstanceCount")
     }
 
-    /// (`Fn::GetAtt TotalInstanceCount`)
-    pub fn total_instance_count(&self) -> Value {
-        self.handle.get_att("TotalInstanceCount")
-    }
-
-    /// (`Fn::GetAtt StartDate`)
-    pub fn start_date(&self) -> Value {
-        self.handle.get_att("StartDate")
+    /// (`Fn::GetAtt CapacityAllocationSet`)
+    pub fn capacity_allocation_set(&self) -> Value {
+        self.handle.get_att("CapacityAllocationSet")
     }
 
     /// (`Fn::GetAtt CapacityReservationArn`)
@@ -1317,34 +1317,24 @@ impl CfnCapacityReservation {
         self.handle.get_att("CapacityReservationArn")
     }
 
+    /// (`Fn::GetAtt CapacityReservationFleetId`)
+    pub fn capacity_reservation_fleet_id(&self) -> Value {
+        self.handle.get_att("CapacityReservationFleetId")
+    }
+
+    /// (`Fn::GetAtt CommitmentInfo.CommitmentEndDate`)
+    pub fn commitment_info_commitment_end_date(&self) -> Value {
+        self.handle.get_att("CommitmentInfo.CommitmentEndDate")
+    }
+
+    /// (`Fn::GetAtt CommitmentInfo.CommittedInstanceCount`)
+    pub fn commitment_info_committed_instance_count(&self) -> Value {
+        self.handle.get_att("CommitmentInfo.CommittedInstanceCount")
+    }
+
     /// (`Fn::GetAtt CreateDate`)
     pub fn create_date(&self) -> Value {
         self.handle.get_att("CreateDate")
-    }
-
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
-    }
-
-    /// (`Fn::GetAtt OwnerId`)
-    pub fn owner_id(&self) -> Value {
-        self.handle.get_att("OwnerId")
-    }
-
-    /// (`Fn::GetAtt ReservationType`)
-    pub fn reservation_type(&self) -> Value {
-        self.handle.get_att("ReservationType")
-    }
-
-    /// (`Fn::GetAtt CapacityAllocationSet`)
-    pub fn capacity_allocation_set(&self) -> Value {
-        self.handle.get_att("CapacityAllocationSet")
-    }
-
-    /// (`Fn::GetAtt CommitmentInfo`)
-    pub fn commitment_info(&self) -> Value {
-        self.handle.get_att("CommitmentInfo")
     }
 
     /// (`Fn::GetAtt DeliveryPreference`)
@@ -1352,9 +1342,99 @@ impl CfnCapacityReservation {
         self.handle.get_att("DeliveryPreference")
     }
 
-    /// (`Fn::GetAtt CapacityReservationFleetId`)
-    pub fn capacity_reservation_fleet_id(&self) -> Value {
-        self.handle.get_att("CapacityReservationFleetId")
+    /// (`Fn::GetAtt EbsOptimized`)
+    pub fn ebs_optimized(&self) -> Value {
+        self.handle.get_att("EbsOptimized")
+    }
+
+    /// (`Fn::GetAtt EndDate`)
+    pub fn end_date(&self) -> Value {
+        self.handle.get_att("EndDate")
+    }
+
+    /// (`Fn::GetAtt EndDateType`)
+    pub fn end_date_type(&self) -> Value {
+        self.handle.get_att("EndDateType")
+    }
+
+    /// (`Fn::GetAtt EphemeralStorage`)
+    pub fn ephemeral_storage(&self) -> Value {
+        self.handle.get_att("EphemeralStorage")
+    }
+
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
+    }
+
+    /// (`Fn::GetAtt InstanceCount`)
+    pub fn instance_count(&self) -> Value {
+        self.handle.get_att("InstanceCount")
+    }
+
+    /// (`Fn::GetAtt InstanceMatchCriteria`)
+    pub fn instance_match_criteria(&self) -> Value {
+        self.handle.get_att("InstanceMatchCriteria")
+    }
+
+    /// (`Fn::GetAtt InstancePlatform`)
+    pub fn instance_platform(&self) -> Value {
+        self.handle.get_att("InstancePlatform")
+    }
+
+    /// (`Fn::GetAtt InstanceType`)
+    pub fn instance_type(&self) -> Value {
+        self.handle.get_att("InstanceType")
+    }
+
+    /// (`Fn::GetAtt OutPostArn`)
+    pub fn out_post_arn(&self) -> Value {
+        self.handle.get_att("OutPostArn")
+    }
+
+    /// (`Fn::GetAtt OwnerId`)
+    pub fn owner_id(&self) -> Value {
+        self.handle.get_att("OwnerId")
+    }
+
+    /// (`Fn::GetAtt PlacementGroupArn`)
+    pub fn placement_group_arn(&self) -> Value {
+        self.handle.get_att("PlacementGroupArn")
+    }
+
+    /// (`Fn::GetAtt ReservationType`)
+    pub fn reservation_type(&self) -> Value {
+        self.handle.get_att("ReservationType")
+    }
+
+    /// (`Fn::GetAtt StartDate`)
+    pub fn start_date(&self) -> Value {
+        self.handle.get_att("StartDate")
+    }
+
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
+    }
+
+    /// (`Fn::GetAtt TagSpecifications`)
+    pub fn tag_specifications(&self) -> Value {
+        self.handle.get_att("TagSpecifications")
+    }
+
+    /// (`Fn::GetAtt Tenancy`)
+    pub fn tenancy(&self) -> Value {
+        self.handle.get_att("Tenancy")
+    }
+
+    /// (`Fn::GetAtt TotalInstanceCount`)
+    pub fn total_instance_count(&self) -> Value {
+        self.handle.get_att("TotalInstanceCount")
+    }
+
+    /// (`Fn::GetAtt UnusedReservationBillingOwnerId`)
+    pub fn unused_reservation_billing_owner_id(&self) -> Value {
+        self.handle.get_att("UnusedReservationBillingOwnerId")
     }
 }
 
@@ -5800,14 +5880,14 @@ impl CfnEIP {
         Ok(CfnEIP { handle })
     }
 
-    /// (`Fn::GetAtt PublicIp`)
-    pub fn public_ip(&self) -> Value {
-        self.handle.get_att("PublicIp")
-    }
-
     /// (`Fn::GetAtt AllocationId`)
     pub fn allocation_id(&self) -> Value {
         self.handle.get_att("AllocationId")
+    }
+
+    /// (`Fn::GetAtt PublicIp`)
+    pub fn public_ip(&self) -> Value {
+        self.handle.get_att("PublicIp")
     }
 }
 
@@ -6671,40 +6751,10 @@ impl CfnFpgaImage {
         self.handle.get_att("Arn")
     }
 
-    /// The FPGA image identifier (AFI ID).
-    /// (`Fn::GetAtt FpgaImageId`)
-    pub fn fpga_image_id(&self) -> Value {
-        self.handle.get_att("FpgaImageId")
-    }
-
-    /// The global FPGA image identifier (AGFI ID).
-    /// (`Fn::GetAtt FpgaImageGlobalId`)
-    pub fn fpga_image_global_id(&self) -> Value {
-        self.handle.get_att("FpgaImageGlobalId")
-    }
-
-    /// The state of the AFI (pending | available | failed | unavailable).
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
-    }
-
-    /// The ID of the AWS account that owns the AFI.
-    /// (`Fn::GetAtt OwnerId`)
-    pub fn owner_id(&self) -> Value {
-        self.handle.get_att("OwnerId")
-    }
-
     /// The date and time the AFI was created.
     /// (`Fn::GetAtt CreateTime`)
     pub fn create_time(&self) -> Value {
         self.handle.get_att("CreateTime")
-    }
-
-    /// The time of the most recent update to the AFI.
-    /// (`Fn::GetAtt UpdateTime`)
-    pub fn update_time(&self) -> Value {
-        self.handle.get_att("UpdateTime")
     }
 
     /// Indicates whether data retention support is enabled for the AFI.
@@ -6713,10 +6763,40 @@ impl CfnFpgaImage {
         self.handle.get_att("DataRetentionSupport")
     }
 
+    /// The global FPGA image identifier (AGFI ID).
+    /// (`Fn::GetAtt FpgaImageGlobalId`)
+    pub fn fpga_image_global_id(&self) -> Value {
+        self.handle.get_att("FpgaImageGlobalId")
+    }
+
+    /// The FPGA image identifier (AFI ID).
+    /// (`Fn::GetAtt FpgaImageId`)
+    pub fn fpga_image_id(&self) -> Value {
+        self.handle.get_att("FpgaImageId")
+    }
+
+    /// The ID of the AWS account that owns the AFI.
+    /// (`Fn::GetAtt OwnerId`)
+    pub fn owner_id(&self) -> Value {
+        self.handle.get_att("OwnerId")
+    }
+
     /// Indicates whether the AFI is public.
     /// (`Fn::GetAtt Public`)
     pub fn public(&self) -> Value {
         self.handle.get_att("Public")
+    }
+
+    /// The state of the AFI (pending | available | failed | unavailable).
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
+    }
+
+    /// The time of the most recent update to the AFI.
+    /// (`Fn::GetAtt UpdateTime`)
+    pub fn update_time(&self) -> Value {
+        self.handle.get_att("UpdateTime")
     }
 }
 
@@ -7285,40 +7365,16 @@ impl CfnIPAM {
         Ok(CfnIPAM { handle })
     }
 
-    /// Id of the IPAM.
-    /// (`Fn::GetAtt IpamId`)
-    pub fn ipam_id(&self) -> Value {
-        self.handle.get_att("IpamId")
-    }
-
     /// The Amazon Resource Name (ARN) of the IPAM.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
     }
 
-    /// The Id of the default scope for publicly routable IP space, created with this IPAM.
-    /// (`Fn::GetAtt PublicDefaultScopeId`)
-    pub fn public_default_scope_id(&self) -> Value {
-        self.handle.get_att("PublicDefaultScopeId")
-    }
-
-    /// The Id of the default scope for publicly routable IP space, created with this IPAM.
-    /// (`Fn::GetAtt PrivateDefaultScopeId`)
-    pub fn private_default_scope_id(&self) -> Value {
-        self.handle.get_att("PrivateDefaultScopeId")
-    }
-
-    /// The number of scopes that currently exist in this IPAM.
-    /// (`Fn::GetAtt ScopeCount`)
-    pub fn scope_count(&self) -> Value {
-        self.handle.get_att("ScopeCount")
-    }
-
-    /// The count of resource discoveries associated with this IPAM.
-    /// (`Fn::GetAtt ResourceDiscoveryAssociationCount`)
-    pub fn resource_discovery_association_count(&self) -> Value {
-        self.handle.get_att("ResourceDiscoveryAssociationCount")
+    /// The Id of the default association to the default resource discovery, created with this IPAM.
+    /// (`Fn::GetAtt DefaultResourceDiscoveryAssociationId`)
+    pub fn default_resource_discovery_association_id(&self) -> Value {
+        self.handle.get_att("DefaultResourceDiscoveryAssociationId")
     }
 
     /// The Id of the default resource discovery, created with this IPAM.
@@ -7327,10 +7383,34 @@ impl CfnIPAM {
         self.handle.get_att("DefaultResourceDiscoveryId")
     }
 
-    /// The Id of the default association to the default resource discovery, created with this IPAM.
-    /// (`Fn::GetAtt DefaultResourceDiscoveryAssociationId`)
-    pub fn default_resource_discovery_association_id(&self) -> Value {
-        self.handle.get_att("DefaultResourceDiscoveryAssociationId")
+    /// Id of the IPAM.
+    /// (`Fn::GetAtt IpamId`)
+    pub fn ipam_id(&self) -> Value {
+        self.handle.get_att("IpamId")
+    }
+
+    /// The Id of the default scope for publicly routable IP space, created with this IPAM.
+    /// (`Fn::GetAtt PrivateDefaultScopeId`)
+    pub fn private_default_scope_id(&self) -> Value {
+        self.handle.get_att("PrivateDefaultScopeId")
+    }
+
+    /// The Id of the default scope for publicly routable IP space, created with this IPAM.
+    /// (`Fn::GetAtt PublicDefaultScopeId`)
+    pub fn public_default_scope_id(&self) -> Value {
+        self.handle.get_att("PublicDefaultScopeId")
+    }
+
+    /// The count of resource discoveries associated with this IPAM.
+    /// (`Fn::GetAtt ResourceDiscoveryAssociationCount`)
+    pub fn resource_discovery_association_count(&self) -> Value {
+        self.handle.get_att("ResourceDiscoveryAssociationCount")
+    }
+
+    /// The number of scopes that currently exist in this IPAM.
+    /// (`Fn::GetAtt ScopeCount`)
+    pub fn scope_count(&self) -> Value {
+        self.handle.get_att("ScopeCount")
     }
 }
 
@@ -7711,16 +7791,22 @@ impl CfnIPAMPool {
         Ok(CfnIPAMPool { handle })
     }
 
-    /// Id of the IPAM Pool.
-    /// (`Fn::GetAtt IpamPoolId`)
-    pub fn ipam_pool_id(&self) -> Value {
-        self.handle.get_att("IpamPoolId")
-    }
-
     /// The Amazon Resource Name (ARN) of the IPAM Pool.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// The Amazon Resource Name (ARN) of the IPAM this pool is a part of.
+    /// (`Fn::GetAtt IpamArn`)
+    pub fn ipam_arn(&self) -> Value {
+        self.handle.get_att("IpamArn")
+    }
+
+    /// Id of the IPAM Pool.
+    /// (`Fn::GetAtt IpamPoolId`)
+    pub fn ipam_pool_id(&self) -> Value {
+        self.handle.get_att("IpamPoolId")
     }
 
     /// The Amazon Resource Name (ARN) of the scope this pool is a part of.
@@ -7733,12 +7819,6 @@ impl CfnIPAMPool {
     /// (`Fn::GetAtt IpamScopeType`)
     pub fn ipam_scope_type(&self) -> Value {
         self.handle.get_att("IpamScopeType")
-    }
-
-    /// The Amazon Resource Name (ARN) of the IPAM this pool is a part of.
-    /// (`Fn::GetAtt IpamArn`)
-    pub fn ipam_arn(&self) -> Value {
-        self.handle.get_att("IpamArn")
     }
 
     /// The depth of this pool in the source pool hierarchy.
@@ -8202,16 +8282,16 @@ impl CfnIPAMPrefixListResolver {
         self.handle.get_att("IpamArn")
     }
 
-    /// Id of the IPAM Prefix List Resolver.
-    /// (`Fn::GetAtt IpamPrefixListResolverId`)
-    pub fn ipam_prefix_list_resolver_id(&self) -> Value {
-        self.handle.get_att("IpamPrefixListResolverId")
-    }
-
     /// The Amazon Resource Name (ARN) of the IPAM Prefix List Resolver
     /// (`Fn::GetAtt IpamPrefixListResolverArn`)
     pub fn ipam_prefix_list_resolver_arn(&self) -> Value {
         self.handle.get_att("IpamPrefixListResolverArn")
+    }
+
+    /// Id of the IPAM Prefix List Resolver.
+    /// (`Fn::GetAtt IpamPrefixListResolverId`)
+    pub fn ipam_prefix_list_resolver_id(&self) -> Value {
+        self.handle.get_att("IpamPrefixListResolverId")
     }
 }
 
@@ -8355,15 +8435,15 @@ impl CfnIPAMPrefixListResolverTarget {
     }
 
     /// Id of the IPAM Prefix List Resolver Target.
-    /// (`Fn::GetAtt IpamPrefixListResolverTargetId`)
-    pub fn ipam_prefix_list_resolver_target_id(&self) -> Value {
-        self.handle.get_att("IpamPrefixListResolverTargetId")
-    }
-
-    /// Id of the IPAM Prefix List Resolver Target.
     /// (`Fn::GetAtt IpamPrefixListResolverTargetArn`)
     pub fn ipam_prefix_list_resolver_target_arn(&self) -> Value {
         self.handle.get_att("IpamPrefixListResolverTargetArn")
+    }
+
+    /// Id of the IPAM Prefix List Resolver Target.
+    /// (`Fn::GetAtt IpamPrefixListResolverTargetId`)
+    pub fn ipam_prefix_list_resolver_target_id(&self) -> Value {
+        self.handle.get_att("IpamPrefixListResolverTargetId")
     }
 }
 
@@ -8543,22 +8623,16 @@ impl CfnIPAMResourceDiscovery {
         Ok(CfnIPAMResourceDiscovery { handle })
     }
 
-    /// Id of the IPAM Pool.
-    /// (`Fn::GetAtt IpamResourceDiscoveryId`)
-    pub fn ipam_resource_discovery_id(&self) -> Value {
-        self.handle.get_att("IpamResourceDiscoveryId")
-    }
-
     /// Amazon Resource Name (Arn) for the Resource Discovery.
     /// (`Fn::GetAtt IpamResourceDiscoveryArn`)
     pub fn ipam_resource_discovery_arn(&self) -> Value {
         self.handle.get_att("IpamResourceDiscoveryArn")
     }
 
-    /// Owner Account ID of the Resource Discovery
-    /// (`Fn::GetAtt OwnerId`)
-    pub fn owner_id(&self) -> Value {
-        self.handle.get_att("OwnerId")
+    /// Id of the IPAM Pool.
+    /// (`Fn::GetAtt IpamResourceDiscoveryId`)
+    pub fn ipam_resource_discovery_id(&self) -> Value {
+        self.handle.get_att("IpamResourceDiscoveryId")
     }
 
     /// The region the resource discovery is setup in.
@@ -8571,6 +8645,12 @@ impl CfnIPAMResourceDiscovery {
     /// (`Fn::GetAtt IsDefault`)
     pub fn is_default(&self) -> Value {
         self.handle.get_att("IsDefault")
+    }
+
+    /// Owner Account ID of the Resource Discovery
+    /// (`Fn::GetAtt OwnerId`)
+    pub fn owner_id(&self) -> Value {
+        self.handle.get_att("OwnerId")
     }
 
     /// The state of this Resource Discovery.
@@ -8710,22 +8790,28 @@ impl CfnIPAMResourceDiscoveryAssociation {
         self.handle.get_att("IpamRegion")
     }
 
-    /// Id of the IPAM Resource Discovery Association.
-    /// (`Fn::GetAtt IpamResourceDiscoveryAssociationId`)
-    pub fn ipam_resource_discovery_association_id(&self) -> Value {
-        self.handle.get_att("IpamResourceDiscoveryAssociationId")
-    }
-
     /// The Amazon Resource Name (ARN) of the resource discovery association is a part of.
     /// (`Fn::GetAtt IpamResourceDiscoveryAssociationArn`)
     pub fn ipam_resource_discovery_association_arn(&self) -> Value {
         self.handle.get_att("IpamResourceDiscoveryAssociationArn")
     }
 
+    /// Id of the IPAM Resource Discovery Association.
+    /// (`Fn::GetAtt IpamResourceDiscoveryAssociationId`)
+    pub fn ipam_resource_discovery_association_id(&self) -> Value {
+        self.handle.get_att("IpamResourceDiscoveryAssociationId")
+    }
+
     /// If the Resource Discovery Association exists due as part of CreateIpam.
     /// (`Fn::GetAtt IsDefault`)
     pub fn is_default(&self) -> Value {
         self.handle.get_att("IsDefault")
+    }
+
+    /// The AWS Account ID for the account where the shared IPAM exists.
+    /// (`Fn::GetAtt OwnerId`)
+    pub fn owner_id(&self) -> Value {
+        self.handle.get_att("OwnerId")
     }
 
     /// The status of the resource discovery.
@@ -8738,12 +8824,6 @@ impl CfnIPAMResourceDiscoveryAssociation {
     /// (`Fn::GetAtt State`)
     pub fn state(&self) -> Value {
         self.handle.get_att("State")
-    }
-
-    /// The AWS Account ID for the account where the shared IPAM exists.
-    /// (`Fn::GetAtt OwnerId`)
-    pub fn owner_id(&self) -> Value {
-        self.handle.get_att("OwnerId")
     }
 }
 
@@ -8930,12 +9010,6 @@ impl CfnIPAMScope {
         Ok(CfnIPAMScope { handle })
     }
 
-    /// Id of the IPAM scope.
-    /// (`Fn::GetAtt IpamScopeId`)
-    pub fn ipam_scope_id(&self) -> Value {
-        self.handle.get_att("IpamScopeId")
-    }
-
     /// The Amazon Resource Name (ARN) of the IPAM scope.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
@@ -8948,6 +9022,18 @@ impl CfnIPAMScope {
         self.handle.get_att("IpamArn")
     }
 
+    /// Id of the IPAM scope.
+    /// (`Fn::GetAtt IpamScopeId`)
+    pub fn ipam_scope_id(&self) -> Value {
+        self.handle.get_att("IpamScopeId")
+    }
+
+    /// Determines whether this scope contains publicly routable space or space for a private network
+    /// (`Fn::GetAtt IpamScopeType`)
+    pub fn ipam_scope_type(&self) -> Value {
+        self.handle.get_att("IpamScopeType")
+    }
+
     /// Is this one of the default scopes created with the IPAM.
     /// (`Fn::GetAtt IsDefault`)
     pub fn is_default(&self) -> Value {
@@ -8958,12 +9044,6 @@ impl CfnIPAMScope {
     /// (`Fn::GetAtt PoolCount`)
     pub fn pool_count(&self) -> Value {
         self.handle.get_att("PoolCount")
-    }
-
-    /// Determines whether this scope contains publicly routable space or space for a private network
-    /// (`Fn::GetAtt IpamScopeType`)
-    pub fn ipam_scope_type(&self) -> Value {
-        self.handle.get_att("IpamScopeType")
     }
 }
 
@@ -9068,12 +9148,6 @@ impl CfnIPv4Pool {
         self.handle.get_att("Arn")
     }
 
-    /// The ID of the public IPv4 pool.
-    /// (`Fn::GetAtt PoolId`)
-    pub fn pool_id(&self) -> Value {
-        self.handle.get_att("PoolId")
-    }
-
     /// A description of the public IPv4 pool.
     /// (`Fn::GetAtt Description`)
     pub fn description(&self) -> Value {
@@ -9084,6 +9158,12 @@ impl CfnIPv4Pool {
     /// (`Fn::GetAtt NetworkBorderGroup`)
     pub fn network_border_group(&self) -> Value {
         self.handle.get_att("NetworkBorderGroup")
+    }
+
+    /// The ID of the public IPv4 pool.
+    /// (`Fn::GetAtt PoolId`)
+    pub fn pool_id(&self) -> Value {
+        self.handle.get_att("PoolId")
     }
 
     /// The total number of addresses in the pool.
@@ -10361,16 +10441,193 @@ impl CfnInstance {
         Ok(CfnInstance { handle })
     }
 
+    /// This property is reserved for internal use. If you use it, the stack fails with this error: Bad property set: \[Testing this property\] (Service: AmazonEC2; Status Code: 400; Error Code: InvalidParameterCombination; Request ID: 0XXXXXX-49c7-4b40-8bcc-76885dcXXXXX).
+    /// (`Fn::GetAtt AdditionalInfo`)
+    pub fn additional_info(&self) -> Value {
+        self.handle.get_att("AdditionalInfo")
+    }
+
+    /// Indicates whether the instance is associated with a dedicated host. If you want the instance to always restart on the same host on which it was launched, specify host. If you want the instance to restart on any available host, but try to launch onto the last host it ran on (on a best-effort basis), specify default.
+    /// (`Fn::GetAtt Affinity`)
+    pub fn affinity(&self) -> Value {
+        self.handle.get_att("Affinity")
+    }
+
+    /// The Availability Zone of the instance.
+    /// (`Fn::GetAtt AvailabilityZone`)
+    pub fn availability_zone(&self) -> Value {
+        self.handle.get_att("AvailabilityZone")
+    }
+
+    /// The block device mapping entries that defines the block devices to attach to the instance at launch.
+    /// (`Fn::GetAtt BlockDeviceMappings`)
+    pub fn block_device_mappings(&self) -> Value {
+        self.handle.get_att("BlockDeviceMappings")
+    }
+
+    /// (`Fn::GetAtt CpuOptions.CoreCount`)
+    pub fn cpu_options_core_count(&self) -> Value {
+        self.handle.get_att("CpuOptions.CoreCount")
+    }
+
+    /// (`Fn::GetAtt CpuOptions.ThreadsPerCore`)
+    pub fn cpu_options_threads_per_core(&self) -> Value {
+        self.handle.get_att("CpuOptions.ThreadsPerCore")
+    }
+
+    /// (`Fn::GetAtt CreditSpecification.CPUCredits`)
+    pub fn credit_specification_cpu_credits(&self) -> Value {
+        self.handle.get_att("CreditSpecification.CPUCredits")
+    }
+
+    /// If you set this parameter to true, you can't terminate the instance using the Amazon EC2 console, CLI, or API; otherwise, you can.
+    /// (`Fn::GetAtt DisableApiTermination`)
+    pub fn disable_api_termination(&self) -> Value {
+        self.handle.get_att("DisableApiTermination")
+    }
+
+    /// Indicates whether the instance is optimized for Amazon EBS I/O.
+    /// (`Fn::GetAtt EbsOptimized`)
+    pub fn ebs_optimized(&self) -> Value {
+        self.handle.get_att("EbsOptimized")
+    }
+
+    /// An elastic GPU to associate with the instance. Amazon Elastic Graphics is no longer available.
+    /// (`Fn::GetAtt ElasticGpuSpecifications`)
+    pub fn elastic_gpu_specifications(&self) -> Value {
+        self.handle.get_att("ElasticGpuSpecifications")
+    }
+
+    /// An elastic inference accelerator to associate with the instance. Amazon Elastic Inference is no longer available.
+    /// (`Fn::GetAtt ElasticInferenceAccelerators`)
+    pub fn elastic_inference_accelerators(&self) -> Value {
+        self.handle.get_att("ElasticInferenceAccelerators")
+    }
+
+    /// If this parameter is set to true, the instance is enabled for AWS Nitro Enclaves; otherwise, it is not enabled for AWS Nitro Enclaves.
+    /// (`Fn::GetAtt EnclaveOptions.Enabled`)
+    pub fn enclave_options_enabled(&self) -> Value {
+        self.handle.get_att("EnclaveOptions.Enabled")
+    }
+
+    /// If you set this parameter to true, your instance is enabled for hibernation.
+    /// (`Fn::GetAtt HibernationOptions.Configured`)
+    pub fn hibernation_options_configured(&self) -> Value {
+        self.handle.get_att("HibernationOptions.Configured")
+    }
+
+    /// If you specify host for the Affinity property, the ID of a dedicated host that the instance is associated with. If you don't specify an ID, Amazon EC2 launches the instance onto any available, compatible dedicated host in your account.
+    /// (`Fn::GetAtt HostId`)
+    pub fn host_id(&self) -> Value {
+        self.handle.get_att("HostId")
+    }
+
+    /// The ARN of the host resource group in which to launch the instances. If you specify a host resource group ARN, omit the Tenancy parameter or set it to host.
+    /// (`Fn::GetAtt HostResourceGroupArn`)
+    pub fn host_resource_group_arn(&self) -> Value {
+        self.handle.get_att("HostResourceGroupArn")
+    }
+
+    /// The IAM instance profile.
+    /// (`Fn::GetAtt IamInstanceProfile`)
+    pub fn iam_instance_profile(&self) -> Value {
+        self.handle.get_att("IamInstanceProfile")
+    }
+
+    /// The ID of the AMI. An AMI ID is required to launch an instance and must be specified here or in a launch template.
+    /// (`Fn::GetAtt ImageId`)
+    pub fn image_id(&self) -> Value {
+        self.handle.get_att("ImageId")
+    }
+
     /// The EC2 Instance ID.
     /// (`Fn::GetAtt InstanceId`)
     pub fn instance_id(&self) -> Value {
         self.handle.get_att("InstanceId")
     }
 
+    /// Indicates whether an instance stops or terminates when you initiate shutdown from the instance (using the operating system command for system shutdown).
+    /// (`Fn::GetAtt InstanceInitiatedShutdownBehavior`)
+    pub fn instance_initiated_shutdown_behavior(&self) -> Value {
+        self.handle.get_att("InstanceInitiatedShutdownBehavior")
+    }
+
+    /// The instance type.
+    /// (`Fn::GetAtt InstanceType`)
+    pub fn instance_type(&self) -> Value {
+        self.handle.get_att("InstanceType")
+    }
+
+    /// \[EC2-VPC\] The number of IPv6 addresses to associate with the primary network interface. Amazon EC2 chooses the IPv6 addresses from the range of your subnet.
+    /// (`Fn::GetAtt Ipv6AddressCount`)
+    pub fn ipv6_address_count(&self) -> Value {
+        self.handle.get_att("Ipv6AddressCount")
+    }
+
+    /// \[EC2-VPC\] The IPv6 addresses from the range of the subnet to associate with the primary network interface.
+    /// (`Fn::GetAtt Ipv6Addresses`)
+    pub fn ipv6_addresses(&self) -> Value {
+        self.handle.get_att("Ipv6Addresses")
+    }
+
+    /// The ID of the kernel.
+    /// (`Fn::GetAtt KernelId`)
+    pub fn kernel_id(&self) -> Value {
+        self.handle.get_att("KernelId")
+    }
+
+    /// The name of the key pair.
+    /// (`Fn::GetAtt KeyName`)
+    pub fn key_name(&self) -> Value {
+        self.handle.get_att("KeyName")
+    }
+
+    /// The license configurations.
+    /// (`Fn::GetAtt LicenseSpecifications`)
+    pub fn license_specifications(&self) -> Value {
+        self.handle.get_att("LicenseSpecifications")
+    }
+
+    /// Specifies whether detailed monitoring is enabled for the instance.
+    /// (`Fn::GetAtt Monitoring`)
+    pub fn monitoring(&self) -> Value {
+        self.handle.get_att("Monitoring")
+    }
+
+    /// The network interfaces to associate with the instance.
+    /// (`Fn::GetAtt NetworkInterfaces`)
+    pub fn network_interfaces(&self) -> Value {
+        self.handle.get_att("NetworkInterfaces")
+    }
+
+    /// The name of an existing placement group that you want to launch the instance into (cluster | partition | spread).
+    /// (`Fn::GetAtt PlacementGroupName`)
+    pub fn placement_group_name(&self) -> Value {
+        self.handle.get_att("PlacementGroupName")
+    }
+
+    /// The private DNS name of the specified instance. For example: ip-10-24-34-0.ec2.internal.
+    /// (`Fn::GetAtt PrivateDnsName`)
+    pub fn private_dns_name(&self) -> Value {
+        self.handle.get_att("PrivateDnsName")
+    }
+
     /// The private IP address of the specified instance. For example: 10.24.34.0.
     /// (`Fn::GetAtt PrivateIp`)
     pub fn private_ip(&self) -> Value {
         self.handle.get_att("PrivateIp")
+    }
+
+    /// \[EC2-VPC\] The primary IPv4 address. You must specify a value from the IPv4 address range of the subnet.
+    /// (`Fn::GetAtt PrivateIpAddress`)
+    pub fn private_ip_address(&self) -> Value {
+        self.handle.get_att("PrivateIpAddress")
+    }
+
+    /// Indicates whether to assign the tags from the instance to all of the volumes attached to the instance at launch. If you specify true and you assign tags to the instance, those tags are automatically assigned to all of the volumes that you attach to the instance at launch. If you specify false, those tags are not assigned to the attached volumes.
+    /// (`Fn::GetAtt PropagateTagsToVolumeOnCreation`)
+    pub fn propagate_tags_to_volume_on_creation(&self) -> Value {
+        self.handle.get_att("PropagateTagsToVolumeOnCreation")
     }
 
     /// The public DNS name of the specified instance. For example: ec2-107-20-50-45.compute-1.amazonaws.com.
@@ -10385,22 +10642,70 @@ impl CfnInstance {
         self.handle.get_att("PublicIp")
     }
 
-    /// The private DNS name of the specified instance. For example: ip-10-24-34-0.ec2.internal.
-    /// (`Fn::GetAtt PrivateDnsName`)
-    pub fn private_dns_name(&self) -> Value {
-        self.handle.get_att("PrivateDnsName")
+    /// The ID of the RAM disk to select.
+    /// (`Fn::GetAtt RamdiskId`)
+    pub fn ramdisk_id(&self) -> Value {
+        self.handle.get_att("RamdiskId")
+    }
+
+    /// The IDs of the security groups.
+    /// (`Fn::GetAtt SecurityGroupIds`)
+    pub fn security_group_ids(&self) -> Value {
+        self.handle.get_att("SecurityGroupIds")
+    }
+
+    /// the names of the security groups. For a nondefault VPC, you must use security group IDs instead.
+    /// (`Fn::GetAtt SecurityGroups`)
+    pub fn security_groups(&self) -> Value {
+        self.handle.get_att("SecurityGroups")
+    }
+
+    /// Specifies whether to enable an instance launched in a VPC to perform NAT.
+    /// (`Fn::GetAtt SourceDestCheck`)
+    pub fn source_dest_check(&self) -> Value {
+        self.handle.get_att("SourceDestCheck")
+    }
+
+    /// The SSM document and parameter values in AWS Systems Manager to associate with this instance.
+    /// (`Fn::GetAtt SsmAssociations`)
+    pub fn ssm_associations(&self) -> Value {
+        self.handle.get_att("SsmAssociations")
+    }
+
+    /// \[EC2-VPC\] The ID of the subnet to launch the instance into.
+    /// (`Fn::GetAtt SubnetId`)
+    pub fn subnet_id(&self) -> Value {
+        self.handle.get_att("SubnetId")
+    }
+
+    /// The tags to add to the instance.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
+    }
+
+    /// The tenancy of the instance (if the instance is running in a VPC). An instance with a tenancy of dedicated runs on single-tenant hardware.
+    /// (`Fn::GetAtt Tenancy`)
+    pub fn tenancy(&self) -> Value {
+        self.handle.get_att("Tenancy")
+    }
+
+    /// The user data to make available to the instance.
+    /// (`Fn::GetAtt UserData`)
+    pub fn user_data(&self) -> Value {
+        self.handle.get_att("UserData")
+    }
+
+    /// The volumes to attach to the instance.
+    /// (`Fn::GetAtt Volumes`)
+    pub fn volumes(&self) -> Value {
+        self.handle.get_att("Volumes")
     }
 
     /// The ID of the VPC that the instance is running in.
     /// (`Fn::GetAtt VpcId`)
     pub fn vpc_id(&self) -> Value {
         self.handle.get_att("VpcId")
-    }
-
-    /// The current state of the instance.
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
     }
 }
 
@@ -10534,12 +10839,6 @@ impl CfnInstanceConnectEndpoint {
         Ok(CfnInstanceConnectEndpoint { handle })
     }
 
-    /// The ID of the EC2 Instance Connect Endpoint.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// The Availability Zone of the EC2 Instance Connect Endpoint
     /// (`Fn::GetAtt AvailabilityZone`)
     pub fn availability_zone(&self) -> Value {
@@ -10556,6 +10855,12 @@ impl CfnInstanceConnectEndpoint {
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
+    }
+
+    /// The ID of the EC2 Instance Connect Endpoint.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// The Amazon Resource Name (ARN) of the EC2 Instance Connect Endpoint
@@ -11141,6 +11446,12 @@ impl CfnIpamExternalResourceVerificationToken {
         Ok(CfnIpamExternalResourceVerificationToken { handle })
     }
 
+    /// The ARN of the IPAM that created the token.
+    /// (`Fn::GetAtt IpamArn`)
+    pub fn ipam_arn(&self) -> Value {
+        self.handle.get_att("IpamArn")
+    }
+
     /// The ARN of the IPAM external resource verification token.
     /// (`Fn::GetAtt IpamExternalResourceVerificationTokenArn`)
     pub fn ipam_external_resource_verification_token_arn(&self) -> Value {
@@ -11153,28 +11464,10 @@ impl CfnIpamExternalResourceVerificationToken {
         self.handle.get_att("IpamExternalResourceVerificationTokenId")
     }
 
-    /// The ARN of the IPAM that created the token.
-    /// (`Fn::GetAtt IpamArn`)
-    pub fn ipam_arn(&self) -> Value {
-        self.handle.get_att("IpamArn")
-    }
-
     /// The Region of the IPAM that created the token.
     /// (`Fn::GetAtt IpamRegion`)
     pub fn ipam_region(&self) -> Value {
         self.handle.get_att("IpamRegion")
-    }
-
-    /// The token value.
-    /// (`Fn::GetAtt TokenValue`)
-    pub fn token_value(&self) -> Value {
-        self.handle.get_att("TokenValue")
-    }
-
-    /// The token name.
-    /// (`Fn::GetAtt TokenName`)
-    pub fn token_name(&self) -> Value {
-        self.handle.get_att("TokenName")
     }
 
     /// The token expiration.
@@ -11183,16 +11476,28 @@ impl CfnIpamExternalResourceVerificationToken {
         self.handle.get_att("NotAfter")
     }
 
+    /// The token state.
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
+    }
+
     /// The token status.
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
     }
 
-    /// The token state.
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
+    /// The token name.
+    /// (`Fn::GetAtt TokenName`)
+    pub fn token_name(&self) -> Value {
+        self.handle.get_att("TokenName")
+    }
+
+    /// The token value.
+    /// (`Fn::GetAtt TokenValue`)
+    pub fn token_value(&self) -> Value {
+        self.handle.get_att("TokenValue")
     }
 }
 
@@ -11359,6 +11664,12 @@ impl CfnIpamInternetRegistryAssociation {
         Ok(CfnIpamInternetRegistryAssociation { handle })
     }
 
+    /// The XML content for the child request to be submitted to the internet registry to complete the BPKI setup.
+    /// (`Fn::GetAtt ChildRequestXml`)
+    pub fn child_request_xml(&self) -> Value {
+        self.handle.get_att("ChildRequestXml")
+    }
+
     /// The Amazon Resource Name (ARN) of the internet registry association.
     /// (`Fn::GetAtt IpamInternetRegistryAssociationArn`)
     pub fn ipam_internet_registry_association_arn(&self) -> Value {
@@ -11371,28 +11682,22 @@ impl CfnIpamInternetRegistryAssociation {
         self.handle.get_att("IpamInternetRegistryAssociationId")
     }
 
-    /// The ID of the Amazon Web Services account that owns the internet registry association.
-    /// (`Fn::GetAtt OwnerId`)
-    pub fn owner_id(&self) -> Value {
-        self.handle.get_att("OwnerId")
-    }
-
     /// The Amazon Web Services Region of the IPAM.
     /// (`Fn::GetAtt IpamRegion`)
     pub fn ipam_region(&self) -> Value {
         self.handle.get_att("IpamRegion")
     }
 
+    /// The ID of the Amazon Web Services account that owns the internet registry association.
+    /// (`Fn::GetAtt OwnerId`)
+    pub fn owner_id(&self) -> Value {
+        self.handle.get_att("OwnerId")
+    }
+
     /// The state of the internet registry association.
     /// (`Fn::GetAtt State`)
     pub fn state(&self) -> Value {
         self.handle.get_att("State")
-    }
-
-    /// The XML content for the child request to be submitted to the internet registry to complete the BPKI setup.
-    /// (`Fn::GetAtt ChildRequestXml`)
-    pub fn child_request_xml(&self) -> Value {
-        self.handle.get_att("ChildRequestXml")
     }
 }
 
@@ -11578,14 +11883,14 @@ impl CfnKeyPair {
         Ok(CfnKeyPair { handle })
     }
 
-    /// (`Fn::GetAtt KeyPairId`)
-    pub fn key_pair_id(&self) -> Value {
-        self.handle.get_att("KeyPairId")
-    }
-
     /// (`Fn::GetAtt KeyFingerprint`)
     pub fn key_fingerprint(&self) -> Value {
         self.handle.get_att("KeyFingerprint")
+    }
+
+    /// (`Fn::GetAtt KeyPairId`)
+    pub fn key_pair_id(&self) -> Value {
+        self.handle.get_att("KeyPairId")
     }
 }
 
@@ -14310,14 +14615,14 @@ impl CfnLaunchTemplate {
         self.handle.get_att("DefaultVersionNumber")
     }
 
-    /// (`Fn::GetAtt LaunchTemplateId`)
-    pub fn launch_template_id(&self) -> Value {
-        self.handle.get_att("LaunchTemplateId")
-    }
-
     /// (`Fn::GetAtt LatestVersionNumber`)
     pub fn latest_version_number(&self) -> Value {
         self.handle.get_att("LatestVersionNumber")
+    }
+
+    /// (`Fn::GetAtt LaunchTemplateId`)
+    pub fn launch_template_id(&self) -> Value {
+        self.handle.get_att("LaunchTemplateId")
     }
 }
 
@@ -14541,16 +14846,16 @@ impl CfnLocalGatewayRouteTable {
         Ok(CfnLocalGatewayRouteTable { handle })
     }
 
-    /// The ID of the local gateway route table.
-    /// (`Fn::GetAtt LocalGatewayRouteTableId`)
-    pub fn local_gateway_route_table_id(&self) -> Value {
-        self.handle.get_att("LocalGatewayRouteTableId")
-    }
-
     /// The ARN of the local gateway route table.
     /// (`Fn::GetAtt LocalGatewayRouteTableArn`)
     pub fn local_gateway_route_table_arn(&self) -> Value {
         self.handle.get_att("LocalGatewayRouteTableArn")
+    }
+
+    /// The ID of the local gateway route table.
+    /// (`Fn::GetAtt LocalGatewayRouteTableId`)
+    pub fn local_gateway_route_table_id(&self) -> Value {
+        self.handle.get_att("LocalGatewayRouteTableId")
     }
 
     /// The ARN of the outpost.
@@ -14803,12 +15108,6 @@ impl CfnLocalGatewayRouteTableVirtualInterfaceGroupAssociation {
         Ok(CfnLocalGatewayRouteTableVirtualInterfaceGroupAssociation { handle })
     }
 
-    /// The ID of the local gateway route table virtual interface group association.
-    /// (`Fn::GetAtt LocalGatewayRouteTableVirtualInterfaceGroupAssociationId`)
-    pub fn local_gateway_route_table_virtual_interface_group_association_id(&self) -> Value {
-        self.handle.get_att("LocalGatewayRouteTableVirtualInterfaceGroupAssociationId")
-    }
-
     /// The ID of the local gateway.
     /// (`Fn::GetAtt LocalGatewayId`)
     pub fn local_gateway_id(&self) -> Value {
@@ -14819,6 +15118,12 @@ impl CfnLocalGatewayRouteTableVirtualInterfaceGroupAssociation {
     /// (`Fn::GetAtt LocalGatewayRouteTableArn`)
     pub fn local_gateway_route_table_arn(&self) -> Value {
         self.handle.get_att("LocalGatewayRouteTableArn")
+    }
+
+    /// The ID of the local gateway route table virtual interface group association.
+    /// (`Fn::GetAtt LocalGatewayRouteTableVirtualInterfaceGroupAssociationId`)
+    pub fn local_gateway_route_table_virtual_interface_group_association_id(&self) -> Value {
+        self.handle.get_att("LocalGatewayRouteTableVirtualInterfaceGroupAssociationId")
     }
 
     /// The owner of the local gateway route table virtual interface group association.
@@ -14977,16 +15282,10 @@ impl CfnLocalGatewayVirtualInterface {
         Ok(CfnLocalGatewayVirtualInterface { handle })
     }
 
-    /// The ID of the virtual interface
-    /// (`Fn::GetAtt LocalGatewayVirtualInterfaceId`)
-    pub fn local_gateway_virtual_interface_id(&self) -> Value {
-        self.handle.get_att("LocalGatewayVirtualInterfaceId")
-    }
-
-    /// The ID of the local gateway
-    /// (`Fn::GetAtt LocalGatewayId`)
-    pub fn local_gateway_id(&self) -> Value {
-        self.handle.get_att("LocalGatewayId")
+    /// The current state of the local gateway virtual interface
+    /// (`Fn::GetAtt ConfigurationState`)
+    pub fn configuration_state(&self) -> Value {
+        self.handle.get_att("ConfigurationState")
     }
 
     /// The Autonomous System Number(ASN) for the local Border Gateway Protocol (BGP)
@@ -14995,16 +15294,22 @@ impl CfnLocalGatewayVirtualInterface {
         self.handle.get_att("LocalBgpAsn")
     }
 
+    /// The ID of the local gateway
+    /// (`Fn::GetAtt LocalGatewayId`)
+    pub fn local_gateway_id(&self) -> Value {
+        self.handle.get_att("LocalGatewayId")
+    }
+
+    /// The ID of the virtual interface
+    /// (`Fn::GetAtt LocalGatewayVirtualInterfaceId`)
+    pub fn local_gateway_virtual_interface_id(&self) -> Value {
+        self.handle.get_att("LocalGatewayVirtualInterfaceId")
+    }
+
     /// The ID of the Amazon Web Services account that owns the local gateway virtual interface group
     /// (`Fn::GetAtt OwnerId`)
     pub fn owner_id(&self) -> Value {
         self.handle.get_att("OwnerId")
-    }
-
-    /// The current state of the local gateway virtual interface
-    /// (`Fn::GetAtt ConfigurationState`)
-    pub fn configuration_state(&self) -> Value {
-        self.handle.get_att("ConfigurationState")
     }
 }
 
@@ -15123,6 +15428,12 @@ impl CfnLocalGatewayVirtualInterfaceGroup {
         Ok(CfnLocalGatewayVirtualInterfaceGroup { handle })
     }
 
+    /// The current state of the local gateway virtual interface group
+    /// (`Fn::GetAtt ConfigurationState`)
+    pub fn configuration_state(&self) -> Value {
+        self.handle.get_att("ConfigurationState")
+    }
+
     /// The Amazon Resource Number (ARN) of the local gateway virtual interface group
     /// (`Fn::GetAtt LocalGatewayVirtualInterfaceGroupArn`)
     pub fn local_gateway_virtual_interface_group_arn(&self) -> Value {
@@ -15145,12 +15456,6 @@ impl CfnLocalGatewayVirtualInterfaceGroup {
     /// (`Fn::GetAtt OwnerId`)
     pub fn owner_id(&self) -> Value {
         self.handle.get_att("OwnerId")
-    }
-
-    /// The current state of the local gateway virtual interface group
-    /// (`Fn::GetAtt ConfigurationState`)
-    pub fn configuration_state(&self) -> Value {
-        self.handle.get_att("ConfigurationState")
     }
 }
 
@@ -15407,16 +15712,6 @@ impl CfnNatGateway {
         Ok(CfnNatGateway { handle })
     }
 
-    /// (`Fn::GetAtt NatGatewayId`)
-    pub fn nat_gateway_id(&self) -> Value {
-        self.handle.get_att("NatGatewayId")
-    }
-
-    /// (`Fn::GetAtt EniId`)
-    pub fn eni_id(&self) -> Value {
-        self.handle.get_att("EniId")
-    }
-
     /// (`Fn::GetAtt AutoProvisionZones`)
     pub fn auto_provision_zones(&self) -> Value {
         self.handle.get_att("AutoProvisionZones")
@@ -15425,6 +15720,16 @@ impl CfnNatGateway {
     /// (`Fn::GetAtt AutoScalingIps`)
     pub fn auto_scaling_ips(&self) -> Value {
         self.handle.get_att("AutoScalingIps")
+    }
+
+    /// (`Fn::GetAtt EniId`)
+    pub fn eni_id(&self) -> Value {
+        self.handle.get_att("EniId")
+    }
+
+    /// (`Fn::GetAtt NatGatewayId`)
+    pub fn nat_gateway_id(&self) -> Value {
+        self.handle.get_att("NatGatewayId")
     }
 
     /// (`Fn::GetAtt RouteTableId`)
@@ -15996,9 +16301,9 @@ impl CfnNetworkInsightsAccessScope {
         Ok(CfnNetworkInsightsAccessScope { handle })
     }
 
-    /// (`Fn::GetAtt NetworkInsightsAccessScopeId`)
-    pub fn network_insights_access_scope_id(&self) -> Value {
-        self.handle.get_att("NetworkInsightsAccessScopeId")
+    /// (`Fn::GetAtt CreatedDate`)
+    pub fn created_date(&self) -> Value {
+        self.handle.get_att("CreatedDate")
     }
 
     /// (`Fn::GetAtt NetworkInsightsAccessScopeArn`)
@@ -16006,9 +16311,9 @@ impl CfnNetworkInsightsAccessScope {
         self.handle.get_att("NetworkInsightsAccessScopeArn")
     }
 
-    /// (`Fn::GetAtt CreatedDate`)
-    pub fn created_date(&self) -> Value {
-        self.handle.get_att("CreatedDate")
+    /// (`Fn::GetAtt NetworkInsightsAccessScopeId`)
+    pub fn network_insights_access_scope_id(&self) -> Value {
+        self.handle.get_att("NetworkInsightsAccessScopeId")
     }
 
     /// (`Fn::GetAtt UpdatedDate`)
@@ -16124,29 +16429,9 @@ impl CfnNetworkInsightsAccessScopeAnalysis {
         Ok(CfnNetworkInsightsAccessScopeAnalysis { handle })
     }
 
-    /// (`Fn::GetAtt NetworkInsightsAccessScopeAnalysisId`)
-    pub fn network_insights_access_scope_analysis_id(&self) -> Value {
-        self.handle.get_att("NetworkInsightsAccessScopeAnalysisId")
-    }
-
-    /// (`Fn::GetAtt NetworkInsightsAccessScopeAnalysisArn`)
-    pub fn network_insights_access_scope_analysis_arn(&self) -> Value {
-        self.handle.get_att("NetworkInsightsAccessScopeAnalysisArn")
-    }
-
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
-    /// (`Fn::GetAtt StatusMessage`)
-    pub fn status_message(&self) -> Value {
-        self.handle.get_att("StatusMessage")
-    }
-
-    /// (`Fn::GetAtt StartDate`)
-    pub fn start_date(&self) -> Value {
-        self.handle.get_att("StartDate")
+    /// (`Fn::GetAtt AnalyzedEniCount`)
+    pub fn analyzed_eni_count(&self) -> Value {
+        self.handle.get_att("AnalyzedEniCount")
     }
 
     /// (`Fn::GetAtt EndDate`)
@@ -16159,9 +16444,29 @@ impl CfnNetworkInsightsAccessScopeAnalysis {
         self.handle.get_att("FindingsFound")
     }
 
-    /// (`Fn::GetAtt AnalyzedEniCount`)
-    pub fn analyzed_eni_count(&self) -> Value {
-        self.handle.get_att("AnalyzedEniCount")
+    /// (`Fn::GetAtt NetworkInsightsAccessScopeAnalysisArn`)
+    pub fn network_insights_access_scope_analysis_arn(&self) -> Value {
+        self.handle.get_att("NetworkInsightsAccessScopeAnalysisArn")
+    }
+
+    /// (`Fn::GetAtt NetworkInsightsAccessScopeAnalysisId`)
+    pub fn network_insights_access_scope_analysis_id(&self) -> Value {
+        self.handle.get_att("NetworkInsightsAccessScopeAnalysisId")
+    }
+
+    /// (`Fn::GetAtt StartDate`)
+    pub fn start_date(&self) -> Value {
+        self.handle.get_att("StartDate")
+    }
+
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
+    /// (`Fn::GetAtt StatusMessage`)
+    pub fn status_message(&self) -> Value {
+        self.handle.get_att("StatusMessage")
     }
 }
 
@@ -16290,14 +16595,39 @@ impl CfnNetworkInsightsAnalysis {
         Ok(CfnNetworkInsightsAnalysis { handle })
     }
 
-    /// (`Fn::GetAtt NetworkInsightsAnalysisId`)
-    pub fn network_insights_analysis_id(&self) -> Value {
-        self.handle.get_att("NetworkInsightsAnalysisId")
+    /// (`Fn::GetAtt AlternatePathHints`)
+    pub fn alternate_path_hints(&self) -> Value {
+        self.handle.get_att("AlternatePathHints")
+    }
+
+    /// (`Fn::GetAtt Explanations`)
+    pub fn explanations(&self) -> Value {
+        self.handle.get_att("Explanations")
+    }
+
+    /// (`Fn::GetAtt ForwardPathComponents`)
+    pub fn forward_path_components(&self) -> Value {
+        self.handle.get_att("ForwardPathComponents")
     }
 
     /// (`Fn::GetAtt NetworkInsightsAnalysisArn`)
     pub fn network_insights_analysis_arn(&self) -> Value {
         self.handle.get_att("NetworkInsightsAnalysisArn")
+    }
+
+    /// (`Fn::GetAtt NetworkInsightsAnalysisId`)
+    pub fn network_insights_analysis_id(&self) -> Value {
+        self.handle.get_att("NetworkInsightsAnalysisId")
+    }
+
+    /// (`Fn::GetAtt NetworkPathFound`)
+    pub fn network_path_found(&self) -> Value {
+        self.handle.get_att("NetworkPathFound")
+    }
+
+    /// (`Fn::GetAtt ReturnPathComponents`)
+    pub fn return_path_components(&self) -> Value {
+        self.handle.get_att("ReturnPathComponents")
     }
 
     /// (`Fn::GetAtt StartDate`)
@@ -16313,31 +16643,6 @@ impl CfnNetworkInsightsAnalysis {
     /// (`Fn::GetAtt StatusMessage`)
     pub fn status_message(&self) -> Value {
         self.handle.get_att("StatusMessage")
-    }
-
-    /// (`Fn::GetAtt NetworkPathFound`)
-    pub fn network_path_found(&self) -> Value {
-        self.handle.get_att("NetworkPathFound")
-    }
-
-    /// (`Fn::GetAtt ForwardPathComponents`)
-    pub fn forward_path_components(&self) -> Value {
-        self.handle.get_att("ForwardPathComponents")
-    }
-
-    /// (`Fn::GetAtt ReturnPathComponents`)
-    pub fn return_path_components(&self) -> Value {
-        self.handle.get_att("ReturnPathComponents")
-    }
-
-    /// (`Fn::GetAtt Explanations`)
-    pub fn explanations(&self) -> Value {
-        self.handle.get_att("Explanations")
-    }
-
-    /// (`Fn::GetAtt AlternatePathHints`)
-    pub fn alternate_path_hints(&self) -> Value {
-        self.handle.get_att("AlternatePathHints")
     }
 
     /// (`Fn::GetAtt SuggestedAccounts`)
@@ -16576,9 +16881,14 @@ impl CfnNetworkInsightsPath {
         Ok(CfnNetworkInsightsPath { handle })
     }
 
-    /// (`Fn::GetAtt NetworkInsightsPathId`)
-    pub fn network_insights_path_id(&self) -> Value {
-        self.handle.get_att("NetworkInsightsPathId")
+    /// (`Fn::GetAtt CreatedDate`)
+    pub fn created_date(&self) -> Value {
+        self.handle.get_att("CreatedDate")
+    }
+
+    /// (`Fn::GetAtt DestinationArn`)
+    pub fn destination_arn(&self) -> Value {
+        self.handle.get_att("DestinationArn")
     }
 
     /// (`Fn::GetAtt NetworkInsightsPathArn`)
@@ -16586,19 +16896,14 @@ impl CfnNetworkInsightsPath {
         self.handle.get_att("NetworkInsightsPathArn")
     }
 
-    /// (`Fn::GetAtt CreatedDate`)
-    pub fn created_date(&self) -> Value {
-        self.handle.get_att("CreatedDate")
+    /// (`Fn::GetAtt NetworkInsightsPathId`)
+    pub fn network_insights_path_id(&self) -> Value {
+        self.handle.get_att("NetworkInsightsPathId")
     }
 
     /// (`Fn::GetAtt SourceArn`)
     pub fn source_arn(&self) -> Value {
         self.handle.get_att("SourceArn")
-    }
-
-    /// (`Fn::GetAtt DestinationArn`)
-    pub fn destination_arn(&self) -> Value {
-        self.handle.get_att("DestinationArn")
     }
 }
 
@@ -17012,10 +17317,10 @@ impl CfnNetworkInterface {
         self.handle.get_att("Id")
     }
 
-    /// Returns the secondary private IP addresses of the network interface.
-    /// (`Fn::GetAtt SecondaryPrivateIpAddresses`)
-    pub fn secondary_private_ip_addresses(&self) -> Value {
-        self.handle.get_att("SecondaryPrivateIpAddresses")
+    /// The primary IPv6 address
+    /// (`Fn::GetAtt PrimaryIpv6Address`)
+    pub fn primary_ipv6_address(&self) -> Value {
+        self.handle.get_att("PrimaryIpv6Address")
     }
 
     /// Returns the primary private IP address of the network interface.
@@ -17024,21 +17329,21 @@ impl CfnNetworkInterface {
         self.handle.get_att("PrimaryPrivateIpAddress")
     }
 
-    /// The primary IPv6 address
-    /// (`Fn::GetAtt PrimaryIpv6Address`)
-    pub fn primary_ipv6_address(&self) -> Value {
-        self.handle.get_att("PrimaryIpv6Address")
+    /// (`Fn::GetAtt PublicIpDnsNameOptions`)
+    pub fn public_ip_dns_name_options(&self) -> Value {
+        self.handle.get_att("PublicIpDnsNameOptions")
+    }
+
+    /// Returns the secondary private IP addresses of the network interface.
+    /// (`Fn::GetAtt SecondaryPrivateIpAddresses`)
+    pub fn secondary_private_ip_addresses(&self) -> Value {
+        self.handle.get_att("SecondaryPrivateIpAddresses")
     }
 
     /// The ID of the VPC
     /// (`Fn::GetAtt VpcId`)
     pub fn vpc_id(&self) -> Value {
         self.handle.get_att("VpcId")
-    }
-
-    /// (`Fn::GetAtt PublicIpDnsNameOptions`)
-    pub fn public_ip_dns_name_options(&self) -> Value {
-        self.handle.get_att("PublicIpDnsNameOptions")
     }
 }
 
@@ -17547,16 +17852,16 @@ impl CfnPlacementGroup {
         Ok(CfnPlacementGroup { handle })
     }
 
-    /// The Group Name of Placement Group.
-    /// (`Fn::GetAtt GroupName`)
-    pub fn group_name(&self) -> Value {
-        self.handle.get_att("GroupName")
-    }
-
     /// The ID of the placement group.
     /// (`Fn::GetAtt GroupId`)
     pub fn group_id(&self) -> Value {
         self.handle.get_att("GroupId")
+    }
+
+    /// The Group Name of Placement Group.
+    /// (`Fn::GetAtt GroupName`)
+    pub fn group_name(&self) -> Value {
+        self.handle.get_att("GroupName")
     }
 }
 
@@ -17750,10 +18055,10 @@ impl CfnPrefixList {
         Ok(CfnPrefixList { handle })
     }
 
-    /// Id of Prefix List.
-    /// (`Fn::GetAtt PrefixListId`)
-    pub fn prefix_list_id(&self) -> Value {
-        self.handle.get_att("PrefixListId")
+    /// The Amazon Resource Name (ARN) of the Prefix List.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// Owner Id of Prefix List.
@@ -17762,16 +18067,16 @@ impl CfnPrefixList {
         self.handle.get_att("OwnerId")
     }
 
+    /// Id of Prefix List.
+    /// (`Fn::GetAtt PrefixListId`)
+    pub fn prefix_list_id(&self) -> Value {
+        self.handle.get_att("PrefixListId")
+    }
+
     /// Version of Prefix List.
     /// (`Fn::GetAtt Version`)
     pub fn version(&self) -> Value {
         self.handle.get_att("Version")
-    }
-
-    /// The Amazon Resource Name (ARN) of the Prefix List.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
     }
 }
 
@@ -18322,10 +18627,10 @@ impl CfnRouteServerEndpoint {
         self.handle.get_att("Arn")
     }
 
-    /// The ID of the Route Server Endpoint.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
+    /// Elastic Network Interface IP address owned by the Route Server Endpoint
+    /// (`Fn::GetAtt EniAddress`)
+    pub fn eni_address(&self) -> Value {
+        self.handle.get_att("EniAddress")
     }
 
     /// Elastic Network Interface ID owned by the Route Server Endpoint
@@ -18334,10 +18639,10 @@ impl CfnRouteServerEndpoint {
         self.handle.get_att("EniId")
     }
 
-    /// Elastic Network Interface IP address owned by the Route Server Endpoint
-    /// (`Fn::GetAtt EniAddress`)
-    pub fn eni_address(&self) -> Value {
-        self.handle.get_att("EniAddress")
+    /// The ID of the Route Server Endpoint.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// VPC ID
@@ -18530,6 +18835,18 @@ impl CfnRouteServerPeer {
         self.handle.get_att("Arn")
     }
 
+    /// Elastic Network Interface IP address owned by the Route Server Endpoint
+    /// (`Fn::GetAtt EndpointEniAddress`)
+    pub fn endpoint_eni_address(&self) -> Value {
+        self.handle.get_att("EndpointEniAddress")
+    }
+
+    /// Elastic Network Interface ID owned by the Route Server Endpoint
+    /// (`Fn::GetAtt EndpointEniId`)
+    pub fn endpoint_eni_id(&self) -> Value {
+        self.handle.get_att("EndpointEniId")
+    }
+
     /// The ID of the Route Server Peer.
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
@@ -18540,18 +18857,6 @@ impl CfnRouteServerPeer {
     /// (`Fn::GetAtt RouteServerId`)
     pub fn route_server_id(&self) -> Value {
         self.handle.get_att("RouteServerId")
-    }
-
-    /// Elastic Network Interface ID owned by the Route Server Endpoint
-    /// (`Fn::GetAtt EndpointEniId`)
-    pub fn endpoint_eni_id(&self) -> Value {
-        self.handle.get_att("EndpointEniId")
-    }
-
-    /// Elastic Network Interface IP address owned by the Route Server Endpoint
-    /// (`Fn::GetAtt EndpointEniAddress`)
-    pub fn endpoint_eni_address(&self) -> Value {
-        self.handle.get_att("EndpointEniAddress")
     }
 
     /// Subnet ID
@@ -18899,6 +19204,18 @@ impl CfnSecondaryNetwork {
         Ok(CfnSecondaryNetwork { handle })
     }
 
+    /// Information about the IPv4 CIDR blocks associated with the secondary network.
+    /// (`Fn::GetAtt Ipv4CidrBlockAssociations`)
+    pub fn ipv4_cidr_block_associations(&self) -> Value {
+        self.handle.get_att("Ipv4CidrBlockAssociations")
+    }
+
+    /// The ID of the Amazon Web Services account that owns the secondary network.
+    /// (`Fn::GetAtt OwnerId`)
+    pub fn owner_id(&self) -> Value {
+        self.handle.get_att("OwnerId")
+    }
+
     /// The Amazon Resource Name (ARN) of the secondary network.
     /// (`Fn::GetAtt SecondaryNetworkArn`)
     pub fn secondary_network_arn(&self) -> Value {
@@ -18909,18 +19226,6 @@ impl CfnSecondaryNetwork {
     /// (`Fn::GetAtt SecondaryNetworkId`)
     pub fn secondary_network_id(&self) -> Value {
         self.handle.get_att("SecondaryNetworkId")
-    }
-
-    /// The ID of the Amazon Web Services account that owns the secondary network.
-    /// (`Fn::GetAtt OwnerId`)
-    pub fn owner_id(&self) -> Value {
-        self.handle.get_att("OwnerId")
-    }
-
-    /// Information about the IPv4 CIDR blocks associated with the secondary network.
-    /// (`Fn::GetAtt Ipv4CidrBlockAssociations`)
-    pub fn ipv4_cidr_block_associations(&self) -> Value {
-        self.handle.get_att("Ipv4CidrBlockAssociations")
     }
 }
 
@@ -19187,16 +19492,52 @@ impl CfnSecurityGroup {
         Ok(CfnSecurityGroup { handle })
     }
 
-    /// The group name or group ID depending on whether the SG is created in default or specific VPC
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
+    /// A description for the security group.
+    /// (`Fn::GetAtt GroupDescription`)
+    pub fn group_description(&self) -> Value {
+        self.handle.get_att("GroupDescription")
     }
 
     /// The group ID of the specified security group.
     /// (`Fn::GetAtt GroupId`)
     pub fn group_id(&self) -> Value {
         self.handle.get_att("GroupId")
+    }
+
+    /// The name of the security group.
+    /// (`Fn::GetAtt GroupName`)
+    pub fn group_name(&self) -> Value {
+        self.handle.get_att("GroupName")
+    }
+
+    /// The group name or group ID depending on whether the SG is created in default or specific VPC
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
+    }
+
+    /// \[VPC only\] The outbound rules associated with the security group. There is a short interruption during which you cannot connect to the security group.
+    /// (`Fn::GetAtt SecurityGroupEgress`)
+    pub fn security_group_egress(&self) -> Value {
+        self.handle.get_att("SecurityGroupEgress")
+    }
+
+    /// The inbound rules associated with the security group. There is a short interruption during which you cannot connect to the security group.
+    /// (`Fn::GetAtt SecurityGroupIngress`)
+    pub fn security_group_ingress(&self) -> Value {
+        self.handle.get_att("SecurityGroupIngress")
+    }
+
+    /// Any tags assigned to the security group.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
+    }
+
+    /// The ID of the VPC for the security group.
+    /// (`Fn::GetAtt VpcId`)
+    pub fn vpc_id(&self) -> Value {
+        self.handle.get_att("VpcId")
     }
 }
 
@@ -19566,12 +19907,6 @@ impl CfnSecurityGroupVpcAssociation {
         Ok(CfnSecurityGroupVpcAssociation { handle })
     }
 
-    /// The owner of the VPC in the security group vpc association.
-    /// (`Fn::GetAtt VpcOwnerId`)
-    pub fn vpc_owner_id(&self) -> Value {
-        self.handle.get_att("VpcOwnerId")
-    }
-
     /// The state of the security group vpc association.
     /// (`Fn::GetAtt State`)
     pub fn state(&self) -> Value {
@@ -19582,6 +19917,12 @@ impl CfnSecurityGroupVpcAssociation {
     /// (`Fn::GetAtt StateReason`)
     pub fn state_reason(&self) -> Value {
         self.handle.get_att("StateReason")
+    }
+
+    /// The owner of the VPC in the security group vpc association.
+    /// (`Fn::GetAtt VpcOwnerId`)
+    pub fn vpc_owner_id(&self) -> Value {
+        self.handle.get_att("VpcOwnerId")
     }
 }
 
@@ -21780,14 +22121,14 @@ impl CfnSqlHaStandbyDetectedInstance {
         self.handle.get_att("HaStatus")
     }
 
-    /// (`Fn::GetAtt SqlServerLicenseUsage`)
-    pub fn sql_server_license_usage(&self) -> Value {
-        self.handle.get_att("SqlServerLicenseUsage")
-    }
-
     /// (`Fn::GetAtt LastUpdatedTime`)
     pub fn last_updated_time(&self) -> Value {
         self.handle.get_att("LastUpdatedTime")
+    }
+
+    /// (`Fn::GetAtt SqlServerLicenseUsage`)
+    pub fn sql_server_license_usage(&self) -> Value {
+        self.handle.get_att("SqlServerLicenseUsage")
     }
 }
 
@@ -22035,14 +22376,64 @@ impl CfnSubnet {
         Ok(CfnSubnet { handle })
     }
 
-    /// (`Fn::GetAtt NetworkAclAssociationId`)
-    pub fn network_acl_association_id(&self) -> Value {
-        self.handle.get_att("NetworkAclAssociationId")
+    /// Indicates whether a network interface created in this subnet receives an IPv6 address. The default value is ``false``. If you specify ``AssignIpv6AddressOnCreation``, you must also specify an IPv6 CIDR block.
+    /// (`Fn::GetAtt AssignIpv6AddressOnCreation`)
+    pub fn assign_ipv6_address_on_creation(&self) -> Value {
+        self.handle.get_att("AssignIpv6AddressOnCreation")
     }
 
-    /// (`Fn::GetAtt SubnetId`)
-    pub fn subnet_id(&self) -> Value {
-        self.handle.get_att("SubnetId")
+    /// The Availability Zone of the subnet. If you update this property, you must also update the ``CidrBlock`` property.
+    /// (`Fn::GetAtt AvailabilityZone`)
+    pub fn availability_zone(&self) -> Value {
+        self.handle.get_att("AvailabilityZone")
+    }
+
+    /// The AZ ID of the subnet.
+    /// (`Fn::GetAtt AvailabilityZoneId`)
+    pub fn availability_zone_id(&self) -> Value {
+        self.handle.get_att("AvailabilityZoneId")
+    }
+
+    /// The mode of VPC BPA. Options here are off, block-bidirectional, block-ingress
+    /// (`Fn::GetAtt BlockPublicAccessStates.InternetGatewayBlockMode`)
+    pub fn block_public_access_states_internet_gateway_block_mode(&self) -> Value {
+        self.handle.get_att("BlockPublicAccessStates.InternetGatewayBlockMode")
+    }
+
+    /// The IPv4 CIDR block assigned to the subnet. If you update this property, we create a new subnet, and then delete the existing one.
+    /// (`Fn::GetAtt CidrBlock`)
+    pub fn cidr_block(&self) -> Value {
+        self.handle.get_att("CidrBlock")
+    }
+
+    /// Indicates whether DNS queries made to the Amazon-provided DNS Resolver in this subnet should return synthetic IPv6 addresses for IPv4-only destinations. You must first configure a NAT gateway in a public subnet (separate from the subnet containing the IPv6-only workloads). For example, the subnet containing the NAT gateway should have a ``0.0.0.0/0`` route pointing to the internet gateway. For more information, see \[Configure DNS64 and NAT64\](<https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html#nat-gateway-nat64-dns64-walkthrough>) in the *User Guide*.
+    /// (`Fn::GetAtt EnableDns64`)
+    pub fn enable_dns64(&self) -> Value {
+        self.handle.get_att("EnableDns64")
+    }
+
+    /// Indicates the device position for local network interfaces in this subnet. For example, ``1`` indicates local network interfaces in this subnet are the secondary network interface (eth1).
+    /// (`Fn::GetAtt EnableLniAtDeviceIndex`)
+    pub fn enable_lni_at_device_index(&self) -> Value {
+        self.handle.get_att("EnableLniAtDeviceIndex")
+    }
+
+    /// An IPv4 IPAM pool ID for the subnet.
+    /// (`Fn::GetAtt Ipv4IpamPoolId`)
+    pub fn ipv4_ipam_pool_id(&self) -> Value {
+        self.handle.get_att("Ipv4IpamPoolId")
+    }
+
+    /// An IPv4 netmask length for the subnet.
+    /// (`Fn::GetAtt Ipv4NetmaskLength`)
+    pub fn ipv4_netmask_length(&self) -> Value {
+        self.handle.get_att("Ipv4NetmaskLength")
+    }
+
+    /// The IPv6 CIDR block. If you specify ``AssignIpv6AddressOnCreation``, you must also specify an IPv6 CIDR block.
+    /// (`Fn::GetAtt Ipv6CidrBlock`)
+    pub fn ipv6_cidr_block(&self) -> Value {
+        self.handle.get_att("Ipv6CidrBlock")
     }
 
     /// (`Fn::GetAtt Ipv6CidrBlocks`)
@@ -22050,9 +22441,71 @@ impl CfnSubnet {
         self.handle.get_att("Ipv6CidrBlocks")
     }
 
-    /// (`Fn::GetAtt BlockPublicAccessStates`)
-    pub fn block_public_access_states(&self) -> Value {
-        self.handle.get_att("BlockPublicAccessStates")
+    /// An IPv6 IPAM pool ID for the subnet.
+    /// (`Fn::GetAtt Ipv6IpamPoolId`)
+    pub fn ipv6_ipam_pool_id(&self) -> Value {
+        self.handle.get_att("Ipv6IpamPoolId")
+    }
+
+    /// Indicates whether this is an IPv6 only subnet. For more information, see \[Subnet basics\](<https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Subnets.html#subnet-basics>) in the *User Guide*.
+    /// (`Fn::GetAtt Ipv6Native`)
+    pub fn ipv6_native(&self) -> Value {
+        self.handle.get_att("Ipv6Native")
+    }
+
+    /// An IPv6 netmask length for the subnet.
+    /// (`Fn::GetAtt Ipv6NetmaskLength`)
+    pub fn ipv6_netmask_length(&self) -> Value {
+        self.handle.get_att("Ipv6NetmaskLength")
+    }
+
+    /// Indicates whether instances launched in this subnet receive a public IPv4 address. The default value is ``false``. AWS charges for all public IPv4 addresses, including public IPv4 addresses associated with running instances and Elastic IP addresses. For more information, see the *Public IPv4 Address* tab on the \[VPC pricing page\](<https://docs.aws.amazon.com/vpc/pricing/>).
+    /// (`Fn::GetAtt MapPublicIpOnLaunch`)
+    pub fn map_public_ip_on_launch(&self) -> Value {
+        self.handle.get_att("MapPublicIpOnLaunch")
+    }
+
+    /// (`Fn::GetAtt NetworkAclAssociationId`)
+    pub fn network_acl_association_id(&self) -> Value {
+        self.handle.get_att("NetworkAclAssociationId")
+    }
+
+    /// The Amazon Resource Name (ARN) of the Outpost.
+    /// (`Fn::GetAtt OutpostArn`)
+    pub fn outpost_arn(&self) -> Value {
+        self.handle.get_att("OutpostArn")
+    }
+
+    /// (`Fn::GetAtt PrivateDnsNameOptionsOnLaunch.EnableResourceNameDnsAAAARecord`)
+    pub fn private_dns_name_options_on_launch_enable_resource_name_dns_aaaa_record(&self) -> Value {
+        self.handle.get_att("PrivateDnsNameOptionsOnLaunch.EnableResourceNameDnsAAAARecord")
+    }
+
+    /// (`Fn::GetAtt PrivateDnsNameOptionsOnLaunch.EnableResourceNameDnsARecord`)
+    pub fn private_dns_name_options_on_launch_enable_resource_name_dns_a_record(&self) -> Value {
+        self.handle.get_att("PrivateDnsNameOptionsOnLaunch.EnableResourceNameDnsARecord")
+    }
+
+    /// (`Fn::GetAtt PrivateDnsNameOptionsOnLaunch.HostnameType`)
+    pub fn private_dns_name_options_on_launch_hostname_type(&self) -> Value {
+        self.handle.get_att("PrivateDnsNameOptionsOnLaunch.HostnameType")
+    }
+
+    /// (`Fn::GetAtt SubnetId`)
+    pub fn subnet_id(&self) -> Value {
+        self.handle.get_att("SubnetId")
+    }
+
+    /// Any tags assigned to the subnet.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
+    }
+
+    /// The ID of the VPC the subnet is in. If you update this property, you must also update the ``CidrBlock`` property.
+    /// (`Fn::GetAtt VpcId`)
+    pub fn vpc_id(&self) -> Value {
+        self.handle.get_att("VpcId")
     }
 }
 
@@ -22150,16 +22603,16 @@ impl CfnSubnetCidrBlock {
         self.handle.get_att("Id")
     }
 
-    /// The value denoting whether an IPv6 Subnet CIDR Block is public or private.
-    /// (`Fn::GetAtt Ipv6AddressAttribute`)
-    pub fn ipv6_address_attribute(&self) -> Value {
-        self.handle.get_att("Ipv6AddressAttribute")
-    }
-
     /// The IP Source of an IPv6 Subnet CIDR Block.
     /// (`Fn::GetAtt IpSource`)
     pub fn ip_source(&self) -> Value {
         self.handle.get_att("IpSource")
+    }
+
+    /// The value denoting whether an IPv6 Subnet CIDR Block is public or private.
+    /// (`Fn::GetAtt Ipv6AddressAttribute`)
+    pub fn ipv6_address_attribute(&self) -> Value {
+        self.handle.get_att("Ipv6AddressAttribute")
     }
 }
 
@@ -22326,16 +22779,16 @@ impl CfnSubnetCidrReservation {
         self.handle.get_att("Arn")
     }
 
-    /// The identifier of the subnet CIDR reservation.
-    /// (`Fn::GetAtt SubnetCidrReservationId`)
-    pub fn subnet_cidr_reservation_id(&self) -> Value {
-        self.handle.get_att("SubnetCidrReservationId")
-    }
-
     /// The identifier of the AWS account that owns the subnet CIDR reservation.
     /// (`Fn::GetAtt OwnerId`)
     pub fn owner_id(&self) -> Value {
         self.handle.get_att("OwnerId")
+    }
+
+    /// The identifier of the subnet CIDR reservation.
+    /// (`Fn::GetAtt SubnetCidrReservationId`)
+    pub fn subnet_cidr_reservation_id(&self) -> Value {
+        self.handle.get_att("SubnetCidrReservationId")
     }
 }
 
@@ -23319,6 +23772,11 @@ impl CfnTransitGateway {
         Ok(CfnTransitGateway { handle })
     }
 
+    /// (`Fn::GetAtt EncryptionSupportState`)
+    pub fn encryption_support_state(&self) -> Value {
+        self.handle.get_att("EncryptionSupportState")
+    }
+
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
@@ -23327,11 +23785,6 @@ impl CfnTransitGateway {
     /// (`Fn::GetAtt TransitGatewayArn`)
     pub fn transit_gateway_arn(&self) -> Value {
         self.handle.get_att("TransitGatewayArn")
-    }
-
-    /// (`Fn::GetAtt EncryptionSupportState`)
-    pub fn encryption_support_state(&self) -> Value {
-        self.handle.get_att("EncryptionSupportState")
     }
 }
 
@@ -23755,10 +24208,10 @@ impl CfnTransitGatewayConnect {
         Ok(CfnTransitGatewayConnect { handle })
     }
 
-    /// The ID of the Connect attachment.
-    /// (`Fn::GetAtt TransitGatewayAttachmentId`)
-    pub fn transit_gateway_attachment_id(&self) -> Value {
-        self.handle.get_att("TransitGatewayAttachmentId")
+    /// The creation time.
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
     }
 
     /// The state of the attachment.
@@ -23767,10 +24220,10 @@ impl CfnTransitGatewayConnect {
         self.handle.get_att("State")
     }
 
-    /// The creation time.
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
+    /// The ID of the Connect attachment.
+    /// (`Fn::GetAtt TransitGatewayAttachmentId`)
+    pub fn transit_gateway_attachment_id(&self) -> Value {
+        self.handle.get_att("TransitGatewayAttachmentId")
     }
 
     /// The ID of the transit gateway.
@@ -23979,10 +24432,10 @@ impl CfnTransitGatewayConnectPeer {
         Ok(CfnTransitGatewayConnectPeer { handle })
     }
 
-    /// The ID of the Connect peer.
-    /// (`Fn::GetAtt TransitGatewayConnectPeerId`)
-    pub fn transit_gateway_connect_peer_id(&self) -> Value {
-        self.handle.get_att("TransitGatewayConnectPeerId")
+    /// The BGP configuration details.
+    /// (`Fn::GetAtt ConnectPeerConfiguration.BgpConfigurations`)
+    pub fn connect_peer_configuration_bgp_configurations(&self) -> Value {
+        self.handle.get_att("ConnectPeerConfiguration.BgpConfigurations")
     }
 
     /// The tunnel protocol.
@@ -23991,10 +24444,10 @@ impl CfnTransitGatewayConnectPeer {
         self.handle.get_att("ConnectPeerConfiguration.Protocol")
     }
 
-    /// The BGP configuration details.
-    /// (`Fn::GetAtt ConnectPeerConfiguration.BgpConfigurations`)
-    pub fn connect_peer_configuration_bgp_configurations(&self) -> Value {
-        self.handle.get_att("ConnectPeerConfiguration.BgpConfigurations")
+    /// The creation time.
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
     }
 
     /// The state of the Connect peer.
@@ -24003,10 +24456,10 @@ impl CfnTransitGatewayConnectPeer {
         self.handle.get_att("State")
     }
 
-    /// The creation time.
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
+    /// The ID of the Connect peer.
+    /// (`Fn::GetAtt TransitGatewayConnectPeerId`)
+    pub fn transit_gateway_connect_peer_id(&self) -> Value {
+        self.handle.get_att("TransitGatewayConnectPeerId")
     }
 }
 
@@ -24125,16 +24578,16 @@ impl CfnTransitGatewayMeteringPolicy {
         Ok(CfnTransitGatewayMeteringPolicy { handle })
     }
 
-    /// The Id of the transit gateway metering policy
-    /// (`Fn::GetAtt TransitGatewayMeteringPolicyId`)
-    pub fn transit_gateway_metering_policy_id(&self) -> Value {
-        self.handle.get_att("TransitGatewayMeteringPolicyId")
-    }
-
     /// State of the transit gateway metering policy
     /// (`Fn::GetAtt State`)
     pub fn state(&self) -> Value {
         self.handle.get_att("State")
+    }
+
+    /// The Id of the transit gateway metering policy
+    /// (`Fn::GetAtt TransitGatewayMeteringPolicyId`)
+    pub fn transit_gateway_metering_policy_id(&self) -> Value {
+        self.handle.get_att("TransitGatewayMeteringPolicyId")
     }
 
     /// The timestamp at which the latest action performed on the metering policy will become effective
@@ -24356,16 +24809,16 @@ impl CfnTransitGatewayMeteringPolicyEntry {
         Ok(CfnTransitGatewayMeteringPolicyEntry { handle })
     }
 
-    /// The timestamp at which the latest action performed on the metering policy entry will become effective
-    /// (`Fn::GetAtt UpdateEffectiveAt`)
-    pub fn update_effective_at(&self) -> Value {
-        self.handle.get_att("UpdateEffectiveAt")
-    }
-
     /// State of the transit gateway metering policy
     /// (`Fn::GetAtt State`)
     pub fn state(&self) -> Value {
         self.handle.get_att("State")
+    }
+
+    /// The timestamp at which the latest action performed on the metering policy entry will become effective
+    /// (`Fn::GetAtt UpdateEffectiveAt`)
+    pub fn update_effective_at(&self) -> Value {
+        self.handle.get_att("UpdateEffectiveAt")
     }
 }
 
@@ -24583,10 +25036,10 @@ impl CfnTransitGatewayMulticastDomain {
         Ok(CfnTransitGatewayMulticastDomain { handle })
     }
 
-    /// The ID of the transit gateway multicast domain.
-    /// (`Fn::GetAtt TransitGatewayMulticastDomainId`)
-    pub fn transit_gateway_multicast_domain_id(&self) -> Value {
-        self.handle.get_att("TransitGatewayMulticastDomainId")
+    /// The time the transit gateway multicast domain was created.
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
     }
 
     /// The state of the transit gateway multicast domain.
@@ -24595,16 +25048,16 @@ impl CfnTransitGatewayMulticastDomain {
         self.handle.get_att("State")
     }
 
-    /// The time the transit gateway multicast domain was created.
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
-    }
-
     /// The Amazon Resource Name (ARN) of the transit gateway multicast domain.
     /// (`Fn::GetAtt TransitGatewayMulticastDomainArn`)
     pub fn transit_gateway_multicast_domain_arn(&self) -> Value {
         self.handle.get_att("TransitGatewayMulticastDomainArn")
+    }
+
+    /// The ID of the transit gateway multicast domain.
+    /// (`Fn::GetAtt TransitGatewayMulticastDomainId`)
+    pub fn transit_gateway_multicast_domain_id(&self) -> Value {
+        self.handle.get_att("TransitGatewayMulticastDomainId")
     }
 }
 
@@ -24789,10 +25242,22 @@ impl CfnTransitGatewayMulticastGroupMember {
         Ok(CfnTransitGatewayMulticastGroupMember { handle })
     }
 
-    /// The ID of the subnet.
-    /// (`Fn::GetAtt SubnetId`)
-    pub fn subnet_id(&self) -> Value {
-        self.handle.get_att("SubnetId")
+    /// Indicates that the resource is a transit gateway multicast group member.
+    /// (`Fn::GetAtt GroupMember`)
+    pub fn group_member(&self) -> Value {
+        self.handle.get_att("GroupMember")
+    }
+
+    /// Indicates that the resource is a transit gateway multicast group member.
+    /// (`Fn::GetAtt GroupSource`)
+    pub fn group_source(&self) -> Value {
+        self.handle.get_att("GroupSource")
+    }
+
+    /// The member type (for example, static).
+    /// (`Fn::GetAtt MemberType`)
+    pub fn member_type(&self) -> Value {
+        self.handle.get_att("MemberType")
     }
 
     /// The ID of the resource.
@@ -24807,22 +25272,10 @@ impl CfnTransitGatewayMulticastGroupMember {
         self.handle.get_att("ResourceType")
     }
 
-    /// Indicates that the resource is a transit gateway multicast group member.
-    /// (`Fn::GetAtt GroupSource`)
-    pub fn group_source(&self) -> Value {
-        self.handle.get_att("GroupSource")
-    }
-
-    /// Indicates that the resource is a transit gateway multicast group member.
-    /// (`Fn::GetAtt GroupMember`)
-    pub fn group_member(&self) -> Value {
-        self.handle.get_att("GroupMember")
-    }
-
-    /// The member type (for example, static).
-    /// (`Fn::GetAtt MemberType`)
-    pub fn member_type(&self) -> Value {
-        self.handle.get_att("MemberType")
+    /// The ID of the subnet.
+    /// (`Fn::GetAtt SubnetId`)
+    pub fn subnet_id(&self) -> Value {
+        self.handle.get_att("SubnetId")
     }
 
     /// The ID of the transit gateway attachment.
@@ -24913,10 +25366,16 @@ impl CfnTransitGatewayMulticastGroupSource {
         Ok(CfnTransitGatewayMulticastGroupSource { handle })
     }
 
-    /// The ID of the subnet.
-    /// (`Fn::GetAtt SubnetId`)
-    pub fn subnet_id(&self) -> Value {
-        self.handle.get_att("SubnetId")
+    /// Indicates that the resource is a transit gateway multicast group member.
+    /// (`Fn::GetAtt GroupMember`)
+    pub fn group_member(&self) -> Value {
+        self.handle.get_att("GroupMember")
+    }
+
+    /// Indicates that the resource is a transit gateway multicast group member.
+    /// (`Fn::GetAtt GroupSource`)
+    pub fn group_source(&self) -> Value {
+        self.handle.get_att("GroupSource")
     }
 
     /// The ID of the resource.
@@ -24931,22 +25390,16 @@ impl CfnTransitGatewayMulticastGroupSource {
         self.handle.get_att("ResourceType")
     }
 
-    /// Indicates that the resource is a transit gateway multicast group member.
-    /// (`Fn::GetAtt GroupSource`)
-    pub fn group_source(&self) -> Value {
-        self.handle.get_att("GroupSource")
-    }
-
-    /// Indicates that the resource is a transit gateway multicast group member.
-    /// (`Fn::GetAtt GroupMember`)
-    pub fn group_member(&self) -> Value {
-        self.handle.get_att("GroupMember")
-    }
-
     /// The source type.
     /// (`Fn::GetAtt SourceType`)
     pub fn source_type(&self) -> Value {
         self.handle.get_att("SourceType")
+    }
+
+    /// The ID of the subnet.
+    /// (`Fn::GetAtt SubnetId`)
+    pub fn subnet_id(&self) -> Value {
+        self.handle.get_att("SubnetId")
     }
 
     /// The ID of the transit gateway attachment.
@@ -25078,16 +25531,10 @@ impl CfnTransitGatewayPeeringAttachment {
         Ok(CfnTransitGatewayPeeringAttachment { handle })
     }
 
-    /// The ID of the transit gateway peering attachment.
-    /// (`Fn::GetAtt TransitGatewayAttachmentId`)
-    pub fn transit_gateway_attachment_id(&self) -> Value {
-        self.handle.get_att("TransitGatewayAttachmentId")
-    }
-
-    /// The status of the transit gateway peering attachment.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
+    /// The time the transit gateway peering attachment was created.
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
     }
 
     /// The state of the transit gateway peering attachment. Note that the initiating state has been deprecated.
@@ -25096,10 +25543,16 @@ impl CfnTransitGatewayPeeringAttachment {
         self.handle.get_att("State")
     }
 
-    /// The time the transit gateway peering attachment was created.
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
+    /// The status of the transit gateway peering attachment.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
+    /// The ID of the transit gateway peering attachment.
+    /// (`Fn::GetAtt TransitGatewayAttachmentId`)
+    pub fn transit_gateway_attachment_id(&self) -> Value {
+        self.handle.get_att("TransitGatewayAttachmentId")
     }
 }
 
@@ -25211,10 +25664,10 @@ impl CfnTransitGatewayPolicyTable {
         Ok(CfnTransitGatewayPolicyTable { handle })
     }
 
-    /// The Id of transit gateway policy table.
-    /// (`Fn::GetAtt TransitGatewayPolicyTableId`)
-    pub fn transit_gateway_policy_table_id(&self) -> Value {
-        self.handle.get_att("TransitGatewayPolicyTableId")
+    /// Creation time of the transit gateway policy table
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
     }
 
     /// State of the transit gateway policy table
@@ -25223,10 +25676,10 @@ impl CfnTransitGatewayPolicyTable {
         self.handle.get_att("State")
     }
 
-    /// Creation time of the transit gateway policy table
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
+    /// The Id of transit gateway policy table.
+    /// (`Fn::GetAtt TransitGatewayPolicyTableId`)
+    pub fn transit_gateway_policy_table_id(&self) -> Value {
+        self.handle.get_att("TransitGatewayPolicyTableId")
     }
 }
 
@@ -26616,6 +27069,12 @@ impl CfnVPC {
         Ok(CfnVPC { handle })
     }
 
+    /// The IPv4 network range for the VPC, in CIDR notation. For example, ``10.0.0.0/16``. We modify the specified CIDR block to its canonical form; for example, if you specify ``100.68.0.18/18``, we modify it to ``100.68.0.0/18``. You must specify either``CidrBlock`` or ``Ipv4IpamPoolId``.
+    /// (`Fn::GetAtt CidrBlock`)
+    pub fn cidr_block(&self) -> Value {
+        self.handle.get_att("CidrBlock")
+    }
+
     /// (`Fn::GetAtt CidrBlockAssociations`)
     pub fn cidr_block_associations(&self) -> Value {
         self.handle.get_att("CidrBlockAssociations")
@@ -26631,68 +27090,76 @@ impl CfnVPC {
         self.handle.get_att("DefaultSecurityGroup")
     }
 
+    /// Indicates whether the instances launched in the VPC get DNS hostnames. If enabled, instances in the VPC get DNS hostnames; otherwise, they do not. Disabled by default for nondefault VPCs. For more information, see \[DNS attributes in your VPC\](<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-dns.html#vpc-dns-support>). You can only enable DNS hostnames if you've enabled DNS support.
+    /// (`Fn::GetAtt EnableDnsHostnames`)
+    pub fn enable_dns_hostnames(&self) -> Value {
+        self.handle.get_att("EnableDnsHostnames")
+    }
+
+    /// Indicates whether the DNS resolution is supported for the VPC. If enabled, queries to the Amazon provided DNS server at the 169.254.169.253 IP address, or the reserved IP address at the base of the VPC network range "plus two" succeed. If disabled, the Amazon provided DNS service in the VPC that resolves public DNS hostnames to IP addresses is not enabled. Enabled by default. For more information, see \[DNS attributes in your VPC\](<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-dns.html#vpc-dns-support>).
+    /// (`Fn::GetAtt EnableDnsSupport`)
+    pub fn enable_dns_support(&self) -> Value {
+        self.handle.get_att("EnableDnsSupport")
+    }
+
+    /// The allowed tenancy of instances launched into the VPC. +  ``default``: An instance launched into the VPC runs on shared hardware by default, unless you explicitly specify a different tenancy during instance launch. +  ``dedicated``: An instance launched into the VPC runs on dedicated hardware by default, unless you explicitly specify a tenancy of ``host`` during instance launch. You cannot specify a tenancy of ``default`` during instance launch.
+    /// (`Fn::GetAtt InstanceTenancy`)
+    pub fn instance_tenancy(&self) -> Value {
+        self.handle.get_att("InstanceTenancy")
+    }
+
+    /// The ID of an IPv4 IPAM pool you want to use for allocating this VPC's CIDR. For more information, see \[What is IPAM?\](<https://docs.aws.amazon.com//vpc/latest/ipam/what-is-it-ipam.html>) in the *Amazon VPC IPAM User Guide*. You must specify either``CidrBlock`` or ``Ipv4IpamPoolId``.
+    /// (`Fn::GetAtt Ipv4IpamPoolId`)
+    pub fn ipv4_ipam_pool_id(&self) -> Value {
+        self.handle.get_att("Ipv4IpamPoolId")
+    }
+
+    /// The netmask length of the IPv4 CIDR you want to allocate to this VPC from an Amazon VPC IP Address Manager (IPAM) pool. For more information about IPAM, see \[What is IPAM?\](<https://docs.aws.amazon.com//vpc/latest/ipam/what-is-it-ipam.html>) in the *Amazon VPC IPAM User Guide*.
+    /// (`Fn::GetAtt Ipv4NetmaskLength`)
+    pub fn ipv4_netmask_length(&self) -> Value {
+        self.handle.get_att("Ipv4NetmaskLength")
+    }
+
     /// (`Fn::GetAtt Ipv6CidrBlocks`)
     pub fn ipv6_cidr_blocks(&self) -> Value {
         self.handle.get_att("Ipv6CidrBlocks")
     }
 
-    /// (`Fn::GetAtt VpcId`)
-    pub fn vpc_id(&self) -> Value {
-        self.handle.get_att("VpcId")
+    /// The tags for the VPC.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
     }
 
-    /// The ID of the VPC associated with the encryption control configuration.
-    /// (`Fn::GetAtt VpcEncryptionControl.VpcId`)
-    pub fn vpc_encryption_control_vpc_id(&self) -> Value {
-        self.handle.get_att("VpcEncryptionControl.VpcId")
+    /// (`Fn::GetAtt VpcEncryptionControl.EgressOnlyInternetGatewayExclusion`)
+    pub fn vpc_encryption_control_egress_only_internet_gateway_exclusion(&self) -> Value {
+        self.handle.get_att("VpcEncryptionControl.EgressOnlyInternetGatewayExclusion")
     }
 
-    /// The ID of the VPC Encryption Control configuration.
-    /// (`Fn::GetAtt VpcEncryptionControl.VpcEncryptionControlId`)
-    pub fn vpc_encryption_control_vpc_encryption_control_id(&self) -> Value {
-        self.handle.get_att("VpcEncryptionControl.VpcEncryptionControlId")
+    /// (`Fn::GetAtt VpcEncryptionControl.ElasticFileSystemExclusion`)
+    pub fn vpc_encryption_control_elastic_file_system_exclusion(&self) -> Value {
+        self.handle.get_att("VpcEncryptionControl.ElasticFileSystemExclusion")
     }
 
-    /// The current state of the VPC Encryption Control configuration.
-    /// (`Fn::GetAtt VpcEncryptionControl.State`)
-    pub fn vpc_encryption_control_state(&self) -> Value {
-        self.handle.get_att("VpcEncryptionControl.State")
+    /// (`Fn::GetAtt VpcEncryptionControl.InternetGatewayExclusion`)
+    pub fn vpc_encryption_control_internet_gateway_exclusion(&self) -> Value {
+        self.handle.get_att("VpcEncryptionControl.InternetGatewayExclusion")
     }
 
-    /// A message providing additional information about the encryption control state.
-    /// (`Fn::GetAtt VpcEncryptionControl.StateMessage`)
-    pub fn vpc_encryption_control_state_message(&self) -> Value {
-        self.handle.get_att("VpcEncryptionControl.StateMessage")
+    /// (`Fn::GetAtt VpcEncryptionControl.LambdaExclusion`)
+    pub fn vpc_encryption_control_lambda_exclusion(&self) -> Value {
+        self.handle.get_att("VpcEncryptionControl.LambdaExclusion")
     }
 
-    /// Information about resource exclusions for the VPC Encryption Control configuration.
-    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions`)
-    pub fn vpc_encryption_control_resource_exclusions(&self) -> Value {
-        self.handle.get_att("VpcEncryptionControl.ResourceExclusions")
+    /// The encryption mode for the VPC Encryption Control configuration.
+    /// (`Fn::GetAtt VpcEncryptionControl.Mode`)
+    pub fn vpc_encryption_control_mode(&self) -> Value {
+        self.handle.get_att("VpcEncryptionControl.Mode")
     }
 
-    /// The exclusion configuration for internet gateway traffic.
-    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.InternetGateway`)
-    pub fn vpc_encryption_control_resource_exclusions_internet_gateway(&self) -> Value {
-        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.InternetGateway")
-    }
-
-    /// The current state of the exclusion configuration.
-    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.InternetGateway.State`)
-    pub fn vpc_encryption_control_resource_exclusions_internet_gateway_state(&self) -> Value {
-        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.InternetGateway.State")
-    }
-
-    /// A message providing additional information about the exclusion state.
-    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.InternetGateway.StateMessage`)
-    pub fn vpc_encryption_control_resource_exclusions_internet_gateway_state_message(&self) -> Value {
-        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.InternetGateway.StateMessage")
-    }
-
-    /// The exclusion configuration for egress-only internet gateway traffic.
-    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.EgressOnlyInternetGateway`)
-    pub fn vpc_encryption_control_resource_exclusions_egress_only_internet_gateway(&self) -> Value {
-        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.EgressOnlyInternetGateway")
+    /// (`Fn::GetAtt VpcEncryptionControl.NatGatewayExclusion`)
+    pub fn vpc_encryption_control_nat_gateway_exclusion(&self) -> Value {
+        self.handle.get_att("VpcEncryptionControl.NatGatewayExclusion")
     }
 
     /// The current state of the exclusion configuration.
@@ -26707,64 +27174,28 @@ impl CfnVPC {
         self.handle.get_att("VpcEncryptionControl.ResourceExclusions.EgressOnlyInternetGateway.StateMessage")
     }
 
-    /// The exclusion configuration for NAT gateway traffic.
-    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.NatGateway`)
-    pub fn vpc_encryption_control_resource_exclusions_nat_gateway(&self) -> Value {
-        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.NatGateway")
-    }
-
     /// The current state of the exclusion configuration.
-    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.NatGateway.State`)
-    pub fn vpc_encryption_control_resource_exclusions_nat_gateway_state(&self) -> Value {
-        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.NatGateway.State")
+    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.ElasticFileSystem.State`)
+    pub fn vpc_encryption_control_resource_exclusions_elastic_file_system_state(&self) -> Value {
+        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.ElasticFileSystem.State")
     }
 
     /// A message providing additional information about the exclusion state.
-    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.NatGateway.StateMessage`)
-    pub fn vpc_encryption_control_resource_exclusions_nat_gateway_state_message(&self) -> Value {
-        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.NatGateway.StateMessage")
-    }
-
-    /// The exclusion configuration for virtual private gateway traffic.
-    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.VirtualPrivateGateway`)
-    pub fn vpc_encryption_control_resource_exclusions_virtual_private_gateway(&self) -> Value {
-        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.VirtualPrivateGateway")
+    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.ElasticFileSystem.StateMessage`)
+    pub fn vpc_encryption_control_resource_exclusions_elastic_file_system_state_message(&self) -> Value {
+        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.ElasticFileSystem.StateMessage")
     }
 
     /// The current state of the exclusion configuration.
-    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.VirtualPrivateGateway.State`)
-    pub fn vpc_encryption_control_resource_exclusions_virtual_private_gateway_state(&self) -> Value {
-        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.VirtualPrivateGateway.State")
+    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.InternetGateway.State`)
+    pub fn vpc_encryption_control_resource_exclusions_internet_gateway_state(&self) -> Value {
+        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.InternetGateway.State")
     }
 
     /// A message providing additional information about the exclusion state.
-    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.VirtualPrivateGateway.StateMessage`)
-    pub fn vpc_encryption_control_resource_exclusions_virtual_private_gateway_state_message(&self) -> Value {
-        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.VirtualPrivateGateway.StateMessage")
-    }
-
-    /// The exclusion configuration for VPC peering connection traffic.
-    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.VpcPeering`)
-    pub fn vpc_encryption_control_resource_exclusions_vpc_peering(&self) -> Value {
-        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.VpcPeering")
-    }
-
-    /// The current state of the exclusion configuration.
-    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.VpcPeering.State`)
-    pub fn vpc_encryption_control_resource_exclusions_vpc_peering_state(&self) -> Value {
-        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.VpcPeering.State")
-    }
-
-    /// A message providing additional information about the exclusion state.
-    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.VpcPeering.StateMessage`)
-    pub fn vpc_encryption_control_resource_exclusions_vpc_peering_state_message(&self) -> Value {
-        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.VpcPeering.StateMessage")
-    }
-
-    /// The exclusion configuration for Lambda function traffic.
-    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.Lambda`)
-    pub fn vpc_encryption_control_resource_exclusions_lambda(&self) -> Value {
-        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.Lambda")
+    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.InternetGateway.StateMessage`)
+    pub fn vpc_encryption_control_resource_exclusions_internet_gateway_state_message(&self) -> Value {
+        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.InternetGateway.StateMessage")
     }
 
     /// The current state of the exclusion configuration.
@@ -26779,10 +27210,28 @@ impl CfnVPC {
         self.handle.get_att("VpcEncryptionControl.ResourceExclusions.Lambda.StateMessage")
     }
 
-    /// The exclusion configuration for VPC Lattice traffic.
-    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.VpcLattice`)
-    pub fn vpc_encryption_control_resource_exclusions_vpc_lattice(&self) -> Value {
-        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.VpcLattice")
+    /// The current state of the exclusion configuration.
+    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.NatGateway.State`)
+    pub fn vpc_encryption_control_resource_exclusions_nat_gateway_state(&self) -> Value {
+        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.NatGateway.State")
+    }
+
+    /// A message providing additional information about the exclusion state.
+    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.NatGateway.StateMessage`)
+    pub fn vpc_encryption_control_resource_exclusions_nat_gateway_state_message(&self) -> Value {
+        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.NatGateway.StateMessage")
+    }
+
+    /// The current state of the exclusion configuration.
+    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.VirtualPrivateGateway.State`)
+    pub fn vpc_encryption_control_resource_exclusions_virtual_private_gateway_state(&self) -> Value {
+        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.VirtualPrivateGateway.State")
+    }
+
+    /// A message providing additional information about the exclusion state.
+    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.VirtualPrivateGateway.StateMessage`)
+    pub fn vpc_encryption_control_resource_exclusions_virtual_private_gateway_state_message(&self) -> Value {
+        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.VirtualPrivateGateway.StateMessage")
     }
 
     /// The current state of the exclusion configuration.
@@ -26797,22 +27246,60 @@ impl CfnVPC {
         self.handle.get_att("VpcEncryptionControl.ResourceExclusions.VpcLattice.StateMessage")
     }
 
-    /// The exclusion configuration for Elastic File System traffic.
-    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.ElasticFileSystem`)
-    pub fn vpc_encryption_control_resource_exclusions_elastic_file_system(&self) -> Value {
-        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.ElasticFileSystem")
-    }
-
     /// The current state of the exclusion configuration.
-    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.ElasticFileSystem.State`)
-    pub fn vpc_encryption_control_resource_exclusions_elastic_file_system_state(&self) -> Value {
-        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.ElasticFileSystem.State")
+    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.VpcPeering.State`)
+    pub fn vpc_encryption_control_resource_exclusions_vpc_peering_state(&self) -> Value {
+        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.VpcPeering.State")
     }
 
     /// A message providing additional information about the exclusion state.
-    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.ElasticFileSystem.StateMessage`)
-    pub fn vpc_encryption_control_resource_exclusions_elastic_file_system_state_message(&self) -> Value {
-        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.ElasticFileSystem.StateMessage")
+    /// (`Fn::GetAtt VpcEncryptionControl.ResourceExclusions.VpcPeering.StateMessage`)
+    pub fn vpc_encryption_control_resource_exclusions_vpc_peering_state_message(&self) -> Value {
+        self.handle.get_att("VpcEncryptionControl.ResourceExclusions.VpcPeering.StateMessage")
+    }
+
+    /// The current state of the VPC Encryption Control configuration.
+    /// (`Fn::GetAtt VpcEncryptionControl.State`)
+    pub fn vpc_encryption_control_state(&self) -> Value {
+        self.handle.get_att("VpcEncryptionControl.State")
+    }
+
+    /// A message providing additional information about the encryption control state.
+    /// (`Fn::GetAtt VpcEncryptionControl.StateMessage`)
+    pub fn vpc_encryption_control_state_message(&self) -> Value {
+        self.handle.get_att("VpcEncryptionControl.StateMessage")
+    }
+
+    /// (`Fn::GetAtt VpcEncryptionControl.VirtualPrivateGatewayExclusion`)
+    pub fn vpc_encryption_control_virtual_private_gateway_exclusion(&self) -> Value {
+        self.handle.get_att("VpcEncryptionControl.VirtualPrivateGatewayExclusion")
+    }
+
+    /// The ID of the VPC Encryption Control configuration.
+    /// (`Fn::GetAtt VpcEncryptionControl.VpcEncryptionControlId`)
+    pub fn vpc_encryption_control_vpc_encryption_control_id(&self) -> Value {
+        self.handle.get_att("VpcEncryptionControl.VpcEncryptionControlId")
+    }
+
+    /// The ID of the VPC associated with the encryption control configuration.
+    /// (`Fn::GetAtt VpcEncryptionControl.VpcId`)
+    pub fn vpc_encryption_control_vpc_id(&self) -> Value {
+        self.handle.get_att("VpcEncryptionControl.VpcId")
+    }
+
+    /// (`Fn::GetAtt VpcEncryptionControl.VpcLatticeExclusion`)
+    pub fn vpc_encryption_control_vpc_lattice_exclusion(&self) -> Value {
+        self.handle.get_att("VpcEncryptionControl.VpcLatticeExclusion")
+    }
+
+    /// (`Fn::GetAtt VpcEncryptionControl.VpcPeeringExclusion`)
+    pub fn vpc_encryption_control_vpc_peering_exclusion(&self) -> Value {
+        self.handle.get_att("VpcEncryptionControl.VpcPeeringExclusion")
+    }
+
+    /// (`Fn::GetAtt VpcId`)
+    pub fn vpc_id(&self) -> Value {
+        self.handle.get_att("VpcId")
     }
 }
 
@@ -27214,16 +27701,16 @@ impl CfnVPCCidrBlock {
         self.handle.get_att("Id")
     }
 
-    /// The value denoting whether an IPv6 VPC CIDR Block is public or private.
-    /// (`Fn::GetAtt Ipv6AddressAttribute`)
-    pub fn ipv6_address_attribute(&self) -> Value {
-        self.handle.get_att("Ipv6AddressAttribute")
-    }
-
     /// The IP Source of an IPv6 VPC CIDR Block.
     /// (`Fn::GetAtt IpSource`)
     pub fn ip_source(&self) -> Value {
         self.handle.get_att("IpSource")
+    }
+
+    /// The value denoting whether an IPv6 VPC CIDR Block is public or private.
+    /// (`Fn::GetAtt Ipv6AddressAttribute`)
+    pub fn ipv6_address_attribute(&self) -> Value {
+        self.handle.get_att("Ipv6AddressAttribute")
     }
 }
 
@@ -27682,28 +28169,40 @@ impl CfnVPCEncryptionControl {
         Ok(CfnVPCEncryptionControl { handle })
     }
 
-    /// The VPC encryption control resource id.
-    /// (`Fn::GetAtt VpcEncryptionControlId`)
-    pub fn vpc_encryption_control_id(&self) -> Value {
-        self.handle.get_att("VpcEncryptionControlId")
-    }
-
-    /// The current state of the VPC encryption control.
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
-    }
-
-    /// Provides additional context on the state of the VPC encryption control.
-    /// (`Fn::GetAtt StateMessage`)
-    pub fn state_message(&self) -> Value {
-        self.handle.get_att("StateMessage")
-    }
-
     /// Enumerates the states of all the VPC encryption control resource exclusions
     /// (`Fn::GetAtt ResourceExclusions`)
     pub fn resource_exclusions(&self) -> Value {
         self.handle.get_att("ResourceExclusions")
+    }
+
+    /// (`Fn::GetAtt ResourceExclusions.EgressOnlyInternetGateway`)
+    pub fn resource_exclusions_egress_only_internet_gateway(&self) -> Value {
+        self.handle.get_att("ResourceExclusions.EgressOnlyInternetGateway")
+    }
+
+    /// (`Fn::GetAtt ResourceExclusions.EgressOnlyInternetGateway.State`)
+    pub fn resource_exclusions_egress_only_internet_gateway_state(&self) -> Value {
+        self.handle.get_att("ResourceExclusions.EgressOnlyInternetGateway.State")
+    }
+
+    /// (`Fn::GetAtt ResourceExclusions.EgressOnlyInternetGateway.StateMessage`)
+    pub fn resource_exclusions_egress_only_internet_gateway_state_message(&self) -> Value {
+        self.handle.get_att("ResourceExclusions.EgressOnlyInternetGateway.StateMessage")
+    }
+
+    /// (`Fn::GetAtt ResourceExclusions.ElasticFileSystem`)
+    pub fn resource_exclusions_elastic_file_system(&self) -> Value {
+        self.handle.get_att("ResourceExclusions.ElasticFileSystem")
+    }
+
+    /// (`Fn::GetAtt ResourceExclusions.ElasticFileSystem.State`)
+    pub fn resource_exclusions_elastic_file_system_state(&self) -> Value {
+        self.handle.get_att("ResourceExclusions.ElasticFileSystem.State")
+    }
+
+    /// (`Fn::GetAtt ResourceExclusions.ElasticFileSystem.StateMessage`)
+    pub fn resource_exclusions_elastic_file_system_state_message(&self) -> Value {
+        self.handle.get_att("ResourceExclusions.ElasticFileSystem.StateMessage")
     }
 
     /// (`Fn::GetAtt ResourceExclusions.InternetGateway`)
@@ -27721,19 +28220,19 @@ impl CfnVPCEncryptionControl {
         self.handle.get_att("ResourceExclusions.InternetGateway.StateMessage")
     }
 
-    /// (`Fn::GetAtt ResourceExclusions.EgressOnlyInternetGateway`)
-    pub fn resource_exclusions_egress_only_internet_gateway(&self) -> Value {
-        self.handle.get_att("ResourceExclusions.EgressOnlyInternetGateway")
+    /// (`Fn::GetAtt ResourceExclusions.Lambda`)
+    pub fn resource_exclusions_lambda(&self) -> Value {
+        self.handle.get_att("ResourceExclusions.Lambda")
     }
 
-    /// (`Fn::GetAtt ResourceExclusions.EgressOnlyInternetGateway.State`)
-    pub fn resource_exclusions_egress_only_internet_gateway_state(&self) -> Value {
-        self.handle.get_att("ResourceExclusions.EgressOnlyInternetGateway.State")
+    /// (`Fn::GetAtt ResourceExclusions.Lambda.State`)
+    pub fn resource_exclusions_lambda_state(&self) -> Value {
+        self.handle.get_att("ResourceExclusions.Lambda.State")
     }
 
-    /// (`Fn::GetAtt ResourceExclusions.EgressOnlyInternetGateway.StateMessage`)
-    pub fn resource_exclusions_egress_only_internet_gateway_state_message(&self) -> Value {
-        self.handle.get_att("ResourceExclusions.EgressOnlyInternetGateway.StateMessage")
+    /// (`Fn::GetAtt ResourceExclusions.Lambda.StateMessage`)
+    pub fn resource_exclusions_lambda_state_message(&self) -> Value {
+        self.handle.get_att("ResourceExclusions.Lambda.StateMessage")
     }
 
     /// (`Fn::GetAtt ResourceExclusions.NatGateway`)
@@ -27766,21 +28265,6 @@ impl CfnVPCEncryptionControl {
         self.handle.get_att("ResourceExclusions.VirtualPrivateGateway.StateMessage")
     }
 
-    /// (`Fn::GetAtt ResourceExclusions.VpcPeering`)
-    pub fn resource_exclusions_vpc_peering(&self) -> Value {
-        self.handle.get_att("ResourceExclusions.VpcPeering")
-    }
-
-    /// (`Fn::GetAtt ResourceExclusions.VpcPeering.State`)
-    pub fn resource_exclusions_vpc_peering_state(&self) -> Value {
-        self.handle.get_att("ResourceExclusions.VpcPeering.State")
-    }
-
-    /// (`Fn::GetAtt ResourceExclusions.VpcPeering.StateMessage`)
-    pub fn resource_exclusions_vpc_peering_state_message(&self) -> Value {
-        self.handle.get_att("ResourceExclusions.VpcPeering.StateMessage")
-    }
-
     /// (`Fn::GetAtt ResourceExclusions.VpcLattice`)
     pub fn resource_exclusions_vpc_lattice(&self) -> Value {
         self.handle.get_att("ResourceExclusions.VpcLattice")
@@ -27796,34 +28280,37 @@ impl CfnVPCEncryptionControl {
         self.handle.get_att("ResourceExclusions.VpcLattice.StateMessage")
     }
 
-    /// (`Fn::GetAtt ResourceExclusions.ElasticFileSystem`)
-    pub fn resource_exclusions_elastic_file_system(&self) -> Value {
-        self.handle.get_att("ResourceExclusions.ElasticFileSystem")
+    /// (`Fn::GetAtt ResourceExclusions.VpcPeering`)
+    pub fn resource_exclusions_vpc_peering(&self) -> Value {
+        self.handle.get_att("ResourceExclusions.VpcPeering")
     }
 
-    /// (`Fn::GetAtt ResourceExclusions.ElasticFileSystem.State`)
-    pub fn resource_exclusions_elastic_file_system_state(&self) -> Value {
-        self.handle.get_att("ResourceExclusions.ElasticFileSystem.State")
+    /// (`Fn::GetAtt ResourceExclusions.VpcPeering.State`)
+    pub fn resource_exclusions_vpc_peering_state(&self) -> Value {
+        self.handle.get_att("ResourceExclusions.VpcPeering.State")
     }
 
-    /// (`Fn::GetAtt ResourceExclusions.ElasticFileSystem.StateMessage`)
-    pub fn resource_exclusions_elastic_file_system_state_message(&self) -> Value {
-        self.handle.get_att("ResourceExclusions.ElasticFileSystem.StateMessage")
+    /// (`Fn::GetAtt ResourceExclusions.VpcPeering.StateMessage`)
+    pub fn resource_exclusions_vpc_peering_state_message(&self) -> Value {
+        self.handle.get_att("ResourceExclusions.VpcPeering.StateMessage")
     }
 
-    /// (`Fn::GetAtt ResourceExclusions.Lambda`)
-    pub fn resource_exclusions_lambda(&self) -> Value {
-        self.handle.get_att("ResourceExclusions.Lambda")
+    /// The current state of the VPC encryption control.
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
     }
 
-    /// (`Fn::GetAtt ResourceExclusions.Lambda.State`)
-    pub fn resource_exclusions_lambda_state(&self) -> Value {
-        self.handle.get_att("ResourceExclusions.Lambda.State")
+    /// Provides additional context on the state of the VPC encryption control.
+    /// (`Fn::GetAtt StateMessage`)
+    pub fn state_message(&self) -> Value {
+        self.handle.get_att("StateMessage")
     }
 
-    /// (`Fn::GetAtt ResourceExclusions.Lambda.StateMessage`)
-    pub fn resource_exclusions_lambda_state_message(&self) -> Value {
-        self.handle.get_att("ResourceExclusions.Lambda.StateMessage")
+    /// The VPC encryption control resource id.
+    /// (`Fn::GetAtt VpcEncryptionControlId`)
+    pub fn vpc_encryption_control_id(&self) -> Value {
+        self.handle.get_att("VpcEncryptionControlId")
     }
 }
 
@@ -28218,11 +28705,6 @@ impl CfnVPCEndpoint {
         Ok(CfnVPCEndpoint { handle })
     }
 
-    /// (`Fn::GetAtt NetworkInterfaceIds`)
-    pub fn network_interface_ids(&self) -> Value {
-        self.handle.get_att("NetworkInterfaceIds")
-    }
-
     /// (`Fn::GetAtt CreationTimestamp`)
     pub fn creation_timestamp(&self) -> Value {
         self.handle.get_att("CreationTimestamp")
@@ -28236,6 +28718,11 @@ impl CfnVPCEndpoint {
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
+    }
+
+    /// (`Fn::GetAtt NetworkInterfaceIds`)
+    pub fn network_interface_ids(&self) -> Value {
+        self.handle.get_att("NetworkInterfaceIds")
     }
 }
 
@@ -28530,11 +29017,6 @@ impl CfnVPCEndpointService {
         Ok(CfnVPCEndpointService { handle })
     }
 
-    /// (`Fn::GetAtt ServiceId`)
-    pub fn service_id(&self) -> Value {
-        self.handle.get_att("ServiceId")
-    }
-
     /// (`Fn::GetAtt PrivateDnsNameConfiguration.Name`)
     pub fn private_dns_name_configuration_name(&self) -> Value {
         self.handle.get_att("PrivateDnsNameConfiguration.Name")
@@ -28553,6 +29035,11 @@ impl CfnVPCEndpointService {
     /// (`Fn::GetAtt PrivateDnsNameConfiguration.Value`)
     pub fn private_dns_name_configuration_value(&self) -> Value {
         self.handle.get_att("PrivateDnsNameConfiguration.Value")
+    }
+
+    /// (`Fn::GetAtt ServiceId`)
+    pub fn service_id(&self) -> Value {
+        self.handle.get_att("ServiceId")
     }
 }
 
@@ -28986,14 +29473,14 @@ impl CfnVPNConcentrator {
         Ok(CfnVPNConcentrator { handle })
     }
 
-    /// (`Fn::GetAtt VpnConcentratorId`)
-    pub fn vpn_concentrator_id(&self) -> Value {
-        self.handle.get_att("VpnConcentratorId")
-    }
-
     /// (`Fn::GetAtt TransitGatewayAttachmentId`)
     pub fn transit_gateway_attachment_id(&self) -> Value {
         self.handle.get_att("TransitGatewayAttachmentId")
+    }
+
+    /// (`Fn::GetAtt VpnConcentratorId`)
+    pub fn vpn_concentrator_id(&self) -> Value {
+        self.handle.get_att("VpnConcentratorId")
     }
 }
 
@@ -30571,22 +31058,22 @@ impl CfnVerifiedAccessEndpoint {
         Ok(CfnVerifiedAccessEndpoint { handle })
     }
 
-    /// The ID of the AWS Verified Access endpoint.
-    /// (`Fn::GetAtt VerifiedAccessEndpointId`)
-    pub fn verified_access_endpoint_id(&self) -> Value {
-        self.handle.get_att("VerifiedAccessEndpointId")
+    /// The creation time.
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
+    }
+
+    /// Returned if endpoint has a device trust provider attached.
+    /// (`Fn::GetAtt DeviceValidationDomain`)
+    pub fn device_validation_domain(&self) -> Value {
+        self.handle.get_att("DeviceValidationDomain")
     }
 
     /// A DNS name that is generated for the endpoint.
     /// (`Fn::GetAtt EndpointDomain`)
     pub fn endpoint_domain(&self) -> Value {
         self.handle.get_att("EndpointDomain")
-    }
-
-    /// The creation time.
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
     }
 
     /// The last updated time.
@@ -30601,10 +31088,10 @@ impl CfnVerifiedAccessEndpoint {
         self.handle.get_att("Status")
     }
 
-    /// Returned if endpoint has a device trust provider attached.
-    /// (`Fn::GetAtt DeviceValidationDomain`)
-    pub fn device_validation_domain(&self) -> Value {
-        self.handle.get_att("DeviceValidationDomain")
+    /// The ID of the AWS Verified Access endpoint.
+    /// (`Fn::GetAtt VerifiedAccessEndpointId`)
+    pub fn verified_access_endpoint_id(&self) -> Value {
+        self.handle.get_att("VerifiedAccessEndpointId")
     }
 
     /// The ID of the AWS Verified Access instance.
@@ -30780,12 +31267,6 @@ impl CfnVerifiedAccessGroup {
         Ok(CfnVerifiedAccessGroup { handle })
     }
 
-    /// The ID of the AWS Verified Access group.
-    /// (`Fn::GetAtt VerifiedAccessGroupId`)
-    pub fn verified_access_group_id(&self) -> Value {
-        self.handle.get_att("VerifiedAccessGroupId")
-    }
-
     /// Time this Verified Access Group was created.
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
@@ -30808,6 +31289,12 @@ impl CfnVerifiedAccessGroup {
     /// (`Fn::GetAtt VerifiedAccessGroupArn`)
     pub fn verified_access_group_arn(&self) -> Value {
         self.handle.get_att("VerifiedAccessGroupArn")
+    }
+
+    /// The ID of the AWS Verified Access group.
+    /// (`Fn::GetAtt VerifiedAccessGroupId`)
+    pub fn verified_access_group_id(&self) -> Value {
+        self.handle.get_att("VerifiedAccessGroupId")
     }
 }
 
@@ -31109,10 +31596,10 @@ impl CfnVerifiedAccessInstance {
         Ok(CfnVerifiedAccessInstance { handle })
     }
 
-    /// The ID of the AWS Verified Access instance.
-    /// (`Fn::GetAtt VerifiedAccessInstanceId`)
-    pub fn verified_access_instance_id(&self) -> Value {
-        self.handle.get_att("VerifiedAccessInstanceId")
+    /// Property to represent the name servers assoicated with the domain that AVA manages (say, \['ns1.amazonaws.com', 'ns2.amazonaws.com', 'ns3.amazonaws.com', 'ns4.amazonaws.com'\]).
+    /// (`Fn::GetAtt CidrEndpointsCustomSubDomainNameServers`)
+    pub fn cidr_endpoints_custom_sub_domain_name_servers(&self) -> Value {
+        self.handle.get_att("CidrEndpointsCustomSubDomainNameServers")
     }
 
     /// Time this Verified Access Instance was created.
@@ -31127,10 +31614,10 @@ impl CfnVerifiedAccessInstance {
         self.handle.get_att("LastUpdatedTime")
     }
 
-    /// Property to represent the name servers assoicated with the domain that AVA manages (say, \['ns1.amazonaws.com', 'ns2.amazonaws.com', 'ns3.amazonaws.com', 'ns4.amazonaws.com'\]).
-    /// (`Fn::GetAtt CidrEndpointsCustomSubDomainNameServers`)
-    pub fn cidr_endpoints_custom_sub_domain_name_servers(&self) -> Value {
-        self.handle.get_att("CidrEndpointsCustomSubDomainNameServers")
+    /// The ID of the AWS Verified Access instance.
+    /// (`Fn::GetAtt VerifiedAccessInstanceId`)
+    pub fn verified_access_instance_id(&self) -> Value {
+        self.handle.get_att("VerifiedAccessInstanceId")
     }
 }
 
@@ -31531,12 +32018,6 @@ impl CfnVerifiedAccessTrustProvider {
         Ok(CfnVerifiedAccessTrustProvider { handle })
     }
 
-    /// The ID of the Amazon Web Services Verified Access trust provider.
-    /// (`Fn::GetAtt VerifiedAccessTrustProviderId`)
-    pub fn verified_access_trust_provider_id(&self) -> Value {
-        self.handle.get_att("VerifiedAccessTrustProviderId")
-    }
-
     /// The creation time.
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
@@ -31547,6 +32028,12 @@ impl CfnVerifiedAccessTrustProvider {
     /// (`Fn::GetAtt LastUpdatedTime`)
     pub fn last_updated_time(&self) -> Value {
         self.handle.get_att("LastUpdatedTime")
+    }
+
+    /// The ID of the Amazon Web Services Verified Access trust provider.
+    /// (`Fn::GetAtt VerifiedAccessTrustProviderId`)
+    pub fn verified_access_trust_provider_id(&self) -> Value {
+        self.handle.get_att("VerifiedAccessTrustProviderId")
     }
 }
 

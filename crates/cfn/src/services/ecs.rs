@@ -2041,9 +2041,19 @@ impl CfnDaemon {
         Ok(CfnDaemon { handle })
     }
 
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
     /// (`Fn::GetAtt DaemonArn`)
     pub fn daemon_arn(&self) -> Value {
         self.handle.get_att("DaemonArn")
+    }
+
+    /// (`Fn::GetAtt DaemonStatus`)
+    pub fn daemon_status(&self) -> Value {
+        self.handle.get_att("DaemonStatus")
     }
 
     /// (`Fn::GetAtt DeploymentArn`)
@@ -2051,19 +2061,9 @@ impl CfnDaemon {
         self.handle.get_att("DeploymentArn")
     }
 
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
-    }
-
     /// (`Fn::GetAtt UpdatedAt`)
     pub fn updated_at(&self) -> Value {
         self.handle.get_att("UpdatedAt")
-    }
-
-    /// (`Fn::GetAtt DaemonStatus`)
-    pub fn daemon_status(&self) -> Value {
-        self.handle.get_att("DaemonStatus")
     }
 }
 
@@ -3615,19 +3615,9 @@ impl CfnExpressGatewayService {
         Ok(CfnExpressGatewayService { handle })
     }
 
-    /// (`Fn::GetAtt ServiceArn`)
-    pub fn service_arn(&self) -> Value {
-        self.handle.get_att("ServiceArn")
-    }
-
     /// (`Fn::GetAtt ActiveConfigurations`)
     pub fn active_configurations(&self) -> Value {
         self.handle.get_att("ActiveConfigurations")
-    }
-
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -3635,24 +3625,9 @@ impl CfnExpressGatewayService {
         self.handle.get_att("CreatedAt")
     }
 
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
-    }
-
-    /// (`Fn::GetAtt Endpoint`)
-    pub fn endpoint(&self) -> Value {
-        self.handle.get_att("Endpoint")
-    }
-
     /// (`Fn::GetAtt ECSManagedResourceArns`)
     pub fn ecs_managed_resource_arns(&self) -> Value {
         self.handle.get_att("ECSManagedResourceArns")
-    }
-
-    /// (`Fn::GetAtt ECSManagedResourceArns.ServiceSecurityGroups`)
-    pub fn ecs_managed_resource_arns_service_security_groups(&self) -> Value {
-        self.handle.get_att("ECSManagedResourceArns.ServiceSecurityGroups")
     }
 
     /// (`Fn::GetAtt ECSManagedResourceArns.AutoScaling`)
@@ -3660,24 +3635,14 @@ impl CfnExpressGatewayService {
         self.handle.get_att("ECSManagedResourceArns.AutoScaling")
     }
 
-    /// (`Fn::GetAtt ECSManagedResourceArns.AutoScaling.ScalableTarget`)
-    pub fn ecs_managed_resource_arns_auto_scaling_scalable_target(&self) -> Value {
-        self.handle.get_att("ECSManagedResourceArns.AutoScaling.ScalableTarget")
-    }
-
     /// (`Fn::GetAtt ECSManagedResourceArns.AutoScaling.ApplicationAutoScalingPolicies`)
     pub fn ecs_managed_resource_arns_auto_scaling_application_auto_scaling_policies(&self) -> Value {
         self.handle.get_att("ECSManagedResourceArns.AutoScaling.ApplicationAutoScalingPolicies")
     }
 
-    /// (`Fn::GetAtt ECSManagedResourceArns.LogGroups`)
-    pub fn ecs_managed_resource_arns_log_groups(&self) -> Value {
-        self.handle.get_att("ECSManagedResourceArns.LogGroups")
-    }
-
-    /// (`Fn::GetAtt ECSManagedResourceArns.MetricAlarms`)
-    pub fn ecs_managed_resource_arns_metric_alarms(&self) -> Value {
-        self.handle.get_att("ECSManagedResourceArns.MetricAlarms")
+    /// (`Fn::GetAtt ECSManagedResourceArns.AutoScaling.ScalableTarget`)
+    pub fn ecs_managed_resource_arns_auto_scaling_scalable_target(&self) -> Value {
+        self.handle.get_att("ECSManagedResourceArns.AutoScaling.ScalableTarget")
     }
 
     /// (`Fn::GetAtt ECSManagedResourceArns.IngressPath`)
@@ -3690,9 +3655,9 @@ impl CfnExpressGatewayService {
         self.handle.get_att("ECSManagedResourceArns.IngressPath.CertificateArn")
     }
 
-    /// (`Fn::GetAtt ECSManagedResourceArns.IngressPath.LoadBalancerSecurityGroups`)
-    pub fn ecs_managed_resource_arns_ingress_path_load_balancer_security_groups(&self) -> Value {
-        self.handle.get_att("ECSManagedResourceArns.IngressPath.LoadBalancerSecurityGroups")
+    /// (`Fn::GetAtt ECSManagedResourceArns.IngressPath.ListenerArn`)
+    pub fn ecs_managed_resource_arns_ingress_path_listener_arn(&self) -> Value {
+        self.handle.get_att("ECSManagedResourceArns.IngressPath.ListenerArn")
     }
 
     /// (`Fn::GetAtt ECSManagedResourceArns.IngressPath.ListenerRuleArn`)
@@ -3700,19 +3665,54 @@ impl CfnExpressGatewayService {
         self.handle.get_att("ECSManagedResourceArns.IngressPath.ListenerRuleArn")
     }
 
-    /// (`Fn::GetAtt ECSManagedResourceArns.IngressPath.ListenerArn`)
-    pub fn ecs_managed_resource_arns_ingress_path_listener_arn(&self) -> Value {
-        self.handle.get_att("ECSManagedResourceArns.IngressPath.ListenerArn")
-    }
-
     /// (`Fn::GetAtt ECSManagedResourceArns.IngressPath.LoadBalancerArn`)
     pub fn ecs_managed_resource_arns_ingress_path_load_balancer_arn(&self) -> Value {
         self.handle.get_att("ECSManagedResourceArns.IngressPath.LoadBalancerArn")
     }
 
+    /// (`Fn::GetAtt ECSManagedResourceArns.IngressPath.LoadBalancerSecurityGroups`)
+    pub fn ecs_managed_resource_arns_ingress_path_load_balancer_security_groups(&self) -> Value {
+        self.handle.get_att("ECSManagedResourceArns.IngressPath.LoadBalancerSecurityGroups")
+    }
+
     /// (`Fn::GetAtt ECSManagedResourceArns.IngressPath.TargetGroupArns`)
     pub fn ecs_managed_resource_arns_ingress_path_target_group_arns(&self) -> Value {
         self.handle.get_att("ECSManagedResourceArns.IngressPath.TargetGroupArns")
+    }
+
+    /// (`Fn::GetAtt ECSManagedResourceArns.LogGroups`)
+    pub fn ecs_managed_resource_arns_log_groups(&self) -> Value {
+        self.handle.get_att("ECSManagedResourceArns.LogGroups")
+    }
+
+    /// (`Fn::GetAtt ECSManagedResourceArns.MetricAlarms`)
+    pub fn ecs_managed_resource_arns_metric_alarms(&self) -> Value {
+        self.handle.get_att("ECSManagedResourceArns.MetricAlarms")
+    }
+
+    /// (`Fn::GetAtt ECSManagedResourceArns.ServiceSecurityGroups`)
+    pub fn ecs_managed_resource_arns_service_security_groups(&self) -> Value {
+        self.handle.get_att("ECSManagedResourceArns.ServiceSecurityGroups")
+    }
+
+    /// (`Fn::GetAtt Endpoint`)
+    pub fn endpoint(&self) -> Value {
+        self.handle.get_att("Endpoint")
+    }
+
+    /// (`Fn::GetAtt ServiceArn`)
+    pub fn service_arn(&self) -> Value {
+        self.handle.get_att("ServiceArn")
+    }
+
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 
@@ -4249,22 +4249,22 @@ impl CfnGateway {
         Ok(CfnGateway { handle })
     }
 
+    /// The access type of the gateway.
+    /// (`Fn::GetAtt AccessType`)
+    pub fn access_type(&self) -> Value {
+        self.handle.get_att("AccessType")
+    }
+
     /// The Amazon Resource Name (ARN) of the gateway.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
     }
 
-    /// The status of the gateway.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
-    /// The access type of the gateway.
-    /// (`Fn::GetAtt AccessType`)
-    pub fn access_type(&self) -> Value {
-        self.handle.get_att("AccessType")
+    /// The current number of ALBs provisioned for the gateway.
+    /// (`Fn::GetAtt Configuration.HostSharedAlb.CurrentAlbCount`)
+    pub fn configuration_host_shared_alb_current_alb_count(&self) -> Value {
+        self.handle.get_att("Configuration.HostSharedAlb.CurrentAlbCount")
     }
 
     /// The timestamp when the gateway was created.
@@ -4273,16 +4273,16 @@ impl CfnGateway {
         self.handle.get_att("CreatedAt")
     }
 
+    /// The status of the gateway.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
     /// The timestamp when the gateway was last updated.
     /// (`Fn::GetAtt UpdatedAt`)
     pub fn updated_at(&self) -> Value {
         self.handle.get_att("UpdatedAt")
-    }
-
-    /// The current number of ALBs provisioned for the gateway.
-    /// (`Fn::GetAtt Configuration.HostSharedAlb.CurrentAlbCount`)
-    pub fn configuration_host_shared_alb_current_alb_count(&self) -> Value {
-        self.handle.get_att("Configuration.HostSharedAlb.CurrentAlbCount")
     }
 }
 
@@ -4360,16 +4360,16 @@ impl CfnGatewayClusterAssociations {
         Ok(CfnGatewayClusterAssociations { handle })
     }
 
-    /// The full Amazon Resource Name (ARN) of the associated gateway.
-    /// (`Fn::GetAtt GatewayArn`)
-    pub fn gateway_arn(&self) -> Value {
-        self.handle.get_att("GatewayArn")
-    }
-
     /// The full Amazon Resource Name (ARN) of the associated cluster.
     /// (`Fn::GetAtt ClusterArn`)
     pub fn cluster_arn(&self) -> Value {
         self.handle.get_att("ClusterArn")
+    }
+
+    /// The full Amazon Resource Name (ARN) of the associated gateway.
+    /// (`Fn::GetAtt GatewayArn`)
+    pub fn gateway_arn(&self) -> Value {
+        self.handle.get_att("GatewayArn")
     }
 
     /// The status of the association.
@@ -6903,14 +6903,14 @@ impl CfnService {
         Ok(CfnService { handle })
     }
 
-    /// (`Fn::GetAtt ServiceArn`)
-    pub fn service_arn(&self) -> Value {
-        self.handle.get_att("ServiceArn")
-    }
-
     /// (`Fn::GetAtt Name`)
     pub fn name(&self) -> Value {
         self.handle.get_att("Name")
+    }
+
+    /// (`Fn::GetAtt ServiceArn`)
+    pub fn service_arn(&self) -> Value {
+        self.handle.get_att("ServiceArn")
     }
 }
 

@@ -928,9 +928,45 @@ impl CfnMountTarget {
         Ok(CfnMountTarget { handle })
     }
 
+    /// The ID of the file system for which to create the mount target.
+    /// (`Fn::GetAtt FileSystemId`)
+    pub fn file_system_id(&self) -> Value {
+        self.handle.get_att("FileSystemId")
+    }
+
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
+    }
+
+    /// If the ``IpAddressType`` for the mount target is IPv4 ( ``IPV4_ONLY`` or ``DUAL_STACK``), then specify the IPv4 address to use. If you do not specify an ``IpAddress``, then Amazon EFS selects an unused IP address from the subnet specified for ``SubnetId``.
+    /// (`Fn::GetAtt IpAddress`)
+    pub fn ip_address(&self) -> Value {
+        self.handle.get_att("IpAddress")
+    }
+
+    /// The IP address type for the mount target. The possible values are ``IPV4_ONLY`` (only IPv4 addresses), ``IPV6_ONLY`` (only IPv6 addresses), and ``DUAL_STACK`` (dual-stack, both IPv4 and IPv6 addresses). If you don’t specify an ``IpAddressType``, then ``IPV4_ONLY`` is used. The ``IPAddressType`` must match the IP type of the subnet. Additionally, the ``IPAddressType`` parameter overrides the value set as the default IP address for the subnet in the VPC.
+    /// (`Fn::GetAtt IpAddressType`)
+    pub fn ip_address_type(&self) -> Value {
+        self.handle.get_att("IpAddressType")
+    }
+
+    /// If the ``IPAddressType`` for the mount target is IPv6 (``IPV6_ONLY`` or ``DUAL_STACK``), then specify the IPv6 address to use. If you do not specify an ``Ipv6Address``, then Amazon EFS selects an unused IP address from the subnet specified for ``SubnetId``.
+    /// (`Fn::GetAtt Ipv6Address`)
+    pub fn ipv6_address(&self) -> Value {
+        self.handle.get_att("Ipv6Address")
+    }
+
+    /// VPC security group IDs, of the form ``sg-xxxxxxxx``. These must be for the same VPC as the subnet specified. The maximum number of security groups depends on account quota. For more information, see \[Amazon VPC Quotas\](<https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html>) in the *Amazon VPC User Guide* (see the *Security Groups* table). If you don't specify a security group, then Amazon EFS uses the default security group for the subnet's VPC.
+    /// (`Fn::GetAtt SecurityGroups`)
+    pub fn security_groups(&self) -> Value {
+        self.handle.get_att("SecurityGroups")
+    }
+
+    /// The ID of the subnet to add the mount target in. For One Zone file systems, use the subnet that is associated with the file system's Availability Zone. The subnet type must be the same type as the ``IpAddressType``.
+    /// (`Fn::GetAtt SubnetId`)
+    pub fn subnet_id(&self) -> Value {
+        self.handle.get_att("SubnetId")
     }
 }
 

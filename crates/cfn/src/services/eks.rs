@@ -1030,10 +1030,16 @@ impl CfnCapability {
         self.handle.get_att("Arn")
     }
 
-    /// The current status of the capability. Valid values include: CREATING (the capability is being created), ACTIVE (the capability is running and available), UPDATING (the capability is being updated), DELETING (the capability is being deleted), CREATE_FAILED (the capability creation failed), UPDATE_FAILED (the capability update failed), or DELETE_FAILED (the capability deletion failed).
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
+    /// The ARN of the managed application created in IAM Identity Center for this Argo CD capability. This application is automatically created and managed by EKS.
+    /// (`Fn::GetAtt Configuration.ArgoCd.AwsIdc.IdcManagedApplicationArn`)
+    pub fn configuration_argo_cd_aws_idc_idc_managed_application_arn(&self) -> Value {
+        self.handle.get_att("Configuration.ArgoCd.AwsIdc.IdcManagedApplicationArn")
+    }
+
+    /// The URL of the Argo CD server. Use this URL to access the Argo CD web interface and API.
+    /// (`Fn::GetAtt Configuration.ArgoCd.ServerUrl`)
+    pub fn configuration_argo_cd_server_url(&self) -> Value {
+        self.handle.get_att("Configuration.ArgoCd.ServerUrl")
     }
 
     /// The Unix epoch timestamp in seconds for when the capability was created.
@@ -1048,22 +1054,16 @@ impl CfnCapability {
         self.handle.get_att("ModifiedAt")
     }
 
+    /// The current status of the capability. Valid values include: CREATING (the capability is being created), ACTIVE (the capability is running and available), UPDATING (the capability is being updated), DELETING (the capability is being deleted), CREATE_FAILED (the capability creation failed), UPDATE_FAILED (the capability update failed), or DELETE_FAILED (the capability deletion failed).
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
     /// The version of the capability software that is currently running.
     /// (`Fn::GetAtt Version`)
     pub fn version(&self) -> Value {
         self.handle.get_att("Version")
-    }
-
-    /// The URL of the Argo CD server. Use this URL to access the Argo CD web interface and API.
-    /// (`Fn::GetAtt Configuration.ArgoCd.ServerUrl`)
-    pub fn configuration_argo_cd_server_url(&self) -> Value {
-        self.handle.get_att("Configuration.ArgoCd.ServerUrl")
-    }
-
-    /// The ARN of the managed application created in IAM Identity Center for this Argo CD capability. This application is automatically created and managed by EKS.
-    /// (`Fn::GetAtt Configuration.ArgoCd.AwsIdc.IdcManagedApplicationArn`)
-    pub fn configuration_argo_cd_aws_idc_idc_managed_application_arn(&self) -> Value {
-        self.handle.get_att("Configuration.ArgoCd.AwsIdc.IdcManagedApplicationArn")
     }
 }
 
@@ -1134,10 +1134,16 @@ impl CfnCertificateAuthority {
         Ok(CfnCertificateAuthority { handle })
     }
 
-    /// The unique identifier of the certificate authority.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
+    /// The timestamp when the certificate authority was activated.
+    /// (`Fn::GetAtt ActivatedAt`)
+    pub fn activated_at(&self) -> Value {
+        self.handle.get_att("ActivatedAt")
+    }
+
+    /// The entity that activated the certificate authority.
+    /// (`Fn::GetAtt ActivatedBy`)
+    pub fn activated_by(&self) -> Value {
+        self.handle.get_att("ActivatedBy")
     }
 
     /// The timestamp when the certificate authority was created.
@@ -1152,22 +1158,10 @@ impl CfnCertificateAuthority {
         self.handle.get_att("CreatedBy")
     }
 
-    /// The timestamp when the certificate authority was activated.
-    /// (`Fn::GetAtt ActivatedAt`)
-    pub fn activated_at(&self) -> Value {
-        self.handle.get_att("ActivatedAt")
-    }
-
-    /// The entity that activated the certificate authority.
-    /// (`Fn::GetAtt ActivatedBy`)
-    pub fn activated_by(&self) -> Value {
-        self.handle.get_att("ActivatedBy")
-    }
-
-    /// The signing status of the certificate authority.
-    /// (`Fn::GetAtt SigningStatus`)
-    pub fn signing_status(&self) -> Value {
-        self.handle.get_att("SigningStatus")
+    /// The Base64 encoded certificate authority data.
+    /// (`Fn::GetAtt Data`)
+    pub fn data(&self) -> Value {
+        self.handle.get_att("Data")
     }
 
     /// The distribution status of the certificate authority.
@@ -1176,40 +1170,10 @@ impl CfnCertificateAuthority {
         self.handle.get_att("DistributionStatus")
     }
 
-    /// The validity period of the certificate authority.
-    /// (`Fn::GetAtt Validity`)
-    pub fn validity(&self) -> Value {
-        self.handle.get_att("Validity")
-    }
-
-    /// The start of the validity period for the certificate authority.
-    /// (`Fn::GetAtt Validity.NotBefore`)
-    pub fn validity_not_before(&self) -> Value {
-        self.handle.get_att("Validity.NotBefore")
-    }
-
-    /// The end of the validity period for the certificate authority.
-    /// (`Fn::GetAtt Validity.NotAfter`)
-    pub fn validity_not_after(&self) -> Value {
-        self.handle.get_att("Validity.NotAfter")
-    }
-
-    /// The scheduled auto-activation events for the certificate authority.
-    /// (`Fn::GetAtt ScheduledEvents`)
-    pub fn scheduled_events(&self) -> Value {
-        self.handle.get_att("ScheduledEvents")
-    }
-
-    /// The earliest date EKS may auto-activate this certificate authority (notAfter minus 6 months).
-    /// (`Fn::GetAtt ScheduledEvents.FirstAutoActivation`)
-    pub fn scheduled_events_first_auto_activation(&self) -> Value {
-        self.handle.get_att("ScheduledEvents.FirstAutoActivation")
-    }
-
-    /// The deadline by which EKS will auto-activate this certificate authority (notAfter minus 45 days).
-    /// (`Fn::GetAtt ScheduledEvents.FinalAutoActivation`)
-    pub fn scheduled_events_final_auto_activation(&self) -> Value {
-        self.handle.get_att("ScheduledEvents.FinalAutoActivation")
+    /// The unique identifier of the certificate authority.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// Whether activation of this certificate authority can still be rolled back.
@@ -1218,10 +1182,46 @@ impl CfnCertificateAuthority {
         self.handle.get_att("RollbackAvailable")
     }
 
-    /// The Base64 encoded certificate authority data.
-    /// (`Fn::GetAtt Data`)
-    pub fn data(&self) -> Value {
-        self.handle.get_att("Data")
+    /// The scheduled auto-activation events for the certificate authority.
+    /// (`Fn::GetAtt ScheduledEvents`)
+    pub fn scheduled_events(&self) -> Value {
+        self.handle.get_att("ScheduledEvents")
+    }
+
+    /// The deadline by which EKS will auto-activate this certificate authority (notAfter minus 45 days).
+    /// (`Fn::GetAtt ScheduledEvents.FinalAutoActivation`)
+    pub fn scheduled_events_final_auto_activation(&self) -> Value {
+        self.handle.get_att("ScheduledEvents.FinalAutoActivation")
+    }
+
+    /// The earliest date EKS may auto-activate this certificate authority (notAfter minus 6 months).
+    /// (`Fn::GetAtt ScheduledEvents.FirstAutoActivation`)
+    pub fn scheduled_events_first_auto_activation(&self) -> Value {
+        self.handle.get_att("ScheduledEvents.FirstAutoActivation")
+    }
+
+    /// The signing status of the certificate authority.
+    /// (`Fn::GetAtt SigningStatus`)
+    pub fn signing_status(&self) -> Value {
+        self.handle.get_att("SigningStatus")
+    }
+
+    /// The validity period of the certificate authority.
+    /// (`Fn::GetAtt Validity`)
+    pub fn validity(&self) -> Value {
+        self.handle.get_att("Validity")
+    }
+
+    /// The end of the validity period for the certificate authority.
+    /// (`Fn::GetAtt Validity.NotAfter`)
+    pub fn validity_not_after(&self) -> Value {
+        self.handle.get_att("Validity.NotAfter")
+    }
+
+    /// The start of the validity period for the certificate authority.
+    /// (`Fn::GetAtt Validity.NotBefore`)
+    pub fn validity_not_before(&self) -> Value {
+        self.handle.get_att("Validity.NotBefore")
     }
 }
 
@@ -2627,34 +2627,16 @@ impl CfnCluster {
         Ok(CfnCluster { handle })
     }
 
-    /// The unique ID given to your cluster.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// The ARN of the cluster, such as arn:aws:eks:us-west-2:666666666666:cluster/prod.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
     }
 
-    /// The endpoint for your Kubernetes API server, such as <https://5E1D0CEXAMPLEA591B746AFC5AB30262.yl4.us-west-2.eks.amazonaws.com.>
-    /// (`Fn::GetAtt Endpoint`)
-    pub fn endpoint(&self) -> Value {
-        self.handle.get_att("Endpoint")
-    }
-
-    /// The certificate-authority-data for your cluster.
-    /// (`Fn::GetAtt CertificateAuthorityData`)
-    pub fn certificate_authority_data(&self) -> Value {
-        self.handle.get_att("CertificateAuthorityData")
-    }
-
-    /// The base64-encoded certificate-authority trust bundle for the cluster (all trusted CAs).
-    /// (`Fn::GetAtt CertificateAuthority.Data`)
-    pub fn certificate_authority_data_2(&self) -> Value {
-        self.handle.get_att("CertificateAuthority.Data")
+    /// Indicates whether the active certificate authority was activated by EKS or by the customer.
+    /// (`Fn::GetAtt CertificateAuthority.Active.ActivatedBy`)
+    pub fn certificate_authority_active_activated_by(&self) -> Value {
+        self.handle.get_att("CertificateAuthority.Active.ActivatedBy")
     }
 
     /// The ID of the active (signing) certificate authority.
@@ -2663,10 +2645,16 @@ impl CfnCluster {
         self.handle.get_att("CertificateAuthority.Active.Id")
     }
 
-    /// Indicates whether the active certificate authority was activated by EKS or by the customer.
-    /// (`Fn::GetAtt CertificateAuthority.Active.ActivatedBy`)
-    pub fn certificate_authority_active_activated_by(&self) -> Value {
-        self.handle.get_att("CertificateAuthority.Active.ActivatedBy")
+    /// The base64-encoded certificate-authority trust bundle for the cluster (all trusted CAs).
+    /// (`Fn::GetAtt CertificateAuthority.Data`)
+    pub fn certificate_authority_data(&self) -> Value {
+        self.handle.get_att("CertificateAuthority.Data")
+    }
+
+    /// The certificate-authority-data for your cluster.
+    /// (`Fn::GetAtt CertificateAuthorityData`)
+    pub fn certificate_authority_data_2(&self) -> Value {
+        self.handle.get_att("CertificateAuthorityData")
     }
 
     /// The cluster security group that was created by Amazon EKS for the cluster. Managed node groups use this security group for control plane to data plane communication.
@@ -2681,16 +2669,28 @@ impl CfnCluster {
         self.handle.get_att("EncryptionConfigKeyArn")
     }
 
-    /// The issuer URL for the cluster's OIDC identity provider, such as <https://oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B716D3041E.> If you need to remove https:// from this output value, you can include the following code in your template.
-    /// (`Fn::GetAtt OpenIdConnectIssuerUrl`)
-    pub fn open_id_connect_issuer_url(&self) -> Value {
-        self.handle.get_att("OpenIdConnectIssuerUrl")
+    /// The endpoint for your Kubernetes API server, such as <https://5E1D0CEXAMPLEA591B746AFC5AB30262.yl4.us-west-2.eks.amazonaws.com.>
+    /// (`Fn::GetAtt Endpoint`)
+    pub fn endpoint(&self) -> Value {
+        self.handle.get_att("Endpoint")
+    }
+
+    /// The unique ID given to your cluster.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// The CIDR block to assign Kubernetes service IP addresses from.
     /// (`Fn::GetAtt KubernetesNetworkConfig.ServiceIpv6Cidr`)
     pub fn kubernetes_network_config_service_ipv6_cidr(&self) -> Value {
         self.handle.get_att("KubernetesNetworkConfig.ServiceIpv6Cidr")
+    }
+
+    /// The issuer URL for the cluster's OIDC identity provider, such as <https://oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B716D3041E.> If you need to remove https:// from this output value, you can include the following code in your template.
+    /// (`Fn::GetAtt OpenIdConnectIssuerUrl`)
+    pub fn open_id_connect_issuer_url(&self) -> Value {
+        self.handle.get_att("OpenIdConnectIssuerUrl")
     }
 }
 
@@ -3863,14 +3863,210 @@ impl CfnNodegroup {
         Ok(CfnNodegroup { handle })
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
+    /// The AMI type for your node group.
+    /// (`Fn::GetAtt AmiType`)
+    pub fn ami_type(&self) -> Value {
+        self.handle.get_att("AmiType")
     }
 
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// The capacity type of your managed node group.
+    /// (`Fn::GetAtt CapacityType`)
+    pub fn capacity_type(&self) -> Value {
+        self.handle.get_att("CapacityType")
+    }
+
+    /// Name of the cluster to create the node group in.
+    /// (`Fn::GetAtt ClusterName`)
+    pub fn cluster_name(&self) -> Value {
+        self.handle.get_att("ClusterName")
+    }
+
+    /// The root device disk size (in GiB) for your node group instances.
+    /// (`Fn::GetAtt DiskSize`)
+    pub fn disk_size(&self) -> Value {
+        self.handle.get_att("DiskSize")
+    }
+
+    /// Force the update if the existing node group's pods are unable to be drained due to a pod disruption budget issue.
+    /// (`Fn::GetAtt ForceUpdateEnabled`)
+    pub fn force_update_enabled(&self) -> Value {
+        self.handle.get_att("ForceUpdateEnabled")
+    }
+
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
+    }
+
+    /// Specify the instance types for a node group.
+    /// (`Fn::GetAtt InstanceTypes`)
+    pub fn instance_types(&self) -> Value {
+        self.handle.get_att("InstanceTypes")
+    }
+
+    /// (`Fn::GetAtt LaunchTemplate.Id`)
+    pub fn launch_template_id(&self) -> Value {
+        self.handle.get_att("LaunchTemplate.Id")
+    }
+
+    /// (`Fn::GetAtt LaunchTemplate.Name`)
+    pub fn launch_template_name(&self) -> Value {
+        self.handle.get_att("LaunchTemplate.Name")
+    }
+
+    /// (`Fn::GetAtt LaunchTemplate.Version`)
+    pub fn launch_template_version(&self) -> Value {
+        self.handle.get_att("LaunchTemplate.Version")
+    }
+
+    /// Set this value to true to enable node auto repair for the node group.
+    /// (`Fn::GetAtt NodeRepairConfig.Enabled`)
+    pub fn node_repair_config_enabled(&self) -> Value {
+        self.handle.get_att("NodeRepairConfig.Enabled")
+    }
+
+    /// Specify the maximum number of nodes that can be repaired concurrently or in parallel, expressed as a count of unhealthy nodes. This gives you finer-grained control over the pace of node replacements. When using this, you cannot also set MaxParallelNodesRepairedPercentage at the same time.
+    /// (`Fn::GetAtt NodeRepairConfig.MaxParallelNodesRepairedCount`)
+    pub fn node_repair_config_max_parallel_nodes_repaired_count(&self) -> Value {
+        self.handle.get_att("NodeRepairConfig.MaxParallelNodesRepairedCount")
+    }
+
+    /// Specify the maximum number of nodes that can be repaired concurrently or in parallel, expressed as a percentage of unhealthy nodes. This gives you finer-grained control over the pace of node replacements. When using this, you cannot also set MaxParallelNodesRepairedCount at the same time.
+    /// (`Fn::GetAtt NodeRepairConfig.MaxParallelNodesRepairedPercentage`)
+    pub fn node_repair_config_max_parallel_nodes_repaired_percentage(&self) -> Value {
+        self.handle.get_att("NodeRepairConfig.MaxParallelNodesRepairedPercentage")
+    }
+
+    /// Specify a count threshold of unhealthy nodes, above which node auto repair actions will stop. When using this, you cannot also set MaxUnhealthyNodeThresholdPercentage at the same time.
+    /// (`Fn::GetAtt NodeRepairConfig.MaxUnhealthyNodeThresholdCount`)
+    pub fn node_repair_config_max_unhealthy_node_threshold_count(&self) -> Value {
+        self.handle.get_att("NodeRepairConfig.MaxUnhealthyNodeThresholdCount")
+    }
+
+    /// Specify a percentage threshold of unhealthy nodes, above which node auto repair actions will stop. When using this, you cannot also set MaxUnhealthyNodeThresholdCount at the same time.
+    /// (`Fn::GetAtt NodeRepairConfig.MaxUnhealthyNodeThresholdPercentage`)
+    pub fn node_repair_config_max_unhealthy_node_threshold_percentage(&self) -> Value {
+        self.handle.get_att("NodeRepairConfig.MaxUnhealthyNodeThresholdPercentage")
+    }
+
+    /// Specify granular overrides for specific repair actions. These overrides control the repair action and the repair delay time before a node is considered eligible for repair. If you use this, you must specify all the values.
+    /// (`Fn::GetAtt NodeRepairConfig.NodeRepairConfigOverrides`)
+    pub fn node_repair_config_node_repair_config_overrides(&self) -> Value {
+        self.handle.get_att("NodeRepairConfig.NodeRepairConfigOverrides")
+    }
+
+    /// The Amazon Resource Name (ARN) of the IAM role to associate with your node group.
+    /// (`Fn::GetAtt NodeRole`)
+    pub fn node_role(&self) -> Value {
+        self.handle.get_att("NodeRole")
+    }
+
+    /// The unique name to give your node group.
+    /// (`Fn::GetAtt NodegroupName`)
+    pub fn nodegroup_name(&self) -> Value {
+        self.handle.get_att("NodegroupName")
+    }
+
+    /// The AMI version of the Amazon EKS-optimized AMI to use with your node group.
+    /// (`Fn::GetAtt ReleaseVersion`)
+    pub fn release_version(&self) -> Value {
+        self.handle.get_att("ReleaseVersion")
+    }
+
+    /// (`Fn::GetAtt RemoteAccess.Ec2SshKey`)
+    pub fn remote_access_ec2_ssh_key(&self) -> Value {
+        self.handle.get_att("RemoteAccess.Ec2SshKey")
+    }
+
+    /// (`Fn::GetAtt RemoteAccess.SourceSecurityGroups`)
+    pub fn remote_access_source_security_groups(&self) -> Value {
+        self.handle.get_att("RemoteAccess.SourceSecurityGroups")
+    }
+
+    /// (`Fn::GetAtt ScalingConfig.DesiredSize`)
+    pub fn scaling_config_desired_size(&self) -> Value {
+        self.handle.get_att("ScalingConfig.DesiredSize")
+    }
+
+    /// (`Fn::GetAtt ScalingConfig.MaxSize`)
+    pub fn scaling_config_max_size(&self) -> Value {
+        self.handle.get_att("ScalingConfig.MaxSize")
+    }
+
+    /// (`Fn::GetAtt ScalingConfig.MinSize`)
+    pub fn scaling_config_min_size(&self) -> Value {
+        self.handle.get_att("ScalingConfig.MinSize")
+    }
+
+    /// The subnets to use for the Auto Scaling group that is created for your node group.
+    /// (`Fn::GetAtt Subnets`)
+    pub fn subnets(&self) -> Value {
+        self.handle.get_att("Subnets")
+    }
+
+    /// The Kubernetes taints to be applied to the nodes in the node group when they are created.
+    /// (`Fn::GetAtt Taints`)
+    pub fn taints(&self) -> Value {
+        self.handle.get_att("Taints")
+    }
+
+    /// The maximum number of nodes unavailable at once during a version update. Nodes will be updated in parallel. This value or maxUnavailablePercentage is required to have a value.The maximum number is 100.
+    /// (`Fn::GetAtt UpdateConfig.MaxUnavailable`)
+    pub fn update_config_max_unavailable(&self) -> Value {
+        self.handle.get_att("UpdateConfig.MaxUnavailable")
+    }
+
+    /// The maximum percentage of nodes unavailable during a version update. This percentage of nodes will be updated in parallel, up to 100 nodes at once. This value or maxUnavailable is required to have a value.
+    /// (`Fn::GetAtt UpdateConfig.MaxUnavailablePercentage`)
+    pub fn update_config_max_unavailable_percentage(&self) -> Value {
+        self.handle.get_att("UpdateConfig.MaxUnavailablePercentage")
+    }
+
+    /// The configuration for the behavior to follow during an node group version update of this managed node group. You choose between two possible strategies for replacing nodes during an UpdateNodegroupVersion action.
+    /// (`Fn::GetAtt UpdateConfig.UpdateStrategy`)
+    pub fn update_config_update_strategy(&self) -> Value {
+        self.handle.get_att("UpdateConfig.UpdateStrategy")
+    }
+
+    /// The Kubernetes version to use for your managed nodes.
+    /// (`Fn::GetAtt Version`)
+    pub fn version(&self) -> Value {
+        self.handle.get_att("Version")
+    }
+
+    /// Enable or disable warm pool for the node group.
+    /// (`Fn::GetAtt WarmPoolConfig.Enabled`)
+    pub fn warm_pool_config_enabled(&self) -> Value {
+        self.handle.get_att("WarmPoolConfig.Enabled")
+    }
+
+    /// The maximum number of instances that are allowed to be in the warm pool.
+    /// (`Fn::GetAtt WarmPoolConfig.MaxGroupPreparedCapacity`)
+    pub fn warm_pool_config_max_group_prepared_capacity(&self) -> Value {
+        self.handle.get_att("WarmPoolConfig.MaxGroupPreparedCapacity")
+    }
+
+    /// The minimum number of instances to maintain in the warm pool.
+    /// (`Fn::GetAtt WarmPoolConfig.MinSize`)
+    pub fn warm_pool_config_min_size(&self) -> Value {
+        self.handle.get_att("WarmPoolConfig.MinSize")
+    }
+
+    /// The desired state of warm pool instances.
+    /// (`Fn::GetAtt WarmPoolConfig.PoolState`)
+    pub fn warm_pool_config_pool_state(&self) -> Value {
+        self.handle.get_att("WarmPoolConfig.PoolState")
+    }
+
+    /// Whether to return instances to the warm pool during scale-in instead of terminating them.
+    /// (`Fn::GetAtt WarmPoolConfig.ReuseOnScaleIn`)
+    pub fn warm_pool_config_reuse_on_scale_in(&self) -> Value {
+        self.handle.get_att("WarmPoolConfig.ReuseOnScaleIn")
     }
 }
 

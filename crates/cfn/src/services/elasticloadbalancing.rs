@@ -601,6 +601,12 @@ impl CfnLoadBalancer {
         self.handle.get_att("CanonicalHostedZoneNameID")
     }
 
+    /// The DNS name for the load balancer
+    /// (`Fn::GetAtt DNSName`)
+    pub fn dns_name(&self) -> Value {
+        self.handle.get_att("DNSName")
+    }
+
     /// (`Fn::GetAtt SourceSecurityGroup`)
     pub fn source_security_group(&self) -> Value {
         self.handle.get_att("SourceSecurityGroup")
@@ -610,12 +616,6 @@ impl CfnLoadBalancer {
     /// (`Fn::GetAtt SourceSecurityGroup.GroupName`)
     pub fn source_security_group_group_name(&self) -> Value {
         self.handle.get_att("SourceSecurityGroup.GroupName")
-    }
-
-    /// The DNS name for the load balancer
-    /// (`Fn::GetAtt DNSName`)
-    pub fn dns_name(&self) -> Value {
-        self.handle.get_att("DNSName")
     }
 
     /// The owner of the source security group.

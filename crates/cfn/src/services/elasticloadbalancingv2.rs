@@ -2174,14 +2174,14 @@ impl CfnListenerRule {
         Ok(CfnListenerRule { handle })
     }
 
-    /// (`Fn::GetAtt RuleArn`)
-    pub fn rule_arn(&self) -> Value {
-        self.handle.get_att("RuleArn")
-    }
-
     /// (`Fn::GetAtt IsDefault`)
     pub fn is_default(&self) -> Value {
         self.handle.get_att("IsDefault")
+    }
+
+    /// (`Fn::GetAtt RuleArn`)
+    pub fn rule_arn(&self) -> Value {
+        self.handle.get_att("RuleArn")
     }
 }
 
@@ -2575,19 +2575,44 @@ impl CfnLoadBalancer {
         Ok(CfnLoadBalancer { handle })
     }
 
-    /// (`Fn::GetAtt LoadBalancerName`)
-    pub fn load_balancer_name(&self) -> Value {
-        self.handle.get_att("LoadBalancerName")
-    }
-
-    /// (`Fn::GetAtt LoadBalancerFullName`)
-    pub fn load_balancer_full_name(&self) -> Value {
-        self.handle.get_att("LoadBalancerFullName")
-    }
-
     /// (`Fn::GetAtt CanonicalHostedZoneID`)
     pub fn canonical_hosted_zone_id(&self) -> Value {
         self.handle.get_att("CanonicalHostedZoneID")
+    }
+
+    /// (`Fn::GetAtt DNSName`)
+    pub fn dns_name(&self) -> Value {
+        self.handle.get_att("DNSName")
+    }
+
+    /// Indicates whether to enable stabilization when creating or updating an LCU reservation. This ensures that the final stack status reflects the status of the LCU reservation. The default is ``false``.
+    /// (`Fn::GetAtt EnableCapacityReservationProvisionStabilize`)
+    pub fn enable_capacity_reservation_provision_stabilize(&self) -> Value {
+        self.handle.get_att("EnableCapacityReservationProvisionStabilize")
+    }
+
+    /// \[Network Load Balancers with UDP listeners\] Indicates whether to use an IPv6 prefix from each subnet for source NAT. The IP address type must be ``dualstack``. The default value is ``off``.
+    /// (`Fn::GetAtt EnablePrefixForIpv6SourceNat`)
+    pub fn enable_prefix_for_ipv6_source_nat(&self) -> Value {
+        self.handle.get_att("EnablePrefixForIpv6SourceNat")
+    }
+
+    /// Indicates whether to evaluate inbound security group rules for traffic sent to a Network Load Balancer through privatelink. The default is ``on``. You can't configure this property on a Network Load Balancer unless you associated a security group with the load balancer when you created it.
+    /// (`Fn::GetAtt EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic`)
+    pub fn enforce_security_group_inbound_rules_on_private_link_traffic(&self) -> Value {
+        self.handle.get_att("EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic")
+    }
+
+    /// The IP address type. Internal load balancers must use ``ipv4``. \[Application Load Balancers\] The possible values are ``ipv4`` (IPv4 addresses), ``dualstack`` (IPv4 and IPv6 addresses), and ``dualstack-without-public-ipv4`` (public IPv6 addresses and private IPv4 and IPv6 addresses). Application Load Balancer authentication supports IPv4 addresses only when connecting to an Identity Provider (IdP) or Amazon Cognito endpoint. Without a public IPv4 address the load balancer can't complete the authentication process, resulting in HTTP 500 errors.
+    /// (`Fn::GetAtt IpAddressType`)
+    pub fn ip_address_type(&self) -> Value {
+        self.handle.get_att("IpAddressType")
+    }
+
+    /// The ID of the IPv4 IPAM pool.
+    /// (`Fn::GetAtt Ipv4IpamPoolId`)
+    pub fn ipv4_ipam_pool_id(&self) -> Value {
+        self.handle.get_att("Ipv4IpamPoolId")
     }
 
     /// (`Fn::GetAtt LoadBalancerArn`)
@@ -2595,9 +2620,62 @@ impl CfnLoadBalancer {
         self.handle.get_att("LoadBalancerArn")
     }
 
-    /// (`Fn::GetAtt DNSName`)
-    pub fn dns_name(&self) -> Value {
-        self.handle.get_att("DNSName")
+    /// The load balancer attributes. Attributes that you do not modify retain their current values.
+    /// (`Fn::GetAtt LoadBalancerAttributes`)
+    pub fn load_balancer_attributes(&self) -> Value {
+        self.handle.get_att("LoadBalancerAttributes")
+    }
+
+    /// (`Fn::GetAtt LoadBalancerFullName`)
+    pub fn load_balancer_full_name(&self) -> Value {
+        self.handle.get_att("LoadBalancerFullName")
+    }
+
+    /// (`Fn::GetAtt LoadBalancerName`)
+    pub fn load_balancer_name(&self) -> Value {
+        self.handle.get_att("LoadBalancerName")
+    }
+
+    /// The name of the load balancer. This name must be unique per region per account, can have a maximum of 32 characters, must contain only alphanumeric characters or hyphens, must not begin or end with a hyphen, and must not begin with "internal-". If you don't specify a name, AWS CloudFormation generates a unique physical ID for the load balancer. If you specify a name, you cannot perform updates that require replacement of this resource, but you can perform other updates. To replace the resource, specify a new name.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
+
+    /// The nodes of an Internet-facing load balancer have public IP addresses. The DNS name of an Internet-facing load balancer is publicly resolvable to the public IP addresses of the nodes. Therefore, Internet-facing load balancers can route requests from clients over the internet. The nodes of an internal load balancer have only private IP addresses. The DNS name of an internal load balancer is publicly resolvable to the private IP addresses of the nodes. Therefore, internal load balancers can route requests only from clients with access to the VPC for the load balancer.
+    /// (`Fn::GetAtt Scheme`)
+    pub fn scheme(&self) -> Value {
+        self.handle.get_att("Scheme")
+    }
+
+    /// \[Application Load Balancers and Network Load Balancers\] The IDs of the security groups for the load balancer.
+    /// (`Fn::GetAtt SecurityGroups`)
+    pub fn security_groups(&self) -> Value {
+        self.handle.get_att("SecurityGroups")
+    }
+
+    /// The IDs of the subnets. You can specify only one subnet per Availability Zone. You must specify either subnets or subnet mappings, but not both. \[Application Load Balancers\] You must specify subnets from at least two Availability Zones. You can't specify Elastic IP addresses for your subnets. \[Application Load Balancers on Outposts\] You must specify one Outpost subnet. \[Application Load Balancers on Local Zones\] You can specify subnets from one or more Local Zones. \[Network Load Balancers\] You can specify subnets from one or more Availability Zones.
+    /// (`Fn::GetAtt SubnetMappings`)
+    pub fn subnet_mappings(&self) -> Value {
+        self.handle.get_att("SubnetMappings")
+    }
+
+    /// The IDs of the subnets. You can specify only one subnet per Availability Zone. You must specify either subnets or subnet mappings, but not both. To specify an Elastic IP address, specify subnet mappings instead of subnets. \[Application Load Balancers\] You must specify subnets from at least two Availability Zones. \[Application Load Balancers on Outposts\] You must specify one Outpost subnet. \[Application Load Balancers on Local Zones\] You can specify subnets from one or more Local Zones.
+    /// (`Fn::GetAtt Subnets`)
+    pub fn subnets(&self) -> Value {
+        self.handle.get_att("Subnets")
+    }
+
+    /// The tags to assign to the load balancer.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
+    }
+
+    /// The type of load balancer. The default is ``application``.
+    /// (`Fn::GetAtt Type`)
+    pub fn r#type(&self) -> Value {
+        self.handle.get_att("Type")
     }
 }
 
@@ -3071,16 +3149,16 @@ impl CfnTargetGroup {
         self.handle.get_att("TargetGroupArn")
     }
 
-    /// The name of the target group.
-    /// (`Fn::GetAtt TargetGroupName`)
-    pub fn target_group_name(&self) -> Value {
-        self.handle.get_att("TargetGroupName")
-    }
-
     /// The full name of the target group.
     /// (`Fn::GetAtt TargetGroupFullName`)
     pub fn target_group_full_name(&self) -> Value {
         self.handle.get_att("TargetGroupFullName")
+    }
+
+    /// The name of the target group.
+    /// (`Fn::GetAtt TargetGroupName`)
+    pub fn target_group_name(&self) -> Value {
+        self.handle.get_att("TargetGroupName")
     }
 }
 
@@ -3201,10 +3279,10 @@ impl CfnTrustStore {
         Ok(CfnTrustStore { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the trust store.
-    /// (`Fn::GetAtt TrustStoreArn`)
-    pub fn trust_store_arn(&self) -> Value {
-        self.handle.get_att("TrustStoreArn")
+    /// The number of certificates associated with the trust store.
+    /// (`Fn::GetAtt NumberOfCaCertificates`)
+    pub fn number_of_ca_certificates(&self) -> Value {
+        self.handle.get_att("NumberOfCaCertificates")
     }
 
     /// The status of the trust store, could be either of ACTIVE or CREATING.
@@ -3213,10 +3291,10 @@ impl CfnTrustStore {
         self.handle.get_att("Status")
     }
 
-    /// The number of certificates associated with the trust store.
-    /// (`Fn::GetAtt NumberOfCaCertificates`)
-    pub fn number_of_ca_certificates(&self) -> Value {
-        self.handle.get_att("NumberOfCaCertificates")
+    /// The Amazon Resource Name (ARN) of the trust store.
+    /// (`Fn::GetAtt TrustStoreArn`)
+    pub fn trust_store_arn(&self) -> Value {
+        self.handle.get_att("TrustStoreArn")
     }
 }
 

@@ -3235,16 +3235,16 @@ impl CfnStudio {
         Ok(CfnStudio { handle })
     }
 
-    /// The ID of the EMR Studio.
-    /// (`Fn::GetAtt StudioId`)
-    pub fn studio_id(&self) -> Value {
-        self.handle.get_att("StudioId")
-    }
-
     /// The Amazon Resource Name (ARN) of the EMR Studio.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// The ID of the EMR Studio.
+    /// (`Fn::GetAtt StudioId`)
+    pub fn studio_id(&self) -> Value {
+        self.handle.get_att("StudioId")
     }
 
     /// The unique Studio access URL.

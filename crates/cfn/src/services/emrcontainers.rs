@@ -382,10 +382,40 @@ impl CfnEndpoint {
         self.handle.get_att("Arn")
     }
 
+    /// The auth proxy URL for Spark Connect connections.
+    /// (`Fn::GetAtt AuthProxyUrl`)
+    pub fn auth_proxy_url(&self) -> Value {
+        self.handle.get_att("AuthProxyUrl")
+    }
+
+    /// The certificate authority for the managed endpoint.
+    /// (`Fn::GetAtt CertificateAuthority`)
+    pub fn certificate_authority(&self) -> Value {
+        self.handle.get_att("CertificateAuthority")
+    }
+
+    /// The date and time when the managed endpoint was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
+    /// The reason for a failed managed endpoint.
+    /// (`Fn::GetAtt FailureReason`)
+    pub fn failure_reason(&self) -> Value {
+        self.handle.get_att("FailureReason")
+    }
+
     /// The ID of the managed endpoint.
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
+    }
+
+    /// The security group associated with the managed endpoint.
+    /// (`Fn::GetAtt SecurityGroup`)
+    pub fn security_group(&self) -> Value {
+        self.handle.get_att("SecurityGroup")
     }
 
     /// The server URL of the managed endpoint.
@@ -404,36 +434,6 @@ impl CfnEndpoint {
     /// (`Fn::GetAtt StateDetails`)
     pub fn state_details(&self) -> Value {
         self.handle.get_att("StateDetails")
-    }
-
-    /// The reason for a failed managed endpoint.
-    /// (`Fn::GetAtt FailureReason`)
-    pub fn failure_reason(&self) -> Value {
-        self.handle.get_att("FailureReason")
-    }
-
-    /// The date and time when the managed endpoint was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
-    }
-
-    /// The security group associated with the managed endpoint.
-    /// (`Fn::GetAtt SecurityGroup`)
-    pub fn security_group(&self) -> Value {
-        self.handle.get_att("SecurityGroup")
-    }
-
-    /// The certificate authority for the managed endpoint.
-    /// (`Fn::GetAtt CertificateAuthority`)
-    pub fn certificate_authority(&self) -> Value {
-        self.handle.get_att("CertificateAuthority")
-    }
-
-    /// The auth proxy URL for Spark Connect connections.
-    /// (`Fn::GetAtt AuthProxyUrl`)
-    pub fn auth_proxy_url(&self) -> Value {
-        self.handle.get_att("AuthProxyUrl")
     }
 }
 
@@ -901,12 +901,6 @@ impl CfnJobTemplate {
         Ok(CfnJobTemplate { handle })
     }
 
-    /// The ID of the job template.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// The ARN of the job template.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
@@ -923,6 +917,12 @@ impl CfnJobTemplate {
     /// (`Fn::GetAtt CreatedBy`)
     pub fn created_by(&self) -> Value {
         self.handle.get_att("CreatedBy")
+    }
+
+    /// The ID of the job template.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 

@@ -833,16 +833,16 @@ impl CfnApplication {
         Ok(CfnApplication { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the EMR Serverless Application.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
-    }
-
     /// The ID of the EMR Serverless Application.
     /// (`Fn::GetAtt ApplicationId`)
     pub fn application_id(&self) -> Value {
         self.handle.get_att("ApplicationId")
+    }
+
+    /// The Amazon Resource Name (ARN) of the EMR Serverless Application.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 }
 

@@ -586,9 +586,9 @@ impl CfnIdMappingWorkflow {
         Ok(CfnIdMappingWorkflow { handle })
     }
 
-    /// (`Fn::GetAtt WorkflowArn`)
-    pub fn workflow_arn(&self) -> Value {
-        self.handle.get_att("WorkflowArn")
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// (`Fn::GetAtt UpdatedAt`)
@@ -596,9 +596,9 @@ impl CfnIdMappingWorkflow {
         self.handle.get_att("UpdatedAt")
     }
 
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
+    /// (`Fn::GetAtt WorkflowArn`)
+    pub fn workflow_arn(&self) -> Value {
+        self.handle.get_att("WorkflowArn")
     }
 }
 
@@ -1042,16 +1042,16 @@ impl CfnIdNamespace {
         Ok(CfnIdNamespace { handle })
     }
 
-    /// The arn associated with the IdNamespace
-    /// (`Fn::GetAtt IdNamespaceArn`)
-    pub fn id_namespace_arn(&self) -> Value {
-        self.handle.get_att("IdNamespaceArn")
-    }
-
     /// The date and time when the IdNamespace was created
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
+    }
+
+    /// The arn associated with the IdNamespace
+    /// (`Fn::GetAtt IdNamespaceArn`)
+    pub fn id_namespace_arn(&self) -> Value {
+        self.handle.get_att("IdNamespaceArn")
     }
 
     /// The date and time when the IdNamespace was updated
@@ -1767,9 +1767,9 @@ impl CfnMatchingWorkflow {
         Ok(CfnMatchingWorkflow { handle })
     }
 
-    /// (`Fn::GetAtt WorkflowArn`)
-    pub fn workflow_arn(&self) -> Value {
-        self.handle.get_att("WorkflowArn")
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// (`Fn::GetAtt UpdatedAt`)
@@ -1777,9 +1777,9 @@ impl CfnMatchingWorkflow {
         self.handle.get_att("UpdatedAt")
     }
 
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
+    /// (`Fn::GetAtt WorkflowArn`)
+    pub fn workflow_arn(&self) -> Value {
+        self.handle.get_att("WorkflowArn")
     }
 }
 
@@ -2162,24 +2162,24 @@ impl CfnSchemaMapping {
         Ok(CfnSchemaMapping { handle })
     }
 
-    /// (`Fn::GetAtt SchemaArn`)
-    pub fn schema_arn(&self) -> Value {
-        self.handle.get_att("SchemaArn")
-    }
-
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
     }
 
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
-    }
-
     /// (`Fn::GetAtt HasWorkflows`)
     pub fn has_workflows(&self) -> Value {
         self.handle.get_att("HasWorkflows")
+    }
+
+    /// (`Fn::GetAtt SchemaArn`)
+    pub fn schema_arn(&self) -> Value {
+        self.handle.get_att("SchemaArn")
+    }
+
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 

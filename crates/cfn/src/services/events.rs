@@ -755,12 +755,6 @@ impl CfnConnection {
         self.handle.get_att("ArnForPolicy")
     }
 
-    /// The arn of the secrets manager secret created in the customer account.
-    /// (`Fn::GetAtt SecretArn`)
-    pub fn secret_arn(&self) -> Value {
-        self.handle.get_att("SecretArn")
-    }
-
     /// (`Fn::GetAtt AuthParameters.ConnectivityParameters.ResourceParameters.ResourceAssociationArn`)
     pub fn auth_parameters_connectivity_parameters_resource_parameters_resource_association_arn(&self) -> Value {
         self.handle.get_att("AuthParameters.ConnectivityParameters.ResourceParameters.ResourceAssociationArn")
@@ -769,6 +763,12 @@ impl CfnConnection {
     /// (`Fn::GetAtt InvocationConnectivityParameters.ResourceParameters.ResourceAssociationArn`)
     pub fn invocation_connectivity_parameters_resource_parameters_resource_association_arn(&self) -> Value {
         self.handle.get_att("InvocationConnectivityParameters.ResourceParameters.ResourceAssociationArn")
+    }
+
+    /// The arn of the secrets manager secret created in the customer account.
+    /// (`Fn::GetAtt SecretArn`)
+    pub fn secret_arn(&self) -> Value {
+        self.handle.get_att("SecretArn")
     }
 }
 
@@ -1369,6 +1369,53 @@ impl CfnEventBus {
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt DeadLetterConfig.Arn`)
+    pub fn dead_letter_config_arn(&self) -> Value {
+        self.handle.get_att("DeadLetterConfig.Arn")
+    }
+
+    /// The description of the event bus.
+    /// (`Fn::GetAtt Description`)
+    pub fn description(&self) -> Value {
+        self.handle.get_att("Description")
+    }
+
+    /// If you are creating a partner event bus, this specifies the partner event source that the new event bus will be matched with.
+    /// (`Fn::GetAtt EventSourceName`)
+    pub fn event_source_name(&self) -> Value {
+        self.handle.get_att("EventSourceName")
+    }
+
+    /// Kms Key Identifier used to encrypt events at rest in the event bus.
+    /// (`Fn::GetAtt KmsKeyIdentifier`)
+    pub fn kms_key_identifier(&self) -> Value {
+        self.handle.get_att("KmsKeyIdentifier")
+    }
+
+    /// Configures whether or not to include event detail, input transformer details, target properties, and target input in the applicable log messages.
+    /// (`Fn::GetAtt LogConfig.IncludeDetail`)
+    pub fn log_config_include_detail(&self) -> Value {
+        self.handle.get_att("LogConfig.IncludeDetail")
+    }
+
+    /// Configures the log level of the EventBus and determines which log messages are sent to Ingestion Hub for delivery.
+    /// (`Fn::GetAtt LogConfig.Level`)
+    pub fn log_config_level(&self) -> Value {
+        self.handle.get_att("LogConfig.Level")
+    }
+
+    /// The name of the event bus.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
+
+    /// Any tags assigned to the event bus.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
     }
 }
 

@@ -125,6 +125,18 @@ impl CfnDiscoverer {
         Ok(CfnDiscoverer { handle })
     }
 
+    /// Defines whether event schemas from other accounts are discovered. Default is True.
+    /// (`Fn::GetAtt CrossAccount`)
+    pub fn cross_account(&self) -> Value {
+        self.handle.get_att("CrossAccount")
+    }
+
+    /// A description for the discoverer.
+    /// (`Fn::GetAtt Description`)
+    pub fn description(&self) -> Value {
+        self.handle.get_att("Description")
+    }
+
     /// The ARN of the discoverer.
     /// (`Fn::GetAtt DiscovererArn`)
     pub fn discoverer_arn(&self) -> Value {
@@ -137,10 +149,22 @@ impl CfnDiscoverer {
         self.handle.get_att("DiscovererId")
     }
 
+    /// The ARN of the event bus.
+    /// (`Fn::GetAtt SourceArn`)
+    pub fn source_arn(&self) -> Value {
+        self.handle.get_att("SourceArn")
+    }
+
     /// Defines the current state of the discoverer.
     /// (`Fn::GetAtt State`)
     pub fn state(&self) -> Value {
         self.handle.get_att("State")
+    }
+
+    /// Tags associated with the resource.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
     }
 }
 
@@ -249,10 +273,28 @@ impl CfnRegistry {
         Ok(CfnRegistry { handle })
     }
 
+    /// A description of the registry to be created.
+    /// (`Fn::GetAtt Description`)
+    pub fn description(&self) -> Value {
+        self.handle.get_att("Description")
+    }
+
     /// The ARN of the registry.
     /// (`Fn::GetAtt RegistryArn`)
     pub fn registry_arn(&self) -> Value {
         self.handle.get_att("RegistryArn")
+    }
+
+    /// The name of the schema registry.
+    /// (`Fn::GetAtt RegistryName`)
+    pub fn registry_name(&self) -> Value {
+        self.handle.get_att("RegistryName")
+    }
+
+    /// Tags associated with the resource.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
     }
 }
 
@@ -477,10 +519,16 @@ impl CfnSchema {
         Ok(CfnSchema { handle })
     }
 
-    /// The ARN of the schema.
-    /// (`Fn::GetAtt SchemaArn`)
-    pub fn schema_arn(&self) -> Value {
-        self.handle.get_att("SchemaArn")
+    /// The source of the schema definition.
+    /// (`Fn::GetAtt Content`)
+    pub fn content(&self) -> Value {
+        self.handle.get_att("Content")
+    }
+
+    /// A description of the schema.
+    /// (`Fn::GetAtt Description`)
+    pub fn description(&self) -> Value {
+        self.handle.get_att("Description")
     }
 
     /// The last modified time of the schema.
@@ -489,16 +537,46 @@ impl CfnSchema {
         self.handle.get_att("LastModified")
     }
 
-    /// The date the schema version was created.
-    /// (`Fn::GetAtt VersionCreatedDate`)
-    pub fn version_created_date(&self) -> Value {
-        self.handle.get_att("VersionCreatedDate")
+    /// The name of the schema registry.
+    /// (`Fn::GetAtt RegistryName`)
+    pub fn registry_name(&self) -> Value {
+        self.handle.get_att("RegistryName")
+    }
+
+    /// The ARN of the schema.
+    /// (`Fn::GetAtt SchemaArn`)
+    pub fn schema_arn(&self) -> Value {
+        self.handle.get_att("SchemaArn")
+    }
+
+    /// The name of the schema.
+    /// (`Fn::GetAtt SchemaName`)
+    pub fn schema_name(&self) -> Value {
+        self.handle.get_att("SchemaName")
     }
 
     /// The version number of the schema.
     /// (`Fn::GetAtt SchemaVersion`)
     pub fn schema_version(&self) -> Value {
         self.handle.get_att("SchemaVersion")
+    }
+
+    /// Tags associated with the resource.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
+    }
+
+    /// The type of schema. Valid types include OpenApi3 and JSONSchemaDraft4.
+    /// (`Fn::GetAtt Type`)
+    pub fn r#type(&self) -> Value {
+        self.handle.get_att("Type")
+    }
+
+    /// The date the schema version was created.
+    /// (`Fn::GetAtt VersionCreatedDate`)
+    pub fn version_created_date(&self) -> Value {
+        self.handle.get_att("VersionCreatedDate")
     }
 }
 

@@ -548,34 +548,9 @@ impl CfnEnvironment {
         Ok(CfnEnvironment { handle })
     }
 
-    /// (`Fn::GetAtt EnvironmentId`)
-    pub fn environment_id(&self) -> Value {
-        self.handle.get_att("EnvironmentId")
-    }
-
     /// (`Fn::GetAtt Checks`)
     pub fn checks(&self) -> Value {
         self.handle.get_att("Checks")
-    }
-
-    /// (`Fn::GetAtt EnvironmentArn`)
-    pub fn environment_arn(&self) -> Value {
-        self.handle.get_att("EnvironmentArn")
-    }
-
-    /// (`Fn::GetAtt Credentials`)
-    pub fn credentials(&self) -> Value {
-        self.handle.get_att("Credentials")
-    }
-
-    /// (`Fn::GetAtt EnvironmentState`)
-    pub fn environment_state(&self) -> Value {
-        self.handle.get_att("EnvironmentState")
-    }
-
-    /// (`Fn::GetAtt StateDetails`)
-    pub fn state_details(&self) -> Value {
-        self.handle.get_att("StateDetails")
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -583,9 +558,34 @@ impl CfnEnvironment {
         self.handle.get_att("CreatedAt")
     }
 
+    /// (`Fn::GetAtt Credentials`)
+    pub fn credentials(&self) -> Value {
+        self.handle.get_att("Credentials")
+    }
+
+    /// (`Fn::GetAtt EnvironmentArn`)
+    pub fn environment_arn(&self) -> Value {
+        self.handle.get_att("EnvironmentArn")
+    }
+
+    /// (`Fn::GetAtt EnvironmentId`)
+    pub fn environment_id(&self) -> Value {
+        self.handle.get_att("EnvironmentId")
+    }
+
+    /// (`Fn::GetAtt EnvironmentState`)
+    pub fn environment_state(&self) -> Value {
+        self.handle.get_att("EnvironmentState")
+    }
+
     /// (`Fn::GetAtt ModifiedAt`)
     pub fn modified_at(&self) -> Value {
         self.handle.get_att("ModifiedAt")
+    }
+
+    /// (`Fn::GetAtt StateDetails`)
+    pub fn state_details(&self) -> Value {
+        self.handle.get_att("StateDetails")
     }
 }
 

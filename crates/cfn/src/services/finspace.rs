@@ -281,36 +281,6 @@ impl CfnEnvironment {
         Ok(CfnEnvironment { handle })
     }
 
-    /// Unique identifier for representing FinSpace Environment
-    /// (`Fn::GetAtt EnvironmentId`)
-    pub fn environment_id(&self) -> Value {
-        self.handle.get_att("EnvironmentId")
-    }
-
-    /// State of the Environment
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
-    /// SageMaker Studio Domain URL associated with the Environment
-    /// (`Fn::GetAtt SageMakerStudioDomainUrl`)
-    pub fn sage_maker_studio_domain_url(&self) -> Value {
-        self.handle.get_att("SageMakerStudioDomainUrl")
-    }
-
-    /// ARN of the Environment
-    /// (`Fn::GetAtt EnvironmentArn`)
-    pub fn environment_arn(&self) -> Value {
-        self.handle.get_att("EnvironmentArn")
-    }
-
-    /// URL used to login to the Environment
-    /// (`Fn::GetAtt EnvironmentUrl`)
-    pub fn environment_url(&self) -> Value {
-        self.handle.get_att("EnvironmentUrl")
-    }
-
     /// AWS account ID associated with the Environment
     /// (`Fn::GetAtt AwsAccountId`)
     pub fn aws_account_id(&self) -> Value {
@@ -321,6 +291,36 @@ impl CfnEnvironment {
     /// (`Fn::GetAtt DedicatedServiceAccountId`)
     pub fn dedicated_service_account_id(&self) -> Value {
         self.handle.get_att("DedicatedServiceAccountId")
+    }
+
+    /// ARN of the Environment
+    /// (`Fn::GetAtt EnvironmentArn`)
+    pub fn environment_arn(&self) -> Value {
+        self.handle.get_att("EnvironmentArn")
+    }
+
+    /// Unique identifier for representing FinSpace Environment
+    /// (`Fn::GetAtt EnvironmentId`)
+    pub fn environment_id(&self) -> Value {
+        self.handle.get_att("EnvironmentId")
+    }
+
+    /// URL used to login to the Environment
+    /// (`Fn::GetAtt EnvironmentUrl`)
+    pub fn environment_url(&self) -> Value {
+        self.handle.get_att("EnvironmentUrl")
+    }
+
+    /// SageMaker Studio Domain URL associated with the Environment
+    /// (`Fn::GetAtt SageMakerStudioDomainUrl`)
+    pub fn sage_maker_studio_domain_url(&self) -> Value {
+        self.handle.get_att("SageMakerStudioDomainUrl")
+    }
+
+    /// State of the Environment
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 

@@ -168,12 +168,6 @@ impl CfnApplicationsList {
         self.handle.get_att("Arn")
     }
 
-    /// The ID of the Firewall Manager applications list.
-    /// (`Fn::GetAtt ListId`)
-    pub fn list_id(&self) -> Value {
-        self.handle.get_att("ListId")
-    }
-
     /// The time that the Firewall Manager applications list was created.
     /// (`Fn::GetAtt CreateTime`)
     pub fn create_time(&self) -> Value {
@@ -184,6 +178,12 @@ impl CfnApplicationsList {
     /// (`Fn::GetAtt LastUpdateTime`)
     pub fn last_update_time(&self) -> Value {
         self.handle.get_att("LastUpdateTime")
+    }
+
+    /// The ID of the Firewall Manager applications list.
+    /// (`Fn::GetAtt ListId`)
+    pub fn list_id(&self) -> Value {
+        self.handle.get_att("ListId")
     }
 }
 
@@ -1123,12 +1123,6 @@ impl CfnProtocolsList {
         self.handle.get_att("Arn")
     }
 
-    /// The ID of the Firewall Manager protocols list.
-    /// (`Fn::GetAtt ListId`)
-    pub fn list_id(&self) -> Value {
-        self.handle.get_att("ListId")
-    }
-
     /// The time that the Firewall Manager protocols list was created.
     /// (`Fn::GetAtt CreateTime`)
     pub fn create_time(&self) -> Value {
@@ -1139,6 +1133,12 @@ impl CfnProtocolsList {
     /// (`Fn::GetAtt LastUpdateTime`)
     pub fn last_update_time(&self) -> Value {
         self.handle.get_att("LastUpdateTime")
+    }
+
+    /// The ID of the Firewall Manager protocols list.
+    /// (`Fn::GetAtt ListId`)
+    pub fn list_id(&self) -> Value {
+        self.handle.get_att("ListId")
     }
 }
 

@@ -721,22 +721,16 @@ impl CfnDetector {
         self.handle.get_att("Arn")
     }
 
-    /// The active version ID of the detector
-    /// (`Fn::GetAtt DetectorVersionId`)
-    pub fn detector_version_id(&self) -> Value {
-        self.handle.get_att("DetectorVersionId")
-    }
-
     /// The time when the detector was created.
     /// (`Fn::GetAtt CreatedTime`)
     pub fn created_time(&self) -> Value {
         self.handle.get_att("CreatedTime")
     }
 
-    /// The time when the detector was last updated.
-    /// (`Fn::GetAtt LastUpdatedTime`)
-    pub fn last_updated_time(&self) -> Value {
-        self.handle.get_att("LastUpdatedTime")
+    /// The active version ID of the detector
+    /// (`Fn::GetAtt DetectorVersionId`)
+    pub fn detector_version_id(&self) -> Value {
+        self.handle.get_att("DetectorVersionId")
     }
 
     /// The ARN of the event type.
@@ -755,6 +749,12 @@ impl CfnDetector {
     /// (`Fn::GetAtt EventType.LastUpdatedTime`)
     pub fn event_type_last_updated_time(&self) -> Value {
         self.handle.get_att("EventType.LastUpdatedTime")
+    }
+
+    /// The time when the detector was last updated.
+    /// (`Fn::GetAtt LastUpdatedTime`)
+    pub fn last_updated_time(&self) -> Value {
+        self.handle.get_att("LastUpdatedTime")
     }
 }
 

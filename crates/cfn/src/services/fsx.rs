@@ -119,10 +119,10 @@ impl CfnBackup {
         self.handle.get_att("BackupId")
     }
 
-    /// The Amazon Resource Name (ARN) of the backup.
-    /// (`Fn::GetAtt ResourceARN`)
-    pub fn resource_arn(&self) -> Value {
-        self.handle.get_att("ResourceARN")
+    /// The time when the backup was created.
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
     }
 
     /// The lifecycle status of the backup.
@@ -131,16 +131,16 @@ impl CfnBackup {
         self.handle.get_att("Lifecycle")
     }
 
+    /// The Amazon Resource Name (ARN) of the backup.
+    /// (`Fn::GetAtt ResourceARN`)
+    pub fn resource_arn(&self) -> Value {
+        self.handle.get_att("ResourceARN")
+    }
+
     /// The type of the backup.
     /// (`Fn::GetAtt Type`)
     pub fn r#type(&self) -> Value {
         self.handle.get_att("Type")
-    }
-
-    /// The time when the backup was created.
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
     }
 }
 
@@ -812,16 +812,10 @@ impl CfnFileCache {
         Ok(CfnFileCache { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the file cache
-    /// (`Fn::GetAtt ResourceARN`)
-    pub fn resource_arn(&self) -> Value {
-        self.handle.get_att("ResourceARN")
-    }
-
-    /// The ID of the file cache
-    /// (`Fn::GetAtt FileCacheId`)
-    pub fn file_cache_id(&self) -> Value {
-        self.handle.get_att("FileCacheId")
+    /// The time the cache was created
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
     }
 
     /// The DNS name for the cache
@@ -830,34 +824,16 @@ impl CfnFileCache {
         self.handle.get_att("DNSName")
     }
 
-    /// The VPC ID of the cache
-    /// (`Fn::GetAtt VpcId`)
-    pub fn vpc_id(&self) -> Value {
-        self.handle.get_att("VpcId")
-    }
-
-    /// Network interface IDs for the cache
-    /// (`Fn::GetAtt NetworkInterfaceIds`)
-    pub fn network_interface_ids(&self) -> Value {
-        self.handle.get_att("NetworkInterfaceIds")
-    }
-
     /// A list of IDs of data repository associations that are associated with this cache
     /// (`Fn::GetAtt DataRepositoryAssociationIds`)
     pub fn data_repository_association_ids(&self) -> Value {
         self.handle.get_att("DataRepositoryAssociationIds")
     }
 
-    /// The AWS account ID of the cache owner
-    /// (`Fn::GetAtt OwnerId`)
-    pub fn owner_id(&self) -> Value {
-        self.handle.get_att("OwnerId")
-    }
-
-    /// The time the cache was created
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
+    /// The ID of the file cache
+    /// (`Fn::GetAtt FileCacheId`)
+    pub fn file_cache_id(&self) -> Value {
+        self.handle.get_att("FileCacheId")
     }
 
     /// The lifecycle status of the cache
@@ -866,14 +842,38 @@ impl CfnFileCache {
         self.handle.get_att("Lifecycle")
     }
 
+    /// (`Fn::GetAtt LustreConfiguration.LogConfiguration`)
+    pub fn lustre_configuration_log_configuration(&self) -> Value {
+        self.handle.get_att("LustreConfiguration.LogConfiguration")
+    }
+
     /// (`Fn::GetAtt LustreConfiguration.MountName`)
     pub fn lustre_configuration_mount_name(&self) -> Value {
         self.handle.get_att("LustreConfiguration.MountName")
     }
 
-    /// (`Fn::GetAtt LustreConfiguration.LogConfiguration`)
-    pub fn lustre_configuration_log_configuration(&self) -> Value {
-        self.handle.get_att("LustreConfiguration.LogConfiguration")
+    /// Network interface IDs for the cache
+    /// (`Fn::GetAtt NetworkInterfaceIds`)
+    pub fn network_interface_ids(&self) -> Value {
+        self.handle.get_att("NetworkInterfaceIds")
+    }
+
+    /// The AWS account ID of the cache owner
+    /// (`Fn::GetAtt OwnerId`)
+    pub fn owner_id(&self) -> Value {
+        self.handle.get_att("OwnerId")
+    }
+
+    /// The Amazon Resource Name (ARN) of the file cache
+    /// (`Fn::GetAtt ResourceARN`)
+    pub fn resource_arn(&self) -> Value {
+        self.handle.get_att("ResourceARN")
+    }
+
+    /// The VPC ID of the cache
+    /// (`Fn::GetAtt VpcId`)
+    pub fn vpc_id(&self) -> Value {
+        self.handle.get_att("VpcId")
     }
 }
 
@@ -1732,9 +1732,9 @@ impl CfnFileSystem {
         Ok(CfnFileSystem { handle })
     }
 
-    /// (`Fn::GetAtt ResourceARN`)
-    pub fn resource_arn(&self) -> Value {
-        self.handle.get_att("ResourceARN")
+    /// (`Fn::GetAtt DNSName`)
+    pub fn dns_name(&self) -> Value {
+        self.handle.get_att("DNSName")
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1747,14 +1747,14 @@ impl CfnFileSystem {
         self.handle.get_att("LustreMountName")
     }
 
+    /// (`Fn::GetAtt ResourceARN`)
+    pub fn resource_arn(&self) -> Value {
+        self.handle.get_att("ResourceARN")
+    }
+
     /// (`Fn::GetAtt RootVolumeId`)
     pub fn root_volume_id(&self) -> Value {
         self.handle.get_att("RootVolumeId")
-    }
-
-    /// (`Fn::GetAtt DNSName`)
-    pub fn dns_name(&self) -> Value {
-        self.handle.get_att("DNSName")
     }
 }
 
@@ -2283,10 +2283,10 @@ impl CfnS3AccessPointAttachment {
         Ok(CfnS3AccessPointAttachment { handle })
     }
 
-    /// The S3 access point's ARN.
-    /// (`Fn::GetAtt S3AccessPoint.ResourceARN`)
-    pub fn s3_access_point_resource_arn(&self) -> Value {
-        self.handle.get_att("S3AccessPoint.ResourceARN")
+    /// The lifecycle status of the S3 access point attachment.
+    /// (`Fn::GetAtt Lifecycle`)
+    pub fn lifecycle(&self) -> Value {
+        self.handle.get_att("Lifecycle")
     }
 
     /// The S3 access point's alias.
@@ -2295,10 +2295,10 @@ impl CfnS3AccessPointAttachment {
         self.handle.get_att("S3AccessPoint.Alias")
     }
 
-    /// The lifecycle status of the S3 access point attachment.
-    /// (`Fn::GetAtt Lifecycle`)
-    pub fn lifecycle(&self) -> Value {
-        self.handle.get_att("Lifecycle")
+    /// The S3 access point's ARN.
+    /// (`Fn::GetAtt S3AccessPoint.ResourceARN`)
+    pub fn s3_access_point_resource_arn(&self) -> Value {
+        self.handle.get_att("S3AccessPoint.ResourceARN")
     }
 }
 
@@ -2420,16 +2420,16 @@ impl CfnSnapshot {
         Ok(CfnSnapshot { handle })
     }
 
-    /// Returns the snapshot's Amazon Resource Name (ARN).
-    /// (`Fn::GetAtt ResourceARN`)
-    pub fn resource_arn(&self) -> Value {
-        self.handle.get_att("ResourceARN")
-    }
-
     /// The ID of the snapshot.
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
+    }
+
+    /// Returns the snapshot's Amazon Resource Name (ARN).
+    /// (`Fn::GetAtt ResourceARN`)
+    pub fn resource_arn(&self) -> Value {
+        self.handle.get_att("ResourceARN")
     }
 }
 
@@ -2672,16 +2672,16 @@ impl CfnStorageVirtualMachine {
         Ok(CfnStorageVirtualMachine { handle })
     }
 
-    /// The SVM's system generated unique ID.
-    /// (`Fn::GetAtt StorageVirtualMachineId`)
-    pub fn storage_virtual_machine_id(&self) -> Value {
-        self.handle.get_att("StorageVirtualMachineId")
-    }
-
     /// The Amazon Resource Name (ARN) for a given resource. Min Length: 8, Max Length 512
     /// (`Fn::GetAtt ResourceARN`)
     pub fn resource_arn(&self) -> Value {
         self.handle.get_att("ResourceARN")
+    }
+
+    /// The SVM's system generated unique ID.
+    /// (`Fn::GetAtt StorageVirtualMachineId`)
+    pub fn storage_virtual_machine_id(&self) -> Value {
+        self.handle.get_att("StorageVirtualMachineId")
     }
 
     /// The SVM's UUID (universally unique identifier).
@@ -3733,16 +3733,16 @@ impl CfnVolume {
         self.handle.get_att("ResourceARN")
     }
 
-    /// Returns the volume's universally unique identifier (UUID).
-    /// (`Fn::GetAtt VolumeId`)
-    pub fn volume_id(&self) -> Value {
-        self.handle.get_att("VolumeId")
-    }
-
     /// Returns the volume's ID.
     /// (`Fn::GetAtt UUID`)
     pub fn uuid(&self) -> Value {
         self.handle.get_att("UUID")
+    }
+
+    /// Returns the volume's universally unique identifier (UUID).
+    /// (`Fn::GetAtt VolumeId`)
+    pub fn volume_id(&self) -> Value {
+        self.handle.get_att("VolumeId")
     }
 }
 

@@ -194,16 +194,16 @@ impl CfnAlias {
         Ok(CfnAlias { handle })
     }
 
-    /// Unique alias ID
-    /// (`Fn::GetAtt AliasId`)
-    pub fn alias_id(&self) -> Value {
-        self.handle.get_att("AliasId")
-    }
-
     /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift Alias resource and uniquely identifies it. ARNs are unique across all Regions. In a GameLift Alias ARN, the resource ID matches the AliasId value.
     /// (`Fn::GetAtt AliasArn`)
     pub fn alias_arn(&self) -> Value {
         self.handle.get_att("AliasArn")
+    }
+
+    /// Unique alias ID
+    /// (`Fn::GetAtt AliasId`)
+    pub fn alias_id(&self) -> Value {
+        self.handle.get_att("AliasId")
     }
 }
 
@@ -416,16 +416,16 @@ impl CfnBuild {
         Ok(CfnBuild { handle })
     }
 
-    /// A unique identifier for a build to be deployed on the new fleet. If you are deploying the fleet with a custom game build, you must specify this property. The build must have been successfully uploaded to Amazon GameLift and be in a READY status. This fleet setting cannot be changed once the fleet is created.
-    /// (`Fn::GetAtt BuildId`)
-    pub fn build_id(&self) -> Value {
-        self.handle.get_att("BuildId")
-    }
-
     /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift build resource and uniquely identifies it. ARNs are unique across all Regions. In a GameLift build ARN, the resource ID matches the BuildId value.
     /// (`Fn::GetAtt BuildArn`)
     pub fn build_arn(&self) -> Value {
         self.handle.get_att("BuildArn")
+    }
+
+    /// A unique identifier for a build to be deployed on the new fleet. If you are deploying the fleet with a custom game build, you must specify this property. The build must have been successfully uploaded to Amazon GameLift and be in a READY status. This fleet setting cannot be changed once the fleet is created.
+    /// (`Fn::GetAtt BuildId`)
+    pub fn build_id(&self) -> Value {
+        self.handle.get_att("BuildId")
     }
 }
 
@@ -1459,16 +1459,9 @@ impl CfnContainerFleet {
         self.handle.get_att("CreationTime")
     }
 
-    /// The current status of the container fleet.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
-    /// Unique fleet ID
-    /// (`Fn::GetAtt FleetId`)
-    pub fn fleet_id(&self) -> Value {
-        self.handle.get_att("FleetId")
+    /// (`Fn::GetAtt DeploymentDetails`)
+    pub fn deployment_details(&self) -> Value {
+        self.handle.get_att("DeploymentDetails")
     }
 
     /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift container fleet resource and uniquely identifies it across all AWS Regions.
@@ -1477,9 +1470,10 @@ impl CfnContainerFleet {
         self.handle.get_att("FleetArn")
     }
 
-    /// (`Fn::GetAtt DeploymentDetails`)
-    pub fn deployment_details(&self) -> Value {
-        self.handle.get_att("DeploymentDetails")
+    /// Unique fleet ID
+    /// (`Fn::GetAtt FleetId`)
+    pub fn fleet_id(&self) -> Value {
+        self.handle.get_att("FleetId")
     }
 
     /// The Amazon Resource Name (ARN) of the game server container group definition. This field will be empty if GameServerContainerGroupDefinitionName is not specified.
@@ -1488,16 +1482,22 @@ impl CfnContainerFleet {
         self.handle.get_att("GameServerContainerGroupDefinitionArn")
     }
 
+    /// The maximum number of game server container groups per instance, a number between 1-5000.
+    /// (`Fn::GetAtt MaximumGameServerContainerGroupsPerInstance`)
+    pub fn maximum_game_server_container_groups_per_instance(&self) -> Value {
+        self.handle.get_att("MaximumGameServerContainerGroupsPerInstance")
+    }
+
     /// The Amazon Resource Name (ARN) of the per instance container group definition. This field will be empty if PerInstanceContainerGroupDefinitionName is not specified.
     /// (`Fn::GetAtt PerInstanceContainerGroupDefinitionArn`)
     pub fn per_instance_container_group_definition_arn(&self) -> Value {
         self.handle.get_att("PerInstanceContainerGroupDefinitionArn")
     }
 
-    /// The maximum number of game server container groups per instance, a number between 1-5000.
-    /// (`Fn::GetAtt MaximumGameServerContainerGroupsPerInstance`)
-    pub fn maximum_game_server_container_groups_per_instance(&self) -> Value {
-        self.handle.get_att("MaximumGameServerContainerGroupsPerInstance")
+    /// The current status of the container fleet.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -2367,12 +2367,6 @@ impl CfnContainerGroupDefinition {
         self.handle.get_att("CreationTime")
     }
 
-    /// The version of this ContainerGroupDefinition
-    /// (`Fn::GetAtt VersionNumber`)
-    pub fn version_number(&self) -> Value {
-        self.handle.get_att("VersionNumber")
-    }
-
     /// A string indicating ContainerGroupDefinition status.
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
@@ -2383,6 +2377,12 @@ impl CfnContainerGroupDefinition {
     /// (`Fn::GetAtt StatusReason`)
     pub fn status_reason(&self) -> Value {
         self.handle.get_att("StatusReason")
+    }
+
+    /// The version of this ContainerGroupDefinition
+    /// (`Fn::GetAtt VersionNumber`)
+    pub fn version_number(&self) -> Value {
+        self.handle.get_att("VersionNumber")
     }
 }
 
@@ -3656,16 +3656,16 @@ impl CfnFleet {
         Ok(CfnFleet { handle })
     }
 
-    /// Unique fleet ID
-    /// (`Fn::GetAtt FleetId`)
-    pub fn fleet_id(&self) -> Value {
-        self.handle.get_att("FleetId")
-    }
-
     /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift Servers Fleet resource and uniquely identifies it. ARNs are unique across all Regions. In a GameLift Fleet ARN, the resource ID matches the FleetId value.
     /// (`Fn::GetAtt FleetArn`)
     pub fn fleet_arn(&self) -> Value {
         self.handle.get_att("FleetArn")
+    }
+
+    /// Unique fleet ID
+    /// (`Fn::GetAtt FleetId`)
+    pub fn fleet_id(&self) -> Value {
+        self.handle.get_att("FleetId")
     }
 }
 
@@ -4058,16 +4058,16 @@ impl CfnGameServerGroup {
         Ok(CfnGameServerGroup { handle })
     }
 
-    /// A generated unique ID for the game server group.
-    /// (`Fn::GetAtt GameServerGroupArn`)
-    pub fn game_server_group_arn(&self) -> Value {
-        self.handle.get_att("GameServerGroupArn")
-    }
-
     /// A generated unique ID for the EC2 Auto Scaling group that is associated with this game server group.
     /// (`Fn::GetAtt AutoScalingGroupArn`)
     pub fn auto_scaling_group_arn(&self) -> Value {
         self.handle.get_att("AutoScalingGroupArn")
+    }
+
+    /// A generated unique ID for the game server group.
+    /// (`Fn::GetAtt GameServerGroupArn`)
+    pub fn game_server_group_arn(&self) -> Value {
+        self.handle.get_att("GameServerGroupArn")
     }
 }
 
@@ -4365,6 +4365,48 @@ impl CfnGameSessionQueue {
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// Information that is added to all events that are related to this game session queue.
+    /// (`Fn::GetAtt CustomEventData`)
+    pub fn custom_event_data(&self) -> Value {
+        self.handle.get_att("CustomEventData")
+    }
+
+    /// A list of fleets and/or fleet aliases that can be used to fulfill game session placement requests in the queue.
+    /// (`Fn::GetAtt Destinations`)
+    pub fn destinations(&self) -> Value {
+        self.handle.get_att("Destinations")
+    }
+
+    /// A descriptive label that is associated with game session queue. Queue names must be unique within each Region.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
+
+    /// An SNS topic ARN that is set up to receive game session placement notifications.
+    /// (`Fn::GetAtt NotificationTarget`)
+    pub fn notification_target(&self) -> Value {
+        self.handle.get_att("NotificationTarget")
+    }
+
+    /// A set of policies that act as a sliding cap on player latency.
+    /// (`Fn::GetAtt PlayerLatencyPolicies`)
+    pub fn player_latency_policies(&self) -> Value {
+        self.handle.get_att("PlayerLatencyPolicies")
+    }
+
+    /// An array of key-value pairs to apply to this resource.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
+    }
+
+    /// The maximum time, in seconds, that a new game session placement request remains in the queue.
+    /// (`Fn::GetAtt TimeoutInSeconds`)
+    pub fn timeout_in_seconds(&self) -> Value {
+        self.handle.get_att("TimeoutInSeconds")
     }
 }
 
@@ -4787,10 +4829,112 @@ impl CfnMatchmakingConfiguration {
         Ok(CfnMatchmakingConfiguration { handle })
     }
 
+    /// A flag that indicates whether a match that was created with this configuration must be accepted by the matched players
+    /// (`Fn::GetAtt AcceptanceRequired`)
+    pub fn acceptance_required(&self) -> Value {
+        self.handle.get_att("AcceptanceRequired")
+    }
+
+    /// The length of time (in seconds) to wait for players to accept a proposed match, if acceptance is required.
+    /// (`Fn::GetAtt AcceptanceTimeoutSeconds`)
+    pub fn acceptance_timeout_seconds(&self) -> Value {
+        self.handle.get_att("AcceptanceTimeoutSeconds")
+    }
+
+    /// The number of player slots in a match to keep open for future players.
+    /// (`Fn::GetAtt AdditionalPlayerCount`)
+    pub fn additional_player_count(&self) -> Value {
+        self.handle.get_att("AdditionalPlayerCount")
+    }
+
     /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift matchmaking configuration resource and uniquely identifies it.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// The method used to backfill game sessions created with this matchmaking configuration.
+    /// (`Fn::GetAtt BackfillMode`)
+    pub fn backfill_mode(&self) -> Value {
+        self.handle.get_att("BackfillMode")
+    }
+
+    /// A time stamp indicating when this data object was created.
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
+    }
+
+    /// Information to attach to all events related to the matchmaking configuration.
+    /// (`Fn::GetAtt CustomEventData`)
+    pub fn custom_event_data(&self) -> Value {
+        self.handle.get_att("CustomEventData")
+    }
+
+    /// A descriptive label that is associated with matchmaking configuration.
+    /// (`Fn::GetAtt Description`)
+    pub fn description(&self) -> Value {
+        self.handle.get_att("Description")
+    }
+
+    /// Indicates whether this matchmaking configuration is being used with Amazon GameLift hosting or as a standalone matchmaking solution.
+    /// (`Fn::GetAtt FlexMatchMode`)
+    pub fn flex_match_mode(&self) -> Value {
+        self.handle.get_att("FlexMatchMode")
+    }
+
+    /// A set of custom properties for a game session, formatted as key:value pairs.
+    /// (`Fn::GetAtt GameProperties`)
+    pub fn game_properties(&self) -> Value {
+        self.handle.get_att("GameProperties")
+    }
+
+    /// A set of custom game session properties, formatted as a single string value.
+    /// (`Fn::GetAtt GameSessionData`)
+    pub fn game_session_data(&self) -> Value {
+        self.handle.get_att("GameSessionData")
+    }
+
+    /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift game session queue resource and uniquely identifies it.
+    /// (`Fn::GetAtt GameSessionQueueArns`)
+    pub fn game_session_queue_arns(&self) -> Value {
+        self.handle.get_att("GameSessionQueueArns")
+    }
+
+    /// A unique identifier for the matchmaking configuration.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
+
+    /// An SNS topic ARN that is set up to receive matchmaking notifications.
+    /// (`Fn::GetAtt NotificationTarget`)
+    pub fn notification_target(&self) -> Value {
+        self.handle.get_att("NotificationTarget")
+    }
+
+    /// The maximum duration, in seconds, that a matchmaking ticket can remain in process before timing out.
+    /// (`Fn::GetAtt RequestTimeoutSeconds`)
+    pub fn request_timeout_seconds(&self) -> Value {
+        self.handle.get_att("RequestTimeoutSeconds")
+    }
+
+    /// The Amazon Resource Name (ARN) associated with the GameLift matchmaking rule set resource that this configuration uses.
+    /// (`Fn::GetAtt RuleSetArn`)
+    pub fn rule_set_arn(&self) -> Value {
+        self.handle.get_att("RuleSetArn")
+    }
+
+    /// A unique identifier for the matchmaking rule set to use with this configuration.
+    /// (`Fn::GetAtt RuleSetName`)
+    pub fn rule_set_name(&self) -> Value {
+        self.handle.get_att("RuleSetName")
+    }
+
+    /// An array of key-value pairs to apply to this resource.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
     }
 }
 
@@ -4922,6 +5066,24 @@ impl CfnMatchmakingRuleSet {
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
         self.handle.get_att("CreationTime")
+    }
+
+    /// A unique identifier for the matchmaking rule set.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
+
+    /// A collection of matchmaking rules, formatted as a JSON string.
+    /// (`Fn::GetAtt RuleSetBody`)
+    pub fn rule_set_body(&self) -> Value {
+        self.handle.get_att("RuleSetBody")
+    }
+
+    /// An array of key-value pairs to apply to this resource.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
     }
 }
 
@@ -5104,10 +5266,10 @@ impl CfnScript {
         Ok(CfnScript { handle })
     }
 
-    /// A unique identifier for the Realtime script
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
+    /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift script resource and uniquely identifies it. ARNs are unique across all Regions. In a GameLift script ARN, the resource ID matches the Id value.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// A time stamp indicating when this data object was created. Format is a number expressed in Unix time as milliseconds (for example "1469498468.057").
@@ -5116,10 +5278,10 @@ impl CfnScript {
         self.handle.get_att("CreationTime")
     }
 
-    /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift script resource and uniquely identifies it. ARNs are unique across all Regions. In a GameLift script ARN, the resource ID matches the Id value.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// A unique identifier for the Realtime script
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// The file size of the uploaded Realtime script, expressed in bytes. When files are uploaded from an S3 location, this value remains at "0".

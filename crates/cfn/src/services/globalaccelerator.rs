@@ -191,6 +191,12 @@ impl CfnAccelerator {
         self.handle.get_att("DnsName")
     }
 
+    /// The Domain Name System (DNS) name that Global Accelerator creates that points to your accelerator's static IPv4 and IPv6 addresses.
+    /// (`Fn::GetAtt DualStackDnsName`)
+    pub fn dual_stack_dns_name(&self) -> Value {
+        self.handle.get_att("DualStackDnsName")
+    }
+
     /// The IPv4 addresses assigned to the accelerator.
     /// (`Fn::GetAtt Ipv4Addresses`)
     pub fn ipv4_addresses(&self) -> Value {
@@ -201,12 +207,6 @@ impl CfnAccelerator {
     /// (`Fn::GetAtt Ipv6Addresses`)
     pub fn ipv6_addresses(&self) -> Value {
         self.handle.get_att("Ipv6Addresses")
-    }
-
-    /// The Domain Name System (DNS) name that Global Accelerator creates that points to your accelerator's static IPv4 and IPv6 addresses.
-    /// (`Fn::GetAtt DualStackDnsName`)
-    pub fn dual_stack_dns_name(&self) -> Value {
-        self.handle.get_att("DualStackDnsName")
     }
 }
 

@@ -133,12 +133,6 @@ impl CfnBlueprint {
         self.handle.get_att("Arn")
     }
 
-    /// The status of the blueprint registration.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// The date and time the blueprint was registered.
     /// (`Fn::GetAtt CreatedOn`)
     pub fn created_on(&self) -> Value {
@@ -155,6 +149,12 @@ impl CfnBlueprint {
     /// (`Fn::GetAtt ParameterSpec`)
     pub fn parameter_spec(&self) -> Value {
         self.handle.get_att("ParameterSpec")
+    }
+
+    /// The status of the blueprint registration.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -621,22 +621,10 @@ impl CfnCatalog {
         self.handle.get_att("CatalogId")
     }
 
-    /// The Amazon Resource Name (ARN) of the catalog.
-    /// (`Fn::GetAtt ResourceArn`)
-    pub fn resource_arn(&self) -> Value {
-        self.handle.get_att("ResourceArn")
-    }
-
-    /// The time at which the catalog was created.
-    /// (`Fn::GetAtt CreateTime`)
-    pub fn create_time(&self) -> Value {
-        self.handle.get_att("CreateTime")
-    }
-
-    /// The time at which the catalog was last updated.
-    /// (`Fn::GetAtt UpdateTime`)
-    pub fn update_time(&self) -> Value {
-        self.handle.get_att("UpdateTime")
+    /// Additional key-value properties for the catalog.
+    /// (`Fn::GetAtt CatalogProperties.CustomProperties`)
+    pub fn catalog_properties_custom_properties(&self) -> Value {
+        self.handle.get_att("CatalogProperties.CustomProperties")
     }
 
     /// The name of the managed workgroup associated with the catalog.
@@ -657,10 +645,22 @@ impl CfnCatalog {
         self.handle.get_att("CatalogProperties.DataLakeAccessProperties.RedshiftDatabaseName")
     }
 
-    /// Additional key-value properties for the catalog.
-    /// (`Fn::GetAtt CatalogProperties.CustomProperties`)
-    pub fn catalog_properties_custom_properties(&self) -> Value {
-        self.handle.get_att("CatalogProperties.CustomProperties")
+    /// The time at which the catalog was created.
+    /// (`Fn::GetAtt CreateTime`)
+    pub fn create_time(&self) -> Value {
+        self.handle.get_att("CreateTime")
+    }
+
+    /// The Amazon Resource Name (ARN) of the catalog.
+    /// (`Fn::GetAtt ResourceArn`)
+    pub fn resource_arn(&self) -> Value {
+        self.handle.get_att("ResourceArn")
+    }
+
+    /// The time at which the catalog was last updated.
+    /// (`Fn::GetAtt UpdateTime`)
+    pub fn update_time(&self) -> Value {
+        self.handle.get_att("UpdateTime")
     }
 }
 
@@ -4841,16 +4841,16 @@ impl CfnIdentityCenterConfiguration {
         Ok(CfnIdentityCenterConfiguration { handle })
     }
 
-    /// The Glue IAM identity center application arn
-    /// (`Fn::GetAtt ApplicationArn`)
-    pub fn application_arn(&self) -> Value {
-        self.handle.get_att("ApplicationArn")
-    }
-
     /// The identifier for the specified AWS account.
     /// (`Fn::GetAtt AccountId`)
     pub fn account_id(&self) -> Value {
         self.handle.get_att("AccountId")
+    }
+
+    /// The Glue IAM identity center application arn
+    /// (`Fn::GetAtt ApplicationArn`)
+    pub fn application_arn(&self) -> Value {
+        self.handle.get_att("ApplicationArn")
     }
 }
 
@@ -5043,16 +5043,16 @@ impl CfnIntegration {
         Ok(CfnIntegration { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the integration.
-    /// (`Fn::GetAtt IntegrationArn`)
-    pub fn integration_arn(&self) -> Value {
-        self.handle.get_att("IntegrationArn")
-    }
-
     /// The time (UTC) when the integration was created.
     /// (`Fn::GetAtt CreateTime`)
     pub fn create_time(&self) -> Value {
         self.handle.get_att("CreateTime")
+    }
+
+    /// The Amazon Resource Name (ARN) of the integration.
+    /// (`Fn::GetAtt IntegrationArn`)
+    pub fn integration_arn(&self) -> Value {
+        self.handle.get_att("IntegrationArn")
     }
 
     /// The status of the integration.
@@ -7699,16 +7699,16 @@ impl CfnSession {
         self.handle.get_att("CreatedOn")
     }
 
-    /// The session status.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// The code execution progress of the session.
     /// (`Fn::GetAtt Progress`)
     pub fn progress(&self) -> Value {
         self.handle.get_att("Progress")
+    }
+
+    /// The session status.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 

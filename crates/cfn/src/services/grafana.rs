@@ -576,32 +576,21 @@ impl CfnWorkspace {
         Ok(CfnWorkspace { handle })
     }
 
-    /// The id that uniquely identifies a Grafana workspace.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
+    /// (`Fn::GetAtt AccountAccessType`)
+    pub fn account_access_type(&self) -> Value {
+        self.handle.get_att("AccountAccessType")
     }
 
-    /// The client ID of the AWS SSO Managed Application.
-    /// (`Fn::GetAtt SsoClientId`)
-    pub fn sso_client_id(&self) -> Value {
-        self.handle.get_att("SsoClientId")
+    /// List of authentication providers to enable.
+    /// (`Fn::GetAtt AuthenticationProviders`)
+    pub fn authentication_providers(&self) -> Value {
+        self.handle.get_att("AuthenticationProviders")
     }
 
-    /// (`Fn::GetAtt SamlConfigurationStatus`)
-    pub fn saml_configuration_status(&self) -> Value {
-        self.handle.get_att("SamlConfigurationStatus")
-    }
-
-    /// Endpoint for the Grafana workspace.
-    /// (`Fn::GetAtt Endpoint`)
-    pub fn endpoint(&self) -> Value {
-        self.handle.get_att("Endpoint")
-    }
-
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
+    /// A unique, case-sensitive, user-provided identifier to ensure the idempotency of the request.
+    /// (`Fn::GetAtt ClientToken`)
+    pub fn client_token(&self) -> Value {
+        self.handle.get_att("ClientToken")
     }
 
     /// Timestamp when the workspace was created.
@@ -610,10 +599,199 @@ impl CfnWorkspace {
         self.handle.get_att("CreationTimestamp")
     }
 
+    /// List of data sources on the service managed IAM role.
+    /// (`Fn::GetAtt DataSources`)
+    pub fn data_sources(&self) -> Value {
+        self.handle.get_att("DataSources")
+    }
+
+    /// Description of a workspace.
+    /// (`Fn::GetAtt Description`)
+    pub fn description(&self) -> Value {
+        self.handle.get_att("Description")
+    }
+
+    /// Endpoint for the Grafana workspace.
+    /// (`Fn::GetAtt Endpoint`)
+    pub fn endpoint(&self) -> Value {
+        self.handle.get_att("Endpoint")
+    }
+
+    /// The version of Grafana to support in your workspace.
+    /// (`Fn::GetAtt GrafanaVersion`)
+    pub fn grafana_version(&self) -> Value {
+        self.handle.get_att("GrafanaVersion")
+    }
+
+    /// The id that uniquely identifies a Grafana workspace.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
+    }
+
     /// Timestamp when the workspace was last modified
     /// (`Fn::GetAtt ModificationTimestamp`)
     pub fn modification_timestamp(&self) -> Value {
         self.handle.get_att("ModificationTimestamp")
+    }
+
+    /// The user friendly name of a workspace.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
+
+    /// The list of prefix list IDs. A prefix list is a list of CIDR ranges of IP addresses. The IP addresses specified are allowed to access your workspace. If the list is not included in the configuration then no IP addresses will be allowed to access the workspace.
+    /// (`Fn::GetAtt NetworkAccessControl.PrefixListIds`)
+    pub fn network_access_control_prefix_list_ids(&self) -> Value {
+        self.handle.get_att("NetworkAccessControl.PrefixListIds")
+    }
+
+    /// The list of Amazon VPC endpoint IDs for the workspace. If a NetworkAccessConfiguration is specified then only VPC endpoints specified here will be allowed to access the workspace.
+    /// (`Fn::GetAtt NetworkAccessControl.VpceIds`)
+    pub fn network_access_control_vpce_ids(&self) -> Value {
+        self.handle.get_att("NetworkAccessControl.VpceIds")
+    }
+
+    /// List of notification destinations on the customers service managed IAM role that the Grafana workspace can query.
+    /// (`Fn::GetAtt NotificationDestinations`)
+    pub fn notification_destinations(&self) -> Value {
+        self.handle.get_att("NotificationDestinations")
+    }
+
+    /// The name of an IAM role that already exists to use with AWS Organizations to access AWS data sources and notification channels in other accounts in an organization.
+    /// (`Fn::GetAtt OrganizationRoleName`)
+    pub fn organization_role_name(&self) -> Value {
+        self.handle.get_att("OrganizationRoleName")
+    }
+
+    /// List of Organizational Units containing AWS accounts the Grafana workspace can pull data from.
+    /// (`Fn::GetAtt OrganizationalUnits`)
+    pub fn organizational_units(&self) -> Value {
+        self.handle.get_att("OrganizationalUnits")
+    }
+
+    /// (`Fn::GetAtt PermissionType`)
+    pub fn permission_type(&self) -> Value {
+        self.handle.get_att("PermissionType")
+    }
+
+    /// Allow workspace admins to install plugins
+    /// (`Fn::GetAtt PluginAdminEnabled`)
+    pub fn plugin_admin_enabled(&self) -> Value {
+        self.handle.get_att("PluginAdminEnabled")
+    }
+
+    /// IAM Role that will be used to grant the Grafana workspace access to a customers AWS resources.
+    /// (`Fn::GetAtt RoleArn`)
+    pub fn role_arn(&self) -> Value {
+        self.handle.get_att("RoleArn")
+    }
+
+    /// List of SAML organizations allowed to access Grafana.
+    /// (`Fn::GetAtt SamlConfiguration.AllowedOrganizations`)
+    pub fn saml_configuration_allowed_organizations(&self) -> Value {
+        self.handle.get_att("SamlConfiguration.AllowedOrganizations")
+    }
+
+    /// Name of the attribute within the SAML assert to use as the users email in Grafana.
+    /// (`Fn::GetAtt SamlConfiguration.AssertionAttributes.Email`)
+    pub fn saml_configuration_assertion_attributes_email(&self) -> Value {
+        self.handle.get_att("SamlConfiguration.AssertionAttributes.Email")
+    }
+
+    /// Name of the attribute within the SAML assert to use as the users groups in Grafana.
+    /// (`Fn::GetAtt SamlConfiguration.AssertionAttributes.Groups`)
+    pub fn saml_configuration_assertion_attributes_groups(&self) -> Value {
+        self.handle.get_att("SamlConfiguration.AssertionAttributes.Groups")
+    }
+
+    /// Name of the attribute within the SAML assert to use as the users login handle in Grafana.
+    /// (`Fn::GetAtt SamlConfiguration.AssertionAttributes.Login`)
+    pub fn saml_configuration_assertion_attributes_login(&self) -> Value {
+        self.handle.get_att("SamlConfiguration.AssertionAttributes.Login")
+    }
+
+    /// Name of the attribute within the SAML assert to use as the users name in Grafana.
+    /// (`Fn::GetAtt SamlConfiguration.AssertionAttributes.Name`)
+    pub fn saml_configuration_assertion_attributes_name(&self) -> Value {
+        self.handle.get_att("SamlConfiguration.AssertionAttributes.Name")
+    }
+
+    /// Name of the attribute within the SAML assert to use as the users organizations in Grafana.
+    /// (`Fn::GetAtt SamlConfiguration.AssertionAttributes.Org`)
+    pub fn saml_configuration_assertion_attributes_org(&self) -> Value {
+        self.handle.get_att("SamlConfiguration.AssertionAttributes.Org")
+    }
+
+    /// Name of the attribute within the SAML assert to use as the users roles in Grafana.
+    /// (`Fn::GetAtt SamlConfiguration.AssertionAttributes.Role`)
+    pub fn saml_configuration_assertion_attributes_role(&self) -> Value {
+        self.handle.get_att("SamlConfiguration.AssertionAttributes.Role")
+    }
+
+    /// URL that vends the IdPs metadata.
+    /// (`Fn::GetAtt SamlConfiguration.IdpMetadata.Url`)
+    pub fn saml_configuration_idp_metadata_url(&self) -> Value {
+        self.handle.get_att("SamlConfiguration.IdpMetadata.Url")
+    }
+
+    /// XML blob of the IdPs metadata.
+    /// (`Fn::GetAtt SamlConfiguration.IdpMetadata.Xml`)
+    pub fn saml_configuration_idp_metadata_xml(&self) -> Value {
+        self.handle.get_att("SamlConfiguration.IdpMetadata.Xml")
+    }
+
+    /// The maximum lifetime an authenticated user can be logged in (in minutes) before being required to re-authenticate.
+    /// (`Fn::GetAtt SamlConfiguration.LoginValidityDuration`)
+    pub fn saml_configuration_login_validity_duration(&self) -> Value {
+        self.handle.get_att("SamlConfiguration.LoginValidityDuration")
+    }
+
+    /// List of SAML roles which will be mapped into the Grafana Admin role.
+    /// (`Fn::GetAtt SamlConfiguration.RoleValues.Admin`)
+    pub fn saml_configuration_role_values_admin(&self) -> Value {
+        self.handle.get_att("SamlConfiguration.RoleValues.Admin")
+    }
+
+    /// List of SAML roles which will be mapped into the Grafana Editor role.
+    /// (`Fn::GetAtt SamlConfiguration.RoleValues.Editor`)
+    pub fn saml_configuration_role_values_editor(&self) -> Value {
+        self.handle.get_att("SamlConfiguration.RoleValues.Editor")
+    }
+
+    /// (`Fn::GetAtt SamlConfigurationStatus`)
+    pub fn saml_configuration_status(&self) -> Value {
+        self.handle.get_att("SamlConfigurationStatus")
+    }
+
+    /// The client ID of the AWS SSO Managed Application.
+    /// (`Fn::GetAtt SsoClientId`)
+    pub fn sso_client_id(&self) -> Value {
+        self.handle.get_att("SsoClientId")
+    }
+
+    /// The name of the AWS CloudFormation stack set to use to generate IAM roles to be used for this workspace.
+    /// (`Fn::GetAtt StackSetName`)
+    pub fn stack_set_name(&self) -> Value {
+        self.handle.get_att("StackSetName")
+    }
+
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
+    /// The list of Amazon EC2 security group IDs attached to the Amazon VPC for your Grafana workspace to connect.
+    /// (`Fn::GetAtt VpcConfiguration.SecurityGroupIds`)
+    pub fn vpc_configuration_security_group_ids(&self) -> Value {
+        self.handle.get_att("VpcConfiguration.SecurityGroupIds")
+    }
+
+    /// The list of Amazon EC2 subnet IDs created in the Amazon VPC for your Grafana workspace to connect.
+    /// (`Fn::GetAtt VpcConfiguration.SubnetIds`)
+    pub fn vpc_configuration_subnet_ids(&self) -> Value {
+        self.handle.get_att("VpcConfiguration.SubnetIds")
     }
 }
 

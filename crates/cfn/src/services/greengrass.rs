@@ -150,11 +150,6 @@ impl CfnConnectorDefinition {
         Ok(CfnConnectorDefinition { handle })
     }
 
-    /// (`Fn::GetAtt LatestVersionArn`)
-    pub fn latest_version_arn(&self) -> Value {
-        self.handle.get_att("LatestVersionArn")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
@@ -163,6 +158,21 @@ impl CfnConnectorDefinition {
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
+    }
+
+    /// (`Fn::GetAtt InitialVersion.Connectors`)
+    pub fn initial_version_connectors(&self) -> Value {
+        self.handle.get_att("InitialVersion.Connectors")
+    }
+
+    /// (`Fn::GetAtt LatestVersionArn`)
+    pub fn latest_version_arn(&self) -> Value {
+        self.handle.get_att("LatestVersionArn")
+    }
+
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
     }
 }
 
@@ -435,11 +445,6 @@ impl CfnCoreDefinition {
         Ok(CfnCoreDefinition { handle })
     }
 
-    /// (`Fn::GetAtt LatestVersionArn`)
-    pub fn latest_version_arn(&self) -> Value {
-        self.handle.get_att("LatestVersionArn")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
@@ -448,6 +453,21 @@ impl CfnCoreDefinition {
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
+    }
+
+    /// (`Fn::GetAtt InitialVersion.Cores`)
+    pub fn initial_version_cores(&self) -> Value {
+        self.handle.get_att("InitialVersion.Cores")
+    }
+
+    /// (`Fn::GetAtt LatestVersionArn`)
+    pub fn latest_version_arn(&self) -> Value {
+        self.handle.get_att("LatestVersionArn")
+    }
+
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
     }
 }
 
@@ -724,11 +744,6 @@ impl CfnDeviceDefinition {
         Ok(CfnDeviceDefinition { handle })
     }
 
-    /// (`Fn::GetAtt LatestVersionArn`)
-    pub fn latest_version_arn(&self) -> Value {
-        self.handle.get_att("LatestVersionArn")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
@@ -737,6 +752,21 @@ impl CfnDeviceDefinition {
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
+    }
+
+    /// (`Fn::GetAtt InitialVersion.Devices`)
+    pub fn initial_version_devices(&self) -> Value {
+        self.handle.get_att("InitialVersion.Devices")
+    }
+
+    /// (`Fn::GetAtt LatestVersionArn`)
+    pub fn latest_version_arn(&self) -> Value {
+        self.handle.get_att("LatestVersionArn")
+    }
+
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
     }
 }
 
@@ -1200,11 +1230,6 @@ impl CfnFunctionDefinition {
         Ok(CfnFunctionDefinition { handle })
     }
 
-    /// (`Fn::GetAtt LatestVersionArn`)
-    pub fn latest_version_arn(&self) -> Value {
-        self.handle.get_att("LatestVersionArn")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
@@ -1213,6 +1238,36 @@ impl CfnFunctionDefinition {
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
+    }
+
+    /// (`Fn::GetAtt InitialVersion.DefaultConfig.Execution.IsolationMode`)
+    pub fn initial_version_default_config_execution_isolation_mode(&self) -> Value {
+        self.handle.get_att("InitialVersion.DefaultConfig.Execution.IsolationMode")
+    }
+
+    /// (`Fn::GetAtt InitialVersion.DefaultConfig.Execution.RunAs.Gid`)
+    pub fn initial_version_default_config_execution_run_as_gid(&self) -> Value {
+        self.handle.get_att("InitialVersion.DefaultConfig.Execution.RunAs.Gid")
+    }
+
+    /// (`Fn::GetAtt InitialVersion.DefaultConfig.Execution.RunAs.Uid`)
+    pub fn initial_version_default_config_execution_run_as_uid(&self) -> Value {
+        self.handle.get_att("InitialVersion.DefaultConfig.Execution.RunAs.Uid")
+    }
+
+    /// (`Fn::GetAtt InitialVersion.Functions`)
+    pub fn initial_version_functions(&self) -> Value {
+        self.handle.get_att("InitialVersion.Functions")
+    }
+
+    /// (`Fn::GetAtt LatestVersionArn`)
+    pub fn latest_version_arn(&self) -> Value {
+        self.handle.get_att("LatestVersionArn")
+    }
+
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
     }
 }
 
@@ -1650,14 +1705,9 @@ impl CfnGroup {
         Ok(CfnGroup { handle })
     }
 
-    /// (`Fn::GetAtt LatestVersionArn`)
-    pub fn latest_version_arn(&self) -> Value {
-        self.handle.get_att("LatestVersionArn")
-    }
-
-    /// (`Fn::GetAtt RoleAttachedAt`)
-    pub fn role_attached_at(&self) -> Value {
-        self.handle.get_att("RoleAttachedAt")
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1665,9 +1715,59 @@ impl CfnGroup {
         self.handle.get_att("Id")
     }
 
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// (`Fn::GetAtt InitialVersion.ConnectorDefinitionVersionArn`)
+    pub fn initial_version_connector_definition_version_arn(&self) -> Value {
+        self.handle.get_att("InitialVersion.ConnectorDefinitionVersionArn")
+    }
+
+    /// (`Fn::GetAtt InitialVersion.CoreDefinitionVersionArn`)
+    pub fn initial_version_core_definition_version_arn(&self) -> Value {
+        self.handle.get_att("InitialVersion.CoreDefinitionVersionArn")
+    }
+
+    /// (`Fn::GetAtt InitialVersion.DeviceDefinitionVersionArn`)
+    pub fn initial_version_device_definition_version_arn(&self) -> Value {
+        self.handle.get_att("InitialVersion.DeviceDefinitionVersionArn")
+    }
+
+    /// (`Fn::GetAtt InitialVersion.FunctionDefinitionVersionArn`)
+    pub fn initial_version_function_definition_version_arn(&self) -> Value {
+        self.handle.get_att("InitialVersion.FunctionDefinitionVersionArn")
+    }
+
+    /// (`Fn::GetAtt InitialVersion.LoggerDefinitionVersionArn`)
+    pub fn initial_version_logger_definition_version_arn(&self) -> Value {
+        self.handle.get_att("InitialVersion.LoggerDefinitionVersionArn")
+    }
+
+    /// (`Fn::GetAtt InitialVersion.ResourceDefinitionVersionArn`)
+    pub fn initial_version_resource_definition_version_arn(&self) -> Value {
+        self.handle.get_att("InitialVersion.ResourceDefinitionVersionArn")
+    }
+
+    /// (`Fn::GetAtt InitialVersion.SubscriptionDefinitionVersionArn`)
+    pub fn initial_version_subscription_definition_version_arn(&self) -> Value {
+        self.handle.get_att("InitialVersion.SubscriptionDefinitionVersionArn")
+    }
+
+    /// (`Fn::GetAtt LatestVersionArn`)
+    pub fn latest_version_arn(&self) -> Value {
+        self.handle.get_att("LatestVersionArn")
+    }
+
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
+
+    /// (`Fn::GetAtt RoleArn`)
+    pub fn role_arn(&self) -> Value {
+        self.handle.get_att("RoleArn")
+    }
+
+    /// (`Fn::GetAtt RoleAttachedAt`)
+    pub fn role_attached_at(&self) -> Value {
+        self.handle.get_att("RoleAttachedAt")
     }
 }
 
@@ -1941,11 +2041,6 @@ impl CfnLoggerDefinition {
         Ok(CfnLoggerDefinition { handle })
     }
 
-    /// (`Fn::GetAtt LatestVersionArn`)
-    pub fn latest_version_arn(&self) -> Value {
-        self.handle.get_att("LatestVersionArn")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
@@ -1954,6 +2049,21 @@ impl CfnLoggerDefinition {
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
+    }
+
+    /// (`Fn::GetAtt InitialVersion.Loggers`)
+    pub fn initial_version_loggers(&self) -> Value {
+        self.handle.get_att("InitialVersion.Loggers")
+    }
+
+    /// (`Fn::GetAtt LatestVersionArn`)
+    pub fn latest_version_arn(&self) -> Value {
+        self.handle.get_att("LatestVersionArn")
+    }
+
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
     }
 }
 
@@ -2521,9 +2631,9 @@ impl CfnResourceDefinition {
         Ok(CfnResourceDefinition { handle })
     }
 
-    /// (`Fn::GetAtt LatestVersionArn`)
-    pub fn latest_version_arn(&self) -> Value {
-        self.handle.get_att("LatestVersionArn")
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// (`Fn::GetAtt Id`)
@@ -2531,9 +2641,19 @@ impl CfnResourceDefinition {
         self.handle.get_att("Id")
     }
 
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// (`Fn::GetAtt InitialVersion.Resources`)
+    pub fn initial_version_resources(&self) -> Value {
+        self.handle.get_att("InitialVersion.Resources")
+    }
+
+    /// (`Fn::GetAtt LatestVersionArn`)
+    pub fn latest_version_arn(&self) -> Value {
+        self.handle.get_att("LatestVersionArn")
+    }
+
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
     }
 }
 
@@ -3097,11 +3217,6 @@ impl CfnSubscriptionDefinition {
         Ok(CfnSubscriptionDefinition { handle })
     }
 
-    /// (`Fn::GetAtt LatestVersionArn`)
-    pub fn latest_version_arn(&self) -> Value {
-        self.handle.get_att("LatestVersionArn")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
@@ -3110,6 +3225,21 @@ impl CfnSubscriptionDefinition {
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
+    }
+
+    /// (`Fn::GetAtt InitialVersion.Subscriptions`)
+    pub fn initial_version_subscriptions(&self) -> Value {
+        self.handle.get_att("InitialVersion.Subscriptions")
+    }
+
+    /// (`Fn::GetAtt LatestVersionArn`)
+    pub fn latest_version_arn(&self) -> Value {
+        self.handle.get_att("LatestVersionArn")
+    }
+
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
     }
 }
 

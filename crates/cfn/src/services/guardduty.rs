@@ -143,10 +143,10 @@ impl CfnCustomDetectionRuleAssociation {
         Ok(CfnCustomDetectionRuleAssociation { handle })
     }
 
-    /// The service-generated unique identifier of the association.
-    /// (`Fn::GetAtt AssociationId`)
-    pub fn association_id(&self) -> Value {
-        self.handle.get_att("AssociationId")
+    /// The AWS account ID the association applies to.
+    /// (`Fn::GetAtt AccountId`)
+    pub fn account_id(&self) -> Value {
+        self.handle.get_att("AccountId")
     }
 
     /// The Amazon Resource Name (ARN) of the association.
@@ -155,10 +155,10 @@ impl CfnCustomDetectionRuleAssociation {
         self.handle.get_att("Arn")
     }
 
-    /// The AWS account ID the association applies to.
-    /// (`Fn::GetAtt AccountId`)
-    pub fn account_id(&self) -> Value {
-        self.handle.get_att("AccountId")
+    /// The service-generated unique identifier of the association.
+    /// (`Fn::GetAtt AssociationId`)
+    pub fn association_id(&self) -> Value {
+        self.handle.get_att("AssociationId")
     }
 
     /// The time the association was created.
@@ -1368,12 +1368,6 @@ impl CfnMalwareProtectionPlan {
         Ok(CfnMalwareProtectionPlan { handle })
     }
 
-    /// A unique identifier associated with Malware Protection plan resource.
-    /// (`Fn::GetAtt MalwareProtectionPlanId`)
-    pub fn malware_protection_plan_id(&self) -> Value {
-        self.handle.get_att("MalwareProtectionPlanId")
-    }
-
     /// Amazon Resource Name (ARN) of the protected resource.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
@@ -1384,6 +1378,12 @@ impl CfnMalwareProtectionPlan {
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
+    }
+
+    /// A unique identifier associated with Malware Protection plan resource.
+    /// (`Fn::GetAtt MalwareProtectionPlanId`)
+    pub fn malware_protection_plan_id(&self) -> Value {
+        self.handle.get_att("MalwareProtectionPlanId")
     }
 
     /// Status of the Malware Protection plan resource.
@@ -1791,16 +1791,16 @@ impl CfnPublishingDestination {
         self.handle.get_att("Id")
     }
 
-    /// The status of the publishing destination.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// The time, in epoch millisecond format, at which GuardDuty was first unable to publish findings to the destination.
     /// (`Fn::GetAtt PublishingFailureStartTimestamp`)
     pub fn publishing_failure_start_timestamp(&self) -> Value {
         self.handle.get_att("PublishingFailureStartTimestamp")
+    }
+
+    /// The status of the publishing destination.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -1978,6 +1978,16 @@ impl CfnThreatEntitySet {
         Ok(CfnThreatEntitySet { handle })
     }
 
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
+    /// (`Fn::GetAtt ErrorDetails`)
+    pub fn error_details(&self) -> Value {
+        self.handle.get_att("ErrorDetails")
+    }
+
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
@@ -1988,19 +1998,9 @@ impl CfnThreatEntitySet {
         self.handle.get_att("Status")
     }
 
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
-    }
-
     /// (`Fn::GetAtt UpdatedAt`)
     pub fn updated_at(&self) -> Value {
         self.handle.get_att("UpdatedAt")
-    }
-
-    /// (`Fn::GetAtt ErrorDetails`)
-    pub fn error_details(&self) -> Value {
-        self.handle.get_att("ErrorDetails")
     }
 }
 
@@ -2358,6 +2358,16 @@ impl CfnTrustedEntitySet {
         Ok(CfnTrustedEntitySet { handle })
     }
 
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
+    /// (`Fn::GetAtt ErrorDetails`)
+    pub fn error_details(&self) -> Value {
+        self.handle.get_att("ErrorDetails")
+    }
+
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
@@ -2368,19 +2378,9 @@ impl CfnTrustedEntitySet {
         self.handle.get_att("Status")
     }
 
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
-    }
-
     /// (`Fn::GetAtt UpdatedAt`)
     pub fn updated_at(&self) -> Value {
         self.handle.get_att("UpdatedAt")
-    }
-
-    /// (`Fn::GetAtt ErrorDetails`)
-    pub fn error_details(&self) -> Value {
-        self.handle.get_att("ErrorDetails")
     }
 }
 

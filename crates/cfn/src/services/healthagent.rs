@@ -117,16 +117,16 @@ impl CfnDomain {
         self.handle.get_att("Arn")
     }
 
+    /// The timestamp when the Domain was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
     /// The unique identifier of the Domain.
     /// (`Fn::GetAtt DomainId`)
     pub fn domain_id(&self) -> Value {
         self.handle.get_att("DomainId")
-    }
-
-    /// The status of the Domain.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
     }
 
     /// Encryption context for the Domain.
@@ -135,10 +135,10 @@ impl CfnDomain {
         self.handle.get_att("EncryptionContext")
     }
 
-    /// The timestamp when the Domain was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
+    /// The status of the Domain.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 

@@ -72,19 +72,14 @@ impl CfnDatastore {
         Ok(CfnDatastore { handle })
     }
 
-    /// (`Fn::GetAtt DatastoreArn`)
-    pub fn datastore_arn(&self) -> Value {
-        self.handle.get_att("DatastoreArn")
-    }
-
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
     }
 
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
+    /// (`Fn::GetAtt DatastoreArn`)
+    pub fn datastore_arn(&self) -> Value {
+        self.handle.get_att("DatastoreArn")
     }
 
     /// (`Fn::GetAtt DatastoreId`)
@@ -95,6 +90,11 @@ impl CfnDatastore {
     /// (`Fn::GetAtt DatastoreStatus`)
     pub fn datastore_status(&self) -> Value {
         self.handle.get_att("DatastoreStatus")
+    }
+
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 

@@ -80,14 +80,14 @@ impl CfnAccessKey {
         Ok(CfnAccessKey { handle })
     }
 
-    /// (`Fn::GetAtt SecretAccessKey`)
-    pub fn secret_access_key(&self) -> Value {
-        self.handle.get_att("SecretAccessKey")
-    }
-
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
+    }
+
+    /// (`Fn::GetAtt SecretAccessKey`)
+    pub fn secret_access_key(&self) -> Value {
+        self.handle.get_att("SecretAccessKey")
     }
 }
 
@@ -486,11 +486,6 @@ impl CfnManagedPolicy {
         Ok(CfnManagedPolicy { handle })
     }
 
-    /// (`Fn::GetAtt PolicyArn`)
-    pub fn policy_arn(&self) -> Value {
-        self.handle.get_att("PolicyArn")
-    }
-
     /// (`Fn::GetAtt AttachmentCount`)
     pub fn attachment_count(&self) -> Value {
         self.handle.get_att("AttachmentCount")
@@ -514,6 +509,11 @@ impl CfnManagedPolicy {
     /// (`Fn::GetAtt PermissionsBoundaryUsageCount`)
     pub fn permissions_boundary_usage_count(&self) -> Value {
         self.handle.get_att("PermissionsBoundaryUsageCount")
+    }
+
+    /// (`Fn::GetAtt PolicyArn`)
+    pub fn policy_arn(&self) -> Value {
+        self.handle.get_att("PolicyArn")
     }
 
     /// (`Fn::GetAtt PolicyId`)

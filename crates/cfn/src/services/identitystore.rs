@@ -636,18 +636,6 @@ impl CfnUser {
         self.handle.get_att("Arn")
     }
 
-    /// The identifier for a user in the identity store.
-    /// (`Fn::GetAtt UserId`)
-    pub fn user_id(&self) -> Value {
-        self.handle.get_att("UserId")
-    }
-
-    /// The current status of the user account.
-    /// (`Fn::GetAtt UserStatus`)
-    pub fn user_status(&self) -> Value {
-        self.handle.get_att("UserStatus")
-    }
-
     /// The date and time the user was created.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
@@ -670,6 +658,18 @@ impl CfnUser {
     /// (`Fn::GetAtt UpdatedBy`)
     pub fn updated_by(&self) -> Value {
         self.handle.get_att("UpdatedBy")
+    }
+
+    /// The identifier for a user in the identity store.
+    /// (`Fn::GetAtt UserId`)
+    pub fn user_id(&self) -> Value {
+        self.handle.get_att("UserId")
+    }
+
+    /// The current status of the user account.
+    /// (`Fn::GetAtt UserStatus`)
+    pub fn user_status(&self) -> Value {
+        self.handle.get_att("UserStatus")
     }
 }
 

@@ -166,10 +166,22 @@ impl CfnComponent {
         self.handle.get_att("Arn")
     }
 
-    /// The type of the component denotes whether the component is used to build the image or only to test it.
-    /// (`Fn::GetAtt Type`)
-    pub fn r#type(&self) -> Value {
-        self.handle.get_att("Type")
+    /// The change description of the component.
+    /// (`Fn::GetAtt ChangeDescription`)
+    pub fn change_description(&self) -> Value {
+        self.handle.get_att("ChangeDescription")
+    }
+
+    /// The data of the component.
+    /// (`Fn::GetAtt Data`)
+    pub fn data(&self) -> Value {
+        self.handle.get_att("Data")
+    }
+
+    /// The description of the component.
+    /// (`Fn::GetAtt Description`)
+    pub fn description(&self) -> Value {
+        self.handle.get_att("Description")
     }
 
     /// The encryption status of the component.
@@ -178,10 +190,10 @@ impl CfnComponent {
         self.handle.get_att("Encrypted")
     }
 
-    /// The latest version references of the component.
-    /// (`Fn::GetAtt LatestVersion`)
-    pub fn latest_version(&self) -> Value {
-        self.handle.get_att("LatestVersion")
+    /// The KMS key identifier used to encrypt the component.
+    /// (`Fn::GetAtt KmsKeyId`)
+    pub fn kms_key_id(&self) -> Value {
+        self.handle.get_att("KmsKeyId")
     }
 
     /// The latest version ARN of the created component.
@@ -206,6 +218,42 @@ impl CfnComponent {
     /// (`Fn::GetAtt LatestVersion.Patch`)
     pub fn latest_version_patch(&self) -> Value {
         self.handle.get_att("LatestVersion.Patch")
+    }
+
+    /// The name of the component.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
+
+    /// The platform of the component.
+    /// (`Fn::GetAtt Platform`)
+    pub fn platform(&self) -> Value {
+        self.handle.get_att("Platform")
+    }
+
+    /// The operating system (OS) version supported by the component.
+    /// (`Fn::GetAtt SupportedOsVersions`)
+    pub fn supported_os_versions(&self) -> Value {
+        self.handle.get_att("SupportedOsVersions")
+    }
+
+    /// The type of the component denotes whether the component is used to build the image or only to test it.
+    /// (`Fn::GetAtt Type`)
+    pub fn r#type(&self) -> Value {
+        self.handle.get_att("Type")
+    }
+
+    /// The uri of the component.
+    /// (`Fn::GetAtt Uri`)
+    pub fn uri(&self) -> Value {
+        self.handle.get_att("Uri")
+    }
+
+    /// The version of the component.
+    /// (`Fn::GetAtt Version`)
+    pub fn version(&self) -> Value {
+        self.handle.get_att("Version")
     }
 }
 
@@ -676,10 +724,58 @@ impl CfnContainerRecipe {
         self.handle.get_att("Arn")
     }
 
-    /// The latest version references of the container recipe.
-    /// (`Fn::GetAtt LatestVersion`)
-    pub fn latest_version(&self) -> Value {
-        self.handle.get_att("LatestVersion")
+    /// Components for build and test that are included in the container recipe.
+    /// (`Fn::GetAtt Components`)
+    pub fn components(&self) -> Value {
+        self.handle.get_att("Components")
+    }
+
+    /// Specifies the type of container, such as Docker.
+    /// (`Fn::GetAtt ContainerType`)
+    pub fn container_type(&self) -> Value {
+        self.handle.get_att("ContainerType")
+    }
+
+    /// The description of the container recipe.
+    /// (`Fn::GetAtt Description`)
+    pub fn description(&self) -> Value {
+        self.handle.get_att("Description")
+    }
+
+    /// Dockerfiles are text documents that are used to build Docker containers, and ensure that they contain all of the elements required by the application running inside. The template data consists of contextual variables where Image Builder places build information or scripts, based on your container image recipe.
+    /// (`Fn::GetAtt DockerfileTemplateData`)
+    pub fn dockerfile_template_data(&self) -> Value {
+        self.handle.get_att("DockerfileTemplateData")
+    }
+
+    /// The S3 URI for the Dockerfile that will be used to build your container image.
+    /// (`Fn::GetAtt DockerfileTemplateUri`)
+    pub fn dockerfile_template_uri(&self) -> Value {
+        self.handle.get_att("DockerfileTemplateUri")
+    }
+
+    /// Specifies the operating system version for the source image.
+    /// (`Fn::GetAtt ImageOsVersionOverride`)
+    pub fn image_os_version_override(&self) -> Value {
+        self.handle.get_att("ImageOsVersionOverride")
+    }
+
+    /// Defines the block devices to attach for building an instance from this Image Builder AMI.
+    /// (`Fn::GetAtt InstanceConfiguration.BlockDeviceMappings`)
+    pub fn instance_configuration_block_device_mappings(&self) -> Value {
+        self.handle.get_att("InstanceConfiguration.BlockDeviceMappings")
+    }
+
+    /// The AMI ID to use as the base image for a container build and test instance. If not specified, Image Builder will use the appropriate ECS-optimized AMI as a base image.
+    /// (`Fn::GetAtt InstanceConfiguration.Image`)
+    pub fn instance_configuration_image(&self) -> Value {
+        self.handle.get_att("InstanceConfiguration.Image")
+    }
+
+    /// Identifies which KMS key is used to encrypt the container image.
+    /// (`Fn::GetAtt KmsKeyId`)
+    pub fn kms_key_id(&self) -> Value {
+        self.handle.get_att("KmsKeyId")
     }
 
     /// The latest version ARN of the created container recipe.
@@ -704,6 +800,48 @@ impl CfnContainerRecipe {
     /// (`Fn::GetAtt LatestVersion.Patch`)
     pub fn latest_version_patch(&self) -> Value {
         self.handle.get_att("LatestVersion.Patch")
+    }
+
+    /// The name of the container recipe.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
+
+    /// The source image for the container recipe.
+    /// (`Fn::GetAtt ParentImage`)
+    pub fn parent_image(&self) -> Value {
+        self.handle.get_att("ParentImage")
+    }
+
+    /// Specifies the operating system platform when you use a custom source image.
+    /// (`Fn::GetAtt PlatformOverride`)
+    pub fn platform_override(&self) -> Value {
+        self.handle.get_att("PlatformOverride")
+    }
+
+    /// The name of the container repository where the output container image is stored. This name is prefixed by the repository location.
+    /// (`Fn::GetAtt TargetRepository.RepositoryName`)
+    pub fn target_repository_repository_name(&self) -> Value {
+        self.handle.get_att("TargetRepository.RepositoryName")
+    }
+
+    /// Specifies the service in which this image was registered.
+    /// (`Fn::GetAtt TargetRepository.Service`)
+    pub fn target_repository_service(&self) -> Value {
+        self.handle.get_att("TargetRepository.Service")
+    }
+
+    /// The semantic version of the container recipe (&lt;major&gt;.&lt;minor&gt;.&lt;patch&gt;).
+    /// (`Fn::GetAtt Version`)
+    pub fn version(&self) -> Value {
+        self.handle.get_att("Version")
+    }
+
+    /// The working directory to be used during build and test workflows.
+    /// (`Fn::GetAtt WorkingDirectory`)
+    pub fn working_directory(&self) -> Value {
+        self.handle.get_att("WorkingDirectory")
     }
 }
 
@@ -1211,6 +1349,24 @@ impl CfnDistributionConfiguration {
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
     }
+
+    /// The description of the distribution configuration.
+    /// (`Fn::GetAtt Description`)
+    pub fn description(&self) -> Value {
+        self.handle.get_att("Description")
+    }
+
+    /// The distributions of the distribution configuration.
+    /// (`Fn::GetAtt Distributions`)
+    pub fn distributions(&self) -> Value {
+        self.handle.get_att("Distributions")
+    }
+
+    /// The name of the distribution configuration.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
 }
 
 impl std::ops::Deref for CfnDistributionConfiguration {
@@ -1597,12 +1753,6 @@ impl CfnImage {
         self.handle.get_att("Arn")
     }
 
-    /// The name of the image.
-    /// (`Fn::GetAtt Name`)
-    pub fn name(&self) -> Value {
-        self.handle.get_att("Name")
-    }
-
     /// The AMI ID of the EC2 AMI in current region.
     /// (`Fn::GetAtt ImageId`)
     pub fn image_id(&self) -> Value {
@@ -1643,6 +1793,12 @@ impl CfnImage {
     /// (`Fn::GetAtt LatestVersion.Patch`)
     pub fn latest_version_patch(&self) -> Value {
         self.handle.get_att("LatestVersion.Patch")
+    }
+
+    /// The name of the image.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
     }
 }
 
@@ -2110,10 +2266,136 @@ impl CfnImagePipeline {
         self.handle.get_att("Arn")
     }
 
+    /// The Amazon Resource Name (ARN) of the container recipe that defines how images are configured and tested.
+    /// (`Fn::GetAtt ContainerRecipeArn`)
+    pub fn container_recipe_arn(&self) -> Value {
+        self.handle.get_att("ContainerRecipeArn")
+    }
+
     /// The deployment ID of the pipeline, used for resource create/update triggers.
     /// (`Fn::GetAtt DeploymentId`)
     pub fn deployment_id(&self) -> Value {
         self.handle.get_att("DeploymentId")
+    }
+
+    /// The description of the image pipeline.
+    /// (`Fn::GetAtt Description`)
+    pub fn description(&self) -> Value {
+        self.handle.get_att("Description")
+    }
+
+    /// The Amazon Resource Name (ARN) of the distribution configuration associated with this image pipeline.
+    /// (`Fn::GetAtt DistributionConfigurationArn`)
+    pub fn distribution_configuration_arn(&self) -> Value {
+        self.handle.get_att("DistributionConfigurationArn")
+    }
+
+    /// Collects additional information about the image being created, including the operating system (OS) version and package list.
+    /// (`Fn::GetAtt EnhancedImageMetadataEnabled`)
+    pub fn enhanced_image_metadata_enabled(&self) -> Value {
+        self.handle.get_att("EnhancedImageMetadataEnabled")
+    }
+
+    /// The execution role name/ARN for the image build, if provided
+    /// (`Fn::GetAtt ExecutionRole`)
+    pub fn execution_role(&self) -> Value {
+        self.handle.get_att("ExecutionRole")
+    }
+
+    /// The Amazon Resource Name (ARN) of the image recipe that defines how images are configured, tested, and assessed.
+    /// (`Fn::GetAtt ImageRecipeArn`)
+    pub fn image_recipe_arn(&self) -> Value {
+        self.handle.get_att("ImageRecipeArn")
+    }
+
+    /// Tags for Image Builder to apply the output container image that is scanned. Tags can help you identify and manage your scanned images.
+    /// (`Fn::GetAtt ImageScanningConfiguration.EcrConfiguration.ContainerTags`)
+    pub fn image_scanning_configuration_ecr_configuration_container_tags(&self) -> Value {
+        self.handle.get_att("ImageScanningConfiguration.EcrConfiguration.ContainerTags")
+    }
+
+    /// The name of the container repository that Amazon Inspector scans to identify findings for your container images. The name includes the path for the repository location. If you don't provide this information, Image Builder creates a repository in your account named image-builder-image-scanning-repository to use for vulnerability scans for your output container images.
+    /// (`Fn::GetAtt ImageScanningConfiguration.EcrConfiguration.RepositoryName`)
+    pub fn image_scanning_configuration_ecr_configuration_repository_name(&self) -> Value {
+        self.handle.get_att("ImageScanningConfiguration.EcrConfiguration.RepositoryName")
+    }
+
+    /// This sets whether Image Builder keeps a snapshot of the vulnerability scans that Amazon Inspector runs against the test instance when you create a new image.
+    /// (`Fn::GetAtt ImageScanningConfiguration.ImageScanningEnabled`)
+    pub fn image_scanning_configuration_image_scanning_enabled(&self) -> Value {
+        self.handle.get_att("ImageScanningConfiguration.ImageScanningEnabled")
+    }
+
+    /// Defines if tests should be executed when building this image.
+    /// (`Fn::GetAtt ImageTestsConfiguration.ImageTestsEnabled`)
+    pub fn image_tests_configuration_image_tests_enabled(&self) -> Value {
+        self.handle.get_att("ImageTestsConfiguration.ImageTestsEnabled")
+    }
+
+    /// The maximum time in minutes that tests are permitted to run.
+    /// (`Fn::GetAtt ImageTestsConfiguration.TimeoutMinutes`)
+    pub fn image_tests_configuration_timeout_minutes(&self) -> Value {
+        self.handle.get_att("ImageTestsConfiguration.TimeoutMinutes")
+    }
+
+    /// The Amazon Resource Name (ARN) of the infrastructure configuration associated with this image pipeline.
+    /// (`Fn::GetAtt InfrastructureConfigurationArn`)
+    pub fn infrastructure_configuration_arn(&self) -> Value {
+        self.handle.get_att("InfrastructureConfigurationArn")
+    }
+
+    /// The name of the log group for image build logs.
+    /// (`Fn::GetAtt LoggingConfiguration.ImageLogGroupName`)
+    pub fn logging_configuration_image_log_group_name(&self) -> Value {
+        self.handle.get_att("LoggingConfiguration.ImageLogGroupName")
+    }
+
+    /// The name of the log group for pipeline execution logs.
+    /// (`Fn::GetAtt LoggingConfiguration.PipelineLogGroupName`)
+    pub fn logging_configuration_pipeline_log_group_name(&self) -> Value {
+        self.handle.get_att("LoggingConfiguration.PipelineLogGroupName")
+    }
+
+    /// The name of the image pipeline.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
+
+    /// The number of consecutive failures after which the pipeline should be automatically disabled.
+    /// (`Fn::GetAtt Schedule.AutoDisablePolicy.FailureCount`)
+    pub fn schedule_auto_disable_policy_failure_count(&self) -> Value {
+        self.handle.get_att("Schedule.AutoDisablePolicy.FailureCount")
+    }
+
+    /// The condition configures when the pipeline should trigger a new image build.
+    /// (`Fn::GetAtt Schedule.PipelineExecutionStartCondition`)
+    pub fn schedule_pipeline_execution_start_condition(&self) -> Value {
+        self.handle.get_att("Schedule.PipelineExecutionStartCondition")
+    }
+
+    /// The expression determines how often EC2 Image Builder evaluates your pipelineExecutionStartCondition.
+    /// (`Fn::GetAtt Schedule.ScheduleExpression`)
+    pub fn schedule_schedule_expression(&self) -> Value {
+        self.handle.get_att("Schedule.ScheduleExpression")
+    }
+
+    /// The timezone that applies to the scheduling expression, for example "Etc/UTC" or "America/Los_Angeles" in IANA timezone format. If not specified, this defaults to UTC.
+    /// (`Fn::GetAtt Schedule.Timezone`)
+    pub fn schedule_timezone(&self) -> Value {
+        self.handle.get_att("Schedule.Timezone")
+    }
+
+    /// The status of the image pipeline.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
+    /// Workflows to define the image build process
+    /// (`Fn::GetAtt Workflows`)
+    pub fn workflows(&self) -> Value {
+        self.handle.get_att("Workflows")
     }
 }
 
@@ -2500,16 +2782,46 @@ impl CfnImageRecipe {
         Ok(CfnImageRecipe { handle })
     }
 
+    /// Controls whether the SSM agent is removed from your final build image, prior to creating the new AMI. If this is set to true, then the agent is removed from the final image. If it's set to false, then the agent is left in, so that it is included in the new AMI. The default value is false.
+    /// (`Fn::GetAtt AdditionalInstanceConfiguration.SystemsManagerAgent.UninstallAfterBuild`)
+    pub fn additional_instance_configuration_systems_manager_agent_uninstall_after_build(&self) -> Value {
+        self.handle.get_att("AdditionalInstanceConfiguration.SystemsManagerAgent.UninstallAfterBuild")
+    }
+
+    /// Use this property to provide commands or a command script to run when you launch your build instance.
+    /// (`Fn::GetAtt AdditionalInstanceConfiguration.UserDataOverride`)
+    pub fn additional_instance_configuration_user_data_override(&self) -> Value {
+        self.handle.get_att("AdditionalInstanceConfiguration.UserDataOverride")
+    }
+
+    /// The AMI watermark names to attach to the output AMI from this recipe. AMI watermarks are lineage markers that automatically propagate to derivative AMIs when the source AMI is copied or distributed.
+    /// (`Fn::GetAtt AmiWatermarks`)
+    pub fn ami_watermarks(&self) -> Value {
+        self.handle.get_att("AmiWatermarks")
+    }
+
     /// The Amazon Resource Name (ARN) of the image recipe.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
     }
 
-    /// The latest version references of the image recipe.
-    /// (`Fn::GetAtt LatestVersion`)
-    pub fn latest_version(&self) -> Value {
-        self.handle.get_att("LatestVersion")
+    /// The block device mappings to apply when creating images from this recipe.
+    /// (`Fn::GetAtt BlockDeviceMappings`)
+    pub fn block_device_mappings(&self) -> Value {
+        self.handle.get_att("BlockDeviceMappings")
+    }
+
+    /// The components of the image recipe.
+    /// (`Fn::GetAtt Components`)
+    pub fn components(&self) -> Value {
+        self.handle.get_att("Components")
+    }
+
+    /// The description of the image recipe.
+    /// (`Fn::GetAtt Description`)
+    pub fn description(&self) -> Value {
+        self.handle.get_att("Description")
     }
 
     /// The latest version ARN of the created image recipe.
@@ -2534,6 +2846,30 @@ impl CfnImageRecipe {
     /// (`Fn::GetAtt LatestVersion.Patch`)
     pub fn latest_version_patch(&self) -> Value {
         self.handle.get_att("LatestVersion.Patch")
+    }
+
+    /// The name of the image recipe.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
+
+    /// The parent image of the image recipe.
+    /// (`Fn::GetAtt ParentImage`)
+    pub fn parent_image(&self) -> Value {
+        self.handle.get_att("ParentImage")
+    }
+
+    /// The version of the image recipe.
+    /// (`Fn::GetAtt Version`)
+    pub fn version(&self) -> Value {
+        self.handle.get_att("Version")
+    }
+
+    /// The working directory to be used during build and test workflows.
+    /// (`Fn::GetAtt WorkingDirectory`)
+    pub fn working_directory(&self) -> Value {
+        self.handle.get_att("WorkingDirectory")
     }
 }
 
@@ -2947,6 +3283,126 @@ impl CfnInfrastructureConfiguration {
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// The description of the infrastructure configuration.
+    /// (`Fn::GetAtt Description`)
+    pub fn description(&self) -> Value {
+        self.handle.get_att("Description")
+    }
+
+    /// Limit the number of hops that an instance metadata request can traverse to reach its destination.
+    /// (`Fn::GetAtt InstanceMetadataOptions.HttpPutResponseHopLimit`)
+    pub fn instance_metadata_options_http_put_response_hop_limit(&self) -> Value {
+        self.handle.get_att("InstanceMetadataOptions.HttpPutResponseHopLimit")
+    }
+
+    /// Indicates whether a signed token header is required for instance metadata retrieval requests. The values affect the response as follows:
+    /// (`Fn::GetAtt InstanceMetadataOptions.HttpTokens`)
+    pub fn instance_metadata_options_http_tokens(&self) -> Value {
+        self.handle.get_att("InstanceMetadataOptions.HttpTokens")
+    }
+
+    /// The instance profile of the infrastructure configuration.
+    /// (`Fn::GetAtt InstanceProfileName`)
+    pub fn instance_profile_name(&self) -> Value {
+        self.handle.get_att("InstanceProfileName")
+    }
+
+    /// The instance types of the infrastructure configuration.
+    /// (`Fn::GetAtt InstanceTypes`)
+    pub fn instance_types(&self) -> Value {
+        self.handle.get_att("InstanceTypes")
+    }
+
+    /// The EC2 key pair of the infrastructure configuration..
+    /// (`Fn::GetAtt KeyPair`)
+    pub fn key_pair(&self) -> Value {
+        self.handle.get_att("KeyPair")
+    }
+
+    /// S3BucketName
+    /// (`Fn::GetAtt Logging.S3Logs.S3BucketName`)
+    pub fn logging_s3_logs_s3_bucket_name(&self) -> Value {
+        self.handle.get_att("Logging.S3Logs.S3BucketName")
+    }
+
+    /// S3KeyPrefix
+    /// (`Fn::GetAtt Logging.S3Logs.S3KeyPrefix`)
+    pub fn logging_s3_logs_s3_key_prefix(&self) -> Value {
+        self.handle.get_att("Logging.S3Logs.S3KeyPrefix")
+    }
+
+    /// The name of the infrastructure configuration.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
+
+    /// The number of seconds that Image Builder waits for an instance to become available in the group before the build fails. If you set this value to 0 or omit it, the build fails as soon as the group has no instance available.
+    /// (`Fn::GetAtt ParentInstance.AutoScalingGroup.CapacityWaitTimeoutSeconds`)
+    pub fn parent_instance_auto_scaling_group_capacity_wait_timeout_seconds(&self) -> Value {
+        self.handle.get_att("ParentInstance.AutoScalingGroup.CapacityWaitTimeoutSeconds")
+    }
+
+    /// The name of the Auto Scaling group, in the same account and AWS Region as the infrastructure configuration.
+    /// (`Fn::GetAtt ParentInstance.AutoScalingGroup.Name`)
+    pub fn parent_instance_auto_scaling_group_name(&self) -> Value {
+        self.handle.get_att("ParentInstance.AutoScalingGroup.Name")
+    }
+
+    /// AvailabilityZone
+    /// (`Fn::GetAtt Placement.AvailabilityZone`)
+    pub fn placement_availability_zone(&self) -> Value {
+        self.handle.get_att("Placement.AvailabilityZone")
+    }
+
+    /// HostId
+    /// (`Fn::GetAtt Placement.HostId`)
+    pub fn placement_host_id(&self) -> Value {
+        self.handle.get_att("Placement.HostId")
+    }
+
+    /// HostResourceGroupArn
+    /// (`Fn::GetAtt Placement.HostResourceGroupArn`)
+    pub fn placement_host_resource_group_arn(&self) -> Value {
+        self.handle.get_att("Placement.HostResourceGroupArn")
+    }
+
+    /// Tenancy
+    /// (`Fn::GetAtt Placement.Tenancy`)
+    pub fn placement_tenancy(&self) -> Value {
+        self.handle.get_att("Placement.Tenancy")
+    }
+
+    /// The security group IDs of the infrastructure configuration.
+    /// (`Fn::GetAtt SecurityGroupIds`)
+    pub fn security_group_ids(&self) -> Value {
+        self.handle.get_att("SecurityGroupIds")
+    }
+
+    /// The SNS Topic Amazon Resource Name (ARN) of the infrastructure configuration.
+    /// (`Fn::GetAtt SnsTopicArn`)
+    pub fn sns_topic_arn(&self) -> Value {
+        self.handle.get_att("SnsTopicArn")
+    }
+
+    /// The subnet ID of the infrastructure configuration.
+    /// (`Fn::GetAtt SubnetId`)
+    pub fn subnet_id(&self) -> Value {
+        self.handle.get_att("SubnetId")
+    }
+
+    /// Specifies whether Image Builder terminates build and test instances that are still running when image creation ends without a failure. A TerminateInstance step in a workflow runs even when this is false.
+    /// (`Fn::GetAtt TerminateInstanceOnCompletion`)
+    pub fn terminate_instance_on_completion(&self) -> Value {
+        self.handle.get_att("TerminateInstanceOnCompletion")
+    }
+
+    /// The terminate instance on failure configuration of the infrastructure configuration.
+    /// (`Fn::GetAtt TerminateInstanceOnFailure`)
+    pub fn terminate_instance_on_failure(&self) -> Value {
+        self.handle.get_att("TerminateInstanceOnFailure")
     }
 }
 

@@ -637,18 +637,6 @@ impl CfnCodeSecurityIntegration {
         self.handle.get_att("Arn")
     }
 
-    /// Integration Status
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
-    /// Reason for the current status
-    /// (`Fn::GetAtt StatusReason`)
-    pub fn status_reason(&self) -> Value {
-        self.handle.get_att("StatusReason")
-    }
-
     /// Authorization URL for OAuth flow
     /// (`Fn::GetAtt AuthorizationUrl`)
     pub fn authorization_url(&self) -> Value {
@@ -665,6 +653,18 @@ impl CfnCodeSecurityIntegration {
     /// (`Fn::GetAtt LastUpdatedAt`)
     pub fn last_updated_at(&self) -> Value {
         self.handle.get_att("LastUpdatedAt")
+    }
+
+    /// Integration Status
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
+    /// Reason for the current status
+    /// (`Fn::GetAtt StatusReason`)
+    pub fn status_reason(&self) -> Value {
+        self.handle.get_att("StatusReason")
     }
 }
 
@@ -1369,6 +1369,12 @@ impl CfnConnector {
         self.handle.get_att("ConnectorArn")
     }
 
+    /// Timestamp when the connector was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
     /// The enablement status of the connector.
     /// (`Fn::GetAtt EnablementStatus`)
     pub fn enablement_status(&self) -> Value {
@@ -1387,27 +1393,10 @@ impl CfnConnector {
         self.handle.get_att("Health")
     }
 
-    /// Timestamp when the connector was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
-    }
-
     /// Timestamp when the connector was last updated.
     /// (`Fn::GetAtt LastUpdatedAt`)
     pub fn last_updated_at(&self) -> Value {
         self.handle.get_att("LastUpdatedAt")
-    }
-
-    /// (`Fn::GetAtt ProviderConfiguration.Azure.ScopeConfiguration.VmScanning.State`)
-    pub fn provider_configuration_azure_scope_configuration_vm_scanning_state(&self) -> Value {
-        self.handle.get_att("ProviderConfiguration.Azure.ScopeConfiguration.VmScanning.State")
-    }
-
-    /// Reason for the current scope state.
-    /// (`Fn::GetAtt ProviderConfiguration.Azure.ScopeConfiguration.VmScanning.StateReason`)
-    pub fn provider_configuration_azure_scope_configuration_vm_scanning_state_reason(&self) -> Value {
-        self.handle.get_att("ProviderConfiguration.Azure.ScopeConfiguration.VmScanning.StateReason")
     }
 
     /// (`Fn::GetAtt ProviderConfiguration.Azure.ScopeConfiguration.ContainerImageScanning.State`)
@@ -1430,6 +1419,17 @@ impl CfnConnector {
     /// (`Fn::GetAtt ProviderConfiguration.Azure.ScopeConfiguration.ServerlessScanning.StateReason`)
     pub fn provider_configuration_azure_scope_configuration_serverless_scanning_state_reason(&self) -> Value {
         self.handle.get_att("ProviderConfiguration.Azure.ScopeConfiguration.ServerlessScanning.StateReason")
+    }
+
+    /// (`Fn::GetAtt ProviderConfiguration.Azure.ScopeConfiguration.VmScanning.State`)
+    pub fn provider_configuration_azure_scope_configuration_vm_scanning_state(&self) -> Value {
+        self.handle.get_att("ProviderConfiguration.Azure.ScopeConfiguration.VmScanning.State")
+    }
+
+    /// Reason for the current scope state.
+    /// (`Fn::GetAtt ProviderConfiguration.Azure.ScopeConfiguration.VmScanning.StateReason`)
+    pub fn provider_configuration_azure_scope_configuration_vm_scanning_state_reason(&self) -> Value {
+        self.handle.get_att("ProviderConfiguration.Azure.ScopeConfiguration.VmScanning.StateReason")
     }
 }
 

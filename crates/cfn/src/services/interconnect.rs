@@ -214,40 +214,22 @@ impl CfnConnection {
         Ok(CfnConnection { handle })
     }
 
-    /// The unique identifier for the connection.
-    /// (`Fn::GetAtt ConnectionId`)
-    pub fn connection_id(&self) -> Value {
-        self.handle.get_att("ConnectionId")
-    }
-
     /// The Amazon Resource Name (ARN) of the connection.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
     }
 
-    /// The partner cloud service provider.
-    /// (`Fn::GetAtt Provider`)
-    pub fn provider(&self) -> Value {
-        self.handle.get_att("Provider")
+    /// The billing tier for the connection.
+    /// (`Fn::GetAtt BillingTier`)
+    pub fn billing_tier(&self) -> Value {
+        self.handle.get_att("BillingTier")
     }
 
-    /// The type of managed connection.
-    /// (`Fn::GetAtt Type`)
-    pub fn r#type(&self) -> Value {
-        self.handle.get_att("Type")
-    }
-
-    /// The current state of the connection.
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
-    }
-
-    /// The shared identifier for the connection pairing.
-    /// (`Fn::GetAtt SharedId`)
-    pub fn shared_id(&self) -> Value {
-        self.handle.get_att("SharedId")
+    /// The unique identifier for the connection.
+    /// (`Fn::GetAtt ConnectionId`)
+    pub fn connection_id(&self) -> Value {
+        self.handle.get_att("ConnectionId")
     }
 
     /// The AWS account ID of the connection owner.
@@ -256,10 +238,28 @@ impl CfnConnection {
         self.handle.get_att("OwnerAccount")
     }
 
-    /// The billing tier for the connection.
-    /// (`Fn::GetAtt BillingTier`)
-    pub fn billing_tier(&self) -> Value {
-        self.handle.get_att("BillingTier")
+    /// The partner cloud service provider.
+    /// (`Fn::GetAtt Provider`)
+    pub fn provider(&self) -> Value {
+        self.handle.get_att("Provider")
+    }
+
+    /// The shared identifier for the connection pairing.
+    /// (`Fn::GetAtt SharedId`)
+    pub fn shared_id(&self) -> Value {
+        self.handle.get_att("SharedId")
+    }
+
+    /// The current state of the connection.
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
+    }
+
+    /// The type of managed connection.
+    /// (`Fn::GetAtt Type`)
+    pub fn r#type(&self) -> Value {
+        self.handle.get_att("Type")
     }
 }
 

@@ -733,12 +733,6 @@ impl CfnProcurementPortalPreference {
         Ok(CfnProcurementPortalPreference { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the procurement portal preference.
-    /// (`Fn::GetAtt ProcurementPortalPreferenceArn`)
-    pub fn procurement_portal_preference_arn(&self) -> Value {
-        self.handle.get_att("ProcurementPortalPreferenceArn")
-    }
-
     /// The AWS account ID associated with this procurement portal preference.
     /// (`Fn::GetAtt AwsAccountId`)
     pub fn aws_account_id(&self) -> Value {
@@ -751,22 +745,28 @@ impl CfnProcurementPortalPreference {
         self.handle.get_att("CreateDate")
     }
 
+    /// The current status of the e-invoice delivery preference.
+    /// (`Fn::GetAtt EinvoiceDeliveryPreferenceStatus`)
+    pub fn einvoice_delivery_preference_status(&self) -> Value {
+        self.handle.get_att("EinvoiceDeliveryPreferenceStatus")
+    }
+
     /// The date and time when the procurement portal preference was last updated.
     /// (`Fn::GetAtt LastUpdateDate`)
     pub fn last_update_date(&self) -> Value {
         self.handle.get_att("LastUpdateDate")
     }
 
-    /// The version number of the procurement portal preference configuration.
-    /// (`Fn::GetAtt Version`)
-    pub fn version(&self) -> Value {
-        self.handle.get_att("Version")
+    /// The Amazon Resource Name (ARN) of the procurement portal preference.
+    /// (`Fn::GetAtt ProcurementPortalPreferenceArn`)
+    pub fn procurement_portal_preference_arn(&self) -> Value {
+        self.handle.get_att("ProcurementPortalPreferenceArn")
     }
 
-    /// The current status of the e-invoice delivery preference.
-    /// (`Fn::GetAtt EinvoiceDeliveryPreferenceStatus`)
-    pub fn einvoice_delivery_preference_status(&self) -> Value {
-        self.handle.get_att("EinvoiceDeliveryPreferenceStatus")
+    /// The endpoint URL used for retrieving purchase orders from the procurement portal.
+    /// (`Fn::GetAtt PurchaseOrderRetrievalEndpoint`)
+    pub fn purchase_order_retrieval_endpoint(&self) -> Value {
+        self.handle.get_att("PurchaseOrderRetrievalEndpoint")
     }
 
     /// The current status of the purchase order retrieval preference.
@@ -775,10 +775,10 @@ impl CfnProcurementPortalPreference {
         self.handle.get_att("PurchaseOrderRetrievalPreferenceStatus")
     }
 
-    /// The endpoint URL used for retrieving purchase orders from the procurement portal.
-    /// (`Fn::GetAtt PurchaseOrderRetrievalEndpoint`)
-    pub fn purchase_order_retrieval_endpoint(&self) -> Value {
-        self.handle.get_att("PurchaseOrderRetrievalEndpoint")
+    /// The version number of the procurement portal preference configuration.
+    /// (`Fn::GetAtt Version`)
+    pub fn version(&self) -> Value {
+        self.handle.get_att("Version")
     }
 }
 

@@ -3002,12 +3002,6 @@ impl CfnFleetMetric {
         Ok(CfnFleetMetric { handle })
     }
 
-    /// The Amazon Resource Number (ARN) of a fleet metric metric
-    /// (`Fn::GetAtt MetricArn`)
-    pub fn metric_arn(&self) -> Value {
-        self.handle.get_att("MetricArn")
-    }
-
     /// The creation date of a fleet metric
     /// (`Fn::GetAtt CreationDate`)
     pub fn creation_date(&self) -> Value {
@@ -3018,6 +3012,12 @@ impl CfnFleetMetric {
     /// (`Fn::GetAtt LastModifiedDate`)
     pub fn last_modified_date(&self) -> Value {
         self.handle.get_att("LastModifiedDate")
+    }
+
+    /// The Amazon Resource Number (ARN) of a fleet metric metric
+    /// (`Fn::GetAtt MetricArn`)
+    pub fn metric_arn(&self) -> Value {
+        self.handle.get_att("MetricArn")
     }
 
     /// The version of a fleet metric
@@ -6917,14 +6917,14 @@ impl CfnSoftwarePackageVersion {
         self.handle.get_att("PackageVersionArn")
     }
 
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// (`Fn::GetAtt SbomValidationStatus`)
     pub fn sbom_validation_status(&self) -> Value {
         self.handle.get_att("SbomValidationStatus")
+    }
+
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -7124,12 +7124,6 @@ impl CfnStream {
         self.handle.get_att("Arn")
     }
 
-    /// The stream version.
-    /// (`Fn::GetAtt StreamVersion`)
-    pub fn stream_version(&self) -> Value {
-        self.handle.get_att("StreamVersion")
-    }
-
     /// The date when the stream was created.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
@@ -7140,6 +7134,12 @@ impl CfnStream {
     /// (`Fn::GetAtt LastUpdatedAt`)
     pub fn last_updated_at(&self) -> Value {
         self.handle.get_att("LastUpdatedAt")
+    }
+
+    /// The stream version.
+    /// (`Fn::GetAtt StreamVersion`)
+    pub fn stream_version(&self) -> Value {
+        self.handle.get_att("StreamVersion")
     }
 }
 
@@ -7227,14 +7227,14 @@ impl CfnThing {
         Ok(CfnThing { handle })
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 

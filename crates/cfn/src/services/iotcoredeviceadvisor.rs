@@ -189,16 +189,16 @@ impl CfnSuiteDefinition {
         Ok(CfnSuiteDefinition { handle })
     }
 
-    /// The unique identifier for the suite definition.
-    /// (`Fn::GetAtt SuiteDefinitionId`)
-    pub fn suite_definition_id(&self) -> Value {
-        self.handle.get_att("SuiteDefinitionId")
-    }
-
     /// The Amazon Resource name for the suite definition.
     /// (`Fn::GetAtt SuiteDefinitionArn`)
     pub fn suite_definition_arn(&self) -> Value {
         self.handle.get_att("SuiteDefinitionArn")
+    }
+
+    /// The unique identifier for the suite definition.
+    /// (`Fn::GetAtt SuiteDefinitionId`)
+    pub fn suite_definition_id(&self) -> Value {
+        self.handle.get_att("SuiteDefinitionId")
     }
 
     /// The suite definition version of a test suite.

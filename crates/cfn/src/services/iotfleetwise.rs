@@ -647,11 +647,6 @@ impl CfnCampaign {
         self.handle.get_att("Arn")
     }
 
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
         self.handle.get_att("CreationTime")
@@ -660,6 +655,11 @@ impl CfnCampaign {
     /// (`Fn::GetAtt LastModificationTime`)
     pub fn last_modification_time(&self) -> Value {
         self.handle.get_att("LastModificationTime")
+    }
+
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -1337,19 +1337,9 @@ impl CfnSignalCatalog {
         self.handle.get_att("LastModificationTime")
     }
 
-    /// (`Fn::GetAtt NodeCounts.TotalNodes`)
-    pub fn node_counts_total_nodes(&self) -> Value {
-        self.handle.get_att("NodeCounts.TotalNodes")
-    }
-
-    /// (`Fn::GetAtt NodeCounts.TotalBranches`)
-    pub fn node_counts_total_branches(&self) -> Value {
-        self.handle.get_att("NodeCounts.TotalBranches")
-    }
-
-    /// (`Fn::GetAtt NodeCounts.TotalSensors`)
-    pub fn node_counts_total_sensors(&self) -> Value {
-        self.handle.get_att("NodeCounts.TotalSensors")
+    /// (`Fn::GetAtt NodeCounts.TotalActuators`)
+    pub fn node_counts_total_actuators(&self) -> Value {
+        self.handle.get_att("NodeCounts.TotalActuators")
     }
 
     /// (`Fn::GetAtt NodeCounts.TotalAttributes`)
@@ -1357,9 +1347,19 @@ impl CfnSignalCatalog {
         self.handle.get_att("NodeCounts.TotalAttributes")
     }
 
-    /// (`Fn::GetAtt NodeCounts.TotalActuators`)
-    pub fn node_counts_total_actuators(&self) -> Value {
-        self.handle.get_att("NodeCounts.TotalActuators")
+    /// (`Fn::GetAtt NodeCounts.TotalBranches`)
+    pub fn node_counts_total_branches(&self) -> Value {
+        self.handle.get_att("NodeCounts.TotalBranches")
+    }
+
+    /// (`Fn::GetAtt NodeCounts.TotalNodes`)
+    pub fn node_counts_total_nodes(&self) -> Value {
+        self.handle.get_att("NodeCounts.TotalNodes")
+    }
+
+    /// (`Fn::GetAtt NodeCounts.TotalSensors`)
+    pub fn node_counts_total_sensors(&self) -> Value {
+        self.handle.get_att("NodeCounts.TotalSensors")
     }
 }
 
@@ -1505,14 +1505,14 @@ impl CfnStateTemplate {
         self.handle.get_att("Arn")
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
         self.handle.get_att("CreationTime")
+    }
+
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// (`Fn::GetAtt LastModificationTime`)

@@ -175,6 +175,12 @@ impl CfnTunnel {
         Ok(CfnTunnel { handle })
     }
 
+    /// The status of the tunnel. Valid values are OPEN and CLOSED.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
     /// The Amazon Resource Name (ARN) of the tunnel.
     /// (`Fn::GetAtt TunnelArn`)
     pub fn tunnel_arn(&self) -> Value {
@@ -185,12 +191,6 @@ impl CfnTunnel {
     /// (`Fn::GetAtt TunnelId`)
     pub fn tunnel_id(&self) -> Value {
         self.handle.get_att("TunnelId")
-    }
-
-    /// The status of the tunnel. Valid values are OPEN and CLOSED.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
     }
 }
 

@@ -426,22 +426,22 @@ impl CfnApplication {
         Ok(CfnApplication { handle })
     }
 
-    /// The ARN of the application.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
-    }
-
     /// The unique identifier of the application.
     /// (`Fn::GetAtt ApplicationId`)
     pub fn application_id(&self) -> Value {
         self.handle.get_att("ApplicationId")
     }
 
-    /// The ARN of the IAM Identity Center application created for the application.
-    /// (`Fn::GetAtt IdcApplicationArn`)
-    pub fn idc_application_arn(&self) -> Value {
-        self.handle.get_att("IdcApplicationArn")
+    /// The ARN of the application.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
+    /// The time the application was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// The DNS-compliant subdomain label assigned to the application.
@@ -450,16 +450,16 @@ impl CfnApplication {
         self.handle.get_att("DnsSubdomain")
     }
 
+    /// The ARN of the IAM Identity Center application created for the application.
+    /// (`Fn::GetAtt IdcApplicationArn`)
+    pub fn idc_application_arn(&self) -> Value {
+        self.handle.get_att("IdcApplicationArn")
+    }
+
     /// The current status of the application.
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
-    }
-
-    /// The time the application was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
     }
 
     /// The time the application was last updated.
@@ -3377,16 +3377,16 @@ impl CfnProject {
         Ok(CfnProject { handle })
     }
 
-    /// The ID of the project.
-    /// (`Fn::GetAtt ProjectId`)
-    pub fn project_id(&self) -> Value {
-        self.handle.get_att("ProjectId")
-    }
-
     /// The ARN of the project.
     /// (`Fn::GetAtt ProjectArn`)
     pub fn project_arn(&self) -> Value {
         self.handle.get_att("ProjectArn")
+    }
+
+    /// The ID of the project.
+    /// (`Fn::GetAtt ProjectId`)
+    pub fn project_id(&self) -> Value {
+        self.handle.get_att("ProjectId")
     }
 }
 
@@ -3918,16 +3918,16 @@ impl CfnTask {
         Ok(CfnTask { handle })
     }
 
-    /// The ARN of the task.
-    /// (`Fn::GetAtt TaskArn`)
-    pub fn task_arn(&self) -> Value {
-        self.handle.get_att("TaskArn")
-    }
-
     /// The current lifecycle status of the task.
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
+    }
+
+    /// The ARN of the task.
+    /// (`Fn::GetAtt TaskArn`)
+    pub fn task_arn(&self) -> Value {
+        self.handle.get_att("TaskArn")
     }
 }
 
@@ -4120,10 +4120,10 @@ impl CfnWorkspace {
         Ok(CfnWorkspace { handle })
     }
 
-    /// The ARN of the workspace.
-    /// (`Fn::GetAtt WorkspaceArn`)
-    pub fn workspace_arn(&self) -> Value {
-        self.handle.get_att("WorkspaceArn")
+    /// The time the workspace was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// The current state of the workspace.
@@ -4132,16 +4132,16 @@ impl CfnWorkspace {
         self.handle.get_att("Status")
     }
 
-    /// The time the workspace was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
-    }
-
     /// The time the workspace was last updated.
     /// (`Fn::GetAtt UpdatedAt`)
     pub fn updated_at(&self) -> Value {
         self.handle.get_att("UpdatedAt")
+    }
+
+    /// The ARN of the workspace.
+    /// (`Fn::GetAtt WorkspaceArn`)
+    pub fn workspace_arn(&self) -> Value {
+        self.handle.get_att("WorkspaceArn")
     }
 }
 

@@ -579,18 +579,6 @@ impl CfnComponentType {
         self.handle.get_att("CreationDateTime")
     }
 
-    /// The last date and time when the component type was updated.
-    /// (`Fn::GetAtt UpdateDateTime`)
-    pub fn update_date_time(&self) -> Value {
-        self.handle.get_att("UpdateDateTime")
-    }
-
-    /// The current status of the component type.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// A Boolean value that specifies whether the component type is abstract.
     /// (`Fn::GetAtt IsAbstract`)
     pub fn is_abstract(&self) -> Value {
@@ -601,6 +589,18 @@ impl CfnComponentType {
     /// (`Fn::GetAtt IsSchemaInitialized`)
     pub fn is_schema_initialized(&self) -> Value {
         self.handle.get_att("IsSchemaInitialized")
+    }
+
+    /// The current status of the component type.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
+    /// The last date and time when the component type was updated.
+    /// (`Fn::GetAtt UpdateDateTime`)
+    pub fn update_date_time(&self) -> Value {
+        self.handle.get_att("UpdateDateTime")
     }
 }
 
@@ -1209,10 +1209,10 @@ impl CfnEntity {
         self.handle.get_att("CreationDateTime")
     }
 
-    /// The last date and time when the entity was updated.
-    /// (`Fn::GetAtt UpdateDateTime`)
-    pub fn update_date_time(&self) -> Value {
-        self.handle.get_att("UpdateDateTime")
+    /// A Boolean value that specifies whether the entity has child entities or not.
+    /// (`Fn::GetAtt HasChildEntities`)
+    pub fn has_child_entities(&self) -> Value {
+        self.handle.get_att("HasChildEntities")
     }
 
     /// The current status of the entity.
@@ -1221,10 +1221,10 @@ impl CfnEntity {
         self.handle.get_att("Status")
     }
 
-    /// A Boolean value that specifies whether the entity has child entities or not.
-    /// (`Fn::GetAtt HasChildEntities`)
-    pub fn has_child_entities(&self) -> Value {
-        self.handle.get_att("HasChildEntities")
+    /// The last date and time when the entity was updated.
+    /// (`Fn::GetAtt UpdateDateTime`)
+    pub fn update_date_time(&self) -> Value {
+        self.handle.get_att("UpdateDateTime")
     }
 }
 
@@ -1349,16 +1349,16 @@ impl CfnScene {
         self.handle.get_att("CreationDateTime")
     }
 
-    /// The date and time of the current update.
-    /// (`Fn::GetAtt UpdateDateTime`)
-    pub fn update_date_time(&self) -> Value {
-        self.handle.get_att("UpdateDateTime")
-    }
-
     /// A key-value pair of generated scene metadata for the scene.
     /// (`Fn::GetAtt GeneratedSceneMetadata`)
     pub fn generated_scene_metadata(&self) -> Value {
         self.handle.get_att("GeneratedSceneMetadata")
+    }
+
+    /// The date and time of the current update.
+    /// (`Fn::GetAtt UpdateDateTime`)
+    pub fn update_date_time(&self) -> Value {
+        self.handle.get_att("UpdateDateTime")
     }
 }
 
@@ -1462,16 +1462,16 @@ impl CfnSyncJob {
         self.handle.get_att("CreationDateTime")
     }
 
-    /// The date and time when the sync job was updated.
-    /// (`Fn::GetAtt UpdateDateTime`)
-    pub fn update_date_time(&self) -> Value {
-        self.handle.get_att("UpdateDateTime")
-    }
-
     /// The state of SyncJob.
     /// (`Fn::GetAtt State`)
     pub fn state(&self) -> Value {
         self.handle.get_att("State")
+    }
+
+    /// The date and time when the sync job was updated.
+    /// (`Fn::GetAtt UpdateDateTime`)
+    pub fn update_date_time(&self) -> Value {
+        self.handle.get_att("UpdateDateTime")
     }
 }
 

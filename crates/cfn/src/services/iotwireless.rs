@@ -604,16 +604,16 @@ impl CfnFuotaTask {
         self.handle.get_att("Arn")
     }
 
-    /// FUOTA task id. Returned after successful create.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// FUOTA task status. Returned after successful read.
     /// (`Fn::GetAtt FuotaTaskStatus`)
     pub fn fuota_task_status(&self) -> Value {
         self.handle.get_att("FuotaTaskStatus")
+    }
+
+    /// FUOTA task id. Returned after successful create.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// FUOTA task LoRaWAN start time
@@ -892,10 +892,10 @@ impl CfnMulticastGroup {
         self.handle.get_att("Id")
     }
 
-    /// Multicast group status. Returned after successful read.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
+    /// Multicast group number of devices in group. Returned after successful read.
+    /// (`Fn::GetAtt LoRaWAN.NumberOfDevicesInGroup`)
+    pub fn lo_ra_wan_number_of_devices_in_group(&self) -> Value {
+        self.handle.get_att("LoRaWAN.NumberOfDevicesInGroup")
     }
 
     /// Multicast group number of devices requested. Returned after successful read.
@@ -904,10 +904,10 @@ impl CfnMulticastGroup {
         self.handle.get_att("LoRaWAN.NumberOfDevicesRequested")
     }
 
-    /// Multicast group number of devices in group. Returned after successful read.
-    /// (`Fn::GetAtt LoRaWAN.NumberOfDevicesInGroup`)
-    pub fn lo_ra_wan_number_of_devices_in_group(&self) -> Value {
-        self.handle.get_att("LoRaWAN.NumberOfDevicesInGroup")
+    /// Multicast group status. Returned after successful read.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -1541,36 +1541,26 @@ impl CfnServiceProfile {
         Ok(CfnServiceProfile { handle })
     }
 
-    /// Service profile Id. Returned after successful create.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// Service profile Arn. Returned after successful create.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
     }
 
-    /// (`Fn::GetAtt LoRaWAN.UlRate`)
-    pub fn lo_ra_wan_ul_rate(&self) -> Value {
-        self.handle.get_att("LoRaWAN.UlRate")
+    /// Service profile Id. Returned after successful create.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
-    /// (`Fn::GetAtt LoRaWAN.UlBucketSize`)
-    pub fn lo_ra_wan_ul_bucket_size(&self) -> Value {
-        self.handle.get_att("LoRaWAN.UlBucketSize")
+    /// (`Fn::GetAtt LoRaWAN.ChannelMask`)
+    pub fn lo_ra_wan_channel_mask(&self) -> Value {
+        self.handle.get_att("LoRaWAN.ChannelMask")
     }
 
-    /// (`Fn::GetAtt LoRaWAN.UlRatePolicy`)
-    pub fn lo_ra_wan_ul_rate_policy(&self) -> Value {
-        self.handle.get_att("LoRaWAN.UlRatePolicy")
-    }
-
-    /// (`Fn::GetAtt LoRaWAN.DlRate`)
-    pub fn lo_ra_wan_dl_rate(&self) -> Value {
-        self.handle.get_att("LoRaWAN.DlRate")
+    /// (`Fn::GetAtt LoRaWAN.DevStatusReqFreq`)
+    pub fn lo_ra_wan_dev_status_req_freq(&self) -> Value {
+        self.handle.get_att("LoRaWAN.DevStatusReqFreq")
     }
 
     /// (`Fn::GetAtt LoRaWAN.DlBucketSize`)
@@ -1578,14 +1568,39 @@ impl CfnServiceProfile {
         self.handle.get_att("LoRaWAN.DlBucketSize")
     }
 
+    /// (`Fn::GetAtt LoRaWAN.DlRate`)
+    pub fn lo_ra_wan_dl_rate(&self) -> Value {
+        self.handle.get_att("LoRaWAN.DlRate")
+    }
+
     /// (`Fn::GetAtt LoRaWAN.DlRatePolicy`)
     pub fn lo_ra_wan_dl_rate_policy(&self) -> Value {
         self.handle.get_att("LoRaWAN.DlRatePolicy")
     }
 
-    /// (`Fn::GetAtt LoRaWAN.DevStatusReqFreq`)
-    pub fn lo_ra_wan_dev_status_req_freq(&self) -> Value {
-        self.handle.get_att("LoRaWAN.DevStatusReqFreq")
+    /// (`Fn::GetAtt LoRaWAN.DrMax`)
+    pub fn lo_ra_wan_dr_max(&self) -> Value {
+        self.handle.get_att("LoRaWAN.DrMax")
+    }
+
+    /// (`Fn::GetAtt LoRaWAN.DrMin`)
+    pub fn lo_ra_wan_dr_min(&self) -> Value {
+        self.handle.get_att("LoRaWAN.DrMin")
+    }
+
+    /// (`Fn::GetAtt LoRaWAN.HrAllowed`)
+    pub fn lo_ra_wan_hr_allowed(&self) -> Value {
+        self.handle.get_att("LoRaWAN.HrAllowed")
+    }
+
+    /// (`Fn::GetAtt LoRaWAN.MinGwDiversity`)
+    pub fn lo_ra_wan_min_gw_diversity(&self) -> Value {
+        self.handle.get_att("LoRaWAN.MinGwDiversity")
+    }
+
+    /// (`Fn::GetAtt LoRaWAN.NwkGeoLoc`)
+    pub fn lo_ra_wan_nwk_geo_loc(&self) -> Value {
+        self.handle.get_att("LoRaWAN.NwkGeoLoc")
     }
 
     /// (`Fn::GetAtt LoRaWAN.ReportDevStatusBattery`)
@@ -1598,39 +1613,24 @@ impl CfnServiceProfile {
         self.handle.get_att("LoRaWAN.ReportDevStatusMargin")
     }
 
-    /// (`Fn::GetAtt LoRaWAN.DrMin`)
-    pub fn lo_ra_wan_dr_min(&self) -> Value {
-        self.handle.get_att("LoRaWAN.DrMin")
-    }
-
-    /// (`Fn::GetAtt LoRaWAN.DrMax`)
-    pub fn lo_ra_wan_dr_max(&self) -> Value {
-        self.handle.get_att("LoRaWAN.DrMax")
-    }
-
-    /// (`Fn::GetAtt LoRaWAN.ChannelMask`)
-    pub fn lo_ra_wan_channel_mask(&self) -> Value {
-        self.handle.get_att("LoRaWAN.ChannelMask")
-    }
-
-    /// (`Fn::GetAtt LoRaWAN.HrAllowed`)
-    pub fn lo_ra_wan_hr_allowed(&self) -> Value {
-        self.handle.get_att("LoRaWAN.HrAllowed")
-    }
-
-    /// (`Fn::GetAtt LoRaWAN.NwkGeoLoc`)
-    pub fn lo_ra_wan_nwk_geo_loc(&self) -> Value {
-        self.handle.get_att("LoRaWAN.NwkGeoLoc")
-    }
-
     /// (`Fn::GetAtt LoRaWAN.TargetPer`)
     pub fn lo_ra_wan_target_per(&self) -> Value {
         self.handle.get_att("LoRaWAN.TargetPer")
     }
 
-    /// (`Fn::GetAtt LoRaWAN.MinGwDiversity`)
-    pub fn lo_ra_wan_min_gw_diversity(&self) -> Value {
-        self.handle.get_att("LoRaWAN.MinGwDiversity")
+    /// (`Fn::GetAtt LoRaWAN.UlBucketSize`)
+    pub fn lo_ra_wan_ul_bucket_size(&self) -> Value {
+        self.handle.get_att("LoRaWAN.UlBucketSize")
+    }
+
+    /// (`Fn::GetAtt LoRaWAN.UlRate`)
+    pub fn lo_ra_wan_ul_rate(&self) -> Value {
+        self.handle.get_att("LoRaWAN.UlRate")
+    }
+
+    /// (`Fn::GetAtt LoRaWAN.UlRatePolicy`)
+    pub fn lo_ra_wan_ul_rate_policy(&self) -> Value {
+        self.handle.get_att("LoRaWAN.UlRatePolicy")
     }
 }
 
@@ -1895,16 +1895,16 @@ impl CfnTaskDefinition {
         Ok(CfnTaskDefinition { handle })
     }
 
-    /// The ID of the new wireless gateway task definition
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// TaskDefinition arn. Returned after successful create.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// The ID of the new wireless gateway task definition
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 
@@ -2456,10 +2456,10 @@ impl CfnWirelessDevice {
         Ok(CfnWirelessDevice { handle })
     }
 
-    /// Thing Arn. If there is a Thing created, this can be returned with a Get call.
-    /// (`Fn::GetAtt ThingName`)
-    pub fn thing_name(&self) -> Value {
-        self.handle.get_att("ThingName")
+    /// Wireless device arn. Returned after successful create.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// Wireless device Id. Returned after successful create.
@@ -2468,10 +2468,10 @@ impl CfnWirelessDevice {
         self.handle.get_att("Id")
     }
 
-    /// Wireless device arn. Returned after successful create.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// Thing Arn. If there is a Thing created, this can be returned with a Get call.
+    /// (`Fn::GetAtt ThingName`)
+    pub fn thing_name(&self) -> Value {
+        self.handle.get_att("ThingName")
     }
 }
 
@@ -2626,12 +2626,6 @@ impl CfnWirelessDeviceImportTask {
         Ok(CfnWirelessDeviceImportTask { handle })
     }
 
-    /// Id for Wireless Device Import Task, Returned upon successful start.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// Arn for Wireless Device Import Task, Returned upon successful start.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
@@ -2644,6 +2638,41 @@ impl CfnWirelessDeviceImportTask {
         self.handle.get_att("CreationDate")
     }
 
+    /// Failed Imported Devices Count
+    /// (`Fn::GetAtt FailedImportedDevicesCount`)
+    pub fn failed_imported_devices_count(&self) -> Value {
+        self.handle.get_att("FailedImportedDevicesCount")
+    }
+
+    /// Id for Wireless Device Import Task, Returned upon successful start.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
+    }
+
+    /// Initialized Imported Devices Count
+    /// (`Fn::GetAtt InitializedImportedDevicesCount`)
+    pub fn initialized_imported_devices_count(&self) -> Value {
+        self.handle.get_att("InitializedImportedDevicesCount")
+    }
+
+    /// Onboarded Imported Devices Count
+    /// (`Fn::GetAtt OnboardedImportedDevicesCount`)
+    pub fn onboarded_imported_devices_count(&self) -> Value {
+        self.handle.get_att("OnboardedImportedDevicesCount")
+    }
+
+    /// Pending Imported Devices Count
+    /// (`Fn::GetAtt PendingImportedDevicesCount`)
+    pub fn pending_imported_devices_count(&self) -> Value {
+        self.handle.get_att("PendingImportedDevicesCount")
+    }
+
+    /// (`Fn::GetAtt Sidewalk.DeviceCreationFileList`)
+    pub fn sidewalk_device_creation_file_list(&self) -> Value {
+        self.handle.get_att("Sidewalk.DeviceCreationFileList")
+    }
+
     /// Status for import task
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
@@ -2654,35 +2683,6 @@ impl CfnWirelessDeviceImportTask {
     /// (`Fn::GetAtt StatusReason`)
     pub fn status_reason(&self) -> Value {
         self.handle.get_att("StatusReason")
-    }
-
-    /// Initialized Imported Devices Count
-    /// (`Fn::GetAtt InitializedImportedDevicesCount`)
-    pub fn initialized_imported_devices_count(&self) -> Value {
-        self.handle.get_att("InitializedImportedDevicesCount")
-    }
-
-    /// Pending Imported Devices Count
-    /// (`Fn::GetAtt PendingImportedDevicesCount`)
-    pub fn pending_imported_devices_count(&self) -> Value {
-        self.handle.get_att("PendingImportedDevicesCount")
-    }
-
-    /// Onboarded Imported Devices Count
-    /// (`Fn::GetAtt OnboardedImportedDevicesCount`)
-    pub fn onboarded_imported_devices_count(&self) -> Value {
-        self.handle.get_att("OnboardedImportedDevicesCount")
-    }
-
-    /// Failed Imported Devices Count
-    /// (`Fn::GetAtt FailedImportedDevicesCount`)
-    pub fn failed_imported_devices_count(&self) -> Value {
-        self.handle.get_att("FailedImportedDevicesCount")
-    }
-
-    /// (`Fn::GetAtt Sidewalk.DeviceCreationFileList`)
-    pub fn sidewalk_device_creation_file_list(&self) -> Value {
-        self.handle.get_att("Sidewalk.DeviceCreationFileList")
     }
 }
 
@@ -2855,16 +2855,16 @@ impl CfnWirelessGateway {
         Ok(CfnWirelessGateway { handle })
     }
 
-    /// Id for Wireless Gateway. Returned upon successful create.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// Arn for Wireless Gateway. Returned upon successful create.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// Id for Wireless Gateway. Returned upon successful create.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 

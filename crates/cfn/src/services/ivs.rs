@@ -541,16 +541,16 @@ impl CfnChannel {
         self.handle.get_att("Arn")
     }
 
-    /// Channel Playback URL.
-    /// (`Fn::GetAtt PlaybackUrl`)
-    pub fn playback_url(&self) -> Value {
-        self.handle.get_att("PlaybackUrl")
-    }
-
     /// Channel ingest endpoint, part of the definition of an ingest server, used when you set up streaming software.
     /// (`Fn::GetAtt IngestEndpoint`)
     pub fn ingest_endpoint(&self) -> Value {
         self.handle.get_att("IngestEndpoint")
+    }
+
+    /// Channel Playback URL.
+    /// (`Fn::GetAtt PlaybackUrl`)
+    pub fn playback_url(&self) -> Value {
+        self.handle.get_att("PlaybackUrl")
     }
 }
 
@@ -865,16 +865,16 @@ impl CfnIngestConfiguration {
         self.handle.get_att("ParticipantId")
     }
 
-    /// Stream-key value.
-    /// (`Fn::GetAtt StreamKey`)
-    pub fn stream_key(&self) -> Value {
-        self.handle.get_att("StreamKey")
-    }
-
     /// State of IngestConfiguration which determines whether IngestConfiguration is in use or not.
     /// (`Fn::GetAtt State`)
     pub fn state(&self) -> Value {
         self.handle.get_att("State")
+    }
+
+    /// Stream-key value.
+    /// (`Fn::GetAtt StreamKey`)
+    pub fn stream_key(&self) -> Value {
+        self.handle.get_att("StreamKey")
     }
 }
 
@@ -1982,16 +1982,16 @@ impl CfnStage {
         Ok(CfnStage { handle })
     }
 
-    /// Stage ARN is automatically generated on creation and assigned as the unique identifier.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
-    }
-
     /// ID of the active session within the stage.
     /// (`Fn::GetAtt ActiveSessionId`)
     pub fn active_session_id(&self) -> Value {
         self.handle.get_att("ActiveSessionId")
+    }
+
+    /// Stage ARN is automatically generated on creation and assigned as the unique identifier.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 }
 

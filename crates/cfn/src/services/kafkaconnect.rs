@@ -1154,15 +1154,15 @@ impl CfnCustomPlugin {
         self.handle.get_att("CustomPluginArn")
     }
 
+    /// (`Fn::GetAtt FileDescription`)
+    pub fn file_description(&self) -> Value {
+        self.handle.get_att("FileDescription")
+    }
+
     /// The revision of the custom plugin.
     /// (`Fn::GetAtt Revision`)
     pub fn revision(&self) -> Value {
         self.handle.get_att("Revision")
-    }
-
-    /// (`Fn::GetAtt FileDescription`)
-    pub fn file_description(&self) -> Value {
-        self.handle.get_att("FileDescription")
     }
 }
 
@@ -1289,16 +1289,16 @@ impl CfnWorkerConfiguration {
         Ok(CfnWorkerConfiguration { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the custom configuration.
-    /// (`Fn::GetAtt WorkerConfigurationArn`)
-    pub fn worker_configuration_arn(&self) -> Value {
-        self.handle.get_att("WorkerConfigurationArn")
-    }
-
     /// The description of a revision of the worker configuration.
     /// (`Fn::GetAtt Revision`)
     pub fn revision(&self) -> Value {
         self.handle.get_att("Revision")
+    }
+
+    /// The Amazon Resource Name (ARN) of the custom configuration.
+    /// (`Fn::GetAtt WorkerConfigurationArn`)
+    pub fn worker_configuration_arn(&self) -> Value {
+        self.handle.get_att("WorkerConfigurationArn")
     }
 }
 

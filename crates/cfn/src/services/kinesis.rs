@@ -804,6 +804,12 @@ impl CfnChannel {
         self.handle.get_att("ChannelARN")
     }
 
+    /// Timestamp of when the channel was created.
+    /// (`Fn::GetAtt ChannelCreationTimestamp`)
+    pub fn channel_creation_timestamp(&self) -> Value {
+        self.handle.get_att("ChannelCreationTimestamp")
+    }
+
     /// The service-generated unique identifier for the channel.
     /// (`Fn::GetAtt ChannelId`)
     pub fn channel_id(&self) -> Value {
@@ -814,12 +820,6 @@ impl CfnChannel {
     /// (`Fn::GetAtt ChannelStatus`)
     pub fn channel_status(&self) -> Value {
         self.handle.get_att("ChannelStatus")
-    }
-
-    /// Timestamp of when the channel was created.
-    /// (`Fn::GetAtt ChannelCreationTimestamp`)
-    pub fn channel_creation_timestamp(&self) -> Value {
-        self.handle.get_att("ChannelCreationTimestamp")
     }
 }
 
@@ -1368,16 +1368,28 @@ impl CfnStreamConsumer {
         self.handle.get_att("ConsumerARN")
     }
 
+    /// Timestamp when the consumer was created.
+    /// (`Fn::GetAtt ConsumerCreationTimestamp`)
+    pub fn consumer_creation_timestamp(&self) -> Value {
+        self.handle.get_att("ConsumerCreationTimestamp")
+    }
+
+    /// The name of the Kinesis Stream Consumer. For a given Kinesis data stream, each consumer must have a unique name. However, consumer names don't have to be unique across data streams.
+    /// (`Fn::GetAtt ConsumerName`)
+    pub fn consumer_name(&self) -> Value {
+        self.handle.get_att("ConsumerName")
+    }
+
     /// A consumer can't read data while in the CREATING or DELETING states. Valid Values: CREATING | DELETING | ACTIVE
     /// (`Fn::GetAtt ConsumerStatus`)
     pub fn consumer_status(&self) -> Value {
         self.handle.get_att("ConsumerStatus")
     }
 
-    /// Timestamp when the consumer was created.
-    /// (`Fn::GetAtt ConsumerCreationTimestamp`)
-    pub fn consumer_creation_timestamp(&self) -> Value {
-        self.handle.get_att("ConsumerCreationTimestamp")
+    /// The Amazon resource name (ARN) of the Kinesis data stream that you want to register the consumer with.
+    /// (`Fn::GetAtt StreamARN`)
+    pub fn stream_arn(&self) -> Value {
+        self.handle.get_att("StreamARN")
     }
 }
 

@@ -735,14 +735,14 @@ impl CfnCapacityProvider {
         Ok(CfnCapacityProvider { handle })
     }
 
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
     }
 }
 
@@ -960,16 +960,16 @@ impl CfnCodeSigningConfig {
         Ok(CfnCodeSigningConfig { handle })
     }
 
-    /// A unique identifier for CodeSigningConfig resource
-    /// (`Fn::GetAtt CodeSigningConfigId`)
-    pub fn code_signing_config_id(&self) -> Value {
-        self.handle.get_att("CodeSigningConfigId")
-    }
-
     /// A unique Arn for CodeSigningConfig resource
     /// (`Fn::GetAtt CodeSigningConfigArn`)
     pub fn code_signing_config_arn(&self) -> Value {
         self.handle.get_att("CodeSigningConfigArn")
+    }
+
+    /// A unique identifier for CodeSigningConfig resource
+    /// (`Fn::GetAtt CodeSigningConfigId`)
+    pub fn code_signing_config_id(&self) -> Value {
+        self.handle.get_att("CodeSigningConfigId")
     }
 }
 
@@ -2167,14 +2167,14 @@ impl CfnEventSourceMapping {
         Ok(CfnEventSourceMapping { handle })
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// (`Fn::GetAtt EventSourceMappingArn`)
     pub fn event_source_mapping_arn(&self) -> Value {
         self.handle.get_att("EventSourceMappingArn")
+    }
+
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 
@@ -3539,6 +3539,11 @@ impl CfnFunction {
         Ok(CfnFunction { handle })
     }
 
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
     /// (`Fn::GetAtt SnapStartResponse`)
     pub fn snap_start_response(&self) -> Value {
         self.handle.get_att("SnapStartResponse")
@@ -3554,11 +3559,6 @@ impl CfnFunction {
     /// (`Fn::GetAtt SnapStartResponse.OptimizationStatus`)
     pub fn snap_start_response_optimization_status(&self) -> Value {
         self.handle.get_att("SnapStartResponse.OptimizationStatus")
-    }
-
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
     }
 }
 
@@ -4573,16 +4573,16 @@ impl CfnMicrovmImage {
         Ok(CfnMicrovmImage { handle })
     }
 
+    /// Timestamp when the MicroVM image was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
     /// ARN of the MicroVM image.
     /// (`Fn::GetAtt ImageArn`)
     pub fn image_arn(&self) -> Value {
         self.handle.get_att("ImageArn")
-    }
-
-    /// Current state of the MicroVM image.
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
     }
 
     /// The latest active version of the MicroVM image.
@@ -4597,10 +4597,10 @@ impl CfnMicrovmImage {
         self.handle.get_att("LatestFailedImageVersion")
     }
 
-    /// Timestamp when the MicroVM image was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
+    /// Current state of the MicroVM image.
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
     }
 
     /// Timestamp when the MicroVM image was updated.
@@ -4869,9 +4869,9 @@ impl CfnNetworkConnector {
         self.handle.get_att("Arn")
     }
 
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
+    /// (`Fn::GetAtt LatestVersion`)
+    pub fn latest_version(&self) -> Value {
+        self.handle.get_att("LatestVersion")
     }
 
     /// (`Fn::GetAtt LatestVersionArn`)
@@ -4879,9 +4879,9 @@ impl CfnNetworkConnector {
         self.handle.get_att("LatestVersionArn")
     }
 
-    /// (`Fn::GetAtt LatestVersion`)
-    pub fn latest_version(&self) -> Value {
-        self.handle.get_att("LatestVersion")
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
     }
 }
 
@@ -5341,16 +5341,16 @@ impl CfnUrl {
         Ok(CfnUrl { handle })
     }
 
-    /// The generated url for this resource.
-    /// (`Fn::GetAtt FunctionUrl`)
-    pub fn function_url(&self) -> Value {
-        self.handle.get_att("FunctionUrl")
-    }
-
     /// The full Amazon Resource Name (ARN) of the function associated with the Function URL.
     /// (`Fn::GetAtt FunctionArn`)
     pub fn function_arn(&self) -> Value {
         self.handle.get_att("FunctionArn")
+    }
+
+    /// The generated url for this resource.
+    /// (`Fn::GetAtt FunctionUrl`)
+    pub fn function_url(&self) -> Value {
+        self.handle.get_att("FunctionUrl")
     }
 }
 
@@ -5552,16 +5552,16 @@ impl CfnVersion {
         Ok(CfnVersion { handle })
     }
 
-    /// The version number.
-    /// (`Fn::GetAtt Version`)
-    pub fn version(&self) -> Value {
-        self.handle.get_att("Version")
-    }
-
     /// The ARN of the version.
     /// (`Fn::GetAtt FunctionArn`)
     pub fn function_arn(&self) -> Value {
         self.handle.get_att("FunctionArn")
+    }
+
+    /// The version number.
+    /// (`Fn::GetAtt Version`)
+    pub fn version(&self) -> Value {
+        self.handle.get_att("Version")
     }
 }
 
@@ -5676,6 +5676,12 @@ impl CfnWebFunction {
         Ok(CfnWebFunction { handle })
     }
 
+    /// The timestamp when the function was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
     /// The Amazon Resource Name (ARN) of the function.
     /// (`Fn::GetAtt FunctionArn`)
     pub fn function_arn(&self) -> Value {
@@ -5692,12 +5698,6 @@ impl CfnWebFunction {
     /// (`Fn::GetAtt StateReason`)
     pub fn state_reason(&self) -> Value {
         self.handle.get_att("StateReason")
-    }
-
-    /// The timestamp when the function was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
     }
 
     /// The timestamp when the function was last updated.
@@ -5966,10 +5966,16 @@ impl CfnWebFunctionEndpoint {
         Ok(CfnWebFunctionEndpoint { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the function.
-    /// (`Fn::GetAtt FunctionArn`)
-    pub fn function_arn(&self) -> Value {
-        self.handle.get_att("FunctionArn")
+    /// The timestamp when the endpoint was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
+    /// The domain name of the endpoint.
+    /// (`Fn::GetAtt DomainName`)
+    pub fn domain_name(&self) -> Value {
+        self.handle.get_att("DomainName")
     }
 
     /// The Amazon Resource Name (ARN) of the endpoint.
@@ -5978,10 +5984,16 @@ impl CfnWebFunctionEndpoint {
         self.handle.get_att("EndpointArn")
     }
 
-    /// The domain name of the endpoint.
-    /// (`Fn::GetAtt DomainName`)
-    pub fn domain_name(&self) -> Value {
-        self.handle.get_att("DomainName")
+    /// The Amazon Resource Name (ARN) of the function.
+    /// (`Fn::GetAtt FunctionArn`)
+    pub fn function_arn(&self) -> Value {
+        self.handle.get_att("FunctionArn")
+    }
+
+    /// Per-region endpoint status and configuration.
+    /// (`Fn::GetAtt RegionalEndpoints`)
+    pub fn regional_endpoints(&self) -> Value {
+        self.handle.get_att("RegionalEndpoints")
     }
 
     /// The current state of the endpoint.
@@ -6006,18 +6018,6 @@ impl CfnWebFunctionEndpoint {
     /// (`Fn::GetAtt UpdateStatusReason`)
     pub fn update_status_reason(&self) -> Value {
         self.handle.get_att("UpdateStatusReason")
-    }
-
-    /// Per-region endpoint status and configuration.
-    /// (`Fn::GetAtt RegionalEndpoints`)
-    pub fn regional_endpoints(&self) -> Value {
-        self.handle.get_att("RegionalEndpoints")
-    }
-
-    /// The timestamp when the endpoint was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
     }
 
     /// The timestamp when the endpoint was last updated.
@@ -6441,22 +6441,28 @@ impl CfnWebFunctionRevision {
         Ok(CfnWebFunctionRevision { handle })
     }
 
+    /// The timestamp when the revision was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
     /// The Amazon Resource Name (ARN) of the function.
     /// (`Fn::GetAtt FunctionArn`)
     pub fn function_arn(&self) -> Value {
         self.handle.get_att("FunctionArn")
     }
 
-    /// The unique identifier of the revision.
-    /// (`Fn::GetAtt RevisionId`)
-    pub fn revision_id(&self) -> Value {
-        self.handle.get_att("RevisionId")
-    }
-
     /// The Amazon Resource Name (ARN) of the revision.
     /// (`Fn::GetAtt RevisionArn`)
     pub fn revision_arn(&self) -> Value {
         self.handle.get_att("RevisionArn")
+    }
+
+    /// The unique identifier of the revision.
+    /// (`Fn::GetAtt RevisionId`)
+    pub fn revision_id(&self) -> Value {
+        self.handle.get_att("RevisionId")
     }
 
     /// The current state of the revision.
@@ -6469,12 +6475,6 @@ impl CfnWebFunctionRevision {
     /// (`Fn::GetAtt StateReason`)
     pub fn state_reason(&self) -> Value {
         self.handle.get_att("StateReason")
-    }
-
-    /// The timestamp when the revision was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
     }
 }
 

@@ -4730,14 +4730,14 @@ impl CfnBot {
         Ok(CfnBot { handle })
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 
@@ -5310,14 +5310,14 @@ impl CfnBotAlias {
         Ok(CfnBotAlias { handle })
     }
 
-    /// (`Fn::GetAtt BotAliasId`)
-    pub fn bot_alias_id(&self) -> Value {
-        self.handle.get_att("BotAliasId")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt BotAliasId`)
+    pub fn bot_alias_id(&self) -> Value {
+        self.handle.get_att("BotAliasId")
     }
 
     /// (`Fn::GetAtt BotAliasStatus`)

@@ -1635,28 +1635,28 @@ impl CfnLicenseConfiguration {
         Ok(CfnLicenseConfiguration { handle })
     }
 
-    /// Unique ID of the license configuration.
-    /// (`Fn::GetAtt LicenseConfigurationId`)
-    pub fn license_configuration_id(&self) -> Value {
-        self.handle.get_att("LicenseConfigurationId")
-    }
-
     /// Amazon Resource Name (ARN) of the license configuration.
     /// (`Fn::GetAtt LicenseConfigurationArn`)
     pub fn license_configuration_arn(&self) -> Value {
         self.handle.get_att("LicenseConfigurationArn")
     }
 
-    /// License configuration status.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
+    /// Unique ID of the license configuration.
+    /// (`Fn::GetAtt LicenseConfigurationId`)
+    pub fn license_configuration_id(&self) -> Value {
+        self.handle.get_att("LicenseConfigurationId")
     }
 
     /// Account ID of the owner of the license configuration.
     /// (`Fn::GetAtt OwnerAccountId`)
     pub fn owner_account_id(&self) -> Value {
         self.handle.get_att("OwnerAccountId")
+    }
+
+    /// License configuration status.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -1926,11 +1926,6 @@ impl CfnReportGenerator {
         self.handle.get_att("Arn")
     }
 
-    /// (`Fn::GetAtt S3Location`)
-    pub fn s3_location(&self) -> Value {
-        self.handle.get_att("S3Location")
-    }
-
     /// Time the report was created.
     /// (`Fn::GetAtt CreateTime`)
     pub fn create_time(&self) -> Value {
@@ -1941,6 +1936,11 @@ impl CfnReportGenerator {
     /// (`Fn::GetAtt ReportCreatorAccount`)
     pub fn report_creator_account(&self) -> Value {
         self.handle.get_att("ReportCreatorAccount")
+    }
+
+    /// (`Fn::GetAtt S3Location`)
+    pub fn s3_location(&self) -> Value {
+        self.handle.get_att("S3Location")
     }
 }
 

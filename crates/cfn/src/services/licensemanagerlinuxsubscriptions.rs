@@ -142,6 +142,12 @@ impl CfnSubscriptionProvider {
         Ok(CfnSubscriptionProvider { handle })
     }
 
+    /// The timestamp from the last time that License Manager retrieved subscription details from the registered third-party Linux subscription provider.
+    /// (`Fn::GetAtt LastSuccessfulDataRetrievalTime`)
+    pub fn last_successful_data_retrieval_time(&self) -> Value {
+        self.handle.get_att("LastSuccessfulDataRetrievalTime")
+    }
+
     /// The Amazon Resource Name (ARN) of the Linux subscription provider resource that you registered.
     /// (`Fn::GetAtt SubscriptionProviderArn`)
     pub fn subscription_provider_arn(&self) -> Value {
@@ -158,12 +164,6 @@ impl CfnSubscriptionProvider {
     /// (`Fn::GetAtt SubscriptionProviderStatusMessage`)
     pub fn subscription_provider_status_message(&self) -> Value {
         self.handle.get_att("SubscriptionProviderStatusMessage")
-    }
-
-    /// The timestamp from the last time that License Manager retrieved subscription details from the registered third-party Linux subscription provider.
-    /// (`Fn::GetAtt LastSuccessfulDataRetrievalTime`)
-    pub fn last_successful_data_retrieval_time(&self) -> Value {
-        self.handle.get_att("LastSuccessfulDataRetrievalTime")
     }
 }
 

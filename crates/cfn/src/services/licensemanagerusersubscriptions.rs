@@ -307,6 +307,12 @@ impl CfnLicenseServerEndpoint {
         Ok(CfnLicenseServerEndpoint { handle })
     }
 
+    /// The timestamp when License Manager created the license server endpoint.
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
+    }
+
     /// The Amazon Resource Name (ARN) of the license server endpoint.
     /// (`Fn::GetAtt LicenseServerEndpointArn`)
     pub fn license_server_endpoint_arn(&self) -> Value {
@@ -325,10 +331,10 @@ impl CfnLicenseServerEndpoint {
         self.handle.get_att("LicenseServerEndpointProvisioningStatus")
     }
 
-    /// The type of license server.
-    /// (`Fn::GetAtt ServerType`)
-    pub fn server_type(&self) -> Value {
-        self.handle.get_att("ServerType")
+    /// The license servers that are accessed through this endpoint.
+    /// (`Fn::GetAtt LicenseServers`)
+    pub fn license_servers(&self) -> Value {
+        self.handle.get_att("LicenseServers")
     }
 
     /// (`Fn::GetAtt ServerEndpoint`)
@@ -336,16 +342,10 @@ impl CfnLicenseServerEndpoint {
         self.handle.get_att("ServerEndpoint")
     }
 
-    /// The license servers that are accessed through this endpoint.
-    /// (`Fn::GetAtt LicenseServers`)
-    pub fn license_servers(&self) -> Value {
-        self.handle.get_att("LicenseServers")
-    }
-
-    /// The timestamp when License Manager created the license server endpoint.
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
+    /// The type of license server.
+    /// (`Fn::GetAtt ServerType`)
+    pub fn server_type(&self) -> Value {
+        self.handle.get_att("ServerType")
     }
 }
 

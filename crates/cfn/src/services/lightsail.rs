@@ -539,6 +539,12 @@ impl CfnBucket {
         Ok(CfnBucket { handle })
     }
 
+    /// Indicates whether the bundle that is currently applied to a bucket can be changed to another bundle. You can update a bucket's bundle only one time within a monthly AWS billing cycle.
+    /// (`Fn::GetAtt AbleToUpdateBundle`)
+    pub fn able_to_update_bundle(&self) -> Value {
+        self.handle.get_att("AbleToUpdateBundle")
+    }
+
     /// (`Fn::GetAtt BucketArn`)
     pub fn bucket_arn(&self) -> Value {
         self.handle.get_att("BucketArn")
@@ -548,12 +554,6 @@ impl CfnBucket {
     /// (`Fn::GetAtt Url`)
     pub fn url(&self) -> Value {
         self.handle.get_att("Url")
-    }
-
-    /// Indicates whether the bundle that is currently applied to a bucket can be changed to another bundle. You can update a bucket's bundle only one time within a monthly AWS billing cycle.
-    /// (`Fn::GetAtt AbleToUpdateBundle`)
-    pub fn able_to_update_bundle(&self) -> Value {
-        self.handle.get_att("AbleToUpdateBundle")
     }
 }
 
@@ -799,10 +799,10 @@ impl CfnContactMethod {
         self.handle.get_att("Arn")
     }
 
-    /// The current status of the contact method.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
+    /// The timestamp when the contact method was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// The name of the contact method.
@@ -811,22 +811,22 @@ impl CfnContactMethod {
         self.handle.get_att("Name")
     }
 
-    /// The timestamp when the contact method was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
+    /// The Lightsail resource type of the contact method.
+    /// (`Fn::GetAtt ResourceType`)
+    pub fn resource_type(&self) -> Value {
+        self.handle.get_att("ResourceType")
+    }
+
+    /// The current status of the contact method.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 
     /// The support code for the contact method.
     /// (`Fn::GetAtt SupportCode`)
     pub fn support_code(&self) -> Value {
         self.handle.get_att("SupportCode")
-    }
-
-    /// The Lightsail resource type of the contact method.
-    /// (`Fn::GetAtt ResourceType`)
-    pub fn resource_type(&self) -> Value {
-        self.handle.get_att("ResourceType")
     }
 }
 
@@ -1291,12 +1291,6 @@ impl CfnContainer {
         self.handle.get_att("ContainerArn")
     }
 
-    /// The publicly accessible URL of the container service.
-    /// (`Fn::GetAtt Url`)
-    pub fn url(&self) -> Value {
-        self.handle.get_att("Url")
-    }
-
     /// The principal ARN of the container service.
     /// (`Fn::GetAtt PrincipalArn`)
     pub fn principal_arn(&self) -> Value {
@@ -1307,6 +1301,12 @@ impl CfnContainer {
     /// (`Fn::GetAtt PrivateRegistryAccess.EcrImagePullerRole.PrincipalArn`)
     pub fn private_registry_access_ecr_image_puller_role_principal_arn(&self) -> Value {
         self.handle.get_att("PrivateRegistryAccess.EcrImagePullerRole.PrincipalArn")
+    }
+
+    /// The publicly accessible URL of the container service.
+    /// (`Fn::GetAtt Url`)
+    pub fn url(&self) -> Value {
+        self.handle.get_att("Url")
     }
 }
 
@@ -2074,16 +2074,15 @@ impl CfnDisk {
         self.handle.get_att("AttachedTo")
     }
 
-    /// Path of the  attached Disk
-    /// (`Fn::GetAtt Path`)
-    pub fn path(&self) -> Value {
-        self.handle.get_att("Path")
+    /// Attachment State of the Lightsail disk
+    /// (`Fn::GetAtt AttachmentState`)
+    pub fn attachment_state(&self) -> Value {
+        self.handle.get_att("AttachmentState")
     }
 
-    /// Check is Disk is attached state
-    /// (`Fn::GetAtt IsAttached`)
-    pub fn is_attached(&self) -> Value {
-        self.handle.get_att("IsAttached")
+    /// (`Fn::GetAtt DiskArn`)
+    pub fn disk_arn(&self) -> Value {
+        self.handle.get_att("DiskArn")
     }
 
     /// Iops of the Lightsail disk
@@ -2092,22 +2091,10 @@ impl CfnDisk {
         self.handle.get_att("Iops")
     }
 
-    /// Attachment State of the Lightsail disk
-    /// (`Fn::GetAtt AttachmentState`)
-    pub fn attachment_state(&self) -> Value {
-        self.handle.get_att("AttachmentState")
-    }
-
-    /// State of the Lightsail disk
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
-    }
-
-    /// Resource type of Lightsail instance.
-    /// (`Fn::GetAtt ResourceType`)
-    pub fn resource_type(&self) -> Value {
-        self.handle.get_att("ResourceType")
+    /// Check is Disk is attached state
+    /// (`Fn::GetAtt IsAttached`)
+    pub fn is_attached(&self) -> Value {
+        self.handle.get_att("IsAttached")
     }
 
     /// The Availability Zone in which to create your disk. Use the following format: us-east-2a (case sensitive). Be sure to add the include Availability Zones parameter to your request.
@@ -2122,15 +2109,28 @@ impl CfnDisk {
         self.handle.get_att("Location.RegionName")
     }
 
+    /// Path of the  attached Disk
+    /// (`Fn::GetAtt Path`)
+    pub fn path(&self) -> Value {
+        self.handle.get_att("Path")
+    }
+
+    /// Resource type of Lightsail instance.
+    /// (`Fn::GetAtt ResourceType`)
+    pub fn resource_type(&self) -> Value {
+        self.handle.get_att("ResourceType")
+    }
+
+    /// State of the Lightsail disk
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
+    }
+
     /// Support code to help identify any issues
     /// (`Fn::GetAtt SupportCode`)
     pub fn support_code(&self) -> Value {
         self.handle.get_att("SupportCode")
-    }
-
-    /// (`Fn::GetAtt DiskArn`)
-    pub fn disk_arn(&self) -> Value {
-        self.handle.get_att("DiskArn")
     }
 }
 
@@ -2252,34 +2252,16 @@ impl CfnDiskSnapshot {
         Ok(CfnDiskSnapshot { handle })
     }
 
+    /// The timestamp when the disk snapshot was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
     /// The Amazon Resource Name (ARN) of the disk snapshot.
     /// (`Fn::GetAtt DiskSnapshotArn`)
     pub fn disk_snapshot_arn(&self) -> Value {
         self.handle.get_att("DiskSnapshotArn")
-    }
-
-    /// The AWS Region and Availability Zone where the disk snapshot was created.
-    /// (`Fn::GetAtt Location`)
-    pub fn location(&self) -> Value {
-        self.handle.get_att("Location")
-    }
-
-    /// The Lightsail resource type (DiskSnapshot).
-    /// (`Fn::GetAtt ResourceType`)
-    pub fn resource_type(&self) -> Value {
-        self.handle.get_att("ResourceType")
-    }
-
-    /// The status of the disk snapshot operation.
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
-    }
-
-    /// The progress of the disk snapshot creation operation.
-    /// (`Fn::GetAtt Progress`)
-    pub fn progress(&self) -> Value {
-        self.handle.get_att("Progress")
     }
 
     /// The name of the source disk from which the disk snapshot was created.
@@ -2288,22 +2270,40 @@ impl CfnDiskSnapshot {
         self.handle.get_att("FromDiskName")
     }
 
-    /// The size of the disk snapshot in GB.
-    /// (`Fn::GetAtt SizeInGb`)
-    pub fn size_in_gb(&self) -> Value {
-        self.handle.get_att("SizeInGb")
-    }
-
     /// A Boolean value indicating whether the snapshot was created from an automatic snapshot.
     /// (`Fn::GetAtt IsFromAutoSnapshot`)
     pub fn is_from_auto_snapshot(&self) -> Value {
         self.handle.get_att("IsFromAutoSnapshot")
     }
 
-    /// The timestamp when the disk snapshot was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
+    /// The AWS Region and Availability Zone where the disk snapshot was created.
+    /// (`Fn::GetAtt Location`)
+    pub fn location(&self) -> Value {
+        self.handle.get_att("Location")
+    }
+
+    /// The progress of the disk snapshot creation operation.
+    /// (`Fn::GetAtt Progress`)
+    pub fn progress(&self) -> Value {
+        self.handle.get_att("Progress")
+    }
+
+    /// The Lightsail resource type (DiskSnapshot).
+    /// (`Fn::GetAtt ResourceType`)
+    pub fn resource_type(&self) -> Value {
+        self.handle.get_att("ResourceType")
+    }
+
+    /// The size of the disk snapshot in GB.
+    /// (`Fn::GetAtt SizeInGb`)
+    pub fn size_in_gb(&self) -> Value {
+        self.handle.get_att("SizeInGb")
+    }
+
+    /// The status of the disk snapshot operation.
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
     }
 
     /// The support code. Include this code in your email to support when you have questions about an instance or another resource in Lightsail.
@@ -2878,6 +2878,12 @@ impl CfnDistribution {
         Ok(CfnDistribution { handle })
     }
 
+    /// Indicates whether the bundle that is currently applied to your distribution, specified using the distributionName parameter, can be changed to another bundle.
+    /// (`Fn::GetAtt AbleToUpdateBundle`)
+    pub fn able_to_update_bundle(&self) -> Value {
+        self.handle.get_att("AbleToUpdateBundle")
+    }
+
     /// (`Fn::GetAtt DistributionArn`)
     pub fn distribution_arn(&self) -> Value {
         self.handle.get_att("DistributionArn")
@@ -2887,12 +2893,6 @@ impl CfnDistribution {
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
-    }
-
-    /// Indicates whether the bundle that is currently applied to your distribution, specified using the distributionName parameter, can be changed to another bundle.
-    /// (`Fn::GetAtt AbleToUpdateBundle`)
-    pub fn able_to_update_bundle(&self) -> Value {
-        self.handle.get_att("AbleToUpdateBundle")
     }
 }
 
@@ -3115,12 +3115,6 @@ impl CfnDomain {
         self.handle.get_att("Arn")
     }
 
-    /// The support code. Include this code in your email to support when you have questions (read-only).
-    /// (`Fn::GetAtt SupportCode`)
-    pub fn support_code(&self) -> Value {
-        self.handle.get_att("SupportCode")
-    }
-
     /// The timestamp when the domain was created (read-only).
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
@@ -3137,6 +3131,12 @@ impl CfnDomain {
     /// (`Fn::GetAtt ResourceType`)
     pub fn resource_type(&self) -> Value {
         self.handle.get_att("ResourceType")
+    }
+
+    /// The support code. Include this code in your email to support when you have questions (read-only).
+    /// (`Fn::GetAtt SupportCode`)
+    pub fn support_code(&self) -> Value {
+        self.handle.get_att("SupportCode")
     }
 }
 
@@ -3717,51 +3717,33 @@ impl CfnInstance {
         Ok(CfnInstance { handle })
     }
 
+    /// CPU count of the Instance.
+    /// (`Fn::GetAtt Hardware.CpuCount`)
+    pub fn hardware_cpu_count(&self) -> Value {
+        self.handle.get_att("Hardware.CpuCount")
+    }
+
+    /// RAM Size of the Instance.
+    /// (`Fn::GetAtt Hardware.RamSizeInGb`)
+    pub fn hardware_ram_size_in_gb(&self) -> Value {
+        self.handle.get_att("Hardware.RamSizeInGb")
+    }
+
     /// (`Fn::GetAtt InstanceArn`)
     pub fn instance_arn(&self) -> Value {
         self.handle.get_att("InstanceArn")
-    }
-
-    /// SSH Key Name of the  Lightsail instance.
-    /// (`Fn::GetAtt SshKeyName`)
-    pub fn ssh_key_name(&self) -> Value {
-        self.handle.get_att("SshKeyName")
-    }
-
-    /// Support code to help identify any issues
-    /// (`Fn::GetAtt SupportCode`)
-    pub fn support_code(&self) -> Value {
-        self.handle.get_att("SupportCode")
-    }
-
-    /// Resource type of Lightsail instance.
-    /// (`Fn::GetAtt ResourceType`)
-    pub fn resource_type(&self) -> Value {
-        self.handle.get_att("ResourceType")
-    }
-
-    /// Is the IP Address of the Instance is the static IP
-    /// (`Fn::GetAtt IsStaticIp`)
-    pub fn is_static_ip(&self) -> Value {
-        self.handle.get_att("IsStaticIp")
-    }
-
-    /// Private IP Address of the Instance
-    /// (`Fn::GetAtt PrivateIpAddress`)
-    pub fn private_ip_address(&self) -> Value {
-        self.handle.get_att("PrivateIpAddress")
-    }
-
-    /// Public IP Address of the Instance
-    /// (`Fn::GetAtt PublicIpAddress`)
-    pub fn public_ip_address(&self) -> Value {
-        self.handle.get_att("PublicIpAddress")
     }
 
     /// IPv6 addresses of the instance
     /// (`Fn::GetAtt Ipv6Addresses`)
     pub fn ipv6_addresses(&self) -> Value {
         self.handle.get_att("Ipv6Addresses")
+    }
+
+    /// Is the IP Address of the Instance is the static IP
+    /// (`Fn::GetAtt IsStaticIp`)
+    pub fn is_static_ip(&self) -> Value {
+        self.handle.get_att("IsStaticIp")
     }
 
     /// The Availability Zone in which to create your instance. Use the following format: us-east-2a (case sensitive). Be sure to add the include Availability Zones parameter to your request.
@@ -3776,16 +3758,34 @@ impl CfnInstance {
         self.handle.get_att("Location.RegionName")
     }
 
-    /// CPU count of the Instance.
-    /// (`Fn::GetAtt Hardware.CpuCount`)
-    pub fn hardware_cpu_count(&self) -> Value {
-        self.handle.get_att("Hardware.CpuCount")
+    /// GbPerMonthAllocated of the Instance.
+    /// (`Fn::GetAtt Networking.MonthlyTransfer.GbPerMonthAllocated`)
+    pub fn networking_monthly_transfer_gb_per_month_allocated(&self) -> Value {
+        self.handle.get_att("Networking.MonthlyTransfer.GbPerMonthAllocated")
     }
 
-    /// RAM Size of the Instance.
-    /// (`Fn::GetAtt Hardware.RamSizeInGb`)
-    pub fn hardware_ram_size_in_gb(&self) -> Value {
-        self.handle.get_att("Hardware.RamSizeInGb")
+    /// Private IP Address of the Instance
+    /// (`Fn::GetAtt PrivateIpAddress`)
+    pub fn private_ip_address(&self) -> Value {
+        self.handle.get_att("PrivateIpAddress")
+    }
+
+    /// Public IP Address of the Instance
+    /// (`Fn::GetAtt PublicIpAddress`)
+    pub fn public_ip_address(&self) -> Value {
+        self.handle.get_att("PublicIpAddress")
+    }
+
+    /// Resource type of Lightsail instance.
+    /// (`Fn::GetAtt ResourceType`)
+    pub fn resource_type(&self) -> Value {
+        self.handle.get_att("ResourceType")
+    }
+
+    /// SSH Key Name of the  Lightsail instance.
+    /// (`Fn::GetAtt SshKeyName`)
+    pub fn ssh_key_name(&self) -> Value {
+        self.handle.get_att("SshKeyName")
     }
 
     /// Status code of the Instance.
@@ -3800,16 +3800,16 @@ impl CfnInstance {
         self.handle.get_att("State.Name")
     }
 
+    /// Support code to help identify any issues
+    /// (`Fn::GetAtt SupportCode`)
+    pub fn support_code(&self) -> Value {
+        self.handle.get_att("SupportCode")
+    }
+
     /// Username of the  Lightsail instance.
     /// (`Fn::GetAtt UserName`)
     pub fn user_name(&self) -> Value {
         self.handle.get_att("UserName")
-    }
-
-    /// GbPerMonthAllocated of the Instance.
-    /// (`Fn::GetAtt Networking.MonthlyTransfer.GbPerMonthAllocated`)
-    pub fn networking_monthly_transfer_gb_per_month_allocated(&self) -> Value {
-        self.handle.get_att("Networking.MonthlyTransfer.GbPerMonthAllocated")
     }
 }
 
@@ -3937,6 +3937,18 @@ impl CfnInstanceSnapshot {
         self.handle.get_att("Arn")
     }
 
+    /// The Amazon Resource Name (ARN) of the instance from which the snapshot was created.
+    /// (`Fn::GetAtt FromInstanceArn`)
+    pub fn from_instance_arn(&self) -> Value {
+        self.handle.get_att("FromInstanceArn")
+    }
+
+    /// The instance from which the snapshot was created.
+    /// (`Fn::GetAtt FromInstanceName`)
+    pub fn from_instance_name(&self) -> Value {
+        self.handle.get_att("FromInstanceName")
+    }
+
     /// A Boolean value indicating whether the snapshot was created from an automatic snapshot.
     /// (`Fn::GetAtt IsFromAutoSnapshot`)
     pub fn is_from_auto_snapshot(&self) -> Value {
@@ -3946,18 +3958,6 @@ impl CfnInstanceSnapshot {
     /// (`Fn::GetAtt Location`)
     pub fn location(&self) -> Value {
         self.handle.get_att("Location")
-    }
-
-    /// The instance from which the snapshot was created.
-    /// (`Fn::GetAtt FromInstanceName`)
-    pub fn from_instance_name(&self) -> Value {
-        self.handle.get_att("FromInstanceName")
-    }
-
-    /// The Amazon Resource Name (ARN) of the instance from which the snapshot was created.
-    /// (`Fn::GetAtt FromInstanceArn`)
-    pub fn from_instance_arn(&self) -> Value {
-        self.handle.get_att("FromInstanceArn")
     }
 
     /// The type of resource (usually InstanceSnapshot).
@@ -4096,10 +4096,10 @@ impl CfnKeyPair {
         Ok(CfnKeyPair { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the key pair.
-    /// (`Fn::GetAtt KeyPairArn`)
-    pub fn key_pair_arn(&self) -> Value {
-        self.handle.get_att("KeyPairArn")
+    /// The timestamp when the key pair was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// The RSA fingerprint of the key pair.
@@ -4108,16 +4108,15 @@ impl CfnKeyPair {
         self.handle.get_att("Fingerprint")
     }
 
-    /// The timestamp when the key pair was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
+    /// The Amazon Resource Name (ARN) of the key pair.
+    /// (`Fn::GetAtt KeyPairArn`)
+    pub fn key_pair_arn(&self) -> Value {
+        self.handle.get_att("KeyPairArn")
     }
 
-    /// The support code. Include this code in your email to support when you have questions about a key pair in Lightsail.
-    /// (`Fn::GetAtt SupportCode`)
-    pub fn support_code(&self) -> Value {
-        self.handle.get_att("SupportCode")
+    /// (`Fn::GetAtt Location`)
+    pub fn location(&self) -> Value {
+        self.handle.get_att("Location")
     }
 
     /// The Lightsail resource type (KeyPair).
@@ -4126,9 +4125,10 @@ impl CfnKeyPair {
         self.handle.get_att("ResourceType")
     }
 
-    /// (`Fn::GetAtt Location`)
-    pub fn location(&self) -> Value {
-        self.handle.get_att("Location")
+    /// The support code. Include this code in your email to support when you have questions about a key pair in Lightsail.
+    /// (`Fn::GetAtt SupportCode`)
+    pub fn support_code(&self) -> Value {
+        self.handle.get_att("SupportCode")
     }
 }
 
@@ -4514,9 +4514,10 @@ impl CfnStaticIp {
         Ok(CfnStaticIp { handle })
     }
 
-    /// (`Fn::GetAtt StaticIpArn`)
-    pub fn static_ip_arn(&self) -> Value {
-        self.handle.get_att("StaticIpArn")
+    /// The static IP address.
+    /// (`Fn::GetAtt IpAddress`)
+    pub fn ip_address(&self) -> Value {
+        self.handle.get_att("IpAddress")
     }
 
     /// A Boolean value indicating whether the static IP is attached.
@@ -4525,10 +4526,9 @@ impl CfnStaticIp {
         self.handle.get_att("IsAttached")
     }
 
-    /// The static IP address.
-    /// (`Fn::GetAtt IpAddress`)
-    pub fn ip_address(&self) -> Value {
-        self.handle.get_att("IpAddress")
+    /// (`Fn::GetAtt StaticIpArn`)
+    pub fn static_ip_arn(&self) -> Value {
+        self.handle.get_att("StaticIpArn")
     }
 }
 

@@ -262,14 +262,14 @@ impl CfnAPIKey {
         Ok(CfnAPIKey { handle })
     }
 
-    /// (`Fn::GetAtt CreateTime`)
-    pub fn create_time(&self) -> Value {
-        self.handle.get_att("CreateTime")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt CreateTime`)
+    pub fn create_time(&self) -> Value {
+        self.handle.get_att("CreateTime")
     }
 
     /// (`Fn::GetAtt KeyArn`)
@@ -440,14 +440,14 @@ impl CfnGeofenceCollection {
         Ok(CfnGeofenceCollection { handle })
     }
 
-    /// (`Fn::GetAtt CollectionArn`)
-    pub fn collection_arn(&self) -> Value {
-        self.handle.get_att("CollectionArn")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt CollectionArn`)
+    pub fn collection_arn(&self) -> Value {
+        self.handle.get_att("CollectionArn")
     }
 
     /// (`Fn::GetAtt CreateTime`)
@@ -650,14 +650,14 @@ impl CfnMap {
         Ok(CfnMap { handle })
     }
 
-    /// (`Fn::GetAtt CreateTime`)
-    pub fn create_time(&self) -> Value {
-        self.handle.get_att("CreateTime")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt CreateTime`)
+    pub fn create_time(&self) -> Value {
+        self.handle.get_att("CreateTime")
     }
 
     /// (`Fn::GetAtt MapArn`)
@@ -874,14 +874,14 @@ impl CfnPlaceIndex {
         Ok(CfnPlaceIndex { handle })
     }
 
-    /// (`Fn::GetAtt CreateTime`)
-    pub fn create_time(&self) -> Value {
-        self.handle.get_att("CreateTime")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt CreateTime`)
+    pub fn create_time(&self) -> Value {
+        self.handle.get_att("CreateTime")
     }
 
     /// (`Fn::GetAtt IndexArn`)
@@ -1045,14 +1045,14 @@ impl CfnRouteCalculator {
         Ok(CfnRouteCalculator { handle })
     }
 
-    /// (`Fn::GetAtt CalculatorArn`)
-    pub fn calculator_arn(&self) -> Value {
-        self.handle.get_att("CalculatorArn")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt CalculatorArn`)
+    pub fn calculator_arn(&self) -> Value {
+        self.handle.get_att("CalculatorArn")
     }
 
     /// (`Fn::GetAtt CreateTime`)
@@ -1269,14 +1269,14 @@ impl CfnTracker {
         Ok(CfnTracker { handle })
     }
 
-    /// (`Fn::GetAtt CreateTime`)
-    pub fn create_time(&self) -> Value {
-        self.handle.get_att("CreateTime")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt CreateTime`)
+    pub fn create_time(&self) -> Value {
+        self.handle.get_att("CreateTime")
     }
 
     /// (`Fn::GetAtt TrackerArn`)

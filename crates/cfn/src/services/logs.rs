@@ -316,12 +316,6 @@ impl CfnDelivery {
         Ok(CfnDelivery { handle })
     }
 
-    /// The unique ID that identifies this delivery in your account.
-    /// (`Fn::GetAtt DeliveryId`)
-    pub fn delivery_id(&self) -> Value {
-        self.handle.get_att("DeliveryId")
-    }
-
     /// The Amazon Resource Name (ARN) that uniquely identifies this delivery.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
@@ -332,6 +326,12 @@ impl CfnDelivery {
     /// (`Fn::GetAtt DeliveryDestinationType`)
     pub fn delivery_destination_type(&self) -> Value {
         self.handle.get_att("DeliveryDestinationType")
+    }
+
+    /// The unique ID that identifies this delivery in your account.
+    /// (`Fn::GetAtt DeliveryId`)
+    pub fn delivery_id(&self) -> Value {
+        self.handle.get_att("DeliveryId")
     }
 }
 
@@ -652,10 +652,10 @@ impl CfnDeliverySource {
         Ok(CfnDeliverySource { handle })
     }
 
-    /// The AWS service that is sending logs.
-    /// (`Fn::GetAtt Service`)
-    pub fn service(&self) -> Value {
-        self.handle.get_att("Service")
+    /// The Amazon Resource Name (ARN) that uniquely identifies this delivery source.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// This array contains the ARN of the AWS resource that sends logs and is represented by this delivery source. Currently, only one ARN can be in the array.
@@ -664,10 +664,10 @@ impl CfnDeliverySource {
         self.handle.get_att("ResourceArns")
     }
 
-    /// The Amazon Resource Name (ARN) that uniquely identifies this delivery source.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// The AWS service that is sending logs.
+    /// (`Fn::GetAtt Service`)
+    pub fn service(&self) -> Value {
+        self.handle.get_att("Service")
     }
 
     /// The status of this delivery source. The value can be ACTIVE or INACTIVE.
@@ -1132,6 +1132,12 @@ impl CfnLogAnomalyDetector {
         self.handle.get_att("AnomalyDetectorArn")
     }
 
+    /// Current status of detector.
+    /// (`Fn::GetAtt AnomalyDetectorStatus`)
+    pub fn anomaly_detector_status(&self) -> Value {
+        self.handle.get_att("AnomalyDetectorStatus")
+    }
+
     /// When detector was created.
     /// (`Fn::GetAtt CreationTimeStamp`)
     pub fn creation_time_stamp(&self) -> Value {
@@ -1142,12 +1148,6 @@ impl CfnLogAnomalyDetector {
     /// (`Fn::GetAtt LastModifiedTimeStamp`)
     pub fn last_modified_time_stamp(&self) -> Value {
         self.handle.get_att("LastModifiedTimeStamp")
-    }
-
-    /// Current status of detector.
-    /// (`Fn::GetAtt AnomalyDetectorStatus`)
-    pub fn anomaly_detector_status(&self) -> Value {
-        self.handle.get_att("AnomalyDetectorStatus")
     }
 }
 
@@ -2251,14 +2251,9 @@ impl CfnScheduledQuery {
         Ok(CfnScheduledQuery { handle })
     }
 
-    /// (`Fn::GetAtt ScheduledQueryArn`)
-    pub fn scheduled_query_arn(&self) -> Value {
-        self.handle.get_att("ScheduledQueryArn")
-    }
-
-    /// (`Fn::GetAtt LastTriggeredTime`)
-    pub fn last_triggered_time(&self) -> Value {
-        self.handle.get_att("LastTriggeredTime")
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
     }
 
     /// (`Fn::GetAtt LastExecutionStatus`)
@@ -2266,14 +2261,19 @@ impl CfnScheduledQuery {
         self.handle.get_att("LastExecutionStatus")
     }
 
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
+    /// (`Fn::GetAtt LastTriggeredTime`)
+    pub fn last_triggered_time(&self) -> Value {
+        self.handle.get_att("LastTriggeredTime")
     }
 
     /// (`Fn::GetAtt LastUpdatedTime`)
     pub fn last_updated_time(&self) -> Value {
         self.handle.get_att("LastUpdatedTime")
+    }
+
+    /// (`Fn::GetAtt ScheduledQueryArn`)
+    pub fn scheduled_query_arn(&self) -> Value {
+        self.handle.get_att("ScheduledQueryArn")
     }
 }
 

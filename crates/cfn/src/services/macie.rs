@@ -127,16 +127,16 @@ impl CfnAllowList {
         Ok(CfnAllowList { handle })
     }
 
-    /// AllowList ID.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// AllowList ARN.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// AllowList ID.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// AllowList status.
@@ -292,16 +292,16 @@ impl CfnCustomDataIdentifier {
         Ok(CfnCustomDataIdentifier { handle })
     }
 
-    /// Custom data identifier ID.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// Custom data identifier ARN.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// Custom data identifier ID.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 
@@ -529,16 +529,16 @@ impl CfnFindingsFilter {
         Ok(CfnFindingsFilter { handle })
     }
 
-    /// Findings filter ID.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// Findings filter ARN.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// Findings filter ID.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 
@@ -660,16 +660,16 @@ impl CfnMember {
         Ok(CfnMember { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the association between the member account and the Amazon Macie administrator account.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
-    }
-
     /// The AWS account ID for the Amazon Macie administrator account.
     /// (`Fn::GetAtt AdministratorAccountId`)
     pub fn administrator_account_id(&self) -> Value {
         self.handle.get_att("AdministratorAccountId")
+    }
+
+    /// The Amazon Resource Name (ARN) of the association between the member account and the Amazon Macie administrator account.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// The current status of the relationship between the account and the Amazon Macie administrator account.
@@ -802,6 +802,12 @@ impl CfnSession {
         Ok(CfnSession { handle })
     }
 
+    /// The status of automated sensitive data discovery for the Macie session.
+    /// (`Fn::GetAtt AutomatedDiscoveryStatus`)
+    pub fn automated_discovery_status(&self) -> Value {
+        self.handle.get_att("AutomatedDiscoveryStatus")
+    }
+
     /// AWS account ID of customer
     /// (`Fn::GetAtt AwsAccountId`)
     pub fn aws_account_id(&self) -> Value {
@@ -812,12 +818,6 @@ impl CfnSession {
     /// (`Fn::GetAtt ServiceRole`)
     pub fn service_role(&self) -> Value {
         self.handle.get_att("ServiceRole")
-    }
-
-    /// The status of automated sensitive data discovery for the Macie session.
-    /// (`Fn::GetAtt AutomatedDiscoveryStatus`)
-    pub fn automated_discovery_status(&self) -> Value {
-        self.handle.get_att("AutomatedDiscoveryStatus")
     }
 }
 

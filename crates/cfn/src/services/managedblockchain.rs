@@ -179,11 +179,6 @@ impl CfnAccessor {
         self.handle.get_att("Arn")
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// (`Fn::GetAtt BillingToken`)
     pub fn billing_token(&self) -> Value {
         self.handle.get_att("BillingToken")
@@ -192,6 +187,11 @@ impl CfnAccessor {
     /// (`Fn::GetAtt CreationDate`)
     pub fn creation_date(&self) -> Value {
         self.handle.get_att("CreationDate")
+    }
+
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// (`Fn::GetAtt Status`)
@@ -538,6 +538,11 @@ impl CfnMember {
     pub fn member_id(&self) -> Value {
         self.handle.get_att("MemberId")
     }
+
+    /// (`Fn::GetAtt NetworkId`)
+    pub fn network_id(&self) -> Value {
+        self.handle.get_att("NetworkId")
+    }
 }
 
 impl std::ops::Deref for CfnMember {
@@ -653,14 +658,34 @@ impl CfnNode {
         Ok(CfnNode { handle })
     }
 
-    /// (`Fn::GetAtt NodeId`)
-    pub fn node_id(&self) -> Value {
-        self.handle.get_att("NodeId")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt MemberId`)
+    pub fn member_id(&self) -> Value {
+        self.handle.get_att("MemberId")
+    }
+
+    /// (`Fn::GetAtt NetworkId`)
+    pub fn network_id(&self) -> Value {
+        self.handle.get_att("NetworkId")
+    }
+
+    /// (`Fn::GetAtt NodeConfiguration.AvailabilityZone`)
+    pub fn node_configuration_availability_zone(&self) -> Value {
+        self.handle.get_att("NodeConfiguration.AvailabilityZone")
+    }
+
+    /// (`Fn::GetAtt NodeConfiguration.InstanceType`)
+    pub fn node_configuration_instance_type(&self) -> Value {
+        self.handle.get_att("NodeConfiguration.InstanceType")
+    }
+
+    /// (`Fn::GetAtt NodeId`)
+    pub fn node_id(&self) -> Value {
+        self.handle.get_att("NodeId")
     }
 }
 

@@ -2808,6 +2808,12 @@ impl CfnFlow {
         Ok(CfnFlow { handle })
     }
 
+    /// The IP address from which video will be sent to output destinations.
+    /// (`Fn::GetAtt EgressIp`)
+    pub fn egress_ip(&self) -> Value {
+        self.handle.get_att("EgressIp")
+    }
+
     /// The Amazon Resource Name (ARN), a unique identifier for any AWS resource, of the flow.
     /// (`Fn::GetAtt FlowArn`)
     pub fn flow_arn(&self) -> Value {
@@ -2820,10 +2826,10 @@ impl CfnFlow {
         self.handle.get_att("FlowAvailabilityZone")
     }
 
-    /// The ARN of the source.
-    /// (`Fn::GetAtt Source.SourceArn`)
-    pub fn source_source_arn(&self) -> Value {
-        self.handle.get_att("Source.SourceArn")
+    /// A prefix for the names of the NDI sources that the flow creates.(ReadOnly)
+    /// (`Fn::GetAtt FlowNdiMachineName`)
+    pub fn flow_ndi_machine_name(&self) -> Value {
+        self.handle.get_att("FlowNdiMachineName")
     }
 
     /// The IP address that the flow will be listening on for incoming content.
@@ -2832,22 +2838,16 @@ impl CfnFlow {
         self.handle.get_att("Source.IngestIp")
     }
 
+    /// The ARN of the source.
+    /// (`Fn::GetAtt Source.SourceArn`)
+    pub fn source_source_arn(&self) -> Value {
+        self.handle.get_att("Source.SourceArn")
+    }
+
     /// The port that the flow will be listening on for incoming content.(ReadOnly)
     /// (`Fn::GetAtt Source.SourceIngestPort`)
     pub fn source_source_ingest_port(&self) -> Value {
         self.handle.get_att("Source.SourceIngestPort")
-    }
-
-    /// The IP address from which video will be sent to output destinations.
-    /// (`Fn::GetAtt EgressIp`)
-    pub fn egress_ip(&self) -> Value {
-        self.handle.get_att("EgressIp")
-    }
-
-    /// A prefix for the names of the NDI sources that the flow creates.(ReadOnly)
-    /// (`Fn::GetAtt FlowNdiMachineName`)
-    pub fn flow_ndi_machine_name(&self) -> Value {
-        self.handle.get_att("FlowNdiMachineName")
     }
 }
 

@@ -358,6 +358,12 @@ impl CfnJobTemplate {
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
     }
+
+    /// The name of the job template you are creating.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
 }
 
 impl std::ops::Deref for CfnJobTemplate {
@@ -457,6 +463,12 @@ impl CfnPreset {
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// The name of the preset that you are modifying.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
     }
 }
 
@@ -607,6 +619,12 @@ impl CfnQueue {
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// The name of the queue that you are creating.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
     }
 }
 

@@ -5978,9 +5978,9 @@ impl CfnChannel {
         Ok(CfnChannel { handle })
     }
 
-    /// (`Fn::GetAtt Inputs`)
-    pub fn inputs(&self) -> Value {
-        self.handle.get_att("Inputs")
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// (`Fn::GetAtt Id`)
@@ -5988,9 +5988,9 @@ impl CfnChannel {
         self.handle.get_att("Id")
     }
 
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// (`Fn::GetAtt Inputs`)
+    pub fn inputs(&self) -> Value {
+        self.handle.get_att("Inputs")
     }
 }
 
@@ -6423,16 +6423,16 @@ impl CfnCloudWatchAlarmTemplate {
         self.handle.get_att("CreatedAt")
     }
 
-    /// A cloudwatch alarm template's id. AWS provided templates have ids that start with `aws-`
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// A cloudwatch alarm template group's id. AWS provided template groups have ids that start with `aws-`
     /// (`Fn::GetAtt GroupId`)
     pub fn group_id(&self) -> Value {
         self.handle.get_att("GroupId")
+    }
+
+    /// A cloudwatch alarm template's id. AWS provided templates have ids that start with `aws-`
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// (`Fn::GetAtt Identifier`)
@@ -8005,6 +8005,18 @@ impl CfnInput {
         self.handle.get_att("AttachedChannels")
     }
 
+    /// A list of destination URLs of the input (PUSH-type).
+    /// (`Fn::GetAtt DestinationUrls`)
+    pub fn destination_urls(&self) -> Value {
+        self.handle.get_att("DestinationUrls")
+    }
+
+    /// A list of the destinations of the input (PUSH-type).
+    /// (`Fn::GetAtt Destinations`)
+    pub fn destinations(&self) -> Value {
+        self.handle.get_att("Destinations")
+    }
+
     /// The generated ID of the input (unique for user account, immutable).
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
@@ -8041,16 +8053,16 @@ impl CfnInput {
         self.handle.get_att("SourceUrls")
     }
 
+    /// A list of the sources of the input (PULL-type).
+    /// (`Fn::GetAtt Sources`)
+    pub fn sources(&self) -> Value {
+        self.handle.get_att("Sources")
+    }
+
     /// Placeholder documentation for InputState
     /// (`Fn::GetAtt State`)
     pub fn state(&self) -> Value {
         self.handle.get_att("State")
-    }
-
-    /// A list of destination URLs of the input (PUSH-type).
-    /// (`Fn::GetAtt DestinationUrls`)
-    pub fn destination_urls(&self) -> Value {
-        self.handle.get_att("DestinationUrls")
     }
 }
 
@@ -8863,6 +8875,11 @@ impl CfnNetwork {
         self.handle.get_att("Arn")
     }
 
+    /// (`Fn::GetAtt AssociatedClusterIds`)
+    pub fn associated_cluster_ids(&self) -> Value {
+        self.handle.get_att("AssociatedClusterIds")
+    }
+
     /// The unique ID of the Network.
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
@@ -8873,11 +8890,6 @@ impl CfnNetwork {
     /// (`Fn::GetAtt State`)
     pub fn state(&self) -> Value {
         self.handle.get_att("State")
-    }
-
-    /// (`Fn::GetAtt AssociatedClusterIds`)
-    pub fn associated_cluster_ids(&self) -> Value {
-        self.handle.get_att("AssociatedClusterIds")
     }
 }
 
@@ -9138,20 +9150,21 @@ impl CfnNode {
         self.handle.get_att("Arn")
     }
 
-    /// The unique ID of the Node. Unique in the Cluster. The ID is the resource-id portion of the ARN.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
+    /// An array of IDs. Each ID is one ChannelPlacementGroup that is associated with this Node.
+    /// (`Fn::GetAtt ChannelPlacementGroups`)
+    pub fn channel_placement_groups(&self) -> Value {
+        self.handle.get_att("ChannelPlacementGroups")
     }
 
     /// (`Fn::GetAtt ConnectionState`)
     pub fn connection_state(&self) -> Value {
         self.handle.get_att("ConnectionState")
+    }
+
+    /// The unique ID of the Node. Unique in the Cluster. The ID is the resource-id portion of the ARN.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// The ARN of the EC2 instance hosting the Node.
@@ -9160,10 +9173,9 @@ impl CfnNode {
         self.handle.get_att("InstanceArn")
     }
 
-    /// An array of IDs. Each ID is one ChannelPlacementGroup that is associated with this Node.
-    /// (`Fn::GetAtt ChannelPlacementGroups`)
-    pub fn channel_placement_groups(&self) -> Value {
-        self.handle.get_att("ChannelPlacementGroups")
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
     }
 }
 
@@ -9330,27 +9342,27 @@ impl CfnSdiSource {
         Ok(CfnSdiSource { handle })
     }
 
-    /// The unique identifier of the SdiSource.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
-    }
-
     /// The unique arn of the SdiSource.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
     }
 
+    /// The unique identifier of the SdiSource.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
+    }
+
     /// The list of inputs currently using this SDI source.
     /// (`Fn::GetAtt Inputs`)
     pub fn inputs(&self) -> Value {
         self.handle.get_att("Inputs")
+    }
+
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
     }
 }
 

@@ -328,10 +328,21 @@ impl CfnChannel {
         self.handle.get_att("Arn")
     }
 
+    /// &lt;p&gt;The multiview channels, in the same channel group, that list this channel as an available source. This is a read-only field. You can't delete a channel while any multiview channel still lists it as a source. Use this field to find the multiview channels that you need to update first.&lt;/p&gt;
+    /// (`Fn::GetAtt AttachedMultiviewChannels`)
+    pub fn attached_multiview_channels(&self) -> Value {
+        self.handle.get_att("AttachedMultiviewChannels")
+    }
+
     /// &lt;p&gt;The date and time the channel was created.&lt;/p&gt;
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
+    }
+
+    /// (`Fn::GetAtt IngestEndpointUrls`)
+    pub fn ingest_endpoint_urls(&self) -> Value {
+        self.handle.get_att("IngestEndpointUrls")
     }
 
     /// &lt;p&gt;The list of ingest endpoints.&lt;/p&gt;
@@ -340,21 +351,10 @@ impl CfnChannel {
         self.handle.get_att("IngestEndpoints")
     }
 
-    /// (`Fn::GetAtt IngestEndpointUrls`)
-    pub fn ingest_endpoint_urls(&self) -> Value {
-        self.handle.get_att("IngestEndpointUrls")
-    }
-
     /// &lt;p&gt;The date and time the channel was modified.&lt;/p&gt;
     /// (`Fn::GetAtt ModifiedAt`)
     pub fn modified_at(&self) -> Value {
         self.handle.get_att("ModifiedAt")
-    }
-
-    /// &lt;p&gt;The multiview channels, in the same channel group, that list this channel as an available source. This is a read-only field. You can't delete a channel while any multiview channel still lists it as a source. Use this field to find the multiview channels that you need to update first.&lt;/p&gt;
-    /// (`Fn::GetAtt AttachedMultiviewChannels`)
-    pub fn attached_multiview_channels(&self) -> Value {
-        self.handle.get_att("AttachedMultiviewChannels")
     }
 }
 
@@ -2795,11 +2795,6 @@ impl CfnOriginEndpoint {
         self.handle.get_att("DashManifestUrls")
     }
 
-    /// (`Fn::GetAtt MssManifestUrls`)
-    pub fn mss_manifest_urls(&self) -> Value {
-        self.handle.get_att("MssManifestUrls")
-    }
-
     /// (`Fn::GetAtt HlsManifestUrls`)
     pub fn hls_manifest_urls(&self) -> Value {
         self.handle.get_att("HlsManifestUrls")
@@ -2814,6 +2809,11 @@ impl CfnOriginEndpoint {
     /// (`Fn::GetAtt ModifiedAt`)
     pub fn modified_at(&self) -> Value {
         self.handle.get_att("ModifiedAt")
+    }
+
+    /// (`Fn::GetAtt MssManifestUrls`)
+    pub fn mss_manifest_urls(&self) -> Value {
+        self.handle.get_att("MssManifestUrls")
     }
 }
 

@@ -243,14 +243,14 @@ impl CfnContainer {
         Ok(CfnContainer { handle })
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// (`Fn::GetAtt Endpoint`)
     pub fn endpoint(&self) -> Value {
         self.handle.get_att("Endpoint")
+    }
+
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 

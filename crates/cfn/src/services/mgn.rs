@@ -174,16 +174,16 @@ impl CfnConnector {
         Ok(CfnConnector { handle })
     }
 
-    /// The unique identifier of the connector.
-    /// (`Fn::GetAtt ConnectorID`)
-    pub fn connector_id(&self) -> Value {
-        self.handle.get_att("ConnectorID")
-    }
-
     /// The Amazon Resource Name (ARN) of the connector.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// The unique identifier of the connector.
+    /// (`Fn::GetAtt ConnectorID`)
+    pub fn connector_id(&self) -> Value {
+        self.handle.get_att("ConnectorID")
     }
 }
 
@@ -768,16 +768,16 @@ impl CfnLaunchConfigurationTemplate {
         self.handle.get_att("Arn")
     }
 
-    /// ID of the Launch Configuration Template.
-    /// (`Fn::GetAtt LaunchConfigurationTemplateID`)
-    pub fn launch_configuration_template_id(&self) -> Value {
-        self.handle.get_att("LaunchConfigurationTemplateID")
-    }
-
     /// ID of the EC2 launch template backing the Launch Configuration Template.
     /// (`Fn::GetAtt Ec2LaunchTemplateID`)
     pub fn ec2_launch_template_id(&self) -> Value {
         self.handle.get_att("Ec2LaunchTemplateID")
+    }
+
+    /// ID of the Launch Configuration Template.
+    /// (`Fn::GetAtt LaunchConfigurationTemplateID`)
+    pub fn launch_configuration_template_id(&self) -> Value {
+        self.handle.get_att("LaunchConfigurationTemplateID")
     }
 }
 
@@ -1193,16 +1193,16 @@ impl CfnNetworkMigrationDefinition {
         self.handle.get_att("Arn")
     }
 
-    /// The unique identifier of the network migration definition.
-    /// (`Fn::GetAtt NetworkMigrationDefinitionID`)
-    pub fn network_migration_definition_id(&self) -> Value {
-        self.handle.get_att("NetworkMigrationDefinitionID")
-    }
-
     /// The timestamp when the network migration definition was created.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
+    }
+
+    /// The unique identifier of the network migration definition.
+    /// (`Fn::GetAtt NetworkMigrationDefinitionID`)
+    pub fn network_migration_definition_id(&self) -> Value {
+        self.handle.get_att("NetworkMigrationDefinitionID")
     }
 
     /// The timestamp when the network migration definition was last updated.

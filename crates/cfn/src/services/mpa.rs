@@ -280,21 +280,6 @@ impl CfnApprovalTeam {
         self.handle.get_att("Arn")
     }
 
-    /// (`Fn::GetAtt VersionId`)
-    pub fn version_id(&self) -> Value {
-        self.handle.get_att("VersionId")
-    }
-
-    /// (`Fn::GetAtt NumberOfApprovers`)
-    pub fn number_of_approvers(&self) -> Value {
-        self.handle.get_att("NumberOfApprovers")
-    }
-
-    /// (`Fn::GetAtt UpdateSessionArn`)
-    pub fn update_session_arn(&self) -> Value {
-        self.handle.get_att("UpdateSessionArn")
-    }
-
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
         self.handle.get_att("CreationTime")
@@ -303,6 +288,11 @@ impl CfnApprovalTeam {
     /// (`Fn::GetAtt LastUpdateTime`)
     pub fn last_update_time(&self) -> Value {
         self.handle.get_att("LastUpdateTime")
+    }
+
+    /// (`Fn::GetAtt NumberOfApprovers`)
+    pub fn number_of_approvers(&self) -> Value {
+        self.handle.get_att("NumberOfApprovers")
     }
 
     /// (`Fn::GetAtt Status`)
@@ -318,6 +308,16 @@ impl CfnApprovalTeam {
     /// (`Fn::GetAtt StatusMessage`)
     pub fn status_message(&self) -> Value {
         self.handle.get_att("StatusMessage")
+    }
+
+    /// (`Fn::GetAtt UpdateSessionArn`)
+    pub fn update_session_arn(&self) -> Value {
+        self.handle.get_att("UpdateSessionArn")
+    }
+
+    /// (`Fn::GetAtt VersionId`)
+    pub fn version_id(&self) -> Value {
+        self.handle.get_att("VersionId")
     }
 }
 
@@ -500,14 +500,14 @@ impl CfnIdentitySource {
         Ok(CfnIdentitySource { handle })
     }
 
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
+    }
+
     /// (`Fn::GetAtt IdentitySourceArn`)
     pub fn identity_source_arn(&self) -> Value {
         self.handle.get_att("IdentitySourceArn")
-    }
-
-    /// (`Fn::GetAtt IdentitySourceType`)
-    pub fn identity_source_type(&self) -> Value {
-        self.handle.get_att("IdentitySourceType")
     }
 
     /// (`Fn::GetAtt IdentitySourceParameters.IamIdentityCenter.ApprovalPortalUrl`)
@@ -515,9 +515,9 @@ impl CfnIdentitySource {
         self.handle.get_att("IdentitySourceParameters.IamIdentityCenter.ApprovalPortalUrl")
     }
 
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
+    /// (`Fn::GetAtt IdentitySourceType`)
+    pub fn identity_source_type(&self) -> Value {
+        self.handle.get_att("IdentitySourceType")
     }
 
     /// (`Fn::GetAtt Status`)

@@ -1027,14 +1027,14 @@ impl CfnChannel {
         self.handle.get_att("ChannelArn")
     }
 
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// (`Fn::GetAtt StateInfo`)
     pub fn state_info(&self) -> Value {
         self.handle.get_att("StateInfo")
+    }
+
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -2545,14 +2545,14 @@ impl CfnConfiguration {
         self.handle.get_att("LatestRevision.CreationTime")
     }
 
-    /// (`Fn::GetAtt LatestRevision.Revision`)
-    pub fn latest_revision_revision(&self) -> Value {
-        self.handle.get_att("LatestRevision.Revision")
-    }
-
     /// (`Fn::GetAtt LatestRevision.Description`)
     pub fn latest_revision_description(&self) -> Value {
         self.handle.get_att("LatestRevision.Description")
+    }
+
+    /// (`Fn::GetAtt LatestRevision.Revision`)
+    pub fn latest_revision_revision(&self) -> Value {
+        self.handle.get_att("LatestRevision.Revision")
     }
 }
 
@@ -3761,16 +3761,16 @@ impl CfnReplicator {
         Ok(CfnReplicator { handle })
     }
 
-    /// Amazon Resource Name for the created replicator.
-    /// (`Fn::GetAtt ReplicatorArn`)
-    pub fn replicator_arn(&self) -> Value {
-        self.handle.get_att("ReplicatorArn")
-    }
-
     /// The current version of the MSK replicator.
     /// (`Fn::GetAtt CurrentVersion`)
     pub fn current_version(&self) -> Value {
         self.handle.get_att("CurrentVersion")
+    }
+
+    /// Amazon Resource Name for the created replicator.
+    /// (`Fn::GetAtt ReplicatorArn`)
+    pub fn replicator_arn(&self) -> Value {
+        self.handle.get_att("ReplicatorArn")
     }
 }
 

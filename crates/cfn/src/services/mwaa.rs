@@ -473,16 +473,6 @@ impl CfnEnvironment {
         self.handle.get_att("DatabaseVpcEndpointService")
     }
 
-    /// (`Fn::GetAtt WebserverVpcEndpointService`)
-    pub fn webserver_vpc_endpoint_service(&self) -> Value {
-        self.handle.get_att("WebserverVpcEndpointService")
-    }
-
-    /// (`Fn::GetAtt WebserverUrl`)
-    pub fn webserver_url(&self) -> Value {
-        self.handle.get_att("WebserverUrl")
-    }
-
     /// (`Fn::GetAtt LoggingConfiguration.DagProcessingLogs.CloudWatchLogGroupArn`)
     pub fn logging_configuration_dag_processing_logs_cloud_watch_log_group_arn(&self) -> Value {
         self.handle.get_att("LoggingConfiguration.DagProcessingLogs.CloudWatchLogGroupArn")
@@ -491,6 +481,11 @@ impl CfnEnvironment {
     /// (`Fn::GetAtt LoggingConfiguration.SchedulerLogs.CloudWatchLogGroupArn`)
     pub fn logging_configuration_scheduler_logs_cloud_watch_log_group_arn(&self) -> Value {
         self.handle.get_att("LoggingConfiguration.SchedulerLogs.CloudWatchLogGroupArn")
+    }
+
+    /// (`Fn::GetAtt LoggingConfiguration.TaskLogs.CloudWatchLogGroupArn`)
+    pub fn logging_configuration_task_logs_cloud_watch_log_group_arn(&self) -> Value {
+        self.handle.get_att("LoggingConfiguration.TaskLogs.CloudWatchLogGroupArn")
     }
 
     /// (`Fn::GetAtt LoggingConfiguration.WebserverLogs.CloudWatchLogGroupArn`)
@@ -503,9 +498,14 @@ impl CfnEnvironment {
         self.handle.get_att("LoggingConfiguration.WorkerLogs.CloudWatchLogGroupArn")
     }
 
-    /// (`Fn::GetAtt LoggingConfiguration.TaskLogs.CloudWatchLogGroupArn`)
-    pub fn logging_configuration_task_logs_cloud_watch_log_group_arn(&self) -> Value {
-        self.handle.get_att("LoggingConfiguration.TaskLogs.CloudWatchLogGroupArn")
+    /// (`Fn::GetAtt WebserverUrl`)
+    pub fn webserver_url(&self) -> Value {
+        self.handle.get_att("WebserverUrl")
+    }
+
+    /// (`Fn::GetAtt WebserverVpcEndpointService`)
+    pub fn webserver_vpc_endpoint_service(&self) -> Value {
+        self.handle.get_att("WebserverVpcEndpointService")
     }
 }
 

@@ -340,14 +340,9 @@ impl CfnWorkflow {
         Ok(CfnWorkflow { handle })
     }
 
-    /// (`Fn::GetAtt WorkflowArn`)
-    pub fn workflow_arn(&self) -> Value {
-        self.handle.get_att("WorkflowArn")
-    }
-
-    /// (`Fn::GetAtt WorkflowVersion`)
-    pub fn workflow_version(&self) -> Value {
-        self.handle.get_att("WorkflowVersion")
+    /// (`Fn::GetAtt CodeSnapshottedAt`)
+    pub fn code_snapshotted_at(&self) -> Value {
+        self.handle.get_att("CodeSnapshottedAt")
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -360,19 +355,24 @@ impl CfnWorkflow {
         self.handle.get_att("ModifiedAt")
     }
 
-    /// (`Fn::GetAtt WorkflowStatus`)
-    pub fn workflow_status(&self) -> Value {
-        self.handle.get_att("WorkflowStatus")
-    }
-
     /// (`Fn::GetAtt ScheduleConfiguration`)
     pub fn schedule_configuration(&self) -> Value {
         self.handle.get_att("ScheduleConfiguration")
     }
 
-    /// (`Fn::GetAtt CodeSnapshottedAt`)
-    pub fn code_snapshotted_at(&self) -> Value {
-        self.handle.get_att("CodeSnapshottedAt")
+    /// (`Fn::GetAtt WorkflowArn`)
+    pub fn workflow_arn(&self) -> Value {
+        self.handle.get_att("WorkflowArn")
+    }
+
+    /// (`Fn::GetAtt WorkflowStatus`)
+    pub fn workflow_status(&self) -> Value {
+        self.handle.get_att("WorkflowStatus")
+    }
+
+    /// (`Fn::GetAtt WorkflowVersion`)
+    pub fn workflow_version(&self) -> Value {
+        self.handle.get_att("WorkflowVersion")
     }
 }
 

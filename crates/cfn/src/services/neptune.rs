@@ -378,10 +378,22 @@ impl CfnDBCluster {
         Ok(CfnDBCluster { handle })
     }
 
-    /// The connection endpoint for the DB cluster. For example: `mystack-mydbcluster-1apw1j4phylrk.cg034hpkmmjt.us-east-2.rds.amazonaws.com`
-    /// (`Fn::GetAtt Endpoint`)
-    pub fn endpoint(&self) -> Value {
-        self.handle.get_att("Endpoint")
+    /// Provides a list of the AWS Identity and Access Management (IAM) roles that are associated with the DB cluster. IAM roles that are associated with a DB cluster grant permission for the DB cluster to access other AWS services on your behalf.
+    /// (`Fn::GetAtt AssociatedRoles`)
+    pub fn associated_roles(&self) -> Value {
+        self.handle.get_att("AssociatedRoles")
+    }
+
+    /// Provides the list of EC2 Availability Zones that instances in the DB cluster can be created in.
+    /// (`Fn::GetAtt AvailabilityZones`)
+    pub fn availability_zones(&self) -> Value {
+        self.handle.get_att("AvailabilityZones")
+    }
+
+    /// Specifies the number of days for which automatic DB snapshots are retained.
+    /// (`Fn::GetAtt BackupRetentionPeriod`)
+    pub fn backup_retention_period(&self) -> Value {
+        self.handle.get_att("BackupRetentionPeriod")
     }
 
     /// The resource id for the DB cluster. For example: `cluster-ABCD1234EFGH5678IJKL90MNOP`. The cluster ID uniquely identifies the cluster and is used in things like IAM authentication policies.
@@ -390,16 +402,198 @@ impl CfnDBCluster {
         self.handle.get_att("ClusterResourceId")
     }
 
+    /// A value that indicates whether to copy all tags from the DB cluster to snapshots of the DB cluster. The default behaviour is not to copy them.
+    /// (`Fn::GetAtt CopyTagsToSnapshot`)
+    pub fn copy_tags_to_snapshot(&self) -> Value {
+        self.handle.get_att("CopyTagsToSnapshot")
+    }
+
+    /// The DB cluster identifier. Contains a user-supplied DB cluster identifier. This identifier is the unique key that identifies a DB cluster stored as a lowercase string.
+    /// (`Fn::GetAtt DBClusterIdentifier`)
+    pub fn db_cluster_identifier(&self) -> Value {
+        self.handle.get_att("DBClusterIdentifier")
+    }
+
+    /// Provides the name of the DB cluster parameter group.
+    /// (`Fn::GetAtt DBClusterParameterGroupName`)
+    pub fn db_cluster_parameter_group_name(&self) -> Value {
+        self.handle.get_att("DBClusterParameterGroupName")
+    }
+
+    /// The name of the DB parameter group to apply to all instances of the DB cluster. Used only in case of a major EngineVersion upgrade request.
+    /// (`Fn::GetAtt DBInstanceParameterGroupName`)
+    pub fn db_instance_parameter_group_name(&self) -> Value {
+        self.handle.get_att("DBInstanceParameterGroupName")
+    }
+
+    /// The port number on which the DB instances in the DB cluster accept connections.
+    ///
+    /// If not specified, the default port used is `8182`.
+    ///
+    /// Note: `Port` property will soon be deprecated from this resource. Please update existing templates to rename it with new property `DBPort` having same functionalities.
+    /// (`Fn::GetAtt DBPort`)
+    pub fn db_port(&self) -> Value {
+        self.handle.get_att("DBPort")
+    }
+
+    /// Specifies information on the subnet group associated with the DB cluster, including the name, description, and subnets in the subnet group.
+    /// (`Fn::GetAtt DBSubnetGroupName`)
+    pub fn db_subnet_group_name(&self) -> Value {
+        self.handle.get_att("DBSubnetGroupName")
+    }
+
+    /// Indicates whether or not the DB cluster has deletion protection enabled. The database can't be deleted when deletion protection is enabled.
+    /// (`Fn::GetAtt DeletionProtection`)
+    pub fn deletion_protection(&self) -> Value {
+        self.handle.get_att("DeletionProtection")
+    }
+
+    /// Specifies a list of log types that are enabled for export to CloudWatch Logs.
+    /// (`Fn::GetAtt EnableCloudwatchLogsExports`)
+    pub fn enable_cloudwatch_logs_exports(&self) -> Value {
+        self.handle.get_att("EnableCloudwatchLogsExports")
+    }
+
+    /// The connection endpoint for the DB cluster. For example: `mystack-mydbcluster-1apw1j4phylrk.cg034hpkmmjt.us-east-2.rds.amazonaws.com`
+    /// (`Fn::GetAtt Endpoint`)
+    pub fn endpoint(&self) -> Value {
+        self.handle.get_att("Endpoint")
+    }
+
+    /// Indicates the database engine version.
+    /// (`Fn::GetAtt EngineVersion`)
+    pub fn engine_version(&self) -> Value {
+        self.handle.get_att("EngineVersion")
+    }
+
+    /// The ID of the Neptune global database to which this new DB cluster should be added.
+    /// (`Fn::GetAtt GlobalClusterIdentifier`)
+    pub fn global_cluster_identifier(&self) -> Value {
+        self.handle.get_att("GlobalClusterIdentifier")
+    }
+
+    /// True if mapping of Amazon Identity and Access Management (IAM) accounts to database accounts is enabled, and otherwise false.
+    /// (`Fn::GetAtt IamAuthEnabled`)
+    pub fn iam_auth_enabled(&self) -> Value {
+        self.handle.get_att("IamAuthEnabled")
+    }
+
+    /// The Amazon Resource Name (ARN) of the AWS KMS key that is used to encrypt the database instances in the DB cluster, such as arn:aws:kms:us-east-1:012345678910:key/abcd1234-a123-456a-a12b-a123b4cd56ef. If you enable the StorageEncrypted property but don't specify this property, the default KMS key is used. If you specify this property, you must set the StorageEncrypted property to true.
+    /// (`Fn::GetAtt KmsKeyId`)
+    pub fn kms_key_id(&self) -> Value {
+        self.handle.get_att("KmsKeyId")
+    }
+
+    /// The network type of the DB cluster.
+    /// (`Fn::GetAtt NetworkType`)
+    pub fn network_type(&self) -> Value {
+        self.handle.get_att("NetworkType")
+    }
+
     /// The port number on which the DB cluster accepts connections. For example: `8182`.
     /// (`Fn::GetAtt Port`)
     pub fn port(&self) -> Value {
         self.handle.get_att("Port")
     }
 
+    /// Specifies the daily time range during which automated backups are created if automated backups are enabled, as determined by the BackupRetentionPeriod.
+    /// (`Fn::GetAtt PreferredBackupWindow`)
+    pub fn preferred_backup_window(&self) -> Value {
+        self.handle.get_att("PreferredBackupWindow")
+    }
+
+    /// Specifies the weekly time range during which system maintenance can occur, in Universal Coordinated Time (UTC).
+    /// (`Fn::GetAtt PreferredMaintenanceWindow`)
+    pub fn preferred_maintenance_window(&self) -> Value {
+        self.handle.get_att("PreferredMaintenanceWindow")
+    }
+
     /// The reader endpoint for the DB cluster. For example: `mystack-mydbcluster-ro-1apw1j4phylrk.cg034hpkmmjt.us-east-2.rds.amazonaws.com`
     /// (`Fn::GetAtt ReadEndpoint`)
     pub fn read_endpoint(&self) -> Value {
         self.handle.get_att("ReadEndpoint")
+    }
+
+    /// Creates a new DB cluster from a DB snapshot or DB cluster snapshot.
+    ///
+    /// If a DB snapshot is specified, the target DB cluster is created from the source DB snapshot with a default configuration and default security group.
+    ///
+    /// If a DB cluster snapshot is specified, the target DB cluster is created from the source DB cluster restore point with the same configuration as the original source DB cluster, except that the new DB cluster is created with the default security group.
+    /// (`Fn::GetAtt RestoreToTime`)
+    pub fn restore_to_time(&self) -> Value {
+        self.handle.get_att("RestoreToTime")
+    }
+
+    /// Creates a new DB cluster from a DB snapshot or DB cluster snapshot.
+    ///
+    /// If a DB snapshot is specified, the target DB cluster is created from the source DB snapshot with a default configuration and default security group.
+    ///
+    /// If a DB cluster snapshot is specified, the target DB cluster is created from the source DB cluster restore point with the same configuration as the original source DB cluster, except that the new DB cluster is created with the default security group.
+    /// (`Fn::GetAtt RestoreType`)
+    pub fn restore_type(&self) -> Value {
+        self.handle.get_att("RestoreType")
+    }
+
+    /// The maximum number of Neptune capacity units (NCUs) for a DB instance in an Neptune Serverless cluster. You can specify NCU values in half-step increments, such as 40, 40.5, 41, and so on. The smallest value you can use is 2.5, whereas the largest is 128.
+    /// (`Fn::GetAtt ServerlessScalingConfiguration.MaxCapacity`)
+    pub fn serverless_scaling_configuration_max_capacity(&self) -> Value {
+        self.handle.get_att("ServerlessScalingConfiguration.MaxCapacity")
+    }
+
+    /// The minimum number of Neptune capacity units (NCUs) for a DB instance in an Neptune Serverless cluster. You can specify NCU values in half-step increments, such as 8, 8.5, 9, and so on. The smallest value you can use is 1, whereas the largest is 128.
+    /// (`Fn::GetAtt ServerlessScalingConfiguration.MinCapacity`)
+    pub fn serverless_scaling_configuration_min_capacity(&self) -> Value {
+        self.handle.get_att("ServerlessScalingConfiguration.MinCapacity")
+    }
+
+    /// Specifies the identifier for a DB cluster snapshot. Must match the identifier of an existing snapshot.
+    ///
+    /// After you restore a DB cluster using a SnapshotIdentifier, you must specify the same SnapshotIdentifier for any future updates to the DB cluster. When you specify this property for an update, the DB cluster is not restored from the snapshot again, and the data in the database is not changed.
+    /// (`Fn::GetAtt SnapshotIdentifier`)
+    pub fn snapshot_identifier(&self) -> Value {
+        self.handle.get_att("SnapshotIdentifier")
+    }
+
+    /// Creates a new DB cluster from a DB snapshot or DB cluster snapshot.
+    ///
+    /// If a DB snapshot is specified, the target DB cluster is created from the source DB snapshot with a default configuration and default security group.
+    ///
+    /// If a DB cluster snapshot is specified, the target DB cluster is created from the source DB cluster restore point with the same configuration as the original source DB cluster, except that the new DB cluster is created with the default security group.
+    /// (`Fn::GetAtt SourceDBClusterIdentifier`)
+    pub fn source_db_cluster_identifier(&self) -> Value {
+        self.handle.get_att("SourceDBClusterIdentifier")
+    }
+
+    /// Indicates whether the DB cluster is encrypted.
+    ///
+    /// If you specify the KmsKeyId property, then you must enable encryption and set this property to true.
+    ///
+    /// If you enable the StorageEncrypted property but don't specify KmsKeyId property, then the default KMS key is used. If you specify KmsKeyId property, then that KMS Key is used to encrypt the database instances in the DB cluster.
+    /// (`Fn::GetAtt StorageEncrypted`)
+    pub fn storage_encrypted(&self) -> Value {
+        self.handle.get_att("StorageEncrypted")
+    }
+
+    /// The tags assigned to this cluster.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
+    }
+
+    /// Creates a new DB cluster from a DB snapshot or DB cluster snapshot.
+    ///
+    /// If a DB snapshot is specified, the target DB cluster is created from the source DB snapshot with a default configuration and default security group.
+    ///
+    /// If a DB cluster snapshot is specified, the target DB cluster is created from the source DB cluster restore point with the same configuration as the original source DB cluster, except that the new DB cluster is created with the default security group.
+    /// (`Fn::GetAtt UseLatestRestorableTime`)
+    pub fn use_latest_restorable_time(&self) -> Value {
+        self.handle.get_att("UseLatestRestorableTime")
+    }
+
+    /// Provides a list of VPC security groups that the DB cluster belongs to.
+    /// (`Fn::GetAtt VpcSecurityGroupIds`)
+    pub fn vpc_security_group_ids(&self) -> Value {
+        self.handle.get_att("VpcSecurityGroupIds")
     }
 }
 

@@ -427,6 +427,12 @@ impl CfnGraph {
         Ok(CfnGraph { handle })
     }
 
+    /// The connection endpoint for the graph. For example: `g-12a3bcdef4.us-east-1.neptune-graph.amazonaws.com`
+    /// (`Fn::GetAtt Endpoint`)
+    pub fn endpoint(&self) -> Value {
+        self.handle.get_att("Endpoint")
+    }
+
     /// Graph resource ARN
     /// (`Fn::GetAtt GraphArn`)
     pub fn graph_arn(&self) -> Value {
@@ -437,12 +443,6 @@ impl CfnGraph {
     /// (`Fn::GetAtt GraphId`)
     pub fn graph_id(&self) -> Value {
         self.handle.get_att("GraphId")
-    }
-
-    /// The connection endpoint for the graph. For example: `g-12a3bcdef4.us-east-1.neptune-graph.amazonaws.com`
-    /// (`Fn::GetAtt Endpoint`)
-    pub fn endpoint(&self) -> Value {
-        self.handle.get_att("Endpoint")
     }
 }
 
@@ -564,16 +564,22 @@ impl CfnGraphSnapshot {
         Ok(CfnGraphSnapshot { handle })
     }
 
+    /// The ARN of the graph snapshot.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
     /// The unique identifier of the graph snapshot.
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
     }
 
-    /// The ARN of the graph snapshot.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// The ID of the KMS key used to encrypt and decrypt the snapshot.
+    /// (`Fn::GetAtt KmsKeyIdentifier`)
+    pub fn kms_key_identifier(&self) -> Value {
+        self.handle.get_att("KmsKeyIdentifier")
     }
 
     /// The time when the snapshot was created.
@@ -586,12 +592,6 @@ impl CfnGraphSnapshot {
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
-    }
-
-    /// The ID of the KMS key used to encrypt and decrypt the snapshot.
-    /// (`Fn::GetAtt KmsKeyIdentifier`)
-    pub fn kms_key_identifier(&self) -> Value {
-        self.handle.get_att("KmsKeyIdentifier")
     }
 }
 

@@ -239,16 +239,16 @@ impl CfnContainerAssociation {
         self.handle.get_att("ContainerAssociationArn")
     }
 
-    /// The current status of the container association.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// The number of CIDR blocks resolved from the monitored containers.
     /// (`Fn::GetAtt ResolvedCidrCount`)
     pub fn resolved_cidr_count(&self) -> Value {
         self.handle.get_att("ResolvedCidrCount")
+    }
+
+    /// The current status of the container association.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -709,6 +709,11 @@ impl CfnFirewall {
         Ok(CfnFirewall { handle })
     }
 
+    /// (`Fn::GetAtt EndpointIds`)
+    pub fn endpoint_ids(&self) -> Value {
+        self.handle.get_att("EndpointIds")
+    }
+
     /// (`Fn::GetAtt FirewallArn`)
     pub fn firewall_arn(&self) -> Value {
         self.handle.get_att("FirewallArn")
@@ -719,20 +724,15 @@ impl CfnFirewall {
         self.handle.get_att("FirewallId")
     }
 
-    /// (`Fn::GetAtt TransitGatewayAttachmentId`)
-    pub fn transit_gateway_attachment_id(&self) -> Value {
-        self.handle.get_att("TransitGatewayAttachmentId")
-    }
-
-    /// (`Fn::GetAtt EndpointIds`)
-    pub fn endpoint_ids(&self) -> Value {
-        self.handle.get_att("EndpointIds")
-    }
-
     /// The number of VPC endpoint associations attached to the firewall.
     /// (`Fn::GetAtt NumberOfAssociations`)
     pub fn number_of_associations(&self) -> Value {
         self.handle.get_att("NumberOfAssociations")
+    }
+
+    /// (`Fn::GetAtt TransitGatewayAttachmentId`)
+    pub fn transit_gateway_attachment_id(&self) -> Value {
+        self.handle.get_att("TransitGatewayAttachmentId")
     }
 }
 
@@ -3331,6 +3331,11 @@ impl CfnVpcEndpointAssociation {
         Ok(CfnVpcEndpointAssociation { handle })
     }
 
+    /// (`Fn::GetAtt EndpointId`)
+    pub fn endpoint_id(&self) -> Value {
+        self.handle.get_att("EndpointId")
+    }
+
     /// (`Fn::GetAtt VpcEndpointAssociationArn`)
     pub fn vpc_endpoint_association_arn(&self) -> Value {
         self.handle.get_att("VpcEndpointAssociationArn")
@@ -3339,11 +3344,6 @@ impl CfnVpcEndpointAssociation {
     /// (`Fn::GetAtt VpcEndpointAssociationId`)
     pub fn vpc_endpoint_association_id(&self) -> Value {
         self.handle.get_att("VpcEndpointAssociationId")
-    }
-
-    /// (`Fn::GetAtt EndpointId`)
-    pub fn endpoint_id(&self) -> Value {
-        self.handle.get_att("EndpointId")
     }
 }
 

@@ -280,12 +280,6 @@ impl CfnMonitor {
         self.handle.get_att("Arn")
     }
 
-    /// The status of the monitor.
-    /// (`Fn::GetAtt MonitorStatus`)
-    pub fn monitor_status(&self) -> Value {
-        self.handle.get_att("MonitorStatus")
-    }
-
     /// The date and time when the monitor was created.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
@@ -296,6 +290,12 @@ impl CfnMonitor {
     /// (`Fn::GetAtt ModifiedAt`)
     pub fn modified_at(&self) -> Value {
         self.handle.get_att("ModifiedAt")
+    }
+
+    /// The status of the monitor.
+    /// (`Fn::GetAtt MonitorStatus`)
+    pub fn monitor_status(&self) -> Value {
+        self.handle.get_att("MonitorStatus")
     }
 }
 

@@ -196,6 +196,24 @@ impl CfnConnectAttachment {
         Ok(CfnConnectAttachment { handle })
     }
 
+    /// The ID of the attachment.
+    /// (`Fn::GetAtt AttachmentId`)
+    pub fn attachment_id(&self) -> Value {
+        self.handle.get_att("AttachmentId")
+    }
+
+    /// The policy rule number associated with the attachment.
+    /// (`Fn::GetAtt AttachmentPolicyRuleNumber`)
+    pub fn attachment_policy_rule_number(&self) -> Value {
+        self.handle.get_att("AttachmentPolicyRuleNumber")
+    }
+
+    /// The type of attachment.
+    /// (`Fn::GetAtt AttachmentType`)
+    pub fn attachment_type(&self) -> Value {
+        self.handle.get_att("AttachmentType")
+    }
+
     /// The ARN of a core network.
     /// (`Fn::GetAtt CoreNetworkArn`)
     pub fn core_network_arn(&self) -> Value {
@@ -208,34 +226,10 @@ impl CfnConnectAttachment {
         self.handle.get_att("CreatedAt")
     }
 
-    /// Last update time of the attachment.
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
-    }
-
-    /// The type of attachment.
-    /// (`Fn::GetAtt AttachmentType`)
-    pub fn attachment_type(&self) -> Value {
-        self.handle.get_att("AttachmentType")
-    }
-
-    /// State of the attachment.
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
-    }
-
-    /// The attachment resource ARN.
-    /// (`Fn::GetAtt ResourceArn`)
-    pub fn resource_arn(&self) -> Value {
-        self.handle.get_att("ResourceArn")
-    }
-
-    /// The ID of the attachment.
-    /// (`Fn::GetAtt AttachmentId`)
-    pub fn attachment_id(&self) -> Value {
-        self.handle.get_att("AttachmentId")
+    /// Errors from the last modification of the attachment.
+    /// (`Fn::GetAtt LastModificationErrors`)
+    pub fn last_modification_errors(&self) -> Value {
+        self.handle.get_att("LastModificationErrors")
     }
 
     /// The ID of the attachment account owner.
@@ -244,22 +238,10 @@ impl CfnConnectAttachment {
         self.handle.get_att("OwnerAccountId")
     }
 
-    /// The policy rule number associated with the attachment.
-    /// (`Fn::GetAtt AttachmentPolicyRuleNumber`)
-    pub fn attachment_policy_rule_number(&self) -> Value {
-        self.handle.get_att("AttachmentPolicyRuleNumber")
-    }
-
-    /// The name of the segment attachment.
-    /// (`Fn::GetAtt SegmentName`)
-    pub fn segment_name(&self) -> Value {
-        self.handle.get_att("SegmentName")
-    }
-
-    /// Errors from the last modification of the attachment.
-    /// (`Fn::GetAtt LastModificationErrors`)
-    pub fn last_modification_errors(&self) -> Value {
-        self.handle.get_att("LastModificationErrors")
+    /// The attachment to move from one network function group to another.
+    /// (`Fn::GetAtt ProposedNetworkFunctionGroupChange`)
+    pub fn proposed_network_function_group_change(&self) -> Value {
+        self.handle.get_att("ProposedNetworkFunctionGroupChange")
     }
 
     /// The attachment to move from one segment to another.
@@ -268,10 +250,28 @@ impl CfnConnectAttachment {
         self.handle.get_att("ProposedSegmentChange")
     }
 
-    /// The attachment to move from one network function group to another.
-    /// (`Fn::GetAtt ProposedNetworkFunctionGroupChange`)
-    pub fn proposed_network_function_group_change(&self) -> Value {
-        self.handle.get_att("ProposedNetworkFunctionGroupChange")
+    /// The attachment resource ARN.
+    /// (`Fn::GetAtt ResourceArn`)
+    pub fn resource_arn(&self) -> Value {
+        self.handle.get_att("ResourceArn")
+    }
+
+    /// The name of the segment attachment.
+    /// (`Fn::GetAtt SegmentName`)
+    pub fn segment_name(&self) -> Value {
+        self.handle.get_att("SegmentName")
+    }
+
+    /// State of the attachment.
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
+    }
+
+    /// Last update time of the attachment.
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 
@@ -443,34 +443,28 @@ impl CfnConnectPeer {
         Ok(CfnConnectPeer { handle })
     }
 
-    /// The ID of the Connect peer.
-    /// (`Fn::GetAtt ConnectPeerId`)
-    pub fn connect_peer_id(&self) -> Value {
-        self.handle.get_att("ConnectPeerId")
-    }
-
-    /// State of the connect peer.
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
-    }
-
-    /// Connect peer creation time.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
-    }
-
     /// Configuration of the connect peer.
     /// (`Fn::GetAtt Configuration`)
     pub fn configuration(&self) -> Value {
         self.handle.get_att("Configuration")
     }
 
+    /// The ID of the Connect peer.
+    /// (`Fn::GetAtt ConnectPeerId`)
+    pub fn connect_peer_id(&self) -> Value {
+        self.handle.get_att("ConnectPeerId")
+    }
+
     /// The ID of the core network.
     /// (`Fn::GetAtt CoreNetworkId`)
     pub fn core_network_id(&self) -> Value {
         self.handle.get_att("CoreNetworkId")
+    }
+
+    /// Connect peer creation time.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// The Connect peer Regions where edges are located.
@@ -483,6 +477,12 @@ impl CfnConnectPeer {
     /// (`Fn::GetAtt LastModificationErrors`)
     pub fn last_modification_errors(&self) -> Value {
         self.handle.get_att("LastModificationErrors")
+    }
+
+    /// State of the connect peer.
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
     }
 }
 
@@ -610,10 +610,10 @@ impl CfnCoreNetwork {
         Ok(CfnCoreNetwork { handle })
     }
 
-    /// Owner of the core network
-    /// (`Fn::GetAtt OwnerAccount`)
-    pub fn owner_account(&self) -> Value {
-        self.handle.get_att("OwnerAccount")
+    /// The ARN (Amazon resource name) of core network
+    /// (`Fn::GetAtt CoreNetworkArn`)
+    pub fn core_network_arn(&self) -> Value {
+        self.handle.get_att("CoreNetworkArn")
     }
 
     /// The Id of core network
@@ -622,28 +622,16 @@ impl CfnCoreNetwork {
         self.handle.get_att("CoreNetworkId")
     }
 
-    /// The ARN (Amazon resource name) of core network
-    /// (`Fn::GetAtt CoreNetworkArn`)
-    pub fn core_network_arn(&self) -> Value {
-        self.handle.get_att("CoreNetworkArn")
-    }
-
     /// The creation time of core network
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
     }
 
-    /// The state of core network
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
-    }
-
-    /// The segments within a core network.
-    /// (`Fn::GetAtt Segments`)
-    pub fn segments(&self) -> Value {
-        self.handle.get_att("Segments")
+    /// The edges within a core network.
+    /// (`Fn::GetAtt Edges`)
+    pub fn edges(&self) -> Value {
+        self.handle.get_att("Edges")
     }
 
     /// The network function groups within a core network.
@@ -652,10 +640,22 @@ impl CfnCoreNetwork {
         self.handle.get_att("NetworkFunctionGroups")
     }
 
-    /// The edges within a core network.
-    /// (`Fn::GetAtt Edges`)
-    pub fn edges(&self) -> Value {
-        self.handle.get_att("Edges")
+    /// Owner of the core network
+    /// (`Fn::GetAtt OwnerAccount`)
+    pub fn owner_account(&self) -> Value {
+        self.handle.get_att("OwnerAccount")
+    }
+
+    /// The segments within a core network.
+    /// (`Fn::GetAtt Segments`)
+    pub fn segments(&self) -> Value {
+        self.handle.get_att("Segments")
+    }
+
+    /// The state of core network
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
     }
 }
 
@@ -1055,10 +1055,10 @@ impl CfnDevice {
         Ok(CfnDevice { handle })
     }
 
-    /// The ID of the device.
-    /// (`Fn::GetAtt DeviceId`)
-    pub fn device_id(&self) -> Value {
-        self.handle.get_att("DeviceId")
+    /// The date and time that the device was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// The Amazon Resource Name (ARN) of the device.
@@ -1067,16 +1067,16 @@ impl CfnDevice {
         self.handle.get_att("DeviceArn")
     }
 
+    /// The ID of the device.
+    /// (`Fn::GetAtt DeviceId`)
+    pub fn device_id(&self) -> Value {
+        self.handle.get_att("DeviceId")
+    }
+
     /// The state of the device.
     /// (`Fn::GetAtt State`)
     pub fn state(&self) -> Value {
         self.handle.get_att("State")
-    }
-
-    /// The date and time that the device was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
     }
 }
 
@@ -1212,6 +1212,24 @@ impl CfnDirectConnectGatewayAttachment {
         Ok(CfnDirectConnectGatewayAttachment { handle })
     }
 
+    /// Id of the attachment.
+    /// (`Fn::GetAtt AttachmentId`)
+    pub fn attachment_id(&self) -> Value {
+        self.handle.get_att("AttachmentId")
+    }
+
+    /// The policy rule number associated with the attachment.
+    /// (`Fn::GetAtt AttachmentPolicyRuleNumber`)
+    pub fn attachment_policy_rule_number(&self) -> Value {
+        self.handle.get_att("AttachmentPolicyRuleNumber")
+    }
+
+    /// Attachment type.
+    /// (`Fn::GetAtt AttachmentType`)
+    pub fn attachment_type(&self) -> Value {
+        self.handle.get_att("AttachmentType")
+    }
+
     /// The ARN of a core network for the Direct Connect Gateway attachment.
     /// (`Fn::GetAtt CoreNetworkArn`)
     pub fn core_network_arn(&self) -> Value {
@@ -1224,46 +1242,10 @@ impl CfnDirectConnectGatewayAttachment {
         self.handle.get_att("CreatedAt")
     }
 
-    /// Last update time of the attachment.
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
-    }
-
-    /// Attachment type.
-    /// (`Fn::GetAtt AttachmentType`)
-    pub fn attachment_type(&self) -> Value {
-        self.handle.get_att("AttachmentType")
-    }
-
-    /// State of the attachment.
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
-    }
-
-    /// Id of the attachment.
-    /// (`Fn::GetAtt AttachmentId`)
-    pub fn attachment_id(&self) -> Value {
-        self.handle.get_att("AttachmentId")
-    }
-
-    /// Owner account of the attachment.
-    /// (`Fn::GetAtt OwnerAccountId`)
-    pub fn owner_account_id(&self) -> Value {
-        self.handle.get_att("OwnerAccountId")
-    }
-
-    /// The policy rule number associated with the attachment.
-    /// (`Fn::GetAtt AttachmentPolicyRuleNumber`)
-    pub fn attachment_policy_rule_number(&self) -> Value {
-        self.handle.get_att("AttachmentPolicyRuleNumber")
-    }
-
-    /// The name of the segment attachment..
-    /// (`Fn::GetAtt SegmentName`)
-    pub fn segment_name(&self) -> Value {
-        self.handle.get_att("SegmentName")
+    /// Errors from the last modification of the attachment.
+    /// (`Fn::GetAtt LastModificationErrors`)
+    pub fn last_modification_errors(&self) -> Value {
+        self.handle.get_att("LastModificationErrors")
     }
 
     /// The name of the network function group attachment.
@@ -1272,16 +1254,16 @@ impl CfnDirectConnectGatewayAttachment {
         self.handle.get_att("NetworkFunctionGroupName")
     }
 
-    /// The ARN of the Resource.
-    /// (`Fn::GetAtt ResourceArn`)
-    pub fn resource_arn(&self) -> Value {
-        self.handle.get_att("ResourceArn")
+    /// Owner account of the attachment.
+    /// (`Fn::GetAtt OwnerAccountId`)
+    pub fn owner_account_id(&self) -> Value {
+        self.handle.get_att("OwnerAccountId")
     }
 
-    /// Errors from the last modification of the attachment.
-    /// (`Fn::GetAtt LastModificationErrors`)
-    pub fn last_modification_errors(&self) -> Value {
-        self.handle.get_att("LastModificationErrors")
+    /// The attachment to move from one network function group to another.
+    /// (`Fn::GetAtt ProposedNetworkFunctionGroupChange`)
+    pub fn proposed_network_function_group_change(&self) -> Value {
+        self.handle.get_att("ProposedNetworkFunctionGroupChange")
     }
 
     /// The attachment to move from one segment to another.
@@ -1290,10 +1272,28 @@ impl CfnDirectConnectGatewayAttachment {
         self.handle.get_att("ProposedSegmentChange")
     }
 
-    /// The attachment to move from one network function group to another.
-    /// (`Fn::GetAtt ProposedNetworkFunctionGroupChange`)
-    pub fn proposed_network_function_group_change(&self) -> Value {
-        self.handle.get_att("ProposedNetworkFunctionGroupChange")
+    /// The ARN of the Resource.
+    /// (`Fn::GetAtt ResourceArn`)
+    pub fn resource_arn(&self) -> Value {
+        self.handle.get_att("ResourceArn")
+    }
+
+    /// The name of the segment attachment..
+    /// (`Fn::GetAtt SegmentName`)
+    pub fn segment_name(&self) -> Value {
+        self.handle.get_att("SegmentName")
+    }
+
+    /// State of the attachment.
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
+    }
+
+    /// Last update time of the attachment.
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 
@@ -1410,16 +1410,16 @@ impl CfnGlobalNetwork {
         Ok(CfnGlobalNetwork { handle })
     }
 
-    /// The ID of the global network.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// The Amazon Resource Name (ARN) of the global network.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// The ID of the global network.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 
@@ -1596,10 +1596,10 @@ impl CfnLink {
         Ok(CfnLink { handle })
     }
 
-    /// The ID of the link.
-    /// (`Fn::GetAtt LinkId`)
-    pub fn link_id(&self) -> Value {
-        self.handle.get_att("LinkId")
+    /// The date and time that the device was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// The Amazon Resource Name (ARN) of the link.
@@ -1608,10 +1608,10 @@ impl CfnLink {
         self.handle.get_att("LinkArn")
     }
 
-    /// The date and time that the device was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
+    /// The ID of the link.
+    /// (`Fn::GetAtt LinkId`)
+    pub fn link_id(&self) -> Value {
+        self.handle.get_att("LinkId")
     }
 
     /// The state of the link.
@@ -1859,10 +1859,10 @@ impl CfnSite {
         Ok(CfnSite { handle })
     }
 
-    /// The ID of the site.
-    /// (`Fn::GetAtt SiteId`)
-    pub fn site_id(&self) -> Value {
-        self.handle.get_att("SiteId")
+    /// The date and time that the device was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// The Amazon Resource Name (ARN) of the site.
@@ -1871,16 +1871,16 @@ impl CfnSite {
         self.handle.get_att("SiteArn")
     }
 
+    /// The ID of the site.
+    /// (`Fn::GetAtt SiteId`)
+    pub fn site_id(&self) -> Value {
+        self.handle.get_att("SiteId")
+    }
+
     /// The state of the site.
     /// (`Fn::GetAtt State`)
     pub fn state(&self) -> Value {
         self.handle.get_att("State")
-    }
-
-    /// The date and time that the device was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
     }
 }
 
@@ -2016,6 +2016,24 @@ impl CfnSiteToSiteVpnAttachment {
         Ok(CfnSiteToSiteVpnAttachment { handle })
     }
 
+    /// The ID of the attachment.
+    /// (`Fn::GetAtt AttachmentId`)
+    pub fn attachment_id(&self) -> Value {
+        self.handle.get_att("AttachmentId")
+    }
+
+    /// The policy rule number associated with the attachment.
+    /// (`Fn::GetAtt AttachmentPolicyRuleNumber`)
+    pub fn attachment_policy_rule_number(&self) -> Value {
+        self.handle.get_att("AttachmentPolicyRuleNumber")
+    }
+
+    /// The type of attachment.
+    /// (`Fn::GetAtt AttachmentType`)
+    pub fn attachment_type(&self) -> Value {
+        self.handle.get_att("AttachmentType")
+    }
+
     /// The ARN of a core network for the VPC attachment.
     /// (`Fn::GetAtt CoreNetworkArn`)
     pub fn core_network_arn(&self) -> Value {
@@ -2028,58 +2046,10 @@ impl CfnSiteToSiteVpnAttachment {
         self.handle.get_att("CreatedAt")
     }
 
-    /// Last update time of the attachment.
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
-    }
-
-    /// The type of attachment.
-    /// (`Fn::GetAtt AttachmentType`)
-    pub fn attachment_type(&self) -> Value {
-        self.handle.get_att("AttachmentType")
-    }
-
-    /// The state of the attachment.
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
-    }
-
-    /// The ARN of the Resource.
-    /// (`Fn::GetAtt ResourceArn`)
-    pub fn resource_arn(&self) -> Value {
-        self.handle.get_att("ResourceArn")
-    }
-
-    /// The ID of the attachment.
-    /// (`Fn::GetAtt AttachmentId`)
-    pub fn attachment_id(&self) -> Value {
-        self.handle.get_att("AttachmentId")
-    }
-
-    /// Owner account of the attachment.
-    /// (`Fn::GetAtt OwnerAccountId`)
-    pub fn owner_account_id(&self) -> Value {
-        self.handle.get_att("OwnerAccountId")
-    }
-
     /// The Region where the edge is located.
     /// (`Fn::GetAtt EdgeLocation`)
     pub fn edge_location(&self) -> Value {
         self.handle.get_att("EdgeLocation")
-    }
-
-    /// The policy rule number associated with the attachment.
-    /// (`Fn::GetAtt AttachmentPolicyRuleNumber`)
-    pub fn attachment_policy_rule_number(&self) -> Value {
-        self.handle.get_att("AttachmentPolicyRuleNumber")
-    }
-
-    /// The name of the segment that attachment is in.
-    /// (`Fn::GetAtt SegmentName`)
-    pub fn segment_name(&self) -> Value {
-        self.handle.get_att("SegmentName")
     }
 
     /// Errors from the last modification of the attachment.
@@ -2088,16 +2058,46 @@ impl CfnSiteToSiteVpnAttachment {
         self.handle.get_att("LastModificationErrors")
     }
 
-    /// The attachment to move from one segment to another.
-    /// (`Fn::GetAtt ProposedSegmentChange`)
-    pub fn proposed_segment_change(&self) -> Value {
-        self.handle.get_att("ProposedSegmentChange")
+    /// Owner account of the attachment.
+    /// (`Fn::GetAtt OwnerAccountId`)
+    pub fn owner_account_id(&self) -> Value {
+        self.handle.get_att("OwnerAccountId")
     }
 
     /// The attachment to move from one network function group to another.
     /// (`Fn::GetAtt ProposedNetworkFunctionGroupChange`)
     pub fn proposed_network_function_group_change(&self) -> Value {
         self.handle.get_att("ProposedNetworkFunctionGroupChange")
+    }
+
+    /// The attachment to move from one segment to another.
+    /// (`Fn::GetAtt ProposedSegmentChange`)
+    pub fn proposed_segment_change(&self) -> Value {
+        self.handle.get_att("ProposedSegmentChange")
+    }
+
+    /// The ARN of the Resource.
+    /// (`Fn::GetAtt ResourceArn`)
+    pub fn resource_arn(&self) -> Value {
+        self.handle.get_att("ResourceArn")
+    }
+
+    /// The name of the segment that attachment is in.
+    /// (`Fn::GetAtt SegmentName`)
+    pub fn segment_name(&self) -> Value {
+        self.handle.get_att("SegmentName")
+    }
+
+    /// The state of the attachment.
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
+    }
+
+    /// Last update time of the attachment.
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 
@@ -2225,28 +2225,10 @@ impl CfnTransitGatewayPeering {
         self.handle.get_att("CoreNetworkArn")
     }
 
-    /// The Id of the transit gateway peering
-    /// (`Fn::GetAtt PeeringId`)
-    pub fn peering_id(&self) -> Value {
-        self.handle.get_att("PeeringId")
-    }
-
-    /// The state of the transit gateway peering
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
-    }
-
-    /// Peering type (TransitGatewayPeering)
-    /// (`Fn::GetAtt PeeringType`)
-    pub fn peering_type(&self) -> Value {
-        self.handle.get_att("PeeringType")
-    }
-
-    /// Peering owner account Id
-    /// (`Fn::GetAtt OwnerAccountId`)
-    pub fn owner_account_id(&self) -> Value {
-        self.handle.get_att("OwnerAccountId")
+    /// The creation time of the transit gateway peering
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// The location of the transit gateway peering
@@ -2255,28 +2237,46 @@ impl CfnTransitGatewayPeering {
         self.handle.get_att("EdgeLocation")
     }
 
+    /// Errors from the last modification of the transit gateway peering.
+    /// (`Fn::GetAtt LastModificationErrors`)
+    pub fn last_modification_errors(&self) -> Value {
+        self.handle.get_att("LastModificationErrors")
+    }
+
+    /// Peering owner account Id
+    /// (`Fn::GetAtt OwnerAccountId`)
+    pub fn owner_account_id(&self) -> Value {
+        self.handle.get_att("OwnerAccountId")
+    }
+
+    /// The Id of the transit gateway peering
+    /// (`Fn::GetAtt PeeringId`)
+    pub fn peering_id(&self) -> Value {
+        self.handle.get_att("PeeringId")
+    }
+
+    /// Peering type (TransitGatewayPeering)
+    /// (`Fn::GetAtt PeeringType`)
+    pub fn peering_type(&self) -> Value {
+        self.handle.get_att("PeeringType")
+    }
+
     /// The ARN (Amazon Resource Name) of the resource that you will peer to a core network
     /// (`Fn::GetAtt ResourceArn`)
     pub fn resource_arn(&self) -> Value {
         self.handle.get_att("ResourceArn")
     }
 
-    /// The creation time of the transit gateway peering
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
+    /// The state of the transit gateway peering
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
     }
 
     /// The ID of the TransitGatewayPeeringAttachment
     /// (`Fn::GetAtt TransitGatewayPeeringAttachmentId`)
     pub fn transit_gateway_peering_attachment_id(&self) -> Value {
         self.handle.get_att("TransitGatewayPeeringAttachmentId")
-    }
-
-    /// Errors from the last modification of the transit gateway peering.
-    /// (`Fn::GetAtt LastModificationErrors`)
-    pub fn last_modification_errors(&self) -> Value {
-        self.handle.get_att("LastModificationErrors")
     }
 }
 
@@ -2487,6 +2487,24 @@ impl CfnTransitGatewayRouteTableAttachment {
         Ok(CfnTransitGatewayRouteTableAttachment { handle })
     }
 
+    /// The ID of the attachment.
+    /// (`Fn::GetAtt AttachmentId`)
+    pub fn attachment_id(&self) -> Value {
+        self.handle.get_att("AttachmentId")
+    }
+
+    /// The policy rule number associated with the attachment.
+    /// (`Fn::GetAtt AttachmentPolicyRuleNumber`)
+    pub fn attachment_policy_rule_number(&self) -> Value {
+        self.handle.get_att("AttachmentPolicyRuleNumber")
+    }
+
+    /// The type of attachment.
+    /// (`Fn::GetAtt AttachmentType`)
+    pub fn attachment_type(&self) -> Value {
+        self.handle.get_att("AttachmentType")
+    }
+
     /// The ARN of a core network for the VPC attachment.
     /// (`Fn::GetAtt CoreNetworkArn`)
     pub fn core_network_arn(&self) -> Value {
@@ -2505,58 +2523,10 @@ impl CfnTransitGatewayRouteTableAttachment {
         self.handle.get_att("CreatedAt")
     }
 
-    /// Last update time of the attachment.
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
-    }
-
-    /// The type of attachment.
-    /// (`Fn::GetAtt AttachmentType`)
-    pub fn attachment_type(&self) -> Value {
-        self.handle.get_att("AttachmentType")
-    }
-
-    /// The state of the attachment.
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
-    }
-
-    /// The ARN of the Resource.
-    /// (`Fn::GetAtt ResourceArn`)
-    pub fn resource_arn(&self) -> Value {
-        self.handle.get_att("ResourceArn")
-    }
-
-    /// The ID of the attachment.
-    /// (`Fn::GetAtt AttachmentId`)
-    pub fn attachment_id(&self) -> Value {
-        self.handle.get_att("AttachmentId")
-    }
-
-    /// Owner account of the attachment.
-    /// (`Fn::GetAtt OwnerAccountId`)
-    pub fn owner_account_id(&self) -> Value {
-        self.handle.get_att("OwnerAccountId")
-    }
-
     /// The Region where the edge is located.
     /// (`Fn::GetAtt EdgeLocation`)
     pub fn edge_location(&self) -> Value {
         self.handle.get_att("EdgeLocation")
-    }
-
-    /// The policy rule number associated with the attachment.
-    /// (`Fn::GetAtt AttachmentPolicyRuleNumber`)
-    pub fn attachment_policy_rule_number(&self) -> Value {
-        self.handle.get_att("AttachmentPolicyRuleNumber")
-    }
-
-    /// The name of the segment that attachment is in.
-    /// (`Fn::GetAtt SegmentName`)
-    pub fn segment_name(&self) -> Value {
-        self.handle.get_att("SegmentName")
     }
 
     /// Errors from the last modification of the attachment.
@@ -2565,16 +2535,46 @@ impl CfnTransitGatewayRouteTableAttachment {
         self.handle.get_att("LastModificationErrors")
     }
 
-    /// The attachment to move from one segment to another.
-    /// (`Fn::GetAtt ProposedSegmentChange`)
-    pub fn proposed_segment_change(&self) -> Value {
-        self.handle.get_att("ProposedSegmentChange")
+    /// Owner account of the attachment.
+    /// (`Fn::GetAtt OwnerAccountId`)
+    pub fn owner_account_id(&self) -> Value {
+        self.handle.get_att("OwnerAccountId")
     }
 
     /// The attachment to move from one network function group to another.
     /// (`Fn::GetAtt ProposedNetworkFunctionGroupChange`)
     pub fn proposed_network_function_group_change(&self) -> Value {
         self.handle.get_att("ProposedNetworkFunctionGroupChange")
+    }
+
+    /// The attachment to move from one segment to another.
+    /// (`Fn::GetAtt ProposedSegmentChange`)
+    pub fn proposed_segment_change(&self) -> Value {
+        self.handle.get_att("ProposedSegmentChange")
+    }
+
+    /// The ARN of the Resource.
+    /// (`Fn::GetAtt ResourceArn`)
+    pub fn resource_arn(&self) -> Value {
+        self.handle.get_att("ResourceArn")
+    }
+
+    /// The name of the segment that attachment is in.
+    /// (`Fn::GetAtt SegmentName`)
+    pub fn segment_name(&self) -> Value {
+        self.handle.get_att("SegmentName")
+    }
+
+    /// The state of the attachment.
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
+    }
+
+    /// Last update time of the attachment.
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 
@@ -2752,6 +2752,24 @@ impl CfnVpcAttachment {
         Ok(CfnVpcAttachment { handle })
     }
 
+    /// Id of the attachment.
+    /// (`Fn::GetAtt AttachmentId`)
+    pub fn attachment_id(&self) -> Value {
+        self.handle.get_att("AttachmentId")
+    }
+
+    /// The policy rule number associated with the attachment.
+    /// (`Fn::GetAtt AttachmentPolicyRuleNumber`)
+    pub fn attachment_policy_rule_number(&self) -> Value {
+        self.handle.get_att("AttachmentPolicyRuleNumber")
+    }
+
+    /// Attachment type.
+    /// (`Fn::GetAtt AttachmentType`)
+    pub fn attachment_type(&self) -> Value {
+        self.handle.get_att("AttachmentType")
+    }
+
     /// The ARN of a core network for the VPC attachment.
     /// (`Fn::GetAtt CoreNetworkArn`)
     pub fn core_network_arn(&self) -> Value {
@@ -2764,64 +2782,10 @@ impl CfnVpcAttachment {
         self.handle.get_att("CreatedAt")
     }
 
-    /// Last update time of the attachment.
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
-    }
-
-    /// Attachment type.
-    /// (`Fn::GetAtt AttachmentType`)
-    pub fn attachment_type(&self) -> Value {
-        self.handle.get_att("AttachmentType")
-    }
-
-    /// State of the attachment.
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
-    }
-
-    /// Id of the attachment.
-    /// (`Fn::GetAtt AttachmentId`)
-    pub fn attachment_id(&self) -> Value {
-        self.handle.get_att("AttachmentId")
-    }
-
-    /// Owner account of the attachment.
-    /// (`Fn::GetAtt OwnerAccountId`)
-    pub fn owner_account_id(&self) -> Value {
-        self.handle.get_att("OwnerAccountId")
-    }
-
     /// The Region where the edge is located.
     /// (`Fn::GetAtt EdgeLocation`)
     pub fn edge_location(&self) -> Value {
         self.handle.get_att("EdgeLocation")
-    }
-
-    /// The policy rule number associated with the attachment.
-    /// (`Fn::GetAtt AttachmentPolicyRuleNumber`)
-    pub fn attachment_policy_rule_number(&self) -> Value {
-        self.handle.get_att("AttachmentPolicyRuleNumber")
-    }
-
-    /// The name of the segment attachment..
-    /// (`Fn::GetAtt SegmentName`)
-    pub fn segment_name(&self) -> Value {
-        self.handle.get_att("SegmentName")
-    }
-
-    /// The name of the network function group attachment.
-    /// (`Fn::GetAtt NetworkFunctionGroupName`)
-    pub fn network_function_group_name(&self) -> Value {
-        self.handle.get_att("NetworkFunctionGroupName")
-    }
-
-    /// The ARN of the Resource.
-    /// (`Fn::GetAtt ResourceArn`)
-    pub fn resource_arn(&self) -> Value {
-        self.handle.get_att("ResourceArn")
     }
 
     /// Errors from the last modification of the attachment.
@@ -2830,16 +2794,52 @@ impl CfnVpcAttachment {
         self.handle.get_att("LastModificationErrors")
     }
 
-    /// The attachment to move from one segment to another.
-    /// (`Fn::GetAtt ProposedSegmentChange`)
-    pub fn proposed_segment_change(&self) -> Value {
-        self.handle.get_att("ProposedSegmentChange")
+    /// The name of the network function group attachment.
+    /// (`Fn::GetAtt NetworkFunctionGroupName`)
+    pub fn network_function_group_name(&self) -> Value {
+        self.handle.get_att("NetworkFunctionGroupName")
+    }
+
+    /// Owner account of the attachment.
+    /// (`Fn::GetAtt OwnerAccountId`)
+    pub fn owner_account_id(&self) -> Value {
+        self.handle.get_att("OwnerAccountId")
     }
 
     /// The attachment to move from one network function group to another.
     /// (`Fn::GetAtt ProposedNetworkFunctionGroupChange`)
     pub fn proposed_network_function_group_change(&self) -> Value {
         self.handle.get_att("ProposedNetworkFunctionGroupChange")
+    }
+
+    /// The attachment to move from one segment to another.
+    /// (`Fn::GetAtt ProposedSegmentChange`)
+    pub fn proposed_segment_change(&self) -> Value {
+        self.handle.get_att("ProposedSegmentChange")
+    }
+
+    /// The ARN of the Resource.
+    /// (`Fn::GetAtt ResourceArn`)
+    pub fn resource_arn(&self) -> Value {
+        self.handle.get_att("ResourceArn")
+    }
+
+    /// The name of the segment attachment..
+    /// (`Fn::GetAtt SegmentName`)
+    pub fn segment_name(&self) -> Value {
+        self.handle.get_att("SegmentName")
+    }
+
+    /// State of the attachment.
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
+    }
+
+    /// Last update time of the attachment.
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 

@@ -118,18 +118,6 @@ impl CfnMonitor {
         Ok(CfnMonitor { handle })
     }
 
-    /// The ARN of the monitor.
-    /// (`Fn::GetAtt MonitorArn`)
-    pub fn monitor_arn(&self) -> Value {
-        self.handle.get_att("MonitorArn")
-    }
-
-    /// The state of the monitor.
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
-    }
-
     /// The time and date when the monitor was created.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
@@ -140,6 +128,18 @@ impl CfnMonitor {
     /// (`Fn::GetAtt ModifiedAt`)
     pub fn modified_at(&self) -> Value {
         self.handle.get_att("ModifiedAt")
+    }
+
+    /// The ARN of the monitor.
+    /// (`Fn::GetAtt MonitorArn`)
+    pub fn monitor_arn(&self) -> Value {
+        self.handle.get_att("MonitorArn")
+    }
+
+    /// The state of the monitor.
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
     }
 }
 

@@ -235,16 +235,16 @@ impl CfnDeployment {
         Ok(CfnDeployment { handle })
     }
 
-    /// The unique identifier of the deployment.
-    /// (`Fn::GetAtt DeploymentId`)
-    pub fn deployment_id(&self) -> Value {
-        self.handle.get_att("DeploymentId")
-    }
-
     /// The ARN of the deployment.
     /// (`Fn::GetAtt DeploymentArn`)
     pub fn deployment_arn(&self) -> Value {
         self.handle.get_att("DeploymentArn")
+    }
+
+    /// The unique identifier of the deployment.
+    /// (`Fn::GetAtt DeploymentId`)
+    pub fn deployment_id(&self) -> Value {
+        self.handle.get_att("DeploymentId")
     }
 
     /// The status of the deployment.
@@ -253,16 +253,16 @@ impl CfnDeployment {
         self.handle.get_att("Status")
     }
 
-    /// The version number.
-    /// (`Fn::GetAtt Version`)
-    pub fn version(&self) -> Value {
-        self.handle.get_att("Version")
-    }
-
     /// An ISO 8601 timestamp indicating when the deployment was last modified.
     /// (`Fn::GetAtt UpdatedAt`)
     pub fn updated_at(&self) -> Value {
         self.handle.get_att("UpdatedAt")
+    }
+
+    /// The version number.
+    /// (`Fn::GetAtt Version`)
+    pub fn version(&self) -> Value {
+        self.handle.get_att("Version")
     }
 }
 
@@ -580,16 +580,16 @@ impl CfnPolicy {
         Ok(CfnPolicy { handle })
     }
 
-    /// The unique identifier of the policy.
-    /// (`Fn::GetAtt PolicyId`)
-    pub fn policy_id(&self) -> Value {
-        self.handle.get_att("PolicyId")
-    }
-
     /// The ARN of the policy.
     /// (`Fn::GetAtt PolicyArn`)
     pub fn policy_arn(&self) -> Value {
         self.handle.get_att("PolicyArn")
+    }
+
+    /// The unique identifier of the policy.
+    /// (`Fn::GetAtt PolicyId`)
+    pub fn policy_id(&self) -> Value {
+        self.handle.get_att("PolicyId")
     }
 
     /// The status of the policy.
@@ -598,16 +598,16 @@ impl CfnPolicy {
         self.handle.get_att("Status")
     }
 
-    /// The version number.
-    /// (`Fn::GetAtt Version`)
-    pub fn version(&self) -> Value {
-        self.handle.get_att("Version")
-    }
-
     /// An ISO 8601 timestamp indicating when the policy was last modified.
     /// (`Fn::GetAtt UpdatedAt`)
     pub fn updated_at(&self) -> Value {
         self.handle.get_att("UpdatedAt")
+    }
+
+    /// The version number.
+    /// (`Fn::GetAtt Version`)
+    pub fn version(&self) -> Value {
+        self.handle.get_att("Version")
     }
 }
 
@@ -795,16 +795,16 @@ impl CfnRule {
         Ok(CfnRule { handle })
     }
 
-    /// The unique identifier of the rule.
-    /// (`Fn::GetAtt RuleId`)
-    pub fn rule_id(&self) -> Value {
-        self.handle.get_att("RuleId")
-    }
-
     /// The Amazon Resource Name (ARN) of the rule.
     /// (`Fn::GetAtt RuleArn`)
     pub fn rule_arn(&self) -> Value {
         self.handle.get_att("RuleArn")
+    }
+
+    /// The unique identifier of the rule.
+    /// (`Fn::GetAtt RuleId`)
+    pub fn rule_id(&self) -> Value {
+        self.handle.get_att("RuleId")
     }
 
     /// The status of the rule.
@@ -813,16 +813,16 @@ impl CfnRule {
         self.handle.get_att("Status")
     }
 
-    /// The version number of the rule.
-    /// (`Fn::GetAtt Version`)
-    pub fn version(&self) -> Value {
-        self.handle.get_att("Version")
-    }
-
     /// An ISO 8601 timestamp indicating when the rule was last modified.
     /// (`Fn::GetAtt UpdatedAt`)
     pub fn updated_at(&self) -> Value {
         self.handle.get_att("UpdatedAt")
+    }
+
+    /// The version number of the rule.
+    /// (`Fn::GetAtt Version`)
+    pub fn version(&self) -> Value {
+        self.handle.get_att("Version")
     }
 }
 
@@ -949,16 +949,16 @@ impl CfnScope {
         Ok(CfnScope { handle })
     }
 
-    /// The unique identifier of the scope.
-    /// (`Fn::GetAtt ScopeId`)
-    pub fn scope_id(&self) -> Value {
-        self.handle.get_att("ScopeId")
-    }
-
     /// The Amazon Resource Name (ARN) of the scope.
     /// (`Fn::GetAtt ScopeArn`)
     pub fn scope_arn(&self) -> Value {
         self.handle.get_att("ScopeArn")
+    }
+
+    /// The unique identifier of the scope.
+    /// (`Fn::GetAtt ScopeId`)
+    pub fn scope_id(&self) -> Value {
+        self.handle.get_att("ScopeId")
     }
 
     /// The status of the scope.
@@ -967,16 +967,16 @@ impl CfnScope {
         self.handle.get_att("Status")
     }
 
-    /// The version number of the scope.
-    /// (`Fn::GetAtt Version`)
-    pub fn version(&self) -> Value {
-        self.handle.get_att("Version")
-    }
-
     /// An ISO 8601 timestamp indicating when the scope was last modified.
     /// (`Fn::GetAtt UpdatedAt`)
     pub fn updated_at(&self) -> Value {
         self.handle.get_att("UpdatedAt")
+    }
+
+    /// The version number of the scope.
+    /// (`Fn::GetAtt Version`)
+    pub fn version(&self) -> Value {
+        self.handle.get_att("Version")
     }
 }
 
@@ -1173,10 +1173,10 @@ impl CfnTemplate {
         Ok(CfnTemplate { handle })
     }
 
-    /// The unique identifier of the template.
-    /// (`Fn::GetAtt TemplateId`)
-    pub fn template_id(&self) -> Value {
-        self.handle.get_att("TemplateId")
+    /// The status of the template.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 
     /// The ARN of the template.
@@ -1185,22 +1185,22 @@ impl CfnTemplate {
         self.handle.get_att("TemplateArn")
     }
 
-    /// The status of the template.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
-    /// The version number.
-    /// (`Fn::GetAtt Version`)
-    pub fn version(&self) -> Value {
-        self.handle.get_att("Version")
+    /// The unique identifier of the template.
+    /// (`Fn::GetAtt TemplateId`)
+    pub fn template_id(&self) -> Value {
+        self.handle.get_att("TemplateId")
     }
 
     /// An ISO 8601 timestamp indicating when the template was last modified.
     /// (`Fn::GetAtt UpdatedAt`)
     pub fn updated_at(&self) -> Value {
         self.handle.get_att("UpdatedAt")
+    }
+
+    /// The version number.
+    /// (`Fn::GetAtt Version`)
+    pub fn version(&self) -> Value {
+        self.handle.get_att("Version")
     }
 }
 

@@ -126,14 +126,19 @@ impl CfnEmailContact {
         self.handle.get_att("EmailContact")
     }
 
+    /// (`Fn::GetAtt EmailContact.Address`)
+    pub fn email_contact_address(&self) -> Value {
+        self.handle.get_att("EmailContact.Address")
+    }
+
     /// (`Fn::GetAtt EmailContact.Arn`)
     pub fn email_contact_arn(&self) -> Value {
         self.handle.get_att("EmailContact.Arn")
     }
 
-    /// (`Fn::GetAtt EmailContact.Address`)
-    pub fn email_contact_address(&self) -> Value {
-        self.handle.get_att("EmailContact.Address")
+    /// (`Fn::GetAtt EmailContact.CreationTime`)
+    pub fn email_contact_creation_time(&self) -> Value {
+        self.handle.get_att("EmailContact.CreationTime")
     }
 
     /// (`Fn::GetAtt EmailContact.Name`)
@@ -144,11 +149,6 @@ impl CfnEmailContact {
     /// (`Fn::GetAtt EmailContact.Status`)
     pub fn email_contact_status(&self) -> Value {
         self.handle.get_att("EmailContact.Status")
-    }
-
-    /// (`Fn::GetAtt EmailContact.CreationTime`)
-    pub fn email_contact_creation_time(&self) -> Value {
-        self.handle.get_att("EmailContact.CreationTime")
     }
 
     /// (`Fn::GetAtt EmailContact.UpdateTime`)

@@ -1838,16 +1838,16 @@ impl CfnOrganizationTelemetryRule {
         Ok(CfnOrganizationTelemetryRule { handle })
     }
 
-    /// The arn of the organization telemetry rule
-    /// (`Fn::GetAtt RuleArn`)
-    pub fn rule_arn(&self) -> Value {
-        self.handle.get_att("RuleArn")
-    }
-
     /// Per-region replication status of the rule
     /// (`Fn::GetAtt RegionStatuses`)
     pub fn region_statuses(&self) -> Value {
         self.handle.get_att("RegionStatuses")
+    }
+
+    /// The arn of the organization telemetry rule
+    /// (`Fn::GetAtt RuleArn`)
+    pub fn rule_arn(&self) -> Value {
+        self.handle.get_att("RuleArn")
     }
 }
 
@@ -3424,16 +3424,16 @@ impl CfnTelemetryRule {
         Ok(CfnTelemetryRule { handle })
     }
 
-    /// The arn of the telemetry rule
-    /// (`Fn::GetAtt RuleArn`)
-    pub fn rule_arn(&self) -> Value {
-        self.handle.get_att("RuleArn")
-    }
-
     /// Per-region replication status of the rule
     /// (`Fn::GetAtt RegionStatuses`)
     pub fn region_statuses(&self) -> Value {
         self.handle.get_att("RegionStatuses")
+    }
+
+    /// The arn of the telemetry rule
+    /// (`Fn::GetAtt RuleArn`)
+    pub fn rule_arn(&self) -> Value {
+        self.handle.get_att("RuleArn")
     }
 }
 

@@ -412,24 +412,6 @@ impl CfnCloudAutonomousVmCluster {
         Ok(CfnCloudAutonomousVmCluster { handle })
     }
 
-    /// The unique identifier of the Autonomous VM cluster.
-    /// (`Fn::GetAtt CloudAutonomousVmClusterId`)
-    pub fn cloud_autonomous_vm_cluster_id(&self) -> Value {
-        self.handle.get_att("CloudAutonomousVmClusterId")
-    }
-
-    /// The Amazon Resource Name (ARN) for the Autonomous VM cluster.
-    /// (`Fn::GetAtt CloudAutonomousVmClusterArn`)
-    pub fn cloud_autonomous_vm_cluster_arn(&self) -> Value {
-        self.handle.get_att("CloudAutonomousVmClusterArn")
-    }
-
-    /// The name of the OCI resource anchor associated with this Autonomous VM cluster.
-    /// (`Fn::GetAtt OciResourceAnchorName`)
-    pub fn oci_resource_anchor_name(&self) -> Value {
-        self.handle.get_att("OciResourceAnchorName")
-    }
-
     /// The percentage of data storage currently in use for Autonomous Databases in the Autonomous VM cluster.
     /// (`Fn::GetAtt AutonomousDataStoragePercentage`)
     pub fn autonomous_data_storage_percentage(&self) -> Value {
@@ -452,6 +434,18 @@ impl CfnCloudAutonomousVmCluster {
     /// (`Fn::GetAtt AvailableCpus`)
     pub fn available_cpus(&self) -> Value {
         self.handle.get_att("AvailableCpus")
+    }
+
+    /// The Amazon Resource Name (ARN) for the Autonomous VM cluster.
+    /// (`Fn::GetAtt CloudAutonomousVmClusterArn`)
+    pub fn cloud_autonomous_vm_cluster_arn(&self) -> Value {
+        self.handle.get_att("CloudAutonomousVmClusterArn")
+    }
+
+    /// The unique identifier of the Autonomous VM cluster.
+    /// (`Fn::GetAtt CloudAutonomousVmClusterId`)
+    pub fn cloud_autonomous_vm_cluster_id(&self) -> Value {
+        self.handle.get_att("CloudAutonomousVmClusterId")
     }
 
     /// The compute model of the Autonomous VM cluster: ECPU or OCPU.
@@ -508,18 +502,6 @@ impl CfnCloudAutonomousVmCluster {
         self.handle.get_att("Hostname")
     }
 
-    /// The Oracle Cloud Identifier (OCID) of the Autonomous VM cluster.
-    /// (`Fn::GetAtt Ocid`)
-    pub fn ocid(&self) -> Value {
-        self.handle.get_att("Ocid")
-    }
-
-    /// The URL for accessing the OCI console page for this Autonomous VM cluster.
-    /// (`Fn::GetAtt OciUrl`)
-    pub fn oci_url(&self) -> Value {
-        self.handle.get_att("OciUrl")
-    }
-
     /// The minimum value to which you can scale down the maximum number of Autonomous CDBs.
     /// (`Fn::GetAtt MaxAcdsLowestScaledValue`)
     pub fn max_acds_lowest_scaled_value(&self) -> Value {
@@ -542,6 +524,24 @@ impl CfnCloudAutonomousVmCluster {
     /// (`Fn::GetAtt NonProvisionableAutonomousContainerDatabases`)
     pub fn non_provisionable_autonomous_container_databases(&self) -> Value {
         self.handle.get_att("NonProvisionableAutonomousContainerDatabases")
+    }
+
+    /// The name of the OCI resource anchor associated with this Autonomous VM cluster.
+    /// (`Fn::GetAtt OciResourceAnchorName`)
+    pub fn oci_resource_anchor_name(&self) -> Value {
+        self.handle.get_att("OciResourceAnchorName")
+    }
+
+    /// The URL for accessing the OCI console page for this Autonomous VM cluster.
+    /// (`Fn::GetAtt OciUrl`)
+    pub fn oci_url(&self) -> Value {
+        self.handle.get_att("OciUrl")
+    }
+
+    /// The Oracle Cloud Identifier (OCID) of the Autonomous VM cluster.
+    /// (`Fn::GetAtt Ocid`)
+    pub fn ocid(&self) -> Value {
+        self.handle.get_att("Ocid")
     }
 
     /// The number of Autonomous CDBs that can be provisioned in the Autonomous VM cluster.
@@ -1013,6 +1013,12 @@ impl CfnCloudExadataInfrastructure {
         self.handle.get_att("DbNodeStorageSizeInGBs")
     }
 
+    /// The list of database server identifiers for the Exadata infrastructure.
+    /// (`Fn::GetAtt DbServerIds`)
+    pub fn db_server_ids(&self) -> Value {
+        self.handle.get_att("DbServerIds")
+    }
+
     /// The software version of the database servers (dom0) in the Exadata infrastructure.
     /// (`Fn::GetAtt DbServerVersion`)
     pub fn db_server_version(&self) -> Value {
@@ -1077,12 +1083,6 @@ impl CfnCloudExadataInfrastructure {
     /// (`Fn::GetAtt TotalStorageSizeInGBs`)
     pub fn total_storage_size_in_g_bs(&self) -> Value {
         self.handle.get_att("TotalStorageSizeInGBs")
-    }
-
-    /// The list of database server identifiers for the Exadata infrastructure.
-    /// (`Fn::GetAtt DbServerIds`)
-    pub fn db_server_ids(&self) -> Value {
-        self.handle.get_att("DbServerIds")
     }
 }
 
@@ -1542,12 +1542,6 @@ impl CfnCloudVmCluster {
         self.handle.get_att("NodeCount")
     }
 
-    /// The OCID of the VM cluster.
-    /// (`Fn::GetAtt Ocid`)
-    pub fn ocid(&self) -> Value {
-        self.handle.get_att("Ocid")
-    }
-
     /// The name of the OCI resource anchor for the VM cluster.
     /// (`Fn::GetAtt OciResourceAnchorName`)
     pub fn oci_resource_anchor_name(&self) -> Value {
@@ -1558,6 +1552,12 @@ impl CfnCloudVmCluster {
     /// (`Fn::GetAtt OciUrl`)
     pub fn oci_url(&self) -> Value {
         self.handle.get_att("OciUrl")
+    }
+
+    /// The OCID of the VM cluster.
+    /// (`Fn::GetAtt Ocid`)
+    pub fn ocid(&self) -> Value {
+        self.handle.get_att("Ocid")
     }
 
     /// The FQDN of the DNS record for the Single Client Access Name (SCAN) IP addresses that are associated with the VM cluster.
@@ -1882,6 +1882,12 @@ impl CfnOdbNetwork {
         Ok(CfnOdbNetwork { handle })
     }
 
+    /// The list of EC2 placement group IDs associated with your ODB network.
+    /// (`Fn::GetAtt Ec2PlacementGroupIds`)
+    pub fn ec2_placement_group_ids(&self) -> Value {
+        self.handle.get_att("Ec2PlacementGroupIds")
+    }
+
     /// (`Fn::GetAtt ManagedServices`)
     pub fn managed_services(&self) -> Value {
         self.handle.get_att("ManagedServices")
@@ -1915,12 +1921,6 @@ impl CfnOdbNetwork {
     /// (`Fn::GetAtt OdbNetworkId`)
     pub fn odb_network_id(&self) -> Value {
         self.handle.get_att("OdbNetworkId")
-    }
-
-    /// The list of EC2 placement group IDs associated with your ODB network.
-    /// (`Fn::GetAtt Ec2PlacementGroupIds`)
-    pub fn ec2_placement_group_ids(&self) -> Value {
-        self.handle.get_att("Ec2PlacementGroupIds")
     }
 }
 
@@ -2049,6 +2049,12 @@ impl CfnOdbPeeringConnection {
         Ok(CfnOdbPeeringConnection { handle })
     }
 
+    /// The Amazon Resource Name (ARN) of the ODB network.
+    /// (`Fn::GetAtt OdbNetworkArn`)
+    pub fn odb_network_arn(&self) -> Value {
+        self.handle.get_att("OdbNetworkArn")
+    }
+
     /// The Amazon Resource Name (ARN) of the ODB peering connection.
     /// (`Fn::GetAtt OdbPeeringConnectionArn`)
     pub fn odb_peering_connection_arn(&self) -> Value {
@@ -2059,12 +2065,6 @@ impl CfnOdbPeeringConnection {
     /// (`Fn::GetAtt OdbPeeringConnectionId`)
     pub fn odb_peering_connection_id(&self) -> Value {
         self.handle.get_att("OdbPeeringConnectionId")
-    }
-
-    /// The Amazon Resource Name (ARN) of the ODB network.
-    /// (`Fn::GetAtt OdbNetworkArn`)
-    pub fn odb_network_arn(&self) -> Value {
-        self.handle.get_att("OdbNetworkArn")
     }
 
     /// The Amazon Resource Name (ARN) of the peer network.

@@ -397,10 +397,10 @@ impl CfnConfiguration {
         self.handle.get_att("Arn")
     }
 
-    /// Unique identifier for the configuration.
-    /// (`Fn::GetAtt Uuid`)
-    pub fn uuid(&self) -> Value {
-        self.handle.get_att("Uuid")
+    /// Configuration creation timestamp.
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
     }
 
     /// Current configuration status.
@@ -409,10 +409,10 @@ impl CfnConfiguration {
         self.handle.get_att("Status")
     }
 
-    /// Configuration creation timestamp.
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
+    /// Unique identifier for the configuration.
+    /// (`Fn::GetAtt Uuid`)
+    pub fn uuid(&self) -> Value {
+        self.handle.get_att("Uuid")
     }
 }
 

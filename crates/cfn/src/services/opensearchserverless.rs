@@ -431,12 +431,6 @@ impl CfnCollection {
         Ok(CfnCollection { handle })
     }
 
-    /// The identifier of the collection
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// The Amazon Resource Name (ARN) of the collection.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
@@ -458,6 +452,12 @@ impl CfnCollection {
     /// (`Fn::GetAtt FipsEndpoints`)
     pub fn fips_endpoints(&self) -> Value {
         self.handle.get_att("FipsEndpoints")
+    }
+
+    /// The identifier of the collection
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// Key Management Service key used to encrypt the collection.
@@ -690,16 +690,16 @@ impl CfnCollectionGroup {
         Ok(CfnCollectionGroup { handle })
     }
 
-    /// The unique identifier of the collection group.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// The Amazon Resource Name (ARN) of the collection group.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// The unique identifier of the collection group.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 
@@ -1715,15 +1715,15 @@ impl CfnSecurityConfig {
         Ok(CfnSecurityConfig { handle })
     }
 
-    /// The identifier of the security config
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// (`Fn::GetAtt IamIdentityCenterOptions.ApplicationArn`)
     pub fn iam_identity_center_options_application_arn(&self) -> Value {
         self.handle.get_att("IamIdentityCenterOptions.ApplicationArn")
+    }
+
+    /// The description of the IAM Identity Center application used to integrate with OpenSearch Serverless
+    /// (`Fn::GetAtt IamIdentityCenterOptions.ApplicationDescription`)
+    pub fn iam_identity_center_options_application_description(&self) -> Value {
+        self.handle.get_att("IamIdentityCenterOptions.ApplicationDescription")
     }
 
     /// The name of the IAM Identity Center application used to integrate with OpenSearch Serverless
@@ -1732,10 +1732,10 @@ impl CfnSecurityConfig {
         self.handle.get_att("IamIdentityCenterOptions.ApplicationName")
     }
 
-    /// The description of the IAM Identity Center application used to integrate with OpenSearch Serverless
-    /// (`Fn::GetAtt IamIdentityCenterOptions.ApplicationDescription`)
-    pub fn iam_identity_center_options_application_description(&self) -> Value {
-        self.handle.get_att("IamIdentityCenterOptions.ApplicationDescription")
+    /// The identifier of the security config
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 

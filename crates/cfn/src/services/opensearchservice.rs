@@ -278,16 +278,16 @@ impl CfnApplication {
         Ok(CfnApplication { handle })
     }
 
-    /// The identifier of the application.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// Amazon Resource Name (ARN) format.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// The identifier of the application.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 
@@ -1538,9 +1538,9 @@ impl CfnDomain {
         Ok(CfnDomain { handle })
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
+    /// (`Fn::GetAtt AdvancedSecurityOptions.AnonymousAuthDisableDate`)
+    pub fn advanced_security_options_anonymous_auth_disable_date(&self) -> Value {
+        self.handle.get_att("AdvancedSecurityOptions.AnonymousAuthDisableDate")
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1568,14 +1568,9 @@ impl CfnDomain {
         self.handle.get_att("DomainEndpoints")
     }
 
-    /// (`Fn::GetAtt ServiceSoftwareOptions`)
-    pub fn service_software_options(&self) -> Value {
-        self.handle.get_att("ServiceSoftwareOptions")
-    }
-
-    /// (`Fn::GetAtt AdvancedSecurityOptions.AnonymousAuthDisableDate`)
-    pub fn advanced_security_options_anonymous_auth_disable_date(&self) -> Value {
-        self.handle.get_att("AdvancedSecurityOptions.AnonymousAuthDisableDate")
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// The ARN of the Identity Center application.
@@ -1588,6 +1583,11 @@ impl CfnDomain {
     /// (`Fn::GetAtt IdentityCenterOptions.IdentityStoreId`)
     pub fn identity_center_options_identity_store_id(&self) -> Value {
         self.handle.get_att("IdentityCenterOptions.IdentityStoreId")
+    }
+
+    /// (`Fn::GetAtt ServiceSoftwareOptions`)
+    pub fn service_software_options(&self) -> Value {
+        self.handle.get_att("ServiceSoftwareOptions")
     }
 }
 

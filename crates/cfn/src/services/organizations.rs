@@ -140,22 +140,10 @@ impl CfnAccount {
         self.handle.get_att("AccountId")
     }
 
-    /// The status of the account in the organization.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
-    /// The state of the account in the organization.
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
-    }
-
-    /// The date the account became a part of the organization.
-    /// (`Fn::GetAtt JoinedTimestamp`)
-    pub fn joined_timestamp(&self) -> Value {
-        self.handle.get_att("JoinedTimestamp")
+    /// The Amazon Resource Name (ARN) of the account.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// The method by which the account joined the organization.
@@ -164,16 +152,28 @@ impl CfnAccount {
         self.handle.get_att("JoinedMethod")
     }
 
-    /// The Amazon Resource Name (ARN) of the account.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// The date the account became a part of the organization.
+    /// (`Fn::GetAtt JoinedTimestamp`)
+    pub fn joined_timestamp(&self) -> Value {
+        self.handle.get_att("JoinedTimestamp")
     }
 
     /// The paths in the organization where the account exists.
     /// (`Fn::GetAtt Paths`)
     pub fn paths(&self) -> Value {
         self.handle.get_att("Paths")
+    }
+
+    /// The state of the account in the organization.
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
+    }
+
+    /// The status of the account in the organization.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -260,16 +260,16 @@ impl CfnOrganization {
         Ok(CfnOrganization { handle })
     }
 
-    /// The unique identifier (ID) of an organization.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// The Amazon Resource Name (ARN) of an organization.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// The unique identifier (ID) of an organization.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// The Amazon Resource Name (ARN) of the account that is designated as the management account for the organization.
@@ -278,16 +278,16 @@ impl CfnOrganization {
         self.handle.get_att("ManagementAccountArn")
     }
 
-    /// The unique identifier (ID) of the management account of an organization.
-    /// (`Fn::GetAtt ManagementAccountId`)
-    pub fn management_account_id(&self) -> Value {
-        self.handle.get_att("ManagementAccountId")
-    }
-
     /// The email address that is associated with the AWS account that is designated as the management account for the organization.
     /// (`Fn::GetAtt ManagementAccountEmail`)
     pub fn management_account_email(&self) -> Value {
         self.handle.get_att("ManagementAccountEmail")
+    }
+
+    /// The unique identifier (ID) of the management account of an organization.
+    /// (`Fn::GetAtt ManagementAccountId`)
+    pub fn management_account_id(&self) -> Value {
+        self.handle.get_att("ManagementAccountId")
     }
 
     /// The unique identifier (ID) for the root.
@@ -634,12 +634,6 @@ impl CfnPolicy {
         Ok(CfnPolicy { handle })
     }
 
-    /// Id of the Policy
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// ARN of the Policy
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
@@ -650,6 +644,12 @@ impl CfnPolicy {
     /// (`Fn::GetAtt AwsManaged`)
     pub fn aws_managed(&self) -> Value {
         self.handle.get_att("AwsManaged")
+    }
+
+    /// Id of the Policy
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 
@@ -764,16 +764,16 @@ impl CfnResourcePolicy {
         Ok(CfnResourcePolicy { handle })
     }
 
-    /// The unique identifier (ID) associated with this resource policy.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// The Amazon Resource Name (ARN) of the resource policy.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// The unique identifier (ID) associated with this resource policy.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 

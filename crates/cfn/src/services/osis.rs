@@ -437,28 +437,28 @@ impl CfnPipeline {
         Ok(CfnPipeline { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the pipeline.
-    /// (`Fn::GetAtt PipelineArn`)
-    pub fn pipeline_arn(&self) -> Value {
-        self.handle.get_att("PipelineArn")
-    }
-
     /// A list of endpoints that can be used for ingesting data into a pipeline
     /// (`Fn::GetAtt IngestEndpointUrls`)
     pub fn ingest_endpoint_urls(&self) -> Value {
         self.handle.get_att("IngestEndpointUrls")
     }
 
-    /// The VPC interface endpoints that have access to the pipeline.
-    /// (`Fn::GetAtt VpcEndpoints`)
-    pub fn vpc_endpoints(&self) -> Value {
-        self.handle.get_att("VpcEndpoints")
+    /// The Amazon Resource Name (ARN) of the pipeline.
+    /// (`Fn::GetAtt PipelineArn`)
+    pub fn pipeline_arn(&self) -> Value {
+        self.handle.get_att("PipelineArn")
     }
 
     /// The VPC endpoint service name for the pipeline.
     /// (`Fn::GetAtt VpcEndpointService`)
     pub fn vpc_endpoint_service(&self) -> Value {
         self.handle.get_att("VpcEndpointService")
+    }
+
+    /// The VPC interface endpoints that have access to the pipeline.
+    /// (`Fn::GetAtt VpcEndpoints`)
+    pub fn vpc_endpoints(&self) -> Value {
+        self.handle.get_att("VpcEndpoints")
     }
 }
 

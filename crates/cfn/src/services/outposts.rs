@@ -164,14 +164,19 @@ impl CfnOutpost {
         Ok(CfnOutpost { handle })
     }
 
-    /// (`Fn::GetAtt OutpostId`)
-    pub fn outpost_id(&self) -> Value {
-        self.handle.get_att("OutpostId")
+    /// (`Fn::GetAtt LifeCycleStatus`)
+    pub fn life_cycle_status(&self) -> Value {
+        self.handle.get_att("LifeCycleStatus")
     }
 
     /// (`Fn::GetAtt OutpostArn`)
     pub fn outpost_arn(&self) -> Value {
         self.handle.get_att("OutpostArn")
+    }
+
+    /// (`Fn::GetAtt OutpostId`)
+    pub fn outpost_id(&self) -> Value {
+        self.handle.get_att("OutpostId")
     }
 
     /// (`Fn::GetAtt OwnerId`)
@@ -182,11 +187,6 @@ impl CfnOutpost {
     /// (`Fn::GetAtt SiteArn`)
     pub fn site_arn(&self) -> Value {
         self.handle.get_att("SiteArn")
-    }
-
-    /// (`Fn::GetAtt LifeCycleStatus`)
-    pub fn life_cycle_status(&self) -> Value {
-        self.handle.get_att("LifeCycleStatus")
     }
 }
 
@@ -756,14 +756,14 @@ impl CfnSite {
         Ok(CfnSite { handle })
     }
 
-    /// (`Fn::GetAtt SiteId`)
-    pub fn site_id(&self) -> Value {
-        self.handle.get_att("SiteId")
-    }
-
     /// (`Fn::GetAtt SiteArn`)
     pub fn site_arn(&self) -> Value {
         self.handle.get_att("SiteArn")
+    }
+
+    /// (`Fn::GetAtt SiteId`)
+    pub fn site_id(&self) -> Value {
+        self.handle.get_att("SiteId")
     }
 }
 

@@ -209,19 +209,9 @@ impl CfnApplicationInstance {
         self.handle.get_att("Arn")
     }
 
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
-    /// (`Fn::GetAtt HealthStatus`)
-    pub fn health_status(&self) -> Value {
-        self.handle.get_att("HealthStatus")
-    }
-
-    /// (`Fn::GetAtt StatusDescription`)
-    pub fn status_description(&self) -> Value {
-        self.handle.get_att("StatusDescription")
+    /// (`Fn::GetAtt CreatedTime`)
+    pub fn created_time(&self) -> Value {
+        self.handle.get_att("CreatedTime")
     }
 
     /// (`Fn::GetAtt DefaultRuntimeContextDeviceName`)
@@ -229,14 +219,24 @@ impl CfnApplicationInstance {
         self.handle.get_att("DefaultRuntimeContextDeviceName")
     }
 
-    /// (`Fn::GetAtt CreatedTime`)
-    pub fn created_time(&self) -> Value {
-        self.handle.get_att("CreatedTime")
+    /// (`Fn::GetAtt HealthStatus`)
+    pub fn health_status(&self) -> Value {
+        self.handle.get_att("HealthStatus")
     }
 
     /// (`Fn::GetAtt LastUpdatedTime`)
     pub fn last_updated_time(&self) -> Value {
         self.handle.get_att("LastUpdatedTime")
+    }
+
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
+    /// (`Fn::GetAtt StatusDescription`)
+    pub fn status_description(&self) -> Value {
+        self.handle.get_att("StatusDescription")
     }
 }
 
@@ -395,11 +395,6 @@ impl CfnPackage {
         Ok(CfnPackage { handle })
     }
 
-    /// (`Fn::GetAtt PackageId`)
-    pub fn package_id(&self) -> Value {
-        self.handle.get_att("PackageId")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
@@ -410,22 +405,9 @@ impl CfnPackage {
         self.handle.get_att("CreatedTime")
     }
 
-    /// The location's bucket.
-    /// (`Fn::GetAtt StorageLocation.Bucket`)
-    pub fn storage_location_bucket(&self) -> Value {
-        self.handle.get_att("StorageLocation.Bucket")
-    }
-
-    /// The location's repo prefix.
-    /// (`Fn::GetAtt StorageLocation.RepoPrefixLocation`)
-    pub fn storage_location_repo_prefix_location(&self) -> Value {
-        self.handle.get_att("StorageLocation.RepoPrefixLocation")
-    }
-
-    /// The location's generated prefix.
-    /// (`Fn::GetAtt StorageLocation.GeneratedPrefixLocation`)
-    pub fn storage_location_generated_prefix_location(&self) -> Value {
-        self.handle.get_att("StorageLocation.GeneratedPrefixLocation")
+    /// (`Fn::GetAtt PackageId`)
+    pub fn package_id(&self) -> Value {
+        self.handle.get_att("PackageId")
     }
 
     /// The location's binary prefix.
@@ -434,10 +416,28 @@ impl CfnPackage {
         self.handle.get_att("StorageLocation.BinaryPrefixLocation")
     }
 
+    /// The location's bucket.
+    /// (`Fn::GetAtt StorageLocation.Bucket`)
+    pub fn storage_location_bucket(&self) -> Value {
+        self.handle.get_att("StorageLocation.Bucket")
+    }
+
+    /// The location's generated prefix.
+    /// (`Fn::GetAtt StorageLocation.GeneratedPrefixLocation`)
+    pub fn storage_location_generated_prefix_location(&self) -> Value {
+        self.handle.get_att("StorageLocation.GeneratedPrefixLocation")
+    }
+
     /// The location's manifest prefix.
     /// (`Fn::GetAtt StorageLocation.ManifestPrefixLocation`)
     pub fn storage_location_manifest_prefix_location(&self) -> Value {
         self.handle.get_att("StorageLocation.ManifestPrefixLocation")
+    }
+
+    /// The location's repo prefix.
+    /// (`Fn::GetAtt StorageLocation.RepoPrefixLocation`)
+    pub fn storage_location_repo_prefix_location(&self) -> Value {
+        self.handle.get_att("StorageLocation.RepoPrefixLocation")
     }
 }
 
@@ -543,14 +543,24 @@ impl CfnPackageVersion {
         Ok(CfnPackageVersion { handle })
     }
 
-    /// (`Fn::GetAtt PackageName`)
-    pub fn package_name(&self) -> Value {
-        self.handle.get_att("PackageName")
+    /// (`Fn::GetAtt IsLatestPatch`)
+    pub fn is_latest_patch(&self) -> Value {
+        self.handle.get_att("IsLatestPatch")
     }
 
     /// (`Fn::GetAtt PackageArn`)
     pub fn package_arn(&self) -> Value {
         self.handle.get_att("PackageArn")
+    }
+
+    /// (`Fn::GetAtt PackageName`)
+    pub fn package_name(&self) -> Value {
+        self.handle.get_att("PackageName")
+    }
+
+    /// (`Fn::GetAtt RegisteredTime`)
+    pub fn registered_time(&self) -> Value {
+        self.handle.get_att("RegisteredTime")
     }
 
     /// (`Fn::GetAtt Status`)
@@ -561,16 +571,6 @@ impl CfnPackageVersion {
     /// (`Fn::GetAtt StatusDescription`)
     pub fn status_description(&self) -> Value {
         self.handle.get_att("StatusDescription")
-    }
-
-    /// (`Fn::GetAtt IsLatestPatch`)
-    pub fn is_latest_patch(&self) -> Value {
-        self.handle.get_att("IsLatestPatch")
-    }
-
-    /// (`Fn::GetAtt RegisteredTime`)
-    pub fn registered_time(&self) -> Value {
-        self.handle.get_att("RegisteredTime")
     }
 }
 

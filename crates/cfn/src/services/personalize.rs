@@ -175,12 +175,6 @@ impl CfnCampaign {
         self.handle.get_att("CampaignArn")
     }
 
-    /// The status of the campaign.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// The time at which the campaign was created.
     /// (`Fn::GetAtt CreationDateTime`)
     pub fn creation_date_time(&self) -> Value {
@@ -191,6 +185,12 @@ impl CfnCampaign {
     /// (`Fn::GetAtt LastUpdatedDateTime`)
     pub fn last_updated_date_time(&self) -> Value {
         self.handle.get_att("LastUpdatedDateTime")
+    }
+
+    /// The status of the campaign.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -846,28 +846,28 @@ impl CfnFilter {
         Ok(CfnFilter { handle })
     }
 
-    /// The ARN of the filter.
-    /// (`Fn::GetAtt FilterArn`)
-    pub fn filter_arn(&self) -> Value {
-        self.handle.get_att("FilterArn")
-    }
-
-    /// The status of the filter.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// The time at which the filter was created.
     /// (`Fn::GetAtt CreationDateTime`)
     pub fn creation_date_time(&self) -> Value {
         self.handle.get_att("CreationDateTime")
     }
 
+    /// The ARN of the filter.
+    /// (`Fn::GetAtt FilterArn`)
+    pub fn filter_arn(&self) -> Value {
+        self.handle.get_att("FilterArn")
+    }
+
     /// The time at which the filter was last updated.
     /// (`Fn::GetAtt LastUpdatedDateTime`)
     pub fn last_updated_date_time(&self) -> Value {
         self.handle.get_att("LastUpdatedDateTime")
+    }
+
+    /// The status of the filter.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 

@@ -159,16 +159,16 @@ impl CfnPerfReports {
         Ok(CfnPerfReports { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the performance analysis report.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
-    }
-
     /// A unique identifier for the analysis report.
     /// (`Fn::GetAtt AnalysisReportId`)
     pub fn analysis_report_id(&self) -> Value {
         self.handle.get_att("AnalysisReportId")
+    }
+
+    /// The Amazon Resource Name (ARN) of the performance analysis report.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// The time the analysis report was created in ISO 8601 format.

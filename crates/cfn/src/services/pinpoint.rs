@@ -2065,14 +2065,14 @@ impl CfnEmailTemplate {
         Ok(CfnEmailTemplate { handle })
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 
@@ -2865,14 +2865,14 @@ impl CfnPushTemplate {
         Ok(CfnPushTemplate { handle })
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 
@@ -3398,14 +3398,14 @@ impl CfnSegment {
         Ok(CfnSegment { handle })
     }
 
-    /// (`Fn::GetAtt SegmentId`)
-    pub fn segment_id(&self) -> Value {
-        self.handle.get_att("SegmentId")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt SegmentId`)
+    pub fn segment_id(&self) -> Value {
+        self.handle.get_att("SegmentId")
     }
 }
 
@@ -3499,14 +3499,14 @@ impl CfnSmsTemplate {
         Ok(CfnSmsTemplate { handle })
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 

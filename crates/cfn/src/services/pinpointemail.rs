@@ -734,24 +734,14 @@ impl CfnIdentity {
         Ok(CfnIdentity { handle })
     }
 
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
+    }
+
     /// (`Fn::GetAtt IdentityDNSRecordName1`)
     pub fn identity_dns_record_name1(&self) -> Value {
         self.handle.get_att("IdentityDNSRecordName1")
-    }
-
-    /// (`Fn::GetAtt IdentityDNSRecordValue1`)
-    pub fn identity_dns_record_value1(&self) -> Value {
-        self.handle.get_att("IdentityDNSRecordValue1")
-    }
-
-    /// (`Fn::GetAtt IdentityDNSRecordName3`)
-    pub fn identity_dns_record_name3(&self) -> Value {
-        self.handle.get_att("IdentityDNSRecordName3")
-    }
-
-    /// (`Fn::GetAtt IdentityDNSRecordValue2`)
-    pub fn identity_dns_record_value2(&self) -> Value {
-        self.handle.get_att("IdentityDNSRecordValue2")
     }
 
     /// (`Fn::GetAtt IdentityDNSRecordName2`)
@@ -759,14 +749,24 @@ impl CfnIdentity {
         self.handle.get_att("IdentityDNSRecordName2")
     }
 
+    /// (`Fn::GetAtt IdentityDNSRecordName3`)
+    pub fn identity_dns_record_name3(&self) -> Value {
+        self.handle.get_att("IdentityDNSRecordName3")
+    }
+
+    /// (`Fn::GetAtt IdentityDNSRecordValue1`)
+    pub fn identity_dns_record_value1(&self) -> Value {
+        self.handle.get_att("IdentityDNSRecordValue1")
+    }
+
+    /// (`Fn::GetAtt IdentityDNSRecordValue2`)
+    pub fn identity_dns_record_value2(&self) -> Value {
+        self.handle.get_att("IdentityDNSRecordValue2")
+    }
+
     /// (`Fn::GetAtt IdentityDNSRecordValue3`)
     pub fn identity_dns_record_value3(&self) -> Value {
         self.handle.get_att("IdentityDNSRecordValue3")
-    }
-
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
     }
 }
 

@@ -76,16 +76,16 @@ impl CfnLexicon {
         Ok(CfnLexicon { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the lexicon.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
-    }
-
     /// The phonetic alphabet used in the lexicon. Valid values are ipa and x-sampa.
     /// (`Fn::GetAtt Alphabet`)
     pub fn alphabet(&self) -> Value {
         self.handle.get_att("Alphabet")
+    }
+
+    /// The Amazon Resource Name (ARN) of the lexicon.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// The language code that the lexicon applies to.

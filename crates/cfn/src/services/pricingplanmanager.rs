@@ -157,6 +157,12 @@ impl CfnSubscription {
         self.handle.get_att("Arn")
     }
 
+    /// The time the subscription was created, in ISO 8601 format.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
     /// The plan tier currently active on the subscription as reported by the API. Populated by the Read handler. Diverges from PlanTier after a non-reversible CloudFormation rollback; surface via drift detection.
     /// (`Fn::GetAtt CurrentPlanTier`)
     pub fn current_plan_tier(&self) -> Value {
@@ -173,12 +179,6 @@ impl CfnSubscription {
     /// (`Fn::GetAtt StatusReason`)
     pub fn status_reason(&self) -> Value {
         self.handle.get_att("StatusReason")
-    }
-
-    /// The time the subscription was created, in ISO 8601 format.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
     }
 
     /// The time the subscription was last modified, in ISO 8601 format.

@@ -702,28 +702,22 @@ impl CfnAgent {
         Ok(CfnAgent { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the agent.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
-    }
-
     /// The current status of the agent. One of ACTIVE, CREATING, UPDATING, or FAILED.
     /// (`Fn::GetAtt AgentStatus`)
     pub fn agent_status(&self) -> Value {
         self.handle.get_att("AgentStatus")
     }
 
+    /// The Amazon Resource Name (ARN) of the agent.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
     /// The date and time the agent was created.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
-    }
-
-    /// The date and time the agent was last updated.
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
     }
 
     /// The ARN of the user who created the agent.
@@ -741,6 +735,12 @@ impl CfnAgent {
     /// (`Fn::GetAtt ErrorMessage`)
     pub fn error_message(&self) -> Value {
         self.handle.get_att("ErrorMessage")
+    }
+
+    /// The date and time the agent was last updated.
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 
@@ -24681,6 +24681,12 @@ impl CfnBrand {
         self.handle.get_att("Arn")
     }
 
+    /// The ID of the Amazon Web Services account that owns the brand.
+    /// (`Fn::GetAtt AwsAccountId`)
+    pub fn aws_account_id(&self) -> Value {
+        self.handle.get_att("AwsAccountId")
+    }
+
     /// The status of the brand.
     /// (`Fn::GetAtt BrandStatus`)
     pub fn brand_status(&self) -> Value {
@@ -24709,12 +24715,6 @@ impl CfnBrand {
     /// (`Fn::GetAtt VersionStatus`)
     pub fn version_status(&self) -> Value {
         self.handle.get_att("VersionStatus")
-    }
-
-    /// The ID of the Amazon Web Services account that owns the brand.
-    /// (`Fn::GetAtt AwsAccountId`)
-    pub fn aws_account_id(&self) -> Value {
-        self.handle.get_att("AwsAccountId")
     }
 }
 
@@ -58120,16 +58120,16 @@ impl CfnSpace {
         self.handle.get_att("CreatedAt")
     }
 
-    /// The date and time the space was last updated.
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
-    }
-
     /// The user name of the principal who created the space.
     /// (`Fn::GetAtt CreatedBy`)
     pub fn created_by(&self) -> Value {
         self.handle.get_att("CreatedBy")
+    }
+
+    /// The date and time the space was last updated.
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 
@@ -81975,15 +81975,16 @@ impl CfnTheme {
         Ok(CfnTheme { handle })
     }
 
+    /// &lt;p&gt;The Amazon Resource Name (ARN) of the theme.&lt;/p&gt;
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
     /// &lt;p&gt;The date and time that the theme was created.&lt;/p&gt;
     /// (`Fn::GetAtt CreatedTime`)
     pub fn created_time(&self) -> Value {
         self.handle.get_att("CreatedTime")
-    }
-
-    /// (`Fn::GetAtt Version`)
-    pub fn version(&self) -> Value {
-        self.handle.get_att("Version")
     }
 
     /// &lt;p&gt;The date and time that the theme was last updated.&lt;/p&gt;
@@ -81992,15 +81993,14 @@ impl CfnTheme {
         self.handle.get_att("LastUpdatedTime")
     }
 
-    /// &lt;p&gt;The Amazon Resource Name (ARN) of the theme.&lt;/p&gt;
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
-    }
-
     /// (`Fn::GetAtt Type`)
     pub fn r#type(&self) -> Value {
         self.handle.get_att("Type")
+    }
+
+    /// (`Fn::GetAtt Version`)
+    pub fn version(&self) -> Value {
+        self.handle.get_att("Version")
     }
 }
 

@@ -130,12 +130,6 @@ impl CfnPermission {
         self.handle.get_att("Arn")
     }
 
-    /// Version of the permission.
-    /// (`Fn::GetAtt Version`)
-    pub fn version(&self) -> Value {
-        self.handle.get_att("Version")
-    }
-
     /// Set to true to use this as the default permission.
     /// (`Fn::GetAtt IsResourceTypeDefault`)
     pub fn is_resource_type_default(&self) -> Value {
@@ -145,6 +139,12 @@ impl CfnPermission {
     /// (`Fn::GetAtt PermissionType`)
     pub fn permission_type(&self) -> Value {
         self.handle.get_att("PermissionType")
+    }
+
+    /// Version of the permission.
+    /// (`Fn::GetAtt Version`)
+    pub fn version(&self) -> Value {
+        self.handle.get_att("Version")
     }
 }
 
@@ -229,22 +229,10 @@ impl CfnPermissionAssociation {
         Ok(CfnPermissionAssociation { handle })
     }
 
-    /// Indicates whether the associated resource share is using the default version of the permission.
-    /// (`Fn::GetAtt IsDefault`)
-    pub fn is_default(&self) -> Value {
-        self.handle.get_att("IsDefault")
-    }
-
     /// The current status of the association between the permission and the resource share.
     /// (`Fn::GetAtt AssociationStatus`)
     pub fn association_status(&self) -> Value {
         self.handle.get_att("AssociationStatus")
-    }
-
-    /// The date and time when the association between the permission and the resource share was last updated.
-    /// (`Fn::GetAtt LastUpdatedTime`)
-    pub fn last_updated_time(&self) -> Value {
-        self.handle.get_att("LastUpdatedTime")
     }
 
     /// The feature set of the resource share.
@@ -253,16 +241,28 @@ impl CfnPermissionAssociation {
         self.handle.get_att("FeatureSet")
     }
 
-    /// The resource type to which the permission applies.
-    /// (`Fn::GetAtt ResourceType`)
-    pub fn resource_type(&self) -> Value {
-        self.handle.get_att("ResourceType")
+    /// Indicates whether the associated resource share is using the default version of the permission.
+    /// (`Fn::GetAtt IsDefault`)
+    pub fn is_default(&self) -> Value {
+        self.handle.get_att("IsDefault")
+    }
+
+    /// The date and time when the association between the permission and the resource share was last updated.
+    /// (`Fn::GetAtt LastUpdatedTime`)
+    pub fn last_updated_time(&self) -> Value {
+        self.handle.get_att("LastUpdatedTime")
     }
 
     /// The version of the permission currently associated with the resource share.
     /// (`Fn::GetAtt PermissionVersion`)
     pub fn permission_version(&self) -> Value {
         self.handle.get_att("PermissionVersion")
+    }
+
+    /// The resource type to which the permission applies.
+    /// (`Fn::GetAtt ResourceType`)
+    pub fn resource_type(&self) -> Value {
+        self.handle.get_att("ResourceType")
     }
 }
 
@@ -356,16 +356,16 @@ impl CfnPrincipalAssociation {
         self.handle.get_att("AssociationType")
     }
 
-    /// The current status of the association.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// The date and time when the association was created.
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
         self.handle.get_att("CreationTime")
+    }
+
+    /// Indicates whether the principal belongs to the same organization in AWS Organizations as the AWS account that owns the resource share.
+    /// (`Fn::GetAtt External`)
+    pub fn external(&self) -> Value {
+        self.handle.get_att("External")
     }
 
     /// The date and time when the association was last updated.
@@ -374,10 +374,10 @@ impl CfnPrincipalAssociation {
         self.handle.get_att("LastUpdatedTime")
     }
 
-    /// Indicates whether the principal belongs to the same organization in AWS Organizations as the AWS account that owns the resource share.
-    /// (`Fn::GetAtt External`)
-    pub fn external(&self) -> Value {
-        self.handle.get_att("External")
+    /// The current status of the association.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -461,16 +461,16 @@ impl CfnResourceAssociation {
         self.handle.get_att("AssociationType")
     }
 
-    /// The current status of the association.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// The date and time when the association was created.
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
         self.handle.get_att("CreationTime")
+    }
+
+    /// Indicates whether the principal belongs to the same organization in AWS Organizations as the AWS account that owns the resource share.
+    /// (`Fn::GetAtt External`)
+    pub fn external(&self) -> Value {
+        self.handle.get_att("External")
     }
 
     /// The date and time when the association was last updated.
@@ -479,10 +479,10 @@ impl CfnResourceAssociation {
         self.handle.get_att("LastUpdatedTime")
     }
 
-    /// Indicates whether the principal belongs to the same organization in AWS Organizations as the AWS account that owns the resource share.
-    /// (`Fn::GetAtt External`)
-    pub fn external(&self) -> Value {
-        self.handle.get_att("External")
+    /// The current status of the association.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -681,22 +681,10 @@ impl CfnResourceShare {
         self.handle.get_att("Arn")
     }
 
-    /// The current status of the resource share.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// The date and time when the resource share was created.
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
         self.handle.get_att("CreationTime")
-    }
-
-    /// The date and time when the resource share was last updated.
-    /// (`Fn::GetAtt LastUpdatedTime`)
-    pub fn last_updated_time(&self) -> Value {
-        self.handle.get_att("LastUpdatedTime")
     }
 
     /// The feature set of the resource share.
@@ -705,10 +693,22 @@ impl CfnResourceShare {
         self.handle.get_att("FeatureSet")
     }
 
+    /// The date and time when the resource share was last updated.
+    /// (`Fn::GetAtt LastUpdatedTime`)
+    pub fn last_updated_time(&self) -> Value {
+        self.handle.get_att("LastUpdatedTime")
+    }
+
     /// The ID of the AWS account that owns the resource share.
     /// (`Fn::GetAtt OwningAccountId`)
     pub fn owning_account_id(&self) -> Value {
         self.handle.get_att("OwningAccountId")
+    }
+
+    /// The current status of the resource share.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -786,18 +786,6 @@ impl CfnSourceAssociation {
         Ok(CfnSourceAssociation { handle })
     }
 
-    /// The type of the source.
-    /// (`Fn::GetAtt SourceType`)
-    pub fn source_type(&self) -> Value {
-        self.handle.get_att("SourceType")
-    }
-
-    /// The current status of the association.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// The date and time when the association was created.
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
@@ -808,6 +796,18 @@ impl CfnSourceAssociation {
     /// (`Fn::GetAtt LastUpdatedTime`)
     pub fn last_updated_time(&self) -> Value {
         self.handle.get_att("LastUpdatedTime")
+    }
+
+    /// The type of the source.
+    /// (`Fn::GetAtt SourceType`)
+    pub fn source_type(&self) -> Value {
+        self.handle.get_att("SourceType")
+    }
+
+    /// The current status of the association.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 

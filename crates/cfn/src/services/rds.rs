@@ -120,10 +120,10 @@ impl CfnClusterSnapshot {
         Ok(CfnClusterSnapshot { handle })
     }
 
-    /// The Amazon Resource Name (ARN) for the DB cluster snapshot.
-    /// (`Fn::GetAtt DBClusterSnapshotArn`)
-    pub fn db_cluster_snapshot_arn(&self) -> Value {
-        self.handle.get_att("DBClusterSnapshotArn")
+    /// The allocated storage size of the DB cluster snapshot in gibibytes (GiB).
+    /// (`Fn::GetAtt AllocatedStorage`)
+    pub fn allocated_storage(&self) -> Value {
+        self.handle.get_att("AllocatedStorage")
     }
 
     /// The list of Availability Zones where instances in the DB cluster snapshot can be restored.
@@ -132,88 +132,16 @@ impl CfnClusterSnapshot {
         self.handle.get_att("AvailabilityZones")
     }
 
-    /// The name of the database engine for this DB cluster snapshot.
-    /// (`Fn::GetAtt Engine`)
-    pub fn engine(&self) -> Value {
-        self.handle.get_att("Engine")
-    }
-
-    /// The version of the database engine for this DB cluster snapshot.
-    /// (`Fn::GetAtt EngineVersion`)
-    pub fn engine_version(&self) -> Value {
-        self.handle.get_att("EngineVersion")
-    }
-
-    /// The type of the DB cluster snapshot.
-    /// (`Fn::GetAtt SnapshotType`)
-    pub fn snapshot_type(&self) -> Value {
-        self.handle.get_att("SnapshotType")
-    }
-
-    /// The allocated storage size of the DB cluster snapshot in gibibytes (GiB).
-    /// (`Fn::GetAtt AllocatedStorage`)
-    pub fn allocated_storage(&self) -> Value {
-        self.handle.get_att("AllocatedStorage")
-    }
-
-    /// The status of this DB cluster snapshot.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
-    /// The port that the DB cluster was listening on at the time of the snapshot.
-    /// (`Fn::GetAtt Port`)
-    pub fn port(&self) -> Value {
-        self.handle.get_att("Port")
-    }
-
-    /// The VPC ID associated with the DB cluster snapshot.
-    /// (`Fn::GetAtt VpcId`)
-    pub fn vpc_id(&self) -> Value {
-        self.handle.get_att("VpcId")
-    }
-
     /// The time when the DB cluster was created, in Universal Coordinated Time (UTC).
     /// (`Fn::GetAtt ClusterCreateTime`)
     pub fn cluster_create_time(&self) -> Value {
         self.handle.get_att("ClusterCreateTime")
     }
 
-    /// The master username for this DB cluster snapshot.
-    /// (`Fn::GetAtt MasterUsername`)
-    pub fn master_username(&self) -> Value {
-        self.handle.get_att("MasterUsername")
-    }
-
-    /// The engine mode of the database engine for this DB cluster snapshot.
-    /// (`Fn::GetAtt EngineMode`)
-    pub fn engine_mode(&self) -> Value {
-        self.handle.get_att("EngineMode")
-    }
-
-    /// The license model information for this DB cluster snapshot.
-    /// (`Fn::GetAtt LicenseModel`)
-    pub fn license_model(&self) -> Value {
-        self.handle.get_att("LicenseModel")
-    }
-
-    /// Indicates whether the DB cluster snapshot is encrypted.
-    /// (`Fn::GetAtt StorageEncrypted`)
-    pub fn storage_encrypted(&self) -> Value {
-        self.handle.get_att("StorageEncrypted")
-    }
-
-    /// If StorageEncrypted is true, the AWS KMS key identifier for the encrypted DB cluster snapshot.
-    /// (`Fn::GetAtt KmsKeyId`)
-    pub fn kms_key_id(&self) -> Value {
-        self.handle.get_att("KmsKeyId")
-    }
-
-    /// Indicates whether mapping of AWS IAM accounts to database accounts is enabled.
-    /// (`Fn::GetAtt IAMDatabaseAuthenticationEnabled`)
-    pub fn iam_database_authentication_enabled(&self) -> Value {
-        self.handle.get_att("IAMDatabaseAuthenticationEnabled")
+    /// The Amazon Resource Name (ARN) for the DB cluster snapshot.
+    /// (`Fn::GetAtt DBClusterSnapshotArn`)
+    pub fn db_cluster_snapshot_arn(&self) -> Value {
+        self.handle.get_att("DBClusterSnapshotArn")
     }
 
     /// The resource ID of the DB cluster that this DB cluster snapshot was created from.
@@ -222,10 +150,82 @@ impl CfnClusterSnapshot {
         self.handle.get_att("DbClusterResourceId")
     }
 
+    /// The name of the database engine for this DB cluster snapshot.
+    /// (`Fn::GetAtt Engine`)
+    pub fn engine(&self) -> Value {
+        self.handle.get_att("Engine")
+    }
+
+    /// The engine mode of the database engine for this DB cluster snapshot.
+    /// (`Fn::GetAtt EngineMode`)
+    pub fn engine_mode(&self) -> Value {
+        self.handle.get_att("EngineMode")
+    }
+
+    /// The version of the database engine for this DB cluster snapshot.
+    /// (`Fn::GetAtt EngineVersion`)
+    pub fn engine_version(&self) -> Value {
+        self.handle.get_att("EngineVersion")
+    }
+
+    /// Indicates whether mapping of AWS IAM accounts to database accounts is enabled.
+    /// (`Fn::GetAtt IAMDatabaseAuthenticationEnabled`)
+    pub fn iam_database_authentication_enabled(&self) -> Value {
+        self.handle.get_att("IAMDatabaseAuthenticationEnabled")
+    }
+
+    /// If StorageEncrypted is true, the AWS KMS key identifier for the encrypted DB cluster snapshot.
+    /// (`Fn::GetAtt KmsKeyId`)
+    pub fn kms_key_id(&self) -> Value {
+        self.handle.get_att("KmsKeyId")
+    }
+
+    /// The license model information for this DB cluster snapshot.
+    /// (`Fn::GetAtt LicenseModel`)
+    pub fn license_model(&self) -> Value {
+        self.handle.get_att("LicenseModel")
+    }
+
+    /// The master username for this DB cluster snapshot.
+    /// (`Fn::GetAtt MasterUsername`)
+    pub fn master_username(&self) -> Value {
+        self.handle.get_att("MasterUsername")
+    }
+
+    /// The port that the DB cluster was listening on at the time of the snapshot.
+    /// (`Fn::GetAtt Port`)
+    pub fn port(&self) -> Value {
+        self.handle.get_att("Port")
+    }
+
     /// The time when the snapshot was taken, in Universal Coordinated Time (UTC).
     /// (`Fn::GetAtt SnapshotCreateTime`)
     pub fn snapshot_create_time(&self) -> Value {
         self.handle.get_att("SnapshotCreateTime")
+    }
+
+    /// The type of the DB cluster snapshot.
+    /// (`Fn::GetAtt SnapshotType`)
+    pub fn snapshot_type(&self) -> Value {
+        self.handle.get_att("SnapshotType")
+    }
+
+    /// The status of this DB cluster snapshot.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
+    /// Indicates whether the DB cluster snapshot is encrypted.
+    /// (`Fn::GetAtt StorageEncrypted`)
+    pub fn storage_encrypted(&self) -> Value {
+        self.handle.get_att("StorageEncrypted")
+    }
+
+    /// The VPC ID associated with the DB cluster snapshot.
+    /// (`Fn::GetAtt VpcId`)
+    pub fn vpc_id(&self) -> Value {
+        self.handle.get_att("VpcId")
     }
 }
 
@@ -1172,6 +1172,12 @@ impl CfnDBCluster {
         self.handle.get_att("Endpoint.Port")
     }
 
+    /// The Amazon Resource Name (ARN) of the secret. This parameter is a return value that you can retrieve using the ``Fn::GetAtt`` intrinsic function. For more information, see \[Return values\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbcluster.html#aws-resource-rds-dbcluster-return-values>).
+    /// (`Fn::GetAtt MasterUserSecret.SecretArn`)
+    pub fn master_user_secret_secret_arn(&self) -> Value {
+        self.handle.get_att("MasterUserSecret.SecretArn")
+    }
+
     /// (`Fn::GetAtt ReadEndpoint`)
     pub fn read_endpoint(&self) -> Value {
         self.handle.get_att("ReadEndpoint")
@@ -1181,12 +1187,6 @@ impl CfnDBCluster {
     /// (`Fn::GetAtt ReadEndpoint.Address`)
     pub fn read_endpoint_address(&self) -> Value {
         self.handle.get_att("ReadEndpoint.Address")
-    }
-
-    /// The Amazon Resource Name (ARN) of the secret. This parameter is a return value that you can retrieve using the ``Fn::GetAtt`` intrinsic function. For more information, see \[Return values\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbcluster.html#aws-resource-rds-dbcluster-return-values>).
-    /// (`Fn::GetAtt MasterUserSecret.SecretArn`)
-    pub fn master_user_secret_secret_arn(&self) -> Value {
-        self.handle.get_att("MasterUserSecret.SecretArn")
     }
 
     /// (`Fn::GetAtt StorageEncryptionType`)
@@ -1373,16 +1373,16 @@ impl CfnDBClusterEndpoint {
         self.handle.get_att("DBClusterEndpointArn")
     }
 
-    /// The DNS address of the endpoint.
-    /// (`Fn::GetAtt Endpoint`)
-    pub fn endpoint(&self) -> Value {
-        self.handle.get_att("Endpoint")
-    }
-
     /// A unique system-generated identifier for an endpoint. It remains the same for the whole life of the endpoint.
     /// (`Fn::GetAtt DBClusterEndpointResourceIdentifier`)
     pub fn db_cluster_endpoint_resource_identifier(&self) -> Value {
         self.handle.get_att("DBClusterEndpointResourceIdentifier")
+    }
+
+    /// The DNS address of the endpoint.
+    /// (`Fn::GetAtt Endpoint`)
+    pub fn endpoint(&self) -> Value {
+        self.handle.get_att("Endpoint")
     }
 
     /// The endpoint classification returned by Amazon RDS.
@@ -2360,14 +2360,91 @@ impl CfnDBInstance {
         Ok(CfnDBInstance { handle })
     }
 
+    /// The additional storage volumes associated with the DB instance. RDS supports additional storage volumes for RDS for Oracle and RDS for SQL Server.
+    /// (`Fn::GetAtt AdditionalStorageVolumes`)
+    pub fn additional_storage_volumes(&self) -> Value {
+        self.handle.get_att("AdditionalStorageVolumes")
+    }
+
+    /// The amount of storage in gibibytes (GiB) to be initially allocated for the database instance. If any value is set in the ``Iops`` parameter, ``AllocatedStorage`` must be at least 100 GiB, which corresponds to the minimum Iops value of 1,000. If you increase the ``Iops`` value (in 1,000 IOPS increments), then you must also increase the ``AllocatedStorage`` value (in 100-GiB increments). *Amazon Aurora* Not applicable. Aurora cluster volumes automatically grow as the amount of data in your database increases, though you are only charged for the space that you use in an Aurora cluster volume.
+    /// (`Fn::GetAtt AllocatedStorage`)
+    pub fn allocated_storage(&self) -> Value {
+        self.handle.get_att("AllocatedStorage")
+    }
+
+    /// A value that indicates whether major version upgrades are allowed. Changing this parameter doesn't result in an outage and the change is asynchronously applied as soon as possible. Constraints: Major version upgrades must be allowed when specifying a value for the ``EngineVersion`` parameter that is a different major version than the DB instance's current version.
+    /// (`Fn::GetAtt AllowMajorVersionUpgrade`)
+    pub fn allow_major_version_upgrade(&self) -> Value {
+        self.handle.get_att("AllowMajorVersionUpgrade")
+    }
+
+    /// Specifies whether changes to the DB instance and any pending modifications are applied immediately, regardless of the ``PreferredMaintenanceWindow`` setting. If set to ``false``, changes are applied during the next maintenance window. Until RDS applies the changes, the DB instance remains in a drift state. As a result, the configuration doesn't fully reflect the requested modifications and temporarily diverges from the intended state.
+    /// (`Fn::GetAtt ApplyImmediately`)
+    pub fn apply_immediately(&self) -> Value {
+        self.handle.get_att("ApplyImmediately")
+    }
+
+    /// The IAMlong (IAM) roles associated with the DB instance. *Amazon Aurora* Not applicable. The associated roles are managed by the DB cluster.
+    /// (`Fn::GetAtt AssociatedRoles`)
+    pub fn associated_roles(&self) -> Value {
+        self.handle.get_att("AssociatedRoles")
+    }
+
+    /// A value that indicates whether minor engine upgrades are applied automatically to the DB instance during the maintenance window. By default, minor engine upgrades are applied automatically.
+    /// (`Fn::GetAtt AutoMinorVersionUpgrade`)
+    pub fn auto_minor_version_upgrade(&self) -> Value {
+        self.handle.get_att("AutoMinorVersionUpgrade")
+    }
+
+    /// The AWS KMS key identifier for encryption of the replicated automated backups. The KMS key ID is the Amazon Resource Name (ARN) for the KMS encryption key in the destination AWS-Region, for example, ``arn:aws:kms:us-east-1:123456789012:key/AKIAIOSFODNN7EXAMPLE``.
+    /// (`Fn::GetAtt AutomaticBackupReplicationKmsKeyId`)
+    pub fn automatic_backup_replication_kms_key_id(&self) -> Value {
+        self.handle.get_att("AutomaticBackupReplicationKmsKeyId")
+    }
+
+    /// The AWS-Region associated with the automated backup.
+    /// (`Fn::GetAtt AutomaticBackupReplicationRegion`)
+    pub fn automatic_backup_replication_region(&self) -> Value {
+        self.handle.get_att("AutomaticBackupReplicationRegion")
+    }
+
+    /// The retention period for automated backups in a different AWS Region. Use this parameter to set a unique retention period that only applies to cross-Region automated backups. To enable automated backups in a different Region, specify a positive value for the ``AutomaticBackupReplicationRegion`` parameter. If not specified, this parameter defaults to the value of the ``BackupRetentionPeriod`` parameter. The maximum allowed value is 35.
+    /// (`Fn::GetAtt AutomaticBackupReplicationRetentionPeriod`)
+    pub fn automatic_backup_replication_retention_period(&self) -> Value {
+        self.handle.get_att("AutomaticBackupReplicationRetentionPeriod")
+    }
+
     /// (`Fn::GetAtt AutomaticRestartTime`)
     pub fn automatic_restart_time(&self) -> Value {
         self.handle.get_att("AutomaticRestartTime")
     }
 
-    /// (`Fn::GetAtt CertificateDetails`)
-    pub fn certificate_details(&self) -> Value {
-        self.handle.get_att("CertificateDetails")
+    /// The Availability Zone (AZ) where the database will be created. For information on AWS-Regions and Availability Zones, see \[Regions and Availability Zones\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.RegionsAndAvailabilityZones.html>). For Amazon Aurora, each Aurora DB cluster hosts copies of its storage in three separate Availability Zones. Specify one of these Availability Zones. Aurora automatically chooses an appropriate Availability Zone if you don't specify one. Default: A random, system-chosen Availability Zone in the endpoint's AWS-Region.
+    ///
+    /// Example: ``us-east-1d``
+    /// (`Fn::GetAtt AvailabilityZone`)
+    pub fn availability_zone(&self) -> Value {
+        self.handle.get_att("AvailabilityZone")
+    }
+
+    /// The number of days for which automated backups are retained. Setting this parameter to a positive number enables backups. Setting this parameter to 0 disables automated backups. *Amazon Aurora* Not applicable. The retention period for automated backups is managed by the DB cluster. Default: 1 Constraints: +  Must be a value from 0 to 35 +  Can't be set to 0 if the DB instance is a source to read replicas
+    /// (`Fn::GetAtt BackupRetentionPeriod`)
+    pub fn backup_retention_period(&self) -> Value {
+        self.handle.get_att("BackupRetentionPeriod")
+    }
+
+    /// The location for storing automated backups and manual snapshots. Valid Values: +  ``local`` (Dedicated Local Zone) +  ``outposts`` (AWS Outposts) +  ``region`` (AWS-Region)
+    ///
+    /// Default: ``region`` For more information, see \[Working with Amazon RDS on Outposts\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-on-outposts.html>) in the *Amazon RDS User Guide*.
+    /// (`Fn::GetAtt BackupTarget`)
+    pub fn backup_target(&self) -> Value {
+        self.handle.get_att("BackupTarget")
+    }
+
+    /// The identifier of the CA certificate for this DB instance. For more information, see \[Using SSL/TLS to encrypt a connection to a DB instance\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html>) in the *Amazon RDS User Guide* and \[Using SSL/TLS to encrypt a connection to a DB cluster\](<https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.SSL.html>) in the *Amazon Aurora User Guide*.
+    /// (`Fn::GetAtt CACertificateIdentifier`)
+    pub fn ca_certificate_identifier(&self) -> Value {
+        self.handle.get_att("CACertificateIdentifier")
     }
 
     /// The CA identifier of the CA certificate used for the DB instance's server certificate.
@@ -2382,9 +2459,191 @@ impl CfnDBInstance {
         self.handle.get_att("CertificateDetails.ValidTill")
     }
 
-    /// (`Fn::GetAtt Endpoint`)
-    pub fn endpoint(&self) -> Value {
-        self.handle.get_att("Endpoint")
+    /// Specifies whether the DB instance is restarted when you rotate your SSL/TLS certificate. By default, the DB instance is restarted when you rotate your SSL/TLS certificate. The certificate is not updated until the DB instance is restarted. Set this parameter only if you are *not* using SSL/TLS to connect to the DB instance.
+    ///
+    /// This setting doesn't apply to RDS Custom DB instances.
+    /// (`Fn::GetAtt CertificateRotationRestart`)
+    pub fn certificate_rotation_restart(&self) -> Value {
+        self.handle.get_att("CertificateRotationRestart")
+    }
+
+    /// For supported engines, indicates that the DB instance should be associated with the specified character set. *Amazon Aurora* Not applicable. The character set is managed by the DB cluster. For more information, see \[AWS::RDS::DBCluster\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbcluster.html>).
+    /// (`Fn::GetAtt CharacterSetName`)
+    pub fn character_set_name(&self) -> Value {
+        self.handle.get_att("CharacterSetName")
+    }
+
+    /// Specifies whether to copy tags from the DB instance to snapshots of the DB instance. By default, tags are not copied. This setting doesn't apply to Amazon Aurora DB instances. Copying tags to snapshots is managed by the DB cluster. Setting this value for an Aurora DB instance has no effect on the DB cluster setting.
+    /// (`Fn::GetAtt CopyTagsToSnapshot`)
+    pub fn copy_tags_to_snapshot(&self) -> Value {
+        self.handle.get_att("CopyTagsToSnapshot")
+    }
+
+    /// The instance profile associated with the underlying Amazon EC2 instance of an RDS Custom DB instance. This setting is required for RDS Custom. Constraints: +  The profile must exist in your account. +  The profile must have an IAM role that Amazon EC2 has permissions to assume. +  The instance profile name and the associated IAM role name must start with the prefix ``AWSRDSCustom``.
+    /// (`Fn::GetAtt CustomIAMInstanceProfile`)
+    pub fn custom_iam_instance_profile(&self) -> Value {
+        self.handle.get_att("CustomIAMInstanceProfile")
+    }
+
+    /// The identifier of the DB cluster that this DB instance will belong to. This setting doesn't apply to RDS Custom DB instances.
+    /// (`Fn::GetAtt DBClusterIdentifier`)
+    pub fn db_cluster_identifier(&self) -> Value {
+        self.handle.get_att("DBClusterIdentifier")
+    }
+
+    /// The identifier for the Multi-AZ DB cluster snapshot to restore from. For more information on Multi-AZ DB clusters, see \[Multi-AZ DB cluster deployments\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts.html>) in the *Amazon RDS User Guide*. Constraints: +  Must match the identifier of an existing Multi-AZ DB cluster snapshot. +  Can't be specified when ``DBSnapshotIdentifier`` is specified. +  Must be specified when ``DBSnapshotIdentifier`` isn't specified.
+    /// (`Fn::GetAtt DBClusterSnapshotIdentifier`)
+    pub fn db_cluster_snapshot_identifier(&self) -> Value {
+        self.handle.get_att("DBClusterSnapshotIdentifier")
+    }
+
+    /// (`Fn::GetAtt DBInstanceArn`)
+    pub fn db_instance_arn(&self) -> Value {
+        self.handle.get_att("DBInstanceArn")
+    }
+
+    /// The compute and memory capacity of the DB instance, for example ``db.m5.large``. Not all DB instance classes are available in all AWS-Regions, or for all database engines. For the full list of DB instance classes, and availability for your engine, see \[DB instance classes\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.html>) in the *Amazon RDS User Guide* or \[Aurora DB instance classes\](<https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.DBInstanceClass.html>) in the *Amazon Aurora User Guide*.
+    /// (`Fn::GetAtt DBInstanceClass`)
+    pub fn db_instance_class(&self) -> Value {
+        self.handle.get_att("DBInstanceClass")
+    }
+
+    /// A name for the DB instance. If you specify a name, AWS CloudFormation converts it to lowercase. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the DB instance. For more information, see \[Name Type\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html>). For information about constraints that apply to DB instance identifiers, see \[Naming constraints in Amazon RDS\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.Constraints>) in the *Amazon RDS User Guide*.
+    /// (`Fn::GetAtt DBInstanceIdentifier`)
+    pub fn db_instance_identifier(&self) -> Value {
+        self.handle.get_att("DBInstanceIdentifier")
+    }
+
+    /// (`Fn::GetAtt DBInstanceStatus`)
+    pub fn db_instance_status(&self) -> Value {
+        self.handle.get_att("DBInstanceStatus")
+    }
+
+    /// The meaning of this parameter differs according to the database engine you use. If you specify the ``DBSnapshotIdentifier`` property, this property only applies to RDS for Oracle. *Amazon Aurora* Not applicable. The database name is managed by the DB cluster. *Db2* The name of the database to create when the DB instance is created. If this parameter isn't specified, no database is created in the DB instance. Constraints: +  Must contain 1 to 64 letters or numbers. +  Must begin with a letter. Subsequent characters can be letters, underscores, or digits (0-9).
+    /// (`Fn::GetAtt DBName`)
+    pub fn db_name(&self) -> Value {
+        self.handle.get_att("DBName")
+    }
+
+    /// The name of an existing DB parameter group or a reference to an \[AWS::RDS::DBParameterGroup\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-rds-dbparametergroup.html>) resource created in the template. To list all of the available DB parameter group names, use the following command: ``aws rds describe-db-parameter-groups --query "DBParameterGroups\[\].DBParameterGroupName" --output text`` If any of the data members of the referenced parameter group are changed during an update, the DB instance might need to be restarted, which causes some interruption.
+    /// (`Fn::GetAtt DBParameterGroupName`)
+    pub fn db_parameter_group_name(&self) -> Value {
+        self.handle.get_att("DBParameterGroupName")
+    }
+
+    /// A list of the DB security groups to assign to the DB instance. The list can include both the name of existing DB security groups or references to AWS::RDS::DBSecurityGroup resources created in the template. If you set DBSecurityGroups, you must not set VPCSecurityGroups, and vice versa. Also, note that the DBSecurityGroups property exists only for backwards compatibility with older regions and is no longer recommended for providing security information to an RDS DB instance. Instead, use VPCSecurityGroups.
+    /// (`Fn::GetAtt DBSecurityGroups`)
+    pub fn db_security_groups(&self) -> Value {
+        self.handle.get_att("DBSecurityGroups")
+    }
+
+    /// The name or Amazon Resource Name (ARN) of the DB snapshot that's used to restore the DB instance. If you're restoring from a shared manual DB snapshot, you must specify the ARN of the snapshot. By specifying this property, you can create a DB instance from the specified DB snapshot. If the ``DBSnapshotIdentifier`` property is an empty string or the ``AWS::RDS::DBInstance`` declaration has no ``DBSnapshotIdentifier`` property, AWS CloudFormation creates a new database.
+    ///
+    /// *Amazon Aurora* Not applicable. Snapshot restore is managed by the DB cluster.
+    /// (`Fn::GetAtt DBSnapshotIdentifier`)
+    pub fn db_snapshot_identifier(&self) -> Value {
+        self.handle.get_att("DBSnapshotIdentifier")
+    }
+
+    /// A DB subnet group to associate with the DB instance. If you update this value, the new subnet group must be a subnet group in a new VPC. If you don't specify a DB subnet group, RDS uses the default DB subnet group if one exists. If a default DB subnet group does not exist, and you don't specify a ``DBSubnetGroupName``, the DB instance fails to launch. For more information about using Amazon RDS in a VPC, see \[Amazon VPC and Amazon RDS\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.html>) in the *Amazon RDS User Guide*. This setting doesn't apply to Amazon Aurora DB instances.
+    /// (`Fn::GetAtt DBSubnetGroupName`)
+    pub fn db_subnet_group_name(&self) -> Value {
+        self.handle.get_att("DBSubnetGroupName")
+    }
+
+    /// The Oracle system identifier (SID), which is the name of the Oracle database instance that manages your database files. In this context, the term "Oracle database instance" refers exclusively to the system global area (SGA) and Oracle background processes. If you don't specify a SID, the value defaults to ``RDSCDB``. The Oracle SID is also the name of your CDB.
+    /// (`Fn::GetAtt DBSystemId`)
+    pub fn db_system_id(&self) -> Value {
+        self.handle.get_att("DBSystemId")
+    }
+
+    /// The mode of Database Insights to enable for the DB instance. Aurora DB instances inherit this value from the DB cluster, so you can't change this value.
+    /// (`Fn::GetAtt DatabaseInsightsMode`)
+    pub fn database_insights_mode(&self) -> Value {
+        self.handle.get_att("DatabaseInsightsMode")
+    }
+
+    /// (`Fn::GetAtt DbiResourceId`)
+    pub fn dbi_resource_id(&self) -> Value {
+        self.handle.get_att("DbiResourceId")
+    }
+
+    /// Indicates whether the DB instance has a dedicated log volume (DLV) enabled.
+    /// (`Fn::GetAtt DedicatedLogVolume`)
+    pub fn dedicated_log_volume(&self) -> Value {
+        self.handle.get_att("DedicatedLogVolume")
+    }
+
+    /// A value that indicates whether to remove automated backups immediately after the DB instance is deleted. This parameter isn't case-sensitive. The default is to remove automated backups immediately after the DB instance is deleted. *Amazon Aurora* Not applicable. When you delete a DB cluster, all automated backups for that DB cluster are deleted and can't be recovered. Manual DB cluster snapshots of the DB cluster are not deleted.
+    /// (`Fn::GetAtt DeleteAutomatedBackups`)
+    pub fn delete_automated_backups(&self) -> Value {
+        self.handle.get_att("DeleteAutomatedBackups")
+    }
+
+    /// Specifies whether the DB instance has deletion protection enabled. The database can't be deleted when deletion protection is enabled. By default, deletion protection isn't enabled. For more information, see \[Deleting a DB Instance\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_DeleteInstance.html>). This setting doesn't apply to Amazon Aurora DB instances. You can enable or disable deletion protection for the DB cluster. For more information, see ``CreateDBCluster``. DB instances in a DB cluster can be deleted even when deletion protection is enabled for the DB cluster.
+    /// (`Fn::GetAtt DeletionProtection`)
+    pub fn deletion_protection(&self) -> Value {
+        self.handle.get_att("DeletionProtection")
+    }
+
+    /// The Active Directory directory ID to create the DB instance in. Currently, only Db2, MySQL, Microsoft SQL Server, Oracle, and PostgreSQL DB instances can be created in an Active Directory Domain. For more information, see \[Kerberos Authentication\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/kerberos-authentication.html>) in the *Amazon RDS User Guide*.
+    /// (`Fn::GetAtt Domain`)
+    pub fn domain(&self) -> Value {
+        self.handle.get_att("Domain")
+    }
+
+    /// The ARN for the Secrets Manager secret with the credentials for the user joining the domain. Example: ``arn:aws:secretsmanager:region:account-number:secret:myselfmanagedADtestsecret-123456``
+    /// (`Fn::GetAtt DomainAuthSecretArn`)
+    pub fn domain_auth_secret_arn(&self) -> Value {
+        self.handle.get_att("DomainAuthSecretArn")
+    }
+
+    /// The IPv4 DNS IP addresses of your primary and secondary Active Directory domain controllers. Constraints: +  Two IP addresses must be provided. If there isn't a secondary domain controller, use the IP address of the primary domain controller for both entries in the list.
+    ///
+    /// Example: ``123.124.125.126,234.235.236.237``
+    /// (`Fn::GetAtt DomainDnsIps`)
+    pub fn domain_dns_ips(&self) -> Value {
+        self.handle.get_att("DomainDnsIps")
+    }
+
+    /// The fully qualified domain name (FQDN) of an Active Directory domain. Constraints: +  Can't be longer than 64 characters.
+    ///
+    /// Example: ``mymanagedADtest.mymanagedAD.mydomain``
+    /// (`Fn::GetAtt DomainFqdn`)
+    pub fn domain_fqdn(&self) -> Value {
+        self.handle.get_att("DomainFqdn")
+    }
+
+    /// The name of the IAM role to use when making API calls to the Directory Service. This setting doesn't apply to the following DB instances: +  Amazon Aurora (The domain is managed by the DB cluster.) +  RDS Custom
+    /// (`Fn::GetAtt DomainIAMRoleName`)
+    pub fn domain_iam_role_name(&self) -> Value {
+        self.handle.get_att("DomainIAMRoleName")
+    }
+
+    /// The Active Directory organizational unit for your DB instance to join. Constraints: +  Must be in the distinguished name format. +  Can't be longer than 64 characters.
+    ///
+    /// Example: ``OU=mymanagedADtestOU,DC=mymanagedADtest,DC=mymanagedAD,DC=mydomain``
+    /// (`Fn::GetAtt DomainOu`)
+    pub fn domain_ou(&self) -> Value {
+        self.handle.get_att("DomainOu")
+    }
+
+    /// The list of log types that need to be enabled for exporting to CloudWatch Logs. The values in the list depend on the DB engine being used. For more information, see \[Publishing Database Logs to Amazon CloudWatch Logs\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.html#USER_LogAccess.Procedural.UploadtoCloudWatch>) in the *Amazon Relational Database Service User Guide*. *Amazon Aurora* Not applicable. CloudWatch Logs exports are managed by the DB cluster.
+    /// (`Fn::GetAtt EnableCloudwatchLogsExports`)
+    pub fn enable_cloudwatch_logs_exports(&self) -> Value {
+        self.handle.get_att("EnableCloudwatchLogsExports")
+    }
+
+    /// A value that indicates whether to enable mapping of AWS Identity and Access Management (IAM) accounts to database accounts. By default, mapping is disabled. This property is supported for RDS for MariaDB, RDS for MySQL, and RDS for PostgreSQL. For more information, see \[IAM Database Authentication for MariaDB, MySQL, and PostgreSQL\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.html>) in the *Amazon RDS User Guide.* *Amazon Aurora* Not applicable. Mapping AWS IAM accounts to database accounts is managed by the DB cluster.
+    /// (`Fn::GetAtt EnableIAMDatabaseAuthentication`)
+    pub fn enable_iam_database_authentication(&self) -> Value {
+        self.handle.get_att("EnableIAMDatabaseAuthentication")
+    }
+
+    /// Specifies whether to enable Performance Insights for the DB instance. For more information, see \[Using Amazon Performance Insights\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PerfInsights.html>) in the *Amazon RDS User Guide*. This setting doesn't apply to RDS Custom DB instances.
+    /// (`Fn::GetAtt EnablePerformanceInsights`)
+    pub fn enable_performance_insights(&self) -> Value {
+        self.handle.get_att("EnablePerformanceInsights")
     }
 
     /// Specifies the DNS address of the DB instance.
@@ -2393,31 +2652,34 @@ impl CfnDBInstance {
         self.handle.get_att("Endpoint.Address")
     }
 
-    /// Specifies the port that the database engine is listening on.
-    /// (`Fn::GetAtt Endpoint.Port`)
-    pub fn endpoint_port(&self) -> Value {
-        self.handle.get_att("Endpoint.Port")
-    }
-
     /// Specifies the ID that Amazon Route 53 assigns when you create a hosted zone.
     /// (`Fn::GetAtt Endpoint.HostedZoneId`)
     pub fn endpoint_hosted_zone_id(&self) -> Value {
         self.handle.get_att("Endpoint.HostedZoneId")
     }
 
-    /// (`Fn::GetAtt DbiResourceId`)
-    pub fn dbi_resource_id(&self) -> Value {
-        self.handle.get_att("DbiResourceId")
+    /// Specifies the port that the database engine is listening on.
+    /// (`Fn::GetAtt Endpoint.Port`)
+    pub fn endpoint_port(&self) -> Value {
+        self.handle.get_att("Endpoint.Port")
     }
 
-    /// (`Fn::GetAtt DBInstanceArn`)
-    pub fn db_instance_arn(&self) -> Value {
-        self.handle.get_att("DBInstanceArn")
+    /// The name of the database engine to use for this DB instance. Not every database engine is available in every AWS Region. This property is required when creating a DB instance. You can convert an Oracle database from the non-CDB architecture to the container database (CDB) architecture by updating the ``Engine`` value in your templates from ``oracle-ee`` to ``oracle-ee-cdb`` or from ``oracle-se2`` to ``oracle-se2-cdb``. Converting to the CDB architecture requires an interruption.
+    /// (`Fn::GetAtt Engine`)
+    pub fn engine(&self) -> Value {
+        self.handle.get_att("Engine")
     }
 
-    /// (`Fn::GetAtt DBInstanceStatus`)
-    pub fn db_instance_status(&self) -> Value {
-        self.handle.get_att("DBInstanceStatus")
+    /// The lifecycle type for this DB instance. By default, this value is set to ``open-source-rds-extended-support``, which enrolls your DB instance into Amazon RDS Extended Support. At the end of standard support, you can avoid charges for Extended Support by setting the value to ``open-source-rds-extended-support-disabled``. In this case, creating the DB instance will fail if the DB major version is past its end of standard support date. This setting applies only to RDS for MySQL and RDS for PostgreSQL. For Amazon Aurora DB instances, the engine lifecycle support is managed by the DB cluster.
+    /// (`Fn::GetAtt EngineLifecycleSupport`)
+    pub fn engine_lifecycle_support(&self) -> Value {
+        self.handle.get_att("EngineLifecycleSupport")
+    }
+
+    /// The version number of the database engine to use. For a list of valid engine versions, use the ``DescribeDBEngineVersions`` action. The following are the database engines and links to information about the major and minor versions that are available with Amazon RDS. Not every database engine is available for every AWS Region. *Amazon Aurora* Not applicable. The version number of the database engine to be used by the DB instance is managed by the DB cluster.
+    /// (`Fn::GetAtt EngineVersion`)
+    pub fn engine_version(&self) -> Value {
+        self.handle.get_att("EngineVersion")
     }
 
     /// (`Fn::GetAtt InstanceCreateTime`)
@@ -2425,9 +2687,21 @@ impl CfnDBInstance {
         self.handle.get_att("InstanceCreateTime")
     }
 
+    /// The number of I/O operations per second (IOPS) that the database provisions. The value must be equal to or greater than 1000. If you specify this property, you must follow the range of allowed ratios of your requested IOPS rate to the amount of storage that you allocate (IOPS to allocated storage). For example, you can provision an Oracle database instance with 1000 IOPS and 200 GiB of storage (a ratio of 5:1), or specify 2000 IOPS with 200 GiB of storage (a ratio of 10:1).
+    /// (`Fn::GetAtt Iops`)
+    pub fn iops(&self) -> Value {
+        self.handle.get_att("Iops")
+    }
+
     /// (`Fn::GetAtt IsStorageConfigUpgradeAvailable`)
     pub fn is_storage_config_upgrade_available(&self) -> Value {
         self.handle.get_att("IsStorageConfigUpgradeAvailable")
+    }
+
+    /// The ARN of the AWS KMS key that's used to encrypt the DB instance, such as ``arn:aws:kms:us-east-1:012345678910:key/abcd1234-a123-456a-a12b-a123b4cd56ef``. If you enable the StorageEncrypted property but don't specify this property, AWS CloudFormation uses the default KMS key. If you specify this property, you must set the StorageEncrypted property to true. If you specify the ``SourceDBInstanceIdentifier`` or ``SourceDbiResourceId`` property, don't specify this property.
+    /// (`Fn::GetAtt KmsKeyId`)
+    pub fn kms_key_id(&self) -> Value {
+        self.handle.get_att("KmsKeyId")
     }
 
     /// (`Fn::GetAtt LatestRestorableTime`)
@@ -2435,9 +2709,12 @@ impl CfnDBInstance {
         self.handle.get_att("LatestRestorableTime")
     }
 
-    /// (`Fn::GetAtt ListenerEndpoint`)
-    pub fn listener_endpoint(&self) -> Value {
-        self.handle.get_att("ListenerEndpoint")
+    /// License model information for this DB instance. Valid Values: +  Aurora MySQL - ``general-public-license`` +  Aurora PostgreSQL - ``postgresql-license`` +  RDS for Db2 - ``bring-your-own-license``.
+    ///
+    /// If you've specified ``DBSecurityGroups`` and then you update the license model, AWS CloudFormation replaces the underlying DB instance. This will incur some interruptions to database availability.
+    /// (`Fn::GetAtt LicenseModel`)
+    pub fn license_model(&self) -> Value {
+        self.handle.get_att("LicenseModel")
     }
 
     /// Specifies the DNS address of the DB instance.
@@ -2446,16 +2723,42 @@ impl CfnDBInstance {
         self.handle.get_att("ListenerEndpoint.Address")
     }
 
+    /// Specifies the ID that Amazon Route 53 assigns when you create a hosted zone.
+    /// (`Fn::GetAtt ListenerEndpoint.HostedZoneId`)
+    pub fn listener_endpoint_hosted_zone_id(&self) -> Value {
+        self.handle.get_att("ListenerEndpoint.HostedZoneId")
+    }
+
     /// Specifies the port that the database engine is listening on.
     /// (`Fn::GetAtt ListenerEndpoint.Port`)
     pub fn listener_endpoint_port(&self) -> Value {
         self.handle.get_att("ListenerEndpoint.Port")
     }
 
-    /// Specifies the ID that Amazon Route 53 assigns when you create a hosted zone.
-    /// (`Fn::GetAtt ListenerEndpoint.HostedZoneId`)
-    pub fn listener_endpoint_hosted_zone_id(&self) -> Value {
-        self.handle.get_att("ListenerEndpoint.HostedZoneId")
+    /// Specifies whether to manage the master user password with AWS Secrets Manager. For more information, see \[Password management with Secrets Manager\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html>) in the *Amazon RDS User Guide.* Constraints: +  Can't manage the master user password with AWS Secrets Manager if ``MasterUserPassword`` is specified.
+    /// (`Fn::GetAtt ManageMasterUserPassword`)
+    pub fn manage_master_user_password(&self) -> Value {
+        self.handle.get_att("ManageMasterUserPassword")
+    }
+
+    /// Specifies the authentication type for the master user. With IAM master user authentication, you can configure the master DB user with IAM database authentication when you create a DB instance. You can specify one of the following values: +  ``password`` - Use standard database authentication with a password. +  ``iam-db-auth`` - Use IAM database authentication for the master user.
+    ///
+    /// This option is only valid for RDS for MySQL, RDS for MariaDB, RDS for PostgreSQL, Aurora MySQL, and Aurora PostgreSQL engines.
+    /// (`Fn::GetAtt MasterUserAuthenticationType`)
+    pub fn master_user_authentication_type(&self) -> Value {
+        self.handle.get_att("MasterUserAuthenticationType")
+    }
+
+    /// The password for the master user. The password can include any printable ASCII character except "/", """, or "@". *Amazon Aurora* Not applicable. The password for the master user is managed by the DB cluster. *RDS for Db2* Must contain from 8 to 255 characters. *RDS for MariaDB* Constraints: Must contain from 8 to 41 characters. *RDS for Microsoft SQL Server* Constraints: Must contain from 8 to 128 characters. *RDS for MySQL* Constraints: Must contain from 8 to 41 characters. *RDS for Oracle* Constraints: Must contain from 8 to 30 characters.
+    /// (`Fn::GetAtt MasterUserPassword`)
+    pub fn master_user_password(&self) -> Value {
+        self.handle.get_att("MasterUserPassword")
+    }
+
+    /// The AWS KMS key identifier that is used to encrypt the secret.
+    /// (`Fn::GetAtt MasterUserSecret.KmsKeyId`)
+    pub fn master_user_secret_kms_key_id(&self) -> Value {
+        self.handle.get_att("MasterUserSecret.KmsKeyId")
     }
 
     /// The Amazon Resource Name (ARN) of the secret. This parameter is a return value that you can retrieve using the ``Fn::GetAtt`` intrinsic function. For more information, see \[Return values\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbinstance.html#aws-resource-rds-dbinstance-return-values>).
@@ -2464,9 +2767,111 @@ impl CfnDBInstance {
         self.handle.get_att("MasterUserSecret.SecretArn")
     }
 
+    /// The master user name for the DB instance. If you specify the ``SourceDBInstanceIdentifier`` or ``DBSnapshotIdentifier`` property, don't specify this property. The value is inherited from the source DB instance or snapshot. When migrating a self-managed Db2 database, we recommend that you use the same master username as your self-managed Db2 instance name. *Amazon Aurora* Not applicable. The name for the master user is managed by the DB cluster. *RDS for Db2* Constraints: +  Must be 1 to 16 letters or numbers. +  First character must be a letter.
+    /// (`Fn::GetAtt MasterUsername`)
+    pub fn master_username(&self) -> Value {
+        self.handle.get_att("MasterUsername")
+    }
+
+    /// The upper limit in gibibytes (GiB) to which Amazon RDS can automatically scale the storage of the DB instance. For more information about this setting, including limitations that apply to it, see \[Managing capacity automatically with Amazon RDS storage autoscaling\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.StorageTypes.html#USER_PIOPS.Autoscaling>) in the *Amazon RDS User Guide*. This setting doesn't apply to the following DB instances: +  Amazon Aurora (Storage is managed by the DB cluster.) +  RDS Custom
+    /// (`Fn::GetAtt MaxAllocatedStorage`)
+    pub fn max_allocated_storage(&self) -> Value {
+        self.handle.get_att("MaxAllocatedStorage")
+    }
+
+    /// The interval, in seconds, between points when Enhanced Monitoring metrics are collected for the DB instance. To disable collection of Enhanced Monitoring metrics, specify ``0``. If ``MonitoringRoleArn`` is specified, then you must set ``MonitoringInterval`` to a value other than ``0``. This setting doesn't apply to RDS Custom DB instances. Valid Values: ``0 | 1 | 5 | 10 | 15 | 30 | 60`` Default: ``0``
+    /// (`Fn::GetAtt MonitoringInterval`)
+    pub fn monitoring_interval(&self) -> Value {
+        self.handle.get_att("MonitoringInterval")
+    }
+
+    /// The ARN for the IAM role that permits RDS to send enhanced monitoring metrics to Amazon CloudWatch Logs. For example, ``arn:aws:iam:123456789012:role/emaccess``. For information on creating a monitoring role, see \[Setting Up and Enabling Enhanced Monitoring\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.html#USER_Monitoring.OS.Enabling>) in the *Amazon RDS User Guide*. If ``MonitoringInterval`` is set to a value other than ``0``, then you must supply a ``MonitoringRoleArn`` value. This setting doesn't apply to RDS Custom DB instances.
+    /// (`Fn::GetAtt MonitoringRoleArn`)
+    pub fn monitoring_role_arn(&self) -> Value {
+        self.handle.get_att("MonitoringRoleArn")
+    }
+
+    /// Specifies whether the DB instance is a Multi-AZ deployment. You can't set the ``AvailabilityZone`` parameter if the DB instance is a Multi-AZ deployment. This setting doesn't apply to Amazon Aurora because the DB instance Availability Zones (AZs) are managed by the DB cluster.
+    /// (`Fn::GetAtt MultiAZ`)
+    pub fn multi_az(&self) -> Value {
+        self.handle.get_att("MultiAZ")
+    }
+
+    /// The name of the NCHAR character set for the Oracle DB instance. This setting doesn't apply to RDS Custom DB instances.
+    /// (`Fn::GetAtt NcharCharacterSetName`)
+    pub fn nchar_character_set_name(&self) -> Value {
+        self.handle.get_att("NcharCharacterSetName")
+    }
+
+    /// The network type of the DB instance. Valid values: +   ``IPV4`` +   ``DUAL``
+    ///
+    /// The network type is determined by the ``DBSubnetGroup`` specified for the DB instance. A ``DBSubnetGroup`` can support only the IPv4 protocol or the IPv4 and IPv6 protocols (``DUAL``). For more information, see \[Working with a DB instance in a VPC\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html>) in the *Amazon RDS User Guide.*
+    /// (`Fn::GetAtt NetworkType`)
+    pub fn network_type(&self) -> Value {
+        self.handle.get_att("NetworkType")
+    }
+
+    /// Indicates that the DB instance should be associated with the specified option group. Permanent options, such as the TDE option for Oracle Advanced Security TDE, can't be removed from an option group. Also, that option group can't be removed from a DB instance once it is associated with a DB instance.
+    /// (`Fn::GetAtt OptionGroupName`)
+    pub fn option_group_name(&self) -> Value {
+        self.handle.get_att("OptionGroupName")
+    }
+
     /// (`Fn::GetAtt PercentProgress`)
     pub fn percent_progress(&self) -> Value {
         self.handle.get_att("PercentProgress")
+    }
+
+    /// The AWS KMS key identifier for encryption of Performance Insights data. The KMS key identifier is the key ARN, key ID, alias ARN, or alias name for the KMS key. If you do not specify a value for ``PerformanceInsightsKMSKeyId``, then Amazon RDS uses your default KMS key. There is a default KMS key for your AWS account. Your AWS account has a different default KMS key for each AWS Region. *Update behavior:* Once Performance Insights is enabled with a KMS key, you cannot change to a different physical KMS key without replacing the DB instance.
+    /// (`Fn::GetAtt PerformanceInsightsKMSKeyId`)
+    pub fn performance_insights_kms_key_id(&self) -> Value {
+        self.handle.get_att("PerformanceInsightsKMSKeyId")
+    }
+
+    /// The number of days to retain Performance Insights data. When creating a DB instance without enabling Performance Insights, you can't specify the parameter ``PerformanceInsightsRetentionPeriod``. This setting doesn't apply to RDS Custom DB instances. Valid Values: +   ``7`` +  *month* * 31, where *month* is a number of months from 1-23. Examples: ``93`` (3 months * 31), ``341`` (11 months * 31), ``589`` (19 months * 31) +   ``731``
+    ///
+    /// Default: ``7`` days If you specify a retention period that isn't valid, such as ``94``, Amazon RDS returns an error.
+    /// (`Fn::GetAtt PerformanceInsightsRetentionPeriod`)
+    pub fn performance_insights_retention_period(&self) -> Value {
+        self.handle.get_att("PerformanceInsightsRetentionPeriod")
+    }
+
+    /// The port number on which the database accepts connections. This setting doesn't apply to Aurora DB instances. The port number is managed by the cluster. Valid Values: ``1150-65535`` Default: +  RDS for Db2 - ``50000`` +  RDS for MariaDB - ``3306`` +  RDS for Microsoft SQL Server - ``1433`` +  RDS for MySQL - ``3306`` +  RDS for Oracle - ``1521`` +  RDS for PostgreSQL - ``5432``
+    ///
+    /// Constraints: +  For RDS for Microsoft SQL Server, the value can't be ``1234``, ``1434``, ``3260``, ``3343``, ``3389``, ``47001``, or ``49152-49156``.
+    /// (`Fn::GetAtt Port`)
+    pub fn port(&self) -> Value {
+        self.handle.get_att("Port")
+    }
+
+    /// The daily time range during which automated backups are created if automated backups are enabled, using the ``BackupRetentionPeriod`` parameter. For more information, see \[Backup Window\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html#USER_WorkingWithAutomatedBackups.BackupWindow>) in the *Amazon RDS User Guide.* Constraints: +  Must be in the format ``hh24:mi-hh24:mi``. +  Must be in Universal Coordinated Time (UTC). +  Must not conflict with the preferred maintenance window. +  Must be at least 30 minutes.
+    /// (`Fn::GetAtt PreferredBackupWindow`)
+    pub fn preferred_backup_window(&self) -> Value {
+        self.handle.get_att("PreferredBackupWindow")
+    }
+
+    /// The weekly time range during which system maintenance can occur, in Universal Coordinated Time (UTC). Format: ``ddd:hh24:mi-ddd:hh24:mi`` The default is a 30-minute window selected at random from an 8-hour block of time for each AWS Region, occurring on a random day of the week. To see the time blocks available, see \[Maintaining a DB instance\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_UpgradeDBInstance.Maintenance.html#AdjustingTheMaintenanceWindow>) in the *Amazon RDS User Guide.* This property applies when AWS CloudFormation initially creates the DB instance.
+    /// (`Fn::GetAtt PreferredMaintenanceWindow`)
+    pub fn preferred_maintenance_window(&self) -> Value {
+        self.handle.get_att("PreferredMaintenanceWindow")
+    }
+
+    /// The number of CPU cores and the number of threads per core for the DB instance class of the DB instance. This setting doesn't apply to Amazon Aurora or RDS Custom DB instances.
+    /// (`Fn::GetAtt ProcessorFeatures`)
+    pub fn processor_features(&self) -> Value {
+        self.handle.get_att("ProcessorFeatures")
+    }
+
+    /// The order of priority in which an Aurora Replica is promoted to the primary instance after a failure of the existing primary instance. For more information, see \[Fault Tolerance for an Aurora DB Cluster\](<https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.AuroraHighAvailability.html#Aurora.Managing.FaultTolerance>) in the *Amazon Aurora User Guide*. This setting doesn't apply to RDS Custom DB instances. Default: ``1`` Valid Values: ``0 - 15``
+    /// (`Fn::GetAtt PromotionTier`)
+    pub fn promotion_tier(&self) -> Value {
+        self.handle.get_att("PromotionTier")
+    }
+
+    /// Indicates whether the DB instance is an internet-facing instance. If you specify true, AWS CloudFormation creates an instance with a publicly resolvable DNS name, which resolves to a public IP address. If you specify false, AWS CloudFormation creates an internal instance with a DNS name that resolves to a private IP address. The default behavior value depends on your VPC setup and the database subnet group.
+    /// (`Fn::GetAtt PubliclyAccessible`)
+    pub fn publicly_accessible(&self) -> Value {
+        self.handle.get_att("PubliclyAccessible")
     }
 
     /// (`Fn::GetAtt ReadReplicaDBClusterIdentifiers`)
@@ -2479,6 +2884,20 @@ impl CfnDBInstance {
         self.handle.get_att("ReadReplicaDBInstanceIdentifiers")
     }
 
+    /// The open mode of an Oracle read replica. For more information, see \[Working with Oracle Read Replicas for Amazon RDS\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/oracle-read-replicas.html>) in the *Amazon RDS User Guide*. This setting is only supported in RDS for Oracle. Default: ``open-read-only`` Valid Values: ``open-read-only`` or ``mounted``
+    /// (`Fn::GetAtt ReplicaMode`)
+    pub fn replica_mode(&self) -> Value {
+        self.handle.get_att("ReplicaMode")
+    }
+
+    /// The date and time to restore from. This parameter applies to point-in-time recovery. For more information, see \[Restoring a DB instance to a specified time\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIT.html>) in the in the *Amazon RDS User Guide*. Constraints: +  Must be a time in Universal Coordinated Time (UTC) format. +  Must be before the latest restorable time for the DB instance. +  Can't be specified if the ``UseLatestRestorableTime`` parameter is enabled.
+    ///
+    /// Example: ``2009-09-07T23:45:00Z``
+    /// (`Fn::GetAtt RestoreTime`)
+    pub fn restore_time(&self) -> Value {
+        self.handle.get_att("RestoreTime")
+    }
+
     /// (`Fn::GetAtt ResumeFullAutomationModeTime`)
     pub fn resume_full_automation_mode_time(&self) -> Value {
         self.handle.get_att("ResumeFullAutomationModeTime")
@@ -2489,9 +2908,50 @@ impl CfnDBInstance {
         self.handle.get_att("SecondaryAvailabilityZone")
     }
 
+    /// The identifier of the Multi-AZ DB cluster that will act as the source for the read replica. Each DB cluster can have up to 15 read replicas. Constraints: +  Must be the identifier of an existing Multi-AZ DB cluster. +  Can't be specified if the ``SourceDBInstanceIdentifier`` parameter is also specified. +  The specified DB cluster must have automatic backups enabled, that is, its backup retention period must be greater than 0. +  The source DB cluster must be in the same AWS-Region as the read replica. Cross-Region replication isn't supported.
+    /// (`Fn::GetAtt SourceDBClusterIdentifier`)
+    pub fn source_db_cluster_identifier(&self) -> Value {
+        self.handle.get_att("SourceDBClusterIdentifier")
+    }
+
+    /// The Amazon Resource Name (ARN) of the replicated automated backups from which to restore, for example, ``arn:aws:rds:us-east-1:123456789012:auto-backup:ab-L2IJCEXJP7XQ7HOJ4SIEXAMPLE``. This setting doesn't apply to RDS Custom.
+    /// (`Fn::GetAtt SourceDBInstanceAutomatedBackupsArn`)
+    pub fn source_db_instance_automated_backups_arn(&self) -> Value {
+        self.handle.get_att("SourceDBInstanceAutomatedBackupsArn")
+    }
+
+    /// If you want to create a read replica DB instance, specify the ID of the source DB instance. Each DB instance can have a limited number of read replicas. For more information, see \[Working with Read Replicas\](<https://docs.aws.amazon.com/AmazonRDS/latest/DeveloperGuide/USER_ReadRepl.html>) in the *Amazon RDS User Guide*. For information about constraints that apply to DB instance identifiers, see \[Naming constraints in Amazon RDS\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.Constraints>) in the *Amazon RDS User Guide*.
+    /// (`Fn::GetAtt SourceDBInstanceIdentifier`)
+    pub fn source_db_instance_identifier(&self) -> Value {
+        self.handle.get_att("SourceDBInstanceIdentifier")
+    }
+
+    /// The resource ID of the source DB instance from which to restore.
+    /// (`Fn::GetAtt SourceDbiResourceId`)
+    pub fn source_dbi_resource_id(&self) -> Value {
+        self.handle.get_att("SourceDbiResourceId")
+    }
+
+    /// The ID of the region that contains the source DB instance for the read replica.
+    /// (`Fn::GetAtt SourceRegion`)
+    pub fn source_region(&self) -> Value {
+        self.handle.get_att("SourceRegion")
+    }
+
     /// (`Fn::GetAtt StatusInfos`)
     pub fn status_infos(&self) -> Value {
         self.handle.get_att("StatusInfos")
+    }
+
+    /// A value that indicates whether the DB instance is encrypted. By default, it isn't encrypted. If you specify the ``KmsKeyId`` property, then you must enable encryption. If you specify the ``SourceDBInstanceIdentifier`` or ``SourceDbiResourceId`` property, don't specify this property. The value is inherited from the source DB instance, and if the DB instance is encrypted, the specified ``KmsKeyId`` property is used. If you specify the ``SourceDBInstanceAutomatedBackupsArn`` property, don't specify this property. The value is inherited from the source DB instance automated backup.
+    /// (`Fn::GetAtt StorageEncrypted`)
+    pub fn storage_encrypted(&self) -> Value {
+        self.handle.get_att("StorageEncrypted")
+    }
+
+    /// (`Fn::GetAtt StorageOperationPercentProgress`)
+    pub fn storage_operation_percent_progress(&self) -> Value {
+        self.handle.get_att("StorageOperationPercentProgress")
     }
 
     /// (`Fn::GetAtt StorageOperationStatus`)
@@ -2499,9 +2959,56 @@ impl CfnDBInstance {
         self.handle.get_att("StorageOperationStatus")
     }
 
-    /// (`Fn::GetAtt StorageOperationPercentProgress`)
-    pub fn storage_operation_percent_progress(&self) -> Value {
-        self.handle.get_att("StorageOperationPercentProgress")
+    /// Specifies the storage throughput value, in mebibyte per second (MiBps), for the DB instance. This setting applies only to the ``gp3`` storage type. This setting doesn't apply to RDS Custom or Amazon Aurora.
+    /// (`Fn::GetAtt StorageThroughput`)
+    pub fn storage_throughput(&self) -> Value {
+        self.handle.get_att("StorageThroughput")
+    }
+
+    /// The storage type to associate with the DB instance. If you specify ``io1``, ``io2``, or ``gp3``, you must also include a value for the ``Iops`` parameter. This setting doesn't apply to Amazon Aurora DB instances. Storage is managed by the DB cluster. Valid Values: ``gp2 | gp3 | io1 | io2 | standard`` Default: ``io1``, if the ``Iops`` parameter is specified. Otherwise, ``gp3``.
+    /// (`Fn::GetAtt StorageType`)
+    pub fn storage_type(&self) -> Value {
+        self.handle.get_att("StorageType")
+    }
+
+    /// Tags to assign to the DB instance.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
+    }
+
+    /// (`Fn::GetAtt TdeCredentialArn`)
+    pub fn tde_credential_arn(&self) -> Value {
+        self.handle.get_att("TdeCredentialArn")
+    }
+
+    /// (`Fn::GetAtt TdeCredentialPassword`)
+    pub fn tde_credential_password(&self) -> Value {
+        self.handle.get_att("TdeCredentialPassword")
+    }
+
+    /// The time zone of the DB instance. The time zone parameter is currently supported only by \[RDS for Db2\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/db2-time-zone>) and \[RDS for SQL Server\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_SQLServer.html#SQLServer.Concepts.General.TimeZone>).
+    /// (`Fn::GetAtt Timezone`)
+    pub fn timezone(&self) -> Value {
+        self.handle.get_att("Timezone")
+    }
+
+    /// Specifies whether the DB instance class of the DB instance uses its default processor features. This setting doesn't apply to RDS Custom DB instances.
+    /// (`Fn::GetAtt UseDefaultProcessorFeatures`)
+    pub fn use_default_processor_features(&self) -> Value {
+        self.handle.get_att("UseDefaultProcessorFeatures")
+    }
+
+    /// Specifies whether the DB instance is restored from the latest backup time. By default, the DB instance isn't restored from the latest backup time. This parameter applies to point-in-time recovery. For more information, see \[Restoring a DB instance to a specified time\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIT.html>) in the in the *Amazon RDS User Guide*. Constraints: +  Can't be specified if the ``RestoreTime`` parameter is provided.
+    /// (`Fn::GetAtt UseLatestRestorableTime`)
+    pub fn use_latest_restorable_time(&self) -> Value {
+        self.handle.get_att("UseLatestRestorableTime")
+    }
+
+    /// A list of the VPC security group IDs to assign to the DB instance. The list can include both the physical IDs of existing VPC security groups and references to \[AWS::EC2::SecurityGroup\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-security-group.html>) resources created in the template. If you plan to update the resource, don't specify VPC security groups in a shared VPC.
+    /// (`Fn::GetAtt VPCSecurityGroups`)
+    pub fn vpc_security_groups(&self) -> Value {
+        self.handle.get_att("VPCSecurityGroups")
     }
 }
 
@@ -2641,6 +3148,32 @@ impl CfnDBParameterGroup {
     /// (`Fn::GetAtt DBParameterGroupArn`)
     pub fn db_parameter_group_arn(&self) -> Value {
         self.handle.get_att("DBParameterGroupArn")
+    }
+
+    /// The name of the DB parameter group. Constraints: +  Must be 1 to 255 letters, numbers, or hyphens. +  First character must be a letter +  Can't end with a hyphen or contain two consecutive hyphens
+    ///
+    /// If you don't specify a value for ``DBParameterGroupName`` property, a name is automatically created for the DB parameter group. This value is stored as a lowercase string.
+    /// (`Fn::GetAtt DBParameterGroupName`)
+    pub fn db_parameter_group_name(&self) -> Value {
+        self.handle.get_att("DBParameterGroupName")
+    }
+
+    /// Provides the customer-specified description for this DB parameter group.
+    /// (`Fn::GetAtt Description`)
+    pub fn description(&self) -> Value {
+        self.handle.get_att("Description")
+    }
+
+    /// The DB parameter group family name. A DB parameter group can be associated with one and only one DB parameter group family, and can be applied only to a DB instance running a database engine and engine version compatible with that DB parameter group family.
+    /// (`Fn::GetAtt Family`)
+    pub fn family(&self) -> Value {
+        self.handle.get_att("Family")
+    }
+
+    /// Tags to assign to the DB parameter group.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
     }
 }
 
@@ -3267,16 +3800,16 @@ impl CfnDBProxyEndpoint {
         self.handle.get_att("Endpoint")
     }
 
-    /// VPC ID to associate with the new DB proxy endpoint.
-    /// (`Fn::GetAtt VpcId`)
-    pub fn vpc_id(&self) -> Value {
-        self.handle.get_att("VpcId")
-    }
-
     /// A value that indicates whether this endpoint is the default endpoint for the associated DB proxy. Default DB proxy endpoints always have read/write capability. Other endpoints that you associate with the DB proxy can be either read/write or read-only.
     /// (`Fn::GetAtt IsDefault`)
     pub fn is_default(&self) -> Value {
         self.handle.get_att("IsDefault")
+    }
+
+    /// VPC ID to associate with the new DB proxy endpoint.
+    /// (`Fn::GetAtt VpcId`)
+    pub fn vpc_id(&self) -> Value {
+        self.handle.get_att("VpcId")
     }
 }
 
@@ -4011,10 +4544,34 @@ impl CfnDBSnapshot {
         Ok(CfnDBSnapshot { handle })
     }
 
+    /// The allocated storage size in gibibytes (GiB).
+    /// (`Fn::GetAtt AllocatedStorage`)
+    pub fn allocated_storage(&self) -> Value {
+        self.handle.get_att("AllocatedStorage")
+    }
+
+    /// The name of the Availability Zone the DB instance was located in at the time of the DB snapshot.
+    /// (`Fn::GetAtt AvailabilityZone`)
+    pub fn availability_zone(&self) -> Value {
+        self.handle.get_att("AvailabilityZone")
+    }
+
     /// The Amazon Resource Name (ARN) for the DB snapshot.
     /// (`Fn::GetAtt DBSnapshotArn`)
     pub fn db_snapshot_arn(&self) -> Value {
         self.handle.get_att("DBSnapshotArn")
+    }
+
+    /// The identifier for the source DB instance, which is unique to an AWS Region.
+    /// (`Fn::GetAtt DbiResourceId`)
+    pub fn dbi_resource_id(&self) -> Value {
+        self.handle.get_att("DbiResourceId")
+    }
+
+    /// Indicates whether the DB snapshot is encrypted.
+    /// (`Fn::GetAtt Encrypted`)
+    pub fn encrypted(&self) -> Value {
+        self.handle.get_att("Encrypted")
     }
 
     /// The name of the database engine.
@@ -4029,34 +4586,10 @@ impl CfnDBSnapshot {
         self.handle.get_att("EngineVersion")
     }
 
-    /// The allocated storage size in gibibytes (GiB).
-    /// (`Fn::GetAtt AllocatedStorage`)
-    pub fn allocated_storage(&self) -> Value {
-        self.handle.get_att("AllocatedStorage")
-    }
-
-    /// The status of this DB snapshot.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
-    /// The port that the database engine was listening on at the time of the snapshot.
-    /// (`Fn::GetAtt Port`)
-    pub fn port(&self) -> Value {
-        self.handle.get_att("Port")
-    }
-
-    /// The name of the Availability Zone the DB instance was located in at the time of the DB snapshot.
-    /// (`Fn::GetAtt AvailabilityZone`)
-    pub fn availability_zone(&self) -> Value {
-        self.handle.get_att("AvailabilityZone")
-    }
-
-    /// The VPC ID associated with the DB snapshot.
-    /// (`Fn::GetAtt VpcId`)
-    pub fn vpc_id(&self) -> Value {
-        self.handle.get_att("VpcId")
+    /// Indicates whether mapping of AWS IAM accounts to database accounts is enabled.
+    /// (`Fn::GetAtt IAMDatabaseAuthenticationEnabled`)
+    pub fn iam_database_authentication_enabled(&self) -> Value {
+        self.handle.get_att("IAMDatabaseAuthenticationEnabled")
     }
 
     /// The time when the DB instance was created, in UTC.
@@ -4065,40 +4598,10 @@ impl CfnDBSnapshot {
         self.handle.get_att("InstanceCreateTime")
     }
 
-    /// The master username for the DB snapshot.
-    /// (`Fn::GetAtt MasterUsername`)
-    pub fn master_username(&self) -> Value {
-        self.handle.get_att("MasterUsername")
-    }
-
-    /// The type of the DB snapshot.
-    /// (`Fn::GetAtt SnapshotType`)
-    pub fn snapshot_type(&self) -> Value {
-        self.handle.get_att("SnapshotType")
-    }
-
     /// The Provisioned IOPS value of the DB instance at the time of the snapshot.
     /// (`Fn::GetAtt Iops`)
     pub fn iops(&self) -> Value {
         self.handle.get_att("Iops")
-    }
-
-    /// The option group name for the DB snapshot.
-    /// (`Fn::GetAtt OptionGroupName`)
-    pub fn option_group_name(&self) -> Value {
-        self.handle.get_att("OptionGroupName")
-    }
-
-    /// The time when the snapshot was taken, in UTC.
-    /// (`Fn::GetAtt SnapshotCreateTime`)
-    pub fn snapshot_create_time(&self) -> Value {
-        self.handle.get_att("SnapshotCreateTime")
-    }
-
-    /// Indicates whether the DB snapshot is encrypted.
-    /// (`Fn::GetAtt Encrypted`)
-    pub fn encrypted(&self) -> Value {
-        self.handle.get_att("Encrypted")
     }
 
     /// If Encrypted is true, the AWS KMS key identifier for the encrypted DB snapshot.
@@ -4107,28 +4610,22 @@ impl CfnDBSnapshot {
         self.handle.get_att("KmsKeyId")
     }
 
-    /// The storage type associated with the DB snapshot.
-    /// (`Fn::GetAtt StorageType`)
-    pub fn storage_type(&self) -> Value {
-        self.handle.get_att("StorageType")
-    }
-
     /// License model information for the restored DB instance.
     /// (`Fn::GetAtt LicenseModel`)
     pub fn license_model(&self) -> Value {
         self.handle.get_att("LicenseModel")
     }
 
-    /// Indicates whether mapping of AWS IAM accounts to database accounts is enabled.
-    /// (`Fn::GetAtt IAMDatabaseAuthenticationEnabled`)
-    pub fn iam_database_authentication_enabled(&self) -> Value {
-        self.handle.get_att("IAMDatabaseAuthenticationEnabled")
+    /// The master username for the DB snapshot.
+    /// (`Fn::GetAtt MasterUsername`)
+    pub fn master_username(&self) -> Value {
+        self.handle.get_att("MasterUsername")
     }
 
-    /// The identifier for the source DB instance, which is unique to an AWS Region.
-    /// (`Fn::GetAtt DbiResourceId`)
-    pub fn dbi_resource_id(&self) -> Value {
-        self.handle.get_att("DbiResourceId")
+    /// The option group name for the DB snapshot.
+    /// (`Fn::GetAtt OptionGroupName`)
+    pub fn option_group_name(&self) -> Value {
+        self.handle.get_att("OptionGroupName")
     }
 
     /// The time of the CreateDBSnapshot operation in UTC. Doesn't change when the snapshot is copied.
@@ -4137,10 +4634,46 @@ impl CfnDBSnapshot {
         self.handle.get_att("OriginalSnapshotCreateTime")
     }
 
+    /// The port that the database engine was listening on at the time of the snapshot.
+    /// (`Fn::GetAtt Port`)
+    pub fn port(&self) -> Value {
+        self.handle.get_att("Port")
+    }
+
+    /// The time when the snapshot was taken, in UTC.
+    /// (`Fn::GetAtt SnapshotCreateTime`)
+    pub fn snapshot_create_time(&self) -> Value {
+        self.handle.get_att("SnapshotCreateTime")
+    }
+
+    /// The type of the DB snapshot.
+    /// (`Fn::GetAtt SnapshotType`)
+    pub fn snapshot_type(&self) -> Value {
+        self.handle.get_att("SnapshotType")
+    }
+
+    /// The status of this DB snapshot.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
     /// The storage throughput for the DB snapshot.
     /// (`Fn::GetAtt StorageThroughput`)
     pub fn storage_throughput(&self) -> Value {
         self.handle.get_att("StorageThroughput")
+    }
+
+    /// The storage type associated with the DB snapshot.
+    /// (`Fn::GetAtt StorageType`)
+    pub fn storage_type(&self) -> Value {
+        self.handle.get_att("StorageType")
+    }
+
+    /// The VPC ID associated with the DB snapshot.
+    /// (`Fn::GetAtt VpcId`)
+    pub fn vpc_id(&self) -> Value {
+        self.handle.get_att("VpcId")
     }
 }
 
@@ -4470,22 +5003,10 @@ impl CfnDeployment {
         self.handle.get_att("BlueGreenDeploymentIdentifier")
     }
 
-    /// The ARN of the target database in the green environment.
-    /// (`Fn::GetAtt Target`)
-    pub fn target(&self) -> Value {
-        self.handle.get_att("Target")
-    }
-
-    /// The source and target member mappings in the Blue/Green Deployment.
-    /// (`Fn::GetAtt SwitchoverDetails`)
-    pub fn switchover_details(&self) -> Value {
-        self.handle.get_att("SwitchoverDetails")
-    }
-
-    /// The provisioning tasks for the Blue/Green Deployment.
-    /// (`Fn::GetAtt Tasks`)
-    pub fn tasks(&self) -> Value {
-        self.handle.get_att("Tasks")
+    /// The time when the Blue/Green Deployment was created in UTC.
+    /// (`Fn::GetAtt CreateTime`)
+    pub fn create_time(&self) -> Value {
+        self.handle.get_att("CreateTime")
     }
 
     /// The status of the Blue/Green Deployment.
@@ -4494,10 +5015,22 @@ impl CfnDeployment {
         self.handle.get_att("Status")
     }
 
-    /// The time when the Blue/Green Deployment was created in UTC.
-    /// (`Fn::GetAtt CreateTime`)
-    pub fn create_time(&self) -> Value {
-        self.handle.get_att("CreateTime")
+    /// The source and target member mappings in the Blue/Green Deployment.
+    /// (`Fn::GetAtt SwitchoverDetails`)
+    pub fn switchover_details(&self) -> Value {
+        self.handle.get_att("SwitchoverDetails")
+    }
+
+    /// The ARN of the target database in the green environment.
+    /// (`Fn::GetAtt Target`)
+    pub fn target(&self) -> Value {
+        self.handle.get_att("Target")
+    }
+
+    /// The provisioning tasks for the Blue/Green Deployment.
+    /// (`Fn::GetAtt Tasks`)
+    pub fn tasks(&self) -> Value {
+        self.handle.get_att("Tasks")
     }
 }
 
@@ -4972,14 +5505,14 @@ impl CfnIntegration {
         Ok(CfnIntegration { handle })
     }
 
-    /// (`Fn::GetAtt IntegrationArn`)
-    pub fn integration_arn(&self) -> Value {
-        self.handle.get_att("IntegrationArn")
-    }
-
     /// (`Fn::GetAtt CreateTime`)
     pub fn create_time(&self) -> Value {
         self.handle.get_att("CreateTime")
+    }
+
+    /// (`Fn::GetAtt IntegrationArn`)
+    pub fn integration_arn(&self) -> Value {
+        self.handle.get_att("IntegrationArn")
     }
 }
 

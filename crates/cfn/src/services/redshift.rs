@@ -557,15 +557,16 @@ impl CfnCluster {
         Ok(CfnCluster { handle })
     }
 
+    /// The Amazon Resource Name (ARN) of the cluster namespace.
+    /// (`Fn::GetAtt ClusterNamespaceArn`)
+    pub fn cluster_namespace_arn(&self) -> Value {
+        self.handle.get_att("ClusterNamespaceArn")
+    }
+
     /// A unique identifier for the deferred maintenance window.
     /// (`Fn::GetAtt DeferMaintenanceIdentifier`)
     pub fn defer_maintenance_identifier(&self) -> Value {
         self.handle.get_att("DeferMaintenanceIdentifier")
-    }
-
-    /// (`Fn::GetAtt Endpoint.Port`)
-    pub fn endpoint_port(&self) -> Value {
-        self.handle.get_att("Endpoint.Port")
     }
 
     /// (`Fn::GetAtt Endpoint.Address`)
@@ -573,10 +574,9 @@ impl CfnCluster {
         self.handle.get_att("Endpoint.Address")
     }
 
-    /// The Amazon Resource Name (ARN) of the cluster namespace.
-    /// (`Fn::GetAtt ClusterNamespaceArn`)
-    pub fn cluster_namespace_arn(&self) -> Value {
-        self.handle.get_att("ClusterNamespaceArn")
+    /// (`Fn::GetAtt Endpoint.Port`)
+    pub fn endpoint_port(&self) -> Value {
+        self.handle.get_att("Endpoint.Port")
     }
 
     /// The Amazon Resource Name (ARN) for the cluster's admin user credentials secret.
@@ -1185,28 +1185,22 @@ impl CfnEndpointAccess {
         self.handle.get_att("Address")
     }
 
-    /// The status of the endpoint.
-    /// (`Fn::GetAtt EndpointStatus`)
-    pub fn endpoint_status(&self) -> Value {
-        self.handle.get_att("EndpointStatus")
-    }
-
     /// The time (UTC) that the endpoint was created.
     /// (`Fn::GetAtt EndpointCreateTime`)
     pub fn endpoint_create_time(&self) -> Value {
         self.handle.get_att("EndpointCreateTime")
     }
 
+    /// The status of the endpoint.
+    /// (`Fn::GetAtt EndpointStatus`)
+    pub fn endpoint_status(&self) -> Value {
+        self.handle.get_att("EndpointStatus")
+    }
+
     /// The port number on which the cluster accepts incoming connections.
     /// (`Fn::GetAtt Port`)
     pub fn port(&self) -> Value {
         self.handle.get_att("Port")
-    }
-
-    /// A list of Virtual Private Cloud (VPC) security groups to be associated with the endpoint.
-    /// (`Fn::GetAtt VpcSecurityGroups`)
-    pub fn vpc_security_groups(&self) -> Value {
-        self.handle.get_att("VpcSecurityGroups")
     }
 
     /// The connection endpoint for connecting to an Amazon Redshift cluster through the proxy.
@@ -1225,6 +1219,12 @@ impl CfnEndpointAccess {
     /// (`Fn::GetAtt VpcEndpoint.VpcId`)
     pub fn vpc_endpoint_vpc_id(&self) -> Value {
         self.handle.get_att("VpcEndpoint.VpcId")
+    }
+
+    /// A list of Virtual Private Cloud (VPC) security groups to be associated with the endpoint.
+    /// (`Fn::GetAtt VpcSecurityGroups`)
+    pub fn vpc_security_groups(&self) -> Value {
+        self.handle.get_att("VpcSecurityGroups")
     }
 }
 
@@ -1316,16 +1316,16 @@ impl CfnEndpointAuthorization {
         Ok(CfnEndpointAuthorization { handle })
     }
 
-    /// The AWS account ID of the cluster owner.
-    /// (`Fn::GetAtt Grantor`)
-    pub fn grantor(&self) -> Value {
-        self.handle.get_att("Grantor")
+    /// Indicates whether all VPCs in the grantee account are allowed access to the cluster.
+    /// (`Fn::GetAtt AllowedAllVPCs`)
+    pub fn allowed_all_vp_cs(&self) -> Value {
+        self.handle.get_att("AllowedAllVPCs")
     }
 
-    /// The AWS account ID of the grantee of the cluster.
-    /// (`Fn::GetAtt Grantee`)
-    pub fn grantee(&self) -> Value {
-        self.handle.get_att("Grantee")
+    /// The VPCs allowed access to the cluster.
+    /// (`Fn::GetAtt AllowedVPCs`)
+    pub fn allowed_vp_cs(&self) -> Value {
+        self.handle.get_att("AllowedVPCs")
     }
 
     /// The time (UTC) when the authorization was created.
@@ -1340,28 +1340,28 @@ impl CfnEndpointAuthorization {
         self.handle.get_att("ClusterStatus")
     }
 
-    /// The status of the authorization action.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
-    /// Indicates whether all VPCs in the grantee account are allowed access to the cluster.
-    /// (`Fn::GetAtt AllowedAllVPCs`)
-    pub fn allowed_all_vp_cs(&self) -> Value {
-        self.handle.get_att("AllowedAllVPCs")
-    }
-
-    /// The VPCs allowed access to the cluster.
-    /// (`Fn::GetAtt AllowedVPCs`)
-    pub fn allowed_vp_cs(&self) -> Value {
-        self.handle.get_att("AllowedVPCs")
-    }
-
     /// The number of Redshift-managed VPC endpoints created for the authorization.
     /// (`Fn::GetAtt EndpointCount`)
     pub fn endpoint_count(&self) -> Value {
         self.handle.get_att("EndpointCount")
+    }
+
+    /// The AWS account ID of the grantee of the cluster.
+    /// (`Fn::GetAtt Grantee`)
+    pub fn grantee(&self) -> Value {
+        self.handle.get_att("Grantee")
+    }
+
+    /// The AWS account ID of the cluster owner.
+    /// (`Fn::GetAtt Grantor`)
+    pub fn grantor(&self) -> Value {
+        self.handle.get_att("Grantor")
+    }
+
+    /// The status of the authorization action.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -1611,16 +1611,28 @@ impl CfnEventSubscription {
         Ok(CfnEventSubscription { handle })
     }
 
+    /// The name of the Amazon Redshift event notification subscription.
+    /// (`Fn::GetAtt CustSubscriptionId`)
+    pub fn cust_subscription_id(&self) -> Value {
+        self.handle.get_att("CustSubscriptionId")
+    }
+
     /// The AWS account associated with the Amazon Redshift event notification subscription.
     /// (`Fn::GetAtt CustomerAwsId`)
     pub fn customer_aws_id(&self) -> Value {
         self.handle.get_att("CustomerAwsId")
     }
 
-    /// The name of the Amazon Redshift event notification subscription.
-    /// (`Fn::GetAtt CustSubscriptionId`)
-    pub fn cust_subscription_id(&self) -> Value {
-        self.handle.get_att("CustSubscriptionId")
+    /// The list of Amazon Redshift event categories specified in the event notification subscription.
+    /// (`Fn::GetAtt EventCategoriesList`)
+    pub fn event_categories_list(&self) -> Value {
+        self.handle.get_att("EventCategoriesList")
+    }
+
+    /// A list of the sources that publish events to the Amazon Redshift event notification subscription.
+    /// (`Fn::GetAtt SourceIdsList`)
+    pub fn source_ids_list(&self) -> Value {
+        self.handle.get_att("SourceIdsList")
     }
 
     /// The status of the Amazon Redshift event notification subscription.
@@ -1633,18 +1645,6 @@ impl CfnEventSubscription {
     /// (`Fn::GetAtt SubscriptionCreationTime`)
     pub fn subscription_creation_time(&self) -> Value {
         self.handle.get_att("SubscriptionCreationTime")
-    }
-
-    /// A list of the sources that publish events to the Amazon Redshift event notification subscription.
-    /// (`Fn::GetAtt SourceIdsList`)
-    pub fn source_ids_list(&self) -> Value {
-        self.handle.get_att("SourceIdsList")
-    }
-
-    /// The list of Amazon Redshift event categories specified in the event notification subscription.
-    /// (`Fn::GetAtt EventCategoriesList`)
-    pub fn event_categories_list(&self) -> Value {
-        self.handle.get_att("EventCategoriesList")
     }
 }
 
@@ -1787,16 +1787,16 @@ impl CfnIntegration {
         Ok(CfnIntegration { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the integration.
-    /// (`Fn::GetAtt IntegrationArn`)
-    pub fn integration_arn(&self) -> Value {
-        self.handle.get_att("IntegrationArn")
-    }
-
     /// The time (UTC) when the integration was created.
     /// (`Fn::GetAtt CreateTime`)
     pub fn create_time(&self) -> Value {
         self.handle.get_att("CreateTime")
+    }
+
+    /// The Amazon Resource Name (ARN) of the integration.
+    /// (`Fn::GetAtt IntegrationArn`)
+    pub fn integration_arn(&self) -> Value {
+        self.handle.get_att("IntegrationArn")
     }
 }
 
@@ -1925,12 +1925,6 @@ impl CfnQEV2IdcApplication {
         Ok(CfnQEV2IdcApplication { handle })
     }
 
-    /// The Amazon Resource Name (ARN) for the Amazon Redshift Query Editor (QEV2) application that integrates with IAM Identity Center.
-    /// (`Fn::GetAtt Qev2IdcApplicationArn`)
-    pub fn qev2_idc_application_arn(&self) -> Value {
-        self.handle.get_att("Qev2IdcApplicationArn")
-    }
-
     /// The Amazon Resource Name (ARN) for the Amazon Redshift Query Editor (QEV2) IAM Identity Center managed application.
     /// (`Fn::GetAtt IdcManagedApplicationArn`)
     pub fn idc_managed_application_arn(&self) -> Value {
@@ -1941,6 +1935,12 @@ impl CfnQEV2IdcApplication {
     /// (`Fn::GetAtt IdcOnboardStatus`)
     pub fn idc_onboard_status(&self) -> Value {
         self.handle.get_att("IdcOnboardStatus")
+    }
+
+    /// The Amazon Resource Name (ARN) for the Amazon Redshift Query Editor (QEV2) application that integrates with IAM Identity Center.
+    /// (`Fn::GetAtt Qev2IdcApplicationArn`)
+    pub fn qev2_idc_application_arn(&self) -> Value {
+        self.handle.get_att("Qev2IdcApplicationArn")
     }
 }
 
@@ -2384,12 +2384,6 @@ impl CfnRedshiftIdcApplication {
         Ok(CfnRedshiftIdcApplication { handle })
     }
 
-    /// The ARN for the Redshift application that integrates with IAM Identity Center.
-    /// (`Fn::GetAtt RedshiftIdcApplicationArn`)
-    pub fn redshift_idc_application_arn(&self) -> Value {
-        self.handle.get_att("RedshiftIdcApplicationArn")
-    }
-
     /// The ARN for the Amazon Redshift IAM Identity Center application.
     /// (`Fn::GetAtt IdcManagedApplicationArn`)
     pub fn idc_managed_application_arn(&self) -> Value {
@@ -2400,6 +2394,12 @@ impl CfnRedshiftIdcApplication {
     /// (`Fn::GetAtt IdcOnboardStatus`)
     pub fn idc_onboard_status(&self) -> Value {
         self.handle.get_att("IdcOnboardStatus")
+    }
+
+    /// The ARN for the Redshift application that integrates with IAM Identity Center.
+    /// (`Fn::GetAtt RedshiftIdcApplicationArn`)
+    pub fn redshift_idc_application_arn(&self) -> Value {
+        self.handle.get_att("RedshiftIdcApplicationArn")
     }
 }
 
@@ -2519,16 +2519,16 @@ impl CfnScheduledAction {
         Ok(CfnScheduledAction { handle })
     }
 
-    /// The state of the scheduled action.
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
-    }
-
     /// List of times when the scheduled action will run.
     /// (`Fn::GetAtt NextInvocations`)
     pub fn next_invocations(&self) -> Value {
         self.handle.get_att("NextInvocations")
+    }
+
+    /// The state of the scheduled action.
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
     }
 }
 
@@ -2657,24 +2657,6 @@ impl CfnSnapshot {
         Ok(CfnSnapshot { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the snapshot.
-    /// (`Fn::GetAtt SnapshotArn`)
-    pub fn snapshot_arn(&self) -> Value {
-        self.handle.get_att("SnapshotArn")
-    }
-
-    /// The snapshot status. The value of the status depends on the API operation used: CreateClusterSnapshot and CopyClusterSnapshot returns status as creating. DescribeClusterSnapshots returns status as creating, available, final snapshot, or failed. DeleteClusterSnapshot returns status as deleted.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
-    /// The snapshot type. Snapshots created using CreateClusterSnapshot and CopyClusterSnapshot are of type manual.
-    /// (`Fn::GetAtt SnapshotType`)
-    pub fn snapshot_type(&self) -> Value {
-        self.handle.get_att("SnapshotType")
-    }
-
     /// The Availability Zone in which the cluster was created.
     /// (`Fn::GetAtt AvailabilityZone`)
     pub fn availability_zone(&self) -> Value {
@@ -2687,58 +2669,16 @@ impl CfnSnapshot {
         self.handle.get_att("ClusterCreateTime")
     }
 
-    /// The admin user name for the cluster.
-    /// (`Fn::GetAtt MasterUsername`)
-    pub fn master_username(&self) -> Value {
-        self.handle.get_att("MasterUsername")
-    }
-
     /// The version ID of the Amazon Redshift engine that is running on the cluster.
     /// (`Fn::GetAtt ClusterVersion`)
     pub fn cluster_version(&self) -> Value {
         self.handle.get_att("ClusterVersion")
     }
 
-    /// The engine full version of the cluster at the time the snapshot was taken.
-    /// (`Fn::GetAtt EngineFullVersion`)
-    pub fn engine_full_version(&self) -> Value {
-        self.handle.get_att("EngineFullVersion")
-    }
-
-    /// The time (in UTC format) when Amazon Redshift began the snapshot.
-    /// (`Fn::GetAtt SnapshotCreateTime`)
-    pub fn snapshot_create_time(&self) -> Value {
-        self.handle.get_att("SnapshotCreateTime")
-    }
-
-    /// The node type that the cluster is provisioned with.
-    /// (`Fn::GetAtt NodeType`)
-    pub fn node_type(&self) -> Value {
-        self.handle.get_att("NodeType")
-    }
-
-    /// The number of nodes in the cluster.
-    /// (`Fn::GetAtt NumberOfNodes`)
-    pub fn number_of_nodes(&self) -> Value {
-        self.handle.get_att("NumberOfNodes")
-    }
-
     /// The name of the database that was created when the cluster was created.
     /// (`Fn::GetAtt DBName`)
     pub fn db_name(&self) -> Value {
         self.handle.get_att("DBName")
-    }
-
-    /// The port that the cluster is listening on.
-    /// (`Fn::GetAtt Port`)
-    pub fn port(&self) -> Value {
-        self.handle.get_att("Port")
-    }
-
-    /// The VPC identifier of the cluster if the snapshot is from a cluster in a VPC.
-    /// (`Fn::GetAtt VpcId`)
-    pub fn vpc_id(&self) -> Value {
-        self.handle.get_att("VpcId")
     }
 
     /// If true, the data in the snapshot is encrypted at rest.
@@ -2753,10 +2693,10 @@ impl CfnSnapshot {
         self.handle.get_att("EncryptedWithHSM")
     }
 
-    /// The Key Management Service (KMS) key ID of the encryption key that was used to encrypt data in the cluster from which the snapshot was taken.
-    /// (`Fn::GetAtt KmsKeyId`)
-    pub fn kms_key_id(&self) -> Value {
-        self.handle.get_att("KmsKeyId")
+    /// The engine full version of the cluster at the time the snapshot was taken.
+    /// (`Fn::GetAtt EngineFullVersion`)
+    pub fn engine_full_version(&self) -> Value {
+        self.handle.get_att("EngineFullVersion")
     }
 
     /// An option that specifies whether to create the cluster with enhanced VPC routing enabled.
@@ -2765,16 +2705,76 @@ impl CfnSnapshot {
         self.handle.get_att("EnhancedVpcRouting")
     }
 
+    /// The Key Management Service (KMS) key ID of the encryption key that was used to encrypt data in the cluster from which the snapshot was taken.
+    /// (`Fn::GetAtt KmsKeyId`)
+    pub fn kms_key_id(&self) -> Value {
+        self.handle.get_att("KmsKeyId")
+    }
+
     /// The name of the maintenance track for the snapshot.
     /// (`Fn::GetAtt MaintenanceTrackName`)
     pub fn maintenance_track_name(&self) -> Value {
         self.handle.get_att("MaintenanceTrackName")
     }
 
+    /// The admin user name for the cluster.
+    /// (`Fn::GetAtt MasterUsername`)
+    pub fn master_username(&self) -> Value {
+        self.handle.get_att("MasterUsername")
+    }
+
+    /// The node type that the cluster is provisioned with.
+    /// (`Fn::GetAtt NodeType`)
+    pub fn node_type(&self) -> Value {
+        self.handle.get_att("NodeType")
+    }
+
+    /// The number of nodes in the cluster.
+    /// (`Fn::GetAtt NumberOfNodes`)
+    pub fn number_of_nodes(&self) -> Value {
+        self.handle.get_att("NumberOfNodes")
+    }
+
     /// The Amazon Web Services account that owns the snapshot.
     /// (`Fn::GetAtt OwnerAccount`)
     pub fn owner_account(&self) -> Value {
         self.handle.get_att("OwnerAccount")
+    }
+
+    /// The port that the cluster is listening on.
+    /// (`Fn::GetAtt Port`)
+    pub fn port(&self) -> Value {
+        self.handle.get_att("Port")
+    }
+
+    /// The Amazon Resource Name (ARN) of the snapshot.
+    /// (`Fn::GetAtt SnapshotArn`)
+    pub fn snapshot_arn(&self) -> Value {
+        self.handle.get_att("SnapshotArn")
+    }
+
+    /// The time (in UTC format) when Amazon Redshift began the snapshot.
+    /// (`Fn::GetAtt SnapshotCreateTime`)
+    pub fn snapshot_create_time(&self) -> Value {
+        self.handle.get_att("SnapshotCreateTime")
+    }
+
+    /// The snapshot type. Snapshots created using CreateClusterSnapshot and CopyClusterSnapshot are of type manual.
+    /// (`Fn::GetAtt SnapshotType`)
+    pub fn snapshot_type(&self) -> Value {
+        self.handle.get_att("SnapshotType")
+    }
+
+    /// The snapshot status. The value of the status depends on the API operation used: CreateClusterSnapshot and CopyClusterSnapshot returns status as creating. DescribeClusterSnapshots returns status as creating, available, final snapshot, or failed. DeleteClusterSnapshot returns status as deleted.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
+    /// The VPC identifier of the cluster if the snapshot is from a cluster in a VPC.
+    /// (`Fn::GetAtt VpcId`)
+    pub fn vpc_id(&self) -> Value {
+        self.handle.get_att("VpcId")
     }
 }
 

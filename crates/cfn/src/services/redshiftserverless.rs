@@ -281,6 +281,41 @@ impl CfnNamespace {
         self.handle.get_att("Namespace")
     }
 
+    /// (`Fn::GetAtt Namespace.AdminUsername`)
+    pub fn namespace_admin_username(&self) -> Value {
+        self.handle.get_att("Namespace.AdminUsername")
+    }
+
+    /// (`Fn::GetAtt Namespace.CreationDate`)
+    pub fn namespace_creation_date(&self) -> Value {
+        self.handle.get_att("Namespace.CreationDate")
+    }
+
+    /// (`Fn::GetAtt Namespace.DbName`)
+    pub fn namespace_db_name(&self) -> Value {
+        self.handle.get_att("Namespace.DbName")
+    }
+
+    /// (`Fn::GetAtt Namespace.DefaultIamRoleArn`)
+    pub fn namespace_default_iam_role_arn(&self) -> Value {
+        self.handle.get_att("Namespace.DefaultIamRoleArn")
+    }
+
+    /// (`Fn::GetAtt Namespace.IamRoles`)
+    pub fn namespace_iam_roles(&self) -> Value {
+        self.handle.get_att("Namespace.IamRoles")
+    }
+
+    /// (`Fn::GetAtt Namespace.KmsKeyId`)
+    pub fn namespace_kms_key_id(&self) -> Value {
+        self.handle.get_att("Namespace.KmsKeyId")
+    }
+
+    /// (`Fn::GetAtt Namespace.LogExports`)
+    pub fn namespace_log_exports(&self) -> Value {
+        self.handle.get_att("Namespace.LogExports")
+    }
+
     /// (`Fn::GetAtt Namespace.NamespaceArn`)
     pub fn namespace_namespace_arn(&self) -> Value {
         self.handle.get_att("Namespace.NamespaceArn")
@@ -296,44 +331,9 @@ impl CfnNamespace {
         self.handle.get_att("Namespace.NamespaceName")
     }
 
-    /// (`Fn::GetAtt Namespace.AdminUsername`)
-    pub fn namespace_admin_username(&self) -> Value {
-        self.handle.get_att("Namespace.AdminUsername")
-    }
-
-    /// (`Fn::GetAtt Namespace.DbName`)
-    pub fn namespace_db_name(&self) -> Value {
-        self.handle.get_att("Namespace.DbName")
-    }
-
-    /// (`Fn::GetAtt Namespace.KmsKeyId`)
-    pub fn namespace_kms_key_id(&self) -> Value {
-        self.handle.get_att("Namespace.KmsKeyId")
-    }
-
-    /// (`Fn::GetAtt Namespace.DefaultIamRoleArn`)
-    pub fn namespace_default_iam_role_arn(&self) -> Value {
-        self.handle.get_att("Namespace.DefaultIamRoleArn")
-    }
-
-    /// (`Fn::GetAtt Namespace.IamRoles`)
-    pub fn namespace_iam_roles(&self) -> Value {
-        self.handle.get_att("Namespace.IamRoles")
-    }
-
-    /// (`Fn::GetAtt Namespace.LogExports`)
-    pub fn namespace_log_exports(&self) -> Value {
-        self.handle.get_att("Namespace.LogExports")
-    }
-
     /// (`Fn::GetAtt Namespace.Status`)
     pub fn namespace_status(&self) -> Value {
         self.handle.get_att("Namespace.Status")
-    }
-
-    /// (`Fn::GetAtt Namespace.CreationDate`)
-    pub fn namespace_creation_date(&self) -> Value {
-        self.handle.get_att("Namespace.CreationDate")
     }
 }
 
@@ -460,46 +460,16 @@ impl CfnSnapshot {
         Ok(CfnSnapshot { handle })
     }
 
-    /// Definition for snapshot resource
-    /// (`Fn::GetAtt Snapshot`)
-    pub fn snapshot(&self) -> Value {
-        self.handle.get_att("Snapshot")
-    }
-
     /// The owner account of the snapshot.
     /// (`Fn::GetAtt OwnerAccount`)
     pub fn owner_account(&self) -> Value {
         self.handle.get_att("OwnerAccount")
     }
 
-    /// (`Fn::GetAtt Snapshot.SnapshotName`)
-    pub fn snapshot_snapshot_name(&self) -> Value {
-        self.handle.get_att("Snapshot.SnapshotName")
-    }
-
-    /// (`Fn::GetAtt Snapshot.NamespaceName`)
-    pub fn snapshot_namespace_name(&self) -> Value {
-        self.handle.get_att("Snapshot.NamespaceName")
-    }
-
-    /// (`Fn::GetAtt Snapshot.NamespaceArn`)
-    pub fn snapshot_namespace_arn(&self) -> Value {
-        self.handle.get_att("Snapshot.NamespaceArn")
-    }
-
-    /// (`Fn::GetAtt Snapshot.SnapshotArn`)
-    pub fn snapshot_snapshot_arn(&self) -> Value {
-        self.handle.get_att("Snapshot.SnapshotArn")
-    }
-
-    /// (`Fn::GetAtt Snapshot.SnapshotCreateTime`)
-    pub fn snapshot_snapshot_create_time(&self) -> Value {
-        self.handle.get_att("Snapshot.SnapshotCreateTime")
-    }
-
-    /// (`Fn::GetAtt Snapshot.Status`)
-    pub fn snapshot_status(&self) -> Value {
-        self.handle.get_att("Snapshot.Status")
+    /// Definition for snapshot resource
+    /// (`Fn::GetAtt Snapshot`)
+    pub fn snapshot(&self) -> Value {
+        self.handle.get_att("Snapshot")
     }
 
     /// (`Fn::GetAtt Snapshot.AdminUsername`)
@@ -512,6 +482,16 @@ impl CfnSnapshot {
         self.handle.get_att("Snapshot.KmsKeyId")
     }
 
+    /// (`Fn::GetAtt Snapshot.NamespaceArn`)
+    pub fn snapshot_namespace_arn(&self) -> Value {
+        self.handle.get_att("Snapshot.NamespaceArn")
+    }
+
+    /// (`Fn::GetAtt Snapshot.NamespaceName`)
+    pub fn snapshot_namespace_name(&self) -> Value {
+        self.handle.get_att("Snapshot.NamespaceName")
+    }
+
     /// (`Fn::GetAtt Snapshot.OwnerAccount`)
     pub fn snapshot_owner_account(&self) -> Value {
         self.handle.get_att("Snapshot.OwnerAccount")
@@ -520,6 +500,26 @@ impl CfnSnapshot {
     /// (`Fn::GetAtt Snapshot.RetentionPeriod`)
     pub fn snapshot_retention_period(&self) -> Value {
         self.handle.get_att("Snapshot.RetentionPeriod")
+    }
+
+    /// (`Fn::GetAtt Snapshot.SnapshotArn`)
+    pub fn snapshot_snapshot_arn(&self) -> Value {
+        self.handle.get_att("Snapshot.SnapshotArn")
+    }
+
+    /// (`Fn::GetAtt Snapshot.SnapshotCreateTime`)
+    pub fn snapshot_snapshot_create_time(&self) -> Value {
+        self.handle.get_att("Snapshot.SnapshotCreateTime")
+    }
+
+    /// (`Fn::GetAtt Snapshot.SnapshotName`)
+    pub fn snapshot_snapshot_name(&self) -> Value {
+        self.handle.get_att("Snapshot.SnapshotName")
+    }
+
+    /// (`Fn::GetAtt Snapshot.Status`)
+    pub fn snapshot_status(&self) -> Value {
+        self.handle.get_att("Snapshot.Status")
     }
 }
 
@@ -1003,24 +1003,93 @@ impl CfnWorkgroup {
         Ok(CfnWorkgroup { handle })
     }
 
-    /// (`Fn::GetAtt Workgroup.WorkgroupId`)
-    pub fn workgroup_workgroup_id(&self) -> Value {
-        self.handle.get_att("Workgroup.WorkgroupId")
+    /// The base compute capacity of the workgroup in Redshift Processing Units (RPUs).
+    /// (`Fn::GetAtt BaseCapacity`)
+    pub fn base_capacity(&self) -> Value {
+        self.handle.get_att("BaseCapacity")
     }
 
-    /// (`Fn::GetAtt Workgroup.WorkgroupArn`)
-    pub fn workgroup_workgroup_arn(&self) -> Value {
-        self.handle.get_att("Workgroup.WorkgroupArn")
+    /// A list of parameters to set for finer control over a database. Available options are datestyle, enable_user_activity_logging, query_group, search_path, max_query_execution_time, and require_ssl.
+    /// (`Fn::GetAtt ConfigParameters`)
+    pub fn config_parameters(&self) -> Value {
+        self.handle.get_att("ConfigParameters")
     }
 
-    /// (`Fn::GetAtt Workgroup.WorkgroupName`)
-    pub fn workgroup_workgroup_name(&self) -> Value {
-        self.handle.get_att("Workgroup.WorkgroupName")
+    /// The value that specifies whether to enable enhanced virtual private cloud (VPC) routing, which forces Amazon Redshift Serverless to route traffic through your VPC.
+    /// (`Fn::GetAtt EnhancedVpcRouting`)
+    pub fn enhanced_vpc_routing(&self) -> Value {
+        self.handle.get_att("EnhancedVpcRouting")
     }
 
-    /// (`Fn::GetAtt Workgroup.NamespaceName`)
-    pub fn workgroup_namespace_name(&self) -> Value {
-        self.handle.get_att("Workgroup.NamespaceName")
+    /// The max compute capacity of the workgroup in Redshift Processing Units (RPUs).
+    /// (`Fn::GetAtt MaxCapacity`)
+    pub fn max_capacity(&self) -> Value {
+        self.handle.get_att("MaxCapacity")
+    }
+
+    /// The namespace the workgroup is associated with.
+    /// (`Fn::GetAtt NamespaceName`)
+    pub fn namespace_name(&self) -> Value {
+        self.handle.get_att("NamespaceName")
+    }
+
+    /// The custom port to use when connecting to a workgroup. Valid port ranges are 5431-5455 and 8191-8215. The default is 5439.
+    /// (`Fn::GetAtt Port`)
+    pub fn port(&self) -> Value {
+        self.handle.get_att("Port")
+    }
+
+    /// A value that specifies whether the workgroup can be accessible from a public network.
+    /// (`Fn::GetAtt PubliclyAccessible`)
+    pub fn publicly_accessible(&self) -> Value {
+        self.handle.get_att("PubliclyAccessible")
+    }
+
+    /// The identifier of the recovery point to restore the namespace from. When this resource is first created, the namespace is restored from this recovery point. On subsequent updates, a restore occurs only when RecoveryPointId changes from its previous value. If the value is unchanged or removed, no restore takes place and existing data is preserved.
+    /// (`Fn::GetAtt RecoveryPointId`)
+    pub fn recovery_point_id(&self) -> Value {
+        self.handle.get_att("RecoveryPointId")
+    }
+
+    /// A list of security group IDs to associate with the workgroup.
+    /// (`Fn::GetAtt SecurityGroupIds`)
+    pub fn security_group_ids(&self) -> Value {
+        self.handle.get_att("SecurityGroupIds")
+    }
+
+    /// The Amazon Resource Name (ARN) of the snapshot to restore the namespace from. Specify either SnapshotArn or SnapshotName, but not both. When this resource is first created, the namespace is restored from this snapshot. On subsequent updates, a restore occurs only when SnapshotArn changes from its previous value. If the value is unchanged or removed, no restore takes place and existing data is preserved.
+    /// (`Fn::GetAtt SnapshotArn`)
+    pub fn snapshot_arn(&self) -> Value {
+        self.handle.get_att("SnapshotArn")
+    }
+
+    /// The name of the snapshot to restore the namespace from. Because snapshot names are unique only within an account, also specify SnapshotOwnerAccount when restoring from a snapshot owned by a different account. Specify either SnapshotName or SnapshotArn, but not both. When this resource is first created, the namespace is restored from this snapshot. On subsequent updates, a restore occurs only when SnapshotName or SnapshotOwnerAccount changes from its previous value. If both values are unchanged or SnapshotName is removed, no restore takes place and existing data is preserved.
+    /// (`Fn::GetAtt SnapshotName`)
+    pub fn snapshot_name(&self) -> Value {
+        self.handle.get_att("SnapshotName")
+    }
+
+    /// The AWS account ID that owns the snapshot. Required when restoring from a snapshot shared by another account. Used in combination with SnapshotName. On updates, changing this value while SnapshotName is set triggers a restore from the newly referenced snapshot. If the value is unchanged, no restore takes place and existing data is preserved.
+    /// (`Fn::GetAtt SnapshotOwnerAccount`)
+    pub fn snapshot_owner_account(&self) -> Value {
+        self.handle.get_att("SnapshotOwnerAccount")
+    }
+
+    /// A list of subnet IDs the workgroup is associated with.
+    /// (`Fn::GetAtt SubnetIds`)
+    pub fn subnet_ids(&self) -> Value {
+        self.handle.get_att("SubnetIds")
+    }
+
+    /// The map of the key-value pairs used to tag the workgroup.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
+    }
+
+    /// (`Fn::GetAtt TrackName`)
+    pub fn track_name(&self) -> Value {
+        self.handle.get_att("TrackName")
     }
 
     /// (`Fn::GetAtt Workgroup.BaseCapacity`)
@@ -1028,39 +1097,14 @@ impl CfnWorkgroup {
         self.handle.get_att("Workgroup.BaseCapacity")
     }
 
-    /// (`Fn::GetAtt Workgroup.MaxCapacity`)
-    pub fn workgroup_max_capacity(&self) -> Value {
-        self.handle.get_att("Workgroup.MaxCapacity")
-    }
-
-    /// (`Fn::GetAtt Workgroup.EnhancedVpcRouting`)
-    pub fn workgroup_enhanced_vpc_routing(&self) -> Value {
-        self.handle.get_att("Workgroup.EnhancedVpcRouting")
-    }
-
     /// (`Fn::GetAtt Workgroup.ConfigParameters`)
     pub fn workgroup_config_parameters(&self) -> Value {
         self.handle.get_att("Workgroup.ConfigParameters")
     }
 
-    /// (`Fn::GetAtt Workgroup.SecurityGroupIds`)
-    pub fn workgroup_security_group_ids(&self) -> Value {
-        self.handle.get_att("Workgroup.SecurityGroupIds")
-    }
-
-    /// (`Fn::GetAtt Workgroup.SubnetIds`)
-    pub fn workgroup_subnet_ids(&self) -> Value {
-        self.handle.get_att("Workgroup.SubnetIds")
-    }
-
-    /// (`Fn::GetAtt Workgroup.TrackName`)
-    pub fn workgroup_track_name(&self) -> Value {
-        self.handle.get_att("Workgroup.TrackName")
-    }
-
-    /// (`Fn::GetAtt Workgroup.Status`)
-    pub fn workgroup_status(&self) -> Value {
-        self.handle.get_att("Workgroup.Status")
+    /// (`Fn::GetAtt Workgroup.CreationDate`)
+    pub fn workgroup_creation_date(&self) -> Value {
+        self.handle.get_att("Workgroup.CreationDate")
     }
 
     /// (`Fn::GetAtt Workgroup.Endpoint.Address`)
@@ -1073,14 +1117,80 @@ impl CfnWorkgroup {
         self.handle.get_att("Workgroup.Endpoint.Port")
     }
 
+    /// (`Fn::GetAtt Workgroup.Endpoint.VpcEndpoints`)
+    pub fn workgroup_endpoint_vpc_endpoints(&self) -> Value {
+        self.handle.get_att("Workgroup.Endpoint.VpcEndpoints")
+    }
+
+    /// (`Fn::GetAtt Workgroup.EnhancedVpcRouting`)
+    pub fn workgroup_enhanced_vpc_routing(&self) -> Value {
+        self.handle.get_att("Workgroup.EnhancedVpcRouting")
+    }
+
+    /// (`Fn::GetAtt Workgroup.MaxCapacity`)
+    pub fn workgroup_max_capacity(&self) -> Value {
+        self.handle.get_att("Workgroup.MaxCapacity")
+    }
+
+    /// (`Fn::GetAtt Workgroup.NamespaceName`)
+    pub fn workgroup_namespace_name(&self) -> Value {
+        self.handle.get_att("Workgroup.NamespaceName")
+    }
+
+    /// (`Fn::GetAtt Workgroup.PricePerformanceTarget.Level`)
+    pub fn workgroup_price_performance_target_level(&self) -> Value {
+        self.handle.get_att("Workgroup.PricePerformanceTarget.Level")
+    }
+
+    /// (`Fn::GetAtt Workgroup.PricePerformanceTarget.Status`)
+    pub fn workgroup_price_performance_target_status(&self) -> Value {
+        self.handle.get_att("Workgroup.PricePerformanceTarget.Status")
+    }
+
     /// (`Fn::GetAtt Workgroup.PubliclyAccessible`)
     pub fn workgroup_publicly_accessible(&self) -> Value {
         self.handle.get_att("Workgroup.PubliclyAccessible")
     }
 
-    /// (`Fn::GetAtt Workgroup.CreationDate`)
-    pub fn workgroup_creation_date(&self) -> Value {
-        self.handle.get_att("Workgroup.CreationDate")
+    /// (`Fn::GetAtt Workgroup.SecurityGroupIds`)
+    pub fn workgroup_security_group_ids(&self) -> Value {
+        self.handle.get_att("Workgroup.SecurityGroupIds")
+    }
+
+    /// (`Fn::GetAtt Workgroup.Status`)
+    pub fn workgroup_status(&self) -> Value {
+        self.handle.get_att("Workgroup.Status")
+    }
+
+    /// (`Fn::GetAtt Workgroup.SubnetIds`)
+    pub fn workgroup_subnet_ids(&self) -> Value {
+        self.handle.get_att("Workgroup.SubnetIds")
+    }
+
+    /// (`Fn::GetAtt Workgroup.TrackName`)
+    pub fn workgroup_track_name(&self) -> Value {
+        self.handle.get_att("Workgroup.TrackName")
+    }
+
+    /// (`Fn::GetAtt Workgroup.WorkgroupArn`)
+    pub fn workgroup_workgroup_arn(&self) -> Value {
+        self.handle.get_att("Workgroup.WorkgroupArn")
+    }
+
+    /// (`Fn::GetAtt Workgroup.WorkgroupId`)
+    pub fn workgroup_workgroup_id(&self) -> Value {
+        self.handle.get_att("Workgroup.WorkgroupId")
+    }
+
+    /// (`Fn::GetAtt Workgroup.WorkgroupName`)
+    pub fn workgroup_workgroup_name(&self) -> Value {
+        self.handle.get_att("Workgroup.WorkgroupName")
+    }
+
+    /// The name of the workgroup.
+    /// (`Fn::GetAtt WorkgroupName`)
+    pub fn workgroup_name(&self) -> Value {
+        self.handle.get_att("WorkgroupName")
     }
 }
 

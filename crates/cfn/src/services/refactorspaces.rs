@@ -208,6 +208,11 @@ impl CfnApplication {
         Ok(CfnApplication { handle })
     }
 
+    /// (`Fn::GetAtt ApiGatewayId`)
+    pub fn api_gateway_id(&self) -> Value {
+        self.handle.get_att("ApiGatewayId")
+    }
+
     /// (`Fn::GetAtt ApplicationIdentifier`)
     pub fn application_identifier(&self) -> Value {
         self.handle.get_att("ApplicationIdentifier")
@@ -216,16 +221,6 @@ impl CfnApplication {
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
-    }
-
-    /// (`Fn::GetAtt ApiGatewayId`)
-    pub fn api_gateway_id(&self) -> Value {
-        self.handle.get_att("ApiGatewayId")
-    }
-
-    /// (`Fn::GetAtt VpcLinkId`)
-    pub fn vpc_link_id(&self) -> Value {
-        self.handle.get_att("VpcLinkId")
     }
 
     /// (`Fn::GetAtt NlbArn`)
@@ -246,6 +241,11 @@ impl CfnApplication {
     /// (`Fn::GetAtt StageName`)
     pub fn stage_name(&self) -> Value {
         self.handle.get_att("StageName")
+    }
+
+    /// (`Fn::GetAtt VpcLinkId`)
+    pub fn vpc_link_id(&self) -> Value {
+        self.handle.get_att("VpcLinkId")
     }
 }
 
@@ -384,14 +384,14 @@ impl CfnEnvironment {
         Ok(CfnEnvironment { handle })
     }
 
-    /// (`Fn::GetAtt EnvironmentIdentifier`)
-    pub fn environment_identifier(&self) -> Value {
-        self.handle.get_att("EnvironmentIdentifier")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt EnvironmentIdentifier`)
+    pub fn environment_identifier(&self) -> Value {
+        self.handle.get_att("EnvironmentIdentifier")
     }
 
     /// (`Fn::GetAtt TransitGatewayId`)
@@ -708,9 +708,9 @@ impl CfnRoute {
         Ok(CfnRoute { handle })
     }
 
-    /// (`Fn::GetAtt RouteIdentifier`)
-    pub fn route_identifier(&self) -> Value {
-        self.handle.get_att("RouteIdentifier")
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// (`Fn::GetAtt PathResourceToId`)
@@ -718,9 +718,9 @@ impl CfnRoute {
         self.handle.get_att("PathResourceToId")
     }
 
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// (`Fn::GetAtt RouteIdentifier`)
+    pub fn route_identifier(&self) -> Value {
+        self.handle.get_att("RouteIdentifier")
     }
 }
 
@@ -967,14 +967,14 @@ impl CfnService {
         Ok(CfnService { handle })
     }
 
-    /// (`Fn::GetAtt ServiceIdentifier`)
-    pub fn service_identifier(&self) -> Value {
-        self.handle.get_att("ServiceIdentifier")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt ServiceIdentifier`)
+    pub fn service_identifier(&self) -> Value {
+        self.handle.get_att("ServiceIdentifier")
     }
 }
 

@@ -300,10 +300,10 @@ impl CfnPolicy {
         Ok(CfnPolicy { handle })
     }
 
-    /// The ARN of the policy.
-    /// (`Fn::GetAtt PolicyArn`)
-    pub fn policy_arn(&self) -> Value {
-        self.handle.get_att("PolicyArn")
+    /// The number of services associated with this policy.
+    /// (`Fn::GetAtt AssociatedServiceCount`)
+    pub fn associated_service_count(&self) -> Value {
+        self.handle.get_att("AssociatedServiceCount")
     }
 
     /// The timestamp when the policy was created.
@@ -312,16 +312,16 @@ impl CfnPolicy {
         self.handle.get_att("CreatedAt")
     }
 
+    /// The ARN of the policy.
+    /// (`Fn::GetAtt PolicyArn`)
+    pub fn policy_arn(&self) -> Value {
+        self.handle.get_att("PolicyArn")
+    }
+
     /// The timestamp when the policy was last updated.
     /// (`Fn::GetAtt UpdatedAt`)
     pub fn updated_at(&self) -> Value {
         self.handle.get_att("UpdatedAt")
-    }
-
-    /// The number of services associated with this policy.
-    /// (`Fn::GetAtt AssociatedServiceCount`)
-    pub fn associated_service_count(&self) -> Value {
-        self.handle.get_att("AssociatedServiceCount")
     }
 }
 
@@ -1056,27 +1056,27 @@ impl CfnService {
         Ok(CfnService { handle })
     }
 
-    /// The ARN of the service.
-    /// (`Fn::GetAtt ServiceArn`)
-    pub fn service_arn(&self) -> Value {
-        self.handle.get_att("ServiceArn")
-    }
-
     /// The timestamp when the service was created.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
     }
 
+    /// (`Fn::GetAtt EffectivePolicyValues`)
+    pub fn effective_policy_values(&self) -> Value {
+        self.handle.get_att("EffectivePolicyValues")
+    }
+
+    /// The ARN of the service.
+    /// (`Fn::GetAtt ServiceArn`)
+    pub fn service_arn(&self) -> Value {
+        self.handle.get_att("ServiceArn")
+    }
+
     /// The timestamp when the service was last updated.
     /// (`Fn::GetAtt UpdatedAt`)
     pub fn updated_at(&self) -> Value {
         self.handle.get_att("UpdatedAt")
-    }
-
-    /// (`Fn::GetAtt EffectivePolicyValues`)
-    pub fn effective_policy_values(&self) -> Value {
-        self.handle.get_att("EffectivePolicyValues")
     }
 }
 
@@ -1193,10 +1193,10 @@ impl CfnServiceFunction {
         Ok(CfnServiceFunction { handle })
     }
 
-    /// The server-generated service function ID.
-    /// (`Fn::GetAtt ServiceFunctionId`)
-    pub fn service_function_id(&self) -> Value {
-        self.handle.get_att("ServiceFunctionId")
+    /// The timestamp when the service function was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// The number of resources associated with this function.
@@ -1205,16 +1205,16 @@ impl CfnServiceFunction {
         self.handle.get_att("ResourceCount")
     }
 
+    /// The server-generated service function ID.
+    /// (`Fn::GetAtt ServiceFunctionId`)
+    pub fn service_function_id(&self) -> Value {
+        self.handle.get_att("ServiceFunctionId")
+    }
+
     /// The source of the service function.
     /// (`Fn::GetAtt Source`)
     pub fn source(&self) -> Value {
         self.handle.get_att("Source")
-    }
-
-    /// The timestamp when the service function was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
     }
 
     /// The timestamp when the service function was last updated.
@@ -1356,6 +1356,12 @@ impl CfnSystem {
         Ok(CfnSystem { handle })
     }
 
+    /// The timestamp when the system was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
     /// The ARN of the system.
     /// (`Fn::GetAtt SystemArn`)
     pub fn system_arn(&self) -> Value {
@@ -1366,12 +1372,6 @@ impl CfnSystem {
     /// (`Fn::GetAtt SystemId`)
     pub fn system_id(&self) -> Value {
         self.handle.get_att("SystemId")
-    }
-
-    /// The timestamp when the system was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
     }
 
     /// The timestamp when the system was last updated.
@@ -1469,12 +1469,6 @@ impl CfnUserJourney {
         Ok(CfnUserJourney { handle })
     }
 
-    /// The server-generated user journey ID.
-    /// (`Fn::GetAtt UserJourneyId`)
-    pub fn user_journey_id(&self) -> Value {
-        self.handle.get_att("UserJourneyId")
-    }
-
     /// The timestamp when the user journey was created.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
@@ -1485,6 +1479,12 @@ impl CfnUserJourney {
     /// (`Fn::GetAtt UpdatedAt`)
     pub fn updated_at(&self) -> Value {
         self.handle.get_att("UpdatedAt")
+    }
+
+    /// The server-generated user journey ID.
+    /// (`Fn::GetAtt UserJourneyId`)
+    pub fn user_journey_id(&self) -> Value {
+        self.handle.get_att("UserJourneyId")
     }
 }
 

@@ -373,16 +373,10 @@ impl CfnTagSyncTask {
         Ok(CfnTagSyncTask { handle })
     }
 
-    /// The ARN of the TagSyncTask resource
-    /// (`Fn::GetAtt TaskArn`)
-    pub fn task_arn(&self) -> Value {
-        self.handle.get_att("TaskArn")
-    }
-
-    /// The status of the TagSyncTask
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
+    /// The Amazon resource name (ARN) of the ApplicationGroup for which the TagSyncTask is created
+    /// (`Fn::GetAtt GroupArn`)
+    pub fn group_arn(&self) -> Value {
+        self.handle.get_att("GroupArn")
     }
 
     /// The Name of the application group for which the TagSyncTask is created
@@ -391,10 +385,16 @@ impl CfnTagSyncTask {
         self.handle.get_att("GroupName")
     }
 
-    /// The Amazon resource name (ARN) of the ApplicationGroup for which the TagSyncTask is created
-    /// (`Fn::GetAtt GroupArn`)
-    pub fn group_arn(&self) -> Value {
-        self.handle.get_att("GroupArn")
+    /// The status of the TagSyncTask
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
+    /// The ARN of the TagSyncTask resource
+    /// (`Fn::GetAtt TaskArn`)
+    pub fn task_arn(&self) -> Value {
+        self.handle.get_att("TaskArn")
     }
 }
 

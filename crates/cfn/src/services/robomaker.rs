@@ -470,6 +470,42 @@ impl CfnRobotApplication {
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
     }
+
+    /// The revision ID of robot application.
+    /// (`Fn::GetAtt CurrentRevisionId`)
+    pub fn current_revision_id(&self) -> Value {
+        self.handle.get_att("CurrentRevisionId")
+    }
+
+    /// The URI of the Docker image for the robot application.
+    /// (`Fn::GetAtt Environment`)
+    pub fn environment(&self) -> Value {
+        self.handle.get_att("Environment")
+    }
+
+    /// The name of the robot application.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
+
+    /// The name of robot software suite.
+    /// (`Fn::GetAtt RobotSoftwareSuite.Name`)
+    pub fn robot_software_suite_name(&self) -> Value {
+        self.handle.get_att("RobotSoftwareSuite.Name")
+    }
+
+    /// The version of robot software suite.
+    /// (`Fn::GetAtt RobotSoftwareSuite.Version`)
+    pub fn robot_software_suite_version(&self) -> Value {
+        self.handle.get_att("RobotSoftwareSuite.Version")
+    }
+
+    /// The sources of the robot application.
+    /// (`Fn::GetAtt Sources`)
+    pub fn sources(&self) -> Value {
+        self.handle.get_att("Sources")
+    }
 }
 
 impl std::ops::Deref for CfnRobotApplication {
@@ -1005,6 +1041,66 @@ impl CfnSimulationApplication {
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// The current revision id.
+    /// (`Fn::GetAtt CurrentRevisionId`)
+    pub fn current_revision_id(&self) -> Value {
+        self.handle.get_att("CurrentRevisionId")
+    }
+
+    /// The URI of the Docker image for the robot application.
+    /// (`Fn::GetAtt Environment`)
+    pub fn environment(&self) -> Value {
+        self.handle.get_att("Environment")
+    }
+
+    /// The name of the simulation application.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
+
+    /// The name of the rendering engine.
+    /// (`Fn::GetAtt RenderingEngine.Name`)
+    pub fn rendering_engine_name(&self) -> Value {
+        self.handle.get_att("RenderingEngine.Name")
+    }
+
+    /// The version of the rendering engine.
+    /// (`Fn::GetAtt RenderingEngine.Version`)
+    pub fn rendering_engine_version(&self) -> Value {
+        self.handle.get_att("RenderingEngine.Version")
+    }
+
+    /// The name of the robot software suite.
+    /// (`Fn::GetAtt RobotSoftwareSuite.Name`)
+    pub fn robot_software_suite_name(&self) -> Value {
+        self.handle.get_att("RobotSoftwareSuite.Name")
+    }
+
+    /// The version of the robot software suite.
+    /// (`Fn::GetAtt RobotSoftwareSuite.Version`)
+    pub fn robot_software_suite_version(&self) -> Value {
+        self.handle.get_att("RobotSoftwareSuite.Version")
+    }
+
+    /// The name of the simulation software suite.
+    /// (`Fn::GetAtt SimulationSoftwareSuite.Name`)
+    pub fn simulation_software_suite_name(&self) -> Value {
+        self.handle.get_att("SimulationSoftwareSuite.Name")
+    }
+
+    /// The version of the simulation software suite.
+    /// (`Fn::GetAtt SimulationSoftwareSuite.Version`)
+    pub fn simulation_software_suite_version(&self) -> Value {
+        self.handle.get_att("SimulationSoftwareSuite.Version")
+    }
+
+    /// The sources of the simulation application.
+    /// (`Fn::GetAtt Sources`)
+    pub fn sources(&self) -> Value {
+        self.handle.get_att("Sources")
     }
 }
 

@@ -382,14 +382,14 @@ impl CfnProfile {
         Ok(CfnProfile { handle })
     }
 
-    /// (`Fn::GetAtt ProfileId`)
-    pub fn profile_id(&self) -> Value {
-        self.handle.get_att("ProfileId")
-    }
-
     /// (`Fn::GetAtt ProfileArn`)
     pub fn profile_arn(&self) -> Value {
         self.handle.get_att("ProfileArn")
+    }
+
+    /// (`Fn::GetAtt ProfileId`)
+    pub fn profile_id(&self) -> Value {
+        self.handle.get_att("ProfileId")
     }
 }
 
@@ -668,14 +668,14 @@ impl CfnTrustAnchor {
         Ok(CfnTrustAnchor { handle })
     }
 
-    /// (`Fn::GetAtt TrustAnchorId`)
-    pub fn trust_anchor_id(&self) -> Value {
-        self.handle.get_att("TrustAnchorId")
-    }
-
     /// (`Fn::GetAtt TrustAnchorArn`)
     pub fn trust_anchor_arn(&self) -> Value {
         self.handle.get_att("TrustAnchorArn")
+    }
+
+    /// (`Fn::GetAtt TrustAnchorId`)
+    pub fn trust_anchor_id(&self) -> Value {
+        self.handle.get_att("TrustAnchorId")
     }
 }
 

@@ -113,16 +113,16 @@ impl CfnCidrCollection {
         Ok(CfnCidrCollection { handle })
     }
 
-    /// UUID of the CIDR collection.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// The Amazon resource name (ARN) to uniquely identify the AWS resource.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// UUID of the CIDR collection.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 
@@ -252,16 +252,16 @@ impl CfnDelegationSet {
         self.handle.get_att("Arn")
     }
 
-    /// The ID that Amazon Route 53 assigns to a reusable delegation set.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// A unique string that identifies the request and allows retrying failed CreateReusableDelegationSet requests without risk of executing the operation twice.
     /// (`Fn::GetAtt CallerReference`)
     pub fn caller_reference(&self) -> Value {
         self.handle.get_att("CallerReference")
+    }
+
+    /// The ID that Amazon Route 53 assigns to a reusable delegation set.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// A list of the authoritative name servers for the delegation set.
@@ -2065,16 +2065,16 @@ impl CfnTrafficPolicy {
         self.handle.get_att("Id")
     }
 
-    /// The version number that Amazon Route 53 assigned to the traffic policy.
-    /// (`Fn::GetAtt Version`)
-    pub fn version(&self) -> Value {
-        self.handle.get_att("Version")
-    }
-
     /// The DNS type of the resource record sets that Amazon Route 53 creates when the traffic policy is used to create a traffic policy instance.
     /// (`Fn::GetAtt Type`)
     pub fn r#type(&self) -> Value {
         self.handle.get_att("Type")
+    }
+
+    /// The version number that Amazon Route 53 assigned to the traffic policy.
+    /// (`Fn::GetAtt Version`)
+    pub fn version(&self) -> Value {
+        self.handle.get_att("Version")
     }
 }
 

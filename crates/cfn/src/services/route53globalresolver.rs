@@ -192,14 +192,14 @@ impl CfnAccessSource {
         Ok(CfnAccessSource { handle })
     }
 
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
-    }
-
     /// (`Fn::GetAtt AccessSourceId`)
     pub fn access_source_id(&self) -> Value {
         self.handle.get_att("AccessSourceId")
+    }
+
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -207,14 +207,14 @@ impl CfnAccessSource {
         self.handle.get_att("CreatedAt")
     }
 
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
-    }
-
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
+    }
+
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 
@@ -343,14 +343,14 @@ impl CfnAccessToken {
         Ok(CfnAccessToken { handle })
     }
 
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
-    }
-
     /// (`Fn::GetAtt AccessTokenId`)
     pub fn access_token_id(&self) -> Value {
         self.handle.get_att("AccessTokenId")
+    }
+
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -358,9 +358,9 @@ impl CfnAccessToken {
         self.handle.get_att("CreatedAt")
     }
 
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
+    /// (`Fn::GetAtt GlobalResolverId`)
+    pub fn global_resolver_id(&self) -> Value {
+        self.handle.get_att("GlobalResolverId")
     }
 
     /// (`Fn::GetAtt Status`)
@@ -368,14 +368,14 @@ impl CfnAccessToken {
         self.handle.get_att("Status")
     }
 
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
+    }
+
     /// (`Fn::GetAtt Value`)
     pub fn value(&self) -> Value {
         self.handle.get_att("Value")
-    }
-
-    /// (`Fn::GetAtt GlobalResolverId`)
-    pub fn global_resolver_id(&self) -> Value {
-        self.handle.get_att("GlobalResolverId")
     }
 }
 
@@ -602,24 +602,24 @@ impl CfnDnsView {
         self.handle.get_att("Arn")
     }
 
-    /// (`Fn::GetAtt DnsViewId`)
-    pub fn dns_view_id(&self) -> Value {
-        self.handle.get_att("DnsViewId")
-    }
-
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
     }
 
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
+    /// (`Fn::GetAtt DnsViewId`)
+    pub fn dns_view_id(&self) -> Value {
+        self.handle.get_att("DnsViewId")
     }
 
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
+    }
+
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 
@@ -767,9 +767,9 @@ impl CfnFirewallDomainList {
         self.handle.get_att("Arn")
     }
 
-    /// (`Fn::GetAtt FirewallDomainListId`)
-    pub fn firewall_domain_list_id(&self) -> Value {
-        self.handle.get_att("FirewallDomainListId")
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// (`Fn::GetAtt DomainCount`)
@@ -777,14 +777,9 @@ impl CfnFirewallDomainList {
         self.handle.get_att("DomainCount")
     }
 
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
-    }
-
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
+    /// (`Fn::GetAtt FirewallDomainListId`)
+    pub fn firewall_domain_list_id(&self) -> Value {
+        self.handle.get_att("FirewallDomainListId")
     }
 
     /// (`Fn::GetAtt Status`)
@@ -795,6 +790,11 @@ impl CfnFirewallDomainList {
     /// (`Fn::GetAtt StatusMessage`)
     pub fn status_message(&self) -> Value {
         self.handle.get_att("StatusMessage")
+    }
+
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 
@@ -1076,19 +1076,19 @@ impl CfnFirewallRule {
         Ok(CfnFirewallRule { handle })
     }
 
-    /// (`Fn::GetAtt FirewallRuleId`)
-    pub fn firewall_rule_id(&self) -> Value {
-        self.handle.get_att("FirewallRuleId")
-    }
-
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
     }
 
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
+    /// (`Fn::GetAtt FirewallRuleId`)
+    pub fn firewall_rule_id(&self) -> Value {
+        self.handle.get_att("FirewallRuleId")
+    }
+
+    /// (`Fn::GetAtt QueryType`)
+    pub fn query_type(&self) -> Value {
+        self.handle.get_att("QueryType")
     }
 
     /// (`Fn::GetAtt Status`)
@@ -1096,9 +1096,9 @@ impl CfnFirewallRule {
         self.handle.get_att("Status")
     }
 
-    /// (`Fn::GetAtt QueryType`)
-    pub fn query_type(&self) -> Value {
-        self.handle.get_att("QueryType")
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 
@@ -1270,14 +1270,19 @@ impl CfnGlobalResolver {
         self.handle.get_att("Arn")
     }
 
-    /// (`Fn::GetAtt GlobalResolverId`)
-    pub fn global_resolver_id(&self) -> Value {
-        self.handle.get_att("GlobalResolverId")
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// (`Fn::GetAtt DnsName`)
     pub fn dns_name(&self) -> Value {
         self.handle.get_att("DnsName")
+    }
+
+    /// (`Fn::GetAtt GlobalResolverId`)
+    pub fn global_resolver_id(&self) -> Value {
+        self.handle.get_att("GlobalResolverId")
     }
 
     /// (`Fn::GetAtt IPv4Addresses`)
@@ -1290,19 +1295,14 @@ impl CfnGlobalResolver {
         self.handle.get_att("IPv6Addresses")
     }
 
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 
     /// (`Fn::GetAtt UpdatedAt`)
     pub fn updated_at(&self) -> Value {
         self.handle.get_att("UpdatedAt")
-    }
-
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
     }
 }
 
@@ -1384,6 +1384,11 @@ impl CfnHostedZoneAssociation {
         Ok(CfnHostedZoneAssociation { handle })
     }
 
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
     /// (`Fn::GetAtt HostedZoneAssociationId`)
     pub fn hosted_zone_association_id(&self) -> Value {
         self.handle.get_att("HostedZoneAssociationId")
@@ -1394,19 +1399,14 @@ impl CfnHostedZoneAssociation {
         self.handle.get_att("HostedZoneName")
     }
 
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 
     /// (`Fn::GetAtt UpdatedAt`)
     pub fn updated_at(&self) -> Value {
         self.handle.get_att("UpdatedAt")
-    }
-
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
     }
 }
 

@@ -119,16 +119,16 @@ impl CfnProfile {
         self.handle.get_att("Arn")
     }
 
-    /// The ID of the profile.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// The id of the creator request
     /// (`Fn::GetAtt ClientToken`)
     pub fn client_token(&self) -> Value {
         self.handle.get_att("ClientToken")
+    }
+
+    /// The ID of the profile.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// The sharing status of the profile.

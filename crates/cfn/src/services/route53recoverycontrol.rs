@@ -284,10 +284,10 @@ impl CfnControlPanel {
         self.handle.get_att("ControlPanelArn")
     }
 
-    /// The deployment status of control panel. Status can be one of the following: PENDING, DEPLOYED, PENDING_DELETION.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
+    /// A flag that Amazon Route 53 Application Recovery Controller sets to true to designate the default control panel for a cluster. When you create a cluster, Amazon Route 53 Application Recovery Controller creates a control panel, and sets this flag for that control panel. If you create a control panel yourself, this flag is set to false.
+    /// (`Fn::GetAtt DefaultControlPanel`)
+    pub fn default_control_panel(&self) -> Value {
+        self.handle.get_att("DefaultControlPanel")
     }
 
     /// Count of associated routing controls
@@ -296,10 +296,10 @@ impl CfnControlPanel {
         self.handle.get_att("RoutingControlCount")
     }
 
-    /// A flag that Amazon Route 53 Application Recovery Controller sets to true to designate the default control panel for a cluster. When you create a cluster, Amazon Route 53 Application Recovery Controller creates a control panel, and sets this flag for that control panel. If you create a control panel yourself, this flag is set to false.
-    /// (`Fn::GetAtt DefaultControlPanel`)
-    pub fn default_control_panel(&self) -> Value {
-        self.handle.get_att("DefaultControlPanel")
+    /// The deployment status of control panel. Status can be one of the following: PENDING, DEPLOYED, PENDING_DELETION.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 

@@ -115,22 +115,46 @@ impl CfnFirewallDomainList {
         Ok(CfnFirewallDomainList { handle })
     }
 
-    /// ResourceId
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// Arn
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
     }
 
+    /// Rfc3339TimeString
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
+    }
+
+    /// The id of the creator request.
+    /// (`Fn::GetAtt CreatorRequestId`)
+    pub fn creator_request_id(&self) -> Value {
+        self.handle.get_att("CreatorRequestId")
+    }
+
     /// Count
     /// (`Fn::GetAtt DomainCount`)
     pub fn domain_count(&self) -> Value {
         self.handle.get_att("DomainCount")
+    }
+
+    /// ResourceId
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
+    }
+
+    /// ServicePrincipal
+    /// (`Fn::GetAtt ManagedOwnerName`)
+    pub fn managed_owner_name(&self) -> Value {
+        self.handle.get_att("ManagedOwnerName")
+    }
+
+    /// Rfc3339TimeString
+    /// (`Fn::GetAtt ModificationTime`)
+    pub fn modification_time(&self) -> Value {
+        self.handle.get_att("ModificationTime")
     }
 
     /// ResolverFirewallDomainList, possible values are COMPLETE, DELETING, UPDATING, COMPLETE_IMPORT_FAILED, IMPORTING, and INACTIVE_OWNER_ACCOUNT_CLOSED.
@@ -143,30 +167,6 @@ impl CfnFirewallDomainList {
     /// (`Fn::GetAtt StatusMessage`)
     pub fn status_message(&self) -> Value {
         self.handle.get_att("StatusMessage")
-    }
-
-    /// ServicePrincipal
-    /// (`Fn::GetAtt ManagedOwnerName`)
-    pub fn managed_owner_name(&self) -> Value {
-        self.handle.get_att("ManagedOwnerName")
-    }
-
-    /// The id of the creator request.
-    /// (`Fn::GetAtt CreatorRequestId`)
-    pub fn creator_request_id(&self) -> Value {
-        self.handle.get_att("CreatorRequestId")
-    }
-
-    /// Rfc3339TimeString
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
-    }
-
-    /// Rfc3339TimeString
-    /// (`Fn::GetAtt ModificationTime`)
-    pub fn modification_time(&self) -> Value {
-        self.handle.get_att("ModificationTime")
     }
 }
 
@@ -688,22 +688,52 @@ impl CfnFirewallRuleGroup {
         Ok(CfnFirewallRuleGroup { handle })
     }
 
-    /// ResourceId
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// Arn
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
     }
 
+    /// Rfc3339TimeString
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
+    }
+
+    /// The id of the creator request.
+    /// (`Fn::GetAtt CreatorRequestId`)
+    pub fn creator_request_id(&self) -> Value {
+        self.handle.get_att("CreatorRequestId")
+    }
+
+    /// ResourceId
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
+    }
+
+    /// Rfc3339TimeString
+    /// (`Fn::GetAtt ModificationTime`)
+    pub fn modification_time(&self) -> Value {
+        self.handle.get_att("ModificationTime")
+    }
+
+    /// AccountId
+    /// (`Fn::GetAtt OwnerId`)
+    pub fn owner_id(&self) -> Value {
+        self.handle.get_att("OwnerId")
+    }
+
     /// Count
     /// (`Fn::GetAtt RuleCount`)
     pub fn rule_count(&self) -> Value {
         self.handle.get_att("RuleCount")
+    }
+
+    /// ShareStatus, possible values are NOT_SHARED, SHARED_WITH_ME, SHARED_BY_ME.
+    /// (`Fn::GetAtt ShareStatus`)
+    pub fn share_status(&self) -> Value {
+        self.handle.get_att("ShareStatus")
     }
 
     /// ResolverFirewallRuleGroupAssociation, possible values are COMPLETE, DELETING, UPDATING, and INACTIVE_OWNER_ACCOUNT_CLOSED.
@@ -716,36 +746,6 @@ impl CfnFirewallRuleGroup {
     /// (`Fn::GetAtt StatusMessage`)
     pub fn status_message(&self) -> Value {
         self.handle.get_att("StatusMessage")
-    }
-
-    /// AccountId
-    /// (`Fn::GetAtt OwnerId`)
-    pub fn owner_id(&self) -> Value {
-        self.handle.get_att("OwnerId")
-    }
-
-    /// ShareStatus, possible values are NOT_SHARED, SHARED_WITH_ME, SHARED_BY_ME.
-    /// (`Fn::GetAtt ShareStatus`)
-    pub fn share_status(&self) -> Value {
-        self.handle.get_att("ShareStatus")
-    }
-
-    /// The id of the creator request.
-    /// (`Fn::GetAtt CreatorRequestId`)
-    pub fn creator_request_id(&self) -> Value {
-        self.handle.get_att("CreatorRequestId")
-    }
-
-    /// Rfc3339TimeString
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
-    }
-
-    /// Rfc3339TimeString
-    /// (`Fn::GetAtt ModificationTime`)
-    pub fn modification_time(&self) -> Value {
-        self.handle.get_att("ModificationTime")
     }
 }
 
@@ -913,22 +913,40 @@ impl CfnFirewallRuleGroupAssociation {
         Ok(CfnFirewallRuleGroupAssociation { handle })
     }
 
-    /// Id
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// Arn
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
     }
 
+    /// Rfc3339TimeString
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
+    }
+
+    /// The id of the creator request.
+    /// (`Fn::GetAtt CreatorRequestId`)
+    pub fn creator_request_id(&self) -> Value {
+        self.handle.get_att("CreatorRequestId")
+    }
+
+    /// Id
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
+    }
+
     /// ServicePrincipal
     /// (`Fn::GetAtt ManagedOwnerName`)
     pub fn managed_owner_name(&self) -> Value {
         self.handle.get_att("ManagedOwnerName")
+    }
+
+    /// Rfc3339TimeString
+    /// (`Fn::GetAtt ModificationTime`)
+    pub fn modification_time(&self) -> Value {
+        self.handle.get_att("ModificationTime")
     }
 
     /// ResolverFirewallRuleGroupAssociation, possible values are COMPLETE, DELETING, UPDATING, and INACTIVE_OWNER_ACCOUNT_CLOSED.
@@ -941,24 +959,6 @@ impl CfnFirewallRuleGroupAssociation {
     /// (`Fn::GetAtt StatusMessage`)
     pub fn status_message(&self) -> Value {
         self.handle.get_att("StatusMessage")
-    }
-
-    /// The id of the creator request.
-    /// (`Fn::GetAtt CreatorRequestId`)
-    pub fn creator_request_id(&self) -> Value {
-        self.handle.get_att("CreatorRequestId")
-    }
-
-    /// Rfc3339TimeString
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
-    }
-
-    /// Rfc3339TimeString
-    /// (`Fn::GetAtt ModificationTime`)
-    pub fn modification_time(&self) -> Value {
-        self.handle.get_att("ModificationTime")
     }
 }
 
@@ -1094,16 +1094,34 @@ impl CfnOutpostResolver {
         Ok(CfnOutpostResolver { handle })
     }
 
+    /// The OutpostResolver ARN.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
+    /// The OutpostResolver creation time
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
+    }
+
+    /// The id of the creator request.
+    /// (`Fn::GetAtt CreatorRequestId`)
+    pub fn creator_request_id(&self) -> Value {
+        self.handle.get_att("CreatorRequestId")
+    }
+
     /// Id
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
     }
 
-    /// The OutpostResolver ARN.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// The OutpostResolver last modified time
+    /// (`Fn::GetAtt ModificationTime`)
+    pub fn modification_time(&self) -> Value {
+        self.handle.get_att("ModificationTime")
     }
 
     /// The OutpostResolver status, possible values are CREATING, OPERATIONAL, UPDATING, DELETING, ACTION_NEEDED, FAILED_CREATION and FAILED_DELETION.
@@ -1116,24 +1134,6 @@ impl CfnOutpostResolver {
     /// (`Fn::GetAtt StatusMessage`)
     pub fn status_message(&self) -> Value {
         self.handle.get_att("StatusMessage")
-    }
-
-    /// The OutpostResolver creation time
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
-    }
-
-    /// The OutpostResolver last modified time
-    /// (`Fn::GetAtt ModificationTime`)
-    pub fn modification_time(&self) -> Value {
-        self.handle.get_att("ModificationTime")
-    }
-
-    /// The id of the creator request.
-    /// (`Fn::GetAtt CreatorRequestId`)
-    pub fn creator_request_id(&self) -> Value {
-        self.handle.get_att("CreatorRequestId")
     }
 }
 
@@ -1233,10 +1233,10 @@ impl CfnResolverConfig {
         Ok(CfnResolverConfig { handle })
     }
 
-    /// AccountId
-    /// (`Fn::GetAtt OwnerId`)
-    pub fn owner_id(&self) -> Value {
-        self.handle.get_att("OwnerId")
+    /// ResolverAutodefinedReverseStatus, possible values are ENABLING, ENABLED, DISABLING AND DISABLED.
+    /// (`Fn::GetAtt AutodefinedReverse`)
+    pub fn autodefined_reverse(&self) -> Value {
+        self.handle.get_att("AutodefinedReverse")
     }
 
     /// Id
@@ -1245,10 +1245,10 @@ impl CfnResolverConfig {
         self.handle.get_att("Id")
     }
 
-    /// ResolverAutodefinedReverseStatus, possible values are ENABLING, ENABLED, DISABLING AND DISABLED.
-    /// (`Fn::GetAtt AutodefinedReverse`)
-    pub fn autodefined_reverse(&self) -> Value {
-        self.handle.get_att("AutodefinedReverse")
+    /// AccountId
+    /// (`Fn::GetAtt OwnerId`)
+    pub fn owner_id(&self) -> Value {
+        self.handle.get_att("OwnerId")
     }
 }
 
@@ -1310,16 +1310,16 @@ impl CfnResolverDNSSECConfig {
         Ok(CfnResolverDNSSECConfig { handle })
     }
 
-    /// AccountId
-    /// (`Fn::GetAtt OwnerId`)
-    pub fn owner_id(&self) -> Value {
-        self.handle.get_att("OwnerId")
-    }
-
     /// Id
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
+    }
+
+    /// AccountId
+    /// (`Fn::GetAtt OwnerId`)
+    pub fn owner_id(&self) -> Value {
+        self.handle.get_att("OwnerId")
     }
 
     /// ResolverDNSSECValidationStatus, possible values are ENABLING, ENABLED, DISABLING AND DISABLED.
@@ -1565,6 +1565,12 @@ impl CfnResolverEndpoint {
         self.handle.get_att("Arn")
     }
 
+    /// Indicates whether the Resolver endpoint allows inbound or outbound DNS queries: - INBOUND: allows DNS queries to your VPC from your network - OUTBOUND: allows DNS queries from your VPC to your network - INBOUND_DELEGATION: allows DNS queries to your VPC from your network with authoritative answers from private hosted zones
+    /// (`Fn::GetAtt Direction`)
+    pub fn direction(&self) -> Value {
+        self.handle.get_att("Direction")
+    }
+
     /// The ID of the VPC that you want to create the resolver endpoint in.
     /// (`Fn::GetAtt HostVPCId`)
     pub fn host_vpc_id(&self) -> Value {
@@ -1575,6 +1581,12 @@ impl CfnResolverEndpoint {
     /// (`Fn::GetAtt IpAddressCount`)
     pub fn ip_address_count(&self) -> Value {
         self.handle.get_att("IpAddressCount")
+    }
+
+    /// A friendly name that lets you easily find a configuration in the Resolver dashboard in the Route 53 console.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
     }
 
     /// The ID of the resolver endpoint.
@@ -1691,22 +1703,10 @@ impl CfnResolverQueryLoggingConfig {
         Ok(CfnResolverQueryLoggingConfig { handle })
     }
 
-    /// AccountId
-    /// (`Fn::GetAtt OwnerId`)
-    pub fn owner_id(&self) -> Value {
-        self.handle.get_att("OwnerId")
-    }
-
-    /// ResolverQueryLogConfigStatus, possible values are CREATING, CREATED, DELETED AND FAILED.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
-    /// ShareStatus, possible values are NOT_SHARED, SHARED_WITH_ME, SHARED_BY_ME.
-    /// (`Fn::GetAtt ShareStatus`)
-    pub fn share_status(&self) -> Value {
-        self.handle.get_att("ShareStatus")
+    /// Arn
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// Count
@@ -1715,10 +1715,10 @@ impl CfnResolverQueryLoggingConfig {
         self.handle.get_att("AssociationCount")
     }
 
-    /// Arn
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// Rfc3339TimeString
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
     }
 
     /// The id of the creator request.
@@ -1727,16 +1727,28 @@ impl CfnResolverQueryLoggingConfig {
         self.handle.get_att("CreatorRequestId")
     }
 
-    /// Rfc3339TimeString
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
-    }
-
     /// ResourceId
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
+    }
+
+    /// AccountId
+    /// (`Fn::GetAtt OwnerId`)
+    pub fn owner_id(&self) -> Value {
+        self.handle.get_att("OwnerId")
+    }
+
+    /// ShareStatus, possible values are NOT_SHARED, SHARED_WITH_ME, SHARED_BY_ME.
+    /// (`Fn::GetAtt ShareStatus`)
+    pub fn share_status(&self) -> Value {
+        self.handle.get_att("ShareStatus")
+    }
+
+    /// ResolverQueryLogConfigStatus, possible values are CREATING, CREATED, DELETED AND FAILED.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -1804,10 +1816,10 @@ impl CfnResolverQueryLoggingConfigAssociation {
         Ok(CfnResolverQueryLoggingConfigAssociation { handle })
     }
 
-    /// ResolverQueryLogConfigAssociationStatus
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
+    /// Rfc3339TimeString
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
     }
 
     /// ResolverQueryLogConfigAssociationError
@@ -1822,16 +1834,16 @@ impl CfnResolverQueryLoggingConfigAssociation {
         self.handle.get_att("ErrorMessage")
     }
 
-    /// Rfc3339TimeString
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
-    }
-
     /// Id
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
+    }
+
+    /// ResolverQueryLogConfigAssociationStatus
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -2026,10 +2038,52 @@ impl CfnResolverRule {
         self.handle.get_att("Arn")
     }
 
+    /// The name server domain for queries to be delegated to if a query matches the delegation record.
+    /// (`Fn::GetAtt DelegationRecord`)
+    pub fn delegation_record(&self) -> Value {
+        self.handle.get_att("DelegationRecord")
+    }
+
+    /// DNS queries for this domain name are forwarded to the IP addresses that are specified in TargetIps
+    /// (`Fn::GetAtt DomainName`)
+    pub fn domain_name(&self) -> Value {
+        self.handle.get_att("DomainName")
+    }
+
+    /// The name for the Resolver rule
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
+
+    /// The ID of the endpoint that the rule is associated with.
+    /// (`Fn::GetAtt ResolverEndpointId`)
+    pub fn resolver_endpoint_id(&self) -> Value {
+        self.handle.get_att("ResolverEndpointId")
+    }
+
     /// The ID of the endpoint that the rule is associated with.
     /// (`Fn::GetAtt ResolverRuleId`)
     pub fn resolver_rule_id(&self) -> Value {
         self.handle.get_att("ResolverRuleId")
+    }
+
+    /// When you want to forward DNS queries for specified domain name to resolvers on your network, specify FORWARD. When you have a forwarding rule to forward DNS queries for a domain to your network and you want Resolver to process queries for a subdomain of that domain, specify SYSTEM.
+    /// (`Fn::GetAtt RuleType`)
+    pub fn rule_type(&self) -> Value {
+        self.handle.get_att("RuleType")
+    }
+
+    /// An array of key-value pairs to apply to this resource.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
+    }
+
+    /// An array that contains the IP addresses and ports that an outbound endpoint forwards DNS queries to. Typically, these are the IP addresses of DNS resolvers on your network. Specify IPv4 addresses. IPv6 is not supported.
+    /// (`Fn::GetAtt TargetIps`)
+    pub fn target_ips(&self) -> Value {
+        self.handle.get_att("TargetIps")
     }
 }
 
@@ -2114,9 +2168,27 @@ impl CfnResolverRuleAssociation {
         Ok(CfnResolverRuleAssociation { handle })
     }
 
+    /// The name of an association between a Resolver rule and a VPC. The name can be up to 64 characters long and can contain letters (a-z, A-Z), numbers (0-9), hyphens (-), underscores (_), and spaces. The name cannot consist of only numbers.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
+
     /// (`Fn::GetAtt ResolverRuleAssociationId`)
     pub fn resolver_rule_association_id(&self) -> Value {
         self.handle.get_att("ResolverRuleAssociationId")
+    }
+
+    /// The ID of the Resolver rule that you associated with the VPC that is specified by ``VPCId``.
+    /// (`Fn::GetAtt ResolverRuleId`)
+    pub fn resolver_rule_id(&self) -> Value {
+        self.handle.get_att("ResolverRuleId")
+    }
+
+    /// The ID of the VPC that you associated the Resolver rule with.
+    /// (`Fn::GetAtt VPCId`)
+    pub fn vpc_id(&self) -> Value {
+        self.handle.get_att("VPCId")
     }
 }
 

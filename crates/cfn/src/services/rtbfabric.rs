@@ -342,14 +342,14 @@ impl CfnInboundExternalLink {
         Ok(CfnInboundExternalLink { handle })
     }
 
-    /// (`Fn::GetAtt LinkId`)
-    pub fn link_id(&self) -> Value {
-        self.handle.get_att("LinkId")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt CreatedTimestamp`)
+    pub fn created_timestamp(&self) -> Value {
+        self.handle.get_att("CreatedTimestamp")
     }
 
     /// (`Fn::GetAtt DomainName`)
@@ -357,14 +357,14 @@ impl CfnInboundExternalLink {
         self.handle.get_att("DomainName")
     }
 
+    /// (`Fn::GetAtt LinkId`)
+    pub fn link_id(&self) -> Value {
+        self.handle.get_att("LinkId")
+    }
+
     /// (`Fn::GetAtt LinkStatus`)
     pub fn link_status(&self) -> Value {
         self.handle.get_att("LinkStatus")
-    }
-
-    /// (`Fn::GetAtt CreatedTimestamp`)
-    pub fn created_timestamp(&self) -> Value {
-        self.handle.get_att("CreatedTimestamp")
     }
 
     /// (`Fn::GetAtt UpdatedTimestamp`)
@@ -774,19 +774,9 @@ impl CfnLink {
         Ok(CfnLink { handle })
     }
 
-    /// (`Fn::GetAtt LinkId`)
-    pub fn link_id(&self) -> Value {
-        self.handle.get_att("LinkId")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
-    }
-
-    /// (`Fn::GetAtt LinkStatus`)
-    pub fn link_status(&self) -> Value {
-        self.handle.get_att("LinkStatus")
     }
 
     /// (`Fn::GetAtt CreatedTimestamp`)
@@ -794,14 +784,24 @@ impl CfnLink {
         self.handle.get_att("CreatedTimestamp")
     }
 
-    /// (`Fn::GetAtt UpdatedTimestamp`)
-    pub fn updated_timestamp(&self) -> Value {
-        self.handle.get_att("UpdatedTimestamp")
-    }
-
     /// (`Fn::GetAtt LinkDirection`)
     pub fn link_direction(&self) -> Value {
         self.handle.get_att("LinkDirection")
+    }
+
+    /// (`Fn::GetAtt LinkId`)
+    pub fn link_id(&self) -> Value {
+        self.handle.get_att("LinkId")
+    }
+
+    /// (`Fn::GetAtt LinkStatus`)
+    pub fn link_status(&self) -> Value {
+        self.handle.get_att("LinkStatus")
+    }
+
+    /// (`Fn::GetAtt UpdatedTimestamp`)
+    pub fn updated_timestamp(&self) -> Value {
+        self.handle.get_att("UpdatedTimestamp")
     }
 }
 
@@ -1014,24 +1014,24 @@ impl CfnLinkRoutingRule {
         Ok(CfnLinkRoutingRule { handle })
     }
 
-    /// (`Fn::GetAtt RuleId`)
-    pub fn rule_id(&self) -> Value {
-        self.handle.get_att("RuleId")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
     }
 
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// (`Fn::GetAtt CreatedTimestamp`)
     pub fn created_timestamp(&self) -> Value {
         self.handle.get_att("CreatedTimestamp")
+    }
+
+    /// (`Fn::GetAtt RuleId`)
+    pub fn rule_id(&self) -> Value {
+        self.handle.get_att("RuleId")
+    }
+
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 
     /// (`Fn::GetAtt UpdatedTimestamp`)
@@ -1386,24 +1386,24 @@ impl CfnOutboundExternalLink {
         Ok(CfnOutboundExternalLink { handle })
     }
 
-    /// (`Fn::GetAtt LinkId`)
-    pub fn link_id(&self) -> Value {
-        self.handle.get_att("LinkId")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
     }
 
-    /// (`Fn::GetAtt LinkStatus`)
-    pub fn link_status(&self) -> Value {
-        self.handle.get_att("LinkStatus")
-    }
-
     /// (`Fn::GetAtt CreatedTimestamp`)
     pub fn created_timestamp(&self) -> Value {
         self.handle.get_att("CreatedTimestamp")
+    }
+
+    /// (`Fn::GetAtt LinkId`)
+    pub fn link_id(&self) -> Value {
+        self.handle.get_att("LinkId")
+    }
+
+    /// (`Fn::GetAtt LinkStatus`)
+    pub fn link_status(&self) -> Value {
+        self.handle.get_att("LinkStatus")
     }
 
     /// (`Fn::GetAtt UpdatedTimestamp`)
@@ -1542,9 +1542,9 @@ impl CfnRequesterGateway {
         Ok(CfnRequesterGateway { handle })
     }
 
-    /// (`Fn::GetAtt GatewayId`)
-    pub fn gateway_id(&self) -> Value {
-        self.handle.get_att("GatewayId")
+    /// (`Fn::GetAtt ActiveLinksCount`)
+    pub fn active_links_count(&self) -> Value {
+        self.handle.get_att("ActiveLinksCount")
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1552,9 +1552,9 @@ impl CfnRequesterGateway {
         self.handle.get_att("Arn")
     }
 
-    /// (`Fn::GetAtt RequesterGatewayStatus`)
-    pub fn requester_gateway_status(&self) -> Value {
-        self.handle.get_att("RequesterGatewayStatus")
+    /// (`Fn::GetAtt CreatedTimestamp`)
+    pub fn created_timestamp(&self) -> Value {
+        self.handle.get_att("CreatedTimestamp")
     }
 
     /// (`Fn::GetAtt DomainName`)
@@ -1562,24 +1562,24 @@ impl CfnRequesterGateway {
         self.handle.get_att("DomainName")
     }
 
-    /// (`Fn::GetAtt CreatedTimestamp`)
-    pub fn created_timestamp(&self) -> Value {
-        self.handle.get_att("CreatedTimestamp")
+    /// (`Fn::GetAtt GatewayId`)
+    pub fn gateway_id(&self) -> Value {
+        self.handle.get_att("GatewayId")
     }
 
-    /// (`Fn::GetAtt UpdatedTimestamp`)
-    pub fn updated_timestamp(&self) -> Value {
-        self.handle.get_att("UpdatedTimestamp")
-    }
-
-    /// (`Fn::GetAtt ActiveLinksCount`)
-    pub fn active_links_count(&self) -> Value {
-        self.handle.get_att("ActiveLinksCount")
+    /// (`Fn::GetAtt RequesterGatewayStatus`)
+    pub fn requester_gateway_status(&self) -> Value {
+        self.handle.get_att("RequesterGatewayStatus")
     }
 
     /// (`Fn::GetAtt TotalLinksCount`)
     pub fn total_links_count(&self) -> Value {
         self.handle.get_att("TotalLinksCount")
+    }
+
+    /// (`Fn::GetAtt UpdatedTimestamp`)
+    pub fn updated_timestamp(&self) -> Value {
+        self.handle.get_att("UpdatedTimestamp")
     }
 }
 
@@ -1873,19 +1873,14 @@ impl CfnResponderGateway {
         Ok(CfnResponderGateway { handle })
     }
 
-    /// (`Fn::GetAtt GatewayId`)
-    pub fn gateway_id(&self) -> Value {
-        self.handle.get_att("GatewayId")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
     }
 
-    /// (`Fn::GetAtt ResponderGatewayStatus`)
-    pub fn responder_gateway_status(&self) -> Value {
-        self.handle.get_att("ResponderGatewayStatus")
+    /// (`Fn::GetAtt CertificateAssociationStatus`)
+    pub fn certificate_association_status(&self) -> Value {
+        self.handle.get_att("CertificateAssociationStatus")
     }
 
     /// (`Fn::GetAtt CreatedTimestamp`)
@@ -1893,19 +1888,24 @@ impl CfnResponderGateway {
         self.handle.get_att("CreatedTimestamp")
     }
 
-    /// (`Fn::GetAtt UpdatedTimestamp`)
-    pub fn updated_timestamp(&self) -> Value {
-        self.handle.get_att("UpdatedTimestamp")
-    }
-
     /// (`Fn::GetAtt ExternalInboundEndpoint`)
     pub fn external_inbound_endpoint(&self) -> Value {
         self.handle.get_att("ExternalInboundEndpoint")
     }
 
-    /// (`Fn::GetAtt CertificateAssociationStatus`)
-    pub fn certificate_association_status(&self) -> Value {
-        self.handle.get_att("CertificateAssociationStatus")
+    /// (`Fn::GetAtt GatewayId`)
+    pub fn gateway_id(&self) -> Value {
+        self.handle.get_att("GatewayId")
+    }
+
+    /// (`Fn::GetAtt ResponderGatewayStatus`)
+    pub fn responder_gateway_status(&self) -> Value {
+        self.handle.get_att("ResponderGatewayStatus")
+    }
+
+    /// (`Fn::GetAtt UpdatedTimestamp`)
+    pub fn updated_timestamp(&self) -> Value {
+        self.handle.get_att("UpdatedTimestamp")
     }
 }
 

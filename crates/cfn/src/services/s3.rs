@@ -292,16 +292,16 @@ impl CfnAccessGrant {
         Ok(CfnAccessGrant { handle })
     }
 
-    /// The ID assigned to this access grant.
-    /// (`Fn::GetAtt AccessGrantId`)
-    pub fn access_grant_id(&self) -> Value {
-        self.handle.get_att("AccessGrantId")
-    }
-
     /// The Amazon Resource Name (ARN) of the specified access grant.
     /// (`Fn::GetAtt AccessGrantArn`)
     pub fn access_grant_arn(&self) -> Value {
         self.handle.get_att("AccessGrantArn")
+    }
+
+    /// The ID assigned to this access grant.
+    /// (`Fn::GetAtt AccessGrantId`)
+    pub fn access_grant_id(&self) -> Value {
+        self.handle.get_att("AccessGrantId")
     }
 
     /// The S3 path of the data to which you are granting access. It is a combination of the S3 path of the registered location and the subprefix.
@@ -757,16 +757,70 @@ impl CfnAccessPoint {
         self.handle.get_att("Alias")
     }
 
+    /// The Amazon Resource Name (ARN) of the specified accesspoint.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
+    /// The name of the bucket that you want to associate this Access Point with.
+    /// (`Fn::GetAtt Bucket`)
+    pub fn bucket(&self) -> Value {
+        self.handle.get_att("Bucket")
+    }
+
+    /// The AWS account ID associated with the S3 bucket associated with this access point.
+    /// (`Fn::GetAtt BucketAccountId`)
+    pub fn bucket_account_id(&self) -> Value {
+        self.handle.get_att("BucketAccountId")
+    }
+
+    /// The name you want to assign to this Access Point. If you don't specify a name, AWS CloudFormation generates a unique ID and uses that ID for the access point name.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
+
     /// Indicates whether this Access Point allows access from the public Internet. If VpcConfiguration is specified for this Access Point, then NetworkOrigin is VPC, and the Access Point doesn't allow access from the public Internet. Otherwise, NetworkOrigin is Internet, and the Access Point allows access from the public Internet, subject to the Access Point and bucket access policies.
     /// (`Fn::GetAtt NetworkOrigin`)
     pub fn network_origin(&self) -> Value {
         self.handle.get_att("NetworkOrigin")
     }
 
-    /// The Amazon Resource Name (ARN) of the specified accesspoint.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// Specifies whether Amazon S3 should block public access control lists (ACLs) for buckets in this account. Setting this element to TRUE causes the following behavior: - PUT Bucket acl and PUT Object acl calls fail if the specified ACL is public. - PUT Object calls fail if the request includes a public ACL. . - PUT Bucket calls fail if the request includes a public ACL. Enabling this setting doesn't affect existing policies or ACLs.
+    /// (`Fn::GetAtt PublicAccessBlockConfiguration.BlockPublicAcls`)
+    pub fn public_access_block_configuration_block_public_acls(&self) -> Value {
+        self.handle.get_att("PublicAccessBlockConfiguration.BlockPublicAcls")
+    }
+
+    /// Specifies whether Amazon S3 should block public bucket policies for buckets in this account. Setting this element to TRUE causes Amazon S3 to reject calls to PUT Bucket policy if the specified bucket policy allows public access. Enabling this setting doesn't affect existing bucket policies.
+    /// (`Fn::GetAtt PublicAccessBlockConfiguration.BlockPublicPolicy`)
+    pub fn public_access_block_configuration_block_public_policy(&self) -> Value {
+        self.handle.get_att("PublicAccessBlockConfiguration.BlockPublicPolicy")
+    }
+
+    /// Specifies whether Amazon S3 should ignore public ACLs for buckets in this account. Setting this element to TRUE causes Amazon S3 to ignore all public ACLs on buckets in this account and any objects that they contain. Enabling this setting doesn't affect the persistence of any existing ACLs and doesn't prevent new public ACLs from being set.
+    /// (`Fn::GetAtt PublicAccessBlockConfiguration.IgnorePublicAcls`)
+    pub fn public_access_block_configuration_ignore_public_acls(&self) -> Value {
+        self.handle.get_att("PublicAccessBlockConfiguration.IgnorePublicAcls")
+    }
+
+    /// Specifies whether Amazon S3 should restrict public bucket policies for this bucket. Setting this element to TRUE restricts access to this bucket to only AWS services and authorized users within this account if the bucket has a public policy. Enabling this setting doesn't affect previously stored bucket policies, except that public and cross-account access within any public bucket policy, including non-public delegation to specific accounts, is blocked.
+    /// (`Fn::GetAtt PublicAccessBlockConfiguration.RestrictPublicBuckets`)
+    pub fn public_access_block_configuration_restrict_public_buckets(&self) -> Value {
+        self.handle.get_att("PublicAccessBlockConfiguration.RestrictPublicBuckets")
+    }
+
+    /// An arbitrary set of tags (key-value pairs) for this S3 Access Point.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
+    }
+
+    /// If this field is specified, this access point will only allow connections from the specified VPC ID.
+    /// (`Fn::GetAtt VpcConfiguration.VpcId`)
+    pub fn vpc_configuration_vpc_id(&self) -> Value {
+        self.handle.get_att("VpcConfiguration.VpcId")
     }
 }
 
@@ -4375,51 +4429,10 @@ impl CfnBucket {
         self.handle.get_att("DualStackDomainName")
     }
 
-    /// (`Fn::GetAtt RegionalDomainName`)
-    pub fn regional_domain_name(&self) -> Value {
-        self.handle.get_att("RegionalDomainName")
-    }
-
-    /// The table bucket namespace for the metadata table in your metadata table configuration. This value is always ``aws_s3_metadata``.
-    /// (`Fn::GetAtt MetadataTableConfiguration.S3TablesDestination.TableNamespace`)
-    pub fn metadata_table_configuration_s3_tables_destination_table_namespace(&self) -> Value {
-        self.handle.get_att("MetadataTableConfiguration.S3TablesDestination.TableNamespace")
-    }
-
-    /// The Amazon Resource Name (ARN) for the metadata table in the metadata table configuration. The specified metadata table name must be unique within the ``aws_s3_metadata`` namespace in the destination table bucket.
-    /// (`Fn::GetAtt MetadataTableConfiguration.S3TablesDestination.TableArn`)
-    pub fn metadata_table_configuration_s3_tables_destination_table_arn(&self) -> Value {
-        self.handle.get_att("MetadataTableConfiguration.S3TablesDestination.TableArn")
-    }
-
-    /// The destination information for the S3 Metadata configuration.
-    /// (`Fn::GetAtt MetadataConfiguration.Destination`)
-    pub fn metadata_configuration_destination(&self) -> Value {
-        self.handle.get_att("MetadataConfiguration.Destination")
-    }
-
-    /// The name of the journal table.
-    /// (`Fn::GetAtt MetadataConfiguration.JournalTableConfiguration.TableName`)
-    pub fn metadata_configuration_journal_table_configuration_table_name(&self) -> Value {
-        self.handle.get_att("MetadataConfiguration.JournalTableConfiguration.TableName")
-    }
-
-    /// The Amazon Resource Name (ARN) for the journal table.
-    /// (`Fn::GetAtt MetadataConfiguration.JournalTableConfiguration.TableArn`)
-    pub fn metadata_configuration_journal_table_configuration_table_arn(&self) -> Value {
-        self.handle.get_att("MetadataConfiguration.JournalTableConfiguration.TableArn")
-    }
-
-    /// The name of the inventory table.
-    /// (`Fn::GetAtt MetadataConfiguration.InventoryTableConfiguration.TableName`)
-    pub fn metadata_configuration_inventory_table_configuration_table_name(&self) -> Value {
-        self.handle.get_att("MetadataConfiguration.InventoryTableConfiguration.TableName")
-    }
-
-    /// The Amazon Resource Name (ARN) for the inventory table.
-    /// (`Fn::GetAtt MetadataConfiguration.InventoryTableConfiguration.TableArn`)
-    pub fn metadata_configuration_inventory_table_configuration_table_arn(&self) -> Value {
-        self.handle.get_att("MetadataConfiguration.InventoryTableConfiguration.TableArn")
+    /// The Amazon Resource Name (ARN) for the annotation table.
+    /// (`Fn::GetAtt MetadataConfiguration.AnnotationTableConfiguration.TableArn`)
+    pub fn metadata_configuration_annotation_table_configuration_table_arn(&self) -> Value {
+        self.handle.get_att("MetadataConfiguration.AnnotationTableConfiguration.TableArn")
     }
 
     /// The name of the annotation table.
@@ -4428,10 +4441,51 @@ impl CfnBucket {
         self.handle.get_att("MetadataConfiguration.AnnotationTableConfiguration.TableName")
     }
 
-    /// The Amazon Resource Name (ARN) for the annotation table.
-    /// (`Fn::GetAtt MetadataConfiguration.AnnotationTableConfiguration.TableArn`)
-    pub fn metadata_configuration_annotation_table_configuration_table_arn(&self) -> Value {
-        self.handle.get_att("MetadataConfiguration.AnnotationTableConfiguration.TableArn")
+    /// The destination information for the S3 Metadata configuration.
+    /// (`Fn::GetAtt MetadataConfiguration.Destination`)
+    pub fn metadata_configuration_destination(&self) -> Value {
+        self.handle.get_att("MetadataConfiguration.Destination")
+    }
+
+    /// The Amazon Resource Name (ARN) for the inventory table.
+    /// (`Fn::GetAtt MetadataConfiguration.InventoryTableConfiguration.TableArn`)
+    pub fn metadata_configuration_inventory_table_configuration_table_arn(&self) -> Value {
+        self.handle.get_att("MetadataConfiguration.InventoryTableConfiguration.TableArn")
+    }
+
+    /// The name of the inventory table.
+    /// (`Fn::GetAtt MetadataConfiguration.InventoryTableConfiguration.TableName`)
+    pub fn metadata_configuration_inventory_table_configuration_table_name(&self) -> Value {
+        self.handle.get_att("MetadataConfiguration.InventoryTableConfiguration.TableName")
+    }
+
+    /// The Amazon Resource Name (ARN) for the journal table.
+    /// (`Fn::GetAtt MetadataConfiguration.JournalTableConfiguration.TableArn`)
+    pub fn metadata_configuration_journal_table_configuration_table_arn(&self) -> Value {
+        self.handle.get_att("MetadataConfiguration.JournalTableConfiguration.TableArn")
+    }
+
+    /// The name of the journal table.
+    /// (`Fn::GetAtt MetadataConfiguration.JournalTableConfiguration.TableName`)
+    pub fn metadata_configuration_journal_table_configuration_table_name(&self) -> Value {
+        self.handle.get_att("MetadataConfiguration.JournalTableConfiguration.TableName")
+    }
+
+    /// The Amazon Resource Name (ARN) for the metadata table in the metadata table configuration. The specified metadata table name must be unique within the ``aws_s3_metadata`` namespace in the destination table bucket.
+    /// (`Fn::GetAtt MetadataTableConfiguration.S3TablesDestination.TableArn`)
+    pub fn metadata_table_configuration_s3_tables_destination_table_arn(&self) -> Value {
+        self.handle.get_att("MetadataTableConfiguration.S3TablesDestination.TableArn")
+    }
+
+    /// The table bucket namespace for the metadata table in your metadata table configuration. This value is always ``aws_s3_metadata``.
+    /// (`Fn::GetAtt MetadataTableConfiguration.S3TablesDestination.TableNamespace`)
+    pub fn metadata_table_configuration_s3_tables_destination_table_namespace(&self) -> Value {
+        self.handle.get_att("MetadataTableConfiguration.S3TablesDestination.TableNamespace")
+    }
+
+    /// (`Fn::GetAtt RegionalDomainName`)
+    pub fn regional_domain_name(&self) -> Value {
+        self.handle.get_att("RegionalDomainName")
     }
 
     /// (`Fn::GetAtt WebsiteURL`)

@@ -280,16 +280,16 @@ impl CfnAccessPoint {
         Ok(CfnAccessPoint { handle })
     }
 
-    /// Indicates whether this Access Point allows access from the public Internet. If VpcConfiguration is specified for this Access Point, then NetworkOrigin is VPC, and the Access Point doesn't allow access from the public Internet. Otherwise, NetworkOrigin is Internet, and the Access Point allows access from the public Internet, subject to the Access Point and bucket access policies.
-    /// (`Fn::GetAtt NetworkOrigin`)
-    pub fn network_origin(&self) -> Value {
-        self.handle.get_att("NetworkOrigin")
-    }
-
     /// The Amazon Resource Name (ARN) of the specified accesspoint.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// Indicates whether this Access Point allows access from the public Internet. If VpcConfiguration is specified for this Access Point, then NetworkOrigin is VPC, and the Access Point doesn't allow access from the public Internet. Otherwise, NetworkOrigin is Internet, and the Access Point allows access from the public Internet, subject to the Access Point and bucket access policies.
+    /// (`Fn::GetAtt NetworkOrigin`)
+    pub fn network_origin(&self) -> Value {
+        self.handle.get_att("NetworkOrigin")
     }
 }
 

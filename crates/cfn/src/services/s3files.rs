@@ -232,24 +232,24 @@ impl CfnAccessPoint {
         Ok(CfnAccessPoint { handle })
     }
 
-    /// (`Fn::GetAtt AccessPointId`)
-    pub fn access_point_id(&self) -> Value {
-        self.handle.get_att("AccessPointId")
-    }
-
     /// (`Fn::GetAtt AccessPointArn`)
     pub fn access_point_arn(&self) -> Value {
         self.handle.get_att("AccessPointArn")
     }
 
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
+    /// (`Fn::GetAtt AccessPointId`)
+    pub fn access_point_id(&self) -> Value {
+        self.handle.get_att("AccessPointId")
     }
 
     /// (`Fn::GetAtt OwnerId`)
     pub fn owner_id(&self) -> Value {
         self.handle.get_att("OwnerId")
+    }
+
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -545,9 +545,9 @@ impl CfnFileSystem {
         self.handle.get_att("FileSystemId")
     }
 
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time_2(&self) -> Value {
-        self.handle.get_att("CreationTime")
+    /// (`Fn::GetAtt OwnerId`)
+    pub fn owner_id(&self) -> Value {
+        self.handle.get_att("OwnerId")
     }
 
     /// (`Fn::GetAtt Status`)
@@ -558,11 +558,6 @@ impl CfnFileSystem {
     /// (`Fn::GetAtt StatusMessage`)
     pub fn status_message(&self) -> Value {
         self.handle.get_att("StatusMessage")
-    }
-
-    /// (`Fn::GetAtt OwnerId`)
-    pub fn owner_id(&self) -> Value {
-        self.handle.get_att("OwnerId")
     }
 
     /// (`Fn::GetAtt SynchronizationConfiguration.LatestVersionNumber`)
@@ -768,19 +763,14 @@ impl CfnMountTarget {
         Ok(CfnMountTarget { handle })
     }
 
-    /// (`Fn::GetAtt MountTargetId`)
-    pub fn mount_target_id(&self) -> Value {
-        self.handle.get_att("MountTargetId")
-    }
-
     /// (`Fn::GetAtt AvailabilityZoneId`)
     pub fn availability_zone_id(&self) -> Value {
         self.handle.get_att("AvailabilityZoneId")
     }
 
-    /// (`Fn::GetAtt OwnerId`)
-    pub fn owner_id(&self) -> Value {
-        self.handle.get_att("OwnerId")
+    /// (`Fn::GetAtt MountTargetId`)
+    pub fn mount_target_id(&self) -> Value {
+        self.handle.get_att("MountTargetId")
     }
 
     /// (`Fn::GetAtt NetworkInterfaceId`)
@@ -788,9 +778,9 @@ impl CfnMountTarget {
         self.handle.get_att("NetworkInterfaceId")
     }
 
-    /// (`Fn::GetAtt VpcId`)
-    pub fn vpc_id(&self) -> Value {
-        self.handle.get_att("VpcId")
+    /// (`Fn::GetAtt OwnerId`)
+    pub fn owner_id(&self) -> Value {
+        self.handle.get_att("OwnerId")
     }
 
     /// (`Fn::GetAtt Status`)
@@ -801,6 +791,11 @@ impl CfnMountTarget {
     /// (`Fn::GetAtt StatusMessage`)
     pub fn status_message(&self) -> Value {
         self.handle.get_att("StatusMessage")
+    }
+
+    /// (`Fn::GetAtt VpcId`)
+    pub fn vpc_id(&self) -> Value {
+        self.handle.get_att("VpcId")
     }
 }
 

@@ -154,14 +154,15 @@ impl CfnAccessPoint {
         Ok(CfnAccessPoint { handle })
     }
 
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
-    }
-
     /// (`Fn::GetAtt Alias`)
     pub fn alias(&self) -> Value {
         self.handle.get_att("Alias")
+    }
+
+    /// The status of the Object Lambda alias.
+    /// (`Fn::GetAtt Alias.Status`)
+    pub fn alias_status(&self) -> Value {
+        self.handle.get_att("Alias.Status")
     }
 
     /// The value of the Object Lambda alias.
@@ -170,10 +171,15 @@ impl CfnAccessPoint {
         self.handle.get_att("Alias.Value")
     }
 
-    /// The status of the Object Lambda alias.
-    /// (`Fn::GetAtt Alias.Status`)
-    pub fn alias_status(&self) -> Value {
-        self.handle.get_att("Alias.Status")
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
+    /// The date and time when the Object lambda Access Point was created.
+    /// (`Fn::GetAtt CreationDate`)
+    pub fn creation_date(&self) -> Value {
+        self.handle.get_att("CreationDate")
     }
 
     /// (`Fn::GetAtt PolicyStatus`)
@@ -185,12 +191,6 @@ impl CfnAccessPoint {
     /// (`Fn::GetAtt PolicyStatus.IsPublic`)
     pub fn policy_status_is_public(&self) -> Value {
         self.handle.get_att("PolicyStatus.IsPublic")
-    }
-
-    /// The date and time when the Object lambda Access Point was created.
-    /// (`Fn::GetAtt CreationDate`)
-    pub fn creation_date(&self) -> Value {
-        self.handle.get_att("CreationDate")
     }
 
     /// The PublicAccessBlock configuration that you want to apply to this Access Point. You can enable the configuration options in any combination. For more information about when Amazon S3 considers a bucket or object public, see <https://docs.aws.amazon.com/AmazonS3/latest/dev/access-control-block-public-access.html#access-control-block-public-access-policy-status> 'The Meaning of Public' in the Amazon Simple Storage Service Developer Guide.

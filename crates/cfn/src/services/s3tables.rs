@@ -881,14 +881,14 @@ impl CfnTable {
         self.handle.get_att("TableARN")
     }
 
-    /// (`Fn::GetAtt WarehouseLocation`)
-    pub fn warehouse_location(&self) -> Value {
-        self.handle.get_att("WarehouseLocation")
-    }
-
     /// (`Fn::GetAtt VersionToken`)
     pub fn version_token(&self) -> Value {
         self.handle.get_att("VersionToken")
+    }
+
+    /// (`Fn::GetAtt WarehouseLocation`)
+    pub fn warehouse_location(&self) -> Value {
+        self.handle.get_att("WarehouseLocation")
     }
 }
 
@@ -1473,14 +1473,14 @@ impl CfnTablePolicy {
         Ok(CfnTablePolicy { handle })
     }
 
-    /// (`Fn::GetAtt TableBucketARN`)
-    pub fn table_bucket_arn(&self) -> Value {
-        self.handle.get_att("TableBucketARN")
-    }
-
     /// (`Fn::GetAtt Namespace`)
     pub fn namespace(&self) -> Value {
         self.handle.get_att("Namespace")
+    }
+
+    /// (`Fn::GetAtt TableBucketARN`)
+    pub fn table_bucket_arn(&self) -> Value {
+        self.handle.get_att("TableBucketARN")
     }
 
     /// (`Fn::GetAtt TableName`)

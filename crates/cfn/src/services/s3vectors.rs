@@ -454,14 +454,14 @@ impl CfnVectorBucket {
         Ok(CfnVectorBucket { handle })
     }
 
-    /// (`Fn::GetAtt VectorBucketArn`)
-    pub fn vector_bucket_arn(&self) -> Value {
-        self.handle.get_att("VectorBucketArn")
-    }
-
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
         self.handle.get_att("CreationTime")
+    }
+
+    /// (`Fn::GetAtt VectorBucketArn`)
+    pub fn vector_bucket_arn(&self) -> Value {
+        self.handle.get_att("VectorBucketArn")
     }
 }
 

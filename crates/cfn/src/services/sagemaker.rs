@@ -6011,16 +6011,16 @@ impl CfnCluster {
         self.handle.get_att("ClusterArn")
     }
 
-    /// The time at which the HyperPod cluster was created.
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
-    }
-
     /// The status of the HyperPod Cluster.
     /// (`Fn::GetAtt ClusterStatus`)
     pub fn cluster_status(&self) -> Value {
         self.handle.get_att("ClusterStatus")
+    }
+
+    /// The time at which the HyperPod cluster was created.
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
     }
 
     /// The failure message of the HyperPod Cluster.
@@ -6296,16 +6296,16 @@ impl CfnClusterSchedulerConfig {
         self.handle.get_att("ClusterSchedulerConfigVersion")
     }
 
-    /// Status of the cluster policy.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// Creation time of the cluster policy.
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
         self.handle.get_att("CreationTime")
+    }
+
+    /// Status of the cluster policy.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -6473,6 +6473,12 @@ impl CfnCodeRepository {
     /// (`Fn::GetAtt CodeRepositoryArn`)
     pub fn code_repository_arn(&self) -> Value {
         self.handle.get_att("CodeRepositoryArn")
+    }
+
+    /// The name of the Git repository.
+    /// (`Fn::GetAtt CodeRepositoryName`)
+    pub fn code_repository_name(&self) -> Value {
+        self.handle.get_att("CodeRepositoryName")
     }
 }
 
@@ -7669,12 +7675,6 @@ impl CfnComputeQuota {
         self.handle.get_att("ComputeQuotaVersion")
     }
 
-    /// The current lifecycle status of the compute allocation definition.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// The ISO-8601 timestamp at which the compute allocation definition was created.
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
@@ -7685,6 +7685,12 @@ impl CfnComputeQuota {
     /// (`Fn::GetAtt LastModifiedTime`)
     pub fn last_modified_time(&self) -> Value {
         self.handle.get_att("LastModifiedTime")
+    }
+
+    /// The current lifecycle status of the compute allocation definition.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -8780,10 +8786,221 @@ impl CfnDataQualityJobDefinition {
         self.handle.get_att("CreationTime")
     }
 
+    /// An array of arguments for the container used to run the monitoring job.
+    /// (`Fn::GetAtt DataQualityAppSpecification.ContainerArguments`)
+    pub fn data_quality_app_specification_container_arguments(&self) -> Value {
+        self.handle.get_att("DataQualityAppSpecification.ContainerArguments")
+    }
+
+    /// Specifies the entrypoint for a container used to run the monitoring job.
+    /// (`Fn::GetAtt DataQualityAppSpecification.ContainerEntrypoint`)
+    pub fn data_quality_app_specification_container_entrypoint(&self) -> Value {
+        self.handle.get_att("DataQualityAppSpecification.ContainerEntrypoint")
+    }
+
+    /// The container image to be run by the monitoring job.
+    /// (`Fn::GetAtt DataQualityAppSpecification.ImageUri`)
+    pub fn data_quality_app_specification_image_uri(&self) -> Value {
+        self.handle.get_att("DataQualityAppSpecification.ImageUri")
+    }
+
+    /// An Amazon S3 URI to a script that is called after analysis has been performed. Applicable only for the built-in (first party) containers.
+    /// (`Fn::GetAtt DataQualityAppSpecification.PostAnalyticsProcessorSourceUri`)
+    pub fn data_quality_app_specification_post_analytics_processor_source_uri(&self) -> Value {
+        self.handle.get_att("DataQualityAppSpecification.PostAnalyticsProcessorSourceUri")
+    }
+
+    /// An Amazon S3 URI to a script that is called per row prior to running analysis. It can base64 decode the payload and convert it into a flatted json so that the built-in container can use the converted data. Applicable only for the built-in (first party) containers
+    /// (`Fn::GetAtt DataQualityAppSpecification.RecordPreprocessorSourceUri`)
+    pub fn data_quality_app_specification_record_preprocessor_source_uri(&self) -> Value {
+        self.handle.get_att("DataQualityAppSpecification.RecordPreprocessorSourceUri")
+    }
+
+    /// (`Fn::GetAtt DataQualityBaselineConfig.BaseliningJobName`)
+    pub fn data_quality_baseline_config_baselining_job_name(&self) -> Value {
+        self.handle.get_att("DataQualityBaselineConfig.BaseliningJobName")
+    }
+
+    /// The Amazon S3 URI for baseline constraint file in Amazon S3 that the current monitoring job should validated against.
+    /// (`Fn::GetAtt DataQualityBaselineConfig.ConstraintsResource.S3Uri`)
+    pub fn data_quality_baseline_config_constraints_resource_s3_uri(&self) -> Value {
+        self.handle.get_att("DataQualityBaselineConfig.ConstraintsResource.S3Uri")
+    }
+
+    /// The Amazon S3 URI for the baseline statistics file in Amazon S3 that the current monitoring job should be validated against.
+    /// (`Fn::GetAtt DataQualityBaselineConfig.StatisticsResource.S3Uri`)
+    pub fn data_quality_baseline_config_statistics_resource_s3_uri(&self) -> Value {
+        self.handle.get_att("DataQualityBaselineConfig.StatisticsResource.S3Uri")
+    }
+
+    /// A URI that identifies the Amazon S3 storage location where Batch Transform Job captures data.
+    /// (`Fn::GetAtt DataQualityJobInput.BatchTransformInput.DataCapturedDestinationS3Uri`)
+    pub fn data_quality_job_input_batch_transform_input_data_captured_destination_s3_uri(&self) -> Value {
+        self.handle.get_att("DataQualityJobInput.BatchTransformInput.DataCapturedDestinationS3Uri")
+    }
+
+    /// A boolean flag indicating if given CSV has header
+    /// (`Fn::GetAtt DataQualityJobInput.BatchTransformInput.DatasetFormat.Csv.Header`)
+    pub fn data_quality_job_input_batch_transform_input_dataset_format_csv_header(&self) -> Value {
+        self.handle.get_att("DataQualityJobInput.BatchTransformInput.DatasetFormat.Csv.Header")
+    }
+
+    /// A boolean flag indicating if it is JSON line format
+    /// (`Fn::GetAtt DataQualityJobInput.BatchTransformInput.DatasetFormat.Json.Line`)
+    pub fn data_quality_job_input_batch_transform_input_dataset_format_json_line(&self) -> Value {
+        self.handle.get_att("DataQualityJobInput.BatchTransformInput.DatasetFormat.Json.Line")
+    }
+
+    /// (`Fn::GetAtt DataQualityJobInput.BatchTransformInput.DatasetFormat.Parquet`)
+    pub fn data_quality_job_input_batch_transform_input_dataset_format_parquet(&self) -> Value {
+        self.handle.get_att("DataQualityJobInput.BatchTransformInput.DatasetFormat.Parquet")
+    }
+
+    /// Indexes or names of the features to be excluded from analysis
+    /// (`Fn::GetAtt DataQualityJobInput.BatchTransformInput.ExcludeFeaturesAttribute`)
+    pub fn data_quality_job_input_batch_transform_input_exclude_features_attribute(&self) -> Value {
+        self.handle.get_att("DataQualityJobInput.BatchTransformInput.ExcludeFeaturesAttribute")
+    }
+
+    /// Path to the filesystem where the endpoint data is available to the container.
+    /// (`Fn::GetAtt DataQualityJobInput.BatchTransformInput.LocalPath`)
+    pub fn data_quality_job_input_batch_transform_input_local_path(&self) -> Value {
+        self.handle.get_att("DataQualityJobInput.BatchTransformInput.LocalPath")
+    }
+
+    /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
+    /// (`Fn::GetAtt DataQualityJobInput.BatchTransformInput.S3DataDistributionType`)
+    pub fn data_quality_job_input_batch_transform_input_s3_data_distribution_type(&self) -> Value {
+        self.handle.get_att("DataQualityJobInput.BatchTransformInput.S3DataDistributionType")
+    }
+
+    /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
+    /// (`Fn::GetAtt DataQualityJobInput.BatchTransformInput.S3InputMode`)
+    pub fn data_quality_job_input_batch_transform_input_s3_input_mode(&self) -> Value {
+        self.handle.get_att("DataQualityJobInput.BatchTransformInput.S3InputMode")
+    }
+
+    /// (`Fn::GetAtt DataQualityJobInput.EndpointInput.EndpointName`)
+    pub fn data_quality_job_input_endpoint_input_endpoint_name(&self) -> Value {
+        self.handle.get_att("DataQualityJobInput.EndpointInput.EndpointName")
+    }
+
+    /// Indexes or names of the features to be excluded from analysis
+    /// (`Fn::GetAtt DataQualityJobInput.EndpointInput.ExcludeFeaturesAttribute`)
+    pub fn data_quality_job_input_endpoint_input_exclude_features_attribute(&self) -> Value {
+        self.handle.get_att("DataQualityJobInput.EndpointInput.ExcludeFeaturesAttribute")
+    }
+
+    /// Path to the filesystem where the endpoint data is available to the container.
+    /// (`Fn::GetAtt DataQualityJobInput.EndpointInput.LocalPath`)
+    pub fn data_quality_job_input_endpoint_input_local_path(&self) -> Value {
+        self.handle.get_att("DataQualityJobInput.EndpointInput.LocalPath")
+    }
+
+    /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
+    /// (`Fn::GetAtt DataQualityJobInput.EndpointInput.S3DataDistributionType`)
+    pub fn data_quality_job_input_endpoint_input_s3_data_distribution_type(&self) -> Value {
+        self.handle.get_att("DataQualityJobInput.EndpointInput.S3DataDistributionType")
+    }
+
+    /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
+    /// (`Fn::GetAtt DataQualityJobInput.EndpointInput.S3InputMode`)
+    pub fn data_quality_job_input_endpoint_input_s3_input_mode(&self) -> Value {
+        self.handle.get_att("DataQualityJobInput.EndpointInput.S3InputMode")
+    }
+
+    /// The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt the model artifacts at rest using Amazon S3 server-side encryption.
+    /// (`Fn::GetAtt DataQualityJobOutputConfig.KmsKeyId`)
+    pub fn data_quality_job_output_config_kms_key_id(&self) -> Value {
+        self.handle.get_att("DataQualityJobOutputConfig.KmsKeyId")
+    }
+
+    /// Monitoring outputs for monitoring jobs. This is where the output of the periodic monitoring jobs is uploaded.
+    /// (`Fn::GetAtt DataQualityJobOutputConfig.MonitoringOutputs`)
+    pub fn data_quality_job_output_config_monitoring_outputs(&self) -> Value {
+        self.handle.get_att("DataQualityJobOutputConfig.MonitoringOutputs")
+    }
+
+    /// (`Fn::GetAtt EndpointName`)
+    pub fn endpoint_name(&self) -> Value {
+        self.handle.get_att("EndpointName")
+    }
+
     /// The Amazon Resource Name (ARN) of job definition.
     /// (`Fn::GetAtt JobDefinitionArn`)
     pub fn job_definition_arn(&self) -> Value {
         self.handle.get_att("JobDefinitionArn")
+    }
+
+    /// (`Fn::GetAtt JobDefinitionName`)
+    pub fn job_definition_name(&self) -> Value {
+        self.handle.get_att("JobDefinitionName")
+    }
+
+    /// The number of ML compute instances to use in the model monitoring job. For distributed processing jobs, specify a value greater than 1. The default value is 1.
+    /// (`Fn::GetAtt JobResources.ClusterConfig.InstanceCount`)
+    pub fn job_resources_cluster_config_instance_count(&self) -> Value {
+        self.handle.get_att("JobResources.ClusterConfig.InstanceCount")
+    }
+
+    /// The ML compute instance type for the processing job.
+    /// (`Fn::GetAtt JobResources.ClusterConfig.InstanceType`)
+    pub fn job_resources_cluster_config_instance_type(&self) -> Value {
+        self.handle.get_att("JobResources.ClusterConfig.InstanceType")
+    }
+
+    /// The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt data on the storage volume attached to the ML compute instance(s) that run the model monitoring job.
+    /// (`Fn::GetAtt JobResources.ClusterConfig.VolumeKmsKeyId`)
+    pub fn job_resources_cluster_config_volume_kms_key_id(&self) -> Value {
+        self.handle.get_att("JobResources.ClusterConfig.VolumeKmsKeyId")
+    }
+
+    /// The size of the ML storage volume, in gigabytes, that you want to provision. You must specify sufficient ML storage for your scenario.
+    /// (`Fn::GetAtt JobResources.ClusterConfig.VolumeSizeInGB`)
+    pub fn job_resources_cluster_config_volume_size_in_gb(&self) -> Value {
+        self.handle.get_att("JobResources.ClusterConfig.VolumeSizeInGB")
+    }
+
+    /// Whether to encrypt all communications between distributed processing jobs. Choose True to encrypt communications. Encryption provides greater security for distributed processing jobs, but the processing might take longer.
+    /// (`Fn::GetAtt NetworkConfig.EnableInterContainerTrafficEncryption`)
+    pub fn network_config_enable_inter_container_traffic_encryption(&self) -> Value {
+        self.handle.get_att("NetworkConfig.EnableInterContainerTrafficEncryption")
+    }
+
+    /// Whether to allow inbound and outbound network calls to and from the containers used for the processing job.
+    /// (`Fn::GetAtt NetworkConfig.EnableNetworkIsolation`)
+    pub fn network_config_enable_network_isolation(&self) -> Value {
+        self.handle.get_att("NetworkConfig.EnableNetworkIsolation")
+    }
+
+    /// The VPC security group IDs, in the form sg-xxxxxxxx. Specify the security groups for the VPC that is specified in the Subnets field.
+    /// (`Fn::GetAtt NetworkConfig.VpcConfig.SecurityGroupIds`)
+    pub fn network_config_vpc_config_security_group_ids(&self) -> Value {
+        self.handle.get_att("NetworkConfig.VpcConfig.SecurityGroupIds")
+    }
+
+    /// The ID of the subnets in the VPC to which you want to connect to your monitoring jobs.
+    /// (`Fn::GetAtt NetworkConfig.VpcConfig.Subnets`)
+    pub fn network_config_vpc_config_subnets(&self) -> Value {
+        self.handle.get_att("NetworkConfig.VpcConfig.Subnets")
+    }
+
+    /// The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume to perform tasks on your behalf.
+    /// (`Fn::GetAtt RoleArn`)
+    pub fn role_arn(&self) -> Value {
+        self.handle.get_att("RoleArn")
+    }
+
+    /// The maximum runtime allowed in seconds.
+    /// (`Fn::GetAtt StoppingCondition.MaxRuntimeInSeconds`)
+    pub fn stopping_condition_max_runtime_in_seconds(&self) -> Value {
+        self.handle.get_att("StoppingCondition.MaxRuntimeInSeconds")
+    }
+
+    /// An array of key-value pairs to apply to this resource.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
     }
 }
 
@@ -11369,12 +11586,6 @@ impl CfnDomain {
         self.handle.get_att("DomainArn")
     }
 
-    /// The URL to the created domain.
-    /// (`Fn::GetAtt Url`)
-    pub fn url(&self) -> Value {
-        self.handle.get_att("Url")
-    }
-
     /// The domain name.
     /// (`Fn::GetAtt DomainId`)
     pub fn domain_id(&self) -> Value {
@@ -11393,16 +11604,22 @@ impl CfnDomain {
         self.handle.get_att("SecurityGroupIdForDomainBoundary")
     }
 
+    /// The ARN of the application managed by SageMaker in IAM Identity Center. This value is only returned for domains created after October 1, 2023.
+    /// (`Fn::GetAtt SingleSignOnApplicationArn`)
+    pub fn single_sign_on_application_arn(&self) -> Value {
+        self.handle.get_att("SingleSignOnApplicationArn")
+    }
+
     /// The SSO managed application instance ID.
     /// (`Fn::GetAtt SingleSignOnManagedApplicationInstanceId`)
     pub fn single_sign_on_managed_application_instance_id(&self) -> Value {
         self.handle.get_att("SingleSignOnManagedApplicationInstanceId")
     }
 
-    /// The ARN of the application managed by SageMaker in IAM Identity Center. This value is only returned for domains created after October 1, 2023.
-    /// (`Fn::GetAtt SingleSignOnApplicationArn`)
-    pub fn single_sign_on_application_arn(&self) -> Value {
-        self.handle.get_att("SingleSignOnApplicationArn")
+    /// The URL to the created domain.
+    /// (`Fn::GetAtt Url`)
+    pub fn url(&self) -> Value {
+        self.handle.get_att("Url")
     }
 }
 
@@ -11900,6 +12117,12 @@ impl CfnEndpoint {
     /// (`Fn::GetAtt EndpointArn`)
     pub fn endpoint_arn(&self) -> Value {
         self.handle.get_att("EndpointArn")
+    }
+
+    /// The name of the SageMaker endpoint. This name must be unique within an AWS Region.
+    /// (`Fn::GetAtt EndpointName`)
+    pub fn endpoint_name(&self) -> Value {
+        self.handle.get_att("EndpointName")
     }
 }
 
@@ -14053,6 +14276,12 @@ impl CfnEndpointConfig {
     pub fn endpoint_config_arn(&self) -> Value {
         self.handle.get_att("EndpointConfigArn")
     }
+
+    /// The name of the endpoint configuration.
+    /// (`Fn::GetAtt EndpointConfigName`)
+    pub fn endpoint_config_name(&self) -> Value {
+        self.handle.get_att("EndpointConfigName")
+    }
 }
 
 impl std::ops::Deref for CfnEndpointConfig {
@@ -14392,9 +14621,9 @@ impl CfnExperimentTrialComponent {
         Ok(CfnExperimentTrialComponent { handle })
     }
 
-    /// (`Fn::GetAtt LineageGroupArn`)
-    pub fn lineage_group_arn(&self) -> Value {
-        self.handle.get_att("LineageGroupArn")
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// (`Fn::GetAtt CreationTime`)
@@ -14412,9 +14641,9 @@ impl CfnExperimentTrialComponent {
         self.handle.get_att("LastModifiedTime")
     }
 
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// (`Fn::GetAtt LineageGroupArn`)
+    pub fn lineage_group_arn(&self) -> Value {
+        self.handle.get_att("LineageGroupArn")
     }
 }
 
@@ -15166,6 +15395,12 @@ impl CfnHub {
         Ok(CfnHub { handle })
     }
 
+    /// The date and time that the hub was created.
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
+    }
+
     /// The Amazon Resource Name (ARN) of the hub.
     /// (`Fn::GetAtt HubArn`)
     pub fn hub_arn(&self) -> Value {
@@ -15176,12 +15411,6 @@ impl CfnHub {
     /// (`Fn::GetAtt HubStatus`)
     pub fn hub_status(&self) -> Value {
         self.handle.get_att("HubStatus")
-    }
-
-    /// The date and time that the hub was created.
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
     }
 
     /// The date and time that the hub was last modified.
@@ -15341,16 +15570,16 @@ impl CfnHumanTaskUi {
         Ok(CfnHumanTaskUi { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the human task user interface.
-    /// (`Fn::GetAtt HumanTaskUiArn`)
-    pub fn human_task_ui_arn(&self) -> Value {
-        self.handle.get_att("HumanTaskUiArn")
-    }
-
     /// The timestamp when the human task user interface was created.
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
         self.handle.get_att("CreationTime")
+    }
+
+    /// The Amazon Resource Name (ARN) of the human task user interface.
+    /// (`Fn::GetAtt HumanTaskUiArn`)
+    pub fn human_task_ui_arn(&self) -> Value {
+        self.handle.get_att("HumanTaskUiArn")
     }
 }
 
@@ -15713,9 +15942,9 @@ impl CfnImageVersion {
         Ok(CfnImageVersion { handle })
     }
 
-    /// (`Fn::GetAtt ImageVersionArn`)
-    pub fn image_version_arn(&self) -> Value {
-        self.handle.get_att("ImageVersionArn")
+    /// (`Fn::GetAtt ContainerImage`)
+    pub fn container_image(&self) -> Value {
+        self.handle.get_att("ContainerImage")
     }
 
     /// (`Fn::GetAtt ImageArn`)
@@ -15723,14 +15952,14 @@ impl CfnImageVersion {
         self.handle.get_att("ImageArn")
     }
 
+    /// (`Fn::GetAtt ImageVersionArn`)
+    pub fn image_version_arn(&self) -> Value {
+        self.handle.get_att("ImageVersionArn")
+    }
+
     /// (`Fn::GetAtt Version`)
     pub fn version(&self) -> Value {
         self.handle.get_att("Version")
-    }
-
-    /// (`Fn::GetAtt ContainerImage`)
-    pub fn container_image(&self) -> Value {
-        self.handle.get_att("ContainerImage")
     }
 }
 
@@ -16637,9 +16866,45 @@ impl CfnInferenceComponent {
         Ok(CfnInferenceComponent { handle })
     }
 
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
+    }
+
+    /// (`Fn::GetAtt FailureReason`)
+    pub fn failure_reason(&self) -> Value {
+        self.handle.get_att("FailureReason")
+    }
+
     /// (`Fn::GetAtt InferenceComponentArn`)
     pub fn inference_component_arn(&self) -> Value {
         self.handle.get_att("InferenceComponentArn")
+    }
+
+    /// (`Fn::GetAtt InferenceComponentStatus`)
+    pub fn inference_component_status(&self) -> Value {
+        self.handle.get_att("InferenceComponentStatus")
+    }
+
+    /// (`Fn::GetAtt LastModifiedTime`)
+    pub fn last_modified_time(&self) -> Value {
+        self.handle.get_att("LastModifiedTime")
+    }
+
+    /// (`Fn::GetAtt RuntimeConfig.CurrentCopyCount`)
+    pub fn runtime_config_current_copy_count(&self) -> Value {
+        self.handle.get_att("RuntimeConfig.CurrentCopyCount")
+    }
+
+    /// (`Fn::GetAtt RuntimeConfig.DesiredCopyCount`)
+    pub fn runtime_config_desired_copy_count(&self) -> Value {
+        self.handle.get_att("RuntimeConfig.DesiredCopyCount")
+    }
+
+    /// The placement status of the inference component across instance types
+    /// (`Fn::GetAtt RuntimeConfig.PlacementStatus`)
+    pub fn runtime_config_placement_status(&self) -> Value {
+        self.handle.get_att("RuntimeConfig.PlacementStatus")
     }
 
     /// (`Fn::GetAtt Specification.Container.DeployedImage`)
@@ -16651,42 +16916,6 @@ impl CfnInferenceComponent {
     /// (`Fn::GetAtt Specification.CurrentDataCacheConfig`)
     pub fn specification_current_data_cache_config(&self) -> Value {
         self.handle.get_att("Specification.CurrentDataCacheConfig")
-    }
-
-    /// (`Fn::GetAtt RuntimeConfig.DesiredCopyCount`)
-    pub fn runtime_config_desired_copy_count(&self) -> Value {
-        self.handle.get_att("RuntimeConfig.DesiredCopyCount")
-    }
-
-    /// (`Fn::GetAtt RuntimeConfig.CurrentCopyCount`)
-    pub fn runtime_config_current_copy_count(&self) -> Value {
-        self.handle.get_att("RuntimeConfig.CurrentCopyCount")
-    }
-
-    /// The placement status of the inference component across instance types
-    /// (`Fn::GetAtt RuntimeConfig.PlacementStatus`)
-    pub fn runtime_config_placement_status(&self) -> Value {
-        self.handle.get_att("RuntimeConfig.PlacementStatus")
-    }
-
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
-    }
-
-    /// (`Fn::GetAtt LastModifiedTime`)
-    pub fn last_modified_time(&self) -> Value {
-        self.handle.get_att("LastModifiedTime")
-    }
-
-    /// (`Fn::GetAtt FailureReason`)
-    pub fn failure_reason(&self) -> Value {
-        self.handle.get_att("FailureReason")
-    }
-
-    /// (`Fn::GetAtt InferenceComponentStatus`)
-    pub fn inference_component_status(&self) -> Value {
-        self.handle.get_att("InferenceComponentStatus")
     }
 }
 
@@ -17248,15 +17477,15 @@ impl CfnInferenceExperiment {
         self.handle.get_att("CreationTime")
     }
 
+    /// (`Fn::GetAtt EndpointMetadata`)
+    pub fn endpoint_metadata(&self) -> Value {
+        self.handle.get_att("EndpointMetadata")
+    }
+
     /// The timestamp at which you last modified the inference experiment.
     /// (`Fn::GetAtt LastModifiedTime`)
     pub fn last_modified_time(&self) -> Value {
         self.handle.get_att("LastModifiedTime")
-    }
-
-    /// (`Fn::GetAtt EndpointMetadata`)
-    pub fn endpoint_metadata(&self) -> Value {
-        self.handle.get_att("EndpointMetadata")
     }
 
     /// The status of the inference experiment.
@@ -17434,24 +17663,6 @@ impl CfnMlflowApp {
         self.handle.get_att("Arn")
     }
 
-    /// The server-generated identifier of the MLflow App.
-    /// (`Fn::GetAtt MlflowAppId`)
-    pub fn mlflow_app_id(&self) -> Value {
-        self.handle.get_att("MlflowAppId")
-    }
-
-    /// The status of the MLflow App.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
-    /// The MLflow version used by the MLflow App.
-    /// (`Fn::GetAtt MlflowVersion`)
-    pub fn mlflow_version(&self) -> Value {
-        self.handle.get_att("MlflowVersion")
-    }
-
     /// The date and time that the MLflow App was created.
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
@@ -17462,6 +17673,24 @@ impl CfnMlflowApp {
     /// (`Fn::GetAtt LastModifiedTime`)
     pub fn last_modified_time(&self) -> Value {
         self.handle.get_att("LastModifiedTime")
+    }
+
+    /// The server-generated identifier of the MLflow App.
+    /// (`Fn::GetAtt MlflowAppId`)
+    pub fn mlflow_app_id(&self) -> Value {
+        self.handle.get_att("MlflowAppId")
+    }
+
+    /// The MLflow version used by the MLflow App.
+    /// (`Fn::GetAtt MlflowVersion`)
+    pub fn mlflow_version(&self) -> Value {
+        self.handle.get_att("MlflowVersion")
+    }
+
+    /// The status of the MLflow App.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -18311,6 +18540,12 @@ impl CfnModel {
     /// (`Fn::GetAtt ModelArn`)
     pub fn model_arn(&self) -> Value {
         self.handle.get_att("ModelArn")
+    }
+
+    /// The name of the new model.
+    /// (`Fn::GetAtt ModelName`)
+    pub fn model_name(&self) -> Value {
+        self.handle.get_att("ModelName")
     }
 }
 
@@ -19259,10 +19494,261 @@ impl CfnModelBiasJobDefinition {
         self.handle.get_att("CreationTime")
     }
 
+    /// (`Fn::GetAtt EndpointName`)
+    pub fn endpoint_name(&self) -> Value {
+        self.handle.get_att("EndpointName")
+    }
+
     /// The Amazon Resource Name (ARN) of job definition.
     /// (`Fn::GetAtt JobDefinitionArn`)
     pub fn job_definition_arn(&self) -> Value {
         self.handle.get_att("JobDefinitionArn")
+    }
+
+    /// (`Fn::GetAtt JobDefinitionName`)
+    pub fn job_definition_name(&self) -> Value {
+        self.handle.get_att("JobDefinitionName")
+    }
+
+    /// The number of ML compute instances to use in the model monitoring job. For distributed processing jobs, specify a value greater than 1. The default value is 1.
+    /// (`Fn::GetAtt JobResources.ClusterConfig.InstanceCount`)
+    pub fn job_resources_cluster_config_instance_count(&self) -> Value {
+        self.handle.get_att("JobResources.ClusterConfig.InstanceCount")
+    }
+
+    /// The ML compute instance type for the processing job.
+    /// (`Fn::GetAtt JobResources.ClusterConfig.InstanceType`)
+    pub fn job_resources_cluster_config_instance_type(&self) -> Value {
+        self.handle.get_att("JobResources.ClusterConfig.InstanceType")
+    }
+
+    /// The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt data on the storage volume attached to the ML compute instance(s) that run the model monitoring job.
+    /// (`Fn::GetAtt JobResources.ClusterConfig.VolumeKmsKeyId`)
+    pub fn job_resources_cluster_config_volume_kms_key_id(&self) -> Value {
+        self.handle.get_att("JobResources.ClusterConfig.VolumeKmsKeyId")
+    }
+
+    /// The size of the ML storage volume, in gigabytes, that you want to provision. You must specify sufficient ML storage for your scenario.
+    /// (`Fn::GetAtt JobResources.ClusterConfig.VolumeSizeInGB`)
+    pub fn job_resources_cluster_config_volume_size_in_gb(&self) -> Value {
+        self.handle.get_att("JobResources.ClusterConfig.VolumeSizeInGB")
+    }
+
+    /// The S3 URI to an analysis configuration file
+    /// (`Fn::GetAtt ModelBiasAppSpecification.ConfigUri`)
+    pub fn model_bias_app_specification_config_uri(&self) -> Value {
+        self.handle.get_att("ModelBiasAppSpecification.ConfigUri")
+    }
+
+    /// The container image to be run by the monitoring job.
+    /// (`Fn::GetAtt ModelBiasAppSpecification.ImageUri`)
+    pub fn model_bias_app_specification_image_uri(&self) -> Value {
+        self.handle.get_att("ModelBiasAppSpecification.ImageUri")
+    }
+
+    /// (`Fn::GetAtt ModelBiasBaselineConfig.BaseliningJobName`)
+    pub fn model_bias_baseline_config_baselining_job_name(&self) -> Value {
+        self.handle.get_att("ModelBiasBaselineConfig.BaseliningJobName")
+    }
+
+    /// The Amazon S3 URI for baseline constraint file in Amazon S3 that the current monitoring job should validated against.
+    /// (`Fn::GetAtt ModelBiasBaselineConfig.ConstraintsResource.S3Uri`)
+    pub fn model_bias_baseline_config_constraints_resource_s3_uri(&self) -> Value {
+        self.handle.get_att("ModelBiasBaselineConfig.ConstraintsResource.S3Uri")
+    }
+
+    /// A URI that identifies the Amazon S3 storage location where Batch Transform Job captures data.
+    /// (`Fn::GetAtt ModelBiasJobInput.BatchTransformInput.DataCapturedDestinationS3Uri`)
+    pub fn model_bias_job_input_batch_transform_input_data_captured_destination_s3_uri(&self) -> Value {
+        self.handle.get_att("ModelBiasJobInput.BatchTransformInput.DataCapturedDestinationS3Uri")
+    }
+
+    /// A boolean flag indicating if given CSV has header
+    /// (`Fn::GetAtt ModelBiasJobInput.BatchTransformInput.DatasetFormat.Csv.Header`)
+    pub fn model_bias_job_input_batch_transform_input_dataset_format_csv_header(&self) -> Value {
+        self.handle.get_att("ModelBiasJobInput.BatchTransformInput.DatasetFormat.Csv.Header")
+    }
+
+    /// A boolean flag indicating if it is JSON line format
+    /// (`Fn::GetAtt ModelBiasJobInput.BatchTransformInput.DatasetFormat.Json.Line`)
+    pub fn model_bias_job_input_batch_transform_input_dataset_format_json_line(&self) -> Value {
+        self.handle.get_att("ModelBiasJobInput.BatchTransformInput.DatasetFormat.Json.Line")
+    }
+
+    /// (`Fn::GetAtt ModelBiasJobInput.BatchTransformInput.DatasetFormat.Parquet`)
+    pub fn model_bias_job_input_batch_transform_input_dataset_format_parquet(&self) -> Value {
+        self.handle.get_att("ModelBiasJobInput.BatchTransformInput.DatasetFormat.Parquet")
+    }
+
+    /// Monitoring end time offset, e.g. PT0H
+    /// (`Fn::GetAtt ModelBiasJobInput.BatchTransformInput.EndTimeOffset`)
+    pub fn model_bias_job_input_batch_transform_input_end_time_offset(&self) -> Value {
+        self.handle.get_att("ModelBiasJobInput.BatchTransformInput.EndTimeOffset")
+    }
+
+    /// JSONpath to locate features in JSONlines dataset
+    /// (`Fn::GetAtt ModelBiasJobInput.BatchTransformInput.FeaturesAttribute`)
+    pub fn model_bias_job_input_batch_transform_input_features_attribute(&self) -> Value {
+        self.handle.get_att("ModelBiasJobInput.BatchTransformInput.FeaturesAttribute")
+    }
+
+    /// Index or JSONpath to locate predicted label(s)
+    /// (`Fn::GetAtt ModelBiasJobInput.BatchTransformInput.InferenceAttribute`)
+    pub fn model_bias_job_input_batch_transform_input_inference_attribute(&self) -> Value {
+        self.handle.get_att("ModelBiasJobInput.BatchTransformInput.InferenceAttribute")
+    }
+
+    /// Path to the filesystem where the endpoint data is available to the container.
+    /// (`Fn::GetAtt ModelBiasJobInput.BatchTransformInput.LocalPath`)
+    pub fn model_bias_job_input_batch_transform_input_local_path(&self) -> Value {
+        self.handle.get_att("ModelBiasJobInput.BatchTransformInput.LocalPath")
+    }
+
+    /// Index or JSONpath to locate probabilities
+    /// (`Fn::GetAtt ModelBiasJobInput.BatchTransformInput.ProbabilityAttribute`)
+    pub fn model_bias_job_input_batch_transform_input_probability_attribute(&self) -> Value {
+        self.handle.get_att("ModelBiasJobInput.BatchTransformInput.ProbabilityAttribute")
+    }
+
+    /// (`Fn::GetAtt ModelBiasJobInput.BatchTransformInput.ProbabilityThresholdAttribute`)
+    pub fn model_bias_job_input_batch_transform_input_probability_threshold_attribute(&self) -> Value {
+        self.handle.get_att("ModelBiasJobInput.BatchTransformInput.ProbabilityThresholdAttribute")
+    }
+
+    /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
+    /// (`Fn::GetAtt ModelBiasJobInput.BatchTransformInput.S3DataDistributionType`)
+    pub fn model_bias_job_input_batch_transform_input_s3_data_distribution_type(&self) -> Value {
+        self.handle.get_att("ModelBiasJobInput.BatchTransformInput.S3DataDistributionType")
+    }
+
+    /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
+    /// (`Fn::GetAtt ModelBiasJobInput.BatchTransformInput.S3InputMode`)
+    pub fn model_bias_job_input_batch_transform_input_s3_input_mode(&self) -> Value {
+        self.handle.get_att("ModelBiasJobInput.BatchTransformInput.S3InputMode")
+    }
+
+    /// Monitoring start time offset, e.g. -PT1H
+    /// (`Fn::GetAtt ModelBiasJobInput.BatchTransformInput.StartTimeOffset`)
+    pub fn model_bias_job_input_batch_transform_input_start_time_offset(&self) -> Value {
+        self.handle.get_att("ModelBiasJobInput.BatchTransformInput.StartTimeOffset")
+    }
+
+    /// Monitoring end time offset, e.g. PT0H
+    /// (`Fn::GetAtt ModelBiasJobInput.EndpointInput.EndTimeOffset`)
+    pub fn model_bias_job_input_endpoint_input_end_time_offset(&self) -> Value {
+        self.handle.get_att("ModelBiasJobInput.EndpointInput.EndTimeOffset")
+    }
+
+    /// (`Fn::GetAtt ModelBiasJobInput.EndpointInput.EndpointName`)
+    pub fn model_bias_job_input_endpoint_input_endpoint_name(&self) -> Value {
+        self.handle.get_att("ModelBiasJobInput.EndpointInput.EndpointName")
+    }
+
+    /// JSONpath to locate features in JSONlines dataset
+    /// (`Fn::GetAtt ModelBiasJobInput.EndpointInput.FeaturesAttribute`)
+    pub fn model_bias_job_input_endpoint_input_features_attribute(&self) -> Value {
+        self.handle.get_att("ModelBiasJobInput.EndpointInput.FeaturesAttribute")
+    }
+
+    /// Index or JSONpath to locate predicted label(s)
+    /// (`Fn::GetAtt ModelBiasJobInput.EndpointInput.InferenceAttribute`)
+    pub fn model_bias_job_input_endpoint_input_inference_attribute(&self) -> Value {
+        self.handle.get_att("ModelBiasJobInput.EndpointInput.InferenceAttribute")
+    }
+
+    /// Path to the filesystem where the endpoint data is available to the container.
+    /// (`Fn::GetAtt ModelBiasJobInput.EndpointInput.LocalPath`)
+    pub fn model_bias_job_input_endpoint_input_local_path(&self) -> Value {
+        self.handle.get_att("ModelBiasJobInput.EndpointInput.LocalPath")
+    }
+
+    /// Index or JSONpath to locate probabilities
+    /// (`Fn::GetAtt ModelBiasJobInput.EndpointInput.ProbabilityAttribute`)
+    pub fn model_bias_job_input_endpoint_input_probability_attribute(&self) -> Value {
+        self.handle.get_att("ModelBiasJobInput.EndpointInput.ProbabilityAttribute")
+    }
+
+    /// (`Fn::GetAtt ModelBiasJobInput.EndpointInput.ProbabilityThresholdAttribute`)
+    pub fn model_bias_job_input_endpoint_input_probability_threshold_attribute(&self) -> Value {
+        self.handle.get_att("ModelBiasJobInput.EndpointInput.ProbabilityThresholdAttribute")
+    }
+
+    /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
+    /// (`Fn::GetAtt ModelBiasJobInput.EndpointInput.S3DataDistributionType`)
+    pub fn model_bias_job_input_endpoint_input_s3_data_distribution_type(&self) -> Value {
+        self.handle.get_att("ModelBiasJobInput.EndpointInput.S3DataDistributionType")
+    }
+
+    /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
+    /// (`Fn::GetAtt ModelBiasJobInput.EndpointInput.S3InputMode`)
+    pub fn model_bias_job_input_endpoint_input_s3_input_mode(&self) -> Value {
+        self.handle.get_att("ModelBiasJobInput.EndpointInput.S3InputMode")
+    }
+
+    /// Monitoring start time offset, e.g. -PT1H
+    /// (`Fn::GetAtt ModelBiasJobInput.EndpointInput.StartTimeOffset`)
+    pub fn model_bias_job_input_endpoint_input_start_time_offset(&self) -> Value {
+        self.handle.get_att("ModelBiasJobInput.EndpointInput.StartTimeOffset")
+    }
+
+    /// A URI that identifies the Amazon S3 storage location where Amazon SageMaker saves the results of a monitoring job.
+    /// (`Fn::GetAtt ModelBiasJobInput.GroundTruthS3Input.S3Uri`)
+    pub fn model_bias_job_input_ground_truth_s3_input_s3_uri(&self) -> Value {
+        self.handle.get_att("ModelBiasJobInput.GroundTruthS3Input.S3Uri")
+    }
+
+    /// The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt the model artifacts at rest using Amazon S3 server-side encryption.
+    /// (`Fn::GetAtt ModelBiasJobOutputConfig.KmsKeyId`)
+    pub fn model_bias_job_output_config_kms_key_id(&self) -> Value {
+        self.handle.get_att("ModelBiasJobOutputConfig.KmsKeyId")
+    }
+
+    /// Monitoring outputs for monitoring jobs. This is where the output of the periodic monitoring jobs is uploaded.
+    /// (`Fn::GetAtt ModelBiasJobOutputConfig.MonitoringOutputs`)
+    pub fn model_bias_job_output_config_monitoring_outputs(&self) -> Value {
+        self.handle.get_att("ModelBiasJobOutputConfig.MonitoringOutputs")
+    }
+
+    /// Whether to encrypt all communications between distributed processing jobs. Choose True to encrypt communications. Encryption provides greater security for distributed processing jobs, but the processing might take longer.
+    /// (`Fn::GetAtt NetworkConfig.EnableInterContainerTrafficEncryption`)
+    pub fn network_config_enable_inter_container_traffic_encryption(&self) -> Value {
+        self.handle.get_att("NetworkConfig.EnableInterContainerTrafficEncryption")
+    }
+
+    /// Whether to allow inbound and outbound network calls to and from the containers used for the processing job.
+    /// (`Fn::GetAtt NetworkConfig.EnableNetworkIsolation`)
+    pub fn network_config_enable_network_isolation(&self) -> Value {
+        self.handle.get_att("NetworkConfig.EnableNetworkIsolation")
+    }
+
+    /// The VPC security group IDs, in the form sg-xxxxxxxx. Specify the security groups for the VPC that is specified in the Subnets field.
+    /// (`Fn::GetAtt NetworkConfig.VpcConfig.SecurityGroupIds`)
+    pub fn network_config_vpc_config_security_group_ids(&self) -> Value {
+        self.handle.get_att("NetworkConfig.VpcConfig.SecurityGroupIds")
+    }
+
+    /// The ID of the subnets in the VPC to which you want to connect to your monitoring jobs.
+    /// (`Fn::GetAtt NetworkConfig.VpcConfig.Subnets`)
+    pub fn network_config_vpc_config_subnets(&self) -> Value {
+        self.handle.get_att("NetworkConfig.VpcConfig.Subnets")
+    }
+
+    /// The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume to perform tasks on your behalf.
+    /// (`Fn::GetAtt RoleArn`)
+    pub fn role_arn(&self) -> Value {
+        self.handle.get_att("RoleArn")
+    }
+
+    /// The maximum runtime allowed in seconds.
+    /// (`Fn::GetAtt StoppingCondition.MaxRuntimeInSeconds`)
+    pub fn stopping_condition_max_runtime_in_seconds(&self) -> Value {
+        self.handle.get_att("StoppingCondition.MaxRuntimeInSeconds")
+    }
+
+    /// An array of key-value pairs to apply to this resource.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
     }
 }
 
@@ -20355,18 +20841,6 @@ impl CfnModelCard {
         Ok(CfnModelCard { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the successfully created model card.
-    /// (`Fn::GetAtt ModelCardArn`)
-    pub fn model_card_arn(&self) -> Value {
-        self.handle.get_att("ModelCardArn")
-    }
-
-    /// A version of the model card.
-    /// (`Fn::GetAtt ModelCardVersion`)
-    pub fn model_card_version(&self) -> Value {
-        self.handle.get_att("ModelCardVersion")
-    }
-
     /// The domain associated with the user.
     /// (`Fn::GetAtt CreatedBy.DomainId`)
     pub fn created_by_domain_id(&self) -> Value {
@@ -20383,6 +20857,12 @@ impl CfnModelCard {
     /// (`Fn::GetAtt CreatedBy.UserProfileName`)
     pub fn created_by_user_profile_name(&self) -> Value {
         self.handle.get_att("CreatedBy.UserProfileName")
+    }
+
+    /// The date and time the model card was created.
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
     }
 
     /// The domain associated with the user.
@@ -20403,22 +20883,28 @@ impl CfnModelCard {
         self.handle.get_att("LastModifiedBy.UserProfileName")
     }
 
-    /// The date and time the model card was created.
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
-    }
-
     /// The date and time the model card was last modified.
     /// (`Fn::GetAtt LastModifiedTime`)
     pub fn last_modified_time(&self) -> Value {
         self.handle.get_att("LastModifiedTime")
     }
 
+    /// The Amazon Resource Name (ARN) of the successfully created model card.
+    /// (`Fn::GetAtt ModelCardArn`)
+    pub fn model_card_arn(&self) -> Value {
+        self.handle.get_att("ModelCardArn")
+    }
+
     /// The processing status of model card deletion. The ModelCardProcessingStatus updates throughout the different deletion steps.
     /// (`Fn::GetAtt ModelCardProcessingStatus`)
     pub fn model_card_processing_status(&self) -> Value {
         self.handle.get_att("ModelCardProcessingStatus")
+    }
+
+    /// A version of the model card.
+    /// (`Fn::GetAtt ModelCardVersion`)
+    pub fn model_card_version(&self) -> Value {
+        self.handle.get_att("ModelCardVersion")
     }
 }
 
@@ -21292,10 +21778,221 @@ impl CfnModelExplainabilityJobDefinition {
         self.handle.get_att("CreationTime")
     }
 
+    /// (`Fn::GetAtt EndpointName`)
+    pub fn endpoint_name(&self) -> Value {
+        self.handle.get_att("EndpointName")
+    }
+
     /// The Amazon Resource Name (ARN) of job definition.
     /// (`Fn::GetAtt JobDefinitionArn`)
     pub fn job_definition_arn(&self) -> Value {
         self.handle.get_att("JobDefinitionArn")
+    }
+
+    /// (`Fn::GetAtt JobDefinitionName`)
+    pub fn job_definition_name(&self) -> Value {
+        self.handle.get_att("JobDefinitionName")
+    }
+
+    /// The number of ML compute instances to use in the model monitoring job. For distributed processing jobs, specify a value greater than 1. The default value is 1.
+    /// (`Fn::GetAtt JobResources.ClusterConfig.InstanceCount`)
+    pub fn job_resources_cluster_config_instance_count(&self) -> Value {
+        self.handle.get_att("JobResources.ClusterConfig.InstanceCount")
+    }
+
+    /// The ML compute instance type for the processing job.
+    /// (`Fn::GetAtt JobResources.ClusterConfig.InstanceType`)
+    pub fn job_resources_cluster_config_instance_type(&self) -> Value {
+        self.handle.get_att("JobResources.ClusterConfig.InstanceType")
+    }
+
+    /// The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt data on the storage volume attached to the ML compute instance(s) that run the model monitoring job.
+    /// (`Fn::GetAtt JobResources.ClusterConfig.VolumeKmsKeyId`)
+    pub fn job_resources_cluster_config_volume_kms_key_id(&self) -> Value {
+        self.handle.get_att("JobResources.ClusterConfig.VolumeKmsKeyId")
+    }
+
+    /// The size of the ML storage volume, in gigabytes, that you want to provision. You must specify sufficient ML storage for your scenario.
+    /// (`Fn::GetAtt JobResources.ClusterConfig.VolumeSizeInGB`)
+    pub fn job_resources_cluster_config_volume_size_in_gb(&self) -> Value {
+        self.handle.get_att("JobResources.ClusterConfig.VolumeSizeInGB")
+    }
+
+    /// The S3 URI to an analysis configuration file
+    /// (`Fn::GetAtt ModelExplainabilityAppSpecification.ConfigUri`)
+    pub fn model_explainability_app_specification_config_uri(&self) -> Value {
+        self.handle.get_att("ModelExplainabilityAppSpecification.ConfigUri")
+    }
+
+    /// The container image to be run by the monitoring job.
+    /// (`Fn::GetAtt ModelExplainabilityAppSpecification.ImageUri`)
+    pub fn model_explainability_app_specification_image_uri(&self) -> Value {
+        self.handle.get_att("ModelExplainabilityAppSpecification.ImageUri")
+    }
+
+    /// (`Fn::GetAtt ModelExplainabilityBaselineConfig.BaseliningJobName`)
+    pub fn model_explainability_baseline_config_baselining_job_name(&self) -> Value {
+        self.handle.get_att("ModelExplainabilityBaselineConfig.BaseliningJobName")
+    }
+
+    /// The Amazon S3 URI for baseline constraint file in Amazon S3 that the current monitoring job should validated against.
+    /// (`Fn::GetAtt ModelExplainabilityBaselineConfig.ConstraintsResource.S3Uri`)
+    pub fn model_explainability_baseline_config_constraints_resource_s3_uri(&self) -> Value {
+        self.handle.get_att("ModelExplainabilityBaselineConfig.ConstraintsResource.S3Uri")
+    }
+
+    /// A URI that identifies the Amazon S3 storage location where Batch Transform Job captures data.
+    /// (`Fn::GetAtt ModelExplainabilityJobInput.BatchTransformInput.DataCapturedDestinationS3Uri`)
+    pub fn model_explainability_job_input_batch_transform_input_data_captured_destination_s3_uri(&self) -> Value {
+        self.handle.get_att("ModelExplainabilityJobInput.BatchTransformInput.DataCapturedDestinationS3Uri")
+    }
+
+    /// A boolean flag indicating if given CSV has header
+    /// (`Fn::GetAtt ModelExplainabilityJobInput.BatchTransformInput.DatasetFormat.Csv.Header`)
+    pub fn model_explainability_job_input_batch_transform_input_dataset_format_csv_header(&self) -> Value {
+        self.handle.get_att("ModelExplainabilityJobInput.BatchTransformInput.DatasetFormat.Csv.Header")
+    }
+
+    /// A boolean flag indicating if it is JSON line format
+    /// (`Fn::GetAtt ModelExplainabilityJobInput.BatchTransformInput.DatasetFormat.Json.Line`)
+    pub fn model_explainability_job_input_batch_transform_input_dataset_format_json_line(&self) -> Value {
+        self.handle.get_att("ModelExplainabilityJobInput.BatchTransformInput.DatasetFormat.Json.Line")
+    }
+
+    /// (`Fn::GetAtt ModelExplainabilityJobInput.BatchTransformInput.DatasetFormat.Parquet`)
+    pub fn model_explainability_job_input_batch_transform_input_dataset_format_parquet(&self) -> Value {
+        self.handle.get_att("ModelExplainabilityJobInput.BatchTransformInput.DatasetFormat.Parquet")
+    }
+
+    /// JSONpath to locate features in JSONlines dataset
+    /// (`Fn::GetAtt ModelExplainabilityJobInput.BatchTransformInput.FeaturesAttribute`)
+    pub fn model_explainability_job_input_batch_transform_input_features_attribute(&self) -> Value {
+        self.handle.get_att("ModelExplainabilityJobInput.BatchTransformInput.FeaturesAttribute")
+    }
+
+    /// Index or JSONpath to locate predicted label(s)
+    /// (`Fn::GetAtt ModelExplainabilityJobInput.BatchTransformInput.InferenceAttribute`)
+    pub fn model_explainability_job_input_batch_transform_input_inference_attribute(&self) -> Value {
+        self.handle.get_att("ModelExplainabilityJobInput.BatchTransformInput.InferenceAttribute")
+    }
+
+    /// Path to the filesystem where the endpoint data is available to the container.
+    /// (`Fn::GetAtt ModelExplainabilityJobInput.BatchTransformInput.LocalPath`)
+    pub fn model_explainability_job_input_batch_transform_input_local_path(&self) -> Value {
+        self.handle.get_att("ModelExplainabilityJobInput.BatchTransformInput.LocalPath")
+    }
+
+    /// Index or JSONpath to locate probabilities
+    /// (`Fn::GetAtt ModelExplainabilityJobInput.BatchTransformInput.ProbabilityAttribute`)
+    pub fn model_explainability_job_input_batch_transform_input_probability_attribute(&self) -> Value {
+        self.handle.get_att("ModelExplainabilityJobInput.BatchTransformInput.ProbabilityAttribute")
+    }
+
+    /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
+    /// (`Fn::GetAtt ModelExplainabilityJobInput.BatchTransformInput.S3DataDistributionType`)
+    pub fn model_explainability_job_input_batch_transform_input_s3_data_distribution_type(&self) -> Value {
+        self.handle.get_att("ModelExplainabilityJobInput.BatchTransformInput.S3DataDistributionType")
+    }
+
+    /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
+    /// (`Fn::GetAtt ModelExplainabilityJobInput.BatchTransformInput.S3InputMode`)
+    pub fn model_explainability_job_input_batch_transform_input_s3_input_mode(&self) -> Value {
+        self.handle.get_att("ModelExplainabilityJobInput.BatchTransformInput.S3InputMode")
+    }
+
+    /// (`Fn::GetAtt ModelExplainabilityJobInput.EndpointInput.EndpointName`)
+    pub fn model_explainability_job_input_endpoint_input_endpoint_name(&self) -> Value {
+        self.handle.get_att("ModelExplainabilityJobInput.EndpointInput.EndpointName")
+    }
+
+    /// JSONpath to locate features in JSONlines dataset
+    /// (`Fn::GetAtt ModelExplainabilityJobInput.EndpointInput.FeaturesAttribute`)
+    pub fn model_explainability_job_input_endpoint_input_features_attribute(&self) -> Value {
+        self.handle.get_att("ModelExplainabilityJobInput.EndpointInput.FeaturesAttribute")
+    }
+
+    /// Index or JSONpath to locate predicted label(s)
+    /// (`Fn::GetAtt ModelExplainabilityJobInput.EndpointInput.InferenceAttribute`)
+    pub fn model_explainability_job_input_endpoint_input_inference_attribute(&self) -> Value {
+        self.handle.get_att("ModelExplainabilityJobInput.EndpointInput.InferenceAttribute")
+    }
+
+    /// Path to the filesystem where the endpoint data is available to the container.
+    /// (`Fn::GetAtt ModelExplainabilityJobInput.EndpointInput.LocalPath`)
+    pub fn model_explainability_job_input_endpoint_input_local_path(&self) -> Value {
+        self.handle.get_att("ModelExplainabilityJobInput.EndpointInput.LocalPath")
+    }
+
+    /// Index or JSONpath to locate probabilities
+    /// (`Fn::GetAtt ModelExplainabilityJobInput.EndpointInput.ProbabilityAttribute`)
+    pub fn model_explainability_job_input_endpoint_input_probability_attribute(&self) -> Value {
+        self.handle.get_att("ModelExplainabilityJobInput.EndpointInput.ProbabilityAttribute")
+    }
+
+    /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
+    /// (`Fn::GetAtt ModelExplainabilityJobInput.EndpointInput.S3DataDistributionType`)
+    pub fn model_explainability_job_input_endpoint_input_s3_data_distribution_type(&self) -> Value {
+        self.handle.get_att("ModelExplainabilityJobInput.EndpointInput.S3DataDistributionType")
+    }
+
+    /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
+    /// (`Fn::GetAtt ModelExplainabilityJobInput.EndpointInput.S3InputMode`)
+    pub fn model_explainability_job_input_endpoint_input_s3_input_mode(&self) -> Value {
+        self.handle.get_att("ModelExplainabilityJobInput.EndpointInput.S3InputMode")
+    }
+
+    /// The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt the model artifacts at rest using Amazon S3 server-side encryption.
+    /// (`Fn::GetAtt ModelExplainabilityJobOutputConfig.KmsKeyId`)
+    pub fn model_explainability_job_output_config_kms_key_id(&self) -> Value {
+        self.handle.get_att("ModelExplainabilityJobOutputConfig.KmsKeyId")
+    }
+
+    /// Monitoring outputs for monitoring jobs. This is where the output of the periodic monitoring jobs is uploaded.
+    /// (`Fn::GetAtt ModelExplainabilityJobOutputConfig.MonitoringOutputs`)
+    pub fn model_explainability_job_output_config_monitoring_outputs(&self) -> Value {
+        self.handle.get_att("ModelExplainabilityJobOutputConfig.MonitoringOutputs")
+    }
+
+    /// Whether to encrypt all communications between distributed processing jobs. Choose True to encrypt communications. Encryption provides greater security for distributed processing jobs, but the processing might take longer.
+    /// (`Fn::GetAtt NetworkConfig.EnableInterContainerTrafficEncryption`)
+    pub fn network_config_enable_inter_container_traffic_encryption(&self) -> Value {
+        self.handle.get_att("NetworkConfig.EnableInterContainerTrafficEncryption")
+    }
+
+    /// Whether to allow inbound and outbound network calls to and from the containers used for the processing job.
+    /// (`Fn::GetAtt NetworkConfig.EnableNetworkIsolation`)
+    pub fn network_config_enable_network_isolation(&self) -> Value {
+        self.handle.get_att("NetworkConfig.EnableNetworkIsolation")
+    }
+
+    /// The VPC security group IDs, in the form sg-xxxxxxxx. Specify the security groups for the VPC that is specified in the Subnets field.
+    /// (`Fn::GetAtt NetworkConfig.VpcConfig.SecurityGroupIds`)
+    pub fn network_config_vpc_config_security_group_ids(&self) -> Value {
+        self.handle.get_att("NetworkConfig.VpcConfig.SecurityGroupIds")
+    }
+
+    /// The ID of the subnets in the VPC to which you want to connect to your monitoring jobs.
+    /// (`Fn::GetAtt NetworkConfig.VpcConfig.Subnets`)
+    pub fn network_config_vpc_config_subnets(&self) -> Value {
+        self.handle.get_att("NetworkConfig.VpcConfig.Subnets")
+    }
+
+    /// The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume to perform tasks on your behalf.
+    /// (`Fn::GetAtt RoleArn`)
+    pub fn role_arn(&self) -> Value {
+        self.handle.get_att("RoleArn")
+    }
+
+    /// The maximum runtime allowed in seconds.
+    /// (`Fn::GetAtt StoppingCondition.MaxRuntimeInSeconds`)
+    pub fn stopping_condition_max_runtime_in_seconds(&self) -> Value {
+        self.handle.get_att("StoppingCondition.MaxRuntimeInSeconds")
+    }
+
+    /// An array of key-value pairs to apply to this resource.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
     }
 }
 
@@ -23093,11 +23790,6 @@ impl CfnModelPackage {
         Ok(CfnModelPackage { handle })
     }
 
-    /// (`Fn::GetAtt ModelPackageArn`)
-    pub fn model_package_arn(&self) -> Value {
-        self.handle.get_att("ModelPackageArn")
-    }
-
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
         self.handle.get_att("CreationTime")
@@ -23106,6 +23798,11 @@ impl CfnModelPackage {
     /// (`Fn::GetAtt LastModifiedTime`)
     pub fn last_modified_time(&self) -> Value {
         self.handle.get_att("LastModifiedTime")
+    }
+
+    /// (`Fn::GetAtt ModelPackageArn`)
+    pub fn model_package_arn(&self) -> Value {
+        self.handle.get_att("ModelPackageArn")
     }
 
     /// (`Fn::GetAtt ModelPackageStatus`)
@@ -23238,15 +23935,15 @@ impl CfnModelPackageGroup {
         Ok(CfnModelPackageGroup { handle })
     }
 
-    /// (`Fn::GetAtt ModelPackageGroupArn`)
-    pub fn model_package_group_arn(&self) -> Value {
-        self.handle.get_att("ModelPackageGroupArn")
-    }
-
     /// The time at which the model package group was created.
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
         self.handle.get_att("CreationTime")
+    }
+
+    /// (`Fn::GetAtt ModelPackageGroupArn`)
+    pub fn model_package_group_arn(&self) -> Value {
+        self.handle.get_att("ModelPackageGroupArn")
     }
 
     /// The status of a modelpackage group job.
@@ -24239,10 +24936,272 @@ impl CfnModelQualityJobDefinition {
         self.handle.get_att("CreationTime")
     }
 
+    /// (`Fn::GetAtt EndpointName`)
+    pub fn endpoint_name(&self) -> Value {
+        self.handle.get_att("EndpointName")
+    }
+
     /// The Amazon Resource Name (ARN) of job definition.
     /// (`Fn::GetAtt JobDefinitionArn`)
     pub fn job_definition_arn(&self) -> Value {
         self.handle.get_att("JobDefinitionArn")
+    }
+
+    /// (`Fn::GetAtt JobDefinitionName`)
+    pub fn job_definition_name(&self) -> Value {
+        self.handle.get_att("JobDefinitionName")
+    }
+
+    /// The number of ML compute instances to use in the model monitoring job. For distributed processing jobs, specify a value greater than 1. The default value is 1.
+    /// (`Fn::GetAtt JobResources.ClusterConfig.InstanceCount`)
+    pub fn job_resources_cluster_config_instance_count(&self) -> Value {
+        self.handle.get_att("JobResources.ClusterConfig.InstanceCount")
+    }
+
+    /// The ML compute instance type for the processing job.
+    /// (`Fn::GetAtt JobResources.ClusterConfig.InstanceType`)
+    pub fn job_resources_cluster_config_instance_type(&self) -> Value {
+        self.handle.get_att("JobResources.ClusterConfig.InstanceType")
+    }
+
+    /// The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt data on the storage volume attached to the ML compute instance(s) that run the model monitoring job.
+    /// (`Fn::GetAtt JobResources.ClusterConfig.VolumeKmsKeyId`)
+    pub fn job_resources_cluster_config_volume_kms_key_id(&self) -> Value {
+        self.handle.get_att("JobResources.ClusterConfig.VolumeKmsKeyId")
+    }
+
+    /// The size of the ML storage volume, in gigabytes, that you want to provision. You must specify sufficient ML storage for your scenario.
+    /// (`Fn::GetAtt JobResources.ClusterConfig.VolumeSizeInGB`)
+    pub fn job_resources_cluster_config_volume_size_in_gb(&self) -> Value {
+        self.handle.get_att("JobResources.ClusterConfig.VolumeSizeInGB")
+    }
+
+    /// An array of arguments for the container used to run the monitoring job.
+    /// (`Fn::GetAtt ModelQualityAppSpecification.ContainerArguments`)
+    pub fn model_quality_app_specification_container_arguments(&self) -> Value {
+        self.handle.get_att("ModelQualityAppSpecification.ContainerArguments")
+    }
+
+    /// Specifies the entrypoint for a container used to run the monitoring job.
+    /// (`Fn::GetAtt ModelQualityAppSpecification.ContainerEntrypoint`)
+    pub fn model_quality_app_specification_container_entrypoint(&self) -> Value {
+        self.handle.get_att("ModelQualityAppSpecification.ContainerEntrypoint")
+    }
+
+    /// The container image to be run by the monitoring job.
+    /// (`Fn::GetAtt ModelQualityAppSpecification.ImageUri`)
+    pub fn model_quality_app_specification_image_uri(&self) -> Value {
+        self.handle.get_att("ModelQualityAppSpecification.ImageUri")
+    }
+
+    /// An Amazon S3 URI to a script that is called after analysis has been performed. Applicable only for the built-in (first party) containers.
+    /// (`Fn::GetAtt ModelQualityAppSpecification.PostAnalyticsProcessorSourceUri`)
+    pub fn model_quality_app_specification_post_analytics_processor_source_uri(&self) -> Value {
+        self.handle.get_att("ModelQualityAppSpecification.PostAnalyticsProcessorSourceUri")
+    }
+
+    /// (`Fn::GetAtt ModelQualityAppSpecification.ProblemType`)
+    pub fn model_quality_app_specification_problem_type(&self) -> Value {
+        self.handle.get_att("ModelQualityAppSpecification.ProblemType")
+    }
+
+    /// An Amazon S3 URI to a script that is called per row prior to running analysis. It can base64 decode the payload and convert it into a flatted json so that the built-in container can use the converted data. Applicable only for the built-in (first party) containers
+    /// (`Fn::GetAtt ModelQualityAppSpecification.RecordPreprocessorSourceUri`)
+    pub fn model_quality_app_specification_record_preprocessor_source_uri(&self) -> Value {
+        self.handle.get_att("ModelQualityAppSpecification.RecordPreprocessorSourceUri")
+    }
+
+    /// (`Fn::GetAtt ModelQualityBaselineConfig.BaseliningJobName`)
+    pub fn model_quality_baseline_config_baselining_job_name(&self) -> Value {
+        self.handle.get_att("ModelQualityBaselineConfig.BaseliningJobName")
+    }
+
+    /// The Amazon S3 URI for baseline constraint file in Amazon S3 that the current monitoring job should validated against.
+    /// (`Fn::GetAtt ModelQualityBaselineConfig.ConstraintsResource.S3Uri`)
+    pub fn model_quality_baseline_config_constraints_resource_s3_uri(&self) -> Value {
+        self.handle.get_att("ModelQualityBaselineConfig.ConstraintsResource.S3Uri")
+    }
+
+    /// A URI that identifies the Amazon S3 storage location where Batch Transform Job captures data.
+    /// (`Fn::GetAtt ModelQualityJobInput.BatchTransformInput.DataCapturedDestinationS3Uri`)
+    pub fn model_quality_job_input_batch_transform_input_data_captured_destination_s3_uri(&self) -> Value {
+        self.handle.get_att("ModelQualityJobInput.BatchTransformInput.DataCapturedDestinationS3Uri")
+    }
+
+    /// A boolean flag indicating if given CSV has header
+    /// (`Fn::GetAtt ModelQualityJobInput.BatchTransformInput.DatasetFormat.Csv.Header`)
+    pub fn model_quality_job_input_batch_transform_input_dataset_format_csv_header(&self) -> Value {
+        self.handle.get_att("ModelQualityJobInput.BatchTransformInput.DatasetFormat.Csv.Header")
+    }
+
+    /// A boolean flag indicating if it is JSON line format
+    /// (`Fn::GetAtt ModelQualityJobInput.BatchTransformInput.DatasetFormat.Json.Line`)
+    pub fn model_quality_job_input_batch_transform_input_dataset_format_json_line(&self) -> Value {
+        self.handle.get_att("ModelQualityJobInput.BatchTransformInput.DatasetFormat.Json.Line")
+    }
+
+    /// (`Fn::GetAtt ModelQualityJobInput.BatchTransformInput.DatasetFormat.Parquet`)
+    pub fn model_quality_job_input_batch_transform_input_dataset_format_parquet(&self) -> Value {
+        self.handle.get_att("ModelQualityJobInput.BatchTransformInput.DatasetFormat.Parquet")
+    }
+
+    /// Monitoring end time offset, e.g. PT0H
+    /// (`Fn::GetAtt ModelQualityJobInput.BatchTransformInput.EndTimeOffset`)
+    pub fn model_quality_job_input_batch_transform_input_end_time_offset(&self) -> Value {
+        self.handle.get_att("ModelQualityJobInput.BatchTransformInput.EndTimeOffset")
+    }
+
+    /// Index or JSONpath to locate predicted label(s)
+    /// (`Fn::GetAtt ModelQualityJobInput.BatchTransformInput.InferenceAttribute`)
+    pub fn model_quality_job_input_batch_transform_input_inference_attribute(&self) -> Value {
+        self.handle.get_att("ModelQualityJobInput.BatchTransformInput.InferenceAttribute")
+    }
+
+    /// Path to the filesystem where the endpoint data is available to the container.
+    /// (`Fn::GetAtt ModelQualityJobInput.BatchTransformInput.LocalPath`)
+    pub fn model_quality_job_input_batch_transform_input_local_path(&self) -> Value {
+        self.handle.get_att("ModelQualityJobInput.BatchTransformInput.LocalPath")
+    }
+
+    /// Index or JSONpath to locate probabilities
+    /// (`Fn::GetAtt ModelQualityJobInput.BatchTransformInput.ProbabilityAttribute`)
+    pub fn model_quality_job_input_batch_transform_input_probability_attribute(&self) -> Value {
+        self.handle.get_att("ModelQualityJobInput.BatchTransformInput.ProbabilityAttribute")
+    }
+
+    /// (`Fn::GetAtt ModelQualityJobInput.BatchTransformInput.ProbabilityThresholdAttribute`)
+    pub fn model_quality_job_input_batch_transform_input_probability_threshold_attribute(&self) -> Value {
+        self.handle.get_att("ModelQualityJobInput.BatchTransformInput.ProbabilityThresholdAttribute")
+    }
+
+    /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
+    /// (`Fn::GetAtt ModelQualityJobInput.BatchTransformInput.S3DataDistributionType`)
+    pub fn model_quality_job_input_batch_transform_input_s3_data_distribution_type(&self) -> Value {
+        self.handle.get_att("ModelQualityJobInput.BatchTransformInput.S3DataDistributionType")
+    }
+
+    /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
+    /// (`Fn::GetAtt ModelQualityJobInput.BatchTransformInput.S3InputMode`)
+    pub fn model_quality_job_input_batch_transform_input_s3_input_mode(&self) -> Value {
+        self.handle.get_att("ModelQualityJobInput.BatchTransformInput.S3InputMode")
+    }
+
+    /// Monitoring start time offset, e.g. -PT1H
+    /// (`Fn::GetAtt ModelQualityJobInput.BatchTransformInput.StartTimeOffset`)
+    pub fn model_quality_job_input_batch_transform_input_start_time_offset(&self) -> Value {
+        self.handle.get_att("ModelQualityJobInput.BatchTransformInput.StartTimeOffset")
+    }
+
+    /// Monitoring end time offset, e.g. PT0H
+    /// (`Fn::GetAtt ModelQualityJobInput.EndpointInput.EndTimeOffset`)
+    pub fn model_quality_job_input_endpoint_input_end_time_offset(&self) -> Value {
+        self.handle.get_att("ModelQualityJobInput.EndpointInput.EndTimeOffset")
+    }
+
+    /// (`Fn::GetAtt ModelQualityJobInput.EndpointInput.EndpointName`)
+    pub fn model_quality_job_input_endpoint_input_endpoint_name(&self) -> Value {
+        self.handle.get_att("ModelQualityJobInput.EndpointInput.EndpointName")
+    }
+
+    /// Index or JSONpath to locate predicted label(s)
+    /// (`Fn::GetAtt ModelQualityJobInput.EndpointInput.InferenceAttribute`)
+    pub fn model_quality_job_input_endpoint_input_inference_attribute(&self) -> Value {
+        self.handle.get_att("ModelQualityJobInput.EndpointInput.InferenceAttribute")
+    }
+
+    /// Path to the filesystem where the endpoint data is available to the container.
+    /// (`Fn::GetAtt ModelQualityJobInput.EndpointInput.LocalPath`)
+    pub fn model_quality_job_input_endpoint_input_local_path(&self) -> Value {
+        self.handle.get_att("ModelQualityJobInput.EndpointInput.LocalPath")
+    }
+
+    /// Index or JSONpath to locate probabilities
+    /// (`Fn::GetAtt ModelQualityJobInput.EndpointInput.ProbabilityAttribute`)
+    pub fn model_quality_job_input_endpoint_input_probability_attribute(&self) -> Value {
+        self.handle.get_att("ModelQualityJobInput.EndpointInput.ProbabilityAttribute")
+    }
+
+    /// (`Fn::GetAtt ModelQualityJobInput.EndpointInput.ProbabilityThresholdAttribute`)
+    pub fn model_quality_job_input_endpoint_input_probability_threshold_attribute(&self) -> Value {
+        self.handle.get_att("ModelQualityJobInput.EndpointInput.ProbabilityThresholdAttribute")
+    }
+
+    /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
+    /// (`Fn::GetAtt ModelQualityJobInput.EndpointInput.S3DataDistributionType`)
+    pub fn model_quality_job_input_endpoint_input_s3_data_distribution_type(&self) -> Value {
+        self.handle.get_att("ModelQualityJobInput.EndpointInput.S3DataDistributionType")
+    }
+
+    /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
+    /// (`Fn::GetAtt ModelQualityJobInput.EndpointInput.S3InputMode`)
+    pub fn model_quality_job_input_endpoint_input_s3_input_mode(&self) -> Value {
+        self.handle.get_att("ModelQualityJobInput.EndpointInput.S3InputMode")
+    }
+
+    /// Monitoring start time offset, e.g. -PT1H
+    /// (`Fn::GetAtt ModelQualityJobInput.EndpointInput.StartTimeOffset`)
+    pub fn model_quality_job_input_endpoint_input_start_time_offset(&self) -> Value {
+        self.handle.get_att("ModelQualityJobInput.EndpointInput.StartTimeOffset")
+    }
+
+    /// A URI that identifies the Amazon S3 storage location where Amazon SageMaker saves the results of a monitoring job.
+    /// (`Fn::GetAtt ModelQualityJobInput.GroundTruthS3Input.S3Uri`)
+    pub fn model_quality_job_input_ground_truth_s3_input_s3_uri(&self) -> Value {
+        self.handle.get_att("ModelQualityJobInput.GroundTruthS3Input.S3Uri")
+    }
+
+    /// The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt the model artifacts at rest using Amazon S3 server-side encryption.
+    /// (`Fn::GetAtt ModelQualityJobOutputConfig.KmsKeyId`)
+    pub fn model_quality_job_output_config_kms_key_id(&self) -> Value {
+        self.handle.get_att("ModelQualityJobOutputConfig.KmsKeyId")
+    }
+
+    /// Monitoring outputs for monitoring jobs. This is where the output of the periodic monitoring jobs is uploaded.
+    /// (`Fn::GetAtt ModelQualityJobOutputConfig.MonitoringOutputs`)
+    pub fn model_quality_job_output_config_monitoring_outputs(&self) -> Value {
+        self.handle.get_att("ModelQualityJobOutputConfig.MonitoringOutputs")
+    }
+
+    /// Whether to encrypt all communications between distributed processing jobs. Choose True to encrypt communications. Encryption provides greater security for distributed processing jobs, but the processing might take longer.
+    /// (`Fn::GetAtt NetworkConfig.EnableInterContainerTrafficEncryption`)
+    pub fn network_config_enable_inter_container_traffic_encryption(&self) -> Value {
+        self.handle.get_att("NetworkConfig.EnableInterContainerTrafficEncryption")
+    }
+
+    /// Whether to allow inbound and outbound network calls to and from the containers used for the processing job.
+    /// (`Fn::GetAtt NetworkConfig.EnableNetworkIsolation`)
+    pub fn network_config_enable_network_isolation(&self) -> Value {
+        self.handle.get_att("NetworkConfig.EnableNetworkIsolation")
+    }
+
+    /// The VPC security group IDs, in the form sg-xxxxxxxx. Specify the security groups for the VPC that is specified in the Subnets field.
+    /// (`Fn::GetAtt NetworkConfig.VpcConfig.SecurityGroupIds`)
+    pub fn network_config_vpc_config_security_group_ids(&self) -> Value {
+        self.handle.get_att("NetworkConfig.VpcConfig.SecurityGroupIds")
+    }
+
+    /// The ID of the subnets in the VPC to which you want to connect to your monitoring jobs.
+    /// (`Fn::GetAtt NetworkConfig.VpcConfig.Subnets`)
+    pub fn network_config_vpc_config_subnets(&self) -> Value {
+        self.handle.get_att("NetworkConfig.VpcConfig.Subnets")
+    }
+
+    /// The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume to perform tasks on your behalf.
+    /// (`Fn::GetAtt RoleArn`)
+    pub fn role_arn(&self) -> Value {
+        self.handle.get_att("RoleArn")
+    }
+
+    /// The maximum runtime allowed in seconds.
+    /// (`Fn::GetAtt StoppingCondition.MaxRuntimeInSeconds`)
+    pub fn stopping_condition_max_runtime_in_seconds(&self) -> Value {
+        self.handle.get_att("StoppingCondition.MaxRuntimeInSeconds")
+    }
+
+    /// An array of key-value pairs to apply to this resource.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
     }
 }
 
@@ -25413,22 +26372,244 @@ impl CfnMonitoringSchedule {
         Ok(CfnMonitoringSchedule { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the monitoring schedule.
-    /// (`Fn::GetAtt MonitoringScheduleArn`)
-    pub fn monitoring_schedule_arn(&self) -> Value {
-        self.handle.get_att("MonitoringScheduleArn")
-    }
-
     /// The time at which the schedule was created.
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
         self.handle.get_att("CreationTime")
     }
 
+    /// (`Fn::GetAtt EndpointName`)
+    pub fn endpoint_name(&self) -> Value {
+        self.handle.get_att("EndpointName")
+    }
+
+    /// Contains the reason a monitoring job failed, if it failed.
+    /// (`Fn::GetAtt FailureReason`)
+    pub fn failure_reason(&self) -> Value {
+        self.handle.get_att("FailureReason")
+    }
+
     /// A timestamp that indicates the last time the monitoring job was modified.
     /// (`Fn::GetAtt LastModifiedTime`)
     pub fn last_modified_time(&self) -> Value {
         self.handle.get_att("LastModifiedTime")
+    }
+
+    /// The time at which the monitoring job was created.
+    /// (`Fn::GetAtt LastMonitoringExecutionSummary.CreationTime`)
+    pub fn last_monitoring_execution_summary_creation_time(&self) -> Value {
+        self.handle.get_att("LastMonitoringExecutionSummary.CreationTime")
+    }
+
+    /// (`Fn::GetAtt LastMonitoringExecutionSummary.EndpointName`)
+    pub fn last_monitoring_execution_summary_endpoint_name(&self) -> Value {
+        self.handle.get_att("LastMonitoringExecutionSummary.EndpointName")
+    }
+
+    /// Contains the reason a monitoring job failed, if it failed.
+    /// (`Fn::GetAtt LastMonitoringExecutionSummary.FailureReason`)
+    pub fn last_monitoring_execution_summary_failure_reason(&self) -> Value {
+        self.handle.get_att("LastMonitoringExecutionSummary.FailureReason")
+    }
+
+    /// A timestamp that indicates the last time the monitoring job was modified.
+    /// (`Fn::GetAtt LastMonitoringExecutionSummary.LastModifiedTime`)
+    pub fn last_monitoring_execution_summary_last_modified_time(&self) -> Value {
+        self.handle.get_att("LastMonitoringExecutionSummary.LastModifiedTime")
+    }
+
+    /// The status of the monitoring job.
+    /// (`Fn::GetAtt LastMonitoringExecutionSummary.MonitoringExecutionStatus`)
+    pub fn last_monitoring_execution_summary_monitoring_execution_status(&self) -> Value {
+        self.handle.get_att("LastMonitoringExecutionSummary.MonitoringExecutionStatus")
+    }
+
+    /// (`Fn::GetAtt LastMonitoringExecutionSummary.MonitoringScheduleName`)
+    pub fn last_monitoring_execution_summary_monitoring_schedule_name(&self) -> Value {
+        self.handle.get_att("LastMonitoringExecutionSummary.MonitoringScheduleName")
+    }
+
+    /// The Amazon Resource Name (ARN) of the monitoring job.
+    /// (`Fn::GetAtt LastMonitoringExecutionSummary.ProcessingJobArn`)
+    pub fn last_monitoring_execution_summary_processing_job_arn(&self) -> Value {
+        self.handle.get_att("LastMonitoringExecutionSummary.ProcessingJobArn")
+    }
+
+    /// The time the monitoring job was scheduled.
+    /// (`Fn::GetAtt LastMonitoringExecutionSummary.ScheduledTime`)
+    pub fn last_monitoring_execution_summary_scheduled_time(&self) -> Value {
+        self.handle.get_att("LastMonitoringExecutionSummary.ScheduledTime")
+    }
+
+    /// The Amazon Resource Name (ARN) of the monitoring schedule.
+    /// (`Fn::GetAtt MonitoringScheduleArn`)
+    pub fn monitoring_schedule_arn(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleArn")
+    }
+
+    /// The Amazon S3 URI for baseline constraint file in Amazon S3 that the current monitoring job should validated against.
+    /// (`Fn::GetAtt MonitoringScheduleConfig.MonitoringJobDefinition.BaselineConfig.ConstraintsResource.S3Uri`)
+    pub fn monitoring_schedule_config_monitoring_job_definition_baseline_config_constraints_resource_s3_uri(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.MonitoringJobDefinition.BaselineConfig.ConstraintsResource.S3Uri")
+    }
+
+    /// The Amazon S3 URI for the baseline statistics file in Amazon S3 that the current monitoring job should be validated against.
+    /// (`Fn::GetAtt MonitoringScheduleConfig.MonitoringJobDefinition.BaselineConfig.StatisticsResource.S3Uri`)
+    pub fn monitoring_schedule_config_monitoring_job_definition_baseline_config_statistics_resource_s3_uri(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.MonitoringJobDefinition.BaselineConfig.StatisticsResource.S3Uri")
+    }
+
+    /// An array of arguments for the container used to run the monitoring job.
+    /// (`Fn::GetAtt MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringAppSpecification.ContainerArguments`)
+    pub fn monitoring_schedule_config_monitoring_job_definition_monitoring_app_specification_container_arguments(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringAppSpecification.ContainerArguments")
+    }
+
+    /// Specifies the entrypoint for a container used to run the monitoring job.
+    /// (`Fn::GetAtt MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringAppSpecification.ContainerEntrypoint`)
+    pub fn monitoring_schedule_config_monitoring_job_definition_monitoring_app_specification_container_entrypoint(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringAppSpecification.ContainerEntrypoint")
+    }
+
+    /// The container image to be run by the monitoring job.
+    /// (`Fn::GetAtt MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringAppSpecification.ImageUri`)
+    pub fn monitoring_schedule_config_monitoring_job_definition_monitoring_app_specification_image_uri(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringAppSpecification.ImageUri")
+    }
+
+    /// An Amazon S3 URI to a script that is called after analysis has been performed. Applicable only for the built-in (first party) containers.
+    /// (`Fn::GetAtt MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringAppSpecification.PostAnalyticsProcessorSourceUri`)
+    pub fn monitoring_schedule_config_monitoring_job_definition_monitoring_app_specification_post_analytics_processor_source_uri(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringAppSpecification.PostAnalyticsProcessorSourceUri")
+    }
+
+    /// An Amazon S3 URI to a script that is called per row prior to running analysis. It can base64 decode the payload and convert it into a flatted json so that the built-in container can use the converted data. Applicable only for the built-in (first party) containers
+    /// (`Fn::GetAtt MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringAppSpecification.RecordPreprocessorSourceUri`)
+    pub fn monitoring_schedule_config_monitoring_job_definition_monitoring_app_specification_record_preprocessor_source_uri(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringAppSpecification.RecordPreprocessorSourceUri")
+    }
+
+    /// (`Fn::GetAtt MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringInputs`)
+    pub fn monitoring_schedule_config_monitoring_job_definition_monitoring_inputs(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringInputs")
+    }
+
+    /// The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt the model artifacts at rest using Amazon S3 server-side encryption.
+    /// (`Fn::GetAtt MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringOutputConfig.KmsKeyId`)
+    pub fn monitoring_schedule_config_monitoring_job_definition_monitoring_output_config_kms_key_id(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringOutputConfig.KmsKeyId")
+    }
+
+    /// Monitoring outputs for monitoring jobs. This is where the output of the periodic monitoring jobs is uploaded.
+    /// (`Fn::GetAtt MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringOutputConfig.MonitoringOutputs`)
+    pub fn monitoring_schedule_config_monitoring_job_definition_monitoring_output_config_monitoring_outputs(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringOutputConfig.MonitoringOutputs")
+    }
+
+    /// The number of ML compute instances to use in the model monitoring job. For distributed processing jobs, specify a value greater than 1. The default value is 1.
+    /// (`Fn::GetAtt MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringResources.ClusterConfig.InstanceCount`)
+    pub fn monitoring_schedule_config_monitoring_job_definition_monitoring_resources_cluster_config_instance_count(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringResources.ClusterConfig.InstanceCount")
+    }
+
+    /// The ML compute instance type for the processing job.
+    /// (`Fn::GetAtt MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringResources.ClusterConfig.InstanceType`)
+    pub fn monitoring_schedule_config_monitoring_job_definition_monitoring_resources_cluster_config_instance_type(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringResources.ClusterConfig.InstanceType")
+    }
+
+    /// The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt data on the storage volume attached to the ML compute instance(s) that run the model monitoring job.
+    /// (`Fn::GetAtt MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringResources.ClusterConfig.VolumeKmsKeyId`)
+    pub fn monitoring_schedule_config_monitoring_job_definition_monitoring_resources_cluster_config_volume_kms_key_id(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringResources.ClusterConfig.VolumeKmsKeyId")
+    }
+
+    /// The size of the ML storage volume, in gigabytes, that you want to provision. You must specify sufficient ML storage for your scenario.
+    /// (`Fn::GetAtt MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringResources.ClusterConfig.VolumeSizeInGB`)
+    pub fn monitoring_schedule_config_monitoring_job_definition_monitoring_resources_cluster_config_volume_size_in_gb(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringResources.ClusterConfig.VolumeSizeInGB")
+    }
+
+    /// Whether to encrypt all communications between distributed processing jobs. Choose True to encrypt communications. Encryption provides greater security for distributed processing jobs, but the processing might take longer.
+    /// (`Fn::GetAtt MonitoringScheduleConfig.MonitoringJobDefinition.NetworkConfig.EnableInterContainerTrafficEncryption`)
+    pub fn monitoring_schedule_config_monitoring_job_definition_network_config_enable_inter_container_traffic_encryption(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.MonitoringJobDefinition.NetworkConfig.EnableInterContainerTrafficEncryption")
+    }
+
+    /// Whether to allow inbound and outbound network calls to and from the containers used for the processing job.
+    /// (`Fn::GetAtt MonitoringScheduleConfig.MonitoringJobDefinition.NetworkConfig.EnableNetworkIsolation`)
+    pub fn monitoring_schedule_config_monitoring_job_definition_network_config_enable_network_isolation(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.MonitoringJobDefinition.NetworkConfig.EnableNetworkIsolation")
+    }
+
+    /// The VPC security group IDs, in the form sg-xxxxxxxx. Specify the security groups for the VPC that is specified in the Subnets field.
+    /// (`Fn::GetAtt MonitoringScheduleConfig.MonitoringJobDefinition.NetworkConfig.VpcConfig.SecurityGroupIds`)
+    pub fn monitoring_schedule_config_monitoring_job_definition_network_config_vpc_config_security_group_ids(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.MonitoringJobDefinition.NetworkConfig.VpcConfig.SecurityGroupIds")
+    }
+
+    /// The ID of the subnets in the VPC to which you want to connect to your monitoring jobs.
+    /// (`Fn::GetAtt MonitoringScheduleConfig.MonitoringJobDefinition.NetworkConfig.VpcConfig.Subnets`)
+    pub fn monitoring_schedule_config_monitoring_job_definition_network_config_vpc_config_subnets(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.MonitoringJobDefinition.NetworkConfig.VpcConfig.Subnets")
+    }
+
+    /// The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume to perform tasks on your behalf.
+    /// (`Fn::GetAtt MonitoringScheduleConfig.MonitoringJobDefinition.RoleArn`)
+    pub fn monitoring_schedule_config_monitoring_job_definition_role_arn(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.MonitoringJobDefinition.RoleArn")
+    }
+
+    /// The maximum runtime allowed in seconds.
+    /// (`Fn::GetAtt MonitoringScheduleConfig.MonitoringJobDefinition.StoppingCondition.MaxRuntimeInSeconds`)
+    pub fn monitoring_schedule_config_monitoring_job_definition_stopping_condition_max_runtime_in_seconds(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.MonitoringJobDefinition.StoppingCondition.MaxRuntimeInSeconds")
+    }
+
+    /// Name of the job definition
+    /// (`Fn::GetAtt MonitoringScheduleConfig.MonitoringJobDefinitionName`)
+    pub fn monitoring_schedule_config_monitoring_job_definition_name(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.MonitoringJobDefinitionName")
+    }
+
+    /// (`Fn::GetAtt MonitoringScheduleConfig.MonitoringType`)
+    pub fn monitoring_schedule_config_monitoring_type(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.MonitoringType")
+    }
+
+    /// Data Analysis end time, e.g. PT0H
+    /// (`Fn::GetAtt MonitoringScheduleConfig.ScheduleConfig.DataAnalysisEndTime`)
+    pub fn monitoring_schedule_config_schedule_config_data_analysis_end_time(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.ScheduleConfig.DataAnalysisEndTime")
+    }
+
+    /// Data Analysis start time, e.g. -PT1H
+    /// (`Fn::GetAtt MonitoringScheduleConfig.ScheduleConfig.DataAnalysisStartTime`)
+    pub fn monitoring_schedule_config_schedule_config_data_analysis_start_time(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.ScheduleConfig.DataAnalysisStartTime")
+    }
+
+    /// A cron expression or 'NOW' that describes details about the monitoring schedule.
+    /// (`Fn::GetAtt MonitoringScheduleConfig.ScheduleConfig.ScheduleExpression`)
+    pub fn monitoring_schedule_config_schedule_config_schedule_expression(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleConfig.ScheduleConfig.ScheduleExpression")
+    }
+
+    /// (`Fn::GetAtt MonitoringScheduleName`)
+    pub fn monitoring_schedule_name(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleName")
+    }
+
+    /// The status of a schedule job.
+    /// (`Fn::GetAtt MonitoringScheduleStatus`)
+    pub fn monitoring_schedule_status(&self) -> Value {
+        self.handle.get_att("MonitoringScheduleStatus")
+    }
+
+    /// An array of key-value pairs to apply to this resource.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
     }
 }
 
@@ -26351,6 +27532,12 @@ impl CfnNotebookInstance {
     pub fn notebook_instance_arn(&self) -> Value {
         self.handle.get_att("NotebookInstanceArn")
     }
+
+    /// The name of the new notebook instance.
+    /// (`Fn::GetAtt NotebookInstanceName`)
+    pub fn notebook_instance_name(&self) -> Value {
+        self.handle.get_att("NotebookInstanceName")
+    }
 }
 
 impl std::ops::Deref for CfnNotebookInstance {
@@ -26492,6 +27679,12 @@ impl CfnNotebookInstanceLifecycleConfig {
     /// (`Fn::GetAtt NotebookInstanceLifecycleConfigArn`)
     pub fn notebook_instance_lifecycle_config_arn(&self) -> Value {
         self.handle.get_att("NotebookInstanceLifecycleConfigArn")
+    }
+
+    /// The name of the lifecycle configuration.
+    /// (`Fn::GetAtt NotebookInstanceLifecycleConfigName`)
+    pub fn notebook_instance_lifecycle_config_name(&self) -> Value {
+        self.handle.get_att("NotebookInstanceLifecycleConfigName")
     }
 }
 
@@ -28513,22 +29706,16 @@ impl CfnProcessingJob {
         Ok(CfnProcessingJob { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the processing job.
-    /// (`Fn::GetAtt ProcessingJobArn`)
-    pub fn processing_job_arn(&self) -> Value {
-        self.handle.get_att("ProcessingJobArn")
-    }
-
-    /// The ARN of a training job associated with this processing job
-    /// (`Fn::GetAtt TrainingJobArn`)
-    pub fn training_job_arn(&self) -> Value {
-        self.handle.get_att("TrainingJobArn")
-    }
-
     /// The ARN of an AutoML job associated with this processing job.
     /// (`Fn::GetAtt AutoMLJobArn`)
     pub fn auto_ml_job_arn(&self) -> Value {
         self.handle.get_att("AutoMLJobArn")
+    }
+
+    /// The time at which the processing job was created.
+    /// (`Fn::GetAtt CreationTime`)
+    pub fn creation_time(&self) -> Value {
+        self.handle.get_att("CreationTime")
     }
 
     /// An optional string, up to one KB in size, that contains metadata from the processing container when the processing job exits.
@@ -28543,10 +29730,28 @@ impl CfnProcessingJob {
         self.handle.get_att("FailureReason")
     }
 
+    /// The time at which the processing job was last modified.
+    /// (`Fn::GetAtt LastModifiedTime`)
+    pub fn last_modified_time(&self) -> Value {
+        self.handle.get_att("LastModifiedTime")
+    }
+
     /// The ARN of a monitoring schedule for an endpoint associated with this processing job.
     /// (`Fn::GetAtt MonitoringScheduleArn`)
     pub fn monitoring_schedule_arn(&self) -> Value {
         self.handle.get_att("MonitoringScheduleArn")
+    }
+
+    /// The time at which the processing job completed.
+    /// (`Fn::GetAtt ProcessingEndTime`)
+    pub fn processing_end_time(&self) -> Value {
+        self.handle.get_att("ProcessingEndTime")
+    }
+
+    /// The Amazon Resource Name (ARN) of the processing job.
+    /// (`Fn::GetAtt ProcessingJobArn`)
+    pub fn processing_job_arn(&self) -> Value {
+        self.handle.get_att("ProcessingJobArn")
     }
 
     /// Provides the status of a processing job.
@@ -28555,28 +29760,16 @@ impl CfnProcessingJob {
         self.handle.get_att("ProcessingJobStatus")
     }
 
-    /// The time at which the processing job was created.
-    /// (`Fn::GetAtt CreationTime`)
-    pub fn creation_time(&self) -> Value {
-        self.handle.get_att("CreationTime")
-    }
-
-    /// The time at which the processing job was last modified.
-    /// (`Fn::GetAtt LastModifiedTime`)
-    pub fn last_modified_time(&self) -> Value {
-        self.handle.get_att("LastModifiedTime")
-    }
-
     /// The time at which the processing job started.
     /// (`Fn::GetAtt ProcessingStartTime`)
     pub fn processing_start_time(&self) -> Value {
         self.handle.get_att("ProcessingStartTime")
     }
 
-    /// The time at which the processing job completed.
-    /// (`Fn::GetAtt ProcessingEndTime`)
-    pub fn processing_end_time(&self) -> Value {
-        self.handle.get_att("ProcessingEndTime")
+    /// The ARN of a training job associated with this processing job
+    /// (`Fn::GetAtt TrainingJobArn`)
+    pub fn training_job_arn(&self) -> Value {
+        self.handle.get_att("TrainingJobArn")
     }
 }
 
@@ -28937,15 +30130,15 @@ impl CfnProject {
         Ok(CfnProject { handle })
     }
 
-    /// (`Fn::GetAtt ProjectArn`)
-    pub fn project_arn(&self) -> Value {
-        self.handle.get_att("ProjectArn")
-    }
-
     /// The time at which the project was created.
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
         self.handle.get_att("CreationTime")
+    }
+
+    /// (`Fn::GetAtt ProjectArn`)
+    pub fn project_arn(&self) -> Value {
+        self.handle.get_att("ProjectArn")
     }
 
     /// (`Fn::GetAtt ProjectId`)
@@ -30406,12 +31599,6 @@ impl CfnTrialComponent {
         Ok(CfnTrialComponent { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the trial component.
-    /// (`Fn::GetAtt TrialComponentArn`)
-    pub fn trial_component_arn(&self) -> Value {
-        self.handle.get_att("TrialComponentArn")
-    }
-
     /// When the trial component was created.
     /// (`Fn::GetAtt CreationTime`)
     pub fn creation_time(&self) -> Value {
@@ -30428,6 +31615,12 @@ impl CfnTrialComponent {
     /// (`Fn::GetAtt LineageGroupArn`)
     pub fn lineage_group_arn(&self) -> Value {
         self.handle.get_att("LineageGroupArn")
+    }
+
+    /// The Amazon Resource Name (ARN) of the trial component.
+    /// (`Fn::GetAtt TrialComponentArn`)
+    pub fn trial_component_arn(&self) -> Value {
+        self.handle.get_att("TrialComponentArn")
     }
 }
 
@@ -32431,16 +33624,16 @@ impl CfnWorkforce {
         Ok(CfnWorkforce { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the private workforce.
-    /// (`Fn::GetAtt WorkforceArn`)
-    pub fn workforce_arn(&self) -> Value {
-        self.handle.get_att("WorkforceArn")
-    }
-
     /// The subdomain for your OIDC Identity Provider.
     /// (`Fn::GetAtt SubDomain`)
     pub fn sub_domain(&self) -> Value {
         self.handle.get_att("SubDomain")
+    }
+
+    /// The Amazon Resource Name (ARN) of the private workforce.
+    /// (`Fn::GetAtt WorkforceArn`)
+    pub fn workforce_arn(&self) -> Value {
+        self.handle.get_att("WorkforceArn")
     }
 }
 
@@ -32720,6 +33913,12 @@ impl CfnWorkteam {
     /// (`Fn::GetAtt WorkteamArn`)
     pub fn workteam_arn(&self) -> Value {
         self.handle.get_att("WorkteamArn")
+    }
+
+    /// The name of the work team.
+    /// (`Fn::GetAtt WorkteamName`)
+    pub fn workteam_name(&self) -> Value {
+        self.handle.get_att("WorkteamName")
     }
 }
 

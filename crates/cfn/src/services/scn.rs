@@ -1330,18 +1330,6 @@ impl CfnInstance {
         self.handle.get_att("Arn")
     }
 
-    /// The instance identifier.
-    /// (`Fn::GetAtt InstanceId`)
-    pub fn instance_id(&self) -> Value {
-        self.handle.get_att("InstanceId")
-    }
-
-    /// The state of the instance.
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
-    }
-
     /// The AWS account ID that owns the instance.
     /// (`Fn::GetAtt AwsAccountId`)
     pub fn aws_account_id(&self) -> Value {
@@ -1354,10 +1342,22 @@ impl CfnInstance {
         self.handle.get_att("CreatedTime")
     }
 
+    /// The instance identifier.
+    /// (`Fn::GetAtt InstanceId`)
+    pub fn instance_id(&self) -> Value {
+        self.handle.get_att("InstanceId")
+    }
+
     /// The instance last modified timestamp.
     /// (`Fn::GetAtt LastModifiedTime`)
     pub fn last_modified_time(&self) -> Value {
         self.handle.get_att("LastModifiedTime")
+    }
+
+    /// The state of the instance.
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
     }
 
     /// The version number of the instance.

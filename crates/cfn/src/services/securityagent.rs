@@ -794,14 +794,14 @@ impl CfnApplication {
         Ok(CfnApplication { handle })
     }
 
-    /// (`Fn::GetAtt ApplicationName`)
-    pub fn application_name(&self) -> Value {
-        self.handle.get_att("ApplicationName")
-    }
-
     /// (`Fn::GetAtt ApplicationId`)
     pub fn application_id(&self) -> Value {
         self.handle.get_att("ApplicationId")
+    }
+
+    /// (`Fn::GetAtt ApplicationName`)
+    pub fn application_name(&self) -> Value {
+        self.handle.get_att("ApplicationName")
     }
 
     /// (`Fn::GetAtt Domain`)
@@ -949,16 +949,16 @@ impl CfnArtifact {
         Ok(CfnArtifact { handle })
     }
 
-    /// The unique identifier assigned to the uploaded artifact.
-    /// (`Fn::GetAtt ArtifactId`)
-    pub fn artifact_id(&self) -> Value {
-        self.handle.get_att("ArtifactId")
-    }
-
     /// The Amazon Resource Name (ARN) of the artifact.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// The unique identifier assigned to the uploaded artifact.
+    /// (`Fn::GetAtt ArtifactId`)
+    pub fn artifact_id(&self) -> Value {
+        self.handle.get_att("ArtifactId")
     }
 
     /// The date and time the artifact was last updated, in ISO 8601 format.
@@ -1397,16 +1397,16 @@ impl CfnIntegration {
         self.handle.get_att("Arn")
     }
 
-    /// The unique identifier of the integration.
-    /// (`Fn::GetAtt IntegrationId`)
-    pub fn integration_id(&self) -> Value {
-        self.handle.get_att("IntegrationId")
-    }
-
     /// The installation identifier from the integration provider.
     /// (`Fn::GetAtt InstallationId`)
     pub fn installation_id(&self) -> Value {
         self.handle.get_att("InstallationId")
+    }
+
+    /// The unique identifier of the integration.
+    /// (`Fn::GetAtt IntegrationId`)
+    pub fn integration_id(&self) -> Value {
+        self.handle.get_att("IntegrationId")
     }
 
     /// The type of the integration provider.
@@ -2248,16 +2248,16 @@ impl CfnPentest {
         Ok(CfnPentest { handle })
     }
 
-    /// Unique identifier of the pentest
-    /// (`Fn::GetAtt PentestId`)
-    pub fn pentest_id(&self) -> Value {
-        self.handle.get_att("PentestId")
-    }
-
     /// Timestamp when the pentest was created
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
+    }
+
+    /// Unique identifier of the pentest
+    /// (`Fn::GetAtt PentestId`)
+    pub fn pentest_id(&self) -> Value {
+        self.handle.get_att("PentestId")
     }
 
     /// Timestamp when the pentest was last updated
@@ -2636,10 +2636,21 @@ impl CfnTargetDomain {
         Ok(CfnTargetDomain { handle })
     }
 
+    /// Timestamp when the target domain was registered
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
     /// Unique identifier of the target domain
     /// (`Fn::GetAtt TargetDomainId`)
     pub fn target_domain_id(&self) -> Value {
         self.handle.get_att("TargetDomainId")
+    }
+
+    /// (`Fn::GetAtt VerificationDetails`)
+    pub fn verification_details(&self) -> Value {
+        self.handle.get_att("VerificationDetails")
     }
 
     /// Current verification status of the registered target domain
@@ -2652,17 +2663,6 @@ impl CfnTargetDomain {
     /// (`Fn::GetAtt VerificationStatusReason`)
     pub fn verification_status_reason(&self) -> Value {
         self.handle.get_att("VerificationStatusReason")
-    }
-
-    /// (`Fn::GetAtt VerificationDetails`)
-    pub fn verification_details(&self) -> Value {
-        self.handle.get_att("VerificationDetails")
-    }
-
-    /// Timestamp when the target domain was registered
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
     }
 
     /// Timestamp when the target domain was last successfully verified

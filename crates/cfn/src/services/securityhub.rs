@@ -193,16 +193,16 @@ impl CfnAggregatorV2 {
         Ok(CfnAggregatorV2 { handle })
     }
 
-    /// The ARN of the AggregatorV2 being created and assigned as the unique identifier
-    /// (`Fn::GetAtt AggregatorV2Arn`)
-    pub fn aggregator_v2_arn(&self) -> Value {
-        self.handle.get_att("AggregatorV2Arn")
-    }
-
     /// The aggregation Region of the AggregatorV2
     /// (`Fn::GetAtt AggregationRegion`)
     pub fn aggregation_region(&self) -> Value {
         self.handle.get_att("AggregationRegion")
+    }
+
+    /// The ARN of the AggregatorV2 being created and assigned as the unique identifier
+    /// (`Fn::GetAtt AggregatorV2Arn`)
+    pub fn aggregator_v2_arn(&self) -> Value {
+        self.handle.get_att("AggregatorV2Arn")
     }
 }
 
@@ -1121,24 +1121,24 @@ impl CfnAutomationRule {
         Ok(CfnAutomationRule { handle })
     }
 
-    /// (`Fn::GetAtt RuleArn`)
-    pub fn rule_arn(&self) -> Value {
-        self.handle.get_att("RuleArn")
-    }
-
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
     }
 
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
-    }
-
     /// (`Fn::GetAtt CreatedBy`)
     pub fn created_by(&self) -> Value {
         self.handle.get_att("CreatedBy")
+    }
+
+    /// (`Fn::GetAtt RuleArn`)
+    pub fn rule_arn(&self) -> Value {
+        self.handle.get_att("RuleArn")
+    }
+
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 
@@ -2221,6 +2221,11 @@ impl CfnAutomationRuleV2 {
         Ok(CfnAutomationRuleV2 { handle })
     }
 
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
     /// The ARN of the automation rule
     /// (`Fn::GetAtt RuleArn`)
     pub fn rule_arn(&self) -> Value {
@@ -2231,11 +2236,6 @@ impl CfnAutomationRuleV2 {
     /// (`Fn::GetAtt RuleId`)
     pub fn rule_id(&self) -> Value {
         self.handle.get_att("RuleId")
-    }
-
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
     }
 
     /// (`Fn::GetAtt UpdatedAt`)
@@ -2563,28 +2563,28 @@ impl CfnConfigurationPolicy {
         self.handle.get_att("Arn")
     }
 
-    /// The universally unique identifier (UUID) of the configuration policy.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// The date and time, in UTC and ISO 8601 format.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
     }
 
-    /// The date and time, in UTC and ISO 8601 format.
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
+    /// The universally unique identifier (UUID) of the configuration policy.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// Indicates whether the service that the configuration policy applies to is enabled in the policy.
     /// (`Fn::GetAtt ServiceEnabled`)
     pub fn service_enabled(&self) -> Value {
         self.handle.get_att("ServiceEnabled")
+    }
+
+    /// The date and time, in UTC and ISO 8601 format.
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 
@@ -2826,24 +2826,9 @@ impl CfnConnector {
         self.handle.get_att("ConnectorStatus")
     }
 
-    /// (`Fn::GetAtt Message`)
-    pub fn message(&self) -> Value {
-        self.handle.get_att("Message")
-    }
-
-    /// (`Fn::GetAtt LastCheckedAt`)
-    pub fn last_checked_at(&self) -> Value {
-        self.handle.get_att("LastCheckedAt")
-    }
-
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
-    }
-
-    /// (`Fn::GetAtt LastUpdatedAt`)
-    pub fn last_updated_at(&self) -> Value {
-        self.handle.get_att("LastUpdatedAt")
     }
 
     /// (`Fn::GetAtt CreatedBy`)
@@ -2859,6 +2844,21 @@ impl CfnConnector {
     /// (`Fn::GetAtt Issues`)
     pub fn issues(&self) -> Value {
         self.handle.get_att("Issues")
+    }
+
+    /// (`Fn::GetAtt LastCheckedAt`)
+    pub fn last_checked_at(&self) -> Value {
+        self.handle.get_att("LastCheckedAt")
+    }
+
+    /// (`Fn::GetAtt LastUpdatedAt`)
+    pub fn last_updated_at(&self) -> Value {
+        self.handle.get_att("LastUpdatedAt")
+    }
+
+    /// (`Fn::GetAtt Message`)
+    pub fn message(&self) -> Value {
+        self.handle.get_att("Message")
     }
 }
 
@@ -2969,26 +2969,10 @@ impl CfnConnectorV2 {
         self.handle.get_att("ConnectorId")
     }
 
-    /// The message of the connector status change
-    /// (`Fn::GetAtt Message`)
-    pub fn message(&self) -> Value {
-        self.handle.get_att("Message")
-    }
-
     /// The status of the connector
     /// (`Fn::GetAtt ConnectorStatus`)
     pub fn connector_status(&self) -> Value {
         self.handle.get_att("ConnectorStatus")
-    }
-
-    /// (`Fn::GetAtt LastUpdatedAt`)
-    pub fn last_updated_at(&self) -> Value {
-        self.handle.get_att("LastUpdatedAt")
-    }
-
-    /// (`Fn::GetAtt LastCheckedAt`)
-    pub fn last_checked_at(&self) -> Value {
-        self.handle.get_att("LastCheckedAt")
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -3012,6 +2996,22 @@ impl CfnConnectorV2 {
     /// (`Fn::GetAtt Issues`)
     pub fn issues(&self) -> Value {
         self.handle.get_att("Issues")
+    }
+
+    /// (`Fn::GetAtt LastCheckedAt`)
+    pub fn last_checked_at(&self) -> Value {
+        self.handle.get_att("LastCheckedAt")
+    }
+
+    /// (`Fn::GetAtt LastUpdatedAt`)
+    pub fn last_updated_at(&self) -> Value {
+        self.handle.get_att("LastUpdatedAt")
+    }
+
+    /// The message of the connector status change
+    /// (`Fn::GetAtt Message`)
+    pub fn message(&self) -> Value {
+        self.handle.get_att("Message")
     }
 }
 
@@ -3195,14 +3195,14 @@ impl CfnFindingAggregator {
         Ok(CfnFindingAggregator { handle })
     }
 
-    /// (`Fn::GetAtt FindingAggregatorArn`)
-    pub fn finding_aggregator_arn(&self) -> Value {
-        self.handle.get_att("FindingAggregatorArn")
-    }
-
     /// (`Fn::GetAtt FindingAggregationRegion`)
     pub fn finding_aggregation_region(&self) -> Value {
         self.handle.get_att("FindingAggregationRegion")
+    }
+
+    /// (`Fn::GetAtt FindingAggregatorArn`)
+    pub fn finding_aggregator_arn(&self) -> Value {
+        self.handle.get_att("FindingAggregatorArn")
     }
 }
 
@@ -4434,6 +4434,12 @@ impl CfnOrganizationConfiguration {
         Ok(CfnOrganizationConfiguration { handle })
     }
 
+    /// Whether the maximum number of allowed member accounts are already associated with the Security Hub administrator account.
+    /// (`Fn::GetAtt MemberAccountLimitReached`)
+    pub fn member_account_limit_reached(&self) -> Value {
+        self.handle.get_att("MemberAccountLimitReached")
+    }
+
     /// The identifier of the OrganizationConfiguration being created and assigned as the unique identifier.
     /// (`Fn::GetAtt OrganizationConfigurationIdentifier`)
     pub fn organization_configuration_identifier(&self) -> Value {
@@ -4450,12 +4456,6 @@ impl CfnOrganizationConfiguration {
     /// (`Fn::GetAtt StatusMessage`)
     pub fn status_message(&self) -> Value {
         self.handle.get_att("StatusMessage")
-    }
-
-    /// Whether the maximum number of allowed member accounts are already associated with the Security Hub administrator account.
-    /// (`Fn::GetAtt MemberAccountLimitReached`)
-    pub fn member_account_limit_reached(&self) -> Value {
-        self.handle.get_att("MemberAccountLimitReached")
     }
 }
 
@@ -4568,16 +4568,16 @@ impl CfnPolicyAssociation {
         Ok(CfnPolicyAssociation { handle })
     }
 
+    /// A unique identifier to indicates if the target has an association
+    /// (`Fn::GetAtt AssociationIdentifier`)
+    pub fn association_identifier(&self) -> Value {
+        self.handle.get_att("AssociationIdentifier")
+    }
+
     /// The current status of the association between the specified target and the configuration
     /// (`Fn::GetAtt AssociationStatus`)
     pub fn association_status(&self) -> Value {
         self.handle.get_att("AssociationStatus")
-    }
-
-    /// Indicates whether the association between the specified target and the configuration was directly applied by the Security Hub delegated administrator or inherited from a parent
-    /// (`Fn::GetAtt AssociationType`)
-    pub fn association_type(&self) -> Value {
-        self.handle.get_att("AssociationType")
     }
 
     /// An explanation for a FAILED value for AssociationStatus
@@ -4586,16 +4586,16 @@ impl CfnPolicyAssociation {
         self.handle.get_att("AssociationStatusMessage")
     }
 
+    /// Indicates whether the association between the specified target and the configuration was directly applied by the Security Hub delegated administrator or inherited from a parent
+    /// (`Fn::GetAtt AssociationType`)
+    pub fn association_type(&self) -> Value {
+        self.handle.get_att("AssociationType")
+    }
+
     /// The date and time, in UTC and ISO 8601 format, that the configuration policy association was last updated
     /// (`Fn::GetAtt UpdatedAt`)
     pub fn updated_at(&self) -> Value {
         self.handle.get_att("UpdatedAt")
-    }
-
-    /// A unique identifier to indicates if the target has an association
-    /// (`Fn::GetAtt AssociationIdentifier`)
-    pub fn association_identifier(&self) -> Value {
-        self.handle.get_att("AssociationIdentifier")
     }
 }
 

@@ -637,21 +637,6 @@ impl CfnSubscriber {
         Ok(CfnSubscriber { handle })
     }
 
-    /// (`Fn::GetAtt SubscriberArn`)
-    pub fn subscriber_arn(&self) -> Value {
-        self.handle.get_att("SubscriberArn")
-    }
-
-    /// (`Fn::GetAtt S3BucketArn`)
-    pub fn s3_bucket_arn(&self) -> Value {
-        self.handle.get_att("S3BucketArn")
-    }
-
-    /// (`Fn::GetAtt SubscriberRoleArn`)
-    pub fn subscriber_role_arn(&self) -> Value {
-        self.handle.get_att("SubscriberRoleArn")
-    }
-
     /// (`Fn::GetAtt ResourceShareArn`)
     pub fn resource_share_arn(&self) -> Value {
         self.handle.get_att("ResourceShareArn")
@@ -660,6 +645,21 @@ impl CfnSubscriber {
     /// (`Fn::GetAtt ResourceShareName`)
     pub fn resource_share_name(&self) -> Value {
         self.handle.get_att("ResourceShareName")
+    }
+
+    /// (`Fn::GetAtt S3BucketArn`)
+    pub fn s3_bucket_arn(&self) -> Value {
+        self.handle.get_att("S3BucketArn")
+    }
+
+    /// (`Fn::GetAtt SubscriberArn`)
+    pub fn subscriber_arn(&self) -> Value {
+        self.handle.get_att("SubscriberArn")
+    }
+
+    /// (`Fn::GetAtt SubscriberRoleArn`)
+    pub fn subscriber_role_arn(&self) -> Value {
+        self.handle.get_att("SubscriberRoleArn")
     }
 }
 

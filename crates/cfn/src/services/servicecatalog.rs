@@ -524,6 +524,12 @@ impl CfnCloudFormationProduct {
         self.handle.get_att("Id")
     }
 
+    /// The name of the product.
+    /// (`Fn::GetAtt ProductName`)
+    pub fn product_name(&self) -> Value {
+        self.handle.get_att("ProductName")
+    }
+
     /// The IDs of the provisioning artifacts
     /// (`Fn::GetAtt ProvisioningArtifactIds`)
     pub fn provisioning_artifact_ids(&self) -> Value {
@@ -534,12 +540,6 @@ impl CfnCloudFormationProduct {
     /// (`Fn::GetAtt ProvisioningArtifactNames`)
     pub fn provisioning_artifact_names(&self) -> Value {
         self.handle.get_att("ProvisioningArtifactNames")
-    }
-
-    /// The name of the product.
-    /// (`Fn::GetAtt ProductName`)
-    pub fn product_name(&self) -> Value {
-        self.handle.get_att("ProductName")
     }
 }
 
@@ -821,25 +821,19 @@ impl CfnCloudFormationProvisionedProduct {
         Ok(CfnCloudFormationProvisionedProduct { handle })
     }
 
-    /// (`Fn::GetAtt RecordId`)
-    pub fn record_id(&self) -> Value {
-        self.handle.get_att("RecordId")
-    }
-
     /// (`Fn::GetAtt CloudformationStackArn`)
     pub fn cloudformation_stack_arn(&self) -> Value {
         self.handle.get_att("CloudformationStackArn")
     }
 
-    /// List of key-value pair outputs.
-    /// (`Fn::GetAtt Outputs`)
-    pub fn outputs(&self) -> Value {
-        self.handle.get_att("Outputs")
-    }
-
     /// (`Fn::GetAtt ProvisionedProductId`)
     pub fn provisioned_product_id(&self) -> Value {
         self.handle.get_att("ProvisionedProductId")
+    }
+
+    /// (`Fn::GetAtt RecordId`)
+    pub fn record_id(&self) -> Value {
+        self.handle.get_att("RecordId")
     }
 }
 
@@ -1276,14 +1270,14 @@ impl CfnPortfolio {
         Ok(CfnPortfolio { handle })
     }
 
-    /// (`Fn::GetAtt PortfolioName`)
-    pub fn portfolio_name(&self) -> Value {
-        self.handle.get_att("PortfolioName")
-    }
-
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
+    }
+
+    /// (`Fn::GetAtt PortfolioName`)
+    pub fn portfolio_name(&self) -> Value {
+        self.handle.get_att("PortfolioName")
     }
 }
 

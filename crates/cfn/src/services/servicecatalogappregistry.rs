@@ -82,16 +82,6 @@ impl CfnApplication {
         Ok(CfnApplication { handle })
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
-    }
-
     /// The name of the application.
     /// (`Fn::GetAtt ApplicationName`)
     pub fn application_name(&self) -> Value {
@@ -108,6 +98,16 @@ impl CfnApplication {
     /// (`Fn::GetAtt ApplicationTagValue`)
     pub fn application_tag_value(&self) -> Value {
         self.handle.get_att("ApplicationTagValue")
+    }
+
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 
@@ -197,14 +197,14 @@ impl CfnAttributeGroup {
         Ok(CfnAttributeGroup { handle })
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 

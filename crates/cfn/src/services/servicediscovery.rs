@@ -118,16 +118,16 @@ impl CfnHttpNamespace {
         Ok(CfnHttpNamespace { handle })
     }
 
-    /// The ID of the namespace.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// The Amazon Resource Name (ARN) of the namespace.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// The ID of the namespace.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 
@@ -408,10 +408,10 @@ impl CfnPrivateDnsNamespace {
         Ok(CfnPrivateDnsNamespace { handle })
     }
 
-    /// The ID of the private namespace.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
+    /// The Amazon Resource Name (ARN) of the private namespace.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// The ID for the Route 53 hosted zone that AWS Cloud Map creates when you create a namespace.
@@ -420,10 +420,10 @@ impl CfnPrivateDnsNamespace {
         self.handle.get_att("HostedZoneId")
     }
 
-    /// The Amazon Resource Name (ARN) of the private namespace.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// The ID of the private namespace.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 
@@ -616,10 +616,10 @@ impl CfnPublicDnsNamespace {
         Ok(CfnPublicDnsNamespace { handle })
     }
 
-    /// The ID of the public namespace.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
+    /// The Amazon Resource Name (ARN) of the public namespace.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// The ID for the Route 53 hosted zone that AWS Cloud Map creates when you create a namespace.
@@ -628,10 +628,10 @@ impl CfnPublicDnsNamespace {
         self.handle.get_att("HostedZoneId")
     }
 
-    /// The Amazon Resource Name (ARN) of the public namespace.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// The ID of the public namespace.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 
@@ -1028,16 +1028,22 @@ impl CfnService {
         Ok(CfnService { handle })
     }
 
+    /// The Amazon Resource Name (ARN) of the service.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
     /// The unique identifier for the service.
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
     }
 
-    /// The Amazon Resource Name (ARN) of the service.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// The name of the service.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
     }
 }
 

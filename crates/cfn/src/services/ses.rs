@@ -1965,14 +1965,14 @@ impl CfnMailManagerAddressList {
         Ok(CfnMailManagerAddressList { handle })
     }
 
-    /// (`Fn::GetAtt AddressListId`)
-    pub fn address_list_id(&self) -> Value {
-        self.handle.get_att("AddressListId")
-    }
-
     /// (`Fn::GetAtt AddressListArn`)
     pub fn address_list_arn(&self) -> Value {
         self.handle.get_att("AddressListArn")
+    }
+
+    /// (`Fn::GetAtt AddressListId`)
+    pub fn address_list_id(&self) -> Value {
+        self.handle.get_att("AddressListId")
     }
 }
 
@@ -2329,9 +2329,9 @@ impl CfnMailManagerIngressPoint {
         Ok(CfnMailManagerIngressPoint { handle })
     }
 
-    /// (`Fn::GetAtt IngressPointId`)
-    pub fn ingress_point_id(&self) -> Value {
-        self.handle.get_att("IngressPointId")
+    /// (`Fn::GetAtt ARecord`)
+    pub fn a_record(&self) -> Value {
+        self.handle.get_att("ARecord")
     }
 
     /// (`Fn::GetAtt IngressPointArn`)
@@ -2339,14 +2339,14 @@ impl CfnMailManagerIngressPoint {
         self.handle.get_att("IngressPointArn")
     }
 
+    /// (`Fn::GetAtt IngressPointId`)
+    pub fn ingress_point_id(&self) -> Value {
+        self.handle.get_att("IngressPointId")
+    }
+
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
-    }
-
-    /// (`Fn::GetAtt ARecord`)
-    pub fn a_record(&self) -> Value {
-        self.handle.get_att("ARecord")
     }
 }
 

@@ -423,16 +423,16 @@ impl CfnProtection {
         Ok(CfnProtection { handle })
     }
 
-    /// The unique identifier (ID) of the protection.
-    /// (`Fn::GetAtt ProtectionId`)
-    pub fn protection_id(&self) -> Value {
-        self.handle.get_att("ProtectionId")
-    }
-
     /// The ARN (Amazon Resource Name) of the protection.
     /// (`Fn::GetAtt ProtectionArn`)
     pub fn protection_arn(&self) -> Value {
         self.handle.get_att("ProtectionArn")
+    }
+
+    /// The unique identifier (ID) of the protection.
+    /// (`Fn::GetAtt ProtectionId`)
+    pub fn protection_id(&self) -> Value {
+        self.handle.get_att("ProtectionId")
     }
 }
 

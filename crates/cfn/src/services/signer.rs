@@ -277,6 +277,12 @@ impl CfnSigningProfile {
         Ok(CfnSigningProfile { handle })
     }
 
+    /// The Amazon Resource Name (ARN) of the specified signing profile.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
     /// A name for the signing profile. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the signing profile name.
     /// (`Fn::GetAtt ProfileName`)
     pub fn profile_name(&self) -> Value {
@@ -287,12 +293,6 @@ impl CfnSigningProfile {
     /// (`Fn::GetAtt ProfileVersion`)
     pub fn profile_version(&self) -> Value {
         self.handle.get_att("ProfileVersion")
-    }
-
-    /// The Amazon Resource Name (ARN) of the specified signing profile.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
     }
 
     /// The Amazon Resource Name (ARN) of the specified signing profile version.

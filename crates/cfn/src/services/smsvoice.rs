@@ -502,6 +502,12 @@ impl CfnNotifyConfiguration {
         Ok(CfnNotifyConfiguration { handle })
     }
 
+    /// The time when the notify configuration was created.
+    /// (`Fn::GetAtt CreatedTimestamp`)
+    pub fn created_timestamp(&self) -> Value {
+        self.handle.get_att("CreatedTimestamp")
+    }
+
     /// The Amazon Resource Name (ARN) for the notify configuration.
     /// (`Fn::GetAtt NotifyConfigurationArn`)
     pub fn notify_configuration_arn(&self) -> Value {
@@ -514,6 +520,12 @@ impl CfnNotifyConfiguration {
         self.handle.get_att("NotifyConfigurationId")
     }
 
+    /// The current status of the notify configuration.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
     /// The tier of the notify configuration.
     /// (`Fn::GetAtt Tier`)
     pub fn tier(&self) -> Value {
@@ -524,18 +536,6 @@ impl CfnNotifyConfiguration {
     /// (`Fn::GetAtt TierUpgradeStatus`)
     pub fn tier_upgrade_status(&self) -> Value {
         self.handle.get_att("TierUpgradeStatus")
-    }
-
-    /// The current status of the notify configuration.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
-    /// The time when the notify configuration was created.
-    /// (`Fn::GetAtt CreatedTimestamp`)
-    pub fn created_timestamp(&self) -> Value {
-        self.handle.get_att("CreatedTimestamp")
     }
 }
 
@@ -1055,14 +1055,14 @@ impl CfnPhoneNumber {
         self.handle.get_att("Arn")
     }
 
-    /// (`Fn::GetAtt PhoneNumberId`)
-    pub fn phone_number_id(&self) -> Value {
-        self.handle.get_att("PhoneNumberId")
-    }
-
     /// (`Fn::GetAtt PhoneNumber`)
     pub fn phone_number(&self) -> Value {
         self.handle.get_att("PhoneNumber")
+    }
+
+    /// (`Fn::GetAtt PhoneNumberId`)
+    pub fn phone_number_id(&self) -> Value {
+        self.handle.get_att("PhoneNumberId")
     }
 }
 
@@ -1785,6 +1785,18 @@ impl CfnRcsAgent {
         Ok(CfnRcsAgent { handle })
     }
 
+    /// The time when the RCS agent was created.
+    /// (`Fn::GetAtt CreatedTimestamp`)
+    pub fn created_timestamp(&self) -> Value {
+        self.handle.get_att("CreatedTimestamp")
+    }
+
+    /// The unique identifier of the pool associated with the RCS agent. This is populated only while the agent is associated with a pool, which is done through the pool APIs rather than through this resource.
+    /// (`Fn::GetAtt PoolId`)
+    pub fn pool_id(&self) -> Value {
+        self.handle.get_att("PoolId")
+    }
+
     /// The Amazon Resource Name (ARN) of the RCS agent.
     /// (`Fn::GetAtt RcsAgentArn`)
     pub fn rcs_agent_arn(&self) -> Value {
@@ -1801,18 +1813,6 @@ impl CfnRcsAgent {
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
-    }
-
-    /// The time when the RCS agent was created.
-    /// (`Fn::GetAtt CreatedTimestamp`)
-    pub fn created_timestamp(&self) -> Value {
-        self.handle.get_att("CreatedTimestamp")
-    }
-
-    /// The unique identifier of the pool associated with the RCS agent. This is populated only while the agent is associated with a pool, which is done through the pool APIs rather than through this resource.
-    /// (`Fn::GetAtt PoolId`)
-    pub fn pool_id(&self) -> Value {
-        self.handle.get_att("PoolId")
     }
 
     /// (`Fn::GetAtt TestingAgent`)
@@ -1932,6 +1932,18 @@ impl CfnRegistration {
         Ok(CfnRegistration { handle })
     }
 
+    /// The time when the registration was created, in UNIX epoch time format.
+    /// (`Fn::GetAtt CreatedTimestamp`)
+    pub fn created_timestamp(&self) -> Value {
+        self.handle.get_att("CreatedTimestamp")
+    }
+
+    /// The current version number of the registration.
+    /// (`Fn::GetAtt CurrentVersionNumber`)
+    pub fn current_version_number(&self) -> Value {
+        self.handle.get_att("CurrentVersionNumber")
+    }
+
     /// The Amazon Resource Name (ARN) for the registration.
     /// (`Fn::GetAtt RegistrationArn`)
     pub fn registration_arn(&self) -> Value {
@@ -1948,18 +1960,6 @@ impl CfnRegistration {
     /// (`Fn::GetAtt RegistrationStatus`)
     pub fn registration_status(&self) -> Value {
         self.handle.get_att("RegistrationStatus")
-    }
-
-    /// The current version number of the registration.
-    /// (`Fn::GetAtt CurrentVersionNumber`)
-    pub fn current_version_number(&self) -> Value {
-        self.handle.get_att("CurrentVersionNumber")
-    }
-
-    /// The time when the registration was created, in UNIX epoch time format.
-    /// (`Fn::GetAtt CreatedTimestamp`)
-    pub fn created_timestamp(&self) -> Value {
-        self.handle.get_att("CreatedTimestamp")
     }
 }
 
@@ -2070,18 +2070,6 @@ impl CfnRegistrationAttachment {
         Ok(CfnRegistrationAttachment { handle })
     }
 
-    /// The Amazon Resource Name (ARN) for the registration attachment.
-    /// (`Fn::GetAtt RegistrationAttachmentArn`)
-    pub fn registration_attachment_arn(&self) -> Value {
-        self.handle.get_att("RegistrationAttachmentArn")
-    }
-
-    /// The unique identifier for the registration attachment.
-    /// (`Fn::GetAtt RegistrationAttachmentId`)
-    pub fn registration_attachment_id(&self) -> Value {
-        self.handle.get_att("RegistrationAttachmentId")
-    }
-
     /// The status of the registration attachment.
     /// (`Fn::GetAtt AttachmentStatus`)
     pub fn attachment_status(&self) -> Value {
@@ -2092,6 +2080,18 @@ impl CfnRegistrationAttachment {
     /// (`Fn::GetAtt CreatedTimestamp`)
     pub fn created_timestamp(&self) -> Value {
         self.handle.get_att("CreatedTimestamp")
+    }
+
+    /// The Amazon Resource Name (ARN) for the registration attachment.
+    /// (`Fn::GetAtt RegistrationAttachmentArn`)
+    pub fn registration_attachment_arn(&self) -> Value {
+        self.handle.get_att("RegistrationAttachmentArn")
+    }
+
+    /// The unique identifier for the registration attachment.
+    /// (`Fn::GetAtt RegistrationAttachmentId`)
+    pub fn registration_attachment_id(&self) -> Value {
+        self.handle.get_att("RegistrationAttachmentId")
     }
 
     /// The URL to the document that was uploaded as the registration attachment, as returned by the service.
@@ -2419,6 +2419,18 @@ impl CfnVerifiedDestinationNumber {
         Ok(CfnVerifiedDestinationNumber { handle })
     }
 
+    /// The time when the verified destination phone number was created.
+    /// (`Fn::GetAtt CreatedTimestamp`)
+    pub fn created_timestamp(&self) -> Value {
+        self.handle.get_att("CreatedTimestamp")
+    }
+
+    /// The status of the verified destination phone number. PENDING means the phone number has not been verified yet; VERIFIED means it is verified and can receive messages.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
     /// The Amazon Resource Name (ARN) for the verified destination phone number.
     /// (`Fn::GetAtt VerifiedDestinationNumberArn`)
     pub fn verified_destination_number_arn(&self) -> Value {
@@ -2429,18 +2441,6 @@ impl CfnVerifiedDestinationNumber {
     /// (`Fn::GetAtt VerifiedDestinationNumberId`)
     pub fn verified_destination_number_id(&self) -> Value {
         self.handle.get_att("VerifiedDestinationNumberId")
-    }
-
-    /// The status of the verified destination phone number. PENDING means the phone number has not been verified yet; VERIFIED means it is verified and can receive messages.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
-    /// The time when the verified destination phone number was created.
-    /// (`Fn::GetAtt CreatedTimestamp`)
-    pub fn created_timestamp(&self) -> Value {
-        self.handle.get_att("CreatedTimestamp")
     }
 }
 

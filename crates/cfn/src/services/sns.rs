@@ -436,9 +436,82 @@ impl CfnTopic {
         Ok(CfnTopic { handle })
     }
 
+    /// ``ContentBasedDeduplication`` enables deduplication of messages based on their content for FIFO topics. By default, this property is set to false. If you create a FIFO topic with ``ContentBasedDeduplication`` set to false, you must provide a ``MessageDeduplicationId`` for each ``Publish`` action. When set to true, SNS automatically generates a ``MessageDeduplicationId`` using a SHA-256 hash of the message body (excluding message attributes). You can optionally override this generated value by specifying a ``MessageDeduplicationId`` in the ``Publish`` action.
+    /// (`Fn::GetAtt ContentBasedDeduplication`)
+    pub fn content_based_deduplication(&self) -> Value {
+        self.handle.get_att("ContentBasedDeduplication")
+    }
+
+    /// The ``DeliveryStatusLogging`` configuration enables you to log the delivery status of messages sent from your Amazon SNS topic to subscribed endpoints with the following supported delivery protocols: +  HTTP +  Amazon Kinesis Data Firehose +  AWS Lambda +  Platform application endpoint +  Amazon Simple Queue Service
+    ///
+    /// Once configured, log entries are sent to Amazon CloudWatch Logs.
+    /// (`Fn::GetAtt DeliveryStatusLogging`)
+    pub fn delivery_status_logging(&self) -> Value {
+        self.handle.get_att("DeliveryStatusLogging")
+    }
+
+    /// The display name to use for an SNS topic with SMS subscriptions. The display name must be maximum 100 characters long, including hyphens (-), underscores (_), spaces, and tabs.
+    /// (`Fn::GetAtt DisplayName`)
+    pub fn display_name(&self) -> Value {
+        self.handle.get_att("DisplayName")
+    }
+
+    /// Specifies the throughput quota and deduplication behavior to apply for the FIFO topic. Valid values are ``Topic`` or ``MessageGroup``.
+    /// (`Fn::GetAtt FifoThroughputScope`)
+    pub fn fifo_throughput_scope(&self) -> Value {
+        self.handle.get_att("FifoThroughputScope")
+    }
+
+    /// Set to true to create a FIFO topic.
+    /// (`Fn::GetAtt FifoTopic`)
+    pub fn fifo_topic(&self) -> Value {
+        self.handle.get_att("FifoTopic")
+    }
+
+    /// The ID of an AWS managed customer master key (CMK) for SNS or a custom CMK. For more information, see \[Key terms\](<https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html#sse-key-terms>). For more examples, see ``KeyId`` in the *API Reference*. This property applies only to \[server-side-encryption\](<https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html>).
+    /// (`Fn::GetAtt KmsMasterKeyId`)
+    pub fn kms_master_key_id(&self) -> Value {
+        self.handle.get_att("KmsMasterKeyId")
+    }
+
+    /// (`Fn::GetAtt MaximumMessageSize`)
+    pub fn maximum_message_size(&self) -> Value {
+        self.handle.get_att("MaximumMessageSize")
+    }
+
+    /// The signature version corresponds to the hashing algorithm used while creating the signature of the notifications, subscription confirmations, or unsubscribe confirmation messages sent by Amazon SNS. By default, ``SignatureVersion`` is set to ``1``.
+    /// (`Fn::GetAtt SignatureVersion`)
+    pub fn signature_version(&self) -> Value {
+        self.handle.get_att("SignatureVersion")
+    }
+
+    /// The SNS subscriptions (endpoints) for this topic. If you specify the ``Subscription`` property in the ``AWS::SNS::Topic`` resource and it creates an associated subscription resource, the associated subscription is not deleted when the ``AWS::SNS::Topic`` resource is deleted.
+    /// (`Fn::GetAtt Subscription`)
+    pub fn subscription(&self) -> Value {
+        self.handle.get_att("Subscription")
+    }
+
+    /// The list of tags to add to a new topic. To be able to tag a topic on creation, you must have the ``sns:CreateTopic`` and ``sns:TagResource`` permissions.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
+    }
+
     /// (`Fn::GetAtt TopicArn`)
     pub fn topic_arn(&self) -> Value {
         self.handle.get_att("TopicArn")
+    }
+
+    /// The name of the topic you want to create. Topic names must include only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long. FIFO topic names must end with ``.fifo``. If you don't specify a name, CFN generates a unique physical ID and uses that ID for the topic name. For more information, see \[Name type\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html>). If you specify a name, you can't perform updates that require replacement of this resource.
+    /// (`Fn::GetAtt TopicName`)
+    pub fn topic_name(&self) -> Value {
+        self.handle.get_att("TopicName")
+    }
+
+    /// Tracing mode of an SNS topic. By default ``TracingConfig`` is set to ``PassThrough``, and the topic passes through the tracing header it receives from an SNS publisher to its subscriptions. If set to ``Active``, SNS will vend X-Ray segment data to topic owner account if the sampled flag in the tracing header is true.
+    /// (`Fn::GetAtt TracingConfig`)
+    pub fn tracing_config(&self) -> Value {
+        self.handle.get_att("TracingConfig")
     }
 }
 

@@ -185,14 +185,108 @@ impl CfnQueue {
         Ok(CfnQueue { handle })
     }
 
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
+    }
+
+    /// For first-in-first-out (FIFO) queues, specifies whether to enable content-based deduplication. During the deduplication interval, SQS treats messages that are sent with identical content as duplicates and delivers only one copy of the message. For more information, see the ``ContentBasedDeduplication`` attribute for the ``CreateQueue`` action in the *API Reference*.
+    /// (`Fn::GetAtt ContentBasedDeduplication`)
+    pub fn content_based_deduplication(&self) -> Value {
+        self.handle.get_att("ContentBasedDeduplication")
+    }
+
+    /// For high throughput for FIFO queues, specifies whether message deduplication occurs at the message group or queue level. Valid values are ``messageGroup`` and ``queue``. To enable high throughput for a FIFO queue, set this attribute to ``messageGroup``*and* set the ``FifoThroughputLimit`` attribute to ``perMessageGroupId``. If you set these attributes to anything other than these values, normal throughput is in effect and deduplication occurs as specified.
+    /// (`Fn::GetAtt DeduplicationScope`)
+    pub fn deduplication_scope(&self) -> Value {
+        self.handle.get_att("DeduplicationScope")
+    }
+
+    /// The time in seconds for which the delivery of all messages in the queue is delayed. You can specify an integer value of ``0`` to ``900`` (15 minutes). The default value is ``0``.
+    /// (`Fn::GetAtt DelaySeconds`)
+    pub fn delay_seconds(&self) -> Value {
+        self.handle.get_att("DelaySeconds")
+    }
+
+    /// If set to true, creates a FIFO queue. If you don't specify this property, SQS creates a standard queue. For more information, see \[Amazon SQS FIFO queues\](<https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-fifo-queues.html>) in the *Developer Guide*.
+    /// (`Fn::GetAtt FifoQueue`)
+    pub fn fifo_queue(&self) -> Value {
+        self.handle.get_att("FifoQueue")
+    }
+
+    /// For high throughput for FIFO queues, specifies whether the FIFO queue throughput quota applies to the entire queue or per message group. Valid values are ``perQueue`` and ``perMessageGroupId``. To enable high throughput for a FIFO queue, set this attribute to ``perMessageGroupId``*and* set the ``DeduplicationScope`` attribute to ``messageGroup``. If you set these attributes to anything other than these values, normal throughput is in effect and deduplication occurs as specified.
+    /// (`Fn::GetAtt FifoThroughputLimit`)
+    pub fn fifo_throughput_limit(&self) -> Value {
+        self.handle.get_att("FifoThroughputLimit")
+    }
+
+    /// The length of time in seconds for which SQS can reuse a data key to encrypt or decrypt messages before calling KMS again. The value must be an integer between 60 (1 minute) and 86,400 (24 hours). The default is 300 (5 minutes). A shorter time period provides better security, but results in more calls to KMS, which might incur charges after Free Tier. For more information, see \[Encryption at rest\](<https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-server-side-encryption.html#sqs-how-does-the-data-key-reuse-period-work>) in the *Developer Guide*.
+    /// (`Fn::GetAtt KmsDataKeyReusePeriodSeconds`)
+    pub fn kms_data_key_reuse_period_seconds(&self) -> Value {
+        self.handle.get_att("KmsDataKeyReusePeriodSeconds")
+    }
+
+    /// The ID of an AWS Key Management Service (KMS) for SQS, or a custom KMS. To use the AWS managed KMS for SQS, specify a (default) alias ARN, alias name (for example ``alias/aws/sqs``), key ARN, or key ID.
+    /// (`Fn::GetAtt KmsMasterKeyId`)
+    pub fn kms_master_key_id(&self) -> Value {
+        self.handle.get_att("KmsMasterKeyId")
+    }
+
+    /// The limit of how many bytes that a message can contain before SQS rejects it. You can specify an integer from 1,024 bytes (1 KiB) to 1,048,576 bytes (1 MiB). Default: 1,048,576 bytes (1 MiB).
+    /// (`Fn::GetAtt MaximumMessageSize`)
+    pub fn maximum_message_size(&self) -> Value {
+        self.handle.get_att("MaximumMessageSize")
+    }
+
+    /// The number of seconds that SQS retains a message. You can specify an integer value from ``60`` seconds (1 minute) to ``1,209,600`` seconds (14 days). The default value is ``345,600`` seconds (4 days).
+    /// (`Fn::GetAtt MessageRetentionPeriod`)
+    pub fn message_retention_period(&self) -> Value {
+        self.handle.get_att("MessageRetentionPeriod")
+    }
+
+    /// A name for the queue. To create a FIFO queue, the name of your FIFO queue must end with the ``.fifo`` suffix. For more information, see \[Amazon SQS FIFO queues\](<https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-fifo-queues.html>) in the *Developer Guide*. If you don't specify a name, CFN generates a unique physical ID and uses that ID for the queue name. For more information, see \[Name type\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html>) in the *User Guide*.
+    /// (`Fn::GetAtt QueueName`)
+    pub fn queue_name(&self) -> Value {
+        self.handle.get_att("QueueName")
+    }
+
     /// (`Fn::GetAtt QueueUrl`)
     pub fn queue_url(&self) -> Value {
         self.handle.get_att("QueueUrl")
     }
 
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// Specifies the duration, in seconds, that the ReceiveMessage action call waits until a message is in the queue in order to include it in the response, rather than returning an empty response if a message isn't yet available. You can specify an integer from 1 to 20. Short polling is used as the default or when you specify 0 for this property. For more information, see \[Consuming messages using long polling\](<https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-short-and-long-polling.html#sqs-long-polling>) in the *Developer Guide*.
+    /// (`Fn::GetAtt ReceiveMessageWaitTimeSeconds`)
+    pub fn receive_message_wait_time_seconds(&self) -> Value {
+        self.handle.get_att("ReceiveMessageWaitTimeSeconds")
+    }
+
+    /// (`Fn::GetAtt RedrivePolicy.deadLetterTargetArn`)
+    pub fn redrive_policy_dead_letter_target_arn(&self) -> Value {
+        self.handle.get_att("RedrivePolicy.deadLetterTargetArn")
+    }
+
+    /// (`Fn::GetAtt RedrivePolicy.maxReceiveCount`)
+    pub fn redrive_policy_max_receive_count(&self) -> Value {
+        self.handle.get_att("RedrivePolicy.maxReceiveCount")
+    }
+
+    /// Enables server-side queue encryption using SQS owned encryption keys. Only one server-side encryption option is supported per queue (for example, \[SSE-KMS\](<https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-sse-existing-queue.html>) or \[SSE-SQS\](<https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-sqs-sse-queue.html>)). When ``SqsManagedSseEnabled`` is not defined, ``SSE-SQS`` encryption is enabled by default.
+    /// (`Fn::GetAtt SqsManagedSseEnabled`)
+    pub fn sqs_managed_sse_enabled(&self) -> Value {
+        self.handle.get_att("SqsManagedSseEnabled")
+    }
+
+    /// The tags that you attach to this queue. For more information, see \[Resource tag\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html>) in the *User Guide*.
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
+    }
+
+    /// The length of time during which a message will be unavailable after a message is delivered from the queue. This blocks other components from receiving the same message and gives the initial component time to process and delete the message from the queue. Values must be from 0 to 43,200 seconds (12 hours). If you don't specify a value, AWS CloudFormation uses the default value of 30 seconds.
+    /// (`Fn::GetAtt VisibilityTimeout`)
+    pub fn visibility_timeout(&self) -> Value {
+        self.handle.get_att("VisibilityTimeout")
     }
 }
 

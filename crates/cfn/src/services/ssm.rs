@@ -2066,24 +2066,6 @@ impl CfnOpsItem {
         Ok(CfnOpsItem { handle })
     }
 
-    /// The ID of the OpsItem.
-    /// (`Fn::GetAtt OpsItemId`)
-    pub fn ops_item_id(&self) -> Value {
-        self.handle.get_att("OpsItemId")
-    }
-
-    /// The ARN of the OpsItem.
-    /// (`Fn::GetAtt OpsItemArn`)
-    pub fn ops_item_arn(&self) -> Value {
-        self.handle.get_att("OpsItemArn")
-    }
-
-    /// The status of the OpsItem.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// The user who created the OpsItem.
     /// (`Fn::GetAtt CreatedBy`)
     pub fn created_by(&self) -> Value {
@@ -2108,10 +2090,28 @@ impl CfnOpsItem {
         self.handle.get_att("LastModifiedTime")
     }
 
+    /// The ARN of the OpsItem.
+    /// (`Fn::GetAtt OpsItemArn`)
+    pub fn ops_item_arn(&self) -> Value {
+        self.handle.get_att("OpsItemArn")
+    }
+
+    /// The ID of the OpsItem.
+    /// (`Fn::GetAtt OpsItemId`)
+    pub fn ops_item_id(&self) -> Value {
+        self.handle.get_att("OpsItemId")
+    }
+
     /// The type of OpsItem.
     /// (`Fn::GetAtt OpsItemType`)
     pub fn ops_item_type(&self) -> Value {
         self.handle.get_att("OpsItemType")
+    }
+
+    /// The status of the OpsItem.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 
     /// The version of the OpsItem.
@@ -2322,9 +2322,57 @@ impl CfnParameter {
         Ok(CfnParameter { handle })
     }
 
+    /// A regular expression used to validate the parameter value. For example, for ``String`` types with values restricted to numbers, you can specify the following: ``AllowedPattern=^\\d+$``
+    /// (`Fn::GetAtt AllowedPattern`)
+    pub fn allowed_pattern(&self) -> Value {
+        self.handle.get_att("AllowedPattern")
+    }
+
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// The data type of the parameter, such as ``text`` or ``aws:ec2:image``. The default is ``text``.
+    /// (`Fn::GetAtt DataType`)
+    pub fn data_type(&self) -> Value {
+        self.handle.get_att("DataType")
+    }
+
+    /// Information about the parameter.
+    /// (`Fn::GetAtt Description`)
+    pub fn description(&self) -> Value {
+        self.handle.get_att("Description")
+    }
+
+    /// The name of the parameter. The reported maximum length of 2048 characters for a parameter name includes 1037 characters that are reserved for internal use by SYS. The maximum length for a parameter name that you specify is 1011 characters. This count of 1011 characters includes the characters in the ARN that precede the name you specify. This ARN length will vary depending on your partition and Region. For example, the following 45 characters count toward the 1011 character maximum for a parameter created in the US East (Ohio) Region: ``arn:aws:ssm:us-east-2:111122223333:parameter/``.
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
+
+    /// Information about the policies assigned to a parameter. \[Assigning parameter policies\](<https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-policies.html>) in the *User Guide*.
+    /// (`Fn::GetAtt Policies`)
+    pub fn policies(&self) -> Value {
+        self.handle.get_att("Policies")
+    }
+
+    /// The parameter tier.
+    /// (`Fn::GetAtt Tier`)
+    pub fn tier(&self) -> Value {
+        self.handle.get_att("Tier")
+    }
+
+    /// The type of parameter. Parameters of type ``SecureString`` are not supported by CFNlong.
+    /// (`Fn::GetAtt Type`)
+    pub fn r#type(&self) -> Value {
+        self.handle.get_att("Type")
+    }
+
+    /// The parameter value. If type is ``StringList``, the system returns a comma-separated string with no spaces between commas in the ``Value`` field.
+    /// (`Fn::GetAtt Value`)
+    pub fn value(&self) -> Value {
+        self.handle.get_att("Value")
     }
 }
 
@@ -3267,16 +3315,16 @@ impl CfnResourcePolicy {
         Ok(CfnResourcePolicy { handle })
     }
 
-    /// An unique identifier within the policies of a resource.
-    /// (`Fn::GetAtt PolicyId`)
-    pub fn policy_id(&self) -> Value {
-        self.handle.get_att("PolicyId")
-    }
-
     /// A snapshot identifier for the policy over time.
     /// (`Fn::GetAtt PolicyHash`)
     pub fn policy_hash(&self) -> Value {
         self.handle.get_att("PolicyHash")
+    }
+
+    /// An unique identifier within the policies of a resource.
+    /// (`Fn::GetAtt PolicyId`)
+    pub fn policy_id(&self) -> Value {
+        self.handle.get_att("PolicyId")
     }
 }
 
@@ -3354,10 +3402,10 @@ impl CfnServiceSetting {
         Ok(CfnServiceSetting { handle })
     }
 
-    /// The status of the service setting. The value can be Default, Customized or PendingUpdate.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
+    /// The ARN of the service setting.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// The last time the service setting was modified.
@@ -3372,10 +3420,10 @@ impl CfnServiceSetting {
         self.handle.get_att("LastModifiedUser")
     }
 
-    /// The ARN of the service setting.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// The status of the service setting. The value can be Default, Customized or PendingUpdate.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 

@@ -652,6 +652,12 @@ impl CfnInstance {
         Ok(CfnInstance { handle })
     }
 
+    /// The ID of the identity store associated with the created Identity Center (SSO) Instance
+    /// (`Fn::GetAtt IdentityStoreId`)
+    pub fn identity_store_id(&self) -> Value {
+        self.handle.get_att("IdentityStoreId")
+    }
+
     /// The SSO Instance ARN that is returned upon creation of the Identity Center (SSO) Instance
     /// (`Fn::GetAtt InstanceArn`)
     pub fn instance_arn(&self) -> Value {
@@ -662,12 +668,6 @@ impl CfnInstance {
     /// (`Fn::GetAtt OwnerAccountId`)
     pub fn owner_account_id(&self) -> Value {
         self.handle.get_att("OwnerAccountId")
-    }
-
-    /// The ID of the identity store associated with the created Identity Center (SSO) Instance
-    /// (`Fn::GetAtt IdentityStoreId`)
-    pub fn identity_store_id(&self) -> Value {
-        self.handle.get_att("IdentityStoreId")
     }
 
     /// The status of the Identity Center (SSO) Instance, create_in_progress/delete_in_progress/active

@@ -183,6 +183,31 @@ impl CfnActivity {
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
     }
+
+    /// (`Fn::GetAtt EncryptionConfiguration.KmsDataKeyReusePeriodSeconds`)
+    pub fn encryption_configuration_kms_data_key_reuse_period_seconds(&self) -> Value {
+        self.handle.get_att("EncryptionConfiguration.KmsDataKeyReusePeriodSeconds")
+    }
+
+    /// (`Fn::GetAtt EncryptionConfiguration.KmsKeyId`)
+    pub fn encryption_configuration_kms_key_id(&self) -> Value {
+        self.handle.get_att("EncryptionConfiguration.KmsKeyId")
+    }
+
+    /// (`Fn::GetAtt EncryptionConfiguration.Type`)
+    pub fn encryption_configuration_type(&self) -> Value {
+        self.handle.get_att("EncryptionConfiguration.Type")
+    }
+
+    /// (`Fn::GetAtt Name`)
+    pub fn name(&self) -> Value {
+        self.handle.get_att("Name")
+    }
+
+    /// (`Fn::GetAtt Tags`)
+    pub fn tags(&self) -> Value {
+        self.handle.get_att("Tags")
+    }
 }
 
 impl std::ops::Deref for CfnActivity {

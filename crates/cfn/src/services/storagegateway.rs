@@ -972,16 +972,16 @@ impl CfnTape {
         self.handle.get_att("TapeARN")
     }
 
-    /// The current status of the virtual tape.
-    /// (`Fn::GetAtt TapeStatus`)
-    pub fn tape_status(&self) -> Value {
-        self.handle.get_att("TapeStatus")
-    }
-
     /// The date and time that the virtual tape was created.
     /// (`Fn::GetAtt TapeCreatedDate`)
     pub fn tape_created_date(&self) -> Value {
         self.handle.get_att("TapeCreatedDate")
+    }
+
+    /// The current status of the virtual tape.
+    /// (`Fn::GetAtt TapeStatus`)
+    pub fn tape_status(&self) -> Value {
+        self.handle.get_att("TapeStatus")
     }
 
     /// The size, in bytes, of data stored on the virtual tape.
@@ -1349,16 +1349,10 @@ impl CfnVolume {
         Ok(CfnVolume { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the storage volume.
-    /// (`Fn::GetAtt VolumeARN`)
-    pub fn volume_arn(&self) -> Value {
-        self.handle.get_att("VolumeARN")
-    }
-
-    /// The unique identifier of the volume, extracted from the ARN.
-    /// (`Fn::GetAtt VolumeId`)
-    pub fn volume_id(&self) -> Value {
-        self.handle.get_att("VolumeId")
+    /// The date the volume was created.
+    /// (`Fn::GetAtt CreatedDate`)
+    pub fn created_date(&self) -> Value {
+        self.handle.get_att("CreatedDate")
     }
 
     /// The Amazon Resource Name (ARN) of the volume target, which includes the iSCSI target name.
@@ -1367,16 +1361,28 @@ impl CfnVolume {
         self.handle.get_att("TargetARN")
     }
 
-    /// The status of the storage volume.
-    /// (`Fn::GetAtt VolumeStatus`)
-    pub fn volume_status(&self) -> Value {
-        self.handle.get_att("VolumeStatus")
+    /// The Amazon Resource Name (ARN) of the storage volume.
+    /// (`Fn::GetAtt VolumeARN`)
+    pub fn volume_arn(&self) -> Value {
+        self.handle.get_att("VolumeARN")
     }
 
     /// Indicates whether the storage volume is attached to or detached from the gateway.
     /// (`Fn::GetAtt VolumeAttachmentStatus`)
     pub fn volume_attachment_status(&self) -> Value {
         self.handle.get_att("VolumeAttachmentStatus")
+    }
+
+    /// The unique identifier of the volume, extracted from the ARN.
+    /// (`Fn::GetAtt VolumeId`)
+    pub fn volume_id(&self) -> Value {
+        self.handle.get_att("VolumeId")
+    }
+
+    /// The status of the storage volume.
+    /// (`Fn::GetAtt VolumeStatus`)
+    pub fn volume_status(&self) -> Value {
+        self.handle.get_att("VolumeStatus")
     }
 
     /// The type of the volume (CACHED iSCSI).
@@ -1389,12 +1395,6 @@ impl CfnVolume {
     /// (`Fn::GetAtt VolumeUsedInBytes`)
     pub fn volume_used_in_bytes(&self) -> Value {
         self.handle.get_att("VolumeUsedInBytes")
-    }
-
-    /// The date the volume was created.
-    /// (`Fn::GetAtt CreatedDate`)
-    pub fn created_date(&self) -> Value {
-        self.handle.get_att("CreatedDate")
     }
 }
 

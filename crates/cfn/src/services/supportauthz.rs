@@ -302,6 +302,12 @@ impl CfnSupportPermit {
         self.handle.get_att("Arn")
     }
 
+    /// The time at which the support permit was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
     /// The service-generated identifier of the support permit (the resource segment of the ARN).
     /// (`Fn::GetAtt PermitId`)
     pub fn permit_id(&self) -> Value {
@@ -312,12 +318,6 @@ impl CfnSupportPermit {
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
-    }
-
-    /// The time at which the support permit was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
     }
 }
 

@@ -856,6 +856,11 @@ impl CfnCanary {
         Ok(CfnCanary { handle })
     }
 
+    /// (`Fn::GetAtt Code.SourceLocationArn`)
+    pub fn code_source_location_arn(&self) -> Value {
+        self.handle.get_att("Code.SourceLocationArn")
+    }
+
     /// Id of the canary
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
@@ -866,11 +871,6 @@ impl CfnCanary {
     /// (`Fn::GetAtt State`)
     pub fn state(&self) -> Value {
         self.handle.get_att("State")
-    }
-
-    /// (`Fn::GetAtt Code.SourceLocationArn`)
-    pub fn code_source_location_arn(&self) -> Value {
-        self.handle.get_att("Code.SourceLocationArn")
     }
 }
 

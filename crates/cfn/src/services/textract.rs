@@ -181,16 +181,16 @@ impl CfnAdapter {
         Ok(CfnAdapter { handle })
     }
 
-    /// The Amazon Resource Name (ARN) of the adapter.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
-    }
-
     /// A unique identifier for the adapter resource.
     /// (`Fn::GetAtt AdapterId`)
     pub fn adapter_id(&self) -> Value {
         self.handle.get_att("AdapterId")
+    }
+
+    /// The Amazon Resource Name (ARN) of the adapter.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// The date and time that the adapter was created.

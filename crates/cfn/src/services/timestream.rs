@@ -228,16 +228,115 @@ impl CfnInfluxDBBackup {
         Ok(CfnInfluxDBBackup { handle })
     }
 
+    /// The allocated storage of the resource at the time of backup, in GiB.
+    /// (`Fn::GetAtt AllocatedStorage`)
+    pub fn allocated_storage(&self) -> Value {
+        self.handle.get_att("AllocatedStorage")
+    }
+
     /// The Amazon Resource Name (ARN) of the backup.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
     }
 
+    /// (`Fn::GetAtt ClusterConfiguration`)
+    pub fn cluster_configuration(&self) -> Value {
+        self.handle.get_att("ClusterConfiguration")
+    }
+
+    /// The time when the backup was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
+    /// The DB instance type of the resource at the time of backup.
+    /// (`Fn::GetAtt DbInstanceType`)
+    pub fn db_instance_type(&self) -> Value {
+        self.handle.get_att("DbInstanceType")
+    }
+
+    /// The identifier of the DB parameter group associated with the backup.
+    /// (`Fn::GetAtt DbParameterGroupId`)
+    pub fn db_parameter_group_id(&self) -> Value {
+        self.handle.get_att("DbParameterGroupId")
+    }
+
+    /// The storage type of the resource at the time of backup.
+    /// (`Fn::GetAtt DbStorageType`)
+    pub fn db_storage_type(&self) -> Value {
+        self.handle.get_att("DbStorageType")
+    }
+
+    /// The deployment type of the resource that the backup was created from.
+    /// (`Fn::GetAtt DeploymentType`)
+    pub fn deployment_type(&self) -> Value {
+        self.handle.get_att("DeploymentType")
+    }
+
+    /// The engine type of the resource that the backup was created from.
+    /// (`Fn::GetAtt EngineType`)
+    pub fn engine_type(&self) -> Value {
+        self.handle.get_att("EngineType")
+    }
+
+    /// The date after which the backup will be automatically deleted, as a calendar date in YYYY-MM-DD format.
+    /// (`Fn::GetAtt ExpiresAfter`)
+    pub fn expires_after(&self) -> Value {
+        self.handle.get_att("ExpiresAfter")
+    }
+
+    /// The failover mode of the resource at the time of backup.
+    /// (`Fn::GetAtt FailoverMode`)
+    pub fn failover_mode(&self) -> Value {
+        self.handle.get_att("FailoverMode")
+    }
+
     /// Service-generated unique identifier of the backup.
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
+    }
+
+    /// The ARN of the Secrets Manager secret containing the InfluxDB auth parameters.
+    /// (`Fn::GetAtt InfluxAuthParametersSecretArn`)
+    pub fn influx_auth_parameters_secret_arn(&self) -> Value {
+        self.handle.get_att("InfluxAuthParametersSecretArn")
+    }
+
+    /// The Amazon Web Services KMS key ARN used for encryption of the resource at the time of backup.
+    /// (`Fn::GetAtt KmsKeyId`)
+    pub fn kms_key_id(&self) -> Value {
+        self.handle.get_att("KmsKeyId")
+    }
+
+    /// (`Fn::GetAtt LogDeliveryConfiguration`)
+    pub fn log_delivery_configuration(&self) -> Value {
+        self.handle.get_att("LogDeliveryConfiguration")
+    }
+
+    /// (`Fn::GetAtt MaintenanceSchedule`)
+    pub fn maintenance_schedule(&self) -> Value {
+        self.handle.get_att("MaintenanceSchedule")
+    }
+
+    /// The network type of the resource at the time of backup.
+    /// (`Fn::GetAtt NetworkType`)
+    pub fn network_type(&self) -> Value {
+        self.handle.get_att("NetworkType")
+    }
+
+    /// The port number of the resource at the time of backup.
+    /// (`Fn::GetAtt Port`)
+    pub fn port(&self) -> Value {
+        self.handle.get_att("Port")
+    }
+
+    /// Indicates whether the resource was publicly accessible at the time of backup.
+    /// (`Fn::GetAtt PubliclyAccessible`)
+    pub fn publicly_accessible(&self) -> Value {
+        self.handle.get_att("PubliclyAccessible")
     }
 
     /// The current status of the backup.
@@ -252,115 +351,16 @@ impl CfnInfluxDBBackup {
         self.handle.get_att("Type")
     }
 
-    /// The time when the backup was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
-    }
-
-    /// The date after which the backup will be automatically deleted, as a calendar date in YYYY-MM-DD format.
-    /// (`Fn::GetAtt ExpiresAfter`)
-    pub fn expires_after(&self) -> Value {
-        self.handle.get_att("ExpiresAfter")
-    }
-
-    /// The engine type of the resource that the backup was created from.
-    /// (`Fn::GetAtt EngineType`)
-    pub fn engine_type(&self) -> Value {
-        self.handle.get_att("EngineType")
-    }
-
-    /// The deployment type of the resource that the backup was created from.
-    /// (`Fn::GetAtt DeploymentType`)
-    pub fn deployment_type(&self) -> Value {
-        self.handle.get_att("DeploymentType")
-    }
-
-    /// The Amazon Web Services KMS key ARN used for encryption of the resource at the time of backup.
-    /// (`Fn::GetAtt KmsKeyId`)
-    pub fn kms_key_id(&self) -> Value {
-        self.handle.get_att("KmsKeyId")
-    }
-
-    /// (`Fn::GetAtt ClusterConfiguration`)
-    pub fn cluster_configuration(&self) -> Value {
-        self.handle.get_att("ClusterConfiguration")
-    }
-
-    /// The identifier of the DB parameter group associated with the backup.
-    /// (`Fn::GetAtt DbParameterGroupId`)
-    pub fn db_parameter_group_id(&self) -> Value {
-        self.handle.get_att("DbParameterGroupId")
-    }
-
-    /// The DB instance type of the resource at the time of backup.
-    /// (`Fn::GetAtt DbInstanceType`)
-    pub fn db_instance_type(&self) -> Value {
-        self.handle.get_att("DbInstanceType")
-    }
-
-    /// (`Fn::GetAtt LogDeliveryConfiguration`)
-    pub fn log_delivery_configuration(&self) -> Value {
-        self.handle.get_att("LogDeliveryConfiguration")
-    }
-
-    /// The failover mode of the resource at the time of backup.
-    /// (`Fn::GetAtt FailoverMode`)
-    pub fn failover_mode(&self) -> Value {
-        self.handle.get_att("FailoverMode")
-    }
-
-    /// The storage type of the resource at the time of backup.
-    /// (`Fn::GetAtt DbStorageType`)
-    pub fn db_storage_type(&self) -> Value {
-        self.handle.get_att("DbStorageType")
-    }
-
-    /// The allocated storage of the resource at the time of backup, in GiB.
-    /// (`Fn::GetAtt AllocatedStorage`)
-    pub fn allocated_storage(&self) -> Value {
-        self.handle.get_att("AllocatedStorage")
-    }
-
-    /// The VPC subnet IDs associated with the resource at the time of backup.
-    /// (`Fn::GetAtt VpcSubnetIds`)
-    pub fn vpc_subnet_ids(&self) -> Value {
-        self.handle.get_att("VpcSubnetIds")
-    }
-
     /// The VPC security group IDs associated with the resource at the time of backup.
     /// (`Fn::GetAtt VpcSecurityGroupIds`)
     pub fn vpc_security_group_ids(&self) -> Value {
         self.handle.get_att("VpcSecurityGroupIds")
     }
 
-    /// Indicates whether the resource was publicly accessible at the time of backup.
-    /// (`Fn::GetAtt PubliclyAccessible`)
-    pub fn publicly_accessible(&self) -> Value {
-        self.handle.get_att("PubliclyAccessible")
-    }
-
-    /// The port number of the resource at the time of backup.
-    /// (`Fn::GetAtt Port`)
-    pub fn port(&self) -> Value {
-        self.handle.get_att("Port")
-    }
-
-    /// The network type of the resource at the time of backup.
-    /// (`Fn::GetAtt NetworkType`)
-    pub fn network_type(&self) -> Value {
-        self.handle.get_att("NetworkType")
-    }
-
-    /// The ARN of the Secrets Manager secret containing the InfluxDB auth parameters.
-    /// (`Fn::GetAtt InfluxAuthParametersSecretArn`)
-    pub fn influx_auth_parameters_secret_arn(&self) -> Value {
-        self.handle.get_att("InfluxAuthParametersSecretArn")
-    }
-
-    /// (`Fn::GetAtt MaintenanceSchedule`)
-    pub fn maintenance_schedule(&self) -> Value {
-        self.handle.get_att("MaintenanceSchedule")
+    /// The VPC subnet IDs associated with the resource at the time of backup.
+    /// (`Fn::GetAtt VpcSubnetIds`)
+    pub fn vpc_subnet_ids(&self) -> Value {
+        self.handle.get_att("VpcSubnetIds")
     }
 }
 
@@ -819,22 +819,10 @@ impl CfnInfluxDBCluster {
         Ok(CfnInfluxDBCluster { handle })
     }
 
-    /// Status of the InfluxDB cluster.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// The Amazon Resource Name (ARN) that is associated with the InfluxDB cluster.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
-    }
-
-    /// The service generated unique identifier for InfluxDB cluster.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
     }
 
     /// The connection endpoint for the InfluxDB cluster.
@@ -843,10 +831,16 @@ impl CfnInfluxDBCluster {
         self.handle.get_att("Endpoint")
     }
 
-    /// The reader endpoint for the InfluxDB cluster.
-    /// (`Fn::GetAtt ReaderEndpoint`)
-    pub fn reader_endpoint(&self) -> Value {
-        self.handle.get_att("ReaderEndpoint")
+    /// The engine type for the InfluxDB cluster.
+    /// (`Fn::GetAtt EngineType`)
+    pub fn engine_type(&self) -> Value {
+        self.handle.get_att("EngineType")
+    }
+
+    /// The service generated unique identifier for InfluxDB cluster.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// The Auth parameters secret Amazon Resource name (ARN) that is associated with the InfluxDB cluster.
@@ -855,16 +849,22 @@ impl CfnInfluxDBCluster {
         self.handle.get_att("InfluxAuthParametersSecretArn")
     }
 
-    /// The engine type for the InfluxDB cluster.
-    /// (`Fn::GetAtt EngineType`)
-    pub fn engine_type(&self) -> Value {
-        self.handle.get_att("EngineType")
-    }
-
     /// The timestamp of the next scheduled maintenance event.
     /// (`Fn::GetAtt NextMaintenanceTime`)
     pub fn next_maintenance_time(&self) -> Value {
         self.handle.get_att("NextMaintenanceTime")
+    }
+
+    /// The reader endpoint for the InfluxDB cluster.
+    /// (`Fn::GetAtt ReaderEndpoint`)
+    pub fn reader_endpoint(&self) -> Value {
+        self.handle.get_att("ReaderEndpoint")
+    }
+
+    /// Status of the InfluxDB cluster.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -1295,22 +1295,10 @@ impl CfnInfluxDBInstance {
         Ok(CfnInfluxDBInstance { handle })
     }
 
-    /// Status of the InfluxDB Instance.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
     /// The Amazon Resource Name (ARN) that is associated with the InfluxDB instance.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
-    }
-
-    /// The service generated unique identifier for InfluxDB instance.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
     }
 
     /// The Availability Zone (AZ) where the InfluxDB instance is created.
@@ -1325,10 +1313,10 @@ impl CfnInfluxDBInstance {
         self.handle.get_att("Endpoint")
     }
 
-    /// The Secondary Availability Zone (AZ) where the InfluxDB instance is created, if DeploymentType is set as WITH_MULTIAZ_STANDBY.
-    /// (`Fn::GetAtt SecondaryAvailabilityZone`)
-    pub fn secondary_availability_zone(&self) -> Value {
-        self.handle.get_att("SecondaryAvailabilityZone")
+    /// The service generated unique identifier for InfluxDB instance.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// The Auth parameters secret Amazon Resource name (ARN) that is associated with the InfluxDB instance.
@@ -1341,6 +1329,18 @@ impl CfnInfluxDBInstance {
     /// (`Fn::GetAtt NextMaintenanceTime`)
     pub fn next_maintenance_time(&self) -> Value {
         self.handle.get_att("NextMaintenanceTime")
+    }
+
+    /// The Secondary Availability Zone (AZ) where the InfluxDB instance is created, if DeploymentType is set as WITH_MULTIAZ_STANDBY.
+    /// (`Fn::GetAtt SecondaryAvailabilityZone`)
+    pub fn secondary_availability_zone(&self) -> Value {
+        self.handle.get_att("SecondaryAvailabilityZone")
+    }
+
+    /// Status of the InfluxDB Instance.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
     }
 }
 
@@ -2063,10 +2063,28 @@ impl CfnScheduledQuery {
         self.handle.get_att("Arn")
     }
 
+    /// Configuration for error reporting. Error reports will be generated when a problem is encountered when writing the query results.
+    /// (`Fn::GetAtt SQErrorReportConfiguration`)
+    pub fn sq_error_report_configuration(&self) -> Value {
+        self.handle.get_att("SQErrorReportConfiguration")
+    }
+
+    /// The Amazon KMS key used to encrypt the scheduled query resource, at-rest. If the Amazon KMS key is not specified, the scheduled query resource will be encrypted with a Timestream owned Amazon KMS key. To specify a KMS key, use the key ID, key ARN, alias name, or alias ARN. When using an alias name, prefix the name with alias/. If ErrorReportConfiguration uses SSE_KMS as encryption type, the same KmsKeyId is used to encrypt the error report at rest.
+    /// (`Fn::GetAtt SQKmsKeyId`)
+    pub fn sq_kms_key_id(&self) -> Value {
+        self.handle.get_att("SQKmsKeyId")
+    }
+
     /// The name of the scheduled query. Scheduled query names must be unique within each Region.
     /// (`Fn::GetAtt SQName`)
     pub fn sq_name(&self) -> Value {
         self.handle.get_att("SQName")
+    }
+
+    /// Notification configuration for the scheduled query. A notification is sent by Timestream when a query run finishes, when the state is updated or when you delete it.
+    /// (`Fn::GetAtt SQNotificationConfiguration`)
+    pub fn sq_notification_configuration(&self) -> Value {
+        self.handle.get_att("SQNotificationConfiguration")
     }
 
     /// The query string to run. Parameter names can be specified in the query string @ character followed by an identifier. The named Parameter @scheduled_runtime is reserved and can be used in the query to get the time at which the query is scheduled to run. The timestamp calculated according to the ScheduleConfiguration parameter, will be the value of @scheduled_runtime paramater for each query run. For example, consider an instance of a scheduled query executing on 2021-12-01 00:00:00.
@@ -2081,12 +2099,6 @@ impl CfnScheduledQuery {
         self.handle.get_att("SQScheduleConfiguration")
     }
 
-    /// Notification configuration for the scheduled query. A notification is sent by Timestream when a query run finishes, when the state is updated or when you delete it.
-    /// (`Fn::GetAtt SQNotificationConfiguration`)
-    pub fn sq_notification_configuration(&self) -> Value {
-        self.handle.get_att("SQNotificationConfiguration")
-    }
-
     /// The ARN for the IAM role that Timestream will assume when running the scheduled query.
     /// (`Fn::GetAtt SQScheduledQueryExecutionRoleArn`)
     pub fn sq_scheduled_query_execution_role_arn(&self) -> Value {
@@ -2097,18 +2109,6 @@ impl CfnScheduledQuery {
     /// (`Fn::GetAtt SQTargetConfiguration`)
     pub fn sq_target_configuration(&self) -> Value {
         self.handle.get_att("SQTargetConfiguration")
-    }
-
-    /// Configuration for error reporting. Error reports will be generated when a problem is encountered when writing the query results.
-    /// (`Fn::GetAtt SQErrorReportConfiguration`)
-    pub fn sq_error_report_configuration(&self) -> Value {
-        self.handle.get_att("SQErrorReportConfiguration")
-    }
-
-    /// The Amazon KMS key used to encrypt the scheduled query resource, at-rest. If the Amazon KMS key is not specified, the scheduled query resource will be encrypted with a Timestream owned Amazon KMS key. To specify a KMS key, use the key ID, key ARN, alias name, or alias ARN. When using an alias name, prefix the name with alias/. If ErrorReportConfiguration uses SSE_KMS as encryption type, the same KmsKeyId is used to encrypt the error report at rest.
-    /// (`Fn::GetAtt SQKmsKeyId`)
-    pub fn sq_kms_key_id(&self) -> Value {
-        self.handle.get_att("SQKmsKeyId")
     }
 }
 

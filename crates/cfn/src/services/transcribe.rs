@@ -1286,16 +1286,16 @@ impl CfnVocabulary {
         self.handle.get_att("Arn")
     }
 
-    /// The processing state of your custom vocabulary. If the state is READY, you can use the custom vocabulary in a StartTranscriptionJob request.
-    /// (`Fn::GetAtt VocabularyState`)
-    pub fn vocabulary_state(&self) -> Value {
-        self.handle.get_att("VocabularyState")
-    }
-
     /// The date and time the specified custom vocabulary was last modified.
     /// (`Fn::GetAtt LastModifiedTime`)
     pub fn last_modified_time(&self) -> Value {
         self.handle.get_att("LastModifiedTime")
+    }
+
+    /// The processing state of your custom vocabulary. If the state is READY, you can use the custom vocabulary in a StartTranscriptionJob request.
+    /// (`Fn::GetAtt VocabularyState`)
+    pub fn vocabulary_state(&self) -> Value {
+        self.handle.get_att("VocabularyState")
     }
 }
 

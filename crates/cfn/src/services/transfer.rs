@@ -509,24 +509,6 @@ impl CfnCertificate {
         self.handle.get_att("CertificateId")
     }
 
-    /// A status description for the certificate.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
-    }
-
-    /// Describing the type of certificate. With or without a private key.
-    /// (`Fn::GetAtt Type`)
-    pub fn r#type(&self) -> Value {
-        self.handle.get_att("Type")
-    }
-
-    /// Specifies Certificate's serial.
-    /// (`Fn::GetAtt Serial`)
-    pub fn serial(&self) -> Value {
-        self.handle.get_att("Serial")
-    }
-
     /// Specifies the not after date for the certificate.
     /// (`Fn::GetAtt NotAfterDate`)
     pub fn not_after_date(&self) -> Value {
@@ -537,6 +519,24 @@ impl CfnCertificate {
     /// (`Fn::GetAtt NotBeforeDate`)
     pub fn not_before_date(&self) -> Value {
         self.handle.get_att("NotBeforeDate")
+    }
+
+    /// Specifies Certificate's serial.
+    /// (`Fn::GetAtt Serial`)
+    pub fn serial(&self) -> Value {
+        self.handle.get_att("Serial")
+    }
+
+    /// A status description for the certificate.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
+    /// Describing the type of certificate. With or without a private key.
+    /// (`Fn::GetAtt Type`)
+    pub fn r#type(&self) -> Value {
+        self.handle.get_att("Type")
     }
 }
 
@@ -1154,6 +1154,12 @@ impl CfnConnector {
         self.handle.get_att("ConnectorId")
     }
 
+    /// Detailed error message when Connector in ERRORED status
+    /// (`Fn::GetAtt ErrorMessage`)
+    pub fn error_message(&self) -> Value {
+        self.handle.get_att("ErrorMessage")
+    }
+
     /// The list of egress IP addresses of this connector. These IP addresses are assigned automatically when you create the connector.
     /// (`Fn::GetAtt ServiceManagedEgressIpAddresses`)
     pub fn service_managed_egress_ip_addresses(&self) -> Value {
@@ -1163,12 +1169,6 @@ impl CfnConnector {
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
-    }
-
-    /// Detailed error message when Connector in ERRORED status
-    /// (`Fn::GetAtt ErrorMessage`)
-    pub fn error_message(&self) -> Value {
-        self.handle.get_att("ErrorMessage")
     }
 }
 
@@ -1342,10 +1342,10 @@ impl CfnHostKey {
         self.handle.get_att("Arn")
     }
 
-    /// A unique identifier for the host key.
-    /// (`Fn::GetAtt HostKeyId`)
-    pub fn host_key_id(&self) -> Value {
-        self.handle.get_att("HostKeyId")
+    /// The date on which the host key was added to the server.
+    /// (`Fn::GetAtt DateImported`)
+    pub fn date_imported(&self) -> Value {
+        self.handle.get_att("DateImported")
     }
 
     /// The public key fingerprint, which is a short sequence of bytes used to identify the longer public key.
@@ -1354,22 +1354,22 @@ impl CfnHostKey {
         self.handle.get_att("HostKeyFingerprint")
     }
 
-    /// The encryption algorithm that is used for the host key.
-    /// (`Fn::GetAtt Type`)
-    pub fn r#type(&self) -> Value {
-        self.handle.get_att("Type")
-    }
-
-    /// The date on which the host key was added to the server.
-    /// (`Fn::GetAtt DateImported`)
-    pub fn date_imported(&self) -> Value {
-        self.handle.get_att("DateImported")
+    /// A unique identifier for the host key.
+    /// (`Fn::GetAtt HostKeyId`)
+    pub fn host_key_id(&self) -> Value {
+        self.handle.get_att("HostKeyId")
     }
 
     /// The Amazon Resource Name (ARN) of the Secrets Manager secret that holds the host key. Returned only when StorageType is SECRETS_MANAGER.
     /// (`Fn::GetAtt SecretId`)
     pub fn secret_id(&self) -> Value {
         self.handle.get_att("SecretId")
+    }
+
+    /// The encryption algorithm that is used for the host key.
+    /// (`Fn::GetAtt Type`)
+    pub fn r#type(&self) -> Value {
+        self.handle.get_att("Type")
     }
 }
 
@@ -2527,6 +2527,16 @@ impl CfnUser {
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
     }
+
+    /// (`Fn::GetAtt ServerId`)
+    pub fn server_id(&self) -> Value {
+        self.handle.get_att("ServerId")
+    }
+
+    /// (`Fn::GetAtt UserName`)
+    pub fn user_name(&self) -> Value {
+        self.handle.get_att("UserName")
+    }
 }
 
 impl std::ops::Deref for CfnUser {
@@ -2841,12 +2851,6 @@ impl CfnWebApp {
         self.handle.get_att("Arn")
     }
 
-    /// A unique identifier for the web app.
-    /// (`Fn::GetAtt WebAppId`)
-    pub fn web_app_id(&self) -> Value {
-        self.handle.get_att("WebAppId")
-    }
-
     /// (`Fn::GetAtt IdentityProviderDetails.ApplicationArn`)
     pub fn identity_provider_details_application_arn(&self) -> Value {
         self.handle.get_att("IdentityProviderDetails.ApplicationArn")
@@ -2855,6 +2859,12 @@ impl CfnWebApp {
     /// (`Fn::GetAtt VpcEndpointId`)
     pub fn vpc_endpoint_id(&self) -> Value {
         self.handle.get_att("VpcEndpointId")
+    }
+
+    /// A unique identifier for the web app.
+    /// (`Fn::GetAtt WebAppId`)
+    pub fn web_app_id(&self) -> Value {
+        self.handle.get_att("WebAppId")
     }
 }
 
@@ -3427,16 +3437,16 @@ impl CfnWorkflow {
         Ok(CfnWorkflow { handle })
     }
 
-    /// A unique identifier for the workflow.
-    /// (`Fn::GetAtt WorkflowId`)
-    pub fn workflow_id(&self) -> Value {
-        self.handle.get_att("WorkflowId")
-    }
-
     /// Specifies the unique Amazon Resource Name (ARN) for the workflow.
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// A unique identifier for the workflow.
+    /// (`Fn::GetAtt WorkflowId`)
+    pub fn workflow_id(&self) -> Value {
+        self.handle.get_att("WorkflowId")
     }
 }
 

@@ -262,22 +262,16 @@ impl CfnParallelData {
         self.handle.get_att("Arn")
     }
 
-    /// The status of the parallel data resource.
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
+    /// The time at which the parallel data resource was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
-    /// The source language of the translations in the parallel data file.
-    /// (`Fn::GetAtt SourceLanguageCode`)
-    pub fn source_language_code(&self) -> Value {
-        self.handle.get_att("SourceLanguageCode")
-    }
-
-    /// The language codes for the target languages available in the parallel data file.
-    /// (`Fn::GetAtt TargetLanguageCodes`)
-    pub fn target_language_codes(&self) -> Value {
-        self.handle.get_att("TargetLanguageCodes")
+    /// The number of records unsuccessfully imported.
+    /// (`Fn::GetAtt FailedRecordCount`)
+    pub fn failed_record_count(&self) -> Value {
+        self.handle.get_att("FailedRecordCount")
     }
 
     /// The number of UTF-8 characters imported from the parallel data input file.
@@ -292,10 +286,10 @@ impl CfnParallelData {
         self.handle.get_att("ImportedRecordCount")
     }
 
-    /// The number of records unsuccessfully imported.
-    /// (`Fn::GetAtt FailedRecordCount`)
-    pub fn failed_record_count(&self) -> Value {
-        self.handle.get_att("FailedRecordCount")
+    /// The time at which the parallel data resource was last updated.
+    /// (`Fn::GetAtt LastUpdatedAt`)
+    pub fn last_updated_at(&self) -> Value {
+        self.handle.get_att("LastUpdatedAt")
     }
 
     /// The number of items skipped during import.
@@ -304,16 +298,22 @@ impl CfnParallelData {
         self.handle.get_att("SkippedRecordCount")
     }
 
-    /// The time at which the parallel data resource was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
+    /// The source language of the translations in the parallel data file.
+    /// (`Fn::GetAtt SourceLanguageCode`)
+    pub fn source_language_code(&self) -> Value {
+        self.handle.get_att("SourceLanguageCode")
     }
 
-    /// The time at which the parallel data resource was last updated.
-    /// (`Fn::GetAtt LastUpdatedAt`)
-    pub fn last_updated_at(&self) -> Value {
-        self.handle.get_att("LastUpdatedAt")
+    /// The status of the parallel data resource.
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
+    /// The language codes for the target languages available in the parallel data file.
+    /// (`Fn::GetAtt TargetLanguageCodes`)
+    pub fn target_language_codes(&self) -> Value {
+        self.handle.get_att("TargetLanguageCodes")
     }
 }
 
@@ -638,40 +638,10 @@ impl CfnTerminology {
         self.handle.get_att("Arn")
     }
 
-    /// The source language code for the custom terminology.
-    /// (`Fn::GetAtt SourceLanguageCode`)
-    pub fn source_language_code(&self) -> Value {
-        self.handle.get_att("SourceLanguageCode")
-    }
-
-    /// The target language codes for the custom terminology.
-    /// (`Fn::GetAtt TargetLanguageCodes`)
-    pub fn target_language_codes(&self) -> Value {
-        self.handle.get_att("TargetLanguageCodes")
-    }
-
-    /// The size of the terminology file in bytes.
-    /// (`Fn::GetAtt SizeBytes`)
-    pub fn size_bytes(&self) -> Value {
-        self.handle.get_att("SizeBytes")
-    }
-
-    /// The number of terms in the custom terminology.
-    /// (`Fn::GetAtt TermCount`)
-    pub fn term_count(&self) -> Value {
-        self.handle.get_att("TermCount")
-    }
-
     /// The time the terminology was created.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
-    }
-
-    /// The time the terminology was last updated.
-    /// (`Fn::GetAtt LastUpdatedAt`)
-    pub fn last_updated_at(&self) -> Value {
-        self.handle.get_att("LastUpdatedAt")
     }
 
     /// The directionality of the terminology.
@@ -684,6 +654,36 @@ impl CfnTerminology {
     /// (`Fn::GetAtt Format`)
     pub fn format(&self) -> Value {
         self.handle.get_att("Format")
+    }
+
+    /// The time the terminology was last updated.
+    /// (`Fn::GetAtt LastUpdatedAt`)
+    pub fn last_updated_at(&self) -> Value {
+        self.handle.get_att("LastUpdatedAt")
+    }
+
+    /// The size of the terminology file in bytes.
+    /// (`Fn::GetAtt SizeBytes`)
+    pub fn size_bytes(&self) -> Value {
+        self.handle.get_att("SizeBytes")
+    }
+
+    /// The source language code for the custom terminology.
+    /// (`Fn::GetAtt SourceLanguageCode`)
+    pub fn source_language_code(&self) -> Value {
+        self.handle.get_att("SourceLanguageCode")
+    }
+
+    /// The target language codes for the custom terminology.
+    /// (`Fn::GetAtt TargetLanguageCodes`)
+    pub fn target_language_codes(&self) -> Value {
+        self.handle.get_att("TargetLanguageCodes")
+    }
+
+    /// The number of terms in the custom terminology.
+    /// (`Fn::GetAtt TermCount`)
+    pub fn term_count(&self) -> Value {
+        self.handle.get_att("TermCount")
     }
 }
 

@@ -451,14 +451,14 @@ impl CfnPolicyStore {
         self.handle.get_att("Arn")
     }
 
-    /// (`Fn::GetAtt PolicyStoreId`)
-    pub fn policy_store_id(&self) -> Value {
-        self.handle.get_att("PolicyStoreId")
-    }
-
     /// (`Fn::GetAtt EncryptionState`)
     pub fn encryption_state(&self) -> Value {
         self.handle.get_att("EncryptionState")
+    }
+
+    /// (`Fn::GetAtt PolicyStoreId`)
+    pub fn policy_store_id(&self) -> Value {
+        self.handle.get_att("PolicyStoreId")
     }
 }
 

@@ -352,14 +352,9 @@ impl CfnDomainVerification {
         Ok(CfnDomainVerification { handle })
     }
 
-    /// (`Fn::GetAtt TxtMethodConfig`)
-    pub fn txt_method_config(&self) -> Value {
-        self.handle.get_att("TxtMethodConfig")
-    }
-
-    /// (`Fn::GetAtt Status`)
-    pub fn status(&self) -> Value {
-        self.handle.get_att("Status")
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// (`Fn::GetAtt Id`)
@@ -367,9 +362,14 @@ impl CfnDomainVerification {
         self.handle.get_att("Id")
     }
 
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
+    /// (`Fn::GetAtt Status`)
+    pub fn status(&self) -> Value {
+        self.handle.get_att("Status")
+    }
+
+    /// (`Fn::GetAtt TxtMethodConfig`)
+    pub fn txt_method_config(&self) -> Value {
+        self.handle.get_att("TxtMethodConfig")
     }
 }
 
@@ -929,14 +929,14 @@ impl CfnResourceConfiguration {
         Ok(CfnResourceConfiguration { handle })
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 
@@ -1139,14 +1139,14 @@ impl CfnResourceGateway {
         Ok(CfnResourceGateway { handle })
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 
@@ -2221,14 +2221,14 @@ impl CfnServiceNetworkResourceAssociation {
         Ok(CfnServiceNetworkResourceAssociation { handle })
     }
 
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// (`Fn::GetAtt Arn`)
     pub fn arn(&self) -> Value {
         self.handle.get_att("Arn")
+    }
+
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 }
 
@@ -2389,21 +2389,6 @@ impl CfnServiceNetworkServiceAssociation {
         self.handle.get_att("Id")
     }
 
-    /// (`Fn::GetAtt ServiceNetworkArn`)
-    pub fn service_network_arn(&self) -> Value {
-        self.handle.get_att("ServiceNetworkArn")
-    }
-
-    /// (`Fn::GetAtt ServiceNetworkId`)
-    pub fn service_network_id(&self) -> Value {
-        self.handle.get_att("ServiceNetworkId")
-    }
-
-    /// (`Fn::GetAtt ServiceNetworkName`)
-    pub fn service_network_name(&self) -> Value {
-        self.handle.get_att("ServiceNetworkName")
-    }
-
     /// (`Fn::GetAtt ServiceArn`)
     pub fn service_arn(&self) -> Value {
         self.handle.get_att("ServiceArn")
@@ -2417,6 +2402,21 @@ impl CfnServiceNetworkServiceAssociation {
     /// (`Fn::GetAtt ServiceName`)
     pub fn service_name(&self) -> Value {
         self.handle.get_att("ServiceName")
+    }
+
+    /// (`Fn::GetAtt ServiceNetworkArn`)
+    pub fn service_network_arn(&self) -> Value {
+        self.handle.get_att("ServiceNetworkArn")
+    }
+
+    /// (`Fn::GetAtt ServiceNetworkId`)
+    pub fn service_network_id(&self) -> Value {
+        self.handle.get_att("ServiceNetworkId")
+    }
+
+    /// (`Fn::GetAtt ServiceNetworkName`)
+    pub fn service_network_name(&self) -> Value {
+        self.handle.get_att("ServiceNetworkName")
     }
 
     /// (`Fn::GetAtt Status`)

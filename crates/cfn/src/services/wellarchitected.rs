@@ -112,32 +112,15 @@ impl CfnAgentContext {
         Ok(CfnAgentContext { handle })
     }
 
-    /// The synthetic Amazon Resource Name (ARN) of the Agent Context, composed of the parent profile ARN and the context id.
-    /// (`Fn::GetAtt Arn`)
-    pub fn arn(&self) -> Value {
-        self.handle.get_att("Arn")
-    }
-
-    /// The service-generated unique identifier of the Agent Context.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// (`Fn::GetAtt ApplicationType`)
     pub fn application_type(&self) -> Value {
         self.handle.get_att("ApplicationType")
     }
 
-    /// (`Fn::GetAtt Criticality`)
-    pub fn criticality(&self) -> Value {
-        self.handle.get_att("Criticality")
-    }
-
-    /// The identifier of the system or user that created this context.
-    /// (`Fn::GetAtt CreatedBy`)
-    pub fn created_by(&self) -> Value {
-        self.handle.get_att("CreatedBy")
+    /// The synthetic Amazon Resource Name (ARN) of the Agent Context, composed of the parent profile ARN and the context id.
+    /// (`Fn::GetAtt Arn`)
+    pub fn arn(&self) -> Value {
+        self.handle.get_att("Arn")
     }
 
     /// The timestamp when the context was created.
@@ -146,16 +129,33 @@ impl CfnAgentContext {
         self.handle.get_att("CreatedAt")
     }
 
-    /// The identifier of the system or user that last modified this context.
-    /// (`Fn::GetAtt LastModifiedBy`)
-    pub fn last_modified_by(&self) -> Value {
-        self.handle.get_att("LastModifiedBy")
+    /// The identifier of the system or user that created this context.
+    /// (`Fn::GetAtt CreatedBy`)
+    pub fn created_by(&self) -> Value {
+        self.handle.get_att("CreatedBy")
+    }
+
+    /// (`Fn::GetAtt Criticality`)
+    pub fn criticality(&self) -> Value {
+        self.handle.get_att("Criticality")
+    }
+
+    /// The service-generated unique identifier of the Agent Context.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// The timestamp when the context was last modified.
     /// (`Fn::GetAtt LastModifiedAt`)
     pub fn last_modified_at(&self) -> Value {
         self.handle.get_att("LastModifiedAt")
+    }
+
+    /// The identifier of the system or user that last modified this context.
+    /// (`Fn::GetAtt LastModifiedBy`)
+    pub fn last_modified_by(&self) -> Value {
+        self.handle.get_att("LastModifiedBy")
     }
 }
 
@@ -287,10 +287,10 @@ impl CfnAgentGoal {
         self.handle.get_att("Arn")
     }
 
-    /// The service-generated unique identifier of the Agent Goal.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
+    /// The timestamp when the goal was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// The identifier of the system or user that created this goal.
@@ -299,22 +299,22 @@ impl CfnAgentGoal {
         self.handle.get_att("CreatedBy")
     }
 
-    /// The timestamp when the goal was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
-    }
-
-    /// The identifier of the system or user that last modified this goal.
-    /// (`Fn::GetAtt LastModifiedBy`)
-    pub fn last_modified_by(&self) -> Value {
-        self.handle.get_att("LastModifiedBy")
+    /// The service-generated unique identifier of the Agent Goal.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// The timestamp when the goal was last modified.
     /// (`Fn::GetAtt LastModifiedAt`)
     pub fn last_modified_at(&self) -> Value {
         self.handle.get_att("LastModifiedAt")
+    }
+
+    /// The identifier of the system or user that last modified this goal.
+    /// (`Fn::GetAtt LastModifiedBy`)
+    pub fn last_modified_by(&self) -> Value {
+        self.handle.get_att("LastModifiedBy")
     }
 }
 
@@ -557,28 +557,28 @@ impl CfnAgentProfile {
         self.handle.get_att("Arn")
     }
 
-    /// The identifier of the system or user that created this profile.
-    /// (`Fn::GetAtt CreatedBy`)
-    pub fn created_by(&self) -> Value {
-        self.handle.get_att("CreatedBy")
-    }
-
     /// The timestamp when the profile was created.
     /// (`Fn::GetAtt CreatedAt`)
     pub fn created_at(&self) -> Value {
         self.handle.get_att("CreatedAt")
     }
 
-    /// The identifier of the system or user that last modified this profile.
-    /// (`Fn::GetAtt LastModifiedBy`)
-    pub fn last_modified_by(&self) -> Value {
-        self.handle.get_att("LastModifiedBy")
+    /// The identifier of the system or user that created this profile.
+    /// (`Fn::GetAtt CreatedBy`)
+    pub fn created_by(&self) -> Value {
+        self.handle.get_att("CreatedBy")
     }
 
     /// The timestamp when the profile was last modified.
     /// (`Fn::GetAtt LastModifiedAt`)
     pub fn last_modified_at(&self) -> Value {
         self.handle.get_att("LastModifiedAt")
+    }
+
+    /// The identifier of the system or user that last modified this profile.
+    /// (`Fn::GetAtt LastModifiedBy`)
+    pub fn last_modified_by(&self) -> Value {
+        self.handle.get_att("LastModifiedBy")
     }
 }
 
@@ -687,6 +687,12 @@ impl CfnLens {
         Ok(CfnLens { handle })
     }
 
+    /// The description of the lens.
+    /// (`Fn::GetAtt Description`)
+    pub fn description(&self) -> Value {
+        self.handle.get_att("Description")
+    }
+
     /// The ARN of the lens.
     /// (`Fn::GetAtt LensArn`)
     pub fn lens_arn(&self) -> Value {
@@ -703,12 +709,6 @@ impl CfnLens {
     /// (`Fn::GetAtt Name`)
     pub fn name(&self) -> Value {
         self.handle.get_att("Name")
-    }
-
-    /// The description of the lens.
-    /// (`Fn::GetAtt Description`)
-    pub fn description(&self) -> Value {
-        self.handle.get_att("Description")
     }
 
     /// The Amazon Web Services account ID that owns the lens.
@@ -870,6 +870,18 @@ impl CfnProfile {
         Ok(CfnProfile { handle })
     }
 
+    /// The date and time the profile was created.
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
+    }
+
+    /// The owner of the profile.
+    /// (`Fn::GetAtt Owner`)
+    pub fn owner(&self) -> Value {
+        self.handle.get_att("Owner")
+    }
+
     /// The profile ARN.
     /// (`Fn::GetAtt ProfileArn`)
     pub fn profile_arn(&self) -> Value {
@@ -880,18 +892,6 @@ impl CfnProfile {
     /// (`Fn::GetAtt ProfileVersion`)
     pub fn profile_version(&self) -> Value {
         self.handle.get_att("ProfileVersion")
-    }
-
-    /// The owner of the profile.
-    /// (`Fn::GetAtt Owner`)
-    pub fn owner(&self) -> Value {
-        self.handle.get_att("Owner")
-    }
-
-    /// The date and time the profile was created.
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
     }
 
     /// The date and time the profile was last updated.
@@ -1031,28 +1031,28 @@ impl CfnReviewTemplate {
         Ok(CfnReviewTemplate { handle })
     }
 
-    /// The review template ARN.
-    /// (`Fn::GetAtt TemplateArn`)
-    pub fn template_arn(&self) -> Value {
-        self.handle.get_att("TemplateArn")
-    }
-
     /// The owner of the review template.
     /// (`Fn::GetAtt Owner`)
     pub fn owner(&self) -> Value {
         self.handle.get_att("Owner")
     }
 
-    /// The date and time the review template was last updated.
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
+    /// The review template ARN.
+    /// (`Fn::GetAtt TemplateArn`)
+    pub fn template_arn(&self) -> Value {
+        self.handle.get_att("TemplateArn")
     }
 
     /// The latest status of the review template.
     /// (`Fn::GetAtt UpdateStatus`)
     pub fn update_status(&self) -> Value {
         self.handle.get_att("UpdateStatus")
+    }
+
+    /// The date and time the review template was last updated.
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 
@@ -1351,6 +1351,12 @@ impl CfnWorkload {
         Ok(CfnWorkload { handle })
     }
 
+    /// The improvement status for a workload.
+    /// (`Fn::GetAtt ImprovementStatus`)
+    pub fn improvement_status(&self) -> Value {
+        self.handle.get_att("ImprovementStatus")
+    }
+
     /// The ARN for the workload.
     /// (`Fn::GetAtt WorkloadArn`)
     pub fn workload_arn(&self) -> Value {
@@ -1361,12 +1367,6 @@ impl CfnWorkload {
     /// (`Fn::GetAtt WorkloadId`)
     pub fn workload_id(&self) -> Value {
         self.handle.get_att("WorkloadId")
-    }
-
-    /// The improvement status for a workload.
-    /// (`Fn::GetAtt ImprovementStatus`)
-    pub fn improvement_status(&self) -> Value {
-        self.handle.get_att("ImprovementStatus")
     }
 }
 

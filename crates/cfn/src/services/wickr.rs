@@ -101,6 +101,18 @@ impl CfnNetwork {
         Ok(CfnNetwork { handle })
     }
 
+    /// The AWS account ID that owns the network.
+    /// (`Fn::GetAtt AwsAccountId`)
+    pub fn aws_account_id(&self) -> Value {
+        self.handle.get_att("AwsAccountId")
+    }
+
+    /// The SSO redirect URI migration state. Values: 0 (not started), 1 (in progress), or 2 (completed).
+    /// (`Fn::GetAtt MigrationState`)
+    pub fn migration_state(&self) -> Value {
+        self.handle.get_att("MigrationState")
+    }
+
     /// The Amazon Resource Name (ARN) of the network.
     /// (`Fn::GetAtt NetworkArn`)
     pub fn network_arn(&self) -> Value {
@@ -113,22 +125,10 @@ impl CfnNetwork {
         self.handle.get_att("NetworkId")
     }
 
-    /// The AWS account ID that owns the network.
-    /// (`Fn::GetAtt AwsAccountId`)
-    pub fn aws_account_id(&self) -> Value {
-        self.handle.get_att("AwsAccountId")
-    }
-
     /// The current standing or status of the network.
     /// (`Fn::GetAtt Standing`)
     pub fn standing(&self) -> Value {
         self.handle.get_att("Standing")
-    }
-
-    /// The SSO redirect URI migration state. Values: 0 (not started), 1 (in progress), or 2 (completed).
-    /// (`Fn::GetAtt MigrationState`)
-    pub fn migration_state(&self) -> Value {
-        self.handle.get_att("MigrationState")
     }
 }
 

@@ -243,14 +243,14 @@ impl CfnAIAgentVersion {
         Ok(CfnAIAgentVersion { handle })
     }
 
-    /// (`Fn::GetAtt AIAgentVersionId`)
-    pub fn ai_agent_version_id(&self) -> Value {
-        self.handle.get_att("AIAgentVersionId")
-    }
-
     /// (`Fn::GetAtt AIAgentArn`)
     pub fn ai_agent_arn(&self) -> Value {
         self.handle.get_att("AIAgentArn")
+    }
+
+    /// (`Fn::GetAtt AIAgentVersionId`)
+    pub fn ai_agent_version_id(&self) -> Value {
+        self.handle.get_att("AIAgentVersionId")
     }
 
     /// (`Fn::GetAtt AssistantArn`)
@@ -1195,14 +1195,14 @@ impl CfnAIGuardrailVersion {
         Ok(CfnAIGuardrailVersion { handle })
     }
 
-    /// (`Fn::GetAtt AIGuardrailVersionId`)
-    pub fn ai_guardrail_version_id(&self) -> Value {
-        self.handle.get_att("AIGuardrailVersionId")
-    }
-
     /// (`Fn::GetAtt AIGuardrailArn`)
     pub fn ai_guardrail_arn(&self) -> Value {
         self.handle.get_att("AIGuardrailArn")
+    }
+
+    /// (`Fn::GetAtt AIGuardrailVersionId`)
+    pub fn ai_guardrail_version_id(&self) -> Value {
+        self.handle.get_att("AIGuardrailVersionId")
     }
 
     /// (`Fn::GetAtt AssistantArn`)
@@ -1727,14 +1727,14 @@ impl CfnAssistant {
         Ok(CfnAssistant { handle })
     }
 
-    /// (`Fn::GetAtt AssistantId`)
-    pub fn assistant_id(&self) -> Value {
-        self.handle.get_att("AssistantId")
-    }
-
     /// (`Fn::GetAtt AssistantArn`)
     pub fn assistant_arn(&self) -> Value {
         self.handle.get_att("AssistantArn")
+    }
+
+    /// (`Fn::GetAtt AssistantId`)
+    pub fn assistant_id(&self) -> Value {
+        self.handle.get_att("AssistantId")
     }
 }
 
@@ -1882,9 +1882,9 @@ impl CfnAssistantAssociation {
         Ok(CfnAssistantAssociation { handle })
     }
 
-    /// (`Fn::GetAtt AssistantAssociationId`)
-    pub fn assistant_association_id(&self) -> Value {
-        self.handle.get_att("AssistantAssociationId")
+    /// (`Fn::GetAtt AssistantArn`)
+    pub fn assistant_arn(&self) -> Value {
+        self.handle.get_att("AssistantArn")
     }
 
     /// (`Fn::GetAtt AssistantAssociationArn`)
@@ -1892,9 +1892,9 @@ impl CfnAssistantAssociation {
         self.handle.get_att("AssistantAssociationArn")
     }
 
-    /// (`Fn::GetAtt AssistantArn`)
-    pub fn assistant_arn(&self) -> Value {
-        self.handle.get_att("AssistantArn")
+    /// (`Fn::GetAtt AssistantAssociationId`)
+    pub fn assistant_association_id(&self) -> Value {
+        self.handle.get_att("AssistantAssociationId")
     }
 }
 
@@ -2290,6 +2290,12 @@ impl CfnContentAssociation {
         Ok(CfnContentAssociation { handle })
     }
 
+    /// The Amazon Resource Name (ARN) of the content.
+    /// (`Fn::GetAtt ContentArn`)
+    pub fn content_arn(&self) -> Value {
+        self.handle.get_att("ContentArn")
+    }
+
     /// The Amazon Resource Name (ARN) of the content association.
     /// (`Fn::GetAtt ContentAssociationArn`)
     pub fn content_association_arn(&self) -> Value {
@@ -2300,12 +2306,6 @@ impl CfnContentAssociation {
     /// (`Fn::GetAtt ContentAssociationId`)
     pub fn content_association_id(&self) -> Value {
         self.handle.get_att("ContentAssociationId")
-    }
-
-    /// The Amazon Resource Name (ARN) of the content.
-    /// (`Fn::GetAtt ContentArn`)
-    pub fn content_arn(&self) -> Value {
-        self.handle.get_att("ContentArn")
     }
 
     /// The Amazon Resource Name (ARN) of the knowledge base.
@@ -2898,14 +2898,14 @@ impl CfnKnowledgeBase {
         Ok(CfnKnowledgeBase { handle })
     }
 
-    /// (`Fn::GetAtt KnowledgeBaseId`)
-    pub fn knowledge_base_id(&self) -> Value {
-        self.handle.get_att("KnowledgeBaseId")
-    }
-
     /// (`Fn::GetAtt KnowledgeBaseArn`)
     pub fn knowledge_base_arn(&self) -> Value {
         self.handle.get_att("KnowledgeBaseArn")
+    }
+
+    /// (`Fn::GetAtt KnowledgeBaseId`)
+    pub fn knowledge_base_id(&self) -> Value {
+        self.handle.get_att("KnowledgeBaseId")
     }
 }
 
@@ -3746,12 +3746,6 @@ impl CfnMessageTemplate {
         Ok(CfnMessageTemplate { handle })
     }
 
-    /// The unique identifier of the message template.
-    /// (`Fn::GetAtt MessageTemplateId`)
-    pub fn message_template_id(&self) -> Value {
-        self.handle.get_att("MessageTemplateId")
-    }
-
     /// The Amazon Resource Name (ARN) of the message template.
     /// (`Fn::GetAtt MessageTemplateArn`)
     pub fn message_template_arn(&self) -> Value {
@@ -3762,6 +3756,12 @@ impl CfnMessageTemplate {
     /// (`Fn::GetAtt MessageTemplateContentSha256`)
     pub fn message_template_content_sha256(&self) -> Value {
         self.handle.get_att("MessageTemplateContentSha256")
+    }
+
+    /// The unique identifier of the message template.
+    /// (`Fn::GetAtt MessageTemplateId`)
+    pub fn message_template_id(&self) -> Value {
+        self.handle.get_att("MessageTemplateId")
     }
 }
 
@@ -3839,16 +3839,16 @@ impl CfnMessageTemplateVersion {
         Ok(CfnMessageTemplateVersion { handle })
     }
 
-    /// Current version number of the message template.
-    /// (`Fn::GetAtt MessageTemplateVersionNumber`)
-    pub fn message_template_version_number(&self) -> Value {
-        self.handle.get_att("MessageTemplateVersionNumber")
-    }
-
     /// The unqualified Amazon Resource Name (ARN) of the message template version.
     /// (`Fn::GetAtt MessageTemplateVersionArn`)
     pub fn message_template_version_arn(&self) -> Value {
         self.handle.get_att("MessageTemplateVersionArn")
+    }
+
+    /// Current version number of the message template.
+    /// (`Fn::GetAtt MessageTemplateVersionNumber`)
+    pub fn message_template_version_number(&self) -> Value {
+        self.handle.get_att("MessageTemplateVersionNumber")
     }
 }
 
@@ -4111,10 +4111,9 @@ impl CfnQuickResponse {
         Ok(CfnQuickResponse { handle })
     }
 
-    /// The identifier of the quick response.
-    /// (`Fn::GetAtt QuickResponseId`)
-    pub fn quick_response_id(&self) -> Value {
-        self.handle.get_att("QuickResponseId")
+    /// (`Fn::GetAtt Contents`)
+    pub fn contents(&self) -> Value {
+        self.handle.get_att("Contents")
     }
 
     /// The Amazon Resource Name (ARN) of the quick response.
@@ -4123,14 +4122,15 @@ impl CfnQuickResponse {
         self.handle.get_att("QuickResponseArn")
     }
 
+    /// The identifier of the quick response.
+    /// (`Fn::GetAtt QuickResponseId`)
+    pub fn quick_response_id(&self) -> Value {
+        self.handle.get_att("QuickResponseId")
+    }
+
     /// (`Fn::GetAtt Status`)
     pub fn status(&self) -> Value {
         self.handle.get_att("Status")
-    }
-
-    /// (`Fn::GetAtt Contents`)
-    pub fn contents(&self) -> Value {
-        self.handle.get_att("Contents")
     }
 }
 

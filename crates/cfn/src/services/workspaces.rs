@@ -109,11 +109,6 @@ impl CfnConnectionAlias {
         Ok(CfnConnectionAlias { handle })
     }
 
-    /// (`Fn::GetAtt ConnectionAliasState`)
-    pub fn connection_alias_state(&self) -> Value {
-        self.handle.get_att("ConnectionAliasState")
-    }
-
     /// (`Fn::GetAtt AliasId`)
     pub fn alias_id(&self) -> Value {
         self.handle.get_att("AliasId")
@@ -122,6 +117,11 @@ impl CfnConnectionAlias {
     /// (`Fn::GetAtt Associations`)
     pub fn associations(&self) -> Value {
         self.handle.get_att("Associations")
+    }
+
+    /// (`Fn::GetAtt ConnectionAliasState`)
+    pub fn connection_alias_state(&self) -> Value {
+        self.handle.get_att("ConnectionAliasState")
     }
 }
 
@@ -1534,10 +1534,10 @@ impl CfnDirectory {
         Ok(CfnDirectory { handle })
     }
 
-    /// The directory identifier.
-    /// (`Fn::GetAtt DirectoryId`)
-    pub fn directory_id(&self) -> Value {
-        self.handle.get_att("DirectoryId")
+    /// The directory alias.
+    /// (`Fn::GetAtt Alias`)
+    pub fn alias(&self) -> Value {
+        self.handle.get_att("Alias")
     }
 
     /// The Amazon Resource Name (ARN) of the WorkSpace directory.
@@ -1546,16 +1546,16 @@ impl CfnDirectory {
         self.handle.get_att("Arn")
     }
 
-    /// The state of the directory's registration with Amazon WorkSpaces.
-    /// (`Fn::GetAtt State`)
-    pub fn state(&self) -> Value {
-        self.handle.get_att("State")
+    /// The user name for the service account.
+    /// (`Fn::GetAtt CustomerUserName`)
+    pub fn customer_user_name(&self) -> Value {
+        self.handle.get_att("CustomerUserName")
     }
 
-    /// The directory alias.
-    /// (`Fn::GetAtt Alias`)
-    pub fn alias(&self) -> Value {
-        self.handle.get_att("Alias")
+    /// The directory identifier.
+    /// (`Fn::GetAtt DirectoryId`)
+    pub fn directory_id(&self) -> Value {
+        self.handle.get_att("DirectoryId")
     }
 
     /// The name of the directory.
@@ -1582,10 +1582,9 @@ impl CfnDirectory {
         self.handle.get_att("DnsIpv6Addresses")
     }
 
-    /// The user name for the service account.
-    /// (`Fn::GetAtt CustomerUserName`)
-    pub fn customer_user_name(&self) -> Value {
-        self.handle.get_att("CustomerUserName")
+    /// (`Fn::GetAtt IDCConfig`)
+    pub fn idc_config(&self) -> Value {
+        self.handle.get_att("IDCConfig")
     }
 
     /// The identifier of the IAM role.
@@ -1600,15 +1599,16 @@ impl CfnDirectory {
         self.handle.get_att("RegistrationCode")
     }
 
+    /// The state of the directory's registration with Amazon WorkSpaces.
+    /// (`Fn::GetAtt State`)
+    pub fn state(&self) -> Value {
+        self.handle.get_att("State")
+    }
+
     /// The identifier of the security group that is assigned to new WorkSpaces.
     /// (`Fn::GetAtt WorkspaceSecurityGroupId`)
     pub fn workspace_security_group_id(&self) -> Value {
         self.handle.get_att("WorkspaceSecurityGroupId")
-    }
-
-    /// (`Fn::GetAtt IDCConfig`)
-    pub fn idc_config(&self) -> Value {
-        self.handle.get_att("IDCConfig")
     }
 }
 
@@ -1789,14 +1789,14 @@ impl CfnWorkspace {
         Ok(CfnWorkspace { handle })
     }
 
-    /// (`Fn::GetAtt WorkspaceId`)
-    pub fn workspace_id(&self) -> Value {
-        self.handle.get_att("WorkspaceId")
-    }
-
     /// (`Fn::GetAtt Id`)
     pub fn id(&self) -> Value {
         self.handle.get_att("Id")
+    }
+
+    /// (`Fn::GetAtt WorkspaceId`)
+    pub fn workspace_id(&self) -> Value {
+        self.handle.get_att("WorkspaceId")
     }
 }
 
@@ -2268,9 +2268,9 @@ impl CfnWorkspacesPool {
         Ok(CfnWorkspacesPool { handle })
     }
 
-    /// (`Fn::GetAtt PoolId`)
-    pub fn pool_id(&self) -> Value {
-        self.handle.get_att("PoolId")
+    /// (`Fn::GetAtt CreatedAt`)
+    pub fn created_at(&self) -> Value {
+        self.handle.get_att("CreatedAt")
     }
 
     /// (`Fn::GetAtt PoolArn`)
@@ -2278,9 +2278,9 @@ impl CfnWorkspacesPool {
         self.handle.get_att("PoolArn")
     }
 
-    /// (`Fn::GetAtt CreatedAt`)
-    pub fn created_at(&self) -> Value {
-        self.handle.get_att("CreatedAt")
+    /// (`Fn::GetAtt PoolId`)
+    pub fn pool_id(&self) -> Value {
+        self.handle.get_att("PoolId")
     }
 }
 

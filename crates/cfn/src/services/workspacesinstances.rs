@@ -1408,18 +1408,6 @@ impl CfnWorkspaceInstance {
         Ok(CfnWorkspaceInstance { handle })
     }
 
-    /// Unique identifier for the workspace instance
-    /// (`Fn::GetAtt WorkspaceInstanceId`)
-    pub fn workspace_instance_id(&self) -> Value {
-        self.handle.get_att("WorkspaceInstanceId")
-    }
-
-    /// The current state of the workspace instance
-    /// (`Fn::GetAtt ProvisionState`)
-    pub fn provision_state(&self) -> Value {
-        self.handle.get_att("ProvisionState")
-    }
-
     /// (`Fn::GetAtt EC2ManagedInstance`)
     pub fn ec2_managed_instance(&self) -> Value {
         self.handle.get_att("EC2ManagedInstance")
@@ -1428,6 +1416,18 @@ impl CfnWorkspaceInstance {
     /// (`Fn::GetAtt EC2ManagedInstance.InstanceId`)
     pub fn ec2_managed_instance_instance_id(&self) -> Value {
         self.handle.get_att("EC2ManagedInstance.InstanceId")
+    }
+
+    /// The current state of the workspace instance
+    /// (`Fn::GetAtt ProvisionState`)
+    pub fn provision_state(&self) -> Value {
+        self.handle.get_att("ProvisionState")
+    }
+
+    /// Unique identifier for the workspace instance
+    /// (`Fn::GetAtt WorkspaceInstanceId`)
+    pub fn workspace_instance_id(&self) -> Value {
+        self.handle.get_att("WorkspaceInstanceId")
     }
 }
 

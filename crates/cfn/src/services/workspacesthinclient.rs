@@ -371,12 +371,6 @@ impl CfnEnvironment {
         Ok(CfnEnvironment { handle })
     }
 
-    /// Unique identifier of the environment.
-    /// (`Fn::GetAtt Id`)
-    pub fn id(&self) -> Value {
-        self.handle.get_att("Id")
-    }
-
     /// Activation code for devices associated with environment.
     /// (`Fn::GetAtt ActivationCode`)
     pub fn activation_code(&self) -> Value {
@@ -401,16 +395,10 @@ impl CfnEnvironment {
         self.handle.get_att("DesktopType")
     }
 
-    /// Number of devices registered to the environment.
-    /// (`Fn::GetAtt RegisteredDevicesCount`)
-    pub fn registered_devices_count(&self) -> Value {
-        self.handle.get_att("RegisteredDevicesCount")
-    }
-
-    /// The timestamp in unix epoch format when environment was last updated.
-    /// (`Fn::GetAtt UpdatedAt`)
-    pub fn updated_at(&self) -> Value {
-        self.handle.get_att("UpdatedAt")
+    /// Unique identifier of the environment.
+    /// (`Fn::GetAtt Id`)
+    pub fn id(&self) -> Value {
+        self.handle.get_att("Id")
     }
 
     /// The ID of the software set that is pending to be installed.
@@ -425,10 +413,22 @@ impl CfnEnvironment {
         self.handle.get_att("PendingSoftwareSetVersion")
     }
 
+    /// Number of devices registered to the environment.
+    /// (`Fn::GetAtt RegisteredDevicesCount`)
+    pub fn registered_devices_count(&self) -> Value {
+        self.handle.get_att("RegisteredDevicesCount")
+    }
+
     /// Describes if the software currently installed on all devices in the environment is a supported version.
     /// (`Fn::GetAtt SoftwareSetComplianceStatus`)
     pub fn software_set_compliance_status(&self) -> Value {
         self.handle.get_att("SoftwareSetComplianceStatus")
+    }
+
+    /// The timestamp in unix epoch format when environment was last updated.
+    /// (`Fn::GetAtt UpdatedAt`)
+    pub fn updated_at(&self) -> Value {
+        self.handle.get_att("UpdatedAt")
     }
 }
 

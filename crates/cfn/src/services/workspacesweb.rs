@@ -2469,9 +2469,9 @@ impl CfnUserSettings {
         self.handle.get_att("AssociatedPortalArns")
     }
 
-    /// (`Fn::GetAtt UserSettingsArn`)
-    pub fn user_settings_arn(&self) -> Value {
-        self.handle.get_att("UserSettingsArn")
+    /// (`Fn::GetAtt BrandingConfiguration.FaviconMetadata`)
+    pub fn branding_configuration_favicon_metadata(&self) -> Value {
+        self.handle.get_att("BrandingConfiguration.FaviconMetadata")
     }
 
     /// (`Fn::GetAtt BrandingConfiguration.LogoMetadata`)
@@ -2479,14 +2479,14 @@ impl CfnUserSettings {
         self.handle.get_att("BrandingConfiguration.LogoMetadata")
     }
 
-    /// (`Fn::GetAtt BrandingConfiguration.FaviconMetadata`)
-    pub fn branding_configuration_favicon_metadata(&self) -> Value {
-        self.handle.get_att("BrandingConfiguration.FaviconMetadata")
-    }
-
     /// (`Fn::GetAtt BrandingConfiguration.WallpaperMetadata`)
     pub fn branding_configuration_wallpaper_metadata(&self) -> Value {
         self.handle.get_att("BrandingConfiguration.WallpaperMetadata")
+    }
+
+    /// (`Fn::GetAtt UserSettingsArn`)
+    pub fn user_settings_arn(&self) -> Value {
+        self.handle.get_att("UserSettingsArn")
     }
 }
 
