@@ -444,6 +444,41 @@ fn validate(scope: &Scope, p: &DatabaseProps) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ec2::VpcProps;
+    use cairn_core::{App, EnvSettings};
+    use serde_json::json;
+
+    /// The typed handles reach the instance, its subnet group and its secret, and their
+    /// edits land in the template.
+    #[test]
+    fn typed_handles_edit_the_instance_subnet_group_and_secret() {
+        let app = App::new("t").unwrap();
+        let settings = EnvSettings {
+            name: "dev".into(),
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
+            retain_data: false,
+            require_approval: false,
+            tags: Default::default(),
+        };
+        let stack = app.environment(settings).unwrap().stack("data").unwrap();
+        let vpc = Vpc::new(&stack, "Vpc", VpcProps::default()).unwrap();
+        let db = Database::new(&stack, "Database", &vpc, DatabaseProps::default()).unwrap();
+        db.cfn_db_instance()
+            .set(CfnDBInstance::PREFERRED_BACKUP_WINDOW, "03:00-04:00")
+            .unwrap();
+        db.cfn_subnet_group().set(CfnDBSubnetGroup::DB_SUBNET_GROUP_NAME, "named").unwrap();
+        db.cfn_secret().set(CfnSecret::KMS_KEY_ID, "alias/db").unwrap();
+        assert_eq!(db.cfn_db_instance().resource_ref(), db.resource());
+
+        let assembly = app.synth().unwrap();
+        let template = &assembly.environments[0].stacks[0].template;
+        let properties = |handle: &cairn_cfn::Handle| template["Resources"][handle.logical_id()]["Properties"].clone();
+        assert_eq!(properties(db.cfn_db_instance())["PreferredBackupWindow"], json!("03:00-04:00"));
+        assert_eq!(properties(db.cfn_db_instance())["Engine"], json!("postgres"));
+        assert_eq!(properties(db.cfn_subnet_group())["DBSubnetGroupName"], json!("named"));
+        assert_eq!(properties(db.cfn_secret())["KmsKeyId"], json!("alias/db"));
+    }
 
     #[test]
     fn only_released_postgres_versions_pass() {
