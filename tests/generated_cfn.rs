@@ -13,7 +13,11 @@ fn python() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join(".venv"));
     let python = venv.join("bin/python");
-    assert!(python.exists(), "{} is missing: run `make venv` (the generator reads cfn-lint's schemas)", python.display());
+    assert!(
+        python.exists(),
+        "{} is missing: run `make venv` (the generator reads cfn-lint's schemas)",
+        python.display()
+    );
     python
 }
 

@@ -10,8 +10,16 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
+use cairn_cfn::ec2::{
+    self as cfn_ec2, security_group, CfnEIP, CfnEIPProps, CfnFlowLog, CfnFlowLogProps, CfnInternetGateway, CfnInternetGatewayProps,
+    CfnNatGateway, CfnNatGatewayProps, CfnRoute, CfnRouteProps, CfnRouteTable, CfnRouteTableProps, CfnSecurityGroup,
+    CfnSecurityGroupEgress, CfnSecurityGroupEgressProps, CfnSecurityGroupIngress, CfnSecurityGroupIngressProps, CfnSecurityGroupProps,
+    CfnSubnet, CfnSubnetProps, CfnSubnetRouteTableAssociation, CfnSubnetRouteTableAssociationProps, CfnVPC, CfnVPCEndpoint,
+    CfnVPCEndpointProps, CfnVPCGatewayAttachment, CfnVPCGatewayAttachmentProps, CfnVPCProps,
+};
+use cairn_cfn::Val;
 use cairn_core::config::Ipv4Cidr;
-use cairn_core::{Resource, ResourceRef, Result, Scope, Value};
+use cairn_core::{ResourceRef, Result, Scope, Value};
 
 use crate::iam::{PolicyStatement, Role, RoleProps, ServicePrincipal};
 use crate::logs::{LogGroup, LogGroupProps};
@@ -141,6 +149,10 @@ pub struct Subnet {
     pub cidr: Ipv4Cidr,
     pub resource: ResourceRef,
     pub route_table: ResourceRef,
+    /// The typed `AWS::EC2::Subnet` behind `resource`.
+    cfn_subnet: CfnSubnet,
+    /// The typed `AWS::EC2::RouteTable` behind `route_table`.
+    cfn_route_table: CfnRouteTable,
 }
 
 impl Subnet {
@@ -152,6 +164,17 @@ impl Subnet {
     /// The subnet's availability zone (`Fn::Select [i, Fn::GetAZs ""]`).
     pub fn availability_zone(&self) -> Value {
         Value::az(self.az_index)
+    }
+
+    /// The `AWS::EC2::Subnet`, for edits the props do not cover
+    /// (`subnet.cfn_subnet().set(CfnSubnet::ENABLE_DNS64, true)`).
+    pub fn cfn_subnet(&self) -> &CfnSubnet {
+        &self.cfn_subnet
+    }
+
+    /// The subnet's `AWS::EC2::RouteTable`, for edits.
+    pub fn cfn_route_table(&self) -> &CfnRouteTable {
+        &self.cfn_route_table
     }
 }
 
@@ -169,7 +192,8 @@ pub struct Vpc {
 enum Origin {
     /// Created by this app.
     Owned {
-        vpc: ResourceRef,
+        /// The typed `AWS::EC2::VPC`, for edits ([`Vpc::cfn_vpc`]).
+        vpc: Box<CfnVPC>,
         subnets: Vec<Subnet>,
         nat_gateways: Vec<ResourceRef>,
     },
@@ -276,25 +300,34 @@ impl Vpc {
         let plan = plan_subnets(&scope, &props)?;
         check_nat_gateways(&scope, &props)?;
 
-        let vpc = scope.add_resource(
+        let cfn_vpc = CfnVPC::new(
+            &scope,
             "Resource",
-            Resource::new("AWS::EC2::VPC")
-                .prop("CidrBlock", props.cidr.to_string())
-                .prop("EnableDnsHostnames", true)
-                .prop("EnableDnsSupport", true)
-                .prop("InstanceTenancy", "default")
-                .prop("Tags", name_tag(&scope.name_path())),
+            CfnVPCProps {
+                cidr_block: Some(props.cidr.to_string().into()),
+                enable_dns_hostnames: Some(true.into()),
+                enable_dns_support: Some(true.into()),
+                instance_tenancy: Some(cfn_ec2::vpc::InstanceTenancy::Default.into()),
+                tags: Some(vec![cfn_ec2::vpc::Tag::new("Name", name_tag_value(&scope.name_path()))].into()),
+                ..Default::default()
+            },
         )?;
+        let vpc = cfn_vpc.resource_ref().clone();
         let igw = if props.subnet_configuration.iter().any(|g| g.subnet_type == SubnetType::Public) {
-            let igw = scope.add_resource(
+            let igw = CfnInternetGateway::new(
+                &scope,
                 "IGW",
-                Resource::new("AWS::EC2::InternetGateway").prop("Tags", name_tag(&scope.name_path())),
+                CfnInternetGatewayProps {
+                    tags: Some(vec![cfn_ec2::internet_gateway::Tag::new("Name", name_tag_value(&scope.name_path()))].into()),
+                },
             )?;
-            let attachment = scope.add_resource(
+            let attachment = CfnVPCGatewayAttachment::new(
+                &scope,
                 "VPCGW",
-                Resource::new("AWS::EC2::VPCGatewayAttachment")
-                    .prop("VpcId", vpc.as_ref())
-                    .prop("InternetGatewayId", igw.as_ref()),
+                CfnVPCGatewayAttachmentProps {
+                    internet_gateway_id: Some(igw.resource_ref().into()),
+                    ..CfnVPCGatewayAttachmentProps::new(&vpc)
+                },
             )?;
             Some((igw, attachment))
         } else {
@@ -308,60 +341,71 @@ impl Vpc {
         for p in &plan {
             let group = &props.subnet_configuration[p.group];
             let sub_scope = scope.child(&format!("{}Subnet{}", group.name, p.az + 1))?;
-            let subnet = sub_scope.add_resource(
+            let subnet = CfnSubnet::new(
+                &sub_scope,
                 "Subnet",
-                Resource::new("AWS::EC2::Subnet")
-                    .prop("VpcId", vpc.as_ref())
-                    .prop("AvailabilityZone", Value::az(p.az))
-                    .prop("CidrBlock", p.cidr.to_string())
+                CfnSubnetProps {
+                    availability_zone: Some(Value::az(p.az).into()),
+                    cidr_block: Some(p.cidr.to_string().into()),
                     // Public addresses only where explicitly given (NAT EIPs, load balancers).
-                    .prop("MapPublicIpOnLaunch", false)
-                    .prop(
-                        "Tags",
-                        Value::list([
-                            tag("Name", Value::sub(format!("${{AWS::StackName}}/{}", sub_scope.name_path()))),
-                            tag("cairn:subnet-type", Value::str(group.subnet_type.describe())),
-                        ]),
+                    map_public_ip_on_launch: Some(false.into()),
+                    tags: Some(
+                        vec![
+                            cfn_ec2::subnet::Tag::new("Name", name_tag_value(&sub_scope.name_path())),
+                            cfn_ec2::subnet::Tag::new("cairn:subnet-type", group.subnet_type.describe()),
+                        ]
+                        .into(),
                     ),
+                    ..CfnSubnetProps::new(&vpc)
+                },
             )?;
-            let route_table = sub_scope.add_resource(
+            let route_table = CfnRouteTable::new(
+                &sub_scope,
                 "RouteTable",
-                Resource::new("AWS::EC2::RouteTable")
-                    .prop("VpcId", vpc.as_ref())
-                    .prop("Tags", name_tag(&sub_scope.name_path())),
+                CfnRouteTableProps {
+                    tags: Some(vec![cfn_ec2::route_table::Tag::new("Name", name_tag_value(&sub_scope.name_path()))].into()),
+                    ..CfnRouteTableProps::new(&vpc)
+                },
             )?;
-            let association = sub_scope.add_resource(
+            let association = CfnSubnetRouteTableAssociation::new(
+                &sub_scope,
                 "RouteTableAssociation",
-                Resource::new("AWS::EC2::SubnetRouteTableAssociation")
-                    .prop("RouteTableId", route_table.as_ref())
-                    .prop("SubnetId", subnet.as_ref()),
+                CfnSubnetRouteTableAssociationProps::new(route_table.resource_ref(), subnet.resource_ref()),
             )?;
             if let (SubnetType::Public, Some((igw, attachment))) = (group.subnet_type, &igw) {
-                let route = sub_scope.add_resource(
+                let route = CfnRoute::new(
+                    &sub_scope,
                     "DefaultRoute",
-                    Resource::new("AWS::EC2::Route")
-                        .prop("RouteTableId", route_table.as_ref())
-                        .prop("DestinationCidrBlock", "0.0.0.0/0")
-                        .prop("GatewayId", igw.as_ref())
-                        .depends_on(attachment),
+                    CfnRouteProps {
+                        destination_cidr_block: Some("0.0.0.0/0".into()),
+                        gateway_id: Some(igw.resource_ref().into()),
+                        ..CfnRouteProps::new(route_table.resource_ref())
+                    },
                 )?;
+                route.add_depends_on(attachment.resource_ref())?;
                 if Some(p.group) == first_public && p.az < props.nat_gateways {
-                    let eip = sub_scope.add_resource(
+                    let eip = CfnEIP::new(
+                        &sub_scope,
                         "EIP",
-                        Resource::new("AWS::EC2::EIP")
-                            .prop("Domain", "vpc")
-                            .prop("Tags", name_tag(&sub_scope.name_path())),
+                        CfnEIPProps {
+                            domain: Some("vpc".into()),
+                            tags: Some(vec![cfn_ec2::eip::Tag::new("Name", name_tag_value(&sub_scope.name_path()))].into()),
+                            ..Default::default()
+                        },
                     )?;
-                    let nat = sub_scope.add_resource(
+                    let nat = CfnNatGateway::new(
+                        &sub_scope,
                         "NATGateway",
-                        Resource::new("AWS::EC2::NatGateway")
-                            .prop("SubnetId", subnet.as_ref())
-                            .prop("AllocationId", eip.get_att("AllocationId"))
-                            .prop("Tags", name_tag(&sub_scope.name_path()))
-                            .depends_on(&route)
-                            .depends_on(&association),
+                        CfnNatGatewayProps {
+                            allocation_id: Some(eip.allocation_id().into()),
+                            subnet_id: Some(subnet.resource_ref().into()),
+                            tags: Some(vec![cfn_ec2::nat_gateway::Tag::new("Name", name_tag_value(&sub_scope.name_path()))].into()),
+                            ..Default::default()
+                        },
                     )?;
-                    nat_gateways.push(nat);
+                    nat.add_depends_on(route.resource_ref())?;
+                    nat.add_depends_on(association.resource_ref())?;
+                    nat_gateways.push(nat.resource_ref().clone());
                 }
             }
             subnets.push((
@@ -371,8 +415,10 @@ impl Vpc {
                     group: group.name.clone(),
                     az_index: p.az,
                     cidr: p.cidr,
-                    resource: subnet,
-                    route_table,
+                    resource: subnet.resource_ref().clone(),
+                    route_table: route_table.resource_ref().clone(),
+                    cfn_subnet: subnet,
+                    cfn_route_table: route_table,
                 },
             ));
         }
@@ -382,12 +428,14 @@ impl Vpc {
                 continue;
             }
             let nat = &nat_gateways[subnet.az_index as usize % nat_gateways.len()];
-            sub_scope.add_resource(
+            CfnRoute::new(
+                sub_scope,
                 "DefaultRoute",
-                Resource::new("AWS::EC2::Route")
-                    .prop("RouteTableId", subnet.route_table.as_ref())
-                    .prop("DestinationCidrBlock", "0.0.0.0/0")
-                    .prop("NatGatewayId", nat.as_ref()),
+                CfnRouteProps {
+                    destination_cidr_block: Some("0.0.0.0/0".into()),
+                    nat_gateway_id: Some(nat.into()),
+                    ..CfnRouteProps::new(&subnet.route_table)
+                },
             )?;
         }
         let subnets: Vec<Subnet> = subnets.into_iter().map(|(_, s)| s).collect();
@@ -395,13 +443,15 @@ impl Vpc {
         if props.gateway_endpoints {
             let route_tables: Vec<Value> = subnets.iter().map(|s| s.route_table.as_ref()).collect();
             for (id, service) in [("S3Endpoint", "s3"), ("DynamoDbEndpoint", "dynamodb")] {
-                scope.add_resource(
+                CfnVPCEndpoint::new(
+                    &scope,
                     id,
-                    Resource::new("AWS::EC2::VPCEndpoint")
-                        .prop("ServiceName", Value::sub(format!("com.amazonaws.${{AWS::Region}}.{service}")))
-                        .prop("VpcEndpointType", "Gateway")
-                        .prop("VpcId", vpc.as_ref())
-                        .prop("RouteTableIds", Value::List(route_tables.clone())),
+                    CfnVPCEndpointProps {
+                        route_table_ids: Some(route_tables.clone().into()),
+                        service_name: Some(Value::sub(format!("com.amazonaws.${{AWS::Region}}.{service}")).into()),
+                        vpc_endpoint_type: Some(cfn_ec2::vpc_endpoint::VpcEndpointType::Gateway.into()),
+                        ..CfnVPCEndpointProps::new(&vpc)
+                    },
                 )?;
             }
         }
@@ -428,25 +478,28 @@ impl Vpc {
                 &["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                 vec![group.arn()],
             ))?;
-            let mut flow_log = Resource::new("AWS::EC2::FlowLog")
-                .prop("ResourceId", vpc.as_ref())
-                .prop("ResourceType", "VPC")
-                .prop("TrafficType", "ALL")
-                .prop("LogDestinationType", "cloud-watch-logs")
-                .prop("LogGroupName", group.name())
-                .prop("DeliverLogsPermissionArn", role.arn())
-                .prop("Tags", name_tag(&fl_scope.name_path()));
+            let flow_log = CfnFlowLog::new(
+                &fl_scope,
+                "FlowLog",
+                CfnFlowLogProps {
+                    deliver_logs_permission_arn: Some(role.arn().into()),
+                    log_destination_type: Some(cfn_ec2::flow_log::LogDestinationType::CloudWatchLogs.into()),
+                    log_group_name: Some(group.name().into()),
+                    tags: Some(vec![cfn_ec2::flow_log::Tag::new("Name", name_tag_value(&fl_scope.name_path()))].into()),
+                    traffic_type: Some(cfn_ec2::flow_log::TrafficType::All.into()),
+                    ..CfnFlowLogProps::new(&vpc, cfn_ec2::flow_log::ResourceType::Vpc)
+                },
+            )?;
             if let Some(policy) = role.default_policy() {
                 // The service checks the role's permissions when the flow log is created.
-                flow_log = flow_log.depends_on(&policy);
+                flow_log.add_depends_on(&policy)?;
             }
-            fl_scope.add_resource("FlowLog", flow_log)?;
         }
 
         Ok(Vpc {
             scope,
             origin: Origin::Owned {
-                vpc,
+                vpc: Box::new(cfn_vpc),
                 subnets,
                 nat_gateways,
             },
@@ -477,7 +530,7 @@ impl Vpc {
     /// The VPC's id (`Ref`; for an existing VPC the id given).
     pub fn vpc_id(&self) -> Value {
         match &self.origin {
-            Origin::Owned { vpc, .. } => vpc.as_ref(),
+            Origin::Owned { vpc, .. } => vpc.r#ref(),
             Origin::Imported(a) => Value::str(a.vpc_id.as_str()),
         }
     }
@@ -486,7 +539,7 @@ impl Vpc {
     /// an error without it).
     pub fn cidr_block(&self) -> Result<Value> {
         match &self.origin {
-            Origin::Owned { vpc, .. } => Ok(vpc.get_att("CidrBlock")),
+            Origin::Owned { vpc, .. } => Ok(vpc.cidr_block()),
             Origin::Imported(VpcAttributes { cidr: Some(cidr), .. }) => Ok(Value::str(cidr.to_string())),
             Origin::Imported(_) => Err(self
                 .scope
@@ -500,7 +553,7 @@ impl Vpc {
     /// An existing VPC ([`Vpc::from_attributes`]) has none: that is an error.
     pub fn resource(&self) -> Result<&ResourceRef> {
         match &self.origin {
-            Origin::Owned { vpc, .. } => Ok(vpc),
+            Origin::Owned { vpc, .. } => Ok(vpc.resource_ref()),
             Origin::Imported(a) => Err(crate::imported::no_resource(&self.scope, "VPC", &a.vpc_id)),
         }
     }
@@ -593,13 +646,23 @@ impl Vpc {
     }
 }
 
-fn tag(key: &str, value: Value) -> Value {
-    Value::map([("Key", Value::str(key)), ("Value", value)])
+/// The typed resource of a [`Vpc`].
+impl Vpc {
+    /// The `AWS::EC2::VPC`, for edits the props do not cover
+    /// (`vpc.cfn_vpc().set(CfnVPC::INSTANCE_TENANCY, InstanceTenancy::Dedicated)`).
+    /// Subnets and route tables: [`Subnet::cfn_subnet`], [`Subnet::cfn_route_table`].
+    /// An existing VPC ([`Vpc::from_attributes`]) has none: that is an error.
+    pub fn cfn_vpc(&self) -> Result<&CfnVPC> {
+        match &self.origin {
+            Origin::Owned { vpc, .. } => Ok(vpc),
+            Origin::Imported(a) => Err(crate::imported::no_resource(&self.scope, "VPC", &a.vpc_id)),
+        }
+    }
 }
 
-/// `Name` tag `<stack name>/<construct path>`, the same text in every environment's template.
-fn name_tag(path: &str) -> Value {
-    Value::list([tag("Name", Value::sub(format!("${{AWS::StackName}}/{path}")))])
+/// The `Name` tag's value, `<stack name>/<construct path>`: the same text in every environment's template.
+fn name_tag_value(path: &str) -> Value {
+    Value::sub(format!("${{AWS::StackName}}/{path}"))
 }
 
 /// Validates the props and computes every subnet's block.
@@ -826,15 +889,23 @@ impl Port {
         }
     }
 
-    fn fields(&self) -> Vec<(&'static str, Value)> {
+    /// The rule's `IpProtocol`: `tcp`, `udp`, or `-1` for every protocol.
+    fn ip_protocol(&self) -> &'static str {
         match self.protocol {
-            Protocol::All => vec![("IpProtocol", Value::str("-1"))],
-            Protocol::Tcp | Protocol::Udp => vec![
-                ("IpProtocol", Value::str(if self.protocol == Protocol::Tcp { "tcp" } else { "udp" })),
-                ("FromPort", Value::from(self.from)),
-                ("ToPort", Value::from(self.to)),
-            ],
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+            Protocol::All => "-1",
         }
+    }
+
+    /// The rule's `FromPort`; none for every protocol (`-1` takes no ports).
+    fn first_port(&self) -> Option<Val<i64>> {
+        (self.protocol != Protocol::All).then(|| self.from.into())
+    }
+
+    /// The rule's `ToPort`; none for every protocol.
+    fn last_port(&self) -> Option<Val<i64>> {
+        (self.protocol != Protocol::All).then(|| self.to.into())
     }
 }
 
@@ -859,7 +930,7 @@ pub trait Connectable {
 #[derive(Clone)]
 pub struct SecurityGroup {
     scope: Scope,
-    group: ResourceRef,
+    group: CfnSecurityGroup,
     allow_all_outbound: bool,
     /// Rule ids already added (adding the same rule twice is a no-op).
     rules: Rc<RefCell<BTreeSet<String>>>,
@@ -873,14 +944,21 @@ impl Connectable for SecurityGroup {
 
 /// The placeholder egress rule that replaces CloudFormation's default allow-all
 /// egress (same as the AWS CDK's): ICMP type 252 code 86 to 255.255.255.255/32.
-fn disallow_all_egress() -> Value {
-    Value::map([
-        ("CidrIp", Value::str("255.255.255.255/32")),
-        ("Description", Value::str("Disallow all traffic")),
-        ("FromPort", Value::from(252)),
-        ("IpProtocol", Value::str("icmp")),
-        ("ToPort", Value::from(86)),
-    ])
+fn disallow_all_egress() -> security_group::Egress {
+    security_group::Egress {
+        cidr_ip: Some("255.255.255.255/32".into()),
+        description: Some("Disallow all traffic".into()),
+        from_port: Some(252.into()),
+        to_port: Some(86.into()),
+        ..security_group::Egress::new("icmp")
+    }
+}
+
+/// Which inline rule list of a security group a CIDR rule goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Ingress,
+    Egress,
 }
 
 impl SecurityGroup {
@@ -892,20 +970,22 @@ impl SecurityGroup {
             .unwrap_or_else(|| format!("{} security group", scope.name_path()));
         check_description(&scope, "description", &description)?;
         let egress = if props.allow_all_outbound {
-            Value::map([
-                ("CidrIp", Value::str("0.0.0.0/0")),
-                ("Description", Value::str("Allow all outbound traffic")),
-                ("IpProtocol", Value::str("-1")),
-            ])
+            security_group::Egress {
+                cidr_ip: Some("0.0.0.0/0".into()),
+                description: Some("Allow all outbound traffic".into()),
+                ..security_group::Egress::new("-1")
+            }
         } else {
             disallow_all_egress()
         };
-        let group = scope.add_resource(
+        let group = CfnSecurityGroup::new(
+            &scope,
             "Resource",
-            Resource::new("AWS::EC2::SecurityGroup")
-                .prop("GroupDescription", description)
-                .prop("SecurityGroupEgress", Value::list([egress]))
-                .prop("VpcId", vpc.vpc_id()),
+            CfnSecurityGroupProps {
+                security_group_egress: Some(vec![egress].into()),
+                vpc_id: Some(vpc.vpc_id().into()),
+                ..CfnSecurityGroupProps::new(description)
+            },
         )?;
         Ok(SecurityGroup {
             scope,
@@ -917,10 +997,17 @@ impl SecurityGroup {
 
     /// The group's id (`GetAtt GroupId`).
     pub fn group_id(&self) -> Value {
-        self.group.get_att("GroupId")
+        self.group.group_id()
     }
 
     pub fn resource(&self) -> &ResourceRef {
+        self.group.resource_ref()
+    }
+
+    /// The `AWS::EC2::SecurityGroup`, for edits the props do not cover. The inline
+    /// rules of `allow_*_cidr`/`allow_*_any_ipv4` are appended to its
+    /// `SecurityGroupIngress`/`SecurityGroupEgress` as they are added.
+    pub fn cfn_security_group(&self) -> &CfnSecurityGroup {
         &self.group
     }
 
@@ -934,42 +1021,60 @@ impl SecurityGroup {
 
     /// Allows inbound traffic from any IPv4 address on `port`.
     pub fn allow_from_any_ipv4(&self, port: Port, description: &str) -> Result<()> {
-        self.add_cidr_rule("SecurityGroupIngress", "CidrIp", "0.0.0.0/0", port, description)
+        self.add_cidr_rule(Direction::Ingress, "0.0.0.0/0", port, description)
     }
 
     /// Allows outbound traffic to any IPv4 address on `port`.
     pub fn allow_to_any_ipv4(&self, port: Port, description: &str) -> Result<()> {
-        self.add_cidr_rule("SecurityGroupEgress", "CidrIp", "0.0.0.0/0", port, description)
+        self.add_cidr_rule(Direction::Egress, "0.0.0.0/0", port, description)
     }
 
     /// Allows outbound traffic to `cidr` on `port`.
     pub fn allow_to_cidr(&self, cidr: Ipv4Cidr, port: Port, description: &str) -> Result<()> {
-        self.add_cidr_rule("SecurityGroupEgress", "CidrIp", &cidr.to_string(), port, description)
+        self.add_cidr_rule(Direction::Egress, &cidr.to_string(), port, description)
     }
 
     /// Allows inbound traffic from `cidr` on `port`.
     pub fn allow_from_cidr(&self, cidr: Ipv4Cidr, port: Port, description: &str) -> Result<()> {
-        self.add_cidr_rule("SecurityGroupIngress", "CidrIp", &cidr.to_string(), port, description)
+        self.add_cidr_rule(Direction::Ingress, &cidr.to_string(), port, description)
     }
 
-    fn add_cidr_rule(&self, property: &str, peer_key: &str, peer: &str, port: Port, description: &str) -> Result<()> {
+    fn add_cidr_rule(&self, direction: Direction, cidr: &str, port: Port, description: &str) -> Result<()> {
         check_description(&self.scope, "description", description)?;
-        if !self.first_time(format!("{property} {peer} {}", port.label())) {
+        let property = match direction {
+            Direction::Ingress => CfnSecurityGroup::SECURITY_GROUP_INGRESS.name(),
+            Direction::Egress => CfnSecurityGroup::SECURITY_GROUP_EGRESS.name(),
+        };
+        if !self.first_time(format!("{property} {cidr} {}", port.label())) {
             return Ok(());
         }
-        if property == "SecurityGroupEgress" && self.allow_all_outbound {
+        if direction == Direction::Egress && self.allow_all_outbound {
             return Ok(());
         }
-        let mut rule = Value::map([(peer_key, Value::str(peer)), ("Description", Value::str(description))]);
-        for (k, v) in port.fields() {
-            rule = rule.with(k, v);
-        }
-        let stack = self.scope.stack().clone();
-        stack.update_resource(&self.group, |r| {
+        let rule: Value = match direction {
+            Direction::Ingress => Val::from(security_group::Ingress {
+                cidr_ip: Some(cidr.into()),
+                description: Some(description.into()),
+                from_port: port.first_port(),
+                to_port: port.last_port(),
+                ..security_group::Ingress::new(port.ip_protocol())
+            })
+            .into_value(),
+            Direction::Egress => Val::from(security_group::Egress {
+                cidr_ip: Some(cidr.into()),
+                description: Some(description.into()),
+                from_port: port.first_port(),
+                to_port: port.last_port(),
+                ..security_group::Egress::new(port.ip_protocol())
+            })
+            .into_value(),
+        };
+        let placeholder = Val::from(disallow_all_egress()).into_value();
+        self.group.edit(|r| {
             let list = r.properties.entry(property.to_string()).or_insert_with(|| Value::List(Vec::new()));
             if let Value::List(items) = list {
                 // A real egress rule replaces the disallow-all placeholder.
-                items.retain(|i| *i != disallow_all_egress());
+                items.retain(|i| *i != placeholder);
                 items.push(rule);
             }
         })
@@ -997,30 +1102,31 @@ impl SecurityGroup {
                 .fix("connect constructs of the same environment"));
         }
         let same_stack = self.scope.stack().key() == peer.scope.stack().key();
-        let (mine, theirs) = (&self.group.logical_id, &peer.group.logical_id);
+        let (mine, theirs) = (self.group.logical_id(), peer.group.logical_id());
         if self.first_time(format!("ingress {theirs} {}", port.label())) {
-            let mut ingress = Resource::new("AWS::EC2::SecurityGroupIngress")
-                .prop("GroupId", self.group_id())
-                .prop("SourceSecurityGroupId", peer.group_id())
-                .prop("Description", description);
-            for (k, v) in port.fields() {
-                ingress = ingress.prop(k, v);
-            }
+            let ingress = CfnSecurityGroupIngressProps {
+                description: Some(description.into()),
+                from_port: port.first_port(),
+                group_id: Some(self.group_id().into()),
+                source_security_group_id: Some(peer.group_id().into()),
+                to_port: port.last_port(),
+                ..CfnSecurityGroupIngressProps::new(port.ip_protocol())
+            };
             if same_stack {
-                self.scope.add_resource(&format!("from {theirs}:{}", port.label()), ingress)?;
+                CfnSecurityGroupIngress::new(&self.scope, &format!("from {theirs}:{}", port.label()), ingress)?;
             } else {
-                peer.scope.add_resource(&format!("ingress to {mine}:{}", port.label()), ingress)?;
+                CfnSecurityGroupIngress::new(&peer.scope, &format!("ingress to {mine}:{}", port.label()), ingress)?;
             }
         }
         if !peer.allow_all_outbound && peer.first_time(format!("egress {mine} {}", port.label())) {
-            let mut egress = Resource::new("AWS::EC2::SecurityGroupEgress")
-                .prop("GroupId", peer.group_id())
-                .prop("DestinationSecurityGroupId", self.group_id())
-                .prop("Description", description);
-            for (k, v) in port.fields() {
-                egress = egress.prop(k, v);
-            }
-            peer.scope.add_resource(&format!("to {mine}:{}", port.label()), egress)?;
+            let egress = CfnSecurityGroupEgressProps {
+                description: Some(description.into()),
+                destination_security_group_id: Some(self.group_id().into()),
+                from_port: port.first_port(),
+                to_port: port.last_port(),
+                ..CfnSecurityGroupEgressProps::new(peer.group_id(), port.ip_protocol())
+            };
+            CfnSecurityGroupEgress::new(&peer.scope, &format!("to {mine}:{}", port.label()), egress)?;
         }
         Ok(())
     }
@@ -1036,5 +1142,158 @@ fn check_description(scope: &Scope, property: &str, d: &str) -> Result<()> {
             .error(format!("`{d}` is not a valid security-group description"))
             .property(property.to_string())
             .fix("use 1-255 letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cairn_core::{App, EnvSettings};
+    use serde_json::{json, Value as Json};
+
+    fn settings() -> EnvSettings {
+        EnvSettings {
+            name: "dev".into(),
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
+            retain_data: false,
+            require_approval: false,
+            tags: Default::default(),
+        }
+    }
+
+    /// The `network` stack's template.
+    fn template(app: &App) -> Json {
+        let assembly = app.synth().expect("the test app synthesizes");
+        let stacks = &assembly.environments[0].stacks;
+        stacks.iter().find(|s| s.id == "network").expect("a network stack").template.clone()
+    }
+
+    /// Properties of the resources of one type, by logical ID.
+    fn properties_of(template: &Json, resource_type: &str) -> Vec<(String, Json)> {
+        let resources = template["Resources"].as_object().expect("Resources");
+        let mut found: Vec<(String, Json)> = resources
+            .iter()
+            .filter(|(_, r)| r["Type"] == resource_type)
+            .map(|(id, r)| (id.clone(), r["Properties"].clone()))
+            .collect();
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        found
+    }
+
+    /// The typed handles reach the resources the constructs created, and their edits
+    /// land in the template.
+    #[test]
+    fn typed_handles_edit_the_vpc_subnets_and_groups() {
+        let app = App::new("t").unwrap();
+        let stack = app.environment(settings()).unwrap().stack("network").unwrap();
+        let vpc = Vpc::new(&stack, "Vpc", VpcProps::default()).unwrap();
+        let group = SecurityGroup::new(&stack, "Group", &vpc, SecurityGroupProps::default()).unwrap();
+        vpc.cfn_vpc()
+            .unwrap()
+            .set(CfnVPC::INSTANCE_TENANCY, cfn_ec2::vpc::InstanceTenancy::Dedicated)
+            .unwrap();
+        let subnet = &vpc.subnets()[0];
+        subnet.cfn_subnet().set(CfnSubnet::ENABLE_DNS64, true).unwrap();
+        subnet.cfn_route_table().add_metadata("note", Value::str("edited")).unwrap();
+        group.cfn_security_group().set(CfnSecurityGroup::GROUP_NAME, "named").unwrap();
+        assert_eq!(vpc.cfn_vpc().unwrap().resource_ref(), vpc.resource().unwrap());
+        assert_eq!(subnet.cfn_subnet().resource_ref(), &subnet.resource);
+        assert_eq!(group.cfn_security_group().resource_ref(), group.resource());
+
+        let template = template(&app);
+        let resources = &template["Resources"];
+        let id = |r: &ResourceRef| r.logical_id.clone();
+        assert_eq!(resources[id(vpc.resource())]["Properties"]["InstanceTenancy"], json!("dedicated"));
+        assert_eq!(resources[id(&subnet.resource)]["Properties"]["EnableDns64"], json!(true));
+        assert_eq!(resources[id(&subnet.route_table)]["Metadata"]["note"], json!("edited"));
+        assert_eq!(resources[id(group.resource())]["Properties"]["GroupName"], json!("named"));
+    }
+
+    /// Every kind of port and peer renders the rule the template had before the typed
+    /// layer (the shop's snapshots have tcp rules only): udp, port ranges, all traffic
+    /// without ports, the disallow-all placeholder replaced by the first real egress rule,
+    /// and no egress rules on a group that allows all outbound traffic.
+    #[test]
+    fn security_group_rules_of_every_port_kind() {
+        let app = App::new("t").unwrap();
+        let stack = app.environment(settings()).unwrap().stack("network").unwrap();
+        let props = VpcProps {
+            flow_logs: None,
+            gateway_endpoints: false,
+            ..Default::default()
+        };
+        let vpc = Vpc::new(&stack, "Vpc", props).unwrap();
+        let closed = SecurityGroup::new(&stack, "Closed", &vpc, SecurityGroupProps::default()).unwrap();
+        SecurityGroup::new(&stack, "Untouched", &vpc, SecurityGroupProps::default()).unwrap();
+        let open = SecurityGroupProps {
+            description: Some("open".into()),
+            allow_all_outbound: true,
+        };
+        let open = SecurityGroup::new(&stack, "Open", &vpc, open).unwrap();
+        closed.allow_from_any_ipv4(Port::all_traffic(), "all in").unwrap();
+        closed
+            .allow_from_cidr(Ipv4Cidr::parse("10.1.0.0/16").unwrap(), Port::tcp_range(2048, 1024), "high")
+            .unwrap();
+        closed
+            .allow_to_cidr(Ipv4Cidr::parse("10.2.0.0/16").unwrap(), Port::udp(53), "dns")
+            .unwrap();
+        closed.allow_to_any_ipv4(Port::tcp(443), "https").unwrap();
+        open.allow_to_any_ipv4(Port::tcp(443), "https").unwrap();
+        open.allow_from(&closed, Port::all_traffic(), "closed to open").unwrap();
+
+        let template = template(&app);
+        let groups = properties_of(&template, "AWS::EC2::SecurityGroup");
+        let group = |prefix: &str| &groups.iter().find(|(id, _)| id.starts_with(prefix)).expect(prefix).1;
+        assert_eq!(
+            group("Closed")["SecurityGroupIngress"],
+            json!([
+                { "CidrIp": "0.0.0.0/0", "Description": "all in", "IpProtocol": "-1" },
+                { "CidrIp": "10.1.0.0/16", "Description": "high", "IpProtocol": "tcp", "FromPort": 1024, "ToPort": 2048 },
+            ])
+        );
+        assert_eq!(
+            group("Closed")["SecurityGroupEgress"],
+            json!([
+                { "CidrIp": "10.2.0.0/16", "Description": "dns", "IpProtocol": "udp", "FromPort": 53, "ToPort": 53 },
+                { "CidrIp": "0.0.0.0/0", "Description": "https", "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443 },
+            ])
+        );
+        assert_eq!(
+            group("Untouched")["SecurityGroupEgress"],
+            json!([{
+                "CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic",
+                "FromPort": 252, "IpProtocol": "icmp", "ToPort": 86
+            }])
+        );
+        assert_eq!(
+            group("Open")["SecurityGroupEgress"],
+            json!([{ "CidrIp": "0.0.0.0/0", "Description": "Allow all outbound traffic", "IpProtocol": "-1" }])
+        );
+        assert_eq!(group("Open")["GroupDescription"], json!("open"));
+        assert!(group("Open").get("SecurityGroupIngress").is_none());
+
+        let group_id = |prefix: &str| {
+            let id = &groups.iter().find(|(id, _)| id.starts_with(prefix)).expect(prefix).0;
+            json!({ "Fn::GetAtt": [id, "GroupId"] })
+        };
+        let ingress = properties_of(&template, "AWS::EC2::SecurityGroupIngress");
+        let egress = properties_of(&template, "AWS::EC2::SecurityGroupEgress");
+        assert_eq!(ingress.len(), 1, "{ingress:?}");
+        assert_eq!(
+            ingress[0].1,
+            json!({
+                "GroupId": group_id("Open"), "SourceSecurityGroupId": group_id("Closed"),
+                "Description": "closed to open", "IpProtocol": "-1"
+            })
+        );
+        assert_eq!(egress.len(), 1, "{egress:?}");
+        assert_eq!(
+            egress[0].1,
+            json!({
+                "GroupId": group_id("Closed"), "DestinationSecurityGroupId": group_id("Open"),
+                "Description": "closed to open", "IpProtocol": "-1"
+            })
+        );
     }
 }

@@ -3,7 +3,9 @@
 //! only a `{{resolve:secretsmanager:…}}` reference, never a password) and a security
 //! group that admits only what was explicitly allowed.
 
-use cairn_core::{RemovalPolicy, Resource, ResourceRef, Result, Scope, Value};
+use cairn_cfn::rds::{CfnDBInstance, CfnDBInstanceProps, CfnDBSubnetGroup, CfnDBSubnetGroupProps};
+use cairn_cfn::secretsmanager::{secret, CfnSecret, CfnSecretProps};
+use cairn_core::{RemovalPolicy, ResourceRef, Result, Scope, Value};
 use heck::ToUpperCamelCase;
 
 use crate::ec2::{Connectable, Port, SecurityGroup, SecurityGroupProps, SubnetType, Vpc};
@@ -121,7 +123,9 @@ impl Default for DatabaseProps {
 #[derive(Clone)]
 pub struct Database {
     scope: Scope,
-    instance: ResourceRef,
+    instance: CfnDBInstance,
+    subnet_group: CfnDBSubnetGroup,
+    secret: CfnSecret,
     /// Name of the Secrets Manager secret with `username` and `password`.
     secret_name: String,
     security_group: SecurityGroup,
@@ -142,11 +146,10 @@ impl Database {
                 .property("subnet_type")
                 .fix("use a VPC with 2 or more availability zones"));
         }
-        let subnet_group = scope.add_resource(
+        let subnet_group = CfnDBSubnetGroup::new(
+            &scope,
             "SubnetGroup",
-            Resource::new("AWS::RDS::DBSubnetGroup")
-                .prop("DBSubnetGroupDescription", format!("Subnets of the {} database", scope.name_path()))
-                .prop("SubnetIds", Value::List(subnet_ids)),
+            CfnDBSubnetGroupProps::new(format!("Subnets of the {} database", scope.name_path()), subnet_ids),
         )?;
         let security_group = SecurityGroup::new(
             &scope,
@@ -166,22 +169,26 @@ impl Database {
             scope.name_path().replace(|c: char| !c.is_ascii_alphanumeric() && c != '/', "-")
         );
         let username = serde_json::json!({ "username": props.master_username }).to_string();
-        let secret = scope.add_resource(
+        let secret = CfnSecret::new(
+            &scope,
             "Secret",
-            Resource::new("AWS::SecretsManager::Secret")
-                .prop("Name", secret_name.as_str())
-                .prop("Description", format!("Master credentials of the {} database", scope.name_path()))
-                .prop(
-                    "GenerateSecretString",
-                    Value::map([
-                        ("SecretStringTemplate", Value::str(username)),
-                        ("GenerateStringKey", Value::str("password")),
-                        ("PasswordLength", Value::from(32)),
-                        ("ExcludeCharacters", Value::str("\"@/\\ '`")),
-                    ]),
-                )
-                .removal_policy(props.removal_policy.unwrap_or_else(|| removal::for_data(&scope))),
+            CfnSecretProps {
+                name: Some(secret_name.as_str().into()),
+                description: Some(format!("Master credentials of the {} database", scope.name_path()).into()),
+                generate_secret_string: Some(
+                    secret::GenerateSecretString {
+                        secret_string_template: Some(username.into()),
+                        generate_string_key: Some("password".into()),
+                        password_length: Some(32.into()),
+                        exclude_characters: Some("\"@/\\ '`".into()),
+                        ..Default::default()
+                    }
+                    .into(),
+                ),
+                ..Default::default()
+            },
         )?;
+        secret.apply_removal_policy(props.removal_policy.unwrap_or_else(|| removal::for_data(&scope)))?;
         let password = Value::str(format!("{{{{resolve:secretsmanager:{secret_name}:SecretString:password}}}}"));
         let identifier = match &props.instance_identifier {
             Some(id) => id.clone(),
@@ -202,47 +209,48 @@ impl Database {
             )?;
             log_groups.push(group);
         }
-        let mut resource = Resource::new("AWS::RDS::DBInstance");
-        for group in &log_groups {
-            resource = resource.depends_on(group.resource());
-        }
-        let instance = scope.add_resource(
+        let instance = CfnDBInstance::new(
+            &scope,
             "Resource",
-            resource
-                .prop("AllocatedStorage", props.allocated_storage_gb.to_string())
+            CfnDBInstanceProps {
+                allocated_storage: Some(props.allocated_storage_gb.to_string().into()),
                 // A major version change can only come from `engine_version`, and `cairn diff`
                 // flags it; without this, CloudFormation fails that update instead.
-                .prop("AllowMajorVersionUpgrade", true)
-                .prop("AutoMinorVersionUpgrade", true)
-                .prop("BackupRetentionPeriod", props.backup_retention_days)
-                .prop("CopyTagsToSnapshot", true)
-                .prop("DBInstanceClass", props.instance_class.as_str())
-                .prop("DBInstanceIdentifier", identifier.as_str())
-                .prop("DBName", props.database_name.as_str())
-                .prop("DBSubnetGroupName", subnet_group.as_ref())
-                .prop("DeletionProtection", props.deletion_protection.unwrap_or(retain))
-                .prop(
-                    "EnableCloudwatchLogsExports",
-                    Value::list(props.cloudwatch_logs_exports.iter().map(String::as_str)),
-                )
+                allow_major_version_upgrade: Some(true.into()),
+                auto_minor_version_upgrade: Some(true.into()),
+                backup_retention_period: Some(props.backup_retention_days.into()),
+                copy_tags_to_snapshot: Some(true.into()),
+                db_instance_class: Some(props.instance_class.as_str().into()),
+                db_instance_identifier: Some(identifier.as_str().into()),
+                db_name: Some(props.database_name.as_str().into()),
+                db_subnet_group_name: Some(subnet_group.resource_ref().into()),
+                deletion_protection: Some(props.deletion_protection.unwrap_or(retain).into()),
+                enable_cloudwatch_logs_exports: Some(props.cloudwatch_logs_exports.clone().into()),
                 // Applications may sign in with IAM tokens instead of the master password.
-                .prop("EnableIAMDatabaseAuthentication", true)
-                .prop("Engine", "postgres")
-                .prop("EngineVersion", props.engine_version.as_str())
-                .prop("MasterUsername", props.master_username.as_str())
-                .prop("MasterUserPassword", password)
-                .prop("MultiAZ", props.multi_az)
-                .prop("Port", props.port.to_string())
-                .prop("PubliclyAccessible", false)
-                .prop("StorageEncrypted", true)
-                .prop("StorageType", "gp3")
-                .prop("VPCSecurityGroups", Value::list([security_group.group_id()]))
-                .removal_policy(props.removal_policy.unwrap_or_else(|| removal::for_database(&scope)))
-                .depends_on(&secret),
+                enable_iam_database_authentication: Some(true.into()),
+                engine: Some("postgres".into()),
+                engine_version: Some(props.engine_version.as_str().into()),
+                master_username: Some(props.master_username.as_str().into()),
+                master_user_password: Some(password.into()),
+                multi_az: Some(props.multi_az.into()),
+                port: Some(props.port.to_string().into()),
+                publicly_accessible: Some(false.into()),
+                storage_encrypted: Some(true.into()),
+                storage_type: Some("gp3".into()),
+                vpc_security_groups: Some(vec![security_group.group_id()].into()),
+                ..Default::default()
+            },
         )?;
+        instance.apply_removal_policy(props.removal_policy.unwrap_or_else(|| removal::for_database(&scope)))?;
+        for group in &log_groups {
+            instance.add_depends_on(group.resource())?;
+        }
+        instance.add_depends_on(secret.resource_ref())?;
         Ok(Database {
             scope,
             instance,
+            subnet_group,
+            secret,
             secret_name,
             security_group,
             port: props.port,
@@ -254,12 +262,12 @@ impl Database {
 
     /// Host name of the instance (`Endpoint.Address`).
     pub fn endpoint_address(&self) -> Value {
-        self.instance.get_att("Endpoint.Address")
+        self.instance.endpoint_address()
     }
 
     /// Port of the instance (`Endpoint.Port`).
     pub fn endpoint_port(&self) -> Value {
-        self.instance.get_att("Endpoint.Port")
+        self.instance.endpoint_port()
     }
 
     /// Name of the Secrets Manager secret that holds the master credentials (a JSON
@@ -275,7 +283,7 @@ impl Database {
 
     /// The instance identifier (`Ref`): the `DBInstanceIdentifier` metric dimension.
     pub fn instance_identifier(&self) -> Value {
-        self.instance.as_ref()
+        self.instance.r#ref()
     }
 
     /// The instance class, e.g. `db.t3.micro`.
@@ -297,7 +305,25 @@ impl Database {
     }
 
     pub fn resource(&self) -> &ResourceRef {
+        self.instance.resource_ref()
+    }
+
+    /// The `AWS::RDS::DBInstance`, for edits the props do not cover
+    /// (`db.cfn_db_instance().set(CfnDBInstance::PREFERRED_BACKUP_WINDOW, "03:00-04:00")`).
+    /// A later construct call that renders the same property overwrites the edit.
+    pub fn cfn_db_instance(&self) -> &CfnDBInstance {
         &self.instance
+    }
+
+    /// The instance's `AWS::RDS::DBSubnetGroup`, for edits.
+    pub fn cfn_subnet_group(&self) -> &CfnDBSubnetGroup {
+        &self.subnet_group
+    }
+
+    /// The `AWS::SecretsManager::Secret` that holds the master credentials, for edits
+    /// (e.g. `KmsKeyId`). Its `Name` is what [`Database::secret_field`] reads: keep it.
+    pub fn cfn_secret(&self) -> &CfnSecret {
+        &self.secret
     }
 
     pub fn scope(&self) -> &Scope {
@@ -414,6 +440,41 @@ fn validate(scope: &Scope, p: &DatabaseProps) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ec2::VpcProps;
+    use cairn_core::{App, EnvSettings};
+    use serde_json::json;
+
+    /// The typed handles reach the instance, its subnet group and its secret, and their
+    /// edits land in the template.
+    #[test]
+    fn typed_handles_edit_the_instance_subnet_group_and_secret() {
+        let app = App::new("t").unwrap();
+        let settings = EnvSettings {
+            name: "dev".into(),
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
+            retain_data: false,
+            require_approval: false,
+            tags: Default::default(),
+        };
+        let stack = app.environment(settings).unwrap().stack("data").unwrap();
+        let vpc = Vpc::new(&stack, "Vpc", VpcProps::default()).unwrap();
+        let db = Database::new(&stack, "Database", &vpc, DatabaseProps::default()).unwrap();
+        db.cfn_db_instance()
+            .set(CfnDBInstance::PREFERRED_BACKUP_WINDOW, "03:00-04:00")
+            .unwrap();
+        db.cfn_subnet_group().set(CfnDBSubnetGroup::DB_SUBNET_GROUP_NAME, "named").unwrap();
+        db.cfn_secret().set(CfnSecret::KMS_KEY_ID, "alias/db").unwrap();
+        assert_eq!(db.cfn_db_instance().resource_ref(), db.resource());
+
+        let assembly = app.synth().unwrap();
+        let template = &assembly.environments[0].stacks[0].template;
+        let properties = |handle: &cairn_cfn::Handle| template["Resources"][handle.logical_id()]["Properties"].clone();
+        assert_eq!(properties(db.cfn_db_instance())["PreferredBackupWindow"], json!("03:00-04:00"));
+        assert_eq!(properties(db.cfn_db_instance())["Engine"], json!("postgres"));
+        assert_eq!(properties(db.cfn_subnet_group())["DBSubnetGroupName"], json!("named"));
+        assert_eq!(properties(db.cfn_secret())["KmsKeyId"], json!("alias/db"));
+    }
 
     #[test]
     fn only_released_postgres_versions_pass() {
