@@ -48,7 +48,8 @@ $(STAMP): $(REQS)
 	$(VENV)/bin/python -m pip install --disable-pip-version-check --quiet -r $(REQS)
 	@touch $@
 
-test: venv ## cargo test, synthesize every environment, lint the templates
+test: venv ## The resource-type facts are current, cargo test, synthesize every environment, lint the templates
+	$(MAKE) --no-print-directory replacement-table-check
 	# --no-fail-fast: a failing test binary does not keep the snapshot tests from running.
 	cargo test --workspace --all-targets --no-fail-fast
 	rm -rf $(OUT)
@@ -114,8 +115,8 @@ snapshots-review: ## Review pending insta snapshots (.snap.new)
 	  find . -path ./target -prune -o \( -name '*.snap.new' -o -name '*.pending-snap' \) -print; \
 	fi
 
-replacement-table: venv ## Regenerate crates/core/data/resource-types.json from cfn-lint's schemas
+replacement-table: venv ## Regenerate crates/core/src/schema/facts.rs (every resource type's facts) from cfn-lint's schemas
 	$(VENV)/bin/python scripts/gen-replacement-table.py
 
-replacement-table-check: venv ## Fail if crates/core/data/resource-types.json is stale
+replacement-table-check: venv ## Fail if crates/core/src/schema/facts.rs is stale (run by `make test`)
 	$(VENV)/bin/python scripts/gen-replacement-table.py --check
