@@ -22,10 +22,7 @@ pub enum TagFormat {
 
 /// The tag shape of a resource type.
 pub fn tag_format(resource_type: &str) -> TagFormat {
-    match crate::schema::resource_type(resource_type) {
-        Some(info) => info.tags,
-        None => TagFormat::None,
-    }
+    crate::schema::tag_format(resource_type).unwrap_or(TagFormat::None)
 }
 
 /// The tags every taggable resource of the environment carries.

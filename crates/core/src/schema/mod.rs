@@ -53,7 +53,7 @@ impl ResourceTypeInfo {
 
     /// Reads one record of the generated table; `None` if it is malformed (a test
     /// reads every record, so this does not happen with the committed table).
-    fn parse(record: &'static str) -> Option<Self> {
+    fn parse(tags: TagFormat, record: &'static str) -> Option<Self> {
         let mut fields = record.split('|');
         let mut next = || fields.next();
         let info = ResourceTypeInfo {
@@ -61,12 +61,7 @@ impl ResourceTypeInfo {
             conditional_create_only: next()?,
             name_property: Some(next()?).filter(|n| !n.is_empty()),
             update_fails: next()?,
-            tags: match next()? {
-                "L" => TagFormat::KeyValueList,
-                "M" => TagFormat::Map,
-                "N" => TagFormat::None,
-                _ => return None,
-            },
+            tags,
             attributes: next()?,
         };
         fields.next().is_none().then_some(info)
@@ -76,14 +71,25 @@ impl ResourceTypeInfo {
 /// Facts about `resource_type`, if the schemas know it (`Custom::…` and types newer
 /// than the pinned cfn-lint are not: callers treat them as the risky case).
 pub fn resource_type(resource_type: &str) -> Option<ResourceTypeInfo> {
+    let (_, tags, record) = lookup(resource_type)?;
+    ResourceTypeInfo::parse(*tags, record)
+}
+
+/// How `resource_type` takes tags, if the schemas know it: what synthesis asks for every
+/// resource, answered without reading the rest of the type's facts.
+pub fn tag_format(resource_type: &str) -> Option<TagFormat> {
+    lookup(resource_type).map(|(_, tags, _)| *tags)
+}
+
+fn lookup(resource_type: &str) -> Option<&'static (&'static str, TagFormat, &'static str)> {
     let types = facts::TYPES;
-    let i = types.binary_search_by(|(name, _)| (*name).cmp(resource_type)).ok()?;
-    ResourceTypeInfo::parse(types[i].1)
+    let i = types.binary_search_by(|(name, _, _)| (*name).cmp(resource_type)).ok()?;
+    Some(&types[i])
 }
 
 /// Every resource type in the table, sorted.
 pub fn known_types() -> impl Iterator<Item = &'static str> {
-    facts::TYPES.iter().map(|(name, _)| *name)
+    facts::TYPES.iter().map(|(name, _, _)| *name)
 }
 
 /// Where the table came from (`cfn-lint 1.58.x schemas`) and the schemas' date.
