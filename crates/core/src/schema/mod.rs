@@ -138,6 +138,16 @@ mod tests {
     }
 
     #[test]
+    fn tag_shapes_follow_the_schema_however_it_writes_them() {
+        // Items that are one of {Key, Value} or {TagKey, TagValue}: the Key/Value list works.
+        assert_eq!(tag_format("AWS::AppStream::AppBlock"), Some(TagFormat::KeyValueList));
+        // A map written only as its key pattern, without `"type": "object"`.
+        assert_eq!(tag_format("AWS::PCS::Cluster"), Some(TagFormat::Map));
+        // A `Tags` property on a type the schema says is not taggable: cairn adds none.
+        assert_eq!(tag_format("AWS::Glue::CustomEntityType"), Some(TagFormat::None));
+    }
+
+    #[test]
     fn types_outside_the_schemas_are_unknown() {
         for name in ["Custom::Foo", "AWS::Made::Up", "AWS::CloudFormation::CustomResource", ""] {
             assert_eq!(resource_type(name), None, "{name:?}");
