@@ -48,7 +48,7 @@ $(STAMP): $(REQS)
 	$(VENV)/bin/python -m pip install --disable-pip-version-check --quiet -r $(REQS)
 	@touch $@
 
-test: venv cfn-check ## cargo test, synthesize every environment, lint the templates
+test: venv replacement-table-check cfn-check ## Generated code is current, cargo test, synthesize every environment, lint the templates
 	# Every service of the generated typed layer compiles (the default build compiles only a few).
 	cargo check --quiet -p cairn-cfn --features full
 	# --no-fail-fast: a failing test binary does not keep the snapshot tests from running.
@@ -116,10 +116,10 @@ snapshots-review: ## Review pending insta snapshots (.snap.new)
 	  find . -path ./target -prune -o \( -name '*.snap.new' -o -name '*.pending-snap' \) -print; \
 	fi
 
-replacement-table: venv ## Regenerate crates/core/data/resource-types.json from cfn-lint's schemas
+replacement-table: venv ## Regenerate crates/core/src/schema/facts.rs (every resource type's facts) from cfn-lint's schemas
 	$(VENV)/bin/python scripts/gen-replacement-table.py
 
-replacement-table-check: venv ## Fail if crates/core/data/resource-types.json is stale
+replacement-table-check: venv ## Fail if crates/core/src/schema/facts.rs is stale (run by `make test`)
 	$(VENV)/bin/python scripts/gen-replacement-table.py --check
 
 cfn: venv ## Regenerate crates/cfn (the typed layer of every resource type) from cfn-lint's schemas

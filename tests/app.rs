@@ -128,6 +128,28 @@ fn each_environment_has_network_data_and_service_stacks_in_deploy_order() {
 }
 
 #[test]
+fn every_type_the_shop_synthesizes_has_schema_facts_and_a_known_statefulness() {
+    use cairn_core::diff::replacement::is_unknown_statefulness;
+    let assembly = synth_all();
+    let mut unknown = BTreeSet::new();
+    for env in &assembly.environments {
+        for stack in &env.stacks {
+            let resources = stack.template["Resources"].as_object().expect("resources");
+            for r in resources.values() {
+                let rtype = r["Type"].as_str().expect("a type");
+                if cairn_core::schema::resource_type(rtype).is_none() || is_unknown_statefulness(rtype) {
+                    unknown.insert(rtype.to_string());
+                }
+            }
+        }
+    }
+    assert!(
+        unknown.is_empty(),
+        "add them to STATEFUL_TYPES or STATELESS_TYPES (diff/replacement.rs), or use a type the schemas know: {unknown:?}"
+    );
+}
+
+#[test]
 fn logical_ids_are_identical_across_environments() {
     if !support::requires(&["dev", "staging", "prod"]) {
         return;

@@ -131,3 +131,50 @@ fn bench_process_says_release_only_for_a_release_build() {
         "{stdout}"
     );
 }
+
+#[test]
+fn the_schema_facts_generator_picks_one_name_property_by_a_fixed_rule() {
+    let venv = std::env::var_os("CAIRN_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".venv"));
+    let python = venv.join("bin/python");
+    assert!(python.exists(), "{} is missing: run `make venv`", python.display());
+    // Several create-only properties may look like the name: `<Type>Name` wins over
+    // `<Type>Identifier` over `Name` over the longest `<X>Name`; none is no name.
+    let cases = r#"[
+        ["AWS::X::Widget", ["Name", "WidgetIdentifier", "WidgetName"]],
+        ["AWS::X::Widget", ["Name", "WidgetIdentifier"]],
+        ["AWS::X::CompositeAlarm", ["AlarmName", "Name"]],
+        ["AWS::X::CompositeAlarm", ["AlarmName", "CompositeAlarmName"]],
+        ["AWS::X::CompositeAlarm", ["AlarmName", "CompositeAlarmName"][::-1]],
+        ["AWS::X::SecurityGroup", ["GroupName", "VpcId"]],
+        ["AWS::X::Widget", ["Config/Name", "KeyName"]]
+    ]"#;
+    let o = Command::new(&python)
+        .args([
+            "-c",
+            "import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location('gen', sys.argv[1])
+gen = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(gen)
+print(json.dumps([gen.name_property(t, props) for t, props in eval(sys.argv[2])]))",
+        ])
+        .arg(repo().join("scripts/gen-replacement-table.py"))
+        .arg(cases)
+        .output()
+        .expect("python runs");
+    assert!(o.status.success(), "{}", show(&o));
+    let names: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON from python");
+    assert_eq!(
+        names,
+        serde_json::json!([
+            "WidgetName",
+            "WidgetIdentifier",
+            "Name",
+            "CompositeAlarmName",
+            "CompositeAlarmName",
+            "GroupName",
+            null
+        ])
+    );
+}

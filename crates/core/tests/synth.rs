@@ -289,6 +289,36 @@ fn tags_go_only_on_taggable_types_sorted_with_user_tags() {
 }
 
 #[test]
+fn types_beyond_the_old_hand_kept_list_get_the_standard_tags_in_their_schemas_shape() {
+    // Before the schemas were the list, only 44 types took tags: these got none.
+    let (app, env) = app_with_env("staging");
+    let stack = env.stack("main").unwrap();
+    let scope = stack.scope();
+    scope.add_resource("Fn", Resource::new("AWS::Lambda::Function")).unwrap();
+    scope.add_resource("Repo", Resource::new("AWS::ECR::Repository")).unwrap();
+    let param = Resource::new("AWS::SSM::Parameter").prop("Tags", Value::map([("Team", "override")]));
+    scope.add_resource("Param", param).unwrap();
+    scope.add_resource("Hook", Resource::new("Custom::Hook")).unwrap();
+    let assembly = app.synth().unwrap();
+    let t = template(&assembly, "staging", "main");
+    let list = json!([
+        {"Key": "Application", "Value": "shop"},
+        {"Key": "Environment", "Value": "staging"},
+        {"Key": "ManagedBy", "Value": "cairn"},
+        {"Key": "Team", "Value": "core"}
+    ]);
+    assert_eq!(t["Resources"]["Fn"]["Properties"]["Tags"], list);
+    assert_eq!(t["Resources"]["Repo"]["Properties"]["Tags"], list);
+    // SSM parameters take a map: the environment's tags merge into the resource's own.
+    assert_eq!(
+        t["Resources"]["Param"]["Properties"]["Tags"],
+        json!({"Application": "shop", "Environment": "staging", "ManagedBy": "cairn", "Team": "override"})
+    );
+    // A type outside the schemas gets none (it may not take a `Tags` property).
+    assert!(t["Resources"]["Hook"].get("Properties").and_then(|p| p.get("Tags")).is_none());
+}
+
+#[test]
 fn output_is_byte_identical_across_runs() {
     let build = || {
         let (app, env) = app_with_env("dev");

@@ -2,7 +2,7 @@
 //! new resource before it deletes the old one, so both would need the same name: it
 //! refuses ("CloudFormation cannot update a stack when a custom-named resource
 //! requires replacing. Rename X and update the stack again."). Which property is the
-//! name comes from the schema table (`nameProperty`).
+//! name comes from the schema facts (`name_property`).
 
 use serde_json::Value as Json;
 
@@ -20,7 +20,7 @@ fn warning(r: &ResourceChange) -> Option<Warning> {
     if r.action != Action::Modify || !r.replacement.replaces() {
         return None;
     }
-    let property = schema::resource_type(&r.resource_type)?.name_property.as_deref()?;
+    let property = schema::resource_type(&r.resource_type)?.name_property?;
     let name = |side: &Option<Json>| side.as_ref()?.get("Properties")?.get(property).cloned();
     let (old, new) = (name(&r.old)?, name(&r.new)?);
     if !canon_eq(&old, &new) {

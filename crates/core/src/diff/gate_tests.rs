@@ -72,8 +72,9 @@ fn a_type_without_replacement_facts_counts_as_a_possible_replacement_and_trips_t
 }
 
 #[test]
-fn a_stateful_type_without_facts_is_a_possible_data_loss_and_its_referrers_may_be_replaced_too() {
-    let fs = |mode: &str| json!({"Type": "AWS::EFS::FileSystem", "Properties": {"PerformanceMode": mode}});
+fn a_type_without_facts_is_a_possible_data_loss_and_its_referrers_may_be_replaced_too() {
+    // Every type of the schemas has facts; a custom resource has none and may hold data.
+    let fs = |mode: &str| json!({"Type": "Custom::FileStore", "Properties": {"PerformanceMode": mode}});
     let user = json!({"Type": "AWS::Custom::Mounter", "Properties": {"FileSystem": {"Ref": "Files"}}});
     let old = template(json!({"Files": fs("generalPurpose"), "Mount": user.clone()}));
     let new = template(json!({"Files": fs("maxIO"), "Mount": user}));
@@ -583,14 +584,58 @@ fn the_data_loss_heading_counts_unknown_types_apart_from_stateful_ones() {
 }
 
 #[test]
-fn every_type_the_shop_uses_is_known_stateful_or_stateless() {
-    let types = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/resource-types.txt")).unwrap();
-    let unknown: Vec<&str> = types
-        .lines()
-        .map(|l| l.split('#').next().unwrap_or("").trim())
-        .filter(|t| !t.is_empty() && replacement::is_unknown_statefulness(t))
-        .collect();
-    assert!(unknown.is_empty(), "add them to STATEFUL_TYPES or STATELESS_TYPES: {unknown:?}");
+fn types_outside_the_schemas_fail_closed_whatever_changes() {
+    // Custom resources (either spelling) decide in their provider what an update does.
+    for rtype in ["Custom::Foo", "AWS::CloudFormation::CustomResource", "AWS::Made::Up"] {
+        let r = |size: u32| json!({"Type": rtype, "Properties": {"ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:f", "Size": size}});
+        let d = compare(&template(json!({"X": r(1)})), &template(json!({"X": r(2)})));
+        let change = only(&d);
+        assert_eq!(change.replacement, Replacement::Unknown, "{rtype}");
+        assert!(
+            change.risk.as_ref().is_some_and(|x| x.unknown_type && x.data_loss()),
+            "{rtype}: {change:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_create_only_change_of_a_type_beyond_the_old_hand_kept_list_is_a_replacement() {
+    // Neither type was in the 44-type list the facts came from before.
+    let repo = |name: &str, scan: bool| json!({"Type": "AWS::ECR::Repository", "Properties": {"RepositoryName": name, "ImageScanningConfiguration": {"ScanOnPush": scan}}});
+    let d = compare(
+        &template(json!({"Repo": repo("shop", false)})),
+        &template(json!({"Repo": repo("shop-web", false)})),
+    );
+    assert_eq!(only(&d).replacement, Replacement::Always);
+    let d = compare(
+        &template(json!({"Repo": repo("shop", false)})),
+        &template(json!({"Repo": repo("shop", true)})),
+    );
+    assert_eq!(only(&d).replacement, Replacement::None, "an updatable property updates in place");
+
+    let function = |name: &str, package: &str| json!({"Type": "AWS::Lambda::Function", "Properties": {"FunctionName": name, "PackageType": package, "Role": "arn:aws:iam::123456789012:role/r"}});
+    let r = one_stack(
+        &template(json!({"Fn": function("resize", "Zip")})),
+        &template(json!({"Fn": function("resize-images", "Zip")})),
+    );
+    let change = only(&r.stacks[0].diff);
+    assert_eq!(change.replacement, Replacement::Always);
+    let (text, _, _) = all_formats(&r);
+    assert!(
+        text.contains("FunctionName: \"resize\" → \"resize-images\"  (requires replacement)"),
+        "{text}"
+    );
+    // Its name comes from the schemas too: replacing it under the same name fails the deploy.
+    let r = one_stack(
+        &template(json!({"Fn": function("resize", "Zip")})),
+        &template(json!({"Fn": function("resize", "Image")})),
+    );
+    let w = &r.stacks[0].diff.warnings;
+    assert_eq!(
+        w.iter().map(|w| (w.kind, w.blocking)).collect::<Vec<_>>(),
+        [(WarningKind::CustomNameReplaced, true)]
+    );
+    assert!(w[0].message.contains("its FunctionName `resize` is fixed"), "{}", w[0].message);
 }
 
 #[test]

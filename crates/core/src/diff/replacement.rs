@@ -128,8 +128,8 @@ pub fn assess(change: &mut ResourceChange) {
     let mut forcing: Vec<(Vec<&str>, Replacement)> = Vec::new();
     if let Some(info) = info {
         for (paths, kind) in [
-            (&info.create_only, Replacement::Always),
-            (&info.conditional_create_only, Replacement::Conditional),
+            (info.create_only(), Replacement::Always),
+            (info.conditional_create_only(), Replacement::Conditional),
         ] {
             for p in paths {
                 let segs: Vec<&str> = p.split('/').collect();
@@ -245,11 +245,7 @@ pub fn propagate(changes: &mut Vec<ResourceChange>, new_resources: &Map<String, 
             // Without facts about the type, any property may be create-only (fail closed).
             let (paths, kind): (Vec<&str>, Replacement) = match schema::resource_type(rtype) {
                 Some(info) => (
-                    info.create_only
-                        .iter()
-                        .chain(&info.conditional_create_only)
-                        .map(String::as_str)
-                        .collect(),
+                    info.create_only().chain(info.conditional_create_only()).collect(),
                     Replacement::Conditional,
                 ),
                 None => (props.keys().map(String::as_str).collect(), Replacement::Unknown),

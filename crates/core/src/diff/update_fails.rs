@@ -1,7 +1,7 @@
 //! Properties CloudFormation refuses to update at all: the documentation says the
 //! update request fails, whatever the `UpdateReplacePolicy` (a KMS key's `KeySpec`,
 //! `KeyUsage`, `Origin`, `MultiRegion`: a key is never replaced by accident). Which
-//! properties comes from the schema table (`updateFails`).
+//! properties comes from the schema facts (`update_fails`).
 
 use super::warnings::{Warning, WarningKind};
 use super::{Action, PathSegment, ResourceChange};
@@ -16,13 +16,13 @@ fn warning(r: &ResourceChange) -> Option<Warning> {
     if r.action != Action::Modify {
         return None;
     }
-    let refused = &schema::resource_type(&r.resource_type)?.update_fails;
+    let info = schema::resource_type(&r.resource_type)?;
     let mut changed: Vec<&str> = r
         .property_changes
         .iter()
         .filter(|c| c.attribute == "Properties")
         .filter_map(|c| match c.path.first() {
-            Some(PathSegment::Key(k)) => refused.iter().find(|p| *p == k).map(String::as_str),
+            Some(PathSegment::Key(k)) => info.update_fails().find(|p| p == k),
             _ => None,
         })
         .collect();
