@@ -441,23 +441,13 @@ fn validate(scope: &Scope, p: &DatabaseProps) -> Result<()> {
 mod tests {
     use super::*;
     use crate::ec2::VpcProps;
-    use cairn_core::{App, EnvSettings};
     use serde_json::json;
 
     /// The typed handles reach the instance, its subnet group and its secret, and their
     /// edits land in the template.
     #[test]
     fn typed_handles_edit_the_instance_subnet_group_and_secret() {
-        let app = App::new("t").unwrap();
-        let settings = EnvSettings {
-            name: "dev".into(),
-            account: "123456789012".into(),
-            region: "us-east-1".into(),
-            retain_data: false,
-            require_approval: false,
-            tags: Default::default(),
-        };
-        let stack = app.environment(settings).unwrap().stack("data").unwrap();
+        let (app, stack) = crate::test_support::stack("data");
         let vpc = Vpc::new(&stack, "Vpc", VpcProps::default()).unwrap();
         let db = Database::new(&stack, "Database", &vpc, DatabaseProps::default()).unwrap();
         db.cfn_db_instance()
