@@ -48,6 +48,15 @@
 //! use cairn_cfn::sqs::CfnQueueProps;
 //! let _ = CfnQueueProps { visibility_timout: Some(30.into()), ..Default::default() };
 //! ```
+//!
+//! Nor does an edit with the property key of another type:
+//!
+//! ```compile_fail,E0308
+//! use cairn_cfn::sqs::{CfnQueue, CfnQueuePolicy};
+//! fn edit(queue: &CfnQueue) -> cairn_core::Result<()> {
+//!     queue.set(CfnQueuePolicy::QUEUES, vec!["https://sqs.example/q"]) // a key of AWS::SQS::QueuePolicy
+//! }
+//! ```
 
 mod check;
 mod runtime;

@@ -48,7 +48,8 @@ NOT_RAW = {"self", "Self", "crate", "super", "_"}
 RESERVED_TYPE_NAMES = {"Val", "Json", "Map", "Props", "Prop", "Value", "Handle", "Result", "Scope", "Shape", "Field",
                        "Check", "Option", "Some", "None", "String", "Vec", "Default", "Box", "Ok", "Err"}
 # Methods of `Handle` that attribute accessors must not shadow.
-HANDLE_METHODS = {"resource_ref", "logical_id", "ref", "get_att", "set", "resource", "new", "edit", "apply_removal_policy",
+HANDLE_METHODS = {"resource_ref", "logical_id", "ref", "get_att", "set", "resource", "new", "edit", "override_prop",
+                  "set_property", "override_property", "apply_removal_policy",
                   "add_depends_on", "set_condition", "add_metadata", "add_override", "add_property_override",
                   "add_deletion_override", "add_property_deletion_override", "full_path"}
 
@@ -543,12 +544,21 @@ def render_type(type_name: str, schema: dict) -> tuple[str, str]:
         if const == "CFN_TYPE":
             const += "_PROP"
         out.append(f"    /// Key of `{f['name']}`, for [`Handle::set`].\n")
-        out.append(f"    pub const {const}: Prop<{qualified(f['ty'], q)}> = Prop::new({rust_str(f['name'])});\n")
+        out.append(f"    pub const {const}: Prop<{cfn}, {qualified(f['ty'], q)}> = Prop::new({rust_str(f['name'])});\n")
     out.append(
         f"\n    /// Adds the resource `id` under `scope`; literal values are checked against the schema.\n"
-        f"    pub fn new(scope: &Scope, id: &str, props: {props_name}) -> Result<Self> {{\n"
-        f"        let handle = Handle::create(scope, id, Self::CFN_TYPE, &{mod_name}::PROPS_SHAPE, props.into())?;\n"
-        f"        Ok({cfn} {{ handle }})\n    }}\n"
+        f"    pub fn new(scope: impl Into<Scope>, id: &str, props: {props_name}) -> Result<Self> {{\n"
+        f"        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &{mod_name}::PROPS_SHAPE, props.into())?;\n"
+        f"        Ok({cfn} {{ handle }})\n    }}\n\n"
+        f"    /// Sets a top-level property after creation, checked like the props were (a key of\n"
+        f"    /// another type does not compile). A construct that renders it later overwrites it;\n"
+        f"    /// [`{cfn}::override_prop`] does not.\n"
+        f"    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {{\n"
+        f"        self.handle.set_property(prop.name(), value.into().into_value())\n    }}\n\n"
+        f"    /// Overrides a top-level property at the end of synthesis, after every construct has\n"
+        f"    /// rendered; checked like the props were.\n"
+        f"    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {{\n"
+        f"        self.handle.override_property(prop.name(), value.into().into_value())\n    }}\n"
     )
     for att, name, desc in attributes(schema):
         out.append("\n" + (doc(desc, "    ") or ""))

@@ -82,17 +82,21 @@ fn join(prefix: &str, name: &str) -> String {
 
 /// Checks the properties of an object of `shape`; the first violation found.
 pub fn check_object(shape: &Shape, props: &OrderedMap<String, Value>, at: &str) -> Result<(), Violation> {
+    for field in shape.fields.iter().filter(|f| f.required && !props.contains_key(f.name)) {
+        return Err(Violation {
+            property: join(at, field.name),
+            message: format!("required property `{}` of {} is missing", field.name, shape.name),
+            fix: format!("set `{}`", field.name),
+        });
+    }
+    check_fields(shape, props, at)
+}
+
+/// Checks the given properties of an object of `shape` (not whether required ones are there).
+pub fn check_fields(shape: &Shape, props: &OrderedMap<String, Value>, at: &str) -> Result<(), Violation> {
     for field in shape.fields {
-        match props.get(field.name) {
-            Some(value) => check_value(&field.check, value, &join(at, field.name))?,
-            None if field.required => {
-                return Err(Violation {
-                    property: join(at, field.name),
-                    message: format!("required property `{}` of {} is missing", field.name, shape.name),
-                    fix: format!("set `{}`", field.name),
-                })
-            }
-            None => {}
+        if let Some(value) = props.get(field.name) {
+            check_value(&field.check, value, &join(at, field.name))?;
         }
     }
     if shape.closed {
@@ -218,30 +222,91 @@ fn check_range(min: Option<f64>, max: Option<f64>, n: Option<f64>, at: &str) -> 
 }
 
 /// Whether `s` matches the schema pattern `p`; `None` when `p` uses syntax the `regex`
-/// crate does not support (look-around, back-references): such a pattern is not checked
-/// here and left to cfn-lint.
+/// crate does not support and that cannot be rewritten (look-behind, look-ahead inside the
+/// pattern, back-references): such a pattern is left to cfn-lint.
 ///
+/// Look-aheads at the start (`^(?!aws:)…`, `^(?=.{1,64}$)…`, two thirds of the schemas'
+/// look-around patterns) are checked as separate prefix matches, and `(?![\s\S])` is the
+/// end of the text.
+fn matches(p: &str, s: &str) -> Option<bool> {
+    let p: std::borrow::Cow<str> = match p.contains(r"(?![\s\S])") {
+        true => p.replace(r"(?![\s\S])", r"\z").into(),
+        false => p.into(),
+    };
+    let Some((lookaheads, rest)) = split_leading_lookaheads(&p) else {
+        return simple_match(&p, s);
+    };
+    for (positive, inner) in lookaheads {
+        if simple_match(&format!("^(?:{inner})"), s)? != positive {
+            return Some(false);
+        }
+    }
+    simple_match(&format!("^{rest}"), s)
+}
+
+/// `^(?=A)(?!B)rest` → `[(true, A), (false, B)]` and `rest`; `None` when `p` does not start
+/// with an anchor and a look-ahead.
+fn split_leading_lookaheads(p: &str) -> Option<(Vec<(bool, &str)>, &str)> {
+    let mut rest = p.strip_prefix('^').or_else(|| p.strip_prefix(r"\A"))?;
+    let mut found = Vec::new();
+    while let Some(positive) = rest
+        .strip_prefix("(?=")
+        .map(|_| true)
+        .or_else(|| rest.strip_prefix("(?!").map(|_| false))
+    {
+        let end = closing_paren(rest)?;
+        found.push((positive, &rest[3..end]));
+        rest = &rest[end + 1..];
+    }
+    (!found.is_empty()).then_some((found, rest))
+}
+
+/// The index of the `)` that closes the group opening at `group[0]`, minding escapes and
+/// character classes.
+fn closing_paren(group: &str) -> Option<usize> {
+    let (mut depth, mut in_class, mut escaped) = (0usize, false, false);
+    for (i, c) in group.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '(' if !in_class => depth += 1,
+            ')' if !in_class => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Compiling a pattern with Unicode classes (`\p{L}`, and `\d`, `\w` in Unicode mode) costs
 /// up to a millisecond; most values are ASCII, and for ASCII text a class means exactly
 /// its ASCII part, so ASCII values are matched with an ASCII-only compilation of the
 /// pattern (about 20 times cheaper to build). Other values use the Unicode pattern.
-fn matches(p: &'static str, s: &str) -> Option<bool> {
+fn simple_match(p: &str, s: &str) -> Option<bool> {
     thread_local! {
-        static ASCII: RefCell<HashMap<&'static str, Option<regex::bytes::Regex>>> = RefCell::new(HashMap::new());
-        static UNICODE: RefCell<HashMap<&'static str, Option<Regex>>> = RefCell::new(HashMap::new());
+        static ASCII: RefCell<HashMap<String, Option<regex::bytes::Regex>>> = RefCell::new(HashMap::new());
+        static UNICODE: RefCell<HashMap<String, Option<Regex>>> = RefCell::new(HashMap::new());
     }
     if s.is_ascii() {
         let ascii = ASCII.with(|cache| {
             let mut cache = cache.borrow_mut();
-            let re = cache.entry(p).or_insert_with(|| {
-                let pattern = ascii_pattern(p)?;
-                regex::bytes::RegexBuilder::new(&pattern)
-                    .unicode(false)
-                    .size_limit(1 << 20)
-                    .build()
-                    .ok()
-            });
-            re.as_ref().map(|re| re.is_match(s.as_bytes()))
+            if !cache.contains_key(p) {
+                let re = ascii_pattern(p).and_then(|pattern| {
+                    regex::bytes::RegexBuilder::new(&pattern)
+                        .unicode(false)
+                        .size_limit(1 << 20)
+                        .build()
+                        .ok()
+                });
+                cache.insert(p.to_string(), re);
+            }
+            cache[p].as_ref().map(|re| re.is_match(s.as_bytes()))
         });
         if ascii.is_some() {
             return ascii;
@@ -249,10 +314,10 @@ fn matches(p: &'static str, s: &str) -> Option<bool> {
     }
     UNICODE.with(|cache| {
         let mut cache = cache.borrow_mut();
-        let re = cache
-            .entry(p)
-            .or_insert_with(|| regex::RegexBuilder::new(p).size_limit(1 << 20).build().ok());
-        re.as_ref().map(|re| re.is_match(s))
+        if !cache.contains_key(p) {
+            cache.insert(p.to_string(), regex::RegexBuilder::new(p).size_limit(1 << 20).build().ok());
+        }
+        cache[p].as_ref().map(|re| re.is_match(s))
     })
 }
 
@@ -354,6 +419,20 @@ mod tests {
         assert_eq!(matches(p, "a;b"), Some(false));
         assert_eq!(matches(p, "é;b"), Some(false));
         assert_eq!(matches(r"^\d{12}$", "123456789012"), Some(true));
-        assert_eq!(matches(r"^(?!aws:).*$", "x"), None, "look-ahead is not supported: unchecked");
+        assert_eq!(matches(r"^[a-z.]*(?<!\.)$", "x."), None, "look-behind is not supported: unchecked");
+    }
+
+    #[test]
+    fn leading_look_aheads_and_the_end_of_text_look_ahead_are_checked() {
+        let tag = r"^(?!aws:)[a-zA-Z+-=._:/]+$";
+        assert_eq!(matches(tag, "team"), Some(true));
+        assert_eq!(matches(tag, "aws:team"), Some(false));
+        let repository = r"^(?=.{2,256}$)((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)$";
+        assert_eq!(matches(repository, "shop-images"), Some(true));
+        assert_eq!(matches(repository, "Shop Images"), Some(false));
+        assert_eq!(matches(repository, "a"), Some(false));
+        assert_eq!(matches(r"^(?!\s*$).+$", "   "), Some(false));
+        assert_eq!(matches(r"^\S([\s\S]*\S)?(?![\s\S])", "a b"), Some(true));
+        assert_eq!(matches(r"^\S([\s\S]*\S)?(?![\s\S])", "a b "), Some(false));
     }
 }

@@ -159,14 +159,16 @@ impl Props {
     }
 }
 
-/// A typed key of a top-level property of one resource type (`CfnQueue::DELAY_SECONDS`),
-/// for edits after creation ([`Handle::set`]).
-pub struct Prop<T> {
+/// A typed key of a top-level property of the resource type `R` (`CfnQueue::DELAY_SECONDS`
+/// is a `Prop<CfnQueue, i64>`), for edits after creation (`CfnQueue::set`,
+/// `CfnQueue::override_prop`): a key of another type, or a value of another type, does not
+/// compile.
+pub struct Prop<R, T> {
     name: &'static str,
-    _type: PhantomData<fn() -> T>,
+    _type: PhantomData<fn() -> (R, T)>,
 }
 
-impl<T> Prop<T> {
+impl<R, T> Prop<R, T> {
     #[doc(hidden)]
     pub const fn new(name: &'static str) -> Self {
         Prop { name, _type: PhantomData }
@@ -178,12 +180,12 @@ impl<T> Prop<T> {
     }
 }
 
-impl<T> Clone for Prop<T> {
+impl<R, T> Clone for Prop<R, T> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<T> Copy for Prop<T> {}
+impl<R, T> Copy for Prop<R, T> {}
 
 /// A resource of a generated type in the construct tree: what every `Cfn*` handle
 /// dereferences to. Cheap to clone; edits go to the resource in its stack.
@@ -246,14 +248,13 @@ impl Handle {
         self.resource.get_att(attribute)
     }
 
-    /// Sets a top-level property after creation, checked like the props were. A
-    /// construct that renders this property later overwrites it; to win over
-    /// constructs, use an override.
-    pub fn set<T>(&self, prop: Prop<T>, value: impl Into<Val<T>>) -> Result<()> {
-        let value = value.into().value;
-        self.check_field(prop.name, &value)?;
+    /// Sets the top-level property `name` after creation, checked against the schema (the
+    /// generated `Cfn*::set` takes a typed key instead of a name). A construct that renders
+    /// the property later overwrites it; an override does not.
+    pub fn set_property(&self, name: &str, value: Value) -> Result<()> {
+        self.check_field(name, &value)?;
         self.scope.stack().update_resource(&self.resource, |r| {
-            r.properties.insert(prop.name.to_string(), value);
+            r.properties.insert(name.to_string(), value);
         })
     }
 
@@ -301,11 +302,11 @@ impl Handle {
         self.scope.stack().add_override(&self.resource, path, value)
     }
 
-    /// [`Handle::add_override`] of a typed top-level property, checked against the schema.
-    pub fn override_prop<T>(&self, prop: Prop<T>, value: impl Into<Val<T>>) -> Result<()> {
-        let value = value.into().value;
-        self.check_field(prop.name, &value)?;
-        let escaped = prop.name.replace('.', "\\.");
+    /// [`Handle::add_override`] of the top-level property `name`, checked against the schema
+    /// (the generated `Cfn*::override_prop` takes a typed key instead of a name).
+    pub fn override_property(&self, name: &str, value: Value) -> Result<()> {
+        self.check_field(name, &value)?;
+        let escaped = name.replace('.', "\\.");
         self.add_override(&format!("Properties.{escaped}"), value)
     }
 
@@ -330,11 +331,9 @@ impl Handle {
     }
 
     fn check_field(&self, name: &str, value: &Value) -> Result<()> {
-        match self.shape.fields.iter().find(|f| f.name == name) {
-            Some(field) => crate::check::check_value(&field.check, value, field.name)
-                .map_err(|v| v.into_error(self.full_path.clone(), &self.resource.resource_type)),
-            None => Ok(()),
-        }
+        let mut single = OrderedMap::default();
+        single.insert(name.to_string(), value.clone());
+        crate::check::check_fields(self.shape, &single, "").map_err(|v| v.into_error(self.full_path.clone(), &self.resource.resource_type))
     }
 
     /// The resource as it stands in its stack now.

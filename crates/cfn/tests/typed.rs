@@ -209,3 +209,14 @@ fn an_override_wins_over_a_later_edit_and_is_typed_when_asked() {
     let err = queue.override_prop(CfnQueue::VISIBILITY_TIMEOUT, -1).unwrap_err();
     assert_eq!(err.property.as_deref(), Some("VisibilityTimeout"));
 }
+
+#[test]
+fn an_edit_by_name_of_a_property_the_type_does_not_have_is_refused() {
+    let (_app, jobs) = one_stack();
+    let queue = CfnQueue::new(&jobs, "Jobs", CfnQueueProps::default()).unwrap();
+    let err = queue.set_property("RepositoryName", Value::str("images")).unwrap_err();
+    assert_eq!(err.property.as_deref(), Some("RepositoryName"));
+    assert!(err.message.contains("AWS::SQS::Queue has no property `RepositoryName`"), "{err}");
+    let err = queue.override_property("VisibilityTimout", Value::from(5)).unwrap_err();
+    assert!(err.fix.as_deref().unwrap().contains("VisibilityTimeout"), "{err}");
+}

@@ -1204,7 +1204,10 @@ mod tests {
         let template = template(&app);
         let resources = &template["Resources"];
         let id = |r: &ResourceRef| r.logical_id.clone();
-        assert_eq!(resources[id(vpc.resource().unwrap())]["Properties"]["InstanceTenancy"], json!("dedicated"));
+        assert_eq!(
+            resources[id(vpc.resource().unwrap())]["Properties"]["InstanceTenancy"],
+            json!("dedicated")
+        );
         assert_eq!(resources[id(&subnet.resource)]["Properties"]["EnableDns64"], json!(true));
         assert_eq!(resources[id(&subnet.route_table)]["Metadata"]["note"], json!("edited"));
         assert_eq!(resources[id(group.resource())]["Properties"]["GroupName"], json!("named"));

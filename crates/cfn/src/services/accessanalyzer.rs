@@ -385,20 +385,33 @@ impl CfnAnalyzer {
     pub const CFN_TYPE: &'static str = "AWS::AccessAnalyzer::Analyzer";
 
     /// Key of `AnalyzerConfiguration`, for [`Handle::set`].
-    pub const ANALYZER_CONFIGURATION: Prop<analyzer::AnalyzerConfiguration> = Prop::new("AnalyzerConfiguration");
+    pub const ANALYZER_CONFIGURATION: Prop<CfnAnalyzer, analyzer::AnalyzerConfiguration> = Prop::new("AnalyzerConfiguration");
     /// Key of `AnalyzerName`, for [`Handle::set`].
-    pub const ANALYZER_NAME: Prop<String> = Prop::new("AnalyzerName");
+    pub const ANALYZER_NAME: Prop<CfnAnalyzer, String> = Prop::new("AnalyzerName");
     /// Key of `ArchiveRules`, for [`Handle::set`].
-    pub const ARCHIVE_RULES: Prop<Vec<analyzer::ArchiveRule>> = Prop::new("ArchiveRules");
+    pub const ARCHIVE_RULES: Prop<CfnAnalyzer, Vec<analyzer::ArchiveRule>> = Prop::new("ArchiveRules");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<analyzer::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAnalyzer, Vec<analyzer::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<String> = Prop::new("Type");
+    pub const TYPE: Prop<CfnAnalyzer, String> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAnalyzerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &analyzer::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAnalyzerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &analyzer::PROPS_SHAPE, props.into())?;
         Ok(CfnAnalyzer { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAnalyzer::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name (ARN) of the analyzer
@@ -508,16 +521,29 @@ impl CfnArchiveRule {
     pub const CFN_TYPE: &'static str = "AWS::AccessAnalyzer::ArchiveRule";
 
     /// Key of `AnalyzerName`, for [`Handle::set`].
-    pub const ANALYZER_NAME: Prop<String> = Prop::new("AnalyzerName");
+    pub const ANALYZER_NAME: Prop<CfnArchiveRule, String> = Prop::new("AnalyzerName");
     /// Key of `Filter`, for [`Handle::set`].
-    pub const FILTER: Prop<Map<archive_rule::FilterValue>> = Prop::new("Filter");
+    pub const FILTER: Prop<CfnArchiveRule, Map<archive_rule::FilterValue>> = Prop::new("Filter");
     /// Key of `RuleName`, for [`Handle::set`].
-    pub const RULE_NAME: Prop<String> = Prop::new("RuleName");
+    pub const RULE_NAME: Prop<CfnArchiveRule, String> = Prop::new("RuleName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnArchiveRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &archive_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnArchiveRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &archive_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnArchiveRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnArchiveRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the archive rule.

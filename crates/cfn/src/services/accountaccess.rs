@@ -171,14 +171,27 @@ impl CfnApplication {
     pub const CFN_TYPE: &'static str = "AWS::AccountAccess::Application";
 
     /// Key of `IdentitySource`, for [`Handle::set`].
-    pub const IDENTITY_SOURCE: Prop<application::IdentitySource> = Prop::new("IdentitySource");
+    pub const IDENTITY_SOURCE: Prop<CfnApplication, application::IdentitySource> = Prop::new("IdentitySource");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<application::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
         Ok(CfnApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the application
@@ -412,14 +425,27 @@ impl CfnEntitlement {
     pub const CFN_TYPE: &'static str = "AWS::AccountAccess::Entitlement";
 
     /// Key of `ApplicationArn`, for [`Handle::set`].
-    pub const APPLICATION_ARN: Prop<String> = Prop::new("ApplicationArn");
+    pub const APPLICATION_ARN: Prop<CfnEntitlement, String> = Prop::new("ApplicationArn");
     /// Key of `Entitlement`, for [`Handle::set`].
-    pub const ENTITLEMENT: Prop<entitlement::Entitlement> = Prop::new("Entitlement");
+    pub const ENTITLEMENT: Prop<CfnEntitlement, entitlement::Entitlement> = Prop::new("Entitlement");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEntitlementProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &entitlement::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEntitlementProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &entitlement::PROPS_SHAPE, props.into())?;
         Ok(CfnEntitlement { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEntitlement::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp when the entitlement was created

@@ -665,24 +665,37 @@ impl CfnCertificate {
     pub const CFN_TYPE: &'static str = "AWS::ACMPCA::Certificate";
 
     /// Key of `ApiPassthrough`, for [`Handle::set`].
-    pub const API_PASSTHROUGH: Prop<certificate::ApiPassthrough> = Prop::new("ApiPassthrough");
+    pub const API_PASSTHROUGH: Prop<CfnCertificate, certificate::ApiPassthrough> = Prop::new("ApiPassthrough");
     /// Key of `CertificateAuthorityArn`, for [`Handle::set`].
-    pub const CERTIFICATE_AUTHORITY_ARN: Prop<String> = Prop::new("CertificateAuthorityArn");
+    pub const CERTIFICATE_AUTHORITY_ARN: Prop<CfnCertificate, String> = Prop::new("CertificateAuthorityArn");
     /// Key of `CertificateSigningRequest`, for [`Handle::set`].
-    pub const CERTIFICATE_SIGNING_REQUEST: Prop<String> = Prop::new("CertificateSigningRequest");
+    pub const CERTIFICATE_SIGNING_REQUEST: Prop<CfnCertificate, String> = Prop::new("CertificateSigningRequest");
     /// Key of `SigningAlgorithm`, for [`Handle::set`].
-    pub const SIGNING_ALGORITHM: Prop<String> = Prop::new("SigningAlgorithm");
+    pub const SIGNING_ALGORITHM: Prop<CfnCertificate, String> = Prop::new("SigningAlgorithm");
     /// Key of `TemplateArn`, for [`Handle::set`].
-    pub const TEMPLATE_ARN: Prop<String> = Prop::new("TemplateArn");
+    pub const TEMPLATE_ARN: Prop<CfnCertificate, String> = Prop::new("TemplateArn");
     /// Key of `Validity`, for [`Handle::set`].
-    pub const VALIDITY: Prop<certificate::Validity> = Prop::new("Validity");
+    pub const VALIDITY: Prop<CfnCertificate, certificate::Validity> = Prop::new("Validity");
     /// Key of `ValidityNotBefore`, for [`Handle::set`].
-    pub const VALIDITY_NOT_BEFORE: Prop<certificate::Validity> = Prop::new("ValidityNotBefore");
+    pub const VALIDITY_NOT_BEFORE: Prop<CfnCertificate, certificate::Validity> = Prop::new("ValidityNotBefore");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCertificateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &certificate::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCertificateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &certificate::PROPS_SHAPE, props.into())?;
         Ok(CfnCertificate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCertificate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1445,28 +1458,41 @@ impl CfnCertificateAuthority {
     pub const CFN_TYPE: &'static str = "AWS::ACMPCA::CertificateAuthority";
 
     /// Key of `CsrExtensions`, for [`Handle::set`].
-    pub const CSR_EXTENSIONS: Prop<certificate_authority::CsrExtensions> = Prop::new("CsrExtensions");
+    pub const CSR_EXTENSIONS: Prop<CfnCertificateAuthority, certificate_authority::CsrExtensions> = Prop::new("CsrExtensions");
     /// Key of `KeyAlgorithm`, for [`Handle::set`].
-    pub const KEY_ALGORITHM: Prop<String> = Prop::new("KeyAlgorithm");
+    pub const KEY_ALGORITHM: Prop<CfnCertificateAuthority, String> = Prop::new("KeyAlgorithm");
     /// Key of `KeyStorageSecurityStandard`, for [`Handle::set`].
-    pub const KEY_STORAGE_SECURITY_STANDARD: Prop<certificate_authority::KeyStorageSecurityStandard> = Prop::new("KeyStorageSecurityStandard");
+    pub const KEY_STORAGE_SECURITY_STANDARD: Prop<CfnCertificateAuthority, certificate_authority::KeyStorageSecurityStandard> = Prop::new("KeyStorageSecurityStandard");
     /// Key of `RevocationConfiguration`, for [`Handle::set`].
-    pub const REVOCATION_CONFIGURATION: Prop<certificate_authority::RevocationConfiguration> = Prop::new("RevocationConfiguration");
+    pub const REVOCATION_CONFIGURATION: Prop<CfnCertificateAuthority, certificate_authority::RevocationConfiguration> = Prop::new("RevocationConfiguration");
     /// Key of `SigningAlgorithm`, for [`Handle::set`].
-    pub const SIGNING_ALGORITHM: Prop<String> = Prop::new("SigningAlgorithm");
+    pub const SIGNING_ALGORITHM: Prop<CfnCertificateAuthority, String> = Prop::new("SigningAlgorithm");
     /// Key of `Subject`, for [`Handle::set`].
-    pub const SUBJECT: Prop<certificate_authority::Subject> = Prop::new("Subject");
+    pub const SUBJECT: Prop<CfnCertificateAuthority, certificate_authority::Subject> = Prop::new("Subject");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<certificate_authority::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCertificateAuthority, Vec<certificate_authority::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<String> = Prop::new("Type");
+    pub const TYPE: Prop<CfnCertificateAuthority, String> = Prop::new("Type");
     /// Key of `UsageMode`, for [`Handle::set`].
-    pub const USAGE_MODE: Prop<certificate_authority::UsageMode> = Prop::new("UsageMode");
+    pub const USAGE_MODE: Prop<CfnCertificateAuthority, certificate_authority::UsageMode> = Prop::new("UsageMode");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCertificateAuthorityProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &certificate_authority::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCertificateAuthorityProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &certificate_authority::PROPS_SHAPE, props.into())?;
         Ok(CfnCertificateAuthority { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCertificateAuthority::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the certificate authority.
@@ -1556,18 +1582,31 @@ impl CfnCertificateAuthorityActivation {
     pub const CFN_TYPE: &'static str = "AWS::ACMPCA::CertificateAuthorityActivation";
 
     /// Key of `Certificate`, for [`Handle::set`].
-    pub const CERTIFICATE: Prop<String> = Prop::new("Certificate");
+    pub const CERTIFICATE: Prop<CfnCertificateAuthorityActivation, String> = Prop::new("Certificate");
     /// Key of `CertificateAuthorityArn`, for [`Handle::set`].
-    pub const CERTIFICATE_AUTHORITY_ARN: Prop<String> = Prop::new("CertificateAuthorityArn");
+    pub const CERTIFICATE_AUTHORITY_ARN: Prop<CfnCertificateAuthorityActivation, String> = Prop::new("CertificateAuthorityArn");
     /// Key of `CertificateChain`, for [`Handle::set`].
-    pub const CERTIFICATE_CHAIN: Prop<String> = Prop::new("CertificateChain");
+    pub const CERTIFICATE_CHAIN: Prop<CfnCertificateAuthorityActivation, String> = Prop::new("CertificateChain");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<String> = Prop::new("Status");
+    pub const STATUS: Prop<CfnCertificateAuthorityActivation, String> = Prop::new("Status");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCertificateAuthorityActivationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &certificate_authority_activation::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCertificateAuthorityActivationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &certificate_authority_activation::PROPS_SHAPE, props.into())?;
         Ok(CfnCertificateAuthorityActivation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCertificateAuthorityActivation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The complete certificate chain, including the Certificate Authority certificate.
@@ -1679,18 +1718,31 @@ impl CfnPermission {
     pub const CFN_TYPE: &'static str = "AWS::ACMPCA::Permission";
 
     /// Key of `Actions`, for [`Handle::set`].
-    pub const ACTIONS: Prop<Vec<permission::Action>> = Prop::new("Actions");
+    pub const ACTIONS: Prop<CfnPermission, Vec<permission::Action>> = Prop::new("Actions");
     /// Key of `CertificateAuthorityArn`, for [`Handle::set`].
-    pub const CERTIFICATE_AUTHORITY_ARN: Prop<String> = Prop::new("CertificateAuthorityArn");
+    pub const CERTIFICATE_AUTHORITY_ARN: Prop<CfnPermission, String> = Prop::new("CertificateAuthorityArn");
     /// Key of `Principal`, for [`Handle::set`].
-    pub const PRINCIPAL: Prop<String> = Prop::new("Principal");
+    pub const PRINCIPAL: Prop<CfnPermission, String> = Prop::new("Principal");
     /// Key of `SourceAccount`, for [`Handle::set`].
-    pub const SOURCE_ACCOUNT: Prop<String> = Prop::new("SourceAccount");
+    pub const SOURCE_ACCOUNT: Prop<CfnPermission, String> = Prop::new("SourceAccount");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPermissionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &permission::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPermissionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &permission::PROPS_SHAPE, props.into())?;
         Ok(CfnPermission { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPermission::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 

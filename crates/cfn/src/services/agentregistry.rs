@@ -626,30 +626,43 @@ impl CfnRegistry {
     pub const CFN_TYPE: &'static str = "AWS::AgentRegistry::Registry";
 
     /// Key of `ApprovalConfiguration`, for [`Handle::set`].
-    pub const APPROVAL_CONFIGURATION: Prop<registry::ApprovalConfiguration> = Prop::new("ApprovalConfiguration");
+    pub const APPROVAL_CONFIGURATION: Prop<CfnRegistry, registry::ApprovalConfiguration> = Prop::new("ApprovalConfiguration");
     /// Key of `AuthorizerType`, for [`Handle::set`].
-    pub const AUTHORIZER_TYPE: Prop<registry::RegistryAuthorizerType> = Prop::new("AuthorizerType");
+    pub const AUTHORIZER_TYPE: Prop<CfnRegistry, registry::RegistryAuthorizerType> = Prop::new("AuthorizerType");
     /// Key of `AutoDetectionEnabled`, for [`Handle::set`].
-    pub const AUTO_DETECTION_ENABLED: Prop<bool> = Prop::new("AutoDetectionEnabled");
+    pub const AUTO_DETECTION_ENABLED: Prop<CfnRegistry, bool> = Prop::new("AutoDetectionEnabled");
     /// Key of `AutoDetectionScope`, for [`Handle::set`].
-    pub const AUTO_DETECTION_SCOPE: Prop<registry::AutoDetectionScope> = Prop::new("AutoDetectionScope");
+    pub const AUTO_DETECTION_SCOPE: Prop<CfnRegistry, registry::AutoDetectionScope> = Prop::new("AutoDetectionScope");
     /// Key of `CustomMetadataSchemaConfiguration`, for [`Handle::set`].
-    pub const CUSTOM_METADATA_SCHEMA_CONFIGURATION: Prop<registry::CustomMetadataSchemaConfiguration> = Prop::new("CustomMetadataSchemaConfiguration");
+    pub const CUSTOM_METADATA_SCHEMA_CONFIGURATION: Prop<CfnRegistry, registry::CustomMetadataSchemaConfiguration> = Prop::new("CustomMetadataSchemaConfiguration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRegistry, String> = Prop::new("Description");
     /// Key of `DiscoveryConfiguration`, for [`Handle::set`].
-    pub const DISCOVERY_CONFIGURATION: Prop<registry::DiscoveryConfiguration> = Prop::new("DiscoveryConfiguration");
+    pub const DISCOVERY_CONFIGURATION: Prop<CfnRegistry, registry::DiscoveryConfiguration> = Prop::new("DiscoveryConfiguration");
     /// Key of `EncryptionConfiguration`, for [`Handle::set`].
-    pub const ENCRYPTION_CONFIGURATION: Prop<registry::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
+    pub const ENCRYPTION_CONFIGURATION: Prop<CfnRegistry, registry::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRegistry, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<registry::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRegistry, Vec<registry::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRegistryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &registry::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRegistryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &registry::PROPS_SHAPE, props.into())?;
         Ok(CfnRegistry { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRegistry::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AutoDetectionStatus`)
@@ -1527,28 +1540,41 @@ impl CfnRegistryRecord {
     pub const CFN_TYPE: &'static str = "AWS::AgentRegistry::RegistryRecord";
 
     /// Key of `CustomMetadata`, for [`Handle::set`].
-    pub const CUSTOM_METADATA: Prop<Json> = Prop::new("CustomMetadata");
+    pub const CUSTOM_METADATA: Prop<CfnRegistryRecord, Json> = Prop::new("CustomMetadata");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRegistryRecord, String> = Prop::new("Description");
     /// Key of `Descriptors`, for [`Handle::set`].
-    pub const DESCRIPTORS: Prop<registry_record::Descriptors> = Prop::new("Descriptors");
+    pub const DESCRIPTORS: Prop<CfnRegistryRecord, registry_record::Descriptors> = Prop::new("Descriptors");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnRegistryRecord, String> = Prop::new("DisplayName");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRegistryRecord, String> = Prop::new("Name");
     /// Key of `RecordType`, for [`Handle::set`].
-    pub const RECORD_TYPE: Prop<registry_record::RecordType> = Prop::new("RecordType");
+    pub const RECORD_TYPE: Prop<CfnRegistryRecord, registry_record::RecordType> = Prop::new("RecordType");
     /// Key of `RecordVersion`, for [`Handle::set`].
-    pub const RECORD_VERSION: Prop<String> = Prop::new("RecordVersion");
+    pub const RECORD_VERSION: Prop<CfnRegistryRecord, String> = Prop::new("RecordVersion");
     /// Key of `RegistryId`, for [`Handle::set`].
-    pub const REGISTRY_ID: Prop<String> = Prop::new("RegistryId");
+    pub const REGISTRY_ID: Prop<CfnRegistryRecord, String> = Prop::new("RegistryId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<registry_record::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRegistryRecord, Vec<registry_record::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRegistryRecordProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &registry_record::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRegistryRecordProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &registry_record::PROPS_SHAPE, props.into())?;
         Ok(CfnRegistryRecord { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRegistryRecord::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp when the registry record was created.

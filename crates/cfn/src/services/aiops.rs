@@ -212,30 +212,43 @@ impl CfnInvestigationGroup {
     pub const CFN_TYPE: &'static str = "AWS::AIOps::InvestigationGroup";
 
     /// Key of `ChatbotNotificationChannels`, for [`Handle::set`].
-    pub const CHATBOT_NOTIFICATION_CHANNELS: Prop<Vec<investigation_group::ChatbotNotificationChannel>> = Prop::new("ChatbotNotificationChannels");
+    pub const CHATBOT_NOTIFICATION_CHANNELS: Prop<CfnInvestigationGroup, Vec<investigation_group::ChatbotNotificationChannel>> = Prop::new("ChatbotNotificationChannels");
     /// Key of `CrossAccountConfigurations`, for [`Handle::set`].
-    pub const CROSS_ACCOUNT_CONFIGURATIONS: Prop<Vec<investigation_group::CrossAccountConfiguration>> = Prop::new("CrossAccountConfigurations");
+    pub const CROSS_ACCOUNT_CONFIGURATIONS: Prop<CfnInvestigationGroup, Vec<investigation_group::CrossAccountConfiguration>> = Prop::new("CrossAccountConfigurations");
     /// Key of `EncryptionConfig`, for [`Handle::set`].
-    pub const ENCRYPTION_CONFIG: Prop<investigation_group::EncryptionConfigMap> = Prop::new("EncryptionConfig");
+    pub const ENCRYPTION_CONFIG: Prop<CfnInvestigationGroup, investigation_group::EncryptionConfigMap> = Prop::new("EncryptionConfig");
     /// Key of `InvestigationGroupPolicy`, for [`Handle::set`].
-    pub const INVESTIGATION_GROUP_POLICY: Prop<String> = Prop::new("InvestigationGroupPolicy");
+    pub const INVESTIGATION_GROUP_POLICY: Prop<CfnInvestigationGroup, String> = Prop::new("InvestigationGroupPolicy");
     /// Key of `IsCloudTrailEventHistoryEnabled`, for [`Handle::set`].
-    pub const IS_CLOUD_TRAIL_EVENT_HISTORY_ENABLED: Prop<bool> = Prop::new("IsCloudTrailEventHistoryEnabled");
+    pub const IS_CLOUD_TRAIL_EVENT_HISTORY_ENABLED: Prop<CfnInvestigationGroup, bool> = Prop::new("IsCloudTrailEventHistoryEnabled");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnInvestigationGroup, String> = Prop::new("Name");
     /// Key of `RetentionInDays`, for [`Handle::set`].
-    pub const RETENTION_IN_DAYS: Prop<i64> = Prop::new("RetentionInDays");
+    pub const RETENTION_IN_DAYS: Prop<CfnInvestigationGroup, i64> = Prop::new("RetentionInDays");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnInvestigationGroup, String> = Prop::new("RoleArn");
     /// Key of `TagKeyBoundaries`, for [`Handle::set`].
-    pub const TAG_KEY_BOUNDARIES: Prop<Vec<String>> = Prop::new("TagKeyBoundaries");
+    pub const TAG_KEY_BOUNDARIES: Prop<CfnInvestigationGroup, Vec<String>> = Prop::new("TagKeyBoundaries");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<investigation_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnInvestigationGroup, Vec<investigation_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInvestigationGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &investigation_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInvestigationGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &investigation_group::PROPS_SHAPE, props.into())?;
         Ok(CfnInvestigationGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInvestigationGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

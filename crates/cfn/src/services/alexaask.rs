@@ -176,16 +176,29 @@ impl CfnSkill {
     pub const CFN_TYPE: &'static str = "Alexa::ASK::Skill";
 
     /// Key of `AuthenticationConfiguration`, for [`Handle::set`].
-    pub const AUTHENTICATION_CONFIGURATION: Prop<skill::AuthenticationConfiguration> = Prop::new("AuthenticationConfiguration");
+    pub const AUTHENTICATION_CONFIGURATION: Prop<CfnSkill, skill::AuthenticationConfiguration> = Prop::new("AuthenticationConfiguration");
     /// Key of `SkillPackage`, for [`Handle::set`].
-    pub const SKILL_PACKAGE: Prop<skill::SkillPackage> = Prop::new("SkillPackage");
+    pub const SKILL_PACKAGE: Prop<CfnSkill, skill::SkillPackage> = Prop::new("SkillPackage");
     /// Key of `VendorId`, for [`Handle::set`].
-    pub const VENDOR_ID: Prop<String> = Prop::new("VendorId");
+    pub const VENDOR_ID: Prop<CfnSkill, String> = Prop::new("VendorId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSkillProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &skill::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSkillProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &skill::PROPS_SHAPE, props.into())?;
         Ok(CfnSkill { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSkill::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)

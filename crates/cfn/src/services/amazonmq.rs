@@ -441,54 +441,67 @@ impl CfnBroker {
     pub const CFN_TYPE: &'static str = "AWS::AmazonMQ::Broker";
 
     /// Key of `AuthenticationStrategy`, for [`Handle::set`].
-    pub const AUTHENTICATION_STRATEGY: Prop<String> = Prop::new("AuthenticationStrategy");
+    pub const AUTHENTICATION_STRATEGY: Prop<CfnBroker, String> = Prop::new("AuthenticationStrategy");
     /// Key of `AutoMinorVersionUpgrade`, for [`Handle::set`].
-    pub const AUTO_MINOR_VERSION_UPGRADE: Prop<bool> = Prop::new("AutoMinorVersionUpgrade");
+    pub const AUTO_MINOR_VERSION_UPGRADE: Prop<CfnBroker, bool> = Prop::new("AutoMinorVersionUpgrade");
     /// Key of `BrokerName`, for [`Handle::set`].
-    pub const BROKER_NAME: Prop<String> = Prop::new("BrokerName");
+    pub const BROKER_NAME: Prop<CfnBroker, String> = Prop::new("BrokerName");
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<broker::ConfigurationId> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnBroker, broker::ConfigurationId> = Prop::new("Configuration");
     /// Key of `DataReplicationMode`, for [`Handle::set`].
-    pub const DATA_REPLICATION_MODE: Prop<String> = Prop::new("DataReplicationMode");
+    pub const DATA_REPLICATION_MODE: Prop<CfnBroker, String> = Prop::new("DataReplicationMode");
     /// Key of `DataReplicationPrimaryBrokerArn`, for [`Handle::set`].
-    pub const DATA_REPLICATION_PRIMARY_BROKER_ARN: Prop<String> = Prop::new("DataReplicationPrimaryBrokerArn");
+    pub const DATA_REPLICATION_PRIMARY_BROKER_ARN: Prop<CfnBroker, String> = Prop::new("DataReplicationPrimaryBrokerArn");
     /// Key of `DeploymentMode`, for [`Handle::set`].
-    pub const DEPLOYMENT_MODE: Prop<String> = Prop::new("DeploymentMode");
+    pub const DEPLOYMENT_MODE: Prop<CfnBroker, String> = Prop::new("DeploymentMode");
     /// Key of `EncryptionOptions`, for [`Handle::set`].
-    pub const ENCRYPTION_OPTIONS: Prop<broker::EncryptionOptions> = Prop::new("EncryptionOptions");
+    pub const ENCRYPTION_OPTIONS: Prop<CfnBroker, broker::EncryptionOptions> = Prop::new("EncryptionOptions");
     /// Key of `EngineType`, for [`Handle::set`].
-    pub const ENGINE_TYPE: Prop<String> = Prop::new("EngineType");
+    pub const ENGINE_TYPE: Prop<CfnBroker, String> = Prop::new("EngineType");
     /// Key of `EngineVersion`, for [`Handle::set`].
-    pub const ENGINE_VERSION: Prop<String> = Prop::new("EngineVersion");
+    pub const ENGINE_VERSION: Prop<CfnBroker, String> = Prop::new("EngineVersion");
     /// Key of `HostInstanceType`, for [`Handle::set`].
-    pub const HOST_INSTANCE_TYPE: Prop<String> = Prop::new("HostInstanceType");
+    pub const HOST_INSTANCE_TYPE: Prop<CfnBroker, String> = Prop::new("HostInstanceType");
     /// Key of `LdapServerMetadata`, for [`Handle::set`].
-    pub const LDAP_SERVER_METADATA: Prop<broker::LdapServerMetadata> = Prop::new("LdapServerMetadata");
+    pub const LDAP_SERVER_METADATA: Prop<CfnBroker, broker::LdapServerMetadata> = Prop::new("LdapServerMetadata");
     /// Key of `Logs`, for [`Handle::set`].
-    pub const LOGS: Prop<broker::LogList> = Prop::new("Logs");
+    pub const LOGS: Prop<CfnBroker, broker::LogList> = Prop::new("Logs");
     /// Key of `MaintenanceWindowStartTime`, for [`Handle::set`].
-    pub const MAINTENANCE_WINDOW_START_TIME: Prop<broker::MaintenanceWindow> = Prop::new("MaintenanceWindowStartTime");
+    pub const MAINTENANCE_WINDOW_START_TIME: Prop<CfnBroker, broker::MaintenanceWindow> = Prop::new("MaintenanceWindowStartTime");
     /// Key of `PubliclyAccessible`, for [`Handle::set`].
-    pub const PUBLICLY_ACCESSIBLE: Prop<bool> = Prop::new("PubliclyAccessible");
+    pub const PUBLICLY_ACCESSIBLE: Prop<CfnBroker, bool> = Prop::new("PubliclyAccessible");
     /// Key of `ResourceShareArns`, for [`Handle::set`].
-    pub const RESOURCE_SHARE_ARNS: Prop<Vec<String>> = Prop::new("ResourceShareArns");
+    pub const RESOURCE_SHARE_ARNS: Prop<CfnBroker, Vec<String>> = Prop::new("ResourceShareArns");
     /// Key of `SecurityGroups`, for [`Handle::set`].
-    pub const SECURITY_GROUPS: Prop<Vec<String>> = Prop::new("SecurityGroups");
+    pub const SECURITY_GROUPS: Prop<CfnBroker, Vec<String>> = Prop::new("SecurityGroups");
     /// Key of `StorageSize`, for [`Handle::set`].
-    pub const STORAGE_SIZE: Prop<i64> = Prop::new("StorageSize");
+    pub const STORAGE_SIZE: Prop<CfnBroker, i64> = Prop::new("StorageSize");
     /// Key of `StorageType`, for [`Handle::set`].
-    pub const STORAGE_TYPE: Prop<String> = Prop::new("StorageType");
+    pub const STORAGE_TYPE: Prop<CfnBroker, String> = Prop::new("StorageType");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnBroker, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<broker::TagsEntry>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnBroker, Vec<broker::TagsEntry>> = Prop::new("Tags");
     /// Key of `Users`, for [`Handle::set`].
-    pub const USERS: Prop<Vec<broker::User>> = Prop::new("Users");
+    pub const USERS: Prop<CfnBroker, Vec<broker::User>> = Prop::new("Users");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBrokerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &broker::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBrokerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &broker::PROPS_SHAPE, props.into())?;
         Ok(CfnBroker { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBroker::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AmqpEndpoints`)
@@ -679,24 +692,37 @@ impl CfnConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::AmazonMQ::Configuration";
 
     /// Key of `AuthenticationStrategy`, for [`Handle::set`].
-    pub const AUTHENTICATION_STRATEGY: Prop<String> = Prop::new("AuthenticationStrategy");
+    pub const AUTHENTICATION_STRATEGY: Prop<CfnConfiguration, String> = Prop::new("AuthenticationStrategy");
     /// Key of `Data`, for [`Handle::set`].
-    pub const DATA: Prop<String> = Prop::new("Data");
+    pub const DATA: Prop<CfnConfiguration, String> = Prop::new("Data");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnConfiguration, String> = Prop::new("Description");
     /// Key of `EngineType`, for [`Handle::set`].
-    pub const ENGINE_TYPE: Prop<String> = Prop::new("EngineType");
+    pub const ENGINE_TYPE: Prop<CfnConfiguration, String> = Prop::new("EngineType");
     /// Key of `EngineVersion`, for [`Handle::set`].
-    pub const ENGINE_VERSION: Prop<String> = Prop::new("EngineVersion");
+    pub const ENGINE_VERSION: Prop<CfnConfiguration, String> = Prop::new("EngineVersion");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnConfiguration, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<configuration::TagsEntry>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConfiguration, Vec<configuration::TagsEntry>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the Amazon MQ configuration.
@@ -818,14 +844,27 @@ impl CfnConfigurationAssociation {
     pub const CFN_TYPE: &'static str = "AWS::AmazonMQ::ConfigurationAssociation";
 
     /// Key of `Broker`, for [`Handle::set`].
-    pub const BROKER: Prop<String> = Prop::new("Broker");
+    pub const BROKER: Prop<CfnConfigurationAssociation, String> = Prop::new("Broker");
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<configuration_association::ConfigurationId> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnConfigurationAssociation, configuration_association::ConfigurationId> = Prop::new("Configuration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConfigurationAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &configuration_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConfigurationAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &configuration_association::PROPS_SHAPE, props.into())?;
         Ok(CfnConfigurationAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConfigurationAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the ConfigurationAssociation Resource

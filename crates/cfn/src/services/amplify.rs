@@ -489,46 +489,59 @@ impl CfnApp {
     pub const CFN_TYPE: &'static str = "AWS::Amplify::App";
 
     /// Key of `AccessToken`, for [`Handle::set`].
-    pub const ACCESS_TOKEN: Prop<String> = Prop::new("AccessToken");
+    pub const ACCESS_TOKEN: Prop<CfnApp, String> = Prop::new("AccessToken");
     /// Key of `AutoBranchCreationConfig`, for [`Handle::set`].
-    pub const AUTO_BRANCH_CREATION_CONFIG: Prop<app::AutoBranchCreationConfig> = Prop::new("AutoBranchCreationConfig");
+    pub const AUTO_BRANCH_CREATION_CONFIG: Prop<CfnApp, app::AutoBranchCreationConfig> = Prop::new("AutoBranchCreationConfig");
     /// Key of `BasicAuthConfig`, for [`Handle::set`].
-    pub const BASIC_AUTH_CONFIG: Prop<app::BasicAuthConfig> = Prop::new("BasicAuthConfig");
+    pub const BASIC_AUTH_CONFIG: Prop<CfnApp, app::BasicAuthConfig> = Prop::new("BasicAuthConfig");
     /// Key of `BuildSpec`, for [`Handle::set`].
-    pub const BUILD_SPEC: Prop<String> = Prop::new("BuildSpec");
+    pub const BUILD_SPEC: Prop<CfnApp, String> = Prop::new("BuildSpec");
     /// Key of `CacheConfig`, for [`Handle::set`].
-    pub const CACHE_CONFIG: Prop<app::CacheConfig> = Prop::new("CacheConfig");
+    pub const CACHE_CONFIG: Prop<CfnApp, app::CacheConfig> = Prop::new("CacheConfig");
     /// Key of `ComputeRoleArn`, for [`Handle::set`].
-    pub const COMPUTE_ROLE_ARN: Prop<String> = Prop::new("ComputeRoleArn");
+    pub const COMPUTE_ROLE_ARN: Prop<CfnApp, String> = Prop::new("ComputeRoleArn");
     /// Key of `CustomHeaders`, for [`Handle::set`].
-    pub const CUSTOM_HEADERS: Prop<String> = Prop::new("CustomHeaders");
+    pub const CUSTOM_HEADERS: Prop<CfnApp, String> = Prop::new("CustomHeaders");
     /// Key of `CustomRules`, for [`Handle::set`].
-    pub const CUSTOM_RULES: Prop<Vec<app::CustomRule>> = Prop::new("CustomRules");
+    pub const CUSTOM_RULES: Prop<CfnApp, Vec<app::CustomRule>> = Prop::new("CustomRules");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnApp, String> = Prop::new("Description");
     /// Key of `EnableBranchAutoDeletion`, for [`Handle::set`].
-    pub const ENABLE_BRANCH_AUTO_DELETION: Prop<bool> = Prop::new("EnableBranchAutoDeletion");
+    pub const ENABLE_BRANCH_AUTO_DELETION: Prop<CfnApp, bool> = Prop::new("EnableBranchAutoDeletion");
     /// Key of `EnvironmentVariables`, for [`Handle::set`].
-    pub const ENVIRONMENT_VARIABLES: Prop<Vec<app::EnvironmentVariable>> = Prop::new("EnvironmentVariables");
+    pub const ENVIRONMENT_VARIABLES: Prop<CfnApp, Vec<app::EnvironmentVariable>> = Prop::new("EnvironmentVariables");
     /// Key of `IAMServiceRole`, for [`Handle::set`].
-    pub const IAM_SERVICE_ROLE: Prop<String> = Prop::new("IAMServiceRole");
+    pub const IAM_SERVICE_ROLE: Prop<CfnApp, String> = Prop::new("IAMServiceRole");
     /// Key of `JobConfig`, for [`Handle::set`].
-    pub const JOB_CONFIG: Prop<app::JobConfig> = Prop::new("JobConfig");
+    pub const JOB_CONFIG: Prop<CfnApp, app::JobConfig> = Prop::new("JobConfig");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnApp, String> = Prop::new("Name");
     /// Key of `OauthToken`, for [`Handle::set`].
-    pub const OAUTH_TOKEN: Prop<String> = Prop::new("OauthToken");
+    pub const OAUTH_TOKEN: Prop<CfnApp, String> = Prop::new("OauthToken");
     /// Key of `Platform`, for [`Handle::set`].
-    pub const PLATFORM: Prop<app::Platform> = Prop::new("Platform");
+    pub const PLATFORM: Prop<CfnApp, app::Platform> = Prop::new("Platform");
     /// Key of `Repository`, for [`Handle::set`].
-    pub const REPOSITORY: Prop<String> = Prop::new("Repository");
+    pub const REPOSITORY: Prop<CfnApp, String> = Prop::new("Repository");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<app::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApp, Vec<app::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAppProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &app::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAppProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &app::PROPS_SHAPE, props.into())?;
         Ok(CfnApp { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApp::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AppId`)
@@ -835,42 +848,55 @@ impl CfnBranch {
     pub const CFN_TYPE: &'static str = "AWS::Amplify::Branch";
 
     /// Key of `AppId`, for [`Handle::set`].
-    pub const APP_ID: Prop<String> = Prop::new("AppId");
+    pub const APP_ID: Prop<CfnBranch, String> = Prop::new("AppId");
     /// Key of `Backend`, for [`Handle::set`].
-    pub const BACKEND: Prop<branch::Backend> = Prop::new("Backend");
+    pub const BACKEND: Prop<CfnBranch, branch::Backend> = Prop::new("Backend");
     /// Key of `BasicAuthConfig`, for [`Handle::set`].
-    pub const BASIC_AUTH_CONFIG: Prop<branch::BasicAuthConfig> = Prop::new("BasicAuthConfig");
+    pub const BASIC_AUTH_CONFIG: Prop<CfnBranch, branch::BasicAuthConfig> = Prop::new("BasicAuthConfig");
     /// Key of `BranchName`, for [`Handle::set`].
-    pub const BRANCH_NAME: Prop<String> = Prop::new("BranchName");
+    pub const BRANCH_NAME: Prop<CfnBranch, String> = Prop::new("BranchName");
     /// Key of `BuildSpec`, for [`Handle::set`].
-    pub const BUILD_SPEC: Prop<String> = Prop::new("BuildSpec");
+    pub const BUILD_SPEC: Prop<CfnBranch, String> = Prop::new("BuildSpec");
     /// Key of `ComputeRoleArn`, for [`Handle::set`].
-    pub const COMPUTE_ROLE_ARN: Prop<String> = Prop::new("ComputeRoleArn");
+    pub const COMPUTE_ROLE_ARN: Prop<CfnBranch, String> = Prop::new("ComputeRoleArn");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnBranch, String> = Prop::new("Description");
     /// Key of `EnableAutoBuild`, for [`Handle::set`].
-    pub const ENABLE_AUTO_BUILD: Prop<bool> = Prop::new("EnableAutoBuild");
+    pub const ENABLE_AUTO_BUILD: Prop<CfnBranch, bool> = Prop::new("EnableAutoBuild");
     /// Key of `EnablePerformanceMode`, for [`Handle::set`].
-    pub const ENABLE_PERFORMANCE_MODE: Prop<bool> = Prop::new("EnablePerformanceMode");
+    pub const ENABLE_PERFORMANCE_MODE: Prop<CfnBranch, bool> = Prop::new("EnablePerformanceMode");
     /// Key of `EnablePullRequestPreview`, for [`Handle::set`].
-    pub const ENABLE_PULL_REQUEST_PREVIEW: Prop<bool> = Prop::new("EnablePullRequestPreview");
+    pub const ENABLE_PULL_REQUEST_PREVIEW: Prop<CfnBranch, bool> = Prop::new("EnablePullRequestPreview");
     /// Key of `EnableSkewProtection`, for [`Handle::set`].
-    pub const ENABLE_SKEW_PROTECTION: Prop<bool> = Prop::new("EnableSkewProtection");
+    pub const ENABLE_SKEW_PROTECTION: Prop<CfnBranch, bool> = Prop::new("EnableSkewProtection");
     /// Key of `EnvironmentVariables`, for [`Handle::set`].
-    pub const ENVIRONMENT_VARIABLES: Prop<Vec<branch::EnvironmentVariable>> = Prop::new("EnvironmentVariables");
+    pub const ENVIRONMENT_VARIABLES: Prop<CfnBranch, Vec<branch::EnvironmentVariable>> = Prop::new("EnvironmentVariables");
     /// Key of `Framework`, for [`Handle::set`].
-    pub const FRAMEWORK: Prop<String> = Prop::new("Framework");
+    pub const FRAMEWORK: Prop<CfnBranch, String> = Prop::new("Framework");
     /// Key of `PullRequestEnvironmentName`, for [`Handle::set`].
-    pub const PULL_REQUEST_ENVIRONMENT_NAME: Prop<String> = Prop::new("PullRequestEnvironmentName");
+    pub const PULL_REQUEST_ENVIRONMENT_NAME: Prop<CfnBranch, String> = Prop::new("PullRequestEnvironmentName");
     /// Key of `Stage`, for [`Handle::set`].
-    pub const STAGE: Prop<branch::Stage> = Prop::new("Stage");
+    pub const STAGE: Prop<CfnBranch, branch::Stage> = Prop::new("Stage");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<branch::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnBranch, Vec<branch::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBranchProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &branch::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBranchProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &branch::PROPS_SHAPE, props.into())?;
         Ok(CfnBranch { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBranch::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AppId`)
@@ -1136,24 +1162,37 @@ impl CfnDomain {
     pub const CFN_TYPE: &'static str = "AWS::Amplify::Domain";
 
     /// Key of `AppId`, for [`Handle::set`].
-    pub const APP_ID: Prop<String> = Prop::new("AppId");
+    pub const APP_ID: Prop<CfnDomain, String> = Prop::new("AppId");
     /// Key of `AutoSubDomainCreationPatterns`, for [`Handle::set`].
-    pub const AUTO_SUB_DOMAIN_CREATION_PATTERNS: Prop<Vec<String>> = Prop::new("AutoSubDomainCreationPatterns");
+    pub const AUTO_SUB_DOMAIN_CREATION_PATTERNS: Prop<CfnDomain, Vec<String>> = Prop::new("AutoSubDomainCreationPatterns");
     /// Key of `AutoSubDomainIAMRole`, for [`Handle::set`].
-    pub const AUTO_SUB_DOMAIN_IAM_ROLE: Prop<String> = Prop::new("AutoSubDomainIAMRole");
+    pub const AUTO_SUB_DOMAIN_IAM_ROLE: Prop<CfnDomain, String> = Prop::new("AutoSubDomainIAMRole");
     /// Key of `CertificateSettings`, for [`Handle::set`].
-    pub const CERTIFICATE_SETTINGS: Prop<domain::CertificateSettings> = Prop::new("CertificateSettings");
+    pub const CERTIFICATE_SETTINGS: Prop<CfnDomain, domain::CertificateSettings> = Prop::new("CertificateSettings");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnDomain, String> = Prop::new("DomainName");
     /// Key of `EnableAutoSubDomain`, for [`Handle::set`].
-    pub const ENABLE_AUTO_SUB_DOMAIN: Prop<bool> = Prop::new("EnableAutoSubDomain");
+    pub const ENABLE_AUTO_SUB_DOMAIN: Prop<CfnDomain, bool> = Prop::new("EnableAutoSubDomain");
     /// Key of `SubDomainSettings`, for [`Handle::set`].
-    pub const SUB_DOMAIN_SETTINGS: Prop<Vec<domain::SubDomainSetting>> = Prop::new("SubDomainSettings");
+    pub const SUB_DOMAIN_SETTINGS: Prop<CfnDomain, Vec<domain::SubDomainSetting>> = Prop::new("SubDomainSettings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDomainProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &domain::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDomainProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &domain::PROPS_SHAPE, props.into())?;
         Ok(CfnDomain { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDomain::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AppId`)
@@ -1346,18 +1385,31 @@ impl CfnWebhook {
     pub const CFN_TYPE: &'static str = "AWS::Amplify::Webhook";
 
     /// Key of `AppId`, for [`Handle::set`].
-    pub const APP_ID: Prop<String> = Prop::new("AppId");
+    pub const APP_ID: Prop<CfnWebhook, String> = Prop::new("AppId");
     /// Key of `BranchName`, for [`Handle::set`].
-    pub const BRANCH_NAME: Prop<String> = Prop::new("BranchName");
+    pub const BRANCH_NAME: Prop<CfnWebhook, String> = Prop::new("BranchName");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnWebhook, String> = Prop::new("Description");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<webhook::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWebhook, Vec<webhook::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWebhookProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &webhook::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWebhookProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &webhook::PROPS_SHAPE, props.into())?;
         Ok(CfnWebhook { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWebhook::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) for the webhook.

@@ -664,38 +664,51 @@ impl CfnComponent {
     pub const CFN_TYPE: &'static str = "AWS::AmplifyUIBuilder::Component";
 
     /// Key of `AppId`, for [`Handle::set`].
-    pub const APP_ID: Prop<String> = Prop::new("AppId");
+    pub const APP_ID: Prop<CfnComponent, String> = Prop::new("AppId");
     /// Key of `BindingProperties`, for [`Handle::set`].
-    pub const BINDING_PROPERTIES: Prop<Map<component::ComponentBindingPropertiesValue>> = Prop::new("BindingProperties");
+    pub const BINDING_PROPERTIES: Prop<CfnComponent, Map<component::ComponentBindingPropertiesValue>> = Prop::new("BindingProperties");
     /// Key of `Children`, for [`Handle::set`].
-    pub const CHILDREN: Prop<Vec<component::ComponentChild>> = Prop::new("Children");
+    pub const CHILDREN: Prop<CfnComponent, Vec<component::ComponentChild>> = Prop::new("Children");
     /// Key of `CollectionProperties`, for [`Handle::set`].
-    pub const COLLECTION_PROPERTIES: Prop<Map<component::ComponentDataConfiguration>> = Prop::new("CollectionProperties");
+    pub const COLLECTION_PROPERTIES: Prop<CfnComponent, Map<component::ComponentDataConfiguration>> = Prop::new("CollectionProperties");
     /// Key of `ComponentType`, for [`Handle::set`].
-    pub const COMPONENT_TYPE: Prop<String> = Prop::new("ComponentType");
+    pub const COMPONENT_TYPE: Prop<CfnComponent, String> = Prop::new("ComponentType");
     /// Key of `EnvironmentName`, for [`Handle::set`].
-    pub const ENVIRONMENT_NAME: Prop<String> = Prop::new("EnvironmentName");
+    pub const ENVIRONMENT_NAME: Prop<CfnComponent, String> = Prop::new("EnvironmentName");
     /// Key of `Events`, for [`Handle::set`].
-    pub const EVENTS: Prop<Map<component::ComponentEvent>> = Prop::new("Events");
+    pub const EVENTS: Prop<CfnComponent, Map<component::ComponentEvent>> = Prop::new("Events");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnComponent, String> = Prop::new("Name");
     /// Key of `Overrides`, for [`Handle::set`].
-    pub const OVERRIDES: Prop<Map<Map<String>>> = Prop::new("Overrides");
+    pub const OVERRIDES: Prop<CfnComponent, Map<Map<String>>> = Prop::new("Overrides");
     /// Key of `Properties`, for [`Handle::set`].
-    pub const PROPERTIES: Prop<Map<component::ComponentProperty>> = Prop::new("Properties");
+    pub const PROPERTIES: Prop<CfnComponent, Map<component::ComponentProperty>> = Prop::new("Properties");
     /// Key of `SchemaVersion`, for [`Handle::set`].
-    pub const SCHEMA_VERSION: Prop<String> = Prop::new("SchemaVersion");
+    pub const SCHEMA_VERSION: Prop<CfnComponent, String> = Prop::new("SchemaVersion");
     /// Key of `SourceId`, for [`Handle::set`].
-    pub const SOURCE_ID: Prop<String> = Prop::new("SourceId");
+    pub const SOURCE_ID: Prop<CfnComponent, String> = Prop::new("SourceId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnComponent, Map<String>> = Prop::new("Tags");
     /// Key of `Variants`, for [`Handle::set`].
-    pub const VARIANTS: Prop<Vec<component::ComponentVariant>> = Prop::new("Variants");
+    pub const VARIANTS: Prop<CfnComponent, Vec<component::ComponentVariant>> = Prop::new("Variants");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnComponentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &component::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnComponentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &component::PROPS_SHAPE, props.into())?;
         Ok(CfnComponent { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnComponent::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -1502,34 +1515,47 @@ impl CfnForm {
     pub const CFN_TYPE: &'static str = "AWS::AmplifyUIBuilder::Form";
 
     /// Key of `AppId`, for [`Handle::set`].
-    pub const APP_ID: Prop<String> = Prop::new("AppId");
+    pub const APP_ID: Prop<CfnForm, String> = Prop::new("AppId");
     /// Key of `Cta`, for [`Handle::set`].
-    pub const CTA: Prop<form::FormCTA> = Prop::new("Cta");
+    pub const CTA: Prop<CfnForm, form::FormCTA> = Prop::new("Cta");
     /// Key of `DataType`, for [`Handle::set`].
-    pub const DATA_TYPE: Prop<form::FormDataTypeConfig> = Prop::new("DataType");
+    pub const DATA_TYPE: Prop<CfnForm, form::FormDataTypeConfig> = Prop::new("DataType");
     /// Key of `EnvironmentName`, for [`Handle::set`].
-    pub const ENVIRONMENT_NAME: Prop<String> = Prop::new("EnvironmentName");
+    pub const ENVIRONMENT_NAME: Prop<CfnForm, String> = Prop::new("EnvironmentName");
     /// Key of `Fields`, for [`Handle::set`].
-    pub const FIELDS: Prop<Map<form::FieldConfig>> = Prop::new("Fields");
+    pub const FIELDS: Prop<CfnForm, Map<form::FieldConfig>> = Prop::new("Fields");
     /// Key of `FormActionType`, for [`Handle::set`].
-    pub const FORM_ACTION_TYPE: Prop<form::FormActionType> = Prop::new("FormActionType");
+    pub const FORM_ACTION_TYPE: Prop<CfnForm, form::FormActionType> = Prop::new("FormActionType");
     /// Key of `LabelDecorator`, for [`Handle::set`].
-    pub const LABEL_DECORATOR: Prop<form::LabelDecorator> = Prop::new("LabelDecorator");
+    pub const LABEL_DECORATOR: Prop<CfnForm, form::LabelDecorator> = Prop::new("LabelDecorator");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnForm, String> = Prop::new("Name");
     /// Key of `SchemaVersion`, for [`Handle::set`].
-    pub const SCHEMA_VERSION: Prop<String> = Prop::new("SchemaVersion");
+    pub const SCHEMA_VERSION: Prop<CfnForm, String> = Prop::new("SchemaVersion");
     /// Key of `SectionalElements`, for [`Handle::set`].
-    pub const SECTIONAL_ELEMENTS: Prop<Map<form::SectionalElement>> = Prop::new("SectionalElements");
+    pub const SECTIONAL_ELEMENTS: Prop<CfnForm, Map<form::SectionalElement>> = Prop::new("SectionalElements");
     /// Key of `Style`, for [`Handle::set`].
-    pub const STYLE: Prop<form::FormStyle> = Prop::new("Style");
+    pub const STYLE: Prop<CfnForm, form::FormStyle> = Prop::new("Style");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnForm, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFormProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &form::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFormProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &form::PROPS_SHAPE, props.into())?;
         Ok(CfnForm { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnForm::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1652,22 +1678,35 @@ impl CfnTheme {
     pub const CFN_TYPE: &'static str = "AWS::AmplifyUIBuilder::Theme";
 
     /// Key of `AppId`, for [`Handle::set`].
-    pub const APP_ID: Prop<String> = Prop::new("AppId");
+    pub const APP_ID: Prop<CfnTheme, String> = Prop::new("AppId");
     /// Key of `EnvironmentName`, for [`Handle::set`].
-    pub const ENVIRONMENT_NAME: Prop<String> = Prop::new("EnvironmentName");
+    pub const ENVIRONMENT_NAME: Prop<CfnTheme, String> = Prop::new("EnvironmentName");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTheme, String> = Prop::new("Name");
     /// Key of `Overrides`, for [`Handle::set`].
-    pub const OVERRIDES: Prop<Vec<theme::ThemeValues>> = Prop::new("Overrides");
+    pub const OVERRIDES: Prop<CfnTheme, Vec<theme::ThemeValues>> = Prop::new("Overrides");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTheme, Map<String>> = Prop::new("Tags");
     /// Key of `Values`, for [`Handle::set`].
-    pub const VALUES: Prop<Vec<theme::ThemeValues>> = Prop::new("Values");
+    pub const VALUES: Prop<CfnTheme, Vec<theme::ThemeValues>> = Prop::new("Values");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnThemeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &theme::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnThemeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &theme::PROPS_SHAPE, props.into())?;
         Ok(CfnTheme { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTheme::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)

@@ -51,12 +51,25 @@ impl CfnAccount {
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::Account";
 
     /// Key of `CloudWatchRoleArn`, for [`Handle::set`].
-    pub const CLOUD_WATCH_ROLE_ARN: Prop<String> = Prop::new("CloudWatchRoleArn");
+    pub const CLOUD_WATCH_ROLE_ARN: Prop<CfnAccount, String> = Prop::new("CloudWatchRoleArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccountProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &account::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccountProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &account::PROPS_SHAPE, props.into())?;
         Ok(CfnAccount { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccount::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -198,26 +211,39 @@ impl CfnApiKey {
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::ApiKey";
 
     /// Key of `CustomerId`, for [`Handle::set`].
-    pub const CUSTOMER_ID: Prop<String> = Prop::new("CustomerId");
+    pub const CUSTOMER_ID: Prop<CfnApiKey, String> = Prop::new("CustomerId");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnApiKey, String> = Prop::new("Description");
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnApiKey, bool> = Prop::new("Enabled");
     /// Key of `GenerateDistinctId`, for [`Handle::set`].
-    pub const GENERATE_DISTINCT_ID: Prop<bool> = Prop::new("GenerateDistinctId");
+    pub const GENERATE_DISTINCT_ID: Prop<CfnApiKey, bool> = Prop::new("GenerateDistinctId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnApiKey, String> = Prop::new("Name");
     /// Key of `StageKeys`, for [`Handle::set`].
-    pub const STAGE_KEYS: Prop<Vec<api_key::StageKey>> = Prop::new("StageKeys");
+    pub const STAGE_KEYS: Prop<CfnApiKey, Vec<api_key::StageKey>> = Prop::new("StageKeys");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<api_key::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApiKey, Vec<api_key::Tag>> = Prop::new("Tags");
     /// Key of `Value`, for [`Handle::set`].
-    pub const VALUE: Prop<String> = Prop::new("Value");
+    pub const VALUE: Prop<CfnApiKey, String> = Prop::new("Value");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApiKeyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &api_key::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApiKeyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &api_key::PROPS_SHAPE, props.into())?;
         Ok(CfnApiKey { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApiKey::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt APIKeyId`)
@@ -320,30 +346,43 @@ impl CfnAuthorizer {
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::Authorizer";
 
     /// Key of `AuthType`, for [`Handle::set`].
-    pub const AUTH_TYPE: Prop<String> = Prop::new("AuthType");
+    pub const AUTH_TYPE: Prop<CfnAuthorizer, String> = Prop::new("AuthType");
     /// Key of `AuthorizerCredentials`, for [`Handle::set`].
-    pub const AUTHORIZER_CREDENTIALS: Prop<String> = Prop::new("AuthorizerCredentials");
+    pub const AUTHORIZER_CREDENTIALS: Prop<CfnAuthorizer, String> = Prop::new("AuthorizerCredentials");
     /// Key of `AuthorizerResultTtlInSeconds`, for [`Handle::set`].
-    pub const AUTHORIZER_RESULT_TTL_IN_SECONDS: Prop<i64> = Prop::new("AuthorizerResultTtlInSeconds");
+    pub const AUTHORIZER_RESULT_TTL_IN_SECONDS: Prop<CfnAuthorizer, i64> = Prop::new("AuthorizerResultTtlInSeconds");
     /// Key of `AuthorizerUri`, for [`Handle::set`].
-    pub const AUTHORIZER_URI: Prop<String> = Prop::new("AuthorizerUri");
+    pub const AUTHORIZER_URI: Prop<CfnAuthorizer, String> = Prop::new("AuthorizerUri");
     /// Key of `IdentitySource`, for [`Handle::set`].
-    pub const IDENTITY_SOURCE: Prop<String> = Prop::new("IdentitySource");
+    pub const IDENTITY_SOURCE: Prop<CfnAuthorizer, String> = Prop::new("IdentitySource");
     /// Key of `IdentityValidationExpression`, for [`Handle::set`].
-    pub const IDENTITY_VALIDATION_EXPRESSION: Prop<String> = Prop::new("IdentityValidationExpression");
+    pub const IDENTITY_VALIDATION_EXPRESSION: Prop<CfnAuthorizer, String> = Prop::new("IdentityValidationExpression");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAuthorizer, String> = Prop::new("Name");
     /// Key of `ProviderARNs`, for [`Handle::set`].
-    pub const PROVIDER_AR_NS: Prop<Vec<String>> = Prop::new("ProviderARNs");
+    pub const PROVIDER_AR_NS: Prop<CfnAuthorizer, Vec<String>> = Prop::new("ProviderARNs");
     /// Key of `RestApiId`, for [`Handle::set`].
-    pub const REST_API_ID: Prop<String> = Prop::new("RestApiId");
+    pub const REST_API_ID: Prop<CfnAuthorizer, String> = Prop::new("RestApiId");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<String> = Prop::new("Type");
+    pub const TYPE: Prop<CfnAuthorizer, String> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAuthorizerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &authorizer::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAuthorizerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &authorizer::PROPS_SHAPE, props.into())?;
         Ok(CfnAuthorizer { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAuthorizer::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AuthorizerId`)
@@ -422,18 +461,31 @@ impl CfnBasePathMapping {
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::BasePathMapping";
 
     /// Key of `BasePath`, for [`Handle::set`].
-    pub const BASE_PATH: Prop<String> = Prop::new("BasePath");
+    pub const BASE_PATH: Prop<CfnBasePathMapping, String> = Prop::new("BasePath");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnBasePathMapping, String> = Prop::new("DomainName");
     /// Key of `RestApiId`, for [`Handle::set`].
-    pub const REST_API_ID: Prop<String> = Prop::new("RestApiId");
+    pub const REST_API_ID: Prop<CfnBasePathMapping, String> = Prop::new("RestApiId");
     /// Key of `Stage`, for [`Handle::set`].
-    pub const STAGE: Prop<String> = Prop::new("Stage");
+    pub const STAGE: Prop<CfnBasePathMapping, String> = Prop::new("Stage");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBasePathMappingProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &base_path_mapping::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBasePathMappingProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &base_path_mapping::PROPS_SHAPE, props.into())?;
         Ok(CfnBasePathMapping { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBasePathMapping::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -511,18 +563,31 @@ impl CfnBasePathMappingV2 {
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::BasePathMappingV2";
 
     /// Key of `BasePath`, for [`Handle::set`].
-    pub const BASE_PATH: Prop<String> = Prop::new("BasePath");
+    pub const BASE_PATH: Prop<CfnBasePathMappingV2, String> = Prop::new("BasePath");
     /// Key of `DomainNameArn`, for [`Handle::set`].
-    pub const DOMAIN_NAME_ARN: Prop<String> = Prop::new("DomainNameArn");
+    pub const DOMAIN_NAME_ARN: Prop<CfnBasePathMappingV2, String> = Prop::new("DomainNameArn");
     /// Key of `RestApiId`, for [`Handle::set`].
-    pub const REST_API_ID: Prop<String> = Prop::new("RestApiId");
+    pub const REST_API_ID: Prop<CfnBasePathMappingV2, String> = Prop::new("RestApiId");
     /// Key of `Stage`, for [`Handle::set`].
-    pub const STAGE: Prop<String> = Prop::new("Stage");
+    pub const STAGE: Prop<CfnBasePathMappingV2, String> = Prop::new("Stage");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBasePathMappingV2Props) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &base_path_mapping_v2::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBasePathMappingV2Props) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &base_path_mapping_v2::PROPS_SHAPE, props.into())?;
         Ok(CfnBasePathMappingV2 { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBasePathMappingV2::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name (ARN) of the resource.
@@ -621,14 +686,27 @@ impl CfnClientCertificate {
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::ClientCertificate";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnClientCertificate, String> = Prop::new("Description");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<client_certificate::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnClientCertificate, Vec<client_certificate::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClientCertificateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &client_certificate::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClientCertificateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &client_certificate::PROPS_SHAPE, props.into())?;
         Ok(CfnClientCertificate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnClientCertificate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ClientCertificateId`)
@@ -976,20 +1054,33 @@ impl CfnDeployment {
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::Deployment";
 
     /// Key of `DeploymentCanarySettings`, for [`Handle::set`].
-    pub const DEPLOYMENT_CANARY_SETTINGS: Prop<deployment::DeploymentCanarySettings> = Prop::new("DeploymentCanarySettings");
+    pub const DEPLOYMENT_CANARY_SETTINGS: Prop<CfnDeployment, deployment::DeploymentCanarySettings> = Prop::new("DeploymentCanarySettings");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDeployment, String> = Prop::new("Description");
     /// Key of `RestApiId`, for [`Handle::set`].
-    pub const REST_API_ID: Prop<String> = Prop::new("RestApiId");
+    pub const REST_API_ID: Prop<CfnDeployment, String> = Prop::new("RestApiId");
     /// Key of `StageDescription`, for [`Handle::set`].
-    pub const STAGE_DESCRIPTION: Prop<deployment::StageDescription> = Prop::new("StageDescription");
+    pub const STAGE_DESCRIPTION: Prop<CfnDeployment, deployment::StageDescription> = Prop::new("StageDescription");
     /// Key of `StageName`, for [`Handle::set`].
-    pub const STAGE_NAME: Prop<String> = Prop::new("StageName");
+    pub const STAGE_NAME: Prop<CfnDeployment, String> = Prop::new("StageName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDeploymentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &deployment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDeploymentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &deployment::PROPS_SHAPE, props.into())?;
         Ok(CfnDeployment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDeployment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt DeploymentId`)
@@ -1154,16 +1245,29 @@ impl CfnDocumentationPart {
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::DocumentationPart";
 
     /// Key of `Location`, for [`Handle::set`].
-    pub const LOCATION: Prop<documentation_part::Location> = Prop::new("Location");
+    pub const LOCATION: Prop<CfnDocumentationPart, documentation_part::Location> = Prop::new("Location");
     /// Key of `Properties`, for [`Handle::set`].
-    pub const PROPERTIES: Prop<String> = Prop::new("Properties");
+    pub const PROPERTIES: Prop<CfnDocumentationPart, String> = Prop::new("Properties");
     /// Key of `RestApiId`, for [`Handle::set`].
-    pub const REST_API_ID: Prop<String> = Prop::new("RestApiId");
+    pub const REST_API_ID: Prop<CfnDocumentationPart, String> = Prop::new("RestApiId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDocumentationPartProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &documentation_part::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDocumentationPartProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &documentation_part::PROPS_SHAPE, props.into())?;
         Ok(CfnDocumentationPart { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDocumentationPart::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt DocumentationPartId`)
@@ -1238,16 +1342,29 @@ impl CfnDocumentationVersion {
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::DocumentationVersion";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDocumentationVersion, String> = Prop::new("Description");
     /// Key of `DocumentationVersion`, for [`Handle::set`].
-    pub const DOCUMENTATION_VERSION: Prop<String> = Prop::new("DocumentationVersion");
+    pub const DOCUMENTATION_VERSION: Prop<CfnDocumentationVersion, String> = Prop::new("DocumentationVersion");
     /// Key of `RestApiId`, for [`Handle::set`].
-    pub const REST_API_ID: Prop<String> = Prop::new("RestApiId");
+    pub const REST_API_ID: Prop<CfnDocumentationVersion, String> = Prop::new("RestApiId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDocumentationVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &documentation_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDocumentationVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &documentation_version::PROPS_SHAPE, props.into())?;
         Ok(CfnDocumentationVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDocumentationVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1434,30 +1551,43 @@ impl CfnDomainName {
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::DomainName";
 
     /// Key of `CertificateArn`, for [`Handle::set`].
-    pub const CERTIFICATE_ARN: Prop<String> = Prop::new("CertificateArn");
+    pub const CERTIFICATE_ARN: Prop<CfnDomainName, String> = Prop::new("CertificateArn");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnDomainName, String> = Prop::new("DomainName");
     /// Key of `EndpointAccessMode`, for [`Handle::set`].
-    pub const ENDPOINT_ACCESS_MODE: Prop<String> = Prop::new("EndpointAccessMode");
+    pub const ENDPOINT_ACCESS_MODE: Prop<CfnDomainName, String> = Prop::new("EndpointAccessMode");
     /// Key of `EndpointConfiguration`, for [`Handle::set`].
-    pub const ENDPOINT_CONFIGURATION: Prop<domain_name::EndpointConfiguration> = Prop::new("EndpointConfiguration");
+    pub const ENDPOINT_CONFIGURATION: Prop<CfnDomainName, domain_name::EndpointConfiguration> = Prop::new("EndpointConfiguration");
     /// Key of `MutualTlsAuthentication`, for [`Handle::set`].
-    pub const MUTUAL_TLS_AUTHENTICATION: Prop<domain_name::MutualTlsAuthentication> = Prop::new("MutualTlsAuthentication");
+    pub const MUTUAL_TLS_AUTHENTICATION: Prop<CfnDomainName, domain_name::MutualTlsAuthentication> = Prop::new("MutualTlsAuthentication");
     /// Key of `OwnershipVerificationCertificateArn`, for [`Handle::set`].
-    pub const OWNERSHIP_VERIFICATION_CERTIFICATE_ARN: Prop<String> = Prop::new("OwnershipVerificationCertificateArn");
+    pub const OWNERSHIP_VERIFICATION_CERTIFICATE_ARN: Prop<CfnDomainName, String> = Prop::new("OwnershipVerificationCertificateArn");
     /// Key of `RegionalCertificateArn`, for [`Handle::set`].
-    pub const REGIONAL_CERTIFICATE_ARN: Prop<String> = Prop::new("RegionalCertificateArn");
+    pub const REGIONAL_CERTIFICATE_ARN: Prop<CfnDomainName, String> = Prop::new("RegionalCertificateArn");
     /// Key of `RoutingMode`, for [`Handle::set`].
-    pub const ROUTING_MODE: Prop<domain_name::RoutingMode> = Prop::new("RoutingMode");
+    pub const ROUTING_MODE: Prop<CfnDomainName, domain_name::RoutingMode> = Prop::new("RoutingMode");
     /// Key of `SecurityPolicy`, for [`Handle::set`].
-    pub const SECURITY_POLICY: Prop<String> = Prop::new("SecurityPolicy");
+    pub const SECURITY_POLICY: Prop<CfnDomainName, String> = Prop::new("SecurityPolicy");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<domain_name::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDomainName, Vec<domain_name::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDomainNameProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &domain_name::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDomainNameProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &domain_name::PROPS_SHAPE, props.into())?;
         Ok(CfnDomainName { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDomainName::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt DistributionDomainName`)
@@ -1617,18 +1747,31 @@ impl CfnDomainNameAccessAssociation {
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::DomainNameAccessAssociation";
 
     /// Key of `AccessAssociationSource`, for [`Handle::set`].
-    pub const ACCESS_ASSOCIATION_SOURCE: Prop<String> = Prop::new("AccessAssociationSource");
+    pub const ACCESS_ASSOCIATION_SOURCE: Prop<CfnDomainNameAccessAssociation, String> = Prop::new("AccessAssociationSource");
     /// Key of `AccessAssociationSourceType`, for [`Handle::set`].
-    pub const ACCESS_ASSOCIATION_SOURCE_TYPE: Prop<domain_name_access_association::AccessAssociationSourceType> = Prop::new("AccessAssociationSourceType");
+    pub const ACCESS_ASSOCIATION_SOURCE_TYPE: Prop<CfnDomainNameAccessAssociation, domain_name_access_association::AccessAssociationSourceType> = Prop::new("AccessAssociationSourceType");
     /// Key of `DomainNameArn`, for [`Handle::set`].
-    pub const DOMAIN_NAME_ARN: Prop<String> = Prop::new("DomainNameArn");
+    pub const DOMAIN_NAME_ARN: Prop<CfnDomainNameAccessAssociation, String> = Prop::new("DomainNameArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<domain_name_access_association::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDomainNameAccessAssociation, Vec<domain_name_access_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDomainNameAccessAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &domain_name_access_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDomainNameAccessAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &domain_name_access_association::PROPS_SHAPE, props.into())?;
         Ok(CfnDomainNameAccessAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDomainNameAccessAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The amazon resource name (ARN) of the domain name access association resource.
@@ -1787,26 +1930,39 @@ impl CfnDomainNameV2 {
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::DomainNameV2";
 
     /// Key of `CertificateArn`, for [`Handle::set`].
-    pub const CERTIFICATE_ARN: Prop<String> = Prop::new("CertificateArn");
+    pub const CERTIFICATE_ARN: Prop<CfnDomainNameV2, String> = Prop::new("CertificateArn");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnDomainNameV2, String> = Prop::new("DomainName");
     /// Key of `EndpointAccessMode`, for [`Handle::set`].
-    pub const ENDPOINT_ACCESS_MODE: Prop<String> = Prop::new("EndpointAccessMode");
+    pub const ENDPOINT_ACCESS_MODE: Prop<CfnDomainNameV2, String> = Prop::new("EndpointAccessMode");
     /// Key of `EndpointConfiguration`, for [`Handle::set`].
-    pub const ENDPOINT_CONFIGURATION: Prop<domain_name_v2::EndpointConfiguration> = Prop::new("EndpointConfiguration");
+    pub const ENDPOINT_CONFIGURATION: Prop<CfnDomainNameV2, domain_name_v2::EndpointConfiguration> = Prop::new("EndpointConfiguration");
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<Json> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnDomainNameV2, Json> = Prop::new("Policy");
     /// Key of `RoutingMode`, for [`Handle::set`].
-    pub const ROUTING_MODE: Prop<domain_name_v2::RoutingMode> = Prop::new("RoutingMode");
+    pub const ROUTING_MODE: Prop<CfnDomainNameV2, domain_name_v2::RoutingMode> = Prop::new("RoutingMode");
     /// Key of `SecurityPolicy`, for [`Handle::set`].
-    pub const SECURITY_POLICY: Prop<String> = Prop::new("SecurityPolicy");
+    pub const SECURITY_POLICY: Prop<CfnDomainNameV2, String> = Prop::new("SecurityPolicy");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<domain_name_v2::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDomainNameV2, Vec<domain_name_v2::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDomainNameV2Props) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &domain_name_v2::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDomainNameV2Props) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &domain_name_v2::PROPS_SHAPE, props.into())?;
         Ok(CfnDomainNameV2 { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDomainNameV2::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The amazon resource name (ARN) of the domain name resource.
@@ -1895,20 +2051,33 @@ impl CfnGatewayResponse {
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::GatewayResponse";
 
     /// Key of `ResponseParameters`, for [`Handle::set`].
-    pub const RESPONSE_PARAMETERS: Prop<Map<String>> = Prop::new("ResponseParameters");
+    pub const RESPONSE_PARAMETERS: Prop<CfnGatewayResponse, Map<String>> = Prop::new("ResponseParameters");
     /// Key of `ResponseTemplates`, for [`Handle::set`].
-    pub const RESPONSE_TEMPLATES: Prop<Map<String>> = Prop::new("ResponseTemplates");
+    pub const RESPONSE_TEMPLATES: Prop<CfnGatewayResponse, Map<String>> = Prop::new("ResponseTemplates");
     /// Key of `ResponseType`, for [`Handle::set`].
-    pub const RESPONSE_TYPE: Prop<String> = Prop::new("ResponseType");
+    pub const RESPONSE_TYPE: Prop<CfnGatewayResponse, String> = Prop::new("ResponseType");
     /// Key of `RestApiId`, for [`Handle::set`].
-    pub const REST_API_ID: Prop<String> = Prop::new("RestApiId");
+    pub const REST_API_ID: Prop<CfnGatewayResponse, String> = Prop::new("RestApiId");
     /// Key of `StatusCode`, for [`Handle::set`].
-    pub const STATUS_CODE: Prop<String> = Prop::new("StatusCode");
+    pub const STATUS_CODE: Prop<CfnGatewayResponse, String> = Prop::new("StatusCode");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGatewayResponseProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &gateway_response::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGatewayResponseProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &gateway_response::PROPS_SHAPE, props.into())?;
         Ok(CfnGatewayResponse { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGatewayResponse::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -2339,36 +2508,49 @@ impl CfnMethod {
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::Method";
 
     /// Key of `ApiKeyRequired`, for [`Handle::set`].
-    pub const API_KEY_REQUIRED: Prop<bool> = Prop::new("ApiKeyRequired");
+    pub const API_KEY_REQUIRED: Prop<CfnMethod, bool> = Prop::new("ApiKeyRequired");
     /// Key of `AuthorizationScopes`, for [`Handle::set`].
-    pub const AUTHORIZATION_SCOPES: Prop<Vec<String>> = Prop::new("AuthorizationScopes");
+    pub const AUTHORIZATION_SCOPES: Prop<CfnMethod, Vec<String>> = Prop::new("AuthorizationScopes");
     /// Key of `AuthorizationType`, for [`Handle::set`].
-    pub const AUTHORIZATION_TYPE: Prop<String> = Prop::new("AuthorizationType");
+    pub const AUTHORIZATION_TYPE: Prop<CfnMethod, String> = Prop::new("AuthorizationType");
     /// Key of `AuthorizerId`, for [`Handle::set`].
-    pub const AUTHORIZER_ID: Prop<String> = Prop::new("AuthorizerId");
+    pub const AUTHORIZER_ID: Prop<CfnMethod, String> = Prop::new("AuthorizerId");
     /// Key of `HttpMethod`, for [`Handle::set`].
-    pub const HTTP_METHOD: Prop<String> = Prop::new("HttpMethod");
+    pub const HTTP_METHOD: Prop<CfnMethod, String> = Prop::new("HttpMethod");
     /// Key of `Integration`, for [`Handle::set`].
-    pub const INTEGRATION: Prop<method::Integration> = Prop::new("Integration");
+    pub const INTEGRATION: Prop<CfnMethod, method::Integration> = Prop::new("Integration");
     /// Key of `MethodResponses`, for [`Handle::set`].
-    pub const METHOD_RESPONSES: Prop<Vec<method::MethodResponse>> = Prop::new("MethodResponses");
+    pub const METHOD_RESPONSES: Prop<CfnMethod, Vec<method::MethodResponse>> = Prop::new("MethodResponses");
     /// Key of `OperationName`, for [`Handle::set`].
-    pub const OPERATION_NAME: Prop<String> = Prop::new("OperationName");
+    pub const OPERATION_NAME: Prop<CfnMethod, String> = Prop::new("OperationName");
     /// Key of `RequestModels`, for [`Handle::set`].
-    pub const REQUEST_MODELS: Prop<Map<String>> = Prop::new("RequestModels");
+    pub const REQUEST_MODELS: Prop<CfnMethod, Map<String>> = Prop::new("RequestModels");
     /// Key of `RequestParameters`, for [`Handle::set`].
-    pub const REQUEST_PARAMETERS: Prop<Map<Json>> = Prop::new("RequestParameters");
+    pub const REQUEST_PARAMETERS: Prop<CfnMethod, Map<Json>> = Prop::new("RequestParameters");
     /// Key of `RequestValidatorId`, for [`Handle::set`].
-    pub const REQUEST_VALIDATOR_ID: Prop<String> = Prop::new("RequestValidatorId");
+    pub const REQUEST_VALIDATOR_ID: Prop<CfnMethod, String> = Prop::new("RequestValidatorId");
     /// Key of `ResourceId`, for [`Handle::set`].
-    pub const RESOURCE_ID: Prop<String> = Prop::new("ResourceId");
+    pub const RESOURCE_ID: Prop<CfnMethod, String> = Prop::new("ResourceId");
     /// Key of `RestApiId`, for [`Handle::set`].
-    pub const REST_API_ID: Prop<String> = Prop::new("RestApiId");
+    pub const REST_API_ID: Prop<CfnMethod, String> = Prop::new("RestApiId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMethodProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &method::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMethodProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &method::PROPS_SHAPE, props.into())?;
         Ok(CfnMethod { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMethod::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2447,20 +2629,33 @@ impl CfnModel {
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::Model";
 
     /// Key of `ContentType`, for [`Handle::set`].
-    pub const CONTENT_TYPE: Prop<String> = Prop::new("ContentType");
+    pub const CONTENT_TYPE: Prop<CfnModel, String> = Prop::new("ContentType");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnModel, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnModel, String> = Prop::new("Name");
     /// Key of `RestApiId`, for [`Handle::set`].
-    pub const REST_API_ID: Prop<String> = Prop::new("RestApiId");
+    pub const REST_API_ID: Prop<CfnModel, String> = Prop::new("RestApiId");
     /// Key of `Schema`, for [`Handle::set`].
-    pub const SCHEMA: Prop<Json> = Prop::new("Schema");
+    pub const SCHEMA: Prop<CfnModel, Json> = Prop::new("Schema");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnModelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &model::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnModelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &model::PROPS_SHAPE, props.into())?;
         Ok(CfnModel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnModel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2534,18 +2729,31 @@ impl CfnRequestValidator {
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::RequestValidator";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRequestValidator, String> = Prop::new("Name");
     /// Key of `RestApiId`, for [`Handle::set`].
-    pub const REST_API_ID: Prop<String> = Prop::new("RestApiId");
+    pub const REST_API_ID: Prop<CfnRequestValidator, String> = Prop::new("RestApiId");
     /// Key of `ValidateRequestBody`, for [`Handle::set`].
-    pub const VALIDATE_REQUEST_BODY: Prop<bool> = Prop::new("ValidateRequestBody");
+    pub const VALIDATE_REQUEST_BODY: Prop<CfnRequestValidator, bool> = Prop::new("ValidateRequestBody");
     /// Key of `ValidateRequestParameters`, for [`Handle::set`].
-    pub const VALIDATE_REQUEST_PARAMETERS: Prop<bool> = Prop::new("ValidateRequestParameters");
+    pub const VALIDATE_REQUEST_PARAMETERS: Prop<CfnRequestValidator, bool> = Prop::new("ValidateRequestParameters");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRequestValidatorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &request_validator::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRequestValidatorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &request_validator::PROPS_SHAPE, props.into())?;
         Ok(CfnRequestValidator { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRequestValidator::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt RequestValidatorId`)
@@ -2620,16 +2828,29 @@ impl CfnResource {
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::Resource";
 
     /// Key of `ParentId`, for [`Handle::set`].
-    pub const PARENT_ID: Prop<String> = Prop::new("ParentId");
+    pub const PARENT_ID: Prop<CfnResource, String> = Prop::new("ParentId");
     /// Key of `PathPart`, for [`Handle::set`].
-    pub const PATH_PART: Prop<String> = Prop::new("PathPart");
+    pub const PATH_PART: Prop<CfnResource, String> = Prop::new("PathPart");
     /// Key of `RestApiId`, for [`Handle::set`].
-    pub const REST_API_ID: Prop<String> = Prop::new("RestApiId");
+    pub const REST_API_ID: Prop<CfnResource, String> = Prop::new("RestApiId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource::PROPS_SHAPE, props.into())?;
         Ok(CfnResource { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResource::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ResourceId`)
@@ -2844,46 +3065,59 @@ impl CfnRestApi {
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::RestApi";
 
     /// Key of `ApiKeySourceType`, for [`Handle::set`].
-    pub const API_KEY_SOURCE_TYPE: Prop<String> = Prop::new("ApiKeySourceType");
+    pub const API_KEY_SOURCE_TYPE: Prop<CfnRestApi, String> = Prop::new("ApiKeySourceType");
     /// Key of `BinaryMediaTypes`, for [`Handle::set`].
-    pub const BINARY_MEDIA_TYPES: Prop<Vec<String>> = Prop::new("BinaryMediaTypes");
+    pub const BINARY_MEDIA_TYPES: Prop<CfnRestApi, Vec<String>> = Prop::new("BinaryMediaTypes");
     /// Key of `Body`, for [`Handle::set`].
-    pub const BODY: Prop<Json> = Prop::new("Body");
+    pub const BODY: Prop<CfnRestApi, Json> = Prop::new("Body");
     /// Key of `BodyS3Location`, for [`Handle::set`].
-    pub const BODY_S3_LOCATION: Prop<rest_api::S3Location> = Prop::new("BodyS3Location");
+    pub const BODY_S3_LOCATION: Prop<CfnRestApi, rest_api::S3Location> = Prop::new("BodyS3Location");
     /// Key of `CloneFrom`, for [`Handle::set`].
-    pub const CLONE_FROM: Prop<String> = Prop::new("CloneFrom");
+    pub const CLONE_FROM: Prop<CfnRestApi, String> = Prop::new("CloneFrom");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRestApi, String> = Prop::new("Description");
     /// Key of `DisableExecuteApiEndpoint`, for [`Handle::set`].
-    pub const DISABLE_EXECUTE_API_ENDPOINT: Prop<bool> = Prop::new("DisableExecuteApiEndpoint");
+    pub const DISABLE_EXECUTE_API_ENDPOINT: Prop<CfnRestApi, bool> = Prop::new("DisableExecuteApiEndpoint");
     /// Key of `EndpointAccessMode`, for [`Handle::set`].
-    pub const ENDPOINT_ACCESS_MODE: Prop<String> = Prop::new("EndpointAccessMode");
+    pub const ENDPOINT_ACCESS_MODE: Prop<CfnRestApi, String> = Prop::new("EndpointAccessMode");
     /// Key of `EndpointConfiguration`, for [`Handle::set`].
-    pub const ENDPOINT_CONFIGURATION: Prop<rest_api::EndpointConfiguration> = Prop::new("EndpointConfiguration");
+    pub const ENDPOINT_CONFIGURATION: Prop<CfnRestApi, rest_api::EndpointConfiguration> = Prop::new("EndpointConfiguration");
     /// Key of `FailOnWarnings`, for [`Handle::set`].
-    pub const FAIL_ON_WARNINGS: Prop<bool> = Prop::new("FailOnWarnings");
+    pub const FAIL_ON_WARNINGS: Prop<CfnRestApi, bool> = Prop::new("FailOnWarnings");
     /// Key of `MinimumCompressionSize`, for [`Handle::set`].
-    pub const MINIMUM_COMPRESSION_SIZE: Prop<i64> = Prop::new("MinimumCompressionSize");
+    pub const MINIMUM_COMPRESSION_SIZE: Prop<CfnRestApi, i64> = Prop::new("MinimumCompressionSize");
     /// Key of `Mode`, for [`Handle::set`].
-    pub const MODE: Prop<String> = Prop::new("Mode");
+    pub const MODE: Prop<CfnRestApi, String> = Prop::new("Mode");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRestApi, String> = Prop::new("Name");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<Json> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnRestApi, Json> = Prop::new("Parameters");
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<Json> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnRestApi, Json> = Prop::new("Policy");
     /// Key of `SecurityPolicy`, for [`Handle::set`].
-    pub const SECURITY_POLICY: Prop<String> = Prop::new("SecurityPolicy");
+    pub const SECURITY_POLICY: Prop<CfnRestApi, String> = Prop::new("SecurityPolicy");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<rest_api::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRestApi, Vec<rest_api::Tag>> = Prop::new("Tags");
     /// Key of `Version`, for [`Handle::set`].
-    pub const VERSION: Prop<String> = Prop::new("Version");
+    pub const VERSION: Prop<CfnRestApi, String> = Prop::new("Version");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRestApiProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &rest_api::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRestApiProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &rest_api::PROPS_SHAPE, props.into())?;
         Ok(CfnRestApi { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRestApi::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt RestApiId`)
@@ -3155,38 +3389,51 @@ impl CfnStage {
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::Stage";
 
     /// Key of `AccessLogSetting`, for [`Handle::set`].
-    pub const ACCESS_LOG_SETTING: Prop<stage::AccessLogSetting> = Prop::new("AccessLogSetting");
+    pub const ACCESS_LOG_SETTING: Prop<CfnStage, stage::AccessLogSetting> = Prop::new("AccessLogSetting");
     /// Key of `CacheClusterEnabled`, for [`Handle::set`].
-    pub const CACHE_CLUSTER_ENABLED: Prop<bool> = Prop::new("CacheClusterEnabled");
+    pub const CACHE_CLUSTER_ENABLED: Prop<CfnStage, bool> = Prop::new("CacheClusterEnabled");
     /// Key of `CacheClusterSize`, for [`Handle::set`].
-    pub const CACHE_CLUSTER_SIZE: Prop<String> = Prop::new("CacheClusterSize");
+    pub const CACHE_CLUSTER_SIZE: Prop<CfnStage, String> = Prop::new("CacheClusterSize");
     /// Key of `CanarySetting`, for [`Handle::set`].
-    pub const CANARY_SETTING: Prop<stage::CanarySetting> = Prop::new("CanarySetting");
+    pub const CANARY_SETTING: Prop<CfnStage, stage::CanarySetting> = Prop::new("CanarySetting");
     /// Key of `ClientCertificateId`, for [`Handle::set`].
-    pub const CLIENT_CERTIFICATE_ID: Prop<String> = Prop::new("ClientCertificateId");
+    pub const CLIENT_CERTIFICATE_ID: Prop<CfnStage, String> = Prop::new("ClientCertificateId");
     /// Key of `DeploymentId`, for [`Handle::set`].
-    pub const DEPLOYMENT_ID: Prop<String> = Prop::new("DeploymentId");
+    pub const DEPLOYMENT_ID: Prop<CfnStage, String> = Prop::new("DeploymentId");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnStage, String> = Prop::new("Description");
     /// Key of `DocumentationVersion`, for [`Handle::set`].
-    pub const DOCUMENTATION_VERSION: Prop<String> = Prop::new("DocumentationVersion");
+    pub const DOCUMENTATION_VERSION: Prop<CfnStage, String> = Prop::new("DocumentationVersion");
     /// Key of `MethodSettings`, for [`Handle::set`].
-    pub const METHOD_SETTINGS: Prop<Vec<stage::MethodSetting>> = Prop::new("MethodSettings");
+    pub const METHOD_SETTINGS: Prop<CfnStage, Vec<stage::MethodSetting>> = Prop::new("MethodSettings");
     /// Key of `RestApiId`, for [`Handle::set`].
-    pub const REST_API_ID: Prop<String> = Prop::new("RestApiId");
+    pub const REST_API_ID: Prop<CfnStage, String> = Prop::new("RestApiId");
     /// Key of `StageName`, for [`Handle::set`].
-    pub const STAGE_NAME: Prop<String> = Prop::new("StageName");
+    pub const STAGE_NAME: Prop<CfnStage, String> = Prop::new("StageName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<stage::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnStage, Vec<stage::Tag>> = Prop::new("Tags");
     /// Key of `TracingEnabled`, for [`Handle::set`].
-    pub const TRACING_ENABLED: Prop<bool> = Prop::new("TracingEnabled");
+    pub const TRACING_ENABLED: Prop<CfnStage, bool> = Prop::new("TracingEnabled");
     /// Key of `Variables`, for [`Handle::set`].
-    pub const VARIABLES: Prop<Map<String>> = Prop::new("Variables");
+    pub const VARIABLES: Prop<CfnStage, Map<String>> = Prop::new("Variables");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStageProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &stage::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStageProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &stage::PROPS_SHAPE, props.into())?;
         Ok(CfnStage { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStage::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -3374,22 +3621,35 @@ impl CfnUsagePlan {
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::UsagePlan";
 
     /// Key of `ApiStages`, for [`Handle::set`].
-    pub const API_STAGES: Prop<Vec<usage_plan::ApiStage>> = Prop::new("ApiStages");
+    pub const API_STAGES: Prop<CfnUsagePlan, Vec<usage_plan::ApiStage>> = Prop::new("ApiStages");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnUsagePlan, String> = Prop::new("Description");
     /// Key of `Quota`, for [`Handle::set`].
-    pub const QUOTA: Prop<usage_plan::QuotaSettings> = Prop::new("Quota");
+    pub const QUOTA: Prop<CfnUsagePlan, usage_plan::QuotaSettings> = Prop::new("Quota");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<usage_plan::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnUsagePlan, Vec<usage_plan::Tag>> = Prop::new("Tags");
     /// Key of `Throttle`, for [`Handle::set`].
-    pub const THROTTLE: Prop<usage_plan::ThrottleSettings> = Prop::new("Throttle");
+    pub const THROTTLE: Prop<CfnUsagePlan, usage_plan::ThrottleSettings> = Prop::new("Throttle");
     /// Key of `UsagePlanName`, for [`Handle::set`].
-    pub const USAGE_PLAN_NAME: Prop<String> = Prop::new("UsagePlanName");
+    pub const USAGE_PLAN_NAME: Prop<CfnUsagePlan, String> = Prop::new("UsagePlanName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUsagePlanProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &usage_plan::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUsagePlanProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &usage_plan::PROPS_SHAPE, props.into())?;
         Ok(CfnUsagePlan { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUsagePlan::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -3488,16 +3748,29 @@ impl CfnUsagePlanKey {
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::UsagePlanKey";
 
     /// Key of `KeyId`, for [`Handle::set`].
-    pub const KEY_ID: Prop<String> = Prop::new("KeyId");
+    pub const KEY_ID: Prop<CfnUsagePlanKey, String> = Prop::new("KeyId");
     /// Key of `KeyType`, for [`Handle::set`].
-    pub const KEY_TYPE: Prop<usage_plan_key::KeyType> = Prop::new("KeyType");
+    pub const KEY_TYPE: Prop<CfnUsagePlanKey, usage_plan_key::KeyType> = Prop::new("KeyType");
     /// Key of `UsagePlanId`, for [`Handle::set`].
-    pub const USAGE_PLAN_ID: Prop<String> = Prop::new("UsagePlanId");
+    pub const USAGE_PLAN_ID: Prop<CfnUsagePlanKey, String> = Prop::new("UsagePlanId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUsagePlanKeyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &usage_plan_key::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUsagePlanKeyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &usage_plan_key::PROPS_SHAPE, props.into())?;
         Ok(CfnUsagePlanKey { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUsagePlanKey::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -3614,18 +3887,31 @@ impl CfnVpcLink {
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::VpcLink";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnVpcLink, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnVpcLink, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<vpc_link::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVpcLink, Vec<vpc_link::Tag>> = Prop::new("Tags");
     /// Key of `TargetArns`, for [`Handle::set`].
-    pub const TARGET_ARNS: Prop<Vec<String>> = Prop::new("TargetArns");
+    pub const TARGET_ARNS: Prop<CfnVpcLink, Vec<String>> = Prop::new("TargetArns");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVpcLinkProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpc_link::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVpcLinkProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpc_link::PROPS_SHAPE, props.into())?;
         Ok(CfnVpcLink { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVpcLink::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt VpcLinkId`)

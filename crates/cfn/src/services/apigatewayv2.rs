@@ -196,46 +196,59 @@ impl CfnApi {
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::Api";
 
     /// Key of `ApiKeySelectionExpression`, for [`Handle::set`].
-    pub const API_KEY_SELECTION_EXPRESSION: Prop<String> = Prop::new("ApiKeySelectionExpression");
+    pub const API_KEY_SELECTION_EXPRESSION: Prop<CfnApi, String> = Prop::new("ApiKeySelectionExpression");
     /// Key of `BasePath`, for [`Handle::set`].
-    pub const BASE_PATH: Prop<String> = Prop::new("BasePath");
+    pub const BASE_PATH: Prop<CfnApi, String> = Prop::new("BasePath");
     /// Key of `Body`, for [`Handle::set`].
-    pub const BODY: Prop<Json> = Prop::new("Body");
+    pub const BODY: Prop<CfnApi, Json> = Prop::new("Body");
     /// Key of `BodyS3Location`, for [`Handle::set`].
-    pub const BODY_S3_LOCATION: Prop<api::BodyS3Location> = Prop::new("BodyS3Location");
+    pub const BODY_S3_LOCATION: Prop<CfnApi, api::BodyS3Location> = Prop::new("BodyS3Location");
     /// Key of `CorsConfiguration`, for [`Handle::set`].
-    pub const CORS_CONFIGURATION: Prop<api::Cors> = Prop::new("CorsConfiguration");
+    pub const CORS_CONFIGURATION: Prop<CfnApi, api::Cors> = Prop::new("CorsConfiguration");
     /// Key of `CredentialsArn`, for [`Handle::set`].
-    pub const CREDENTIALS_ARN: Prop<String> = Prop::new("CredentialsArn");
+    pub const CREDENTIALS_ARN: Prop<CfnApi, String> = Prop::new("CredentialsArn");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnApi, String> = Prop::new("Description");
     /// Key of `DisableExecuteApiEndpoint`, for [`Handle::set`].
-    pub const DISABLE_EXECUTE_API_ENDPOINT: Prop<bool> = Prop::new("DisableExecuteApiEndpoint");
+    pub const DISABLE_EXECUTE_API_ENDPOINT: Prop<CfnApi, bool> = Prop::new("DisableExecuteApiEndpoint");
     /// Key of `DisableSchemaValidation`, for [`Handle::set`].
-    pub const DISABLE_SCHEMA_VALIDATION: Prop<bool> = Prop::new("DisableSchemaValidation");
+    pub const DISABLE_SCHEMA_VALIDATION: Prop<CfnApi, bool> = Prop::new("DisableSchemaValidation");
     /// Key of `FailOnWarnings`, for [`Handle::set`].
-    pub const FAIL_ON_WARNINGS: Prop<bool> = Prop::new("FailOnWarnings");
+    pub const FAIL_ON_WARNINGS: Prop<CfnApi, bool> = Prop::new("FailOnWarnings");
     /// Key of `IpAddressType`, for [`Handle::set`].
-    pub const IP_ADDRESS_TYPE: Prop<String> = Prop::new("IpAddressType");
+    pub const IP_ADDRESS_TYPE: Prop<CfnApi, String> = Prop::new("IpAddressType");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnApi, String> = Prop::new("Name");
     /// Key of `ProtocolType`, for [`Handle::set`].
-    pub const PROTOCOL_TYPE: Prop<String> = Prop::new("ProtocolType");
+    pub const PROTOCOL_TYPE: Prop<CfnApi, String> = Prop::new("ProtocolType");
     /// Key of `RouteKey`, for [`Handle::set`].
-    pub const ROUTE_KEY: Prop<String> = Prop::new("RouteKey");
+    pub const ROUTE_KEY: Prop<CfnApi, String> = Prop::new("RouteKey");
     /// Key of `RouteSelectionExpression`, for [`Handle::set`].
-    pub const ROUTE_SELECTION_EXPRESSION: Prop<String> = Prop::new("RouteSelectionExpression");
+    pub const ROUTE_SELECTION_EXPRESSION: Prop<CfnApi, String> = Prop::new("RouteSelectionExpression");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApi, Map<String>> = Prop::new("Tags");
     /// Key of `Target`, for [`Handle::set`].
-    pub const TARGET: Prop<String> = Prop::new("Target");
+    pub const TARGET: Prop<CfnApi, String> = Prop::new("Target");
     /// Key of `Version`, for [`Handle::set`].
-    pub const VERSION: Prop<String> = Prop::new("Version");
+    pub const VERSION: Prop<CfnApi, String> = Prop::new("Version");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApiProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &api::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApiProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &api::PROPS_SHAPE, props.into())?;
         Ok(CfnApi { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApi::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ApiEndpoint`)
@@ -501,18 +514,31 @@ impl CfnApiGatewayManagedOverrides {
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::ApiGatewayManagedOverrides";
 
     /// Key of `ApiId`, for [`Handle::set`].
-    pub const API_ID: Prop<String> = Prop::new("ApiId");
+    pub const API_ID: Prop<CfnApiGatewayManagedOverrides, String> = Prop::new("ApiId");
     /// Key of `Integration`, for [`Handle::set`].
-    pub const INTEGRATION: Prop<api_gateway_managed_overrides::IntegrationOverrides> = Prop::new("Integration");
+    pub const INTEGRATION: Prop<CfnApiGatewayManagedOverrides, api_gateway_managed_overrides::IntegrationOverrides> = Prop::new("Integration");
     /// Key of `Route`, for [`Handle::set`].
-    pub const ROUTE: Prop<api_gateway_managed_overrides::RouteOverrides> = Prop::new("Route");
+    pub const ROUTE: Prop<CfnApiGatewayManagedOverrides, api_gateway_managed_overrides::RouteOverrides> = Prop::new("Route");
     /// Key of `Stage`, for [`Handle::set`].
-    pub const STAGE: Prop<api_gateway_managed_overrides::StageOverrides> = Prop::new("Stage");
+    pub const STAGE: Prop<CfnApiGatewayManagedOverrides, api_gateway_managed_overrides::StageOverrides> = Prop::new("Stage");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApiGatewayManagedOverridesProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &api_gateway_managed_overrides::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApiGatewayManagedOverridesProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &api_gateway_managed_overrides::PROPS_SHAPE, props.into())?;
         Ok(CfnApiGatewayManagedOverrides { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApiGatewayManagedOverrides::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// A TPS Code is automatically generated on creation and assigned as the unique identifier.
@@ -596,18 +622,31 @@ impl CfnApiMapping {
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::ApiMapping";
 
     /// Key of `ApiId`, for [`Handle::set`].
-    pub const API_ID: Prop<String> = Prop::new("ApiId");
+    pub const API_ID: Prop<CfnApiMapping, String> = Prop::new("ApiId");
     /// Key of `ApiMappingKey`, for [`Handle::set`].
-    pub const API_MAPPING_KEY: Prop<String> = Prop::new("ApiMappingKey");
+    pub const API_MAPPING_KEY: Prop<CfnApiMapping, String> = Prop::new("ApiMappingKey");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnApiMapping, String> = Prop::new("DomainName");
     /// Key of `Stage`, for [`Handle::set`].
-    pub const STAGE: Prop<String> = Prop::new("Stage");
+    pub const STAGE: Prop<CfnApiMapping, String> = Prop::new("Stage");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApiMappingProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &api_mapping::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApiMappingProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &api_mapping::PROPS_SHAPE, props.into())?;
         Ok(CfnApiMapping { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApiMapping::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ApiMappingId`)
@@ -752,32 +791,45 @@ impl CfnAuthorizer {
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::Authorizer";
 
     /// Key of `ApiId`, for [`Handle::set`].
-    pub const API_ID: Prop<String> = Prop::new("ApiId");
+    pub const API_ID: Prop<CfnAuthorizer, String> = Prop::new("ApiId");
     /// Key of `AuthorizerCredentialsArn`, for [`Handle::set`].
-    pub const AUTHORIZER_CREDENTIALS_ARN: Prop<String> = Prop::new("AuthorizerCredentialsArn");
+    pub const AUTHORIZER_CREDENTIALS_ARN: Prop<CfnAuthorizer, String> = Prop::new("AuthorizerCredentialsArn");
     /// Key of `AuthorizerPayloadFormatVersion`, for [`Handle::set`].
-    pub const AUTHORIZER_PAYLOAD_FORMAT_VERSION: Prop<String> = Prop::new("AuthorizerPayloadFormatVersion");
+    pub const AUTHORIZER_PAYLOAD_FORMAT_VERSION: Prop<CfnAuthorizer, String> = Prop::new("AuthorizerPayloadFormatVersion");
     /// Key of `AuthorizerResultTtlInSeconds`, for [`Handle::set`].
-    pub const AUTHORIZER_RESULT_TTL_IN_SECONDS: Prop<i64> = Prop::new("AuthorizerResultTtlInSeconds");
+    pub const AUTHORIZER_RESULT_TTL_IN_SECONDS: Prop<CfnAuthorizer, i64> = Prop::new("AuthorizerResultTtlInSeconds");
     /// Key of `AuthorizerType`, for [`Handle::set`].
-    pub const AUTHORIZER_TYPE: Prop<String> = Prop::new("AuthorizerType");
+    pub const AUTHORIZER_TYPE: Prop<CfnAuthorizer, String> = Prop::new("AuthorizerType");
     /// Key of `AuthorizerUri`, for [`Handle::set`].
-    pub const AUTHORIZER_URI: Prop<String> = Prop::new("AuthorizerUri");
+    pub const AUTHORIZER_URI: Prop<CfnAuthorizer, String> = Prop::new("AuthorizerUri");
     /// Key of `EnableSimpleResponses`, for [`Handle::set`].
-    pub const ENABLE_SIMPLE_RESPONSES: Prop<bool> = Prop::new("EnableSimpleResponses");
+    pub const ENABLE_SIMPLE_RESPONSES: Prop<CfnAuthorizer, bool> = Prop::new("EnableSimpleResponses");
     /// Key of `IdentitySource`, for [`Handle::set`].
-    pub const IDENTITY_SOURCE: Prop<Vec<String>> = Prop::new("IdentitySource");
+    pub const IDENTITY_SOURCE: Prop<CfnAuthorizer, Vec<String>> = Prop::new("IdentitySource");
     /// Key of `IdentityValidationExpression`, for [`Handle::set`].
-    pub const IDENTITY_VALIDATION_EXPRESSION: Prop<String> = Prop::new("IdentityValidationExpression");
+    pub const IDENTITY_VALIDATION_EXPRESSION: Prop<CfnAuthorizer, String> = Prop::new("IdentityValidationExpression");
     /// Key of `JwtConfiguration`, for [`Handle::set`].
-    pub const JWT_CONFIGURATION: Prop<authorizer::JWTConfiguration> = Prop::new("JwtConfiguration");
+    pub const JWT_CONFIGURATION: Prop<CfnAuthorizer, authorizer::JWTConfiguration> = Prop::new("JwtConfiguration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAuthorizer, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAuthorizerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &authorizer::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAuthorizerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &authorizer::PROPS_SHAPE, props.into())?;
         Ok(CfnAuthorizer { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAuthorizer::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AuthorizerId`)
@@ -855,16 +907,29 @@ impl CfnDeployment {
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::Deployment";
 
     /// Key of `ApiId`, for [`Handle::set`].
-    pub const API_ID: Prop<String> = Prop::new("ApiId");
+    pub const API_ID: Prop<CfnDeployment, String> = Prop::new("ApiId");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDeployment, String> = Prop::new("Description");
     /// Key of `StageName`, for [`Handle::set`].
-    pub const STAGE_NAME: Prop<String> = Prop::new("StageName");
+    pub const STAGE_NAME: Prop<CfnDeployment, String> = Prop::new("StageName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDeploymentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &deployment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDeploymentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &deployment::PROPS_SHAPE, props.into())?;
         Ok(CfnDeployment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDeployment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt DeploymentId`)
@@ -1049,20 +1114,33 @@ impl CfnDomainName {
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::DomainName";
 
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnDomainName, String> = Prop::new("DomainName");
     /// Key of `DomainNameConfigurations`, for [`Handle::set`].
-    pub const DOMAIN_NAME_CONFIGURATIONS: Prop<Vec<domain_name::DomainNameConfiguration>> = Prop::new("DomainNameConfigurations");
+    pub const DOMAIN_NAME_CONFIGURATIONS: Prop<CfnDomainName, Vec<domain_name::DomainNameConfiguration>> = Prop::new("DomainNameConfigurations");
     /// Key of `MutualTlsAuthentication`, for [`Handle::set`].
-    pub const MUTUAL_TLS_AUTHENTICATION: Prop<domain_name::MutualTlsAuthentication> = Prop::new("MutualTlsAuthentication");
+    pub const MUTUAL_TLS_AUTHENTICATION: Prop<CfnDomainName, domain_name::MutualTlsAuthentication> = Prop::new("MutualTlsAuthentication");
     /// Key of `RoutingMode`, for [`Handle::set`].
-    pub const ROUTING_MODE: Prop<domain_name::RoutingMode> = Prop::new("RoutingMode");
+    pub const ROUTING_MODE: Prop<CfnDomainName, domain_name::RoutingMode> = Prop::new("RoutingMode");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDomainName, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDomainNameProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &domain_name::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDomainNameProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &domain_name::PROPS_SHAPE, props.into())?;
         Ok(CfnDomainName { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDomainName::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt DomainNameArn`)
@@ -1295,46 +1373,59 @@ impl CfnIntegration {
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::Integration";
 
     /// Key of `ApiId`, for [`Handle::set`].
-    pub const API_ID: Prop<String> = Prop::new("ApiId");
+    pub const API_ID: Prop<CfnIntegration, String> = Prop::new("ApiId");
     /// Key of `ConnectionId`, for [`Handle::set`].
-    pub const CONNECTION_ID: Prop<String> = Prop::new("ConnectionId");
+    pub const CONNECTION_ID: Prop<CfnIntegration, String> = Prop::new("ConnectionId");
     /// Key of `ConnectionType`, for [`Handle::set`].
-    pub const CONNECTION_TYPE: Prop<String> = Prop::new("ConnectionType");
+    pub const CONNECTION_TYPE: Prop<CfnIntegration, String> = Prop::new("ConnectionType");
     /// Key of `ContentHandlingStrategy`, for [`Handle::set`].
-    pub const CONTENT_HANDLING_STRATEGY: Prop<String> = Prop::new("ContentHandlingStrategy");
+    pub const CONTENT_HANDLING_STRATEGY: Prop<CfnIntegration, String> = Prop::new("ContentHandlingStrategy");
     /// Key of `CredentialsArn`, for [`Handle::set`].
-    pub const CREDENTIALS_ARN: Prop<String> = Prop::new("CredentialsArn");
+    pub const CREDENTIALS_ARN: Prop<CfnIntegration, String> = Prop::new("CredentialsArn");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnIntegration, String> = Prop::new("Description");
     /// Key of `IntegrationMethod`, for [`Handle::set`].
-    pub const INTEGRATION_METHOD: Prop<String> = Prop::new("IntegrationMethod");
+    pub const INTEGRATION_METHOD: Prop<CfnIntegration, String> = Prop::new("IntegrationMethod");
     /// Key of `IntegrationSubtype`, for [`Handle::set`].
-    pub const INTEGRATION_SUBTYPE: Prop<String> = Prop::new("IntegrationSubtype");
+    pub const INTEGRATION_SUBTYPE: Prop<CfnIntegration, String> = Prop::new("IntegrationSubtype");
     /// Key of `IntegrationType`, for [`Handle::set`].
-    pub const INTEGRATION_TYPE: Prop<String> = Prop::new("IntegrationType");
+    pub const INTEGRATION_TYPE: Prop<CfnIntegration, String> = Prop::new("IntegrationType");
     /// Key of `IntegrationUri`, for [`Handle::set`].
-    pub const INTEGRATION_URI: Prop<String> = Prop::new("IntegrationUri");
+    pub const INTEGRATION_URI: Prop<CfnIntegration, String> = Prop::new("IntegrationUri");
     /// Key of `PassthroughBehavior`, for [`Handle::set`].
-    pub const PASSTHROUGH_BEHAVIOR: Prop<String> = Prop::new("PassthroughBehavior");
+    pub const PASSTHROUGH_BEHAVIOR: Prop<CfnIntegration, String> = Prop::new("PassthroughBehavior");
     /// Key of `PayloadFormatVersion`, for [`Handle::set`].
-    pub const PAYLOAD_FORMAT_VERSION: Prop<String> = Prop::new("PayloadFormatVersion");
+    pub const PAYLOAD_FORMAT_VERSION: Prop<CfnIntegration, String> = Prop::new("PayloadFormatVersion");
     /// Key of `RequestParameters`, for [`Handle::set`].
-    pub const REQUEST_PARAMETERS: Prop<Map<String>> = Prop::new("RequestParameters");
+    pub const REQUEST_PARAMETERS: Prop<CfnIntegration, Map<String>> = Prop::new("RequestParameters");
     /// Key of `RequestTemplates`, for [`Handle::set`].
-    pub const REQUEST_TEMPLATES: Prop<Map<String>> = Prop::new("RequestTemplates");
+    pub const REQUEST_TEMPLATES: Prop<CfnIntegration, Map<String>> = Prop::new("RequestTemplates");
     /// Key of `ResponseParameters`, for [`Handle::set`].
-    pub const RESPONSE_PARAMETERS: Prop<Map<integration::ResponseParameterMap>> = Prop::new("ResponseParameters");
+    pub const RESPONSE_PARAMETERS: Prop<CfnIntegration, Map<integration::ResponseParameterMap>> = Prop::new("ResponseParameters");
     /// Key of `TemplateSelectionExpression`, for [`Handle::set`].
-    pub const TEMPLATE_SELECTION_EXPRESSION: Prop<String> = Prop::new("TemplateSelectionExpression");
+    pub const TEMPLATE_SELECTION_EXPRESSION: Prop<CfnIntegration, String> = Prop::new("TemplateSelectionExpression");
     /// Key of `TimeoutInMillis`, for [`Handle::set`].
-    pub const TIMEOUT_IN_MILLIS: Prop<i64> = Prop::new("TimeoutInMillis");
+    pub const TIMEOUT_IN_MILLIS: Prop<CfnIntegration, i64> = Prop::new("TimeoutInMillis");
     /// Key of `TlsConfig`, for [`Handle::set`].
-    pub const TLS_CONFIG: Prop<integration::TlsConfig> = Prop::new("TlsConfig");
+    pub const TLS_CONFIG: Prop<CfnIntegration, integration::TlsConfig> = Prop::new("TlsConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIntegrationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &integration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIntegrationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &integration::PROPS_SHAPE, props.into())?;
         Ok(CfnIntegration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIntegration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The integration ID.
@@ -1431,24 +1522,37 @@ impl CfnIntegrationResponse {
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::IntegrationResponse";
 
     /// Key of `ApiId`, for [`Handle::set`].
-    pub const API_ID: Prop<String> = Prop::new("ApiId");
+    pub const API_ID: Prop<CfnIntegrationResponse, String> = Prop::new("ApiId");
     /// Key of `ContentHandlingStrategy`, for [`Handle::set`].
-    pub const CONTENT_HANDLING_STRATEGY: Prop<String> = Prop::new("ContentHandlingStrategy");
+    pub const CONTENT_HANDLING_STRATEGY: Prop<CfnIntegrationResponse, String> = Prop::new("ContentHandlingStrategy");
     /// Key of `IntegrationId`, for [`Handle::set`].
-    pub const INTEGRATION_ID: Prop<String> = Prop::new("IntegrationId");
+    pub const INTEGRATION_ID: Prop<CfnIntegrationResponse, String> = Prop::new("IntegrationId");
     /// Key of `IntegrationResponseKey`, for [`Handle::set`].
-    pub const INTEGRATION_RESPONSE_KEY: Prop<String> = Prop::new("IntegrationResponseKey");
+    pub const INTEGRATION_RESPONSE_KEY: Prop<CfnIntegrationResponse, String> = Prop::new("IntegrationResponseKey");
     /// Key of `ResponseParameters`, for [`Handle::set`].
-    pub const RESPONSE_PARAMETERS: Prop<Json> = Prop::new("ResponseParameters");
+    pub const RESPONSE_PARAMETERS: Prop<CfnIntegrationResponse, Json> = Prop::new("ResponseParameters");
     /// Key of `ResponseTemplates`, for [`Handle::set`].
-    pub const RESPONSE_TEMPLATES: Prop<Json> = Prop::new("ResponseTemplates");
+    pub const RESPONSE_TEMPLATES: Prop<CfnIntegrationResponse, Json> = Prop::new("ResponseTemplates");
     /// Key of `TemplateSelectionExpression`, for [`Handle::set`].
-    pub const TEMPLATE_SELECTION_EXPRESSION: Prop<String> = Prop::new("TemplateSelectionExpression");
+    pub const TEMPLATE_SELECTION_EXPRESSION: Prop<CfnIntegrationResponse, String> = Prop::new("TemplateSelectionExpression");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIntegrationResponseProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &integration_response::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIntegrationResponseProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &integration_response::PROPS_SHAPE, props.into())?;
         Ok(CfnIntegrationResponse { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIntegrationResponse::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt IntegrationResponseId`)
@@ -1535,20 +1639,33 @@ impl CfnModel {
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::Model";
 
     /// Key of `ApiId`, for [`Handle::set`].
-    pub const API_ID: Prop<String> = Prop::new("ApiId");
+    pub const API_ID: Prop<CfnModel, String> = Prop::new("ApiId");
     /// Key of `ContentType`, for [`Handle::set`].
-    pub const CONTENT_TYPE: Prop<String> = Prop::new("ContentType");
+    pub const CONTENT_TYPE: Prop<CfnModel, String> = Prop::new("ContentType");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnModel, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnModel, String> = Prop::new("Name");
     /// Key of `Schema`, for [`Handle::set`].
-    pub const SCHEMA: Prop<Json> = Prop::new("Schema");
+    pub const SCHEMA: Prop<CfnModel, Json> = Prop::new("Schema");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnModelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &model::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnModelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &model::PROPS_SHAPE, props.into())?;
         Ok(CfnModel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnModel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ModelId`)
@@ -1663,16 +1780,29 @@ impl CfnPortalProduct {
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::PortalProduct";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPortalProduct, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnPortalProduct, String> = Prop::new("DisplayName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<portal_product::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPortalProduct, Vec<portal_product::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPortalProductProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &portal_product::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPortalProductProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &portal_product::PROPS_SHAPE, props.into())?;
         Ok(CfnPortalProduct { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPortalProduct::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp when the portal product was last modified.
@@ -1807,34 +1937,47 @@ impl CfnRoute {
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::Route";
 
     /// Key of `ApiId`, for [`Handle::set`].
-    pub const API_ID: Prop<String> = Prop::new("ApiId");
+    pub const API_ID: Prop<CfnRoute, String> = Prop::new("ApiId");
     /// Key of `ApiKeyRequired`, for [`Handle::set`].
-    pub const API_KEY_REQUIRED: Prop<bool> = Prop::new("ApiKeyRequired");
+    pub const API_KEY_REQUIRED: Prop<CfnRoute, bool> = Prop::new("ApiKeyRequired");
     /// Key of `AuthorizationScopes`, for [`Handle::set`].
-    pub const AUTHORIZATION_SCOPES: Prop<Vec<String>> = Prop::new("AuthorizationScopes");
+    pub const AUTHORIZATION_SCOPES: Prop<CfnRoute, Vec<String>> = Prop::new("AuthorizationScopes");
     /// Key of `AuthorizationType`, for [`Handle::set`].
-    pub const AUTHORIZATION_TYPE: Prop<String> = Prop::new("AuthorizationType");
+    pub const AUTHORIZATION_TYPE: Prop<CfnRoute, String> = Prop::new("AuthorizationType");
     /// Key of `AuthorizerId`, for [`Handle::set`].
-    pub const AUTHORIZER_ID: Prop<String> = Prop::new("AuthorizerId");
+    pub const AUTHORIZER_ID: Prop<CfnRoute, String> = Prop::new("AuthorizerId");
     /// Key of `ModelSelectionExpression`, for [`Handle::set`].
-    pub const MODEL_SELECTION_EXPRESSION: Prop<String> = Prop::new("ModelSelectionExpression");
+    pub const MODEL_SELECTION_EXPRESSION: Prop<CfnRoute, String> = Prop::new("ModelSelectionExpression");
     /// Key of `OperationName`, for [`Handle::set`].
-    pub const OPERATION_NAME: Prop<String> = Prop::new("OperationName");
+    pub const OPERATION_NAME: Prop<CfnRoute, String> = Prop::new("OperationName");
     /// Key of `RequestModels`, for [`Handle::set`].
-    pub const REQUEST_MODELS: Prop<Json> = Prop::new("RequestModels");
+    pub const REQUEST_MODELS: Prop<CfnRoute, Json> = Prop::new("RequestModels");
     /// Key of `RequestParameters`, for [`Handle::set`].
-    pub const REQUEST_PARAMETERS: Prop<Json> = Prop::new("RequestParameters");
+    pub const REQUEST_PARAMETERS: Prop<CfnRoute, Json> = Prop::new("RequestParameters");
     /// Key of `RouteKey`, for [`Handle::set`].
-    pub const ROUTE_KEY: Prop<String> = Prop::new("RouteKey");
+    pub const ROUTE_KEY: Prop<CfnRoute, String> = Prop::new("RouteKey");
     /// Key of `RouteResponseSelectionExpression`, for [`Handle::set`].
-    pub const ROUTE_RESPONSE_SELECTION_EXPRESSION: Prop<String> = Prop::new("RouteResponseSelectionExpression");
+    pub const ROUTE_RESPONSE_SELECTION_EXPRESSION: Prop<CfnRoute, String> = Prop::new("RouteResponseSelectionExpression");
     /// Key of `Target`, for [`Handle::set`].
-    pub const TARGET: Prop<String> = Prop::new("Target");
+    pub const TARGET: Prop<CfnRoute, String> = Prop::new("Target");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRouteProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &route::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRouteProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &route::PROPS_SHAPE, props.into())?;
         Ok(CfnRoute { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRoute::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt RouteId`)
@@ -1926,22 +2069,35 @@ impl CfnRouteResponse {
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::RouteResponse";
 
     /// Key of `ApiId`, for [`Handle::set`].
-    pub const API_ID: Prop<String> = Prop::new("ApiId");
+    pub const API_ID: Prop<CfnRouteResponse, String> = Prop::new("ApiId");
     /// Key of `ModelSelectionExpression`, for [`Handle::set`].
-    pub const MODEL_SELECTION_EXPRESSION: Prop<String> = Prop::new("ModelSelectionExpression");
+    pub const MODEL_SELECTION_EXPRESSION: Prop<CfnRouteResponse, String> = Prop::new("ModelSelectionExpression");
     /// Key of `ResponseModels`, for [`Handle::set`].
-    pub const RESPONSE_MODELS: Prop<Json> = Prop::new("ResponseModels");
+    pub const RESPONSE_MODELS: Prop<CfnRouteResponse, Json> = Prop::new("ResponseModels");
     /// Key of `ResponseParameters`, for [`Handle::set`].
-    pub const RESPONSE_PARAMETERS: Prop<Json> = Prop::new("ResponseParameters");
+    pub const RESPONSE_PARAMETERS: Prop<CfnRouteResponse, Json> = Prop::new("ResponseParameters");
     /// Key of `RouteId`, for [`Handle::set`].
-    pub const ROUTE_ID: Prop<String> = Prop::new("RouteId");
+    pub const ROUTE_ID: Prop<CfnRouteResponse, String> = Prop::new("RouteId");
     /// Key of `RouteResponseKey`, for [`Handle::set`].
-    pub const ROUTE_RESPONSE_KEY: Prop<String> = Prop::new("RouteResponseKey");
+    pub const ROUTE_RESPONSE_KEY: Prop<CfnRouteResponse, String> = Prop::new("RouteResponseKey");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRouteResponseProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &route_response::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRouteResponseProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &route_response::PROPS_SHAPE, props.into())?;
         Ok(CfnRouteResponse { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRouteResponse::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt RouteResponseId`)
@@ -2226,18 +2382,31 @@ impl CfnRoutingRule {
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::RoutingRule";
 
     /// Key of `Actions`, for [`Handle::set`].
-    pub const ACTIONS: Prop<Vec<routing_rule::Action>> = Prop::new("Actions");
+    pub const ACTIONS: Prop<CfnRoutingRule, Vec<routing_rule::Action>> = Prop::new("Actions");
     /// Key of `Conditions`, for [`Handle::set`].
-    pub const CONDITIONS: Prop<Vec<routing_rule::Condition>> = Prop::new("Conditions");
+    pub const CONDITIONS: Prop<CfnRoutingRule, Vec<routing_rule::Condition>> = Prop::new("Conditions");
     /// Key of `DomainNameArn`, for [`Handle::set`].
-    pub const DOMAIN_NAME_ARN: Prop<String> = Prop::new("DomainNameArn");
+    pub const DOMAIN_NAME_ARN: Prop<CfnRoutingRule, String> = Prop::new("DomainNameArn");
     /// Key of `Priority`, for [`Handle::set`].
-    pub const PRIORITY: Prop<i64> = Prop::new("Priority");
+    pub const PRIORITY: Prop<CfnRoutingRule, i64> = Prop::new("Priority");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRoutingRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &routing_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRoutingRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &routing_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnRoutingRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRoutingRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt RoutingRuleArn`)
@@ -2416,32 +2585,45 @@ impl CfnStage {
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::Stage";
 
     /// Key of `AccessLogSettings`, for [`Handle::set`].
-    pub const ACCESS_LOG_SETTINGS: Prop<stage::AccessLogSettings> = Prop::new("AccessLogSettings");
+    pub const ACCESS_LOG_SETTINGS: Prop<CfnStage, stage::AccessLogSettings> = Prop::new("AccessLogSettings");
     /// Key of `ApiId`, for [`Handle::set`].
-    pub const API_ID: Prop<String> = Prop::new("ApiId");
+    pub const API_ID: Prop<CfnStage, String> = Prop::new("ApiId");
     /// Key of `AutoDeploy`, for [`Handle::set`].
-    pub const AUTO_DEPLOY: Prop<bool> = Prop::new("AutoDeploy");
+    pub const AUTO_DEPLOY: Prop<CfnStage, bool> = Prop::new("AutoDeploy");
     /// Key of `ClientCertificateId`, for [`Handle::set`].
-    pub const CLIENT_CERTIFICATE_ID: Prop<String> = Prop::new("ClientCertificateId");
+    pub const CLIENT_CERTIFICATE_ID: Prop<CfnStage, String> = Prop::new("ClientCertificateId");
     /// Key of `DefaultRouteSettings`, for [`Handle::set`].
-    pub const DEFAULT_ROUTE_SETTINGS: Prop<stage::RouteSettings> = Prop::new("DefaultRouteSettings");
+    pub const DEFAULT_ROUTE_SETTINGS: Prop<CfnStage, stage::RouteSettings> = Prop::new("DefaultRouteSettings");
     /// Key of `DeploymentId`, for [`Handle::set`].
-    pub const DEPLOYMENT_ID: Prop<String> = Prop::new("DeploymentId");
+    pub const DEPLOYMENT_ID: Prop<CfnStage, String> = Prop::new("DeploymentId");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnStage, String> = Prop::new("Description");
     /// Key of `RouteSettings`, for [`Handle::set`].
-    pub const ROUTE_SETTINGS: Prop<Json> = Prop::new("RouteSettings");
+    pub const ROUTE_SETTINGS: Prop<CfnStage, Json> = Prop::new("RouteSettings");
     /// Key of `StageName`, for [`Handle::set`].
-    pub const STAGE_NAME: Prop<String> = Prop::new("StageName");
+    pub const STAGE_NAME: Prop<CfnStage, String> = Prop::new("StageName");
     /// Key of `StageVariables`, for [`Handle::set`].
-    pub const STAGE_VARIABLES: Prop<Json> = Prop::new("StageVariables");
+    pub const STAGE_VARIABLES: Prop<CfnStage, Json> = Prop::new("StageVariables");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnStage, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStageProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &stage::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStageProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &stage::PROPS_SHAPE, props.into())?;
         Ok(CfnStage { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStage::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2518,18 +2700,31 @@ impl CfnVpcLink {
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::VpcLink";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnVpcLink, String> = Prop::new("Name");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnVpcLink, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnVpcLink, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVpcLink, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVpcLinkProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpc_link::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVpcLinkProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpc_link::PROPS_SHAPE, props.into())?;
         Ok(CfnVpcLink { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVpcLink::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt VpcLinkId`)

@@ -108,16 +108,29 @@ impl CfnApplication {
     pub const CFN_TYPE: &'static str = "AWS::AppConfig::Application";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnApplication, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnApplication, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<application::Tags>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApplication, Vec<application::Tags>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
         Ok(CfnApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The application Id
@@ -338,30 +351,43 @@ impl CfnConfigurationProfile {
     pub const CFN_TYPE: &'static str = "AWS::AppConfig::ConfigurationProfile";
 
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnConfigurationProfile, String> = Prop::new("ApplicationId");
     /// Key of `DeletionProtectionCheck`, for [`Handle::set`].
-    pub const DELETION_PROTECTION_CHECK: Prop<configuration_profile::DeletionProtectionCheck> = Prop::new("DeletionProtectionCheck");
+    pub const DELETION_PROTECTION_CHECK: Prop<CfnConfigurationProfile, configuration_profile::DeletionProtectionCheck> = Prop::new("DeletionProtectionCheck");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnConfigurationProfile, String> = Prop::new("Description");
     /// Key of `KmsKeyIdentifier`, for [`Handle::set`].
-    pub const KMS_KEY_IDENTIFIER: Prop<String> = Prop::new("KmsKeyIdentifier");
+    pub const KMS_KEY_IDENTIFIER: Prop<CfnConfigurationProfile, String> = Prop::new("KmsKeyIdentifier");
     /// Key of `LocationUri`, for [`Handle::set`].
-    pub const LOCATION_URI: Prop<String> = Prop::new("LocationUri");
+    pub const LOCATION_URI: Prop<CfnConfigurationProfile, String> = Prop::new("LocationUri");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnConfigurationProfile, String> = Prop::new("Name");
     /// Key of `RetrievalRoleArn`, for [`Handle::set`].
-    pub const RETRIEVAL_ROLE_ARN: Prop<String> = Prop::new("RetrievalRoleArn");
+    pub const RETRIEVAL_ROLE_ARN: Prop<CfnConfigurationProfile, String> = Prop::new("RetrievalRoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<configuration_profile::Tags>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConfigurationProfile, Vec<configuration_profile::Tags>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<String> = Prop::new("Type");
+    pub const TYPE: Prop<CfnConfigurationProfile, String> = Prop::new("Type");
     /// Key of `Validators`, for [`Handle::set`].
-    pub const VALIDATORS: Prop<Vec<configuration_profile::Validators>> = Prop::new("Validators");
+    pub const VALIDATORS: Prop<CfnConfigurationProfile, Vec<configuration_profile::Validators>> = Prop::new("Validators");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConfigurationProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &configuration_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConfigurationProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &configuration_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnConfigurationProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConfigurationProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The configuration profile ID
@@ -530,28 +556,41 @@ impl CfnDeployment {
     pub const CFN_TYPE: &'static str = "AWS::AppConfig::Deployment";
 
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnDeployment, String> = Prop::new("ApplicationId");
     /// Key of `ConfigurationProfileId`, for [`Handle::set`].
-    pub const CONFIGURATION_PROFILE_ID: Prop<String> = Prop::new("ConfigurationProfileId");
+    pub const CONFIGURATION_PROFILE_ID: Prop<CfnDeployment, String> = Prop::new("ConfigurationProfileId");
     /// Key of `ConfigurationVersion`, for [`Handle::set`].
-    pub const CONFIGURATION_VERSION: Prop<String> = Prop::new("ConfigurationVersion");
+    pub const CONFIGURATION_VERSION: Prop<CfnDeployment, String> = Prop::new("ConfigurationVersion");
     /// Key of `DeploymentStrategyId`, for [`Handle::set`].
-    pub const DEPLOYMENT_STRATEGY_ID: Prop<String> = Prop::new("DeploymentStrategyId");
+    pub const DEPLOYMENT_STRATEGY_ID: Prop<CfnDeployment, String> = Prop::new("DeploymentStrategyId");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDeployment, String> = Prop::new("Description");
     /// Key of `DynamicExtensionParameters`, for [`Handle::set`].
-    pub const DYNAMIC_EXTENSION_PARAMETERS: Prop<Vec<deployment::DynamicExtensionParameters>> = Prop::new("DynamicExtensionParameters");
+    pub const DYNAMIC_EXTENSION_PARAMETERS: Prop<CfnDeployment, Vec<deployment::DynamicExtensionParameters>> = Prop::new("DynamicExtensionParameters");
     /// Key of `EnvironmentId`, for [`Handle::set`].
-    pub const ENVIRONMENT_ID: Prop<String> = Prop::new("EnvironmentId");
+    pub const ENVIRONMENT_ID: Prop<CfnDeployment, String> = Prop::new("EnvironmentId");
     /// Key of `KmsKeyIdentifier`, for [`Handle::set`].
-    pub const KMS_KEY_IDENTIFIER: Prop<String> = Prop::new("KmsKeyIdentifier");
+    pub const KMS_KEY_IDENTIFIER: Prop<CfnDeployment, String> = Prop::new("KmsKeyIdentifier");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<deployment::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDeployment, Vec<deployment::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDeploymentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &deployment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDeploymentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &deployment::PROPS_SHAPE, props.into())?;
         Ok(CfnDeployment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDeployment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The sequence number of the deployment.
@@ -742,26 +781,39 @@ impl CfnDeploymentStrategy {
     pub const CFN_TYPE: &'static str = "AWS::AppConfig::DeploymentStrategy";
 
     /// Key of `DeploymentDurationInMinutes`, for [`Handle::set`].
-    pub const DEPLOYMENT_DURATION_IN_MINUTES: Prop<f64> = Prop::new("DeploymentDurationInMinutes");
+    pub const DEPLOYMENT_DURATION_IN_MINUTES: Prop<CfnDeploymentStrategy, f64> = Prop::new("DeploymentDurationInMinutes");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDeploymentStrategy, String> = Prop::new("Description");
     /// Key of `FinalBakeTimeInMinutes`, for [`Handle::set`].
-    pub const FINAL_BAKE_TIME_IN_MINUTES: Prop<f64> = Prop::new("FinalBakeTimeInMinutes");
+    pub const FINAL_BAKE_TIME_IN_MINUTES: Prop<CfnDeploymentStrategy, f64> = Prop::new("FinalBakeTimeInMinutes");
     /// Key of `GrowthFactor`, for [`Handle::set`].
-    pub const GROWTH_FACTOR: Prop<f64> = Prop::new("GrowthFactor");
+    pub const GROWTH_FACTOR: Prop<CfnDeploymentStrategy, f64> = Prop::new("GrowthFactor");
     /// Key of `GrowthType`, for [`Handle::set`].
-    pub const GROWTH_TYPE: Prop<deployment_strategy::GrowthType> = Prop::new("GrowthType");
+    pub const GROWTH_TYPE: Prop<CfnDeploymentStrategy, deployment_strategy::GrowthType> = Prop::new("GrowthType");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDeploymentStrategy, String> = Prop::new("Name");
     /// Key of `ReplicateTo`, for [`Handle::set`].
-    pub const REPLICATE_TO: Prop<deployment_strategy::ReplicateTo> = Prop::new("ReplicateTo");
+    pub const REPLICATE_TO: Prop<CfnDeploymentStrategy, deployment_strategy::ReplicateTo> = Prop::new("ReplicateTo");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<deployment_strategy::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDeploymentStrategy, Vec<deployment_strategy::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDeploymentStrategyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &deployment_strategy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDeploymentStrategyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &deployment_strategy::PROPS_SHAPE, props.into())?;
         Ok(CfnDeploymentStrategy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDeploymentStrategy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The deployment strategy ID.
@@ -957,22 +1009,35 @@ impl CfnEnvironment {
     pub const CFN_TYPE: &'static str = "AWS::AppConfig::Environment";
 
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnEnvironment, String> = Prop::new("ApplicationId");
     /// Key of `DeletionProtectionCheck`, for [`Handle::set`].
-    pub const DELETION_PROTECTION_CHECK: Prop<environment::DeletionProtectionCheck> = Prop::new("DeletionProtectionCheck");
+    pub const DELETION_PROTECTION_CHECK: Prop<CfnEnvironment, environment::DeletionProtectionCheck> = Prop::new("DeletionProtectionCheck");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEnvironment, String> = Prop::new("Description");
     /// Key of `Monitors`, for [`Handle::set`].
-    pub const MONITORS: Prop<Vec<environment::Monitor>> = Prop::new("Monitors");
+    pub const MONITORS: Prop<CfnEnvironment, Vec<environment::Monitor>> = Prop::new("Monitors");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEnvironment, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<environment::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEnvironment, Vec<environment::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEnvironmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &environment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEnvironmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &environment::PROPS_SHAPE, props.into())?;
         Ok(CfnEnvironment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEnvironment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The environment ID.
@@ -1223,34 +1288,47 @@ impl CfnExperimentDefinition {
     pub const CFN_TYPE: &'static str = "AWS::AppConfig::ExperimentDefinition";
 
     /// Key of `ApplicationIdentifier`, for [`Handle::set`].
-    pub const APPLICATION_IDENTIFIER: Prop<String> = Prop::new("ApplicationIdentifier");
+    pub const APPLICATION_IDENTIFIER: Prop<CfnExperimentDefinition, String> = Prop::new("ApplicationIdentifier");
     /// Key of `AudienceDescription`, for [`Handle::set`].
-    pub const AUDIENCE_DESCRIPTION: Prop<String> = Prop::new("AudienceDescription");
+    pub const AUDIENCE_DESCRIPTION: Prop<CfnExperimentDefinition, String> = Prop::new("AudienceDescription");
     /// Key of `AudienceRule`, for [`Handle::set`].
-    pub const AUDIENCE_RULE: Prop<String> = Prop::new("AudienceRule");
+    pub const AUDIENCE_RULE: Prop<CfnExperimentDefinition, String> = Prop::new("AudienceRule");
     /// Key of `ConfigurationProfileIdentifier`, for [`Handle::set`].
-    pub const CONFIGURATION_PROFILE_IDENTIFIER: Prop<String> = Prop::new("ConfigurationProfileIdentifier");
+    pub const CONFIGURATION_PROFILE_IDENTIFIER: Prop<CfnExperimentDefinition, String> = Prop::new("ConfigurationProfileIdentifier");
     /// Key of `Control`, for [`Handle::set`].
-    pub const CONTROL: Prop<experiment_definition::Treatment> = Prop::new("Control");
+    pub const CONTROL: Prop<CfnExperimentDefinition, experiment_definition::Treatment> = Prop::new("Control");
     /// Key of `EnvironmentIdentifier`, for [`Handle::set`].
-    pub const ENVIRONMENT_IDENTIFIER: Prop<String> = Prop::new("EnvironmentIdentifier");
+    pub const ENVIRONMENT_IDENTIFIER: Prop<CfnExperimentDefinition, String> = Prop::new("EnvironmentIdentifier");
     /// Key of `FlagKey`, for [`Handle::set`].
-    pub const FLAG_KEY: Prop<String> = Prop::new("FlagKey");
+    pub const FLAG_KEY: Prop<CfnExperimentDefinition, String> = Prop::new("FlagKey");
     /// Key of `Hypothesis`, for [`Handle::set`].
-    pub const HYPOTHESIS: Prop<String> = Prop::new("Hypothesis");
+    pub const HYPOTHESIS: Prop<CfnExperimentDefinition, String> = Prop::new("Hypothesis");
     /// Key of `LaunchCriteria`, for [`Handle::set`].
-    pub const LAUNCH_CRITERIA: Prop<String> = Prop::new("LaunchCriteria");
+    pub const LAUNCH_CRITERIA: Prop<CfnExperimentDefinition, String> = Prop::new("LaunchCriteria");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnExperimentDefinition, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<experiment_definition::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnExperimentDefinition, Vec<experiment_definition::Tag>> = Prop::new("Tags");
     /// Key of `Treatments`, for [`Handle::set`].
-    pub const TREATMENTS: Prop<Vec<experiment_definition::Treatment>> = Prop::new("Treatments");
+    pub const TREATMENTS: Prop<CfnExperimentDefinition, Vec<experiment_definition::Treatment>> = Prop::new("Treatments");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnExperimentDefinitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &experiment_definition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnExperimentDefinitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &experiment_definition::PROPS_SHAPE, props.into())?;
         Ok(CfnExperimentDefinition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnExperimentDefinition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The resolved application ID (read-only, assigned by service).
@@ -1434,22 +1512,35 @@ impl CfnExperimentRun {
     pub const CFN_TYPE: &'static str = "AWS::AppConfig::ExperimentRun";
 
     /// Key of `ApplicationIdentifier`, for [`Handle::set`].
-    pub const APPLICATION_IDENTIFIER: Prop<String> = Prop::new("ApplicationIdentifier");
+    pub const APPLICATION_IDENTIFIER: Prop<CfnExperimentRun, String> = Prop::new("ApplicationIdentifier");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnExperimentRun, String> = Prop::new("Description");
     /// Key of `ExperimentDefinitionIdentifier`, for [`Handle::set`].
-    pub const EXPERIMENT_DEFINITION_IDENTIFIER: Prop<String> = Prop::new("ExperimentDefinitionIdentifier");
+    pub const EXPERIMENT_DEFINITION_IDENTIFIER: Prop<CfnExperimentRun, String> = Prop::new("ExperimentDefinitionIdentifier");
     /// Key of `ExposurePercentage`, for [`Handle::set`].
-    pub const EXPOSURE_PERCENTAGE: Prop<f64> = Prop::new("ExposurePercentage");
+    pub const EXPOSURE_PERCENTAGE: Prop<CfnExperimentRun, f64> = Prop::new("ExposurePercentage");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<experiment_run::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnExperimentRun, Vec<experiment_run::Tag>> = Prop::new("Tags");
     /// Key of `TreatmentOverrides`, for [`Handle::set`].
-    pub const TREATMENT_OVERRIDES: Prop<experiment_run::TreatmentOverrides> = Prop::new("TreatmentOverrides");
+    pub const TREATMENT_OVERRIDES: Prop<CfnExperimentRun, experiment_run::TreatmentOverrides> = Prop::new("TreatmentOverrides");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnExperimentRunProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &experiment_run::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnExperimentRunProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &experiment_run::PROPS_SHAPE, props.into())?;
         Ok(CfnExperimentRun { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnExperimentRun::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The resolved application ID.
@@ -1694,22 +1785,35 @@ impl CfnExtension {
     pub const CFN_TYPE: &'static str = "AWS::AppConfig::Extension";
 
     /// Key of `Actions`, for [`Handle::set`].
-    pub const ACTIONS: Prop<Map<Vec<extension::Action>>> = Prop::new("Actions");
+    pub const ACTIONS: Prop<CfnExtension, Map<Vec<extension::Action>>> = Prop::new("Actions");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnExtension, String> = Prop::new("Description");
     /// Key of `LatestVersionNumber`, for [`Handle::set`].
-    pub const LATEST_VERSION_NUMBER: Prop<i64> = Prop::new("LatestVersionNumber");
+    pub const LATEST_VERSION_NUMBER: Prop<CfnExtension, i64> = Prop::new("LatestVersionNumber");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnExtension, String> = Prop::new("Name");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<Map<extension::Parameter>> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnExtension, Map<extension::Parameter>> = Prop::new("Parameters");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<extension::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnExtension, Vec<extension::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnExtensionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &extension::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnExtensionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &extension::PROPS_SHAPE, props.into())?;
         Ok(CfnExtension { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnExtension::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1827,20 +1931,33 @@ impl CfnExtensionAssociation {
     pub const CFN_TYPE: &'static str = "AWS::AppConfig::ExtensionAssociation";
 
     /// Key of `ExtensionIdentifier`, for [`Handle::set`].
-    pub const EXTENSION_IDENTIFIER: Prop<String> = Prop::new("ExtensionIdentifier");
+    pub const EXTENSION_IDENTIFIER: Prop<CfnExtensionAssociation, String> = Prop::new("ExtensionIdentifier");
     /// Key of `ExtensionVersionNumber`, for [`Handle::set`].
-    pub const EXTENSION_VERSION_NUMBER: Prop<i64> = Prop::new("ExtensionVersionNumber");
+    pub const EXTENSION_VERSION_NUMBER: Prop<CfnExtensionAssociation, i64> = Prop::new("ExtensionVersionNumber");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<Map<String>> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnExtensionAssociation, Map<String>> = Prop::new("Parameters");
     /// Key of `ResourceIdentifier`, for [`Handle::set`].
-    pub const RESOURCE_IDENTIFIER: Prop<String> = Prop::new("ResourceIdentifier");
+    pub const RESOURCE_IDENTIFIER: Prop<CfnExtensionAssociation, String> = Prop::new("ResourceIdentifier");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<extension_association::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnExtensionAssociation, Vec<extension_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnExtensionAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &extension_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnExtensionAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &extension_association::PROPS_SHAPE, props.into())?;
         Ok(CfnExtensionAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnExtensionAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1953,24 +2070,37 @@ impl CfnHostedConfigurationVersion {
     pub const CFN_TYPE: &'static str = "AWS::AppConfig::HostedConfigurationVersion";
 
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnHostedConfigurationVersion, String> = Prop::new("ApplicationId");
     /// Key of `ConfigurationProfileId`, for [`Handle::set`].
-    pub const CONFIGURATION_PROFILE_ID: Prop<String> = Prop::new("ConfigurationProfileId");
+    pub const CONFIGURATION_PROFILE_ID: Prop<CfnHostedConfigurationVersion, String> = Prop::new("ConfigurationProfileId");
     /// Key of `Content`, for [`Handle::set`].
-    pub const CONTENT: Prop<String> = Prop::new("Content");
+    pub const CONTENT: Prop<CfnHostedConfigurationVersion, String> = Prop::new("Content");
     /// Key of `ContentType`, for [`Handle::set`].
-    pub const CONTENT_TYPE: Prop<String> = Prop::new("ContentType");
+    pub const CONTENT_TYPE: Prop<CfnHostedConfigurationVersion, String> = Prop::new("ContentType");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnHostedConfigurationVersion, String> = Prop::new("Description");
     /// Key of `LatestVersionNumber`, for [`Handle::set`].
-    pub const LATEST_VERSION_NUMBER: Prop<i64> = Prop::new("LatestVersionNumber");
+    pub const LATEST_VERSION_NUMBER: Prop<CfnHostedConfigurationVersion, i64> = Prop::new("LatestVersionNumber");
     /// Key of `VersionLabel`, for [`Handle::set`].
-    pub const VERSION_LABEL: Prop<String> = Prop::new("VersionLabel");
+    pub const VERSION_LABEL: Prop<CfnHostedConfigurationVersion, String> = Prop::new("VersionLabel");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnHostedConfigurationVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &hosted_configuration_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnHostedConfigurationVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &hosted_configuration_version::PROPS_SHAPE, props.into())?;
         Ok(CfnHostedConfigurationVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnHostedConfigurationVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Current version number of hosted configuration version.

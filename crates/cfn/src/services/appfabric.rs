@@ -281,22 +281,35 @@ impl CfnAppAuthorization {
     pub const CFN_TYPE: &'static str = "AWS::AppFabric::AppAuthorization";
 
     /// Key of `App`, for [`Handle::set`].
-    pub const APP: Prop<String> = Prop::new("App");
+    pub const APP: Prop<CfnAppAuthorization, String> = Prop::new("App");
     /// Key of `AppBundleIdentifier`, for [`Handle::set`].
-    pub const APP_BUNDLE_IDENTIFIER: Prop<String> = Prop::new("AppBundleIdentifier");
+    pub const APP_BUNDLE_IDENTIFIER: Prop<CfnAppAuthorization, String> = Prop::new("AppBundleIdentifier");
     /// Key of `AuthType`, for [`Handle::set`].
-    pub const AUTH_TYPE: Prop<app_authorization::AuthType> = Prop::new("AuthType");
+    pub const AUTH_TYPE: Prop<CfnAppAuthorization, app_authorization::AuthType> = Prop::new("AuthType");
     /// Key of `Credential`, for [`Handle::set`].
-    pub const CREDENTIAL: Prop<app_authorization::Credential> = Prop::new("Credential");
+    pub const CREDENTIAL: Prop<CfnAppAuthorization, app_authorization::Credential> = Prop::new("Credential");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<app_authorization::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAppAuthorization, Vec<app_authorization::Tag>> = Prop::new("Tags");
     /// Key of `Tenant`, for [`Handle::set`].
-    pub const TENANT: Prop<app_authorization::Tenant> = Prop::new("Tenant");
+    pub const TENANT: Prop<CfnAppAuthorization, app_authorization::Tenant> = Prop::new("Tenant");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAppAuthorizationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &app_authorization::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAppAuthorizationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &app_authorization::PROPS_SHAPE, props.into())?;
         Ok(CfnAppAuthorization { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAppAuthorization::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the app authorization.
@@ -737,20 +750,33 @@ impl CfnIngestionDestination {
     pub const CFN_TYPE: &'static str = "AWS::AppFabric::IngestionDestination";
 
     /// Key of `AppBundleArn`, for [`Handle::set`].
-    pub const APP_BUNDLE_ARN: Prop<String> = Prop::new("AppBundleArn");
+    pub const APP_BUNDLE_ARN: Prop<CfnIngestionDestination, String> = Prop::new("AppBundleArn");
     /// Key of `DestinationConfiguration`, for [`Handle::set`].
-    pub const DESTINATION_CONFIGURATION: Prop<ingestion_destination::DestinationConfiguration> = Prop::new("DestinationConfiguration");
+    pub const DESTINATION_CONFIGURATION: Prop<CfnIngestionDestination, ingestion_destination::DestinationConfiguration> = Prop::new("DestinationConfiguration");
     /// Key of `IngestionArn`, for [`Handle::set`].
-    pub const INGESTION_ARN: Prop<String> = Prop::new("IngestionArn");
+    pub const INGESTION_ARN: Prop<CfnIngestionDestination, String> = Prop::new("IngestionArn");
     /// Key of `ProcessingConfiguration`, for [`Handle::set`].
-    pub const PROCESSING_CONFIGURATION: Prop<ingestion_destination::ProcessingConfiguration> = Prop::new("ProcessingConfiguration");
+    pub const PROCESSING_CONFIGURATION: Prop<CfnIngestionDestination, ingestion_destination::ProcessingConfiguration> = Prop::new("ProcessingConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<ingestion_destination::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIngestionDestination, Vec<ingestion_destination::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIngestionDestinationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ingestion_destination::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIngestionDestinationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ingestion_destination::PROPS_SHAPE, props.into())?;
         Ok(CfnIngestionDestination { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIngestionDestination::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the ingestion destination.

@@ -131,18 +131,31 @@ impl CfnConnector {
     pub const CFN_TYPE: &'static str = "AWS::AppFlow::Connector";
 
     /// Key of `ConnectorLabel`, for [`Handle::set`].
-    pub const CONNECTOR_LABEL: Prop<String> = Prop::new("ConnectorLabel");
+    pub const CONNECTOR_LABEL: Prop<CfnConnector, String> = Prop::new("ConnectorLabel");
     /// Key of `ConnectorProvisioningConfig`, for [`Handle::set`].
-    pub const CONNECTOR_PROVISIONING_CONFIG: Prop<connector::ConnectorProvisioningConfig> = Prop::new("ConnectorProvisioningConfig");
+    pub const CONNECTOR_PROVISIONING_CONFIG: Prop<CfnConnector, connector::ConnectorProvisioningConfig> = Prop::new("ConnectorProvisioningConfig");
     /// Key of `ConnectorProvisioningType`, for [`Handle::set`].
-    pub const CONNECTOR_PROVISIONING_TYPE: Prop<String> = Prop::new("ConnectorProvisioningType");
+    pub const CONNECTOR_PROVISIONING_TYPE: Prop<CfnConnector, String> = Prop::new("ConnectorProvisioningType");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnConnector, String> = Prop::new("Description");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connector::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connector::PROPS_SHAPE, props.into())?;
         Ok(CfnConnector { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnector::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The arn of the connector. The arn is unique for each ConnectorRegistration in your AWS account.
@@ -2036,22 +2049,35 @@ impl CfnConnectorProfile {
     pub const CFN_TYPE: &'static str = "AWS::AppFlow::ConnectorProfile";
 
     /// Key of `ConnectionMode`, for [`Handle::set`].
-    pub const CONNECTION_MODE: Prop<connector_profile::ConnectionMode> = Prop::new("ConnectionMode");
+    pub const CONNECTION_MODE: Prop<CfnConnectorProfile, connector_profile::ConnectionMode> = Prop::new("ConnectionMode");
     /// Key of `ConnectorLabel`, for [`Handle::set`].
-    pub const CONNECTOR_LABEL: Prop<String> = Prop::new("ConnectorLabel");
+    pub const CONNECTOR_LABEL: Prop<CfnConnectorProfile, String> = Prop::new("ConnectorLabel");
     /// Key of `ConnectorProfileConfig`, for [`Handle::set`].
-    pub const CONNECTOR_PROFILE_CONFIG: Prop<connector_profile::ConnectorProfileConfig> = Prop::new("ConnectorProfileConfig");
+    pub const CONNECTOR_PROFILE_CONFIG: Prop<CfnConnectorProfile, connector_profile::ConnectorProfileConfig> = Prop::new("ConnectorProfileConfig");
     /// Key of `ConnectorProfileName`, for [`Handle::set`].
-    pub const CONNECTOR_PROFILE_NAME: Prop<String> = Prop::new("ConnectorProfileName");
+    pub const CONNECTOR_PROFILE_NAME: Prop<CfnConnectorProfile, String> = Prop::new("ConnectorProfileName");
     /// Key of `ConnectorType`, for [`Handle::set`].
-    pub const CONNECTOR_TYPE: Prop<connector_profile::ConnectorType> = Prop::new("ConnectorType");
+    pub const CONNECTOR_TYPE: Prop<CfnConnectorProfile, connector_profile::ConnectorType> = Prop::new("ConnectorType");
     /// Key of `KMSArn`, for [`Handle::set`].
-    pub const KMS_ARN: Prop<String> = Prop::new("KMSArn");
+    pub const KMS_ARN: Prop<CfnConnectorProfile, String> = Prop::new("KMSArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectorProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connector_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectorProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connector_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnConnectorProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnectorProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Unique identifier for connector profile resources
@@ -5729,30 +5755,43 @@ impl CfnFlow {
     pub const CFN_TYPE: &'static str = "AWS::AppFlow::Flow";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFlow, String> = Prop::new("Description");
     /// Key of `DestinationFlowConfigList`, for [`Handle::set`].
-    pub const DESTINATION_FLOW_CONFIG_LIST: Prop<Vec<flow::DestinationFlowConfig>> = Prop::new("DestinationFlowConfigList");
+    pub const DESTINATION_FLOW_CONFIG_LIST: Prop<CfnFlow, Vec<flow::DestinationFlowConfig>> = Prop::new("DestinationFlowConfigList");
     /// Key of `FlowName`, for [`Handle::set`].
-    pub const FLOW_NAME: Prop<String> = Prop::new("FlowName");
+    pub const FLOW_NAME: Prop<CfnFlow, String> = Prop::new("FlowName");
     /// Key of `FlowStatus`, for [`Handle::set`].
-    pub const FLOW_STATUS: Prop<flow::FlowStatus> = Prop::new("FlowStatus");
+    pub const FLOW_STATUS: Prop<CfnFlow, flow::FlowStatus> = Prop::new("FlowStatus");
     /// Key of `KMSArn`, for [`Handle::set`].
-    pub const KMS_ARN: Prop<String> = Prop::new("KMSArn");
+    pub const KMS_ARN: Prop<CfnFlow, String> = Prop::new("KMSArn");
     /// Key of `MetadataCatalogConfig`, for [`Handle::set`].
-    pub const METADATA_CATALOG_CONFIG: Prop<flow::MetadataCatalogConfig> = Prop::new("MetadataCatalogConfig");
+    pub const METADATA_CATALOG_CONFIG: Prop<CfnFlow, flow::MetadataCatalogConfig> = Prop::new("MetadataCatalogConfig");
     /// Key of `SourceFlowConfig`, for [`Handle::set`].
-    pub const SOURCE_FLOW_CONFIG: Prop<flow::SourceFlowConfig> = Prop::new("SourceFlowConfig");
+    pub const SOURCE_FLOW_CONFIG: Prop<CfnFlow, flow::SourceFlowConfig> = Prop::new("SourceFlowConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<flow::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFlow, Vec<flow::Tag>> = Prop::new("Tags");
     /// Key of `Tasks`, for [`Handle::set`].
-    pub const TASKS: Prop<Vec<flow::Task>> = Prop::new("Tasks");
+    pub const TASKS: Prop<CfnFlow, Vec<flow::Task>> = Prop::new("Tasks");
     /// Key of `TriggerConfig`, for [`Handle::set`].
-    pub const TRIGGER_CONFIG: Prop<flow::TriggerConfig> = Prop::new("TriggerConfig");
+    pub const TRIGGER_CONFIG: Prop<CfnFlow, flow::TriggerConfig> = Prop::new("TriggerConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFlowProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &flow::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFlowProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &flow::PROPS_SHAPE, props.into())?;
         Ok(CfnFlow { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFlow::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// ARN identifier of the flow.

@@ -345,32 +345,45 @@ impl CfnApplication {
     pub const CFN_TYPE: &'static str = "AWS::AppIntegrations::Application";
 
     /// Key of `ApplicationConfig`, for [`Handle::set`].
-    pub const APPLICATION_CONFIG: Prop<application::ApplicationConfig> = Prop::new("ApplicationConfig");
+    pub const APPLICATION_CONFIG: Prop<CfnApplication, application::ApplicationConfig> = Prop::new("ApplicationConfig");
     /// Key of `ApplicationSourceConfig`, for [`Handle::set`].
-    pub const APPLICATION_SOURCE_CONFIG: Prop<application::ApplicationSourceConfig> = Prop::new("ApplicationSourceConfig");
+    pub const APPLICATION_SOURCE_CONFIG: Prop<CfnApplication, application::ApplicationSourceConfig> = Prop::new("ApplicationSourceConfig");
     /// Key of `ApplicationType`, for [`Handle::set`].
-    pub const APPLICATION_TYPE: Prop<application::ApplicationType> = Prop::new("ApplicationType");
+    pub const APPLICATION_TYPE: Prop<CfnApplication, application::ApplicationType> = Prop::new("ApplicationType");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnApplication, String> = Prop::new("Description");
     /// Key of `IframeConfig`, for [`Handle::set`].
-    pub const IFRAME_CONFIG: Prop<application::IframeConfig> = Prop::new("IframeConfig");
+    pub const IFRAME_CONFIG: Prop<CfnApplication, application::IframeConfig> = Prop::new("IframeConfig");
     /// Key of `InitializationTimeout`, for [`Handle::set`].
-    pub const INITIALIZATION_TIMEOUT: Prop<i64> = Prop::new("InitializationTimeout");
+    pub const INITIALIZATION_TIMEOUT: Prop<CfnApplication, i64> = Prop::new("InitializationTimeout");
     /// Key of `IsService`, for [`Handle::set`].
-    pub const IS_SERVICE: Prop<bool> = Prop::new("IsService");
+    pub const IS_SERVICE: Prop<CfnApplication, bool> = Prop::new("IsService");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnApplication, String> = Prop::new("Name");
     /// Key of `Namespace`, for [`Handle::set`].
-    pub const NAMESPACE: Prop<String> = Prop::new("Namespace");
+    pub const NAMESPACE: Prop<CfnApplication, String> = Prop::new("Namespace");
     /// Key of `Permissions`, for [`Handle::set`].
-    pub const PERMISSIONS: Prop<Vec<String>> = Prop::new("Permissions");
+    pub const PERMISSIONS: Prop<CfnApplication, Vec<String>> = Prop::new("Permissions");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<application::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
         Ok(CfnApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the application.
@@ -596,26 +609,39 @@ impl CfnDataIntegration {
     pub const CFN_TYPE: &'static str = "AWS::AppIntegrations::DataIntegration";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDataIntegration, String> = Prop::new("Description");
     /// Key of `FileConfiguration`, for [`Handle::set`].
-    pub const FILE_CONFIGURATION: Prop<data_integration::FileConfiguration> = Prop::new("FileConfiguration");
+    pub const FILE_CONFIGURATION: Prop<CfnDataIntegration, data_integration::FileConfiguration> = Prop::new("FileConfiguration");
     /// Key of `KmsKey`, for [`Handle::set`].
-    pub const KMS_KEY: Prop<String> = Prop::new("KmsKey");
+    pub const KMS_KEY: Prop<CfnDataIntegration, String> = Prop::new("KmsKey");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDataIntegration, String> = Prop::new("Name");
     /// Key of `ObjectConfiguration`, for [`Handle::set`].
-    pub const OBJECT_CONFIGURATION: Prop<Map<Map<Vec<String>>>> = Prop::new("ObjectConfiguration");
+    pub const OBJECT_CONFIGURATION: Prop<CfnDataIntegration, Map<Map<Vec<String>>>> = Prop::new("ObjectConfiguration");
     /// Key of `ScheduleConfig`, for [`Handle::set`].
-    pub const SCHEDULE_CONFIG: Prop<data_integration::ScheduleConfig> = Prop::new("ScheduleConfig");
+    pub const SCHEDULE_CONFIG: Prop<CfnDataIntegration, data_integration::ScheduleConfig> = Prop::new("ScheduleConfig");
     /// Key of `SourceURI`, for [`Handle::set`].
-    pub const SOURCE_URI: Prop<String> = Prop::new("SourceURI");
+    pub const SOURCE_URI: Prop<CfnDataIntegration, String> = Prop::new("SourceURI");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<data_integration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataIntegration, Vec<data_integration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataIntegrationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_integration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataIntegrationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_integration::PROPS_SHAPE, props.into())?;
         Ok(CfnDataIntegration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataIntegration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the data integration.
@@ -779,20 +805,33 @@ impl CfnEventIntegration {
     pub const CFN_TYPE: &'static str = "AWS::AppIntegrations::EventIntegration";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEventIntegration, String> = Prop::new("Description");
     /// Key of `EventBridgeBus`, for [`Handle::set`].
-    pub const EVENT_BRIDGE_BUS: Prop<String> = Prop::new("EventBridgeBus");
+    pub const EVENT_BRIDGE_BUS: Prop<CfnEventIntegration, String> = Prop::new("EventBridgeBus");
     /// Key of `EventFilter`, for [`Handle::set`].
-    pub const EVENT_FILTER: Prop<event_integration::EventFilter> = Prop::new("EventFilter");
+    pub const EVENT_FILTER: Prop<CfnEventIntegration, event_integration::EventFilter> = Prop::new("EventFilter");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEventIntegration, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<event_integration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEventIntegration, Vec<event_integration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEventIntegrationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &event_integration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEventIntegrationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &event_integration::PROPS_SHAPE, props.into())?;
         Ok(CfnEventIntegration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEventIntegration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the event integration.

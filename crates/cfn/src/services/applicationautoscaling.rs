@@ -408,28 +408,41 @@ impl CfnScalableTarget {
     pub const CFN_TYPE: &'static str = "AWS::ApplicationAutoScaling::ScalableTarget";
 
     /// Key of `MaxCapacity`, for [`Handle::set`].
-    pub const MAX_CAPACITY: Prop<i64> = Prop::new("MaxCapacity");
+    pub const MAX_CAPACITY: Prop<CfnScalableTarget, i64> = Prop::new("MaxCapacity");
     /// Key of `MinCapacity`, for [`Handle::set`].
-    pub const MIN_CAPACITY: Prop<i64> = Prop::new("MinCapacity");
+    pub const MIN_CAPACITY: Prop<CfnScalableTarget, i64> = Prop::new("MinCapacity");
     /// Key of `ResourceId`, for [`Handle::set`].
-    pub const RESOURCE_ID: Prop<String> = Prop::new("ResourceId");
+    pub const RESOURCE_ID: Prop<CfnScalableTarget, String> = Prop::new("ResourceId");
     /// Key of `RoleARN`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleARN");
+    pub const ROLE_ARN: Prop<CfnScalableTarget, String> = Prop::new("RoleARN");
     /// Key of `ScalableDimension`, for [`Handle::set`].
-    pub const SCALABLE_DIMENSION: Prop<scalable_target::ScalableDimension> = Prop::new("ScalableDimension");
+    pub const SCALABLE_DIMENSION: Prop<CfnScalableTarget, scalable_target::ScalableDimension> = Prop::new("ScalableDimension");
     /// Key of `ScheduledActions`, for [`Handle::set`].
-    pub const SCHEDULED_ACTIONS: Prop<Vec<scalable_target::ScheduledAction>> = Prop::new("ScheduledActions");
+    pub const SCHEDULED_ACTIONS: Prop<CfnScalableTarget, Vec<scalable_target::ScheduledAction>> = Prop::new("ScheduledActions");
     /// Key of `ServiceNamespace`, for [`Handle::set`].
-    pub const SERVICE_NAMESPACE: Prop<scalable_target::ServiceNamespace> = Prop::new("ServiceNamespace");
+    pub const SERVICE_NAMESPACE: Prop<CfnScalableTarget, scalable_target::ServiceNamespace> = Prop::new("ServiceNamespace");
     /// Key of `SuspendedState`, for [`Handle::set`].
-    pub const SUSPENDED_STATE: Prop<scalable_target::SuspendedState> = Prop::new("SuspendedState");
+    pub const SUSPENDED_STATE: Prop<CfnScalableTarget, scalable_target::SuspendedState> = Prop::new("SuspendedState");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<scalable_target::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnScalableTarget, Vec<scalable_target::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnScalableTargetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &scalable_target::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnScalableTargetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &scalable_target::PROPS_SHAPE, props.into())?;
         Ok(CfnScalableTarget { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnScalableTarget::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1849,28 +1862,41 @@ impl CfnScalingPolicy {
     pub const CFN_TYPE: &'static str = "AWS::ApplicationAutoScaling::ScalingPolicy";
 
     /// Key of `PolicyName`, for [`Handle::set`].
-    pub const POLICY_NAME: Prop<String> = Prop::new("PolicyName");
+    pub const POLICY_NAME: Prop<CfnScalingPolicy, String> = Prop::new("PolicyName");
     /// Key of `PolicyType`, for [`Handle::set`].
-    pub const POLICY_TYPE: Prop<scaling_policy::PolicyType> = Prop::new("PolicyType");
+    pub const POLICY_TYPE: Prop<CfnScalingPolicy, scaling_policy::PolicyType> = Prop::new("PolicyType");
     /// Key of `PredictiveScalingPolicyConfiguration`, for [`Handle::set`].
-    pub const PREDICTIVE_SCALING_POLICY_CONFIGURATION: Prop<scaling_policy::PredictiveScalingPolicyConfiguration> = Prop::new("PredictiveScalingPolicyConfiguration");
+    pub const PREDICTIVE_SCALING_POLICY_CONFIGURATION: Prop<CfnScalingPolicy, scaling_policy::PredictiveScalingPolicyConfiguration> = Prop::new("PredictiveScalingPolicyConfiguration");
     /// Key of `ResourceId`, for [`Handle::set`].
-    pub const RESOURCE_ID: Prop<String> = Prop::new("ResourceId");
+    pub const RESOURCE_ID: Prop<CfnScalingPolicy, String> = Prop::new("ResourceId");
     /// Key of `ScalableDimension`, for [`Handle::set`].
-    pub const SCALABLE_DIMENSION: Prop<scaling_policy::ScalableDimension> = Prop::new("ScalableDimension");
+    pub const SCALABLE_DIMENSION: Prop<CfnScalingPolicy, scaling_policy::ScalableDimension> = Prop::new("ScalableDimension");
     /// Key of `ScalingTargetId`, for [`Handle::set`].
-    pub const SCALING_TARGET_ID: Prop<String> = Prop::new("ScalingTargetId");
+    pub const SCALING_TARGET_ID: Prop<CfnScalingPolicy, String> = Prop::new("ScalingTargetId");
     /// Key of `ServiceNamespace`, for [`Handle::set`].
-    pub const SERVICE_NAMESPACE: Prop<scaling_policy::ServiceNamespace> = Prop::new("ServiceNamespace");
+    pub const SERVICE_NAMESPACE: Prop<CfnScalingPolicy, scaling_policy::ServiceNamespace> = Prop::new("ServiceNamespace");
     /// Key of `StepScalingPolicyConfiguration`, for [`Handle::set`].
-    pub const STEP_SCALING_POLICY_CONFIGURATION: Prop<scaling_policy::StepScalingPolicyConfiguration> = Prop::new("StepScalingPolicyConfiguration");
+    pub const STEP_SCALING_POLICY_CONFIGURATION: Prop<CfnScalingPolicy, scaling_policy::StepScalingPolicyConfiguration> = Prop::new("StepScalingPolicyConfiguration");
     /// Key of `TargetTrackingScalingPolicyConfiguration`, for [`Handle::set`].
-    pub const TARGET_TRACKING_SCALING_POLICY_CONFIGURATION: Prop<scaling_policy::TargetTrackingScalingPolicyConfiguration> = Prop::new("TargetTrackingScalingPolicyConfiguration");
+    pub const TARGET_TRACKING_SCALING_POLICY_CONFIGURATION: Prop<CfnScalingPolicy, scaling_policy::TargetTrackingScalingPolicyConfiguration> = Prop::new("TargetTrackingScalingPolicyConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnScalingPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &scaling_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnScalingPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &scaling_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnScalingPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnScalingPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

@@ -1039,34 +1039,47 @@ impl CfnApplication {
     pub const CFN_TYPE: &'static str = "AWS::ApplicationInsights::Application";
 
     /// Key of `AttachMissingPermission`, for [`Handle::set`].
-    pub const ATTACH_MISSING_PERMISSION: Prop<bool> = Prop::new("AttachMissingPermission");
+    pub const ATTACH_MISSING_PERMISSION: Prop<CfnApplication, bool> = Prop::new("AttachMissingPermission");
     /// Key of `AutoConfigurationEnabled`, for [`Handle::set`].
-    pub const AUTO_CONFIGURATION_ENABLED: Prop<bool> = Prop::new("AutoConfigurationEnabled");
+    pub const AUTO_CONFIGURATION_ENABLED: Prop<CfnApplication, bool> = Prop::new("AutoConfigurationEnabled");
     /// Key of `CWEMonitorEnabled`, for [`Handle::set`].
-    pub const CWE_MONITOR_ENABLED: Prop<bool> = Prop::new("CWEMonitorEnabled");
+    pub const CWE_MONITOR_ENABLED: Prop<CfnApplication, bool> = Prop::new("CWEMonitorEnabled");
     /// Key of `ComponentMonitoringSettings`, for [`Handle::set`].
-    pub const COMPONENT_MONITORING_SETTINGS: Prop<Vec<application::ComponentMonitoringSetting>> = Prop::new("ComponentMonitoringSettings");
+    pub const COMPONENT_MONITORING_SETTINGS: Prop<CfnApplication, Vec<application::ComponentMonitoringSetting>> = Prop::new("ComponentMonitoringSettings");
     /// Key of `CustomComponents`, for [`Handle::set`].
-    pub const CUSTOM_COMPONENTS: Prop<Vec<application::CustomComponent>> = Prop::new("CustomComponents");
+    pub const CUSTOM_COMPONENTS: Prop<CfnApplication, Vec<application::CustomComponent>> = Prop::new("CustomComponents");
     /// Key of `GroupingType`, for [`Handle::set`].
-    pub const GROUPING_TYPE: Prop<application::GroupingType> = Prop::new("GroupingType");
+    pub const GROUPING_TYPE: Prop<CfnApplication, application::GroupingType> = Prop::new("GroupingType");
     /// Key of `LogPatternSets`, for [`Handle::set`].
-    pub const LOG_PATTERN_SETS: Prop<Vec<application::LogPatternSet>> = Prop::new("LogPatternSets");
+    pub const LOG_PATTERN_SETS: Prop<CfnApplication, Vec<application::LogPatternSet>> = Prop::new("LogPatternSets");
     /// Key of `OpsCenterEnabled`, for [`Handle::set`].
-    pub const OPS_CENTER_ENABLED: Prop<bool> = Prop::new("OpsCenterEnabled");
+    pub const OPS_CENTER_ENABLED: Prop<CfnApplication, bool> = Prop::new("OpsCenterEnabled");
     /// Key of `OpsItemSNSTopicArn`, for [`Handle::set`].
-    pub const OPS_ITEM_SNS_TOPIC_ARN: Prop<String> = Prop::new("OpsItemSNSTopicArn");
+    pub const OPS_ITEM_SNS_TOPIC_ARN: Prop<CfnApplication, String> = Prop::new("OpsItemSNSTopicArn");
     /// Key of `ResourceGroupName`, for [`Handle::set`].
-    pub const RESOURCE_GROUP_NAME: Prop<String> = Prop::new("ResourceGroupName");
+    pub const RESOURCE_GROUP_NAME: Prop<CfnApplication, String> = Prop::new("ResourceGroupName");
     /// Key of `SNSNotificationArn`, for [`Handle::set`].
-    pub const SNS_NOTIFICATION_ARN: Prop<String> = Prop::new("SNSNotificationArn");
+    pub const SNS_NOTIFICATION_ARN: Prop<CfnApplication, String> = Prop::new("SNSNotificationArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<application::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
         Ok(CfnApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the ApplicationInsights application.

@@ -49,9 +49,22 @@ impl CfnDiscovery {
 
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDiscoveryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &discovery::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDiscoveryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &discovery::PROPS_SHAPE, props.into())?;
         Ok(CfnDiscovery { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDiscovery::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AccountId`)
@@ -157,12 +170,25 @@ impl CfnGroupingConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::ApplicationSignals::GroupingConfiguration";
 
     /// Key of `GroupingAttributeDefinitions`, for [`Handle::set`].
-    pub const GROUPING_ATTRIBUTE_DEFINITIONS: Prop<Vec<grouping_configuration::GroupingAttributeDefinition>> = Prop::new("GroupingAttributeDefinitions");
+    pub const GROUPING_ATTRIBUTE_DEFINITIONS: Prop<CfnGroupingConfiguration, Vec<grouping_configuration::GroupingAttributeDefinition>> = Prop::new("GroupingAttributeDefinitions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGroupingConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &grouping_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGroupingConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &grouping_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnGroupingConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGroupingConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AccountId`)
@@ -616,30 +642,43 @@ impl CfnInstrumentationConfig {
     pub const CFN_TYPE: &'static str = "AWS::ApplicationSignals::InstrumentationConfig";
 
     /// Key of `AttributeFilters`, for [`Handle::set`].
-    pub const ATTRIBUTE_FILTERS: Prop<Vec<Map<String>>> = Prop::new("AttributeFilters");
+    pub const ATTRIBUTE_FILTERS: Prop<CfnInstrumentationConfig, Vec<Map<String>>> = Prop::new("AttributeFilters");
     /// Key of `CaptureConfiguration`, for [`Handle::set`].
-    pub const CAPTURE_CONFIGURATION: Prop<instrumentation_config::CaptureConfiguration> = Prop::new("CaptureConfiguration");
+    pub const CAPTURE_CONFIGURATION: Prop<CfnInstrumentationConfig, instrumentation_config::CaptureConfiguration> = Prop::new("CaptureConfiguration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnInstrumentationConfig, String> = Prop::new("Description");
     /// Key of `Environment`, for [`Handle::set`].
-    pub const ENVIRONMENT: Prop<String> = Prop::new("Environment");
+    pub const ENVIRONMENT: Prop<CfnInstrumentationConfig, String> = Prop::new("Environment");
     /// Key of `ExpiresAt`, for [`Handle::set`].
-    pub const EXPIRES_AT: Prop<String> = Prop::new("ExpiresAt");
+    pub const EXPIRES_AT: Prop<CfnInstrumentationConfig, String> = Prop::new("ExpiresAt");
     /// Key of `InstrumentationType`, for [`Handle::set`].
-    pub const INSTRUMENTATION_TYPE: Prop<instrumentation_config::InstrumentationType> = Prop::new("InstrumentationType");
+    pub const INSTRUMENTATION_TYPE: Prop<CfnInstrumentationConfig, instrumentation_config::InstrumentationType> = Prop::new("InstrumentationType");
     /// Key of `Location`, for [`Handle::set`].
-    pub const LOCATION: Prop<instrumentation_config::Location> = Prop::new("Location");
+    pub const LOCATION: Prop<CfnInstrumentationConfig, instrumentation_config::Location> = Prop::new("Location");
     /// Key of `Service`, for [`Handle::set`].
-    pub const SERVICE: Prop<String> = Prop::new("Service");
+    pub const SERVICE: Prop<CfnInstrumentationConfig, String> = Prop::new("Service");
     /// Key of `SignalType`, for [`Handle::set`].
-    pub const SIGNAL_TYPE: Prop<instrumentation_config::SignalType> = Prop::new("SignalType");
+    pub const SIGNAL_TYPE: Prop<CfnInstrumentationConfig, instrumentation_config::SignalType> = Prop::new("SignalType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<instrumentation_config::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnInstrumentationConfig, Vec<instrumentation_config::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInstrumentationConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &instrumentation_config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInstrumentationConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &instrumentation_config::PROPS_SHAPE, props.into())?;
         Ok(CfnInstrumentationConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInstrumentationConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the instrumentation configuration.
@@ -1757,26 +1796,39 @@ impl CfnServiceLevelObjective {
     pub const CFN_TYPE: &'static str = "AWS::ApplicationSignals::ServiceLevelObjective";
 
     /// Key of `BurnRateConfigurations`, for [`Handle::set`].
-    pub const BURN_RATE_CONFIGURATIONS: Prop<Vec<service_level_objective::BurnRateConfiguration>> = Prop::new("BurnRateConfigurations");
+    pub const BURN_RATE_CONFIGURATIONS: Prop<CfnServiceLevelObjective, Vec<service_level_objective::BurnRateConfiguration>> = Prop::new("BurnRateConfigurations");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnServiceLevelObjective, String> = Prop::new("Description");
     /// Key of `ExclusionWindows`, for [`Handle::set`].
-    pub const EXCLUSION_WINDOWS: Prop<Vec<service_level_objective::ExclusionWindow>> = Prop::new("ExclusionWindows");
+    pub const EXCLUSION_WINDOWS: Prop<CfnServiceLevelObjective, Vec<service_level_objective::ExclusionWindow>> = Prop::new("ExclusionWindows");
     /// Key of `Goal`, for [`Handle::set`].
-    pub const GOAL: Prop<service_level_objective::Goal> = Prop::new("Goal");
+    pub const GOAL: Prop<CfnServiceLevelObjective, service_level_objective::Goal> = Prop::new("Goal");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnServiceLevelObjective, String> = Prop::new("Name");
     /// Key of `RequestBasedSli`, for [`Handle::set`].
-    pub const REQUEST_BASED_SLI: Prop<service_level_objective::RequestBasedSli> = Prop::new("RequestBasedSli");
+    pub const REQUEST_BASED_SLI: Prop<CfnServiceLevelObjective, service_level_objective::RequestBasedSli> = Prop::new("RequestBasedSli");
     /// Key of `Sli`, for [`Handle::set`].
-    pub const SLI: Prop<service_level_objective::Sli> = Prop::new("Sli");
+    pub const SLI: Prop<CfnServiceLevelObjective, service_level_objective::Sli> = Prop::new("Sli");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<service_level_objective::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnServiceLevelObjective, Vec<service_level_objective::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServiceLevelObjectiveProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &service_level_objective::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServiceLevelObjectiveProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &service_level_objective::PROPS_SHAPE, props.into())?;
         Ok(CfnServiceLevelObjective { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnServiceLevelObjective::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of this SLO.

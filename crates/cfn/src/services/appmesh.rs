@@ -830,22 +830,35 @@ impl CfnGatewayRoute {
     pub const CFN_TYPE: &'static str = "AWS::AppMesh::GatewayRoute";
 
     /// Key of `GatewayRouteName`, for [`Handle::set`].
-    pub const GATEWAY_ROUTE_NAME: Prop<String> = Prop::new("GatewayRouteName");
+    pub const GATEWAY_ROUTE_NAME: Prop<CfnGatewayRoute, String> = Prop::new("GatewayRouteName");
     /// Key of `MeshName`, for [`Handle::set`].
-    pub const MESH_NAME: Prop<String> = Prop::new("MeshName");
+    pub const MESH_NAME: Prop<CfnGatewayRoute, String> = Prop::new("MeshName");
     /// Key of `MeshOwner`, for [`Handle::set`].
-    pub const MESH_OWNER: Prop<String> = Prop::new("MeshOwner");
+    pub const MESH_OWNER: Prop<CfnGatewayRoute, String> = Prop::new("MeshOwner");
     /// Key of `Spec`, for [`Handle::set`].
-    pub const SPEC: Prop<gateway_route::GatewayRouteSpec> = Prop::new("Spec");
+    pub const SPEC: Prop<CfnGatewayRoute, gateway_route::GatewayRouteSpec> = Prop::new("Spec");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<gateway_route::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnGatewayRoute, Vec<gateway_route::Tag>> = Prop::new("Tags");
     /// Key of `VirtualGatewayName`, for [`Handle::set`].
-    pub const VIRTUAL_GATEWAY_NAME: Prop<String> = Prop::new("VirtualGatewayName");
+    pub const VIRTUAL_GATEWAY_NAME: Prop<CfnGatewayRoute, String> = Prop::new("VirtualGatewayName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGatewayRouteProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &gateway_route::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGatewayRouteProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &gateway_route::PROPS_SHAPE, props.into())?;
         Ok(CfnGatewayRoute { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGatewayRoute::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1057,16 +1070,29 @@ impl CfnMesh {
     pub const CFN_TYPE: &'static str = "AWS::AppMesh::Mesh";
 
     /// Key of `MeshName`, for [`Handle::set`].
-    pub const MESH_NAME: Prop<String> = Prop::new("MeshName");
+    pub const MESH_NAME: Prop<CfnMesh, String> = Prop::new("MeshName");
     /// Key of `Spec`, for [`Handle::set`].
-    pub const SPEC: Prop<mesh::MeshSpec> = Prop::new("Spec");
+    pub const SPEC: Prop<CfnMesh, mesh::MeshSpec> = Prop::new("Spec");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<mesh::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMesh, Vec<mesh::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMeshProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &mesh::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMeshProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &mesh::PROPS_SHAPE, props.into())?;
         Ok(CfnMesh { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMesh::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -2057,22 +2083,35 @@ impl CfnRoute {
     pub const CFN_TYPE: &'static str = "AWS::AppMesh::Route";
 
     /// Key of `MeshName`, for [`Handle::set`].
-    pub const MESH_NAME: Prop<String> = Prop::new("MeshName");
+    pub const MESH_NAME: Prop<CfnRoute, String> = Prop::new("MeshName");
     /// Key of `MeshOwner`, for [`Handle::set`].
-    pub const MESH_OWNER: Prop<String> = Prop::new("MeshOwner");
+    pub const MESH_OWNER: Prop<CfnRoute, String> = Prop::new("MeshOwner");
     /// Key of `RouteName`, for [`Handle::set`].
-    pub const ROUTE_NAME: Prop<String> = Prop::new("RouteName");
+    pub const ROUTE_NAME: Prop<CfnRoute, String> = Prop::new("RouteName");
     /// Key of `Spec`, for [`Handle::set`].
-    pub const SPEC: Prop<route::RouteSpec> = Prop::new("Spec");
+    pub const SPEC: Prop<CfnRoute, route::RouteSpec> = Prop::new("Spec");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<route::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRoute, Vec<route::Tag>> = Prop::new("Tags");
     /// Key of `VirtualRouterName`, for [`Handle::set`].
-    pub const VIRTUAL_ROUTER_NAME: Prop<String> = Prop::new("VirtualRouterName");
+    pub const VIRTUAL_ROUTER_NAME: Prop<CfnRoute, String> = Prop::new("VirtualRouterName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRouteProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &route::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRouteProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &route::PROPS_SHAPE, props.into())?;
         Ok(CfnRoute { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRoute::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -3206,20 +3245,33 @@ impl CfnVirtualGateway {
     pub const CFN_TYPE: &'static str = "AWS::AppMesh::VirtualGateway";
 
     /// Key of `MeshName`, for [`Handle::set`].
-    pub const MESH_NAME: Prop<String> = Prop::new("MeshName");
+    pub const MESH_NAME: Prop<CfnVirtualGateway, String> = Prop::new("MeshName");
     /// Key of `MeshOwner`, for [`Handle::set`].
-    pub const MESH_OWNER: Prop<String> = Prop::new("MeshOwner");
+    pub const MESH_OWNER: Prop<CfnVirtualGateway, String> = Prop::new("MeshOwner");
     /// Key of `Spec`, for [`Handle::set`].
-    pub const SPEC: Prop<virtual_gateway::VirtualGatewaySpec> = Prop::new("Spec");
+    pub const SPEC: Prop<CfnVirtualGateway, virtual_gateway::VirtualGatewaySpec> = Prop::new("Spec");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<virtual_gateway::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVirtualGateway, Vec<virtual_gateway::Tag>> = Prop::new("Tags");
     /// Key of `VirtualGatewayName`, for [`Handle::set`].
-    pub const VIRTUAL_GATEWAY_NAME: Prop<String> = Prop::new("VirtualGatewayName");
+    pub const VIRTUAL_GATEWAY_NAME: Prop<CfnVirtualGateway, String> = Prop::new("VirtualGatewayName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVirtualGatewayProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &virtual_gateway::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVirtualGatewayProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &virtual_gateway::PROPS_SHAPE, props.into())?;
         Ok(CfnVirtualGateway { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVirtualGateway::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -4765,20 +4817,33 @@ impl CfnVirtualNode {
     pub const CFN_TYPE: &'static str = "AWS::AppMesh::VirtualNode";
 
     /// Key of `MeshName`, for [`Handle::set`].
-    pub const MESH_NAME: Prop<String> = Prop::new("MeshName");
+    pub const MESH_NAME: Prop<CfnVirtualNode, String> = Prop::new("MeshName");
     /// Key of `MeshOwner`, for [`Handle::set`].
-    pub const MESH_OWNER: Prop<String> = Prop::new("MeshOwner");
+    pub const MESH_OWNER: Prop<CfnVirtualNode, String> = Prop::new("MeshOwner");
     /// Key of `Spec`, for [`Handle::set`].
-    pub const SPEC: Prop<virtual_node::VirtualNodeSpec> = Prop::new("Spec");
+    pub const SPEC: Prop<CfnVirtualNode, virtual_node::VirtualNodeSpec> = Prop::new("Spec");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<virtual_node::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVirtualNode, Vec<virtual_node::Tag>> = Prop::new("Tags");
     /// Key of `VirtualNodeName`, for [`Handle::set`].
-    pub const VIRTUAL_NODE_NAME: Prop<String> = Prop::new("VirtualNodeName");
+    pub const VIRTUAL_NODE_NAME: Prop<CfnVirtualNode, String> = Prop::new("VirtualNodeName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVirtualNodeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &virtual_node::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVirtualNodeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &virtual_node::PROPS_SHAPE, props.into())?;
         Ok(CfnVirtualNode { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVirtualNode::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -5023,20 +5088,33 @@ impl CfnVirtualRouter {
     pub const CFN_TYPE: &'static str = "AWS::AppMesh::VirtualRouter";
 
     /// Key of `MeshName`, for [`Handle::set`].
-    pub const MESH_NAME: Prop<String> = Prop::new("MeshName");
+    pub const MESH_NAME: Prop<CfnVirtualRouter, String> = Prop::new("MeshName");
     /// Key of `MeshOwner`, for [`Handle::set`].
-    pub const MESH_OWNER: Prop<String> = Prop::new("MeshOwner");
+    pub const MESH_OWNER: Prop<CfnVirtualRouter, String> = Prop::new("MeshOwner");
     /// Key of `Spec`, for [`Handle::set`].
-    pub const SPEC: Prop<virtual_router::VirtualRouterSpec> = Prop::new("Spec");
+    pub const SPEC: Prop<CfnVirtualRouter, virtual_router::VirtualRouterSpec> = Prop::new("Spec");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<virtual_router::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVirtualRouter, Vec<virtual_router::Tag>> = Prop::new("Tags");
     /// Key of `VirtualRouterName`, for [`Handle::set`].
-    pub const VIRTUAL_ROUTER_NAME: Prop<String> = Prop::new("VirtualRouterName");
+    pub const VIRTUAL_ROUTER_NAME: Prop<CfnVirtualRouter, String> = Prop::new("VirtualRouterName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVirtualRouterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &virtual_router::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVirtualRouterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &virtual_router::PROPS_SHAPE, props.into())?;
         Ok(CfnVirtualRouter { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVirtualRouter::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -5293,20 +5371,33 @@ impl CfnVirtualService {
     pub const CFN_TYPE: &'static str = "AWS::AppMesh::VirtualService";
 
     /// Key of `MeshName`, for [`Handle::set`].
-    pub const MESH_NAME: Prop<String> = Prop::new("MeshName");
+    pub const MESH_NAME: Prop<CfnVirtualService, String> = Prop::new("MeshName");
     /// Key of `MeshOwner`, for [`Handle::set`].
-    pub const MESH_OWNER: Prop<String> = Prop::new("MeshOwner");
+    pub const MESH_OWNER: Prop<CfnVirtualService, String> = Prop::new("MeshOwner");
     /// Key of `Spec`, for [`Handle::set`].
-    pub const SPEC: Prop<virtual_service::VirtualServiceSpec> = Prop::new("Spec");
+    pub const SPEC: Prop<CfnVirtualService, virtual_service::VirtualServiceSpec> = Prop::new("Spec");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<virtual_service::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVirtualService, Vec<virtual_service::Tag>> = Prop::new("Tags");
     /// Key of `VirtualServiceName`, for [`Handle::set`].
-    pub const VIRTUAL_SERVICE_NAME: Prop<String> = Prop::new("VirtualServiceName");
+    pub const VIRTUAL_SERVICE_NAME: Prop<CfnVirtualService, String> = Prop::new("VirtualServiceName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVirtualServiceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &virtual_service::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVirtualServiceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &virtual_service::PROPS_SHAPE, props.into())?;
         Ok(CfnVirtualService { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVirtualService::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

@@ -93,20 +93,33 @@ impl CfnAutoScalingConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::AppRunner::AutoScalingConfiguration";
 
     /// Key of `AutoScalingConfigurationName`, for [`Handle::set`].
-    pub const AUTO_SCALING_CONFIGURATION_NAME: Prop<String> = Prop::new("AutoScalingConfigurationName");
+    pub const AUTO_SCALING_CONFIGURATION_NAME: Prop<CfnAutoScalingConfiguration, String> = Prop::new("AutoScalingConfigurationName");
     /// Key of `MaxConcurrency`, for [`Handle::set`].
-    pub const MAX_CONCURRENCY: Prop<i64> = Prop::new("MaxConcurrency");
+    pub const MAX_CONCURRENCY: Prop<CfnAutoScalingConfiguration, i64> = Prop::new("MaxConcurrency");
     /// Key of `MaxSize`, for [`Handle::set`].
-    pub const MAX_SIZE: Prop<i64> = Prop::new("MaxSize");
+    pub const MAX_SIZE: Prop<CfnAutoScalingConfiguration, i64> = Prop::new("MaxSize");
     /// Key of `MinSize`, for [`Handle::set`].
-    pub const MIN_SIZE: Prop<i64> = Prop::new("MinSize");
+    pub const MIN_SIZE: Prop<CfnAutoScalingConfiguration, i64> = Prop::new("MinSize");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<auto_scaling_configuration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAutoScalingConfiguration, Vec<auto_scaling_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAutoScalingConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &auto_scaling_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAutoScalingConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &auto_scaling_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnAutoScalingConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAutoScalingConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of this auto scaling configuration.
@@ -265,16 +278,29 @@ impl CfnObservabilityConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::AppRunner::ObservabilityConfiguration";
 
     /// Key of `ObservabilityConfigurationName`, for [`Handle::set`].
-    pub const OBSERVABILITY_CONFIGURATION_NAME: Prop<String> = Prop::new("ObservabilityConfigurationName");
+    pub const OBSERVABILITY_CONFIGURATION_NAME: Prop<CfnObservabilityConfiguration, String> = Prop::new("ObservabilityConfigurationName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<observability_configuration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnObservabilityConfiguration, Vec<observability_configuration::Tag>> = Prop::new("Tags");
     /// Key of `TraceConfiguration`, for [`Handle::set`].
-    pub const TRACE_CONFIGURATION: Prop<observability_configuration::TraceConfiguration> = Prop::new("TraceConfiguration");
+    pub const TRACE_CONFIGURATION: Prop<CfnObservabilityConfiguration, observability_configuration::TraceConfiguration> = Prop::new("TraceConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnObservabilityConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &observability_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnObservabilityConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &observability_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnObservabilityConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnObservabilityConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// It's set to true for the configuration with the highest Revision among all configurations that share the same Name. It's set to false otherwise.
@@ -1207,28 +1233,41 @@ impl CfnService {
     pub const CFN_TYPE: &'static str = "AWS::AppRunner::Service";
 
     /// Key of `AutoScalingConfigurationArn`, for [`Handle::set`].
-    pub const AUTO_SCALING_CONFIGURATION_ARN: Prop<String> = Prop::new("AutoScalingConfigurationArn");
+    pub const AUTO_SCALING_CONFIGURATION_ARN: Prop<CfnService, String> = Prop::new("AutoScalingConfigurationArn");
     /// Key of `EncryptionConfiguration`, for [`Handle::set`].
-    pub const ENCRYPTION_CONFIGURATION: Prop<service::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
+    pub const ENCRYPTION_CONFIGURATION: Prop<CfnService, service::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
     /// Key of `HealthCheckConfiguration`, for [`Handle::set`].
-    pub const HEALTH_CHECK_CONFIGURATION: Prop<service::HealthCheckConfiguration> = Prop::new("HealthCheckConfiguration");
+    pub const HEALTH_CHECK_CONFIGURATION: Prop<CfnService, service::HealthCheckConfiguration> = Prop::new("HealthCheckConfiguration");
     /// Key of `InstanceConfiguration`, for [`Handle::set`].
-    pub const INSTANCE_CONFIGURATION: Prop<service::InstanceConfiguration> = Prop::new("InstanceConfiguration");
+    pub const INSTANCE_CONFIGURATION: Prop<CfnService, service::InstanceConfiguration> = Prop::new("InstanceConfiguration");
     /// Key of `NetworkConfiguration`, for [`Handle::set`].
-    pub const NETWORK_CONFIGURATION: Prop<service::NetworkConfiguration> = Prop::new("NetworkConfiguration");
+    pub const NETWORK_CONFIGURATION: Prop<CfnService, service::NetworkConfiguration> = Prop::new("NetworkConfiguration");
     /// Key of `ObservabilityConfiguration`, for [`Handle::set`].
-    pub const OBSERVABILITY_CONFIGURATION: Prop<service::ServiceObservabilityConfiguration> = Prop::new("ObservabilityConfiguration");
+    pub const OBSERVABILITY_CONFIGURATION: Prop<CfnService, service::ServiceObservabilityConfiguration> = Prop::new("ObservabilityConfiguration");
     /// Key of `ServiceName`, for [`Handle::set`].
-    pub const SERVICE_NAME: Prop<String> = Prop::new("ServiceName");
+    pub const SERVICE_NAME: Prop<CfnService, String> = Prop::new("ServiceName");
     /// Key of `SourceConfiguration`, for [`Handle::set`].
-    pub const SOURCE_CONFIGURATION: Prop<service::SourceConfiguration> = Prop::new("SourceConfiguration");
+    pub const SOURCE_CONFIGURATION: Prop<CfnService, service::SourceConfiguration> = Prop::new("SourceConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<service::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnService, Vec<service::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServiceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &service::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServiceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &service::PROPS_SHAPE, props.into())?;
         Ok(CfnService { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnService::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the AppRunner Service.
@@ -1355,18 +1394,31 @@ impl CfnVpcConnector {
     pub const CFN_TYPE: &'static str = "AWS::AppRunner::VpcConnector";
 
     /// Key of `SecurityGroups`, for [`Handle::set`].
-    pub const SECURITY_GROUPS: Prop<Vec<String>> = Prop::new("SecurityGroups");
+    pub const SECURITY_GROUPS: Prop<CfnVpcConnector, Vec<String>> = Prop::new("SecurityGroups");
     /// Key of `Subnets`, for [`Handle::set`].
-    pub const SUBNETS: Prop<Vec<String>> = Prop::new("Subnets");
+    pub const SUBNETS: Prop<CfnVpcConnector, Vec<String>> = Prop::new("Subnets");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<vpc_connector::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVpcConnector, Vec<vpc_connector::Tag>> = Prop::new("Tags");
     /// Key of `VpcConnectorName`, for [`Handle::set`].
-    pub const VPC_CONNECTOR_NAME: Prop<String> = Prop::new("VpcConnectorName");
+    pub const VPC_CONNECTOR_NAME: Prop<CfnVpcConnector, String> = Prop::new("VpcConnectorName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVpcConnectorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpc_connector::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVpcConnectorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpc_connector::PROPS_SHAPE, props.into())?;
         Ok(CfnVpcConnector { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVpcConnector::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of this VPC connector.
@@ -1517,18 +1569,31 @@ impl CfnVpcIngressConnection {
     pub const CFN_TYPE: &'static str = "AWS::AppRunner::VpcIngressConnection";
 
     /// Key of `IngressVpcConfiguration`, for [`Handle::set`].
-    pub const INGRESS_VPC_CONFIGURATION: Prop<vpc_ingress_connection::IngressVpcConfiguration> = Prop::new("IngressVpcConfiguration");
+    pub const INGRESS_VPC_CONFIGURATION: Prop<CfnVpcIngressConnection, vpc_ingress_connection::IngressVpcConfiguration> = Prop::new("IngressVpcConfiguration");
     /// Key of `ServiceArn`, for [`Handle::set`].
-    pub const SERVICE_ARN: Prop<String> = Prop::new("ServiceArn");
+    pub const SERVICE_ARN: Prop<CfnVpcIngressConnection, String> = Prop::new("ServiceArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<vpc_ingress_connection::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVpcIngressConnection, Vec<vpc_ingress_connection::Tag>> = Prop::new("Tags");
     /// Key of `VpcIngressConnectionName`, for [`Handle::set`].
-    pub const VPC_INGRESS_CONNECTION_NAME: Prop<String> = Prop::new("VpcIngressConnectionName");
+    pub const VPC_INGRESS_CONNECTION_NAME: Prop<CfnVpcIngressConnection, String> = Prop::new("VpcIngressConnectionName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVpcIngressConnectionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpc_ingress_connection::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVpcIngressConnectionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpc_ingress_connection::PROPS_SHAPE, props.into())?;
         Ok(CfnVpcIngressConnection { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVpcIngressConnection::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Domain name associated with the VPC Ingress Connection.

@@ -191,26 +191,39 @@ impl CfnAppBlock {
     pub const CFN_TYPE: &'static str = "AWS::AppStream::AppBlock";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAppBlock, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnAppBlock, String> = Prop::new("DisplayName");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAppBlock, String> = Prop::new("Name");
     /// Key of `PackagingType`, for [`Handle::set`].
-    pub const PACKAGING_TYPE: Prop<app_block::PackagingType> = Prop::new("PackagingType");
+    pub const PACKAGING_TYPE: Prop<CfnAppBlock, app_block::PackagingType> = Prop::new("PackagingType");
     /// Key of `PostSetupScriptDetails`, for [`Handle::set`].
-    pub const POST_SETUP_SCRIPT_DETAILS: Prop<app_block::ScriptDetails> = Prop::new("PostSetupScriptDetails");
+    pub const POST_SETUP_SCRIPT_DETAILS: Prop<CfnAppBlock, app_block::ScriptDetails> = Prop::new("PostSetupScriptDetails");
     /// Key of `SetupScriptDetails`, for [`Handle::set`].
-    pub const SETUP_SCRIPT_DETAILS: Prop<app_block::ScriptDetails> = Prop::new("SetupScriptDetails");
+    pub const SETUP_SCRIPT_DETAILS: Prop<CfnAppBlock, app_block::ScriptDetails> = Prop::new("SetupScriptDetails");
     /// Key of `SourceS3Location`, for [`Handle::set`].
-    pub const SOURCE_S3_LOCATION: Prop<app_block::S3Location> = Prop::new("SourceS3Location");
+    pub const SOURCE_S3_LOCATION: Prop<CfnAppBlock, app_block::S3Location> = Prop::new("SourceS3Location");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<Json>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAppBlock, Vec<Json>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAppBlockProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &app_block::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAppBlockProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &app_block::PROPS_SHAPE, props.into())?;
         Ok(CfnAppBlock { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAppBlock::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -465,34 +478,47 @@ impl CfnAppBlockBuilder {
     pub const CFN_TYPE: &'static str = "AWS::AppStream::AppBlockBuilder";
 
     /// Key of `AccessEndpoints`, for [`Handle::set`].
-    pub const ACCESS_ENDPOINTS: Prop<Vec<app_block_builder::AccessEndpoint>> = Prop::new("AccessEndpoints");
+    pub const ACCESS_ENDPOINTS: Prop<CfnAppBlockBuilder, Vec<app_block_builder::AccessEndpoint>> = Prop::new("AccessEndpoints");
     /// Key of `AppBlockArns`, for [`Handle::set`].
-    pub const APP_BLOCK_ARNS: Prop<Vec<String>> = Prop::new("AppBlockArns");
+    pub const APP_BLOCK_ARNS: Prop<CfnAppBlockBuilder, Vec<String>> = Prop::new("AppBlockArns");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAppBlockBuilder, String> = Prop::new("Description");
     /// Key of `DisableIMDSV1`, for [`Handle::set`].
-    pub const DISABLE_IMDSV1: Prop<bool> = Prop::new("DisableIMDSV1");
+    pub const DISABLE_IMDSV1: Prop<CfnAppBlockBuilder, bool> = Prop::new("DisableIMDSV1");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnAppBlockBuilder, String> = Prop::new("DisplayName");
     /// Key of `EnableDefaultInternetAccess`, for [`Handle::set`].
-    pub const ENABLE_DEFAULT_INTERNET_ACCESS: Prop<bool> = Prop::new("EnableDefaultInternetAccess");
+    pub const ENABLE_DEFAULT_INTERNET_ACCESS: Prop<CfnAppBlockBuilder, bool> = Prop::new("EnableDefaultInternetAccess");
     /// Key of `IamRoleArn`, for [`Handle::set`].
-    pub const IAM_ROLE_ARN: Prop<String> = Prop::new("IamRoleArn");
+    pub const IAM_ROLE_ARN: Prop<CfnAppBlockBuilder, String> = Prop::new("IamRoleArn");
     /// Key of `InstanceType`, for [`Handle::set`].
-    pub const INSTANCE_TYPE: Prop<String> = Prop::new("InstanceType");
+    pub const INSTANCE_TYPE: Prop<CfnAppBlockBuilder, String> = Prop::new("InstanceType");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAppBlockBuilder, String> = Prop::new("Name");
     /// Key of `Platform`, for [`Handle::set`].
-    pub const PLATFORM: Prop<app_block_builder::PlatformType> = Prop::new("Platform");
+    pub const PLATFORM: Prop<CfnAppBlockBuilder, app_block_builder::PlatformType> = Prop::new("Platform");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<app_block_builder::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAppBlockBuilder, Vec<app_block_builder::Tag>> = Prop::new("Tags");
     /// Key of `VpcConfig`, for [`Handle::set`].
-    pub const VPC_CONFIG: Prop<app_block_builder::VpcConfig> = Prop::new("VpcConfig");
+    pub const VPC_CONFIG: Prop<CfnAppBlockBuilder, app_block_builder::VpcConfig> = Prop::new("VpcConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAppBlockBuilderProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &app_block_builder::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAppBlockBuilderProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &app_block_builder::PROPS_SHAPE, props.into())?;
         Ok(CfnAppBlockBuilder { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAppBlockBuilder::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -689,34 +715,47 @@ impl CfnApplication {
     pub const CFN_TYPE: &'static str = "AWS::AppStream::Application";
 
     /// Key of `AppBlockArn`, for [`Handle::set`].
-    pub const APP_BLOCK_ARN: Prop<String> = Prop::new("AppBlockArn");
+    pub const APP_BLOCK_ARN: Prop<CfnApplication, String> = Prop::new("AppBlockArn");
     /// Key of `AttributesToDelete`, for [`Handle::set`].
-    pub const ATTRIBUTES_TO_DELETE: Prop<Vec<String>> = Prop::new("AttributesToDelete");
+    pub const ATTRIBUTES_TO_DELETE: Prop<CfnApplication, Vec<String>> = Prop::new("AttributesToDelete");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnApplication, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnApplication, String> = Prop::new("DisplayName");
     /// Key of `IconS3Location`, for [`Handle::set`].
-    pub const ICON_S3_LOCATION: Prop<application::S3Location> = Prop::new("IconS3Location");
+    pub const ICON_S3_LOCATION: Prop<CfnApplication, application::S3Location> = Prop::new("IconS3Location");
     /// Key of `InstanceFamilies`, for [`Handle::set`].
-    pub const INSTANCE_FAMILIES: Prop<Vec<String>> = Prop::new("InstanceFamilies");
+    pub const INSTANCE_FAMILIES: Prop<CfnApplication, Vec<String>> = Prop::new("InstanceFamilies");
     /// Key of `LaunchParameters`, for [`Handle::set`].
-    pub const LAUNCH_PARAMETERS: Prop<String> = Prop::new("LaunchParameters");
+    pub const LAUNCH_PARAMETERS: Prop<CfnApplication, String> = Prop::new("LaunchParameters");
     /// Key of `LaunchPath`, for [`Handle::set`].
-    pub const LAUNCH_PATH: Prop<String> = Prop::new("LaunchPath");
+    pub const LAUNCH_PATH: Prop<CfnApplication, String> = Prop::new("LaunchPath");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnApplication, String> = Prop::new("Name");
     /// Key of `Platforms`, for [`Handle::set`].
-    pub const PLATFORMS: Prop<Vec<application::PlatformType>> = Prop::new("Platforms");
+    pub const PLATFORMS: Prop<CfnApplication, Vec<application::PlatformType>> = Prop::new("Platforms");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<Json>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApplication, Vec<Json>> = Prop::new("Tags");
     /// Key of `WorkingDirectory`, for [`Handle::set`].
-    pub const WORKING_DIRECTORY: Prop<String> = Prop::new("WorkingDirectory");
+    pub const WORKING_DIRECTORY: Prop<CfnApplication, String> = Prop::new("WorkingDirectory");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
         Ok(CfnApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -796,16 +835,29 @@ impl CfnApplicationEntitlementAssociation {
     pub const CFN_TYPE: &'static str = "AWS::AppStream::ApplicationEntitlementAssociation";
 
     /// Key of `ApplicationIdentifier`, for [`Handle::set`].
-    pub const APPLICATION_IDENTIFIER: Prop<String> = Prop::new("ApplicationIdentifier");
+    pub const APPLICATION_IDENTIFIER: Prop<CfnApplicationEntitlementAssociation, String> = Prop::new("ApplicationIdentifier");
     /// Key of `EntitlementName`, for [`Handle::set`].
-    pub const ENTITLEMENT_NAME: Prop<String> = Prop::new("EntitlementName");
+    pub const ENTITLEMENT_NAME: Prop<CfnApplicationEntitlementAssociation, String> = Prop::new("EntitlementName");
     /// Key of `StackName`, for [`Handle::set`].
-    pub const STACK_NAME: Prop<String> = Prop::new("StackName");
+    pub const STACK_NAME: Prop<CfnApplicationEntitlementAssociation, String> = Prop::new("StackName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationEntitlementAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application_entitlement_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationEntitlementAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application_entitlement_association::PROPS_SHAPE, props.into())?;
         Ok(CfnApplicationEntitlementAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplicationEntitlementAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -871,14 +923,27 @@ impl CfnApplicationFleetAssociation {
     pub const CFN_TYPE: &'static str = "AWS::AppStream::ApplicationFleetAssociation";
 
     /// Key of `ApplicationArn`, for [`Handle::set`].
-    pub const APPLICATION_ARN: Prop<String> = Prop::new("ApplicationArn");
+    pub const APPLICATION_ARN: Prop<CfnApplicationFleetAssociation, String> = Prop::new("ApplicationArn");
     /// Key of `FleetName`, for [`Handle::set`].
-    pub const FLEET_NAME: Prop<String> = Prop::new("FleetName");
+    pub const FLEET_NAME: Prop<CfnApplicationFleetAssociation, String> = Prop::new("FleetName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationFleetAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application_fleet_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationFleetAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application_fleet_association::PROPS_SHAPE, props.into())?;
         Ok(CfnApplicationFleetAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplicationFleetAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1040,18 +1105,31 @@ impl CfnDirectoryConfig {
     pub const CFN_TYPE: &'static str = "AWS::AppStream::DirectoryConfig";
 
     /// Key of `CertificateBasedAuthProperties`, for [`Handle::set`].
-    pub const CERTIFICATE_BASED_AUTH_PROPERTIES: Prop<directory_config::CertificateBasedAuthProperties> = Prop::new("CertificateBasedAuthProperties");
+    pub const CERTIFICATE_BASED_AUTH_PROPERTIES: Prop<CfnDirectoryConfig, directory_config::CertificateBasedAuthProperties> = Prop::new("CertificateBasedAuthProperties");
     /// Key of `DirectoryName`, for [`Handle::set`].
-    pub const DIRECTORY_NAME: Prop<String> = Prop::new("DirectoryName");
+    pub const DIRECTORY_NAME: Prop<CfnDirectoryConfig, String> = Prop::new("DirectoryName");
     /// Key of `OrganizationalUnitDistinguishedNames`, for [`Handle::set`].
-    pub const ORGANIZATIONAL_UNIT_DISTINGUISHED_NAMES: Prop<Vec<String>> = Prop::new("OrganizationalUnitDistinguishedNames");
+    pub const ORGANIZATIONAL_UNIT_DISTINGUISHED_NAMES: Prop<CfnDirectoryConfig, Vec<String>> = Prop::new("OrganizationalUnitDistinguishedNames");
     /// Key of `ServiceAccountCredentials`, for [`Handle::set`].
-    pub const SERVICE_ACCOUNT_CREDENTIALS: Prop<directory_config::ServiceAccountCredentials> = Prop::new("ServiceAccountCredentials");
+    pub const SERVICE_ACCOUNT_CREDENTIALS: Prop<CfnDirectoryConfig, directory_config::ServiceAccountCredentials> = Prop::new("ServiceAccountCredentials");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDirectoryConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &directory_config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDirectoryConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &directory_config::PROPS_SHAPE, props.into())?;
         Ok(CfnDirectoryConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDirectoryConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1189,20 +1267,33 @@ impl CfnEntitlement {
     pub const CFN_TYPE: &'static str = "AWS::AppStream::Entitlement";
 
     /// Key of `AppVisibility`, for [`Handle::set`].
-    pub const APP_VISIBILITY: Prop<entitlement::AppVisibility> = Prop::new("AppVisibility");
+    pub const APP_VISIBILITY: Prop<CfnEntitlement, entitlement::AppVisibility> = Prop::new("AppVisibility");
     /// Key of `Attributes`, for [`Handle::set`].
-    pub const ATTRIBUTES: Prop<Vec<entitlement::Attribute>> = Prop::new("Attributes");
+    pub const ATTRIBUTES: Prop<CfnEntitlement, Vec<entitlement::Attribute>> = Prop::new("Attributes");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEntitlement, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEntitlement, String> = Prop::new("Name");
     /// Key of `StackName`, for [`Handle::set`].
-    pub const STACK_NAME: Prop<String> = Prop::new("StackName");
+    pub const STACK_NAME: Prop<CfnEntitlement, String> = Prop::new("StackName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEntitlementProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &entitlement::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEntitlementProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &entitlement::PROPS_SHAPE, props.into())?;
         Ok(CfnEntitlement { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEntitlement::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedTime`)
@@ -1648,60 +1739,73 @@ impl CfnFleet {
     pub const CFN_TYPE: &'static str = "AWS::AppStream::Fleet";
 
     /// Key of `AttributesToDelete`, for [`Handle::set`].
-    pub const ATTRIBUTES_TO_DELETE: Prop<Vec<fleet::AttributesToDeleteItem>> = Prop::new("AttributesToDelete");
+    pub const ATTRIBUTES_TO_DELETE: Prop<CfnFleet, Vec<fleet::AttributesToDeleteItem>> = Prop::new("AttributesToDelete");
     /// Key of `ComputeCapacity`, for [`Handle::set`].
-    pub const COMPUTE_CAPACITY: Prop<fleet::ComputeCapacity> = Prop::new("ComputeCapacity");
+    pub const COMPUTE_CAPACITY: Prop<CfnFleet, fleet::ComputeCapacity> = Prop::new("ComputeCapacity");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFleet, String> = Prop::new("Description");
     /// Key of `DisableIMDSV1`, for [`Handle::set`].
-    pub const DISABLE_IMDSV1: Prop<bool> = Prop::new("DisableIMDSV1");
+    pub const DISABLE_IMDSV1: Prop<CfnFleet, bool> = Prop::new("DisableIMDSV1");
     /// Key of `DisconnectTimeoutInSeconds`, for [`Handle::set`].
-    pub const DISCONNECT_TIMEOUT_IN_SECONDS: Prop<i64> = Prop::new("DisconnectTimeoutInSeconds");
+    pub const DISCONNECT_TIMEOUT_IN_SECONDS: Prop<CfnFleet, i64> = Prop::new("DisconnectTimeoutInSeconds");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnFleet, String> = Prop::new("DisplayName");
     /// Key of `DomainJoinInfo`, for [`Handle::set`].
-    pub const DOMAIN_JOIN_INFO: Prop<fleet::DomainJoinInfo> = Prop::new("DomainJoinInfo");
+    pub const DOMAIN_JOIN_INFO: Prop<CfnFleet, fleet::DomainJoinInfo> = Prop::new("DomainJoinInfo");
     /// Key of `EnableDefaultInternetAccess`, for [`Handle::set`].
-    pub const ENABLE_DEFAULT_INTERNET_ACCESS: Prop<bool> = Prop::new("EnableDefaultInternetAccess");
+    pub const ENABLE_DEFAULT_INTERNET_ACCESS: Prop<CfnFleet, bool> = Prop::new("EnableDefaultInternetAccess");
     /// Key of `FleetType`, for [`Handle::set`].
-    pub const FLEET_TYPE: Prop<String> = Prop::new("FleetType");
+    pub const FLEET_TYPE: Prop<CfnFleet, String> = Prop::new("FleetType");
     /// Key of `IamRoleArn`, for [`Handle::set`].
-    pub const IAM_ROLE_ARN: Prop<String> = Prop::new("IamRoleArn");
+    pub const IAM_ROLE_ARN: Prop<CfnFleet, String> = Prop::new("IamRoleArn");
     /// Key of `IdleDisconnectTimeoutInSeconds`, for [`Handle::set`].
-    pub const IDLE_DISCONNECT_TIMEOUT_IN_SECONDS: Prop<i64> = Prop::new("IdleDisconnectTimeoutInSeconds");
+    pub const IDLE_DISCONNECT_TIMEOUT_IN_SECONDS: Prop<CfnFleet, i64> = Prop::new("IdleDisconnectTimeoutInSeconds");
     /// Key of `ImageArn`, for [`Handle::set`].
-    pub const IMAGE_ARN: Prop<String> = Prop::new("ImageArn");
+    pub const IMAGE_ARN: Prop<CfnFleet, String> = Prop::new("ImageArn");
     /// Key of `ImageName`, for [`Handle::set`].
-    pub const IMAGE_NAME: Prop<String> = Prop::new("ImageName");
+    pub const IMAGE_NAME: Prop<CfnFleet, String> = Prop::new("ImageName");
     /// Key of `InstanceType`, for [`Handle::set`].
-    pub const INSTANCE_TYPE: Prop<String> = Prop::new("InstanceType");
+    pub const INSTANCE_TYPE: Prop<CfnFleet, String> = Prop::new("InstanceType");
     /// Key of `MaxConcurrentSessions`, for [`Handle::set`].
-    pub const MAX_CONCURRENT_SESSIONS: Prop<i64> = Prop::new("MaxConcurrentSessions");
+    pub const MAX_CONCURRENT_SESSIONS: Prop<CfnFleet, i64> = Prop::new("MaxConcurrentSessions");
     /// Key of `MaxSessionsPerInstance`, for [`Handle::set`].
-    pub const MAX_SESSIONS_PER_INSTANCE: Prop<i64> = Prop::new("MaxSessionsPerInstance");
+    pub const MAX_SESSIONS_PER_INSTANCE: Prop<CfnFleet, i64> = Prop::new("MaxSessionsPerInstance");
     /// Key of `MaxUserDurationInSeconds`, for [`Handle::set`].
-    pub const MAX_USER_DURATION_IN_SECONDS: Prop<i64> = Prop::new("MaxUserDurationInSeconds");
+    pub const MAX_USER_DURATION_IN_SECONDS: Prop<CfnFleet, i64> = Prop::new("MaxUserDurationInSeconds");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFleet, String> = Prop::new("Name");
     /// Key of `Platform`, for [`Handle::set`].
-    pub const PLATFORM: Prop<fleet::Platform> = Prop::new("Platform");
+    pub const PLATFORM: Prop<CfnFleet, fleet::Platform> = Prop::new("Platform");
     /// Key of `RootVolumeConfig`, for [`Handle::set`].
-    pub const ROOT_VOLUME_CONFIG: Prop<fleet::VolumeConfig> = Prop::new("RootVolumeConfig");
+    pub const ROOT_VOLUME_CONFIG: Prop<CfnFleet, fleet::VolumeConfig> = Prop::new("RootVolumeConfig");
     /// Key of `SessionScriptS3Location`, for [`Handle::set`].
-    pub const SESSION_SCRIPT_S3_LOCATION: Prop<fleet::S3Location> = Prop::new("SessionScriptS3Location");
+    pub const SESSION_SCRIPT_S3_LOCATION: Prop<CfnFleet, fleet::S3Location> = Prop::new("SessionScriptS3Location");
     /// Key of `StreamView`, for [`Handle::set`].
-    pub const STREAM_VIEW: Prop<fleet::StreamView> = Prop::new("StreamView");
+    pub const STREAM_VIEW: Prop<CfnFleet, fleet::StreamView> = Prop::new("StreamView");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<fleet::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFleet, Vec<fleet::Tag>> = Prop::new("Tags");
     /// Key of `UsbDeviceFilterStrings`, for [`Handle::set`].
-    pub const USB_DEVICE_FILTER_STRINGS: Prop<Vec<String>> = Prop::new("UsbDeviceFilterStrings");
+    pub const USB_DEVICE_FILTER_STRINGS: Prop<CfnFleet, Vec<String>> = Prop::new("UsbDeviceFilterStrings");
     /// Key of `VpcConfig`, for [`Handle::set`].
-    pub const VPC_CONFIG: Prop<fleet::VpcConfig> = Prop::new("VpcConfig");
+    pub const VPC_CONFIG: Prop<CfnFleet, fleet::VpcConfig> = Prop::new("VpcConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFleetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &fleet::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFleetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &fleet::PROPS_SHAPE, props.into())?;
         Ok(CfnFleet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFleet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1996,44 +2100,57 @@ impl CfnImageBuilder {
     pub const CFN_TYPE: &'static str = "AWS::AppStream::ImageBuilder";
 
     /// Key of `AccessEndpoints`, for [`Handle::set`].
-    pub const ACCESS_ENDPOINTS: Prop<Vec<image_builder::AccessEndpoint>> = Prop::new("AccessEndpoints");
+    pub const ACCESS_ENDPOINTS: Prop<CfnImageBuilder, Vec<image_builder::AccessEndpoint>> = Prop::new("AccessEndpoints");
     /// Key of `AppstreamAgentVersion`, for [`Handle::set`].
-    pub const APPSTREAM_AGENT_VERSION: Prop<String> = Prop::new("AppstreamAgentVersion");
+    pub const APPSTREAM_AGENT_VERSION: Prop<CfnImageBuilder, String> = Prop::new("AppstreamAgentVersion");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnImageBuilder, String> = Prop::new("Description");
     /// Key of `DisableIMDSV1`, for [`Handle::set`].
-    pub const DISABLE_IMDSV1: Prop<bool> = Prop::new("DisableIMDSV1");
+    pub const DISABLE_IMDSV1: Prop<CfnImageBuilder, bool> = Prop::new("DisableIMDSV1");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnImageBuilder, String> = Prop::new("DisplayName");
     /// Key of `DomainJoinInfo`, for [`Handle::set`].
-    pub const DOMAIN_JOIN_INFO: Prop<image_builder::DomainJoinInfo> = Prop::new("DomainJoinInfo");
+    pub const DOMAIN_JOIN_INFO: Prop<CfnImageBuilder, image_builder::DomainJoinInfo> = Prop::new("DomainJoinInfo");
     /// Key of `EnableDefaultInternetAccess`, for [`Handle::set`].
-    pub const ENABLE_DEFAULT_INTERNET_ACCESS: Prop<bool> = Prop::new("EnableDefaultInternetAccess");
+    pub const ENABLE_DEFAULT_INTERNET_ACCESS: Prop<CfnImageBuilder, bool> = Prop::new("EnableDefaultInternetAccess");
     /// Key of `IamRoleArn`, for [`Handle::set`].
-    pub const IAM_ROLE_ARN: Prop<String> = Prop::new("IamRoleArn");
+    pub const IAM_ROLE_ARN: Prop<CfnImageBuilder, String> = Prop::new("IamRoleArn");
     /// Key of `ImageArn`, for [`Handle::set`].
-    pub const IMAGE_ARN: Prop<String> = Prop::new("ImageArn");
+    pub const IMAGE_ARN: Prop<CfnImageBuilder, String> = Prop::new("ImageArn");
     /// Key of `ImageName`, for [`Handle::set`].
-    pub const IMAGE_NAME: Prop<String> = Prop::new("ImageName");
+    pub const IMAGE_NAME: Prop<CfnImageBuilder, String> = Prop::new("ImageName");
     /// Key of `InstanceType`, for [`Handle::set`].
-    pub const INSTANCE_TYPE: Prop<String> = Prop::new("InstanceType");
+    pub const INSTANCE_TYPE: Prop<CfnImageBuilder, String> = Prop::new("InstanceType");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnImageBuilder, String> = Prop::new("Name");
     /// Key of `RootVolumeConfig`, for [`Handle::set`].
-    pub const ROOT_VOLUME_CONFIG: Prop<image_builder::VolumeConfig> = Prop::new("RootVolumeConfig");
+    pub const ROOT_VOLUME_CONFIG: Prop<CfnImageBuilder, image_builder::VolumeConfig> = Prop::new("RootVolumeConfig");
     /// Key of `SoftwaresToInstall`, for [`Handle::set`].
-    pub const SOFTWARES_TO_INSTALL: Prop<Vec<String>> = Prop::new("SoftwaresToInstall");
+    pub const SOFTWARES_TO_INSTALL: Prop<CfnImageBuilder, Vec<String>> = Prop::new("SoftwaresToInstall");
     /// Key of `SoftwaresToUninstall`, for [`Handle::set`].
-    pub const SOFTWARES_TO_UNINSTALL: Prop<Vec<String>> = Prop::new("SoftwaresToUninstall");
+    pub const SOFTWARES_TO_UNINSTALL: Prop<CfnImageBuilder, Vec<String>> = Prop::new("SoftwaresToUninstall");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<image_builder::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnImageBuilder, Vec<image_builder::Tag>> = Prop::new("Tags");
     /// Key of `VpcConfig`, for [`Handle::set`].
-    pub const VPC_CONFIG: Prop<image_builder::VpcConfig> = Prop::new("VpcConfig");
+    pub const VPC_CONFIG: Prop<CfnImageBuilder, image_builder::VpcConfig> = Prop::new("VpcConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnImageBuilderProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &image_builder::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnImageBuilderProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &image_builder::PROPS_SHAPE, props.into())?;
         Ok(CfnImageBuilder { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnImageBuilder::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt StreamingUrl`)
@@ -2775,42 +2892,55 @@ impl CfnStack {
     pub const CFN_TYPE: &'static str = "AWS::AppStream::Stack";
 
     /// Key of `AccessEndpoints`, for [`Handle::set`].
-    pub const ACCESS_ENDPOINTS: Prop<Vec<stack::AccessEndpoint>> = Prop::new("AccessEndpoints");
+    pub const ACCESS_ENDPOINTS: Prop<CfnStack, Vec<stack::AccessEndpoint>> = Prop::new("AccessEndpoints");
     /// Key of `AgentAccessConfig`, for [`Handle::set`].
-    pub const AGENT_ACCESS_CONFIG: Prop<stack::AgentAccessConfig> = Prop::new("AgentAccessConfig");
+    pub const AGENT_ACCESS_CONFIG: Prop<CfnStack, stack::AgentAccessConfig> = Prop::new("AgentAccessConfig");
     /// Key of `ApplicationSettings`, for [`Handle::set`].
-    pub const APPLICATION_SETTINGS: Prop<stack::ApplicationSettings> = Prop::new("ApplicationSettings");
+    pub const APPLICATION_SETTINGS: Prop<CfnStack, stack::ApplicationSettings> = Prop::new("ApplicationSettings");
     /// Key of `AttributesToDelete`, for [`Handle::set`].
-    pub const ATTRIBUTES_TO_DELETE: Prop<Vec<String>> = Prop::new("AttributesToDelete");
+    pub const ATTRIBUTES_TO_DELETE: Prop<CfnStack, Vec<String>> = Prop::new("AttributesToDelete");
     /// Key of `ContentRedirection`, for [`Handle::set`].
-    pub const CONTENT_REDIRECTION: Prop<stack::ContentRedirection> = Prop::new("ContentRedirection");
+    pub const CONTENT_REDIRECTION: Prop<CfnStack, stack::ContentRedirection> = Prop::new("ContentRedirection");
     /// Key of `DeleteStorageConnectors`, for [`Handle::set`].
-    pub const DELETE_STORAGE_CONNECTORS: Prop<bool> = Prop::new("DeleteStorageConnectors");
+    pub const DELETE_STORAGE_CONNECTORS: Prop<CfnStack, bool> = Prop::new("DeleteStorageConnectors");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnStack, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnStack, String> = Prop::new("DisplayName");
     /// Key of `EmbedHostDomains`, for [`Handle::set`].
-    pub const EMBED_HOST_DOMAINS: Prop<Vec<String>> = Prop::new("EmbedHostDomains");
+    pub const EMBED_HOST_DOMAINS: Prop<CfnStack, Vec<String>> = Prop::new("EmbedHostDomains");
     /// Key of `FeedbackURL`, for [`Handle::set`].
-    pub const FEEDBACK_URL: Prop<String> = Prop::new("FeedbackURL");
+    pub const FEEDBACK_URL: Prop<CfnStack, String> = Prop::new("FeedbackURL");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnStack, String> = Prop::new("Name");
     /// Key of `RedirectURL`, for [`Handle::set`].
-    pub const REDIRECT_URL: Prop<String> = Prop::new("RedirectURL");
+    pub const REDIRECT_URL: Prop<CfnStack, String> = Prop::new("RedirectURL");
     /// Key of `StorageConnectors`, for [`Handle::set`].
-    pub const STORAGE_CONNECTORS: Prop<Vec<stack::StorageConnector>> = Prop::new("StorageConnectors");
+    pub const STORAGE_CONNECTORS: Prop<CfnStack, Vec<stack::StorageConnector>> = Prop::new("StorageConnectors");
     /// Key of `StreamingExperienceSettings`, for [`Handle::set`].
-    pub const STREAMING_EXPERIENCE_SETTINGS: Prop<stack::StreamingExperienceSettings> = Prop::new("StreamingExperienceSettings");
+    pub const STREAMING_EXPERIENCE_SETTINGS: Prop<CfnStack, stack::StreamingExperienceSettings> = Prop::new("StreamingExperienceSettings");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<stack::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnStack, Vec<stack::Tag>> = Prop::new("Tags");
     /// Key of `UserSettings`, for [`Handle::set`].
-    pub const USER_SETTINGS: Prop<Vec<stack::UserSetting>> = Prop::new("UserSettings");
+    pub const USER_SETTINGS: Prop<CfnStack, Vec<stack::UserSetting>> = Prop::new("UserSettings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStackProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &stack::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStackProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &stack::PROPS_SHAPE, props.into())?;
         Ok(CfnStack { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStack::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2878,14 +3008,27 @@ impl CfnStackFleetAssociation {
     pub const CFN_TYPE: &'static str = "AWS::AppStream::StackFleetAssociation";
 
     /// Key of `FleetName`, for [`Handle::set`].
-    pub const FLEET_NAME: Prop<String> = Prop::new("FleetName");
+    pub const FLEET_NAME: Prop<CfnStackFleetAssociation, String> = Prop::new("FleetName");
     /// Key of `StackName`, for [`Handle::set`].
-    pub const STACK_NAME: Prop<String> = Prop::new("StackName");
+    pub const STACK_NAME: Prop<CfnStackFleetAssociation, String> = Prop::new("StackName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStackFleetAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &stack_fleet_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStackFleetAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &stack_fleet_association::PROPS_SHAPE, props.into())?;
         Ok(CfnStackFleetAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStackFleetAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2963,18 +3106,31 @@ impl CfnStackUserAssociation {
     pub const CFN_TYPE: &'static str = "AWS::AppStream::StackUserAssociation";
 
     /// Key of `AuthenticationType`, for [`Handle::set`].
-    pub const AUTHENTICATION_TYPE: Prop<String> = Prop::new("AuthenticationType");
+    pub const AUTHENTICATION_TYPE: Prop<CfnStackUserAssociation, String> = Prop::new("AuthenticationType");
     /// Key of `SendEmailNotification`, for [`Handle::set`].
-    pub const SEND_EMAIL_NOTIFICATION: Prop<bool> = Prop::new("SendEmailNotification");
+    pub const SEND_EMAIL_NOTIFICATION: Prop<CfnStackUserAssociation, bool> = Prop::new("SendEmailNotification");
     /// Key of `StackName`, for [`Handle::set`].
-    pub const STACK_NAME: Prop<String> = Prop::new("StackName");
+    pub const STACK_NAME: Prop<CfnStackUserAssociation, String> = Prop::new("StackName");
     /// Key of `UserName`, for [`Handle::set`].
-    pub const USER_NAME: Prop<String> = Prop::new("UserName");
+    pub const USER_NAME: Prop<CfnStackUserAssociation, String> = Prop::new("UserName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStackUserAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &stack_user_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStackUserAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &stack_user_association::PROPS_SHAPE, props.into())?;
         Ok(CfnStackUserAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStackUserAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -3113,20 +3269,33 @@ impl CfnUser {
     pub const CFN_TYPE: &'static str = "AWS::AppStream::User";
 
     /// Key of `AuthenticationType`, for [`Handle::set`].
-    pub const AUTHENTICATION_TYPE: Prop<user::AuthenticationType> = Prop::new("AuthenticationType");
+    pub const AUTHENTICATION_TYPE: Prop<CfnUser, user::AuthenticationType> = Prop::new("AuthenticationType");
     /// Key of `FirstName`, for [`Handle::set`].
-    pub const FIRST_NAME: Prop<String> = Prop::new("FirstName");
+    pub const FIRST_NAME: Prop<CfnUser, String> = Prop::new("FirstName");
     /// Key of `LastName`, for [`Handle::set`].
-    pub const LAST_NAME: Prop<String> = Prop::new("LastName");
+    pub const LAST_NAME: Prop<CfnUser, String> = Prop::new("LastName");
     /// Key of `MessageAction`, for [`Handle::set`].
-    pub const MESSAGE_ACTION: Prop<user::MessageAction> = Prop::new("MessageAction");
+    pub const MESSAGE_ACTION: Prop<CfnUser, user::MessageAction> = Prop::new("MessageAction");
     /// Key of `UserName`, for [`Handle::set`].
-    pub const USER_NAME: Prop<String> = Prop::new("UserName");
+    pub const USER_NAME: Prop<CfnUser, String> = Prop::new("UserName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user::PROPS_SHAPE, props.into())?;
         Ok(CfnUser { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUser::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Returns the Amazon Resource Name (ARN) for the Amazon AppStream User resource.

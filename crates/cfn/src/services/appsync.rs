@@ -460,18 +460,31 @@ impl CfnApi {
     pub const CFN_TYPE: &'static str = "AWS::AppSync::Api";
 
     /// Key of `EventConfig`, for [`Handle::set`].
-    pub const EVENT_CONFIG: Prop<api::EventConfig> = Prop::new("EventConfig");
+    pub const EVENT_CONFIG: Prop<CfnApi, api::EventConfig> = Prop::new("EventConfig");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnApi, String> = Prop::new("Name");
     /// Key of `OwnerContact`, for [`Handle::set`].
-    pub const OWNER_CONTACT: Prop<String> = Prop::new("OwnerContact");
+    pub const OWNER_CONTACT: Prop<CfnApi, String> = Prop::new("OwnerContact");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<api::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApi, Vec<api::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApiProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &api::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApiProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &api::PROPS_SHAPE, props.into())?;
         Ok(CfnApi { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApi::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the AppSync Api
@@ -708,24 +721,37 @@ impl CfnApiCache {
     pub const CFN_TYPE: &'static str = "AWS::AppSync::ApiCache";
 
     /// Key of `ApiCachingBehavior`, for [`Handle::set`].
-    pub const API_CACHING_BEHAVIOR: Prop<api_cache::ApiCachingBehavior> = Prop::new("ApiCachingBehavior");
+    pub const API_CACHING_BEHAVIOR: Prop<CfnApiCache, api_cache::ApiCachingBehavior> = Prop::new("ApiCachingBehavior");
     /// Key of `ApiId`, for [`Handle::set`].
-    pub const API_ID: Prop<String> = Prop::new("ApiId");
+    pub const API_ID: Prop<CfnApiCache, String> = Prop::new("ApiId");
     /// Key of `AtRestEncryptionEnabled`, for [`Handle::set`].
-    pub const AT_REST_ENCRYPTION_ENABLED: Prop<bool> = Prop::new("AtRestEncryptionEnabled");
+    pub const AT_REST_ENCRYPTION_ENABLED: Prop<CfnApiCache, bool> = Prop::new("AtRestEncryptionEnabled");
     /// Key of `HealthMetricsConfig`, for [`Handle::set`].
-    pub const HEALTH_METRICS_CONFIG: Prop<api_cache::HealthMetricsConfig> = Prop::new("HealthMetricsConfig");
+    pub const HEALTH_METRICS_CONFIG: Prop<CfnApiCache, api_cache::HealthMetricsConfig> = Prop::new("HealthMetricsConfig");
     /// Key of `TransitEncryptionEnabled`, for [`Handle::set`].
-    pub const TRANSIT_ENCRYPTION_ENABLED: Prop<bool> = Prop::new("TransitEncryptionEnabled");
+    pub const TRANSIT_ENCRYPTION_ENABLED: Prop<CfnApiCache, bool> = Prop::new("TransitEncryptionEnabled");
     /// Key of `Ttl`, for [`Handle::set`].
-    pub const TTL: Prop<i64> = Prop::new("Ttl");
+    pub const TTL: Prop<CfnApiCache, i64> = Prop::new("Ttl");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<api_cache::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnApiCache, api_cache::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApiCacheProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &api_cache::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApiCacheProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &api_cache::PROPS_SHAPE, props.into())?;
         Ok(CfnApiCache { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApiCache::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The CloudFormation primary identifier for an ApiCache. Mirrors ApiId once the resource exists; populated by the handler. Customers should reference the ApiCache by ApiId.
@@ -804,16 +830,29 @@ impl CfnApiKey {
     pub const CFN_TYPE: &'static str = "AWS::AppSync::ApiKey";
 
     /// Key of `ApiId`, for [`Handle::set`].
-    pub const API_ID: Prop<String> = Prop::new("ApiId");
+    pub const API_ID: Prop<CfnApiKey, String> = Prop::new("ApiId");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnApiKey, String> = Prop::new("Description");
     /// Key of `Expires`, for [`Handle::set`].
-    pub const EXPIRES: Prop<f64> = Prop::new("Expires");
+    pub const EXPIRES: Prop<CfnApiKey, f64> = Prop::new("Expires");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApiKeyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &api_key::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApiKeyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &api_key::PROPS_SHAPE, props.into())?;
         Ok(CfnApiKey { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApiKey::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The API key.
@@ -1201,26 +1240,39 @@ impl CfnChannelNamespace {
     pub const CFN_TYPE: &'static str = "AWS::AppSync::ChannelNamespace";
 
     /// Key of `ApiId`, for [`Handle::set`].
-    pub const API_ID: Prop<String> = Prop::new("ApiId");
+    pub const API_ID: Prop<CfnChannelNamespace, String> = Prop::new("ApiId");
     /// Key of `CodeHandlers`, for [`Handle::set`].
-    pub const CODE_HANDLERS: Prop<String> = Prop::new("CodeHandlers");
+    pub const CODE_HANDLERS: Prop<CfnChannelNamespace, String> = Prop::new("CodeHandlers");
     /// Key of `CodeS3Location`, for [`Handle::set`].
-    pub const CODE_S3_LOCATION: Prop<String> = Prop::new("CodeS3Location");
+    pub const CODE_S3_LOCATION: Prop<CfnChannelNamespace, String> = Prop::new("CodeS3Location");
     /// Key of `HandlerConfigs`, for [`Handle::set`].
-    pub const HANDLER_CONFIGS: Prop<channel_namespace::HandlerConfigs> = Prop::new("HandlerConfigs");
+    pub const HANDLER_CONFIGS: Prop<CfnChannelNamespace, channel_namespace::HandlerConfigs> = Prop::new("HandlerConfigs");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnChannelNamespace, String> = Prop::new("Name");
     /// Key of `PublishAuthModes`, for [`Handle::set`].
-    pub const PUBLISH_AUTH_MODES: Prop<Vec<channel_namespace::AuthMode>> = Prop::new("PublishAuthModes");
+    pub const PUBLISH_AUTH_MODES: Prop<CfnChannelNamespace, Vec<channel_namespace::AuthMode>> = Prop::new("PublishAuthModes");
     /// Key of `SubscribeAuthModes`, for [`Handle::set`].
-    pub const SUBSCRIBE_AUTH_MODES: Prop<Vec<channel_namespace::AuthMode>> = Prop::new("SubscribeAuthModes");
+    pub const SUBSCRIBE_AUTH_MODES: Prop<CfnChannelNamespace, Vec<channel_namespace::AuthMode>> = Prop::new("SubscribeAuthModes");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<channel_namespace::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnChannelNamespace, Vec<channel_namespace::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnChannelNamespaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &channel_namespace::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnChannelNamespaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &channel_namespace::PROPS_SHAPE, props.into())?;
         Ok(CfnChannelNamespace { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnChannelNamespace::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ChannelNamespaceArn`)
@@ -1884,36 +1936,49 @@ impl CfnDataSource {
     pub const CFN_TYPE: &'static str = "AWS::AppSync::DataSource";
 
     /// Key of `ApiId`, for [`Handle::set`].
-    pub const API_ID: Prop<String> = Prop::new("ApiId");
+    pub const API_ID: Prop<CfnDataSource, String> = Prop::new("ApiId");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDataSource, String> = Prop::new("Description");
     /// Key of `DynamoDBConfig`, for [`Handle::set`].
-    pub const DYNAMO_DB_CONFIG: Prop<data_source::DynamoDBConfig> = Prop::new("DynamoDBConfig");
+    pub const DYNAMO_DB_CONFIG: Prop<CfnDataSource, data_source::DynamoDBConfig> = Prop::new("DynamoDBConfig");
     /// Key of `ElasticsearchConfig`, for [`Handle::set`].
-    pub const ELASTICSEARCH_CONFIG: Prop<data_source::ElasticsearchConfig> = Prop::new("ElasticsearchConfig");
+    pub const ELASTICSEARCH_CONFIG: Prop<CfnDataSource, data_source::ElasticsearchConfig> = Prop::new("ElasticsearchConfig");
     /// Key of `EventBridgeConfig`, for [`Handle::set`].
-    pub const EVENT_BRIDGE_CONFIG: Prop<data_source::EventBridgeConfig> = Prop::new("EventBridgeConfig");
+    pub const EVENT_BRIDGE_CONFIG: Prop<CfnDataSource, data_source::EventBridgeConfig> = Prop::new("EventBridgeConfig");
     /// Key of `HttpConfig`, for [`Handle::set`].
-    pub const HTTP_CONFIG: Prop<data_source::HttpConfig> = Prop::new("HttpConfig");
+    pub const HTTP_CONFIG: Prop<CfnDataSource, data_source::HttpConfig> = Prop::new("HttpConfig");
     /// Key of `LambdaConfig`, for [`Handle::set`].
-    pub const LAMBDA_CONFIG: Prop<data_source::LambdaConfig> = Prop::new("LambdaConfig");
+    pub const LAMBDA_CONFIG: Prop<CfnDataSource, data_source::LambdaConfig> = Prop::new("LambdaConfig");
     /// Key of `MetricsConfig`, for [`Handle::set`].
-    pub const METRICS_CONFIG: Prop<data_source::MetricsConfig> = Prop::new("MetricsConfig");
+    pub const METRICS_CONFIG: Prop<CfnDataSource, data_source::MetricsConfig> = Prop::new("MetricsConfig");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDataSource, String> = Prop::new("Name");
     /// Key of `OpenSearchServiceConfig`, for [`Handle::set`].
-    pub const OPEN_SEARCH_SERVICE_CONFIG: Prop<data_source::OpenSearchServiceConfig> = Prop::new("OpenSearchServiceConfig");
+    pub const OPEN_SEARCH_SERVICE_CONFIG: Prop<CfnDataSource, data_source::OpenSearchServiceConfig> = Prop::new("OpenSearchServiceConfig");
     /// Key of `RelationalDatabaseConfig`, for [`Handle::set`].
-    pub const RELATIONAL_DATABASE_CONFIG: Prop<data_source::RelationalDatabaseConfig> = Prop::new("RelationalDatabaseConfig");
+    pub const RELATIONAL_DATABASE_CONFIG: Prop<CfnDataSource, data_source::RelationalDatabaseConfig> = Prop::new("RelationalDatabaseConfig");
     /// Key of `ServiceRoleArn`, for [`Handle::set`].
-    pub const SERVICE_ROLE_ARN: Prop<String> = Prop::new("ServiceRoleArn");
+    pub const SERVICE_ROLE_ARN: Prop<CfnDataSource, String> = Prop::new("ServiceRoleArn");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<data_source::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnDataSource, data_source::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataSourceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_source::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataSourceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_source::PROPS_SHAPE, props.into())?;
         Ok(CfnDataSource { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataSource::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the API key, such as arn:aws:appsync:us-east-1:123456789012:apis/graphqlapiid/datasources/datasourcename.
@@ -2037,18 +2102,31 @@ impl CfnDomainName {
     pub const CFN_TYPE: &'static str = "AWS::AppSync::DomainName";
 
     /// Key of `CertificateArn`, for [`Handle::set`].
-    pub const CERTIFICATE_ARN: Prop<String> = Prop::new("CertificateArn");
+    pub const CERTIFICATE_ARN: Prop<CfnDomainName, String> = Prop::new("CertificateArn");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDomainName, String> = Prop::new("Description");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnDomainName, String> = Prop::new("DomainName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<domain_name::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDomainName, Vec<domain_name::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDomainNameProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &domain_name::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDomainNameProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &domain_name::PROPS_SHAPE, props.into())?;
         Ok(CfnDomainName { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDomainName::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AppSyncDomainName`)
@@ -2150,14 +2228,27 @@ impl CfnDomainNameApiAssociation {
     pub const CFN_TYPE: &'static str = "AWS::AppSync::DomainNameApiAssociation";
 
     /// Key of `ApiId`, for [`Handle::set`].
-    pub const API_ID: Prop<String> = Prop::new("ApiId");
+    pub const API_ID: Prop<CfnDomainNameApiAssociation, String> = Prop::new("ApiId");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnDomainNameApiAssociation, String> = Prop::new("DomainName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDomainNameApiAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &domain_name_api_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDomainNameApiAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &domain_name_api_association::PROPS_SHAPE, props.into())?;
         Ok(CfnDomainNameApiAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDomainNameApiAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ApiAssociationIdentifier`)
@@ -2470,38 +2561,51 @@ impl CfnFunctionConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::AppSync::FunctionConfiguration";
 
     /// Key of `ApiId`, for [`Handle::set`].
-    pub const API_ID: Prop<String> = Prop::new("ApiId");
+    pub const API_ID: Prop<CfnFunctionConfiguration, String> = Prop::new("ApiId");
     /// Key of `Code`, for [`Handle::set`].
-    pub const CODE: Prop<String> = Prop::new("Code");
+    pub const CODE: Prop<CfnFunctionConfiguration, String> = Prop::new("Code");
     /// Key of `CodeS3Location`, for [`Handle::set`].
-    pub const CODE_S3_LOCATION: Prop<String> = Prop::new("CodeS3Location");
+    pub const CODE_S3_LOCATION: Prop<CfnFunctionConfiguration, String> = Prop::new("CodeS3Location");
     /// Key of `DataSourceName`, for [`Handle::set`].
-    pub const DATA_SOURCE_NAME: Prop<String> = Prop::new("DataSourceName");
+    pub const DATA_SOURCE_NAME: Prop<CfnFunctionConfiguration, String> = Prop::new("DataSourceName");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFunctionConfiguration, String> = Prop::new("Description");
     /// Key of `FunctionVersion`, for [`Handle::set`].
-    pub const FUNCTION_VERSION: Prop<String> = Prop::new("FunctionVersion");
+    pub const FUNCTION_VERSION: Prop<CfnFunctionConfiguration, String> = Prop::new("FunctionVersion");
     /// Key of `MaxBatchSize`, for [`Handle::set`].
-    pub const MAX_BATCH_SIZE: Prop<i64> = Prop::new("MaxBatchSize");
+    pub const MAX_BATCH_SIZE: Prop<CfnFunctionConfiguration, i64> = Prop::new("MaxBatchSize");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFunctionConfiguration, String> = Prop::new("Name");
     /// Key of `RequestMappingTemplate`, for [`Handle::set`].
-    pub const REQUEST_MAPPING_TEMPLATE: Prop<String> = Prop::new("RequestMappingTemplate");
+    pub const REQUEST_MAPPING_TEMPLATE: Prop<CfnFunctionConfiguration, String> = Prop::new("RequestMappingTemplate");
     /// Key of `RequestMappingTemplateS3Location`, for [`Handle::set`].
-    pub const REQUEST_MAPPING_TEMPLATE_S3_LOCATION: Prop<String> = Prop::new("RequestMappingTemplateS3Location");
+    pub const REQUEST_MAPPING_TEMPLATE_S3_LOCATION: Prop<CfnFunctionConfiguration, String> = Prop::new("RequestMappingTemplateS3Location");
     /// Key of `ResponseMappingTemplate`, for [`Handle::set`].
-    pub const RESPONSE_MAPPING_TEMPLATE: Prop<String> = Prop::new("ResponseMappingTemplate");
+    pub const RESPONSE_MAPPING_TEMPLATE: Prop<CfnFunctionConfiguration, String> = Prop::new("ResponseMappingTemplate");
     /// Key of `ResponseMappingTemplateS3Location`, for [`Handle::set`].
-    pub const RESPONSE_MAPPING_TEMPLATE_S3_LOCATION: Prop<String> = Prop::new("ResponseMappingTemplateS3Location");
+    pub const RESPONSE_MAPPING_TEMPLATE_S3_LOCATION: Prop<CfnFunctionConfiguration, String> = Prop::new("ResponseMappingTemplateS3Location");
     /// Key of `Runtime`, for [`Handle::set`].
-    pub const RUNTIME: Prop<function_configuration::AppSyncRuntime> = Prop::new("Runtime");
+    pub const RUNTIME: Prop<CfnFunctionConfiguration, function_configuration::AppSyncRuntime> = Prop::new("Runtime");
     /// Key of `SyncConfig`, for [`Handle::set`].
-    pub const SYNC_CONFIG: Prop<function_configuration::SyncConfig> = Prop::new("SyncConfig");
+    pub const SYNC_CONFIG: Prop<CfnFunctionConfiguration, function_configuration::SyncConfig> = Prop::new("SyncConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFunctionConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &function_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFunctionConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &function_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnFunctionConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFunctionConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The AWS AppSync GraphQL API that you want to attach using this function.
@@ -3301,46 +3405,59 @@ impl CfnGraphQLApi {
     pub const CFN_TYPE: &'static str = "AWS::AppSync::GraphQLApi";
 
     /// Key of `AdditionalAuthenticationProviders`, for [`Handle::set`].
-    pub const ADDITIONAL_AUTHENTICATION_PROVIDERS: Prop<Vec<graph_ql_api::AdditionalAuthenticationProvider>> = Prop::new("AdditionalAuthenticationProviders");
+    pub const ADDITIONAL_AUTHENTICATION_PROVIDERS: Prop<CfnGraphQLApi, Vec<graph_ql_api::AdditionalAuthenticationProvider>> = Prop::new("AdditionalAuthenticationProviders");
     /// Key of `ApiType`, for [`Handle::set`].
-    pub const API_TYPE: Prop<graph_ql_api::ApiType> = Prop::new("ApiType");
+    pub const API_TYPE: Prop<CfnGraphQLApi, graph_ql_api::ApiType> = Prop::new("ApiType");
     /// Key of `AuthenticationType`, for [`Handle::set`].
-    pub const AUTHENTICATION_TYPE: Prop<graph_ql_api::AuthenticationType> = Prop::new("AuthenticationType");
+    pub const AUTHENTICATION_TYPE: Prop<CfnGraphQLApi, graph_ql_api::AuthenticationType> = Prop::new("AuthenticationType");
     /// Key of `EnhancedMetricsConfig`, for [`Handle::set`].
-    pub const ENHANCED_METRICS_CONFIG: Prop<graph_ql_api::EnhancedMetricsConfig> = Prop::new("EnhancedMetricsConfig");
+    pub const ENHANCED_METRICS_CONFIG: Prop<CfnGraphQLApi, graph_ql_api::EnhancedMetricsConfig> = Prop::new("EnhancedMetricsConfig");
     /// Key of `EnvironmentVariables`, for [`Handle::set`].
-    pub const ENVIRONMENT_VARIABLES: Prop<Map<String>> = Prop::new("EnvironmentVariables");
+    pub const ENVIRONMENT_VARIABLES: Prop<CfnGraphQLApi, Map<String>> = Prop::new("EnvironmentVariables");
     /// Key of `IntrospectionConfig`, for [`Handle::set`].
-    pub const INTROSPECTION_CONFIG: Prop<graph_ql_api::IntrospectionConfig> = Prop::new("IntrospectionConfig");
+    pub const INTROSPECTION_CONFIG: Prop<CfnGraphQLApi, graph_ql_api::IntrospectionConfig> = Prop::new("IntrospectionConfig");
     /// Key of `LambdaAuthorizerConfig`, for [`Handle::set`].
-    pub const LAMBDA_AUTHORIZER_CONFIG: Prop<graph_ql_api::LambdaAuthorizerConfig> = Prop::new("LambdaAuthorizerConfig");
+    pub const LAMBDA_AUTHORIZER_CONFIG: Prop<CfnGraphQLApi, graph_ql_api::LambdaAuthorizerConfig> = Prop::new("LambdaAuthorizerConfig");
     /// Key of `LogConfig`, for [`Handle::set`].
-    pub const LOG_CONFIG: Prop<graph_ql_api::LogConfig> = Prop::new("LogConfig");
+    pub const LOG_CONFIG: Prop<CfnGraphQLApi, graph_ql_api::LogConfig> = Prop::new("LogConfig");
     /// Key of `MergedApiExecutionRoleArn`, for [`Handle::set`].
-    pub const MERGED_API_EXECUTION_ROLE_ARN: Prop<String> = Prop::new("MergedApiExecutionRoleArn");
+    pub const MERGED_API_EXECUTION_ROLE_ARN: Prop<CfnGraphQLApi, String> = Prop::new("MergedApiExecutionRoleArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnGraphQLApi, String> = Prop::new("Name");
     /// Key of `OpenIDConnectConfig`, for [`Handle::set`].
-    pub const OPEN_ID_CONNECT_CONFIG: Prop<graph_ql_api::OpenIDConnectConfig> = Prop::new("OpenIDConnectConfig");
+    pub const OPEN_ID_CONNECT_CONFIG: Prop<CfnGraphQLApi, graph_ql_api::OpenIDConnectConfig> = Prop::new("OpenIDConnectConfig");
     /// Key of `OwnerContact`, for [`Handle::set`].
-    pub const OWNER_CONTACT: Prop<String> = Prop::new("OwnerContact");
+    pub const OWNER_CONTACT: Prop<CfnGraphQLApi, String> = Prop::new("OwnerContact");
     /// Key of `QueryDepthLimit`, for [`Handle::set`].
-    pub const QUERY_DEPTH_LIMIT: Prop<i64> = Prop::new("QueryDepthLimit");
+    pub const QUERY_DEPTH_LIMIT: Prop<CfnGraphQLApi, i64> = Prop::new("QueryDepthLimit");
     /// Key of `ResolverCountLimit`, for [`Handle::set`].
-    pub const RESOLVER_COUNT_LIMIT: Prop<i64> = Prop::new("ResolverCountLimit");
+    pub const RESOLVER_COUNT_LIMIT: Prop<CfnGraphQLApi, i64> = Prop::new("ResolverCountLimit");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<graph_ql_api::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnGraphQLApi, Vec<graph_ql_api::Tag>> = Prop::new("Tags");
     /// Key of `UserPoolConfig`, for [`Handle::set`].
-    pub const USER_POOL_CONFIG: Prop<graph_ql_api::UserPoolConfig> = Prop::new("UserPoolConfig");
+    pub const USER_POOL_CONFIG: Prop<CfnGraphQLApi, graph_ql_api::UserPoolConfig> = Prop::new("UserPoolConfig");
     /// Key of `Visibility`, for [`Handle::set`].
-    pub const VISIBILITY: Prop<graph_ql_api::Visibility> = Prop::new("Visibility");
+    pub const VISIBILITY: Prop<CfnGraphQLApi, graph_ql_api::Visibility> = Prop::new("Visibility");
     /// Key of `XrayEnabled`, for [`Handle::set`].
-    pub const XRAY_ENABLED: Prop<bool> = Prop::new("XrayEnabled");
+    pub const XRAY_ENABLED: Prop<CfnGraphQLApi, bool> = Prop::new("XrayEnabled");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGraphQLApiProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &graph_ql_api::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGraphQLApiProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &graph_ql_api::PROPS_SHAPE, props.into())?;
         Ok(CfnGraphQLApi { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGraphQLApi::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Unique AWS AppSync GraphQL API identifier.
@@ -3452,16 +3569,29 @@ impl CfnGraphQLSchema {
     pub const CFN_TYPE: &'static str = "AWS::AppSync::GraphQLSchema";
 
     /// Key of `ApiId`, for [`Handle::set`].
-    pub const API_ID: Prop<String> = Prop::new("ApiId");
+    pub const API_ID: Prop<CfnGraphQLSchema, String> = Prop::new("ApiId");
     /// Key of `Definition`, for [`Handle::set`].
-    pub const DEFINITION: Prop<String> = Prop::new("Definition");
+    pub const DEFINITION: Prop<CfnGraphQLSchema, String> = Prop::new("Definition");
     /// Key of `DefinitionS3Location`, for [`Handle::set`].
-    pub const DEFINITION_S3_LOCATION: Prop<String> = Prop::new("DefinitionS3Location");
+    pub const DEFINITION_S3_LOCATION: Prop<CfnGraphQLSchema, String> = Prop::new("DefinitionS3Location");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGraphQLSchemaProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &graph_ql_schema::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGraphQLSchemaProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &graph_ql_schema::PROPS_SHAPE, props.into())?;
         Ok(CfnGraphQLSchema { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGraphQLSchema::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -3899,44 +4029,57 @@ impl CfnResolver {
     pub const CFN_TYPE: &'static str = "AWS::AppSync::Resolver";
 
     /// Key of `ApiId`, for [`Handle::set`].
-    pub const API_ID: Prop<String> = Prop::new("ApiId");
+    pub const API_ID: Prop<CfnResolver, String> = Prop::new("ApiId");
     /// Key of `CachingConfig`, for [`Handle::set`].
-    pub const CACHING_CONFIG: Prop<resolver::CachingConfig> = Prop::new("CachingConfig");
+    pub const CACHING_CONFIG: Prop<CfnResolver, resolver::CachingConfig> = Prop::new("CachingConfig");
     /// Key of `Code`, for [`Handle::set`].
-    pub const CODE: Prop<String> = Prop::new("Code");
+    pub const CODE: Prop<CfnResolver, String> = Prop::new("Code");
     /// Key of `CodeS3Location`, for [`Handle::set`].
-    pub const CODE_S3_LOCATION: Prop<String> = Prop::new("CodeS3Location");
+    pub const CODE_S3_LOCATION: Prop<CfnResolver, String> = Prop::new("CodeS3Location");
     /// Key of `DataSourceName`, for [`Handle::set`].
-    pub const DATA_SOURCE_NAME: Prop<String> = Prop::new("DataSourceName");
+    pub const DATA_SOURCE_NAME: Prop<CfnResolver, String> = Prop::new("DataSourceName");
     /// Key of `FieldName`, for [`Handle::set`].
-    pub const FIELD_NAME: Prop<String> = Prop::new("FieldName");
+    pub const FIELD_NAME: Prop<CfnResolver, String> = Prop::new("FieldName");
     /// Key of `Kind`, for [`Handle::set`].
-    pub const KIND: Prop<resolver::Kind> = Prop::new("Kind");
+    pub const KIND: Prop<CfnResolver, resolver::Kind> = Prop::new("Kind");
     /// Key of `MaxBatchSize`, for [`Handle::set`].
-    pub const MAX_BATCH_SIZE: Prop<i64> = Prop::new("MaxBatchSize");
+    pub const MAX_BATCH_SIZE: Prop<CfnResolver, i64> = Prop::new("MaxBatchSize");
     /// Key of `MetricsConfig`, for [`Handle::set`].
-    pub const METRICS_CONFIG: Prop<resolver::MetricsConfig> = Prop::new("MetricsConfig");
+    pub const METRICS_CONFIG: Prop<CfnResolver, resolver::MetricsConfig> = Prop::new("MetricsConfig");
     /// Key of `PipelineConfig`, for [`Handle::set`].
-    pub const PIPELINE_CONFIG: Prop<resolver::PipelineConfig> = Prop::new("PipelineConfig");
+    pub const PIPELINE_CONFIG: Prop<CfnResolver, resolver::PipelineConfig> = Prop::new("PipelineConfig");
     /// Key of `RequestMappingTemplate`, for [`Handle::set`].
-    pub const REQUEST_MAPPING_TEMPLATE: Prop<String> = Prop::new("RequestMappingTemplate");
+    pub const REQUEST_MAPPING_TEMPLATE: Prop<CfnResolver, String> = Prop::new("RequestMappingTemplate");
     /// Key of `RequestMappingTemplateS3Location`, for [`Handle::set`].
-    pub const REQUEST_MAPPING_TEMPLATE_S3_LOCATION: Prop<String> = Prop::new("RequestMappingTemplateS3Location");
+    pub const REQUEST_MAPPING_TEMPLATE_S3_LOCATION: Prop<CfnResolver, String> = Prop::new("RequestMappingTemplateS3Location");
     /// Key of `ResponseMappingTemplate`, for [`Handle::set`].
-    pub const RESPONSE_MAPPING_TEMPLATE: Prop<String> = Prop::new("ResponseMappingTemplate");
+    pub const RESPONSE_MAPPING_TEMPLATE: Prop<CfnResolver, String> = Prop::new("ResponseMappingTemplate");
     /// Key of `ResponseMappingTemplateS3Location`, for [`Handle::set`].
-    pub const RESPONSE_MAPPING_TEMPLATE_S3_LOCATION: Prop<String> = Prop::new("ResponseMappingTemplateS3Location");
+    pub const RESPONSE_MAPPING_TEMPLATE_S3_LOCATION: Prop<CfnResolver, String> = Prop::new("ResponseMappingTemplateS3Location");
     /// Key of `Runtime`, for [`Handle::set`].
-    pub const RUNTIME: Prop<resolver::AppSyncRuntime> = Prop::new("Runtime");
+    pub const RUNTIME: Prop<CfnResolver, resolver::AppSyncRuntime> = Prop::new("Runtime");
     /// Key of `SyncConfig`, for [`Handle::set`].
-    pub const SYNC_CONFIG: Prop<resolver::SyncConfig> = Prop::new("SyncConfig");
+    pub const SYNC_CONFIG: Prop<CfnResolver, resolver::SyncConfig> = Prop::new("SyncConfig");
     /// Key of `TypeName`, for [`Handle::set`].
-    pub const TYPE_NAME: Prop<String> = Prop::new("TypeName");
+    pub const TYPE_NAME: Prop<CfnResolver, String> = Prop::new("TypeName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResolverProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resolver::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResolverProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resolver::PROPS_SHAPE, props.into())?;
         Ok(CfnResolver { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResolver::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The APSYlong GraphQL API to which you want to attach this resolver.
@@ -4181,18 +4324,31 @@ impl CfnSourceApiAssociation {
     pub const CFN_TYPE: &'static str = "AWS::AppSync::SourceApiAssociation";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSourceApiAssociation, String> = Prop::new("Description");
     /// Key of `MergedApiIdentifier`, for [`Handle::set`].
-    pub const MERGED_API_IDENTIFIER: Prop<String> = Prop::new("MergedApiIdentifier");
+    pub const MERGED_API_IDENTIFIER: Prop<CfnSourceApiAssociation, String> = Prop::new("MergedApiIdentifier");
     /// Key of `SourceApiAssociationConfig`, for [`Handle::set`].
-    pub const SOURCE_API_ASSOCIATION_CONFIG: Prop<source_api_association::SourceApiAssociationConfig> = Prop::new("SourceApiAssociationConfig");
+    pub const SOURCE_API_ASSOCIATION_CONFIG: Prop<CfnSourceApiAssociation, source_api_association::SourceApiAssociationConfig> = Prop::new("SourceApiAssociationConfig");
     /// Key of `SourceApiIdentifier`, for [`Handle::set`].
-    pub const SOURCE_API_IDENTIFIER: Prop<String> = Prop::new("SourceApiIdentifier");
+    pub const SOURCE_API_IDENTIFIER: Prop<CfnSourceApiAssociation, String> = Prop::new("SourceApiIdentifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSourceApiAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &source_api_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSourceApiAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &source_api_association::PROPS_SHAPE, props.into())?;
         Ok(CfnSourceApiAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSourceApiAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// ARN of the SourceApiAssociation.
@@ -4344,16 +4500,29 @@ impl CfnType {
     pub const CFN_TYPE: &'static str = "AWS::AppSync::Type";
 
     /// Key of `ApiId`, for [`Handle::set`].
-    pub const API_ID: Prop<String> = Prop::new("ApiId");
+    pub const API_ID: Prop<CfnType, String> = Prop::new("ApiId");
     /// Key of `Definition`, for [`Handle::set`].
-    pub const DEFINITION: Prop<String> = Prop::new("Definition");
+    pub const DEFINITION: Prop<CfnType, String> = Prop::new("Definition");
     /// Key of `Format`, for [`Handle::set`].
-    pub const FORMAT: Prop<r#type::Format> = Prop::new("Format");
+    pub const FORMAT: Prop<CfnType, r#type::Format> = Prop::new("Format");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTypeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &r#type::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTypeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &r#type::PROPS_SHAPE, props.into())?;
         Ok(CfnType { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnType::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the type.

@@ -293,24 +293,37 @@ impl CfnAnomalyDetector {
     pub const CFN_TYPE: &'static str = "AWS::APS::AnomalyDetector";
 
     /// Key of `Alias`, for [`Handle::set`].
-    pub const ALIAS: Prop<String> = Prop::new("Alias");
+    pub const ALIAS: Prop<CfnAnomalyDetector, String> = Prop::new("Alias");
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<anomaly_detector::AnomalyDetectorConfiguration> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnAnomalyDetector, anomaly_detector::AnomalyDetectorConfiguration> = Prop::new("Configuration");
     /// Key of `EvaluationIntervalInSeconds`, for [`Handle::set`].
-    pub const EVALUATION_INTERVAL_IN_SECONDS: Prop<i64> = Prop::new("EvaluationIntervalInSeconds");
+    pub const EVALUATION_INTERVAL_IN_SECONDS: Prop<CfnAnomalyDetector, i64> = Prop::new("EvaluationIntervalInSeconds");
     /// Key of `Labels`, for [`Handle::set`].
-    pub const LABELS: Prop<Vec<anomaly_detector::Label>> = Prop::new("Labels");
+    pub const LABELS: Prop<CfnAnomalyDetector, Vec<anomaly_detector::Label>> = Prop::new("Labels");
     /// Key of `MissingDataAction`, for [`Handle::set`].
-    pub const MISSING_DATA_ACTION: Prop<anomaly_detector::MissingDataAction> = Prop::new("MissingDataAction");
+    pub const MISSING_DATA_ACTION: Prop<CfnAnomalyDetector, anomaly_detector::MissingDataAction> = Prop::new("MissingDataAction");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<anomaly_detector::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAnomalyDetector, Vec<anomaly_detector::Tag>> = Prop::new("Tags");
     /// Key of `Workspace`, for [`Handle::set`].
-    pub const WORKSPACE: Prop<String> = Prop::new("Workspace");
+    pub const WORKSPACE: Prop<CfnAnomalyDetector, String> = Prop::new("Workspace");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAnomalyDetectorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &anomaly_detector::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAnomalyDetectorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &anomaly_detector::PROPS_SHAPE, props.into())?;
         Ok(CfnAnomalyDetector { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAnomalyDetector::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The AnomalyDetector ARN.
@@ -384,14 +397,27 @@ impl CfnResourcePolicy {
     pub const CFN_TYPE: &'static str = "AWS::APS::ResourcePolicy";
 
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<String> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnResourcePolicy, String> = Prop::new("PolicyDocument");
     /// Key of `WorkspaceArn`, for [`Handle::set`].
-    pub const WORKSPACE_ARN: Prop<String> = Prop::new("WorkspaceArn");
+    pub const WORKSPACE_ARN: Prop<CfnResourcePolicy, String> = Prop::new("WorkspaceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnResourcePolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourcePolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -506,18 +532,31 @@ impl CfnRuleGroupsNamespace {
     pub const CFN_TYPE: &'static str = "AWS::APS::RuleGroupsNamespace";
 
     /// Key of `Data`, for [`Handle::set`].
-    pub const DATA: Prop<String> = Prop::new("Data");
+    pub const DATA: Prop<CfnRuleGroupsNamespace, String> = Prop::new("Data");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRuleGroupsNamespace, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<rule_groups_namespace::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRuleGroupsNamespace, Vec<rule_groups_namespace::Tag>> = Prop::new("Tags");
     /// Key of `Workspace`, for [`Handle::set`].
-    pub const WORKSPACE: Prop<String> = Prop::new("Workspace");
+    pub const WORKSPACE: Prop<CfnRuleGroupsNamespace, String> = Prop::new("Workspace");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRuleGroupsNamespaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &rule_groups_namespace::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRuleGroupsNamespaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &rule_groups_namespace::PROPS_SHAPE, props.into())?;
         Ok(CfnRuleGroupsNamespace { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRuleGroupsNamespace::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The RuleGroupsNamespace ARN.
@@ -1068,24 +1107,37 @@ impl CfnScraper {
     pub const CFN_TYPE: &'static str = "AWS::APS::Scraper";
 
     /// Key of `Alias`, for [`Handle::set`].
-    pub const ALIAS: Prop<String> = Prop::new("Alias");
+    pub const ALIAS: Prop<CfnScraper, String> = Prop::new("Alias");
     /// Key of `Destination`, for [`Handle::set`].
-    pub const DESTINATION: Prop<scraper::Destination> = Prop::new("Destination");
+    pub const DESTINATION: Prop<CfnScraper, scraper::Destination> = Prop::new("Destination");
     /// Key of `RoleConfiguration`, for [`Handle::set`].
-    pub const ROLE_CONFIGURATION: Prop<scraper::RoleConfiguration> = Prop::new("RoleConfiguration");
+    pub const ROLE_CONFIGURATION: Prop<CfnScraper, scraper::RoleConfiguration> = Prop::new("RoleConfiguration");
     /// Key of `ScrapeConfiguration`, for [`Handle::set`].
-    pub const SCRAPE_CONFIGURATION: Prop<scraper::ScrapeConfiguration> = Prop::new("ScrapeConfiguration");
+    pub const SCRAPE_CONFIGURATION: Prop<CfnScraper, scraper::ScrapeConfiguration> = Prop::new("ScrapeConfiguration");
     /// Key of `ScraperLoggingConfiguration`, for [`Handle::set`].
-    pub const SCRAPER_LOGGING_CONFIGURATION: Prop<scraper::ScraperLoggingConfiguration> = Prop::new("ScraperLoggingConfiguration");
+    pub const SCRAPER_LOGGING_CONFIGURATION: Prop<CfnScraper, scraper::ScraperLoggingConfiguration> = Prop::new("ScraperLoggingConfiguration");
     /// Key of `Source`, for [`Handle::set`].
-    pub const SOURCE: Prop<scraper::Source> = Prop::new("Source");
+    pub const SOURCE: Prop<CfnScraper, scraper::Source> = Prop::new("Source");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<scraper::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnScraper, Vec<scraper::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnScraperProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &scraper::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnScraperProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &scraper::PROPS_SHAPE, props.into())?;
         Ok(CfnScraper { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnScraper::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Scraper ARN.
@@ -1506,24 +1558,37 @@ impl CfnWorkspace {
     pub const CFN_TYPE: &'static str = "AWS::APS::Workspace";
 
     /// Key of `AlertManagerDefinition`, for [`Handle::set`].
-    pub const ALERT_MANAGER_DEFINITION: Prop<String> = Prop::new("AlertManagerDefinition");
+    pub const ALERT_MANAGER_DEFINITION: Prop<CfnWorkspace, String> = Prop::new("AlertManagerDefinition");
     /// Key of `Alias`, for [`Handle::set`].
-    pub const ALIAS: Prop<String> = Prop::new("Alias");
+    pub const ALIAS: Prop<CfnWorkspace, String> = Prop::new("Alias");
     /// Key of `KmsKeyArn`, for [`Handle::set`].
-    pub const KMS_KEY_ARN: Prop<String> = Prop::new("KmsKeyArn");
+    pub const KMS_KEY_ARN: Prop<CfnWorkspace, String> = Prop::new("KmsKeyArn");
     /// Key of `LoggingConfiguration`, for [`Handle::set`].
-    pub const LOGGING_CONFIGURATION: Prop<workspace::LoggingConfiguration> = Prop::new("LoggingConfiguration");
+    pub const LOGGING_CONFIGURATION: Prop<CfnWorkspace, workspace::LoggingConfiguration> = Prop::new("LoggingConfiguration");
     /// Key of `QueryLoggingConfiguration`, for [`Handle::set`].
-    pub const QUERY_LOGGING_CONFIGURATION: Prop<workspace::QueryLoggingConfiguration> = Prop::new("QueryLoggingConfiguration");
+    pub const QUERY_LOGGING_CONFIGURATION: Prop<CfnWorkspace, workspace::QueryLoggingConfiguration> = Prop::new("QueryLoggingConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<workspace::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWorkspace, Vec<workspace::Tag>> = Prop::new("Tags");
     /// Key of `WorkspaceConfiguration`, for [`Handle::set`].
-    pub const WORKSPACE_CONFIGURATION: Prop<workspace::WorkspaceConfiguration> = Prop::new("WorkspaceConfiguration");
+    pub const WORKSPACE_CONFIGURATION: Prop<CfnWorkspace, workspace::WorkspaceConfiguration> = Prop::new("WorkspaceConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkspaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &workspace::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkspaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &workspace::PROPS_SHAPE, props.into())?;
         Ok(CfnWorkspace { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorkspace::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Workspace arn.

@@ -520,36 +520,49 @@ impl CfnPlan {
     pub const CFN_TYPE: &'static str = "AWS::ARCRegionSwitch::Plan";
 
     /// Key of `AssociatedAlarms`, for [`Handle::set`].
-    pub const ASSOCIATED_ALARMS: Prop<Map<plan::AssociatedAlarm>> = Prop::new("AssociatedAlarms");
+    pub const ASSOCIATED_ALARMS: Prop<CfnPlan, Map<plan::AssociatedAlarm>> = Prop::new("AssociatedAlarms");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPlan, String> = Prop::new("Description");
     /// Key of `ExecutionRole`, for [`Handle::set`].
-    pub const EXECUTION_ROLE: Prop<String> = Prop::new("ExecutionRole");
+    pub const EXECUTION_ROLE: Prop<CfnPlan, String> = Prop::new("ExecutionRole");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPlan, String> = Prop::new("Name");
     /// Key of `PrimaryRegion`, for [`Handle::set`].
-    pub const PRIMARY_REGION: Prop<String> = Prop::new("PrimaryRegion");
+    pub const PRIMARY_REGION: Prop<CfnPlan, String> = Prop::new("PrimaryRegion");
     /// Key of `RecoveryApproach`, for [`Handle::set`].
-    pub const RECOVERY_APPROACH: Prop<plan::RecoveryApproach> = Prop::new("RecoveryApproach");
+    pub const RECOVERY_APPROACH: Prop<CfnPlan, plan::RecoveryApproach> = Prop::new("RecoveryApproach");
     /// Key of `RecoveryTimeObjectiveMinutes`, for [`Handle::set`].
-    pub const RECOVERY_TIME_OBJECTIVE_MINUTES: Prop<f64> = Prop::new("RecoveryTimeObjectiveMinutes");
+    pub const RECOVERY_TIME_OBJECTIVE_MINUTES: Prop<CfnPlan, f64> = Prop::new("RecoveryTimeObjectiveMinutes");
     /// Key of `Regions`, for [`Handle::set`].
-    pub const REGIONS: Prop<Vec<String>> = Prop::new("Regions");
+    pub const REGIONS: Prop<CfnPlan, Vec<String>> = Prop::new("Regions");
     /// Key of `ReportConfiguration`, for [`Handle::set`].
-    pub const REPORT_CONFIGURATION: Prop<plan::ReportConfiguration> = Prop::new("ReportConfiguration");
+    pub const REPORT_CONFIGURATION: Prop<CfnPlan, plan::ReportConfiguration> = Prop::new("ReportConfiguration");
     /// Key of `ServiceQuotaChecksEnabled`, for [`Handle::set`].
-    pub const SERVICE_QUOTA_CHECKS_ENABLED: Prop<bool> = Prop::new("ServiceQuotaChecksEnabled");
+    pub const SERVICE_QUOTA_CHECKS_ENABLED: Prop<CfnPlan, bool> = Prop::new("ServiceQuotaChecksEnabled");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPlan, Map<String>> = Prop::new("Tags");
     /// Key of `Triggers`, for [`Handle::set`].
-    pub const TRIGGERS: Prop<Vec<plan::Trigger>> = Prop::new("Triggers");
+    pub const TRIGGERS: Prop<CfnPlan, Vec<plan::Trigger>> = Prop::new("Triggers");
     /// Key of `Workflows`, for [`Handle::set`].
-    pub const WORKFLOWS: Prop<Vec<plan::Workflow>> = Prop::new("Workflows");
+    pub const WORKFLOWS: Prop<CfnPlan, Vec<plan::Workflow>> = Prop::new("Workflows");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPlanProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &plan::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPlanProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &plan::PROPS_SHAPE, props.into())?;
         Ok(CfnPlan { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPlan::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

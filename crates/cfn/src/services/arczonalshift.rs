@@ -82,12 +82,25 @@ impl CfnAutoshiftObserverNotificationStatus {
     pub const CFN_TYPE: &'static str = "AWS::ARCZonalShift::AutoshiftObserverNotificationStatus";
 
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<autoshift_observer_notification_status::AutoshiftObserverNotificationStatus> = Prop::new("Status");
+    pub const STATUS: Prop<CfnAutoshiftObserverNotificationStatus, autoshift_observer_notification_status::AutoshiftObserverNotificationStatus> = Prop::new("Status");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAutoshiftObserverNotificationStatusProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &autoshift_observer_notification_status::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAutoshiftObserverNotificationStatusProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &autoshift_observer_notification_status::PROPS_SHAPE, props.into())?;
         Ok(CfnAutoshiftObserverNotificationStatus { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAutoshiftObserverNotificationStatus::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AccountId`)
@@ -256,16 +269,29 @@ impl CfnZonalAutoshiftConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::ARCZonalShift::ZonalAutoshiftConfiguration";
 
     /// Key of `PracticeRunConfiguration`, for [`Handle::set`].
-    pub const PRACTICE_RUN_CONFIGURATION: Prop<zonal_autoshift_configuration::PracticeRunConfiguration> = Prop::new("PracticeRunConfiguration");
+    pub const PRACTICE_RUN_CONFIGURATION: Prop<CfnZonalAutoshiftConfiguration, zonal_autoshift_configuration::PracticeRunConfiguration> = Prop::new("PracticeRunConfiguration");
     /// Key of `ResourceIdentifier`, for [`Handle::set`].
-    pub const RESOURCE_IDENTIFIER: Prop<String> = Prop::new("ResourceIdentifier");
+    pub const RESOURCE_IDENTIFIER: Prop<CfnZonalAutoshiftConfiguration, String> = Prop::new("ResourceIdentifier");
     /// Key of `ZonalAutoshiftStatus`, for [`Handle::set`].
-    pub const ZONAL_AUTOSHIFT_STATUS: Prop<zonal_autoshift_configuration::ZonalAutoshiftStatus> = Prop::new("ZonalAutoshiftStatus");
+    pub const ZONAL_AUTOSHIFT_STATUS: Prop<CfnZonalAutoshiftConfiguration, zonal_autoshift_configuration::ZonalAutoshiftStatus> = Prop::new("ZonalAutoshiftStatus");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnZonalAutoshiftConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &zonal_autoshift_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnZonalAutoshiftConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &zonal_autoshift_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnZonalAutoshiftConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnZonalAutoshiftConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 

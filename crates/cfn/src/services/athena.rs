@@ -174,18 +174,31 @@ impl CfnCapacityReservation {
     pub const CFN_TYPE: &'static str = "AWS::Athena::CapacityReservation";
 
     /// Key of `CapacityAssignmentConfiguration`, for [`Handle::set`].
-    pub const CAPACITY_ASSIGNMENT_CONFIGURATION: Prop<capacity_reservation::CapacityAssignmentConfiguration> = Prop::new("CapacityAssignmentConfiguration");
+    pub const CAPACITY_ASSIGNMENT_CONFIGURATION: Prop<CfnCapacityReservation, capacity_reservation::CapacityAssignmentConfiguration> = Prop::new("CapacityAssignmentConfiguration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCapacityReservation, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<capacity_reservation::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCapacityReservation, Vec<capacity_reservation::Tag>> = Prop::new("Tags");
     /// Key of `TargetDpus`, for [`Handle::set`].
-    pub const TARGET_DPUS: Prop<i64> = Prop::new("TargetDpus");
+    pub const TARGET_DPUS: Prop<CfnCapacityReservation, i64> = Prop::new("TargetDpus");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCapacityReservationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &capacity_reservation::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCapacityReservationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &capacity_reservation::PROPS_SHAPE, props.into())?;
         Ok(CfnCapacityReservation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCapacityReservation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The number of DPUs Athena has provisioned and allocated for the reservation
@@ -424,26 +437,39 @@ impl CfnDataCatalog {
     pub const CFN_TYPE: &'static str = "AWS::Athena::DataCatalog";
 
     /// Key of `ConnectionType`, for [`Handle::set`].
-    pub const CONNECTION_TYPE: Prop<String> = Prop::new("ConnectionType");
+    pub const CONNECTION_TYPE: Prop<CfnDataCatalog, String> = Prop::new("ConnectionType");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDataCatalog, String> = Prop::new("Description");
     /// Key of `Error`, for [`Handle::set`].
-    pub const ERROR: Prop<String> = Prop::new("Error");
+    pub const ERROR: Prop<CfnDataCatalog, String> = Prop::new("Error");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDataCatalog, String> = Prop::new("Name");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<Map<String>> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnDataCatalog, Map<String>> = Prop::new("Parameters");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<data_catalog::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnDataCatalog, data_catalog::Status> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<data_catalog::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataCatalog, Vec<data_catalog::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<data_catalog::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnDataCatalog, data_catalog::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataCatalogProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_catalog::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataCatalogProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_catalog::PROPS_SHAPE, props.into())?;
         Ok(CfnDataCatalog { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataCatalog::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -526,20 +552,33 @@ impl CfnNamedQuery {
     pub const CFN_TYPE: &'static str = "AWS::Athena::NamedQuery";
 
     /// Key of `Database`, for [`Handle::set`].
-    pub const DATABASE: Prop<String> = Prop::new("Database");
+    pub const DATABASE: Prop<CfnNamedQuery, String> = Prop::new("Database");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnNamedQuery, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnNamedQuery, String> = Prop::new("Name");
     /// Key of `QueryString`, for [`Handle::set`].
-    pub const QUERY_STRING: Prop<String> = Prop::new("QueryString");
+    pub const QUERY_STRING: Prop<CfnNamedQuery, String> = Prop::new("QueryString");
     /// Key of `WorkGroup`, for [`Handle::set`].
-    pub const WORK_GROUP: Prop<String> = Prop::new("WorkGroup");
+    pub const WORK_GROUP: Prop<CfnNamedQuery, String> = Prop::new("WorkGroup");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNamedQueryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &named_query::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNamedQueryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &named_query::PROPS_SHAPE, props.into())?;
         Ok(CfnNamedQuery { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNamedQuery::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The unique ID of the query.
@@ -623,18 +662,31 @@ impl CfnPreparedStatement {
     pub const CFN_TYPE: &'static str = "AWS::Athena::PreparedStatement";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPreparedStatement, String> = Prop::new("Description");
     /// Key of `QueryStatement`, for [`Handle::set`].
-    pub const QUERY_STATEMENT: Prop<String> = Prop::new("QueryStatement");
+    pub const QUERY_STATEMENT: Prop<CfnPreparedStatement, String> = Prop::new("QueryStatement");
     /// Key of `StatementName`, for [`Handle::set`].
-    pub const STATEMENT_NAME: Prop<String> = Prop::new("StatementName");
+    pub const STATEMENT_NAME: Prop<CfnPreparedStatement, String> = Prop::new("StatementName");
     /// Key of `WorkGroup`, for [`Handle::set`].
-    pub const WORK_GROUP: Prop<String> = Prop::new("WorkGroup");
+    pub const WORK_GROUP: Prop<CfnPreparedStatement, String> = Prop::new("WorkGroup");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPreparedStatementProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &prepared_statement::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPreparedStatementProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &prepared_statement::PROPS_SHAPE, props.into())?;
         Ok(CfnPreparedStatement { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPreparedStatement::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1431,24 +1483,37 @@ impl CfnWorkGroup {
     pub const CFN_TYPE: &'static str = "AWS::Athena::WorkGroup";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnWorkGroup, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnWorkGroup, String> = Prop::new("Name");
     /// Key of `RecursiveDeleteOption`, for [`Handle::set`].
-    pub const RECURSIVE_DELETE_OPTION: Prop<bool> = Prop::new("RecursiveDeleteOption");
+    pub const RECURSIVE_DELETE_OPTION: Prop<CfnWorkGroup, bool> = Prop::new("RecursiveDeleteOption");
     /// Key of `State`, for [`Handle::set`].
-    pub const STATE: Prop<work_group::State> = Prop::new("State");
+    pub const STATE: Prop<CfnWorkGroup, work_group::State> = Prop::new("State");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<work_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWorkGroup, Vec<work_group::Tag>> = Prop::new("Tags");
     /// Key of `WorkGroupConfiguration`, for [`Handle::set`].
-    pub const WORK_GROUP_CONFIGURATION: Prop<work_group::WorkGroupConfiguration> = Prop::new("WorkGroupConfiguration");
+    pub const WORK_GROUP_CONFIGURATION: Prop<CfnWorkGroup, work_group::WorkGroupConfiguration> = Prop::new("WorkGroupConfiguration");
     /// Key of `WorkGroupConfigurationUpdates`, for [`Handle::set`].
-    pub const WORK_GROUP_CONFIGURATION_UPDATES: Prop<work_group::WorkGroupConfigurationUpdates> = Prop::new("WorkGroupConfigurationUpdates");
+    pub const WORK_GROUP_CONFIGURATION_UPDATES: Prop<CfnWorkGroup, work_group::WorkGroupConfigurationUpdates> = Prop::new("WorkGroupConfigurationUpdates");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &work_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &work_group::PROPS_SHAPE, props.into())?;
         Ok(CfnWorkGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorkGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The date and time the workgroup was created.

@@ -421,30 +421,43 @@ impl CfnAssessment {
     pub const CFN_TYPE: &'static str = "AWS::AuditManager::Assessment";
 
     /// Key of `AssessmentReportsDestination`, for [`Handle::set`].
-    pub const ASSESSMENT_REPORTS_DESTINATION: Prop<assessment::AssessmentReportsDestination> = Prop::new("AssessmentReportsDestination");
+    pub const ASSESSMENT_REPORTS_DESTINATION: Prop<CfnAssessment, assessment::AssessmentReportsDestination> = Prop::new("AssessmentReportsDestination");
     /// Key of `AwsAccount`, for [`Handle::set`].
-    pub const AWS_ACCOUNT: Prop<assessment::AWSAccount> = Prop::new("AwsAccount");
+    pub const AWS_ACCOUNT: Prop<CfnAssessment, assessment::AWSAccount> = Prop::new("AwsAccount");
     /// Key of `Delegations`, for [`Handle::set`].
-    pub const DELEGATIONS: Prop<Vec<assessment::Delegation>> = Prop::new("Delegations");
+    pub const DELEGATIONS: Prop<CfnAssessment, Vec<assessment::Delegation>> = Prop::new("Delegations");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAssessment, String> = Prop::new("Description");
     /// Key of `FrameworkId`, for [`Handle::set`].
-    pub const FRAMEWORK_ID: Prop<String> = Prop::new("FrameworkId");
+    pub const FRAMEWORK_ID: Prop<CfnAssessment, String> = Prop::new("FrameworkId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAssessment, String> = Prop::new("Name");
     /// Key of `Roles`, for [`Handle::set`].
-    pub const ROLES: Prop<Vec<assessment::Role>> = Prop::new("Roles");
+    pub const ROLES: Prop<CfnAssessment, Vec<assessment::Role>> = Prop::new("Roles");
     /// Key of `Scope`, for [`Handle::set`].
-    pub const SCOPE: Prop<assessment::ScopeType> = Prop::new("Scope");
+    pub const SCOPE: Prop<CfnAssessment, assessment::ScopeType> = Prop::new("Scope");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<assessment::AssessmentStatus> = Prop::new("Status");
+    pub const STATUS: Prop<CfnAssessment, assessment::AssessmentStatus> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<assessment::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAssessment, Vec<assessment::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAssessmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &assessment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAssessmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &assessment::PROPS_SHAPE, props.into())?;
         Ok(CfnAssessment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAssessment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -648,20 +661,33 @@ impl CfnAssessmentFramework {
     pub const CFN_TYPE: &'static str = "AWS::AuditManager::AssessmentFramework";
 
     /// Key of `ComplianceType`, for [`Handle::set`].
-    pub const COMPLIANCE_TYPE: Prop<String> = Prop::new("ComplianceType");
+    pub const COMPLIANCE_TYPE: Prop<CfnAssessmentFramework, String> = Prop::new("ComplianceType");
     /// Key of `ControlSets`, for [`Handle::set`].
-    pub const CONTROL_SETS: Prop<Vec<assessment_framework::ControlSet>> = Prop::new("ControlSets");
+    pub const CONTROL_SETS: Prop<CfnAssessmentFramework, Vec<assessment_framework::ControlSet>> = Prop::new("ControlSets");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAssessmentFramework, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAssessmentFramework, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<assessment_framework::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAssessmentFramework, Vec<assessment_framework::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAssessmentFrameworkProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &assessment_framework::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAssessmentFrameworkProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &assessment_framework::PROPS_SHAPE, props.into())?;
         Ok(CfnAssessmentFramework { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAssessmentFramework::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the framework.

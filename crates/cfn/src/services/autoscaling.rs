@@ -1801,86 +1801,99 @@ impl CfnAutoScalingGroup {
     pub const CFN_TYPE: &'static str = "AWS::AutoScaling::AutoScalingGroup";
 
     /// Key of `AutoScalingGroupName`, for [`Handle::set`].
-    pub const AUTO_SCALING_GROUP_NAME: Prop<String> = Prop::new("AutoScalingGroupName");
+    pub const AUTO_SCALING_GROUP_NAME: Prop<CfnAutoScalingGroup, String> = Prop::new("AutoScalingGroupName");
     /// Key of `AvailabilityZoneDistribution`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE_DISTRIBUTION: Prop<auto_scaling_group::AvailabilityZoneDistribution> = Prop::new("AvailabilityZoneDistribution");
+    pub const AVAILABILITY_ZONE_DISTRIBUTION: Prop<CfnAutoScalingGroup, auto_scaling_group::AvailabilityZoneDistribution> = Prop::new("AvailabilityZoneDistribution");
     /// Key of `AvailabilityZoneIds`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE_IDS: Prop<Vec<String>> = Prop::new("AvailabilityZoneIds");
+    pub const AVAILABILITY_ZONE_IDS: Prop<CfnAutoScalingGroup, Vec<String>> = Prop::new("AvailabilityZoneIds");
     /// Key of `AvailabilityZoneImpairmentPolicy`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE_IMPAIRMENT_POLICY: Prop<auto_scaling_group::AvailabilityZoneImpairmentPolicy> = Prop::new("AvailabilityZoneImpairmentPolicy");
+    pub const AVAILABILITY_ZONE_IMPAIRMENT_POLICY: Prop<CfnAutoScalingGroup, auto_scaling_group::AvailabilityZoneImpairmentPolicy> = Prop::new("AvailabilityZoneImpairmentPolicy");
     /// Key of `AvailabilityZones`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONES: Prop<Vec<String>> = Prop::new("AvailabilityZones");
+    pub const AVAILABILITY_ZONES: Prop<CfnAutoScalingGroup, Vec<String>> = Prop::new("AvailabilityZones");
     /// Key of `CapacityRebalance`, for [`Handle::set`].
-    pub const CAPACITY_REBALANCE: Prop<bool> = Prop::new("CapacityRebalance");
+    pub const CAPACITY_REBALANCE: Prop<CfnAutoScalingGroup, bool> = Prop::new("CapacityRebalance");
     /// Key of `CapacityReservationSpecification`, for [`Handle::set`].
-    pub const CAPACITY_RESERVATION_SPECIFICATION: Prop<auto_scaling_group::CapacityReservationSpecification> = Prop::new("CapacityReservationSpecification");
+    pub const CAPACITY_RESERVATION_SPECIFICATION: Prop<CfnAutoScalingGroup, auto_scaling_group::CapacityReservationSpecification> = Prop::new("CapacityReservationSpecification");
     /// Key of `Context`, for [`Handle::set`].
-    pub const CONTEXT: Prop<String> = Prop::new("Context");
+    pub const CONTEXT: Prop<CfnAutoScalingGroup, String> = Prop::new("Context");
     /// Key of `Cooldown`, for [`Handle::set`].
-    pub const COOLDOWN: Prop<String> = Prop::new("Cooldown");
+    pub const COOLDOWN: Prop<CfnAutoScalingGroup, String> = Prop::new("Cooldown");
     /// Key of `DefaultInstanceWarmup`, for [`Handle::set`].
-    pub const DEFAULT_INSTANCE_WARMUP: Prop<i64> = Prop::new("DefaultInstanceWarmup");
+    pub const DEFAULT_INSTANCE_WARMUP: Prop<CfnAutoScalingGroup, i64> = Prop::new("DefaultInstanceWarmup");
     /// Key of `DeletionProtection`, for [`Handle::set`].
-    pub const DELETION_PROTECTION: Prop<auto_scaling_group::DeletionProtection> = Prop::new("DeletionProtection");
+    pub const DELETION_PROTECTION: Prop<CfnAutoScalingGroup, auto_scaling_group::DeletionProtection> = Prop::new("DeletionProtection");
     /// Key of `DesiredCapacity`, for [`Handle::set`].
-    pub const DESIRED_CAPACITY: Prop<String> = Prop::new("DesiredCapacity");
+    pub const DESIRED_CAPACITY: Prop<CfnAutoScalingGroup, String> = Prop::new("DesiredCapacity");
     /// Key of `DesiredCapacityType`, for [`Handle::set`].
-    pub const DESIRED_CAPACITY_TYPE: Prop<String> = Prop::new("DesiredCapacityType");
+    pub const DESIRED_CAPACITY_TYPE: Prop<CfnAutoScalingGroup, String> = Prop::new("DesiredCapacityType");
     /// Key of `HealthCheckGracePeriod`, for [`Handle::set`].
-    pub const HEALTH_CHECK_GRACE_PERIOD: Prop<i64> = Prop::new("HealthCheckGracePeriod");
+    pub const HEALTH_CHECK_GRACE_PERIOD: Prop<CfnAutoScalingGroup, i64> = Prop::new("HealthCheckGracePeriod");
     /// Key of `HealthCheckType`, for [`Handle::set`].
-    pub const HEALTH_CHECK_TYPE: Prop<String> = Prop::new("HealthCheckType");
+    pub const HEALTH_CHECK_TYPE: Prop<CfnAutoScalingGroup, String> = Prop::new("HealthCheckType");
     /// Key of `InstanceId`, for [`Handle::set`].
-    pub const INSTANCE_ID: Prop<String> = Prop::new("InstanceId");
+    pub const INSTANCE_ID: Prop<CfnAutoScalingGroup, String> = Prop::new("InstanceId");
     /// Key of `InstanceLifecyclePolicy`, for [`Handle::set`].
-    pub const INSTANCE_LIFECYCLE_POLICY: Prop<auto_scaling_group::InstanceLifecyclePolicy> = Prop::new("InstanceLifecyclePolicy");
+    pub const INSTANCE_LIFECYCLE_POLICY: Prop<CfnAutoScalingGroup, auto_scaling_group::InstanceLifecyclePolicy> = Prop::new("InstanceLifecyclePolicy");
     /// Key of `InstanceMaintenancePolicy`, for [`Handle::set`].
-    pub const INSTANCE_MAINTENANCE_POLICY: Prop<auto_scaling_group::InstanceMaintenancePolicy> = Prop::new("InstanceMaintenancePolicy");
+    pub const INSTANCE_MAINTENANCE_POLICY: Prop<CfnAutoScalingGroup, auto_scaling_group::InstanceMaintenancePolicy> = Prop::new("InstanceMaintenancePolicy");
     /// Key of `LaunchConfigurationName`, for [`Handle::set`].
-    pub const LAUNCH_CONFIGURATION_NAME: Prop<String> = Prop::new("LaunchConfigurationName");
+    pub const LAUNCH_CONFIGURATION_NAME: Prop<CfnAutoScalingGroup, String> = Prop::new("LaunchConfigurationName");
     /// Key of `LaunchTemplate`, for [`Handle::set`].
-    pub const LAUNCH_TEMPLATE: Prop<auto_scaling_group::LaunchTemplateSpecification> = Prop::new("LaunchTemplate");
+    pub const LAUNCH_TEMPLATE: Prop<CfnAutoScalingGroup, auto_scaling_group::LaunchTemplateSpecification> = Prop::new("LaunchTemplate");
     /// Key of `LifecycleHookSpecificationList`, for [`Handle::set`].
-    pub const LIFECYCLE_HOOK_SPECIFICATION_LIST: Prop<Vec<auto_scaling_group::LifecycleHookSpecification>> = Prop::new("LifecycleHookSpecificationList");
+    pub const LIFECYCLE_HOOK_SPECIFICATION_LIST: Prop<CfnAutoScalingGroup, Vec<auto_scaling_group::LifecycleHookSpecification>> = Prop::new("LifecycleHookSpecificationList");
     /// Key of `LoadBalancerNames`, for [`Handle::set`].
-    pub const LOAD_BALANCER_NAMES: Prop<Vec<String>> = Prop::new("LoadBalancerNames");
+    pub const LOAD_BALANCER_NAMES: Prop<CfnAutoScalingGroup, Vec<String>> = Prop::new("LoadBalancerNames");
     /// Key of `MaxInstanceLifetime`, for [`Handle::set`].
-    pub const MAX_INSTANCE_LIFETIME: Prop<i64> = Prop::new("MaxInstanceLifetime");
+    pub const MAX_INSTANCE_LIFETIME: Prop<CfnAutoScalingGroup, i64> = Prop::new("MaxInstanceLifetime");
     /// Key of `MaxSize`, for [`Handle::set`].
-    pub const MAX_SIZE: Prop<String> = Prop::new("MaxSize");
+    pub const MAX_SIZE: Prop<CfnAutoScalingGroup, String> = Prop::new("MaxSize");
     /// Key of `MetricsCollection`, for [`Handle::set`].
-    pub const METRICS_COLLECTION: Prop<Vec<auto_scaling_group::MetricsCollection>> = Prop::new("MetricsCollection");
+    pub const METRICS_COLLECTION: Prop<CfnAutoScalingGroup, Vec<auto_scaling_group::MetricsCollection>> = Prop::new("MetricsCollection");
     /// Key of `MinSize`, for [`Handle::set`].
-    pub const MIN_SIZE: Prop<String> = Prop::new("MinSize");
+    pub const MIN_SIZE: Prop<CfnAutoScalingGroup, String> = Prop::new("MinSize");
     /// Key of `MixedInstancesPolicy`, for [`Handle::set`].
-    pub const MIXED_INSTANCES_POLICY: Prop<auto_scaling_group::MixedInstancesPolicy> = Prop::new("MixedInstancesPolicy");
+    pub const MIXED_INSTANCES_POLICY: Prop<CfnAutoScalingGroup, auto_scaling_group::MixedInstancesPolicy> = Prop::new("MixedInstancesPolicy");
     /// Key of `NewInstancesProtectedFromScaleIn`, for [`Handle::set`].
-    pub const NEW_INSTANCES_PROTECTED_FROM_SCALE_IN: Prop<bool> = Prop::new("NewInstancesProtectedFromScaleIn");
+    pub const NEW_INSTANCES_PROTECTED_FROM_SCALE_IN: Prop<CfnAutoScalingGroup, bool> = Prop::new("NewInstancesProtectedFromScaleIn");
     /// Key of `NotificationConfiguration`, for [`Handle::set`].
-    pub const NOTIFICATION_CONFIGURATION: Prop<auto_scaling_group::NotificationConfiguration> = Prop::new("NotificationConfiguration");
+    pub const NOTIFICATION_CONFIGURATION: Prop<CfnAutoScalingGroup, auto_scaling_group::NotificationConfiguration> = Prop::new("NotificationConfiguration");
     /// Key of `NotificationConfigurations`, for [`Handle::set`].
-    pub const NOTIFICATION_CONFIGURATIONS: Prop<Vec<auto_scaling_group::NotificationConfiguration>> = Prop::new("NotificationConfigurations");
+    pub const NOTIFICATION_CONFIGURATIONS: Prop<CfnAutoScalingGroup, Vec<auto_scaling_group::NotificationConfiguration>> = Prop::new("NotificationConfigurations");
     /// Key of `PlacementGroup`, for [`Handle::set`].
-    pub const PLACEMENT_GROUP: Prop<String> = Prop::new("PlacementGroup");
+    pub const PLACEMENT_GROUP: Prop<CfnAutoScalingGroup, String> = Prop::new("PlacementGroup");
     /// Key of `ServiceLinkedRoleARN`, for [`Handle::set`].
-    pub const SERVICE_LINKED_ROLE_ARN: Prop<String> = Prop::new("ServiceLinkedRoleARN");
+    pub const SERVICE_LINKED_ROLE_ARN: Prop<CfnAutoScalingGroup, String> = Prop::new("ServiceLinkedRoleARN");
     /// Key of `SkipZonalShiftValidation`, for [`Handle::set`].
-    pub const SKIP_ZONAL_SHIFT_VALIDATION: Prop<bool> = Prop::new("SkipZonalShiftValidation");
+    pub const SKIP_ZONAL_SHIFT_VALIDATION: Prop<CfnAutoScalingGroup, bool> = Prop::new("SkipZonalShiftValidation");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<auto_scaling_group::TagProperty>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAutoScalingGroup, Vec<auto_scaling_group::TagProperty>> = Prop::new("Tags");
     /// Key of `TargetGroupARNs`, for [`Handle::set`].
-    pub const TARGET_GROUP_AR_NS: Prop<Vec<String>> = Prop::new("TargetGroupARNs");
+    pub const TARGET_GROUP_AR_NS: Prop<CfnAutoScalingGroup, Vec<String>> = Prop::new("TargetGroupARNs");
     /// Key of `TerminationPolicies`, for [`Handle::set`].
-    pub const TERMINATION_POLICIES: Prop<Vec<String>> = Prop::new("TerminationPolicies");
+    pub const TERMINATION_POLICIES: Prop<CfnAutoScalingGroup, Vec<String>> = Prop::new("TerminationPolicies");
     /// Key of `TrafficSources`, for [`Handle::set`].
-    pub const TRAFFIC_SOURCES: Prop<Vec<auto_scaling_group::TrafficSourceIdentifier>> = Prop::new("TrafficSources");
+    pub const TRAFFIC_SOURCES: Prop<CfnAutoScalingGroup, Vec<auto_scaling_group::TrafficSourceIdentifier>> = Prop::new("TrafficSources");
     /// Key of `VPCZoneIdentifier`, for [`Handle::set`].
-    pub const VPC_ZONE_IDENTIFIER: Prop<Vec<String>> = Prop::new("VPCZoneIdentifier");
+    pub const VPC_ZONE_IDENTIFIER: Prop<CfnAutoScalingGroup, Vec<String>> = Prop::new("VPCZoneIdentifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAutoScalingGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &auto_scaling_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAutoScalingGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &auto_scaling_group::PROPS_SHAPE, props.into())?;
         Ok(CfnAutoScalingGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAutoScalingGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AutoScalingGroupARN`)
@@ -2542,48 +2555,61 @@ impl CfnLaunchConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::AutoScaling::LaunchConfiguration";
 
     /// Key of `AssociatePublicIpAddress`, for [`Handle::set`].
-    pub const ASSOCIATE_PUBLIC_IP_ADDRESS: Prop<bool> = Prop::new("AssociatePublicIpAddress");
+    pub const ASSOCIATE_PUBLIC_IP_ADDRESS: Prop<CfnLaunchConfiguration, bool> = Prop::new("AssociatePublicIpAddress");
     /// Key of `BlockDeviceMappings`, for [`Handle::set`].
-    pub const BLOCK_DEVICE_MAPPINGS: Prop<Vec<launch_configuration::BlockDeviceMapping>> = Prop::new("BlockDeviceMappings");
+    pub const BLOCK_DEVICE_MAPPINGS: Prop<CfnLaunchConfiguration, Vec<launch_configuration::BlockDeviceMapping>> = Prop::new("BlockDeviceMappings");
     /// Key of `ClassicLinkVPCId`, for [`Handle::set`].
-    pub const CLASSIC_LINK_VPC_ID: Prop<String> = Prop::new("ClassicLinkVPCId");
+    pub const CLASSIC_LINK_VPC_ID: Prop<CfnLaunchConfiguration, String> = Prop::new("ClassicLinkVPCId");
     /// Key of `ClassicLinkVPCSecurityGroups`, for [`Handle::set`].
-    pub const CLASSIC_LINK_VPC_SECURITY_GROUPS: Prop<Vec<String>> = Prop::new("ClassicLinkVPCSecurityGroups");
+    pub const CLASSIC_LINK_VPC_SECURITY_GROUPS: Prop<CfnLaunchConfiguration, Vec<String>> = Prop::new("ClassicLinkVPCSecurityGroups");
     /// Key of `EbsOptimized`, for [`Handle::set`].
-    pub const EBS_OPTIMIZED: Prop<bool> = Prop::new("EbsOptimized");
+    pub const EBS_OPTIMIZED: Prop<CfnLaunchConfiguration, bool> = Prop::new("EbsOptimized");
     /// Key of `IamInstanceProfile`, for [`Handle::set`].
-    pub const IAM_INSTANCE_PROFILE: Prop<String> = Prop::new("IamInstanceProfile");
+    pub const IAM_INSTANCE_PROFILE: Prop<CfnLaunchConfiguration, String> = Prop::new("IamInstanceProfile");
     /// Key of `ImageId`, for [`Handle::set`].
-    pub const IMAGE_ID: Prop<String> = Prop::new("ImageId");
+    pub const IMAGE_ID: Prop<CfnLaunchConfiguration, String> = Prop::new("ImageId");
     /// Key of `InstanceId`, for [`Handle::set`].
-    pub const INSTANCE_ID: Prop<String> = Prop::new("InstanceId");
+    pub const INSTANCE_ID: Prop<CfnLaunchConfiguration, String> = Prop::new("InstanceId");
     /// Key of `InstanceMonitoring`, for [`Handle::set`].
-    pub const INSTANCE_MONITORING: Prop<bool> = Prop::new("InstanceMonitoring");
+    pub const INSTANCE_MONITORING: Prop<CfnLaunchConfiguration, bool> = Prop::new("InstanceMonitoring");
     /// Key of `InstanceType`, for [`Handle::set`].
-    pub const INSTANCE_TYPE: Prop<String> = Prop::new("InstanceType");
+    pub const INSTANCE_TYPE: Prop<CfnLaunchConfiguration, String> = Prop::new("InstanceType");
     /// Key of `KernelId`, for [`Handle::set`].
-    pub const KERNEL_ID: Prop<String> = Prop::new("KernelId");
+    pub const KERNEL_ID: Prop<CfnLaunchConfiguration, String> = Prop::new("KernelId");
     /// Key of `KeyName`, for [`Handle::set`].
-    pub const KEY_NAME: Prop<String> = Prop::new("KeyName");
+    pub const KEY_NAME: Prop<CfnLaunchConfiguration, String> = Prop::new("KeyName");
     /// Key of `LaunchConfigurationName`, for [`Handle::set`].
-    pub const LAUNCH_CONFIGURATION_NAME: Prop<String> = Prop::new("LaunchConfigurationName");
+    pub const LAUNCH_CONFIGURATION_NAME: Prop<CfnLaunchConfiguration, String> = Prop::new("LaunchConfigurationName");
     /// Key of `MetadataOptions`, for [`Handle::set`].
-    pub const METADATA_OPTIONS: Prop<launch_configuration::MetadataOptions> = Prop::new("MetadataOptions");
+    pub const METADATA_OPTIONS: Prop<CfnLaunchConfiguration, launch_configuration::MetadataOptions> = Prop::new("MetadataOptions");
     /// Key of `PlacementTenancy`, for [`Handle::set`].
-    pub const PLACEMENT_TENANCY: Prop<String> = Prop::new("PlacementTenancy");
+    pub const PLACEMENT_TENANCY: Prop<CfnLaunchConfiguration, String> = Prop::new("PlacementTenancy");
     /// Key of `RamDiskId`, for [`Handle::set`].
-    pub const RAM_DISK_ID: Prop<String> = Prop::new("RamDiskId");
+    pub const RAM_DISK_ID: Prop<CfnLaunchConfiguration, String> = Prop::new("RamDiskId");
     /// Key of `SecurityGroups`, for [`Handle::set`].
-    pub const SECURITY_GROUPS: Prop<Vec<String>> = Prop::new("SecurityGroups");
+    pub const SECURITY_GROUPS: Prop<CfnLaunchConfiguration, Vec<String>> = Prop::new("SecurityGroups");
     /// Key of `SpotPrice`, for [`Handle::set`].
-    pub const SPOT_PRICE: Prop<String> = Prop::new("SpotPrice");
+    pub const SPOT_PRICE: Prop<CfnLaunchConfiguration, String> = Prop::new("SpotPrice");
     /// Key of `UserData`, for [`Handle::set`].
-    pub const USER_DATA: Prop<String> = Prop::new("UserData");
+    pub const USER_DATA: Prop<CfnLaunchConfiguration, String> = Prop::new("UserData");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLaunchConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &launch_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLaunchConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &launch_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnLaunchConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLaunchConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2731,26 +2757,39 @@ impl CfnLifecycleHook {
     pub const CFN_TYPE: &'static str = "AWS::AutoScaling::LifecycleHook";
 
     /// Key of `AutoScalingGroupName`, for [`Handle::set`].
-    pub const AUTO_SCALING_GROUP_NAME: Prop<String> = Prop::new("AutoScalingGroupName");
+    pub const AUTO_SCALING_GROUP_NAME: Prop<CfnLifecycleHook, String> = Prop::new("AutoScalingGroupName");
     /// Key of `DefaultResult`, for [`Handle::set`].
-    pub const DEFAULT_RESULT: Prop<lifecycle_hook::DefaultResult> = Prop::new("DefaultResult");
+    pub const DEFAULT_RESULT: Prop<CfnLifecycleHook, lifecycle_hook::DefaultResult> = Prop::new("DefaultResult");
     /// Key of `HeartbeatTimeout`, for [`Handle::set`].
-    pub const HEARTBEAT_TIMEOUT: Prop<i64> = Prop::new("HeartbeatTimeout");
+    pub const HEARTBEAT_TIMEOUT: Prop<CfnLifecycleHook, i64> = Prop::new("HeartbeatTimeout");
     /// Key of `LifecycleHookName`, for [`Handle::set`].
-    pub const LIFECYCLE_HOOK_NAME: Prop<String> = Prop::new("LifecycleHookName");
+    pub const LIFECYCLE_HOOK_NAME: Prop<CfnLifecycleHook, String> = Prop::new("LifecycleHookName");
     /// Key of `LifecycleTransition`, for [`Handle::set`].
-    pub const LIFECYCLE_TRANSITION: Prop<lifecycle_hook::LifecycleTransition> = Prop::new("LifecycleTransition");
+    pub const LIFECYCLE_TRANSITION: Prop<CfnLifecycleHook, lifecycle_hook::LifecycleTransition> = Prop::new("LifecycleTransition");
     /// Key of `NotificationMetadata`, for [`Handle::set`].
-    pub const NOTIFICATION_METADATA: Prop<String> = Prop::new("NotificationMetadata");
+    pub const NOTIFICATION_METADATA: Prop<CfnLifecycleHook, String> = Prop::new("NotificationMetadata");
     /// Key of `NotificationTargetARN`, for [`Handle::set`].
-    pub const NOTIFICATION_TARGET_ARN: Prop<String> = Prop::new("NotificationTargetARN");
+    pub const NOTIFICATION_TARGET_ARN: Prop<CfnLifecycleHook, String> = Prop::new("NotificationTargetARN");
     /// Key of `RoleARN`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleARN");
+    pub const ROLE_ARN: Prop<CfnLifecycleHook, String> = Prop::new("RoleARN");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLifecycleHookProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &lifecycle_hook::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLifecycleHookProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &lifecycle_hook::PROPS_SHAPE, props.into())?;
         Ok(CfnLifecycleHook { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLifecycleHook::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -3838,32 +3877,45 @@ impl CfnScalingPolicy {
     pub const CFN_TYPE: &'static str = "AWS::AutoScaling::ScalingPolicy";
 
     /// Key of `AdjustmentType`, for [`Handle::set`].
-    pub const ADJUSTMENT_TYPE: Prop<scaling_policy::AdjustmentType> = Prop::new("AdjustmentType");
+    pub const ADJUSTMENT_TYPE: Prop<CfnScalingPolicy, scaling_policy::AdjustmentType> = Prop::new("AdjustmentType");
     /// Key of `AutoScalingGroupName`, for [`Handle::set`].
-    pub const AUTO_SCALING_GROUP_NAME: Prop<String> = Prop::new("AutoScalingGroupName");
+    pub const AUTO_SCALING_GROUP_NAME: Prop<CfnScalingPolicy, String> = Prop::new("AutoScalingGroupName");
     /// Key of `Cooldown`, for [`Handle::set`].
-    pub const COOLDOWN: Prop<String> = Prop::new("Cooldown");
+    pub const COOLDOWN: Prop<CfnScalingPolicy, String> = Prop::new("Cooldown");
     /// Key of `EstimatedInstanceWarmup`, for [`Handle::set`].
-    pub const ESTIMATED_INSTANCE_WARMUP: Prop<i64> = Prop::new("EstimatedInstanceWarmup");
+    pub const ESTIMATED_INSTANCE_WARMUP: Prop<CfnScalingPolicy, i64> = Prop::new("EstimatedInstanceWarmup");
     /// Key of `MetricAggregationType`, for [`Handle::set`].
-    pub const METRIC_AGGREGATION_TYPE: Prop<scaling_policy::MetricAggregationType> = Prop::new("MetricAggregationType");
+    pub const METRIC_AGGREGATION_TYPE: Prop<CfnScalingPolicy, scaling_policy::MetricAggregationType> = Prop::new("MetricAggregationType");
     /// Key of `MinAdjustmentMagnitude`, for [`Handle::set`].
-    pub const MIN_ADJUSTMENT_MAGNITUDE: Prop<i64> = Prop::new("MinAdjustmentMagnitude");
+    pub const MIN_ADJUSTMENT_MAGNITUDE: Prop<CfnScalingPolicy, i64> = Prop::new("MinAdjustmentMagnitude");
     /// Key of `PolicyType`, for [`Handle::set`].
-    pub const POLICY_TYPE: Prop<scaling_policy::PolicyType> = Prop::new("PolicyType");
+    pub const POLICY_TYPE: Prop<CfnScalingPolicy, scaling_policy::PolicyType> = Prop::new("PolicyType");
     /// Key of `PredictiveScalingConfiguration`, for [`Handle::set`].
-    pub const PREDICTIVE_SCALING_CONFIGURATION: Prop<scaling_policy::PredictiveScalingConfiguration> = Prop::new("PredictiveScalingConfiguration");
+    pub const PREDICTIVE_SCALING_CONFIGURATION: Prop<CfnScalingPolicy, scaling_policy::PredictiveScalingConfiguration> = Prop::new("PredictiveScalingConfiguration");
     /// Key of `ScalingAdjustment`, for [`Handle::set`].
-    pub const SCALING_ADJUSTMENT: Prop<i64> = Prop::new("ScalingAdjustment");
+    pub const SCALING_ADJUSTMENT: Prop<CfnScalingPolicy, i64> = Prop::new("ScalingAdjustment");
     /// Key of `StepAdjustments`, for [`Handle::set`].
-    pub const STEP_ADJUSTMENTS: Prop<Vec<scaling_policy::StepAdjustment>> = Prop::new("StepAdjustments");
+    pub const STEP_ADJUSTMENTS: Prop<CfnScalingPolicy, Vec<scaling_policy::StepAdjustment>> = Prop::new("StepAdjustments");
     /// Key of `TargetTrackingConfiguration`, for [`Handle::set`].
-    pub const TARGET_TRACKING_CONFIGURATION: Prop<scaling_policy::TargetTrackingConfiguration> = Prop::new("TargetTrackingConfiguration");
+    pub const TARGET_TRACKING_CONFIGURATION: Prop<CfnScalingPolicy, scaling_policy::TargetTrackingConfiguration> = Prop::new("TargetTrackingConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnScalingPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &scaling_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnScalingPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &scaling_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnScalingPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnScalingPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the AutoScaling scaling policy
@@ -3972,26 +4024,39 @@ impl CfnScheduledAction {
     pub const CFN_TYPE: &'static str = "AWS::AutoScaling::ScheduledAction";
 
     /// Key of `AutoScalingGroupName`, for [`Handle::set`].
-    pub const AUTO_SCALING_GROUP_NAME: Prop<String> = Prop::new("AutoScalingGroupName");
+    pub const AUTO_SCALING_GROUP_NAME: Prop<CfnScheduledAction, String> = Prop::new("AutoScalingGroupName");
     /// Key of `DesiredCapacity`, for [`Handle::set`].
-    pub const DESIRED_CAPACITY: Prop<i64> = Prop::new("DesiredCapacity");
+    pub const DESIRED_CAPACITY: Prop<CfnScheduledAction, i64> = Prop::new("DesiredCapacity");
     /// Key of `EndTime`, for [`Handle::set`].
-    pub const END_TIME: Prop<String> = Prop::new("EndTime");
+    pub const END_TIME: Prop<CfnScheduledAction, String> = Prop::new("EndTime");
     /// Key of `MaxSize`, for [`Handle::set`].
-    pub const MAX_SIZE: Prop<i64> = Prop::new("MaxSize");
+    pub const MAX_SIZE: Prop<CfnScheduledAction, i64> = Prop::new("MaxSize");
     /// Key of `MinSize`, for [`Handle::set`].
-    pub const MIN_SIZE: Prop<i64> = Prop::new("MinSize");
+    pub const MIN_SIZE: Prop<CfnScheduledAction, i64> = Prop::new("MinSize");
     /// Key of `Recurrence`, for [`Handle::set`].
-    pub const RECURRENCE: Prop<String> = Prop::new("Recurrence");
+    pub const RECURRENCE: Prop<CfnScheduledAction, String> = Prop::new("Recurrence");
     /// Key of `StartTime`, for [`Handle::set`].
-    pub const START_TIME: Prop<String> = Prop::new("StartTime");
+    pub const START_TIME: Prop<CfnScheduledAction, String> = Prop::new("StartTime");
     /// Key of `TimeZone`, for [`Handle::set`].
-    pub const TIME_ZONE: Prop<String> = Prop::new("TimeZone");
+    pub const TIME_ZONE: Prop<CfnScheduledAction, String> = Prop::new("TimeZone");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnScheduledActionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &scheduled_action::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnScheduledActionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &scheduled_action::PROPS_SHAPE, props.into())?;
         Ok(CfnScheduledAction { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnScheduledAction::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Auto-generated unique identifier
@@ -4125,20 +4190,33 @@ impl CfnWarmPool {
     pub const CFN_TYPE: &'static str = "AWS::AutoScaling::WarmPool";
 
     /// Key of `AutoScalingGroupName`, for [`Handle::set`].
-    pub const AUTO_SCALING_GROUP_NAME: Prop<String> = Prop::new("AutoScalingGroupName");
+    pub const AUTO_SCALING_GROUP_NAME: Prop<CfnWarmPool, String> = Prop::new("AutoScalingGroupName");
     /// Key of `InstanceReusePolicy`, for [`Handle::set`].
-    pub const INSTANCE_REUSE_POLICY: Prop<warm_pool::InstanceReusePolicy> = Prop::new("InstanceReusePolicy");
+    pub const INSTANCE_REUSE_POLICY: Prop<CfnWarmPool, warm_pool::InstanceReusePolicy> = Prop::new("InstanceReusePolicy");
     /// Key of `MaxGroupPreparedCapacity`, for [`Handle::set`].
-    pub const MAX_GROUP_PREPARED_CAPACITY: Prop<i64> = Prop::new("MaxGroupPreparedCapacity");
+    pub const MAX_GROUP_PREPARED_CAPACITY: Prop<CfnWarmPool, i64> = Prop::new("MaxGroupPreparedCapacity");
     /// Key of `MinSize`, for [`Handle::set`].
-    pub const MIN_SIZE: Prop<i64> = Prop::new("MinSize");
+    pub const MIN_SIZE: Prop<CfnWarmPool, i64> = Prop::new("MinSize");
     /// Key of `PoolState`, for [`Handle::set`].
-    pub const POOL_STATE: Prop<warm_pool::PoolState> = Prop::new("PoolState");
+    pub const POOL_STATE: Prop<CfnWarmPool, warm_pool::PoolState> = Prop::new("PoolState");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWarmPoolProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &warm_pool::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWarmPoolProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &warm_pool::PROPS_SHAPE, props.into())?;
         Ok(CfnWarmPool { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWarmPool::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 

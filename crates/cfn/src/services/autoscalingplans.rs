@@ -782,14 +782,27 @@ impl CfnScalingPlan {
     pub const CFN_TYPE: &'static str = "AWS::AutoScalingPlans::ScalingPlan";
 
     /// Key of `ApplicationSource`, for [`Handle::set`].
-    pub const APPLICATION_SOURCE: Prop<scaling_plan::ApplicationSource> = Prop::new("ApplicationSource");
+    pub const APPLICATION_SOURCE: Prop<CfnScalingPlan, scaling_plan::ApplicationSource> = Prop::new("ApplicationSource");
     /// Key of `ScalingInstructions`, for [`Handle::set`].
-    pub const SCALING_INSTRUCTIONS: Prop<Vec<scaling_plan::ScalingInstruction>> = Prop::new("ScalingInstructions");
+    pub const SCALING_INSTRUCTIONS: Prop<CfnScalingPlan, Vec<scaling_plan::ScalingInstruction>> = Prop::new("ScalingInstructions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnScalingPlanProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &scaling_plan::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnScalingPlanProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &scaling_plan::PROPS_SHAPE, props.into())?;
         Ok(CfnScalingPlan { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnScalingPlan::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the scaling plan.

@@ -158,20 +158,33 @@ impl CfnCapability {
     pub const CFN_TYPE: &'static str = "AWS::B2BI::Capability";
 
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<Json> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnCapability, Json> = Prop::new("Configuration");
     /// Key of `InstructionsDocuments`, for [`Handle::set`].
-    pub const INSTRUCTIONS_DOCUMENTS: Prop<Vec<capability::S3Location>> = Prop::new("InstructionsDocuments");
+    pub const INSTRUCTIONS_DOCUMENTS: Prop<CfnCapability, Vec<capability::S3Location>> = Prop::new("InstructionsDocuments");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCapability, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<capability::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCapability, Vec<capability::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<capability::CapabilityType> = Prop::new("Type");
+    pub const TYPE: Prop<CfnCapability, capability::CapabilityType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCapabilityProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &capability::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCapabilityProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &capability::PROPS_SHAPE, props.into())?;
         Ok(CfnCapability { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCapability::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CapabilityArn`)
@@ -469,24 +482,37 @@ impl CfnPartnership {
     pub const CFN_TYPE: &'static str = "AWS::B2BI::Partnership";
 
     /// Key of `Capabilities`, for [`Handle::set`].
-    pub const CAPABILITIES: Prop<Vec<String>> = Prop::new("Capabilities");
+    pub const CAPABILITIES: Prop<CfnPartnership, Vec<String>> = Prop::new("Capabilities");
     /// Key of `CapabilityOptions`, for [`Handle::set`].
-    pub const CAPABILITY_OPTIONS: Prop<partnership::CapabilityOptions> = Prop::new("CapabilityOptions");
+    pub const CAPABILITY_OPTIONS: Prop<CfnPartnership, partnership::CapabilityOptions> = Prop::new("CapabilityOptions");
     /// Key of `Email`, for [`Handle::set`].
-    pub const EMAIL: Prop<String> = Prop::new("Email");
+    pub const EMAIL: Prop<CfnPartnership, String> = Prop::new("Email");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPartnership, String> = Prop::new("Name");
     /// Key of `Phone`, for [`Handle::set`].
-    pub const PHONE: Prop<String> = Prop::new("Phone");
+    pub const PHONE: Prop<CfnPartnership, String> = Prop::new("Phone");
     /// Key of `ProfileId`, for [`Handle::set`].
-    pub const PROFILE_ID: Prop<String> = Prop::new("ProfileId");
+    pub const PROFILE_ID: Prop<CfnPartnership, String> = Prop::new("ProfileId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<partnership::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPartnership, Vec<partnership::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPartnershipProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &partnership::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPartnershipProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &partnership::PROPS_SHAPE, props.into())?;
         Ok(CfnPartnership { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPartnership::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -653,22 +679,35 @@ impl CfnProfile {
     pub const CFN_TYPE: &'static str = "AWS::B2BI::Profile";
 
     /// Key of `BusinessName`, for [`Handle::set`].
-    pub const BUSINESS_NAME: Prop<String> = Prop::new("BusinessName");
+    pub const BUSINESS_NAME: Prop<CfnProfile, String> = Prop::new("BusinessName");
     /// Key of `Email`, for [`Handle::set`].
-    pub const EMAIL: Prop<String> = Prop::new("Email");
+    pub const EMAIL: Prop<CfnProfile, String> = Prop::new("Email");
     /// Key of `Logging`, for [`Handle::set`].
-    pub const LOGGING: Prop<profile::Logging> = Prop::new("Logging");
+    pub const LOGGING: Prop<CfnProfile, profile::Logging> = Prop::new("Logging");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnProfile, String> = Prop::new("Name");
     /// Key of `Phone`, for [`Handle::set`].
-    pub const PHONE: Prop<String> = Prop::new("Phone");
+    pub const PHONE: Prop<CfnProfile, String> = Prop::new("Phone");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<profile::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnProfile, Vec<profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &profile::PROPS_SHAPE, props.into())?;
         Ok(CfnProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -1243,32 +1282,45 @@ impl CfnTransformer {
     pub const CFN_TYPE: &'static str = "AWS::B2BI::Transformer";
 
     /// Key of `EdiType`, for [`Handle::set`].
-    pub const EDI_TYPE: Prop<Json> = Prop::new("EdiType");
+    pub const EDI_TYPE: Prop<CfnTransformer, Json> = Prop::new("EdiType");
     /// Key of `FileFormat`, for [`Handle::set`].
-    pub const FILE_FORMAT: Prop<transformer::FileFormat> = Prop::new("FileFormat");
+    pub const FILE_FORMAT: Prop<CfnTransformer, transformer::FileFormat> = Prop::new("FileFormat");
     /// Key of `InputConversion`, for [`Handle::set`].
-    pub const INPUT_CONVERSION: Prop<transformer::InputConversion> = Prop::new("InputConversion");
+    pub const INPUT_CONVERSION: Prop<CfnTransformer, transformer::InputConversion> = Prop::new("InputConversion");
     /// Key of `Mapping`, for [`Handle::set`].
-    pub const MAPPING: Prop<transformer::Mapping> = Prop::new("Mapping");
+    pub const MAPPING: Prop<CfnTransformer, transformer::Mapping> = Prop::new("Mapping");
     /// Key of `MappingTemplate`, for [`Handle::set`].
-    pub const MAPPING_TEMPLATE: Prop<String> = Prop::new("MappingTemplate");
+    pub const MAPPING_TEMPLATE: Prop<CfnTransformer, String> = Prop::new("MappingTemplate");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTransformer, String> = Prop::new("Name");
     /// Key of `OutputConversion`, for [`Handle::set`].
-    pub const OUTPUT_CONVERSION: Prop<transformer::OutputConversion> = Prop::new("OutputConversion");
+    pub const OUTPUT_CONVERSION: Prop<CfnTransformer, transformer::OutputConversion> = Prop::new("OutputConversion");
     /// Key of `SampleDocument`, for [`Handle::set`].
-    pub const SAMPLE_DOCUMENT: Prop<String> = Prop::new("SampleDocument");
+    pub const SAMPLE_DOCUMENT: Prop<CfnTransformer, String> = Prop::new("SampleDocument");
     /// Key of `SampleDocuments`, for [`Handle::set`].
-    pub const SAMPLE_DOCUMENTS: Prop<transformer::SampleDocuments> = Prop::new("SampleDocuments");
+    pub const SAMPLE_DOCUMENTS: Prop<CfnTransformer, transformer::SampleDocuments> = Prop::new("SampleDocuments");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<transformer::TransformerStatus> = Prop::new("Status");
+    pub const STATUS: Prop<CfnTransformer, transformer::TransformerStatus> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<transformer::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTransformer, Vec<transformer::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransformerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transformer::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransformerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transformer::PROPS_SHAPE, props.into())?;
         Ok(CfnTransformer { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransformer::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)

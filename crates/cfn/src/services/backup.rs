@@ -406,14 +406,27 @@ impl CfnBackupPlan {
     pub const CFN_TYPE: &'static str = "AWS::Backup::BackupPlan";
 
     /// Key of `BackupPlan`, for [`Handle::set`].
-    pub const BACKUP_PLAN: Prop<backup_plan::BackupPlanResourceType> = Prop::new("BackupPlan");
+    pub const BACKUP_PLAN: Prop<CfnBackupPlan, backup_plan::BackupPlanResourceType> = Prop::new("BackupPlan");
     /// Key of `BackupPlanTags`, for [`Handle::set`].
-    pub const BACKUP_PLAN_TAGS: Prop<Map<String>> = Prop::new("BackupPlanTags");
+    pub const BACKUP_PLAN_TAGS: Prop<CfnBackupPlan, Map<String>> = Prop::new("BackupPlanTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBackupPlanProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &backup_plan::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBackupPlanProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &backup_plan::PROPS_SHAPE, props.into())?;
         Ok(CfnBackupPlan { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBackupPlan::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt BackupPlanArn`)
@@ -640,14 +653,27 @@ impl CfnBackupSelection {
     pub const CFN_TYPE: &'static str = "AWS::Backup::BackupSelection";
 
     /// Key of `BackupPlanId`, for [`Handle::set`].
-    pub const BACKUP_PLAN_ID: Prop<String> = Prop::new("BackupPlanId");
+    pub const BACKUP_PLAN_ID: Prop<CfnBackupSelection, String> = Prop::new("BackupPlanId");
     /// Key of `BackupSelection`, for [`Handle::set`].
-    pub const BACKUP_SELECTION: Prop<backup_selection::BackupSelectionResourceType> = Prop::new("BackupSelection");
+    pub const BACKUP_SELECTION: Prop<CfnBackupSelection, backup_selection::BackupSelectionResourceType> = Prop::new("BackupSelection");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBackupSelectionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &backup_selection::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBackupSelectionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &backup_selection::PROPS_SHAPE, props.into())?;
         Ok(CfnBackupSelection { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBackupSelection::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt BackupPlanId`)
@@ -863,22 +889,35 @@ impl CfnBackupVault {
     pub const CFN_TYPE: &'static str = "AWS::Backup::BackupVault";
 
     /// Key of `AccessPolicy`, for [`Handle::set`].
-    pub const ACCESS_POLICY: Prop<Json> = Prop::new("AccessPolicy");
+    pub const ACCESS_POLICY: Prop<CfnBackupVault, Json> = Prop::new("AccessPolicy");
     /// Key of `BackupVaultName`, for [`Handle::set`].
-    pub const BACKUP_VAULT_NAME: Prop<String> = Prop::new("BackupVaultName");
+    pub const BACKUP_VAULT_NAME: Prop<CfnBackupVault, String> = Prop::new("BackupVaultName");
     /// Key of `BackupVaultTags`, for [`Handle::set`].
-    pub const BACKUP_VAULT_TAGS: Prop<Map<String>> = Prop::new("BackupVaultTags");
+    pub const BACKUP_VAULT_TAGS: Prop<CfnBackupVault, Map<String>> = Prop::new("BackupVaultTags");
     /// Key of `EncryptionKeyArn`, for [`Handle::set`].
-    pub const ENCRYPTION_KEY_ARN: Prop<String> = Prop::new("EncryptionKeyArn");
+    pub const ENCRYPTION_KEY_ARN: Prop<CfnBackupVault, String> = Prop::new("EncryptionKeyArn");
     /// Key of `LockConfiguration`, for [`Handle::set`].
-    pub const LOCK_CONFIGURATION: Prop<backup_vault::LockConfigurationType> = Prop::new("LockConfiguration");
+    pub const LOCK_CONFIGURATION: Prop<CfnBackupVault, backup_vault::LockConfigurationType> = Prop::new("LockConfiguration");
     /// Key of `Notifications`, for [`Handle::set`].
-    pub const NOTIFICATIONS: Prop<backup_vault::NotificationObjectType> = Prop::new("Notifications");
+    pub const NOTIFICATIONS: Prop<CfnBackupVault, backup_vault::NotificationObjectType> = Prop::new("Notifications");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBackupVaultProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &backup_vault::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBackupVaultProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &backup_vault::PROPS_SHAPE, props.into())?;
         Ok(CfnBackupVault { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBackupVault::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt BackupVaultArn`)
@@ -1131,18 +1170,31 @@ impl CfnFramework {
     pub const CFN_TYPE: &'static str = "AWS::Backup::Framework";
 
     /// Key of `FrameworkControls`, for [`Handle::set`].
-    pub const FRAMEWORK_CONTROLS: Prop<Vec<framework::FrameworkControl>> = Prop::new("FrameworkControls");
+    pub const FRAMEWORK_CONTROLS: Prop<CfnFramework, Vec<framework::FrameworkControl>> = Prop::new("FrameworkControls");
     /// Key of `FrameworkDescription`, for [`Handle::set`].
-    pub const FRAMEWORK_DESCRIPTION: Prop<String> = Prop::new("FrameworkDescription");
+    pub const FRAMEWORK_DESCRIPTION: Prop<CfnFramework, String> = Prop::new("FrameworkDescription");
     /// Key of `FrameworkName`, for [`Handle::set`].
-    pub const FRAMEWORK_NAME: Prop<String> = Prop::new("FrameworkName");
+    pub const FRAMEWORK_NAME: Prop<CfnFramework, String> = Prop::new("FrameworkName");
     /// Key of `FrameworkTags`, for [`Handle::set`].
-    pub const FRAMEWORK_TAGS: Prop<Vec<framework::Tag>> = Prop::new("FrameworkTags");
+    pub const FRAMEWORK_TAGS: Prop<CfnFramework, Vec<framework::Tag>> = Prop::new("FrameworkTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFrameworkProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &framework::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFrameworkProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &framework::PROPS_SHAPE, props.into())?;
         Ok(CfnFramework { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFramework::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The date and time that a framework is created, in ISO 8601 representation. The value of CreationTime is accurate to milliseconds. For example, 2020-07-10T15:00:00.000-08:00 represents the 10th of July 2020 at 3:00 PM 8 hours behind UTC.
@@ -1357,18 +1409,31 @@ impl CfnLegalHold {
     pub const CFN_TYPE: &'static str = "AWS::Backup::LegalHold";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnLegalHold, String> = Prop::new("Description");
     /// Key of `RecoveryPointSelection`, for [`Handle::set`].
-    pub const RECOVERY_POINT_SELECTION: Prop<legal_hold::RecoveryPointSelection> = Prop::new("RecoveryPointSelection");
+    pub const RECOVERY_POINT_SELECTION: Prop<CfnLegalHold, legal_hold::RecoveryPointSelection> = Prop::new("RecoveryPointSelection");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<legal_hold::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLegalHold, Vec<legal_hold::Tag>> = Prop::new("Tags");
     /// Key of `Title`, for [`Handle::set`].
-    pub const TITLE: Prop<String> = Prop::new("Title");
+    pub const TITLE: Prop<CfnLegalHold, String> = Prop::new("Title");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLegalHoldProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &legal_hold::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLegalHoldProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &legal_hold::PROPS_SHAPE, props.into())?;
         Ok(CfnLegalHold { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLegalHold::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the legal hold.
@@ -1517,26 +1582,39 @@ impl CfnLogicallyAirGappedBackupVault {
     pub const CFN_TYPE: &'static str = "AWS::Backup::LogicallyAirGappedBackupVault";
 
     /// Key of `AccessPolicy`, for [`Handle::set`].
-    pub const ACCESS_POLICY: Prop<Json> = Prop::new("AccessPolicy");
+    pub const ACCESS_POLICY: Prop<CfnLogicallyAirGappedBackupVault, Json> = Prop::new("AccessPolicy");
     /// Key of `BackupVaultName`, for [`Handle::set`].
-    pub const BACKUP_VAULT_NAME: Prop<String> = Prop::new("BackupVaultName");
+    pub const BACKUP_VAULT_NAME: Prop<CfnLogicallyAirGappedBackupVault, String> = Prop::new("BackupVaultName");
     /// Key of `BackupVaultTags`, for [`Handle::set`].
-    pub const BACKUP_VAULT_TAGS: Prop<Map<String>> = Prop::new("BackupVaultTags");
+    pub const BACKUP_VAULT_TAGS: Prop<CfnLogicallyAirGappedBackupVault, Map<String>> = Prop::new("BackupVaultTags");
     /// Key of `EncryptionKeyArn`, for [`Handle::set`].
-    pub const ENCRYPTION_KEY_ARN: Prop<String> = Prop::new("EncryptionKeyArn");
+    pub const ENCRYPTION_KEY_ARN: Prop<CfnLogicallyAirGappedBackupVault, String> = Prop::new("EncryptionKeyArn");
     /// Key of `MaxRetentionDays`, for [`Handle::set`].
-    pub const MAX_RETENTION_DAYS: Prop<i64> = Prop::new("MaxRetentionDays");
+    pub const MAX_RETENTION_DAYS: Prop<CfnLogicallyAirGappedBackupVault, i64> = Prop::new("MaxRetentionDays");
     /// Key of `MinRetentionDays`, for [`Handle::set`].
-    pub const MIN_RETENTION_DAYS: Prop<i64> = Prop::new("MinRetentionDays");
+    pub const MIN_RETENTION_DAYS: Prop<CfnLogicallyAirGappedBackupVault, i64> = Prop::new("MinRetentionDays");
     /// Key of `MpaApprovalTeamArn`, for [`Handle::set`].
-    pub const MPA_APPROVAL_TEAM_ARN: Prop<String> = Prop::new("MpaApprovalTeamArn");
+    pub const MPA_APPROVAL_TEAM_ARN: Prop<CfnLogicallyAirGappedBackupVault, String> = Prop::new("MpaApprovalTeamArn");
     /// Key of `Notifications`, for [`Handle::set`].
-    pub const NOTIFICATIONS: Prop<logically_air_gapped_backup_vault::NotificationObjectType> = Prop::new("Notifications");
+    pub const NOTIFICATIONS: Prop<CfnLogicallyAirGappedBackupVault, logically_air_gapped_backup_vault::NotificationObjectType> = Prop::new("Notifications");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLogicallyAirGappedBackupVaultProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &logically_air_gapped_backup_vault::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLogicallyAirGappedBackupVaultProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &logically_air_gapped_backup_vault::PROPS_SHAPE, props.into())?;
         Ok(CfnLogicallyAirGappedBackupVault { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLogicallyAirGappedBackupVault::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt BackupVaultArn`)
@@ -1790,20 +1868,33 @@ impl CfnReportPlan {
     pub const CFN_TYPE: &'static str = "AWS::Backup::ReportPlan";
 
     /// Key of `ReportDeliveryChannel`, for [`Handle::set`].
-    pub const REPORT_DELIVERY_CHANNEL: Prop<report_plan::ReportDeliveryChannel> = Prop::new("ReportDeliveryChannel");
+    pub const REPORT_DELIVERY_CHANNEL: Prop<CfnReportPlan, report_plan::ReportDeliveryChannel> = Prop::new("ReportDeliveryChannel");
     /// Key of `ReportPlanDescription`, for [`Handle::set`].
-    pub const REPORT_PLAN_DESCRIPTION: Prop<String> = Prop::new("ReportPlanDescription");
+    pub const REPORT_PLAN_DESCRIPTION: Prop<CfnReportPlan, String> = Prop::new("ReportPlanDescription");
     /// Key of `ReportPlanName`, for [`Handle::set`].
-    pub const REPORT_PLAN_NAME: Prop<String> = Prop::new("ReportPlanName");
+    pub const REPORT_PLAN_NAME: Prop<CfnReportPlan, String> = Prop::new("ReportPlanName");
     /// Key of `ReportPlanTags`, for [`Handle::set`].
-    pub const REPORT_PLAN_TAGS: Prop<Vec<report_plan::Tag>> = Prop::new("ReportPlanTags");
+    pub const REPORT_PLAN_TAGS: Prop<CfnReportPlan, Vec<report_plan::Tag>> = Prop::new("ReportPlanTags");
     /// Key of `ReportSetting`, for [`Handle::set`].
-    pub const REPORT_SETTING: Prop<report_plan::ReportSetting> = Prop::new("ReportSetting");
+    pub const REPORT_SETTING: Prop<CfnReportPlan, report_plan::ReportSetting> = Prop::new("ReportSetting");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnReportPlanProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &report_plan::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnReportPlanProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &report_plan::PROPS_SHAPE, props.into())?;
         Ok(CfnReportPlan { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnReportPlan::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// An Amazon Resource Name (ARN) that uniquely identifies a resource. The format of the ARN depends on the resource type.
@@ -2025,22 +2116,35 @@ impl CfnRestoreTestingPlan {
     pub const CFN_TYPE: &'static str = "AWS::Backup::RestoreTestingPlan";
 
     /// Key of `RecoveryPointSelection`, for [`Handle::set`].
-    pub const RECOVERY_POINT_SELECTION: Prop<restore_testing_plan::RestoreTestingRecoveryPointSelection> = Prop::new("RecoveryPointSelection");
+    pub const RECOVERY_POINT_SELECTION: Prop<CfnRestoreTestingPlan, restore_testing_plan::RestoreTestingRecoveryPointSelection> = Prop::new("RecoveryPointSelection");
     /// Key of `RestoreTestingPlanName`, for [`Handle::set`].
-    pub const RESTORE_TESTING_PLAN_NAME: Prop<String> = Prop::new("RestoreTestingPlanName");
+    pub const RESTORE_TESTING_PLAN_NAME: Prop<CfnRestoreTestingPlan, String> = Prop::new("RestoreTestingPlanName");
     /// Key of `ScheduleExpression`, for [`Handle::set`].
-    pub const SCHEDULE_EXPRESSION: Prop<String> = Prop::new("ScheduleExpression");
+    pub const SCHEDULE_EXPRESSION: Prop<CfnRestoreTestingPlan, String> = Prop::new("ScheduleExpression");
     /// Key of `ScheduleExpressionTimezone`, for [`Handle::set`].
-    pub const SCHEDULE_EXPRESSION_TIMEZONE: Prop<String> = Prop::new("ScheduleExpressionTimezone");
+    pub const SCHEDULE_EXPRESSION_TIMEZONE: Prop<CfnRestoreTestingPlan, String> = Prop::new("ScheduleExpressionTimezone");
     /// Key of `StartWindowHours`, for [`Handle::set`].
-    pub const START_WINDOW_HOURS: Prop<i64> = Prop::new("StartWindowHours");
+    pub const START_WINDOW_HOURS: Prop<CfnRestoreTestingPlan, i64> = Prop::new("StartWindowHours");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<restore_testing_plan::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRestoreTestingPlan, Vec<restore_testing_plan::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRestoreTestingPlanProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &restore_testing_plan::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRestoreTestingPlanProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &restore_testing_plan::PROPS_SHAPE, props.into())?;
         Ok(CfnRestoreTestingPlan { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRestoreTestingPlan::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt RestoreTestingPlanArn`)
@@ -2195,26 +2299,39 @@ impl CfnRestoreTestingSelection {
     pub const CFN_TYPE: &'static str = "AWS::Backup::RestoreTestingSelection";
 
     /// Key of `IamRoleArn`, for [`Handle::set`].
-    pub const IAM_ROLE_ARN: Prop<String> = Prop::new("IamRoleArn");
+    pub const IAM_ROLE_ARN: Prop<CfnRestoreTestingSelection, String> = Prop::new("IamRoleArn");
     /// Key of `ProtectedResourceArns`, for [`Handle::set`].
-    pub const PROTECTED_RESOURCE_ARNS: Prop<Vec<String>> = Prop::new("ProtectedResourceArns");
+    pub const PROTECTED_RESOURCE_ARNS: Prop<CfnRestoreTestingSelection, Vec<String>> = Prop::new("ProtectedResourceArns");
     /// Key of `ProtectedResourceConditions`, for [`Handle::set`].
-    pub const PROTECTED_RESOURCE_CONDITIONS: Prop<restore_testing_selection::ProtectedResourceConditions> = Prop::new("ProtectedResourceConditions");
+    pub const PROTECTED_RESOURCE_CONDITIONS: Prop<CfnRestoreTestingSelection, restore_testing_selection::ProtectedResourceConditions> = Prop::new("ProtectedResourceConditions");
     /// Key of `ProtectedResourceType`, for [`Handle::set`].
-    pub const PROTECTED_RESOURCE_TYPE: Prop<String> = Prop::new("ProtectedResourceType");
+    pub const PROTECTED_RESOURCE_TYPE: Prop<CfnRestoreTestingSelection, String> = Prop::new("ProtectedResourceType");
     /// Key of `RestoreMetadataOverrides`, for [`Handle::set`].
-    pub const RESTORE_METADATA_OVERRIDES: Prop<Map<String>> = Prop::new("RestoreMetadataOverrides");
+    pub const RESTORE_METADATA_OVERRIDES: Prop<CfnRestoreTestingSelection, Map<String>> = Prop::new("RestoreMetadataOverrides");
     /// Key of `RestoreTestingPlanName`, for [`Handle::set`].
-    pub const RESTORE_TESTING_PLAN_NAME: Prop<String> = Prop::new("RestoreTestingPlanName");
+    pub const RESTORE_TESTING_PLAN_NAME: Prop<CfnRestoreTestingSelection, String> = Prop::new("RestoreTestingPlanName");
     /// Key of `RestoreTestingSelectionName`, for [`Handle::set`].
-    pub const RESTORE_TESTING_SELECTION_NAME: Prop<String> = Prop::new("RestoreTestingSelectionName");
+    pub const RESTORE_TESTING_SELECTION_NAME: Prop<CfnRestoreTestingSelection, String> = Prop::new("RestoreTestingSelectionName");
     /// Key of `ValidationWindowHours`, for [`Handle::set`].
-    pub const VALIDATION_WINDOW_HOURS: Prop<i64> = Prop::new("ValidationWindowHours");
+    pub const VALIDATION_WINDOW_HOURS: Prop<CfnRestoreTestingSelection, i64> = Prop::new("ValidationWindowHours");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRestoreTestingSelectionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &restore_testing_selection::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRestoreTestingSelectionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &restore_testing_selection::PROPS_SHAPE, props.into())?;
         Ok(CfnRestoreTestingSelection { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRestoreTestingSelection::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2327,18 +2444,31 @@ impl CfnTieringConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::Backup::TieringConfiguration";
 
     /// Key of `BackupVaultName`, for [`Handle::set`].
-    pub const BACKUP_VAULT_NAME: Prop<String> = Prop::new("BackupVaultName");
+    pub const BACKUP_VAULT_NAME: Prop<CfnTieringConfiguration, String> = Prop::new("BackupVaultName");
     /// Key of `ResourceSelection`, for [`Handle::set`].
-    pub const RESOURCE_SELECTION: Prop<Vec<tiering_configuration::ResourceSelection>> = Prop::new("ResourceSelection");
+    pub const RESOURCE_SELECTION: Prop<CfnTieringConfiguration, Vec<tiering_configuration::ResourceSelection>> = Prop::new("ResourceSelection");
     /// Key of `TieringConfigurationName`, for [`Handle::set`].
-    pub const TIERING_CONFIGURATION_NAME: Prop<String> = Prop::new("TieringConfigurationName");
+    pub const TIERING_CONFIGURATION_NAME: Prop<CfnTieringConfiguration, String> = Prop::new("TieringConfigurationName");
     /// Key of `TieringConfigurationTags`, for [`Handle::set`].
-    pub const TIERING_CONFIGURATION_TAGS: Prop<Map<String>> = Prop::new("TieringConfigurationTags");
+    pub const TIERING_CONFIGURATION_TAGS: Prop<CfnTieringConfiguration, Map<String>> = Prop::new("TieringConfigurationTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTieringConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &tiering_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTieringConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &tiering_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnTieringConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTieringConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreationTime`)

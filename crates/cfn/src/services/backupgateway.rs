@@ -104,24 +104,37 @@ impl CfnHypervisor {
     pub const CFN_TYPE: &'static str = "AWS::BackupGateway::Hypervisor";
 
     /// Key of `Host`, for [`Handle::set`].
-    pub const HOST: Prop<String> = Prop::new("Host");
+    pub const HOST: Prop<CfnHypervisor, String> = Prop::new("Host");
     /// Key of `KmsKeyArn`, for [`Handle::set`].
-    pub const KMS_KEY_ARN: Prop<String> = Prop::new("KmsKeyArn");
+    pub const KMS_KEY_ARN: Prop<CfnHypervisor, String> = Prop::new("KmsKeyArn");
     /// Key of `LogGroupArn`, for [`Handle::set`].
-    pub const LOG_GROUP_ARN: Prop<String> = Prop::new("LogGroupArn");
+    pub const LOG_GROUP_ARN: Prop<CfnHypervisor, String> = Prop::new("LogGroupArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnHypervisor, String> = Prop::new("Name");
     /// Key of `Password`, for [`Handle::set`].
-    pub const PASSWORD: Prop<String> = Prop::new("Password");
+    pub const PASSWORD: Prop<CfnHypervisor, String> = Prop::new("Password");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<hypervisor::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnHypervisor, Vec<hypervisor::Tag>> = Prop::new("Tags");
     /// Key of `Username`, for [`Handle::set`].
-    pub const USERNAME: Prop<String> = Prop::new("Username");
+    pub const USERNAME: Prop<CfnHypervisor, String> = Prop::new("Username");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnHypervisorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &hypervisor::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnHypervisorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &hypervisor::PROPS_SHAPE, props.into())?;
         Ok(CfnHypervisor { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnHypervisor::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt HypervisorArn`)

@@ -777,34 +777,47 @@ impl CfnComputeEnvironment {
     pub const CFN_TYPE: &'static str = "AWS::Batch::ComputeEnvironment";
 
     /// Key of `ComputeEnvironmentName`, for [`Handle::set`].
-    pub const COMPUTE_ENVIRONMENT_NAME: Prop<String> = Prop::new("ComputeEnvironmentName");
+    pub const COMPUTE_ENVIRONMENT_NAME: Prop<CfnComputeEnvironment, String> = Prop::new("ComputeEnvironmentName");
     /// Key of `ComputeResources`, for [`Handle::set`].
-    pub const COMPUTE_RESOURCES: Prop<compute_environment::ComputeResources> = Prop::new("ComputeResources");
+    pub const COMPUTE_RESOURCES: Prop<CfnComputeEnvironment, compute_environment::ComputeResources> = Prop::new("ComputeResources");
     /// Key of `Context`, for [`Handle::set`].
-    pub const CONTEXT: Prop<String> = Prop::new("Context");
+    pub const CONTEXT: Prop<CfnComputeEnvironment, String> = Prop::new("Context");
     /// Key of `EcsSettings`, for [`Handle::set`].
-    pub const ECS_SETTINGS: Prop<compute_environment::EcsSettings> = Prop::new("EcsSettings");
+    pub const ECS_SETTINGS: Prop<CfnComputeEnvironment, compute_environment::EcsSettings> = Prop::new("EcsSettings");
     /// Key of `EksConfiguration`, for [`Handle::set`].
-    pub const EKS_CONFIGURATION: Prop<compute_environment::EksConfiguration> = Prop::new("EksConfiguration");
+    pub const EKS_CONFIGURATION: Prop<CfnComputeEnvironment, compute_environment::EksConfiguration> = Prop::new("EksConfiguration");
     /// Key of `ReplaceComputeEnvironment`, for [`Handle::set`].
-    pub const REPLACE_COMPUTE_ENVIRONMENT: Prop<bool> = Prop::new("ReplaceComputeEnvironment");
+    pub const REPLACE_COMPUTE_ENVIRONMENT: Prop<CfnComputeEnvironment, bool> = Prop::new("ReplaceComputeEnvironment");
     /// Key of `ServiceRole`, for [`Handle::set`].
-    pub const SERVICE_ROLE: Prop<String> = Prop::new("ServiceRole");
+    pub const SERVICE_ROLE: Prop<CfnComputeEnvironment, String> = Prop::new("ServiceRole");
     /// Key of `State`, for [`Handle::set`].
-    pub const STATE: Prop<String> = Prop::new("State");
+    pub const STATE: Prop<CfnComputeEnvironment, String> = Prop::new("State");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnComputeEnvironment, Map<String>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<String> = Prop::new("Type");
+    pub const TYPE: Prop<CfnComputeEnvironment, String> = Prop::new("Type");
     /// Key of `UnmanagedvCpus`, for [`Handle::set`].
-    pub const UNMANAGEDV_CPUS: Prop<i64> = Prop::new("UnmanagedvCpus");
+    pub const UNMANAGEDV_CPUS: Prop<CfnComputeEnvironment, i64> = Prop::new("UnmanagedvCpus");
     /// Key of `UpdatePolicy`, for [`Handle::set`].
-    pub const UPDATE_POLICY: Prop<compute_environment::UpdatePolicy> = Prop::new("UpdatePolicy");
+    pub const UPDATE_POLICY: Prop<CfnComputeEnvironment, compute_environment::UpdatePolicy> = Prop::new("UpdatePolicy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnComputeEnvironmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &compute_environment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnComputeEnvironmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &compute_environment::PROPS_SHAPE, props.into())?;
         Ok(CfnComputeEnvironment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnComputeEnvironment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ComputeEnvironmentArn`)
@@ -918,18 +931,31 @@ impl CfnConsumableResource {
     pub const CFN_TYPE: &'static str = "AWS::Batch::ConsumableResource";
 
     /// Key of `ConsumableResourceName`, for [`Handle::set`].
-    pub const CONSUMABLE_RESOURCE_NAME: Prop<String> = Prop::new("ConsumableResourceName");
+    pub const CONSUMABLE_RESOURCE_NAME: Prop<CfnConsumableResource, String> = Prop::new("ConsumableResourceName");
     /// Key of `ResourceType`, for [`Handle::set`].
-    pub const RESOURCE_TYPE: Prop<consumable_resource::ResourceType> = Prop::new("ResourceType");
+    pub const RESOURCE_TYPE: Prop<CfnConsumableResource, consumable_resource::ResourceType> = Prop::new("ResourceType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConsumableResource, Map<String>> = Prop::new("Tags");
     /// Key of `TotalQuantity`, for [`Handle::set`].
-    pub const TOTAL_QUANTITY: Prop<i64> = Prop::new("TotalQuantity");
+    pub const TOTAL_QUANTITY: Prop<CfnConsumableResource, i64> = Prop::new("TotalQuantity");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConsumableResourceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &consumable_resource::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConsumableResourceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &consumable_resource::PROPS_SHAPE, props.into())?;
         Ok(CfnConsumableResource { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConsumableResource::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Available Quantity of ConsumableResource.
@@ -2970,40 +2996,53 @@ impl CfnJobDefinition {
     pub const CFN_TYPE: &'static str = "AWS::Batch::JobDefinition";
 
     /// Key of `ConsumableResourceProperties`, for [`Handle::set`].
-    pub const CONSUMABLE_RESOURCE_PROPERTIES: Prop<job_definition::ConsumableResourceProperties> = Prop::new("ConsumableResourceProperties");
+    pub const CONSUMABLE_RESOURCE_PROPERTIES: Prop<CfnJobDefinition, job_definition::ConsumableResourceProperties> = Prop::new("ConsumableResourceProperties");
     /// Key of `ContainerProperties`, for [`Handle::set`].
-    pub const CONTAINER_PROPERTIES: Prop<job_definition::ContainerProperties> = Prop::new("ContainerProperties");
+    pub const CONTAINER_PROPERTIES: Prop<CfnJobDefinition, job_definition::ContainerProperties> = Prop::new("ContainerProperties");
     /// Key of `EcsProperties`, for [`Handle::set`].
-    pub const ECS_PROPERTIES: Prop<job_definition::EcsProperties> = Prop::new("EcsProperties");
+    pub const ECS_PROPERTIES: Prop<CfnJobDefinition, job_definition::EcsProperties> = Prop::new("EcsProperties");
     /// Key of `EksProperties`, for [`Handle::set`].
-    pub const EKS_PROPERTIES: Prop<job_definition::EksProperties> = Prop::new("EksProperties");
+    pub const EKS_PROPERTIES: Prop<CfnJobDefinition, job_definition::EksProperties> = Prop::new("EksProperties");
     /// Key of `JobDefinitionName`, for [`Handle::set`].
-    pub const JOB_DEFINITION_NAME: Prop<String> = Prop::new("JobDefinitionName");
+    pub const JOB_DEFINITION_NAME: Prop<CfnJobDefinition, String> = Prop::new("JobDefinitionName");
     /// Key of `NodeProperties`, for [`Handle::set`].
-    pub const NODE_PROPERTIES: Prop<job_definition::NodeProperties> = Prop::new("NodeProperties");
+    pub const NODE_PROPERTIES: Prop<CfnJobDefinition, job_definition::NodeProperties> = Prop::new("NodeProperties");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<Map<String>> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnJobDefinition, Map<String>> = Prop::new("Parameters");
     /// Key of `PlatformCapabilities`, for [`Handle::set`].
-    pub const PLATFORM_CAPABILITIES: Prop<Vec<String>> = Prop::new("PlatformCapabilities");
+    pub const PLATFORM_CAPABILITIES: Prop<CfnJobDefinition, Vec<String>> = Prop::new("PlatformCapabilities");
     /// Key of `PropagateTags`, for [`Handle::set`].
-    pub const PROPAGATE_TAGS: Prop<bool> = Prop::new("PropagateTags");
+    pub const PROPAGATE_TAGS: Prop<CfnJobDefinition, bool> = Prop::new("PropagateTags");
     /// Key of `ResourceRetentionPolicy`, for [`Handle::set`].
-    pub const RESOURCE_RETENTION_POLICY: Prop<job_definition::ResourceRetentionPolicy> = Prop::new("ResourceRetentionPolicy");
+    pub const RESOURCE_RETENTION_POLICY: Prop<CfnJobDefinition, job_definition::ResourceRetentionPolicy> = Prop::new("ResourceRetentionPolicy");
     /// Key of `RetryStrategy`, for [`Handle::set`].
-    pub const RETRY_STRATEGY: Prop<job_definition::RetryStrategy> = Prop::new("RetryStrategy");
+    pub const RETRY_STRATEGY: Prop<CfnJobDefinition, job_definition::RetryStrategy> = Prop::new("RetryStrategy");
     /// Key of `SchedulingPriority`, for [`Handle::set`].
-    pub const SCHEDULING_PRIORITY: Prop<i64> = Prop::new("SchedulingPriority");
+    pub const SCHEDULING_PRIORITY: Prop<CfnJobDefinition, i64> = Prop::new("SchedulingPriority");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnJobDefinition, Map<String>> = Prop::new("Tags");
     /// Key of `Timeout`, for [`Handle::set`].
-    pub const TIMEOUT: Prop<job_definition::JobTimeout> = Prop::new("Timeout");
+    pub const TIMEOUT: Prop<CfnJobDefinition, job_definition::JobTimeout> = Prop::new("Timeout");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<String> = Prop::new("Type");
+    pub const TYPE: Prop<CfnJobDefinition, String> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnJobDefinitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &job_definition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnJobDefinitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &job_definition::PROPS_SHAPE, props.into())?;
         Ok(CfnJobDefinition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnJobDefinition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt JobDefinitionArn`)
@@ -3263,28 +3302,41 @@ impl CfnJobQueue {
     pub const CFN_TYPE: &'static str = "AWS::Batch::JobQueue";
 
     /// Key of `ComputeEnvironmentOrder`, for [`Handle::set`].
-    pub const COMPUTE_ENVIRONMENT_ORDER: Prop<Vec<job_queue::ComputeEnvironmentOrder>> = Prop::new("ComputeEnvironmentOrder");
+    pub const COMPUTE_ENVIRONMENT_ORDER: Prop<CfnJobQueue, Vec<job_queue::ComputeEnvironmentOrder>> = Prop::new("ComputeEnvironmentOrder");
     /// Key of `JobQueueName`, for [`Handle::set`].
-    pub const JOB_QUEUE_NAME: Prop<String> = Prop::new("JobQueueName");
+    pub const JOB_QUEUE_NAME: Prop<CfnJobQueue, String> = Prop::new("JobQueueName");
     /// Key of `JobQueueType`, for [`Handle::set`].
-    pub const JOB_QUEUE_TYPE: Prop<String> = Prop::new("JobQueueType");
+    pub const JOB_QUEUE_TYPE: Prop<CfnJobQueue, String> = Prop::new("JobQueueType");
     /// Key of `JobStateTimeLimitActions`, for [`Handle::set`].
-    pub const JOB_STATE_TIME_LIMIT_ACTIONS: Prop<Vec<job_queue::JobStateTimeLimitAction>> = Prop::new("JobStateTimeLimitActions");
+    pub const JOB_STATE_TIME_LIMIT_ACTIONS: Prop<CfnJobQueue, Vec<job_queue::JobStateTimeLimitAction>> = Prop::new("JobStateTimeLimitActions");
     /// Key of `Priority`, for [`Handle::set`].
-    pub const PRIORITY: Prop<i64> = Prop::new("Priority");
+    pub const PRIORITY: Prop<CfnJobQueue, i64> = Prop::new("Priority");
     /// Key of `SchedulingPolicyArn`, for [`Handle::set`].
-    pub const SCHEDULING_POLICY_ARN: Prop<String> = Prop::new("SchedulingPolicyArn");
+    pub const SCHEDULING_POLICY_ARN: Prop<CfnJobQueue, String> = Prop::new("SchedulingPolicyArn");
     /// Key of `ServiceEnvironmentOrder`, for [`Handle::set`].
-    pub const SERVICE_ENVIRONMENT_ORDER: Prop<Vec<job_queue::ServiceEnvironmentOrder>> = Prop::new("ServiceEnvironmentOrder");
+    pub const SERVICE_ENVIRONMENT_ORDER: Prop<CfnJobQueue, Vec<job_queue::ServiceEnvironmentOrder>> = Prop::new("ServiceEnvironmentOrder");
     /// Key of `State`, for [`Handle::set`].
-    pub const STATE: Prop<job_queue::State> = Prop::new("State");
+    pub const STATE: Prop<CfnJobQueue, job_queue::State> = Prop::new("State");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnJobQueue, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnJobQueueProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &job_queue::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnJobQueueProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &job_queue::PROPS_SHAPE, props.into())?;
         Ok(CfnJobQueue { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnJobQueue::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt JobQueueArn`)
@@ -3513,24 +3565,37 @@ impl CfnQuotaShare {
     pub const CFN_TYPE: &'static str = "AWS::Batch::QuotaShare";
 
     /// Key of `CapacityLimits`, for [`Handle::set`].
-    pub const CAPACITY_LIMITS: Prop<Vec<quota_share::QuotaShareCapacityLimit>> = Prop::new("CapacityLimits");
+    pub const CAPACITY_LIMITS: Prop<CfnQuotaShare, Vec<quota_share::QuotaShareCapacityLimit>> = Prop::new("CapacityLimits");
     /// Key of `JobQueue`, for [`Handle::set`].
-    pub const JOB_QUEUE: Prop<String> = Prop::new("JobQueue");
+    pub const JOB_QUEUE: Prop<CfnQuotaShare, String> = Prop::new("JobQueue");
     /// Key of `PreemptionConfiguration`, for [`Handle::set`].
-    pub const PREEMPTION_CONFIGURATION: Prop<quota_share::QuotaSharePreemptionConfiguration> = Prop::new("PreemptionConfiguration");
+    pub const PREEMPTION_CONFIGURATION: Prop<CfnQuotaShare, quota_share::QuotaSharePreemptionConfiguration> = Prop::new("PreemptionConfiguration");
     /// Key of `QuotaShareName`, for [`Handle::set`].
-    pub const QUOTA_SHARE_NAME: Prop<String> = Prop::new("QuotaShareName");
+    pub const QUOTA_SHARE_NAME: Prop<CfnQuotaShare, String> = Prop::new("QuotaShareName");
     /// Key of `ResourceSharingConfiguration`, for [`Handle::set`].
-    pub const RESOURCE_SHARING_CONFIGURATION: Prop<quota_share::QuotaShareResourceSharingConfiguration> = Prop::new("ResourceSharingConfiguration");
+    pub const RESOURCE_SHARING_CONFIGURATION: Prop<CfnQuotaShare, quota_share::QuotaShareResourceSharingConfiguration> = Prop::new("ResourceSharingConfiguration");
     /// Key of `State`, for [`Handle::set`].
-    pub const STATE: Prop<quota_share::State> = Prop::new("State");
+    pub const STATE: Prop<CfnQuotaShare, quota_share::State> = Prop::new("State");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnQuotaShare, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnQuotaShareProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &quota_share::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnQuotaShareProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &quota_share::PROPS_SHAPE, props.into())?;
         Ok(CfnQuotaShare { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnQuotaShare::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the quota share.
@@ -3678,18 +3743,31 @@ impl CfnSchedulingPolicy {
     pub const CFN_TYPE: &'static str = "AWS::Batch::SchedulingPolicy";
 
     /// Key of `FairsharePolicy`, for [`Handle::set`].
-    pub const FAIRSHARE_POLICY: Prop<scheduling_policy::FairsharePolicy> = Prop::new("FairsharePolicy");
+    pub const FAIRSHARE_POLICY: Prop<CfnSchedulingPolicy, scheduling_policy::FairsharePolicy> = Prop::new("FairsharePolicy");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSchedulingPolicy, String> = Prop::new("Name");
     /// Key of `QuotaSharePolicy`, for [`Handle::set`].
-    pub const QUOTA_SHARE_POLICY: Prop<scheduling_policy::QuotaSharePolicy> = Prop::new("QuotaSharePolicy");
+    pub const QUOTA_SHARE_POLICY: Prop<CfnSchedulingPolicy, scheduling_policy::QuotaSharePolicy> = Prop::new("QuotaSharePolicy");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSchedulingPolicy, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSchedulingPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &scheduling_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSchedulingPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &scheduling_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnSchedulingPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSchedulingPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -3798,20 +3876,33 @@ impl CfnServiceEnvironment {
     pub const CFN_TYPE: &'static str = "AWS::Batch::ServiceEnvironment";
 
     /// Key of `CapacityLimits`, for [`Handle::set`].
-    pub const CAPACITY_LIMITS: Prop<Vec<service_environment::CapacityLimit>> = Prop::new("CapacityLimits");
+    pub const CAPACITY_LIMITS: Prop<CfnServiceEnvironment, Vec<service_environment::CapacityLimit>> = Prop::new("CapacityLimits");
     /// Key of `ServiceEnvironmentName`, for [`Handle::set`].
-    pub const SERVICE_ENVIRONMENT_NAME: Prop<String> = Prop::new("ServiceEnvironmentName");
+    pub const SERVICE_ENVIRONMENT_NAME: Prop<CfnServiceEnvironment, String> = Prop::new("ServiceEnvironmentName");
     /// Key of `ServiceEnvironmentType`, for [`Handle::set`].
-    pub const SERVICE_ENVIRONMENT_TYPE: Prop<String> = Prop::new("ServiceEnvironmentType");
+    pub const SERVICE_ENVIRONMENT_TYPE: Prop<CfnServiceEnvironment, String> = Prop::new("ServiceEnvironmentType");
     /// Key of `State`, for [`Handle::set`].
-    pub const STATE: Prop<String> = Prop::new("State");
+    pub const STATE: Prop<CfnServiceEnvironment, String> = Prop::new("State");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnServiceEnvironment, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServiceEnvironmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &service_environment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServiceEnvironmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &service_environment::PROPS_SHAPE, props.into())?;
         Ok(CfnServiceEnvironment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnServiceEnvironment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ServiceEnvironmentArn`)

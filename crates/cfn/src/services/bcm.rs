@@ -1100,18 +1100,31 @@ impl CfnDashboard {
     pub const CFN_TYPE: &'static str = "AWS::BCM::Dashboard";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDashboard, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDashboard, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<dashboard::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDashboard, Vec<dashboard::Tag>> = Prop::new("Tags");
     /// Key of `Widgets`, for [`Handle::set`].
-    pub const WIDGETS: Prop<Vec<dashboard::Widget>> = Prop::new("Widgets");
+    pub const WIDGETS: Prop<CfnDashboard, Vec<dashboard::Widget>> = Prop::new("Widgets");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDashboardProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dashboard::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDashboardProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dashboard::PROPS_SHAPE, props.into())?;
         Ok(CfnDashboard { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDashboard::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1452,26 +1465,39 @@ impl CfnScheduledReport {
     pub const CFN_TYPE: &'static str = "AWS::BCM::ScheduledReport";
 
     /// Key of `DashboardArn`, for [`Handle::set`].
-    pub const DASHBOARD_ARN: Prop<String> = Prop::new("DashboardArn");
+    pub const DASHBOARD_ARN: Prop<CfnScheduledReport, String> = Prop::new("DashboardArn");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnScheduledReport, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnScheduledReport, String> = Prop::new("Name");
     /// Key of `ScheduleConfig`, for [`Handle::set`].
-    pub const SCHEDULE_CONFIG: Prop<scheduled_report::ScheduleConfig> = Prop::new("ScheduleConfig");
+    pub const SCHEDULE_CONFIG: Prop<CfnScheduledReport, scheduled_report::ScheduleConfig> = Prop::new("ScheduleConfig");
     /// Key of `ScheduledReportExecutionRoleArn`, for [`Handle::set`].
-    pub const SCHEDULED_REPORT_EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ScheduledReportExecutionRoleArn");
+    pub const SCHEDULED_REPORT_EXECUTION_ROLE_ARN: Prop<CfnScheduledReport, String> = Prop::new("ScheduledReportExecutionRoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<scheduled_report::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnScheduledReport, Vec<scheduled_report::Tag>> = Prop::new("Tags");
     /// Key of `WidgetDateRangeOverride`, for [`Handle::set`].
-    pub const WIDGET_DATE_RANGE_OVERRIDE: Prop<scheduled_report::DateTimeRange> = Prop::new("WidgetDateRangeOverride");
+    pub const WIDGET_DATE_RANGE_OVERRIDE: Prop<CfnScheduledReport, scheduled_report::DateTimeRange> = Prop::new("WidgetDateRangeOverride");
     /// Key of `WidgetIds`, for [`Handle::set`].
-    pub const WIDGET_IDS: Prop<Vec<String>> = Prop::new("WidgetIds");
+    pub const WIDGET_IDS: Prop<CfnScheduledReport, Vec<String>> = Prop::new("WidgetIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnScheduledReportProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &scheduled_report::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnScheduledReportProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &scheduled_report::PROPS_SHAPE, props.into())?;
         Ok(CfnScheduledReport { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnScheduledReport::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the scheduled report.

@@ -465,14 +465,27 @@ impl CfnExport {
     pub const CFN_TYPE: &'static str = "AWS::BCMDataExports::Export";
 
     /// Key of `Export`, for [`Handle::set`].
-    pub const EXPORT: Prop<export::Export> = Prop::new("Export");
+    pub const EXPORT: Prop<CfnExport, export::Export> = Prop::new("Export");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<export::ResourceTag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnExport, Vec<export::ResourceTag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnExportProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &export::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnExportProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &export::PROPS_SHAPE, props.into())?;
         Ok(CfnExport { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnExport::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Export.ExportArn`)

@@ -111,18 +111,31 @@ impl CfnBillEstimate {
     pub const CFN_TYPE: &'static str = "AWS::BcmPricingCalculator::BillEstimate";
 
     /// Key of `BillScenarioId`, for [`Handle::set`].
-    pub const BILL_SCENARIO_ID: Prop<String> = Prop::new("BillScenarioId");
+    pub const BILL_SCENARIO_ID: Prop<CfnBillEstimate, String> = Prop::new("BillScenarioId");
     /// Key of `ExpiresAt`, for [`Handle::set`].
-    pub const EXPIRES_AT: Prop<String> = Prop::new("ExpiresAt");
+    pub const EXPIRES_AT: Prop<CfnBillEstimate, String> = Prop::new("ExpiresAt");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnBillEstimate, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<bill_estimate::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnBillEstimate, Vec<bill_estimate::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBillEstimateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &bill_estimate::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBillEstimateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &bill_estimate::PROPS_SHAPE, props.into())?;
         Ok(CfnBillEstimate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBillEstimate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the bill estimate.
@@ -303,20 +316,33 @@ impl CfnBillScenario {
     pub const CFN_TYPE: &'static str = "AWS::BcmPricingCalculator::BillScenario";
 
     /// Key of `CostCategoryGroupSharingPreferenceArn`, for [`Handle::set`].
-    pub const COST_CATEGORY_GROUP_SHARING_PREFERENCE_ARN: Prop<String> = Prop::new("CostCategoryGroupSharingPreferenceArn");
+    pub const COST_CATEGORY_GROUP_SHARING_PREFERENCE_ARN: Prop<CfnBillScenario, String> = Prop::new("CostCategoryGroupSharingPreferenceArn");
     /// Key of `ExpiresAt`, for [`Handle::set`].
-    pub const EXPIRES_AT: Prop<String> = Prop::new("ExpiresAt");
+    pub const EXPIRES_AT: Prop<CfnBillScenario, String> = Prop::new("ExpiresAt");
     /// Key of `GroupSharingPreference`, for [`Handle::set`].
-    pub const GROUP_SHARING_PREFERENCE: Prop<bill_scenario::GroupSharingPreference> = Prop::new("GroupSharingPreference");
+    pub const GROUP_SHARING_PREFERENCE: Prop<CfnBillScenario, bill_scenario::GroupSharingPreference> = Prop::new("GroupSharingPreference");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnBillScenario, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<bill_scenario::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnBillScenario, Vec<bill_scenario::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBillScenarioProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &bill_scenario::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBillScenarioProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &bill_scenario::PROPS_SHAPE, props.into())?;
         Ok(CfnBillScenario { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBillScenario::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the bill scenario.
@@ -493,18 +519,31 @@ impl CfnWorkloadEstimate {
     pub const CFN_TYPE: &'static str = "AWS::BcmPricingCalculator::WorkloadEstimate";
 
     /// Key of `ExpiresAt`, for [`Handle::set`].
-    pub const EXPIRES_AT: Prop<String> = Prop::new("ExpiresAt");
+    pub const EXPIRES_AT: Prop<CfnWorkloadEstimate, String> = Prop::new("ExpiresAt");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnWorkloadEstimate, String> = Prop::new("Name");
     /// Key of `RateType`, for [`Handle::set`].
-    pub const RATE_TYPE: Prop<workload_estimate::WorkloadEstimateRateType> = Prop::new("RateType");
+    pub const RATE_TYPE: Prop<CfnWorkloadEstimate, workload_estimate::WorkloadEstimateRateType> = Prop::new("RateType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<workload_estimate::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWorkloadEstimate, Vec<workload_estimate::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkloadEstimateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &workload_estimate::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkloadEstimateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &workload_estimate::PROPS_SHAPE, props.into())?;
         Ok(CfnWorkloadEstimate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorkloadEstimate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the workload estimate.

@@ -1040,50 +1040,63 @@ impl CfnAgent {
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::Agent";
 
     /// Key of `ActionGroups`, for [`Handle::set`].
-    pub const ACTION_GROUPS: Prop<Vec<agent::AgentActionGroup>> = Prop::new("ActionGroups");
+    pub const ACTION_GROUPS: Prop<CfnAgent, Vec<agent::AgentActionGroup>> = Prop::new("ActionGroups");
     /// Key of `AgentCollaboration`, for [`Handle::set`].
-    pub const AGENT_COLLABORATION: Prop<agent::AgentCollaboration> = Prop::new("AgentCollaboration");
+    pub const AGENT_COLLABORATION: Prop<CfnAgent, agent::AgentCollaboration> = Prop::new("AgentCollaboration");
     /// Key of `AgentCollaborators`, for [`Handle::set`].
-    pub const AGENT_COLLABORATORS: Prop<Vec<agent::AgentCollaborator>> = Prop::new("AgentCollaborators");
+    pub const AGENT_COLLABORATORS: Prop<CfnAgent, Vec<agent::AgentCollaborator>> = Prop::new("AgentCollaborators");
     /// Key of `AgentName`, for [`Handle::set`].
-    pub const AGENT_NAME: Prop<String> = Prop::new("AgentName");
+    pub const AGENT_NAME: Prop<CfnAgent, String> = Prop::new("AgentName");
     /// Key of `AgentResourceRoleArn`, for [`Handle::set`].
-    pub const AGENT_RESOURCE_ROLE_ARN: Prop<String> = Prop::new("AgentResourceRoleArn");
+    pub const AGENT_RESOURCE_ROLE_ARN: Prop<CfnAgent, String> = Prop::new("AgentResourceRoleArn");
     /// Key of `AutoPrepare`, for [`Handle::set`].
-    pub const AUTO_PREPARE: Prop<bool> = Prop::new("AutoPrepare");
+    pub const AUTO_PREPARE: Prop<CfnAgent, bool> = Prop::new("AutoPrepare");
     /// Key of `CustomOrchestration`, for [`Handle::set`].
-    pub const CUSTOM_ORCHESTRATION: Prop<agent::CustomOrchestration> = Prop::new("CustomOrchestration");
+    pub const CUSTOM_ORCHESTRATION: Prop<CfnAgent, agent::CustomOrchestration> = Prop::new("CustomOrchestration");
     /// Key of `CustomerEncryptionKeyArn`, for [`Handle::set`].
-    pub const CUSTOMER_ENCRYPTION_KEY_ARN: Prop<String> = Prop::new("CustomerEncryptionKeyArn");
+    pub const CUSTOMER_ENCRYPTION_KEY_ARN: Prop<CfnAgent, String> = Prop::new("CustomerEncryptionKeyArn");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAgent, String> = Prop::new("Description");
     /// Key of `FoundationModel`, for [`Handle::set`].
-    pub const FOUNDATION_MODEL: Prop<String> = Prop::new("FoundationModel");
+    pub const FOUNDATION_MODEL: Prop<CfnAgent, String> = Prop::new("FoundationModel");
     /// Key of `GuardrailConfiguration`, for [`Handle::set`].
-    pub const GUARDRAIL_CONFIGURATION: Prop<agent::GuardrailConfiguration> = Prop::new("GuardrailConfiguration");
+    pub const GUARDRAIL_CONFIGURATION: Prop<CfnAgent, agent::GuardrailConfiguration> = Prop::new("GuardrailConfiguration");
     /// Key of `IdleSessionTTLInSeconds`, for [`Handle::set`].
-    pub const IDLE_SESSION_TTL_IN_SECONDS: Prop<f64> = Prop::new("IdleSessionTTLInSeconds");
+    pub const IDLE_SESSION_TTL_IN_SECONDS: Prop<CfnAgent, f64> = Prop::new("IdleSessionTTLInSeconds");
     /// Key of `Instruction`, for [`Handle::set`].
-    pub const INSTRUCTION: Prop<String> = Prop::new("Instruction");
+    pub const INSTRUCTION: Prop<CfnAgent, String> = Prop::new("Instruction");
     /// Key of `KnowledgeBases`, for [`Handle::set`].
-    pub const KNOWLEDGE_BASES: Prop<Vec<agent::AgentKnowledgeBase>> = Prop::new("KnowledgeBases");
+    pub const KNOWLEDGE_BASES: Prop<CfnAgent, Vec<agent::AgentKnowledgeBase>> = Prop::new("KnowledgeBases");
     /// Key of `MemoryConfiguration`, for [`Handle::set`].
-    pub const MEMORY_CONFIGURATION: Prop<agent::MemoryConfiguration> = Prop::new("MemoryConfiguration");
+    pub const MEMORY_CONFIGURATION: Prop<CfnAgent, agent::MemoryConfiguration> = Prop::new("MemoryConfiguration");
     /// Key of `OrchestrationType`, for [`Handle::set`].
-    pub const ORCHESTRATION_TYPE: Prop<agent::OrchestrationType> = Prop::new("OrchestrationType");
+    pub const ORCHESTRATION_TYPE: Prop<CfnAgent, agent::OrchestrationType> = Prop::new("OrchestrationType");
     /// Key of `PromptOverrideConfiguration`, for [`Handle::set`].
-    pub const PROMPT_OVERRIDE_CONFIGURATION: Prop<agent::PromptOverrideConfiguration> = Prop::new("PromptOverrideConfiguration");
+    pub const PROMPT_OVERRIDE_CONFIGURATION: Prop<CfnAgent, agent::PromptOverrideConfiguration> = Prop::new("PromptOverrideConfiguration");
     /// Key of `SkipResourceInUseCheckOnDelete`, for [`Handle::set`].
-    pub const SKIP_RESOURCE_IN_USE_CHECK_ON_DELETE: Prop<bool> = Prop::new("SkipResourceInUseCheckOnDelete");
+    pub const SKIP_RESOURCE_IN_USE_CHECK_ON_DELETE: Prop<CfnAgent, bool> = Prop::new("SkipResourceInUseCheckOnDelete");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAgent, Map<String>> = Prop::new("Tags");
     /// Key of `TestAliasTags`, for [`Handle::set`].
-    pub const TEST_ALIAS_TAGS: Prop<Map<String>> = Prop::new("TestAliasTags");
+    pub const TEST_ALIAS_TAGS: Prop<CfnAgent, Map<String>> = Prop::new("TestAliasTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAgentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &agent::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAgentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &agent::PROPS_SHAPE, props.into())?;
         Ok(CfnAgent { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAgent::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Arn representation of the Agent.
@@ -1251,20 +1264,33 @@ impl CfnAgentAlias {
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::AgentAlias";
 
     /// Key of `AgentAliasName`, for [`Handle::set`].
-    pub const AGENT_ALIAS_NAME: Prop<String> = Prop::new("AgentAliasName");
+    pub const AGENT_ALIAS_NAME: Prop<CfnAgentAlias, String> = Prop::new("AgentAliasName");
     /// Key of `AgentId`, for [`Handle::set`].
-    pub const AGENT_ID: Prop<String> = Prop::new("AgentId");
+    pub const AGENT_ID: Prop<CfnAgentAlias, String> = Prop::new("AgentId");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAgentAlias, String> = Prop::new("Description");
     /// Key of `RoutingConfiguration`, for [`Handle::set`].
-    pub const ROUTING_CONFIGURATION: Prop<Vec<agent_alias::AgentAliasRoutingConfigurationListItem>> = Prop::new("RoutingConfiguration");
+    pub const ROUTING_CONFIGURATION: Prop<CfnAgentAlias, Vec<agent_alias::AgentAliasRoutingConfigurationListItem>> = Prop::new("RoutingConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAgentAlias, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAgentAliasProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &agent_alias::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAgentAliasProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &agent_alias::PROPS_SHAPE, props.into())?;
         Ok(CfnAgentAlias { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAgentAlias::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Arn representation of the Agent Alias.
@@ -1413,18 +1439,31 @@ impl CfnApplicationInferenceProfile {
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::ApplicationInferenceProfile";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnApplicationInferenceProfile, String> = Prop::new("Description");
     /// Key of `InferenceProfileName`, for [`Handle::set`].
-    pub const INFERENCE_PROFILE_NAME: Prop<String> = Prop::new("InferenceProfileName");
+    pub const INFERENCE_PROFILE_NAME: Prop<CfnApplicationInferenceProfile, String> = Prop::new("InferenceProfileName");
     /// Key of `ModelSource`, for [`Handle::set`].
-    pub const MODEL_SOURCE: Prop<Json> = Prop::new("ModelSource");
+    pub const MODEL_SOURCE: Prop<CfnApplicationInferenceProfile, Json> = Prop::new("ModelSource");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<application_inference_profile::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApplicationInferenceProfile, Vec<application_inference_profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationInferenceProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application_inference_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationInferenceProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application_inference_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnApplicationInferenceProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplicationInferenceProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Time Stamp
@@ -1787,22 +1826,35 @@ impl CfnAutomatedReasoningPolicy {
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::AutomatedReasoningPolicy";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAutomatedReasoningPolicy, String> = Prop::new("Description");
     /// Key of `ForceDelete`, for [`Handle::set`].
-    pub const FORCE_DELETE: Prop<bool> = Prop::new("ForceDelete");
+    pub const FORCE_DELETE: Prop<CfnAutomatedReasoningPolicy, bool> = Prop::new("ForceDelete");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnAutomatedReasoningPolicy, String> = Prop::new("KmsKeyId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAutomatedReasoningPolicy, String> = Prop::new("Name");
     /// Key of `PolicyDefinition`, for [`Handle::set`].
-    pub const POLICY_DEFINITION: Prop<automated_reasoning_policy::PolicyDefinition> = Prop::new("PolicyDefinition");
+    pub const POLICY_DEFINITION: Prop<CfnAutomatedReasoningPolicy, automated_reasoning_policy::PolicyDefinition> = Prop::new("PolicyDefinition");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<automated_reasoning_policy::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAutomatedReasoningPolicy, Vec<automated_reasoning_policy::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAutomatedReasoningPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &automated_reasoning_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAutomatedReasoningPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &automated_reasoning_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnAutomatedReasoningPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAutomatedReasoningPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -1946,16 +1998,29 @@ impl CfnAutomatedReasoningPolicyVersion {
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::AutomatedReasoningPolicyVersion";
 
     /// Key of `LastUpdatedDefinitionHash`, for [`Handle::set`].
-    pub const LAST_UPDATED_DEFINITION_HASH: Prop<String> = Prop::new("LastUpdatedDefinitionHash");
+    pub const LAST_UPDATED_DEFINITION_HASH: Prop<CfnAutomatedReasoningPolicyVersion, String> = Prop::new("LastUpdatedDefinitionHash");
     /// Key of `PolicyArn`, for [`Handle::set`].
-    pub const POLICY_ARN: Prop<String> = Prop::new("PolicyArn");
+    pub const POLICY_ARN: Prop<CfnAutomatedReasoningPolicyVersion, String> = Prop::new("PolicyArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<automated_reasoning_policy_version::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAutomatedReasoningPolicyVersion, Vec<automated_reasoning_policy_version::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAutomatedReasoningPolicyVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &automated_reasoning_policy_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAutomatedReasoningPolicyVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &automated_reasoning_policy_version::PROPS_SHAPE, props.into())?;
         Ok(CfnAutomatedReasoningPolicyVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAutomatedReasoningPolicyVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -2146,22 +2211,35 @@ impl CfnBlueprint {
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::Blueprint";
 
     /// Key of `BlueprintName`, for [`Handle::set`].
-    pub const BLUEPRINT_NAME: Prop<String> = Prop::new("BlueprintName");
+    pub const BLUEPRINT_NAME: Prop<CfnBlueprint, String> = Prop::new("BlueprintName");
     /// Key of `KmsEncryptionContext`, for [`Handle::set`].
-    pub const KMS_ENCRYPTION_CONTEXT: Prop<Map<String>> = Prop::new("KmsEncryptionContext");
+    pub const KMS_ENCRYPTION_CONTEXT: Prop<CfnBlueprint, Map<String>> = Prop::new("KmsEncryptionContext");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnBlueprint, String> = Prop::new("KmsKeyId");
     /// Key of `Schema`, for [`Handle::set`].
-    pub const SCHEMA: Prop<Json> = Prop::new("Schema");
+    pub const SCHEMA: Prop<CfnBlueprint, Json> = Prop::new("Schema");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<blueprint::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnBlueprint, Vec<blueprint::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<blueprint::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnBlueprint, blueprint::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBlueprintProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &blueprint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBlueprintProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &blueprint::PROPS_SHAPE, props.into())?;
         Ok(CfnBlueprint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBlueprint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// ARN of a Blueprint
@@ -2337,18 +2415,31 @@ impl CfnDataAutomationLibrary {
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::DataAutomationLibrary";
 
     /// Key of `EncryptionConfiguration`, for [`Handle::set`].
-    pub const ENCRYPTION_CONFIGURATION: Prop<data_automation_library::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
+    pub const ENCRYPTION_CONFIGURATION: Prop<CfnDataAutomationLibrary, data_automation_library::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
     /// Key of `LibraryDescription`, for [`Handle::set`].
-    pub const LIBRARY_DESCRIPTION: Prop<String> = Prop::new("LibraryDescription");
+    pub const LIBRARY_DESCRIPTION: Prop<CfnDataAutomationLibrary, String> = Prop::new("LibraryDescription");
     /// Key of `LibraryName`, for [`Handle::set`].
-    pub const LIBRARY_NAME: Prop<String> = Prop::new("LibraryName");
+    pub const LIBRARY_NAME: Prop<CfnDataAutomationLibrary, String> = Prop::new("LibraryName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<data_automation_library::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataAutomationLibrary, Vec<data_automation_library::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataAutomationLibraryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_automation_library::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataAutomationLibraryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_automation_library::PROPS_SHAPE, props.into())?;
         Ok(CfnDataAutomationLibrary { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataAutomationLibrary::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Time Stamp
@@ -4305,28 +4396,41 @@ impl CfnDataAutomationProject {
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::DataAutomationProject";
 
     /// Key of `CustomOutputConfiguration`, for [`Handle::set`].
-    pub const CUSTOM_OUTPUT_CONFIGURATION: Prop<data_automation_project::CustomOutputConfiguration> = Prop::new("CustomOutputConfiguration");
+    pub const CUSTOM_OUTPUT_CONFIGURATION: Prop<CfnDataAutomationProject, data_automation_project::CustomOutputConfiguration> = Prop::new("CustomOutputConfiguration");
     /// Key of `KmsEncryptionContext`, for [`Handle::set`].
-    pub const KMS_ENCRYPTION_CONTEXT: Prop<Map<String>> = Prop::new("KmsEncryptionContext");
+    pub const KMS_ENCRYPTION_CONTEXT: Prop<CfnDataAutomationProject, Map<String>> = Prop::new("KmsEncryptionContext");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnDataAutomationProject, String> = Prop::new("KmsKeyId");
     /// Key of `OverrideConfiguration`, for [`Handle::set`].
-    pub const OVERRIDE_CONFIGURATION: Prop<data_automation_project::OverrideConfiguration> = Prop::new("OverrideConfiguration");
+    pub const OVERRIDE_CONFIGURATION: Prop<CfnDataAutomationProject, data_automation_project::OverrideConfiguration> = Prop::new("OverrideConfiguration");
     /// Key of `ProjectDescription`, for [`Handle::set`].
-    pub const PROJECT_DESCRIPTION: Prop<String> = Prop::new("ProjectDescription");
+    pub const PROJECT_DESCRIPTION: Prop<CfnDataAutomationProject, String> = Prop::new("ProjectDescription");
     /// Key of `ProjectName`, for [`Handle::set`].
-    pub const PROJECT_NAME: Prop<String> = Prop::new("ProjectName");
+    pub const PROJECT_NAME: Prop<CfnDataAutomationProject, String> = Prop::new("ProjectName");
     /// Key of `ProjectType`, for [`Handle::set`].
-    pub const PROJECT_TYPE: Prop<data_automation_project::ProjectType> = Prop::new("ProjectType");
+    pub const PROJECT_TYPE: Prop<CfnDataAutomationProject, data_automation_project::ProjectType> = Prop::new("ProjectType");
     /// Key of `StandardOutputConfiguration`, for [`Handle::set`].
-    pub const STANDARD_OUTPUT_CONFIGURATION: Prop<data_automation_project::StandardOutputConfiguration> = Prop::new("StandardOutputConfiguration");
+    pub const STANDARD_OUTPUT_CONFIGURATION: Prop<CfnDataAutomationProject, data_automation_project::StandardOutputConfiguration> = Prop::new("StandardOutputConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<data_automation_project::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataAutomationProject, Vec<data_automation_project::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataAutomationProjectProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_automation_project::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataAutomationProjectProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_automation_project::PROPS_SHAPE, props.into())?;
         Ok(CfnDataAutomationProject { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataAutomationProject::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Time Stamp
@@ -6658,24 +6762,37 @@ impl CfnDataSource {
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::DataSource";
 
     /// Key of `DataDeletionPolicy`, for [`Handle::set`].
-    pub const DATA_DELETION_POLICY: Prop<data_source::DataDeletionPolicy> = Prop::new("DataDeletionPolicy");
+    pub const DATA_DELETION_POLICY: Prop<CfnDataSource, data_source::DataDeletionPolicy> = Prop::new("DataDeletionPolicy");
     /// Key of `DataSourceConfiguration`, for [`Handle::set`].
-    pub const DATA_SOURCE_CONFIGURATION: Prop<data_source::DataSourceConfiguration> = Prop::new("DataSourceConfiguration");
+    pub const DATA_SOURCE_CONFIGURATION: Prop<CfnDataSource, data_source::DataSourceConfiguration> = Prop::new("DataSourceConfiguration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDataSource, String> = Prop::new("Description");
     /// Key of `KnowledgeBaseId`, for [`Handle::set`].
-    pub const KNOWLEDGE_BASE_ID: Prop<String> = Prop::new("KnowledgeBaseId");
+    pub const KNOWLEDGE_BASE_ID: Prop<CfnDataSource, String> = Prop::new("KnowledgeBaseId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDataSource, String> = Prop::new("Name");
     /// Key of `ServerSideEncryptionConfiguration`, for [`Handle::set`].
-    pub const SERVER_SIDE_ENCRYPTION_CONFIGURATION: Prop<data_source::ServerSideEncryptionConfiguration> = Prop::new("ServerSideEncryptionConfiguration");
+    pub const SERVER_SIDE_ENCRYPTION_CONFIGURATION: Prop<CfnDataSource, data_source::ServerSideEncryptionConfiguration> = Prop::new("ServerSideEncryptionConfiguration");
     /// Key of `VectorIngestionConfiguration`, for [`Handle::set`].
-    pub const VECTOR_INGESTION_CONFIGURATION: Prop<data_source::VectorIngestionConfiguration> = Prop::new("VectorIngestionConfiguration");
+    pub const VECTOR_INGESTION_CONFIGURATION: Prop<CfnDataSource, data_source::VectorIngestionConfiguration> = Prop::new("VectorIngestionConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataSourceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_source::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataSourceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_source::PROPS_SHAPE, props.into())?;
         Ok(CfnDataSource { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataSource::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time at which the data source was created.
@@ -6902,18 +7019,31 @@ impl CfnEnforcedGuardrailConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::EnforcedGuardrailConfiguration";
 
     /// Key of `GuardrailIdentifier`, for [`Handle::set`].
-    pub const GUARDRAIL_IDENTIFIER: Prop<String> = Prop::new("GuardrailIdentifier");
+    pub const GUARDRAIL_IDENTIFIER: Prop<CfnEnforcedGuardrailConfiguration, String> = Prop::new("GuardrailIdentifier");
     /// Key of `GuardrailVersion`, for [`Handle::set`].
-    pub const GUARDRAIL_VERSION: Prop<String> = Prop::new("GuardrailVersion");
+    pub const GUARDRAIL_VERSION: Prop<CfnEnforcedGuardrailConfiguration, String> = Prop::new("GuardrailVersion");
     /// Key of `ModelEnforcement`, for [`Handle::set`].
-    pub const MODEL_ENFORCEMENT: Prop<enforced_guardrail_configuration::ModelEnforcement> = Prop::new("ModelEnforcement");
+    pub const MODEL_ENFORCEMENT: Prop<CfnEnforcedGuardrailConfiguration, enforced_guardrail_configuration::ModelEnforcement> = Prop::new("ModelEnforcement");
     /// Key of `SelectiveContentGuarding`, for [`Handle::set`].
-    pub const SELECTIVE_CONTENT_GUARDING: Prop<enforced_guardrail_configuration::SelectiveContentGuarding> = Prop::new("SelectiveContentGuarding");
+    pub const SELECTIVE_CONTENT_GUARDING: Prop<CfnEnforcedGuardrailConfiguration, enforced_guardrail_configuration::SelectiveContentGuarding> = Prop::new("SelectiveContentGuarding");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEnforcedGuardrailConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &enforced_guardrail_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEnforcedGuardrailConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &enforced_guardrail_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnEnforcedGuardrailConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEnforcedGuardrailConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Unique ID for the account enforced configuration
@@ -7479,30 +7609,43 @@ impl CfnFlow {
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::Flow";
 
     /// Key of `CustomerEncryptionKeyArn`, for [`Handle::set`].
-    pub const CUSTOMER_ENCRYPTION_KEY_ARN: Prop<String> = Prop::new("CustomerEncryptionKeyArn");
+    pub const CUSTOMER_ENCRYPTION_KEY_ARN: Prop<CfnFlow, String> = Prop::new("CustomerEncryptionKeyArn");
     /// Key of `Definition`, for [`Handle::set`].
-    pub const DEFINITION: Prop<flow::FlowDefinition> = Prop::new("Definition");
+    pub const DEFINITION: Prop<CfnFlow, flow::FlowDefinition> = Prop::new("Definition");
     /// Key of `DefinitionS3Location`, for [`Handle::set`].
-    pub const DEFINITION_S3_LOCATION: Prop<flow::S3Location> = Prop::new("DefinitionS3Location");
+    pub const DEFINITION_S3_LOCATION: Prop<CfnFlow, flow::S3Location> = Prop::new("DefinitionS3Location");
     /// Key of `DefinitionString`, for [`Handle::set`].
-    pub const DEFINITION_STRING: Prop<String> = Prop::new("DefinitionString");
+    pub const DEFINITION_STRING: Prop<CfnFlow, String> = Prop::new("DefinitionString");
     /// Key of `DefinitionSubstitutions`, for [`Handle::set`].
-    pub const DEFINITION_SUBSTITUTIONS: Prop<Map<Json>> = Prop::new("DefinitionSubstitutions");
+    pub const DEFINITION_SUBSTITUTIONS: Prop<CfnFlow, Map<Json>> = Prop::new("DefinitionSubstitutions");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFlow, String> = Prop::new("Description");
     /// Key of `ExecutionRoleArn`, for [`Handle::set`].
-    pub const EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ExecutionRoleArn");
+    pub const EXECUTION_ROLE_ARN: Prop<CfnFlow, String> = Prop::new("ExecutionRoleArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFlow, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFlow, Map<String>> = Prop::new("Tags");
     /// Key of `TestAliasTags`, for [`Handle::set`].
-    pub const TEST_ALIAS_TAGS: Prop<Map<String>> = Prop::new("TestAliasTags");
+    pub const TEST_ALIAS_TAGS: Prop<CfnFlow, Map<String>> = Prop::new("TestAliasTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFlowProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &flow::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFlowProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &flow::PROPS_SHAPE, props.into())?;
         Ok(CfnFlow { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFlow::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Arn representation of the Flow
@@ -7713,22 +7856,35 @@ impl CfnFlowAlias {
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::FlowAlias";
 
     /// Key of `ConcurrencyConfiguration`, for [`Handle::set`].
-    pub const CONCURRENCY_CONFIGURATION: Prop<flow_alias::FlowAliasConcurrencyConfiguration> = Prop::new("ConcurrencyConfiguration");
+    pub const CONCURRENCY_CONFIGURATION: Prop<CfnFlowAlias, flow_alias::FlowAliasConcurrencyConfiguration> = Prop::new("ConcurrencyConfiguration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFlowAlias, String> = Prop::new("Description");
     /// Key of `FlowArn`, for [`Handle::set`].
-    pub const FLOW_ARN: Prop<String> = Prop::new("FlowArn");
+    pub const FLOW_ARN: Prop<CfnFlowAlias, String> = Prop::new("FlowArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFlowAlias, String> = Prop::new("Name");
     /// Key of `RoutingConfiguration`, for [`Handle::set`].
-    pub const ROUTING_CONFIGURATION: Prop<Vec<flow_alias::FlowAliasRoutingConfigurationListItem>> = Prop::new("RoutingConfiguration");
+    pub const ROUTING_CONFIGURATION: Prop<CfnFlowAlias, Vec<flow_alias::FlowAliasRoutingConfigurationListItem>> = Prop::new("RoutingConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFlowAlias, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFlowAliasProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &flow_alias::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFlowAliasProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &flow_alias::PROPS_SHAPE, props.into())?;
         Ok(CfnFlowAlias { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFlowAlias::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Arn of the Flow Alias
@@ -7826,14 +7982,27 @@ impl CfnFlowVersion {
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::FlowVersion";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFlowVersion, String> = Prop::new("Description");
     /// Key of `FlowArn`, for [`Handle::set`].
-    pub const FLOW_ARN: Prop<String> = Prop::new("FlowArn");
+    pub const FLOW_ARN: Prop<CfnFlowVersion, String> = Prop::new("FlowArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFlowVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &flow_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFlowVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &flow_version::PROPS_SHAPE, props.into())?;
         Ok(CfnFlowVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFlowVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Time Stamp.
@@ -9176,36 +9345,49 @@ impl CfnGuardrail {
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::Guardrail";
 
     /// Key of `AutomatedReasoningPolicyConfig`, for [`Handle::set`].
-    pub const AUTOMATED_REASONING_POLICY_CONFIG: Prop<guardrail::AutomatedReasoningPolicyConfig> = Prop::new("AutomatedReasoningPolicyConfig");
+    pub const AUTOMATED_REASONING_POLICY_CONFIG: Prop<CfnGuardrail, guardrail::AutomatedReasoningPolicyConfig> = Prop::new("AutomatedReasoningPolicyConfig");
     /// Key of `BlockedInputMessaging`, for [`Handle::set`].
-    pub const BLOCKED_INPUT_MESSAGING: Prop<String> = Prop::new("BlockedInputMessaging");
+    pub const BLOCKED_INPUT_MESSAGING: Prop<CfnGuardrail, String> = Prop::new("BlockedInputMessaging");
     /// Key of `BlockedOutputsMessaging`, for [`Handle::set`].
-    pub const BLOCKED_OUTPUTS_MESSAGING: Prop<String> = Prop::new("BlockedOutputsMessaging");
+    pub const BLOCKED_OUTPUTS_MESSAGING: Prop<CfnGuardrail, String> = Prop::new("BlockedOutputsMessaging");
     /// Key of `ContentPolicyConfig`, for [`Handle::set`].
-    pub const CONTENT_POLICY_CONFIG: Prop<guardrail::ContentPolicyConfig> = Prop::new("ContentPolicyConfig");
+    pub const CONTENT_POLICY_CONFIG: Prop<CfnGuardrail, guardrail::ContentPolicyConfig> = Prop::new("ContentPolicyConfig");
     /// Key of `ContextualGroundingPolicyConfig`, for [`Handle::set`].
-    pub const CONTEXTUAL_GROUNDING_POLICY_CONFIG: Prop<guardrail::ContextualGroundingPolicyConfig> = Prop::new("ContextualGroundingPolicyConfig");
+    pub const CONTEXTUAL_GROUNDING_POLICY_CONFIG: Prop<CfnGuardrail, guardrail::ContextualGroundingPolicyConfig> = Prop::new("ContextualGroundingPolicyConfig");
     /// Key of `CrossRegionConfig`, for [`Handle::set`].
-    pub const CROSS_REGION_CONFIG: Prop<guardrail::GuardrailCrossRegionConfig> = Prop::new("CrossRegionConfig");
+    pub const CROSS_REGION_CONFIG: Prop<CfnGuardrail, guardrail::GuardrailCrossRegionConfig> = Prop::new("CrossRegionConfig");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnGuardrail, String> = Prop::new("Description");
     /// Key of `KmsKeyArn`, for [`Handle::set`].
-    pub const KMS_KEY_ARN: Prop<String> = Prop::new("KmsKeyArn");
+    pub const KMS_KEY_ARN: Prop<CfnGuardrail, String> = Prop::new("KmsKeyArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnGuardrail, String> = Prop::new("Name");
     /// Key of `SensitiveInformationPolicyConfig`, for [`Handle::set`].
-    pub const SENSITIVE_INFORMATION_POLICY_CONFIG: Prop<guardrail::SensitiveInformationPolicyConfig> = Prop::new("SensitiveInformationPolicyConfig");
+    pub const SENSITIVE_INFORMATION_POLICY_CONFIG: Prop<CfnGuardrail, guardrail::SensitiveInformationPolicyConfig> = Prop::new("SensitiveInformationPolicyConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<guardrail::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnGuardrail, Vec<guardrail::Tag>> = Prop::new("Tags");
     /// Key of `TopicPolicyConfig`, for [`Handle::set`].
-    pub const TOPIC_POLICY_CONFIG: Prop<guardrail::TopicPolicyConfig> = Prop::new("TopicPolicyConfig");
+    pub const TOPIC_POLICY_CONFIG: Prop<CfnGuardrail, guardrail::TopicPolicyConfig> = Prop::new("TopicPolicyConfig");
     /// Key of `WordPolicyConfig`, for [`Handle::set`].
-    pub const WORD_POLICY_CONFIG: Prop<guardrail::WordPolicyConfig> = Prop::new("WordPolicyConfig");
+    pub const WORD_POLICY_CONFIG: Prop<CfnGuardrail, guardrail::WordPolicyConfig> = Prop::new("WordPolicyConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGuardrailProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &guardrail::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGuardrailProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &guardrail::PROPS_SHAPE, props.into())?;
         Ok(CfnGuardrail { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGuardrail::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Time Stamp
@@ -9320,14 +9502,27 @@ impl CfnGuardrailVersion {
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::GuardrailVersion";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnGuardrailVersion, String> = Prop::new("Description");
     /// Key of `GuardrailIdentifier`, for [`Handle::set`].
-    pub const GUARDRAIL_IDENTIFIER: Prop<String> = Prop::new("GuardrailIdentifier");
+    pub const GUARDRAIL_IDENTIFIER: Prop<CfnGuardrailVersion, String> = Prop::new("GuardrailIdentifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGuardrailVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &guardrail_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGuardrailVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &guardrail_version::PROPS_SHAPE, props.into())?;
         Ok(CfnGuardrailVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGuardrailVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Arn representation for the guardrail
@@ -9533,22 +9728,35 @@ impl CfnIntelligentPromptRouter {
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::IntelligentPromptRouter";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnIntelligentPromptRouter, String> = Prop::new("Description");
     /// Key of `FallbackModel`, for [`Handle::set`].
-    pub const FALLBACK_MODEL: Prop<intelligent_prompt_router::PromptRouterTargetModel> = Prop::new("FallbackModel");
+    pub const FALLBACK_MODEL: Prop<CfnIntelligentPromptRouter, intelligent_prompt_router::PromptRouterTargetModel> = Prop::new("FallbackModel");
     /// Key of `Models`, for [`Handle::set`].
-    pub const MODELS: Prop<Vec<intelligent_prompt_router::PromptRouterTargetModel>> = Prop::new("Models");
+    pub const MODELS: Prop<CfnIntelligentPromptRouter, Vec<intelligent_prompt_router::PromptRouterTargetModel>> = Prop::new("Models");
     /// Key of `PromptRouterName`, for [`Handle::set`].
-    pub const PROMPT_ROUTER_NAME: Prop<String> = Prop::new("PromptRouterName");
+    pub const PROMPT_ROUTER_NAME: Prop<CfnIntelligentPromptRouter, String> = Prop::new("PromptRouterName");
     /// Key of `RoutingCriteria`, for [`Handle::set`].
-    pub const ROUTING_CRITERIA: Prop<intelligent_prompt_router::RoutingCriteria> = Prop::new("RoutingCriteria");
+    pub const ROUTING_CRITERIA: Prop<CfnIntelligentPromptRouter, intelligent_prompt_router::RoutingCriteria> = Prop::new("RoutingCriteria");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<intelligent_prompt_router::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIntelligentPromptRouter, Vec<intelligent_prompt_router::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIntelligentPromptRouterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &intelligent_prompt_router::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIntelligentPromptRouterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &intelligent_prompt_router::PROPS_SHAPE, props.into())?;
         Ok(CfnIntelligentPromptRouter { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIntelligentPromptRouter::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Time Stamp
@@ -11627,22 +11835,35 @@ impl CfnKnowledgeBase {
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::KnowledgeBase";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnKnowledgeBase, String> = Prop::new("Description");
     /// Key of `KnowledgeBaseConfiguration`, for [`Handle::set`].
-    pub const KNOWLEDGE_BASE_CONFIGURATION: Prop<knowledge_base::KnowledgeBaseConfiguration> = Prop::new("KnowledgeBaseConfiguration");
+    pub const KNOWLEDGE_BASE_CONFIGURATION: Prop<CfnKnowledgeBase, knowledge_base::KnowledgeBaseConfiguration> = Prop::new("KnowledgeBaseConfiguration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnKnowledgeBase, String> = Prop::new("Name");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnKnowledgeBase, String> = Prop::new("RoleArn");
     /// Key of `StorageConfiguration`, for [`Handle::set`].
-    pub const STORAGE_CONFIGURATION: Prop<knowledge_base::StorageConfiguration> = Prop::new("StorageConfiguration");
+    pub const STORAGE_CONFIGURATION: Prop<CfnKnowledgeBase, knowledge_base::StorageConfiguration> = Prop::new("StorageConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnKnowledgeBase, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnKnowledgeBaseProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &knowledge_base::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnKnowledgeBaseProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &knowledge_base::PROPS_SHAPE, props.into())?;
         Ok(CfnKnowledgeBase { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnKnowledgeBase::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time at which the knowledge base was created.
@@ -11745,14 +11966,27 @@ impl CfnKnowledgeBasePolicy {
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::KnowledgeBasePolicy";
 
     /// Key of `KnowledgeBaseId`, for [`Handle::set`].
-    pub const KNOWLEDGE_BASE_ID: Prop<String> = Prop::new("KnowledgeBaseId");
+    pub const KNOWLEDGE_BASE_ID: Prop<CfnKnowledgeBasePolicy, String> = Prop::new("KnowledgeBaseId");
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<Json> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnKnowledgeBasePolicy, Json> = Prop::new("PolicyDocument");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnKnowledgeBasePolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &knowledge_base_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnKnowledgeBasePolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &knowledge_base_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnKnowledgeBasePolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnKnowledgeBasePolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The revision identifier for the policy, used for optimistic concurrency control
@@ -11975,22 +12209,35 @@ impl CfnPrompt {
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::Prompt";
 
     /// Key of `CustomerEncryptionKeyArn`, for [`Handle::set`].
-    pub const CUSTOMER_ENCRYPTION_KEY_ARN: Prop<String> = Prop::new("CustomerEncryptionKeyArn");
+    pub const CUSTOMER_ENCRYPTION_KEY_ARN: Prop<CfnPrompt, String> = Prop::new("CustomerEncryptionKeyArn");
     /// Key of `DefaultVariant`, for [`Handle::set`].
-    pub const DEFAULT_VARIANT: Prop<String> = Prop::new("DefaultVariant");
+    pub const DEFAULT_VARIANT: Prop<CfnPrompt, String> = Prop::new("DefaultVariant");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPrompt, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPrompt, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPrompt, Map<String>> = Prop::new("Tags");
     /// Key of `Variants`, for [`Handle::set`].
-    pub const VARIANTS: Prop<Vec<prompt::PromptVariant>> = Prop::new("Variants");
+    pub const VARIANTS: Prop<CfnPrompt, Vec<prompt::PromptVariant>> = Prop::new("Variants");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPromptProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &prompt::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPromptProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &prompt::PROPS_SHAPE, props.into())?;
         Ok(CfnPrompt { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPrompt::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// ARN of a prompt resource possibly with a version
@@ -12093,16 +12340,29 @@ impl CfnPromptVersion {
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::PromptVersion";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPromptVersion, String> = Prop::new("Description");
     /// Key of `PromptArn`, for [`Handle::set`].
-    pub const PROMPT_ARN: Prop<String> = Prop::new("PromptArn");
+    pub const PROMPT_ARN: Prop<CfnPromptVersion, String> = Prop::new("PromptArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPromptVersion, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPromptVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &prompt_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPromptVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &prompt_version::PROPS_SHAPE, props.into())?;
         Ok(CfnPromptVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPromptVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// ARN of a prompt version resource
@@ -12224,14 +12484,27 @@ impl CfnResourcePolicy {
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::ResourcePolicy";
 
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<Json> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnResourcePolicy, Json> = Prop::new("PolicyDocument");
     /// Key of `ResourceArn`, for [`Handle::set`].
-    pub const RESOURCE_ARN: Prop<String> = Prop::new("ResourceArn");
+    pub const RESOURCE_ARN: Prop<CfnResourcePolicy, String> = Prop::new("ResourceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnResourcePolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourcePolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -12386,20 +12659,33 @@ impl CfnRetrievalInstruction {
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::RetrievalInstruction";
 
     /// Key of `CustomerEncryptionKeyArn`, for [`Handle::set`].
-    pub const CUSTOMER_ENCRYPTION_KEY_ARN: Prop<String> = Prop::new("CustomerEncryptionKeyArn");
+    pub const CUSTOMER_ENCRYPTION_KEY_ARN: Prop<CfnRetrievalInstruction, String> = Prop::new("CustomerEncryptionKeyArn");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRetrievalInstruction, String> = Prop::new("Description");
     /// Key of `Instruction`, for [`Handle::set`].
-    pub const INSTRUCTION: Prop<retrieval_instruction::Instruction> = Prop::new("Instruction");
+    pub const INSTRUCTION: Prop<CfnRetrievalInstruction, retrieval_instruction::Instruction> = Prop::new("Instruction");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRetrievalInstruction, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<retrieval_instruction::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRetrievalInstruction, Vec<retrieval_instruction::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRetrievalInstructionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &retrieval_instruction::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRetrievalInstructionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &retrieval_instruction::PROPS_SHAPE, props.into())?;
         Ok(CfnRetrievalInstruction { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRetrievalInstruction::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the resource.
@@ -12534,16 +12820,29 @@ impl CfnSession {
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::Session";
 
     /// Key of `EncryptionKeyArn`, for [`Handle::set`].
-    pub const ENCRYPTION_KEY_ARN: Prop<String> = Prop::new("EncryptionKeyArn");
+    pub const ENCRYPTION_KEY_ARN: Prop<CfnSession, String> = Prop::new("EncryptionKeyArn");
     /// Key of `SessionMetadata`, for [`Handle::set`].
-    pub const SESSION_METADATA: Prop<Map<String>> = Prop::new("SessionMetadata");
+    pub const SESSION_METADATA: Prop<CfnSession, Map<String>> = Prop::new("SessionMetadata");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<session::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSession, Vec<session::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSessionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &session::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSessionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &session::PROPS_SHAPE, props.into())?;
         Ok(CfnSession { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSession::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp for when the session was created.

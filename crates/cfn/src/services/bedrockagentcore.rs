@@ -178,20 +178,33 @@ impl CfnApiKeyCredentialProvider {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::ApiKeyCredentialProvider";
 
     /// Key of `ApiKey`, for [`Handle::set`].
-    pub const API_KEY: Prop<String> = Prop::new("ApiKey");
+    pub const API_KEY: Prop<CfnApiKeyCredentialProvider, String> = Prop::new("ApiKey");
     /// Key of `ApiKeySecretConfig`, for [`Handle::set`].
-    pub const API_KEY_SECRET_CONFIG: Prop<api_key_credential_provider::SecretReference> = Prop::new("ApiKeySecretConfig");
+    pub const API_KEY_SECRET_CONFIG: Prop<CfnApiKeyCredentialProvider, api_key_credential_provider::SecretReference> = Prop::new("ApiKeySecretConfig");
     /// Key of `ApiKeySecretSource`, for [`Handle::set`].
-    pub const API_KEY_SECRET_SOURCE: Prop<api_key_credential_provider::ApiKeySecretSource> = Prop::new("ApiKeySecretSource");
+    pub const API_KEY_SECRET_SOURCE: Prop<CfnApiKeyCredentialProvider, api_key_credential_provider::ApiKeySecretSource> = Prop::new("ApiKeySecretSource");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnApiKeyCredentialProvider, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<api_key_credential_provider::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApiKeyCredentialProvider, Vec<api_key_credential_provider::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApiKeyCredentialProviderProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &api_key_credential_provider::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApiKeyCredentialProviderProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &api_key_credential_provider::PROPS_SHAPE, props.into())?;
         Ok(CfnApiKeyCredentialProvider { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApiKeyCredentialProvider::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the API key secret in AWS Secrets Manager
@@ -632,28 +645,41 @@ impl CfnBrowserCustom {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::BrowserCustom";
 
     /// Key of `BrowserSigning`, for [`Handle::set`].
-    pub const BROWSER_SIGNING: Prop<browser_custom::BrowserSigning> = Prop::new("BrowserSigning");
+    pub const BROWSER_SIGNING: Prop<CfnBrowserCustom, browser_custom::BrowserSigning> = Prop::new("BrowserSigning");
     /// Key of `Certificates`, for [`Handle::set`].
-    pub const CERTIFICATES: Prop<Vec<browser_custom::Certificate>> = Prop::new("Certificates");
+    pub const CERTIFICATES: Prop<CfnBrowserCustom, Vec<browser_custom::Certificate>> = Prop::new("Certificates");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnBrowserCustom, String> = Prop::new("Description");
     /// Key of `EnterprisePolicies`, for [`Handle::set`].
-    pub const ENTERPRISE_POLICIES: Prop<Vec<browser_custom::BrowserEnterprisePolicy>> = Prop::new("EnterprisePolicies");
+    pub const ENTERPRISE_POLICIES: Prop<CfnBrowserCustom, Vec<browser_custom::BrowserEnterprisePolicy>> = Prop::new("EnterprisePolicies");
     /// Key of `ExecutionRoleArn`, for [`Handle::set`].
-    pub const EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ExecutionRoleArn");
+    pub const EXECUTION_ROLE_ARN: Prop<CfnBrowserCustom, String> = Prop::new("ExecutionRoleArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnBrowserCustom, String> = Prop::new("Name");
     /// Key of `NetworkConfiguration`, for [`Handle::set`].
-    pub const NETWORK_CONFIGURATION: Prop<browser_custom::BrowserNetworkConfiguration> = Prop::new("NetworkConfiguration");
+    pub const NETWORK_CONFIGURATION: Prop<CfnBrowserCustom, browser_custom::BrowserNetworkConfiguration> = Prop::new("NetworkConfiguration");
     /// Key of `RecordingConfig`, for [`Handle::set`].
-    pub const RECORDING_CONFIG: Prop<browser_custom::RecordingConfig> = Prop::new("RecordingConfig");
+    pub const RECORDING_CONFIG: Prop<CfnBrowserCustom, browser_custom::RecordingConfig> = Prop::new("RecordingConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnBrowserCustom, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBrowserCustomProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &browser_custom::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBrowserCustomProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &browser_custom::PROPS_SHAPE, props.into())?;
         Ok(CfnBrowserCustom { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBrowserCustom::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of a Browser resource.
@@ -762,16 +788,29 @@ impl CfnBrowserProfile {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::BrowserProfile";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnBrowserProfile, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnBrowserProfile, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnBrowserProfile, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBrowserProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &browser_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBrowserProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &browser_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnBrowserProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBrowserProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -1679,20 +1718,33 @@ impl CfnCapacityProvider {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::CapacityProvider";
 
     /// Key of `ComputeConfiguration`, for [`Handle::set`].
-    pub const COMPUTE_CONFIGURATION: Prop<capacity_provider::ComputeConfiguration> = Prop::new("ComputeConfiguration");
+    pub const COMPUTE_CONFIGURATION: Prop<CfnCapacityProvider, capacity_provider::ComputeConfiguration> = Prop::new("ComputeConfiguration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCapacityProvider, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCapacityProvider, String> = Prop::new("Name");
     /// Key of `PermissionsConfiguration`, for [`Handle::set`].
-    pub const PERMISSIONS_CONFIGURATION: Prop<capacity_provider::PermissionsConfiguration> = Prop::new("PermissionsConfiguration");
+    pub const PERMISSIONS_CONFIGURATION: Prop<CfnCapacityProvider, capacity_provider::PermissionsConfiguration> = Prop::new("PermissionsConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<capacity_provider::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCapacityProvider, Vec<capacity_provider::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCapacityProviderProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &capacity_provider::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCapacityProviderProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &capacity_provider::PROPS_SHAPE, props.into())?;
         Ok(CfnCapacityProvider { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCapacityProvider::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the capacity provider.
@@ -1976,22 +2028,35 @@ impl CfnCodeInterpreterCustom {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::CodeInterpreterCustom";
 
     /// Key of `Certificates`, for [`Handle::set`].
-    pub const CERTIFICATES: Prop<Vec<code_interpreter_custom::Certificate>> = Prop::new("Certificates");
+    pub const CERTIFICATES: Prop<CfnCodeInterpreterCustom, Vec<code_interpreter_custom::Certificate>> = Prop::new("Certificates");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCodeInterpreterCustom, String> = Prop::new("Description");
     /// Key of `ExecutionRoleArn`, for [`Handle::set`].
-    pub const EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ExecutionRoleArn");
+    pub const EXECUTION_ROLE_ARN: Prop<CfnCodeInterpreterCustom, String> = Prop::new("ExecutionRoleArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCodeInterpreterCustom, String> = Prop::new("Name");
     /// Key of `NetworkConfiguration`, for [`Handle::set`].
-    pub const NETWORK_CONFIGURATION: Prop<code_interpreter_custom::CodeInterpreterNetworkConfiguration> = Prop::new("NetworkConfiguration");
+    pub const NETWORK_CONFIGURATION: Prop<CfnCodeInterpreterCustom, code_interpreter_custom::CodeInterpreterNetworkConfiguration> = Prop::new("NetworkConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCodeInterpreterCustom, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCodeInterpreterCustomProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &code_interpreter_custom::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCodeInterpreterCustomProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &code_interpreter_custom::PROPS_SHAPE, props.into())?;
         Ok(CfnCodeInterpreterCustom { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCodeInterpreterCustom::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of a CodeInterpreter resource.
@@ -2229,26 +2294,39 @@ impl CfnConfigurationBundle {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::ConfigurationBundle";
 
     /// Key of `BranchName`, for [`Handle::set`].
-    pub const BRANCH_NAME: Prop<String> = Prop::new("BranchName");
+    pub const BRANCH_NAME: Prop<CfnConfigurationBundle, String> = Prop::new("BranchName");
     /// Key of `BundleName`, for [`Handle::set`].
-    pub const BUNDLE_NAME: Prop<String> = Prop::new("BundleName");
+    pub const BUNDLE_NAME: Prop<CfnConfigurationBundle, String> = Prop::new("BundleName");
     /// Key of `CommitMessage`, for [`Handle::set`].
-    pub const COMMIT_MESSAGE: Prop<String> = Prop::new("CommitMessage");
+    pub const COMMIT_MESSAGE: Prop<CfnConfigurationBundle, String> = Prop::new("CommitMessage");
     /// Key of `Components`, for [`Handle::set`].
-    pub const COMPONENTS: Prop<Map<configuration_bundle::ComponentConfiguration>> = Prop::new("Components");
+    pub const COMPONENTS: Prop<CfnConfigurationBundle, Map<configuration_bundle::ComponentConfiguration>> = Prop::new("Components");
     /// Key of `CreatedBy`, for [`Handle::set`].
-    pub const CREATED_BY: Prop<configuration_bundle::VersionCreatedBySource> = Prop::new("CreatedBy");
+    pub const CREATED_BY: Prop<CfnConfigurationBundle, configuration_bundle::VersionCreatedBySource> = Prop::new("CreatedBy");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnConfigurationBundle, String> = Prop::new("Description");
     /// Key of `KmsKeyArn`, for [`Handle::set`].
-    pub const KMS_KEY_ARN: Prop<String> = Prop::new("KmsKeyArn");
+    pub const KMS_KEY_ARN: Prop<CfnConfigurationBundle, String> = Prop::new("KmsKeyArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<configuration_bundle::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConfigurationBundle, Vec<configuration_bundle::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConfigurationBundleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &configuration_bundle::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConfigurationBundleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &configuration_bundle::PROPS_SHAPE, props.into())?;
         Ok(CfnConfigurationBundle { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConfigurationBundle::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the configuration bundle.
@@ -2498,22 +2576,35 @@ impl CfnConsentPortal {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::ConsentPortal";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnConsentPortal, String> = Prop::new("Description");
     /// Key of `ExecutionRoleArn`, for [`Handle::set`].
-    pub const EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ExecutionRoleArn");
+    pub const EXECUTION_ROLE_ARN: Prop<CfnConsentPortal, String> = Prop::new("ExecutionRoleArn");
     /// Key of `IdpConfig`, for [`Handle::set`].
-    pub const IDP_CONFIG: Prop<consent_portal::IdpConfig> = Prop::new("IdpConfig");
+    pub const IDP_CONFIG: Prop<CfnConsentPortal, consent_portal::IdpConfig> = Prop::new("IdpConfig");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnConsentPortal, String> = Prop::new("Name");
     /// Key of `Sources`, for [`Handle::set`].
-    pub const SOURCES: Prop<Vec<consent_portal::ConsentPortalSource>> = Prop::new("Sources");
+    pub const SOURCES: Prop<CfnConsentPortal, Vec<consent_portal::ConsentPortalSource>> = Prop::new("Sources");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<consent_portal::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConsentPortal, Vec<consent_portal::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConsentPortalProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &consent_portal::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConsentPortalProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &consent_portal::PROPS_SHAPE, props.into())?;
         Ok(CfnConsentPortal { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConsentPortal::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the resource.
@@ -2789,22 +2880,35 @@ impl CfnDataset {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::Dataset";
 
     /// Key of `DatasetName`, for [`Handle::set`].
-    pub const DATASET_NAME: Prop<String> = Prop::new("DatasetName");
+    pub const DATASET_NAME: Prop<CfnDataset, String> = Prop::new("DatasetName");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDataset, String> = Prop::new("Description");
     /// Key of `KmsKeyArn`, for [`Handle::set`].
-    pub const KMS_KEY_ARN: Prop<String> = Prop::new("KmsKeyArn");
+    pub const KMS_KEY_ARN: Prop<CfnDataset, String> = Prop::new("KmsKeyArn");
     /// Key of `SchemaType`, for [`Handle::set`].
-    pub const SCHEMA_TYPE: Prop<dataset::SchemaType> = Prop::new("SchemaType");
+    pub const SCHEMA_TYPE: Prop<CfnDataset, dataset::SchemaType> = Prop::new("SchemaType");
     /// Key of `Source`, for [`Handle::set`].
-    pub const SOURCE: Prop<dataset::DataSourceType> = Prop::new("Source");
+    pub const SOURCE: Prop<CfnDataset, dataset::DataSourceType> = Prop::new("Source");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<dataset::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataset, Vec<dataset::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDatasetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dataset::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDatasetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dataset::PROPS_SHAPE, props.into())?;
         Ok(CfnDataset { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataset::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp when the dataset was created.
@@ -3526,22 +3630,35 @@ impl CfnEvaluator {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::Evaluator";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEvaluator, String> = Prop::new("Description");
     /// Key of `EvaluatorConfig`, for [`Handle::set`].
-    pub const EVALUATOR_CONFIG: Prop<evaluator::EvaluatorConfig> = Prop::new("EvaluatorConfig");
+    pub const EVALUATOR_CONFIG: Prop<CfnEvaluator, evaluator::EvaluatorConfig> = Prop::new("EvaluatorConfig");
     /// Key of `EvaluatorName`, for [`Handle::set`].
-    pub const EVALUATOR_NAME: Prop<String> = Prop::new("EvaluatorName");
+    pub const EVALUATOR_NAME: Prop<CfnEvaluator, String> = Prop::new("EvaluatorName");
     /// Key of `KmsKeyArn`, for [`Handle::set`].
-    pub const KMS_KEY_ARN: Prop<String> = Prop::new("KmsKeyArn");
+    pub const KMS_KEY_ARN: Prop<CfnEvaluator, String> = Prop::new("KmsKeyArn");
     /// Key of `Level`, for [`Handle::set`].
-    pub const LEVEL: Prop<evaluator::EvaluatorLevel> = Prop::new("Level");
+    pub const LEVEL: Prop<CfnEvaluator, evaluator::EvaluatorLevel> = Prop::new("Level");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<evaluator::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEvaluator, Vec<evaluator::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEvaluatorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &evaluator::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEvaluatorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &evaluator::PROPS_SHAPE, props.into())?;
         Ok(CfnEvaluator { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEvaluator::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp when the evaluator was created.
@@ -3983,36 +4100,49 @@ impl CfnGateway {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::Gateway";
 
     /// Key of `AuthorizerConfiguration`, for [`Handle::set`].
-    pub const AUTHORIZER_CONFIGURATION: Prop<Json> = Prop::new("AuthorizerConfiguration");
+    pub const AUTHORIZER_CONFIGURATION: Prop<CfnGateway, Json> = Prop::new("AuthorizerConfiguration");
     /// Key of `AuthorizerType`, for [`Handle::set`].
-    pub const AUTHORIZER_TYPE: Prop<gateway::AuthorizerType> = Prop::new("AuthorizerType");
+    pub const AUTHORIZER_TYPE: Prop<CfnGateway, gateway::AuthorizerType> = Prop::new("AuthorizerType");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnGateway, String> = Prop::new("Description");
     /// Key of `ExceptionLevel`, for [`Handle::set`].
-    pub const EXCEPTION_LEVEL: Prop<gateway::ExceptionLevel> = Prop::new("ExceptionLevel");
+    pub const EXCEPTION_LEVEL: Prop<CfnGateway, gateway::ExceptionLevel> = Prop::new("ExceptionLevel");
     /// Key of `InterceptorConfigurations`, for [`Handle::set`].
-    pub const INTERCEPTOR_CONFIGURATIONS: Prop<Vec<gateway::GatewayInterceptorConfiguration>> = Prop::new("InterceptorConfigurations");
+    pub const INTERCEPTOR_CONFIGURATIONS: Prop<CfnGateway, Vec<gateway::GatewayInterceptorConfiguration>> = Prop::new("InterceptorConfigurations");
     /// Key of `KmsKeyArn`, for [`Handle::set`].
-    pub const KMS_KEY_ARN: Prop<String> = Prop::new("KmsKeyArn");
+    pub const KMS_KEY_ARN: Prop<CfnGateway, String> = Prop::new("KmsKeyArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnGateway, String> = Prop::new("Name");
     /// Key of `PolicyEngineConfiguration`, for [`Handle::set`].
-    pub const POLICY_ENGINE_CONFIGURATION: Prop<gateway::GatewayPolicyEngineConfiguration> = Prop::new("PolicyEngineConfiguration");
+    pub const POLICY_ENGINE_CONFIGURATION: Prop<CfnGateway, gateway::GatewayPolicyEngineConfiguration> = Prop::new("PolicyEngineConfiguration");
     /// Key of `ProtocolConfiguration`, for [`Handle::set`].
-    pub const PROTOCOL_CONFIGURATION: Prop<Json> = Prop::new("ProtocolConfiguration");
+    pub const PROTOCOL_CONFIGURATION: Prop<CfnGateway, Json> = Prop::new("ProtocolConfiguration");
     /// Key of `ProtocolType`, for [`Handle::set`].
-    pub const PROTOCOL_TYPE: Prop<Json> = Prop::new("ProtocolType");
+    pub const PROTOCOL_TYPE: Prop<CfnGateway, Json> = Prop::new("ProtocolType");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnGateway, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnGateway, Map<String>> = Prop::new("Tags");
     /// Key of `WafConfiguration`, for [`Handle::set`].
-    pub const WAF_CONFIGURATION: Prop<gateway::WafConfiguration> = Prop::new("WafConfiguration");
+    pub const WAF_CONFIGURATION: Prop<CfnGateway, gateway::WafConfiguration> = Prop::new("WafConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGatewayProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &gateway::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGatewayProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &gateway::PROPS_SHAPE, props.into())?;
         Ok(CfnGateway { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGateway::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -4247,20 +4377,33 @@ impl CfnGatewayRateLimit {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::GatewayRateLimit";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnGatewayRateLimit, String> = Prop::new("Description");
     /// Key of `DimensionKeys`, for [`Handle::set`].
-    pub const DIMENSION_KEYS: Prop<Vec<String>> = Prop::new("DimensionKeys");
+    pub const DIMENSION_KEYS: Prop<CfnGatewayRateLimit, Vec<String>> = Prop::new("DimensionKeys");
     /// Key of `Entries`, for [`Handle::set`].
-    pub const ENTRIES: Prop<Vec<gateway_rate_limit::LimitEntry>> = Prop::new("Entries");
+    pub const ENTRIES: Prop<CfnGatewayRateLimit, Vec<gateway_rate_limit::LimitEntry>> = Prop::new("Entries");
     /// Key of `GatewayIdentifier`, for [`Handle::set`].
-    pub const GATEWAY_IDENTIFIER: Prop<String> = Prop::new("GatewayIdentifier");
+    pub const GATEWAY_IDENTIFIER: Prop<CfnGatewayRateLimit, String> = Prop::new("GatewayIdentifier");
     /// Key of `RateLimitId`, for [`Handle::set`].
-    pub const RATE_LIMIT_ID: Prop<String> = Prop::new("RateLimitId");
+    pub const RATE_LIMIT_ID: Prop<CfnGatewayRateLimit, String> = Prop::new("RateLimitId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGatewayRateLimitProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &gateway_rate_limit::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGatewayRateLimitProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &gateway_rate_limit::PROPS_SHAPE, props.into())?;
         Ok(CfnGatewayRateLimit { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGatewayRateLimit::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -4353,20 +4496,33 @@ impl CfnGatewayRule {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::GatewayRule";
 
     /// Key of `Actions`, for [`Handle::set`].
-    pub const ACTIONS: Prop<Vec<Json>> = Prop::new("Actions");
+    pub const ACTIONS: Prop<CfnGatewayRule, Vec<Json>> = Prop::new("Actions");
     /// Key of `Conditions`, for [`Handle::set`].
-    pub const CONDITIONS: Prop<Vec<Json>> = Prop::new("Conditions");
+    pub const CONDITIONS: Prop<CfnGatewayRule, Vec<Json>> = Prop::new("Conditions");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnGatewayRule, String> = Prop::new("Description");
     /// Key of `GatewayIdentifier`, for [`Handle::set`].
-    pub const GATEWAY_IDENTIFIER: Prop<String> = Prop::new("GatewayIdentifier");
+    pub const GATEWAY_IDENTIFIER: Prop<CfnGatewayRule, String> = Prop::new("GatewayIdentifier");
     /// Key of `Priority`, for [`Handle::set`].
-    pub const PRIORITY: Prop<f64> = Prop::new("Priority");
+    pub const PRIORITY: Prop<CfnGatewayRule, f64> = Prop::new("Priority");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGatewayRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &gateway_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGatewayRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &gateway_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnGatewayRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGatewayRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -4579,24 +4735,37 @@ impl CfnGatewayTarget {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::GatewayTarget";
 
     /// Key of `CredentialProviderConfigurations`, for [`Handle::set`].
-    pub const CREDENTIAL_PROVIDER_CONFIGURATIONS: Prop<Vec<gateway_target::CredentialProviderConfiguration>> = Prop::new("CredentialProviderConfigurations");
+    pub const CREDENTIAL_PROVIDER_CONFIGURATIONS: Prop<CfnGatewayTarget, Vec<gateway_target::CredentialProviderConfiguration>> = Prop::new("CredentialProviderConfigurations");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnGatewayTarget, String> = Prop::new("Description");
     /// Key of `GatewayIdentifier`, for [`Handle::set`].
-    pub const GATEWAY_IDENTIFIER: Prop<String> = Prop::new("GatewayIdentifier");
+    pub const GATEWAY_IDENTIFIER: Prop<CfnGatewayTarget, String> = Prop::new("GatewayIdentifier");
     /// Key of `MetadataConfiguration`, for [`Handle::set`].
-    pub const METADATA_CONFIGURATION: Prop<gateway_target::MetadataConfiguration> = Prop::new("MetadataConfiguration");
+    pub const METADATA_CONFIGURATION: Prop<CfnGatewayTarget, gateway_target::MetadataConfiguration> = Prop::new("MetadataConfiguration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnGatewayTarget, String> = Prop::new("Name");
     /// Key of `PrivateEndpoint`, for [`Handle::set`].
-    pub const PRIVATE_ENDPOINT: Prop<Json> = Prop::new("PrivateEndpoint");
+    pub const PRIVATE_ENDPOINT: Prop<CfnGatewayTarget, Json> = Prop::new("PrivateEndpoint");
     /// Key of `TargetConfiguration`, for [`Handle::set`].
-    pub const TARGET_CONFIGURATION: Prop<Json> = Prop::new("TargetConfiguration");
+    pub const TARGET_CONFIGURATION: Prop<CfnGatewayTarget, Json> = Prop::new("TargetConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGatewayTargetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &gateway_target::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGatewayTargetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &gateway_target::PROPS_SHAPE, props.into())?;
         Ok(CfnGatewayTarget { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGatewayTarget::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AuthorizationData`)
@@ -7120,46 +7289,59 @@ impl CfnHarness {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::Harness";
 
     /// Key of `AllowedTools`, for [`Handle::set`].
-    pub const ALLOWED_TOOLS: Prop<Vec<String>> = Prop::new("AllowedTools");
+    pub const ALLOWED_TOOLS: Prop<CfnHarness, Vec<String>> = Prop::new("AllowedTools");
     /// Key of `AuthorizerConfiguration`, for [`Handle::set`].
-    pub const AUTHORIZER_CONFIGURATION: Prop<harness::AuthorizerConfiguration> = Prop::new("AuthorizerConfiguration");
+    pub const AUTHORIZER_CONFIGURATION: Prop<CfnHarness, harness::AuthorizerConfiguration> = Prop::new("AuthorizerConfiguration");
     /// Key of `Environment`, for [`Handle::set`].
-    pub const ENVIRONMENT: Prop<harness::HarnessEnvironmentProvider> = Prop::new("Environment");
+    pub const ENVIRONMENT: Prop<CfnHarness, harness::HarnessEnvironmentProvider> = Prop::new("Environment");
     /// Key of `EnvironmentArtifact`, for [`Handle::set`].
-    pub const ENVIRONMENT_ARTIFACT: Prop<harness::HarnessEnvironmentArtifact> = Prop::new("EnvironmentArtifact");
+    pub const ENVIRONMENT_ARTIFACT: Prop<CfnHarness, harness::HarnessEnvironmentArtifact> = Prop::new("EnvironmentArtifact");
     /// Key of `EnvironmentVariables`, for [`Handle::set`].
-    pub const ENVIRONMENT_VARIABLES: Prop<Map<String>> = Prop::new("EnvironmentVariables");
+    pub const ENVIRONMENT_VARIABLES: Prop<CfnHarness, Map<String>> = Prop::new("EnvironmentVariables");
     /// Key of `ExecutionRoleArn`, for [`Handle::set`].
-    pub const EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ExecutionRoleArn");
+    pub const EXECUTION_ROLE_ARN: Prop<CfnHarness, String> = Prop::new("ExecutionRoleArn");
     /// Key of `HarnessName`, for [`Handle::set`].
-    pub const HARNESS_NAME: Prop<String> = Prop::new("HarnessName");
+    pub const HARNESS_NAME: Prop<CfnHarness, String> = Prop::new("HarnessName");
     /// Key of `Hooks`, for [`Handle::set`].
-    pub const HOOKS: Prop<Vec<harness::HarnessHook>> = Prop::new("Hooks");
+    pub const HOOKS: Prop<CfnHarness, Vec<harness::HarnessHook>> = Prop::new("Hooks");
     /// Key of `MaxIterations`, for [`Handle::set`].
-    pub const MAX_ITERATIONS: Prop<i64> = Prop::new("MaxIterations");
+    pub const MAX_ITERATIONS: Prop<CfnHarness, i64> = Prop::new("MaxIterations");
     /// Key of `MaxTokens`, for [`Handle::set`].
-    pub const MAX_TOKENS: Prop<i64> = Prop::new("MaxTokens");
+    pub const MAX_TOKENS: Prop<CfnHarness, i64> = Prop::new("MaxTokens");
     /// Key of `Memory`, for [`Handle::set`].
-    pub const MEMORY: Prop<harness::HarnessMemoryConfiguration> = Prop::new("Memory");
+    pub const MEMORY: Prop<CfnHarness, harness::HarnessMemoryConfiguration> = Prop::new("Memory");
     /// Key of `Model`, for [`Handle::set`].
-    pub const MODEL: Prop<harness::HarnessModelConfiguration> = Prop::new("Model");
+    pub const MODEL: Prop<CfnHarness, harness::HarnessModelConfiguration> = Prop::new("Model");
     /// Key of `Skills`, for [`Handle::set`].
-    pub const SKILLS: Prop<Vec<harness::HarnessSkill>> = Prop::new("Skills");
+    pub const SKILLS: Prop<CfnHarness, Vec<harness::HarnessSkill>> = Prop::new("Skills");
     /// Key of `SystemPrompt`, for [`Handle::set`].
-    pub const SYSTEM_PROMPT: Prop<Vec<harness::HarnessSystemContentBlock>> = Prop::new("SystemPrompt");
+    pub const SYSTEM_PROMPT: Prop<CfnHarness, Vec<harness::HarnessSystemContentBlock>> = Prop::new("SystemPrompt");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<harness::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnHarness, Vec<harness::Tag>> = Prop::new("Tags");
     /// Key of `TimeoutSeconds`, for [`Handle::set`].
-    pub const TIMEOUT_SECONDS: Prop<i64> = Prop::new("TimeoutSeconds");
+    pub const TIMEOUT_SECONDS: Prop<CfnHarness, i64> = Prop::new("TimeoutSeconds");
     /// Key of `Tools`, for [`Handle::set`].
-    pub const TOOLS: Prop<Vec<harness::HarnessTool>> = Prop::new("Tools");
+    pub const TOOLS: Prop<CfnHarness, Vec<harness::HarnessTool>> = Prop::new("Tools");
     /// Key of `Truncation`, for [`Handle::set`].
-    pub const TRUNCATION: Prop<harness::HarnessTruncationConfiguration> = Prop::new("Truncation");
+    pub const TRUNCATION: Prop<CfnHarness, harness::HarnessTruncationConfiguration> = Prop::new("Truncation");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnHarnessProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &harness::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnHarnessProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &harness::PROPS_SHAPE, props.into())?;
         Ok(CfnHarness { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnHarness::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the harness.
@@ -7337,20 +7519,33 @@ impl CfnHarnessEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::HarnessEndpoint";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnHarnessEndpoint, String> = Prop::new("Description");
     /// Key of `EndpointName`, for [`Handle::set`].
-    pub const ENDPOINT_NAME: Prop<String> = Prop::new("EndpointName");
+    pub const ENDPOINT_NAME: Prop<CfnHarnessEndpoint, String> = Prop::new("EndpointName");
     /// Key of `HarnessId`, for [`Handle::set`].
-    pub const HARNESS_ID: Prop<String> = Prop::new("HarnessId");
+    pub const HARNESS_ID: Prop<CfnHarnessEndpoint, String> = Prop::new("HarnessId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<harness_endpoint::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnHarnessEndpoint, Vec<harness_endpoint::Tag>> = Prop::new("Tags");
     /// Key of `TargetVersion`, for [`Handle::set`].
-    pub const TARGET_VERSION: Prop<String> = Prop::new("TargetVersion");
+    pub const TARGET_VERSION: Prop<CfnHarnessEndpoint, String> = Prop::new("TargetVersion");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnHarnessEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &harness_endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnHarnessEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &harness_endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnHarnessEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnHarnessEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the endpoint.
@@ -9211,30 +9406,43 @@ impl CfnMemory {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::Memory";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnMemory, String> = Prop::new("Description");
     /// Key of `EncryptionKeyArn`, for [`Handle::set`].
-    pub const ENCRYPTION_KEY_ARN: Prop<String> = Prop::new("EncryptionKeyArn");
+    pub const ENCRYPTION_KEY_ARN: Prop<CfnMemory, String> = Prop::new("EncryptionKeyArn");
     /// Key of `EventExpiryDuration`, for [`Handle::set`].
-    pub const EVENT_EXPIRY_DURATION: Prop<i64> = Prop::new("EventExpiryDuration");
+    pub const EVENT_EXPIRY_DURATION: Prop<CfnMemory, i64> = Prop::new("EventExpiryDuration");
     /// Key of `IndexedKeys`, for [`Handle::set`].
-    pub const INDEXED_KEYS: Prop<Vec<memory::IndexedKey>> = Prop::new("IndexedKeys");
+    pub const INDEXED_KEYS: Prop<CfnMemory, Vec<memory::IndexedKey>> = Prop::new("IndexedKeys");
     /// Key of `MemoryExecutionRoleArn`, for [`Handle::set`].
-    pub const MEMORY_EXECUTION_ROLE_ARN: Prop<String> = Prop::new("MemoryExecutionRoleArn");
+    pub const MEMORY_EXECUTION_ROLE_ARN: Prop<CfnMemory, String> = Prop::new("MemoryExecutionRoleArn");
     /// Key of `MemoryStrategies`, for [`Handle::set`].
-    pub const MEMORY_STRATEGIES: Prop<Vec<memory::MemoryStrategy>> = Prop::new("MemoryStrategies");
+    pub const MEMORY_STRATEGIES: Prop<CfnMemory, Vec<memory::MemoryStrategy>> = Prop::new("MemoryStrategies");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnMemory, String> = Prop::new("Name");
     /// Key of `NamespaceKeys`, for [`Handle::set`].
-    pub const NAMESPACE_KEYS: Prop<Vec<memory::NamespaceKeyEntry>> = Prop::new("NamespaceKeys");
+    pub const NAMESPACE_KEYS: Prop<CfnMemory, Vec<memory::NamespaceKeyEntry>> = Prop::new("NamespaceKeys");
     /// Key of `StreamDeliveryResources`, for [`Handle::set`].
-    pub const STREAM_DELIVERY_RESOURCES: Prop<memory::StreamDeliveryResources> = Prop::new("StreamDeliveryResources");
+    pub const STREAM_DELIVERY_RESOURCES: Prop<CfnMemory, memory::StreamDeliveryResources> = Prop::new("StreamDeliveryResources");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMemory, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMemoryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &memory::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMemoryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &memory::PROPS_SHAPE, props.into())?;
         Ok(CfnMemory { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMemory::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -10565,18 +10773,31 @@ impl CfnOAuth2CredentialProvider {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::OAuth2CredentialProvider";
 
     /// Key of `CredentialProviderVendor`, for [`Handle::set`].
-    pub const CREDENTIAL_PROVIDER_VENDOR: Prop<o_auth2_credential_provider::CredentialProviderVendor> = Prop::new("CredentialProviderVendor");
+    pub const CREDENTIAL_PROVIDER_VENDOR: Prop<CfnOAuth2CredentialProvider, o_auth2_credential_provider::CredentialProviderVendor> = Prop::new("CredentialProviderVendor");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnOAuth2CredentialProvider, String> = Prop::new("Name");
     /// Key of `Oauth2ProviderConfigInput`, for [`Handle::set`].
-    pub const OAUTH2_PROVIDER_CONFIG_INPUT: Prop<o_auth2_credential_provider::Oauth2ProviderConfigInput> = Prop::new("Oauth2ProviderConfigInput");
+    pub const OAUTH2_PROVIDER_CONFIG_INPUT: Prop<CfnOAuth2CredentialProvider, o_auth2_credential_provider::Oauth2ProviderConfigInput> = Prop::new("Oauth2ProviderConfigInput");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<o_auth2_credential_provider::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnOAuth2CredentialProvider, Vec<o_auth2_credential_provider::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOAuth2CredentialProviderProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &o_auth2_credential_provider::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOAuth2CredentialProviderProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &o_auth2_credential_provider::PROPS_SHAPE, props.into())?;
         Ok(CfnOAuth2CredentialProvider { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOAuth2CredentialProvider::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The callback URL for the OAuth2 authorization flow
@@ -11302,32 +11523,45 @@ impl CfnOnlineEvaluationConfig {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::OnlineEvaluationConfig";
 
     /// Key of `ClusteringConfig`, for [`Handle::set`].
-    pub const CLUSTERING_CONFIG: Prop<online_evaluation_config::ClusteringConfig> = Prop::new("ClusteringConfig");
+    pub const CLUSTERING_CONFIG: Prop<CfnOnlineEvaluationConfig, online_evaluation_config::ClusteringConfig> = Prop::new("ClusteringConfig");
     /// Key of `DataSourceConfig`, for [`Handle::set`].
-    pub const DATA_SOURCE_CONFIG: Prop<online_evaluation_config::DataSourceConfig> = Prop::new("DataSourceConfig");
+    pub const DATA_SOURCE_CONFIG: Prop<CfnOnlineEvaluationConfig, online_evaluation_config::DataSourceConfig> = Prop::new("DataSourceConfig");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnOnlineEvaluationConfig, String> = Prop::new("Description");
     /// Key of `EvaluationExecutionRoleArn`, for [`Handle::set`].
-    pub const EVALUATION_EXECUTION_ROLE_ARN: Prop<String> = Prop::new("EvaluationExecutionRoleArn");
+    pub const EVALUATION_EXECUTION_ROLE_ARN: Prop<CfnOnlineEvaluationConfig, String> = Prop::new("EvaluationExecutionRoleArn");
     /// Key of `Evaluators`, for [`Handle::set`].
-    pub const EVALUATORS: Prop<Vec<online_evaluation_config::EvaluatorReference>> = Prop::new("Evaluators");
+    pub const EVALUATORS: Prop<CfnOnlineEvaluationConfig, Vec<online_evaluation_config::EvaluatorReference>> = Prop::new("Evaluators");
     /// Key of `ExecutionStatus`, for [`Handle::set`].
-    pub const EXECUTION_STATUS: Prop<online_evaluation_config::ExecutionStatus> = Prop::new("ExecutionStatus");
+    pub const EXECUTION_STATUS: Prop<CfnOnlineEvaluationConfig, online_evaluation_config::ExecutionStatus> = Prop::new("ExecutionStatus");
     /// Key of `Insights`, for [`Handle::set`].
-    pub const INSIGHTS: Prop<Vec<online_evaluation_config::Insight>> = Prop::new("Insights");
+    pub const INSIGHTS: Prop<CfnOnlineEvaluationConfig, Vec<online_evaluation_config::Insight>> = Prop::new("Insights");
     /// Key of `OnlineEvaluationConfigName`, for [`Handle::set`].
-    pub const ONLINE_EVALUATION_CONFIG_NAME: Prop<String> = Prop::new("OnlineEvaluationConfigName");
+    pub const ONLINE_EVALUATION_CONFIG_NAME: Prop<CfnOnlineEvaluationConfig, String> = Prop::new("OnlineEvaluationConfigName");
     /// Key of `OutputConfig`, for [`Handle::set`].
-    pub const OUTPUT_CONFIG: Prop<online_evaluation_config::OutputConfig> = Prop::new("OutputConfig");
+    pub const OUTPUT_CONFIG: Prop<CfnOnlineEvaluationConfig, online_evaluation_config::OutputConfig> = Prop::new("OutputConfig");
     /// Key of `Rule`, for [`Handle::set`].
-    pub const RULE: Prop<online_evaluation_config::Rule> = Prop::new("Rule");
+    pub const RULE: Prop<CfnOnlineEvaluationConfig, online_evaluation_config::Rule> = Prop::new("Rule");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<online_evaluation_config::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnOnlineEvaluationConfig, Vec<online_evaluation_config::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOnlineEvaluationConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &online_evaluation_config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOnlineEvaluationConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &online_evaluation_config::PROPS_SHAPE, props.into())?;
         Ok(CfnOnlineEvaluationConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOnlineEvaluationConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp when the online evaluation configuration was created.
@@ -11551,22 +11785,35 @@ impl CfnPaymentConnector {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::PaymentConnector";
 
     /// Key of `ConnectorName`, for [`Handle::set`].
-    pub const CONNECTOR_NAME: Prop<String> = Prop::new("ConnectorName");
+    pub const CONNECTOR_NAME: Prop<CfnPaymentConnector, String> = Prop::new("ConnectorName");
     /// Key of `ConnectorType`, for [`Handle::set`].
-    pub const CONNECTOR_TYPE: Prop<payment_connector::PaymentConnectorType> = Prop::new("ConnectorType");
+    pub const CONNECTOR_TYPE: Prop<CfnPaymentConnector, payment_connector::PaymentConnectorType> = Prop::new("ConnectorType");
     /// Key of `CredentialProviderConfigurations`, for [`Handle::set`].
-    pub const CREDENTIAL_PROVIDER_CONFIGURATIONS: Prop<Vec<payment_connector::CredentialsProviderConfiguration>> = Prop::new("CredentialProviderConfigurations");
+    pub const CREDENTIAL_PROVIDER_CONFIGURATIONS: Prop<CfnPaymentConnector, Vec<payment_connector::CredentialsProviderConfiguration>> = Prop::new("CredentialProviderConfigurations");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPaymentConnector, String> = Prop::new("Description");
     /// Key of `PaymentManagerId`, for [`Handle::set`].
-    pub const PAYMENT_MANAGER_ID: Prop<String> = Prop::new("PaymentManagerId");
+    pub const PAYMENT_MANAGER_ID: Prop<CfnPaymentConnector, String> = Prop::new("PaymentManagerId");
     /// Key of `ProvisionMode`, for [`Handle::set`].
-    pub const PROVISION_MODE: Prop<payment_connector::PaymentConnectorProvisionMode> = Prop::new("ProvisionMode");
+    pub const PROVISION_MODE: Prop<CfnPaymentConnector, payment_connector::PaymentConnectorProvisionMode> = Prop::new("ProvisionMode");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPaymentConnectorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &payment_connector::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPaymentConnectorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &payment_connector::PROPS_SHAPE, props.into())?;
         Ok(CfnPaymentConnector { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPaymentConnector::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The URL the user must open to complete OAuth consent. Only present when ConnectorStatus is PENDING_AUTHENTICATION.
@@ -11957,18 +12204,31 @@ impl CfnPaymentCredentialProvider {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::PaymentCredentialProvider";
 
     /// Key of `CredentialProviderVendor`, for [`Handle::set`].
-    pub const CREDENTIAL_PROVIDER_VENDOR: Prop<payment_credential_provider::PaymentCredentialProviderVendorType> = Prop::new("CredentialProviderVendor");
+    pub const CREDENTIAL_PROVIDER_VENDOR: Prop<CfnPaymentCredentialProvider, payment_credential_provider::PaymentCredentialProviderVendorType> = Prop::new("CredentialProviderVendor");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPaymentCredentialProvider, String> = Prop::new("Name");
     /// Key of `ProviderConfigurationInput`, for [`Handle::set`].
-    pub const PROVIDER_CONFIGURATION_INPUT: Prop<payment_credential_provider::PaymentProviderConfigurationInput> = Prop::new("ProviderConfigurationInput");
+    pub const PROVIDER_CONFIGURATION_INPUT: Prop<CfnPaymentCredentialProvider, payment_credential_provider::PaymentProviderConfigurationInput> = Prop::new("ProviderConfigurationInput");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<payment_credential_provider::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPaymentCredentialProvider, Vec<payment_credential_provider::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPaymentCredentialProviderProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &payment_credential_provider::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPaymentCredentialProviderProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &payment_credential_provider::PROPS_SHAPE, props.into())?;
         Ok(CfnPaymentCredentialProvider { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPaymentCredentialProvider::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp when the credential provider was created
@@ -12367,22 +12627,35 @@ impl CfnPaymentManager {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::PaymentManager";
 
     /// Key of `AuthorizerConfiguration`, for [`Handle::set`].
-    pub const AUTHORIZER_CONFIGURATION: Prop<payment_manager::AuthorizerConfiguration> = Prop::new("AuthorizerConfiguration");
+    pub const AUTHORIZER_CONFIGURATION: Prop<CfnPaymentManager, payment_manager::AuthorizerConfiguration> = Prop::new("AuthorizerConfiguration");
     /// Key of `AuthorizerType`, for [`Handle::set`].
-    pub const AUTHORIZER_TYPE: Prop<payment_manager::PaymentsAuthorizerType> = Prop::new("AuthorizerType");
+    pub const AUTHORIZER_TYPE: Prop<CfnPaymentManager, payment_manager::PaymentsAuthorizerType> = Prop::new("AuthorizerType");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPaymentManager, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPaymentManager, String> = Prop::new("Name");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnPaymentManager, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<payment_manager::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPaymentManager, Vec<payment_manager::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPaymentManagerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &payment_manager::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPaymentManagerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &payment_manager::PROPS_SHAPE, props.into())?;
         Ok(CfnPaymentManager { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPaymentManager::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp when the payment manager was created
@@ -12645,22 +12918,35 @@ impl CfnPolicy {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::Policy";
 
     /// Key of `Definition`, for [`Handle::set`].
-    pub const DEFINITION: Prop<policy::PolicyDefinition> = Prop::new("Definition");
+    pub const DEFINITION: Prop<CfnPolicy, policy::PolicyDefinition> = Prop::new("Definition");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPolicy, String> = Prop::new("Description");
     /// Key of `EnforcementMode`, for [`Handle::set`].
-    pub const ENFORCEMENT_MODE: Prop<policy::EnforcementMode> = Prop::new("EnforcementMode");
+    pub const ENFORCEMENT_MODE: Prop<CfnPolicy, policy::EnforcementMode> = Prop::new("EnforcementMode");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPolicy, String> = Prop::new("Name");
     /// Key of `PolicyEngineId`, for [`Handle::set`].
-    pub const POLICY_ENGINE_ID: Prop<String> = Prop::new("PolicyEngineId");
+    pub const POLICY_ENGINE_ID: Prop<CfnPolicy, String> = Prop::new("PolicyEngineId");
     /// Key of `ValidationMode`, for [`Handle::set`].
-    pub const VALIDATION_MODE: Prop<policy::PolicyValidationMode> = Prop::new("ValidationMode");
+    pub const VALIDATION_MODE: Prop<CfnPolicy, policy::PolicyValidationMode> = Prop::new("ValidationMode");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &policy::PROPS_SHAPE, props.into())?;
         Ok(CfnPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp when the policy was created.
@@ -12809,18 +13095,31 @@ impl CfnPolicyEngine {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::PolicyEngine";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPolicyEngine, String> = Prop::new("Description");
     /// Key of `EncryptionKeyArn`, for [`Handle::set`].
-    pub const ENCRYPTION_KEY_ARN: Prop<String> = Prop::new("EncryptionKeyArn");
+    pub const ENCRYPTION_KEY_ARN: Prop<CfnPolicyEngine, String> = Prop::new("EncryptionKeyArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPolicyEngine, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<policy_engine::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPolicyEngine, Vec<policy_engine::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPolicyEngineProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &policy_engine::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPolicyEngineProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &policy_engine::PROPS_SHAPE, props.into())?;
         Ok(CfnPolicyEngine { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPolicyEngine::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp when the policy engine was created
@@ -12924,14 +13223,27 @@ impl CfnResourcePolicy {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::ResourcePolicy";
 
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<String> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnResourcePolicy, String> = Prop::new("Policy");
     /// Key of `ResourceArn`, for [`Handle::set`].
-    pub const RESOURCE_ARN: Prop<String> = Prop::new("ResourceArn");
+    pub const RESOURCE_ARN: Prop<CfnResourcePolicy, String> = Prop::new("ResourceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnResourcePolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourcePolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -13996,38 +14308,51 @@ impl CfnRuntime {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::Runtime";
 
     /// Key of `AgentRuntimeArtifact`, for [`Handle::set`].
-    pub const AGENT_RUNTIME_ARTIFACT: Prop<runtime::AgentRuntimeArtifact> = Prop::new("AgentRuntimeArtifact");
+    pub const AGENT_RUNTIME_ARTIFACT: Prop<CfnRuntime, runtime::AgentRuntimeArtifact> = Prop::new("AgentRuntimeArtifact");
     /// Key of `AgentRuntimeName`, for [`Handle::set`].
-    pub const AGENT_RUNTIME_NAME: Prop<String> = Prop::new("AgentRuntimeName");
+    pub const AGENT_RUNTIME_NAME: Prop<CfnRuntime, String> = Prop::new("AgentRuntimeName");
     /// Key of `AuthorizerConfiguration`, for [`Handle::set`].
-    pub const AUTHORIZER_CONFIGURATION: Prop<runtime::AuthorizerConfiguration> = Prop::new("AuthorizerConfiguration");
+    pub const AUTHORIZER_CONFIGURATION: Prop<CfnRuntime, runtime::AuthorizerConfiguration> = Prop::new("AuthorizerConfiguration");
     /// Key of `CapacityProviderConfiguration`, for [`Handle::set`].
-    pub const CAPACITY_PROVIDER_CONFIGURATION: Prop<runtime::CapacityProviderConfiguration> = Prop::new("CapacityProviderConfiguration");
+    pub const CAPACITY_PROVIDER_CONFIGURATION: Prop<CfnRuntime, runtime::CapacityProviderConfiguration> = Prop::new("CapacityProviderConfiguration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRuntime, String> = Prop::new("Description");
     /// Key of `EnvironmentVariables`, for [`Handle::set`].
-    pub const ENVIRONMENT_VARIABLES: Prop<Map<String>> = Prop::new("EnvironmentVariables");
+    pub const ENVIRONMENT_VARIABLES: Prop<CfnRuntime, Map<String>> = Prop::new("EnvironmentVariables");
     /// Key of `FilesystemConfigurations`, for [`Handle::set`].
-    pub const FILESYSTEM_CONFIGURATIONS: Prop<Vec<runtime::FilesystemConfiguration>> = Prop::new("FilesystemConfigurations");
+    pub const FILESYSTEM_CONFIGURATIONS: Prop<CfnRuntime, Vec<runtime::FilesystemConfiguration>> = Prop::new("FilesystemConfigurations");
     /// Key of `LifecycleConfiguration`, for [`Handle::set`].
-    pub const LIFECYCLE_CONFIGURATION: Prop<runtime::LifecycleConfiguration> = Prop::new("LifecycleConfiguration");
+    pub const LIFECYCLE_CONFIGURATION: Prop<CfnRuntime, runtime::LifecycleConfiguration> = Prop::new("LifecycleConfiguration");
     /// Key of `NetworkConfiguration`, for [`Handle::set`].
-    pub const NETWORK_CONFIGURATION: Prop<runtime::NetworkConfiguration> = Prop::new("NetworkConfiguration");
+    pub const NETWORK_CONFIGURATION: Prop<CfnRuntime, runtime::NetworkConfiguration> = Prop::new("NetworkConfiguration");
     /// Key of `PlatformVersion`, for [`Handle::set`].
-    pub const PLATFORM_VERSION: Prop<String> = Prop::new("PlatformVersion");
+    pub const PLATFORM_VERSION: Prop<CfnRuntime, String> = Prop::new("PlatformVersion");
     /// Key of `ProtocolConfiguration`, for [`Handle::set`].
-    pub const PROTOCOL_CONFIGURATION: Prop<runtime::ProtocolConfiguration> = Prop::new("ProtocolConfiguration");
+    pub const PROTOCOL_CONFIGURATION: Prop<CfnRuntime, runtime::ProtocolConfiguration> = Prop::new("ProtocolConfiguration");
     /// Key of `RequestHeaderConfiguration`, for [`Handle::set`].
-    pub const REQUEST_HEADER_CONFIGURATION: Prop<runtime::RequestHeaderConfiguration> = Prop::new("RequestHeaderConfiguration");
+    pub const REQUEST_HEADER_CONFIGURATION: Prop<CfnRuntime, runtime::RequestHeaderConfiguration> = Prop::new("RequestHeaderConfiguration");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnRuntime, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRuntime, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRuntimeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &runtime::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRuntimeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &runtime::PROPS_SHAPE, props.into())?;
         Ok(CfnRuntime { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRuntime::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name(ARN) that uniquely identifies the Agent
@@ -14158,20 +14483,33 @@ impl CfnRuntimeEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::RuntimeEndpoint";
 
     /// Key of `AgentRuntimeId`, for [`Handle::set`].
-    pub const AGENT_RUNTIME_ID: Prop<String> = Prop::new("AgentRuntimeId");
+    pub const AGENT_RUNTIME_ID: Prop<CfnRuntimeEndpoint, String> = Prop::new("AgentRuntimeId");
     /// Key of `AgentRuntimeVersion`, for [`Handle::set`].
-    pub const AGENT_RUNTIME_VERSION: Prop<String> = Prop::new("AgentRuntimeVersion");
+    pub const AGENT_RUNTIME_VERSION: Prop<CfnRuntimeEndpoint, String> = Prop::new("AgentRuntimeVersion");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRuntimeEndpoint, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRuntimeEndpoint, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRuntimeEndpoint, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRuntimeEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &runtime_endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRuntimeEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &runtime_endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnRuntimeEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRuntimeEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the Agent Runtime
@@ -14333,16 +14671,29 @@ impl CfnWorkloadIdentity {
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::WorkloadIdentity";
 
     /// Key of `AllowedResourceOauth2ReturnUrls`, for [`Handle::set`].
-    pub const ALLOWED_RESOURCE_OAUTH2_RETURN_URLS: Prop<Vec<String>> = Prop::new("AllowedResourceOauth2ReturnUrls");
+    pub const ALLOWED_RESOURCE_OAUTH2_RETURN_URLS: Prop<CfnWorkloadIdentity, Vec<String>> = Prop::new("AllowedResourceOauth2ReturnUrls");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnWorkloadIdentity, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<workload_identity::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWorkloadIdentity, Vec<workload_identity::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkloadIdentityProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &workload_identity::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkloadIdentityProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &workload_identity::PROPS_SHAPE, props.into())?;
         Ok(CfnWorkloadIdentity { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorkloadIdentity::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp when the workload identity was created.

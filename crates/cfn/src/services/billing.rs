@@ -242,20 +242,33 @@ impl CfnBillingView {
     pub const CFN_TYPE: &'static str = "AWS::Billing::BillingView";
 
     /// Key of `DataFilterExpression`, for [`Handle::set`].
-    pub const DATA_FILTER_EXPRESSION: Prop<billing_view::DataFilterExpression> = Prop::new("DataFilterExpression");
+    pub const DATA_FILTER_EXPRESSION: Prop<CfnBillingView, billing_view::DataFilterExpression> = Prop::new("DataFilterExpression");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnBillingView, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnBillingView, String> = Prop::new("Name");
     /// Key of `SourceViews`, for [`Handle::set`].
-    pub const SOURCE_VIEWS: Prop<Vec<String>> = Prop::new("SourceViews");
+    pub const SOURCE_VIEWS: Prop<CfnBillingView, Vec<String>> = Prop::new("SourceViews");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<billing_view::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnBillingView, Vec<billing_view::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBillingViewProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &billing_view::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBillingViewProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &billing_view::PROPS_SHAPE, props.into())?;
         Ok(CfnBillingView { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBillingView::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

@@ -176,22 +176,35 @@ impl CfnBillingGroup {
     pub const CFN_TYPE: &'static str = "AWS::BillingConductor::BillingGroup";
 
     /// Key of `AccountGrouping`, for [`Handle::set`].
-    pub const ACCOUNT_GROUPING: Prop<billing_group::AccountGrouping> = Prop::new("AccountGrouping");
+    pub const ACCOUNT_GROUPING: Prop<CfnBillingGroup, billing_group::AccountGrouping> = Prop::new("AccountGrouping");
     /// Key of `ComputationPreference`, for [`Handle::set`].
-    pub const COMPUTATION_PREFERENCE: Prop<billing_group::ComputationPreference> = Prop::new("ComputationPreference");
+    pub const COMPUTATION_PREFERENCE: Prop<CfnBillingGroup, billing_group::ComputationPreference> = Prop::new("ComputationPreference");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnBillingGroup, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnBillingGroup, String> = Prop::new("Name");
     /// Key of `PrimaryAccountId`, for [`Handle::set`].
-    pub const PRIMARY_ACCOUNT_ID: Prop<String> = Prop::new("PrimaryAccountId");
+    pub const PRIMARY_ACCOUNT_ID: Prop<CfnBillingGroup, String> = Prop::new("PrimaryAccountId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<billing_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnBillingGroup, Vec<billing_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBillingGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &billing_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBillingGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &billing_group::PROPS_SHAPE, props.into())?;
         Ok(CfnBillingGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBillingGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Billing Group ARN
@@ -687,28 +700,41 @@ impl CfnCustomLineItem {
     pub const CFN_TYPE: &'static str = "AWS::BillingConductor::CustomLineItem";
 
     /// Key of `AccountId`, for [`Handle::set`].
-    pub const ACCOUNT_ID: Prop<String> = Prop::new("AccountId");
+    pub const ACCOUNT_ID: Prop<CfnCustomLineItem, String> = Prop::new("AccountId");
     /// Key of `BillingGroupArn`, for [`Handle::set`].
-    pub const BILLING_GROUP_ARN: Prop<String> = Prop::new("BillingGroupArn");
+    pub const BILLING_GROUP_ARN: Prop<CfnCustomLineItem, String> = Prop::new("BillingGroupArn");
     /// Key of `BillingPeriodRange`, for [`Handle::set`].
-    pub const BILLING_PERIOD_RANGE: Prop<custom_line_item::BillingPeriodRange> = Prop::new("BillingPeriodRange");
+    pub const BILLING_PERIOD_RANGE: Prop<CfnCustomLineItem, custom_line_item::BillingPeriodRange> = Prop::new("BillingPeriodRange");
     /// Key of `ComputationRule`, for [`Handle::set`].
-    pub const COMPUTATION_RULE: Prop<custom_line_item::ComputationRule> = Prop::new("ComputationRule");
+    pub const COMPUTATION_RULE: Prop<CfnCustomLineItem, custom_line_item::ComputationRule> = Prop::new("ComputationRule");
     /// Key of `CustomLineItemChargeDetails`, for [`Handle::set`].
-    pub const CUSTOM_LINE_ITEM_CHARGE_DETAILS: Prop<custom_line_item::CustomLineItemChargeDetails> = Prop::new("CustomLineItemChargeDetails");
+    pub const CUSTOM_LINE_ITEM_CHARGE_DETAILS: Prop<CfnCustomLineItem, custom_line_item::CustomLineItemChargeDetails> = Prop::new("CustomLineItemChargeDetails");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCustomLineItem, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCustomLineItem, String> = Prop::new("Name");
     /// Key of `PresentationDetails`, for [`Handle::set`].
-    pub const PRESENTATION_DETAILS: Prop<custom_line_item::PresentationDetails> = Prop::new("PresentationDetails");
+    pub const PRESENTATION_DETAILS: Prop<CfnCustomLineItem, custom_line_item::PresentationDetails> = Prop::new("PresentationDetails");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<custom_line_item::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCustomLineItem, Vec<custom_line_item::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCustomLineItemProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &custom_line_item::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCustomLineItemProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &custom_line_item::PROPS_SHAPE, props.into())?;
         Ok(CfnCustomLineItem { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCustomLineItem::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// ARN
@@ -851,18 +877,31 @@ impl CfnPricingPlan {
     pub const CFN_TYPE: &'static str = "AWS::BillingConductor::PricingPlan";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPricingPlan, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPricingPlan, String> = Prop::new("Name");
     /// Key of `PricingRuleArns`, for [`Handle::set`].
-    pub const PRICING_RULE_ARNS: Prop<Vec<String>> = Prop::new("PricingRuleArns");
+    pub const PRICING_RULE_ARNS: Prop<CfnPricingPlan, Vec<String>> = Prop::new("PricingRuleArns");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<pricing_plan::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPricingPlan, Vec<pricing_plan::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPricingPlanProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &pricing_plan::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPricingPlanProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &pricing_plan::PROPS_SHAPE, props.into())?;
         Ok(CfnPricingPlan { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPricingPlan::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Pricing Plan ARN
@@ -1220,32 +1259,45 @@ impl CfnPricingRule {
     pub const CFN_TYPE: &'static str = "AWS::BillingConductor::PricingRule";
 
     /// Key of `BillingEntity`, for [`Handle::set`].
-    pub const BILLING_ENTITY: Prop<pricing_rule::BillingEntity> = Prop::new("BillingEntity");
+    pub const BILLING_ENTITY: Prop<CfnPricingRule, pricing_rule::BillingEntity> = Prop::new("BillingEntity");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPricingRule, String> = Prop::new("Description");
     /// Key of `ModifierPercentage`, for [`Handle::set`].
-    pub const MODIFIER_PERCENTAGE: Prop<f64> = Prop::new("ModifierPercentage");
+    pub const MODIFIER_PERCENTAGE: Prop<CfnPricingRule, f64> = Prop::new("ModifierPercentage");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPricingRule, String> = Prop::new("Name");
     /// Key of `Operation`, for [`Handle::set`].
-    pub const OPERATION: Prop<String> = Prop::new("Operation");
+    pub const OPERATION: Prop<CfnPricingRule, String> = Prop::new("Operation");
     /// Key of `Scope`, for [`Handle::set`].
-    pub const SCOPE: Prop<pricing_rule::ScopeType> = Prop::new("Scope");
+    pub const SCOPE: Prop<CfnPricingRule, pricing_rule::ScopeType> = Prop::new("Scope");
     /// Key of `Service`, for [`Handle::set`].
-    pub const SERVICE: Prop<String> = Prop::new("Service");
+    pub const SERVICE: Prop<CfnPricingRule, String> = Prop::new("Service");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<pricing_rule::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPricingRule, Vec<pricing_rule::Tag>> = Prop::new("Tags");
     /// Key of `Tiering`, for [`Handle::set`].
-    pub const TIERING: Prop<pricing_rule::Tiering> = Prop::new("Tiering");
+    pub const TIERING: Prop<CfnPricingRule, pricing_rule::Tiering> = Prop::new("Tiering");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<pricing_rule::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnPricingRule, pricing_rule::Type> = Prop::new("Type");
     /// Key of `UsageType`, for [`Handle::set`].
-    pub const USAGE_TYPE: Prop<String> = Prop::new("UsageType");
+    pub const USAGE_TYPE: Prop<CfnPricingRule, String> = Prop::new("UsageType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPricingRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &pricing_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPricingRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &pricing_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnPricingRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPricingRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Pricing rule ARN

@@ -150,18 +150,31 @@ impl CfnSpendingLimit {
     pub const CFN_TYPE: &'static str = "AWS::Braket::SpendingLimit";
 
     /// Key of `DeviceArn`, for [`Handle::set`].
-    pub const DEVICE_ARN: Prop<String> = Prop::new("DeviceArn");
+    pub const DEVICE_ARN: Prop<CfnSpendingLimit, String> = Prop::new("DeviceArn");
     /// Key of `SpendingLimit`, for [`Handle::set`].
-    pub const SPENDING_LIMIT: Prop<String> = Prop::new("SpendingLimit");
+    pub const SPENDING_LIMIT: Prop<CfnSpendingLimit, String> = Prop::new("SpendingLimit");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<spending_limit::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSpendingLimit, Vec<spending_limit::Tag>> = Prop::new("Tags");
     /// Key of `TimePeriod`, for [`Handle::set`].
-    pub const TIME_PERIOD: Prop<spending_limit::TimePeriod> = Prop::new("TimePeriod");
+    pub const TIME_PERIOD: Prop<CfnSpendingLimit, spending_limit::TimePeriod> = Prop::new("TimePeriod");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSpendingLimitProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &spending_limit::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSpendingLimitProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &spending_limit::PROPS_SHAPE, props.into())?;
         Ok(CfnSpendingLimit { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSpendingLimit::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The date and time when the spending limit was created, in ISO 8601 format.

@@ -590,16 +590,29 @@ impl CfnBudget {
     pub const CFN_TYPE: &'static str = "AWS::Budgets::Budget";
 
     /// Key of `Budget`, for [`Handle::set`].
-    pub const BUDGET: Prop<budget::BudgetData> = Prop::new("Budget");
+    pub const BUDGET: Prop<CfnBudget, budget::BudgetData> = Prop::new("Budget");
     /// Key of `NotificationsWithSubscribers`, for [`Handle::set`].
-    pub const NOTIFICATIONS_WITH_SUBSCRIBERS: Prop<Vec<budget::NotificationWithSubscribers>> = Prop::new("NotificationsWithSubscribers");
+    pub const NOTIFICATIONS_WITH_SUBSCRIBERS: Prop<CfnBudget, Vec<budget::NotificationWithSubscribers>> = Prop::new("NotificationsWithSubscribers");
     /// Key of `ResourceTags`, for [`Handle::set`].
-    pub const RESOURCE_TAGS: Prop<Vec<budget::ResourceTag>> = Prop::new("ResourceTags");
+    pub const RESOURCE_TAGS: Prop<CfnBudget, Vec<budget::ResourceTag>> = Prop::new("ResourceTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBudgetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &budget::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBudgetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &budget::PROPS_SHAPE, props.into())?;
         Ok(CfnBudget { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBudget::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1101,28 +1114,41 @@ impl CfnBudgetsAction {
     pub const CFN_TYPE: &'static str = "AWS::Budgets::BudgetsAction";
 
     /// Key of `ActionThreshold`, for [`Handle::set`].
-    pub const ACTION_THRESHOLD: Prop<budgets_action::ActionThreshold> = Prop::new("ActionThreshold");
+    pub const ACTION_THRESHOLD: Prop<CfnBudgetsAction, budgets_action::ActionThreshold> = Prop::new("ActionThreshold");
     /// Key of `ActionType`, for [`Handle::set`].
-    pub const ACTION_TYPE: Prop<budgets_action::ActionType> = Prop::new("ActionType");
+    pub const ACTION_TYPE: Prop<CfnBudgetsAction, budgets_action::ActionType> = Prop::new("ActionType");
     /// Key of `ApprovalModel`, for [`Handle::set`].
-    pub const APPROVAL_MODEL: Prop<budgets_action::ApprovalModel> = Prop::new("ApprovalModel");
+    pub const APPROVAL_MODEL: Prop<CfnBudgetsAction, budgets_action::ApprovalModel> = Prop::new("ApprovalModel");
     /// Key of `BudgetName`, for [`Handle::set`].
-    pub const BUDGET_NAME: Prop<String> = Prop::new("BudgetName");
+    pub const BUDGET_NAME: Prop<CfnBudgetsAction, String> = Prop::new("BudgetName");
     /// Key of `Definition`, for [`Handle::set`].
-    pub const DEFINITION: Prop<budgets_action::Definition> = Prop::new("Definition");
+    pub const DEFINITION: Prop<CfnBudgetsAction, budgets_action::Definition> = Prop::new("Definition");
     /// Key of `ExecutionRoleArn`, for [`Handle::set`].
-    pub const EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ExecutionRoleArn");
+    pub const EXECUTION_ROLE_ARN: Prop<CfnBudgetsAction, String> = Prop::new("ExecutionRoleArn");
     /// Key of `NotificationType`, for [`Handle::set`].
-    pub const NOTIFICATION_TYPE: Prop<budgets_action::NotificationType> = Prop::new("NotificationType");
+    pub const NOTIFICATION_TYPE: Prop<CfnBudgetsAction, budgets_action::NotificationType> = Prop::new("NotificationType");
     /// Key of `ResourceTags`, for [`Handle::set`].
-    pub const RESOURCE_TAGS: Prop<Vec<budgets_action::ResourceTag>> = Prop::new("ResourceTags");
+    pub const RESOURCE_TAGS: Prop<CfnBudgetsAction, Vec<budgets_action::ResourceTag>> = Prop::new("ResourceTags");
     /// Key of `Subscribers`, for [`Handle::set`].
-    pub const SUBSCRIBERS: Prop<Vec<budgets_action::Subscriber>> = Prop::new("Subscribers");
+    pub const SUBSCRIBERS: Prop<CfnBudgetsAction, Vec<budgets_action::Subscriber>> = Prop::new("Subscribers");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBudgetsActionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &budgets_action::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBudgetsActionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &budgets_action::PROPS_SHAPE, props.into())?;
         Ok(CfnBudgetsAction { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBudgetsAction::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ActionId`)

@@ -118,20 +118,33 @@ impl CfnCase {
     pub const CFN_TYPE: &'static str = "AWS::Cases::Case";
 
     /// Key of `CustomerId`, for [`Handle::set`].
-    pub const CUSTOMER_ID: Prop<String> = Prop::new("CustomerId");
+    pub const CUSTOMER_ID: Prop<CfnCase, String> = Prop::new("CustomerId");
     /// Key of `DomainId`, for [`Handle::set`].
-    pub const DOMAIN_ID: Prop<String> = Prop::new("DomainId");
+    pub const DOMAIN_ID: Prop<CfnCase, String> = Prop::new("DomainId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<case::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCase, Vec<case::Tag>> = Prop::new("Tags");
     /// Key of `TemplateId`, for [`Handle::set`].
-    pub const TEMPLATE_ID: Prop<String> = Prop::new("TemplateId");
+    pub const TEMPLATE_ID: Prop<CfnCase, String> = Prop::new("TemplateId");
     /// Key of `Title`, for [`Handle::set`].
-    pub const TITLE: Prop<String> = Prop::new("Title");
+    pub const TITLE: Prop<CfnCase, String> = Prop::new("Title");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCaseProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &case::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCaseProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &case::PROPS_SHAPE, props.into())?;
         Ok(CfnCase { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCase::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the case.
@@ -263,20 +276,33 @@ impl CfnCaseRule {
     pub const CFN_TYPE: &'static str = "AWS::Cases::CaseRule";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCaseRule, String> = Prop::new("Description");
     /// Key of `DomainId`, for [`Handle::set`].
-    pub const DOMAIN_ID: Prop<String> = Prop::new("DomainId");
+    pub const DOMAIN_ID: Prop<CfnCaseRule, String> = Prop::new("DomainId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCaseRule, String> = Prop::new("Name");
     /// Key of `Rule`, for [`Handle::set`].
-    pub const RULE: Prop<Json> = Prop::new("Rule");
+    pub const RULE: Prop<CfnCaseRule, Json> = Prop::new("Rule");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<case_rule::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCaseRule, Vec<case_rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCaseRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &case_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCaseRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &case_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnCaseRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCaseRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of a case rule.
@@ -405,14 +431,27 @@ impl CfnDomain {
     pub const CFN_TYPE: &'static str = "AWS::Cases::Domain";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDomain, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<domain::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDomain, Vec<domain::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDomainProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &domain::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDomainProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &domain::PROPS_SHAPE, props.into())?;
         Ok(CfnDomain { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDomain::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time at which the domain was created.
@@ -655,22 +694,35 @@ impl CfnField {
     pub const CFN_TYPE: &'static str = "AWS::Cases::Field";
 
     /// Key of `Attributes`, for [`Handle::set`].
-    pub const ATTRIBUTES: Prop<field::FieldAttributes> = Prop::new("Attributes");
+    pub const ATTRIBUTES: Prop<CfnField, field::FieldAttributes> = Prop::new("Attributes");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnField, String> = Prop::new("Description");
     /// Key of `DomainId`, for [`Handle::set`].
-    pub const DOMAIN_ID: Prop<String> = Prop::new("DomainId");
+    pub const DOMAIN_ID: Prop<CfnField, String> = Prop::new("DomainId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnField, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<field::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnField, Vec<field::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<field::FieldType> = Prop::new("Type");
+    pub const TYPE: Prop<CfnField, field::FieldType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFieldProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &field::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFieldProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &field::PROPS_SHAPE, props.into())?;
         Ok(CfnField { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnField::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time at which the field was created.
@@ -815,18 +867,31 @@ impl CfnLayout {
     pub const CFN_TYPE: &'static str = "AWS::Cases::Layout";
 
     /// Key of `Content`, for [`Handle::set`].
-    pub const CONTENT: Prop<Json> = Prop::new("Content");
+    pub const CONTENT: Prop<CfnLayout, Json> = Prop::new("Content");
     /// Key of `DomainId`, for [`Handle::set`].
-    pub const DOMAIN_ID: Prop<String> = Prop::new("DomainId");
+    pub const DOMAIN_ID: Prop<CfnLayout, String> = Prop::new("DomainId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnLayout, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<layout::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLayout, Vec<layout::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLayoutProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &layout::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLayoutProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &layout::PROPS_SHAPE, props.into())?;
         Ok(CfnLayout { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLayout::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time at which the layout was created.
@@ -1089,20 +1154,33 @@ impl CfnRelatedItem {
     pub const CFN_TYPE: &'static str = "AWS::Cases::RelatedItem";
 
     /// Key of `CaseId`, for [`Handle::set`].
-    pub const CASE_ID: Prop<String> = Prop::new("CaseId");
+    pub const CASE_ID: Prop<CfnRelatedItem, String> = Prop::new("CaseId");
     /// Key of `Content`, for [`Handle::set`].
-    pub const CONTENT: Prop<related_item::RelatedItemContent> = Prop::new("Content");
+    pub const CONTENT: Prop<CfnRelatedItem, related_item::RelatedItemContent> = Prop::new("Content");
     /// Key of `DomainId`, for [`Handle::set`].
-    pub const DOMAIN_ID: Prop<String> = Prop::new("DomainId");
+    pub const DOMAIN_ID: Prop<CfnRelatedItem, String> = Prop::new("DomainId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<related_item::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRelatedItem, Vec<related_item::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<related_item::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnRelatedItem, related_item::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRelatedItemProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &related_item::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRelatedItemProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &related_item::PROPS_SHAPE, props.into())?;
         Ok(CfnRelatedItem { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRelatedItem::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the related item.
@@ -1366,26 +1444,39 @@ impl CfnTemplate {
     pub const CFN_TYPE: &'static str = "AWS::Cases::Template";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnTemplate, String> = Prop::new("Description");
     /// Key of `DomainId`, for [`Handle::set`].
-    pub const DOMAIN_ID: Prop<String> = Prop::new("DomainId");
+    pub const DOMAIN_ID: Prop<CfnTemplate, String> = Prop::new("DomainId");
     /// Key of `LayoutConfiguration`, for [`Handle::set`].
-    pub const LAYOUT_CONFIGURATION: Prop<template::LayoutConfiguration> = Prop::new("LayoutConfiguration");
+    pub const LAYOUT_CONFIGURATION: Prop<CfnTemplate, template::LayoutConfiguration> = Prop::new("LayoutConfiguration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTemplate, String> = Prop::new("Name");
     /// Key of `RequiredFields`, for [`Handle::set`].
-    pub const REQUIRED_FIELDS: Prop<Vec<template::RequiredField>> = Prop::new("RequiredFields");
+    pub const REQUIRED_FIELDS: Prop<CfnTemplate, Vec<template::RequiredField>> = Prop::new("RequiredFields");
     /// Key of `Rules`, for [`Handle::set`].
-    pub const RULES: Prop<Vec<template::TemplateRule>> = Prop::new("Rules");
+    pub const RULES: Prop<CfnTemplate, Vec<template::TemplateRule>> = Prop::new("Rules");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<template::TemplateStatus> = Prop::new("Status");
+    pub const STATUS: Prop<CfnTemplate, template::TemplateStatus> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<template::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTemplate, Vec<template::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &template::PROPS_SHAPE, props.into())?;
         Ok(CfnTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time at which the template was created.

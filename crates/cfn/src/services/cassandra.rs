@@ -147,18 +147,31 @@ impl CfnKeyspace {
     pub const CFN_TYPE: &'static str = "AWS::Cassandra::Keyspace";
 
     /// Key of `ClientSideTimestampsEnabled`, for [`Handle::set`].
-    pub const CLIENT_SIDE_TIMESTAMPS_ENABLED: Prop<bool> = Prop::new("ClientSideTimestampsEnabled");
+    pub const CLIENT_SIDE_TIMESTAMPS_ENABLED: Prop<CfnKeyspace, bool> = Prop::new("ClientSideTimestampsEnabled");
     /// Key of `KeyspaceName`, for [`Handle::set`].
-    pub const KEYSPACE_NAME: Prop<String> = Prop::new("KeyspaceName");
+    pub const KEYSPACE_NAME: Prop<CfnKeyspace, String> = Prop::new("KeyspaceName");
     /// Key of `ReplicationSpecification`, for [`Handle::set`].
-    pub const REPLICATION_SPECIFICATION: Prop<keyspace::ReplicationSpecification> = Prop::new("ReplicationSpecification");
+    pub const REPLICATION_SPECIFICATION: Prop<CfnKeyspace, keyspace::ReplicationSpecification> = Prop::new("ReplicationSpecification");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<keyspace::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnKeyspace, Vec<keyspace::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnKeyspaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &keyspace::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnKeyspaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &keyspace::PROPS_SHAPE, props.into())?;
         Ok(CfnKeyspace { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnKeyspace::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -866,40 +879,53 @@ impl CfnTable {
     pub const CFN_TYPE: &'static str = "AWS::Cassandra::Table";
 
     /// Key of `AutoScalingSpecifications`, for [`Handle::set`].
-    pub const AUTO_SCALING_SPECIFICATIONS: Prop<table::AutoScalingSpecification> = Prop::new("AutoScalingSpecifications");
+    pub const AUTO_SCALING_SPECIFICATIONS: Prop<CfnTable, table::AutoScalingSpecification> = Prop::new("AutoScalingSpecifications");
     /// Key of `BillingMode`, for [`Handle::set`].
-    pub const BILLING_MODE: Prop<table::BillingMode> = Prop::new("BillingMode");
+    pub const BILLING_MODE: Prop<CfnTable, table::BillingMode> = Prop::new("BillingMode");
     /// Key of `CdcSpecification`, for [`Handle::set`].
-    pub const CDC_SPECIFICATION: Prop<table::CdcSpecification> = Prop::new("CdcSpecification");
+    pub const CDC_SPECIFICATION: Prop<CfnTable, table::CdcSpecification> = Prop::new("CdcSpecification");
     /// Key of `ClientSideTimestampsEnabled`, for [`Handle::set`].
-    pub const CLIENT_SIDE_TIMESTAMPS_ENABLED: Prop<bool> = Prop::new("ClientSideTimestampsEnabled");
+    pub const CLIENT_SIDE_TIMESTAMPS_ENABLED: Prop<CfnTable, bool> = Prop::new("ClientSideTimestampsEnabled");
     /// Key of `ClusteringKeyColumns`, for [`Handle::set`].
-    pub const CLUSTERING_KEY_COLUMNS: Prop<Vec<table::ClusteringKeyColumn>> = Prop::new("ClusteringKeyColumns");
+    pub const CLUSTERING_KEY_COLUMNS: Prop<CfnTable, Vec<table::ClusteringKeyColumn>> = Prop::new("ClusteringKeyColumns");
     /// Key of `DefaultTimeToLive`, for [`Handle::set`].
-    pub const DEFAULT_TIME_TO_LIVE: Prop<i64> = Prop::new("DefaultTimeToLive");
+    pub const DEFAULT_TIME_TO_LIVE: Prop<CfnTable, i64> = Prop::new("DefaultTimeToLive");
     /// Key of `EncryptionSpecification`, for [`Handle::set`].
-    pub const ENCRYPTION_SPECIFICATION: Prop<table::EncryptionSpecification> = Prop::new("EncryptionSpecification");
+    pub const ENCRYPTION_SPECIFICATION: Prop<CfnTable, table::EncryptionSpecification> = Prop::new("EncryptionSpecification");
     /// Key of `KeyspaceName`, for [`Handle::set`].
-    pub const KEYSPACE_NAME: Prop<String> = Prop::new("KeyspaceName");
+    pub const KEYSPACE_NAME: Prop<CfnTable, String> = Prop::new("KeyspaceName");
     /// Key of `PartitionKeyColumns`, for [`Handle::set`].
-    pub const PARTITION_KEY_COLUMNS: Prop<Vec<table::Column>> = Prop::new("PartitionKeyColumns");
+    pub const PARTITION_KEY_COLUMNS: Prop<CfnTable, Vec<table::Column>> = Prop::new("PartitionKeyColumns");
     /// Key of `PointInTimeRecoveryEnabled`, for [`Handle::set`].
-    pub const POINT_IN_TIME_RECOVERY_ENABLED: Prop<bool> = Prop::new("PointInTimeRecoveryEnabled");
+    pub const POINT_IN_TIME_RECOVERY_ENABLED: Prop<CfnTable, bool> = Prop::new("PointInTimeRecoveryEnabled");
     /// Key of `RegularColumns`, for [`Handle::set`].
-    pub const REGULAR_COLUMNS: Prop<Vec<table::Column>> = Prop::new("RegularColumns");
+    pub const REGULAR_COLUMNS: Prop<CfnTable, Vec<table::Column>> = Prop::new("RegularColumns");
     /// Key of `ReplicaSpecifications`, for [`Handle::set`].
-    pub const REPLICA_SPECIFICATIONS: Prop<Vec<table::ReplicaSpecification>> = Prop::new("ReplicaSpecifications");
+    pub const REPLICA_SPECIFICATIONS: Prop<CfnTable, Vec<table::ReplicaSpecification>> = Prop::new("ReplicaSpecifications");
     /// Key of `TableName`, for [`Handle::set`].
-    pub const TABLE_NAME: Prop<String> = Prop::new("TableName");
+    pub const TABLE_NAME: Prop<CfnTable, String> = Prop::new("TableName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<table::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTable, Vec<table::Tag>> = Prop::new("Tags");
     /// Key of `WarmThroughput`, for [`Handle::set`].
-    pub const WARM_THROUGHPUT: Prop<table::WarmThroughput> = Prop::new("WarmThroughput");
+    pub const WARM_THROUGHPUT: Prop<CfnTable, table::WarmThroughput> = Prop::new("WarmThroughput");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTableProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &table::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTableProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &table::PROPS_SHAPE, props.into())?;
         Ok(CfnTable { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTable::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1007,16 +1033,29 @@ impl CfnType {
     pub const CFN_TYPE: &'static str = "AWS::Cassandra::Type";
 
     /// Key of `Fields`, for [`Handle::set`].
-    pub const FIELDS: Prop<Vec<r#type::FieldType>> = Prop::new("Fields");
+    pub const FIELDS: Prop<CfnType, Vec<r#type::FieldType>> = Prop::new("Fields");
     /// Key of `KeyspaceName`, for [`Handle::set`].
-    pub const KEYSPACE_NAME: Prop<String> = Prop::new("KeyspaceName");
+    pub const KEYSPACE_NAME: Prop<CfnType, String> = Prop::new("KeyspaceName");
     /// Key of `TypeName`, for [`Handle::set`].
-    pub const TYPE_NAME: Prop<String> = Prop::new("TypeName");
+    pub const TYPE_NAME: Prop<CfnType, String> = Prop::new("TypeName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTypeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &r#type::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTypeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &r#type::PROPS_SHAPE, props.into())?;
         Ok(CfnType { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnType::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// List of parent User-Defined Types that directly reference the User-Defined Type in their fields.

@@ -54,14 +54,27 @@ impl CfnMetadata {
     pub const CFN_TYPE: &'static str = "AWS::CDK::Metadata";
 
     /// Key of `Analytics`, for [`Handle::set`].
-    pub const ANALYTICS: Prop<String> = Prop::new("Analytics");
+    pub const ANALYTICS: Prop<CfnMetadata, String> = Prop::new("Analytics");
     /// Key of `Modules`, for [`Handle::set`].
-    pub const MODULES: Prop<String> = Prop::new("Modules");
+    pub const MODULES: Prop<CfnMetadata, String> = Prop::new("Modules");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMetadataProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &metadata::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMetadataProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &metadata::PROPS_SHAPE, props.into())?;
         Ok(CfnMetadata { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMetadata::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)

@@ -172,20 +172,33 @@ impl CfnAnomalyMonitor {
     pub const CFN_TYPE: &'static str = "AWS::CE::AnomalyMonitor";
 
     /// Key of `MonitorDimension`, for [`Handle::set`].
-    pub const MONITOR_DIMENSION: Prop<anomaly_monitor::MonitorDimension> = Prop::new("MonitorDimension");
+    pub const MONITOR_DIMENSION: Prop<CfnAnomalyMonitor, anomaly_monitor::MonitorDimension> = Prop::new("MonitorDimension");
     /// Key of `MonitorName`, for [`Handle::set`].
-    pub const MONITOR_NAME: Prop<String> = Prop::new("MonitorName");
+    pub const MONITOR_NAME: Prop<CfnAnomalyMonitor, String> = Prop::new("MonitorName");
     /// Key of `MonitorSpecification`, for [`Handle::set`].
-    pub const MONITOR_SPECIFICATION: Prop<String> = Prop::new("MonitorSpecification");
+    pub const MONITOR_SPECIFICATION: Prop<CfnAnomalyMonitor, String> = Prop::new("MonitorSpecification");
     /// Key of `MonitorType`, for [`Handle::set`].
-    pub const MONITOR_TYPE: Prop<anomaly_monitor::MonitorType> = Prop::new("MonitorType");
+    pub const MONITOR_TYPE: Prop<CfnAnomalyMonitor, anomaly_monitor::MonitorType> = Prop::new("MonitorType");
     /// Key of `ResourceTags`, for [`Handle::set`].
-    pub const RESOURCE_TAGS: Prop<Vec<anomaly_monitor::ResourceTag>> = Prop::new("ResourceTags");
+    pub const RESOURCE_TAGS: Prop<CfnAnomalyMonitor, Vec<anomaly_monitor::ResourceTag>> = Prop::new("ResourceTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAnomalyMonitorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &anomaly_monitor::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAnomalyMonitorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &anomaly_monitor::PROPS_SHAPE, props.into())?;
         Ok(CfnAnomalyMonitor { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAnomalyMonitor::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The date when the monitor was created.
@@ -461,24 +474,37 @@ impl CfnAnomalySubscription {
     pub const CFN_TYPE: &'static str = "AWS::CE::AnomalySubscription";
 
     /// Key of `Frequency`, for [`Handle::set`].
-    pub const FREQUENCY: Prop<anomaly_subscription::Frequency> = Prop::new("Frequency");
+    pub const FREQUENCY: Prop<CfnAnomalySubscription, anomaly_subscription::Frequency> = Prop::new("Frequency");
     /// Key of `MonitorArnList`, for [`Handle::set`].
-    pub const MONITOR_ARN_LIST: Prop<Vec<String>> = Prop::new("MonitorArnList");
+    pub const MONITOR_ARN_LIST: Prop<CfnAnomalySubscription, Vec<String>> = Prop::new("MonitorArnList");
     /// Key of `ResourceTags`, for [`Handle::set`].
-    pub const RESOURCE_TAGS: Prop<Vec<anomaly_subscription::ResourceTag>> = Prop::new("ResourceTags");
+    pub const RESOURCE_TAGS: Prop<CfnAnomalySubscription, Vec<anomaly_subscription::ResourceTag>> = Prop::new("ResourceTags");
     /// Key of `Subscribers`, for [`Handle::set`].
-    pub const SUBSCRIBERS: Prop<Vec<anomaly_subscription::Subscriber>> = Prop::new("Subscribers");
+    pub const SUBSCRIBERS: Prop<CfnAnomalySubscription, Vec<anomaly_subscription::Subscriber>> = Prop::new("Subscribers");
     /// Key of `SubscriptionName`, for [`Handle::set`].
-    pub const SUBSCRIPTION_NAME: Prop<String> = Prop::new("SubscriptionName");
+    pub const SUBSCRIPTION_NAME: Prop<CfnAnomalySubscription, String> = Prop::new("SubscriptionName");
     /// Key of `Threshold`, for [`Handle::set`].
-    pub const THRESHOLD: Prop<f64> = Prop::new("Threshold");
+    pub const THRESHOLD: Prop<CfnAnomalySubscription, f64> = Prop::new("Threshold");
     /// Key of `ThresholdExpression`, for [`Handle::set`].
-    pub const THRESHOLD_EXPRESSION: Prop<String> = Prop::new("ThresholdExpression");
+    pub const THRESHOLD_EXPRESSION: Prop<CfnAnomalySubscription, String> = Prop::new("ThresholdExpression");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAnomalySubscriptionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &anomaly_subscription::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAnomalySubscriptionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &anomaly_subscription::PROPS_SHAPE, props.into())?;
         Ok(CfnAnomalySubscription { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAnomalySubscription::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The accountId
@@ -634,22 +660,35 @@ impl CfnCostCategory {
     pub const CFN_TYPE: &'static str = "AWS::CE::CostCategory";
 
     /// Key of `DefaultValue`, for [`Handle::set`].
-    pub const DEFAULT_VALUE: Prop<String> = Prop::new("DefaultValue");
+    pub const DEFAULT_VALUE: Prop<CfnCostCategory, String> = Prop::new("DefaultValue");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCostCategory, String> = Prop::new("Name");
     /// Key of `RuleVersion`, for [`Handle::set`].
-    pub const RULE_VERSION: Prop<cost_category::RuleVersion> = Prop::new("RuleVersion");
+    pub const RULE_VERSION: Prop<CfnCostCategory, cost_category::RuleVersion> = Prop::new("RuleVersion");
     /// Key of `Rules`, for [`Handle::set`].
-    pub const RULES: Prop<String> = Prop::new("Rules");
+    pub const RULES: Prop<CfnCostCategory, String> = Prop::new("Rules");
     /// Key of `SplitChargeRules`, for [`Handle::set`].
-    pub const SPLIT_CHARGE_RULES: Prop<String> = Prop::new("SplitChargeRules");
+    pub const SPLIT_CHARGE_RULES: Prop<CfnCostCategory, String> = Prop::new("SplitChargeRules");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cost_category::ResourceTag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCostCategory, Vec<cost_category::ResourceTag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCostCategoryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cost_category::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCostCategoryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cost_category::PROPS_SHAPE, props.into())?;
         Ok(CfnCostCategory { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCostCategory::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Cost category ARN

@@ -82,12 +82,25 @@ impl CfnAccount {
     pub const CFN_TYPE: &'static str = "AWS::CertificateManager::Account";
 
     /// Key of `ExpiryEventsConfiguration`, for [`Handle::set`].
-    pub const EXPIRY_EVENTS_CONFIGURATION: Prop<account::ExpiryEventsConfiguration> = Prop::new("ExpiryEventsConfiguration");
+    pub const EXPIRY_EVENTS_CONFIGURATION: Prop<CfnAccount, account::ExpiryEventsConfiguration> = Prop::new("ExpiryEventsConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccountProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &account::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccountProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &account::PROPS_SHAPE, props.into())?;
         Ok(CfnAccount { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccount::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AccountId`)
@@ -297,18 +310,31 @@ impl CfnAcmeDomainValidation {
     pub const CFN_TYPE: &'static str = "AWS::CertificateManager::AcmeDomainValidation";
 
     /// Key of `AcmeEndpointArn`, for [`Handle::set`].
-    pub const ACME_ENDPOINT_ARN: Prop<String> = Prop::new("AcmeEndpointArn");
+    pub const ACME_ENDPOINT_ARN: Prop<CfnAcmeDomainValidation, String> = Prop::new("AcmeEndpointArn");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnAcmeDomainValidation, String> = Prop::new("DomainName");
     /// Key of `PrevalidationOptions`, for [`Handle::set`].
-    pub const PREVALIDATION_OPTIONS: Prop<acme_domain_validation::PrevalidationOptions> = Prop::new("PrevalidationOptions");
+    pub const PREVALIDATION_OPTIONS: Prop<CfnAcmeDomainValidation, acme_domain_validation::PrevalidationOptions> = Prop::new("PrevalidationOptions");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<acme_domain_validation::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAcmeDomainValidation, Vec<acme_domain_validation::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAcmeDomainValidationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &acme_domain_validation::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAcmeDomainValidationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &acme_domain_validation::PROPS_SHAPE, props.into())?;
         Ok(CfnAcmeDomainValidation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAcmeDomainValidation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the domain validation.
@@ -573,20 +599,33 @@ impl CfnAcmeEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::CertificateManager::AcmeEndpoint";
 
     /// Key of `AuthorizationBehavior`, for [`Handle::set`].
-    pub const AUTHORIZATION_BEHAVIOR: Prop<acme_endpoint::AuthorizationBehavior> = Prop::new("AuthorizationBehavior");
+    pub const AUTHORIZATION_BEHAVIOR: Prop<CfnAcmeEndpoint, acme_endpoint::AuthorizationBehavior> = Prop::new("AuthorizationBehavior");
     /// Key of `CertificateAuthority`, for [`Handle::set`].
-    pub const CERTIFICATE_AUTHORITY: Prop<acme_endpoint::CertificateAuthority> = Prop::new("CertificateAuthority");
+    pub const CERTIFICATE_AUTHORITY: Prop<CfnAcmeEndpoint, acme_endpoint::CertificateAuthority> = Prop::new("CertificateAuthority");
     /// Key of `CertificateTags`, for [`Handle::set`].
-    pub const CERTIFICATE_TAGS: Prop<Vec<acme_endpoint::Tag>> = Prop::new("CertificateTags");
+    pub const CERTIFICATE_TAGS: Prop<CfnAcmeEndpoint, Vec<acme_endpoint::Tag>> = Prop::new("CertificateTags");
     /// Key of `Contact`, for [`Handle::set`].
-    pub const CONTACT: Prop<acme_endpoint::Contact> = Prop::new("Contact");
+    pub const CONTACT: Prop<CfnAcmeEndpoint, acme_endpoint::Contact> = Prop::new("Contact");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<acme_endpoint::Tag2>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAcmeEndpoint, Vec<acme_endpoint::Tag2>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAcmeEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &acme_endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAcmeEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &acme_endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnAcmeEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAcmeEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the ACME endpoint.
@@ -778,18 +817,31 @@ impl CfnAcmeExternalAccountBinding {
     pub const CFN_TYPE: &'static str = "AWS::CertificateManager::AcmeExternalAccountBinding";
 
     /// Key of `AcmeEndpointArn`, for [`Handle::set`].
-    pub const ACME_ENDPOINT_ARN: Prop<String> = Prop::new("AcmeEndpointArn");
+    pub const ACME_ENDPOINT_ARN: Prop<CfnAcmeExternalAccountBinding, String> = Prop::new("AcmeEndpointArn");
     /// Key of `Expiration`, for [`Handle::set`].
-    pub const EXPIRATION: Prop<acme_external_account_binding::Expiration> = Prop::new("Expiration");
+    pub const EXPIRATION: Prop<CfnAcmeExternalAccountBinding, acme_external_account_binding::Expiration> = Prop::new("Expiration");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnAcmeExternalAccountBinding, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<acme_external_account_binding::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAcmeExternalAccountBinding, Vec<acme_external_account_binding::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAcmeExternalAccountBindingProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &acme_external_account_binding::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAcmeExternalAccountBindingProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &acme_external_account_binding::PROPS_SHAPE, props.into())?;
         Ok(CfnAcmeExternalAccountBinding { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAcmeExternalAccountBinding::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the external account binding.
@@ -1017,30 +1069,43 @@ impl CfnCertificate {
     pub const CFN_TYPE: &'static str = "AWS::CertificateManager::Certificate";
 
     /// Key of `CertificateAuthorityArn`, for [`Handle::set`].
-    pub const CERTIFICATE_AUTHORITY_ARN: Prop<String> = Prop::new("CertificateAuthorityArn");
+    pub const CERTIFICATE_AUTHORITY_ARN: Prop<CfnCertificate, String> = Prop::new("CertificateAuthorityArn");
     /// Key of `CertificateExport`, for [`Handle::set`].
-    pub const CERTIFICATE_EXPORT: Prop<certificate::CertificateExport> = Prop::new("CertificateExport");
+    pub const CERTIFICATE_EXPORT: Prop<CfnCertificate, certificate::CertificateExport> = Prop::new("CertificateExport");
     /// Key of `CertificateTransparencyLoggingPreference`, for [`Handle::set`].
-    pub const CERTIFICATE_TRANSPARENCY_LOGGING_PREFERENCE: Prop<certificate::CertificateTransparencyLoggingPreference> = Prop::new("CertificateTransparencyLoggingPreference");
+    pub const CERTIFICATE_TRANSPARENCY_LOGGING_PREFERENCE: Prop<CfnCertificate, certificate::CertificateTransparencyLoggingPreference> = Prop::new("CertificateTransparencyLoggingPreference");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnCertificate, String> = Prop::new("DomainName");
     /// Key of `DomainValidationOptions`, for [`Handle::set`].
-    pub const DOMAIN_VALIDATION_OPTIONS: Prop<Vec<certificate::DomainValidationOption>> = Prop::new("DomainValidationOptions");
+    pub const DOMAIN_VALIDATION_OPTIONS: Prop<CfnCertificate, Vec<certificate::DomainValidationOption>> = Prop::new("DomainValidationOptions");
     /// Key of `Id`, for [`Handle::set`].
-    pub const ID: Prop<Json> = Prop::new("Id");
+    pub const ID: Prop<CfnCertificate, Json> = Prop::new("Id");
     /// Key of `KeyAlgorithm`, for [`Handle::set`].
-    pub const KEY_ALGORITHM: Prop<String> = Prop::new("KeyAlgorithm");
+    pub const KEY_ALGORITHM: Prop<CfnCertificate, String> = Prop::new("KeyAlgorithm");
     /// Key of `SubjectAlternativeNames`, for [`Handle::set`].
-    pub const SUBJECT_ALTERNATIVE_NAMES: Prop<Vec<String>> = Prop::new("SubjectAlternativeNames");
+    pub const SUBJECT_ALTERNATIVE_NAMES: Prop<CfnCertificate, Vec<String>> = Prop::new("SubjectAlternativeNames");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<certificate::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCertificate, Vec<certificate::Tag>> = Prop::new("Tags");
     /// Key of `ValidationMethod`, for [`Handle::set`].
-    pub const VALIDATION_METHOD: Prop<String> = Prop::new("ValidationMethod");
+    pub const VALIDATION_METHOD: Prop<CfnCertificate, String> = Prop::new("ValidationMethod");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCertificateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &certificate::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCertificateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &certificate::PROPS_SHAPE, props.into())?;
         Ok(CfnCertificate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCertificate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the private certificate authority (CA) that will be used to issue the certificate.

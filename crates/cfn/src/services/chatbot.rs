@@ -237,20 +237,33 @@ impl CfnCustomAction {
     pub const CFN_TYPE: &'static str = "AWS::Chatbot::CustomAction";
 
     /// Key of `ActionName`, for [`Handle::set`].
-    pub const ACTION_NAME: Prop<String> = Prop::new("ActionName");
+    pub const ACTION_NAME: Prop<CfnCustomAction, String> = Prop::new("ActionName");
     /// Key of `AliasName`, for [`Handle::set`].
-    pub const ALIAS_NAME: Prop<String> = Prop::new("AliasName");
+    pub const ALIAS_NAME: Prop<CfnCustomAction, String> = Prop::new("AliasName");
     /// Key of `Attachments`, for [`Handle::set`].
-    pub const ATTACHMENTS: Prop<Vec<custom_action::CustomActionAttachment>> = Prop::new("Attachments");
+    pub const ATTACHMENTS: Prop<CfnCustomAction, Vec<custom_action::CustomActionAttachment>> = Prop::new("Attachments");
     /// Key of `Definition`, for [`Handle::set`].
-    pub const DEFINITION: Prop<custom_action::CustomActionDefinition> = Prop::new("Definition");
+    pub const DEFINITION: Prop<CfnCustomAction, custom_action::CustomActionDefinition> = Prop::new("Definition");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<custom_action::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCustomAction, Vec<custom_action::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCustomActionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &custom_action::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCustomActionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &custom_action::PROPS_SHAPE, props.into())?;
         Ok(CfnCustomAction { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCustomAction::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CustomActionArn`)
@@ -408,34 +421,47 @@ impl CfnMicrosoftTeamsChannelConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::Chatbot::MicrosoftTeamsChannelConfiguration";
 
     /// Key of `ConfigurationName`, for [`Handle::set`].
-    pub const CONFIGURATION_NAME: Prop<String> = Prop::new("ConfigurationName");
+    pub const CONFIGURATION_NAME: Prop<CfnMicrosoftTeamsChannelConfiguration, String> = Prop::new("ConfigurationName");
     /// Key of `CustomizationResourceArns`, for [`Handle::set`].
-    pub const CUSTOMIZATION_RESOURCE_ARNS: Prop<Vec<String>> = Prop::new("CustomizationResourceArns");
+    pub const CUSTOMIZATION_RESOURCE_ARNS: Prop<CfnMicrosoftTeamsChannelConfiguration, Vec<String>> = Prop::new("CustomizationResourceArns");
     /// Key of `GuardrailPolicies`, for [`Handle::set`].
-    pub const GUARDRAIL_POLICIES: Prop<Vec<String>> = Prop::new("GuardrailPolicies");
+    pub const GUARDRAIL_POLICIES: Prop<CfnMicrosoftTeamsChannelConfiguration, Vec<String>> = Prop::new("GuardrailPolicies");
     /// Key of `IamRoleArn`, for [`Handle::set`].
-    pub const IAM_ROLE_ARN: Prop<String> = Prop::new("IamRoleArn");
+    pub const IAM_ROLE_ARN: Prop<CfnMicrosoftTeamsChannelConfiguration, String> = Prop::new("IamRoleArn");
     /// Key of `LoggingLevel`, for [`Handle::set`].
-    pub const LOGGING_LEVEL: Prop<String> = Prop::new("LoggingLevel");
+    pub const LOGGING_LEVEL: Prop<CfnMicrosoftTeamsChannelConfiguration, String> = Prop::new("LoggingLevel");
     /// Key of `SnsTopicArns`, for [`Handle::set`].
-    pub const SNS_TOPIC_ARNS: Prop<Vec<String>> = Prop::new("SnsTopicArns");
+    pub const SNS_TOPIC_ARNS: Prop<CfnMicrosoftTeamsChannelConfiguration, Vec<String>> = Prop::new("SnsTopicArns");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<microsoft_teams_channel_configuration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMicrosoftTeamsChannelConfiguration, Vec<microsoft_teams_channel_configuration::Tag>> = Prop::new("Tags");
     /// Key of `TeamId`, for [`Handle::set`].
-    pub const TEAM_ID: Prop<String> = Prop::new("TeamId");
+    pub const TEAM_ID: Prop<CfnMicrosoftTeamsChannelConfiguration, String> = Prop::new("TeamId");
     /// Key of `TeamsChannelId`, for [`Handle::set`].
-    pub const TEAMS_CHANNEL_ID: Prop<String> = Prop::new("TeamsChannelId");
+    pub const TEAMS_CHANNEL_ID: Prop<CfnMicrosoftTeamsChannelConfiguration, String> = Prop::new("TeamsChannelId");
     /// Key of `TeamsChannelName`, for [`Handle::set`].
-    pub const TEAMS_CHANNEL_NAME: Prop<String> = Prop::new("TeamsChannelName");
+    pub const TEAMS_CHANNEL_NAME: Prop<CfnMicrosoftTeamsChannelConfiguration, String> = Prop::new("TeamsChannelName");
     /// Key of `TeamsTenantId`, for [`Handle::set`].
-    pub const TEAMS_TENANT_ID: Prop<String> = Prop::new("TeamsTenantId");
+    pub const TEAMS_TENANT_ID: Prop<CfnMicrosoftTeamsChannelConfiguration, String> = Prop::new("TeamsTenantId");
     /// Key of `UserRoleRequired`, for [`Handle::set`].
-    pub const USER_ROLE_REQUIRED: Prop<bool> = Prop::new("UserRoleRequired");
+    pub const USER_ROLE_REQUIRED: Prop<CfnMicrosoftTeamsChannelConfiguration, bool> = Prop::new("UserRoleRequired");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMicrosoftTeamsChannelConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &microsoft_teams_channel_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMicrosoftTeamsChannelConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &microsoft_teams_channel_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnMicrosoftTeamsChannelConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMicrosoftTeamsChannelConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name (ARN) of the configuration
@@ -584,30 +610,43 @@ impl CfnSlackChannelConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::Chatbot::SlackChannelConfiguration";
 
     /// Key of `ConfigurationName`, for [`Handle::set`].
-    pub const CONFIGURATION_NAME: Prop<String> = Prop::new("ConfigurationName");
+    pub const CONFIGURATION_NAME: Prop<CfnSlackChannelConfiguration, String> = Prop::new("ConfigurationName");
     /// Key of `CustomizationResourceArns`, for [`Handle::set`].
-    pub const CUSTOMIZATION_RESOURCE_ARNS: Prop<Vec<String>> = Prop::new("CustomizationResourceArns");
+    pub const CUSTOMIZATION_RESOURCE_ARNS: Prop<CfnSlackChannelConfiguration, Vec<String>> = Prop::new("CustomizationResourceArns");
     /// Key of `GuardrailPolicies`, for [`Handle::set`].
-    pub const GUARDRAIL_POLICIES: Prop<Vec<String>> = Prop::new("GuardrailPolicies");
+    pub const GUARDRAIL_POLICIES: Prop<CfnSlackChannelConfiguration, Vec<String>> = Prop::new("GuardrailPolicies");
     /// Key of `IamRoleArn`, for [`Handle::set`].
-    pub const IAM_ROLE_ARN: Prop<String> = Prop::new("IamRoleArn");
+    pub const IAM_ROLE_ARN: Prop<CfnSlackChannelConfiguration, String> = Prop::new("IamRoleArn");
     /// Key of `LoggingLevel`, for [`Handle::set`].
-    pub const LOGGING_LEVEL: Prop<String> = Prop::new("LoggingLevel");
+    pub const LOGGING_LEVEL: Prop<CfnSlackChannelConfiguration, String> = Prop::new("LoggingLevel");
     /// Key of `SlackChannelId`, for [`Handle::set`].
-    pub const SLACK_CHANNEL_ID: Prop<String> = Prop::new("SlackChannelId");
+    pub const SLACK_CHANNEL_ID: Prop<CfnSlackChannelConfiguration, String> = Prop::new("SlackChannelId");
     /// Key of `SlackWorkspaceId`, for [`Handle::set`].
-    pub const SLACK_WORKSPACE_ID: Prop<String> = Prop::new("SlackWorkspaceId");
+    pub const SLACK_WORKSPACE_ID: Prop<CfnSlackChannelConfiguration, String> = Prop::new("SlackWorkspaceId");
     /// Key of `SnsTopicArns`, for [`Handle::set`].
-    pub const SNS_TOPIC_ARNS: Prop<Vec<String>> = Prop::new("SnsTopicArns");
+    pub const SNS_TOPIC_ARNS: Prop<CfnSlackChannelConfiguration, Vec<String>> = Prop::new("SnsTopicArns");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<slack_channel_configuration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSlackChannelConfiguration, Vec<slack_channel_configuration::Tag>> = Prop::new("Tags");
     /// Key of `UserRoleRequired`, for [`Handle::set`].
-    pub const USER_ROLE_REQUIRED: Prop<bool> = Prop::new("UserRoleRequired");
+    pub const USER_ROLE_REQUIRED: Prop<CfnSlackChannelConfiguration, bool> = Prop::new("UserRoleRequired");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSlackChannelConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &slack_channel_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSlackChannelConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &slack_channel_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnSlackChannelConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSlackChannelConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name (ARN) of the configuration

@@ -108,16 +108,29 @@ impl CfnAppInstance {
     pub const CFN_TYPE: &'static str = "AWS::Chime::AppInstance";
 
     /// Key of `Metadata`, for [`Handle::set`].
-    pub const METADATA: Prop<String> = Prop::new("Metadata");
+    pub const METADATA: Prop<CfnAppInstance, String> = Prop::new("Metadata");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAppInstance, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<app_instance::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAppInstance, Vec<app_instance::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAppInstanceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &app_instance::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAppInstanceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &app_instance::PROPS_SHAPE, props.into())?;
         Ok(CfnAppInstance { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAppInstance::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Number (ARN) of the AppInstance.
@@ -454,20 +467,33 @@ impl CfnAppInstanceBot {
     pub const CFN_TYPE: &'static str = "AWS::Chime::AppInstanceBot";
 
     /// Key of `AppInstanceArn`, for [`Handle::set`].
-    pub const APP_INSTANCE_ARN: Prop<String> = Prop::new("AppInstanceArn");
+    pub const APP_INSTANCE_ARN: Prop<CfnAppInstanceBot, String> = Prop::new("AppInstanceArn");
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<app_instance_bot::Configuration> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnAppInstanceBot, app_instance_bot::Configuration> = Prop::new("Configuration");
     /// Key of `Metadata`, for [`Handle::set`].
-    pub const METADATA: Prop<String> = Prop::new("Metadata");
+    pub const METADATA: Prop<CfnAppInstanceBot, String> = Prop::new("Metadata");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAppInstanceBot, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<app_instance_bot::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAppInstanceBot, Vec<app_instance_bot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAppInstanceBotProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &app_instance_bot::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAppInstanceBotProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &app_instance_bot::PROPS_SHAPE, props.into())?;
         Ok(CfnAppInstanceBot { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAppInstanceBot::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the AppInstanceBot.
@@ -659,22 +685,35 @@ impl CfnAppInstanceUser {
     pub const CFN_TYPE: &'static str = "AWS::Chime::AppInstanceUser";
 
     /// Key of `AppInstanceArn`, for [`Handle::set`].
-    pub const APP_INSTANCE_ARN: Prop<String> = Prop::new("AppInstanceArn");
+    pub const APP_INSTANCE_ARN: Prop<CfnAppInstanceUser, String> = Prop::new("AppInstanceArn");
     /// Key of `AppInstanceUserId`, for [`Handle::set`].
-    pub const APP_INSTANCE_USER_ID: Prop<String> = Prop::new("AppInstanceUserId");
+    pub const APP_INSTANCE_USER_ID: Prop<CfnAppInstanceUser, String> = Prop::new("AppInstanceUserId");
     /// Key of `ExpirationSettings`, for [`Handle::set`].
-    pub const EXPIRATION_SETTINGS: Prop<app_instance_user::ExpirationSettings> = Prop::new("ExpirationSettings");
+    pub const EXPIRATION_SETTINGS: Prop<CfnAppInstanceUser, app_instance_user::ExpirationSettings> = Prop::new("ExpirationSettings");
     /// Key of `Metadata`, for [`Handle::set`].
-    pub const METADATA: Prop<String> = Prop::new("Metadata");
+    pub const METADATA: Prop<CfnAppInstanceUser, String> = Prop::new("Metadata");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAppInstanceUser, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<app_instance_user::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAppInstanceUser, Vec<app_instance_user::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAppInstanceUserProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &app_instance_user::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAppInstanceUserProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &app_instance_user::PROPS_SHAPE, props.into())?;
         Ok(CfnAppInstanceUser { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAppInstanceUser::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AppInstanceUserArn`)
@@ -988,34 +1027,47 @@ impl CfnChannel {
     pub const CFN_TYPE: &'static str = "AWS::Chime::Channel";
 
     /// Key of `AppInstanceArn`, for [`Handle::set`].
-    pub const APP_INSTANCE_ARN: Prop<String> = Prop::new("AppInstanceArn");
+    pub const APP_INSTANCE_ARN: Prop<CfnChannel, String> = Prop::new("AppInstanceArn");
     /// Key of `ChannelId`, for [`Handle::set`].
-    pub const CHANNEL_ID: Prop<String> = Prop::new("ChannelId");
+    pub const CHANNEL_ID: Prop<CfnChannel, String> = Prop::new("ChannelId");
     /// Key of `ChimeBearer`, for [`Handle::set`].
-    pub const CHIME_BEARER: Prop<String> = Prop::new("ChimeBearer");
+    pub const CHIME_BEARER: Prop<CfnChannel, String> = Prop::new("ChimeBearer");
     /// Key of `ElasticChannelConfiguration`, for [`Handle::set`].
-    pub const ELASTIC_CHANNEL_CONFIGURATION: Prop<channel::ElasticChannelConfiguration> = Prop::new("ElasticChannelConfiguration");
+    pub const ELASTIC_CHANNEL_CONFIGURATION: Prop<CfnChannel, channel::ElasticChannelConfiguration> = Prop::new("ElasticChannelConfiguration");
     /// Key of `ExpirationSettings`, for [`Handle::set`].
-    pub const EXPIRATION_SETTINGS: Prop<channel::ExpirationSettings> = Prop::new("ExpirationSettings");
+    pub const EXPIRATION_SETTINGS: Prop<CfnChannel, channel::ExpirationSettings> = Prop::new("ExpirationSettings");
     /// Key of `MemberArns`, for [`Handle::set`].
-    pub const MEMBER_ARNS: Prop<Vec<String>> = Prop::new("MemberArns");
+    pub const MEMBER_ARNS: Prop<CfnChannel, Vec<String>> = Prop::new("MemberArns");
     /// Key of `Metadata`, for [`Handle::set`].
-    pub const METADATA: Prop<String> = Prop::new("Metadata");
+    pub const METADATA: Prop<CfnChannel, String> = Prop::new("Metadata");
     /// Key of `Mode`, for [`Handle::set`].
-    pub const MODE: Prop<channel::Mode> = Prop::new("Mode");
+    pub const MODE: Prop<CfnChannel, channel::Mode> = Prop::new("Mode");
     /// Key of `ModeratorArns`, for [`Handle::set`].
-    pub const MODERATOR_ARNS: Prop<Vec<String>> = Prop::new("ModeratorArns");
+    pub const MODERATOR_ARNS: Prop<CfnChannel, Vec<String>> = Prop::new("ModeratorArns");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnChannel, String> = Prop::new("Name");
     /// Key of `Privacy`, for [`Handle::set`].
-    pub const PRIVACY: Prop<channel::Privacy> = Prop::new("Privacy");
+    pub const PRIVACY: Prop<CfnChannel, channel::Privacy> = Prop::new("Privacy");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<channel::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnChannel, Vec<channel::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnChannelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &channel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnChannelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &channel::PROPS_SHAPE, props.into())?;
         Ok(CfnChannel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnChannel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the channel.
@@ -1328,18 +1380,31 @@ impl CfnChannelFlow {
     pub const CFN_TYPE: &'static str = "AWS::Chime::ChannelFlow";
 
     /// Key of `AppInstanceArn`, for [`Handle::set`].
-    pub const APP_INSTANCE_ARN: Prop<String> = Prop::new("AppInstanceArn");
+    pub const APP_INSTANCE_ARN: Prop<CfnChannelFlow, String> = Prop::new("AppInstanceArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnChannelFlow, String> = Prop::new("Name");
     /// Key of `Processors`, for [`Handle::set`].
-    pub const PROCESSORS: Prop<Vec<channel_flow::Processor>> = Prop::new("Processors");
+    pub const PROCESSORS: Prop<CfnChannelFlow, Vec<channel_flow::Processor>> = Prop::new("Processors");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<channel_flow::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnChannelFlow, Vec<channel_flow::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnChannelFlowProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &channel_flow::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnChannelFlowProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &channel_flow::PROPS_SHAPE, props.into())?;
         Ok(CfnChannelFlow { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnChannelFlow::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the app instance, extracted from the channel flow ARN.
@@ -2323,20 +2388,33 @@ impl CfnMediaInsightsPipelineConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::Chime::MediaInsightsPipelineConfiguration";
 
     /// Key of `Elements`, for [`Handle::set`].
-    pub const ELEMENTS: Prop<Vec<media_insights_pipeline_configuration::MediaInsightsPipelineConfigurationElement>> = Prop::new("Elements");
+    pub const ELEMENTS: Prop<CfnMediaInsightsPipelineConfiguration, Vec<media_insights_pipeline_configuration::MediaInsightsPipelineConfigurationElement>> = Prop::new("Elements");
     /// Key of `MediaInsightsPipelineConfigurationName`, for [`Handle::set`].
-    pub const MEDIA_INSIGHTS_PIPELINE_CONFIGURATION_NAME: Prop<String> = Prop::new("MediaInsightsPipelineConfigurationName");
+    pub const MEDIA_INSIGHTS_PIPELINE_CONFIGURATION_NAME: Prop<CfnMediaInsightsPipelineConfiguration, String> = Prop::new("MediaInsightsPipelineConfigurationName");
     /// Key of `RealTimeAlertConfiguration`, for [`Handle::set`].
-    pub const REAL_TIME_ALERT_CONFIGURATION: Prop<media_insights_pipeline_configuration::RealTimeAlertConfiguration> = Prop::new("RealTimeAlertConfiguration");
+    pub const REAL_TIME_ALERT_CONFIGURATION: Prop<CfnMediaInsightsPipelineConfiguration, media_insights_pipeline_configuration::RealTimeAlertConfiguration> = Prop::new("RealTimeAlertConfiguration");
     /// Key of `ResourceAccessRoleArn`, for [`Handle::set`].
-    pub const RESOURCE_ACCESS_ROLE_ARN: Prop<String> = Prop::new("ResourceAccessRoleArn");
+    pub const RESOURCE_ACCESS_ROLE_ARN: Prop<CfnMediaInsightsPipelineConfiguration, String> = Prop::new("ResourceAccessRoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<media_insights_pipeline_configuration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMediaInsightsPipelineConfiguration, Vec<media_insights_pipeline_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMediaInsightsPipelineConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &media_insights_pipeline_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMediaInsightsPipelineConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &media_insights_pipeline_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnMediaInsightsPipelineConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMediaInsightsPipelineConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time at which the configuration was created.
@@ -2505,16 +2583,29 @@ impl CfnMediaPipelineKinesisVideoStreamPool {
     pub const CFN_TYPE: &'static str = "AWS::Chime::MediaPipelineKinesisVideoStreamPool";
 
     /// Key of `PoolName`, for [`Handle::set`].
-    pub const POOL_NAME: Prop<String> = Prop::new("PoolName");
+    pub const POOL_NAME: Prop<CfnMediaPipelineKinesisVideoStreamPool, String> = Prop::new("PoolName");
     /// Key of `StreamConfiguration`, for [`Handle::set`].
-    pub const STREAM_CONFIGURATION: Prop<media_pipeline_kinesis_video_stream_pool::StreamConfiguration> = Prop::new("StreamConfiguration");
+    pub const STREAM_CONFIGURATION: Prop<CfnMediaPipelineKinesisVideoStreamPool, media_pipeline_kinesis_video_stream_pool::StreamConfiguration> = Prop::new("StreamConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<media_pipeline_kinesis_video_stream_pool::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMediaPipelineKinesisVideoStreamPool, Vec<media_pipeline_kinesis_video_stream_pool::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMediaPipelineKinesisVideoStreamPoolProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &media_pipeline_kinesis_video_stream_pool::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMediaPipelineKinesisVideoStreamPoolProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &media_pipeline_kinesis_video_stream_pool::PROPS_SHAPE, props.into())?;
         Ok(CfnMediaPipelineKinesisVideoStreamPool { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMediaPipelineKinesisVideoStreamPool::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the Kinesis Video Stream Pool.
@@ -2691,18 +2782,31 @@ impl CfnSipMediaApplication {
     pub const CFN_TYPE: &'static str = "AWS::Chime::SipMediaApplication";
 
     /// Key of `AwsRegion`, for [`Handle::set`].
-    pub const AWS_REGION: Prop<String> = Prop::new("AwsRegion");
+    pub const AWS_REGION: Prop<CfnSipMediaApplication, String> = Prop::new("AwsRegion");
     /// Key of `Endpoints`, for [`Handle::set`].
-    pub const ENDPOINTS: Prop<Vec<sip_media_application::SipMediaApplicationEndpoint>> = Prop::new("Endpoints");
+    pub const ENDPOINTS: Prop<CfnSipMediaApplication, Vec<sip_media_application::SipMediaApplicationEndpoint>> = Prop::new("Endpoints");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSipMediaApplication, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<sip_media_application::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSipMediaApplication, Vec<sip_media_application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSipMediaApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &sip_media_application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSipMediaApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &sip_media_application::PROPS_SHAPE, props.into())?;
         Ok(CfnSipMediaApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSipMediaApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The SIP media application creation timestamp, in ISO 8601 format.
@@ -2920,20 +3024,33 @@ impl CfnVoiceConnector {
     pub const CFN_TYPE: &'static str = "AWS::Chime::VoiceConnector";
 
     /// Key of `AwsRegion`, for [`Handle::set`].
-    pub const AWS_REGION: Prop<voice_connector::AwsRegion> = Prop::new("AwsRegion");
+    pub const AWS_REGION: Prop<CfnVoiceConnector, voice_connector::AwsRegion> = Prop::new("AwsRegion");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnVoiceConnector, String> = Prop::new("Name");
     /// Key of `NetworkType`, for [`Handle::set`].
-    pub const NETWORK_TYPE: Prop<voice_connector::NetworkType> = Prop::new("NetworkType");
+    pub const NETWORK_TYPE: Prop<CfnVoiceConnector, voice_connector::NetworkType> = Prop::new("NetworkType");
     /// Key of `RequireEncryption`, for [`Handle::set`].
-    pub const REQUIRE_ENCRYPTION: Prop<bool> = Prop::new("RequireEncryption");
+    pub const REQUIRE_ENCRYPTION: Prop<CfnVoiceConnector, bool> = Prop::new("RequireEncryption");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<voice_connector::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVoiceConnector, Vec<voice_connector::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVoiceConnectorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &voice_connector::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVoiceConnectorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &voice_connector::PROPS_SHAPE, props.into())?;
         Ok(CfnVoiceConnector { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVoiceConnector::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Voice Connector creation timestamp, in ISO 8601 format.

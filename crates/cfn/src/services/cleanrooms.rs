@@ -388,32 +388,45 @@ impl CfnAnalysisTemplate {
     pub const CFN_TYPE: &'static str = "AWS::CleanRooms::AnalysisTemplate";
 
     /// Key of `AnalysisParameters`, for [`Handle::set`].
-    pub const ANALYSIS_PARAMETERS: Prop<Vec<analysis_template::AnalysisParameter>> = Prop::new("AnalysisParameters");
+    pub const ANALYSIS_PARAMETERS: Prop<CfnAnalysisTemplate, Vec<analysis_template::AnalysisParameter>> = Prop::new("AnalysisParameters");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAnalysisTemplate, String> = Prop::new("Description");
     /// Key of `ErrorMessageConfiguration`, for [`Handle::set`].
-    pub const ERROR_MESSAGE_CONFIGURATION: Prop<analysis_template::ErrorMessageConfiguration> = Prop::new("ErrorMessageConfiguration");
+    pub const ERROR_MESSAGE_CONFIGURATION: Prop<CfnAnalysisTemplate, analysis_template::ErrorMessageConfiguration> = Prop::new("ErrorMessageConfiguration");
     /// Key of `Format`, for [`Handle::set`].
-    pub const FORMAT: Prop<analysis_template::Format> = Prop::new("Format");
+    pub const FORMAT: Prop<CfnAnalysisTemplate, analysis_template::Format> = Prop::new("Format");
     /// Key of `MembershipIdentifier`, for [`Handle::set`].
-    pub const MEMBERSHIP_IDENTIFIER: Prop<String> = Prop::new("MembershipIdentifier");
+    pub const MEMBERSHIP_IDENTIFIER: Prop<CfnAnalysisTemplate, String> = Prop::new("MembershipIdentifier");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAnalysisTemplate, String> = Prop::new("Name");
     /// Key of `Schema`, for [`Handle::set`].
-    pub const SCHEMA: Prop<analysis_template::AnalysisSchema> = Prop::new("Schema");
+    pub const SCHEMA: Prop<CfnAnalysisTemplate, analysis_template::AnalysisSchema> = Prop::new("Schema");
     /// Key of `Source`, for [`Handle::set`].
-    pub const SOURCE: Prop<Json> = Prop::new("Source");
+    pub const SOURCE: Prop<CfnAnalysisTemplate, Json> = Prop::new("Source");
     /// Key of `SourceMetadata`, for [`Handle::set`].
-    pub const SOURCE_METADATA: Prop<Json> = Prop::new("SourceMetadata");
+    pub const SOURCE_METADATA: Prop<CfnAnalysisTemplate, Json> = Prop::new("SourceMetadata");
     /// Key of `SyntheticDataParameters`, for [`Handle::set`].
-    pub const SYNTHETIC_DATA_PARAMETERS: Prop<Json> = Prop::new("SyntheticDataParameters");
+    pub const SYNTHETIC_DATA_PARAMETERS: Prop<CfnAnalysisTemplate, Json> = Prop::new("SyntheticDataParameters");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<analysis_template::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAnalysisTemplate, Vec<analysis_template::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAnalysisTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &analysis_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAnalysisTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &analysis_template::PROPS_SHAPE, props.into())?;
         Ok(CfnAnalysisTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAnalysisTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AnalysisTemplateIdentifier`)
@@ -1209,40 +1222,53 @@ impl CfnCollaboration {
     pub const CFN_TYPE: &'static str = "AWS::CleanRooms::Collaboration";
 
     /// Key of `AllowedResultRegions`, for [`Handle::set`].
-    pub const ALLOWED_RESULT_REGIONS: Prop<Vec<collaboration::SupportedS3Region>> = Prop::new("AllowedResultRegions");
+    pub const ALLOWED_RESULT_REGIONS: Prop<CfnCollaboration, Vec<collaboration::SupportedS3Region>> = Prop::new("AllowedResultRegions");
     /// Key of `AnalyticsEngine`, for [`Handle::set`].
-    pub const ANALYTICS_ENGINE: Prop<collaboration::AnalyticsEngine> = Prop::new("AnalyticsEngine");
+    pub const ANALYTICS_ENGINE: Prop<CfnCollaboration, collaboration::AnalyticsEngine> = Prop::new("AnalyticsEngine");
     /// Key of `AutoApprovedChangeTypes`, for [`Handle::set`].
-    pub const AUTO_APPROVED_CHANGE_TYPES: Prop<Vec<collaboration::AutoApprovedChangeType>> = Prop::new("AutoApprovedChangeTypes");
+    pub const AUTO_APPROVED_CHANGE_TYPES: Prop<CfnCollaboration, Vec<collaboration::AutoApprovedChangeType>> = Prop::new("AutoApprovedChangeTypes");
     /// Key of `CreatorDisplayName`, for [`Handle::set`].
-    pub const CREATOR_DISPLAY_NAME: Prop<String> = Prop::new("CreatorDisplayName");
+    pub const CREATOR_DISPLAY_NAME: Prop<CfnCollaboration, String> = Prop::new("CreatorDisplayName");
     /// Key of `CreatorMLMemberAbilities`, for [`Handle::set`].
-    pub const CREATOR_ML_MEMBER_ABILITIES: Prop<collaboration::MLMemberAbilities> = Prop::new("CreatorMLMemberAbilities");
+    pub const CREATOR_ML_MEMBER_ABILITIES: Prop<CfnCollaboration, collaboration::MLMemberAbilities> = Prop::new("CreatorMLMemberAbilities");
     /// Key of `CreatorMemberAbilities`, for [`Handle::set`].
-    pub const CREATOR_MEMBER_ABILITIES: Prop<Vec<collaboration::MemberAbility>> = Prop::new("CreatorMemberAbilities");
+    pub const CREATOR_MEMBER_ABILITIES: Prop<CfnCollaboration, Vec<collaboration::MemberAbility>> = Prop::new("CreatorMemberAbilities");
     /// Key of `CreatorPaymentConfiguration`, for [`Handle::set`].
-    pub const CREATOR_PAYMENT_CONFIGURATION: Prop<collaboration::PaymentConfiguration> = Prop::new("CreatorPaymentConfiguration");
+    pub const CREATOR_PAYMENT_CONFIGURATION: Prop<CfnCollaboration, collaboration::PaymentConfiguration> = Prop::new("CreatorPaymentConfiguration");
     /// Key of `DataEncryptionMetadata`, for [`Handle::set`].
-    pub const DATA_ENCRYPTION_METADATA: Prop<collaboration::DataEncryptionMetadata> = Prop::new("DataEncryptionMetadata");
+    pub const DATA_ENCRYPTION_METADATA: Prop<CfnCollaboration, collaboration::DataEncryptionMetadata> = Prop::new("DataEncryptionMetadata");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCollaboration, String> = Prop::new("Description");
     /// Key of `IsMetricsEnabled`, for [`Handle::set`].
-    pub const IS_METRICS_ENABLED: Prop<bool> = Prop::new("IsMetricsEnabled");
+    pub const IS_METRICS_ENABLED: Prop<CfnCollaboration, bool> = Prop::new("IsMetricsEnabled");
     /// Key of `JobLogStatus`, for [`Handle::set`].
-    pub const JOB_LOG_STATUS: Prop<collaboration::CollaborationJobLogStatus> = Prop::new("JobLogStatus");
+    pub const JOB_LOG_STATUS: Prop<CfnCollaboration, collaboration::CollaborationJobLogStatus> = Prop::new("JobLogStatus");
     /// Key of `Members`, for [`Handle::set`].
-    pub const MEMBERS: Prop<Vec<collaboration::MemberSpecification>> = Prop::new("Members");
+    pub const MEMBERS: Prop<CfnCollaboration, Vec<collaboration::MemberSpecification>> = Prop::new("Members");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCollaboration, String> = Prop::new("Name");
     /// Key of `QueryLogStatus`, for [`Handle::set`].
-    pub const QUERY_LOG_STATUS: Prop<collaboration::CollaborationQueryLogStatus> = Prop::new("QueryLogStatus");
+    pub const QUERY_LOG_STATUS: Prop<CfnCollaboration, collaboration::CollaborationQueryLogStatus> = Prop::new("QueryLogStatus");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<collaboration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCollaboration, Vec<collaboration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCollaborationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &collaboration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCollaborationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &collaboration::PROPS_SHAPE, props.into())?;
         Ok(CfnCollaboration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCollaboration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1525,26 +1551,39 @@ impl CfnConfiguredTable {
     pub const CFN_TYPE: &'static str = "AWS::CleanRooms::ConfiguredTable";
 
     /// Key of `AllowedColumns`, for [`Handle::set`].
-    pub const ALLOWED_COLUMNS: Prop<Vec<String>> = Prop::new("AllowedColumns");
+    pub const ALLOWED_COLUMNS: Prop<CfnConfiguredTable, Vec<String>> = Prop::new("AllowedColumns");
     /// Key of `AnalysisMethod`, for [`Handle::set`].
-    pub const ANALYSIS_METHOD: Prop<configured_table::AnalysisMethod> = Prop::new("AnalysisMethod");
+    pub const ANALYSIS_METHOD: Prop<CfnConfiguredTable, configured_table::AnalysisMethod> = Prop::new("AnalysisMethod");
     /// Key of `AnalysisRules`, for [`Handle::set`].
-    pub const ANALYSIS_RULES: Prop<Vec<configured_table::AnalysisRule>> = Prop::new("AnalysisRules");
+    pub const ANALYSIS_RULES: Prop<CfnConfiguredTable, Vec<configured_table::AnalysisRule>> = Prop::new("AnalysisRules");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnConfiguredTable, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnConfiguredTable, String> = Prop::new("Name");
     /// Key of `SelectedAnalysisMethods`, for [`Handle::set`].
-    pub const SELECTED_ANALYSIS_METHODS: Prop<Vec<configured_table::SelectedAnalysisMethod>> = Prop::new("SelectedAnalysisMethods");
+    pub const SELECTED_ANALYSIS_METHODS: Prop<CfnConfiguredTable, Vec<configured_table::SelectedAnalysisMethod>> = Prop::new("SelectedAnalysisMethods");
     /// Key of `TableReference`, for [`Handle::set`].
-    pub const TABLE_REFERENCE: Prop<Json> = Prop::new("TableReference");
+    pub const TABLE_REFERENCE: Prop<CfnConfiguredTable, Json> = Prop::new("TableReference");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<configured_table::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConfiguredTable, Vec<configured_table::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConfiguredTableProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &configured_table::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConfiguredTableProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &configured_table::PROPS_SHAPE, props.into())?;
         Ok(CfnConfiguredTable { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConfiguredTable::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1770,24 +1809,37 @@ impl CfnConfiguredTableAssociation {
     pub const CFN_TYPE: &'static str = "AWS::CleanRooms::ConfiguredTableAssociation";
 
     /// Key of `ConfiguredTableAssociationAnalysisRules`, for [`Handle::set`].
-    pub const CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULES: Prop<Vec<configured_table_association::ConfiguredTableAssociationAnalysisRule>> = Prop::new("ConfiguredTableAssociationAnalysisRules");
+    pub const CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULES: Prop<CfnConfiguredTableAssociation, Vec<configured_table_association::ConfiguredTableAssociationAnalysisRule>> = Prop::new("ConfiguredTableAssociationAnalysisRules");
     /// Key of `ConfiguredTableIdentifier`, for [`Handle::set`].
-    pub const CONFIGURED_TABLE_IDENTIFIER: Prop<String> = Prop::new("ConfiguredTableIdentifier");
+    pub const CONFIGURED_TABLE_IDENTIFIER: Prop<CfnConfiguredTableAssociation, String> = Prop::new("ConfiguredTableIdentifier");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnConfiguredTableAssociation, String> = Prop::new("Description");
     /// Key of `MembershipIdentifier`, for [`Handle::set`].
-    pub const MEMBERSHIP_IDENTIFIER: Prop<String> = Prop::new("MembershipIdentifier");
+    pub const MEMBERSHIP_IDENTIFIER: Prop<CfnConfiguredTableAssociation, String> = Prop::new("MembershipIdentifier");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnConfiguredTableAssociation, String> = Prop::new("Name");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnConfiguredTableAssociation, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<configured_table_association::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConfiguredTableAssociation, Vec<configured_table_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConfiguredTableAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &configured_table_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConfiguredTableAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &configured_table_association::PROPS_SHAPE, props.into())?;
         Ok(CfnConfiguredTableAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConfiguredTableAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1949,22 +2001,35 @@ impl CfnIdMappingTable {
     pub const CFN_TYPE: &'static str = "AWS::CleanRooms::IdMappingTable";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnIdMappingTable, String> = Prop::new("Description");
     /// Key of `InputReferenceConfig`, for [`Handle::set`].
-    pub const INPUT_REFERENCE_CONFIG: Prop<id_mapping_table::IdMappingTableInputReferenceConfig> = Prop::new("InputReferenceConfig");
+    pub const INPUT_REFERENCE_CONFIG: Prop<CfnIdMappingTable, id_mapping_table::IdMappingTableInputReferenceConfig> = Prop::new("InputReferenceConfig");
     /// Key of `KmsKeyArn`, for [`Handle::set`].
-    pub const KMS_KEY_ARN: Prop<String> = Prop::new("KmsKeyArn");
+    pub const KMS_KEY_ARN: Prop<CfnIdMappingTable, String> = Prop::new("KmsKeyArn");
     /// Key of `MembershipIdentifier`, for [`Handle::set`].
-    pub const MEMBERSHIP_IDENTIFIER: Prop<String> = Prop::new("MembershipIdentifier");
+    pub const MEMBERSHIP_IDENTIFIER: Prop<CfnIdMappingTable, String> = Prop::new("MembershipIdentifier");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnIdMappingTable, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<id_mapping_table::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIdMappingTable, Vec<id_mapping_table::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIdMappingTableProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &id_mapping_table::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIdMappingTableProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &id_mapping_table::PROPS_SHAPE, props.into())?;
         Ok(CfnIdMappingTable { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIdMappingTable::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -2177,22 +2242,35 @@ impl CfnIdNamespaceAssociation {
     pub const CFN_TYPE: &'static str = "AWS::CleanRooms::IdNamespaceAssociation";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnIdNamespaceAssociation, String> = Prop::new("Description");
     /// Key of `IdMappingConfig`, for [`Handle::set`].
-    pub const ID_MAPPING_CONFIG: Prop<id_namespace_association::IdMappingConfig> = Prop::new("IdMappingConfig");
+    pub const ID_MAPPING_CONFIG: Prop<CfnIdNamespaceAssociation, id_namespace_association::IdMappingConfig> = Prop::new("IdMappingConfig");
     /// Key of `InputReferenceConfig`, for [`Handle::set`].
-    pub const INPUT_REFERENCE_CONFIG: Prop<id_namespace_association::IdNamespaceAssociationInputReferenceConfig> = Prop::new("InputReferenceConfig");
+    pub const INPUT_REFERENCE_CONFIG: Prop<CfnIdNamespaceAssociation, id_namespace_association::IdNamespaceAssociationInputReferenceConfig> = Prop::new("InputReferenceConfig");
     /// Key of `MembershipIdentifier`, for [`Handle::set`].
-    pub const MEMBERSHIP_IDENTIFIER: Prop<String> = Prop::new("MembershipIdentifier");
+    pub const MEMBERSHIP_IDENTIFIER: Prop<CfnIdNamespaceAssociation, String> = Prop::new("MembershipIdentifier");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnIdNamespaceAssociation, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<id_namespace_association::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIdNamespaceAssociation, Vec<id_namespace_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIdNamespaceAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &id_namespace_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIdNamespaceAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &id_namespace_association::PROPS_SHAPE, props.into())?;
         Ok(CfnIdNamespaceAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIdNamespaceAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -2478,24 +2556,37 @@ impl CfnIntermediateTable {
     pub const CFN_TYPE: &'static str = "AWS::CleanRooms::IntermediateTable";
 
     /// Key of `AnalysisRules`, for [`Handle::set`].
-    pub const ANALYSIS_RULES: Prop<Vec<intermediate_table::IntermediateTableAnalysisRule>> = Prop::new("AnalysisRules");
+    pub const ANALYSIS_RULES: Prop<CfnIntermediateTable, Vec<intermediate_table::IntermediateTableAnalysisRule>> = Prop::new("AnalysisRules");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnIntermediateTable, String> = Prop::new("Description");
     /// Key of `KmsKeyArn`, for [`Handle::set`].
-    pub const KMS_KEY_ARN: Prop<String> = Prop::new("KmsKeyArn");
+    pub const KMS_KEY_ARN: Prop<CfnIntermediateTable, String> = Prop::new("KmsKeyArn");
     /// Key of `MembershipIdentifier`, for [`Handle::set`].
-    pub const MEMBERSHIP_IDENTIFIER: Prop<String> = Prop::new("MembershipIdentifier");
+    pub const MEMBERSHIP_IDENTIFIER: Prop<CfnIntermediateTable, String> = Prop::new("MembershipIdentifier");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnIntermediateTable, String> = Prop::new("Name");
     /// Key of `PopulationAnalysisConfiguration`, for [`Handle::set`].
-    pub const POPULATION_ANALYSIS_CONFIGURATION: Prop<intermediate_table::PopulationAnalysisConfiguration> = Prop::new("PopulationAnalysisConfiguration");
+    pub const POPULATION_ANALYSIS_CONFIGURATION: Prop<CfnIntermediateTable, intermediate_table::PopulationAnalysisConfiguration> = Prop::new("PopulationAnalysisConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<intermediate_table::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIntermediateTable, Vec<intermediate_table::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIntermediateTableProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &intermediate_table::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIntermediateTableProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &intermediate_table::PROPS_SHAPE, props.into())?;
         Ok(CfnIntermediateTable { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIntermediateTable::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -3158,26 +3249,39 @@ impl CfnMembership {
     pub const CFN_TYPE: &'static str = "AWS::CleanRooms::Membership";
 
     /// Key of `CollaborationIdentifier`, for [`Handle::set`].
-    pub const COLLABORATION_IDENTIFIER: Prop<String> = Prop::new("CollaborationIdentifier");
+    pub const COLLABORATION_IDENTIFIER: Prop<CfnMembership, String> = Prop::new("CollaborationIdentifier");
     /// Key of `DefaultJobResultConfiguration`, for [`Handle::set`].
-    pub const DEFAULT_JOB_RESULT_CONFIGURATION: Prop<membership::MembershipProtectedJobResultConfiguration> = Prop::new("DefaultJobResultConfiguration");
+    pub const DEFAULT_JOB_RESULT_CONFIGURATION: Prop<CfnMembership, membership::MembershipProtectedJobResultConfiguration> = Prop::new("DefaultJobResultConfiguration");
     /// Key of `DefaultResultConfiguration`, for [`Handle::set`].
-    pub const DEFAULT_RESULT_CONFIGURATION: Prop<membership::MembershipProtectedQueryResultConfiguration> = Prop::new("DefaultResultConfiguration");
+    pub const DEFAULT_RESULT_CONFIGURATION: Prop<CfnMembership, membership::MembershipProtectedQueryResultConfiguration> = Prop::new("DefaultResultConfiguration");
     /// Key of `IsMetricsEnabled`, for [`Handle::set`].
-    pub const IS_METRICS_ENABLED: Prop<bool> = Prop::new("IsMetricsEnabled");
+    pub const IS_METRICS_ENABLED: Prop<CfnMembership, bool> = Prop::new("IsMetricsEnabled");
     /// Key of `JobLogStatus`, for [`Handle::set`].
-    pub const JOB_LOG_STATUS: Prop<membership::MembershipJobLogStatus> = Prop::new("JobLogStatus");
+    pub const JOB_LOG_STATUS: Prop<CfnMembership, membership::MembershipJobLogStatus> = Prop::new("JobLogStatus");
     /// Key of `PaymentConfiguration`, for [`Handle::set`].
-    pub const PAYMENT_CONFIGURATION: Prop<membership::MembershipPaymentConfiguration> = Prop::new("PaymentConfiguration");
+    pub const PAYMENT_CONFIGURATION: Prop<CfnMembership, membership::MembershipPaymentConfiguration> = Prop::new("PaymentConfiguration");
     /// Key of `QueryLogStatus`, for [`Handle::set`].
-    pub const QUERY_LOG_STATUS: Prop<membership::MembershipQueryLogStatus> = Prop::new("QueryLogStatus");
+    pub const QUERY_LOG_STATUS: Prop<CfnMembership, membership::MembershipQueryLogStatus> = Prop::new("QueryLogStatus");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<membership::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMembership, Vec<membership::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMembershipProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &membership::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMembershipProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &membership::PROPS_SHAPE, props.into())?;
         Ok(CfnMembership { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMembership::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -3487,20 +3591,33 @@ impl CfnPrivacyBudgetTemplate {
     pub const CFN_TYPE: &'static str = "AWS::CleanRooms::PrivacyBudgetTemplate";
 
     /// Key of `AutoRefresh`, for [`Handle::set`].
-    pub const AUTO_REFRESH: Prop<privacy_budget_template::AutoRefresh> = Prop::new("AutoRefresh");
+    pub const AUTO_REFRESH: Prop<CfnPrivacyBudgetTemplate, privacy_budget_template::AutoRefresh> = Prop::new("AutoRefresh");
     /// Key of `MembershipIdentifier`, for [`Handle::set`].
-    pub const MEMBERSHIP_IDENTIFIER: Prop<String> = Prop::new("MembershipIdentifier");
+    pub const MEMBERSHIP_IDENTIFIER: Prop<CfnPrivacyBudgetTemplate, String> = Prop::new("MembershipIdentifier");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<privacy_budget_template::Parameters> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnPrivacyBudgetTemplate, privacy_budget_template::Parameters> = Prop::new("Parameters");
     /// Key of `PrivacyBudgetType`, for [`Handle::set`].
-    pub const PRIVACY_BUDGET_TYPE: Prop<privacy_budget_template::PrivacyBudgetType> = Prop::new("PrivacyBudgetType");
+    pub const PRIVACY_BUDGET_TYPE: Prop<CfnPrivacyBudgetTemplate, privacy_budget_template::PrivacyBudgetType> = Prop::new("PrivacyBudgetType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<privacy_budget_template::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPrivacyBudgetTemplate, Vec<privacy_budget_template::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPrivacyBudgetTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &privacy_budget_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPrivacyBudgetTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &privacy_budget_template::PROPS_SHAPE, props.into())?;
         Ok(CfnPrivacyBudgetTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPrivacyBudgetTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

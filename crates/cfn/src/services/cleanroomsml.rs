@@ -229,24 +229,37 @@ impl CfnConfiguredModelAlgorithm {
     pub const CFN_TYPE: &'static str = "AWS::CleanRoomsML::ConfiguredModelAlgorithm";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnConfiguredModelAlgorithm, String> = Prop::new("Description");
     /// Key of `InferenceContainerConfig`, for [`Handle::set`].
-    pub const INFERENCE_CONTAINER_CONFIG: Prop<configured_model_algorithm::InferenceContainerConfig> = Prop::new("InferenceContainerConfig");
+    pub const INFERENCE_CONTAINER_CONFIG: Prop<CfnConfiguredModelAlgorithm, configured_model_algorithm::InferenceContainerConfig> = Prop::new("InferenceContainerConfig");
     /// Key of `KmsKeyArn`, for [`Handle::set`].
-    pub const KMS_KEY_ARN: Prop<String> = Prop::new("KmsKeyArn");
+    pub const KMS_KEY_ARN: Prop<CfnConfiguredModelAlgorithm, String> = Prop::new("KmsKeyArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnConfiguredModelAlgorithm, String> = Prop::new("Name");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnConfiguredModelAlgorithm, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<configured_model_algorithm::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConfiguredModelAlgorithm, Vec<configured_model_algorithm::Tag>> = Prop::new("Tags");
     /// Key of `TrainingContainerConfig`, for [`Handle::set`].
-    pub const TRAINING_CONTAINER_CONFIG: Prop<configured_model_algorithm::ContainerConfig> = Prop::new("TrainingContainerConfig");
+    pub const TRAINING_CONTAINER_CONFIG: Prop<CfnConfiguredModelAlgorithm, configured_model_algorithm::ContainerConfig> = Prop::new("TrainingContainerConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConfiguredModelAlgorithmProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &configured_model_algorithm::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConfiguredModelAlgorithmProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &configured_model_algorithm::PROPS_SHAPE, props.into())?;
         Ok(CfnConfiguredModelAlgorithm { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConfiguredModelAlgorithm::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ConfiguredModelAlgorithmArn`)
@@ -936,22 +949,35 @@ impl CfnConfiguredModelAlgorithmAssociation {
     pub const CFN_TYPE: &'static str = "AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation";
 
     /// Key of `ConfiguredModelAlgorithmArn`, for [`Handle::set`].
-    pub const CONFIGURED_MODEL_ALGORITHM_ARN: Prop<String> = Prop::new("ConfiguredModelAlgorithmArn");
+    pub const CONFIGURED_MODEL_ALGORITHM_ARN: Prop<CfnConfiguredModelAlgorithmAssociation, String> = Prop::new("ConfiguredModelAlgorithmArn");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnConfiguredModelAlgorithmAssociation, String> = Prop::new("Description");
     /// Key of `MembershipIdentifier`, for [`Handle::set`].
-    pub const MEMBERSHIP_IDENTIFIER: Prop<String> = Prop::new("MembershipIdentifier");
+    pub const MEMBERSHIP_IDENTIFIER: Prop<CfnConfiguredModelAlgorithmAssociation, String> = Prop::new("MembershipIdentifier");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnConfiguredModelAlgorithmAssociation, String> = Prop::new("Name");
     /// Key of `PrivacyConfiguration`, for [`Handle::set`].
-    pub const PRIVACY_CONFIGURATION: Prop<configured_model_algorithm_association::PrivacyConfiguration> = Prop::new("PrivacyConfiguration");
+    pub const PRIVACY_CONFIGURATION: Prop<CfnConfiguredModelAlgorithmAssociation, configured_model_algorithm_association::PrivacyConfiguration> = Prop::new("PrivacyConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<configured_model_algorithm_association::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConfiguredModelAlgorithmAssociation, Vec<configured_model_algorithm_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConfiguredModelAlgorithmAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &configured_model_algorithm_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConfiguredModelAlgorithmAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &configured_model_algorithm_association::PROPS_SHAPE, props.into())?;
         Ok(CfnConfiguredModelAlgorithmAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConfiguredModelAlgorithmAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CollaborationIdentifier`)
@@ -1306,20 +1332,33 @@ impl CfnTrainingDataset {
     pub const CFN_TYPE: &'static str = "AWS::CleanRoomsML::TrainingDataset";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnTrainingDataset, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTrainingDataset, String> = Prop::new("Name");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnTrainingDataset, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<training_dataset::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTrainingDataset, Vec<training_dataset::Tag>> = Prop::new("Tags");
     /// Key of `TrainingData`, for [`Handle::set`].
-    pub const TRAINING_DATA: Prop<Vec<training_dataset::Dataset>> = Prop::new("TrainingData");
+    pub const TRAINING_DATA: Prop<CfnTrainingDataset, Vec<training_dataset::Dataset>> = Prop::new("TrainingData");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTrainingDatasetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &training_dataset::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTrainingDatasetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &training_dataset::PROPS_SHAPE, props.into())?;
         Ok(CfnTrainingDataset { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTrainingDataset::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Status`)

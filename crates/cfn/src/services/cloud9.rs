@@ -185,30 +185,43 @@ impl CfnEnvironmentEC2 {
     pub const CFN_TYPE: &'static str = "AWS::Cloud9::EnvironmentEC2";
 
     /// Key of `AutomaticStopTimeMinutes`, for [`Handle::set`].
-    pub const AUTOMATIC_STOP_TIME_MINUTES: Prop<i64> = Prop::new("AutomaticStopTimeMinutes");
+    pub const AUTOMATIC_STOP_TIME_MINUTES: Prop<CfnEnvironmentEC2, i64> = Prop::new("AutomaticStopTimeMinutes");
     /// Key of `ConnectionType`, for [`Handle::set`].
-    pub const CONNECTION_TYPE: Prop<environment_ec2::ConnectionType> = Prop::new("ConnectionType");
+    pub const CONNECTION_TYPE: Prop<CfnEnvironmentEC2, environment_ec2::ConnectionType> = Prop::new("ConnectionType");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEnvironmentEC2, String> = Prop::new("Description");
     /// Key of `ImageId`, for [`Handle::set`].
-    pub const IMAGE_ID: Prop<String> = Prop::new("ImageId");
+    pub const IMAGE_ID: Prop<CfnEnvironmentEC2, String> = Prop::new("ImageId");
     /// Key of `InstanceType`, for [`Handle::set`].
-    pub const INSTANCE_TYPE: Prop<String> = Prop::new("InstanceType");
+    pub const INSTANCE_TYPE: Prop<CfnEnvironmentEC2, String> = Prop::new("InstanceType");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEnvironmentEC2, String> = Prop::new("Name");
     /// Key of `OwnerArn`, for [`Handle::set`].
-    pub const OWNER_ARN: Prop<String> = Prop::new("OwnerArn");
+    pub const OWNER_ARN: Prop<CfnEnvironmentEC2, String> = Prop::new("OwnerArn");
     /// Key of `Repositories`, for [`Handle::set`].
-    pub const REPOSITORIES: Prop<Vec<environment_ec2::Repository>> = Prop::new("Repositories");
+    pub const REPOSITORIES: Prop<CfnEnvironmentEC2, Vec<environment_ec2::Repository>> = Prop::new("Repositories");
     /// Key of `SubnetId`, for [`Handle::set`].
-    pub const SUBNET_ID: Prop<String> = Prop::new("SubnetId");
+    pub const SUBNET_ID: Prop<CfnEnvironmentEC2, String> = Prop::new("SubnetId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<environment_ec2::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEnvironmentEC2, Vec<environment_ec2::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEnvironmentEC2Props) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &environment_ec2::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEnvironmentEC2Props) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &environment_ec2::PROPS_SHAPE, props.into())?;
         Ok(CfnEnvironmentEC2 { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEnvironmentEC2::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the development environment.

@@ -272,40 +272,53 @@ impl CfnChangeSet {
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::ChangeSet";
 
     /// Key of `Capabilities`, for [`Handle::set`].
-    pub const CAPABILITIES: Prop<Vec<change_set::Capability>> = Prop::new("Capabilities");
+    pub const CAPABILITIES: Prop<CfnChangeSet, Vec<change_set::Capability>> = Prop::new("Capabilities");
     /// Key of `ChangeSetName`, for [`Handle::set`].
-    pub const CHANGE_SET_NAME: Prop<String> = Prop::new("ChangeSetName");
+    pub const CHANGE_SET_NAME: Prop<CfnChangeSet, String> = Prop::new("ChangeSetName");
     /// Key of `ChangeSetType`, for [`Handle::set`].
-    pub const CHANGE_SET_TYPE: Prop<change_set::ChangeSetType> = Prop::new("ChangeSetType");
+    pub const CHANGE_SET_TYPE: Prop<CfnChangeSet, change_set::ChangeSetType> = Prop::new("ChangeSetType");
     /// Key of `DeploymentMode`, for [`Handle::set`].
-    pub const DEPLOYMENT_MODE: Prop<change_set::DeploymentMode> = Prop::new("DeploymentMode");
+    pub const DEPLOYMENT_MODE: Prop<CfnChangeSet, change_set::DeploymentMode> = Prop::new("DeploymentMode");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnChangeSet, String> = Prop::new("Description");
     /// Key of `ImportExistingResources`, for [`Handle::set`].
-    pub const IMPORT_EXISTING_RESOURCES: Prop<bool> = Prop::new("ImportExistingResources");
+    pub const IMPORT_EXISTING_RESOURCES: Prop<CfnChangeSet, bool> = Prop::new("ImportExistingResources");
     /// Key of `IncludeNestedStacks`, for [`Handle::set`].
-    pub const INCLUDE_NESTED_STACKS: Prop<bool> = Prop::new("IncludeNestedStacks");
+    pub const INCLUDE_NESTED_STACKS: Prop<CfnChangeSet, bool> = Prop::new("IncludeNestedStacks");
     /// Key of `NotificationARNs`, for [`Handle::set`].
-    pub const NOTIFICATION_AR_NS: Prop<Vec<String>> = Prop::new("NotificationARNs");
+    pub const NOTIFICATION_AR_NS: Prop<CfnChangeSet, Vec<String>> = Prop::new("NotificationARNs");
     /// Key of `OnStackFailure`, for [`Handle::set`].
-    pub const ON_STACK_FAILURE: Prop<change_set::OnStackFailure> = Prop::new("OnStackFailure");
+    pub const ON_STACK_FAILURE: Prop<CfnChangeSet, change_set::OnStackFailure> = Prop::new("OnStackFailure");
     /// Key of `RoleARN`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleARN");
+    pub const ROLE_ARN: Prop<CfnChangeSet, String> = Prop::new("RoleARN");
     /// Key of `StackName`, for [`Handle::set`].
-    pub const STACK_NAME: Prop<String> = Prop::new("StackName");
+    pub const STACK_NAME: Prop<CfnChangeSet, String> = Prop::new("StackName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<change_set::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnChangeSet, Vec<change_set::Tag>> = Prop::new("Tags");
     /// Key of `TemplateBody`, for [`Handle::set`].
-    pub const TEMPLATE_BODY: Prop<String> = Prop::new("TemplateBody");
+    pub const TEMPLATE_BODY: Prop<CfnChangeSet, String> = Prop::new("TemplateBody");
     /// Key of `TemplateURL`, for [`Handle::set`].
-    pub const TEMPLATE_URL: Prop<String> = Prop::new("TemplateURL");
+    pub const TEMPLATE_URL: Prop<CfnChangeSet, String> = Prop::new("TemplateURL");
     /// Key of `UsePreviousTemplate`, for [`Handle::set`].
-    pub const USE_PREVIOUS_TEMPLATE: Prop<bool> = Prop::new("UsePreviousTemplate");
+    pub const USE_PREVIOUS_TEMPLATE: Prop<CfnChangeSet, bool> = Prop::new("UsePreviousTemplate");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnChangeSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &change_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnChangeSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &change_set::PROPS_SHAPE, props.into())?;
         Ok(CfnChangeSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnChangeSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the change set.
@@ -389,14 +402,27 @@ impl CfnCustomResource {
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::CustomResource";
 
     /// Key of `ServiceTimeout`, for [`Handle::set`].
-    pub const SERVICE_TIMEOUT: Prop<i64> = Prop::new("ServiceTimeout");
+    pub const SERVICE_TIMEOUT: Prop<CfnCustomResource, i64> = Prop::new("ServiceTimeout");
     /// Key of `ServiceToken`, for [`Handle::set`].
-    pub const SERVICE_TOKEN: Prop<String> = Prop::new("ServiceToken");
+    pub const SERVICE_TOKEN: Prop<CfnCustomResource, String> = Prop::new("ServiceToken");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCustomResourceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &custom_resource::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCustomResourceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &custom_resource::PROPS_SHAPE, props.into())?;
         Ok(CfnCustomResource { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCustomResource::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -546,14 +572,27 @@ impl CfnGeneratedTemplate {
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::GeneratedTemplate";
 
     /// Key of `GeneratedTemplateName`, for [`Handle::set`].
-    pub const GENERATED_TEMPLATE_NAME: Prop<String> = Prop::new("GeneratedTemplateName");
+    pub const GENERATED_TEMPLATE_NAME: Prop<CfnGeneratedTemplate, String> = Prop::new("GeneratedTemplateName");
     /// Key of `TemplateConfiguration`, for [`Handle::set`].
-    pub const TEMPLATE_CONFIGURATION: Prop<generated_template::TemplateConfiguration> = Prop::new("TemplateConfiguration");
+    pub const TEMPLATE_CONFIGURATION: Prop<CfnGeneratedTemplate, generated_template::TemplateConfiguration> = Prop::new("TemplateConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGeneratedTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &generated_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGeneratedTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &generated_template::PROPS_SHAPE, props.into())?;
         Ok(CfnGeneratedTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGeneratedTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time the generated template was created.
@@ -957,30 +996,43 @@ impl CfnGuardHook {
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::GuardHook";
 
     /// Key of `Alias`, for [`Handle::set`].
-    pub const ALIAS: Prop<String> = Prop::new("Alias");
+    pub const ALIAS: Prop<CfnGuardHook, String> = Prop::new("Alias");
     /// Key of `ExecutionRole`, for [`Handle::set`].
-    pub const EXECUTION_ROLE: Prop<String> = Prop::new("ExecutionRole");
+    pub const EXECUTION_ROLE: Prop<CfnGuardHook, String> = Prop::new("ExecutionRole");
     /// Key of `FailureMode`, for [`Handle::set`].
-    pub const FAILURE_MODE: Prop<guard_hook::FailureMode> = Prop::new("FailureMode");
+    pub const FAILURE_MODE: Prop<CfnGuardHook, guard_hook::FailureMode> = Prop::new("FailureMode");
     /// Key of `HookStatus`, for [`Handle::set`].
-    pub const HOOK_STATUS: Prop<guard_hook::HookStatus> = Prop::new("HookStatus");
+    pub const HOOK_STATUS: Prop<CfnGuardHook, guard_hook::HookStatus> = Prop::new("HookStatus");
     /// Key of `LogBucket`, for [`Handle::set`].
-    pub const LOG_BUCKET: Prop<String> = Prop::new("LogBucket");
+    pub const LOG_BUCKET: Prop<CfnGuardHook, String> = Prop::new("LogBucket");
     /// Key of `Options`, for [`Handle::set`].
-    pub const OPTIONS: Prop<guard_hook::Options> = Prop::new("Options");
+    pub const OPTIONS: Prop<CfnGuardHook, guard_hook::Options> = Prop::new("Options");
     /// Key of `RuleLocation`, for [`Handle::set`].
-    pub const RULE_LOCATION: Prop<guard_hook::S3Location> = Prop::new("RuleLocation");
+    pub const RULE_LOCATION: Prop<CfnGuardHook, guard_hook::S3Location> = Prop::new("RuleLocation");
     /// Key of `StackFilters`, for [`Handle::set`].
-    pub const STACK_FILTERS: Prop<guard_hook::StackFilters> = Prop::new("StackFilters");
+    pub const STACK_FILTERS: Prop<CfnGuardHook, guard_hook::StackFilters> = Prop::new("StackFilters");
     /// Key of `TargetFilters`, for [`Handle::set`].
-    pub const TARGET_FILTERS: Prop<Json> = Prop::new("TargetFilters");
+    pub const TARGET_FILTERS: Prop<CfnGuardHook, Json> = Prop::new("TargetFilters");
     /// Key of `TargetOperations`, for [`Handle::set`].
-    pub const TARGET_OPERATIONS: Prop<Vec<guard_hook::TargetOperation>> = Prop::new("TargetOperations");
+    pub const TARGET_OPERATIONS: Prop<CfnGuardHook, Vec<guard_hook::TargetOperation>> = Prop::new("TargetOperations");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGuardHookProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &guard_hook::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGuardHookProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &guard_hook::PROPS_SHAPE, props.into())?;
         Ok(CfnGuardHook { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGuardHook::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the activated hook
@@ -1050,16 +1102,29 @@ impl CfnHookDefaultVersion {
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::HookDefaultVersion";
 
     /// Key of `TypeName`, for [`Handle::set`].
-    pub const TYPE_NAME: Prop<String> = Prop::new("TypeName");
+    pub const TYPE_NAME: Prop<CfnHookDefaultVersion, String> = Prop::new("TypeName");
     /// Key of `TypeVersionArn`, for [`Handle::set`].
-    pub const TYPE_VERSION_ARN: Prop<String> = Prop::new("TypeVersionArn");
+    pub const TYPE_VERSION_ARN: Prop<CfnHookDefaultVersion, String> = Prop::new("TypeVersionArn");
     /// Key of `VersionId`, for [`Handle::set`].
-    pub const VERSION_ID: Prop<String> = Prop::new("VersionId");
+    pub const VERSION_ID: Prop<CfnHookDefaultVersion, String> = Prop::new("VersionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnHookDefaultVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &hook_default_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnHookDefaultVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &hook_default_version::PROPS_SHAPE, props.into())?;
         Ok(CfnHookDefaultVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnHookDefaultVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the type. This is used to uniquely identify a HookDefaultVersion
@@ -1155,18 +1220,31 @@ impl CfnHookTypeConfig {
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::HookTypeConfig";
 
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<String> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnHookTypeConfig, String> = Prop::new("Configuration");
     /// Key of `ConfigurationAlias`, for [`Handle::set`].
-    pub const CONFIGURATION_ALIAS: Prop<hook_type_config::ConfigurationAlias> = Prop::new("ConfigurationAlias");
+    pub const CONFIGURATION_ALIAS: Prop<CfnHookTypeConfig, hook_type_config::ConfigurationAlias> = Prop::new("ConfigurationAlias");
     /// Key of `TypeArn`, for [`Handle::set`].
-    pub const TYPE_ARN: Prop<String> = Prop::new("TypeArn");
+    pub const TYPE_ARN: Prop<CfnHookTypeConfig, String> = Prop::new("TypeArn");
     /// Key of `TypeName`, for [`Handle::set`].
-    pub const TYPE_NAME: Prop<String> = Prop::new("TypeName");
+    pub const TYPE_NAME: Prop<CfnHookTypeConfig, String> = Prop::new("TypeName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnHookTypeConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &hook_type_config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnHookTypeConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &hook_type_config::PROPS_SHAPE, props.into())?;
         Ok(CfnHookTypeConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnHookTypeConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) for the configuration data, in this account and region.
@@ -1281,18 +1359,31 @@ impl CfnHookVersion {
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::HookVersion";
 
     /// Key of `ExecutionRoleArn`, for [`Handle::set`].
-    pub const EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ExecutionRoleArn");
+    pub const EXECUTION_ROLE_ARN: Prop<CfnHookVersion, String> = Prop::new("ExecutionRoleArn");
     /// Key of `LoggingConfig`, for [`Handle::set`].
-    pub const LOGGING_CONFIG: Prop<hook_version::LoggingConfig> = Prop::new("LoggingConfig");
+    pub const LOGGING_CONFIG: Prop<CfnHookVersion, hook_version::LoggingConfig> = Prop::new("LoggingConfig");
     /// Key of `SchemaHandlerPackage`, for [`Handle::set`].
-    pub const SCHEMA_HANDLER_PACKAGE: Prop<String> = Prop::new("SchemaHandlerPackage");
+    pub const SCHEMA_HANDLER_PACKAGE: Prop<CfnHookVersion, String> = Prop::new("SchemaHandlerPackage");
     /// Key of `TypeName`, for [`Handle::set`].
-    pub const TYPE_NAME: Prop<String> = Prop::new("TypeName");
+    pub const TYPE_NAME: Prop<CfnHookVersion, String> = Prop::new("TypeName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnHookVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &hook_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnHookVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &hook_version::PROPS_SHAPE, props.into())?;
         Ok(CfnHookVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnHookVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the type, here the HookVersion. This is used to uniquely identify a HookVersion resource
@@ -1675,30 +1766,43 @@ impl CfnLambdaHook {
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::LambdaHook";
 
     /// Key of `Alias`, for [`Handle::set`].
-    pub const ALIAS: Prop<String> = Prop::new("Alias");
+    pub const ALIAS: Prop<CfnLambdaHook, String> = Prop::new("Alias");
     /// Key of `AutoUpdate`, for [`Handle::set`].
-    pub const AUTO_UPDATE: Prop<bool> = Prop::new("AutoUpdate");
+    pub const AUTO_UPDATE: Prop<CfnLambdaHook, bool> = Prop::new("AutoUpdate");
     /// Key of `ExecutionRole`, for [`Handle::set`].
-    pub const EXECUTION_ROLE: Prop<String> = Prop::new("ExecutionRole");
+    pub const EXECUTION_ROLE: Prop<CfnLambdaHook, String> = Prop::new("ExecutionRole");
     /// Key of `FailureMode`, for [`Handle::set`].
-    pub const FAILURE_MODE: Prop<lambda_hook::FailureMode> = Prop::new("FailureMode");
+    pub const FAILURE_MODE: Prop<CfnLambdaHook, lambda_hook::FailureMode> = Prop::new("FailureMode");
     /// Key of `HookStatus`, for [`Handle::set`].
-    pub const HOOK_STATUS: Prop<lambda_hook::HookStatus> = Prop::new("HookStatus");
+    pub const HOOK_STATUS: Prop<CfnLambdaHook, lambda_hook::HookStatus> = Prop::new("HookStatus");
     /// Key of `LambdaFunction`, for [`Handle::set`].
-    pub const LAMBDA_FUNCTION: Prop<String> = Prop::new("LambdaFunction");
+    pub const LAMBDA_FUNCTION: Prop<CfnLambdaHook, String> = Prop::new("LambdaFunction");
     /// Key of `LoggingConfig`, for [`Handle::set`].
-    pub const LOGGING_CONFIG: Prop<lambda_hook::LoggingConfig> = Prop::new("LoggingConfig");
+    pub const LOGGING_CONFIG: Prop<CfnLambdaHook, lambda_hook::LoggingConfig> = Prop::new("LoggingConfig");
     /// Key of `StackFilters`, for [`Handle::set`].
-    pub const STACK_FILTERS: Prop<lambda_hook::StackFilters> = Prop::new("StackFilters");
+    pub const STACK_FILTERS: Prop<CfnLambdaHook, lambda_hook::StackFilters> = Prop::new("StackFilters");
     /// Key of `TargetFilters`, for [`Handle::set`].
-    pub const TARGET_FILTERS: Prop<Json> = Prop::new("TargetFilters");
+    pub const TARGET_FILTERS: Prop<CfnLambdaHook, Json> = Prop::new("TargetFilters");
     /// Key of `TargetOperations`, for [`Handle::set`].
-    pub const TARGET_OPERATIONS: Prop<Vec<lambda_hook::TargetOperation>> = Prop::new("TargetOperations");
+    pub const TARGET_OPERATIONS: Prop<CfnLambdaHook, Vec<lambda_hook::TargetOperation>> = Prop::new("TargetOperations");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLambdaHookProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &lambda_hook::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLambdaHookProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &lambda_hook::PROPS_SHAPE, props.into())?;
         Ok(CfnLambdaHook { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLambdaHook::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the activated hook
@@ -1782,20 +1886,33 @@ impl CfnMacro {
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::Macro";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnMacro, String> = Prop::new("Description");
     /// Key of `FunctionName`, for [`Handle::set`].
-    pub const FUNCTION_NAME: Prop<String> = Prop::new("FunctionName");
+    pub const FUNCTION_NAME: Prop<CfnMacro, String> = Prop::new("FunctionName");
     /// Key of `LogGroupName`, for [`Handle::set`].
-    pub const LOG_GROUP_NAME: Prop<String> = Prop::new("LogGroupName");
+    pub const LOG_GROUP_NAME: Prop<CfnMacro, String> = Prop::new("LogGroupName");
     /// Key of `LogRoleARN`, for [`Handle::set`].
-    pub const LOG_ROLE_ARN: Prop<String> = Prop::new("LogRoleARN");
+    pub const LOG_ROLE_ARN: Prop<CfnMacro, String> = Prop::new("LogRoleARN");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnMacro, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMacroProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &r#macro::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMacroProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &r#macro::PROPS_SHAPE, props.into())?;
         Ok(CfnMacro { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMacro::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1862,16 +1979,29 @@ impl CfnModuleDefaultVersion {
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::ModuleDefaultVersion";
 
     /// Key of `Arn`, for [`Handle::set`].
-    pub const ARN: Prop<String> = Prop::new("Arn");
+    pub const ARN: Prop<CfnModuleDefaultVersion, String> = Prop::new("Arn");
     /// Key of `ModuleName`, for [`Handle::set`].
-    pub const MODULE_NAME: Prop<String> = Prop::new("ModuleName");
+    pub const MODULE_NAME: Prop<CfnModuleDefaultVersion, String> = Prop::new("ModuleName");
     /// Key of `VersionId`, for [`Handle::set`].
-    pub const VERSION_ID: Prop<String> = Prop::new("VersionId");
+    pub const VERSION_ID: Prop<CfnModuleDefaultVersion, String> = Prop::new("VersionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnModuleDefaultVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &module_default_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnModuleDefaultVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &module_default_version::PROPS_SHAPE, props.into())?;
         Ok(CfnModuleDefaultVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnModuleDefaultVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1941,14 +2071,27 @@ impl CfnModuleVersion {
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::ModuleVersion";
 
     /// Key of `ModuleName`, for [`Handle::set`].
-    pub const MODULE_NAME: Prop<String> = Prop::new("ModuleName");
+    pub const MODULE_NAME: Prop<CfnModuleVersion, String> = Prop::new("ModuleName");
     /// Key of `ModulePackage`, for [`Handle::set`].
-    pub const MODULE_PACKAGE: Prop<String> = Prop::new("ModulePackage");
+    pub const MODULE_PACKAGE: Prop<CfnModuleVersion, String> = Prop::new("ModulePackage");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnModuleVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &module_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnModuleVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &module_version::PROPS_SHAPE, props.into())?;
         Ok(CfnModuleVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnModuleVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the module.
@@ -2100,20 +2243,33 @@ impl CfnPublicTypeVersion {
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::PublicTypeVersion";
 
     /// Key of `Arn`, for [`Handle::set`].
-    pub const ARN: Prop<String> = Prop::new("Arn");
+    pub const ARN: Prop<CfnPublicTypeVersion, String> = Prop::new("Arn");
     /// Key of `LogDeliveryBucket`, for [`Handle::set`].
-    pub const LOG_DELIVERY_BUCKET: Prop<String> = Prop::new("LogDeliveryBucket");
+    pub const LOG_DELIVERY_BUCKET: Prop<CfnPublicTypeVersion, String> = Prop::new("LogDeliveryBucket");
     /// Key of `PublicVersionNumber`, for [`Handle::set`].
-    pub const PUBLIC_VERSION_NUMBER: Prop<String> = Prop::new("PublicVersionNumber");
+    pub const PUBLIC_VERSION_NUMBER: Prop<CfnPublicTypeVersion, String> = Prop::new("PublicVersionNumber");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<public_type_version::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnPublicTypeVersion, public_type_version::Type> = Prop::new("Type");
     /// Key of `TypeName`, for [`Handle::set`].
-    pub const TYPE_NAME: Prop<String> = Prop::new("TypeName");
+    pub const TYPE_NAME: Prop<CfnPublicTypeVersion, String> = Prop::new("TypeName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPublicTypeVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &public_type_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPublicTypeVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &public_type_version::PROPS_SHAPE, props.into())?;
         Ok(CfnPublicTypeVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPublicTypeVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Number (ARN) assigned to the public extension upon publication
@@ -2199,14 +2355,27 @@ impl CfnPublisher {
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::Publisher";
 
     /// Key of `AcceptTermsAndConditions`, for [`Handle::set`].
-    pub const ACCEPT_TERMS_AND_CONDITIONS: Prop<bool> = Prop::new("AcceptTermsAndConditions");
+    pub const ACCEPT_TERMS_AND_CONDITIONS: Prop<CfnPublisher, bool> = Prop::new("AcceptTermsAndConditions");
     /// Key of `ConnectionArn`, for [`Handle::set`].
-    pub const CONNECTION_ARN: Prop<String> = Prop::new("ConnectionArn");
+    pub const CONNECTION_ARN: Prop<CfnPublisher, String> = Prop::new("ConnectionArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPublisherProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &publisher::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPublisherProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &publisher::PROPS_SHAPE, props.into())?;
         Ok(CfnPublisher { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPublisher::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The type of account used as the identity provider when registering this publisher with CloudFormation.
@@ -2294,16 +2463,29 @@ impl CfnResourceDefaultVersion {
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::ResourceDefaultVersion";
 
     /// Key of `TypeName`, for [`Handle::set`].
-    pub const TYPE_NAME: Prop<String> = Prop::new("TypeName");
+    pub const TYPE_NAME: Prop<CfnResourceDefaultVersion, String> = Prop::new("TypeName");
     /// Key of `TypeVersionArn`, for [`Handle::set`].
-    pub const TYPE_VERSION_ARN: Prop<String> = Prop::new("TypeVersionArn");
+    pub const TYPE_VERSION_ARN: Prop<CfnResourceDefaultVersion, String> = Prop::new("TypeVersionArn");
     /// Key of `VersionId`, for [`Handle::set`].
-    pub const VERSION_ID: Prop<String> = Prop::new("VersionId");
+    pub const VERSION_ID: Prop<CfnResourceDefaultVersion, String> = Prop::new("VersionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourceDefaultVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_default_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourceDefaultVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_default_version::PROPS_SHAPE, props.into())?;
         Ok(CfnResourceDefaultVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourceDefaultVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the type. This is used to uniquely identify a ResourceDefaultVersion
@@ -2418,18 +2600,31 @@ impl CfnResourceVersion {
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::ResourceVersion";
 
     /// Key of `ExecutionRoleArn`, for [`Handle::set`].
-    pub const EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ExecutionRoleArn");
+    pub const EXECUTION_ROLE_ARN: Prop<CfnResourceVersion, String> = Prop::new("ExecutionRoleArn");
     /// Key of `LoggingConfig`, for [`Handle::set`].
-    pub const LOGGING_CONFIG: Prop<resource_version::LoggingConfig> = Prop::new("LoggingConfig");
+    pub const LOGGING_CONFIG: Prop<CfnResourceVersion, resource_version::LoggingConfig> = Prop::new("LoggingConfig");
     /// Key of `SchemaHandlerPackage`, for [`Handle::set`].
-    pub const SCHEMA_HANDLER_PACKAGE: Prop<String> = Prop::new("SchemaHandlerPackage");
+    pub const SCHEMA_HANDLER_PACKAGE: Prop<CfnResourceVersion, String> = Prop::new("SchemaHandlerPackage");
     /// Key of `TypeName`, for [`Handle::set`].
-    pub const TYPE_NAME: Prop<String> = Prop::new("TypeName");
+    pub const TYPE_NAME: Prop<CfnResourceVersion, String> = Prop::new("TypeName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourceVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourceVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_version::PROPS_SHAPE, props.into())?;
         Ok(CfnResourceVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourceVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the type, here the ResourceVersion. This is used to uniquely identify a ResourceVersion resource
@@ -2584,20 +2779,33 @@ impl CfnStack {
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::Stack";
 
     /// Key of `NotificationARNs`, for [`Handle::set`].
-    pub const NOTIFICATION_AR_NS: Prop<Vec<String>> = Prop::new("NotificationARNs");
+    pub const NOTIFICATION_AR_NS: Prop<CfnStack, Vec<String>> = Prop::new("NotificationARNs");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<Map<Json>> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnStack, Map<Json>> = Prop::new("Parameters");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<stack::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnStack, Vec<stack::Tag>> = Prop::new("Tags");
     /// Key of `TemplateURL`, for [`Handle::set`].
-    pub const TEMPLATE_URL: Prop<String> = Prop::new("TemplateURL");
+    pub const TEMPLATE_URL: Prop<CfnStack, String> = Prop::new("TemplateURL");
     /// Key of `TimeoutInMinutes`, for [`Handle::set`].
-    pub const TIMEOUT_IN_MINUTES: Prop<i64> = Prop::new("TimeoutInMinutes");
+    pub const TIMEOUT_IN_MINUTES: Prop<CfnStack, i64> = Prop::new("TimeoutInMinutes");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStackProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &stack::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStackProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &stack::PROPS_SHAPE, props.into())?;
         Ok(CfnStack { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStack::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -3136,40 +3344,53 @@ impl CfnStackSet {
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::StackSet";
 
     /// Key of `AdministrationRoleARN`, for [`Handle::set`].
-    pub const ADMINISTRATION_ROLE_ARN: Prop<String> = Prop::new("AdministrationRoleARN");
+    pub const ADMINISTRATION_ROLE_ARN: Prop<CfnStackSet, String> = Prop::new("AdministrationRoleARN");
     /// Key of `AutoDeployment`, for [`Handle::set`].
-    pub const AUTO_DEPLOYMENT: Prop<stack_set::AutoDeployment> = Prop::new("AutoDeployment");
+    pub const AUTO_DEPLOYMENT: Prop<CfnStackSet, stack_set::AutoDeployment> = Prop::new("AutoDeployment");
     /// Key of `CallAs`, for [`Handle::set`].
-    pub const CALL_AS: Prop<stack_set::CallAs> = Prop::new("CallAs");
+    pub const CALL_AS: Prop<CfnStackSet, stack_set::CallAs> = Prop::new("CallAs");
     /// Key of `Capabilities`, for [`Handle::set`].
-    pub const CAPABILITIES: Prop<Vec<stack_set::Capability>> = Prop::new("Capabilities");
+    pub const CAPABILITIES: Prop<CfnStackSet, Vec<stack_set::Capability>> = Prop::new("Capabilities");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnStackSet, String> = Prop::new("Description");
     /// Key of `ExecutionRoleName`, for [`Handle::set`].
-    pub const EXECUTION_ROLE_NAME: Prop<String> = Prop::new("ExecutionRoleName");
+    pub const EXECUTION_ROLE_NAME: Prop<CfnStackSet, String> = Prop::new("ExecutionRoleName");
     /// Key of `ManagedExecution`, for [`Handle::set`].
-    pub const MANAGED_EXECUTION: Prop<stack_set::ManagedExecution> = Prop::new("ManagedExecution");
+    pub const MANAGED_EXECUTION: Prop<CfnStackSet, stack_set::ManagedExecution> = Prop::new("ManagedExecution");
     /// Key of `OperationPreferences`, for [`Handle::set`].
-    pub const OPERATION_PREFERENCES: Prop<stack_set::OperationPreferences> = Prop::new("OperationPreferences");
+    pub const OPERATION_PREFERENCES: Prop<CfnStackSet, stack_set::OperationPreferences> = Prop::new("OperationPreferences");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<Vec<stack_set::Parameter>> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnStackSet, Vec<stack_set::Parameter>> = Prop::new("Parameters");
     /// Key of `PermissionModel`, for [`Handle::set`].
-    pub const PERMISSION_MODEL: Prop<stack_set::PermissionModel> = Prop::new("PermissionModel");
+    pub const PERMISSION_MODEL: Prop<CfnStackSet, stack_set::PermissionModel> = Prop::new("PermissionModel");
     /// Key of `StackInstancesGroup`, for [`Handle::set`].
-    pub const STACK_INSTANCES_GROUP: Prop<Vec<stack_set::StackInstances>> = Prop::new("StackInstancesGroup");
+    pub const STACK_INSTANCES_GROUP: Prop<CfnStackSet, Vec<stack_set::StackInstances>> = Prop::new("StackInstancesGroup");
     /// Key of `StackSetName`, for [`Handle::set`].
-    pub const STACK_SET_NAME: Prop<String> = Prop::new("StackSetName");
+    pub const STACK_SET_NAME: Prop<CfnStackSet, String> = Prop::new("StackSetName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<stack_set::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnStackSet, Vec<stack_set::Tag>> = Prop::new("Tags");
     /// Key of `TemplateBody`, for [`Handle::set`].
-    pub const TEMPLATE_BODY: Prop<String> = Prop::new("TemplateBody");
+    pub const TEMPLATE_BODY: Prop<CfnStackSet, String> = Prop::new("TemplateBody");
     /// Key of `TemplateURL`, for [`Handle::set`].
-    pub const TEMPLATE_URL: Prop<String> = Prop::new("TemplateURL");
+    pub const TEMPLATE_URL: Prop<CfnStackSet, String> = Prop::new("TemplateURL");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStackSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &stack_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStackSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &stack_set::PROPS_SHAPE, props.into())?;
         Ok(CfnStackSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStackSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the stack set that you're creating.
@@ -3347,30 +3568,43 @@ impl CfnTypeActivation {
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::TypeActivation";
 
     /// Key of `AutoUpdate`, for [`Handle::set`].
-    pub const AUTO_UPDATE: Prop<bool> = Prop::new("AutoUpdate");
+    pub const AUTO_UPDATE: Prop<CfnTypeActivation, bool> = Prop::new("AutoUpdate");
     /// Key of `ExecutionRoleArn`, for [`Handle::set`].
-    pub const EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ExecutionRoleArn");
+    pub const EXECUTION_ROLE_ARN: Prop<CfnTypeActivation, String> = Prop::new("ExecutionRoleArn");
     /// Key of `LoggingConfig`, for [`Handle::set`].
-    pub const LOGGING_CONFIG: Prop<type_activation::LoggingConfig> = Prop::new("LoggingConfig");
+    pub const LOGGING_CONFIG: Prop<CfnTypeActivation, type_activation::LoggingConfig> = Prop::new("LoggingConfig");
     /// Key of `MajorVersion`, for [`Handle::set`].
-    pub const MAJOR_VERSION: Prop<String> = Prop::new("MajorVersion");
+    pub const MAJOR_VERSION: Prop<CfnTypeActivation, String> = Prop::new("MajorVersion");
     /// Key of `PublicTypeArn`, for [`Handle::set`].
-    pub const PUBLIC_TYPE_ARN: Prop<String> = Prop::new("PublicTypeArn");
+    pub const PUBLIC_TYPE_ARN: Prop<CfnTypeActivation, String> = Prop::new("PublicTypeArn");
     /// Key of `PublisherId`, for [`Handle::set`].
-    pub const PUBLISHER_ID: Prop<String> = Prop::new("PublisherId");
+    pub const PUBLISHER_ID: Prop<CfnTypeActivation, String> = Prop::new("PublisherId");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<type_activation::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnTypeActivation, type_activation::Type> = Prop::new("Type");
     /// Key of `TypeName`, for [`Handle::set`].
-    pub const TYPE_NAME: Prop<String> = Prop::new("TypeName");
+    pub const TYPE_NAME: Prop<CfnTypeActivation, String> = Prop::new("TypeName");
     /// Key of `TypeNameAlias`, for [`Handle::set`].
-    pub const TYPE_NAME_ALIAS: Prop<String> = Prop::new("TypeNameAlias");
+    pub const TYPE_NAME_ALIAS: Prop<CfnTypeActivation, String> = Prop::new("TypeNameAlias");
     /// Key of `VersionBump`, for [`Handle::set`].
-    pub const VERSION_BUMP: Prop<type_activation::VersionBump> = Prop::new("VersionBump");
+    pub const VERSION_BUMP: Prop<CfnTypeActivation, type_activation::VersionBump> = Prop::new("VersionBump");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTypeActivationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &type_activation::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTypeActivationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &type_activation::PROPS_SHAPE, props.into())?;
         Ok(CfnTypeActivation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTypeActivation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the extension.
@@ -3435,16 +3669,29 @@ impl CfnWaitCondition {
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::WaitCondition";
 
     /// Key of `Count`, for [`Handle::set`].
-    pub const COUNT: Prop<i64> = Prop::new("Count");
+    pub const COUNT: Prop<CfnWaitCondition, i64> = Prop::new("Count");
     /// Key of `Handle`, for [`Handle::set`].
-    pub const HANDLE: Prop<String> = Prop::new("Handle");
+    pub const HANDLE: Prop<CfnWaitCondition, String> = Prop::new("Handle");
     /// Key of `Timeout`, for [`Handle::set`].
-    pub const TIMEOUT: Prop<String> = Prop::new("Timeout");
+    pub const TIMEOUT: Prop<CfnWaitCondition, String> = Prop::new("Timeout");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWaitConditionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &wait_condition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWaitConditionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &wait_condition::PROPS_SHAPE, props.into())?;
         Ok(CfnWaitCondition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWaitCondition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Data`)
@@ -3505,9 +3752,22 @@ impl CfnWaitConditionHandle {
 
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWaitConditionHandleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &wait_condition_handle::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWaitConditionHandleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &wait_condition_handle::PROPS_SHAPE, props.into())?;
         Ok(CfnWaitConditionHandle { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWaitConditionHandle::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)

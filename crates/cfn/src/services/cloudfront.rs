@@ -203,20 +203,33 @@ impl CfnAnycastIpList {
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::AnycastIpList";
 
     /// Key of `IpAddressType`, for [`Handle::set`].
-    pub const IP_ADDRESS_TYPE: Prop<anycast_ip_list::IpAddressType> = Prop::new("IpAddressType");
+    pub const IP_ADDRESS_TYPE: Prop<CfnAnycastIpList, anycast_ip_list::IpAddressType> = Prop::new("IpAddressType");
     /// Key of `IpCount`, for [`Handle::set`].
-    pub const IP_COUNT: Prop<i64> = Prop::new("IpCount");
+    pub const IP_COUNT: Prop<CfnAnycastIpList, i64> = Prop::new("IpCount");
     /// Key of `IpamCidrConfigs`, for [`Handle::set`].
-    pub const IPAM_CIDR_CONFIGS: Prop<Vec<anycast_ip_list::IpamCidrConfig>> = Prop::new("IpamCidrConfigs");
+    pub const IPAM_CIDR_CONFIGS: Prop<CfnAnycastIpList, Vec<anycast_ip_list::IpamCidrConfig>> = Prop::new("IpamCidrConfigs");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAnycastIpList, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<anycast_ip_list::Tags> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAnycastIpList, anycast_ip_list::Tags> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAnycastIpListProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &anycast_ip_list::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAnycastIpListProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &anycast_ip_list::PROPS_SHAPE, props.into())?;
         Ok(CfnAnycastIpList { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAnycastIpList::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AnycastIpList`)
@@ -519,12 +532,25 @@ impl CfnCachePolicy {
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::CachePolicy";
 
     /// Key of `CachePolicyConfig`, for [`Handle::set`].
-    pub const CACHE_POLICY_CONFIG: Prop<cache_policy::CachePolicyConfig> = Prop::new("CachePolicyConfig");
+    pub const CACHE_POLICY_CONFIG: Prop<CfnCachePolicy, cache_policy::CachePolicyConfig> = Prop::new("CachePolicyConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCachePolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cache_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCachePolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cache_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnCachePolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCachePolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -629,12 +655,25 @@ impl CfnCloudFrontOriginAccessIdentity {
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::CloudFrontOriginAccessIdentity";
 
     /// Key of `CloudFrontOriginAccessIdentityConfig`, for [`Handle::set`].
-    pub const CLOUD_FRONT_ORIGIN_ACCESS_IDENTITY_CONFIG: Prop<cloud_front_origin_access_identity::CloudFrontOriginAccessIdentityConfig> = Prop::new("CloudFrontOriginAccessIdentityConfig");
+    pub const CLOUD_FRONT_ORIGIN_ACCESS_IDENTITY_CONFIG: Prop<CfnCloudFrontOriginAccessIdentity, cloud_front_origin_access_identity::CloudFrontOriginAccessIdentityConfig> = Prop::new("CloudFrontOriginAccessIdentityConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCloudFrontOriginAccessIdentityProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cloud_front_origin_access_identity::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCloudFrontOriginAccessIdentityProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cloud_front_origin_access_identity::PROPS_SHAPE, props.into())?;
         Ok(CfnCloudFrontOriginAccessIdentity { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCloudFrontOriginAccessIdentity::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -860,20 +899,33 @@ impl CfnConnectionFunction {
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::ConnectionFunction";
 
     /// Key of `AutoPublish`, for [`Handle::set`].
-    pub const AUTO_PUBLISH: Prop<bool> = Prop::new("AutoPublish");
+    pub const AUTO_PUBLISH: Prop<CfnConnectionFunction, bool> = Prop::new("AutoPublish");
     /// Key of `ConnectionFunctionCode`, for [`Handle::set`].
-    pub const CONNECTION_FUNCTION_CODE: Prop<String> = Prop::new("ConnectionFunctionCode");
+    pub const CONNECTION_FUNCTION_CODE: Prop<CfnConnectionFunction, String> = Prop::new("ConnectionFunctionCode");
     /// Key of `ConnectionFunctionConfig`, for [`Handle::set`].
-    pub const CONNECTION_FUNCTION_CONFIG: Prop<connection_function::ConnectionFunctionConfig> = Prop::new("ConnectionFunctionConfig");
+    pub const CONNECTION_FUNCTION_CONFIG: Prop<CfnConnectionFunction, connection_function::ConnectionFunctionConfig> = Prop::new("ConnectionFunctionConfig");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnConnectionFunction, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<connection_function::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConnectionFunction, Vec<connection_function::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectionFunctionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connection_function::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectionFunctionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connection_function::PROPS_SHAPE, props.into())?;
         Ok(CfnConnectionFunction { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnectionFunction::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ConnectionFunctionArn`)
@@ -1028,20 +1080,33 @@ impl CfnConnectionGroup {
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::ConnectionGroup";
 
     /// Key of `AnycastIpListId`, for [`Handle::set`].
-    pub const ANYCAST_IP_LIST_ID: Prop<String> = Prop::new("AnycastIpListId");
+    pub const ANYCAST_IP_LIST_ID: Prop<CfnConnectionGroup, String> = Prop::new("AnycastIpListId");
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnConnectionGroup, bool> = Prop::new("Enabled");
     /// Key of `Ipv6Enabled`, for [`Handle::set`].
-    pub const IPV6_ENABLED: Prop<bool> = Prop::new("Ipv6Enabled");
+    pub const IPV6_ENABLED: Prop<CfnConnectionGroup, bool> = Prop::new("Ipv6Enabled");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnConnectionGroup, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<connection_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConnectionGroup, Vec<connection_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectionGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connection_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectionGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connection_group::PROPS_SHAPE, props.into())?;
         Ok(CfnConnectionGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnectionGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1450,12 +1515,25 @@ impl CfnContinuousDeploymentPolicy {
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::ContinuousDeploymentPolicy";
 
     /// Key of `ContinuousDeploymentPolicyConfig`, for [`Handle::set`].
-    pub const CONTINUOUS_DEPLOYMENT_POLICY_CONFIG: Prop<continuous_deployment_policy::ContinuousDeploymentPolicyConfig> = Prop::new("ContinuousDeploymentPolicyConfig");
+    pub const CONTINUOUS_DEPLOYMENT_POLICY_CONFIG: Prop<CfnContinuousDeploymentPolicy, continuous_deployment_policy::ContinuousDeploymentPolicyConfig> = Prop::new("ContinuousDeploymentPolicyConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnContinuousDeploymentPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &continuous_deployment_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnContinuousDeploymentPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &continuous_deployment_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnContinuousDeploymentPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnContinuousDeploymentPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -4311,14 +4389,27 @@ impl CfnDistribution {
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::Distribution";
 
     /// Key of `DistributionConfig`, for [`Handle::set`].
-    pub const DISTRIBUTION_CONFIG: Prop<distribution::DistributionConfig> = Prop::new("DistributionConfig");
+    pub const DISTRIBUTION_CONFIG: Prop<CfnDistribution, distribution::DistributionConfig> = Prop::new("DistributionConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<distribution::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDistribution, Vec<distribution::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDistributionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &distribution::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDistributionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &distribution::PROPS_SHAPE, props.into())?;
         Ok(CfnDistribution { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDistribution::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt DomainName`)
@@ -4737,28 +4828,41 @@ impl CfnDistributionTenant {
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::DistributionTenant";
 
     /// Key of `ConnectionGroupId`, for [`Handle::set`].
-    pub const CONNECTION_GROUP_ID: Prop<String> = Prop::new("ConnectionGroupId");
+    pub const CONNECTION_GROUP_ID: Prop<CfnDistributionTenant, String> = Prop::new("ConnectionGroupId");
     /// Key of `Customizations`, for [`Handle::set`].
-    pub const CUSTOMIZATIONS: Prop<distribution_tenant::Customizations> = Prop::new("Customizations");
+    pub const CUSTOMIZATIONS: Prop<CfnDistributionTenant, distribution_tenant::Customizations> = Prop::new("Customizations");
     /// Key of `DistributionId`, for [`Handle::set`].
-    pub const DISTRIBUTION_ID: Prop<String> = Prop::new("DistributionId");
+    pub const DISTRIBUTION_ID: Prop<CfnDistributionTenant, String> = Prop::new("DistributionId");
     /// Key of `Domains`, for [`Handle::set`].
-    pub const DOMAINS: Prop<Vec<String>> = Prop::new("Domains");
+    pub const DOMAINS: Prop<CfnDistributionTenant, Vec<String>> = Prop::new("Domains");
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnDistributionTenant, bool> = Prop::new("Enabled");
     /// Key of `ManagedCertificateRequest`, for [`Handle::set`].
-    pub const MANAGED_CERTIFICATE_REQUEST: Prop<distribution_tenant::ManagedCertificateRequest> = Prop::new("ManagedCertificateRequest");
+    pub const MANAGED_CERTIFICATE_REQUEST: Prop<CfnDistributionTenant, distribution_tenant::ManagedCertificateRequest> = Prop::new("ManagedCertificateRequest");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDistributionTenant, String> = Prop::new("Name");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<Vec<distribution_tenant::Parameter>> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnDistributionTenant, Vec<distribution_tenant::Parameter>> = Prop::new("Parameters");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<distribution_tenant::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDistributionTenant, Vec<distribution_tenant::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDistributionTenantProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &distribution_tenant::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDistributionTenantProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &distribution_tenant::PROPS_SHAPE, props.into())?;
         Ok(CfnDistributionTenant { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDistributionTenant::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -5046,18 +5150,31 @@ impl CfnFieldLevelEncryptionConfig {
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::FieldLevelEncryptionConfig";
 
     /// Key of `CallerReference`, for [`Handle::set`].
-    pub const CALLER_REFERENCE: Prop<String> = Prop::new("CallerReference");
+    pub const CALLER_REFERENCE: Prop<CfnFieldLevelEncryptionConfig, String> = Prop::new("CallerReference");
     /// Key of `Comment`, for [`Handle::set`].
-    pub const COMMENT: Prop<String> = Prop::new("Comment");
+    pub const COMMENT: Prop<CfnFieldLevelEncryptionConfig, String> = Prop::new("Comment");
     /// Key of `ContentTypeProfileConfig`, for [`Handle::set`].
-    pub const CONTENT_TYPE_PROFILE_CONFIG: Prop<field_level_encryption_config::ContentTypeProfileConfig> = Prop::new("ContentTypeProfileConfig");
+    pub const CONTENT_TYPE_PROFILE_CONFIG: Prop<CfnFieldLevelEncryptionConfig, field_level_encryption_config::ContentTypeProfileConfig> = Prop::new("ContentTypeProfileConfig");
     /// Key of `QueryArgProfileConfig`, for [`Handle::set`].
-    pub const QUERY_ARG_PROFILE_CONFIG: Prop<field_level_encryption_config::QueryArgProfileConfig> = Prop::new("QueryArgProfileConfig");
+    pub const QUERY_ARG_PROFILE_CONFIG: Prop<CfnFieldLevelEncryptionConfig, field_level_encryption_config::QueryArgProfileConfig> = Prop::new("QueryArgProfileConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFieldLevelEncryptionConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &field_level_encryption_config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFieldLevelEncryptionConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &field_level_encryption_config::PROPS_SHAPE, props.into())?;
         Ok(CfnFieldLevelEncryptionConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFieldLevelEncryptionConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the field-level encryption configuration.
@@ -5227,12 +5344,25 @@ impl CfnFieldLevelEncryptionProfile {
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::FieldLevelEncryptionProfile";
 
     /// Key of `FieldLevelEncryptionProfileConfig`, for [`Handle::set`].
-    pub const FIELD_LEVEL_ENCRYPTION_PROFILE_CONFIG: Prop<field_level_encryption_profile::FieldLevelEncryptionProfileConfig> = Prop::new("FieldLevelEncryptionProfileConfig");
+    pub const FIELD_LEVEL_ENCRYPTION_PROFILE_CONFIG: Prop<CfnFieldLevelEncryptionProfile, field_level_encryption_profile::FieldLevelEncryptionProfileConfig> = Prop::new("FieldLevelEncryptionProfileConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFieldLevelEncryptionProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &field_level_encryption_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFieldLevelEncryptionProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &field_level_encryption_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnFieldLevelEncryptionProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFieldLevelEncryptionProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the field-level encryption profile.
@@ -5497,22 +5627,35 @@ impl CfnFunction {
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::Function";
 
     /// Key of `AutoPublish`, for [`Handle::set`].
-    pub const AUTO_PUBLISH: Prop<bool> = Prop::new("AutoPublish");
+    pub const AUTO_PUBLISH: Prop<CfnFunction, bool> = Prop::new("AutoPublish");
     /// Key of `FunctionCode`, for [`Handle::set`].
-    pub const FUNCTION_CODE: Prop<String> = Prop::new("FunctionCode");
+    pub const FUNCTION_CODE: Prop<CfnFunction, String> = Prop::new("FunctionCode");
     /// Key of `FunctionConfig`, for [`Handle::set`].
-    pub const FUNCTION_CONFIG: Prop<function::FunctionConfig> = Prop::new("FunctionConfig");
+    pub const FUNCTION_CONFIG: Prop<CfnFunction, function::FunctionConfig> = Prop::new("FunctionConfig");
     /// Key of `FunctionMetadata`, for [`Handle::set`].
-    pub const FUNCTION_METADATA: Prop<function::FunctionMetadata> = Prop::new("FunctionMetadata");
+    pub const FUNCTION_METADATA: Prop<CfnFunction, function::FunctionMetadata> = Prop::new("FunctionMetadata");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFunction, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<function::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFunction, Vec<function::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFunctionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &function::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFunctionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &function::PROPS_SHAPE, props.into())?;
         Ok(CfnFunction { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFunction::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt FunctionARN`)
@@ -5633,12 +5776,25 @@ impl CfnKeyGroup {
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::KeyGroup";
 
     /// Key of `KeyGroupConfig`, for [`Handle::set`].
-    pub const KEY_GROUP_CONFIG: Prop<key_group::KeyGroupConfig> = Prop::new("KeyGroupConfig");
+    pub const KEY_GROUP_CONFIG: Prop<CfnKeyGroup, key_group::KeyGroupConfig> = Prop::new("KeyGroupConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnKeyGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &key_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnKeyGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &key_group::PROPS_SHAPE, props.into())?;
         Ok(CfnKeyGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnKeyGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -5822,18 +5978,31 @@ impl CfnKeyValueStore {
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::KeyValueStore";
 
     /// Key of `Comment`, for [`Handle::set`].
-    pub const COMMENT: Prop<String> = Prop::new("Comment");
+    pub const COMMENT: Prop<CfnKeyValueStore, String> = Prop::new("Comment");
     /// Key of `ImportSource`, for [`Handle::set`].
-    pub const IMPORT_SOURCE: Prop<key_value_store::ImportSource> = Prop::new("ImportSource");
+    pub const IMPORT_SOURCE: Prop<CfnKeyValueStore, key_value_store::ImportSource> = Prop::new("ImportSource");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnKeyValueStore, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<key_value_store::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnKeyValueStore, Vec<key_value_store::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnKeyValueStoreProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &key_value_store::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnKeyValueStoreProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &key_value_store::PROPS_SHAPE, props.into())?;
         Ok(CfnKeyValueStore { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnKeyValueStore::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -5996,14 +6165,27 @@ impl CfnMonitoringSubscription {
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::MonitoringSubscription";
 
     /// Key of `DistributionId`, for [`Handle::set`].
-    pub const DISTRIBUTION_ID: Prop<String> = Prop::new("DistributionId");
+    pub const DISTRIBUTION_ID: Prop<CfnMonitoringSubscription, String> = Prop::new("DistributionId");
     /// Key of `MonitoringSubscription`, for [`Handle::set`].
-    pub const MONITORING_SUBSCRIPTION: Prop<monitoring_subscription::MonitoringSubscription> = Prop::new("MonitoringSubscription");
+    pub const MONITORING_SUBSCRIPTION: Prop<CfnMonitoringSubscription, monitoring_subscription::MonitoringSubscription> = Prop::new("MonitoringSubscription");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMonitoringSubscriptionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &monitoring_subscription::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMonitoringSubscriptionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &monitoring_subscription::PROPS_SHAPE, props.into())?;
         Ok(CfnMonitoringSubscription { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMonitoringSubscription::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -6118,12 +6300,25 @@ impl CfnOriginAccessControl {
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::OriginAccessControl";
 
     /// Key of `OriginAccessControlConfig`, for [`Handle::set`].
-    pub const ORIGIN_ACCESS_CONTROL_CONFIG: Prop<origin_access_control::OriginAccessControlConfig> = Prop::new("OriginAccessControlConfig");
+    pub const ORIGIN_ACCESS_CONTROL_CONFIG: Prop<CfnOriginAccessControl, origin_access_control::OriginAccessControlConfig> = Prop::new("OriginAccessControlConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOriginAccessControlProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &origin_access_control::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOriginAccessControlProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &origin_access_control::PROPS_SHAPE, props.into())?;
         Ok(CfnOriginAccessControl { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOriginAccessControl::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -6354,12 +6549,25 @@ impl CfnOriginRequestPolicy {
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::OriginRequestPolicy";
 
     /// Key of `OriginRequestPolicyConfig`, for [`Handle::set`].
-    pub const ORIGIN_REQUEST_POLICY_CONFIG: Prop<origin_request_policy::OriginRequestPolicyConfig> = Prop::new("OriginRequestPolicyConfig");
+    pub const ORIGIN_REQUEST_POLICY_CONFIG: Prop<CfnOriginRequestPolicy, origin_request_policy::OriginRequestPolicyConfig> = Prop::new("OriginRequestPolicyConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOriginRequestPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &origin_request_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOriginRequestPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &origin_request_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnOriginRequestPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOriginRequestPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -6479,12 +6687,25 @@ impl CfnPublicKey {
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::PublicKey";
 
     /// Key of `PublicKeyConfig`, for [`Handle::set`].
-    pub const PUBLIC_KEY_CONFIG: Prop<public_key::PublicKeyConfig> = Prop::new("PublicKeyConfig");
+    pub const PUBLIC_KEY_CONFIG: Prop<CfnPublicKey, public_key::PublicKeyConfig> = Prop::new("PublicKeyConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPublicKeyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &public_key::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPublicKeyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &public_key::PROPS_SHAPE, props.into())?;
         Ok(CfnPublicKey { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPublicKey::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedTime`)
@@ -6646,18 +6867,31 @@ impl CfnRealtimeLogConfig {
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::RealtimeLogConfig";
 
     /// Key of `EndPoints`, for [`Handle::set`].
-    pub const END_POINTS: Prop<Vec<realtime_log_config::EndPoint>> = Prop::new("EndPoints");
+    pub const END_POINTS: Prop<CfnRealtimeLogConfig, Vec<realtime_log_config::EndPoint>> = Prop::new("EndPoints");
     /// Key of `Fields`, for [`Handle::set`].
-    pub const FIELDS: Prop<Vec<String>> = Prop::new("Fields");
+    pub const FIELDS: Prop<CfnRealtimeLogConfig, Vec<String>> = Prop::new("Fields");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRealtimeLogConfig, String> = Prop::new("Name");
     /// Key of `SamplingRate`, for [`Handle::set`].
-    pub const SAMPLING_RATE: Prop<f64> = Prop::new("SamplingRate");
+    pub const SAMPLING_RATE: Prop<CfnRealtimeLogConfig, f64> = Prop::new("SamplingRate");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRealtimeLogConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &realtime_log_config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRealtimeLogConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &realtime_log_config::PROPS_SHAPE, props.into())?;
         Ok(CfnRealtimeLogConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRealtimeLogConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -7477,12 +7711,25 @@ impl CfnResponseHeadersPolicy {
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::ResponseHeadersPolicy";
 
     /// Key of `ResponseHeadersPolicyConfig`, for [`Handle::set`].
-    pub const RESPONSE_HEADERS_POLICY_CONFIG: Prop<response_headers_policy::ResponseHeadersPolicyConfig> = Prop::new("ResponseHeadersPolicyConfig");
+    pub const RESPONSE_HEADERS_POLICY_CONFIG: Prop<CfnResponseHeadersPolicy, response_headers_policy::ResponseHeadersPolicyConfig> = Prop::new("ResponseHeadersPolicyConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResponseHeadersPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &response_headers_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResponseHeadersPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &response_headers_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnResponseHeadersPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResponseHeadersPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -7757,14 +8004,27 @@ impl CfnStreamingDistribution {
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::StreamingDistribution";
 
     /// Key of `StreamingDistributionConfig`, for [`Handle::set`].
-    pub const STREAMING_DISTRIBUTION_CONFIG: Prop<streaming_distribution::StreamingDistributionConfig> = Prop::new("StreamingDistributionConfig");
+    pub const STREAMING_DISTRIBUTION_CONFIG: Prop<CfnStreamingDistribution, streaming_distribution::StreamingDistributionConfig> = Prop::new("StreamingDistributionConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<streaming_distribution::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnStreamingDistribution, Vec<streaming_distribution::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStreamingDistributionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &streaming_distribution::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStreamingDistributionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &streaming_distribution::PROPS_SHAPE, props.into())?;
         Ok(CfnStreamingDistribution { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStreamingDistribution::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt DomainName`)
@@ -7968,18 +8228,31 @@ impl CfnTrustStore {
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::TrustStore";
 
     /// Key of `CaCertificatesBundleSource`, for [`Handle::set`].
-    pub const CA_CERTIFICATES_BUNDLE_SOURCE: Prop<trust_store::CaCertificatesBundleSource> = Prop::new("CaCertificatesBundleSource");
+    pub const CA_CERTIFICATES_BUNDLE_SOURCE: Prop<CfnTrustStore, trust_store::CaCertificatesBundleSource> = Prop::new("CaCertificatesBundleSource");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTrustStore, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<trust_store::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTrustStore, Vec<trust_store::Tag>> = Prop::new("Tags");
     /// Key of `UseClientCertificateOCSPEndpoint`, for [`Handle::set`].
-    pub const USE_CLIENT_CERTIFICATE_OCSP_ENDPOINT: Prop<bool> = Prop::new("UseClientCertificateOCSPEndpoint");
+    pub const USE_CLIENT_CERTIFICATE_OCSP_ENDPOINT: Prop<CfnTrustStore, bool> = Prop::new("UseClientCertificateOCSPEndpoint");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTrustStoreProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &trust_store::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTrustStoreProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &trust_store::PROPS_SHAPE, props.into())?;
         Ok(CfnTrustStore { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTrustStore::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -8228,14 +8501,27 @@ impl CfnVpcOrigin {
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::VpcOrigin";
 
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<vpc_origin::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVpcOrigin, Vec<vpc_origin::Tag>> = Prop::new("Tags");
     /// Key of `VpcOriginEndpointConfig`, for [`Handle::set`].
-    pub const VPC_ORIGIN_ENDPOINT_CONFIG: Prop<vpc_origin::VpcOriginEndpointConfig> = Prop::new("VpcOriginEndpointConfig");
+    pub const VPC_ORIGIN_ENDPOINT_CONFIG: Prop<CfnVpcOrigin, vpc_origin::VpcOriginEndpointConfig> = Prop::new("VpcOriginEndpointConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVpcOriginProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpc_origin::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVpcOriginProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpc_origin::PROPS_SHAPE, props.into())?;
         Ok(CfnVpcOrigin { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVpcOrigin::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AccountId`)

@@ -222,22 +222,35 @@ impl CfnCluster {
     pub const CFN_TYPE: &'static str = "AWS::CloudHSM::Cluster";
 
     /// Key of `BackupRetentionPolicy`, for [`Handle::set`].
-    pub const BACKUP_RETENTION_POLICY: Prop<cluster::BackupRetentionPolicy> = Prop::new("BackupRetentionPolicy");
+    pub const BACKUP_RETENTION_POLICY: Prop<CfnCluster, cluster::BackupRetentionPolicy> = Prop::new("BackupRetentionPolicy");
     /// Key of `HsmType`, for [`Handle::set`].
-    pub const HSM_TYPE: Prop<String> = Prop::new("HsmType");
+    pub const HSM_TYPE: Prop<CfnCluster, String> = Prop::new("HsmType");
     /// Key of `Mode`, for [`Handle::set`].
-    pub const MODE: Prop<cluster::Mode> = Prop::new("Mode");
+    pub const MODE: Prop<CfnCluster, cluster::Mode> = Prop::new("Mode");
     /// Key of `NetworkType`, for [`Handle::set`].
-    pub const NETWORK_TYPE: Prop<cluster::NetworkType> = Prop::new("NetworkType");
+    pub const NETWORK_TYPE: Prop<CfnCluster, cluster::NetworkType> = Prop::new("NetworkType");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnCluster, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cluster::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCluster, Vec<cluster::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the cluster.

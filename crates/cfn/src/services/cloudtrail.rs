@@ -160,18 +160,31 @@ impl CfnChannel {
     pub const CFN_TYPE: &'static str = "AWS::CloudTrail::Channel";
 
     /// Key of `Destinations`, for [`Handle::set`].
-    pub const DESTINATIONS: Prop<Vec<channel::Destination>> = Prop::new("Destinations");
+    pub const DESTINATIONS: Prop<CfnChannel, Vec<channel::Destination>> = Prop::new("Destinations");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnChannel, String> = Prop::new("Name");
     /// Key of `Source`, for [`Handle::set`].
-    pub const SOURCE: Prop<String> = Prop::new("Source");
+    pub const SOURCE: Prop<CfnChannel, String> = Prop::new("Source");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<channel::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnChannel, Vec<channel::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnChannelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &channel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnChannelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &channel::PROPS_SHAPE, props.into())?;
         Ok(CfnChannel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnChannel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ChannelArn`)
@@ -441,20 +454,33 @@ impl CfnDashboard {
     pub const CFN_TYPE: &'static str = "AWS::CloudTrail::Dashboard";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDashboard, String> = Prop::new("Name");
     /// Key of `RefreshSchedule`, for [`Handle::set`].
-    pub const REFRESH_SCHEDULE: Prop<dashboard::RefreshSchedule> = Prop::new("RefreshSchedule");
+    pub const REFRESH_SCHEDULE: Prop<CfnDashboard, dashboard::RefreshSchedule> = Prop::new("RefreshSchedule");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<dashboard::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDashboard, Vec<dashboard::Tag>> = Prop::new("Tags");
     /// Key of `TerminationProtectionEnabled`, for [`Handle::set`].
-    pub const TERMINATION_PROTECTION_ENABLED: Prop<bool> = Prop::new("TerminationProtectionEnabled");
+    pub const TERMINATION_PROTECTION_ENABLED: Prop<CfnDashboard, bool> = Prop::new("TerminationProtectionEnabled");
     /// Key of `Widgets`, for [`Handle::set`].
-    pub const WIDGETS: Prop<Vec<dashboard::Widget>> = Prop::new("Widgets");
+    pub const WIDGETS: Prop<CfnDashboard, Vec<dashboard::Widget>> = Prop::new("Widgets");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDashboardProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dashboard::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDashboardProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dashboard::PROPS_SHAPE, props.into())?;
         Ok(CfnDashboard { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDashboard::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp of the dashboard creation.
@@ -893,42 +919,55 @@ impl CfnEventDataStore {
     pub const CFN_TYPE: &'static str = "AWS::CloudTrail::EventDataStore";
 
     /// Key of `AdvancedEventSelectors`, for [`Handle::set`].
-    pub const ADVANCED_EVENT_SELECTORS: Prop<Vec<event_data_store::AdvancedEventSelector>> = Prop::new("AdvancedEventSelectors");
+    pub const ADVANCED_EVENT_SELECTORS: Prop<CfnEventDataStore, Vec<event_data_store::AdvancedEventSelector>> = Prop::new("AdvancedEventSelectors");
     /// Key of `BillingMode`, for [`Handle::set`].
-    pub const BILLING_MODE: Prop<event_data_store::BillingMode> = Prop::new("BillingMode");
+    pub const BILLING_MODE: Prop<CfnEventDataStore, event_data_store::BillingMode> = Prop::new("BillingMode");
     /// Key of `ContextKeySelectors`, for [`Handle::set`].
-    pub const CONTEXT_KEY_SELECTORS: Prop<Vec<event_data_store::ContextKeySelector>> = Prop::new("ContextKeySelectors");
+    pub const CONTEXT_KEY_SELECTORS: Prop<CfnEventDataStore, Vec<event_data_store::ContextKeySelector>> = Prop::new("ContextKeySelectors");
     /// Key of `FederationEnabled`, for [`Handle::set`].
-    pub const FEDERATION_ENABLED: Prop<bool> = Prop::new("FederationEnabled");
+    pub const FEDERATION_ENABLED: Prop<CfnEventDataStore, bool> = Prop::new("FederationEnabled");
     /// Key of `FederationRoleArn`, for [`Handle::set`].
-    pub const FEDERATION_ROLE_ARN: Prop<String> = Prop::new("FederationRoleArn");
+    pub const FEDERATION_ROLE_ARN: Prop<CfnEventDataStore, String> = Prop::new("FederationRoleArn");
     /// Key of `IngestionEnabled`, for [`Handle::set`].
-    pub const INGESTION_ENABLED: Prop<bool> = Prop::new("IngestionEnabled");
+    pub const INGESTION_ENABLED: Prop<CfnEventDataStore, bool> = Prop::new("IngestionEnabled");
     /// Key of `InsightSelectors`, for [`Handle::set`].
-    pub const INSIGHT_SELECTORS: Prop<Vec<event_data_store::InsightSelector>> = Prop::new("InsightSelectors");
+    pub const INSIGHT_SELECTORS: Prop<CfnEventDataStore, Vec<event_data_store::InsightSelector>> = Prop::new("InsightSelectors");
     /// Key of `InsightsDestination`, for [`Handle::set`].
-    pub const INSIGHTS_DESTINATION: Prop<String> = Prop::new("InsightsDestination");
+    pub const INSIGHTS_DESTINATION: Prop<CfnEventDataStore, String> = Prop::new("InsightsDestination");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnEventDataStore, String> = Prop::new("KmsKeyId");
     /// Key of `MaxEventSize`, for [`Handle::set`].
-    pub const MAX_EVENT_SIZE: Prop<event_data_store::MaxEventSize> = Prop::new("MaxEventSize");
+    pub const MAX_EVENT_SIZE: Prop<CfnEventDataStore, event_data_store::MaxEventSize> = Prop::new("MaxEventSize");
     /// Key of `MultiRegionEnabled`, for [`Handle::set`].
-    pub const MULTI_REGION_ENABLED: Prop<bool> = Prop::new("MultiRegionEnabled");
+    pub const MULTI_REGION_ENABLED: Prop<CfnEventDataStore, bool> = Prop::new("MultiRegionEnabled");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEventDataStore, String> = Prop::new("Name");
     /// Key of `OrganizationEnabled`, for [`Handle::set`].
-    pub const ORGANIZATION_ENABLED: Prop<bool> = Prop::new("OrganizationEnabled");
+    pub const ORGANIZATION_ENABLED: Prop<CfnEventDataStore, bool> = Prop::new("OrganizationEnabled");
     /// Key of `RetentionPeriod`, for [`Handle::set`].
-    pub const RETENTION_PERIOD: Prop<i64> = Prop::new("RetentionPeriod");
+    pub const RETENTION_PERIOD: Prop<CfnEventDataStore, i64> = Prop::new("RetentionPeriod");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<event_data_store::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEventDataStore, Vec<event_data_store::Tag>> = Prop::new("Tags");
     /// Key of `TerminationProtectionEnabled`, for [`Handle::set`].
-    pub const TERMINATION_PROTECTION_ENABLED: Prop<bool> = Prop::new("TerminationProtectionEnabled");
+    pub const TERMINATION_PROTECTION_ENABLED: Prop<CfnEventDataStore, bool> = Prop::new("TerminationProtectionEnabled");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEventDataStoreProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &event_data_store::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEventDataStoreProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &event_data_store::PROPS_SHAPE, props.into())?;
         Ok(CfnEventDataStore { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEventDataStore::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp of the event data store's creation.
@@ -1020,14 +1059,27 @@ impl CfnResourcePolicy {
     pub const CFN_TYPE: &'static str = "AWS::CloudTrail::ResourcePolicy";
 
     /// Key of `ResourceArn`, for [`Handle::set`].
-    pub const RESOURCE_ARN: Prop<String> = Prop::new("ResourceArn");
+    pub const RESOURCE_ARN: Prop<CfnResourcePolicy, String> = Prop::new("ResourceArn");
     /// Key of `ResourcePolicy`, for [`Handle::set`].
-    pub const RESOURCE_POLICY: Prop<Json> = Prop::new("ResourcePolicy");
+    pub const RESOURCE_POLICY: Prop<CfnResourcePolicy, Json> = Prop::new("ResourcePolicy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnResourcePolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourcePolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1613,44 +1665,57 @@ impl CfnTrail {
     pub const CFN_TYPE: &'static str = "AWS::CloudTrail::Trail";
 
     /// Key of `AdvancedEventSelectors`, for [`Handle::set`].
-    pub const ADVANCED_EVENT_SELECTORS: Prop<Vec<trail::AdvancedEventSelector>> = Prop::new("AdvancedEventSelectors");
+    pub const ADVANCED_EVENT_SELECTORS: Prop<CfnTrail, Vec<trail::AdvancedEventSelector>> = Prop::new("AdvancedEventSelectors");
     /// Key of `AggregationConfigurations`, for [`Handle::set`].
-    pub const AGGREGATION_CONFIGURATIONS: Prop<Vec<trail::AggregationConfiguration>> = Prop::new("AggregationConfigurations");
+    pub const AGGREGATION_CONFIGURATIONS: Prop<CfnTrail, Vec<trail::AggregationConfiguration>> = Prop::new("AggregationConfigurations");
     /// Key of `CloudWatchLogsLogGroupArn`, for [`Handle::set`].
-    pub const CLOUD_WATCH_LOGS_LOG_GROUP_ARN: Prop<String> = Prop::new("CloudWatchLogsLogGroupArn");
+    pub const CLOUD_WATCH_LOGS_LOG_GROUP_ARN: Prop<CfnTrail, String> = Prop::new("CloudWatchLogsLogGroupArn");
     /// Key of `CloudWatchLogsRoleArn`, for [`Handle::set`].
-    pub const CLOUD_WATCH_LOGS_ROLE_ARN: Prop<String> = Prop::new("CloudWatchLogsRoleArn");
+    pub const CLOUD_WATCH_LOGS_ROLE_ARN: Prop<CfnTrail, String> = Prop::new("CloudWatchLogsRoleArn");
     /// Key of `EnableLogFileValidation`, for [`Handle::set`].
-    pub const ENABLE_LOG_FILE_VALIDATION: Prop<bool> = Prop::new("EnableLogFileValidation");
+    pub const ENABLE_LOG_FILE_VALIDATION: Prop<CfnTrail, bool> = Prop::new("EnableLogFileValidation");
     /// Key of `EventSelectors`, for [`Handle::set`].
-    pub const EVENT_SELECTORS: Prop<Vec<trail::EventSelector>> = Prop::new("EventSelectors");
+    pub const EVENT_SELECTORS: Prop<CfnTrail, Vec<trail::EventSelector>> = Prop::new("EventSelectors");
     /// Key of `IncludeGlobalServiceEvents`, for [`Handle::set`].
-    pub const INCLUDE_GLOBAL_SERVICE_EVENTS: Prop<bool> = Prop::new("IncludeGlobalServiceEvents");
+    pub const INCLUDE_GLOBAL_SERVICE_EVENTS: Prop<CfnTrail, bool> = Prop::new("IncludeGlobalServiceEvents");
     /// Key of `InsightSelectors`, for [`Handle::set`].
-    pub const INSIGHT_SELECTORS: Prop<Vec<trail::InsightSelector>> = Prop::new("InsightSelectors");
+    pub const INSIGHT_SELECTORS: Prop<CfnTrail, Vec<trail::InsightSelector>> = Prop::new("InsightSelectors");
     /// Key of `IsLogging`, for [`Handle::set`].
-    pub const IS_LOGGING: Prop<bool> = Prop::new("IsLogging");
+    pub const IS_LOGGING: Prop<CfnTrail, bool> = Prop::new("IsLogging");
     /// Key of `IsMultiRegionTrail`, for [`Handle::set`].
-    pub const IS_MULTI_REGION_TRAIL: Prop<bool> = Prop::new("IsMultiRegionTrail");
+    pub const IS_MULTI_REGION_TRAIL: Prop<CfnTrail, bool> = Prop::new("IsMultiRegionTrail");
     /// Key of `IsOrganizationTrail`, for [`Handle::set`].
-    pub const IS_ORGANIZATION_TRAIL: Prop<bool> = Prop::new("IsOrganizationTrail");
+    pub const IS_ORGANIZATION_TRAIL: Prop<CfnTrail, bool> = Prop::new("IsOrganizationTrail");
     /// Key of `KMSKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KMSKeyId");
+    pub const KMS_KEY_ID: Prop<CfnTrail, String> = Prop::new("KMSKeyId");
     /// Key of `S3BucketName`, for [`Handle::set`].
-    pub const S3_BUCKET_NAME: Prop<String> = Prop::new("S3BucketName");
+    pub const S3_BUCKET_NAME: Prop<CfnTrail, String> = Prop::new("S3BucketName");
     /// Key of `S3KeyPrefix`, for [`Handle::set`].
-    pub const S3_KEY_PREFIX: Prop<String> = Prop::new("S3KeyPrefix");
+    pub const S3_KEY_PREFIX: Prop<CfnTrail, String> = Prop::new("S3KeyPrefix");
     /// Key of `SnsTopicName`, for [`Handle::set`].
-    pub const SNS_TOPIC_NAME: Prop<String> = Prop::new("SnsTopicName");
+    pub const SNS_TOPIC_NAME: Prop<CfnTrail, String> = Prop::new("SnsTopicName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<trail::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTrail, Vec<trail::Tag>> = Prop::new("Tags");
     /// Key of `TrailName`, for [`Handle::set`].
-    pub const TRAIL_NAME: Prop<String> = Prop::new("TrailName");
+    pub const TRAIL_NAME: Prop<CfnTrail, String> = Prop::new("TrailName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTrailProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &trail::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTrailProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &trail::PROPS_SHAPE, props.into())?;
         Ok(CfnTrail { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTrail::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

@@ -770,64 +770,77 @@ impl CfnAlarm {
     pub const CFN_TYPE: &'static str = "AWS::CloudWatch::Alarm";
 
     /// Key of `ActionConfiguration`, for [`Handle::set`].
-    pub const ACTION_CONFIGURATION: Prop<alarm::ActionConfiguration> = Prop::new("ActionConfiguration");
+    pub const ACTION_CONFIGURATION: Prop<CfnAlarm, alarm::ActionConfiguration> = Prop::new("ActionConfiguration");
     /// Key of `ActionsEnabled`, for [`Handle::set`].
-    pub const ACTIONS_ENABLED: Prop<bool> = Prop::new("ActionsEnabled");
+    pub const ACTIONS_ENABLED: Prop<CfnAlarm, bool> = Prop::new("ActionsEnabled");
     /// Key of `AlarmActions`, for [`Handle::set`].
-    pub const ALARM_ACTIONS: Prop<Vec<String>> = Prop::new("AlarmActions");
+    pub const ALARM_ACTIONS: Prop<CfnAlarm, Vec<String>> = Prop::new("AlarmActions");
     /// Key of `AlarmDescription`, for [`Handle::set`].
-    pub const ALARM_DESCRIPTION: Prop<String> = Prop::new("AlarmDescription");
+    pub const ALARM_DESCRIPTION: Prop<CfnAlarm, String> = Prop::new("AlarmDescription");
     /// Key of `AlarmName`, for [`Handle::set`].
-    pub const ALARM_NAME: Prop<String> = Prop::new("AlarmName");
+    pub const ALARM_NAME: Prop<CfnAlarm, String> = Prop::new("AlarmName");
     /// Key of `ComparisonOperator`, for [`Handle::set`].
-    pub const COMPARISON_OPERATOR: Prop<alarm::ComparisonOperator> = Prop::new("ComparisonOperator");
+    pub const COMPARISON_OPERATOR: Prop<CfnAlarm, alarm::ComparisonOperator> = Prop::new("ComparisonOperator");
     /// Key of `DatapointsToAlarm`, for [`Handle::set`].
-    pub const DATAPOINTS_TO_ALARM: Prop<i64> = Prop::new("DatapointsToAlarm");
+    pub const DATAPOINTS_TO_ALARM: Prop<CfnAlarm, i64> = Prop::new("DatapointsToAlarm");
     /// Key of `Dimensions`, for [`Handle::set`].
-    pub const DIMENSIONS: Prop<Vec<alarm::Dimension>> = Prop::new("Dimensions");
+    pub const DIMENSIONS: Prop<CfnAlarm, Vec<alarm::Dimension>> = Prop::new("Dimensions");
     /// Key of `EvaluateLowSampleCountPercentile`, for [`Handle::set`].
-    pub const EVALUATE_LOW_SAMPLE_COUNT_PERCENTILE: Prop<String> = Prop::new("EvaluateLowSampleCountPercentile");
+    pub const EVALUATE_LOW_SAMPLE_COUNT_PERCENTILE: Prop<CfnAlarm, String> = Prop::new("EvaluateLowSampleCountPercentile");
     /// Key of `EvaluationCriteria`, for [`Handle::set`].
-    pub const EVALUATION_CRITERIA: Prop<alarm::EvaluationCriteria> = Prop::new("EvaluationCriteria");
+    pub const EVALUATION_CRITERIA: Prop<CfnAlarm, alarm::EvaluationCriteria> = Prop::new("EvaluationCriteria");
     /// Key of `EvaluationInterval`, for [`Handle::set`].
-    pub const EVALUATION_INTERVAL: Prop<i64> = Prop::new("EvaluationInterval");
+    pub const EVALUATION_INTERVAL: Prop<CfnAlarm, i64> = Prop::new("EvaluationInterval");
     /// Key of `EvaluationPeriods`, for [`Handle::set`].
-    pub const EVALUATION_PERIODS: Prop<i64> = Prop::new("EvaluationPeriods");
+    pub const EVALUATION_PERIODS: Prop<CfnAlarm, i64> = Prop::new("EvaluationPeriods");
     /// Key of `EvaluationWindow`, for [`Handle::set`].
-    pub const EVALUATION_WINDOW: Prop<alarm::EvaluationWindow> = Prop::new("EvaluationWindow");
+    pub const EVALUATION_WINDOW: Prop<CfnAlarm, alarm::EvaluationWindow> = Prop::new("EvaluationWindow");
     /// Key of `ExtendedStatistic`, for [`Handle::set`].
-    pub const EXTENDED_STATISTIC: Prop<String> = Prop::new("ExtendedStatistic");
+    pub const EXTENDED_STATISTIC: Prop<CfnAlarm, String> = Prop::new("ExtendedStatistic");
     /// Key of `InsufficientDataActions`, for [`Handle::set`].
-    pub const INSUFFICIENT_DATA_ACTIONS: Prop<Vec<String>> = Prop::new("InsufficientDataActions");
+    pub const INSUFFICIENT_DATA_ACTIONS: Prop<CfnAlarm, Vec<String>> = Prop::new("InsufficientDataActions");
     /// Key of `MetricName`, for [`Handle::set`].
-    pub const METRIC_NAME: Prop<String> = Prop::new("MetricName");
+    pub const METRIC_NAME: Prop<CfnAlarm, String> = Prop::new("MetricName");
     /// Key of `Metrics`, for [`Handle::set`].
-    pub const METRICS: Prop<Vec<alarm::MetricDataQuery>> = Prop::new("Metrics");
+    pub const METRICS: Prop<CfnAlarm, Vec<alarm::MetricDataQuery>> = Prop::new("Metrics");
     /// Key of `Namespace`, for [`Handle::set`].
-    pub const NAMESPACE: Prop<String> = Prop::new("Namespace");
+    pub const NAMESPACE: Prop<CfnAlarm, String> = Prop::new("Namespace");
     /// Key of `OKActions`, for [`Handle::set`].
-    pub const OK_ACTIONS: Prop<Vec<String>> = Prop::new("OKActions");
+    pub const OK_ACTIONS: Prop<CfnAlarm, Vec<String>> = Prop::new("OKActions");
     /// Key of `Period`, for [`Handle::set`].
-    pub const PERIOD: Prop<i64> = Prop::new("Period");
+    pub const PERIOD: Prop<CfnAlarm, i64> = Prop::new("Period");
     /// Key of `Statistic`, for [`Handle::set`].
-    pub const STATISTIC: Prop<alarm::Statistic> = Prop::new("Statistic");
+    pub const STATISTIC: Prop<CfnAlarm, alarm::Statistic> = Prop::new("Statistic");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<alarm::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAlarm, Vec<alarm::Tag>> = Prop::new("Tags");
     /// Key of `Threshold`, for [`Handle::set`].
-    pub const THRESHOLD: Prop<f64> = Prop::new("Threshold");
+    pub const THRESHOLD: Prop<CfnAlarm, f64> = Prop::new("Threshold");
     /// Key of `ThresholdMetricId`, for [`Handle::set`].
-    pub const THRESHOLD_METRIC_ID: Prop<String> = Prop::new("ThresholdMetricId");
+    pub const THRESHOLD_METRIC_ID: Prop<CfnAlarm, String> = Prop::new("ThresholdMetricId");
     /// Key of `TreatMissingData`, for [`Handle::set`].
-    pub const TREAT_MISSING_DATA: Prop<alarm::TreatMissingData> = Prop::new("TreatMissingData");
+    pub const TREAT_MISSING_DATA: Prop<CfnAlarm, alarm::TreatMissingData> = Prop::new("TreatMissingData");
     /// Key of `Unit`, for [`Handle::set`].
-    pub const UNIT: Prop<alarm::Unit> = Prop::new("Unit");
+    pub const UNIT: Prop<CfnAlarm, alarm::Unit> = Prop::new("Unit");
     /// Key of `WarmUpConfiguration`, for [`Handle::set`].
-    pub const WARM_UP_CONFIGURATION: Prop<alarm::WarmUpConfiguration> = Prop::new("WarmUpConfiguration");
+    pub const WARM_UP_CONFIGURATION: Prop<CfnAlarm, alarm::WarmUpConfiguration> = Prop::new("WarmUpConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAlarmProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &alarm::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAlarmProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &alarm::PROPS_SHAPE, props.into())?;
         Ok(CfnAlarm { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAlarm::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1068,24 +1081,37 @@ impl CfnAlarmMuteRule {
     pub const CFN_TYPE: &'static str = "AWS::CloudWatch::AlarmMuteRule";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAlarmMuteRule, String> = Prop::new("Description");
     /// Key of `ExpireDate`, for [`Handle::set`].
-    pub const EXPIRE_DATE: Prop<String> = Prop::new("ExpireDate");
+    pub const EXPIRE_DATE: Prop<CfnAlarmMuteRule, String> = Prop::new("ExpireDate");
     /// Key of `MuteTargets`, for [`Handle::set`].
-    pub const MUTE_TARGETS: Prop<alarm_mute_rule::MuteTargets> = Prop::new("MuteTargets");
+    pub const MUTE_TARGETS: Prop<CfnAlarmMuteRule, alarm_mute_rule::MuteTargets> = Prop::new("MuteTargets");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAlarmMuteRule, String> = Prop::new("Name");
     /// Key of `Rule`, for [`Handle::set`].
-    pub const RULE: Prop<alarm_mute_rule::Rule> = Prop::new("Rule");
+    pub const RULE: Prop<CfnAlarmMuteRule, alarm_mute_rule::Rule> = Prop::new("Rule");
     /// Key of `StartDate`, for [`Handle::set`].
-    pub const START_DATE: Prop<String> = Prop::new("StartDate");
+    pub const START_DATE: Prop<CfnAlarmMuteRule, String> = Prop::new("StartDate");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<alarm_mute_rule::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAlarmMuteRule, Vec<alarm_mute_rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAlarmMuteRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &alarm_mute_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAlarmMuteRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &alarm_mute_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnAlarmMuteRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAlarmMuteRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name (ARN) of the AlarmMuteRule
@@ -1493,26 +1519,39 @@ impl CfnAnomalyDetector {
     pub const CFN_TYPE: &'static str = "AWS::CloudWatch::AnomalyDetector";
 
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<anomaly_detector::Configuration> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnAnomalyDetector, anomaly_detector::Configuration> = Prop::new("Configuration");
     /// Key of `Dimensions`, for [`Handle::set`].
-    pub const DIMENSIONS: Prop<Vec<anomaly_detector::Dimension>> = Prop::new("Dimensions");
+    pub const DIMENSIONS: Prop<CfnAnomalyDetector, Vec<anomaly_detector::Dimension>> = Prop::new("Dimensions");
     /// Key of `MetricCharacteristics`, for [`Handle::set`].
-    pub const METRIC_CHARACTERISTICS: Prop<anomaly_detector::MetricCharacteristics> = Prop::new("MetricCharacteristics");
+    pub const METRIC_CHARACTERISTICS: Prop<CfnAnomalyDetector, anomaly_detector::MetricCharacteristics> = Prop::new("MetricCharacteristics");
     /// Key of `MetricMathAnomalyDetector`, for [`Handle::set`].
-    pub const METRIC_MATH_ANOMALY_DETECTOR: Prop<anomaly_detector::MetricMathAnomalyDetector> = Prop::new("MetricMathAnomalyDetector");
+    pub const METRIC_MATH_ANOMALY_DETECTOR: Prop<CfnAnomalyDetector, anomaly_detector::MetricMathAnomalyDetector> = Prop::new("MetricMathAnomalyDetector");
     /// Key of `MetricName`, for [`Handle::set`].
-    pub const METRIC_NAME: Prop<String> = Prop::new("MetricName");
+    pub const METRIC_NAME: Prop<CfnAnomalyDetector, String> = Prop::new("MetricName");
     /// Key of `Namespace`, for [`Handle::set`].
-    pub const NAMESPACE: Prop<String> = Prop::new("Namespace");
+    pub const NAMESPACE: Prop<CfnAnomalyDetector, String> = Prop::new("Namespace");
     /// Key of `SingleMetricAnomalyDetector`, for [`Handle::set`].
-    pub const SINGLE_METRIC_ANOMALY_DETECTOR: Prop<anomaly_detector::SingleMetricAnomalyDetector> = Prop::new("SingleMetricAnomalyDetector");
+    pub const SINGLE_METRIC_ANOMALY_DETECTOR: Prop<CfnAnomalyDetector, anomaly_detector::SingleMetricAnomalyDetector> = Prop::new("SingleMetricAnomalyDetector");
     /// Key of `Stat`, for [`Handle::set`].
-    pub const STAT: Prop<String> = Prop::new("Stat");
+    pub const STAT: Prop<CfnAnomalyDetector, String> = Prop::new("Stat");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAnomalyDetectorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &anomaly_detector::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAnomalyDetectorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &anomaly_detector::PROPS_SHAPE, props.into())?;
         Ok(CfnAnomalyDetector { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAnomalyDetector::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1737,34 +1776,47 @@ impl CfnCompositeAlarm {
     pub const CFN_TYPE: &'static str = "AWS::CloudWatch::CompositeAlarm";
 
     /// Key of `ActionConfiguration`, for [`Handle::set`].
-    pub const ACTION_CONFIGURATION: Prop<composite_alarm::ActionConfiguration> = Prop::new("ActionConfiguration");
+    pub const ACTION_CONFIGURATION: Prop<CfnCompositeAlarm, composite_alarm::ActionConfiguration> = Prop::new("ActionConfiguration");
     /// Key of `ActionsEnabled`, for [`Handle::set`].
-    pub const ACTIONS_ENABLED: Prop<bool> = Prop::new("ActionsEnabled");
+    pub const ACTIONS_ENABLED: Prop<CfnCompositeAlarm, bool> = Prop::new("ActionsEnabled");
     /// Key of `ActionsSuppressor`, for [`Handle::set`].
-    pub const ACTIONS_SUPPRESSOR: Prop<String> = Prop::new("ActionsSuppressor");
+    pub const ACTIONS_SUPPRESSOR: Prop<CfnCompositeAlarm, String> = Prop::new("ActionsSuppressor");
     /// Key of `ActionsSuppressorExtensionPeriod`, for [`Handle::set`].
-    pub const ACTIONS_SUPPRESSOR_EXTENSION_PERIOD: Prop<i64> = Prop::new("ActionsSuppressorExtensionPeriod");
+    pub const ACTIONS_SUPPRESSOR_EXTENSION_PERIOD: Prop<CfnCompositeAlarm, i64> = Prop::new("ActionsSuppressorExtensionPeriod");
     /// Key of `ActionsSuppressorWaitPeriod`, for [`Handle::set`].
-    pub const ACTIONS_SUPPRESSOR_WAIT_PERIOD: Prop<i64> = Prop::new("ActionsSuppressorWaitPeriod");
+    pub const ACTIONS_SUPPRESSOR_WAIT_PERIOD: Prop<CfnCompositeAlarm, i64> = Prop::new("ActionsSuppressorWaitPeriod");
     /// Key of `AlarmActions`, for [`Handle::set`].
-    pub const ALARM_ACTIONS: Prop<Vec<String>> = Prop::new("AlarmActions");
+    pub const ALARM_ACTIONS: Prop<CfnCompositeAlarm, Vec<String>> = Prop::new("AlarmActions");
     /// Key of `AlarmDescription`, for [`Handle::set`].
-    pub const ALARM_DESCRIPTION: Prop<String> = Prop::new("AlarmDescription");
+    pub const ALARM_DESCRIPTION: Prop<CfnCompositeAlarm, String> = Prop::new("AlarmDescription");
     /// Key of `AlarmName`, for [`Handle::set`].
-    pub const ALARM_NAME: Prop<String> = Prop::new("AlarmName");
+    pub const ALARM_NAME: Prop<CfnCompositeAlarm, String> = Prop::new("AlarmName");
     /// Key of `AlarmRule`, for [`Handle::set`].
-    pub const ALARM_RULE: Prop<String> = Prop::new("AlarmRule");
+    pub const ALARM_RULE: Prop<CfnCompositeAlarm, String> = Prop::new("AlarmRule");
     /// Key of `InsufficientDataActions`, for [`Handle::set`].
-    pub const INSUFFICIENT_DATA_ACTIONS: Prop<Vec<String>> = Prop::new("InsufficientDataActions");
+    pub const INSUFFICIENT_DATA_ACTIONS: Prop<CfnCompositeAlarm, Vec<String>> = Prop::new("InsufficientDataActions");
     /// Key of `OKActions`, for [`Handle::set`].
-    pub const OK_ACTIONS: Prop<Vec<String>> = Prop::new("OKActions");
+    pub const OK_ACTIONS: Prop<CfnCompositeAlarm, Vec<String>> = Prop::new("OKActions");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<composite_alarm::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCompositeAlarm, Vec<composite_alarm::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCompositeAlarmProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &composite_alarm::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCompositeAlarmProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &composite_alarm::PROPS_SHAPE, props.into())?;
         Ok(CfnCompositeAlarm { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCompositeAlarm::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name (ARN) of the alarm
@@ -1880,16 +1932,29 @@ impl CfnDashboard {
     pub const CFN_TYPE: &'static str = "AWS::CloudWatch::Dashboard";
 
     /// Key of `DashboardBody`, for [`Handle::set`].
-    pub const DASHBOARD_BODY: Prop<String> = Prop::new("DashboardBody");
+    pub const DASHBOARD_BODY: Prop<CfnDashboard, String> = Prop::new("DashboardBody");
     /// Key of `DashboardName`, for [`Handle::set`].
-    pub const DASHBOARD_NAME: Prop<String> = Prop::new("DashboardName");
+    pub const DASHBOARD_NAME: Prop<CfnDashboard, String> = Prop::new("DashboardName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<dashboard::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDashboard, Vec<dashboard::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDashboardProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dashboard::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDashboardProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dashboard::PROPS_SHAPE, props.into())?;
         Ok(CfnDashboard { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDashboard::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2027,20 +2092,33 @@ impl CfnInsightRule {
     pub const CFN_TYPE: &'static str = "AWS::CloudWatch::InsightRule";
 
     /// Key of `ApplyOnTransformedLogs`, for [`Handle::set`].
-    pub const APPLY_ON_TRANSFORMED_LOGS: Prop<bool> = Prop::new("ApplyOnTransformedLogs");
+    pub const APPLY_ON_TRANSFORMED_LOGS: Prop<CfnInsightRule, bool> = Prop::new("ApplyOnTransformedLogs");
     /// Key of `RuleBody`, for [`Handle::set`].
-    pub const RULE_BODY: Prop<String> = Prop::new("RuleBody");
+    pub const RULE_BODY: Prop<CfnInsightRule, String> = Prop::new("RuleBody");
     /// Key of `RuleName`, for [`Handle::set`].
-    pub const RULE_NAME: Prop<String> = Prop::new("RuleName");
+    pub const RULE_NAME: Prop<CfnInsightRule, String> = Prop::new("RuleName");
     /// Key of `RuleState`, for [`Handle::set`].
-    pub const RULE_STATE: Prop<insight_rule::RuleState> = Prop::new("RuleState");
+    pub const RULE_STATE: Prop<CfnInsightRule, insight_rule::RuleState> = Prop::new("RuleState");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<insight_rule::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnInsightRule, Vec<insight_rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInsightRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &insight_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInsightRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &insight_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnInsightRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInsightRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -2264,22 +2342,35 @@ impl CfnIntegration {
     pub const CFN_TYPE: &'static str = "AWS::CloudWatch::Integration";
 
     /// Key of `Credential`, for [`Handle::set`].
-    pub const CREDENTIAL: Prop<integration::IntegrationCredential> = Prop::new("Credential");
+    pub const CREDENTIAL: Prop<CfnIntegration, integration::IntegrationCredential> = Prop::new("Credential");
     /// Key of `IntegrationAttributes`, for [`Handle::set`].
-    pub const INTEGRATION_ATTRIBUTES: Prop<Map<String>> = Prop::new("IntegrationAttributes");
+    pub const INTEGRATION_ATTRIBUTES: Prop<CfnIntegration, Map<String>> = Prop::new("IntegrationAttributes");
     /// Key of `IntegrationType`, for [`Handle::set`].
-    pub const INTEGRATION_TYPE: Prop<integration::IntegrationType> = Prop::new("IntegrationType");
+    pub const INTEGRATION_TYPE: Prop<CfnIntegration, integration::IntegrationType> = Prop::new("IntegrationType");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnIntegration, String> = Prop::new("Name");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnIntegration, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<integration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIntegration, Vec<integration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIntegrationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &integration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIntegrationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &integration::PROPS_SHAPE, props.into())?;
         Ok(CfnIntegration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIntegration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time at which the integration was created.
@@ -2720,44 +2811,57 @@ impl CfnLogAlarm {
     pub const CFN_TYPE: &'static str = "AWS::CloudWatch::LogAlarm";
 
     /// Key of `ActionConfiguration`, for [`Handle::set`].
-    pub const ACTION_CONFIGURATION: Prop<log_alarm::ActionConfiguration> = Prop::new("ActionConfiguration");
+    pub const ACTION_CONFIGURATION: Prop<CfnLogAlarm, log_alarm::ActionConfiguration> = Prop::new("ActionConfiguration");
     /// Key of `ActionLogLineCount`, for [`Handle::set`].
-    pub const ACTION_LOG_LINE_COUNT: Prop<i64> = Prop::new("ActionLogLineCount");
+    pub const ACTION_LOG_LINE_COUNT: Prop<CfnLogAlarm, i64> = Prop::new("ActionLogLineCount");
     /// Key of `ActionLogLineRoleArn`, for [`Handle::set`].
-    pub const ACTION_LOG_LINE_ROLE_ARN: Prop<String> = Prop::new("ActionLogLineRoleArn");
+    pub const ACTION_LOG_LINE_ROLE_ARN: Prop<CfnLogAlarm, String> = Prop::new("ActionLogLineRoleArn");
     /// Key of `ActionsEnabled`, for [`Handle::set`].
-    pub const ACTIONS_ENABLED: Prop<bool> = Prop::new("ActionsEnabled");
+    pub const ACTIONS_ENABLED: Prop<CfnLogAlarm, bool> = Prop::new("ActionsEnabled");
     /// Key of `AlarmActions`, for [`Handle::set`].
-    pub const ALARM_ACTIONS: Prop<Vec<String>> = Prop::new("AlarmActions");
+    pub const ALARM_ACTIONS: Prop<CfnLogAlarm, Vec<String>> = Prop::new("AlarmActions");
     /// Key of `AlarmDescription`, for [`Handle::set`].
-    pub const ALARM_DESCRIPTION: Prop<String> = Prop::new("AlarmDescription");
+    pub const ALARM_DESCRIPTION: Prop<CfnLogAlarm, String> = Prop::new("AlarmDescription");
     /// Key of `AlarmName`, for [`Handle::set`].
-    pub const ALARM_NAME: Prop<String> = Prop::new("AlarmName");
+    pub const ALARM_NAME: Prop<CfnLogAlarm, String> = Prop::new("AlarmName");
     /// Key of `ComparisonOperator`, for [`Handle::set`].
-    pub const COMPARISON_OPERATOR: Prop<log_alarm::ComparisonOperator> = Prop::new("ComparisonOperator");
+    pub const COMPARISON_OPERATOR: Prop<CfnLogAlarm, log_alarm::ComparisonOperator> = Prop::new("ComparisonOperator");
     /// Key of `InsufficientDataActions`, for [`Handle::set`].
-    pub const INSUFFICIENT_DATA_ACTIONS: Prop<Vec<String>> = Prop::new("InsufficientDataActions");
+    pub const INSUFFICIENT_DATA_ACTIONS: Prop<CfnLogAlarm, Vec<String>> = Prop::new("InsufficientDataActions");
     /// Key of `OKActions`, for [`Handle::set`].
-    pub const OK_ACTIONS: Prop<Vec<String>> = Prop::new("OKActions");
+    pub const OK_ACTIONS: Prop<CfnLogAlarm, Vec<String>> = Prop::new("OKActions");
     /// Key of `QueryResultsToAlarm`, for [`Handle::set`].
-    pub const QUERY_RESULTS_TO_ALARM: Prop<i64> = Prop::new("QueryResultsToAlarm");
+    pub const QUERY_RESULTS_TO_ALARM: Prop<CfnLogAlarm, i64> = Prop::new("QueryResultsToAlarm");
     /// Key of `QueryResultsToEvaluate`, for [`Handle::set`].
-    pub const QUERY_RESULTS_TO_EVALUATE: Prop<i64> = Prop::new("QueryResultsToEvaluate");
+    pub const QUERY_RESULTS_TO_EVALUATE: Prop<CfnLogAlarm, i64> = Prop::new("QueryResultsToEvaluate");
     /// Key of `ScheduledQueryConfiguration`, for [`Handle::set`].
-    pub const SCHEDULED_QUERY_CONFIGURATION: Prop<log_alarm::ScheduledQueryConfiguration> = Prop::new("ScheduledQueryConfiguration");
+    pub const SCHEDULED_QUERY_CONFIGURATION: Prop<CfnLogAlarm, log_alarm::ScheduledQueryConfiguration> = Prop::new("ScheduledQueryConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<log_alarm::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLogAlarm, Vec<log_alarm::Tag>> = Prop::new("Tags");
     /// Key of `Threshold`, for [`Handle::set`].
-    pub const THRESHOLD: Prop<f64> = Prop::new("Threshold");
+    pub const THRESHOLD: Prop<CfnLogAlarm, f64> = Prop::new("Threshold");
     /// Key of `TreatMissingData`, for [`Handle::set`].
-    pub const TREAT_MISSING_DATA: Prop<String> = Prop::new("TreatMissingData");
+    pub const TREAT_MISSING_DATA: Prop<CfnLogAlarm, String> = Prop::new("TreatMissingData");
     /// Key of `WarmUpConfiguration`, for [`Handle::set`].
-    pub const WARM_UP_CONFIGURATION: Prop<log_alarm::WarmUpConfiguration> = Prop::new("WarmUpConfiguration");
+    pub const WARM_UP_CONFIGURATION: Prop<CfnLogAlarm, log_alarm::WarmUpConfiguration> = Prop::new("WarmUpConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLogAlarmProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &log_alarm::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLogAlarmProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &log_alarm::PROPS_SHAPE, props.into())?;
         Ok(CfnLogAlarm { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLogAlarm::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the log alarm.
@@ -3025,28 +3129,41 @@ impl CfnMetricStream {
     pub const CFN_TYPE: &'static str = "AWS::CloudWatch::MetricStream";
 
     /// Key of `ExcludeFilters`, for [`Handle::set`].
-    pub const EXCLUDE_FILTERS: Prop<Vec<metric_stream::MetricStreamFilter>> = Prop::new("ExcludeFilters");
+    pub const EXCLUDE_FILTERS: Prop<CfnMetricStream, Vec<metric_stream::MetricStreamFilter>> = Prop::new("ExcludeFilters");
     /// Key of `FirehoseArn`, for [`Handle::set`].
-    pub const FIREHOSE_ARN: Prop<String> = Prop::new("FirehoseArn");
+    pub const FIREHOSE_ARN: Prop<CfnMetricStream, String> = Prop::new("FirehoseArn");
     /// Key of `IncludeFilters`, for [`Handle::set`].
-    pub const INCLUDE_FILTERS: Prop<Vec<metric_stream::MetricStreamFilter>> = Prop::new("IncludeFilters");
+    pub const INCLUDE_FILTERS: Prop<CfnMetricStream, Vec<metric_stream::MetricStreamFilter>> = Prop::new("IncludeFilters");
     /// Key of `IncludeLinkedAccountsMetrics`, for [`Handle::set`].
-    pub const INCLUDE_LINKED_ACCOUNTS_METRICS: Prop<bool> = Prop::new("IncludeLinkedAccountsMetrics");
+    pub const INCLUDE_LINKED_ACCOUNTS_METRICS: Prop<CfnMetricStream, bool> = Prop::new("IncludeLinkedAccountsMetrics");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnMetricStream, String> = Prop::new("Name");
     /// Key of `OutputFormat`, for [`Handle::set`].
-    pub const OUTPUT_FORMAT: Prop<metric_stream::OutputFormat> = Prop::new("OutputFormat");
+    pub const OUTPUT_FORMAT: Prop<CfnMetricStream, metric_stream::OutputFormat> = Prop::new("OutputFormat");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnMetricStream, String> = Prop::new("RoleArn");
     /// Key of `StatisticsConfigurations`, for [`Handle::set`].
-    pub const STATISTICS_CONFIGURATIONS: Prop<Vec<metric_stream::MetricStreamStatisticsConfiguration>> = Prop::new("StatisticsConfigurations");
+    pub const STATISTICS_CONFIGURATIONS: Prop<CfnMetricStream, Vec<metric_stream::MetricStreamStatisticsConfiguration>> = Prop::new("StatisticsConfigurations");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<metric_stream::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMetricStream, Vec<metric_stream::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMetricStreamProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &metric_stream::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMetricStreamProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &metric_stream::PROPS_SHAPE, props.into())?;
         Ok(CfnMetricStream { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMetricStream::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name of the metric stream.
@@ -3165,14 +3282,27 @@ impl CfnOTelEnrichment {
     pub const CFN_TYPE: &'static str = "AWS::CloudWatch::OTelEnrichment";
 
     /// Key of `ExcludeFilters`, for [`Handle::set`].
-    pub const EXCLUDE_FILTERS: Prop<Vec<o_tel_enrichment::OTelEnrichmentMetricSelector>> = Prop::new("ExcludeFilters");
+    pub const EXCLUDE_FILTERS: Prop<CfnOTelEnrichment, Vec<o_tel_enrichment::OTelEnrichmentMetricSelector>> = Prop::new("ExcludeFilters");
     /// Key of `IncludeFilters`, for [`Handle::set`].
-    pub const INCLUDE_FILTERS: Prop<Vec<o_tel_enrichment::OTelEnrichmentMetricSelector>> = Prop::new("IncludeFilters");
+    pub const INCLUDE_FILTERS: Prop<CfnOTelEnrichment, Vec<o_tel_enrichment::OTelEnrichmentMetricSelector>> = Prop::new("IncludeFilters");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOTelEnrichmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &o_tel_enrichment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOTelEnrichmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &o_tel_enrichment::PROPS_SHAPE, props.into())?;
         Ok(CfnOTelEnrichment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOTelEnrichment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The AWS account ID. This is the primary identifier for this singleton resource.
@@ -3283,14 +3413,27 @@ impl CfnResourceMetricsConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::CloudWatch::ResourceMetricsConfiguration";
 
     /// Key of `MetricSelections`, for [`Handle::set`].
-    pub const METRIC_SELECTIONS: Prop<Vec<resource_metrics_configuration::ResourceMetricSelection>> = Prop::new("MetricSelections");
+    pub const METRIC_SELECTIONS: Prop<CfnResourceMetricsConfiguration, Vec<resource_metrics_configuration::ResourceMetricSelection>> = Prop::new("MetricSelections");
     /// Key of `ResourceArn`, for [`Handle::set`].
-    pub const RESOURCE_ARN: Prop<String> = Prop::new("ResourceArn");
+    pub const RESOURCE_ARN: Prop<CfnResourceMetricsConfiguration, String> = Prop::new("ResourceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourceMetricsConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_metrics_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourceMetricsConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_metrics_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnResourceMetricsConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourceMetricsConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time at which the resource metrics configuration was created.
@@ -3417,18 +3560,31 @@ impl CfnView {
     pub const CFN_TYPE: &'static str = "AWS::CloudWatch::View";
 
     /// Key of `Definition`, for [`Handle::set`].
-    pub const DEFINITION: Prop<String> = Prop::new("Definition");
+    pub const DEFINITION: Prop<CfnView, String> = Prop::new("Definition");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnView, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnView, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<view::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnView, Vec<view::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnViewProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &view::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnViewProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &view::PROPS_SHAPE, props.into())?;
         Ok(CfnView { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnView::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the view.

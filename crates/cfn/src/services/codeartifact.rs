@@ -108,16 +108,29 @@ impl CfnDomain {
     pub const CFN_TYPE: &'static str = "AWS::CodeArtifact::Domain";
 
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnDomain, String> = Prop::new("DomainName");
     /// Key of `PermissionsPolicyDocument`, for [`Handle::set`].
-    pub const PERMISSIONS_POLICY_DOCUMENT: Prop<Json> = Prop::new("PermissionsPolicyDocument");
+    pub const PERMISSIONS_POLICY_DOCUMENT: Prop<CfnDomain, Json> = Prop::new("PermissionsPolicyDocument");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<domain::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDomain, Vec<domain::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDomainProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &domain::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDomainProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &domain::PROPS_SHAPE, props.into())?;
         Ok(CfnDomain { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDomain::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the domain.
@@ -412,24 +425,37 @@ impl CfnPackageGroup {
     pub const CFN_TYPE: &'static str = "AWS::CodeArtifact::PackageGroup";
 
     /// Key of `ContactInfo`, for [`Handle::set`].
-    pub const CONTACT_INFO: Prop<String> = Prop::new("ContactInfo");
+    pub const CONTACT_INFO: Prop<CfnPackageGroup, String> = Prop::new("ContactInfo");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPackageGroup, String> = Prop::new("Description");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnPackageGroup, String> = Prop::new("DomainName");
     /// Key of `DomainOwner`, for [`Handle::set`].
-    pub const DOMAIN_OWNER: Prop<String> = Prop::new("DomainOwner");
+    pub const DOMAIN_OWNER: Prop<CfnPackageGroup, String> = Prop::new("DomainOwner");
     /// Key of `OriginConfiguration`, for [`Handle::set`].
-    pub const ORIGIN_CONFIGURATION: Prop<package_group::OriginConfiguration> = Prop::new("OriginConfiguration");
+    pub const ORIGIN_CONFIGURATION: Prop<CfnPackageGroup, package_group::OriginConfiguration> = Prop::new("OriginConfiguration");
     /// Key of `Pattern`, for [`Handle::set`].
-    pub const PATTERN: Prop<String> = Prop::new("Pattern");
+    pub const PATTERN: Prop<CfnPackageGroup, String> = Prop::new("Pattern");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<package_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPackageGroup, Vec<package_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPackageGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &package_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPackageGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &package_group::PROPS_SHAPE, props.into())?;
         Ok(CfnPackageGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPackageGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the package group.
@@ -565,24 +591,37 @@ impl CfnRepository {
     pub const CFN_TYPE: &'static str = "AWS::CodeArtifact::Repository";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRepository, String> = Prop::new("Description");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnRepository, String> = Prop::new("DomainName");
     /// Key of `ExternalConnections`, for [`Handle::set`].
-    pub const EXTERNAL_CONNECTIONS: Prop<Vec<String>> = Prop::new("ExternalConnections");
+    pub const EXTERNAL_CONNECTIONS: Prop<CfnRepository, Vec<String>> = Prop::new("ExternalConnections");
     /// Key of `PermissionsPolicyDocument`, for [`Handle::set`].
-    pub const PERMISSIONS_POLICY_DOCUMENT: Prop<Json> = Prop::new("PermissionsPolicyDocument");
+    pub const PERMISSIONS_POLICY_DOCUMENT: Prop<CfnRepository, Json> = Prop::new("PermissionsPolicyDocument");
     /// Key of `RepositoryName`, for [`Handle::set`].
-    pub const REPOSITORY_NAME: Prop<String> = Prop::new("RepositoryName");
+    pub const REPOSITORY_NAME: Prop<CfnRepository, String> = Prop::new("RepositoryName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<repository::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRepository, Vec<repository::Tag>> = Prop::new("Tags");
     /// Key of `Upstreams`, for [`Handle::set`].
-    pub const UPSTREAMS: Prop<Vec<String>> = Prop::new("Upstreams");
+    pub const UPSTREAMS: Prop<CfnRepository, Vec<String>> = Prop::new("Upstreams");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRepositoryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &repository::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRepositoryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &repository::PROPS_SHAPE, props.into())?;
         Ok(CfnRepository { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRepository::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the repository.

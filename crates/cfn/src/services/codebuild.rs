@@ -544,34 +544,47 @@ impl CfnFleet {
     pub const CFN_TYPE: &'static str = "AWS::CodeBuild::Fleet";
 
     /// Key of `BaseCapacity`, for [`Handle::set`].
-    pub const BASE_CAPACITY: Prop<i64> = Prop::new("BaseCapacity");
+    pub const BASE_CAPACITY: Prop<CfnFleet, i64> = Prop::new("BaseCapacity");
     /// Key of `ComputeConfiguration`, for [`Handle::set`].
-    pub const COMPUTE_CONFIGURATION: Prop<fleet::ComputeConfiguration> = Prop::new("ComputeConfiguration");
+    pub const COMPUTE_CONFIGURATION: Prop<CfnFleet, fleet::ComputeConfiguration> = Prop::new("ComputeConfiguration");
     /// Key of `ComputeType`, for [`Handle::set`].
-    pub const COMPUTE_TYPE: Prop<fleet::ComputeType> = Prop::new("ComputeType");
+    pub const COMPUTE_TYPE: Prop<CfnFleet, fleet::ComputeType> = Prop::new("ComputeType");
     /// Key of `EnvironmentType`, for [`Handle::set`].
-    pub const ENVIRONMENT_TYPE: Prop<fleet::EnvironmentType> = Prop::new("EnvironmentType");
+    pub const ENVIRONMENT_TYPE: Prop<CfnFleet, fleet::EnvironmentType> = Prop::new("EnvironmentType");
     /// Key of `FleetProxyConfiguration`, for [`Handle::set`].
-    pub const FLEET_PROXY_CONFIGURATION: Prop<fleet::ProxyConfiguration> = Prop::new("FleetProxyConfiguration");
+    pub const FLEET_PROXY_CONFIGURATION: Prop<CfnFleet, fleet::ProxyConfiguration> = Prop::new("FleetProxyConfiguration");
     /// Key of `FleetServiceRole`, for [`Handle::set`].
-    pub const FLEET_SERVICE_ROLE: Prop<String> = Prop::new("FleetServiceRole");
+    pub const FLEET_SERVICE_ROLE: Prop<CfnFleet, String> = Prop::new("FleetServiceRole");
     /// Key of `FleetVpcConfig`, for [`Handle::set`].
-    pub const FLEET_VPC_CONFIG: Prop<fleet::VpcConfig> = Prop::new("FleetVpcConfig");
+    pub const FLEET_VPC_CONFIG: Prop<CfnFleet, fleet::VpcConfig> = Prop::new("FleetVpcConfig");
     /// Key of `ImageId`, for [`Handle::set`].
-    pub const IMAGE_ID: Prop<String> = Prop::new("ImageId");
+    pub const IMAGE_ID: Prop<CfnFleet, String> = Prop::new("ImageId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFleet, String> = Prop::new("Name");
     /// Key of `OverflowBehavior`, for [`Handle::set`].
-    pub const OVERFLOW_BEHAVIOR: Prop<fleet::OverflowBehavior> = Prop::new("OverflowBehavior");
+    pub const OVERFLOW_BEHAVIOR: Prop<CfnFleet, fleet::OverflowBehavior> = Prop::new("OverflowBehavior");
     /// Key of `ScalingConfiguration`, for [`Handle::set`].
-    pub const SCALING_CONFIGURATION: Prop<fleet::ScalingConfigurationInput> = Prop::new("ScalingConfiguration");
+    pub const SCALING_CONFIGURATION: Prop<CfnFleet, fleet::ScalingConfigurationInput> = Prop::new("ScalingConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<fleet::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFleet, Vec<fleet::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFleetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &fleet::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFleetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &fleet::PROPS_SHAPE, props.into())?;
         Ok(CfnFleet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFleet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1615,60 +1628,73 @@ impl CfnProject {
     pub const CFN_TYPE: &'static str = "AWS::CodeBuild::Project";
 
     /// Key of `Artifacts`, for [`Handle::set`].
-    pub const ARTIFACTS: Prop<project::Artifacts> = Prop::new("Artifacts");
+    pub const ARTIFACTS: Prop<CfnProject, project::Artifacts> = Prop::new("Artifacts");
     /// Key of `AutoRetryLimit`, for [`Handle::set`].
-    pub const AUTO_RETRY_LIMIT: Prop<f64> = Prop::new("AutoRetryLimit");
+    pub const AUTO_RETRY_LIMIT: Prop<CfnProject, f64> = Prop::new("AutoRetryLimit");
     /// Key of `BadgeEnabled`, for [`Handle::set`].
-    pub const BADGE_ENABLED: Prop<bool> = Prop::new("BadgeEnabled");
+    pub const BADGE_ENABLED: Prop<CfnProject, bool> = Prop::new("BadgeEnabled");
     /// Key of `BuildBatchConfig`, for [`Handle::set`].
-    pub const BUILD_BATCH_CONFIG: Prop<project::ProjectBuildBatchConfig> = Prop::new("BuildBatchConfig");
+    pub const BUILD_BATCH_CONFIG: Prop<CfnProject, project::ProjectBuildBatchConfig> = Prop::new("BuildBatchConfig");
     /// Key of `Cache`, for [`Handle::set`].
-    pub const CACHE: Prop<project::ProjectCache> = Prop::new("Cache");
+    pub const CACHE: Prop<CfnProject, project::ProjectCache> = Prop::new("Cache");
     /// Key of `ConcurrentBuildLimit`, for [`Handle::set`].
-    pub const CONCURRENT_BUILD_LIMIT: Prop<i64> = Prop::new("ConcurrentBuildLimit");
+    pub const CONCURRENT_BUILD_LIMIT: Prop<CfnProject, i64> = Prop::new("ConcurrentBuildLimit");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnProject, String> = Prop::new("Description");
     /// Key of `EncryptionKey`, for [`Handle::set`].
-    pub const ENCRYPTION_KEY: Prop<String> = Prop::new("EncryptionKey");
+    pub const ENCRYPTION_KEY: Prop<CfnProject, String> = Prop::new("EncryptionKey");
     /// Key of `Environment`, for [`Handle::set`].
-    pub const ENVIRONMENT: Prop<project::Environment> = Prop::new("Environment");
+    pub const ENVIRONMENT: Prop<CfnProject, project::Environment> = Prop::new("Environment");
     /// Key of `FileSystemLocations`, for [`Handle::set`].
-    pub const FILE_SYSTEM_LOCATIONS: Prop<Vec<project::ProjectFileSystemLocation>> = Prop::new("FileSystemLocations");
+    pub const FILE_SYSTEM_LOCATIONS: Prop<CfnProject, Vec<project::ProjectFileSystemLocation>> = Prop::new("FileSystemLocations");
     /// Key of `LogsConfig`, for [`Handle::set`].
-    pub const LOGS_CONFIG: Prop<project::LogsConfig> = Prop::new("LogsConfig");
+    pub const LOGS_CONFIG: Prop<CfnProject, project::LogsConfig> = Prop::new("LogsConfig");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnProject, String> = Prop::new("Name");
     /// Key of `QueuedTimeoutInMinutes`, for [`Handle::set`].
-    pub const QUEUED_TIMEOUT_IN_MINUTES: Prop<i64> = Prop::new("QueuedTimeoutInMinutes");
+    pub const QUEUED_TIMEOUT_IN_MINUTES: Prop<CfnProject, i64> = Prop::new("QueuedTimeoutInMinutes");
     /// Key of `ResourceAccessRole`, for [`Handle::set`].
-    pub const RESOURCE_ACCESS_ROLE: Prop<String> = Prop::new("ResourceAccessRole");
+    pub const RESOURCE_ACCESS_ROLE: Prop<CfnProject, String> = Prop::new("ResourceAccessRole");
     /// Key of `SecondaryArtifacts`, for [`Handle::set`].
-    pub const SECONDARY_ARTIFACTS: Prop<Vec<project::Artifacts>> = Prop::new("SecondaryArtifacts");
+    pub const SECONDARY_ARTIFACTS: Prop<CfnProject, Vec<project::Artifacts>> = Prop::new("SecondaryArtifacts");
     /// Key of `SecondarySourceVersions`, for [`Handle::set`].
-    pub const SECONDARY_SOURCE_VERSIONS: Prop<Vec<project::ProjectSourceVersion>> = Prop::new("SecondarySourceVersions");
+    pub const SECONDARY_SOURCE_VERSIONS: Prop<CfnProject, Vec<project::ProjectSourceVersion>> = Prop::new("SecondarySourceVersions");
     /// Key of `SecondarySources`, for [`Handle::set`].
-    pub const SECONDARY_SOURCES: Prop<Vec<project::Source>> = Prop::new("SecondarySources");
+    pub const SECONDARY_SOURCES: Prop<CfnProject, Vec<project::Source>> = Prop::new("SecondarySources");
     /// Key of `ServiceRole`, for [`Handle::set`].
-    pub const SERVICE_ROLE: Prop<String> = Prop::new("ServiceRole");
+    pub const SERVICE_ROLE: Prop<CfnProject, String> = Prop::new("ServiceRole");
     /// Key of `Source`, for [`Handle::set`].
-    pub const SOURCE: Prop<project::Source> = Prop::new("Source");
+    pub const SOURCE: Prop<CfnProject, project::Source> = Prop::new("Source");
     /// Key of `SourceVersion`, for [`Handle::set`].
-    pub const SOURCE_VERSION: Prop<String> = Prop::new("SourceVersion");
+    pub const SOURCE_VERSION: Prop<CfnProject, String> = Prop::new("SourceVersion");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<project::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnProject, Vec<project::Tag>> = Prop::new("Tags");
     /// Key of `TimeoutInMinutes`, for [`Handle::set`].
-    pub const TIMEOUT_IN_MINUTES: Prop<i64> = Prop::new("TimeoutInMinutes");
+    pub const TIMEOUT_IN_MINUTES: Prop<CfnProject, i64> = Prop::new("TimeoutInMinutes");
     /// Key of `Triggers`, for [`Handle::set`].
-    pub const TRIGGERS: Prop<project::ProjectTriggers> = Prop::new("Triggers");
+    pub const TRIGGERS: Prop<CfnProject, project::ProjectTriggers> = Prop::new("Triggers");
     /// Key of `Visibility`, for [`Handle::set`].
-    pub const VISIBILITY: Prop<String> = Prop::new("Visibility");
+    pub const VISIBILITY: Prop<CfnProject, String> = Prop::new("Visibility");
     /// Key of `VpcConfig`, for [`Handle::set`].
-    pub const VPC_CONFIG: Prop<project::VpcConfig> = Prop::new("VpcConfig");
+    pub const VPC_CONFIG: Prop<CfnProject, project::VpcConfig> = Prop::new("VpcConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProjectProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &project::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProjectProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &project::PROPS_SHAPE, props.into())?;
         Ok(CfnProject { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProject::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1952,20 +1978,33 @@ impl CfnReportGroup {
     pub const CFN_TYPE: &'static str = "AWS::CodeBuild::ReportGroup";
 
     /// Key of `DeleteReports`, for [`Handle::set`].
-    pub const DELETE_REPORTS: Prop<bool> = Prop::new("DeleteReports");
+    pub const DELETE_REPORTS: Prop<CfnReportGroup, bool> = Prop::new("DeleteReports");
     /// Key of `ExportConfig`, for [`Handle::set`].
-    pub const EXPORT_CONFIG: Prop<report_group::ReportExportConfig> = Prop::new("ExportConfig");
+    pub const EXPORT_CONFIG: Prop<CfnReportGroup, report_group::ReportExportConfig> = Prop::new("ExportConfig");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnReportGroup, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<report_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnReportGroup, Vec<report_group::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<report_group::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnReportGroup, report_group::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnReportGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &report_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnReportGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &report_group::PROPS_SHAPE, props.into())?;
         Ok(CfnReportGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnReportGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -2048,18 +2087,31 @@ impl CfnSourceCredential {
     pub const CFN_TYPE: &'static str = "AWS::CodeBuild::SourceCredential";
 
     /// Key of `AuthType`, for [`Handle::set`].
-    pub const AUTH_TYPE: Prop<String> = Prop::new("AuthType");
+    pub const AUTH_TYPE: Prop<CfnSourceCredential, String> = Prop::new("AuthType");
     /// Key of `ServerType`, for [`Handle::set`].
-    pub const SERVER_TYPE: Prop<String> = Prop::new("ServerType");
+    pub const SERVER_TYPE: Prop<CfnSourceCredential, String> = Prop::new("ServerType");
     /// Key of `Token`, for [`Handle::set`].
-    pub const TOKEN: Prop<String> = Prop::new("Token");
+    pub const TOKEN: Prop<CfnSourceCredential, String> = Prop::new("Token");
     /// Key of `Username`, for [`Handle::set`].
-    pub const USERNAME: Prop<String> = Prop::new("Username");
+    pub const USERNAME: Prop<CfnSourceCredential, String> = Prop::new("Username");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSourceCredentialProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &source_credential::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSourceCredentialProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &source_credential::PROPS_SHAPE, props.into())?;
         Ok(CfnSourceCredential { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSourceCredential::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the SourceCredential resource.

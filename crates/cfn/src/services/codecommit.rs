@@ -285,22 +285,35 @@ impl CfnRepository {
     pub const CFN_TYPE: &'static str = "AWS::CodeCommit::Repository";
 
     /// Key of `Code`, for [`Handle::set`].
-    pub const CODE: Prop<repository::Code> = Prop::new("Code");
+    pub const CODE: Prop<CfnRepository, repository::Code> = Prop::new("Code");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnRepository, String> = Prop::new("KmsKeyId");
     /// Key of `RepositoryDescription`, for [`Handle::set`].
-    pub const REPOSITORY_DESCRIPTION: Prop<String> = Prop::new("RepositoryDescription");
+    pub const REPOSITORY_DESCRIPTION: Prop<CfnRepository, String> = Prop::new("RepositoryDescription");
     /// Key of `RepositoryName`, for [`Handle::set`].
-    pub const REPOSITORY_NAME: Prop<String> = Prop::new("RepositoryName");
+    pub const REPOSITORY_NAME: Prop<CfnRepository, String> = Prop::new("RepositoryName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<repository::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRepository, Vec<repository::Tag>> = Prop::new("Tags");
     /// Key of `Triggers`, for [`Handle::set`].
-    pub const TRIGGERS: Prop<Vec<repository::RepositoryTrigger>> = Prop::new("Triggers");
+    pub const TRIGGERS: Prop<CfnRepository, Vec<repository::RepositoryTrigger>> = Prop::new("Triggers");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRepositoryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &repository::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRepositoryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &repository::PROPS_SHAPE, props.into())?;
         Ok(CfnRepository { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRepository::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the repository.

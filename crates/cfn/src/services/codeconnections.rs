@@ -150,18 +150,31 @@ impl CfnConnection {
     pub const CFN_TYPE: &'static str = "AWS::CodeConnections::Connection";
 
     /// Key of `ConnectionName`, for [`Handle::set`].
-    pub const CONNECTION_NAME: Prop<String> = Prop::new("ConnectionName");
+    pub const CONNECTION_NAME: Prop<CfnConnection, String> = Prop::new("ConnectionName");
     /// Key of `HostArn`, for [`Handle::set`].
-    pub const HOST_ARN: Prop<String> = Prop::new("HostArn");
+    pub const HOST_ARN: Prop<CfnConnection, String> = Prop::new("HostArn");
     /// Key of `ProviderType`, for [`Handle::set`].
-    pub const PROVIDER_TYPE: Prop<connection::ProviderType> = Prop::new("ProviderType");
+    pub const PROVIDER_TYPE: Prop<CfnConnection, connection::ProviderType> = Prop::new("ProviderType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<connection::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConnection, Vec<connection::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connection::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connection::PROPS_SHAPE, props.into())?;
         Ok(CfnConnection { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnection::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the  connection. The ARN is used as the connection reference when the connection is shared between AWS services.
@@ -383,20 +396,33 @@ impl CfnHost {
     pub const CFN_TYPE: &'static str = "AWS::CodeConnections::Host";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnHost, String> = Prop::new("Name");
     /// Key of `ProviderEndpoint`, for [`Handle::set`].
-    pub const PROVIDER_ENDPOINT: Prop<String> = Prop::new("ProviderEndpoint");
+    pub const PROVIDER_ENDPOINT: Prop<CfnHost, String> = Prop::new("ProviderEndpoint");
     /// Key of `ProviderType`, for [`Handle::set`].
-    pub const PROVIDER_TYPE: Prop<host::ProviderType> = Prop::new("ProviderType");
+    pub const PROVIDER_TYPE: Prop<CfnHost, host::ProviderType> = Prop::new("ProviderType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<host::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnHost, Vec<host::Tag>> = Prop::new("Tags");
     /// Key of `VpcConfiguration`, for [`Handle::set`].
-    pub const VPC_CONFIGURATION: Prop<host::VpcConfiguration> = Prop::new("VpcConfiguration");
+    pub const VPC_CONFIGURATION: Prop<CfnHost, host::VpcConfiguration> = Prop::new("VpcConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnHostProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &host::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnHostProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &host::PROPS_SHAPE, props.into())?;
         Ok(CfnHost { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnHost::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the host.

@@ -123,16 +123,29 @@ impl CfnApplication {
     pub const CFN_TYPE: &'static str = "AWS::CodeDeploy::Application";
 
     /// Key of `ApplicationName`, for [`Handle::set`].
-    pub const APPLICATION_NAME: Prop<String> = Prop::new("ApplicationName");
+    pub const APPLICATION_NAME: Prop<CfnApplication, String> = Prop::new("ApplicationName");
     /// Key of `ComputePlatform`, for [`Handle::set`].
-    pub const COMPUTE_PLATFORM: Prop<application::ComputePlatform> = Prop::new("ComputePlatform");
+    pub const COMPUTE_PLATFORM: Prop<CfnApplication, application::ComputePlatform> = Prop::new("ComputePlatform");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<application::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
         Ok(CfnApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -490,20 +503,33 @@ impl CfnDeploymentConfig {
     pub const CFN_TYPE: &'static str = "AWS::CodeDeploy::DeploymentConfig";
 
     /// Key of `ComputePlatform`, for [`Handle::set`].
-    pub const COMPUTE_PLATFORM: Prop<deployment_config::ComputePlatform> = Prop::new("ComputePlatform");
+    pub const COMPUTE_PLATFORM: Prop<CfnDeploymentConfig, deployment_config::ComputePlatform> = Prop::new("ComputePlatform");
     /// Key of `DeploymentConfigName`, for [`Handle::set`].
-    pub const DEPLOYMENT_CONFIG_NAME: Prop<String> = Prop::new("DeploymentConfigName");
+    pub const DEPLOYMENT_CONFIG_NAME: Prop<CfnDeploymentConfig, String> = Prop::new("DeploymentConfigName");
     /// Key of `MinimumHealthyHosts`, for [`Handle::set`].
-    pub const MINIMUM_HEALTHY_HOSTS: Prop<deployment_config::MinimumHealthyHosts> = Prop::new("MinimumHealthyHosts");
+    pub const MINIMUM_HEALTHY_HOSTS: Prop<CfnDeploymentConfig, deployment_config::MinimumHealthyHosts> = Prop::new("MinimumHealthyHosts");
     /// Key of `TrafficRoutingConfig`, for [`Handle::set`].
-    pub const TRAFFIC_ROUTING_CONFIG: Prop<deployment_config::TrafficRoutingConfig> = Prop::new("TrafficRoutingConfig");
+    pub const TRAFFIC_ROUTING_CONFIG: Prop<CfnDeploymentConfig, deployment_config::TrafficRoutingConfig> = Prop::new("TrafficRoutingConfig");
     /// Key of `ZonalConfig`, for [`Handle::set`].
-    pub const ZONAL_CONFIG: Prop<deployment_config::ZonalConfig> = Prop::new("ZonalConfig");
+    pub const ZONAL_CONFIG: Prop<CfnDeploymentConfig, deployment_config::ZonalConfig> = Prop::new("ZonalConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDeploymentConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &deployment_config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDeploymentConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &deployment_config::PROPS_SHAPE, props.into())?;
         Ok(CfnDeploymentConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDeploymentConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1684,50 +1710,63 @@ impl CfnDeploymentGroup {
     pub const CFN_TYPE: &'static str = "AWS::CodeDeploy::DeploymentGroup";
 
     /// Key of `AlarmConfiguration`, for [`Handle::set`].
-    pub const ALARM_CONFIGURATION: Prop<deployment_group::AlarmConfiguration> = Prop::new("AlarmConfiguration");
+    pub const ALARM_CONFIGURATION: Prop<CfnDeploymentGroup, deployment_group::AlarmConfiguration> = Prop::new("AlarmConfiguration");
     /// Key of `ApplicationName`, for [`Handle::set`].
-    pub const APPLICATION_NAME: Prop<String> = Prop::new("ApplicationName");
+    pub const APPLICATION_NAME: Prop<CfnDeploymentGroup, String> = Prop::new("ApplicationName");
     /// Key of `AutoRollbackConfiguration`, for [`Handle::set`].
-    pub const AUTO_ROLLBACK_CONFIGURATION: Prop<deployment_group::AutoRollbackConfiguration> = Prop::new("AutoRollbackConfiguration");
+    pub const AUTO_ROLLBACK_CONFIGURATION: Prop<CfnDeploymentGroup, deployment_group::AutoRollbackConfiguration> = Prop::new("AutoRollbackConfiguration");
     /// Key of `AutoScalingGroups`, for [`Handle::set`].
-    pub const AUTO_SCALING_GROUPS: Prop<Vec<String>> = Prop::new("AutoScalingGroups");
+    pub const AUTO_SCALING_GROUPS: Prop<CfnDeploymentGroup, Vec<String>> = Prop::new("AutoScalingGroups");
     /// Key of `BlueGreenDeploymentConfiguration`, for [`Handle::set`].
-    pub const BLUE_GREEN_DEPLOYMENT_CONFIGURATION: Prop<deployment_group::BlueGreenDeploymentConfiguration> = Prop::new("BlueGreenDeploymentConfiguration");
+    pub const BLUE_GREEN_DEPLOYMENT_CONFIGURATION: Prop<CfnDeploymentGroup, deployment_group::BlueGreenDeploymentConfiguration> = Prop::new("BlueGreenDeploymentConfiguration");
     /// Key of `Deployment`, for [`Handle::set`].
-    pub const DEPLOYMENT: Prop<deployment_group::Deployment> = Prop::new("Deployment");
+    pub const DEPLOYMENT: Prop<CfnDeploymentGroup, deployment_group::Deployment> = Prop::new("Deployment");
     /// Key of `DeploymentConfigName`, for [`Handle::set`].
-    pub const DEPLOYMENT_CONFIG_NAME: Prop<String> = Prop::new("DeploymentConfigName");
+    pub const DEPLOYMENT_CONFIG_NAME: Prop<CfnDeploymentGroup, String> = Prop::new("DeploymentConfigName");
     /// Key of `DeploymentGroupName`, for [`Handle::set`].
-    pub const DEPLOYMENT_GROUP_NAME: Prop<String> = Prop::new("DeploymentGroupName");
+    pub const DEPLOYMENT_GROUP_NAME: Prop<CfnDeploymentGroup, String> = Prop::new("DeploymentGroupName");
     /// Key of `DeploymentStyle`, for [`Handle::set`].
-    pub const DEPLOYMENT_STYLE: Prop<deployment_group::DeploymentStyle> = Prop::new("DeploymentStyle");
+    pub const DEPLOYMENT_STYLE: Prop<CfnDeploymentGroup, deployment_group::DeploymentStyle> = Prop::new("DeploymentStyle");
     /// Key of `ECSServices`, for [`Handle::set`].
-    pub const ECS_SERVICES: Prop<Vec<deployment_group::ECSService>> = Prop::new("ECSServices");
+    pub const ECS_SERVICES: Prop<CfnDeploymentGroup, Vec<deployment_group::ECSService>> = Prop::new("ECSServices");
     /// Key of `Ec2TagFilters`, for [`Handle::set`].
-    pub const EC2_TAG_FILTERS: Prop<Vec<deployment_group::EC2TagFilter>> = Prop::new("Ec2TagFilters");
+    pub const EC2_TAG_FILTERS: Prop<CfnDeploymentGroup, Vec<deployment_group::EC2TagFilter>> = Prop::new("Ec2TagFilters");
     /// Key of `Ec2TagSet`, for [`Handle::set`].
-    pub const EC2_TAG_SET: Prop<deployment_group::EC2TagSet> = Prop::new("Ec2TagSet");
+    pub const EC2_TAG_SET: Prop<CfnDeploymentGroup, deployment_group::EC2TagSet> = Prop::new("Ec2TagSet");
     /// Key of `LoadBalancerInfo`, for [`Handle::set`].
-    pub const LOAD_BALANCER_INFO: Prop<deployment_group::LoadBalancerInfo> = Prop::new("LoadBalancerInfo");
+    pub const LOAD_BALANCER_INFO: Prop<CfnDeploymentGroup, deployment_group::LoadBalancerInfo> = Prop::new("LoadBalancerInfo");
     /// Key of `OnPremisesInstanceTagFilters`, for [`Handle::set`].
-    pub const ON_PREMISES_INSTANCE_TAG_FILTERS: Prop<Vec<deployment_group::TagFilter>> = Prop::new("OnPremisesInstanceTagFilters");
+    pub const ON_PREMISES_INSTANCE_TAG_FILTERS: Prop<CfnDeploymentGroup, Vec<deployment_group::TagFilter>> = Prop::new("OnPremisesInstanceTagFilters");
     /// Key of `OnPremisesTagSet`, for [`Handle::set`].
-    pub const ON_PREMISES_TAG_SET: Prop<deployment_group::OnPremisesTagSet> = Prop::new("OnPremisesTagSet");
+    pub const ON_PREMISES_TAG_SET: Prop<CfnDeploymentGroup, deployment_group::OnPremisesTagSet> = Prop::new("OnPremisesTagSet");
     /// Key of `OutdatedInstancesStrategy`, for [`Handle::set`].
-    pub const OUTDATED_INSTANCES_STRATEGY: Prop<deployment_group::OutdatedInstancesStrategy> = Prop::new("OutdatedInstancesStrategy");
+    pub const OUTDATED_INSTANCES_STRATEGY: Prop<CfnDeploymentGroup, deployment_group::OutdatedInstancesStrategy> = Prop::new("OutdatedInstancesStrategy");
     /// Key of `ServiceRoleArn`, for [`Handle::set`].
-    pub const SERVICE_ROLE_ARN: Prop<String> = Prop::new("ServiceRoleArn");
+    pub const SERVICE_ROLE_ARN: Prop<CfnDeploymentGroup, String> = Prop::new("ServiceRoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<deployment_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDeploymentGroup, Vec<deployment_group::Tag>> = Prop::new("Tags");
     /// Key of `TerminationHookEnabled`, for [`Handle::set`].
-    pub const TERMINATION_HOOK_ENABLED: Prop<bool> = Prop::new("TerminationHookEnabled");
+    pub const TERMINATION_HOOK_ENABLED: Prop<CfnDeploymentGroup, bool> = Prop::new("TerminationHookEnabled");
     /// Key of `TriggerConfigurations`, for [`Handle::set`].
-    pub const TRIGGER_CONFIGURATIONS: Prop<Vec<deployment_group::TriggerConfig>> = Prop::new("TriggerConfigurations");
+    pub const TRIGGER_CONFIGURATIONS: Prop<CfnDeploymentGroup, Vec<deployment_group::TriggerConfig>> = Prop::new("TriggerConfigurations");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDeploymentGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &deployment_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDeploymentGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &deployment_group::PROPS_SHAPE, props.into())?;
         Ok(CfnDeploymentGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDeploymentGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 

@@ -212,20 +212,33 @@ impl CfnProfilingGroup {
     pub const CFN_TYPE: &'static str = "AWS::CodeGuruProfiler::ProfilingGroup";
 
     /// Key of `AgentPermissions`, for [`Handle::set`].
-    pub const AGENT_PERMISSIONS: Prop<profiling_group::AgentPermissions> = Prop::new("AgentPermissions");
+    pub const AGENT_PERMISSIONS: Prop<CfnProfilingGroup, profiling_group::AgentPermissions> = Prop::new("AgentPermissions");
     /// Key of `AnomalyDetectionNotificationConfiguration`, for [`Handle::set`].
-    pub const ANOMALY_DETECTION_NOTIFICATION_CONFIGURATION: Prop<Vec<profiling_group::Channel>> = Prop::new("AnomalyDetectionNotificationConfiguration");
+    pub const ANOMALY_DETECTION_NOTIFICATION_CONFIGURATION: Prop<CfnProfilingGroup, Vec<profiling_group::Channel>> = Prop::new("AnomalyDetectionNotificationConfiguration");
     /// Key of `ComputePlatform`, for [`Handle::set`].
-    pub const COMPUTE_PLATFORM: Prop<profiling_group::ComputePlatform> = Prop::new("ComputePlatform");
+    pub const COMPUTE_PLATFORM: Prop<CfnProfilingGroup, profiling_group::ComputePlatform> = Prop::new("ComputePlatform");
     /// Key of `ProfilingGroupName`, for [`Handle::set`].
-    pub const PROFILING_GROUP_NAME: Prop<String> = Prop::new("ProfilingGroupName");
+    pub const PROFILING_GROUP_NAME: Prop<CfnProfilingGroup, String> = Prop::new("ProfilingGroupName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<profiling_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnProfilingGroup, Vec<profiling_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProfilingGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &profiling_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProfilingGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &profiling_group::PROPS_SHAPE, props.into())?;
         Ok(CfnProfilingGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProfilingGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the specified profiling group.

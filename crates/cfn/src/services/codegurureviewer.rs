@@ -154,22 +154,35 @@ impl CfnRepositoryAssociation {
     pub const CFN_TYPE: &'static str = "AWS::CodeGuruReviewer::RepositoryAssociation";
 
     /// Key of `BucketName`, for [`Handle::set`].
-    pub const BUCKET_NAME: Prop<String> = Prop::new("BucketName");
+    pub const BUCKET_NAME: Prop<CfnRepositoryAssociation, String> = Prop::new("BucketName");
     /// Key of `ConnectionArn`, for [`Handle::set`].
-    pub const CONNECTION_ARN: Prop<String> = Prop::new("ConnectionArn");
+    pub const CONNECTION_ARN: Prop<CfnRepositoryAssociation, String> = Prop::new("ConnectionArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRepositoryAssociation, String> = Prop::new("Name");
     /// Key of `Owner`, for [`Handle::set`].
-    pub const OWNER: Prop<String> = Prop::new("Owner");
+    pub const OWNER: Prop<CfnRepositoryAssociation, String> = Prop::new("Owner");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<repository_association::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRepositoryAssociation, Vec<repository_association::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<repository_association::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnRepositoryAssociation, repository_association::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRepositoryAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &repository_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRepositoryAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &repository_association::PROPS_SHAPE, props.into())?;
         Ok(CfnRepositoryAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRepositoryAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the repository association.

@@ -333,26 +333,39 @@ impl CfnCustomActionType {
     pub const CFN_TYPE: &'static str = "AWS::CodePipeline::CustomActionType";
 
     /// Key of `Category`, for [`Handle::set`].
-    pub const CATEGORY: Prop<custom_action_type::Category> = Prop::new("Category");
+    pub const CATEGORY: Prop<CfnCustomActionType, custom_action_type::Category> = Prop::new("Category");
     /// Key of `ConfigurationProperties`, for [`Handle::set`].
-    pub const CONFIGURATION_PROPERTIES: Prop<Vec<custom_action_type::ConfigurationProperties>> = Prop::new("ConfigurationProperties");
+    pub const CONFIGURATION_PROPERTIES: Prop<CfnCustomActionType, Vec<custom_action_type::ConfigurationProperties>> = Prop::new("ConfigurationProperties");
     /// Key of `InputArtifactDetails`, for [`Handle::set`].
-    pub const INPUT_ARTIFACT_DETAILS: Prop<custom_action_type::ArtifactDetails> = Prop::new("InputArtifactDetails");
+    pub const INPUT_ARTIFACT_DETAILS: Prop<CfnCustomActionType, custom_action_type::ArtifactDetails> = Prop::new("InputArtifactDetails");
     /// Key of `OutputArtifactDetails`, for [`Handle::set`].
-    pub const OUTPUT_ARTIFACT_DETAILS: Prop<custom_action_type::ArtifactDetails> = Prop::new("OutputArtifactDetails");
+    pub const OUTPUT_ARTIFACT_DETAILS: Prop<CfnCustomActionType, custom_action_type::ArtifactDetails> = Prop::new("OutputArtifactDetails");
     /// Key of `Provider`, for [`Handle::set`].
-    pub const PROVIDER: Prop<String> = Prop::new("Provider");
+    pub const PROVIDER: Prop<CfnCustomActionType, String> = Prop::new("Provider");
     /// Key of `Settings`, for [`Handle::set`].
-    pub const SETTINGS: Prop<custom_action_type::Settings> = Prop::new("Settings");
+    pub const SETTINGS: Prop<CfnCustomActionType, custom_action_type::Settings> = Prop::new("Settings");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<custom_action_type::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCustomActionType, Vec<custom_action_type::Tag>> = Prop::new("Tags");
     /// Key of `Version`, for [`Handle::set`].
-    pub const VERSION: Prop<String> = Prop::new("Version");
+    pub const VERSION: Prop<CfnCustomActionType, String> = Prop::new("Version");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCustomActionTypeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &custom_action_type::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCustomActionTypeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &custom_action_type::PROPS_SHAPE, props.into())?;
         Ok(CfnCustomActionType { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCustomActionType::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1706,34 +1719,47 @@ impl CfnPipeline {
     pub const CFN_TYPE: &'static str = "AWS::CodePipeline::Pipeline";
 
     /// Key of `ArtifactStore`, for [`Handle::set`].
-    pub const ARTIFACT_STORE: Prop<pipeline::ArtifactStore> = Prop::new("ArtifactStore");
+    pub const ARTIFACT_STORE: Prop<CfnPipeline, pipeline::ArtifactStore> = Prop::new("ArtifactStore");
     /// Key of `ArtifactStores`, for [`Handle::set`].
-    pub const ARTIFACT_STORES: Prop<Vec<pipeline::ArtifactStoreMap>> = Prop::new("ArtifactStores");
+    pub const ARTIFACT_STORES: Prop<CfnPipeline, Vec<pipeline::ArtifactStoreMap>> = Prop::new("ArtifactStores");
     /// Key of `DisableInboundStageTransitions`, for [`Handle::set`].
-    pub const DISABLE_INBOUND_STAGE_TRANSITIONS: Prop<Vec<pipeline::StageTransition>> = Prop::new("DisableInboundStageTransitions");
+    pub const DISABLE_INBOUND_STAGE_TRANSITIONS: Prop<CfnPipeline, Vec<pipeline::StageTransition>> = Prop::new("DisableInboundStageTransitions");
     /// Key of `ExecutionMode`, for [`Handle::set`].
-    pub const EXECUTION_MODE: Prop<pipeline::ExecutionMode> = Prop::new("ExecutionMode");
+    pub const EXECUTION_MODE: Prop<CfnPipeline, pipeline::ExecutionMode> = Prop::new("ExecutionMode");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPipeline, String> = Prop::new("Name");
     /// Key of `PipelineType`, for [`Handle::set`].
-    pub const PIPELINE_TYPE: Prop<pipeline::PipelineType> = Prop::new("PipelineType");
+    pub const PIPELINE_TYPE: Prop<CfnPipeline, pipeline::PipelineType> = Prop::new("PipelineType");
     /// Key of `RestartExecutionOnUpdate`, for [`Handle::set`].
-    pub const RESTART_EXECUTION_ON_UPDATE: Prop<bool> = Prop::new("RestartExecutionOnUpdate");
+    pub const RESTART_EXECUTION_ON_UPDATE: Prop<CfnPipeline, bool> = Prop::new("RestartExecutionOnUpdate");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnPipeline, String> = Prop::new("RoleArn");
     /// Key of `Stages`, for [`Handle::set`].
-    pub const STAGES: Prop<Vec<pipeline::StageDeclaration>> = Prop::new("Stages");
+    pub const STAGES: Prop<CfnPipeline, Vec<pipeline::StageDeclaration>> = Prop::new("Stages");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<pipeline::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPipeline, Vec<pipeline::Tag>> = Prop::new("Tags");
     /// Key of `Triggers`, for [`Handle::set`].
-    pub const TRIGGERS: Prop<Vec<pipeline::PipelineTriggerDeclaration>> = Prop::new("Triggers");
+    pub const TRIGGERS: Prop<CfnPipeline, Vec<pipeline::PipelineTriggerDeclaration>> = Prop::new("Triggers");
     /// Key of `Variables`, for [`Handle::set`].
-    pub const VARIABLES: Prop<Vec<pipeline::VariableDeclaration>> = Prop::new("Variables");
+    pub const VARIABLES: Prop<CfnPipeline, Vec<pipeline::VariableDeclaration>> = Prop::new("Variables");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPipelineProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &pipeline::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPipelineProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &pipeline::PROPS_SHAPE, props.into())?;
         Ok(CfnPipeline { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPipeline::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the pipeline.
@@ -1977,28 +2003,41 @@ impl CfnWebhook {
     pub const CFN_TYPE: &'static str = "AWS::CodePipeline::Webhook";
 
     /// Key of `Authentication`, for [`Handle::set`].
-    pub const AUTHENTICATION: Prop<webhook::Authentication> = Prop::new("Authentication");
+    pub const AUTHENTICATION: Prop<CfnWebhook, webhook::Authentication> = Prop::new("Authentication");
     /// Key of `AuthenticationConfiguration`, for [`Handle::set`].
-    pub const AUTHENTICATION_CONFIGURATION: Prop<webhook::WebhookAuthConfiguration> = Prop::new("AuthenticationConfiguration");
+    pub const AUTHENTICATION_CONFIGURATION: Prop<CfnWebhook, webhook::WebhookAuthConfiguration> = Prop::new("AuthenticationConfiguration");
     /// Key of `Filters`, for [`Handle::set`].
-    pub const FILTERS: Prop<Vec<webhook::WebhookFilterRule>> = Prop::new("Filters");
+    pub const FILTERS: Prop<CfnWebhook, Vec<webhook::WebhookFilterRule>> = Prop::new("Filters");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnWebhook, String> = Prop::new("Name");
     /// Key of `RegisterWithThirdParty`, for [`Handle::set`].
-    pub const REGISTER_WITH_THIRD_PARTY: Prop<bool> = Prop::new("RegisterWithThirdParty");
+    pub const REGISTER_WITH_THIRD_PARTY: Prop<CfnWebhook, bool> = Prop::new("RegisterWithThirdParty");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<webhook::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWebhook, Vec<webhook::Tag>> = Prop::new("Tags");
     /// Key of `TargetAction`, for [`Handle::set`].
-    pub const TARGET_ACTION: Prop<String> = Prop::new("TargetAction");
+    pub const TARGET_ACTION: Prop<CfnWebhook, String> = Prop::new("TargetAction");
     /// Key of `TargetPipeline`, for [`Handle::set`].
-    pub const TARGET_PIPELINE: Prop<String> = Prop::new("TargetPipeline");
+    pub const TARGET_PIPELINE: Prop<CfnWebhook, String> = Prop::new("TargetPipeline");
     /// Key of `TargetPipelineVersion`, for [`Handle::set`].
-    pub const TARGET_PIPELINE_VERSION: Prop<i64> = Prop::new("TargetPipelineVersion");
+    pub const TARGET_PIPELINE_VERSION: Prop<CfnWebhook, i64> = Prop::new("TargetPipelineVersion");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWebhookProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &webhook::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWebhookProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &webhook::PROPS_SHAPE, props.into())?;
         Ok(CfnWebhook { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWebhook::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// logical id of the webhook

@@ -158,26 +158,39 @@ impl CfnGitHubRepository {
     pub const CFN_TYPE: &'static str = "AWS::CodeStar::GitHubRepository";
 
     /// Key of `Code`, for [`Handle::set`].
-    pub const CODE: Prop<git_hub_repository::Code> = Prop::new("Code");
+    pub const CODE: Prop<CfnGitHubRepository, git_hub_repository::Code> = Prop::new("Code");
     /// Key of `ConnectionArn`, for [`Handle::set`].
-    pub const CONNECTION_ARN: Prop<String> = Prop::new("ConnectionArn");
+    pub const CONNECTION_ARN: Prop<CfnGitHubRepository, String> = Prop::new("ConnectionArn");
     /// Key of `EnableIssues`, for [`Handle::set`].
-    pub const ENABLE_ISSUES: Prop<bool> = Prop::new("EnableIssues");
+    pub const ENABLE_ISSUES: Prop<CfnGitHubRepository, bool> = Prop::new("EnableIssues");
     /// Key of `IsPrivate`, for [`Handle::set`].
-    pub const IS_PRIVATE: Prop<bool> = Prop::new("IsPrivate");
+    pub const IS_PRIVATE: Prop<CfnGitHubRepository, bool> = Prop::new("IsPrivate");
     /// Key of `RepositoryAccessToken`, for [`Handle::set`].
-    pub const REPOSITORY_ACCESS_TOKEN: Prop<String> = Prop::new("RepositoryAccessToken");
+    pub const REPOSITORY_ACCESS_TOKEN: Prop<CfnGitHubRepository, String> = Prop::new("RepositoryAccessToken");
     /// Key of `RepositoryDescription`, for [`Handle::set`].
-    pub const REPOSITORY_DESCRIPTION: Prop<String> = Prop::new("RepositoryDescription");
+    pub const REPOSITORY_DESCRIPTION: Prop<CfnGitHubRepository, String> = Prop::new("RepositoryDescription");
     /// Key of `RepositoryName`, for [`Handle::set`].
-    pub const REPOSITORY_NAME: Prop<String> = Prop::new("RepositoryName");
+    pub const REPOSITORY_NAME: Prop<CfnGitHubRepository, String> = Prop::new("RepositoryName");
     /// Key of `RepositoryOwner`, for [`Handle::set`].
-    pub const REPOSITORY_OWNER: Prop<String> = Prop::new("RepositoryOwner");
+    pub const REPOSITORY_OWNER: Prop<CfnGitHubRepository, String> = Prop::new("RepositoryOwner");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGitHubRepositoryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &git_hub_repository::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGitHubRepositoryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &git_hub_repository::PROPS_SHAPE, props.into())?;
         Ok(CfnGitHubRepository { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGitHubRepository::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)

@@ -147,18 +147,31 @@ impl CfnConnection {
     pub const CFN_TYPE: &'static str = "AWS::CodeStarConnections::Connection";
 
     /// Key of `ConnectionName`, for [`Handle::set`].
-    pub const CONNECTION_NAME: Prop<String> = Prop::new("ConnectionName");
+    pub const CONNECTION_NAME: Prop<CfnConnection, String> = Prop::new("ConnectionName");
     /// Key of `HostArn`, for [`Handle::set`].
-    pub const HOST_ARN: Prop<String> = Prop::new("HostArn");
+    pub const HOST_ARN: Prop<CfnConnection, String> = Prop::new("HostArn");
     /// Key of `ProviderType`, for [`Handle::set`].
-    pub const PROVIDER_TYPE: Prop<connection::ProviderType> = Prop::new("ProviderType");
+    pub const PROVIDER_TYPE: Prop<CfnConnection, connection::ProviderType> = Prop::new("ProviderType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<connection::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConnection, Vec<connection::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connection::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connection::PROPS_SHAPE, props.into())?;
         Ok(CfnConnection { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnection::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the  connection. The ARN is used as the connection reference when the connection is shared between AWS services.
@@ -296,20 +309,33 @@ impl CfnRepositoryLink {
     pub const CFN_TYPE: &'static str = "AWS::CodeStarConnections::RepositoryLink";
 
     /// Key of `ConnectionArn`, for [`Handle::set`].
-    pub const CONNECTION_ARN: Prop<String> = Prop::new("ConnectionArn");
+    pub const CONNECTION_ARN: Prop<CfnRepositoryLink, String> = Prop::new("ConnectionArn");
     /// Key of `EncryptionKeyArn`, for [`Handle::set`].
-    pub const ENCRYPTION_KEY_ARN: Prop<String> = Prop::new("EncryptionKeyArn");
+    pub const ENCRYPTION_KEY_ARN: Prop<CfnRepositoryLink, String> = Prop::new("EncryptionKeyArn");
     /// Key of `OwnerId`, for [`Handle::set`].
-    pub const OWNER_ID: Prop<String> = Prop::new("OwnerId");
+    pub const OWNER_ID: Prop<CfnRepositoryLink, String> = Prop::new("OwnerId");
     /// Key of `RepositoryName`, for [`Handle::set`].
-    pub const REPOSITORY_NAME: Prop<String> = Prop::new("RepositoryName");
+    pub const REPOSITORY_NAME: Prop<CfnRepositoryLink, String> = Prop::new("RepositoryName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<repository_link::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRepositoryLink, Vec<repository_link::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRepositoryLinkProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &repository_link::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRepositoryLinkProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &repository_link::PROPS_SHAPE, props.into())?;
         Ok(CfnRepositoryLink { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRepositoryLink::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The name of the external provider where your third-party code repository is configured.
@@ -497,26 +523,39 @@ impl CfnSyncConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::CodeStarConnections::SyncConfiguration";
 
     /// Key of `Branch`, for [`Handle::set`].
-    pub const BRANCH: Prop<String> = Prop::new("Branch");
+    pub const BRANCH: Prop<CfnSyncConfiguration, String> = Prop::new("Branch");
     /// Key of `ConfigFile`, for [`Handle::set`].
-    pub const CONFIG_FILE: Prop<String> = Prop::new("ConfigFile");
+    pub const CONFIG_FILE: Prop<CfnSyncConfiguration, String> = Prop::new("ConfigFile");
     /// Key of `PublishDeploymentStatus`, for [`Handle::set`].
-    pub const PUBLISH_DEPLOYMENT_STATUS: Prop<sync_configuration::PublishDeploymentStatus> = Prop::new("PublishDeploymentStatus");
+    pub const PUBLISH_DEPLOYMENT_STATUS: Prop<CfnSyncConfiguration, sync_configuration::PublishDeploymentStatus> = Prop::new("PublishDeploymentStatus");
     /// Key of `RepositoryLinkId`, for [`Handle::set`].
-    pub const REPOSITORY_LINK_ID: Prop<String> = Prop::new("RepositoryLinkId");
+    pub const REPOSITORY_LINK_ID: Prop<CfnSyncConfiguration, String> = Prop::new("RepositoryLinkId");
     /// Key of `ResourceName`, for [`Handle::set`].
-    pub const RESOURCE_NAME: Prop<String> = Prop::new("ResourceName");
+    pub const RESOURCE_NAME: Prop<CfnSyncConfiguration, String> = Prop::new("ResourceName");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnSyncConfiguration, String> = Prop::new("RoleArn");
     /// Key of `SyncType`, for [`Handle::set`].
-    pub const SYNC_TYPE: Prop<sync_configuration::SyncType> = Prop::new("SyncType");
+    pub const SYNC_TYPE: Prop<CfnSyncConfiguration, sync_configuration::SyncType> = Prop::new("SyncType");
     /// Key of `TriggerResourceUpdateOn`, for [`Handle::set`].
-    pub const TRIGGER_RESOURCE_UPDATE_ON: Prop<sync_configuration::TriggerResourceUpdateOn> = Prop::new("TriggerResourceUpdateOn");
+    pub const TRIGGER_RESOURCE_UPDATE_ON: Prop<CfnSyncConfiguration, sync_configuration::TriggerResourceUpdateOn> = Prop::new("TriggerResourceUpdateOn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSyncConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &sync_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSyncConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &sync_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnSyncConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSyncConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// the ID of the entity that owns the repository.

@@ -181,30 +181,43 @@ impl CfnNotificationRule {
     pub const CFN_TYPE: &'static str = "AWS::CodeStarNotifications::NotificationRule";
 
     /// Key of `CreatedBy`, for [`Handle::set`].
-    pub const CREATED_BY: Prop<String> = Prop::new("CreatedBy");
+    pub const CREATED_BY: Prop<CfnNotificationRule, String> = Prop::new("CreatedBy");
     /// Key of `DetailType`, for [`Handle::set`].
-    pub const DETAIL_TYPE: Prop<notification_rule::DetailType> = Prop::new("DetailType");
+    pub const DETAIL_TYPE: Prop<CfnNotificationRule, notification_rule::DetailType> = Prop::new("DetailType");
     /// Key of `EventTypeId`, for [`Handle::set`].
-    pub const EVENT_TYPE_ID: Prop<String> = Prop::new("EventTypeId");
+    pub const EVENT_TYPE_ID: Prop<CfnNotificationRule, String> = Prop::new("EventTypeId");
     /// Key of `EventTypeIds`, for [`Handle::set`].
-    pub const EVENT_TYPE_IDS: Prop<Vec<String>> = Prop::new("EventTypeIds");
+    pub const EVENT_TYPE_IDS: Prop<CfnNotificationRule, Vec<String>> = Prop::new("EventTypeIds");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnNotificationRule, String> = Prop::new("Name");
     /// Key of `Resource`, for [`Handle::set`].
-    pub const RESOURCE: Prop<String> = Prop::new("Resource");
+    pub const RESOURCE: Prop<CfnNotificationRule, String> = Prop::new("Resource");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<notification_rule::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnNotificationRule, notification_rule::Status> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnNotificationRule, Map<String>> = Prop::new("Tags");
     /// Key of `TargetAddress`, for [`Handle::set`].
-    pub const TARGET_ADDRESS: Prop<String> = Prop::new("TargetAddress");
+    pub const TARGET_ADDRESS: Prop<CfnNotificationRule, String> = Prop::new("TargetAddress");
     /// Key of `Targets`, for [`Handle::set`].
-    pub const TARGETS: Prop<Vec<notification_rule::Target>> = Prop::new("Targets");
+    pub const TARGETS: Prop<CfnNotificationRule, Vec<notification_rule::Target>> = Prop::new("Targets");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNotificationRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &notification_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNotificationRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &notification_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnNotificationRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNotificationRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

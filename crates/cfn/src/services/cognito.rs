@@ -234,34 +234,47 @@ impl CfnIdentityPool {
     pub const CFN_TYPE: &'static str = "AWS::Cognito::IdentityPool";
 
     /// Key of `AllowClassicFlow`, for [`Handle::set`].
-    pub const ALLOW_CLASSIC_FLOW: Prop<bool> = Prop::new("AllowClassicFlow");
+    pub const ALLOW_CLASSIC_FLOW: Prop<CfnIdentityPool, bool> = Prop::new("AllowClassicFlow");
     /// Key of `AllowUnauthenticatedIdentities`, for [`Handle::set`].
-    pub const ALLOW_UNAUTHENTICATED_IDENTITIES: Prop<bool> = Prop::new("AllowUnauthenticatedIdentities");
+    pub const ALLOW_UNAUTHENTICATED_IDENTITIES: Prop<CfnIdentityPool, bool> = Prop::new("AllowUnauthenticatedIdentities");
     /// Key of `CognitoEvents`, for [`Handle::set`].
-    pub const COGNITO_EVENTS: Prop<Json> = Prop::new("CognitoEvents");
+    pub const COGNITO_EVENTS: Prop<CfnIdentityPool, Json> = Prop::new("CognitoEvents");
     /// Key of `CognitoIdentityProviders`, for [`Handle::set`].
-    pub const COGNITO_IDENTITY_PROVIDERS: Prop<Vec<identity_pool::CognitoIdentityProvider>> = Prop::new("CognitoIdentityProviders");
+    pub const COGNITO_IDENTITY_PROVIDERS: Prop<CfnIdentityPool, Vec<identity_pool::CognitoIdentityProvider>> = Prop::new("CognitoIdentityProviders");
     /// Key of `CognitoStreams`, for [`Handle::set`].
-    pub const COGNITO_STREAMS: Prop<identity_pool::CognitoStreams> = Prop::new("CognitoStreams");
+    pub const COGNITO_STREAMS: Prop<CfnIdentityPool, identity_pool::CognitoStreams> = Prop::new("CognitoStreams");
     /// Key of `DeveloperProviderName`, for [`Handle::set`].
-    pub const DEVELOPER_PROVIDER_NAME: Prop<String> = Prop::new("DeveloperProviderName");
+    pub const DEVELOPER_PROVIDER_NAME: Prop<CfnIdentityPool, String> = Prop::new("DeveloperProviderName");
     /// Key of `IdentityPoolName`, for [`Handle::set`].
-    pub const IDENTITY_POOL_NAME: Prop<String> = Prop::new("IdentityPoolName");
+    pub const IDENTITY_POOL_NAME: Prop<CfnIdentityPool, String> = Prop::new("IdentityPoolName");
     /// Key of `IdentityPoolTags`, for [`Handle::set`].
-    pub const IDENTITY_POOL_TAGS: Prop<Vec<identity_pool::Tag>> = Prop::new("IdentityPoolTags");
+    pub const IDENTITY_POOL_TAGS: Prop<CfnIdentityPool, Vec<identity_pool::Tag>> = Prop::new("IdentityPoolTags");
     /// Key of `OpenIdConnectProviderARNs`, for [`Handle::set`].
-    pub const OPEN_ID_CONNECT_PROVIDER_AR_NS: Prop<Vec<String>> = Prop::new("OpenIdConnectProviderARNs");
+    pub const OPEN_ID_CONNECT_PROVIDER_AR_NS: Prop<CfnIdentityPool, Vec<String>> = Prop::new("OpenIdConnectProviderARNs");
     /// Key of `PushSync`, for [`Handle::set`].
-    pub const PUSH_SYNC: Prop<identity_pool::PushSync> = Prop::new("PushSync");
+    pub const PUSH_SYNC: Prop<CfnIdentityPool, identity_pool::PushSync> = Prop::new("PushSync");
     /// Key of `SamlProviderARNs`, for [`Handle::set`].
-    pub const SAML_PROVIDER_AR_NS: Prop<Vec<String>> = Prop::new("SamlProviderARNs");
+    pub const SAML_PROVIDER_AR_NS: Prop<CfnIdentityPool, Vec<String>> = Prop::new("SamlProviderARNs");
     /// Key of `SupportedLoginProviders`, for [`Handle::set`].
-    pub const SUPPORTED_LOGIN_PROVIDERS: Prop<Json> = Prop::new("SupportedLoginProviders");
+    pub const SUPPORTED_LOGIN_PROVIDERS: Prop<CfnIdentityPool, Json> = Prop::new("SupportedLoginProviders");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIdentityPoolProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &identity_pool::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIdentityPoolProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &identity_pool::PROPS_SHAPE, props.into())?;
         Ok(CfnIdentityPool { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIdentityPool::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -345,18 +358,31 @@ impl CfnIdentityPoolPrincipalTag {
     pub const CFN_TYPE: &'static str = "AWS::Cognito::IdentityPoolPrincipalTag";
 
     /// Key of `IdentityPoolId`, for [`Handle::set`].
-    pub const IDENTITY_POOL_ID: Prop<String> = Prop::new("IdentityPoolId");
+    pub const IDENTITY_POOL_ID: Prop<CfnIdentityPoolPrincipalTag, String> = Prop::new("IdentityPoolId");
     /// Key of `IdentityProviderName`, for [`Handle::set`].
-    pub const IDENTITY_PROVIDER_NAME: Prop<String> = Prop::new("IdentityProviderName");
+    pub const IDENTITY_PROVIDER_NAME: Prop<CfnIdentityPoolPrincipalTag, String> = Prop::new("IdentityProviderName");
     /// Key of `PrincipalTags`, for [`Handle::set`].
-    pub const PRINCIPAL_TAGS: Prop<Json> = Prop::new("PrincipalTags");
+    pub const PRINCIPAL_TAGS: Prop<CfnIdentityPoolPrincipalTag, Json> = Prop::new("PrincipalTags");
     /// Key of `UseDefaults`, for [`Handle::set`].
-    pub const USE_DEFAULTS: Prop<bool> = Prop::new("UseDefaults");
+    pub const USE_DEFAULTS: Prop<CfnIdentityPoolPrincipalTag, bool> = Prop::new("UseDefaults");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIdentityPoolPrincipalTagProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &identity_pool_principal_tag::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIdentityPoolPrincipalTagProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &identity_pool_principal_tag::PROPS_SHAPE, props.into())?;
         Ok(CfnIdentityPoolPrincipalTag { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIdentityPoolPrincipalTag::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -426,16 +452,29 @@ impl CfnIdentityPoolRoleAttachment {
     pub const CFN_TYPE: &'static str = "AWS::Cognito::IdentityPoolRoleAttachment";
 
     /// Key of `IdentityPoolId`, for [`Handle::set`].
-    pub const IDENTITY_POOL_ID: Prop<String> = Prop::new("IdentityPoolId");
+    pub const IDENTITY_POOL_ID: Prop<CfnIdentityPoolRoleAttachment, String> = Prop::new("IdentityPoolId");
     /// Key of `RoleMappings`, for [`Handle::set`].
-    pub const ROLE_MAPPINGS: Prop<Json> = Prop::new("RoleMappings");
+    pub const ROLE_MAPPINGS: Prop<CfnIdentityPoolRoleAttachment, Json> = Prop::new("RoleMappings");
     /// Key of `Roles`, for [`Handle::set`].
-    pub const ROLES: Prop<Json> = Prop::new("Roles");
+    pub const ROLES: Prop<CfnIdentityPoolRoleAttachment, Json> = Prop::new("Roles");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIdentityPoolRoleAttachmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &identity_pool_role_attachment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIdentityPoolRoleAttachmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &identity_pool_role_attachment::PROPS_SHAPE, props.into())?;
         Ok(CfnIdentityPoolRoleAttachment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIdentityPoolRoleAttachment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -606,14 +645,27 @@ impl CfnLogDeliveryConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::Cognito::LogDeliveryConfiguration";
 
     /// Key of `LogConfigurations`, for [`Handle::set`].
-    pub const LOG_CONFIGURATIONS: Prop<Vec<log_delivery_configuration::LogConfiguration>> = Prop::new("LogConfigurations");
+    pub const LOG_CONFIGURATIONS: Prop<CfnLogDeliveryConfiguration, Vec<log_delivery_configuration::LogConfiguration>> = Prop::new("LogConfigurations");
     /// Key of `UserPoolId`, for [`Handle::set`].
-    pub const USER_POOL_ID: Prop<String> = Prop::new("UserPoolId");
+    pub const USER_POOL_ID: Prop<CfnLogDeliveryConfiguration, String> = Prop::new("UserPoolId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLogDeliveryConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &log_delivery_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLogDeliveryConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &log_delivery_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnLogDeliveryConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLogDeliveryConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -873,22 +925,35 @@ impl CfnManagedLoginBranding {
     pub const CFN_TYPE: &'static str = "AWS::Cognito::ManagedLoginBranding";
 
     /// Key of `Assets`, for [`Handle::set`].
-    pub const ASSETS: Prop<Vec<managed_login_branding::AssetType>> = Prop::new("Assets");
+    pub const ASSETS: Prop<CfnManagedLoginBranding, Vec<managed_login_branding::AssetType>> = Prop::new("Assets");
     /// Key of `ClientId`, for [`Handle::set`].
-    pub const CLIENT_ID: Prop<String> = Prop::new("ClientId");
+    pub const CLIENT_ID: Prop<CfnManagedLoginBranding, String> = Prop::new("ClientId");
     /// Key of `ReturnMergedResources`, for [`Handle::set`].
-    pub const RETURN_MERGED_RESOURCES: Prop<bool> = Prop::new("ReturnMergedResources");
+    pub const RETURN_MERGED_RESOURCES: Prop<CfnManagedLoginBranding, bool> = Prop::new("ReturnMergedResources");
     /// Key of `Settings`, for [`Handle::set`].
-    pub const SETTINGS: Prop<Json> = Prop::new("Settings");
+    pub const SETTINGS: Prop<CfnManagedLoginBranding, Json> = Prop::new("Settings");
     /// Key of `UseCognitoProvidedValues`, for [`Handle::set`].
-    pub const USE_COGNITO_PROVIDED_VALUES: Prop<bool> = Prop::new("UseCognitoProvidedValues");
+    pub const USE_COGNITO_PROVIDED_VALUES: Prop<CfnManagedLoginBranding, bool> = Prop::new("UseCognitoProvidedValues");
     /// Key of `UserPoolId`, for [`Handle::set`].
-    pub const USER_POOL_ID: Prop<String> = Prop::new("UserPoolId");
+    pub const USER_POOL_ID: Prop<CfnManagedLoginBranding, String> = Prop::new("UserPoolId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnManagedLoginBrandingProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &managed_login_branding::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnManagedLoginBrandingProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &managed_login_branding::PROPS_SHAPE, props.into())?;
         Ok(CfnManagedLoginBranding { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnManagedLoginBranding::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ManagedLoginBrandingId`)
@@ -1019,22 +1084,35 @@ impl CfnTerms {
     pub const CFN_TYPE: &'static str = "AWS::Cognito::Terms";
 
     /// Key of `ClientId`, for [`Handle::set`].
-    pub const CLIENT_ID: Prop<String> = Prop::new("ClientId");
+    pub const CLIENT_ID: Prop<CfnTerms, String> = Prop::new("ClientId");
     /// Key of `Enforcement`, for [`Handle::set`].
-    pub const ENFORCEMENT: Prop<terms::TermsEnforcementType> = Prop::new("Enforcement");
+    pub const ENFORCEMENT: Prop<CfnTerms, terms::TermsEnforcementType> = Prop::new("Enforcement");
     /// Key of `Links`, for [`Handle::set`].
-    pub const LINKS: Prop<Map<String>> = Prop::new("Links");
+    pub const LINKS: Prop<CfnTerms, Map<String>> = Prop::new("Links");
     /// Key of `TermsName`, for [`Handle::set`].
-    pub const TERMS_NAME: Prop<String> = Prop::new("TermsName");
+    pub const TERMS_NAME: Prop<CfnTerms, String> = Prop::new("TermsName");
     /// Key of `TermsSource`, for [`Handle::set`].
-    pub const TERMS_SOURCE: Prop<terms::TermsSourceType> = Prop::new("TermsSource");
+    pub const TERMS_SOURCE: Prop<CfnTerms, terms::TermsSourceType> = Prop::new("TermsSource");
     /// Key of `UserPoolId`, for [`Handle::set`].
-    pub const USER_POOL_ID: Prop<String> = Prop::new("UserPoolId");
+    pub const USER_POOL_ID: Prop<CfnTerms, String> = Prop::new("UserPoolId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTermsProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &terms::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTermsProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &terms::PROPS_SHAPE, props.into())?;
         Ok(CfnTerms { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTerms::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt TermsId`)
@@ -2463,74 +2541,87 @@ impl CfnUserPool {
     pub const CFN_TYPE: &'static str = "AWS::Cognito::UserPool";
 
     /// Key of `AccountRecoverySetting`, for [`Handle::set`].
-    pub const ACCOUNT_RECOVERY_SETTING: Prop<user_pool::AccountRecoverySetting> = Prop::new("AccountRecoverySetting");
+    pub const ACCOUNT_RECOVERY_SETTING: Prop<CfnUserPool, user_pool::AccountRecoverySetting> = Prop::new("AccountRecoverySetting");
     /// Key of `AdminCreateUserConfig`, for [`Handle::set`].
-    pub const ADMIN_CREATE_USER_CONFIG: Prop<user_pool::AdminCreateUserConfig> = Prop::new("AdminCreateUserConfig");
+    pub const ADMIN_CREATE_USER_CONFIG: Prop<CfnUserPool, user_pool::AdminCreateUserConfig> = Prop::new("AdminCreateUserConfig");
     /// Key of `AliasAttributes`, for [`Handle::set`].
-    pub const ALIAS_ATTRIBUTES: Prop<Vec<user_pool::AliasAttribute>> = Prop::new("AliasAttributes");
+    pub const ALIAS_ATTRIBUTES: Prop<CfnUserPool, Vec<user_pool::AliasAttribute>> = Prop::new("AliasAttributes");
     /// Key of `AutoVerifiedAttributes`, for [`Handle::set`].
-    pub const AUTO_VERIFIED_ATTRIBUTES: Prop<Vec<user_pool::AutoVerifiedAttribute>> = Prop::new("AutoVerifiedAttributes");
+    pub const AUTO_VERIFIED_ATTRIBUTES: Prop<CfnUserPool, Vec<user_pool::AutoVerifiedAttribute>> = Prop::new("AutoVerifiedAttributes");
     /// Key of `DeletionProtection`, for [`Handle::set`].
-    pub const DELETION_PROTECTION: Prop<user_pool::DeletionProtection> = Prop::new("DeletionProtection");
+    pub const DELETION_PROTECTION: Prop<CfnUserPool, user_pool::DeletionProtection> = Prop::new("DeletionProtection");
     /// Key of `DeviceConfiguration`, for [`Handle::set`].
-    pub const DEVICE_CONFIGURATION: Prop<user_pool::DeviceConfiguration> = Prop::new("DeviceConfiguration");
+    pub const DEVICE_CONFIGURATION: Prop<CfnUserPool, user_pool::DeviceConfiguration> = Prop::new("DeviceConfiguration");
     /// Key of `EmailAuthenticationMessage`, for [`Handle::set`].
-    pub const EMAIL_AUTHENTICATION_MESSAGE: Prop<String> = Prop::new("EmailAuthenticationMessage");
+    pub const EMAIL_AUTHENTICATION_MESSAGE: Prop<CfnUserPool, String> = Prop::new("EmailAuthenticationMessage");
     /// Key of `EmailAuthenticationSubject`, for [`Handle::set`].
-    pub const EMAIL_AUTHENTICATION_SUBJECT: Prop<String> = Prop::new("EmailAuthenticationSubject");
+    pub const EMAIL_AUTHENTICATION_SUBJECT: Prop<CfnUserPool, String> = Prop::new("EmailAuthenticationSubject");
     /// Key of `EmailConfiguration`, for [`Handle::set`].
-    pub const EMAIL_CONFIGURATION: Prop<user_pool::EmailConfiguration> = Prop::new("EmailConfiguration");
+    pub const EMAIL_CONFIGURATION: Prop<CfnUserPool, user_pool::EmailConfiguration> = Prop::new("EmailConfiguration");
     /// Key of `EmailVerificationMessage`, for [`Handle::set`].
-    pub const EMAIL_VERIFICATION_MESSAGE: Prop<String> = Prop::new("EmailVerificationMessage");
+    pub const EMAIL_VERIFICATION_MESSAGE: Prop<CfnUserPool, String> = Prop::new("EmailVerificationMessage");
     /// Key of `EmailVerificationSubject`, for [`Handle::set`].
-    pub const EMAIL_VERIFICATION_SUBJECT: Prop<String> = Prop::new("EmailVerificationSubject");
+    pub const EMAIL_VERIFICATION_SUBJECT: Prop<CfnUserPool, String> = Prop::new("EmailVerificationSubject");
     /// Key of `EnabledMfas`, for [`Handle::set`].
-    pub const ENABLED_MFAS: Prop<Vec<String>> = Prop::new("EnabledMfas");
+    pub const ENABLED_MFAS: Prop<CfnUserPool, Vec<String>> = Prop::new("EnabledMfas");
     /// Key of `IssuerConfiguration`, for [`Handle::set`].
-    pub const ISSUER_CONFIGURATION: Prop<user_pool::IssuerConfiguration> = Prop::new("IssuerConfiguration");
+    pub const ISSUER_CONFIGURATION: Prop<CfnUserPool, user_pool::IssuerConfiguration> = Prop::new("IssuerConfiguration");
     /// Key of `KeyConfiguration`, for [`Handle::set`].
-    pub const KEY_CONFIGURATION: Prop<user_pool::KeyConfiguration> = Prop::new("KeyConfiguration");
+    pub const KEY_CONFIGURATION: Prop<CfnUserPool, user_pool::KeyConfiguration> = Prop::new("KeyConfiguration");
     /// Key of `LambdaConfig`, for [`Handle::set`].
-    pub const LAMBDA_CONFIG: Prop<user_pool::LambdaConfig> = Prop::new("LambdaConfig");
+    pub const LAMBDA_CONFIG: Prop<CfnUserPool, user_pool::LambdaConfig> = Prop::new("LambdaConfig");
     /// Key of `MfaConfiguration`, for [`Handle::set`].
-    pub const MFA_CONFIGURATION: Prop<user_pool::MfaConfiguration> = Prop::new("MfaConfiguration");
+    pub const MFA_CONFIGURATION: Prop<CfnUserPool, user_pool::MfaConfiguration> = Prop::new("MfaConfiguration");
     /// Key of `Policies`, for [`Handle::set`].
-    pub const POLICIES: Prop<user_pool::Policies> = Prop::new("Policies");
+    pub const POLICIES: Prop<CfnUserPool, user_pool::Policies> = Prop::new("Policies");
     /// Key of `Schema`, for [`Handle::set`].
-    pub const SCHEMA: Prop<Vec<user_pool::SchemaAttribute>> = Prop::new("Schema");
+    pub const SCHEMA: Prop<CfnUserPool, Vec<user_pool::SchemaAttribute>> = Prop::new("Schema");
     /// Key of `SmsAuthenticationMessage`, for [`Handle::set`].
-    pub const SMS_AUTHENTICATION_MESSAGE: Prop<String> = Prop::new("SmsAuthenticationMessage");
+    pub const SMS_AUTHENTICATION_MESSAGE: Prop<CfnUserPool, String> = Prop::new("SmsAuthenticationMessage");
     /// Key of `SmsConfiguration`, for [`Handle::set`].
-    pub const SMS_CONFIGURATION: Prop<user_pool::SmsConfiguration> = Prop::new("SmsConfiguration");
+    pub const SMS_CONFIGURATION: Prop<CfnUserPool, user_pool::SmsConfiguration> = Prop::new("SmsConfiguration");
     /// Key of `SmsVerificationMessage`, for [`Handle::set`].
-    pub const SMS_VERIFICATION_MESSAGE: Prop<String> = Prop::new("SmsVerificationMessage");
+    pub const SMS_VERIFICATION_MESSAGE: Prop<CfnUserPool, String> = Prop::new("SmsVerificationMessage");
     /// Key of `UserAttributeUpdateSettings`, for [`Handle::set`].
-    pub const USER_ATTRIBUTE_UPDATE_SETTINGS: Prop<user_pool::UserAttributeUpdateSettings> = Prop::new("UserAttributeUpdateSettings");
+    pub const USER_ATTRIBUTE_UPDATE_SETTINGS: Prop<CfnUserPool, user_pool::UserAttributeUpdateSettings> = Prop::new("UserAttributeUpdateSettings");
     /// Key of `UserPoolAddOns`, for [`Handle::set`].
-    pub const USER_POOL_ADD_ONS: Prop<user_pool::UserPoolAddOns> = Prop::new("UserPoolAddOns");
+    pub const USER_POOL_ADD_ONS: Prop<CfnUserPool, user_pool::UserPoolAddOns> = Prop::new("UserPoolAddOns");
     /// Key of `UserPoolName`, for [`Handle::set`].
-    pub const USER_POOL_NAME: Prop<String> = Prop::new("UserPoolName");
+    pub const USER_POOL_NAME: Prop<CfnUserPool, String> = Prop::new("UserPoolName");
     /// Key of `UserPoolTags`, for [`Handle::set`].
-    pub const USER_POOL_TAGS: Prop<Map<String>> = Prop::new("UserPoolTags");
+    pub const USER_POOL_TAGS: Prop<CfnUserPool, Map<String>> = Prop::new("UserPoolTags");
     /// Key of `UserPoolTier`, for [`Handle::set`].
-    pub const USER_POOL_TIER: Prop<user_pool::UserPoolTier> = Prop::new("UserPoolTier");
+    pub const USER_POOL_TIER: Prop<CfnUserPool, user_pool::UserPoolTier> = Prop::new("UserPoolTier");
     /// Key of `UsernameAttributes`, for [`Handle::set`].
-    pub const USERNAME_ATTRIBUTES: Prop<Vec<user_pool::UsernameAttribute>> = Prop::new("UsernameAttributes");
+    pub const USERNAME_ATTRIBUTES: Prop<CfnUserPool, Vec<user_pool::UsernameAttribute>> = Prop::new("UsernameAttributes");
     /// Key of `UsernameConfiguration`, for [`Handle::set`].
-    pub const USERNAME_CONFIGURATION: Prop<user_pool::UsernameConfiguration> = Prop::new("UsernameConfiguration");
+    pub const USERNAME_CONFIGURATION: Prop<CfnUserPool, user_pool::UsernameConfiguration> = Prop::new("UsernameConfiguration");
     /// Key of `VerificationMessageTemplate`, for [`Handle::set`].
-    pub const VERIFICATION_MESSAGE_TEMPLATE: Prop<user_pool::VerificationMessageTemplate> = Prop::new("VerificationMessageTemplate");
+    pub const VERIFICATION_MESSAGE_TEMPLATE: Prop<CfnUserPool, user_pool::VerificationMessageTemplate> = Prop::new("VerificationMessageTemplate");
     /// Key of `WebAuthnFactorConfiguration`, for [`Handle::set`].
-    pub const WEB_AUTHN_FACTOR_CONFIGURATION: Prop<user_pool::WebAuthnFactorConfiguration> = Prop::new("WebAuthnFactorConfiguration");
+    pub const WEB_AUTHN_FACTOR_CONFIGURATION: Prop<CfnUserPool, user_pool::WebAuthnFactorConfiguration> = Prop::new("WebAuthnFactorConfiguration");
     /// Key of `WebAuthnRelyingPartyID`, for [`Handle::set`].
-    pub const WEB_AUTHN_RELYING_PARTY_ID: Prop<String> = Prop::new("WebAuthnRelyingPartyID");
+    pub const WEB_AUTHN_RELYING_PARTY_ID: Prop<CfnUserPool, String> = Prop::new("WebAuthnRelyingPartyID");
     /// Key of `WebAuthnUserVerification`, for [`Handle::set`].
-    pub const WEB_AUTHN_USER_VERIFICATION: Prop<String> = Prop::new("WebAuthnUserVerification");
+    pub const WEB_AUTHN_USER_VERIFICATION: Prop<CfnUserPool, String> = Prop::new("WebAuthnUserVerification");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserPoolProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user_pool::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserPoolProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user_pool::PROPS_SHAPE, props.into())?;
         Ok(CfnUserPool { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUserPool::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -3004,56 +3095,69 @@ impl CfnUserPoolClient {
     pub const CFN_TYPE: &'static str = "AWS::Cognito::UserPoolClient";
 
     /// Key of `AccessTokenValidity`, for [`Handle::set`].
-    pub const ACCESS_TOKEN_VALIDITY: Prop<i64> = Prop::new("AccessTokenValidity");
+    pub const ACCESS_TOKEN_VALIDITY: Prop<CfnUserPoolClient, i64> = Prop::new("AccessTokenValidity");
     /// Key of `AllowedOAuthFlows`, for [`Handle::set`].
-    pub const ALLOWED_O_AUTH_FLOWS: Prop<Vec<user_pool_client::AllowedOAuthFlow>> = Prop::new("AllowedOAuthFlows");
+    pub const ALLOWED_O_AUTH_FLOWS: Prop<CfnUserPoolClient, Vec<user_pool_client::AllowedOAuthFlow>> = Prop::new("AllowedOAuthFlows");
     /// Key of `AllowedOAuthFlowsUserPoolClient`, for [`Handle::set`].
-    pub const ALLOWED_O_AUTH_FLOWS_USER_POOL_CLIENT: Prop<bool> = Prop::new("AllowedOAuthFlowsUserPoolClient");
+    pub const ALLOWED_O_AUTH_FLOWS_USER_POOL_CLIENT: Prop<CfnUserPoolClient, bool> = Prop::new("AllowedOAuthFlowsUserPoolClient");
     /// Key of `AllowedOAuthScopes`, for [`Handle::set`].
-    pub const ALLOWED_O_AUTH_SCOPES: Prop<Vec<String>> = Prop::new("AllowedOAuthScopes");
+    pub const ALLOWED_O_AUTH_SCOPES: Prop<CfnUserPoolClient, Vec<String>> = Prop::new("AllowedOAuthScopes");
     /// Key of `AnalyticsConfiguration`, for [`Handle::set`].
-    pub const ANALYTICS_CONFIGURATION: Prop<user_pool_client::AnalyticsConfiguration> = Prop::new("AnalyticsConfiguration");
+    pub const ANALYTICS_CONFIGURATION: Prop<CfnUserPoolClient, user_pool_client::AnalyticsConfiguration> = Prop::new("AnalyticsConfiguration");
     /// Key of `AuthSessionValidity`, for [`Handle::set`].
-    pub const AUTH_SESSION_VALIDITY: Prop<i64> = Prop::new("AuthSessionValidity");
+    pub const AUTH_SESSION_VALIDITY: Prop<CfnUserPoolClient, i64> = Prop::new("AuthSessionValidity");
     /// Key of `CallbackURLs`, for [`Handle::set`].
-    pub const CALLBACK_UR_LS: Prop<Vec<String>> = Prop::new("CallbackURLs");
+    pub const CALLBACK_UR_LS: Prop<CfnUserPoolClient, Vec<String>> = Prop::new("CallbackURLs");
     /// Key of `ClientName`, for [`Handle::set`].
-    pub const CLIENT_NAME: Prop<String> = Prop::new("ClientName");
+    pub const CLIENT_NAME: Prop<CfnUserPoolClient, String> = Prop::new("ClientName");
     /// Key of `DefaultRedirectURI`, for [`Handle::set`].
-    pub const DEFAULT_REDIRECT_URI: Prop<String> = Prop::new("DefaultRedirectURI");
+    pub const DEFAULT_REDIRECT_URI: Prop<CfnUserPoolClient, String> = Prop::new("DefaultRedirectURI");
     /// Key of `EnablePropagateAdditionalUserContextData`, for [`Handle::set`].
-    pub const ENABLE_PROPAGATE_ADDITIONAL_USER_CONTEXT_DATA: Prop<bool> = Prop::new("EnablePropagateAdditionalUserContextData");
+    pub const ENABLE_PROPAGATE_ADDITIONAL_USER_CONTEXT_DATA: Prop<CfnUserPoolClient, bool> = Prop::new("EnablePropagateAdditionalUserContextData");
     /// Key of `EnableTokenRevocation`, for [`Handle::set`].
-    pub const ENABLE_TOKEN_REVOCATION: Prop<bool> = Prop::new("EnableTokenRevocation");
+    pub const ENABLE_TOKEN_REVOCATION: Prop<CfnUserPoolClient, bool> = Prop::new("EnableTokenRevocation");
     /// Key of `ExplicitAuthFlows`, for [`Handle::set`].
-    pub const EXPLICIT_AUTH_FLOWS: Prop<Vec<user_pool_client::ExplicitAuthFlow>> = Prop::new("ExplicitAuthFlows");
+    pub const EXPLICIT_AUTH_FLOWS: Prop<CfnUserPoolClient, Vec<user_pool_client::ExplicitAuthFlow>> = Prop::new("ExplicitAuthFlows");
     /// Key of `GenerateSecret`, for [`Handle::set`].
-    pub const GENERATE_SECRET: Prop<bool> = Prop::new("GenerateSecret");
+    pub const GENERATE_SECRET: Prop<CfnUserPoolClient, bool> = Prop::new("GenerateSecret");
     /// Key of `IdTokenValidity`, for [`Handle::set`].
-    pub const ID_TOKEN_VALIDITY: Prop<i64> = Prop::new("IdTokenValidity");
+    pub const ID_TOKEN_VALIDITY: Prop<CfnUserPoolClient, i64> = Prop::new("IdTokenValidity");
     /// Key of `LogoutURLs`, for [`Handle::set`].
-    pub const LOGOUT_UR_LS: Prop<Vec<String>> = Prop::new("LogoutURLs");
+    pub const LOGOUT_UR_LS: Prop<CfnUserPoolClient, Vec<String>> = Prop::new("LogoutURLs");
     /// Key of `PreventUserExistenceErrors`, for [`Handle::set`].
-    pub const PREVENT_USER_EXISTENCE_ERRORS: Prop<user_pool_client::PreventUserExistenceErrors> = Prop::new("PreventUserExistenceErrors");
+    pub const PREVENT_USER_EXISTENCE_ERRORS: Prop<CfnUserPoolClient, user_pool_client::PreventUserExistenceErrors> = Prop::new("PreventUserExistenceErrors");
     /// Key of `ReadAttributes`, for [`Handle::set`].
-    pub const READ_ATTRIBUTES: Prop<Vec<String>> = Prop::new("ReadAttributes");
+    pub const READ_ATTRIBUTES: Prop<CfnUserPoolClient, Vec<String>> = Prop::new("ReadAttributes");
     /// Key of `RefreshTokenRotation`, for [`Handle::set`].
-    pub const REFRESH_TOKEN_ROTATION: Prop<user_pool_client::RefreshTokenRotation> = Prop::new("RefreshTokenRotation");
+    pub const REFRESH_TOKEN_ROTATION: Prop<CfnUserPoolClient, user_pool_client::RefreshTokenRotation> = Prop::new("RefreshTokenRotation");
     /// Key of `RefreshTokenValidity`, for [`Handle::set`].
-    pub const REFRESH_TOKEN_VALIDITY: Prop<i64> = Prop::new("RefreshTokenValidity");
+    pub const REFRESH_TOKEN_VALIDITY: Prop<CfnUserPoolClient, i64> = Prop::new("RefreshTokenValidity");
     /// Key of `SupportedIdentityProviders`, for [`Handle::set`].
-    pub const SUPPORTED_IDENTITY_PROVIDERS: Prop<Vec<String>> = Prop::new("SupportedIdentityProviders");
+    pub const SUPPORTED_IDENTITY_PROVIDERS: Prop<CfnUserPoolClient, Vec<String>> = Prop::new("SupportedIdentityProviders");
     /// Key of `TokenValidityUnits`, for [`Handle::set`].
-    pub const TOKEN_VALIDITY_UNITS: Prop<user_pool_client::TokenValidityUnits> = Prop::new("TokenValidityUnits");
+    pub const TOKEN_VALIDITY_UNITS: Prop<CfnUserPoolClient, user_pool_client::TokenValidityUnits> = Prop::new("TokenValidityUnits");
     /// Key of `UserPoolId`, for [`Handle::set`].
-    pub const USER_POOL_ID: Prop<String> = Prop::new("UserPoolId");
+    pub const USER_POOL_ID: Prop<CfnUserPoolClient, String> = Prop::new("UserPoolId");
     /// Key of `WriteAttributes`, for [`Handle::set`].
-    pub const WRITE_ATTRIBUTES: Prop<Vec<String>> = Prop::new("WriteAttributes");
+    pub const WRITE_ATTRIBUTES: Prop<CfnUserPoolClient, Vec<String>> = Prop::new("WriteAttributes");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserPoolClientProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user_pool_client::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserPoolClientProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user_pool_client::PROPS_SHAPE, props.into())?;
         Ok(CfnUserPoolClient { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUserPoolClient::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ClientId`)
@@ -3256,20 +3360,33 @@ impl CfnUserPoolDomain {
     pub const CFN_TYPE: &'static str = "AWS::Cognito::UserPoolDomain";
 
     /// Key of `CustomDomainConfig`, for [`Handle::set`].
-    pub const CUSTOM_DOMAIN_CONFIG: Prop<user_pool_domain::CustomDomainConfigType> = Prop::new("CustomDomainConfig");
+    pub const CUSTOM_DOMAIN_CONFIG: Prop<CfnUserPoolDomain, user_pool_domain::CustomDomainConfigType> = Prop::new("CustomDomainConfig");
     /// Key of `Domain`, for [`Handle::set`].
-    pub const DOMAIN: Prop<String> = Prop::new("Domain");
+    pub const DOMAIN: Prop<CfnUserPoolDomain, String> = Prop::new("Domain");
     /// Key of `ManagedLoginVersion`, for [`Handle::set`].
-    pub const MANAGED_LOGIN_VERSION: Prop<i64> = Prop::new("ManagedLoginVersion");
+    pub const MANAGED_LOGIN_VERSION: Prop<CfnUserPoolDomain, i64> = Prop::new("ManagedLoginVersion");
     /// Key of `Routing`, for [`Handle::set`].
-    pub const ROUTING: Prop<user_pool_domain::RoutingType> = Prop::new("Routing");
+    pub const ROUTING: Prop<CfnUserPoolDomain, user_pool_domain::RoutingType> = Prop::new("Routing");
     /// Key of `UserPoolId`, for [`Handle::set`].
-    pub const USER_POOL_ID: Prop<String> = Prop::new("UserPoolId");
+    pub const USER_POOL_ID: Prop<CfnUserPoolDomain, String> = Prop::new("UserPoolId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserPoolDomainProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user_pool_domain::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserPoolDomainProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user_pool_domain::PROPS_SHAPE, props.into())?;
         Ok(CfnUserPoolDomain { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUserPoolDomain::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CloudFrontDistribution`)
@@ -3352,20 +3469,33 @@ impl CfnUserPoolGroup {
     pub const CFN_TYPE: &'static str = "AWS::Cognito::UserPoolGroup";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnUserPoolGroup, String> = Prop::new("Description");
     /// Key of `GroupName`, for [`Handle::set`].
-    pub const GROUP_NAME: Prop<String> = Prop::new("GroupName");
+    pub const GROUP_NAME: Prop<CfnUserPoolGroup, String> = Prop::new("GroupName");
     /// Key of `Precedence`, for [`Handle::set`].
-    pub const PRECEDENCE: Prop<i64> = Prop::new("Precedence");
+    pub const PRECEDENCE: Prop<CfnUserPoolGroup, i64> = Prop::new("Precedence");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnUserPoolGroup, String> = Prop::new("RoleArn");
     /// Key of `UserPoolId`, for [`Handle::set`].
-    pub const USER_POOL_ID: Prop<String> = Prop::new("UserPoolId");
+    pub const USER_POOL_ID: Prop<CfnUserPoolGroup, String> = Prop::new("UserPoolId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserPoolGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user_pool_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserPoolGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user_pool_group::PROPS_SHAPE, props.into())?;
         Ok(CfnUserPoolGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUserPoolGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -3484,22 +3614,35 @@ impl CfnUserPoolIdentityProvider {
     pub const CFN_TYPE: &'static str = "AWS::Cognito::UserPoolIdentityProvider";
 
     /// Key of `AttributeMapping`, for [`Handle::set`].
-    pub const ATTRIBUTE_MAPPING: Prop<Map<String>> = Prop::new("AttributeMapping");
+    pub const ATTRIBUTE_MAPPING: Prop<CfnUserPoolIdentityProvider, Map<String>> = Prop::new("AttributeMapping");
     /// Key of `IdpIdentifiers`, for [`Handle::set`].
-    pub const IDP_IDENTIFIERS: Prop<Vec<String>> = Prop::new("IdpIdentifiers");
+    pub const IDP_IDENTIFIERS: Prop<CfnUserPoolIdentityProvider, Vec<String>> = Prop::new("IdpIdentifiers");
     /// Key of `ProviderDetails`, for [`Handle::set`].
-    pub const PROVIDER_DETAILS: Prop<Map<String>> = Prop::new("ProviderDetails");
+    pub const PROVIDER_DETAILS: Prop<CfnUserPoolIdentityProvider, Map<String>> = Prop::new("ProviderDetails");
     /// Key of `ProviderName`, for [`Handle::set`].
-    pub const PROVIDER_NAME: Prop<String> = Prop::new("ProviderName");
+    pub const PROVIDER_NAME: Prop<CfnUserPoolIdentityProvider, String> = Prop::new("ProviderName");
     /// Key of `ProviderType`, for [`Handle::set`].
-    pub const PROVIDER_TYPE: Prop<user_pool_identity_provider::ProviderType> = Prop::new("ProviderType");
+    pub const PROVIDER_TYPE: Prop<CfnUserPoolIdentityProvider, user_pool_identity_provider::ProviderType> = Prop::new("ProviderType");
     /// Key of `UserPoolId`, for [`Handle::set`].
-    pub const USER_POOL_ID: Prop<String> = Prop::new("UserPoolId");
+    pub const USER_POOL_ID: Prop<CfnUserPoolIdentityProvider, String> = Prop::new("UserPoolId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserPoolIdentityProviderProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user_pool_identity_provider::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserPoolIdentityProviderProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user_pool_identity_provider::PROPS_SHAPE, props.into())?;
         Ok(CfnUserPoolIdentityProvider { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUserPoolIdentityProvider::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -3866,22 +4009,35 @@ impl CfnUserPoolRegionalConfigurationAttachment {
     pub const CFN_TYPE: &'static str = "AWS::Cognito::UserPoolRegionalConfigurationAttachment";
 
     /// Key of `EmailConfiguration`, for [`Handle::set`].
-    pub const EMAIL_CONFIGURATION: Prop<user_pool_regional_configuration_attachment::EmailConfiguration> = Prop::new("EmailConfiguration");
+    pub const EMAIL_CONFIGURATION: Prop<CfnUserPoolRegionalConfigurationAttachment, user_pool_regional_configuration_attachment::EmailConfiguration> = Prop::new("EmailConfiguration");
     /// Key of `LambdaConfig`, for [`Handle::set`].
-    pub const LAMBDA_CONFIG: Prop<user_pool_regional_configuration_attachment::LambdaConfig> = Prop::new("LambdaConfig");
+    pub const LAMBDA_CONFIG: Prop<CfnUserPoolRegionalConfigurationAttachment, user_pool_regional_configuration_attachment::LambdaConfig> = Prop::new("LambdaConfig");
     /// Key of `SmsConfiguration`, for [`Handle::set`].
-    pub const SMS_CONFIGURATION: Prop<user_pool_regional_configuration_attachment::SmsConfiguration> = Prop::new("SmsConfiguration");
+    pub const SMS_CONFIGURATION: Prop<CfnUserPoolRegionalConfigurationAttachment, user_pool_regional_configuration_attachment::SmsConfiguration> = Prop::new("SmsConfiguration");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<String> = Prop::new("Status");
+    pub const STATUS: Prop<CfnUserPoolRegionalConfigurationAttachment, String> = Prop::new("Status");
     /// Key of `UserPoolId`, for [`Handle::set`].
-    pub const USER_POOL_ID: Prop<String> = Prop::new("UserPoolId");
+    pub const USER_POOL_ID: Prop<CfnUserPoolRegionalConfigurationAttachment, String> = Prop::new("UserPoolId");
     /// Key of `UserPoolTags`, for [`Handle::set`].
-    pub const USER_POOL_TAGS: Prop<Map<String>> = Prop::new("UserPoolTags");
+    pub const USER_POOL_TAGS: Prop<CfnUserPoolRegionalConfigurationAttachment, Map<String>> = Prop::new("UserPoolTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserPoolRegionalConfigurationAttachmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user_pool_regional_configuration_attachment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserPoolRegionalConfigurationAttachmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user_pool_regional_configuration_attachment::PROPS_SHAPE, props.into())?;
         Ok(CfnUserPoolRegionalConfigurationAttachment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUserPoolRegionalConfigurationAttachment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -3951,16 +4107,29 @@ impl CfnUserPoolReplica {
     pub const CFN_TYPE: &'static str = "AWS::Cognito::UserPoolReplica";
 
     /// Key of `RegionName`, for [`Handle::set`].
-    pub const REGION_NAME: Prop<String> = Prop::new("RegionName");
+    pub const REGION_NAME: Prop<CfnUserPoolReplica, String> = Prop::new("RegionName");
     /// Key of `UserPoolId`, for [`Handle::set`].
-    pub const USER_POOL_ID: Prop<String> = Prop::new("UserPoolId");
+    pub const USER_POOL_ID: Prop<CfnUserPoolReplica, String> = Prop::new("UserPoolId");
     /// Key of `UserPoolTagsAtCreate`, for [`Handle::set`].
-    pub const USER_POOL_TAGS_AT_CREATE: Prop<Map<String>> = Prop::new("UserPoolTagsAtCreate");
+    pub const USER_POOL_TAGS_AT_CREATE: Prop<CfnUserPoolReplica, Map<String>> = Prop::new("UserPoolTagsAtCreate");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserPoolReplicaProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user_pool_replica::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserPoolReplicaProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user_pool_replica::PROPS_SHAPE, props.into())?;
         Ok(CfnUserPoolReplica { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUserPoolReplica::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -4069,18 +4238,31 @@ impl CfnUserPoolResourceServer {
     pub const CFN_TYPE: &'static str = "AWS::Cognito::UserPoolResourceServer";
 
     /// Key of `Identifier`, for [`Handle::set`].
-    pub const IDENTIFIER: Prop<String> = Prop::new("Identifier");
+    pub const IDENTIFIER: Prop<CfnUserPoolResourceServer, String> = Prop::new("Identifier");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnUserPoolResourceServer, String> = Prop::new("Name");
     /// Key of `Scopes`, for [`Handle::set`].
-    pub const SCOPES: Prop<Vec<user_pool_resource_server::ResourceServerScopeType>> = Prop::new("Scopes");
+    pub const SCOPES: Prop<CfnUserPoolResourceServer, Vec<user_pool_resource_server::ResourceServerScopeType>> = Prop::new("Scopes");
     /// Key of `UserPoolId`, for [`Handle::set`].
-    pub const USER_POOL_ID: Prop<String> = Prop::new("UserPoolId");
+    pub const USER_POOL_ID: Prop<CfnUserPoolResourceServer, String> = Prop::new("UserPoolId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserPoolResourceServerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user_pool_resource_server::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserPoolResourceServerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user_pool_resource_server::PROPS_SHAPE, props.into())?;
         Ok(CfnUserPoolResourceServer { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUserPoolResourceServer::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -4437,20 +4619,33 @@ impl CfnUserPoolRiskConfigurationAttachment {
     pub const CFN_TYPE: &'static str = "AWS::Cognito::UserPoolRiskConfigurationAttachment";
 
     /// Key of `AccountTakeoverRiskConfiguration`, for [`Handle::set`].
-    pub const ACCOUNT_TAKEOVER_RISK_CONFIGURATION: Prop<user_pool_risk_configuration_attachment::AccountTakeoverRiskConfigurationType> = Prop::new("AccountTakeoverRiskConfiguration");
+    pub const ACCOUNT_TAKEOVER_RISK_CONFIGURATION: Prop<CfnUserPoolRiskConfigurationAttachment, user_pool_risk_configuration_attachment::AccountTakeoverRiskConfigurationType> = Prop::new("AccountTakeoverRiskConfiguration");
     /// Key of `ClientId`, for [`Handle::set`].
-    pub const CLIENT_ID: Prop<String> = Prop::new("ClientId");
+    pub const CLIENT_ID: Prop<CfnUserPoolRiskConfigurationAttachment, String> = Prop::new("ClientId");
     /// Key of `CompromisedCredentialsRiskConfiguration`, for [`Handle::set`].
-    pub const COMPROMISED_CREDENTIALS_RISK_CONFIGURATION: Prop<user_pool_risk_configuration_attachment::CompromisedCredentialsRiskConfigurationType> = Prop::new("CompromisedCredentialsRiskConfiguration");
+    pub const COMPROMISED_CREDENTIALS_RISK_CONFIGURATION: Prop<CfnUserPoolRiskConfigurationAttachment, user_pool_risk_configuration_attachment::CompromisedCredentialsRiskConfigurationType> = Prop::new("CompromisedCredentialsRiskConfiguration");
     /// Key of `RiskExceptionConfiguration`, for [`Handle::set`].
-    pub const RISK_EXCEPTION_CONFIGURATION: Prop<user_pool_risk_configuration_attachment::RiskExceptionConfigurationType> = Prop::new("RiskExceptionConfiguration");
+    pub const RISK_EXCEPTION_CONFIGURATION: Prop<CfnUserPoolRiskConfigurationAttachment, user_pool_risk_configuration_attachment::RiskExceptionConfigurationType> = Prop::new("RiskExceptionConfiguration");
     /// Key of `UserPoolId`, for [`Handle::set`].
-    pub const USER_POOL_ID: Prop<String> = Prop::new("UserPoolId");
+    pub const USER_POOL_ID: Prop<CfnUserPoolRiskConfigurationAttachment, String> = Prop::new("UserPoolId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserPoolRiskConfigurationAttachmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user_pool_risk_configuration_attachment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserPoolRiskConfigurationAttachmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user_pool_risk_configuration_attachment::PROPS_SHAPE, props.into())?;
         Ok(CfnUserPoolRiskConfigurationAttachment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUserPoolRiskConfigurationAttachment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -4520,16 +4715,29 @@ impl CfnUserPoolUICustomizationAttachment {
     pub const CFN_TYPE: &'static str = "AWS::Cognito::UserPoolUICustomizationAttachment";
 
     /// Key of `CSS`, for [`Handle::set`].
-    pub const CSS: Prop<String> = Prop::new("CSS");
+    pub const CSS: Prop<CfnUserPoolUICustomizationAttachment, String> = Prop::new("CSS");
     /// Key of `ClientId`, for [`Handle::set`].
-    pub const CLIENT_ID: Prop<String> = Prop::new("ClientId");
+    pub const CLIENT_ID: Prop<CfnUserPoolUICustomizationAttachment, String> = Prop::new("ClientId");
     /// Key of `UserPoolId`, for [`Handle::set`].
-    pub const USER_POOL_ID: Prop<String> = Prop::new("UserPoolId");
+    pub const USER_POOL_ID: Prop<CfnUserPoolUICustomizationAttachment, String> = Prop::new("UserPoolId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserPoolUICustomizationAttachmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user_pool_ui_customization_attachment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserPoolUICustomizationAttachmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user_pool_ui_customization_attachment::PROPS_SHAPE, props.into())?;
         Ok(CfnUserPoolUICustomizationAttachment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUserPoolUICustomizationAttachment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -4644,26 +4852,39 @@ impl CfnUserPoolUser {
     pub const CFN_TYPE: &'static str = "AWS::Cognito::UserPoolUser";
 
     /// Key of `ClientMetadata`, for [`Handle::set`].
-    pub const CLIENT_METADATA: Prop<Map<String>> = Prop::new("ClientMetadata");
+    pub const CLIENT_METADATA: Prop<CfnUserPoolUser, Map<String>> = Prop::new("ClientMetadata");
     /// Key of `DesiredDeliveryMediums`, for [`Handle::set`].
-    pub const DESIRED_DELIVERY_MEDIUMS: Prop<Vec<String>> = Prop::new("DesiredDeliveryMediums");
+    pub const DESIRED_DELIVERY_MEDIUMS: Prop<CfnUserPoolUser, Vec<String>> = Prop::new("DesiredDeliveryMediums");
     /// Key of `ForceAliasCreation`, for [`Handle::set`].
-    pub const FORCE_ALIAS_CREATION: Prop<bool> = Prop::new("ForceAliasCreation");
+    pub const FORCE_ALIAS_CREATION: Prop<CfnUserPoolUser, bool> = Prop::new("ForceAliasCreation");
     /// Key of `MessageAction`, for [`Handle::set`].
-    pub const MESSAGE_ACTION: Prop<String> = Prop::new("MessageAction");
+    pub const MESSAGE_ACTION: Prop<CfnUserPoolUser, String> = Prop::new("MessageAction");
     /// Key of `UserAttributes`, for [`Handle::set`].
-    pub const USER_ATTRIBUTES: Prop<Vec<user_pool_user::AttributeType>> = Prop::new("UserAttributes");
+    pub const USER_ATTRIBUTES: Prop<CfnUserPoolUser, Vec<user_pool_user::AttributeType>> = Prop::new("UserAttributes");
     /// Key of `UserPoolId`, for [`Handle::set`].
-    pub const USER_POOL_ID: Prop<String> = Prop::new("UserPoolId");
+    pub const USER_POOL_ID: Prop<CfnUserPoolUser, String> = Prop::new("UserPoolId");
     /// Key of `Username`, for [`Handle::set`].
-    pub const USERNAME: Prop<String> = Prop::new("Username");
+    pub const USERNAME: Prop<CfnUserPoolUser, String> = Prop::new("Username");
     /// Key of `ValidationData`, for [`Handle::set`].
-    pub const VALIDATION_DATA: Prop<Vec<user_pool_user::AttributeType>> = Prop::new("ValidationData");
+    pub const VALIDATION_DATA: Prop<CfnUserPoolUser, Vec<user_pool_user::AttributeType>> = Prop::new("ValidationData");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserPoolUserProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user_pool_user::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserPoolUserProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user_pool_user::PROPS_SHAPE, props.into())?;
         Ok(CfnUserPoolUser { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUserPoolUser::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -4733,16 +4954,29 @@ impl CfnUserPoolUserToGroupAttachment {
     pub const CFN_TYPE: &'static str = "AWS::Cognito::UserPoolUserToGroupAttachment";
 
     /// Key of `GroupName`, for [`Handle::set`].
-    pub const GROUP_NAME: Prop<String> = Prop::new("GroupName");
+    pub const GROUP_NAME: Prop<CfnUserPoolUserToGroupAttachment, String> = Prop::new("GroupName");
     /// Key of `UserPoolId`, for [`Handle::set`].
-    pub const USER_POOL_ID: Prop<String> = Prop::new("UserPoolId");
+    pub const USER_POOL_ID: Prop<CfnUserPoolUserToGroupAttachment, String> = Prop::new("UserPoolId");
     /// Key of `Username`, for [`Handle::set`].
-    pub const USERNAME: Prop<String> = Prop::new("Username");
+    pub const USERNAME: Prop<CfnUserPoolUserToGroupAttachment, String> = Prop::new("Username");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserPoolUserToGroupAttachmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user_pool_user_to_group_attachment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserPoolUserToGroupAttachmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user_pool_user_to_group_attachment::PROPS_SHAPE, props.into())?;
         Ok(CfnUserPoolUserToGroupAttachment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUserPoolUserToGroupAttachment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 

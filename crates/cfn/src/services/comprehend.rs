@@ -567,34 +567,47 @@ impl CfnDocumentClassifier {
     pub const CFN_TYPE: &'static str = "AWS::Comprehend::DocumentClassifier";
 
     /// Key of `DataAccessRoleArn`, for [`Handle::set`].
-    pub const DATA_ACCESS_ROLE_ARN: Prop<String> = Prop::new("DataAccessRoleArn");
+    pub const DATA_ACCESS_ROLE_ARN: Prop<CfnDocumentClassifier, String> = Prop::new("DataAccessRoleArn");
     /// Key of `DocumentClassifierName`, for [`Handle::set`].
-    pub const DOCUMENT_CLASSIFIER_NAME: Prop<String> = Prop::new("DocumentClassifierName");
+    pub const DOCUMENT_CLASSIFIER_NAME: Prop<CfnDocumentClassifier, String> = Prop::new("DocumentClassifierName");
     /// Key of `InputDataConfig`, for [`Handle::set`].
-    pub const INPUT_DATA_CONFIG: Prop<document_classifier::DocumentClassifierInputDataConfig> = Prop::new("InputDataConfig");
+    pub const INPUT_DATA_CONFIG: Prop<CfnDocumentClassifier, document_classifier::DocumentClassifierInputDataConfig> = Prop::new("InputDataConfig");
     /// Key of `LanguageCode`, for [`Handle::set`].
-    pub const LANGUAGE_CODE: Prop<document_classifier::LanguageCode> = Prop::new("LanguageCode");
+    pub const LANGUAGE_CODE: Prop<CfnDocumentClassifier, document_classifier::LanguageCode> = Prop::new("LanguageCode");
     /// Key of `Mode`, for [`Handle::set`].
-    pub const MODE: Prop<document_classifier::Mode> = Prop::new("Mode");
+    pub const MODE: Prop<CfnDocumentClassifier, document_classifier::Mode> = Prop::new("Mode");
     /// Key of `ModelKmsKeyId`, for [`Handle::set`].
-    pub const MODEL_KMS_KEY_ID: Prop<String> = Prop::new("ModelKmsKeyId");
+    pub const MODEL_KMS_KEY_ID: Prop<CfnDocumentClassifier, String> = Prop::new("ModelKmsKeyId");
     /// Key of `ModelPolicy`, for [`Handle::set`].
-    pub const MODEL_POLICY: Prop<String> = Prop::new("ModelPolicy");
+    pub const MODEL_POLICY: Prop<CfnDocumentClassifier, String> = Prop::new("ModelPolicy");
     /// Key of `OutputDataConfig`, for [`Handle::set`].
-    pub const OUTPUT_DATA_CONFIG: Prop<document_classifier::DocumentClassifierOutputDataConfig> = Prop::new("OutputDataConfig");
+    pub const OUTPUT_DATA_CONFIG: Prop<CfnDocumentClassifier, document_classifier::DocumentClassifierOutputDataConfig> = Prop::new("OutputDataConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<document_classifier::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDocumentClassifier, Vec<document_classifier::Tag>> = Prop::new("Tags");
     /// Key of `VersionName`, for [`Handle::set`].
-    pub const VERSION_NAME: Prop<String> = Prop::new("VersionName");
+    pub const VERSION_NAME: Prop<CfnDocumentClassifier, String> = Prop::new("VersionName");
     /// Key of `VolumeKmsKeyId`, for [`Handle::set`].
-    pub const VOLUME_KMS_KEY_ID: Prop<String> = Prop::new("VolumeKmsKeyId");
+    pub const VOLUME_KMS_KEY_ID: Prop<CfnDocumentClassifier, String> = Prop::new("VolumeKmsKeyId");
     /// Key of `VpcConfig`, for [`Handle::set`].
-    pub const VPC_CONFIG: Prop<document_classifier::VpcConfig> = Prop::new("VpcConfig");
+    pub const VPC_CONFIG: Prop<CfnDocumentClassifier, document_classifier::VpcConfig> = Prop::new("VpcConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDocumentClassifierProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &document_classifier::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDocumentClassifierProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &document_classifier::PROPS_SHAPE, props.into())?;
         Ok(CfnDocumentClassifier { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDocumentClassifier::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -714,18 +727,31 @@ impl CfnDocumentClassifierEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::Comprehend::DocumentClassifierEndpoint";
 
     /// Key of `DesiredInferenceUnits`, for [`Handle::set`].
-    pub const DESIRED_INFERENCE_UNITS: Prop<i64> = Prop::new("DesiredInferenceUnits");
+    pub const DESIRED_INFERENCE_UNITS: Prop<CfnDocumentClassifierEndpoint, i64> = Prop::new("DesiredInferenceUnits");
     /// Key of `EndpointName`, for [`Handle::set`].
-    pub const ENDPOINT_NAME: Prop<String> = Prop::new("EndpointName");
+    pub const ENDPOINT_NAME: Prop<CfnDocumentClassifierEndpoint, String> = Prop::new("EndpointName");
     /// Key of `ModelArn`, for [`Handle::set`].
-    pub const MODEL_ARN: Prop<String> = Prop::new("ModelArn");
+    pub const MODEL_ARN: Prop<CfnDocumentClassifierEndpoint, String> = Prop::new("ModelArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<document_classifier_endpoint::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDocumentClassifierEndpoint, Vec<document_classifier_endpoint::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDocumentClassifierEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &document_classifier_endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDocumentClassifierEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &document_classifier_endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnDocumentClassifierEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDocumentClassifierEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the document classifier endpoint.
@@ -1343,30 +1369,43 @@ impl CfnEntityRecognizer {
     pub const CFN_TYPE: &'static str = "AWS::Comprehend::EntityRecognizer";
 
     /// Key of `DataAccessRoleArn`, for [`Handle::set`].
-    pub const DATA_ACCESS_ROLE_ARN: Prop<String> = Prop::new("DataAccessRoleArn");
+    pub const DATA_ACCESS_ROLE_ARN: Prop<CfnEntityRecognizer, String> = Prop::new("DataAccessRoleArn");
     /// Key of `InputDataConfig`, for [`Handle::set`].
-    pub const INPUT_DATA_CONFIG: Prop<entity_recognizer::EntityRecognizerInputDataConfig> = Prop::new("InputDataConfig");
+    pub const INPUT_DATA_CONFIG: Prop<CfnEntityRecognizer, entity_recognizer::EntityRecognizerInputDataConfig> = Prop::new("InputDataConfig");
     /// Key of `LanguageCode`, for [`Handle::set`].
-    pub const LANGUAGE_CODE: Prop<entity_recognizer::LanguageCode> = Prop::new("LanguageCode");
+    pub const LANGUAGE_CODE: Prop<CfnEntityRecognizer, entity_recognizer::LanguageCode> = Prop::new("LanguageCode");
     /// Key of `ModelKmsKeyId`, for [`Handle::set`].
-    pub const MODEL_KMS_KEY_ID: Prop<String> = Prop::new("ModelKmsKeyId");
+    pub const MODEL_KMS_KEY_ID: Prop<CfnEntityRecognizer, String> = Prop::new("ModelKmsKeyId");
     /// Key of `ModelPolicy`, for [`Handle::set`].
-    pub const MODEL_POLICY: Prop<String> = Prop::new("ModelPolicy");
+    pub const MODEL_POLICY: Prop<CfnEntityRecognizer, String> = Prop::new("ModelPolicy");
     /// Key of `RecognizerName`, for [`Handle::set`].
-    pub const RECOGNIZER_NAME: Prop<String> = Prop::new("RecognizerName");
+    pub const RECOGNIZER_NAME: Prop<CfnEntityRecognizer, String> = Prop::new("RecognizerName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<entity_recognizer::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEntityRecognizer, Vec<entity_recognizer::Tag>> = Prop::new("Tags");
     /// Key of `VersionName`, for [`Handle::set`].
-    pub const VERSION_NAME: Prop<String> = Prop::new("VersionName");
+    pub const VERSION_NAME: Prop<CfnEntityRecognizer, String> = Prop::new("VersionName");
     /// Key of `VolumeKmsKeyId`, for [`Handle::set`].
-    pub const VOLUME_KMS_KEY_ID: Prop<String> = Prop::new("VolumeKmsKeyId");
+    pub const VOLUME_KMS_KEY_ID: Prop<CfnEntityRecognizer, String> = Prop::new("VolumeKmsKeyId");
     /// Key of `VpcConfig`, for [`Handle::set`].
-    pub const VPC_CONFIG: Prop<entity_recognizer::VpcConfig> = Prop::new("VpcConfig");
+    pub const VPC_CONFIG: Prop<CfnEntityRecognizer, entity_recognizer::VpcConfig> = Prop::new("VpcConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEntityRecognizerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &entity_recognizer::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEntityRecognizerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &entity_recognizer::PROPS_SHAPE, props.into())?;
         Ok(CfnEntityRecognizer { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEntityRecognizer::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) that identifies the entity recognizer.
@@ -1497,22 +1536,35 @@ impl CfnEntityRecognizerEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::Comprehend::EntityRecognizerEndpoint";
 
     /// Key of `DataAccessRoleArn`, for [`Handle::set`].
-    pub const DATA_ACCESS_ROLE_ARN: Prop<String> = Prop::new("DataAccessRoleArn");
+    pub const DATA_ACCESS_ROLE_ARN: Prop<CfnEntityRecognizerEndpoint, String> = Prop::new("DataAccessRoleArn");
     /// Key of `DesiredInferenceUnits`, for [`Handle::set`].
-    pub const DESIRED_INFERENCE_UNITS: Prop<i64> = Prop::new("DesiredInferenceUnits");
+    pub const DESIRED_INFERENCE_UNITS: Prop<CfnEntityRecognizerEndpoint, i64> = Prop::new("DesiredInferenceUnits");
     /// Key of `EndpointName`, for [`Handle::set`].
-    pub const ENDPOINT_NAME: Prop<String> = Prop::new("EndpointName");
+    pub const ENDPOINT_NAME: Prop<CfnEntityRecognizerEndpoint, String> = Prop::new("EndpointName");
     /// Key of `FlywheelArn`, for [`Handle::set`].
-    pub const FLYWHEEL_ARN: Prop<String> = Prop::new("FlywheelArn");
+    pub const FLYWHEEL_ARN: Prop<CfnEntityRecognizerEndpoint, String> = Prop::new("FlywheelArn");
     /// Key of `ModelArn`, for [`Handle::set`].
-    pub const MODEL_ARN: Prop<String> = Prop::new("ModelArn");
+    pub const MODEL_ARN: Prop<CfnEntityRecognizerEndpoint, String> = Prop::new("ModelArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<entity_recognizer_endpoint::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEntityRecognizerEndpoint, Vec<entity_recognizer_endpoint::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEntityRecognizerEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &entity_recognizer_endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEntityRecognizerEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &entity_recognizer_endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnEntityRecognizerEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEntityRecognizerEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the entity recognizer endpoint.
@@ -1947,26 +1999,39 @@ impl CfnFlywheel {
     pub const CFN_TYPE: &'static str = "AWS::Comprehend::Flywheel";
 
     /// Key of `ActiveModelArn`, for [`Handle::set`].
-    pub const ACTIVE_MODEL_ARN: Prop<String> = Prop::new("ActiveModelArn");
+    pub const ACTIVE_MODEL_ARN: Prop<CfnFlywheel, String> = Prop::new("ActiveModelArn");
     /// Key of `DataAccessRoleArn`, for [`Handle::set`].
-    pub const DATA_ACCESS_ROLE_ARN: Prop<String> = Prop::new("DataAccessRoleArn");
+    pub const DATA_ACCESS_ROLE_ARN: Prop<CfnFlywheel, String> = Prop::new("DataAccessRoleArn");
     /// Key of `DataLakeS3Uri`, for [`Handle::set`].
-    pub const DATA_LAKE_S3_URI: Prop<String> = Prop::new("DataLakeS3Uri");
+    pub const DATA_LAKE_S3_URI: Prop<CfnFlywheel, String> = Prop::new("DataLakeS3Uri");
     /// Key of `DataSecurityConfig`, for [`Handle::set`].
-    pub const DATA_SECURITY_CONFIG: Prop<flywheel::DataSecurityConfig> = Prop::new("DataSecurityConfig");
+    pub const DATA_SECURITY_CONFIG: Prop<CfnFlywheel, flywheel::DataSecurityConfig> = Prop::new("DataSecurityConfig");
     /// Key of `FlywheelName`, for [`Handle::set`].
-    pub const FLYWHEEL_NAME: Prop<String> = Prop::new("FlywheelName");
+    pub const FLYWHEEL_NAME: Prop<CfnFlywheel, String> = Prop::new("FlywheelName");
     /// Key of `ModelType`, for [`Handle::set`].
-    pub const MODEL_TYPE: Prop<flywheel::ModelType> = Prop::new("ModelType");
+    pub const MODEL_TYPE: Prop<CfnFlywheel, flywheel::ModelType> = Prop::new("ModelType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<flywheel::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFlywheel, Vec<flywheel::Tag>> = Prop::new("Tags");
     /// Key of `TaskConfig`, for [`Handle::set`].
-    pub const TASK_CONFIG: Prop<flywheel::TaskConfig> = Prop::new("TaskConfig");
+    pub const TASK_CONFIG: Prop<CfnFlywheel, flywheel::TaskConfig> = Prop::new("TaskConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFlywheelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &flywheel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFlywheelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &flywheel::PROPS_SHAPE, props.into())?;
         Ok(CfnFlywheel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFlywheel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

@@ -500,30 +500,43 @@ impl CfnAutomationRule {
     pub const CFN_TYPE: &'static str = "AWS::ComputeOptimizer::AutomationRule";
 
     /// Key of `Criteria`, for [`Handle::set`].
-    pub const CRITERIA: Prop<automation_rule::Criteria> = Prop::new("Criteria");
+    pub const CRITERIA: Prop<CfnAutomationRule, automation_rule::Criteria> = Prop::new("Criteria");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAutomationRule, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAutomationRule, String> = Prop::new("Name");
     /// Key of `OrganizationConfiguration`, for [`Handle::set`].
-    pub const ORGANIZATION_CONFIGURATION: Prop<automation_rule::OrganizationConfiguration> = Prop::new("OrganizationConfiguration");
+    pub const ORGANIZATION_CONFIGURATION: Prop<CfnAutomationRule, automation_rule::OrganizationConfiguration> = Prop::new("OrganizationConfiguration");
     /// Key of `Priority`, for [`Handle::set`].
-    pub const PRIORITY: Prop<String> = Prop::new("Priority");
+    pub const PRIORITY: Prop<CfnAutomationRule, String> = Prop::new("Priority");
     /// Key of `RecommendedActionTypes`, for [`Handle::set`].
-    pub const RECOMMENDED_ACTION_TYPES: Prop<Vec<automation_rule::RecommendedActionType>> = Prop::new("RecommendedActionTypes");
+    pub const RECOMMENDED_ACTION_TYPES: Prop<CfnAutomationRule, Vec<automation_rule::RecommendedActionType>> = Prop::new("RecommendedActionTypes");
     /// Key of `RuleType`, for [`Handle::set`].
-    pub const RULE_TYPE: Prop<automation_rule::RuleType> = Prop::new("RuleType");
+    pub const RULE_TYPE: Prop<CfnAutomationRule, automation_rule::RuleType> = Prop::new("RuleType");
     /// Key of `Schedule`, for [`Handle::set`].
-    pub const SCHEDULE: Prop<automation_rule::Schedule> = Prop::new("Schedule");
+    pub const SCHEDULE: Prop<CfnAutomationRule, automation_rule::Schedule> = Prop::new("Schedule");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<automation_rule::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnAutomationRule, automation_rule::Status> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<automation_rule::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAutomationRule, Vec<automation_rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAutomationRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &automation_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAutomationRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &automation_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnAutomationRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAutomationRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The AWS account ID that owns the automation rule.

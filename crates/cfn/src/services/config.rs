@@ -108,16 +108,29 @@ impl CfnAggregationAuthorization {
     pub const CFN_TYPE: &'static str = "AWS::Config::AggregationAuthorization";
 
     /// Key of `AuthorizedAccountId`, for [`Handle::set`].
-    pub const AUTHORIZED_ACCOUNT_ID: Prop<String> = Prop::new("AuthorizedAccountId");
+    pub const AUTHORIZED_ACCOUNT_ID: Prop<CfnAggregationAuthorization, String> = Prop::new("AuthorizedAccountId");
     /// Key of `AuthorizedAwsRegion`, for [`Handle::set`].
-    pub const AUTHORIZED_AWS_REGION: Prop<String> = Prop::new("AuthorizedAwsRegion");
+    pub const AUTHORIZED_AWS_REGION: Prop<CfnAggregationAuthorization, String> = Prop::new("AuthorizedAwsRegion");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<aggregation_authorization::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAggregationAuthorization, Vec<aggregation_authorization::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAggregationAuthorizationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &aggregation_authorization::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAggregationAuthorizationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &aggregation_authorization::PROPS_SHAPE, props.into())?;
         Ok(CfnAggregationAuthorization { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAggregationAuthorization::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the AggregationAuthorization.
@@ -422,26 +435,39 @@ impl CfnConfigRule {
     pub const CFN_TYPE: &'static str = "AWS::Config::ConfigRule";
 
     /// Key of `Compliance`, for [`Handle::set`].
-    pub const COMPLIANCE: Prop<config_rule::Compliance> = Prop::new("Compliance");
+    pub const COMPLIANCE: Prop<CfnConfigRule, config_rule::Compliance> = Prop::new("Compliance");
     /// Key of `ConfigRuleName`, for [`Handle::set`].
-    pub const CONFIG_RULE_NAME: Prop<String> = Prop::new("ConfigRuleName");
+    pub const CONFIG_RULE_NAME: Prop<CfnConfigRule, String> = Prop::new("ConfigRuleName");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnConfigRule, String> = Prop::new("Description");
     /// Key of `EvaluationModes`, for [`Handle::set`].
-    pub const EVALUATION_MODES: Prop<Vec<config_rule::EvaluationModeConfiguration>> = Prop::new("EvaluationModes");
+    pub const EVALUATION_MODES: Prop<CfnConfigRule, Vec<config_rule::EvaluationModeConfiguration>> = Prop::new("EvaluationModes");
     /// Key of `InputParameters`, for [`Handle::set`].
-    pub const INPUT_PARAMETERS: Prop<Json> = Prop::new("InputParameters");
+    pub const INPUT_PARAMETERS: Prop<CfnConfigRule, Json> = Prop::new("InputParameters");
     /// Key of `MaximumExecutionFrequency`, for [`Handle::set`].
-    pub const MAXIMUM_EXECUTION_FREQUENCY: Prop<String> = Prop::new("MaximumExecutionFrequency");
+    pub const MAXIMUM_EXECUTION_FREQUENCY: Prop<CfnConfigRule, String> = Prop::new("MaximumExecutionFrequency");
     /// Key of `Scope`, for [`Handle::set`].
-    pub const SCOPE: Prop<config_rule::ScopeType> = Prop::new("Scope");
+    pub const SCOPE: Prop<CfnConfigRule, config_rule::ScopeType> = Prop::new("Scope");
     /// Key of `Source`, for [`Handle::set`].
-    pub const SOURCE: Prop<config_rule::Source> = Prop::new("Source");
+    pub const SOURCE: Prop<CfnConfigRule, config_rule::Source> = Prop::new("Source");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConfigRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &config_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConfigRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &config_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnConfigRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConfigRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -636,18 +662,31 @@ impl CfnConfigurationAggregator {
     pub const CFN_TYPE: &'static str = "AWS::Config::ConfigurationAggregator";
 
     /// Key of `AccountAggregationSources`, for [`Handle::set`].
-    pub const ACCOUNT_AGGREGATION_SOURCES: Prop<Vec<configuration_aggregator::AccountAggregationSource>> = Prop::new("AccountAggregationSources");
+    pub const ACCOUNT_AGGREGATION_SOURCES: Prop<CfnConfigurationAggregator, Vec<configuration_aggregator::AccountAggregationSource>> = Prop::new("AccountAggregationSources");
     /// Key of `ConfigurationAggregatorName`, for [`Handle::set`].
-    pub const CONFIGURATION_AGGREGATOR_NAME: Prop<String> = Prop::new("ConfigurationAggregatorName");
+    pub const CONFIGURATION_AGGREGATOR_NAME: Prop<CfnConfigurationAggregator, String> = Prop::new("ConfigurationAggregatorName");
     /// Key of `OrganizationAggregationSource`, for [`Handle::set`].
-    pub const ORGANIZATION_AGGREGATION_SOURCE: Prop<configuration_aggregator::OrganizationAggregationSource> = Prop::new("OrganizationAggregationSource");
+    pub const ORGANIZATION_AGGREGATION_SOURCE: Prop<CfnConfigurationAggregator, configuration_aggregator::OrganizationAggregationSource> = Prop::new("OrganizationAggregationSource");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<configuration_aggregator::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConfigurationAggregator, Vec<configuration_aggregator::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConfigurationAggregatorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &configuration_aggregator::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConfigurationAggregatorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &configuration_aggregator::PROPS_SHAPE, props.into())?;
         Ok(CfnConfigurationAggregator { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConfigurationAggregator::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the aggregator.
@@ -917,20 +956,33 @@ impl CfnConfigurationRecorder {
     pub const CFN_TYPE: &'static str = "AWS::Config::ConfigurationRecorder";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnConfigurationRecorder, String> = Prop::new("Name");
     /// Key of `RecordingGroup`, for [`Handle::set`].
-    pub const RECORDING_GROUP: Prop<configuration_recorder::RecordingGroup> = Prop::new("RecordingGroup");
+    pub const RECORDING_GROUP: Prop<CfnConfigurationRecorder, configuration_recorder::RecordingGroup> = Prop::new("RecordingGroup");
     /// Key of `RecordingMode`, for [`Handle::set`].
-    pub const RECORDING_MODE: Prop<configuration_recorder::RecordingMode> = Prop::new("RecordingMode");
+    pub const RECORDING_MODE: Prop<CfnConfigurationRecorder, configuration_recorder::RecordingMode> = Prop::new("RecordingMode");
     /// Key of `RoleARN`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleARN");
+    pub const ROLE_ARN: Prop<CfnConfigurationRecorder, String> = Prop::new("RoleARN");
     /// Key of `StartedOnCreate`, for [`Handle::set`].
-    pub const STARTED_ON_CREATE: Prop<bool> = Prop::new("StartedOnCreate");
+    pub const STARTED_ON_CREATE: Prop<CfnConfigurationRecorder, bool> = Prop::new("StartedOnCreate");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConfigurationRecorderProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &configuration_recorder::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConfigurationRecorderProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &configuration_recorder::PROPS_SHAPE, props.into())?;
         Ok(CfnConfigurationRecorder { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConfigurationRecorder::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Returns the Amazon Resource Name (ARN) for the Configuration Recorder.
@@ -1133,26 +1185,39 @@ impl CfnConformancePack {
     pub const CFN_TYPE: &'static str = "AWS::Config::ConformancePack";
 
     /// Key of `ConformancePackInputParameters`, for [`Handle::set`].
-    pub const CONFORMANCE_PACK_INPUT_PARAMETERS: Prop<Vec<conformance_pack::ConformancePackInputParameter>> = Prop::new("ConformancePackInputParameters");
+    pub const CONFORMANCE_PACK_INPUT_PARAMETERS: Prop<CfnConformancePack, Vec<conformance_pack::ConformancePackInputParameter>> = Prop::new("ConformancePackInputParameters");
     /// Key of `ConformancePackName`, for [`Handle::set`].
-    pub const CONFORMANCE_PACK_NAME: Prop<String> = Prop::new("ConformancePackName");
+    pub const CONFORMANCE_PACK_NAME: Prop<CfnConformancePack, String> = Prop::new("ConformancePackName");
     /// Key of `DeliveryS3Bucket`, for [`Handle::set`].
-    pub const DELIVERY_S3_BUCKET: Prop<String> = Prop::new("DeliveryS3Bucket");
+    pub const DELIVERY_S3_BUCKET: Prop<CfnConformancePack, String> = Prop::new("DeliveryS3Bucket");
     /// Key of `DeliveryS3KeyPrefix`, for [`Handle::set`].
-    pub const DELIVERY_S3_KEY_PREFIX: Prop<String> = Prop::new("DeliveryS3KeyPrefix");
+    pub const DELIVERY_S3_KEY_PREFIX: Prop<CfnConformancePack, String> = Prop::new("DeliveryS3KeyPrefix");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<conformance_pack::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConformancePack, Vec<conformance_pack::Tag>> = Prop::new("Tags");
     /// Key of `TemplateBody`, for [`Handle::set`].
-    pub const TEMPLATE_BODY: Prop<String> = Prop::new("TemplateBody");
+    pub const TEMPLATE_BODY: Prop<CfnConformancePack, String> = Prop::new("TemplateBody");
     /// Key of `TemplateS3Uri`, for [`Handle::set`].
-    pub const TEMPLATE_S3_URI: Prop<String> = Prop::new("TemplateS3Uri");
+    pub const TEMPLATE_S3_URI: Prop<CfnConformancePack, String> = Prop::new("TemplateS3Uri");
     /// Key of `TemplateSSMDocumentDetails`, for [`Handle::set`].
-    pub const TEMPLATE_SSM_DOCUMENT_DETAILS: Prop<conformance_pack::TemplateSSMDocumentDetails> = Prop::new("TemplateSSMDocumentDetails");
+    pub const TEMPLATE_SSM_DOCUMENT_DETAILS: Prop<CfnConformancePack, conformance_pack::TemplateSSMDocumentDetails> = Prop::new("TemplateSSMDocumentDetails");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConformancePackProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &conformance_pack::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConformancePackProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &conformance_pack::PROPS_SHAPE, props.into())?;
         Ok(CfnConformancePack { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConformancePack::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name (ARN) of the conformance pack.
@@ -1323,14 +1388,27 @@ impl CfnConnector {
     pub const CFN_TYPE: &'static str = "AWS::Config::Connector";
 
     /// Key of `ConnectorConfiguration`, for [`Handle::set`].
-    pub const CONNECTOR_CONFIGURATION: Prop<connector::ConnectorConfiguration> = Prop::new("ConnectorConfiguration");
+    pub const CONNECTOR_CONFIGURATION: Prop<CfnConnector, connector::ConnectorConfiguration> = Prop::new("ConnectorConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<connector::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConnector, Vec<connector::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connector::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connector::PROPS_SHAPE, props.into())?;
         Ok(CfnConnector { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnector::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the connector.
@@ -1493,22 +1571,35 @@ impl CfnDeliveryChannel {
     pub const CFN_TYPE: &'static str = "AWS::Config::DeliveryChannel";
 
     /// Key of `ConfigSnapshotDeliveryProperties`, for [`Handle::set`].
-    pub const CONFIG_SNAPSHOT_DELIVERY_PROPERTIES: Prop<delivery_channel::ConfigSnapshotDeliveryProperties> = Prop::new("ConfigSnapshotDeliveryProperties");
+    pub const CONFIG_SNAPSHOT_DELIVERY_PROPERTIES: Prop<CfnDeliveryChannel, delivery_channel::ConfigSnapshotDeliveryProperties> = Prop::new("ConfigSnapshotDeliveryProperties");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDeliveryChannel, String> = Prop::new("Name");
     /// Key of `S3BucketName`, for [`Handle::set`].
-    pub const S3_BUCKET_NAME: Prop<String> = Prop::new("S3BucketName");
+    pub const S3_BUCKET_NAME: Prop<CfnDeliveryChannel, String> = Prop::new("S3BucketName");
     /// Key of `S3KeyPrefix`, for [`Handle::set`].
-    pub const S3_KEY_PREFIX: Prop<String> = Prop::new("S3KeyPrefix");
+    pub const S3_KEY_PREFIX: Prop<CfnDeliveryChannel, String> = Prop::new("S3KeyPrefix");
     /// Key of `S3KmsKeyArn`, for [`Handle::set`].
-    pub const S3_KMS_KEY_ARN: Prop<String> = Prop::new("S3KmsKeyArn");
+    pub const S3_KMS_KEY_ARN: Prop<CfnDeliveryChannel, String> = Prop::new("S3KmsKeyArn");
     /// Key of `SnsTopicARN`, for [`Handle::set`].
-    pub const SNS_TOPIC_ARN: Prop<String> = Prop::new("SnsTopicARN");
+    pub const SNS_TOPIC_ARN: Prop<CfnDeliveryChannel, String> = Prop::new("SnsTopicARN");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDeliveryChannelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &delivery_channel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDeliveryChannelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &delivery_channel::PROPS_SHAPE, props.into())?;
         Ok(CfnDeliveryChannel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDeliveryChannel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1894,20 +1985,33 @@ impl CfnOrganizationConfigRule {
     pub const CFN_TYPE: &'static str = "AWS::Config::OrganizationConfigRule";
 
     /// Key of `ExcludedAccounts`, for [`Handle::set`].
-    pub const EXCLUDED_ACCOUNTS: Prop<Vec<String>> = Prop::new("ExcludedAccounts");
+    pub const EXCLUDED_ACCOUNTS: Prop<CfnOrganizationConfigRule, Vec<String>> = Prop::new("ExcludedAccounts");
     /// Key of `OrganizationConfigRuleName`, for [`Handle::set`].
-    pub const ORGANIZATION_CONFIG_RULE_NAME: Prop<String> = Prop::new("OrganizationConfigRuleName");
+    pub const ORGANIZATION_CONFIG_RULE_NAME: Prop<CfnOrganizationConfigRule, String> = Prop::new("OrganizationConfigRuleName");
     /// Key of `OrganizationCustomPolicyRuleMetadata`, for [`Handle::set`].
-    pub const ORGANIZATION_CUSTOM_POLICY_RULE_METADATA: Prop<organization_config_rule::OrganizationCustomPolicyRuleMetadata> = Prop::new("OrganizationCustomPolicyRuleMetadata");
+    pub const ORGANIZATION_CUSTOM_POLICY_RULE_METADATA: Prop<CfnOrganizationConfigRule, organization_config_rule::OrganizationCustomPolicyRuleMetadata> = Prop::new("OrganizationCustomPolicyRuleMetadata");
     /// Key of `OrganizationCustomRuleMetadata`, for [`Handle::set`].
-    pub const ORGANIZATION_CUSTOM_RULE_METADATA: Prop<organization_config_rule::OrganizationCustomRuleMetadata> = Prop::new("OrganizationCustomRuleMetadata");
+    pub const ORGANIZATION_CUSTOM_RULE_METADATA: Prop<CfnOrganizationConfigRule, organization_config_rule::OrganizationCustomRuleMetadata> = Prop::new("OrganizationCustomRuleMetadata");
     /// Key of `OrganizationManagedRuleMetadata`, for [`Handle::set`].
-    pub const ORGANIZATION_MANAGED_RULE_METADATA: Prop<organization_config_rule::OrganizationManagedRuleMetadata> = Prop::new("OrganizationManagedRuleMetadata");
+    pub const ORGANIZATION_MANAGED_RULE_METADATA: Prop<CfnOrganizationConfigRule, organization_config_rule::OrganizationManagedRuleMetadata> = Prop::new("OrganizationManagedRuleMetadata");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOrganizationConfigRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &organization_config_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOrganizationConfigRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &organization_config_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnOrganizationConfigRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOrganizationConfigRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of an organization AWS Config rule.
@@ -2083,26 +2187,39 @@ impl CfnOrganizationConformancePack {
     pub const CFN_TYPE: &'static str = "AWS::Config::OrganizationConformancePack";
 
     /// Key of `ConformancePackInputParameters`, for [`Handle::set`].
-    pub const CONFORMANCE_PACK_INPUT_PARAMETERS: Prop<Vec<organization_conformance_pack::ConformancePackInputParameter>> = Prop::new("ConformancePackInputParameters");
+    pub const CONFORMANCE_PACK_INPUT_PARAMETERS: Prop<CfnOrganizationConformancePack, Vec<organization_conformance_pack::ConformancePackInputParameter>> = Prop::new("ConformancePackInputParameters");
     /// Key of `DeliveryS3Bucket`, for [`Handle::set`].
-    pub const DELIVERY_S3_BUCKET: Prop<String> = Prop::new("DeliveryS3Bucket");
+    pub const DELIVERY_S3_BUCKET: Prop<CfnOrganizationConformancePack, String> = Prop::new("DeliveryS3Bucket");
     /// Key of `DeliveryS3KeyPrefix`, for [`Handle::set`].
-    pub const DELIVERY_S3_KEY_PREFIX: Prop<String> = Prop::new("DeliveryS3KeyPrefix");
+    pub const DELIVERY_S3_KEY_PREFIX: Prop<CfnOrganizationConformancePack, String> = Prop::new("DeliveryS3KeyPrefix");
     /// Key of `ExcludedAccounts`, for [`Handle::set`].
-    pub const EXCLUDED_ACCOUNTS: Prop<Vec<String>> = Prop::new("ExcludedAccounts");
+    pub const EXCLUDED_ACCOUNTS: Prop<CfnOrganizationConformancePack, Vec<String>> = Prop::new("ExcludedAccounts");
     /// Key of `OrganizationConformancePackName`, for [`Handle::set`].
-    pub const ORGANIZATION_CONFORMANCE_PACK_NAME: Prop<String> = Prop::new("OrganizationConformancePackName");
+    pub const ORGANIZATION_CONFORMANCE_PACK_NAME: Prop<CfnOrganizationConformancePack, String> = Prop::new("OrganizationConformancePackName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<organization_conformance_pack::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnOrganizationConformancePack, Vec<organization_conformance_pack::Tag>> = Prop::new("Tags");
     /// Key of `TemplateBody`, for [`Handle::set`].
-    pub const TEMPLATE_BODY: Prop<String> = Prop::new("TemplateBody");
+    pub const TEMPLATE_BODY: Prop<CfnOrganizationConformancePack, String> = Prop::new("TemplateBody");
     /// Key of `TemplateS3Uri`, for [`Handle::set`].
-    pub const TEMPLATE_S3_URI: Prop<String> = Prop::new("TemplateS3Uri");
+    pub const TEMPLATE_S3_URI: Prop<CfnOrganizationConformancePack, String> = Prop::new("TemplateS3Uri");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOrganizationConformancePackProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &organization_conformance_pack::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOrganizationConformancePackProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &organization_conformance_pack::PROPS_SHAPE, props.into())?;
         Ok(CfnOrganizationConformancePack { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOrganizationConformancePack::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name (ARN) of the organization conformance pack.
@@ -2253,30 +2370,43 @@ impl CfnRemediationConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::Config::RemediationConfiguration";
 
     /// Key of `Automatic`, for [`Handle::set`].
-    pub const AUTOMATIC: Prop<bool> = Prop::new("Automatic");
+    pub const AUTOMATIC: Prop<CfnRemediationConfiguration, bool> = Prop::new("Automatic");
     /// Key of `ConfigRuleName`, for [`Handle::set`].
-    pub const CONFIG_RULE_NAME: Prop<String> = Prop::new("ConfigRuleName");
+    pub const CONFIG_RULE_NAME: Prop<CfnRemediationConfiguration, String> = Prop::new("ConfigRuleName");
     /// Key of `ExecutionControls`, for [`Handle::set`].
-    pub const EXECUTION_CONTROLS: Prop<remediation_configuration::ExecutionControls> = Prop::new("ExecutionControls");
+    pub const EXECUTION_CONTROLS: Prop<CfnRemediationConfiguration, remediation_configuration::ExecutionControls> = Prop::new("ExecutionControls");
     /// Key of `MaximumAutomaticAttempts`, for [`Handle::set`].
-    pub const MAXIMUM_AUTOMATIC_ATTEMPTS: Prop<i64> = Prop::new("MaximumAutomaticAttempts");
+    pub const MAXIMUM_AUTOMATIC_ATTEMPTS: Prop<CfnRemediationConfiguration, i64> = Prop::new("MaximumAutomaticAttempts");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<Json> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnRemediationConfiguration, Json> = Prop::new("Parameters");
     /// Key of `ResourceType`, for [`Handle::set`].
-    pub const RESOURCE_TYPE: Prop<String> = Prop::new("ResourceType");
+    pub const RESOURCE_TYPE: Prop<CfnRemediationConfiguration, String> = Prop::new("ResourceType");
     /// Key of `RetryAttemptSeconds`, for [`Handle::set`].
-    pub const RETRY_ATTEMPT_SECONDS: Prop<i64> = Prop::new("RetryAttemptSeconds");
+    pub const RETRY_ATTEMPT_SECONDS: Prop<CfnRemediationConfiguration, i64> = Prop::new("RetryAttemptSeconds");
     /// Key of `TargetId`, for [`Handle::set`].
-    pub const TARGET_ID: Prop<String> = Prop::new("TargetId");
+    pub const TARGET_ID: Prop<CfnRemediationConfiguration, String> = Prop::new("TargetId");
     /// Key of `TargetType`, for [`Handle::set`].
-    pub const TARGET_TYPE: Prop<String> = Prop::new("TargetType");
+    pub const TARGET_TYPE: Prop<CfnRemediationConfiguration, String> = Prop::new("TargetType");
     /// Key of `TargetVersion`, for [`Handle::set`].
-    pub const TARGET_VERSION: Prop<String> = Prop::new("TargetVersion");
+    pub const TARGET_VERSION: Prop<CfnRemediationConfiguration, String> = Prop::new("TargetVersion");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRemediationConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &remediation_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRemediationConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &remediation_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnRemediationConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRemediationConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2388,18 +2518,31 @@ impl CfnStoredQuery {
     pub const CFN_TYPE: &'static str = "AWS::Config::StoredQuery";
 
     /// Key of `QueryDescription`, for [`Handle::set`].
-    pub const QUERY_DESCRIPTION: Prop<String> = Prop::new("QueryDescription");
+    pub const QUERY_DESCRIPTION: Prop<CfnStoredQuery, String> = Prop::new("QueryDescription");
     /// Key of `QueryExpression`, for [`Handle::set`].
-    pub const QUERY_EXPRESSION: Prop<String> = Prop::new("QueryExpression");
+    pub const QUERY_EXPRESSION: Prop<CfnStoredQuery, String> = Prop::new("QueryExpression");
     /// Key of `QueryName`, for [`Handle::set`].
-    pub const QUERY_NAME: Prop<String> = Prop::new("QueryName");
+    pub const QUERY_NAME: Prop<CfnStoredQuery, String> = Prop::new("QueryName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<stored_query::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnStoredQuery, Vec<stored_query::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStoredQueryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &stored_query::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStoredQueryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &stored_query::PROPS_SHAPE, props.into())?;
         Ok(CfnStoredQuery { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStoredQuery::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt QueryArn`)

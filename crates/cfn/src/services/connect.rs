@@ -186,26 +186,39 @@ impl CfnAgentStatus {
     pub const CFN_TYPE: &'static str = "AWS::Connect::AgentStatus";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAgentStatus, String> = Prop::new("Description");
     /// Key of `DisplayOrder`, for [`Handle::set`].
-    pub const DISPLAY_ORDER: Prop<i64> = Prop::new("DisplayOrder");
+    pub const DISPLAY_ORDER: Prop<CfnAgentStatus, i64> = Prop::new("DisplayOrder");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnAgentStatus, String> = Prop::new("InstanceArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAgentStatus, String> = Prop::new("Name");
     /// Key of `ResetOrderNumber`, for [`Handle::set`].
-    pub const RESET_ORDER_NUMBER: Prop<bool> = Prop::new("ResetOrderNumber");
+    pub const RESET_ORDER_NUMBER: Prop<CfnAgentStatus, bool> = Prop::new("ResetOrderNumber");
     /// Key of `State`, for [`Handle::set`].
-    pub const STATE: Prop<agent_status::State> = Prop::new("State");
+    pub const STATE: Prop<CfnAgentStatus, agent_status::State> = Prop::new("State");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<agent_status::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAgentStatus, Vec<agent_status::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<agent_status::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnAgentStatus, agent_status::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAgentStatusProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &agent_status::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAgentStatusProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &agent_status::PROPS_SHAPE, props.into())?;
         Ok(CfnAgentStatus { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAgentStatus::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the agent status.
@@ -291,14 +304,27 @@ impl CfnApprovedOrigin {
     pub const CFN_TYPE: &'static str = "AWS::Connect::ApprovedOrigin";
 
     /// Key of `InstanceId`, for [`Handle::set`].
-    pub const INSTANCE_ID: Prop<String> = Prop::new("InstanceId");
+    pub const INSTANCE_ID: Prop<CfnApprovedOrigin, String> = Prop::new("InstanceId");
     /// Key of `Origin`, for [`Handle::set`].
-    pub const ORIGIN: Prop<String> = Prop::new("Origin");
+    pub const ORIGIN: Prop<CfnApprovedOrigin, String> = Prop::new("Origin");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApprovedOriginProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &approved_origin::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApprovedOriginProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &approved_origin::PROPS_SHAPE, props.into())?;
         Ok(CfnApprovedOrigin { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApprovedOrigin::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -502,24 +528,37 @@ impl CfnContactFlow {
     pub const CFN_TYPE: &'static str = "AWS::Connect::ContactFlow";
 
     /// Key of `Content`, for [`Handle::set`].
-    pub const CONTENT: Prop<String> = Prop::new("Content");
+    pub const CONTENT: Prop<CfnContactFlow, String> = Prop::new("Content");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnContactFlow, String> = Prop::new("Description");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnContactFlow, String> = Prop::new("InstanceArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnContactFlow, String> = Prop::new("Name");
     /// Key of `State`, for [`Handle::set`].
-    pub const STATE: Prop<contact_flow::State> = Prop::new("State");
+    pub const STATE: Prop<CfnContactFlow, contact_flow::State> = Prop::new("State");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<contact_flow::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnContactFlow, Vec<contact_flow::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<contact_flow::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnContactFlow, contact_flow::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnContactFlowProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &contact_flow::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnContactFlowProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &contact_flow::PROPS_SHAPE, props.into())?;
         Ok(CfnContactFlow { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnContactFlow::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The identifier of the contact flow (ARN).
@@ -683,26 +722,39 @@ impl CfnContactFlowModule {
     pub const CFN_TYPE: &'static str = "AWS::Connect::ContactFlowModule";
 
     /// Key of `Content`, for [`Handle::set`].
-    pub const CONTENT: Prop<String> = Prop::new("Content");
+    pub const CONTENT: Prop<CfnContactFlowModule, String> = Prop::new("Content");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnContactFlowModule, String> = Prop::new("Description");
     /// Key of `ExternalInvocationConfiguration`, for [`Handle::set`].
-    pub const EXTERNAL_INVOCATION_CONFIGURATION: Prop<contact_flow_module::ExternalInvocationConfiguration> = Prop::new("ExternalInvocationConfiguration");
+    pub const EXTERNAL_INVOCATION_CONFIGURATION: Prop<CfnContactFlowModule, contact_flow_module::ExternalInvocationConfiguration> = Prop::new("ExternalInvocationConfiguration");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnContactFlowModule, String> = Prop::new("InstanceArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnContactFlowModule, String> = Prop::new("Name");
     /// Key of `Settings`, for [`Handle::set`].
-    pub const SETTINGS: Prop<String> = Prop::new("Settings");
+    pub const SETTINGS: Prop<CfnContactFlowModule, String> = Prop::new("Settings");
     /// Key of `State`, for [`Handle::set`].
-    pub const STATE: Prop<String> = Prop::new("State");
+    pub const STATE: Prop<CfnContactFlowModule, String> = Prop::new("State");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<contact_flow_module::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnContactFlowModule, Vec<contact_flow_module::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnContactFlowModuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &contact_flow_module::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnContactFlowModuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &contact_flow_module::PROPS_SHAPE, props.into())?;
         Ok(CfnContactFlowModule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnContactFlowModule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The identifier of the contact flow module (ARN).
@@ -792,18 +844,31 @@ impl CfnContactFlowModuleAlias {
     pub const CFN_TYPE: &'static str = "AWS::Connect::ContactFlowModuleAlias";
 
     /// Key of `ContactFlowModuleId`, for [`Handle::set`].
-    pub const CONTACT_FLOW_MODULE_ID: Prop<String> = Prop::new("ContactFlowModuleId");
+    pub const CONTACT_FLOW_MODULE_ID: Prop<CfnContactFlowModuleAlias, String> = Prop::new("ContactFlowModuleId");
     /// Key of `ContactFlowModuleVersion`, for [`Handle::set`].
-    pub const CONTACT_FLOW_MODULE_VERSION: Prop<i64> = Prop::new("ContactFlowModuleVersion");
+    pub const CONTACT_FLOW_MODULE_VERSION: Prop<CfnContactFlowModuleAlias, i64> = Prop::new("ContactFlowModuleVersion");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnContactFlowModuleAlias, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnContactFlowModuleAlias, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnContactFlowModuleAliasProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &contact_flow_module_alias::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnContactFlowModuleAliasProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &contact_flow_module_alias::PROPS_SHAPE, props.into())?;
         Ok(CfnContactFlowModuleAlias { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnContactFlowModuleAlias::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The unique identifier of the alias.
@@ -883,14 +948,27 @@ impl CfnContactFlowModuleVersion {
     pub const CFN_TYPE: &'static str = "AWS::Connect::ContactFlowModuleVersion";
 
     /// Key of `ContactFlowModuleId`, for [`Handle::set`].
-    pub const CONTACT_FLOW_MODULE_ID: Prop<String> = Prop::new("ContactFlowModuleId");
+    pub const CONTACT_FLOW_MODULE_ID: Prop<CfnContactFlowModuleVersion, String> = Prop::new("ContactFlowModuleId");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnContactFlowModuleVersion, String> = Prop::new("Description");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnContactFlowModuleVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &contact_flow_module_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnContactFlowModuleVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &contact_flow_module_version::PROPS_SHAPE, props.into())?;
         Ok(CfnContactFlowModuleVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnContactFlowModuleVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The identifier of the contact flow module version (ARN).
@@ -976,14 +1054,27 @@ impl CfnContactFlowVersion {
     pub const CFN_TYPE: &'static str = "AWS::Connect::ContactFlowVersion";
 
     /// Key of `ContactFlowId`, for [`Handle::set`].
-    pub const CONTACT_FLOW_ID: Prop<String> = Prop::new("ContactFlowId");
+    pub const CONTACT_FLOW_ID: Prop<CfnContactFlowVersion, String> = Prop::new("ContactFlowId");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnContactFlowVersion, String> = Prop::new("Description");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnContactFlowVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &contact_flow_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnContactFlowVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &contact_flow_version::PROPS_SHAPE, props.into())?;
         Ok(CfnContactFlowVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnContactFlowVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The identifier of the contact flow version (ARN).
@@ -1074,16 +1165,29 @@ impl CfnDataLakeAssociation {
     pub const CFN_TYPE: &'static str = "AWS::Connect::DataLakeAssociation";
 
     /// Key of `DataSetId`, for [`Handle::set`].
-    pub const DATA_SET_ID: Prop<String> = Prop::new("DataSetId");
+    pub const DATA_SET_ID: Prop<CfnDataLakeAssociation, String> = Prop::new("DataSetId");
     /// Key of `InstanceId`, for [`Handle::set`].
-    pub const INSTANCE_ID: Prop<String> = Prop::new("InstanceId");
+    pub const INSTANCE_ID: Prop<CfnDataLakeAssociation, String> = Prop::new("InstanceId");
     /// Key of `TargetAccountId`, for [`Handle::set`].
-    pub const TARGET_ACCOUNT_ID: Prop<String> = Prop::new("TargetAccountId");
+    pub const TARGET_ACCOUNT_ID: Prop<CfnDataLakeAssociation, String> = Prop::new("TargetAccountId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataLakeAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_lake_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataLakeAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_lake_association::PROPS_SHAPE, props.into())?;
         Ok(CfnDataLakeAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataLakeAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the AWS Resource Access Manager share
@@ -1281,24 +1385,37 @@ impl CfnDataTable {
     pub const CFN_TYPE: &'static str = "AWS::Connect::DataTable";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDataTable, String> = Prop::new("Description");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnDataTable, String> = Prop::new("InstanceArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDataTable, String> = Prop::new("Name");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<data_table::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnDataTable, data_table::Status> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<data_table::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataTable, Vec<data_table::Tag>> = Prop::new("Tags");
     /// Key of `TimeZone`, for [`Handle::set`].
-    pub const TIME_ZONE: Prop<String> = Prop::new("TimeZone");
+    pub const TIME_ZONE: Prop<CfnDataTable, String> = Prop::new("TimeZone");
     /// Key of `ValueLockLevel`, for [`Handle::set`].
-    pub const VALUE_LOCK_LEVEL: Prop<data_table::ValueLockLevel> = Prop::new("ValueLockLevel");
+    pub const VALUE_LOCK_LEVEL: Prop<CfnDataTable, data_table::ValueLockLevel> = Prop::new("ValueLockLevel");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataTableProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_table::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataTableProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_table::PROPS_SHAPE, props.into())?;
         Ok(CfnDataTable { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataTable::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The arn of the Data Table
@@ -1522,24 +1639,37 @@ impl CfnDataTableAttribute {
     pub const CFN_TYPE: &'static str = "AWS::Connect::DataTableAttribute";
 
     /// Key of `DataTableArn`, for [`Handle::set`].
-    pub const DATA_TABLE_ARN: Prop<String> = Prop::new("DataTableArn");
+    pub const DATA_TABLE_ARN: Prop<CfnDataTableAttribute, String> = Prop::new("DataTableArn");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDataTableAttribute, String> = Prop::new("Description");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnDataTableAttribute, String> = Prop::new("InstanceArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDataTableAttribute, String> = Prop::new("Name");
     /// Key of `Primary`, for [`Handle::set`].
-    pub const PRIMARY: Prop<bool> = Prop::new("Primary");
+    pub const PRIMARY: Prop<CfnDataTableAttribute, bool> = Prop::new("Primary");
     /// Key of `Validation`, for [`Handle::set`].
-    pub const VALIDATION: Prop<data_table_attribute::Validation> = Prop::new("Validation");
+    pub const VALIDATION: Prop<CfnDataTableAttribute, data_table_attribute::Validation> = Prop::new("Validation");
     /// Key of `ValueType`, for [`Handle::set`].
-    pub const VALUE_TYPE: Prop<data_table_attribute::ValueType> = Prop::new("ValueType");
+    pub const VALUE_TYPE: Prop<CfnDataTableAttribute, data_table_attribute::ValueType> = Prop::new("ValueType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataTableAttributeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_table_attribute::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataTableAttributeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_table_attribute::PROPS_SHAPE, props.into())?;
         Ok(CfnDataTableAttribute { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataTableAttribute::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AttributeId`)
@@ -1689,16 +1819,29 @@ impl CfnDataTableRecord {
     pub const CFN_TYPE: &'static str = "AWS::Connect::DataTableRecord";
 
     /// Key of `DataTableArn`, for [`Handle::set`].
-    pub const DATA_TABLE_ARN: Prop<String> = Prop::new("DataTableArn");
+    pub const DATA_TABLE_ARN: Prop<CfnDataTableRecord, String> = Prop::new("DataTableArn");
     /// Key of `DataTableRecord`, for [`Handle::set`].
-    pub const DATA_TABLE_RECORD: Prop<data_table_record::DataTableRecord> = Prop::new("DataTableRecord");
+    pub const DATA_TABLE_RECORD: Prop<CfnDataTableRecord, data_table_record::DataTableRecord> = Prop::new("DataTableRecord");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnDataTableRecord, String> = Prop::new("InstanceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataTableRecordProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_table_record::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataTableRecordProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_table_record::PROPS_SHAPE, props.into())?;
         Ok(CfnDataTableRecord { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataTableRecord::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt RecordId`)
@@ -1860,22 +2003,35 @@ impl CfnEmailAddress {
     pub const CFN_TYPE: &'static str = "AWS::Connect::EmailAddress";
 
     /// Key of `AliasConfigurations`, for [`Handle::set`].
-    pub const ALIAS_CONFIGURATIONS: Prop<Vec<email_address::AliasConfiguration>> = Prop::new("AliasConfigurations");
+    pub const ALIAS_CONFIGURATIONS: Prop<CfnEmailAddress, Vec<email_address::AliasConfiguration>> = Prop::new("AliasConfigurations");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEmailAddress, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnEmailAddress, String> = Prop::new("DisplayName");
     /// Key of `EmailAddress`, for [`Handle::set`].
-    pub const EMAIL_ADDRESS: Prop<String> = Prop::new("EmailAddress");
+    pub const EMAIL_ADDRESS: Prop<CfnEmailAddress, String> = Prop::new("EmailAddress");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnEmailAddress, String> = Prop::new("InstanceArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<email_address::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEmailAddress, Vec<email_address::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEmailAddressProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &email_address::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEmailAddressProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &email_address::PROPS_SHAPE, props.into())?;
         Ok(CfnEmailAddress { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEmailAddress::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The identifier of the email address.
@@ -4108,34 +4264,47 @@ impl CfnEvaluationForm {
     pub const CFN_TYPE: &'static str = "AWS::Connect::EvaluationForm";
 
     /// Key of `AIVersion`, for [`Handle::set`].
-    pub const AI_VERSION: Prop<String> = Prop::new("AIVersion");
+    pub const AI_VERSION: Prop<CfnEvaluationForm, String> = Prop::new("AIVersion");
     /// Key of `AutoEvaluationConfiguration`, for [`Handle::set`].
-    pub const AUTO_EVALUATION_CONFIGURATION: Prop<evaluation_form::AutoEvaluationConfiguration> = Prop::new("AutoEvaluationConfiguration");
+    pub const AUTO_EVALUATION_CONFIGURATION: Prop<CfnEvaluationForm, evaluation_form::AutoEvaluationConfiguration> = Prop::new("AutoEvaluationConfiguration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEvaluationForm, String> = Prop::new("Description");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnEvaluationForm, String> = Prop::new("InstanceArn");
     /// Key of `Items`, for [`Handle::set`].
-    pub const ITEMS: Prop<Vec<evaluation_form::EvaluationFormBaseItem>> = Prop::new("Items");
+    pub const ITEMS: Prop<CfnEvaluationForm, Vec<evaluation_form::EvaluationFormBaseItem>> = Prop::new("Items");
     /// Key of `LanguageConfiguration`, for [`Handle::set`].
-    pub const LANGUAGE_CONFIGURATION: Prop<evaluation_form::EvaluationFormLanguageConfiguration> = Prop::new("LanguageConfiguration");
+    pub const LANGUAGE_CONFIGURATION: Prop<CfnEvaluationForm, evaluation_form::EvaluationFormLanguageConfiguration> = Prop::new("LanguageConfiguration");
     /// Key of `ReviewConfiguration`, for [`Handle::set`].
-    pub const REVIEW_CONFIGURATION: Prop<evaluation_form::EvaluationReviewConfiguration> = Prop::new("ReviewConfiguration");
+    pub const REVIEW_CONFIGURATION: Prop<CfnEvaluationForm, evaluation_form::EvaluationReviewConfiguration> = Prop::new("ReviewConfiguration");
     /// Key of `ScoringStrategy`, for [`Handle::set`].
-    pub const SCORING_STRATEGY: Prop<evaluation_form::ScoringStrategy> = Prop::new("ScoringStrategy");
+    pub const SCORING_STRATEGY: Prop<CfnEvaluationForm, evaluation_form::ScoringStrategy> = Prop::new("ScoringStrategy");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<evaluation_form::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnEvaluationForm, evaluation_form::Status> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<evaluation_form::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEvaluationForm, Vec<evaluation_form::Tag>> = Prop::new("Tags");
     /// Key of `TargetConfiguration`, for [`Handle::set`].
-    pub const TARGET_CONFIGURATION: Prop<evaluation_form::EvaluationFormTargetConfiguration> = Prop::new("TargetConfiguration");
+    pub const TARGET_CONFIGURATION: Prop<CfnEvaluationForm, evaluation_form::EvaluationFormTargetConfiguration> = Prop::new("TargetConfiguration");
     /// Key of `Title`, for [`Handle::set`].
-    pub const TITLE: Prop<String> = Prop::new("Title");
+    pub const TITLE: Prop<CfnEvaluationForm, String> = Prop::new("Title");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEvaluationFormProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &evaluation_form::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEvaluationFormProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &evaluation_form::PROPS_SHAPE, props.into())?;
         Ok(CfnEvaluationForm { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEvaluationForm::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt EvaluationFormArn`)
@@ -4707,28 +4876,41 @@ impl CfnHoursOfOperation {
     pub const CFN_TYPE: &'static str = "AWS::Connect::HoursOfOperation";
 
     /// Key of `ChildHoursOfOperations`, for [`Handle::set`].
-    pub const CHILD_HOURS_OF_OPERATIONS: Prop<Vec<hours_of_operation::HoursOfOperationsIdentifier>> = Prop::new("ChildHoursOfOperations");
+    pub const CHILD_HOURS_OF_OPERATIONS: Prop<CfnHoursOfOperation, Vec<hours_of_operation::HoursOfOperationsIdentifier>> = Prop::new("ChildHoursOfOperations");
     /// Key of `Config`, for [`Handle::set`].
-    pub const CONFIG: Prop<Vec<hours_of_operation::HoursOfOperationConfig>> = Prop::new("Config");
+    pub const CONFIG: Prop<CfnHoursOfOperation, Vec<hours_of_operation::HoursOfOperationConfig>> = Prop::new("Config");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnHoursOfOperation, String> = Prop::new("Description");
     /// Key of `HoursOfOperationOverrides`, for [`Handle::set`].
-    pub const HOURS_OF_OPERATION_OVERRIDES: Prop<Vec<hours_of_operation::HoursOfOperationOverride>> = Prop::new("HoursOfOperationOverrides");
+    pub const HOURS_OF_OPERATION_OVERRIDES: Prop<CfnHoursOfOperation, Vec<hours_of_operation::HoursOfOperationOverride>> = Prop::new("HoursOfOperationOverrides");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnHoursOfOperation, String> = Prop::new("InstanceArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnHoursOfOperation, String> = Prop::new("Name");
     /// Key of `ParentHoursOfOperations`, for [`Handle::set`].
-    pub const PARENT_HOURS_OF_OPERATIONS: Prop<Vec<hours_of_operation::HoursOfOperationsIdentifier>> = Prop::new("ParentHoursOfOperations");
+    pub const PARENT_HOURS_OF_OPERATIONS: Prop<CfnHoursOfOperation, Vec<hours_of_operation::HoursOfOperationsIdentifier>> = Prop::new("ParentHoursOfOperations");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<hours_of_operation::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnHoursOfOperation, Vec<hours_of_operation::Tag>> = Prop::new("Tags");
     /// Key of `TimeZone`, for [`Handle::set`].
-    pub const TIME_ZONE: Prop<String> = Prop::new("TimeZone");
+    pub const TIME_ZONE: Prop<CfnHoursOfOperation, String> = Prop::new("TimeZone");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnHoursOfOperationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &hours_of_operation::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnHoursOfOperationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &hours_of_operation::PROPS_SHAPE, props.into())?;
         Ok(CfnHoursOfOperation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnHoursOfOperation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) for the hours of operation.
@@ -4979,20 +5161,33 @@ impl CfnInstance {
     pub const CFN_TYPE: &'static str = "AWS::Connect::Instance";
 
     /// Key of `Attributes`, for [`Handle::set`].
-    pub const ATTRIBUTES: Prop<instance::Attributes> = Prop::new("Attributes");
+    pub const ATTRIBUTES: Prop<CfnInstance, instance::Attributes> = Prop::new("Attributes");
     /// Key of `DirectoryId`, for [`Handle::set`].
-    pub const DIRECTORY_ID: Prop<String> = Prop::new("DirectoryId");
+    pub const DIRECTORY_ID: Prop<CfnInstance, String> = Prop::new("DirectoryId");
     /// Key of `IdentityManagementType`, for [`Handle::set`].
-    pub const IDENTITY_MANAGEMENT_TYPE: Prop<instance::IdentityManagementType> = Prop::new("IdentityManagementType");
+    pub const IDENTITY_MANAGEMENT_TYPE: Prop<CfnInstance, instance::IdentityManagementType> = Prop::new("IdentityManagementType");
     /// Key of `InstanceAlias`, for [`Handle::set`].
-    pub const INSTANCE_ALIAS: Prop<String> = Prop::new("InstanceAlias");
+    pub const INSTANCE_ALIAS: Prop<CfnInstance, String> = Prop::new("InstanceAlias");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<instance::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnInstance, Vec<instance::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInstanceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &instance::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInstanceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &instance::PROPS_SHAPE, props.into())?;
         Ok(CfnInstance { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInstance::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// An instanceArn is automatically generated on creation based on instanceId.
@@ -5405,24 +5600,37 @@ impl CfnInstanceStorageConfig {
     pub const CFN_TYPE: &'static str = "AWS::Connect::InstanceStorageConfig";
 
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnInstanceStorageConfig, String> = Prop::new("InstanceArn");
     /// Key of `KinesisFirehoseConfig`, for [`Handle::set`].
-    pub const KINESIS_FIREHOSE_CONFIG: Prop<instance_storage_config::KinesisFirehoseConfig> = Prop::new("KinesisFirehoseConfig");
+    pub const KINESIS_FIREHOSE_CONFIG: Prop<CfnInstanceStorageConfig, instance_storage_config::KinesisFirehoseConfig> = Prop::new("KinesisFirehoseConfig");
     /// Key of `KinesisStreamConfig`, for [`Handle::set`].
-    pub const KINESIS_STREAM_CONFIG: Prop<instance_storage_config::KinesisStreamConfig> = Prop::new("KinesisStreamConfig");
+    pub const KINESIS_STREAM_CONFIG: Prop<CfnInstanceStorageConfig, instance_storage_config::KinesisStreamConfig> = Prop::new("KinesisStreamConfig");
     /// Key of `KinesisVideoStreamConfig`, for [`Handle::set`].
-    pub const KINESIS_VIDEO_STREAM_CONFIG: Prop<instance_storage_config::KinesisVideoStreamConfig> = Prop::new("KinesisVideoStreamConfig");
+    pub const KINESIS_VIDEO_STREAM_CONFIG: Prop<CfnInstanceStorageConfig, instance_storage_config::KinesisVideoStreamConfig> = Prop::new("KinesisVideoStreamConfig");
     /// Key of `ResourceType`, for [`Handle::set`].
-    pub const RESOURCE_TYPE: Prop<instance_storage_config::InstanceStorageResourceType> = Prop::new("ResourceType");
+    pub const RESOURCE_TYPE: Prop<CfnInstanceStorageConfig, instance_storage_config::InstanceStorageResourceType> = Prop::new("ResourceType");
     /// Key of `S3Config`, for [`Handle::set`].
-    pub const S3_CONFIG: Prop<instance_storage_config::S3Config> = Prop::new("S3Config");
+    pub const S3_CONFIG: Prop<CfnInstanceStorageConfig, instance_storage_config::S3Config> = Prop::new("S3Config");
     /// Key of `StorageType`, for [`Handle::set`].
-    pub const STORAGE_TYPE: Prop<instance_storage_config::StorageType> = Prop::new("StorageType");
+    pub const STORAGE_TYPE: Prop<CfnInstanceStorageConfig, instance_storage_config::StorageType> = Prop::new("StorageType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInstanceStorageConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &instance_storage_config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInstanceStorageConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &instance_storage_config::PROPS_SHAPE, props.into())?;
         Ok(CfnInstanceStorageConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInstanceStorageConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AssociationId`)
@@ -5640,24 +5848,37 @@ impl CfnIntegrationAssociation {
     pub const CFN_TYPE: &'static str = "AWS::Connect::IntegrationAssociation";
 
     /// Key of `InstanceId`, for [`Handle::set`].
-    pub const INSTANCE_ID: Prop<String> = Prop::new("InstanceId");
+    pub const INSTANCE_ID: Prop<CfnIntegrationAssociation, String> = Prop::new("InstanceId");
     /// Key of `IntegrationArn`, for [`Handle::set`].
-    pub const INTEGRATION_ARN: Prop<String> = Prop::new("IntegrationArn");
+    pub const INTEGRATION_ARN: Prop<CfnIntegrationAssociation, String> = Prop::new("IntegrationArn");
     /// Key of `IntegrationType`, for [`Handle::set`].
-    pub const INTEGRATION_TYPE: Prop<integration_association::IntegrationType> = Prop::new("IntegrationType");
+    pub const INTEGRATION_TYPE: Prop<CfnIntegrationAssociation, integration_association::IntegrationType> = Prop::new("IntegrationType");
     /// Key of `SourceApplicationName`, for [`Handle::set`].
-    pub const SOURCE_APPLICATION_NAME: Prop<String> = Prop::new("SourceApplicationName");
+    pub const SOURCE_APPLICATION_NAME: Prop<CfnIntegrationAssociation, String> = Prop::new("SourceApplicationName");
     /// Key of `SourceApplicationUrl`, for [`Handle::set`].
-    pub const SOURCE_APPLICATION_URL: Prop<String> = Prop::new("SourceApplicationUrl");
+    pub const SOURCE_APPLICATION_URL: Prop<CfnIntegrationAssociation, String> = Prop::new("SourceApplicationUrl");
     /// Key of `SourceType`, for [`Handle::set`].
-    pub const SOURCE_TYPE: Prop<integration_association::SourceType> = Prop::new("SourceType");
+    pub const SOURCE_TYPE: Prop<CfnIntegrationAssociation, integration_association::SourceType> = Prop::new("SourceType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<integration_association::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIntegrationAssociation, Vec<integration_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIntegrationAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &integration_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIntegrationAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &integration_association::PROPS_SHAPE, props.into())?;
         Ok(CfnIntegrationAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIntegrationAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt IntegrationAssociationId`)
@@ -6191,26 +6412,39 @@ impl CfnMetric {
     pub const CFN_TYPE: &'static str = "AWS::Connect::Metric";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnMetric, String> = Prop::new("Description");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnMetric, String> = Prop::new("InstanceArn");
     /// Key of `MetricCalculation`, for [`Handle::set`].
-    pub const METRIC_CALCULATION: Prop<metric::MetricCalculation> = Prop::new("MetricCalculation");
+    pub const METRIC_CALCULATION: Prop<CfnMetric, metric::MetricCalculation> = Prop::new("MetricCalculation");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnMetric, String> = Prop::new("Name");
     /// Key of `PositiveTrendIndicator`, for [`Handle::set`].
-    pub const POSITIVE_TREND_INDICATOR: Prop<metric::PositiveTrendIndicator> = Prop::new("PositiveTrendIndicator");
+    pub const POSITIVE_TREND_INDICATOR: Prop<CfnMetric, metric::PositiveTrendIndicator> = Prop::new("PositiveTrendIndicator");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<metric::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnMetric, metric::Status> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<metric::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMetric, Vec<metric::Tag>> = Prop::new("Tags");
     /// Key of `Unit`, for [`Handle::set`].
-    pub const UNIT: Prop<metric::Unit> = Prop::new("Unit");
+    pub const UNIT: Prop<CfnMetric, metric::Unit> = Prop::new("Unit");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMetricProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &metric::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMetricProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &metric::PROPS_SHAPE, props.into())?;
         Ok(CfnMetric { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMetric::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The category of the custom metric
@@ -6529,22 +6763,35 @@ impl CfnNotification {
     pub const CFN_TYPE: &'static str = "AWS::Connect::Notification";
 
     /// Key of `Content`, for [`Handle::set`].
-    pub const CONTENT: Prop<notification::NotificationContent> = Prop::new("Content");
+    pub const CONTENT: Prop<CfnNotification, notification::NotificationContent> = Prop::new("Content");
     /// Key of `ExpiresAt`, for [`Handle::set`].
-    pub const EXPIRES_AT: Prop<String> = Prop::new("ExpiresAt");
+    pub const EXPIRES_AT: Prop<CfnNotification, String> = Prop::new("ExpiresAt");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnNotification, String> = Prop::new("InstanceArn");
     /// Key of `Priority`, for [`Handle::set`].
-    pub const PRIORITY: Prop<notification::Priority> = Prop::new("Priority");
+    pub const PRIORITY: Prop<CfnNotification, notification::Priority> = Prop::new("Priority");
     /// Key of `Recipients`, for [`Handle::set`].
-    pub const RECIPIENTS: Prop<Vec<String>> = Prop::new("Recipients");
+    pub const RECIPIENTS: Prop<CfnNotification, Vec<String>> = Prop::new("Recipients");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<notification::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnNotification, Vec<notification::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNotificationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &notification::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNotificationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &notification::PROPS_SHAPE, props.into())?;
         Ok(CfnNotification { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNotification::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) for the notification.
@@ -6692,24 +6939,37 @@ impl CfnPhoneNumber {
     pub const CFN_TYPE: &'static str = "AWS::Connect::PhoneNumber";
 
     /// Key of `CountryCode`, for [`Handle::set`].
-    pub const COUNTRY_CODE: Prop<String> = Prop::new("CountryCode");
+    pub const COUNTRY_CODE: Prop<CfnPhoneNumber, String> = Prop::new("CountryCode");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPhoneNumber, String> = Prop::new("Description");
     /// Key of `Prefix`, for [`Handle::set`].
-    pub const PREFIX: Prop<String> = Prop::new("Prefix");
+    pub const PREFIX: Prop<CfnPhoneNumber, String> = Prop::new("Prefix");
     /// Key of `SourcePhoneNumberArn`, for [`Handle::set`].
-    pub const SOURCE_PHONE_NUMBER_ARN: Prop<String> = Prop::new("SourcePhoneNumberArn");
+    pub const SOURCE_PHONE_NUMBER_ARN: Prop<CfnPhoneNumber, String> = Prop::new("SourcePhoneNumberArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<phone_number::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPhoneNumber, Vec<phone_number::Tag>> = Prop::new("Tags");
     /// Key of `TargetArn`, for [`Handle::set`].
-    pub const TARGET_ARN: Prop<String> = Prop::new("TargetArn");
+    pub const TARGET_ARN: Prop<CfnPhoneNumber, String> = Prop::new("TargetArn");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<String> = Prop::new("Type");
+    pub const TYPE: Prop<CfnPhoneNumber, String> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPhoneNumberProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &phone_number::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPhoneNumberProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &phone_number::PROPS_SHAPE, props.into())?;
         Ok(CfnPhoneNumber { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPhoneNumber::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The phone number e164 address.
@@ -6854,20 +7114,33 @@ impl CfnPredefinedAttribute {
     pub const CFN_TYPE: &'static str = "AWS::Connect::PredefinedAttribute";
 
     /// Key of `AttributeConfiguration`, for [`Handle::set`].
-    pub const ATTRIBUTE_CONFIGURATION: Prop<predefined_attribute::AttributeConfiguration> = Prop::new("AttributeConfiguration");
+    pub const ATTRIBUTE_CONFIGURATION: Prop<CfnPredefinedAttribute, predefined_attribute::AttributeConfiguration> = Prop::new("AttributeConfiguration");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnPredefinedAttribute, String> = Prop::new("InstanceArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPredefinedAttribute, String> = Prop::new("Name");
     /// Key of `Purposes`, for [`Handle::set`].
-    pub const PURPOSES: Prop<Vec<String>> = Prop::new("Purposes");
+    pub const PURPOSES: Prop<CfnPredefinedAttribute, Vec<String>> = Prop::new("Purposes");
     /// Key of `Values`, for [`Handle::set`].
-    pub const VALUES: Prop<predefined_attribute::Values> = Prop::new("Values");
+    pub const VALUES: Prop<CfnPredefinedAttribute, predefined_attribute::Values> = Prop::new("Values");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPredefinedAttributeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &predefined_attribute::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPredefinedAttributeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &predefined_attribute::PROPS_SHAPE, props.into())?;
         Ok(CfnPredefinedAttribute { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPredefinedAttribute::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Last modified region.
@@ -6999,20 +7272,33 @@ impl CfnPrompt {
     pub const CFN_TYPE: &'static str = "AWS::Connect::Prompt";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPrompt, String> = Prop::new("Description");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnPrompt, String> = Prop::new("InstanceArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPrompt, String> = Prop::new("Name");
     /// Key of `S3Uri`, for [`Handle::set`].
-    pub const S3_URI: Prop<String> = Prop::new("S3Uri");
+    pub const S3_URI: Prop<CfnPrompt, String> = Prop::new("S3Uri");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<prompt::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPrompt, Vec<prompt::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPromptProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &prompt::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPromptProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &prompt::PROPS_SHAPE, props.into())?;
         Ok(CfnPrompt { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPrompt::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) for the prompt.
@@ -7279,32 +7565,45 @@ impl CfnQueue {
     pub const CFN_TYPE: &'static str = "AWS::Connect::Queue";
 
     /// Key of `AdditionalEmailAddresses`, for [`Handle::set`].
-    pub const ADDITIONAL_EMAIL_ADDRESSES: Prop<Vec<queue::EmailAddress>> = Prop::new("AdditionalEmailAddresses");
+    pub const ADDITIONAL_EMAIL_ADDRESSES: Prop<CfnQueue, Vec<queue::EmailAddress>> = Prop::new("AdditionalEmailAddresses");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnQueue, String> = Prop::new("Description");
     /// Key of `HoursOfOperationArn`, for [`Handle::set`].
-    pub const HOURS_OF_OPERATION_ARN: Prop<String> = Prop::new("HoursOfOperationArn");
+    pub const HOURS_OF_OPERATION_ARN: Prop<CfnQueue, String> = Prop::new("HoursOfOperationArn");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnQueue, String> = Prop::new("InstanceArn");
     /// Key of `MaxContacts`, for [`Handle::set`].
-    pub const MAX_CONTACTS: Prop<i64> = Prop::new("MaxContacts");
+    pub const MAX_CONTACTS: Prop<CfnQueue, i64> = Prop::new("MaxContacts");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnQueue, String> = Prop::new("Name");
     /// Key of `OutboundCallerConfig`, for [`Handle::set`].
-    pub const OUTBOUND_CALLER_CONFIG: Prop<queue::OutboundCallerConfig> = Prop::new("OutboundCallerConfig");
+    pub const OUTBOUND_CALLER_CONFIG: Prop<CfnQueue, queue::OutboundCallerConfig> = Prop::new("OutboundCallerConfig");
     /// Key of `OutboundEmailConfig`, for [`Handle::set`].
-    pub const OUTBOUND_EMAIL_CONFIG: Prop<queue::OutboundEmailConfig> = Prop::new("OutboundEmailConfig");
+    pub const OUTBOUND_EMAIL_CONFIG: Prop<CfnQueue, queue::OutboundEmailConfig> = Prop::new("OutboundEmailConfig");
     /// Key of `QuickConnectArns`, for [`Handle::set`].
-    pub const QUICK_CONNECT_ARNS: Prop<Vec<String>> = Prop::new("QuickConnectArns");
+    pub const QUICK_CONNECT_ARNS: Prop<CfnQueue, Vec<String>> = Prop::new("QuickConnectArns");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<queue::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnQueue, queue::Status> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<queue::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnQueue, Vec<queue::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnQueueProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &queue::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnQueueProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &queue::PROPS_SHAPE, props.into())?;
         Ok(CfnQueue { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnQueue::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The AWS Region where this resource was last modified.
@@ -7669,20 +7968,33 @@ impl CfnQuickConnect {
     pub const CFN_TYPE: &'static str = "AWS::Connect::QuickConnect";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnQuickConnect, String> = Prop::new("Description");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnQuickConnect, String> = Prop::new("InstanceArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnQuickConnect, String> = Prop::new("Name");
     /// Key of `QuickConnectConfig`, for [`Handle::set`].
-    pub const QUICK_CONNECT_CONFIG: Prop<quick_connect::QuickConnectConfig> = Prop::new("QuickConnectConfig");
+    pub const QUICK_CONNECT_CONFIG: Prop<CfnQuickConnect, quick_connect::QuickConnectConfig> = Prop::new("QuickConnectConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<quick_connect::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnQuickConnect, Vec<quick_connect::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnQuickConnectProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &quick_connect::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnQuickConnectProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &quick_connect::PROPS_SHAPE, props.into())?;
         Ok(CfnQuickConnect { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnQuickConnect::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) for the quick connect.
@@ -8100,28 +8412,41 @@ impl CfnRoutingProfile {
     pub const CFN_TYPE: &'static str = "AWS::Connect::RoutingProfile";
 
     /// Key of `AgentAvailabilityTimer`, for [`Handle::set`].
-    pub const AGENT_AVAILABILITY_TIMER: Prop<routing_profile::AgentAvailabilityTimer> = Prop::new("AgentAvailabilityTimer");
+    pub const AGENT_AVAILABILITY_TIMER: Prop<CfnRoutingProfile, routing_profile::AgentAvailabilityTimer> = Prop::new("AgentAvailabilityTimer");
     /// Key of `DefaultOutboundQueueArn`, for [`Handle::set`].
-    pub const DEFAULT_OUTBOUND_QUEUE_ARN: Prop<String> = Prop::new("DefaultOutboundQueueArn");
+    pub const DEFAULT_OUTBOUND_QUEUE_ARN: Prop<CfnRoutingProfile, String> = Prop::new("DefaultOutboundQueueArn");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRoutingProfile, String> = Prop::new("Description");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnRoutingProfile, String> = Prop::new("InstanceArn");
     /// Key of `ManualAssignmentQueueConfigs`, for [`Handle::set`].
-    pub const MANUAL_ASSIGNMENT_QUEUE_CONFIGS: Prop<Vec<routing_profile::RoutingProfileManualAssignmentQueueConfig>> = Prop::new("ManualAssignmentQueueConfigs");
+    pub const MANUAL_ASSIGNMENT_QUEUE_CONFIGS: Prop<CfnRoutingProfile, Vec<routing_profile::RoutingProfileManualAssignmentQueueConfig>> = Prop::new("ManualAssignmentQueueConfigs");
     /// Key of `MediaConcurrencies`, for [`Handle::set`].
-    pub const MEDIA_CONCURRENCIES: Prop<Vec<routing_profile::MediaConcurrency>> = Prop::new("MediaConcurrencies");
+    pub const MEDIA_CONCURRENCIES: Prop<CfnRoutingProfile, Vec<routing_profile::MediaConcurrency>> = Prop::new("MediaConcurrencies");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRoutingProfile, String> = Prop::new("Name");
     /// Key of `QueueConfigs`, for [`Handle::set`].
-    pub const QUEUE_CONFIGS: Prop<Vec<routing_profile::RoutingProfileQueueConfig>> = Prop::new("QueueConfigs");
+    pub const QUEUE_CONFIGS: Prop<CfnRoutingProfile, Vec<routing_profile::RoutingProfileQueueConfig>> = Prop::new("QueueConfigs");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<routing_profile::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRoutingProfile, Vec<routing_profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRoutingProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &routing_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRoutingProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &routing_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnRoutingProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRoutingProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the routing profile.
@@ -9130,24 +9455,37 @@ impl CfnRule {
     pub const CFN_TYPE: &'static str = "AWS::Connect::Rule";
 
     /// Key of `Actions`, for [`Handle::set`].
-    pub const ACTIONS: Prop<rule::Actions> = Prop::new("Actions");
+    pub const ACTIONS: Prop<CfnRule, rule::Actions> = Prop::new("Actions");
     /// Key of `Function`, for [`Handle::set`].
-    pub const FUNCTION: Prop<String> = Prop::new("Function");
+    pub const FUNCTION: Prop<CfnRule, String> = Prop::new("Function");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnRule, String> = Prop::new("InstanceArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRule, String> = Prop::new("Name");
     /// Key of `PublishStatus`, for [`Handle::set`].
-    pub const PUBLISH_STATUS: Prop<rule::PublishStatus> = Prop::new("PublishStatus");
+    pub const PUBLISH_STATUS: Prop<CfnRule, rule::PublishStatus> = Prop::new("PublishStatus");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<rule::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRule, Vec<rule::Tag>> = Prop::new("Tags");
     /// Key of `TriggerEventSource`, for [`Handle::set`].
-    pub const TRIGGER_EVENT_SOURCE: Prop<rule::RuleTriggerEventSource> = Prop::new("TriggerEventSource");
+    pub const TRIGGER_EVENT_SOURCE: Prop<CfnRule, rule::RuleTriggerEventSource> = Prop::new("TriggerEventSource");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &rule::PROPS_SHAPE, props.into())?;
         Ok(CfnRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt RuleArn`)
@@ -9220,14 +9558,27 @@ impl CfnSecurityKey {
     pub const CFN_TYPE: &'static str = "AWS::Connect::SecurityKey";
 
     /// Key of `InstanceId`, for [`Handle::set`].
-    pub const INSTANCE_ID: Prop<String> = Prop::new("InstanceId");
+    pub const INSTANCE_ID: Prop<CfnSecurityKey, String> = Prop::new("InstanceId");
     /// Key of `Key`, for [`Handle::set`].
-    pub const KEY: Prop<String> = Prop::new("Key");
+    pub const KEY: Prop<CfnSecurityKey, String> = Prop::new("Key");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSecurityKeyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &security_key::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSecurityKeyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &security_key::PROPS_SHAPE, props.into())?;
         Ok(CfnSecurityKey { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSecurityKey::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AssociationId`)
@@ -9613,34 +9964,47 @@ impl CfnSecurityProfile {
     pub const CFN_TYPE: &'static str = "AWS::Connect::SecurityProfile";
 
     /// Key of `AllowedAccessControlHierarchyGroupId`, for [`Handle::set`].
-    pub const ALLOWED_ACCESS_CONTROL_HIERARCHY_GROUP_ID: Prop<String> = Prop::new("AllowedAccessControlHierarchyGroupId");
+    pub const ALLOWED_ACCESS_CONTROL_HIERARCHY_GROUP_ID: Prop<CfnSecurityProfile, String> = Prop::new("AllowedAccessControlHierarchyGroupId");
     /// Key of `AllowedAccessControlTags`, for [`Handle::set`].
-    pub const ALLOWED_ACCESS_CONTROL_TAGS: Prop<Vec<security_profile::Tag>> = Prop::new("AllowedAccessControlTags");
+    pub const ALLOWED_ACCESS_CONTROL_TAGS: Prop<CfnSecurityProfile, Vec<security_profile::Tag>> = Prop::new("AllowedAccessControlTags");
     /// Key of `AllowedFlowModules`, for [`Handle::set`].
-    pub const ALLOWED_FLOW_MODULES: Prop<Vec<security_profile::FlowModule>> = Prop::new("AllowedFlowModules");
+    pub const ALLOWED_FLOW_MODULES: Prop<CfnSecurityProfile, Vec<security_profile::FlowModule>> = Prop::new("AllowedFlowModules");
     /// Key of `Applications`, for [`Handle::set`].
-    pub const APPLICATIONS: Prop<Vec<security_profile::Application>> = Prop::new("Applications");
+    pub const APPLICATIONS: Prop<CfnSecurityProfile, Vec<security_profile::Application>> = Prop::new("Applications");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSecurityProfile, String> = Prop::new("Description");
     /// Key of `GranularAccessControlConfiguration`, for [`Handle::set`].
-    pub const GRANULAR_ACCESS_CONTROL_CONFIGURATION: Prop<security_profile::GranularAccessControlConfiguration> = Prop::new("GranularAccessControlConfiguration");
+    pub const GRANULAR_ACCESS_CONTROL_CONFIGURATION: Prop<CfnSecurityProfile, security_profile::GranularAccessControlConfiguration> = Prop::new("GranularAccessControlConfiguration");
     /// Key of `HierarchyRestrictedResources`, for [`Handle::set`].
-    pub const HIERARCHY_RESTRICTED_RESOURCES: Prop<Vec<String>> = Prop::new("HierarchyRestrictedResources");
+    pub const HIERARCHY_RESTRICTED_RESOURCES: Prop<CfnSecurityProfile, Vec<String>> = Prop::new("HierarchyRestrictedResources");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnSecurityProfile, String> = Prop::new("InstanceArn");
     /// Key of `Permissions`, for [`Handle::set`].
-    pub const PERMISSIONS: Prop<Vec<String>> = Prop::new("Permissions");
+    pub const PERMISSIONS: Prop<CfnSecurityProfile, Vec<String>> = Prop::new("Permissions");
     /// Key of `SecurityProfileName`, for [`Handle::set`].
-    pub const SECURITY_PROFILE_NAME: Prop<String> = Prop::new("SecurityProfileName");
+    pub const SECURITY_PROFILE_NAME: Prop<CfnSecurityProfile, String> = Prop::new("SecurityProfileName");
     /// Key of `TagRestrictedResources`, for [`Handle::set`].
-    pub const TAG_RESTRICTED_RESOURCES: Prop<Vec<String>> = Prop::new("TagRestrictedResources");
+    pub const TAG_RESTRICTED_RESOURCES: Prop<CfnSecurityProfile, Vec<String>> = Prop::new("TagRestrictedResources");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<security_profile::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSecurityProfile, Vec<security_profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSecurityProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &security_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSecurityProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &security_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnSecurityProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSecurityProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The AWS Region where this resource was last modified.
@@ -10136,32 +10500,45 @@ impl CfnTaskTemplate {
     pub const CFN_TYPE: &'static str = "AWS::Connect::TaskTemplate";
 
     /// Key of `ClientToken`, for [`Handle::set`].
-    pub const CLIENT_TOKEN: Prop<String> = Prop::new("ClientToken");
+    pub const CLIENT_TOKEN: Prop<CfnTaskTemplate, String> = Prop::new("ClientToken");
     /// Key of `Constraints`, for [`Handle::set`].
-    pub const CONSTRAINTS: Prop<task_template::Constraints> = Prop::new("Constraints");
+    pub const CONSTRAINTS: Prop<CfnTaskTemplate, task_template::Constraints> = Prop::new("Constraints");
     /// Key of `ContactFlowArn`, for [`Handle::set`].
-    pub const CONTACT_FLOW_ARN: Prop<String> = Prop::new("ContactFlowArn");
+    pub const CONTACT_FLOW_ARN: Prop<CfnTaskTemplate, String> = Prop::new("ContactFlowArn");
     /// Key of `Defaults`, for [`Handle::set`].
-    pub const DEFAULTS: Prop<Vec<task_template::DefaultFieldValue>> = Prop::new("Defaults");
+    pub const DEFAULTS: Prop<CfnTaskTemplate, Vec<task_template::DefaultFieldValue>> = Prop::new("Defaults");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnTaskTemplate, String> = Prop::new("Description");
     /// Key of `Fields`, for [`Handle::set`].
-    pub const FIELDS: Prop<Vec<task_template::FieldType>> = Prop::new("Fields");
+    pub const FIELDS: Prop<CfnTaskTemplate, Vec<task_template::FieldType>> = Prop::new("Fields");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnTaskTemplate, String> = Prop::new("InstanceArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTaskTemplate, String> = Prop::new("Name");
     /// Key of `SelfAssignContactFlowArn`, for [`Handle::set`].
-    pub const SELF_ASSIGN_CONTACT_FLOW_ARN: Prop<String> = Prop::new("SelfAssignContactFlowArn");
+    pub const SELF_ASSIGN_CONTACT_FLOW_ARN: Prop<CfnTaskTemplate, String> = Prop::new("SelfAssignContactFlowArn");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<task_template::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnTaskTemplate, task_template::Status> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<task_template::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTaskTemplate, Vec<task_template::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTaskTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &task_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTaskTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &task_template::PROPS_SHAPE, props.into())?;
         Ok(CfnTaskTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTaskTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The identifier (arn) of the task template.
@@ -10437,26 +10814,39 @@ impl CfnTestCase {
     pub const CFN_TYPE: &'static str = "AWS::Connect::TestCase";
 
     /// Key of `Content`, for [`Handle::set`].
-    pub const CONTENT: Prop<String> = Prop::new("Content");
+    pub const CONTENT: Prop<CfnTestCase, String> = Prop::new("Content");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnTestCase, String> = Prop::new("Description");
     /// Key of `EntryPoint`, for [`Handle::set`].
-    pub const ENTRY_POINT: Prop<test_case::EntryPoint> = Prop::new("EntryPoint");
+    pub const ENTRY_POINT: Prop<CfnTestCase, test_case::EntryPoint> = Prop::new("EntryPoint");
     /// Key of `InitializationData`, for [`Handle::set`].
-    pub const INITIALIZATION_DATA: Prop<String> = Prop::new("InitializationData");
+    pub const INITIALIZATION_DATA: Prop<CfnTestCase, String> = Prop::new("InitializationData");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnTestCase, String> = Prop::new("InstanceArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTestCase, String> = Prop::new("Name");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<test_case::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnTestCase, test_case::Status> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<test_case::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTestCase, Vec<test_case::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTestCaseProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &test_case::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTestCaseProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &test_case::PROPS_SHAPE, props.into())?;
         Ok(CfnTestCase { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTestCase::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Last modified region.
@@ -10589,18 +10979,31 @@ impl CfnTrafficDistributionGroup {
     pub const CFN_TYPE: &'static str = "AWS::Connect::TrafficDistributionGroup";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnTrafficDistributionGroup, String> = Prop::new("Description");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnTrafficDistributionGroup, String> = Prop::new("InstanceArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTrafficDistributionGroup, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<traffic_distribution_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTrafficDistributionGroup, Vec<traffic_distribution_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTrafficDistributionGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &traffic_distribution_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTrafficDistributionGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &traffic_distribution_group::PROPS_SHAPE, props.into())?;
         Ok(CfnTrafficDistributionGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTrafficDistributionGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// If this is the default traffic distribution group.
@@ -10758,18 +11161,31 @@ impl CfnUseCase {
     pub const CFN_TYPE: &'static str = "AWS::Connect::UseCase";
 
     /// Key of `InstanceId`, for [`Handle::set`].
-    pub const INSTANCE_ID: Prop<String> = Prop::new("InstanceId");
+    pub const INSTANCE_ID: Prop<CfnUseCase, String> = Prop::new("InstanceId");
     /// Key of `IntegrationAssociationId`, for [`Handle::set`].
-    pub const INTEGRATION_ASSOCIATION_ID: Prop<String> = Prop::new("IntegrationAssociationId");
+    pub const INTEGRATION_ASSOCIATION_ID: Prop<CfnUseCase, String> = Prop::new("IntegrationAssociationId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<use_case::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnUseCase, Vec<use_case::Tag>> = Prop::new("Tags");
     /// Key of `UseCaseType`, for [`Handle::set`].
-    pub const USE_CASE_TYPE: Prop<use_case::UseCaseType> = Prop::new("UseCaseType");
+    pub const USE_CASE_TYPE: Prop<CfnUseCase, use_case::UseCaseType> = Prop::new("UseCaseType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUseCaseProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &use_case::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUseCaseProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &use_case::PROPS_SHAPE, props.into())?;
         Ok(CfnUseCase { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUseCase::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the use case.
@@ -11415,42 +11831,55 @@ impl CfnUser {
     pub const CFN_TYPE: &'static str = "AWS::Connect::User";
 
     /// Key of `AfterContactWorkConfigs`, for [`Handle::set`].
-    pub const AFTER_CONTACT_WORK_CONFIGS: Prop<Vec<user::AfterContactWorkConfigPerChannel>> = Prop::new("AfterContactWorkConfigs");
+    pub const AFTER_CONTACT_WORK_CONFIGS: Prop<CfnUser, Vec<user::AfterContactWorkConfigPerChannel>> = Prop::new("AfterContactWorkConfigs");
     /// Key of `AutoAcceptConfigs`, for [`Handle::set`].
-    pub const AUTO_ACCEPT_CONFIGS: Prop<Vec<user::AutoAcceptConfig>> = Prop::new("AutoAcceptConfigs");
+    pub const AUTO_ACCEPT_CONFIGS: Prop<CfnUser, Vec<user::AutoAcceptConfig>> = Prop::new("AutoAcceptConfigs");
     /// Key of `DirectoryUserId`, for [`Handle::set`].
-    pub const DIRECTORY_USER_ID: Prop<String> = Prop::new("DirectoryUserId");
+    pub const DIRECTORY_USER_ID: Prop<CfnUser, String> = Prop::new("DirectoryUserId");
     /// Key of `HierarchyGroupArn`, for [`Handle::set`].
-    pub const HIERARCHY_GROUP_ARN: Prop<String> = Prop::new("HierarchyGroupArn");
+    pub const HIERARCHY_GROUP_ARN: Prop<CfnUser, String> = Prop::new("HierarchyGroupArn");
     /// Key of `IdentityInfo`, for [`Handle::set`].
-    pub const IDENTITY_INFO: Prop<user::UserIdentityInfo> = Prop::new("IdentityInfo");
+    pub const IDENTITY_INFO: Prop<CfnUser, user::UserIdentityInfo> = Prop::new("IdentityInfo");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnUser, String> = Prop::new("InstanceArn");
     /// Key of `Password`, for [`Handle::set`].
-    pub const PASSWORD: Prop<String> = Prop::new("Password");
+    pub const PASSWORD: Prop<CfnUser, String> = Prop::new("Password");
     /// Key of `PersistentConnectionConfigs`, for [`Handle::set`].
-    pub const PERSISTENT_CONNECTION_CONFIGS: Prop<Vec<user::PersistentConnectionConfig>> = Prop::new("PersistentConnectionConfigs");
+    pub const PERSISTENT_CONNECTION_CONFIGS: Prop<CfnUser, Vec<user::PersistentConnectionConfig>> = Prop::new("PersistentConnectionConfigs");
     /// Key of `PhoneConfig`, for [`Handle::set`].
-    pub const PHONE_CONFIG: Prop<user::UserPhoneConfig> = Prop::new("PhoneConfig");
+    pub const PHONE_CONFIG: Prop<CfnUser, user::UserPhoneConfig> = Prop::new("PhoneConfig");
     /// Key of `PhoneNumberConfigs`, for [`Handle::set`].
-    pub const PHONE_NUMBER_CONFIGS: Prop<Vec<user::PhoneNumberConfig>> = Prop::new("PhoneNumberConfigs");
+    pub const PHONE_NUMBER_CONFIGS: Prop<CfnUser, Vec<user::PhoneNumberConfig>> = Prop::new("PhoneNumberConfigs");
     /// Key of `RoutingProfileArn`, for [`Handle::set`].
-    pub const ROUTING_PROFILE_ARN: Prop<String> = Prop::new("RoutingProfileArn");
+    pub const ROUTING_PROFILE_ARN: Prop<CfnUser, String> = Prop::new("RoutingProfileArn");
     /// Key of `SecurityProfileArns`, for [`Handle::set`].
-    pub const SECURITY_PROFILE_ARNS: Prop<Vec<String>> = Prop::new("SecurityProfileArns");
+    pub const SECURITY_PROFILE_ARNS: Prop<CfnUser, Vec<String>> = Prop::new("SecurityProfileArns");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<user::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnUser, Vec<user::Tag>> = Prop::new("Tags");
     /// Key of `UserProficiencies`, for [`Handle::set`].
-    pub const USER_PROFICIENCIES: Prop<Vec<user::UserProficiency>> = Prop::new("UserProficiencies");
+    pub const USER_PROFICIENCIES: Prop<CfnUser, Vec<user::UserProficiency>> = Prop::new("UserProficiencies");
     /// Key of `Username`, for [`Handle::set`].
-    pub const USERNAME: Prop<String> = Prop::new("Username");
+    pub const USERNAME: Prop<CfnUser, String> = Prop::new("Username");
     /// Key of `VoiceEnhancementConfigs`, for [`Handle::set`].
-    pub const VOICE_ENHANCEMENT_CONFIGS: Prop<Vec<user::VoiceEnhancementConfig>> = Prop::new("VoiceEnhancementConfigs");
+    pub const VOICE_ENHANCEMENT_CONFIGS: Prop<CfnUser, Vec<user::VoiceEnhancementConfig>> = Prop::new("VoiceEnhancementConfigs");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user::PROPS_SHAPE, props.into())?;
         Ok(CfnUser { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUser::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) for the user.
@@ -11571,18 +12000,31 @@ impl CfnUserHierarchyGroup {
     pub const CFN_TYPE: &'static str = "AWS::Connect::UserHierarchyGroup";
 
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnUserHierarchyGroup, String> = Prop::new("InstanceArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnUserHierarchyGroup, String> = Prop::new("Name");
     /// Key of `ParentGroupArn`, for [`Handle::set`].
-    pub const PARENT_GROUP_ARN: Prop<String> = Prop::new("ParentGroupArn");
+    pub const PARENT_GROUP_ARN: Prop<CfnUserHierarchyGroup, String> = Prop::new("ParentGroupArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<user_hierarchy_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnUserHierarchyGroup, Vec<user_hierarchy_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserHierarchyGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user_hierarchy_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserHierarchyGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user_hierarchy_group::PROPS_SHAPE, props.into())?;
         Ok(CfnUserHierarchyGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUserHierarchyGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) for the user hierarchy group.
@@ -11905,14 +12347,27 @@ impl CfnUserHierarchyStructure {
     pub const CFN_TYPE: &'static str = "AWS::Connect::UserHierarchyStructure";
 
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnUserHierarchyStructure, String> = Prop::new("InstanceArn");
     /// Key of `UserHierarchyStructure`, for [`Handle::set`].
-    pub const USER_HIERARCHY_STRUCTURE: Prop<user_hierarchy_structure::UserHierarchyStructure> = Prop::new("UserHierarchyStructure");
+    pub const USER_HIERARCHY_STRUCTURE: Prop<CfnUserHierarchyStructure, user_hierarchy_structure::UserHierarchyStructure> = Prop::new("UserHierarchyStructure");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserHierarchyStructureProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user_hierarchy_structure::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserHierarchyStructureProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user_hierarchy_structure::PROPS_SHAPE, props.into())?;
         Ok(CfnUserHierarchyStructure { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUserHierarchyStructure::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The identifier of the User Hierarchy Structure.
@@ -12042,22 +12497,35 @@ impl CfnView {
     pub const CFN_TYPE: &'static str = "AWS::Connect::View";
 
     /// Key of `Actions`, for [`Handle::set`].
-    pub const ACTIONS: Prop<Vec<String>> = Prop::new("Actions");
+    pub const ACTIONS: Prop<CfnView, Vec<String>> = Prop::new("Actions");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnView, String> = Prop::new("Description");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnView, String> = Prop::new("InstanceArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnView, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<view::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnView, Vec<view::Tag>> = Prop::new("Tags");
     /// Key of `Template`, for [`Handle::set`].
-    pub const TEMPLATE: Prop<Json> = Prop::new("Template");
+    pub const TEMPLATE: Prop<CfnView, Json> = Prop::new("Template");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnViewProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &view::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnViewProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &view::PROPS_SHAPE, props.into())?;
         Ok(CfnView { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnView::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the view.
@@ -12148,16 +12616,29 @@ impl CfnViewVersion {
     pub const CFN_TYPE: &'static str = "AWS::Connect::ViewVersion";
 
     /// Key of `VersionDescription`, for [`Handle::set`].
-    pub const VERSION_DESCRIPTION: Prop<String> = Prop::new("VersionDescription");
+    pub const VERSION_DESCRIPTION: Prop<CfnViewVersion, String> = Prop::new("VersionDescription");
     /// Key of `ViewArn`, for [`Handle::set`].
-    pub const VIEW_ARN: Prop<String> = Prop::new("ViewArn");
+    pub const VIEW_ARN: Prop<CfnViewVersion, String> = Prop::new("ViewArn");
     /// Key of `ViewContentSha256`, for [`Handle::set`].
-    pub const VIEW_CONTENT_SHA256: Prop<String> = Prop::new("ViewContentSha256");
+    pub const VIEW_CONTENT_SHA256: Prop<CfnViewVersion, String> = Prop::new("ViewContentSha256");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnViewVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &view_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnViewVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &view_version::PROPS_SHAPE, props.into())?;
         Ok(CfnViewVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnViewVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The version of the view.
@@ -12407,20 +12888,33 @@ impl CfnVocabulary {
     pub const CFN_TYPE: &'static str = "AWS::Connect::Vocabulary";
 
     /// Key of `Content`, for [`Handle::set`].
-    pub const CONTENT: Prop<String> = Prop::new("Content");
+    pub const CONTENT: Prop<CfnVocabulary, String> = Prop::new("Content");
     /// Key of `InstanceId`, for [`Handle::set`].
-    pub const INSTANCE_ID: Prop<String> = Prop::new("InstanceId");
+    pub const INSTANCE_ID: Prop<CfnVocabulary, String> = Prop::new("InstanceId");
     /// Key of `LanguageCode`, for [`Handle::set`].
-    pub const LANGUAGE_CODE: Prop<vocabulary::LanguageCode> = Prop::new("LanguageCode");
+    pub const LANGUAGE_CODE: Prop<CfnVocabulary, vocabulary::LanguageCode> = Prop::new("LanguageCode");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<vocabulary::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVocabulary, Vec<vocabulary::Tag>> = Prop::new("Tags");
     /// Key of `VocabularyName`, for [`Handle::set`].
-    pub const VOCABULARY_NAME: Prop<String> = Prop::new("VocabularyName");
+    pub const VOCABULARY_NAME: Prop<CfnVocabulary, String> = Prop::new("VocabularyName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVocabularyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vocabulary::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVocabularyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vocabulary::PROPS_SHAPE, props.into())?;
         Ok(CfnVocabulary { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVocabulary::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the custom vocabulary.
@@ -13020,30 +13514,43 @@ impl CfnWorkspace {
     pub const CFN_TYPE: &'static str = "AWS::Connect::Workspace";
 
     /// Key of `Associations`, for [`Handle::set`].
-    pub const ASSOCIATIONS: Prop<Vec<String>> = Prop::new("Associations");
+    pub const ASSOCIATIONS: Prop<CfnWorkspace, Vec<String>> = Prop::new("Associations");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnWorkspace, String> = Prop::new("Description");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnWorkspace, String> = Prop::new("InstanceArn");
     /// Key of `Media`, for [`Handle::set`].
-    pub const MEDIA: Prop<Vec<workspace::MediaItem>> = Prop::new("Media");
+    pub const MEDIA: Prop<CfnWorkspace, Vec<workspace::MediaItem>> = Prop::new("Media");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnWorkspace, String> = Prop::new("Name");
     /// Key of `Pages`, for [`Handle::set`].
-    pub const PAGES: Prop<Vec<workspace::WorkspacePage>> = Prop::new("Pages");
+    pub const PAGES: Prop<CfnWorkspace, Vec<workspace::WorkspacePage>> = Prop::new("Pages");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<workspace::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWorkspace, Vec<workspace::Tag>> = Prop::new("Tags");
     /// Key of `Theme`, for [`Handle::set`].
-    pub const THEME: Prop<workspace::WorkspaceTheme> = Prop::new("Theme");
+    pub const THEME: Prop<CfnWorkspace, workspace::WorkspaceTheme> = Prop::new("Theme");
     /// Key of `Title`, for [`Handle::set`].
-    pub const TITLE: Prop<String> = Prop::new("Title");
+    pub const TITLE: Prop<CfnWorkspace, String> = Prop::new("Title");
     /// Key of `Visibility`, for [`Handle::set`].
-    pub const VISIBILITY: Prop<workspace::Visibility> = Prop::new("Visibility");
+    pub const VISIBILITY: Prop<CfnWorkspace, workspace::Visibility> = Prop::new("Visibility");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkspaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &workspace::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkspaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &workspace::PROPS_SHAPE, props.into())?;
         Ok(CfnWorkspace { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorkspace::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) for the workspace.

@@ -330,20 +330,33 @@ impl CfnCampaign {
     pub const CFN_TYPE: &'static str = "AWS::ConnectCampaigns::Campaign";
 
     /// Key of `ConnectInstanceArn`, for [`Handle::set`].
-    pub const CONNECT_INSTANCE_ARN: Prop<String> = Prop::new("ConnectInstanceArn");
+    pub const CONNECT_INSTANCE_ARN: Prop<CfnCampaign, String> = Prop::new("ConnectInstanceArn");
     /// Key of `DialerConfig`, for [`Handle::set`].
-    pub const DIALER_CONFIG: Prop<campaign::DialerConfig> = Prop::new("DialerConfig");
+    pub const DIALER_CONFIG: Prop<CfnCampaign, campaign::DialerConfig> = Prop::new("DialerConfig");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCampaign, String> = Prop::new("Name");
     /// Key of `OutboundCallConfig`, for [`Handle::set`].
-    pub const OUTBOUND_CALL_CONFIG: Prop<campaign::OutboundCallConfig> = Prop::new("OutboundCallConfig");
+    pub const OUTBOUND_CALL_CONFIG: Prop<CfnCampaign, campaign::OutboundCallConfig> = Prop::new("OutboundCallConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<campaign::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCampaign, Vec<campaign::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCampaignProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &campaign::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCampaignProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &campaign::PROPS_SHAPE, props.into())?;
         Ok(CfnCampaign { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCampaign::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Connect Campaign Arn

@@ -1473,32 +1473,45 @@ impl CfnCampaign {
     pub const CFN_TYPE: &'static str = "AWS::ConnectCampaignsV2::Campaign";
 
     /// Key of `ChannelSubtypeConfig`, for [`Handle::set`].
-    pub const CHANNEL_SUBTYPE_CONFIG: Prop<campaign::ChannelSubtypeConfig> = Prop::new("ChannelSubtypeConfig");
+    pub const CHANNEL_SUBTYPE_CONFIG: Prop<CfnCampaign, campaign::ChannelSubtypeConfig> = Prop::new("ChannelSubtypeConfig");
     /// Key of `CommunicationLimitsOverride`, for [`Handle::set`].
-    pub const COMMUNICATION_LIMITS_OVERRIDE: Prop<campaign::CommunicationLimitsConfig> = Prop::new("CommunicationLimitsOverride");
+    pub const COMMUNICATION_LIMITS_OVERRIDE: Prop<CfnCampaign, campaign::CommunicationLimitsConfig> = Prop::new("CommunicationLimitsOverride");
     /// Key of `CommunicationTimeConfig`, for [`Handle::set`].
-    pub const COMMUNICATION_TIME_CONFIG: Prop<campaign::CommunicationTimeConfig> = Prop::new("CommunicationTimeConfig");
+    pub const COMMUNICATION_TIME_CONFIG: Prop<CfnCampaign, campaign::CommunicationTimeConfig> = Prop::new("CommunicationTimeConfig");
     /// Key of `ConnectCampaignFlowArn`, for [`Handle::set`].
-    pub const CONNECT_CAMPAIGN_FLOW_ARN: Prop<String> = Prop::new("ConnectCampaignFlowArn");
+    pub const CONNECT_CAMPAIGN_FLOW_ARN: Prop<CfnCampaign, String> = Prop::new("ConnectCampaignFlowArn");
     /// Key of `ConnectInstanceId`, for [`Handle::set`].
-    pub const CONNECT_INSTANCE_ID: Prop<String> = Prop::new("ConnectInstanceId");
+    pub const CONNECT_INSTANCE_ID: Prop<CfnCampaign, String> = Prop::new("ConnectInstanceId");
     /// Key of `EntryLimitsConfig`, for [`Handle::set`].
-    pub const ENTRY_LIMITS_CONFIG: Prop<campaign::EntryLimitsConfig> = Prop::new("EntryLimitsConfig");
+    pub const ENTRY_LIMITS_CONFIG: Prop<CfnCampaign, campaign::EntryLimitsConfig> = Prop::new("EntryLimitsConfig");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCampaign, String> = Prop::new("Name");
     /// Key of `Schedule`, for [`Handle::set`].
-    pub const SCHEDULE: Prop<campaign::Schedule> = Prop::new("Schedule");
+    pub const SCHEDULE: Prop<CfnCampaign, campaign::Schedule> = Prop::new("Schedule");
     /// Key of `Source`, for [`Handle::set`].
-    pub const SOURCE: Prop<campaign::Source> = Prop::new("Source");
+    pub const SOURCE: Prop<CfnCampaign, campaign::Source> = Prop::new("Source");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<campaign::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCampaign, Vec<campaign::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<campaign::CampaignType> = Prop::new("Type");
+    pub const TYPE: Prop<CfnCampaign, campaign::CampaignType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCampaignProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &campaign::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCampaignProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &campaign::PROPS_SHAPE, props.into())?;
         Ok(CfnCampaign { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCampaign::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Connect Campaign Arn

@@ -126,20 +126,33 @@ impl CfnEnabledBaseline {
     pub const CFN_TYPE: &'static str = "AWS::ControlTower::EnabledBaseline";
 
     /// Key of `BaselineIdentifier`, for [`Handle::set`].
-    pub const BASELINE_IDENTIFIER: Prop<String> = Prop::new("BaselineIdentifier");
+    pub const BASELINE_IDENTIFIER: Prop<CfnEnabledBaseline, String> = Prop::new("BaselineIdentifier");
     /// Key of `BaselineVersion`, for [`Handle::set`].
-    pub const BASELINE_VERSION: Prop<String> = Prop::new("BaselineVersion");
+    pub const BASELINE_VERSION: Prop<CfnEnabledBaseline, String> = Prop::new("BaselineVersion");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<Vec<enabled_baseline::Parameter>> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnEnabledBaseline, Vec<enabled_baseline::Parameter>> = Prop::new("Parameters");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<enabled_baseline::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEnabledBaseline, Vec<enabled_baseline::Tag>> = Prop::new("Tags");
     /// Key of `TargetIdentifier`, for [`Handle::set`].
-    pub const TARGET_IDENTIFIER: Prop<String> = Prop::new("TargetIdentifier");
+    pub const TARGET_IDENTIFIER: Prop<CfnEnabledBaseline, String> = Prop::new("TargetIdentifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEnabledBaselineProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &enabled_baseline::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEnabledBaselineProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &enabled_baseline::PROPS_SHAPE, props.into())?;
         Ok(CfnEnabledBaseline { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEnabledBaseline::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt EnabledBaselineIdentifier`)
@@ -294,18 +307,31 @@ impl CfnEnabledControl {
     pub const CFN_TYPE: &'static str = "AWS::ControlTower::EnabledControl";
 
     /// Key of `ControlIdentifier`, for [`Handle::set`].
-    pub const CONTROL_IDENTIFIER: Prop<String> = Prop::new("ControlIdentifier");
+    pub const CONTROL_IDENTIFIER: Prop<CfnEnabledControl, String> = Prop::new("ControlIdentifier");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<Vec<enabled_control::EnabledControlParameter>> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnEnabledControl, Vec<enabled_control::EnabledControlParameter>> = Prop::new("Parameters");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<enabled_control::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEnabledControl, Vec<enabled_control::Tag>> = Prop::new("Tags");
     /// Key of `TargetIdentifier`, for [`Handle::set`].
-    pub const TARGET_IDENTIFIER: Prop<String> = Prop::new("TargetIdentifier");
+    pub const TARGET_IDENTIFIER: Prop<CfnEnabledControl, String> = Prop::new("TargetIdentifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEnabledControlProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &enabled_control::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEnabledControlProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &enabled_control::PROPS_SHAPE, props.into())?;
         Ok(CfnEnabledControl { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEnabledControl::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -426,18 +452,31 @@ impl CfnLandingZone {
     pub const CFN_TYPE: &'static str = "AWS::ControlTower::LandingZone";
 
     /// Key of `Manifest`, for [`Handle::set`].
-    pub const MANIFEST: Prop<Json> = Prop::new("Manifest");
+    pub const MANIFEST: Prop<CfnLandingZone, Json> = Prop::new("Manifest");
     /// Key of `RemediationTypes`, for [`Handle::set`].
-    pub const REMEDIATION_TYPES: Prop<Vec<landing_zone::RemediationType>> = Prop::new("RemediationTypes");
+    pub const REMEDIATION_TYPES: Prop<CfnLandingZone, Vec<landing_zone::RemediationType>> = Prop::new("RemediationTypes");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<landing_zone::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLandingZone, Vec<landing_zone::Tag>> = Prop::new("Tags");
     /// Key of `Version`, for [`Handle::set`].
-    pub const VERSION: Prop<String> = Prop::new("Version");
+    pub const VERSION: Prop<CfnLandingZone, String> = Prop::new("Version");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLandingZoneProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &landing_zone::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLandingZoneProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &landing_zone::PROPS_SHAPE, props.into())?;
         Ok(CfnLandingZone { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLandingZone::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

@@ -317,36 +317,49 @@ impl CfnReportDefinition {
     pub const CFN_TYPE: &'static str = "AWS::CUR::ReportDefinition";
 
     /// Key of `AdditionalArtifacts`, for [`Handle::set`].
-    pub const ADDITIONAL_ARTIFACTS: Prop<Vec<report_definition::AdditionalArtifact>> = Prop::new("AdditionalArtifacts");
+    pub const ADDITIONAL_ARTIFACTS: Prop<CfnReportDefinition, Vec<report_definition::AdditionalArtifact>> = Prop::new("AdditionalArtifacts");
     /// Key of `AdditionalSchemaElements`, for [`Handle::set`].
-    pub const ADDITIONAL_SCHEMA_ELEMENTS: Prop<Vec<report_definition::AdditionalSchemaElement>> = Prop::new("AdditionalSchemaElements");
+    pub const ADDITIONAL_SCHEMA_ELEMENTS: Prop<CfnReportDefinition, Vec<report_definition::AdditionalSchemaElement>> = Prop::new("AdditionalSchemaElements");
     /// Key of `BillingViewArn`, for [`Handle::set`].
-    pub const BILLING_VIEW_ARN: Prop<String> = Prop::new("BillingViewArn");
+    pub const BILLING_VIEW_ARN: Prop<CfnReportDefinition, String> = Prop::new("BillingViewArn");
     /// Key of `Compression`, for [`Handle::set`].
-    pub const COMPRESSION: Prop<report_definition::Compression> = Prop::new("Compression");
+    pub const COMPRESSION: Prop<CfnReportDefinition, report_definition::Compression> = Prop::new("Compression");
     /// Key of `Format`, for [`Handle::set`].
-    pub const FORMAT: Prop<report_definition::Format> = Prop::new("Format");
+    pub const FORMAT: Prop<CfnReportDefinition, report_definition::Format> = Prop::new("Format");
     /// Key of `RefreshClosedReports`, for [`Handle::set`].
-    pub const REFRESH_CLOSED_REPORTS: Prop<bool> = Prop::new("RefreshClosedReports");
+    pub const REFRESH_CLOSED_REPORTS: Prop<CfnReportDefinition, bool> = Prop::new("RefreshClosedReports");
     /// Key of `ReportName`, for [`Handle::set`].
-    pub const REPORT_NAME: Prop<String> = Prop::new("ReportName");
+    pub const REPORT_NAME: Prop<CfnReportDefinition, String> = Prop::new("ReportName");
     /// Key of `ReportVersioning`, for [`Handle::set`].
-    pub const REPORT_VERSIONING: Prop<report_definition::ReportVersioning> = Prop::new("ReportVersioning");
+    pub const REPORT_VERSIONING: Prop<CfnReportDefinition, report_definition::ReportVersioning> = Prop::new("ReportVersioning");
     /// Key of `S3Bucket`, for [`Handle::set`].
-    pub const S3_BUCKET: Prop<String> = Prop::new("S3Bucket");
+    pub const S3_BUCKET: Prop<CfnReportDefinition, String> = Prop::new("S3Bucket");
     /// Key of `S3Prefix`, for [`Handle::set`].
-    pub const S3_PREFIX: Prop<String> = Prop::new("S3Prefix");
+    pub const S3_PREFIX: Prop<CfnReportDefinition, String> = Prop::new("S3Prefix");
     /// Key of `S3Region`, for [`Handle::set`].
-    pub const S3_REGION: Prop<String> = Prop::new("S3Region");
+    pub const S3_REGION: Prop<CfnReportDefinition, String> = Prop::new("S3Region");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<report_definition::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnReportDefinition, Vec<report_definition::Tag>> = Prop::new("Tags");
     /// Key of `TimeUnit`, for [`Handle::set`].
-    pub const TIME_UNIT: Prop<report_definition::TimeUnit> = Prop::new("TimeUnit");
+    pub const TIME_UNIT: Prop<CfnReportDefinition, report_definition::TimeUnit> = Prop::new("TimeUnit");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnReportDefinitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &report_definition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnReportDefinitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &report_definition::PROPS_SHAPE, props.into())?;
         Ok(CfnReportDefinition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnReportDefinition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 

@@ -460,28 +460,41 @@ impl CfnCalculatedAttributeDefinition {
     pub const CFN_TYPE: &'static str = "AWS::CustomerProfiles::CalculatedAttributeDefinition";
 
     /// Key of `AttributeDetails`, for [`Handle::set`].
-    pub const ATTRIBUTE_DETAILS: Prop<calculated_attribute_definition::AttributeDetails> = Prop::new("AttributeDetails");
+    pub const ATTRIBUTE_DETAILS: Prop<CfnCalculatedAttributeDefinition, calculated_attribute_definition::AttributeDetails> = Prop::new("AttributeDetails");
     /// Key of `CalculatedAttributeName`, for [`Handle::set`].
-    pub const CALCULATED_ATTRIBUTE_NAME: Prop<String> = Prop::new("CalculatedAttributeName");
+    pub const CALCULATED_ATTRIBUTE_NAME: Prop<CfnCalculatedAttributeDefinition, String> = Prop::new("CalculatedAttributeName");
     /// Key of `Conditions`, for [`Handle::set`].
-    pub const CONDITIONS: Prop<calculated_attribute_definition::Conditions> = Prop::new("Conditions");
+    pub const CONDITIONS: Prop<CfnCalculatedAttributeDefinition, calculated_attribute_definition::Conditions> = Prop::new("Conditions");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCalculatedAttributeDefinition, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnCalculatedAttributeDefinition, String> = Prop::new("DisplayName");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnCalculatedAttributeDefinition, String> = Prop::new("DomainName");
     /// Key of `Statistic`, for [`Handle::set`].
-    pub const STATISTIC: Prop<calculated_attribute_definition::Statistic> = Prop::new("Statistic");
+    pub const STATISTIC: Prop<CfnCalculatedAttributeDefinition, calculated_attribute_definition::Statistic> = Prop::new("Statistic");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<calculated_attribute_definition::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCalculatedAttributeDefinition, Vec<calculated_attribute_definition::Tag>> = Prop::new("Tags");
     /// Key of `UseHistoricalData`, for [`Handle::set`].
-    pub const USE_HISTORICAL_DATA: Prop<bool> = Prop::new("UseHistoricalData");
+    pub const USE_HISTORICAL_DATA: Prop<CfnCalculatedAttributeDefinition, bool> = Prop::new("UseHistoricalData");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCalculatedAttributeDefinitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &calculated_attribute_definition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCalculatedAttributeDefinitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &calculated_attribute_definition::PROPS_SHAPE, props.into())?;
         Ok(CfnCalculatedAttributeDefinition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCalculatedAttributeDefinition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp of when the calculated attribute definition was created.
@@ -1214,26 +1227,39 @@ impl CfnDomain {
     pub const CFN_TYPE: &'static str = "AWS::CustomerProfiles::Domain";
 
     /// Key of `DataStore`, for [`Handle::set`].
-    pub const DATA_STORE: Prop<domain::DataStore> = Prop::new("DataStore");
+    pub const DATA_STORE: Prop<CfnDomain, domain::DataStore> = Prop::new("DataStore");
     /// Key of `DeadLetterQueueUrl`, for [`Handle::set`].
-    pub const DEAD_LETTER_QUEUE_URL: Prop<String> = Prop::new("DeadLetterQueueUrl");
+    pub const DEAD_LETTER_QUEUE_URL: Prop<CfnDomain, String> = Prop::new("DeadLetterQueueUrl");
     /// Key of `DefaultEncryptionKey`, for [`Handle::set`].
-    pub const DEFAULT_ENCRYPTION_KEY: Prop<String> = Prop::new("DefaultEncryptionKey");
+    pub const DEFAULT_ENCRYPTION_KEY: Prop<CfnDomain, String> = Prop::new("DefaultEncryptionKey");
     /// Key of `DefaultExpirationDays`, for [`Handle::set`].
-    pub const DEFAULT_EXPIRATION_DAYS: Prop<i64> = Prop::new("DefaultExpirationDays");
+    pub const DEFAULT_EXPIRATION_DAYS: Prop<CfnDomain, i64> = Prop::new("DefaultExpirationDays");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnDomain, String> = Prop::new("DomainName");
     /// Key of `Matching`, for [`Handle::set`].
-    pub const MATCHING: Prop<domain::Matching> = Prop::new("Matching");
+    pub const MATCHING: Prop<CfnDomain, domain::Matching> = Prop::new("Matching");
     /// Key of `RuleBasedMatching`, for [`Handle::set`].
-    pub const RULE_BASED_MATCHING: Prop<domain::RuleBasedMatching> = Prop::new("RuleBasedMatching");
+    pub const RULE_BASED_MATCHING: Prop<CfnDomain, domain::RuleBasedMatching> = Prop::new("RuleBasedMatching");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<domain::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDomain, Vec<domain::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDomainProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &domain::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDomainProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &domain::PROPS_SHAPE, props.into())?;
         Ok(CfnDomain { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDomain::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time of this integration got created
@@ -1482,22 +1508,35 @@ impl CfnDomainObjectType {
     pub const CFN_TYPE: &'static str = "AWS::CustomerProfiles::DomainObjectType";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDomainObjectType, String> = Prop::new("Description");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnDomainObjectType, String> = Prop::new("DomainName");
     /// Key of `EncryptionKey`, for [`Handle::set`].
-    pub const ENCRYPTION_KEY: Prop<String> = Prop::new("EncryptionKey");
+    pub const ENCRYPTION_KEY: Prop<CfnDomainObjectType, String> = Prop::new("EncryptionKey");
     /// Key of `Fields`, for [`Handle::set`].
-    pub const FIELDS: Prop<Map<domain_object_type::DomainObjectTypeField>> = Prop::new("Fields");
+    pub const FIELDS: Prop<CfnDomainObjectType, Map<domain_object_type::DomainObjectTypeField>> = Prop::new("Fields");
     /// Key of `ObjectTypeName`, for [`Handle::set`].
-    pub const OBJECT_TYPE_NAME: Prop<String> = Prop::new("ObjectTypeName");
+    pub const OBJECT_TYPE_NAME: Prop<CfnDomainObjectType, String> = Prop::new("ObjectTypeName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<domain_object_type::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDomainObjectType, Vec<domain_object_type::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDomainObjectTypeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &domain_object_type::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDomainObjectTypeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &domain_object_type::PROPS_SHAPE, props.into())?;
         Ok(CfnDomainObjectType { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDomainObjectType::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp of when the domain object type was created.
@@ -1624,18 +1663,31 @@ impl CfnEventStream {
     pub const CFN_TYPE: &'static str = "AWS::CustomerProfiles::EventStream";
 
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnEventStream, String> = Prop::new("DomainName");
     /// Key of `EventStreamName`, for [`Handle::set`].
-    pub const EVENT_STREAM_NAME: Prop<String> = Prop::new("EventStreamName");
+    pub const EVENT_STREAM_NAME: Prop<CfnEventStream, String> = Prop::new("EventStreamName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<event_stream::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEventStream, Vec<event_stream::Tag>> = Prop::new("Tags");
     /// Key of `Uri`, for [`Handle::set`].
-    pub const URI: Prop<String> = Prop::new("Uri");
+    pub const URI: Prop<CfnEventStream, String> = Prop::new("Uri");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEventStreamProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &event_stream::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEventStreamProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &event_stream::PROPS_SHAPE, props.into())?;
         Ok(CfnEventStream { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEventStream::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp of when the export was created.
@@ -2110,26 +2162,39 @@ impl CfnEventTrigger {
     pub const CFN_TYPE: &'static str = "AWS::CustomerProfiles::EventTrigger";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEventTrigger, String> = Prop::new("Description");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnEventTrigger, String> = Prop::new("DomainName");
     /// Key of `EventTriggerConditions`, for [`Handle::set`].
-    pub const EVENT_TRIGGER_CONDITIONS: Prop<Vec<event_trigger::EventTriggerCondition>> = Prop::new("EventTriggerConditions");
+    pub const EVENT_TRIGGER_CONDITIONS: Prop<CfnEventTrigger, Vec<event_trigger::EventTriggerCondition>> = Prop::new("EventTriggerConditions");
     /// Key of `EventTriggerLimits`, for [`Handle::set`].
-    pub const EVENT_TRIGGER_LIMITS: Prop<event_trigger::EventTriggerLimits> = Prop::new("EventTriggerLimits");
+    pub const EVENT_TRIGGER_LIMITS: Prop<CfnEventTrigger, event_trigger::EventTriggerLimits> = Prop::new("EventTriggerLimits");
     /// Key of `EventTriggerName`, for [`Handle::set`].
-    pub const EVENT_TRIGGER_NAME: Prop<String> = Prop::new("EventTriggerName");
+    pub const EVENT_TRIGGER_NAME: Prop<CfnEventTrigger, String> = Prop::new("EventTriggerName");
     /// Key of `ObjectTypeName`, for [`Handle::set`].
-    pub const OBJECT_TYPE_NAME: Prop<String> = Prop::new("ObjectTypeName");
+    pub const OBJECT_TYPE_NAME: Prop<CfnEventTrigger, String> = Prop::new("ObjectTypeName");
     /// Key of `SegmentFilter`, for [`Handle::set`].
-    pub const SEGMENT_FILTER: Prop<String> = Prop::new("SegmentFilter");
+    pub const SEGMENT_FILTER: Prop<CfnEventTrigger, String> = Prop::new("SegmentFilter");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<event_trigger::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEventTrigger, Vec<event_trigger::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEventTriggerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &event_trigger::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEventTriggerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &event_trigger::PROPS_SHAPE, props.into())?;
         Ok(CfnEventTrigger { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEventTrigger::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp of when the event trigger was created.
@@ -3437,26 +3502,39 @@ impl CfnIntegration {
     pub const CFN_TYPE: &'static str = "AWS::CustomerProfiles::Integration";
 
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnIntegration, String> = Prop::new("DomainName");
     /// Key of `EventTriggerNames`, for [`Handle::set`].
-    pub const EVENT_TRIGGER_NAMES: Prop<Vec<String>> = Prop::new("EventTriggerNames");
+    pub const EVENT_TRIGGER_NAMES: Prop<CfnIntegration, Vec<String>> = Prop::new("EventTriggerNames");
     /// Key of `FlowDefinition`, for [`Handle::set`].
-    pub const FLOW_DEFINITION: Prop<integration::FlowDefinition> = Prop::new("FlowDefinition");
+    pub const FLOW_DEFINITION: Prop<CfnIntegration, integration::FlowDefinition> = Prop::new("FlowDefinition");
     /// Key of `ObjectTypeName`, for [`Handle::set`].
-    pub const OBJECT_TYPE_NAME: Prop<String> = Prop::new("ObjectTypeName");
+    pub const OBJECT_TYPE_NAME: Prop<CfnIntegration, String> = Prop::new("ObjectTypeName");
     /// Key of `ObjectTypeNames`, for [`Handle::set`].
-    pub const OBJECT_TYPE_NAMES: Prop<Vec<integration::ObjectTypeMapping>> = Prop::new("ObjectTypeNames");
+    pub const OBJECT_TYPE_NAMES: Prop<CfnIntegration, Vec<integration::ObjectTypeMapping>> = Prop::new("ObjectTypeNames");
     /// Key of `Scope`, for [`Handle::set`].
-    pub const SCOPE: Prop<integration::ScopeType> = Prop::new("Scope");
+    pub const SCOPE: Prop<CfnIntegration, integration::ScopeType> = Prop::new("Scope");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<integration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIntegration, Vec<integration::Tag>> = Prop::new("Tags");
     /// Key of `Uri`, for [`Handle::set`].
-    pub const URI: Prop<String> = Prop::new("Uri");
+    pub const URI: Prop<CfnIntegration, String> = Prop::new("Uri");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIntegrationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &integration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIntegrationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &integration::PROPS_SHAPE, props.into())?;
         Ok(CfnIntegration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIntegration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time of this integration got created
@@ -3848,36 +3926,49 @@ impl CfnObjectType {
     pub const CFN_TYPE: &'static str = "AWS::CustomerProfiles::ObjectType";
 
     /// Key of `AllowProfileCreation`, for [`Handle::set`].
-    pub const ALLOW_PROFILE_CREATION: Prop<bool> = Prop::new("AllowProfileCreation");
+    pub const ALLOW_PROFILE_CREATION: Prop<CfnObjectType, bool> = Prop::new("AllowProfileCreation");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnObjectType, String> = Prop::new("Description");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnObjectType, String> = Prop::new("DomainName");
     /// Key of `EncryptionKey`, for [`Handle::set`].
-    pub const ENCRYPTION_KEY: Prop<String> = Prop::new("EncryptionKey");
+    pub const ENCRYPTION_KEY: Prop<CfnObjectType, String> = Prop::new("EncryptionKey");
     /// Key of `ExpirationDays`, for [`Handle::set`].
-    pub const EXPIRATION_DAYS: Prop<i64> = Prop::new("ExpirationDays");
+    pub const EXPIRATION_DAYS: Prop<CfnObjectType, i64> = Prop::new("ExpirationDays");
     /// Key of `Fields`, for [`Handle::set`].
-    pub const FIELDS: Prop<Vec<object_type::FieldMap>> = Prop::new("Fields");
+    pub const FIELDS: Prop<CfnObjectType, Vec<object_type::FieldMap>> = Prop::new("Fields");
     /// Key of `Keys`, for [`Handle::set`].
-    pub const KEYS: Prop<Vec<object_type::KeyMap>> = Prop::new("Keys");
+    pub const KEYS: Prop<CfnObjectType, Vec<object_type::KeyMap>> = Prop::new("Keys");
     /// Key of `MaxProfileObjectCount`, for [`Handle::set`].
-    pub const MAX_PROFILE_OBJECT_COUNT: Prop<i64> = Prop::new("MaxProfileObjectCount");
+    pub const MAX_PROFILE_OBJECT_COUNT: Prop<CfnObjectType, i64> = Prop::new("MaxProfileObjectCount");
     /// Key of `ObjectTypeName`, for [`Handle::set`].
-    pub const OBJECT_TYPE_NAME: Prop<String> = Prop::new("ObjectTypeName");
+    pub const OBJECT_TYPE_NAME: Prop<CfnObjectType, String> = Prop::new("ObjectTypeName");
     /// Key of `SourceLastUpdatedTimestampFormat`, for [`Handle::set`].
-    pub const SOURCE_LAST_UPDATED_TIMESTAMP_FORMAT: Prop<String> = Prop::new("SourceLastUpdatedTimestampFormat");
+    pub const SOURCE_LAST_UPDATED_TIMESTAMP_FORMAT: Prop<CfnObjectType, String> = Prop::new("SourceLastUpdatedTimestampFormat");
     /// Key of `SourcePriority`, for [`Handle::set`].
-    pub const SOURCE_PRIORITY: Prop<i64> = Prop::new("SourcePriority");
+    pub const SOURCE_PRIORITY: Prop<CfnObjectType, i64> = Prop::new("SourcePriority");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<object_type::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnObjectType, Vec<object_type::Tag>> = Prop::new("Tags");
     /// Key of `TemplateId`, for [`Handle::set`].
-    pub const TEMPLATE_ID: Prop<String> = Prop::new("TemplateId");
+    pub const TEMPLATE_ID: Prop<CfnObjectType, String> = Prop::new("TemplateId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnObjectTypeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &object_type::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnObjectTypeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &object_type::PROPS_SHAPE, props.into())?;
         Ok(CfnObjectType { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnObjectType::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time of this integration got created.
@@ -4147,22 +4238,35 @@ impl CfnRecommender {
     pub const CFN_TYPE: &'static str = "AWS::CustomerProfiles::Recommender";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRecommender, String> = Prop::new("Description");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnRecommender, String> = Prop::new("DomainName");
     /// Key of `RecommenderConfig`, for [`Handle::set`].
-    pub const RECOMMENDER_CONFIG: Prop<recommender::RecommenderConfig> = Prop::new("RecommenderConfig");
+    pub const RECOMMENDER_CONFIG: Prop<CfnRecommender, recommender::RecommenderConfig> = Prop::new("RecommenderConfig");
     /// Key of `RecommenderName`, for [`Handle::set`].
-    pub const RECOMMENDER_NAME: Prop<String> = Prop::new("RecommenderName");
+    pub const RECOMMENDER_NAME: Prop<CfnRecommender, String> = Prop::new("RecommenderName");
     /// Key of `RecommenderRecipeName`, for [`Handle::set`].
-    pub const RECOMMENDER_RECIPE_NAME: Prop<recommender::RecommenderRecipeName> = Prop::new("RecommenderRecipeName");
+    pub const RECOMMENDER_RECIPE_NAME: Prop<CfnRecommender, recommender::RecommenderRecipeName> = Prop::new("RecommenderRecipeName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<recommender::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRecommender, Vec<recommender::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRecommenderProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &recommender::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRecommenderProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &recommender::PROPS_SHAPE, props.into())?;
         Ok(CfnRecommender { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRecommender::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp of when the recommender was created.
@@ -4324,22 +4428,35 @@ impl CfnRecommenderFilter {
     pub const CFN_TYPE: &'static str = "AWS::CustomerProfiles::RecommenderFilter";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRecommenderFilter, String> = Prop::new("Description");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnRecommenderFilter, String> = Prop::new("DomainName");
     /// Key of `RecommenderFilterExpression`, for [`Handle::set`].
-    pub const RECOMMENDER_FILTER_EXPRESSION: Prop<String> = Prop::new("RecommenderFilterExpression");
+    pub const RECOMMENDER_FILTER_EXPRESSION: Prop<CfnRecommenderFilter, String> = Prop::new("RecommenderFilterExpression");
     /// Key of `RecommenderFilterName`, for [`Handle::set`].
-    pub const RECOMMENDER_FILTER_NAME: Prop<String> = Prop::new("RecommenderFilterName");
+    pub const RECOMMENDER_FILTER_NAME: Prop<CfnRecommenderFilter, String> = Prop::new("RecommenderFilterName");
     /// Key of `RecommenderSchemaName`, for [`Handle::set`].
-    pub const RECOMMENDER_SCHEMA_NAME: Prop<String> = Prop::new("RecommenderSchemaName");
+    pub const RECOMMENDER_SCHEMA_NAME: Prop<CfnRecommenderFilter, String> = Prop::new("RecommenderSchemaName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<recommender_filter::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRecommenderFilter, Vec<recommender_filter::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRecommenderFilterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &recommender_filter::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRecommenderFilterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &recommender_filter::PROPS_SHAPE, props.into())?;
         Ok(CfnRecommenderFilter { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRecommenderFilter::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp of when the recommender filter was created.
@@ -4555,18 +4672,31 @@ impl CfnRecommenderSchema {
     pub const CFN_TYPE: &'static str = "AWS::CustomerProfiles::RecommenderSchema";
 
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnRecommenderSchema, String> = Prop::new("DomainName");
     /// Key of `Fields`, for [`Handle::set`].
-    pub const FIELDS: Prop<Map<Vec<recommender_schema::RecommenderSchemaField>>> = Prop::new("Fields");
+    pub const FIELDS: Prop<CfnRecommenderSchema, Map<Vec<recommender_schema::RecommenderSchemaField>>> = Prop::new("Fields");
     /// Key of `RecommenderSchemaName`, for [`Handle::set`].
-    pub const RECOMMENDER_SCHEMA_NAME: Prop<String> = Prop::new("RecommenderSchemaName");
+    pub const RECOMMENDER_SCHEMA_NAME: Prop<CfnRecommenderSchema, String> = Prop::new("RecommenderSchemaName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<recommender_schema::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRecommenderSchema, Vec<recommender_schema::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRecommenderSchemaProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &recommender_schema::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRecommenderSchemaProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &recommender_schema::PROPS_SHAPE, props.into())?;
         Ok(CfnRecommenderSchema { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRecommenderSchema::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -4982,26 +5112,39 @@ impl CfnSegmentDefinition {
     pub const CFN_TYPE: &'static str = "AWS::CustomerProfiles::SegmentDefinition";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSegmentDefinition, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnSegmentDefinition, String> = Prop::new("DisplayName");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnSegmentDefinition, String> = Prop::new("DomainName");
     /// Key of `SegmentDefinitionName`, for [`Handle::set`].
-    pub const SEGMENT_DEFINITION_NAME: Prop<String> = Prop::new("SegmentDefinitionName");
+    pub const SEGMENT_DEFINITION_NAME: Prop<CfnSegmentDefinition, String> = Prop::new("SegmentDefinitionName");
     /// Key of `SegmentGroups`, for [`Handle::set`].
-    pub const SEGMENT_GROUPS: Prop<segment_definition::SegmentGroup> = Prop::new("SegmentGroups");
+    pub const SEGMENT_GROUPS: Prop<CfnSegmentDefinition, segment_definition::SegmentGroup> = Prop::new("SegmentGroups");
     /// Key of `SegmentSort`, for [`Handle::set`].
-    pub const SEGMENT_SORT: Prop<segment_definition::SegmentSort> = Prop::new("SegmentSort");
+    pub const SEGMENT_SORT: Prop<CfnSegmentDefinition, segment_definition::SegmentSort> = Prop::new("SegmentSort");
     /// Key of `SegmentSqlQuery`, for [`Handle::set`].
-    pub const SEGMENT_SQL_QUERY: Prop<String> = Prop::new("SegmentSqlQuery");
+    pub const SEGMENT_SQL_QUERY: Prop<CfnSegmentDefinition, String> = Prop::new("SegmentSqlQuery");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<segment_definition::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSegmentDefinition, Vec<segment_definition::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSegmentDefinitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &segment_definition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSegmentDefinitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &segment_definition::PROPS_SHAPE, props.into())?;
         Ok(CfnSegmentDefinition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSegmentDefinition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time of this segment definition got created.

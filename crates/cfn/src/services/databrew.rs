@@ -814,24 +814,37 @@ impl CfnDataset {
     pub const CFN_TYPE: &'static str = "AWS::DataBrew::Dataset";
 
     /// Key of `Format`, for [`Handle::set`].
-    pub const FORMAT: Prop<dataset::Format> = Prop::new("Format");
+    pub const FORMAT: Prop<CfnDataset, dataset::Format> = Prop::new("Format");
     /// Key of `FormatOptions`, for [`Handle::set`].
-    pub const FORMAT_OPTIONS: Prop<dataset::FormatOptions> = Prop::new("FormatOptions");
+    pub const FORMAT_OPTIONS: Prop<CfnDataset, dataset::FormatOptions> = Prop::new("FormatOptions");
     /// Key of `Input`, for [`Handle::set`].
-    pub const INPUT: Prop<dataset::Input> = Prop::new("Input");
+    pub const INPUT: Prop<CfnDataset, dataset::Input> = Prop::new("Input");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDataset, String> = Prop::new("Name");
     /// Key of `PathOptions`, for [`Handle::set`].
-    pub const PATH_OPTIONS: Prop<dataset::PathOptions> = Prop::new("PathOptions");
+    pub const PATH_OPTIONS: Prop<CfnDataset, dataset::PathOptions> = Prop::new("PathOptions");
     /// Key of `Source`, for [`Handle::set`].
-    pub const SOURCE: Prop<dataset::Source> = Prop::new("Source");
+    pub const SOURCE: Prop<CfnDataset, dataset::Source> = Prop::new("Source");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<dataset::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataset, Vec<dataset::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDatasetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dataset::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDatasetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dataset::PROPS_SHAPE, props.into())?;
         Ok(CfnDataset { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataset::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1909,50 +1922,63 @@ impl CfnJob {
     pub const CFN_TYPE: &'static str = "AWS::DataBrew::Job";
 
     /// Key of `DataCatalogOutputs`, for [`Handle::set`].
-    pub const DATA_CATALOG_OUTPUTS: Prop<Vec<job::DataCatalogOutput>> = Prop::new("DataCatalogOutputs");
+    pub const DATA_CATALOG_OUTPUTS: Prop<CfnJob, Vec<job::DataCatalogOutput>> = Prop::new("DataCatalogOutputs");
     /// Key of `DatabaseOutputs`, for [`Handle::set`].
-    pub const DATABASE_OUTPUTS: Prop<Vec<job::DatabaseOutput>> = Prop::new("DatabaseOutputs");
+    pub const DATABASE_OUTPUTS: Prop<CfnJob, Vec<job::DatabaseOutput>> = Prop::new("DatabaseOutputs");
     /// Key of `DatasetName`, for [`Handle::set`].
-    pub const DATASET_NAME: Prop<String> = Prop::new("DatasetName");
+    pub const DATASET_NAME: Prop<CfnJob, String> = Prop::new("DatasetName");
     /// Key of `EncryptionKeyArn`, for [`Handle::set`].
-    pub const ENCRYPTION_KEY_ARN: Prop<String> = Prop::new("EncryptionKeyArn");
+    pub const ENCRYPTION_KEY_ARN: Prop<CfnJob, String> = Prop::new("EncryptionKeyArn");
     /// Key of `EncryptionMode`, for [`Handle::set`].
-    pub const ENCRYPTION_MODE: Prop<job::EncryptionMode> = Prop::new("EncryptionMode");
+    pub const ENCRYPTION_MODE: Prop<CfnJob, job::EncryptionMode> = Prop::new("EncryptionMode");
     /// Key of `JobSample`, for [`Handle::set`].
-    pub const JOB_SAMPLE: Prop<job::JobSample> = Prop::new("JobSample");
+    pub const JOB_SAMPLE: Prop<CfnJob, job::JobSample> = Prop::new("JobSample");
     /// Key of `LogSubscription`, for [`Handle::set`].
-    pub const LOG_SUBSCRIPTION: Prop<job::LogSubscription> = Prop::new("LogSubscription");
+    pub const LOG_SUBSCRIPTION: Prop<CfnJob, job::LogSubscription> = Prop::new("LogSubscription");
     /// Key of `MaxCapacity`, for [`Handle::set`].
-    pub const MAX_CAPACITY: Prop<i64> = Prop::new("MaxCapacity");
+    pub const MAX_CAPACITY: Prop<CfnJob, i64> = Prop::new("MaxCapacity");
     /// Key of `MaxRetries`, for [`Handle::set`].
-    pub const MAX_RETRIES: Prop<i64> = Prop::new("MaxRetries");
+    pub const MAX_RETRIES: Prop<CfnJob, i64> = Prop::new("MaxRetries");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnJob, String> = Prop::new("Name");
     /// Key of `OutputLocation`, for [`Handle::set`].
-    pub const OUTPUT_LOCATION: Prop<job::OutputLocation> = Prop::new("OutputLocation");
+    pub const OUTPUT_LOCATION: Prop<CfnJob, job::OutputLocation> = Prop::new("OutputLocation");
     /// Key of `Outputs`, for [`Handle::set`].
-    pub const OUTPUTS: Prop<Vec<job::Output>> = Prop::new("Outputs");
+    pub const OUTPUTS: Prop<CfnJob, Vec<job::Output>> = Prop::new("Outputs");
     /// Key of `ProfileConfiguration`, for [`Handle::set`].
-    pub const PROFILE_CONFIGURATION: Prop<job::ProfileConfiguration> = Prop::new("ProfileConfiguration");
+    pub const PROFILE_CONFIGURATION: Prop<CfnJob, job::ProfileConfiguration> = Prop::new("ProfileConfiguration");
     /// Key of `ProjectName`, for [`Handle::set`].
-    pub const PROJECT_NAME: Prop<String> = Prop::new("ProjectName");
+    pub const PROJECT_NAME: Prop<CfnJob, String> = Prop::new("ProjectName");
     /// Key of `Recipe`, for [`Handle::set`].
-    pub const RECIPE: Prop<job::Recipe> = Prop::new("Recipe");
+    pub const RECIPE: Prop<CfnJob, job::Recipe> = Prop::new("Recipe");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnJob, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<job::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnJob, Vec<job::Tag>> = Prop::new("Tags");
     /// Key of `Timeout`, for [`Handle::set`].
-    pub const TIMEOUT: Prop<i64> = Prop::new("Timeout");
+    pub const TIMEOUT: Prop<CfnJob, i64> = Prop::new("Timeout");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<job::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnJob, job::Type> = Prop::new("Type");
     /// Key of `ValidationConfigurations`, for [`Handle::set`].
-    pub const VALIDATION_CONFIGURATIONS: Prop<Vec<job::ValidationConfiguration>> = Prop::new("ValidationConfigurations");
+    pub const VALIDATION_CONFIGURATIONS: Prop<CfnJob, Vec<job::ValidationConfiguration>> = Prop::new("ValidationConfigurations");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnJobProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &job::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnJobProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &job::PROPS_SHAPE, props.into())?;
         Ok(CfnJob { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnJob::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2139,22 +2165,35 @@ impl CfnProject {
     pub const CFN_TYPE: &'static str = "AWS::DataBrew::Project";
 
     /// Key of `DatasetName`, for [`Handle::set`].
-    pub const DATASET_NAME: Prop<String> = Prop::new("DatasetName");
+    pub const DATASET_NAME: Prop<CfnProject, String> = Prop::new("DatasetName");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnProject, String> = Prop::new("Name");
     /// Key of `RecipeName`, for [`Handle::set`].
-    pub const RECIPE_NAME: Prop<String> = Prop::new("RecipeName");
+    pub const RECIPE_NAME: Prop<CfnProject, String> = Prop::new("RecipeName");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnProject, String> = Prop::new("RoleArn");
     /// Key of `Sample`, for [`Handle::set`].
-    pub const SAMPLE: Prop<project::Sample> = Prop::new("Sample");
+    pub const SAMPLE: Prop<CfnProject, project::Sample> = Prop::new("Sample");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<project::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnProject, Vec<project::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProjectProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &project::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProjectProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &project::PROPS_SHAPE, props.into())?;
         Ok(CfnProject { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProject::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2379,18 +2418,31 @@ impl CfnRecipe {
     pub const CFN_TYPE: &'static str = "AWS::DataBrew::Recipe";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRecipe, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRecipe, String> = Prop::new("Name");
     /// Key of `Steps`, for [`Handle::set`].
-    pub const STEPS: Prop<Vec<recipe::RecipeStep>> = Prop::new("Steps");
+    pub const STEPS: Prop<CfnRecipe, Vec<recipe::RecipeStep>> = Prop::new("Steps");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<recipe::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRecipe, Vec<recipe::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRecipeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &recipe::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRecipeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &recipe::PROPS_SHAPE, props.into())?;
         Ok(CfnRecipe { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRecipe::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2723,20 +2775,33 @@ impl CfnRuleset {
     pub const CFN_TYPE: &'static str = "AWS::DataBrew::Ruleset";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRuleset, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRuleset, String> = Prop::new("Name");
     /// Key of `Rules`, for [`Handle::set`].
-    pub const RULES: Prop<Vec<ruleset::Rule>> = Prop::new("Rules");
+    pub const RULES: Prop<CfnRuleset, Vec<ruleset::Rule>> = Prop::new("Rules");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<ruleset::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRuleset, Vec<ruleset::Tag>> = Prop::new("Tags");
     /// Key of `TargetArn`, for [`Handle::set`].
-    pub const TARGET_ARN: Prop<String> = Prop::new("TargetArn");
+    pub const TARGET_ARN: Prop<CfnRuleset, String> = Prop::new("TargetArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRulesetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ruleset::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRulesetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ruleset::PROPS_SHAPE, props.into())?;
         Ok(CfnRuleset { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRuleset::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2847,18 +2912,31 @@ impl CfnSchedule {
     pub const CFN_TYPE: &'static str = "AWS::DataBrew::Schedule";
 
     /// Key of `CronExpression`, for [`Handle::set`].
-    pub const CRON_EXPRESSION: Prop<String> = Prop::new("CronExpression");
+    pub const CRON_EXPRESSION: Prop<CfnSchedule, String> = Prop::new("CronExpression");
     /// Key of `JobNames`, for [`Handle::set`].
-    pub const JOB_NAMES: Prop<Vec<String>> = Prop::new("JobNames");
+    pub const JOB_NAMES: Prop<CfnSchedule, Vec<String>> = Prop::new("JobNames");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSchedule, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<schedule::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSchedule, Vec<schedule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnScheduleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &schedule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnScheduleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &schedule::PROPS_SHAPE, props.into())?;
         Ok(CfnSchedule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSchedule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 

@@ -145,18 +145,31 @@ impl CfnDataSet {
     pub const CFN_TYPE: &'static str = "AWS::DataExchange::DataSet";
 
     /// Key of `AssetType`, for [`Handle::set`].
-    pub const ASSET_TYPE: Prop<data_set::AssetType> = Prop::new("AssetType");
+    pub const ASSET_TYPE: Prop<CfnDataSet, data_set::AssetType> = Prop::new("AssetType");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDataSet, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDataSet, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<data_set::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataSet, Vec<data_set::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_set::PROPS_SHAPE, props.into())?;
         Ok(CfnDataSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN for the data set.
@@ -510,16 +523,29 @@ impl CfnEventAction {
     pub const CFN_TYPE: &'static str = "AWS::DataExchange::EventAction";
 
     /// Key of `Action`, for [`Handle::set`].
-    pub const ACTION: Prop<event_action::Action> = Prop::new("Action");
+    pub const ACTION: Prop<CfnEventAction, event_action::Action> = Prop::new("Action");
     /// Key of `Event`, for [`Handle::set`].
-    pub const EVENT: Prop<event_action::Event> = Prop::new("Event");
+    pub const EVENT: Prop<CfnEventAction, event_action::Event> = Prop::new("Event");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<event_action::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEventAction, Vec<event_action::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEventActionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &event_action::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEventActionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &event_action::PROPS_SHAPE, props.into())?;
         Ok(CfnEventAction { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEventAction::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN for the event action.

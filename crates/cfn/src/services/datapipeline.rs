@@ -323,24 +323,37 @@ impl CfnPipeline {
     pub const CFN_TYPE: &'static str = "AWS::DataPipeline::Pipeline";
 
     /// Key of `Activate`, for [`Handle::set`].
-    pub const ACTIVATE: Prop<bool> = Prop::new("Activate");
+    pub const ACTIVATE: Prop<CfnPipeline, bool> = Prop::new("Activate");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPipeline, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPipeline, String> = Prop::new("Name");
     /// Key of `ParameterObjects`, for [`Handle::set`].
-    pub const PARAMETER_OBJECTS: Prop<Vec<pipeline::ParameterObject>> = Prop::new("ParameterObjects");
+    pub const PARAMETER_OBJECTS: Prop<CfnPipeline, Vec<pipeline::ParameterObject>> = Prop::new("ParameterObjects");
     /// Key of `ParameterValues`, for [`Handle::set`].
-    pub const PARAMETER_VALUES: Prop<Vec<pipeline::ParameterValue>> = Prop::new("ParameterValues");
+    pub const PARAMETER_VALUES: Prop<CfnPipeline, Vec<pipeline::ParameterValue>> = Prop::new("ParameterValues");
     /// Key of `PipelineObjects`, for [`Handle::set`].
-    pub const PIPELINE_OBJECTS: Prop<Vec<pipeline::PipelineObject>> = Prop::new("PipelineObjects");
+    pub const PIPELINE_OBJECTS: Prop<CfnPipeline, Vec<pipeline::PipelineObject>> = Prop::new("PipelineObjects");
     /// Key of `PipelineTags`, for [`Handle::set`].
-    pub const PIPELINE_TAGS: Prop<Vec<pipeline::PipelineTag>> = Prop::new("PipelineTags");
+    pub const PIPELINE_TAGS: Prop<CfnPipeline, Vec<pipeline::PipelineTag>> = Prop::new("PipelineTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPipelineProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &pipeline::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPipelineProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &pipeline::PROPS_SHAPE, props.into())?;
         Ok(CfnPipeline { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPipeline::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt PipelineId`)

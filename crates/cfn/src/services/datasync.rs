@@ -109,22 +109,35 @@ impl CfnAgent {
     pub const CFN_TYPE: &'static str = "AWS::DataSync::Agent";
 
     /// Key of `ActivationKey`, for [`Handle::set`].
-    pub const ACTIVATION_KEY: Prop<String> = Prop::new("ActivationKey");
+    pub const ACTIVATION_KEY: Prop<CfnAgent, String> = Prop::new("ActivationKey");
     /// Key of `AgentName`, for [`Handle::set`].
-    pub const AGENT_NAME: Prop<String> = Prop::new("AgentName");
+    pub const AGENT_NAME: Prop<CfnAgent, String> = Prop::new("AgentName");
     /// Key of `SecurityGroupArns`, for [`Handle::set`].
-    pub const SECURITY_GROUP_ARNS: Prop<Vec<String>> = Prop::new("SecurityGroupArns");
+    pub const SECURITY_GROUP_ARNS: Prop<CfnAgent, Vec<String>> = Prop::new("SecurityGroupArns");
     /// Key of `SubnetArns`, for [`Handle::set`].
-    pub const SUBNET_ARNS: Prop<Vec<String>> = Prop::new("SubnetArns");
+    pub const SUBNET_ARNS: Prop<CfnAgent, Vec<String>> = Prop::new("SubnetArns");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<agent::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAgent, Vec<agent::Tag>> = Prop::new("Tags");
     /// Key of `VpcEndpointId`, for [`Handle::set`].
-    pub const VPC_ENDPOINT_ID: Prop<String> = Prop::new("VpcEndpointId");
+    pub const VPC_ENDPOINT_ID: Prop<CfnAgent, String> = Prop::new("VpcEndpointId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAgentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &agent::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAgentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &agent::PROPS_SHAPE, props.into())?;
         Ok(CfnAgent { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAgent::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The DataSync Agent ARN.
@@ -524,32 +537,45 @@ impl CfnLocationAzureBlob {
     pub const CFN_TYPE: &'static str = "AWS::DataSync::LocationAzureBlob";
 
     /// Key of `AgentArns`, for [`Handle::set`].
-    pub const AGENT_ARNS: Prop<Vec<String>> = Prop::new("AgentArns");
+    pub const AGENT_ARNS: Prop<CfnLocationAzureBlob, Vec<String>> = Prop::new("AgentArns");
     /// Key of `AzureAccessTier`, for [`Handle::set`].
-    pub const AZURE_ACCESS_TIER: Prop<location_azure_blob::AzureAccessTier> = Prop::new("AzureAccessTier");
+    pub const AZURE_ACCESS_TIER: Prop<CfnLocationAzureBlob, location_azure_blob::AzureAccessTier> = Prop::new("AzureAccessTier");
     /// Key of `AzureBlobAuthenticationType`, for [`Handle::set`].
-    pub const AZURE_BLOB_AUTHENTICATION_TYPE: Prop<location_azure_blob::AzureBlobAuthenticationType> = Prop::new("AzureBlobAuthenticationType");
+    pub const AZURE_BLOB_AUTHENTICATION_TYPE: Prop<CfnLocationAzureBlob, location_azure_blob::AzureBlobAuthenticationType> = Prop::new("AzureBlobAuthenticationType");
     /// Key of `AzureBlobContainerUrl`, for [`Handle::set`].
-    pub const AZURE_BLOB_CONTAINER_URL: Prop<String> = Prop::new("AzureBlobContainerUrl");
+    pub const AZURE_BLOB_CONTAINER_URL: Prop<CfnLocationAzureBlob, String> = Prop::new("AzureBlobContainerUrl");
     /// Key of `AzureBlobSasConfiguration`, for [`Handle::set`].
-    pub const AZURE_BLOB_SAS_CONFIGURATION: Prop<location_azure_blob::AzureBlobSasConfiguration> = Prop::new("AzureBlobSasConfiguration");
+    pub const AZURE_BLOB_SAS_CONFIGURATION: Prop<CfnLocationAzureBlob, location_azure_blob::AzureBlobSasConfiguration> = Prop::new("AzureBlobSasConfiguration");
     /// Key of `AzureBlobType`, for [`Handle::set`].
-    pub const AZURE_BLOB_TYPE: Prop<location_azure_blob::AzureBlobType> = Prop::new("AzureBlobType");
+    pub const AZURE_BLOB_TYPE: Prop<CfnLocationAzureBlob, location_azure_blob::AzureBlobType> = Prop::new("AzureBlobType");
     /// Key of `CmkSecretConfig`, for [`Handle::set`].
-    pub const CMK_SECRET_CONFIG: Prop<location_azure_blob::CmkSecretConfig> = Prop::new("CmkSecretConfig");
+    pub const CMK_SECRET_CONFIG: Prop<CfnLocationAzureBlob, location_azure_blob::CmkSecretConfig> = Prop::new("CmkSecretConfig");
     /// Key of `CustomSecretConfig`, for [`Handle::set`].
-    pub const CUSTOM_SECRET_CONFIG: Prop<location_azure_blob::CustomSecretConfig> = Prop::new("CustomSecretConfig");
+    pub const CUSTOM_SECRET_CONFIG: Prop<CfnLocationAzureBlob, location_azure_blob::CustomSecretConfig> = Prop::new("CustomSecretConfig");
     /// Key of `FederatedIdentity`, for [`Handle::set`].
-    pub const FEDERATED_IDENTITY: Prop<location_azure_blob::AzureFederatedIdentityConfig> = Prop::new("FederatedIdentity");
+    pub const FEDERATED_IDENTITY: Prop<CfnLocationAzureBlob, location_azure_blob::AzureFederatedIdentityConfig> = Prop::new("FederatedIdentity");
     /// Key of `Subdirectory`, for [`Handle::set`].
-    pub const SUBDIRECTORY: Prop<String> = Prop::new("Subdirectory");
+    pub const SUBDIRECTORY: Prop<CfnLocationAzureBlob, String> = Prop::new("Subdirectory");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<location_azure_blob::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLocationAzureBlob, Vec<location_azure_blob::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLocationAzureBlobProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &location_azure_blob::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLocationAzureBlobProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &location_azure_blob::PROPS_SHAPE, props.into())?;
         Ok(CfnLocationAzureBlob { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLocationAzureBlob::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
@@ -764,24 +790,37 @@ impl CfnLocationEFS {
     pub const CFN_TYPE: &'static str = "AWS::DataSync::LocationEFS";
 
     /// Key of `AccessPointArn`, for [`Handle::set`].
-    pub const ACCESS_POINT_ARN: Prop<String> = Prop::new("AccessPointArn");
+    pub const ACCESS_POINT_ARN: Prop<CfnLocationEFS, String> = Prop::new("AccessPointArn");
     /// Key of `Ec2Config`, for [`Handle::set`].
-    pub const EC2_CONFIG: Prop<location_efs::Ec2Config> = Prop::new("Ec2Config");
+    pub const EC2_CONFIG: Prop<CfnLocationEFS, location_efs::Ec2Config> = Prop::new("Ec2Config");
     /// Key of `EfsFilesystemArn`, for [`Handle::set`].
-    pub const EFS_FILESYSTEM_ARN: Prop<String> = Prop::new("EfsFilesystemArn");
+    pub const EFS_FILESYSTEM_ARN: Prop<CfnLocationEFS, String> = Prop::new("EfsFilesystemArn");
     /// Key of `FileSystemAccessRoleArn`, for [`Handle::set`].
-    pub const FILE_SYSTEM_ACCESS_ROLE_ARN: Prop<String> = Prop::new("FileSystemAccessRoleArn");
+    pub const FILE_SYSTEM_ACCESS_ROLE_ARN: Prop<CfnLocationEFS, String> = Prop::new("FileSystemAccessRoleArn");
     /// Key of `InTransitEncryption`, for [`Handle::set`].
-    pub const IN_TRANSIT_ENCRYPTION: Prop<location_efs::InTransitEncryption> = Prop::new("InTransitEncryption");
+    pub const IN_TRANSIT_ENCRYPTION: Prop<CfnLocationEFS, location_efs::InTransitEncryption> = Prop::new("InTransitEncryption");
     /// Key of `Subdirectory`, for [`Handle::set`].
-    pub const SUBDIRECTORY: Prop<String> = Prop::new("Subdirectory");
+    pub const SUBDIRECTORY: Prop<CfnLocationEFS, String> = Prop::new("Subdirectory");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<location_efs::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLocationEFS, Vec<location_efs::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLocationEFSProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &location_efs::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLocationEFSProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &location_efs::PROPS_SHAPE, props.into())?;
         Ok(CfnLocationEFS { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLocationEFS::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the Amazon EFS file system location that is created.
@@ -908,18 +947,31 @@ impl CfnLocationFSxLustre {
     pub const CFN_TYPE: &'static str = "AWS::DataSync::LocationFSxLustre";
 
     /// Key of `FsxFilesystemArn`, for [`Handle::set`].
-    pub const FSX_FILESYSTEM_ARN: Prop<String> = Prop::new("FsxFilesystemArn");
+    pub const FSX_FILESYSTEM_ARN: Prop<CfnLocationFSxLustre, String> = Prop::new("FsxFilesystemArn");
     /// Key of `SecurityGroupArns`, for [`Handle::set`].
-    pub const SECURITY_GROUP_ARNS: Prop<Vec<String>> = Prop::new("SecurityGroupArns");
+    pub const SECURITY_GROUP_ARNS: Prop<CfnLocationFSxLustre, Vec<String>> = Prop::new("SecurityGroupArns");
     /// Key of `Subdirectory`, for [`Handle::set`].
-    pub const SUBDIRECTORY: Prop<String> = Prop::new("Subdirectory");
+    pub const SUBDIRECTORY: Prop<CfnLocationFSxLustre, String> = Prop::new("Subdirectory");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<location_f_sx_lustre::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLocationFSxLustre, Vec<location_f_sx_lustre::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLocationFSxLustreProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &location_f_sx_lustre::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLocationFSxLustreProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &location_f_sx_lustre::PROPS_SHAPE, props.into())?;
         Ok(CfnLocationFSxLustre { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLocationFSxLustre::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the Amazon FSx for Lustre file system location that is created.
@@ -1373,20 +1425,33 @@ impl CfnLocationFSxONTAP {
     pub const CFN_TYPE: &'static str = "AWS::DataSync::LocationFSxONTAP";
 
     /// Key of `Protocol`, for [`Handle::set`].
-    pub const PROTOCOL: Prop<location_f_sx_ontap::Protocol> = Prop::new("Protocol");
+    pub const PROTOCOL: Prop<CfnLocationFSxONTAP, location_f_sx_ontap::Protocol> = Prop::new("Protocol");
     /// Key of `SecurityGroupArns`, for [`Handle::set`].
-    pub const SECURITY_GROUP_ARNS: Prop<Vec<String>> = Prop::new("SecurityGroupArns");
+    pub const SECURITY_GROUP_ARNS: Prop<CfnLocationFSxONTAP, Vec<String>> = Prop::new("SecurityGroupArns");
     /// Key of `StorageVirtualMachineArn`, for [`Handle::set`].
-    pub const STORAGE_VIRTUAL_MACHINE_ARN: Prop<String> = Prop::new("StorageVirtualMachineArn");
+    pub const STORAGE_VIRTUAL_MACHINE_ARN: Prop<CfnLocationFSxONTAP, String> = Prop::new("StorageVirtualMachineArn");
     /// Key of `Subdirectory`, for [`Handle::set`].
-    pub const SUBDIRECTORY: Prop<String> = Prop::new("Subdirectory");
+    pub const SUBDIRECTORY: Prop<CfnLocationFSxONTAP, String> = Prop::new("Subdirectory");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<location_f_sx_ontap::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLocationFSxONTAP, Vec<location_f_sx_ontap::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLocationFSxONTAPProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &location_f_sx_ontap::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLocationFSxONTAPProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &location_f_sx_ontap::PROPS_SHAPE, props.into())?;
         Ok(CfnLocationFSxONTAP { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLocationFSxONTAP::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) for the FSx ONAP file system.
@@ -1647,20 +1712,33 @@ impl CfnLocationFSxOpenZFS {
     pub const CFN_TYPE: &'static str = "AWS::DataSync::LocationFSxOpenZFS";
 
     /// Key of `FsxFilesystemArn`, for [`Handle::set`].
-    pub const FSX_FILESYSTEM_ARN: Prop<String> = Prop::new("FsxFilesystemArn");
+    pub const FSX_FILESYSTEM_ARN: Prop<CfnLocationFSxOpenZFS, String> = Prop::new("FsxFilesystemArn");
     /// Key of `Protocol`, for [`Handle::set`].
-    pub const PROTOCOL: Prop<location_f_sx_open_zfs::Protocol> = Prop::new("Protocol");
+    pub const PROTOCOL: Prop<CfnLocationFSxOpenZFS, location_f_sx_open_zfs::Protocol> = Prop::new("Protocol");
     /// Key of `SecurityGroupArns`, for [`Handle::set`].
-    pub const SECURITY_GROUP_ARNS: Prop<Vec<String>> = Prop::new("SecurityGroupArns");
+    pub const SECURITY_GROUP_ARNS: Prop<CfnLocationFSxOpenZFS, Vec<String>> = Prop::new("SecurityGroupArns");
     /// Key of `Subdirectory`, for [`Handle::set`].
-    pub const SUBDIRECTORY: Prop<String> = Prop::new("Subdirectory");
+    pub const SUBDIRECTORY: Prop<CfnLocationFSxOpenZFS, String> = Prop::new("Subdirectory");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<location_f_sx_open_zfs::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLocationFSxOpenZFS, Vec<location_f_sx_open_zfs::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLocationFSxOpenZFSProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &location_f_sx_open_zfs::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLocationFSxOpenZFSProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &location_f_sx_open_zfs::PROPS_SHAPE, props.into())?;
         Ok(CfnLocationFSxOpenZFS { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLocationFSxOpenZFS::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the Amazon FSx OpenZFS file system location that is created.
@@ -1876,28 +1954,41 @@ impl CfnLocationFSxWindows {
     pub const CFN_TYPE: &'static str = "AWS::DataSync::LocationFSxWindows";
 
     /// Key of `CmkSecretConfig`, for [`Handle::set`].
-    pub const CMK_SECRET_CONFIG: Prop<location_f_sx_windows::CmkSecretConfig> = Prop::new("CmkSecretConfig");
+    pub const CMK_SECRET_CONFIG: Prop<CfnLocationFSxWindows, location_f_sx_windows::CmkSecretConfig> = Prop::new("CmkSecretConfig");
     /// Key of `CustomSecretConfig`, for [`Handle::set`].
-    pub const CUSTOM_SECRET_CONFIG: Prop<location_f_sx_windows::CustomSecretConfig> = Prop::new("CustomSecretConfig");
+    pub const CUSTOM_SECRET_CONFIG: Prop<CfnLocationFSxWindows, location_f_sx_windows::CustomSecretConfig> = Prop::new("CustomSecretConfig");
     /// Key of `Domain`, for [`Handle::set`].
-    pub const DOMAIN: Prop<String> = Prop::new("Domain");
+    pub const DOMAIN: Prop<CfnLocationFSxWindows, String> = Prop::new("Domain");
     /// Key of `FsxFilesystemArn`, for [`Handle::set`].
-    pub const FSX_FILESYSTEM_ARN: Prop<String> = Prop::new("FsxFilesystemArn");
+    pub const FSX_FILESYSTEM_ARN: Prop<CfnLocationFSxWindows, String> = Prop::new("FsxFilesystemArn");
     /// Key of `Password`, for [`Handle::set`].
-    pub const PASSWORD: Prop<String> = Prop::new("Password");
+    pub const PASSWORD: Prop<CfnLocationFSxWindows, String> = Prop::new("Password");
     /// Key of `SecurityGroupArns`, for [`Handle::set`].
-    pub const SECURITY_GROUP_ARNS: Prop<Vec<String>> = Prop::new("SecurityGroupArns");
+    pub const SECURITY_GROUP_ARNS: Prop<CfnLocationFSxWindows, Vec<String>> = Prop::new("SecurityGroupArns");
     /// Key of `Subdirectory`, for [`Handle::set`].
-    pub const SUBDIRECTORY: Prop<String> = Prop::new("Subdirectory");
+    pub const SUBDIRECTORY: Prop<CfnLocationFSxWindows, String> = Prop::new("Subdirectory");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<location_f_sx_windows::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLocationFSxWindows, Vec<location_f_sx_windows::Tag>> = Prop::new("Tags");
     /// Key of `User`, for [`Handle::set`].
-    pub const USER: Prop<String> = Prop::new("User");
+    pub const USER: Prop<CfnLocationFSxWindows, String> = Prop::new("User");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLocationFSxWindowsProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &location_f_sx_windows::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLocationFSxWindowsProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &location_f_sx_windows::PROPS_SHAPE, props.into())?;
         Ok(CfnLocationFSxWindows { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLocationFSxWindows::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
@@ -2305,40 +2396,53 @@ impl CfnLocationHDFS {
     pub const CFN_TYPE: &'static str = "AWS::DataSync::LocationHDFS";
 
     /// Key of `AgentArns`, for [`Handle::set`].
-    pub const AGENT_ARNS: Prop<Vec<String>> = Prop::new("AgentArns");
+    pub const AGENT_ARNS: Prop<CfnLocationHDFS, Vec<String>> = Prop::new("AgentArns");
     /// Key of `AuthenticationType`, for [`Handle::set`].
-    pub const AUTHENTICATION_TYPE: Prop<location_hdfs::AuthenticationType> = Prop::new("AuthenticationType");
+    pub const AUTHENTICATION_TYPE: Prop<CfnLocationHDFS, location_hdfs::AuthenticationType> = Prop::new("AuthenticationType");
     /// Key of `BlockSize`, for [`Handle::set`].
-    pub const BLOCK_SIZE: Prop<i64> = Prop::new("BlockSize");
+    pub const BLOCK_SIZE: Prop<CfnLocationHDFS, i64> = Prop::new("BlockSize");
     /// Key of `CmkSecretConfig`, for [`Handle::set`].
-    pub const CMK_SECRET_CONFIG: Prop<location_hdfs::CmkSecretConfig> = Prop::new("CmkSecretConfig");
+    pub const CMK_SECRET_CONFIG: Prop<CfnLocationHDFS, location_hdfs::CmkSecretConfig> = Prop::new("CmkSecretConfig");
     /// Key of `CustomSecretConfig`, for [`Handle::set`].
-    pub const CUSTOM_SECRET_CONFIG: Prop<location_hdfs::CustomSecretConfig> = Prop::new("CustomSecretConfig");
+    pub const CUSTOM_SECRET_CONFIG: Prop<CfnLocationHDFS, location_hdfs::CustomSecretConfig> = Prop::new("CustomSecretConfig");
     /// Key of `KerberosKeytab`, for [`Handle::set`].
-    pub const KERBEROS_KEYTAB: Prop<String> = Prop::new("KerberosKeytab");
+    pub const KERBEROS_KEYTAB: Prop<CfnLocationHDFS, String> = Prop::new("KerberosKeytab");
     /// Key of `KerberosKrb5Conf`, for [`Handle::set`].
-    pub const KERBEROS_KRB5_CONF: Prop<String> = Prop::new("KerberosKrb5Conf");
+    pub const KERBEROS_KRB5_CONF: Prop<CfnLocationHDFS, String> = Prop::new("KerberosKrb5Conf");
     /// Key of `KerberosPrincipal`, for [`Handle::set`].
-    pub const KERBEROS_PRINCIPAL: Prop<String> = Prop::new("KerberosPrincipal");
+    pub const KERBEROS_PRINCIPAL: Prop<CfnLocationHDFS, String> = Prop::new("KerberosPrincipal");
     /// Key of `KmsKeyProviderUri`, for [`Handle::set`].
-    pub const KMS_KEY_PROVIDER_URI: Prop<String> = Prop::new("KmsKeyProviderUri");
+    pub const KMS_KEY_PROVIDER_URI: Prop<CfnLocationHDFS, String> = Prop::new("KmsKeyProviderUri");
     /// Key of `NameNodes`, for [`Handle::set`].
-    pub const NAME_NODES: Prop<Vec<location_hdfs::NameNode>> = Prop::new("NameNodes");
+    pub const NAME_NODES: Prop<CfnLocationHDFS, Vec<location_hdfs::NameNode>> = Prop::new("NameNodes");
     /// Key of `QopConfiguration`, for [`Handle::set`].
-    pub const QOP_CONFIGURATION: Prop<location_hdfs::QopConfiguration> = Prop::new("QopConfiguration");
+    pub const QOP_CONFIGURATION: Prop<CfnLocationHDFS, location_hdfs::QopConfiguration> = Prop::new("QopConfiguration");
     /// Key of `ReplicationFactor`, for [`Handle::set`].
-    pub const REPLICATION_FACTOR: Prop<i64> = Prop::new("ReplicationFactor");
+    pub const REPLICATION_FACTOR: Prop<CfnLocationHDFS, i64> = Prop::new("ReplicationFactor");
     /// Key of `SimpleUser`, for [`Handle::set`].
-    pub const SIMPLE_USER: Prop<String> = Prop::new("SimpleUser");
+    pub const SIMPLE_USER: Prop<CfnLocationHDFS, String> = Prop::new("SimpleUser");
     /// Key of `Subdirectory`, for [`Handle::set`].
-    pub const SUBDIRECTORY: Prop<String> = Prop::new("Subdirectory");
+    pub const SUBDIRECTORY: Prop<CfnLocationHDFS, String> = Prop::new("Subdirectory");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<location_hdfs::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLocationHDFS, Vec<location_hdfs::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLocationHDFSProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &location_hdfs::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLocationHDFSProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &location_hdfs::PROPS_SHAPE, props.into())?;
         Ok(CfnLocationHDFS { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLocationHDFS::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
@@ -2570,20 +2674,33 @@ impl CfnLocationNFS {
     pub const CFN_TYPE: &'static str = "AWS::DataSync::LocationNFS";
 
     /// Key of `MountOptions`, for [`Handle::set`].
-    pub const MOUNT_OPTIONS: Prop<location_nfs::MountOptions> = Prop::new("MountOptions");
+    pub const MOUNT_OPTIONS: Prop<CfnLocationNFS, location_nfs::MountOptions> = Prop::new("MountOptions");
     /// Key of `OnPremConfig`, for [`Handle::set`].
-    pub const ON_PREM_CONFIG: Prop<location_nfs::OnPremConfig> = Prop::new("OnPremConfig");
+    pub const ON_PREM_CONFIG: Prop<CfnLocationNFS, location_nfs::OnPremConfig> = Prop::new("OnPremConfig");
     /// Key of `ServerHostname`, for [`Handle::set`].
-    pub const SERVER_HOSTNAME: Prop<String> = Prop::new("ServerHostname");
+    pub const SERVER_HOSTNAME: Prop<CfnLocationNFS, String> = Prop::new("ServerHostname");
     /// Key of `Subdirectory`, for [`Handle::set`].
-    pub const SUBDIRECTORY: Prop<String> = Prop::new("Subdirectory");
+    pub const SUBDIRECTORY: Prop<CfnLocationNFS, String> = Prop::new("Subdirectory");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<location_nfs::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLocationNFS, Vec<location_nfs::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLocationNFSProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &location_nfs::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLocationNFSProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &location_nfs::PROPS_SHAPE, props.into())?;
         Ok(CfnLocationNFS { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLocationNFS::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the NFS location.
@@ -2920,36 +3037,49 @@ impl CfnLocationObjectStorage {
     pub const CFN_TYPE: &'static str = "AWS::DataSync::LocationObjectStorage";
 
     /// Key of `AccessKey`, for [`Handle::set`].
-    pub const ACCESS_KEY: Prop<String> = Prop::new("AccessKey");
+    pub const ACCESS_KEY: Prop<CfnLocationObjectStorage, String> = Prop::new("AccessKey");
     /// Key of `AgentArns`, for [`Handle::set`].
-    pub const AGENT_ARNS: Prop<Vec<String>> = Prop::new("AgentArns");
+    pub const AGENT_ARNS: Prop<CfnLocationObjectStorage, Vec<String>> = Prop::new("AgentArns");
     /// Key of `BucketName`, for [`Handle::set`].
-    pub const BUCKET_NAME: Prop<String> = Prop::new("BucketName");
+    pub const BUCKET_NAME: Prop<CfnLocationObjectStorage, String> = Prop::new("BucketName");
     /// Key of `CmkSecretConfig`, for [`Handle::set`].
-    pub const CMK_SECRET_CONFIG: Prop<location_object_storage::CmkSecretConfig> = Prop::new("CmkSecretConfig");
+    pub const CMK_SECRET_CONFIG: Prop<CfnLocationObjectStorage, location_object_storage::CmkSecretConfig> = Prop::new("CmkSecretConfig");
     /// Key of `CustomSecretConfig`, for [`Handle::set`].
-    pub const CUSTOM_SECRET_CONFIG: Prop<location_object_storage::CustomSecretConfig> = Prop::new("CustomSecretConfig");
+    pub const CUSTOM_SECRET_CONFIG: Prop<CfnLocationObjectStorage, location_object_storage::CustomSecretConfig> = Prop::new("CustomSecretConfig");
     /// Key of `FederatedIdentity`, for [`Handle::set`].
-    pub const FEDERATED_IDENTITY: Prop<location_object_storage::ObjectStorageFederatedIdentityConfig> = Prop::new("FederatedIdentity");
+    pub const FEDERATED_IDENTITY: Prop<CfnLocationObjectStorage, location_object_storage::ObjectStorageFederatedIdentityConfig> = Prop::new("FederatedIdentity");
     /// Key of `SecretKey`, for [`Handle::set`].
-    pub const SECRET_KEY: Prop<String> = Prop::new("SecretKey");
+    pub const SECRET_KEY: Prop<CfnLocationObjectStorage, String> = Prop::new("SecretKey");
     /// Key of `ServerCertificate`, for [`Handle::set`].
-    pub const SERVER_CERTIFICATE: Prop<String> = Prop::new("ServerCertificate");
+    pub const SERVER_CERTIFICATE: Prop<CfnLocationObjectStorage, String> = Prop::new("ServerCertificate");
     /// Key of `ServerHostname`, for [`Handle::set`].
-    pub const SERVER_HOSTNAME: Prop<String> = Prop::new("ServerHostname");
+    pub const SERVER_HOSTNAME: Prop<CfnLocationObjectStorage, String> = Prop::new("ServerHostname");
     /// Key of `ServerPort`, for [`Handle::set`].
-    pub const SERVER_PORT: Prop<i64> = Prop::new("ServerPort");
+    pub const SERVER_PORT: Prop<CfnLocationObjectStorage, i64> = Prop::new("ServerPort");
     /// Key of `ServerProtocol`, for [`Handle::set`].
-    pub const SERVER_PROTOCOL: Prop<location_object_storage::ServerProtocol> = Prop::new("ServerProtocol");
+    pub const SERVER_PROTOCOL: Prop<CfnLocationObjectStorage, location_object_storage::ServerProtocol> = Prop::new("ServerProtocol");
     /// Key of `Subdirectory`, for [`Handle::set`].
-    pub const SUBDIRECTORY: Prop<String> = Prop::new("Subdirectory");
+    pub const SUBDIRECTORY: Prop<CfnLocationObjectStorage, String> = Prop::new("Subdirectory");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<location_object_storage::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLocationObjectStorage, Vec<location_object_storage::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLocationObjectStorageProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &location_object_storage::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLocationObjectStorageProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &location_object_storage::PROPS_SHAPE, props.into())?;
         Ok(CfnLocationObjectStorage { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLocationObjectStorage::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
@@ -3164,20 +3294,33 @@ impl CfnLocationS3 {
     pub const CFN_TYPE: &'static str = "AWS::DataSync::LocationS3";
 
     /// Key of `S3BucketArn`, for [`Handle::set`].
-    pub const S3_BUCKET_ARN: Prop<String> = Prop::new("S3BucketArn");
+    pub const S3_BUCKET_ARN: Prop<CfnLocationS3, String> = Prop::new("S3BucketArn");
     /// Key of `S3Config`, for [`Handle::set`].
-    pub const S3_CONFIG: Prop<location_s3::S3Config> = Prop::new("S3Config");
+    pub const S3_CONFIG: Prop<CfnLocationS3, location_s3::S3Config> = Prop::new("S3Config");
     /// Key of `S3StorageClass`, for [`Handle::set`].
-    pub const S3_STORAGE_CLASS: Prop<location_s3::S3StorageClass> = Prop::new("S3StorageClass");
+    pub const S3_STORAGE_CLASS: Prop<CfnLocationS3, location_s3::S3StorageClass> = Prop::new("S3StorageClass");
     /// Key of `Subdirectory`, for [`Handle::set`].
-    pub const SUBDIRECTORY: Prop<String> = Prop::new("Subdirectory");
+    pub const SUBDIRECTORY: Prop<CfnLocationS3, String> = Prop::new("Subdirectory");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<location_s3::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLocationS3, Vec<location_s3::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLocationS3Props) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &location_s3::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLocationS3Props) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &location_s3::PROPS_SHAPE, props.into())?;
         Ok(CfnLocationS3 { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLocationS3::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the Amazon S3 bucket location.
@@ -3505,40 +3648,53 @@ impl CfnLocationSMB {
     pub const CFN_TYPE: &'static str = "AWS::DataSync::LocationSMB";
 
     /// Key of `AgentArns`, for [`Handle::set`].
-    pub const AGENT_ARNS: Prop<Vec<String>> = Prop::new("AgentArns");
+    pub const AGENT_ARNS: Prop<CfnLocationSMB, Vec<String>> = Prop::new("AgentArns");
     /// Key of `AuthenticationType`, for [`Handle::set`].
-    pub const AUTHENTICATION_TYPE: Prop<location_smb::AuthenticationType> = Prop::new("AuthenticationType");
+    pub const AUTHENTICATION_TYPE: Prop<CfnLocationSMB, location_smb::AuthenticationType> = Prop::new("AuthenticationType");
     /// Key of `CmkSecretConfig`, for [`Handle::set`].
-    pub const CMK_SECRET_CONFIG: Prop<location_smb::CmkSecretConfig> = Prop::new("CmkSecretConfig");
+    pub const CMK_SECRET_CONFIG: Prop<CfnLocationSMB, location_smb::CmkSecretConfig> = Prop::new("CmkSecretConfig");
     /// Key of `CustomSecretConfig`, for [`Handle::set`].
-    pub const CUSTOM_SECRET_CONFIG: Prop<location_smb::CustomSecretConfig> = Prop::new("CustomSecretConfig");
+    pub const CUSTOM_SECRET_CONFIG: Prop<CfnLocationSMB, location_smb::CustomSecretConfig> = Prop::new("CustomSecretConfig");
     /// Key of `DnsIpAddresses`, for [`Handle::set`].
-    pub const DNS_IP_ADDRESSES: Prop<Vec<String>> = Prop::new("DnsIpAddresses");
+    pub const DNS_IP_ADDRESSES: Prop<CfnLocationSMB, Vec<String>> = Prop::new("DnsIpAddresses");
     /// Key of `Domain`, for [`Handle::set`].
-    pub const DOMAIN: Prop<String> = Prop::new("Domain");
+    pub const DOMAIN: Prop<CfnLocationSMB, String> = Prop::new("Domain");
     /// Key of `KerberosKeytab`, for [`Handle::set`].
-    pub const KERBEROS_KEYTAB: Prop<String> = Prop::new("KerberosKeytab");
+    pub const KERBEROS_KEYTAB: Prop<CfnLocationSMB, String> = Prop::new("KerberosKeytab");
     /// Key of `KerberosKrb5Conf`, for [`Handle::set`].
-    pub const KERBEROS_KRB5_CONF: Prop<String> = Prop::new("KerberosKrb5Conf");
+    pub const KERBEROS_KRB5_CONF: Prop<CfnLocationSMB, String> = Prop::new("KerberosKrb5Conf");
     /// Key of `KerberosPrincipal`, for [`Handle::set`].
-    pub const KERBEROS_PRINCIPAL: Prop<String> = Prop::new("KerberosPrincipal");
+    pub const KERBEROS_PRINCIPAL: Prop<CfnLocationSMB, String> = Prop::new("KerberosPrincipal");
     /// Key of `MountOptions`, for [`Handle::set`].
-    pub const MOUNT_OPTIONS: Prop<location_smb::MountOptions> = Prop::new("MountOptions");
+    pub const MOUNT_OPTIONS: Prop<CfnLocationSMB, location_smb::MountOptions> = Prop::new("MountOptions");
     /// Key of `Password`, for [`Handle::set`].
-    pub const PASSWORD: Prop<String> = Prop::new("Password");
+    pub const PASSWORD: Prop<CfnLocationSMB, String> = Prop::new("Password");
     /// Key of `ServerHostname`, for [`Handle::set`].
-    pub const SERVER_HOSTNAME: Prop<String> = Prop::new("ServerHostname");
+    pub const SERVER_HOSTNAME: Prop<CfnLocationSMB, String> = Prop::new("ServerHostname");
     /// Key of `Subdirectory`, for [`Handle::set`].
-    pub const SUBDIRECTORY: Prop<String> = Prop::new("Subdirectory");
+    pub const SUBDIRECTORY: Prop<CfnLocationSMB, String> = Prop::new("Subdirectory");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<location_smb::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLocationSMB, Vec<location_smb::Tag>> = Prop::new("Tags");
     /// Key of `User`, for [`Handle::set`].
-    pub const USER: Prop<String> = Prop::new("User");
+    pub const USER: Prop<CfnLocationSMB, String> = Prop::new("User");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLocationSMBProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &location_smb::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLocationSMBProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &location_smb::PROPS_SHAPE, props.into())?;
         Ok(CfnLocationSMB { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLocationSMB::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
@@ -4771,34 +4927,47 @@ impl CfnTask {
     pub const CFN_TYPE: &'static str = "AWS::DataSync::Task";
 
     /// Key of `CloudWatchLogGroupArn`, for [`Handle::set`].
-    pub const CLOUD_WATCH_LOG_GROUP_ARN: Prop<String> = Prop::new("CloudWatchLogGroupArn");
+    pub const CLOUD_WATCH_LOG_GROUP_ARN: Prop<CfnTask, String> = Prop::new("CloudWatchLogGroupArn");
     /// Key of `DestinationLocationArn`, for [`Handle::set`].
-    pub const DESTINATION_LOCATION_ARN: Prop<String> = Prop::new("DestinationLocationArn");
+    pub const DESTINATION_LOCATION_ARN: Prop<CfnTask, String> = Prop::new("DestinationLocationArn");
     /// Key of `Excludes`, for [`Handle::set`].
-    pub const EXCLUDES: Prop<Vec<task::FilterRule>> = Prop::new("Excludes");
+    pub const EXCLUDES: Prop<CfnTask, Vec<task::FilterRule>> = Prop::new("Excludes");
     /// Key of `Includes`, for [`Handle::set`].
-    pub const INCLUDES: Prop<Vec<task::FilterRule>> = Prop::new("Includes");
+    pub const INCLUDES: Prop<CfnTask, Vec<task::FilterRule>> = Prop::new("Includes");
     /// Key of `ManifestConfig`, for [`Handle::set`].
-    pub const MANIFEST_CONFIG: Prop<task::ManifestConfig> = Prop::new("ManifestConfig");
+    pub const MANIFEST_CONFIG: Prop<CfnTask, task::ManifestConfig> = Prop::new("ManifestConfig");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTask, String> = Prop::new("Name");
     /// Key of `Options`, for [`Handle::set`].
-    pub const OPTIONS: Prop<task::Options> = Prop::new("Options");
+    pub const OPTIONS: Prop<CfnTask, task::Options> = Prop::new("Options");
     /// Key of `Schedule`, for [`Handle::set`].
-    pub const SCHEDULE: Prop<task::TaskSchedule> = Prop::new("Schedule");
+    pub const SCHEDULE: Prop<CfnTask, task::TaskSchedule> = Prop::new("Schedule");
     /// Key of `SourceLocationArn`, for [`Handle::set`].
-    pub const SOURCE_LOCATION_ARN: Prop<String> = Prop::new("SourceLocationArn");
+    pub const SOURCE_LOCATION_ARN: Prop<CfnTask, String> = Prop::new("SourceLocationArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<task::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTask, Vec<task::Tag>> = Prop::new("Tags");
     /// Key of `TaskMode`, for [`Handle::set`].
-    pub const TASK_MODE: Prop<task::TaskMode> = Prop::new("TaskMode");
+    pub const TASK_MODE: Prop<CfnTask, task::TaskMode> = Prop::new("TaskMode");
     /// Key of `TaskReportConfig`, for [`Handle::set`].
-    pub const TASK_REPORT_CONFIG: Prop<task::TaskReportConfig> = Prop::new("TaskReportConfig");
+    pub const TASK_REPORT_CONFIG: Prop<CfnTask, task::TaskReportConfig> = Prop::new("TaskReportConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTaskProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &task::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTaskProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &task::PROPS_SHAPE, props.into())?;
         Ok(CfnTask { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTask::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt DestinationNetworkInterfaceArns`)

@@ -188,30 +188,43 @@ impl CfnConnection {
     pub const CFN_TYPE: &'static str = "AWS::DataZone::Connection";
 
     /// Key of `AwsLocation`, for [`Handle::set`].
-    pub const AWS_LOCATION: Prop<connection::AwsLocation> = Prop::new("AwsLocation");
+    pub const AWS_LOCATION: Prop<CfnConnection, connection::AwsLocation> = Prop::new("AwsLocation");
     /// Key of `Configurations`, for [`Handle::set`].
-    pub const CONFIGURATIONS: Prop<Vec<connection::ConnectionConfiguration>> = Prop::new("Configurations");
+    pub const CONFIGURATIONS: Prop<CfnConnection, Vec<connection::ConnectionConfiguration>> = Prop::new("Configurations");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnConnection, String> = Prop::new("Description");
     /// Key of `DomainIdentifier`, for [`Handle::set`].
-    pub const DOMAIN_IDENTIFIER: Prop<String> = Prop::new("DomainIdentifier");
+    pub const DOMAIN_IDENTIFIER: Prop<CfnConnection, String> = Prop::new("DomainIdentifier");
     /// Key of `EnableTrustedIdentityPropagation`, for [`Handle::set`].
-    pub const ENABLE_TRUSTED_IDENTITY_PROPAGATION: Prop<bool> = Prop::new("EnableTrustedIdentityPropagation");
+    pub const ENABLE_TRUSTED_IDENTITY_PROPAGATION: Prop<CfnConnection, bool> = Prop::new("EnableTrustedIdentityPropagation");
     /// Key of `EnvironmentIdentifier`, for [`Handle::set`].
-    pub const ENVIRONMENT_IDENTIFIER: Prop<String> = Prop::new("EnvironmentIdentifier");
+    pub const ENVIRONMENT_IDENTIFIER: Prop<CfnConnection, String> = Prop::new("EnvironmentIdentifier");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnConnection, String> = Prop::new("Name");
     /// Key of `ProjectIdentifier`, for [`Handle::set`].
-    pub const PROJECT_IDENTIFIER: Prop<String> = Prop::new("ProjectIdentifier");
+    pub const PROJECT_IDENTIFIER: Prop<CfnConnection, String> = Prop::new("ProjectIdentifier");
     /// Key of `Props`, for [`Handle::set`].
-    pub const PROPS: Prop<Json> = Prop::new("Props");
+    pub const PROPS: Prop<CfnConnection, Json> = Prop::new("Props");
     /// Key of `Scope`, for [`Handle::set`].
-    pub const SCOPE: Prop<connection::ScopeType> = Prop::new("Scope");
+    pub const SCOPE: Prop<CfnConnection, connection::ScopeType> = Prop::new("Scope");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connection::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connection::PROPS_SHAPE, props.into())?;
         Ok(CfnConnection { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnection::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the connection.
@@ -708,36 +721,49 @@ impl CfnDataSource {
     pub const CFN_TYPE: &'static str = "AWS::DataZone::DataSource";
 
     /// Key of `AssetFormsInput`, for [`Handle::set`].
-    pub const ASSET_FORMS_INPUT: Prop<Vec<data_source::FormInput>> = Prop::new("AssetFormsInput");
+    pub const ASSET_FORMS_INPUT: Prop<CfnDataSource, Vec<data_source::FormInput>> = Prop::new("AssetFormsInput");
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<Json> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnDataSource, Json> = Prop::new("Configuration");
     /// Key of `ConnectionIdentifier`, for [`Handle::set`].
-    pub const CONNECTION_IDENTIFIER: Prop<String> = Prop::new("ConnectionIdentifier");
+    pub const CONNECTION_IDENTIFIER: Prop<CfnDataSource, String> = Prop::new("ConnectionIdentifier");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDataSource, String> = Prop::new("Description");
     /// Key of `DomainIdentifier`, for [`Handle::set`].
-    pub const DOMAIN_IDENTIFIER: Prop<String> = Prop::new("DomainIdentifier");
+    pub const DOMAIN_IDENTIFIER: Prop<CfnDataSource, String> = Prop::new("DomainIdentifier");
     /// Key of `EnableSetting`, for [`Handle::set`].
-    pub const ENABLE_SETTING: Prop<data_source::EnableSetting> = Prop::new("EnableSetting");
+    pub const ENABLE_SETTING: Prop<CfnDataSource, data_source::EnableSetting> = Prop::new("EnableSetting");
     /// Key of `EnvironmentIdentifier`, for [`Handle::set`].
-    pub const ENVIRONMENT_IDENTIFIER: Prop<String> = Prop::new("EnvironmentIdentifier");
+    pub const ENVIRONMENT_IDENTIFIER: Prop<CfnDataSource, String> = Prop::new("EnvironmentIdentifier");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDataSource, String> = Prop::new("Name");
     /// Key of `ProjectIdentifier`, for [`Handle::set`].
-    pub const PROJECT_IDENTIFIER: Prop<String> = Prop::new("ProjectIdentifier");
+    pub const PROJECT_IDENTIFIER: Prop<CfnDataSource, String> = Prop::new("ProjectIdentifier");
     /// Key of `PublishOnImport`, for [`Handle::set`].
-    pub const PUBLISH_ON_IMPORT: Prop<bool> = Prop::new("PublishOnImport");
+    pub const PUBLISH_ON_IMPORT: Prop<CfnDataSource, bool> = Prop::new("PublishOnImport");
     /// Key of `Recommendation`, for [`Handle::set`].
-    pub const RECOMMENDATION: Prop<data_source::RecommendationConfiguration> = Prop::new("Recommendation");
+    pub const RECOMMENDATION: Prop<CfnDataSource, data_source::RecommendationConfiguration> = Prop::new("Recommendation");
     /// Key of `Schedule`, for [`Handle::set`].
-    pub const SCHEDULE: Prop<data_source::ScheduleConfiguration> = Prop::new("Schedule");
+    pub const SCHEDULE: Prop<CfnDataSource, data_source::ScheduleConfiguration> = Prop::new("Schedule");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<String> = Prop::new("Type");
+    pub const TYPE: Prop<CfnDataSource, String> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataSourceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_source::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataSourceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_source::PROPS_SHAPE, props.into())?;
         Ok(CfnDataSource { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataSource::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The unique identifier of a connection used to fetch relevant parameters from connection during Datasource run
@@ -1044,26 +1070,39 @@ impl CfnDomain {
     pub const CFN_TYPE: &'static str = "AWS::DataZone::Domain";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDomain, String> = Prop::new("Description");
     /// Key of `DomainExecutionRole`, for [`Handle::set`].
-    pub const DOMAIN_EXECUTION_ROLE: Prop<String> = Prop::new("DomainExecutionRole");
+    pub const DOMAIN_EXECUTION_ROLE: Prop<CfnDomain, String> = Prop::new("DomainExecutionRole");
     /// Key of `DomainVersion`, for [`Handle::set`].
-    pub const DOMAIN_VERSION: Prop<domain::DomainVersion> = Prop::new("DomainVersion");
+    pub const DOMAIN_VERSION: Prop<CfnDomain, domain::DomainVersion> = Prop::new("DomainVersion");
     /// Key of `KmsKeyIdentifier`, for [`Handle::set`].
-    pub const KMS_KEY_IDENTIFIER: Prop<String> = Prop::new("KmsKeyIdentifier");
+    pub const KMS_KEY_IDENTIFIER: Prop<CfnDomain, String> = Prop::new("KmsKeyIdentifier");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDomain, String> = Prop::new("Name");
     /// Key of `ServiceRole`, for [`Handle::set`].
-    pub const SERVICE_ROLE: Prop<String> = Prop::new("ServiceRole");
+    pub const SERVICE_ROLE: Prop<CfnDomain, String> = Prop::new("ServiceRole");
     /// Key of `SingleSignOn`, for [`Handle::set`].
-    pub const SINGLE_SIGN_ON: Prop<domain::SingleSignOn> = Prop::new("SingleSignOn");
+    pub const SINGLE_SIGN_ON: Prop<CfnDomain, domain::SingleSignOn> = Prop::new("SingleSignOn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<domain::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDomain, Vec<domain::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDomainProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &domain::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDomainProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &domain::PROPS_SHAPE, props.into())?;
         Ok(CfnDomain { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDomain::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the Amazon DataZone domain.
@@ -1189,18 +1228,31 @@ impl CfnDomainUnit {
     pub const CFN_TYPE: &'static str = "AWS::DataZone::DomainUnit";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDomainUnit, String> = Prop::new("Description");
     /// Key of `DomainIdentifier`, for [`Handle::set`].
-    pub const DOMAIN_IDENTIFIER: Prop<String> = Prop::new("DomainIdentifier");
+    pub const DOMAIN_IDENTIFIER: Prop<CfnDomainUnit, String> = Prop::new("DomainIdentifier");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDomainUnit, String> = Prop::new("Name");
     /// Key of `ParentDomainUnitIdentifier`, for [`Handle::set`].
-    pub const PARENT_DOMAIN_UNIT_IDENTIFIER: Prop<String> = Prop::new("ParentDomainUnitIdentifier");
+    pub const PARENT_DOMAIN_UNIT_IDENTIFIER: Prop<CfnDomainUnit, String> = Prop::new("ParentDomainUnitIdentifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDomainUnitProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &domain_unit::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDomainUnitProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &domain_unit::PROPS_SHAPE, props.into())?;
         Ok(CfnDomainUnit { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDomainUnit::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp at which the domain unit was created.
@@ -1386,36 +1438,49 @@ impl CfnEnvironment {
     pub const CFN_TYPE: &'static str = "AWS::DataZone::Environment";
 
     /// Key of `DeploymentOrder`, for [`Handle::set`].
-    pub const DEPLOYMENT_ORDER: Prop<i64> = Prop::new("DeploymentOrder");
+    pub const DEPLOYMENT_ORDER: Prop<CfnEnvironment, i64> = Prop::new("DeploymentOrder");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEnvironment, String> = Prop::new("Description");
     /// Key of `DomainIdentifier`, for [`Handle::set`].
-    pub const DOMAIN_IDENTIFIER: Prop<String> = Prop::new("DomainIdentifier");
+    pub const DOMAIN_IDENTIFIER: Prop<CfnEnvironment, String> = Prop::new("DomainIdentifier");
     /// Key of `EnvironmentAccountIdentifier`, for [`Handle::set`].
-    pub const ENVIRONMENT_ACCOUNT_IDENTIFIER: Prop<String> = Prop::new("EnvironmentAccountIdentifier");
+    pub const ENVIRONMENT_ACCOUNT_IDENTIFIER: Prop<CfnEnvironment, String> = Prop::new("EnvironmentAccountIdentifier");
     /// Key of `EnvironmentAccountRegion`, for [`Handle::set`].
-    pub const ENVIRONMENT_ACCOUNT_REGION: Prop<String> = Prop::new("EnvironmentAccountRegion");
+    pub const ENVIRONMENT_ACCOUNT_REGION: Prop<CfnEnvironment, String> = Prop::new("EnvironmentAccountRegion");
     /// Key of `EnvironmentBlueprintIdentifier`, for [`Handle::set`].
-    pub const ENVIRONMENT_BLUEPRINT_IDENTIFIER: Prop<String> = Prop::new("EnvironmentBlueprintIdentifier");
+    pub const ENVIRONMENT_BLUEPRINT_IDENTIFIER: Prop<CfnEnvironment, String> = Prop::new("EnvironmentBlueprintIdentifier");
     /// Key of `EnvironmentConfigurationId`, for [`Handle::set`].
-    pub const ENVIRONMENT_CONFIGURATION_ID: Prop<String> = Prop::new("EnvironmentConfigurationId");
+    pub const ENVIRONMENT_CONFIGURATION_ID: Prop<CfnEnvironment, String> = Prop::new("EnvironmentConfigurationId");
     /// Key of `EnvironmentProfileIdentifier`, for [`Handle::set`].
-    pub const ENVIRONMENT_PROFILE_IDENTIFIER: Prop<String> = Prop::new("EnvironmentProfileIdentifier");
+    pub const ENVIRONMENT_PROFILE_IDENTIFIER: Prop<CfnEnvironment, String> = Prop::new("EnvironmentProfileIdentifier");
     /// Key of `EnvironmentRoleArn`, for [`Handle::set`].
-    pub const ENVIRONMENT_ROLE_ARN: Prop<String> = Prop::new("EnvironmentRoleArn");
+    pub const ENVIRONMENT_ROLE_ARN: Prop<CfnEnvironment, String> = Prop::new("EnvironmentRoleArn");
     /// Key of `GlossaryTerms`, for [`Handle::set`].
-    pub const GLOSSARY_TERMS: Prop<Vec<String>> = Prop::new("GlossaryTerms");
+    pub const GLOSSARY_TERMS: Prop<CfnEnvironment, Vec<String>> = Prop::new("GlossaryTerms");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEnvironment, String> = Prop::new("Name");
     /// Key of `ProjectIdentifier`, for [`Handle::set`].
-    pub const PROJECT_IDENTIFIER: Prop<String> = Prop::new("ProjectIdentifier");
+    pub const PROJECT_IDENTIFIER: Prop<CfnEnvironment, String> = Prop::new("ProjectIdentifier");
     /// Key of `UserParameters`, for [`Handle::set`].
-    pub const USER_PARAMETERS: Prop<Vec<environment::EnvironmentParameter>> = Prop::new("UserParameters");
+    pub const USER_PARAMETERS: Prop<CfnEnvironment, Vec<environment::EnvironmentParameter>> = Prop::new("UserParameters");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEnvironmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &environment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEnvironmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &environment::PROPS_SHAPE, props.into())?;
         Ok(CfnEnvironment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEnvironment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The AWS account in which the Amazon DataZone environment is created.
@@ -1598,22 +1663,35 @@ impl CfnEnvironmentActions {
     pub const CFN_TYPE: &'static str = "AWS::DataZone::EnvironmentActions";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEnvironmentActions, String> = Prop::new("Description");
     /// Key of `DomainIdentifier`, for [`Handle::set`].
-    pub const DOMAIN_IDENTIFIER: Prop<String> = Prop::new("DomainIdentifier");
+    pub const DOMAIN_IDENTIFIER: Prop<CfnEnvironmentActions, String> = Prop::new("DomainIdentifier");
     /// Key of `EnvironmentIdentifier`, for [`Handle::set`].
-    pub const ENVIRONMENT_IDENTIFIER: Prop<String> = Prop::new("EnvironmentIdentifier");
+    pub const ENVIRONMENT_IDENTIFIER: Prop<CfnEnvironmentActions, String> = Prop::new("EnvironmentIdentifier");
     /// Key of `Identifier`, for [`Handle::set`].
-    pub const IDENTIFIER: Prop<String> = Prop::new("Identifier");
+    pub const IDENTIFIER: Prop<CfnEnvironmentActions, String> = Prop::new("Identifier");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEnvironmentActions, String> = Prop::new("Name");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<environment_actions::AwsConsoleLinkParameters> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnEnvironmentActions, environment_actions::AwsConsoleLinkParameters> = Prop::new("Parameters");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEnvironmentActionsProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &environment_actions::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEnvironmentActionsProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &environment_actions::PROPS_SHAPE, props.into())?;
         Ok(CfnEnvironmentActions { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEnvironmentActions::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The identifier of the Amazon DataZone domain in which the environment is created.
@@ -1751,28 +1829,41 @@ impl CfnEnvironmentBlueprintConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::DataZone::EnvironmentBlueprintConfiguration";
 
     /// Key of `DomainIdentifier`, for [`Handle::set`].
-    pub const DOMAIN_IDENTIFIER: Prop<String> = Prop::new("DomainIdentifier");
+    pub const DOMAIN_IDENTIFIER: Prop<CfnEnvironmentBlueprintConfiguration, String> = Prop::new("DomainIdentifier");
     /// Key of `EnabledRegions`, for [`Handle::set`].
-    pub const ENABLED_REGIONS: Prop<Vec<String>> = Prop::new("EnabledRegions");
+    pub const ENABLED_REGIONS: Prop<CfnEnvironmentBlueprintConfiguration, Vec<String>> = Prop::new("EnabledRegions");
     /// Key of `EnvironmentBlueprintIdentifier`, for [`Handle::set`].
-    pub const ENVIRONMENT_BLUEPRINT_IDENTIFIER: Prop<String> = Prop::new("EnvironmentBlueprintIdentifier");
+    pub const ENVIRONMENT_BLUEPRINT_IDENTIFIER: Prop<CfnEnvironmentBlueprintConfiguration, String> = Prop::new("EnvironmentBlueprintIdentifier");
     /// Key of `EnvironmentRolePermissionBoundary`, for [`Handle::set`].
-    pub const ENVIRONMENT_ROLE_PERMISSION_BOUNDARY: Prop<String> = Prop::new("EnvironmentRolePermissionBoundary");
+    pub const ENVIRONMENT_ROLE_PERMISSION_BOUNDARY: Prop<CfnEnvironmentBlueprintConfiguration, String> = Prop::new("EnvironmentRolePermissionBoundary");
     /// Key of `GlobalParameters`, for [`Handle::set`].
-    pub const GLOBAL_PARAMETERS: Prop<Map<String>> = Prop::new("GlobalParameters");
+    pub const GLOBAL_PARAMETERS: Prop<CfnEnvironmentBlueprintConfiguration, Map<String>> = Prop::new("GlobalParameters");
     /// Key of `ManageAccessRoleArn`, for [`Handle::set`].
-    pub const MANAGE_ACCESS_ROLE_ARN: Prop<String> = Prop::new("ManageAccessRoleArn");
+    pub const MANAGE_ACCESS_ROLE_ARN: Prop<CfnEnvironmentBlueprintConfiguration, String> = Prop::new("ManageAccessRoleArn");
     /// Key of `ProvisioningConfigurations`, for [`Handle::set`].
-    pub const PROVISIONING_CONFIGURATIONS: Prop<Vec<Json>> = Prop::new("ProvisioningConfigurations");
+    pub const PROVISIONING_CONFIGURATIONS: Prop<CfnEnvironmentBlueprintConfiguration, Vec<Json>> = Prop::new("ProvisioningConfigurations");
     /// Key of `ProvisioningRoleArn`, for [`Handle::set`].
-    pub const PROVISIONING_ROLE_ARN: Prop<String> = Prop::new("ProvisioningRoleArn");
+    pub const PROVISIONING_ROLE_ARN: Prop<CfnEnvironmentBlueprintConfiguration, String> = Prop::new("ProvisioningRoleArn");
     /// Key of `RegionalParameters`, for [`Handle::set`].
-    pub const REGIONAL_PARAMETERS: Prop<Vec<environment_blueprint_configuration::RegionalParameter>> = Prop::new("RegionalParameters");
+    pub const REGIONAL_PARAMETERS: Prop<CfnEnvironmentBlueprintConfiguration, Vec<environment_blueprint_configuration::RegionalParameter>> = Prop::new("RegionalParameters");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEnvironmentBlueprintConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &environment_blueprint_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEnvironmentBlueprintConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &environment_blueprint_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnEnvironmentBlueprintConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEnvironmentBlueprintConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -1917,26 +2008,39 @@ impl CfnEnvironmentProfile {
     pub const CFN_TYPE: &'static str = "AWS::DataZone::EnvironmentProfile";
 
     /// Key of `AwsAccountId`, for [`Handle::set`].
-    pub const AWS_ACCOUNT_ID: Prop<String> = Prop::new("AwsAccountId");
+    pub const AWS_ACCOUNT_ID: Prop<CfnEnvironmentProfile, String> = Prop::new("AwsAccountId");
     /// Key of `AwsAccountRegion`, for [`Handle::set`].
-    pub const AWS_ACCOUNT_REGION: Prop<String> = Prop::new("AwsAccountRegion");
+    pub const AWS_ACCOUNT_REGION: Prop<CfnEnvironmentProfile, String> = Prop::new("AwsAccountRegion");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEnvironmentProfile, String> = Prop::new("Description");
     /// Key of `DomainIdentifier`, for [`Handle::set`].
-    pub const DOMAIN_IDENTIFIER: Prop<String> = Prop::new("DomainIdentifier");
+    pub const DOMAIN_IDENTIFIER: Prop<CfnEnvironmentProfile, String> = Prop::new("DomainIdentifier");
     /// Key of `EnvironmentBlueprintIdentifier`, for [`Handle::set`].
-    pub const ENVIRONMENT_BLUEPRINT_IDENTIFIER: Prop<String> = Prop::new("EnvironmentBlueprintIdentifier");
+    pub const ENVIRONMENT_BLUEPRINT_IDENTIFIER: Prop<CfnEnvironmentProfile, String> = Prop::new("EnvironmentBlueprintIdentifier");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEnvironmentProfile, String> = Prop::new("Name");
     /// Key of `ProjectIdentifier`, for [`Handle::set`].
-    pub const PROJECT_IDENTIFIER: Prop<String> = Prop::new("ProjectIdentifier");
+    pub const PROJECT_IDENTIFIER: Prop<CfnEnvironmentProfile, String> = Prop::new("ProjectIdentifier");
     /// Key of `UserParameters`, for [`Handle::set`].
-    pub const USER_PARAMETERS: Prop<Vec<environment_profile::EnvironmentParameter>> = Prop::new("UserParameters");
+    pub const USER_PARAMETERS: Prop<CfnEnvironmentProfile, Vec<environment_profile::EnvironmentParameter>> = Prop::new("UserParameters");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEnvironmentProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &environment_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEnvironmentProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &environment_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnEnvironmentProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEnvironmentProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp of when this environment profile was created.
@@ -2113,22 +2217,35 @@ impl CfnFormType {
     pub const CFN_TYPE: &'static str = "AWS::DataZone::FormType";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFormType, String> = Prop::new("Description");
     /// Key of `DomainIdentifier`, for [`Handle::set`].
-    pub const DOMAIN_IDENTIFIER: Prop<String> = Prop::new("DomainIdentifier");
+    pub const DOMAIN_IDENTIFIER: Prop<CfnFormType, String> = Prop::new("DomainIdentifier");
     /// Key of `Model`, for [`Handle::set`].
-    pub const MODEL: Prop<form_type::Model> = Prop::new("Model");
+    pub const MODEL: Prop<CfnFormType, form_type::Model> = Prop::new("Model");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFormType, String> = Prop::new("Name");
     /// Key of `OwningProjectIdentifier`, for [`Handle::set`].
-    pub const OWNING_PROJECT_IDENTIFIER: Prop<String> = Prop::new("OwningProjectIdentifier");
+    pub const OWNING_PROJECT_IDENTIFIER: Prop<CfnFormType, String> = Prop::new("OwningProjectIdentifier");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<form_type::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnFormType, form_type::Status> = Prop::new("Status");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFormTypeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &form_type::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFormTypeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &form_type::PROPS_SHAPE, props.into())?;
         Ok(CfnFormType { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFormType::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp of when this Amazon DataZone metadata form type was created.
@@ -2297,20 +2414,33 @@ impl CfnGroupProfile {
     pub const CFN_TYPE: &'static str = "AWS::DataZone::GroupProfile";
 
     /// Key of `DomainIdentifier`, for [`Handle::set`].
-    pub const DOMAIN_IDENTIFIER: Prop<String> = Prop::new("DomainIdentifier");
+    pub const DOMAIN_IDENTIFIER: Prop<CfnGroupProfile, String> = Prop::new("DomainIdentifier");
     /// Key of `GroupIdentifier`, for [`Handle::set`].
-    pub const GROUP_IDENTIFIER: Prop<String> = Prop::new("GroupIdentifier");
+    pub const GROUP_IDENTIFIER: Prop<CfnGroupProfile, String> = Prop::new("GroupIdentifier");
     /// Key of `GroupType`, for [`Handle::set`].
-    pub const GROUP_TYPE: Prop<group_profile::GroupType> = Prop::new("GroupType");
+    pub const GROUP_TYPE: Prop<CfnGroupProfile, group_profile::GroupType> = Prop::new("GroupType");
     /// Key of `RolePrincipalArn`, for [`Handle::set`].
-    pub const ROLE_PRINCIPAL_ARN: Prop<String> = Prop::new("RolePrincipalArn");
+    pub const ROLE_PRINCIPAL_ARN: Prop<CfnGroupProfile, String> = Prop::new("RolePrincipalArn");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<group_profile::GroupProfileStatus> = Prop::new("Status");
+    pub const STATUS: Prop<CfnGroupProfile, group_profile::GroupProfileStatus> = Prop::new("Status");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGroupProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &group_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGroupProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &group_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnGroupProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGroupProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The identifier of the Amazon DataZone domain in which the group profile is created.
@@ -2434,18 +2564,31 @@ impl CfnOwner {
     pub const CFN_TYPE: &'static str = "AWS::DataZone::Owner";
 
     /// Key of `DomainIdentifier`, for [`Handle::set`].
-    pub const DOMAIN_IDENTIFIER: Prop<String> = Prop::new("DomainIdentifier");
+    pub const DOMAIN_IDENTIFIER: Prop<CfnOwner, String> = Prop::new("DomainIdentifier");
     /// Key of `EntityIdentifier`, for [`Handle::set`].
-    pub const ENTITY_IDENTIFIER: Prop<String> = Prop::new("EntityIdentifier");
+    pub const ENTITY_IDENTIFIER: Prop<CfnOwner, String> = Prop::new("EntityIdentifier");
     /// Key of `EntityType`, for [`Handle::set`].
-    pub const ENTITY_TYPE: Prop<owner::EntityType> = Prop::new("EntityType");
+    pub const ENTITY_TYPE: Prop<CfnOwner, owner::EntityType> = Prop::new("EntityType");
     /// Key of `Owner`, for [`Handle::set`].
-    pub const OWNER: Prop<Json> = Prop::new("Owner");
+    pub const OWNER: Prop<CfnOwner, Json> = Prop::new("Owner");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOwnerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &owner::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOwnerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &owner::PROPS_SHAPE, props.into())?;
         Ok(CfnOwner { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOwner::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt OwnerIdentifier`)
@@ -2626,22 +2769,35 @@ impl CfnPolicyGrant {
     pub const CFN_TYPE: &'static str = "AWS::DataZone::PolicyGrant";
 
     /// Key of `Detail`, for [`Handle::set`].
-    pub const DETAIL: Prop<Json> = Prop::new("Detail");
+    pub const DETAIL: Prop<CfnPolicyGrant, Json> = Prop::new("Detail");
     /// Key of `DomainIdentifier`, for [`Handle::set`].
-    pub const DOMAIN_IDENTIFIER: Prop<String> = Prop::new("DomainIdentifier");
+    pub const DOMAIN_IDENTIFIER: Prop<CfnPolicyGrant, String> = Prop::new("DomainIdentifier");
     /// Key of `EntityIdentifier`, for [`Handle::set`].
-    pub const ENTITY_IDENTIFIER: Prop<String> = Prop::new("EntityIdentifier");
+    pub const ENTITY_IDENTIFIER: Prop<CfnPolicyGrant, String> = Prop::new("EntityIdentifier");
     /// Key of `EntityType`, for [`Handle::set`].
-    pub const ENTITY_TYPE: Prop<policy_grant::TargetEntityType> = Prop::new("EntityType");
+    pub const ENTITY_TYPE: Prop<CfnPolicyGrant, policy_grant::TargetEntityType> = Prop::new("EntityType");
     /// Key of `PolicyType`, for [`Handle::set`].
-    pub const POLICY_TYPE: Prop<policy_grant::ManagedPolicyType> = Prop::new("PolicyType");
+    pub const POLICY_TYPE: Prop<CfnPolicyGrant, policy_grant::ManagedPolicyType> = Prop::new("PolicyType");
     /// Key of `Principal`, for [`Handle::set`].
-    pub const PRINCIPAL: Prop<Json> = Prop::new("Principal");
+    pub const PRINCIPAL: Prop<CfnPolicyGrant, Json> = Prop::new("Principal");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPolicyGrantProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &policy_grant::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPolicyGrantProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &policy_grant::PROPS_SHAPE, props.into())?;
         Ok(CfnPolicyGrant { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPolicyGrant::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Specifies the timestamp at which policy grant member was created.
@@ -2926,34 +3082,47 @@ impl CfnProject {
     pub const CFN_TYPE: &'static str = "AWS::DataZone::Project";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnProject, String> = Prop::new("Description");
     /// Key of `DomainIdentifier`, for [`Handle::set`].
-    pub const DOMAIN_IDENTIFIER: Prop<String> = Prop::new("DomainIdentifier");
+    pub const DOMAIN_IDENTIFIER: Prop<CfnProject, String> = Prop::new("DomainIdentifier");
     /// Key of `DomainUnitId`, for [`Handle::set`].
-    pub const DOMAIN_UNIT_ID: Prop<String> = Prop::new("DomainUnitId");
+    pub const DOMAIN_UNIT_ID: Prop<CfnProject, String> = Prop::new("DomainUnitId");
     /// Key of `GlossaryTerms`, for [`Handle::set`].
-    pub const GLOSSARY_TERMS: Prop<Vec<String>> = Prop::new("GlossaryTerms");
+    pub const GLOSSARY_TERMS: Prop<CfnProject, Vec<String>> = Prop::new("GlossaryTerms");
     /// Key of `MembershipAssignments`, for [`Handle::set`].
-    pub const MEMBERSHIP_ASSIGNMENTS: Prop<Vec<project::ProjectMembershipAssignment>> = Prop::new("MembershipAssignments");
+    pub const MEMBERSHIP_ASSIGNMENTS: Prop<CfnProject, Vec<project::ProjectMembershipAssignment>> = Prop::new("MembershipAssignments");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnProject, String> = Prop::new("Name");
     /// Key of `ProjectCategory`, for [`Handle::set`].
-    pub const PROJECT_CATEGORY: Prop<String> = Prop::new("ProjectCategory");
+    pub const PROJECT_CATEGORY: Prop<CfnProject, String> = Prop::new("ProjectCategory");
     /// Key of `ProjectExecutionRole`, for [`Handle::set`].
-    pub const PROJECT_EXECUTION_ROLE: Prop<String> = Prop::new("ProjectExecutionRole");
+    pub const PROJECT_EXECUTION_ROLE: Prop<CfnProject, String> = Prop::new("ProjectExecutionRole");
     /// Key of `ProjectProfileId`, for [`Handle::set`].
-    pub const PROJECT_PROFILE_ID: Prop<String> = Prop::new("ProjectProfileId");
+    pub const PROJECT_PROFILE_ID: Prop<CfnProject, String> = Prop::new("ProjectProfileId");
     /// Key of `ProjectProfileVersion`, for [`Handle::set`].
-    pub const PROJECT_PROFILE_VERSION: Prop<String> = Prop::new("ProjectProfileVersion");
+    pub const PROJECT_PROFILE_VERSION: Prop<CfnProject, String> = Prop::new("ProjectProfileVersion");
     /// Key of `ResourceTags`, for [`Handle::set`].
-    pub const RESOURCE_TAGS: Prop<Vec<project::ResourceTag>> = Prop::new("ResourceTags");
+    pub const RESOURCE_TAGS: Prop<CfnProject, Vec<project::ResourceTag>> = Prop::new("ResourceTags");
     /// Key of `UserParameters`, for [`Handle::set`].
-    pub const USER_PARAMETERS: Prop<Vec<project::EnvironmentConfigurationUserParameter>> = Prop::new("UserParameters");
+    pub const USER_PARAMETERS: Prop<CfnProject, Vec<project::EnvironmentConfigurationUserParameter>> = Prop::new("UserParameters");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProjectProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &project::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProjectProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &project::PROPS_SHAPE, props.into())?;
         Ok(CfnProject { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProject::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp of when the project was created.
@@ -3063,18 +3232,31 @@ impl CfnProjectMembership {
     pub const CFN_TYPE: &'static str = "AWS::DataZone::ProjectMembership";
 
     /// Key of `Designation`, for [`Handle::set`].
-    pub const DESIGNATION: Prop<String> = Prop::new("Designation");
+    pub const DESIGNATION: Prop<CfnProjectMembership, String> = Prop::new("Designation");
     /// Key of `DomainIdentifier`, for [`Handle::set`].
-    pub const DOMAIN_IDENTIFIER: Prop<String> = Prop::new("DomainIdentifier");
+    pub const DOMAIN_IDENTIFIER: Prop<CfnProjectMembership, String> = Prop::new("DomainIdentifier");
     /// Key of `Member`, for [`Handle::set`].
-    pub const MEMBER: Prop<Json> = Prop::new("Member");
+    pub const MEMBER: Prop<CfnProjectMembership, Json> = Prop::new("Member");
     /// Key of `ProjectIdentifier`, for [`Handle::set`].
-    pub const PROJECT_IDENTIFIER: Prop<String> = Prop::new("ProjectIdentifier");
+    pub const PROJECT_IDENTIFIER: Prop<CfnProjectMembership, String> = Prop::new("ProjectIdentifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProjectMembershipProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &project_membership::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProjectMembershipProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &project_membership::PROPS_SHAPE, props.into())?;
         Ok(CfnProjectMembership { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProjectMembership::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt MemberIdentifier`)
@@ -3452,30 +3634,43 @@ impl CfnProjectProfile {
     pub const CFN_TYPE: &'static str = "AWS::DataZone::ProjectProfile";
 
     /// Key of `AllowCustomProjectResourceTags`, for [`Handle::set`].
-    pub const ALLOW_CUSTOM_PROJECT_RESOURCE_TAGS: Prop<bool> = Prop::new("AllowCustomProjectResourceTags");
+    pub const ALLOW_CUSTOM_PROJECT_RESOURCE_TAGS: Prop<CfnProjectProfile, bool> = Prop::new("AllowCustomProjectResourceTags");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnProjectProfile, String> = Prop::new("Description");
     /// Key of `DomainIdentifier`, for [`Handle::set`].
-    pub const DOMAIN_IDENTIFIER: Prop<String> = Prop::new("DomainIdentifier");
+    pub const DOMAIN_IDENTIFIER: Prop<CfnProjectProfile, String> = Prop::new("DomainIdentifier");
     /// Key of `DomainUnitIdentifier`, for [`Handle::set`].
-    pub const DOMAIN_UNIT_IDENTIFIER: Prop<String> = Prop::new("DomainUnitIdentifier");
+    pub const DOMAIN_UNIT_IDENTIFIER: Prop<CfnProjectProfile, String> = Prop::new("DomainUnitIdentifier");
     /// Key of `EnvironmentConfigurations`, for [`Handle::set`].
-    pub const ENVIRONMENT_CONFIGURATIONS: Prop<Vec<project_profile::EnvironmentConfiguration>> = Prop::new("EnvironmentConfigurations");
+    pub const ENVIRONMENT_CONFIGURATIONS: Prop<CfnProjectProfile, Vec<project_profile::EnvironmentConfiguration>> = Prop::new("EnvironmentConfigurations");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnProjectProfile, String> = Prop::new("Name");
     /// Key of `ProjectResourceTags`, for [`Handle::set`].
-    pub const PROJECT_RESOURCE_TAGS: Prop<Vec<project_profile::ResourceTagParameter>> = Prop::new("ProjectResourceTags");
+    pub const PROJECT_RESOURCE_TAGS: Prop<CfnProjectProfile, Vec<project_profile::ResourceTagParameter>> = Prop::new("ProjectResourceTags");
     /// Key of `ProjectResourceTagsDescription`, for [`Handle::set`].
-    pub const PROJECT_RESOURCE_TAGS_DESCRIPTION: Prop<String> = Prop::new("ProjectResourceTagsDescription");
+    pub const PROJECT_RESOURCE_TAGS_DESCRIPTION: Prop<CfnProjectProfile, String> = Prop::new("ProjectResourceTagsDescription");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<project_profile::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnProjectProfile, project_profile::Status> = Prop::new("Status");
     /// Key of `UseDefaultConfigurations`, for [`Handle::set`].
-    pub const USE_DEFAULT_CONFIGURATIONS: Prop<bool> = Prop::new("UseDefaultConfigurations");
+    pub const USE_DEFAULT_CONFIGURATIONS: Prop<CfnProjectProfile, bool> = Prop::new("UseDefaultConfigurations");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProjectProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &project_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProjectProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &project_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnProjectProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProjectProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -3650,28 +3845,41 @@ impl CfnSubscriptionTarget {
     pub const CFN_TYPE: &'static str = "AWS::DataZone::SubscriptionTarget";
 
     /// Key of `ApplicableAssetTypes`, for [`Handle::set`].
-    pub const APPLICABLE_ASSET_TYPES: Prop<Vec<String>> = Prop::new("ApplicableAssetTypes");
+    pub const APPLICABLE_ASSET_TYPES: Prop<CfnSubscriptionTarget, Vec<String>> = Prop::new("ApplicableAssetTypes");
     /// Key of `AuthorizedPrincipals`, for [`Handle::set`].
-    pub const AUTHORIZED_PRINCIPALS: Prop<Vec<String>> = Prop::new("AuthorizedPrincipals");
+    pub const AUTHORIZED_PRINCIPALS: Prop<CfnSubscriptionTarget, Vec<String>> = Prop::new("AuthorizedPrincipals");
     /// Key of `DomainIdentifier`, for [`Handle::set`].
-    pub const DOMAIN_IDENTIFIER: Prop<String> = Prop::new("DomainIdentifier");
+    pub const DOMAIN_IDENTIFIER: Prop<CfnSubscriptionTarget, String> = Prop::new("DomainIdentifier");
     /// Key of `EnvironmentIdentifier`, for [`Handle::set`].
-    pub const ENVIRONMENT_IDENTIFIER: Prop<String> = Prop::new("EnvironmentIdentifier");
+    pub const ENVIRONMENT_IDENTIFIER: Prop<CfnSubscriptionTarget, String> = Prop::new("EnvironmentIdentifier");
     /// Key of `ManageAccessRole`, for [`Handle::set`].
-    pub const MANAGE_ACCESS_ROLE: Prop<String> = Prop::new("ManageAccessRole");
+    pub const MANAGE_ACCESS_ROLE: Prop<CfnSubscriptionTarget, String> = Prop::new("ManageAccessRole");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSubscriptionTarget, String> = Prop::new("Name");
     /// Key of `Provider`, for [`Handle::set`].
-    pub const PROVIDER: Prop<String> = Prop::new("Provider");
+    pub const PROVIDER: Prop<CfnSubscriptionTarget, String> = Prop::new("Provider");
     /// Key of `SubscriptionTargetConfig`, for [`Handle::set`].
-    pub const SUBSCRIPTION_TARGET_CONFIG: Prop<Vec<subscription_target::SubscriptionTargetForm>> = Prop::new("SubscriptionTargetConfig");
+    pub const SUBSCRIPTION_TARGET_CONFIG: Prop<CfnSubscriptionTarget, Vec<subscription_target::SubscriptionTargetForm>> = Prop::new("SubscriptionTargetConfig");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<String> = Prop::new("Type");
+    pub const TYPE: Prop<CfnSubscriptionTarget, String> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSubscriptionTargetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &subscription_target::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSubscriptionTargetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &subscription_target::PROPS_SHAPE, props.into())?;
         Ok(CfnSubscriptionTarget { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSubscriptionTarget::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp of when the subscription target was created.
@@ -3864,20 +4072,33 @@ impl CfnUserProfile {
     pub const CFN_TYPE: &'static str = "AWS::DataZone::UserProfile";
 
     /// Key of `DomainIdentifier`, for [`Handle::set`].
-    pub const DOMAIN_IDENTIFIER: Prop<String> = Prop::new("DomainIdentifier");
+    pub const DOMAIN_IDENTIFIER: Prop<CfnUserProfile, String> = Prop::new("DomainIdentifier");
     /// Key of `SessionName`, for [`Handle::set`].
-    pub const SESSION_NAME: Prop<String> = Prop::new("SessionName");
+    pub const SESSION_NAME: Prop<CfnUserProfile, String> = Prop::new("SessionName");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<user_profile::UserProfileStatus> = Prop::new("Status");
+    pub const STATUS: Prop<CfnUserProfile, user_profile::UserProfileStatus> = Prop::new("Status");
     /// Key of `UserIdentifier`, for [`Handle::set`].
-    pub const USER_IDENTIFIER: Prop<String> = Prop::new("UserIdentifier");
+    pub const USER_IDENTIFIER: Prop<CfnUserProfile, String> = Prop::new("UserIdentifier");
     /// Key of `UserType`, for [`Handle::set`].
-    pub const USER_TYPE: Prop<user_profile::UserType> = Prop::new("UserType");
+    pub const USER_TYPE: Prop<CfnUserProfile, user_profile::UserType> = Prop::new("UserType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnUserProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUserProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Details`)

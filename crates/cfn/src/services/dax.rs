@@ -138,40 +138,53 @@ impl CfnCluster {
     pub const CFN_TYPE: &'static str = "AWS::DAX::Cluster";
 
     /// Key of `AvailabilityZones`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONES: Prop<Vec<String>> = Prop::new("AvailabilityZones");
+    pub const AVAILABILITY_ZONES: Prop<CfnCluster, Vec<String>> = Prop::new("AvailabilityZones");
     /// Key of `ClusterEndpointEncryptionType`, for [`Handle::set`].
-    pub const CLUSTER_ENDPOINT_ENCRYPTION_TYPE: Prop<String> = Prop::new("ClusterEndpointEncryptionType");
+    pub const CLUSTER_ENDPOINT_ENCRYPTION_TYPE: Prop<CfnCluster, String> = Prop::new("ClusterEndpointEncryptionType");
     /// Key of `ClusterName`, for [`Handle::set`].
-    pub const CLUSTER_NAME: Prop<String> = Prop::new("ClusterName");
+    pub const CLUSTER_NAME: Prop<CfnCluster, String> = Prop::new("ClusterName");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCluster, String> = Prop::new("Description");
     /// Key of `IAMRoleARN`, for [`Handle::set`].
-    pub const IAM_ROLE_ARN: Prop<String> = Prop::new("IAMRoleARN");
+    pub const IAM_ROLE_ARN: Prop<CfnCluster, String> = Prop::new("IAMRoleARN");
     /// Key of `NetworkType`, for [`Handle::set`].
-    pub const NETWORK_TYPE: Prop<String> = Prop::new("NetworkType");
+    pub const NETWORK_TYPE: Prop<CfnCluster, String> = Prop::new("NetworkType");
     /// Key of `NodeType`, for [`Handle::set`].
-    pub const NODE_TYPE: Prop<String> = Prop::new("NodeType");
+    pub const NODE_TYPE: Prop<CfnCluster, String> = Prop::new("NodeType");
     /// Key of `NotificationTopicARN`, for [`Handle::set`].
-    pub const NOTIFICATION_TOPIC_ARN: Prop<String> = Prop::new("NotificationTopicARN");
+    pub const NOTIFICATION_TOPIC_ARN: Prop<CfnCluster, String> = Prop::new("NotificationTopicARN");
     /// Key of `ParameterGroupName`, for [`Handle::set`].
-    pub const PARAMETER_GROUP_NAME: Prop<String> = Prop::new("ParameterGroupName");
+    pub const PARAMETER_GROUP_NAME: Prop<CfnCluster, String> = Prop::new("ParameterGroupName");
     /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
-    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<String> = Prop::new("PreferredMaintenanceWindow");
+    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnCluster, String> = Prop::new("PreferredMaintenanceWindow");
     /// Key of `ReplicationFactor`, for [`Handle::set`].
-    pub const REPLICATION_FACTOR: Prop<i64> = Prop::new("ReplicationFactor");
+    pub const REPLICATION_FACTOR: Prop<CfnCluster, i64> = Prop::new("ReplicationFactor");
     /// Key of `SSESpecification`, for [`Handle::set`].
-    pub const SSE_SPECIFICATION: Prop<cluster::SSESpecification> = Prop::new("SSESpecification");
+    pub const SSE_SPECIFICATION: Prop<CfnCluster, cluster::SSESpecification> = Prop::new("SSESpecification");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnCluster, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `SubnetGroupName`, for [`Handle::set`].
-    pub const SUBNET_GROUP_NAME: Prop<String> = Prop::new("SubnetGroupName");
+    pub const SUBNET_GROUP_NAME: Prop<CfnCluster, String> = Prop::new("SubnetGroupName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCluster, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -252,16 +265,29 @@ impl CfnParameterGroup {
     pub const CFN_TYPE: &'static str = "AWS::DAX::ParameterGroup";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnParameterGroup, String> = Prop::new("Description");
     /// Key of `ParameterGroupName`, for [`Handle::set`].
-    pub const PARAMETER_GROUP_NAME: Prop<String> = Prop::new("ParameterGroupName");
+    pub const PARAMETER_GROUP_NAME: Prop<CfnParameterGroup, String> = Prop::new("ParameterGroupName");
     /// Key of `ParameterNameValues`, for [`Handle::set`].
-    pub const PARAMETER_NAME_VALUES: Prop<Json> = Prop::new("ParameterNameValues");
+    pub const PARAMETER_NAME_VALUES: Prop<CfnParameterGroup, Json> = Prop::new("ParameterNameValues");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnParameterGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &parameter_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnParameterGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &parameter_group::PROPS_SHAPE, props.into())?;
         Ok(CfnParameterGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnParameterGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -331,16 +357,29 @@ impl CfnSubnetGroup {
     pub const CFN_TYPE: &'static str = "AWS::DAX::SubnetGroup";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSubnetGroup, String> = Prop::new("Description");
     /// Key of `SubnetGroupName`, for [`Handle::set`].
-    pub const SUBNET_GROUP_NAME: Prop<String> = Prop::new("SubnetGroupName");
+    pub const SUBNET_GROUP_NAME: Prop<CfnSubnetGroup, String> = Prop::new("SubnetGroupName");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnSubnetGroup, Vec<String>> = Prop::new("SubnetIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSubnetGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &subnet_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSubnetGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &subnet_group::PROPS_SHAPE, props.into())?;
         Ok(CfnSubnetGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSubnetGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 

@@ -301,26 +301,39 @@ impl CfnBudget {
     pub const CFN_TYPE: &'static str = "AWS::Deadline::Budget";
 
     /// Key of `Actions`, for [`Handle::set`].
-    pub const ACTIONS: Prop<Vec<budget::BudgetActionToAdd>> = Prop::new("Actions");
+    pub const ACTIONS: Prop<CfnBudget, Vec<budget::BudgetActionToAdd>> = Prop::new("Actions");
     /// Key of `ApproximateDollarLimit`, for [`Handle::set`].
-    pub const APPROXIMATE_DOLLAR_LIMIT: Prop<f64> = Prop::new("ApproximateDollarLimit");
+    pub const APPROXIMATE_DOLLAR_LIMIT: Prop<CfnBudget, f64> = Prop::new("ApproximateDollarLimit");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnBudget, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnBudget, String> = Prop::new("DisplayName");
     /// Key of `FarmId`, for [`Handle::set`].
-    pub const FARM_ID: Prop<String> = Prop::new("FarmId");
+    pub const FARM_ID: Prop<CfnBudget, String> = Prop::new("FarmId");
     /// Key of `Schedule`, for [`Handle::set`].
-    pub const SCHEDULE: Prop<budget::BudgetSchedule> = Prop::new("Schedule");
+    pub const SCHEDULE: Prop<CfnBudget, budget::BudgetSchedule> = Prop::new("Schedule");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<budget::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnBudget, Vec<budget::Tag>> = Prop::new("Tags");
     /// Key of `UsageTrackingResource`, for [`Handle::set`].
-    pub const USAGE_TRACKING_RESOURCE: Prop<budget::UsageTrackingResource> = Prop::new("UsageTrackingResource");
+    pub const USAGE_TRACKING_RESOURCE: Prop<CfnBudget, budget::UsageTrackingResource> = Prop::new("UsageTrackingResource");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBudgetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &budget::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBudgetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &budget::PROPS_SHAPE, props.into())?;
         Ok(CfnBudget { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBudget::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the budget.
@@ -454,20 +467,33 @@ impl CfnFarm {
     pub const CFN_TYPE: &'static str = "AWS::Deadline::Farm";
 
     /// Key of `CostScaleFactor`, for [`Handle::set`].
-    pub const COST_SCALE_FACTOR: Prop<f64> = Prop::new("CostScaleFactor");
+    pub const COST_SCALE_FACTOR: Prop<CfnFarm, f64> = Prop::new("CostScaleFactor");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFarm, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnFarm, String> = Prop::new("DisplayName");
     /// Key of `KmsKeyArn`, for [`Handle::set`].
-    pub const KMS_KEY_ARN: Prop<String> = Prop::new("KmsKeyArn");
+    pub const KMS_KEY_ARN: Prop<CfnFarm, String> = Prop::new("KmsKeyArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<farm::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFarm, Vec<farm::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFarmProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &farm::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFarmProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &farm::PROPS_SHAPE, props.into())?;
         Ok(CfnFarm { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFarm::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -644,28 +670,41 @@ impl CfnFleet {
     pub const CFN_TYPE: &'static str = "AWS::Deadline::Fleet";
 
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<Json> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnFleet, Json> = Prop::new("Configuration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFleet, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnFleet, String> = Prop::new("DisplayName");
     /// Key of `FarmId`, for [`Handle::set`].
-    pub const FARM_ID: Prop<String> = Prop::new("FarmId");
+    pub const FARM_ID: Prop<CfnFleet, String> = Prop::new("FarmId");
     /// Key of `HostConfiguration`, for [`Handle::set`].
-    pub const HOST_CONFIGURATION: Prop<fleet::HostConfiguration> = Prop::new("HostConfiguration");
+    pub const HOST_CONFIGURATION: Prop<CfnFleet, fleet::HostConfiguration> = Prop::new("HostConfiguration");
     /// Key of `MaxWorkerCount`, for [`Handle::set`].
-    pub const MAX_WORKER_COUNT: Prop<i64> = Prop::new("MaxWorkerCount");
+    pub const MAX_WORKER_COUNT: Prop<CfnFleet, i64> = Prop::new("MaxWorkerCount");
     /// Key of `MinWorkerCount`, for [`Handle::set`].
-    pub const MIN_WORKER_COUNT: Prop<i64> = Prop::new("MinWorkerCount");
+    pub const MIN_WORKER_COUNT: Prop<CfnFleet, i64> = Prop::new("MinWorkerCount");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnFleet, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<fleet::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFleet, Vec<fleet::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFleetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &fleet::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFleetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &fleet::PROPS_SHAPE, props.into())?;
         Ok(CfnFleet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFleet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -807,18 +846,31 @@ impl CfnLicenseEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::Deadline::LicenseEndpoint";
 
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnLicenseEndpoint, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnLicenseEndpoint, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<license_endpoint::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLicenseEndpoint, Vec<license_endpoint::Tag>> = Prop::new("Tags");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnLicenseEndpoint, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLicenseEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &license_endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLicenseEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &license_endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnLicenseEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLicenseEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -921,20 +973,33 @@ impl CfnLimit {
     pub const CFN_TYPE: &'static str = "AWS::Deadline::Limit";
 
     /// Key of `AmountRequirementName`, for [`Handle::set`].
-    pub const AMOUNT_REQUIREMENT_NAME: Prop<String> = Prop::new("AmountRequirementName");
+    pub const AMOUNT_REQUIREMENT_NAME: Prop<CfnLimit, String> = Prop::new("AmountRequirementName");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnLimit, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnLimit, String> = Prop::new("DisplayName");
     /// Key of `FarmId`, for [`Handle::set`].
-    pub const FARM_ID: Prop<String> = Prop::new("FarmId");
+    pub const FARM_ID: Prop<CfnLimit, String> = Prop::new("FarmId");
     /// Key of `MaxCount`, for [`Handle::set`].
-    pub const MAX_COUNT: Prop<i64> = Prop::new("MaxCount");
+    pub const MAX_COUNT: Prop<CfnLimit, i64> = Prop::new("MaxCount");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLimitProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &limit::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLimitProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &limit::PROPS_SHAPE, props.into())?;
         Ok(CfnLimit { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLimit::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CurrentCount`)
@@ -1000,14 +1065,27 @@ impl CfnMeteredProduct {
     pub const CFN_TYPE: &'static str = "AWS::Deadline::MeteredProduct";
 
     /// Key of `LicenseEndpointId`, for [`Handle::set`].
-    pub const LICENSE_ENDPOINT_ID: Prop<String> = Prop::new("LicenseEndpointId");
+    pub const LICENSE_ENDPOINT_ID: Prop<CfnMeteredProduct, String> = Prop::new("LicenseEndpointId");
     /// Key of `ProductId`, for [`Handle::set`].
-    pub const PRODUCT_ID: Prop<String> = Prop::new("ProductId");
+    pub const PRODUCT_ID: Prop<CfnMeteredProduct, String> = Prop::new("ProductId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMeteredProductProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &metered_product::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMeteredProductProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &metered_product::PROPS_SHAPE, props.into())?;
         Ok(CfnMeteredProduct { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMeteredProduct::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1148,22 +1226,35 @@ impl CfnMonitor {
     pub const CFN_TYPE: &'static str = "AWS::Deadline::Monitor";
 
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnMonitor, String> = Prop::new("DisplayName");
     /// Key of `IdentityCenterInstanceArn`, for [`Handle::set`].
-    pub const IDENTITY_CENTER_INSTANCE_ARN: Prop<String> = Prop::new("IdentityCenterInstanceArn");
+    pub const IDENTITY_CENTER_INSTANCE_ARN: Prop<CfnMonitor, String> = Prop::new("IdentityCenterInstanceArn");
     /// Key of `IdentityCenterRegion`, for [`Handle::set`].
-    pub const IDENTITY_CENTER_REGION: Prop<String> = Prop::new("IdentityCenterRegion");
+    pub const IDENTITY_CENTER_REGION: Prop<CfnMonitor, String> = Prop::new("IdentityCenterRegion");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnMonitor, String> = Prop::new("RoleArn");
     /// Key of `Subdomain`, for [`Handle::set`].
-    pub const SUBDOMAIN: Prop<String> = Prop::new("Subdomain");
+    pub const SUBDOMAIN: Prop<CfnMonitor, String> = Prop::new("Subdomain");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<monitor::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMonitor, Vec<monitor::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMonitorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &monitor::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMonitorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &monitor::PROPS_SHAPE, props.into())?;
         Ok(CfnMonitor { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMonitor::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1520,32 +1611,45 @@ impl CfnQueue {
     pub const CFN_TYPE: &'static str = "AWS::Deadline::Queue";
 
     /// Key of `AllowedStorageProfileIds`, for [`Handle::set`].
-    pub const ALLOWED_STORAGE_PROFILE_IDS: Prop<Vec<String>> = Prop::new("AllowedStorageProfileIds");
+    pub const ALLOWED_STORAGE_PROFILE_IDS: Prop<CfnQueue, Vec<String>> = Prop::new("AllowedStorageProfileIds");
     /// Key of `DefaultBudgetAction`, for [`Handle::set`].
-    pub const DEFAULT_BUDGET_ACTION: Prop<queue::DefaultQueueBudgetAction> = Prop::new("DefaultBudgetAction");
+    pub const DEFAULT_BUDGET_ACTION: Prop<CfnQueue, queue::DefaultQueueBudgetAction> = Prop::new("DefaultBudgetAction");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnQueue, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnQueue, String> = Prop::new("DisplayName");
     /// Key of `FarmId`, for [`Handle::set`].
-    pub const FARM_ID: Prop<String> = Prop::new("FarmId");
+    pub const FARM_ID: Prop<CfnQueue, String> = Prop::new("FarmId");
     /// Key of `JobAttachmentSettings`, for [`Handle::set`].
-    pub const JOB_ATTACHMENT_SETTINGS: Prop<queue::JobAttachmentSettings> = Prop::new("JobAttachmentSettings");
+    pub const JOB_ATTACHMENT_SETTINGS: Prop<CfnQueue, queue::JobAttachmentSettings> = Prop::new("JobAttachmentSettings");
     /// Key of `JobRunAsUser`, for [`Handle::set`].
-    pub const JOB_RUN_AS_USER: Prop<queue::JobRunAsUser> = Prop::new("JobRunAsUser");
+    pub const JOB_RUN_AS_USER: Prop<CfnQueue, queue::JobRunAsUser> = Prop::new("JobRunAsUser");
     /// Key of `RequiredFileSystemLocationNames`, for [`Handle::set`].
-    pub const REQUIRED_FILE_SYSTEM_LOCATION_NAMES: Prop<Vec<String>> = Prop::new("RequiredFileSystemLocationNames");
+    pub const REQUIRED_FILE_SYSTEM_LOCATION_NAMES: Prop<CfnQueue, Vec<String>> = Prop::new("RequiredFileSystemLocationNames");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnQueue, String> = Prop::new("RoleArn");
     /// Key of `SchedulingConfiguration`, for [`Handle::set`].
-    pub const SCHEDULING_CONFIGURATION: Prop<Json> = Prop::new("SchedulingConfiguration");
+    pub const SCHEDULING_CONFIGURATION: Prop<CfnQueue, Json> = Prop::new("SchedulingConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<queue::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnQueue, Vec<queue::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnQueueProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &queue::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnQueueProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &queue::PROPS_SHAPE, props.into())?;
         Ok(CfnQueue { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnQueue::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1658,20 +1762,33 @@ impl CfnQueueEnvironment {
     pub const CFN_TYPE: &'static str = "AWS::Deadline::QueueEnvironment";
 
     /// Key of `FarmId`, for [`Handle::set`].
-    pub const FARM_ID: Prop<String> = Prop::new("FarmId");
+    pub const FARM_ID: Prop<CfnQueueEnvironment, String> = Prop::new("FarmId");
     /// Key of `Priority`, for [`Handle::set`].
-    pub const PRIORITY: Prop<i64> = Prop::new("Priority");
+    pub const PRIORITY: Prop<CfnQueueEnvironment, i64> = Prop::new("Priority");
     /// Key of `QueueId`, for [`Handle::set`].
-    pub const QUEUE_ID: Prop<String> = Prop::new("QueueId");
+    pub const QUEUE_ID: Prop<CfnQueueEnvironment, String> = Prop::new("QueueId");
     /// Key of `Template`, for [`Handle::set`].
-    pub const TEMPLATE: Prop<String> = Prop::new("Template");
+    pub const TEMPLATE: Prop<CfnQueueEnvironment, String> = Prop::new("Template");
     /// Key of `TemplateType`, for [`Handle::set`].
-    pub const TEMPLATE_TYPE: Prop<queue_environment::EnvironmentTemplateType> = Prop::new("TemplateType");
+    pub const TEMPLATE_TYPE: Prop<CfnQueueEnvironment, queue_environment::EnvironmentTemplateType> = Prop::new("TemplateType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnQueueEnvironmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &queue_environment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnQueueEnvironmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &queue_environment::PROPS_SHAPE, props.into())?;
         Ok(CfnQueueEnvironment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnQueueEnvironment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Name`)
@@ -1751,16 +1868,29 @@ impl CfnQueueFleetAssociation {
     pub const CFN_TYPE: &'static str = "AWS::Deadline::QueueFleetAssociation";
 
     /// Key of `FarmId`, for [`Handle::set`].
-    pub const FARM_ID: Prop<String> = Prop::new("FarmId");
+    pub const FARM_ID: Prop<CfnQueueFleetAssociation, String> = Prop::new("FarmId");
     /// Key of `FleetId`, for [`Handle::set`].
-    pub const FLEET_ID: Prop<String> = Prop::new("FleetId");
+    pub const FLEET_ID: Prop<CfnQueueFleetAssociation, String> = Prop::new("FleetId");
     /// Key of `QueueId`, for [`Handle::set`].
-    pub const QUEUE_ID: Prop<String> = Prop::new("QueueId");
+    pub const QUEUE_ID: Prop<CfnQueueFleetAssociation, String> = Prop::new("QueueId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnQueueFleetAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &queue_fleet_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnQueueFleetAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &queue_fleet_association::PROPS_SHAPE, props.into())?;
         Ok(CfnQueueFleetAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnQueueFleetAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1830,16 +1960,29 @@ impl CfnQueueLimitAssociation {
     pub const CFN_TYPE: &'static str = "AWS::Deadline::QueueLimitAssociation";
 
     /// Key of `FarmId`, for [`Handle::set`].
-    pub const FARM_ID: Prop<String> = Prop::new("FarmId");
+    pub const FARM_ID: Prop<CfnQueueLimitAssociation, String> = Prop::new("FarmId");
     /// Key of `LimitId`, for [`Handle::set`].
-    pub const LIMIT_ID: Prop<String> = Prop::new("LimitId");
+    pub const LIMIT_ID: Prop<CfnQueueLimitAssociation, String> = Prop::new("LimitId");
     /// Key of `QueueId`, for [`Handle::set`].
-    pub const QUEUE_ID: Prop<String> = Prop::new("QueueId");
+    pub const QUEUE_ID: Prop<CfnQueueLimitAssociation, String> = Prop::new("QueueId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnQueueLimitAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &queue_limit_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnQueueLimitAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &queue_limit_association::PROPS_SHAPE, props.into())?;
         Ok(CfnQueueLimitAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnQueueLimitAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2005,18 +2148,31 @@ impl CfnStorageProfile {
     pub const CFN_TYPE: &'static str = "AWS::Deadline::StorageProfile";
 
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnStorageProfile, String> = Prop::new("DisplayName");
     /// Key of `FarmId`, for [`Handle::set`].
-    pub const FARM_ID: Prop<String> = Prop::new("FarmId");
+    pub const FARM_ID: Prop<CfnStorageProfile, String> = Prop::new("FarmId");
     /// Key of `FileSystemLocations`, for [`Handle::set`].
-    pub const FILE_SYSTEM_LOCATIONS: Prop<Vec<storage_profile::FileSystemLocation>> = Prop::new("FileSystemLocations");
+    pub const FILE_SYSTEM_LOCATIONS: Prop<CfnStorageProfile, Vec<storage_profile::FileSystemLocation>> = Prop::new("FileSystemLocations");
     /// Key of `OsFamily`, for [`Handle::set`].
-    pub const OS_FAMILY: Prop<storage_profile::StorageProfileOperatingSystemFamily> = Prop::new("OsFamily");
+    pub const OS_FAMILY: Prop<CfnStorageProfile, storage_profile::StorageProfileOperatingSystemFamily> = Prop::new("OsFamily");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStorageProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &storage_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStorageProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &storage_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnStorageProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStorageProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt StorageProfileId`)
@@ -2188,18 +2344,31 @@ impl CfnWorker {
     pub const CFN_TYPE: &'static str = "AWS::Deadline::Worker";
 
     /// Key of `FarmId`, for [`Handle::set`].
-    pub const FARM_ID: Prop<String> = Prop::new("FarmId");
+    pub const FARM_ID: Prop<CfnWorker, String> = Prop::new("FarmId");
     /// Key of `FleetId`, for [`Handle::set`].
-    pub const FLEET_ID: Prop<String> = Prop::new("FleetId");
+    pub const FLEET_ID: Prop<CfnWorker, String> = Prop::new("FleetId");
     /// Key of `HostProperties`, for [`Handle::set`].
-    pub const HOST_PROPERTIES: Prop<worker::HostPropertiesRequest> = Prop::new("HostProperties");
+    pub const HOST_PROPERTIES: Prop<CfnWorker, worker::HostPropertiesRequest> = Prop::new("HostProperties");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<worker::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWorker, Vec<worker::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &worker::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &worker::PROPS_SHAPE, props.into())?;
         Ok(CfnWorker { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorker::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the worker.

@@ -82,14 +82,27 @@ impl CfnGraph {
     pub const CFN_TYPE: &'static str = "AWS::Detective::Graph";
 
     /// Key of `AutoEnableMembers`, for [`Handle::set`].
-    pub const AUTO_ENABLE_MEMBERS: Prop<bool> = Prop::new("AutoEnableMembers");
+    pub const AUTO_ENABLE_MEMBERS: Prop<CfnGraph, bool> = Prop::new("AutoEnableMembers");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<graph::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnGraph, Vec<graph::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGraphProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &graph::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGraphProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &graph::PROPS_SHAPE, props.into())?;
         Ok(CfnGraph { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGraph::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Detective graph ARN
@@ -178,20 +191,33 @@ impl CfnMemberInvitation {
     pub const CFN_TYPE: &'static str = "AWS::Detective::MemberInvitation";
 
     /// Key of `DisableEmailNotification`, for [`Handle::set`].
-    pub const DISABLE_EMAIL_NOTIFICATION: Prop<bool> = Prop::new("DisableEmailNotification");
+    pub const DISABLE_EMAIL_NOTIFICATION: Prop<CfnMemberInvitation, bool> = Prop::new("DisableEmailNotification");
     /// Key of `GraphArn`, for [`Handle::set`].
-    pub const GRAPH_ARN: Prop<String> = Prop::new("GraphArn");
+    pub const GRAPH_ARN: Prop<CfnMemberInvitation, String> = Prop::new("GraphArn");
     /// Key of `MemberEmailAddress`, for [`Handle::set`].
-    pub const MEMBER_EMAIL_ADDRESS: Prop<String> = Prop::new("MemberEmailAddress");
+    pub const MEMBER_EMAIL_ADDRESS: Prop<CfnMemberInvitation, String> = Prop::new("MemberEmailAddress");
     /// Key of `MemberId`, for [`Handle::set`].
-    pub const MEMBER_ID: Prop<String> = Prop::new("MemberId");
+    pub const MEMBER_ID: Prop<CfnMemberInvitation, String> = Prop::new("MemberId");
     /// Key of `Message`, for [`Handle::set`].
-    pub const MESSAGE: Prop<String> = Prop::new("Message");
+    pub const MESSAGE: Prop<CfnMemberInvitation, String> = Prop::new("Message");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMemberInvitationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &member_invitation::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMemberInvitationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &member_invitation::PROPS_SHAPE, props.into())?;
         Ok(CfnMemberInvitation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMemberInvitation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -254,12 +280,25 @@ impl CfnOrganizationAdmin {
     pub const CFN_TYPE: &'static str = "AWS::Detective::OrganizationAdmin";
 
     /// Key of `AccountId`, for [`Handle::set`].
-    pub const ACCOUNT_ID: Prop<String> = Prop::new("AccountId");
+    pub const ACCOUNT_ID: Prop<CfnOrganizationAdmin, String> = Prop::new("AccountId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOrganizationAdminProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &organization_admin::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOrganizationAdminProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &organization_admin::PROPS_SHAPE, props.into())?;
         Ok(CfnOrganizationAdmin { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOrganizationAdmin::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Detective graph ARN

@@ -355,24 +355,37 @@ impl CfnAgentSpace {
     pub const CFN_TYPE: &'static str = "AWS::DevOpsAgent::AgentSpace";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAgentSpace, String> = Prop::new("Description");
     /// Key of `KmsKeyArn`, for [`Handle::set`].
-    pub const KMS_KEY_ARN: Prop<String> = Prop::new("KmsKeyArn");
+    pub const KMS_KEY_ARN: Prop<CfnAgentSpace, String> = Prop::new("KmsKeyArn");
     /// Key of `Locale`, for [`Handle::set`].
-    pub const LOCALE: Prop<String> = Prop::new("Locale");
+    pub const LOCALE: Prop<CfnAgentSpace, String> = Prop::new("Locale");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAgentSpace, String> = Prop::new("Name");
     /// Key of `OperatorApp`, for [`Handle::set`].
-    pub const OPERATOR_APP: Prop<agent_space::OperatorApp> = Prop::new("OperatorApp");
+    pub const OPERATOR_APP: Prop<CfnAgentSpace, agent_space::OperatorApp> = Prop::new("OperatorApp");
     /// Key of `Preferences`, for [`Handle::set`].
-    pub const PREFERENCES: Prop<agent_space::Preferences> = Prop::new("Preferences");
+    pub const PREFERENCES: Prop<CfnAgentSpace, agent_space::Preferences> = Prop::new("Preferences");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<agent_space::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAgentSpace, Vec<agent_space::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAgentSpaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &agent_space::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAgentSpaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &agent_space::PROPS_SHAPE, props.into())?;
         Ok(CfnAgentSpace { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAgentSpace::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The unique identifier of the AgentSpace
@@ -567,20 +580,33 @@ impl CfnAsset {
     pub const CFN_TYPE: &'static str = "AWS::DevOpsAgent::Asset";
 
     /// Key of `AgentSpaceId`, for [`Handle::set`].
-    pub const AGENT_SPACE_ID: Prop<String> = Prop::new("AgentSpaceId");
+    pub const AGENT_SPACE_ID: Prop<CfnAsset, String> = Prop::new("AgentSpaceId");
     /// Key of `AssetType`, for [`Handle::set`].
-    pub const ASSET_TYPE: Prop<String> = Prop::new("AssetType");
+    pub const ASSET_TYPE: Prop<CfnAsset, String> = Prop::new("AssetType");
     /// Key of `Files`, for [`Handle::set`].
-    pub const FILES: Prop<Vec<asset::AssetFile>> = Prop::new("Files");
+    pub const FILES: Prop<CfnAsset, Vec<asset::AssetFile>> = Prop::new("Files");
     /// Key of `Metadata`, for [`Handle::set`].
-    pub const METADATA: Prop<Json> = Prop::new("Metadata");
+    pub const METADATA: Prop<CfnAsset, Json> = Prop::new("Metadata");
     /// Key of `Zip`, for [`Handle::set`].
-    pub const ZIP: Prop<String> = Prop::new("Zip");
+    pub const ZIP: Prop<CfnAsset, String> = Prop::new("Zip");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAssetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &asset::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAssetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &asset::PROPS_SHAPE, props.into())?;
         Ok(CfnAsset { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAsset::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the asset. Nested under the parent Agent Space: arn:&lt;partition&gt;:aidevops:&lt;region&gt;:&lt;account-id&gt;:agentspace/&lt;agentspace-id&gt;/asset/&lt;asset-id&gt;.
@@ -688,18 +714,31 @@ impl CfnAssociation {
     pub const CFN_TYPE: &'static str = "AWS::DevOpsAgent::Association";
 
     /// Key of `AgentSpaceId`, for [`Handle::set`].
-    pub const AGENT_SPACE_ID: Prop<String> = Prop::new("AgentSpaceId");
+    pub const AGENT_SPACE_ID: Prop<CfnAssociation, String> = Prop::new("AgentSpaceId");
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<Json> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnAssociation, Json> = Prop::new("Configuration");
     /// Key of `LinkedAssociationIds`, for [`Handle::set`].
-    pub const LINKED_ASSOCIATION_IDS: Prop<Vec<String>> = Prop::new("LinkedAssociationIds");
+    pub const LINKED_ASSOCIATION_IDS: Prop<CfnAssociation, Vec<String>> = Prop::new("LinkedAssociationIds");
     /// Key of `ServiceId`, for [`Handle::set`].
-    pub const SERVICE_ID: Prop<String> = Prop::new("ServiceId");
+    pub const SERVICE_ID: Prop<CfnAssociation, String> = Prop::new("ServiceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &association::PROPS_SHAPE, props.into())?;
         Ok(CfnAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The unique identifier of the association
@@ -832,18 +871,31 @@ impl CfnPrivateConnection {
     pub const CFN_TYPE: &'static str = "AWS::DevOpsAgent::PrivateConnection";
 
     /// Key of `Certificate`, for [`Handle::set`].
-    pub const CERTIFICATE: Prop<String> = Prop::new("Certificate");
+    pub const CERTIFICATE: Prop<CfnPrivateConnection, String> = Prop::new("Certificate");
     /// Key of `ConnectionConfiguration`, for [`Handle::set`].
-    pub const CONNECTION_CONFIGURATION: Prop<Json> = Prop::new("ConnectionConfiguration");
+    pub const CONNECTION_CONFIGURATION: Prop<CfnPrivateConnection, Json> = Prop::new("ConnectionConfiguration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPrivateConnection, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<private_connection::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPrivateConnection, Vec<private_connection::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPrivateConnectionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &private_connection::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPrivateConnectionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &private_connection::PROPS_SHAPE, props.into())?;
         Ok(CfnPrivateConnection { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPrivateConnection::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the Private Connection.
@@ -1048,26 +1100,39 @@ impl CfnService {
     pub const CFN_TYPE: &'static str = "AWS::DevOpsAgent::Service";
 
     /// Key of `ExchangeUrlPrivateConnectionName`, for [`Handle::set`].
-    pub const EXCHANGE_URL_PRIVATE_CONNECTION_NAME: Prop<String> = Prop::new("ExchangeUrlPrivateConnectionName");
+    pub const EXCHANGE_URL_PRIVATE_CONNECTION_NAME: Prop<CfnService, String> = Prop::new("ExchangeUrlPrivateConnectionName");
     /// Key of `KmsKeyArn`, for [`Handle::set`].
-    pub const KMS_KEY_ARN: Prop<String> = Prop::new("KmsKeyArn");
+    pub const KMS_KEY_ARN: Prop<CfnService, String> = Prop::new("KmsKeyArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnService, String> = Prop::new("Name");
     /// Key of `PrivateConnectionName`, for [`Handle::set`].
-    pub const PRIVATE_CONNECTION_NAME: Prop<String> = Prop::new("PrivateConnectionName");
+    pub const PRIVATE_CONNECTION_NAME: Prop<CfnService, String> = Prop::new("PrivateConnectionName");
     /// Key of `ServiceDetails`, for [`Handle::set`].
-    pub const SERVICE_DETAILS: Prop<Json> = Prop::new("ServiceDetails");
+    pub const SERVICE_DETAILS: Prop<CfnService, Json> = Prop::new("ServiceDetails");
     /// Key of `ServiceType`, for [`Handle::set`].
-    pub const SERVICE_TYPE: Prop<service::ServiceType> = Prop::new("ServiceType");
+    pub const SERVICE_TYPE: Prop<CfnService, service::ServiceType> = Prop::new("ServiceType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<service::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnService, Vec<service::Tag>> = Prop::new("Tags");
     /// Key of `TargetUrlPrivateConnectionName`, for [`Handle::set`].
-    pub const TARGET_URL_PRIVATE_CONNECTION_NAME: Prop<String> = Prop::new("TargetUrlPrivateConnectionName");
+    pub const TARGET_URL_PRIVATE_CONNECTION_NAME: Prop<CfnService, String> = Prop::new("TargetUrlPrivateConnectionName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServiceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &service::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServiceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &service::PROPS_SHAPE, props.into())?;
         Ok(CfnService { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnService::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// List of accessible resources for this service
@@ -1285,20 +1350,33 @@ impl CfnTrigger {
     pub const CFN_TYPE: &'static str = "AWS::DevOpsAgent::Trigger";
 
     /// Key of `Action`, for [`Handle::set`].
-    pub const ACTION: Prop<Json> = Prop::new("Action");
+    pub const ACTION: Prop<CfnTrigger, Json> = Prop::new("Action");
     /// Key of `AgentSpaceId`, for [`Handle::set`].
-    pub const AGENT_SPACE_ID: Prop<String> = Prop::new("AgentSpaceId");
+    pub const AGENT_SPACE_ID: Prop<CfnTrigger, String> = Prop::new("AgentSpaceId");
     /// Key of `Condition`, for [`Handle::set`].
-    pub const CONDITION: Prop<trigger::Condition> = Prop::new("Condition");
+    pub const CONDITION: Prop<CfnTrigger, trigger::Condition> = Prop::new("Condition");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<trigger::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnTrigger, trigger::Status> = Prop::new("Status");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<trigger::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnTrigger, trigger::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTriggerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &trigger::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTriggerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &trigger::PROPS_SHAPE, props.into())?;
         Ok(CfnTrigger { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTrigger::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the trigger. Nested under the parent Agent Space: arn:&lt;partition&gt;:aidevops:&lt;region&gt;:&lt;account-id&gt;:agentspace/&lt;agentspace-id&gt;/trigger/&lt;trigger-id&gt;.

@@ -128,24 +128,37 @@ impl CfnConnection {
     pub const CFN_TYPE: &'static str = "AWS::DirectConnect::Connection";
 
     /// Key of `Bandwidth`, for [`Handle::set`].
-    pub const BANDWIDTH: Prop<String> = Prop::new("Bandwidth");
+    pub const BANDWIDTH: Prop<CfnConnection, String> = Prop::new("Bandwidth");
     /// Key of `ConnectionName`, for [`Handle::set`].
-    pub const CONNECTION_NAME: Prop<String> = Prop::new("ConnectionName");
+    pub const CONNECTION_NAME: Prop<CfnConnection, String> = Prop::new("ConnectionName");
     /// Key of `LagId`, for [`Handle::set`].
-    pub const LAG_ID: Prop<String> = Prop::new("LagId");
+    pub const LAG_ID: Prop<CfnConnection, String> = Prop::new("LagId");
     /// Key of `Location`, for [`Handle::set`].
-    pub const LOCATION: Prop<String> = Prop::new("Location");
+    pub const LOCATION: Prop<CfnConnection, String> = Prop::new("Location");
     /// Key of `ProviderName`, for [`Handle::set`].
-    pub const PROVIDER_NAME: Prop<String> = Prop::new("ProviderName");
+    pub const PROVIDER_NAME: Prop<CfnConnection, String> = Prop::new("ProviderName");
     /// Key of `RequestMACSec`, for [`Handle::set`].
-    pub const REQUEST_MAC_SEC: Prop<bool> = Prop::new("RequestMACSec");
+    pub const REQUEST_MAC_SEC: Prop<CfnConnection, bool> = Prop::new("RequestMACSec");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<connection::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConnection, Vec<connection::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connection::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connection::PROPS_SHAPE, props.into())?;
         Ok(CfnConnection { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnection::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the connection.
@@ -273,16 +286,29 @@ impl CfnDirectConnectGateway {
     pub const CFN_TYPE: &'static str = "AWS::DirectConnect::DirectConnectGateway";
 
     /// Key of `AmazonSideAsn`, for [`Handle::set`].
-    pub const AMAZON_SIDE_ASN: Prop<String> = Prop::new("AmazonSideAsn");
+    pub const AMAZON_SIDE_ASN: Prop<CfnDirectConnectGateway, String> = Prop::new("AmazonSideAsn");
     /// Key of `DirectConnectGatewayName`, for [`Handle::set`].
-    pub const DIRECT_CONNECT_GATEWAY_NAME: Prop<String> = Prop::new("DirectConnectGatewayName");
+    pub const DIRECT_CONNECT_GATEWAY_NAME: Prop<CfnDirectConnectGateway, String> = Prop::new("DirectConnectGatewayName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<direct_connect_gateway::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDirectConnectGateway, Vec<direct_connect_gateway::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDirectConnectGatewayProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &direct_connect_gateway::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDirectConnectGatewayProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &direct_connect_gateway::PROPS_SHAPE, props.into())?;
         Ok(CfnDirectConnectGateway { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDirectConnectGateway::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the Direct Connect gateway.
@@ -372,18 +398,31 @@ impl CfnDirectConnectGatewayAssociation {
     pub const CFN_TYPE: &'static str = "AWS::DirectConnect::DirectConnectGatewayAssociation";
 
     /// Key of `AcceptDirectConnectGatewayAssociationProposalRoleArn`, for [`Handle::set`].
-    pub const ACCEPT_DIRECT_CONNECT_GATEWAY_ASSOCIATION_PROPOSAL_ROLE_ARN: Prop<String> = Prop::new("AcceptDirectConnectGatewayAssociationProposalRoleArn");
+    pub const ACCEPT_DIRECT_CONNECT_GATEWAY_ASSOCIATION_PROPOSAL_ROLE_ARN: Prop<CfnDirectConnectGatewayAssociation, String> = Prop::new("AcceptDirectConnectGatewayAssociationProposalRoleArn");
     /// Key of `AllowedPrefixesToDirectConnectGateway`, for [`Handle::set`].
-    pub const ALLOWED_PREFIXES_TO_DIRECT_CONNECT_GATEWAY: Prop<Vec<String>> = Prop::new("AllowedPrefixesToDirectConnectGateway");
+    pub const ALLOWED_PREFIXES_TO_DIRECT_CONNECT_GATEWAY: Prop<CfnDirectConnectGatewayAssociation, Vec<String>> = Prop::new("AllowedPrefixesToDirectConnectGateway");
     /// Key of `AssociatedGatewayId`, for [`Handle::set`].
-    pub const ASSOCIATED_GATEWAY_ID: Prop<String> = Prop::new("AssociatedGatewayId");
+    pub const ASSOCIATED_GATEWAY_ID: Prop<CfnDirectConnectGatewayAssociation, String> = Prop::new("AssociatedGatewayId");
     /// Key of `DirectConnectGatewayId`, for [`Handle::set`].
-    pub const DIRECT_CONNECT_GATEWAY_ID: Prop<String> = Prop::new("DirectConnectGatewayId");
+    pub const DIRECT_CONNECT_GATEWAY_ID: Prop<CfnDirectConnectGatewayAssociation, String> = Prop::new("DirectConnectGatewayId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDirectConnectGatewayAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &direct_connect_gateway_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDirectConnectGatewayAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &direct_connect_gateway_association::PROPS_SHAPE, props.into())?;
         Ok(CfnDirectConnectGatewayAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDirectConnectGatewayAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the Direct Connect gateway association.
@@ -519,24 +558,37 @@ impl CfnLag {
     pub const CFN_TYPE: &'static str = "AWS::DirectConnect::Lag";
 
     /// Key of `ConnectionsBandwidth`, for [`Handle::set`].
-    pub const CONNECTIONS_BANDWIDTH: Prop<String> = Prop::new("ConnectionsBandwidth");
+    pub const CONNECTIONS_BANDWIDTH: Prop<CfnLag, String> = Prop::new("ConnectionsBandwidth");
     /// Key of `LagName`, for [`Handle::set`].
-    pub const LAG_NAME: Prop<String> = Prop::new("LagName");
+    pub const LAG_NAME: Prop<CfnLag, String> = Prop::new("LagName");
     /// Key of `Location`, for [`Handle::set`].
-    pub const LOCATION: Prop<String> = Prop::new("Location");
+    pub const LOCATION: Prop<CfnLag, String> = Prop::new("Location");
     /// Key of `MinimumLinks`, for [`Handle::set`].
-    pub const MINIMUM_LINKS: Prop<i64> = Prop::new("MinimumLinks");
+    pub const MINIMUM_LINKS: Prop<CfnLag, i64> = Prop::new("MinimumLinks");
     /// Key of `ProviderName`, for [`Handle::set`].
-    pub const PROVIDER_NAME: Prop<String> = Prop::new("ProviderName");
+    pub const PROVIDER_NAME: Prop<CfnLag, String> = Prop::new("ProviderName");
     /// Key of `RequestMACSec`, for [`Handle::set`].
-    pub const REQUEST_MAC_SEC: Prop<bool> = Prop::new("RequestMACSec");
+    pub const REQUEST_MAC_SEC: Prop<CfnLag, bool> = Prop::new("RequestMACSec");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<lag::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLag, Vec<lag::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLagProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &lag::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLagProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &lag::PROPS_SHAPE, props.into())?;
         Ok(CfnLag { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLag::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the LAG.
@@ -760,32 +812,45 @@ impl CfnPrivateVirtualInterface {
     pub const CFN_TYPE: &'static str = "AWS::DirectConnect::PrivateVirtualInterface";
 
     /// Key of `AllocatePrivateVirtualInterfaceRoleArn`, for [`Handle::set`].
-    pub const ALLOCATE_PRIVATE_VIRTUAL_INTERFACE_ROLE_ARN: Prop<String> = Prop::new("AllocatePrivateVirtualInterfaceRoleArn");
+    pub const ALLOCATE_PRIVATE_VIRTUAL_INTERFACE_ROLE_ARN: Prop<CfnPrivateVirtualInterface, String> = Prop::new("AllocatePrivateVirtualInterfaceRoleArn");
     /// Key of `BgpPeers`, for [`Handle::set`].
-    pub const BGP_PEERS: Prop<Vec<private_virtual_interface::BgpPeer>> = Prop::new("BgpPeers");
+    pub const BGP_PEERS: Prop<CfnPrivateVirtualInterface, Vec<private_virtual_interface::BgpPeer>> = Prop::new("BgpPeers");
     /// Key of `ConnectionId`, for [`Handle::set`].
-    pub const CONNECTION_ID: Prop<String> = Prop::new("ConnectionId");
+    pub const CONNECTION_ID: Prop<CfnPrivateVirtualInterface, String> = Prop::new("ConnectionId");
     /// Key of `DirectConnectGatewayId`, for [`Handle::set`].
-    pub const DIRECT_CONNECT_GATEWAY_ID: Prop<String> = Prop::new("DirectConnectGatewayId");
+    pub const DIRECT_CONNECT_GATEWAY_ID: Prop<CfnPrivateVirtualInterface, String> = Prop::new("DirectConnectGatewayId");
     /// Key of `EnableSiteLink`, for [`Handle::set`].
-    pub const ENABLE_SITE_LINK: Prop<bool> = Prop::new("EnableSiteLink");
+    pub const ENABLE_SITE_LINK: Prop<CfnPrivateVirtualInterface, bool> = Prop::new("EnableSiteLink");
     /// Key of `Mtu`, for [`Handle::set`].
-    pub const MTU: Prop<i64> = Prop::new("Mtu");
+    pub const MTU: Prop<CfnPrivateVirtualInterface, i64> = Prop::new("Mtu");
     /// Key of `RateLimit`, for [`Handle::set`].
-    pub const RATE_LIMIT: Prop<String> = Prop::new("RateLimit");
+    pub const RATE_LIMIT: Prop<CfnPrivateVirtualInterface, String> = Prop::new("RateLimit");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<private_virtual_interface::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPrivateVirtualInterface, Vec<private_virtual_interface::Tag>> = Prop::new("Tags");
     /// Key of `VirtualGatewayId`, for [`Handle::set`].
-    pub const VIRTUAL_GATEWAY_ID: Prop<String> = Prop::new("VirtualGatewayId");
+    pub const VIRTUAL_GATEWAY_ID: Prop<CfnPrivateVirtualInterface, String> = Prop::new("VirtualGatewayId");
     /// Key of `VirtualInterfaceName`, for [`Handle::set`].
-    pub const VIRTUAL_INTERFACE_NAME: Prop<String> = Prop::new("VirtualInterfaceName");
+    pub const VIRTUAL_INTERFACE_NAME: Prop<CfnPrivateVirtualInterface, String> = Prop::new("VirtualInterfaceName");
     /// Key of `Vlan`, for [`Handle::set`].
-    pub const VLAN: Prop<i64> = Prop::new("Vlan");
+    pub const VLAN: Prop<CfnPrivateVirtualInterface, i64> = Prop::new("Vlan");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPrivateVirtualInterfaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &private_virtual_interface::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPrivateVirtualInterfaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &private_virtual_interface::PROPS_SHAPE, props.into())?;
         Ok(CfnPrivateVirtualInterface { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPrivateVirtualInterface::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the virtual interface.
@@ -988,26 +1053,39 @@ impl CfnPublicVirtualInterface {
     pub const CFN_TYPE: &'static str = "AWS::DirectConnect::PublicVirtualInterface";
 
     /// Key of `AllocatePublicVirtualInterfaceRoleArn`, for [`Handle::set`].
-    pub const ALLOCATE_PUBLIC_VIRTUAL_INTERFACE_ROLE_ARN: Prop<String> = Prop::new("AllocatePublicVirtualInterfaceRoleArn");
+    pub const ALLOCATE_PUBLIC_VIRTUAL_INTERFACE_ROLE_ARN: Prop<CfnPublicVirtualInterface, String> = Prop::new("AllocatePublicVirtualInterfaceRoleArn");
     /// Key of `BgpPeers`, for [`Handle::set`].
-    pub const BGP_PEERS: Prop<Vec<public_virtual_interface::BgpPeer>> = Prop::new("BgpPeers");
+    pub const BGP_PEERS: Prop<CfnPublicVirtualInterface, Vec<public_virtual_interface::BgpPeer>> = Prop::new("BgpPeers");
     /// Key of `ConnectionId`, for [`Handle::set`].
-    pub const CONNECTION_ID: Prop<String> = Prop::new("ConnectionId");
+    pub const CONNECTION_ID: Prop<CfnPublicVirtualInterface, String> = Prop::new("ConnectionId");
     /// Key of `RateLimit`, for [`Handle::set`].
-    pub const RATE_LIMIT: Prop<String> = Prop::new("RateLimit");
+    pub const RATE_LIMIT: Prop<CfnPublicVirtualInterface, String> = Prop::new("RateLimit");
     /// Key of `RouteFilterPrefixes`, for [`Handle::set`].
-    pub const ROUTE_FILTER_PREFIXES: Prop<Vec<String>> = Prop::new("RouteFilterPrefixes");
+    pub const ROUTE_FILTER_PREFIXES: Prop<CfnPublicVirtualInterface, Vec<String>> = Prop::new("RouteFilterPrefixes");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<public_virtual_interface::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPublicVirtualInterface, Vec<public_virtual_interface::Tag>> = Prop::new("Tags");
     /// Key of `VirtualInterfaceName`, for [`Handle::set`].
-    pub const VIRTUAL_INTERFACE_NAME: Prop<String> = Prop::new("VirtualInterfaceName");
+    pub const VIRTUAL_INTERFACE_NAME: Prop<CfnPublicVirtualInterface, String> = Prop::new("VirtualInterfaceName");
     /// Key of `Vlan`, for [`Handle::set`].
-    pub const VLAN: Prop<i64> = Prop::new("Vlan");
+    pub const VLAN: Prop<CfnPublicVirtualInterface, i64> = Prop::new("Vlan");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPublicVirtualInterfaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &public_virtual_interface::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPublicVirtualInterfaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &public_virtual_interface::PROPS_SHAPE, props.into())?;
         Ok(CfnPublicVirtualInterface { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPublicVirtualInterface::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the virtual interface.
@@ -1220,30 +1298,43 @@ impl CfnTransitVirtualInterface {
     pub const CFN_TYPE: &'static str = "AWS::DirectConnect::TransitVirtualInterface";
 
     /// Key of `AllocateTransitVirtualInterfaceRoleArn`, for [`Handle::set`].
-    pub const ALLOCATE_TRANSIT_VIRTUAL_INTERFACE_ROLE_ARN: Prop<String> = Prop::new("AllocateTransitVirtualInterfaceRoleArn");
+    pub const ALLOCATE_TRANSIT_VIRTUAL_INTERFACE_ROLE_ARN: Prop<CfnTransitVirtualInterface, String> = Prop::new("AllocateTransitVirtualInterfaceRoleArn");
     /// Key of `BgpPeers`, for [`Handle::set`].
-    pub const BGP_PEERS: Prop<Vec<transit_virtual_interface::BgpPeer>> = Prop::new("BgpPeers");
+    pub const BGP_PEERS: Prop<CfnTransitVirtualInterface, Vec<transit_virtual_interface::BgpPeer>> = Prop::new("BgpPeers");
     /// Key of `ConnectionId`, for [`Handle::set`].
-    pub const CONNECTION_ID: Prop<String> = Prop::new("ConnectionId");
+    pub const CONNECTION_ID: Prop<CfnTransitVirtualInterface, String> = Prop::new("ConnectionId");
     /// Key of `DirectConnectGatewayId`, for [`Handle::set`].
-    pub const DIRECT_CONNECT_GATEWAY_ID: Prop<String> = Prop::new("DirectConnectGatewayId");
+    pub const DIRECT_CONNECT_GATEWAY_ID: Prop<CfnTransitVirtualInterface, String> = Prop::new("DirectConnectGatewayId");
     /// Key of `EnableSiteLink`, for [`Handle::set`].
-    pub const ENABLE_SITE_LINK: Prop<bool> = Prop::new("EnableSiteLink");
+    pub const ENABLE_SITE_LINK: Prop<CfnTransitVirtualInterface, bool> = Prop::new("EnableSiteLink");
     /// Key of `Mtu`, for [`Handle::set`].
-    pub const MTU: Prop<i64> = Prop::new("Mtu");
+    pub const MTU: Prop<CfnTransitVirtualInterface, i64> = Prop::new("Mtu");
     /// Key of `RateLimit`, for [`Handle::set`].
-    pub const RATE_LIMIT: Prop<String> = Prop::new("RateLimit");
+    pub const RATE_LIMIT: Prop<CfnTransitVirtualInterface, String> = Prop::new("RateLimit");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<transit_virtual_interface::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTransitVirtualInterface, Vec<transit_virtual_interface::Tag>> = Prop::new("Tags");
     /// Key of `VirtualInterfaceName`, for [`Handle::set`].
-    pub const VIRTUAL_INTERFACE_NAME: Prop<String> = Prop::new("VirtualInterfaceName");
+    pub const VIRTUAL_INTERFACE_NAME: Prop<CfnTransitVirtualInterface, String> = Prop::new("VirtualInterfaceName");
     /// Key of `Vlan`, for [`Handle::set`].
-    pub const VLAN: Prop<i64> = Prop::new("Vlan");
+    pub const VLAN: Prop<CfnTransitVirtualInterface, i64> = Prop::new("Vlan");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransitVirtualInterfaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transit_virtual_interface::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransitVirtualInterfaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transit_virtual_interface::PROPS_SHAPE, props.into())?;
         Ok(CfnTransitVirtualInterface { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransitVirtualInterface::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the virtual interface.

@@ -153,24 +153,37 @@ impl CfnMicrosoftAD {
     pub const CFN_TYPE: &'static str = "AWS::DirectoryService::MicrosoftAD";
 
     /// Key of `CreateAlias`, for [`Handle::set`].
-    pub const CREATE_ALIAS: Prop<bool> = Prop::new("CreateAlias");
+    pub const CREATE_ALIAS: Prop<CfnMicrosoftAD, bool> = Prop::new("CreateAlias");
     /// Key of `Edition`, for [`Handle::set`].
-    pub const EDITION: Prop<microsoft_ad::Edition> = Prop::new("Edition");
+    pub const EDITION: Prop<CfnMicrosoftAD, microsoft_ad::Edition> = Prop::new("Edition");
     /// Key of `EnableSso`, for [`Handle::set`].
-    pub const ENABLE_SSO: Prop<bool> = Prop::new("EnableSso");
+    pub const ENABLE_SSO: Prop<CfnMicrosoftAD, bool> = Prop::new("EnableSso");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnMicrosoftAD, String> = Prop::new("Name");
     /// Key of `Password`, for [`Handle::set`].
-    pub const PASSWORD: Prop<String> = Prop::new("Password");
+    pub const PASSWORD: Prop<CfnMicrosoftAD, String> = Prop::new("Password");
     /// Key of `ShortName`, for [`Handle::set`].
-    pub const SHORT_NAME: Prop<String> = Prop::new("ShortName");
+    pub const SHORT_NAME: Prop<CfnMicrosoftAD, String> = Prop::new("ShortName");
     /// Key of `VpcSettings`, for [`Handle::set`].
-    pub const VPC_SETTINGS: Prop<microsoft_ad::VpcSettings> = Prop::new("VpcSettings");
+    pub const VPC_SETTINGS: Prop<CfnMicrosoftAD, microsoft_ad::VpcSettings> = Prop::new("VpcSettings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMicrosoftADProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &microsoft_ad::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMicrosoftADProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &microsoft_ad::PROPS_SHAPE, props.into())?;
         Ok(CfnMicrosoftAD { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMicrosoftAD::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The alias for a directory
@@ -389,28 +402,41 @@ impl CfnSimpleAD {
     pub const CFN_TYPE: &'static str = "AWS::DirectoryService::SimpleAD";
 
     /// Key of `CreateAlias`, for [`Handle::set`].
-    pub const CREATE_ALIAS: Prop<bool> = Prop::new("CreateAlias");
+    pub const CREATE_ALIAS: Prop<CfnSimpleAD, bool> = Prop::new("CreateAlias");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSimpleAD, String> = Prop::new("Description");
     /// Key of `EnableSso`, for [`Handle::set`].
-    pub const ENABLE_SSO: Prop<bool> = Prop::new("EnableSso");
+    pub const ENABLE_SSO: Prop<CfnSimpleAD, bool> = Prop::new("EnableSso");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSimpleAD, String> = Prop::new("Name");
     /// Key of `Password`, for [`Handle::set`].
-    pub const PASSWORD: Prop<String> = Prop::new("Password");
+    pub const PASSWORD: Prop<CfnSimpleAD, String> = Prop::new("Password");
     /// Key of `ShortName`, for [`Handle::set`].
-    pub const SHORT_NAME: Prop<String> = Prop::new("ShortName");
+    pub const SHORT_NAME: Prop<CfnSimpleAD, String> = Prop::new("ShortName");
     /// Key of `Size`, for [`Handle::set`].
-    pub const SIZE: Prop<simple_ad::Size> = Prop::new("Size");
+    pub const SIZE: Prop<CfnSimpleAD, simple_ad::Size> = Prop::new("Size");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<simple_ad::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSimpleAD, Vec<simple_ad::Tag>> = Prop::new("Tags");
     /// Key of `VpcSettings`, for [`Handle::set`].
-    pub const VPC_SETTINGS: Prop<simple_ad::VpcSettings> = Prop::new("VpcSettings");
+    pub const VPC_SETTINGS: Prop<CfnSimpleAD, simple_ad::VpcSettings> = Prop::new("VpcSettings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSimpleADProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &simple_ad::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSimpleADProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &simple_ad::PROPS_SHAPE, props.into())?;
         Ok(CfnSimpleAD { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSimpleAD::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The alias for a directory.

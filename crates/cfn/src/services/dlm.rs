@@ -1402,34 +1402,47 @@ impl CfnLifecyclePolicy {
     pub const CFN_TYPE: &'static str = "AWS::DLM::LifecyclePolicy";
 
     /// Key of `CopyTags`, for [`Handle::set`].
-    pub const COPY_TAGS: Prop<bool> = Prop::new("CopyTags");
+    pub const COPY_TAGS: Prop<CfnLifecyclePolicy, bool> = Prop::new("CopyTags");
     /// Key of `CreateInterval`, for [`Handle::set`].
-    pub const CREATE_INTERVAL: Prop<i64> = Prop::new("CreateInterval");
+    pub const CREATE_INTERVAL: Prop<CfnLifecyclePolicy, i64> = Prop::new("CreateInterval");
     /// Key of `CrossRegionCopyTargets`, for [`Handle::set`].
-    pub const CROSS_REGION_COPY_TARGETS: Prop<Vec<lifecycle_policy::CrossRegionCopyTarget>> = Prop::new("CrossRegionCopyTargets");
+    pub const CROSS_REGION_COPY_TARGETS: Prop<CfnLifecyclePolicy, Vec<lifecycle_policy::CrossRegionCopyTarget>> = Prop::new("CrossRegionCopyTargets");
     /// Key of `DefaultPolicy`, for [`Handle::set`].
-    pub const DEFAULT_POLICY: Prop<lifecycle_policy::DefaultPolicy> = Prop::new("DefaultPolicy");
+    pub const DEFAULT_POLICY: Prop<CfnLifecyclePolicy, lifecycle_policy::DefaultPolicy> = Prop::new("DefaultPolicy");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnLifecyclePolicy, String> = Prop::new("Description");
     /// Key of `Exclusions`, for [`Handle::set`].
-    pub const EXCLUSIONS: Prop<lifecycle_policy::Exclusions> = Prop::new("Exclusions");
+    pub const EXCLUSIONS: Prop<CfnLifecyclePolicy, lifecycle_policy::Exclusions> = Prop::new("Exclusions");
     /// Key of `ExecutionRoleArn`, for [`Handle::set`].
-    pub const EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ExecutionRoleArn");
+    pub const EXECUTION_ROLE_ARN: Prop<CfnLifecyclePolicy, String> = Prop::new("ExecutionRoleArn");
     /// Key of `ExtendDeletion`, for [`Handle::set`].
-    pub const EXTEND_DELETION: Prop<bool> = Prop::new("ExtendDeletion");
+    pub const EXTEND_DELETION: Prop<CfnLifecyclePolicy, bool> = Prop::new("ExtendDeletion");
     /// Key of `PolicyDetails`, for [`Handle::set`].
-    pub const POLICY_DETAILS: Prop<lifecycle_policy::PolicyDetails> = Prop::new("PolicyDetails");
+    pub const POLICY_DETAILS: Prop<CfnLifecyclePolicy, lifecycle_policy::PolicyDetails> = Prop::new("PolicyDetails");
     /// Key of `RetainInterval`, for [`Handle::set`].
-    pub const RETAIN_INTERVAL: Prop<i64> = Prop::new("RetainInterval");
+    pub const RETAIN_INTERVAL: Prop<CfnLifecyclePolicy, i64> = Prop::new("RetainInterval");
     /// Key of `State`, for [`Handle::set`].
-    pub const STATE: Prop<String> = Prop::new("State");
+    pub const STATE: Prop<CfnLifecyclePolicy, String> = Prop::new("State");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<lifecycle_policy::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLifecyclePolicy, Vec<lifecycle_policy::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLifecyclePolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &lifecycle_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLifecyclePolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &lifecycle_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnLifecyclePolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLifecyclePolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the lifecycle policy.

@@ -60,16 +60,29 @@ impl CfnCertificate {
     pub const CFN_TYPE: &'static str = "AWS::DMS::Certificate";
 
     /// Key of `CertificateIdentifier`, for [`Handle::set`].
-    pub const CERTIFICATE_IDENTIFIER: Prop<String> = Prop::new("CertificateIdentifier");
+    pub const CERTIFICATE_IDENTIFIER: Prop<CfnCertificate, String> = Prop::new("CertificateIdentifier");
     /// Key of `CertificatePem`, for [`Handle::set`].
-    pub const CERTIFICATE_PEM: Prop<String> = Prop::new("CertificatePem");
+    pub const CERTIFICATE_PEM: Prop<CfnCertificate, String> = Prop::new("CertificatePem");
     /// Key of `CertificateWallet`, for [`Handle::set`].
-    pub const CERTIFICATE_WALLET: Prop<String> = Prop::new("CertificateWallet");
+    pub const CERTIFICATE_WALLET: Prop<CfnCertificate, String> = Prop::new("CertificateWallet");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCertificateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &certificate::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCertificateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &certificate::PROPS_SHAPE, props.into())?;
         Ok(CfnCertificate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCertificate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The certificate Arn
@@ -304,26 +317,39 @@ impl CfnDataMigration {
     pub const CFN_TYPE: &'static str = "AWS::DMS::DataMigration";
 
     /// Key of `DataMigrationIdentifier`, for [`Handle::set`].
-    pub const DATA_MIGRATION_IDENTIFIER: Prop<String> = Prop::new("DataMigrationIdentifier");
+    pub const DATA_MIGRATION_IDENTIFIER: Prop<CfnDataMigration, String> = Prop::new("DataMigrationIdentifier");
     /// Key of `DataMigrationName`, for [`Handle::set`].
-    pub const DATA_MIGRATION_NAME: Prop<String> = Prop::new("DataMigrationName");
+    pub const DATA_MIGRATION_NAME: Prop<CfnDataMigration, String> = Prop::new("DataMigrationName");
     /// Key of `DataMigrationSettings`, for [`Handle::set`].
-    pub const DATA_MIGRATION_SETTINGS: Prop<data_migration::DataMigrationSettings> = Prop::new("DataMigrationSettings");
+    pub const DATA_MIGRATION_SETTINGS: Prop<CfnDataMigration, data_migration::DataMigrationSettings> = Prop::new("DataMigrationSettings");
     /// Key of `DataMigrationType`, for [`Handle::set`].
-    pub const DATA_MIGRATION_TYPE: Prop<data_migration::DataMigrationType> = Prop::new("DataMigrationType");
+    pub const DATA_MIGRATION_TYPE: Prop<CfnDataMigration, data_migration::DataMigrationType> = Prop::new("DataMigrationType");
     /// Key of `MigrationProjectIdentifier`, for [`Handle::set`].
-    pub const MIGRATION_PROJECT_IDENTIFIER: Prop<String> = Prop::new("MigrationProjectIdentifier");
+    pub const MIGRATION_PROJECT_IDENTIFIER: Prop<CfnDataMigration, String> = Prop::new("MigrationProjectIdentifier");
     /// Key of `ServiceAccessRoleArn`, for [`Handle::set`].
-    pub const SERVICE_ACCESS_ROLE_ARN: Prop<String> = Prop::new("ServiceAccessRoleArn");
+    pub const SERVICE_ACCESS_ROLE_ARN: Prop<CfnDataMigration, String> = Prop::new("ServiceAccessRoleArn");
     /// Key of `SourceDataSettings`, for [`Handle::set`].
-    pub const SOURCE_DATA_SETTINGS: Prop<Vec<data_migration::SourceDataSettings>> = Prop::new("SourceDataSettings");
+    pub const SOURCE_DATA_SETTINGS: Prop<CfnDataMigration, Vec<data_migration::SourceDataSettings>> = Prop::new("SourceDataSettings");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<data_migration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataMigration, Vec<data_migration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataMigrationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_migration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataMigrationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_migration::PROPS_SHAPE, props.into())?;
         Ok(CfnDataMigration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataMigration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The property describes an ARN of the data migration.
@@ -1311,26 +1337,39 @@ impl CfnDataProvider {
     pub const CFN_TYPE: &'static str = "AWS::DMS::DataProvider";
 
     /// Key of `DataProviderIdentifier`, for [`Handle::set`].
-    pub const DATA_PROVIDER_IDENTIFIER: Prop<String> = Prop::new("DataProviderIdentifier");
+    pub const DATA_PROVIDER_IDENTIFIER: Prop<CfnDataProvider, String> = Prop::new("DataProviderIdentifier");
     /// Key of `DataProviderName`, for [`Handle::set`].
-    pub const DATA_PROVIDER_NAME: Prop<String> = Prop::new("DataProviderName");
+    pub const DATA_PROVIDER_NAME: Prop<CfnDataProvider, String> = Prop::new("DataProviderName");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDataProvider, String> = Prop::new("Description");
     /// Key of `Engine`, for [`Handle::set`].
-    pub const ENGINE: Prop<data_provider::Engine> = Prop::new("Engine");
+    pub const ENGINE: Prop<CfnDataProvider, data_provider::Engine> = Prop::new("Engine");
     /// Key of `ExactSettings`, for [`Handle::set`].
-    pub const EXACT_SETTINGS: Prop<bool> = Prop::new("ExactSettings");
+    pub const EXACT_SETTINGS: Prop<CfnDataProvider, bool> = Prop::new("ExactSettings");
     /// Key of `Settings`, for [`Handle::set`].
-    pub const SETTINGS: Prop<data_provider::Settings> = Prop::new("Settings");
+    pub const SETTINGS: Prop<CfnDataProvider, data_provider::Settings> = Prop::new("Settings");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<data_provider::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataProvider, Vec<data_provider::Tag>> = Prop::new("Tags");
     /// Key of `Virtual`, for [`Handle::set`].
-    pub const VIRTUAL: Prop<bool> = Prop::new("Virtual");
+    pub const VIRTUAL: Prop<CfnDataProvider, bool> = Prop::new("Virtual");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataProviderProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_provider::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataProviderProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_provider::PROPS_SHAPE, props.into())?;
         Ok(CfnDataProvider { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataProvider::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The data provider ARN.
@@ -2847,72 +2886,85 @@ impl CfnEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::DMS::Endpoint";
 
     /// Key of `CertificateArn`, for [`Handle::set`].
-    pub const CERTIFICATE_ARN: Prop<String> = Prop::new("CertificateArn");
+    pub const CERTIFICATE_ARN: Prop<CfnEndpoint, String> = Prop::new("CertificateArn");
     /// Key of `DatabaseName`, for [`Handle::set`].
-    pub const DATABASE_NAME: Prop<String> = Prop::new("DatabaseName");
+    pub const DATABASE_NAME: Prop<CfnEndpoint, String> = Prop::new("DatabaseName");
     /// Key of `DocDbSettings`, for [`Handle::set`].
-    pub const DOC_DB_SETTINGS: Prop<endpoint::DocDbSettings> = Prop::new("DocDbSettings");
+    pub const DOC_DB_SETTINGS: Prop<CfnEndpoint, endpoint::DocDbSettings> = Prop::new("DocDbSettings");
     /// Key of `DynamoDbSettings`, for [`Handle::set`].
-    pub const DYNAMO_DB_SETTINGS: Prop<endpoint::DynamoDbSettings> = Prop::new("DynamoDbSettings");
+    pub const DYNAMO_DB_SETTINGS: Prop<CfnEndpoint, endpoint::DynamoDbSettings> = Prop::new("DynamoDbSettings");
     /// Key of `ElasticsearchSettings`, for [`Handle::set`].
-    pub const ELASTICSEARCH_SETTINGS: Prop<endpoint::ElasticsearchSettings> = Prop::new("ElasticsearchSettings");
+    pub const ELASTICSEARCH_SETTINGS: Prop<CfnEndpoint, endpoint::ElasticsearchSettings> = Prop::new("ElasticsearchSettings");
     /// Key of `EndpointIdentifier`, for [`Handle::set`].
-    pub const ENDPOINT_IDENTIFIER: Prop<String> = Prop::new("EndpointIdentifier");
+    pub const ENDPOINT_IDENTIFIER: Prop<CfnEndpoint, String> = Prop::new("EndpointIdentifier");
     /// Key of `EndpointType`, for [`Handle::set`].
-    pub const ENDPOINT_TYPE: Prop<String> = Prop::new("EndpointType");
+    pub const ENDPOINT_TYPE: Prop<CfnEndpoint, String> = Prop::new("EndpointType");
     /// Key of `EngineName`, for [`Handle::set`].
-    pub const ENGINE_NAME: Prop<String> = Prop::new("EngineName");
+    pub const ENGINE_NAME: Prop<CfnEndpoint, String> = Prop::new("EngineName");
     /// Key of `ExtraConnectionAttributes`, for [`Handle::set`].
-    pub const EXTRA_CONNECTION_ATTRIBUTES: Prop<String> = Prop::new("ExtraConnectionAttributes");
+    pub const EXTRA_CONNECTION_ATTRIBUTES: Prop<CfnEndpoint, String> = Prop::new("ExtraConnectionAttributes");
     /// Key of `GcpMySQLSettings`, for [`Handle::set`].
-    pub const GCP_MY_SQL_SETTINGS: Prop<endpoint::GcpMySQLSettings> = Prop::new("GcpMySQLSettings");
+    pub const GCP_MY_SQL_SETTINGS: Prop<CfnEndpoint, endpoint::GcpMySQLSettings> = Prop::new("GcpMySQLSettings");
     /// Key of `IbmDb2Settings`, for [`Handle::set`].
-    pub const IBM_DB2_SETTINGS: Prop<endpoint::IbmDb2Settings> = Prop::new("IbmDb2Settings");
+    pub const IBM_DB2_SETTINGS: Prop<CfnEndpoint, endpoint::IbmDb2Settings> = Prop::new("IbmDb2Settings");
     /// Key of `KafkaSettings`, for [`Handle::set`].
-    pub const KAFKA_SETTINGS: Prop<endpoint::KafkaSettings> = Prop::new("KafkaSettings");
+    pub const KAFKA_SETTINGS: Prop<CfnEndpoint, endpoint::KafkaSettings> = Prop::new("KafkaSettings");
     /// Key of `KinesisSettings`, for [`Handle::set`].
-    pub const KINESIS_SETTINGS: Prop<endpoint::KinesisSettings> = Prop::new("KinesisSettings");
+    pub const KINESIS_SETTINGS: Prop<CfnEndpoint, endpoint::KinesisSettings> = Prop::new("KinesisSettings");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnEndpoint, String> = Prop::new("KmsKeyId");
     /// Key of `MicrosoftSqlServerSettings`, for [`Handle::set`].
-    pub const MICROSOFT_SQL_SERVER_SETTINGS: Prop<endpoint::MicrosoftSqlServerSettings> = Prop::new("MicrosoftSqlServerSettings");
+    pub const MICROSOFT_SQL_SERVER_SETTINGS: Prop<CfnEndpoint, endpoint::MicrosoftSqlServerSettings> = Prop::new("MicrosoftSqlServerSettings");
     /// Key of `MongoDbSettings`, for [`Handle::set`].
-    pub const MONGO_DB_SETTINGS: Prop<endpoint::MongoDbSettings> = Prop::new("MongoDbSettings");
+    pub const MONGO_DB_SETTINGS: Prop<CfnEndpoint, endpoint::MongoDbSettings> = Prop::new("MongoDbSettings");
     /// Key of `MySqlSettings`, for [`Handle::set`].
-    pub const MY_SQL_SETTINGS: Prop<endpoint::MySqlSettings> = Prop::new("MySqlSettings");
+    pub const MY_SQL_SETTINGS: Prop<CfnEndpoint, endpoint::MySqlSettings> = Prop::new("MySqlSettings");
     /// Key of `NeptuneSettings`, for [`Handle::set`].
-    pub const NEPTUNE_SETTINGS: Prop<endpoint::NeptuneSettings> = Prop::new("NeptuneSettings");
+    pub const NEPTUNE_SETTINGS: Prop<CfnEndpoint, endpoint::NeptuneSettings> = Prop::new("NeptuneSettings");
     /// Key of `OracleSettings`, for [`Handle::set`].
-    pub const ORACLE_SETTINGS: Prop<endpoint::OracleSettings> = Prop::new("OracleSettings");
+    pub const ORACLE_SETTINGS: Prop<CfnEndpoint, endpoint::OracleSettings> = Prop::new("OracleSettings");
     /// Key of `Password`, for [`Handle::set`].
-    pub const PASSWORD: Prop<String> = Prop::new("Password");
+    pub const PASSWORD: Prop<CfnEndpoint, String> = Prop::new("Password");
     /// Key of `Port`, for [`Handle::set`].
-    pub const PORT: Prop<i64> = Prop::new("Port");
+    pub const PORT: Prop<CfnEndpoint, i64> = Prop::new("Port");
     /// Key of `PostgreSqlSettings`, for [`Handle::set`].
-    pub const POSTGRE_SQL_SETTINGS: Prop<endpoint::PostgreSqlSettings> = Prop::new("PostgreSqlSettings");
+    pub const POSTGRE_SQL_SETTINGS: Prop<CfnEndpoint, endpoint::PostgreSqlSettings> = Prop::new("PostgreSqlSettings");
     /// Key of `RedisSettings`, for [`Handle::set`].
-    pub const REDIS_SETTINGS: Prop<endpoint::RedisSettings> = Prop::new("RedisSettings");
+    pub const REDIS_SETTINGS: Prop<CfnEndpoint, endpoint::RedisSettings> = Prop::new("RedisSettings");
     /// Key of `RedshiftSettings`, for [`Handle::set`].
-    pub const REDSHIFT_SETTINGS: Prop<endpoint::RedshiftSettings> = Prop::new("RedshiftSettings");
+    pub const REDSHIFT_SETTINGS: Prop<CfnEndpoint, endpoint::RedshiftSettings> = Prop::new("RedshiftSettings");
     /// Key of `ResourceIdentifier`, for [`Handle::set`].
-    pub const RESOURCE_IDENTIFIER: Prop<String> = Prop::new("ResourceIdentifier");
+    pub const RESOURCE_IDENTIFIER: Prop<CfnEndpoint, String> = Prop::new("ResourceIdentifier");
     /// Key of `S3Settings`, for [`Handle::set`].
-    pub const S3_SETTINGS: Prop<endpoint::S3Settings> = Prop::new("S3Settings");
+    pub const S3_SETTINGS: Prop<CfnEndpoint, endpoint::S3Settings> = Prop::new("S3Settings");
     /// Key of `ServerName`, for [`Handle::set`].
-    pub const SERVER_NAME: Prop<String> = Prop::new("ServerName");
+    pub const SERVER_NAME: Prop<CfnEndpoint, String> = Prop::new("ServerName");
     /// Key of `SslMode`, for [`Handle::set`].
-    pub const SSL_MODE: Prop<String> = Prop::new("SslMode");
+    pub const SSL_MODE: Prop<CfnEndpoint, String> = Prop::new("SslMode");
     /// Key of `SybaseSettings`, for [`Handle::set`].
-    pub const SYBASE_SETTINGS: Prop<endpoint::SybaseSettings> = Prop::new("SybaseSettings");
+    pub const SYBASE_SETTINGS: Prop<CfnEndpoint, endpoint::SybaseSettings> = Prop::new("SybaseSettings");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<endpoint::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEndpoint, Vec<endpoint::Tag>> = Prop::new("Tags");
     /// Key of `Username`, for [`Handle::set`].
-    pub const USERNAME: Prop<String> = Prop::new("Username");
+    pub const USERNAME: Prop<CfnEndpoint, String> = Prop::new("Username");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The endpoint ARN.
@@ -3056,24 +3108,37 @@ impl CfnEventSubscription {
     pub const CFN_TYPE: &'static str = "AWS::DMS::EventSubscription";
 
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnEventSubscription, bool> = Prop::new("Enabled");
     /// Key of `EventCategories`, for [`Handle::set`].
-    pub const EVENT_CATEGORIES: Prop<Vec<String>> = Prop::new("EventCategories");
+    pub const EVENT_CATEGORIES: Prop<CfnEventSubscription, Vec<String>> = Prop::new("EventCategories");
     /// Key of `SnsTopicArn`, for [`Handle::set`].
-    pub const SNS_TOPIC_ARN: Prop<String> = Prop::new("SnsTopicArn");
+    pub const SNS_TOPIC_ARN: Prop<CfnEventSubscription, String> = Prop::new("SnsTopicArn");
     /// Key of `SourceIds`, for [`Handle::set`].
-    pub const SOURCE_IDS: Prop<Vec<String>> = Prop::new("SourceIds");
+    pub const SOURCE_IDS: Prop<CfnEventSubscription, Vec<String>> = Prop::new("SourceIds");
     /// Key of `SourceType`, for [`Handle::set`].
-    pub const SOURCE_TYPE: Prop<String> = Prop::new("SourceType");
+    pub const SOURCE_TYPE: Prop<CfnEventSubscription, String> = Prop::new("SourceType");
     /// Key of `SubscriptionName`, for [`Handle::set`].
-    pub const SUBSCRIPTION_NAME: Prop<String> = Prop::new("SubscriptionName");
+    pub const SUBSCRIPTION_NAME: Prop<CfnEventSubscription, String> = Prop::new("SubscriptionName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<event_subscription::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEventSubscription, Vec<event_subscription::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEventSubscriptionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &event_subscription::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEventSubscriptionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &event_subscription::PROPS_SHAPE, props.into())?;
         Ok(CfnEventSubscription { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEventSubscription::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -3225,30 +3290,43 @@ impl CfnInstanceProfile {
     pub const CFN_TYPE: &'static str = "AWS::DMS::InstanceProfile";
 
     /// Key of `AvailabilityZone`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE: Prop<String> = Prop::new("AvailabilityZone");
+    pub const AVAILABILITY_ZONE: Prop<CfnInstanceProfile, String> = Prop::new("AvailabilityZone");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnInstanceProfile, String> = Prop::new("Description");
     /// Key of `InstanceProfileIdentifier`, for [`Handle::set`].
-    pub const INSTANCE_PROFILE_IDENTIFIER: Prop<String> = Prop::new("InstanceProfileIdentifier");
+    pub const INSTANCE_PROFILE_IDENTIFIER: Prop<CfnInstanceProfile, String> = Prop::new("InstanceProfileIdentifier");
     /// Key of `InstanceProfileName`, for [`Handle::set`].
-    pub const INSTANCE_PROFILE_NAME: Prop<String> = Prop::new("InstanceProfileName");
+    pub const INSTANCE_PROFILE_NAME: Prop<CfnInstanceProfile, String> = Prop::new("InstanceProfileName");
     /// Key of `KmsKeyArn`, for [`Handle::set`].
-    pub const KMS_KEY_ARN: Prop<String> = Prop::new("KmsKeyArn");
+    pub const KMS_KEY_ARN: Prop<CfnInstanceProfile, String> = Prop::new("KmsKeyArn");
     /// Key of `NetworkType`, for [`Handle::set`].
-    pub const NETWORK_TYPE: Prop<instance_profile::NetworkType> = Prop::new("NetworkType");
+    pub const NETWORK_TYPE: Prop<CfnInstanceProfile, instance_profile::NetworkType> = Prop::new("NetworkType");
     /// Key of `PubliclyAccessible`, for [`Handle::set`].
-    pub const PUBLICLY_ACCESSIBLE: Prop<bool> = Prop::new("PubliclyAccessible");
+    pub const PUBLICLY_ACCESSIBLE: Prop<CfnInstanceProfile, bool> = Prop::new("PubliclyAccessible");
     /// Key of `SubnetGroupIdentifier`, for [`Handle::set`].
-    pub const SUBNET_GROUP_IDENTIFIER: Prop<String> = Prop::new("SubnetGroupIdentifier");
+    pub const SUBNET_GROUP_IDENTIFIER: Prop<CfnInstanceProfile, String> = Prop::new("SubnetGroupIdentifier");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<instance_profile::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnInstanceProfile, Vec<instance_profile::Tag>> = Prop::new("Tags");
     /// Key of `VpcSecurityGroups`, for [`Handle::set`].
-    pub const VPC_SECURITY_GROUPS: Prop<Vec<String>> = Prop::new("VpcSecurityGroups");
+    pub const VPC_SECURITY_GROUPS: Prop<CfnInstanceProfile, Vec<String>> = Prop::new("VpcSecurityGroups");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInstanceProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &instance_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInstanceProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &instance_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnInstanceProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInstanceProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The property describes an ARN of the instance profile.
@@ -3442,28 +3520,41 @@ impl CfnMigrationProject {
     pub const CFN_TYPE: &'static str = "AWS::DMS::MigrationProject";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnMigrationProject, String> = Prop::new("Description");
     /// Key of `InstanceProfileIdentifier`, for [`Handle::set`].
-    pub const INSTANCE_PROFILE_IDENTIFIER: Prop<String> = Prop::new("InstanceProfileIdentifier");
+    pub const INSTANCE_PROFILE_IDENTIFIER: Prop<CfnMigrationProject, String> = Prop::new("InstanceProfileIdentifier");
     /// Key of `MigrationProjectIdentifier`, for [`Handle::set`].
-    pub const MIGRATION_PROJECT_IDENTIFIER: Prop<String> = Prop::new("MigrationProjectIdentifier");
+    pub const MIGRATION_PROJECT_IDENTIFIER: Prop<CfnMigrationProject, String> = Prop::new("MigrationProjectIdentifier");
     /// Key of `MigrationProjectName`, for [`Handle::set`].
-    pub const MIGRATION_PROJECT_NAME: Prop<String> = Prop::new("MigrationProjectName");
+    pub const MIGRATION_PROJECT_NAME: Prop<CfnMigrationProject, String> = Prop::new("MigrationProjectName");
     /// Key of `SchemaConversionApplicationAttributes`, for [`Handle::set`].
-    pub const SCHEMA_CONVERSION_APPLICATION_ATTRIBUTES: Prop<migration_project::SchemaConversionApplicationAttributes> = Prop::new("SchemaConversionApplicationAttributes");
+    pub const SCHEMA_CONVERSION_APPLICATION_ATTRIBUTES: Prop<CfnMigrationProject, migration_project::SchemaConversionApplicationAttributes> = Prop::new("SchemaConversionApplicationAttributes");
     /// Key of `SourceDataProviderDescriptors`, for [`Handle::set`].
-    pub const SOURCE_DATA_PROVIDER_DESCRIPTORS: Prop<Vec<migration_project::DataProviderDescriptor>> = Prop::new("SourceDataProviderDescriptors");
+    pub const SOURCE_DATA_PROVIDER_DESCRIPTORS: Prop<CfnMigrationProject, Vec<migration_project::DataProviderDescriptor>> = Prop::new("SourceDataProviderDescriptors");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<migration_project::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMigrationProject, Vec<migration_project::Tag>> = Prop::new("Tags");
     /// Key of `TargetDataProviderDescriptors`, for [`Handle::set`].
-    pub const TARGET_DATA_PROVIDER_DESCRIPTORS: Prop<Vec<migration_project::DataProviderDescriptor>> = Prop::new("TargetDataProviderDescriptors");
+    pub const TARGET_DATA_PROVIDER_DESCRIPTORS: Prop<CfnMigrationProject, Vec<migration_project::DataProviderDescriptor>> = Prop::new("TargetDataProviderDescriptors");
     /// Key of `TransformationRules`, for [`Handle::set`].
-    pub const TRANSFORMATION_RULES: Prop<String> = Prop::new("TransformationRules");
+    pub const TRANSFORMATION_RULES: Prop<CfnMigrationProject, String> = Prop::new("TransformationRules");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMigrationProjectProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &migration_project::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMigrationProjectProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &migration_project::PROPS_SHAPE, props.into())?;
         Ok(CfnMigrationProject { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMigrationProject::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The property describes an instance profile arn for the migration project. For read
@@ -3720,30 +3811,43 @@ impl CfnReplicationConfig {
     pub const CFN_TYPE: &'static str = "AWS::DMS::ReplicationConfig";
 
     /// Key of `ComputeConfig`, for [`Handle::set`].
-    pub const COMPUTE_CONFIG: Prop<replication_config::ComputeConfig> = Prop::new("ComputeConfig");
+    pub const COMPUTE_CONFIG: Prop<CfnReplicationConfig, replication_config::ComputeConfig> = Prop::new("ComputeConfig");
     /// Key of `ReplicationConfigIdentifier`, for [`Handle::set`].
-    pub const REPLICATION_CONFIG_IDENTIFIER: Prop<String> = Prop::new("ReplicationConfigIdentifier");
+    pub const REPLICATION_CONFIG_IDENTIFIER: Prop<CfnReplicationConfig, String> = Prop::new("ReplicationConfigIdentifier");
     /// Key of `ReplicationSettings`, for [`Handle::set`].
-    pub const REPLICATION_SETTINGS: Prop<Json> = Prop::new("ReplicationSettings");
+    pub const REPLICATION_SETTINGS: Prop<CfnReplicationConfig, Json> = Prop::new("ReplicationSettings");
     /// Key of `ReplicationType`, for [`Handle::set`].
-    pub const REPLICATION_TYPE: Prop<replication_config::ReplicationType> = Prop::new("ReplicationType");
+    pub const REPLICATION_TYPE: Prop<CfnReplicationConfig, replication_config::ReplicationType> = Prop::new("ReplicationType");
     /// Key of `ResourceIdentifier`, for [`Handle::set`].
-    pub const RESOURCE_IDENTIFIER: Prop<String> = Prop::new("ResourceIdentifier");
+    pub const RESOURCE_IDENTIFIER: Prop<CfnReplicationConfig, String> = Prop::new("ResourceIdentifier");
     /// Key of `SourceEndpointArn`, for [`Handle::set`].
-    pub const SOURCE_ENDPOINT_ARN: Prop<String> = Prop::new("SourceEndpointArn");
+    pub const SOURCE_ENDPOINT_ARN: Prop<CfnReplicationConfig, String> = Prop::new("SourceEndpointArn");
     /// Key of `SupplementalSettings`, for [`Handle::set`].
-    pub const SUPPLEMENTAL_SETTINGS: Prop<Json> = Prop::new("SupplementalSettings");
+    pub const SUPPLEMENTAL_SETTINGS: Prop<CfnReplicationConfig, Json> = Prop::new("SupplementalSettings");
     /// Key of `TableMappings`, for [`Handle::set`].
-    pub const TABLE_MAPPINGS: Prop<Json> = Prop::new("TableMappings");
+    pub const TABLE_MAPPINGS: Prop<CfnReplicationConfig, Json> = Prop::new("TableMappings");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<replication_config::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnReplicationConfig, Vec<replication_config::Tag>> = Prop::new("Tags");
     /// Key of `TargetEndpointArn`, for [`Handle::set`].
-    pub const TARGET_ENDPOINT_ARN: Prop<String> = Prop::new("TargetEndpointArn");
+    pub const TARGET_ENDPOINT_ARN: Prop<CfnReplicationConfig, String> = Prop::new("TargetEndpointArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnReplicationConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &replication_config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnReplicationConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &replication_config::PROPS_SHAPE, props.into())?;
         Ok(CfnReplicationConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnReplicationConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the Replication Config
@@ -3910,44 +4014,57 @@ impl CfnReplicationInstance {
     pub const CFN_TYPE: &'static str = "AWS::DMS::ReplicationInstance";
 
     /// Key of `AllocatedStorage`, for [`Handle::set`].
-    pub const ALLOCATED_STORAGE: Prop<i64> = Prop::new("AllocatedStorage");
+    pub const ALLOCATED_STORAGE: Prop<CfnReplicationInstance, i64> = Prop::new("AllocatedStorage");
     /// Key of `AllowMajorVersionUpgrade`, for [`Handle::set`].
-    pub const ALLOW_MAJOR_VERSION_UPGRADE: Prop<bool> = Prop::new("AllowMajorVersionUpgrade");
+    pub const ALLOW_MAJOR_VERSION_UPGRADE: Prop<CfnReplicationInstance, bool> = Prop::new("AllowMajorVersionUpgrade");
     /// Key of `AutoMinorVersionUpgrade`, for [`Handle::set`].
-    pub const AUTO_MINOR_VERSION_UPGRADE: Prop<bool> = Prop::new("AutoMinorVersionUpgrade");
+    pub const AUTO_MINOR_VERSION_UPGRADE: Prop<CfnReplicationInstance, bool> = Prop::new("AutoMinorVersionUpgrade");
     /// Key of `AvailabilityZone`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE: Prop<String> = Prop::new("AvailabilityZone");
+    pub const AVAILABILITY_ZONE: Prop<CfnReplicationInstance, String> = Prop::new("AvailabilityZone");
     /// Key of `DnsNameServers`, for [`Handle::set`].
-    pub const DNS_NAME_SERVERS: Prop<String> = Prop::new("DnsNameServers");
+    pub const DNS_NAME_SERVERS: Prop<CfnReplicationInstance, String> = Prop::new("DnsNameServers");
     /// Key of `EngineVersion`, for [`Handle::set`].
-    pub const ENGINE_VERSION: Prop<String> = Prop::new("EngineVersion");
+    pub const ENGINE_VERSION: Prop<CfnReplicationInstance, String> = Prop::new("EngineVersion");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnReplicationInstance, String> = Prop::new("KmsKeyId");
     /// Key of `MultiAZ`, for [`Handle::set`].
-    pub const MULTI_AZ: Prop<bool> = Prop::new("MultiAZ");
+    pub const MULTI_AZ: Prop<CfnReplicationInstance, bool> = Prop::new("MultiAZ");
     /// Key of `NetworkType`, for [`Handle::set`].
-    pub const NETWORK_TYPE: Prop<String> = Prop::new("NetworkType");
+    pub const NETWORK_TYPE: Prop<CfnReplicationInstance, String> = Prop::new("NetworkType");
     /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
-    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<String> = Prop::new("PreferredMaintenanceWindow");
+    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnReplicationInstance, String> = Prop::new("PreferredMaintenanceWindow");
     /// Key of `PubliclyAccessible`, for [`Handle::set`].
-    pub const PUBLICLY_ACCESSIBLE: Prop<bool> = Prop::new("PubliclyAccessible");
+    pub const PUBLICLY_ACCESSIBLE: Prop<CfnReplicationInstance, bool> = Prop::new("PubliclyAccessible");
     /// Key of `ReplicationInstanceClass`, for [`Handle::set`].
-    pub const REPLICATION_INSTANCE_CLASS: Prop<String> = Prop::new("ReplicationInstanceClass");
+    pub const REPLICATION_INSTANCE_CLASS: Prop<CfnReplicationInstance, String> = Prop::new("ReplicationInstanceClass");
     /// Key of `ReplicationInstanceIdentifier`, for [`Handle::set`].
-    pub const REPLICATION_INSTANCE_IDENTIFIER: Prop<String> = Prop::new("ReplicationInstanceIdentifier");
+    pub const REPLICATION_INSTANCE_IDENTIFIER: Prop<CfnReplicationInstance, String> = Prop::new("ReplicationInstanceIdentifier");
     /// Key of `ReplicationSubnetGroupIdentifier`, for [`Handle::set`].
-    pub const REPLICATION_SUBNET_GROUP_IDENTIFIER: Prop<String> = Prop::new("ReplicationSubnetGroupIdentifier");
+    pub const REPLICATION_SUBNET_GROUP_IDENTIFIER: Prop<CfnReplicationInstance, String> = Prop::new("ReplicationSubnetGroupIdentifier");
     /// Key of `ResourceIdentifier`, for [`Handle::set`].
-    pub const RESOURCE_IDENTIFIER: Prop<String> = Prop::new("ResourceIdentifier");
+    pub const RESOURCE_IDENTIFIER: Prop<CfnReplicationInstance, String> = Prop::new("ResourceIdentifier");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<replication_instance::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnReplicationInstance, Vec<replication_instance::Tag>> = Prop::new("Tags");
     /// Key of `VpcSecurityGroupIds`, for [`Handle::set`].
-    pub const VPC_SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("VpcSecurityGroupIds");
+    pub const VPC_SECURITY_GROUP_IDS: Prop<CfnReplicationInstance, Vec<String>> = Prop::new("VpcSecurityGroupIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnReplicationInstanceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &replication_instance::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnReplicationInstanceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &replication_instance::PROPS_SHAPE, props.into())?;
         Ok(CfnReplicationInstance { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnReplicationInstance::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -4075,18 +4192,31 @@ impl CfnReplicationSubnetGroup {
     pub const CFN_TYPE: &'static str = "AWS::DMS::ReplicationSubnetGroup";
 
     /// Key of `ReplicationSubnetGroupDescription`, for [`Handle::set`].
-    pub const REPLICATION_SUBNET_GROUP_DESCRIPTION: Prop<String> = Prop::new("ReplicationSubnetGroupDescription");
+    pub const REPLICATION_SUBNET_GROUP_DESCRIPTION: Prop<CfnReplicationSubnetGroup, String> = Prop::new("ReplicationSubnetGroupDescription");
     /// Key of `ReplicationSubnetGroupIdentifier`, for [`Handle::set`].
-    pub const REPLICATION_SUBNET_GROUP_IDENTIFIER: Prop<String> = Prop::new("ReplicationSubnetGroupIdentifier");
+    pub const REPLICATION_SUBNET_GROUP_IDENTIFIER: Prop<CfnReplicationSubnetGroup, String> = Prop::new("ReplicationSubnetGroupIdentifier");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnReplicationSubnetGroup, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<replication_subnet_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnReplicationSubnetGroup, Vec<replication_subnet_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnReplicationSubnetGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &replication_subnet_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnReplicationSubnetGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &replication_subnet_group::PROPS_SHAPE, props.into())?;
         Ok(CfnReplicationSubnetGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnReplicationSubnetGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -4273,36 +4403,49 @@ impl CfnReplicationTask {
     pub const CFN_TYPE: &'static str = "AWS::DMS::ReplicationTask";
 
     /// Key of `CdcStartPosition`, for [`Handle::set`].
-    pub const CDC_START_POSITION: Prop<String> = Prop::new("CdcStartPosition");
+    pub const CDC_START_POSITION: Prop<CfnReplicationTask, String> = Prop::new("CdcStartPosition");
     /// Key of `CdcStartTime`, for [`Handle::set`].
-    pub const CDC_START_TIME: Prop<f64> = Prop::new("CdcStartTime");
+    pub const CDC_START_TIME: Prop<CfnReplicationTask, f64> = Prop::new("CdcStartTime");
     /// Key of `CdcStopPosition`, for [`Handle::set`].
-    pub const CDC_STOP_POSITION: Prop<String> = Prop::new("CdcStopPosition");
+    pub const CDC_STOP_POSITION: Prop<CfnReplicationTask, String> = Prop::new("CdcStopPosition");
     /// Key of `MigrationType`, for [`Handle::set`].
-    pub const MIGRATION_TYPE: Prop<replication_task::MigrationType> = Prop::new("MigrationType");
+    pub const MIGRATION_TYPE: Prop<CfnReplicationTask, replication_task::MigrationType> = Prop::new("MigrationType");
     /// Key of `ReplicationInstanceArn`, for [`Handle::set`].
-    pub const REPLICATION_INSTANCE_ARN: Prop<String> = Prop::new("ReplicationInstanceArn");
+    pub const REPLICATION_INSTANCE_ARN: Prop<CfnReplicationTask, String> = Prop::new("ReplicationInstanceArn");
     /// Key of `ReplicationTaskIdentifier`, for [`Handle::set`].
-    pub const REPLICATION_TASK_IDENTIFIER: Prop<String> = Prop::new("ReplicationTaskIdentifier");
+    pub const REPLICATION_TASK_IDENTIFIER: Prop<CfnReplicationTask, String> = Prop::new("ReplicationTaskIdentifier");
     /// Key of `ReplicationTaskSettings`, for [`Handle::set`].
-    pub const REPLICATION_TASK_SETTINGS: Prop<String> = Prop::new("ReplicationTaskSettings");
+    pub const REPLICATION_TASK_SETTINGS: Prop<CfnReplicationTask, String> = Prop::new("ReplicationTaskSettings");
     /// Key of `ResourceIdentifier`, for [`Handle::set`].
-    pub const RESOURCE_IDENTIFIER: Prop<String> = Prop::new("ResourceIdentifier");
+    pub const RESOURCE_IDENTIFIER: Prop<CfnReplicationTask, String> = Prop::new("ResourceIdentifier");
     /// Key of `SourceEndpointArn`, for [`Handle::set`].
-    pub const SOURCE_ENDPOINT_ARN: Prop<String> = Prop::new("SourceEndpointArn");
+    pub const SOURCE_ENDPOINT_ARN: Prop<CfnReplicationTask, String> = Prop::new("SourceEndpointArn");
     /// Key of `TableMappings`, for [`Handle::set`].
-    pub const TABLE_MAPPINGS: Prop<String> = Prop::new("TableMappings");
+    pub const TABLE_MAPPINGS: Prop<CfnReplicationTask, String> = Prop::new("TableMappings");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<replication_task::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnReplicationTask, Vec<replication_task::Tag>> = Prop::new("Tags");
     /// Key of `TargetEndpointArn`, for [`Handle::set`].
-    pub const TARGET_ENDPOINT_ARN: Prop<String> = Prop::new("TargetEndpointArn");
+    pub const TARGET_ENDPOINT_ARN: Prop<CfnReplicationTask, String> = Prop::new("TargetEndpointArn");
     /// Key of `TaskData`, for [`Handle::set`].
-    pub const TASK_DATA: Prop<String> = Prop::new("TaskData");
+    pub const TASK_DATA: Prop<CfnReplicationTask, String> = Prop::new("TaskData");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnReplicationTaskProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &replication_task::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnReplicationTaskProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &replication_task::PROPS_SHAPE, props.into())?;
         Ok(CfnReplicationTask { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnReplicationTask::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the ReplicationTask. Also serves the purpise of Primary Identifier.

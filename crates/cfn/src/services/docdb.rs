@@ -248,70 +248,83 @@ impl CfnDBCluster {
     pub const CFN_TYPE: &'static str = "AWS::DocDB::DBCluster";
 
     /// Key of `AvailabilityZones`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONES: Prop<Vec<String>> = Prop::new("AvailabilityZones");
+    pub const AVAILABILITY_ZONES: Prop<CfnDBCluster, Vec<String>> = Prop::new("AvailabilityZones");
     /// Key of `BackupRetentionPeriod`, for [`Handle::set`].
-    pub const BACKUP_RETENTION_PERIOD: Prop<i64> = Prop::new("BackupRetentionPeriod");
+    pub const BACKUP_RETENTION_PERIOD: Prop<CfnDBCluster, i64> = Prop::new("BackupRetentionPeriod");
     /// Key of `CopyTagsToSnapshot`, for [`Handle::set`].
-    pub const COPY_TAGS_TO_SNAPSHOT: Prop<bool> = Prop::new("CopyTagsToSnapshot");
+    pub const COPY_TAGS_TO_SNAPSHOT: Prop<CfnDBCluster, bool> = Prop::new("CopyTagsToSnapshot");
     /// Key of `DBClusterIdentifier`, for [`Handle::set`].
-    pub const DB_CLUSTER_IDENTIFIER: Prop<String> = Prop::new("DBClusterIdentifier");
+    pub const DB_CLUSTER_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("DBClusterIdentifier");
     /// Key of `DBClusterParameterGroupName`, for [`Handle::set`].
-    pub const DB_CLUSTER_PARAMETER_GROUP_NAME: Prop<String> = Prop::new("DBClusterParameterGroupName");
+    pub const DB_CLUSTER_PARAMETER_GROUP_NAME: Prop<CfnDBCluster, String> = Prop::new("DBClusterParameterGroupName");
     /// Key of `DBSubnetGroupName`, for [`Handle::set`].
-    pub const DB_SUBNET_GROUP_NAME: Prop<String> = Prop::new("DBSubnetGroupName");
+    pub const DB_SUBNET_GROUP_NAME: Prop<CfnDBCluster, String> = Prop::new("DBSubnetGroupName");
     /// Key of `DeletionProtection`, for [`Handle::set`].
-    pub const DELETION_PROTECTION: Prop<bool> = Prop::new("DeletionProtection");
+    pub const DELETION_PROTECTION: Prop<CfnDBCluster, bool> = Prop::new("DeletionProtection");
     /// Key of `EnableCloudwatchLogsExports`, for [`Handle::set`].
-    pub const ENABLE_CLOUDWATCH_LOGS_EXPORTS: Prop<Vec<String>> = Prop::new("EnableCloudwatchLogsExports");
+    pub const ENABLE_CLOUDWATCH_LOGS_EXPORTS: Prop<CfnDBCluster, Vec<String>> = Prop::new("EnableCloudwatchLogsExports");
     /// Key of `EngineVersion`, for [`Handle::set`].
-    pub const ENGINE_VERSION: Prop<db_cluster::EngineVersion> = Prop::new("EngineVersion");
+    pub const ENGINE_VERSION: Prop<CfnDBCluster, db_cluster::EngineVersion> = Prop::new("EngineVersion");
     /// Key of `GlobalClusterIdentifier`, for [`Handle::set`].
-    pub const GLOBAL_CLUSTER_IDENTIFIER: Prop<String> = Prop::new("GlobalClusterIdentifier");
+    pub const GLOBAL_CLUSTER_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("GlobalClusterIdentifier");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnDBCluster, String> = Prop::new("KmsKeyId");
     /// Key of `ManageMasterUserPassword`, for [`Handle::set`].
-    pub const MANAGE_MASTER_USER_PASSWORD: Prop<bool> = Prop::new("ManageMasterUserPassword");
+    pub const MANAGE_MASTER_USER_PASSWORD: Prop<CfnDBCluster, bool> = Prop::new("ManageMasterUserPassword");
     /// Key of `MasterUserPassword`, for [`Handle::set`].
-    pub const MASTER_USER_PASSWORD: Prop<String> = Prop::new("MasterUserPassword");
+    pub const MASTER_USER_PASSWORD: Prop<CfnDBCluster, String> = Prop::new("MasterUserPassword");
     /// Key of `MasterUserSecretKmsKeyId`, for [`Handle::set`].
-    pub const MASTER_USER_SECRET_KMS_KEY_ID: Prop<String> = Prop::new("MasterUserSecretKmsKeyId");
+    pub const MASTER_USER_SECRET_KMS_KEY_ID: Prop<CfnDBCluster, String> = Prop::new("MasterUserSecretKmsKeyId");
     /// Key of `MasterUsername`, for [`Handle::set`].
-    pub const MASTER_USERNAME: Prop<String> = Prop::new("MasterUsername");
+    pub const MASTER_USERNAME: Prop<CfnDBCluster, String> = Prop::new("MasterUsername");
     /// Key of `NetworkType`, for [`Handle::set`].
-    pub const NETWORK_TYPE: Prop<String> = Prop::new("NetworkType");
+    pub const NETWORK_TYPE: Prop<CfnDBCluster, String> = Prop::new("NetworkType");
     /// Key of `Port`, for [`Handle::set`].
-    pub const PORT: Prop<i64> = Prop::new("Port");
+    pub const PORT: Prop<CfnDBCluster, i64> = Prop::new("Port");
     /// Key of `PreferredBackupWindow`, for [`Handle::set`].
-    pub const PREFERRED_BACKUP_WINDOW: Prop<String> = Prop::new("PreferredBackupWindow");
+    pub const PREFERRED_BACKUP_WINDOW: Prop<CfnDBCluster, String> = Prop::new("PreferredBackupWindow");
     /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
-    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<String> = Prop::new("PreferredMaintenanceWindow");
+    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnDBCluster, String> = Prop::new("PreferredMaintenanceWindow");
     /// Key of `RestoreToTime`, for [`Handle::set`].
-    pub const RESTORE_TO_TIME: Prop<String> = Prop::new("RestoreToTime");
+    pub const RESTORE_TO_TIME: Prop<CfnDBCluster, String> = Prop::new("RestoreToTime");
     /// Key of `RestoreType`, for [`Handle::set`].
-    pub const RESTORE_TYPE: Prop<String> = Prop::new("RestoreType");
+    pub const RESTORE_TYPE: Prop<CfnDBCluster, String> = Prop::new("RestoreType");
     /// Key of `RotateMasterUserPassword`, for [`Handle::set`].
-    pub const ROTATE_MASTER_USER_PASSWORD: Prop<bool> = Prop::new("RotateMasterUserPassword");
+    pub const ROTATE_MASTER_USER_PASSWORD: Prop<CfnDBCluster, bool> = Prop::new("RotateMasterUserPassword");
     /// Key of `ServerlessV2ScalingConfiguration`, for [`Handle::set`].
-    pub const SERVERLESS_V2_SCALING_CONFIGURATION: Prop<db_cluster::ServerlessV2ScalingConfiguration> = Prop::new("ServerlessV2ScalingConfiguration");
+    pub const SERVERLESS_V2_SCALING_CONFIGURATION: Prop<CfnDBCluster, db_cluster::ServerlessV2ScalingConfiguration> = Prop::new("ServerlessV2ScalingConfiguration");
     /// Key of `SnapshotIdentifier`, for [`Handle::set`].
-    pub const SNAPSHOT_IDENTIFIER: Prop<String> = Prop::new("SnapshotIdentifier");
+    pub const SNAPSHOT_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("SnapshotIdentifier");
     /// Key of `SourceDBClusterIdentifier`, for [`Handle::set`].
-    pub const SOURCE_DB_CLUSTER_IDENTIFIER: Prop<String> = Prop::new("SourceDBClusterIdentifier");
+    pub const SOURCE_DB_CLUSTER_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("SourceDBClusterIdentifier");
     /// Key of `StorageEncrypted`, for [`Handle::set`].
-    pub const STORAGE_ENCRYPTED: Prop<bool> = Prop::new("StorageEncrypted");
+    pub const STORAGE_ENCRYPTED: Prop<CfnDBCluster, bool> = Prop::new("StorageEncrypted");
     /// Key of `StorageType`, for [`Handle::set`].
-    pub const STORAGE_TYPE: Prop<String> = Prop::new("StorageType");
+    pub const STORAGE_TYPE: Prop<CfnDBCluster, String> = Prop::new("StorageType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<db_cluster::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDBCluster, Vec<db_cluster::Tag>> = Prop::new("Tags");
     /// Key of `UseLatestRestorableTime`, for [`Handle::set`].
-    pub const USE_LATEST_RESTORABLE_TIME: Prop<bool> = Prop::new("UseLatestRestorableTime");
+    pub const USE_LATEST_RESTORABLE_TIME: Prop<CfnDBCluster, bool> = Prop::new("UseLatestRestorableTime");
     /// Key of `VpcSecurityGroupIds`, for [`Handle::set`].
-    pub const VPC_SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("VpcSecurityGroupIds");
+    pub const VPC_SECURITY_GROUP_IDS: Prop<CfnDBCluster, Vec<String>> = Prop::new("VpcSecurityGroupIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDBClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &db_cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDBClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &db_cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnDBCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDBCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ClusterResourceId`)
@@ -455,20 +468,33 @@ impl CfnDBClusterParameterGroup {
     pub const CFN_TYPE: &'static str = "AWS::DocDB::DBClusterParameterGroup";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDBClusterParameterGroup, String> = Prop::new("Description");
     /// Key of `Family`, for [`Handle::set`].
-    pub const FAMILY: Prop<String> = Prop::new("Family");
+    pub const FAMILY: Prop<CfnDBClusterParameterGroup, String> = Prop::new("Family");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDBClusterParameterGroup, String> = Prop::new("Name");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<Json> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnDBClusterParameterGroup, Json> = Prop::new("Parameters");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<db_cluster_parameter_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDBClusterParameterGroup, Vec<db_cluster_parameter_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDBClusterParameterGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &db_cluster_parameter_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDBClusterParameterGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &db_cluster_parameter_group::PROPS_SHAPE, props.into())?;
         Ok(CfnDBClusterParameterGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDBClusterParameterGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -601,30 +627,43 @@ impl CfnDBInstance {
     pub const CFN_TYPE: &'static str = "AWS::DocDB::DBInstance";
 
     /// Key of `AutoMinorVersionUpgrade`, for [`Handle::set`].
-    pub const AUTO_MINOR_VERSION_UPGRADE: Prop<bool> = Prop::new("AutoMinorVersionUpgrade");
+    pub const AUTO_MINOR_VERSION_UPGRADE: Prop<CfnDBInstance, bool> = Prop::new("AutoMinorVersionUpgrade");
     /// Key of `AvailabilityZone`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE: Prop<String> = Prop::new("AvailabilityZone");
+    pub const AVAILABILITY_ZONE: Prop<CfnDBInstance, String> = Prop::new("AvailabilityZone");
     /// Key of `CACertificateIdentifier`, for [`Handle::set`].
-    pub const CA_CERTIFICATE_IDENTIFIER: Prop<String> = Prop::new("CACertificateIdentifier");
+    pub const CA_CERTIFICATE_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("CACertificateIdentifier");
     /// Key of `CertificateRotationRestart`, for [`Handle::set`].
-    pub const CERTIFICATE_ROTATION_RESTART: Prop<bool> = Prop::new("CertificateRotationRestart");
+    pub const CERTIFICATE_ROTATION_RESTART: Prop<CfnDBInstance, bool> = Prop::new("CertificateRotationRestart");
     /// Key of `DBClusterIdentifier`, for [`Handle::set`].
-    pub const DB_CLUSTER_IDENTIFIER: Prop<String> = Prop::new("DBClusterIdentifier");
+    pub const DB_CLUSTER_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("DBClusterIdentifier");
     /// Key of `DBInstanceClass`, for [`Handle::set`].
-    pub const DB_INSTANCE_CLASS: Prop<String> = Prop::new("DBInstanceClass");
+    pub const DB_INSTANCE_CLASS: Prop<CfnDBInstance, String> = Prop::new("DBInstanceClass");
     /// Key of `DBInstanceIdentifier`, for [`Handle::set`].
-    pub const DB_INSTANCE_IDENTIFIER: Prop<String> = Prop::new("DBInstanceIdentifier");
+    pub const DB_INSTANCE_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("DBInstanceIdentifier");
     /// Key of `EnablePerformanceInsights`, for [`Handle::set`].
-    pub const ENABLE_PERFORMANCE_INSIGHTS: Prop<bool> = Prop::new("EnablePerformanceInsights");
+    pub const ENABLE_PERFORMANCE_INSIGHTS: Prop<CfnDBInstance, bool> = Prop::new("EnablePerformanceInsights");
     /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
-    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<String> = Prop::new("PreferredMaintenanceWindow");
+    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnDBInstance, String> = Prop::new("PreferredMaintenanceWindow");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<db_instance::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDBInstance, Vec<db_instance::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDBInstanceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &db_instance::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDBInstanceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &db_instance::PROPS_SHAPE, props.into())?;
         Ok(CfnDBInstance { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDBInstance::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Endpoint`)
@@ -752,18 +791,31 @@ impl CfnDBSubnetGroup {
     pub const CFN_TYPE: &'static str = "AWS::DocDB::DBSubnetGroup";
 
     /// Key of `DBSubnetGroupDescription`, for [`Handle::set`].
-    pub const DB_SUBNET_GROUP_DESCRIPTION: Prop<String> = Prop::new("DBSubnetGroupDescription");
+    pub const DB_SUBNET_GROUP_DESCRIPTION: Prop<CfnDBSubnetGroup, String> = Prop::new("DBSubnetGroupDescription");
     /// Key of `DBSubnetGroupName`, for [`Handle::set`].
-    pub const DB_SUBNET_GROUP_NAME: Prop<String> = Prop::new("DBSubnetGroupName");
+    pub const DB_SUBNET_GROUP_NAME: Prop<CfnDBSubnetGroup, String> = Prop::new("DBSubnetGroupName");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnDBSubnetGroup, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<db_subnet_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDBSubnetGroup, Vec<db_subnet_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDBSubnetGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &db_subnet_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDBSubnetGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &db_subnet_group::PROPS_SHAPE, props.into())?;
         Ok(CfnDBSubnetGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDBSubnetGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -885,22 +937,35 @@ impl CfnEventSubscription {
     pub const CFN_TYPE: &'static str = "AWS::DocDB::EventSubscription";
 
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnEventSubscription, bool> = Prop::new("Enabled");
     /// Key of `EventCategories`, for [`Handle::set`].
-    pub const EVENT_CATEGORIES: Prop<Vec<String>> = Prop::new("EventCategories");
+    pub const EVENT_CATEGORIES: Prop<CfnEventSubscription, Vec<String>> = Prop::new("EventCategories");
     /// Key of `SnsTopicArn`, for [`Handle::set`].
-    pub const SNS_TOPIC_ARN: Prop<String> = Prop::new("SnsTopicArn");
+    pub const SNS_TOPIC_ARN: Prop<CfnEventSubscription, String> = Prop::new("SnsTopicArn");
     /// Key of `SourceIds`, for [`Handle::set`].
-    pub const SOURCE_IDS: Prop<Vec<String>> = Prop::new("SourceIds");
+    pub const SOURCE_IDS: Prop<CfnEventSubscription, Vec<String>> = Prop::new("SourceIds");
     /// Key of `SourceType`, for [`Handle::set`].
-    pub const SOURCE_TYPE: Prop<event_subscription::SourceType> = Prop::new("SourceType");
+    pub const SOURCE_TYPE: Prop<CfnEventSubscription, event_subscription::SourceType> = Prop::new("SourceType");
     /// Key of `SubscriptionName`, for [`Handle::set`].
-    pub const SUBSCRIPTION_NAME: Prop<String> = Prop::new("SubscriptionName");
+    pub const SUBSCRIPTION_NAME: Prop<CfnEventSubscription, String> = Prop::new("SubscriptionName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEventSubscriptionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &event_subscription::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEventSubscriptionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &event_subscription::PROPS_SHAPE, props.into())?;
         Ok(CfnEventSubscription { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEventSubscription::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1052,24 +1117,37 @@ impl CfnGlobalCluster {
     pub const CFN_TYPE: &'static str = "AWS::DocDB::GlobalCluster";
 
     /// Key of `DeletionProtection`, for [`Handle::set`].
-    pub const DELETION_PROTECTION: Prop<bool> = Prop::new("DeletionProtection");
+    pub const DELETION_PROTECTION: Prop<CfnGlobalCluster, bool> = Prop::new("DeletionProtection");
     /// Key of `Engine`, for [`Handle::set`].
-    pub const ENGINE: Prop<global_cluster::Engine> = Prop::new("Engine");
+    pub const ENGINE: Prop<CfnGlobalCluster, global_cluster::Engine> = Prop::new("Engine");
     /// Key of `EngineVersion`, for [`Handle::set`].
-    pub const ENGINE_VERSION: Prop<String> = Prop::new("EngineVersion");
+    pub const ENGINE_VERSION: Prop<CfnGlobalCluster, String> = Prop::new("EngineVersion");
     /// Key of `GlobalClusterIdentifier`, for [`Handle::set`].
-    pub const GLOBAL_CLUSTER_IDENTIFIER: Prop<String> = Prop::new("GlobalClusterIdentifier");
+    pub const GLOBAL_CLUSTER_IDENTIFIER: Prop<CfnGlobalCluster, String> = Prop::new("GlobalClusterIdentifier");
     /// Key of `SourceDBClusterIdentifier`, for [`Handle::set`].
-    pub const SOURCE_DB_CLUSTER_IDENTIFIER: Prop<String> = Prop::new("SourceDBClusterIdentifier");
+    pub const SOURCE_DB_CLUSTER_IDENTIFIER: Prop<CfnGlobalCluster, String> = Prop::new("SourceDBClusterIdentifier");
     /// Key of `StorageEncrypted`, for [`Handle::set`].
-    pub const STORAGE_ENCRYPTED: Prop<bool> = Prop::new("StorageEncrypted");
+    pub const STORAGE_ENCRYPTED: Prop<CfnGlobalCluster, bool> = Prop::new("StorageEncrypted");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<global_cluster::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnGlobalCluster, Vec<global_cluster::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGlobalClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &global_cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGlobalClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &global_cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnGlobalCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGlobalCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) for the global cluster.

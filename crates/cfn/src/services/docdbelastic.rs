@@ -147,38 +147,51 @@ impl CfnCluster {
     pub const CFN_TYPE: &'static str = "AWS::DocDBElastic::Cluster";
 
     /// Key of `AdminUserName`, for [`Handle::set`].
-    pub const ADMIN_USER_NAME: Prop<String> = Prop::new("AdminUserName");
+    pub const ADMIN_USER_NAME: Prop<CfnCluster, String> = Prop::new("AdminUserName");
     /// Key of `AdminUserPassword`, for [`Handle::set`].
-    pub const ADMIN_USER_PASSWORD: Prop<String> = Prop::new("AdminUserPassword");
+    pub const ADMIN_USER_PASSWORD: Prop<CfnCluster, String> = Prop::new("AdminUserPassword");
     /// Key of `AuthType`, for [`Handle::set`].
-    pub const AUTH_TYPE: Prop<String> = Prop::new("AuthType");
+    pub const AUTH_TYPE: Prop<CfnCluster, String> = Prop::new("AuthType");
     /// Key of `BackupRetentionPeriod`, for [`Handle::set`].
-    pub const BACKUP_RETENTION_PERIOD: Prop<i64> = Prop::new("BackupRetentionPeriod");
+    pub const BACKUP_RETENTION_PERIOD: Prop<CfnCluster, i64> = Prop::new("BackupRetentionPeriod");
     /// Key of `ClusterName`, for [`Handle::set`].
-    pub const CLUSTER_NAME: Prop<String> = Prop::new("ClusterName");
+    pub const CLUSTER_NAME: Prop<CfnCluster, String> = Prop::new("ClusterName");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnCluster, String> = Prop::new("KmsKeyId");
     /// Key of `PreferredBackupWindow`, for [`Handle::set`].
-    pub const PREFERRED_BACKUP_WINDOW: Prop<String> = Prop::new("PreferredBackupWindow");
+    pub const PREFERRED_BACKUP_WINDOW: Prop<CfnCluster, String> = Prop::new("PreferredBackupWindow");
     /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
-    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<String> = Prop::new("PreferredMaintenanceWindow");
+    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnCluster, String> = Prop::new("PreferredMaintenanceWindow");
     /// Key of `ShardCapacity`, for [`Handle::set`].
-    pub const SHARD_CAPACITY: Prop<i64> = Prop::new("ShardCapacity");
+    pub const SHARD_CAPACITY: Prop<CfnCluster, i64> = Prop::new("ShardCapacity");
     /// Key of `ShardCount`, for [`Handle::set`].
-    pub const SHARD_COUNT: Prop<i64> = Prop::new("ShardCount");
+    pub const SHARD_COUNT: Prop<CfnCluster, i64> = Prop::new("ShardCount");
     /// Key of `ShardInstanceCount`, for [`Handle::set`].
-    pub const SHARD_INSTANCE_COUNT: Prop<i64> = Prop::new("ShardInstanceCount");
+    pub const SHARD_INSTANCE_COUNT: Prop<CfnCluster, i64> = Prop::new("ShardInstanceCount");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnCluster, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cluster::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCluster, Vec<cluster::Tag>> = Prop::new("Tags");
     /// Key of `VpcSecurityGroupIds`, for [`Handle::set`].
-    pub const VPC_SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("VpcSecurityGroupIds");
+    pub const VPC_SECURITY_GROUP_IDS: Prop<CfnCluster, Vec<String>> = Prop::new("VpcSecurityGroupIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ClusterArn`)
@@ -298,16 +311,29 @@ impl CfnClusterSnapshot {
     pub const CFN_TYPE: &'static str = "AWS::DocDBElastic::ClusterSnapshot";
 
     /// Key of `ClusterArn`, for [`Handle::set`].
-    pub const CLUSTER_ARN: Prop<String> = Prop::new("ClusterArn");
+    pub const CLUSTER_ARN: Prop<CfnClusterSnapshot, String> = Prop::new("ClusterArn");
     /// Key of `SnapshotName`, for [`Handle::set`].
-    pub const SNAPSHOT_NAME: Prop<String> = Prop::new("SnapshotName");
+    pub const SNAPSHOT_NAME: Prop<CfnClusterSnapshot, String> = Prop::new("SnapshotName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cluster_snapshot::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnClusterSnapshot, Vec<cluster_snapshot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClusterSnapshotProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cluster_snapshot::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClusterSnapshotProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cluster_snapshot::PROPS_SHAPE, props.into())?;
         Ok(CfnClusterSnapshot { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnClusterSnapshot::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The name of the elastic cluster administrator.

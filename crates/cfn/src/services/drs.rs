@@ -197,28 +197,41 @@ impl CfnLaunchConfigurationTemplate {
     pub const CFN_TYPE: &'static str = "AWS::DRS::LaunchConfigurationTemplate";
 
     /// Key of `CopyPrivateIp`, for [`Handle::set`].
-    pub const COPY_PRIVATE_IP: Prop<bool> = Prop::new("CopyPrivateIp");
+    pub const COPY_PRIVATE_IP: Prop<CfnLaunchConfigurationTemplate, bool> = Prop::new("CopyPrivateIp");
     /// Key of `CopyTags`, for [`Handle::set`].
-    pub const COPY_TAGS: Prop<bool> = Prop::new("CopyTags");
+    pub const COPY_TAGS: Prop<CfnLaunchConfigurationTemplate, bool> = Prop::new("CopyTags");
     /// Key of `ExportBucketArn`, for [`Handle::set`].
-    pub const EXPORT_BUCKET_ARN: Prop<String> = Prop::new("ExportBucketArn");
+    pub const EXPORT_BUCKET_ARN: Prop<CfnLaunchConfigurationTemplate, String> = Prop::new("ExportBucketArn");
     /// Key of `LaunchDisposition`, for [`Handle::set`].
-    pub const LAUNCH_DISPOSITION: Prop<launch_configuration_template::LaunchDisposition> = Prop::new("LaunchDisposition");
+    pub const LAUNCH_DISPOSITION: Prop<CfnLaunchConfigurationTemplate, launch_configuration_template::LaunchDisposition> = Prop::new("LaunchDisposition");
     /// Key of `LaunchIntoSourceInstance`, for [`Handle::set`].
-    pub const LAUNCH_INTO_SOURCE_INSTANCE: Prop<bool> = Prop::new("LaunchIntoSourceInstance");
+    pub const LAUNCH_INTO_SOURCE_INSTANCE: Prop<CfnLaunchConfigurationTemplate, bool> = Prop::new("LaunchIntoSourceInstance");
     /// Key of `Licensing`, for [`Handle::set`].
-    pub const LICENSING: Prop<launch_configuration_template::Licensing> = Prop::new("Licensing");
+    pub const LICENSING: Prop<CfnLaunchConfigurationTemplate, launch_configuration_template::Licensing> = Prop::new("Licensing");
     /// Key of `PostLaunchEnabled`, for [`Handle::set`].
-    pub const POST_LAUNCH_ENABLED: Prop<bool> = Prop::new("PostLaunchEnabled");
+    pub const POST_LAUNCH_ENABLED: Prop<CfnLaunchConfigurationTemplate, bool> = Prop::new("PostLaunchEnabled");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<launch_configuration_template::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLaunchConfigurationTemplate, Vec<launch_configuration_template::Tag>> = Prop::new("Tags");
     /// Key of `TargetInstanceTypeRightSizingMethod`, for [`Handle::set`].
-    pub const TARGET_INSTANCE_TYPE_RIGHT_SIZING_METHOD: Prop<launch_configuration_template::TargetInstanceTypeRightSizingMethod> = Prop::new("TargetInstanceTypeRightSizingMethod");
+    pub const TARGET_INSTANCE_TYPE_RIGHT_SIZING_METHOD: Prop<CfnLaunchConfigurationTemplate, launch_configuration_template::TargetInstanceTypeRightSizingMethod> = Prop::new("TargetInstanceTypeRightSizingMethod");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLaunchConfigurationTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &launch_configuration_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLaunchConfigurationTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &launch_configuration_template::PROPS_SHAPE, props.into())?;
         Ok(CfnLaunchConfigurationTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLaunchConfigurationTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// ARN of the Launch Configuration Template.
@@ -338,16 +351,29 @@ impl CfnRecoveryPlan {
     pub const CFN_TYPE: &'static str = "AWS::DRS::RecoveryPlan";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRecoveryPlan, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRecoveryPlan, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<recovery_plan::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRecoveryPlan, Vec<recovery_plan::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRecoveryPlanProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &recovery_plan::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRecoveryPlanProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &recovery_plan::PROPS_SHAPE, props.into())?;
         Ok(CfnRecoveryPlan { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRecoveryPlan::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the Recovery Plan.
@@ -741,42 +767,55 @@ impl CfnReplicationConfigurationTemplate {
     pub const CFN_TYPE: &'static str = "AWS::DRS::ReplicationConfigurationTemplate";
 
     /// Key of `AssociateDefaultSecurityGroup`, for [`Handle::set`].
-    pub const ASSOCIATE_DEFAULT_SECURITY_GROUP: Prop<bool> = Prop::new("AssociateDefaultSecurityGroup");
+    pub const ASSOCIATE_DEFAULT_SECURITY_GROUP: Prop<CfnReplicationConfigurationTemplate, bool> = Prop::new("AssociateDefaultSecurityGroup");
     /// Key of `AutoReplicateNewDisks`, for [`Handle::set`].
-    pub const AUTO_REPLICATE_NEW_DISKS: Prop<bool> = Prop::new("AutoReplicateNewDisks");
+    pub const AUTO_REPLICATE_NEW_DISKS: Prop<CfnReplicationConfigurationTemplate, bool> = Prop::new("AutoReplicateNewDisks");
     /// Key of `BandwidthThrottling`, for [`Handle::set`].
-    pub const BANDWIDTH_THROTTLING: Prop<i64> = Prop::new("BandwidthThrottling");
+    pub const BANDWIDTH_THROTTLING: Prop<CfnReplicationConfigurationTemplate, i64> = Prop::new("BandwidthThrottling");
     /// Key of `CreatePublicIP`, for [`Handle::set`].
-    pub const CREATE_PUBLIC_IP: Prop<bool> = Prop::new("CreatePublicIP");
+    pub const CREATE_PUBLIC_IP: Prop<CfnReplicationConfigurationTemplate, bool> = Prop::new("CreatePublicIP");
     /// Key of `DataPlaneRouting`, for [`Handle::set`].
-    pub const DATA_PLANE_ROUTING: Prop<replication_configuration_template::DataPlaneRouting> = Prop::new("DataPlaneRouting");
+    pub const DATA_PLANE_ROUTING: Prop<CfnReplicationConfigurationTemplate, replication_configuration_template::DataPlaneRouting> = Prop::new("DataPlaneRouting");
     /// Key of `DefaultLargeStagingDiskType`, for [`Handle::set`].
-    pub const DEFAULT_LARGE_STAGING_DISK_TYPE: Prop<replication_configuration_template::DefaultLargeStagingDiskType> = Prop::new("DefaultLargeStagingDiskType");
+    pub const DEFAULT_LARGE_STAGING_DISK_TYPE: Prop<CfnReplicationConfigurationTemplate, replication_configuration_template::DefaultLargeStagingDiskType> = Prop::new("DefaultLargeStagingDiskType");
     /// Key of `EbsEncryption`, for [`Handle::set`].
-    pub const EBS_ENCRYPTION: Prop<replication_configuration_template::EbsEncryption> = Prop::new("EbsEncryption");
+    pub const EBS_ENCRYPTION: Prop<CfnReplicationConfigurationTemplate, replication_configuration_template::EbsEncryption> = Prop::new("EbsEncryption");
     /// Key of `EbsEncryptionKeyArn`, for [`Handle::set`].
-    pub const EBS_ENCRYPTION_KEY_ARN: Prop<String> = Prop::new("EbsEncryptionKeyArn");
+    pub const EBS_ENCRYPTION_KEY_ARN: Prop<CfnReplicationConfigurationTemplate, String> = Prop::new("EbsEncryptionKeyArn");
     /// Key of `InternetProtocol`, for [`Handle::set`].
-    pub const INTERNET_PROTOCOL: Prop<replication_configuration_template::InternetProtocol> = Prop::new("InternetProtocol");
+    pub const INTERNET_PROTOCOL: Prop<CfnReplicationConfigurationTemplate, replication_configuration_template::InternetProtocol> = Prop::new("InternetProtocol");
     /// Key of `PitPolicy`, for [`Handle::set`].
-    pub const PIT_POLICY: Prop<Vec<replication_configuration_template::PITPolicyRule>> = Prop::new("PitPolicy");
+    pub const PIT_POLICY: Prop<CfnReplicationConfigurationTemplate, Vec<replication_configuration_template::PITPolicyRule>> = Prop::new("PitPolicy");
     /// Key of `ReplicationServerInstanceType`, for [`Handle::set`].
-    pub const REPLICATION_SERVER_INSTANCE_TYPE: Prop<String> = Prop::new("ReplicationServerInstanceType");
+    pub const REPLICATION_SERVER_INSTANCE_TYPE: Prop<CfnReplicationConfigurationTemplate, String> = Prop::new("ReplicationServerInstanceType");
     /// Key of `ReplicationServersSecurityGroupsIDs`, for [`Handle::set`].
-    pub const REPLICATION_SERVERS_SECURITY_GROUPS_I_DS: Prop<Vec<String>> = Prop::new("ReplicationServersSecurityGroupsIDs");
+    pub const REPLICATION_SERVERS_SECURITY_GROUPS_I_DS: Prop<CfnReplicationConfigurationTemplate, Vec<String>> = Prop::new("ReplicationServersSecurityGroupsIDs");
     /// Key of `StagingAreaSubnetId`, for [`Handle::set`].
-    pub const STAGING_AREA_SUBNET_ID: Prop<String> = Prop::new("StagingAreaSubnetId");
+    pub const STAGING_AREA_SUBNET_ID: Prop<CfnReplicationConfigurationTemplate, String> = Prop::new("StagingAreaSubnetId");
     /// Key of `StagingAreaTags`, for [`Handle::set`].
-    pub const STAGING_AREA_TAGS: Prop<Map<String>> = Prop::new("StagingAreaTags");
+    pub const STAGING_AREA_TAGS: Prop<CfnReplicationConfigurationTemplate, Map<String>> = Prop::new("StagingAreaTags");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<replication_configuration_template::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnReplicationConfigurationTemplate, Vec<replication_configuration_template::Tag>> = Prop::new("Tags");
     /// Key of `UseDedicatedReplicationServer`, for [`Handle::set`].
-    pub const USE_DEDICATED_REPLICATION_SERVER: Prop<bool> = Prop::new("UseDedicatedReplicationServer");
+    pub const USE_DEDICATED_REPLICATION_SERVER: Prop<CfnReplicationConfigurationTemplate, bool> = Prop::new("UseDedicatedReplicationServer");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnReplicationConfigurationTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &replication_configuration_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnReplicationConfigurationTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &replication_configuration_template::PROPS_SHAPE, props.into())?;
         Ok(CfnReplicationConfigurationTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnReplicationConfigurationTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Replication Configuration Template ARN.
@@ -901,18 +940,31 @@ impl CfnSourceNetwork {
     pub const CFN_TYPE: &'static str = "AWS::DRS::SourceNetwork";
 
     /// Key of `OriginAccountID`, for [`Handle::set`].
-    pub const ORIGIN_ACCOUNT_ID: Prop<String> = Prop::new("OriginAccountID");
+    pub const ORIGIN_ACCOUNT_ID: Prop<CfnSourceNetwork, String> = Prop::new("OriginAccountID");
     /// Key of `OriginRegion`, for [`Handle::set`].
-    pub const ORIGIN_REGION: Prop<String> = Prop::new("OriginRegion");
+    pub const ORIGIN_REGION: Prop<CfnSourceNetwork, String> = Prop::new("OriginRegion");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<source_network::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSourceNetwork, Vec<source_network::Tag>> = Prop::new("Tags");
     /// Key of `VpcID`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcID");
+    pub const VPC_ID: Prop<CfnSourceNetwork, String> = Prop::new("VpcID");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSourceNetworkProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &source_network::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSourceNetworkProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &source_network::PROPS_SHAPE, props.into())?;
         Ok(CfnSourceNetwork { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSourceNetwork::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the Source Network.

@@ -130,20 +130,33 @@ impl CfnCluster {
     pub const CFN_TYPE: &'static str = "AWS::DSQL::Cluster";
 
     /// Key of `DeletionProtectionEnabled`, for [`Handle::set`].
-    pub const DELETION_PROTECTION_ENABLED: Prop<bool> = Prop::new("DeletionProtectionEnabled");
+    pub const DELETION_PROTECTION_ENABLED: Prop<CfnCluster, bool> = Prop::new("DeletionProtectionEnabled");
     /// Key of `KmsEncryptionKey`, for [`Handle::set`].
-    pub const KMS_ENCRYPTION_KEY: Prop<String> = Prop::new("KmsEncryptionKey");
+    pub const KMS_ENCRYPTION_KEY: Prop<CfnCluster, String> = Prop::new("KmsEncryptionKey");
     /// Key of `MultiRegionProperties`, for [`Handle::set`].
-    pub const MULTI_REGION_PROPERTIES: Prop<cluster::MultiRegionProperties> = Prop::new("MultiRegionProperties");
+    pub const MULTI_REGION_PROPERTIES: Prop<CfnCluster, cluster::MultiRegionProperties> = Prop::new("MultiRegionProperties");
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<String> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnCluster, String> = Prop::new("PolicyDocument");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cluster::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCluster, Vec<cluster::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time of when the cluster was created in ISO-8601 format.

@@ -1547,50 +1547,63 @@ impl CfnGlobalTable {
     pub const CFN_TYPE: &'static str = "AWS::DynamoDB::GlobalTable";
 
     /// Key of `AttributeDefinitions`, for [`Handle::set`].
-    pub const ATTRIBUTE_DEFINITIONS: Prop<Vec<global_table::AttributeDefinition>> = Prop::new("AttributeDefinitions");
+    pub const ATTRIBUTE_DEFINITIONS: Prop<CfnGlobalTable, Vec<global_table::AttributeDefinition>> = Prop::new("AttributeDefinitions");
     /// Key of `BillingMode`, for [`Handle::set`].
-    pub const BILLING_MODE: Prop<global_table::BillingMode> = Prop::new("BillingMode");
+    pub const BILLING_MODE: Prop<CfnGlobalTable, global_table::BillingMode> = Prop::new("BillingMode");
     /// Key of `GlobalSecondaryIndexes`, for [`Handle::set`].
-    pub const GLOBAL_SECONDARY_INDEXES: Prop<Vec<global_table::GlobalSecondaryIndex>> = Prop::new("GlobalSecondaryIndexes");
+    pub const GLOBAL_SECONDARY_INDEXES: Prop<CfnGlobalTable, Vec<global_table::GlobalSecondaryIndex>> = Prop::new("GlobalSecondaryIndexes");
     /// Key of `GlobalTableSourceArn`, for [`Handle::set`].
-    pub const GLOBAL_TABLE_SOURCE_ARN: Prop<String> = Prop::new("GlobalTableSourceArn");
+    pub const GLOBAL_TABLE_SOURCE_ARN: Prop<CfnGlobalTable, String> = Prop::new("GlobalTableSourceArn");
     /// Key of `GlobalTableWitnesses`, for [`Handle::set`].
-    pub const GLOBAL_TABLE_WITNESSES: Prop<Vec<global_table::GlobalTableWitness>> = Prop::new("GlobalTableWitnesses");
+    pub const GLOBAL_TABLE_WITNESSES: Prop<CfnGlobalTable, Vec<global_table::GlobalTableWitness>> = Prop::new("GlobalTableWitnesses");
     /// Key of `KeySchema`, for [`Handle::set`].
-    pub const KEY_SCHEMA: Prop<Vec<global_table::KeySchemaItem>> = Prop::new("KeySchema");
+    pub const KEY_SCHEMA: Prop<CfnGlobalTable, Vec<global_table::KeySchemaItem>> = Prop::new("KeySchema");
     /// Key of `LocalSecondaryIndexes`, for [`Handle::set`].
-    pub const LOCAL_SECONDARY_INDEXES: Prop<Vec<global_table::LocalSecondaryIndex>> = Prop::new("LocalSecondaryIndexes");
+    pub const LOCAL_SECONDARY_INDEXES: Prop<CfnGlobalTable, Vec<global_table::LocalSecondaryIndex>> = Prop::new("LocalSecondaryIndexes");
     /// Key of `MultiRegionConsistency`, for [`Handle::set`].
-    pub const MULTI_REGION_CONSISTENCY: Prop<global_table::MultiRegionConsistency> = Prop::new("MultiRegionConsistency");
+    pub const MULTI_REGION_CONSISTENCY: Prop<CfnGlobalTable, global_table::MultiRegionConsistency> = Prop::new("MultiRegionConsistency");
     /// Key of `ReadOnDemandThroughputSettings`, for [`Handle::set`].
-    pub const READ_ON_DEMAND_THROUGHPUT_SETTINGS: Prop<global_table::ReadOnDemandThroughputSettings> = Prop::new("ReadOnDemandThroughputSettings");
+    pub const READ_ON_DEMAND_THROUGHPUT_SETTINGS: Prop<CfnGlobalTable, global_table::ReadOnDemandThroughputSettings> = Prop::new("ReadOnDemandThroughputSettings");
     /// Key of `ReadProvisionedThroughputSettings`, for [`Handle::set`].
-    pub const READ_PROVISIONED_THROUGHPUT_SETTINGS: Prop<global_table::GlobalReadProvisionedThroughputSettings> = Prop::new("ReadProvisionedThroughputSettings");
+    pub const READ_PROVISIONED_THROUGHPUT_SETTINGS: Prop<CfnGlobalTable, global_table::GlobalReadProvisionedThroughputSettings> = Prop::new("ReadProvisionedThroughputSettings");
     /// Key of `Replicas`, for [`Handle::set`].
-    pub const REPLICAS: Prop<Vec<global_table::ReplicaSpecification>> = Prop::new("Replicas");
+    pub const REPLICAS: Prop<CfnGlobalTable, Vec<global_table::ReplicaSpecification>> = Prop::new("Replicas");
     /// Key of `SSESpecification`, for [`Handle::set`].
-    pub const SSE_SPECIFICATION: Prop<global_table::SSESpecification> = Prop::new("SSESpecification");
+    pub const SSE_SPECIFICATION: Prop<CfnGlobalTable, global_table::SSESpecification> = Prop::new("SSESpecification");
     /// Key of `StreamSpecification`, for [`Handle::set`].
-    pub const STREAM_SPECIFICATION: Prop<global_table::StreamSpecification> = Prop::new("StreamSpecification");
+    pub const STREAM_SPECIFICATION: Prop<CfnGlobalTable, global_table::StreamSpecification> = Prop::new("StreamSpecification");
     /// Key of `TableName`, for [`Handle::set`].
-    pub const TABLE_NAME: Prop<String> = Prop::new("TableName");
+    pub const TABLE_NAME: Prop<CfnGlobalTable, String> = Prop::new("TableName");
     /// Key of `TableType`, for [`Handle::set`].
-    pub const TABLE_TYPE: Prop<global_table::TableType> = Prop::new("TableType");
+    pub const TABLE_TYPE: Prop<CfnGlobalTable, global_table::TableType> = Prop::new("TableType");
     /// Key of `TimeToLiveSpecification`, for [`Handle::set`].
-    pub const TIME_TO_LIVE_SPECIFICATION: Prop<global_table::TimeToLiveSpecification> = Prop::new("TimeToLiveSpecification");
+    pub const TIME_TO_LIVE_SPECIFICATION: Prop<CfnGlobalTable, global_table::TimeToLiveSpecification> = Prop::new("TimeToLiveSpecification");
     /// Key of `VectorIndexes`, for [`Handle::set`].
-    pub const VECTOR_INDEXES: Prop<Vec<global_table::VectorIndex>> = Prop::new("VectorIndexes");
+    pub const VECTOR_INDEXES: Prop<CfnGlobalTable, Vec<global_table::VectorIndex>> = Prop::new("VectorIndexes");
     /// Key of `WarmThroughput`, for [`Handle::set`].
-    pub const WARM_THROUGHPUT: Prop<global_table::WarmThroughput> = Prop::new("WarmThroughput");
+    pub const WARM_THROUGHPUT: Prop<CfnGlobalTable, global_table::WarmThroughput> = Prop::new("WarmThroughput");
     /// Key of `WriteOnDemandThroughputSettings`, for [`Handle::set`].
-    pub const WRITE_ON_DEMAND_THROUGHPUT_SETTINGS: Prop<global_table::WriteOnDemandThroughputSettings> = Prop::new("WriteOnDemandThroughputSettings");
+    pub const WRITE_ON_DEMAND_THROUGHPUT_SETTINGS: Prop<CfnGlobalTable, global_table::WriteOnDemandThroughputSettings> = Prop::new("WriteOnDemandThroughputSettings");
     /// Key of `WriteProvisionedThroughputSettings`, for [`Handle::set`].
-    pub const WRITE_PROVISIONED_THROUGHPUT_SETTINGS: Prop<global_table::WriteProvisionedThroughputSettings> = Prop::new("WriteProvisionedThroughputSettings");
+    pub const WRITE_PROVISIONED_THROUGHPUT_SETTINGS: Prop<CfnGlobalTable, global_table::WriteProvisionedThroughputSettings> = Prop::new("WriteProvisionedThroughputSettings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGlobalTableProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &global_table::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGlobalTableProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &global_table::PROPS_SHAPE, props.into())?;
         Ok(CfnGlobalTable { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGlobalTable::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -2911,52 +2924,65 @@ impl CfnTable {
     pub const CFN_TYPE: &'static str = "AWS::DynamoDB::Table";
 
     /// Key of `AttributeDefinitions`, for [`Handle::set`].
-    pub const ATTRIBUTE_DEFINITIONS: Prop<Vec<table::AttributeDefinition>> = Prop::new("AttributeDefinitions");
+    pub const ATTRIBUTE_DEFINITIONS: Prop<CfnTable, Vec<table::AttributeDefinition>> = Prop::new("AttributeDefinitions");
     /// Key of `BillingMode`, for [`Handle::set`].
-    pub const BILLING_MODE: Prop<table::BillingMode> = Prop::new("BillingMode");
+    pub const BILLING_MODE: Prop<CfnTable, table::BillingMode> = Prop::new("BillingMode");
     /// Key of `ContributorInsightsSpecification`, for [`Handle::set`].
-    pub const CONTRIBUTOR_INSIGHTS_SPECIFICATION: Prop<table::ContributorInsightsSpecification> = Prop::new("ContributorInsightsSpecification");
+    pub const CONTRIBUTOR_INSIGHTS_SPECIFICATION: Prop<CfnTable, table::ContributorInsightsSpecification> = Prop::new("ContributorInsightsSpecification");
     /// Key of `DeletionProtectionEnabled`, for [`Handle::set`].
-    pub const DELETION_PROTECTION_ENABLED: Prop<bool> = Prop::new("DeletionProtectionEnabled");
+    pub const DELETION_PROTECTION_ENABLED: Prop<CfnTable, bool> = Prop::new("DeletionProtectionEnabled");
     /// Key of `GlobalSecondaryIndexes`, for [`Handle::set`].
-    pub const GLOBAL_SECONDARY_INDEXES: Prop<Vec<table::GlobalSecondaryIndex>> = Prop::new("GlobalSecondaryIndexes");
+    pub const GLOBAL_SECONDARY_INDEXES: Prop<CfnTable, Vec<table::GlobalSecondaryIndex>> = Prop::new("GlobalSecondaryIndexes");
     /// Key of `ImportSourceSpecification`, for [`Handle::set`].
-    pub const IMPORT_SOURCE_SPECIFICATION: Prop<table::ImportSourceSpecification> = Prop::new("ImportSourceSpecification");
+    pub const IMPORT_SOURCE_SPECIFICATION: Prop<CfnTable, table::ImportSourceSpecification> = Prop::new("ImportSourceSpecification");
     /// Key of `KeySchema`, for [`Handle::set`].
-    pub const KEY_SCHEMA: Prop<Json> = Prop::new("KeySchema");
+    pub const KEY_SCHEMA: Prop<CfnTable, Json> = Prop::new("KeySchema");
     /// Key of `KinesisStreamSpecification`, for [`Handle::set`].
-    pub const KINESIS_STREAM_SPECIFICATION: Prop<table::KinesisStreamSpecification> = Prop::new("KinesisStreamSpecification");
+    pub const KINESIS_STREAM_SPECIFICATION: Prop<CfnTable, table::KinesisStreamSpecification> = Prop::new("KinesisStreamSpecification");
     /// Key of `LocalSecondaryIndexes`, for [`Handle::set`].
-    pub const LOCAL_SECONDARY_INDEXES: Prop<Vec<table::LocalSecondaryIndex>> = Prop::new("LocalSecondaryIndexes");
+    pub const LOCAL_SECONDARY_INDEXES: Prop<CfnTable, Vec<table::LocalSecondaryIndex>> = Prop::new("LocalSecondaryIndexes");
     /// Key of `OnDemandThroughput`, for [`Handle::set`].
-    pub const ON_DEMAND_THROUGHPUT: Prop<table::OnDemandThroughput> = Prop::new("OnDemandThroughput");
+    pub const ON_DEMAND_THROUGHPUT: Prop<CfnTable, table::OnDemandThroughput> = Prop::new("OnDemandThroughput");
     /// Key of `PointInTimeRecoverySpecification`, for [`Handle::set`].
-    pub const POINT_IN_TIME_RECOVERY_SPECIFICATION: Prop<table::PointInTimeRecoverySpecification> = Prop::new("PointInTimeRecoverySpecification");
+    pub const POINT_IN_TIME_RECOVERY_SPECIFICATION: Prop<CfnTable, table::PointInTimeRecoverySpecification> = Prop::new("PointInTimeRecoverySpecification");
     /// Key of `ProvisionedThroughput`, for [`Handle::set`].
-    pub const PROVISIONED_THROUGHPUT: Prop<table::ProvisionedThroughput> = Prop::new("ProvisionedThroughput");
+    pub const PROVISIONED_THROUGHPUT: Prop<CfnTable, table::ProvisionedThroughput> = Prop::new("ProvisionedThroughput");
     /// Key of `ResourcePolicy`, for [`Handle::set`].
-    pub const RESOURCE_POLICY: Prop<table::ResourcePolicy> = Prop::new("ResourcePolicy");
+    pub const RESOURCE_POLICY: Prop<CfnTable, table::ResourcePolicy> = Prop::new("ResourcePolicy");
     /// Key of `SSESpecification`, for [`Handle::set`].
-    pub const SSE_SPECIFICATION: Prop<table::SSESpecification> = Prop::new("SSESpecification");
+    pub const SSE_SPECIFICATION: Prop<CfnTable, table::SSESpecification> = Prop::new("SSESpecification");
     /// Key of `StreamSpecification`, for [`Handle::set`].
-    pub const STREAM_SPECIFICATION: Prop<table::StreamSpecification> = Prop::new("StreamSpecification");
+    pub const STREAM_SPECIFICATION: Prop<CfnTable, table::StreamSpecification> = Prop::new("StreamSpecification");
     /// Key of `TableClass`, for [`Handle::set`].
-    pub const TABLE_CLASS: Prop<table::TableClass> = Prop::new("TableClass");
+    pub const TABLE_CLASS: Prop<CfnTable, table::TableClass> = Prop::new("TableClass");
     /// Key of `TableName`, for [`Handle::set`].
-    pub const TABLE_NAME: Prop<String> = Prop::new("TableName");
+    pub const TABLE_NAME: Prop<CfnTable, String> = Prop::new("TableName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<table::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTable, Vec<table::Tag>> = Prop::new("Tags");
     /// Key of `TimeToLiveSpecification`, for [`Handle::set`].
-    pub const TIME_TO_LIVE_SPECIFICATION: Prop<table::TimeToLiveSpecification> = Prop::new("TimeToLiveSpecification");
+    pub const TIME_TO_LIVE_SPECIFICATION: Prop<CfnTable, table::TimeToLiveSpecification> = Prop::new("TimeToLiveSpecification");
     /// Key of `VectorIndexes`, for [`Handle::set`].
-    pub const VECTOR_INDEXES: Prop<Vec<table::VectorIndex>> = Prop::new("VectorIndexes");
+    pub const VECTOR_INDEXES: Prop<CfnTable, Vec<table::VectorIndex>> = Prop::new("VectorIndexes");
     /// Key of `WarmThroughput`, for [`Handle::set`].
-    pub const WARM_THROUGHPUT: Prop<table::WarmThroughput> = Prop::new("WarmThroughput");
+    pub const WARM_THROUGHPUT: Prop<CfnTable, table::WarmThroughput> = Prop::new("WarmThroughput");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTableProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &table::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTableProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &table::PROPS_SHAPE, props.into())?;
         Ok(CfnTable { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTable::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

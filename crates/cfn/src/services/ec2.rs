@@ -338,40 +338,53 @@ impl CfnApplicationStatusCheck {
     pub const CFN_TYPE: &'static str = "AWS::EC2::ApplicationStatusCheck";
 
     /// Key of `Aggregation`, for [`Handle::set`].
-    pub const AGGREGATION: Prop<application_status_check::Aggregation> = Prop::new("Aggregation");
+    pub const AGGREGATION: Prop<CfnApplicationStatusCheck, application_status_check::Aggregation> = Prop::new("Aggregation");
     /// Key of `DeviceIndex`, for [`Handle::set`].
-    pub const DEVICE_INDEX: Prop<i64> = Prop::new("DeviceIndex");
+    pub const DEVICE_INDEX: Prop<CfnApplicationStatusCheck, i64> = Prop::new("DeviceIndex");
     /// Key of `FailureThreshold`, for [`Handle::set`].
-    pub const FAILURE_THRESHOLD: Prop<i64> = Prop::new("FailureThreshold");
+    pub const FAILURE_THRESHOLD: Prop<CfnApplicationStatusCheck, i64> = Prop::new("FailureThreshold");
     /// Key of `HealthCheckPaths`, for [`Handle::set`].
-    pub const HEALTH_CHECK_PATHS: Prop<Vec<application_status_check::HealthCheckPath>> = Prop::new("HealthCheckPaths");
+    pub const HEALTH_CHECK_PATHS: Prop<CfnApplicationStatusCheck, Vec<application_status_check::HealthCheckPath>> = Prop::new("HealthCheckPaths");
     /// Key of `InitializationGracePeriodSeconds`, for [`Handle::set`].
-    pub const INITIALIZATION_GRACE_PERIOD_SECONDS: Prop<i64> = Prop::new("InitializationGracePeriodSeconds");
+    pub const INITIALIZATION_GRACE_PERIOD_SECONDS: Prop<CfnApplicationStatusCheck, i64> = Prop::new("InitializationGracePeriodSeconds");
     /// Key of `Interval`, for [`Handle::set`].
-    pub const INTERVAL: Prop<i64> = Prop::new("Interval");
+    pub const INTERVAL: Prop<CfnApplicationStatusCheck, i64> = Prop::new("Interval");
     /// Key of `IpScope`, for [`Handle::set`].
-    pub const IP_SCOPE: Prop<application_status_check::IpScope> = Prop::new("IpScope");
+    pub const IP_SCOPE: Prop<CfnApplicationStatusCheck, application_status_check::IpScope> = Prop::new("IpScope");
     /// Key of `IpVersion`, for [`Handle::set`].
-    pub const IP_VERSION: Prop<application_status_check::IpVersion> = Prop::new("IpVersion");
+    pub const IP_VERSION: Prop<CfnApplicationStatusCheck, application_status_check::IpVersion> = Prop::new("IpVersion");
     /// Key of `Path`, for [`Handle::set`].
-    pub const PATH: Prop<String> = Prop::new("Path");
+    pub const PATH: Prop<CfnApplicationStatusCheck, String> = Prop::new("Path");
     /// Key of `Port`, for [`Handle::set`].
-    pub const PORT: Prop<i64> = Prop::new("Port");
+    pub const PORT: Prop<CfnApplicationStatusCheck, i64> = Prop::new("Port");
     /// Key of `Protocol`, for [`Handle::set`].
-    pub const PROTOCOL: Prop<application_status_check::Protocol> = Prop::new("Protocol");
+    pub const PROTOCOL: Prop<CfnApplicationStatusCheck, application_status_check::Protocol> = Prop::new("Protocol");
     /// Key of `StatusCodeMatcher`, for [`Handle::set`].
-    pub const STATUS_CODE_MATCHER: Prop<String> = Prop::new("StatusCodeMatcher");
+    pub const STATUS_CODE_MATCHER: Prop<CfnApplicationStatusCheck, String> = Prop::new("StatusCodeMatcher");
     /// Key of `SuccessThreshold`, for [`Handle::set`].
-    pub const SUCCESS_THRESHOLD: Prop<i64> = Prop::new("SuccessThreshold");
+    pub const SUCCESS_THRESHOLD: Prop<CfnApplicationStatusCheck, i64> = Prop::new("SuccessThreshold");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<application_status_check::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApplicationStatusCheck, Vec<application_status_check::Tag>> = Prop::new("Tags");
     /// Key of `Timeout`, for [`Handle::set`].
-    pub const TIMEOUT: Prop<i64> = Prop::new("Timeout");
+    pub const TIMEOUT: Prop<CfnApplicationStatusCheck, i64> = Prop::new("Timeout");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationStatusCheckProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application_status_check::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationStatusCheckProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application_status_check::PROPS_SHAPE, props.into())?;
         Ok(CfnApplicationStatusCheck { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplicationStatusCheck::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The unique identifier of the application status check.
@@ -556,20 +569,33 @@ impl CfnCapacityManagerDataExport {
     pub const CFN_TYPE: &'static str = "AWS::EC2::CapacityManagerDataExport";
 
     /// Key of `OutputFormat`, for [`Handle::set`].
-    pub const OUTPUT_FORMAT: Prop<capacity_manager_data_export::OutputFormat> = Prop::new("OutputFormat");
+    pub const OUTPUT_FORMAT: Prop<CfnCapacityManagerDataExport, capacity_manager_data_export::OutputFormat> = Prop::new("OutputFormat");
     /// Key of `S3BucketName`, for [`Handle::set`].
-    pub const S3_BUCKET_NAME: Prop<String> = Prop::new("S3BucketName");
+    pub const S3_BUCKET_NAME: Prop<CfnCapacityManagerDataExport, String> = Prop::new("S3BucketName");
     /// Key of `S3BucketPrefix`, for [`Handle::set`].
-    pub const S3_BUCKET_PREFIX: Prop<String> = Prop::new("S3BucketPrefix");
+    pub const S3_BUCKET_PREFIX: Prop<CfnCapacityManagerDataExport, String> = Prop::new("S3BucketPrefix");
     /// Key of `Schedule`, for [`Handle::set`].
-    pub const SCHEDULE: Prop<capacity_manager_data_export::Schedule> = Prop::new("Schedule");
+    pub const SCHEDULE: Prop<CfnCapacityManagerDataExport, capacity_manager_data_export::Schedule> = Prop::new("Schedule");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<capacity_manager_data_export::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCapacityManagerDataExport, Vec<capacity_manager_data_export::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCapacityManagerDataExportProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &capacity_manager_data_export::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCapacityManagerDataExportProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &capacity_manager_data_export::PROPS_SHAPE, props.into())?;
         Ok(CfnCapacityManagerDataExport { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCapacityManagerDataExport::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The unique identifier of the capacity manager data export.
@@ -1256,40 +1282,53 @@ impl CfnCapacityReservation {
     pub const CFN_TYPE: &'static str = "AWS::EC2::CapacityReservation";
 
     /// Key of `AvailabilityZone`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE: Prop<String> = Prop::new("AvailabilityZone");
+    pub const AVAILABILITY_ZONE: Prop<CfnCapacityReservation, String> = Prop::new("AvailabilityZone");
     /// Key of `AvailabilityZoneId`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE_ID: Prop<String> = Prop::new("AvailabilityZoneId");
+    pub const AVAILABILITY_ZONE_ID: Prop<CfnCapacityReservation, String> = Prop::new("AvailabilityZoneId");
     /// Key of `EbsOptimized`, for [`Handle::set`].
-    pub const EBS_OPTIMIZED: Prop<bool> = Prop::new("EbsOptimized");
+    pub const EBS_OPTIMIZED: Prop<CfnCapacityReservation, bool> = Prop::new("EbsOptimized");
     /// Key of `EndDate`, for [`Handle::set`].
-    pub const END_DATE: Prop<String> = Prop::new("EndDate");
+    pub const END_DATE: Prop<CfnCapacityReservation, String> = Prop::new("EndDate");
     /// Key of `EndDateType`, for [`Handle::set`].
-    pub const END_DATE_TYPE: Prop<capacity_reservation::EndDateType> = Prop::new("EndDateType");
+    pub const END_DATE_TYPE: Prop<CfnCapacityReservation, capacity_reservation::EndDateType> = Prop::new("EndDateType");
     /// Key of `EphemeralStorage`, for [`Handle::set`].
-    pub const EPHEMERAL_STORAGE: Prop<bool> = Prop::new("EphemeralStorage");
+    pub const EPHEMERAL_STORAGE: Prop<CfnCapacityReservation, bool> = Prop::new("EphemeralStorage");
     /// Key of `InstanceCount`, for [`Handle::set`].
-    pub const INSTANCE_COUNT: Prop<i64> = Prop::new("InstanceCount");
+    pub const INSTANCE_COUNT: Prop<CfnCapacityReservation, i64> = Prop::new("InstanceCount");
     /// Key of `InstanceMatchCriteria`, for [`Handle::set`].
-    pub const INSTANCE_MATCH_CRITERIA: Prop<capacity_reservation::InstanceMatchCriteria> = Prop::new("InstanceMatchCriteria");
+    pub const INSTANCE_MATCH_CRITERIA: Prop<CfnCapacityReservation, capacity_reservation::InstanceMatchCriteria> = Prop::new("InstanceMatchCriteria");
     /// Key of `InstancePlatform`, for [`Handle::set`].
-    pub const INSTANCE_PLATFORM: Prop<capacity_reservation::InstancePlatform> = Prop::new("InstancePlatform");
+    pub const INSTANCE_PLATFORM: Prop<CfnCapacityReservation, capacity_reservation::InstancePlatform> = Prop::new("InstancePlatform");
     /// Key of `InstanceType`, for [`Handle::set`].
-    pub const INSTANCE_TYPE: Prop<String> = Prop::new("InstanceType");
+    pub const INSTANCE_TYPE: Prop<CfnCapacityReservation, String> = Prop::new("InstanceType");
     /// Key of `OutPostArn`, for [`Handle::set`].
-    pub const OUT_POST_ARN: Prop<String> = Prop::new("OutPostArn");
+    pub const OUT_POST_ARN: Prop<CfnCapacityReservation, String> = Prop::new("OutPostArn");
     /// Key of `PlacementGroupArn`, for [`Handle::set`].
-    pub const PLACEMENT_GROUP_ARN: Prop<String> = Prop::new("PlacementGroupArn");
+    pub const PLACEMENT_GROUP_ARN: Prop<CfnCapacityReservation, String> = Prop::new("PlacementGroupArn");
     /// Key of `TagSpecifications`, for [`Handle::set`].
-    pub const TAG_SPECIFICATIONS: Prop<Vec<capacity_reservation::TagSpecification>> = Prop::new("TagSpecifications");
+    pub const TAG_SPECIFICATIONS: Prop<CfnCapacityReservation, Vec<capacity_reservation::TagSpecification>> = Prop::new("TagSpecifications");
     /// Key of `Tenancy`, for [`Handle::set`].
-    pub const TENANCY: Prop<capacity_reservation::Tenancy> = Prop::new("Tenancy");
+    pub const TENANCY: Prop<CfnCapacityReservation, capacity_reservation::Tenancy> = Prop::new("Tenancy");
     /// Key of `UnusedReservationBillingOwnerId`, for [`Handle::set`].
-    pub const UNUSED_RESERVATION_BILLING_OWNER_ID: Prop<String> = Prop::new("UnusedReservationBillingOwnerId");
+    pub const UNUSED_RESERVATION_BILLING_OWNER_ID: Prop<CfnCapacityReservation, String> = Prop::new("UnusedReservationBillingOwnerId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCapacityReservationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &capacity_reservation::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCapacityReservationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &capacity_reservation::PROPS_SHAPE, props.into())?;
         Ok(CfnCapacityReservation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCapacityReservation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AvailabilityZone`)
@@ -2083,28 +2122,41 @@ impl CfnCapacityReservationFleet {
     pub const CFN_TYPE: &'static str = "AWS::EC2::CapacityReservationFleet";
 
     /// Key of `AllocationStrategy`, for [`Handle::set`].
-    pub const ALLOCATION_STRATEGY: Prop<String> = Prop::new("AllocationStrategy");
+    pub const ALLOCATION_STRATEGY: Prop<CfnCapacityReservationFleet, String> = Prop::new("AllocationStrategy");
     /// Key of `EndDate`, for [`Handle::set`].
-    pub const END_DATE: Prop<String> = Prop::new("EndDate");
+    pub const END_DATE: Prop<CfnCapacityReservationFleet, String> = Prop::new("EndDate");
     /// Key of `InstanceMatchCriteria`, for [`Handle::set`].
-    pub const INSTANCE_MATCH_CRITERIA: Prop<capacity_reservation_fleet::InstanceMatchCriteria> = Prop::new("InstanceMatchCriteria");
+    pub const INSTANCE_MATCH_CRITERIA: Prop<CfnCapacityReservationFleet, capacity_reservation_fleet::InstanceMatchCriteria> = Prop::new("InstanceMatchCriteria");
     /// Key of `InstanceTypeSpecifications`, for [`Handle::set`].
-    pub const INSTANCE_TYPE_SPECIFICATIONS: Prop<Vec<capacity_reservation_fleet::InstanceTypeSpecification>> = Prop::new("InstanceTypeSpecifications");
+    pub const INSTANCE_TYPE_SPECIFICATIONS: Prop<CfnCapacityReservationFleet, Vec<capacity_reservation_fleet::InstanceTypeSpecification>> = Prop::new("InstanceTypeSpecifications");
     /// Key of `NoRemoveEndDate`, for [`Handle::set`].
-    pub const NO_REMOVE_END_DATE: Prop<bool> = Prop::new("NoRemoveEndDate");
+    pub const NO_REMOVE_END_DATE: Prop<CfnCapacityReservationFleet, bool> = Prop::new("NoRemoveEndDate");
     /// Key of `RemoveEndDate`, for [`Handle::set`].
-    pub const REMOVE_END_DATE: Prop<bool> = Prop::new("RemoveEndDate");
+    pub const REMOVE_END_DATE: Prop<CfnCapacityReservationFleet, bool> = Prop::new("RemoveEndDate");
     /// Key of `TagSpecifications`, for [`Handle::set`].
-    pub const TAG_SPECIFICATIONS: Prop<Vec<capacity_reservation_fleet::TagSpecification>> = Prop::new("TagSpecifications");
+    pub const TAG_SPECIFICATIONS: Prop<CfnCapacityReservationFleet, Vec<capacity_reservation_fleet::TagSpecification>> = Prop::new("TagSpecifications");
     /// Key of `Tenancy`, for [`Handle::set`].
-    pub const TENANCY: Prop<capacity_reservation_fleet::Tenancy> = Prop::new("Tenancy");
+    pub const TENANCY: Prop<CfnCapacityReservationFleet, capacity_reservation_fleet::Tenancy> = Prop::new("Tenancy");
     /// Key of `TotalTargetCapacity`, for [`Handle::set`].
-    pub const TOTAL_TARGET_CAPACITY: Prop<i64> = Prop::new("TotalTargetCapacity");
+    pub const TOTAL_TARGET_CAPACITY: Prop<CfnCapacityReservationFleet, i64> = Prop::new("TotalTargetCapacity");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCapacityReservationFleetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &capacity_reservation_fleet::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCapacityReservationFleetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &capacity_reservation_fleet::PROPS_SHAPE, props.into())?;
         Ok(CfnCapacityReservationFleet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCapacityReservationFleet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CapacityReservationFleetId`)
@@ -2202,14 +2254,27 @@ impl CfnCarrierGateway {
     pub const CFN_TYPE: &'static str = "AWS::EC2::CarrierGateway";
 
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<carrier_gateway::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCarrierGateway, Vec<carrier_gateway::Tag>> = Prop::new("Tags");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnCarrierGateway, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCarrierGatewayProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &carrier_gateway::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCarrierGatewayProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &carrier_gateway::PROPS_SHAPE, props.into())?;
         Ok(CfnCarrierGateway { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCarrierGateway::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the carrier gateway.
@@ -2310,20 +2375,33 @@ impl CfnClientVpnAuthorizationRule {
     pub const CFN_TYPE: &'static str = "AWS::EC2::ClientVpnAuthorizationRule";
 
     /// Key of `AccessGroupId`, for [`Handle::set`].
-    pub const ACCESS_GROUP_ID: Prop<String> = Prop::new("AccessGroupId");
+    pub const ACCESS_GROUP_ID: Prop<CfnClientVpnAuthorizationRule, String> = Prop::new("AccessGroupId");
     /// Key of `AuthorizeAllGroups`, for [`Handle::set`].
-    pub const AUTHORIZE_ALL_GROUPS: Prop<bool> = Prop::new("AuthorizeAllGroups");
+    pub const AUTHORIZE_ALL_GROUPS: Prop<CfnClientVpnAuthorizationRule, bool> = Prop::new("AuthorizeAllGroups");
     /// Key of `ClientVpnEndpointId`, for [`Handle::set`].
-    pub const CLIENT_VPN_ENDPOINT_ID: Prop<String> = Prop::new("ClientVpnEndpointId");
+    pub const CLIENT_VPN_ENDPOINT_ID: Prop<CfnClientVpnAuthorizationRule, String> = Prop::new("ClientVpnEndpointId");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnClientVpnAuthorizationRule, String> = Prop::new("Description");
     /// Key of `TargetNetworkCidr`, for [`Handle::set`].
-    pub const TARGET_NETWORK_CIDR: Prop<String> = Prop::new("TargetNetworkCidr");
+    pub const TARGET_NETWORK_CIDR: Prop<CfnClientVpnAuthorizationRule, String> = Prop::new("TargetNetworkCidr");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClientVpnAuthorizationRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &client_vpn_authorization_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClientVpnAuthorizationRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &client_vpn_authorization_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnClientVpnAuthorizationRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnClientVpnAuthorizationRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the Client VPN Authorization Rule.
@@ -2976,56 +3054,69 @@ impl CfnClientVpnEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::EC2::ClientVpnEndpoint";
 
     /// Key of `AuthenticationOptions`, for [`Handle::set`].
-    pub const AUTHENTICATION_OPTIONS: Prop<Vec<client_vpn_endpoint::ClientAuthenticationRequest>> = Prop::new("AuthenticationOptions");
+    pub const AUTHENTICATION_OPTIONS: Prop<CfnClientVpnEndpoint, Vec<client_vpn_endpoint::ClientAuthenticationRequest>> = Prop::new("AuthenticationOptions");
     /// Key of `AuthorizationPolicy`, for [`Handle::set`].
-    pub const AUTHORIZATION_POLICY: Prop<client_vpn_endpoint::AuthorizationPolicy> = Prop::new("AuthorizationPolicy");
+    pub const AUTHORIZATION_POLICY: Prop<CfnClientVpnEndpoint, client_vpn_endpoint::AuthorizationPolicy> = Prop::new("AuthorizationPolicy");
     /// Key of `ClientCidrBlock`, for [`Handle::set`].
-    pub const CLIENT_CIDR_BLOCK: Prop<String> = Prop::new("ClientCidrBlock");
+    pub const CLIENT_CIDR_BLOCK: Prop<CfnClientVpnEndpoint, String> = Prop::new("ClientCidrBlock");
     /// Key of `ClientConnectOptions`, for [`Handle::set`].
-    pub const CLIENT_CONNECT_OPTIONS: Prop<client_vpn_endpoint::ClientConnectOptions> = Prop::new("ClientConnectOptions");
+    pub const CLIENT_CONNECT_OPTIONS: Prop<CfnClientVpnEndpoint, client_vpn_endpoint::ClientConnectOptions> = Prop::new("ClientConnectOptions");
     /// Key of `ClientLoginBannerOptions`, for [`Handle::set`].
-    pub const CLIENT_LOGIN_BANNER_OPTIONS: Prop<client_vpn_endpoint::ClientLoginBannerOptions> = Prop::new("ClientLoginBannerOptions");
+    pub const CLIENT_LOGIN_BANNER_OPTIONS: Prop<CfnClientVpnEndpoint, client_vpn_endpoint::ClientLoginBannerOptions> = Prop::new("ClientLoginBannerOptions");
     /// Key of `ClientRouteEnforcementOptions`, for [`Handle::set`].
-    pub const CLIENT_ROUTE_ENFORCEMENT_OPTIONS: Prop<client_vpn_endpoint::ClientRouteEnforcementOptions> = Prop::new("ClientRouteEnforcementOptions");
+    pub const CLIENT_ROUTE_ENFORCEMENT_OPTIONS: Prop<CfnClientVpnEndpoint, client_vpn_endpoint::ClientRouteEnforcementOptions> = Prop::new("ClientRouteEnforcementOptions");
     /// Key of `ConnectionLogOptions`, for [`Handle::set`].
-    pub const CONNECTION_LOG_OPTIONS: Prop<client_vpn_endpoint::ConnectionLogOptions> = Prop::new("ConnectionLogOptions");
+    pub const CONNECTION_LOG_OPTIONS: Prop<CfnClientVpnEndpoint, client_vpn_endpoint::ConnectionLogOptions> = Prop::new("ConnectionLogOptions");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnClientVpnEndpoint, String> = Prop::new("Description");
     /// Key of `DevicePostureOptions`, for [`Handle::set`].
-    pub const DEVICE_POSTURE_OPTIONS: Prop<client_vpn_endpoint::DevicePostureOptions> = Prop::new("DevicePostureOptions");
+    pub const DEVICE_POSTURE_OPTIONS: Prop<CfnClientVpnEndpoint, client_vpn_endpoint::DevicePostureOptions> = Prop::new("DevicePostureOptions");
     /// Key of `DisconnectOnSessionTimeout`, for [`Handle::set`].
-    pub const DISCONNECT_ON_SESSION_TIMEOUT: Prop<bool> = Prop::new("DisconnectOnSessionTimeout");
+    pub const DISCONNECT_ON_SESSION_TIMEOUT: Prop<CfnClientVpnEndpoint, bool> = Prop::new("DisconnectOnSessionTimeout");
     /// Key of `DnsServers`, for [`Handle::set`].
-    pub const DNS_SERVERS: Prop<Vec<String>> = Prop::new("DnsServers");
+    pub const DNS_SERVERS: Prop<CfnClientVpnEndpoint, Vec<String>> = Prop::new("DnsServers");
     /// Key of `EndpointIpAddressType`, for [`Handle::set`].
-    pub const ENDPOINT_IP_ADDRESS_TYPE: Prop<String> = Prop::new("EndpointIpAddressType");
+    pub const ENDPOINT_IP_ADDRESS_TYPE: Prop<CfnClientVpnEndpoint, String> = Prop::new("EndpointIpAddressType");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnClientVpnEndpoint, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `SelfServicePortal`, for [`Handle::set`].
-    pub const SELF_SERVICE_PORTAL: Prop<String> = Prop::new("SelfServicePortal");
+    pub const SELF_SERVICE_PORTAL: Prop<CfnClientVpnEndpoint, String> = Prop::new("SelfServicePortal");
     /// Key of `ServerCertificateArn`, for [`Handle::set`].
-    pub const SERVER_CERTIFICATE_ARN: Prop<String> = Prop::new("ServerCertificateArn");
+    pub const SERVER_CERTIFICATE_ARN: Prop<CfnClientVpnEndpoint, String> = Prop::new("ServerCertificateArn");
     /// Key of `SessionTimeoutHours`, for [`Handle::set`].
-    pub const SESSION_TIMEOUT_HOURS: Prop<i64> = Prop::new("SessionTimeoutHours");
+    pub const SESSION_TIMEOUT_HOURS: Prop<CfnClientVpnEndpoint, i64> = Prop::new("SessionTimeoutHours");
     /// Key of `SplitTunnel`, for [`Handle::set`].
-    pub const SPLIT_TUNNEL: Prop<bool> = Prop::new("SplitTunnel");
+    pub const SPLIT_TUNNEL: Prop<CfnClientVpnEndpoint, bool> = Prop::new("SplitTunnel");
     /// Key of `TagSpecifications`, for [`Handle::set`].
-    pub const TAG_SPECIFICATIONS: Prop<Vec<client_vpn_endpoint::TagSpecification>> = Prop::new("TagSpecifications");
+    pub const TAG_SPECIFICATIONS: Prop<CfnClientVpnEndpoint, Vec<client_vpn_endpoint::TagSpecification>> = Prop::new("TagSpecifications");
     /// Key of `TrafficIpAddressType`, for [`Handle::set`].
-    pub const TRAFFIC_IP_ADDRESS_TYPE: Prop<String> = Prop::new("TrafficIpAddressType");
+    pub const TRAFFIC_IP_ADDRESS_TYPE: Prop<CfnClientVpnEndpoint, String> = Prop::new("TrafficIpAddressType");
     /// Key of `TransitGatewayConfiguration`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_CONFIGURATION: Prop<client_vpn_endpoint::TransitGatewayConfiguration> = Prop::new("TransitGatewayConfiguration");
+    pub const TRANSIT_GATEWAY_CONFIGURATION: Prop<CfnClientVpnEndpoint, client_vpn_endpoint::TransitGatewayConfiguration> = Prop::new("TransitGatewayConfiguration");
     /// Key of `TransportProtocol`, for [`Handle::set`].
-    pub const TRANSPORT_PROTOCOL: Prop<String> = Prop::new("TransportProtocol");
+    pub const TRANSPORT_PROTOCOL: Prop<CfnClientVpnEndpoint, String> = Prop::new("TransportProtocol");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnClientVpnEndpoint, String> = Prop::new("VpcId");
     /// Key of `VpnPort`, for [`Handle::set`].
-    pub const VPN_PORT: Prop<i64> = Prop::new("VpnPort");
+    pub const VPN_PORT: Prop<CfnClientVpnEndpoint, i64> = Prop::new("VpnPort");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClientVpnEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &client_vpn_endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClientVpnEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &client_vpn_endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnClientVpnEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnClientVpnEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -3108,18 +3199,31 @@ impl CfnClientVpnRoute {
     pub const CFN_TYPE: &'static str = "AWS::EC2::ClientVpnRoute";
 
     /// Key of `ClientVpnEndpointId`, for [`Handle::set`].
-    pub const CLIENT_VPN_ENDPOINT_ID: Prop<String> = Prop::new("ClientVpnEndpointId");
+    pub const CLIENT_VPN_ENDPOINT_ID: Prop<CfnClientVpnRoute, String> = Prop::new("ClientVpnEndpointId");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnClientVpnRoute, String> = Prop::new("Description");
     /// Key of `DestinationCidrBlock`, for [`Handle::set`].
-    pub const DESTINATION_CIDR_BLOCK: Prop<String> = Prop::new("DestinationCidrBlock");
+    pub const DESTINATION_CIDR_BLOCK: Prop<CfnClientVpnRoute, String> = Prop::new("DestinationCidrBlock");
     /// Key of `TargetVpcSubnetId`, for [`Handle::set`].
-    pub const TARGET_VPC_SUBNET_ID: Prop<String> = Prop::new("TargetVpcSubnetId");
+    pub const TARGET_VPC_SUBNET_ID: Prop<CfnClientVpnRoute, String> = Prop::new("TargetVpcSubnetId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClientVpnRouteProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &client_vpn_route::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClientVpnRouteProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &client_vpn_route::PROPS_SHAPE, props.into())?;
         Ok(CfnClientVpnRoute { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnClientVpnRoute::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The CloudFormation-generated identifier for this Client VPN route, derived from the logical resource id and client request token.
@@ -3199,18 +3303,31 @@ impl CfnClientVpnTargetNetworkAssociation {
     pub const CFN_TYPE: &'static str = "AWS::EC2::ClientVpnTargetNetworkAssociation";
 
     /// Key of `AvailabilityZone`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE: Prop<String> = Prop::new("AvailabilityZone");
+    pub const AVAILABILITY_ZONE: Prop<CfnClientVpnTargetNetworkAssociation, String> = Prop::new("AvailabilityZone");
     /// Key of `AvailabilityZoneId`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE_ID: Prop<String> = Prop::new("AvailabilityZoneId");
+    pub const AVAILABILITY_ZONE_ID: Prop<CfnClientVpnTargetNetworkAssociation, String> = Prop::new("AvailabilityZoneId");
     /// Key of `ClientVpnEndpointId`, for [`Handle::set`].
-    pub const CLIENT_VPN_ENDPOINT_ID: Prop<String> = Prop::new("ClientVpnEndpointId");
+    pub const CLIENT_VPN_ENDPOINT_ID: Prop<CfnClientVpnTargetNetworkAssociation, String> = Prop::new("ClientVpnEndpointId");
     /// Key of `SubnetId`, for [`Handle::set`].
-    pub const SUBNET_ID: Prop<String> = Prop::new("SubnetId");
+    pub const SUBNET_ID: Prop<CfnClientVpnTargetNetworkAssociation, String> = Prop::new("SubnetId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClientVpnTargetNetworkAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &client_vpn_target_network_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClientVpnTargetNetworkAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &client_vpn_target_network_association::PROPS_SHAPE, props.into())?;
         Ok(CfnClientVpnTargetNetworkAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnClientVpnTargetNetworkAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -3345,24 +3462,37 @@ impl CfnCustomerGateway {
     pub const CFN_TYPE: &'static str = "AWS::EC2::CustomerGateway";
 
     /// Key of `BgpAsn`, for [`Handle::set`].
-    pub const BGP_ASN: Prop<i64> = Prop::new("BgpAsn");
+    pub const BGP_ASN: Prop<CfnCustomerGateway, i64> = Prop::new("BgpAsn");
     /// Key of `BgpAsnExtended`, for [`Handle::set`].
-    pub const BGP_ASN_EXTENDED: Prop<f64> = Prop::new("BgpAsnExtended");
+    pub const BGP_ASN_EXTENDED: Prop<CfnCustomerGateway, f64> = Prop::new("BgpAsnExtended");
     /// Key of `CertificateArn`, for [`Handle::set`].
-    pub const CERTIFICATE_ARN: Prop<String> = Prop::new("CertificateArn");
+    pub const CERTIFICATE_ARN: Prop<CfnCustomerGateway, String> = Prop::new("CertificateArn");
     /// Key of `DeviceName`, for [`Handle::set`].
-    pub const DEVICE_NAME: Prop<String> = Prop::new("DeviceName");
+    pub const DEVICE_NAME: Prop<CfnCustomerGateway, String> = Prop::new("DeviceName");
     /// Key of `IpAddress`, for [`Handle::set`].
-    pub const IP_ADDRESS: Prop<String> = Prop::new("IpAddress");
+    pub const IP_ADDRESS: Prop<CfnCustomerGateway, String> = Prop::new("IpAddress");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<customer_gateway::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCustomerGateway, Vec<customer_gateway::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<String> = Prop::new("Type");
+    pub const TYPE: Prop<CfnCustomerGateway, String> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCustomerGatewayProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &customer_gateway::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCustomerGatewayProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &customer_gateway::PROPS_SHAPE, props.into())?;
         Ok(CfnCustomerGateway { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCustomerGateway::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CustomerGatewayId`)
@@ -3480,24 +3610,37 @@ impl CfnDHCPOptions {
     pub const CFN_TYPE: &'static str = "AWS::EC2::DHCPOptions";
 
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnDHCPOptions, String> = Prop::new("DomainName");
     /// Key of `DomainNameServers`, for [`Handle::set`].
-    pub const DOMAIN_NAME_SERVERS: Prop<Vec<String>> = Prop::new("DomainNameServers");
+    pub const DOMAIN_NAME_SERVERS: Prop<CfnDHCPOptions, Vec<String>> = Prop::new("DomainNameServers");
     /// Key of `Ipv6AddressPreferredLeaseTime`, for [`Handle::set`].
-    pub const IPV6_ADDRESS_PREFERRED_LEASE_TIME: Prop<i64> = Prop::new("Ipv6AddressPreferredLeaseTime");
+    pub const IPV6_ADDRESS_PREFERRED_LEASE_TIME: Prop<CfnDHCPOptions, i64> = Prop::new("Ipv6AddressPreferredLeaseTime");
     /// Key of `NetbiosNameServers`, for [`Handle::set`].
-    pub const NETBIOS_NAME_SERVERS: Prop<Vec<String>> = Prop::new("NetbiosNameServers");
+    pub const NETBIOS_NAME_SERVERS: Prop<CfnDHCPOptions, Vec<String>> = Prop::new("NetbiosNameServers");
     /// Key of `NetbiosNodeType`, for [`Handle::set`].
-    pub const NETBIOS_NODE_TYPE: Prop<i64> = Prop::new("NetbiosNodeType");
+    pub const NETBIOS_NODE_TYPE: Prop<CfnDHCPOptions, i64> = Prop::new("NetbiosNodeType");
     /// Key of `NtpServers`, for [`Handle::set`].
-    pub const NTP_SERVERS: Prop<Vec<String>> = Prop::new("NtpServers");
+    pub const NTP_SERVERS: Prop<CfnDHCPOptions, Vec<String>> = Prop::new("NtpServers");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<dhcp_options::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDHCPOptions, Vec<dhcp_options::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDHCPOptionsProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dhcp_options::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDHCPOptionsProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dhcp_options::PROPS_SHAPE, props.into())?;
         Ok(CfnDHCPOptions { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDHCPOptions::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt DhcpOptionsId`)
@@ -5705,36 +5848,49 @@ impl CfnEC2Fleet {
     pub const CFN_TYPE: &'static str = "AWS::EC2::EC2Fleet";
 
     /// Key of `Context`, for [`Handle::set`].
-    pub const CONTEXT: Prop<String> = Prop::new("Context");
+    pub const CONTEXT: Prop<CfnEC2Fleet, String> = Prop::new("Context");
     /// Key of `ExcessCapacityTerminationPolicy`, for [`Handle::set`].
-    pub const EXCESS_CAPACITY_TERMINATION_POLICY: Prop<ec2_fleet::ExcessCapacityTerminationPolicy> = Prop::new("ExcessCapacityTerminationPolicy");
+    pub const EXCESS_CAPACITY_TERMINATION_POLICY: Prop<CfnEC2Fleet, ec2_fleet::ExcessCapacityTerminationPolicy> = Prop::new("ExcessCapacityTerminationPolicy");
     /// Key of `LaunchTemplateConfigs`, for [`Handle::set`].
-    pub const LAUNCH_TEMPLATE_CONFIGS: Prop<Vec<ec2_fleet::FleetLaunchTemplateConfigRequest>> = Prop::new("LaunchTemplateConfigs");
+    pub const LAUNCH_TEMPLATE_CONFIGS: Prop<CfnEC2Fleet, Vec<ec2_fleet::FleetLaunchTemplateConfigRequest>> = Prop::new("LaunchTemplateConfigs");
     /// Key of `OnDemandOptions`, for [`Handle::set`].
-    pub const ON_DEMAND_OPTIONS: Prop<ec2_fleet::OnDemandOptionsRequest> = Prop::new("OnDemandOptions");
+    pub const ON_DEMAND_OPTIONS: Prop<CfnEC2Fleet, ec2_fleet::OnDemandOptionsRequest> = Prop::new("OnDemandOptions");
     /// Key of `ReplaceUnhealthyInstances`, for [`Handle::set`].
-    pub const REPLACE_UNHEALTHY_INSTANCES: Prop<bool> = Prop::new("ReplaceUnhealthyInstances");
+    pub const REPLACE_UNHEALTHY_INSTANCES: Prop<CfnEC2Fleet, bool> = Prop::new("ReplaceUnhealthyInstances");
     /// Key of `ReservedCapacityOptions`, for [`Handle::set`].
-    pub const RESERVED_CAPACITY_OPTIONS: Prop<ec2_fleet::ReservedCapacityOptionsRequest> = Prop::new("ReservedCapacityOptions");
+    pub const RESERVED_CAPACITY_OPTIONS: Prop<CfnEC2Fleet, ec2_fleet::ReservedCapacityOptionsRequest> = Prop::new("ReservedCapacityOptions");
     /// Key of `SpotOptions`, for [`Handle::set`].
-    pub const SPOT_OPTIONS: Prop<ec2_fleet::SpotOptionsRequest> = Prop::new("SpotOptions");
+    pub const SPOT_OPTIONS: Prop<CfnEC2Fleet, ec2_fleet::SpotOptionsRequest> = Prop::new("SpotOptions");
     /// Key of `TagSpecifications`, for [`Handle::set`].
-    pub const TAG_SPECIFICATIONS: Prop<Vec<ec2_fleet::TagSpecification>> = Prop::new("TagSpecifications");
+    pub const TAG_SPECIFICATIONS: Prop<CfnEC2Fleet, Vec<ec2_fleet::TagSpecification>> = Prop::new("TagSpecifications");
     /// Key of `TargetCapacitySpecification`, for [`Handle::set`].
-    pub const TARGET_CAPACITY_SPECIFICATION: Prop<ec2_fleet::TargetCapacitySpecificationRequest> = Prop::new("TargetCapacitySpecification");
+    pub const TARGET_CAPACITY_SPECIFICATION: Prop<CfnEC2Fleet, ec2_fleet::TargetCapacitySpecificationRequest> = Prop::new("TargetCapacitySpecification");
     /// Key of `TerminateInstancesWithExpiration`, for [`Handle::set`].
-    pub const TERMINATE_INSTANCES_WITH_EXPIRATION: Prop<bool> = Prop::new("TerminateInstancesWithExpiration");
+    pub const TERMINATE_INSTANCES_WITH_EXPIRATION: Prop<CfnEC2Fleet, bool> = Prop::new("TerminateInstancesWithExpiration");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<ec2_fleet::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnEC2Fleet, ec2_fleet::Type> = Prop::new("Type");
     /// Key of `ValidFrom`, for [`Handle::set`].
-    pub const VALID_FROM: Prop<String> = Prop::new("ValidFrom");
+    pub const VALID_FROM: Prop<CfnEC2Fleet, String> = Prop::new("ValidFrom");
     /// Key of `ValidUntil`, for [`Handle::set`].
-    pub const VALID_UNTIL: Prop<String> = Prop::new("ValidUntil");
+    pub const VALID_UNTIL: Prop<CfnEC2Fleet, String> = Prop::new("ValidUntil");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEC2FleetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ec2_fleet::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEC2FleetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ec2_fleet::PROPS_SHAPE, props.into())?;
         Ok(CfnEC2Fleet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEC2Fleet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt FleetId`)
@@ -5858,26 +6014,39 @@ impl CfnEIP {
     pub const CFN_TYPE: &'static str = "AWS::EC2::EIP";
 
     /// Key of `Address`, for [`Handle::set`].
-    pub const ADDRESS: Prop<String> = Prop::new("Address");
+    pub const ADDRESS: Prop<CfnEIP, String> = Prop::new("Address");
     /// Key of `Domain`, for [`Handle::set`].
-    pub const DOMAIN: Prop<String> = Prop::new("Domain");
+    pub const DOMAIN: Prop<CfnEIP, String> = Prop::new("Domain");
     /// Key of `InstanceId`, for [`Handle::set`].
-    pub const INSTANCE_ID: Prop<String> = Prop::new("InstanceId");
+    pub const INSTANCE_ID: Prop<CfnEIP, String> = Prop::new("InstanceId");
     /// Key of `IpamPoolId`, for [`Handle::set`].
-    pub const IPAM_POOL_ID: Prop<String> = Prop::new("IpamPoolId");
+    pub const IPAM_POOL_ID: Prop<CfnEIP, String> = Prop::new("IpamPoolId");
     /// Key of `NetworkBorderGroup`, for [`Handle::set`].
-    pub const NETWORK_BORDER_GROUP: Prop<String> = Prop::new("NetworkBorderGroup");
+    pub const NETWORK_BORDER_GROUP: Prop<CfnEIP, String> = Prop::new("NetworkBorderGroup");
     /// Key of `PublicIpv4Pool`, for [`Handle::set`].
-    pub const PUBLIC_IPV4_POOL: Prop<String> = Prop::new("PublicIpv4Pool");
+    pub const PUBLIC_IPV4_POOL: Prop<CfnEIP, String> = Prop::new("PublicIpv4Pool");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<eip::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEIP, Vec<eip::Tag>> = Prop::new("Tags");
     /// Key of `TransferAddress`, for [`Handle::set`].
-    pub const TRANSFER_ADDRESS: Prop<String> = Prop::new("TransferAddress");
+    pub const TRANSFER_ADDRESS: Prop<CfnEIP, String> = Prop::new("TransferAddress");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEIPProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &eip::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEIPProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &eip::PROPS_SHAPE, props.into())?;
         Ok(CfnEIP { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEIP::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AllocationId`)
@@ -5956,20 +6125,33 @@ impl CfnEIPAssociation {
     pub const CFN_TYPE: &'static str = "AWS::EC2::EIPAssociation";
 
     /// Key of `AllocationId`, for [`Handle::set`].
-    pub const ALLOCATION_ID: Prop<String> = Prop::new("AllocationId");
+    pub const ALLOCATION_ID: Prop<CfnEIPAssociation, String> = Prop::new("AllocationId");
     /// Key of `EIP`, for [`Handle::set`].
-    pub const EIP: Prop<String> = Prop::new("EIP");
+    pub const EIP: Prop<CfnEIPAssociation, String> = Prop::new("EIP");
     /// Key of `InstanceId`, for [`Handle::set`].
-    pub const INSTANCE_ID: Prop<String> = Prop::new("InstanceId");
+    pub const INSTANCE_ID: Prop<CfnEIPAssociation, String> = Prop::new("InstanceId");
     /// Key of `NetworkInterfaceId`, for [`Handle::set`].
-    pub const NETWORK_INTERFACE_ID: Prop<String> = Prop::new("NetworkInterfaceId");
+    pub const NETWORK_INTERFACE_ID: Prop<CfnEIPAssociation, String> = Prop::new("NetworkInterfaceId");
     /// Key of `PrivateIpAddress`, for [`Handle::set`].
-    pub const PRIVATE_IP_ADDRESS: Prop<String> = Prop::new("PrivateIpAddress");
+    pub const PRIVATE_IP_ADDRESS: Prop<CfnEIPAssociation, String> = Prop::new("PrivateIpAddress");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEIPAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &eip_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEIPAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &eip_association::PROPS_SHAPE, props.into())?;
         Ok(CfnEIPAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEIPAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -6077,14 +6259,27 @@ impl CfnEgressOnlyInternetGateway {
     pub const CFN_TYPE: &'static str = "AWS::EC2::EgressOnlyInternetGateway";
 
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<egress_only_internet_gateway::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEgressOnlyInternetGateway, Vec<egress_only_internet_gateway::Tag>> = Prop::new("Tags");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnEgressOnlyInternetGateway, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEgressOnlyInternetGatewayProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &egress_only_internet_gateway::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEgressOnlyInternetGatewayProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &egress_only_internet_gateway::PROPS_SHAPE, props.into())?;
         Ok(CfnEgressOnlyInternetGateway { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEgressOnlyInternetGateway::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Service Generated ID of the EgressOnlyInternetGateway
@@ -6158,14 +6353,27 @@ impl CfnEnclaveCertificateIamRoleAssociation {
     pub const CFN_TYPE: &'static str = "AWS::EC2::EnclaveCertificateIamRoleAssociation";
 
     /// Key of `CertificateArn`, for [`Handle::set`].
-    pub const CERTIFICATE_ARN: Prop<String> = Prop::new("CertificateArn");
+    pub const CERTIFICATE_ARN: Prop<CfnEnclaveCertificateIamRoleAssociation, String> = Prop::new("CertificateArn");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnEnclaveCertificateIamRoleAssociation, String> = Prop::new("RoleArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEnclaveCertificateIamRoleAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &enclave_certificate_iam_role_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEnclaveCertificateIamRoleAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &enclave_certificate_iam_role_association::PROPS_SHAPE, props.into())?;
         Ok(CfnEnclaveCertificateIamRoleAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEnclaveCertificateIamRoleAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The name of the Amazon S3 bucket to which the certificate was uploaded.
@@ -6560,36 +6768,49 @@ impl CfnFlowLog {
     pub const CFN_TYPE: &'static str = "AWS::EC2::FlowLog";
 
     /// Key of `DeliverCrossAccountRole`, for [`Handle::set`].
-    pub const DELIVER_CROSS_ACCOUNT_ROLE: Prop<String> = Prop::new("DeliverCrossAccountRole");
+    pub const DELIVER_CROSS_ACCOUNT_ROLE: Prop<CfnFlowLog, String> = Prop::new("DeliverCrossAccountRole");
     /// Key of `DeliverLogsPermissionArn`, for [`Handle::set`].
-    pub const DELIVER_LOGS_PERMISSION_ARN: Prop<String> = Prop::new("DeliverLogsPermissionArn");
+    pub const DELIVER_LOGS_PERMISSION_ARN: Prop<CfnFlowLog, String> = Prop::new("DeliverLogsPermissionArn");
     /// Key of `DestinationOptions`, for [`Handle::set`].
-    pub const DESTINATION_OPTIONS: Prop<flow_log::DestinationOptions> = Prop::new("DestinationOptions");
+    pub const DESTINATION_OPTIONS: Prop<CfnFlowLog, flow_log::DestinationOptions> = Prop::new("DestinationOptions");
     /// Key of `LogDestination`, for [`Handle::set`].
-    pub const LOG_DESTINATION: Prop<String> = Prop::new("LogDestination");
+    pub const LOG_DESTINATION: Prop<CfnFlowLog, String> = Prop::new("LogDestination");
     /// Key of `LogDestinationType`, for [`Handle::set`].
-    pub const LOG_DESTINATION_TYPE: Prop<flow_log::LogDestinationType> = Prop::new("LogDestinationType");
+    pub const LOG_DESTINATION_TYPE: Prop<CfnFlowLog, flow_log::LogDestinationType> = Prop::new("LogDestinationType");
     /// Key of `LogFormat`, for [`Handle::set`].
-    pub const LOG_FORMAT: Prop<String> = Prop::new("LogFormat");
+    pub const LOG_FORMAT: Prop<CfnFlowLog, String> = Prop::new("LogFormat");
     /// Key of `LogGroupName`, for [`Handle::set`].
-    pub const LOG_GROUP_NAME: Prop<String> = Prop::new("LogGroupName");
+    pub const LOG_GROUP_NAME: Prop<CfnFlowLog, String> = Prop::new("LogGroupName");
     /// Key of `MaxAggregationInterval`, for [`Handle::set`].
-    pub const MAX_AGGREGATION_INTERVAL: Prop<i64> = Prop::new("MaxAggregationInterval");
+    pub const MAX_AGGREGATION_INTERVAL: Prop<CfnFlowLog, i64> = Prop::new("MaxAggregationInterval");
     /// Key of `ResourceId`, for [`Handle::set`].
-    pub const RESOURCE_ID: Prop<String> = Prop::new("ResourceId");
+    pub const RESOURCE_ID: Prop<CfnFlowLog, String> = Prop::new("ResourceId");
     /// Key of `ResourceType`, for [`Handle::set`].
-    pub const RESOURCE_TYPE: Prop<flow_log::ResourceType> = Prop::new("ResourceType");
+    pub const RESOURCE_TYPE: Prop<CfnFlowLog, flow_log::ResourceType> = Prop::new("ResourceType");
     /// Key of `TagFieldSpecifications`, for [`Handle::set`].
-    pub const TAG_FIELD_SPECIFICATIONS: Prop<Vec<flow_log::TagFieldSpecification>> = Prop::new("TagFieldSpecifications");
+    pub const TAG_FIELD_SPECIFICATIONS: Prop<CfnFlowLog, Vec<flow_log::TagFieldSpecification>> = Prop::new("TagFieldSpecifications");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<flow_log::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFlowLog, Vec<flow_log::Tag>> = Prop::new("Tags");
     /// Key of `TrafficType`, for [`Handle::set`].
-    pub const TRAFFIC_TYPE: Prop<flow_log::TrafficType> = Prop::new("TrafficType");
+    pub const TRAFFIC_TYPE: Prop<CfnFlowLog, flow_log::TrafficType> = Prop::new("TrafficType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFlowLogProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &flow_log::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFlowLogProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &flow_log::PROPS_SHAPE, props.into())?;
         Ok(CfnFlowLog { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFlowLog::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Flow Log ID
@@ -6729,20 +6950,33 @@ impl CfnFpgaImage {
     pub const CFN_TYPE: &'static str = "AWS::EC2::FpgaImage";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFpgaImage, String> = Prop::new("Description");
     /// Key of `InputStorageLocation`, for [`Handle::set`].
-    pub const INPUT_STORAGE_LOCATION: Prop<fpga_image::StorageLocation> = Prop::new("InputStorageLocation");
+    pub const INPUT_STORAGE_LOCATION: Prop<CfnFpgaImage, fpga_image::StorageLocation> = Prop::new("InputStorageLocation");
     /// Key of `LogsStorageLocation`, for [`Handle::set`].
-    pub const LOGS_STORAGE_LOCATION: Prop<fpga_image::StorageLocation> = Prop::new("LogsStorageLocation");
+    pub const LOGS_STORAGE_LOCATION: Prop<CfnFpgaImage, fpga_image::StorageLocation> = Prop::new("LogsStorageLocation");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFpgaImage, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<fpga_image::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFpgaImage, Vec<fpga_image::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFpgaImageProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &fpga_image::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFpgaImageProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &fpga_image::PROPS_SHAPE, props.into())?;
         Ok(CfnFpgaImage { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFpgaImage::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the FPGA image.
@@ -6864,14 +7098,27 @@ impl CfnGatewayRouteTableAssociation {
     pub const CFN_TYPE: &'static str = "AWS::EC2::GatewayRouteTableAssociation";
 
     /// Key of `GatewayId`, for [`Handle::set`].
-    pub const GATEWAY_ID: Prop<String> = Prop::new("GatewayId");
+    pub const GATEWAY_ID: Prop<CfnGatewayRouteTableAssociation, String> = Prop::new("GatewayId");
     /// Key of `RouteTableId`, for [`Handle::set`].
-    pub const ROUTE_TABLE_ID: Prop<String> = Prop::new("RouteTableId");
+    pub const ROUTE_TABLE_ID: Prop<CfnGatewayRouteTableAssociation, String> = Prop::new("RouteTableId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGatewayRouteTableAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &gateway_route_table_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGatewayRouteTableAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &gateway_route_table_association::PROPS_SHAPE, props.into())?;
         Ok(CfnGatewayRouteTableAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGatewayRouteTableAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The route table association ID.
@@ -7090,28 +7337,41 @@ impl CfnHost {
     pub const CFN_TYPE: &'static str = "AWS::EC2::Host";
 
     /// Key of `AssetId`, for [`Handle::set`].
-    pub const ASSET_ID: Prop<String> = Prop::new("AssetId");
+    pub const ASSET_ID: Prop<CfnHost, String> = Prop::new("AssetId");
     /// Key of `AutoPlacement`, for [`Handle::set`].
-    pub const AUTO_PLACEMENT: Prop<host::AutoPlacement> = Prop::new("AutoPlacement");
+    pub const AUTO_PLACEMENT: Prop<CfnHost, host::AutoPlacement> = Prop::new("AutoPlacement");
     /// Key of `AvailabilityZone`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE: Prop<String> = Prop::new("AvailabilityZone");
+    pub const AVAILABILITY_ZONE: Prop<CfnHost, String> = Prop::new("AvailabilityZone");
     /// Key of `HostMaintenance`, for [`Handle::set`].
-    pub const HOST_MAINTENANCE: Prop<host::HostMaintenance> = Prop::new("HostMaintenance");
+    pub const HOST_MAINTENANCE: Prop<CfnHost, host::HostMaintenance> = Prop::new("HostMaintenance");
     /// Key of `HostRecovery`, for [`Handle::set`].
-    pub const HOST_RECOVERY: Prop<host::HostRecovery> = Prop::new("HostRecovery");
+    pub const HOST_RECOVERY: Prop<CfnHost, host::HostRecovery> = Prop::new("HostRecovery");
     /// Key of `InstanceFamily`, for [`Handle::set`].
-    pub const INSTANCE_FAMILY: Prop<String> = Prop::new("InstanceFamily");
+    pub const INSTANCE_FAMILY: Prop<CfnHost, String> = Prop::new("InstanceFamily");
     /// Key of `InstanceType`, for [`Handle::set`].
-    pub const INSTANCE_TYPE: Prop<String> = Prop::new("InstanceType");
+    pub const INSTANCE_TYPE: Prop<CfnHost, String> = Prop::new("InstanceType");
     /// Key of `OutpostArn`, for [`Handle::set`].
-    pub const OUTPOST_ARN: Prop<String> = Prop::new("OutpostArn");
+    pub const OUTPOST_ARN: Prop<CfnHost, String> = Prop::new("OutpostArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<host::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnHost, Vec<host::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnHostProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &host::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnHostProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &host::PROPS_SHAPE, props.into())?;
         Ok(CfnHost { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnHost::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// ID of the host created.
@@ -7345,24 +7605,37 @@ impl CfnIPAM {
     pub const CFN_TYPE: &'static str = "AWS::EC2::IPAM";
 
     /// Key of `DefaultResourceDiscoveryOrganizationalUnitExclusions`, for [`Handle::set`].
-    pub const DEFAULT_RESOURCE_DISCOVERY_ORGANIZATIONAL_UNIT_EXCLUSIONS: Prop<Vec<ipam::IpamOrganizationalUnitExclusion>> = Prop::new("DefaultResourceDiscoveryOrganizationalUnitExclusions");
+    pub const DEFAULT_RESOURCE_DISCOVERY_ORGANIZATIONAL_UNIT_EXCLUSIONS: Prop<CfnIPAM, Vec<ipam::IpamOrganizationalUnitExclusion>> = Prop::new("DefaultResourceDiscoveryOrganizationalUnitExclusions");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnIPAM, String> = Prop::new("Description");
     /// Key of `EnablePrivateGua`, for [`Handle::set`].
-    pub const ENABLE_PRIVATE_GUA: Prop<bool> = Prop::new("EnablePrivateGua");
+    pub const ENABLE_PRIVATE_GUA: Prop<CfnIPAM, bool> = Prop::new("EnablePrivateGua");
     /// Key of `MeteredAccount`, for [`Handle::set`].
-    pub const METERED_ACCOUNT: Prop<ipam::MeteredAccount> = Prop::new("MeteredAccount");
+    pub const METERED_ACCOUNT: Prop<CfnIPAM, ipam::MeteredAccount> = Prop::new("MeteredAccount");
     /// Key of `OperatingRegions`, for [`Handle::set`].
-    pub const OPERATING_REGIONS: Prop<Vec<ipam::IpamOperatingRegion>> = Prop::new("OperatingRegions");
+    pub const OPERATING_REGIONS: Prop<CfnIPAM, Vec<ipam::IpamOperatingRegion>> = Prop::new("OperatingRegions");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<ipam::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIPAM, Vec<ipam::Tag>> = Prop::new("Tags");
     /// Key of `Tier`, for [`Handle::set`].
-    pub const TIER: Prop<ipam::Tier> = Prop::new("Tier");
+    pub const TIER: Prop<CfnIPAM, ipam::Tier> = Prop::new("Tier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIPAMProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ipam::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIPAMProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ipam::PROPS_SHAPE, props.into())?;
         Ok(CfnIPAM { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIPAM::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the IPAM.
@@ -7487,18 +7760,31 @@ impl CfnIPAMAllocation {
     pub const CFN_TYPE: &'static str = "AWS::EC2::IPAMAllocation";
 
     /// Key of `Cidr`, for [`Handle::set`].
-    pub const CIDR: Prop<String> = Prop::new("Cidr");
+    pub const CIDR: Prop<CfnIPAMAllocation, String> = Prop::new("Cidr");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnIPAMAllocation, String> = Prop::new("Description");
     /// Key of `IpamPoolId`, for [`Handle::set`].
-    pub const IPAM_POOL_ID: Prop<String> = Prop::new("IpamPoolId");
+    pub const IPAM_POOL_ID: Prop<CfnIPAMAllocation, String> = Prop::new("IpamPoolId");
     /// Key of `NetmaskLength`, for [`Handle::set`].
-    pub const NETMASK_LENGTH: Prop<i64> = Prop::new("NetmaskLength");
+    pub const NETMASK_LENGTH: Prop<CfnIPAMAllocation, i64> = Prop::new("NetmaskLength");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIPAMAllocationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ipam_allocation::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIPAMAllocationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ipam_allocation::PROPS_SHAPE, props.into())?;
         Ok(CfnIPAMAllocation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIPAMAllocation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Id of the allocation.
@@ -7753,42 +8039,55 @@ impl CfnIPAMPool {
     pub const CFN_TYPE: &'static str = "AWS::EC2::IPAMPool";
 
     /// Key of `AddressFamily`, for [`Handle::set`].
-    pub const ADDRESS_FAMILY: Prop<String> = Prop::new("AddressFamily");
+    pub const ADDRESS_FAMILY: Prop<CfnIPAMPool, String> = Prop::new("AddressFamily");
     /// Key of `AllocationDefaultNetmaskLength`, for [`Handle::set`].
-    pub const ALLOCATION_DEFAULT_NETMASK_LENGTH: Prop<i64> = Prop::new("AllocationDefaultNetmaskLength");
+    pub const ALLOCATION_DEFAULT_NETMASK_LENGTH: Prop<CfnIPAMPool, i64> = Prop::new("AllocationDefaultNetmaskLength");
     /// Key of `AllocationMaxNetmaskLength`, for [`Handle::set`].
-    pub const ALLOCATION_MAX_NETMASK_LENGTH: Prop<i64> = Prop::new("AllocationMaxNetmaskLength");
+    pub const ALLOCATION_MAX_NETMASK_LENGTH: Prop<CfnIPAMPool, i64> = Prop::new("AllocationMaxNetmaskLength");
     /// Key of `AllocationMinNetmaskLength`, for [`Handle::set`].
-    pub const ALLOCATION_MIN_NETMASK_LENGTH: Prop<i64> = Prop::new("AllocationMinNetmaskLength");
+    pub const ALLOCATION_MIN_NETMASK_LENGTH: Prop<CfnIPAMPool, i64> = Prop::new("AllocationMinNetmaskLength");
     /// Key of `AllocationResourceTags`, for [`Handle::set`].
-    pub const ALLOCATION_RESOURCE_TAGS: Prop<Vec<ipam_pool::Tag>> = Prop::new("AllocationResourceTags");
+    pub const ALLOCATION_RESOURCE_TAGS: Prop<CfnIPAMPool, Vec<ipam_pool::Tag>> = Prop::new("AllocationResourceTags");
     /// Key of `AutoImport`, for [`Handle::set`].
-    pub const AUTO_IMPORT: Prop<bool> = Prop::new("AutoImport");
+    pub const AUTO_IMPORT: Prop<CfnIPAMPool, bool> = Prop::new("AutoImport");
     /// Key of `AwsService`, for [`Handle::set`].
-    pub const AWS_SERVICE: Prop<String> = Prop::new("AwsService");
+    pub const AWS_SERVICE: Prop<CfnIPAMPool, String> = Prop::new("AwsService");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnIPAMPool, String> = Prop::new("Description");
     /// Key of `IpamScopeId`, for [`Handle::set`].
-    pub const IPAM_SCOPE_ID: Prop<String> = Prop::new("IpamScopeId");
+    pub const IPAM_SCOPE_ID: Prop<CfnIPAMPool, String> = Prop::new("IpamScopeId");
     /// Key of `Locale`, for [`Handle::set`].
-    pub const LOCALE: Prop<String> = Prop::new("Locale");
+    pub const LOCALE: Prop<CfnIPAMPool, String> = Prop::new("Locale");
     /// Key of `ProvisionedCidrs`, for [`Handle::set`].
-    pub const PROVISIONED_CIDRS: Prop<Vec<ipam_pool::ProvisionedCidr>> = Prop::new("ProvisionedCidrs");
+    pub const PROVISIONED_CIDRS: Prop<CfnIPAMPool, Vec<ipam_pool::ProvisionedCidr>> = Prop::new("ProvisionedCidrs");
     /// Key of `PublicIpSource`, for [`Handle::set`].
-    pub const PUBLIC_IP_SOURCE: Prop<String> = Prop::new("PublicIpSource");
+    pub const PUBLIC_IP_SOURCE: Prop<CfnIPAMPool, String> = Prop::new("PublicIpSource");
     /// Key of `PubliclyAdvertisable`, for [`Handle::set`].
-    pub const PUBLICLY_ADVERTISABLE: Prop<bool> = Prop::new("PubliclyAdvertisable");
+    pub const PUBLICLY_ADVERTISABLE: Prop<CfnIPAMPool, bool> = Prop::new("PubliclyAdvertisable");
     /// Key of `SourceIpamPoolId`, for [`Handle::set`].
-    pub const SOURCE_IPAM_POOL_ID: Prop<String> = Prop::new("SourceIpamPoolId");
+    pub const SOURCE_IPAM_POOL_ID: Prop<CfnIPAMPool, String> = Prop::new("SourceIpamPoolId");
     /// Key of `SourceResource`, for [`Handle::set`].
-    pub const SOURCE_RESOURCE: Prop<ipam_pool::SourceResource> = Prop::new("SourceResource");
+    pub const SOURCE_RESOURCE: Prop<CfnIPAMPool, ipam_pool::SourceResource> = Prop::new("SourceResource");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<ipam_pool::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIPAMPool, Vec<ipam_pool::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIPAMPoolProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ipam_pool::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIPAMPoolProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ipam_pool::PROPS_SHAPE, props.into())?;
         Ok(CfnIPAMPool { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIPAMPool::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the IPAM Pool.
@@ -7909,16 +8208,29 @@ impl CfnIPAMPoolCidr {
     pub const CFN_TYPE: &'static str = "AWS::EC2::IPAMPoolCidr";
 
     /// Key of `Cidr`, for [`Handle::set`].
-    pub const CIDR: Prop<String> = Prop::new("Cidr");
+    pub const CIDR: Prop<CfnIPAMPoolCidr, String> = Prop::new("Cidr");
     /// Key of `IpamPoolId`, for [`Handle::set`].
-    pub const IPAM_POOL_ID: Prop<String> = Prop::new("IpamPoolId");
+    pub const IPAM_POOL_ID: Prop<CfnIPAMPoolCidr, String> = Prop::new("IpamPoolId");
     /// Key of `NetmaskLength`, for [`Handle::set`].
-    pub const NETMASK_LENGTH: Prop<i64> = Prop::new("NetmaskLength");
+    pub const NETMASK_LENGTH: Prop<CfnIPAMPoolCidr, i64> = Prop::new("NetmaskLength");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIPAMPoolCidrProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ipam_pool_cidr::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIPAMPoolCidrProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ipam_pool_cidr::PROPS_SHAPE, props.into())?;
         Ok(CfnIPAMPoolCidr { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIPAMPoolCidr::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Id of the IPAM Pool Cidr.
@@ -8260,20 +8572,33 @@ impl CfnIPAMPrefixListResolver {
     pub const CFN_TYPE: &'static str = "AWS::EC2::IPAMPrefixListResolver";
 
     /// Key of `AddressFamily`, for [`Handle::set`].
-    pub const ADDRESS_FAMILY: Prop<ipam_prefix_list_resolver::AddressFamily> = Prop::new("AddressFamily");
+    pub const ADDRESS_FAMILY: Prop<CfnIPAMPrefixListResolver, ipam_prefix_list_resolver::AddressFamily> = Prop::new("AddressFamily");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnIPAMPrefixListResolver, String> = Prop::new("Description");
     /// Key of `IpamId`, for [`Handle::set`].
-    pub const IPAM_ID: Prop<String> = Prop::new("IpamId");
+    pub const IPAM_ID: Prop<CfnIPAMPrefixListResolver, String> = Prop::new("IpamId");
     /// Key of `Rules`, for [`Handle::set`].
-    pub const RULES: Prop<Vec<ipam_prefix_list_resolver::IpamPrefixListResolverRule>> = Prop::new("Rules");
+    pub const RULES: Prop<CfnIPAMPrefixListResolver, Vec<ipam_prefix_list_resolver::IpamPrefixListResolverRule>> = Prop::new("Rules");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<ipam_prefix_list_resolver::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIPAMPrefixListResolver, Vec<ipam_prefix_list_resolver::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIPAMPrefixListResolverProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ipam_prefix_list_resolver::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIPAMPrefixListResolverProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ipam_prefix_list_resolver::PROPS_SHAPE, props.into())?;
         Ok(CfnIPAMPrefixListResolver { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIPAMPrefixListResolver::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the IPAM this Prefix List Resolver is a part of.
@@ -8416,22 +8741,35 @@ impl CfnIPAMPrefixListResolverTarget {
     pub const CFN_TYPE: &'static str = "AWS::EC2::IPAMPrefixListResolverTarget";
 
     /// Key of `DesiredVersion`, for [`Handle::set`].
-    pub const DESIRED_VERSION: Prop<i64> = Prop::new("DesiredVersion");
+    pub const DESIRED_VERSION: Prop<CfnIPAMPrefixListResolverTarget, i64> = Prop::new("DesiredVersion");
     /// Key of `IpamPrefixListResolverId`, for [`Handle::set`].
-    pub const IPAM_PREFIX_LIST_RESOLVER_ID: Prop<String> = Prop::new("IpamPrefixListResolverId");
+    pub const IPAM_PREFIX_LIST_RESOLVER_ID: Prop<CfnIPAMPrefixListResolverTarget, String> = Prop::new("IpamPrefixListResolverId");
     /// Key of `PrefixListId`, for [`Handle::set`].
-    pub const PREFIX_LIST_ID: Prop<String> = Prop::new("PrefixListId");
+    pub const PREFIX_LIST_ID: Prop<CfnIPAMPrefixListResolverTarget, String> = Prop::new("PrefixListId");
     /// Key of `PrefixListRegion`, for [`Handle::set`].
-    pub const PREFIX_LIST_REGION: Prop<String> = Prop::new("PrefixListRegion");
+    pub const PREFIX_LIST_REGION: Prop<CfnIPAMPrefixListResolverTarget, String> = Prop::new("PrefixListRegion");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<ipam_prefix_list_resolver_target::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIPAMPrefixListResolverTarget, Vec<ipam_prefix_list_resolver_target::Tag>> = Prop::new("Tags");
     /// Key of `TrackLatestVersion`, for [`Handle::set`].
-    pub const TRACK_LATEST_VERSION: Prop<bool> = Prop::new("TrackLatestVersion");
+    pub const TRACK_LATEST_VERSION: Prop<CfnIPAMPrefixListResolverTarget, bool> = Prop::new("TrackLatestVersion");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIPAMPrefixListResolverTargetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ipam_prefix_list_resolver_target::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIPAMPrefixListResolverTargetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ipam_prefix_list_resolver_target::PROPS_SHAPE, props.into())?;
         Ok(CfnIPAMPrefixListResolverTarget { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIPAMPrefixListResolverTarget::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Id of the IPAM Prefix List Resolver Target.
@@ -8609,18 +8947,31 @@ impl CfnIPAMResourceDiscovery {
     pub const CFN_TYPE: &'static str = "AWS::EC2::IPAMResourceDiscovery";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnIPAMResourceDiscovery, String> = Prop::new("Description");
     /// Key of `OperatingRegions`, for [`Handle::set`].
-    pub const OPERATING_REGIONS: Prop<Vec<ipam_resource_discovery::IpamOperatingRegion>> = Prop::new("OperatingRegions");
+    pub const OPERATING_REGIONS: Prop<CfnIPAMResourceDiscovery, Vec<ipam_resource_discovery::IpamOperatingRegion>> = Prop::new("OperatingRegions");
     /// Key of `OrganizationalUnitExclusions`, for [`Handle::set`].
-    pub const ORGANIZATIONAL_UNIT_EXCLUSIONS: Prop<Vec<ipam_resource_discovery::IpamResourceDiscoveryOrganizationalUnitExclusion>> = Prop::new("OrganizationalUnitExclusions");
+    pub const ORGANIZATIONAL_UNIT_EXCLUSIONS: Prop<CfnIPAMResourceDiscovery, Vec<ipam_resource_discovery::IpamResourceDiscoveryOrganizationalUnitExclusion>> = Prop::new("OrganizationalUnitExclusions");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<ipam_resource_discovery::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIPAMResourceDiscovery, Vec<ipam_resource_discovery::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIPAMResourceDiscoveryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ipam_resource_discovery::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIPAMResourceDiscoveryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ipam_resource_discovery::PROPS_SHAPE, props.into())?;
         Ok(CfnIPAMResourceDiscovery { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIPAMResourceDiscovery::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name (Arn) for the Resource Discovery.
@@ -8766,16 +9117,29 @@ impl CfnIPAMResourceDiscoveryAssociation {
     pub const CFN_TYPE: &'static str = "AWS::EC2::IPAMResourceDiscoveryAssociation";
 
     /// Key of `IpamId`, for [`Handle::set`].
-    pub const IPAM_ID: Prop<String> = Prop::new("IpamId");
+    pub const IPAM_ID: Prop<CfnIPAMResourceDiscoveryAssociation, String> = Prop::new("IpamId");
     /// Key of `IpamResourceDiscoveryId`, for [`Handle::set`].
-    pub const IPAM_RESOURCE_DISCOVERY_ID: Prop<String> = Prop::new("IpamResourceDiscoveryId");
+    pub const IPAM_RESOURCE_DISCOVERY_ID: Prop<CfnIPAMResourceDiscoveryAssociation, String> = Prop::new("IpamResourceDiscoveryId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<ipam_resource_discovery_association::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIPAMResourceDiscoveryAssociation, Vec<ipam_resource_discovery_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIPAMResourceDiscoveryAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ipam_resource_discovery_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIPAMResourceDiscoveryAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ipam_resource_discovery_association::PROPS_SHAPE, props.into())?;
         Ok(CfnIPAMResourceDiscoveryAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIPAMResourceDiscoveryAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Arn of the IPAM.
@@ -8996,18 +9360,31 @@ impl CfnIPAMScope {
     pub const CFN_TYPE: &'static str = "AWS::EC2::IPAMScope";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnIPAMScope, String> = Prop::new("Description");
     /// Key of `ExternalAuthorityConfiguration`, for [`Handle::set`].
-    pub const EXTERNAL_AUTHORITY_CONFIGURATION: Prop<ipam_scope::IpamScopeExternalAuthorityConfiguration> = Prop::new("ExternalAuthorityConfiguration");
+    pub const EXTERNAL_AUTHORITY_CONFIGURATION: Prop<CfnIPAMScope, ipam_scope::IpamScopeExternalAuthorityConfiguration> = Prop::new("ExternalAuthorityConfiguration");
     /// Key of `IpamId`, for [`Handle::set`].
-    pub const IPAM_ID: Prop<String> = Prop::new("IpamId");
+    pub const IPAM_ID: Prop<CfnIPAMScope, String> = Prop::new("IpamId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<ipam_scope::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIPAMScope, Vec<ipam_scope::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIPAMScopeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ipam_scope::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIPAMScopeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ipam_scope::PROPS_SHAPE, props.into())?;
         Ok(CfnIPAMScope { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIPAMScope::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the IPAM scope.
@@ -9134,12 +9511,25 @@ impl CfnIPv4Pool {
     pub const CFN_TYPE: &'static str = "AWS::EC2::IPv4Pool";
 
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<i_pv4_pool::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIPv4Pool, Vec<i_pv4_pool::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIPv4PoolProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &i_pv4_pool::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIPv4PoolProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &i_pv4_pool::PROPS_SHAPE, props.into())?;
         Ok(CfnIPv4Pool { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIPv4Pool::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the public IPv4 pool.
@@ -10353,92 +10743,105 @@ impl CfnInstance {
     pub const CFN_TYPE: &'static str = "AWS::EC2::Instance";
 
     /// Key of `AdditionalInfo`, for [`Handle::set`].
-    pub const ADDITIONAL_INFO: Prop<String> = Prop::new("AdditionalInfo");
+    pub const ADDITIONAL_INFO: Prop<CfnInstance, String> = Prop::new("AdditionalInfo");
     /// Key of `Affinity`, for [`Handle::set`].
-    pub const AFFINITY: Prop<instance::Affinity> = Prop::new("Affinity");
+    pub const AFFINITY: Prop<CfnInstance, instance::Affinity> = Prop::new("Affinity");
     /// Key of `AvailabilityZone`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE: Prop<String> = Prop::new("AvailabilityZone");
+    pub const AVAILABILITY_ZONE: Prop<CfnInstance, String> = Prop::new("AvailabilityZone");
     /// Key of `BlockDeviceMappings`, for [`Handle::set`].
-    pub const BLOCK_DEVICE_MAPPINGS: Prop<Vec<instance::BlockDeviceMapping>> = Prop::new("BlockDeviceMappings");
+    pub const BLOCK_DEVICE_MAPPINGS: Prop<CfnInstance, Vec<instance::BlockDeviceMapping>> = Prop::new("BlockDeviceMappings");
     /// Key of `CpuOptions`, for [`Handle::set`].
-    pub const CPU_OPTIONS: Prop<instance::CpuOptions> = Prop::new("CpuOptions");
+    pub const CPU_OPTIONS: Prop<CfnInstance, instance::CpuOptions> = Prop::new("CpuOptions");
     /// Key of `CreditSpecification`, for [`Handle::set`].
-    pub const CREDIT_SPECIFICATION: Prop<instance::CreditSpecification> = Prop::new("CreditSpecification");
+    pub const CREDIT_SPECIFICATION: Prop<CfnInstance, instance::CreditSpecification> = Prop::new("CreditSpecification");
     /// Key of `DisableApiTermination`, for [`Handle::set`].
-    pub const DISABLE_API_TERMINATION: Prop<bool> = Prop::new("DisableApiTermination");
+    pub const DISABLE_API_TERMINATION: Prop<CfnInstance, bool> = Prop::new("DisableApiTermination");
     /// Key of `EbsOptimized`, for [`Handle::set`].
-    pub const EBS_OPTIMIZED: Prop<bool> = Prop::new("EbsOptimized");
+    pub const EBS_OPTIMIZED: Prop<CfnInstance, bool> = Prop::new("EbsOptimized");
     /// Key of `ElasticGpuSpecifications`, for [`Handle::set`].
-    pub const ELASTIC_GPU_SPECIFICATIONS: Prop<Vec<instance::ElasticGpuSpecification>> = Prop::new("ElasticGpuSpecifications");
+    pub const ELASTIC_GPU_SPECIFICATIONS: Prop<CfnInstance, Vec<instance::ElasticGpuSpecification>> = Prop::new("ElasticGpuSpecifications");
     /// Key of `ElasticInferenceAccelerators`, for [`Handle::set`].
-    pub const ELASTIC_INFERENCE_ACCELERATORS: Prop<Vec<instance::ElasticInferenceAccelerator>> = Prop::new("ElasticInferenceAccelerators");
+    pub const ELASTIC_INFERENCE_ACCELERATORS: Prop<CfnInstance, Vec<instance::ElasticInferenceAccelerator>> = Prop::new("ElasticInferenceAccelerators");
     /// Key of `EnclaveOptions`, for [`Handle::set`].
-    pub const ENCLAVE_OPTIONS: Prop<instance::EnclaveOptions> = Prop::new("EnclaveOptions");
+    pub const ENCLAVE_OPTIONS: Prop<CfnInstance, instance::EnclaveOptions> = Prop::new("EnclaveOptions");
     /// Key of `HibernationOptions`, for [`Handle::set`].
-    pub const HIBERNATION_OPTIONS: Prop<instance::HibernationOptions> = Prop::new("HibernationOptions");
+    pub const HIBERNATION_OPTIONS: Prop<CfnInstance, instance::HibernationOptions> = Prop::new("HibernationOptions");
     /// Key of `HostId`, for [`Handle::set`].
-    pub const HOST_ID: Prop<String> = Prop::new("HostId");
+    pub const HOST_ID: Prop<CfnInstance, String> = Prop::new("HostId");
     /// Key of `HostResourceGroupArn`, for [`Handle::set`].
-    pub const HOST_RESOURCE_GROUP_ARN: Prop<String> = Prop::new("HostResourceGroupArn");
+    pub const HOST_RESOURCE_GROUP_ARN: Prop<CfnInstance, String> = Prop::new("HostResourceGroupArn");
     /// Key of `IamInstanceProfile`, for [`Handle::set`].
-    pub const IAM_INSTANCE_PROFILE: Prop<String> = Prop::new("IamInstanceProfile");
+    pub const IAM_INSTANCE_PROFILE: Prop<CfnInstance, String> = Prop::new("IamInstanceProfile");
     /// Key of `ImageId`, for [`Handle::set`].
-    pub const IMAGE_ID: Prop<String> = Prop::new("ImageId");
+    pub const IMAGE_ID: Prop<CfnInstance, String> = Prop::new("ImageId");
     /// Key of `InstanceInitiatedShutdownBehavior`, for [`Handle::set`].
-    pub const INSTANCE_INITIATED_SHUTDOWN_BEHAVIOR: Prop<instance::InstanceInitiatedShutdownBehavior> = Prop::new("InstanceInitiatedShutdownBehavior");
+    pub const INSTANCE_INITIATED_SHUTDOWN_BEHAVIOR: Prop<CfnInstance, instance::InstanceInitiatedShutdownBehavior> = Prop::new("InstanceInitiatedShutdownBehavior");
     /// Key of `InstanceType`, for [`Handle::set`].
-    pub const INSTANCE_TYPE: Prop<String> = Prop::new("InstanceType");
+    pub const INSTANCE_TYPE: Prop<CfnInstance, String> = Prop::new("InstanceType");
     /// Key of `Ipv6AddressCount`, for [`Handle::set`].
-    pub const IPV6_ADDRESS_COUNT: Prop<i64> = Prop::new("Ipv6AddressCount");
+    pub const IPV6_ADDRESS_COUNT: Prop<CfnInstance, i64> = Prop::new("Ipv6AddressCount");
     /// Key of `Ipv6Addresses`, for [`Handle::set`].
-    pub const IPV6_ADDRESSES: Prop<Vec<instance::InstanceIpv6Address>> = Prop::new("Ipv6Addresses");
+    pub const IPV6_ADDRESSES: Prop<CfnInstance, Vec<instance::InstanceIpv6Address>> = Prop::new("Ipv6Addresses");
     /// Key of `KernelId`, for [`Handle::set`].
-    pub const KERNEL_ID: Prop<String> = Prop::new("KernelId");
+    pub const KERNEL_ID: Prop<CfnInstance, String> = Prop::new("KernelId");
     /// Key of `KeyName`, for [`Handle::set`].
-    pub const KEY_NAME: Prop<String> = Prop::new("KeyName");
+    pub const KEY_NAME: Prop<CfnInstance, String> = Prop::new("KeyName");
     /// Key of `LaunchTemplate`, for [`Handle::set`].
-    pub const LAUNCH_TEMPLATE: Prop<instance::LaunchTemplateSpecification> = Prop::new("LaunchTemplate");
+    pub const LAUNCH_TEMPLATE: Prop<CfnInstance, instance::LaunchTemplateSpecification> = Prop::new("LaunchTemplate");
     /// Key of `LicenseSpecifications`, for [`Handle::set`].
-    pub const LICENSE_SPECIFICATIONS: Prop<Vec<instance::LicenseSpecification>> = Prop::new("LicenseSpecifications");
+    pub const LICENSE_SPECIFICATIONS: Prop<CfnInstance, Vec<instance::LicenseSpecification>> = Prop::new("LicenseSpecifications");
     /// Key of `MetadataOptions`, for [`Handle::set`].
-    pub const METADATA_OPTIONS: Prop<instance::MetadataOptions> = Prop::new("MetadataOptions");
+    pub const METADATA_OPTIONS: Prop<CfnInstance, instance::MetadataOptions> = Prop::new("MetadataOptions");
     /// Key of `Monitoring`, for [`Handle::set`].
-    pub const MONITORING: Prop<bool> = Prop::new("Monitoring");
+    pub const MONITORING: Prop<CfnInstance, bool> = Prop::new("Monitoring");
     /// Key of `NetworkInterfaces`, for [`Handle::set`].
-    pub const NETWORK_INTERFACES: Prop<Vec<instance::NetworkInterface>> = Prop::new("NetworkInterfaces");
+    pub const NETWORK_INTERFACES: Prop<CfnInstance, Vec<instance::NetworkInterface>> = Prop::new("NetworkInterfaces");
     /// Key of `PlacementGroupName`, for [`Handle::set`].
-    pub const PLACEMENT_GROUP_NAME: Prop<String> = Prop::new("PlacementGroupName");
+    pub const PLACEMENT_GROUP_NAME: Prop<CfnInstance, String> = Prop::new("PlacementGroupName");
     /// Key of `PrivateDnsNameOptions`, for [`Handle::set`].
-    pub const PRIVATE_DNS_NAME_OPTIONS: Prop<instance::PrivateDnsNameOptions> = Prop::new("PrivateDnsNameOptions");
+    pub const PRIVATE_DNS_NAME_OPTIONS: Prop<CfnInstance, instance::PrivateDnsNameOptions> = Prop::new("PrivateDnsNameOptions");
     /// Key of `PrivateIpAddress`, for [`Handle::set`].
-    pub const PRIVATE_IP_ADDRESS: Prop<String> = Prop::new("PrivateIpAddress");
+    pub const PRIVATE_IP_ADDRESS: Prop<CfnInstance, String> = Prop::new("PrivateIpAddress");
     /// Key of `PropagateTagsToVolumeOnCreation`, for [`Handle::set`].
-    pub const PROPAGATE_TAGS_TO_VOLUME_ON_CREATION: Prop<bool> = Prop::new("PropagateTagsToVolumeOnCreation");
+    pub const PROPAGATE_TAGS_TO_VOLUME_ON_CREATION: Prop<CfnInstance, bool> = Prop::new("PropagateTagsToVolumeOnCreation");
     /// Key of `RamdiskId`, for [`Handle::set`].
-    pub const RAMDISK_ID: Prop<String> = Prop::new("RamdiskId");
+    pub const RAMDISK_ID: Prop<CfnInstance, String> = Prop::new("RamdiskId");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnInstance, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `SecurityGroups`, for [`Handle::set`].
-    pub const SECURITY_GROUPS: Prop<Vec<String>> = Prop::new("SecurityGroups");
+    pub const SECURITY_GROUPS: Prop<CfnInstance, Vec<String>> = Prop::new("SecurityGroups");
     /// Key of `SourceDestCheck`, for [`Handle::set`].
-    pub const SOURCE_DEST_CHECK: Prop<bool> = Prop::new("SourceDestCheck");
+    pub const SOURCE_DEST_CHECK: Prop<CfnInstance, bool> = Prop::new("SourceDestCheck");
     /// Key of `SsmAssociations`, for [`Handle::set`].
-    pub const SSM_ASSOCIATIONS: Prop<Vec<instance::SsmAssociation>> = Prop::new("SsmAssociations");
+    pub const SSM_ASSOCIATIONS: Prop<CfnInstance, Vec<instance::SsmAssociation>> = Prop::new("SsmAssociations");
     /// Key of `SubnetId`, for [`Handle::set`].
-    pub const SUBNET_ID: Prop<String> = Prop::new("SubnetId");
+    pub const SUBNET_ID: Prop<CfnInstance, String> = Prop::new("SubnetId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<instance::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnInstance, Vec<instance::Tag>> = Prop::new("Tags");
     /// Key of `Tenancy`, for [`Handle::set`].
-    pub const TENANCY: Prop<String> = Prop::new("Tenancy");
+    pub const TENANCY: Prop<CfnInstance, String> = Prop::new("Tenancy");
     /// Key of `UserData`, for [`Handle::set`].
-    pub const USER_DATA: Prop<String> = Prop::new("UserData");
+    pub const USER_DATA: Prop<CfnInstance, String> = Prop::new("UserData");
     /// Key of `Volumes`, for [`Handle::set`].
-    pub const VOLUMES: Prop<Vec<instance::Volume>> = Prop::new("Volumes");
+    pub const VOLUMES: Prop<CfnInstance, Vec<instance::Volume>> = Prop::new("Volumes");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInstanceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &instance::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInstanceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &instance::PROPS_SHAPE, props.into())?;
         Ok(CfnInstance { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInstance::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// This property is reserved for internal use. If you use it, the stack fails with this error: Bad property set: \[Testing this property\] (Service: AmazonEC2; Status Code: 400; Error Code: InvalidParameterCombination; Request ID: 0XXXXXX-49c7-4b40-8bcc-76885dcXXXXX).
@@ -10823,20 +11226,33 @@ impl CfnInstanceConnectEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::EC2::InstanceConnectEndpoint";
 
     /// Key of `ClientToken`, for [`Handle::set`].
-    pub const CLIENT_TOKEN: Prop<String> = Prop::new("ClientToken");
+    pub const CLIENT_TOKEN: Prop<CfnInstanceConnectEndpoint, String> = Prop::new("ClientToken");
     /// Key of `PreserveClientIp`, for [`Handle::set`].
-    pub const PRESERVE_CLIENT_IP: Prop<bool> = Prop::new("PreserveClientIp");
+    pub const PRESERVE_CLIENT_IP: Prop<CfnInstanceConnectEndpoint, bool> = Prop::new("PreserveClientIp");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnInstanceConnectEndpoint, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `SubnetId`, for [`Handle::set`].
-    pub const SUBNET_ID: Prop<String> = Prop::new("SubnetId");
+    pub const SUBNET_ID: Prop<CfnInstanceConnectEndpoint, String> = Prop::new("SubnetId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<instance_connect_endpoint::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnInstanceConnectEndpoint, Vec<instance_connect_endpoint::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInstanceConnectEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &instance_connect_endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInstanceConnectEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &instance_connect_endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnInstanceConnectEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInstanceConnectEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Availability Zone of the EC2 Instance Connect Endpoint
@@ -11120,18 +11536,31 @@ impl CfnInstanceEventWindow {
     pub const CFN_TYPE: &'static str = "AWS::EC2::InstanceEventWindow";
 
     /// Key of `CronExpression`, for [`Handle::set`].
-    pub const CRON_EXPRESSION: Prop<String> = Prop::new("CronExpression");
+    pub const CRON_EXPRESSION: Prop<CfnInstanceEventWindow, String> = Prop::new("CronExpression");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnInstanceEventWindow, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<instance_event_window::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnInstanceEventWindow, Vec<instance_event_window::Tag>> = Prop::new("Tags");
     /// Key of `TimeRanges`, for [`Handle::set`].
-    pub const TIME_RANGES: Prop<Vec<instance_event_window::TimeRange>> = Prop::new("TimeRanges");
+    pub const TIME_RANGES: Prop<CfnInstanceEventWindow, Vec<instance_event_window::TimeRange>> = Prop::new("TimeRanges");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInstanceEventWindowProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &instance_event_window::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInstanceEventWindowProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &instance_event_window::PROPS_SHAPE, props.into())?;
         Ok(CfnInstanceEventWindow { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInstanceEventWindow::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the event window.
@@ -11240,12 +11669,25 @@ impl CfnInternetGateway {
     pub const CFN_TYPE: &'static str = "AWS::EC2::InternetGateway";
 
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<internet_gateway::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnInternetGateway, Vec<internet_gateway::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInternetGatewayProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &internet_gateway::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInternetGatewayProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &internet_gateway::PROPS_SHAPE, props.into())?;
         Ok(CfnInternetGateway { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInternetGateway::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt InternetGatewayId`)
@@ -11318,14 +11760,27 @@ impl CfnIpPoolRouteTableAssociation {
     pub const CFN_TYPE: &'static str = "AWS::EC2::IpPoolRouteTableAssociation";
 
     /// Key of `PublicIpv4Pool`, for [`Handle::set`].
-    pub const PUBLIC_IPV4_POOL: Prop<String> = Prop::new("PublicIpv4Pool");
+    pub const PUBLIC_IPV4_POOL: Prop<CfnIpPoolRouteTableAssociation, String> = Prop::new("PublicIpv4Pool");
     /// Key of `RouteTableId`, for [`Handle::set`].
-    pub const ROUTE_TABLE_ID: Prop<String> = Prop::new("RouteTableId");
+    pub const ROUTE_TABLE_ID: Prop<CfnIpPoolRouteTableAssociation, String> = Prop::new("RouteTableId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIpPoolRouteTableAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ip_pool_route_table_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIpPoolRouteTableAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ip_pool_route_table_association::PROPS_SHAPE, props.into())?;
         Ok(CfnIpPoolRouteTableAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIpPoolRouteTableAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The route table association ID.
@@ -11436,14 +11891,27 @@ impl CfnIpamExternalResourceVerificationToken {
     pub const CFN_TYPE: &'static str = "AWS::EC2::IpamExternalResourceVerificationToken";
 
     /// Key of `IpamId`, for [`Handle::set`].
-    pub const IPAM_ID: Prop<String> = Prop::new("IpamId");
+    pub const IPAM_ID: Prop<CfnIpamExternalResourceVerificationToken, String> = Prop::new("IpamId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<ipam_external_resource_verification_token::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIpamExternalResourceVerificationToken, Vec<ipam_external_resource_verification_token::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIpamExternalResourceVerificationTokenProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ipam_external_resource_verification_token::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIpamExternalResourceVerificationTokenProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ipam_external_resource_verification_token::PROPS_SHAPE, props.into())?;
         Ok(CfnIpamExternalResourceVerificationToken { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIpamExternalResourceVerificationToken::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the IPAM that created the token.
@@ -11648,20 +12116,33 @@ impl CfnIpamInternetRegistryAssociation {
     pub const CFN_TYPE: &'static str = "AWS::EC2::IpamInternetRegistryAssociation";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnIpamInternetRegistryAssociation, String> = Prop::new("Description");
     /// Key of `IpamId`, for [`Handle::set`].
-    pub const IPAM_ID: Prop<String> = Prop::new("IpamId");
+    pub const IPAM_ID: Prop<CfnIpamInternetRegistryAssociation, String> = Prop::new("IpamId");
     /// Key of `OrganizationHandle`, for [`Handle::set`].
-    pub const ORGANIZATION_HANDLE: Prop<String> = Prop::new("OrganizationHandle");
+    pub const ORGANIZATION_HANDLE: Prop<CfnIpamInternetRegistryAssociation, String> = Prop::new("OrganizationHandle");
     /// Key of `Rir`, for [`Handle::set`].
-    pub const RIR: Prop<ipam_internet_registry_association::Rir> = Prop::new("Rir");
+    pub const RIR: Prop<CfnIpamInternetRegistryAssociation, ipam_internet_registry_association::Rir> = Prop::new("Rir");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<ipam_internet_registry_association::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIpamInternetRegistryAssociation, Vec<ipam_internet_registry_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIpamInternetRegistryAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ipam_internet_registry_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIpamInternetRegistryAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ipam_internet_registry_association::PROPS_SHAPE, props.into())?;
         Ok(CfnIpamInternetRegistryAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIpamInternetRegistryAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The XML content for the child request to be submitted to the internet registry to complete the BPKI setup.
@@ -11867,20 +12348,33 @@ impl CfnKeyPair {
     pub const CFN_TYPE: &'static str = "AWS::EC2::KeyPair";
 
     /// Key of `KeyFormat`, for [`Handle::set`].
-    pub const KEY_FORMAT: Prop<key_pair::KeyFormat> = Prop::new("KeyFormat");
+    pub const KEY_FORMAT: Prop<CfnKeyPair, key_pair::KeyFormat> = Prop::new("KeyFormat");
     /// Key of `KeyName`, for [`Handle::set`].
-    pub const KEY_NAME: Prop<String> = Prop::new("KeyName");
+    pub const KEY_NAME: Prop<CfnKeyPair, String> = Prop::new("KeyName");
     /// Key of `KeyType`, for [`Handle::set`].
-    pub const KEY_TYPE: Prop<key_pair::KeyType> = Prop::new("KeyType");
+    pub const KEY_TYPE: Prop<CfnKeyPair, key_pair::KeyType> = Prop::new("KeyType");
     /// Key of `PublicKeyMaterial`, for [`Handle::set`].
-    pub const PUBLIC_KEY_MATERIAL: Prop<String> = Prop::new("PublicKeyMaterial");
+    pub const PUBLIC_KEY_MATERIAL: Prop<CfnKeyPair, String> = Prop::new("PublicKeyMaterial");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<key_pair::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnKeyPair, Vec<key_pair::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnKeyPairProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &key_pair::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnKeyPairProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &key_pair::PROPS_SHAPE, props.into())?;
         Ok(CfnKeyPair { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnKeyPair::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt KeyFingerprint`)
@@ -14596,18 +15090,31 @@ impl CfnLaunchTemplate {
     pub const CFN_TYPE: &'static str = "AWS::EC2::LaunchTemplate";
 
     /// Key of `LaunchTemplateData`, for [`Handle::set`].
-    pub const LAUNCH_TEMPLATE_DATA: Prop<launch_template::LaunchTemplateData> = Prop::new("LaunchTemplateData");
+    pub const LAUNCH_TEMPLATE_DATA: Prop<CfnLaunchTemplate, launch_template::LaunchTemplateData> = Prop::new("LaunchTemplateData");
     /// Key of `LaunchTemplateName`, for [`Handle::set`].
-    pub const LAUNCH_TEMPLATE_NAME: Prop<String> = Prop::new("LaunchTemplateName");
+    pub const LAUNCH_TEMPLATE_NAME: Prop<CfnLaunchTemplate, String> = Prop::new("LaunchTemplateName");
     /// Key of `TagSpecifications`, for [`Handle::set`].
-    pub const TAG_SPECIFICATIONS: Prop<Vec<launch_template::LaunchTemplateTagSpecification>> = Prop::new("TagSpecifications");
+    pub const TAG_SPECIFICATIONS: Prop<CfnLaunchTemplate, Vec<launch_template::LaunchTemplateTagSpecification>> = Prop::new("TagSpecifications");
     /// Key of `VersionDescription`, for [`Handle::set`].
-    pub const VERSION_DESCRIPTION: Prop<String> = Prop::new("VersionDescription");
+    pub const VERSION_DESCRIPTION: Prop<CfnLaunchTemplate, String> = Prop::new("VersionDescription");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLaunchTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &launch_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLaunchTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &launch_template::PROPS_SHAPE, props.into())?;
         Ok(CfnLaunchTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLaunchTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt DefaultVersionNumber`)
@@ -14688,18 +15195,31 @@ impl CfnLocalGatewayRoute {
     pub const CFN_TYPE: &'static str = "AWS::EC2::LocalGatewayRoute";
 
     /// Key of `DestinationCidrBlock`, for [`Handle::set`].
-    pub const DESTINATION_CIDR_BLOCK: Prop<String> = Prop::new("DestinationCidrBlock");
+    pub const DESTINATION_CIDR_BLOCK: Prop<CfnLocalGatewayRoute, String> = Prop::new("DestinationCidrBlock");
     /// Key of `LocalGatewayRouteTableId`, for [`Handle::set`].
-    pub const LOCAL_GATEWAY_ROUTE_TABLE_ID: Prop<String> = Prop::new("LocalGatewayRouteTableId");
+    pub const LOCAL_GATEWAY_ROUTE_TABLE_ID: Prop<CfnLocalGatewayRoute, String> = Prop::new("LocalGatewayRouteTableId");
     /// Key of `LocalGatewayVirtualInterfaceGroupId`, for [`Handle::set`].
-    pub const LOCAL_GATEWAY_VIRTUAL_INTERFACE_GROUP_ID: Prop<String> = Prop::new("LocalGatewayVirtualInterfaceGroupId");
+    pub const LOCAL_GATEWAY_VIRTUAL_INTERFACE_GROUP_ID: Prop<CfnLocalGatewayRoute, String> = Prop::new("LocalGatewayVirtualInterfaceGroupId");
     /// Key of `NetworkInterfaceId`, for [`Handle::set`].
-    pub const NETWORK_INTERFACE_ID: Prop<String> = Prop::new("NetworkInterfaceId");
+    pub const NETWORK_INTERFACE_ID: Prop<CfnLocalGatewayRoute, String> = Prop::new("NetworkInterfaceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLocalGatewayRouteProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &local_gateway_route::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLocalGatewayRouteProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &local_gateway_route::PROPS_SHAPE, props.into())?;
         Ok(CfnLocalGatewayRoute { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLocalGatewayRoute::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The state of the route.
@@ -14834,16 +15354,29 @@ impl CfnLocalGatewayRouteTable {
     pub const CFN_TYPE: &'static str = "AWS::EC2::LocalGatewayRouteTable";
 
     /// Key of `LocalGatewayId`, for [`Handle::set`].
-    pub const LOCAL_GATEWAY_ID: Prop<String> = Prop::new("LocalGatewayId");
+    pub const LOCAL_GATEWAY_ID: Prop<CfnLocalGatewayRouteTable, String> = Prop::new("LocalGatewayId");
     /// Key of `Mode`, for [`Handle::set`].
-    pub const MODE: Prop<local_gateway_route_table::Mode> = Prop::new("Mode");
+    pub const MODE: Prop<CfnLocalGatewayRouteTable, local_gateway_route_table::Mode> = Prop::new("Mode");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<local_gateway_route_table::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLocalGatewayRouteTable, Vec<local_gateway_route_table::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLocalGatewayRouteTableProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &local_gateway_route_table::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLocalGatewayRouteTableProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &local_gateway_route_table::PROPS_SHAPE, props.into())?;
         Ok(CfnLocalGatewayRouteTable { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLocalGatewayRouteTable::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the local gateway route table.
@@ -14971,16 +15504,29 @@ impl CfnLocalGatewayRouteTableVPCAssociation {
     pub const CFN_TYPE: &'static str = "AWS::EC2::LocalGatewayRouteTableVPCAssociation";
 
     /// Key of `LocalGatewayRouteTableId`, for [`Handle::set`].
-    pub const LOCAL_GATEWAY_ROUTE_TABLE_ID: Prop<String> = Prop::new("LocalGatewayRouteTableId");
+    pub const LOCAL_GATEWAY_ROUTE_TABLE_ID: Prop<CfnLocalGatewayRouteTableVPCAssociation, String> = Prop::new("LocalGatewayRouteTableId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<local_gateway_route_table_vpc_association::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLocalGatewayRouteTableVPCAssociation, Vec<local_gateway_route_table_vpc_association::Tag>> = Prop::new("Tags");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnLocalGatewayRouteTableVPCAssociation, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLocalGatewayRouteTableVPCAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &local_gateway_route_table_vpc_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLocalGatewayRouteTableVPCAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &local_gateway_route_table_vpc_association::PROPS_SHAPE, props.into())?;
         Ok(CfnLocalGatewayRouteTableVPCAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLocalGatewayRouteTableVPCAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the local gateway.
@@ -15096,16 +15642,29 @@ impl CfnLocalGatewayRouteTableVirtualInterfaceGroupAssociation {
     pub const CFN_TYPE: &'static str = "AWS::EC2::LocalGatewayRouteTableVirtualInterfaceGroupAssociation";
 
     /// Key of `LocalGatewayRouteTableId`, for [`Handle::set`].
-    pub const LOCAL_GATEWAY_ROUTE_TABLE_ID: Prop<String> = Prop::new("LocalGatewayRouteTableId");
+    pub const LOCAL_GATEWAY_ROUTE_TABLE_ID: Prop<CfnLocalGatewayRouteTableVirtualInterfaceGroupAssociation, String> = Prop::new("LocalGatewayRouteTableId");
     /// Key of `LocalGatewayVirtualInterfaceGroupId`, for [`Handle::set`].
-    pub const LOCAL_GATEWAY_VIRTUAL_INTERFACE_GROUP_ID: Prop<String> = Prop::new("LocalGatewayVirtualInterfaceGroupId");
+    pub const LOCAL_GATEWAY_VIRTUAL_INTERFACE_GROUP_ID: Prop<CfnLocalGatewayRouteTableVirtualInterfaceGroupAssociation, String> = Prop::new("LocalGatewayVirtualInterfaceGroupId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<local_gateway_route_table_virtual_interface_group_association::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLocalGatewayRouteTableVirtualInterfaceGroupAssociation, Vec<local_gateway_route_table_virtual_interface_group_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLocalGatewayRouteTableVirtualInterfaceGroupAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &local_gateway_route_table_virtual_interface_group_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLocalGatewayRouteTableVirtualInterfaceGroupAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &local_gateway_route_table_virtual_interface_group_association::PROPS_SHAPE, props.into())?;
         Ok(CfnLocalGatewayRouteTableVirtualInterfaceGroupAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLocalGatewayRouteTableVirtualInterfaceGroupAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the local gateway.
@@ -15260,26 +15819,39 @@ impl CfnLocalGatewayVirtualInterface {
     pub const CFN_TYPE: &'static str = "AWS::EC2::LocalGatewayVirtualInterface";
 
     /// Key of `LocalAddress`, for [`Handle::set`].
-    pub const LOCAL_ADDRESS: Prop<String> = Prop::new("LocalAddress");
+    pub const LOCAL_ADDRESS: Prop<CfnLocalGatewayVirtualInterface, String> = Prop::new("LocalAddress");
     /// Key of `LocalGatewayVirtualInterfaceGroupId`, for [`Handle::set`].
-    pub const LOCAL_GATEWAY_VIRTUAL_INTERFACE_GROUP_ID: Prop<String> = Prop::new("LocalGatewayVirtualInterfaceGroupId");
+    pub const LOCAL_GATEWAY_VIRTUAL_INTERFACE_GROUP_ID: Prop<CfnLocalGatewayVirtualInterface, String> = Prop::new("LocalGatewayVirtualInterfaceGroupId");
     /// Key of `OutpostLagId`, for [`Handle::set`].
-    pub const OUTPOST_LAG_ID: Prop<String> = Prop::new("OutpostLagId");
+    pub const OUTPOST_LAG_ID: Prop<CfnLocalGatewayVirtualInterface, String> = Prop::new("OutpostLagId");
     /// Key of `PeerAddress`, for [`Handle::set`].
-    pub const PEER_ADDRESS: Prop<String> = Prop::new("PeerAddress");
+    pub const PEER_ADDRESS: Prop<CfnLocalGatewayVirtualInterface, String> = Prop::new("PeerAddress");
     /// Key of `PeerBgpAsn`, for [`Handle::set`].
-    pub const PEER_BGP_ASN: Prop<i64> = Prop::new("PeerBgpAsn");
+    pub const PEER_BGP_ASN: Prop<CfnLocalGatewayVirtualInterface, i64> = Prop::new("PeerBgpAsn");
     /// Key of `PeerBgpAsnExtended`, for [`Handle::set`].
-    pub const PEER_BGP_ASN_EXTENDED: Prop<i64> = Prop::new("PeerBgpAsnExtended");
+    pub const PEER_BGP_ASN_EXTENDED: Prop<CfnLocalGatewayVirtualInterface, i64> = Prop::new("PeerBgpAsnExtended");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<local_gateway_virtual_interface::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLocalGatewayVirtualInterface, Vec<local_gateway_virtual_interface::Tag>> = Prop::new("Tags");
     /// Key of `Vlan`, for [`Handle::set`].
-    pub const VLAN: Prop<i64> = Prop::new("Vlan");
+    pub const VLAN: Prop<CfnLocalGatewayVirtualInterface, i64> = Prop::new("Vlan");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLocalGatewayVirtualInterfaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &local_gateway_virtual_interface::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLocalGatewayVirtualInterfaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &local_gateway_virtual_interface::PROPS_SHAPE, props.into())?;
         Ok(CfnLocalGatewayVirtualInterface { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLocalGatewayVirtualInterface::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The current state of the local gateway virtual interface
@@ -15414,18 +15986,31 @@ impl CfnLocalGatewayVirtualInterfaceGroup {
     pub const CFN_TYPE: &'static str = "AWS::EC2::LocalGatewayVirtualInterfaceGroup";
 
     /// Key of `LocalBgpAsn`, for [`Handle::set`].
-    pub const LOCAL_BGP_ASN: Prop<i64> = Prop::new("LocalBgpAsn");
+    pub const LOCAL_BGP_ASN: Prop<CfnLocalGatewayVirtualInterfaceGroup, i64> = Prop::new("LocalBgpAsn");
     /// Key of `LocalBgpAsnExtended`, for [`Handle::set`].
-    pub const LOCAL_BGP_ASN_EXTENDED: Prop<i64> = Prop::new("LocalBgpAsnExtended");
+    pub const LOCAL_BGP_ASN_EXTENDED: Prop<CfnLocalGatewayVirtualInterfaceGroup, i64> = Prop::new("LocalBgpAsnExtended");
     /// Key of `LocalGatewayId`, for [`Handle::set`].
-    pub const LOCAL_GATEWAY_ID: Prop<String> = Prop::new("LocalGatewayId");
+    pub const LOCAL_GATEWAY_ID: Prop<CfnLocalGatewayVirtualInterfaceGroup, String> = Prop::new("LocalGatewayId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<local_gateway_virtual_interface_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLocalGatewayVirtualInterfaceGroup, Vec<local_gateway_virtual_interface_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLocalGatewayVirtualInterfaceGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &local_gateway_virtual_interface_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLocalGatewayVirtualInterfaceGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &local_gateway_virtual_interface_group::PROPS_SHAPE, props.into())?;
         Ok(CfnLocalGatewayVirtualInterfaceGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLocalGatewayVirtualInterfaceGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The current state of the local gateway virtual interface group
@@ -15682,34 +16267,47 @@ impl CfnNatGateway {
     pub const CFN_TYPE: &'static str = "AWS::EC2::NatGateway";
 
     /// Key of `AllocationId`, for [`Handle::set`].
-    pub const ALLOCATION_ID: Prop<String> = Prop::new("AllocationId");
+    pub const ALLOCATION_ID: Prop<CfnNatGateway, String> = Prop::new("AllocationId");
     /// Key of `AvailabilityMode`, for [`Handle::set`].
-    pub const AVAILABILITY_MODE: Prop<nat_gateway::AvailabilityMode> = Prop::new("AvailabilityMode");
+    pub const AVAILABILITY_MODE: Prop<CfnNatGateway, nat_gateway::AvailabilityMode> = Prop::new("AvailabilityMode");
     /// Key of `AvailabilityZoneAddresses`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE_ADDRESSES: Prop<Vec<nat_gateway::AvailabilityZoneAddress>> = Prop::new("AvailabilityZoneAddresses");
+    pub const AVAILABILITY_ZONE_ADDRESSES: Prop<CfnNatGateway, Vec<nat_gateway::AvailabilityZoneAddress>> = Prop::new("AvailabilityZoneAddresses");
     /// Key of `ConnectivityType`, for [`Handle::set`].
-    pub const CONNECTIVITY_TYPE: Prop<nat_gateway::ConnectivityType> = Prop::new("ConnectivityType");
+    pub const CONNECTIVITY_TYPE: Prop<CfnNatGateway, nat_gateway::ConnectivityType> = Prop::new("ConnectivityType");
     /// Key of `MaxDrainDurationSeconds`, for [`Handle::set`].
-    pub const MAX_DRAIN_DURATION_SECONDS: Prop<i64> = Prop::new("MaxDrainDurationSeconds");
+    pub const MAX_DRAIN_DURATION_SECONDS: Prop<CfnNatGateway, i64> = Prop::new("MaxDrainDurationSeconds");
     /// Key of `PrivateIpAddress`, for [`Handle::set`].
-    pub const PRIVATE_IP_ADDRESS: Prop<String> = Prop::new("PrivateIpAddress");
+    pub const PRIVATE_IP_ADDRESS: Prop<CfnNatGateway, String> = Prop::new("PrivateIpAddress");
     /// Key of `SecondaryAllocationIds`, for [`Handle::set`].
-    pub const SECONDARY_ALLOCATION_IDS: Prop<Vec<String>> = Prop::new("SecondaryAllocationIds");
+    pub const SECONDARY_ALLOCATION_IDS: Prop<CfnNatGateway, Vec<String>> = Prop::new("SecondaryAllocationIds");
     /// Key of `SecondaryPrivateIpAddressCount`, for [`Handle::set`].
-    pub const SECONDARY_PRIVATE_IP_ADDRESS_COUNT: Prop<i64> = Prop::new("SecondaryPrivateIpAddressCount");
+    pub const SECONDARY_PRIVATE_IP_ADDRESS_COUNT: Prop<CfnNatGateway, i64> = Prop::new("SecondaryPrivateIpAddressCount");
     /// Key of `SecondaryPrivateIpAddresses`, for [`Handle::set`].
-    pub const SECONDARY_PRIVATE_IP_ADDRESSES: Prop<Vec<String>> = Prop::new("SecondaryPrivateIpAddresses");
+    pub const SECONDARY_PRIVATE_IP_ADDRESSES: Prop<CfnNatGateway, Vec<String>> = Prop::new("SecondaryPrivateIpAddresses");
     /// Key of `SubnetId`, for [`Handle::set`].
-    pub const SUBNET_ID: Prop<String> = Prop::new("SubnetId");
+    pub const SUBNET_ID: Prop<CfnNatGateway, String> = Prop::new("SubnetId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<nat_gateway::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnNatGateway, Vec<nat_gateway::Tag>> = Prop::new("Tags");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnNatGateway, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNatGatewayProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &nat_gateway::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNatGatewayProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &nat_gateway::PROPS_SHAPE, props.into())?;
         Ok(CfnNatGateway { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNatGateway::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AutoProvisionZones`)
@@ -15839,14 +16437,27 @@ impl CfnNetworkAcl {
     pub const CFN_TYPE: &'static str = "AWS::EC2::NetworkAcl";
 
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<network_acl::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnNetworkAcl, Vec<network_acl::Tag>> = Prop::new("Tags");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnNetworkAcl, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNetworkAclProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &network_acl::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNetworkAclProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &network_acl::PROPS_SHAPE, props.into())?;
         Ok(CfnNetworkAcl { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNetworkAcl::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -16004,28 +16615,41 @@ impl CfnNetworkAclEntry {
     pub const CFN_TYPE: &'static str = "AWS::EC2::NetworkAclEntry";
 
     /// Key of `CidrBlock`, for [`Handle::set`].
-    pub const CIDR_BLOCK: Prop<String> = Prop::new("CidrBlock");
+    pub const CIDR_BLOCK: Prop<CfnNetworkAclEntry, String> = Prop::new("CidrBlock");
     /// Key of `Egress`, for [`Handle::set`].
-    pub const EGRESS: Prop<bool> = Prop::new("Egress");
+    pub const EGRESS: Prop<CfnNetworkAclEntry, bool> = Prop::new("Egress");
     /// Key of `Icmp`, for [`Handle::set`].
-    pub const ICMP: Prop<network_acl_entry::Icmp> = Prop::new("Icmp");
+    pub const ICMP: Prop<CfnNetworkAclEntry, network_acl_entry::Icmp> = Prop::new("Icmp");
     /// Key of `Ipv6CidrBlock`, for [`Handle::set`].
-    pub const IPV6_CIDR_BLOCK: Prop<String> = Prop::new("Ipv6CidrBlock");
+    pub const IPV6_CIDR_BLOCK: Prop<CfnNetworkAclEntry, String> = Prop::new("Ipv6CidrBlock");
     /// Key of `NetworkAclId`, for [`Handle::set`].
-    pub const NETWORK_ACL_ID: Prop<String> = Prop::new("NetworkAclId");
+    pub const NETWORK_ACL_ID: Prop<CfnNetworkAclEntry, String> = Prop::new("NetworkAclId");
     /// Key of `PortRange`, for [`Handle::set`].
-    pub const PORT_RANGE: Prop<network_acl_entry::PortRange> = Prop::new("PortRange");
+    pub const PORT_RANGE: Prop<CfnNetworkAclEntry, network_acl_entry::PortRange> = Prop::new("PortRange");
     /// Key of `Protocol`, for [`Handle::set`].
-    pub const PROTOCOL: Prop<i64> = Prop::new("Protocol");
+    pub const PROTOCOL: Prop<CfnNetworkAclEntry, i64> = Prop::new("Protocol");
     /// Key of `RuleAction`, for [`Handle::set`].
-    pub const RULE_ACTION: Prop<String> = Prop::new("RuleAction");
+    pub const RULE_ACTION: Prop<CfnNetworkAclEntry, String> = Prop::new("RuleAction");
     /// Key of `RuleNumber`, for [`Handle::set`].
-    pub const RULE_NUMBER: Prop<i64> = Prop::new("RuleNumber");
+    pub const RULE_NUMBER: Prop<CfnNetworkAclEntry, i64> = Prop::new("RuleNumber");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNetworkAclEntryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &network_acl_entry::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNetworkAclEntryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &network_acl_entry::PROPS_SHAPE, props.into())?;
         Ok(CfnNetworkAclEntry { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNetworkAclEntry::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -16289,16 +16913,29 @@ impl CfnNetworkInsightsAccessScope {
     pub const CFN_TYPE: &'static str = "AWS::EC2::NetworkInsightsAccessScope";
 
     /// Key of `ExcludePaths`, for [`Handle::set`].
-    pub const EXCLUDE_PATHS: Prop<Vec<network_insights_access_scope::AccessScopePathRequest>> = Prop::new("ExcludePaths");
+    pub const EXCLUDE_PATHS: Prop<CfnNetworkInsightsAccessScope, Vec<network_insights_access_scope::AccessScopePathRequest>> = Prop::new("ExcludePaths");
     /// Key of `MatchPaths`, for [`Handle::set`].
-    pub const MATCH_PATHS: Prop<Vec<network_insights_access_scope::AccessScopePathRequest>> = Prop::new("MatchPaths");
+    pub const MATCH_PATHS: Prop<CfnNetworkInsightsAccessScope, Vec<network_insights_access_scope::AccessScopePathRequest>> = Prop::new("MatchPaths");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<network_insights_access_scope::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnNetworkInsightsAccessScope, Vec<network_insights_access_scope::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNetworkInsightsAccessScopeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &network_insights_access_scope::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNetworkInsightsAccessScopeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &network_insights_access_scope::PROPS_SHAPE, props.into())?;
         Ok(CfnNetworkInsightsAccessScope { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNetworkInsightsAccessScope::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedDate`)
@@ -16419,14 +17056,27 @@ impl CfnNetworkInsightsAccessScopeAnalysis {
     pub const CFN_TYPE: &'static str = "AWS::EC2::NetworkInsightsAccessScopeAnalysis";
 
     /// Key of `NetworkInsightsAccessScopeId`, for [`Handle::set`].
-    pub const NETWORK_INSIGHTS_ACCESS_SCOPE_ID: Prop<String> = Prop::new("NetworkInsightsAccessScopeId");
+    pub const NETWORK_INSIGHTS_ACCESS_SCOPE_ID: Prop<CfnNetworkInsightsAccessScopeAnalysis, String> = Prop::new("NetworkInsightsAccessScopeId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<network_insights_access_scope_analysis::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnNetworkInsightsAccessScopeAnalysis, Vec<network_insights_access_scope_analysis::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNetworkInsightsAccessScopeAnalysisProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &network_insights_access_scope_analysis::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNetworkInsightsAccessScopeAnalysisProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &network_insights_access_scope_analysis::PROPS_SHAPE, props.into())?;
         Ok(CfnNetworkInsightsAccessScopeAnalysis { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNetworkInsightsAccessScopeAnalysis::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AnalyzedEniCount`)
@@ -16579,20 +17229,33 @@ impl CfnNetworkInsightsAnalysis {
     pub const CFN_TYPE: &'static str = "AWS::EC2::NetworkInsightsAnalysis";
 
     /// Key of `AdditionalAccounts`, for [`Handle::set`].
-    pub const ADDITIONAL_ACCOUNTS: Prop<Vec<String>> = Prop::new("AdditionalAccounts");
+    pub const ADDITIONAL_ACCOUNTS: Prop<CfnNetworkInsightsAnalysis, Vec<String>> = Prop::new("AdditionalAccounts");
     /// Key of `FilterInArns`, for [`Handle::set`].
-    pub const FILTER_IN_ARNS: Prop<Vec<String>> = Prop::new("FilterInArns");
+    pub const FILTER_IN_ARNS: Prop<CfnNetworkInsightsAnalysis, Vec<String>> = Prop::new("FilterInArns");
     /// Key of `FilterOutArns`, for [`Handle::set`].
-    pub const FILTER_OUT_ARNS: Prop<Vec<String>> = Prop::new("FilterOutArns");
+    pub const FILTER_OUT_ARNS: Prop<CfnNetworkInsightsAnalysis, Vec<String>> = Prop::new("FilterOutArns");
     /// Key of `NetworkInsightsPathId`, for [`Handle::set`].
-    pub const NETWORK_INSIGHTS_PATH_ID: Prop<String> = Prop::new("NetworkInsightsPathId");
+    pub const NETWORK_INSIGHTS_PATH_ID: Prop<CfnNetworkInsightsAnalysis, String> = Prop::new("NetworkInsightsPathId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<network_insights_analysis::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnNetworkInsightsAnalysis, Vec<network_insights_analysis::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNetworkInsightsAnalysisProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &network_insights_analysis::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNetworkInsightsAnalysisProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &network_insights_analysis::PROPS_SHAPE, props.into())?;
         Ok(CfnNetworkInsightsAnalysis { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNetworkInsightsAnalysis::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AlternatePathHints`)
@@ -16857,28 +17520,41 @@ impl CfnNetworkInsightsPath {
     pub const CFN_TYPE: &'static str = "AWS::EC2::NetworkInsightsPath";
 
     /// Key of `Destination`, for [`Handle::set`].
-    pub const DESTINATION: Prop<String> = Prop::new("Destination");
+    pub const DESTINATION: Prop<CfnNetworkInsightsPath, String> = Prop::new("Destination");
     /// Key of `DestinationIp`, for [`Handle::set`].
-    pub const DESTINATION_IP: Prop<String> = Prop::new("DestinationIp");
+    pub const DESTINATION_IP: Prop<CfnNetworkInsightsPath, String> = Prop::new("DestinationIp");
     /// Key of `DestinationPort`, for [`Handle::set`].
-    pub const DESTINATION_PORT: Prop<i64> = Prop::new("DestinationPort");
+    pub const DESTINATION_PORT: Prop<CfnNetworkInsightsPath, i64> = Prop::new("DestinationPort");
     /// Key of `FilterAtDestination`, for [`Handle::set`].
-    pub const FILTER_AT_DESTINATION: Prop<network_insights_path::PathFilter> = Prop::new("FilterAtDestination");
+    pub const FILTER_AT_DESTINATION: Prop<CfnNetworkInsightsPath, network_insights_path::PathFilter> = Prop::new("FilterAtDestination");
     /// Key of `FilterAtSource`, for [`Handle::set`].
-    pub const FILTER_AT_SOURCE: Prop<network_insights_path::PathFilter> = Prop::new("FilterAtSource");
+    pub const FILTER_AT_SOURCE: Prop<CfnNetworkInsightsPath, network_insights_path::PathFilter> = Prop::new("FilterAtSource");
     /// Key of `Protocol`, for [`Handle::set`].
-    pub const PROTOCOL: Prop<network_insights_path::Protocol> = Prop::new("Protocol");
+    pub const PROTOCOL: Prop<CfnNetworkInsightsPath, network_insights_path::Protocol> = Prop::new("Protocol");
     /// Key of `Source`, for [`Handle::set`].
-    pub const SOURCE: Prop<String> = Prop::new("Source");
+    pub const SOURCE: Prop<CfnNetworkInsightsPath, String> = Prop::new("Source");
     /// Key of `SourceIp`, for [`Handle::set`].
-    pub const SOURCE_IP: Prop<String> = Prop::new("SourceIp");
+    pub const SOURCE_IP: Prop<CfnNetworkInsightsPath, String> = Prop::new("SourceIp");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<network_insights_path::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnNetworkInsightsPath, Vec<network_insights_path::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNetworkInsightsPathProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &network_insights_path::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNetworkInsightsPathProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &network_insights_path::PROPS_SHAPE, props.into())?;
         Ok(CfnNetworkInsightsPath { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNetworkInsightsPath::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedDate`)
@@ -17269,46 +17945,59 @@ impl CfnNetworkInterface {
     pub const CFN_TYPE: &'static str = "AWS::EC2::NetworkInterface";
 
     /// Key of `ConnectionTrackingSpecification`, for [`Handle::set`].
-    pub const CONNECTION_TRACKING_SPECIFICATION: Prop<network_interface::ConnectionTrackingSpecification> = Prop::new("ConnectionTrackingSpecification");
+    pub const CONNECTION_TRACKING_SPECIFICATION: Prop<CfnNetworkInterface, network_interface::ConnectionTrackingSpecification> = Prop::new("ConnectionTrackingSpecification");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnNetworkInterface, String> = Prop::new("Description");
     /// Key of `EnablePrimaryIpv6`, for [`Handle::set`].
-    pub const ENABLE_PRIMARY_IPV6: Prop<bool> = Prop::new("EnablePrimaryIpv6");
+    pub const ENABLE_PRIMARY_IPV6: Prop<CfnNetworkInterface, bool> = Prop::new("EnablePrimaryIpv6");
     /// Key of `GroupSet`, for [`Handle::set`].
-    pub const GROUP_SET: Prop<Vec<String>> = Prop::new("GroupSet");
+    pub const GROUP_SET: Prop<CfnNetworkInterface, Vec<String>> = Prop::new("GroupSet");
     /// Key of `InterfaceType`, for [`Handle::set`].
-    pub const INTERFACE_TYPE: Prop<String> = Prop::new("InterfaceType");
+    pub const INTERFACE_TYPE: Prop<CfnNetworkInterface, String> = Prop::new("InterfaceType");
     /// Key of `Ipv4PrefixCount`, for [`Handle::set`].
-    pub const IPV4_PREFIX_COUNT: Prop<i64> = Prop::new("Ipv4PrefixCount");
+    pub const IPV4_PREFIX_COUNT: Prop<CfnNetworkInterface, i64> = Prop::new("Ipv4PrefixCount");
     /// Key of `Ipv4Prefixes`, for [`Handle::set`].
-    pub const IPV4_PREFIXES: Prop<Vec<network_interface::Ipv4PrefixSpecification>> = Prop::new("Ipv4Prefixes");
+    pub const IPV4_PREFIXES: Prop<CfnNetworkInterface, Vec<network_interface::Ipv4PrefixSpecification>> = Prop::new("Ipv4Prefixes");
     /// Key of `Ipv6AddressCount`, for [`Handle::set`].
-    pub const IPV6_ADDRESS_COUNT: Prop<i64> = Prop::new("Ipv6AddressCount");
+    pub const IPV6_ADDRESS_COUNT: Prop<CfnNetworkInterface, i64> = Prop::new("Ipv6AddressCount");
     /// Key of `Ipv6Addresses`, for [`Handle::set`].
-    pub const IPV6_ADDRESSES: Prop<Vec<network_interface::InstanceIpv6Address>> = Prop::new("Ipv6Addresses");
+    pub const IPV6_ADDRESSES: Prop<CfnNetworkInterface, Vec<network_interface::InstanceIpv6Address>> = Prop::new("Ipv6Addresses");
     /// Key of `Ipv6PrefixCount`, for [`Handle::set`].
-    pub const IPV6_PREFIX_COUNT: Prop<i64> = Prop::new("Ipv6PrefixCount");
+    pub const IPV6_PREFIX_COUNT: Prop<CfnNetworkInterface, i64> = Prop::new("Ipv6PrefixCount");
     /// Key of `Ipv6Prefixes`, for [`Handle::set`].
-    pub const IPV6_PREFIXES: Prop<Vec<network_interface::Ipv6PrefixSpecification>> = Prop::new("Ipv6Prefixes");
+    pub const IPV6_PREFIXES: Prop<CfnNetworkInterface, Vec<network_interface::Ipv6PrefixSpecification>> = Prop::new("Ipv6Prefixes");
     /// Key of `PrivateIpAddress`, for [`Handle::set`].
-    pub const PRIVATE_IP_ADDRESS: Prop<String> = Prop::new("PrivateIpAddress");
+    pub const PRIVATE_IP_ADDRESS: Prop<CfnNetworkInterface, String> = Prop::new("PrivateIpAddress");
     /// Key of `PrivateIpAddresses`, for [`Handle::set`].
-    pub const PRIVATE_IP_ADDRESSES: Prop<Vec<network_interface::PrivateIpAddressSpecification>> = Prop::new("PrivateIpAddresses");
+    pub const PRIVATE_IP_ADDRESSES: Prop<CfnNetworkInterface, Vec<network_interface::PrivateIpAddressSpecification>> = Prop::new("PrivateIpAddresses");
     /// Key of `PublicIpDnsHostnameTypeSpecification`, for [`Handle::set`].
-    pub const PUBLIC_IP_DNS_HOSTNAME_TYPE_SPECIFICATION: Prop<network_interface::PublicIpDnsHostnameTypeSpecification> = Prop::new("PublicIpDnsHostnameTypeSpecification");
+    pub const PUBLIC_IP_DNS_HOSTNAME_TYPE_SPECIFICATION: Prop<CfnNetworkInterface, network_interface::PublicIpDnsHostnameTypeSpecification> = Prop::new("PublicIpDnsHostnameTypeSpecification");
     /// Key of `SecondaryPrivateIpAddressCount`, for [`Handle::set`].
-    pub const SECONDARY_PRIVATE_IP_ADDRESS_COUNT: Prop<i64> = Prop::new("SecondaryPrivateIpAddressCount");
+    pub const SECONDARY_PRIVATE_IP_ADDRESS_COUNT: Prop<CfnNetworkInterface, i64> = Prop::new("SecondaryPrivateIpAddressCount");
     /// Key of `SourceDestCheck`, for [`Handle::set`].
-    pub const SOURCE_DEST_CHECK: Prop<bool> = Prop::new("SourceDestCheck");
+    pub const SOURCE_DEST_CHECK: Prop<CfnNetworkInterface, bool> = Prop::new("SourceDestCheck");
     /// Key of `SubnetId`, for [`Handle::set`].
-    pub const SUBNET_ID: Prop<String> = Prop::new("SubnetId");
+    pub const SUBNET_ID: Prop<CfnNetworkInterface, String> = Prop::new("SubnetId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<network_interface::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnNetworkInterface, Vec<network_interface::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNetworkInterfaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &network_interface::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNetworkInterfaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &network_interface::PROPS_SHAPE, props.into())?;
         Ok(CfnNetworkInterface { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNetworkInterface::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Network interface id.
@@ -17480,22 +18169,35 @@ impl CfnNetworkInterfaceAttachment {
     pub const CFN_TYPE: &'static str = "AWS::EC2::NetworkInterfaceAttachment";
 
     /// Key of `DeleteOnTermination`, for [`Handle::set`].
-    pub const DELETE_ON_TERMINATION: Prop<bool> = Prop::new("DeleteOnTermination");
+    pub const DELETE_ON_TERMINATION: Prop<CfnNetworkInterfaceAttachment, bool> = Prop::new("DeleteOnTermination");
     /// Key of `DeviceIndex`, for [`Handle::set`].
-    pub const DEVICE_INDEX: Prop<String> = Prop::new("DeviceIndex");
+    pub const DEVICE_INDEX: Prop<CfnNetworkInterfaceAttachment, String> = Prop::new("DeviceIndex");
     /// Key of `EnaQueueCount`, for [`Handle::set`].
-    pub const ENA_QUEUE_COUNT: Prop<i64> = Prop::new("EnaQueueCount");
+    pub const ENA_QUEUE_COUNT: Prop<CfnNetworkInterfaceAttachment, i64> = Prop::new("EnaQueueCount");
     /// Key of `EnaSrdSpecification`, for [`Handle::set`].
-    pub const ENA_SRD_SPECIFICATION: Prop<network_interface_attachment::EnaSrdSpecification> = Prop::new("EnaSrdSpecification");
+    pub const ENA_SRD_SPECIFICATION: Prop<CfnNetworkInterfaceAttachment, network_interface_attachment::EnaSrdSpecification> = Prop::new("EnaSrdSpecification");
     /// Key of `InstanceId`, for [`Handle::set`].
-    pub const INSTANCE_ID: Prop<String> = Prop::new("InstanceId");
+    pub const INSTANCE_ID: Prop<CfnNetworkInterfaceAttachment, String> = Prop::new("InstanceId");
     /// Key of `NetworkInterfaceId`, for [`Handle::set`].
-    pub const NETWORK_INTERFACE_ID: Prop<String> = Prop::new("NetworkInterfaceId");
+    pub const NETWORK_INTERFACE_ID: Prop<CfnNetworkInterfaceAttachment, String> = Prop::new("NetworkInterfaceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNetworkInterfaceAttachmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &network_interface_attachment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNetworkInterfaceAttachmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &network_interface_attachment::PROPS_SHAPE, props.into())?;
         Ok(CfnNetworkInterfaceAttachment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNetworkInterfaceAttachment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AttachmentId`)
@@ -17570,16 +18272,29 @@ impl CfnNetworkInterfacePermission {
     pub const CFN_TYPE: &'static str = "AWS::EC2::NetworkInterfacePermission";
 
     /// Key of `AwsAccountId`, for [`Handle::set`].
-    pub const AWS_ACCOUNT_ID: Prop<String> = Prop::new("AwsAccountId");
+    pub const AWS_ACCOUNT_ID: Prop<CfnNetworkInterfacePermission, String> = Prop::new("AwsAccountId");
     /// Key of `NetworkInterfaceId`, for [`Handle::set`].
-    pub const NETWORK_INTERFACE_ID: Prop<String> = Prop::new("NetworkInterfaceId");
+    pub const NETWORK_INTERFACE_ID: Prop<CfnNetworkInterfacePermission, String> = Prop::new("NetworkInterfaceId");
     /// Key of `Permission`, for [`Handle::set`].
-    pub const PERMISSION: Prop<String> = Prop::new("Permission");
+    pub const PERMISSION: Prop<CfnNetworkInterfacePermission, String> = Prop::new("Permission");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNetworkInterfacePermissionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &network_interface_permission::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNetworkInterfacePermissionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &network_interface_permission::PROPS_SHAPE, props.into())?;
         Ok(CfnNetworkInterfacePermission { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNetworkInterfacePermission::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -17662,18 +18377,31 @@ impl CfnNetworkPerformanceMetricSubscription {
     pub const CFN_TYPE: &'static str = "AWS::EC2::NetworkPerformanceMetricSubscription";
 
     /// Key of `Destination`, for [`Handle::set`].
-    pub const DESTINATION: Prop<String> = Prop::new("Destination");
+    pub const DESTINATION: Prop<CfnNetworkPerformanceMetricSubscription, String> = Prop::new("Destination");
     /// Key of `Metric`, for [`Handle::set`].
-    pub const METRIC: Prop<String> = Prop::new("Metric");
+    pub const METRIC: Prop<CfnNetworkPerformanceMetricSubscription, String> = Prop::new("Metric");
     /// Key of `Source`, for [`Handle::set`].
-    pub const SOURCE: Prop<String> = Prop::new("Source");
+    pub const SOURCE: Prop<CfnNetworkPerformanceMetricSubscription, String> = Prop::new("Source");
     /// Key of `Statistic`, for [`Handle::set`].
-    pub const STATISTIC: Prop<String> = Prop::new("Statistic");
+    pub const STATISTIC: Prop<CfnNetworkPerformanceMetricSubscription, String> = Prop::new("Statistic");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNetworkPerformanceMetricSubscriptionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &network_performance_metric_subscription::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNetworkPerformanceMetricSubscriptionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &network_performance_metric_subscription::PROPS_SHAPE, props.into())?;
         Ok(CfnNetworkPerformanceMetricSubscription { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNetworkPerformanceMetricSubscription::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -17836,20 +18564,33 @@ impl CfnPlacementGroup {
     pub const CFN_TYPE: &'static str = "AWS::EC2::PlacementGroup";
 
     /// Key of `ParentGroupId`, for [`Handle::set`].
-    pub const PARENT_GROUP_ID: Prop<String> = Prop::new("ParentGroupId");
+    pub const PARENT_GROUP_ID: Prop<CfnPlacementGroup, String> = Prop::new("ParentGroupId");
     /// Key of `PartitionCount`, for [`Handle::set`].
-    pub const PARTITION_COUNT: Prop<i64> = Prop::new("PartitionCount");
+    pub const PARTITION_COUNT: Prop<CfnPlacementGroup, i64> = Prop::new("PartitionCount");
     /// Key of `SpreadLevel`, for [`Handle::set`].
-    pub const SPREAD_LEVEL: Prop<placement_group::SpreadLevel> = Prop::new("SpreadLevel");
+    pub const SPREAD_LEVEL: Prop<CfnPlacementGroup, placement_group::SpreadLevel> = Prop::new("SpreadLevel");
     /// Key of `Strategy`, for [`Handle::set`].
-    pub const STRATEGY: Prop<placement_group::Strategy> = Prop::new("Strategy");
+    pub const STRATEGY: Prop<CfnPlacementGroup, placement_group::Strategy> = Prop::new("Strategy");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<placement_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPlacementGroup, Vec<placement_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPlacementGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &placement_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPlacementGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &placement_group::PROPS_SHAPE, props.into())?;
         Ok(CfnPlacementGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPlacementGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the placement group.
@@ -18039,20 +18780,33 @@ impl CfnPrefixList {
     pub const CFN_TYPE: &'static str = "AWS::EC2::PrefixList";
 
     /// Key of `AddressFamily`, for [`Handle::set`].
-    pub const ADDRESS_FAMILY: Prop<prefix_list::AddressFamily> = Prop::new("AddressFamily");
+    pub const ADDRESS_FAMILY: Prop<CfnPrefixList, prefix_list::AddressFamily> = Prop::new("AddressFamily");
     /// Key of `Entries`, for [`Handle::set`].
-    pub const ENTRIES: Prop<Vec<prefix_list::Entry>> = Prop::new("Entries");
+    pub const ENTRIES: Prop<CfnPrefixList, Vec<prefix_list::Entry>> = Prop::new("Entries");
     /// Key of `MaxEntries`, for [`Handle::set`].
-    pub const MAX_ENTRIES: Prop<i64> = Prop::new("MaxEntries");
+    pub const MAX_ENTRIES: Prop<CfnPrefixList, i64> = Prop::new("MaxEntries");
     /// Key of `PrefixListName`, for [`Handle::set`].
-    pub const PREFIX_LIST_NAME: Prop<String> = Prop::new("PrefixListName");
+    pub const PREFIX_LIST_NAME: Prop<CfnPrefixList, String> = Prop::new("PrefixListName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<prefix_list::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPrefixList, Vec<prefix_list::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPrefixListProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &prefix_list::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPrefixListProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &prefix_list::PROPS_SHAPE, props.into())?;
         Ok(CfnPrefixList { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPrefixList::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the Prefix List.
@@ -18214,42 +18968,55 @@ impl CfnRoute {
     pub const CFN_TYPE: &'static str = "AWS::EC2::Route";
 
     /// Key of `CarrierGatewayId`, for [`Handle::set`].
-    pub const CARRIER_GATEWAY_ID: Prop<String> = Prop::new("CarrierGatewayId");
+    pub const CARRIER_GATEWAY_ID: Prop<CfnRoute, String> = Prop::new("CarrierGatewayId");
     /// Key of `CoreNetworkArn`, for [`Handle::set`].
-    pub const CORE_NETWORK_ARN: Prop<String> = Prop::new("CoreNetworkArn");
+    pub const CORE_NETWORK_ARN: Prop<CfnRoute, String> = Prop::new("CoreNetworkArn");
     /// Key of `DestinationCidrBlock`, for [`Handle::set`].
-    pub const DESTINATION_CIDR_BLOCK: Prop<String> = Prop::new("DestinationCidrBlock");
+    pub const DESTINATION_CIDR_BLOCK: Prop<CfnRoute, String> = Prop::new("DestinationCidrBlock");
     /// Key of `DestinationIpv6CidrBlock`, for [`Handle::set`].
-    pub const DESTINATION_IPV6_CIDR_BLOCK: Prop<String> = Prop::new("DestinationIpv6CidrBlock");
+    pub const DESTINATION_IPV6_CIDR_BLOCK: Prop<CfnRoute, String> = Prop::new("DestinationIpv6CidrBlock");
     /// Key of `DestinationPrefixListId`, for [`Handle::set`].
-    pub const DESTINATION_PREFIX_LIST_ID: Prop<String> = Prop::new("DestinationPrefixListId");
+    pub const DESTINATION_PREFIX_LIST_ID: Prop<CfnRoute, String> = Prop::new("DestinationPrefixListId");
     /// Key of `EgressOnlyInternetGatewayId`, for [`Handle::set`].
-    pub const EGRESS_ONLY_INTERNET_GATEWAY_ID: Prop<String> = Prop::new("EgressOnlyInternetGatewayId");
+    pub const EGRESS_ONLY_INTERNET_GATEWAY_ID: Prop<CfnRoute, String> = Prop::new("EgressOnlyInternetGatewayId");
     /// Key of `GatewayId`, for [`Handle::set`].
-    pub const GATEWAY_ID: Prop<String> = Prop::new("GatewayId");
+    pub const GATEWAY_ID: Prop<CfnRoute, String> = Prop::new("GatewayId");
     /// Key of `InstanceId`, for [`Handle::set`].
-    pub const INSTANCE_ID: Prop<String> = Prop::new("InstanceId");
+    pub const INSTANCE_ID: Prop<CfnRoute, String> = Prop::new("InstanceId");
     /// Key of `LocalGatewayId`, for [`Handle::set`].
-    pub const LOCAL_GATEWAY_ID: Prop<String> = Prop::new("LocalGatewayId");
+    pub const LOCAL_GATEWAY_ID: Prop<CfnRoute, String> = Prop::new("LocalGatewayId");
     /// Key of `NatGatewayId`, for [`Handle::set`].
-    pub const NAT_GATEWAY_ID: Prop<String> = Prop::new("NatGatewayId");
+    pub const NAT_GATEWAY_ID: Prop<CfnRoute, String> = Prop::new("NatGatewayId");
     /// Key of `NetworkInterfaceId`, for [`Handle::set`].
-    pub const NETWORK_INTERFACE_ID: Prop<String> = Prop::new("NetworkInterfaceId");
+    pub const NETWORK_INTERFACE_ID: Prop<CfnRoute, String> = Prop::new("NetworkInterfaceId");
     /// Key of `OdbNetworkArn`, for [`Handle::set`].
-    pub const ODB_NETWORK_ARN: Prop<String> = Prop::new("OdbNetworkArn");
+    pub const ODB_NETWORK_ARN: Prop<CfnRoute, String> = Prop::new("OdbNetworkArn");
     /// Key of `RouteTableId`, for [`Handle::set`].
-    pub const ROUTE_TABLE_ID: Prop<String> = Prop::new("RouteTableId");
+    pub const ROUTE_TABLE_ID: Prop<CfnRoute, String> = Prop::new("RouteTableId");
     /// Key of `TransitGatewayId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_ID: Prop<String> = Prop::new("TransitGatewayId");
+    pub const TRANSIT_GATEWAY_ID: Prop<CfnRoute, String> = Prop::new("TransitGatewayId");
     /// Key of `VpcEndpointId`, for [`Handle::set`].
-    pub const VPC_ENDPOINT_ID: Prop<String> = Prop::new("VpcEndpointId");
+    pub const VPC_ENDPOINT_ID: Prop<CfnRoute, String> = Prop::new("VpcEndpointId");
     /// Key of `VpcPeeringConnectionId`, for [`Handle::set`].
-    pub const VPC_PEERING_CONNECTION_ID: Prop<String> = Prop::new("VpcPeeringConnectionId");
+    pub const VPC_PEERING_CONNECTION_ID: Prop<CfnRoute, String> = Prop::new("VpcPeeringConnectionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRouteProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &route::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRouteProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &route::PROPS_SHAPE, props.into())?;
         Ok(CfnRoute { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRoute::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CidrBlock`)
@@ -18399,20 +19166,33 @@ impl CfnRouteServer {
     pub const CFN_TYPE: &'static str = "AWS::EC2::RouteServer";
 
     /// Key of `AmazonSideAsn`, for [`Handle::set`].
-    pub const AMAZON_SIDE_ASN: Prop<i64> = Prop::new("AmazonSideAsn");
+    pub const AMAZON_SIDE_ASN: Prop<CfnRouteServer, i64> = Prop::new("AmazonSideAsn");
     /// Key of `PersistRoutes`, for [`Handle::set`].
-    pub const PERSIST_ROUTES: Prop<route_server::PersistRoutes> = Prop::new("PersistRoutes");
+    pub const PERSIST_ROUTES: Prop<CfnRouteServer, route_server::PersistRoutes> = Prop::new("PersistRoutes");
     /// Key of `PersistRoutesDuration`, for [`Handle::set`].
-    pub const PERSIST_ROUTES_DURATION: Prop<i64> = Prop::new("PersistRoutesDuration");
+    pub const PERSIST_ROUTES_DURATION: Prop<CfnRouteServer, i64> = Prop::new("PersistRoutesDuration");
     /// Key of `SnsNotificationsEnabled`, for [`Handle::set`].
-    pub const SNS_NOTIFICATIONS_ENABLED: Prop<bool> = Prop::new("SnsNotificationsEnabled");
+    pub const SNS_NOTIFICATIONS_ENABLED: Prop<CfnRouteServer, bool> = Prop::new("SnsNotificationsEnabled");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<route_server::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRouteServer, Vec<route_server::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRouteServerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &route_server::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRouteServerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &route_server::PROPS_SHAPE, props.into())?;
         Ok(CfnRouteServer { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRouteServer::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the Route Server.
@@ -18492,14 +19272,27 @@ impl CfnRouteServerAssociation {
     pub const CFN_TYPE: &'static str = "AWS::EC2::RouteServerAssociation";
 
     /// Key of `RouteServerId`, for [`Handle::set`].
-    pub const ROUTE_SERVER_ID: Prop<String> = Prop::new("RouteServerId");
+    pub const ROUTE_SERVER_ID: Prop<CfnRouteServerAssociation, String> = Prop::new("RouteServerId");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnRouteServerAssociation, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRouteServerAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &route_server_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRouteServerAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &route_server_association::PROPS_SHAPE, props.into())?;
         Ok(CfnRouteServerAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRouteServerAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -18609,16 +19402,29 @@ impl CfnRouteServerEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::EC2::RouteServerEndpoint";
 
     /// Key of `RouteServerId`, for [`Handle::set`].
-    pub const ROUTE_SERVER_ID: Prop<String> = Prop::new("RouteServerId");
+    pub const ROUTE_SERVER_ID: Prop<CfnRouteServerEndpoint, String> = Prop::new("RouteServerId");
     /// Key of `SubnetId`, for [`Handle::set`].
-    pub const SUBNET_ID: Prop<String> = Prop::new("SubnetId");
+    pub const SUBNET_ID: Prop<CfnRouteServerEndpoint, String> = Prop::new("SubnetId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<route_server_endpoint::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRouteServerEndpoint, Vec<route_server_endpoint::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRouteServerEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &route_server_endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRouteServerEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &route_server_endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnRouteServerEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRouteServerEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the Route Server Endpoint.
@@ -18815,18 +19621,31 @@ impl CfnRouteServerPeer {
     pub const CFN_TYPE: &'static str = "AWS::EC2::RouteServerPeer";
 
     /// Key of `BgpOptions`, for [`Handle::set`].
-    pub const BGP_OPTIONS: Prop<route_server_peer::BgpOptions> = Prop::new("BgpOptions");
+    pub const BGP_OPTIONS: Prop<CfnRouteServerPeer, route_server_peer::BgpOptions> = Prop::new("BgpOptions");
     /// Key of `PeerAddress`, for [`Handle::set`].
-    pub const PEER_ADDRESS: Prop<String> = Prop::new("PeerAddress");
+    pub const PEER_ADDRESS: Prop<CfnRouteServerPeer, String> = Prop::new("PeerAddress");
     /// Key of `RouteServerEndpointId`, for [`Handle::set`].
-    pub const ROUTE_SERVER_ENDPOINT_ID: Prop<String> = Prop::new("RouteServerEndpointId");
+    pub const ROUTE_SERVER_ENDPOINT_ID: Prop<CfnRouteServerPeer, String> = Prop::new("RouteServerEndpointId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<route_server_peer::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRouteServerPeer, Vec<route_server_peer::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRouteServerPeerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &route_server_peer::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRouteServerPeerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &route_server_peer::PROPS_SHAPE, props.into())?;
         Ok(CfnRouteServerPeer { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRouteServerPeer::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the Route Server Peer.
@@ -18936,14 +19755,27 @@ impl CfnRouteServerPropagation {
     pub const CFN_TYPE: &'static str = "AWS::EC2::RouteServerPropagation";
 
     /// Key of `RouteServerId`, for [`Handle::set`].
-    pub const ROUTE_SERVER_ID: Prop<String> = Prop::new("RouteServerId");
+    pub const ROUTE_SERVER_ID: Prop<CfnRouteServerPropagation, String> = Prop::new("RouteServerId");
     /// Key of `RouteTableId`, for [`Handle::set`].
-    pub const ROUTE_TABLE_ID: Prop<String> = Prop::new("RouteTableId");
+    pub const ROUTE_TABLE_ID: Prop<CfnRouteServerPropagation, String> = Prop::new("RouteTableId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRouteServerPropagationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &route_server_propagation::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRouteServerPropagationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &route_server_propagation::PROPS_SHAPE, props.into())?;
         Ok(CfnRouteServerPropagation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRouteServerPropagation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -19048,14 +19880,27 @@ impl CfnRouteTable {
     pub const CFN_TYPE: &'static str = "AWS::EC2::RouteTable";
 
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<route_table::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRouteTable, Vec<route_table::Tag>> = Prop::new("Tags");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnRouteTable, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRouteTableProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &route_table::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRouteTableProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &route_table::PROPS_SHAPE, props.into())?;
         Ok(CfnRouteTable { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRouteTable::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt RouteTableId`)
@@ -19192,16 +20037,29 @@ impl CfnSecondaryNetwork {
     pub const CFN_TYPE: &'static str = "AWS::EC2::SecondaryNetwork";
 
     /// Key of `Ipv4CidrBlock`, for [`Handle::set`].
-    pub const IPV4_CIDR_BLOCK: Prop<String> = Prop::new("Ipv4CidrBlock");
+    pub const IPV4_CIDR_BLOCK: Prop<CfnSecondaryNetwork, String> = Prop::new("Ipv4CidrBlock");
     /// Key of `NetworkType`, for [`Handle::set`].
-    pub const NETWORK_TYPE: Prop<secondary_network::NetworkType> = Prop::new("NetworkType");
+    pub const NETWORK_TYPE: Prop<CfnSecondaryNetwork, secondary_network::NetworkType> = Prop::new("NetworkType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<secondary_network::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSecondaryNetwork, Vec<secondary_network::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSecondaryNetworkProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &secondary_network::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSecondaryNetworkProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &secondary_network::PROPS_SHAPE, props.into())?;
         Ok(CfnSecondaryNetwork { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSecondaryNetwork::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Information about the IPv4 CIDR blocks associated with the secondary network.
@@ -19474,22 +20332,35 @@ impl CfnSecurityGroup {
     pub const CFN_TYPE: &'static str = "AWS::EC2::SecurityGroup";
 
     /// Key of `GroupDescription`, for [`Handle::set`].
-    pub const GROUP_DESCRIPTION: Prop<String> = Prop::new("GroupDescription");
+    pub const GROUP_DESCRIPTION: Prop<CfnSecurityGroup, String> = Prop::new("GroupDescription");
     /// Key of `GroupName`, for [`Handle::set`].
-    pub const GROUP_NAME: Prop<String> = Prop::new("GroupName");
+    pub const GROUP_NAME: Prop<CfnSecurityGroup, String> = Prop::new("GroupName");
     /// Key of `SecurityGroupEgress`, for [`Handle::set`].
-    pub const SECURITY_GROUP_EGRESS: Prop<Vec<security_group::Egress>> = Prop::new("SecurityGroupEgress");
+    pub const SECURITY_GROUP_EGRESS: Prop<CfnSecurityGroup, Vec<security_group::Egress>> = Prop::new("SecurityGroupEgress");
     /// Key of `SecurityGroupIngress`, for [`Handle::set`].
-    pub const SECURITY_GROUP_INGRESS: Prop<Vec<security_group::Ingress>> = Prop::new("SecurityGroupIngress");
+    pub const SECURITY_GROUP_INGRESS: Prop<CfnSecurityGroup, Vec<security_group::Ingress>> = Prop::new("SecurityGroupIngress");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<security_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSecurityGroup, Vec<security_group::Tag>> = Prop::new("Tags");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnSecurityGroup, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSecurityGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &security_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSecurityGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &security_group::PROPS_SHAPE, props.into())?;
         Ok(CfnSecurityGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSecurityGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// A description for the security group.
@@ -19640,28 +20511,41 @@ impl CfnSecurityGroupEgress {
     pub const CFN_TYPE: &'static str = "AWS::EC2::SecurityGroupEgress";
 
     /// Key of `CidrIp`, for [`Handle::set`].
-    pub const CIDR_IP: Prop<String> = Prop::new("CidrIp");
+    pub const CIDR_IP: Prop<CfnSecurityGroupEgress, String> = Prop::new("CidrIp");
     /// Key of `CidrIpv6`, for [`Handle::set`].
-    pub const CIDR_IPV6: Prop<String> = Prop::new("CidrIpv6");
+    pub const CIDR_IPV6: Prop<CfnSecurityGroupEgress, String> = Prop::new("CidrIpv6");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSecurityGroupEgress, String> = Prop::new("Description");
     /// Key of `DestinationPrefixListId`, for [`Handle::set`].
-    pub const DESTINATION_PREFIX_LIST_ID: Prop<String> = Prop::new("DestinationPrefixListId");
+    pub const DESTINATION_PREFIX_LIST_ID: Prop<CfnSecurityGroupEgress, String> = Prop::new("DestinationPrefixListId");
     /// Key of `DestinationSecurityGroupId`, for [`Handle::set`].
-    pub const DESTINATION_SECURITY_GROUP_ID: Prop<String> = Prop::new("DestinationSecurityGroupId");
+    pub const DESTINATION_SECURITY_GROUP_ID: Prop<CfnSecurityGroupEgress, String> = Prop::new("DestinationSecurityGroupId");
     /// Key of `FromPort`, for [`Handle::set`].
-    pub const FROM_PORT: Prop<i64> = Prop::new("FromPort");
+    pub const FROM_PORT: Prop<CfnSecurityGroupEgress, i64> = Prop::new("FromPort");
     /// Key of `GroupId`, for [`Handle::set`].
-    pub const GROUP_ID: Prop<String> = Prop::new("GroupId");
+    pub const GROUP_ID: Prop<CfnSecurityGroupEgress, String> = Prop::new("GroupId");
     /// Key of `IpProtocol`, for [`Handle::set`].
-    pub const IP_PROTOCOL: Prop<String> = Prop::new("IpProtocol");
+    pub const IP_PROTOCOL: Prop<CfnSecurityGroupEgress, String> = Prop::new("IpProtocol");
     /// Key of `ToPort`, for [`Handle::set`].
-    pub const TO_PORT: Prop<i64> = Prop::new("ToPort");
+    pub const TO_PORT: Prop<CfnSecurityGroupEgress, i64> = Prop::new("ToPort");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSecurityGroupEgressProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &security_group_egress::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSecurityGroupEgressProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &security_group_egress::PROPS_SHAPE, props.into())?;
         Ok(CfnSecurityGroupEgress { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSecurityGroupEgress::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -19796,34 +20680,47 @@ impl CfnSecurityGroupIngress {
     pub const CFN_TYPE: &'static str = "AWS::EC2::SecurityGroupIngress";
 
     /// Key of `CidrIp`, for [`Handle::set`].
-    pub const CIDR_IP: Prop<String> = Prop::new("CidrIp");
+    pub const CIDR_IP: Prop<CfnSecurityGroupIngress, String> = Prop::new("CidrIp");
     /// Key of `CidrIpv6`, for [`Handle::set`].
-    pub const CIDR_IPV6: Prop<String> = Prop::new("CidrIpv6");
+    pub const CIDR_IPV6: Prop<CfnSecurityGroupIngress, String> = Prop::new("CidrIpv6");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSecurityGroupIngress, String> = Prop::new("Description");
     /// Key of `FromPort`, for [`Handle::set`].
-    pub const FROM_PORT: Prop<i64> = Prop::new("FromPort");
+    pub const FROM_PORT: Prop<CfnSecurityGroupIngress, i64> = Prop::new("FromPort");
     /// Key of `GroupId`, for [`Handle::set`].
-    pub const GROUP_ID: Prop<String> = Prop::new("GroupId");
+    pub const GROUP_ID: Prop<CfnSecurityGroupIngress, String> = Prop::new("GroupId");
     /// Key of `GroupName`, for [`Handle::set`].
-    pub const GROUP_NAME: Prop<String> = Prop::new("GroupName");
+    pub const GROUP_NAME: Prop<CfnSecurityGroupIngress, String> = Prop::new("GroupName");
     /// Key of `IpProtocol`, for [`Handle::set`].
-    pub const IP_PROTOCOL: Prop<String> = Prop::new("IpProtocol");
+    pub const IP_PROTOCOL: Prop<CfnSecurityGroupIngress, String> = Prop::new("IpProtocol");
     /// Key of `SourcePrefixListId`, for [`Handle::set`].
-    pub const SOURCE_PREFIX_LIST_ID: Prop<String> = Prop::new("SourcePrefixListId");
+    pub const SOURCE_PREFIX_LIST_ID: Prop<CfnSecurityGroupIngress, String> = Prop::new("SourcePrefixListId");
     /// Key of `SourceSecurityGroupId`, for [`Handle::set`].
-    pub const SOURCE_SECURITY_GROUP_ID: Prop<String> = Prop::new("SourceSecurityGroupId");
+    pub const SOURCE_SECURITY_GROUP_ID: Prop<CfnSecurityGroupIngress, String> = Prop::new("SourceSecurityGroupId");
     /// Key of `SourceSecurityGroupName`, for [`Handle::set`].
-    pub const SOURCE_SECURITY_GROUP_NAME: Prop<String> = Prop::new("SourceSecurityGroupName");
+    pub const SOURCE_SECURITY_GROUP_NAME: Prop<CfnSecurityGroupIngress, String> = Prop::new("SourceSecurityGroupName");
     /// Key of `SourceSecurityGroupOwnerId`, for [`Handle::set`].
-    pub const SOURCE_SECURITY_GROUP_OWNER_ID: Prop<String> = Prop::new("SourceSecurityGroupOwnerId");
+    pub const SOURCE_SECURITY_GROUP_OWNER_ID: Prop<CfnSecurityGroupIngress, String> = Prop::new("SourceSecurityGroupOwnerId");
     /// Key of `ToPort`, for [`Handle::set`].
-    pub const TO_PORT: Prop<i64> = Prop::new("ToPort");
+    pub const TO_PORT: Prop<CfnSecurityGroupIngress, i64> = Prop::new("ToPort");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSecurityGroupIngressProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &security_group_ingress::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSecurityGroupIngressProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &security_group_ingress::PROPS_SHAPE, props.into())?;
         Ok(CfnSecurityGroupIngress { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSecurityGroupIngress::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Security Group Rule Id
@@ -19897,14 +20794,27 @@ impl CfnSecurityGroupVpcAssociation {
     pub const CFN_TYPE: &'static str = "AWS::EC2::SecurityGroupVpcAssociation";
 
     /// Key of `GroupId`, for [`Handle::set`].
-    pub const GROUP_ID: Prop<String> = Prop::new("GroupId");
+    pub const GROUP_ID: Prop<CfnSecurityGroupVpcAssociation, String> = Prop::new("GroupId");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnSecurityGroupVpcAssociation, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSecurityGroupVpcAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &security_group_vpc_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSecurityGroupVpcAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &security_group_vpc_association::PROPS_SHAPE, props.into())?;
         Ok(CfnSecurityGroupVpcAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSecurityGroupVpcAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The state of the security group vpc association.
@@ -20010,12 +20920,25 @@ impl CfnSnapshotBlockPublicAccess {
     pub const CFN_TYPE: &'static str = "AWS::EC2::SnapshotBlockPublicAccess";
 
     /// Key of `State`, for [`Handle::set`].
-    pub const STATE: Prop<snapshot_block_public_access::State> = Prop::new("State");
+    pub const STATE: Prop<CfnSnapshotBlockPublicAccess, snapshot_block_public_access::State> = Prop::new("State");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSnapshotBlockPublicAccessProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &snapshot_block_public_access::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSnapshotBlockPublicAccessProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &snapshot_block_public_access::PROPS_SHAPE, props.into())?;
         Ok(CfnSnapshotBlockPublicAccess { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSnapshotBlockPublicAccess::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The identifier for the specified AWS account.
@@ -22026,14 +22949,27 @@ impl CfnSpotFleet {
     pub const CFN_TYPE: &'static str = "AWS::EC2::SpotFleet";
 
     /// Key of `SpotFleetRequestConfigData`, for [`Handle::set`].
-    pub const SPOT_FLEET_REQUEST_CONFIG_DATA: Prop<spot_fleet::SpotFleetRequestConfigData> = Prop::new("SpotFleetRequestConfigData");
+    pub const SPOT_FLEET_REQUEST_CONFIG_DATA: Prop<CfnSpotFleet, spot_fleet::SpotFleetRequestConfigData> = Prop::new("SpotFleetRequestConfigData");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<spot_fleet::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSpotFleet, Vec<spot_fleet::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSpotFleetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &spot_fleet::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSpotFleetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &spot_fleet::PROPS_SHAPE, props.into())?;
         Ok(CfnSpotFleet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSpotFleet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -22106,14 +23042,27 @@ impl CfnSqlHaStandbyDetectedInstance {
     pub const CFN_TYPE: &'static str = "AWS::EC2::SqlHaStandbyDetectedInstance";
 
     /// Key of `InstanceId`, for [`Handle::set`].
-    pub const INSTANCE_ID: Prop<String> = Prop::new("InstanceId");
+    pub const INSTANCE_ID: Prop<CfnSqlHaStandbyDetectedInstance, String> = Prop::new("InstanceId");
     /// Key of `SqlServerCredentials`, for [`Handle::set`].
-    pub const SQL_SERVER_CREDENTIALS: Prop<String> = Prop::new("SqlServerCredentials");
+    pub const SQL_SERVER_CREDENTIALS: Prop<CfnSqlHaStandbyDetectedInstance, String> = Prop::new("SqlServerCredentials");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSqlHaStandbyDetectedInstanceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &sql_ha_standby_detected_instance::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSqlHaStandbyDetectedInstanceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &sql_ha_standby_detected_instance::PROPS_SHAPE, props.into())?;
         Ok(CfnSqlHaStandbyDetectedInstance { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSqlHaStandbyDetectedInstance::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt HaStatus`)
@@ -22336,44 +23285,57 @@ impl CfnSubnet {
     pub const CFN_TYPE: &'static str = "AWS::EC2::Subnet";
 
     /// Key of `AssignIpv6AddressOnCreation`, for [`Handle::set`].
-    pub const ASSIGN_IPV6_ADDRESS_ON_CREATION: Prop<bool> = Prop::new("AssignIpv6AddressOnCreation");
+    pub const ASSIGN_IPV6_ADDRESS_ON_CREATION: Prop<CfnSubnet, bool> = Prop::new("AssignIpv6AddressOnCreation");
     /// Key of `AvailabilityZone`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE: Prop<String> = Prop::new("AvailabilityZone");
+    pub const AVAILABILITY_ZONE: Prop<CfnSubnet, String> = Prop::new("AvailabilityZone");
     /// Key of `AvailabilityZoneId`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE_ID: Prop<String> = Prop::new("AvailabilityZoneId");
+    pub const AVAILABILITY_ZONE_ID: Prop<CfnSubnet, String> = Prop::new("AvailabilityZoneId");
     /// Key of `CidrBlock`, for [`Handle::set`].
-    pub const CIDR_BLOCK: Prop<String> = Prop::new("CidrBlock");
+    pub const CIDR_BLOCK: Prop<CfnSubnet, String> = Prop::new("CidrBlock");
     /// Key of `EnableDns64`, for [`Handle::set`].
-    pub const ENABLE_DNS64: Prop<bool> = Prop::new("EnableDns64");
+    pub const ENABLE_DNS64: Prop<CfnSubnet, bool> = Prop::new("EnableDns64");
     /// Key of `EnableLniAtDeviceIndex`, for [`Handle::set`].
-    pub const ENABLE_LNI_AT_DEVICE_INDEX: Prop<i64> = Prop::new("EnableLniAtDeviceIndex");
+    pub const ENABLE_LNI_AT_DEVICE_INDEX: Prop<CfnSubnet, i64> = Prop::new("EnableLniAtDeviceIndex");
     /// Key of `Ipv4IpamPoolId`, for [`Handle::set`].
-    pub const IPV4_IPAM_POOL_ID: Prop<String> = Prop::new("Ipv4IpamPoolId");
+    pub const IPV4_IPAM_POOL_ID: Prop<CfnSubnet, String> = Prop::new("Ipv4IpamPoolId");
     /// Key of `Ipv4NetmaskLength`, for [`Handle::set`].
-    pub const IPV4_NETMASK_LENGTH: Prop<i64> = Prop::new("Ipv4NetmaskLength");
+    pub const IPV4_NETMASK_LENGTH: Prop<CfnSubnet, i64> = Prop::new("Ipv4NetmaskLength");
     /// Key of `Ipv6CidrBlock`, for [`Handle::set`].
-    pub const IPV6_CIDR_BLOCK: Prop<String> = Prop::new("Ipv6CidrBlock");
+    pub const IPV6_CIDR_BLOCK: Prop<CfnSubnet, String> = Prop::new("Ipv6CidrBlock");
     /// Key of `Ipv6IpamPoolId`, for [`Handle::set`].
-    pub const IPV6_IPAM_POOL_ID: Prop<String> = Prop::new("Ipv6IpamPoolId");
+    pub const IPV6_IPAM_POOL_ID: Prop<CfnSubnet, String> = Prop::new("Ipv6IpamPoolId");
     /// Key of `Ipv6Native`, for [`Handle::set`].
-    pub const IPV6_NATIVE: Prop<bool> = Prop::new("Ipv6Native");
+    pub const IPV6_NATIVE: Prop<CfnSubnet, bool> = Prop::new("Ipv6Native");
     /// Key of `Ipv6NetmaskLength`, for [`Handle::set`].
-    pub const IPV6_NETMASK_LENGTH: Prop<i64> = Prop::new("Ipv6NetmaskLength");
+    pub const IPV6_NETMASK_LENGTH: Prop<CfnSubnet, i64> = Prop::new("Ipv6NetmaskLength");
     /// Key of `MapPublicIpOnLaunch`, for [`Handle::set`].
-    pub const MAP_PUBLIC_IP_ON_LAUNCH: Prop<bool> = Prop::new("MapPublicIpOnLaunch");
+    pub const MAP_PUBLIC_IP_ON_LAUNCH: Prop<CfnSubnet, bool> = Prop::new("MapPublicIpOnLaunch");
     /// Key of `OutpostArn`, for [`Handle::set`].
-    pub const OUTPOST_ARN: Prop<String> = Prop::new("OutpostArn");
+    pub const OUTPOST_ARN: Prop<CfnSubnet, String> = Prop::new("OutpostArn");
     /// Key of `PrivateDnsNameOptionsOnLaunch`, for [`Handle::set`].
-    pub const PRIVATE_DNS_NAME_OPTIONS_ON_LAUNCH: Prop<subnet::PrivateDnsNameOptionsOnLaunch> = Prop::new("PrivateDnsNameOptionsOnLaunch");
+    pub const PRIVATE_DNS_NAME_OPTIONS_ON_LAUNCH: Prop<CfnSubnet, subnet::PrivateDnsNameOptionsOnLaunch> = Prop::new("PrivateDnsNameOptionsOnLaunch");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<subnet::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSubnet, Vec<subnet::Tag>> = Prop::new("Tags");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnSubnet, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSubnetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &subnet::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSubnetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &subnet::PROPS_SHAPE, props.into())?;
         Ok(CfnSubnet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSubnet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Indicates whether a network interface created in this subnet receives an IPv6 address. The default value is ``false``. If you specify ``AssignIpv6AddressOnCreation``, you must also specify an IPv6 CIDR block.
@@ -22583,18 +23545,31 @@ impl CfnSubnetCidrBlock {
     pub const CFN_TYPE: &'static str = "AWS::EC2::SubnetCidrBlock";
 
     /// Key of `Ipv6CidrBlock`, for [`Handle::set`].
-    pub const IPV6_CIDR_BLOCK: Prop<String> = Prop::new("Ipv6CidrBlock");
+    pub const IPV6_CIDR_BLOCK: Prop<CfnSubnetCidrBlock, String> = Prop::new("Ipv6CidrBlock");
     /// Key of `Ipv6IpamPoolId`, for [`Handle::set`].
-    pub const IPV6_IPAM_POOL_ID: Prop<String> = Prop::new("Ipv6IpamPoolId");
+    pub const IPV6_IPAM_POOL_ID: Prop<CfnSubnetCidrBlock, String> = Prop::new("Ipv6IpamPoolId");
     /// Key of `Ipv6NetmaskLength`, for [`Handle::set`].
-    pub const IPV6_NETMASK_LENGTH: Prop<i64> = Prop::new("Ipv6NetmaskLength");
+    pub const IPV6_NETMASK_LENGTH: Prop<CfnSubnetCidrBlock, i64> = Prop::new("Ipv6NetmaskLength");
     /// Key of `SubnetId`, for [`Handle::set`].
-    pub const SUBNET_ID: Prop<String> = Prop::new("SubnetId");
+    pub const SUBNET_ID: Prop<CfnSubnetCidrBlock, String> = Prop::new("SubnetId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSubnetCidrBlockProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &subnet_cidr_block::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSubnetCidrBlockProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &subnet_cidr_block::PROPS_SHAPE, props.into())?;
         Ok(CfnSubnetCidrBlock { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSubnetCidrBlock::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Information about the IPv6 association.
@@ -22757,20 +23732,33 @@ impl CfnSubnetCidrReservation {
     pub const CFN_TYPE: &'static str = "AWS::EC2::SubnetCidrReservation";
 
     /// Key of `Cidr`, for [`Handle::set`].
-    pub const CIDR: Prop<String> = Prop::new("Cidr");
+    pub const CIDR: Prop<CfnSubnetCidrReservation, String> = Prop::new("Cidr");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSubnetCidrReservation, String> = Prop::new("Description");
     /// Key of `ReservationType`, for [`Handle::set`].
-    pub const RESERVATION_TYPE: Prop<subnet_cidr_reservation::ReservationType> = Prop::new("ReservationType");
+    pub const RESERVATION_TYPE: Prop<CfnSubnetCidrReservation, subnet_cidr_reservation::ReservationType> = Prop::new("ReservationType");
     /// Key of `SubnetId`, for [`Handle::set`].
-    pub const SUBNET_ID: Prop<String> = Prop::new("SubnetId");
+    pub const SUBNET_ID: Prop<CfnSubnetCidrReservation, String> = Prop::new("SubnetId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<subnet_cidr_reservation::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSubnetCidrReservation, Vec<subnet_cidr_reservation::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSubnetCidrReservationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &subnet_cidr_reservation::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSubnetCidrReservationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &subnet_cidr_reservation::PROPS_SHAPE, props.into())?;
         Ok(CfnSubnetCidrReservation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSubnetCidrReservation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the subnet CIDR reservation.
@@ -22856,14 +23844,27 @@ impl CfnSubnetNetworkAclAssociation {
     pub const CFN_TYPE: &'static str = "AWS::EC2::SubnetNetworkAclAssociation";
 
     /// Key of `NetworkAclId`, for [`Handle::set`].
-    pub const NETWORK_ACL_ID: Prop<String> = Prop::new("NetworkAclId");
+    pub const NETWORK_ACL_ID: Prop<CfnSubnetNetworkAclAssociation, String> = Prop::new("NetworkAclId");
     /// Key of `SubnetId`, for [`Handle::set`].
-    pub const SUBNET_ID: Prop<String> = Prop::new("SubnetId");
+    pub const SUBNET_ID: Prop<CfnSubnetNetworkAclAssociation, String> = Prop::new("SubnetId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSubnetNetworkAclAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &subnet_network_acl_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSubnetNetworkAclAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &subnet_network_acl_association::PROPS_SHAPE, props.into())?;
         Ok(CfnSubnetNetworkAclAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSubnetNetworkAclAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AssociationId`)
@@ -22936,14 +23937,27 @@ impl CfnSubnetRouteTableAssociation {
     pub const CFN_TYPE: &'static str = "AWS::EC2::SubnetRouteTableAssociation";
 
     /// Key of `RouteTableId`, for [`Handle::set`].
-    pub const ROUTE_TABLE_ID: Prop<String> = Prop::new("RouteTableId");
+    pub const ROUTE_TABLE_ID: Prop<CfnSubnetRouteTableAssociation, String> = Prop::new("RouteTableId");
     /// Key of `SubnetId`, for [`Handle::set`].
-    pub const SUBNET_ID: Prop<String> = Prop::new("SubnetId");
+    pub const SUBNET_ID: Prop<CfnSubnetRouteTableAssociation, String> = Prop::new("SubnetId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSubnetRouteTableAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &subnet_route_table_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSubnetRouteTableAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &subnet_route_table_association::PROPS_SHAPE, props.into())?;
         Ok(CfnSubnetRouteTableAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSubnetRouteTableAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -23067,16 +24081,29 @@ impl CfnTrafficMirrorFilter {
     pub const CFN_TYPE: &'static str = "AWS::EC2::TrafficMirrorFilter";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnTrafficMirrorFilter, String> = Prop::new("Description");
     /// Key of `NetworkServices`, for [`Handle::set`].
-    pub const NETWORK_SERVICES: Prop<Vec<traffic_mirror_filter::TrafficMirrorNetworkService>> = Prop::new("NetworkServices");
+    pub const NETWORK_SERVICES: Prop<CfnTrafficMirrorFilter, Vec<traffic_mirror_filter::TrafficMirrorNetworkService>> = Prop::new("NetworkServices");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<traffic_mirror_filter::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTrafficMirrorFilter, Vec<traffic_mirror_filter::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTrafficMirrorFilterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &traffic_mirror_filter::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTrafficMirrorFilterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &traffic_mirror_filter::PROPS_SHAPE, props.into())?;
         Ok(CfnTrafficMirrorFilter { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTrafficMirrorFilter::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of a traffic mirror filter.
@@ -23267,32 +24294,45 @@ impl CfnTrafficMirrorFilterRule {
     pub const CFN_TYPE: &'static str = "AWS::EC2::TrafficMirrorFilterRule";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnTrafficMirrorFilterRule, String> = Prop::new("Description");
     /// Key of `DestinationCidrBlock`, for [`Handle::set`].
-    pub const DESTINATION_CIDR_BLOCK: Prop<String> = Prop::new("DestinationCidrBlock");
+    pub const DESTINATION_CIDR_BLOCK: Prop<CfnTrafficMirrorFilterRule, String> = Prop::new("DestinationCidrBlock");
     /// Key of `DestinationPortRange`, for [`Handle::set`].
-    pub const DESTINATION_PORT_RANGE: Prop<traffic_mirror_filter_rule::TrafficMirrorPortRange> = Prop::new("DestinationPortRange");
+    pub const DESTINATION_PORT_RANGE: Prop<CfnTrafficMirrorFilterRule, traffic_mirror_filter_rule::TrafficMirrorPortRange> = Prop::new("DestinationPortRange");
     /// Key of `Protocol`, for [`Handle::set`].
-    pub const PROTOCOL: Prop<i64> = Prop::new("Protocol");
+    pub const PROTOCOL: Prop<CfnTrafficMirrorFilterRule, i64> = Prop::new("Protocol");
     /// Key of `RuleAction`, for [`Handle::set`].
-    pub const RULE_ACTION: Prop<String> = Prop::new("RuleAction");
+    pub const RULE_ACTION: Prop<CfnTrafficMirrorFilterRule, String> = Prop::new("RuleAction");
     /// Key of `RuleNumber`, for [`Handle::set`].
-    pub const RULE_NUMBER: Prop<i64> = Prop::new("RuleNumber");
+    pub const RULE_NUMBER: Prop<CfnTrafficMirrorFilterRule, i64> = Prop::new("RuleNumber");
     /// Key of `SourceCidrBlock`, for [`Handle::set`].
-    pub const SOURCE_CIDR_BLOCK: Prop<String> = Prop::new("SourceCidrBlock");
+    pub const SOURCE_CIDR_BLOCK: Prop<CfnTrafficMirrorFilterRule, String> = Prop::new("SourceCidrBlock");
     /// Key of `SourcePortRange`, for [`Handle::set`].
-    pub const SOURCE_PORT_RANGE: Prop<traffic_mirror_filter_rule::TrafficMirrorPortRange> = Prop::new("SourcePortRange");
+    pub const SOURCE_PORT_RANGE: Prop<CfnTrafficMirrorFilterRule, traffic_mirror_filter_rule::TrafficMirrorPortRange> = Prop::new("SourcePortRange");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<traffic_mirror_filter_rule::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTrafficMirrorFilterRule, Vec<traffic_mirror_filter_rule::Tag>> = Prop::new("Tags");
     /// Key of `TrafficDirection`, for [`Handle::set`].
-    pub const TRAFFIC_DIRECTION: Prop<String> = Prop::new("TrafficDirection");
+    pub const TRAFFIC_DIRECTION: Prop<CfnTrafficMirrorFilterRule, String> = Prop::new("TrafficDirection");
     /// Key of `TrafficMirrorFilterId`, for [`Handle::set`].
-    pub const TRAFFIC_MIRROR_FILTER_ID: Prop<String> = Prop::new("TrafficMirrorFilterId");
+    pub const TRAFFIC_MIRROR_FILTER_ID: Prop<CfnTrafficMirrorFilterRule, String> = Prop::new("TrafficMirrorFilterId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTrafficMirrorFilterRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &traffic_mirror_filter_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTrafficMirrorFilterRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &traffic_mirror_filter_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnTrafficMirrorFilterRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTrafficMirrorFilterRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the Traffic Mirror Filter rule.
@@ -23436,28 +24476,41 @@ impl CfnTrafficMirrorSession {
     pub const CFN_TYPE: &'static str = "AWS::EC2::TrafficMirrorSession";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnTrafficMirrorSession, String> = Prop::new("Description");
     /// Key of `NetworkInterfaceId`, for [`Handle::set`].
-    pub const NETWORK_INTERFACE_ID: Prop<String> = Prop::new("NetworkInterfaceId");
+    pub const NETWORK_INTERFACE_ID: Prop<CfnTrafficMirrorSession, String> = Prop::new("NetworkInterfaceId");
     /// Key of `OwnerId`, for [`Handle::set`].
-    pub const OWNER_ID: Prop<String> = Prop::new("OwnerId");
+    pub const OWNER_ID: Prop<CfnTrafficMirrorSession, String> = Prop::new("OwnerId");
     /// Key of `PacketLength`, for [`Handle::set`].
-    pub const PACKET_LENGTH: Prop<i64> = Prop::new("PacketLength");
+    pub const PACKET_LENGTH: Prop<CfnTrafficMirrorSession, i64> = Prop::new("PacketLength");
     /// Key of `SessionNumber`, for [`Handle::set`].
-    pub const SESSION_NUMBER: Prop<i64> = Prop::new("SessionNumber");
+    pub const SESSION_NUMBER: Prop<CfnTrafficMirrorSession, i64> = Prop::new("SessionNumber");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<traffic_mirror_session::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTrafficMirrorSession, Vec<traffic_mirror_session::Tag>> = Prop::new("Tags");
     /// Key of `TrafficMirrorFilterId`, for [`Handle::set`].
-    pub const TRAFFIC_MIRROR_FILTER_ID: Prop<String> = Prop::new("TrafficMirrorFilterId");
+    pub const TRAFFIC_MIRROR_FILTER_ID: Prop<CfnTrafficMirrorSession, String> = Prop::new("TrafficMirrorFilterId");
     /// Key of `TrafficMirrorTargetId`, for [`Handle::set`].
-    pub const TRAFFIC_MIRROR_TARGET_ID: Prop<String> = Prop::new("TrafficMirrorTargetId");
+    pub const TRAFFIC_MIRROR_TARGET_ID: Prop<CfnTrafficMirrorSession, String> = Prop::new("TrafficMirrorTargetId");
     /// Key of `VirtualNetworkId`, for [`Handle::set`].
-    pub const VIRTUAL_NETWORK_ID: Prop<i64> = Prop::new("VirtualNetworkId");
+    pub const VIRTUAL_NETWORK_ID: Prop<CfnTrafficMirrorSession, i64> = Prop::new("VirtualNetworkId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTrafficMirrorSessionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &traffic_mirror_session::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTrafficMirrorSessionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &traffic_mirror_session::PROPS_SHAPE, props.into())?;
         Ok(CfnTrafficMirrorSession { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTrafficMirrorSession::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of a Traffic Mirror session.
@@ -23568,20 +24621,33 @@ impl CfnTrafficMirrorTarget {
     pub const CFN_TYPE: &'static str = "AWS::EC2::TrafficMirrorTarget";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnTrafficMirrorTarget, String> = Prop::new("Description");
     /// Key of `GatewayLoadBalancerEndpointId`, for [`Handle::set`].
-    pub const GATEWAY_LOAD_BALANCER_ENDPOINT_ID: Prop<String> = Prop::new("GatewayLoadBalancerEndpointId");
+    pub const GATEWAY_LOAD_BALANCER_ENDPOINT_ID: Prop<CfnTrafficMirrorTarget, String> = Prop::new("GatewayLoadBalancerEndpointId");
     /// Key of `NetworkInterfaceId`, for [`Handle::set`].
-    pub const NETWORK_INTERFACE_ID: Prop<String> = Prop::new("NetworkInterfaceId");
+    pub const NETWORK_INTERFACE_ID: Prop<CfnTrafficMirrorTarget, String> = Prop::new("NetworkInterfaceId");
     /// Key of `NetworkLoadBalancerArn`, for [`Handle::set`].
-    pub const NETWORK_LOAD_BALANCER_ARN: Prop<String> = Prop::new("NetworkLoadBalancerArn");
+    pub const NETWORK_LOAD_BALANCER_ARN: Prop<CfnTrafficMirrorTarget, String> = Prop::new("NetworkLoadBalancerArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<traffic_mirror_target::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTrafficMirrorTarget, Vec<traffic_mirror_target::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTrafficMirrorTargetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &traffic_mirror_target::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTrafficMirrorTargetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &traffic_mirror_target::PROPS_SHAPE, props.into())?;
         Ok(CfnTrafficMirrorTarget { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTrafficMirrorTarget::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -23738,38 +24804,51 @@ impl CfnTransitGateway {
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGateway";
 
     /// Key of `AmazonSideAsn`, for [`Handle::set`].
-    pub const AMAZON_SIDE_ASN: Prop<i64> = Prop::new("AmazonSideAsn");
+    pub const AMAZON_SIDE_ASN: Prop<CfnTransitGateway, i64> = Prop::new("AmazonSideAsn");
     /// Key of `AssociationDefaultRouteTableId`, for [`Handle::set`].
-    pub const ASSOCIATION_DEFAULT_ROUTE_TABLE_ID: Prop<String> = Prop::new("AssociationDefaultRouteTableId");
+    pub const ASSOCIATION_DEFAULT_ROUTE_TABLE_ID: Prop<CfnTransitGateway, String> = Prop::new("AssociationDefaultRouteTableId");
     /// Key of `AutoAcceptSharedAttachments`, for [`Handle::set`].
-    pub const AUTO_ACCEPT_SHARED_ATTACHMENTS: Prop<String> = Prop::new("AutoAcceptSharedAttachments");
+    pub const AUTO_ACCEPT_SHARED_ATTACHMENTS: Prop<CfnTransitGateway, String> = Prop::new("AutoAcceptSharedAttachments");
     /// Key of `DefaultRouteTableAssociation`, for [`Handle::set`].
-    pub const DEFAULT_ROUTE_TABLE_ASSOCIATION: Prop<String> = Prop::new("DefaultRouteTableAssociation");
+    pub const DEFAULT_ROUTE_TABLE_ASSOCIATION: Prop<CfnTransitGateway, String> = Prop::new("DefaultRouteTableAssociation");
     /// Key of `DefaultRouteTablePropagation`, for [`Handle::set`].
-    pub const DEFAULT_ROUTE_TABLE_PROPAGATION: Prop<String> = Prop::new("DefaultRouteTablePropagation");
+    pub const DEFAULT_ROUTE_TABLE_PROPAGATION: Prop<CfnTransitGateway, String> = Prop::new("DefaultRouteTablePropagation");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnTransitGateway, String> = Prop::new("Description");
     /// Key of `DnsSupport`, for [`Handle::set`].
-    pub const DNS_SUPPORT: Prop<String> = Prop::new("DnsSupport");
+    pub const DNS_SUPPORT: Prop<CfnTransitGateway, String> = Prop::new("DnsSupport");
     /// Key of `EncryptionSupport`, for [`Handle::set`].
-    pub const ENCRYPTION_SUPPORT: Prop<transit_gateway::EncryptionSupport> = Prop::new("EncryptionSupport");
+    pub const ENCRYPTION_SUPPORT: Prop<CfnTransitGateway, transit_gateway::EncryptionSupport> = Prop::new("EncryptionSupport");
     /// Key of `MulticastSupport`, for [`Handle::set`].
-    pub const MULTICAST_SUPPORT: Prop<String> = Prop::new("MulticastSupport");
+    pub const MULTICAST_SUPPORT: Prop<CfnTransitGateway, String> = Prop::new("MulticastSupport");
     /// Key of `PropagationDefaultRouteTableId`, for [`Handle::set`].
-    pub const PROPAGATION_DEFAULT_ROUTE_TABLE_ID: Prop<String> = Prop::new("PropagationDefaultRouteTableId");
+    pub const PROPAGATION_DEFAULT_ROUTE_TABLE_ID: Prop<CfnTransitGateway, String> = Prop::new("PropagationDefaultRouteTableId");
     /// Key of `SecurityGroupReferencingSupport`, for [`Handle::set`].
-    pub const SECURITY_GROUP_REFERENCING_SUPPORT: Prop<String> = Prop::new("SecurityGroupReferencingSupport");
+    pub const SECURITY_GROUP_REFERENCING_SUPPORT: Prop<CfnTransitGateway, String> = Prop::new("SecurityGroupReferencingSupport");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<transit_gateway::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTransitGateway, Vec<transit_gateway::Tag>> = Prop::new("Tags");
     /// Key of `TransitGatewayCidrBlocks`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_CIDR_BLOCKS: Prop<Vec<String>> = Prop::new("TransitGatewayCidrBlocks");
+    pub const TRANSIT_GATEWAY_CIDR_BLOCKS: Prop<CfnTransitGateway, Vec<String>> = Prop::new("TransitGatewayCidrBlocks");
     /// Key of `VpnEcmpSupport`, for [`Handle::set`].
-    pub const VPN_ECMP_SUPPORT: Prop<String> = Prop::new("VpnEcmpSupport");
+    pub const VPN_ECMP_SUPPORT: Prop<CfnTransitGateway, String> = Prop::new("VpnEcmpSupport");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransitGatewayProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transit_gateway::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransitGatewayProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transit_gateway::PROPS_SHAPE, props.into())?;
         Ok(CfnTransitGateway { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransitGateway::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt EncryptionSupportState`)
@@ -24033,20 +25112,33 @@ impl CfnTransitGatewayAttachment {
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayAttachment";
 
     /// Key of `Options`, for [`Handle::set`].
-    pub const OPTIONS: Prop<transit_gateway_attachment::Options> = Prop::new("Options");
+    pub const OPTIONS: Prop<CfnTransitGatewayAttachment, transit_gateway_attachment::Options> = Prop::new("Options");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnTransitGatewayAttachment, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<transit_gateway_attachment::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTransitGatewayAttachment, Vec<transit_gateway_attachment::Tag>> = Prop::new("Tags");
     /// Key of `TransitGatewayId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_ID: Prop<String> = Prop::new("TransitGatewayId");
+    pub const TRANSIT_GATEWAY_ID: Prop<CfnTransitGatewayAttachment, String> = Prop::new("TransitGatewayId");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnTransitGatewayAttachment, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransitGatewayAttachmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transit_gateway_attachment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransitGatewayAttachmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transit_gateway_attachment::PROPS_SHAPE, props.into())?;
         Ok(CfnTransitGatewayAttachment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransitGatewayAttachment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -24196,16 +25288,29 @@ impl CfnTransitGatewayConnect {
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayConnect";
 
     /// Key of `Options`, for [`Handle::set`].
-    pub const OPTIONS: Prop<transit_gateway_connect::TransitGatewayConnectOptions> = Prop::new("Options");
+    pub const OPTIONS: Prop<CfnTransitGatewayConnect, transit_gateway_connect::TransitGatewayConnectOptions> = Prop::new("Options");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<transit_gateway_connect::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTransitGatewayConnect, Vec<transit_gateway_connect::Tag>> = Prop::new("Tags");
     /// Key of `TransportTransitGatewayAttachmentId`, for [`Handle::set`].
-    pub const TRANSPORT_TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<String> = Prop::new("TransportTransitGatewayAttachmentId");
+    pub const TRANSPORT_TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<CfnTransitGatewayConnect, String> = Prop::new("TransportTransitGatewayAttachmentId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransitGatewayConnectProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transit_gateway_connect::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransitGatewayConnectProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transit_gateway_connect::PROPS_SHAPE, props.into())?;
         Ok(CfnTransitGatewayConnect { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransitGatewayConnect::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The creation time.
@@ -24420,16 +25525,29 @@ impl CfnTransitGatewayConnectPeer {
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayConnectPeer";
 
     /// Key of `ConnectPeerConfiguration`, for [`Handle::set`].
-    pub const CONNECT_PEER_CONFIGURATION: Prop<transit_gateway_connect_peer::TransitGatewayConnectPeerConfiguration> = Prop::new("ConnectPeerConfiguration");
+    pub const CONNECT_PEER_CONFIGURATION: Prop<CfnTransitGatewayConnectPeer, transit_gateway_connect_peer::TransitGatewayConnectPeerConfiguration> = Prop::new("ConnectPeerConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<transit_gateway_connect_peer::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTransitGatewayConnectPeer, Vec<transit_gateway_connect_peer::Tag>> = Prop::new("Tags");
     /// Key of `TransitGatewayAttachmentId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<String> = Prop::new("TransitGatewayAttachmentId");
+    pub const TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<CfnTransitGatewayConnectPeer, String> = Prop::new("TransitGatewayAttachmentId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransitGatewayConnectPeerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transit_gateway_connect_peer::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransitGatewayConnectPeerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transit_gateway_connect_peer::PROPS_SHAPE, props.into())?;
         Ok(CfnTransitGatewayConnectPeer { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransitGatewayConnectPeer::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The BGP configuration details.
@@ -24566,16 +25684,29 @@ impl CfnTransitGatewayMeteringPolicy {
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayMeteringPolicy";
 
     /// Key of `MiddleboxAttachmentIds`, for [`Handle::set`].
-    pub const MIDDLEBOX_ATTACHMENT_IDS: Prop<Vec<String>> = Prop::new("MiddleboxAttachmentIds");
+    pub const MIDDLEBOX_ATTACHMENT_IDS: Prop<CfnTransitGatewayMeteringPolicy, Vec<String>> = Prop::new("MiddleboxAttachmentIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<transit_gateway_metering_policy::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTransitGatewayMeteringPolicy, Vec<transit_gateway_metering_policy::Tag>> = Prop::new("Tags");
     /// Key of `TransitGatewayId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_ID: Prop<String> = Prop::new("TransitGatewayId");
+    pub const TRANSIT_GATEWAY_ID: Prop<CfnTransitGatewayMeteringPolicy, String> = Prop::new("TransitGatewayId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransitGatewayMeteringPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transit_gateway_metering_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransitGatewayMeteringPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transit_gateway_metering_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnTransitGatewayMeteringPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransitGatewayMeteringPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// State of the transit gateway metering policy
@@ -24779,34 +25910,47 @@ impl CfnTransitGatewayMeteringPolicyEntry {
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayMeteringPolicyEntry";
 
     /// Key of `DestinationCidrBlock`, for [`Handle::set`].
-    pub const DESTINATION_CIDR_BLOCK: Prop<String> = Prop::new("DestinationCidrBlock");
+    pub const DESTINATION_CIDR_BLOCK: Prop<CfnTransitGatewayMeteringPolicyEntry, String> = Prop::new("DestinationCidrBlock");
     /// Key of `DestinationPortRange`, for [`Handle::set`].
-    pub const DESTINATION_PORT_RANGE: Prop<String> = Prop::new("DestinationPortRange");
+    pub const DESTINATION_PORT_RANGE: Prop<CfnTransitGatewayMeteringPolicyEntry, String> = Prop::new("DestinationPortRange");
     /// Key of `DestinationTransitGatewayAttachmentId`, for [`Handle::set`].
-    pub const DESTINATION_TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<String> = Prop::new("DestinationTransitGatewayAttachmentId");
+    pub const DESTINATION_TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<CfnTransitGatewayMeteringPolicyEntry, String> = Prop::new("DestinationTransitGatewayAttachmentId");
     /// Key of `DestinationTransitGatewayAttachmentType`, for [`Handle::set`].
-    pub const DESTINATION_TRANSIT_GATEWAY_ATTACHMENT_TYPE: Prop<transit_gateway_metering_policy_entry::TransitGatewayAttachmentResourceType> = Prop::new("DestinationTransitGatewayAttachmentType");
+    pub const DESTINATION_TRANSIT_GATEWAY_ATTACHMENT_TYPE: Prop<CfnTransitGatewayMeteringPolicyEntry, transit_gateway_metering_policy_entry::TransitGatewayAttachmentResourceType> = Prop::new("DestinationTransitGatewayAttachmentType");
     /// Key of `MeteredAccount`, for [`Handle::set`].
-    pub const METERED_ACCOUNT: Prop<transit_gateway_metering_policy_entry::TransitGatewayMeteringPayerType> = Prop::new("MeteredAccount");
+    pub const METERED_ACCOUNT: Prop<CfnTransitGatewayMeteringPolicyEntry, transit_gateway_metering_policy_entry::TransitGatewayMeteringPayerType> = Prop::new("MeteredAccount");
     /// Key of `PolicyRuleNumber`, for [`Handle::set`].
-    pub const POLICY_RULE_NUMBER: Prop<i64> = Prop::new("PolicyRuleNumber");
+    pub const POLICY_RULE_NUMBER: Prop<CfnTransitGatewayMeteringPolicyEntry, i64> = Prop::new("PolicyRuleNumber");
     /// Key of `Protocol`, for [`Handle::set`].
-    pub const PROTOCOL: Prop<String> = Prop::new("Protocol");
+    pub const PROTOCOL: Prop<CfnTransitGatewayMeteringPolicyEntry, String> = Prop::new("Protocol");
     /// Key of `SourceCidrBlock`, for [`Handle::set`].
-    pub const SOURCE_CIDR_BLOCK: Prop<String> = Prop::new("SourceCidrBlock");
+    pub const SOURCE_CIDR_BLOCK: Prop<CfnTransitGatewayMeteringPolicyEntry, String> = Prop::new("SourceCidrBlock");
     /// Key of `SourcePortRange`, for [`Handle::set`].
-    pub const SOURCE_PORT_RANGE: Prop<String> = Prop::new("SourcePortRange");
+    pub const SOURCE_PORT_RANGE: Prop<CfnTransitGatewayMeteringPolicyEntry, String> = Prop::new("SourcePortRange");
     /// Key of `SourceTransitGatewayAttachmentId`, for [`Handle::set`].
-    pub const SOURCE_TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<String> = Prop::new("SourceTransitGatewayAttachmentId");
+    pub const SOURCE_TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<CfnTransitGatewayMeteringPolicyEntry, String> = Prop::new("SourceTransitGatewayAttachmentId");
     /// Key of `SourceTransitGatewayAttachmentType`, for [`Handle::set`].
-    pub const SOURCE_TRANSIT_GATEWAY_ATTACHMENT_TYPE: Prop<transit_gateway_metering_policy_entry::TransitGatewayAttachmentResourceType> = Prop::new("SourceTransitGatewayAttachmentType");
+    pub const SOURCE_TRANSIT_GATEWAY_ATTACHMENT_TYPE: Prop<CfnTransitGatewayMeteringPolicyEntry, transit_gateway_metering_policy_entry::TransitGatewayAttachmentResourceType> = Prop::new("SourceTransitGatewayAttachmentType");
     /// Key of `TransitGatewayMeteringPolicyId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_METERING_POLICY_ID: Prop<String> = Prop::new("TransitGatewayMeteringPolicyId");
+    pub const TRANSIT_GATEWAY_METERING_POLICY_ID: Prop<CfnTransitGatewayMeteringPolicyEntry, String> = Prop::new("TransitGatewayMeteringPolicyId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransitGatewayMeteringPolicyEntryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transit_gateway_metering_policy_entry::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransitGatewayMeteringPolicyEntryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transit_gateway_metering_policy_entry::PROPS_SHAPE, props.into())?;
         Ok(CfnTransitGatewayMeteringPolicyEntry { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransitGatewayMeteringPolicyEntry::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// State of the transit gateway metering policy
@@ -25024,16 +26168,29 @@ impl CfnTransitGatewayMulticastDomain {
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayMulticastDomain";
 
     /// Key of `Options`, for [`Handle::set`].
-    pub const OPTIONS: Prop<transit_gateway_multicast_domain::Options> = Prop::new("Options");
+    pub const OPTIONS: Prop<CfnTransitGatewayMulticastDomain, transit_gateway_multicast_domain::Options> = Prop::new("Options");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<transit_gateway_multicast_domain::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTransitGatewayMulticastDomain, Vec<transit_gateway_multicast_domain::Tag>> = Prop::new("Tags");
     /// Key of `TransitGatewayId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_ID: Prop<String> = Prop::new("TransitGatewayId");
+    pub const TRANSIT_GATEWAY_ID: Prop<CfnTransitGatewayMulticastDomain, String> = Prop::new("TransitGatewayId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransitGatewayMulticastDomainProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transit_gateway_multicast_domain::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransitGatewayMulticastDomainProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transit_gateway_multicast_domain::PROPS_SHAPE, props.into())?;
         Ok(CfnTransitGatewayMulticastDomain { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransitGatewayMulticastDomain::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time the transit gateway multicast domain was created.
@@ -25130,16 +26287,29 @@ impl CfnTransitGatewayMulticastDomainAssociation {
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayMulticastDomainAssociation";
 
     /// Key of `SubnetId`, for [`Handle::set`].
-    pub const SUBNET_ID: Prop<String> = Prop::new("SubnetId");
+    pub const SUBNET_ID: Prop<CfnTransitGatewayMulticastDomainAssociation, String> = Prop::new("SubnetId");
     /// Key of `TransitGatewayAttachmentId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<String> = Prop::new("TransitGatewayAttachmentId");
+    pub const TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<CfnTransitGatewayMulticastDomainAssociation, String> = Prop::new("TransitGatewayAttachmentId");
     /// Key of `TransitGatewayMulticastDomainId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_MULTICAST_DOMAIN_ID: Prop<String> = Prop::new("TransitGatewayMulticastDomainId");
+    pub const TRANSIT_GATEWAY_MULTICAST_DOMAIN_ID: Prop<CfnTransitGatewayMulticastDomainAssociation, String> = Prop::new("TransitGatewayMulticastDomainId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransitGatewayMulticastDomainAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transit_gateway_multicast_domain_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransitGatewayMulticastDomainAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transit_gateway_multicast_domain_association::PROPS_SHAPE, props.into())?;
         Ok(CfnTransitGatewayMulticastDomainAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransitGatewayMulticastDomainAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the resource.
@@ -25230,16 +26400,29 @@ impl CfnTransitGatewayMulticastGroupMember {
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayMulticastGroupMember";
 
     /// Key of `GroupIpAddress`, for [`Handle::set`].
-    pub const GROUP_IP_ADDRESS: Prop<String> = Prop::new("GroupIpAddress");
+    pub const GROUP_IP_ADDRESS: Prop<CfnTransitGatewayMulticastGroupMember, String> = Prop::new("GroupIpAddress");
     /// Key of `NetworkInterfaceId`, for [`Handle::set`].
-    pub const NETWORK_INTERFACE_ID: Prop<String> = Prop::new("NetworkInterfaceId");
+    pub const NETWORK_INTERFACE_ID: Prop<CfnTransitGatewayMulticastGroupMember, String> = Prop::new("NetworkInterfaceId");
     /// Key of `TransitGatewayMulticastDomainId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_MULTICAST_DOMAIN_ID: Prop<String> = Prop::new("TransitGatewayMulticastDomainId");
+    pub const TRANSIT_GATEWAY_MULTICAST_DOMAIN_ID: Prop<CfnTransitGatewayMulticastGroupMember, String> = Prop::new("TransitGatewayMulticastDomainId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransitGatewayMulticastGroupMemberProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transit_gateway_multicast_group_member::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransitGatewayMulticastGroupMemberProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transit_gateway_multicast_group_member::PROPS_SHAPE, props.into())?;
         Ok(CfnTransitGatewayMulticastGroupMember { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransitGatewayMulticastGroupMember::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Indicates that the resource is a transit gateway multicast group member.
@@ -25354,16 +26537,29 @@ impl CfnTransitGatewayMulticastGroupSource {
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayMulticastGroupSource";
 
     /// Key of `GroupIpAddress`, for [`Handle::set`].
-    pub const GROUP_IP_ADDRESS: Prop<String> = Prop::new("GroupIpAddress");
+    pub const GROUP_IP_ADDRESS: Prop<CfnTransitGatewayMulticastGroupSource, String> = Prop::new("GroupIpAddress");
     /// Key of `NetworkInterfaceId`, for [`Handle::set`].
-    pub const NETWORK_INTERFACE_ID: Prop<String> = Prop::new("NetworkInterfaceId");
+    pub const NETWORK_INTERFACE_ID: Prop<CfnTransitGatewayMulticastGroupSource, String> = Prop::new("NetworkInterfaceId");
     /// Key of `TransitGatewayMulticastDomainId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_MULTICAST_DOMAIN_ID: Prop<String> = Prop::new("TransitGatewayMulticastDomainId");
+    pub const TRANSIT_GATEWAY_MULTICAST_DOMAIN_ID: Prop<CfnTransitGatewayMulticastGroupSource, String> = Prop::new("TransitGatewayMulticastDomainId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransitGatewayMulticastGroupSourceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transit_gateway_multicast_group_source::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransitGatewayMulticastGroupSourceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transit_gateway_multicast_group_source::PROPS_SHAPE, props.into())?;
         Ok(CfnTransitGatewayMulticastGroupSource { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransitGatewayMulticastGroupSource::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Indicates that the resource is a transit gateway multicast group member.
@@ -25515,20 +26711,33 @@ impl CfnTransitGatewayPeeringAttachment {
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayPeeringAttachment";
 
     /// Key of `PeerAccountId`, for [`Handle::set`].
-    pub const PEER_ACCOUNT_ID: Prop<String> = Prop::new("PeerAccountId");
+    pub const PEER_ACCOUNT_ID: Prop<CfnTransitGatewayPeeringAttachment, String> = Prop::new("PeerAccountId");
     /// Key of `PeerRegion`, for [`Handle::set`].
-    pub const PEER_REGION: Prop<String> = Prop::new("PeerRegion");
+    pub const PEER_REGION: Prop<CfnTransitGatewayPeeringAttachment, String> = Prop::new("PeerRegion");
     /// Key of `PeerTransitGatewayId`, for [`Handle::set`].
-    pub const PEER_TRANSIT_GATEWAY_ID: Prop<String> = Prop::new("PeerTransitGatewayId");
+    pub const PEER_TRANSIT_GATEWAY_ID: Prop<CfnTransitGatewayPeeringAttachment, String> = Prop::new("PeerTransitGatewayId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<transit_gateway_peering_attachment::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTransitGatewayPeeringAttachment, Vec<transit_gateway_peering_attachment::Tag>> = Prop::new("Tags");
     /// Key of `TransitGatewayId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_ID: Prop<String> = Prop::new("TransitGatewayId");
+    pub const TRANSIT_GATEWAY_ID: Prop<CfnTransitGatewayPeeringAttachment, String> = Prop::new("TransitGatewayId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransitGatewayPeeringAttachmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transit_gateway_peering_attachment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransitGatewayPeeringAttachmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transit_gateway_peering_attachment::PROPS_SHAPE, props.into())?;
         Ok(CfnTransitGatewayPeeringAttachment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransitGatewayPeeringAttachment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time the transit gateway peering attachment was created.
@@ -25654,14 +26863,27 @@ impl CfnTransitGatewayPolicyTable {
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayPolicyTable";
 
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<transit_gateway_policy_table::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTransitGatewayPolicyTable, Vec<transit_gateway_policy_table::Tag>> = Prop::new("Tags");
     /// Key of `TransitGatewayId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_ID: Prop<String> = Prop::new("TransitGatewayId");
+    pub const TRANSIT_GATEWAY_ID: Prop<CfnTransitGatewayPolicyTable, String> = Prop::new("TransitGatewayId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransitGatewayPolicyTableProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transit_gateway_policy_table::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransitGatewayPolicyTableProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transit_gateway_policy_table::PROPS_SHAPE, props.into())?;
         Ok(CfnTransitGatewayPolicyTable { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransitGatewayPolicyTable::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Creation time of the transit gateway policy table
@@ -25747,14 +26969,27 @@ impl CfnTransitGatewayPolicyTableAssociation {
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayPolicyTableAssociation";
 
     /// Key of `TransitGatewayAttachmentId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<String> = Prop::new("TransitGatewayAttachmentId");
+    pub const TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<CfnTransitGatewayPolicyTableAssociation, String> = Prop::new("TransitGatewayAttachmentId");
     /// Key of `TransitGatewayPolicyTableId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_POLICY_TABLE_ID: Prop<String> = Prop::new("TransitGatewayPolicyTableId");
+    pub const TRANSIT_GATEWAY_POLICY_TABLE_ID: Prop<CfnTransitGatewayPolicyTableAssociation, String> = Prop::new("TransitGatewayPolicyTableId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransitGatewayPolicyTableAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transit_gateway_policy_table_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransitGatewayPolicyTableAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transit_gateway_policy_table_association::PROPS_SHAPE, props.into())?;
         Ok(CfnTransitGatewayPolicyTableAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransitGatewayPolicyTableAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The state of the transit gateway policy table association.
@@ -25877,18 +27112,31 @@ impl CfnTransitGatewayPolicyTableEntry {
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayPolicyTableEntry";
 
     /// Key of `PolicyRule`, for [`Handle::set`].
-    pub const POLICY_RULE: Prop<transit_gateway_policy_table_entry::TransitGatewayPolicyRule> = Prop::new("PolicyRule");
+    pub const POLICY_RULE: Prop<CfnTransitGatewayPolicyTableEntry, transit_gateway_policy_table_entry::TransitGatewayPolicyRule> = Prop::new("PolicyRule");
     /// Key of `PolicyRuleNumber`, for [`Handle::set`].
-    pub const POLICY_RULE_NUMBER: Prop<String> = Prop::new("PolicyRuleNumber");
+    pub const POLICY_RULE_NUMBER: Prop<CfnTransitGatewayPolicyTableEntry, String> = Prop::new("PolicyRuleNumber");
     /// Key of `TargetRouteTableId`, for [`Handle::set`].
-    pub const TARGET_ROUTE_TABLE_ID: Prop<String> = Prop::new("TargetRouteTableId");
+    pub const TARGET_ROUTE_TABLE_ID: Prop<CfnTransitGatewayPolicyTableEntry, String> = Prop::new("TargetRouteTableId");
     /// Key of `TransitGatewayPolicyTableId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_POLICY_TABLE_ID: Prop<String> = Prop::new("TransitGatewayPolicyTableId");
+    pub const TRANSIT_GATEWAY_POLICY_TABLE_ID: Prop<CfnTransitGatewayPolicyTableEntry, String> = Prop::new("TransitGatewayPolicyTableId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransitGatewayPolicyTableEntryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transit_gateway_policy_table_entry::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransitGatewayPolicyTableEntryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transit_gateway_policy_table_entry::PROPS_SHAPE, props.into())?;
         Ok(CfnTransitGatewayPolicyTableEntry { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransitGatewayPolicyTableEntry::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The state of the policy table entry.
@@ -25972,18 +27220,31 @@ impl CfnTransitGatewayRoute {
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayRoute";
 
     /// Key of `Blackhole`, for [`Handle::set`].
-    pub const BLACKHOLE: Prop<bool> = Prop::new("Blackhole");
+    pub const BLACKHOLE: Prop<CfnTransitGatewayRoute, bool> = Prop::new("Blackhole");
     /// Key of `DestinationCidrBlock`, for [`Handle::set`].
-    pub const DESTINATION_CIDR_BLOCK: Prop<String> = Prop::new("DestinationCidrBlock");
+    pub const DESTINATION_CIDR_BLOCK: Prop<CfnTransitGatewayRoute, String> = Prop::new("DestinationCidrBlock");
     /// Key of `TransitGatewayAttachmentId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<String> = Prop::new("TransitGatewayAttachmentId");
+    pub const TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<CfnTransitGatewayRoute, String> = Prop::new("TransitGatewayAttachmentId");
     /// Key of `TransitGatewayRouteTableId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_ROUTE_TABLE_ID: Prop<String> = Prop::new("TransitGatewayRouteTableId");
+    pub const TRANSIT_GATEWAY_ROUTE_TABLE_ID: Prop<CfnTransitGatewayRoute, String> = Prop::new("TransitGatewayRouteTableId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransitGatewayRouteProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transit_gateway_route::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransitGatewayRouteProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transit_gateway_route::PROPS_SHAPE, props.into())?;
         Ok(CfnTransitGatewayRoute { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransitGatewayRoute::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -26088,14 +27349,27 @@ impl CfnTransitGatewayRouteTable {
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayRouteTable";
 
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<transit_gateway_route_table::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTransitGatewayRouteTable, Vec<transit_gateway_route_table::Tag>> = Prop::new("Tags");
     /// Key of `TransitGatewayId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_ID: Prop<String> = Prop::new("TransitGatewayId");
+    pub const TRANSIT_GATEWAY_ID: Prop<CfnTransitGatewayRouteTable, String> = Prop::new("TransitGatewayId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransitGatewayRouteTableProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transit_gateway_route_table::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransitGatewayRouteTableProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transit_gateway_route_table::PROPS_SHAPE, props.into())?;
         Ok(CfnTransitGatewayRouteTable { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransitGatewayRouteTable::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Transit Gateway Route Table primary identifier
@@ -26169,14 +27443,27 @@ impl CfnTransitGatewayRouteTableAssociation {
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayRouteTableAssociation";
 
     /// Key of `TransitGatewayAttachmentId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<String> = Prop::new("TransitGatewayAttachmentId");
+    pub const TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<CfnTransitGatewayRouteTableAssociation, String> = Prop::new("TransitGatewayAttachmentId");
     /// Key of `TransitGatewayRouteTableId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_ROUTE_TABLE_ID: Prop<String> = Prop::new("TransitGatewayRouteTableId");
+    pub const TRANSIT_GATEWAY_ROUTE_TABLE_ID: Prop<CfnTransitGatewayRouteTableAssociation, String> = Prop::new("TransitGatewayRouteTableId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransitGatewayRouteTableAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transit_gateway_route_table_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransitGatewayRouteTableAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transit_gateway_route_table_association::PROPS_SHAPE, props.into())?;
         Ok(CfnTransitGatewayRouteTableAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransitGatewayRouteTableAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -26244,14 +27531,27 @@ impl CfnTransitGatewayRouteTablePropagation {
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayRouteTablePropagation";
 
     /// Key of `TransitGatewayAttachmentId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<String> = Prop::new("TransitGatewayAttachmentId");
+    pub const TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<CfnTransitGatewayRouteTablePropagation, String> = Prop::new("TransitGatewayAttachmentId");
     /// Key of `TransitGatewayRouteTableId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_ROUTE_TABLE_ID: Prop<String> = Prop::new("TransitGatewayRouteTableId");
+    pub const TRANSIT_GATEWAY_ROUTE_TABLE_ID: Prop<CfnTransitGatewayRouteTablePropagation, String> = Prop::new("TransitGatewayRouteTableId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransitGatewayRouteTablePropagationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transit_gateway_route_table_propagation::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransitGatewayRouteTablePropagationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transit_gateway_route_table_propagation::PROPS_SHAPE, props.into())?;
         Ok(CfnTransitGatewayRouteTablePropagation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransitGatewayRouteTablePropagation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -26508,24 +27808,37 @@ impl CfnTransitGatewayVpcAttachment {
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayVpcAttachment";
 
     /// Key of `AddSubnetIds`, for [`Handle::set`].
-    pub const ADD_SUBNET_IDS: Prop<Vec<String>> = Prop::new("AddSubnetIds");
+    pub const ADD_SUBNET_IDS: Prop<CfnTransitGatewayVpcAttachment, Vec<String>> = Prop::new("AddSubnetIds");
     /// Key of `Options`, for [`Handle::set`].
-    pub const OPTIONS: Prop<transit_gateway_vpc_attachment::Options> = Prop::new("Options");
+    pub const OPTIONS: Prop<CfnTransitGatewayVpcAttachment, transit_gateway_vpc_attachment::Options> = Prop::new("Options");
     /// Key of `RemoveSubnetIds`, for [`Handle::set`].
-    pub const REMOVE_SUBNET_IDS: Prop<Vec<String>> = Prop::new("RemoveSubnetIds");
+    pub const REMOVE_SUBNET_IDS: Prop<CfnTransitGatewayVpcAttachment, Vec<String>> = Prop::new("RemoveSubnetIds");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnTransitGatewayVpcAttachment, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<transit_gateway_vpc_attachment::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTransitGatewayVpcAttachment, Vec<transit_gateway_vpc_attachment::Tag>> = Prop::new("Tags");
     /// Key of `TransitGatewayId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_ID: Prop<String> = Prop::new("TransitGatewayId");
+    pub const TRANSIT_GATEWAY_ID: Prop<CfnTransitGatewayVpcAttachment, String> = Prop::new("TransitGatewayId");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnTransitGatewayVpcAttachment, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransitGatewayVpcAttachmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transit_gateway_vpc_attachment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransitGatewayVpcAttachmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transit_gateway_vpc_attachment::PROPS_SHAPE, props.into())?;
         Ok(CfnTransitGatewayVpcAttachment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransitGatewayVpcAttachment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -27047,26 +28360,39 @@ impl CfnVPC {
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPC";
 
     /// Key of `CidrBlock`, for [`Handle::set`].
-    pub const CIDR_BLOCK: Prop<String> = Prop::new("CidrBlock");
+    pub const CIDR_BLOCK: Prop<CfnVPC, String> = Prop::new("CidrBlock");
     /// Key of `EnableDnsHostnames`, for [`Handle::set`].
-    pub const ENABLE_DNS_HOSTNAMES: Prop<bool> = Prop::new("EnableDnsHostnames");
+    pub const ENABLE_DNS_HOSTNAMES: Prop<CfnVPC, bool> = Prop::new("EnableDnsHostnames");
     /// Key of `EnableDnsSupport`, for [`Handle::set`].
-    pub const ENABLE_DNS_SUPPORT: Prop<bool> = Prop::new("EnableDnsSupport");
+    pub const ENABLE_DNS_SUPPORT: Prop<CfnVPC, bool> = Prop::new("EnableDnsSupport");
     /// Key of `InstanceTenancy`, for [`Handle::set`].
-    pub const INSTANCE_TENANCY: Prop<vpc::InstanceTenancy> = Prop::new("InstanceTenancy");
+    pub const INSTANCE_TENANCY: Prop<CfnVPC, vpc::InstanceTenancy> = Prop::new("InstanceTenancy");
     /// Key of `Ipv4IpamPoolId`, for [`Handle::set`].
-    pub const IPV4_IPAM_POOL_ID: Prop<String> = Prop::new("Ipv4IpamPoolId");
+    pub const IPV4_IPAM_POOL_ID: Prop<CfnVPC, String> = Prop::new("Ipv4IpamPoolId");
     /// Key of `Ipv4NetmaskLength`, for [`Handle::set`].
-    pub const IPV4_NETMASK_LENGTH: Prop<i64> = Prop::new("Ipv4NetmaskLength");
+    pub const IPV4_NETMASK_LENGTH: Prop<CfnVPC, i64> = Prop::new("Ipv4NetmaskLength");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<vpc::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVPC, Vec<vpc::Tag>> = Prop::new("Tags");
     /// Key of `VpcEncryptionControl`, for [`Handle::set`].
-    pub const VPC_ENCRYPTION_CONTROL: Prop<vpc::VpcEncryptionControl> = Prop::new("VpcEncryptionControl");
+    pub const VPC_ENCRYPTION_CONTROL: Prop<CfnVPC, vpc::VpcEncryptionControl> = Prop::new("VpcEncryptionControl");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVPCProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpc::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVPCProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpc::PROPS_SHAPE, props.into())?;
         Ok(CfnVPC { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVPC::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The IPv4 network range for the VPC, in CIDR notation. For example, ``10.0.0.0/16``. We modify the specified CIDR block to its canonical form; for example, if you specify ``100.68.0.18/18``, we modify it to ``100.68.0.0/18``. You must specify either``CidrBlock`` or ``Ipv4IpamPoolId``.
@@ -27439,18 +28765,31 @@ impl CfnVPCBlockPublicAccessExclusion {
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPCBlockPublicAccessExclusion";
 
     /// Key of `InternetGatewayExclusionMode`, for [`Handle::set`].
-    pub const INTERNET_GATEWAY_EXCLUSION_MODE: Prop<vpc_block_public_access_exclusion::InternetGatewayExclusionMode> = Prop::new("InternetGatewayExclusionMode");
+    pub const INTERNET_GATEWAY_EXCLUSION_MODE: Prop<CfnVPCBlockPublicAccessExclusion, vpc_block_public_access_exclusion::InternetGatewayExclusionMode> = Prop::new("InternetGatewayExclusionMode");
     /// Key of `SubnetId`, for [`Handle::set`].
-    pub const SUBNET_ID: Prop<String> = Prop::new("SubnetId");
+    pub const SUBNET_ID: Prop<CfnVPCBlockPublicAccessExclusion, String> = Prop::new("SubnetId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<vpc_block_public_access_exclusion::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVPCBlockPublicAccessExclusion, Vec<vpc_block_public_access_exclusion::Tag>> = Prop::new("Tags");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnVPCBlockPublicAccessExclusion, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVPCBlockPublicAccessExclusionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpc_block_public_access_exclusion::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVPCBlockPublicAccessExclusionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpc_block_public_access_exclusion::PROPS_SHAPE, props.into())?;
         Ok(CfnVPCBlockPublicAccessExclusion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVPCBlockPublicAccessExclusion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the exclusion
@@ -27544,12 +28883,25 @@ impl CfnVPCBlockPublicAccessOptions {
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPCBlockPublicAccessOptions";
 
     /// Key of `InternetGatewayBlockMode`, for [`Handle::set`].
-    pub const INTERNET_GATEWAY_BLOCK_MODE: Prop<vpc_block_public_access_options::InternetGatewayBlockMode> = Prop::new("InternetGatewayBlockMode");
+    pub const INTERNET_GATEWAY_BLOCK_MODE: Prop<CfnVPCBlockPublicAccessOptions, vpc_block_public_access_options::InternetGatewayBlockMode> = Prop::new("InternetGatewayBlockMode");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVPCBlockPublicAccessOptionsProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpc_block_public_access_options::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVPCBlockPublicAccessOptionsProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpc_block_public_access_options::PROPS_SHAPE, props.into())?;
         Ok(CfnVPCBlockPublicAccessOptions { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVPCBlockPublicAccessOptions::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The identifier for the specified AWS account.
@@ -27669,30 +29021,43 @@ impl CfnVPCCidrBlock {
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPCCidrBlock";
 
     /// Key of `AmazonProvidedIpv6CidrBlock`, for [`Handle::set`].
-    pub const AMAZON_PROVIDED_IPV6_CIDR_BLOCK: Prop<bool> = Prop::new("AmazonProvidedIpv6CidrBlock");
+    pub const AMAZON_PROVIDED_IPV6_CIDR_BLOCK: Prop<CfnVPCCidrBlock, bool> = Prop::new("AmazonProvidedIpv6CidrBlock");
     /// Key of `CidrBlock`, for [`Handle::set`].
-    pub const CIDR_BLOCK: Prop<String> = Prop::new("CidrBlock");
+    pub const CIDR_BLOCK: Prop<CfnVPCCidrBlock, String> = Prop::new("CidrBlock");
     /// Key of `Ipv4IpamPoolId`, for [`Handle::set`].
-    pub const IPV4_IPAM_POOL_ID: Prop<String> = Prop::new("Ipv4IpamPoolId");
+    pub const IPV4_IPAM_POOL_ID: Prop<CfnVPCCidrBlock, String> = Prop::new("Ipv4IpamPoolId");
     /// Key of `Ipv4NetmaskLength`, for [`Handle::set`].
-    pub const IPV4_NETMASK_LENGTH: Prop<i64> = Prop::new("Ipv4NetmaskLength");
+    pub const IPV4_NETMASK_LENGTH: Prop<CfnVPCCidrBlock, i64> = Prop::new("Ipv4NetmaskLength");
     /// Key of `Ipv6CidrBlock`, for [`Handle::set`].
-    pub const IPV6_CIDR_BLOCK: Prop<String> = Prop::new("Ipv6CidrBlock");
+    pub const IPV6_CIDR_BLOCK: Prop<CfnVPCCidrBlock, String> = Prop::new("Ipv6CidrBlock");
     /// Key of `Ipv6CidrBlockNetworkBorderGroup`, for [`Handle::set`].
-    pub const IPV6_CIDR_BLOCK_NETWORK_BORDER_GROUP: Prop<String> = Prop::new("Ipv6CidrBlockNetworkBorderGroup");
+    pub const IPV6_CIDR_BLOCK_NETWORK_BORDER_GROUP: Prop<CfnVPCCidrBlock, String> = Prop::new("Ipv6CidrBlockNetworkBorderGroup");
     /// Key of `Ipv6IpamPoolId`, for [`Handle::set`].
-    pub const IPV6_IPAM_POOL_ID: Prop<String> = Prop::new("Ipv6IpamPoolId");
+    pub const IPV6_IPAM_POOL_ID: Prop<CfnVPCCidrBlock, String> = Prop::new("Ipv6IpamPoolId");
     /// Key of `Ipv6NetmaskLength`, for [`Handle::set`].
-    pub const IPV6_NETMASK_LENGTH: Prop<i64> = Prop::new("Ipv6NetmaskLength");
+    pub const IPV6_NETMASK_LENGTH: Prop<CfnVPCCidrBlock, i64> = Prop::new("Ipv6NetmaskLength");
     /// Key of `Ipv6Pool`, for [`Handle::set`].
-    pub const IPV6_POOL: Prop<String> = Prop::new("Ipv6Pool");
+    pub const IPV6_POOL: Prop<CfnVPCCidrBlock, String> = Prop::new("Ipv6Pool");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnVPCCidrBlock, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVPCCidrBlockProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpc_cidr_block::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVPCCidrBlockProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpc_cidr_block::PROPS_SHAPE, props.into())?;
         Ok(CfnVPCCidrBlock { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVPCCidrBlock::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Id of the VPC associated CIDR Block.
@@ -27778,14 +29143,27 @@ impl CfnVPCDHCPOptionsAssociation {
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPCDHCPOptionsAssociation";
 
     /// Key of `DhcpOptionsId`, for [`Handle::set`].
-    pub const DHCP_OPTIONS_ID: Prop<String> = Prop::new("DhcpOptionsId");
+    pub const DHCP_OPTIONS_ID: Prop<CfnVPCDHCPOptionsAssociation, String> = Prop::new("DhcpOptionsId");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnVPCDHCPOptionsAssociation, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVPCDHCPOptionsAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpcdhcp_options_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVPCDHCPOptionsAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpcdhcp_options_association::PROPS_SHAPE, props.into())?;
         Ok(CfnVPCDHCPOptionsAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVPCDHCPOptionsAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -28141,32 +29519,45 @@ impl CfnVPCEncryptionControl {
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPCEncryptionControl";
 
     /// Key of `EgressOnlyInternetGatewayExclusionInput`, for [`Handle::set`].
-    pub const EGRESS_ONLY_INTERNET_GATEWAY_EXCLUSION_INPUT: Prop<vpc_encryption_control::EgressOnlyInternetGatewayExclusionInput> = Prop::new("EgressOnlyInternetGatewayExclusionInput");
+    pub const EGRESS_ONLY_INTERNET_GATEWAY_EXCLUSION_INPUT: Prop<CfnVPCEncryptionControl, vpc_encryption_control::EgressOnlyInternetGatewayExclusionInput> = Prop::new("EgressOnlyInternetGatewayExclusionInput");
     /// Key of `ElasticFileSystemExclusionInput`, for [`Handle::set`].
-    pub const ELASTIC_FILE_SYSTEM_EXCLUSION_INPUT: Prop<vpc_encryption_control::ElasticFileSystemExclusionInput> = Prop::new("ElasticFileSystemExclusionInput");
+    pub const ELASTIC_FILE_SYSTEM_EXCLUSION_INPUT: Prop<CfnVPCEncryptionControl, vpc_encryption_control::ElasticFileSystemExclusionInput> = Prop::new("ElasticFileSystemExclusionInput");
     /// Key of `InternetGatewayExclusionInput`, for [`Handle::set`].
-    pub const INTERNET_GATEWAY_EXCLUSION_INPUT: Prop<vpc_encryption_control::InternetGatewayExclusionInput> = Prop::new("InternetGatewayExclusionInput");
+    pub const INTERNET_GATEWAY_EXCLUSION_INPUT: Prop<CfnVPCEncryptionControl, vpc_encryption_control::InternetGatewayExclusionInput> = Prop::new("InternetGatewayExclusionInput");
     /// Key of `LambdaExclusionInput`, for [`Handle::set`].
-    pub const LAMBDA_EXCLUSION_INPUT: Prop<vpc_encryption_control::LambdaExclusionInput> = Prop::new("LambdaExclusionInput");
+    pub const LAMBDA_EXCLUSION_INPUT: Prop<CfnVPCEncryptionControl, vpc_encryption_control::LambdaExclusionInput> = Prop::new("LambdaExclusionInput");
     /// Key of `Mode`, for [`Handle::set`].
-    pub const MODE: Prop<vpc_encryption_control::Mode> = Prop::new("Mode");
+    pub const MODE: Prop<CfnVPCEncryptionControl, vpc_encryption_control::Mode> = Prop::new("Mode");
     /// Key of `NatGatewayExclusionInput`, for [`Handle::set`].
-    pub const NAT_GATEWAY_EXCLUSION_INPUT: Prop<vpc_encryption_control::NatGatewayExclusionInput> = Prop::new("NatGatewayExclusionInput");
+    pub const NAT_GATEWAY_EXCLUSION_INPUT: Prop<CfnVPCEncryptionControl, vpc_encryption_control::NatGatewayExclusionInput> = Prop::new("NatGatewayExclusionInput");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<vpc_encryption_control::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVPCEncryptionControl, Vec<vpc_encryption_control::Tag>> = Prop::new("Tags");
     /// Key of `VirtualPrivateGatewayExclusionInput`, for [`Handle::set`].
-    pub const VIRTUAL_PRIVATE_GATEWAY_EXCLUSION_INPUT: Prop<vpc_encryption_control::VirtualPrivateGatewayExclusionInput> = Prop::new("VirtualPrivateGatewayExclusionInput");
+    pub const VIRTUAL_PRIVATE_GATEWAY_EXCLUSION_INPUT: Prop<CfnVPCEncryptionControl, vpc_encryption_control::VirtualPrivateGatewayExclusionInput> = Prop::new("VirtualPrivateGatewayExclusionInput");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnVPCEncryptionControl, String> = Prop::new("VpcId");
     /// Key of `VpcLatticeExclusionInput`, for [`Handle::set`].
-    pub const VPC_LATTICE_EXCLUSION_INPUT: Prop<vpc_encryption_control::VpcLatticeExclusionInput> = Prop::new("VpcLatticeExclusionInput");
+    pub const VPC_LATTICE_EXCLUSION_INPUT: Prop<CfnVPCEncryptionControl, vpc_encryption_control::VpcLatticeExclusionInput> = Prop::new("VpcLatticeExclusionInput");
     /// Key of `VpcPeeringExclusionInput`, for [`Handle::set`].
-    pub const VPC_PEERING_EXCLUSION_INPUT: Prop<vpc_encryption_control::VpcPeeringExclusionInput> = Prop::new("VpcPeeringExclusionInput");
+    pub const VPC_PEERING_EXCLUSION_INPUT: Prop<CfnVPCEncryptionControl, vpc_encryption_control::VpcPeeringExclusionInput> = Prop::new("VpcPeeringExclusionInput");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVPCEncryptionControlProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpc_encryption_control::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVPCEncryptionControlProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpc_encryption_control::PROPS_SHAPE, props.into())?;
         Ok(CfnVPCEncryptionControl { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVPCEncryptionControl::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Enumerates the states of all the VPC encryption control resource exclusions
@@ -28671,38 +30062,51 @@ impl CfnVPCEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPCEndpoint";
 
     /// Key of `DnsOptions`, for [`Handle::set`].
-    pub const DNS_OPTIONS: Prop<vpc_endpoint::DnsOptionsSpecification> = Prop::new("DnsOptions");
+    pub const DNS_OPTIONS: Prop<CfnVPCEndpoint, vpc_endpoint::DnsOptionsSpecification> = Prop::new("DnsOptions");
     /// Key of `IpAddressType`, for [`Handle::set`].
-    pub const IP_ADDRESS_TYPE: Prop<vpc_endpoint::IpAddressType> = Prop::new("IpAddressType");
+    pub const IP_ADDRESS_TYPE: Prop<CfnVPCEndpoint, vpc_endpoint::IpAddressType> = Prop::new("IpAddressType");
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<Json> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnVPCEndpoint, Json> = Prop::new("PolicyDocument");
     /// Key of `PrivateDnsEnabled`, for [`Handle::set`].
-    pub const PRIVATE_DNS_ENABLED: Prop<bool> = Prop::new("PrivateDnsEnabled");
+    pub const PRIVATE_DNS_ENABLED: Prop<CfnVPCEndpoint, bool> = Prop::new("PrivateDnsEnabled");
     /// Key of `ResourceConfigurationArn`, for [`Handle::set`].
-    pub const RESOURCE_CONFIGURATION_ARN: Prop<String> = Prop::new("ResourceConfigurationArn");
+    pub const RESOURCE_CONFIGURATION_ARN: Prop<CfnVPCEndpoint, String> = Prop::new("ResourceConfigurationArn");
     /// Key of `RouteTableIds`, for [`Handle::set`].
-    pub const ROUTE_TABLE_IDS: Prop<Vec<String>> = Prop::new("RouteTableIds");
+    pub const ROUTE_TABLE_IDS: Prop<CfnVPCEndpoint, Vec<String>> = Prop::new("RouteTableIds");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnVPCEndpoint, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `ServiceName`, for [`Handle::set`].
-    pub const SERVICE_NAME: Prop<String> = Prop::new("ServiceName");
+    pub const SERVICE_NAME: Prop<CfnVPCEndpoint, String> = Prop::new("ServiceName");
     /// Key of `ServiceNetworkArn`, for [`Handle::set`].
-    pub const SERVICE_NETWORK_ARN: Prop<String> = Prop::new("ServiceNetworkArn");
+    pub const SERVICE_NETWORK_ARN: Prop<CfnVPCEndpoint, String> = Prop::new("ServiceNetworkArn");
     /// Key of `ServiceRegion`, for [`Handle::set`].
-    pub const SERVICE_REGION: Prop<String> = Prop::new("ServiceRegion");
+    pub const SERVICE_REGION: Prop<CfnVPCEndpoint, String> = Prop::new("ServiceRegion");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnVPCEndpoint, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<vpc_endpoint::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVPCEndpoint, Vec<vpc_endpoint::Tag>> = Prop::new("Tags");
     /// Key of `VpcEndpointType`, for [`Handle::set`].
-    pub const VPC_ENDPOINT_TYPE: Prop<vpc_endpoint::VpcEndpointType> = Prop::new("VpcEndpointType");
+    pub const VPC_ENDPOINT_TYPE: Prop<CfnVPCEndpoint, vpc_endpoint::VpcEndpointType> = Prop::new("VpcEndpointType");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnVPCEndpoint, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVPCEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpc_endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVPCEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpc_endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnVPCEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVPCEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreationTimestamp`)
@@ -28800,18 +30204,31 @@ impl CfnVPCEndpointConnectionNotification {
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPCEndpointConnectionNotification";
 
     /// Key of `ConnectionEvents`, for [`Handle::set`].
-    pub const CONNECTION_EVENTS: Prop<Vec<String>> = Prop::new("ConnectionEvents");
+    pub const CONNECTION_EVENTS: Prop<CfnVPCEndpointConnectionNotification, Vec<String>> = Prop::new("ConnectionEvents");
     /// Key of `ConnectionNotificationArn`, for [`Handle::set`].
-    pub const CONNECTION_NOTIFICATION_ARN: Prop<String> = Prop::new("ConnectionNotificationArn");
+    pub const CONNECTION_NOTIFICATION_ARN: Prop<CfnVPCEndpointConnectionNotification, String> = Prop::new("ConnectionNotificationArn");
     /// Key of `ServiceId`, for [`Handle::set`].
-    pub const SERVICE_ID: Prop<String> = Prop::new("ServiceId");
+    pub const SERVICE_ID: Prop<CfnVPCEndpointConnectionNotification, String> = Prop::new("ServiceId");
     /// Key of `VPCEndpointId`, for [`Handle::set`].
-    pub const VPC_ENDPOINT_ID: Prop<String> = Prop::new("VPCEndpointId");
+    pub const VPC_ENDPOINT_ID: Prop<CfnVPCEndpointConnectionNotification, String> = Prop::new("VPCEndpointId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVPCEndpointConnectionNotificationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpc_endpoint_connection_notification::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVPCEndpointConnectionNotificationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpc_endpoint_connection_notification::PROPS_SHAPE, props.into())?;
         Ok(CfnVPCEndpointConnectionNotification { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVPCEndpointConnectionNotification::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// VPC Endpoint Connection ID generated by service
@@ -28991,30 +30408,43 @@ impl CfnVPCEndpointService {
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPCEndpointService";
 
     /// Key of `AcceptanceRequired`, for [`Handle::set`].
-    pub const ACCEPTANCE_REQUIRED: Prop<bool> = Prop::new("AcceptanceRequired");
+    pub const ACCEPTANCE_REQUIRED: Prop<CfnVPCEndpointService, bool> = Prop::new("AcceptanceRequired");
     /// Key of `ContributorInsightsEnabled`, for [`Handle::set`].
-    pub const CONTRIBUTOR_INSIGHTS_ENABLED: Prop<bool> = Prop::new("ContributorInsightsEnabled");
+    pub const CONTRIBUTOR_INSIGHTS_ENABLED: Prop<CfnVPCEndpointService, bool> = Prop::new("ContributorInsightsEnabled");
     /// Key of `GatewayLoadBalancerArns`, for [`Handle::set`].
-    pub const GATEWAY_LOAD_BALANCER_ARNS: Prop<Vec<String>> = Prop::new("GatewayLoadBalancerArns");
+    pub const GATEWAY_LOAD_BALANCER_ARNS: Prop<CfnVPCEndpointService, Vec<String>> = Prop::new("GatewayLoadBalancerArns");
     /// Key of `NetworkLoadBalancerArns`, for [`Handle::set`].
-    pub const NETWORK_LOAD_BALANCER_ARNS: Prop<Vec<String>> = Prop::new("NetworkLoadBalancerArns");
+    pub const NETWORK_LOAD_BALANCER_ARNS: Prop<CfnVPCEndpointService, Vec<String>> = Prop::new("NetworkLoadBalancerArns");
     /// Key of `PayerResponsibility`, for [`Handle::set`].
-    pub const PAYER_RESPONSIBILITY: Prop<String> = Prop::new("PayerResponsibility");
+    pub const PAYER_RESPONSIBILITY: Prop<CfnVPCEndpointService, String> = Prop::new("PayerResponsibility");
     /// Key of `PrivateDnsName`, for [`Handle::set`].
-    pub const PRIVATE_DNS_NAME: Prop<String> = Prop::new("PrivateDnsName");
+    pub const PRIVATE_DNS_NAME: Prop<CfnVPCEndpointService, String> = Prop::new("PrivateDnsName");
     /// Key of `PrivateDnsNameConfiguration`, for [`Handle::set`].
-    pub const PRIVATE_DNS_NAME_CONFIGURATION: Prop<vpc_endpoint_service::PrivateDnsNameConfiguration> = Prop::new("PrivateDnsNameConfiguration");
+    pub const PRIVATE_DNS_NAME_CONFIGURATION: Prop<CfnVPCEndpointService, vpc_endpoint_service::PrivateDnsNameConfiguration> = Prop::new("PrivateDnsNameConfiguration");
     /// Key of `SupportedIpAddressTypes`, for [`Handle::set`].
-    pub const SUPPORTED_IP_ADDRESS_TYPES: Prop<Vec<vpc_endpoint_service::IpAddressType>> = Prop::new("SupportedIpAddressTypes");
+    pub const SUPPORTED_IP_ADDRESS_TYPES: Prop<CfnVPCEndpointService, Vec<vpc_endpoint_service::IpAddressType>> = Prop::new("SupportedIpAddressTypes");
     /// Key of `SupportedRegions`, for [`Handle::set`].
-    pub const SUPPORTED_REGIONS: Prop<Vec<String>> = Prop::new("SupportedRegions");
+    pub const SUPPORTED_REGIONS: Prop<CfnVPCEndpointService, Vec<String>> = Prop::new("SupportedRegions");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<vpc_endpoint_service::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVPCEndpointService, Vec<vpc_endpoint_service::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVPCEndpointServiceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpc_endpoint_service::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVPCEndpointServiceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpc_endpoint_service::PROPS_SHAPE, props.into())?;
         Ok(CfnVPCEndpointService { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVPCEndpointService::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt PrivateDnsNameConfiguration.Name`)
@@ -29105,14 +30535,27 @@ impl CfnVPCEndpointServicePermissions {
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPCEndpointServicePermissions";
 
     /// Key of `AllowedPrincipals`, for [`Handle::set`].
-    pub const ALLOWED_PRINCIPALS: Prop<Vec<String>> = Prop::new("AllowedPrincipals");
+    pub const ALLOWED_PRINCIPALS: Prop<CfnVPCEndpointServicePermissions, Vec<String>> = Prop::new("AllowedPrincipals");
     /// Key of `ServiceId`, for [`Handle::set`].
-    pub const SERVICE_ID: Prop<String> = Prop::new("ServiceId");
+    pub const SERVICE_ID: Prop<CfnVPCEndpointServicePermissions, String> = Prop::new("ServiceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVPCEndpointServicePermissionsProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpc_endpoint_service_permissions::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVPCEndpointServicePermissionsProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpc_endpoint_service_permissions::PROPS_SHAPE, props.into())?;
         Ok(CfnVPCEndpointServicePermissions { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVPCEndpointServicePermissions::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -29185,16 +30628,29 @@ impl CfnVPCGatewayAttachment {
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPCGatewayAttachment";
 
     /// Key of `InternetGatewayId`, for [`Handle::set`].
-    pub const INTERNET_GATEWAY_ID: Prop<String> = Prop::new("InternetGatewayId");
+    pub const INTERNET_GATEWAY_ID: Prop<CfnVPCGatewayAttachment, String> = Prop::new("InternetGatewayId");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnVPCGatewayAttachment, String> = Prop::new("VpcId");
     /// Key of `VpnGatewayId`, for [`Handle::set`].
-    pub const VPN_GATEWAY_ID: Prop<String> = Prop::new("VpnGatewayId");
+    pub const VPN_GATEWAY_ID: Prop<CfnVPCGatewayAttachment, String> = Prop::new("VpnGatewayId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVPCGatewayAttachmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpc_gateway_attachment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVPCGatewayAttachmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpc_gateway_attachment::PROPS_SHAPE, props.into())?;
         Ok(CfnVPCGatewayAttachment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVPCGatewayAttachment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Used to identify if this resource is an Internet Gateway or Vpn Gateway Attachment
@@ -29329,24 +30785,37 @@ impl CfnVPCPeeringConnection {
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPCPeeringConnection";
 
     /// Key of `AssumeRoleRegion`, for [`Handle::set`].
-    pub const ASSUME_ROLE_REGION: Prop<String> = Prop::new("AssumeRoleRegion");
+    pub const ASSUME_ROLE_REGION: Prop<CfnVPCPeeringConnection, String> = Prop::new("AssumeRoleRegion");
     /// Key of `PeerOwnerId`, for [`Handle::set`].
-    pub const PEER_OWNER_ID: Prop<String> = Prop::new("PeerOwnerId");
+    pub const PEER_OWNER_ID: Prop<CfnVPCPeeringConnection, String> = Prop::new("PeerOwnerId");
     /// Key of `PeerRegion`, for [`Handle::set`].
-    pub const PEER_REGION: Prop<String> = Prop::new("PeerRegion");
+    pub const PEER_REGION: Prop<CfnVPCPeeringConnection, String> = Prop::new("PeerRegion");
     /// Key of `PeerRoleArn`, for [`Handle::set`].
-    pub const PEER_ROLE_ARN: Prop<String> = Prop::new("PeerRoleArn");
+    pub const PEER_ROLE_ARN: Prop<CfnVPCPeeringConnection, String> = Prop::new("PeerRoleArn");
     /// Key of `PeerVpcId`, for [`Handle::set`].
-    pub const PEER_VPC_ID: Prop<String> = Prop::new("PeerVpcId");
+    pub const PEER_VPC_ID: Prop<CfnVPCPeeringConnection, String> = Prop::new("PeerVpcId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<vpc_peering_connection::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVPCPeeringConnection, Vec<vpc_peering_connection::Tag>> = Prop::new("Tags");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnVPCPeeringConnection, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVPCPeeringConnectionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpc_peering_connection::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVPCPeeringConnectionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpc_peering_connection::PROPS_SHAPE, props.into())?;
         Ok(CfnVPCPeeringConnection { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVPCPeeringConnection::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -29461,16 +30930,29 @@ impl CfnVPNConcentrator {
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPNConcentrator";
 
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<vpn_concentrator::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVPNConcentrator, Vec<vpn_concentrator::Tag>> = Prop::new("Tags");
     /// Key of `TransitGatewayId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_ID: Prop<String> = Prop::new("TransitGatewayId");
+    pub const TRANSIT_GATEWAY_ID: Prop<CfnVPNConcentrator, String> = Prop::new("TransitGatewayId");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<String> = Prop::new("Type");
+    pub const TYPE: Prop<CfnVPNConcentrator, String> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVPNConcentratorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpn_concentrator::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVPNConcentratorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpn_concentrator::PROPS_SHAPE, props.into())?;
         Ok(CfnVPNConcentrator { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVPNConcentrator::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt TransitGatewayAttachmentId`)
@@ -30231,46 +31713,59 @@ impl CfnVPNConnection {
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPNConnection";
 
     /// Key of `CustomerGatewayId`, for [`Handle::set`].
-    pub const CUSTOMER_GATEWAY_ID: Prop<String> = Prop::new("CustomerGatewayId");
+    pub const CUSTOMER_GATEWAY_ID: Prop<CfnVPNConnection, String> = Prop::new("CustomerGatewayId");
     /// Key of `EnableAcceleration`, for [`Handle::set`].
-    pub const ENABLE_ACCELERATION: Prop<bool> = Prop::new("EnableAcceleration");
+    pub const ENABLE_ACCELERATION: Prop<CfnVPNConnection, bool> = Prop::new("EnableAcceleration");
     /// Key of `LocalIpv4NetworkCidr`, for [`Handle::set`].
-    pub const LOCAL_IPV4_NETWORK_CIDR: Prop<String> = Prop::new("LocalIpv4NetworkCidr");
+    pub const LOCAL_IPV4_NETWORK_CIDR: Prop<CfnVPNConnection, String> = Prop::new("LocalIpv4NetworkCidr");
     /// Key of `LocalIpv6NetworkCidr`, for [`Handle::set`].
-    pub const LOCAL_IPV6_NETWORK_CIDR: Prop<String> = Prop::new("LocalIpv6NetworkCidr");
+    pub const LOCAL_IPV6_NETWORK_CIDR: Prop<CfnVPNConnection, String> = Prop::new("LocalIpv6NetworkCidr");
     /// Key of `OutsideIpAddressType`, for [`Handle::set`].
-    pub const OUTSIDE_IP_ADDRESS_TYPE: Prop<String> = Prop::new("OutsideIpAddressType");
+    pub const OUTSIDE_IP_ADDRESS_TYPE: Prop<CfnVPNConnection, String> = Prop::new("OutsideIpAddressType");
     /// Key of `PreSharedKeyStorage`, for [`Handle::set`].
-    pub const PRE_SHARED_KEY_STORAGE: Prop<vpn_connection::PreSharedKeyStorage> = Prop::new("PreSharedKeyStorage");
+    pub const PRE_SHARED_KEY_STORAGE: Prop<CfnVPNConnection, vpn_connection::PreSharedKeyStorage> = Prop::new("PreSharedKeyStorage");
     /// Key of `RemoteIpv4NetworkCidr`, for [`Handle::set`].
-    pub const REMOTE_IPV4_NETWORK_CIDR: Prop<String> = Prop::new("RemoteIpv4NetworkCidr");
+    pub const REMOTE_IPV4_NETWORK_CIDR: Prop<CfnVPNConnection, String> = Prop::new("RemoteIpv4NetworkCidr");
     /// Key of `RemoteIpv6NetworkCidr`, for [`Handle::set`].
-    pub const REMOTE_IPV6_NETWORK_CIDR: Prop<String> = Prop::new("RemoteIpv6NetworkCidr");
+    pub const REMOTE_IPV6_NETWORK_CIDR: Prop<CfnVPNConnection, String> = Prop::new("RemoteIpv6NetworkCidr");
     /// Key of `StaticRoutesOnly`, for [`Handle::set`].
-    pub const STATIC_ROUTES_ONLY: Prop<bool> = Prop::new("StaticRoutesOnly");
+    pub const STATIC_ROUTES_ONLY: Prop<CfnVPNConnection, bool> = Prop::new("StaticRoutesOnly");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<vpn_connection::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVPNConnection, Vec<vpn_connection::Tag>> = Prop::new("Tags");
     /// Key of `TransitGatewayId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_ID: Prop<String> = Prop::new("TransitGatewayId");
+    pub const TRANSIT_GATEWAY_ID: Prop<CfnVPNConnection, String> = Prop::new("TransitGatewayId");
     /// Key of `TransportTransitGatewayAttachmentId`, for [`Handle::set`].
-    pub const TRANSPORT_TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<String> = Prop::new("TransportTransitGatewayAttachmentId");
+    pub const TRANSPORT_TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<CfnVPNConnection, String> = Prop::new("TransportTransitGatewayAttachmentId");
     /// Key of `TunnelBandwidth`, for [`Handle::set`].
-    pub const TUNNEL_BANDWIDTH: Prop<vpn_connection::TunnelBandwidth> = Prop::new("TunnelBandwidth");
+    pub const TUNNEL_BANDWIDTH: Prop<CfnVPNConnection, vpn_connection::TunnelBandwidth> = Prop::new("TunnelBandwidth");
     /// Key of `TunnelInsideIpVersion`, for [`Handle::set`].
-    pub const TUNNEL_INSIDE_IP_VERSION: Prop<String> = Prop::new("TunnelInsideIpVersion");
+    pub const TUNNEL_INSIDE_IP_VERSION: Prop<CfnVPNConnection, String> = Prop::new("TunnelInsideIpVersion");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<String> = Prop::new("Type");
+    pub const TYPE: Prop<CfnVPNConnection, String> = Prop::new("Type");
     /// Key of `VpnConcentratorId`, for [`Handle::set`].
-    pub const VPN_CONCENTRATOR_ID: Prop<String> = Prop::new("VpnConcentratorId");
+    pub const VPN_CONCENTRATOR_ID: Prop<CfnVPNConnection, String> = Prop::new("VpnConcentratorId");
     /// Key of `VpnGatewayId`, for [`Handle::set`].
-    pub const VPN_GATEWAY_ID: Prop<String> = Prop::new("VpnGatewayId");
+    pub const VPN_GATEWAY_ID: Prop<CfnVPNConnection, String> = Prop::new("VpnGatewayId");
     /// Key of `VpnTunnelOptionsSpecifications`, for [`Handle::set`].
-    pub const VPN_TUNNEL_OPTIONS_SPECIFICATIONS: Prop<Vec<vpn_connection::VpnTunnelOptionsSpecification>> = Prop::new("VpnTunnelOptionsSpecifications");
+    pub const VPN_TUNNEL_OPTIONS_SPECIFICATIONS: Prop<CfnVPNConnection, Vec<vpn_connection::VpnTunnelOptionsSpecification>> = Prop::new("VpnTunnelOptionsSpecifications");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVPNConnectionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpn_connection::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVPNConnectionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpn_connection::PROPS_SHAPE, props.into())?;
         Ok(CfnVPNConnection { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVPNConnection::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt VpnConnectionId`)
@@ -30343,14 +31838,27 @@ impl CfnVPNConnectionRoute {
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPNConnectionRoute";
 
     /// Key of `DestinationCidrBlock`, for [`Handle::set`].
-    pub const DESTINATION_CIDR_BLOCK: Prop<String> = Prop::new("DestinationCidrBlock");
+    pub const DESTINATION_CIDR_BLOCK: Prop<CfnVPNConnectionRoute, String> = Prop::new("DestinationCidrBlock");
     /// Key of `VpnConnectionId`, for [`Handle::set`].
-    pub const VPN_CONNECTION_ID: Prop<String> = Prop::new("VpnConnectionId");
+    pub const VPN_CONNECTION_ID: Prop<CfnVPNConnectionRoute, String> = Prop::new("VpnConnectionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVPNConnectionRouteProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpn_connection_route::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVPNConnectionRouteProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpn_connection_route::PROPS_SHAPE, props.into())?;
         Ok(CfnVPNConnectionRoute { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVPNConnectionRoute::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -30460,16 +31968,29 @@ impl CfnVPNGateway {
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPNGateway";
 
     /// Key of `AmazonSideAsn`, for [`Handle::set`].
-    pub const AMAZON_SIDE_ASN: Prop<i64> = Prop::new("AmazonSideAsn");
+    pub const AMAZON_SIDE_ASN: Prop<CfnVPNGateway, i64> = Prop::new("AmazonSideAsn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<vpn_gateway::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVPNGateway, Vec<vpn_gateway::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<String> = Prop::new("Type");
+    pub const TYPE: Prop<CfnVPNGateway, String> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVPNGatewayProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpn_gateway::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVPNGatewayProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpn_gateway::PROPS_SHAPE, props.into())?;
         Ok(CfnVPNGateway { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVPNGateway::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt VPNGatewayId`)
@@ -30542,14 +32063,27 @@ impl CfnVPNGatewayRoutePropagation {
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPNGatewayRoutePropagation";
 
     /// Key of `RouteTableIds`, for [`Handle::set`].
-    pub const ROUTE_TABLE_IDS: Prop<Vec<String>> = Prop::new("RouteTableIds");
+    pub const ROUTE_TABLE_IDS: Prop<CfnVPNGatewayRoutePropagation, Vec<String>> = Prop::new("RouteTableIds");
     /// Key of `VpnGatewayId`, for [`Handle::set`].
-    pub const VPN_GATEWAY_ID: Prop<String> = Prop::new("VpnGatewayId");
+    pub const VPN_GATEWAY_ID: Prop<CfnVPNGatewayRoutePropagation, String> = Prop::new("VpnGatewayId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVPNGatewayRoutePropagationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpn_gateway_route_propagation::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVPNGatewayRoutePropagationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpn_gateway_route_propagation::PROPS_SHAPE, props.into())?;
         Ok(CfnVPNGatewayRoutePropagation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVPNGatewayRoutePropagation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -31020,42 +32554,55 @@ impl CfnVerifiedAccessEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::EC2::VerifiedAccessEndpoint";
 
     /// Key of `ApplicationDomain`, for [`Handle::set`].
-    pub const APPLICATION_DOMAIN: Prop<String> = Prop::new("ApplicationDomain");
+    pub const APPLICATION_DOMAIN: Prop<CfnVerifiedAccessEndpoint, String> = Prop::new("ApplicationDomain");
     /// Key of `AttachmentType`, for [`Handle::set`].
-    pub const ATTACHMENT_TYPE: Prop<verified_access_endpoint::AttachmentType> = Prop::new("AttachmentType");
+    pub const ATTACHMENT_TYPE: Prop<CfnVerifiedAccessEndpoint, verified_access_endpoint::AttachmentType> = Prop::new("AttachmentType");
     /// Key of `CidrOptions`, for [`Handle::set`].
-    pub const CIDR_OPTIONS: Prop<verified_access_endpoint::CidrOptions> = Prop::new("CidrOptions");
+    pub const CIDR_OPTIONS: Prop<CfnVerifiedAccessEndpoint, verified_access_endpoint::CidrOptions> = Prop::new("CidrOptions");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnVerifiedAccessEndpoint, String> = Prop::new("Description");
     /// Key of `DomainCertificateArn`, for [`Handle::set`].
-    pub const DOMAIN_CERTIFICATE_ARN: Prop<String> = Prop::new("DomainCertificateArn");
+    pub const DOMAIN_CERTIFICATE_ARN: Prop<CfnVerifiedAccessEndpoint, String> = Prop::new("DomainCertificateArn");
     /// Key of `EndpointDomainPrefix`, for [`Handle::set`].
-    pub const ENDPOINT_DOMAIN_PREFIX: Prop<String> = Prop::new("EndpointDomainPrefix");
+    pub const ENDPOINT_DOMAIN_PREFIX: Prop<CfnVerifiedAccessEndpoint, String> = Prop::new("EndpointDomainPrefix");
     /// Key of `EndpointType`, for [`Handle::set`].
-    pub const ENDPOINT_TYPE: Prop<verified_access_endpoint::EndpointType> = Prop::new("EndpointType");
+    pub const ENDPOINT_TYPE: Prop<CfnVerifiedAccessEndpoint, verified_access_endpoint::EndpointType> = Prop::new("EndpointType");
     /// Key of `LoadBalancerOptions`, for [`Handle::set`].
-    pub const LOAD_BALANCER_OPTIONS: Prop<verified_access_endpoint::LoadBalancerOptions> = Prop::new("LoadBalancerOptions");
+    pub const LOAD_BALANCER_OPTIONS: Prop<CfnVerifiedAccessEndpoint, verified_access_endpoint::LoadBalancerOptions> = Prop::new("LoadBalancerOptions");
     /// Key of `NetworkInterfaceOptions`, for [`Handle::set`].
-    pub const NETWORK_INTERFACE_OPTIONS: Prop<verified_access_endpoint::NetworkInterfaceOptions> = Prop::new("NetworkInterfaceOptions");
+    pub const NETWORK_INTERFACE_OPTIONS: Prop<CfnVerifiedAccessEndpoint, verified_access_endpoint::NetworkInterfaceOptions> = Prop::new("NetworkInterfaceOptions");
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<String> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnVerifiedAccessEndpoint, String> = Prop::new("PolicyDocument");
     /// Key of `PolicyEnabled`, for [`Handle::set`].
-    pub const POLICY_ENABLED: Prop<bool> = Prop::new("PolicyEnabled");
+    pub const POLICY_ENABLED: Prop<CfnVerifiedAccessEndpoint, bool> = Prop::new("PolicyEnabled");
     /// Key of `RdsOptions`, for [`Handle::set`].
-    pub const RDS_OPTIONS: Prop<verified_access_endpoint::RdsOptions> = Prop::new("RdsOptions");
+    pub const RDS_OPTIONS: Prop<CfnVerifiedAccessEndpoint, verified_access_endpoint::RdsOptions> = Prop::new("RdsOptions");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnVerifiedAccessEndpoint, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `SseSpecification`, for [`Handle::set`].
-    pub const SSE_SPECIFICATION: Prop<verified_access_endpoint::SseSpecification> = Prop::new("SseSpecification");
+    pub const SSE_SPECIFICATION: Prop<CfnVerifiedAccessEndpoint, verified_access_endpoint::SseSpecification> = Prop::new("SseSpecification");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<verified_access_endpoint::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVerifiedAccessEndpoint, Vec<verified_access_endpoint::Tag>> = Prop::new("Tags");
     /// Key of `VerifiedAccessGroupId`, for [`Handle::set`].
-    pub const VERIFIED_ACCESS_GROUP_ID: Prop<String> = Prop::new("VerifiedAccessGroupId");
+    pub const VERIFIED_ACCESS_GROUP_ID: Prop<CfnVerifiedAccessEndpoint, String> = Prop::new("VerifiedAccessGroupId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVerifiedAccessEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &verified_access_endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVerifiedAccessEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &verified_access_endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnVerifiedAccessEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVerifiedAccessEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The creation time.
@@ -31249,22 +32796,35 @@ impl CfnVerifiedAccessGroup {
     pub const CFN_TYPE: &'static str = "AWS::EC2::VerifiedAccessGroup";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnVerifiedAccessGroup, String> = Prop::new("Description");
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<String> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnVerifiedAccessGroup, String> = Prop::new("PolicyDocument");
     /// Key of `PolicyEnabled`, for [`Handle::set`].
-    pub const POLICY_ENABLED: Prop<bool> = Prop::new("PolicyEnabled");
+    pub const POLICY_ENABLED: Prop<CfnVerifiedAccessGroup, bool> = Prop::new("PolicyEnabled");
     /// Key of `SseSpecification`, for [`Handle::set`].
-    pub const SSE_SPECIFICATION: Prop<verified_access_group::SseSpecification> = Prop::new("SseSpecification");
+    pub const SSE_SPECIFICATION: Prop<CfnVerifiedAccessGroup, verified_access_group::SseSpecification> = Prop::new("SseSpecification");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<verified_access_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVerifiedAccessGroup, Vec<verified_access_group::Tag>> = Prop::new("Tags");
     /// Key of `VerifiedAccessInstanceId`, for [`Handle::set`].
-    pub const VERIFIED_ACCESS_INSTANCE_ID: Prop<String> = Prop::new("VerifiedAccessInstanceId");
+    pub const VERIFIED_ACCESS_INSTANCE_ID: Prop<CfnVerifiedAccessGroup, String> = Prop::new("VerifiedAccessInstanceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVerifiedAccessGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &verified_access_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVerifiedAccessGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &verified_access_group::PROPS_SHAPE, props.into())?;
         Ok(CfnVerifiedAccessGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVerifiedAccessGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Time this Verified Access Group was created.
@@ -31576,24 +33136,37 @@ impl CfnVerifiedAccessInstance {
     pub const CFN_TYPE: &'static str = "AWS::EC2::VerifiedAccessInstance";
 
     /// Key of `CidrEndpointsCustomSubDomain`, for [`Handle::set`].
-    pub const CIDR_ENDPOINTS_CUSTOM_SUB_DOMAIN: Prop<String> = Prop::new("CidrEndpointsCustomSubDomain");
+    pub const CIDR_ENDPOINTS_CUSTOM_SUB_DOMAIN: Prop<CfnVerifiedAccessInstance, String> = Prop::new("CidrEndpointsCustomSubDomain");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnVerifiedAccessInstance, String> = Prop::new("Description");
     /// Key of `FipsEnabled`, for [`Handle::set`].
-    pub const FIPS_ENABLED: Prop<bool> = Prop::new("FipsEnabled");
+    pub const FIPS_ENABLED: Prop<CfnVerifiedAccessInstance, bool> = Prop::new("FipsEnabled");
     /// Key of `LoggingConfigurations`, for [`Handle::set`].
-    pub const LOGGING_CONFIGURATIONS: Prop<verified_access_instance::VerifiedAccessLogs> = Prop::new("LoggingConfigurations");
+    pub const LOGGING_CONFIGURATIONS: Prop<CfnVerifiedAccessInstance, verified_access_instance::VerifiedAccessLogs> = Prop::new("LoggingConfigurations");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<verified_access_instance::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVerifiedAccessInstance, Vec<verified_access_instance::Tag>> = Prop::new("Tags");
     /// Key of `VerifiedAccessTrustProviderIds`, for [`Handle::set`].
-    pub const VERIFIED_ACCESS_TRUST_PROVIDER_IDS: Prop<Vec<String>> = Prop::new("VerifiedAccessTrustProviderIds");
+    pub const VERIFIED_ACCESS_TRUST_PROVIDER_IDS: Prop<CfnVerifiedAccessInstance, Vec<String>> = Prop::new("VerifiedAccessTrustProviderIds");
     /// Key of `VerifiedAccessTrustProviders`, for [`Handle::set`].
-    pub const VERIFIED_ACCESS_TRUST_PROVIDERS: Prop<Vec<verified_access_instance::VerifiedAccessTrustProvider>> = Prop::new("VerifiedAccessTrustProviders");
+    pub const VERIFIED_ACCESS_TRUST_PROVIDERS: Prop<CfnVerifiedAccessInstance, Vec<verified_access_instance::VerifiedAccessTrustProvider>> = Prop::new("VerifiedAccessTrustProviders");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVerifiedAccessInstanceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &verified_access_instance::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVerifiedAccessInstanceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &verified_access_instance::PROPS_SHAPE, props.into())?;
         Ok(CfnVerifiedAccessInstance { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVerifiedAccessInstance::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Property to represent the name servers assoicated with the domain that AVA manages (say, \['ns1.amazonaws.com', 'ns2.amazonaws.com', 'ns3.amazonaws.com', 'ns4.amazonaws.com'\]).
@@ -31992,30 +33565,43 @@ impl CfnVerifiedAccessTrustProvider {
     pub const CFN_TYPE: &'static str = "AWS::EC2::VerifiedAccessTrustProvider";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnVerifiedAccessTrustProvider, String> = Prop::new("Description");
     /// Key of `DeviceOptions`, for [`Handle::set`].
-    pub const DEVICE_OPTIONS: Prop<verified_access_trust_provider::DeviceOptions> = Prop::new("DeviceOptions");
+    pub const DEVICE_OPTIONS: Prop<CfnVerifiedAccessTrustProvider, verified_access_trust_provider::DeviceOptions> = Prop::new("DeviceOptions");
     /// Key of `DeviceTrustProviderType`, for [`Handle::set`].
-    pub const DEVICE_TRUST_PROVIDER_TYPE: Prop<verified_access_trust_provider::DeviceTrustProviderType> = Prop::new("DeviceTrustProviderType");
+    pub const DEVICE_TRUST_PROVIDER_TYPE: Prop<CfnVerifiedAccessTrustProvider, verified_access_trust_provider::DeviceTrustProviderType> = Prop::new("DeviceTrustProviderType");
     /// Key of `NativeApplicationOidcOptions`, for [`Handle::set`].
-    pub const NATIVE_APPLICATION_OIDC_OPTIONS: Prop<verified_access_trust_provider::NativeApplicationOidcOptions> = Prop::new("NativeApplicationOidcOptions");
+    pub const NATIVE_APPLICATION_OIDC_OPTIONS: Prop<CfnVerifiedAccessTrustProvider, verified_access_trust_provider::NativeApplicationOidcOptions> = Prop::new("NativeApplicationOidcOptions");
     /// Key of `OidcOptions`, for [`Handle::set`].
-    pub const OIDC_OPTIONS: Prop<verified_access_trust_provider::OidcOptions> = Prop::new("OidcOptions");
+    pub const OIDC_OPTIONS: Prop<CfnVerifiedAccessTrustProvider, verified_access_trust_provider::OidcOptions> = Prop::new("OidcOptions");
     /// Key of `PolicyReferenceName`, for [`Handle::set`].
-    pub const POLICY_REFERENCE_NAME: Prop<String> = Prop::new("PolicyReferenceName");
+    pub const POLICY_REFERENCE_NAME: Prop<CfnVerifiedAccessTrustProvider, String> = Prop::new("PolicyReferenceName");
     /// Key of `SseSpecification`, for [`Handle::set`].
-    pub const SSE_SPECIFICATION: Prop<verified_access_trust_provider::SseSpecification> = Prop::new("SseSpecification");
+    pub const SSE_SPECIFICATION: Prop<CfnVerifiedAccessTrustProvider, verified_access_trust_provider::SseSpecification> = Prop::new("SseSpecification");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<verified_access_trust_provider::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVerifiedAccessTrustProvider, Vec<verified_access_trust_provider::Tag>> = Prop::new("Tags");
     /// Key of `TrustProviderType`, for [`Handle::set`].
-    pub const TRUST_PROVIDER_TYPE: Prop<verified_access_trust_provider::TrustProviderType> = Prop::new("TrustProviderType");
+    pub const TRUST_PROVIDER_TYPE: Prop<CfnVerifiedAccessTrustProvider, verified_access_trust_provider::TrustProviderType> = Prop::new("TrustProviderType");
     /// Key of `UserTrustProviderType`, for [`Handle::set`].
-    pub const USER_TRUST_PROVIDER_TYPE: Prop<verified_access_trust_provider::UserTrustProviderType> = Prop::new("UserTrustProviderType");
+    pub const USER_TRUST_PROVIDER_TYPE: Prop<CfnVerifiedAccessTrustProvider, verified_access_trust_provider::UserTrustProviderType> = Prop::new("UserTrustProviderType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVerifiedAccessTrustProviderProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &verified_access_trust_provider::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVerifiedAccessTrustProviderProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &verified_access_trust_provider::PROPS_SHAPE, props.into())?;
         Ok(CfnVerifiedAccessTrustProvider { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVerifiedAccessTrustProvider::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The creation time.
@@ -32186,40 +33772,53 @@ impl CfnVolume {
     pub const CFN_TYPE: &'static str = "AWS::EC2::Volume";
 
     /// Key of `AutoEnableIO`, for [`Handle::set`].
-    pub const AUTO_ENABLE_IO: Prop<bool> = Prop::new("AutoEnableIO");
+    pub const AUTO_ENABLE_IO: Prop<CfnVolume, bool> = Prop::new("AutoEnableIO");
     /// Key of `AvailabilityZone`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE: Prop<String> = Prop::new("AvailabilityZone");
+    pub const AVAILABILITY_ZONE: Prop<CfnVolume, String> = Prop::new("AvailabilityZone");
     /// Key of `AvailabilityZoneId`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE_ID: Prop<String> = Prop::new("AvailabilityZoneId");
+    pub const AVAILABILITY_ZONE_ID: Prop<CfnVolume, String> = Prop::new("AvailabilityZoneId");
     /// Key of `Encrypted`, for [`Handle::set`].
-    pub const ENCRYPTED: Prop<bool> = Prop::new("Encrypted");
+    pub const ENCRYPTED: Prop<CfnVolume, bool> = Prop::new("Encrypted");
     /// Key of `Iops`, for [`Handle::set`].
-    pub const IOPS: Prop<i64> = Prop::new("Iops");
+    pub const IOPS: Prop<CfnVolume, i64> = Prop::new("Iops");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnVolume, String> = Prop::new("KmsKeyId");
     /// Key of `MultiAttachEnabled`, for [`Handle::set`].
-    pub const MULTI_ATTACH_ENABLED: Prop<bool> = Prop::new("MultiAttachEnabled");
+    pub const MULTI_ATTACH_ENABLED: Prop<CfnVolume, bool> = Prop::new("MultiAttachEnabled");
     /// Key of `OutpostArn`, for [`Handle::set`].
-    pub const OUTPOST_ARN: Prop<String> = Prop::new("OutpostArn");
+    pub const OUTPOST_ARN: Prop<CfnVolume, String> = Prop::new("OutpostArn");
     /// Key of `Size`, for [`Handle::set`].
-    pub const SIZE: Prop<i64> = Prop::new("Size");
+    pub const SIZE: Prop<CfnVolume, i64> = Prop::new("Size");
     /// Key of `SnapshotId`, for [`Handle::set`].
-    pub const SNAPSHOT_ID: Prop<String> = Prop::new("SnapshotId");
+    pub const SNAPSHOT_ID: Prop<CfnVolume, String> = Prop::new("SnapshotId");
     /// Key of `SourceVolumeId`, for [`Handle::set`].
-    pub const SOURCE_VOLUME_ID: Prop<String> = Prop::new("SourceVolumeId");
+    pub const SOURCE_VOLUME_ID: Prop<CfnVolume, String> = Prop::new("SourceVolumeId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<volume::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVolume, Vec<volume::Tag>> = Prop::new("Tags");
     /// Key of `Throughput`, for [`Handle::set`].
-    pub const THROUGHPUT: Prop<i64> = Prop::new("Throughput");
+    pub const THROUGHPUT: Prop<CfnVolume, i64> = Prop::new("Throughput");
     /// Key of `VolumeInitializationRate`, for [`Handle::set`].
-    pub const VOLUME_INITIALIZATION_RATE: Prop<i64> = Prop::new("VolumeInitializationRate");
+    pub const VOLUME_INITIALIZATION_RATE: Prop<CfnVolume, i64> = Prop::new("VolumeInitializationRate");
     /// Key of `VolumeType`, for [`Handle::set`].
-    pub const VOLUME_TYPE: Prop<String> = Prop::new("VolumeType");
+    pub const VOLUME_TYPE: Prop<CfnVolume, String> = Prop::new("VolumeType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVolumeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &volume::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVolumeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &volume::PROPS_SHAPE, props.into())?;
         Ok(CfnVolume { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVolume::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt VolumeId`)
@@ -32302,18 +33901,31 @@ impl CfnVolumeAttachment {
     pub const CFN_TYPE: &'static str = "AWS::EC2::VolumeAttachment";
 
     /// Key of `Device`, for [`Handle::set`].
-    pub const DEVICE: Prop<String> = Prop::new("Device");
+    pub const DEVICE: Prop<CfnVolumeAttachment, String> = Prop::new("Device");
     /// Key of `EbsCardIndex`, for [`Handle::set`].
-    pub const EBS_CARD_INDEX: Prop<i64> = Prop::new("EbsCardIndex");
+    pub const EBS_CARD_INDEX: Prop<CfnVolumeAttachment, i64> = Prop::new("EbsCardIndex");
     /// Key of `InstanceId`, for [`Handle::set`].
-    pub const INSTANCE_ID: Prop<String> = Prop::new("InstanceId");
+    pub const INSTANCE_ID: Prop<CfnVolumeAttachment, String> = Prop::new("InstanceId");
     /// Key of `VolumeId`, for [`Handle::set`].
-    pub const VOLUME_ID: Prop<String> = Prop::new("VolumeId");
+    pub const VOLUME_ID: Prop<CfnVolumeAttachment, String> = Prop::new("VolumeId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVolumeAttachmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &volume_attachment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVolumeAttachmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &volume_attachment::PROPS_SHAPE, props.into())?;
         Ok(CfnVolumeAttachment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVolumeAttachment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 

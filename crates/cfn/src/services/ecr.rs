@@ -140,18 +140,31 @@ impl CfnPublicRepository {
     pub const CFN_TYPE: &'static str = "AWS::ECR::PublicRepository";
 
     /// Key of `RepositoryCatalogData`, for [`Handle::set`].
-    pub const REPOSITORY_CATALOG_DATA: Prop<public_repository::RepositoryCatalogData> = Prop::new("RepositoryCatalogData");
+    pub const REPOSITORY_CATALOG_DATA: Prop<CfnPublicRepository, public_repository::RepositoryCatalogData> = Prop::new("RepositoryCatalogData");
     /// Key of `RepositoryName`, for [`Handle::set`].
-    pub const REPOSITORY_NAME: Prop<String> = Prop::new("RepositoryName");
+    pub const REPOSITORY_NAME: Prop<CfnPublicRepository, String> = Prop::new("RepositoryName");
     /// Key of `RepositoryPolicyText`, for [`Handle::set`].
-    pub const REPOSITORY_POLICY_TEXT: Prop<Json> = Prop::new("RepositoryPolicyText");
+    pub const REPOSITORY_POLICY_TEXT: Prop<CfnPublicRepository, Json> = Prop::new("RepositoryPolicyText");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<public_repository::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPublicRepository, Vec<public_repository::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPublicRepositoryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &public_repository::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPublicRepositoryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &public_repository::PROPS_SHAPE, props.into())?;
         Ok(CfnPublicRepository { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPublicRepository::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -276,22 +289,35 @@ impl CfnPullThroughCacheRule {
     pub const CFN_TYPE: &'static str = "AWS::ECR::PullThroughCacheRule";
 
     /// Key of `CredentialArn`, for [`Handle::set`].
-    pub const CREDENTIAL_ARN: Prop<String> = Prop::new("CredentialArn");
+    pub const CREDENTIAL_ARN: Prop<CfnPullThroughCacheRule, String> = Prop::new("CredentialArn");
     /// Key of `CustomRoleArn`, for [`Handle::set`].
-    pub const CUSTOM_ROLE_ARN: Prop<String> = Prop::new("CustomRoleArn");
+    pub const CUSTOM_ROLE_ARN: Prop<CfnPullThroughCacheRule, String> = Prop::new("CustomRoleArn");
     /// Key of `EcrRepositoryPrefix`, for [`Handle::set`].
-    pub const ECR_REPOSITORY_PREFIX: Prop<String> = Prop::new("EcrRepositoryPrefix");
+    pub const ECR_REPOSITORY_PREFIX: Prop<CfnPullThroughCacheRule, String> = Prop::new("EcrRepositoryPrefix");
     /// Key of `UpstreamRegistry`, for [`Handle::set`].
-    pub const UPSTREAM_REGISTRY: Prop<pull_through_cache_rule::UpstreamRegistry> = Prop::new("UpstreamRegistry");
+    pub const UPSTREAM_REGISTRY: Prop<CfnPullThroughCacheRule, pull_through_cache_rule::UpstreamRegistry> = Prop::new("UpstreamRegistry");
     /// Key of `UpstreamRegistryUrl`, for [`Handle::set`].
-    pub const UPSTREAM_REGISTRY_URL: Prop<String> = Prop::new("UpstreamRegistryUrl");
+    pub const UPSTREAM_REGISTRY_URL: Prop<CfnPullThroughCacheRule, String> = Prop::new("UpstreamRegistryUrl");
     /// Key of `UpstreamRepositoryPrefix`, for [`Handle::set`].
-    pub const UPSTREAM_REPOSITORY_PREFIX: Prop<String> = Prop::new("UpstreamRepositoryPrefix");
+    pub const UPSTREAM_REPOSITORY_PREFIX: Prop<CfnPullThroughCacheRule, String> = Prop::new("UpstreamRepositoryPrefix");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPullThroughCacheRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &pull_through_cache_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPullThroughCacheRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &pull_through_cache_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnPullThroughCacheRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPullThroughCacheRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -354,12 +380,25 @@ impl CfnPullTimeUpdateExclusion {
     pub const CFN_TYPE: &'static str = "AWS::ECR::PullTimeUpdateExclusion";
 
     /// Key of `PrincipalArn`, for [`Handle::set`].
-    pub const PRINCIPAL_ARN: Prop<String> = Prop::new("PrincipalArn");
+    pub const PRINCIPAL_ARN: Prop<CfnPullTimeUpdateExclusion, String> = Prop::new("PrincipalArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPullTimeUpdateExclusionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &pull_time_update_exclusion::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPullTimeUpdateExclusionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &pull_time_update_exclusion::PROPS_SHAPE, props.into())?;
         Ok(CfnPullTimeUpdateExclusion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPullTimeUpdateExclusion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -421,12 +460,25 @@ impl CfnRegistryPolicy {
     pub const CFN_TYPE: &'static str = "AWS::ECR::RegistryPolicy";
 
     /// Key of `PolicyText`, for [`Handle::set`].
-    pub const POLICY_TEXT: Prop<Json> = Prop::new("PolicyText");
+    pub const POLICY_TEXT: Prop<CfnRegistryPolicy, Json> = Prop::new("PolicyText");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRegistryPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &registry_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRegistryPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &registry_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnRegistryPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRegistryPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt RegistryId`)
@@ -645,14 +697,27 @@ impl CfnRegistryScanningConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::ECR::RegistryScanningConfiguration";
 
     /// Key of `Rules`, for [`Handle::set`].
-    pub const RULES: Prop<Vec<registry_scanning_configuration::ScanningRule>> = Prop::new("Rules");
+    pub const RULES: Prop<CfnRegistryScanningConfiguration, Vec<registry_scanning_configuration::ScanningRule>> = Prop::new("Rules");
     /// Key of `ScanType`, for [`Handle::set`].
-    pub const SCAN_TYPE: Prop<registry_scanning_configuration::ScanType> = Prop::new("ScanType");
+    pub const SCAN_TYPE: Prop<CfnRegistryScanningConfiguration, registry_scanning_configuration::ScanType> = Prop::new("ScanType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRegistryScanningConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &registry_scanning_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRegistryScanningConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &registry_scanning_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnRegistryScanningConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRegistryScanningConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt RegistryId`)
@@ -885,12 +950,25 @@ impl CfnReplicationConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::ECR::ReplicationConfiguration";
 
     /// Key of `ReplicationConfiguration`, for [`Handle::set`].
-    pub const REPLICATION_CONFIGURATION: Prop<replication_configuration::ReplicationConfiguration> = Prop::new("ReplicationConfiguration");
+    pub const REPLICATION_CONFIGURATION: Prop<CfnReplicationConfiguration, replication_configuration::ReplicationConfiguration> = Prop::new("ReplicationConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnReplicationConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &replication_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnReplicationConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &replication_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnReplicationConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnReplicationConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt RegistryId`)
@@ -1223,28 +1301,41 @@ impl CfnRepository {
     pub const CFN_TYPE: &'static str = "AWS::ECR::Repository";
 
     /// Key of `EmptyOnDelete`, for [`Handle::set`].
-    pub const EMPTY_ON_DELETE: Prop<bool> = Prop::new("EmptyOnDelete");
+    pub const EMPTY_ON_DELETE: Prop<CfnRepository, bool> = Prop::new("EmptyOnDelete");
     /// Key of `EncryptionConfiguration`, for [`Handle::set`].
-    pub const ENCRYPTION_CONFIGURATION: Prop<repository::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
+    pub const ENCRYPTION_CONFIGURATION: Prop<CfnRepository, repository::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
     /// Key of `ImageScanningConfiguration`, for [`Handle::set`].
-    pub const IMAGE_SCANNING_CONFIGURATION: Prop<repository::ImageScanningConfiguration> = Prop::new("ImageScanningConfiguration");
+    pub const IMAGE_SCANNING_CONFIGURATION: Prop<CfnRepository, repository::ImageScanningConfiguration> = Prop::new("ImageScanningConfiguration");
     /// Key of `ImageTagMutability`, for [`Handle::set`].
-    pub const IMAGE_TAG_MUTABILITY: Prop<repository::ImageTagMutability> = Prop::new("ImageTagMutability");
+    pub const IMAGE_TAG_MUTABILITY: Prop<CfnRepository, repository::ImageTagMutability> = Prop::new("ImageTagMutability");
     /// Key of `ImageTagMutabilityExclusionFilters`, for [`Handle::set`].
-    pub const IMAGE_TAG_MUTABILITY_EXCLUSION_FILTERS: Prop<Vec<repository::ImageTagMutabilityExclusionFilter>> = Prop::new("ImageTagMutabilityExclusionFilters");
+    pub const IMAGE_TAG_MUTABILITY_EXCLUSION_FILTERS: Prop<CfnRepository, Vec<repository::ImageTagMutabilityExclusionFilter>> = Prop::new("ImageTagMutabilityExclusionFilters");
     /// Key of `LifecyclePolicy`, for [`Handle::set`].
-    pub const LIFECYCLE_POLICY: Prop<repository::LifecyclePolicy> = Prop::new("LifecyclePolicy");
+    pub const LIFECYCLE_POLICY: Prop<CfnRepository, repository::LifecyclePolicy> = Prop::new("LifecyclePolicy");
     /// Key of `RepositoryName`, for [`Handle::set`].
-    pub const REPOSITORY_NAME: Prop<String> = Prop::new("RepositoryName");
+    pub const REPOSITORY_NAME: Prop<CfnRepository, String> = Prop::new("RepositoryName");
     /// Key of `RepositoryPolicyText`, for [`Handle::set`].
-    pub const REPOSITORY_POLICY_TEXT: Prop<Json> = Prop::new("RepositoryPolicyText");
+    pub const REPOSITORY_POLICY_TEXT: Prop<CfnRepository, Json> = Prop::new("RepositoryPolicyText");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<repository::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRepository, Vec<repository::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRepositoryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &repository::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRepositoryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &repository::PROPS_SHAPE, props.into())?;
         Ok(CfnRepository { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRepository::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1580,30 +1671,43 @@ impl CfnRepositoryCreationTemplate {
     pub const CFN_TYPE: &'static str = "AWS::ECR::RepositoryCreationTemplate";
 
     /// Key of `AppliedFor`, for [`Handle::set`].
-    pub const APPLIED_FOR: Prop<Vec<repository_creation_template::AppliedForItem>> = Prop::new("AppliedFor");
+    pub const APPLIED_FOR: Prop<CfnRepositoryCreationTemplate, Vec<repository_creation_template::AppliedForItem>> = Prop::new("AppliedFor");
     /// Key of `CustomRoleArn`, for [`Handle::set`].
-    pub const CUSTOM_ROLE_ARN: Prop<String> = Prop::new("CustomRoleArn");
+    pub const CUSTOM_ROLE_ARN: Prop<CfnRepositoryCreationTemplate, String> = Prop::new("CustomRoleArn");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRepositoryCreationTemplate, String> = Prop::new("Description");
     /// Key of `EncryptionConfiguration`, for [`Handle::set`].
-    pub const ENCRYPTION_CONFIGURATION: Prop<repository_creation_template::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
+    pub const ENCRYPTION_CONFIGURATION: Prop<CfnRepositoryCreationTemplate, repository_creation_template::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
     /// Key of `ImageTagMutability`, for [`Handle::set`].
-    pub const IMAGE_TAG_MUTABILITY: Prop<repository_creation_template::ImageTagMutability> = Prop::new("ImageTagMutability");
+    pub const IMAGE_TAG_MUTABILITY: Prop<CfnRepositoryCreationTemplate, repository_creation_template::ImageTagMutability> = Prop::new("ImageTagMutability");
     /// Key of `ImageTagMutabilityExclusionFilters`, for [`Handle::set`].
-    pub const IMAGE_TAG_MUTABILITY_EXCLUSION_FILTERS: Prop<Vec<repository_creation_template::ImageTagMutabilityExclusionFilter>> = Prop::new("ImageTagMutabilityExclusionFilters");
+    pub const IMAGE_TAG_MUTABILITY_EXCLUSION_FILTERS: Prop<CfnRepositoryCreationTemplate, Vec<repository_creation_template::ImageTagMutabilityExclusionFilter>> = Prop::new("ImageTagMutabilityExclusionFilters");
     /// Key of `LifecyclePolicy`, for [`Handle::set`].
-    pub const LIFECYCLE_POLICY: Prop<String> = Prop::new("LifecyclePolicy");
+    pub const LIFECYCLE_POLICY: Prop<CfnRepositoryCreationTemplate, String> = Prop::new("LifecyclePolicy");
     /// Key of `Prefix`, for [`Handle::set`].
-    pub const PREFIX: Prop<String> = Prop::new("Prefix");
+    pub const PREFIX: Prop<CfnRepositoryCreationTemplate, String> = Prop::new("Prefix");
     /// Key of `RepositoryPolicy`, for [`Handle::set`].
-    pub const REPOSITORY_POLICY: Prop<String> = Prop::new("RepositoryPolicy");
+    pub const REPOSITORY_POLICY: Prop<CfnRepositoryCreationTemplate, String> = Prop::new("RepositoryPolicy");
     /// Key of `ResourceTags`, for [`Handle::set`].
-    pub const RESOURCE_TAGS: Prop<Vec<repository_creation_template::Tag>> = Prop::new("ResourceTags");
+    pub const RESOURCE_TAGS: Prop<CfnRepositoryCreationTemplate, Vec<repository_creation_template::Tag>> = Prop::new("ResourceTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRepositoryCreationTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &repository_creation_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRepositoryCreationTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &repository_creation_template::PROPS_SHAPE, props.into())?;
         Ok(CfnRepositoryCreationTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRepositoryCreationTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -1772,12 +1876,25 @@ impl CfnSigningConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::ECR::SigningConfiguration";
 
     /// Key of `Rules`, for [`Handle::set`].
-    pub const RULES: Prop<Vec<signing_configuration::Rule>> = Prop::new("Rules");
+    pub const RULES: Prop<CfnSigningConfiguration, Vec<signing_configuration::Rule>> = Prop::new("Rules");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSigningConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &signing_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSigningConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &signing_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnSigningConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSigningConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// 12-digit AWS account ID of the ECR registry.

@@ -1313,20 +1313,33 @@ impl CfnCapacityProvider {
     pub const CFN_TYPE: &'static str = "AWS::ECS::CapacityProvider";
 
     /// Key of `AutoScalingGroupProvider`, for [`Handle::set`].
-    pub const AUTO_SCALING_GROUP_PROVIDER: Prop<capacity_provider::AutoScalingGroupProvider> = Prop::new("AutoScalingGroupProvider");
+    pub const AUTO_SCALING_GROUP_PROVIDER: Prop<CfnCapacityProvider, capacity_provider::AutoScalingGroupProvider> = Prop::new("AutoScalingGroupProvider");
     /// Key of `ClusterName`, for [`Handle::set`].
-    pub const CLUSTER_NAME: Prop<String> = Prop::new("ClusterName");
+    pub const CLUSTER_NAME: Prop<CfnCapacityProvider, String> = Prop::new("ClusterName");
     /// Key of `ManagedInstancesProvider`, for [`Handle::set`].
-    pub const MANAGED_INSTANCES_PROVIDER: Prop<capacity_provider::ManagedInstancesProvider> = Prop::new("ManagedInstancesProvider");
+    pub const MANAGED_INSTANCES_PROVIDER: Prop<CfnCapacityProvider, capacity_provider::ManagedInstancesProvider> = Prop::new("ManagedInstancesProvider");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCapacityProvider, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<capacity_provider::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCapacityProvider, Vec<capacity_provider::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCapacityProviderProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &capacity_provider::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCapacityProviderProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &capacity_provider::PROPS_SHAPE, props.into())?;
         Ok(CfnCapacityProvider { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCapacityProvider::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1664,24 +1677,37 @@ impl CfnCluster {
     pub const CFN_TYPE: &'static str = "AWS::ECS::Cluster";
 
     /// Key of `CapacityProviders`, for [`Handle::set`].
-    pub const CAPACITY_PROVIDERS: Prop<Vec<String>> = Prop::new("CapacityProviders");
+    pub const CAPACITY_PROVIDERS: Prop<CfnCluster, Vec<String>> = Prop::new("CapacityProviders");
     /// Key of `ClusterName`, for [`Handle::set`].
-    pub const CLUSTER_NAME: Prop<String> = Prop::new("ClusterName");
+    pub const CLUSTER_NAME: Prop<CfnCluster, String> = Prop::new("ClusterName");
     /// Key of `ClusterSettings`, for [`Handle::set`].
-    pub const CLUSTER_SETTINGS: Prop<Vec<cluster::ClusterSettings>> = Prop::new("ClusterSettings");
+    pub const CLUSTER_SETTINGS: Prop<CfnCluster, Vec<cluster::ClusterSettings>> = Prop::new("ClusterSettings");
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<cluster::ClusterConfiguration> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnCluster, cluster::ClusterConfiguration> = Prop::new("Configuration");
     /// Key of `DefaultCapacityProviderStrategy`, for [`Handle::set`].
-    pub const DEFAULT_CAPACITY_PROVIDER_STRATEGY: Prop<Vec<cluster::CapacityProviderStrategyItem>> = Prop::new("DefaultCapacityProviderStrategy");
+    pub const DEFAULT_CAPACITY_PROVIDER_STRATEGY: Prop<CfnCluster, Vec<cluster::CapacityProviderStrategyItem>> = Prop::new("DefaultCapacityProviderStrategy");
     /// Key of `ServiceConnectDefaults`, for [`Handle::set`].
-    pub const SERVICE_CONNECT_DEFAULTS: Prop<cluster::ServiceConnectDefaults> = Prop::new("ServiceConnectDefaults");
+    pub const SERVICE_CONNECT_DEFAULTS: Prop<CfnCluster, cluster::ServiceConnectDefaults> = Prop::new("ServiceConnectDefaults");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cluster::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCluster, Vec<cluster::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1799,16 +1825,29 @@ impl CfnClusterCapacityProviderAssociations {
     pub const CFN_TYPE: &'static str = "AWS::ECS::ClusterCapacityProviderAssociations";
 
     /// Key of `CapacityProviders`, for [`Handle::set`].
-    pub const CAPACITY_PROVIDERS: Prop<Vec<String>> = Prop::new("CapacityProviders");
+    pub const CAPACITY_PROVIDERS: Prop<CfnClusterCapacityProviderAssociations, Vec<String>> = Prop::new("CapacityProviders");
     /// Key of `Cluster`, for [`Handle::set`].
-    pub const CLUSTER: Prop<String> = Prop::new("Cluster");
+    pub const CLUSTER: Prop<CfnClusterCapacityProviderAssociations, String> = Prop::new("Cluster");
     /// Key of `DefaultCapacityProviderStrategy`, for [`Handle::set`].
-    pub const DEFAULT_CAPACITY_PROVIDER_STRATEGY: Prop<Vec<cluster_capacity_provider_associations::CapacityProviderStrategy>> = Prop::new("DefaultCapacityProviderStrategy");
+    pub const DEFAULT_CAPACITY_PROVIDER_STRATEGY: Prop<CfnClusterCapacityProviderAssociations, Vec<cluster_capacity_provider_associations::CapacityProviderStrategy>> = Prop::new("DefaultCapacityProviderStrategy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClusterCapacityProviderAssociationsProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cluster_capacity_provider_associations::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClusterCapacityProviderAssociationsProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cluster_capacity_provider_associations::PROPS_SHAPE, props.into())?;
         Ok(CfnClusterCapacityProviderAssociations { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnClusterCapacityProviderAssociations::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2015,30 +2054,43 @@ impl CfnDaemon {
     pub const CFN_TYPE: &'static str = "AWS::ECS::Daemon";
 
     /// Key of `CapacityProviderArns`, for [`Handle::set`].
-    pub const CAPACITY_PROVIDER_ARNS: Prop<Vec<String>> = Prop::new("CapacityProviderArns");
+    pub const CAPACITY_PROVIDER_ARNS: Prop<CfnDaemon, Vec<String>> = Prop::new("CapacityProviderArns");
     /// Key of `ClusterArn`, for [`Handle::set`].
-    pub const CLUSTER_ARN: Prop<String> = Prop::new("ClusterArn");
+    pub const CLUSTER_ARN: Prop<CfnDaemon, String> = Prop::new("ClusterArn");
     /// Key of `Critical`, for [`Handle::set`].
-    pub const CRITICAL: Prop<bool> = Prop::new("Critical");
+    pub const CRITICAL: Prop<CfnDaemon, bool> = Prop::new("Critical");
     /// Key of `DaemonName`, for [`Handle::set`].
-    pub const DAEMON_NAME: Prop<String> = Prop::new("DaemonName");
+    pub const DAEMON_NAME: Prop<CfnDaemon, String> = Prop::new("DaemonName");
     /// Key of `DaemonTaskDefinitionArn`, for [`Handle::set`].
-    pub const DAEMON_TASK_DEFINITION_ARN: Prop<String> = Prop::new("DaemonTaskDefinitionArn");
+    pub const DAEMON_TASK_DEFINITION_ARN: Prop<CfnDaemon, String> = Prop::new("DaemonTaskDefinitionArn");
     /// Key of `DeploymentConfiguration`, for [`Handle::set`].
-    pub const DEPLOYMENT_CONFIGURATION: Prop<daemon::DaemonDeploymentConfiguration> = Prop::new("DeploymentConfiguration");
+    pub const DEPLOYMENT_CONFIGURATION: Prop<CfnDaemon, daemon::DaemonDeploymentConfiguration> = Prop::new("DeploymentConfiguration");
     /// Key of `EnableECSManagedTags`, for [`Handle::set`].
-    pub const ENABLE_ECS_MANAGED_TAGS: Prop<bool> = Prop::new("EnableECSManagedTags");
+    pub const ENABLE_ECS_MANAGED_TAGS: Prop<CfnDaemon, bool> = Prop::new("EnableECSManagedTags");
     /// Key of `EnableExecuteCommand`, for [`Handle::set`].
-    pub const ENABLE_EXECUTE_COMMAND: Prop<bool> = Prop::new("EnableExecuteCommand");
+    pub const ENABLE_EXECUTE_COMMAND: Prop<CfnDaemon, bool> = Prop::new("EnableExecuteCommand");
     /// Key of `PropagateTags`, for [`Handle::set`].
-    pub const PROPAGATE_TAGS: Prop<daemon::PropagateTags> = Prop::new("PropagateTags");
+    pub const PROPAGATE_TAGS: Prop<CfnDaemon, daemon::PropagateTags> = Prop::new("PropagateTags");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<daemon::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDaemon, Vec<daemon::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDaemonProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &daemon::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDaemonProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &daemon::PROPS_SHAPE, props.into())?;
         Ok(CfnDaemon { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDaemon::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -3135,30 +3187,43 @@ impl CfnDaemonTaskDefinition {
     pub const CFN_TYPE: &'static str = "AWS::ECS::DaemonTaskDefinition";
 
     /// Key of `ContainerDefinitions`, for [`Handle::set`].
-    pub const CONTAINER_DEFINITIONS: Prop<Vec<daemon_task_definition::DaemonContainerDefinition>> = Prop::new("ContainerDefinitions");
+    pub const CONTAINER_DEFINITIONS: Prop<CfnDaemonTaskDefinition, Vec<daemon_task_definition::DaemonContainerDefinition>> = Prop::new("ContainerDefinitions");
     /// Key of `Cpu`, for [`Handle::set`].
-    pub const CPU: Prop<String> = Prop::new("Cpu");
+    pub const CPU: Prop<CfnDaemonTaskDefinition, String> = Prop::new("Cpu");
     /// Key of `ExecutionRoleArn`, for [`Handle::set`].
-    pub const EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ExecutionRoleArn");
+    pub const EXECUTION_ROLE_ARN: Prop<CfnDaemonTaskDefinition, String> = Prop::new("ExecutionRoleArn");
     /// Key of `Family`, for [`Handle::set`].
-    pub const FAMILY: Prop<String> = Prop::new("Family");
+    pub const FAMILY: Prop<CfnDaemonTaskDefinition, String> = Prop::new("Family");
     /// Key of `IpcMode`, for [`Handle::set`].
-    pub const IPC_MODE: Prop<daemon_task_definition::IpcMode> = Prop::new("IpcMode");
+    pub const IPC_MODE: Prop<CfnDaemonTaskDefinition, daemon_task_definition::IpcMode> = Prop::new("IpcMode");
     /// Key of `Memory`, for [`Handle::set`].
-    pub const MEMORY: Prop<String> = Prop::new("Memory");
+    pub const MEMORY: Prop<CfnDaemonTaskDefinition, String> = Prop::new("Memory");
     /// Key of `PidMode`, for [`Handle::set`].
-    pub const PID_MODE: Prop<daemon_task_definition::PidMode> = Prop::new("PidMode");
+    pub const PID_MODE: Prop<CfnDaemonTaskDefinition, daemon_task_definition::PidMode> = Prop::new("PidMode");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<daemon_task_definition::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDaemonTaskDefinition, Vec<daemon_task_definition::Tag>> = Prop::new("Tags");
     /// Key of `TaskRoleArn`, for [`Handle::set`].
-    pub const TASK_ROLE_ARN: Prop<String> = Prop::new("TaskRoleArn");
+    pub const TASK_ROLE_ARN: Prop<CfnDaemonTaskDefinition, String> = Prop::new("TaskRoleArn");
     /// Key of `Volumes`, for [`Handle::set`].
-    pub const VOLUMES: Prop<Vec<daemon_task_definition::Volume>> = Prop::new("Volumes");
+    pub const VOLUMES: Prop<CfnDaemonTaskDefinition, Vec<daemon_task_definition::Volume>> = Prop::new("Volumes");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDaemonTaskDefinitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &daemon_task_definition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDaemonTaskDefinitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &daemon_task_definition::PROPS_SHAPE, props.into())?;
         Ok(CfnDaemonTaskDefinition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDaemonTaskDefinition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt DaemonTaskDefinitionArn`)
@@ -3583,36 +3648,49 @@ impl CfnExpressGatewayService {
     pub const CFN_TYPE: &'static str = "AWS::ECS::ExpressGatewayService";
 
     /// Key of `Cluster`, for [`Handle::set`].
-    pub const CLUSTER: Prop<String> = Prop::new("Cluster");
+    pub const CLUSTER: Prop<CfnExpressGatewayService, String> = Prop::new("Cluster");
     /// Key of `Cpu`, for [`Handle::set`].
-    pub const CPU: Prop<String> = Prop::new("Cpu");
+    pub const CPU: Prop<CfnExpressGatewayService, String> = Prop::new("Cpu");
     /// Key of `ExecutionRoleArn`, for [`Handle::set`].
-    pub const EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ExecutionRoleArn");
+    pub const EXECUTION_ROLE_ARN: Prop<CfnExpressGatewayService, String> = Prop::new("ExecutionRoleArn");
     /// Key of `HealthCheckPath`, for [`Handle::set`].
-    pub const HEALTH_CHECK_PATH: Prop<String> = Prop::new("HealthCheckPath");
+    pub const HEALTH_CHECK_PATH: Prop<CfnExpressGatewayService, String> = Prop::new("HealthCheckPath");
     /// Key of `InfrastructureRoleArn`, for [`Handle::set`].
-    pub const INFRASTRUCTURE_ROLE_ARN: Prop<String> = Prop::new("InfrastructureRoleArn");
+    pub const INFRASTRUCTURE_ROLE_ARN: Prop<CfnExpressGatewayService, String> = Prop::new("InfrastructureRoleArn");
     /// Key of `Memory`, for [`Handle::set`].
-    pub const MEMORY: Prop<String> = Prop::new("Memory");
+    pub const MEMORY: Prop<CfnExpressGatewayService, String> = Prop::new("Memory");
     /// Key of `NetworkConfiguration`, for [`Handle::set`].
-    pub const NETWORK_CONFIGURATION: Prop<express_gateway_service::ExpressGatewayServiceNetworkConfiguration> = Prop::new("NetworkConfiguration");
+    pub const NETWORK_CONFIGURATION: Prop<CfnExpressGatewayService, express_gateway_service::ExpressGatewayServiceNetworkConfiguration> = Prop::new("NetworkConfiguration");
     /// Key of `PrimaryContainer`, for [`Handle::set`].
-    pub const PRIMARY_CONTAINER: Prop<express_gateway_service::ExpressGatewayContainer> = Prop::new("PrimaryContainer");
+    pub const PRIMARY_CONTAINER: Prop<CfnExpressGatewayService, express_gateway_service::ExpressGatewayContainer> = Prop::new("PrimaryContainer");
     /// Key of `ScalingTarget`, for [`Handle::set`].
-    pub const SCALING_TARGET: Prop<express_gateway_service::ExpressGatewayScalingTarget> = Prop::new("ScalingTarget");
+    pub const SCALING_TARGET: Prop<CfnExpressGatewayService, express_gateway_service::ExpressGatewayScalingTarget> = Prop::new("ScalingTarget");
     /// Key of `ServiceName`, for [`Handle::set`].
-    pub const SERVICE_NAME: Prop<String> = Prop::new("ServiceName");
+    pub const SERVICE_NAME: Prop<CfnExpressGatewayService, String> = Prop::new("ServiceName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<express_gateway_service::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnExpressGatewayService, Vec<express_gateway_service::Tag>> = Prop::new("Tags");
     /// Key of `TaskDefinitionArn`, for [`Handle::set`].
-    pub const TASK_DEFINITION_ARN: Prop<String> = Prop::new("TaskDefinitionArn");
+    pub const TASK_DEFINITION_ARN: Prop<CfnExpressGatewayService, String> = Prop::new("TaskDefinitionArn");
     /// Key of `TaskRoleArn`, for [`Handle::set`].
-    pub const TASK_ROLE_ARN: Prop<String> = Prop::new("TaskRoleArn");
+    pub const TASK_ROLE_ARN: Prop<CfnExpressGatewayService, String> = Prop::new("TaskRoleArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnExpressGatewayServiceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &express_gateway_service::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnExpressGatewayServiceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &express_gateway_service::PROPS_SHAPE, props.into())?;
         Ok(CfnExpressGatewayService { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnExpressGatewayService::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ActiveConfigurations`)
@@ -4231,22 +4309,35 @@ impl CfnGateway {
     pub const CFN_TYPE: &'static str = "AWS::ECS::Gateway";
 
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<gateway::GatewayConfiguration> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnGateway, gateway::GatewayConfiguration> = Prop::new("Configuration");
     /// Key of `DeletionProtection`, for [`Handle::set`].
-    pub const DELETION_PROTECTION: Prop<bool> = Prop::new("DeletionProtection");
+    pub const DELETION_PROTECTION: Prop<CfnGateway, bool> = Prop::new("DeletionProtection");
     /// Key of `GatewayName`, for [`Handle::set`].
-    pub const GATEWAY_NAME: Prop<String> = Prop::new("GatewayName");
+    pub const GATEWAY_NAME: Prop<CfnGateway, String> = Prop::new("GatewayName");
     /// Key of `InfrastructureRoleArn`, for [`Handle::set`].
-    pub const INFRASTRUCTURE_ROLE_ARN: Prop<String> = Prop::new("InfrastructureRoleArn");
+    pub const INFRASTRUCTURE_ROLE_ARN: Prop<CfnGateway, String> = Prop::new("InfrastructureRoleArn");
     /// Key of `PropagateTags`, for [`Handle::set`].
-    pub const PROPAGATE_TAGS: Prop<gateway::PropagateGatewayTags> = Prop::new("PropagateTags");
+    pub const PROPAGATE_TAGS: Prop<CfnGateway, gateway::PropagateGatewayTags> = Prop::new("PropagateTags");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<gateway::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnGateway, Vec<gateway::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGatewayProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &gateway::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGatewayProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &gateway::PROPS_SHAPE, props.into())?;
         Ok(CfnGateway { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGateway::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The access type of the gateway.
@@ -4350,14 +4441,27 @@ impl CfnGatewayClusterAssociations {
     pub const CFN_TYPE: &'static str = "AWS::ECS::GatewayClusterAssociations";
 
     /// Key of `Cluster`, for [`Handle::set`].
-    pub const CLUSTER: Prop<String> = Prop::new("Cluster");
+    pub const CLUSTER: Prop<CfnGatewayClusterAssociations, String> = Prop::new("Cluster");
     /// Key of `Gateway`, for [`Handle::set`].
-    pub const GATEWAY: Prop<String> = Prop::new("Gateway");
+    pub const GATEWAY: Prop<CfnGatewayClusterAssociations, String> = Prop::new("Gateway");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGatewayClusterAssociationsProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &gateway_cluster_associations::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGatewayClusterAssociationsProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &gateway_cluster_associations::PROPS_SHAPE, props.into())?;
         Ok(CfnGatewayClusterAssociations { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGatewayClusterAssociations::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The full Amazon Resource Name (ARN) of the associated cluster.
@@ -4448,16 +4552,29 @@ impl CfnPrimaryTaskSet {
     pub const CFN_TYPE: &'static str = "AWS::ECS::PrimaryTaskSet";
 
     /// Key of `Cluster`, for [`Handle::set`].
-    pub const CLUSTER: Prop<String> = Prop::new("Cluster");
+    pub const CLUSTER: Prop<CfnPrimaryTaskSet, String> = Prop::new("Cluster");
     /// Key of `Service`, for [`Handle::set`].
-    pub const SERVICE: Prop<String> = Prop::new("Service");
+    pub const SERVICE: Prop<CfnPrimaryTaskSet, String> = Prop::new("Service");
     /// Key of `TaskSetId`, for [`Handle::set`].
-    pub const TASK_SET_ID: Prop<String> = Prop::new("TaskSetId");
+    pub const TASK_SET_ID: Prop<CfnPrimaryTaskSet, String> = Prop::new("TaskSetId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPrimaryTaskSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &primary_task_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPrimaryTaskSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &primary_task_set::PROPS_SHAPE, props.into())?;
         Ok(CfnPrimaryTaskSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPrimaryTaskSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -6841,66 +6958,79 @@ impl CfnService {
     pub const CFN_TYPE: &'static str = "AWS::ECS::Service";
 
     /// Key of `AvailabilityZoneRebalancing`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE_REBALANCING: Prop<service::AvailabilityZoneRebalancing> = Prop::new("AvailabilityZoneRebalancing");
+    pub const AVAILABILITY_ZONE_REBALANCING: Prop<CfnService, service::AvailabilityZoneRebalancing> = Prop::new("AvailabilityZoneRebalancing");
     /// Key of `CapacityProviderStrategy`, for [`Handle::set`].
-    pub const CAPACITY_PROVIDER_STRATEGY: Prop<Vec<service::CapacityProviderStrategyItem>> = Prop::new("CapacityProviderStrategy");
+    pub const CAPACITY_PROVIDER_STRATEGY: Prop<CfnService, Vec<service::CapacityProviderStrategyItem>> = Prop::new("CapacityProviderStrategy");
     /// Key of `Cluster`, for [`Handle::set`].
-    pub const CLUSTER: Prop<String> = Prop::new("Cluster");
+    pub const CLUSTER: Prop<CfnService, String> = Prop::new("Cluster");
     /// Key of `DeploymentConfiguration`, for [`Handle::set`].
-    pub const DEPLOYMENT_CONFIGURATION: Prop<service::DeploymentConfiguration> = Prop::new("DeploymentConfiguration");
+    pub const DEPLOYMENT_CONFIGURATION: Prop<CfnService, service::DeploymentConfiguration> = Prop::new("DeploymentConfiguration");
     /// Key of `DeploymentController`, for [`Handle::set`].
-    pub const DEPLOYMENT_CONTROLLER: Prop<service::DeploymentController> = Prop::new("DeploymentController");
+    pub const DEPLOYMENT_CONTROLLER: Prop<CfnService, service::DeploymentController> = Prop::new("DeploymentController");
     /// Key of `DesiredCount`, for [`Handle::set`].
-    pub const DESIRED_COUNT: Prop<i64> = Prop::new("DesiredCount");
+    pub const DESIRED_COUNT: Prop<CfnService, i64> = Prop::new("DesiredCount");
     /// Key of `EnableECSManagedTags`, for [`Handle::set`].
-    pub const ENABLE_ECS_MANAGED_TAGS: Prop<bool> = Prop::new("EnableECSManagedTags");
+    pub const ENABLE_ECS_MANAGED_TAGS: Prop<CfnService, bool> = Prop::new("EnableECSManagedTags");
     /// Key of `EnableExecuteCommand`, for [`Handle::set`].
-    pub const ENABLE_EXECUTE_COMMAND: Prop<bool> = Prop::new("EnableExecuteCommand");
+    pub const ENABLE_EXECUTE_COMMAND: Prop<CfnService, bool> = Prop::new("EnableExecuteCommand");
     /// Key of `ForceNewDeployment`, for [`Handle::set`].
-    pub const FORCE_NEW_DEPLOYMENT: Prop<service::ForceNewDeployment> = Prop::new("ForceNewDeployment");
+    pub const FORCE_NEW_DEPLOYMENT: Prop<CfnService, service::ForceNewDeployment> = Prop::new("ForceNewDeployment");
     /// Key of `GatewayConnectors`, for [`Handle::set`].
-    pub const GATEWAY_CONNECTORS: Prop<Vec<service::GatewayConnector>> = Prop::new("GatewayConnectors");
+    pub const GATEWAY_CONNECTORS: Prop<CfnService, Vec<service::GatewayConnector>> = Prop::new("GatewayConnectors");
     /// Key of `HealthCheckGracePeriodSeconds`, for [`Handle::set`].
-    pub const HEALTH_CHECK_GRACE_PERIOD_SECONDS: Prop<i64> = Prop::new("HealthCheckGracePeriodSeconds");
+    pub const HEALTH_CHECK_GRACE_PERIOD_SECONDS: Prop<CfnService, i64> = Prop::new("HealthCheckGracePeriodSeconds");
     /// Key of `LaunchType`, for [`Handle::set`].
-    pub const LAUNCH_TYPE: Prop<service::LaunchType> = Prop::new("LaunchType");
+    pub const LAUNCH_TYPE: Prop<CfnService, service::LaunchType> = Prop::new("LaunchType");
     /// Key of `LoadBalancers`, for [`Handle::set`].
-    pub const LOAD_BALANCERS: Prop<Vec<service::LoadBalancer>> = Prop::new("LoadBalancers");
+    pub const LOAD_BALANCERS: Prop<CfnService, Vec<service::LoadBalancer>> = Prop::new("LoadBalancers");
     /// Key of `Monitoring`, for [`Handle::set`].
-    pub const MONITORING: Prop<service::MonitoringConfiguration> = Prop::new("Monitoring");
+    pub const MONITORING: Prop<CfnService, service::MonitoringConfiguration> = Prop::new("Monitoring");
     /// Key of `NetworkConfiguration`, for [`Handle::set`].
-    pub const NETWORK_CONFIGURATION: Prop<service::NetworkConfiguration> = Prop::new("NetworkConfiguration");
+    pub const NETWORK_CONFIGURATION: Prop<CfnService, service::NetworkConfiguration> = Prop::new("NetworkConfiguration");
     /// Key of `PlacementConstraints`, for [`Handle::set`].
-    pub const PLACEMENT_CONSTRAINTS: Prop<Vec<service::PlacementConstraint>> = Prop::new("PlacementConstraints");
+    pub const PLACEMENT_CONSTRAINTS: Prop<CfnService, Vec<service::PlacementConstraint>> = Prop::new("PlacementConstraints");
     /// Key of `PlacementStrategies`, for [`Handle::set`].
-    pub const PLACEMENT_STRATEGIES: Prop<Vec<service::PlacementStrategy>> = Prop::new("PlacementStrategies");
+    pub const PLACEMENT_STRATEGIES: Prop<CfnService, Vec<service::PlacementStrategy>> = Prop::new("PlacementStrategies");
     /// Key of `PlatformVersion`, for [`Handle::set`].
-    pub const PLATFORM_VERSION: Prop<String> = Prop::new("PlatformVersion");
+    pub const PLATFORM_VERSION: Prop<CfnService, String> = Prop::new("PlatformVersion");
     /// Key of `PropagateTags`, for [`Handle::set`].
-    pub const PROPAGATE_TAGS: Prop<service::PropagateTags> = Prop::new("PropagateTags");
+    pub const PROPAGATE_TAGS: Prop<CfnService, service::PropagateTags> = Prop::new("PropagateTags");
     /// Key of `Role`, for [`Handle::set`].
-    pub const ROLE: Prop<String> = Prop::new("Role");
+    pub const ROLE: Prop<CfnService, String> = Prop::new("Role");
     /// Key of `SchedulingStrategy`, for [`Handle::set`].
-    pub const SCHEDULING_STRATEGY: Prop<service::SchedulingStrategy> = Prop::new("SchedulingStrategy");
+    pub const SCHEDULING_STRATEGY: Prop<CfnService, service::SchedulingStrategy> = Prop::new("SchedulingStrategy");
     /// Key of `ServiceConnectConfiguration`, for [`Handle::set`].
-    pub const SERVICE_CONNECT_CONFIGURATION: Prop<service::ServiceConnectConfiguration> = Prop::new("ServiceConnectConfiguration");
+    pub const SERVICE_CONNECT_CONFIGURATION: Prop<CfnService, service::ServiceConnectConfiguration> = Prop::new("ServiceConnectConfiguration");
     /// Key of `ServiceName`, for [`Handle::set`].
-    pub const SERVICE_NAME: Prop<String> = Prop::new("ServiceName");
+    pub const SERVICE_NAME: Prop<CfnService, String> = Prop::new("ServiceName");
     /// Key of `ServiceRegistries`, for [`Handle::set`].
-    pub const SERVICE_REGISTRIES: Prop<Vec<service::ServiceRegistry>> = Prop::new("ServiceRegistries");
+    pub const SERVICE_REGISTRIES: Prop<CfnService, Vec<service::ServiceRegistry>> = Prop::new("ServiceRegistries");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<service::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnService, Vec<service::Tag>> = Prop::new("Tags");
     /// Key of `TaskDefinition`, for [`Handle::set`].
-    pub const TASK_DEFINITION: Prop<String> = Prop::new("TaskDefinition");
+    pub const TASK_DEFINITION: Prop<CfnService, String> = Prop::new("TaskDefinition");
     /// Key of `VolumeConfigurations`, for [`Handle::set`].
-    pub const VOLUME_CONFIGURATIONS: Prop<Vec<service::ServiceVolumeConfiguration>> = Prop::new("VolumeConfigurations");
+    pub const VOLUME_CONFIGURATIONS: Prop<CfnService, Vec<service::ServiceVolumeConfiguration>> = Prop::new("VolumeConfigurations");
     /// Key of `VpcLatticeConfigurations`, for [`Handle::set`].
-    pub const VPC_LATTICE_CONFIGURATIONS: Prop<Vec<service::VpcLatticeConfiguration>> = Prop::new("VpcLatticeConfigurations");
+    pub const VPC_LATTICE_CONFIGURATIONS: Prop<CfnService, Vec<service::VpcLatticeConfiguration>> = Prop::new("VpcLatticeConfigurations");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServiceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &service::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServiceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &service::PROPS_SHAPE, props.into())?;
         Ok(CfnService { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnService::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Name`)
@@ -9084,46 +9214,59 @@ impl CfnTaskDefinition {
     pub const CFN_TYPE: &'static str = "AWS::ECS::TaskDefinition";
 
     /// Key of `ContainerDefinitions`, for [`Handle::set`].
-    pub const CONTAINER_DEFINITIONS: Prop<Vec<task_definition::ContainerDefinition>> = Prop::new("ContainerDefinitions");
+    pub const CONTAINER_DEFINITIONS: Prop<CfnTaskDefinition, Vec<task_definition::ContainerDefinition>> = Prop::new("ContainerDefinitions");
     /// Key of `Cpu`, for [`Handle::set`].
-    pub const CPU: Prop<String> = Prop::new("Cpu");
+    pub const CPU: Prop<CfnTaskDefinition, String> = Prop::new("Cpu");
     /// Key of `EnableFaultInjection`, for [`Handle::set`].
-    pub const ENABLE_FAULT_INJECTION: Prop<bool> = Prop::new("EnableFaultInjection");
+    pub const ENABLE_FAULT_INJECTION: Prop<CfnTaskDefinition, bool> = Prop::new("EnableFaultInjection");
     /// Key of `EphemeralStorage`, for [`Handle::set`].
-    pub const EPHEMERAL_STORAGE: Prop<task_definition::EphemeralStorage> = Prop::new("EphemeralStorage");
+    pub const EPHEMERAL_STORAGE: Prop<CfnTaskDefinition, task_definition::EphemeralStorage> = Prop::new("EphemeralStorage");
     /// Key of `ExecutionRoleArn`, for [`Handle::set`].
-    pub const EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ExecutionRoleArn");
+    pub const EXECUTION_ROLE_ARN: Prop<CfnTaskDefinition, String> = Prop::new("ExecutionRoleArn");
     /// Key of `Family`, for [`Handle::set`].
-    pub const FAMILY: Prop<String> = Prop::new("Family");
+    pub const FAMILY: Prop<CfnTaskDefinition, String> = Prop::new("Family");
     /// Key of `InferenceAccelerators`, for [`Handle::set`].
-    pub const INFERENCE_ACCELERATORS: Prop<Vec<task_definition::InferenceAccelerator>> = Prop::new("InferenceAccelerators");
+    pub const INFERENCE_ACCELERATORS: Prop<CfnTaskDefinition, Vec<task_definition::InferenceAccelerator>> = Prop::new("InferenceAccelerators");
     /// Key of `IpcMode`, for [`Handle::set`].
-    pub const IPC_MODE: Prop<task_definition::IpcMode> = Prop::new("IpcMode");
+    pub const IPC_MODE: Prop<CfnTaskDefinition, task_definition::IpcMode> = Prop::new("IpcMode");
     /// Key of `Memory`, for [`Handle::set`].
-    pub const MEMORY: Prop<String> = Prop::new("Memory");
+    pub const MEMORY: Prop<CfnTaskDefinition, String> = Prop::new("Memory");
     /// Key of `NetworkMode`, for [`Handle::set`].
-    pub const NETWORK_MODE: Prop<task_definition::NetworkMode> = Prop::new("NetworkMode");
+    pub const NETWORK_MODE: Prop<CfnTaskDefinition, task_definition::NetworkMode> = Prop::new("NetworkMode");
     /// Key of `PidMode`, for [`Handle::set`].
-    pub const PID_MODE: Prop<task_definition::PidMode> = Prop::new("PidMode");
+    pub const PID_MODE: Prop<CfnTaskDefinition, task_definition::PidMode> = Prop::new("PidMode");
     /// Key of `PlacementConstraints`, for [`Handle::set`].
-    pub const PLACEMENT_CONSTRAINTS: Prop<Vec<task_definition::TaskDefinitionPlacementConstraint>> = Prop::new("PlacementConstraints");
+    pub const PLACEMENT_CONSTRAINTS: Prop<CfnTaskDefinition, Vec<task_definition::TaskDefinitionPlacementConstraint>> = Prop::new("PlacementConstraints");
     /// Key of `ProxyConfiguration`, for [`Handle::set`].
-    pub const PROXY_CONFIGURATION: Prop<task_definition::ProxyConfiguration> = Prop::new("ProxyConfiguration");
+    pub const PROXY_CONFIGURATION: Prop<CfnTaskDefinition, task_definition::ProxyConfiguration> = Prop::new("ProxyConfiguration");
     /// Key of `RequiresCompatibilities`, for [`Handle::set`].
-    pub const REQUIRES_COMPATIBILITIES: Prop<Vec<task_definition::RequiresCompatibility>> = Prop::new("RequiresCompatibilities");
+    pub const REQUIRES_COMPATIBILITIES: Prop<CfnTaskDefinition, Vec<task_definition::RequiresCompatibility>> = Prop::new("RequiresCompatibilities");
     /// Key of `RuntimePlatform`, for [`Handle::set`].
-    pub const RUNTIME_PLATFORM: Prop<task_definition::RuntimePlatform> = Prop::new("RuntimePlatform");
+    pub const RUNTIME_PLATFORM: Prop<CfnTaskDefinition, task_definition::RuntimePlatform> = Prop::new("RuntimePlatform");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<task_definition::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTaskDefinition, Vec<task_definition::Tag>> = Prop::new("Tags");
     /// Key of `TaskRoleArn`, for [`Handle::set`].
-    pub const TASK_ROLE_ARN: Prop<String> = Prop::new("TaskRoleArn");
+    pub const TASK_ROLE_ARN: Prop<CfnTaskDefinition, String> = Prop::new("TaskRoleArn");
     /// Key of `Volumes`, for [`Handle::set`].
-    pub const VOLUMES: Prop<Vec<task_definition::Volume>> = Prop::new("Volumes");
+    pub const VOLUMES: Prop<CfnTaskDefinition, Vec<task_definition::Volume>> = Prop::new("Volumes");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTaskDefinitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &task_definition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTaskDefinitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &task_definition::PROPS_SHAPE, props.into())?;
         Ok(CfnTaskDefinition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTaskDefinition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt TaskDefinitionArn`)
@@ -9526,34 +9669,47 @@ impl CfnTaskSet {
     pub const CFN_TYPE: &'static str = "AWS::ECS::TaskSet";
 
     /// Key of `CapacityProviderStrategy`, for [`Handle::set`].
-    pub const CAPACITY_PROVIDER_STRATEGY: Prop<Vec<task_set::CapacityProviderStrategyItem>> = Prop::new("CapacityProviderStrategy");
+    pub const CAPACITY_PROVIDER_STRATEGY: Prop<CfnTaskSet, Vec<task_set::CapacityProviderStrategyItem>> = Prop::new("CapacityProviderStrategy");
     /// Key of `Cluster`, for [`Handle::set`].
-    pub const CLUSTER: Prop<String> = Prop::new("Cluster");
+    pub const CLUSTER: Prop<CfnTaskSet, String> = Prop::new("Cluster");
     /// Key of `ExternalId`, for [`Handle::set`].
-    pub const EXTERNAL_ID: Prop<String> = Prop::new("ExternalId");
+    pub const EXTERNAL_ID: Prop<CfnTaskSet, String> = Prop::new("ExternalId");
     /// Key of `LaunchType`, for [`Handle::set`].
-    pub const LAUNCH_TYPE: Prop<task_set::LaunchType> = Prop::new("LaunchType");
+    pub const LAUNCH_TYPE: Prop<CfnTaskSet, task_set::LaunchType> = Prop::new("LaunchType");
     /// Key of `LoadBalancers`, for [`Handle::set`].
-    pub const LOAD_BALANCERS: Prop<Vec<task_set::LoadBalancer>> = Prop::new("LoadBalancers");
+    pub const LOAD_BALANCERS: Prop<CfnTaskSet, Vec<task_set::LoadBalancer>> = Prop::new("LoadBalancers");
     /// Key of `NetworkConfiguration`, for [`Handle::set`].
-    pub const NETWORK_CONFIGURATION: Prop<task_set::NetworkConfiguration> = Prop::new("NetworkConfiguration");
+    pub const NETWORK_CONFIGURATION: Prop<CfnTaskSet, task_set::NetworkConfiguration> = Prop::new("NetworkConfiguration");
     /// Key of `PlatformVersion`, for [`Handle::set`].
-    pub const PLATFORM_VERSION: Prop<String> = Prop::new("PlatformVersion");
+    pub const PLATFORM_VERSION: Prop<CfnTaskSet, String> = Prop::new("PlatformVersion");
     /// Key of `Scale`, for [`Handle::set`].
-    pub const SCALE: Prop<task_set::Scale> = Prop::new("Scale");
+    pub const SCALE: Prop<CfnTaskSet, task_set::Scale> = Prop::new("Scale");
     /// Key of `Service`, for [`Handle::set`].
-    pub const SERVICE: Prop<String> = Prop::new("Service");
+    pub const SERVICE: Prop<CfnTaskSet, String> = Prop::new("Service");
     /// Key of `ServiceRegistries`, for [`Handle::set`].
-    pub const SERVICE_REGISTRIES: Prop<Vec<task_set::ServiceRegistry>> = Prop::new("ServiceRegistries");
+    pub const SERVICE_REGISTRIES: Prop<CfnTaskSet, Vec<task_set::ServiceRegistry>> = Prop::new("ServiceRegistries");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<task_set::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTaskSet, Vec<task_set::Tag>> = Prop::new("Tags");
     /// Key of `TaskDefinition`, for [`Handle::set`].
-    pub const TASK_DEFINITION: Prop<String> = Prop::new("TaskDefinition");
+    pub const TASK_DEFINITION: Prop<CfnTaskSet, String> = Prop::new("TaskDefinition");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTaskSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &task_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTaskSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &task_set::PROPS_SHAPE, props.into())?;
         Ok(CfnTaskSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTaskSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the task set.

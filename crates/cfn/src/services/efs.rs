@@ -219,20 +219,33 @@ impl CfnAccessPoint {
     pub const CFN_TYPE: &'static str = "AWS::EFS::AccessPoint";
 
     /// Key of `AccessPointTags`, for [`Handle::set`].
-    pub const ACCESS_POINT_TAGS: Prop<Vec<access_point::AccessPointTag>> = Prop::new("AccessPointTags");
+    pub const ACCESS_POINT_TAGS: Prop<CfnAccessPoint, Vec<access_point::AccessPointTag>> = Prop::new("AccessPointTags");
     /// Key of `ClientToken`, for [`Handle::set`].
-    pub const CLIENT_TOKEN: Prop<String> = Prop::new("ClientToken");
+    pub const CLIENT_TOKEN: Prop<CfnAccessPoint, String> = Prop::new("ClientToken");
     /// Key of `FileSystemId`, for [`Handle::set`].
-    pub const FILE_SYSTEM_ID: Prop<String> = Prop::new("FileSystemId");
+    pub const FILE_SYSTEM_ID: Prop<CfnAccessPoint, String> = Prop::new("FileSystemId");
     /// Key of `PosixUser`, for [`Handle::set`].
-    pub const POSIX_USER: Prop<access_point::PosixUser> = Prop::new("PosixUser");
+    pub const POSIX_USER: Prop<CfnAccessPoint, access_point::PosixUser> = Prop::new("PosixUser");
     /// Key of `RootDirectory`, for [`Handle::set`].
-    pub const ROOT_DIRECTORY: Prop<access_point::RootDirectory> = Prop::new("RootDirectory");
+    pub const ROOT_DIRECTORY: Prop<CfnAccessPoint, access_point::RootDirectory> = Prop::new("RootDirectory");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccessPointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &access_point::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccessPointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &access_point::PROPS_SHAPE, props.into())?;
         Ok(CfnAccessPoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccessPoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AccessPointId`)
@@ -755,36 +768,49 @@ impl CfnFileSystem {
     pub const CFN_TYPE: &'static str = "AWS::EFS::FileSystem";
 
     /// Key of `AvailabilityZoneName`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE_NAME: Prop<String> = Prop::new("AvailabilityZoneName");
+    pub const AVAILABILITY_ZONE_NAME: Prop<CfnFileSystem, String> = Prop::new("AvailabilityZoneName");
     /// Key of `BackupPolicy`, for [`Handle::set`].
-    pub const BACKUP_POLICY: Prop<file_system::BackupPolicy> = Prop::new("BackupPolicy");
+    pub const BACKUP_POLICY: Prop<CfnFileSystem, file_system::BackupPolicy> = Prop::new("BackupPolicy");
     /// Key of `BypassPolicyLockoutSafetyCheck`, for [`Handle::set`].
-    pub const BYPASS_POLICY_LOCKOUT_SAFETY_CHECK: Prop<bool> = Prop::new("BypassPolicyLockoutSafetyCheck");
+    pub const BYPASS_POLICY_LOCKOUT_SAFETY_CHECK: Prop<CfnFileSystem, bool> = Prop::new("BypassPolicyLockoutSafetyCheck");
     /// Key of `Encrypted`, for [`Handle::set`].
-    pub const ENCRYPTED: Prop<bool> = Prop::new("Encrypted");
+    pub const ENCRYPTED: Prop<CfnFileSystem, bool> = Prop::new("Encrypted");
     /// Key of `FileSystemPolicy`, for [`Handle::set`].
-    pub const FILE_SYSTEM_POLICY: Prop<Json> = Prop::new("FileSystemPolicy");
+    pub const FILE_SYSTEM_POLICY: Prop<CfnFileSystem, Json> = Prop::new("FileSystemPolicy");
     /// Key of `FileSystemProtection`, for [`Handle::set`].
-    pub const FILE_SYSTEM_PROTECTION: Prop<file_system::FileSystemProtection> = Prop::new("FileSystemProtection");
+    pub const FILE_SYSTEM_PROTECTION: Prop<CfnFileSystem, file_system::FileSystemProtection> = Prop::new("FileSystemProtection");
     /// Key of `FileSystemTags`, for [`Handle::set`].
-    pub const FILE_SYSTEM_TAGS: Prop<Vec<file_system::ElasticFileSystemTag>> = Prop::new("FileSystemTags");
+    pub const FILE_SYSTEM_TAGS: Prop<CfnFileSystem, Vec<file_system::ElasticFileSystemTag>> = Prop::new("FileSystemTags");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnFileSystem, String> = Prop::new("KmsKeyId");
     /// Key of `LifecyclePolicies`, for [`Handle::set`].
-    pub const LIFECYCLE_POLICIES: Prop<Vec<file_system::LifecyclePolicy>> = Prop::new("LifecyclePolicies");
+    pub const LIFECYCLE_POLICIES: Prop<CfnFileSystem, Vec<file_system::LifecyclePolicy>> = Prop::new("LifecyclePolicies");
     /// Key of `PerformanceMode`, for [`Handle::set`].
-    pub const PERFORMANCE_MODE: Prop<file_system::PerformanceMode> = Prop::new("PerformanceMode");
+    pub const PERFORMANCE_MODE: Prop<CfnFileSystem, file_system::PerformanceMode> = Prop::new("PerformanceMode");
     /// Key of `ProvisionedThroughputInMibps`, for [`Handle::set`].
-    pub const PROVISIONED_THROUGHPUT_IN_MIBPS: Prop<f64> = Prop::new("ProvisionedThroughputInMibps");
+    pub const PROVISIONED_THROUGHPUT_IN_MIBPS: Prop<CfnFileSystem, f64> = Prop::new("ProvisionedThroughputInMibps");
     /// Key of `ReplicationConfiguration`, for [`Handle::set`].
-    pub const REPLICATION_CONFIGURATION: Prop<file_system::ReplicationConfiguration> = Prop::new("ReplicationConfiguration");
+    pub const REPLICATION_CONFIGURATION: Prop<CfnFileSystem, file_system::ReplicationConfiguration> = Prop::new("ReplicationConfiguration");
     /// Key of `ThroughputMode`, for [`Handle::set`].
-    pub const THROUGHPUT_MODE: Prop<file_system::ThroughputMode> = Prop::new("ThroughputMode");
+    pub const THROUGHPUT_MODE: Prop<CfnFileSystem, file_system::ThroughputMode> = Prop::new("ThroughputMode");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFileSystemProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &file_system::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFileSystemProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &file_system::PROPS_SHAPE, props.into())?;
         Ok(CfnFileSystem { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFileSystem::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -910,22 +936,35 @@ impl CfnMountTarget {
     pub const CFN_TYPE: &'static str = "AWS::EFS::MountTarget";
 
     /// Key of `FileSystemId`, for [`Handle::set`].
-    pub const FILE_SYSTEM_ID: Prop<String> = Prop::new("FileSystemId");
+    pub const FILE_SYSTEM_ID: Prop<CfnMountTarget, String> = Prop::new("FileSystemId");
     /// Key of `IpAddress`, for [`Handle::set`].
-    pub const IP_ADDRESS: Prop<String> = Prop::new("IpAddress");
+    pub const IP_ADDRESS: Prop<CfnMountTarget, String> = Prop::new("IpAddress");
     /// Key of `IpAddressType`, for [`Handle::set`].
-    pub const IP_ADDRESS_TYPE: Prop<mount_target::IpAddressType> = Prop::new("IpAddressType");
+    pub const IP_ADDRESS_TYPE: Prop<CfnMountTarget, mount_target::IpAddressType> = Prop::new("IpAddressType");
     /// Key of `Ipv6Address`, for [`Handle::set`].
-    pub const IPV6_ADDRESS: Prop<String> = Prop::new("Ipv6Address");
+    pub const IPV6_ADDRESS: Prop<CfnMountTarget, String> = Prop::new("Ipv6Address");
     /// Key of `SecurityGroups`, for [`Handle::set`].
-    pub const SECURITY_GROUPS: Prop<Vec<String>> = Prop::new("SecurityGroups");
+    pub const SECURITY_GROUPS: Prop<CfnMountTarget, Vec<String>> = Prop::new("SecurityGroups");
     /// Key of `SubnetId`, for [`Handle::set`].
-    pub const SUBNET_ID: Prop<String> = Prop::new("SubnetId");
+    pub const SUBNET_ID: Prop<CfnMountTarget, String> = Prop::new("SubnetId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMountTargetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &mount_target::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMountTargetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &mount_target::PROPS_SHAPE, props.into())?;
         Ok(CfnMountTarget { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMountTarget::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the file system for which to create the mount target.

@@ -227,24 +227,37 @@ impl CfnAccessEntry {
     pub const CFN_TYPE: &'static str = "AWS::EKS::AccessEntry";
 
     /// Key of `AccessPolicies`, for [`Handle::set`].
-    pub const ACCESS_POLICIES: Prop<Vec<access_entry::AccessPolicy>> = Prop::new("AccessPolicies");
+    pub const ACCESS_POLICIES: Prop<CfnAccessEntry, Vec<access_entry::AccessPolicy>> = Prop::new("AccessPolicies");
     /// Key of `ClusterName`, for [`Handle::set`].
-    pub const CLUSTER_NAME: Prop<String> = Prop::new("ClusterName");
+    pub const CLUSTER_NAME: Prop<CfnAccessEntry, String> = Prop::new("ClusterName");
     /// Key of `KubernetesGroups`, for [`Handle::set`].
-    pub const KUBERNETES_GROUPS: Prop<Vec<String>> = Prop::new("KubernetesGroups");
+    pub const KUBERNETES_GROUPS: Prop<CfnAccessEntry, Vec<String>> = Prop::new("KubernetesGroups");
     /// Key of `PrincipalArn`, for [`Handle::set`].
-    pub const PRINCIPAL_ARN: Prop<String> = Prop::new("PrincipalArn");
+    pub const PRINCIPAL_ARN: Prop<CfnAccessEntry, String> = Prop::new("PrincipalArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<access_entry::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAccessEntry, Vec<access_entry::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<String> = Prop::new("Type");
+    pub const TYPE: Prop<CfnAccessEntry, String> = Prop::new("Type");
     /// Key of `Username`, for [`Handle::set`].
-    pub const USERNAME: Prop<String> = Prop::new("Username");
+    pub const USERNAME: Prop<CfnAccessEntry, String> = Prop::new("Username");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccessEntryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &access_entry::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccessEntryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &access_entry::PROPS_SHAPE, props.into())?;
         Ok(CfnAccessEntry { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccessEntry::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the access entry.
@@ -492,30 +505,43 @@ impl CfnAddon {
     pub const CFN_TYPE: &'static str = "AWS::EKS::Addon";
 
     /// Key of `AddonName`, for [`Handle::set`].
-    pub const ADDON_NAME: Prop<String> = Prop::new("AddonName");
+    pub const ADDON_NAME: Prop<CfnAddon, String> = Prop::new("AddonName");
     /// Key of `AddonVersion`, for [`Handle::set`].
-    pub const ADDON_VERSION: Prop<String> = Prop::new("AddonVersion");
+    pub const ADDON_VERSION: Prop<CfnAddon, String> = Prop::new("AddonVersion");
     /// Key of `ClusterName`, for [`Handle::set`].
-    pub const CLUSTER_NAME: Prop<String> = Prop::new("ClusterName");
+    pub const CLUSTER_NAME: Prop<CfnAddon, String> = Prop::new("ClusterName");
     /// Key of `ConfigurationValues`, for [`Handle::set`].
-    pub const CONFIGURATION_VALUES: Prop<String> = Prop::new("ConfigurationValues");
+    pub const CONFIGURATION_VALUES: Prop<CfnAddon, String> = Prop::new("ConfigurationValues");
     /// Key of `NamespaceConfig`, for [`Handle::set`].
-    pub const NAMESPACE_CONFIG: Prop<addon::NamespaceConfig> = Prop::new("NamespaceConfig");
+    pub const NAMESPACE_CONFIG: Prop<CfnAddon, addon::NamespaceConfig> = Prop::new("NamespaceConfig");
     /// Key of `PodIdentityAssociations`, for [`Handle::set`].
-    pub const POD_IDENTITY_ASSOCIATIONS: Prop<Vec<addon::PodIdentityAssociation>> = Prop::new("PodIdentityAssociations");
+    pub const POD_IDENTITY_ASSOCIATIONS: Prop<CfnAddon, Vec<addon::PodIdentityAssociation>> = Prop::new("PodIdentityAssociations");
     /// Key of `PreserveOnDelete`, for [`Handle::set`].
-    pub const PRESERVE_ON_DELETE: Prop<bool> = Prop::new("PreserveOnDelete");
+    pub const PRESERVE_ON_DELETE: Prop<CfnAddon, bool> = Prop::new("PreserveOnDelete");
     /// Key of `ResolveConflicts`, for [`Handle::set`].
-    pub const RESOLVE_CONFLICTS: Prop<addon::ResolveConflicts> = Prop::new("ResolveConflicts");
+    pub const RESOLVE_CONFLICTS: Prop<CfnAddon, addon::ResolveConflicts> = Prop::new("ResolveConflicts");
     /// Key of `ServiceAccountRoleArn`, for [`Handle::set`].
-    pub const SERVICE_ACCOUNT_ROLE_ARN: Prop<String> = Prop::new("ServiceAccountRoleArn");
+    pub const SERVICE_ACCOUNT_ROLE_ARN: Prop<CfnAddon, String> = Prop::new("ServiceAccountRoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<addon::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAddon, Vec<addon::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAddonProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &addon::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAddonProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &addon::PROPS_SHAPE, props.into())?;
         Ok(CfnAddon { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAddon::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name (ARN) of the add-on
@@ -1004,24 +1030,37 @@ impl CfnCapability {
     pub const CFN_TYPE: &'static str = "AWS::EKS::Capability";
 
     /// Key of `CapabilityName`, for [`Handle::set`].
-    pub const CAPABILITY_NAME: Prop<String> = Prop::new("CapabilityName");
+    pub const CAPABILITY_NAME: Prop<CfnCapability, String> = Prop::new("CapabilityName");
     /// Key of `ClusterName`, for [`Handle::set`].
-    pub const CLUSTER_NAME: Prop<String> = Prop::new("ClusterName");
+    pub const CLUSTER_NAME: Prop<CfnCapability, String> = Prop::new("ClusterName");
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<capability::CapabilityConfiguration> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnCapability, capability::CapabilityConfiguration> = Prop::new("Configuration");
     /// Key of `DeletePropagationPolicy`, for [`Handle::set`].
-    pub const DELETE_PROPAGATION_POLICY: Prop<capability::DeletePropagationPolicy> = Prop::new("DeletePropagationPolicy");
+    pub const DELETE_PROPAGATION_POLICY: Prop<CfnCapability, capability::DeletePropagationPolicy> = Prop::new("DeletePropagationPolicy");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnCapability, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<capability::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCapability, Vec<capability::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<capability::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnCapability, capability::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCapabilityProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &capability::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCapabilityProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &capability::PROPS_SHAPE, props.into())?;
         Ok(CfnCapability { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCapability::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the capability.
@@ -1126,12 +1165,25 @@ impl CfnCertificateAuthority {
     pub const CFN_TYPE: &'static str = "AWS::EKS::CertificateAuthority";
 
     /// Key of `ClusterName`, for [`Handle::set`].
-    pub const CLUSTER_NAME: Prop<String> = Prop::new("ClusterName");
+    pub const CLUSTER_NAME: Prop<CfnCertificateAuthority, String> = Prop::new("ClusterName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCertificateAuthorityProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &certificate_authority::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCertificateAuthorityProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &certificate_authority::PROPS_SHAPE, props.into())?;
         Ok(CfnCertificateAuthority { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCertificateAuthority::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp when the certificate authority was activated.
@@ -2571,60 +2623,73 @@ impl CfnCluster {
     pub const CFN_TYPE: &'static str = "AWS::EKS::Cluster";
 
     /// Key of `AccessConfig`, for [`Handle::set`].
-    pub const ACCESS_CONFIG: Prop<cluster::AccessConfig> = Prop::new("AccessConfig");
+    pub const ACCESS_CONFIG: Prop<CfnCluster, cluster::AccessConfig> = Prop::new("AccessConfig");
     /// Key of `ActiveCertificateAuthorityId`, for [`Handle::set`].
-    pub const ACTIVE_CERTIFICATE_AUTHORITY_ID: Prop<String> = Prop::new("ActiveCertificateAuthorityId");
+    pub const ACTIVE_CERTIFICATE_AUTHORITY_ID: Prop<CfnCluster, String> = Prop::new("ActiveCertificateAuthorityId");
     /// Key of `BootstrapSelfManagedAddons`, for [`Handle::set`].
-    pub const BOOTSTRAP_SELF_MANAGED_ADDONS: Prop<bool> = Prop::new("BootstrapSelfManagedAddons");
+    pub const BOOTSTRAP_SELF_MANAGED_ADDONS: Prop<CfnCluster, bool> = Prop::new("BootstrapSelfManagedAddons");
     /// Key of `CertificateAuthority`, for [`Handle::set`].
-    pub const CERTIFICATE_AUTHORITY: Prop<cluster::CertificateAuthority> = Prop::new("CertificateAuthority");
+    pub const CERTIFICATE_AUTHORITY: Prop<CfnCluster, cluster::CertificateAuthority> = Prop::new("CertificateAuthority");
     /// Key of `ComputeConfig`, for [`Handle::set`].
-    pub const COMPUTE_CONFIG: Prop<cluster::ComputeConfig> = Prop::new("ComputeConfig");
+    pub const COMPUTE_CONFIG: Prop<CfnCluster, cluster::ComputeConfig> = Prop::new("ComputeConfig");
     /// Key of `ControlPlaneScalingConfig`, for [`Handle::set`].
-    pub const CONTROL_PLANE_SCALING_CONFIG: Prop<cluster::ControlPlaneScalingConfig> = Prop::new("ControlPlaneScalingConfig");
+    pub const CONTROL_PLANE_SCALING_CONFIG: Prop<CfnCluster, cluster::ControlPlaneScalingConfig> = Prop::new("ControlPlaneScalingConfig");
     /// Key of `DeletionProtection`, for [`Handle::set`].
-    pub const DELETION_PROTECTION: Prop<bool> = Prop::new("DeletionProtection");
+    pub const DELETION_PROTECTION: Prop<CfnCluster, bool> = Prop::new("DeletionProtection");
     /// Key of `EncryptionConfig`, for [`Handle::set`].
-    pub const ENCRYPTION_CONFIG: Prop<Vec<cluster::EncryptionConfig>> = Prop::new("EncryptionConfig");
+    pub const ENCRYPTION_CONFIG: Prop<CfnCluster, Vec<cluster::EncryptionConfig>> = Prop::new("EncryptionConfig");
     /// Key of `Force`, for [`Handle::set`].
-    pub const FORCE: Prop<bool> = Prop::new("Force");
+    pub const FORCE: Prop<CfnCluster, bool> = Prop::new("Force");
     /// Key of `KubeApiServerConfig`, for [`Handle::set`].
-    pub const KUBE_API_SERVER_CONFIG: Prop<cluster::KubeApiServerConfig> = Prop::new("KubeApiServerConfig");
+    pub const KUBE_API_SERVER_CONFIG: Prop<CfnCluster, cluster::KubeApiServerConfig> = Prop::new("KubeApiServerConfig");
     /// Key of `KubeControllerManagerConfig`, for [`Handle::set`].
-    pub const KUBE_CONTROLLER_MANAGER_CONFIG: Prop<cluster::KubeControllerManagerConfig> = Prop::new("KubeControllerManagerConfig");
+    pub const KUBE_CONTROLLER_MANAGER_CONFIG: Prop<CfnCluster, cluster::KubeControllerManagerConfig> = Prop::new("KubeControllerManagerConfig");
     /// Key of `KubeSchedulerConfig`, for [`Handle::set`].
-    pub const KUBE_SCHEDULER_CONFIG: Prop<cluster::KubeSchedulerConfig> = Prop::new("KubeSchedulerConfig");
+    pub const KUBE_SCHEDULER_CONFIG: Prop<CfnCluster, cluster::KubeSchedulerConfig> = Prop::new("KubeSchedulerConfig");
     /// Key of `KubernetesNetworkConfig`, for [`Handle::set`].
-    pub const KUBERNETES_NETWORK_CONFIG: Prop<cluster::KubernetesNetworkConfig> = Prop::new("KubernetesNetworkConfig");
+    pub const KUBERNETES_NETWORK_CONFIG: Prop<CfnCluster, cluster::KubernetesNetworkConfig> = Prop::new("KubernetesNetworkConfig");
     /// Key of `Logging`, for [`Handle::set`].
-    pub const LOGGING: Prop<cluster::Logging> = Prop::new("Logging");
+    pub const LOGGING: Prop<CfnCluster, cluster::Logging> = Prop::new("Logging");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCluster, String> = Prop::new("Name");
     /// Key of `OutpostConfig`, for [`Handle::set`].
-    pub const OUTPOST_CONFIG: Prop<cluster::OutpostConfig> = Prop::new("OutpostConfig");
+    pub const OUTPOST_CONFIG: Prop<CfnCluster, cluster::OutpostConfig> = Prop::new("OutpostConfig");
     /// Key of `RemoteNetworkConfig`, for [`Handle::set`].
-    pub const REMOTE_NETWORK_CONFIG: Prop<cluster::RemoteNetworkConfig> = Prop::new("RemoteNetworkConfig");
+    pub const REMOTE_NETWORK_CONFIG: Prop<CfnCluster, cluster::RemoteNetworkConfig> = Prop::new("RemoteNetworkConfig");
     /// Key of `ResourcesVpcConfig`, for [`Handle::set`].
-    pub const RESOURCES_VPC_CONFIG: Prop<cluster::ResourcesVpcConfig> = Prop::new("ResourcesVpcConfig");
+    pub const RESOURCES_VPC_CONFIG: Prop<CfnCluster, cluster::ResourcesVpcConfig> = Prop::new("ResourcesVpcConfig");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnCluster, String> = Prop::new("RoleArn");
     /// Key of `RollbackConfig`, for [`Handle::set`].
-    pub const ROLLBACK_CONFIG: Prop<cluster::RollbackConfig> = Prop::new("RollbackConfig");
+    pub const ROLLBACK_CONFIG: Prop<CfnCluster, cluster::RollbackConfig> = Prop::new("RollbackConfig");
     /// Key of `StorageConfig`, for [`Handle::set`].
-    pub const STORAGE_CONFIG: Prop<cluster::StorageConfig> = Prop::new("StorageConfig");
+    pub const STORAGE_CONFIG: Prop<CfnCluster, cluster::StorageConfig> = Prop::new("StorageConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cluster::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCluster, Vec<cluster::Tag>> = Prop::new("Tags");
     /// Key of `UpgradePolicy`, for [`Handle::set`].
-    pub const UPGRADE_POLICY: Prop<cluster::UpgradePolicy> = Prop::new("UpgradePolicy");
+    pub const UPGRADE_POLICY: Prop<CfnCluster, cluster::UpgradePolicy> = Prop::new("UpgradePolicy");
     /// Key of `Version`, for [`Handle::set`].
-    pub const VERSION: Prop<String> = Prop::new("Version");
+    pub const VERSION: Prop<CfnCluster, String> = Prop::new("Version");
     /// Key of `ZonalShiftConfig`, for [`Handle::set`].
-    pub const ZONAL_SHIFT_CONFIG: Prop<cluster::ZonalShiftConfig> = Prop::new("ZonalShiftConfig");
+    pub const ZONAL_SHIFT_CONFIG: Prop<CfnCluster, cluster::ZonalShiftConfig> = Prop::new("ZonalShiftConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the cluster, such as arn:aws:eks:us-west-2:666666666666:cluster/prod.
@@ -2885,22 +2950,35 @@ impl CfnFargateProfile {
     pub const CFN_TYPE: &'static str = "AWS::EKS::FargateProfile";
 
     /// Key of `ClusterName`, for [`Handle::set`].
-    pub const CLUSTER_NAME: Prop<String> = Prop::new("ClusterName");
+    pub const CLUSTER_NAME: Prop<CfnFargateProfile, String> = Prop::new("ClusterName");
     /// Key of `FargateProfileName`, for [`Handle::set`].
-    pub const FARGATE_PROFILE_NAME: Prop<String> = Prop::new("FargateProfileName");
+    pub const FARGATE_PROFILE_NAME: Prop<CfnFargateProfile, String> = Prop::new("FargateProfileName");
     /// Key of `PodExecutionRoleArn`, for [`Handle::set`].
-    pub const POD_EXECUTION_ROLE_ARN: Prop<String> = Prop::new("PodExecutionRoleArn");
+    pub const POD_EXECUTION_ROLE_ARN: Prop<CfnFargateProfile, String> = Prop::new("PodExecutionRoleArn");
     /// Key of `Selectors`, for [`Handle::set`].
-    pub const SELECTORS: Prop<Vec<fargate_profile::Selector>> = Prop::new("Selectors");
+    pub const SELECTORS: Prop<CfnFargateProfile, Vec<fargate_profile::Selector>> = Prop::new("Selectors");
     /// Key of `Subnets`, for [`Handle::set`].
-    pub const SUBNETS: Prop<Vec<String>> = Prop::new("Subnets");
+    pub const SUBNETS: Prop<CfnFargateProfile, Vec<String>> = Prop::new("Subnets");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<fargate_profile::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFargateProfile, Vec<fargate_profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFargateProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &fargate_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFargateProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &fargate_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnFargateProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFargateProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -3145,20 +3223,33 @@ impl CfnIdentityProviderConfig {
     pub const CFN_TYPE: &'static str = "AWS::EKS::IdentityProviderConfig";
 
     /// Key of `ClusterName`, for [`Handle::set`].
-    pub const CLUSTER_NAME: Prop<String> = Prop::new("ClusterName");
+    pub const CLUSTER_NAME: Prop<CfnIdentityProviderConfig, String> = Prop::new("ClusterName");
     /// Key of `IdentityProviderConfigName`, for [`Handle::set`].
-    pub const IDENTITY_PROVIDER_CONFIG_NAME: Prop<String> = Prop::new("IdentityProviderConfigName");
+    pub const IDENTITY_PROVIDER_CONFIG_NAME: Prop<CfnIdentityProviderConfig, String> = Prop::new("IdentityProviderConfigName");
     /// Key of `Oidc`, for [`Handle::set`].
-    pub const OIDC: Prop<identity_provider_config::OidcIdentityProviderConfig> = Prop::new("Oidc");
+    pub const OIDC: Prop<CfnIdentityProviderConfig, identity_provider_config::OidcIdentityProviderConfig> = Prop::new("Oidc");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<identity_provider_config::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIdentityProviderConfig, Vec<identity_provider_config::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<identity_provider_config::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnIdentityProviderConfig, identity_provider_config::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIdentityProviderConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &identity_provider_config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIdentityProviderConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &identity_provider_config::PROPS_SHAPE, props.into())?;
         Ok(CfnIdentityProviderConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIdentityProviderConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the configuration.
@@ -3817,50 +3908,63 @@ impl CfnNodegroup {
     pub const CFN_TYPE: &'static str = "AWS::EKS::Nodegroup";
 
     /// Key of `AmiType`, for [`Handle::set`].
-    pub const AMI_TYPE: Prop<nodegroup::AmiType> = Prop::new("AmiType");
+    pub const AMI_TYPE: Prop<CfnNodegroup, nodegroup::AmiType> = Prop::new("AmiType");
     /// Key of `CapacityType`, for [`Handle::set`].
-    pub const CAPACITY_TYPE: Prop<nodegroup::CapacityType> = Prop::new("CapacityType");
+    pub const CAPACITY_TYPE: Prop<CfnNodegroup, nodegroup::CapacityType> = Prop::new("CapacityType");
     /// Key of `ClusterName`, for [`Handle::set`].
-    pub const CLUSTER_NAME: Prop<String> = Prop::new("ClusterName");
+    pub const CLUSTER_NAME: Prop<CfnNodegroup, String> = Prop::new("ClusterName");
     /// Key of `DiskSize`, for [`Handle::set`].
-    pub const DISK_SIZE: Prop<i64> = Prop::new("DiskSize");
+    pub const DISK_SIZE: Prop<CfnNodegroup, i64> = Prop::new("DiskSize");
     /// Key of `ForceUpdateEnabled`, for [`Handle::set`].
-    pub const FORCE_UPDATE_ENABLED: Prop<bool> = Prop::new("ForceUpdateEnabled");
+    pub const FORCE_UPDATE_ENABLED: Prop<CfnNodegroup, bool> = Prop::new("ForceUpdateEnabled");
     /// Key of `InstanceTypes`, for [`Handle::set`].
-    pub const INSTANCE_TYPES: Prop<Vec<String>> = Prop::new("InstanceTypes");
+    pub const INSTANCE_TYPES: Prop<CfnNodegroup, Vec<String>> = Prop::new("InstanceTypes");
     /// Key of `Labels`, for [`Handle::set`].
-    pub const LABELS: Prop<Map<String>> = Prop::new("Labels");
+    pub const LABELS: Prop<CfnNodegroup, Map<String>> = Prop::new("Labels");
     /// Key of `LaunchTemplate`, for [`Handle::set`].
-    pub const LAUNCH_TEMPLATE: Prop<nodegroup::LaunchTemplateSpecification> = Prop::new("LaunchTemplate");
+    pub const LAUNCH_TEMPLATE: Prop<CfnNodegroup, nodegroup::LaunchTemplateSpecification> = Prop::new("LaunchTemplate");
     /// Key of `NodeRepairConfig`, for [`Handle::set`].
-    pub const NODE_REPAIR_CONFIG: Prop<nodegroup::NodeRepairConfig> = Prop::new("NodeRepairConfig");
+    pub const NODE_REPAIR_CONFIG: Prop<CfnNodegroup, nodegroup::NodeRepairConfig> = Prop::new("NodeRepairConfig");
     /// Key of `NodeRole`, for [`Handle::set`].
-    pub const NODE_ROLE: Prop<String> = Prop::new("NodeRole");
+    pub const NODE_ROLE: Prop<CfnNodegroup, String> = Prop::new("NodeRole");
     /// Key of `NodegroupName`, for [`Handle::set`].
-    pub const NODEGROUP_NAME: Prop<String> = Prop::new("NodegroupName");
+    pub const NODEGROUP_NAME: Prop<CfnNodegroup, String> = Prop::new("NodegroupName");
     /// Key of `ReleaseVersion`, for [`Handle::set`].
-    pub const RELEASE_VERSION: Prop<String> = Prop::new("ReleaseVersion");
+    pub const RELEASE_VERSION: Prop<CfnNodegroup, String> = Prop::new("ReleaseVersion");
     /// Key of `RemoteAccess`, for [`Handle::set`].
-    pub const REMOTE_ACCESS: Prop<nodegroup::RemoteAccess> = Prop::new("RemoteAccess");
+    pub const REMOTE_ACCESS: Prop<CfnNodegroup, nodegroup::RemoteAccess> = Prop::new("RemoteAccess");
     /// Key of `ScalingConfig`, for [`Handle::set`].
-    pub const SCALING_CONFIG: Prop<nodegroup::ScalingConfig> = Prop::new("ScalingConfig");
+    pub const SCALING_CONFIG: Prop<CfnNodegroup, nodegroup::ScalingConfig> = Prop::new("ScalingConfig");
     /// Key of `Subnets`, for [`Handle::set`].
-    pub const SUBNETS: Prop<Vec<String>> = Prop::new("Subnets");
+    pub const SUBNETS: Prop<CfnNodegroup, Vec<String>> = Prop::new("Subnets");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnNodegroup, Map<String>> = Prop::new("Tags");
     /// Key of `Taints`, for [`Handle::set`].
-    pub const TAINTS: Prop<Vec<nodegroup::Taint>> = Prop::new("Taints");
+    pub const TAINTS: Prop<CfnNodegroup, Vec<nodegroup::Taint>> = Prop::new("Taints");
     /// Key of `UpdateConfig`, for [`Handle::set`].
-    pub const UPDATE_CONFIG: Prop<nodegroup::UpdateConfig> = Prop::new("UpdateConfig");
+    pub const UPDATE_CONFIG: Prop<CfnNodegroup, nodegroup::UpdateConfig> = Prop::new("UpdateConfig");
     /// Key of `Version`, for [`Handle::set`].
-    pub const VERSION: Prop<String> = Prop::new("Version");
+    pub const VERSION: Prop<CfnNodegroup, String> = Prop::new("Version");
     /// Key of `WarmPoolConfig`, for [`Handle::set`].
-    pub const WARM_POOL_CONFIG: Prop<nodegroup::WarmPoolConfig> = Prop::new("WarmPoolConfig");
+    pub const WARM_POOL_CONFIG: Prop<CfnNodegroup, nodegroup::WarmPoolConfig> = Prop::new("WarmPoolConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNodegroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &nodegroup::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNodegroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &nodegroup::PROPS_SHAPE, props.into())?;
         Ok(CfnNodegroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNodegroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The AMI type for your node group.
@@ -4201,26 +4305,39 @@ impl CfnPodIdentityAssociation {
     pub const CFN_TYPE: &'static str = "AWS::EKS::PodIdentityAssociation";
 
     /// Key of `ClusterName`, for [`Handle::set`].
-    pub const CLUSTER_NAME: Prop<String> = Prop::new("ClusterName");
+    pub const CLUSTER_NAME: Prop<CfnPodIdentityAssociation, String> = Prop::new("ClusterName");
     /// Key of `DisableSessionTags`, for [`Handle::set`].
-    pub const DISABLE_SESSION_TAGS: Prop<bool> = Prop::new("DisableSessionTags");
+    pub const DISABLE_SESSION_TAGS: Prop<CfnPodIdentityAssociation, bool> = Prop::new("DisableSessionTags");
     /// Key of `Namespace`, for [`Handle::set`].
-    pub const NAMESPACE: Prop<String> = Prop::new("Namespace");
+    pub const NAMESPACE: Prop<CfnPodIdentityAssociation, String> = Prop::new("Namespace");
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<String> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnPodIdentityAssociation, String> = Prop::new("Policy");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnPodIdentityAssociation, String> = Prop::new("RoleArn");
     /// Key of `ServiceAccount`, for [`Handle::set`].
-    pub const SERVICE_ACCOUNT: Prop<String> = Prop::new("ServiceAccount");
+    pub const SERVICE_ACCOUNT: Prop<CfnPodIdentityAssociation, String> = Prop::new("ServiceAccount");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<pod_identity_association::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPodIdentityAssociation, Vec<pod_identity_association::Tag>> = Prop::new("Tags");
     /// Key of `TargetRoleArn`, for [`Handle::set`].
-    pub const TARGET_ROLE_ARN: Prop<String> = Prop::new("TargetRoleArn");
+    pub const TARGET_ROLE_ARN: Prop<CfnPodIdentityAssociation, String> = Prop::new("TargetRoleArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPodIdentityAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &pod_identity_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPodIdentityAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &pod_identity_association::PROPS_SHAPE, props.into())?;
         Ok(CfnPodIdentityAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPodIdentityAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the pod identity association.

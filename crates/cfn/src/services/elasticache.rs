@@ -354,60 +354,73 @@ impl CfnCacheCluster {
     pub const CFN_TYPE: &'static str = "AWS::ElastiCache::CacheCluster";
 
     /// Key of `AZMode`, for [`Handle::set`].
-    pub const AZ_MODE: Prop<String> = Prop::new("AZMode");
+    pub const AZ_MODE: Prop<CfnCacheCluster, String> = Prop::new("AZMode");
     /// Key of `AutoMinorVersionUpgrade`, for [`Handle::set`].
-    pub const AUTO_MINOR_VERSION_UPGRADE: Prop<bool> = Prop::new("AutoMinorVersionUpgrade");
+    pub const AUTO_MINOR_VERSION_UPGRADE: Prop<CfnCacheCluster, bool> = Prop::new("AutoMinorVersionUpgrade");
     /// Key of `CacheNodeType`, for [`Handle::set`].
-    pub const CACHE_NODE_TYPE: Prop<String> = Prop::new("CacheNodeType");
+    pub const CACHE_NODE_TYPE: Prop<CfnCacheCluster, String> = Prop::new("CacheNodeType");
     /// Key of `CacheParameterGroupName`, for [`Handle::set`].
-    pub const CACHE_PARAMETER_GROUP_NAME: Prop<String> = Prop::new("CacheParameterGroupName");
+    pub const CACHE_PARAMETER_GROUP_NAME: Prop<CfnCacheCluster, String> = Prop::new("CacheParameterGroupName");
     /// Key of `CacheSecurityGroupNames`, for [`Handle::set`].
-    pub const CACHE_SECURITY_GROUP_NAMES: Prop<Vec<String>> = Prop::new("CacheSecurityGroupNames");
+    pub const CACHE_SECURITY_GROUP_NAMES: Prop<CfnCacheCluster, Vec<String>> = Prop::new("CacheSecurityGroupNames");
     /// Key of `CacheSubnetGroupName`, for [`Handle::set`].
-    pub const CACHE_SUBNET_GROUP_NAME: Prop<String> = Prop::new("CacheSubnetGroupName");
+    pub const CACHE_SUBNET_GROUP_NAME: Prop<CfnCacheCluster, String> = Prop::new("CacheSubnetGroupName");
     /// Key of `ClusterName`, for [`Handle::set`].
-    pub const CLUSTER_NAME: Prop<String> = Prop::new("ClusterName");
+    pub const CLUSTER_NAME: Prop<CfnCacheCluster, String> = Prop::new("ClusterName");
     /// Key of `Engine`, for [`Handle::set`].
-    pub const ENGINE: Prop<String> = Prop::new("Engine");
+    pub const ENGINE: Prop<CfnCacheCluster, String> = Prop::new("Engine");
     /// Key of `EngineVersion`, for [`Handle::set`].
-    pub const ENGINE_VERSION: Prop<String> = Prop::new("EngineVersion");
+    pub const ENGINE_VERSION: Prop<CfnCacheCluster, String> = Prop::new("EngineVersion");
     /// Key of `IpDiscovery`, for [`Handle::set`].
-    pub const IP_DISCOVERY: Prop<String> = Prop::new("IpDiscovery");
+    pub const IP_DISCOVERY: Prop<CfnCacheCluster, String> = Prop::new("IpDiscovery");
     /// Key of `LogDeliveryConfigurations`, for [`Handle::set`].
-    pub const LOG_DELIVERY_CONFIGURATIONS: Prop<Vec<cache_cluster::LogDeliveryConfigurationRequest>> = Prop::new("LogDeliveryConfigurations");
+    pub const LOG_DELIVERY_CONFIGURATIONS: Prop<CfnCacheCluster, Vec<cache_cluster::LogDeliveryConfigurationRequest>> = Prop::new("LogDeliveryConfigurations");
     /// Key of `NetworkType`, for [`Handle::set`].
-    pub const NETWORK_TYPE: Prop<String> = Prop::new("NetworkType");
+    pub const NETWORK_TYPE: Prop<CfnCacheCluster, String> = Prop::new("NetworkType");
     /// Key of `NotificationTopicArn`, for [`Handle::set`].
-    pub const NOTIFICATION_TOPIC_ARN: Prop<String> = Prop::new("NotificationTopicArn");
+    pub const NOTIFICATION_TOPIC_ARN: Prop<CfnCacheCluster, String> = Prop::new("NotificationTopicArn");
     /// Key of `NumCacheNodes`, for [`Handle::set`].
-    pub const NUM_CACHE_NODES: Prop<i64> = Prop::new("NumCacheNodes");
+    pub const NUM_CACHE_NODES: Prop<CfnCacheCluster, i64> = Prop::new("NumCacheNodes");
     /// Key of `Port`, for [`Handle::set`].
-    pub const PORT: Prop<i64> = Prop::new("Port");
+    pub const PORT: Prop<CfnCacheCluster, i64> = Prop::new("Port");
     /// Key of `PreferredAvailabilityZone`, for [`Handle::set`].
-    pub const PREFERRED_AVAILABILITY_ZONE: Prop<String> = Prop::new("PreferredAvailabilityZone");
+    pub const PREFERRED_AVAILABILITY_ZONE: Prop<CfnCacheCluster, String> = Prop::new("PreferredAvailabilityZone");
     /// Key of `PreferredAvailabilityZones`, for [`Handle::set`].
-    pub const PREFERRED_AVAILABILITY_ZONES: Prop<Vec<String>> = Prop::new("PreferredAvailabilityZones");
+    pub const PREFERRED_AVAILABILITY_ZONES: Prop<CfnCacheCluster, Vec<String>> = Prop::new("PreferredAvailabilityZones");
     /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
-    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<String> = Prop::new("PreferredMaintenanceWindow");
+    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnCacheCluster, String> = Prop::new("PreferredMaintenanceWindow");
     /// Key of `SnapshotArns`, for [`Handle::set`].
-    pub const SNAPSHOT_ARNS: Prop<Vec<String>> = Prop::new("SnapshotArns");
+    pub const SNAPSHOT_ARNS: Prop<CfnCacheCluster, Vec<String>> = Prop::new("SnapshotArns");
     /// Key of `SnapshotName`, for [`Handle::set`].
-    pub const SNAPSHOT_NAME: Prop<String> = Prop::new("SnapshotName");
+    pub const SNAPSHOT_NAME: Prop<CfnCacheCluster, String> = Prop::new("SnapshotName");
     /// Key of `SnapshotRetentionLimit`, for [`Handle::set`].
-    pub const SNAPSHOT_RETENTION_LIMIT: Prop<i64> = Prop::new("SnapshotRetentionLimit");
+    pub const SNAPSHOT_RETENTION_LIMIT: Prop<CfnCacheCluster, i64> = Prop::new("SnapshotRetentionLimit");
     /// Key of `SnapshotWindow`, for [`Handle::set`].
-    pub const SNAPSHOT_WINDOW: Prop<String> = Prop::new("SnapshotWindow");
+    pub const SNAPSHOT_WINDOW: Prop<CfnCacheCluster, String> = Prop::new("SnapshotWindow");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cache_cluster::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCacheCluster, Vec<cache_cluster::Tag>> = Prop::new("Tags");
     /// Key of `TransitEncryptionEnabled`, for [`Handle::set`].
-    pub const TRANSIT_ENCRYPTION_ENABLED: Prop<bool> = Prop::new("TransitEncryptionEnabled");
+    pub const TRANSIT_ENCRYPTION_ENABLED: Prop<CfnCacheCluster, bool> = Prop::new("TransitEncryptionEnabled");
     /// Key of `VpcSecurityGroupIds`, for [`Handle::set`].
-    pub const VPC_SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("VpcSecurityGroupIds");
+    pub const VPC_SECURITY_GROUP_IDS: Prop<CfnCacheCluster, Vec<String>> = Prop::new("VpcSecurityGroupIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCacheClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cache_cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCacheClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cache_cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnCacheCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCacheCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Specifies the ConfigurationEndpoint address and port
@@ -703,32 +716,45 @@ impl CfnGlobalReplicationGroup {
     pub const CFN_TYPE: &'static str = "AWS::ElastiCache::GlobalReplicationGroup";
 
     /// Key of `AutomaticFailoverEnabled`, for [`Handle::set`].
-    pub const AUTOMATIC_FAILOVER_ENABLED: Prop<bool> = Prop::new("AutomaticFailoverEnabled");
+    pub const AUTOMATIC_FAILOVER_ENABLED: Prop<CfnGlobalReplicationGroup, bool> = Prop::new("AutomaticFailoverEnabled");
     /// Key of `CacheNodeType`, for [`Handle::set`].
-    pub const CACHE_NODE_TYPE: Prop<String> = Prop::new("CacheNodeType");
+    pub const CACHE_NODE_TYPE: Prop<CfnGlobalReplicationGroup, String> = Prop::new("CacheNodeType");
     /// Key of `CacheParameterGroupName`, for [`Handle::set`].
-    pub const CACHE_PARAMETER_GROUP_NAME: Prop<String> = Prop::new("CacheParameterGroupName");
+    pub const CACHE_PARAMETER_GROUP_NAME: Prop<CfnGlobalReplicationGroup, String> = Prop::new("CacheParameterGroupName");
     /// Key of `Engine`, for [`Handle::set`].
-    pub const ENGINE: Prop<String> = Prop::new("Engine");
+    pub const ENGINE: Prop<CfnGlobalReplicationGroup, String> = Prop::new("Engine");
     /// Key of `EngineVersion`, for [`Handle::set`].
-    pub const ENGINE_VERSION: Prop<String> = Prop::new("EngineVersion");
+    pub const ENGINE_VERSION: Prop<CfnGlobalReplicationGroup, String> = Prop::new("EngineVersion");
     /// Key of `GlobalNodeGroupCount`, for [`Handle::set`].
-    pub const GLOBAL_NODE_GROUP_COUNT: Prop<i64> = Prop::new("GlobalNodeGroupCount");
+    pub const GLOBAL_NODE_GROUP_COUNT: Prop<CfnGlobalReplicationGroup, i64> = Prop::new("GlobalNodeGroupCount");
     /// Key of `GlobalReplicationGroupDescription`, for [`Handle::set`].
-    pub const GLOBAL_REPLICATION_GROUP_DESCRIPTION: Prop<String> = Prop::new("GlobalReplicationGroupDescription");
+    pub const GLOBAL_REPLICATION_GROUP_DESCRIPTION: Prop<CfnGlobalReplicationGroup, String> = Prop::new("GlobalReplicationGroupDescription");
     /// Key of `GlobalReplicationGroupIdSuffix`, for [`Handle::set`].
-    pub const GLOBAL_REPLICATION_GROUP_ID_SUFFIX: Prop<String> = Prop::new("GlobalReplicationGroupIdSuffix");
+    pub const GLOBAL_REPLICATION_GROUP_ID_SUFFIX: Prop<CfnGlobalReplicationGroup, String> = Prop::new("GlobalReplicationGroupIdSuffix");
     /// Key of `Members`, for [`Handle::set`].
-    pub const MEMBERS: Prop<Vec<global_replication_group::GlobalReplicationGroupMember>> = Prop::new("Members");
+    pub const MEMBERS: Prop<CfnGlobalReplicationGroup, Vec<global_replication_group::GlobalReplicationGroupMember>> = Prop::new("Members");
     /// Key of `RegionalConfigurations`, for [`Handle::set`].
-    pub const REGIONAL_CONFIGURATIONS: Prop<Vec<global_replication_group::RegionalConfiguration>> = Prop::new("RegionalConfigurations");
+    pub const REGIONAL_CONFIGURATIONS: Prop<CfnGlobalReplicationGroup, Vec<global_replication_group::RegionalConfiguration>> = Prop::new("RegionalConfigurations");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<global_replication_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnGlobalReplicationGroup, Vec<global_replication_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGlobalReplicationGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &global_replication_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGlobalReplicationGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &global_replication_group::PROPS_SHAPE, props.into())?;
         Ok(CfnGlobalReplicationGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGlobalReplicationGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN (Amazon Resource Name) of the Global Datastore.
@@ -859,18 +885,31 @@ impl CfnParameterGroup {
     pub const CFN_TYPE: &'static str = "AWS::ElastiCache::ParameterGroup";
 
     /// Key of `CacheParameterGroupFamily`, for [`Handle::set`].
-    pub const CACHE_PARAMETER_GROUP_FAMILY: Prop<String> = Prop::new("CacheParameterGroupFamily");
+    pub const CACHE_PARAMETER_GROUP_FAMILY: Prop<CfnParameterGroup, String> = Prop::new("CacheParameterGroupFamily");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnParameterGroup, String> = Prop::new("Description");
     /// Key of `Properties`, for [`Handle::set`].
-    pub const PROPERTIES: Prop<Map<String>> = Prop::new("Properties");
+    pub const PROPERTIES: Prop<CfnParameterGroup, Map<String>> = Prop::new("Properties");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<parameter_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnParameterGroup, Vec<parameter_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnParameterGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &parameter_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnParameterGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &parameter_group::PROPS_SHAPE, props.into())?;
         Ok(CfnParameterGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnParameterGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The name of the Cache Parameter Group.
@@ -1350,90 +1389,103 @@ impl CfnReplicationGroup {
     pub const CFN_TYPE: &'static str = "AWS::ElastiCache::ReplicationGroup";
 
     /// Key of `AtRestEncryptionEnabled`, for [`Handle::set`].
-    pub const AT_REST_ENCRYPTION_ENABLED: Prop<bool> = Prop::new("AtRestEncryptionEnabled");
+    pub const AT_REST_ENCRYPTION_ENABLED: Prop<CfnReplicationGroup, bool> = Prop::new("AtRestEncryptionEnabled");
     /// Key of `AuthToken`, for [`Handle::set`].
-    pub const AUTH_TOKEN: Prop<String> = Prop::new("AuthToken");
+    pub const AUTH_TOKEN: Prop<CfnReplicationGroup, String> = Prop::new("AuthToken");
     /// Key of `AutoMinorVersionUpgrade`, for [`Handle::set`].
-    pub const AUTO_MINOR_VERSION_UPGRADE: Prop<bool> = Prop::new("AutoMinorVersionUpgrade");
+    pub const AUTO_MINOR_VERSION_UPGRADE: Prop<CfnReplicationGroup, bool> = Prop::new("AutoMinorVersionUpgrade");
     /// Key of `AutomaticFailoverEnabled`, for [`Handle::set`].
-    pub const AUTOMATIC_FAILOVER_ENABLED: Prop<bool> = Prop::new("AutomaticFailoverEnabled");
+    pub const AUTOMATIC_FAILOVER_ENABLED: Prop<CfnReplicationGroup, bool> = Prop::new("AutomaticFailoverEnabled");
     /// Key of `CacheNodeType`, for [`Handle::set`].
-    pub const CACHE_NODE_TYPE: Prop<String> = Prop::new("CacheNodeType");
+    pub const CACHE_NODE_TYPE: Prop<CfnReplicationGroup, String> = Prop::new("CacheNodeType");
     /// Key of `CacheParameterGroupName`, for [`Handle::set`].
-    pub const CACHE_PARAMETER_GROUP_NAME: Prop<String> = Prop::new("CacheParameterGroupName");
+    pub const CACHE_PARAMETER_GROUP_NAME: Prop<CfnReplicationGroup, String> = Prop::new("CacheParameterGroupName");
     /// Key of `CacheSecurityGroupNames`, for [`Handle::set`].
-    pub const CACHE_SECURITY_GROUP_NAMES: Prop<Vec<String>> = Prop::new("CacheSecurityGroupNames");
+    pub const CACHE_SECURITY_GROUP_NAMES: Prop<CfnReplicationGroup, Vec<String>> = Prop::new("CacheSecurityGroupNames");
     /// Key of `CacheSubnetGroupName`, for [`Handle::set`].
-    pub const CACHE_SUBNET_GROUP_NAME: Prop<String> = Prop::new("CacheSubnetGroupName");
+    pub const CACHE_SUBNET_GROUP_NAME: Prop<CfnReplicationGroup, String> = Prop::new("CacheSubnetGroupName");
     /// Key of `ClusterMode`, for [`Handle::set`].
-    pub const CLUSTER_MODE: Prop<String> = Prop::new("ClusterMode");
+    pub const CLUSTER_MODE: Prop<CfnReplicationGroup, String> = Prop::new("ClusterMode");
     /// Key of `DataTieringEnabled`, for [`Handle::set`].
-    pub const DATA_TIERING_ENABLED: Prop<bool> = Prop::new("DataTieringEnabled");
+    pub const DATA_TIERING_ENABLED: Prop<CfnReplicationGroup, bool> = Prop::new("DataTieringEnabled");
     /// Key of `Durability`, for [`Handle::set`].
-    pub const DURABILITY: Prop<String> = Prop::new("Durability");
+    pub const DURABILITY: Prop<CfnReplicationGroup, String> = Prop::new("Durability");
     /// Key of `Engine`, for [`Handle::set`].
-    pub const ENGINE: Prop<String> = Prop::new("Engine");
+    pub const ENGINE: Prop<CfnReplicationGroup, String> = Prop::new("Engine");
     /// Key of `EngineVersion`, for [`Handle::set`].
-    pub const ENGINE_VERSION: Prop<String> = Prop::new("EngineVersion");
+    pub const ENGINE_VERSION: Prop<CfnReplicationGroup, String> = Prop::new("EngineVersion");
     /// Key of `GlobalReplicationGroupId`, for [`Handle::set`].
-    pub const GLOBAL_REPLICATION_GROUP_ID: Prop<String> = Prop::new("GlobalReplicationGroupId");
+    pub const GLOBAL_REPLICATION_GROUP_ID: Prop<CfnReplicationGroup, String> = Prop::new("GlobalReplicationGroupId");
     /// Key of `IpDiscovery`, for [`Handle::set`].
-    pub const IP_DISCOVERY: Prop<String> = Prop::new("IpDiscovery");
+    pub const IP_DISCOVERY: Prop<CfnReplicationGroup, String> = Prop::new("IpDiscovery");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnReplicationGroup, String> = Prop::new("KmsKeyId");
     /// Key of `LogDeliveryConfigurations`, for [`Handle::set`].
-    pub const LOG_DELIVERY_CONFIGURATIONS: Prop<Vec<replication_group::LogDeliveryConfigurationRequest>> = Prop::new("LogDeliveryConfigurations");
+    pub const LOG_DELIVERY_CONFIGURATIONS: Prop<CfnReplicationGroup, Vec<replication_group::LogDeliveryConfigurationRequest>> = Prop::new("LogDeliveryConfigurations");
     /// Key of `MultiAZEnabled`, for [`Handle::set`].
-    pub const MULTI_AZ_ENABLED: Prop<bool> = Prop::new("MultiAZEnabled");
+    pub const MULTI_AZ_ENABLED: Prop<CfnReplicationGroup, bool> = Prop::new("MultiAZEnabled");
     /// Key of `NetworkType`, for [`Handle::set`].
-    pub const NETWORK_TYPE: Prop<String> = Prop::new("NetworkType");
+    pub const NETWORK_TYPE: Prop<CfnReplicationGroup, String> = Prop::new("NetworkType");
     /// Key of `NodeGroupConfiguration`, for [`Handle::set`].
-    pub const NODE_GROUP_CONFIGURATION: Prop<Vec<replication_group::NodeGroupConfiguration>> = Prop::new("NodeGroupConfiguration");
+    pub const NODE_GROUP_CONFIGURATION: Prop<CfnReplicationGroup, Vec<replication_group::NodeGroupConfiguration>> = Prop::new("NodeGroupConfiguration");
     /// Key of `NotificationTopicArn`, for [`Handle::set`].
-    pub const NOTIFICATION_TOPIC_ARN: Prop<String> = Prop::new("NotificationTopicArn");
+    pub const NOTIFICATION_TOPIC_ARN: Prop<CfnReplicationGroup, String> = Prop::new("NotificationTopicArn");
     /// Key of `NumCacheClusters`, for [`Handle::set`].
-    pub const NUM_CACHE_CLUSTERS: Prop<i64> = Prop::new("NumCacheClusters");
+    pub const NUM_CACHE_CLUSTERS: Prop<CfnReplicationGroup, i64> = Prop::new("NumCacheClusters");
     /// Key of `NumNodeGroups`, for [`Handle::set`].
-    pub const NUM_NODE_GROUPS: Prop<i64> = Prop::new("NumNodeGroups");
+    pub const NUM_NODE_GROUPS: Prop<CfnReplicationGroup, i64> = Prop::new("NumNodeGroups");
     /// Key of `Port`, for [`Handle::set`].
-    pub const PORT: Prop<i64> = Prop::new("Port");
+    pub const PORT: Prop<CfnReplicationGroup, i64> = Prop::new("Port");
     /// Key of `PreferredCacheClusterAZs`, for [`Handle::set`].
-    pub const PREFERRED_CACHE_CLUSTER_A_ZS: Prop<Vec<String>> = Prop::new("PreferredCacheClusterAZs");
+    pub const PREFERRED_CACHE_CLUSTER_A_ZS: Prop<CfnReplicationGroup, Vec<String>> = Prop::new("PreferredCacheClusterAZs");
     /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
-    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<String> = Prop::new("PreferredMaintenanceWindow");
+    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnReplicationGroup, String> = Prop::new("PreferredMaintenanceWindow");
     /// Key of `PrimaryClusterId`, for [`Handle::set`].
-    pub const PRIMARY_CLUSTER_ID: Prop<String> = Prop::new("PrimaryClusterId");
+    pub const PRIMARY_CLUSTER_ID: Prop<CfnReplicationGroup, String> = Prop::new("PrimaryClusterId");
     /// Key of `ReplicasPerNodeGroup`, for [`Handle::set`].
-    pub const REPLICAS_PER_NODE_GROUP: Prop<i64> = Prop::new("ReplicasPerNodeGroup");
+    pub const REPLICAS_PER_NODE_GROUP: Prop<CfnReplicationGroup, i64> = Prop::new("ReplicasPerNodeGroup");
     /// Key of `ReplicationGroupDescription`, for [`Handle::set`].
-    pub const REPLICATION_GROUP_DESCRIPTION: Prop<String> = Prop::new("ReplicationGroupDescription");
+    pub const REPLICATION_GROUP_DESCRIPTION: Prop<CfnReplicationGroup, String> = Prop::new("ReplicationGroupDescription");
     /// Key of `ReplicationGroupId`, for [`Handle::set`].
-    pub const REPLICATION_GROUP_ID: Prop<String> = Prop::new("ReplicationGroupId");
+    pub const REPLICATION_GROUP_ID: Prop<CfnReplicationGroup, String> = Prop::new("ReplicationGroupId");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnReplicationGroup, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `SnapshotArns`, for [`Handle::set`].
-    pub const SNAPSHOT_ARNS: Prop<Vec<String>> = Prop::new("SnapshotArns");
+    pub const SNAPSHOT_ARNS: Prop<CfnReplicationGroup, Vec<String>> = Prop::new("SnapshotArns");
     /// Key of `SnapshotName`, for [`Handle::set`].
-    pub const SNAPSHOT_NAME: Prop<String> = Prop::new("SnapshotName");
+    pub const SNAPSHOT_NAME: Prop<CfnReplicationGroup, String> = Prop::new("SnapshotName");
     /// Key of `SnapshotRetentionLimit`, for [`Handle::set`].
-    pub const SNAPSHOT_RETENTION_LIMIT: Prop<i64> = Prop::new("SnapshotRetentionLimit");
+    pub const SNAPSHOT_RETENTION_LIMIT: Prop<CfnReplicationGroup, i64> = Prop::new("SnapshotRetentionLimit");
     /// Key of `SnapshotWindow`, for [`Handle::set`].
-    pub const SNAPSHOT_WINDOW: Prop<String> = Prop::new("SnapshotWindow");
+    pub const SNAPSHOT_WINDOW: Prop<CfnReplicationGroup, String> = Prop::new("SnapshotWindow");
     /// Key of `SnapshottingClusterId`, for [`Handle::set`].
-    pub const SNAPSHOTTING_CLUSTER_ID: Prop<String> = Prop::new("SnapshottingClusterId");
+    pub const SNAPSHOTTING_CLUSTER_ID: Prop<CfnReplicationGroup, String> = Prop::new("SnapshottingClusterId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<replication_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnReplicationGroup, Vec<replication_group::Tag>> = Prop::new("Tags");
     /// Key of `TransitEncryptionEnabled`, for [`Handle::set`].
-    pub const TRANSIT_ENCRYPTION_ENABLED: Prop<bool> = Prop::new("TransitEncryptionEnabled");
+    pub const TRANSIT_ENCRYPTION_ENABLED: Prop<CfnReplicationGroup, bool> = Prop::new("TransitEncryptionEnabled");
     /// Key of `TransitEncryptionMode`, for [`Handle::set`].
-    pub const TRANSIT_ENCRYPTION_MODE: Prop<String> = Prop::new("TransitEncryptionMode");
+    pub const TRANSIT_ENCRYPTION_MODE: Prop<CfnReplicationGroup, String> = Prop::new("TransitEncryptionMode");
     /// Key of `UserGroupIds`, for [`Handle::set`].
-    pub const USER_GROUP_IDS: Prop<Vec<String>> = Prop::new("UserGroupIds");
+    pub const USER_GROUP_IDS: Prop<CfnReplicationGroup, Vec<String>> = Prop::new("UserGroupIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnReplicationGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &replication_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnReplicationGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &replication_group::PROPS_SHAPE, props.into())?;
         Ok(CfnReplicationGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnReplicationGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// A flag that enables encryption at rest when set to true.AtRestEncryptionEnabled after the replication group is created. To enable encryption at rest on a replication group you must set AtRestEncryptionEnabled to true when you create the replication group.
@@ -1842,14 +1894,27 @@ impl CfnSecurityGroup {
     pub const CFN_TYPE: &'static str = "AWS::ElastiCache::SecurityGroup";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSecurityGroup, String> = Prop::new("Description");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<security_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSecurityGroup, Vec<security_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSecurityGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &security_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSecurityGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &security_group::PROPS_SHAPE, props.into())?;
         Ok(CfnSecurityGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSecurityGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1924,16 +1989,29 @@ impl CfnSecurityGroupIngress {
     pub const CFN_TYPE: &'static str = "AWS::ElastiCache::SecurityGroupIngress";
 
     /// Key of `CacheSecurityGroupName`, for [`Handle::set`].
-    pub const CACHE_SECURITY_GROUP_NAME: Prop<String> = Prop::new("CacheSecurityGroupName");
+    pub const CACHE_SECURITY_GROUP_NAME: Prop<CfnSecurityGroupIngress, String> = Prop::new("CacheSecurityGroupName");
     /// Key of `EC2SecurityGroupName`, for [`Handle::set`].
-    pub const EC2_SECURITY_GROUP_NAME: Prop<String> = Prop::new("EC2SecurityGroupName");
+    pub const EC2_SECURITY_GROUP_NAME: Prop<CfnSecurityGroupIngress, String> = Prop::new("EC2SecurityGroupName");
     /// Key of `EC2SecurityGroupOwnerId`, for [`Handle::set`].
-    pub const EC2_SECURITY_GROUP_OWNER_ID: Prop<String> = Prop::new("EC2SecurityGroupOwnerId");
+    pub const EC2_SECURITY_GROUP_OWNER_ID: Prop<CfnSecurityGroupIngress, String> = Prop::new("EC2SecurityGroupOwnerId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSecurityGroupIngressProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &security_group_ingress::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSecurityGroupIngressProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &security_group_ingress::PROPS_SHAPE, props.into())?;
         Ok(CfnSecurityGroupIngress { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSecurityGroupIngress::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -2246,46 +2324,59 @@ impl CfnServerlessCache {
     pub const CFN_TYPE: &'static str = "AWS::ElastiCache::ServerlessCache";
 
     /// Key of `CacheUsageLimits`, for [`Handle::set`].
-    pub const CACHE_USAGE_LIMITS: Prop<serverless_cache::CacheUsageLimits> = Prop::new("CacheUsageLimits");
+    pub const CACHE_USAGE_LIMITS: Prop<CfnServerlessCache, serverless_cache::CacheUsageLimits> = Prop::new("CacheUsageLimits");
     /// Key of `ConnectionType`, for [`Handle::set`].
-    pub const CONNECTION_TYPE: Prop<String> = Prop::new("ConnectionType");
+    pub const CONNECTION_TYPE: Prop<CfnServerlessCache, String> = Prop::new("ConnectionType");
     /// Key of `DailySnapshotTime`, for [`Handle::set`].
-    pub const DAILY_SNAPSHOT_TIME: Prop<String> = Prop::new("DailySnapshotTime");
+    pub const DAILY_SNAPSHOT_TIME: Prop<CfnServerlessCache, String> = Prop::new("DailySnapshotTime");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnServerlessCache, String> = Prop::new("Description");
     /// Key of `Endpoint`, for [`Handle::set`].
-    pub const ENDPOINT: Prop<serverless_cache::Endpoint> = Prop::new("Endpoint");
+    pub const ENDPOINT: Prop<CfnServerlessCache, serverless_cache::Endpoint> = Prop::new("Endpoint");
     /// Key of `Engine`, for [`Handle::set`].
-    pub const ENGINE: Prop<String> = Prop::new("Engine");
+    pub const ENGINE: Prop<CfnServerlessCache, String> = Prop::new("Engine");
     /// Key of `FinalSnapshotName`, for [`Handle::set`].
-    pub const FINAL_SNAPSHOT_NAME: Prop<String> = Prop::new("FinalSnapshotName");
+    pub const FINAL_SNAPSHOT_NAME: Prop<CfnServerlessCache, String> = Prop::new("FinalSnapshotName");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnServerlessCache, String> = Prop::new("KmsKeyId");
     /// Key of `MajorEngineVersion`, for [`Handle::set`].
-    pub const MAJOR_ENGINE_VERSION: Prop<String> = Prop::new("MajorEngineVersion");
+    pub const MAJOR_ENGINE_VERSION: Prop<CfnServerlessCache, String> = Prop::new("MajorEngineVersion");
     /// Key of `NetworkType`, for [`Handle::set`].
-    pub const NETWORK_TYPE: Prop<String> = Prop::new("NetworkType");
+    pub const NETWORK_TYPE: Prop<CfnServerlessCache, String> = Prop::new("NetworkType");
     /// Key of `ReaderEndpoint`, for [`Handle::set`].
-    pub const READER_ENDPOINT: Prop<serverless_cache::Endpoint> = Prop::new("ReaderEndpoint");
+    pub const READER_ENDPOINT: Prop<CfnServerlessCache, serverless_cache::Endpoint> = Prop::new("ReaderEndpoint");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnServerlessCache, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `ServerlessCacheName`, for [`Handle::set`].
-    pub const SERVERLESS_CACHE_NAME: Prop<String> = Prop::new("ServerlessCacheName");
+    pub const SERVERLESS_CACHE_NAME: Prop<CfnServerlessCache, String> = Prop::new("ServerlessCacheName");
     /// Key of `SnapshotArnsToRestore`, for [`Handle::set`].
-    pub const SNAPSHOT_ARNS_TO_RESTORE: Prop<Vec<String>> = Prop::new("SnapshotArnsToRestore");
+    pub const SNAPSHOT_ARNS_TO_RESTORE: Prop<CfnServerlessCache, Vec<String>> = Prop::new("SnapshotArnsToRestore");
     /// Key of `SnapshotRetentionLimit`, for [`Handle::set`].
-    pub const SNAPSHOT_RETENTION_LIMIT: Prop<i64> = Prop::new("SnapshotRetentionLimit");
+    pub const SNAPSHOT_RETENTION_LIMIT: Prop<CfnServerlessCache, i64> = Prop::new("SnapshotRetentionLimit");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnServerlessCache, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<serverless_cache::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnServerlessCache, Vec<serverless_cache::Tag>> = Prop::new("Tags");
     /// Key of `UserGroupId`, for [`Handle::set`].
-    pub const USER_GROUP_ID: Prop<String> = Prop::new("UserGroupId");
+    pub const USER_GROUP_ID: Prop<CfnServerlessCache, String> = Prop::new("UserGroupId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServerlessCacheProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &serverless_cache::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServerlessCacheProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &serverless_cache::PROPS_SHAPE, props.into())?;
         Ok(CfnServerlessCache { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnServerlessCache::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the Serverless Cache.
@@ -2448,18 +2539,31 @@ impl CfnServerlessCacheSnapshot {
     pub const CFN_TYPE: &'static str = "AWS::ElastiCache::ServerlessCacheSnapshot";
 
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnServerlessCacheSnapshot, String> = Prop::new("KmsKeyId");
     /// Key of `ServerlessCacheName`, for [`Handle::set`].
-    pub const SERVERLESS_CACHE_NAME: Prop<String> = Prop::new("ServerlessCacheName");
+    pub const SERVERLESS_CACHE_NAME: Prop<CfnServerlessCacheSnapshot, String> = Prop::new("ServerlessCacheName");
     /// Key of `ServerlessCacheSnapshotName`, for [`Handle::set`].
-    pub const SERVERLESS_CACHE_SNAPSHOT_NAME: Prop<String> = Prop::new("ServerlessCacheSnapshotName");
+    pub const SERVERLESS_CACHE_SNAPSHOT_NAME: Prop<CfnServerlessCacheSnapshot, String> = Prop::new("ServerlessCacheSnapshotName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<serverless_cache_snapshot::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnServerlessCacheSnapshot, Vec<serverless_cache_snapshot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServerlessCacheSnapshotProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &serverless_cache_snapshot::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServerlessCacheSnapshotProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &serverless_cache_snapshot::PROPS_SHAPE, props.into())?;
         Ok(CfnServerlessCacheSnapshot { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnServerlessCacheSnapshot::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the serverless cache snapshot.
@@ -2615,20 +2719,33 @@ impl CfnSnapshot {
     pub const CFN_TYPE: &'static str = "AWS::ElastiCache::Snapshot";
 
     /// Key of `CacheClusterId`, for [`Handle::set`].
-    pub const CACHE_CLUSTER_ID: Prop<String> = Prop::new("CacheClusterId");
+    pub const CACHE_CLUSTER_ID: Prop<CfnSnapshot, String> = Prop::new("CacheClusterId");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnSnapshot, String> = Prop::new("KmsKeyId");
     /// Key of `ReplicationGroupId`, for [`Handle::set`].
-    pub const REPLICATION_GROUP_ID: Prop<String> = Prop::new("ReplicationGroupId");
+    pub const REPLICATION_GROUP_ID: Prop<CfnSnapshot, String> = Prop::new("ReplicationGroupId");
     /// Key of `SnapshotName`, for [`Handle::set`].
-    pub const SNAPSHOT_NAME: Prop<String> = Prop::new("SnapshotName");
+    pub const SNAPSHOT_NAME: Prop<CfnSnapshot, String> = Prop::new("SnapshotName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<snapshot::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSnapshot, Vec<snapshot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSnapshotProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &snapshot::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSnapshotProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &snapshot::PROPS_SHAPE, props.into())?;
         Ok(CfnSnapshot { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSnapshot::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN (Amazon Resource Name) of the snapshot.
@@ -2878,18 +2995,31 @@ impl CfnSubnetGroup {
     pub const CFN_TYPE: &'static str = "AWS::ElastiCache::SubnetGroup";
 
     /// Key of `CacheSubnetGroupName`, for [`Handle::set`].
-    pub const CACHE_SUBNET_GROUP_NAME: Prop<String> = Prop::new("CacheSubnetGroupName");
+    pub const CACHE_SUBNET_GROUP_NAME: Prop<CfnSubnetGroup, String> = Prop::new("CacheSubnetGroupName");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSubnetGroup, String> = Prop::new("Description");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnSubnetGroup, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<subnet_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSubnetGroup, Vec<subnet_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSubnetGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &subnet_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSubnetGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &subnet_group::PROPS_SHAPE, props.into())?;
         Ok(CfnSubnetGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSubnetGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -3085,26 +3215,39 @@ impl CfnUser {
     pub const CFN_TYPE: &'static str = "AWS::ElastiCache::User";
 
     /// Key of `AccessString`, for [`Handle::set`].
-    pub const ACCESS_STRING: Prop<String> = Prop::new("AccessString");
+    pub const ACCESS_STRING: Prop<CfnUser, String> = Prop::new("AccessString");
     /// Key of `AuthenticationMode`, for [`Handle::set`].
-    pub const AUTHENTICATION_MODE: Prop<user::AuthenticationMode> = Prop::new("AuthenticationMode");
+    pub const AUTHENTICATION_MODE: Prop<CfnUser, user::AuthenticationMode> = Prop::new("AuthenticationMode");
     /// Key of `Engine`, for [`Handle::set`].
-    pub const ENGINE: Prop<user::Engine> = Prop::new("Engine");
+    pub const ENGINE: Prop<CfnUser, user::Engine> = Prop::new("Engine");
     /// Key of `NoPasswordRequired`, for [`Handle::set`].
-    pub const NO_PASSWORD_REQUIRED: Prop<bool> = Prop::new("NoPasswordRequired");
+    pub const NO_PASSWORD_REQUIRED: Prop<CfnUser, bool> = Prop::new("NoPasswordRequired");
     /// Key of `Passwords`, for [`Handle::set`].
-    pub const PASSWORDS: Prop<Vec<String>> = Prop::new("Passwords");
+    pub const PASSWORDS: Prop<CfnUser, Vec<String>> = Prop::new("Passwords");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<user::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnUser, Vec<user::Tag>> = Prop::new("Tags");
     /// Key of `UserId`, for [`Handle::set`].
-    pub const USER_ID: Prop<String> = Prop::new("UserId");
+    pub const USER_ID: Prop<CfnUser, String> = Prop::new("UserId");
     /// Key of `UserName`, for [`Handle::set`].
-    pub const USER_NAME: Prop<String> = Prop::new("UserName");
+    pub const USER_NAME: Prop<CfnUser, String> = Prop::new("UserName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user::PROPS_SHAPE, props.into())?;
         Ok(CfnUser { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUser::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the user account.
@@ -3256,18 +3399,31 @@ impl CfnUserGroup {
     pub const CFN_TYPE: &'static str = "AWS::ElastiCache::UserGroup";
 
     /// Key of `Engine`, for [`Handle::set`].
-    pub const ENGINE: Prop<user_group::Engine> = Prop::new("Engine");
+    pub const ENGINE: Prop<CfnUserGroup, user_group::Engine> = Prop::new("Engine");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<user_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnUserGroup, Vec<user_group::Tag>> = Prop::new("Tags");
     /// Key of `UserGroupId`, for [`Handle::set`].
-    pub const USER_GROUP_ID: Prop<String> = Prop::new("UserGroupId");
+    pub const USER_GROUP_ID: Prop<CfnUserGroup, String> = Prop::new("UserGroupId");
     /// Key of `UserIds`, for [`Handle::set`].
-    pub const USER_IDS: Prop<Vec<String>> = Prop::new("UserIds");
+    pub const USER_IDS: Prop<CfnUserGroup, Vec<String>> = Prop::new("UserIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user_group::PROPS_SHAPE, props.into())?;
         Ok(CfnUserGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUserGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the user account.

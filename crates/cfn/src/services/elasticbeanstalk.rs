@@ -176,16 +176,29 @@ impl CfnApplication {
     pub const CFN_TYPE: &'static str = "AWS::ElasticBeanstalk::Application";
 
     /// Key of `ApplicationName`, for [`Handle::set`].
-    pub const APPLICATION_NAME: Prop<String> = Prop::new("ApplicationName");
+    pub const APPLICATION_NAME: Prop<CfnApplication, String> = Prop::new("ApplicationName");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnApplication, String> = Prop::new("Description");
     /// Key of `ResourceLifecycleConfig`, for [`Handle::set`].
-    pub const RESOURCE_LIFECYCLE_CONFIG: Prop<application::ApplicationResourceLifecycleConfig> = Prop::new("ResourceLifecycleConfig");
+    pub const RESOURCE_LIFECYCLE_CONFIG: Prop<CfnApplication, application::ApplicationResourceLifecycleConfig> = Prop::new("ResourceLifecycleConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
         Ok(CfnApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -552,22 +565,35 @@ impl CfnApplicationVersion {
     pub const CFN_TYPE: &'static str = "AWS::ElasticBeanstalk::ApplicationVersion";
 
     /// Key of `ApplicationName`, for [`Handle::set`].
-    pub const APPLICATION_NAME: Prop<String> = Prop::new("ApplicationName");
+    pub const APPLICATION_NAME: Prop<CfnApplicationVersion, String> = Prop::new("ApplicationName");
     /// Key of `BuildConfiguration`, for [`Handle::set`].
-    pub const BUILD_CONFIGURATION: Prop<application_version::BuildConfiguration> = Prop::new("BuildConfiguration");
+    pub const BUILD_CONFIGURATION: Prop<CfnApplicationVersion, application_version::BuildConfiguration> = Prop::new("BuildConfiguration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnApplicationVersion, String> = Prop::new("Description");
     /// Key of `ImageConfiguration`, for [`Handle::set`].
-    pub const IMAGE_CONFIGURATION: Prop<application_version::ImageConfiguration> = Prop::new("ImageConfiguration");
+    pub const IMAGE_CONFIGURATION: Prop<CfnApplicationVersion, application_version::ImageConfiguration> = Prop::new("ImageConfiguration");
     /// Key of `Process`, for [`Handle::set`].
-    pub const PROCESS: Prop<bool> = Prop::new("Process");
+    pub const PROCESS: Prop<CfnApplicationVersion, bool> = Prop::new("Process");
     /// Key of `SourceBundle`, for [`Handle::set`].
-    pub const SOURCE_BUNDLE: Prop<application_version::SourceBundle> = Prop::new("SourceBundle");
+    pub const SOURCE_BUNDLE: Prop<CfnApplicationVersion, application_version::SourceBundle> = Prop::new("SourceBundle");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application_version::PROPS_SHAPE, props.into())?;
         Ok(CfnApplicationVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplicationVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -761,24 +787,37 @@ impl CfnConfigurationTemplate {
     pub const CFN_TYPE: &'static str = "AWS::ElasticBeanstalk::ConfigurationTemplate";
 
     /// Key of `ApplicationName`, for [`Handle::set`].
-    pub const APPLICATION_NAME: Prop<String> = Prop::new("ApplicationName");
+    pub const APPLICATION_NAME: Prop<CfnConfigurationTemplate, String> = Prop::new("ApplicationName");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnConfigurationTemplate, String> = Prop::new("Description");
     /// Key of `EnvironmentId`, for [`Handle::set`].
-    pub const ENVIRONMENT_ID: Prop<String> = Prop::new("EnvironmentId");
+    pub const ENVIRONMENT_ID: Prop<CfnConfigurationTemplate, String> = Prop::new("EnvironmentId");
     /// Key of `OptionSettings`, for [`Handle::set`].
-    pub const OPTION_SETTINGS: Prop<Vec<configuration_template::ConfigurationOptionSetting>> = Prop::new("OptionSettings");
+    pub const OPTION_SETTINGS: Prop<CfnConfigurationTemplate, Vec<configuration_template::ConfigurationOptionSetting>> = Prop::new("OptionSettings");
     /// Key of `PlatformArn`, for [`Handle::set`].
-    pub const PLATFORM_ARN: Prop<String> = Prop::new("PlatformArn");
+    pub const PLATFORM_ARN: Prop<CfnConfigurationTemplate, String> = Prop::new("PlatformArn");
     /// Key of `SolutionStackName`, for [`Handle::set`].
-    pub const SOLUTION_STACK_NAME: Prop<String> = Prop::new("SolutionStackName");
+    pub const SOLUTION_STACK_NAME: Prop<CfnConfigurationTemplate, String> = Prop::new("SolutionStackName");
     /// Key of `SourceConfiguration`, for [`Handle::set`].
-    pub const SOURCE_CONFIGURATION: Prop<configuration_template::SourceConfiguration> = Prop::new("SourceConfiguration");
+    pub const SOURCE_CONFIGURATION: Prop<CfnConfigurationTemplate, configuration_template::SourceConfiguration> = Prop::new("SourceConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConfigurationTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &configuration_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConfigurationTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &configuration_template::PROPS_SHAPE, props.into())?;
         Ok(CfnConfigurationTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConfigurationTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The name of the configuration template
@@ -1017,34 +1056,47 @@ impl CfnEnvironment {
     pub const CFN_TYPE: &'static str = "AWS::ElasticBeanstalk::Environment";
 
     /// Key of `ApplicationName`, for [`Handle::set`].
-    pub const APPLICATION_NAME: Prop<String> = Prop::new("ApplicationName");
+    pub const APPLICATION_NAME: Prop<CfnEnvironment, String> = Prop::new("ApplicationName");
     /// Key of `CNAMEPrefix`, for [`Handle::set`].
-    pub const CNAME_PREFIX: Prop<String> = Prop::new("CNAMEPrefix");
+    pub const CNAME_PREFIX: Prop<CfnEnvironment, String> = Prop::new("CNAMEPrefix");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEnvironment, String> = Prop::new("Description");
     /// Key of `EnvironmentName`, for [`Handle::set`].
-    pub const ENVIRONMENT_NAME: Prop<String> = Prop::new("EnvironmentName");
+    pub const ENVIRONMENT_NAME: Prop<CfnEnvironment, String> = Prop::new("EnvironmentName");
     /// Key of `OperationsRole`, for [`Handle::set`].
-    pub const OPERATIONS_ROLE: Prop<String> = Prop::new("OperationsRole");
+    pub const OPERATIONS_ROLE: Prop<CfnEnvironment, String> = Prop::new("OperationsRole");
     /// Key of `OptionSettings`, for [`Handle::set`].
-    pub const OPTION_SETTINGS: Prop<Vec<environment::OptionSetting>> = Prop::new("OptionSettings");
+    pub const OPTION_SETTINGS: Prop<CfnEnvironment, Vec<environment::OptionSetting>> = Prop::new("OptionSettings");
     /// Key of `PlatformArn`, for [`Handle::set`].
-    pub const PLATFORM_ARN: Prop<String> = Prop::new("PlatformArn");
+    pub const PLATFORM_ARN: Prop<CfnEnvironment, String> = Prop::new("PlatformArn");
     /// Key of `SolutionStackName`, for [`Handle::set`].
-    pub const SOLUTION_STACK_NAME: Prop<String> = Prop::new("SolutionStackName");
+    pub const SOLUTION_STACK_NAME: Prop<CfnEnvironment, String> = Prop::new("SolutionStackName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<environment::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEnvironment, Vec<environment::Tag>> = Prop::new("Tags");
     /// Key of `TemplateName`, for [`Handle::set`].
-    pub const TEMPLATE_NAME: Prop<String> = Prop::new("TemplateName");
+    pub const TEMPLATE_NAME: Prop<CfnEnvironment, String> = Prop::new("TemplateName");
     /// Key of `Tier`, for [`Handle::set`].
-    pub const TIER: Prop<environment::Tier> = Prop::new("Tier");
+    pub const TIER: Prop<CfnEnvironment, environment::Tier> = Prop::new("Tier");
     /// Key of `VersionLabel`, for [`Handle::set`].
-    pub const VERSION_LABEL: Prop<String> = Prop::new("VersionLabel");
+    pub const VERSION_LABEL: Prop<CfnEnvironment, String> = Prop::new("VersionLabel");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEnvironmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &environment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEnvironmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &environment::PROPS_SHAPE, props.into())?;
         Ok(CfnEnvironment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEnvironment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt EndpointURL`)

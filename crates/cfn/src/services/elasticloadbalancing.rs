@@ -551,42 +551,55 @@ impl CfnLoadBalancer {
     pub const CFN_TYPE: &'static str = "AWS::ElasticLoadBalancing::LoadBalancer";
 
     /// Key of `AccessLoggingPolicy`, for [`Handle::set`].
-    pub const ACCESS_LOGGING_POLICY: Prop<load_balancer::AccessLoggingPolicy> = Prop::new("AccessLoggingPolicy");
+    pub const ACCESS_LOGGING_POLICY: Prop<CfnLoadBalancer, load_balancer::AccessLoggingPolicy> = Prop::new("AccessLoggingPolicy");
     /// Key of `AppCookieStickinessPolicy`, for [`Handle::set`].
-    pub const APP_COOKIE_STICKINESS_POLICY: Prop<Vec<load_balancer::AppCookieStickinessPolicy>> = Prop::new("AppCookieStickinessPolicy");
+    pub const APP_COOKIE_STICKINESS_POLICY: Prop<CfnLoadBalancer, Vec<load_balancer::AppCookieStickinessPolicy>> = Prop::new("AppCookieStickinessPolicy");
     /// Key of `AvailabilityZones`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONES: Prop<Vec<String>> = Prop::new("AvailabilityZones");
+    pub const AVAILABILITY_ZONES: Prop<CfnLoadBalancer, Vec<String>> = Prop::new("AvailabilityZones");
     /// Key of `ConnectionDrainingPolicy`, for [`Handle::set`].
-    pub const CONNECTION_DRAINING_POLICY: Prop<load_balancer::ConnectionDrainingPolicy> = Prop::new("ConnectionDrainingPolicy");
+    pub const CONNECTION_DRAINING_POLICY: Prop<CfnLoadBalancer, load_balancer::ConnectionDrainingPolicy> = Prop::new("ConnectionDrainingPolicy");
     /// Key of `ConnectionSettings`, for [`Handle::set`].
-    pub const CONNECTION_SETTINGS: Prop<load_balancer::ConnectionSettings> = Prop::new("ConnectionSettings");
+    pub const CONNECTION_SETTINGS: Prop<CfnLoadBalancer, load_balancer::ConnectionSettings> = Prop::new("ConnectionSettings");
     /// Key of `CrossZone`, for [`Handle::set`].
-    pub const CROSS_ZONE: Prop<bool> = Prop::new("CrossZone");
+    pub const CROSS_ZONE: Prop<CfnLoadBalancer, bool> = Prop::new("CrossZone");
     /// Key of `HealthCheck`, for [`Handle::set`].
-    pub const HEALTH_CHECK: Prop<load_balancer::HealthCheck> = Prop::new("HealthCheck");
+    pub const HEALTH_CHECK: Prop<CfnLoadBalancer, load_balancer::HealthCheck> = Prop::new("HealthCheck");
     /// Key of `Instances`, for [`Handle::set`].
-    pub const INSTANCES: Prop<Vec<String>> = Prop::new("Instances");
+    pub const INSTANCES: Prop<CfnLoadBalancer, Vec<String>> = Prop::new("Instances");
     /// Key of `LBCookieStickinessPolicy`, for [`Handle::set`].
-    pub const LB_COOKIE_STICKINESS_POLICY: Prop<Vec<load_balancer::LBCookieStickinessPolicy>> = Prop::new("LBCookieStickinessPolicy");
+    pub const LB_COOKIE_STICKINESS_POLICY: Prop<CfnLoadBalancer, Vec<load_balancer::LBCookieStickinessPolicy>> = Prop::new("LBCookieStickinessPolicy");
     /// Key of `Listeners`, for [`Handle::set`].
-    pub const LISTENERS: Prop<Vec<load_balancer::Listeners>> = Prop::new("Listeners");
+    pub const LISTENERS: Prop<CfnLoadBalancer, Vec<load_balancer::Listeners>> = Prop::new("Listeners");
     /// Key of `LoadBalancerName`, for [`Handle::set`].
-    pub const LOAD_BALANCER_NAME: Prop<String> = Prop::new("LoadBalancerName");
+    pub const LOAD_BALANCER_NAME: Prop<CfnLoadBalancer, String> = Prop::new("LoadBalancerName");
     /// Key of `Policies`, for [`Handle::set`].
-    pub const POLICIES: Prop<Vec<load_balancer::Policies>> = Prop::new("Policies");
+    pub const POLICIES: Prop<CfnLoadBalancer, Vec<load_balancer::Policies>> = Prop::new("Policies");
     /// Key of `Scheme`, for [`Handle::set`].
-    pub const SCHEME: Prop<String> = Prop::new("Scheme");
+    pub const SCHEME: Prop<CfnLoadBalancer, String> = Prop::new("Scheme");
     /// Key of `SecurityGroups`, for [`Handle::set`].
-    pub const SECURITY_GROUPS: Prop<Vec<String>> = Prop::new("SecurityGroups");
+    pub const SECURITY_GROUPS: Prop<CfnLoadBalancer, Vec<String>> = Prop::new("SecurityGroups");
     /// Key of `Subnets`, for [`Handle::set`].
-    pub const SUBNETS: Prop<Vec<String>> = Prop::new("Subnets");
+    pub const SUBNETS: Prop<CfnLoadBalancer, Vec<String>> = Prop::new("Subnets");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<load_balancer::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLoadBalancer, Vec<load_balancer::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLoadBalancerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &load_balancer::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLoadBalancerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &load_balancer::PROPS_SHAPE, props.into())?;
         Ok(CfnLoadBalancer { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLoadBalancer::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The name of the Route 53 hosted zone that is associated with the load balancer. Internal-facing load balancers.

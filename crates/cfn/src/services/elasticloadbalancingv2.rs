@@ -905,30 +905,43 @@ impl CfnListener {
     pub const CFN_TYPE: &'static str = "AWS::ElasticLoadBalancingV2::Listener";
 
     /// Key of `AlpnPolicy`, for [`Handle::set`].
-    pub const ALPN_POLICY: Prop<Vec<String>> = Prop::new("AlpnPolicy");
+    pub const ALPN_POLICY: Prop<CfnListener, Vec<String>> = Prop::new("AlpnPolicy");
     /// Key of `Certificates`, for [`Handle::set`].
-    pub const CERTIFICATES: Prop<Vec<listener::Certificate>> = Prop::new("Certificates");
+    pub const CERTIFICATES: Prop<CfnListener, Vec<listener::Certificate>> = Prop::new("Certificates");
     /// Key of `DefaultActions`, for [`Handle::set`].
-    pub const DEFAULT_ACTIONS: Prop<Vec<listener::Action>> = Prop::new("DefaultActions");
+    pub const DEFAULT_ACTIONS: Prop<CfnListener, Vec<listener::Action>> = Prop::new("DefaultActions");
     /// Key of `ListenerAttributes`, for [`Handle::set`].
-    pub const LISTENER_ATTRIBUTES: Prop<Vec<listener::ListenerAttribute>> = Prop::new("ListenerAttributes");
+    pub const LISTENER_ATTRIBUTES: Prop<CfnListener, Vec<listener::ListenerAttribute>> = Prop::new("ListenerAttributes");
     /// Key of `LoadBalancerArn`, for [`Handle::set`].
-    pub const LOAD_BALANCER_ARN: Prop<String> = Prop::new("LoadBalancerArn");
+    pub const LOAD_BALANCER_ARN: Prop<CfnListener, String> = Prop::new("LoadBalancerArn");
     /// Key of `MutualAuthentication`, for [`Handle::set`].
-    pub const MUTUAL_AUTHENTICATION: Prop<listener::MutualAuthentication> = Prop::new("MutualAuthentication");
+    pub const MUTUAL_AUTHENTICATION: Prop<CfnListener, listener::MutualAuthentication> = Prop::new("MutualAuthentication");
     /// Key of `Port`, for [`Handle::set`].
-    pub const PORT: Prop<i64> = Prop::new("Port");
+    pub const PORT: Prop<CfnListener, i64> = Prop::new("Port");
     /// Key of `Protocol`, for [`Handle::set`].
-    pub const PROTOCOL: Prop<listener::Protocol> = Prop::new("Protocol");
+    pub const PROTOCOL: Prop<CfnListener, listener::Protocol> = Prop::new("Protocol");
     /// Key of `SslPolicy`, for [`Handle::set`].
-    pub const SSL_POLICY: Prop<String> = Prop::new("SslPolicy");
+    pub const SSL_POLICY: Prop<CfnListener, String> = Prop::new("SslPolicy");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<listener::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnListener, Vec<listener::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnListenerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &listener::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnListenerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &listener::PROPS_SHAPE, props.into())?;
         Ok(CfnListener { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnListener::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ListenerArn`)
@@ -1021,14 +1034,27 @@ impl CfnListenerCertificate {
     pub const CFN_TYPE: &'static str = "AWS::ElasticLoadBalancingV2::ListenerCertificate";
 
     /// Key of `Certificates`, for [`Handle::set`].
-    pub const CERTIFICATES: Prop<Vec<listener_certificate::Certificate>> = Prop::new("Certificates");
+    pub const CERTIFICATES: Prop<CfnListenerCertificate, Vec<listener_certificate::Certificate>> = Prop::new("Certificates");
     /// Key of `ListenerArn`, for [`Handle::set`].
-    pub const LISTENER_ARN: Prop<String> = Prop::new("ListenerArn");
+    pub const LISTENER_ARN: Prop<CfnListenerCertificate, String> = Prop::new("ListenerArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnListenerCertificateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &listener_certificate::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnListenerCertificateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &listener_certificate::PROPS_SHAPE, props.into())?;
         Ok(CfnListenerCertificate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnListenerCertificate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -2156,22 +2182,35 @@ impl CfnListenerRule {
     pub const CFN_TYPE: &'static str = "AWS::ElasticLoadBalancingV2::ListenerRule";
 
     /// Key of `Actions`, for [`Handle::set`].
-    pub const ACTIONS: Prop<Vec<listener_rule::Action>> = Prop::new("Actions");
+    pub const ACTIONS: Prop<CfnListenerRule, Vec<listener_rule::Action>> = Prop::new("Actions");
     /// Key of `Conditions`, for [`Handle::set`].
-    pub const CONDITIONS: Prop<Vec<listener_rule::RuleCondition>> = Prop::new("Conditions");
+    pub const CONDITIONS: Prop<CfnListenerRule, Vec<listener_rule::RuleCondition>> = Prop::new("Conditions");
     /// Key of `ListenerArn`, for [`Handle::set`].
-    pub const LISTENER_ARN: Prop<String> = Prop::new("ListenerArn");
+    pub const LISTENER_ARN: Prop<CfnListenerRule, String> = Prop::new("ListenerArn");
     /// Key of `Priority`, for [`Handle::set`].
-    pub const PRIORITY: Prop<i64> = Prop::new("Priority");
+    pub const PRIORITY: Prop<CfnListenerRule, i64> = Prop::new("Priority");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<listener_rule::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnListenerRule, Vec<listener_rule::Tag>> = Prop::new("Tags");
     /// Key of `Transforms`, for [`Handle::set`].
-    pub const TRANSFORMS: Prop<Vec<listener_rule::Transform>> = Prop::new("Transforms");
+    pub const TRANSFORMS: Prop<CfnListenerRule, Vec<listener_rule::Transform>> = Prop::new("Transforms");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnListenerRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &listener_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnListenerRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &listener_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnListenerRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnListenerRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt IsDefault`)
@@ -2541,38 +2580,51 @@ impl CfnLoadBalancer {
     pub const CFN_TYPE: &'static str = "AWS::ElasticLoadBalancingV2::LoadBalancer";
 
     /// Key of `EnableCapacityReservationProvisionStabilize`, for [`Handle::set`].
-    pub const ENABLE_CAPACITY_RESERVATION_PROVISION_STABILIZE: Prop<bool> = Prop::new("EnableCapacityReservationProvisionStabilize");
+    pub const ENABLE_CAPACITY_RESERVATION_PROVISION_STABILIZE: Prop<CfnLoadBalancer, bool> = Prop::new("EnableCapacityReservationProvisionStabilize");
     /// Key of `EnablePrefixForIpv6SourceNat`, for [`Handle::set`].
-    pub const ENABLE_PREFIX_FOR_IPV6_SOURCE_NAT: Prop<load_balancer::EnablePrefixForIpv6SourceNat> = Prop::new("EnablePrefixForIpv6SourceNat");
+    pub const ENABLE_PREFIX_FOR_IPV6_SOURCE_NAT: Prop<CfnLoadBalancer, load_balancer::EnablePrefixForIpv6SourceNat> = Prop::new("EnablePrefixForIpv6SourceNat");
     /// Key of `EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic`, for [`Handle::set`].
-    pub const ENFORCE_SECURITY_GROUP_INBOUND_RULES_ON_PRIVATE_LINK_TRAFFIC: Prop<String> = Prop::new("EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic");
+    pub const ENFORCE_SECURITY_GROUP_INBOUND_RULES_ON_PRIVATE_LINK_TRAFFIC: Prop<CfnLoadBalancer, String> = Prop::new("EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic");
     /// Key of `IpAddressType`, for [`Handle::set`].
-    pub const IP_ADDRESS_TYPE: Prop<load_balancer::IpAddressType> = Prop::new("IpAddressType");
+    pub const IP_ADDRESS_TYPE: Prop<CfnLoadBalancer, load_balancer::IpAddressType> = Prop::new("IpAddressType");
     /// Key of `Ipv4IpamPoolId`, for [`Handle::set`].
-    pub const IPV4_IPAM_POOL_ID: Prop<String> = Prop::new("Ipv4IpamPoolId");
+    pub const IPV4_IPAM_POOL_ID: Prop<CfnLoadBalancer, String> = Prop::new("Ipv4IpamPoolId");
     /// Key of `LoadBalancerAttributes`, for [`Handle::set`].
-    pub const LOAD_BALANCER_ATTRIBUTES: Prop<Vec<load_balancer::LoadBalancerAttribute>> = Prop::new("LoadBalancerAttributes");
+    pub const LOAD_BALANCER_ATTRIBUTES: Prop<CfnLoadBalancer, Vec<load_balancer::LoadBalancerAttribute>> = Prop::new("LoadBalancerAttributes");
     /// Key of `MinimumLoadBalancerCapacity`, for [`Handle::set`].
-    pub const MINIMUM_LOAD_BALANCER_CAPACITY: Prop<load_balancer::MinimumLoadBalancerCapacity> = Prop::new("MinimumLoadBalancerCapacity");
+    pub const MINIMUM_LOAD_BALANCER_CAPACITY: Prop<CfnLoadBalancer, load_balancer::MinimumLoadBalancerCapacity> = Prop::new("MinimumLoadBalancerCapacity");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnLoadBalancer, String> = Prop::new("Name");
     /// Key of `Scheme`, for [`Handle::set`].
-    pub const SCHEME: Prop<load_balancer::Scheme> = Prop::new("Scheme");
+    pub const SCHEME: Prop<CfnLoadBalancer, load_balancer::Scheme> = Prop::new("Scheme");
     /// Key of `SecurityGroups`, for [`Handle::set`].
-    pub const SECURITY_GROUPS: Prop<Vec<String>> = Prop::new("SecurityGroups");
+    pub const SECURITY_GROUPS: Prop<CfnLoadBalancer, Vec<String>> = Prop::new("SecurityGroups");
     /// Key of `SubnetMappings`, for [`Handle::set`].
-    pub const SUBNET_MAPPINGS: Prop<Vec<load_balancer::SubnetMapping>> = Prop::new("SubnetMappings");
+    pub const SUBNET_MAPPINGS: Prop<CfnLoadBalancer, Vec<load_balancer::SubnetMapping>> = Prop::new("SubnetMappings");
     /// Key of `Subnets`, for [`Handle::set`].
-    pub const SUBNETS: Prop<Vec<String>> = Prop::new("Subnets");
+    pub const SUBNETS: Prop<CfnLoadBalancer, Vec<String>> = Prop::new("Subnets");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<load_balancer::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLoadBalancer, Vec<load_balancer::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<load_balancer::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnLoadBalancer, load_balancer::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLoadBalancerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &load_balancer::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLoadBalancerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &load_balancer::PROPS_SHAPE, props.into())?;
         Ok(CfnLoadBalancer { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLoadBalancer::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CanonicalHostedZoneID`)
@@ -3091,50 +3143,63 @@ impl CfnTargetGroup {
     pub const CFN_TYPE: &'static str = "AWS::ElasticLoadBalancingV2::TargetGroup";
 
     /// Key of `HealthCheckEnabled`, for [`Handle::set`].
-    pub const HEALTH_CHECK_ENABLED: Prop<bool> = Prop::new("HealthCheckEnabled");
+    pub const HEALTH_CHECK_ENABLED: Prop<CfnTargetGroup, bool> = Prop::new("HealthCheckEnabled");
     /// Key of `HealthCheckIntervalSeconds`, for [`Handle::set`].
-    pub const HEALTH_CHECK_INTERVAL_SECONDS: Prop<i64> = Prop::new("HealthCheckIntervalSeconds");
+    pub const HEALTH_CHECK_INTERVAL_SECONDS: Prop<CfnTargetGroup, i64> = Prop::new("HealthCheckIntervalSeconds");
     /// Key of `HealthCheckPath`, for [`Handle::set`].
-    pub const HEALTH_CHECK_PATH: Prop<String> = Prop::new("HealthCheckPath");
+    pub const HEALTH_CHECK_PATH: Prop<CfnTargetGroup, String> = Prop::new("HealthCheckPath");
     /// Key of `HealthCheckPort`, for [`Handle::set`].
-    pub const HEALTH_CHECK_PORT: Prop<String> = Prop::new("HealthCheckPort");
+    pub const HEALTH_CHECK_PORT: Prop<CfnTargetGroup, String> = Prop::new("HealthCheckPort");
     /// Key of `HealthCheckProtocol`, for [`Handle::set`].
-    pub const HEALTH_CHECK_PROTOCOL: Prop<target_group::HealthCheckProtocol> = Prop::new("HealthCheckProtocol");
+    pub const HEALTH_CHECK_PROTOCOL: Prop<CfnTargetGroup, target_group::HealthCheckProtocol> = Prop::new("HealthCheckProtocol");
     /// Key of `HealthCheckTimeoutSeconds`, for [`Handle::set`].
-    pub const HEALTH_CHECK_TIMEOUT_SECONDS: Prop<i64> = Prop::new("HealthCheckTimeoutSeconds");
+    pub const HEALTH_CHECK_TIMEOUT_SECONDS: Prop<CfnTargetGroup, i64> = Prop::new("HealthCheckTimeoutSeconds");
     /// Key of `HealthyThresholdCount`, for [`Handle::set`].
-    pub const HEALTHY_THRESHOLD_COUNT: Prop<i64> = Prop::new("HealthyThresholdCount");
+    pub const HEALTHY_THRESHOLD_COUNT: Prop<CfnTargetGroup, i64> = Prop::new("HealthyThresholdCount");
     /// Key of `IpAddressType`, for [`Handle::set`].
-    pub const IP_ADDRESS_TYPE: Prop<target_group::IpAddressType> = Prop::new("IpAddressType");
+    pub const IP_ADDRESS_TYPE: Prop<CfnTargetGroup, target_group::IpAddressType> = Prop::new("IpAddressType");
     /// Key of `Matcher`, for [`Handle::set`].
-    pub const MATCHER: Prop<target_group::Matcher> = Prop::new("Matcher");
+    pub const MATCHER: Prop<CfnTargetGroup, target_group::Matcher> = Prop::new("Matcher");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTargetGroup, String> = Prop::new("Name");
     /// Key of `Port`, for [`Handle::set`].
-    pub const PORT: Prop<i64> = Prop::new("Port");
+    pub const PORT: Prop<CfnTargetGroup, i64> = Prop::new("Port");
     /// Key of `Protocol`, for [`Handle::set`].
-    pub const PROTOCOL: Prop<target_group::Protocol> = Prop::new("Protocol");
+    pub const PROTOCOL: Prop<CfnTargetGroup, target_group::Protocol> = Prop::new("Protocol");
     /// Key of `ProtocolVersion`, for [`Handle::set`].
-    pub const PROTOCOL_VERSION: Prop<String> = Prop::new("ProtocolVersion");
+    pub const PROTOCOL_VERSION: Prop<CfnTargetGroup, String> = Prop::new("ProtocolVersion");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<target_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTargetGroup, Vec<target_group::Tag>> = Prop::new("Tags");
     /// Key of `TargetControlPort`, for [`Handle::set`].
-    pub const TARGET_CONTROL_PORT: Prop<i64> = Prop::new("TargetControlPort");
+    pub const TARGET_CONTROL_PORT: Prop<CfnTargetGroup, i64> = Prop::new("TargetControlPort");
     /// Key of `TargetGroupAttributes`, for [`Handle::set`].
-    pub const TARGET_GROUP_ATTRIBUTES: Prop<Vec<target_group::TargetGroupAttribute>> = Prop::new("TargetGroupAttributes");
+    pub const TARGET_GROUP_ATTRIBUTES: Prop<CfnTargetGroup, Vec<target_group::TargetGroupAttribute>> = Prop::new("TargetGroupAttributes");
     /// Key of `TargetType`, for [`Handle::set`].
-    pub const TARGET_TYPE: Prop<target_group::TargetType> = Prop::new("TargetType");
+    pub const TARGET_TYPE: Prop<CfnTargetGroup, target_group::TargetType> = Prop::new("TargetType");
     /// Key of `Targets`, for [`Handle::set`].
-    pub const TARGETS: Prop<Vec<target_group::TargetDescription>> = Prop::new("Targets");
+    pub const TARGETS: Prop<CfnTargetGroup, Vec<target_group::TargetDescription>> = Prop::new("Targets");
     /// Key of `UnhealthyThresholdCount`, for [`Handle::set`].
-    pub const UNHEALTHY_THRESHOLD_COUNT: Prop<i64> = Prop::new("UnhealthyThresholdCount");
+    pub const UNHEALTHY_THRESHOLD_COUNT: Prop<CfnTargetGroup, i64> = Prop::new("UnhealthyThresholdCount");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnTargetGroup, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTargetGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &target_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTargetGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &target_group::PROPS_SHAPE, props.into())?;
         Ok(CfnTargetGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTargetGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Names (ARNs) of the load balancers that route traffic to this target group.
@@ -3263,20 +3328,33 @@ impl CfnTrustStore {
     pub const CFN_TYPE: &'static str = "AWS::ElasticLoadBalancingV2::TrustStore";
 
     /// Key of `CaCertificatesBundleS3Bucket`, for [`Handle::set`].
-    pub const CA_CERTIFICATES_BUNDLE_S3_BUCKET: Prop<String> = Prop::new("CaCertificatesBundleS3Bucket");
+    pub const CA_CERTIFICATES_BUNDLE_S3_BUCKET: Prop<CfnTrustStore, String> = Prop::new("CaCertificatesBundleS3Bucket");
     /// Key of `CaCertificatesBundleS3Key`, for [`Handle::set`].
-    pub const CA_CERTIFICATES_BUNDLE_S3_KEY: Prop<String> = Prop::new("CaCertificatesBundleS3Key");
+    pub const CA_CERTIFICATES_BUNDLE_S3_KEY: Prop<CfnTrustStore, String> = Prop::new("CaCertificatesBundleS3Key");
     /// Key of `CaCertificatesBundleS3ObjectVersion`, for [`Handle::set`].
-    pub const CA_CERTIFICATES_BUNDLE_S3_OBJECT_VERSION: Prop<String> = Prop::new("CaCertificatesBundleS3ObjectVersion");
+    pub const CA_CERTIFICATES_BUNDLE_S3_OBJECT_VERSION: Prop<CfnTrustStore, String> = Prop::new("CaCertificatesBundleS3ObjectVersion");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTrustStore, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<trust_store::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTrustStore, Vec<trust_store::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTrustStoreProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &trust_store::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTrustStoreProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &trust_store::PROPS_SHAPE, props.into())?;
         Ok(CfnTrustStore { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTrustStore::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The number of certificates associated with the trust store.
@@ -3405,14 +3483,27 @@ impl CfnTrustStoreRevocation {
     pub const CFN_TYPE: &'static str = "AWS::ElasticLoadBalancingV2::TrustStoreRevocation";
 
     /// Key of `RevocationContents`, for [`Handle::set`].
-    pub const REVOCATION_CONTENTS: Prop<Vec<trust_store_revocation::RevocationContent>> = Prop::new("RevocationContents");
+    pub const REVOCATION_CONTENTS: Prop<CfnTrustStoreRevocation, Vec<trust_store_revocation::RevocationContent>> = Prop::new("RevocationContents");
     /// Key of `TrustStoreArn`, for [`Handle::set`].
-    pub const TRUST_STORE_ARN: Prop<String> = Prop::new("TrustStoreArn");
+    pub const TRUST_STORE_ARN: Prop<CfnTrustStoreRevocation, String> = Prop::new("TrustStoreArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTrustStoreRevocationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &trust_store_revocation::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTrustStoreRevocationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &trust_store_revocation::PROPS_SHAPE, props.into())?;
         Ok(CfnTrustStoreRevocation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTrustStoreRevocation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID associated with the revocation.

@@ -498,40 +498,53 @@ impl CfnDomain {
     pub const CFN_TYPE: &'static str = "AWS::Elasticsearch::Domain";
 
     /// Key of `AccessPolicies`, for [`Handle::set`].
-    pub const ACCESS_POLICIES: Prop<Json> = Prop::new("AccessPolicies");
+    pub const ACCESS_POLICIES: Prop<CfnDomain, Json> = Prop::new("AccessPolicies");
     /// Key of `AdvancedOptions`, for [`Handle::set`].
-    pub const ADVANCED_OPTIONS: Prop<Map<String>> = Prop::new("AdvancedOptions");
+    pub const ADVANCED_OPTIONS: Prop<CfnDomain, Map<String>> = Prop::new("AdvancedOptions");
     /// Key of `AdvancedSecurityOptions`, for [`Handle::set`].
-    pub const ADVANCED_SECURITY_OPTIONS: Prop<domain::AdvancedSecurityOptionsInput> = Prop::new("AdvancedSecurityOptions");
+    pub const ADVANCED_SECURITY_OPTIONS: Prop<CfnDomain, domain::AdvancedSecurityOptionsInput> = Prop::new("AdvancedSecurityOptions");
     /// Key of `CognitoOptions`, for [`Handle::set`].
-    pub const COGNITO_OPTIONS: Prop<domain::CognitoOptions> = Prop::new("CognitoOptions");
+    pub const COGNITO_OPTIONS: Prop<CfnDomain, domain::CognitoOptions> = Prop::new("CognitoOptions");
     /// Key of `DomainEndpointOptions`, for [`Handle::set`].
-    pub const DOMAIN_ENDPOINT_OPTIONS: Prop<domain::DomainEndpointOptions> = Prop::new("DomainEndpointOptions");
+    pub const DOMAIN_ENDPOINT_OPTIONS: Prop<CfnDomain, domain::DomainEndpointOptions> = Prop::new("DomainEndpointOptions");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnDomain, String> = Prop::new("DomainName");
     /// Key of `EBSOptions`, for [`Handle::set`].
-    pub const EBS_OPTIONS: Prop<domain::EBSOptions> = Prop::new("EBSOptions");
+    pub const EBS_OPTIONS: Prop<CfnDomain, domain::EBSOptions> = Prop::new("EBSOptions");
     /// Key of `ElasticsearchClusterConfig`, for [`Handle::set`].
-    pub const ELASTICSEARCH_CLUSTER_CONFIG: Prop<domain::ElasticsearchClusterConfig> = Prop::new("ElasticsearchClusterConfig");
+    pub const ELASTICSEARCH_CLUSTER_CONFIG: Prop<CfnDomain, domain::ElasticsearchClusterConfig> = Prop::new("ElasticsearchClusterConfig");
     /// Key of `ElasticsearchVersion`, for [`Handle::set`].
-    pub const ELASTICSEARCH_VERSION: Prop<String> = Prop::new("ElasticsearchVersion");
+    pub const ELASTICSEARCH_VERSION: Prop<CfnDomain, String> = Prop::new("ElasticsearchVersion");
     /// Key of `EncryptionAtRestOptions`, for [`Handle::set`].
-    pub const ENCRYPTION_AT_REST_OPTIONS: Prop<domain::EncryptionAtRestOptions> = Prop::new("EncryptionAtRestOptions");
+    pub const ENCRYPTION_AT_REST_OPTIONS: Prop<CfnDomain, domain::EncryptionAtRestOptions> = Prop::new("EncryptionAtRestOptions");
     /// Key of `LogPublishingOptions`, for [`Handle::set`].
-    pub const LOG_PUBLISHING_OPTIONS: Prop<Map<domain::LogPublishingOption>> = Prop::new("LogPublishingOptions");
+    pub const LOG_PUBLISHING_OPTIONS: Prop<CfnDomain, Map<domain::LogPublishingOption>> = Prop::new("LogPublishingOptions");
     /// Key of `NodeToNodeEncryptionOptions`, for [`Handle::set`].
-    pub const NODE_TO_NODE_ENCRYPTION_OPTIONS: Prop<domain::NodeToNodeEncryptionOptions> = Prop::new("NodeToNodeEncryptionOptions");
+    pub const NODE_TO_NODE_ENCRYPTION_OPTIONS: Prop<CfnDomain, domain::NodeToNodeEncryptionOptions> = Prop::new("NodeToNodeEncryptionOptions");
     /// Key of `SnapshotOptions`, for [`Handle::set`].
-    pub const SNAPSHOT_OPTIONS: Prop<domain::SnapshotOptions> = Prop::new("SnapshotOptions");
+    pub const SNAPSHOT_OPTIONS: Prop<CfnDomain, domain::SnapshotOptions> = Prop::new("SnapshotOptions");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<domain::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDomain, Vec<domain::Tag>> = Prop::new("Tags");
     /// Key of `VPCOptions`, for [`Handle::set`].
-    pub const VPC_OPTIONS: Prop<domain::VPCOptions> = Prop::new("VPCOptions");
+    pub const VPC_OPTIONS: Prop<CfnDomain, domain::VPCOptions> = Prop::new("VPCOptions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDomainProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &domain::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDomainProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &domain::PROPS_SHAPE, props.into())?;
         Ok(CfnDomain { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDomain::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

@@ -109,18 +109,31 @@ impl CfnDictionary {
     pub const CFN_TYPE: &'static str = "AWS::ElementalInference::Dictionary";
 
     /// Key of `Entries`, for [`Handle::set`].
-    pub const ENTRIES: Prop<String> = Prop::new("Entries");
+    pub const ENTRIES: Prop<CfnDictionary, String> = Prop::new("Entries");
     /// Key of `Language`, for [`Handle::set`].
-    pub const LANGUAGE: Prop<dictionary::DictionaryLanguage> = Prop::new("Language");
+    pub const LANGUAGE: Prop<CfnDictionary, dictionary::DictionaryLanguage> = Prop::new("Language");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDictionary, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDictionary, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDictionaryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dictionary::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDictionaryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dictionary::PROPS_SHAPE, props.into())?;
         Ok(CfnDictionary { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDictionary::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -272,18 +285,31 @@ impl CfnFeed {
     pub const CFN_TYPE: &'static str = "AWS::ElementalInference::Feed";
 
     /// Key of `AccessRoleArn`, for [`Handle::set`].
-    pub const ACCESS_ROLE_ARN: Prop<String> = Prop::new("AccessRoleArn");
+    pub const ACCESS_ROLE_ARN: Prop<CfnFeed, String> = Prop::new("AccessRoleArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFeed, String> = Prop::new("Name");
     /// Key of `Outputs`, for [`Handle::set`].
-    pub const OUTPUTS: Prop<Vec<feed::GetOutput>> = Prop::new("Outputs");
+    pub const OUTPUTS: Prop<CfnFeed, Vec<feed::GetOutput>> = Prop::new("Outputs");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFeed, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFeedProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &feed::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFeedProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &feed::PROPS_SHAPE, props.into())?;
         Ok(CfnFeed { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFeed::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

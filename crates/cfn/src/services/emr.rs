@@ -1508,64 +1508,77 @@ impl CfnCluster {
     pub const CFN_TYPE: &'static str = "AWS::EMR::Cluster";
 
     /// Key of `AdditionalInfo`, for [`Handle::set`].
-    pub const ADDITIONAL_INFO: Prop<Json> = Prop::new("AdditionalInfo");
+    pub const ADDITIONAL_INFO: Prop<CfnCluster, Json> = Prop::new("AdditionalInfo");
     /// Key of `Applications`, for [`Handle::set`].
-    pub const APPLICATIONS: Prop<Vec<cluster::Application>> = Prop::new("Applications");
+    pub const APPLICATIONS: Prop<CfnCluster, Vec<cluster::Application>> = Prop::new("Applications");
     /// Key of `AutoScalingRole`, for [`Handle::set`].
-    pub const AUTO_SCALING_ROLE: Prop<String> = Prop::new("AutoScalingRole");
+    pub const AUTO_SCALING_ROLE: Prop<CfnCluster, String> = Prop::new("AutoScalingRole");
     /// Key of `AutoTerminationPolicy`, for [`Handle::set`].
-    pub const AUTO_TERMINATION_POLICY: Prop<cluster::AutoTerminationPolicy> = Prop::new("AutoTerminationPolicy");
+    pub const AUTO_TERMINATION_POLICY: Prop<CfnCluster, cluster::AutoTerminationPolicy> = Prop::new("AutoTerminationPolicy");
     /// Key of `BootstrapActions`, for [`Handle::set`].
-    pub const BOOTSTRAP_ACTIONS: Prop<Vec<cluster::BootstrapActionConfig>> = Prop::new("BootstrapActions");
+    pub const BOOTSTRAP_ACTIONS: Prop<CfnCluster, Vec<cluster::BootstrapActionConfig>> = Prop::new("BootstrapActions");
     /// Key of `Configurations`, for [`Handle::set`].
-    pub const CONFIGURATIONS: Prop<Vec<cluster::Configuration>> = Prop::new("Configurations");
+    pub const CONFIGURATIONS: Prop<CfnCluster, Vec<cluster::Configuration>> = Prop::new("Configurations");
     /// Key of `CustomAmiId`, for [`Handle::set`].
-    pub const CUSTOM_AMI_ID: Prop<String> = Prop::new("CustomAmiId");
+    pub const CUSTOM_AMI_ID: Prop<CfnCluster, String> = Prop::new("CustomAmiId");
     /// Key of `EbsRootVolumeIops`, for [`Handle::set`].
-    pub const EBS_ROOT_VOLUME_IOPS: Prop<i64> = Prop::new("EbsRootVolumeIops");
+    pub const EBS_ROOT_VOLUME_IOPS: Prop<CfnCluster, i64> = Prop::new("EbsRootVolumeIops");
     /// Key of `EbsRootVolumeSize`, for [`Handle::set`].
-    pub const EBS_ROOT_VOLUME_SIZE: Prop<i64> = Prop::new("EbsRootVolumeSize");
+    pub const EBS_ROOT_VOLUME_SIZE: Prop<CfnCluster, i64> = Prop::new("EbsRootVolumeSize");
     /// Key of `EbsRootVolumeThroughput`, for [`Handle::set`].
-    pub const EBS_ROOT_VOLUME_THROUGHPUT: Prop<i64> = Prop::new("EbsRootVolumeThroughput");
+    pub const EBS_ROOT_VOLUME_THROUGHPUT: Prop<CfnCluster, i64> = Prop::new("EbsRootVolumeThroughput");
     /// Key of `Instances`, for [`Handle::set`].
-    pub const INSTANCES: Prop<cluster::JobFlowInstancesConfig> = Prop::new("Instances");
+    pub const INSTANCES: Prop<CfnCluster, cluster::JobFlowInstancesConfig> = Prop::new("Instances");
     /// Key of `JobFlowRole`, for [`Handle::set`].
-    pub const JOB_FLOW_ROLE: Prop<String> = Prop::new("JobFlowRole");
+    pub const JOB_FLOW_ROLE: Prop<CfnCluster, String> = Prop::new("JobFlowRole");
     /// Key of `KerberosAttributes`, for [`Handle::set`].
-    pub const KERBEROS_ATTRIBUTES: Prop<cluster::KerberosAttributes> = Prop::new("KerberosAttributes");
+    pub const KERBEROS_ATTRIBUTES: Prop<CfnCluster, cluster::KerberosAttributes> = Prop::new("KerberosAttributes");
     /// Key of `LogEncryptionKmsKeyId`, for [`Handle::set`].
-    pub const LOG_ENCRYPTION_KMS_KEY_ID: Prop<String> = Prop::new("LogEncryptionKmsKeyId");
+    pub const LOG_ENCRYPTION_KMS_KEY_ID: Prop<CfnCluster, String> = Prop::new("LogEncryptionKmsKeyId");
     /// Key of `LogUri`, for [`Handle::set`].
-    pub const LOG_URI: Prop<String> = Prop::new("LogUri");
+    pub const LOG_URI: Prop<CfnCluster, String> = Prop::new("LogUri");
     /// Key of `ManagedScalingPolicy`, for [`Handle::set`].
-    pub const MANAGED_SCALING_POLICY: Prop<cluster::ManagedScalingPolicy> = Prop::new("ManagedScalingPolicy");
+    pub const MANAGED_SCALING_POLICY: Prop<CfnCluster, cluster::ManagedScalingPolicy> = Prop::new("ManagedScalingPolicy");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCluster, String> = Prop::new("Name");
     /// Key of `OSReleaseLabel`, for [`Handle::set`].
-    pub const OS_RELEASE_LABEL: Prop<String> = Prop::new("OSReleaseLabel");
+    pub const OS_RELEASE_LABEL: Prop<CfnCluster, String> = Prop::new("OSReleaseLabel");
     /// Key of `PlacementGroupConfigs`, for [`Handle::set`].
-    pub const PLACEMENT_GROUP_CONFIGS: Prop<Vec<cluster::PlacementGroupConfig>> = Prop::new("PlacementGroupConfigs");
+    pub const PLACEMENT_GROUP_CONFIGS: Prop<CfnCluster, Vec<cluster::PlacementGroupConfig>> = Prop::new("PlacementGroupConfigs");
     /// Key of `ReleaseLabel`, for [`Handle::set`].
-    pub const RELEASE_LABEL: Prop<String> = Prop::new("ReleaseLabel");
+    pub const RELEASE_LABEL: Prop<CfnCluster, String> = Prop::new("ReleaseLabel");
     /// Key of `ScaleDownBehavior`, for [`Handle::set`].
-    pub const SCALE_DOWN_BEHAVIOR: Prop<String> = Prop::new("ScaleDownBehavior");
+    pub const SCALE_DOWN_BEHAVIOR: Prop<CfnCluster, String> = Prop::new("ScaleDownBehavior");
     /// Key of `SecurityConfiguration`, for [`Handle::set`].
-    pub const SECURITY_CONFIGURATION: Prop<String> = Prop::new("SecurityConfiguration");
+    pub const SECURITY_CONFIGURATION: Prop<CfnCluster, String> = Prop::new("SecurityConfiguration");
     /// Key of `ServiceRole`, for [`Handle::set`].
-    pub const SERVICE_ROLE: Prop<String> = Prop::new("ServiceRole");
+    pub const SERVICE_ROLE: Prop<CfnCluster, String> = Prop::new("ServiceRole");
     /// Key of `StepConcurrencyLevel`, for [`Handle::set`].
-    pub const STEP_CONCURRENCY_LEVEL: Prop<i64> = Prop::new("StepConcurrencyLevel");
+    pub const STEP_CONCURRENCY_LEVEL: Prop<CfnCluster, i64> = Prop::new("StepConcurrencyLevel");
     /// Key of `Steps`, for [`Handle::set`].
-    pub const STEPS: Prop<Vec<cluster::StepConfig>> = Prop::new("Steps");
+    pub const STEPS: Prop<CfnCluster, Vec<cluster::StepConfig>> = Prop::new("Steps");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cluster::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCluster, Vec<cluster::Tag>> = Prop::new("Tags");
     /// Key of `VisibleToAllUsers`, for [`Handle::set`].
-    pub const VISIBLE_TO_ALL_USERS: Prop<bool> = Prop::new("VisibleToAllUsers");
+    pub const VISIBLE_TO_ALL_USERS: Prop<CfnCluster, bool> = Prop::new("VisibleToAllUsers");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -2108,26 +2121,39 @@ impl CfnInstanceFleetConfig {
     pub const CFN_TYPE: &'static str = "AWS::EMR::InstanceFleetConfig";
 
     /// Key of `ClusterId`, for [`Handle::set`].
-    pub const CLUSTER_ID: Prop<String> = Prop::new("ClusterId");
+    pub const CLUSTER_ID: Prop<CfnInstanceFleetConfig, String> = Prop::new("ClusterId");
     /// Key of `InstanceFleetType`, for [`Handle::set`].
-    pub const INSTANCE_FLEET_TYPE: Prop<String> = Prop::new("InstanceFleetType");
+    pub const INSTANCE_FLEET_TYPE: Prop<CfnInstanceFleetConfig, String> = Prop::new("InstanceFleetType");
     /// Key of `InstanceTypeConfigs`, for [`Handle::set`].
-    pub const INSTANCE_TYPE_CONFIGS: Prop<Vec<instance_fleet_config::InstanceTypeConfig>> = Prop::new("InstanceTypeConfigs");
+    pub const INSTANCE_TYPE_CONFIGS: Prop<CfnInstanceFleetConfig, Vec<instance_fleet_config::InstanceTypeConfig>> = Prop::new("InstanceTypeConfigs");
     /// Key of `LaunchSpecifications`, for [`Handle::set`].
-    pub const LAUNCH_SPECIFICATIONS: Prop<instance_fleet_config::InstanceFleetProvisioningSpecifications> = Prop::new("LaunchSpecifications");
+    pub const LAUNCH_SPECIFICATIONS: Prop<CfnInstanceFleetConfig, instance_fleet_config::InstanceFleetProvisioningSpecifications> = Prop::new("LaunchSpecifications");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnInstanceFleetConfig, String> = Prop::new("Name");
     /// Key of `ResizeSpecifications`, for [`Handle::set`].
-    pub const RESIZE_SPECIFICATIONS: Prop<instance_fleet_config::InstanceFleetResizingSpecifications> = Prop::new("ResizeSpecifications");
+    pub const RESIZE_SPECIFICATIONS: Prop<CfnInstanceFleetConfig, instance_fleet_config::InstanceFleetResizingSpecifications> = Prop::new("ResizeSpecifications");
     /// Key of `TargetOnDemandCapacity`, for [`Handle::set`].
-    pub const TARGET_ON_DEMAND_CAPACITY: Prop<i64> = Prop::new("TargetOnDemandCapacity");
+    pub const TARGET_ON_DEMAND_CAPACITY: Prop<CfnInstanceFleetConfig, i64> = Prop::new("TargetOnDemandCapacity");
     /// Key of `TargetSpotCapacity`, for [`Handle::set`].
-    pub const TARGET_SPOT_CAPACITY: Prop<i64> = Prop::new("TargetSpotCapacity");
+    pub const TARGET_SPOT_CAPACITY: Prop<CfnInstanceFleetConfig, i64> = Prop::new("TargetSpotCapacity");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInstanceFleetConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &instance_fleet_config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInstanceFleetConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &instance_fleet_config::PROPS_SHAPE, props.into())?;
         Ok(CfnInstanceFleetConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInstanceFleetConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The unique identifier for instance fleet for specific cluster
@@ -2683,32 +2709,45 @@ impl CfnInstanceGroupConfig {
     pub const CFN_TYPE: &'static str = "AWS::EMR::InstanceGroupConfig";
 
     /// Key of `AutoScalingPolicy`, for [`Handle::set`].
-    pub const AUTO_SCALING_POLICY: Prop<instance_group_config::AutoScalingPolicy> = Prop::new("AutoScalingPolicy");
+    pub const AUTO_SCALING_POLICY: Prop<CfnInstanceGroupConfig, instance_group_config::AutoScalingPolicy> = Prop::new("AutoScalingPolicy");
     /// Key of `BidPrice`, for [`Handle::set`].
-    pub const BID_PRICE: Prop<String> = Prop::new("BidPrice");
+    pub const BID_PRICE: Prop<CfnInstanceGroupConfig, String> = Prop::new("BidPrice");
     /// Key of `Configurations`, for [`Handle::set`].
-    pub const CONFIGURATIONS: Prop<Vec<instance_group_config::AppConfiguration>> = Prop::new("Configurations");
+    pub const CONFIGURATIONS: Prop<CfnInstanceGroupConfig, Vec<instance_group_config::AppConfiguration>> = Prop::new("Configurations");
     /// Key of `CustomAmiId`, for [`Handle::set`].
-    pub const CUSTOM_AMI_ID: Prop<String> = Prop::new("CustomAmiId");
+    pub const CUSTOM_AMI_ID: Prop<CfnInstanceGroupConfig, String> = Prop::new("CustomAmiId");
     /// Key of `EbsConfiguration`, for [`Handle::set`].
-    pub const EBS_CONFIGURATION: Prop<instance_group_config::EbsConfiguration> = Prop::new("EbsConfiguration");
+    pub const EBS_CONFIGURATION: Prop<CfnInstanceGroupConfig, instance_group_config::EbsConfiguration> = Prop::new("EbsConfiguration");
     /// Key of `InstanceCount`, for [`Handle::set`].
-    pub const INSTANCE_COUNT: Prop<i64> = Prop::new("InstanceCount");
+    pub const INSTANCE_COUNT: Prop<CfnInstanceGroupConfig, i64> = Prop::new("InstanceCount");
     /// Key of `InstanceRole`, for [`Handle::set`].
-    pub const INSTANCE_ROLE: Prop<String> = Prop::new("InstanceRole");
+    pub const INSTANCE_ROLE: Prop<CfnInstanceGroupConfig, String> = Prop::new("InstanceRole");
     /// Key of `InstanceType`, for [`Handle::set`].
-    pub const INSTANCE_TYPE: Prop<String> = Prop::new("InstanceType");
+    pub const INSTANCE_TYPE: Prop<CfnInstanceGroupConfig, String> = Prop::new("InstanceType");
     /// Key of `JobFlowId`, for [`Handle::set`].
-    pub const JOB_FLOW_ID: Prop<String> = Prop::new("JobFlowId");
+    pub const JOB_FLOW_ID: Prop<CfnInstanceGroupConfig, String> = Prop::new("JobFlowId");
     /// Key of `Market`, for [`Handle::set`].
-    pub const MARKET: Prop<String> = Prop::new("Market");
+    pub const MARKET: Prop<CfnInstanceGroupConfig, String> = Prop::new("Market");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnInstanceGroupConfig, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInstanceGroupConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &instance_group_config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInstanceGroupConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &instance_group_config::PROPS_SHAPE, props.into())?;
         Ok(CfnInstanceGroupConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInstanceGroupConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt InstanceGroupId`)
@@ -2781,14 +2820,27 @@ impl CfnSecurityConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::EMR::SecurityConfiguration";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSecurityConfiguration, String> = Prop::new("Name");
     /// Key of `SecurityConfiguration`, for [`Handle::set`].
-    pub const SECURITY_CONFIGURATION: Prop<Json> = Prop::new("SecurityConfiguration");
+    pub const SECURITY_CONFIGURATION: Prop<CfnSecurityConfiguration, Json> = Prop::new("SecurityConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSecurityConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &security_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSecurityConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &security_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnSecurityConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSecurityConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2944,22 +2996,35 @@ impl CfnStep {
     pub const CFN_TYPE: &'static str = "AWS::EMR::Step";
 
     /// Key of `ActionOnFailure`, for [`Handle::set`].
-    pub const ACTION_ON_FAILURE: Prop<String> = Prop::new("ActionOnFailure");
+    pub const ACTION_ON_FAILURE: Prop<CfnStep, String> = Prop::new("ActionOnFailure");
     /// Key of `EncryptionKeyArn`, for [`Handle::set`].
-    pub const ENCRYPTION_KEY_ARN: Prop<String> = Prop::new("EncryptionKeyArn");
+    pub const ENCRYPTION_KEY_ARN: Prop<CfnStep, String> = Prop::new("EncryptionKeyArn");
     /// Key of `HadoopJarStep`, for [`Handle::set`].
-    pub const HADOOP_JAR_STEP: Prop<step::HadoopJarStepConfig> = Prop::new("HadoopJarStep");
+    pub const HADOOP_JAR_STEP: Prop<CfnStep, step::HadoopJarStepConfig> = Prop::new("HadoopJarStep");
     /// Key of `JobFlowId`, for [`Handle::set`].
-    pub const JOB_FLOW_ID: Prop<String> = Prop::new("JobFlowId");
+    pub const JOB_FLOW_ID: Prop<CfnStep, String> = Prop::new("JobFlowId");
     /// Key of `LogUri`, for [`Handle::set`].
-    pub const LOG_URI: Prop<String> = Prop::new("LogUri");
+    pub const LOG_URI: Prop<CfnStep, String> = Prop::new("LogUri");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnStep, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStepProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &step::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStepProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &step::PROPS_SHAPE, props.into())?;
         Ok(CfnStep { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStep::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// ID generated by service
@@ -3195,44 +3260,57 @@ impl CfnStudio {
     pub const CFN_TYPE: &'static str = "AWS::EMR::Studio";
 
     /// Key of `AuthMode`, for [`Handle::set`].
-    pub const AUTH_MODE: Prop<studio::AuthMode> = Prop::new("AuthMode");
+    pub const AUTH_MODE: Prop<CfnStudio, studio::AuthMode> = Prop::new("AuthMode");
     /// Key of `DefaultS3Location`, for [`Handle::set`].
-    pub const DEFAULT_S3_LOCATION: Prop<String> = Prop::new("DefaultS3Location");
+    pub const DEFAULT_S3_LOCATION: Prop<CfnStudio, String> = Prop::new("DefaultS3Location");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnStudio, String> = Prop::new("Description");
     /// Key of `EncryptionKeyArn`, for [`Handle::set`].
-    pub const ENCRYPTION_KEY_ARN: Prop<String> = Prop::new("EncryptionKeyArn");
+    pub const ENCRYPTION_KEY_ARN: Prop<CfnStudio, String> = Prop::new("EncryptionKeyArn");
     /// Key of `EngineSecurityGroupId`, for [`Handle::set`].
-    pub const ENGINE_SECURITY_GROUP_ID: Prop<String> = Prop::new("EngineSecurityGroupId");
+    pub const ENGINE_SECURITY_GROUP_ID: Prop<CfnStudio, String> = Prop::new("EngineSecurityGroupId");
     /// Key of `IdcInstanceArn`, for [`Handle::set`].
-    pub const IDC_INSTANCE_ARN: Prop<String> = Prop::new("IdcInstanceArn");
+    pub const IDC_INSTANCE_ARN: Prop<CfnStudio, String> = Prop::new("IdcInstanceArn");
     /// Key of `IdcUserAssignment`, for [`Handle::set`].
-    pub const IDC_USER_ASSIGNMENT: Prop<studio::IdcUserAssignment> = Prop::new("IdcUserAssignment");
+    pub const IDC_USER_ASSIGNMENT: Prop<CfnStudio, studio::IdcUserAssignment> = Prop::new("IdcUserAssignment");
     /// Key of `IdpAuthUrl`, for [`Handle::set`].
-    pub const IDP_AUTH_URL: Prop<String> = Prop::new("IdpAuthUrl");
+    pub const IDP_AUTH_URL: Prop<CfnStudio, String> = Prop::new("IdpAuthUrl");
     /// Key of `IdpRelayStateParameterName`, for [`Handle::set`].
-    pub const IDP_RELAY_STATE_PARAMETER_NAME: Prop<String> = Prop::new("IdpRelayStateParameterName");
+    pub const IDP_RELAY_STATE_PARAMETER_NAME: Prop<CfnStudio, String> = Prop::new("IdpRelayStateParameterName");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnStudio, String> = Prop::new("Name");
     /// Key of `ServiceRole`, for [`Handle::set`].
-    pub const SERVICE_ROLE: Prop<String> = Prop::new("ServiceRole");
+    pub const SERVICE_ROLE: Prop<CfnStudio, String> = Prop::new("ServiceRole");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnStudio, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<studio::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnStudio, Vec<studio::Tag>> = Prop::new("Tags");
     /// Key of `TrustedIdentityPropagationEnabled`, for [`Handle::set`].
-    pub const TRUSTED_IDENTITY_PROPAGATION_ENABLED: Prop<bool> = Prop::new("TrustedIdentityPropagationEnabled");
+    pub const TRUSTED_IDENTITY_PROPAGATION_ENABLED: Prop<CfnStudio, bool> = Prop::new("TrustedIdentityPropagationEnabled");
     /// Key of `UserRole`, for [`Handle::set`].
-    pub const USER_ROLE: Prop<String> = Prop::new("UserRole");
+    pub const USER_ROLE: Prop<CfnStudio, String> = Prop::new("UserRole");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnStudio, String> = Prop::new("VpcId");
     /// Key of `WorkspaceSecurityGroupId`, for [`Handle::set`].
-    pub const WORKSPACE_SECURITY_GROUP_ID: Prop<String> = Prop::new("WorkspaceSecurityGroupId");
+    pub const WORKSPACE_SECURITY_GROUP_ID: Prop<CfnStudio, String> = Prop::new("WorkspaceSecurityGroupId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStudioProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &studio::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStudioProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &studio::PROPS_SHAPE, props.into())?;
         Ok(CfnStudio { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStudio::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the EMR Studio.
@@ -3353,18 +3431,31 @@ impl CfnStudioSessionMapping {
     pub const CFN_TYPE: &'static str = "AWS::EMR::StudioSessionMapping";
 
     /// Key of `IdentityName`, for [`Handle::set`].
-    pub const IDENTITY_NAME: Prop<String> = Prop::new("IdentityName");
+    pub const IDENTITY_NAME: Prop<CfnStudioSessionMapping, String> = Prop::new("IdentityName");
     /// Key of `IdentityType`, for [`Handle::set`].
-    pub const IDENTITY_TYPE: Prop<studio_session_mapping::IdentityType> = Prop::new("IdentityType");
+    pub const IDENTITY_TYPE: Prop<CfnStudioSessionMapping, studio_session_mapping::IdentityType> = Prop::new("IdentityType");
     /// Key of `SessionPolicyArn`, for [`Handle::set`].
-    pub const SESSION_POLICY_ARN: Prop<String> = Prop::new("SessionPolicyArn");
+    pub const SESSION_POLICY_ARN: Prop<CfnStudioSessionMapping, String> = Prop::new("SessionPolicyArn");
     /// Key of `StudioId`, for [`Handle::set`].
-    pub const STUDIO_ID: Prop<String> = Prop::new("StudioId");
+    pub const STUDIO_ID: Prop<CfnStudioSessionMapping, String> = Prop::new("StudioId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStudioSessionMappingProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &studio_session_mapping::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStudioSessionMappingProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &studio_session_mapping::PROPS_SHAPE, props.into())?;
         Ok(CfnStudioSessionMapping { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStudioSessionMapping::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -3459,14 +3550,27 @@ impl CfnWALWorkspace {
     pub const CFN_TYPE: &'static str = "AWS::EMR::WALWorkspace";
 
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<wal_workspace::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWALWorkspace, Vec<wal_workspace::Tag>> = Prop::new("Tags");
     /// Key of `WALWorkspaceName`, for [`Handle::set`].
-    pub const WAL_WORKSPACE_NAME: Prop<String> = Prop::new("WALWorkspaceName");
+    pub const WAL_WORKSPACE_NAME: Prop<CfnWALWorkspace, String> = Prop::new("WALWorkspaceName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWALWorkspaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &wal_workspace::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWALWorkspaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &wal_workspace::PROPS_SHAPE, props.into())?;
         Ok(CfnWALWorkspace { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWALWorkspace::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 

@@ -354,26 +354,39 @@ impl CfnEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::EMRContainers::Endpoint";
 
     /// Key of `ConfigurationOverrides`, for [`Handle::set`].
-    pub const CONFIGURATION_OVERRIDES: Prop<endpoint::ConfigurationOverrides> = Prop::new("ConfigurationOverrides");
+    pub const CONFIGURATION_OVERRIDES: Prop<CfnEndpoint, endpoint::ConfigurationOverrides> = Prop::new("ConfigurationOverrides");
     /// Key of `ExecutionRoleArn`, for [`Handle::set`].
-    pub const EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ExecutionRoleArn");
+    pub const EXECUTION_ROLE_ARN: Prop<CfnEndpoint, String> = Prop::new("ExecutionRoleArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEndpoint, String> = Prop::new("Name");
     /// Key of `ReleaseLabel`, for [`Handle::set`].
-    pub const RELEASE_LABEL: Prop<String> = Prop::new("ReleaseLabel");
+    pub const RELEASE_LABEL: Prop<CfnEndpoint, String> = Prop::new("ReleaseLabel");
     /// Key of `SessionIdleTimeoutInMinutes`, for [`Handle::set`].
-    pub const SESSION_IDLE_TIMEOUT_IN_MINUTES: Prop<i64> = Prop::new("SessionIdleTimeoutInMinutes");
+    pub const SESSION_IDLE_TIMEOUT_IN_MINUTES: Prop<CfnEndpoint, i64> = Prop::new("SessionIdleTimeoutInMinutes");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<endpoint::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEndpoint, Vec<endpoint::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<String> = Prop::new("Type");
+    pub const TYPE: Prop<CfnEndpoint, String> = Prop::new("Type");
     /// Key of `VirtualClusterId`, for [`Handle::set`].
-    pub const VIRTUAL_CLUSTER_ID: Prop<String> = Prop::new("VirtualClusterId");
+    pub const VIRTUAL_CLUSTER_ID: Prop<CfnEndpoint, String> = Prop::new("VirtualClusterId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the managed endpoint.
@@ -889,16 +902,29 @@ impl CfnJobTemplate {
     pub const CFN_TYPE: &'static str = "AWS::EMRContainers::JobTemplate";
 
     /// Key of `JobTemplateData`, for [`Handle::set`].
-    pub const JOB_TEMPLATE_DATA: Prop<job_template::JobTemplateData> = Prop::new("JobTemplateData");
+    pub const JOB_TEMPLATE_DATA: Prop<CfnJobTemplate, job_template::JobTemplateData> = Prop::new("JobTemplateData");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnJobTemplate, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<job_template::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnJobTemplate, Vec<job_template::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnJobTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &job_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnJobTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &job_template::PROPS_SHAPE, props.into())?;
         Ok(CfnJobTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnJobTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the job template.
@@ -1578,18 +1604,31 @@ impl CfnSecurityConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::EMRContainers::SecurityConfiguration";
 
     /// Key of `ContainerProvider`, for [`Handle::set`].
-    pub const CONTAINER_PROVIDER: Prop<security_configuration::ContainerProvider> = Prop::new("ContainerProvider");
+    pub const CONTAINER_PROVIDER: Prop<CfnSecurityConfiguration, security_configuration::ContainerProvider> = Prop::new("ContainerProvider");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSecurityConfiguration, String> = Prop::new("Name");
     /// Key of `SecurityConfigurationData`, for [`Handle::set`].
-    pub const SECURITY_CONFIGURATION_DATA: Prop<security_configuration::SecurityConfigurationData> = Prop::new("SecurityConfigurationData");
+    pub const SECURITY_CONFIGURATION_DATA: Prop<CfnSecurityConfiguration, security_configuration::SecurityConfigurationData> = Prop::new("SecurityConfigurationData");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<security_configuration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSecurityConfiguration, Vec<security_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSecurityConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &security_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSecurityConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &security_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnSecurityConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSecurityConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the security configuration.
@@ -1846,20 +1885,33 @@ impl CfnVirtualCluster {
     pub const CFN_TYPE: &'static str = "AWS::EMRContainers::VirtualCluster";
 
     /// Key of `ContainerProvider`, for [`Handle::set`].
-    pub const CONTAINER_PROVIDER: Prop<virtual_cluster::ContainerProvider> = Prop::new("ContainerProvider");
+    pub const CONTAINER_PROVIDER: Prop<CfnVirtualCluster, virtual_cluster::ContainerProvider> = Prop::new("ContainerProvider");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnVirtualCluster, String> = Prop::new("Name");
     /// Key of `SecurityConfigurationId`, for [`Handle::set`].
-    pub const SECURITY_CONFIGURATION_ID: Prop<String> = Prop::new("SecurityConfigurationId");
+    pub const SECURITY_CONFIGURATION_ID: Prop<CfnVirtualCluster, String> = Prop::new("SecurityConfigurationId");
     /// Key of `SessionEnabled`, for [`Handle::set`].
-    pub const SESSION_ENABLED: Prop<bool> = Prop::new("SessionEnabled");
+    pub const SESSION_ENABLED: Prop<CfnVirtualCluster, bool> = Prop::new("SessionEnabled");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<virtual_cluster::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVirtualCluster, Vec<virtual_cluster::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVirtualClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &virtual_cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVirtualClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &virtual_cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnVirtualCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVirtualCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

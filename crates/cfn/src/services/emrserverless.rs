@@ -793,44 +793,57 @@ impl CfnApplication {
     pub const CFN_TYPE: &'static str = "AWS::EMRServerless::Application";
 
     /// Key of `Architecture`, for [`Handle::set`].
-    pub const ARCHITECTURE: Prop<application::Architecture> = Prop::new("Architecture");
+    pub const ARCHITECTURE: Prop<CfnApplication, application::Architecture> = Prop::new("Architecture");
     /// Key of `AutoStartConfiguration`, for [`Handle::set`].
-    pub const AUTO_START_CONFIGURATION: Prop<application::AutoStartConfiguration> = Prop::new("AutoStartConfiguration");
+    pub const AUTO_START_CONFIGURATION: Prop<CfnApplication, application::AutoStartConfiguration> = Prop::new("AutoStartConfiguration");
     /// Key of `AutoStopConfiguration`, for [`Handle::set`].
-    pub const AUTO_STOP_CONFIGURATION: Prop<application::AutoStopConfiguration> = Prop::new("AutoStopConfiguration");
+    pub const AUTO_STOP_CONFIGURATION: Prop<CfnApplication, application::AutoStopConfiguration> = Prop::new("AutoStopConfiguration");
     /// Key of `IdentityCenterConfiguration`, for [`Handle::set`].
-    pub const IDENTITY_CENTER_CONFIGURATION: Prop<application::IdentityCenterConfiguration> = Prop::new("IdentityCenterConfiguration");
+    pub const IDENTITY_CENTER_CONFIGURATION: Prop<CfnApplication, application::IdentityCenterConfiguration> = Prop::new("IdentityCenterConfiguration");
     /// Key of `ImageConfiguration`, for [`Handle::set`].
-    pub const IMAGE_CONFIGURATION: Prop<application::ImageConfigurationInput> = Prop::new("ImageConfiguration");
+    pub const IMAGE_CONFIGURATION: Prop<CfnApplication, application::ImageConfigurationInput> = Prop::new("ImageConfiguration");
     /// Key of `InitialCapacity`, for [`Handle::set`].
-    pub const INITIAL_CAPACITY: Prop<Vec<application::InitialCapacityConfigKeyValuePair>> = Prop::new("InitialCapacity");
+    pub const INITIAL_CAPACITY: Prop<CfnApplication, Vec<application::InitialCapacityConfigKeyValuePair>> = Prop::new("InitialCapacity");
     /// Key of `InteractiveConfiguration`, for [`Handle::set`].
-    pub const INTERACTIVE_CONFIGURATION: Prop<application::InteractiveConfiguration> = Prop::new("InteractiveConfiguration");
+    pub const INTERACTIVE_CONFIGURATION: Prop<CfnApplication, application::InteractiveConfiguration> = Prop::new("InteractiveConfiguration");
     /// Key of `MaximumCapacity`, for [`Handle::set`].
-    pub const MAXIMUM_CAPACITY: Prop<application::MaximumAllowedResources> = Prop::new("MaximumCapacity");
+    pub const MAXIMUM_CAPACITY: Prop<CfnApplication, application::MaximumAllowedResources> = Prop::new("MaximumCapacity");
     /// Key of `MonitoringConfiguration`, for [`Handle::set`].
-    pub const MONITORING_CONFIGURATION: Prop<application::MonitoringConfiguration> = Prop::new("MonitoringConfiguration");
+    pub const MONITORING_CONFIGURATION: Prop<CfnApplication, application::MonitoringConfiguration> = Prop::new("MonitoringConfiguration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnApplication, String> = Prop::new("Name");
     /// Key of `NetworkConfiguration`, for [`Handle::set`].
-    pub const NETWORK_CONFIGURATION: Prop<application::NetworkConfiguration> = Prop::new("NetworkConfiguration");
+    pub const NETWORK_CONFIGURATION: Prop<CfnApplication, application::NetworkConfiguration> = Prop::new("NetworkConfiguration");
     /// Key of `ReleaseLabel`, for [`Handle::set`].
-    pub const RELEASE_LABEL: Prop<String> = Prop::new("ReleaseLabel");
+    pub const RELEASE_LABEL: Prop<CfnApplication, String> = Prop::new("ReleaseLabel");
     /// Key of `RuntimeConfiguration`, for [`Handle::set`].
-    pub const RUNTIME_CONFIGURATION: Prop<Vec<application::ConfigurationObject>> = Prop::new("RuntimeConfiguration");
+    pub const RUNTIME_CONFIGURATION: Prop<CfnApplication, Vec<application::ConfigurationObject>> = Prop::new("RuntimeConfiguration");
     /// Key of `SchedulerConfiguration`, for [`Handle::set`].
-    pub const SCHEDULER_CONFIGURATION: Prop<application::SchedulerConfiguration> = Prop::new("SchedulerConfiguration");
+    pub const SCHEDULER_CONFIGURATION: Prop<CfnApplication, application::SchedulerConfiguration> = Prop::new("SchedulerConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<application::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<String> = Prop::new("Type");
+    pub const TYPE: Prop<CfnApplication, String> = Prop::new("Type");
     /// Key of `WorkerTypeSpecifications`, for [`Handle::set`].
-    pub const WORKER_TYPE_SPECIFICATIONS: Prop<Map<application::WorkerTypeSpecificationInput>> = Prop::new("WorkerTypeSpecifications");
+    pub const WORKER_TYPE_SPECIFICATIONS: Prop<CfnApplication, Map<application::WorkerTypeSpecificationInput>> = Prop::new("WorkerTypeSpecifications");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
         Ok(CfnApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the EMR Serverless Application.

@@ -564,26 +564,39 @@ impl CfnIdMappingWorkflow {
     pub const CFN_TYPE: &'static str = "AWS::EntityResolution::IdMappingWorkflow";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnIdMappingWorkflow, String> = Prop::new("Description");
     /// Key of `IdMappingIncrementalRunConfig`, for [`Handle::set`].
-    pub const ID_MAPPING_INCREMENTAL_RUN_CONFIG: Prop<id_mapping_workflow::IdMappingIncrementalRunConfig> = Prop::new("IdMappingIncrementalRunConfig");
+    pub const ID_MAPPING_INCREMENTAL_RUN_CONFIG: Prop<CfnIdMappingWorkflow, id_mapping_workflow::IdMappingIncrementalRunConfig> = Prop::new("IdMappingIncrementalRunConfig");
     /// Key of `IdMappingTechniques`, for [`Handle::set`].
-    pub const ID_MAPPING_TECHNIQUES: Prop<id_mapping_workflow::IdMappingTechniques> = Prop::new("IdMappingTechniques");
+    pub const ID_MAPPING_TECHNIQUES: Prop<CfnIdMappingWorkflow, id_mapping_workflow::IdMappingTechniques> = Prop::new("IdMappingTechniques");
     /// Key of `InputSourceConfig`, for [`Handle::set`].
-    pub const INPUT_SOURCE_CONFIG: Prop<Vec<id_mapping_workflow::IdMappingWorkflowInputSource>> = Prop::new("InputSourceConfig");
+    pub const INPUT_SOURCE_CONFIG: Prop<CfnIdMappingWorkflow, Vec<id_mapping_workflow::IdMappingWorkflowInputSource>> = Prop::new("InputSourceConfig");
     /// Key of `OutputSourceConfig`, for [`Handle::set`].
-    pub const OUTPUT_SOURCE_CONFIG: Prop<Vec<id_mapping_workflow::IdMappingWorkflowOutputSource>> = Prop::new("OutputSourceConfig");
+    pub const OUTPUT_SOURCE_CONFIG: Prop<CfnIdMappingWorkflow, Vec<id_mapping_workflow::IdMappingWorkflowOutputSource>> = Prop::new("OutputSourceConfig");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnIdMappingWorkflow, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<id_mapping_workflow::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIdMappingWorkflow, Vec<id_mapping_workflow::Tag>> = Prop::new("Tags");
     /// Key of `WorkflowName`, for [`Handle::set`].
-    pub const WORKFLOW_NAME: Prop<String> = Prop::new("WorkflowName");
+    pub const WORKFLOW_NAME: Prop<CfnIdMappingWorkflow, String> = Prop::new("WorkflowName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIdMappingWorkflowProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &id_mapping_workflow::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIdMappingWorkflowProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &id_mapping_workflow::PROPS_SHAPE, props.into())?;
         Ok(CfnIdMappingWorkflow { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIdMappingWorkflow::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -1022,24 +1035,37 @@ impl CfnIdNamespace {
     pub const CFN_TYPE: &'static str = "AWS::EntityResolution::IdNamespace";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnIdNamespace, String> = Prop::new("Description");
     /// Key of `IdMappingWorkflowProperties`, for [`Handle::set`].
-    pub const ID_MAPPING_WORKFLOW_PROPERTIES: Prop<Vec<id_namespace::IdNamespaceIdMappingWorkflowProperties>> = Prop::new("IdMappingWorkflowProperties");
+    pub const ID_MAPPING_WORKFLOW_PROPERTIES: Prop<CfnIdNamespace, Vec<id_namespace::IdNamespaceIdMappingWorkflowProperties>> = Prop::new("IdMappingWorkflowProperties");
     /// Key of `IdNamespaceName`, for [`Handle::set`].
-    pub const ID_NAMESPACE_NAME: Prop<String> = Prop::new("IdNamespaceName");
+    pub const ID_NAMESPACE_NAME: Prop<CfnIdNamespace, String> = Prop::new("IdNamespaceName");
     /// Key of `InputSourceConfig`, for [`Handle::set`].
-    pub const INPUT_SOURCE_CONFIG: Prop<Vec<id_namespace::IdNamespaceInputSource>> = Prop::new("InputSourceConfig");
+    pub const INPUT_SOURCE_CONFIG: Prop<CfnIdNamespace, Vec<id_namespace::IdNamespaceInputSource>> = Prop::new("InputSourceConfig");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnIdNamespace, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<id_namespace::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIdNamespace, Vec<id_namespace::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<id_namespace::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnIdNamespace, id_namespace::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIdNamespaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &id_namespace::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIdNamespaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &id_namespace::PROPS_SHAPE, props.into())?;
         Ok(CfnIdNamespace { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIdNamespace::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The date and time when the IdNamespace was created
@@ -1745,26 +1771,39 @@ impl CfnMatchingWorkflow {
     pub const CFN_TYPE: &'static str = "AWS::EntityResolution::MatchingWorkflow";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnMatchingWorkflow, String> = Prop::new("Description");
     /// Key of `IncrementalRunConfig`, for [`Handle::set`].
-    pub const INCREMENTAL_RUN_CONFIG: Prop<matching_workflow::IncrementalRunConfig> = Prop::new("IncrementalRunConfig");
+    pub const INCREMENTAL_RUN_CONFIG: Prop<CfnMatchingWorkflow, matching_workflow::IncrementalRunConfig> = Prop::new("IncrementalRunConfig");
     /// Key of `InputSourceConfig`, for [`Handle::set`].
-    pub const INPUT_SOURCE_CONFIG: Prop<Vec<matching_workflow::InputSource>> = Prop::new("InputSourceConfig");
+    pub const INPUT_SOURCE_CONFIG: Prop<CfnMatchingWorkflow, Vec<matching_workflow::InputSource>> = Prop::new("InputSourceConfig");
     /// Key of `OutputSourceConfig`, for [`Handle::set`].
-    pub const OUTPUT_SOURCE_CONFIG: Prop<Vec<matching_workflow::OutputSource>> = Prop::new("OutputSourceConfig");
+    pub const OUTPUT_SOURCE_CONFIG: Prop<CfnMatchingWorkflow, Vec<matching_workflow::OutputSource>> = Prop::new("OutputSourceConfig");
     /// Key of `ResolutionTechniques`, for [`Handle::set`].
-    pub const RESOLUTION_TECHNIQUES: Prop<matching_workflow::ResolutionTechniques> = Prop::new("ResolutionTechniques");
+    pub const RESOLUTION_TECHNIQUES: Prop<CfnMatchingWorkflow, matching_workflow::ResolutionTechniques> = Prop::new("ResolutionTechniques");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnMatchingWorkflow, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<matching_workflow::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMatchingWorkflow, Vec<matching_workflow::Tag>> = Prop::new("Tags");
     /// Key of `WorkflowName`, for [`Handle::set`].
-    pub const WORKFLOW_NAME: Prop<String> = Prop::new("WorkflowName");
+    pub const WORKFLOW_NAME: Prop<CfnMatchingWorkflow, String> = Prop::new("WorkflowName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMatchingWorkflowProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &matching_workflow::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMatchingWorkflowProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &matching_workflow::PROPS_SHAPE, props.into())?;
         Ok(CfnMatchingWorkflow { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMatchingWorkflow::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -1888,22 +1927,35 @@ impl CfnPolicyStatement {
     pub const CFN_TYPE: &'static str = "AWS::EntityResolution::PolicyStatement";
 
     /// Key of `Action`, for [`Handle::set`].
-    pub const ACTION: Prop<Vec<String>> = Prop::new("Action");
+    pub const ACTION: Prop<CfnPolicyStatement, Vec<String>> = Prop::new("Action");
     /// Key of `Arn`, for [`Handle::set`].
-    pub const ARN: Prop<String> = Prop::new("Arn");
+    pub const ARN: Prop<CfnPolicyStatement, String> = Prop::new("Arn");
     /// Key of `Condition`, for [`Handle::set`].
-    pub const CONDITION: Prop<String> = Prop::new("Condition");
+    pub const CONDITION: Prop<CfnPolicyStatement, String> = Prop::new("Condition");
     /// Key of `Effect`, for [`Handle::set`].
-    pub const EFFECT: Prop<policy_statement::StatementEffect> = Prop::new("Effect");
+    pub const EFFECT: Prop<CfnPolicyStatement, policy_statement::StatementEffect> = Prop::new("Effect");
     /// Key of `Principal`, for [`Handle::set`].
-    pub const PRINCIPAL: Prop<Vec<String>> = Prop::new("Principal");
+    pub const PRINCIPAL: Prop<CfnPolicyStatement, Vec<String>> = Prop::new("Principal");
     /// Key of `StatementId`, for [`Handle::set`].
-    pub const STATEMENT_ID: Prop<String> = Prop::new("StatementId");
+    pub const STATEMENT_ID: Prop<CfnPolicyStatement, String> = Prop::new("StatementId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPolicyStatementProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &policy_statement::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPolicyStatementProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &policy_statement::PROPS_SHAPE, props.into())?;
         Ok(CfnPolicyStatement { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPolicyStatement::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2148,18 +2200,31 @@ impl CfnSchemaMapping {
     pub const CFN_TYPE: &'static str = "AWS::EntityResolution::SchemaMapping";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSchemaMapping, String> = Prop::new("Description");
     /// Key of `MappedInputFields`, for [`Handle::set`].
-    pub const MAPPED_INPUT_FIELDS: Prop<Vec<schema_mapping::SchemaInputAttribute>> = Prop::new("MappedInputFields");
+    pub const MAPPED_INPUT_FIELDS: Prop<CfnSchemaMapping, Vec<schema_mapping::SchemaInputAttribute>> = Prop::new("MappedInputFields");
     /// Key of `SchemaName`, for [`Handle::set`].
-    pub const SCHEMA_NAME: Prop<String> = Prop::new("SchemaName");
+    pub const SCHEMA_NAME: Prop<CfnSchemaMapping, String> = Prop::new("SchemaName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<schema_mapping::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSchemaMapping, Vec<schema_mapping::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSchemaMappingProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &schema_mapping::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSchemaMappingProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &schema_mapping::PROPS_SHAPE, props.into())?;
         Ok(CfnSchemaMapping { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSchemaMapping::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)

@@ -123,22 +123,35 @@ impl CfnApiDestination {
     pub const CFN_TYPE: &'static str = "AWS::Events::ApiDestination";
 
     /// Key of `ConnectionArn`, for [`Handle::set`].
-    pub const CONNECTION_ARN: Prop<String> = Prop::new("ConnectionArn");
+    pub const CONNECTION_ARN: Prop<CfnApiDestination, String> = Prop::new("ConnectionArn");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnApiDestination, String> = Prop::new("Description");
     /// Key of `HttpMethod`, for [`Handle::set`].
-    pub const HTTP_METHOD: Prop<api_destination::HttpMethod> = Prop::new("HttpMethod");
+    pub const HTTP_METHOD: Prop<CfnApiDestination, api_destination::HttpMethod> = Prop::new("HttpMethod");
     /// Key of `InvocationEndpoint`, for [`Handle::set`].
-    pub const INVOCATION_ENDPOINT: Prop<String> = Prop::new("InvocationEndpoint");
+    pub const INVOCATION_ENDPOINT: Prop<CfnApiDestination, String> = Prop::new("InvocationEndpoint");
     /// Key of `InvocationRateLimitPerSecond`, for [`Handle::set`].
-    pub const INVOCATION_RATE_LIMIT_PER_SECOND: Prop<i64> = Prop::new("InvocationRateLimitPerSecond");
+    pub const INVOCATION_RATE_LIMIT_PER_SECOND: Prop<CfnApiDestination, i64> = Prop::new("InvocationRateLimitPerSecond");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnApiDestination, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApiDestinationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &api_destination::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApiDestinationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &api_destination::PROPS_SHAPE, props.into())?;
         Ok(CfnApiDestination { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApiDestination::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The arn of the api destination.
@@ -232,22 +245,35 @@ impl CfnArchive {
     pub const CFN_TYPE: &'static str = "AWS::Events::Archive";
 
     /// Key of `ArchiveName`, for [`Handle::set`].
-    pub const ARCHIVE_NAME: Prop<String> = Prop::new("ArchiveName");
+    pub const ARCHIVE_NAME: Prop<CfnArchive, String> = Prop::new("ArchiveName");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnArchive, String> = Prop::new("Description");
     /// Key of `EventPattern`, for [`Handle::set`].
-    pub const EVENT_PATTERN: Prop<Json> = Prop::new("EventPattern");
+    pub const EVENT_PATTERN: Prop<CfnArchive, Json> = Prop::new("EventPattern");
     /// Key of `KmsKeyIdentifier`, for [`Handle::set`].
-    pub const KMS_KEY_IDENTIFIER: Prop<String> = Prop::new("KmsKeyIdentifier");
+    pub const KMS_KEY_IDENTIFIER: Prop<CfnArchive, String> = Prop::new("KmsKeyIdentifier");
     /// Key of `RetentionDays`, for [`Handle::set`].
-    pub const RETENTION_DAYS: Prop<i64> = Prop::new("RetentionDays");
+    pub const RETENTION_DAYS: Prop<CfnArchive, i64> = Prop::new("RetentionDays");
     /// Key of `SourceArn`, for [`Handle::set`].
-    pub const SOURCE_ARN: Prop<String> = Prop::new("SourceArn");
+    pub const SOURCE_ARN: Prop<CfnArchive, String> = Prop::new("SourceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnArchiveProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &archive::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnArchiveProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &archive::PROPS_SHAPE, props.into())?;
         Ok(CfnArchive { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnArchive::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -725,22 +751,35 @@ impl CfnConnection {
     pub const CFN_TYPE: &'static str = "AWS::Events::Connection";
 
     /// Key of `AuthParameters`, for [`Handle::set`].
-    pub const AUTH_PARAMETERS: Prop<connection::AuthParameters> = Prop::new("AuthParameters");
+    pub const AUTH_PARAMETERS: Prop<CfnConnection, connection::AuthParameters> = Prop::new("AuthParameters");
     /// Key of `AuthorizationType`, for [`Handle::set`].
-    pub const AUTHORIZATION_TYPE: Prop<connection::AuthorizationType> = Prop::new("AuthorizationType");
+    pub const AUTHORIZATION_TYPE: Prop<CfnConnection, connection::AuthorizationType> = Prop::new("AuthorizationType");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnConnection, String> = Prop::new("Description");
     /// Key of `InvocationConnectivityParameters`, for [`Handle::set`].
-    pub const INVOCATION_CONNECTIVITY_PARAMETERS: Prop<connection::InvocationConnectivityParameters> = Prop::new("InvocationConnectivityParameters");
+    pub const INVOCATION_CONNECTIVITY_PARAMETERS: Prop<CfnConnection, connection::InvocationConnectivityParameters> = Prop::new("InvocationConnectivityParameters");
     /// Key of `KmsKeyIdentifier`, for [`Handle::set`].
-    pub const KMS_KEY_IDENTIFIER: Prop<String> = Prop::new("KmsKeyIdentifier");
+    pub const KMS_KEY_IDENTIFIER: Prop<CfnConnection, String> = Prop::new("KmsKeyIdentifier");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnConnection, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connection::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connection::PROPS_SHAPE, props.into())?;
         Ok(CfnConnection { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnection::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The arn of the connection resource.
@@ -1065,22 +1104,35 @@ impl CfnEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::Events::Endpoint";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEndpoint, String> = Prop::new("Description");
     /// Key of `EventBuses`, for [`Handle::set`].
-    pub const EVENT_BUSES: Prop<Vec<endpoint::EndpointEventBus>> = Prop::new("EventBuses");
+    pub const EVENT_BUSES: Prop<CfnEndpoint, Vec<endpoint::EndpointEventBus>> = Prop::new("EventBuses");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEndpoint, String> = Prop::new("Name");
     /// Key of `ReplicationConfig`, for [`Handle::set`].
-    pub const REPLICATION_CONFIG: Prop<endpoint::ReplicationConfig> = Prop::new("ReplicationConfig");
+    pub const REPLICATION_CONFIG: Prop<CfnEndpoint, endpoint::ReplicationConfig> = Prop::new("ReplicationConfig");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnEndpoint, String> = Prop::new("RoleArn");
     /// Key of `RoutingConfig`, for [`Handle::set`].
-    pub const ROUTING_CONFIG: Prop<endpoint::RoutingConfig> = Prop::new("RoutingConfig");
+    pub const ROUTING_CONFIG: Prop<CfnEndpoint, endpoint::RoutingConfig> = Prop::new("RoutingConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1343,26 +1395,39 @@ impl CfnEventBus {
     pub const CFN_TYPE: &'static str = "AWS::Events::EventBus";
 
     /// Key of `DeadLetterConfig`, for [`Handle::set`].
-    pub const DEAD_LETTER_CONFIG: Prop<event_bus::DeadLetterConfig> = Prop::new("DeadLetterConfig");
+    pub const DEAD_LETTER_CONFIG: Prop<CfnEventBus, event_bus::DeadLetterConfig> = Prop::new("DeadLetterConfig");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEventBus, String> = Prop::new("Description");
     /// Key of `EventSourceName`, for [`Handle::set`].
-    pub const EVENT_SOURCE_NAME: Prop<String> = Prop::new("EventSourceName");
+    pub const EVENT_SOURCE_NAME: Prop<CfnEventBus, String> = Prop::new("EventSourceName");
     /// Key of `KmsKeyIdentifier`, for [`Handle::set`].
-    pub const KMS_KEY_IDENTIFIER: Prop<String> = Prop::new("KmsKeyIdentifier");
+    pub const KMS_KEY_IDENTIFIER: Prop<CfnEventBus, String> = Prop::new("KmsKeyIdentifier");
     /// Key of `LogConfig`, for [`Handle::set`].
-    pub const LOG_CONFIG: Prop<event_bus::LogConfig> = Prop::new("LogConfig");
+    pub const LOG_CONFIG: Prop<CfnEventBus, event_bus::LogConfig> = Prop::new("LogConfig");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEventBus, String> = Prop::new("Name");
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<Json> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnEventBus, Json> = Prop::new("Policy");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<event_bus::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEventBus, Vec<event_bus::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEventBusProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &event_bus::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEventBusProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &event_bus::PROPS_SHAPE, props.into())?;
         Ok(CfnEventBus { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEventBus::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) for the event bus.
@@ -1577,22 +1642,35 @@ impl CfnEventBusPolicy {
     pub const CFN_TYPE: &'static str = "AWS::Events::EventBusPolicy";
 
     /// Key of `Action`, for [`Handle::set`].
-    pub const ACTION: Prop<event_bus_policy::Action> = Prop::new("Action");
+    pub const ACTION: Prop<CfnEventBusPolicy, event_bus_policy::Action> = Prop::new("Action");
     /// Key of `Condition`, for [`Handle::set`].
-    pub const CONDITION: Prop<event_bus_policy::Condition> = Prop::new("Condition");
+    pub const CONDITION: Prop<CfnEventBusPolicy, event_bus_policy::Condition> = Prop::new("Condition");
     /// Key of `EventBusName`, for [`Handle::set`].
-    pub const EVENT_BUS_NAME: Prop<String> = Prop::new("EventBusName");
+    pub const EVENT_BUS_NAME: Prop<CfnEventBusPolicy, String> = Prop::new("EventBusName");
     /// Key of `Principal`, for [`Handle::set`].
-    pub const PRINCIPAL: Prop<String> = Prop::new("Principal");
+    pub const PRINCIPAL: Prop<CfnEventBusPolicy, String> = Prop::new("Principal");
     /// Key of `Statement`, for [`Handle::set`].
-    pub const STATEMENT: Prop<Json> = Prop::new("Statement");
+    pub const STATEMENT: Prop<CfnEventBusPolicy, Json> = Prop::new("Statement");
     /// Key of `StatementId`, for [`Handle::set`].
-    pub const STATEMENT_ID: Prop<String> = Prop::new("StatementId");
+    pub const STATEMENT_ID: Prop<CfnEventBusPolicy, String> = Prop::new("StatementId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEventBusPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &event_bus_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEventBusPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &event_bus_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnEventBusPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEventBusPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2627,28 +2705,41 @@ impl CfnRule {
     pub const CFN_TYPE: &'static str = "AWS::Events::Rule";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRule, String> = Prop::new("Description");
     /// Key of `EventBusName`, for [`Handle::set`].
-    pub const EVENT_BUS_NAME: Prop<String> = Prop::new("EventBusName");
+    pub const EVENT_BUS_NAME: Prop<CfnRule, String> = Prop::new("EventBusName");
     /// Key of `EventPattern`, for [`Handle::set`].
-    pub const EVENT_PATTERN: Prop<Json> = Prop::new("EventPattern");
+    pub const EVENT_PATTERN: Prop<CfnRule, Json> = Prop::new("EventPattern");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRule, String> = Prop::new("Name");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnRule, String> = Prop::new("RoleArn");
     /// Key of `ScheduleExpression`, for [`Handle::set`].
-    pub const SCHEDULE_EXPRESSION: Prop<String> = Prop::new("ScheduleExpression");
+    pub const SCHEDULE_EXPRESSION: Prop<CfnRule, String> = Prop::new("ScheduleExpression");
     /// Key of `State`, for [`Handle::set`].
-    pub const STATE: Prop<rule::State> = Prop::new("State");
+    pub const STATE: Prop<CfnRule, rule::State> = Prop::new("State");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<rule::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRule, Vec<rule::Tag>> = Prop::new("Tags");
     /// Key of `Targets`, for [`Handle::set`].
-    pub const TARGETS: Prop<Vec<rule::Target>> = Prop::new("Targets");
+    pub const TARGETS: Prop<CfnRule, Vec<rule::Target>> = Prop::new("Targets");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &rule::PROPS_SHAPE, props.into())?;
         Ok(CfnRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the rule, such as arn:aws:events:us-east-2:123456789012:rule/example.

@@ -111,18 +111,31 @@ impl CfnDiscoverer {
     pub const CFN_TYPE: &'static str = "AWS::EventSchemas::Discoverer";
 
     /// Key of `CrossAccount`, for [`Handle::set`].
-    pub const CROSS_ACCOUNT: Prop<bool> = Prop::new("CrossAccount");
+    pub const CROSS_ACCOUNT: Prop<CfnDiscoverer, bool> = Prop::new("CrossAccount");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDiscoverer, String> = Prop::new("Description");
     /// Key of `SourceArn`, for [`Handle::set`].
-    pub const SOURCE_ARN: Prop<String> = Prop::new("SourceArn");
+    pub const SOURCE_ARN: Prop<CfnDiscoverer, String> = Prop::new("SourceArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<discoverer::TagsEntry>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDiscoverer, Vec<discoverer::TagsEntry>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDiscovererProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &discoverer::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDiscovererProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &discoverer::PROPS_SHAPE, props.into())?;
         Ok(CfnDiscoverer { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDiscoverer::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Defines whether event schemas from other accounts are discovered. Default is True.
@@ -261,16 +274,29 @@ impl CfnRegistry {
     pub const CFN_TYPE: &'static str = "AWS::EventSchemas::Registry";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRegistry, String> = Prop::new("Description");
     /// Key of `RegistryName`, for [`Handle::set`].
-    pub const REGISTRY_NAME: Prop<String> = Prop::new("RegistryName");
+    pub const REGISTRY_NAME: Prop<CfnRegistry, String> = Prop::new("RegistryName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<registry::TagsEntry>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRegistry, Vec<registry::TagsEntry>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRegistryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &registry::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRegistryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &registry::PROPS_SHAPE, props.into())?;
         Ok(CfnRegistry { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRegistry::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// A description of the registry to be created.
@@ -364,16 +390,29 @@ impl CfnRegistryPolicy {
     pub const CFN_TYPE: &'static str = "AWS::EventSchemas::RegistryPolicy";
 
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<Json> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnRegistryPolicy, Json> = Prop::new("Policy");
     /// Key of `RegistryName`, for [`Handle::set`].
-    pub const REGISTRY_NAME: Prop<String> = Prop::new("RegistryName");
+    pub const REGISTRY_NAME: Prop<CfnRegistryPolicy, String> = Prop::new("RegistryName");
     /// Key of `RevisionId`, for [`Handle::set`].
-    pub const REVISION_ID: Prop<String> = Prop::new("RevisionId");
+    pub const REVISION_ID: Prop<CfnRegistryPolicy, String> = Prop::new("RevisionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRegistryPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &registry_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRegistryPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &registry_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnRegistryPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRegistryPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -501,22 +540,35 @@ impl CfnSchema {
     pub const CFN_TYPE: &'static str = "AWS::EventSchemas::Schema";
 
     /// Key of `Content`, for [`Handle::set`].
-    pub const CONTENT: Prop<String> = Prop::new("Content");
+    pub const CONTENT: Prop<CfnSchema, String> = Prop::new("Content");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSchema, String> = Prop::new("Description");
     /// Key of `RegistryName`, for [`Handle::set`].
-    pub const REGISTRY_NAME: Prop<String> = Prop::new("RegistryName");
+    pub const REGISTRY_NAME: Prop<CfnSchema, String> = Prop::new("RegistryName");
     /// Key of `SchemaName`, for [`Handle::set`].
-    pub const SCHEMA_NAME: Prop<String> = Prop::new("SchemaName");
+    pub const SCHEMA_NAME: Prop<CfnSchema, String> = Prop::new("SchemaName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<schema::TagsEntry>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSchema, Vec<schema::TagsEntry>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<String> = Prop::new("Type");
+    pub const TYPE: Prop<CfnSchema, String> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSchemaProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &schema::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSchemaProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &schema::PROPS_SHAPE, props.into())?;
         Ok(CfnSchema { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSchema::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The source of the schema definition.

@@ -164,20 +164,33 @@ impl CfnEventBus {
     pub const CFN_TYPE: &'static str = "AWS::EventsV2::EventBus";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEventBus, String> = Prop::new("Description");
     /// Key of `EncryptionConfiguration`, for [`Handle::set`].
-    pub const ENCRYPTION_CONFIGURATION: Prop<event_bus::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
+    pub const ENCRYPTION_CONFIGURATION: Prop<CfnEventBus, event_bus::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEventBus, String> = Prop::new("Name");
     /// Key of `StorageConfiguration`, for [`Handle::set`].
-    pub const STORAGE_CONFIGURATION: Prop<event_bus::StorageConfiguration> = Prop::new("StorageConfiguration");
+    pub const STORAGE_CONFIGURATION: Prop<CfnEventBus, event_bus::StorageConfiguration> = Prop::new("StorageConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<event_bus::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEventBus, Vec<event_bus::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEventBusProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &event_bus::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEventBusProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &event_bus::PROPS_SHAPE, props.into())?;
         Ok(CfnEventBus { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEventBus::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time the event bus was created, as an ISO 8601 timestamp.
@@ -460,20 +473,33 @@ impl CfnEventSource {
     pub const CFN_TYPE: &'static str = "AWS::EventsV2::EventSource";
 
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<event_source::EventSourceConfiguration> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnEventSource, event_source::EventSourceConfiguration> = Prop::new("Configuration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEventSource, String> = Prop::new("Description");
     /// Key of `EventBusArn`, for [`Handle::set`].
-    pub const EVENT_BUS_ARN: Prop<String> = Prop::new("EventBusArn");
+    pub const EVENT_BUS_ARN: Prop<CfnEventSource, String> = Prop::new("EventBusArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEventSource, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<event_source::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEventSource, Vec<event_source::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEventSourceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &event_source::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEventSourceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &event_source::PROPS_SHAPE, props.into())?;
         Ok(CfnEventSource { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEventSource::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time the event source was created, as an ISO 8601 timestamp.
@@ -571,14 +597,27 @@ impl CfnResourcePolicy {
     pub const CFN_TYPE: &'static str = "AWS::EventsV2::ResourcePolicy";
 
     /// Key of `EventBusArn`, for [`Handle::set`].
-    pub const EVENT_BUS_ARN: Prop<String> = Prop::new("EventBusArn");
+    pub const EVENT_BUS_ARN: Prop<CfnResourcePolicy, String> = Prop::new("EventBusArn");
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<Json> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnResourcePolicy, Json> = Prop::new("PolicyDocument");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnResourcePolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourcePolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The revision identifier the service assigned to the stored policy. The identifier changes on every successful write.
@@ -1802,42 +1841,55 @@ impl CfnSubscriber {
     pub const CFN_TYPE: &'static str = "AWS::EventsV2::Subscriber";
 
     /// Key of `BatchConfiguration`, for [`Handle::set`].
-    pub const BATCH_CONFIGURATION: Prop<subscriber::BatchConfiguration> = Prop::new("BatchConfiguration");
+    pub const BATCH_CONFIGURATION: Prop<CfnSubscriber, subscriber::BatchConfiguration> = Prop::new("BatchConfiguration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSubscriber, String> = Prop::new("Description");
     /// Key of `EventBusArn`, for [`Handle::set`].
-    pub const EVENT_BUS_ARN: Prop<String> = Prop::new("EventBusArn");
+    pub const EVENT_BUS_ARN: Prop<CfnSubscriber, String> = Prop::new("EventBusArn");
     /// Key of `FilterConfiguration`, for [`Handle::set`].
-    pub const FILTER_CONFIGURATION: Prop<subscriber::FilterConfiguration> = Prop::new("FilterConfiguration");
+    pub const FILTER_CONFIGURATION: Prop<CfnSubscriber, subscriber::FilterConfiguration> = Prop::new("FilterConfiguration");
     /// Key of `InvokeConfiguration`, for [`Handle::set`].
-    pub const INVOKE_CONFIGURATION: Prop<subscriber::InvokeConfiguration> = Prop::new("InvokeConfiguration");
+    pub const INVOKE_CONFIGURATION: Prop<CfnSubscriber, subscriber::InvokeConfiguration> = Prop::new("InvokeConfiguration");
     /// Key of `LogConfiguration`, for [`Handle::set`].
-    pub const LOG_CONFIGURATION: Prop<subscriber::LogConfiguration> = Prop::new("LogConfiguration");
+    pub const LOG_CONFIGURATION: Prop<CfnSubscriber, subscriber::LogConfiguration> = Prop::new("LogConfiguration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSubscriber, String> = Prop::new("Name");
     /// Key of `OnFailureConfiguration`, for [`Handle::set`].
-    pub const ON_FAILURE_CONFIGURATION: Prop<subscriber::OnFailureConfiguration> = Prop::new("OnFailureConfiguration");
+    pub const ON_FAILURE_CONFIGURATION: Prop<CfnSubscriber, subscriber::OnFailureConfiguration> = Prop::new("OnFailureConfiguration");
     /// Key of `PointInTimeConfiguration`, for [`Handle::set`].
-    pub const POINT_IN_TIME_CONFIGURATION: Prop<subscriber::PointInTimeConfiguration> = Prop::new("PointInTimeConfiguration");
+    pub const POINT_IN_TIME_CONFIGURATION: Prop<CfnSubscriber, subscriber::PointInTimeConfiguration> = Prop::new("PointInTimeConfiguration");
     /// Key of `ResumePosition`, for [`Handle::set`].
-    pub const RESUME_POSITION: Prop<subscriber::ResumePosition> = Prop::new("ResumePosition");
+    pub const RESUME_POSITION: Prop<CfnSubscriber, subscriber::ResumePosition> = Prop::new("ResumePosition");
     /// Key of `RetryPolicy`, for [`Handle::set`].
-    pub const RETRY_POLICY: Prop<subscriber::RetryPolicy> = Prop::new("RetryPolicy");
+    pub const RETRY_POLICY: Prop<CfnSubscriber, subscriber::RetryPolicy> = Prop::new("RetryPolicy");
     /// Key of `StartingPosition`, for [`Handle::set`].
-    pub const STARTING_POSITION: Prop<subscriber::StartingPosition> = Prop::new("StartingPosition");
+    pub const STARTING_POSITION: Prop<CfnSubscriber, subscriber::StartingPosition> = Prop::new("StartingPosition");
     /// Key of `State`, for [`Handle::set`].
-    pub const STATE: Prop<subscriber::State> = Prop::new("State");
+    pub const STATE: Prop<CfnSubscriber, subscriber::State> = Prop::new("State");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<subscriber::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSubscriber, Vec<subscriber::Tag>> = Prop::new("Tags");
     /// Key of `Transformer`, for [`Handle::set`].
-    pub const TRANSFORMER: Prop<subscriber::Transformer> = Prop::new("Transformer");
+    pub const TRANSFORMER: Prop<CfnSubscriber, subscriber::Transformer> = Prop::new("Transformer");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<subscriber::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnSubscriber, subscriber::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSubscriberProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &subscriber::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSubscriberProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &subscriber::PROPS_SHAPE, props.into())?;
         Ok(CfnSubscriber { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSubscriber::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The name of the event bus this subscriber belongs to. This property is read-only.

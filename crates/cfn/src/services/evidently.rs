@@ -360,34 +360,47 @@ impl CfnExperiment {
     pub const CFN_TYPE: &'static str = "AWS::Evidently::Experiment";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnExperiment, String> = Prop::new("Description");
     /// Key of `MetricGoals`, for [`Handle::set`].
-    pub const METRIC_GOALS: Prop<Vec<experiment::MetricGoalObject>> = Prop::new("MetricGoals");
+    pub const METRIC_GOALS: Prop<CfnExperiment, Vec<experiment::MetricGoalObject>> = Prop::new("MetricGoals");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnExperiment, String> = Prop::new("Name");
     /// Key of `OnlineAbConfig`, for [`Handle::set`].
-    pub const ONLINE_AB_CONFIG: Prop<experiment::OnlineAbConfigObject> = Prop::new("OnlineAbConfig");
+    pub const ONLINE_AB_CONFIG: Prop<CfnExperiment, experiment::OnlineAbConfigObject> = Prop::new("OnlineAbConfig");
     /// Key of `Project`, for [`Handle::set`].
-    pub const PROJECT: Prop<String> = Prop::new("Project");
+    pub const PROJECT: Prop<CfnExperiment, String> = Prop::new("Project");
     /// Key of `RandomizationSalt`, for [`Handle::set`].
-    pub const RANDOMIZATION_SALT: Prop<String> = Prop::new("RandomizationSalt");
+    pub const RANDOMIZATION_SALT: Prop<CfnExperiment, String> = Prop::new("RandomizationSalt");
     /// Key of `RemoveSegment`, for [`Handle::set`].
-    pub const REMOVE_SEGMENT: Prop<bool> = Prop::new("RemoveSegment");
+    pub const REMOVE_SEGMENT: Prop<CfnExperiment, bool> = Prop::new("RemoveSegment");
     /// Key of `RunningStatus`, for [`Handle::set`].
-    pub const RUNNING_STATUS: Prop<experiment::RunningStatusObject> = Prop::new("RunningStatus");
+    pub const RUNNING_STATUS: Prop<CfnExperiment, experiment::RunningStatusObject> = Prop::new("RunningStatus");
     /// Key of `SamplingRate`, for [`Handle::set`].
-    pub const SAMPLING_RATE: Prop<i64> = Prop::new("SamplingRate");
+    pub const SAMPLING_RATE: Prop<CfnExperiment, i64> = Prop::new("SamplingRate");
     /// Key of `Segment`, for [`Handle::set`].
-    pub const SEGMENT: Prop<String> = Prop::new("Segment");
+    pub const SEGMENT: Prop<CfnExperiment, String> = Prop::new("Segment");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<experiment::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnExperiment, Vec<experiment::Tag>> = Prop::new("Tags");
     /// Key of `Treatments`, for [`Handle::set`].
-    pub const TREATMENTS: Prop<Vec<experiment::TreatmentObject>> = Prop::new("Treatments");
+    pub const TREATMENTS: Prop<CfnExperiment, Vec<experiment::TreatmentObject>> = Prop::new("Treatments");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnExperimentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &experiment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnExperimentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &experiment::PROPS_SHAPE, props.into())?;
         Ok(CfnExperiment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnExperiment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -604,26 +617,39 @@ impl CfnFeature {
     pub const CFN_TYPE: &'static str = "AWS::Evidently::Feature";
 
     /// Key of `DefaultVariation`, for [`Handle::set`].
-    pub const DEFAULT_VARIATION: Prop<String> = Prop::new("DefaultVariation");
+    pub const DEFAULT_VARIATION: Prop<CfnFeature, String> = Prop::new("DefaultVariation");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFeature, String> = Prop::new("Description");
     /// Key of `EntityOverrides`, for [`Handle::set`].
-    pub const ENTITY_OVERRIDES: Prop<Vec<feature::EntityOverride>> = Prop::new("EntityOverrides");
+    pub const ENTITY_OVERRIDES: Prop<CfnFeature, Vec<feature::EntityOverride>> = Prop::new("EntityOverrides");
     /// Key of `EvaluationStrategy`, for [`Handle::set`].
-    pub const EVALUATION_STRATEGY: Prop<feature::EvaluationStrategy> = Prop::new("EvaluationStrategy");
+    pub const EVALUATION_STRATEGY: Prop<CfnFeature, feature::EvaluationStrategy> = Prop::new("EvaluationStrategy");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFeature, String> = Prop::new("Name");
     /// Key of `Project`, for [`Handle::set`].
-    pub const PROJECT: Prop<String> = Prop::new("Project");
+    pub const PROJECT: Prop<CfnFeature, String> = Prop::new("Project");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<feature::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFeature, Vec<feature::Tag>> = Prop::new("Tags");
     /// Key of `Variations`, for [`Handle::set`].
-    pub const VARIATIONS: Prop<Vec<feature::VariationObject>> = Prop::new("Variations");
+    pub const VARIATIONS: Prop<CfnFeature, Vec<feature::VariationObject>> = Prop::new("Variations");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFeatureProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &feature::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFeatureProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &feature::PROPS_SHAPE, props.into())?;
         Ok(CfnFeature { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFeature::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1009,28 +1035,41 @@ impl CfnLaunch {
     pub const CFN_TYPE: &'static str = "AWS::Evidently::Launch";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnLaunch, String> = Prop::new("Description");
     /// Key of `ExecutionStatus`, for [`Handle::set`].
-    pub const EXECUTION_STATUS: Prop<launch::ExecutionStatusObject> = Prop::new("ExecutionStatus");
+    pub const EXECUTION_STATUS: Prop<CfnLaunch, launch::ExecutionStatusObject> = Prop::new("ExecutionStatus");
     /// Key of `Groups`, for [`Handle::set`].
-    pub const GROUPS: Prop<Vec<launch::LaunchGroupObject>> = Prop::new("Groups");
+    pub const GROUPS: Prop<CfnLaunch, Vec<launch::LaunchGroupObject>> = Prop::new("Groups");
     /// Key of `MetricMonitors`, for [`Handle::set`].
-    pub const METRIC_MONITORS: Prop<Vec<launch::MetricDefinitionObject>> = Prop::new("MetricMonitors");
+    pub const METRIC_MONITORS: Prop<CfnLaunch, Vec<launch::MetricDefinitionObject>> = Prop::new("MetricMonitors");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnLaunch, String> = Prop::new("Name");
     /// Key of `Project`, for [`Handle::set`].
-    pub const PROJECT: Prop<String> = Prop::new("Project");
+    pub const PROJECT: Prop<CfnLaunch, String> = Prop::new("Project");
     /// Key of `RandomizationSalt`, for [`Handle::set`].
-    pub const RANDOMIZATION_SALT: Prop<String> = Prop::new("RandomizationSalt");
+    pub const RANDOMIZATION_SALT: Prop<CfnLaunch, String> = Prop::new("RandomizationSalt");
     /// Key of `ScheduledSplitsConfig`, for [`Handle::set`].
-    pub const SCHEDULED_SPLITS_CONFIG: Prop<Vec<launch::StepConfig>> = Prop::new("ScheduledSplitsConfig");
+    pub const SCHEDULED_SPLITS_CONFIG: Prop<CfnLaunch, Vec<launch::StepConfig>> = Prop::new("ScheduledSplitsConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<launch::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLaunch, Vec<launch::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLaunchProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &launch::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLaunchProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &launch::PROPS_SHAPE, props.into())?;
         Ok(CfnLaunch { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLaunch::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1247,20 +1286,33 @@ impl CfnProject {
     pub const CFN_TYPE: &'static str = "AWS::Evidently::Project";
 
     /// Key of `AppConfigResource`, for [`Handle::set`].
-    pub const APP_CONFIG_RESOURCE: Prop<project::AppConfigResourceObject> = Prop::new("AppConfigResource");
+    pub const APP_CONFIG_RESOURCE: Prop<CfnProject, project::AppConfigResourceObject> = Prop::new("AppConfigResource");
     /// Key of `DataDelivery`, for [`Handle::set`].
-    pub const DATA_DELIVERY: Prop<project::DataDeliveryObject> = Prop::new("DataDelivery");
+    pub const DATA_DELIVERY: Prop<CfnProject, project::DataDeliveryObject> = Prop::new("DataDelivery");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnProject, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnProject, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<project::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnProject, Vec<project::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProjectProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &project::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProjectProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &project::PROPS_SHAPE, props.into())?;
         Ok(CfnProject { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProject::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1377,18 +1429,31 @@ impl CfnSegment {
     pub const CFN_TYPE: &'static str = "AWS::Evidently::Segment";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSegment, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSegment, String> = Prop::new("Name");
     /// Key of `Pattern`, for [`Handle::set`].
-    pub const PATTERN: Prop<String> = Prop::new("Pattern");
+    pub const PATTERN: Prop<CfnSegment, String> = Prop::new("Pattern");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<segment::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSegment, Vec<segment::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSegmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &segment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSegmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &segment::PROPS_SHAPE, props.into())?;
         Ok(CfnSegment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSegment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

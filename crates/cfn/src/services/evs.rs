@@ -514,38 +514,51 @@ impl CfnEnvironment {
     pub const CFN_TYPE: &'static str = "AWS::EVS::Environment";
 
     /// Key of `ConnectivityInfo`, for [`Handle::set`].
-    pub const CONNECTIVITY_INFO: Prop<environment::ConnectivityInfo> = Prop::new("ConnectivityInfo");
+    pub const CONNECTIVITY_INFO: Prop<CfnEnvironment, environment::ConnectivityInfo> = Prop::new("ConnectivityInfo");
     /// Key of `EnvironmentName`, for [`Handle::set`].
-    pub const ENVIRONMENT_NAME: Prop<String> = Prop::new("EnvironmentName");
+    pub const ENVIRONMENT_NAME: Prop<CfnEnvironment, String> = Prop::new("EnvironmentName");
     /// Key of `Hosts`, for [`Handle::set`].
-    pub const HOSTS: Prop<Vec<environment::HostInfoForCreate>> = Prop::new("Hosts");
+    pub const HOSTS: Prop<CfnEnvironment, Vec<environment::HostInfoForCreate>> = Prop::new("Hosts");
     /// Key of `InitialVlans`, for [`Handle::set`].
-    pub const INITIAL_VLANS: Prop<environment::InitialVlans> = Prop::new("InitialVlans");
+    pub const INITIAL_VLANS: Prop<CfnEnvironment, environment::InitialVlans> = Prop::new("InitialVlans");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnEnvironment, String> = Prop::new("KmsKeyId");
     /// Key of `LicenseInfo`, for [`Handle::set`].
-    pub const LICENSE_INFO: Prop<environment::LicenseInfo> = Prop::new("LicenseInfo");
+    pub const LICENSE_INFO: Prop<CfnEnvironment, environment::LicenseInfo> = Prop::new("LicenseInfo");
     /// Key of `ServiceAccessSecurityGroups`, for [`Handle::set`].
-    pub const SERVICE_ACCESS_SECURITY_GROUPS: Prop<environment::ServiceAccessSecurityGroups> = Prop::new("ServiceAccessSecurityGroups");
+    pub const SERVICE_ACCESS_SECURITY_GROUPS: Prop<CfnEnvironment, environment::ServiceAccessSecurityGroups> = Prop::new("ServiceAccessSecurityGroups");
     /// Key of `ServiceAccessSubnetId`, for [`Handle::set`].
-    pub const SERVICE_ACCESS_SUBNET_ID: Prop<String> = Prop::new("ServiceAccessSubnetId");
+    pub const SERVICE_ACCESS_SUBNET_ID: Prop<CfnEnvironment, String> = Prop::new("ServiceAccessSubnetId");
     /// Key of `SiteId`, for [`Handle::set`].
-    pub const SITE_ID: Prop<String> = Prop::new("SiteId");
+    pub const SITE_ID: Prop<CfnEnvironment, String> = Prop::new("SiteId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<environment::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEnvironment, Vec<environment::Tag>> = Prop::new("Tags");
     /// Key of `TermsAccepted`, for [`Handle::set`].
-    pub const TERMS_ACCEPTED: Prop<bool> = Prop::new("TermsAccepted");
+    pub const TERMS_ACCEPTED: Prop<CfnEnvironment, bool> = Prop::new("TermsAccepted");
     /// Key of `VcfHostnames`, for [`Handle::set`].
-    pub const VCF_HOSTNAMES: Prop<environment::VcfHostnames> = Prop::new("VcfHostnames");
+    pub const VCF_HOSTNAMES: Prop<CfnEnvironment, environment::VcfHostnames> = Prop::new("VcfHostnames");
     /// Key of `VcfVersion`, for [`Handle::set`].
-    pub const VCF_VERSION: Prop<environment::VcfVersion> = Prop::new("VcfVersion");
+    pub const VCF_VERSION: Prop<CfnEnvironment, environment::VcfVersion> = Prop::new("VcfVersion");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnEnvironment, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEnvironmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &environment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEnvironmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &environment::PROPS_SHAPE, props.into())?;
         Ok(CfnEnvironment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEnvironment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Checks`)

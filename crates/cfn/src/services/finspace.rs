@@ -259,26 +259,39 @@ impl CfnEnvironment {
     pub const CFN_TYPE: &'static str = "AWS::FinSpace::Environment";
 
     /// Key of `DataBundles`, for [`Handle::set`].
-    pub const DATA_BUNDLES: Prop<Vec<String>> = Prop::new("DataBundles");
+    pub const DATA_BUNDLES: Prop<CfnEnvironment, Vec<String>> = Prop::new("DataBundles");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEnvironment, String> = Prop::new("Description");
     /// Key of `FederationMode`, for [`Handle::set`].
-    pub const FEDERATION_MODE: Prop<environment::FederationMode> = Prop::new("FederationMode");
+    pub const FEDERATION_MODE: Prop<CfnEnvironment, environment::FederationMode> = Prop::new("FederationMode");
     /// Key of `FederationParameters`, for [`Handle::set`].
-    pub const FEDERATION_PARAMETERS: Prop<environment::FederationParameters> = Prop::new("FederationParameters");
+    pub const FEDERATION_PARAMETERS: Prop<CfnEnvironment, environment::FederationParameters> = Prop::new("FederationParameters");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnEnvironment, String> = Prop::new("KmsKeyId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEnvironment, String> = Prop::new("Name");
     /// Key of `SuperuserParameters`, for [`Handle::set`].
-    pub const SUPERUSER_PARAMETERS: Prop<environment::SuperuserParameters> = Prop::new("SuperuserParameters");
+    pub const SUPERUSER_PARAMETERS: Prop<CfnEnvironment, environment::SuperuserParameters> = Prop::new("SuperuserParameters");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<environment::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEnvironment, Vec<environment::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEnvironmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &environment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEnvironmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &environment::PROPS_SHAPE, props.into())?;
         Ok(CfnEnvironment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEnvironment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// AWS account ID associated with the Environment

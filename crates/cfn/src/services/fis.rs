@@ -619,28 +619,41 @@ impl CfnExperimentTemplate {
     pub const CFN_TYPE: &'static str = "AWS::FIS::ExperimentTemplate";
 
     /// Key of `Actions`, for [`Handle::set`].
-    pub const ACTIONS: Prop<Map<experiment_template::ExperimentTemplateAction>> = Prop::new("Actions");
+    pub const ACTIONS: Prop<CfnExperimentTemplate, Map<experiment_template::ExperimentTemplateAction>> = Prop::new("Actions");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnExperimentTemplate, String> = Prop::new("Description");
     /// Key of `ExperimentOptions`, for [`Handle::set`].
-    pub const EXPERIMENT_OPTIONS: Prop<experiment_template::ExperimentTemplateExperimentOptions> = Prop::new("ExperimentOptions");
+    pub const EXPERIMENT_OPTIONS: Prop<CfnExperimentTemplate, experiment_template::ExperimentTemplateExperimentOptions> = Prop::new("ExperimentOptions");
     /// Key of `ExperimentReportConfiguration`, for [`Handle::set`].
-    pub const EXPERIMENT_REPORT_CONFIGURATION: Prop<experiment_template::ExperimentTemplateExperimentReportConfiguration> = Prop::new("ExperimentReportConfiguration");
+    pub const EXPERIMENT_REPORT_CONFIGURATION: Prop<CfnExperimentTemplate, experiment_template::ExperimentTemplateExperimentReportConfiguration> = Prop::new("ExperimentReportConfiguration");
     /// Key of `LogConfiguration`, for [`Handle::set`].
-    pub const LOG_CONFIGURATION: Prop<experiment_template::ExperimentTemplateLogConfiguration> = Prop::new("LogConfiguration");
+    pub const LOG_CONFIGURATION: Prop<CfnExperimentTemplate, experiment_template::ExperimentTemplateLogConfiguration> = Prop::new("LogConfiguration");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnExperimentTemplate, String> = Prop::new("RoleArn");
     /// Key of `StopConditions`, for [`Handle::set`].
-    pub const STOP_CONDITIONS: Prop<Vec<experiment_template::ExperimentTemplateStopCondition>> = Prop::new("StopConditions");
+    pub const STOP_CONDITIONS: Prop<CfnExperimentTemplate, Vec<experiment_template::ExperimentTemplateStopCondition>> = Prop::new("StopConditions");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnExperimentTemplate, Map<String>> = Prop::new("Tags");
     /// Key of `Targets`, for [`Handle::set`].
-    pub const TARGETS: Prop<Map<experiment_template::ExperimentTemplateTarget>> = Prop::new("Targets");
+    pub const TARGETS: Prop<CfnExperimentTemplate, Map<experiment_template::ExperimentTemplateTarget>> = Prop::new("Targets");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnExperimentTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &experiment_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnExperimentTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &experiment_template::PROPS_SHAPE, props.into())?;
         Ok(CfnExperimentTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnExperimentTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -723,18 +736,31 @@ impl CfnTargetAccountConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::FIS::TargetAccountConfiguration";
 
     /// Key of `AccountId`, for [`Handle::set`].
-    pub const ACCOUNT_ID: Prop<String> = Prop::new("AccountId");
+    pub const ACCOUNT_ID: Prop<CfnTargetAccountConfiguration, String> = Prop::new("AccountId");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnTargetAccountConfiguration, String> = Prop::new("Description");
     /// Key of `ExperimentTemplateId`, for [`Handle::set`].
-    pub const EXPERIMENT_TEMPLATE_ID: Prop<String> = Prop::new("ExperimentTemplateId");
+    pub const EXPERIMENT_TEMPLATE_ID: Prop<CfnTargetAccountConfiguration, String> = Prop::new("ExperimentTemplateId");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnTargetAccountConfiguration, String> = Prop::new("RoleArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTargetAccountConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &target_account_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTargetAccountConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &target_account_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnTargetAccountConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTargetAccountConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 

@@ -150,16 +150,29 @@ impl CfnApplicationsList {
     pub const CFN_TYPE: &'static str = "AWS::FMS::ApplicationsList";
 
     /// Key of `AppsList`, for [`Handle::set`].
-    pub const APPS_LIST: Prop<Vec<applications_list::App>> = Prop::new("AppsList");
+    pub const APPS_LIST: Prop<CfnApplicationsList, Vec<applications_list::App>> = Prop::new("AppsList");
     /// Key of `ListName`, for [`Handle::set`].
-    pub const LIST_NAME: Prop<String> = Prop::new("ListName");
+    pub const LIST_NAME: Prop<CfnApplicationsList, String> = Prop::new("ListName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<applications_list::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApplicationsList, Vec<applications_list::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationsListProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &applications_list::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationsListProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &applications_list::PROPS_SHAPE, props.into())?;
         Ok(CfnApplicationsList { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplicationsList::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the applications list.
@@ -251,14 +264,27 @@ impl CfnNotificationChannel {
     pub const CFN_TYPE: &'static str = "AWS::FMS::NotificationChannel";
 
     /// Key of `SnsRoleName`, for [`Handle::set`].
-    pub const SNS_ROLE_NAME: Prop<String> = Prop::new("SnsRoleName");
+    pub const SNS_ROLE_NAME: Prop<CfnNotificationChannel, String> = Prop::new("SnsRoleName");
     /// Key of `SnsTopicArn`, for [`Handle::set`].
-    pub const SNS_TOPIC_ARN: Prop<String> = Prop::new("SnsTopicArn");
+    pub const SNS_TOPIC_ARN: Prop<CfnNotificationChannel, String> = Prop::new("SnsTopicArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNotificationChannelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &notification_channel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNotificationChannelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &notification_channel::PROPS_SHAPE, props.into())?;
         Ok(CfnNotificationChannel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNotificationChannel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -952,40 +978,53 @@ impl CfnPolicy {
     pub const CFN_TYPE: &'static str = "AWS::FMS::Policy";
 
     /// Key of `DeleteAllPolicyResources`, for [`Handle::set`].
-    pub const DELETE_ALL_POLICY_RESOURCES: Prop<bool> = Prop::new("DeleteAllPolicyResources");
+    pub const DELETE_ALL_POLICY_RESOURCES: Prop<CfnPolicy, bool> = Prop::new("DeleteAllPolicyResources");
     /// Key of `ExcludeMap`, for [`Handle::set`].
-    pub const EXCLUDE_MAP: Prop<policy::IEMap> = Prop::new("ExcludeMap");
+    pub const EXCLUDE_MAP: Prop<CfnPolicy, policy::IEMap> = Prop::new("ExcludeMap");
     /// Key of `ExcludeResourceTags`, for [`Handle::set`].
-    pub const EXCLUDE_RESOURCE_TAGS: Prop<bool> = Prop::new("ExcludeResourceTags");
+    pub const EXCLUDE_RESOURCE_TAGS: Prop<CfnPolicy, bool> = Prop::new("ExcludeResourceTags");
     /// Key of `IncludeMap`, for [`Handle::set`].
-    pub const INCLUDE_MAP: Prop<policy::IEMap> = Prop::new("IncludeMap");
+    pub const INCLUDE_MAP: Prop<CfnPolicy, policy::IEMap> = Prop::new("IncludeMap");
     /// Key of `PolicyDescription`, for [`Handle::set`].
-    pub const POLICY_DESCRIPTION: Prop<String> = Prop::new("PolicyDescription");
+    pub const POLICY_DESCRIPTION: Prop<CfnPolicy, String> = Prop::new("PolicyDescription");
     /// Key of `PolicyName`, for [`Handle::set`].
-    pub const POLICY_NAME: Prop<String> = Prop::new("PolicyName");
+    pub const POLICY_NAME: Prop<CfnPolicy, String> = Prop::new("PolicyName");
     /// Key of `RemediationEnabled`, for [`Handle::set`].
-    pub const REMEDIATION_ENABLED: Prop<bool> = Prop::new("RemediationEnabled");
+    pub const REMEDIATION_ENABLED: Prop<CfnPolicy, bool> = Prop::new("RemediationEnabled");
     /// Key of `ResourceSetIds`, for [`Handle::set`].
-    pub const RESOURCE_SET_IDS: Prop<Vec<String>> = Prop::new("ResourceSetIds");
+    pub const RESOURCE_SET_IDS: Prop<CfnPolicy, Vec<String>> = Prop::new("ResourceSetIds");
     /// Key of `ResourceTagLogicalOperator`, for [`Handle::set`].
-    pub const RESOURCE_TAG_LOGICAL_OPERATOR: Prop<policy::ResourceTagLogicalOperator> = Prop::new("ResourceTagLogicalOperator");
+    pub const RESOURCE_TAG_LOGICAL_OPERATOR: Prop<CfnPolicy, policy::ResourceTagLogicalOperator> = Prop::new("ResourceTagLogicalOperator");
     /// Key of `ResourceTags`, for [`Handle::set`].
-    pub const RESOURCE_TAGS: Prop<Vec<policy::ResourceTag>> = Prop::new("ResourceTags");
+    pub const RESOURCE_TAGS: Prop<CfnPolicy, Vec<policy::ResourceTag>> = Prop::new("ResourceTags");
     /// Key of `ResourceType`, for [`Handle::set`].
-    pub const RESOURCE_TYPE: Prop<String> = Prop::new("ResourceType");
+    pub const RESOURCE_TYPE: Prop<CfnPolicy, String> = Prop::new("ResourceType");
     /// Key of `ResourceTypeList`, for [`Handle::set`].
-    pub const RESOURCE_TYPE_LIST: Prop<Vec<String>> = Prop::new("ResourceTypeList");
+    pub const RESOURCE_TYPE_LIST: Prop<CfnPolicy, Vec<String>> = Prop::new("ResourceTypeList");
     /// Key of `ResourcesCleanUp`, for [`Handle::set`].
-    pub const RESOURCES_CLEAN_UP: Prop<bool> = Prop::new("ResourcesCleanUp");
+    pub const RESOURCES_CLEAN_UP: Prop<CfnPolicy, bool> = Prop::new("ResourcesCleanUp");
     /// Key of `SecurityServicePolicyData`, for [`Handle::set`].
-    pub const SECURITY_SERVICE_POLICY_DATA: Prop<policy::SecurityServicePolicyData> = Prop::new("SecurityServicePolicyData");
+    pub const SECURITY_SERVICE_POLICY_DATA: Prop<CfnPolicy, policy::SecurityServicePolicyData> = Prop::new("SecurityServicePolicyData");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<policy::PolicyTag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPolicy, Vec<policy::PolicyTag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &policy::PROPS_SHAPE, props.into())?;
         Ok(CfnPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1105,16 +1144,29 @@ impl CfnProtocolsList {
     pub const CFN_TYPE: &'static str = "AWS::FMS::ProtocolsList";
 
     /// Key of `ListName`, for [`Handle::set`].
-    pub const LIST_NAME: Prop<String> = Prop::new("ListName");
+    pub const LIST_NAME: Prop<CfnProtocolsList, String> = Prop::new("ListName");
     /// Key of `ProtocolsList`, for [`Handle::set`].
-    pub const PROTOCOLS_LIST: Prop<Vec<String>> = Prop::new("ProtocolsList");
+    pub const PROTOCOLS_LIST: Prop<CfnProtocolsList, Vec<String>> = Prop::new("ProtocolsList");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<protocols_list::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnProtocolsList, Vec<protocols_list::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProtocolsListProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &protocols_list::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProtocolsListProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &protocols_list::PROPS_SHAPE, props.into())?;
         Ok(CfnProtocolsList { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProtocolsList::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the protocols list.
@@ -1251,20 +1303,33 @@ impl CfnResourceSet {
     pub const CFN_TYPE: &'static str = "AWS::FMS::ResourceSet";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnResourceSet, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnResourceSet, String> = Prop::new("Name");
     /// Key of `ResourceTypeList`, for [`Handle::set`].
-    pub const RESOURCE_TYPE_LIST: Prop<Vec<String>> = Prop::new("ResourceTypeList");
+    pub const RESOURCE_TYPE_LIST: Prop<CfnResourceSet, Vec<String>> = Prop::new("ResourceTypeList");
     /// Key of `Resources`, for [`Handle::set`].
-    pub const RESOURCES: Prop<Vec<String>> = Prop::new("Resources");
+    pub const RESOURCES: Prop<CfnResourceSet, Vec<String>> = Prop::new("Resources");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<resource_set::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnResourceSet, Vec<resource_set::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourceSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourceSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_set::PROPS_SHAPE, props.into())?;
         Ok(CfnResourceSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourceSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)

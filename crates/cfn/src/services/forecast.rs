@@ -303,24 +303,37 @@ impl CfnDataset {
     pub const CFN_TYPE: &'static str = "AWS::Forecast::Dataset";
 
     /// Key of `DataFrequency`, for [`Handle::set`].
-    pub const DATA_FREQUENCY: Prop<String> = Prop::new("DataFrequency");
+    pub const DATA_FREQUENCY: Prop<CfnDataset, String> = Prop::new("DataFrequency");
     /// Key of `DatasetName`, for [`Handle::set`].
-    pub const DATASET_NAME: Prop<String> = Prop::new("DatasetName");
+    pub const DATASET_NAME: Prop<CfnDataset, String> = Prop::new("DatasetName");
     /// Key of `DatasetType`, for [`Handle::set`].
-    pub const DATASET_TYPE: Prop<dataset::DatasetType> = Prop::new("DatasetType");
+    pub const DATASET_TYPE: Prop<CfnDataset, dataset::DatasetType> = Prop::new("DatasetType");
     /// Key of `Domain`, for [`Handle::set`].
-    pub const DOMAIN: Prop<dataset::Domain> = Prop::new("Domain");
+    pub const DOMAIN: Prop<CfnDataset, dataset::Domain> = Prop::new("Domain");
     /// Key of `EncryptionConfig`, for [`Handle::set`].
-    pub const ENCRYPTION_CONFIG: Prop<dataset::EncryptionConfig> = Prop::new("EncryptionConfig");
+    pub const ENCRYPTION_CONFIG: Prop<CfnDataset, dataset::EncryptionConfig> = Prop::new("EncryptionConfig");
     /// Key of `Schema`, for [`Handle::set`].
-    pub const SCHEMA: Prop<dataset::Schema> = Prop::new("Schema");
+    pub const SCHEMA: Prop<CfnDataset, dataset::Schema> = Prop::new("Schema");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<dataset::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataset, Vec<dataset::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDatasetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dataset::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDatasetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dataset::PROPS_SHAPE, props.into())?;
         Ok(CfnDataset { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataset::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -480,18 +493,31 @@ impl CfnDatasetGroup {
     pub const CFN_TYPE: &'static str = "AWS::Forecast::DatasetGroup";
 
     /// Key of `DatasetArns`, for [`Handle::set`].
-    pub const DATASET_ARNS: Prop<Vec<String>> = Prop::new("DatasetArns");
+    pub const DATASET_ARNS: Prop<CfnDatasetGroup, Vec<String>> = Prop::new("DatasetArns");
     /// Key of `DatasetGroupName`, for [`Handle::set`].
-    pub const DATASET_GROUP_NAME: Prop<String> = Prop::new("DatasetGroupName");
+    pub const DATASET_GROUP_NAME: Prop<CfnDatasetGroup, String> = Prop::new("DatasetGroupName");
     /// Key of `Domain`, for [`Handle::set`].
-    pub const DOMAIN: Prop<dataset_group::Domain> = Prop::new("Domain");
+    pub const DOMAIN: Prop<CfnDatasetGroup, dataset_group::Domain> = Prop::new("Domain");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<dataset_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDatasetGroup, Vec<dataset_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDatasetGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dataset_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDatasetGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dataset_group::PROPS_SHAPE, props.into())?;
         Ok(CfnDatasetGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDatasetGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the dataset group to delete.

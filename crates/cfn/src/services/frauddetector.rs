@@ -693,26 +693,39 @@ impl CfnDetector {
     pub const CFN_TYPE: &'static str = "AWS::FraudDetector::Detector";
 
     /// Key of `AssociatedModels`, for [`Handle::set`].
-    pub const ASSOCIATED_MODELS: Prop<Vec<detector::Model>> = Prop::new("AssociatedModels");
+    pub const ASSOCIATED_MODELS: Prop<CfnDetector, Vec<detector::Model>> = Prop::new("AssociatedModels");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDetector, String> = Prop::new("Description");
     /// Key of `DetectorId`, for [`Handle::set`].
-    pub const DETECTOR_ID: Prop<String> = Prop::new("DetectorId");
+    pub const DETECTOR_ID: Prop<CfnDetector, String> = Prop::new("DetectorId");
     /// Key of `DetectorVersionStatus`, for [`Handle::set`].
-    pub const DETECTOR_VERSION_STATUS: Prop<detector::DetectorVersionStatus> = Prop::new("DetectorVersionStatus");
+    pub const DETECTOR_VERSION_STATUS: Prop<CfnDetector, detector::DetectorVersionStatus> = Prop::new("DetectorVersionStatus");
     /// Key of `EventType`, for [`Handle::set`].
-    pub const EVENT_TYPE: Prop<detector::EventType> = Prop::new("EventType");
+    pub const EVENT_TYPE: Prop<CfnDetector, detector::EventType> = Prop::new("EventType");
     /// Key of `RuleExecutionMode`, for [`Handle::set`].
-    pub const RULE_EXECUTION_MODE: Prop<detector::RuleExecutionMode> = Prop::new("RuleExecutionMode");
+    pub const RULE_EXECUTION_MODE: Prop<CfnDetector, detector::RuleExecutionMode> = Prop::new("RuleExecutionMode");
     /// Key of `Rules`, for [`Handle::set`].
-    pub const RULES: Prop<Vec<detector::Rule>> = Prop::new("Rules");
+    pub const RULES: Prop<CfnDetector, Vec<detector::Rule>> = Prop::new("Rules");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<detector::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDetector, Vec<detector::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDetectorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &detector::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDetectorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &detector::PROPS_SHAPE, props.into())?;
         Ok(CfnDetector { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDetector::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the detector.
@@ -862,16 +875,29 @@ impl CfnEntityType {
     pub const CFN_TYPE: &'static str = "AWS::FraudDetector::EntityType";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEntityType, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEntityType, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<entity_type::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEntityType, Vec<entity_type::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEntityTypeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &entity_type::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEntityTypeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &entity_type::PROPS_SHAPE, props.into())?;
         Ok(CfnEntityType { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEntityType::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The entity type ARN.
@@ -1324,22 +1350,35 @@ impl CfnEventType {
     pub const CFN_TYPE: &'static str = "AWS::FraudDetector::EventType";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEventType, String> = Prop::new("Description");
     /// Key of `EntityTypes`, for [`Handle::set`].
-    pub const ENTITY_TYPES: Prop<Vec<event_type::EntityType>> = Prop::new("EntityTypes");
+    pub const ENTITY_TYPES: Prop<CfnEventType, Vec<event_type::EntityType>> = Prop::new("EntityTypes");
     /// Key of `EventVariables`, for [`Handle::set`].
-    pub const EVENT_VARIABLES: Prop<Vec<event_type::EventVariable>> = Prop::new("EventVariables");
+    pub const EVENT_VARIABLES: Prop<CfnEventType, Vec<event_type::EventVariable>> = Prop::new("EventVariables");
     /// Key of `Labels`, for [`Handle::set`].
-    pub const LABELS: Prop<Vec<event_type::Label>> = Prop::new("Labels");
+    pub const LABELS: Prop<CfnEventType, Vec<event_type::Label>> = Prop::new("Labels");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEventType, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<event_type::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEventType, Vec<event_type::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEventTypeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &event_type::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEventTypeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &event_type::PROPS_SHAPE, props.into())?;
         Ok(CfnEventType { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEventType::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the event type.
@@ -1465,16 +1504,29 @@ impl CfnLabel {
     pub const CFN_TYPE: &'static str = "AWS::FraudDetector::Label";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnLabel, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnLabel, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<label::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLabel, Vec<label::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLabelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &label::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLabelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &label::PROPS_SHAPE, props.into())?;
         Ok(CfnLabel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLabel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The label ARN.
@@ -1612,20 +1664,33 @@ impl CfnList {
     pub const CFN_TYPE: &'static str = "AWS::FraudDetector::List";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnList, String> = Prop::new("Description");
     /// Key of `Elements`, for [`Handle::set`].
-    pub const ELEMENTS: Prop<Vec<String>> = Prop::new("Elements");
+    pub const ELEMENTS: Prop<CfnList, Vec<String>> = Prop::new("Elements");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnList, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<list::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnList, Vec<list::Tag>> = Prop::new("Tags");
     /// Key of `VariableType`, for [`Handle::set`].
-    pub const VARIABLE_TYPE: Prop<String> = Prop::new("VariableType");
+    pub const VARIABLE_TYPE: Prop<CfnList, String> = Prop::new("VariableType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnListProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &list::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnListProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &list::PROPS_SHAPE, props.into())?;
         Ok(CfnList { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnList::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The list ARN.
@@ -1751,16 +1816,29 @@ impl CfnOutcome {
     pub const CFN_TYPE: &'static str = "AWS::FraudDetector::Outcome";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnOutcome, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnOutcome, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<outcome::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnOutcome, Vec<outcome::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOutcomeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &outcome::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOutcomeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &outcome::PROPS_SHAPE, props.into())?;
         Ok(CfnOutcome { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOutcome::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The outcome ARN.
@@ -2080,24 +2158,37 @@ impl CfnVariable {
     pub const CFN_TYPE: &'static str = "AWS::FraudDetector::Variable";
 
     /// Key of `DataSource`, for [`Handle::set`].
-    pub const DATA_SOURCE: Prop<variable::DataSource> = Prop::new("DataSource");
+    pub const DATA_SOURCE: Prop<CfnVariable, variable::DataSource> = Prop::new("DataSource");
     /// Key of `DataType`, for [`Handle::set`].
-    pub const DATA_TYPE: Prop<variable::DataType> = Prop::new("DataType");
+    pub const DATA_TYPE: Prop<CfnVariable, variable::DataType> = Prop::new("DataType");
     /// Key of `DefaultValue`, for [`Handle::set`].
-    pub const DEFAULT_VALUE: Prop<String> = Prop::new("DefaultValue");
+    pub const DEFAULT_VALUE: Prop<CfnVariable, String> = Prop::new("DefaultValue");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnVariable, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnVariable, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<variable::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVariable, Vec<variable::Tag>> = Prop::new("Tags");
     /// Key of `VariableType`, for [`Handle::set`].
-    pub const VARIABLE_TYPE: Prop<variable::VariableType> = Prop::new("VariableType");
+    pub const VARIABLE_TYPE: Prop<CfnVariable, variable::VariableType> = Prop::new("VariableType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVariableProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &variable::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVariableProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &variable::PROPS_SHAPE, props.into())?;
         Ok(CfnVariable { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVariable::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the variable.

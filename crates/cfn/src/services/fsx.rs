@@ -103,14 +103,27 @@ impl CfnBackup {
     pub const CFN_TYPE: &'static str = "AWS::FSx::Backup";
 
     /// Key of `FileSystemId`, for [`Handle::set`].
-    pub const FILE_SYSTEM_ID: Prop<String> = Prop::new("FileSystemId");
+    pub const FILE_SYSTEM_ID: Prop<CfnBackup, String> = Prop::new("FileSystemId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<backup::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnBackup, Vec<backup::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBackupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &backup::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBackupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &backup::PROPS_SHAPE, props.into())?;
         Ok(CfnBackup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBackup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the backup.
@@ -387,24 +400,37 @@ impl CfnDataRepositoryAssociation {
     pub const CFN_TYPE: &'static str = "AWS::FSx::DataRepositoryAssociation";
 
     /// Key of `BatchImportMetaDataOnCreate`, for [`Handle::set`].
-    pub const BATCH_IMPORT_META_DATA_ON_CREATE: Prop<bool> = Prop::new("BatchImportMetaDataOnCreate");
+    pub const BATCH_IMPORT_META_DATA_ON_CREATE: Prop<CfnDataRepositoryAssociation, bool> = Prop::new("BatchImportMetaDataOnCreate");
     /// Key of `DataRepositoryPath`, for [`Handle::set`].
-    pub const DATA_REPOSITORY_PATH: Prop<String> = Prop::new("DataRepositoryPath");
+    pub const DATA_REPOSITORY_PATH: Prop<CfnDataRepositoryAssociation, String> = Prop::new("DataRepositoryPath");
     /// Key of `FileSystemId`, for [`Handle::set`].
-    pub const FILE_SYSTEM_ID: Prop<String> = Prop::new("FileSystemId");
+    pub const FILE_SYSTEM_ID: Prop<CfnDataRepositoryAssociation, String> = Prop::new("FileSystemId");
     /// Key of `FileSystemPath`, for [`Handle::set`].
-    pub const FILE_SYSTEM_PATH: Prop<String> = Prop::new("FileSystemPath");
+    pub const FILE_SYSTEM_PATH: Prop<CfnDataRepositoryAssociation, String> = Prop::new("FileSystemPath");
     /// Key of `ImportedFileChunkSize`, for [`Handle::set`].
-    pub const IMPORTED_FILE_CHUNK_SIZE: Prop<i64> = Prop::new("ImportedFileChunkSize");
+    pub const IMPORTED_FILE_CHUNK_SIZE: Prop<CfnDataRepositoryAssociation, i64> = Prop::new("ImportedFileChunkSize");
     /// Key of `S3`, for [`Handle::set`].
-    pub const S3: Prop<data_repository_association::S3> = Prop::new("S3");
+    pub const S3: Prop<CfnDataRepositoryAssociation, data_repository_association::S3> = Prop::new("S3");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<data_repository_association::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataRepositoryAssociation, Vec<data_repository_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataRepositoryAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_repository_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataRepositoryAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_repository_association::PROPS_SHAPE, props.into())?;
         Ok(CfnDataRepositoryAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataRepositoryAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The system-generated, unique ID of the data repository association.
@@ -786,30 +812,43 @@ impl CfnFileCache {
     pub const CFN_TYPE: &'static str = "AWS::FSx::FileCache";
 
     /// Key of `CopyTagsToDataRepositoryAssociations`, for [`Handle::set`].
-    pub const COPY_TAGS_TO_DATA_REPOSITORY_ASSOCIATIONS: Prop<bool> = Prop::new("CopyTagsToDataRepositoryAssociations");
+    pub const COPY_TAGS_TO_DATA_REPOSITORY_ASSOCIATIONS: Prop<CfnFileCache, bool> = Prop::new("CopyTagsToDataRepositoryAssociations");
     /// Key of `DataRepositoryAssociations`, for [`Handle::set`].
-    pub const DATA_REPOSITORY_ASSOCIATIONS: Prop<Vec<file_cache::DataRepositoryAssociation>> = Prop::new("DataRepositoryAssociations");
+    pub const DATA_REPOSITORY_ASSOCIATIONS: Prop<CfnFileCache, Vec<file_cache::DataRepositoryAssociation>> = Prop::new("DataRepositoryAssociations");
     /// Key of `FileCacheType`, for [`Handle::set`].
-    pub const FILE_CACHE_TYPE: Prop<file_cache::FileCacheType> = Prop::new("FileCacheType");
+    pub const FILE_CACHE_TYPE: Prop<CfnFileCache, file_cache::FileCacheType> = Prop::new("FileCacheType");
     /// Key of `FileCacheTypeVersion`, for [`Handle::set`].
-    pub const FILE_CACHE_TYPE_VERSION: Prop<String> = Prop::new("FileCacheTypeVersion");
+    pub const FILE_CACHE_TYPE_VERSION: Prop<CfnFileCache, String> = Prop::new("FileCacheTypeVersion");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnFileCache, String> = Prop::new("KmsKeyId");
     /// Key of `LustreConfiguration`, for [`Handle::set`].
-    pub const LUSTRE_CONFIGURATION: Prop<file_cache::LustreConfiguration> = Prop::new("LustreConfiguration");
+    pub const LUSTRE_CONFIGURATION: Prop<CfnFileCache, file_cache::LustreConfiguration> = Prop::new("LustreConfiguration");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnFileCache, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `StorageCapacity`, for [`Handle::set`].
-    pub const STORAGE_CAPACITY: Prop<i64> = Prop::new("StorageCapacity");
+    pub const STORAGE_CAPACITY: Prop<CfnFileCache, i64> = Prop::new("StorageCapacity");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnFileCache, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<file_cache::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFileCache, Vec<file_cache::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFileCacheProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &file_cache::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFileCacheProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &file_cache::PROPS_SHAPE, props.into())?;
         Ok(CfnFileCache { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFileCache::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time the cache was created
@@ -1698,38 +1737,51 @@ impl CfnFileSystem {
     pub const CFN_TYPE: &'static str = "AWS::FSx::FileSystem";
 
     /// Key of `BackupId`, for [`Handle::set`].
-    pub const BACKUP_ID: Prop<String> = Prop::new("BackupId");
+    pub const BACKUP_ID: Prop<CfnFileSystem, String> = Prop::new("BackupId");
     /// Key of `FileSystemType`, for [`Handle::set`].
-    pub const FILE_SYSTEM_TYPE: Prop<String> = Prop::new("FileSystemType");
+    pub const FILE_SYSTEM_TYPE: Prop<CfnFileSystem, String> = Prop::new("FileSystemType");
     /// Key of `FileSystemTypeVersion`, for [`Handle::set`].
-    pub const FILE_SYSTEM_TYPE_VERSION: Prop<String> = Prop::new("FileSystemTypeVersion");
+    pub const FILE_SYSTEM_TYPE_VERSION: Prop<CfnFileSystem, String> = Prop::new("FileSystemTypeVersion");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnFileSystem, String> = Prop::new("KmsKeyId");
     /// Key of `LustreConfiguration`, for [`Handle::set`].
-    pub const LUSTRE_CONFIGURATION: Prop<file_system::LustreConfiguration> = Prop::new("LustreConfiguration");
+    pub const LUSTRE_CONFIGURATION: Prop<CfnFileSystem, file_system::LustreConfiguration> = Prop::new("LustreConfiguration");
     /// Key of `NetworkType`, for [`Handle::set`].
-    pub const NETWORK_TYPE: Prop<String> = Prop::new("NetworkType");
+    pub const NETWORK_TYPE: Prop<CfnFileSystem, String> = Prop::new("NetworkType");
     /// Key of `OntapConfiguration`, for [`Handle::set`].
-    pub const ONTAP_CONFIGURATION: Prop<file_system::OntapConfiguration> = Prop::new("OntapConfiguration");
+    pub const ONTAP_CONFIGURATION: Prop<CfnFileSystem, file_system::OntapConfiguration> = Prop::new("OntapConfiguration");
     /// Key of `OpenZFSConfiguration`, for [`Handle::set`].
-    pub const OPEN_ZFS_CONFIGURATION: Prop<file_system::OpenZFSConfiguration> = Prop::new("OpenZFSConfiguration");
+    pub const OPEN_ZFS_CONFIGURATION: Prop<CfnFileSystem, file_system::OpenZFSConfiguration> = Prop::new("OpenZFSConfiguration");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnFileSystem, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `StorageCapacity`, for [`Handle::set`].
-    pub const STORAGE_CAPACITY: Prop<i64> = Prop::new("StorageCapacity");
+    pub const STORAGE_CAPACITY: Prop<CfnFileSystem, i64> = Prop::new("StorageCapacity");
     /// Key of `StorageType`, for [`Handle::set`].
-    pub const STORAGE_TYPE: Prop<String> = Prop::new("StorageType");
+    pub const STORAGE_TYPE: Prop<CfnFileSystem, String> = Prop::new("StorageType");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnFileSystem, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<file_system::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFileSystem, Vec<file_system::Tag>> = Prop::new("Tags");
     /// Key of `WindowsConfiguration`, for [`Handle::set`].
-    pub const WINDOWS_CONFIGURATION: Prop<file_system::WindowsConfiguration> = Prop::new("WindowsConfiguration");
+    pub const WINDOWS_CONFIGURATION: Prop<CfnFileSystem, file_system::WindowsConfiguration> = Prop::new("WindowsConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFileSystemProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &file_system::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFileSystemProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &file_system::PROPS_SHAPE, props.into())?;
         Ok(CfnFileSystem { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFileSystem::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt DNSName`)
@@ -2267,20 +2319,33 @@ impl CfnS3AccessPointAttachment {
     pub const CFN_TYPE: &'static str = "AWS::FSx::S3AccessPointAttachment";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnS3AccessPointAttachment, String> = Prop::new("Name");
     /// Key of `OntapConfiguration`, for [`Handle::set`].
-    pub const ONTAP_CONFIGURATION: Prop<s3_access_point_attachment::S3AccessPointOntapConfiguration> = Prop::new("OntapConfiguration");
+    pub const ONTAP_CONFIGURATION: Prop<CfnS3AccessPointAttachment, s3_access_point_attachment::S3AccessPointOntapConfiguration> = Prop::new("OntapConfiguration");
     /// Key of `OpenZFSConfiguration`, for [`Handle::set`].
-    pub const OPEN_ZFS_CONFIGURATION: Prop<s3_access_point_attachment::S3AccessPointOpenZFSConfiguration> = Prop::new("OpenZFSConfiguration");
+    pub const OPEN_ZFS_CONFIGURATION: Prop<CfnS3AccessPointAttachment, s3_access_point_attachment::S3AccessPointOpenZFSConfiguration> = Prop::new("OpenZFSConfiguration");
     /// Key of `S3AccessPoint`, for [`Handle::set`].
-    pub const S3_ACCESS_POINT: Prop<s3_access_point_attachment::S3AccessPoint> = Prop::new("S3AccessPoint");
+    pub const S3_ACCESS_POINT: Prop<CfnS3AccessPointAttachment, s3_access_point_attachment::S3AccessPoint> = Prop::new("S3AccessPoint");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<s3_access_point_attachment::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnS3AccessPointAttachment, s3_access_point_attachment::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnS3AccessPointAttachmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &s3_access_point_attachment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnS3AccessPointAttachmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &s3_access_point_attachment::PROPS_SHAPE, props.into())?;
         Ok(CfnS3AccessPointAttachment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnS3AccessPointAttachment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The lifecycle status of the S3 access point attachment.
@@ -2408,16 +2473,29 @@ impl CfnSnapshot {
     pub const CFN_TYPE: &'static str = "AWS::FSx::Snapshot";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSnapshot, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<snapshot::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSnapshot, Vec<snapshot::Tag>> = Prop::new("Tags");
     /// Key of `VolumeId`, for [`Handle::set`].
-    pub const VOLUME_ID: Prop<String> = Prop::new("VolumeId");
+    pub const VOLUME_ID: Prop<CfnSnapshot, String> = Prop::new("VolumeId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSnapshotProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &snapshot::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSnapshotProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &snapshot::PROPS_SHAPE, props.into())?;
         Ok(CfnSnapshot { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSnapshot::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the snapshot.
@@ -2654,22 +2732,35 @@ impl CfnStorageVirtualMachine {
     pub const CFN_TYPE: &'static str = "AWS::FSx::StorageVirtualMachine";
 
     /// Key of `ActiveDirectoryConfiguration`, for [`Handle::set`].
-    pub const ACTIVE_DIRECTORY_CONFIGURATION: Prop<storage_virtual_machine::ActiveDirectoryConfiguration> = Prop::new("ActiveDirectoryConfiguration");
+    pub const ACTIVE_DIRECTORY_CONFIGURATION: Prop<CfnStorageVirtualMachine, storage_virtual_machine::ActiveDirectoryConfiguration> = Prop::new("ActiveDirectoryConfiguration");
     /// Key of `FileSystemId`, for [`Handle::set`].
-    pub const FILE_SYSTEM_ID: Prop<String> = Prop::new("FileSystemId");
+    pub const FILE_SYSTEM_ID: Prop<CfnStorageVirtualMachine, String> = Prop::new("FileSystemId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnStorageVirtualMachine, String> = Prop::new("Name");
     /// Key of `RootVolumeSecurityStyle`, for [`Handle::set`].
-    pub const ROOT_VOLUME_SECURITY_STYLE: Prop<storage_virtual_machine::RootVolumeSecurityStyle> = Prop::new("RootVolumeSecurityStyle");
+    pub const ROOT_VOLUME_SECURITY_STYLE: Prop<CfnStorageVirtualMachine, storage_virtual_machine::RootVolumeSecurityStyle> = Prop::new("RootVolumeSecurityStyle");
     /// Key of `SvmAdminPassword`, for [`Handle::set`].
-    pub const SVM_ADMIN_PASSWORD: Prop<String> = Prop::new("SvmAdminPassword");
+    pub const SVM_ADMIN_PASSWORD: Prop<CfnStorageVirtualMachine, String> = Prop::new("SvmAdminPassword");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<storage_virtual_machine::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnStorageVirtualMachine, Vec<storage_virtual_machine::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStorageVirtualMachineProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &storage_virtual_machine::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStorageVirtualMachineProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &storage_virtual_machine::PROPS_SHAPE, props.into())?;
         Ok(CfnStorageVirtualMachine { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStorageVirtualMachine::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) for a given resource. Min Length: 8, Max Length 512
@@ -3709,22 +3800,35 @@ impl CfnVolume {
     pub const CFN_TYPE: &'static str = "AWS::FSx::Volume";
 
     /// Key of `BackupId`, for [`Handle::set`].
-    pub const BACKUP_ID: Prop<String> = Prop::new("BackupId");
+    pub const BACKUP_ID: Prop<CfnVolume, String> = Prop::new("BackupId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnVolume, String> = Prop::new("Name");
     /// Key of `OntapConfiguration`, for [`Handle::set`].
-    pub const ONTAP_CONFIGURATION: Prop<volume::OntapConfiguration> = Prop::new("OntapConfiguration");
+    pub const ONTAP_CONFIGURATION: Prop<CfnVolume, volume::OntapConfiguration> = Prop::new("OntapConfiguration");
     /// Key of `OpenZFSConfiguration`, for [`Handle::set`].
-    pub const OPEN_ZFS_CONFIGURATION: Prop<volume::OpenZFSConfiguration> = Prop::new("OpenZFSConfiguration");
+    pub const OPEN_ZFS_CONFIGURATION: Prop<CfnVolume, volume::OpenZFSConfiguration> = Prop::new("OpenZFSConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<volume::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVolume, Vec<volume::Tag>> = Prop::new("Tags");
     /// Key of `VolumeType`, for [`Handle::set`].
-    pub const VOLUME_TYPE: Prop<volume::VolumeType> = Prop::new("VolumeType");
+    pub const VOLUME_TYPE: Prop<CfnVolume, volume::VolumeType> = Prop::new("VolumeType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVolumeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &volume::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVolumeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &volume::PROPS_SHAPE, props.into())?;
         Ok(CfnVolume { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVolume::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Returns the volume's Amazon Resource Name (ARN).

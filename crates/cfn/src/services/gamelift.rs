@@ -180,18 +180,31 @@ impl CfnAlias {
     pub const CFN_TYPE: &'static str = "AWS::GameLift::Alias";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAlias, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAlias, String> = Prop::new("Name");
     /// Key of `RoutingStrategy`, for [`Handle::set`].
-    pub const ROUTING_STRATEGY: Prop<alias::RoutingStrategy> = Prop::new("RoutingStrategy");
+    pub const ROUTING_STRATEGY: Prop<CfnAlias, alias::RoutingStrategy> = Prop::new("RoutingStrategy");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<alias::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAlias, Vec<alias::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAliasProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &alias::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAliasProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &alias::PROPS_SHAPE, props.into())?;
         Ok(CfnAlias { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAlias::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift Alias resource and uniquely identifies it. ARNs are unique across all Regions. In a GameLift Alias ARN, the resource ID matches the AliasId value.
@@ -398,22 +411,35 @@ impl CfnBuild {
     pub const CFN_TYPE: &'static str = "AWS::GameLift::Build";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnBuild, String> = Prop::new("Name");
     /// Key of `OperatingSystem`, for [`Handle::set`].
-    pub const OPERATING_SYSTEM: Prop<build::OperatingSystem> = Prop::new("OperatingSystem");
+    pub const OPERATING_SYSTEM: Prop<CfnBuild, build::OperatingSystem> = Prop::new("OperatingSystem");
     /// Key of `ServerSdkVersion`, for [`Handle::set`].
-    pub const SERVER_SDK_VERSION: Prop<String> = Prop::new("ServerSdkVersion");
+    pub const SERVER_SDK_VERSION: Prop<CfnBuild, String> = Prop::new("ServerSdkVersion");
     /// Key of `StorageLocation`, for [`Handle::set`].
-    pub const STORAGE_LOCATION: Prop<build::StorageLocation> = Prop::new("StorageLocation");
+    pub const STORAGE_LOCATION: Prop<CfnBuild, build::StorageLocation> = Prop::new("StorageLocation");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<build::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnBuild, Vec<build::Tag>> = Prop::new("Tags");
     /// Key of `Version`, for [`Handle::set`].
-    pub const VERSION: Prop<String> = Prop::new("Version");
+    pub const VERSION: Prop<CfnBuild, String> = Prop::new("Version");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBuildProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &build::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBuildProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &build::PROPS_SHAPE, props.into())?;
         Ok(CfnBuild { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBuild::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift build resource and uniquely identifies it. ARNs are unique across all Regions. In a GameLift build ARN, the resource ID matches the BuildId value.
@@ -1411,46 +1437,59 @@ impl CfnContainerFleet {
     pub const CFN_TYPE: &'static str = "AWS::GameLift::ContainerFleet";
 
     /// Key of `BillingType`, for [`Handle::set`].
-    pub const BILLING_TYPE: Prop<container_fleet::BillingType> = Prop::new("BillingType");
+    pub const BILLING_TYPE: Prop<CfnContainerFleet, container_fleet::BillingType> = Prop::new("BillingType");
     /// Key of `DeploymentConfiguration`, for [`Handle::set`].
-    pub const DEPLOYMENT_CONFIGURATION: Prop<container_fleet::DeploymentConfiguration> = Prop::new("DeploymentConfiguration");
+    pub const DEPLOYMENT_CONFIGURATION: Prop<CfnContainerFleet, container_fleet::DeploymentConfiguration> = Prop::new("DeploymentConfiguration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnContainerFleet, String> = Prop::new("Description");
     /// Key of `FleetRoleArn`, for [`Handle::set`].
-    pub const FLEET_ROLE_ARN: Prop<String> = Prop::new("FleetRoleArn");
+    pub const FLEET_ROLE_ARN: Prop<CfnContainerFleet, String> = Prop::new("FleetRoleArn");
     /// Key of `GameServerContainerGroupDefinitionName`, for [`Handle::set`].
-    pub const GAME_SERVER_CONTAINER_GROUP_DEFINITION_NAME: Prop<String> = Prop::new("GameServerContainerGroupDefinitionName");
+    pub const GAME_SERVER_CONTAINER_GROUP_DEFINITION_NAME: Prop<CfnContainerFleet, String> = Prop::new("GameServerContainerGroupDefinitionName");
     /// Key of `GameServerContainerGroupsPerInstance`, for [`Handle::set`].
-    pub const GAME_SERVER_CONTAINER_GROUPS_PER_INSTANCE: Prop<i64> = Prop::new("GameServerContainerGroupsPerInstance");
+    pub const GAME_SERVER_CONTAINER_GROUPS_PER_INSTANCE: Prop<CfnContainerFleet, i64> = Prop::new("GameServerContainerGroupsPerInstance");
     /// Key of `GameSessionCreationLimitPolicy`, for [`Handle::set`].
-    pub const GAME_SESSION_CREATION_LIMIT_POLICY: Prop<container_fleet::GameSessionCreationLimitPolicy> = Prop::new("GameSessionCreationLimitPolicy");
+    pub const GAME_SESSION_CREATION_LIMIT_POLICY: Prop<CfnContainerFleet, container_fleet::GameSessionCreationLimitPolicy> = Prop::new("GameSessionCreationLimitPolicy");
     /// Key of `InstanceConnectionPortRange`, for [`Handle::set`].
-    pub const INSTANCE_CONNECTION_PORT_RANGE: Prop<container_fleet::ConnectionPortRange> = Prop::new("InstanceConnectionPortRange");
+    pub const INSTANCE_CONNECTION_PORT_RANGE: Prop<CfnContainerFleet, container_fleet::ConnectionPortRange> = Prop::new("InstanceConnectionPortRange");
     /// Key of `InstanceInboundPermissions`, for [`Handle::set`].
-    pub const INSTANCE_INBOUND_PERMISSIONS: Prop<Vec<container_fleet::IpPermission>> = Prop::new("InstanceInboundPermissions");
+    pub const INSTANCE_INBOUND_PERMISSIONS: Prop<CfnContainerFleet, Vec<container_fleet::IpPermission>> = Prop::new("InstanceInboundPermissions");
     /// Key of `InstanceType`, for [`Handle::set`].
-    pub const INSTANCE_TYPE: Prop<String> = Prop::new("InstanceType");
+    pub const INSTANCE_TYPE: Prop<CfnContainerFleet, String> = Prop::new("InstanceType");
     /// Key of `Locations`, for [`Handle::set`].
-    pub const LOCATIONS: Prop<Vec<container_fleet::LocationConfiguration>> = Prop::new("Locations");
+    pub const LOCATIONS: Prop<CfnContainerFleet, Vec<container_fleet::LocationConfiguration>> = Prop::new("Locations");
     /// Key of `LogConfiguration`, for [`Handle::set`].
-    pub const LOG_CONFIGURATION: Prop<container_fleet::LogConfiguration> = Prop::new("LogConfiguration");
+    pub const LOG_CONFIGURATION: Prop<CfnContainerFleet, container_fleet::LogConfiguration> = Prop::new("LogConfiguration");
     /// Key of `MetricGroups`, for [`Handle::set`].
-    pub const METRIC_GROUPS: Prop<Vec<String>> = Prop::new("MetricGroups");
+    pub const METRIC_GROUPS: Prop<CfnContainerFleet, Vec<String>> = Prop::new("MetricGroups");
     /// Key of `NewGameSessionProtectionPolicy`, for [`Handle::set`].
-    pub const NEW_GAME_SESSION_PROTECTION_POLICY: Prop<container_fleet::NewGameSessionProtectionPolicy> = Prop::new("NewGameSessionProtectionPolicy");
+    pub const NEW_GAME_SESSION_PROTECTION_POLICY: Prop<CfnContainerFleet, container_fleet::NewGameSessionProtectionPolicy> = Prop::new("NewGameSessionProtectionPolicy");
     /// Key of `PerInstanceContainerGroupDefinitionName`, for [`Handle::set`].
-    pub const PER_INSTANCE_CONTAINER_GROUP_DEFINITION_NAME: Prop<String> = Prop::new("PerInstanceContainerGroupDefinitionName");
+    pub const PER_INSTANCE_CONTAINER_GROUP_DEFINITION_NAME: Prop<CfnContainerFleet, String> = Prop::new("PerInstanceContainerGroupDefinitionName");
     /// Key of `PlayerGatewayMode`, for [`Handle::set`].
-    pub const PLAYER_GATEWAY_MODE: Prop<container_fleet::PlayerGatewayMode> = Prop::new("PlayerGatewayMode");
+    pub const PLAYER_GATEWAY_MODE: Prop<CfnContainerFleet, container_fleet::PlayerGatewayMode> = Prop::new("PlayerGatewayMode");
     /// Key of `ScalingPolicies`, for [`Handle::set`].
-    pub const SCALING_POLICIES: Prop<Vec<container_fleet::ScalingPolicy>> = Prop::new("ScalingPolicies");
+    pub const SCALING_POLICIES: Prop<CfnContainerFleet, Vec<container_fleet::ScalingPolicy>> = Prop::new("ScalingPolicies");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<container_fleet::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnContainerFleet, Vec<container_fleet::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnContainerFleetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &container_fleet::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnContainerFleetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &container_fleet::PROPS_SHAPE, props.into())?;
         Ok(CfnContainerFleet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnContainerFleet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// A time stamp indicating when this data object was created. Format is a number expressed in Unix time as milliseconds (for example "1469498468.057").
@@ -2329,30 +2368,43 @@ impl CfnContainerGroupDefinition {
     pub const CFN_TYPE: &'static str = "AWS::GameLift::ContainerGroupDefinition";
 
     /// Key of `ContainerGroupType`, for [`Handle::set`].
-    pub const CONTAINER_GROUP_TYPE: Prop<container_group_definition::ContainerGroupType> = Prop::new("ContainerGroupType");
+    pub const CONTAINER_GROUP_TYPE: Prop<CfnContainerGroupDefinition, container_group_definition::ContainerGroupType> = Prop::new("ContainerGroupType");
     /// Key of `GameServerContainerDefinition`, for [`Handle::set`].
-    pub const GAME_SERVER_CONTAINER_DEFINITION: Prop<container_group_definition::GameServerContainerDefinition> = Prop::new("GameServerContainerDefinition");
+    pub const GAME_SERVER_CONTAINER_DEFINITION: Prop<CfnContainerGroupDefinition, container_group_definition::GameServerContainerDefinition> = Prop::new("GameServerContainerDefinition");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnContainerGroupDefinition, String> = Prop::new("Name");
     /// Key of `OperatingSystem`, for [`Handle::set`].
-    pub const OPERATING_SYSTEM: Prop<container_group_definition::OperatingSystem> = Prop::new("OperatingSystem");
+    pub const OPERATING_SYSTEM: Prop<CfnContainerGroupDefinition, container_group_definition::OperatingSystem> = Prop::new("OperatingSystem");
     /// Key of `SourceVersionNumber`, for [`Handle::set`].
-    pub const SOURCE_VERSION_NUMBER: Prop<i64> = Prop::new("SourceVersionNumber");
+    pub const SOURCE_VERSION_NUMBER: Prop<CfnContainerGroupDefinition, i64> = Prop::new("SourceVersionNumber");
     /// Key of `SupportContainerDefinitions`, for [`Handle::set`].
-    pub const SUPPORT_CONTAINER_DEFINITIONS: Prop<Vec<container_group_definition::SupportContainerDefinition>> = Prop::new("SupportContainerDefinitions");
+    pub const SUPPORT_CONTAINER_DEFINITIONS: Prop<CfnContainerGroupDefinition, Vec<container_group_definition::SupportContainerDefinition>> = Prop::new("SupportContainerDefinitions");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<container_group_definition::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnContainerGroupDefinition, Vec<container_group_definition::Tag>> = Prop::new("Tags");
     /// Key of `TotalMemoryLimitMebibytes`, for [`Handle::set`].
-    pub const TOTAL_MEMORY_LIMIT_MEBIBYTES: Prop<i64> = Prop::new("TotalMemoryLimitMebibytes");
+    pub const TOTAL_MEMORY_LIMIT_MEBIBYTES: Prop<CfnContainerGroupDefinition, i64> = Prop::new("TotalMemoryLimitMebibytes");
     /// Key of `TotalVcpuLimit`, for [`Handle::set`].
-    pub const TOTAL_VCPU_LIMIT: Prop<f64> = Prop::new("TotalVcpuLimit");
+    pub const TOTAL_VCPU_LIMIT: Prop<CfnContainerGroupDefinition, f64> = Prop::new("TotalVcpuLimit");
     /// Key of `VersionDescription`, for [`Handle::set`].
-    pub const VERSION_DESCRIPTION: Prop<String> = Prop::new("VersionDescription");
+    pub const VERSION_DESCRIPTION: Prop<CfnContainerGroupDefinition, String> = Prop::new("VersionDescription");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnContainerGroupDefinitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &container_group_definition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnContainerGroupDefinitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &container_group_definition::PROPS_SHAPE, props.into())?;
         Ok(CfnContainerGroupDefinition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnContainerGroupDefinition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift container group resource and uniquely identifies it across all AWS Regions.
@@ -3590,70 +3642,83 @@ impl CfnFleet {
     pub const CFN_TYPE: &'static str = "AWS::GameLift::Fleet";
 
     /// Key of `AnywhereConfiguration`, for [`Handle::set`].
-    pub const ANYWHERE_CONFIGURATION: Prop<fleet::AnywhereConfiguration> = Prop::new("AnywhereConfiguration");
+    pub const ANYWHERE_CONFIGURATION: Prop<CfnFleet, fleet::AnywhereConfiguration> = Prop::new("AnywhereConfiguration");
     /// Key of `ApplyCapacity`, for [`Handle::set`].
-    pub const APPLY_CAPACITY: Prop<fleet::ApplyCapacity> = Prop::new("ApplyCapacity");
+    pub const APPLY_CAPACITY: Prop<CfnFleet, fleet::ApplyCapacity> = Prop::new("ApplyCapacity");
     /// Key of `BuildId`, for [`Handle::set`].
-    pub const BUILD_ID: Prop<String> = Prop::new("BuildId");
+    pub const BUILD_ID: Prop<CfnFleet, String> = Prop::new("BuildId");
     /// Key of `CertificateConfiguration`, for [`Handle::set`].
-    pub const CERTIFICATE_CONFIGURATION: Prop<fleet::CertificateConfiguration> = Prop::new("CertificateConfiguration");
+    pub const CERTIFICATE_CONFIGURATION: Prop<CfnFleet, fleet::CertificateConfiguration> = Prop::new("CertificateConfiguration");
     /// Key of `ComputeType`, for [`Handle::set`].
-    pub const COMPUTE_TYPE: Prop<fleet::ComputeType> = Prop::new("ComputeType");
+    pub const COMPUTE_TYPE: Prop<CfnFleet, fleet::ComputeType> = Prop::new("ComputeType");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFleet, String> = Prop::new("Description");
     /// Key of `DesiredEC2Instances`, for [`Handle::set`].
-    pub const DESIRED_EC2_INSTANCES: Prop<i64> = Prop::new("DesiredEC2Instances");
+    pub const DESIRED_EC2_INSTANCES: Prop<CfnFleet, i64> = Prop::new("DesiredEC2Instances");
     /// Key of `EC2InboundPermissions`, for [`Handle::set`].
-    pub const EC2_INBOUND_PERMISSIONS: Prop<Vec<fleet::IpPermission>> = Prop::new("EC2InboundPermissions");
+    pub const EC2_INBOUND_PERMISSIONS: Prop<CfnFleet, Vec<fleet::IpPermission>> = Prop::new("EC2InboundPermissions");
     /// Key of `EC2InstanceType`, for [`Handle::set`].
-    pub const EC2_INSTANCE_TYPE: Prop<String> = Prop::new("EC2InstanceType");
+    pub const EC2_INSTANCE_TYPE: Prop<CfnFleet, String> = Prop::new("EC2InstanceType");
     /// Key of `FleetType`, for [`Handle::set`].
-    pub const FLEET_TYPE: Prop<fleet::FleetType> = Prop::new("FleetType");
+    pub const FLEET_TYPE: Prop<CfnFleet, fleet::FleetType> = Prop::new("FleetType");
     /// Key of `InstanceRoleARN`, for [`Handle::set`].
-    pub const INSTANCE_ROLE_ARN: Prop<String> = Prop::new("InstanceRoleARN");
+    pub const INSTANCE_ROLE_ARN: Prop<CfnFleet, String> = Prop::new("InstanceRoleARN");
     /// Key of `InstanceRoleCredentialsProvider`, for [`Handle::set`].
-    pub const INSTANCE_ROLE_CREDENTIALS_PROVIDER: Prop<fleet::InstanceRoleCredentialsProvider> = Prop::new("InstanceRoleCredentialsProvider");
+    pub const INSTANCE_ROLE_CREDENTIALS_PROVIDER: Prop<CfnFleet, fleet::InstanceRoleCredentialsProvider> = Prop::new("InstanceRoleCredentialsProvider");
     /// Key of `Locations`, for [`Handle::set`].
-    pub const LOCATIONS: Prop<Vec<fleet::LocationConfiguration>> = Prop::new("Locations");
+    pub const LOCATIONS: Prop<CfnFleet, Vec<fleet::LocationConfiguration>> = Prop::new("Locations");
     /// Key of `LogPaths`, for [`Handle::set`].
-    pub const LOG_PATHS: Prop<Vec<String>> = Prop::new("LogPaths");
+    pub const LOG_PATHS: Prop<CfnFleet, Vec<String>> = Prop::new("LogPaths");
     /// Key of `MaxSize`, for [`Handle::set`].
-    pub const MAX_SIZE: Prop<i64> = Prop::new("MaxSize");
+    pub const MAX_SIZE: Prop<CfnFleet, i64> = Prop::new("MaxSize");
     /// Key of `MetricGroups`, for [`Handle::set`].
-    pub const METRIC_GROUPS: Prop<Vec<String>> = Prop::new("MetricGroups");
+    pub const METRIC_GROUPS: Prop<CfnFleet, Vec<String>> = Prop::new("MetricGroups");
     /// Key of `MinSize`, for [`Handle::set`].
-    pub const MIN_SIZE: Prop<i64> = Prop::new("MinSize");
+    pub const MIN_SIZE: Prop<CfnFleet, i64> = Prop::new("MinSize");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFleet, String> = Prop::new("Name");
     /// Key of `NewGameSessionProtectionPolicy`, for [`Handle::set`].
-    pub const NEW_GAME_SESSION_PROTECTION_POLICY: Prop<fleet::NewGameSessionProtectionPolicy> = Prop::new("NewGameSessionProtectionPolicy");
+    pub const NEW_GAME_SESSION_PROTECTION_POLICY: Prop<CfnFleet, fleet::NewGameSessionProtectionPolicy> = Prop::new("NewGameSessionProtectionPolicy");
     /// Key of `PeerVpcAwsAccountId`, for [`Handle::set`].
-    pub const PEER_VPC_AWS_ACCOUNT_ID: Prop<String> = Prop::new("PeerVpcAwsAccountId");
+    pub const PEER_VPC_AWS_ACCOUNT_ID: Prop<CfnFleet, String> = Prop::new("PeerVpcAwsAccountId");
     /// Key of `PeerVpcId`, for [`Handle::set`].
-    pub const PEER_VPC_ID: Prop<String> = Prop::new("PeerVpcId");
+    pub const PEER_VPC_ID: Prop<CfnFleet, String> = Prop::new("PeerVpcId");
     /// Key of `PlayerGatewayConfiguration`, for [`Handle::set`].
-    pub const PLAYER_GATEWAY_CONFIGURATION: Prop<fleet::PlayerGatewayConfiguration> = Prop::new("PlayerGatewayConfiguration");
+    pub const PLAYER_GATEWAY_CONFIGURATION: Prop<CfnFleet, fleet::PlayerGatewayConfiguration> = Prop::new("PlayerGatewayConfiguration");
     /// Key of `PlayerGatewayMode`, for [`Handle::set`].
-    pub const PLAYER_GATEWAY_MODE: Prop<fleet::PlayerGatewayMode> = Prop::new("PlayerGatewayMode");
+    pub const PLAYER_GATEWAY_MODE: Prop<CfnFleet, fleet::PlayerGatewayMode> = Prop::new("PlayerGatewayMode");
     /// Key of `ResourceCreationLimitPolicy`, for [`Handle::set`].
-    pub const RESOURCE_CREATION_LIMIT_POLICY: Prop<fleet::ResourceCreationLimitPolicy> = Prop::new("ResourceCreationLimitPolicy");
+    pub const RESOURCE_CREATION_LIMIT_POLICY: Prop<CfnFleet, fleet::ResourceCreationLimitPolicy> = Prop::new("ResourceCreationLimitPolicy");
     /// Key of `RuntimeConfiguration`, for [`Handle::set`].
-    pub const RUNTIME_CONFIGURATION: Prop<fleet::RuntimeConfiguration> = Prop::new("RuntimeConfiguration");
+    pub const RUNTIME_CONFIGURATION: Prop<CfnFleet, fleet::RuntimeConfiguration> = Prop::new("RuntimeConfiguration");
     /// Key of `ScalingPolicies`, for [`Handle::set`].
-    pub const SCALING_POLICIES: Prop<Vec<fleet::ScalingPolicy>> = Prop::new("ScalingPolicies");
+    pub const SCALING_POLICIES: Prop<CfnFleet, Vec<fleet::ScalingPolicy>> = Prop::new("ScalingPolicies");
     /// Key of `ScriptId`, for [`Handle::set`].
-    pub const SCRIPT_ID: Prop<String> = Prop::new("ScriptId");
+    pub const SCRIPT_ID: Prop<CfnFleet, String> = Prop::new("ScriptId");
     /// Key of `ServerLaunchParameters`, for [`Handle::set`].
-    pub const SERVER_LAUNCH_PARAMETERS: Prop<String> = Prop::new("ServerLaunchParameters");
+    pub const SERVER_LAUNCH_PARAMETERS: Prop<CfnFleet, String> = Prop::new("ServerLaunchParameters");
     /// Key of `ServerLaunchPath`, for [`Handle::set`].
-    pub const SERVER_LAUNCH_PATH: Prop<String> = Prop::new("ServerLaunchPath");
+    pub const SERVER_LAUNCH_PATH: Prop<CfnFleet, String> = Prop::new("ServerLaunchPath");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<fleet::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFleet, Vec<fleet::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFleetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &fleet::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFleetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &fleet::PROPS_SHAPE, props.into())?;
         Ok(CfnFleet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFleet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift Servers Fleet resource and uniquely identifies it. ARNs are unique across all Regions. In a GameLift Fleet ARN, the resource ID matches the FleetId value.
@@ -4028,34 +4093,47 @@ impl CfnGameServerGroup {
     pub const CFN_TYPE: &'static str = "AWS::GameLift::GameServerGroup";
 
     /// Key of `AutoScalingPolicy`, for [`Handle::set`].
-    pub const AUTO_SCALING_POLICY: Prop<game_server_group::AutoScalingPolicy> = Prop::new("AutoScalingPolicy");
+    pub const AUTO_SCALING_POLICY: Prop<CfnGameServerGroup, game_server_group::AutoScalingPolicy> = Prop::new("AutoScalingPolicy");
     /// Key of `BalancingStrategy`, for [`Handle::set`].
-    pub const BALANCING_STRATEGY: Prop<game_server_group::BalancingStrategy> = Prop::new("BalancingStrategy");
+    pub const BALANCING_STRATEGY: Prop<CfnGameServerGroup, game_server_group::BalancingStrategy> = Prop::new("BalancingStrategy");
     /// Key of `DeleteOption`, for [`Handle::set`].
-    pub const DELETE_OPTION: Prop<game_server_group::DeleteOption> = Prop::new("DeleteOption");
+    pub const DELETE_OPTION: Prop<CfnGameServerGroup, game_server_group::DeleteOption> = Prop::new("DeleteOption");
     /// Key of `GameServerGroupName`, for [`Handle::set`].
-    pub const GAME_SERVER_GROUP_NAME: Prop<String> = Prop::new("GameServerGroupName");
+    pub const GAME_SERVER_GROUP_NAME: Prop<CfnGameServerGroup, String> = Prop::new("GameServerGroupName");
     /// Key of `GameServerProtectionPolicy`, for [`Handle::set`].
-    pub const GAME_SERVER_PROTECTION_POLICY: Prop<game_server_group::GameServerProtectionPolicy> = Prop::new("GameServerProtectionPolicy");
+    pub const GAME_SERVER_PROTECTION_POLICY: Prop<CfnGameServerGroup, game_server_group::GameServerProtectionPolicy> = Prop::new("GameServerProtectionPolicy");
     /// Key of `InstanceDefinitions`, for [`Handle::set`].
-    pub const INSTANCE_DEFINITIONS: Prop<Vec<game_server_group::InstanceDefinition>> = Prop::new("InstanceDefinitions");
+    pub const INSTANCE_DEFINITIONS: Prop<CfnGameServerGroup, Vec<game_server_group::InstanceDefinition>> = Prop::new("InstanceDefinitions");
     /// Key of `LaunchTemplate`, for [`Handle::set`].
-    pub const LAUNCH_TEMPLATE: Prop<game_server_group::LaunchTemplate> = Prop::new("LaunchTemplate");
+    pub const LAUNCH_TEMPLATE: Prop<CfnGameServerGroup, game_server_group::LaunchTemplate> = Prop::new("LaunchTemplate");
     /// Key of `MaxSize`, for [`Handle::set`].
-    pub const MAX_SIZE: Prop<f64> = Prop::new("MaxSize");
+    pub const MAX_SIZE: Prop<CfnGameServerGroup, f64> = Prop::new("MaxSize");
     /// Key of `MinSize`, for [`Handle::set`].
-    pub const MIN_SIZE: Prop<f64> = Prop::new("MinSize");
+    pub const MIN_SIZE: Prop<CfnGameServerGroup, f64> = Prop::new("MinSize");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnGameServerGroup, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<game_server_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnGameServerGroup, Vec<game_server_group::Tag>> = Prop::new("Tags");
     /// Key of `VpcSubnets`, for [`Handle::set`].
-    pub const VPC_SUBNETS: Prop<Vec<String>> = Prop::new("VpcSubnets");
+    pub const VPC_SUBNETS: Prop<CfnGameServerGroup, Vec<String>> = Prop::new("VpcSubnets");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGameServerGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &game_server_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGameServerGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &game_server_group::PROPS_SHAPE, props.into())?;
         Ok(CfnGameServerGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGameServerGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// A generated unique ID for the EC2 Auto Scaling group that is associated with this game server group.
@@ -4337,28 +4415,41 @@ impl CfnGameSessionQueue {
     pub const CFN_TYPE: &'static str = "AWS::GameLift::GameSessionQueue";
 
     /// Key of `CustomEventData`, for [`Handle::set`].
-    pub const CUSTOM_EVENT_DATA: Prop<String> = Prop::new("CustomEventData");
+    pub const CUSTOM_EVENT_DATA: Prop<CfnGameSessionQueue, String> = Prop::new("CustomEventData");
     /// Key of `Destinations`, for [`Handle::set`].
-    pub const DESTINATIONS: Prop<Vec<game_session_queue::GameSessionQueueDestination>> = Prop::new("Destinations");
+    pub const DESTINATIONS: Prop<CfnGameSessionQueue, Vec<game_session_queue::GameSessionQueueDestination>> = Prop::new("Destinations");
     /// Key of `FilterConfiguration`, for [`Handle::set`].
-    pub const FILTER_CONFIGURATION: Prop<game_session_queue::FilterConfiguration> = Prop::new("FilterConfiguration");
+    pub const FILTER_CONFIGURATION: Prop<CfnGameSessionQueue, game_session_queue::FilterConfiguration> = Prop::new("FilterConfiguration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnGameSessionQueue, String> = Prop::new("Name");
     /// Key of `NotificationTarget`, for [`Handle::set`].
-    pub const NOTIFICATION_TARGET: Prop<String> = Prop::new("NotificationTarget");
+    pub const NOTIFICATION_TARGET: Prop<CfnGameSessionQueue, String> = Prop::new("NotificationTarget");
     /// Key of `PlayerLatencyPolicies`, for [`Handle::set`].
-    pub const PLAYER_LATENCY_POLICIES: Prop<Vec<game_session_queue::PlayerLatencyPolicy>> = Prop::new("PlayerLatencyPolicies");
+    pub const PLAYER_LATENCY_POLICIES: Prop<CfnGameSessionQueue, Vec<game_session_queue::PlayerLatencyPolicy>> = Prop::new("PlayerLatencyPolicies");
     /// Key of `PriorityConfiguration`, for [`Handle::set`].
-    pub const PRIORITY_CONFIGURATION: Prop<game_session_queue::PriorityConfiguration> = Prop::new("PriorityConfiguration");
+    pub const PRIORITY_CONFIGURATION: Prop<CfnGameSessionQueue, game_session_queue::PriorityConfiguration> = Prop::new("PriorityConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<game_session_queue::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnGameSessionQueue, Vec<game_session_queue::Tag>> = Prop::new("Tags");
     /// Key of `TimeoutInSeconds`, for [`Handle::set`].
-    pub const TIMEOUT_IN_SECONDS: Prop<i64> = Prop::new("TimeoutInSeconds");
+    pub const TIMEOUT_IN_SECONDS: Prop<CfnGameSessionQueue, i64> = Prop::new("TimeoutInSeconds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGameSessionQueueProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &game_session_queue::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGameSessionQueueProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &game_session_queue::PROPS_SHAPE, props.into())?;
         Ok(CfnGameSessionQueue { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGameSessionQueue::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift game session queue resource and uniquely identifies it.
@@ -4510,14 +4601,27 @@ impl CfnLocation {
     pub const CFN_TYPE: &'static str = "AWS::GameLift::Location";
 
     /// Key of `LocationName`, for [`Handle::set`].
-    pub const LOCATION_NAME: Prop<String> = Prop::new("LocationName");
+    pub const LOCATION_NAME: Prop<CfnLocation, String> = Prop::new("LocationName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<location::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLocation, Vec<location::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLocationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &location::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLocationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &location::PROPS_SHAPE, props.into())?;
         Ok(CfnLocation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLocation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt LocationArn`)
@@ -4789,44 +4893,57 @@ impl CfnMatchmakingConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::GameLift::MatchmakingConfiguration";
 
     /// Key of `AcceptanceRequired`, for [`Handle::set`].
-    pub const ACCEPTANCE_REQUIRED: Prop<bool> = Prop::new("AcceptanceRequired");
+    pub const ACCEPTANCE_REQUIRED: Prop<CfnMatchmakingConfiguration, bool> = Prop::new("AcceptanceRequired");
     /// Key of `AcceptanceTimeoutSeconds`, for [`Handle::set`].
-    pub const ACCEPTANCE_TIMEOUT_SECONDS: Prop<i64> = Prop::new("AcceptanceTimeoutSeconds");
+    pub const ACCEPTANCE_TIMEOUT_SECONDS: Prop<CfnMatchmakingConfiguration, i64> = Prop::new("AcceptanceTimeoutSeconds");
     /// Key of `AdditionalPlayerCount`, for [`Handle::set`].
-    pub const ADDITIONAL_PLAYER_COUNT: Prop<i64> = Prop::new("AdditionalPlayerCount");
+    pub const ADDITIONAL_PLAYER_COUNT: Prop<CfnMatchmakingConfiguration, i64> = Prop::new("AdditionalPlayerCount");
     /// Key of `BackfillMode`, for [`Handle::set`].
-    pub const BACKFILL_MODE: Prop<matchmaking_configuration::BackfillMode> = Prop::new("BackfillMode");
+    pub const BACKFILL_MODE: Prop<CfnMatchmakingConfiguration, matchmaking_configuration::BackfillMode> = Prop::new("BackfillMode");
     /// Key of `CreationTime`, for [`Handle::set`].
-    pub const CREATION_TIME: Prop<String> = Prop::new("CreationTime");
+    pub const CREATION_TIME: Prop<CfnMatchmakingConfiguration, String> = Prop::new("CreationTime");
     /// Key of `CustomEventData`, for [`Handle::set`].
-    pub const CUSTOM_EVENT_DATA: Prop<String> = Prop::new("CustomEventData");
+    pub const CUSTOM_EVENT_DATA: Prop<CfnMatchmakingConfiguration, String> = Prop::new("CustomEventData");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnMatchmakingConfiguration, String> = Prop::new("Description");
     /// Key of `FlexMatchMode`, for [`Handle::set`].
-    pub const FLEX_MATCH_MODE: Prop<matchmaking_configuration::FlexMatchMode> = Prop::new("FlexMatchMode");
+    pub const FLEX_MATCH_MODE: Prop<CfnMatchmakingConfiguration, matchmaking_configuration::FlexMatchMode> = Prop::new("FlexMatchMode");
     /// Key of `GameProperties`, for [`Handle::set`].
-    pub const GAME_PROPERTIES: Prop<Vec<matchmaking_configuration::GameProperty>> = Prop::new("GameProperties");
+    pub const GAME_PROPERTIES: Prop<CfnMatchmakingConfiguration, Vec<matchmaking_configuration::GameProperty>> = Prop::new("GameProperties");
     /// Key of `GameSessionData`, for [`Handle::set`].
-    pub const GAME_SESSION_DATA: Prop<String> = Prop::new("GameSessionData");
+    pub const GAME_SESSION_DATA: Prop<CfnMatchmakingConfiguration, String> = Prop::new("GameSessionData");
     /// Key of `GameSessionQueueArns`, for [`Handle::set`].
-    pub const GAME_SESSION_QUEUE_ARNS: Prop<Vec<String>> = Prop::new("GameSessionQueueArns");
+    pub const GAME_SESSION_QUEUE_ARNS: Prop<CfnMatchmakingConfiguration, Vec<String>> = Prop::new("GameSessionQueueArns");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnMatchmakingConfiguration, String> = Prop::new("Name");
     /// Key of `NotificationTarget`, for [`Handle::set`].
-    pub const NOTIFICATION_TARGET: Prop<String> = Prop::new("NotificationTarget");
+    pub const NOTIFICATION_TARGET: Prop<CfnMatchmakingConfiguration, String> = Prop::new("NotificationTarget");
     /// Key of `RequestTimeoutSeconds`, for [`Handle::set`].
-    pub const REQUEST_TIMEOUT_SECONDS: Prop<i64> = Prop::new("RequestTimeoutSeconds");
+    pub const REQUEST_TIMEOUT_SECONDS: Prop<CfnMatchmakingConfiguration, i64> = Prop::new("RequestTimeoutSeconds");
     /// Key of `RuleSetArn`, for [`Handle::set`].
-    pub const RULE_SET_ARN: Prop<String> = Prop::new("RuleSetArn");
+    pub const RULE_SET_ARN: Prop<CfnMatchmakingConfiguration, String> = Prop::new("RuleSetArn");
     /// Key of `RuleSetName`, for [`Handle::set`].
-    pub const RULE_SET_NAME: Prop<String> = Prop::new("RuleSetName");
+    pub const RULE_SET_NAME: Prop<CfnMatchmakingConfiguration, String> = Prop::new("RuleSetName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<matchmaking_configuration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMatchmakingConfiguration, Vec<matchmaking_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMatchmakingConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &matchmaking_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMatchmakingConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &matchmaking_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnMatchmakingConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMatchmakingConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// A flag that indicates whether a match that was created with this configuration must be accepted by the matched players
@@ -5044,16 +5161,29 @@ impl CfnMatchmakingRuleSet {
     pub const CFN_TYPE: &'static str = "AWS::GameLift::MatchmakingRuleSet";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnMatchmakingRuleSet, String> = Prop::new("Name");
     /// Key of `RuleSetBody`, for [`Handle::set`].
-    pub const RULE_SET_BODY: Prop<String> = Prop::new("RuleSetBody");
+    pub const RULE_SET_BODY: Prop<CfnMatchmakingRuleSet, String> = Prop::new("RuleSetBody");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<matchmaking_rule_set::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMatchmakingRuleSet, Vec<matchmaking_rule_set::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMatchmakingRuleSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &matchmaking_rule_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMatchmakingRuleSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &matchmaking_rule_set::PROPS_SHAPE, props.into())?;
         Ok(CfnMatchmakingRuleSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMatchmakingRuleSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift matchmaking rule set resource and uniquely identifies it.
@@ -5250,20 +5380,33 @@ impl CfnScript {
     pub const CFN_TYPE: &'static str = "AWS::GameLift::Script";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnScript, String> = Prop::new("Name");
     /// Key of `NodeJsVersion`, for [`Handle::set`].
-    pub const NODE_JS_VERSION: Prop<String> = Prop::new("NodeJsVersion");
+    pub const NODE_JS_VERSION: Prop<CfnScript, String> = Prop::new("NodeJsVersion");
     /// Key of `StorageLocation`, for [`Handle::set`].
-    pub const STORAGE_LOCATION: Prop<script::S3Location> = Prop::new("StorageLocation");
+    pub const STORAGE_LOCATION: Prop<CfnScript, script::S3Location> = Prop::new("StorageLocation");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<script::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnScript, Vec<script::Tag>> = Prop::new("Tags");
     /// Key of `Version`, for [`Handle::set`].
-    pub const VERSION: Prop<String> = Prop::new("Version");
+    pub const VERSION: Prop<CfnScript, String> = Prop::new("Version");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnScriptProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &script::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnScriptProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &script::PROPS_SHAPE, props.into())?;
         Ok(CfnScript { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnScript::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift script resource and uniquely identifies it. ARNs are unique across all Regions. In a GameLift script ARN, the resource ID matches the Id value.

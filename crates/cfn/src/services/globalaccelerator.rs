@@ -157,26 +157,39 @@ impl CfnAccelerator {
     pub const CFN_TYPE: &'static str = "AWS::GlobalAccelerator::Accelerator";
 
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnAccelerator, bool> = Prop::new("Enabled");
     /// Key of `FlowLogsEnabled`, for [`Handle::set`].
-    pub const FLOW_LOGS_ENABLED: Prop<bool> = Prop::new("FlowLogsEnabled");
+    pub const FLOW_LOGS_ENABLED: Prop<CfnAccelerator, bool> = Prop::new("FlowLogsEnabled");
     /// Key of `FlowLogsS3Bucket`, for [`Handle::set`].
-    pub const FLOW_LOGS_S3_BUCKET: Prop<String> = Prop::new("FlowLogsS3Bucket");
+    pub const FLOW_LOGS_S3_BUCKET: Prop<CfnAccelerator, String> = Prop::new("FlowLogsS3Bucket");
     /// Key of `FlowLogsS3Prefix`, for [`Handle::set`].
-    pub const FLOW_LOGS_S3_PREFIX: Prop<String> = Prop::new("FlowLogsS3Prefix");
+    pub const FLOW_LOGS_S3_PREFIX: Prop<CfnAccelerator, String> = Prop::new("FlowLogsS3Prefix");
     /// Key of `IpAddressType`, for [`Handle::set`].
-    pub const IP_ADDRESS_TYPE: Prop<accelerator::IpAddressType> = Prop::new("IpAddressType");
+    pub const IP_ADDRESS_TYPE: Prop<CfnAccelerator, accelerator::IpAddressType> = Prop::new("IpAddressType");
     /// Key of `IpAddresses`, for [`Handle::set`].
-    pub const IP_ADDRESSES: Prop<Vec<String>> = Prop::new("IpAddresses");
+    pub const IP_ADDRESSES: Prop<CfnAccelerator, Vec<String>> = Prop::new("IpAddresses");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAccelerator, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<accelerator::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAccelerator, Vec<accelerator::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAcceleratorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &accelerator::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAcceleratorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &accelerator::PROPS_SHAPE, props.into())?;
         Ok(CfnAccelerator { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccelerator::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the accelerator.
@@ -348,18 +361,31 @@ impl CfnCrossAccountAttachment {
     pub const CFN_TYPE: &'static str = "AWS::GlobalAccelerator::CrossAccountAttachment";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCrossAccountAttachment, String> = Prop::new("Name");
     /// Key of `Principals`, for [`Handle::set`].
-    pub const PRINCIPALS: Prop<Vec<String>> = Prop::new("Principals");
+    pub const PRINCIPALS: Prop<CfnCrossAccountAttachment, Vec<String>> = Prop::new("Principals");
     /// Key of `Resources`, for [`Handle::set`].
-    pub const RESOURCES: Prop<Vec<cross_account_attachment::Resource>> = Prop::new("Resources");
+    pub const RESOURCES: Prop<CfnCrossAccountAttachment, Vec<cross_account_attachment::Resource>> = Prop::new("Resources");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cross_account_attachment::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCrossAccountAttachment, Vec<cross_account_attachment::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCrossAccountAttachmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cross_account_attachment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCrossAccountAttachmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cross_account_attachment::PROPS_SHAPE, props.into())?;
         Ok(CfnCrossAccountAttachment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCrossAccountAttachment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the attachment.
@@ -583,30 +609,43 @@ impl CfnEndpointGroup {
     pub const CFN_TYPE: &'static str = "AWS::GlobalAccelerator::EndpointGroup";
 
     /// Key of `EndpointConfigurations`, for [`Handle::set`].
-    pub const ENDPOINT_CONFIGURATIONS: Prop<Vec<endpoint_group::EndpointConfiguration>> = Prop::new("EndpointConfigurations");
+    pub const ENDPOINT_CONFIGURATIONS: Prop<CfnEndpointGroup, Vec<endpoint_group::EndpointConfiguration>> = Prop::new("EndpointConfigurations");
     /// Key of `EndpointGroupRegion`, for [`Handle::set`].
-    pub const ENDPOINT_GROUP_REGION: Prop<String> = Prop::new("EndpointGroupRegion");
+    pub const ENDPOINT_GROUP_REGION: Prop<CfnEndpointGroup, String> = Prop::new("EndpointGroupRegion");
     /// Key of `HealthCheckIntervalSeconds`, for [`Handle::set`].
-    pub const HEALTH_CHECK_INTERVAL_SECONDS: Prop<i64> = Prop::new("HealthCheckIntervalSeconds");
+    pub const HEALTH_CHECK_INTERVAL_SECONDS: Prop<CfnEndpointGroup, i64> = Prop::new("HealthCheckIntervalSeconds");
     /// Key of `HealthCheckPath`, for [`Handle::set`].
-    pub const HEALTH_CHECK_PATH: Prop<String> = Prop::new("HealthCheckPath");
+    pub const HEALTH_CHECK_PATH: Prop<CfnEndpointGroup, String> = Prop::new("HealthCheckPath");
     /// Key of `HealthCheckPort`, for [`Handle::set`].
-    pub const HEALTH_CHECK_PORT: Prop<i64> = Prop::new("HealthCheckPort");
+    pub const HEALTH_CHECK_PORT: Prop<CfnEndpointGroup, i64> = Prop::new("HealthCheckPort");
     /// Key of `HealthCheckProtocol`, for [`Handle::set`].
-    pub const HEALTH_CHECK_PROTOCOL: Prop<endpoint_group::HealthCheckProtocol> = Prop::new("HealthCheckProtocol");
+    pub const HEALTH_CHECK_PROTOCOL: Prop<CfnEndpointGroup, endpoint_group::HealthCheckProtocol> = Prop::new("HealthCheckProtocol");
     /// Key of `ListenerArn`, for [`Handle::set`].
-    pub const LISTENER_ARN: Prop<String> = Prop::new("ListenerArn");
+    pub const LISTENER_ARN: Prop<CfnEndpointGroup, String> = Prop::new("ListenerArn");
     /// Key of `PortOverrides`, for [`Handle::set`].
-    pub const PORT_OVERRIDES: Prop<Vec<endpoint_group::PortOverride>> = Prop::new("PortOverrides");
+    pub const PORT_OVERRIDES: Prop<CfnEndpointGroup, Vec<endpoint_group::PortOverride>> = Prop::new("PortOverrides");
     /// Key of `ThresholdCount`, for [`Handle::set`].
-    pub const THRESHOLD_COUNT: Prop<i64> = Prop::new("ThresholdCount");
+    pub const THRESHOLD_COUNT: Prop<CfnEndpointGroup, i64> = Prop::new("ThresholdCount");
     /// Key of `TrafficDialPercentage`, for [`Handle::set`].
-    pub const TRAFFIC_DIAL_PERCENTAGE: Prop<f64> = Prop::new("TrafficDialPercentage");
+    pub const TRAFFIC_DIAL_PERCENTAGE: Prop<CfnEndpointGroup, f64> = Prop::new("TrafficDialPercentage");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEndpointGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &endpoint_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEndpointGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &endpoint_group::PROPS_SHAPE, props.into())?;
         Ok(CfnEndpointGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEndpointGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the endpoint group
@@ -776,18 +815,31 @@ impl CfnListener {
     pub const CFN_TYPE: &'static str = "AWS::GlobalAccelerator::Listener";
 
     /// Key of `AcceleratorArn`, for [`Handle::set`].
-    pub const ACCELERATOR_ARN: Prop<String> = Prop::new("AcceleratorArn");
+    pub const ACCELERATOR_ARN: Prop<CfnListener, String> = Prop::new("AcceleratorArn");
     /// Key of `ClientAffinity`, for [`Handle::set`].
-    pub const CLIENT_AFFINITY: Prop<listener::ClientAffinity> = Prop::new("ClientAffinity");
+    pub const CLIENT_AFFINITY: Prop<CfnListener, listener::ClientAffinity> = Prop::new("ClientAffinity");
     /// Key of `PortRanges`, for [`Handle::set`].
-    pub const PORT_RANGES: Prop<Vec<listener::PortRange>> = Prop::new("PortRanges");
+    pub const PORT_RANGES: Prop<CfnListener, Vec<listener::PortRange>> = Prop::new("PortRanges");
     /// Key of `Protocol`, for [`Handle::set`].
-    pub const PROTOCOL: Prop<listener::Protocol> = Prop::new("Protocol");
+    pub const PROTOCOL: Prop<CfnListener, listener::Protocol> = Prop::new("Protocol");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnListenerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &listener::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnListenerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &listener::PROPS_SHAPE, props.into())?;
         Ok(CfnListener { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnListener::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the listener.

@@ -113,18 +113,31 @@ impl CfnBlueprint {
     pub const CFN_TYPE: &'static str = "AWS::Glue::Blueprint";
 
     /// Key of `BlueprintLocation`, for [`Handle::set`].
-    pub const BLUEPRINT_LOCATION: Prop<String> = Prop::new("BlueprintLocation");
+    pub const BLUEPRINT_LOCATION: Prop<CfnBlueprint, String> = Prop::new("BlueprintLocation");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnBlueprint, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnBlueprint, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<blueprint::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnBlueprint, Vec<blueprint::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBlueprintProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &blueprint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBlueprintProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &blueprint::PROPS_SHAPE, props.into())?;
         Ok(CfnBlueprint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBlueprint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the blueprint.
@@ -587,32 +600,45 @@ impl CfnCatalog {
     pub const CFN_TYPE: &'static str = "AWS::Glue::Catalog";
 
     /// Key of `AllowFullTableExternalDataAccess`, for [`Handle::set`].
-    pub const ALLOW_FULL_TABLE_EXTERNAL_DATA_ACCESS: Prop<catalog::AllowFullTableExternalDataAccess> = Prop::new("AllowFullTableExternalDataAccess");
+    pub const ALLOW_FULL_TABLE_EXTERNAL_DATA_ACCESS: Prop<CfnCatalog, catalog::AllowFullTableExternalDataAccess> = Prop::new("AllowFullTableExternalDataAccess");
     /// Key of `CatalogProperties`, for [`Handle::set`].
-    pub const CATALOG_PROPERTIES: Prop<catalog::CatalogProperties> = Prop::new("CatalogProperties");
+    pub const CATALOG_PROPERTIES: Prop<CfnCatalog, catalog::CatalogProperties> = Prop::new("CatalogProperties");
     /// Key of `CreateDatabaseDefaultPermissions`, for [`Handle::set`].
-    pub const CREATE_DATABASE_DEFAULT_PERMISSIONS: Prop<Vec<catalog::PrincipalPermissions>> = Prop::new("CreateDatabaseDefaultPermissions");
+    pub const CREATE_DATABASE_DEFAULT_PERMISSIONS: Prop<CfnCatalog, Vec<catalog::PrincipalPermissions>> = Prop::new("CreateDatabaseDefaultPermissions");
     /// Key of `CreateTableDefaultPermissions`, for [`Handle::set`].
-    pub const CREATE_TABLE_DEFAULT_PERMISSIONS: Prop<Vec<catalog::PrincipalPermissions>> = Prop::new("CreateTableDefaultPermissions");
+    pub const CREATE_TABLE_DEFAULT_PERMISSIONS: Prop<CfnCatalog, Vec<catalog::PrincipalPermissions>> = Prop::new("CreateTableDefaultPermissions");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCatalog, String> = Prop::new("Description");
     /// Key of `FederatedCatalog`, for [`Handle::set`].
-    pub const FEDERATED_CATALOG: Prop<catalog::FederatedCatalog> = Prop::new("FederatedCatalog");
+    pub const FEDERATED_CATALOG: Prop<CfnCatalog, catalog::FederatedCatalog> = Prop::new("FederatedCatalog");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCatalog, String> = Prop::new("Name");
     /// Key of `OverwriteChildResourcePermissionsWithDefault`, for [`Handle::set`].
-    pub const OVERWRITE_CHILD_RESOURCE_PERMISSIONS_WITH_DEFAULT: Prop<catalog::OverwriteChildResourcePermissionsWithDefault> = Prop::new("OverwriteChildResourcePermissionsWithDefault");
+    pub const OVERWRITE_CHILD_RESOURCE_PERMISSIONS_WITH_DEFAULT: Prop<CfnCatalog, catalog::OverwriteChildResourcePermissionsWithDefault> = Prop::new("OverwriteChildResourcePermissionsWithDefault");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<Map<String>> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnCatalog, Map<String>> = Prop::new("Parameters");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<catalog::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCatalog, Vec<catalog::Tag>> = Prop::new("Tags");
     /// Key of `TargetRedshiftCatalog`, for [`Handle::set`].
-    pub const TARGET_REDSHIFT_CATALOG: Prop<catalog::TargetRedshiftCatalog> = Prop::new("TargetRedshiftCatalog");
+    pub const TARGET_REDSHIFT_CATALOG: Prop<CfnCatalog, catalog::TargetRedshiftCatalog> = Prop::new("TargetRedshiftCatalog");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCatalogProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &catalog::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCatalogProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &catalog::PROPS_SHAPE, props.into())?;
         Ok(CfnCatalog { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCatalog::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the catalog.
@@ -935,18 +961,31 @@ impl CfnClassifier {
     pub const CFN_TYPE: &'static str = "AWS::Glue::Classifier";
 
     /// Key of `CsvClassifier`, for [`Handle::set`].
-    pub const CSV_CLASSIFIER: Prop<classifier::CsvClassifier> = Prop::new("CsvClassifier");
+    pub const CSV_CLASSIFIER: Prop<CfnClassifier, classifier::CsvClassifier> = Prop::new("CsvClassifier");
     /// Key of `GrokClassifier`, for [`Handle::set`].
-    pub const GROK_CLASSIFIER: Prop<classifier::GrokClassifier> = Prop::new("GrokClassifier");
+    pub const GROK_CLASSIFIER: Prop<CfnClassifier, classifier::GrokClassifier> = Prop::new("GrokClassifier");
     /// Key of `JsonClassifier`, for [`Handle::set`].
-    pub const JSON_CLASSIFIER: Prop<classifier::JsonClassifier> = Prop::new("JsonClassifier");
+    pub const JSON_CLASSIFIER: Prop<CfnClassifier, classifier::JsonClassifier> = Prop::new("JsonClassifier");
     /// Key of `XMLClassifier`, for [`Handle::set`].
-    pub const XML_CLASSIFIER: Prop<classifier::XMLClassifier> = Prop::new("XMLClassifier");
+    pub const XML_CLASSIFIER: Prop<CfnClassifier, classifier::XMLClassifier> = Prop::new("XMLClassifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClassifierProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &classifier::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClassifierProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &classifier::PROPS_SHAPE, props.into())?;
         Ok(CfnClassifier { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnClassifier::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// One of XMLClassifier/Name, GrokClassifier/Name, JsonClassifier/Name or CsvClassifier/Name
@@ -1742,16 +1781,29 @@ impl CfnConnection {
     pub const CFN_TYPE: &'static str = "AWS::Glue::Connection";
 
     /// Key of `CatalogId`, for [`Handle::set`].
-    pub const CATALOG_ID: Prop<String> = Prop::new("CatalogId");
+    pub const CATALOG_ID: Prop<CfnConnection, String> = Prop::new("CatalogId");
     /// Key of `ConnectionInput`, for [`Handle::set`].
-    pub const CONNECTION_INPUT: Prop<connection::ConnectionInput> = Prop::new("ConnectionInput");
+    pub const CONNECTION_INPUT: Prop<CfnConnection, connection::ConnectionInput> = Prop::new("ConnectionInput");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConnection, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connection::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connection::PROPS_SHAPE, props.into())?;
         Ok(CfnConnection { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnection::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The name of the connection.
@@ -3194,24 +3246,37 @@ impl CfnConnectionType {
     pub const CFN_TYPE: &'static str = "AWS::Glue::ConnectionType";
 
     /// Key of `ConnectionProperties`, for [`Handle::set`].
-    pub const CONNECTION_PROPERTIES: Prop<connection_type::ConnectionPropertiesConfiguration> = Prop::new("ConnectionProperties");
+    pub const CONNECTION_PROPERTIES: Prop<CfnConnectionType, connection_type::ConnectionPropertiesConfiguration> = Prop::new("ConnectionProperties");
     /// Key of `ConnectionType`, for [`Handle::set`].
-    pub const CONNECTION_TYPE: Prop<String> = Prop::new("ConnectionType");
+    pub const CONNECTION_TYPE: Prop<CfnConnectionType, String> = Prop::new("ConnectionType");
     /// Key of `ConnectorAuthenticationConfiguration`, for [`Handle::set`].
-    pub const CONNECTOR_AUTHENTICATION_CONFIGURATION: Prop<connection_type::ConnectorAuthenticationConfiguration> = Prop::new("ConnectorAuthenticationConfiguration");
+    pub const CONNECTOR_AUTHENTICATION_CONFIGURATION: Prop<CfnConnectionType, connection_type::ConnectorAuthenticationConfiguration> = Prop::new("ConnectorAuthenticationConfiguration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnConnectionType, String> = Prop::new("Description");
     /// Key of `IntegrationType`, for [`Handle::set`].
-    pub const INTEGRATION_TYPE: Prop<connection_type::IntegrationType> = Prop::new("IntegrationType");
+    pub const INTEGRATION_TYPE: Prop<CfnConnectionType, connection_type::IntegrationType> = Prop::new("IntegrationType");
     /// Key of `RestConfiguration`, for [`Handle::set`].
-    pub const REST_CONFIGURATION: Prop<connection_type::RestConfiguration> = Prop::new("RestConfiguration");
+    pub const REST_CONFIGURATION: Prop<CfnConnectionType, connection_type::RestConfiguration> = Prop::new("RestConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<connection_type::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConnectionType, Vec<connection_type::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectionTypeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connection_type::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectionTypeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connection_type::PROPS_SHAPE, props.into())?;
         Ok(CfnConnectionType { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnectionType::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the registered connection type.
@@ -3884,38 +3949,51 @@ impl CfnCrawler {
     pub const CFN_TYPE: &'static str = "AWS::Glue::Crawler";
 
     /// Key of `Classifiers`, for [`Handle::set`].
-    pub const CLASSIFIERS: Prop<Vec<String>> = Prop::new("Classifiers");
+    pub const CLASSIFIERS: Prop<CfnCrawler, Vec<String>> = Prop::new("Classifiers");
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<String> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnCrawler, String> = Prop::new("Configuration");
     /// Key of `CrawlerSecurityConfiguration`, for [`Handle::set`].
-    pub const CRAWLER_SECURITY_CONFIGURATION: Prop<String> = Prop::new("CrawlerSecurityConfiguration");
+    pub const CRAWLER_SECURITY_CONFIGURATION: Prop<CfnCrawler, String> = Prop::new("CrawlerSecurityConfiguration");
     /// Key of `DatabaseName`, for [`Handle::set`].
-    pub const DATABASE_NAME: Prop<String> = Prop::new("DatabaseName");
+    pub const DATABASE_NAME: Prop<CfnCrawler, String> = Prop::new("DatabaseName");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCrawler, String> = Prop::new("Description");
     /// Key of `LakeFormationConfiguration`, for [`Handle::set`].
-    pub const LAKE_FORMATION_CONFIGURATION: Prop<crawler::LakeFormationConfiguration> = Prop::new("LakeFormationConfiguration");
+    pub const LAKE_FORMATION_CONFIGURATION: Prop<CfnCrawler, crawler::LakeFormationConfiguration> = Prop::new("LakeFormationConfiguration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCrawler, String> = Prop::new("Name");
     /// Key of `RecrawlPolicy`, for [`Handle::set`].
-    pub const RECRAWL_POLICY: Prop<crawler::RecrawlPolicy> = Prop::new("RecrawlPolicy");
+    pub const RECRAWL_POLICY: Prop<CfnCrawler, crawler::RecrawlPolicy> = Prop::new("RecrawlPolicy");
     /// Key of `Role`, for [`Handle::set`].
-    pub const ROLE: Prop<String> = Prop::new("Role");
+    pub const ROLE: Prop<CfnCrawler, String> = Prop::new("Role");
     /// Key of `Schedule`, for [`Handle::set`].
-    pub const SCHEDULE: Prop<crawler::Schedule> = Prop::new("Schedule");
+    pub const SCHEDULE: Prop<CfnCrawler, crawler::Schedule> = Prop::new("Schedule");
     /// Key of `SchemaChangePolicy`, for [`Handle::set`].
-    pub const SCHEMA_CHANGE_POLICY: Prop<crawler::SchemaChangePolicy> = Prop::new("SchemaChangePolicy");
+    pub const SCHEMA_CHANGE_POLICY: Prop<CfnCrawler, crawler::SchemaChangePolicy> = Prop::new("SchemaChangePolicy");
     /// Key of `TablePrefix`, for [`Handle::set`].
-    pub const TABLE_PREFIX: Prop<String> = Prop::new("TablePrefix");
+    pub const TABLE_PREFIX: Prop<CfnCrawler, String> = Prop::new("TablePrefix");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCrawler, Json> = Prop::new("Tags");
     /// Key of `Targets`, for [`Handle::set`].
-    pub const TARGETS: Prop<crawler::Targets> = Prop::new("Targets");
+    pub const TARGETS: Prop<CfnCrawler, crawler::Targets> = Prop::new("Targets");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCrawlerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &crawler::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCrawlerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &crawler::PROPS_SHAPE, props.into())?;
         Ok(CfnCrawler { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCrawler::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -3980,18 +4058,31 @@ impl CfnCustomEntityType {
     pub const CFN_TYPE: &'static str = "AWS::Glue::CustomEntityType";
 
     /// Key of `ContextWords`, for [`Handle::set`].
-    pub const CONTEXT_WORDS: Prop<Vec<String>> = Prop::new("ContextWords");
+    pub const CONTEXT_WORDS: Prop<CfnCustomEntityType, Vec<String>> = Prop::new("ContextWords");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCustomEntityType, String> = Prop::new("Name");
     /// Key of `RegexString`, for [`Handle::set`].
-    pub const REGEX_STRING: Prop<String> = Prop::new("RegexString");
+    pub const REGEX_STRING: Prop<CfnCustomEntityType, String> = Prop::new("RegexString");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCustomEntityType, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCustomEntityTypeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &custom_entity_type::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCustomEntityTypeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &custom_entity_type::PROPS_SHAPE, props.into())?;
         Ok(CfnCustomEntityType { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCustomEntityType::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -4172,14 +4263,27 @@ impl CfnDataCatalogEncryptionSettings {
     pub const CFN_TYPE: &'static str = "AWS::Glue::DataCatalogEncryptionSettings";
 
     /// Key of `CatalogId`, for [`Handle::set`].
-    pub const CATALOG_ID: Prop<String> = Prop::new("CatalogId");
+    pub const CATALOG_ID: Prop<CfnDataCatalogEncryptionSettings, String> = Prop::new("CatalogId");
     /// Key of `DataCatalogEncryptionSettings`, for [`Handle::set`].
-    pub const DATA_CATALOG_ENCRYPTION_SETTINGS: Prop<data_catalog_encryption_settings::DataCatalogEncryptionSettings> = Prop::new("DataCatalogEncryptionSettings");
+    pub const DATA_CATALOG_ENCRYPTION_SETTINGS: Prop<CfnDataCatalogEncryptionSettings, data_catalog_encryption_settings::DataCatalogEncryptionSettings> = Prop::new("DataCatalogEncryptionSettings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataCatalogEncryptionSettingsProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_catalog_encryption_settings::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataCatalogEncryptionSettingsProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_catalog_encryption_settings::PROPS_SHAPE, props.into())?;
         Ok(CfnDataCatalogEncryptionSettings { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataCatalogEncryptionSettings::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -4303,22 +4407,35 @@ impl CfnDataQualityRuleset {
     pub const CFN_TYPE: &'static str = "AWS::Glue::DataQualityRuleset";
 
     /// Key of `ClientToken`, for [`Handle::set`].
-    pub const CLIENT_TOKEN: Prop<String> = Prop::new("ClientToken");
+    pub const CLIENT_TOKEN: Prop<CfnDataQualityRuleset, String> = Prop::new("ClientToken");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDataQualityRuleset, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDataQualityRuleset, String> = Prop::new("Name");
     /// Key of `Ruleset`, for [`Handle::set`].
-    pub const RULESET: Prop<String> = Prop::new("Ruleset");
+    pub const RULESET: Prop<CfnDataQualityRuleset, String> = Prop::new("Ruleset");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataQualityRuleset, Json> = Prop::new("Tags");
     /// Key of `TargetTable`, for [`Handle::set`].
-    pub const TARGET_TABLE: Prop<data_quality_ruleset::DataQualityTargetTable> = Prop::new("TargetTable");
+    pub const TARGET_TABLE: Prop<CfnDataQualityRuleset, data_quality_ruleset::DataQualityTargetTable> = Prop::new("TargetTable");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataQualityRulesetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_quality_ruleset::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataQualityRulesetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_quality_ruleset::PROPS_SHAPE, props.into())?;
         Ok(CfnDataQualityRuleset { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataQualityRuleset::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -4591,16 +4708,29 @@ impl CfnDatabase {
     pub const CFN_TYPE: &'static str = "AWS::Glue::Database";
 
     /// Key of `CatalogId`, for [`Handle::set`].
-    pub const CATALOG_ID: Prop<String> = Prop::new("CatalogId");
+    pub const CATALOG_ID: Prop<CfnDatabase, String> = Prop::new("CatalogId");
     /// Key of `DatabaseInput`, for [`Handle::set`].
-    pub const DATABASE_INPUT: Prop<database::DatabaseInput> = Prop::new("DatabaseInput");
+    pub const DATABASE_INPUT: Prop<CfnDatabase, database::DatabaseInput> = Prop::new("DatabaseInput");
     /// Key of `DatabaseName`, for [`Handle::set`].
-    pub const DATABASE_NAME: Prop<String> = Prop::new("DatabaseName");
+    pub const DATABASE_NAME: Prop<CfnDatabase, String> = Prop::new("DatabaseName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDatabaseProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &database::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDatabaseProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &database::PROPS_SHAPE, props.into())?;
         Ok(CfnDatabase { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDatabase::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -4718,40 +4848,53 @@ impl CfnDevEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::Glue::DevEndpoint";
 
     /// Key of `Arguments`, for [`Handle::set`].
-    pub const ARGUMENTS: Prop<Json> = Prop::new("Arguments");
+    pub const ARGUMENTS: Prop<CfnDevEndpoint, Json> = Prop::new("Arguments");
     /// Key of `EndpointName`, for [`Handle::set`].
-    pub const ENDPOINT_NAME: Prop<String> = Prop::new("EndpointName");
+    pub const ENDPOINT_NAME: Prop<CfnDevEndpoint, String> = Prop::new("EndpointName");
     /// Key of `ExtraJarsS3Path`, for [`Handle::set`].
-    pub const EXTRA_JARS_S3_PATH: Prop<String> = Prop::new("ExtraJarsS3Path");
+    pub const EXTRA_JARS_S3_PATH: Prop<CfnDevEndpoint, String> = Prop::new("ExtraJarsS3Path");
     /// Key of `ExtraPythonLibsS3Path`, for [`Handle::set`].
-    pub const EXTRA_PYTHON_LIBS_S3_PATH: Prop<String> = Prop::new("ExtraPythonLibsS3Path");
+    pub const EXTRA_PYTHON_LIBS_S3_PATH: Prop<CfnDevEndpoint, String> = Prop::new("ExtraPythonLibsS3Path");
     /// Key of `GlueVersion`, for [`Handle::set`].
-    pub const GLUE_VERSION: Prop<String> = Prop::new("GlueVersion");
+    pub const GLUE_VERSION: Prop<CfnDevEndpoint, String> = Prop::new("GlueVersion");
     /// Key of `NumberOfNodes`, for [`Handle::set`].
-    pub const NUMBER_OF_NODES: Prop<i64> = Prop::new("NumberOfNodes");
+    pub const NUMBER_OF_NODES: Prop<CfnDevEndpoint, i64> = Prop::new("NumberOfNodes");
     /// Key of `NumberOfWorkers`, for [`Handle::set`].
-    pub const NUMBER_OF_WORKERS: Prop<i64> = Prop::new("NumberOfWorkers");
+    pub const NUMBER_OF_WORKERS: Prop<CfnDevEndpoint, i64> = Prop::new("NumberOfWorkers");
     /// Key of `PublicKey`, for [`Handle::set`].
-    pub const PUBLIC_KEY: Prop<String> = Prop::new("PublicKey");
+    pub const PUBLIC_KEY: Prop<CfnDevEndpoint, String> = Prop::new("PublicKey");
     /// Key of `PublicKeys`, for [`Handle::set`].
-    pub const PUBLIC_KEYS: Prop<Vec<String>> = Prop::new("PublicKeys");
+    pub const PUBLIC_KEYS: Prop<CfnDevEndpoint, Vec<String>> = Prop::new("PublicKeys");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnDevEndpoint, String> = Prop::new("RoleArn");
     /// Key of `SecurityConfiguration`, for [`Handle::set`].
-    pub const SECURITY_CONFIGURATION: Prop<String> = Prop::new("SecurityConfiguration");
+    pub const SECURITY_CONFIGURATION: Prop<CfnDevEndpoint, String> = Prop::new("SecurityConfiguration");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnDevEndpoint, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `SubnetId`, for [`Handle::set`].
-    pub const SUBNET_ID: Prop<String> = Prop::new("SubnetId");
+    pub const SUBNET_ID: Prop<CfnDevEndpoint, String> = Prop::new("SubnetId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDevEndpoint, Json> = Prop::new("Tags");
     /// Key of `WorkerType`, for [`Handle::set`].
-    pub const WORKER_TYPE: Prop<String> = Prop::new("WorkerType");
+    pub const WORKER_TYPE: Prop<CfnDevEndpoint, String> = Prop::new("WorkerType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDevEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dev_endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDevEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dev_endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnDevEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDevEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -4829,16 +4972,29 @@ impl CfnIdentityCenterConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::Glue::IdentityCenterConfiguration";
 
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnIdentityCenterConfiguration, String> = Prop::new("InstanceArn");
     /// Key of `Scopes`, for [`Handle::set`].
-    pub const SCOPES: Prop<Vec<String>> = Prop::new("Scopes");
+    pub const SCOPES: Prop<CfnIdentityCenterConfiguration, Vec<String>> = Prop::new("Scopes");
     /// Key of `UserBackgroundSessionsEnabled`, for [`Handle::set`].
-    pub const USER_BACKGROUND_SESSIONS_ENABLED: Prop<bool> = Prop::new("UserBackgroundSessionsEnabled");
+    pub const USER_BACKGROUND_SESSIONS_ENABLED: Prop<CfnIdentityCenterConfiguration, bool> = Prop::new("UserBackgroundSessionsEnabled");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIdentityCenterConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &identity_center_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIdentityCenterConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &identity_center_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnIdentityCenterConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIdentityCenterConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The identifier for the specified AWS account.
@@ -5019,28 +5175,41 @@ impl CfnIntegration {
     pub const CFN_TYPE: &'static str = "AWS::Glue::Integration";
 
     /// Key of `AdditionalEncryptionContext`, for [`Handle::set`].
-    pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<Map<String>> = Prop::new("AdditionalEncryptionContext");
+    pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<CfnIntegration, Map<String>> = Prop::new("AdditionalEncryptionContext");
     /// Key of `DataFilter`, for [`Handle::set`].
-    pub const DATA_FILTER: Prop<String> = Prop::new("DataFilter");
+    pub const DATA_FILTER: Prop<CfnIntegration, String> = Prop::new("DataFilter");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnIntegration, String> = Prop::new("Description");
     /// Key of `IntegrationConfig`, for [`Handle::set`].
-    pub const INTEGRATION_CONFIG: Prop<integration::IntegrationConfig> = Prop::new("IntegrationConfig");
+    pub const INTEGRATION_CONFIG: Prop<CfnIntegration, integration::IntegrationConfig> = Prop::new("IntegrationConfig");
     /// Key of `IntegrationName`, for [`Handle::set`].
-    pub const INTEGRATION_NAME: Prop<String> = Prop::new("IntegrationName");
+    pub const INTEGRATION_NAME: Prop<CfnIntegration, String> = Prop::new("IntegrationName");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnIntegration, String> = Prop::new("KmsKeyId");
     /// Key of `SourceArn`, for [`Handle::set`].
-    pub const SOURCE_ARN: Prop<String> = Prop::new("SourceArn");
+    pub const SOURCE_ARN: Prop<CfnIntegration, String> = Prop::new("SourceArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<integration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIntegration, Vec<integration::Tag>> = Prop::new("Tags");
     /// Key of `TargetArn`, for [`Handle::set`].
-    pub const TARGET_ARN: Prop<String> = Prop::new("TargetArn");
+    pub const TARGET_ARN: Prop<CfnIntegration, String> = Prop::new("TargetArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIntegrationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &integration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIntegrationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &integration::PROPS_SHAPE, props.into())?;
         Ok(CfnIntegration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIntegration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time (UTC) when the integration was created.
@@ -5252,18 +5421,31 @@ impl CfnIntegrationResourceProperty {
     pub const CFN_TYPE: &'static str = "AWS::Glue::IntegrationResourceProperty";
 
     /// Key of `ResourceArn`, for [`Handle::set`].
-    pub const RESOURCE_ARN: Prop<String> = Prop::new("ResourceArn");
+    pub const RESOURCE_ARN: Prop<CfnIntegrationResourceProperty, String> = Prop::new("ResourceArn");
     /// Key of `SourceProcessingProperties`, for [`Handle::set`].
-    pub const SOURCE_PROCESSING_PROPERTIES: Prop<integration_resource_property::SourceProcessingProperties> = Prop::new("SourceProcessingProperties");
+    pub const SOURCE_PROCESSING_PROPERTIES: Prop<CfnIntegrationResourceProperty, integration_resource_property::SourceProcessingProperties> = Prop::new("SourceProcessingProperties");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<integration_resource_property::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIntegrationResourceProperty, Vec<integration_resource_property::Tag>> = Prop::new("Tags");
     /// Key of `TargetProcessingProperties`, for [`Handle::set`].
-    pub const TARGET_PROCESSING_PROPERTIES: Prop<integration_resource_property::TargetProcessingProperties> = Prop::new("TargetProcessingProperties");
+    pub const TARGET_PROCESSING_PROPERTIES: Prop<CfnIntegrationResourceProperty, integration_resource_property::TargetProcessingProperties> = Prop::new("TargetProcessingProperties");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIntegrationResourcePropertyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &integration_resource_property::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIntegrationResourcePropertyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &integration_resource_property::PROPS_SHAPE, props.into())?;
         Ok(CfnIntegrationResourceProperty { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIntegrationResourceProperty::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The integration resource property ARN.
@@ -5654,56 +5836,69 @@ impl CfnJob {
     pub const CFN_TYPE: &'static str = "AWS::Glue::Job";
 
     /// Key of `AllocatedCapacity`, for [`Handle::set`].
-    pub const ALLOCATED_CAPACITY: Prop<f64> = Prop::new("AllocatedCapacity");
+    pub const ALLOCATED_CAPACITY: Prop<CfnJob, f64> = Prop::new("AllocatedCapacity");
     /// Key of `Command`, for [`Handle::set`].
-    pub const COMMAND: Prop<job::JobCommand> = Prop::new("Command");
+    pub const COMMAND: Prop<CfnJob, job::JobCommand> = Prop::new("Command");
     /// Key of `Connections`, for [`Handle::set`].
-    pub const CONNECTIONS: Prop<job::ConnectionsList> = Prop::new("Connections");
+    pub const CONNECTIONS: Prop<CfnJob, job::ConnectionsList> = Prop::new("Connections");
     /// Key of `DefaultArguments`, for [`Handle::set`].
-    pub const DEFAULT_ARGUMENTS: Prop<Json> = Prop::new("DefaultArguments");
+    pub const DEFAULT_ARGUMENTS: Prop<CfnJob, Json> = Prop::new("DefaultArguments");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnJob, String> = Prop::new("Description");
     /// Key of `ExecutionClass`, for [`Handle::set`].
-    pub const EXECUTION_CLASS: Prop<job::ExecutionClass> = Prop::new("ExecutionClass");
+    pub const EXECUTION_CLASS: Prop<CfnJob, job::ExecutionClass> = Prop::new("ExecutionClass");
     /// Key of `ExecutionProperty`, for [`Handle::set`].
-    pub const EXECUTION_PROPERTY: Prop<job::ExecutionProperty> = Prop::new("ExecutionProperty");
+    pub const EXECUTION_PROPERTY: Prop<CfnJob, job::ExecutionProperty> = Prop::new("ExecutionProperty");
     /// Key of `GlueVersion`, for [`Handle::set`].
-    pub const GLUE_VERSION: Prop<String> = Prop::new("GlueVersion");
+    pub const GLUE_VERSION: Prop<CfnJob, String> = Prop::new("GlueVersion");
     /// Key of `JobMode`, for [`Handle::set`].
-    pub const JOB_MODE: Prop<job::JobMode> = Prop::new("JobMode");
+    pub const JOB_MODE: Prop<CfnJob, job::JobMode> = Prop::new("JobMode");
     /// Key of `JobRunQueuingEnabled`, for [`Handle::set`].
-    pub const JOB_RUN_QUEUING_ENABLED: Prop<bool> = Prop::new("JobRunQueuingEnabled");
+    pub const JOB_RUN_QUEUING_ENABLED: Prop<CfnJob, bool> = Prop::new("JobRunQueuingEnabled");
     /// Key of `LogUri`, for [`Handle::set`].
-    pub const LOG_URI: Prop<String> = Prop::new("LogUri");
+    pub const LOG_URI: Prop<CfnJob, String> = Prop::new("LogUri");
     /// Key of `MaintenanceWindow`, for [`Handle::set`].
-    pub const MAINTENANCE_WINDOW: Prop<String> = Prop::new("MaintenanceWindow");
+    pub const MAINTENANCE_WINDOW: Prop<CfnJob, String> = Prop::new("MaintenanceWindow");
     /// Key of `MaxCapacity`, for [`Handle::set`].
-    pub const MAX_CAPACITY: Prop<f64> = Prop::new("MaxCapacity");
+    pub const MAX_CAPACITY: Prop<CfnJob, f64> = Prop::new("MaxCapacity");
     /// Key of `MaxRetries`, for [`Handle::set`].
-    pub const MAX_RETRIES: Prop<f64> = Prop::new("MaxRetries");
+    pub const MAX_RETRIES: Prop<CfnJob, f64> = Prop::new("MaxRetries");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnJob, String> = Prop::new("Name");
     /// Key of `NonOverridableArguments`, for [`Handle::set`].
-    pub const NON_OVERRIDABLE_ARGUMENTS: Prop<Json> = Prop::new("NonOverridableArguments");
+    pub const NON_OVERRIDABLE_ARGUMENTS: Prop<CfnJob, Json> = Prop::new("NonOverridableArguments");
     /// Key of `NotificationProperty`, for [`Handle::set`].
-    pub const NOTIFICATION_PROPERTY: Prop<job::NotificationProperty> = Prop::new("NotificationProperty");
+    pub const NOTIFICATION_PROPERTY: Prop<CfnJob, job::NotificationProperty> = Prop::new("NotificationProperty");
     /// Key of `NumberOfWorkers`, for [`Handle::set`].
-    pub const NUMBER_OF_WORKERS: Prop<i64> = Prop::new("NumberOfWorkers");
+    pub const NUMBER_OF_WORKERS: Prop<CfnJob, i64> = Prop::new("NumberOfWorkers");
     /// Key of `Role`, for [`Handle::set`].
-    pub const ROLE: Prop<String> = Prop::new("Role");
+    pub const ROLE: Prop<CfnJob, String> = Prop::new("Role");
     /// Key of `SecurityConfiguration`, for [`Handle::set`].
-    pub const SECURITY_CONFIGURATION: Prop<String> = Prop::new("SecurityConfiguration");
+    pub const SECURITY_CONFIGURATION: Prop<CfnJob, String> = Prop::new("SecurityConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnJob, Json> = Prop::new("Tags");
     /// Key of `Timeout`, for [`Handle::set`].
-    pub const TIMEOUT: Prop<i64> = Prop::new("Timeout");
+    pub const TIMEOUT: Prop<CfnJob, i64> = Prop::new("Timeout");
     /// Key of `WorkerType`, for [`Handle::set`].
-    pub const WORKER_TYPE: Prop<job::WorkerType> = Prop::new("WorkerType");
+    pub const WORKER_TYPE: Prop<CfnJob, job::WorkerType> = Prop::new("WorkerType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnJobProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &job::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnJobProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &job::PROPS_SHAPE, props.into())?;
         Ok(CfnJob { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnJob::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -6108,36 +6303,49 @@ impl CfnMLTransform {
     pub const CFN_TYPE: &'static str = "AWS::Glue::MLTransform";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnMLTransform, String> = Prop::new("Description");
     /// Key of `GlueVersion`, for [`Handle::set`].
-    pub const GLUE_VERSION: Prop<String> = Prop::new("GlueVersion");
+    pub const GLUE_VERSION: Prop<CfnMLTransform, String> = Prop::new("GlueVersion");
     /// Key of `InputRecordTables`, for [`Handle::set`].
-    pub const INPUT_RECORD_TABLES: Prop<ml_transform::InputRecordTables> = Prop::new("InputRecordTables");
+    pub const INPUT_RECORD_TABLES: Prop<CfnMLTransform, ml_transform::InputRecordTables> = Prop::new("InputRecordTables");
     /// Key of `MaxCapacity`, for [`Handle::set`].
-    pub const MAX_CAPACITY: Prop<f64> = Prop::new("MaxCapacity");
+    pub const MAX_CAPACITY: Prop<CfnMLTransform, f64> = Prop::new("MaxCapacity");
     /// Key of `MaxRetries`, for [`Handle::set`].
-    pub const MAX_RETRIES: Prop<i64> = Prop::new("MaxRetries");
+    pub const MAX_RETRIES: Prop<CfnMLTransform, i64> = Prop::new("MaxRetries");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnMLTransform, String> = Prop::new("Name");
     /// Key of `NumberOfWorkers`, for [`Handle::set`].
-    pub const NUMBER_OF_WORKERS: Prop<i64> = Prop::new("NumberOfWorkers");
+    pub const NUMBER_OF_WORKERS: Prop<CfnMLTransform, i64> = Prop::new("NumberOfWorkers");
     /// Key of `Role`, for [`Handle::set`].
-    pub const ROLE: Prop<String> = Prop::new("Role");
+    pub const ROLE: Prop<CfnMLTransform, String> = Prop::new("Role");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMLTransform, Json> = Prop::new("Tags");
     /// Key of `Timeout`, for [`Handle::set`].
-    pub const TIMEOUT: Prop<i64> = Prop::new("Timeout");
+    pub const TIMEOUT: Prop<CfnMLTransform, i64> = Prop::new("Timeout");
     /// Key of `TransformEncryption`, for [`Handle::set`].
-    pub const TRANSFORM_ENCRYPTION: Prop<ml_transform::TransformEncryption> = Prop::new("TransformEncryption");
+    pub const TRANSFORM_ENCRYPTION: Prop<CfnMLTransform, ml_transform::TransformEncryption> = Prop::new("TransformEncryption");
     /// Key of `TransformParameters`, for [`Handle::set`].
-    pub const TRANSFORM_PARAMETERS: Prop<ml_transform::TransformParameters> = Prop::new("TransformParameters");
+    pub const TRANSFORM_PARAMETERS: Prop<CfnMLTransform, ml_transform::TransformParameters> = Prop::new("TransformParameters");
     /// Key of `WorkerType`, for [`Handle::set`].
-    pub const WORKER_TYPE: Prop<ml_transform::WorkerType> = Prop::new("WorkerType");
+    pub const WORKER_TYPE: Prop<CfnMLTransform, ml_transform::WorkerType> = Prop::new("WorkerType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMLTransformProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ml_transform::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMLTransformProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ml_transform::PROPS_SHAPE, props.into())?;
         Ok(CfnMLTransform { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMLTransform::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The unique identifier for the transform.
@@ -6533,18 +6741,31 @@ impl CfnPartition {
     pub const CFN_TYPE: &'static str = "AWS::Glue::Partition";
 
     /// Key of `CatalogId`, for [`Handle::set`].
-    pub const CATALOG_ID: Prop<String> = Prop::new("CatalogId");
+    pub const CATALOG_ID: Prop<CfnPartition, String> = Prop::new("CatalogId");
     /// Key of `DatabaseName`, for [`Handle::set`].
-    pub const DATABASE_NAME: Prop<String> = Prop::new("DatabaseName");
+    pub const DATABASE_NAME: Prop<CfnPartition, String> = Prop::new("DatabaseName");
     /// Key of `PartitionInput`, for [`Handle::set`].
-    pub const PARTITION_INPUT: Prop<partition::PartitionInput> = Prop::new("PartitionInput");
+    pub const PARTITION_INPUT: Prop<CfnPartition, partition::PartitionInput> = Prop::new("PartitionInput");
     /// Key of `TableName`, for [`Handle::set`].
-    pub const TABLE_NAME: Prop<String> = Prop::new("TableName");
+    pub const TABLE_NAME: Prop<CfnPartition, String> = Prop::new("TableName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPartitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &partition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPartitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &partition::PROPS_SHAPE, props.into())?;
         Ok(CfnPartition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPartition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// A hashed string equivalent to the partition values list for use as a component of the resource's identifier in CFN
@@ -6660,16 +6881,29 @@ impl CfnRegistry {
     pub const CFN_TYPE: &'static str = "AWS::Glue::Registry";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRegistry, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRegistry, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<registry::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRegistry, Vec<registry::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRegistryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &registry::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRegistryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &registry::PROPS_SHAPE, props.into())?;
         Ok(CfnRegistry { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRegistry::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name for the created Registry.
@@ -6935,26 +7169,39 @@ impl CfnSchema {
     pub const CFN_TYPE: &'static str = "AWS::Glue::Schema";
 
     /// Key of `CheckpointVersion`, for [`Handle::set`].
-    pub const CHECKPOINT_VERSION: Prop<schema::SchemaVersion> = Prop::new("CheckpointVersion");
+    pub const CHECKPOINT_VERSION: Prop<CfnSchema, schema::SchemaVersion> = Prop::new("CheckpointVersion");
     /// Key of `Compatibility`, for [`Handle::set`].
-    pub const COMPATIBILITY: Prop<schema::Compatibility> = Prop::new("Compatibility");
+    pub const COMPATIBILITY: Prop<CfnSchema, schema::Compatibility> = Prop::new("Compatibility");
     /// Key of `DataFormat`, for [`Handle::set`].
-    pub const DATA_FORMAT: Prop<schema::DataFormat> = Prop::new("DataFormat");
+    pub const DATA_FORMAT: Prop<CfnSchema, schema::DataFormat> = Prop::new("DataFormat");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSchema, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSchema, String> = Prop::new("Name");
     /// Key of `Registry`, for [`Handle::set`].
-    pub const REGISTRY: Prop<schema::Registry> = Prop::new("Registry");
+    pub const REGISTRY: Prop<CfnSchema, schema::Registry> = Prop::new("Registry");
     /// Key of `SchemaDefinition`, for [`Handle::set`].
-    pub const SCHEMA_DEFINITION: Prop<String> = Prop::new("SchemaDefinition");
+    pub const SCHEMA_DEFINITION: Prop<CfnSchema, String> = Prop::new("SchemaDefinition");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<schema::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSchema, Vec<schema::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSchemaProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &schema::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSchemaProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &schema::PROPS_SHAPE, props.into())?;
         Ok(CfnSchema { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSchema::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name for the Schema.
@@ -7065,14 +7312,27 @@ impl CfnSchemaVersion {
     pub const CFN_TYPE: &'static str = "AWS::Glue::SchemaVersion";
 
     /// Key of `Schema`, for [`Handle::set`].
-    pub const SCHEMA: Prop<schema_version::Schema> = Prop::new("Schema");
+    pub const SCHEMA: Prop<CfnSchemaVersion, schema_version::Schema> = Prop::new("Schema");
     /// Key of `SchemaDefinition`, for [`Handle::set`].
-    pub const SCHEMA_DEFINITION: Prop<String> = Prop::new("SchemaDefinition");
+    pub const SCHEMA_DEFINITION: Prop<CfnSchemaVersion, String> = Prop::new("SchemaDefinition");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSchemaVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &schema_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSchemaVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &schema_version::PROPS_SHAPE, props.into())?;
         Ok(CfnSchemaVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSchemaVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Represents the version ID associated with the schema version.
@@ -7151,16 +7411,29 @@ impl CfnSchemaVersionMetadata {
     pub const CFN_TYPE: &'static str = "AWS::Glue::SchemaVersionMetadata";
 
     /// Key of `Key`, for [`Handle::set`].
-    pub const KEY: Prop<String> = Prop::new("Key");
+    pub const KEY: Prop<CfnSchemaVersionMetadata, String> = Prop::new("Key");
     /// Key of `SchemaVersionId`, for [`Handle::set`].
-    pub const SCHEMA_VERSION_ID: Prop<String> = Prop::new("SchemaVersionId");
+    pub const SCHEMA_VERSION_ID: Prop<CfnSchemaVersionMetadata, String> = Prop::new("SchemaVersionId");
     /// Key of `Value`, for [`Handle::set`].
-    pub const VALUE: Prop<String> = Prop::new("Value");
+    pub const VALUE: Prop<CfnSchemaVersionMetadata, String> = Prop::new("Value");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSchemaVersionMetadataProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &schema_version_metadata::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSchemaVersionMetadataProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &schema_version_metadata::PROPS_SHAPE, props.into())?;
         Ok(CfnSchemaVersionMetadata { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSchemaVersionMetadata::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -7384,14 +7657,27 @@ impl CfnSecurityConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::Glue::SecurityConfiguration";
 
     /// Key of `EncryptionConfiguration`, for [`Handle::set`].
-    pub const ENCRYPTION_CONFIGURATION: Prop<security_configuration::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
+    pub const ENCRYPTION_CONFIGURATION: Prop<CfnSecurityConfiguration, security_configuration::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSecurityConfiguration, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSecurityConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &security_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSecurityConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &security_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnSecurityConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSecurityConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -7651,40 +7937,53 @@ impl CfnSession {
     pub const CFN_TYPE: &'static str = "AWS::Glue::Session";
 
     /// Key of `Command`, for [`Handle::set`].
-    pub const COMMAND: Prop<session::SessionCommand> = Prop::new("Command");
+    pub const COMMAND: Prop<CfnSession, session::SessionCommand> = Prop::new("Command");
     /// Key of `Connections`, for [`Handle::set`].
-    pub const CONNECTIONS: Prop<session::ConnectionsList> = Prop::new("Connections");
+    pub const CONNECTIONS: Prop<CfnSession, session::ConnectionsList> = Prop::new("Connections");
     /// Key of `DefaultArguments`, for [`Handle::set`].
-    pub const DEFAULT_ARGUMENTS: Prop<Map<String>> = Prop::new("DefaultArguments");
+    pub const DEFAULT_ARGUMENTS: Prop<CfnSession, Map<String>> = Prop::new("DefaultArguments");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSession, String> = Prop::new("Description");
     /// Key of `GlueVersion`, for [`Handle::set`].
-    pub const GLUE_VERSION: Prop<String> = Prop::new("GlueVersion");
+    pub const GLUE_VERSION: Prop<CfnSession, String> = Prop::new("GlueVersion");
     /// Key of `Id`, for [`Handle::set`].
-    pub const ID: Prop<String> = Prop::new("Id");
+    pub const ID: Prop<CfnSession, String> = Prop::new("Id");
     /// Key of `IdleTimeout`, for [`Handle::set`].
-    pub const IDLE_TIMEOUT: Prop<i64> = Prop::new("IdleTimeout");
+    pub const IDLE_TIMEOUT: Prop<CfnSession, i64> = Prop::new("IdleTimeout");
     /// Key of `MaxCapacity`, for [`Handle::set`].
-    pub const MAX_CAPACITY: Prop<f64> = Prop::new("MaxCapacity");
+    pub const MAX_CAPACITY: Prop<CfnSession, f64> = Prop::new("MaxCapacity");
     /// Key of `NumberOfWorkers`, for [`Handle::set`].
-    pub const NUMBER_OF_WORKERS: Prop<i64> = Prop::new("NumberOfWorkers");
+    pub const NUMBER_OF_WORKERS: Prop<CfnSession, i64> = Prop::new("NumberOfWorkers");
     /// Key of `RequestOrigin`, for [`Handle::set`].
-    pub const REQUEST_ORIGIN: Prop<String> = Prop::new("RequestOrigin");
+    pub const REQUEST_ORIGIN: Prop<CfnSession, String> = Prop::new("RequestOrigin");
     /// Key of `Role`, for [`Handle::set`].
-    pub const ROLE: Prop<String> = Prop::new("Role");
+    pub const ROLE: Prop<CfnSession, String> = Prop::new("Role");
     /// Key of `SecurityConfiguration`, for [`Handle::set`].
-    pub const SECURITY_CONFIGURATION: Prop<String> = Prop::new("SecurityConfiguration");
+    pub const SECURITY_CONFIGURATION: Prop<CfnSession, String> = Prop::new("SecurityConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<session::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSession, Vec<session::Tag>> = Prop::new("Tags");
     /// Key of `Timeout`, for [`Handle::set`].
-    pub const TIMEOUT: Prop<i64> = Prop::new("Timeout");
+    pub const TIMEOUT: Prop<CfnSession, i64> = Prop::new("Timeout");
     /// Key of `WorkerType`, for [`Handle::set`].
-    pub const WORKER_TYPE: Prop<session::WorkerType> = Prop::new("WorkerType");
+    pub const WORKER_TYPE: Prop<CfnSession, session::WorkerType> = Prop::new("WorkerType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSessionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &session::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSessionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &session::PROPS_SHAPE, props.into())?;
         Ok(CfnSession { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSession::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the session.
@@ -8685,20 +8984,33 @@ impl CfnTable {
     pub const CFN_TYPE: &'static str = "AWS::Glue::Table";
 
     /// Key of `CatalogId`, for [`Handle::set`].
-    pub const CATALOG_ID: Prop<String> = Prop::new("CatalogId");
+    pub const CATALOG_ID: Prop<CfnTable, String> = Prop::new("CatalogId");
     /// Key of `DatabaseName`, for [`Handle::set`].
-    pub const DATABASE_NAME: Prop<String> = Prop::new("DatabaseName");
+    pub const DATABASE_NAME: Prop<CfnTable, String> = Prop::new("DatabaseName");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTable, String> = Prop::new("Name");
     /// Key of `OpenTableFormatInput`, for [`Handle::set`].
-    pub const OPEN_TABLE_FORMAT_INPUT: Prop<table::OpenTableFormatInput> = Prop::new("OpenTableFormatInput");
+    pub const OPEN_TABLE_FORMAT_INPUT: Prop<CfnTable, table::OpenTableFormatInput> = Prop::new("OpenTableFormatInput");
     /// Key of `TableInput`, for [`Handle::set`].
-    pub const TABLE_INPUT: Prop<table::TableInput> = Prop::new("TableInput");
+    pub const TABLE_INPUT: Prop<CfnTable, table::TableInput> = Prop::new("TableInput");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTableProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &table::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTableProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &table::PROPS_SHAPE, props.into())?;
         Ok(CfnTable { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTable::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -9072,20 +9384,33 @@ impl CfnTableOptimizer {
     pub const CFN_TYPE: &'static str = "AWS::Glue::TableOptimizer";
 
     /// Key of `CatalogId`, for [`Handle::set`].
-    pub const CATALOG_ID: Prop<String> = Prop::new("CatalogId");
+    pub const CATALOG_ID: Prop<CfnTableOptimizer, String> = Prop::new("CatalogId");
     /// Key of `DatabaseName`, for [`Handle::set`].
-    pub const DATABASE_NAME: Prop<String> = Prop::new("DatabaseName");
+    pub const DATABASE_NAME: Prop<CfnTableOptimizer, String> = Prop::new("DatabaseName");
     /// Key of `TableName`, for [`Handle::set`].
-    pub const TABLE_NAME: Prop<String> = Prop::new("TableName");
+    pub const TABLE_NAME: Prop<CfnTableOptimizer, String> = Prop::new("TableName");
     /// Key of `TableOptimizerConfiguration`, for [`Handle::set`].
-    pub const TABLE_OPTIMIZER_CONFIGURATION: Prop<table_optimizer::TableOptimizerConfiguration> = Prop::new("TableOptimizerConfiguration");
+    pub const TABLE_OPTIMIZER_CONFIGURATION: Prop<CfnTableOptimizer, table_optimizer::TableOptimizerConfiguration> = Prop::new("TableOptimizerConfiguration");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<table_optimizer::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnTableOptimizer, table_optimizer::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTableOptimizerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &table_optimizer::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTableOptimizerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &table_optimizer::PROPS_SHAPE, props.into())?;
         Ok(CfnTableOptimizer { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTableOptimizer::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -9506,30 +9831,43 @@ impl CfnTrigger {
     pub const CFN_TYPE: &'static str = "AWS::Glue::Trigger";
 
     /// Key of `Actions`, for [`Handle::set`].
-    pub const ACTIONS: Prop<Vec<trigger::Action>> = Prop::new("Actions");
+    pub const ACTIONS: Prop<CfnTrigger, Vec<trigger::Action>> = Prop::new("Actions");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnTrigger, String> = Prop::new("Description");
     /// Key of `EventBatchingCondition`, for [`Handle::set`].
-    pub const EVENT_BATCHING_CONDITION: Prop<trigger::EventBatchingCondition> = Prop::new("EventBatchingCondition");
+    pub const EVENT_BATCHING_CONDITION: Prop<CfnTrigger, trigger::EventBatchingCondition> = Prop::new("EventBatchingCondition");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTrigger, String> = Prop::new("Name");
     /// Key of `Predicate`, for [`Handle::set`].
-    pub const PREDICATE: Prop<trigger::Predicate> = Prop::new("Predicate");
+    pub const PREDICATE: Prop<CfnTrigger, trigger::Predicate> = Prop::new("Predicate");
     /// Key of `Schedule`, for [`Handle::set`].
-    pub const SCHEDULE: Prop<String> = Prop::new("Schedule");
+    pub const SCHEDULE: Prop<CfnTrigger, String> = Prop::new("Schedule");
     /// Key of `StartOnCreation`, for [`Handle::set`].
-    pub const START_ON_CREATION: Prop<bool> = Prop::new("StartOnCreation");
+    pub const START_ON_CREATION: Prop<CfnTrigger, bool> = Prop::new("StartOnCreation");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTrigger, Json> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<trigger::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnTrigger, trigger::Type> = Prop::new("Type");
     /// Key of `WorkflowName`, for [`Handle::set`].
-    pub const WORKFLOW_NAME: Prop<String> = Prop::new("WorkflowName");
+    pub const WORKFLOW_NAME: Prop<CfnTrigger, String> = Prop::new("WorkflowName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTriggerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &trigger::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTriggerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &trigger::PROPS_SHAPE, props.into())?;
         Ok(CfnTrigger { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTrigger::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -9669,18 +10007,31 @@ impl CfnUsageProfile {
     pub const CFN_TYPE: &'static str = "AWS::Glue::UsageProfile";
 
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<usage_profile::ProfileConfiguration> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnUsageProfile, usage_profile::ProfileConfiguration> = Prop::new("Configuration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnUsageProfile, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnUsageProfile, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<usage_profile::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnUsageProfile, Vec<usage_profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUsageProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &usage_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUsageProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &usage_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnUsageProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUsageProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Creation time.
@@ -9890,24 +10241,37 @@ impl CfnUserDefinedFunction {
     pub const CFN_TYPE: &'static str = "AWS::Glue::UserDefinedFunction";
 
     /// Key of `ClassName`, for [`Handle::set`].
-    pub const CLASS_NAME: Prop<String> = Prop::new("ClassName");
+    pub const CLASS_NAME: Prop<CfnUserDefinedFunction, String> = Prop::new("ClassName");
     /// Key of `DatabaseName`, for [`Handle::set`].
-    pub const DATABASE_NAME: Prop<String> = Prop::new("DatabaseName");
+    pub const DATABASE_NAME: Prop<CfnUserDefinedFunction, String> = Prop::new("DatabaseName");
     /// Key of `FunctionName`, for [`Handle::set`].
-    pub const FUNCTION_NAME: Prop<String> = Prop::new("FunctionName");
+    pub const FUNCTION_NAME: Prop<CfnUserDefinedFunction, String> = Prop::new("FunctionName");
     /// Key of `FunctionType`, for [`Handle::set`].
-    pub const FUNCTION_TYPE: Prop<user_defined_function::FunctionType> = Prop::new("FunctionType");
+    pub const FUNCTION_TYPE: Prop<CfnUserDefinedFunction, user_defined_function::FunctionType> = Prop::new("FunctionType");
     /// Key of `OwnerName`, for [`Handle::set`].
-    pub const OWNER_NAME: Prop<String> = Prop::new("OwnerName");
+    pub const OWNER_NAME: Prop<CfnUserDefinedFunction, String> = Prop::new("OwnerName");
     /// Key of `OwnerType`, for [`Handle::set`].
-    pub const OWNER_TYPE: Prop<user_defined_function::OwnerType> = Prop::new("OwnerType");
+    pub const OWNER_TYPE: Prop<CfnUserDefinedFunction, user_defined_function::OwnerType> = Prop::new("OwnerType");
     /// Key of `ResourceUris`, for [`Handle::set`].
-    pub const RESOURCE_URIS: Prop<Vec<user_defined_function::ResourceUri>> = Prop::new("ResourceUris");
+    pub const RESOURCE_URIS: Prop<CfnUserDefinedFunction, Vec<user_defined_function::ResourceUri>> = Prop::new("ResourceUris");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserDefinedFunctionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user_defined_function::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserDefinedFunctionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user_defined_function::PROPS_SHAPE, props.into())?;
         Ok(CfnUserDefinedFunction { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUserDefinedFunction::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the user-defined function.
@@ -9981,20 +10345,33 @@ impl CfnWorkflow {
     pub const CFN_TYPE: &'static str = "AWS::Glue::Workflow";
 
     /// Key of `DefaultRunProperties`, for [`Handle::set`].
-    pub const DEFAULT_RUN_PROPERTIES: Prop<Json> = Prop::new("DefaultRunProperties");
+    pub const DEFAULT_RUN_PROPERTIES: Prop<CfnWorkflow, Json> = Prop::new("DefaultRunProperties");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnWorkflow, String> = Prop::new("Description");
     /// Key of `MaxConcurrentRuns`, for [`Handle::set`].
-    pub const MAX_CONCURRENT_RUNS: Prop<i64> = Prop::new("MaxConcurrentRuns");
+    pub const MAX_CONCURRENT_RUNS: Prop<CfnWorkflow, i64> = Prop::new("MaxConcurrentRuns");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnWorkflow, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWorkflow, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkflowProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &workflow::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkflowProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &workflow::PROPS_SHAPE, props.into())?;
         Ok(CfnWorkflow { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorkflow::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 

@@ -534,46 +534,59 @@ impl CfnWorkspace {
     pub const CFN_TYPE: &'static str = "AWS::Grafana::Workspace";
 
     /// Key of `AccountAccessType`, for [`Handle::set`].
-    pub const ACCOUNT_ACCESS_TYPE: Prop<workspace::AccountAccessType> = Prop::new("AccountAccessType");
+    pub const ACCOUNT_ACCESS_TYPE: Prop<CfnWorkspace, workspace::AccountAccessType> = Prop::new("AccountAccessType");
     /// Key of `AuthenticationProviders`, for [`Handle::set`].
-    pub const AUTHENTICATION_PROVIDERS: Prop<Vec<workspace::AuthenticationProviderTypes>> = Prop::new("AuthenticationProviders");
+    pub const AUTHENTICATION_PROVIDERS: Prop<CfnWorkspace, Vec<workspace::AuthenticationProviderTypes>> = Prop::new("AuthenticationProviders");
     /// Key of `ClientToken`, for [`Handle::set`].
-    pub const CLIENT_TOKEN: Prop<String> = Prop::new("ClientToken");
+    pub const CLIENT_TOKEN: Prop<CfnWorkspace, String> = Prop::new("ClientToken");
     /// Key of `DataSources`, for [`Handle::set`].
-    pub const DATA_SOURCES: Prop<Vec<workspace::DataSourceType>> = Prop::new("DataSources");
+    pub const DATA_SOURCES: Prop<CfnWorkspace, Vec<workspace::DataSourceType>> = Prop::new("DataSources");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnWorkspace, String> = Prop::new("Description");
     /// Key of `GrafanaVersion`, for [`Handle::set`].
-    pub const GRAFANA_VERSION: Prop<String> = Prop::new("GrafanaVersion");
+    pub const GRAFANA_VERSION: Prop<CfnWorkspace, String> = Prop::new("GrafanaVersion");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnWorkspace, String> = Prop::new("Name");
     /// Key of `NetworkAccessControl`, for [`Handle::set`].
-    pub const NETWORK_ACCESS_CONTROL: Prop<workspace::NetworkAccessControl> = Prop::new("NetworkAccessControl");
+    pub const NETWORK_ACCESS_CONTROL: Prop<CfnWorkspace, workspace::NetworkAccessControl> = Prop::new("NetworkAccessControl");
     /// Key of `NotificationDestinations`, for [`Handle::set`].
-    pub const NOTIFICATION_DESTINATIONS: Prop<Vec<workspace::NotificationDestinationType>> = Prop::new("NotificationDestinations");
+    pub const NOTIFICATION_DESTINATIONS: Prop<CfnWorkspace, Vec<workspace::NotificationDestinationType>> = Prop::new("NotificationDestinations");
     /// Key of `OrganizationRoleName`, for [`Handle::set`].
-    pub const ORGANIZATION_ROLE_NAME: Prop<String> = Prop::new("OrganizationRoleName");
+    pub const ORGANIZATION_ROLE_NAME: Prop<CfnWorkspace, String> = Prop::new("OrganizationRoleName");
     /// Key of `OrganizationalUnits`, for [`Handle::set`].
-    pub const ORGANIZATIONAL_UNITS: Prop<Vec<String>> = Prop::new("OrganizationalUnits");
+    pub const ORGANIZATIONAL_UNITS: Prop<CfnWorkspace, Vec<String>> = Prop::new("OrganizationalUnits");
     /// Key of `PermissionType`, for [`Handle::set`].
-    pub const PERMISSION_TYPE: Prop<workspace::PermissionType> = Prop::new("PermissionType");
+    pub const PERMISSION_TYPE: Prop<CfnWorkspace, workspace::PermissionType> = Prop::new("PermissionType");
     /// Key of `PluginAdminEnabled`, for [`Handle::set`].
-    pub const PLUGIN_ADMIN_ENABLED: Prop<bool> = Prop::new("PluginAdminEnabled");
+    pub const PLUGIN_ADMIN_ENABLED: Prop<CfnWorkspace, bool> = Prop::new("PluginAdminEnabled");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnWorkspace, String> = Prop::new("RoleArn");
     /// Key of `SamlConfiguration`, for [`Handle::set`].
-    pub const SAML_CONFIGURATION: Prop<workspace::SamlConfiguration> = Prop::new("SamlConfiguration");
+    pub const SAML_CONFIGURATION: Prop<CfnWorkspace, workspace::SamlConfiguration> = Prop::new("SamlConfiguration");
     /// Key of `StackSetName`, for [`Handle::set`].
-    pub const STACK_SET_NAME: Prop<String> = Prop::new("StackSetName");
+    pub const STACK_SET_NAME: Prop<CfnWorkspace, String> = Prop::new("StackSetName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<workspace::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWorkspace, Vec<workspace::Tag>> = Prop::new("Tags");
     /// Key of `VpcConfiguration`, for [`Handle::set`].
-    pub const VPC_CONFIGURATION: Prop<workspace::VpcConfiguration> = Prop::new("VpcConfiguration");
+    pub const VPC_CONFIGURATION: Prop<CfnWorkspace, workspace::VpcConfiguration> = Prop::new("VpcConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkspaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &workspace::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkspaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &workspace::PROPS_SHAPE, props.into())?;
         Ok(CfnWorkspace { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorkspace::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AccountAccessType`)

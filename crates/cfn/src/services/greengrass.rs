@@ -138,16 +138,29 @@ impl CfnConnectorDefinition {
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::ConnectorDefinition";
 
     /// Key of `InitialVersion`, for [`Handle::set`].
-    pub const INITIAL_VERSION: Prop<connector_definition::ConnectorDefinitionVersion> = Prop::new("InitialVersion");
+    pub const INITIAL_VERSION: Prop<CfnConnectorDefinition, connector_definition::ConnectorDefinitionVersion> = Prop::new("InitialVersion");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnConnectorDefinition, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConnectorDefinition, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectorDefinitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connector_definition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectorDefinitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connector_definition::PROPS_SHAPE, props.into())?;
         Ok(CfnConnectorDefinition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnectorDefinition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -277,14 +290,27 @@ impl CfnConnectorDefinitionVersion {
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::ConnectorDefinitionVersion";
 
     /// Key of `ConnectorDefinitionId`, for [`Handle::set`].
-    pub const CONNECTOR_DEFINITION_ID: Prop<String> = Prop::new("ConnectorDefinitionId");
+    pub const CONNECTOR_DEFINITION_ID: Prop<CfnConnectorDefinitionVersion, String> = Prop::new("ConnectorDefinitionId");
     /// Key of `Connectors`, for [`Handle::set`].
-    pub const CONNECTORS: Prop<Vec<connector_definition_version::Connector>> = Prop::new("Connectors");
+    pub const CONNECTORS: Prop<CfnConnectorDefinitionVersion, Vec<connector_definition_version::Connector>> = Prop::new("Connectors");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectorDefinitionVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connector_definition_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectorDefinitionVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connector_definition_version::PROPS_SHAPE, props.into())?;
         Ok(CfnConnectorDefinitionVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnectorDefinitionVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -433,16 +459,29 @@ impl CfnCoreDefinition {
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::CoreDefinition";
 
     /// Key of `InitialVersion`, for [`Handle::set`].
-    pub const INITIAL_VERSION: Prop<core_definition::CoreDefinitionVersion> = Prop::new("InitialVersion");
+    pub const INITIAL_VERSION: Prop<CfnCoreDefinition, core_definition::CoreDefinitionVersion> = Prop::new("InitialVersion");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCoreDefinition, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCoreDefinition, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCoreDefinitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &core_definition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCoreDefinitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &core_definition::PROPS_SHAPE, props.into())?;
         Ok(CfnCoreDefinition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCoreDefinition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -576,14 +615,27 @@ impl CfnCoreDefinitionVersion {
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::CoreDefinitionVersion";
 
     /// Key of `CoreDefinitionId`, for [`Handle::set`].
-    pub const CORE_DEFINITION_ID: Prop<String> = Prop::new("CoreDefinitionId");
+    pub const CORE_DEFINITION_ID: Prop<CfnCoreDefinitionVersion, String> = Prop::new("CoreDefinitionId");
     /// Key of `Cores`, for [`Handle::set`].
-    pub const CORES: Prop<Vec<core_definition_version::Core>> = Prop::new("Cores");
+    pub const CORES: Prop<CfnCoreDefinitionVersion, Vec<core_definition_version::Core>> = Prop::new("Cores");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCoreDefinitionVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &core_definition_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCoreDefinitionVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &core_definition_version::PROPS_SHAPE, props.into())?;
         Ok(CfnCoreDefinitionVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCoreDefinitionVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -732,16 +784,29 @@ impl CfnDeviceDefinition {
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::DeviceDefinition";
 
     /// Key of `InitialVersion`, for [`Handle::set`].
-    pub const INITIAL_VERSION: Prop<device_definition::DeviceDefinitionVersion> = Prop::new("InitialVersion");
+    pub const INITIAL_VERSION: Prop<CfnDeviceDefinition, device_definition::DeviceDefinitionVersion> = Prop::new("InitialVersion");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDeviceDefinition, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDeviceDefinition, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDeviceDefinitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &device_definition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDeviceDefinitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &device_definition::PROPS_SHAPE, props.into())?;
         Ok(CfnDeviceDefinition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDeviceDefinition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -875,14 +940,27 @@ impl CfnDeviceDefinitionVersion {
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::DeviceDefinitionVersion";
 
     /// Key of `DeviceDefinitionId`, for [`Handle::set`].
-    pub const DEVICE_DEFINITION_ID: Prop<String> = Prop::new("DeviceDefinitionId");
+    pub const DEVICE_DEFINITION_ID: Prop<CfnDeviceDefinitionVersion, String> = Prop::new("DeviceDefinitionId");
     /// Key of `Devices`, for [`Handle::set`].
-    pub const DEVICES: Prop<Vec<device_definition_version::Device>> = Prop::new("Devices");
+    pub const DEVICES: Prop<CfnDeviceDefinitionVersion, Vec<device_definition_version::Device>> = Prop::new("Devices");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDeviceDefinitionVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &device_definition_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDeviceDefinitionVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &device_definition_version::PROPS_SHAPE, props.into())?;
         Ok(CfnDeviceDefinitionVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDeviceDefinitionVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1218,16 +1296,29 @@ impl CfnFunctionDefinition {
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::FunctionDefinition";
 
     /// Key of `InitialVersion`, for [`Handle::set`].
-    pub const INITIAL_VERSION: Prop<function_definition::FunctionDefinitionVersion> = Prop::new("InitialVersion");
+    pub const INITIAL_VERSION: Prop<CfnFunctionDefinition, function_definition::FunctionDefinitionVersion> = Prop::new("InitialVersion");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFunctionDefinition, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFunctionDefinition, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFunctionDefinitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &function_definition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFunctionDefinitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &function_definition::PROPS_SHAPE, props.into())?;
         Ok(CfnFunctionDefinition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFunctionDefinition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1563,16 +1654,29 @@ impl CfnFunctionDefinitionVersion {
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::FunctionDefinitionVersion";
 
     /// Key of `DefaultConfig`, for [`Handle::set`].
-    pub const DEFAULT_CONFIG: Prop<function_definition_version::DefaultConfig> = Prop::new("DefaultConfig");
+    pub const DEFAULT_CONFIG: Prop<CfnFunctionDefinitionVersion, function_definition_version::DefaultConfig> = Prop::new("DefaultConfig");
     /// Key of `FunctionDefinitionId`, for [`Handle::set`].
-    pub const FUNCTION_DEFINITION_ID: Prop<String> = Prop::new("FunctionDefinitionId");
+    pub const FUNCTION_DEFINITION_ID: Prop<CfnFunctionDefinitionVersion, String> = Prop::new("FunctionDefinitionId");
     /// Key of `Functions`, for [`Handle::set`].
-    pub const FUNCTIONS: Prop<Vec<function_definition_version::Function>> = Prop::new("Functions");
+    pub const FUNCTIONS: Prop<CfnFunctionDefinitionVersion, Vec<function_definition_version::Function>> = Prop::new("Functions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFunctionDefinitionVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &function_definition_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFunctionDefinitionVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &function_definition_version::PROPS_SHAPE, props.into())?;
         Ok(CfnFunctionDefinitionVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFunctionDefinitionVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1691,18 +1795,31 @@ impl CfnGroup {
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::Group";
 
     /// Key of `InitialVersion`, for [`Handle::set`].
-    pub const INITIAL_VERSION: Prop<group::GroupVersion> = Prop::new("InitialVersion");
+    pub const INITIAL_VERSION: Prop<CfnGroup, group::GroupVersion> = Prop::new("InitialVersion");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnGroup, String> = Prop::new("Name");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnGroup, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnGroup, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &group::PROPS_SHAPE, props.into())?;
         Ok(CfnGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1857,26 +1974,39 @@ impl CfnGroupVersion {
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::GroupVersion";
 
     /// Key of `ConnectorDefinitionVersionArn`, for [`Handle::set`].
-    pub const CONNECTOR_DEFINITION_VERSION_ARN: Prop<String> = Prop::new("ConnectorDefinitionVersionArn");
+    pub const CONNECTOR_DEFINITION_VERSION_ARN: Prop<CfnGroupVersion, String> = Prop::new("ConnectorDefinitionVersionArn");
     /// Key of `CoreDefinitionVersionArn`, for [`Handle::set`].
-    pub const CORE_DEFINITION_VERSION_ARN: Prop<String> = Prop::new("CoreDefinitionVersionArn");
+    pub const CORE_DEFINITION_VERSION_ARN: Prop<CfnGroupVersion, String> = Prop::new("CoreDefinitionVersionArn");
     /// Key of `DeviceDefinitionVersionArn`, for [`Handle::set`].
-    pub const DEVICE_DEFINITION_VERSION_ARN: Prop<String> = Prop::new("DeviceDefinitionVersionArn");
+    pub const DEVICE_DEFINITION_VERSION_ARN: Prop<CfnGroupVersion, String> = Prop::new("DeviceDefinitionVersionArn");
     /// Key of `FunctionDefinitionVersionArn`, for [`Handle::set`].
-    pub const FUNCTION_DEFINITION_VERSION_ARN: Prop<String> = Prop::new("FunctionDefinitionVersionArn");
+    pub const FUNCTION_DEFINITION_VERSION_ARN: Prop<CfnGroupVersion, String> = Prop::new("FunctionDefinitionVersionArn");
     /// Key of `GroupId`, for [`Handle::set`].
-    pub const GROUP_ID: Prop<String> = Prop::new("GroupId");
+    pub const GROUP_ID: Prop<CfnGroupVersion, String> = Prop::new("GroupId");
     /// Key of `LoggerDefinitionVersionArn`, for [`Handle::set`].
-    pub const LOGGER_DEFINITION_VERSION_ARN: Prop<String> = Prop::new("LoggerDefinitionVersionArn");
+    pub const LOGGER_DEFINITION_VERSION_ARN: Prop<CfnGroupVersion, String> = Prop::new("LoggerDefinitionVersionArn");
     /// Key of `ResourceDefinitionVersionArn`, for [`Handle::set`].
-    pub const RESOURCE_DEFINITION_VERSION_ARN: Prop<String> = Prop::new("ResourceDefinitionVersionArn");
+    pub const RESOURCE_DEFINITION_VERSION_ARN: Prop<CfnGroupVersion, String> = Prop::new("ResourceDefinitionVersionArn");
     /// Key of `SubscriptionDefinitionVersionArn`, for [`Handle::set`].
-    pub const SUBSCRIPTION_DEFINITION_VERSION_ARN: Prop<String> = Prop::new("SubscriptionDefinitionVersionArn");
+    pub const SUBSCRIPTION_DEFINITION_VERSION_ARN: Prop<CfnGroupVersion, String> = Prop::new("SubscriptionDefinitionVersionArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGroupVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &group_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGroupVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &group_version::PROPS_SHAPE, props.into())?;
         Ok(CfnGroupVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGroupVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -2029,16 +2159,29 @@ impl CfnLoggerDefinition {
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::LoggerDefinition";
 
     /// Key of `InitialVersion`, for [`Handle::set`].
-    pub const INITIAL_VERSION: Prop<logger_definition::LoggerDefinitionVersion> = Prop::new("InitialVersion");
+    pub const INITIAL_VERSION: Prop<CfnLoggerDefinition, logger_definition::LoggerDefinitionVersion> = Prop::new("InitialVersion");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnLoggerDefinition, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLoggerDefinition, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLoggerDefinitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &logger_definition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLoggerDefinitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &logger_definition::PROPS_SHAPE, props.into())?;
         Ok(CfnLoggerDefinition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLoggerDefinition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -2176,14 +2319,27 @@ impl CfnLoggerDefinitionVersion {
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::LoggerDefinitionVersion";
 
     /// Key of `LoggerDefinitionId`, for [`Handle::set`].
-    pub const LOGGER_DEFINITION_ID: Prop<String> = Prop::new("LoggerDefinitionId");
+    pub const LOGGER_DEFINITION_ID: Prop<CfnLoggerDefinitionVersion, String> = Prop::new("LoggerDefinitionId");
     /// Key of `Loggers`, for [`Handle::set`].
-    pub const LOGGERS: Prop<Vec<logger_definition_version::Logger>> = Prop::new("Loggers");
+    pub const LOGGERS: Prop<CfnLoggerDefinitionVersion, Vec<logger_definition_version::Logger>> = Prop::new("Loggers");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLoggerDefinitionVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &logger_definition_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLoggerDefinitionVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &logger_definition_version::PROPS_SHAPE, props.into())?;
         Ok(CfnLoggerDefinitionVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLoggerDefinitionVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -2619,16 +2775,29 @@ impl CfnResourceDefinition {
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::ResourceDefinition";
 
     /// Key of `InitialVersion`, for [`Handle::set`].
-    pub const INITIAL_VERSION: Prop<resource_definition::ResourceDefinitionVersion> = Prop::new("InitialVersion");
+    pub const INITIAL_VERSION: Prop<CfnResourceDefinition, resource_definition::ResourceDefinitionVersion> = Prop::new("InitialVersion");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnResourceDefinition, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnResourceDefinition, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourceDefinitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_definition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourceDefinitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_definition::PROPS_SHAPE, props.into())?;
         Ok(CfnResourceDefinition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourceDefinition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -3049,14 +3218,27 @@ impl CfnResourceDefinitionVersion {
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::ResourceDefinitionVersion";
 
     /// Key of `ResourceDefinitionId`, for [`Handle::set`].
-    pub const RESOURCE_DEFINITION_ID: Prop<String> = Prop::new("ResourceDefinitionId");
+    pub const RESOURCE_DEFINITION_ID: Prop<CfnResourceDefinitionVersion, String> = Prop::new("ResourceDefinitionId");
     /// Key of `Resources`, for [`Handle::set`].
-    pub const RESOURCES: Prop<Vec<resource_definition_version::ResourceInstance>> = Prop::new("Resources");
+    pub const RESOURCES: Prop<CfnResourceDefinitionVersion, Vec<resource_definition_version::ResourceInstance>> = Prop::new("Resources");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourceDefinitionVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_definition_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourceDefinitionVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_definition_version::PROPS_SHAPE, props.into())?;
         Ok(CfnResourceDefinitionVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourceDefinitionVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -3205,16 +3387,29 @@ impl CfnSubscriptionDefinition {
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::SubscriptionDefinition";
 
     /// Key of `InitialVersion`, for [`Handle::set`].
-    pub const INITIAL_VERSION: Prop<subscription_definition::SubscriptionDefinitionVersion> = Prop::new("InitialVersion");
+    pub const INITIAL_VERSION: Prop<CfnSubscriptionDefinition, subscription_definition::SubscriptionDefinitionVersion> = Prop::new("InitialVersion");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSubscriptionDefinition, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSubscriptionDefinition, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSubscriptionDefinitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &subscription_definition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSubscriptionDefinitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &subscription_definition::PROPS_SHAPE, props.into())?;
         Ok(CfnSubscriptionDefinition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSubscriptionDefinition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -3348,14 +3543,27 @@ impl CfnSubscriptionDefinitionVersion {
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::SubscriptionDefinitionVersion";
 
     /// Key of `SubscriptionDefinitionId`, for [`Handle::set`].
-    pub const SUBSCRIPTION_DEFINITION_ID: Prop<String> = Prop::new("SubscriptionDefinitionId");
+    pub const SUBSCRIPTION_DEFINITION_ID: Prop<CfnSubscriptionDefinitionVersion, String> = Prop::new("SubscriptionDefinitionId");
     /// Key of `Subscriptions`, for [`Handle::set`].
-    pub const SUBSCRIPTIONS: Prop<Vec<subscription_definition_version::Subscription>> = Prop::new("Subscriptions");
+    pub const SUBSCRIPTIONS: Prop<CfnSubscriptionDefinitionVersion, Vec<subscription_definition_version::Subscription>> = Prop::new("Subscriptions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSubscriptionDefinitionVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &subscription_definition_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSubscriptionDefinitionVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &subscription_definition_version::PROPS_SHAPE, props.into())?;
         Ok(CfnSubscriptionDefinitionVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSubscriptionDefinitionVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)

@@ -461,16 +461,29 @@ impl CfnComponentVersion {
     pub const CFN_TYPE: &'static str = "AWS::GreengrassV2::ComponentVersion";
 
     /// Key of `InlineRecipe`, for [`Handle::set`].
-    pub const INLINE_RECIPE: Prop<String> = Prop::new("InlineRecipe");
+    pub const INLINE_RECIPE: Prop<CfnComponentVersion, String> = Prop::new("InlineRecipe");
     /// Key of `LambdaFunction`, for [`Handle::set`].
-    pub const LAMBDA_FUNCTION: Prop<component_version::LambdaFunctionRecipeSource> = Prop::new("LambdaFunction");
+    pub const LAMBDA_FUNCTION: Prop<CfnComponentVersion, component_version::LambdaFunctionRecipeSource> = Prop::new("LambdaFunction");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnComponentVersion, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnComponentVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &component_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnComponentVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &component_version::PROPS_SHAPE, props.into())?;
         Ok(CfnComponentVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnComponentVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1043,24 +1056,37 @@ impl CfnDeployment {
     pub const CFN_TYPE: &'static str = "AWS::GreengrassV2::Deployment";
 
     /// Key of `Components`, for [`Handle::set`].
-    pub const COMPONENTS: Prop<Map<deployment::ComponentDeploymentSpecification>> = Prop::new("Components");
+    pub const COMPONENTS: Prop<CfnDeployment, Map<deployment::ComponentDeploymentSpecification>> = Prop::new("Components");
     /// Key of `DeploymentName`, for [`Handle::set`].
-    pub const DEPLOYMENT_NAME: Prop<String> = Prop::new("DeploymentName");
+    pub const DEPLOYMENT_NAME: Prop<CfnDeployment, String> = Prop::new("DeploymentName");
     /// Key of `DeploymentPolicies`, for [`Handle::set`].
-    pub const DEPLOYMENT_POLICIES: Prop<deployment::DeploymentPolicies> = Prop::new("DeploymentPolicies");
+    pub const DEPLOYMENT_POLICIES: Prop<CfnDeployment, deployment::DeploymentPolicies> = Prop::new("DeploymentPolicies");
     /// Key of `IotJobConfiguration`, for [`Handle::set`].
-    pub const IOT_JOB_CONFIGURATION: Prop<deployment::DeploymentIoTJobConfiguration> = Prop::new("IotJobConfiguration");
+    pub const IOT_JOB_CONFIGURATION: Prop<CfnDeployment, deployment::DeploymentIoTJobConfiguration> = Prop::new("IotJobConfiguration");
     /// Key of `ParentTargetArn`, for [`Handle::set`].
-    pub const PARENT_TARGET_ARN: Prop<String> = Prop::new("ParentTargetArn");
+    pub const PARENT_TARGET_ARN: Prop<CfnDeployment, String> = Prop::new("ParentTargetArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDeployment, Map<String>> = Prop::new("Tags");
     /// Key of `TargetArn`, for [`Handle::set`].
-    pub const TARGET_ARN: Prop<String> = Prop::new("TargetArn");
+    pub const TARGET_ARN: Prop<CfnDeployment, String> = Prop::new("TargetArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDeploymentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &deployment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDeploymentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &deployment::PROPS_SHAPE, props.into())?;
         Ok(CfnDeployment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDeployment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt DeploymentId`)

@@ -734,16 +734,29 @@ impl CfnConfig {
     pub const CFN_TYPE: &'static str = "AWS::GroundStation::Config";
 
     /// Key of `ConfigData`, for [`Handle::set`].
-    pub const CONFIG_DATA: Prop<config::ConfigData> = Prop::new("ConfigData");
+    pub const CONFIG_DATA: Prop<CfnConfig, config::ConfigData> = Prop::new("ConfigData");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnConfig, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<config::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConfig, Vec<config::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &config::PROPS_SHAPE, props.into())?;
         Ok(CfnConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1180,18 +1193,31 @@ impl CfnDataflowEndpointGroup {
     pub const CFN_TYPE: &'static str = "AWS::GroundStation::DataflowEndpointGroup";
 
     /// Key of `ContactPostPassDurationSeconds`, for [`Handle::set`].
-    pub const CONTACT_POST_PASS_DURATION_SECONDS: Prop<i64> = Prop::new("ContactPostPassDurationSeconds");
+    pub const CONTACT_POST_PASS_DURATION_SECONDS: Prop<CfnDataflowEndpointGroup, i64> = Prop::new("ContactPostPassDurationSeconds");
     /// Key of `ContactPrePassDurationSeconds`, for [`Handle::set`].
-    pub const CONTACT_PRE_PASS_DURATION_SECONDS: Prop<i64> = Prop::new("ContactPrePassDurationSeconds");
+    pub const CONTACT_PRE_PASS_DURATION_SECONDS: Prop<CfnDataflowEndpointGroup, i64> = Prop::new("ContactPrePassDurationSeconds");
     /// Key of `EndpointDetails`, for [`Handle::set`].
-    pub const ENDPOINT_DETAILS: Prop<Vec<dataflow_endpoint_group::EndpointDetails>> = Prop::new("EndpointDetails");
+    pub const ENDPOINT_DETAILS: Prop<CfnDataflowEndpointGroup, Vec<dataflow_endpoint_group::EndpointDetails>> = Prop::new("EndpointDetails");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<dataflow_endpoint_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataflowEndpointGroup, Vec<dataflow_endpoint_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataflowEndpointGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dataflow_endpoint_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataflowEndpointGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dataflow_endpoint_group::PROPS_SHAPE, props.into())?;
         Ok(CfnDataflowEndpointGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataflowEndpointGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1703,18 +1729,31 @@ impl CfnDataflowEndpointGroupV2 {
     pub const CFN_TYPE: &'static str = "AWS::GroundStation::DataflowEndpointGroupV2";
 
     /// Key of `ContactPostPassDurationSeconds`, for [`Handle::set`].
-    pub const CONTACT_POST_PASS_DURATION_SECONDS: Prop<i64> = Prop::new("ContactPostPassDurationSeconds");
+    pub const CONTACT_POST_PASS_DURATION_SECONDS: Prop<CfnDataflowEndpointGroupV2, i64> = Prop::new("ContactPostPassDurationSeconds");
     /// Key of `ContactPrePassDurationSeconds`, for [`Handle::set`].
-    pub const CONTACT_PRE_PASS_DURATION_SECONDS: Prop<i64> = Prop::new("ContactPrePassDurationSeconds");
+    pub const CONTACT_PRE_PASS_DURATION_SECONDS: Prop<CfnDataflowEndpointGroupV2, i64> = Prop::new("ContactPrePassDurationSeconds");
     /// Key of `Endpoints`, for [`Handle::set`].
-    pub const ENDPOINTS: Prop<Vec<dataflow_endpoint_group_v2::CreateEndpointDetails>> = Prop::new("Endpoints");
+    pub const ENDPOINTS: Prop<CfnDataflowEndpointGroupV2, Vec<dataflow_endpoint_group_v2::CreateEndpointDetails>> = Prop::new("Endpoints");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<dataflow_endpoint_group_v2::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataflowEndpointGroupV2, Vec<dataflow_endpoint_group_v2::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataflowEndpointGroupV2Props) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dataflow_endpoint_group_v2::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataflowEndpointGroupV2Props) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dataflow_endpoint_group_v2::PROPS_SHAPE, props.into())?;
         Ok(CfnDataflowEndpointGroupV2 { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataflowEndpointGroupV2::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1922,30 +1961,43 @@ impl CfnMissionProfile {
     pub const CFN_TYPE: &'static str = "AWS::GroundStation::MissionProfile";
 
     /// Key of `ContactPostPassDurationSeconds`, for [`Handle::set`].
-    pub const CONTACT_POST_PASS_DURATION_SECONDS: Prop<i64> = Prop::new("ContactPostPassDurationSeconds");
+    pub const CONTACT_POST_PASS_DURATION_SECONDS: Prop<CfnMissionProfile, i64> = Prop::new("ContactPostPassDurationSeconds");
     /// Key of `ContactPrePassDurationSeconds`, for [`Handle::set`].
-    pub const CONTACT_PRE_PASS_DURATION_SECONDS: Prop<i64> = Prop::new("ContactPrePassDurationSeconds");
+    pub const CONTACT_PRE_PASS_DURATION_SECONDS: Prop<CfnMissionProfile, i64> = Prop::new("ContactPrePassDurationSeconds");
     /// Key of `DataflowEdges`, for [`Handle::set`].
-    pub const DATAFLOW_EDGES: Prop<Vec<mission_profile::DataflowEdge>> = Prop::new("DataflowEdges");
+    pub const DATAFLOW_EDGES: Prop<CfnMissionProfile, Vec<mission_profile::DataflowEdge>> = Prop::new("DataflowEdges");
     /// Key of `MinimumViableContactDurationSeconds`, for [`Handle::set`].
-    pub const MINIMUM_VIABLE_CONTACT_DURATION_SECONDS: Prop<i64> = Prop::new("MinimumViableContactDurationSeconds");
+    pub const MINIMUM_VIABLE_CONTACT_DURATION_SECONDS: Prop<CfnMissionProfile, i64> = Prop::new("MinimumViableContactDurationSeconds");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnMissionProfile, String> = Prop::new("Name");
     /// Key of `StreamsKmsKey`, for [`Handle::set`].
-    pub const STREAMS_KMS_KEY: Prop<mission_profile::StreamsKmsKey> = Prop::new("StreamsKmsKey");
+    pub const STREAMS_KMS_KEY: Prop<CfnMissionProfile, mission_profile::StreamsKmsKey> = Prop::new("StreamsKmsKey");
     /// Key of `StreamsKmsRole`, for [`Handle::set`].
-    pub const STREAMS_KMS_ROLE: Prop<String> = Prop::new("StreamsKmsRole");
+    pub const STREAMS_KMS_ROLE: Prop<CfnMissionProfile, String> = Prop::new("StreamsKmsRole");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<mission_profile::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMissionProfile, Vec<mission_profile::Tag>> = Prop::new("Tags");
     /// Key of `TelemetrySinkConfigArn`, for [`Handle::set`].
-    pub const TELEMETRY_SINK_CONFIG_ARN: Prop<String> = Prop::new("TelemetrySinkConfigArn");
+    pub const TELEMETRY_SINK_CONFIG_ARN: Prop<CfnMissionProfile, String> = Prop::new("TelemetrySinkConfigArn");
     /// Key of `TrackingConfigArn`, for [`Handle::set`].
-    pub const TRACKING_CONFIG_ARN: Prop<String> = Prop::new("TrackingConfigArn");
+    pub const TRACKING_CONFIG_ARN: Prop<CfnMissionProfile, String> = Prop::new("TrackingConfigArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMissionProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &mission_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMissionProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &mission_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnMissionProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMissionProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

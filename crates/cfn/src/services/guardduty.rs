@@ -131,16 +131,29 @@ impl CfnCustomDetectionRuleAssociation {
     pub const CFN_TYPE: &'static str = "AWS::GuardDuty::CustomDetectionRuleAssociation";
 
     /// Key of `Mode`, for [`Handle::set`].
-    pub const MODE: Prop<custom_detection_rule_association::Mode> = Prop::new("Mode");
+    pub const MODE: Prop<CfnCustomDetectionRuleAssociation, custom_detection_rule_association::Mode> = Prop::new("Mode");
     /// Key of `RuleId`, for [`Handle::set`].
-    pub const RULE_ID: Prop<String> = Prop::new("RuleId");
+    pub const RULE_ID: Prop<CfnCustomDetectionRuleAssociation, String> = Prop::new("RuleId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<custom_detection_rule_association::TagItem>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCustomDetectionRuleAssociation, Vec<custom_detection_rule_association::TagItem>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCustomDetectionRuleAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &custom_detection_rule_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCustomDetectionRuleAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &custom_detection_rule_association::PROPS_SHAPE, props.into())?;
         Ok(CfnCustomDetectionRuleAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCustomDetectionRuleAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The AWS account ID the association applies to.
@@ -667,20 +680,33 @@ impl CfnDetector {
     pub const CFN_TYPE: &'static str = "AWS::GuardDuty::Detector";
 
     /// Key of `DataSources`, for [`Handle::set`].
-    pub const DATA_SOURCES: Prop<detector::CFNDataSourceConfigurations> = Prop::new("DataSources");
+    pub const DATA_SOURCES: Prop<CfnDetector, detector::CFNDataSourceConfigurations> = Prop::new("DataSources");
     /// Key of `Enable`, for [`Handle::set`].
-    pub const ENABLE: Prop<bool> = Prop::new("Enable");
+    pub const ENABLE: Prop<CfnDetector, bool> = Prop::new("Enable");
     /// Key of `Features`, for [`Handle::set`].
-    pub const FEATURES: Prop<Vec<detector::CFNFeatureConfiguration>> = Prop::new("Features");
+    pub const FEATURES: Prop<CfnDetector, Vec<detector::CFNFeatureConfiguration>> = Prop::new("Features");
     /// Key of `FindingPublishingFrequency`, for [`Handle::set`].
-    pub const FINDING_PUBLISHING_FREQUENCY: Prop<detector::FindingPublishingFrequency> = Prop::new("FindingPublishingFrequency");
+    pub const FINDING_PUBLISHING_FREQUENCY: Prop<CfnDetector, detector::FindingPublishingFrequency> = Prop::new("FindingPublishingFrequency");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<detector::TagItem>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDetector, Vec<detector::TagItem>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDetectorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &detector::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDetectorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &detector::PROPS_SHAPE, props.into())?;
         Ok(CfnDetector { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDetector::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -914,24 +940,37 @@ impl CfnFilter {
     pub const CFN_TYPE: &'static str = "AWS::GuardDuty::Filter";
 
     /// Key of `Action`, for [`Handle::set`].
-    pub const ACTION: Prop<filter::Action> = Prop::new("Action");
+    pub const ACTION: Prop<CfnFilter, filter::Action> = Prop::new("Action");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFilter, String> = Prop::new("Description");
     /// Key of `DetectorId`, for [`Handle::set`].
-    pub const DETECTOR_ID: Prop<String> = Prop::new("DetectorId");
+    pub const DETECTOR_ID: Prop<CfnFilter, String> = Prop::new("DetectorId");
     /// Key of `FindingCriteria`, for [`Handle::set`].
-    pub const FINDING_CRITERIA: Prop<filter::FindingCriteria> = Prop::new("FindingCriteria");
+    pub const FINDING_CRITERIA: Prop<CfnFilter, filter::FindingCriteria> = Prop::new("FindingCriteria");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFilter, String> = Prop::new("Name");
     /// Key of `Rank`, for [`Handle::set`].
-    pub const RANK: Prop<i64> = Prop::new("Rank");
+    pub const RANK: Prop<CfnFilter, i64> = Prop::new("Rank");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<filter::TagItem>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFilter, Vec<filter::TagItem>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFilterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &filter::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFilterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &filter::PROPS_SHAPE, props.into())?;
         Ok(CfnFilter { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFilter::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1089,24 +1128,37 @@ impl CfnIPSet {
     pub const CFN_TYPE: &'static str = "AWS::GuardDuty::IPSet";
 
     /// Key of `Activate`, for [`Handle::set`].
-    pub const ACTIVATE: Prop<bool> = Prop::new("Activate");
+    pub const ACTIVATE: Prop<CfnIPSet, bool> = Prop::new("Activate");
     /// Key of `DetectorId`, for [`Handle::set`].
-    pub const DETECTOR_ID: Prop<String> = Prop::new("DetectorId");
+    pub const DETECTOR_ID: Prop<CfnIPSet, String> = Prop::new("DetectorId");
     /// Key of `ExpectedBucketOwner`, for [`Handle::set`].
-    pub const EXPECTED_BUCKET_OWNER: Prop<String> = Prop::new("ExpectedBucketOwner");
+    pub const EXPECTED_BUCKET_OWNER: Prop<CfnIPSet, String> = Prop::new("ExpectedBucketOwner");
     /// Key of `Format`, for [`Handle::set`].
-    pub const FORMAT: Prop<ip_set::Format> = Prop::new("Format");
+    pub const FORMAT: Prop<CfnIPSet, ip_set::Format> = Prop::new("Format");
     /// Key of `Location`, for [`Handle::set`].
-    pub const LOCATION: Prop<String> = Prop::new("Location");
+    pub const LOCATION: Prop<CfnIPSet, String> = Prop::new("Location");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnIPSet, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<ip_set::TagItem>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIPSet, Vec<ip_set::TagItem>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIPSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ip_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIPSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ip_set::PROPS_SHAPE, props.into())?;
         Ok(CfnIPSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIPSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1354,18 +1406,31 @@ impl CfnMalwareProtectionPlan {
     pub const CFN_TYPE: &'static str = "AWS::GuardDuty::MalwareProtectionPlan";
 
     /// Key of `Actions`, for [`Handle::set`].
-    pub const ACTIONS: Prop<malware_protection_plan::CFNActions> = Prop::new("Actions");
+    pub const ACTIONS: Prop<CfnMalwareProtectionPlan, malware_protection_plan::CFNActions> = Prop::new("Actions");
     /// Key of `ProtectedResource`, for [`Handle::set`].
-    pub const PROTECTED_RESOURCE: Prop<malware_protection_plan::CFNProtectedResource> = Prop::new("ProtectedResource");
+    pub const PROTECTED_RESOURCE: Prop<CfnMalwareProtectionPlan, malware_protection_plan::CFNProtectedResource> = Prop::new("ProtectedResource");
     /// Key of `Role`, for [`Handle::set`].
-    pub const ROLE: Prop<String> = Prop::new("Role");
+    pub const ROLE: Prop<CfnMalwareProtectionPlan, String> = Prop::new("Role");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<malware_protection_plan::TagItem>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMalwareProtectionPlan, Vec<malware_protection_plan::TagItem>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMalwareProtectionPlanProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &malware_protection_plan::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMalwareProtectionPlanProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &malware_protection_plan::PROPS_SHAPE, props.into())?;
         Ok(CfnMalwareProtectionPlan { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMalwareProtectionPlan::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name (ARN) of the protected resource.
@@ -1468,16 +1533,29 @@ impl CfnMaster {
     pub const CFN_TYPE: &'static str = "AWS::GuardDuty::Master";
 
     /// Key of `DetectorId`, for [`Handle::set`].
-    pub const DETECTOR_ID: Prop<String> = Prop::new("DetectorId");
+    pub const DETECTOR_ID: Prop<CfnMaster, String> = Prop::new("DetectorId");
     /// Key of `InvitationId`, for [`Handle::set`].
-    pub const INVITATION_ID: Prop<String> = Prop::new("InvitationId");
+    pub const INVITATION_ID: Prop<CfnMaster, String> = Prop::new("InvitationId");
     /// Key of `MasterId`, for [`Handle::set`].
-    pub const MASTER_ID: Prop<String> = Prop::new("MasterId");
+    pub const MASTER_ID: Prop<CfnMaster, String> = Prop::new("MasterId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMasterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &master::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMasterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &master::PROPS_SHAPE, props.into())?;
         Ok(CfnMaster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMaster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1596,22 +1674,35 @@ impl CfnMember {
     pub const CFN_TYPE: &'static str = "AWS::GuardDuty::Member";
 
     /// Key of `DetectorId`, for [`Handle::set`].
-    pub const DETECTOR_ID: Prop<String> = Prop::new("DetectorId");
+    pub const DETECTOR_ID: Prop<CfnMember, String> = Prop::new("DetectorId");
     /// Key of `DisableEmailNotification`, for [`Handle::set`].
-    pub const DISABLE_EMAIL_NOTIFICATION: Prop<bool> = Prop::new("DisableEmailNotification");
+    pub const DISABLE_EMAIL_NOTIFICATION: Prop<CfnMember, bool> = Prop::new("DisableEmailNotification");
     /// Key of `Email`, for [`Handle::set`].
-    pub const EMAIL: Prop<String> = Prop::new("Email");
+    pub const EMAIL: Prop<CfnMember, String> = Prop::new("Email");
     /// Key of `MemberId`, for [`Handle::set`].
-    pub const MEMBER_ID: Prop<String> = Prop::new("MemberId");
+    pub const MEMBER_ID: Prop<CfnMember, String> = Prop::new("MemberId");
     /// Key of `Message`, for [`Handle::set`].
-    pub const MESSAGE: Prop<String> = Prop::new("Message");
+    pub const MESSAGE: Prop<CfnMember, String> = Prop::new("Message");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<member::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnMember, member::Status> = Prop::new("Status");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMemberProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &member::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMemberProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &member::PROPS_SHAPE, props.into())?;
         Ok(CfnMember { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMember::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1771,18 +1862,31 @@ impl CfnPublishingDestination {
     pub const CFN_TYPE: &'static str = "AWS::GuardDuty::PublishingDestination";
 
     /// Key of `DestinationProperties`, for [`Handle::set`].
-    pub const DESTINATION_PROPERTIES: Prop<publishing_destination::CFNDestinationProperties> = Prop::new("DestinationProperties");
+    pub const DESTINATION_PROPERTIES: Prop<CfnPublishingDestination, publishing_destination::CFNDestinationProperties> = Prop::new("DestinationProperties");
     /// Key of `DestinationType`, for [`Handle::set`].
-    pub const DESTINATION_TYPE: Prop<publishing_destination::DestinationType> = Prop::new("DestinationType");
+    pub const DESTINATION_TYPE: Prop<CfnPublishingDestination, publishing_destination::DestinationType> = Prop::new("DestinationType");
     /// Key of `DetectorId`, for [`Handle::set`].
-    pub const DETECTOR_ID: Prop<String> = Prop::new("DetectorId");
+    pub const DETECTOR_ID: Prop<CfnPublishingDestination, String> = Prop::new("DetectorId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<publishing_destination::TagItem>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPublishingDestination, Vec<publishing_destination::TagItem>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPublishingDestinationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &publishing_destination::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPublishingDestinationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &publishing_destination::PROPS_SHAPE, props.into())?;
         Ok(CfnPublishingDestination { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPublishingDestination::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the publishing destination.
@@ -1958,24 +2062,37 @@ impl CfnThreatEntitySet {
     pub const CFN_TYPE: &'static str = "AWS::GuardDuty::ThreatEntitySet";
 
     /// Key of `Activate`, for [`Handle::set`].
-    pub const ACTIVATE: Prop<bool> = Prop::new("Activate");
+    pub const ACTIVATE: Prop<CfnThreatEntitySet, bool> = Prop::new("Activate");
     /// Key of `DetectorId`, for [`Handle::set`].
-    pub const DETECTOR_ID: Prop<String> = Prop::new("DetectorId");
+    pub const DETECTOR_ID: Prop<CfnThreatEntitySet, String> = Prop::new("DetectorId");
     /// Key of `ExpectedBucketOwner`, for [`Handle::set`].
-    pub const EXPECTED_BUCKET_OWNER: Prop<String> = Prop::new("ExpectedBucketOwner");
+    pub const EXPECTED_BUCKET_OWNER: Prop<CfnThreatEntitySet, String> = Prop::new("ExpectedBucketOwner");
     /// Key of `Format`, for [`Handle::set`].
-    pub const FORMAT: Prop<threat_entity_set::Format> = Prop::new("Format");
+    pub const FORMAT: Prop<CfnThreatEntitySet, threat_entity_set::Format> = Prop::new("Format");
     /// Key of `Location`, for [`Handle::set`].
-    pub const LOCATION: Prop<String> = Prop::new("Location");
+    pub const LOCATION: Prop<CfnThreatEntitySet, String> = Prop::new("Location");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnThreatEntitySet, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<threat_entity_set::TagItem>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnThreatEntitySet, Vec<threat_entity_set::TagItem>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnThreatEntitySetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &threat_entity_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnThreatEntitySetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &threat_entity_set::PROPS_SHAPE, props.into())?;
         Ok(CfnThreatEntitySet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnThreatEntitySet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -2158,24 +2275,37 @@ impl CfnThreatIntelSet {
     pub const CFN_TYPE: &'static str = "AWS::GuardDuty::ThreatIntelSet";
 
     /// Key of `Activate`, for [`Handle::set`].
-    pub const ACTIVATE: Prop<bool> = Prop::new("Activate");
+    pub const ACTIVATE: Prop<CfnThreatIntelSet, bool> = Prop::new("Activate");
     /// Key of `DetectorId`, for [`Handle::set`].
-    pub const DETECTOR_ID: Prop<String> = Prop::new("DetectorId");
+    pub const DETECTOR_ID: Prop<CfnThreatIntelSet, String> = Prop::new("DetectorId");
     /// Key of `ExpectedBucketOwner`, for [`Handle::set`].
-    pub const EXPECTED_BUCKET_OWNER: Prop<String> = Prop::new("ExpectedBucketOwner");
+    pub const EXPECTED_BUCKET_OWNER: Prop<CfnThreatIntelSet, String> = Prop::new("ExpectedBucketOwner");
     /// Key of `Format`, for [`Handle::set`].
-    pub const FORMAT: Prop<threat_intel_set::Format> = Prop::new("Format");
+    pub const FORMAT: Prop<CfnThreatIntelSet, threat_intel_set::Format> = Prop::new("Format");
     /// Key of `Location`, for [`Handle::set`].
-    pub const LOCATION: Prop<String> = Prop::new("Location");
+    pub const LOCATION: Prop<CfnThreatIntelSet, String> = Prop::new("Location");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnThreatIntelSet, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<threat_intel_set::TagItem>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnThreatIntelSet, Vec<threat_intel_set::TagItem>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnThreatIntelSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &threat_intel_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnThreatIntelSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &threat_intel_set::PROPS_SHAPE, props.into())?;
         Ok(CfnThreatIntelSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnThreatIntelSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -2338,24 +2468,37 @@ impl CfnTrustedEntitySet {
     pub const CFN_TYPE: &'static str = "AWS::GuardDuty::TrustedEntitySet";
 
     /// Key of `Activate`, for [`Handle::set`].
-    pub const ACTIVATE: Prop<bool> = Prop::new("Activate");
+    pub const ACTIVATE: Prop<CfnTrustedEntitySet, bool> = Prop::new("Activate");
     /// Key of `DetectorId`, for [`Handle::set`].
-    pub const DETECTOR_ID: Prop<String> = Prop::new("DetectorId");
+    pub const DETECTOR_ID: Prop<CfnTrustedEntitySet, String> = Prop::new("DetectorId");
     /// Key of `ExpectedBucketOwner`, for [`Handle::set`].
-    pub const EXPECTED_BUCKET_OWNER: Prop<String> = Prop::new("ExpectedBucketOwner");
+    pub const EXPECTED_BUCKET_OWNER: Prop<CfnTrustedEntitySet, String> = Prop::new("ExpectedBucketOwner");
     /// Key of `Format`, for [`Handle::set`].
-    pub const FORMAT: Prop<trusted_entity_set::Format> = Prop::new("Format");
+    pub const FORMAT: Prop<CfnTrustedEntitySet, trusted_entity_set::Format> = Prop::new("Format");
     /// Key of `Location`, for [`Handle::set`].
-    pub const LOCATION: Prop<String> = Prop::new("Location");
+    pub const LOCATION: Prop<CfnTrustedEntitySet, String> = Prop::new("Location");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTrustedEntitySet, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<trusted_entity_set::TagItem>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTrustedEntitySet, Vec<trusted_entity_set::TagItem>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTrustedEntitySetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &trusted_entity_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTrustedEntitySetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &trusted_entity_set::PROPS_SHAPE, props.into())?;
         Ok(CfnTrustedEntitySet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTrustedEntitySet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)

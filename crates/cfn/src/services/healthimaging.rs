@@ -60,16 +60,29 @@ impl CfnDatastore {
     pub const CFN_TYPE: &'static str = "AWS::HealthImaging::Datastore";
 
     /// Key of `DatastoreName`, for [`Handle::set`].
-    pub const DATASTORE_NAME: Prop<String> = Prop::new("DatastoreName");
+    pub const DATASTORE_NAME: Prop<CfnDatastore, String> = Prop::new("DatastoreName");
     /// Key of `KmsKeyArn`, for [`Handle::set`].
-    pub const KMS_KEY_ARN: Prop<String> = Prop::new("KmsKeyArn");
+    pub const KMS_KEY_ARN: Prop<CfnDatastore, String> = Prop::new("KmsKeyArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDatastore, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDatastoreProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &datastore::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDatastoreProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &datastore::PROPS_SHAPE, props.into())?;
         Ok(CfnDatastore { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDatastore::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)

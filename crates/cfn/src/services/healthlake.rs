@@ -280,22 +280,35 @@ impl CfnDataTransformationProfile {
     pub const CFN_TYPE: &'static str = "AWS::HealthLake::DataTransformationProfile";
 
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnDataTransformationProfile, String> = Prop::new("KmsKeyId");
     /// Key of `ProfileDescription`, for [`Handle::set`].
-    pub const PROFILE_DESCRIPTION: Prop<String> = Prop::new("ProfileDescription");
+    pub const PROFILE_DESCRIPTION: Prop<CfnDataTransformationProfile, String> = Prop::new("ProfileDescription");
     /// Key of `ProfileName`, for [`Handle::set`].
-    pub const PROFILE_NAME: Prop<String> = Prop::new("ProfileName");
+    pub const PROFILE_NAME: Prop<CfnDataTransformationProfile, String> = Prop::new("ProfileName");
     /// Key of `Source`, for [`Handle::set`].
-    pub const SOURCE: Prop<data_transformation_profile::Source> = Prop::new("Source");
+    pub const SOURCE: Prop<CfnDataTransformationProfile, data_transformation_profile::Source> = Prop::new("Source");
     /// Key of `SourceFormat`, for [`Handle::set`].
-    pub const SOURCE_FORMAT: Prop<data_transformation_profile::SourceFormat> = Prop::new("SourceFormat");
+    pub const SOURCE_FORMAT: Prop<CfnDataTransformationProfile, data_transformation_profile::SourceFormat> = Prop::new("SourceFormat");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<data_transformation_profile::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataTransformationProfile, Vec<data_transformation_profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataTransformationProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_transformation_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataTransformationProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_transformation_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnDataTransformationProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataTransformationProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the data transformation profile.
@@ -843,28 +856,41 @@ impl CfnFHIRDatastore {
     pub const CFN_TYPE: &'static str = "AWS::HealthLake::FHIRDatastore";
 
     /// Key of `AnalyticsConfiguration`, for [`Handle::set`].
-    pub const ANALYTICS_CONFIGURATION: Prop<fhir_datastore::AnalyticsConfiguration> = Prop::new("AnalyticsConfiguration");
+    pub const ANALYTICS_CONFIGURATION: Prop<CfnFHIRDatastore, fhir_datastore::AnalyticsConfiguration> = Prop::new("AnalyticsConfiguration");
     /// Key of `DatastoreName`, for [`Handle::set`].
-    pub const DATASTORE_NAME: Prop<String> = Prop::new("DatastoreName");
+    pub const DATASTORE_NAME: Prop<CfnFHIRDatastore, String> = Prop::new("DatastoreName");
     /// Key of `DatastoreTypeVersion`, for [`Handle::set`].
-    pub const DATASTORE_TYPE_VERSION: Prop<fhir_datastore::DatastoreTypeVersion> = Prop::new("DatastoreTypeVersion");
+    pub const DATASTORE_TYPE_VERSION: Prop<CfnFHIRDatastore, fhir_datastore::DatastoreTypeVersion> = Prop::new("DatastoreTypeVersion");
     /// Key of `IdentityProviderConfiguration`, for [`Handle::set`].
-    pub const IDENTITY_PROVIDER_CONFIGURATION: Prop<fhir_datastore::IdentityProviderConfiguration> = Prop::new("IdentityProviderConfiguration");
+    pub const IDENTITY_PROVIDER_CONFIGURATION: Prop<CfnFHIRDatastore, fhir_datastore::IdentityProviderConfiguration> = Prop::new("IdentityProviderConfiguration");
     /// Key of `NlpConfiguration`, for [`Handle::set`].
-    pub const NLP_CONFIGURATION: Prop<fhir_datastore::NlpConfiguration> = Prop::new("NlpConfiguration");
+    pub const NLP_CONFIGURATION: Prop<CfnFHIRDatastore, fhir_datastore::NlpConfiguration> = Prop::new("NlpConfiguration");
     /// Key of `PreloadDataConfig`, for [`Handle::set`].
-    pub const PRELOAD_DATA_CONFIG: Prop<fhir_datastore::PreloadDataConfig> = Prop::new("PreloadDataConfig");
+    pub const PRELOAD_DATA_CONFIG: Prop<CfnFHIRDatastore, fhir_datastore::PreloadDataConfig> = Prop::new("PreloadDataConfig");
     /// Key of `ProfileConfiguration`, for [`Handle::set`].
-    pub const PROFILE_CONFIGURATION: Prop<fhir_datastore::ProfileConfiguration> = Prop::new("ProfileConfiguration");
+    pub const PROFILE_CONFIGURATION: Prop<CfnFHIRDatastore, fhir_datastore::ProfileConfiguration> = Prop::new("ProfileConfiguration");
     /// Key of `SseConfiguration`, for [`Handle::set`].
-    pub const SSE_CONFIGURATION: Prop<fhir_datastore::SseConfiguration> = Prop::new("SseConfiguration");
+    pub const SSE_CONFIGURATION: Prop<CfnFHIRDatastore, fhir_datastore::SseConfiguration> = Prop::new("SseConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<fhir_datastore::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFHIRDatastore, Vec<fhir_datastore::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFHIRDatastoreProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &fhir_datastore::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFHIRDatastoreProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &fhir_datastore::PROPS_SHAPE, props.into())?;
         Ok(CfnFHIRDatastore { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFHIRDatastore::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)

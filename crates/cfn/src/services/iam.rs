@@ -68,16 +68,29 @@ impl CfnAccessKey {
     pub const CFN_TYPE: &'static str = "AWS::IAM::AccessKey";
 
     /// Key of `Serial`, for [`Handle::set`].
-    pub const SERIAL: Prop<i64> = Prop::new("Serial");
+    pub const SERIAL: Prop<CfnAccessKey, i64> = Prop::new("Serial");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<String> = Prop::new("Status");
+    pub const STATUS: Prop<CfnAccessKey, String> = Prop::new("Status");
     /// Key of `UserName`, for [`Handle::set`].
-    pub const USER_NAME: Prop<String> = Prop::new("UserName");
+    pub const USER_NAME: Prop<CfnAccessKey, String> = Prop::new("UserName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccessKeyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &access_key::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccessKeyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &access_key::PROPS_SHAPE, props.into())?;
         Ok(CfnAccessKey { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccessKey::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -190,18 +203,31 @@ impl CfnGroup {
     pub const CFN_TYPE: &'static str = "AWS::IAM::Group";
 
     /// Key of `GroupName`, for [`Handle::set`].
-    pub const GROUP_NAME: Prop<String> = Prop::new("GroupName");
+    pub const GROUP_NAME: Prop<CfnGroup, String> = Prop::new("GroupName");
     /// Key of `ManagedPolicyArns`, for [`Handle::set`].
-    pub const MANAGED_POLICY_ARNS: Prop<Vec<String>> = Prop::new("ManagedPolicyArns");
+    pub const MANAGED_POLICY_ARNS: Prop<CfnGroup, Vec<String>> = Prop::new("ManagedPolicyArns");
     /// Key of `Path`, for [`Handle::set`].
-    pub const PATH: Prop<String> = Prop::new("Path");
+    pub const PATH: Prop<CfnGroup, String> = Prop::new("Path");
     /// Key of `Policies`, for [`Handle::set`].
-    pub const POLICIES: Prop<Vec<group::Policy>> = Prop::new("Policies");
+    pub const POLICIES: Prop<CfnGroup, Vec<group::Policy>> = Prop::new("Policies");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &group::PROPS_SHAPE, props.into())?;
         Ok(CfnGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -278,16 +304,29 @@ impl CfnGroupPolicy {
     pub const CFN_TYPE: &'static str = "AWS::IAM::GroupPolicy";
 
     /// Key of `GroupName`, for [`Handle::set`].
-    pub const GROUP_NAME: Prop<String> = Prop::new("GroupName");
+    pub const GROUP_NAME: Prop<CfnGroupPolicy, String> = Prop::new("GroupName");
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<Json> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnGroupPolicy, Json> = Prop::new("PolicyDocument");
     /// Key of `PolicyName`, for [`Handle::set`].
-    pub const POLICY_NAME: Prop<String> = Prop::new("PolicyName");
+    pub const POLICY_NAME: Prop<CfnGroupPolicy, String> = Prop::new("PolicyName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGroupPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &group_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGroupPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &group_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnGroupPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGroupPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -360,16 +399,29 @@ impl CfnInstanceProfile {
     pub const CFN_TYPE: &'static str = "AWS::IAM::InstanceProfile";
 
     /// Key of `InstanceProfileName`, for [`Handle::set`].
-    pub const INSTANCE_PROFILE_NAME: Prop<String> = Prop::new("InstanceProfileName");
+    pub const INSTANCE_PROFILE_NAME: Prop<CfnInstanceProfile, String> = Prop::new("InstanceProfileName");
     /// Key of `Path`, for [`Handle::set`].
-    pub const PATH: Prop<String> = Prop::new("Path");
+    pub const PATH: Prop<CfnInstanceProfile, String> = Prop::new("Path");
     /// Key of `Roles`, for [`Handle::set`].
-    pub const ROLES: Prop<Vec<String>> = Prop::new("Roles");
+    pub const ROLES: Prop<CfnInstanceProfile, Vec<String>> = Prop::new("Roles");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInstanceProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &instance_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInstanceProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &instance_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnInstanceProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInstanceProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -466,24 +518,37 @@ impl CfnManagedPolicy {
     pub const CFN_TYPE: &'static str = "AWS::IAM::ManagedPolicy";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnManagedPolicy, String> = Prop::new("Description");
     /// Key of `Groups`, for [`Handle::set`].
-    pub const GROUPS: Prop<Vec<String>> = Prop::new("Groups");
+    pub const GROUPS: Prop<CfnManagedPolicy, Vec<String>> = Prop::new("Groups");
     /// Key of `ManagedPolicyName`, for [`Handle::set`].
-    pub const MANAGED_POLICY_NAME: Prop<String> = Prop::new("ManagedPolicyName");
+    pub const MANAGED_POLICY_NAME: Prop<CfnManagedPolicy, String> = Prop::new("ManagedPolicyName");
     /// Key of `Path`, for [`Handle::set`].
-    pub const PATH: Prop<String> = Prop::new("Path");
+    pub const PATH: Prop<CfnManagedPolicy, String> = Prop::new("Path");
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<Json> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnManagedPolicy, Json> = Prop::new("PolicyDocument");
     /// Key of `Roles`, for [`Handle::set`].
-    pub const ROLES: Prop<Vec<String>> = Prop::new("Roles");
+    pub const ROLES: Prop<CfnManagedPolicy, Vec<String>> = Prop::new("Roles");
     /// Key of `Users`, for [`Handle::set`].
-    pub const USERS: Prop<Vec<String>> = Prop::new("Users");
+    pub const USERS: Prop<CfnManagedPolicy, Vec<String>> = Prop::new("Users");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnManagedPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &managed_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnManagedPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &managed_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnManagedPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnManagedPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AttachmentCount`)
@@ -622,18 +687,31 @@ impl CfnOIDCProvider {
     pub const CFN_TYPE: &'static str = "AWS::IAM::OIDCProvider";
 
     /// Key of `ClientIdList`, for [`Handle::set`].
-    pub const CLIENT_ID_LIST: Prop<Vec<String>> = Prop::new("ClientIdList");
+    pub const CLIENT_ID_LIST: Prop<CfnOIDCProvider, Vec<String>> = Prop::new("ClientIdList");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<oidc_provider::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnOIDCProvider, Vec<oidc_provider::Tag>> = Prop::new("Tags");
     /// Key of `ThumbprintList`, for [`Handle::set`].
-    pub const THUMBPRINT_LIST: Prop<Vec<String>> = Prop::new("ThumbprintList");
+    pub const THUMBPRINT_LIST: Prop<CfnOIDCProvider, Vec<String>> = Prop::new("ThumbprintList");
     /// Key of `Url`, for [`Handle::set`].
-    pub const URL: Prop<String> = Prop::new("Url");
+    pub const URL: Prop<CfnOIDCProvider, String> = Prop::new("Url");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOIDCProviderProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &oidc_provider::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOIDCProviderProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &oidc_provider::PROPS_SHAPE, props.into())?;
         Ok(CfnOIDCProvider { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOIDCProvider::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name (ARN) of the OIDC provider
@@ -722,20 +800,33 @@ impl CfnPolicy {
     pub const CFN_TYPE: &'static str = "AWS::IAM::Policy";
 
     /// Key of `Groups`, for [`Handle::set`].
-    pub const GROUPS: Prop<Vec<String>> = Prop::new("Groups");
+    pub const GROUPS: Prop<CfnPolicy, Vec<String>> = Prop::new("Groups");
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<Json> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnPolicy, Json> = Prop::new("PolicyDocument");
     /// Key of `PolicyName`, for [`Handle::set`].
-    pub const POLICY_NAME: Prop<String> = Prop::new("PolicyName");
+    pub const POLICY_NAME: Prop<CfnPolicy, String> = Prop::new("PolicyName");
     /// Key of `Roles`, for [`Handle::set`].
-    pub const ROLES: Prop<Vec<String>> = Prop::new("Roles");
+    pub const ROLES: Prop<CfnPolicy, Vec<String>> = Prop::new("Roles");
     /// Key of `Users`, for [`Handle::set`].
-    pub const USERS: Prop<Vec<String>> = Prop::new("Users");
+    pub const USERS: Prop<CfnPolicy, Vec<String>> = Prop::new("Users");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &policy::PROPS_SHAPE, props.into())?;
         Ok(CfnPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -917,28 +1008,41 @@ impl CfnRole {
     pub const CFN_TYPE: &'static str = "AWS::IAM::Role";
 
     /// Key of `AssumeRolePolicyDocument`, for [`Handle::set`].
-    pub const ASSUME_ROLE_POLICY_DOCUMENT: Prop<Json> = Prop::new("AssumeRolePolicyDocument");
+    pub const ASSUME_ROLE_POLICY_DOCUMENT: Prop<CfnRole, Json> = Prop::new("AssumeRolePolicyDocument");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRole, String> = Prop::new("Description");
     /// Key of `ManagedPolicyArns`, for [`Handle::set`].
-    pub const MANAGED_POLICY_ARNS: Prop<Vec<String>> = Prop::new("ManagedPolicyArns");
+    pub const MANAGED_POLICY_ARNS: Prop<CfnRole, Vec<String>> = Prop::new("ManagedPolicyArns");
     /// Key of `MaxSessionDuration`, for [`Handle::set`].
-    pub const MAX_SESSION_DURATION: Prop<i64> = Prop::new("MaxSessionDuration");
+    pub const MAX_SESSION_DURATION: Prop<CfnRole, i64> = Prop::new("MaxSessionDuration");
     /// Key of `Path`, for [`Handle::set`].
-    pub const PATH: Prop<String> = Prop::new("Path");
+    pub const PATH: Prop<CfnRole, String> = Prop::new("Path");
     /// Key of `PermissionsBoundary`, for [`Handle::set`].
-    pub const PERMISSIONS_BOUNDARY: Prop<String> = Prop::new("PermissionsBoundary");
+    pub const PERMISSIONS_BOUNDARY: Prop<CfnRole, String> = Prop::new("PermissionsBoundary");
     /// Key of `Policies`, for [`Handle::set`].
-    pub const POLICIES: Prop<Vec<role::Policy>> = Prop::new("Policies");
+    pub const POLICIES: Prop<CfnRole, Vec<role::Policy>> = Prop::new("Policies");
     /// Key of `RoleName`, for [`Handle::set`].
-    pub const ROLE_NAME: Prop<String> = Prop::new("RoleName");
+    pub const ROLE_NAME: Prop<CfnRole, String> = Prop::new("RoleName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<role::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRole, Vec<role::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRoleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &role::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRoleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &role::PROPS_SHAPE, props.into())?;
         Ok(CfnRole { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRole::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1020,16 +1124,29 @@ impl CfnRolePolicy {
     pub const CFN_TYPE: &'static str = "AWS::IAM::RolePolicy";
 
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<Json> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnRolePolicy, Json> = Prop::new("PolicyDocument");
     /// Key of `PolicyName`, for [`Handle::set`].
-    pub const POLICY_NAME: Prop<String> = Prop::new("PolicyName");
+    pub const POLICY_NAME: Prop<CfnRolePolicy, String> = Prop::new("PolicyName");
     /// Key of `RoleName`, for [`Handle::set`].
-    pub const ROLE_NAME: Prop<String> = Prop::new("RoleName");
+    pub const ROLE_NAME: Prop<CfnRolePolicy, String> = Prop::new("RoleName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRolePolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &role_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRolePolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &role_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnRolePolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRolePolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1202,24 +1319,37 @@ impl CfnSAMLProvider {
     pub const CFN_TYPE: &'static str = "AWS::IAM::SAMLProvider";
 
     /// Key of `AddPrivateKey`, for [`Handle::set`].
-    pub const ADD_PRIVATE_KEY: Prop<String> = Prop::new("AddPrivateKey");
+    pub const ADD_PRIVATE_KEY: Prop<CfnSAMLProvider, String> = Prop::new("AddPrivateKey");
     /// Key of `AssertionEncryptionMode`, for [`Handle::set`].
-    pub const ASSERTION_ENCRYPTION_MODE: Prop<saml_provider::AssertionEncryptionMode> = Prop::new("AssertionEncryptionMode");
+    pub const ASSERTION_ENCRYPTION_MODE: Prop<CfnSAMLProvider, saml_provider::AssertionEncryptionMode> = Prop::new("AssertionEncryptionMode");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSAMLProvider, String> = Prop::new("Name");
     /// Key of `PrivateKeyList`, for [`Handle::set`].
-    pub const PRIVATE_KEY_LIST: Prop<Vec<saml_provider::SAMLPrivateKey>> = Prop::new("PrivateKeyList");
+    pub const PRIVATE_KEY_LIST: Prop<CfnSAMLProvider, Vec<saml_provider::SAMLPrivateKey>> = Prop::new("PrivateKeyList");
     /// Key of `RemovePrivateKey`, for [`Handle::set`].
-    pub const REMOVE_PRIVATE_KEY: Prop<String> = Prop::new("RemovePrivateKey");
+    pub const REMOVE_PRIVATE_KEY: Prop<CfnSAMLProvider, String> = Prop::new("RemovePrivateKey");
     /// Key of `SamlMetadataDocument`, for [`Handle::set`].
-    pub const SAML_METADATA_DOCUMENT: Prop<String> = Prop::new("SamlMetadataDocument");
+    pub const SAML_METADATA_DOCUMENT: Prop<CfnSAMLProvider, String> = Prop::new("SamlMetadataDocument");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<saml_provider::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSAMLProvider, Vec<saml_provider::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSAMLProviderProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &saml_provider::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSAMLProviderProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &saml_provider::PROPS_SHAPE, props.into())?;
         Ok(CfnSAMLProvider { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSAMLProvider::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name (ARN) of the SAML provider
@@ -1336,22 +1466,35 @@ impl CfnServerCertificate {
     pub const CFN_TYPE: &'static str = "AWS::IAM::ServerCertificate";
 
     /// Key of `CertificateBody`, for [`Handle::set`].
-    pub const CERTIFICATE_BODY: Prop<String> = Prop::new("CertificateBody");
+    pub const CERTIFICATE_BODY: Prop<CfnServerCertificate, String> = Prop::new("CertificateBody");
     /// Key of `CertificateChain`, for [`Handle::set`].
-    pub const CERTIFICATE_CHAIN: Prop<String> = Prop::new("CertificateChain");
+    pub const CERTIFICATE_CHAIN: Prop<CfnServerCertificate, String> = Prop::new("CertificateChain");
     /// Key of `Path`, for [`Handle::set`].
-    pub const PATH: Prop<String> = Prop::new("Path");
+    pub const PATH: Prop<CfnServerCertificate, String> = Prop::new("Path");
     /// Key of `PrivateKey`, for [`Handle::set`].
-    pub const PRIVATE_KEY: Prop<String> = Prop::new("PrivateKey");
+    pub const PRIVATE_KEY: Prop<CfnServerCertificate, String> = Prop::new("PrivateKey");
     /// Key of `ServerCertificateName`, for [`Handle::set`].
-    pub const SERVER_CERTIFICATE_NAME: Prop<String> = Prop::new("ServerCertificateName");
+    pub const SERVER_CERTIFICATE_NAME: Prop<CfnServerCertificate, String> = Prop::new("ServerCertificateName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<server_certificate::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnServerCertificate, Vec<server_certificate::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServerCertificateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &server_certificate::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServerCertificateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &server_certificate::PROPS_SHAPE, props.into())?;
         Ok(CfnServerCertificate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnServerCertificate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name (ARN) of the server certificate
@@ -1419,16 +1562,29 @@ impl CfnServiceLinkedRole {
     pub const CFN_TYPE: &'static str = "AWS::IAM::ServiceLinkedRole";
 
     /// Key of `AWSServiceName`, for [`Handle::set`].
-    pub const AWS_SERVICE_NAME: Prop<String> = Prop::new("AWSServiceName");
+    pub const AWS_SERVICE_NAME: Prop<CfnServiceLinkedRole, String> = Prop::new("AWSServiceName");
     /// Key of `CustomSuffix`, for [`Handle::set`].
-    pub const CUSTOM_SUFFIX: Prop<String> = Prop::new("CustomSuffix");
+    pub const CUSTOM_SUFFIX: Prop<CfnServiceLinkedRole, String> = Prop::new("CustomSuffix");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnServiceLinkedRole, String> = Prop::new("Description");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServiceLinkedRoleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &service_linked_role::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServiceLinkedRoleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &service_linked_role::PROPS_SHAPE, props.into())?;
         Ok(CfnServiceLinkedRole { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnServiceLinkedRole::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The name of the role.
@@ -1627,26 +1783,39 @@ impl CfnUser {
     pub const CFN_TYPE: &'static str = "AWS::IAM::User";
 
     /// Key of `Groups`, for [`Handle::set`].
-    pub const GROUPS: Prop<Vec<String>> = Prop::new("Groups");
+    pub const GROUPS: Prop<CfnUser, Vec<String>> = Prop::new("Groups");
     /// Key of `LoginProfile`, for [`Handle::set`].
-    pub const LOGIN_PROFILE: Prop<user::LoginProfile> = Prop::new("LoginProfile");
+    pub const LOGIN_PROFILE: Prop<CfnUser, user::LoginProfile> = Prop::new("LoginProfile");
     /// Key of `ManagedPolicyArns`, for [`Handle::set`].
-    pub const MANAGED_POLICY_ARNS: Prop<Vec<String>> = Prop::new("ManagedPolicyArns");
+    pub const MANAGED_POLICY_ARNS: Prop<CfnUser, Vec<String>> = Prop::new("ManagedPolicyArns");
     /// Key of `Path`, for [`Handle::set`].
-    pub const PATH: Prop<String> = Prop::new("Path");
+    pub const PATH: Prop<CfnUser, String> = Prop::new("Path");
     /// Key of `PermissionsBoundary`, for [`Handle::set`].
-    pub const PERMISSIONS_BOUNDARY: Prop<String> = Prop::new("PermissionsBoundary");
+    pub const PERMISSIONS_BOUNDARY: Prop<CfnUser, String> = Prop::new("PermissionsBoundary");
     /// Key of `Policies`, for [`Handle::set`].
-    pub const POLICIES: Prop<Vec<user::Policy>> = Prop::new("Policies");
+    pub const POLICIES: Prop<CfnUser, Vec<user::Policy>> = Prop::new("Policies");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<user::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnUser, Vec<user::Tag>> = Prop::new("Tags");
     /// Key of `UserName`, for [`Handle::set`].
-    pub const USER_NAME: Prop<String> = Prop::new("UserName");
+    pub const USER_NAME: Prop<CfnUser, String> = Prop::new("UserName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user::PROPS_SHAPE, props.into())?;
         Ok(CfnUser { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUser::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1723,16 +1892,29 @@ impl CfnUserPolicy {
     pub const CFN_TYPE: &'static str = "AWS::IAM::UserPolicy";
 
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<Json> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnUserPolicy, Json> = Prop::new("PolicyDocument");
     /// Key of `PolicyName`, for [`Handle::set`].
-    pub const POLICY_NAME: Prop<String> = Prop::new("PolicyName");
+    pub const POLICY_NAME: Prop<CfnUserPolicy, String> = Prop::new("PolicyName");
     /// Key of `UserName`, for [`Handle::set`].
-    pub const USER_NAME: Prop<String> = Prop::new("UserName");
+    pub const USER_NAME: Prop<CfnUserPolicy, String> = Prop::new("UserName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnUserPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUserPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1798,14 +1980,27 @@ impl CfnUserToGroupAddition {
     pub const CFN_TYPE: &'static str = "AWS::IAM::UserToGroupAddition";
 
     /// Key of `GroupName`, for [`Handle::set`].
-    pub const GROUP_NAME: Prop<String> = Prop::new("GroupName");
+    pub const GROUP_NAME: Prop<CfnUserToGroupAddition, String> = Prop::new("GroupName");
     /// Key of `Users`, for [`Handle::set`].
-    pub const USERS: Prop<Vec<String>> = Prop::new("Users");
+    pub const USERS: Prop<CfnUserToGroupAddition, Vec<String>> = Prop::new("Users");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserToGroupAdditionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user_to_group_addition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserToGroupAdditionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user_to_group_addition::PROPS_SHAPE, props.into())?;
         Ok(CfnUserToGroupAddition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUserToGroupAddition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1921,18 +2116,31 @@ impl CfnVirtualMFADevice {
     pub const CFN_TYPE: &'static str = "AWS::IAM::VirtualMFADevice";
 
     /// Key of `Path`, for [`Handle::set`].
-    pub const PATH: Prop<String> = Prop::new("Path");
+    pub const PATH: Prop<CfnVirtualMFADevice, String> = Prop::new("Path");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<virtual_mfa_device::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVirtualMFADevice, Vec<virtual_mfa_device::Tag>> = Prop::new("Tags");
     /// Key of `Users`, for [`Handle::set`].
-    pub const USERS: Prop<Vec<String>> = Prop::new("Users");
+    pub const USERS: Prop<CfnVirtualMFADevice, Vec<String>> = Prop::new("Users");
     /// Key of `VirtualMfaDeviceName`, for [`Handle::set`].
-    pub const VIRTUAL_MFA_DEVICE_NAME: Prop<String> = Prop::new("VirtualMfaDeviceName");
+    pub const VIRTUAL_MFA_DEVICE_NAME: Prop<CfnVirtualMFADevice, String> = Prop::new("VirtualMfaDeviceName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVirtualMFADeviceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &virtual_mfa_device::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVirtualMFADeviceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &virtual_mfa_device::PROPS_SHAPE, props.into())?;
         Ok(CfnVirtualMFADevice { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVirtualMFADevice::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt SerialNumber`)

@@ -71,16 +71,29 @@ impl CfnGroup {
     pub const CFN_TYPE: &'static str = "AWS::IdentityStore::Group";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnGroup, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnGroup, String> = Prop::new("DisplayName");
     /// Key of `IdentityStoreId`, for [`Handle::set`].
-    pub const IDENTITY_STORE_ID: Prop<String> = Prop::new("IdentityStoreId");
+    pub const IDENTITY_STORE_ID: Prop<CfnGroup, String> = Prop::new("IdentityStoreId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &group::PROPS_SHAPE, props.into())?;
         Ok(CfnGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The unique identifier for a group in the identity store.
@@ -191,16 +204,29 @@ impl CfnGroupMembership {
     pub const CFN_TYPE: &'static str = "AWS::IdentityStore::GroupMembership";
 
     /// Key of `GroupId`, for [`Handle::set`].
-    pub const GROUP_ID: Prop<String> = Prop::new("GroupId");
+    pub const GROUP_ID: Prop<CfnGroupMembership, String> = Prop::new("GroupId");
     /// Key of `IdentityStoreId`, for [`Handle::set`].
-    pub const IDENTITY_STORE_ID: Prop<String> = Prop::new("IdentityStoreId");
+    pub const IDENTITY_STORE_ID: Prop<CfnGroupMembership, String> = Prop::new("IdentityStoreId");
     /// Key of `MemberId`, for [`Handle::set`].
-    pub const MEMBER_ID: Prop<group_membership::MemberId> = Prop::new("MemberId");
+    pub const MEMBER_ID: Prop<CfnGroupMembership, group_membership::MemberId> = Prop::new("MemberId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGroupMembershipProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &group_membership::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGroupMembershipProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &group_membership::PROPS_SHAPE, props.into())?;
         Ok(CfnGroupMembership { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGroupMembership::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The identifier for a GroupMembership in the identity store.
@@ -588,46 +614,59 @@ impl CfnUser {
     pub const CFN_TYPE: &'static str = "AWS::IdentityStore::User";
 
     /// Key of `Addresses`, for [`Handle::set`].
-    pub const ADDRESSES: Prop<Vec<user::Address>> = Prop::new("Addresses");
+    pub const ADDRESSES: Prop<CfnUser, Vec<user::Address>> = Prop::new("Addresses");
     /// Key of `Birthdate`, for [`Handle::set`].
-    pub const BIRTHDATE: Prop<String> = Prop::new("Birthdate");
+    pub const BIRTHDATE: Prop<CfnUser, String> = Prop::new("Birthdate");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnUser, String> = Prop::new("DisplayName");
     /// Key of `Emails`, for [`Handle::set`].
-    pub const EMAILS: Prop<Vec<user::Email>> = Prop::new("Emails");
+    pub const EMAILS: Prop<CfnUser, Vec<user::Email>> = Prop::new("Emails");
     /// Key of `IdentityStoreId`, for [`Handle::set`].
-    pub const IDENTITY_STORE_ID: Prop<String> = Prop::new("IdentityStoreId");
+    pub const IDENTITY_STORE_ID: Prop<CfnUser, String> = Prop::new("IdentityStoreId");
     /// Key of `Locale`, for [`Handle::set`].
-    pub const LOCALE: Prop<String> = Prop::new("Locale");
+    pub const LOCALE: Prop<CfnUser, String> = Prop::new("Locale");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<user::Name> = Prop::new("Name");
+    pub const NAME: Prop<CfnUser, user::Name> = Prop::new("Name");
     /// Key of `NickName`, for [`Handle::set`].
-    pub const NICK_NAME: Prop<String> = Prop::new("NickName");
+    pub const NICK_NAME: Prop<CfnUser, String> = Prop::new("NickName");
     /// Key of `PhoneNumbers`, for [`Handle::set`].
-    pub const PHONE_NUMBERS: Prop<Vec<user::PhoneNumber>> = Prop::new("PhoneNumbers");
+    pub const PHONE_NUMBERS: Prop<CfnUser, Vec<user::PhoneNumber>> = Prop::new("PhoneNumbers");
     /// Key of `Photos`, for [`Handle::set`].
-    pub const PHOTOS: Prop<Vec<user::Photo>> = Prop::new("Photos");
+    pub const PHOTOS: Prop<CfnUser, Vec<user::Photo>> = Prop::new("Photos");
     /// Key of `PreferredLanguage`, for [`Handle::set`].
-    pub const PREFERRED_LANGUAGE: Prop<String> = Prop::new("PreferredLanguage");
+    pub const PREFERRED_LANGUAGE: Prop<CfnUser, String> = Prop::new("PreferredLanguage");
     /// Key of `ProfileUrl`, for [`Handle::set`].
-    pub const PROFILE_URL: Prop<String> = Prop::new("ProfileUrl");
+    pub const PROFILE_URL: Prop<CfnUser, String> = Prop::new("ProfileUrl");
     /// Key of `Roles`, for [`Handle::set`].
-    pub const ROLES: Prop<Vec<user::Role>> = Prop::new("Roles");
+    pub const ROLES: Prop<CfnUser, Vec<user::Role>> = Prop::new("Roles");
     /// Key of `Timezone`, for [`Handle::set`].
-    pub const TIMEZONE: Prop<String> = Prop::new("Timezone");
+    pub const TIMEZONE: Prop<CfnUser, String> = Prop::new("Timezone");
     /// Key of `Title`, for [`Handle::set`].
-    pub const TITLE: Prop<String> = Prop::new("Title");
+    pub const TITLE: Prop<CfnUser, String> = Prop::new("Title");
     /// Key of `UserName`, for [`Handle::set`].
-    pub const USER_NAME: Prop<String> = Prop::new("UserName");
+    pub const USER_NAME: Prop<CfnUser, String> = Prop::new("UserName");
     /// Key of `UserType`, for [`Handle::set`].
-    pub const USER_TYPE: Prop<String> = Prop::new("UserType");
+    pub const USER_TYPE: Prop<CfnUser, String> = Prop::new("UserType");
     /// Key of `Website`, for [`Handle::set`].
-    pub const WEBSITE: Prop<String> = Prop::new("Website");
+    pub const WEBSITE: Prop<CfnUser, String> = Prop::new("Website");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user::PROPS_SHAPE, props.into())?;
         Ok(CfnUser { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUser::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the user.

@@ -134,30 +134,43 @@ impl CfnComponent {
     pub const CFN_TYPE: &'static str = "AWS::ImageBuilder::Component";
 
     /// Key of `ChangeDescription`, for [`Handle::set`].
-    pub const CHANGE_DESCRIPTION: Prop<String> = Prop::new("ChangeDescription");
+    pub const CHANGE_DESCRIPTION: Prop<CfnComponent, String> = Prop::new("ChangeDescription");
     /// Key of `Data`, for [`Handle::set`].
-    pub const DATA: Prop<String> = Prop::new("Data");
+    pub const DATA: Prop<CfnComponent, String> = Prop::new("Data");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnComponent, String> = Prop::new("Description");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnComponent, String> = Prop::new("KmsKeyId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnComponent, String> = Prop::new("Name");
     /// Key of `Platform`, for [`Handle::set`].
-    pub const PLATFORM: Prop<component::Platform> = Prop::new("Platform");
+    pub const PLATFORM: Prop<CfnComponent, component::Platform> = Prop::new("Platform");
     /// Key of `SupportedOsVersions`, for [`Handle::set`].
-    pub const SUPPORTED_OS_VERSIONS: Prop<Vec<String>> = Prop::new("SupportedOsVersions");
+    pub const SUPPORTED_OS_VERSIONS: Prop<CfnComponent, Vec<String>> = Prop::new("SupportedOsVersions");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnComponent, Map<String>> = Prop::new("Tags");
     /// Key of `Uri`, for [`Handle::set`].
-    pub const URI: Prop<String> = Prop::new("Uri");
+    pub const URI: Prop<CfnComponent, String> = Prop::new("Uri");
     /// Key of `Version`, for [`Handle::set`].
-    pub const VERSION: Prop<String> = Prop::new("Version");
+    pub const VERSION: Prop<CfnComponent, String> = Prop::new("Version");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnComponentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &component::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnComponentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &component::PROPS_SHAPE, props.into())?;
         Ok(CfnComponent { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnComponent::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the component.
@@ -682,40 +695,53 @@ impl CfnContainerRecipe {
     pub const CFN_TYPE: &'static str = "AWS::ImageBuilder::ContainerRecipe";
 
     /// Key of `Components`, for [`Handle::set`].
-    pub const COMPONENTS: Prop<Vec<container_recipe::ComponentConfiguration>> = Prop::new("Components");
+    pub const COMPONENTS: Prop<CfnContainerRecipe, Vec<container_recipe::ComponentConfiguration>> = Prop::new("Components");
     /// Key of `ContainerType`, for [`Handle::set`].
-    pub const CONTAINER_TYPE: Prop<container_recipe::ContainerType> = Prop::new("ContainerType");
+    pub const CONTAINER_TYPE: Prop<CfnContainerRecipe, container_recipe::ContainerType> = Prop::new("ContainerType");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnContainerRecipe, String> = Prop::new("Description");
     /// Key of `DockerfileTemplateData`, for [`Handle::set`].
-    pub const DOCKERFILE_TEMPLATE_DATA: Prop<String> = Prop::new("DockerfileTemplateData");
+    pub const DOCKERFILE_TEMPLATE_DATA: Prop<CfnContainerRecipe, String> = Prop::new("DockerfileTemplateData");
     /// Key of `DockerfileTemplateUri`, for [`Handle::set`].
-    pub const DOCKERFILE_TEMPLATE_URI: Prop<String> = Prop::new("DockerfileTemplateUri");
+    pub const DOCKERFILE_TEMPLATE_URI: Prop<CfnContainerRecipe, String> = Prop::new("DockerfileTemplateUri");
     /// Key of `ImageOsVersionOverride`, for [`Handle::set`].
-    pub const IMAGE_OS_VERSION_OVERRIDE: Prop<String> = Prop::new("ImageOsVersionOverride");
+    pub const IMAGE_OS_VERSION_OVERRIDE: Prop<CfnContainerRecipe, String> = Prop::new("ImageOsVersionOverride");
     /// Key of `InstanceConfiguration`, for [`Handle::set`].
-    pub const INSTANCE_CONFIGURATION: Prop<container_recipe::InstanceConfiguration> = Prop::new("InstanceConfiguration");
+    pub const INSTANCE_CONFIGURATION: Prop<CfnContainerRecipe, container_recipe::InstanceConfiguration> = Prop::new("InstanceConfiguration");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnContainerRecipe, String> = Prop::new("KmsKeyId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnContainerRecipe, String> = Prop::new("Name");
     /// Key of `ParentImage`, for [`Handle::set`].
-    pub const PARENT_IMAGE: Prop<String> = Prop::new("ParentImage");
+    pub const PARENT_IMAGE: Prop<CfnContainerRecipe, String> = Prop::new("ParentImage");
     /// Key of `PlatformOverride`, for [`Handle::set`].
-    pub const PLATFORM_OVERRIDE: Prop<container_recipe::PlatformOverride> = Prop::new("PlatformOverride");
+    pub const PLATFORM_OVERRIDE: Prop<CfnContainerRecipe, container_recipe::PlatformOverride> = Prop::new("PlatformOverride");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnContainerRecipe, Map<String>> = Prop::new("Tags");
     /// Key of `TargetRepository`, for [`Handle::set`].
-    pub const TARGET_REPOSITORY: Prop<container_recipe::TargetContainerRepository> = Prop::new("TargetRepository");
+    pub const TARGET_REPOSITORY: Prop<CfnContainerRecipe, container_recipe::TargetContainerRepository> = Prop::new("TargetRepository");
     /// Key of `Version`, for [`Handle::set`].
-    pub const VERSION: Prop<String> = Prop::new("Version");
+    pub const VERSION: Prop<CfnContainerRecipe, String> = Prop::new("Version");
     /// Key of `WorkingDirectory`, for [`Handle::set`].
-    pub const WORKING_DIRECTORY: Prop<String> = Prop::new("WorkingDirectory");
+    pub const WORKING_DIRECTORY: Prop<CfnContainerRecipe, String> = Prop::new("WorkingDirectory");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnContainerRecipeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &container_recipe::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnContainerRecipeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &container_recipe::PROPS_SHAPE, props.into())?;
         Ok(CfnContainerRecipe { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnContainerRecipe::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the container recipe.
@@ -1330,18 +1356,31 @@ impl CfnDistributionConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::ImageBuilder::DistributionConfiguration";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDistributionConfiguration, String> = Prop::new("Description");
     /// Key of `Distributions`, for [`Handle::set`].
-    pub const DISTRIBUTIONS: Prop<Vec<distribution_configuration::Distribution>> = Prop::new("Distributions");
+    pub const DISTRIBUTIONS: Prop<CfnDistributionConfiguration, Vec<distribution_configuration::Distribution>> = Prop::new("Distributions");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDistributionConfiguration, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDistributionConfiguration, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDistributionConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &distribution_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDistributionConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &distribution_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnDistributionConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDistributionConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the distribution configuration.
@@ -1715,36 +1754,49 @@ impl CfnImage {
     pub const CFN_TYPE: &'static str = "AWS::ImageBuilder::Image";
 
     /// Key of `ContainerRecipeArn`, for [`Handle::set`].
-    pub const CONTAINER_RECIPE_ARN: Prop<String> = Prop::new("ContainerRecipeArn");
+    pub const CONTAINER_RECIPE_ARN: Prop<CfnImage, String> = Prop::new("ContainerRecipeArn");
     /// Key of `DeletionSettings`, for [`Handle::set`].
-    pub const DELETION_SETTINGS: Prop<image::DeletionSettings> = Prop::new("DeletionSettings");
+    pub const DELETION_SETTINGS: Prop<CfnImage, image::DeletionSettings> = Prop::new("DeletionSettings");
     /// Key of `DistributionConfigurationArn`, for [`Handle::set`].
-    pub const DISTRIBUTION_CONFIGURATION_ARN: Prop<String> = Prop::new("DistributionConfigurationArn");
+    pub const DISTRIBUTION_CONFIGURATION_ARN: Prop<CfnImage, String> = Prop::new("DistributionConfigurationArn");
     /// Key of `EnhancedImageMetadataEnabled`, for [`Handle::set`].
-    pub const ENHANCED_IMAGE_METADATA_ENABLED: Prop<bool> = Prop::new("EnhancedImageMetadataEnabled");
+    pub const ENHANCED_IMAGE_METADATA_ENABLED: Prop<CfnImage, bool> = Prop::new("EnhancedImageMetadataEnabled");
     /// Key of `ExecutionRole`, for [`Handle::set`].
-    pub const EXECUTION_ROLE: Prop<String> = Prop::new("ExecutionRole");
+    pub const EXECUTION_ROLE: Prop<CfnImage, String> = Prop::new("ExecutionRole");
     /// Key of `ImagePipelineExecutionSettings`, for [`Handle::set`].
-    pub const IMAGE_PIPELINE_EXECUTION_SETTINGS: Prop<image::ImagePipelineExecutionSettings> = Prop::new("ImagePipelineExecutionSettings");
+    pub const IMAGE_PIPELINE_EXECUTION_SETTINGS: Prop<CfnImage, image::ImagePipelineExecutionSettings> = Prop::new("ImagePipelineExecutionSettings");
     /// Key of `ImageRecipeArn`, for [`Handle::set`].
-    pub const IMAGE_RECIPE_ARN: Prop<String> = Prop::new("ImageRecipeArn");
+    pub const IMAGE_RECIPE_ARN: Prop<CfnImage, String> = Prop::new("ImageRecipeArn");
     /// Key of `ImageScanningConfiguration`, for [`Handle::set`].
-    pub const IMAGE_SCANNING_CONFIGURATION: Prop<image::ImageScanningConfiguration> = Prop::new("ImageScanningConfiguration");
+    pub const IMAGE_SCANNING_CONFIGURATION: Prop<CfnImage, image::ImageScanningConfiguration> = Prop::new("ImageScanningConfiguration");
     /// Key of `ImageTestsConfiguration`, for [`Handle::set`].
-    pub const IMAGE_TESTS_CONFIGURATION: Prop<image::ImageTestsConfiguration> = Prop::new("ImageTestsConfiguration");
+    pub const IMAGE_TESTS_CONFIGURATION: Prop<CfnImage, image::ImageTestsConfiguration> = Prop::new("ImageTestsConfiguration");
     /// Key of `InfrastructureConfigurationArn`, for [`Handle::set`].
-    pub const INFRASTRUCTURE_CONFIGURATION_ARN: Prop<String> = Prop::new("InfrastructureConfigurationArn");
+    pub const INFRASTRUCTURE_CONFIGURATION_ARN: Prop<CfnImage, String> = Prop::new("InfrastructureConfigurationArn");
     /// Key of `LoggingConfiguration`, for [`Handle::set`].
-    pub const LOGGING_CONFIGURATION: Prop<image::ImageLoggingConfiguration> = Prop::new("LoggingConfiguration");
+    pub const LOGGING_CONFIGURATION: Prop<CfnImage, image::ImageLoggingConfiguration> = Prop::new("LoggingConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnImage, Map<String>> = Prop::new("Tags");
     /// Key of `Workflows`, for [`Handle::set`].
-    pub const WORKFLOWS: Prop<Vec<image::WorkflowConfiguration>> = Prop::new("Workflows");
+    pub const WORKFLOWS: Prop<CfnImage, Vec<image::WorkflowConfiguration>> = Prop::new("Workflows");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnImageProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &image::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnImageProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &image::PROPS_SHAPE, props.into())?;
         Ok(CfnImage { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnImage::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the image.
@@ -2222,42 +2274,55 @@ impl CfnImagePipeline {
     pub const CFN_TYPE: &'static str = "AWS::ImageBuilder::ImagePipeline";
 
     /// Key of `ContainerRecipeArn`, for [`Handle::set`].
-    pub const CONTAINER_RECIPE_ARN: Prop<String> = Prop::new("ContainerRecipeArn");
+    pub const CONTAINER_RECIPE_ARN: Prop<CfnImagePipeline, String> = Prop::new("ContainerRecipeArn");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnImagePipeline, String> = Prop::new("Description");
     /// Key of `DistributionConfigurationArn`, for [`Handle::set`].
-    pub const DISTRIBUTION_CONFIGURATION_ARN: Prop<String> = Prop::new("DistributionConfigurationArn");
+    pub const DISTRIBUTION_CONFIGURATION_ARN: Prop<CfnImagePipeline, String> = Prop::new("DistributionConfigurationArn");
     /// Key of `EnhancedImageMetadataEnabled`, for [`Handle::set`].
-    pub const ENHANCED_IMAGE_METADATA_ENABLED: Prop<bool> = Prop::new("EnhancedImageMetadataEnabled");
+    pub const ENHANCED_IMAGE_METADATA_ENABLED: Prop<CfnImagePipeline, bool> = Prop::new("EnhancedImageMetadataEnabled");
     /// Key of `ExecutionRole`, for [`Handle::set`].
-    pub const EXECUTION_ROLE: Prop<String> = Prop::new("ExecutionRole");
+    pub const EXECUTION_ROLE: Prop<CfnImagePipeline, String> = Prop::new("ExecutionRole");
     /// Key of `ImageRecipeArn`, for [`Handle::set`].
-    pub const IMAGE_RECIPE_ARN: Prop<String> = Prop::new("ImageRecipeArn");
+    pub const IMAGE_RECIPE_ARN: Prop<CfnImagePipeline, String> = Prop::new("ImageRecipeArn");
     /// Key of `ImageScanningConfiguration`, for [`Handle::set`].
-    pub const IMAGE_SCANNING_CONFIGURATION: Prop<image_pipeline::ImageScanningConfiguration> = Prop::new("ImageScanningConfiguration");
+    pub const IMAGE_SCANNING_CONFIGURATION: Prop<CfnImagePipeline, image_pipeline::ImageScanningConfiguration> = Prop::new("ImageScanningConfiguration");
     /// Key of `ImageTags`, for [`Handle::set`].
-    pub const IMAGE_TAGS: Prop<Map<String>> = Prop::new("ImageTags");
+    pub const IMAGE_TAGS: Prop<CfnImagePipeline, Map<String>> = Prop::new("ImageTags");
     /// Key of `ImageTestsConfiguration`, for [`Handle::set`].
-    pub const IMAGE_TESTS_CONFIGURATION: Prop<image_pipeline::ImageTestsConfiguration> = Prop::new("ImageTestsConfiguration");
+    pub const IMAGE_TESTS_CONFIGURATION: Prop<CfnImagePipeline, image_pipeline::ImageTestsConfiguration> = Prop::new("ImageTestsConfiguration");
     /// Key of `InfrastructureConfigurationArn`, for [`Handle::set`].
-    pub const INFRASTRUCTURE_CONFIGURATION_ARN: Prop<String> = Prop::new("InfrastructureConfigurationArn");
+    pub const INFRASTRUCTURE_CONFIGURATION_ARN: Prop<CfnImagePipeline, String> = Prop::new("InfrastructureConfigurationArn");
     /// Key of `LoggingConfiguration`, for [`Handle::set`].
-    pub const LOGGING_CONFIGURATION: Prop<image_pipeline::PipelineLoggingConfiguration> = Prop::new("LoggingConfiguration");
+    pub const LOGGING_CONFIGURATION: Prop<CfnImagePipeline, image_pipeline::PipelineLoggingConfiguration> = Prop::new("LoggingConfiguration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnImagePipeline, String> = Prop::new("Name");
     /// Key of `Schedule`, for [`Handle::set`].
-    pub const SCHEDULE: Prop<image_pipeline::Schedule> = Prop::new("Schedule");
+    pub const SCHEDULE: Prop<CfnImagePipeline, image_pipeline::Schedule> = Prop::new("Schedule");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<image_pipeline::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnImagePipeline, image_pipeline::Status> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnImagePipeline, Map<String>> = Prop::new("Tags");
     /// Key of `Workflows`, for [`Handle::set`].
-    pub const WORKFLOWS: Prop<Vec<image_pipeline::WorkflowConfiguration>> = Prop::new("Workflows");
+    pub const WORKFLOWS: Prop<CfnImagePipeline, Vec<image_pipeline::WorkflowConfiguration>> = Prop::new("Workflows");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnImagePipelineProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &image_pipeline::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnImagePipelineProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &image_pipeline::PROPS_SHAPE, props.into())?;
         Ok(CfnImagePipeline { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnImagePipeline::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the image pipeline.
@@ -2754,32 +2819,45 @@ impl CfnImageRecipe {
     pub const CFN_TYPE: &'static str = "AWS::ImageBuilder::ImageRecipe";
 
     /// Key of `AdditionalInstanceConfiguration`, for [`Handle::set`].
-    pub const ADDITIONAL_INSTANCE_CONFIGURATION: Prop<image_recipe::AdditionalInstanceConfiguration> = Prop::new("AdditionalInstanceConfiguration");
+    pub const ADDITIONAL_INSTANCE_CONFIGURATION: Prop<CfnImageRecipe, image_recipe::AdditionalInstanceConfiguration> = Prop::new("AdditionalInstanceConfiguration");
     /// Key of `AmiTags`, for [`Handle::set`].
-    pub const AMI_TAGS: Prop<Map<String>> = Prop::new("AmiTags");
+    pub const AMI_TAGS: Prop<CfnImageRecipe, Map<String>> = Prop::new("AmiTags");
     /// Key of `AmiWatermarks`, for [`Handle::set`].
-    pub const AMI_WATERMARKS: Prop<Vec<String>> = Prop::new("AmiWatermarks");
+    pub const AMI_WATERMARKS: Prop<CfnImageRecipe, Vec<String>> = Prop::new("AmiWatermarks");
     /// Key of `BlockDeviceMappings`, for [`Handle::set`].
-    pub const BLOCK_DEVICE_MAPPINGS: Prop<Vec<image_recipe::InstanceBlockDeviceMapping>> = Prop::new("BlockDeviceMappings");
+    pub const BLOCK_DEVICE_MAPPINGS: Prop<CfnImageRecipe, Vec<image_recipe::InstanceBlockDeviceMapping>> = Prop::new("BlockDeviceMappings");
     /// Key of `Components`, for [`Handle::set`].
-    pub const COMPONENTS: Prop<Vec<image_recipe::ComponentConfiguration>> = Prop::new("Components");
+    pub const COMPONENTS: Prop<CfnImageRecipe, Vec<image_recipe::ComponentConfiguration>> = Prop::new("Components");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnImageRecipe, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnImageRecipe, String> = Prop::new("Name");
     /// Key of `ParentImage`, for [`Handle::set`].
-    pub const PARENT_IMAGE: Prop<String> = Prop::new("ParentImage");
+    pub const PARENT_IMAGE: Prop<CfnImageRecipe, String> = Prop::new("ParentImage");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnImageRecipe, Map<String>> = Prop::new("Tags");
     /// Key of `Version`, for [`Handle::set`].
-    pub const VERSION: Prop<String> = Prop::new("Version");
+    pub const VERSION: Prop<CfnImageRecipe, String> = Prop::new("Version");
     /// Key of `WorkingDirectory`, for [`Handle::set`].
-    pub const WORKING_DIRECTORY: Prop<String> = Prop::new("WorkingDirectory");
+    pub const WORKING_DIRECTORY: Prop<CfnImageRecipe, String> = Prop::new("WorkingDirectory");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnImageRecipeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &image_recipe::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnImageRecipeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &image_recipe::PROPS_SHAPE, props.into())?;
         Ok(CfnImageRecipe { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnImageRecipe::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Controls whether the SSM agent is removed from your final build image, prior to creating the new AMI. If this is set to true, then the agent is removed from the final image. If it's set to false, then the agent is left in, so that it is included in the new AMI. The default value is false.
@@ -3241,42 +3319,55 @@ impl CfnInfrastructureConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::ImageBuilder::InfrastructureConfiguration";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnInfrastructureConfiguration, String> = Prop::new("Description");
     /// Key of `InstanceMetadataOptions`, for [`Handle::set`].
-    pub const INSTANCE_METADATA_OPTIONS: Prop<infrastructure_configuration::InstanceMetadataOptions> = Prop::new("InstanceMetadataOptions");
+    pub const INSTANCE_METADATA_OPTIONS: Prop<CfnInfrastructureConfiguration, infrastructure_configuration::InstanceMetadataOptions> = Prop::new("InstanceMetadataOptions");
     /// Key of `InstanceProfileName`, for [`Handle::set`].
-    pub const INSTANCE_PROFILE_NAME: Prop<String> = Prop::new("InstanceProfileName");
+    pub const INSTANCE_PROFILE_NAME: Prop<CfnInfrastructureConfiguration, String> = Prop::new("InstanceProfileName");
     /// Key of `InstanceTypes`, for [`Handle::set`].
-    pub const INSTANCE_TYPES: Prop<Vec<String>> = Prop::new("InstanceTypes");
+    pub const INSTANCE_TYPES: Prop<CfnInfrastructureConfiguration, Vec<String>> = Prop::new("InstanceTypes");
     /// Key of `KeyPair`, for [`Handle::set`].
-    pub const KEY_PAIR: Prop<String> = Prop::new("KeyPair");
+    pub const KEY_PAIR: Prop<CfnInfrastructureConfiguration, String> = Prop::new("KeyPair");
     /// Key of `Logging`, for [`Handle::set`].
-    pub const LOGGING: Prop<infrastructure_configuration::Logging> = Prop::new("Logging");
+    pub const LOGGING: Prop<CfnInfrastructureConfiguration, infrastructure_configuration::Logging> = Prop::new("Logging");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnInfrastructureConfiguration, String> = Prop::new("Name");
     /// Key of `ParentInstance`, for [`Handle::set`].
-    pub const PARENT_INSTANCE: Prop<infrastructure_configuration::ParentInstance> = Prop::new("ParentInstance");
+    pub const PARENT_INSTANCE: Prop<CfnInfrastructureConfiguration, infrastructure_configuration::ParentInstance> = Prop::new("ParentInstance");
     /// Key of `Placement`, for [`Handle::set`].
-    pub const PLACEMENT: Prop<infrastructure_configuration::Placement> = Prop::new("Placement");
+    pub const PLACEMENT: Prop<CfnInfrastructureConfiguration, infrastructure_configuration::Placement> = Prop::new("Placement");
     /// Key of `ResourceTags`, for [`Handle::set`].
-    pub const RESOURCE_TAGS: Prop<Map<String>> = Prop::new("ResourceTags");
+    pub const RESOURCE_TAGS: Prop<CfnInfrastructureConfiguration, Map<String>> = Prop::new("ResourceTags");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnInfrastructureConfiguration, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `SnsTopicArn`, for [`Handle::set`].
-    pub const SNS_TOPIC_ARN: Prop<String> = Prop::new("SnsTopicArn");
+    pub const SNS_TOPIC_ARN: Prop<CfnInfrastructureConfiguration, String> = Prop::new("SnsTopicArn");
     /// Key of `SubnetId`, for [`Handle::set`].
-    pub const SUBNET_ID: Prop<String> = Prop::new("SubnetId");
+    pub const SUBNET_ID: Prop<CfnInfrastructureConfiguration, String> = Prop::new("SubnetId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnInfrastructureConfiguration, Map<String>> = Prop::new("Tags");
     /// Key of `TerminateInstanceOnCompletion`, for [`Handle::set`].
-    pub const TERMINATE_INSTANCE_ON_COMPLETION: Prop<bool> = Prop::new("TerminateInstanceOnCompletion");
+    pub const TERMINATE_INSTANCE_ON_COMPLETION: Prop<CfnInfrastructureConfiguration, bool> = Prop::new("TerminateInstanceOnCompletion");
     /// Key of `TerminateInstanceOnFailure`, for [`Handle::set`].
-    pub const TERMINATE_INSTANCE_ON_FAILURE: Prop<bool> = Prop::new("TerminateInstanceOnFailure");
+    pub const TERMINATE_INSTANCE_ON_FAILURE: Prop<CfnInfrastructureConfiguration, bool> = Prop::new("TerminateInstanceOnFailure");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInfrastructureConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &infrastructure_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInfrastructureConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &infrastructure_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnInfrastructureConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInfrastructureConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the infrastructure configuration.
@@ -3958,26 +4049,39 @@ impl CfnLifecyclePolicy {
     pub const CFN_TYPE: &'static str = "AWS::ImageBuilder::LifecyclePolicy";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnLifecyclePolicy, String> = Prop::new("Description");
     /// Key of `ExecutionRole`, for [`Handle::set`].
-    pub const EXECUTION_ROLE: Prop<String> = Prop::new("ExecutionRole");
+    pub const EXECUTION_ROLE: Prop<CfnLifecyclePolicy, String> = Prop::new("ExecutionRole");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnLifecyclePolicy, String> = Prop::new("Name");
     /// Key of `PolicyDetails`, for [`Handle::set`].
-    pub const POLICY_DETAILS: Prop<Vec<lifecycle_policy::PolicyDetail>> = Prop::new("PolicyDetails");
+    pub const POLICY_DETAILS: Prop<CfnLifecyclePolicy, Vec<lifecycle_policy::PolicyDetail>> = Prop::new("PolicyDetails");
     /// Key of `ResourceSelection`, for [`Handle::set`].
-    pub const RESOURCE_SELECTION: Prop<lifecycle_policy::ResourceSelection> = Prop::new("ResourceSelection");
+    pub const RESOURCE_SELECTION: Prop<CfnLifecyclePolicy, lifecycle_policy::ResourceSelection> = Prop::new("ResourceSelection");
     /// Key of `ResourceType`, for [`Handle::set`].
-    pub const RESOURCE_TYPE: Prop<lifecycle_policy::ResourceType> = Prop::new("ResourceType");
+    pub const RESOURCE_TYPE: Prop<CfnLifecyclePolicy, lifecycle_policy::ResourceType> = Prop::new("ResourceType");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<lifecycle_policy::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnLifecyclePolicy, lifecycle_policy::Status> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLifecyclePolicy, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLifecyclePolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &lifecycle_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLifecyclePolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &lifecycle_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnLifecyclePolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLifecyclePolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the lifecycle policy.
@@ -4114,28 +4218,41 @@ impl CfnWorkflow {
     pub const CFN_TYPE: &'static str = "AWS::ImageBuilder::Workflow";
 
     /// Key of `ChangeDescription`, for [`Handle::set`].
-    pub const CHANGE_DESCRIPTION: Prop<String> = Prop::new("ChangeDescription");
+    pub const CHANGE_DESCRIPTION: Prop<CfnWorkflow, String> = Prop::new("ChangeDescription");
     /// Key of `Data`, for [`Handle::set`].
-    pub const DATA: Prop<String> = Prop::new("Data");
+    pub const DATA: Prop<CfnWorkflow, String> = Prop::new("Data");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnWorkflow, String> = Prop::new("Description");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnWorkflow, String> = Prop::new("KmsKeyId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnWorkflow, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWorkflow, Map<String>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<workflow::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnWorkflow, workflow::Type> = Prop::new("Type");
     /// Key of `Uri`, for [`Handle::set`].
-    pub const URI: Prop<String> = Prop::new("Uri");
+    pub const URI: Prop<CfnWorkflow, String> = Prop::new("Uri");
     /// Key of `Version`, for [`Handle::set`].
-    pub const VERSION: Prop<String> = Prop::new("Version");
+    pub const VERSION: Prop<CfnWorkflow, String> = Prop::new("Version");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkflowProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &workflow::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkflowProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &workflow::PROPS_SHAPE, props.into())?;
         Ok(CfnWorkflow { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorkflow::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the workflow.

@@ -54,14 +54,27 @@ impl CfnAssessmentTarget {
     pub const CFN_TYPE: &'static str = "AWS::Inspector::AssessmentTarget";
 
     /// Key of `AssessmentTargetName`, for [`Handle::set`].
-    pub const ASSESSMENT_TARGET_NAME: Prop<String> = Prop::new("AssessmentTargetName");
+    pub const ASSESSMENT_TARGET_NAME: Prop<CfnAssessmentTarget, String> = Prop::new("AssessmentTargetName");
     /// Key of `ResourceGroupArn`, for [`Handle::set`].
-    pub const RESOURCE_GROUP_ARN: Prop<String> = Prop::new("ResourceGroupArn");
+    pub const RESOURCE_GROUP_ARN: Prop<CfnAssessmentTarget, String> = Prop::new("ResourceGroupArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAssessmentTargetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &assessment_target::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAssessmentTargetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &assessment_target::PROPS_SHAPE, props.into())?;
         Ok(CfnAssessmentTarget { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAssessmentTarget::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -179,20 +192,33 @@ impl CfnAssessmentTemplate {
     pub const CFN_TYPE: &'static str = "AWS::Inspector::AssessmentTemplate";
 
     /// Key of `AssessmentTargetArn`, for [`Handle::set`].
-    pub const ASSESSMENT_TARGET_ARN: Prop<String> = Prop::new("AssessmentTargetArn");
+    pub const ASSESSMENT_TARGET_ARN: Prop<CfnAssessmentTemplate, String> = Prop::new("AssessmentTargetArn");
     /// Key of `AssessmentTemplateName`, for [`Handle::set`].
-    pub const ASSESSMENT_TEMPLATE_NAME: Prop<String> = Prop::new("AssessmentTemplateName");
+    pub const ASSESSMENT_TEMPLATE_NAME: Prop<CfnAssessmentTemplate, String> = Prop::new("AssessmentTemplateName");
     /// Key of `DurationInSeconds`, for [`Handle::set`].
-    pub const DURATION_IN_SECONDS: Prop<i64> = Prop::new("DurationInSeconds");
+    pub const DURATION_IN_SECONDS: Prop<CfnAssessmentTemplate, i64> = Prop::new("DurationInSeconds");
     /// Key of `RulesPackageArns`, for [`Handle::set`].
-    pub const RULES_PACKAGE_ARNS: Prop<Vec<String>> = Prop::new("RulesPackageArns");
+    pub const RULES_PACKAGE_ARNS: Prop<CfnAssessmentTemplate, Vec<String>> = Prop::new("RulesPackageArns");
     /// Key of `UserAttributesForFindings`, for [`Handle::set`].
-    pub const USER_ATTRIBUTES_FOR_FINDINGS: Prop<Vec<assessment_template::Tag>> = Prop::new("UserAttributesForFindings");
+    pub const USER_ATTRIBUTES_FOR_FINDINGS: Prop<CfnAssessmentTemplate, Vec<assessment_template::Tag>> = Prop::new("UserAttributesForFindings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAssessmentTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &assessment_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAssessmentTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &assessment_template::PROPS_SHAPE, props.into())?;
         Ok(CfnAssessmentTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAssessmentTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -294,12 +320,25 @@ impl CfnResourceGroup {
     pub const CFN_TYPE: &'static str = "AWS::Inspector::ResourceGroup";
 
     /// Key of `ResourceGroupTags`, for [`Handle::set`].
-    pub const RESOURCE_GROUP_TAGS: Prop<Vec<resource_group::Tag>> = Prop::new("ResourceGroupTags");
+    pub const RESOURCE_GROUP_TAGS: Prop<CfnResourceGroup, Vec<resource_group::Tag>> = Prop::new("ResourceGroupTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourceGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourceGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_group::PROPS_SHAPE, props.into())?;
         Ok(CfnResourceGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourceGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

@@ -345,20 +345,33 @@ impl CfnCisScanConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::InspectorV2::CisScanConfiguration";
 
     /// Key of `ScanName`, for [`Handle::set`].
-    pub const SCAN_NAME: Prop<String> = Prop::new("ScanName");
+    pub const SCAN_NAME: Prop<CfnCisScanConfiguration, String> = Prop::new("ScanName");
     /// Key of `Schedule`, for [`Handle::set`].
-    pub const SCHEDULE: Prop<cis_scan_configuration::Schedule> = Prop::new("Schedule");
+    pub const SCHEDULE: Prop<CfnCisScanConfiguration, cis_scan_configuration::Schedule> = Prop::new("Schedule");
     /// Key of `SecurityLevel`, for [`Handle::set`].
-    pub const SECURITY_LEVEL: Prop<cis_scan_configuration::CisSecurityLevel> = Prop::new("SecurityLevel");
+    pub const SECURITY_LEVEL: Prop<CfnCisScanConfiguration, cis_scan_configuration::CisSecurityLevel> = Prop::new("SecurityLevel");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCisScanConfiguration, Map<String>> = Prop::new("Tags");
     /// Key of `Targets`, for [`Handle::set`].
-    pub const TARGETS: Prop<cis_scan_configuration::CisTargets> = Prop::new("Targets");
+    pub const TARGETS: Prop<CfnCisScanConfiguration, cis_scan_configuration::CisTargets> = Prop::new("Targets");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCisScanConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cis_scan_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCisScanConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cis_scan_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnCisScanConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCisScanConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// CIS Scan configuration unique identifier
@@ -615,20 +628,33 @@ impl CfnCodeSecurityIntegration {
     pub const CFN_TYPE: &'static str = "AWS::InspectorV2::CodeSecurityIntegration";
 
     /// Key of `CreateIntegrationDetails`, for [`Handle::set`].
-    pub const CREATE_INTEGRATION_DETAILS: Prop<code_security_integration::CreateDetails> = Prop::new("CreateIntegrationDetails");
+    pub const CREATE_INTEGRATION_DETAILS: Prop<CfnCodeSecurityIntegration, code_security_integration::CreateDetails> = Prop::new("CreateIntegrationDetails");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCodeSecurityIntegration, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCodeSecurityIntegration, Map<String>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<code_security_integration::IntegrationType> = Prop::new("Type");
+    pub const TYPE: Prop<CfnCodeSecurityIntegration, code_security_integration::IntegrationType> = Prop::new("Type");
     /// Key of `UpdateIntegrationDetails`, for [`Handle::set`].
-    pub const UPDATE_INTEGRATION_DETAILS: Prop<code_security_integration::UpdateDetails> = Prop::new("UpdateIntegrationDetails");
+    pub const UPDATE_INTEGRATION_DETAILS: Prop<CfnCodeSecurityIntegration, code_security_integration::UpdateDetails> = Prop::new("UpdateIntegrationDetails");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCodeSecurityIntegrationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &code_security_integration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCodeSecurityIntegrationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &code_security_integration::PROPS_SHAPE, props.into())?;
         Ok(CfnCodeSecurityIntegration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCodeSecurityIntegration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Code Security Integration ARN
@@ -978,20 +1004,33 @@ impl CfnCodeSecurityScanConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::InspectorV2::CodeSecurityScanConfiguration";
 
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<code_security_scan_configuration::CodeSecurityScanConfiguration> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnCodeSecurityScanConfiguration, code_security_scan_configuration::CodeSecurityScanConfiguration> = Prop::new("Configuration");
     /// Key of `Level`, for [`Handle::set`].
-    pub const LEVEL: Prop<code_security_scan_configuration::ConfigurationLevel> = Prop::new("Level");
+    pub const LEVEL: Prop<CfnCodeSecurityScanConfiguration, code_security_scan_configuration::ConfigurationLevel> = Prop::new("Level");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCodeSecurityScanConfiguration, String> = Prop::new("Name");
     /// Key of `ScopeSettings`, for [`Handle::set`].
-    pub const SCOPE_SETTINGS: Prop<code_security_scan_configuration::ScopeSettings> = Prop::new("ScopeSettings");
+    pub const SCOPE_SETTINGS: Prop<CfnCodeSecurityScanConfiguration, code_security_scan_configuration::ScopeSettings> = Prop::new("ScopeSettings");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCodeSecurityScanConfiguration, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCodeSecurityScanConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &code_security_scan_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCodeSecurityScanConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &code_security_scan_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnCodeSecurityScanConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCodeSecurityScanConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Code Security Scan Configuration ARN
@@ -1347,20 +1386,33 @@ impl CfnConnector {
     pub const CFN_TYPE: &'static str = "AWS::InspectorV2::Connector";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnConnector, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnConnector, String> = Prop::new("Name");
     /// Key of `Provider`, for [`Handle::set`].
-    pub const PROVIDER: Prop<connector::CloudProvider> = Prop::new("Provider");
+    pub const PROVIDER: Prop<CfnConnector, connector::CloudProvider> = Prop::new("Provider");
     /// Key of `ProviderConfiguration`, for [`Handle::set`].
-    pub const PROVIDER_CONFIGURATION: Prop<connector::ProviderConfiguration> = Prop::new("ProviderConfiguration");
+    pub const PROVIDER_CONFIGURATION: Prop<CfnConnector, connector::ProviderConfiguration> = Prop::new("ProviderConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<connector::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConnector, Vec<connector::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connector::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connector::PROPS_SHAPE, props.into())?;
         Ok(CfnConnector { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnector::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the connector.
@@ -1926,20 +1978,33 @@ impl CfnFilter {
     pub const CFN_TYPE: &'static str = "AWS::InspectorV2::Filter";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFilter, String> = Prop::new("Description");
     /// Key of `FilterAction`, for [`Handle::set`].
-    pub const FILTER_ACTION: Prop<filter::FilterAction> = Prop::new("FilterAction");
+    pub const FILTER_ACTION: Prop<CfnFilter, filter::FilterAction> = Prop::new("FilterAction");
     /// Key of `FilterCriteria`, for [`Handle::set`].
-    pub const FILTER_CRITERIA: Prop<filter::FilterCriteria> = Prop::new("FilterCriteria");
+    pub const FILTER_CRITERIA: Prop<CfnFilter, filter::FilterCriteria> = Prop::new("FilterCriteria");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFilter, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFilter, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFilterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &filter::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFilterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &filter::PROPS_SHAPE, props.into())?;
         Ok(CfnFilter { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFilter::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Findings filter ARN.

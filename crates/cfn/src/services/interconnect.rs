@@ -192,26 +192,39 @@ impl CfnConnection {
     pub const CFN_TYPE: &'static str = "AWS::Interconnect::Connection";
 
     /// Key of `ActivationKey`, for [`Handle::set`].
-    pub const ACTIVATION_KEY: Prop<String> = Prop::new("ActivationKey");
+    pub const ACTIVATION_KEY: Prop<CfnConnection, String> = Prop::new("ActivationKey");
     /// Key of `AttachPoint`, for [`Handle::set`].
-    pub const ATTACH_POINT: Prop<connection::AttachPoint> = Prop::new("AttachPoint");
+    pub const ATTACH_POINT: Prop<CfnConnection, connection::AttachPoint> = Prop::new("AttachPoint");
     /// Key of `Bandwidth`, for [`Handle::set`].
-    pub const BANDWIDTH: Prop<String> = Prop::new("Bandwidth");
+    pub const BANDWIDTH: Prop<CfnConnection, String> = Prop::new("Bandwidth");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnConnection, String> = Prop::new("Description");
     /// Key of `EnvironmentId`, for [`Handle::set`].
-    pub const ENVIRONMENT_ID: Prop<String> = Prop::new("EnvironmentId");
+    pub const ENVIRONMENT_ID: Prop<CfnConnection, String> = Prop::new("EnvironmentId");
     /// Key of `RemoteAccount`, for [`Handle::set`].
-    pub const REMOTE_ACCOUNT: Prop<connection::RemoteAccount> = Prop::new("RemoteAccount");
+    pub const REMOTE_ACCOUNT: Prop<CfnConnection, connection::RemoteAccount> = Prop::new("RemoteAccount");
     /// Key of `RemoteOwnerAccount`, for [`Handle::set`].
-    pub const REMOTE_OWNER_ACCOUNT: Prop<String> = Prop::new("RemoteOwnerAccount");
+    pub const REMOTE_OWNER_ACCOUNT: Prop<CfnConnection, String> = Prop::new("RemoteOwnerAccount");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<connection::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConnection, Vec<connection::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connection::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connection::PROPS_SHAPE, props.into())?;
         Ok(CfnConnection { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnection::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the connection.

@@ -319,34 +319,47 @@ impl CfnMonitor {
     pub const CFN_TYPE: &'static str = "AWS::InternetMonitor::Monitor";
 
     /// Key of `HealthEventsConfig`, for [`Handle::set`].
-    pub const HEALTH_EVENTS_CONFIG: Prop<monitor::HealthEventsConfig> = Prop::new("HealthEventsConfig");
+    pub const HEALTH_EVENTS_CONFIG: Prop<CfnMonitor, monitor::HealthEventsConfig> = Prop::new("HealthEventsConfig");
     /// Key of `IncludeLinkedAccounts`, for [`Handle::set`].
-    pub const INCLUDE_LINKED_ACCOUNTS: Prop<bool> = Prop::new("IncludeLinkedAccounts");
+    pub const INCLUDE_LINKED_ACCOUNTS: Prop<CfnMonitor, bool> = Prop::new("IncludeLinkedAccounts");
     /// Key of `InternetMeasurementsLogDelivery`, for [`Handle::set`].
-    pub const INTERNET_MEASUREMENTS_LOG_DELIVERY: Prop<monitor::InternetMeasurementsLogDelivery> = Prop::new("InternetMeasurementsLogDelivery");
+    pub const INTERNET_MEASUREMENTS_LOG_DELIVERY: Prop<CfnMonitor, monitor::InternetMeasurementsLogDelivery> = Prop::new("InternetMeasurementsLogDelivery");
     /// Key of `LinkedAccountId`, for [`Handle::set`].
-    pub const LINKED_ACCOUNT_ID: Prop<String> = Prop::new("LinkedAccountId");
+    pub const LINKED_ACCOUNT_ID: Prop<CfnMonitor, String> = Prop::new("LinkedAccountId");
     /// Key of `MaxCityNetworksToMonitor`, for [`Handle::set`].
-    pub const MAX_CITY_NETWORKS_TO_MONITOR: Prop<i64> = Prop::new("MaxCityNetworksToMonitor");
+    pub const MAX_CITY_NETWORKS_TO_MONITOR: Prop<CfnMonitor, i64> = Prop::new("MaxCityNetworksToMonitor");
     /// Key of `MonitorName`, for [`Handle::set`].
-    pub const MONITOR_NAME: Prop<String> = Prop::new("MonitorName");
+    pub const MONITOR_NAME: Prop<CfnMonitor, String> = Prop::new("MonitorName");
     /// Key of `Resources`, for [`Handle::set`].
-    pub const RESOURCES: Prop<Vec<String>> = Prop::new("Resources");
+    pub const RESOURCES: Prop<CfnMonitor, Vec<String>> = Prop::new("Resources");
     /// Key of `ResourcesToAdd`, for [`Handle::set`].
-    pub const RESOURCES_TO_ADD: Prop<Vec<String>> = Prop::new("ResourcesToAdd");
+    pub const RESOURCES_TO_ADD: Prop<CfnMonitor, Vec<String>> = Prop::new("ResourcesToAdd");
     /// Key of `ResourcesToRemove`, for [`Handle::set`].
-    pub const RESOURCES_TO_REMOVE: Prop<Vec<String>> = Prop::new("ResourcesToRemove");
+    pub const RESOURCES_TO_REMOVE: Prop<CfnMonitor, Vec<String>> = Prop::new("ResourcesToRemove");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<monitor::MonitorConfigState> = Prop::new("Status");
+    pub const STATUS: Prop<CfnMonitor, monitor::MonitorConfigState> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<monitor::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMonitor, Vec<monitor::Tag>> = Prop::new("Tags");
     /// Key of `TrafficPercentageToMonitor`, for [`Handle::set`].
-    pub const TRAFFIC_PERCENTAGE_TO_MONITOR: Prop<i64> = Prop::new("TrafficPercentageToMonitor");
+    pub const TRAFFIC_PERCENTAGE_TO_MONITOR: Prop<CfnMonitor, i64> = Prop::new("TrafficPercentageToMonitor");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMonitorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &monitor::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMonitorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &monitor::PROPS_SHAPE, props.into())?;
         Ok(CfnMonitor { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMonitor::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)

@@ -146,22 +146,35 @@ impl CfnInvoiceUnit {
     pub const CFN_TYPE: &'static str = "AWS::Invoicing::InvoiceUnit";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnInvoiceUnit, String> = Prop::new("Description");
     /// Key of `InvoiceReceiver`, for [`Handle::set`].
-    pub const INVOICE_RECEIVER: Prop<String> = Prop::new("InvoiceReceiver");
+    pub const INVOICE_RECEIVER: Prop<CfnInvoiceUnit, String> = Prop::new("InvoiceReceiver");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnInvoiceUnit, String> = Prop::new("Name");
     /// Key of `ResourceTags`, for [`Handle::set`].
-    pub const RESOURCE_TAGS: Prop<Vec<invoice_unit::ResourceTag>> = Prop::new("ResourceTags");
+    pub const RESOURCE_TAGS: Prop<CfnInvoiceUnit, Vec<invoice_unit::ResourceTag>> = Prop::new("ResourceTags");
     /// Key of `Rule`, for [`Handle::set`].
-    pub const RULE: Prop<invoice_unit::Rule> = Prop::new("Rule");
+    pub const RULE: Prop<CfnInvoiceUnit, invoice_unit::Rule> = Prop::new("Rule");
     /// Key of `TaxInheritanceDisabled`, for [`Handle::set`].
-    pub const TAX_INHERITANCE_DISABLED: Prop<bool> = Prop::new("TaxInheritanceDisabled");
+    pub const TAX_INHERITANCE_DISABLED: Prop<CfnInvoiceUnit, bool> = Prop::new("TaxInheritanceDisabled");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInvoiceUnitProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &invoice_unit::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInvoiceUnitProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &invoice_unit::PROPS_SHAPE, props.into())?;
         Ok(CfnInvoiceUnit { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInvoiceUnit::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt InvoiceUnitArn`)
@@ -699,38 +712,51 @@ impl CfnProcurementPortalPreference {
     pub const CFN_TYPE: &'static str = "AWS::Invoicing::ProcurementPortalPreference";
 
     /// Key of `BuyerDomain`, for [`Handle::set`].
-    pub const BUYER_DOMAIN: Prop<procurement_portal_preference::BuyerDomain> = Prop::new("BuyerDomain");
+    pub const BUYER_DOMAIN: Prop<CfnProcurementPortalPreference, procurement_portal_preference::BuyerDomain> = Prop::new("BuyerDomain");
     /// Key of `BuyerIdentifier`, for [`Handle::set`].
-    pub const BUYER_IDENTIFIER: Prop<String> = Prop::new("BuyerIdentifier");
+    pub const BUYER_IDENTIFIER: Prop<CfnProcurementPortalPreference, String> = Prop::new("BuyerIdentifier");
     /// Key of `Contacts`, for [`Handle::set`].
-    pub const CONTACTS: Prop<Vec<procurement_portal_preference::Contact>> = Prop::new("Contacts");
+    pub const CONTACTS: Prop<CfnProcurementPortalPreference, Vec<procurement_portal_preference::Contact>> = Prop::new("Contacts");
     /// Key of `EinvoiceDeliveryEnabled`, for [`Handle::set`].
-    pub const EINVOICE_DELIVERY_ENABLED: Prop<bool> = Prop::new("EinvoiceDeliveryEnabled");
+    pub const EINVOICE_DELIVERY_ENABLED: Prop<CfnProcurementPortalPreference, bool> = Prop::new("EinvoiceDeliveryEnabled");
     /// Key of `EinvoiceDeliveryPreference`, for [`Handle::set`].
-    pub const EINVOICE_DELIVERY_PREFERENCE: Prop<procurement_portal_preference::EinvoiceDeliveryPreference> = Prop::new("EinvoiceDeliveryPreference");
+    pub const EINVOICE_DELIVERY_PREFERENCE: Prop<CfnProcurementPortalPreference, procurement_portal_preference::EinvoiceDeliveryPreference> = Prop::new("EinvoiceDeliveryPreference");
     /// Key of `ProcurementPortalInstanceEndpoint`, for [`Handle::set`].
-    pub const PROCUREMENT_PORTAL_INSTANCE_ENDPOINT: Prop<String> = Prop::new("ProcurementPortalInstanceEndpoint");
+    pub const PROCUREMENT_PORTAL_INSTANCE_ENDPOINT: Prop<CfnProcurementPortalPreference, String> = Prop::new("ProcurementPortalInstanceEndpoint");
     /// Key of `ProcurementPortalName`, for [`Handle::set`].
-    pub const PROCUREMENT_PORTAL_NAME: Prop<procurement_portal_preference::ProcurementPortalName> = Prop::new("ProcurementPortalName");
+    pub const PROCUREMENT_PORTAL_NAME: Prop<CfnProcurementPortalPreference, procurement_portal_preference::ProcurementPortalName> = Prop::new("ProcurementPortalName");
     /// Key of `ProcurementPortalSharedSecret`, for [`Handle::set`].
-    pub const PROCUREMENT_PORTAL_SHARED_SECRET: Prop<String> = Prop::new("ProcurementPortalSharedSecret");
+    pub const PROCUREMENT_PORTAL_SHARED_SECRET: Prop<CfnProcurementPortalPreference, String> = Prop::new("ProcurementPortalSharedSecret");
     /// Key of `PurchaseOrderRetrievalEnabled`, for [`Handle::set`].
-    pub const PURCHASE_ORDER_RETRIEVAL_ENABLED: Prop<bool> = Prop::new("PurchaseOrderRetrievalEnabled");
+    pub const PURCHASE_ORDER_RETRIEVAL_ENABLED: Prop<CfnProcurementPortalPreference, bool> = Prop::new("PurchaseOrderRetrievalEnabled");
     /// Key of `Selector`, for [`Handle::set`].
-    pub const SELECTOR: Prop<procurement_portal_preference::ProcurementPortalPreferenceSelector> = Prop::new("Selector");
+    pub const SELECTOR: Prop<CfnProcurementPortalPreference, procurement_portal_preference::ProcurementPortalPreferenceSelector> = Prop::new("Selector");
     /// Key of `SupplierDomain`, for [`Handle::set`].
-    pub const SUPPLIER_DOMAIN: Prop<procurement_portal_preference::SupplierDomain> = Prop::new("SupplierDomain");
+    pub const SUPPLIER_DOMAIN: Prop<CfnProcurementPortalPreference, procurement_portal_preference::SupplierDomain> = Prop::new("SupplierDomain");
     /// Key of `SupplierIdentifier`, for [`Handle::set`].
-    pub const SUPPLIER_IDENTIFIER: Prop<String> = Prop::new("SupplierIdentifier");
+    pub const SUPPLIER_IDENTIFIER: Prop<CfnProcurementPortalPreference, String> = Prop::new("SupplierIdentifier");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<procurement_portal_preference::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnProcurementPortalPreference, Vec<procurement_portal_preference::Tag>> = Prop::new("Tags");
     /// Key of `TestEnvPreference`, for [`Handle::set`].
-    pub const TEST_ENV_PREFERENCE: Prop<procurement_portal_preference::TestEnvPreference> = Prop::new("TestEnvPreference");
+    pub const TEST_ENV_PREFERENCE: Prop<CfnProcurementPortalPreference, procurement_portal_preference::TestEnvPreference> = Prop::new("TestEnvPreference");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProcurementPortalPreferenceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &procurement_portal_preference::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProcurementPortalPreferenceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &procurement_portal_preference::PROPS_SHAPE, props.into())?;
         Ok(CfnProcurementPortalPreference { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProcurementPortalPreference::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The AWS account ID associated with this procurement portal preference.

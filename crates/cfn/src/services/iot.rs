@@ -339,18 +339,31 @@ impl CfnAccountAuditConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::IoT::AccountAuditConfiguration";
 
     /// Key of `AccountId`, for [`Handle::set`].
-    pub const ACCOUNT_ID: Prop<String> = Prop::new("AccountId");
+    pub const ACCOUNT_ID: Prop<CfnAccountAuditConfiguration, String> = Prop::new("AccountId");
     /// Key of `AuditCheckConfigurations`, for [`Handle::set`].
-    pub const AUDIT_CHECK_CONFIGURATIONS: Prop<account_audit_configuration::AuditCheckConfigurations> = Prop::new("AuditCheckConfigurations");
+    pub const AUDIT_CHECK_CONFIGURATIONS: Prop<CfnAccountAuditConfiguration, account_audit_configuration::AuditCheckConfigurations> = Prop::new("AuditCheckConfigurations");
     /// Key of `AuditNotificationTargetConfigurations`, for [`Handle::set`].
-    pub const AUDIT_NOTIFICATION_TARGET_CONFIGURATIONS: Prop<account_audit_configuration::AuditNotificationTargetConfigurations> = Prop::new("AuditNotificationTargetConfigurations");
+    pub const AUDIT_NOTIFICATION_TARGET_CONFIGURATIONS: Prop<CfnAccountAuditConfiguration, account_audit_configuration::AuditNotificationTargetConfigurations> = Prop::new("AuditNotificationTargetConfigurations");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnAccountAuditConfiguration, String> = Prop::new("RoleArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccountAuditConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &account_audit_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccountAuditConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &account_audit_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnAccountAuditConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccountAuditConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -500,26 +513,39 @@ impl CfnAuthorizer {
     pub const CFN_TYPE: &'static str = "AWS::IoT::Authorizer";
 
     /// Key of `AuthorizerFunctionArn`, for [`Handle::set`].
-    pub const AUTHORIZER_FUNCTION_ARN: Prop<String> = Prop::new("AuthorizerFunctionArn");
+    pub const AUTHORIZER_FUNCTION_ARN: Prop<CfnAuthorizer, String> = Prop::new("AuthorizerFunctionArn");
     /// Key of `AuthorizerName`, for [`Handle::set`].
-    pub const AUTHORIZER_NAME: Prop<String> = Prop::new("AuthorizerName");
+    pub const AUTHORIZER_NAME: Prop<CfnAuthorizer, String> = Prop::new("AuthorizerName");
     /// Key of `EnableCachingForHttp`, for [`Handle::set`].
-    pub const ENABLE_CACHING_FOR_HTTP: Prop<bool> = Prop::new("EnableCachingForHttp");
+    pub const ENABLE_CACHING_FOR_HTTP: Prop<CfnAuthorizer, bool> = Prop::new("EnableCachingForHttp");
     /// Key of `SigningDisabled`, for [`Handle::set`].
-    pub const SIGNING_DISABLED: Prop<bool> = Prop::new("SigningDisabled");
+    pub const SIGNING_DISABLED: Prop<CfnAuthorizer, bool> = Prop::new("SigningDisabled");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<authorizer::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnAuthorizer, authorizer::Status> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<authorizer::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAuthorizer, Vec<authorizer::Tag>> = Prop::new("Tags");
     /// Key of `TokenKeyName`, for [`Handle::set`].
-    pub const TOKEN_KEY_NAME: Prop<String> = Prop::new("TokenKeyName");
+    pub const TOKEN_KEY_NAME: Prop<CfnAuthorizer, String> = Prop::new("TokenKeyName");
     /// Key of `TokenSigningPublicKeys`, for [`Handle::set`].
-    pub const TOKEN_SIGNING_PUBLIC_KEYS: Prop<Map<String>> = Prop::new("TokenSigningPublicKeys");
+    pub const TOKEN_SIGNING_PUBLIC_KEYS: Prop<CfnAuthorizer, Map<String>> = Prop::new("TokenSigningPublicKeys");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAuthorizerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &authorizer::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAuthorizerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &authorizer::PROPS_SHAPE, props.into())?;
         Ok(CfnAuthorizer { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAuthorizer::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -643,16 +669,29 @@ impl CfnBillingGroup {
     pub const CFN_TYPE: &'static str = "AWS::IoT::BillingGroup";
 
     /// Key of `BillingGroupName`, for [`Handle::set`].
-    pub const BILLING_GROUP_NAME: Prop<String> = Prop::new("BillingGroupName");
+    pub const BILLING_GROUP_NAME: Prop<CfnBillingGroup, String> = Prop::new("BillingGroupName");
     /// Key of `BillingGroupProperties`, for [`Handle::set`].
-    pub const BILLING_GROUP_PROPERTIES: Prop<billing_group::BillingGroupProperties> = Prop::new("BillingGroupProperties");
+    pub const BILLING_GROUP_PROPERTIES: Prop<CfnBillingGroup, billing_group::BillingGroupProperties> = Prop::new("BillingGroupProperties");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<billing_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnBillingGroup, Vec<billing_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBillingGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &billing_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBillingGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &billing_group::PROPS_SHAPE, props.into())?;
         Ok(CfnBillingGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBillingGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -894,26 +933,39 @@ impl CfnCACertificate {
     pub const CFN_TYPE: &'static str = "AWS::IoT::CACertificate";
 
     /// Key of `AutoRegistrationStatus`, for [`Handle::set`].
-    pub const AUTO_REGISTRATION_STATUS: Prop<ca_certificate::AutoRegistrationStatus> = Prop::new("AutoRegistrationStatus");
+    pub const AUTO_REGISTRATION_STATUS: Prop<CfnCACertificate, ca_certificate::AutoRegistrationStatus> = Prop::new("AutoRegistrationStatus");
     /// Key of `CACertificatePem`, for [`Handle::set`].
-    pub const CA_CERTIFICATE_PEM: Prop<String> = Prop::new("CACertificatePem");
+    pub const CA_CERTIFICATE_PEM: Prop<CfnCACertificate, String> = Prop::new("CACertificatePem");
     /// Key of `CertificateMode`, for [`Handle::set`].
-    pub const CERTIFICATE_MODE: Prop<ca_certificate::CertificateMode> = Prop::new("CertificateMode");
+    pub const CERTIFICATE_MODE: Prop<CfnCACertificate, ca_certificate::CertificateMode> = Prop::new("CertificateMode");
     /// Key of `RegistrationConfig`, for [`Handle::set`].
-    pub const REGISTRATION_CONFIG: Prop<ca_certificate::RegistrationConfig> = Prop::new("RegistrationConfig");
+    pub const REGISTRATION_CONFIG: Prop<CfnCACertificate, ca_certificate::RegistrationConfig> = Prop::new("RegistrationConfig");
     /// Key of `RemoveAutoRegistration`, for [`Handle::set`].
-    pub const REMOVE_AUTO_REGISTRATION: Prop<bool> = Prop::new("RemoveAutoRegistration");
+    pub const REMOVE_AUTO_REGISTRATION: Prop<CfnCACertificate, bool> = Prop::new("RemoveAutoRegistration");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<ca_certificate::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnCACertificate, ca_certificate::Status> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<ca_certificate::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCACertificate, Vec<ca_certificate::Tag>> = Prop::new("Tags");
     /// Key of `VerificationCertificatePem`, for [`Handle::set`].
-    pub const VERIFICATION_CERTIFICATE_PEM: Prop<String> = Prop::new("VerificationCertificatePem");
+    pub const VERIFICATION_CERTIFICATE_PEM: Prop<CfnCACertificate, String> = Prop::new("VerificationCertificatePem");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCACertificateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ca_certificate::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCACertificateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ca_certificate::PROPS_SHAPE, props.into())?;
         Ok(CfnCACertificate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCACertificate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1060,20 +1112,33 @@ impl CfnCertificate {
     pub const CFN_TYPE: &'static str = "AWS::IoT::Certificate";
 
     /// Key of `CACertificatePem`, for [`Handle::set`].
-    pub const CA_CERTIFICATE_PEM: Prop<String> = Prop::new("CACertificatePem");
+    pub const CA_CERTIFICATE_PEM: Prop<CfnCertificate, String> = Prop::new("CACertificatePem");
     /// Key of `CertificateMode`, for [`Handle::set`].
-    pub const CERTIFICATE_MODE: Prop<certificate::CertificateMode> = Prop::new("CertificateMode");
+    pub const CERTIFICATE_MODE: Prop<CfnCertificate, certificate::CertificateMode> = Prop::new("CertificateMode");
     /// Key of `CertificatePem`, for [`Handle::set`].
-    pub const CERTIFICATE_PEM: Prop<String> = Prop::new("CertificatePem");
+    pub const CERTIFICATE_PEM: Prop<CfnCertificate, String> = Prop::new("CertificatePem");
     /// Key of `CertificateSigningRequest`, for [`Handle::set`].
-    pub const CERTIFICATE_SIGNING_REQUEST: Prop<String> = Prop::new("CertificateSigningRequest");
+    pub const CERTIFICATE_SIGNING_REQUEST: Prop<CfnCertificate, String> = Prop::new("CertificateSigningRequest");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<certificate::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnCertificate, certificate::Status> = Prop::new("Status");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCertificateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &certificate::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCertificateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &certificate::PROPS_SHAPE, props.into())?;
         Ok(CfnCertificate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCertificate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1217,18 +1282,31 @@ impl CfnCertificateProvider {
     pub const CFN_TYPE: &'static str = "AWS::IoT::CertificateProvider";
 
     /// Key of `AccountDefaultForOperations`, for [`Handle::set`].
-    pub const ACCOUNT_DEFAULT_FOR_OPERATIONS: Prop<Vec<certificate_provider::CertificateProviderOperation>> = Prop::new("AccountDefaultForOperations");
+    pub const ACCOUNT_DEFAULT_FOR_OPERATIONS: Prop<CfnCertificateProvider, Vec<certificate_provider::CertificateProviderOperation>> = Prop::new("AccountDefaultForOperations");
     /// Key of `CertificateProviderName`, for [`Handle::set`].
-    pub const CERTIFICATE_PROVIDER_NAME: Prop<String> = Prop::new("CertificateProviderName");
+    pub const CERTIFICATE_PROVIDER_NAME: Prop<CfnCertificateProvider, String> = Prop::new("CertificateProviderName");
     /// Key of `LambdaFunctionArn`, for [`Handle::set`].
-    pub const LAMBDA_FUNCTION_ARN: Prop<String> = Prop::new("LambdaFunctionArn");
+    pub const LAMBDA_FUNCTION_ARN: Prop<CfnCertificateProvider, String> = Prop::new("LambdaFunctionArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<certificate_provider::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCertificateProvider, Vec<certificate_provider::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCertificateProviderProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &certificate_provider::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCertificateProviderProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &certificate_provider::PROPS_SHAPE, props.into())?;
         Ok(CfnCertificateProvider { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCertificateProvider::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1810,38 +1888,51 @@ impl CfnCommand {
     pub const CFN_TYPE: &'static str = "AWS::IoT::Command";
 
     /// Key of `CommandId`, for [`Handle::set`].
-    pub const COMMAND_ID: Prop<String> = Prop::new("CommandId");
+    pub const COMMAND_ID: Prop<CfnCommand, String> = Prop::new("CommandId");
     /// Key of `CreatedAt`, for [`Handle::set`].
-    pub const CREATED_AT: Prop<String> = Prop::new("CreatedAt");
+    pub const CREATED_AT: Prop<CfnCommand, String> = Prop::new("CreatedAt");
     /// Key of `Deprecated`, for [`Handle::set`].
-    pub const DEPRECATED: Prop<bool> = Prop::new("Deprecated");
+    pub const DEPRECATED: Prop<CfnCommand, bool> = Prop::new("Deprecated");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCommand, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnCommand, String> = Prop::new("DisplayName");
     /// Key of `LastUpdatedAt`, for [`Handle::set`].
-    pub const LAST_UPDATED_AT: Prop<String> = Prop::new("LastUpdatedAt");
+    pub const LAST_UPDATED_AT: Prop<CfnCommand, String> = Prop::new("LastUpdatedAt");
     /// Key of `MandatoryParameters`, for [`Handle::set`].
-    pub const MANDATORY_PARAMETERS: Prop<Vec<command::CommandParameter>> = Prop::new("MandatoryParameters");
+    pub const MANDATORY_PARAMETERS: Prop<CfnCommand, Vec<command::CommandParameter>> = Prop::new("MandatoryParameters");
     /// Key of `Namespace`, for [`Handle::set`].
-    pub const NAMESPACE: Prop<command::Namespace> = Prop::new("Namespace");
+    pub const NAMESPACE: Prop<CfnCommand, command::Namespace> = Prop::new("Namespace");
     /// Key of `Payload`, for [`Handle::set`].
-    pub const PAYLOAD: Prop<command::CommandPayload> = Prop::new("Payload");
+    pub const PAYLOAD: Prop<CfnCommand, command::CommandPayload> = Prop::new("Payload");
     /// Key of `PayloadTemplate`, for [`Handle::set`].
-    pub const PAYLOAD_TEMPLATE: Prop<String> = Prop::new("PayloadTemplate");
+    pub const PAYLOAD_TEMPLATE: Prop<CfnCommand, String> = Prop::new("PayloadTemplate");
     /// Key of `PendingDeletion`, for [`Handle::set`].
-    pub const PENDING_DELETION: Prop<bool> = Prop::new("PendingDeletion");
+    pub const PENDING_DELETION: Prop<CfnCommand, bool> = Prop::new("PendingDeletion");
     /// Key of `Preprocessor`, for [`Handle::set`].
-    pub const PREPROCESSOR: Prop<command::CommandPreprocessor> = Prop::new("Preprocessor");
+    pub const PREPROCESSOR: Prop<CfnCommand, command::CommandPreprocessor> = Prop::new("Preprocessor");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnCommand, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<command::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCommand, Vec<command::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCommandProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &command::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCommandProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &command::PROPS_SHAPE, props.into())?;
         Ok(CfnCommand { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCommand::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the command.
@@ -1993,18 +2084,31 @@ impl CfnCustomMetric {
     pub const CFN_TYPE: &'static str = "AWS::IoT::CustomMetric";
 
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnCustomMetric, String> = Prop::new("DisplayName");
     /// Key of `MetricName`, for [`Handle::set`].
-    pub const METRIC_NAME: Prop<String> = Prop::new("MetricName");
+    pub const METRIC_NAME: Prop<CfnCustomMetric, String> = Prop::new("MetricName");
     /// Key of `MetricType`, for [`Handle::set`].
-    pub const METRIC_TYPE: Prop<custom_metric::MetricType> = Prop::new("MetricType");
+    pub const METRIC_TYPE: Prop<CfnCustomMetric, custom_metric::MetricType> = Prop::new("MetricType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<custom_metric::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCustomMetric, Vec<custom_metric::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCustomMetricProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &custom_metric::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCustomMetricProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &custom_metric::PROPS_SHAPE, props.into())?;
         Ok(CfnCustomMetric { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCustomMetric::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Number (ARN) of the custom metric.
@@ -2147,18 +2251,31 @@ impl CfnDimension {
     pub const CFN_TYPE: &'static str = "AWS::IoT::Dimension";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDimension, String> = Prop::new("Name");
     /// Key of `StringValues`, for [`Handle::set`].
-    pub const STRING_VALUES: Prop<Vec<String>> = Prop::new("StringValues");
+    pub const STRING_VALUES: Prop<CfnDimension, Vec<String>> = Prop::new("StringValues");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<dimension::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDimension, Vec<dimension::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<dimension::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnDimension, dimension::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDimensionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dimension::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDimensionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dimension::PROPS_SHAPE, props.into())?;
         Ok(CfnDimension { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDimension::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN (Amazon resource name) of the created dimension.
@@ -2503,36 +2620,49 @@ impl CfnDomainConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::IoT::DomainConfiguration";
 
     /// Key of `ApplicationProtocol`, for [`Handle::set`].
-    pub const APPLICATION_PROTOCOL: Prop<domain_configuration::ApplicationProtocol> = Prop::new("ApplicationProtocol");
+    pub const APPLICATION_PROTOCOL: Prop<CfnDomainConfiguration, domain_configuration::ApplicationProtocol> = Prop::new("ApplicationProtocol");
     /// Key of `AuthenticationType`, for [`Handle::set`].
-    pub const AUTHENTICATION_TYPE: Prop<domain_configuration::AuthenticationType> = Prop::new("AuthenticationType");
+    pub const AUTHENTICATION_TYPE: Prop<CfnDomainConfiguration, domain_configuration::AuthenticationType> = Prop::new("AuthenticationType");
     /// Key of `AuthorizerConfig`, for [`Handle::set`].
-    pub const AUTHORIZER_CONFIG: Prop<domain_configuration::AuthorizerConfig> = Prop::new("AuthorizerConfig");
+    pub const AUTHORIZER_CONFIG: Prop<CfnDomainConfiguration, domain_configuration::AuthorizerConfig> = Prop::new("AuthorizerConfig");
     /// Key of `ClientCertificateConfig`, for [`Handle::set`].
-    pub const CLIENT_CERTIFICATE_CONFIG: Prop<domain_configuration::ClientCertificateConfig> = Prop::new("ClientCertificateConfig");
+    pub const CLIENT_CERTIFICATE_CONFIG: Prop<CfnDomainConfiguration, domain_configuration::ClientCertificateConfig> = Prop::new("ClientCertificateConfig");
     /// Key of `DomainConfigurationName`, for [`Handle::set`].
-    pub const DOMAIN_CONFIGURATION_NAME: Prop<String> = Prop::new("DomainConfigurationName");
+    pub const DOMAIN_CONFIGURATION_NAME: Prop<CfnDomainConfiguration, String> = Prop::new("DomainConfigurationName");
     /// Key of `DomainConfigurationStatus`, for [`Handle::set`].
-    pub const DOMAIN_CONFIGURATION_STATUS: Prop<domain_configuration::DomainConfigurationStatus> = Prop::new("DomainConfigurationStatus");
+    pub const DOMAIN_CONFIGURATION_STATUS: Prop<CfnDomainConfiguration, domain_configuration::DomainConfigurationStatus> = Prop::new("DomainConfigurationStatus");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnDomainConfiguration, String> = Prop::new("DomainName");
     /// Key of `ServerCertificateArns`, for [`Handle::set`].
-    pub const SERVER_CERTIFICATE_ARNS: Prop<Vec<String>> = Prop::new("ServerCertificateArns");
+    pub const SERVER_CERTIFICATE_ARNS: Prop<CfnDomainConfiguration, Vec<String>> = Prop::new("ServerCertificateArns");
     /// Key of `ServerCertificateConfig`, for [`Handle::set`].
-    pub const SERVER_CERTIFICATE_CONFIG: Prop<domain_configuration::ServerCertificateConfig> = Prop::new("ServerCertificateConfig");
+    pub const SERVER_CERTIFICATE_CONFIG: Prop<CfnDomainConfiguration, domain_configuration::ServerCertificateConfig> = Prop::new("ServerCertificateConfig");
     /// Key of `ServiceType`, for [`Handle::set`].
-    pub const SERVICE_TYPE: Prop<domain_configuration::ServiceType> = Prop::new("ServiceType");
+    pub const SERVICE_TYPE: Prop<CfnDomainConfiguration, domain_configuration::ServiceType> = Prop::new("ServiceType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<domain_configuration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDomainConfiguration, Vec<domain_configuration::Tag>> = Prop::new("Tags");
     /// Key of `TlsConfig`, for [`Handle::set`].
-    pub const TLS_CONFIG: Prop<domain_configuration::TlsConfig> = Prop::new("TlsConfig");
+    pub const TLS_CONFIG: Prop<CfnDomainConfiguration, domain_configuration::TlsConfig> = Prop::new("TlsConfig");
     /// Key of `ValidationCertificateArn`, for [`Handle::set`].
-    pub const VALIDATION_CERTIFICATE_ARN: Prop<String> = Prop::new("ValidationCertificateArn");
+    pub const VALIDATION_CERTIFICATE_ARN: Prop<CfnDomainConfiguration, String> = Prop::new("ValidationCertificateArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDomainConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &domain_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDomainConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &domain_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnDomainConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDomainConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -2642,16 +2772,29 @@ impl CfnEncryptionConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::IoT::EncryptionConfiguration";
 
     /// Key of `EncryptionType`, for [`Handle::set`].
-    pub const ENCRYPTION_TYPE: Prop<encryption_configuration::EncryptionType> = Prop::new("EncryptionType");
+    pub const ENCRYPTION_TYPE: Prop<CfnEncryptionConfiguration, encryption_configuration::EncryptionType> = Prop::new("EncryptionType");
     /// Key of `KmsAccessRoleArn`, for [`Handle::set`].
-    pub const KMS_ACCESS_ROLE_ARN: Prop<String> = Prop::new("KmsAccessRoleArn");
+    pub const KMS_ACCESS_ROLE_ARN: Prop<CfnEncryptionConfiguration, String> = Prop::new("KmsAccessRoleArn");
     /// Key of `KmsKeyArn`, for [`Handle::set`].
-    pub const KMS_KEY_ARN: Prop<String> = Prop::new("KmsKeyArn");
+    pub const KMS_KEY_ARN: Prop<CfnEncryptionConfiguration, String> = Prop::new("KmsKeyArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEncryptionConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &encryption_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEncryptionConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &encryption_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnEncryptionConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEncryptionConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AccountId`)
@@ -2976,30 +3119,43 @@ impl CfnFleetMetric {
     pub const CFN_TYPE: &'static str = "AWS::IoT::FleetMetric";
 
     /// Key of `AggregationField`, for [`Handle::set`].
-    pub const AGGREGATION_FIELD: Prop<String> = Prop::new("AggregationField");
+    pub const AGGREGATION_FIELD: Prop<CfnFleetMetric, String> = Prop::new("AggregationField");
     /// Key of `AggregationType`, for [`Handle::set`].
-    pub const AGGREGATION_TYPE: Prop<fleet_metric::AggregationType> = Prop::new("AggregationType");
+    pub const AGGREGATION_TYPE: Prop<CfnFleetMetric, fleet_metric::AggregationType> = Prop::new("AggregationType");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFleetMetric, String> = Prop::new("Description");
     /// Key of `IndexName`, for [`Handle::set`].
-    pub const INDEX_NAME: Prop<String> = Prop::new("IndexName");
+    pub const INDEX_NAME: Prop<CfnFleetMetric, String> = Prop::new("IndexName");
     /// Key of `MetricName`, for [`Handle::set`].
-    pub const METRIC_NAME: Prop<String> = Prop::new("MetricName");
+    pub const METRIC_NAME: Prop<CfnFleetMetric, String> = Prop::new("MetricName");
     /// Key of `Period`, for [`Handle::set`].
-    pub const PERIOD: Prop<i64> = Prop::new("Period");
+    pub const PERIOD: Prop<CfnFleetMetric, i64> = Prop::new("Period");
     /// Key of `QueryString`, for [`Handle::set`].
-    pub const QUERY_STRING: Prop<String> = Prop::new("QueryString");
+    pub const QUERY_STRING: Prop<CfnFleetMetric, String> = Prop::new("QueryString");
     /// Key of `QueryVersion`, for [`Handle::set`].
-    pub const QUERY_VERSION: Prop<String> = Prop::new("QueryVersion");
+    pub const QUERY_VERSION: Prop<CfnFleetMetric, String> = Prop::new("QueryVersion");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<fleet_metric::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFleetMetric, Vec<fleet_metric::Tag>> = Prop::new("Tags");
     /// Key of `Unit`, for [`Handle::set`].
-    pub const UNIT: Prop<fleet_metric::Unit> = Prop::new("Unit");
+    pub const UNIT: Prop<CfnFleetMetric, fleet_metric::Unit> = Prop::new("Unit");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFleetMetricProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &fleet_metric::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFleetMetricProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &fleet_metric::PROPS_SHAPE, props.into())?;
         Ok(CfnFleetMetric { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFleetMetric::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The creation date of a fleet metric
@@ -3698,42 +3854,55 @@ impl CfnJob {
     pub const CFN_TYPE: &'static str = "AWS::IoT::Job";
 
     /// Key of `AbortConfig`, for [`Handle::set`].
-    pub const ABORT_CONFIG: Prop<job::AbortConfig> = Prop::new("AbortConfig");
+    pub const ABORT_CONFIG: Prop<CfnJob, job::AbortConfig> = Prop::new("AbortConfig");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnJob, String> = Prop::new("Description");
     /// Key of `DestinationPackageVersions`, for [`Handle::set`].
-    pub const DESTINATION_PACKAGE_VERSIONS: Prop<Vec<String>> = Prop::new("DestinationPackageVersions");
+    pub const DESTINATION_PACKAGE_VERSIONS: Prop<CfnJob, Vec<String>> = Prop::new("DestinationPackageVersions");
     /// Key of `Document`, for [`Handle::set`].
-    pub const DOCUMENT: Prop<String> = Prop::new("Document");
+    pub const DOCUMENT: Prop<CfnJob, String> = Prop::new("Document");
     /// Key of `DocumentParameters`, for [`Handle::set`].
-    pub const DOCUMENT_PARAMETERS: Prop<Map<String>> = Prop::new("DocumentParameters");
+    pub const DOCUMENT_PARAMETERS: Prop<CfnJob, Map<String>> = Prop::new("DocumentParameters");
     /// Key of `DocumentSource`, for [`Handle::set`].
-    pub const DOCUMENT_SOURCE: Prop<String> = Prop::new("DocumentSource");
+    pub const DOCUMENT_SOURCE: Prop<CfnJob, String> = Prop::new("DocumentSource");
     /// Key of `JobExecutionsRetryConfig`, for [`Handle::set`].
-    pub const JOB_EXECUTIONS_RETRY_CONFIG: Prop<job::JobExecutionsRetryConfig> = Prop::new("JobExecutionsRetryConfig");
+    pub const JOB_EXECUTIONS_RETRY_CONFIG: Prop<CfnJob, job::JobExecutionsRetryConfig> = Prop::new("JobExecutionsRetryConfig");
     /// Key of `JobExecutionsRolloutConfig`, for [`Handle::set`].
-    pub const JOB_EXECUTIONS_ROLLOUT_CONFIG: Prop<job::JobExecutionsRolloutConfig> = Prop::new("JobExecutionsRolloutConfig");
+    pub const JOB_EXECUTIONS_ROLLOUT_CONFIG: Prop<CfnJob, job::JobExecutionsRolloutConfig> = Prop::new("JobExecutionsRolloutConfig");
     /// Key of `JobId`, for [`Handle::set`].
-    pub const JOB_ID: Prop<String> = Prop::new("JobId");
+    pub const JOB_ID: Prop<CfnJob, String> = Prop::new("JobId");
     /// Key of `JobTemplateArn`, for [`Handle::set`].
-    pub const JOB_TEMPLATE_ARN: Prop<String> = Prop::new("JobTemplateArn");
+    pub const JOB_TEMPLATE_ARN: Prop<CfnJob, String> = Prop::new("JobTemplateArn");
     /// Key of `PresignedUrlConfig`, for [`Handle::set`].
-    pub const PRESIGNED_URL_CONFIG: Prop<job::PresignedUrlConfig> = Prop::new("PresignedUrlConfig");
+    pub const PRESIGNED_URL_CONFIG: Prop<CfnJob, job::PresignedUrlConfig> = Prop::new("PresignedUrlConfig");
     /// Key of `SchedulingConfig`, for [`Handle::set`].
-    pub const SCHEDULING_CONFIG: Prop<job::SchedulingConfig> = Prop::new("SchedulingConfig");
+    pub const SCHEDULING_CONFIG: Prop<CfnJob, job::SchedulingConfig> = Prop::new("SchedulingConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<job::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnJob, Vec<job::Tag>> = Prop::new("Tags");
     /// Key of `TargetSelection`, for [`Handle::set`].
-    pub const TARGET_SELECTION: Prop<job::TargetSelection> = Prop::new("TargetSelection");
+    pub const TARGET_SELECTION: Prop<CfnJob, job::TargetSelection> = Prop::new("TargetSelection");
     /// Key of `Targets`, for [`Handle::set`].
-    pub const TARGETS: Prop<Vec<String>> = Prop::new("Targets");
+    pub const TARGETS: Prop<CfnJob, Vec<String>> = Prop::new("Targets");
     /// Key of `TimeoutConfig`, for [`Handle::set`].
-    pub const TIMEOUT_CONFIG: Prop<job::TimeoutConfig> = Prop::new("TimeoutConfig");
+    pub const TIMEOUT_CONFIG: Prop<CfnJob, job::TimeoutConfig> = Prop::new("TimeoutConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnJobProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &job::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnJobProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &job::PROPS_SHAPE, props.into())?;
         Ok(CfnJob { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnJob::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the job.
@@ -4295,36 +4464,49 @@ impl CfnJobTemplate {
     pub const CFN_TYPE: &'static str = "AWS::IoT::JobTemplate";
 
     /// Key of `AbortConfig`, for [`Handle::set`].
-    pub const ABORT_CONFIG: Prop<job_template::AbortConfig> = Prop::new("AbortConfig");
+    pub const ABORT_CONFIG: Prop<CfnJobTemplate, job_template::AbortConfig> = Prop::new("AbortConfig");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnJobTemplate, String> = Prop::new("Description");
     /// Key of `DestinationPackageVersions`, for [`Handle::set`].
-    pub const DESTINATION_PACKAGE_VERSIONS: Prop<Vec<String>> = Prop::new("DestinationPackageVersions");
+    pub const DESTINATION_PACKAGE_VERSIONS: Prop<CfnJobTemplate, Vec<String>> = Prop::new("DestinationPackageVersions");
     /// Key of `Document`, for [`Handle::set`].
-    pub const DOCUMENT: Prop<String> = Prop::new("Document");
+    pub const DOCUMENT: Prop<CfnJobTemplate, String> = Prop::new("Document");
     /// Key of `DocumentSource`, for [`Handle::set`].
-    pub const DOCUMENT_SOURCE: Prop<String> = Prop::new("DocumentSource");
+    pub const DOCUMENT_SOURCE: Prop<CfnJobTemplate, String> = Prop::new("DocumentSource");
     /// Key of `JobArn`, for [`Handle::set`].
-    pub const JOB_ARN: Prop<String> = Prop::new("JobArn");
+    pub const JOB_ARN: Prop<CfnJobTemplate, String> = Prop::new("JobArn");
     /// Key of `JobExecutionsRetryConfig`, for [`Handle::set`].
-    pub const JOB_EXECUTIONS_RETRY_CONFIG: Prop<job_template::JobExecutionsRetryConfig> = Prop::new("JobExecutionsRetryConfig");
+    pub const JOB_EXECUTIONS_RETRY_CONFIG: Prop<CfnJobTemplate, job_template::JobExecutionsRetryConfig> = Prop::new("JobExecutionsRetryConfig");
     /// Key of `JobExecutionsRolloutConfig`, for [`Handle::set`].
-    pub const JOB_EXECUTIONS_ROLLOUT_CONFIG: Prop<job_template::JobExecutionsRolloutConfig> = Prop::new("JobExecutionsRolloutConfig");
+    pub const JOB_EXECUTIONS_ROLLOUT_CONFIG: Prop<CfnJobTemplate, job_template::JobExecutionsRolloutConfig> = Prop::new("JobExecutionsRolloutConfig");
     /// Key of `JobTemplateId`, for [`Handle::set`].
-    pub const JOB_TEMPLATE_ID: Prop<String> = Prop::new("JobTemplateId");
+    pub const JOB_TEMPLATE_ID: Prop<CfnJobTemplate, String> = Prop::new("JobTemplateId");
     /// Key of `MaintenanceWindows`, for [`Handle::set`].
-    pub const MAINTENANCE_WINDOWS: Prop<Vec<job_template::MaintenanceWindow>> = Prop::new("MaintenanceWindows");
+    pub const MAINTENANCE_WINDOWS: Prop<CfnJobTemplate, Vec<job_template::MaintenanceWindow>> = Prop::new("MaintenanceWindows");
     /// Key of `PresignedUrlConfig`, for [`Handle::set`].
-    pub const PRESIGNED_URL_CONFIG: Prop<job_template::PresignedUrlConfig> = Prop::new("PresignedUrlConfig");
+    pub const PRESIGNED_URL_CONFIG: Prop<CfnJobTemplate, job_template::PresignedUrlConfig> = Prop::new("PresignedUrlConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<job_template::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnJobTemplate, Vec<job_template::Tag>> = Prop::new("Tags");
     /// Key of `TimeoutConfig`, for [`Handle::set`].
-    pub const TIMEOUT_CONFIG: Prop<job_template::TimeoutConfig> = Prop::new("TimeoutConfig");
+    pub const TIMEOUT_CONFIG: Prop<CfnJobTemplate, job_template::TimeoutConfig> = Prop::new("TimeoutConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnJobTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &job_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnJobTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &job_template::PROPS_SHAPE, props.into())?;
         Ok(CfnJobTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnJobTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -4517,18 +4699,31 @@ impl CfnLogging {
     pub const CFN_TYPE: &'static str = "AWS::IoT::Logging";
 
     /// Key of `AccountId`, for [`Handle::set`].
-    pub const ACCOUNT_ID: Prop<String> = Prop::new("AccountId");
+    pub const ACCOUNT_ID: Prop<CfnLogging, String> = Prop::new("AccountId");
     /// Key of `DefaultLogLevel`, for [`Handle::set`].
-    pub const DEFAULT_LOG_LEVEL: Prop<logging::DefaultLogLevel> = Prop::new("DefaultLogLevel");
+    pub const DEFAULT_LOG_LEVEL: Prop<CfnLogging, logging::DefaultLogLevel> = Prop::new("DefaultLogLevel");
     /// Key of `EventConfigurations`, for [`Handle::set`].
-    pub const EVENT_CONFIGURATIONS: Prop<Vec<logging::EventConfiguration>> = Prop::new("EventConfigurations");
+    pub const EVENT_CONFIGURATIONS: Prop<CfnLogging, Vec<logging::EventConfiguration>> = Prop::new("EventConfigurations");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnLogging, String> = Prop::new("RoleArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLoggingProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &logging::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLoggingProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &logging::PROPS_SHAPE, props.into())?;
         Ok(CfnLogging { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLogging::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -4968,18 +5163,31 @@ impl CfnMitigationAction {
     pub const CFN_TYPE: &'static str = "AWS::IoT::MitigationAction";
 
     /// Key of `ActionName`, for [`Handle::set`].
-    pub const ACTION_NAME: Prop<String> = Prop::new("ActionName");
+    pub const ACTION_NAME: Prop<CfnMitigationAction, String> = Prop::new("ActionName");
     /// Key of `ActionParams`, for [`Handle::set`].
-    pub const ACTION_PARAMS: Prop<mitigation_action::ActionParams> = Prop::new("ActionParams");
+    pub const ACTION_PARAMS: Prop<CfnMitigationAction, mitigation_action::ActionParams> = Prop::new("ActionParams");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnMitigationAction, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<mitigation_action::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMitigationAction, Vec<mitigation_action::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMitigationActionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &mitigation_action::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMitigationActionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &mitigation_action::PROPS_SHAPE, props.into())?;
         Ok(CfnMitigationAction { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMitigationAction::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt MitigationActionArn`)
@@ -5094,16 +5302,29 @@ impl CfnPolicy {
     pub const CFN_TYPE: &'static str = "AWS::IoT::Policy";
 
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<Json> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnPolicy, Json> = Prop::new("PolicyDocument");
     /// Key of `PolicyName`, for [`Handle::set`].
-    pub const POLICY_NAME: Prop<String> = Prop::new("PolicyName");
+    pub const POLICY_NAME: Prop<CfnPolicy, String> = Prop::new("PolicyName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<policy::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPolicy, Vec<policy::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &policy::PROPS_SHAPE, props.into())?;
         Ok(CfnPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -5181,14 +5402,27 @@ impl CfnPolicyPrincipalAttachment {
     pub const CFN_TYPE: &'static str = "AWS::IoT::PolicyPrincipalAttachment";
 
     /// Key of `PolicyName`, for [`Handle::set`].
-    pub const POLICY_NAME: Prop<String> = Prop::new("PolicyName");
+    pub const POLICY_NAME: Prop<CfnPolicyPrincipalAttachment, String> = Prop::new("PolicyName");
     /// Key of `Principal`, for [`Handle::set`].
-    pub const PRINCIPAL: Prop<String> = Prop::new("Principal");
+    pub const PRINCIPAL: Prop<CfnPolicyPrincipalAttachment, String> = Prop::new("Principal");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPolicyPrincipalAttachmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &policy_principal_attachment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPolicyPrincipalAttachmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &policy_principal_attachment::PROPS_SHAPE, props.into())?;
         Ok(CfnPolicyPrincipalAttachment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPolicyPrincipalAttachment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -5363,26 +5597,39 @@ impl CfnProvisioningTemplate {
     pub const CFN_TYPE: &'static str = "AWS::IoT::ProvisioningTemplate";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnProvisioningTemplate, String> = Prop::new("Description");
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnProvisioningTemplate, bool> = Prop::new("Enabled");
     /// Key of `PreProvisioningHook`, for [`Handle::set`].
-    pub const PRE_PROVISIONING_HOOK: Prop<provisioning_template::ProvisioningHook> = Prop::new("PreProvisioningHook");
+    pub const PRE_PROVISIONING_HOOK: Prop<CfnProvisioningTemplate, provisioning_template::ProvisioningHook> = Prop::new("PreProvisioningHook");
     /// Key of `ProvisioningRoleArn`, for [`Handle::set`].
-    pub const PROVISIONING_ROLE_ARN: Prop<String> = Prop::new("ProvisioningRoleArn");
+    pub const PROVISIONING_ROLE_ARN: Prop<CfnProvisioningTemplate, String> = Prop::new("ProvisioningRoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<provisioning_template::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnProvisioningTemplate, Vec<provisioning_template::Tag>> = Prop::new("Tags");
     /// Key of `TemplateBody`, for [`Handle::set`].
-    pub const TEMPLATE_BODY: Prop<String> = Prop::new("TemplateBody");
+    pub const TEMPLATE_BODY: Prop<CfnProvisioningTemplate, String> = Prop::new("TemplateBody");
     /// Key of `TemplateName`, for [`Handle::set`].
-    pub const TEMPLATE_NAME: Prop<String> = Prop::new("TemplateName");
+    pub const TEMPLATE_NAME: Prop<CfnProvisioningTemplate, String> = Prop::new("TemplateName");
     /// Key of `TemplateType`, for [`Handle::set`].
-    pub const TEMPLATE_TYPE: Prop<provisioning_template::TemplateType> = Prop::new("TemplateType");
+    pub const TEMPLATE_TYPE: Prop<CfnProvisioningTemplate, provisioning_template::TemplateType> = Prop::new("TemplateType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProvisioningTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &provisioning_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProvisioningTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &provisioning_template::PROPS_SHAPE, props.into())?;
         Ok(CfnProvisioningTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProvisioningTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt TemplateArn`)
@@ -5528,16 +5775,29 @@ impl CfnResourceSpecificLogging {
     pub const CFN_TYPE: &'static str = "AWS::IoT::ResourceSpecificLogging";
 
     /// Key of `LogLevel`, for [`Handle::set`].
-    pub const LOG_LEVEL: Prop<resource_specific_logging::LogLevel> = Prop::new("LogLevel");
+    pub const LOG_LEVEL: Prop<CfnResourceSpecificLogging, resource_specific_logging::LogLevel> = Prop::new("LogLevel");
     /// Key of `TargetName`, for [`Handle::set`].
-    pub const TARGET_NAME: Prop<String> = Prop::new("TargetName");
+    pub const TARGET_NAME: Prop<CfnResourceSpecificLogging, String> = Prop::new("TargetName");
     /// Key of `TargetType`, for [`Handle::set`].
-    pub const TARGET_TYPE: Prop<resource_specific_logging::TargetType> = Prop::new("TargetType");
+    pub const TARGET_TYPE: Prop<CfnResourceSpecificLogging, resource_specific_logging::TargetType> = Prop::new("TargetType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourceSpecificLoggingProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_specific_logging::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourceSpecificLoggingProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_specific_logging::PROPS_SHAPE, props.into())?;
         Ok(CfnResourceSpecificLogging { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourceSpecificLogging::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Unique Id for a Target (TargetType:TargetName), this will be internally built to serve as primary identifier for a log target.
@@ -5654,18 +5914,31 @@ impl CfnRoleAlias {
     pub const CFN_TYPE: &'static str = "AWS::IoT::RoleAlias";
 
     /// Key of `CredentialDurationSeconds`, for [`Handle::set`].
-    pub const CREDENTIAL_DURATION_SECONDS: Prop<i64> = Prop::new("CredentialDurationSeconds");
+    pub const CREDENTIAL_DURATION_SECONDS: Prop<CfnRoleAlias, i64> = Prop::new("CredentialDurationSeconds");
     /// Key of `RoleAlias`, for [`Handle::set`].
-    pub const ROLE_ALIAS: Prop<String> = Prop::new("RoleAlias");
+    pub const ROLE_ALIAS: Prop<CfnRoleAlias, String> = Prop::new("RoleAlias");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnRoleAlias, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<role_alias::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRoleAlias, Vec<role_alias::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRoleAliasProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &role_alias::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRoleAliasProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &role_alias::PROPS_SHAPE, props.into())?;
         Ok(CfnRoleAlias { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRoleAlias::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt RoleAliasArn`)
@@ -5869,22 +6142,35 @@ impl CfnScheduledAudit {
     pub const CFN_TYPE: &'static str = "AWS::IoT::ScheduledAudit";
 
     /// Key of `DayOfMonth`, for [`Handle::set`].
-    pub const DAY_OF_MONTH: Prop<String> = Prop::new("DayOfMonth");
+    pub const DAY_OF_MONTH: Prop<CfnScheduledAudit, String> = Prop::new("DayOfMonth");
     /// Key of `DayOfWeek`, for [`Handle::set`].
-    pub const DAY_OF_WEEK: Prop<scheduled_audit::DayOfWeek> = Prop::new("DayOfWeek");
+    pub const DAY_OF_WEEK: Prop<CfnScheduledAudit, scheduled_audit::DayOfWeek> = Prop::new("DayOfWeek");
     /// Key of `Frequency`, for [`Handle::set`].
-    pub const FREQUENCY: Prop<scheduled_audit::Frequency> = Prop::new("Frequency");
+    pub const FREQUENCY: Prop<CfnScheduledAudit, scheduled_audit::Frequency> = Prop::new("Frequency");
     /// Key of `ScheduledAuditName`, for [`Handle::set`].
-    pub const SCHEDULED_AUDIT_NAME: Prop<String> = Prop::new("ScheduledAuditName");
+    pub const SCHEDULED_AUDIT_NAME: Prop<CfnScheduledAudit, String> = Prop::new("ScheduledAuditName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<scheduled_audit::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnScheduledAudit, Vec<scheduled_audit::Tag>> = Prop::new("Tags");
     /// Key of `TargetCheckNames`, for [`Handle::set`].
-    pub const TARGET_CHECK_NAMES: Prop<Vec<String>> = Prop::new("TargetCheckNames");
+    pub const TARGET_CHECK_NAMES: Prop<CfnScheduledAudit, Vec<String>> = Prop::new("TargetCheckNames");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnScheduledAuditProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &scheduled_audit::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnScheduledAuditProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &scheduled_audit::PROPS_SHAPE, props.into())?;
         Ok(CfnScheduledAudit { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnScheduledAudit::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN (Amazon resource name) of the scheduled audit.
@@ -6512,26 +6798,39 @@ impl CfnSecurityProfile {
     pub const CFN_TYPE: &'static str = "AWS::IoT::SecurityProfile";
 
     /// Key of `AdditionalMetricsToRetainV2`, for [`Handle::set`].
-    pub const ADDITIONAL_METRICS_TO_RETAIN_V2: Prop<Vec<security_profile::MetricToRetain>> = Prop::new("AdditionalMetricsToRetainV2");
+    pub const ADDITIONAL_METRICS_TO_RETAIN_V2: Prop<CfnSecurityProfile, Vec<security_profile::MetricToRetain>> = Prop::new("AdditionalMetricsToRetainV2");
     /// Key of `AlertTargets`, for [`Handle::set`].
-    pub const ALERT_TARGETS: Prop<Map<security_profile::AlertTarget>> = Prop::new("AlertTargets");
+    pub const ALERT_TARGETS: Prop<CfnSecurityProfile, Map<security_profile::AlertTarget>> = Prop::new("AlertTargets");
     /// Key of `Behaviors`, for [`Handle::set`].
-    pub const BEHAVIORS: Prop<Vec<security_profile::Behavior>> = Prop::new("Behaviors");
+    pub const BEHAVIORS: Prop<CfnSecurityProfile, Vec<security_profile::Behavior>> = Prop::new("Behaviors");
     /// Key of `MetricsExportConfig`, for [`Handle::set`].
-    pub const METRICS_EXPORT_CONFIG: Prop<security_profile::MetricsExportConfig> = Prop::new("MetricsExportConfig");
+    pub const METRICS_EXPORT_CONFIG: Prop<CfnSecurityProfile, security_profile::MetricsExportConfig> = Prop::new("MetricsExportConfig");
     /// Key of `SecurityProfileDescription`, for [`Handle::set`].
-    pub const SECURITY_PROFILE_DESCRIPTION: Prop<String> = Prop::new("SecurityProfileDescription");
+    pub const SECURITY_PROFILE_DESCRIPTION: Prop<CfnSecurityProfile, String> = Prop::new("SecurityProfileDescription");
     /// Key of `SecurityProfileName`, for [`Handle::set`].
-    pub const SECURITY_PROFILE_NAME: Prop<String> = Prop::new("SecurityProfileName");
+    pub const SECURITY_PROFILE_NAME: Prop<CfnSecurityProfile, String> = Prop::new("SecurityProfileName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<security_profile::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSecurityProfile, Vec<security_profile::Tag>> = Prop::new("Tags");
     /// Key of `TargetArns`, for [`Handle::set`].
-    pub const TARGET_ARNS: Prop<Vec<String>> = Prop::new("TargetArns");
+    pub const TARGET_ARNS: Prop<CfnSecurityProfile, Vec<String>> = Prop::new("TargetArns");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSecurityProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &security_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSecurityProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &security_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnSecurityProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSecurityProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN (Amazon resource name) of the created security profile.
@@ -6634,16 +6933,29 @@ impl CfnSoftwarePackage {
     pub const CFN_TYPE: &'static str = "AWS::IoT::SoftwarePackage";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSoftwarePackage, String> = Prop::new("Description");
     /// Key of `PackageName`, for [`Handle::set`].
-    pub const PACKAGE_NAME: Prop<String> = Prop::new("PackageName");
+    pub const PACKAGE_NAME: Prop<CfnSoftwarePackage, String> = Prop::new("PackageName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<software_package::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSoftwarePackage, Vec<software_package::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSoftwarePackageProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &software_package::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSoftwarePackageProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &software_package::PROPS_SHAPE, props.into())?;
         Ok(CfnSoftwarePackage { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSoftwarePackage::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt PackageArn`)
@@ -6885,26 +7197,39 @@ impl CfnSoftwarePackageVersion {
     pub const CFN_TYPE: &'static str = "AWS::IoT::SoftwarePackageVersion";
 
     /// Key of `Artifact`, for [`Handle::set`].
-    pub const ARTIFACT: Prop<software_package_version::PackageVersionArtifact> = Prop::new("Artifact");
+    pub const ARTIFACT: Prop<CfnSoftwarePackageVersion, software_package_version::PackageVersionArtifact> = Prop::new("Artifact");
     /// Key of `Attributes`, for [`Handle::set`].
-    pub const ATTRIBUTES: Prop<Map<String>> = Prop::new("Attributes");
+    pub const ATTRIBUTES: Prop<CfnSoftwarePackageVersion, Map<String>> = Prop::new("Attributes");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSoftwarePackageVersion, String> = Prop::new("Description");
     /// Key of `PackageName`, for [`Handle::set`].
-    pub const PACKAGE_NAME: Prop<String> = Prop::new("PackageName");
+    pub const PACKAGE_NAME: Prop<CfnSoftwarePackageVersion, String> = Prop::new("PackageName");
     /// Key of `Recipe`, for [`Handle::set`].
-    pub const RECIPE: Prop<String> = Prop::new("Recipe");
+    pub const RECIPE: Prop<CfnSoftwarePackageVersion, String> = Prop::new("Recipe");
     /// Key of `Sbom`, for [`Handle::set`].
-    pub const SBOM: Prop<software_package_version::Sbom> = Prop::new("Sbom");
+    pub const SBOM: Prop<CfnSoftwarePackageVersion, software_package_version::Sbom> = Prop::new("Sbom");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<software_package_version::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSoftwarePackageVersion, Vec<software_package_version::Tag>> = Prop::new("Tags");
     /// Key of `VersionName`, for [`Handle::set`].
-    pub const VERSION_NAME: Prop<String> = Prop::new("VersionName");
+    pub const VERSION_NAME: Prop<CfnSoftwarePackageVersion, String> = Prop::new("VersionName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSoftwarePackageVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &software_package_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSoftwarePackageVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &software_package_version::PROPS_SHAPE, props.into())?;
         Ok(CfnSoftwarePackageVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSoftwarePackageVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ErrorReason`)
@@ -7102,20 +7427,33 @@ impl CfnStream {
     pub const CFN_TYPE: &'static str = "AWS::IoT::Stream";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnStream, String> = Prop::new("Description");
     /// Key of `Files`, for [`Handle::set`].
-    pub const FILES: Prop<Vec<stream::StreamFile>> = Prop::new("Files");
+    pub const FILES: Prop<CfnStream, Vec<stream::StreamFile>> = Prop::new("Files");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnStream, String> = Prop::new("RoleArn");
     /// Key of `StreamId`, for [`Handle::set`].
-    pub const STREAM_ID: Prop<String> = Prop::new("StreamId");
+    pub const STREAM_ID: Prop<CfnStream, String> = Prop::new("StreamId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<stream::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnStream, Vec<stream::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStreamProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &stream::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStreamProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &stream::PROPS_SHAPE, props.into())?;
         Ok(CfnStream { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStream::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the stream.
@@ -7217,14 +7555,27 @@ impl CfnThing {
     pub const CFN_TYPE: &'static str = "AWS::IoT::Thing";
 
     /// Key of `AttributePayload`, for [`Handle::set`].
-    pub const ATTRIBUTE_PAYLOAD: Prop<thing::AttributePayload> = Prop::new("AttributePayload");
+    pub const ATTRIBUTE_PAYLOAD: Prop<CfnThing, thing::AttributePayload> = Prop::new("AttributePayload");
     /// Key of `ThingName`, for [`Handle::set`].
-    pub const THING_NAME: Prop<String> = Prop::new("ThingName");
+    pub const THING_NAME: Prop<CfnThing, String> = Prop::new("ThingName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnThingProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &thing::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnThingProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &thing::PROPS_SHAPE, props.into())?;
         Ok(CfnThing { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnThing::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -7384,20 +7735,33 @@ impl CfnThingGroup {
     pub const CFN_TYPE: &'static str = "AWS::IoT::ThingGroup";
 
     /// Key of `ParentGroupName`, for [`Handle::set`].
-    pub const PARENT_GROUP_NAME: Prop<String> = Prop::new("ParentGroupName");
+    pub const PARENT_GROUP_NAME: Prop<CfnThingGroup, String> = Prop::new("ParentGroupName");
     /// Key of `QueryString`, for [`Handle::set`].
-    pub const QUERY_STRING: Prop<String> = Prop::new("QueryString");
+    pub const QUERY_STRING: Prop<CfnThingGroup, String> = Prop::new("QueryString");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<thing_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnThingGroup, Vec<thing_group::Tag>> = Prop::new("Tags");
     /// Key of `ThingGroupName`, for [`Handle::set`].
-    pub const THING_GROUP_NAME: Prop<String> = Prop::new("ThingGroupName");
+    pub const THING_GROUP_NAME: Prop<CfnThingGroup, String> = Prop::new("ThingGroupName");
     /// Key of `ThingGroupProperties`, for [`Handle::set`].
-    pub const THING_GROUP_PROPERTIES: Prop<thing_group::ThingGroupProperties> = Prop::new("ThingGroupProperties");
+    pub const THING_GROUP_PROPERTIES: Prop<CfnThingGroup, thing_group::ThingGroupProperties> = Prop::new("ThingGroupProperties");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnThingGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &thing_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnThingGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &thing_group::PROPS_SHAPE, props.into())?;
         Ok(CfnThingGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnThingGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -7480,16 +7844,29 @@ impl CfnThingPrincipalAttachment {
     pub const CFN_TYPE: &'static str = "AWS::IoT::ThingPrincipalAttachment";
 
     /// Key of `Principal`, for [`Handle::set`].
-    pub const PRINCIPAL: Prop<String> = Prop::new("Principal");
+    pub const PRINCIPAL: Prop<CfnThingPrincipalAttachment, String> = Prop::new("Principal");
     /// Key of `ThingName`, for [`Handle::set`].
-    pub const THING_NAME: Prop<String> = Prop::new("ThingName");
+    pub const THING_NAME: Prop<CfnThingPrincipalAttachment, String> = Prop::new("ThingName");
     /// Key of `ThingPrincipalType`, for [`Handle::set`].
-    pub const THING_PRINCIPAL_TYPE: Prop<String> = Prop::new("ThingPrincipalType");
+    pub const THING_PRINCIPAL_TYPE: Prop<CfnThingPrincipalAttachment, String> = Prop::new("ThingPrincipalType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnThingPrincipalAttachmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &thing_principal_attachment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnThingPrincipalAttachmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &thing_principal_attachment::PROPS_SHAPE, props.into())?;
         Ok(CfnThingPrincipalAttachment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnThingPrincipalAttachment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -7703,18 +8080,31 @@ impl CfnThingType {
     pub const CFN_TYPE: &'static str = "AWS::IoT::ThingType";
 
     /// Key of `DeprecateThingType`, for [`Handle::set`].
-    pub const DEPRECATE_THING_TYPE: Prop<bool> = Prop::new("DeprecateThingType");
+    pub const DEPRECATE_THING_TYPE: Prop<CfnThingType, bool> = Prop::new("DeprecateThingType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<thing_type::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnThingType, Vec<thing_type::Tag>> = Prop::new("Tags");
     /// Key of `ThingTypeName`, for [`Handle::set`].
-    pub const THING_TYPE_NAME: Prop<String> = Prop::new("ThingTypeName");
+    pub const THING_TYPE_NAME: Prop<CfnThingType, String> = Prop::new("ThingTypeName");
     /// Key of `ThingTypeProperties`, for [`Handle::set`].
-    pub const THING_TYPE_PROPERTIES: Prop<thing_type::ThingTypeProperties> = Prop::new("ThingTypeProperties");
+    pub const THING_TYPE_PROPERTIES: Prop<CfnThingType, thing_type::ThingTypeProperties> = Prop::new("ThingTypeProperties");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnThingTypeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &thing_type::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnThingTypeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &thing_type::PROPS_SHAPE, props.into())?;
         Ok(CfnThingType { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnThingType::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -9668,16 +10058,29 @@ impl CfnTopicRule {
     pub const CFN_TYPE: &'static str = "AWS::IoT::TopicRule";
 
     /// Key of `RuleName`, for [`Handle::set`].
-    pub const RULE_NAME: Prop<String> = Prop::new("RuleName");
+    pub const RULE_NAME: Prop<CfnTopicRule, String> = Prop::new("RuleName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<topic_rule::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTopicRule, Vec<topic_rule::Tag>> = Prop::new("Tags");
     /// Key of `TopicRulePayload`, for [`Handle::set`].
-    pub const TOPIC_RULE_PAYLOAD: Prop<topic_rule::TopicRulePayload> = Prop::new("TopicRulePayload");
+    pub const TOPIC_RULE_PAYLOAD: Prop<CfnTopicRule, topic_rule::TopicRulePayload> = Prop::new("TopicRulePayload");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTopicRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &topic_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTopicRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &topic_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnTopicRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTopicRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -9881,18 +10284,31 @@ impl CfnTopicRuleDestination {
     pub const CFN_TYPE: &'static str = "AWS::IoT::TopicRuleDestination";
 
     /// Key of `HttpUrlProperties`, for [`Handle::set`].
-    pub const HTTP_URL_PROPERTIES: Prop<topic_rule_destination::HttpUrlDestinationSummary> = Prop::new("HttpUrlProperties");
+    pub const HTTP_URL_PROPERTIES: Prop<CfnTopicRuleDestination, topic_rule_destination::HttpUrlDestinationSummary> = Prop::new("HttpUrlProperties");
     /// Key of `InfluxDBProperties`, for [`Handle::set`].
-    pub const INFLUX_DB_PROPERTIES: Prop<topic_rule_destination::InfluxDBDestinationProperties> = Prop::new("InfluxDBProperties");
+    pub const INFLUX_DB_PROPERTIES: Prop<CfnTopicRuleDestination, topic_rule_destination::InfluxDBDestinationProperties> = Prop::new("InfluxDBProperties");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<topic_rule_destination::TopicRuleDestinationStatus> = Prop::new("Status");
+    pub const STATUS: Prop<CfnTopicRuleDestination, topic_rule_destination::TopicRuleDestinationStatus> = Prop::new("Status");
     /// Key of `VpcProperties`, for [`Handle::set`].
-    pub const VPC_PROPERTIES: Prop<topic_rule_destination::VpcDestinationProperties> = Prop::new("VpcProperties");
+    pub const VPC_PROPERTIES: Prop<CfnTopicRuleDestination, topic_rule_destination::VpcDestinationProperties> = Prop::new("VpcProperties");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTopicRuleDestinationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &topic_rule_destination::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTopicRuleDestinationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &topic_rule_destination::PROPS_SHAPE, props.into())?;
         Ok(CfnTopicRuleDestination { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTopicRuleDestination::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name (ARN).

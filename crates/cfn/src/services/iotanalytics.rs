@@ -184,18 +184,31 @@ impl CfnChannel {
     pub const CFN_TYPE: &'static str = "AWS::IoTAnalytics::Channel";
 
     /// Key of `ChannelName`, for [`Handle::set`].
-    pub const CHANNEL_NAME: Prop<String> = Prop::new("ChannelName");
+    pub const CHANNEL_NAME: Prop<CfnChannel, String> = Prop::new("ChannelName");
     /// Key of `ChannelStorage`, for [`Handle::set`].
-    pub const CHANNEL_STORAGE: Prop<channel::ChannelStorage> = Prop::new("ChannelStorage");
+    pub const CHANNEL_STORAGE: Prop<CfnChannel, channel::ChannelStorage> = Prop::new("ChannelStorage");
     /// Key of `RetentionPeriod`, for [`Handle::set`].
-    pub const RETENTION_PERIOD: Prop<channel::RetentionPeriod> = Prop::new("RetentionPeriod");
+    pub const RETENTION_PERIOD: Prop<CfnChannel, channel::RetentionPeriod> = Prop::new("RetentionPeriod");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<channel::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnChannel, Vec<channel::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnChannelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &channel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnChannelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &channel::PROPS_SHAPE, props.into())?;
         Ok(CfnChannel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnChannel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1066,26 +1079,39 @@ impl CfnDataset {
     pub const CFN_TYPE: &'static str = "AWS::IoTAnalytics::Dataset";
 
     /// Key of `Actions`, for [`Handle::set`].
-    pub const ACTIONS: Prop<Vec<dataset::Action>> = Prop::new("Actions");
+    pub const ACTIONS: Prop<CfnDataset, Vec<dataset::Action>> = Prop::new("Actions");
     /// Key of `ContentDeliveryRules`, for [`Handle::set`].
-    pub const CONTENT_DELIVERY_RULES: Prop<Vec<dataset::DatasetContentDeliveryRule>> = Prop::new("ContentDeliveryRules");
+    pub const CONTENT_DELIVERY_RULES: Prop<CfnDataset, Vec<dataset::DatasetContentDeliveryRule>> = Prop::new("ContentDeliveryRules");
     /// Key of `DatasetName`, for [`Handle::set`].
-    pub const DATASET_NAME: Prop<String> = Prop::new("DatasetName");
+    pub const DATASET_NAME: Prop<CfnDataset, String> = Prop::new("DatasetName");
     /// Key of `LateDataRules`, for [`Handle::set`].
-    pub const LATE_DATA_RULES: Prop<Vec<dataset::LateDataRule>> = Prop::new("LateDataRules");
+    pub const LATE_DATA_RULES: Prop<CfnDataset, Vec<dataset::LateDataRule>> = Prop::new("LateDataRules");
     /// Key of `RetentionPeriod`, for [`Handle::set`].
-    pub const RETENTION_PERIOD: Prop<dataset::RetentionPeriod> = Prop::new("RetentionPeriod");
+    pub const RETENTION_PERIOD: Prop<CfnDataset, dataset::RetentionPeriod> = Prop::new("RetentionPeriod");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<dataset::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataset, Vec<dataset::Tag>> = Prop::new("Tags");
     /// Key of `Triggers`, for [`Handle::set`].
-    pub const TRIGGERS: Prop<Vec<dataset::Trigger>> = Prop::new("Triggers");
+    pub const TRIGGERS: Prop<CfnDataset, Vec<dataset::Trigger>> = Prop::new("Triggers");
     /// Key of `VersioningConfiguration`, for [`Handle::set`].
-    pub const VERSIONING_CONFIGURATION: Prop<dataset::VersioningConfiguration> = Prop::new("VersioningConfiguration");
+    pub const VERSIONING_CONFIGURATION: Prop<CfnDataset, dataset::VersioningConfiguration> = Prop::new("VersioningConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDatasetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dataset::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDatasetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dataset::PROPS_SHAPE, props.into())?;
         Ok(CfnDataset { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataset::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1559,22 +1585,35 @@ impl CfnDatastore {
     pub const CFN_TYPE: &'static str = "AWS::IoTAnalytics::Datastore";
 
     /// Key of `DatastoreName`, for [`Handle::set`].
-    pub const DATASTORE_NAME: Prop<String> = Prop::new("DatastoreName");
+    pub const DATASTORE_NAME: Prop<CfnDatastore, String> = Prop::new("DatastoreName");
     /// Key of `DatastorePartitions`, for [`Handle::set`].
-    pub const DATASTORE_PARTITIONS: Prop<datastore::DatastorePartitions> = Prop::new("DatastorePartitions");
+    pub const DATASTORE_PARTITIONS: Prop<CfnDatastore, datastore::DatastorePartitions> = Prop::new("DatastorePartitions");
     /// Key of `DatastoreStorage`, for [`Handle::set`].
-    pub const DATASTORE_STORAGE: Prop<datastore::DatastoreStorage> = Prop::new("DatastoreStorage");
+    pub const DATASTORE_STORAGE: Prop<CfnDatastore, datastore::DatastoreStorage> = Prop::new("DatastoreStorage");
     /// Key of `FileFormatConfiguration`, for [`Handle::set`].
-    pub const FILE_FORMAT_CONFIGURATION: Prop<datastore::FileFormatConfiguration> = Prop::new("FileFormatConfiguration");
+    pub const FILE_FORMAT_CONFIGURATION: Prop<CfnDatastore, datastore::FileFormatConfiguration> = Prop::new("FileFormatConfiguration");
     /// Key of `RetentionPeriod`, for [`Handle::set`].
-    pub const RETENTION_PERIOD: Prop<datastore::RetentionPeriod> = Prop::new("RetentionPeriod");
+    pub const RETENTION_PERIOD: Prop<CfnDatastore, datastore::RetentionPeriod> = Prop::new("RetentionPeriod");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<datastore::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDatastore, Vec<datastore::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDatastoreProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &datastore::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDatastoreProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &datastore::PROPS_SHAPE, props.into())?;
         Ok(CfnDatastore { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDatastore::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -2143,16 +2182,29 @@ impl CfnPipeline {
     pub const CFN_TYPE: &'static str = "AWS::IoTAnalytics::Pipeline";
 
     /// Key of `PipelineActivities`, for [`Handle::set`].
-    pub const PIPELINE_ACTIVITIES: Prop<Vec<pipeline::Activity>> = Prop::new("PipelineActivities");
+    pub const PIPELINE_ACTIVITIES: Prop<CfnPipeline, Vec<pipeline::Activity>> = Prop::new("PipelineActivities");
     /// Key of `PipelineName`, for [`Handle::set`].
-    pub const PIPELINE_NAME: Prop<String> = Prop::new("PipelineName");
+    pub const PIPELINE_NAME: Prop<CfnPipeline, String> = Prop::new("PipelineName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<pipeline::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPipeline, Vec<pipeline::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPipelineProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &pipeline::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPipelineProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &pipeline::PROPS_SHAPE, props.into())?;
         Ok(CfnPipeline { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPipeline::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)

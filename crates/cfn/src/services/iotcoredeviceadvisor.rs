@@ -179,14 +179,27 @@ impl CfnSuiteDefinition {
     pub const CFN_TYPE: &'static str = "AWS::IoTCoreDeviceAdvisor::SuiteDefinition";
 
     /// Key of `SuiteDefinitionConfiguration`, for [`Handle::set`].
-    pub const SUITE_DEFINITION_CONFIGURATION: Prop<suite_definition::SuiteDefinitionConfiguration> = Prop::new("SuiteDefinitionConfiguration");
+    pub const SUITE_DEFINITION_CONFIGURATION: Prop<CfnSuiteDefinition, suite_definition::SuiteDefinitionConfiguration> = Prop::new("SuiteDefinitionConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<suite_definition::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSuiteDefinition, Vec<suite_definition::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSuiteDefinitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &suite_definition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSuiteDefinitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &suite_definition::PROPS_SHAPE, props.into())?;
         Ok(CfnSuiteDefinition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSuiteDefinition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource name for the suite definition.

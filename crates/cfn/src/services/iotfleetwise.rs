@@ -598,48 +598,61 @@ impl CfnCampaign {
     pub const CFN_TYPE: &'static str = "AWS::IoTFleetWise::Campaign";
 
     /// Key of `Action`, for [`Handle::set`].
-    pub const ACTION: Prop<campaign::UpdateCampaignAction> = Prop::new("Action");
+    pub const ACTION: Prop<CfnCampaign, campaign::UpdateCampaignAction> = Prop::new("Action");
     /// Key of `CollectionScheme`, for [`Handle::set`].
-    pub const COLLECTION_SCHEME: Prop<Json> = Prop::new("CollectionScheme");
+    pub const COLLECTION_SCHEME: Prop<CfnCampaign, Json> = Prop::new("CollectionScheme");
     /// Key of `Compression`, for [`Handle::set`].
-    pub const COMPRESSION: Prop<campaign::Compression> = Prop::new("Compression");
+    pub const COMPRESSION: Prop<CfnCampaign, campaign::Compression> = Prop::new("Compression");
     /// Key of `DataDestinationConfigs`, for [`Handle::set`].
-    pub const DATA_DESTINATION_CONFIGS: Prop<Vec<Json>> = Prop::new("DataDestinationConfigs");
+    pub const DATA_DESTINATION_CONFIGS: Prop<CfnCampaign, Vec<Json>> = Prop::new("DataDestinationConfigs");
     /// Key of `DataExtraDimensions`, for [`Handle::set`].
-    pub const DATA_EXTRA_DIMENSIONS: Prop<Vec<String>> = Prop::new("DataExtraDimensions");
+    pub const DATA_EXTRA_DIMENSIONS: Prop<CfnCampaign, Vec<String>> = Prop::new("DataExtraDimensions");
     /// Key of `DataPartitions`, for [`Handle::set`].
-    pub const DATA_PARTITIONS: Prop<Vec<campaign::DataPartition>> = Prop::new("DataPartitions");
+    pub const DATA_PARTITIONS: Prop<CfnCampaign, Vec<campaign::DataPartition>> = Prop::new("DataPartitions");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCampaign, String> = Prop::new("Description");
     /// Key of `DiagnosticsMode`, for [`Handle::set`].
-    pub const DIAGNOSTICS_MODE: Prop<campaign::DiagnosticsMode> = Prop::new("DiagnosticsMode");
+    pub const DIAGNOSTICS_MODE: Prop<CfnCampaign, campaign::DiagnosticsMode> = Prop::new("DiagnosticsMode");
     /// Key of `ExpiryTime`, for [`Handle::set`].
-    pub const EXPIRY_TIME: Prop<String> = Prop::new("ExpiryTime");
+    pub const EXPIRY_TIME: Prop<CfnCampaign, String> = Prop::new("ExpiryTime");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCampaign, String> = Prop::new("Name");
     /// Key of `PostTriggerCollectionDuration`, for [`Handle::set`].
-    pub const POST_TRIGGER_COLLECTION_DURATION: Prop<f64> = Prop::new("PostTriggerCollectionDuration");
+    pub const POST_TRIGGER_COLLECTION_DURATION: Prop<CfnCampaign, f64> = Prop::new("PostTriggerCollectionDuration");
     /// Key of `Priority`, for [`Handle::set`].
-    pub const PRIORITY: Prop<i64> = Prop::new("Priority");
+    pub const PRIORITY: Prop<CfnCampaign, i64> = Prop::new("Priority");
     /// Key of `SignalCatalogArn`, for [`Handle::set`].
-    pub const SIGNAL_CATALOG_ARN: Prop<String> = Prop::new("SignalCatalogArn");
+    pub const SIGNAL_CATALOG_ARN: Prop<CfnCampaign, String> = Prop::new("SignalCatalogArn");
     /// Key of `SignalsToCollect`, for [`Handle::set`].
-    pub const SIGNALS_TO_COLLECT: Prop<Vec<campaign::SignalInformation>> = Prop::new("SignalsToCollect");
+    pub const SIGNALS_TO_COLLECT: Prop<CfnCampaign, Vec<campaign::SignalInformation>> = Prop::new("SignalsToCollect");
     /// Key of `SignalsToFetch`, for [`Handle::set`].
-    pub const SIGNALS_TO_FETCH: Prop<Vec<campaign::SignalFetchInformation>> = Prop::new("SignalsToFetch");
+    pub const SIGNALS_TO_FETCH: Prop<CfnCampaign, Vec<campaign::SignalFetchInformation>> = Prop::new("SignalsToFetch");
     /// Key of `SpoolingMode`, for [`Handle::set`].
-    pub const SPOOLING_MODE: Prop<campaign::SpoolingMode> = Prop::new("SpoolingMode");
+    pub const SPOOLING_MODE: Prop<CfnCampaign, campaign::SpoolingMode> = Prop::new("SpoolingMode");
     /// Key of `StartTime`, for [`Handle::set`].
-    pub const START_TIME: Prop<String> = Prop::new("StartTime");
+    pub const START_TIME: Prop<CfnCampaign, String> = Prop::new("StartTime");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<campaign::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCampaign, Vec<campaign::Tag>> = Prop::new("Tags");
     /// Key of `TargetArn`, for [`Handle::set`].
-    pub const TARGET_ARN: Prop<String> = Prop::new("TargetArn");
+    pub const TARGET_ARN: Prop<CfnCampaign, String> = Prop::new("TargetArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCampaignProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &campaign::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCampaignProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &campaign::PROPS_SHAPE, props.into())?;
         Ok(CfnCampaign { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCampaign::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -831,26 +844,39 @@ impl CfnDecoderManifest {
     pub const CFN_TYPE: &'static str = "AWS::IoTFleetWise::DecoderManifest";
 
     /// Key of `DefaultForUnmappedSignals`, for [`Handle::set`].
-    pub const DEFAULT_FOR_UNMAPPED_SIGNALS: Prop<decoder_manifest::DefaultForUnmappedSignalsType> = Prop::new("DefaultForUnmappedSignals");
+    pub const DEFAULT_FOR_UNMAPPED_SIGNALS: Prop<CfnDecoderManifest, decoder_manifest::DefaultForUnmappedSignalsType> = Prop::new("DefaultForUnmappedSignals");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDecoderManifest, String> = Prop::new("Description");
     /// Key of `ModelManifestArn`, for [`Handle::set`].
-    pub const MODEL_MANIFEST_ARN: Prop<String> = Prop::new("ModelManifestArn");
+    pub const MODEL_MANIFEST_ARN: Prop<CfnDecoderManifest, String> = Prop::new("ModelManifestArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDecoderManifest, String> = Prop::new("Name");
     /// Key of `NetworkInterfaces`, for [`Handle::set`].
-    pub const NETWORK_INTERFACES: Prop<Vec<Json>> = Prop::new("NetworkInterfaces");
+    pub const NETWORK_INTERFACES: Prop<CfnDecoderManifest, Vec<Json>> = Prop::new("NetworkInterfaces");
     /// Key of `SignalDecoders`, for [`Handle::set`].
-    pub const SIGNAL_DECODERS: Prop<Vec<Json>> = Prop::new("SignalDecoders");
+    pub const SIGNAL_DECODERS: Prop<CfnDecoderManifest, Vec<Json>> = Prop::new("SignalDecoders");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<decoder_manifest::ManifestStatus> = Prop::new("Status");
+    pub const STATUS: Prop<CfnDecoderManifest, decoder_manifest::ManifestStatus> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<decoder_manifest::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDecoderManifest, Vec<decoder_manifest::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDecoderManifestProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &decoder_manifest::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDecoderManifestProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &decoder_manifest::PROPS_SHAPE, props.into())?;
         Ok(CfnDecoderManifest { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDecoderManifest::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -974,18 +1000,31 @@ impl CfnFleet {
     pub const CFN_TYPE: &'static str = "AWS::IoTFleetWise::Fleet";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFleet, String> = Prop::new("Description");
     /// Key of `Id`, for [`Handle::set`].
-    pub const ID: Prop<String> = Prop::new("Id");
+    pub const ID: Prop<CfnFleet, String> = Prop::new("Id");
     /// Key of `SignalCatalogArn`, for [`Handle::set`].
-    pub const SIGNAL_CATALOG_ARN: Prop<String> = Prop::new("SignalCatalogArn");
+    pub const SIGNAL_CATALOG_ARN: Prop<CfnFleet, String> = Prop::new("SignalCatalogArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<fleet::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFleet, Vec<fleet::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFleetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &fleet::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFleetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &fleet::PROPS_SHAPE, props.into())?;
         Ok(CfnFleet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFleet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1142,22 +1181,35 @@ impl CfnModelManifest {
     pub const CFN_TYPE: &'static str = "AWS::IoTFleetWise::ModelManifest";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnModelManifest, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnModelManifest, String> = Prop::new("Name");
     /// Key of `Nodes`, for [`Handle::set`].
-    pub const NODES: Prop<Vec<String>> = Prop::new("Nodes");
+    pub const NODES: Prop<CfnModelManifest, Vec<String>> = Prop::new("Nodes");
     /// Key of `SignalCatalogArn`, for [`Handle::set`].
-    pub const SIGNAL_CATALOG_ARN: Prop<String> = Prop::new("SignalCatalogArn");
+    pub const SIGNAL_CATALOG_ARN: Prop<CfnModelManifest, String> = Prop::new("SignalCatalogArn");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<model_manifest::ManifestStatus> = Prop::new("Status");
+    pub const STATUS: Prop<CfnModelManifest, model_manifest::ManifestStatus> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<model_manifest::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnModelManifest, Vec<model_manifest::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnModelManifestProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &model_manifest::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnModelManifestProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &model_manifest::PROPS_SHAPE, props.into())?;
         Ok(CfnModelManifest { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnModelManifest::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1306,20 +1358,33 @@ impl CfnSignalCatalog {
     pub const CFN_TYPE: &'static str = "AWS::IoTFleetWise::SignalCatalog";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSignalCatalog, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSignalCatalog, String> = Prop::new("Name");
     /// Key of `NodeCounts`, for [`Handle::set`].
-    pub const NODE_COUNTS: Prop<signal_catalog::NodeCounts> = Prop::new("NodeCounts");
+    pub const NODE_COUNTS: Prop<CfnSignalCatalog, signal_catalog::NodeCounts> = Prop::new("NodeCounts");
     /// Key of `Nodes`, for [`Handle::set`].
-    pub const NODES: Prop<Vec<Json>> = Prop::new("Nodes");
+    pub const NODES: Prop<CfnSignalCatalog, Vec<Json>> = Prop::new("Nodes");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<signal_catalog::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSignalCatalog, Vec<signal_catalog::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSignalCatalogProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &signal_catalog::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSignalCatalogProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &signal_catalog::PROPS_SHAPE, props.into())?;
         Ok(CfnSignalCatalog { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSignalCatalog::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1480,24 +1545,37 @@ impl CfnStateTemplate {
     pub const CFN_TYPE: &'static str = "AWS::IoTFleetWise::StateTemplate";
 
     /// Key of `DataExtraDimensions`, for [`Handle::set`].
-    pub const DATA_EXTRA_DIMENSIONS: Prop<Vec<String>> = Prop::new("DataExtraDimensions");
+    pub const DATA_EXTRA_DIMENSIONS: Prop<CfnStateTemplate, Vec<String>> = Prop::new("DataExtraDimensions");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnStateTemplate, String> = Prop::new("Description");
     /// Key of `MetadataExtraDimensions`, for [`Handle::set`].
-    pub const METADATA_EXTRA_DIMENSIONS: Prop<Vec<String>> = Prop::new("MetadataExtraDimensions");
+    pub const METADATA_EXTRA_DIMENSIONS: Prop<CfnStateTemplate, Vec<String>> = Prop::new("MetadataExtraDimensions");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnStateTemplate, String> = Prop::new("Name");
     /// Key of `SignalCatalogArn`, for [`Handle::set`].
-    pub const SIGNAL_CATALOG_ARN: Prop<String> = Prop::new("SignalCatalogArn");
+    pub const SIGNAL_CATALOG_ARN: Prop<CfnStateTemplate, String> = Prop::new("SignalCatalogArn");
     /// Key of `StateTemplateProperties`, for [`Handle::set`].
-    pub const STATE_TEMPLATE_PROPERTIES: Prop<Vec<String>> = Prop::new("StateTemplateProperties");
+    pub const STATE_TEMPLATE_PROPERTIES: Prop<CfnStateTemplate, Vec<String>> = Prop::new("StateTemplateProperties");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<state_template::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnStateTemplate, Vec<state_template::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStateTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &state_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStateTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &state_template::PROPS_SHAPE, props.into())?;
         Ok(CfnStateTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStateTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1698,24 +1776,37 @@ impl CfnVehicle {
     pub const CFN_TYPE: &'static str = "AWS::IoTFleetWise::Vehicle";
 
     /// Key of `AssociationBehavior`, for [`Handle::set`].
-    pub const ASSOCIATION_BEHAVIOR: Prop<vehicle::VehicleAssociationBehavior> = Prop::new("AssociationBehavior");
+    pub const ASSOCIATION_BEHAVIOR: Prop<CfnVehicle, vehicle::VehicleAssociationBehavior> = Prop::new("AssociationBehavior");
     /// Key of `Attributes`, for [`Handle::set`].
-    pub const ATTRIBUTES: Prop<Map<String>> = Prop::new("Attributes");
+    pub const ATTRIBUTES: Prop<CfnVehicle, Map<String>> = Prop::new("Attributes");
     /// Key of `DecoderManifestArn`, for [`Handle::set`].
-    pub const DECODER_MANIFEST_ARN: Prop<String> = Prop::new("DecoderManifestArn");
+    pub const DECODER_MANIFEST_ARN: Prop<CfnVehicle, String> = Prop::new("DecoderManifestArn");
     /// Key of `ModelManifestArn`, for [`Handle::set`].
-    pub const MODEL_MANIFEST_ARN: Prop<String> = Prop::new("ModelManifestArn");
+    pub const MODEL_MANIFEST_ARN: Prop<CfnVehicle, String> = Prop::new("ModelManifestArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnVehicle, String> = Prop::new("Name");
     /// Key of `StateTemplates`, for [`Handle::set`].
-    pub const STATE_TEMPLATES: Prop<Vec<vehicle::StateTemplateAssociation>> = Prop::new("StateTemplates");
+    pub const STATE_TEMPLATES: Prop<CfnVehicle, Vec<vehicle::StateTemplateAssociation>> = Prop::new("StateTemplates");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<vehicle::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVehicle, Vec<vehicle::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVehicleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vehicle::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVehicleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vehicle::PROPS_SHAPE, props.into())?;
         Ok(CfnVehicle { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVehicle::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

@@ -161,18 +161,31 @@ impl CfnTunnel {
     pub const CFN_TYPE: &'static str = "AWS::IoTSecureTunneling::Tunnel";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnTunnel, String> = Prop::new("Description");
     /// Key of `DestinationConfig`, for [`Handle::set`].
-    pub const DESTINATION_CONFIG: Prop<tunnel::DestinationConfig> = Prop::new("DestinationConfig");
+    pub const DESTINATION_CONFIG: Prop<CfnTunnel, tunnel::DestinationConfig> = Prop::new("DestinationConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<tunnel::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTunnel, Vec<tunnel::Tag>> = Prop::new("Tags");
     /// Key of `TimeoutConfig`, for [`Handle::set`].
-    pub const TIMEOUT_CONFIG: Prop<tunnel::TimeoutConfig> = Prop::new("TimeoutConfig");
+    pub const TIMEOUT_CONFIG: Prop<CfnTunnel, tunnel::TimeoutConfig> = Prop::new("TimeoutConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTunnelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &tunnel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTunnelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &tunnel::PROPS_SHAPE, props.into())?;
         Ok(CfnTunnel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTunnel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The status of the tunnel. Valid values are OPEN and CLOSED.

@@ -269,16 +269,29 @@ impl CfnAccessPolicy {
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::AccessPolicy";
 
     /// Key of `AccessPolicyIdentity`, for [`Handle::set`].
-    pub const ACCESS_POLICY_IDENTITY: Prop<access_policy::AccessPolicyIdentity> = Prop::new("AccessPolicyIdentity");
+    pub const ACCESS_POLICY_IDENTITY: Prop<CfnAccessPolicy, access_policy::AccessPolicyIdentity> = Prop::new("AccessPolicyIdentity");
     /// Key of `AccessPolicyPermission`, for [`Handle::set`].
-    pub const ACCESS_POLICY_PERMISSION: Prop<access_policy::AccessPolicyPermission> = Prop::new("AccessPolicyPermission");
+    pub const ACCESS_POLICY_PERMISSION: Prop<CfnAccessPolicy, access_policy::AccessPolicyPermission> = Prop::new("AccessPolicyPermission");
     /// Key of `AccessPolicyResource`, for [`Handle::set`].
-    pub const ACCESS_POLICY_RESOURCE: Prop<access_policy::AccessPolicyResource> = Prop::new("AccessPolicyResource");
+    pub const ACCESS_POLICY_RESOURCE: Prop<CfnAccessPolicy, access_policy::AccessPolicyResource> = Prop::new("AccessPolicyResource");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccessPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &access_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccessPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &access_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnAccessPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccessPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the access policy.
@@ -410,20 +423,33 @@ impl CfnApplication {
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::Application";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnApplication, String> = Prop::new("Description");
     /// Key of `IdcInstanceArn`, for [`Handle::set`].
-    pub const IDC_INSTANCE_ARN: Prop<String> = Prop::new("IdcInstanceArn");
+    pub const IDC_INSTANCE_ARN: Prop<CfnApplication, String> = Prop::new("IdcInstanceArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnApplication, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<application::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
     /// Key of `WorkspaceName`, for [`Handle::set`].
-    pub const WORKSPACE_NAME: Prop<String> = Prop::new("WorkspaceName");
+    pub const WORKSPACE_NAME: Prop<CfnApplication, String> = Prop::new("WorkspaceName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
         Ok(CfnApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The unique identifier of the application.
@@ -706,24 +732,37 @@ impl CfnAsset {
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::Asset";
 
     /// Key of `AssetDescription`, for [`Handle::set`].
-    pub const ASSET_DESCRIPTION: Prop<String> = Prop::new("AssetDescription");
+    pub const ASSET_DESCRIPTION: Prop<CfnAsset, String> = Prop::new("AssetDescription");
     /// Key of `AssetExternalId`, for [`Handle::set`].
-    pub const ASSET_EXTERNAL_ID: Prop<String> = Prop::new("AssetExternalId");
+    pub const ASSET_EXTERNAL_ID: Prop<CfnAsset, String> = Prop::new("AssetExternalId");
     /// Key of `AssetHierarchies`, for [`Handle::set`].
-    pub const ASSET_HIERARCHIES: Prop<Vec<asset::AssetHierarchy>> = Prop::new("AssetHierarchies");
+    pub const ASSET_HIERARCHIES: Prop<CfnAsset, Vec<asset::AssetHierarchy>> = Prop::new("AssetHierarchies");
     /// Key of `AssetModelId`, for [`Handle::set`].
-    pub const ASSET_MODEL_ID: Prop<String> = Prop::new("AssetModelId");
+    pub const ASSET_MODEL_ID: Prop<CfnAsset, String> = Prop::new("AssetModelId");
     /// Key of `AssetName`, for [`Handle::set`].
-    pub const ASSET_NAME: Prop<String> = Prop::new("AssetName");
+    pub const ASSET_NAME: Prop<CfnAsset, String> = Prop::new("AssetName");
     /// Key of `AssetProperties`, for [`Handle::set`].
-    pub const ASSET_PROPERTIES: Prop<Vec<asset::AssetProperty>> = Prop::new("AssetProperties");
+    pub const ASSET_PROPERTIES: Prop<CfnAsset, Vec<asset::AssetProperty>> = Prop::new("AssetProperties");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<asset::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAsset, Vec<asset::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAssetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &asset::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAssetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &asset::PROPS_SHAPE, props.into())?;
         Ok(CfnAsset { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAsset::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the asset
@@ -1566,28 +1605,41 @@ impl CfnAssetModel {
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::AssetModel";
 
     /// Key of `AssetModelCompositeModels`, for [`Handle::set`].
-    pub const ASSET_MODEL_COMPOSITE_MODELS: Prop<Vec<asset_model::AssetModelCompositeModel>> = Prop::new("AssetModelCompositeModels");
+    pub const ASSET_MODEL_COMPOSITE_MODELS: Prop<CfnAssetModel, Vec<asset_model::AssetModelCompositeModel>> = Prop::new("AssetModelCompositeModels");
     /// Key of `AssetModelDescription`, for [`Handle::set`].
-    pub const ASSET_MODEL_DESCRIPTION: Prop<String> = Prop::new("AssetModelDescription");
+    pub const ASSET_MODEL_DESCRIPTION: Prop<CfnAssetModel, String> = Prop::new("AssetModelDescription");
     /// Key of `AssetModelExternalId`, for [`Handle::set`].
-    pub const ASSET_MODEL_EXTERNAL_ID: Prop<String> = Prop::new("AssetModelExternalId");
+    pub const ASSET_MODEL_EXTERNAL_ID: Prop<CfnAssetModel, String> = Prop::new("AssetModelExternalId");
     /// Key of `AssetModelHierarchies`, for [`Handle::set`].
-    pub const ASSET_MODEL_HIERARCHIES: Prop<Vec<asset_model::AssetModelHierarchy>> = Prop::new("AssetModelHierarchies");
+    pub const ASSET_MODEL_HIERARCHIES: Prop<CfnAssetModel, Vec<asset_model::AssetModelHierarchy>> = Prop::new("AssetModelHierarchies");
     /// Key of `AssetModelName`, for [`Handle::set`].
-    pub const ASSET_MODEL_NAME: Prop<String> = Prop::new("AssetModelName");
+    pub const ASSET_MODEL_NAME: Prop<CfnAssetModel, String> = Prop::new("AssetModelName");
     /// Key of `AssetModelProperties`, for [`Handle::set`].
-    pub const ASSET_MODEL_PROPERTIES: Prop<Vec<asset_model::AssetModelProperty>> = Prop::new("AssetModelProperties");
+    pub const ASSET_MODEL_PROPERTIES: Prop<CfnAssetModel, Vec<asset_model::AssetModelProperty>> = Prop::new("AssetModelProperties");
     /// Key of `AssetModelType`, for [`Handle::set`].
-    pub const ASSET_MODEL_TYPE: Prop<asset_model::AssetModelType> = Prop::new("AssetModelType");
+    pub const ASSET_MODEL_TYPE: Prop<CfnAssetModel, asset_model::AssetModelType> = Prop::new("AssetModelType");
     /// Key of `EnforcedAssetModelInterfaceRelationships`, for [`Handle::set`].
-    pub const ENFORCED_ASSET_MODEL_INTERFACE_RELATIONSHIPS: Prop<Vec<asset_model::EnforcedAssetModelInterfaceRelationship>> = Prop::new("EnforcedAssetModelInterfaceRelationships");
+    pub const ENFORCED_ASSET_MODEL_INTERFACE_RELATIONSHIPS: Prop<CfnAssetModel, Vec<asset_model::EnforcedAssetModelInterfaceRelationship>> = Prop::new("EnforcedAssetModelInterfaceRelationships");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<asset_model::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAssetModel, Vec<asset_model::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAssetModelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &asset_model::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAssetModelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &asset_model::PROPS_SHAPE, props.into())?;
         Ok(CfnAssetModel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAssetModel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the asset model, which has the following format.
@@ -1882,20 +1934,33 @@ impl CfnComputationModel {
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::ComputationModel";
 
     /// Key of `ComputationModelConfiguration`, for [`Handle::set`].
-    pub const COMPUTATION_MODEL_CONFIGURATION: Prop<computation_model::ComputationModelConfiguration> = Prop::new("ComputationModelConfiguration");
+    pub const COMPUTATION_MODEL_CONFIGURATION: Prop<CfnComputationModel, computation_model::ComputationModelConfiguration> = Prop::new("ComputationModelConfiguration");
     /// Key of `ComputationModelDataBinding`, for [`Handle::set`].
-    pub const COMPUTATION_MODEL_DATA_BINDING: Prop<Map<computation_model::ComputationModelDataBindingValue>> = Prop::new("ComputationModelDataBinding");
+    pub const COMPUTATION_MODEL_DATA_BINDING: Prop<CfnComputationModel, Map<computation_model::ComputationModelDataBindingValue>> = Prop::new("ComputationModelDataBinding");
     /// Key of `ComputationModelDescription`, for [`Handle::set`].
-    pub const COMPUTATION_MODEL_DESCRIPTION: Prop<String> = Prop::new("ComputationModelDescription");
+    pub const COMPUTATION_MODEL_DESCRIPTION: Prop<CfnComputationModel, String> = Prop::new("ComputationModelDescription");
     /// Key of `ComputationModelName`, for [`Handle::set`].
-    pub const COMPUTATION_MODEL_NAME: Prop<String> = Prop::new("ComputationModelName");
+    pub const COMPUTATION_MODEL_NAME: Prop<CfnComputationModel, String> = Prop::new("ComputationModelName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<computation_model::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnComputationModel, Vec<computation_model::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnComputationModelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &computation_model::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnComputationModelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &computation_model::PROPS_SHAPE, props.into())?;
         Ok(CfnComputationModel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnComputationModel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the computation model.
@@ -2025,20 +2090,33 @@ impl CfnDashboard {
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::Dashboard";
 
     /// Key of `DashboardDefinition`, for [`Handle::set`].
-    pub const DASHBOARD_DEFINITION: Prop<String> = Prop::new("DashboardDefinition");
+    pub const DASHBOARD_DEFINITION: Prop<CfnDashboard, String> = Prop::new("DashboardDefinition");
     /// Key of `DashboardDescription`, for [`Handle::set`].
-    pub const DASHBOARD_DESCRIPTION: Prop<String> = Prop::new("DashboardDescription");
+    pub const DASHBOARD_DESCRIPTION: Prop<CfnDashboard, String> = Prop::new("DashboardDescription");
     /// Key of `DashboardName`, for [`Handle::set`].
-    pub const DASHBOARD_NAME: Prop<String> = Prop::new("DashboardName");
+    pub const DASHBOARD_NAME: Prop<CfnDashboard, String> = Prop::new("DashboardName");
     /// Key of `ProjectId`, for [`Handle::set`].
-    pub const PROJECT_ID: Prop<String> = Prop::new("ProjectId");
+    pub const PROJECT_ID: Prop<CfnDashboard, String> = Prop::new("ProjectId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<dashboard::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDashboard, Vec<dashboard::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDashboardProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dashboard::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDashboardProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dashboard::PROPS_SHAPE, props.into())?;
         Ok(CfnDashboard { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDashboard::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the dashboard.
@@ -2418,24 +2496,37 @@ impl CfnDataset {
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::Dataset";
 
     /// Key of `DatasetConfig`, for [`Handle::set`].
-    pub const DATASET_CONFIG: Prop<dataset::DatasetConfig> = Prop::new("DatasetConfig");
+    pub const DATASET_CONFIG: Prop<CfnDataset, dataset::DatasetConfig> = Prop::new("DatasetConfig");
     /// Key of `DatasetDescription`, for [`Handle::set`].
-    pub const DATASET_DESCRIPTION: Prop<String> = Prop::new("DatasetDescription");
+    pub const DATASET_DESCRIPTION: Prop<CfnDataset, String> = Prop::new("DatasetDescription");
     /// Key of `DatasetName`, for [`Handle::set`].
-    pub const DATASET_NAME: Prop<String> = Prop::new("DatasetName");
+    pub const DATASET_NAME: Prop<CfnDataset, String> = Prop::new("DatasetName");
     /// Key of `DatasetSource`, for [`Handle::set`].
-    pub const DATASET_SOURCE: Prop<dataset::DatasetSource> = Prop::new("DatasetSource");
+    pub const DATASET_SOURCE: Prop<CfnDataset, dataset::DatasetSource> = Prop::new("DatasetSource");
     /// Key of `DatasetType`, for [`Handle::set`].
-    pub const DATASET_TYPE: Prop<dataset::DatasetType> = Prop::new("DatasetType");
+    pub const DATASET_TYPE: Prop<CfnDataset, dataset::DatasetType> = Prop::new("DatasetType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<dataset::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataset, Vec<dataset::Tag>> = Prop::new("Tags");
     /// Key of `WorkspaceName`, for [`Handle::set`].
-    pub const WORKSPACE_NAME: Prop<String> = Prop::new("WorkspaceName");
+    pub const WORKSPACE_NAME: Prop<CfnDataset, String> = Prop::new("WorkspaceName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDatasetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dataset::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDatasetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dataset::PROPS_SHAPE, props.into())?;
         Ok(CfnDataset { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataset::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the dataset.
@@ -2726,20 +2817,33 @@ impl CfnGateway {
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::Gateway";
 
     /// Key of `GatewayCapabilitySummaries`, for [`Handle::set`].
-    pub const GATEWAY_CAPABILITY_SUMMARIES: Prop<Vec<gateway::GatewayCapabilitySummary>> = Prop::new("GatewayCapabilitySummaries");
+    pub const GATEWAY_CAPABILITY_SUMMARIES: Prop<CfnGateway, Vec<gateway::GatewayCapabilitySummary>> = Prop::new("GatewayCapabilitySummaries");
     /// Key of `GatewayName`, for [`Handle::set`].
-    pub const GATEWAY_NAME: Prop<String> = Prop::new("GatewayName");
+    pub const GATEWAY_NAME: Prop<CfnGateway, String> = Prop::new("GatewayName");
     /// Key of `GatewayPlatform`, for [`Handle::set`].
-    pub const GATEWAY_PLATFORM: Prop<gateway::GatewayPlatform> = Prop::new("GatewayPlatform");
+    pub const GATEWAY_PLATFORM: Prop<CfnGateway, gateway::GatewayPlatform> = Prop::new("GatewayPlatform");
     /// Key of `GatewayVersion`, for [`Handle::set`].
-    pub const GATEWAY_VERSION: Prop<String> = Prop::new("GatewayVersion");
+    pub const GATEWAY_VERSION: Prop<CfnGateway, String> = Prop::new("GatewayVersion");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<gateway::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnGateway, Vec<gateway::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGatewayProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &gateway::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGatewayProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &gateway::PROPS_SHAPE, props.into())?;
         Ok(CfnGateway { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGateway::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the gateway device.
@@ -2917,22 +3021,35 @@ impl CfnPipeline {
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::Pipeline";
 
     /// Key of `Computations`, for [`Handle::set`].
-    pub const COMPUTATIONS: Prop<Vec<pipeline::ComputeNode>> = Prop::new("Computations");
+    pub const COMPUTATIONS: Prop<CfnPipeline, Vec<pipeline::ComputeNode>> = Prop::new("Computations");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPipeline, String> = Prop::new("Description");
     /// Key of `EnvironmentVariables`, for [`Handle::set`].
-    pub const ENVIRONMENT_VARIABLES: Prop<Map<String>> = Prop::new("EnvironmentVariables");
+    pub const ENVIRONMENT_VARIABLES: Prop<CfnPipeline, Map<String>> = Prop::new("EnvironmentVariables");
     /// Key of `PipelineName`, for [`Handle::set`].
-    pub const PIPELINE_NAME: Prop<String> = Prop::new("PipelineName");
+    pub const PIPELINE_NAME: Prop<CfnPipeline, String> = Prop::new("PipelineName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<pipeline::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPipeline, Vec<pipeline::Tag>> = Prop::new("Tags");
     /// Key of `WorkspaceName`, for [`Handle::set`].
-    pub const WORKSPACE_NAME: Prop<String> = Prop::new("WorkspaceName");
+    pub const WORKSPACE_NAME: Prop<CfnPipeline, String> = Prop::new("WorkspaceName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPipelineProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &pipeline::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPipelineProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &pipeline::PROPS_SHAPE, props.into())?;
         Ok(CfnPipeline { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPipeline::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the pipeline.
@@ -3196,30 +3313,43 @@ impl CfnPortal {
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::Portal";
 
     /// Key of `Alarms`, for [`Handle::set`].
-    pub const ALARMS: Prop<portal::Alarms> = Prop::new("Alarms");
+    pub const ALARMS: Prop<CfnPortal, portal::Alarms> = Prop::new("Alarms");
     /// Key of `NotificationSenderEmail`, for [`Handle::set`].
-    pub const NOTIFICATION_SENDER_EMAIL: Prop<String> = Prop::new("NotificationSenderEmail");
+    pub const NOTIFICATION_SENDER_EMAIL: Prop<CfnPortal, String> = Prop::new("NotificationSenderEmail");
     /// Key of `PortalAuthMode`, for [`Handle::set`].
-    pub const PORTAL_AUTH_MODE: Prop<portal::PortalAuthMode> = Prop::new("PortalAuthMode");
+    pub const PORTAL_AUTH_MODE: Prop<CfnPortal, portal::PortalAuthMode> = Prop::new("PortalAuthMode");
     /// Key of `PortalContactEmail`, for [`Handle::set`].
-    pub const PORTAL_CONTACT_EMAIL: Prop<String> = Prop::new("PortalContactEmail");
+    pub const PORTAL_CONTACT_EMAIL: Prop<CfnPortal, String> = Prop::new("PortalContactEmail");
     /// Key of `PortalDescription`, for [`Handle::set`].
-    pub const PORTAL_DESCRIPTION: Prop<String> = Prop::new("PortalDescription");
+    pub const PORTAL_DESCRIPTION: Prop<CfnPortal, String> = Prop::new("PortalDescription");
     /// Key of `PortalName`, for [`Handle::set`].
-    pub const PORTAL_NAME: Prop<String> = Prop::new("PortalName");
+    pub const PORTAL_NAME: Prop<CfnPortal, String> = Prop::new("PortalName");
     /// Key of `PortalType`, for [`Handle::set`].
-    pub const PORTAL_TYPE: Prop<portal::PortalType> = Prop::new("PortalType");
+    pub const PORTAL_TYPE: Prop<CfnPortal, portal::PortalType> = Prop::new("PortalType");
     /// Key of `PortalTypeConfiguration`, for [`Handle::set`].
-    pub const PORTAL_TYPE_CONFIGURATION: Prop<Map<portal::PortalTypeEntry>> = Prop::new("PortalTypeConfiguration");
+    pub const PORTAL_TYPE_CONFIGURATION: Prop<CfnPortal, Map<portal::PortalTypeEntry>> = Prop::new("PortalTypeConfiguration");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnPortal, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<portal::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPortal, Vec<portal::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPortalProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &portal::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPortalProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &portal::PROPS_SHAPE, props.into())?;
         Ok(CfnPortal { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPortal::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the portal, which has the following format.
@@ -3361,20 +3491,33 @@ impl CfnProject {
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::Project";
 
     /// Key of `AssetIds`, for [`Handle::set`].
-    pub const ASSET_IDS: Prop<Vec<String>> = Prop::new("AssetIds");
+    pub const ASSET_IDS: Prop<CfnProject, Vec<String>> = Prop::new("AssetIds");
     /// Key of `PortalId`, for [`Handle::set`].
-    pub const PORTAL_ID: Prop<String> = Prop::new("PortalId");
+    pub const PORTAL_ID: Prop<CfnProject, String> = Prop::new("PortalId");
     /// Key of `ProjectDescription`, for [`Handle::set`].
-    pub const PROJECT_DESCRIPTION: Prop<String> = Prop::new("ProjectDescription");
+    pub const PROJECT_DESCRIPTION: Prop<CfnProject, String> = Prop::new("ProjectDescription");
     /// Key of `ProjectName`, for [`Handle::set`].
-    pub const PROJECT_NAME: Prop<String> = Prop::new("ProjectName");
+    pub const PROJECT_NAME: Prop<CfnProject, String> = Prop::new("ProjectName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<project::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnProject, Vec<project::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProjectProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &project::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProjectProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &project::PROPS_SHAPE, props.into())?;
         Ok(CfnProject { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProject::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the project.
@@ -3902,20 +4045,33 @@ impl CfnTask {
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::Task";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnTask, String> = Prop::new("Description");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<task::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTask, Vec<task::Tag>> = Prop::new("Tags");
     /// Key of `TaskConfiguration`, for [`Handle::set`].
-    pub const TASK_CONFIGURATION: Prop<task::TaskConfiguration> = Prop::new("TaskConfiguration");
+    pub const TASK_CONFIGURATION: Prop<CfnTask, task::TaskConfiguration> = Prop::new("TaskConfiguration");
     /// Key of `TaskName`, for [`Handle::set`].
-    pub const TASK_NAME: Prop<String> = Prop::new("TaskName");
+    pub const TASK_NAME: Prop<CfnTask, String> = Prop::new("TaskName");
     /// Key of `WorkspaceName`, for [`Handle::set`].
-    pub const WORKSPACE_NAME: Prop<String> = Prop::new("WorkspaceName");
+    pub const WORKSPACE_NAME: Prop<CfnTask, String> = Prop::new("WorkspaceName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTaskProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &task::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTaskProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &task::PROPS_SHAPE, props.into())?;
         Ok(CfnTask { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTask::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The current lifecycle status of the task.
@@ -4104,20 +4260,33 @@ impl CfnWorkspace {
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::Workspace";
 
     /// Key of `EncryptionConfiguration`, for [`Handle::set`].
-    pub const ENCRYPTION_CONFIGURATION: Prop<workspace::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
+    pub const ENCRYPTION_CONFIGURATION: Prop<CfnWorkspace, workspace::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnWorkspace, String> = Prop::new("KmsKeyId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<workspace::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWorkspace, Vec<workspace::Tag>> = Prop::new("Tags");
     /// Key of `WorkspaceDescription`, for [`Handle::set`].
-    pub const WORKSPACE_DESCRIPTION: Prop<String> = Prop::new("WorkspaceDescription");
+    pub const WORKSPACE_DESCRIPTION: Prop<CfnWorkspace, String> = Prop::new("WorkspaceDescription");
     /// Key of `WorkspaceName`, for [`Handle::set`].
-    pub const WORKSPACE_NAME: Prop<String> = Prop::new("WorkspaceName");
+    pub const WORKSPACE_NAME: Prop<CfnWorkspace, String> = Prop::new("WorkspaceName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkspaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &workspace::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkspaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &workspace::PROPS_SHAPE, props.into())?;
         Ok(CfnWorkspace { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorkspace::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time the workspace was created.

@@ -99,14 +99,27 @@ impl CfnFlowTemplate {
     pub const CFN_TYPE: &'static str = "AWS::IoTThingsGraph::FlowTemplate";
 
     /// Key of `CompatibleNamespaceVersion`, for [`Handle::set`].
-    pub const COMPATIBLE_NAMESPACE_VERSION: Prop<f64> = Prop::new("CompatibleNamespaceVersion");
+    pub const COMPATIBLE_NAMESPACE_VERSION: Prop<CfnFlowTemplate, f64> = Prop::new("CompatibleNamespaceVersion");
     /// Key of `Definition`, for [`Handle::set`].
-    pub const DEFINITION: Prop<flow_template::DefinitionDocument> = Prop::new("Definition");
+    pub const DEFINITION: Prop<CfnFlowTemplate, flow_template::DefinitionDocument> = Prop::new("Definition");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFlowTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &flow_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFlowTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &flow_template::PROPS_SHAPE, props.into())?;
         Ok(CfnFlowTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFlowTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)

@@ -541,30 +541,43 @@ impl CfnComponentType {
     pub const CFN_TYPE: &'static str = "AWS::IoTTwinMaker::ComponentType";
 
     /// Key of `ComponentTypeId`, for [`Handle::set`].
-    pub const COMPONENT_TYPE_ID: Prop<String> = Prop::new("ComponentTypeId");
+    pub const COMPONENT_TYPE_ID: Prop<CfnComponentType, String> = Prop::new("ComponentTypeId");
     /// Key of `CompositeComponentTypes`, for [`Handle::set`].
-    pub const COMPOSITE_COMPONENT_TYPES: Prop<Map<component_type::CompositeComponentType>> = Prop::new("CompositeComponentTypes");
+    pub const COMPOSITE_COMPONENT_TYPES: Prop<CfnComponentType, Map<component_type::CompositeComponentType>> = Prop::new("CompositeComponentTypes");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnComponentType, String> = Prop::new("Description");
     /// Key of `ExtendsFrom`, for [`Handle::set`].
-    pub const EXTENDS_FROM: Prop<Vec<String>> = Prop::new("ExtendsFrom");
+    pub const EXTENDS_FROM: Prop<CfnComponentType, Vec<String>> = Prop::new("ExtendsFrom");
     /// Key of `Functions`, for [`Handle::set`].
-    pub const FUNCTIONS: Prop<Map<component_type::Function>> = Prop::new("Functions");
+    pub const FUNCTIONS: Prop<CfnComponentType, Map<component_type::Function>> = Prop::new("Functions");
     /// Key of `IsSingleton`, for [`Handle::set`].
-    pub const IS_SINGLETON: Prop<bool> = Prop::new("IsSingleton");
+    pub const IS_SINGLETON: Prop<CfnComponentType, bool> = Prop::new("IsSingleton");
     /// Key of `PropertyDefinitions`, for [`Handle::set`].
-    pub const PROPERTY_DEFINITIONS: Prop<Map<component_type::PropertyDefinition>> = Prop::new("PropertyDefinitions");
+    pub const PROPERTY_DEFINITIONS: Prop<CfnComponentType, Map<component_type::PropertyDefinition>> = Prop::new("PropertyDefinitions");
     /// Key of `PropertyGroups`, for [`Handle::set`].
-    pub const PROPERTY_GROUPS: Prop<Map<component_type::PropertyGroup>> = Prop::new("PropertyGroups");
+    pub const PROPERTY_GROUPS: Prop<CfnComponentType, Map<component_type::PropertyGroup>> = Prop::new("PropertyGroups");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnComponentType, Map<String>> = Prop::new("Tags");
     /// Key of `WorkspaceId`, for [`Handle::set`].
-    pub const WORKSPACE_ID: Prop<String> = Prop::new("WorkspaceId");
+    pub const WORKSPACE_ID: Prop<CfnComponentType, String> = Prop::new("WorkspaceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnComponentTypeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &component_type::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnComponentTypeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &component_type::PROPS_SHAPE, props.into())?;
         Ok(CfnComponentType { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnComponentType::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the component type.
@@ -1175,26 +1188,39 @@ impl CfnEntity {
     pub const CFN_TYPE: &'static str = "AWS::IoTTwinMaker::Entity";
 
     /// Key of `Components`, for [`Handle::set`].
-    pub const COMPONENTS: Prop<Map<entity::Component>> = Prop::new("Components");
+    pub const COMPONENTS: Prop<CfnEntity, Map<entity::Component>> = Prop::new("Components");
     /// Key of `CompositeComponents`, for [`Handle::set`].
-    pub const COMPOSITE_COMPONENTS: Prop<Map<entity::CompositeComponent>> = Prop::new("CompositeComponents");
+    pub const COMPOSITE_COMPONENTS: Prop<CfnEntity, Map<entity::CompositeComponent>> = Prop::new("CompositeComponents");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEntity, String> = Prop::new("Description");
     /// Key of `EntityId`, for [`Handle::set`].
-    pub const ENTITY_ID: Prop<String> = Prop::new("EntityId");
+    pub const ENTITY_ID: Prop<CfnEntity, String> = Prop::new("EntityId");
     /// Key of `EntityName`, for [`Handle::set`].
-    pub const ENTITY_NAME: Prop<String> = Prop::new("EntityName");
+    pub const ENTITY_NAME: Prop<CfnEntity, String> = Prop::new("EntityName");
     /// Key of `ParentEntityId`, for [`Handle::set`].
-    pub const PARENT_ENTITY_ID: Prop<String> = Prop::new("ParentEntityId");
+    pub const PARENT_ENTITY_ID: Prop<CfnEntity, String> = Prop::new("ParentEntityId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEntity, Map<String>> = Prop::new("Tags");
     /// Key of `WorkspaceId`, for [`Handle::set`].
-    pub const WORKSPACE_ID: Prop<String> = Prop::new("WorkspaceId");
+    pub const WORKSPACE_ID: Prop<CfnEntity, String> = Prop::new("WorkspaceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEntityProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &entity::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEntityProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &entity::PROPS_SHAPE, props.into())?;
         Ok(CfnEntity { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEntity::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the entity.
@@ -1317,24 +1343,37 @@ impl CfnScene {
     pub const CFN_TYPE: &'static str = "AWS::IoTTwinMaker::Scene";
 
     /// Key of `Capabilities`, for [`Handle::set`].
-    pub const CAPABILITIES: Prop<Vec<String>> = Prop::new("Capabilities");
+    pub const CAPABILITIES: Prop<CfnScene, Vec<String>> = Prop::new("Capabilities");
     /// Key of `ContentLocation`, for [`Handle::set`].
-    pub const CONTENT_LOCATION: Prop<String> = Prop::new("ContentLocation");
+    pub const CONTENT_LOCATION: Prop<CfnScene, String> = Prop::new("ContentLocation");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnScene, String> = Prop::new("Description");
     /// Key of `SceneId`, for [`Handle::set`].
-    pub const SCENE_ID: Prop<String> = Prop::new("SceneId");
+    pub const SCENE_ID: Prop<CfnScene, String> = Prop::new("SceneId");
     /// Key of `SceneMetadata`, for [`Handle::set`].
-    pub const SCENE_METADATA: Prop<Map<String>> = Prop::new("SceneMetadata");
+    pub const SCENE_METADATA: Prop<CfnScene, Map<String>> = Prop::new("SceneMetadata");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnScene, Map<String>> = Prop::new("Tags");
     /// Key of `WorkspaceId`, for [`Handle::set`].
-    pub const WORKSPACE_ID: Prop<String> = Prop::new("WorkspaceId");
+    pub const WORKSPACE_ID: Prop<CfnScene, String> = Prop::new("WorkspaceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSceneProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &scene::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSceneProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &scene::PROPS_SHAPE, props.into())?;
         Ok(CfnScene { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnScene::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the scene.
@@ -1436,18 +1475,31 @@ impl CfnSyncJob {
     pub const CFN_TYPE: &'static str = "AWS::IoTTwinMaker::SyncJob";
 
     /// Key of `SyncRole`, for [`Handle::set`].
-    pub const SYNC_ROLE: Prop<String> = Prop::new("SyncRole");
+    pub const SYNC_ROLE: Prop<CfnSyncJob, String> = Prop::new("SyncRole");
     /// Key of `SyncSource`, for [`Handle::set`].
-    pub const SYNC_SOURCE: Prop<String> = Prop::new("SyncSource");
+    pub const SYNC_SOURCE: Prop<CfnSyncJob, String> = Prop::new("SyncSource");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSyncJob, Map<String>> = Prop::new("Tags");
     /// Key of `WorkspaceId`, for [`Handle::set`].
-    pub const WORKSPACE_ID: Prop<String> = Prop::new("WorkspaceId");
+    pub const WORKSPACE_ID: Prop<CfnSyncJob, String> = Prop::new("WorkspaceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSyncJobProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &sync_job::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSyncJobProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &sync_job::PROPS_SHAPE, props.into())?;
         Ok(CfnSyncJob { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSyncJob::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the SyncJob.
@@ -1554,20 +1606,33 @@ impl CfnWorkspace {
     pub const CFN_TYPE: &'static str = "AWS::IoTTwinMaker::Workspace";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnWorkspace, String> = Prop::new("Description");
     /// Key of `Role`, for [`Handle::set`].
-    pub const ROLE: Prop<String> = Prop::new("Role");
+    pub const ROLE: Prop<CfnWorkspace, String> = Prop::new("Role");
     /// Key of `S3Location`, for [`Handle::set`].
-    pub const S3_LOCATION: Prop<String> = Prop::new("S3Location");
+    pub const S3_LOCATION: Prop<CfnWorkspace, String> = Prop::new("S3Location");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWorkspace, Map<String>> = Prop::new("Tags");
     /// Key of `WorkspaceId`, for [`Handle::set`].
-    pub const WORKSPACE_ID: Prop<String> = Prop::new("WorkspaceId");
+    pub const WORKSPACE_ID: Prop<CfnWorkspace, String> = Prop::new("WorkspaceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkspaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &workspace::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkspaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &workspace::PROPS_SHAPE, props.into())?;
         Ok(CfnWorkspace { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorkspace::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the workspace.

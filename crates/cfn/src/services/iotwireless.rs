@@ -139,22 +139,35 @@ impl CfnDestination {
     pub const CFN_TYPE: &'static str = "AWS::IoTWireless::Destination";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDestination, String> = Prop::new("Description");
     /// Key of `Expression`, for [`Handle::set`].
-    pub const EXPRESSION: Prop<String> = Prop::new("Expression");
+    pub const EXPRESSION: Prop<CfnDestination, String> = Prop::new("Expression");
     /// Key of `ExpressionType`, for [`Handle::set`].
-    pub const EXPRESSION_TYPE: Prop<destination::ExpressionType> = Prop::new("ExpressionType");
+    pub const EXPRESSION_TYPE: Prop<CfnDestination, destination::ExpressionType> = Prop::new("ExpressionType");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDestination, String> = Prop::new("Name");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnDestination, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<destination::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDestination, Vec<destination::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDestinationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &destination::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDestinationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &destination::PROPS_SHAPE, props.into())?;
         Ok(CfnDestination { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDestination::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Destination arn. Returned after successful create.
@@ -323,16 +336,29 @@ impl CfnDeviceProfile {
     pub const CFN_TYPE: &'static str = "AWS::IoTWireless::DeviceProfile";
 
     /// Key of `LoRaWAN`, for [`Handle::set`].
-    pub const LO_RA_WAN: Prop<device_profile::LoRaWANDeviceProfile> = Prop::new("LoRaWAN");
+    pub const LO_RA_WAN: Prop<CfnDeviceProfile, device_profile::LoRaWANDeviceProfile> = Prop::new("LoRaWAN");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDeviceProfile, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<device_profile::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDeviceProfile, Vec<device_profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDeviceProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &device_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDeviceProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &device_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnDeviceProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDeviceProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Service profile Arn. Returned after successful create.
@@ -572,30 +598,43 @@ impl CfnFuotaTask {
     pub const CFN_TYPE: &'static str = "AWS::IoTWireless::FuotaTask";
 
     /// Key of `AssociateMulticastGroup`, for [`Handle::set`].
-    pub const ASSOCIATE_MULTICAST_GROUP: Prop<String> = Prop::new("AssociateMulticastGroup");
+    pub const ASSOCIATE_MULTICAST_GROUP: Prop<CfnFuotaTask, String> = Prop::new("AssociateMulticastGroup");
     /// Key of `AssociateWirelessDevice`, for [`Handle::set`].
-    pub const ASSOCIATE_WIRELESS_DEVICE: Prop<String> = Prop::new("AssociateWirelessDevice");
+    pub const ASSOCIATE_WIRELESS_DEVICE: Prop<CfnFuotaTask, String> = Prop::new("AssociateWirelessDevice");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFuotaTask, String> = Prop::new("Description");
     /// Key of `DisassociateMulticastGroup`, for [`Handle::set`].
-    pub const DISASSOCIATE_MULTICAST_GROUP: Prop<String> = Prop::new("DisassociateMulticastGroup");
+    pub const DISASSOCIATE_MULTICAST_GROUP: Prop<CfnFuotaTask, String> = Prop::new("DisassociateMulticastGroup");
     /// Key of `DisassociateWirelessDevice`, for [`Handle::set`].
-    pub const DISASSOCIATE_WIRELESS_DEVICE: Prop<String> = Prop::new("DisassociateWirelessDevice");
+    pub const DISASSOCIATE_WIRELESS_DEVICE: Prop<CfnFuotaTask, String> = Prop::new("DisassociateWirelessDevice");
     /// Key of `FirmwareUpdateImage`, for [`Handle::set`].
-    pub const FIRMWARE_UPDATE_IMAGE: Prop<String> = Prop::new("FirmwareUpdateImage");
+    pub const FIRMWARE_UPDATE_IMAGE: Prop<CfnFuotaTask, String> = Prop::new("FirmwareUpdateImage");
     /// Key of `FirmwareUpdateRole`, for [`Handle::set`].
-    pub const FIRMWARE_UPDATE_ROLE: Prop<String> = Prop::new("FirmwareUpdateRole");
+    pub const FIRMWARE_UPDATE_ROLE: Prop<CfnFuotaTask, String> = Prop::new("FirmwareUpdateRole");
     /// Key of `LoRaWAN`, for [`Handle::set`].
-    pub const LO_RA_WAN: Prop<fuota_task::LoRaWAN> = Prop::new("LoRaWAN");
+    pub const LO_RA_WAN: Prop<CfnFuotaTask, fuota_task::LoRaWAN> = Prop::new("LoRaWAN");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFuotaTask, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<fuota_task::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFuotaTask, Vec<fuota_task::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFuotaTaskProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &fuota_task::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFuotaTaskProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &fuota_task::PROPS_SHAPE, props.into())?;
         Ok(CfnFuotaTask { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFuotaTask::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// FUOTA task arn. Returned after successful create.
@@ -862,22 +901,35 @@ impl CfnMulticastGroup {
     pub const CFN_TYPE: &'static str = "AWS::IoTWireless::MulticastGroup";
 
     /// Key of `AssociateWirelessDevice`, for [`Handle::set`].
-    pub const ASSOCIATE_WIRELESS_DEVICE: Prop<String> = Prop::new("AssociateWirelessDevice");
+    pub const ASSOCIATE_WIRELESS_DEVICE: Prop<CfnMulticastGroup, String> = Prop::new("AssociateWirelessDevice");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnMulticastGroup, String> = Prop::new("Description");
     /// Key of `DisassociateWirelessDevice`, for [`Handle::set`].
-    pub const DISASSOCIATE_WIRELESS_DEVICE: Prop<String> = Prop::new("DisassociateWirelessDevice");
+    pub const DISASSOCIATE_WIRELESS_DEVICE: Prop<CfnMulticastGroup, String> = Prop::new("DisassociateWirelessDevice");
     /// Key of `LoRaWAN`, for [`Handle::set`].
-    pub const LO_RA_WAN: Prop<multicast_group::LoRaWAN> = Prop::new("LoRaWAN");
+    pub const LO_RA_WAN: Prop<CfnMulticastGroup, multicast_group::LoRaWAN> = Prop::new("LoRaWAN");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnMulticastGroup, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<multicast_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMulticastGroup, Vec<multicast_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMulticastGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &multicast_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMulticastGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &multicast_group::PROPS_SHAPE, props.into())?;
         Ok(CfnMulticastGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMulticastGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Multicast group arn. Returned after successful create.
@@ -1110,22 +1162,35 @@ impl CfnNetworkAnalyzerConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::IoTWireless::NetworkAnalyzerConfiguration";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnNetworkAnalyzerConfiguration, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnNetworkAnalyzerConfiguration, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<network_analyzer_configuration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnNetworkAnalyzerConfiguration, Vec<network_analyzer_configuration::Tag>> = Prop::new("Tags");
     /// Key of `TraceContent`, for [`Handle::set`].
-    pub const TRACE_CONTENT: Prop<network_analyzer_configuration::TraceContent> = Prop::new("TraceContent");
+    pub const TRACE_CONTENT: Prop<CfnNetworkAnalyzerConfiguration, network_analyzer_configuration::TraceContent> = Prop::new("TraceContent");
     /// Key of `WirelessDevices`, for [`Handle::set`].
-    pub const WIRELESS_DEVICES: Prop<Vec<String>> = Prop::new("WirelessDevices");
+    pub const WIRELESS_DEVICES: Prop<CfnNetworkAnalyzerConfiguration, Vec<String>> = Prop::new("WirelessDevices");
     /// Key of `WirelessGateways`, for [`Handle::set`].
-    pub const WIRELESS_GATEWAYS: Prop<Vec<String>> = Prop::new("WirelessGateways");
+    pub const WIRELESS_GATEWAYS: Prop<CfnNetworkAnalyzerConfiguration, Vec<String>> = Prop::new("WirelessGateways");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNetworkAnalyzerConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &network_analyzer_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNetworkAnalyzerConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &network_analyzer_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnNetworkAnalyzerConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNetworkAnalyzerConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Arn for network analyzer configuration, Returned upon successful create.
@@ -1337,24 +1402,37 @@ impl CfnPartnerAccount {
     pub const CFN_TYPE: &'static str = "AWS::IoTWireless::PartnerAccount";
 
     /// Key of `AccountLinked`, for [`Handle::set`].
-    pub const ACCOUNT_LINKED: Prop<bool> = Prop::new("AccountLinked");
+    pub const ACCOUNT_LINKED: Prop<CfnPartnerAccount, bool> = Prop::new("AccountLinked");
     /// Key of `PartnerAccountId`, for [`Handle::set`].
-    pub const PARTNER_ACCOUNT_ID: Prop<String> = Prop::new("PartnerAccountId");
+    pub const PARTNER_ACCOUNT_ID: Prop<CfnPartnerAccount, String> = Prop::new("PartnerAccountId");
     /// Key of `PartnerType`, for [`Handle::set`].
-    pub const PARTNER_TYPE: Prop<partner_account::PartnerType> = Prop::new("PartnerType");
+    pub const PARTNER_TYPE: Prop<CfnPartnerAccount, partner_account::PartnerType> = Prop::new("PartnerType");
     /// Key of `Sidewalk`, for [`Handle::set`].
-    pub const SIDEWALK: Prop<partner_account::SidewalkAccountInfo> = Prop::new("Sidewalk");
+    pub const SIDEWALK: Prop<CfnPartnerAccount, partner_account::SidewalkAccountInfo> = Prop::new("Sidewalk");
     /// Key of `SidewalkResponse`, for [`Handle::set`].
-    pub const SIDEWALK_RESPONSE: Prop<partner_account::SidewalkAccountInfoWithFingerprint> = Prop::new("SidewalkResponse");
+    pub const SIDEWALK_RESPONSE: Prop<CfnPartnerAccount, partner_account::SidewalkAccountInfoWithFingerprint> = Prop::new("SidewalkResponse");
     /// Key of `SidewalkUpdate`, for [`Handle::set`].
-    pub const SIDEWALK_UPDATE: Prop<partner_account::SidewalkUpdateAccount> = Prop::new("SidewalkUpdate");
+    pub const SIDEWALK_UPDATE: Prop<CfnPartnerAccount, partner_account::SidewalkUpdateAccount> = Prop::new("SidewalkUpdate");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<partner_account::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPartnerAccount, Vec<partner_account::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPartnerAccountProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &partner_account::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPartnerAccountProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &partner_account::PROPS_SHAPE, props.into())?;
         Ok(CfnPartnerAccount { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPartnerAccount::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// PartnerAccount arn. Returned after successful create.
@@ -1529,16 +1607,29 @@ impl CfnServiceProfile {
     pub const CFN_TYPE: &'static str = "AWS::IoTWireless::ServiceProfile";
 
     /// Key of `LoRaWAN`, for [`Handle::set`].
-    pub const LO_RA_WAN: Prop<service_profile::LoRaWANServiceProfile> = Prop::new("LoRaWAN");
+    pub const LO_RA_WAN: Prop<CfnServiceProfile, service_profile::LoRaWANServiceProfile> = Prop::new("LoRaWAN");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnServiceProfile, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<service_profile::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnServiceProfile, Vec<service_profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServiceProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &service_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServiceProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &service_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnServiceProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnServiceProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Service profile Arn. Returned after successful create.
@@ -1877,22 +1968,35 @@ impl CfnTaskDefinition {
     pub const CFN_TYPE: &'static str = "AWS::IoTWireless::TaskDefinition";
 
     /// Key of `AutoCreateTasks`, for [`Handle::set`].
-    pub const AUTO_CREATE_TASKS: Prop<bool> = Prop::new("AutoCreateTasks");
+    pub const AUTO_CREATE_TASKS: Prop<CfnTaskDefinition, bool> = Prop::new("AutoCreateTasks");
     /// Key of `LoRaWANUpdateGatewayTaskEntry`, for [`Handle::set`].
-    pub const LO_RA_WAN_UPDATE_GATEWAY_TASK_ENTRY: Prop<task_definition::LoRaWANUpdateGatewayTaskEntry> = Prop::new("LoRaWANUpdateGatewayTaskEntry");
+    pub const LO_RA_WAN_UPDATE_GATEWAY_TASK_ENTRY: Prop<CfnTaskDefinition, task_definition::LoRaWANUpdateGatewayTaskEntry> = Prop::new("LoRaWANUpdateGatewayTaskEntry");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTaskDefinition, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<task_definition::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTaskDefinition, Vec<task_definition::Tag>> = Prop::new("Tags");
     /// Key of `TaskDefinitionType`, for [`Handle::set`].
-    pub const TASK_DEFINITION_TYPE: Prop<task_definition::TaskDefinitionType> = Prop::new("TaskDefinitionType");
+    pub const TASK_DEFINITION_TYPE: Prop<CfnTaskDefinition, task_definition::TaskDefinitionType> = Prop::new("TaskDefinitionType");
     /// Key of `Update`, for [`Handle::set`].
-    pub const UPDATE: Prop<task_definition::UpdateWirelessGatewayTaskCreate> = Prop::new("Update");
+    pub const UPDATE: Prop<CfnTaskDefinition, task_definition::UpdateWirelessGatewayTaskCreate> = Prop::new("Update");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTaskDefinitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &task_definition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTaskDefinitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &task_definition::PROPS_SHAPE, props.into())?;
         Ok(CfnTaskDefinition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTaskDefinition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// TaskDefinition arn. Returned after successful create.
@@ -2432,28 +2536,41 @@ impl CfnWirelessDevice {
     pub const CFN_TYPE: &'static str = "AWS::IoTWireless::WirelessDevice";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnWirelessDevice, String> = Prop::new("Description");
     /// Key of `DestinationName`, for [`Handle::set`].
-    pub const DESTINATION_NAME: Prop<String> = Prop::new("DestinationName");
+    pub const DESTINATION_NAME: Prop<CfnWirelessDevice, String> = Prop::new("DestinationName");
     /// Key of `LastUplinkReceivedAt`, for [`Handle::set`].
-    pub const LAST_UPLINK_RECEIVED_AT: Prop<String> = Prop::new("LastUplinkReceivedAt");
+    pub const LAST_UPLINK_RECEIVED_AT: Prop<CfnWirelessDevice, String> = Prop::new("LastUplinkReceivedAt");
     /// Key of `LoRaWAN`, for [`Handle::set`].
-    pub const LO_RA_WAN: Prop<wireless_device::LoRaWANDevice> = Prop::new("LoRaWAN");
+    pub const LO_RA_WAN: Prop<CfnWirelessDevice, wireless_device::LoRaWANDevice> = Prop::new("LoRaWAN");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnWirelessDevice, String> = Prop::new("Name");
     /// Key of `Positioning`, for [`Handle::set`].
-    pub const POSITIONING: Prop<wireless_device::Positioning> = Prop::new("Positioning");
+    pub const POSITIONING: Prop<CfnWirelessDevice, wireless_device::Positioning> = Prop::new("Positioning");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<wireless_device::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWirelessDevice, Vec<wireless_device::Tag>> = Prop::new("Tags");
     /// Key of `ThingArn`, for [`Handle::set`].
-    pub const THING_ARN: Prop<String> = Prop::new("ThingArn");
+    pub const THING_ARN: Prop<CfnWirelessDevice, String> = Prop::new("ThingArn");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<wireless_device::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnWirelessDevice, wireless_device::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWirelessDeviceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &wireless_device::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWirelessDeviceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &wireless_device::PROPS_SHAPE, props.into())?;
         Ok(CfnWirelessDevice { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWirelessDevice::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Wireless device arn. Returned after successful create.
@@ -2614,16 +2731,29 @@ impl CfnWirelessDeviceImportTask {
     pub const CFN_TYPE: &'static str = "AWS::IoTWireless::WirelessDeviceImportTask";
 
     /// Key of `DestinationName`, for [`Handle::set`].
-    pub const DESTINATION_NAME: Prop<String> = Prop::new("DestinationName");
+    pub const DESTINATION_NAME: Prop<CfnWirelessDeviceImportTask, String> = Prop::new("DestinationName");
     /// Key of `Sidewalk`, for [`Handle::set`].
-    pub const SIDEWALK: Prop<wireless_device_import_task::Sidewalk> = Prop::new("Sidewalk");
+    pub const SIDEWALK: Prop<CfnWirelessDeviceImportTask, wireless_device_import_task::Sidewalk> = Prop::new("Sidewalk");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<wireless_device_import_task::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWirelessDeviceImportTask, Vec<wireless_device_import_task::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWirelessDeviceImportTaskProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &wireless_device_import_task::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWirelessDeviceImportTaskProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &wireless_device_import_task::PROPS_SHAPE, props.into())?;
         Ok(CfnWirelessDeviceImportTask { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWirelessDeviceImportTask::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Arn for Wireless Device Import Task, Returned upon successful start.
@@ -2835,24 +2965,37 @@ impl CfnWirelessGateway {
     pub const CFN_TYPE: &'static str = "AWS::IoTWireless::WirelessGateway";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnWirelessGateway, String> = Prop::new("Description");
     /// Key of `LastUplinkReceivedAt`, for [`Handle::set`].
-    pub const LAST_UPLINK_RECEIVED_AT: Prop<String> = Prop::new("LastUplinkReceivedAt");
+    pub const LAST_UPLINK_RECEIVED_AT: Prop<CfnWirelessGateway, String> = Prop::new("LastUplinkReceivedAt");
     /// Key of `LoRaWAN`, for [`Handle::set`].
-    pub const LO_RA_WAN: Prop<wireless_gateway::LoRaWANGateway> = Prop::new("LoRaWAN");
+    pub const LO_RA_WAN: Prop<CfnWirelessGateway, wireless_gateway::LoRaWANGateway> = Prop::new("LoRaWAN");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnWirelessGateway, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<wireless_gateway::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWirelessGateway, Vec<wireless_gateway::Tag>> = Prop::new("Tags");
     /// Key of `ThingArn`, for [`Handle::set`].
-    pub const THING_ARN: Prop<String> = Prop::new("ThingArn");
+    pub const THING_ARN: Prop<CfnWirelessGateway, String> = Prop::new("ThingArn");
     /// Key of `ThingName`, for [`Handle::set`].
-    pub const THING_NAME: Prop<String> = Prop::new("ThingName");
+    pub const THING_NAME: Prop<CfnWirelessGateway, String> = Prop::new("ThingName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWirelessGatewayProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &wireless_gateway::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWirelessGatewayProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &wireless_gateway::PROPS_SHAPE, props.into())?;
         Ok(CfnWirelessGateway { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWirelessGateway::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Arn for Wireless Gateway. Returned upon successful create.

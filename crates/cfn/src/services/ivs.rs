@@ -173,18 +173,31 @@ impl CfnAdConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::IVS::AdConfiguration";
 
     /// Key of `MediaTailorPlaybackConfigurations`, for [`Handle::set`].
-    pub const MEDIA_TAILOR_PLAYBACK_CONFIGURATIONS: Prop<Vec<ad_configuration::MediaTailorPlaybackConfiguration>> = Prop::new("MediaTailorPlaybackConfigurations");
+    pub const MEDIA_TAILOR_PLAYBACK_CONFIGURATIONS: Prop<CfnAdConfiguration, Vec<ad_configuration::MediaTailorPlaybackConfiguration>> = Prop::new("MediaTailorPlaybackConfigurations");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAdConfiguration, String> = Prop::new("Name");
     /// Key of `PostRollConfiguration`, for [`Handle::set`].
-    pub const POST_ROLL_CONFIGURATION: Prop<ad_configuration::PostRollConfiguration> = Prop::new("PostRollConfiguration");
+    pub const POST_ROLL_CONFIGURATION: Prop<CfnAdConfiguration, ad_configuration::PostRollConfiguration> = Prop::new("PostRollConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<ad_configuration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAdConfiguration, Vec<ad_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAdConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ad_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAdConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ad_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnAdConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAdConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Ad configuration ARN.
@@ -509,30 +522,43 @@ impl CfnChannel {
     pub const CFN_TYPE: &'static str = "AWS::IVS::Channel";
 
     /// Key of `Authorized`, for [`Handle::set`].
-    pub const AUTHORIZED: Prop<bool> = Prop::new("Authorized");
+    pub const AUTHORIZED: Prop<CfnChannel, bool> = Prop::new("Authorized");
     /// Key of `ContainerFormat`, for [`Handle::set`].
-    pub const CONTAINER_FORMAT: Prop<channel::ContainerFormat> = Prop::new("ContainerFormat");
+    pub const CONTAINER_FORMAT: Prop<CfnChannel, channel::ContainerFormat> = Prop::new("ContainerFormat");
     /// Key of `InsecureIngest`, for [`Handle::set`].
-    pub const INSECURE_INGEST: Prop<bool> = Prop::new("InsecureIngest");
+    pub const INSECURE_INGEST: Prop<CfnChannel, bool> = Prop::new("InsecureIngest");
     /// Key of `LatencyMode`, for [`Handle::set`].
-    pub const LATENCY_MODE: Prop<channel::LatencyMode> = Prop::new("LatencyMode");
+    pub const LATENCY_MODE: Prop<CfnChannel, channel::LatencyMode> = Prop::new("LatencyMode");
     /// Key of `MultitrackInputConfiguration`, for [`Handle::set`].
-    pub const MULTITRACK_INPUT_CONFIGURATION: Prop<channel::MultitrackInputConfiguration> = Prop::new("MultitrackInputConfiguration");
+    pub const MULTITRACK_INPUT_CONFIGURATION: Prop<CfnChannel, channel::MultitrackInputConfiguration> = Prop::new("MultitrackInputConfiguration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnChannel, String> = Prop::new("Name");
     /// Key of `Preset`, for [`Handle::set`].
-    pub const PRESET: Prop<channel::Preset> = Prop::new("Preset");
+    pub const PRESET: Prop<CfnChannel, channel::Preset> = Prop::new("Preset");
     /// Key of `RecordingConfigurationArn`, for [`Handle::set`].
-    pub const RECORDING_CONFIGURATION_ARN: Prop<String> = Prop::new("RecordingConfigurationArn");
+    pub const RECORDING_CONFIGURATION_ARN: Prop<CfnChannel, String> = Prop::new("RecordingConfigurationArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<channel::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnChannel, Vec<channel::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<channel::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnChannel, channel::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnChannelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &channel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnChannelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &channel::PROPS_SHAPE, props.into())?;
         Ok(CfnChannel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnChannel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Channel ARN is automatically generated on creation and assigned as the unique identifier.
@@ -684,16 +710,29 @@ impl CfnEncoderConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::IVS::EncoderConfiguration";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEncoderConfiguration, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<encoder_configuration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEncoderConfiguration, Vec<encoder_configuration::Tag>> = Prop::new("Tags");
     /// Key of `Video`, for [`Handle::set`].
-    pub const VIDEO: Prop<encoder_configuration::Video> = Prop::new("Video");
+    pub const VIDEO: Prop<CfnEncoderConfiguration, encoder_configuration::Video> = Prop::new("Video");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEncoderConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &encoder_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEncoderConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &encoder_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnEncoderConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEncoderConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Encoder configuration identifier.
@@ -835,22 +874,35 @@ impl CfnIngestConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::IVS::IngestConfiguration";
 
     /// Key of `IngestProtocol`, for [`Handle::set`].
-    pub const INGEST_PROTOCOL: Prop<ingest_configuration::IngestProtocol> = Prop::new("IngestProtocol");
+    pub const INGEST_PROTOCOL: Prop<CfnIngestConfiguration, ingest_configuration::IngestProtocol> = Prop::new("IngestProtocol");
     /// Key of `InsecureIngest`, for [`Handle::set`].
-    pub const INSECURE_INGEST: Prop<bool> = Prop::new("InsecureIngest");
+    pub const INSECURE_INGEST: Prop<CfnIngestConfiguration, bool> = Prop::new("InsecureIngest");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnIngestConfiguration, String> = Prop::new("Name");
     /// Key of `StageArn`, for [`Handle::set`].
-    pub const STAGE_ARN: Prop<String> = Prop::new("StageArn");
+    pub const STAGE_ARN: Prop<CfnIngestConfiguration, String> = Prop::new("StageArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<ingest_configuration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIngestConfiguration, Vec<ingest_configuration::Tag>> = Prop::new("Tags");
     /// Key of `UserId`, for [`Handle::set`].
-    pub const USER_ID: Prop<String> = Prop::new("UserId");
+    pub const USER_ID: Prop<CfnIngestConfiguration, String> = Prop::new("UserId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIngestConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ingest_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIngestConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ingest_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnIngestConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIngestConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// IngestConfiguration ARN is automatically generated on creation and assigned as the unique identifier.
@@ -971,16 +1023,29 @@ impl CfnPlaybackKeyPair {
     pub const CFN_TYPE: &'static str = "AWS::IVS::PlaybackKeyPair";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPlaybackKeyPair, String> = Prop::new("Name");
     /// Key of `PublicKeyMaterial`, for [`Handle::set`].
-    pub const PUBLIC_KEY_MATERIAL: Prop<String> = Prop::new("PublicKeyMaterial");
+    pub const PUBLIC_KEY_MATERIAL: Prop<CfnPlaybackKeyPair, String> = Prop::new("PublicKeyMaterial");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<playback_key_pair::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPlaybackKeyPair, Vec<playback_key_pair::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPlaybackKeyPairProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &playback_key_pair::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPlaybackKeyPairProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &playback_key_pair::PROPS_SHAPE, props.into())?;
         Ok(CfnPlaybackKeyPair { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPlaybackKeyPair::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Key-pair identifier.
@@ -1099,20 +1164,33 @@ impl CfnPlaybackRestrictionPolicy {
     pub const CFN_TYPE: &'static str = "AWS::IVS::PlaybackRestrictionPolicy";
 
     /// Key of `AllowedCountries`, for [`Handle::set`].
-    pub const ALLOWED_COUNTRIES: Prop<Vec<String>> = Prop::new("AllowedCountries");
+    pub const ALLOWED_COUNTRIES: Prop<CfnPlaybackRestrictionPolicy, Vec<String>> = Prop::new("AllowedCountries");
     /// Key of `AllowedOrigins`, for [`Handle::set`].
-    pub const ALLOWED_ORIGINS: Prop<Vec<String>> = Prop::new("AllowedOrigins");
+    pub const ALLOWED_ORIGINS: Prop<CfnPlaybackRestrictionPolicy, Vec<String>> = Prop::new("AllowedOrigins");
     /// Key of `EnableStrictOriginEnforcement`, for [`Handle::set`].
-    pub const ENABLE_STRICT_ORIGIN_ENFORCEMENT: Prop<bool> = Prop::new("EnableStrictOriginEnforcement");
+    pub const ENABLE_STRICT_ORIGIN_ENFORCEMENT: Prop<CfnPlaybackRestrictionPolicy, bool> = Prop::new("EnableStrictOriginEnforcement");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPlaybackRestrictionPolicy, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<playback_restriction_policy::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPlaybackRestrictionPolicy, Vec<playback_restriction_policy::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPlaybackRestrictionPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &playback_restriction_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPlaybackRestrictionPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &playback_restriction_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnPlaybackRestrictionPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPlaybackRestrictionPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Playback-restriction-policy identifier.
@@ -1215,16 +1293,29 @@ impl CfnPublicKey {
     pub const CFN_TYPE: &'static str = "AWS::IVS::PublicKey";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPublicKey, String> = Prop::new("Name");
     /// Key of `PublicKeyMaterial`, for [`Handle::set`].
-    pub const PUBLIC_KEY_MATERIAL: Prop<String> = Prop::new("PublicKeyMaterial");
+    pub const PUBLIC_KEY_MATERIAL: Prop<CfnPublicKey, String> = Prop::new("PublicKeyMaterial");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<public_key::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPublicKey, Vec<public_key::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPublicKeyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &public_key::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPublicKeyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &public_key::PROPS_SHAPE, props.into())?;
         Ok(CfnPublicKey { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPublicKey::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Key-pair identifier.
@@ -1617,22 +1708,35 @@ impl CfnRecordingConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::IVS::RecordingConfiguration";
 
     /// Key of `DestinationConfiguration`, for [`Handle::set`].
-    pub const DESTINATION_CONFIGURATION: Prop<recording_configuration::DestinationConfiguration> = Prop::new("DestinationConfiguration");
+    pub const DESTINATION_CONFIGURATION: Prop<CfnRecordingConfiguration, recording_configuration::DestinationConfiguration> = Prop::new("DestinationConfiguration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRecordingConfiguration, String> = Prop::new("Name");
     /// Key of `RecordingReconnectWindowSeconds`, for [`Handle::set`].
-    pub const RECORDING_RECONNECT_WINDOW_SECONDS: Prop<i64> = Prop::new("RecordingReconnectWindowSeconds");
+    pub const RECORDING_RECONNECT_WINDOW_SECONDS: Prop<CfnRecordingConfiguration, i64> = Prop::new("RecordingReconnectWindowSeconds");
     /// Key of `RenditionConfiguration`, for [`Handle::set`].
-    pub const RENDITION_CONFIGURATION: Prop<recording_configuration::RenditionConfiguration> = Prop::new("RenditionConfiguration");
+    pub const RENDITION_CONFIGURATION: Prop<CfnRecordingConfiguration, recording_configuration::RenditionConfiguration> = Prop::new("RenditionConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<recording_configuration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRecordingConfiguration, Vec<recording_configuration::Tag>> = Prop::new("Tags");
     /// Key of `ThumbnailConfiguration`, for [`Handle::set`].
-    pub const THUMBNAIL_CONFIGURATION: Prop<recording_configuration::ThumbnailConfiguration> = Prop::new("ThumbnailConfiguration");
+    pub const THUMBNAIL_CONFIGURATION: Prop<CfnRecordingConfiguration, recording_configuration::ThumbnailConfiguration> = Prop::new("ThumbnailConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRecordingConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &recording_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRecordingConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &recording_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnRecordingConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRecordingConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Recording Configuration ARN is automatically generated on creation and assigned as the unique identifier.
@@ -1970,16 +2074,29 @@ impl CfnStage {
     pub const CFN_TYPE: &'static str = "AWS::IVS::Stage";
 
     /// Key of `AutoParticipantRecordingConfiguration`, for [`Handle::set`].
-    pub const AUTO_PARTICIPANT_RECORDING_CONFIGURATION: Prop<stage::AutoParticipantRecordingConfiguration> = Prop::new("AutoParticipantRecordingConfiguration");
+    pub const AUTO_PARTICIPANT_RECORDING_CONFIGURATION: Prop<CfnStage, stage::AutoParticipantRecordingConfiguration> = Prop::new("AutoParticipantRecordingConfiguration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnStage, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<stage::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnStage, Vec<stage::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStageProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &stage::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStageProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &stage::PROPS_SHAPE, props.into())?;
         Ok(CfnStage { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStage::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// ID of the active session within the stage.
@@ -2133,16 +2250,29 @@ impl CfnStorageConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::IVS::StorageConfiguration";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnStorageConfiguration, String> = Prop::new("Name");
     /// Key of `S3`, for [`Handle::set`].
-    pub const S3: Prop<storage_configuration::S3StorageConfiguration> = Prop::new("S3");
+    pub const S3: Prop<CfnStorageConfiguration, storage_configuration::S3StorageConfiguration> = Prop::new("S3");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<storage_configuration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnStorageConfiguration, Vec<storage_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStorageConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &storage_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStorageConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &storage_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnStorageConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStorageConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Storage Configuration ARN is automatically generated on creation and assigned as the unique identifier.
@@ -2253,14 +2383,27 @@ impl CfnStreamKey {
     pub const CFN_TYPE: &'static str = "AWS::IVS::StreamKey";
 
     /// Key of `ChannelArn`, for [`Handle::set`].
-    pub const CHANNEL_ARN: Prop<String> = Prop::new("ChannelArn");
+    pub const CHANNEL_ARN: Prop<CfnStreamKey, String> = Prop::new("ChannelArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<stream_key::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnStreamKey, Vec<stream_key::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStreamKeyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &stream_key::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStreamKeyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &stream_key::PROPS_SHAPE, props.into())?;
         Ok(CfnStreamKey { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStreamKey::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Stream Key ARN is automatically generated on creation and assigned as the unique identifier.

@@ -235,16 +235,29 @@ impl CfnLoggingConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::IVSChat::LoggingConfiguration";
 
     /// Key of `DestinationConfiguration`, for [`Handle::set`].
-    pub const DESTINATION_CONFIGURATION: Prop<logging_configuration::DestinationConfiguration> = Prop::new("DestinationConfiguration");
+    pub const DESTINATION_CONFIGURATION: Prop<CfnLoggingConfiguration, logging_configuration::DestinationConfiguration> = Prop::new("DestinationConfiguration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnLoggingConfiguration, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<logging_configuration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLoggingConfiguration, Vec<logging_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLoggingConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &logging_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLoggingConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &logging_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnLoggingConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLoggingConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// LoggingConfiguration ARN is automatically generated on creation and assigned as the unique identifier.
@@ -425,22 +438,35 @@ impl CfnRoom {
     pub const CFN_TYPE: &'static str = "AWS::IVSChat::Room";
 
     /// Key of `LoggingConfigurationIdentifiers`, for [`Handle::set`].
-    pub const LOGGING_CONFIGURATION_IDENTIFIERS: Prop<Vec<String>> = Prop::new("LoggingConfigurationIdentifiers");
+    pub const LOGGING_CONFIGURATION_IDENTIFIERS: Prop<CfnRoom, Vec<String>> = Prop::new("LoggingConfigurationIdentifiers");
     /// Key of `MaximumMessageLength`, for [`Handle::set`].
-    pub const MAXIMUM_MESSAGE_LENGTH: Prop<i64> = Prop::new("MaximumMessageLength");
+    pub const MAXIMUM_MESSAGE_LENGTH: Prop<CfnRoom, i64> = Prop::new("MaximumMessageLength");
     /// Key of `MaximumMessageRatePerSecond`, for [`Handle::set`].
-    pub const MAXIMUM_MESSAGE_RATE_PER_SECOND: Prop<i64> = Prop::new("MaximumMessageRatePerSecond");
+    pub const MAXIMUM_MESSAGE_RATE_PER_SECOND: Prop<CfnRoom, i64> = Prop::new("MaximumMessageRatePerSecond");
     /// Key of `MessageReviewHandler`, for [`Handle::set`].
-    pub const MESSAGE_REVIEW_HANDLER: Prop<room::MessageReviewHandler> = Prop::new("MessageReviewHandler");
+    pub const MESSAGE_REVIEW_HANDLER: Prop<CfnRoom, room::MessageReviewHandler> = Prop::new("MessageReviewHandler");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRoom, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<room::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRoom, Vec<room::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRoomProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &room::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRoomProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &room::PROPS_SHAPE, props.into())?;
         Ok(CfnRoom { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRoom::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Room ARN is automatically generated on creation and assigned as the unique identifier.

@@ -876,38 +876,51 @@ impl CfnConnector {
     pub const CFN_TYPE: &'static str = "AWS::KafkaConnect::Connector";
 
     /// Key of `Capacity`, for [`Handle::set`].
-    pub const CAPACITY: Prop<connector::Capacity> = Prop::new("Capacity");
+    pub const CAPACITY: Prop<CfnConnector, connector::Capacity> = Prop::new("Capacity");
     /// Key of `ConnectorConfiguration`, for [`Handle::set`].
-    pub const CONNECTOR_CONFIGURATION: Prop<Map<String>> = Prop::new("ConnectorConfiguration");
+    pub const CONNECTOR_CONFIGURATION: Prop<CfnConnector, Map<String>> = Prop::new("ConnectorConfiguration");
     /// Key of `ConnectorDescription`, for [`Handle::set`].
-    pub const CONNECTOR_DESCRIPTION: Prop<String> = Prop::new("ConnectorDescription");
+    pub const CONNECTOR_DESCRIPTION: Prop<CfnConnector, String> = Prop::new("ConnectorDescription");
     /// Key of `ConnectorName`, for [`Handle::set`].
-    pub const CONNECTOR_NAME: Prop<String> = Prop::new("ConnectorName");
+    pub const CONNECTOR_NAME: Prop<CfnConnector, String> = Prop::new("ConnectorName");
     /// Key of `KafkaCluster`, for [`Handle::set`].
-    pub const KAFKA_CLUSTER: Prop<connector::KafkaCluster> = Prop::new("KafkaCluster");
+    pub const KAFKA_CLUSTER: Prop<CfnConnector, connector::KafkaCluster> = Prop::new("KafkaCluster");
     /// Key of `KafkaClusterClientAuthentication`, for [`Handle::set`].
-    pub const KAFKA_CLUSTER_CLIENT_AUTHENTICATION: Prop<connector::KafkaClusterClientAuthentication> = Prop::new("KafkaClusterClientAuthentication");
+    pub const KAFKA_CLUSTER_CLIENT_AUTHENTICATION: Prop<CfnConnector, connector::KafkaClusterClientAuthentication> = Prop::new("KafkaClusterClientAuthentication");
     /// Key of `KafkaClusterEncryptionInTransit`, for [`Handle::set`].
-    pub const KAFKA_CLUSTER_ENCRYPTION_IN_TRANSIT: Prop<connector::KafkaClusterEncryptionInTransit> = Prop::new("KafkaClusterEncryptionInTransit");
+    pub const KAFKA_CLUSTER_ENCRYPTION_IN_TRANSIT: Prop<CfnConnector, connector::KafkaClusterEncryptionInTransit> = Prop::new("KafkaClusterEncryptionInTransit");
     /// Key of `KafkaConnectVersion`, for [`Handle::set`].
-    pub const KAFKA_CONNECT_VERSION: Prop<String> = Prop::new("KafkaConnectVersion");
+    pub const KAFKA_CONNECT_VERSION: Prop<CfnConnector, String> = Prop::new("KafkaConnectVersion");
     /// Key of `LogDelivery`, for [`Handle::set`].
-    pub const LOG_DELIVERY: Prop<connector::LogDelivery> = Prop::new("LogDelivery");
+    pub const LOG_DELIVERY: Prop<CfnConnector, connector::LogDelivery> = Prop::new("LogDelivery");
     /// Key of `NetworkType`, for [`Handle::set`].
-    pub const NETWORK_TYPE: Prop<connector::NetworkType> = Prop::new("NetworkType");
+    pub const NETWORK_TYPE: Prop<CfnConnector, connector::NetworkType> = Prop::new("NetworkType");
     /// Key of `Plugins`, for [`Handle::set`].
-    pub const PLUGINS: Prop<Vec<connector::Plugin>> = Prop::new("Plugins");
+    pub const PLUGINS: Prop<CfnConnector, Vec<connector::Plugin>> = Prop::new("Plugins");
     /// Key of `ServiceExecutionRoleArn`, for [`Handle::set`].
-    pub const SERVICE_EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ServiceExecutionRoleArn");
+    pub const SERVICE_EXECUTION_ROLE_ARN: Prop<CfnConnector, String> = Prop::new("ServiceExecutionRoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<connector::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConnector, Vec<connector::Tag>> = Prop::new("Tags");
     /// Key of `WorkerConfiguration`, for [`Handle::set`].
-    pub const WORKER_CONFIGURATION: Prop<connector::WorkerConfiguration> = Prop::new("WorkerConfiguration");
+    pub const WORKER_CONFIGURATION: Prop<CfnConnector, connector::WorkerConfiguration> = Prop::new("WorkerConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connector::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connector::PROPS_SHAPE, props.into())?;
         Ok(CfnConnector { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnector::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name for the created Connector.
@@ -1132,20 +1145,33 @@ impl CfnCustomPlugin {
     pub const CFN_TYPE: &'static str = "AWS::KafkaConnect::CustomPlugin";
 
     /// Key of `ContentType`, for [`Handle::set`].
-    pub const CONTENT_TYPE: Prop<custom_plugin::ContentType> = Prop::new("ContentType");
+    pub const CONTENT_TYPE: Prop<CfnCustomPlugin, custom_plugin::ContentType> = Prop::new("ContentType");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCustomPlugin, String> = Prop::new("Description");
     /// Key of `Location`, for [`Handle::set`].
-    pub const LOCATION: Prop<custom_plugin::CustomPluginLocation> = Prop::new("Location");
+    pub const LOCATION: Prop<CfnCustomPlugin, custom_plugin::CustomPluginLocation> = Prop::new("Location");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCustomPlugin, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<custom_plugin::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCustomPlugin, Vec<custom_plugin::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCustomPluginProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &custom_plugin::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCustomPluginProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &custom_plugin::PROPS_SHAPE, props.into())?;
         Ok(CfnCustomPlugin { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCustomPlugin::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the custom plugin to use.
@@ -1275,18 +1301,31 @@ impl CfnWorkerConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::KafkaConnect::WorkerConfiguration";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnWorkerConfiguration, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnWorkerConfiguration, String> = Prop::new("Name");
     /// Key of `PropertiesFileContent`, for [`Handle::set`].
-    pub const PROPERTIES_FILE_CONTENT: Prop<String> = Prop::new("PropertiesFileContent");
+    pub const PROPERTIES_FILE_CONTENT: Prop<CfnWorkerConfiguration, String> = Prop::new("PropertiesFileContent");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<worker_configuration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWorkerConfiguration, Vec<worker_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkerConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &worker_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkerConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &worker_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnWorkerConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorkerConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The description of a revision of the worker configuration.

@@ -2731,30 +2731,43 @@ impl CfnDataSource {
     pub const CFN_TYPE: &'static str = "AWS::Kendra::DataSource";
 
     /// Key of `CustomDocumentEnrichmentConfiguration`, for [`Handle::set`].
-    pub const CUSTOM_DOCUMENT_ENRICHMENT_CONFIGURATION: Prop<data_source::CustomDocumentEnrichmentConfiguration> = Prop::new("CustomDocumentEnrichmentConfiguration");
+    pub const CUSTOM_DOCUMENT_ENRICHMENT_CONFIGURATION: Prop<CfnDataSource, data_source::CustomDocumentEnrichmentConfiguration> = Prop::new("CustomDocumentEnrichmentConfiguration");
     /// Key of `DataSourceConfiguration`, for [`Handle::set`].
-    pub const DATA_SOURCE_CONFIGURATION: Prop<data_source::DataSourceConfiguration> = Prop::new("DataSourceConfiguration");
+    pub const DATA_SOURCE_CONFIGURATION: Prop<CfnDataSource, data_source::DataSourceConfiguration> = Prop::new("DataSourceConfiguration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDataSource, String> = Prop::new("Description");
     /// Key of `IndexId`, for [`Handle::set`].
-    pub const INDEX_ID: Prop<String> = Prop::new("IndexId");
+    pub const INDEX_ID: Prop<CfnDataSource, String> = Prop::new("IndexId");
     /// Key of `LanguageCode`, for [`Handle::set`].
-    pub const LANGUAGE_CODE: Prop<String> = Prop::new("LanguageCode");
+    pub const LANGUAGE_CODE: Prop<CfnDataSource, String> = Prop::new("LanguageCode");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDataSource, String> = Prop::new("Name");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnDataSource, String> = Prop::new("RoleArn");
     /// Key of `Schedule`, for [`Handle::set`].
-    pub const SCHEDULE: Prop<String> = Prop::new("Schedule");
+    pub const SCHEDULE: Prop<CfnDataSource, String> = Prop::new("Schedule");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<data_source::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataSource, Vec<data_source::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<data_source::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnDataSource, data_source::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataSourceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_source::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataSourceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_source::PROPS_SHAPE, props.into())?;
         Ok(CfnDataSource { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataSource::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -2962,26 +2975,39 @@ impl CfnFaq {
     pub const CFN_TYPE: &'static str = "AWS::Kendra::Faq";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFaq, String> = Prop::new("Description");
     /// Key of `FileFormat`, for [`Handle::set`].
-    pub const FILE_FORMAT: Prop<faq::FileFormat> = Prop::new("FileFormat");
+    pub const FILE_FORMAT: Prop<CfnFaq, faq::FileFormat> = Prop::new("FileFormat");
     /// Key of `IndexId`, for [`Handle::set`].
-    pub const INDEX_ID: Prop<String> = Prop::new("IndexId");
+    pub const INDEX_ID: Prop<CfnFaq, String> = Prop::new("IndexId");
     /// Key of `LanguageCode`, for [`Handle::set`].
-    pub const LANGUAGE_CODE: Prop<String> = Prop::new("LanguageCode");
+    pub const LANGUAGE_CODE: Prop<CfnFaq, String> = Prop::new("LanguageCode");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFaq, String> = Prop::new("Name");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnFaq, String> = Prop::new("RoleArn");
     /// Key of `S3Path`, for [`Handle::set`].
-    pub const S3_PATH: Prop<faq::S3Path> = Prop::new("S3Path");
+    pub const S3_PATH: Prop<CfnFaq, faq::S3Path> = Prop::new("S3Path");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<faq::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFaq, Vec<faq::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFaqProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &faq::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFaqProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &faq::PROPS_SHAPE, props.into())?;
         Ok(CfnFaq { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFaq::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -3169,24 +3195,37 @@ impl CfnFeaturedResultsSet {
     pub const CFN_TYPE: &'static str = "AWS::Kendra::FeaturedResultsSet";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFeaturedResultsSet, String> = Prop::new("Description");
     /// Key of `FeaturedDocuments`, for [`Handle::set`].
-    pub const FEATURED_DOCUMENTS: Prop<Vec<featured_results_set::FeaturedDocument>> = Prop::new("FeaturedDocuments");
+    pub const FEATURED_DOCUMENTS: Prop<CfnFeaturedResultsSet, Vec<featured_results_set::FeaturedDocument>> = Prop::new("FeaturedDocuments");
     /// Key of `FeaturedResultsSetName`, for [`Handle::set`].
-    pub const FEATURED_RESULTS_SET_NAME: Prop<String> = Prop::new("FeaturedResultsSetName");
+    pub const FEATURED_RESULTS_SET_NAME: Prop<CfnFeaturedResultsSet, String> = Prop::new("FeaturedResultsSetName");
     /// Key of `IndexId`, for [`Handle::set`].
-    pub const INDEX_ID: Prop<String> = Prop::new("IndexId");
+    pub const INDEX_ID: Prop<CfnFeaturedResultsSet, String> = Prop::new("IndexId");
     /// Key of `QueryTexts`, for [`Handle::set`].
-    pub const QUERY_TEXTS: Prop<Vec<String>> = Prop::new("QueryTexts");
+    pub const QUERY_TEXTS: Prop<CfnFeaturedResultsSet, Vec<String>> = Prop::new("QueryTexts");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<featured_results_set::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnFeaturedResultsSet, featured_results_set::Status> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<featured_results_set::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFeaturedResultsSet, Vec<featured_results_set::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFeaturedResultsSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &featured_results_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFeaturedResultsSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &featured_results_set::PROPS_SHAPE, props.into())?;
         Ok(CfnFeaturedResultsSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFeaturedResultsSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the featured results set.
@@ -3781,30 +3820,43 @@ impl CfnIndex {
     pub const CFN_TYPE: &'static str = "AWS::Kendra::Index";
 
     /// Key of `CapacityUnits`, for [`Handle::set`].
-    pub const CAPACITY_UNITS: Prop<index::CapacityUnitsConfiguration> = Prop::new("CapacityUnits");
+    pub const CAPACITY_UNITS: Prop<CfnIndex, index::CapacityUnitsConfiguration> = Prop::new("CapacityUnits");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnIndex, String> = Prop::new("Description");
     /// Key of `DocumentMetadataConfigurations`, for [`Handle::set`].
-    pub const DOCUMENT_METADATA_CONFIGURATIONS: Prop<Vec<index::DocumentMetadataConfiguration>> = Prop::new("DocumentMetadataConfigurations");
+    pub const DOCUMENT_METADATA_CONFIGURATIONS: Prop<CfnIndex, Vec<index::DocumentMetadataConfiguration>> = Prop::new("DocumentMetadataConfigurations");
     /// Key of `Edition`, for [`Handle::set`].
-    pub const EDITION: Prop<index::Edition> = Prop::new("Edition");
+    pub const EDITION: Prop<CfnIndex, index::Edition> = Prop::new("Edition");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnIndex, String> = Prop::new("Name");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnIndex, String> = Prop::new("RoleArn");
     /// Key of `ServerSideEncryptionConfiguration`, for [`Handle::set`].
-    pub const SERVER_SIDE_ENCRYPTION_CONFIGURATION: Prop<index::ServerSideEncryptionConfiguration> = Prop::new("ServerSideEncryptionConfiguration");
+    pub const SERVER_SIDE_ENCRYPTION_CONFIGURATION: Prop<CfnIndex, index::ServerSideEncryptionConfiguration> = Prop::new("ServerSideEncryptionConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<index::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIndex, Vec<index::Tag>> = Prop::new("Tags");
     /// Key of `UserContextPolicy`, for [`Handle::set`].
-    pub const USER_CONTEXT_POLICY: Prop<index::UserContextPolicy> = Prop::new("UserContextPolicy");
+    pub const USER_CONTEXT_POLICY: Prop<CfnIndex, index::UserContextPolicy> = Prop::new("UserContextPolicy");
     /// Key of `UserTokenConfigurations`, for [`Handle::set`].
-    pub const USER_TOKEN_CONFIGURATIONS: Prop<Vec<index::UserTokenConfiguration>> = Prop::new("UserTokenConfigurations");
+    pub const USER_TOKEN_CONFIGURATIONS: Prop<CfnIndex, Vec<index::UserTokenConfiguration>> = Prop::new("UserTokenConfigurations");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIndexProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &index::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIndexProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &index::PROPS_SHAPE, props.into())?;
         Ok(CfnIndex { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIndex::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -3976,22 +4028,35 @@ impl CfnQuerySuggestionsBlockList {
     pub const CFN_TYPE: &'static str = "AWS::Kendra::QuerySuggestionsBlockList";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnQuerySuggestionsBlockList, String> = Prop::new("Description");
     /// Key of `IndexId`, for [`Handle::set`].
-    pub const INDEX_ID: Prop<String> = Prop::new("IndexId");
+    pub const INDEX_ID: Prop<CfnQuerySuggestionsBlockList, String> = Prop::new("IndexId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnQuerySuggestionsBlockList, String> = Prop::new("Name");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnQuerySuggestionsBlockList, String> = Prop::new("RoleArn");
     /// Key of `SourceS3Path`, for [`Handle::set`].
-    pub const SOURCE_S3_PATH: Prop<query_suggestions_block_list::S3Path> = Prop::new("SourceS3Path");
+    pub const SOURCE_S3_PATH: Prop<CfnQuerySuggestionsBlockList, query_suggestions_block_list::S3Path> = Prop::new("SourceS3Path");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<query_suggestions_block_list::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnQuerySuggestionsBlockList, Vec<query_suggestions_block_list::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnQuerySuggestionsBlockListProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &query_suggestions_block_list::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnQuerySuggestionsBlockListProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &query_suggestions_block_list::PROPS_SHAPE, props.into())?;
         Ok(CfnQuerySuggestionsBlockList { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnQuerySuggestionsBlockList::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the query suggestions block list.
@@ -4165,22 +4230,35 @@ impl CfnThesaurus {
     pub const CFN_TYPE: &'static str = "AWS::Kendra::Thesaurus";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnThesaurus, String> = Prop::new("Description");
     /// Key of `IndexId`, for [`Handle::set`].
-    pub const INDEX_ID: Prop<String> = Prop::new("IndexId");
+    pub const INDEX_ID: Prop<CfnThesaurus, String> = Prop::new("IndexId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnThesaurus, String> = Prop::new("Name");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnThesaurus, String> = Prop::new("RoleArn");
     /// Key of `SourceS3Path`, for [`Handle::set`].
-    pub const SOURCE_S3_PATH: Prop<thesaurus::S3Path> = Prop::new("SourceS3Path");
+    pub const SOURCE_S3_PATH: Prop<CfnThesaurus, thesaurus::S3Path> = Prop::new("SourceS3Path");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<thesaurus::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnThesaurus, Vec<thesaurus::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnThesaurusProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &thesaurus::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnThesaurusProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &thesaurus::PROPS_SHAPE, props.into())?;
         Ok(CfnThesaurus { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnThesaurus::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the thesaurus.

@@ -144,18 +144,31 @@ impl CfnExecutionPlan {
     pub const CFN_TYPE: &'static str = "AWS::KendraRanking::ExecutionPlan";
 
     /// Key of `CapacityUnits`, for [`Handle::set`].
-    pub const CAPACITY_UNITS: Prop<execution_plan::CapacityUnitsConfiguration> = Prop::new("CapacityUnits");
+    pub const CAPACITY_UNITS: Prop<CfnExecutionPlan, execution_plan::CapacityUnitsConfiguration> = Prop::new("CapacityUnits");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnExecutionPlan, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnExecutionPlan, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<execution_plan::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnExecutionPlan, Vec<execution_plan::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnExecutionPlanProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &execution_plan::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnExecutionPlanProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &execution_plan::PROPS_SHAPE, props.into())?;
         Ok(CfnExecutionPlan { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnExecutionPlan::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

@@ -776,26 +776,39 @@ impl CfnChannel {
     pub const CFN_TYPE: &'static str = "AWS::Kinesis::Channel";
 
     /// Key of `ChannelName`, for [`Handle::set`].
-    pub const CHANNEL_NAME: Prop<String> = Prop::new("ChannelName");
+    pub const CHANNEL_NAME: Prop<CfnChannel, String> = Prop::new("ChannelName");
     /// Key of `EncryptionConfiguration`, for [`Handle::set`].
-    pub const ENCRYPTION_CONFIGURATION: Prop<channel::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
+    pub const ENCRYPTION_CONFIGURATION: Prop<CfnChannel, channel::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
     /// Key of `LoggingConfiguration`, for [`Handle::set`].
-    pub const LOGGING_CONFIGURATION: Prop<channel::LoggingConfiguration> = Prop::new("LoggingConfiguration");
+    pub const LOGGING_CONFIGURATION: Prop<CfnChannel, channel::LoggingConfiguration> = Prop::new("LoggingConfiguration");
     /// Key of `S3DestinationConfiguration`, for [`Handle::set`].
-    pub const S3_DESTINATION_CONFIGURATION: Prop<channel::S3DestinationConfiguration> = Prop::new("S3DestinationConfiguration");
+    pub const S3_DESTINATION_CONFIGURATION: Prop<CfnChannel, channel::S3DestinationConfiguration> = Prop::new("S3DestinationConfiguration");
     /// Key of `S3TablesDestinationConfiguration`, for [`Handle::set`].
-    pub const S3_TABLES_DESTINATION_CONFIGURATION: Prop<channel::S3TablesDestinationConfiguration> = Prop::new("S3TablesDestinationConfiguration");
+    pub const S3_TABLES_DESTINATION_CONFIGURATION: Prop<CfnChannel, channel::S3TablesDestinationConfiguration> = Prop::new("S3TablesDestinationConfiguration");
     /// Key of `ServiceExecutionRoleARN`, for [`Handle::set`].
-    pub const SERVICE_EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ServiceExecutionRoleARN");
+    pub const SERVICE_EXECUTION_ROLE_ARN: Prop<CfnChannel, String> = Prop::new("ServiceExecutionRoleARN");
     /// Key of `StreamConfigurationList`, for [`Handle::set`].
-    pub const STREAM_CONFIGURATION_LIST: Prop<Vec<channel::StreamConfiguration>> = Prop::new("StreamConfigurationList");
+    pub const STREAM_CONFIGURATION_LIST: Prop<CfnChannel, Vec<channel::StreamConfiguration>> = Prop::new("StreamConfigurationList");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<channel::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnChannel, Vec<channel::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnChannelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &channel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnChannelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &channel::PROPS_SHAPE, props.into())?;
         Ok(CfnChannel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnChannel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the channel.
@@ -887,14 +900,27 @@ impl CfnResourcePolicy {
     pub const CFN_TYPE: &'static str = "AWS::Kinesis::ResourcePolicy";
 
     /// Key of `ResourceArn`, for [`Handle::set`].
-    pub const RESOURCE_ARN: Prop<String> = Prop::new("ResourceArn");
+    pub const RESOURCE_ARN: Prop<CfnResourcePolicy, String> = Prop::new("ResourceArn");
     /// Key of `ResourcePolicy`, for [`Handle::set`].
-    pub const RESOURCE_POLICY: Prop<Json> = Prop::new("ResourcePolicy");
+    pub const RESOURCE_POLICY: Prop<CfnResourcePolicy, Json> = Prop::new("ResourcePolicy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnResourcePolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourcePolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1205,30 +1231,43 @@ impl CfnStream {
     pub const CFN_TYPE: &'static str = "AWS::Kinesis::Stream";
 
     /// Key of `DesiredShardLevelMetrics`, for [`Handle::set`].
-    pub const DESIRED_SHARD_LEVEL_METRICS: Prop<Vec<stream::EnhancedMetric>> = Prop::new("DesiredShardLevelMetrics");
+    pub const DESIRED_SHARD_LEVEL_METRICS: Prop<CfnStream, Vec<stream::EnhancedMetric>> = Prop::new("DesiredShardLevelMetrics");
     /// Key of `MaxRecordSizeInKiB`, for [`Handle::set`].
-    pub const MAX_RECORD_SIZE_IN_KI_B: Prop<i64> = Prop::new("MaxRecordSizeInKiB");
+    pub const MAX_RECORD_SIZE_IN_KI_B: Prop<CfnStream, i64> = Prop::new("MaxRecordSizeInKiB");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnStream, String> = Prop::new("Name");
     /// Key of `RecordDistributionStrategy`, for [`Handle::set`].
-    pub const RECORD_DISTRIBUTION_STRATEGY: Prop<stream::RecordDistributionStrategy> = Prop::new("RecordDistributionStrategy");
+    pub const RECORD_DISTRIBUTION_STRATEGY: Prop<CfnStream, stream::RecordDistributionStrategy> = Prop::new("RecordDistributionStrategy");
     /// Key of `RetentionPeriodHours`, for [`Handle::set`].
-    pub const RETENTION_PERIOD_HOURS: Prop<i64> = Prop::new("RetentionPeriodHours");
+    pub const RETENTION_PERIOD_HOURS: Prop<CfnStream, i64> = Prop::new("RetentionPeriodHours");
     /// Key of `ShardCount`, for [`Handle::set`].
-    pub const SHARD_COUNT: Prop<i64> = Prop::new("ShardCount");
+    pub const SHARD_COUNT: Prop<CfnStream, i64> = Prop::new("ShardCount");
     /// Key of `StreamEncryption`, for [`Handle::set`].
-    pub const STREAM_ENCRYPTION: Prop<stream::StreamEncryption> = Prop::new("StreamEncryption");
+    pub const STREAM_ENCRYPTION: Prop<CfnStream, stream::StreamEncryption> = Prop::new("StreamEncryption");
     /// Key of `StreamModeDetails`, for [`Handle::set`].
-    pub const STREAM_MODE_DETAILS: Prop<stream::StreamModeDetails> = Prop::new("StreamModeDetails");
+    pub const STREAM_MODE_DETAILS: Prop<CfnStream, stream::StreamModeDetails> = Prop::new("StreamModeDetails");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<stream::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnStream, Vec<stream::Tag>> = Prop::new("Tags");
     /// Key of `WarmThroughputMiBps`, for [`Handle::set`].
-    pub const WARM_THROUGHPUT_MI_BPS: Prop<i64> = Prop::new("WarmThroughputMiBps");
+    pub const WARM_THROUGHPUT_MI_BPS: Prop<CfnStream, i64> = Prop::new("WarmThroughputMiBps");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStreamProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &stream::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStreamProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &stream::PROPS_SHAPE, props.into())?;
         Ok(CfnStream { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStream::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon resource name (ARN) of the Kinesis stream
@@ -1350,16 +1389,29 @@ impl CfnStreamConsumer {
     pub const CFN_TYPE: &'static str = "AWS::Kinesis::StreamConsumer";
 
     /// Key of `ConsumerName`, for [`Handle::set`].
-    pub const CONSUMER_NAME: Prop<String> = Prop::new("ConsumerName");
+    pub const CONSUMER_NAME: Prop<CfnStreamConsumer, String> = Prop::new("ConsumerName");
     /// Key of `StreamARN`, for [`Handle::set`].
-    pub const STREAM_ARN: Prop<String> = Prop::new("StreamARN");
+    pub const STREAM_ARN: Prop<CfnStreamConsumer, String> = Prop::new("StreamARN");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<stream_consumer::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnStreamConsumer, Vec<stream_consumer::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStreamConsumerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &stream_consumer::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStreamConsumerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &stream_consumer::PROPS_SHAPE, props.into())?;
         Ok(CfnStreamConsumer { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStreamConsumer::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN returned by Kinesis Data Streams when you registered the consumer. If you don't know the ARN of the consumer that you want to deregister, you can use the ListStreamConsumers operation to get a list of the descriptions of all the consumers that are currently registered with a given data stream. The description of a consumer contains its ARN.

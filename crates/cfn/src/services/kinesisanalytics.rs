@@ -476,18 +476,31 @@ impl CfnApplication {
     pub const CFN_TYPE: &'static str = "AWS::KinesisAnalytics::Application";
 
     /// Key of `ApplicationCode`, for [`Handle::set`].
-    pub const APPLICATION_CODE: Prop<String> = Prop::new("ApplicationCode");
+    pub const APPLICATION_CODE: Prop<CfnApplication, String> = Prop::new("ApplicationCode");
     /// Key of `ApplicationDescription`, for [`Handle::set`].
-    pub const APPLICATION_DESCRIPTION: Prop<String> = Prop::new("ApplicationDescription");
+    pub const APPLICATION_DESCRIPTION: Prop<CfnApplication, String> = Prop::new("ApplicationDescription");
     /// Key of `ApplicationName`, for [`Handle::set`].
-    pub const APPLICATION_NAME: Prop<String> = Prop::new("ApplicationName");
+    pub const APPLICATION_NAME: Prop<CfnApplication, String> = Prop::new("ApplicationName");
     /// Key of `Inputs`, for [`Handle::set`].
-    pub const INPUTS: Prop<Vec<application::Input>> = Prop::new("Inputs");
+    pub const INPUTS: Prop<CfnApplication, Vec<application::Input>> = Prop::new("Inputs");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
         Ok(CfnApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -732,14 +745,27 @@ impl CfnApplicationOutput {
     pub const CFN_TYPE: &'static str = "AWS::KinesisAnalytics::ApplicationOutput";
 
     /// Key of `ApplicationName`, for [`Handle::set`].
-    pub const APPLICATION_NAME: Prop<String> = Prop::new("ApplicationName");
+    pub const APPLICATION_NAME: Prop<CfnApplicationOutput, String> = Prop::new("ApplicationName");
     /// Key of `Output`, for [`Handle::set`].
-    pub const OUTPUT: Prop<application_output::Output> = Prop::new("Output");
+    pub const OUTPUT: Prop<CfnApplicationOutput, application_output::Output> = Prop::new("Output");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationOutputProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application_output::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationOutputProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application_output::PROPS_SHAPE, props.into())?;
         Ok(CfnApplicationOutput { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplicationOutput::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1092,14 +1118,27 @@ impl CfnApplicationReferenceDataSource {
     pub const CFN_TYPE: &'static str = "AWS::KinesisAnalytics::ApplicationReferenceDataSource";
 
     /// Key of `ApplicationName`, for [`Handle::set`].
-    pub const APPLICATION_NAME: Prop<String> = Prop::new("ApplicationName");
+    pub const APPLICATION_NAME: Prop<CfnApplicationReferenceDataSource, String> = Prop::new("ApplicationName");
     /// Key of `ReferenceDataSource`, for [`Handle::set`].
-    pub const REFERENCE_DATA_SOURCE: Prop<application_reference_data_source::ReferenceDataSource> = Prop::new("ReferenceDataSource");
+    pub const REFERENCE_DATA_SOURCE: Prop<CfnApplicationReferenceDataSource, application_reference_data_source::ReferenceDataSource> = Prop::new("ReferenceDataSource");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationReferenceDataSourceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application_reference_data_source::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationReferenceDataSourceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application_reference_data_source::PROPS_SHAPE, props.into())?;
         Ok(CfnApplicationReferenceDataSource { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplicationReferenceDataSource::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)

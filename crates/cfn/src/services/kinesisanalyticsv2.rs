@@ -1821,28 +1821,41 @@ impl CfnApplication {
     pub const CFN_TYPE: &'static str = "AWS::KinesisAnalyticsV2::Application";
 
     /// Key of `ApplicationConfiguration`, for [`Handle::set`].
-    pub const APPLICATION_CONFIGURATION: Prop<application::ApplicationConfiguration> = Prop::new("ApplicationConfiguration");
+    pub const APPLICATION_CONFIGURATION: Prop<CfnApplication, application::ApplicationConfiguration> = Prop::new("ApplicationConfiguration");
     /// Key of `ApplicationDescription`, for [`Handle::set`].
-    pub const APPLICATION_DESCRIPTION: Prop<String> = Prop::new("ApplicationDescription");
+    pub const APPLICATION_DESCRIPTION: Prop<CfnApplication, String> = Prop::new("ApplicationDescription");
     /// Key of `ApplicationMaintenanceConfiguration`, for [`Handle::set`].
-    pub const APPLICATION_MAINTENANCE_CONFIGURATION: Prop<application::ApplicationMaintenanceConfiguration> = Prop::new("ApplicationMaintenanceConfiguration");
+    pub const APPLICATION_MAINTENANCE_CONFIGURATION: Prop<CfnApplication, application::ApplicationMaintenanceConfiguration> = Prop::new("ApplicationMaintenanceConfiguration");
     /// Key of `ApplicationMode`, for [`Handle::set`].
-    pub const APPLICATION_MODE: Prop<application::ApplicationMode> = Prop::new("ApplicationMode");
+    pub const APPLICATION_MODE: Prop<CfnApplication, application::ApplicationMode> = Prop::new("ApplicationMode");
     /// Key of `ApplicationName`, for [`Handle::set`].
-    pub const APPLICATION_NAME: Prop<String> = Prop::new("ApplicationName");
+    pub const APPLICATION_NAME: Prop<CfnApplication, String> = Prop::new("ApplicationName");
     /// Key of `RunConfiguration`, for [`Handle::set`].
-    pub const RUN_CONFIGURATION: Prop<application::RunConfiguration> = Prop::new("RunConfiguration");
+    pub const RUN_CONFIGURATION: Prop<CfnApplication, application::RunConfiguration> = Prop::new("RunConfiguration");
     /// Key of `RuntimeEnvironment`, for [`Handle::set`].
-    pub const RUNTIME_ENVIRONMENT: Prop<application::RuntimeEnvironment> = Prop::new("RuntimeEnvironment");
+    pub const RUNTIME_ENVIRONMENT: Prop<CfnApplication, application::RuntimeEnvironment> = Prop::new("RuntimeEnvironment");
     /// Key of `ServiceExecutionRole`, for [`Handle::set`].
-    pub const SERVICE_EXECUTION_ROLE: Prop<String> = Prop::new("ServiceExecutionRole");
+    pub const SERVICE_EXECUTION_ROLE: Prop<CfnApplication, String> = Prop::new("ServiceExecutionRole");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<application::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
         Ok(CfnApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1939,14 +1952,27 @@ impl CfnApplicationCloudWatchLoggingOption {
     pub const CFN_TYPE: &'static str = "AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption";
 
     /// Key of `ApplicationName`, for [`Handle::set`].
-    pub const APPLICATION_NAME: Prop<String> = Prop::new("ApplicationName");
+    pub const APPLICATION_NAME: Prop<CfnApplicationCloudWatchLoggingOption, String> = Prop::new("ApplicationName");
     /// Key of `CloudWatchLoggingOption`, for [`Handle::set`].
-    pub const CLOUD_WATCH_LOGGING_OPTION: Prop<application_cloud_watch_logging_option::CloudWatchLoggingOption> = Prop::new("CloudWatchLoggingOption");
+    pub const CLOUD_WATCH_LOGGING_OPTION: Prop<CfnApplicationCloudWatchLoggingOption, application_cloud_watch_logging_option::CloudWatchLoggingOption> = Prop::new("CloudWatchLoggingOption");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationCloudWatchLoggingOptionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application_cloud_watch_logging_option::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationCloudWatchLoggingOptionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application_cloud_watch_logging_option::PROPS_SHAPE, props.into())?;
         Ok(CfnApplicationCloudWatchLoggingOption { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplicationCloudWatchLoggingOption::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -2179,14 +2205,27 @@ impl CfnApplicationOutput {
     pub const CFN_TYPE: &'static str = "AWS::KinesisAnalyticsV2::ApplicationOutput";
 
     /// Key of `ApplicationName`, for [`Handle::set`].
-    pub const APPLICATION_NAME: Prop<String> = Prop::new("ApplicationName");
+    pub const APPLICATION_NAME: Prop<CfnApplicationOutput, String> = Prop::new("ApplicationName");
     /// Key of `Output`, for [`Handle::set`].
-    pub const OUTPUT: Prop<application_output::Output> = Prop::new("Output");
+    pub const OUTPUT: Prop<CfnApplicationOutput, application_output::Output> = Prop::new("Output");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationOutputProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application_output::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationOutputProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application_output::PROPS_SHAPE, props.into())?;
         Ok(CfnApplicationOutput { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplicationOutput::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -2535,14 +2574,27 @@ impl CfnApplicationReferenceDataSource {
     pub const CFN_TYPE: &'static str = "AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource";
 
     /// Key of `ApplicationName`, for [`Handle::set`].
-    pub const APPLICATION_NAME: Prop<String> = Prop::new("ApplicationName");
+    pub const APPLICATION_NAME: Prop<CfnApplicationReferenceDataSource, String> = Prop::new("ApplicationName");
     /// Key of `ReferenceDataSource`, for [`Handle::set`].
-    pub const REFERENCE_DATA_SOURCE: Prop<application_reference_data_source::ReferenceDataSource> = Prop::new("ReferenceDataSource");
+    pub const REFERENCE_DATA_SOURCE: Prop<CfnApplicationReferenceDataSource, application_reference_data_source::ReferenceDataSource> = Prop::new("ReferenceDataSource");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationReferenceDataSourceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application_reference_data_source::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationReferenceDataSourceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application_reference_data_source::PROPS_SHAPE, props.into())?;
         Ok(CfnApplicationReferenceDataSource { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplicationReferenceDataSource::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)

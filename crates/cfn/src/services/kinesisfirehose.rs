@@ -3244,46 +3244,59 @@ impl CfnDeliveryStream {
     pub const CFN_TYPE: &'static str = "AWS::KinesisFirehose::DeliveryStream";
 
     /// Key of `AmazonOpenSearchServerlessDestinationConfiguration`, for [`Handle::set`].
-    pub const AMAZON_OPEN_SEARCH_SERVERLESS_DESTINATION_CONFIGURATION: Prop<delivery_stream::AmazonOpenSearchServerlessDestinationConfiguration> = Prop::new("AmazonOpenSearchServerlessDestinationConfiguration");
+    pub const AMAZON_OPEN_SEARCH_SERVERLESS_DESTINATION_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::AmazonOpenSearchServerlessDestinationConfiguration> = Prop::new("AmazonOpenSearchServerlessDestinationConfiguration");
     /// Key of `AmazonopensearchserviceDestinationConfiguration`, for [`Handle::set`].
-    pub const AMAZONOPENSEARCHSERVICE_DESTINATION_CONFIGURATION: Prop<delivery_stream::AmazonopensearchserviceDestinationConfiguration> = Prop::new("AmazonopensearchserviceDestinationConfiguration");
+    pub const AMAZONOPENSEARCHSERVICE_DESTINATION_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::AmazonopensearchserviceDestinationConfiguration> = Prop::new("AmazonopensearchserviceDestinationConfiguration");
     /// Key of `DatabaseSourceConfiguration`, for [`Handle::set`].
-    pub const DATABASE_SOURCE_CONFIGURATION: Prop<delivery_stream::DatabaseSourceConfiguration> = Prop::new("DatabaseSourceConfiguration");
+    pub const DATABASE_SOURCE_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::DatabaseSourceConfiguration> = Prop::new("DatabaseSourceConfiguration");
     /// Key of `DeliveryStreamEncryptionConfigurationInput`, for [`Handle::set`].
-    pub const DELIVERY_STREAM_ENCRYPTION_CONFIGURATION_INPUT: Prop<delivery_stream::DeliveryStreamEncryptionConfigurationInput> = Prop::new("DeliveryStreamEncryptionConfigurationInput");
+    pub const DELIVERY_STREAM_ENCRYPTION_CONFIGURATION_INPUT: Prop<CfnDeliveryStream, delivery_stream::DeliveryStreamEncryptionConfigurationInput> = Prop::new("DeliveryStreamEncryptionConfigurationInput");
     /// Key of `DeliveryStreamName`, for [`Handle::set`].
-    pub const DELIVERY_STREAM_NAME: Prop<String> = Prop::new("DeliveryStreamName");
+    pub const DELIVERY_STREAM_NAME: Prop<CfnDeliveryStream, String> = Prop::new("DeliveryStreamName");
     /// Key of `DeliveryStreamType`, for [`Handle::set`].
-    pub const DELIVERY_STREAM_TYPE: Prop<delivery_stream::DeliveryStreamType> = Prop::new("DeliveryStreamType");
+    pub const DELIVERY_STREAM_TYPE: Prop<CfnDeliveryStream, delivery_stream::DeliveryStreamType> = Prop::new("DeliveryStreamType");
     /// Key of `DirectPutSourceConfiguration`, for [`Handle::set`].
-    pub const DIRECT_PUT_SOURCE_CONFIGURATION: Prop<delivery_stream::DirectPutSourceConfiguration> = Prop::new("DirectPutSourceConfiguration");
+    pub const DIRECT_PUT_SOURCE_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::DirectPutSourceConfiguration> = Prop::new("DirectPutSourceConfiguration");
     /// Key of `ElasticsearchDestinationConfiguration`, for [`Handle::set`].
-    pub const ELASTICSEARCH_DESTINATION_CONFIGURATION: Prop<delivery_stream::ElasticsearchDestinationConfiguration> = Prop::new("ElasticsearchDestinationConfiguration");
+    pub const ELASTICSEARCH_DESTINATION_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::ElasticsearchDestinationConfiguration> = Prop::new("ElasticsearchDestinationConfiguration");
     /// Key of `ExtendedS3DestinationConfiguration`, for [`Handle::set`].
-    pub const EXTENDED_S3_DESTINATION_CONFIGURATION: Prop<delivery_stream::ExtendedS3DestinationConfiguration> = Prop::new("ExtendedS3DestinationConfiguration");
+    pub const EXTENDED_S3_DESTINATION_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::ExtendedS3DestinationConfiguration> = Prop::new("ExtendedS3DestinationConfiguration");
     /// Key of `HttpEndpointDestinationConfiguration`, for [`Handle::set`].
-    pub const HTTP_ENDPOINT_DESTINATION_CONFIGURATION: Prop<delivery_stream::HttpEndpointDestinationConfiguration> = Prop::new("HttpEndpointDestinationConfiguration");
+    pub const HTTP_ENDPOINT_DESTINATION_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::HttpEndpointDestinationConfiguration> = Prop::new("HttpEndpointDestinationConfiguration");
     /// Key of `IcebergDestinationConfiguration`, for [`Handle::set`].
-    pub const ICEBERG_DESTINATION_CONFIGURATION: Prop<delivery_stream::IcebergDestinationConfiguration> = Prop::new("IcebergDestinationConfiguration");
+    pub const ICEBERG_DESTINATION_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::IcebergDestinationConfiguration> = Prop::new("IcebergDestinationConfiguration");
     /// Key of `KinesisStreamSourceConfiguration`, for [`Handle::set`].
-    pub const KINESIS_STREAM_SOURCE_CONFIGURATION: Prop<delivery_stream::KinesisStreamSourceConfiguration> = Prop::new("KinesisStreamSourceConfiguration");
+    pub const KINESIS_STREAM_SOURCE_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::KinesisStreamSourceConfiguration> = Prop::new("KinesisStreamSourceConfiguration");
     /// Key of `MSKSourceConfiguration`, for [`Handle::set`].
-    pub const MSK_SOURCE_CONFIGURATION: Prop<delivery_stream::MSKSourceConfiguration> = Prop::new("MSKSourceConfiguration");
+    pub const MSK_SOURCE_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::MSKSourceConfiguration> = Prop::new("MSKSourceConfiguration");
     /// Key of `RedshiftDestinationConfiguration`, for [`Handle::set`].
-    pub const REDSHIFT_DESTINATION_CONFIGURATION: Prop<delivery_stream::RedshiftDestinationConfiguration> = Prop::new("RedshiftDestinationConfiguration");
+    pub const REDSHIFT_DESTINATION_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::RedshiftDestinationConfiguration> = Prop::new("RedshiftDestinationConfiguration");
     /// Key of `S3DestinationConfiguration`, for [`Handle::set`].
-    pub const S3_DESTINATION_CONFIGURATION: Prop<delivery_stream::S3DestinationConfiguration> = Prop::new("S3DestinationConfiguration");
+    pub const S3_DESTINATION_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::S3DestinationConfiguration> = Prop::new("S3DestinationConfiguration");
     /// Key of `SnowflakeDestinationConfiguration`, for [`Handle::set`].
-    pub const SNOWFLAKE_DESTINATION_CONFIGURATION: Prop<delivery_stream::SnowflakeDestinationConfiguration> = Prop::new("SnowflakeDestinationConfiguration");
+    pub const SNOWFLAKE_DESTINATION_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::SnowflakeDestinationConfiguration> = Prop::new("SnowflakeDestinationConfiguration");
     /// Key of `SplunkDestinationConfiguration`, for [`Handle::set`].
-    pub const SPLUNK_DESTINATION_CONFIGURATION: Prop<delivery_stream::SplunkDestinationConfiguration> = Prop::new("SplunkDestinationConfiguration");
+    pub const SPLUNK_DESTINATION_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::SplunkDestinationConfiguration> = Prop::new("SplunkDestinationConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<delivery_stream::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDeliveryStream, Vec<delivery_stream::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDeliveryStreamProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &delivery_stream::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDeliveryStreamProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &delivery_stream::PROPS_SHAPE, props.into())?;
         Ok(CfnDeliveryStream { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDeliveryStream::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

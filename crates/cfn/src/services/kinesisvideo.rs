@@ -123,18 +123,31 @@ impl CfnSignalingChannel {
     pub const CFN_TYPE: &'static str = "AWS::KinesisVideo::SignalingChannel";
 
     /// Key of `MessageTtlSeconds`, for [`Handle::set`].
-    pub const MESSAGE_TTL_SECONDS: Prop<i64> = Prop::new("MessageTtlSeconds");
+    pub const MESSAGE_TTL_SECONDS: Prop<CfnSignalingChannel, i64> = Prop::new("MessageTtlSeconds");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSignalingChannel, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<signaling_channel::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSignalingChannel, Vec<signaling_channel::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<signaling_channel::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnSignalingChannel, signaling_channel::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSignalingChannelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &signaling_channel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSignalingChannelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &signaling_channel::PROPS_SHAPE, props.into())?;
         Ok(CfnSignalingChannel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSignalingChannel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the Kinesis Video Signaling Channel.
@@ -303,24 +316,37 @@ impl CfnStream {
     pub const CFN_TYPE: &'static str = "AWS::KinesisVideo::Stream";
 
     /// Key of `DataRetentionInHours`, for [`Handle::set`].
-    pub const DATA_RETENTION_IN_HOURS: Prop<i64> = Prop::new("DataRetentionInHours");
+    pub const DATA_RETENTION_IN_HOURS: Prop<CfnStream, i64> = Prop::new("DataRetentionInHours");
     /// Key of `DeviceName`, for [`Handle::set`].
-    pub const DEVICE_NAME: Prop<String> = Prop::new("DeviceName");
+    pub const DEVICE_NAME: Prop<CfnStream, String> = Prop::new("DeviceName");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnStream, String> = Prop::new("KmsKeyId");
     /// Key of `MediaType`, for [`Handle::set`].
-    pub const MEDIA_TYPE: Prop<String> = Prop::new("MediaType");
+    pub const MEDIA_TYPE: Prop<CfnStream, String> = Prop::new("MediaType");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnStream, String> = Prop::new("Name");
     /// Key of `StreamStorageConfiguration`, for [`Handle::set`].
-    pub const STREAM_STORAGE_CONFIGURATION: Prop<stream::StreamStorageConfiguration> = Prop::new("StreamStorageConfiguration");
+    pub const STREAM_STORAGE_CONFIGURATION: Prop<CfnStream, stream::StreamStorageConfiguration> = Prop::new("StreamStorageConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<stream::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnStream, Vec<stream::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStreamProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &stream::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStreamProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &stream::PROPS_SHAPE, props.into())?;
         Ok(CfnStream { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStream::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the Kinesis Video stream.

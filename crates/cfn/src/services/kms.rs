@@ -68,14 +68,27 @@ impl CfnAlias {
     pub const CFN_TYPE: &'static str = "AWS::KMS::Alias";
 
     /// Key of `AliasName`, for [`Handle::set`].
-    pub const ALIAS_NAME: Prop<String> = Prop::new("AliasName");
+    pub const ALIAS_NAME: Prop<CfnAlias, String> = Prop::new("AliasName");
     /// Key of `TargetKeyId`, for [`Handle::set`].
-    pub const TARGET_KEY_ID: Prop<String> = Prop::new("TargetKeyId");
+    pub const TARGET_KEY_ID: Prop<CfnAlias, String> = Prop::new("TargetKeyId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAliasProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &alias::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAliasProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &alias::PROPS_SHAPE, props.into())?;
         Ok(CfnAlias { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAlias::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -340,34 +353,47 @@ impl CfnKey {
     pub const CFN_TYPE: &'static str = "AWS::KMS::Key";
 
     /// Key of `BypassPolicyLockoutSafetyCheck`, for [`Handle::set`].
-    pub const BYPASS_POLICY_LOCKOUT_SAFETY_CHECK: Prop<bool> = Prop::new("BypassPolicyLockoutSafetyCheck");
+    pub const BYPASS_POLICY_LOCKOUT_SAFETY_CHECK: Prop<CfnKey, bool> = Prop::new("BypassPolicyLockoutSafetyCheck");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnKey, String> = Prop::new("Description");
     /// Key of `EnableKeyRotation`, for [`Handle::set`].
-    pub const ENABLE_KEY_ROTATION: Prop<bool> = Prop::new("EnableKeyRotation");
+    pub const ENABLE_KEY_ROTATION: Prop<CfnKey, bool> = Prop::new("EnableKeyRotation");
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnKey, bool> = Prop::new("Enabled");
     /// Key of `KeyPolicy`, for [`Handle::set`].
-    pub const KEY_POLICY: Prop<Json> = Prop::new("KeyPolicy");
+    pub const KEY_POLICY: Prop<CfnKey, Json> = Prop::new("KeyPolicy");
     /// Key of `KeySpec`, for [`Handle::set`].
-    pub const KEY_SPEC: Prop<key::KeySpec> = Prop::new("KeySpec");
+    pub const KEY_SPEC: Prop<CfnKey, key::KeySpec> = Prop::new("KeySpec");
     /// Key of `KeyUsage`, for [`Handle::set`].
-    pub const KEY_USAGE: Prop<key::KeyUsage> = Prop::new("KeyUsage");
+    pub const KEY_USAGE: Prop<CfnKey, key::KeyUsage> = Prop::new("KeyUsage");
     /// Key of `MultiRegion`, for [`Handle::set`].
-    pub const MULTI_REGION: Prop<bool> = Prop::new("MultiRegion");
+    pub const MULTI_REGION: Prop<CfnKey, bool> = Prop::new("MultiRegion");
     /// Key of `Origin`, for [`Handle::set`].
-    pub const ORIGIN: Prop<key::Origin> = Prop::new("Origin");
+    pub const ORIGIN: Prop<CfnKey, key::Origin> = Prop::new("Origin");
     /// Key of `PendingWindowInDays`, for [`Handle::set`].
-    pub const PENDING_WINDOW_IN_DAYS: Prop<i64> = Prop::new("PendingWindowInDays");
+    pub const PENDING_WINDOW_IN_DAYS: Prop<CfnKey, i64> = Prop::new("PendingWindowInDays");
     /// Key of `RotationPeriodInDays`, for [`Handle::set`].
-    pub const ROTATION_PERIOD_IN_DAYS: Prop<i64> = Prop::new("RotationPeriodInDays");
+    pub const ROTATION_PERIOD_IN_DAYS: Prop<CfnKey, i64> = Prop::new("RotationPeriodInDays");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<key::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnKey, Vec<key::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnKeyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &key::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnKeyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &key::PROPS_SHAPE, props.into())?;
         Ok(CfnKey { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnKey::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -502,22 +528,35 @@ impl CfnReplicaKey {
     pub const CFN_TYPE: &'static str = "AWS::KMS::ReplicaKey";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnReplicaKey, String> = Prop::new("Description");
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnReplicaKey, bool> = Prop::new("Enabled");
     /// Key of `KeyPolicy`, for [`Handle::set`].
-    pub const KEY_POLICY: Prop<Json> = Prop::new("KeyPolicy");
+    pub const KEY_POLICY: Prop<CfnReplicaKey, Json> = Prop::new("KeyPolicy");
     /// Key of `PendingWindowInDays`, for [`Handle::set`].
-    pub const PENDING_WINDOW_IN_DAYS: Prop<i64> = Prop::new("PendingWindowInDays");
+    pub const PENDING_WINDOW_IN_DAYS: Prop<CfnReplicaKey, i64> = Prop::new("PendingWindowInDays");
     /// Key of `PrimaryKeyArn`, for [`Handle::set`].
-    pub const PRIMARY_KEY_ARN: Prop<String> = Prop::new("PrimaryKeyArn");
+    pub const PRIMARY_KEY_ARN: Prop<CfnReplicaKey, String> = Prop::new("PrimaryKeyArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<replica_key::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnReplicaKey, Vec<replica_key::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnReplicaKeyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &replica_key::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnReplicaKeyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &replica_key::PROPS_SHAPE, props.into())?;
         Ok(CfnReplicaKey { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnReplicaKey::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

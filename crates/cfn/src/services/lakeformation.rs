@@ -141,24 +141,37 @@ impl CfnDataCellsFilter {
     pub const CFN_TYPE: &'static str = "AWS::LakeFormation::DataCellsFilter";
 
     /// Key of `ColumnNames`, for [`Handle::set`].
-    pub const COLUMN_NAMES: Prop<Vec<String>> = Prop::new("ColumnNames");
+    pub const COLUMN_NAMES: Prop<CfnDataCellsFilter, Vec<String>> = Prop::new("ColumnNames");
     /// Key of `ColumnWildcard`, for [`Handle::set`].
-    pub const COLUMN_WILDCARD: Prop<data_cells_filter::ColumnWildcard> = Prop::new("ColumnWildcard");
+    pub const COLUMN_WILDCARD: Prop<CfnDataCellsFilter, data_cells_filter::ColumnWildcard> = Prop::new("ColumnWildcard");
     /// Key of `DatabaseName`, for [`Handle::set`].
-    pub const DATABASE_NAME: Prop<String> = Prop::new("DatabaseName");
+    pub const DATABASE_NAME: Prop<CfnDataCellsFilter, String> = Prop::new("DatabaseName");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDataCellsFilter, String> = Prop::new("Name");
     /// Key of `RowFilter`, for [`Handle::set`].
-    pub const ROW_FILTER: Prop<data_cells_filter::RowFilter> = Prop::new("RowFilter");
+    pub const ROW_FILTER: Prop<CfnDataCellsFilter, data_cells_filter::RowFilter> = Prop::new("RowFilter");
     /// Key of `TableCatalogId`, for [`Handle::set`].
-    pub const TABLE_CATALOG_ID: Prop<String> = Prop::new("TableCatalogId");
+    pub const TABLE_CATALOG_ID: Prop<CfnDataCellsFilter, String> = Prop::new("TableCatalogId");
     /// Key of `TableName`, for [`Handle::set`].
-    pub const TABLE_NAME: Prop<String> = Prop::new("TableName");
+    pub const TABLE_NAME: Prop<CfnDataCellsFilter, String> = Prop::new("TableName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataCellsFilterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_cells_filter::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataCellsFilterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_cells_filter::PROPS_SHAPE, props.into())?;
         Ok(CfnDataCellsFilter { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataCellsFilter::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -307,32 +320,45 @@ impl CfnDataLakeSettings {
     pub const CFN_TYPE: &'static str = "AWS::LakeFormation::DataLakeSettings";
 
     /// Key of `Admins`, for [`Handle::set`].
-    pub const ADMINS: Prop<Vec<data_lake_settings::DataLakePrincipal>> = Prop::new("Admins");
+    pub const ADMINS: Prop<CfnDataLakeSettings, Vec<data_lake_settings::DataLakePrincipal>> = Prop::new("Admins");
     /// Key of `AllowExternalDataFiltering`, for [`Handle::set`].
-    pub const ALLOW_EXTERNAL_DATA_FILTERING: Prop<bool> = Prop::new("AllowExternalDataFiltering");
+    pub const ALLOW_EXTERNAL_DATA_FILTERING: Prop<CfnDataLakeSettings, bool> = Prop::new("AllowExternalDataFiltering");
     /// Key of `AllowFullTableExternalDataAccess`, for [`Handle::set`].
-    pub const ALLOW_FULL_TABLE_EXTERNAL_DATA_ACCESS: Prop<bool> = Prop::new("AllowFullTableExternalDataAccess");
+    pub const ALLOW_FULL_TABLE_EXTERNAL_DATA_ACCESS: Prop<CfnDataLakeSettings, bool> = Prop::new("AllowFullTableExternalDataAccess");
     /// Key of `AuthorizedSessionTagValueList`, for [`Handle::set`].
-    pub const AUTHORIZED_SESSION_TAG_VALUE_LIST: Prop<Vec<String>> = Prop::new("AuthorizedSessionTagValueList");
+    pub const AUTHORIZED_SESSION_TAG_VALUE_LIST: Prop<CfnDataLakeSettings, Vec<String>> = Prop::new("AuthorizedSessionTagValueList");
     /// Key of `CreateDatabaseDefaultPermissions`, for [`Handle::set`].
-    pub const CREATE_DATABASE_DEFAULT_PERMISSIONS: Prop<Vec<data_lake_settings::PrincipalPermissions>> = Prop::new("CreateDatabaseDefaultPermissions");
+    pub const CREATE_DATABASE_DEFAULT_PERMISSIONS: Prop<CfnDataLakeSettings, Vec<data_lake_settings::PrincipalPermissions>> = Prop::new("CreateDatabaseDefaultPermissions");
     /// Key of `CreateTableDefaultPermissions`, for [`Handle::set`].
-    pub const CREATE_TABLE_DEFAULT_PERMISSIONS: Prop<Vec<data_lake_settings::PrincipalPermissions>> = Prop::new("CreateTableDefaultPermissions");
+    pub const CREATE_TABLE_DEFAULT_PERMISSIONS: Prop<CfnDataLakeSettings, Vec<data_lake_settings::PrincipalPermissions>> = Prop::new("CreateTableDefaultPermissions");
     /// Key of `ExternalDataFilteringAllowList`, for [`Handle::set`].
-    pub const EXTERNAL_DATA_FILTERING_ALLOW_LIST: Prop<Vec<data_lake_settings::DataLakePrincipal>> = Prop::new("ExternalDataFilteringAllowList");
+    pub const EXTERNAL_DATA_FILTERING_ALLOW_LIST: Prop<CfnDataLakeSettings, Vec<data_lake_settings::DataLakePrincipal>> = Prop::new("ExternalDataFilteringAllowList");
     /// Key of `MutationType`, for [`Handle::set`].
-    pub const MUTATION_TYPE: Prop<String> = Prop::new("MutationType");
+    pub const MUTATION_TYPE: Prop<CfnDataLakeSettings, String> = Prop::new("MutationType");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<Json> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnDataLakeSettings, Json> = Prop::new("Parameters");
     /// Key of `ReadOnlyAdmins`, for [`Handle::set`].
-    pub const READ_ONLY_ADMINS: Prop<Vec<data_lake_settings::DataLakePrincipal>> = Prop::new("ReadOnlyAdmins");
+    pub const READ_ONLY_ADMINS: Prop<CfnDataLakeSettings, Vec<data_lake_settings::DataLakePrincipal>> = Prop::new("ReadOnlyAdmins");
     /// Key of `TrustedResourceOwners`, for [`Handle::set`].
-    pub const TRUSTED_RESOURCE_OWNERS: Prop<Vec<String>> = Prop::new("TrustedResourceOwners");
+    pub const TRUSTED_RESOURCE_OWNERS: Prop<CfnDataLakeSettings, Vec<String>> = Prop::new("TrustedResourceOwners");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataLakeSettingsProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_lake_settings::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataLakeSettingsProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_lake_settings::PROPS_SHAPE, props.into())?;
         Ok(CfnDataLakeSettings { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataLakeSettings::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -601,18 +627,31 @@ impl CfnPermissions {
     pub const CFN_TYPE: &'static str = "AWS::LakeFormation::Permissions";
 
     /// Key of `DataLakePrincipal`, for [`Handle::set`].
-    pub const DATA_LAKE_PRINCIPAL: Prop<permissions::DataLakePrincipal> = Prop::new("DataLakePrincipal");
+    pub const DATA_LAKE_PRINCIPAL: Prop<CfnPermissions, permissions::DataLakePrincipal> = Prop::new("DataLakePrincipal");
     /// Key of `Permissions`, for [`Handle::set`].
-    pub const PERMISSIONS: Prop<Vec<String>> = Prop::new("Permissions");
+    pub const PERMISSIONS: Prop<CfnPermissions, Vec<String>> = Prop::new("Permissions");
     /// Key of `PermissionsWithGrantOption`, for [`Handle::set`].
-    pub const PERMISSIONS_WITH_GRANT_OPTION: Prop<Vec<String>> = Prop::new("PermissionsWithGrantOption");
+    pub const PERMISSIONS_WITH_GRANT_OPTION: Prop<CfnPermissions, Vec<String>> = Prop::new("PermissionsWithGrantOption");
     /// Key of `Resource`, for [`Handle::set`].
-    pub const RESOURCE: Prop<permissions::Resource> = Prop::new("Resource");
+    pub const RESOURCE: Prop<CfnPermissions, permissions::Resource> = Prop::new("Resource");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPermissionsProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &permissions::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPermissionsProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &permissions::PROPS_SHAPE, props.into())?;
         Ok(CfnPermissions { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPermissions::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1211,20 +1250,33 @@ impl CfnPrincipalPermissions {
     pub const CFN_TYPE: &'static str = "AWS::LakeFormation::PrincipalPermissions";
 
     /// Key of `Catalog`, for [`Handle::set`].
-    pub const CATALOG: Prop<String> = Prop::new("Catalog");
+    pub const CATALOG: Prop<CfnPrincipalPermissions, String> = Prop::new("Catalog");
     /// Key of `Permissions`, for [`Handle::set`].
-    pub const PERMISSIONS: Prop<Vec<principal_permissions::Permission>> = Prop::new("Permissions");
+    pub const PERMISSIONS: Prop<CfnPrincipalPermissions, Vec<principal_permissions::Permission>> = Prop::new("Permissions");
     /// Key of `PermissionsWithGrantOption`, for [`Handle::set`].
-    pub const PERMISSIONS_WITH_GRANT_OPTION: Prop<Vec<principal_permissions::Permission>> = Prop::new("PermissionsWithGrantOption");
+    pub const PERMISSIONS_WITH_GRANT_OPTION: Prop<CfnPrincipalPermissions, Vec<principal_permissions::Permission>> = Prop::new("PermissionsWithGrantOption");
     /// Key of `Principal`, for [`Handle::set`].
-    pub const PRINCIPAL: Prop<principal_permissions::DataLakePrincipal> = Prop::new("Principal");
+    pub const PRINCIPAL: Prop<CfnPrincipalPermissions, principal_permissions::DataLakePrincipal> = Prop::new("Principal");
     /// Key of `Resource`, for [`Handle::set`].
-    pub const RESOURCE: Prop<principal_permissions::Resource> = Prop::new("Resource");
+    pub const RESOURCE: Prop<CfnPrincipalPermissions, principal_permissions::Resource> = Prop::new("Resource");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPrincipalPermissionsProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &principal_permissions::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPrincipalPermissionsProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &principal_permissions::PROPS_SHAPE, props.into())?;
         Ok(CfnPrincipalPermissions { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPrincipalPermissions::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt PrincipalIdentifier`)
@@ -1312,20 +1364,33 @@ impl CfnResource {
     pub const CFN_TYPE: &'static str = "AWS::LakeFormation::Resource";
 
     /// Key of `HybridAccessEnabled`, for [`Handle::set`].
-    pub const HYBRID_ACCESS_ENABLED: Prop<bool> = Prop::new("HybridAccessEnabled");
+    pub const HYBRID_ACCESS_ENABLED: Prop<CfnResource, bool> = Prop::new("HybridAccessEnabled");
     /// Key of `ResourceArn`, for [`Handle::set`].
-    pub const RESOURCE_ARN: Prop<String> = Prop::new("ResourceArn");
+    pub const RESOURCE_ARN: Prop<CfnResource, String> = Prop::new("ResourceArn");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnResource, String> = Prop::new("RoleArn");
     /// Key of `UseServiceLinkedRole`, for [`Handle::set`].
-    pub const USE_SERVICE_LINKED_ROLE: Prop<bool> = Prop::new("UseServiceLinkedRole");
+    pub const USE_SERVICE_LINKED_ROLE: Prop<CfnResource, bool> = Prop::new("UseServiceLinkedRole");
     /// Key of `WithFederation`, for [`Handle::set`].
-    pub const WITH_FEDERATION: Prop<bool> = Prop::new("WithFederation");
+    pub const WITH_FEDERATION: Prop<CfnResource, bool> = Prop::new("WithFederation");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource::PROPS_SHAPE, props.into())?;
         Ok(CfnResource { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResource::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1403,16 +1468,29 @@ impl CfnTag {
     pub const CFN_TYPE: &'static str = "AWS::LakeFormation::Tag";
 
     /// Key of `CatalogId`, for [`Handle::set`].
-    pub const CATALOG_ID: Prop<String> = Prop::new("CatalogId");
+    pub const CATALOG_ID: Prop<CfnTag, String> = Prop::new("CatalogId");
     /// Key of `TagKey`, for [`Handle::set`].
-    pub const TAG_KEY: Prop<String> = Prop::new("TagKey");
+    pub const TAG_KEY: Prop<CfnTag, String> = Prop::new("TagKey");
     /// Key of `TagValues`, for [`Handle::set`].
-    pub const TAG_VALUES: Prop<Vec<String>> = Prop::new("TagValues");
+    pub const TAG_VALUES: Prop<CfnTag, Vec<String>> = Prop::new("TagValues");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTagProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &tag::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTagProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &tag::PROPS_SHAPE, props.into())?;
         Ok(CfnTag { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTag::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1671,14 +1749,27 @@ impl CfnTagAssociation {
     pub const CFN_TYPE: &'static str = "AWS::LakeFormation::TagAssociation";
 
     /// Key of `LFTags`, for [`Handle::set`].
-    pub const LF_TAGS: Prop<Vec<tag_association::LFTagPair>> = Prop::new("LFTags");
+    pub const LF_TAGS: Prop<CfnTagAssociation, Vec<tag_association::LFTagPair>> = Prop::new("LFTags");
     /// Key of `Resource`, for [`Handle::set`].
-    pub const RESOURCE: Prop<tag_association::Resource> = Prop::new("Resource");
+    pub const RESOURCE: Prop<CfnTagAssociation, tag_association::Resource> = Prop::new("Resource");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTagAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &tag_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTagAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &tag_association::PROPS_SHAPE, props.into())?;
         Ok(CfnTagAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTagAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Unique string identifying the resource. Used as primary identifier, which ideally should be a string

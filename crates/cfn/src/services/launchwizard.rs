@@ -118,20 +118,33 @@ impl CfnDeployment {
     pub const CFN_TYPE: &'static str = "AWS::LaunchWizard::Deployment";
 
     /// Key of `DeploymentPatternName`, for [`Handle::set`].
-    pub const DEPLOYMENT_PATTERN_NAME: Prop<String> = Prop::new("DeploymentPatternName");
+    pub const DEPLOYMENT_PATTERN_NAME: Prop<CfnDeployment, String> = Prop::new("DeploymentPatternName");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDeployment, String> = Prop::new("Name");
     /// Key of `Specifications`, for [`Handle::set`].
-    pub const SPECIFICATIONS: Prop<Map<String>> = Prop::new("Specifications");
+    pub const SPECIFICATIONS: Prop<CfnDeployment, Map<String>> = Prop::new("Specifications");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<deployment::Tags>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDeployment, Vec<deployment::Tags>> = Prop::new("Tags");
     /// Key of `WorkloadName`, for [`Handle::set`].
-    pub const WORKLOAD_NAME: Prop<String> = Prop::new("WorkloadName");
+    pub const WORKLOAD_NAME: Prop<CfnDeployment, String> = Prop::new("WorkloadName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDeploymentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &deployment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDeploymentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &deployment::PROPS_SHAPE, props.into())?;
         Ok(CfnDeployment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDeployment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// ARN of the LaunchWizard deployment

@@ -4694,40 +4694,53 @@ impl CfnBot {
     pub const CFN_TYPE: &'static str = "AWS::Lex::Bot";
 
     /// Key of `AutoBuildBotLocales`, for [`Handle::set`].
-    pub const AUTO_BUILD_BOT_LOCALES: Prop<bool> = Prop::new("AutoBuildBotLocales");
+    pub const AUTO_BUILD_BOT_LOCALES: Prop<CfnBot, bool> = Prop::new("AutoBuildBotLocales");
     /// Key of `BotFileS3Location`, for [`Handle::set`].
-    pub const BOT_FILE_S3_LOCATION: Prop<bot::S3Location> = Prop::new("BotFileS3Location");
+    pub const BOT_FILE_S3_LOCATION: Prop<CfnBot, bot::S3Location> = Prop::new("BotFileS3Location");
     /// Key of `BotLocales`, for [`Handle::set`].
-    pub const BOT_LOCALES: Prop<Vec<bot::BotLocale>> = Prop::new("BotLocales");
+    pub const BOT_LOCALES: Prop<CfnBot, Vec<bot::BotLocale>> = Prop::new("BotLocales");
     /// Key of `BotMembers`, for [`Handle::set`].
-    pub const BOT_MEMBERS: Prop<Vec<bot::BotMember>> = Prop::new("BotMembers");
+    pub const BOT_MEMBERS: Prop<CfnBot, Vec<bot::BotMember>> = Prop::new("BotMembers");
     /// Key of `BotTags`, for [`Handle::set`].
-    pub const BOT_TAGS: Prop<Vec<bot::Tag>> = Prop::new("BotTags");
+    pub const BOT_TAGS: Prop<CfnBot, Vec<bot::Tag>> = Prop::new("BotTags");
     /// Key of `BotType`, for [`Handle::set`].
-    pub const BOT_TYPE: Prop<bot::BotType> = Prop::new("BotType");
+    pub const BOT_TYPE: Prop<CfnBot, bot::BotType> = Prop::new("BotType");
     /// Key of `DataPrivacy`, for [`Handle::set`].
-    pub const DATA_PRIVACY: Prop<bot::DataPrivacy> = Prop::new("DataPrivacy");
+    pub const DATA_PRIVACY: Prop<CfnBot, bot::DataPrivacy> = Prop::new("DataPrivacy");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnBot, String> = Prop::new("Description");
     /// Key of `ErrorLogSettings`, for [`Handle::set`].
-    pub const ERROR_LOG_SETTINGS: Prop<bot::ErrorLogSettings> = Prop::new("ErrorLogSettings");
+    pub const ERROR_LOG_SETTINGS: Prop<CfnBot, bot::ErrorLogSettings> = Prop::new("ErrorLogSettings");
     /// Key of `IdleSessionTTLInSeconds`, for [`Handle::set`].
-    pub const IDLE_SESSION_TTL_IN_SECONDS: Prop<i64> = Prop::new("IdleSessionTTLInSeconds");
+    pub const IDLE_SESSION_TTL_IN_SECONDS: Prop<CfnBot, i64> = Prop::new("IdleSessionTTLInSeconds");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnBot, String> = Prop::new("Name");
     /// Key of `Replication`, for [`Handle::set`].
-    pub const REPLICATION: Prop<bot::Replication> = Prop::new("Replication");
+    pub const REPLICATION: Prop<CfnBot, bot::Replication> = Prop::new("Replication");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnBot, String> = Prop::new("RoleArn");
     /// Key of `TestBotAliasSettings`, for [`Handle::set`].
-    pub const TEST_BOT_ALIAS_SETTINGS: Prop<bot::TestBotAliasSettings> = Prop::new("TestBotAliasSettings");
+    pub const TEST_BOT_ALIAS_SETTINGS: Prop<CfnBot, bot::TestBotAliasSettings> = Prop::new("TestBotAliasSettings");
     /// Key of `TestBotAliasTags`, for [`Handle::set`].
-    pub const TEST_BOT_ALIAS_TAGS: Prop<Vec<bot::Tag>> = Prop::new("TestBotAliasTags");
+    pub const TEST_BOT_ALIAS_TAGS: Prop<CfnBot, Vec<bot::Tag>> = Prop::new("TestBotAliasTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBotProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &bot::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBotProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &bot::PROPS_SHAPE, props.into())?;
         Ok(CfnBot { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBot::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -5288,26 +5301,39 @@ impl CfnBotAlias {
     pub const CFN_TYPE: &'static str = "AWS::Lex::BotAlias";
 
     /// Key of `BotAliasLocaleSettings`, for [`Handle::set`].
-    pub const BOT_ALIAS_LOCALE_SETTINGS: Prop<Vec<bot_alias::BotAliasLocaleSettingsItem>> = Prop::new("BotAliasLocaleSettings");
+    pub const BOT_ALIAS_LOCALE_SETTINGS: Prop<CfnBotAlias, Vec<bot_alias::BotAliasLocaleSettingsItem>> = Prop::new("BotAliasLocaleSettings");
     /// Key of `BotAliasName`, for [`Handle::set`].
-    pub const BOT_ALIAS_NAME: Prop<String> = Prop::new("BotAliasName");
+    pub const BOT_ALIAS_NAME: Prop<CfnBotAlias, String> = Prop::new("BotAliasName");
     /// Key of `BotAliasTags`, for [`Handle::set`].
-    pub const BOT_ALIAS_TAGS: Prop<Vec<bot_alias::Tag>> = Prop::new("BotAliasTags");
+    pub const BOT_ALIAS_TAGS: Prop<CfnBotAlias, Vec<bot_alias::Tag>> = Prop::new("BotAliasTags");
     /// Key of `BotId`, for [`Handle::set`].
-    pub const BOT_ID: Prop<String> = Prop::new("BotId");
+    pub const BOT_ID: Prop<CfnBotAlias, String> = Prop::new("BotId");
     /// Key of `BotVersion`, for [`Handle::set`].
-    pub const BOT_VERSION: Prop<String> = Prop::new("BotVersion");
+    pub const BOT_VERSION: Prop<CfnBotAlias, String> = Prop::new("BotVersion");
     /// Key of `ConversationLogSettings`, for [`Handle::set`].
-    pub const CONVERSATION_LOG_SETTINGS: Prop<bot_alias::ConversationLogSettings> = Prop::new("ConversationLogSettings");
+    pub const CONVERSATION_LOG_SETTINGS: Prop<CfnBotAlias, bot_alias::ConversationLogSettings> = Prop::new("ConversationLogSettings");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnBotAlias, String> = Prop::new("Description");
     /// Key of `SentimentAnalysisSettings`, for [`Handle::set`].
-    pub const SENTIMENT_ANALYSIS_SETTINGS: Prop<bot_alias::SentimentAnalysisSettings> = Prop::new("SentimentAnalysisSettings");
+    pub const SENTIMENT_ANALYSIS_SETTINGS: Prop<CfnBotAlias, bot_alias::SentimentAnalysisSettings> = Prop::new("SentimentAnalysisSettings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBotAliasProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &bot_alias::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBotAliasProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &bot_alias::PROPS_SHAPE, props.into())?;
         Ok(CfnBotAlias { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBotAlias::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -5464,16 +5490,29 @@ impl CfnBotVersion {
     pub const CFN_TYPE: &'static str = "AWS::Lex::BotVersion";
 
     /// Key of `BotId`, for [`Handle::set`].
-    pub const BOT_ID: Prop<String> = Prop::new("BotId");
+    pub const BOT_ID: Prop<CfnBotVersion, String> = Prop::new("BotId");
     /// Key of `BotVersionLocaleSpecification`, for [`Handle::set`].
-    pub const BOT_VERSION_LOCALE_SPECIFICATION: Prop<Vec<bot_version::BotVersionLocaleSpecification>> = Prop::new("BotVersionLocaleSpecification");
+    pub const BOT_VERSION_LOCALE_SPECIFICATION: Prop<CfnBotVersion, Vec<bot_version::BotVersionLocaleSpecification>> = Prop::new("BotVersionLocaleSpecification");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnBotVersion, String> = Prop::new("Description");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBotVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &bot_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBotVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &bot_version::PROPS_SHAPE, props.into())?;
         Ok(CfnBotVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBotVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt BotVersion`)
@@ -5545,14 +5584,27 @@ impl CfnResourcePolicy {
     pub const CFN_TYPE: &'static str = "AWS::Lex::ResourcePolicy";
 
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<Json> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnResourcePolicy, Json> = Prop::new("Policy");
     /// Key of `ResourceArn`, for [`Handle::set`].
-    pub const RESOURCE_ARN: Prop<String> = Prop::new("ResourceArn");
+    pub const RESOURCE_ARN: Prop<CfnResourcePolicy, String> = Prop::new("ResourceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnResourcePolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourcePolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)

@@ -196,24 +196,37 @@ impl CfnGrant {
     pub const CFN_TYPE: &'static str = "AWS::LicenseManager::Grant";
 
     /// Key of `AllowedOperations`, for [`Handle::set`].
-    pub const ALLOWED_OPERATIONS: Prop<Vec<grant::AllowedOperation>> = Prop::new("AllowedOperations");
+    pub const ALLOWED_OPERATIONS: Prop<CfnGrant, Vec<grant::AllowedOperation>> = Prop::new("AllowedOperations");
     /// Key of `GrantName`, for [`Handle::set`].
-    pub const GRANT_NAME: Prop<String> = Prop::new("GrantName");
+    pub const GRANT_NAME: Prop<CfnGrant, String> = Prop::new("GrantName");
     /// Key of `HomeRegion`, for [`Handle::set`].
-    pub const HOME_REGION: Prop<String> = Prop::new("HomeRegion");
+    pub const HOME_REGION: Prop<CfnGrant, String> = Prop::new("HomeRegion");
     /// Key of `LicenseArn`, for [`Handle::set`].
-    pub const LICENSE_ARN: Prop<String> = Prop::new("LicenseArn");
+    pub const LICENSE_ARN: Prop<CfnGrant, String> = Prop::new("LicenseArn");
     /// Key of `Principals`, for [`Handle::set`].
-    pub const PRINCIPALS: Prop<Vec<String>> = Prop::new("Principals");
+    pub const PRINCIPALS: Prop<CfnGrant, Vec<String>> = Prop::new("Principals");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<grant::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnGrant, grant::Status> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<grant::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnGrant, Vec<grant::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGrantProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &grant::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGrantProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &grant::PROPS_SHAPE, props.into())?;
         Ok(CfnGrant { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGrant::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Arn of the grant.
@@ -754,34 +767,47 @@ impl CfnLicense {
     pub const CFN_TYPE: &'static str = "AWS::LicenseManager::License";
 
     /// Key of `Beneficiary`, for [`Handle::set`].
-    pub const BENEFICIARY: Prop<String> = Prop::new("Beneficiary");
+    pub const BENEFICIARY: Prop<CfnLicense, String> = Prop::new("Beneficiary");
     /// Key of `ConsumptionConfiguration`, for [`Handle::set`].
-    pub const CONSUMPTION_CONFIGURATION: Prop<license::ConsumptionConfiguration> = Prop::new("ConsumptionConfiguration");
+    pub const CONSUMPTION_CONFIGURATION: Prop<CfnLicense, license::ConsumptionConfiguration> = Prop::new("ConsumptionConfiguration");
     /// Key of `Entitlements`, for [`Handle::set`].
-    pub const ENTITLEMENTS: Prop<Vec<license::Entitlement>> = Prop::new("Entitlements");
+    pub const ENTITLEMENTS: Prop<CfnLicense, Vec<license::Entitlement>> = Prop::new("Entitlements");
     /// Key of `HomeRegion`, for [`Handle::set`].
-    pub const HOME_REGION: Prop<String> = Prop::new("HomeRegion");
+    pub const HOME_REGION: Prop<CfnLicense, String> = Prop::new("HomeRegion");
     /// Key of `Issuer`, for [`Handle::set`].
-    pub const ISSUER: Prop<license::IssuerData> = Prop::new("Issuer");
+    pub const ISSUER: Prop<CfnLicense, license::IssuerData> = Prop::new("Issuer");
     /// Key of `LicenseMetadata`, for [`Handle::set`].
-    pub const LICENSE_METADATA: Prop<Vec<license::Metadata>> = Prop::new("LicenseMetadata");
+    pub const LICENSE_METADATA: Prop<CfnLicense, Vec<license::Metadata>> = Prop::new("LicenseMetadata");
     /// Key of `LicenseName`, for [`Handle::set`].
-    pub const LICENSE_NAME: Prop<String> = Prop::new("LicenseName");
+    pub const LICENSE_NAME: Prop<CfnLicense, String> = Prop::new("LicenseName");
     /// Key of `ProductName`, for [`Handle::set`].
-    pub const PRODUCT_NAME: Prop<String> = Prop::new("ProductName");
+    pub const PRODUCT_NAME: Prop<CfnLicense, String> = Prop::new("ProductName");
     /// Key of `ProductSKU`, for [`Handle::set`].
-    pub const PRODUCT_SKU: Prop<String> = Prop::new("ProductSKU");
+    pub const PRODUCT_SKU: Prop<CfnLicense, String> = Prop::new("ProductSKU");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<String> = Prop::new("Status");
+    pub const STATUS: Prop<CfnLicense, String> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<license::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLicense, Vec<license::Tag>> = Prop::new("Tags");
     /// Key of `Validity`, for [`Handle::set`].
-    pub const VALIDITY: Prop<license::ValidityDateFormat> = Prop::new("Validity");
+    pub const VALIDITY: Prop<CfnLicense, license::ValidityDateFormat> = Prop::new("Validity");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLicenseProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &license::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLicenseProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &license::PROPS_SHAPE, props.into())?;
         Ok(CfnLicense { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLicense::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name is a unique name for each resource.
@@ -963,22 +989,35 @@ impl CfnLicenseAssetGroup {
     pub const CFN_TYPE: &'static str = "AWS::LicenseManager::LicenseAssetGroup";
 
     /// Key of `AssociatedLicenseAssetRulesetARNs`, for [`Handle::set`].
-    pub const ASSOCIATED_LICENSE_ASSET_RULESET_AR_NS: Prop<Vec<String>> = Prop::new("AssociatedLicenseAssetRulesetARNs");
+    pub const ASSOCIATED_LICENSE_ASSET_RULESET_AR_NS: Prop<CfnLicenseAssetGroup, Vec<String>> = Prop::new("AssociatedLicenseAssetRulesetARNs");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnLicenseAssetGroup, String> = Prop::new("Description");
     /// Key of `LicenseAssetGroupConfigurations`, for [`Handle::set`].
-    pub const LICENSE_ASSET_GROUP_CONFIGURATIONS: Prop<Vec<license_asset_group::LicenseAssetGroupConfiguration>> = Prop::new("LicenseAssetGroupConfigurations");
+    pub const LICENSE_ASSET_GROUP_CONFIGURATIONS: Prop<CfnLicenseAssetGroup, Vec<license_asset_group::LicenseAssetGroupConfiguration>> = Prop::new("LicenseAssetGroupConfigurations");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnLicenseAssetGroup, String> = Prop::new("Name");
     /// Key of `Properties`, for [`Handle::set`].
-    pub const PROPERTIES: Prop<Vec<license_asset_group::LicenseAssetGroupProperty>> = Prop::new("Properties");
+    pub const PROPERTIES: Prop<CfnLicenseAssetGroup, Vec<license_asset_group::LicenseAssetGroupProperty>> = Prop::new("Properties");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<license_asset_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLicenseAssetGroup, Vec<license_asset_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLicenseAssetGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &license_asset_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLicenseAssetGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &license_asset_group::PROPS_SHAPE, props.into())?;
         Ok(CfnLicenseAssetGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLicenseAssetGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name (ARN) of the license asset group.
@@ -1339,18 +1378,31 @@ impl CfnLicenseAssetRuleSet {
     pub const CFN_TYPE: &'static str = "AWS::LicenseManager::LicenseAssetRuleSet";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnLicenseAssetRuleSet, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnLicenseAssetRuleSet, String> = Prop::new("Name");
     /// Key of `Rules`, for [`Handle::set`].
-    pub const RULES: Prop<Vec<license_asset_rule_set::LicenseAssetRule>> = Prop::new("Rules");
+    pub const RULES: Prop<CfnLicenseAssetRuleSet, Vec<license_asset_rule_set::LicenseAssetRule>> = Prop::new("Rules");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<license_asset_rule_set::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLicenseAssetRuleSet, Vec<license_asset_rule_set::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLicenseAssetRuleSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &license_asset_rule_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLicenseAssetRuleSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &license_asset_rule_set::PROPS_SHAPE, props.into())?;
         Ok(CfnLicenseAssetRuleSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLicenseAssetRuleSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name (ARN) of the license asset ruleset.
@@ -1609,30 +1661,43 @@ impl CfnLicenseConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::LicenseManager::LicenseConfiguration";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnLicenseConfiguration, String> = Prop::new("Description");
     /// Key of `DisassociateWhenNotFound`, for [`Handle::set`].
-    pub const DISASSOCIATE_WHEN_NOT_FOUND: Prop<bool> = Prop::new("DisassociateWhenNotFound");
+    pub const DISASSOCIATE_WHEN_NOT_FOUND: Prop<CfnLicenseConfiguration, bool> = Prop::new("DisassociateWhenNotFound");
     /// Key of `LicenseCount`, for [`Handle::set`].
-    pub const LICENSE_COUNT: Prop<i64> = Prop::new("LicenseCount");
+    pub const LICENSE_COUNT: Prop<CfnLicenseConfiguration, i64> = Prop::new("LicenseCount");
     /// Key of `LicenseCountHardLimit`, for [`Handle::set`].
-    pub const LICENSE_COUNT_HARD_LIMIT: Prop<bool> = Prop::new("LicenseCountHardLimit");
+    pub const LICENSE_COUNT_HARD_LIMIT: Prop<CfnLicenseConfiguration, bool> = Prop::new("LicenseCountHardLimit");
     /// Key of `LicenseCountingType`, for [`Handle::set`].
-    pub const LICENSE_COUNTING_TYPE: Prop<license_configuration::LicenseCountingType> = Prop::new("LicenseCountingType");
+    pub const LICENSE_COUNTING_TYPE: Prop<CfnLicenseConfiguration, license_configuration::LicenseCountingType> = Prop::new("LicenseCountingType");
     /// Key of `LicenseExpiry`, for [`Handle::set`].
-    pub const LICENSE_EXPIRY: Prop<i64> = Prop::new("LicenseExpiry");
+    pub const LICENSE_EXPIRY: Prop<CfnLicenseConfiguration, i64> = Prop::new("LicenseExpiry");
     /// Key of `LicenseRules`, for [`Handle::set`].
-    pub const LICENSE_RULES: Prop<Vec<String>> = Prop::new("LicenseRules");
+    pub const LICENSE_RULES: Prop<CfnLicenseConfiguration, Vec<String>> = Prop::new("LicenseRules");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnLicenseConfiguration, String> = Prop::new("Name");
     /// Key of `ProductInformationList`, for [`Handle::set`].
-    pub const PRODUCT_INFORMATION_LIST: Prop<Vec<license_configuration::ProductInformation>> = Prop::new("ProductInformationList");
+    pub const PRODUCT_INFORMATION_LIST: Prop<CfnLicenseConfiguration, Vec<license_configuration::ProductInformation>> = Prop::new("ProductInformationList");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<license_configuration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLicenseConfiguration, Vec<license_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLicenseConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &license_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLicenseConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &license_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnLicenseConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLicenseConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name (ARN) of the license configuration.
@@ -1902,22 +1967,35 @@ impl CfnReportGenerator {
     pub const CFN_TYPE: &'static str = "AWS::LicenseManager::ReportGenerator";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnReportGenerator, String> = Prop::new("Description");
     /// Key of `ReportContext`, for [`Handle::set`].
-    pub const REPORT_CONTEXT: Prop<report_generator::ReportContext> = Prop::new("ReportContext");
+    pub const REPORT_CONTEXT: Prop<CfnReportGenerator, report_generator::ReportContext> = Prop::new("ReportContext");
     /// Key of `ReportFrequency`, for [`Handle::set`].
-    pub const REPORT_FREQUENCY: Prop<report_generator::ReportFrequency> = Prop::new("ReportFrequency");
+    pub const REPORT_FREQUENCY: Prop<CfnReportGenerator, report_generator::ReportFrequency> = Prop::new("ReportFrequency");
     /// Key of `ReportGeneratorName`, for [`Handle::set`].
-    pub const REPORT_GENERATOR_NAME: Prop<String> = Prop::new("ReportGeneratorName");
+    pub const REPORT_GENERATOR_NAME: Prop<CfnReportGenerator, String> = Prop::new("ReportGeneratorName");
     /// Key of `ReportType`, for [`Handle::set`].
-    pub const REPORT_TYPE: Prop<Vec<report_generator::ReportTypeItem>> = Prop::new("ReportType");
+    pub const REPORT_TYPE: Prop<CfnReportGenerator, Vec<report_generator::ReportTypeItem>> = Prop::new("ReportType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<report_generator::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnReportGenerator, Vec<report_generator::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnReportGeneratorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &report_generator::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnReportGeneratorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &report_generator::PROPS_SHAPE, props.into())?;
         Ok(CfnReportGenerator { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnReportGenerator::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name (ARN) of the report generator.

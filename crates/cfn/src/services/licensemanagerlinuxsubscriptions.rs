@@ -130,16 +130,29 @@ impl CfnSubscriptionProvider {
     pub const CFN_TYPE: &'static str = "AWS::LicenseManagerLinuxSubscriptions::SubscriptionProvider";
 
     /// Key of `SecretArn`, for [`Handle::set`].
-    pub const SECRET_ARN: Prop<String> = Prop::new("SecretArn");
+    pub const SECRET_ARN: Prop<CfnSubscriptionProvider, String> = Prop::new("SecretArn");
     /// Key of `SubscriptionProviderSource`, for [`Handle::set`].
-    pub const SUBSCRIPTION_PROVIDER_SOURCE: Prop<subscription_provider::SubscriptionProviderSource> = Prop::new("SubscriptionProviderSource");
+    pub const SUBSCRIPTION_PROVIDER_SOURCE: Prop<CfnSubscriptionProvider, subscription_provider::SubscriptionProviderSource> = Prop::new("SubscriptionProviderSource");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<subscription_provider::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSubscriptionProvider, Vec<subscription_provider::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSubscriptionProviderProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &subscription_provider::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSubscriptionProviderProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &subscription_provider::PROPS_SHAPE, props.into())?;
         Ok(CfnSubscriptionProvider { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSubscriptionProvider::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp from the last time that License Manager retrieved subscription details from the registered third-party Linux subscription provider.

@@ -295,16 +295,29 @@ impl CfnLicenseServerEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint";
 
     /// Key of `IdentityProviderArn`, for [`Handle::set`].
-    pub const IDENTITY_PROVIDER_ARN: Prop<String> = Prop::new("IdentityProviderArn");
+    pub const IDENTITY_PROVIDER_ARN: Prop<CfnLicenseServerEndpoint, String> = Prop::new("IdentityProviderArn");
     /// Key of `LicenseServerSettings`, for [`Handle::set`].
-    pub const LICENSE_SERVER_SETTINGS: Prop<license_server_endpoint::LicenseServerSettings> = Prop::new("LicenseServerSettings");
+    pub const LICENSE_SERVER_SETTINGS: Prop<CfnLicenseServerEndpoint, license_server_endpoint::LicenseServerSettings> = Prop::new("LicenseServerSettings");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<license_server_endpoint::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLicenseServerEndpoint, Vec<license_server_endpoint::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLicenseServerEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &license_server_endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLicenseServerEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &license_server_endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnLicenseServerEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLicenseServerEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp when License Manager created the license server endpoint.

@@ -326,32 +326,45 @@ impl CfnAlarm {
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::Alarm";
 
     /// Key of `AlarmName`, for [`Handle::set`].
-    pub const ALARM_NAME: Prop<String> = Prop::new("AlarmName");
+    pub const ALARM_NAME: Prop<CfnAlarm, String> = Prop::new("AlarmName");
     /// Key of `ComparisonOperator`, for [`Handle::set`].
-    pub const COMPARISON_OPERATOR: Prop<alarm::ComparisonOperator> = Prop::new("ComparisonOperator");
+    pub const COMPARISON_OPERATOR: Prop<CfnAlarm, alarm::ComparisonOperator> = Prop::new("ComparisonOperator");
     /// Key of `ContactProtocols`, for [`Handle::set`].
-    pub const CONTACT_PROTOCOLS: Prop<Vec<alarm::ContactProtocol>> = Prop::new("ContactProtocols");
+    pub const CONTACT_PROTOCOLS: Prop<CfnAlarm, Vec<alarm::ContactProtocol>> = Prop::new("ContactProtocols");
     /// Key of `DatapointsToAlarm`, for [`Handle::set`].
-    pub const DATAPOINTS_TO_ALARM: Prop<i64> = Prop::new("DatapointsToAlarm");
+    pub const DATAPOINTS_TO_ALARM: Prop<CfnAlarm, i64> = Prop::new("DatapointsToAlarm");
     /// Key of `EvaluationPeriods`, for [`Handle::set`].
-    pub const EVALUATION_PERIODS: Prop<i64> = Prop::new("EvaluationPeriods");
+    pub const EVALUATION_PERIODS: Prop<CfnAlarm, i64> = Prop::new("EvaluationPeriods");
     /// Key of `MetricName`, for [`Handle::set`].
-    pub const METRIC_NAME: Prop<alarm::MetricName> = Prop::new("MetricName");
+    pub const METRIC_NAME: Prop<CfnAlarm, alarm::MetricName> = Prop::new("MetricName");
     /// Key of `MonitoredResourceName`, for [`Handle::set`].
-    pub const MONITORED_RESOURCE_NAME: Prop<String> = Prop::new("MonitoredResourceName");
+    pub const MONITORED_RESOURCE_NAME: Prop<CfnAlarm, String> = Prop::new("MonitoredResourceName");
     /// Key of `NotificationEnabled`, for [`Handle::set`].
-    pub const NOTIFICATION_ENABLED: Prop<bool> = Prop::new("NotificationEnabled");
+    pub const NOTIFICATION_ENABLED: Prop<CfnAlarm, bool> = Prop::new("NotificationEnabled");
     /// Key of `NotificationTriggers`, for [`Handle::set`].
-    pub const NOTIFICATION_TRIGGERS: Prop<Vec<alarm::NotificationTrigger>> = Prop::new("NotificationTriggers");
+    pub const NOTIFICATION_TRIGGERS: Prop<CfnAlarm, Vec<alarm::NotificationTrigger>> = Prop::new("NotificationTriggers");
     /// Key of `Threshold`, for [`Handle::set`].
-    pub const THRESHOLD: Prop<f64> = Prop::new("Threshold");
+    pub const THRESHOLD: Prop<CfnAlarm, f64> = Prop::new("Threshold");
     /// Key of `TreatMissingData`, for [`Handle::set`].
-    pub const TREAT_MISSING_DATA: Prop<alarm::TreatMissingData> = Prop::new("TreatMissingData");
+    pub const TREAT_MISSING_DATA: Prop<CfnAlarm, alarm::TreatMissingData> = Prop::new("TreatMissingData");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAlarmProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &alarm::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAlarmProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &alarm::PROPS_SHAPE, props.into())?;
         Ok(CfnAlarm { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAlarm::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AlarmArn`)
@@ -519,24 +532,37 @@ impl CfnBucket {
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::Bucket";
 
     /// Key of `AccessRules`, for [`Handle::set`].
-    pub const ACCESS_RULES: Prop<bucket::AccessRules> = Prop::new("AccessRules");
+    pub const ACCESS_RULES: Prop<CfnBucket, bucket::AccessRules> = Prop::new("AccessRules");
     /// Key of `BucketName`, for [`Handle::set`].
-    pub const BUCKET_NAME: Prop<String> = Prop::new("BucketName");
+    pub const BUCKET_NAME: Prop<CfnBucket, String> = Prop::new("BucketName");
     /// Key of `BundleId`, for [`Handle::set`].
-    pub const BUNDLE_ID: Prop<String> = Prop::new("BundleId");
+    pub const BUNDLE_ID: Prop<CfnBucket, String> = Prop::new("BundleId");
     /// Key of `ObjectVersioning`, for [`Handle::set`].
-    pub const OBJECT_VERSIONING: Prop<bool> = Prop::new("ObjectVersioning");
+    pub const OBJECT_VERSIONING: Prop<CfnBucket, bool> = Prop::new("ObjectVersioning");
     /// Key of `ReadOnlyAccessAccounts`, for [`Handle::set`].
-    pub const READ_ONLY_ACCESS_ACCOUNTS: Prop<Vec<String>> = Prop::new("ReadOnlyAccessAccounts");
+    pub const READ_ONLY_ACCESS_ACCOUNTS: Prop<CfnBucket, Vec<String>> = Prop::new("ReadOnlyAccessAccounts");
     /// Key of `ResourcesReceivingAccess`, for [`Handle::set`].
-    pub const RESOURCES_RECEIVING_ACCESS: Prop<Vec<String>> = Prop::new("ResourcesReceivingAccess");
+    pub const RESOURCES_RECEIVING_ACCESS: Prop<CfnBucket, Vec<String>> = Prop::new("ResourcesReceivingAccess");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<bucket::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnBucket, Vec<bucket::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBucketProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &bucket::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBucketProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &bucket::PROPS_SHAPE, props.into())?;
         Ok(CfnBucket { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBucket::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Indicates whether the bundle that is currently applied to a bucket can be changed to another bundle. You can update a bucket's bundle only one time within a monthly AWS billing cycle.
@@ -668,18 +694,31 @@ impl CfnCertificate {
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::Certificate";
 
     /// Key of `CertificateName`, for [`Handle::set`].
-    pub const CERTIFICATE_NAME: Prop<String> = Prop::new("CertificateName");
+    pub const CERTIFICATE_NAME: Prop<CfnCertificate, String> = Prop::new("CertificateName");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnCertificate, String> = Prop::new("DomainName");
     /// Key of `SubjectAlternativeNames`, for [`Handle::set`].
-    pub const SUBJECT_ALTERNATIVE_NAMES: Prop<Vec<String>> = Prop::new("SubjectAlternativeNames");
+    pub const SUBJECT_ALTERNATIVE_NAMES: Prop<CfnCertificate, Vec<String>> = Prop::new("SubjectAlternativeNames");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<certificate::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCertificate, Vec<certificate::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCertificateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &certificate::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCertificateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &certificate::PROPS_SHAPE, props.into())?;
         Ok(CfnCertificate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCertificate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CertificateArn`)
@@ -783,14 +822,27 @@ impl CfnContactMethod {
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::ContactMethod";
 
     /// Key of `ContactEndpoint`, for [`Handle::set`].
-    pub const CONTACT_ENDPOINT: Prop<String> = Prop::new("ContactEndpoint");
+    pub const CONTACT_ENDPOINT: Prop<CfnContactMethod, String> = Prop::new("ContactEndpoint");
     /// Key of `Protocol`, for [`Handle::set`].
-    pub const PROTOCOL: Prop<contact_method::Protocol> = Prop::new("Protocol");
+    pub const PROTOCOL: Prop<CfnContactMethod, contact_method::Protocol> = Prop::new("Protocol");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnContactMethodProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &contact_method::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnContactMethodProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &contact_method::PROPS_SHAPE, props.into())?;
         Ok(CfnContactMethod { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnContactMethod::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the contact method.
@@ -1264,26 +1316,39 @@ impl CfnContainer {
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::Container";
 
     /// Key of `ContainerServiceDeployment`, for [`Handle::set`].
-    pub const CONTAINER_SERVICE_DEPLOYMENT: Prop<container::ContainerServiceDeployment> = Prop::new("ContainerServiceDeployment");
+    pub const CONTAINER_SERVICE_DEPLOYMENT: Prop<CfnContainer, container::ContainerServiceDeployment> = Prop::new("ContainerServiceDeployment");
     /// Key of `IsDisabled`, for [`Handle::set`].
-    pub const IS_DISABLED: Prop<bool> = Prop::new("IsDisabled");
+    pub const IS_DISABLED: Prop<CfnContainer, bool> = Prop::new("IsDisabled");
     /// Key of `Power`, for [`Handle::set`].
-    pub const POWER: Prop<container::Power> = Prop::new("Power");
+    pub const POWER: Prop<CfnContainer, container::Power> = Prop::new("Power");
     /// Key of `PrivateRegistryAccess`, for [`Handle::set`].
-    pub const PRIVATE_REGISTRY_ACCESS: Prop<container::PrivateRegistryAccess> = Prop::new("PrivateRegistryAccess");
+    pub const PRIVATE_REGISTRY_ACCESS: Prop<CfnContainer, container::PrivateRegistryAccess> = Prop::new("PrivateRegistryAccess");
     /// Key of `PublicDomainNames`, for [`Handle::set`].
-    pub const PUBLIC_DOMAIN_NAMES: Prop<Vec<container::PublicDomainName>> = Prop::new("PublicDomainNames");
+    pub const PUBLIC_DOMAIN_NAMES: Prop<CfnContainer, Vec<container::PublicDomainName>> = Prop::new("PublicDomainNames");
     /// Key of `Scale`, for [`Handle::set`].
-    pub const SCALE: Prop<i64> = Prop::new("Scale");
+    pub const SCALE: Prop<CfnContainer, i64> = Prop::new("Scale");
     /// Key of `ServiceName`, for [`Handle::set`].
-    pub const SERVICE_NAME: Prop<String> = Prop::new("ServiceName");
+    pub const SERVICE_NAME: Prop<CfnContainer, String> = Prop::new("ServiceName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<container::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnContainer, Vec<container::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnContainerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &container::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnContainerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &container::PROPS_SHAPE, props.into())?;
         Ok(CfnContainer { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnContainer::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ContainerArn`)
@@ -1527,40 +1592,53 @@ impl CfnDatabase {
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::Database";
 
     /// Key of `AvailabilityZone`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE: Prop<String> = Prop::new("AvailabilityZone");
+    pub const AVAILABILITY_ZONE: Prop<CfnDatabase, String> = Prop::new("AvailabilityZone");
     /// Key of `BackupRetention`, for [`Handle::set`].
-    pub const BACKUP_RETENTION: Prop<bool> = Prop::new("BackupRetention");
+    pub const BACKUP_RETENTION: Prop<CfnDatabase, bool> = Prop::new("BackupRetention");
     /// Key of `CaCertificateIdentifier`, for [`Handle::set`].
-    pub const CA_CERTIFICATE_IDENTIFIER: Prop<String> = Prop::new("CaCertificateIdentifier");
+    pub const CA_CERTIFICATE_IDENTIFIER: Prop<CfnDatabase, String> = Prop::new("CaCertificateIdentifier");
     /// Key of `MasterDatabaseName`, for [`Handle::set`].
-    pub const MASTER_DATABASE_NAME: Prop<String> = Prop::new("MasterDatabaseName");
+    pub const MASTER_DATABASE_NAME: Prop<CfnDatabase, String> = Prop::new("MasterDatabaseName");
     /// Key of `MasterUserPassword`, for [`Handle::set`].
-    pub const MASTER_USER_PASSWORD: Prop<String> = Prop::new("MasterUserPassword");
+    pub const MASTER_USER_PASSWORD: Prop<CfnDatabase, String> = Prop::new("MasterUserPassword");
     /// Key of `MasterUsername`, for [`Handle::set`].
-    pub const MASTER_USERNAME: Prop<String> = Prop::new("MasterUsername");
+    pub const MASTER_USERNAME: Prop<CfnDatabase, String> = Prop::new("MasterUsername");
     /// Key of `PreferredBackupWindow`, for [`Handle::set`].
-    pub const PREFERRED_BACKUP_WINDOW: Prop<String> = Prop::new("PreferredBackupWindow");
+    pub const PREFERRED_BACKUP_WINDOW: Prop<CfnDatabase, String> = Prop::new("PreferredBackupWindow");
     /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
-    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<String> = Prop::new("PreferredMaintenanceWindow");
+    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnDatabase, String> = Prop::new("PreferredMaintenanceWindow");
     /// Key of `PubliclyAccessible`, for [`Handle::set`].
-    pub const PUBLICLY_ACCESSIBLE: Prop<bool> = Prop::new("PubliclyAccessible");
+    pub const PUBLICLY_ACCESSIBLE: Prop<CfnDatabase, bool> = Prop::new("PubliclyAccessible");
     /// Key of `RelationalDatabaseBlueprintId`, for [`Handle::set`].
-    pub const RELATIONAL_DATABASE_BLUEPRINT_ID: Prop<String> = Prop::new("RelationalDatabaseBlueprintId");
+    pub const RELATIONAL_DATABASE_BLUEPRINT_ID: Prop<CfnDatabase, String> = Prop::new("RelationalDatabaseBlueprintId");
     /// Key of `RelationalDatabaseBundleId`, for [`Handle::set`].
-    pub const RELATIONAL_DATABASE_BUNDLE_ID: Prop<String> = Prop::new("RelationalDatabaseBundleId");
+    pub const RELATIONAL_DATABASE_BUNDLE_ID: Prop<CfnDatabase, String> = Prop::new("RelationalDatabaseBundleId");
     /// Key of `RelationalDatabaseName`, for [`Handle::set`].
-    pub const RELATIONAL_DATABASE_NAME: Prop<String> = Prop::new("RelationalDatabaseName");
+    pub const RELATIONAL_DATABASE_NAME: Prop<CfnDatabase, String> = Prop::new("RelationalDatabaseName");
     /// Key of `RelationalDatabaseParameters`, for [`Handle::set`].
-    pub const RELATIONAL_DATABASE_PARAMETERS: Prop<Vec<database::RelationalDatabaseParameter>> = Prop::new("RelationalDatabaseParameters");
+    pub const RELATIONAL_DATABASE_PARAMETERS: Prop<CfnDatabase, Vec<database::RelationalDatabaseParameter>> = Prop::new("RelationalDatabaseParameters");
     /// Key of `RotateMasterUserPassword`, for [`Handle::set`].
-    pub const ROTATE_MASTER_USER_PASSWORD: Prop<bool> = Prop::new("RotateMasterUserPassword");
+    pub const ROTATE_MASTER_USER_PASSWORD: Prop<CfnDatabase, bool> = Prop::new("RotateMasterUserPassword");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<database::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDatabase, Vec<database::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDatabaseProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &database::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDatabaseProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &database::PROPS_SHAPE, props.into())?;
         Ok(CfnDatabase { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDatabase::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt DatabaseArn`)
@@ -1675,16 +1753,29 @@ impl CfnDatabaseSnapshot {
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::DatabaseSnapshot";
 
     /// Key of `RelationalDatabaseName`, for [`Handle::set`].
-    pub const RELATIONAL_DATABASE_NAME: Prop<String> = Prop::new("RelationalDatabaseName");
+    pub const RELATIONAL_DATABASE_NAME: Prop<CfnDatabaseSnapshot, String> = Prop::new("RelationalDatabaseName");
     /// Key of `RelationalDatabaseSnapshotName`, for [`Handle::set`].
-    pub const RELATIONAL_DATABASE_SNAPSHOT_NAME: Prop<String> = Prop::new("RelationalDatabaseSnapshotName");
+    pub const RELATIONAL_DATABASE_SNAPSHOT_NAME: Prop<CfnDatabaseSnapshot, String> = Prop::new("RelationalDatabaseSnapshotName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<database_snapshot::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDatabaseSnapshot, Vec<database_snapshot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDatabaseSnapshotProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &database_snapshot::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDatabaseSnapshotProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &database_snapshot::PROPS_SHAPE, props.into())?;
         Ok(CfnDatabaseSnapshot { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDatabaseSnapshot::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the database snapshot.
@@ -2050,22 +2141,35 @@ impl CfnDisk {
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::Disk";
 
     /// Key of `AddOns`, for [`Handle::set`].
-    pub const ADD_ONS: Prop<Vec<disk::AddOn>> = Prop::new("AddOns");
+    pub const ADD_ONS: Prop<CfnDisk, Vec<disk::AddOn>> = Prop::new("AddOns");
     /// Key of `AvailabilityZone`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE: Prop<String> = Prop::new("AvailabilityZone");
+    pub const AVAILABILITY_ZONE: Prop<CfnDisk, String> = Prop::new("AvailabilityZone");
     /// Key of `DiskName`, for [`Handle::set`].
-    pub const DISK_NAME: Prop<String> = Prop::new("DiskName");
+    pub const DISK_NAME: Prop<CfnDisk, String> = Prop::new("DiskName");
     /// Key of `Location`, for [`Handle::set`].
-    pub const LOCATION: Prop<disk::Location> = Prop::new("Location");
+    pub const LOCATION: Prop<CfnDisk, disk::Location> = Prop::new("Location");
     /// Key of `SizeInGb`, for [`Handle::set`].
-    pub const SIZE_IN_GB: Prop<i64> = Prop::new("SizeInGb");
+    pub const SIZE_IN_GB: Prop<CfnDisk, i64> = Prop::new("SizeInGb");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<disk::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDisk, Vec<disk::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDiskProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &disk::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDiskProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &disk::PROPS_SHAPE, props.into())?;
         Ok(CfnDisk { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDisk::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Name of the attached Lightsail Instance
@@ -2240,16 +2344,29 @@ impl CfnDiskSnapshot {
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::DiskSnapshot";
 
     /// Key of `DiskName`, for [`Handle::set`].
-    pub const DISK_NAME: Prop<String> = Prop::new("DiskName");
+    pub const DISK_NAME: Prop<CfnDiskSnapshot, String> = Prop::new("DiskName");
     /// Key of `DiskSnapshotName`, for [`Handle::set`].
-    pub const DISK_SNAPSHOT_NAME: Prop<String> = Prop::new("DiskSnapshotName");
+    pub const DISK_SNAPSHOT_NAME: Prop<CfnDiskSnapshot, String> = Prop::new("DiskSnapshotName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<disk_snapshot::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDiskSnapshot, Vec<disk_snapshot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDiskSnapshotProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &disk_snapshot::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDiskSnapshotProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &disk_snapshot::PROPS_SHAPE, props.into())?;
         Ok(CfnDiskSnapshot { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDiskSnapshot::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp when the disk snapshot was created.
@@ -2852,30 +2969,43 @@ impl CfnDistribution {
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::Distribution";
 
     /// Key of `BundleId`, for [`Handle::set`].
-    pub const BUNDLE_ID: Prop<String> = Prop::new("BundleId");
+    pub const BUNDLE_ID: Prop<CfnDistribution, String> = Prop::new("BundleId");
     /// Key of `CacheBehaviorSettings`, for [`Handle::set`].
-    pub const CACHE_BEHAVIOR_SETTINGS: Prop<distribution::CacheSettings> = Prop::new("CacheBehaviorSettings");
+    pub const CACHE_BEHAVIOR_SETTINGS: Prop<CfnDistribution, distribution::CacheSettings> = Prop::new("CacheBehaviorSettings");
     /// Key of `CacheBehaviors`, for [`Handle::set`].
-    pub const CACHE_BEHAVIORS: Prop<Vec<distribution::CacheBehaviorPerPath>> = Prop::new("CacheBehaviors");
+    pub const CACHE_BEHAVIORS: Prop<CfnDistribution, Vec<distribution::CacheBehaviorPerPath>> = Prop::new("CacheBehaviors");
     /// Key of `CertificateName`, for [`Handle::set`].
-    pub const CERTIFICATE_NAME: Prop<String> = Prop::new("CertificateName");
+    pub const CERTIFICATE_NAME: Prop<CfnDistribution, String> = Prop::new("CertificateName");
     /// Key of `DefaultCacheBehavior`, for [`Handle::set`].
-    pub const DEFAULT_CACHE_BEHAVIOR: Prop<distribution::CacheBehavior> = Prop::new("DefaultCacheBehavior");
+    pub const DEFAULT_CACHE_BEHAVIOR: Prop<CfnDistribution, distribution::CacheBehavior> = Prop::new("DefaultCacheBehavior");
     /// Key of `DistributionName`, for [`Handle::set`].
-    pub const DISTRIBUTION_NAME: Prop<String> = Prop::new("DistributionName");
+    pub const DISTRIBUTION_NAME: Prop<CfnDistribution, String> = Prop::new("DistributionName");
     /// Key of `IpAddressType`, for [`Handle::set`].
-    pub const IP_ADDRESS_TYPE: Prop<distribution::IpAddressType> = Prop::new("IpAddressType");
+    pub const IP_ADDRESS_TYPE: Prop<CfnDistribution, distribution::IpAddressType> = Prop::new("IpAddressType");
     /// Key of `IsEnabled`, for [`Handle::set`].
-    pub const IS_ENABLED: Prop<bool> = Prop::new("IsEnabled");
+    pub const IS_ENABLED: Prop<CfnDistribution, bool> = Prop::new("IsEnabled");
     /// Key of `Origin`, for [`Handle::set`].
-    pub const ORIGIN: Prop<distribution::InputOrigin> = Prop::new("Origin");
+    pub const ORIGIN: Prop<CfnDistribution, distribution::InputOrigin> = Prop::new("Origin");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<distribution::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDistribution, Vec<distribution::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDistributionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &distribution::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDistributionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &distribution::PROPS_SHAPE, props.into())?;
         Ok(CfnDistribution { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDistribution::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Indicates whether the bundle that is currently applied to your distribution, specified using the distributionName parameter, can be changed to another bundle.
@@ -3097,16 +3227,29 @@ impl CfnDomain {
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::Domain";
 
     /// Key of `DomainEntries`, for [`Handle::set`].
-    pub const DOMAIN_ENTRIES: Prop<Vec<domain::DomainEntry>> = Prop::new("DomainEntries");
+    pub const DOMAIN_ENTRIES: Prop<CfnDomain, Vec<domain::DomainEntry>> = Prop::new("DomainEntries");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnDomain, String> = Prop::new("DomainName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<domain::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDomain, Vec<domain::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDomainProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &domain::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDomainProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &domain::PROPS_SHAPE, props.into())?;
         Ok(CfnDomain { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDomain::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the domain (read-only).
@@ -3687,34 +3830,47 @@ impl CfnInstance {
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::Instance";
 
     /// Key of `AddOns`, for [`Handle::set`].
-    pub const ADD_ONS: Prop<Vec<instance::AddOn>> = Prop::new("AddOns");
+    pub const ADD_ONS: Prop<CfnInstance, Vec<instance::AddOn>> = Prop::new("AddOns");
     /// Key of `AvailabilityZone`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE: Prop<String> = Prop::new("AvailabilityZone");
+    pub const AVAILABILITY_ZONE: Prop<CfnInstance, String> = Prop::new("AvailabilityZone");
     /// Key of `BlueprintId`, for [`Handle::set`].
-    pub const BLUEPRINT_ID: Prop<String> = Prop::new("BlueprintId");
+    pub const BLUEPRINT_ID: Prop<CfnInstance, String> = Prop::new("BlueprintId");
     /// Key of `BundleId`, for [`Handle::set`].
-    pub const BUNDLE_ID: Prop<String> = Prop::new("BundleId");
+    pub const BUNDLE_ID: Prop<CfnInstance, String> = Prop::new("BundleId");
     /// Key of `Hardware`, for [`Handle::set`].
-    pub const HARDWARE: Prop<instance::Hardware> = Prop::new("Hardware");
+    pub const HARDWARE: Prop<CfnInstance, instance::Hardware> = Prop::new("Hardware");
     /// Key of `InstanceName`, for [`Handle::set`].
-    pub const INSTANCE_NAME: Prop<String> = Prop::new("InstanceName");
+    pub const INSTANCE_NAME: Prop<CfnInstance, String> = Prop::new("InstanceName");
     /// Key of `KeyPairName`, for [`Handle::set`].
-    pub const KEY_PAIR_NAME: Prop<String> = Prop::new("KeyPairName");
+    pub const KEY_PAIR_NAME: Prop<CfnInstance, String> = Prop::new("KeyPairName");
     /// Key of `Location`, for [`Handle::set`].
-    pub const LOCATION: Prop<instance::Location> = Prop::new("Location");
+    pub const LOCATION: Prop<CfnInstance, instance::Location> = Prop::new("Location");
     /// Key of `Networking`, for [`Handle::set`].
-    pub const NETWORKING: Prop<instance::Networking> = Prop::new("Networking");
+    pub const NETWORKING: Prop<CfnInstance, instance::Networking> = Prop::new("Networking");
     /// Key of `State`, for [`Handle::set`].
-    pub const STATE: Prop<instance::State> = Prop::new("State");
+    pub const STATE: Prop<CfnInstance, instance::State> = Prop::new("State");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<instance::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnInstance, Vec<instance::Tag>> = Prop::new("Tags");
     /// Key of `UserData`, for [`Handle::set`].
-    pub const USER_DATA: Prop<String> = Prop::new("UserData");
+    pub const USER_DATA: Prop<CfnInstance, String> = Prop::new("UserData");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInstanceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &instance::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInstanceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &instance::PROPS_SHAPE, props.into())?;
         Ok(CfnInstance { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInstance::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// CPU count of the Instance.
@@ -3919,16 +4075,29 @@ impl CfnInstanceSnapshot {
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::InstanceSnapshot";
 
     /// Key of `InstanceName`, for [`Handle::set`].
-    pub const INSTANCE_NAME: Prop<String> = Prop::new("InstanceName");
+    pub const INSTANCE_NAME: Prop<CfnInstanceSnapshot, String> = Prop::new("InstanceName");
     /// Key of `InstanceSnapshotName`, for [`Handle::set`].
-    pub const INSTANCE_SNAPSHOT_NAME: Prop<String> = Prop::new("InstanceSnapshotName");
+    pub const INSTANCE_SNAPSHOT_NAME: Prop<CfnInstanceSnapshot, String> = Prop::new("InstanceSnapshotName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<instance_snapshot::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnInstanceSnapshot, Vec<instance_snapshot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInstanceSnapshotProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &instance_snapshot::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInstanceSnapshotProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &instance_snapshot::PROPS_SHAPE, props.into())?;
         Ok(CfnInstanceSnapshot { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInstanceSnapshot::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the snapshot.
@@ -4086,14 +4255,27 @@ impl CfnKeyPair {
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::KeyPair";
 
     /// Key of `KeyPairName`, for [`Handle::set`].
-    pub const KEY_PAIR_NAME: Prop<String> = Prop::new("KeyPairName");
+    pub const KEY_PAIR_NAME: Prop<CfnKeyPair, String> = Prop::new("KeyPairName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<key_pair::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnKeyPair, Vec<key_pair::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnKeyPairProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &key_pair::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnKeyPairProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &key_pair::PROPS_SHAPE, props.into())?;
         Ok(CfnKeyPair { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnKeyPair::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp when the key pair was created.
@@ -4296,28 +4478,41 @@ impl CfnLoadBalancer {
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::LoadBalancer";
 
     /// Key of `AttachedInstances`, for [`Handle::set`].
-    pub const ATTACHED_INSTANCES: Prop<Vec<String>> = Prop::new("AttachedInstances");
+    pub const ATTACHED_INSTANCES: Prop<CfnLoadBalancer, Vec<String>> = Prop::new("AttachedInstances");
     /// Key of `HealthCheckPath`, for [`Handle::set`].
-    pub const HEALTH_CHECK_PATH: Prop<String> = Prop::new("HealthCheckPath");
+    pub const HEALTH_CHECK_PATH: Prop<CfnLoadBalancer, String> = Prop::new("HealthCheckPath");
     /// Key of `InstancePort`, for [`Handle::set`].
-    pub const INSTANCE_PORT: Prop<i64> = Prop::new("InstancePort");
+    pub const INSTANCE_PORT: Prop<CfnLoadBalancer, i64> = Prop::new("InstancePort");
     /// Key of `IpAddressType`, for [`Handle::set`].
-    pub const IP_ADDRESS_TYPE: Prop<load_balancer::IpAddressType> = Prop::new("IpAddressType");
+    pub const IP_ADDRESS_TYPE: Prop<CfnLoadBalancer, load_balancer::IpAddressType> = Prop::new("IpAddressType");
     /// Key of `LoadBalancerName`, for [`Handle::set`].
-    pub const LOAD_BALANCER_NAME: Prop<String> = Prop::new("LoadBalancerName");
+    pub const LOAD_BALANCER_NAME: Prop<CfnLoadBalancer, String> = Prop::new("LoadBalancerName");
     /// Key of `SessionStickinessEnabled`, for [`Handle::set`].
-    pub const SESSION_STICKINESS_ENABLED: Prop<bool> = Prop::new("SessionStickinessEnabled");
+    pub const SESSION_STICKINESS_ENABLED: Prop<CfnLoadBalancer, bool> = Prop::new("SessionStickinessEnabled");
     /// Key of `SessionStickinessLBCookieDurationSeconds`, for [`Handle::set`].
-    pub const SESSION_STICKINESS_LB_COOKIE_DURATION_SECONDS: Prop<String> = Prop::new("SessionStickinessLBCookieDurationSeconds");
+    pub const SESSION_STICKINESS_LB_COOKIE_DURATION_SECONDS: Prop<CfnLoadBalancer, String> = Prop::new("SessionStickinessLBCookieDurationSeconds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<load_balancer::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLoadBalancer, Vec<load_balancer::Tag>> = Prop::new("Tags");
     /// Key of `TlsPolicyName`, for [`Handle::set`].
-    pub const TLS_POLICY_NAME: Prop<String> = Prop::new("TlsPolicyName");
+    pub const TLS_POLICY_NAME: Prop<CfnLoadBalancer, String> = Prop::new("TlsPolicyName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLoadBalancerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &load_balancer::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLoadBalancerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &load_balancer::PROPS_SHAPE, props.into())?;
         Ok(CfnLoadBalancer { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLoadBalancer::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt LoadBalancerArn`)
@@ -4410,22 +4605,35 @@ impl CfnLoadBalancerTlsCertificate {
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::LoadBalancerTlsCertificate";
 
     /// Key of `CertificateAlternativeNames`, for [`Handle::set`].
-    pub const CERTIFICATE_ALTERNATIVE_NAMES: Prop<Vec<String>> = Prop::new("CertificateAlternativeNames");
+    pub const CERTIFICATE_ALTERNATIVE_NAMES: Prop<CfnLoadBalancerTlsCertificate, Vec<String>> = Prop::new("CertificateAlternativeNames");
     /// Key of `CertificateDomainName`, for [`Handle::set`].
-    pub const CERTIFICATE_DOMAIN_NAME: Prop<String> = Prop::new("CertificateDomainName");
+    pub const CERTIFICATE_DOMAIN_NAME: Prop<CfnLoadBalancerTlsCertificate, String> = Prop::new("CertificateDomainName");
     /// Key of `CertificateName`, for [`Handle::set`].
-    pub const CERTIFICATE_NAME: Prop<String> = Prop::new("CertificateName");
+    pub const CERTIFICATE_NAME: Prop<CfnLoadBalancerTlsCertificate, String> = Prop::new("CertificateName");
     /// Key of `HttpsRedirectionEnabled`, for [`Handle::set`].
-    pub const HTTPS_REDIRECTION_ENABLED: Prop<bool> = Prop::new("HttpsRedirectionEnabled");
+    pub const HTTPS_REDIRECTION_ENABLED: Prop<CfnLoadBalancerTlsCertificate, bool> = Prop::new("HttpsRedirectionEnabled");
     /// Key of `IsAttached`, for [`Handle::set`].
-    pub const IS_ATTACHED: Prop<bool> = Prop::new("IsAttached");
+    pub const IS_ATTACHED: Prop<CfnLoadBalancerTlsCertificate, bool> = Prop::new("IsAttached");
     /// Key of `LoadBalancerName`, for [`Handle::set`].
-    pub const LOAD_BALANCER_NAME: Prop<String> = Prop::new("LoadBalancerName");
+    pub const LOAD_BALANCER_NAME: Prop<CfnLoadBalancerTlsCertificate, String> = Prop::new("LoadBalancerName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLoadBalancerTlsCertificateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &load_balancer_tls_certificate::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLoadBalancerTlsCertificateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &load_balancer_tls_certificate::PROPS_SHAPE, props.into())?;
         Ok(CfnLoadBalancerTlsCertificate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLoadBalancerTlsCertificate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt LoadBalancerTlsCertificateArn`)
@@ -4504,14 +4712,27 @@ impl CfnStaticIp {
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::StaticIp";
 
     /// Key of `AttachedTo`, for [`Handle::set`].
-    pub const ATTACHED_TO: Prop<String> = Prop::new("AttachedTo");
+    pub const ATTACHED_TO: Prop<CfnStaticIp, String> = Prop::new("AttachedTo");
     /// Key of `StaticIpName`, for [`Handle::set`].
-    pub const STATIC_IP_NAME: Prop<String> = Prop::new("StaticIpName");
+    pub const STATIC_IP_NAME: Prop<CfnStaticIp, String> = Prop::new("StaticIpName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStaticIpProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &static_ip::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStaticIpProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &static_ip::PROPS_SHAPE, props.into())?;
         Ok(CfnStaticIp { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStaticIp::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The static IP address.

@@ -240,26 +240,39 @@ impl CfnAPIKey {
     pub const CFN_TYPE: &'static str = "AWS::Location::APIKey";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAPIKey, String> = Prop::new("Description");
     /// Key of `ExpireTime`, for [`Handle::set`].
-    pub const EXPIRE_TIME: Prop<String> = Prop::new("ExpireTime");
+    pub const EXPIRE_TIME: Prop<CfnAPIKey, String> = Prop::new("ExpireTime");
     /// Key of `ForceDelete`, for [`Handle::set`].
-    pub const FORCE_DELETE: Prop<bool> = Prop::new("ForceDelete");
+    pub const FORCE_DELETE: Prop<CfnAPIKey, bool> = Prop::new("ForceDelete");
     /// Key of `ForceUpdate`, for [`Handle::set`].
-    pub const FORCE_UPDATE: Prop<bool> = Prop::new("ForceUpdate");
+    pub const FORCE_UPDATE: Prop<CfnAPIKey, bool> = Prop::new("ForceUpdate");
     /// Key of `KeyName`, for [`Handle::set`].
-    pub const KEY_NAME: Prop<String> = Prop::new("KeyName");
+    pub const KEY_NAME: Prop<CfnAPIKey, String> = Prop::new("KeyName");
     /// Key of `NoExpiry`, for [`Handle::set`].
-    pub const NO_EXPIRY: Prop<bool> = Prop::new("NoExpiry");
+    pub const NO_EXPIRY: Prop<CfnAPIKey, bool> = Prop::new("NoExpiry");
     /// Key of `Restrictions`, for [`Handle::set`].
-    pub const RESTRICTIONS: Prop<api_key::ApiKeyRestrictions> = Prop::new("Restrictions");
+    pub const RESTRICTIONS: Prop<CfnAPIKey, api_key::ApiKeyRestrictions> = Prop::new("Restrictions");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<api_key::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAPIKey, Vec<api_key::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAPIKeyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &api_key::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAPIKeyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &api_key::PROPS_SHAPE, props.into())?;
         Ok(CfnAPIKey { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAPIKey::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -422,22 +435,35 @@ impl CfnGeofenceCollection {
     pub const CFN_TYPE: &'static str = "AWS::Location::GeofenceCollection";
 
     /// Key of `CollectionName`, for [`Handle::set`].
-    pub const COLLECTION_NAME: Prop<String> = Prop::new("CollectionName");
+    pub const COLLECTION_NAME: Prop<CfnGeofenceCollection, String> = Prop::new("CollectionName");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnGeofenceCollection, String> = Prop::new("Description");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnGeofenceCollection, String> = Prop::new("KmsKeyId");
     /// Key of `PricingPlan`, for [`Handle::set`].
-    pub const PRICING_PLAN: Prop<geofence_collection::PricingPlan> = Prop::new("PricingPlan");
+    pub const PRICING_PLAN: Prop<CfnGeofenceCollection, geofence_collection::PricingPlan> = Prop::new("PricingPlan");
     /// Key of `PricingPlanDataSource`, for [`Handle::set`].
-    pub const PRICING_PLAN_DATA_SOURCE: Prop<String> = Prop::new("PricingPlanDataSource");
+    pub const PRICING_PLAN_DATA_SOURCE: Prop<CfnGeofenceCollection, String> = Prop::new("PricingPlanDataSource");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<geofence_collection::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnGeofenceCollection, Vec<geofence_collection::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGeofenceCollectionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &geofence_collection::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGeofenceCollectionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &geofence_collection::PROPS_SHAPE, props.into())?;
         Ok(CfnGeofenceCollection { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGeofenceCollection::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -634,20 +660,33 @@ impl CfnMap {
     pub const CFN_TYPE: &'static str = "AWS::Location::Map";
 
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<map::MapConfiguration> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnMap, map::MapConfiguration> = Prop::new("Configuration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnMap, String> = Prop::new("Description");
     /// Key of `MapName`, for [`Handle::set`].
-    pub const MAP_NAME: Prop<String> = Prop::new("MapName");
+    pub const MAP_NAME: Prop<CfnMap, String> = Prop::new("MapName");
     /// Key of `PricingPlan`, for [`Handle::set`].
-    pub const PRICING_PLAN: Prop<map::PricingPlan> = Prop::new("PricingPlan");
+    pub const PRICING_PLAN: Prop<CfnMap, map::PricingPlan> = Prop::new("PricingPlan");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<map::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMap, Vec<map::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMapProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &map::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMapProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &map::PROPS_SHAPE, props.into())?;
         Ok(CfnMap { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMap::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -856,22 +895,35 @@ impl CfnPlaceIndex {
     pub const CFN_TYPE: &'static str = "AWS::Location::PlaceIndex";
 
     /// Key of `DataSource`, for [`Handle::set`].
-    pub const DATA_SOURCE: Prop<String> = Prop::new("DataSource");
+    pub const DATA_SOURCE: Prop<CfnPlaceIndex, String> = Prop::new("DataSource");
     /// Key of `DataSourceConfiguration`, for [`Handle::set`].
-    pub const DATA_SOURCE_CONFIGURATION: Prop<place_index::DataSourceConfiguration> = Prop::new("DataSourceConfiguration");
+    pub const DATA_SOURCE_CONFIGURATION: Prop<CfnPlaceIndex, place_index::DataSourceConfiguration> = Prop::new("DataSourceConfiguration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPlaceIndex, String> = Prop::new("Description");
     /// Key of `IndexName`, for [`Handle::set`].
-    pub const INDEX_NAME: Prop<String> = Prop::new("IndexName");
+    pub const INDEX_NAME: Prop<CfnPlaceIndex, String> = Prop::new("IndexName");
     /// Key of `PricingPlan`, for [`Handle::set`].
-    pub const PRICING_PLAN: Prop<place_index::PricingPlan> = Prop::new("PricingPlan");
+    pub const PRICING_PLAN: Prop<CfnPlaceIndex, place_index::PricingPlan> = Prop::new("PricingPlan");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<place_index::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPlaceIndex, Vec<place_index::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPlaceIndexProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &place_index::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPlaceIndexProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &place_index::PROPS_SHAPE, props.into())?;
         Ok(CfnPlaceIndex { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPlaceIndex::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1029,20 +1081,33 @@ impl CfnRouteCalculator {
     pub const CFN_TYPE: &'static str = "AWS::Location::RouteCalculator";
 
     /// Key of `CalculatorName`, for [`Handle::set`].
-    pub const CALCULATOR_NAME: Prop<String> = Prop::new("CalculatorName");
+    pub const CALCULATOR_NAME: Prop<CfnRouteCalculator, String> = Prop::new("CalculatorName");
     /// Key of `DataSource`, for [`Handle::set`].
-    pub const DATA_SOURCE: Prop<String> = Prop::new("DataSource");
+    pub const DATA_SOURCE: Prop<CfnRouteCalculator, String> = Prop::new("DataSource");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRouteCalculator, String> = Prop::new("Description");
     /// Key of `PricingPlan`, for [`Handle::set`].
-    pub const PRICING_PLAN: Prop<route_calculator::PricingPlan> = Prop::new("PricingPlan");
+    pub const PRICING_PLAN: Prop<CfnRouteCalculator, route_calculator::PricingPlan> = Prop::new("PricingPlan");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<route_calculator::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRouteCalculator, Vec<route_calculator::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRouteCalculatorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &route_calculator::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRouteCalculatorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &route_calculator::PROPS_SHAPE, props.into())?;
         Ok(CfnRouteCalculator { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRouteCalculator::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1245,28 +1310,41 @@ impl CfnTracker {
     pub const CFN_TYPE: &'static str = "AWS::Location::Tracker";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnTracker, String> = Prop::new("Description");
     /// Key of `EventBridgeEnabled`, for [`Handle::set`].
-    pub const EVENT_BRIDGE_ENABLED: Prop<bool> = Prop::new("EventBridgeEnabled");
+    pub const EVENT_BRIDGE_ENABLED: Prop<CfnTracker, bool> = Prop::new("EventBridgeEnabled");
     /// Key of `KmsKeyEnableGeospatialQueries`, for [`Handle::set`].
-    pub const KMS_KEY_ENABLE_GEOSPATIAL_QUERIES: Prop<bool> = Prop::new("KmsKeyEnableGeospatialQueries");
+    pub const KMS_KEY_ENABLE_GEOSPATIAL_QUERIES: Prop<CfnTracker, bool> = Prop::new("KmsKeyEnableGeospatialQueries");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnTracker, String> = Prop::new("KmsKeyId");
     /// Key of `PositionFiltering`, for [`Handle::set`].
-    pub const POSITION_FILTERING: Prop<tracker::PositionFiltering> = Prop::new("PositionFiltering");
+    pub const POSITION_FILTERING: Prop<CfnTracker, tracker::PositionFiltering> = Prop::new("PositionFiltering");
     /// Key of `PricingPlan`, for [`Handle::set`].
-    pub const PRICING_PLAN: Prop<tracker::PricingPlan> = Prop::new("PricingPlan");
+    pub const PRICING_PLAN: Prop<CfnTracker, tracker::PricingPlan> = Prop::new("PricingPlan");
     /// Key of `PricingPlanDataSource`, for [`Handle::set`].
-    pub const PRICING_PLAN_DATA_SOURCE: Prop<String> = Prop::new("PricingPlanDataSource");
+    pub const PRICING_PLAN_DATA_SOURCE: Prop<CfnTracker, String> = Prop::new("PricingPlanDataSource");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<tracker::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTracker, Vec<tracker::Tag>> = Prop::new("Tags");
     /// Key of `TrackerName`, for [`Handle::set`].
-    pub const TRACKER_NAME: Prop<String> = Prop::new("TrackerName");
+    pub const TRACKER_NAME: Prop<CfnTracker, String> = Prop::new("TrackerName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTrackerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &tracker::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTrackerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &tracker::PROPS_SHAPE, props.into())?;
         Ok(CfnTracker { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTracker::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1352,14 +1430,27 @@ impl CfnTrackerConsumer {
     pub const CFN_TYPE: &'static str = "AWS::Location::TrackerConsumer";
 
     /// Key of `ConsumerArn`, for [`Handle::set`].
-    pub const CONSUMER_ARN: Prop<String> = Prop::new("ConsumerArn");
+    pub const CONSUMER_ARN: Prop<CfnTrackerConsumer, String> = Prop::new("ConsumerArn");
     /// Key of `TrackerName`, for [`Handle::set`].
-    pub const TRACKER_NAME: Prop<String> = Prop::new("TrackerName");
+    pub const TRACKER_NAME: Prop<CfnTrackerConsumer, String> = Prop::new("TrackerName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTrackerConsumerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &tracker_consumer::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTrackerConsumerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &tracker_consumer::PROPS_SHAPE, props.into())?;
         Ok(CfnTrackerConsumer { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTrackerConsumer::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 

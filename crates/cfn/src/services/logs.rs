@@ -143,20 +143,33 @@ impl CfnAccountPolicy {
     pub const CFN_TYPE: &'static str = "AWS::Logs::AccountPolicy";
 
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<String> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnAccountPolicy, String> = Prop::new("PolicyDocument");
     /// Key of `PolicyName`, for [`Handle::set`].
-    pub const POLICY_NAME: Prop<String> = Prop::new("PolicyName");
+    pub const POLICY_NAME: Prop<CfnAccountPolicy, String> = Prop::new("PolicyName");
     /// Key of `PolicyType`, for [`Handle::set`].
-    pub const POLICY_TYPE: Prop<account_policy::PolicyType> = Prop::new("PolicyType");
+    pub const POLICY_TYPE: Prop<CfnAccountPolicy, account_policy::PolicyType> = Prop::new("PolicyType");
     /// Key of `Scope`, for [`Handle::set`].
-    pub const SCOPE: Prop<account_policy::ScopeType> = Prop::new("Scope");
+    pub const SCOPE: Prop<CfnAccountPolicy, account_policy::ScopeType> = Prop::new("Scope");
     /// Key of `SelectionCriteria`, for [`Handle::set`].
-    pub const SELECTION_CRITERIA: Prop<String> = Prop::new("SelectionCriteria");
+    pub const SELECTION_CRITERIA: Prop<CfnAccountPolicy, String> = Prop::new("SelectionCriteria");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccountPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &account_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccountPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &account_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnAccountPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccountPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// User account id
@@ -296,24 +309,37 @@ impl CfnDelivery {
     pub const CFN_TYPE: &'static str = "AWS::Logs::Delivery";
 
     /// Key of `DeliveryDestinationArn`, for [`Handle::set`].
-    pub const DELIVERY_DESTINATION_ARN: Prop<String> = Prop::new("DeliveryDestinationArn");
+    pub const DELIVERY_DESTINATION_ARN: Prop<CfnDelivery, String> = Prop::new("DeliveryDestinationArn");
     /// Key of `DeliverySourceName`, for [`Handle::set`].
-    pub const DELIVERY_SOURCE_NAME: Prop<String> = Prop::new("DeliverySourceName");
+    pub const DELIVERY_SOURCE_NAME: Prop<CfnDelivery, String> = Prop::new("DeliverySourceName");
     /// Key of `FieldDelimiter`, for [`Handle::set`].
-    pub const FIELD_DELIMITER: Prop<String> = Prop::new("FieldDelimiter");
+    pub const FIELD_DELIMITER: Prop<CfnDelivery, String> = Prop::new("FieldDelimiter");
     /// Key of `RecordFields`, for [`Handle::set`].
-    pub const RECORD_FIELDS: Prop<Vec<String>> = Prop::new("RecordFields");
+    pub const RECORD_FIELDS: Prop<CfnDelivery, Vec<String>> = Prop::new("RecordFields");
     /// Key of `S3EnableHiveCompatiblePath`, for [`Handle::set`].
-    pub const S3_ENABLE_HIVE_COMPATIBLE_PATH: Prop<bool> = Prop::new("S3EnableHiveCompatiblePath");
+    pub const S3_ENABLE_HIVE_COMPATIBLE_PATH: Prop<CfnDelivery, bool> = Prop::new("S3EnableHiveCompatiblePath");
     /// Key of `S3SuffixPath`, for [`Handle::set`].
-    pub const S3_SUFFIX_PATH: Prop<String> = Prop::new("S3SuffixPath");
+    pub const S3_SUFFIX_PATH: Prop<CfnDelivery, String> = Prop::new("S3SuffixPath");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<delivery::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDelivery, Vec<delivery::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDeliveryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &delivery::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDeliveryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &delivery::PROPS_SHAPE, props.into())?;
         Ok(CfnDelivery { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDelivery::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) that uniquely identifies this delivery.
@@ -493,22 +519,35 @@ impl CfnDeliveryDestination {
     pub const CFN_TYPE: &'static str = "AWS::Logs::DeliveryDestination";
 
     /// Key of `DeliveryDestinationPolicy`, for [`Handle::set`].
-    pub const DELIVERY_DESTINATION_POLICY: Prop<delivery_destination::DestinationPolicy> = Prop::new("DeliveryDestinationPolicy");
+    pub const DELIVERY_DESTINATION_POLICY: Prop<CfnDeliveryDestination, delivery_destination::DestinationPolicy> = Prop::new("DeliveryDestinationPolicy");
     /// Key of `DeliveryDestinationType`, for [`Handle::set`].
-    pub const DELIVERY_DESTINATION_TYPE: Prop<String> = Prop::new("DeliveryDestinationType");
+    pub const DELIVERY_DESTINATION_TYPE: Prop<CfnDeliveryDestination, String> = Prop::new("DeliveryDestinationType");
     /// Key of `DestinationResourceArn`, for [`Handle::set`].
-    pub const DESTINATION_RESOURCE_ARN: Prop<String> = Prop::new("DestinationResourceArn");
+    pub const DESTINATION_RESOURCE_ARN: Prop<CfnDeliveryDestination, String> = Prop::new("DestinationResourceArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDeliveryDestination, String> = Prop::new("Name");
     /// Key of `OutputFormat`, for [`Handle::set`].
-    pub const OUTPUT_FORMAT: Prop<String> = Prop::new("OutputFormat");
+    pub const OUTPUT_FORMAT: Prop<CfnDeliveryDestination, String> = Prop::new("OutputFormat");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<delivery_destination::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDeliveryDestination, Vec<delivery_destination::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDeliveryDestinationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &delivery_destination::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDeliveryDestinationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &delivery_destination::PROPS_SHAPE, props.into())?;
         Ok(CfnDeliveryDestination { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDeliveryDestination::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) that uniquely identifies this delivery destination.
@@ -636,20 +675,33 @@ impl CfnDeliverySource {
     pub const CFN_TYPE: &'static str = "AWS::Logs::DeliverySource";
 
     /// Key of `DeliverySourceConfiguration`, for [`Handle::set`].
-    pub const DELIVERY_SOURCE_CONFIGURATION: Prop<Map<String>> = Prop::new("DeliverySourceConfiguration");
+    pub const DELIVERY_SOURCE_CONFIGURATION: Prop<CfnDeliverySource, Map<String>> = Prop::new("DeliverySourceConfiguration");
     /// Key of `LogType`, for [`Handle::set`].
-    pub const LOG_TYPE: Prop<String> = Prop::new("LogType");
+    pub const LOG_TYPE: Prop<CfnDeliverySource, String> = Prop::new("LogType");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDeliverySource, String> = Prop::new("Name");
     /// Key of `ResourceArn`, for [`Handle::set`].
-    pub const RESOURCE_ARN: Prop<String> = Prop::new("ResourceArn");
+    pub const RESOURCE_ARN: Prop<CfnDeliverySource, String> = Prop::new("ResourceArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<delivery_source::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDeliverySource, Vec<delivery_source::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDeliverySourceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &delivery_source::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDeliverySourceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &delivery_source::PROPS_SHAPE, props.into())?;
         Ok(CfnDeliverySource { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDeliverySource::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) that uniquely identifies this delivery source.
@@ -799,20 +851,33 @@ impl CfnDestination {
     pub const CFN_TYPE: &'static str = "AWS::Logs::Destination";
 
     /// Key of `DestinationName`, for [`Handle::set`].
-    pub const DESTINATION_NAME: Prop<String> = Prop::new("DestinationName");
+    pub const DESTINATION_NAME: Prop<CfnDestination, String> = Prop::new("DestinationName");
     /// Key of `DestinationPolicy`, for [`Handle::set`].
-    pub const DESTINATION_POLICY: Prop<String> = Prop::new("DestinationPolicy");
+    pub const DESTINATION_POLICY: Prop<CfnDestination, String> = Prop::new("DestinationPolicy");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnDestination, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<destination::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDestination, Vec<destination::Tag>> = Prop::new("Tags");
     /// Key of `TargetArn`, for [`Handle::set`].
-    pub const TARGET_ARN: Prop<String> = Prop::new("TargetArn");
+    pub const TARGET_ARN: Prop<CfnDestination, String> = Prop::new("TargetArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDestinationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &destination::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDestinationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &destination::PROPS_SHAPE, props.into())?;
         Ok(CfnDestination { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDestination::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -981,16 +1046,29 @@ impl CfnIntegration {
     pub const CFN_TYPE: &'static str = "AWS::Logs::Integration";
 
     /// Key of `IntegrationName`, for [`Handle::set`].
-    pub const INTEGRATION_NAME: Prop<String> = Prop::new("IntegrationName");
+    pub const INTEGRATION_NAME: Prop<CfnIntegration, String> = Prop::new("IntegrationName");
     /// Key of `IntegrationType`, for [`Handle::set`].
-    pub const INTEGRATION_TYPE: Prop<integration::IntegrationType> = Prop::new("IntegrationType");
+    pub const INTEGRATION_TYPE: Prop<CfnIntegration, integration::IntegrationType> = Prop::new("IntegrationType");
     /// Key of `ResourceConfig`, for [`Handle::set`].
-    pub const RESOURCE_CONFIG: Prop<integration::ResourceConfig> = Prop::new("ResourceConfig");
+    pub const RESOURCE_CONFIG: Prop<CfnIntegration, integration::ResourceConfig> = Prop::new("ResourceConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIntegrationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &integration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIntegrationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &integration::PROPS_SHAPE, props.into())?;
         Ok(CfnIntegration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIntegration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Status of creation for the Integration and its resources
@@ -1106,24 +1184,37 @@ impl CfnLogAnomalyDetector {
     pub const CFN_TYPE: &'static str = "AWS::Logs::LogAnomalyDetector";
 
     /// Key of `AccountId`, for [`Handle::set`].
-    pub const ACCOUNT_ID: Prop<String> = Prop::new("AccountId");
+    pub const ACCOUNT_ID: Prop<CfnLogAnomalyDetector, String> = Prop::new("AccountId");
     /// Key of `AnomalyVisibilityTime`, for [`Handle::set`].
-    pub const ANOMALY_VISIBILITY_TIME: Prop<f64> = Prop::new("AnomalyVisibilityTime");
+    pub const ANOMALY_VISIBILITY_TIME: Prop<CfnLogAnomalyDetector, f64> = Prop::new("AnomalyVisibilityTime");
     /// Key of `DetectorName`, for [`Handle::set`].
-    pub const DETECTOR_NAME: Prop<String> = Prop::new("DetectorName");
+    pub const DETECTOR_NAME: Prop<CfnLogAnomalyDetector, String> = Prop::new("DetectorName");
     /// Key of `EvaluationFrequency`, for [`Handle::set`].
-    pub const EVALUATION_FREQUENCY: Prop<log_anomaly_detector::EvaluationFrequency> = Prop::new("EvaluationFrequency");
+    pub const EVALUATION_FREQUENCY: Prop<CfnLogAnomalyDetector, log_anomaly_detector::EvaluationFrequency> = Prop::new("EvaluationFrequency");
     /// Key of `FilterPattern`, for [`Handle::set`].
-    pub const FILTER_PATTERN: Prop<String> = Prop::new("FilterPattern");
+    pub const FILTER_PATTERN: Prop<CfnLogAnomalyDetector, String> = Prop::new("FilterPattern");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnLogAnomalyDetector, String> = Prop::new("KmsKeyId");
     /// Key of `LogGroupArnList`, for [`Handle::set`].
-    pub const LOG_GROUP_ARN_LIST: Prop<Vec<String>> = Prop::new("LogGroupArnList");
+    pub const LOG_GROUP_ARN_LIST: Prop<CfnLogAnomalyDetector, Vec<String>> = Prop::new("LogGroupArnList");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLogAnomalyDetectorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &log_anomaly_detector::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLogAnomalyDetectorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &log_anomaly_detector::PROPS_SHAPE, props.into())?;
         Ok(CfnLogAnomalyDetector { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLogAnomalyDetector::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// ARN of LogAnomalyDetector
@@ -1304,30 +1395,43 @@ impl CfnLogGroup {
     pub const CFN_TYPE: &'static str = "AWS::Logs::LogGroup";
 
     /// Key of `BearerTokenAuthenticationEnabled`, for [`Handle::set`].
-    pub const BEARER_TOKEN_AUTHENTICATION_ENABLED: Prop<bool> = Prop::new("BearerTokenAuthenticationEnabled");
+    pub const BEARER_TOKEN_AUTHENTICATION_ENABLED: Prop<CfnLogGroup, bool> = Prop::new("BearerTokenAuthenticationEnabled");
     /// Key of `DataProtectionPolicy`, for [`Handle::set`].
-    pub const DATA_PROTECTION_POLICY: Prop<Json> = Prop::new("DataProtectionPolicy");
+    pub const DATA_PROTECTION_POLICY: Prop<CfnLogGroup, Json> = Prop::new("DataProtectionPolicy");
     /// Key of `DeletionProtectionEnabled`, for [`Handle::set`].
-    pub const DELETION_PROTECTION_ENABLED: Prop<bool> = Prop::new("DeletionProtectionEnabled");
+    pub const DELETION_PROTECTION_ENABLED: Prop<CfnLogGroup, bool> = Prop::new("DeletionProtectionEnabled");
     /// Key of `FieldIndexPolicies`, for [`Handle::set`].
-    pub const FIELD_INDEX_POLICIES: Prop<Vec<Json>> = Prop::new("FieldIndexPolicies");
+    pub const FIELD_INDEX_POLICIES: Prop<CfnLogGroup, Vec<Json>> = Prop::new("FieldIndexPolicies");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnLogGroup, String> = Prop::new("KmsKeyId");
     /// Key of `LogGroupClass`, for [`Handle::set`].
-    pub const LOG_GROUP_CLASS: Prop<log_group::LogGroupClass> = Prop::new("LogGroupClass");
+    pub const LOG_GROUP_CLASS: Prop<CfnLogGroup, log_group::LogGroupClass> = Prop::new("LogGroupClass");
     /// Key of `LogGroupName`, for [`Handle::set`].
-    pub const LOG_GROUP_NAME: Prop<String> = Prop::new("LogGroupName");
+    pub const LOG_GROUP_NAME: Prop<CfnLogGroup, String> = Prop::new("LogGroupName");
     /// Key of `ResourcePolicyDocument`, for [`Handle::set`].
-    pub const RESOURCE_POLICY_DOCUMENT: Prop<Json> = Prop::new("ResourcePolicyDocument");
+    pub const RESOURCE_POLICY_DOCUMENT: Prop<CfnLogGroup, Json> = Prop::new("ResourcePolicyDocument");
     /// Key of `RetentionInDays`, for [`Handle::set`].
-    pub const RETENTION_IN_DAYS: Prop<i64> = Prop::new("RetentionInDays");
+    pub const RETENTION_IN_DAYS: Prop<CfnLogGroup, i64> = Prop::new("RetentionInDays");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<log_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLogGroup, Vec<log_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLogGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &log_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLogGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &log_group::PROPS_SHAPE, props.into())?;
         Ok(CfnLogGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLogGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1400,14 +1504,27 @@ impl CfnLogStream {
     pub const CFN_TYPE: &'static str = "AWS::Logs::LogStream";
 
     /// Key of `LogGroupName`, for [`Handle::set`].
-    pub const LOG_GROUP_NAME: Prop<String> = Prop::new("LogGroupName");
+    pub const LOG_GROUP_NAME: Prop<CfnLogStream, String> = Prop::new("LogGroupName");
     /// Key of `LogStreamName`, for [`Handle::set`].
-    pub const LOG_STREAM_NAME: Prop<String> = Prop::new("LogStreamName");
+    pub const LOG_STREAM_NAME: Prop<CfnLogStream, String> = Prop::new("LogStreamName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLogStreamProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &log_stream::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLogStreamProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &log_stream::PROPS_SHAPE, props.into())?;
         Ok(CfnLogStream { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLogStream::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1694,24 +1811,37 @@ impl CfnMetricFilter {
     pub const CFN_TYPE: &'static str = "AWS::Logs::MetricFilter";
 
     /// Key of `ApplyOnTransformedLogs`, for [`Handle::set`].
-    pub const APPLY_ON_TRANSFORMED_LOGS: Prop<bool> = Prop::new("ApplyOnTransformedLogs");
+    pub const APPLY_ON_TRANSFORMED_LOGS: Prop<CfnMetricFilter, bool> = Prop::new("ApplyOnTransformedLogs");
     /// Key of `EmitSystemFieldDimensions`, for [`Handle::set`].
-    pub const EMIT_SYSTEM_FIELD_DIMENSIONS: Prop<Vec<String>> = Prop::new("EmitSystemFieldDimensions");
+    pub const EMIT_SYSTEM_FIELD_DIMENSIONS: Prop<CfnMetricFilter, Vec<String>> = Prop::new("EmitSystemFieldDimensions");
     /// Key of `FieldSelectionCriteria`, for [`Handle::set`].
-    pub const FIELD_SELECTION_CRITERIA: Prop<String> = Prop::new("FieldSelectionCriteria");
+    pub const FIELD_SELECTION_CRITERIA: Prop<CfnMetricFilter, String> = Prop::new("FieldSelectionCriteria");
     /// Key of `FilterName`, for [`Handle::set`].
-    pub const FILTER_NAME: Prop<String> = Prop::new("FilterName");
+    pub const FILTER_NAME: Prop<CfnMetricFilter, String> = Prop::new("FilterName");
     /// Key of `FilterPattern`, for [`Handle::set`].
-    pub const FILTER_PATTERN: Prop<String> = Prop::new("FilterPattern");
+    pub const FILTER_PATTERN: Prop<CfnMetricFilter, String> = Prop::new("FilterPattern");
     /// Key of `LogGroupName`, for [`Handle::set`].
-    pub const LOG_GROUP_NAME: Prop<String> = Prop::new("LogGroupName");
+    pub const LOG_GROUP_NAME: Prop<CfnMetricFilter, String> = Prop::new("LogGroupName");
     /// Key of `MetricTransformations`, for [`Handle::set`].
-    pub const METRIC_TRANSFORMATIONS: Prop<Vec<metric_filter::MetricTransformation>> = Prop::new("MetricTransformations");
+    pub const METRIC_TRANSFORMATIONS: Prop<CfnMetricFilter, Vec<metric_filter::MetricTransformation>> = Prop::new("MetricTransformations");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMetricFilterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &metric_filter::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMetricFilterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &metric_filter::PROPS_SHAPE, props.into())?;
         Ok(CfnMetricFilter { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMetricFilter::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1864,20 +1994,33 @@ impl CfnQueryDefinition {
     pub const CFN_TYPE: &'static str = "AWS::Logs::QueryDefinition";
 
     /// Key of `LogGroupNames`, for [`Handle::set`].
-    pub const LOG_GROUP_NAMES: Prop<Vec<String>> = Prop::new("LogGroupNames");
+    pub const LOG_GROUP_NAMES: Prop<CfnQueryDefinition, Vec<String>> = Prop::new("LogGroupNames");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnQueryDefinition, String> = Prop::new("Name");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<Vec<query_definition::QueryParameter>> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnQueryDefinition, Vec<query_definition::QueryParameter>> = Prop::new("Parameters");
     /// Key of `QueryLanguage`, for [`Handle::set`].
-    pub const QUERY_LANGUAGE: Prop<query_definition::QueryLanguage> = Prop::new("QueryLanguage");
+    pub const QUERY_LANGUAGE: Prop<CfnQueryDefinition, query_definition::QueryLanguage> = Prop::new("QueryLanguage");
     /// Key of `QueryString`, for [`Handle::set`].
-    pub const QUERY_STRING: Prop<String> = Prop::new("QueryString");
+    pub const QUERY_STRING: Prop<CfnQueryDefinition, String> = Prop::new("QueryString");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnQueryDefinitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &query_definition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnQueryDefinitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &query_definition::PROPS_SHAPE, props.into())?;
         Ok(CfnQueryDefinition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnQueryDefinition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Unique identifier of a query definition
@@ -1951,14 +2094,27 @@ impl CfnResourcePolicy {
     pub const CFN_TYPE: &'static str = "AWS::Logs::ResourcePolicy";
 
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<Json> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnResourcePolicy, Json> = Prop::new("PolicyDocument");
     /// Key of `PolicyName`, for [`Handle::set`].
-    pub const POLICY_NAME: Prop<String> = Prop::new("PolicyName");
+    pub const POLICY_NAME: Prop<CfnResourcePolicy, String> = Prop::new("PolicyName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnResourcePolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourcePolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2217,38 +2373,51 @@ impl CfnScheduledQuery {
     pub const CFN_TYPE: &'static str = "AWS::Logs::ScheduledQuery";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnScheduledQuery, String> = Prop::new("Description");
     /// Key of `DestinationConfiguration`, for [`Handle::set`].
-    pub const DESTINATION_CONFIGURATION: Prop<scheduled_query::DestinationConfiguration> = Prop::new("DestinationConfiguration");
+    pub const DESTINATION_CONFIGURATION: Prop<CfnScheduledQuery, scheduled_query::DestinationConfiguration> = Prop::new("DestinationConfiguration");
     /// Key of `ExecutionRoleArn`, for [`Handle::set`].
-    pub const EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ExecutionRoleArn");
+    pub const EXECUTION_ROLE_ARN: Prop<CfnScheduledQuery, String> = Prop::new("ExecutionRoleArn");
     /// Key of `LogGroupIdentifiers`, for [`Handle::set`].
-    pub const LOG_GROUP_IDENTIFIERS: Prop<Vec<String>> = Prop::new("LogGroupIdentifiers");
+    pub const LOG_GROUP_IDENTIFIERS: Prop<CfnScheduledQuery, Vec<String>> = Prop::new("LogGroupIdentifiers");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnScheduledQuery, String> = Prop::new("Name");
     /// Key of `QueryLanguage`, for [`Handle::set`].
-    pub const QUERY_LANGUAGE: Prop<scheduled_query::QueryLanguage> = Prop::new("QueryLanguage");
+    pub const QUERY_LANGUAGE: Prop<CfnScheduledQuery, scheduled_query::QueryLanguage> = Prop::new("QueryLanguage");
     /// Key of `QueryString`, for [`Handle::set`].
-    pub const QUERY_STRING: Prop<String> = Prop::new("QueryString");
+    pub const QUERY_STRING: Prop<CfnScheduledQuery, String> = Prop::new("QueryString");
     /// Key of `ScheduleEndTime`, for [`Handle::set`].
-    pub const SCHEDULE_END_TIME: Prop<f64> = Prop::new("ScheduleEndTime");
+    pub const SCHEDULE_END_TIME: Prop<CfnScheduledQuery, f64> = Prop::new("ScheduleEndTime");
     /// Key of `ScheduleExpression`, for [`Handle::set`].
-    pub const SCHEDULE_EXPRESSION: Prop<String> = Prop::new("ScheduleExpression");
+    pub const SCHEDULE_EXPRESSION: Prop<CfnScheduledQuery, String> = Prop::new("ScheduleExpression");
     /// Key of `ScheduleStartTime`, for [`Handle::set`].
-    pub const SCHEDULE_START_TIME: Prop<f64> = Prop::new("ScheduleStartTime");
+    pub const SCHEDULE_START_TIME: Prop<CfnScheduledQuery, f64> = Prop::new("ScheduleStartTime");
     /// Key of `StartTimeOffset`, for [`Handle::set`].
-    pub const START_TIME_OFFSET: Prop<i64> = Prop::new("StartTimeOffset");
+    pub const START_TIME_OFFSET: Prop<CfnScheduledQuery, i64> = Prop::new("StartTimeOffset");
     /// Key of `State`, for [`Handle::set`].
-    pub const STATE: Prop<scheduled_query::ScheduledQueryState> = Prop::new("State");
+    pub const STATE: Prop<CfnScheduledQuery, scheduled_query::ScheduledQueryState> = Prop::new("State");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<scheduled_query::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnScheduledQuery, Vec<scheduled_query::Tag>> = Prop::new("Tags");
     /// Key of `Timezone`, for [`Handle::set`].
-    pub const TIMEZONE: Prop<String> = Prop::new("Timezone");
+    pub const TIMEZONE: Prop<CfnScheduledQuery, String> = Prop::new("Timezone");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnScheduledQueryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &scheduled_query::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnScheduledQueryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &scheduled_query::PROPS_SHAPE, props.into())?;
         Ok(CfnScheduledQuery { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnScheduledQuery::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreationTime`)
@@ -2358,12 +2527,25 @@ impl CfnStorageTierPolicy {
     pub const CFN_TYPE: &'static str = "AWS::Logs::StorageTierPolicy";
 
     /// Key of `StorageTier`, for [`Handle::set`].
-    pub const STORAGE_TIER: Prop<storage_tier_policy::StorageTier> = Prop::new("StorageTier");
+    pub const STORAGE_TIER: Prop<CfnStorageTierPolicy, storage_tier_policy::StorageTier> = Prop::new("StorageTier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStorageTierPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &storage_tier_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStorageTierPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &storage_tier_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnStorageTierPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStorageTierPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The AWS account ID that owns this storage tier policy.
@@ -2505,28 +2687,41 @@ impl CfnSubscriptionFilter {
     pub const CFN_TYPE: &'static str = "AWS::Logs::SubscriptionFilter";
 
     /// Key of `ApplyOnTransformedLogs`, for [`Handle::set`].
-    pub const APPLY_ON_TRANSFORMED_LOGS: Prop<bool> = Prop::new("ApplyOnTransformedLogs");
+    pub const APPLY_ON_TRANSFORMED_LOGS: Prop<CfnSubscriptionFilter, bool> = Prop::new("ApplyOnTransformedLogs");
     /// Key of `DestinationArn`, for [`Handle::set`].
-    pub const DESTINATION_ARN: Prop<String> = Prop::new("DestinationArn");
+    pub const DESTINATION_ARN: Prop<CfnSubscriptionFilter, String> = Prop::new("DestinationArn");
     /// Key of `Distribution`, for [`Handle::set`].
-    pub const DISTRIBUTION: Prop<subscription_filter::Distribution> = Prop::new("Distribution");
+    pub const DISTRIBUTION: Prop<CfnSubscriptionFilter, subscription_filter::Distribution> = Prop::new("Distribution");
     /// Key of `EmitSystemFields`, for [`Handle::set`].
-    pub const EMIT_SYSTEM_FIELDS: Prop<Vec<String>> = Prop::new("EmitSystemFields");
+    pub const EMIT_SYSTEM_FIELDS: Prop<CfnSubscriptionFilter, Vec<String>> = Prop::new("EmitSystemFields");
     /// Key of `FieldSelectionCriteria`, for [`Handle::set`].
-    pub const FIELD_SELECTION_CRITERIA: Prop<String> = Prop::new("FieldSelectionCriteria");
+    pub const FIELD_SELECTION_CRITERIA: Prop<CfnSubscriptionFilter, String> = Prop::new("FieldSelectionCriteria");
     /// Key of `FilterName`, for [`Handle::set`].
-    pub const FILTER_NAME: Prop<String> = Prop::new("FilterName");
+    pub const FILTER_NAME: Prop<CfnSubscriptionFilter, String> = Prop::new("FilterName");
     /// Key of `FilterPattern`, for [`Handle::set`].
-    pub const FILTER_PATTERN: Prop<String> = Prop::new("FilterPattern");
+    pub const FILTER_PATTERN: Prop<CfnSubscriptionFilter, String> = Prop::new("FilterPattern");
     /// Key of `LogGroupName`, for [`Handle::set`].
-    pub const LOG_GROUP_NAME: Prop<String> = Prop::new("LogGroupName");
+    pub const LOG_GROUP_NAME: Prop<CfnSubscriptionFilter, String> = Prop::new("LogGroupName");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnSubscriptionFilter, String> = Prop::new("RoleArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSubscriptionFilterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &subscription_filter::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSubscriptionFilterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &subscription_filter::PROPS_SHAPE, props.into())?;
         Ok(CfnSubscriptionFilter { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSubscriptionFilter::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -3793,14 +3988,27 @@ impl CfnTransformer {
     pub const CFN_TYPE: &'static str = "AWS::Logs::Transformer";
 
     /// Key of `LogGroupIdentifier`, for [`Handle::set`].
-    pub const LOG_GROUP_IDENTIFIER: Prop<String> = Prop::new("LogGroupIdentifier");
+    pub const LOG_GROUP_IDENTIFIER: Prop<CfnTransformer, String> = Prop::new("LogGroupIdentifier");
     /// Key of `TransformerConfig`, for [`Handle::set`].
-    pub const TRANSFORMER_CONFIG: Prop<Vec<transformer::Processor>> = Prop::new("TransformerConfig");
+    pub const TRANSFORMER_CONFIG: Prop<CfnTransformer, Vec<transformer::Processor>> = Prop::new("TransformerConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransformerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transformer::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransformerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transformer::PROPS_SHAPE, props.into())?;
         Ok(CfnTransformer { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransformer::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 

@@ -348,28 +348,41 @@ impl CfnInferenceScheduler {
     pub const CFN_TYPE: &'static str = "AWS::LookoutEquipment::InferenceScheduler";
 
     /// Key of `DataDelayOffsetInMinutes`, for [`Handle::set`].
-    pub const DATA_DELAY_OFFSET_IN_MINUTES: Prop<i64> = Prop::new("DataDelayOffsetInMinutes");
+    pub const DATA_DELAY_OFFSET_IN_MINUTES: Prop<CfnInferenceScheduler, i64> = Prop::new("DataDelayOffsetInMinutes");
     /// Key of `DataInputConfiguration`, for [`Handle::set`].
-    pub const DATA_INPUT_CONFIGURATION: Prop<inference_scheduler::DataInputConfiguration> = Prop::new("DataInputConfiguration");
+    pub const DATA_INPUT_CONFIGURATION: Prop<CfnInferenceScheduler, inference_scheduler::DataInputConfiguration> = Prop::new("DataInputConfiguration");
     /// Key of `DataOutputConfiguration`, for [`Handle::set`].
-    pub const DATA_OUTPUT_CONFIGURATION: Prop<inference_scheduler::DataOutputConfiguration> = Prop::new("DataOutputConfiguration");
+    pub const DATA_OUTPUT_CONFIGURATION: Prop<CfnInferenceScheduler, inference_scheduler::DataOutputConfiguration> = Prop::new("DataOutputConfiguration");
     /// Key of `DataUploadFrequency`, for [`Handle::set`].
-    pub const DATA_UPLOAD_FREQUENCY: Prop<inference_scheduler::DataUploadFrequency> = Prop::new("DataUploadFrequency");
+    pub const DATA_UPLOAD_FREQUENCY: Prop<CfnInferenceScheduler, inference_scheduler::DataUploadFrequency> = Prop::new("DataUploadFrequency");
     /// Key of `InferenceSchedulerName`, for [`Handle::set`].
-    pub const INFERENCE_SCHEDULER_NAME: Prop<String> = Prop::new("InferenceSchedulerName");
+    pub const INFERENCE_SCHEDULER_NAME: Prop<CfnInferenceScheduler, String> = Prop::new("InferenceSchedulerName");
     /// Key of `ModelName`, for [`Handle::set`].
-    pub const MODEL_NAME: Prop<String> = Prop::new("ModelName");
+    pub const MODEL_NAME: Prop<CfnInferenceScheduler, String> = Prop::new("ModelName");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnInferenceScheduler, String> = Prop::new("RoleArn");
     /// Key of `ServerSideKmsKeyId`, for [`Handle::set`].
-    pub const SERVER_SIDE_KMS_KEY_ID: Prop<String> = Prop::new("ServerSideKmsKeyId");
+    pub const SERVER_SIDE_KMS_KEY_ID: Prop<CfnInferenceScheduler, String> = Prop::new("ServerSideKmsKeyId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<inference_scheduler::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnInferenceScheduler, Vec<inference_scheduler::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInferenceSchedulerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &inference_scheduler::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInferenceSchedulerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &inference_scheduler::PROPS_SHAPE, props.into())?;
         Ok(CfnInferenceScheduler { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInferenceScheduler::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the inference scheduler being created.

@@ -110,24 +110,37 @@ impl CfnApplication {
     pub const CFN_TYPE: &'static str = "AWS::M2::Application";
 
     /// Key of `Definition`, for [`Handle::set`].
-    pub const DEFINITION: Prop<Json> = Prop::new("Definition");
+    pub const DEFINITION: Prop<CfnApplication, Json> = Prop::new("Definition");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnApplication, String> = Prop::new("Description");
     /// Key of `EngineType`, for [`Handle::set`].
-    pub const ENGINE_TYPE: Prop<application::EngineType> = Prop::new("EngineType");
+    pub const ENGINE_TYPE: Prop<CfnApplication, application::EngineType> = Prop::new("EngineType");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnApplication, String> = Prop::new("KmsKeyId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnApplication, String> = Prop::new("Name");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnApplication, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApplication, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
         Ok(CfnApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ApplicationArn`)
@@ -210,16 +223,29 @@ impl CfnDeployment {
     pub const CFN_TYPE: &'static str = "AWS::M2::Deployment";
 
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnDeployment, String> = Prop::new("ApplicationId");
     /// Key of `ApplicationVersion`, for [`Handle::set`].
-    pub const APPLICATION_VERSION: Prop<i64> = Prop::new("ApplicationVersion");
+    pub const APPLICATION_VERSION: Prop<CfnDeployment, i64> = Prop::new("ApplicationVersion");
     /// Key of `EnvironmentId`, for [`Handle::set`].
-    pub const ENVIRONMENT_ID: Prop<String> = Prop::new("EnvironmentId");
+    pub const ENVIRONMENT_ID: Prop<CfnDeployment, String> = Prop::new("EnvironmentId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDeploymentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &deployment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDeploymentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &deployment::PROPS_SHAPE, props.into())?;
         Ok(CfnDeployment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDeployment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The deployment ID.
@@ -439,38 +465,51 @@ impl CfnEnvironment {
     pub const CFN_TYPE: &'static str = "AWS::M2::Environment";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEnvironment, String> = Prop::new("Description");
     /// Key of `EngineType`, for [`Handle::set`].
-    pub const ENGINE_TYPE: Prop<environment::EngineType> = Prop::new("EngineType");
+    pub const ENGINE_TYPE: Prop<CfnEnvironment, environment::EngineType> = Prop::new("EngineType");
     /// Key of `EngineVersion`, for [`Handle::set`].
-    pub const ENGINE_VERSION: Prop<String> = Prop::new("EngineVersion");
+    pub const ENGINE_VERSION: Prop<CfnEnvironment, String> = Prop::new("EngineVersion");
     /// Key of `HighAvailabilityConfig`, for [`Handle::set`].
-    pub const HIGH_AVAILABILITY_CONFIG: Prop<environment::HighAvailabilityConfig> = Prop::new("HighAvailabilityConfig");
+    pub const HIGH_AVAILABILITY_CONFIG: Prop<CfnEnvironment, environment::HighAvailabilityConfig> = Prop::new("HighAvailabilityConfig");
     /// Key of `InstanceType`, for [`Handle::set`].
-    pub const INSTANCE_TYPE: Prop<String> = Prop::new("InstanceType");
+    pub const INSTANCE_TYPE: Prop<CfnEnvironment, String> = Prop::new("InstanceType");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnEnvironment, String> = Prop::new("KmsKeyId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEnvironment, String> = Prop::new("Name");
     /// Key of `NetworkType`, for [`Handle::set`].
-    pub const NETWORK_TYPE: Prop<environment::NetworkType> = Prop::new("NetworkType");
+    pub const NETWORK_TYPE: Prop<CfnEnvironment, environment::NetworkType> = Prop::new("NetworkType");
     /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
-    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<String> = Prop::new("PreferredMaintenanceWindow");
+    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnEnvironment, String> = Prop::new("PreferredMaintenanceWindow");
     /// Key of `PubliclyAccessible`, for [`Handle::set`].
-    pub const PUBLICLY_ACCESSIBLE: Prop<bool> = Prop::new("PubliclyAccessible");
+    pub const PUBLICLY_ACCESSIBLE: Prop<CfnEnvironment, bool> = Prop::new("PubliclyAccessible");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnEnvironment, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `StorageConfigurations`, for [`Handle::set`].
-    pub const STORAGE_CONFIGURATIONS: Prop<Vec<Json>> = Prop::new("StorageConfigurations");
+    pub const STORAGE_CONFIGURATIONS: Prop<CfnEnvironment, Vec<Json>> = Prop::new("StorageConfigurations");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnEnvironment, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEnvironment, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEnvironmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &environment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEnvironmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &environment::PROPS_SHAPE, props.into())?;
         Ok(CfnEnvironment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEnvironment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the runtime environment.

@@ -113,18 +113,31 @@ impl CfnAllowList {
     pub const CFN_TYPE: &'static str = "AWS::Macie::AllowList";
 
     /// Key of `Criteria`, for [`Handle::set`].
-    pub const CRITERIA: Prop<Json> = Prop::new("Criteria");
+    pub const CRITERIA: Prop<CfnAllowList, Json> = Prop::new("Criteria");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAllowList, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAllowList, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<allow_list::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAllowList, Vec<allow_list::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAllowListProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &allow_list::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAllowListProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &allow_list::PROPS_SHAPE, props.into())?;
         Ok(CfnAllowList { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAllowList::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// AllowList ARN.
@@ -272,24 +285,37 @@ impl CfnCustomDataIdentifier {
     pub const CFN_TYPE: &'static str = "AWS::Macie::CustomDataIdentifier";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCustomDataIdentifier, String> = Prop::new("Description");
     /// Key of `IgnoreWords`, for [`Handle::set`].
-    pub const IGNORE_WORDS: Prop<Vec<String>> = Prop::new("IgnoreWords");
+    pub const IGNORE_WORDS: Prop<CfnCustomDataIdentifier, Vec<String>> = Prop::new("IgnoreWords");
     /// Key of `Keywords`, for [`Handle::set`].
-    pub const KEYWORDS: Prop<Vec<String>> = Prop::new("Keywords");
+    pub const KEYWORDS: Prop<CfnCustomDataIdentifier, Vec<String>> = Prop::new("Keywords");
     /// Key of `MaximumMatchDistance`, for [`Handle::set`].
-    pub const MAXIMUM_MATCH_DISTANCE: Prop<i64> = Prop::new("MaximumMatchDistance");
+    pub const MAXIMUM_MATCH_DISTANCE: Prop<CfnCustomDataIdentifier, i64> = Prop::new("MaximumMatchDistance");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCustomDataIdentifier, String> = Prop::new("Name");
     /// Key of `Regex`, for [`Handle::set`].
-    pub const REGEX: Prop<String> = Prop::new("Regex");
+    pub const REGEX: Prop<CfnCustomDataIdentifier, String> = Prop::new("Regex");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<custom_data_identifier::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCustomDataIdentifier, Vec<custom_data_identifier::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCustomDataIdentifierProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &custom_data_identifier::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCustomDataIdentifierProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &custom_data_identifier::PROPS_SHAPE, props.into())?;
         Ok(CfnCustomDataIdentifier { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCustomDataIdentifier::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Custom data identifier ARN.
@@ -511,22 +537,35 @@ impl CfnFindingsFilter {
     pub const CFN_TYPE: &'static str = "AWS::Macie::FindingsFilter";
 
     /// Key of `Action`, for [`Handle::set`].
-    pub const ACTION: Prop<findings_filter::FindingFilterAction> = Prop::new("Action");
+    pub const ACTION: Prop<CfnFindingsFilter, findings_filter::FindingFilterAction> = Prop::new("Action");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFindingsFilter, String> = Prop::new("Description");
     /// Key of `FindingCriteria`, for [`Handle::set`].
-    pub const FINDING_CRITERIA: Prop<findings_filter::FindingCriteria> = Prop::new("FindingCriteria");
+    pub const FINDING_CRITERIA: Prop<CfnFindingsFilter, findings_filter::FindingCriteria> = Prop::new("FindingCriteria");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFindingsFilter, String> = Prop::new("Name");
     /// Key of `Position`, for [`Handle::set`].
-    pub const POSITION: Prop<i64> = Prop::new("Position");
+    pub const POSITION: Prop<CfnFindingsFilter, i64> = Prop::new("Position");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<findings_filter::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFindingsFilter, Vec<findings_filter::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFindingsFilterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &findings_filter::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFindingsFilterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &findings_filter::PROPS_SHAPE, props.into())?;
         Ok(CfnFindingsFilter { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFindingsFilter::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Findings filter ARN.
@@ -648,16 +687,29 @@ impl CfnMember {
     pub const CFN_TYPE: &'static str = "AWS::Macie::Member";
 
     /// Key of `AccountId`, for [`Handle::set`].
-    pub const ACCOUNT_ID: Prop<String> = Prop::new("AccountId");
+    pub const ACCOUNT_ID: Prop<CfnMember, String> = Prop::new("AccountId");
     /// Key of `Email`, for [`Handle::set`].
-    pub const EMAIL: Prop<String> = Prop::new("Email");
+    pub const EMAIL: Prop<CfnMember, String> = Prop::new("Email");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<member::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMember, Vec<member::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMemberProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &member::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMemberProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &member::PROPS_SHAPE, props.into())?;
         Ok(CfnMember { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMember::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The AWS account ID for the Amazon Macie administrator account.
@@ -792,14 +844,27 @@ impl CfnSession {
     pub const CFN_TYPE: &'static str = "AWS::Macie::Session";
 
     /// Key of `FindingPublishingFrequency`, for [`Handle::set`].
-    pub const FINDING_PUBLISHING_FREQUENCY: Prop<session::FindingPublishingFrequency> = Prop::new("FindingPublishingFrequency");
+    pub const FINDING_PUBLISHING_FREQUENCY: Prop<CfnSession, session::FindingPublishingFrequency> = Prop::new("FindingPublishingFrequency");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<session::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnSession, session::Status> = Prop::new("Status");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSessionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &session::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSessionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &session::PROPS_SHAPE, props.into())?;
         Ok(CfnSession { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSession::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The status of automated sensitive data discovery for the Macie session.

@@ -162,16 +162,29 @@ impl CfnAccessor {
     pub const CFN_TYPE: &'static str = "AWS::ManagedBlockchain::Accessor";
 
     /// Key of `AccessorType`, for [`Handle::set`].
-    pub const ACCESSOR_TYPE: Prop<accessor::AccessorType> = Prop::new("AccessorType");
+    pub const ACCESSOR_TYPE: Prop<CfnAccessor, accessor::AccessorType> = Prop::new("AccessorType");
     /// Key of `NetworkType`, for [`Handle::set`].
-    pub const NETWORK_TYPE: Prop<accessor::NetworkAccessorType> = Prop::new("NetworkType");
+    pub const NETWORK_TYPE: Prop<CfnAccessor, accessor::NetworkAccessorType> = Prop::new("NetworkType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<accessor::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAccessor, Vec<accessor::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccessorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &accessor::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccessorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &accessor::PROPS_SHAPE, props.into())?;
         Ok(CfnAccessor { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccessor::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -520,18 +533,31 @@ impl CfnMember {
     pub const CFN_TYPE: &'static str = "AWS::ManagedBlockchain::Member";
 
     /// Key of `InvitationId`, for [`Handle::set`].
-    pub const INVITATION_ID: Prop<String> = Prop::new("InvitationId");
+    pub const INVITATION_ID: Prop<CfnMember, String> = Prop::new("InvitationId");
     /// Key of `MemberConfiguration`, for [`Handle::set`].
-    pub const MEMBER_CONFIGURATION: Prop<member::MemberConfiguration> = Prop::new("MemberConfiguration");
+    pub const MEMBER_CONFIGURATION: Prop<CfnMember, member::MemberConfiguration> = Prop::new("MemberConfiguration");
     /// Key of `NetworkConfiguration`, for [`Handle::set`].
-    pub const NETWORK_CONFIGURATION: Prop<member::NetworkConfiguration> = Prop::new("NetworkConfiguration");
+    pub const NETWORK_CONFIGURATION: Prop<CfnMember, member::NetworkConfiguration> = Prop::new("NetworkConfiguration");
     /// Key of `NetworkId`, for [`Handle::set`].
-    pub const NETWORK_ID: Prop<String> = Prop::new("NetworkId");
+    pub const NETWORK_ID: Prop<CfnMember, String> = Prop::new("NetworkId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMemberProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &member::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMemberProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &member::PROPS_SHAPE, props.into())?;
         Ok(CfnMember { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMember::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt MemberId`)
@@ -646,16 +672,29 @@ impl CfnNode {
     pub const CFN_TYPE: &'static str = "AWS::ManagedBlockchain::Node";
 
     /// Key of `MemberId`, for [`Handle::set`].
-    pub const MEMBER_ID: Prop<String> = Prop::new("MemberId");
+    pub const MEMBER_ID: Prop<CfnNode, String> = Prop::new("MemberId");
     /// Key of `NetworkId`, for [`Handle::set`].
-    pub const NETWORK_ID: Prop<String> = Prop::new("NetworkId");
+    pub const NETWORK_ID: Prop<CfnNode, String> = Prop::new("NetworkId");
     /// Key of `NodeConfiguration`, for [`Handle::set`].
-    pub const NODE_CONFIGURATION: Prop<node::NodeConfiguration> = Prop::new("NodeConfiguration");
+    pub const NODE_CONFIGURATION: Prop<CfnNode, node::NodeConfiguration> = Prop::new("NodeConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNodeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &node::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNodeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &node::PROPS_SHAPE, props.into())?;
         Ok(CfnNode { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNode::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

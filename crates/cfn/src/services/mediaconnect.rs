@@ -549,24 +549,37 @@ impl CfnBridge {
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::Bridge";
 
     /// Key of `EgressGatewayBridge`, for [`Handle::set`].
-    pub const EGRESS_GATEWAY_BRIDGE: Prop<bridge::EgressGatewayBridge> = Prop::new("EgressGatewayBridge");
+    pub const EGRESS_GATEWAY_BRIDGE: Prop<CfnBridge, bridge::EgressGatewayBridge> = Prop::new("EgressGatewayBridge");
     /// Key of `IngressGatewayBridge`, for [`Handle::set`].
-    pub const INGRESS_GATEWAY_BRIDGE: Prop<bridge::IngressGatewayBridge> = Prop::new("IngressGatewayBridge");
+    pub const INGRESS_GATEWAY_BRIDGE: Prop<CfnBridge, bridge::IngressGatewayBridge> = Prop::new("IngressGatewayBridge");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnBridge, String> = Prop::new("Name");
     /// Key of `Outputs`, for [`Handle::set`].
-    pub const OUTPUTS: Prop<Vec<bridge::BridgeOutput>> = Prop::new("Outputs");
+    pub const OUTPUTS: Prop<CfnBridge, Vec<bridge::BridgeOutput>> = Prop::new("Outputs");
     /// Key of `PlacementArn`, for [`Handle::set`].
-    pub const PLACEMENT_ARN: Prop<String> = Prop::new("PlacementArn");
+    pub const PLACEMENT_ARN: Prop<CfnBridge, String> = Prop::new("PlacementArn");
     /// Key of `SourceFailoverConfig`, for [`Handle::set`].
-    pub const SOURCE_FAILOVER_CONFIG: Prop<bridge::FailoverConfig> = Prop::new("SourceFailoverConfig");
+    pub const SOURCE_FAILOVER_CONFIG: Prop<CfnBridge, bridge::FailoverConfig> = Prop::new("SourceFailoverConfig");
     /// Key of `Sources`, for [`Handle::set`].
-    pub const SOURCES: Prop<Vec<bridge::BridgeSource>> = Prop::new("Sources");
+    pub const SOURCES: Prop<CfnBridge, Vec<bridge::BridgeSource>> = Prop::new("Sources");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBridgeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &bridge::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBridgeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &bridge::PROPS_SHAPE, props.into())?;
         Ok(CfnBridge { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBridge::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Number (ARN) of the bridge.
@@ -730,16 +743,29 @@ impl CfnBridgeOutput {
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::BridgeOutput";
 
     /// Key of `BridgeArn`, for [`Handle::set`].
-    pub const BRIDGE_ARN: Prop<String> = Prop::new("BridgeArn");
+    pub const BRIDGE_ARN: Prop<CfnBridgeOutput, String> = Prop::new("BridgeArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnBridgeOutput, String> = Prop::new("Name");
     /// Key of `NetworkOutput`, for [`Handle::set`].
-    pub const NETWORK_OUTPUT: Prop<bridge_output::BridgeNetworkOutput> = Prop::new("NetworkOutput");
+    pub const NETWORK_OUTPUT: Prop<CfnBridgeOutput, bridge_output::BridgeNetworkOutput> = Prop::new("NetworkOutput");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBridgeOutputProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &bridge_output::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBridgeOutputProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &bridge_output::PROPS_SHAPE, props.into())?;
         Ok(CfnBridgeOutput { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBridgeOutput::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -980,18 +1006,31 @@ impl CfnBridgeSource {
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::BridgeSource";
 
     /// Key of `BridgeArn`, for [`Handle::set`].
-    pub const BRIDGE_ARN: Prop<String> = Prop::new("BridgeArn");
+    pub const BRIDGE_ARN: Prop<CfnBridgeSource, String> = Prop::new("BridgeArn");
     /// Key of `FlowSource`, for [`Handle::set`].
-    pub const FLOW_SOURCE: Prop<bridge_source::BridgeFlowSource> = Prop::new("FlowSource");
+    pub const FLOW_SOURCE: Prop<CfnBridgeSource, bridge_source::BridgeFlowSource> = Prop::new("FlowSource");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnBridgeSource, String> = Prop::new("Name");
     /// Key of `NetworkSource`, for [`Handle::set`].
-    pub const NETWORK_SOURCE: Prop<bridge_source::BridgeNetworkSource> = Prop::new("NetworkSource");
+    pub const NETWORK_SOURCE: Prop<CfnBridgeSource, bridge_source::BridgeNetworkSource> = Prop::new("NetworkSource");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBridgeSourceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &bridge_source::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBridgeSourceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &bridge_source::PROPS_SHAPE, props.into())?;
         Ok(CfnBridgeSource { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBridgeSource::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2778,34 +2817,47 @@ impl CfnFlow {
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::Flow";
 
     /// Key of `AvailabilityZone`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE: Prop<String> = Prop::new("AvailabilityZone");
+    pub const AVAILABILITY_ZONE: Prop<CfnFlow, String> = Prop::new("AvailabilityZone");
     /// Key of `EncodingConfig`, for [`Handle::set`].
-    pub const ENCODING_CONFIG: Prop<flow::EncodingConfig> = Prop::new("EncodingConfig");
+    pub const ENCODING_CONFIG: Prop<CfnFlow, flow::EncodingConfig> = Prop::new("EncodingConfig");
     /// Key of `FlowSize`, for [`Handle::set`].
-    pub const FLOW_SIZE: Prop<flow::FlowSize> = Prop::new("FlowSize");
+    pub const FLOW_SIZE: Prop<CfnFlow, flow::FlowSize> = Prop::new("FlowSize");
     /// Key of `Maintenance`, for [`Handle::set`].
-    pub const MAINTENANCE: Prop<flow::Maintenance> = Prop::new("Maintenance");
+    pub const MAINTENANCE: Prop<CfnFlow, flow::Maintenance> = Prop::new("Maintenance");
     /// Key of `MediaStreams`, for [`Handle::set`].
-    pub const MEDIA_STREAMS: Prop<Vec<flow::MediaStream>> = Prop::new("MediaStreams");
+    pub const MEDIA_STREAMS: Prop<CfnFlow, Vec<flow::MediaStream>> = Prop::new("MediaStreams");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFlow, String> = Prop::new("Name");
     /// Key of `NdiConfig`, for [`Handle::set`].
-    pub const NDI_CONFIG: Prop<flow::NdiConfig> = Prop::new("NdiConfig");
+    pub const NDI_CONFIG: Prop<CfnFlow, flow::NdiConfig> = Prop::new("NdiConfig");
     /// Key of `Source`, for [`Handle::set`].
-    pub const SOURCE: Prop<flow::Source> = Prop::new("Source");
+    pub const SOURCE: Prop<CfnFlow, flow::Source> = Prop::new("Source");
     /// Key of `SourceFailoverConfig`, for [`Handle::set`].
-    pub const SOURCE_FAILOVER_CONFIG: Prop<flow::FailoverConfig> = Prop::new("SourceFailoverConfig");
+    pub const SOURCE_FAILOVER_CONFIG: Prop<CfnFlow, flow::FailoverConfig> = Prop::new("SourceFailoverConfig");
     /// Key of `SourceMonitoringConfig`, for [`Handle::set`].
-    pub const SOURCE_MONITORING_CONFIG: Prop<flow::SourceMonitoringConfig> = Prop::new("SourceMonitoringConfig");
+    pub const SOURCE_MONITORING_CONFIG: Prop<CfnFlow, flow::SourceMonitoringConfig> = Prop::new("SourceMonitoringConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<flow::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFlow, Vec<flow::Tag>> = Prop::new("Tags");
     /// Key of `VpcInterfaces`, for [`Handle::set`].
-    pub const VPC_INTERFACES: Prop<Vec<flow::VpcInterface>> = Prop::new("VpcInterfaces");
+    pub const VPC_INTERFACES: Prop<CfnFlow, Vec<flow::VpcInterface>> = Prop::new("VpcInterfaces");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFlowProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &flow::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFlowProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &flow::PROPS_SHAPE, props.into())?;
         Ok(CfnFlow { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFlow::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The IP address from which video will be sent to output destinations.
@@ -3130,26 +3182,39 @@ impl CfnFlowEntitlement {
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::FlowEntitlement";
 
     /// Key of `DataTransferSubscriberFeePercent`, for [`Handle::set`].
-    pub const DATA_TRANSFER_SUBSCRIBER_FEE_PERCENT: Prop<i64> = Prop::new("DataTransferSubscriberFeePercent");
+    pub const DATA_TRANSFER_SUBSCRIBER_FEE_PERCENT: Prop<CfnFlowEntitlement, i64> = Prop::new("DataTransferSubscriberFeePercent");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFlowEntitlement, String> = Prop::new("Description");
     /// Key of `Encryption`, for [`Handle::set`].
-    pub const ENCRYPTION: Prop<flow_entitlement::Encryption> = Prop::new("Encryption");
+    pub const ENCRYPTION: Prop<CfnFlowEntitlement, flow_entitlement::Encryption> = Prop::new("Encryption");
     /// Key of `EntitlementStatus`, for [`Handle::set`].
-    pub const ENTITLEMENT_STATUS: Prop<flow_entitlement::EntitlementStatus> = Prop::new("EntitlementStatus");
+    pub const ENTITLEMENT_STATUS: Prop<CfnFlowEntitlement, flow_entitlement::EntitlementStatus> = Prop::new("EntitlementStatus");
     /// Key of `FlowArn`, for [`Handle::set`].
-    pub const FLOW_ARN: Prop<String> = Prop::new("FlowArn");
+    pub const FLOW_ARN: Prop<CfnFlowEntitlement, String> = Prop::new("FlowArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFlowEntitlement, String> = Prop::new("Name");
     /// Key of `Subscribers`, for [`Handle::set`].
-    pub const SUBSCRIBERS: Prop<Vec<String>> = Prop::new("Subscribers");
+    pub const SUBSCRIBERS: Prop<CfnFlowEntitlement, Vec<String>> = Prop::new("Subscribers");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<flow_entitlement::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFlowEntitlement, Vec<flow_entitlement::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFlowEntitlementProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &flow_entitlement::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFlowEntitlementProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &flow_entitlement::PROPS_SHAPE, props.into())?;
         Ok(CfnFlowEntitlement { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFlowEntitlement::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the entitlement.
@@ -3539,28 +3604,41 @@ impl CfnFlowMediaStream {
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::FlowMediaStream";
 
     /// Key of `Attributes`, for [`Handle::set`].
-    pub const ATTRIBUTES: Prop<flow_media_stream::MediaStreamAttributes> = Prop::new("Attributes");
+    pub const ATTRIBUTES: Prop<CfnFlowMediaStream, flow_media_stream::MediaStreamAttributes> = Prop::new("Attributes");
     /// Key of `ClockRate`, for [`Handle::set`].
-    pub const CLOCK_RATE: Prop<i64> = Prop::new("ClockRate");
+    pub const CLOCK_RATE: Prop<CfnFlowMediaStream, i64> = Prop::new("ClockRate");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFlowMediaStream, String> = Prop::new("Description");
     /// Key of `FlowArn`, for [`Handle::set`].
-    pub const FLOW_ARN: Prop<String> = Prop::new("FlowArn");
+    pub const FLOW_ARN: Prop<CfnFlowMediaStream, String> = Prop::new("FlowArn");
     /// Key of `MediaStreamId`, for [`Handle::set`].
-    pub const MEDIA_STREAM_ID: Prop<i64> = Prop::new("MediaStreamId");
+    pub const MEDIA_STREAM_ID: Prop<CfnFlowMediaStream, i64> = Prop::new("MediaStreamId");
     /// Key of `MediaStreamName`, for [`Handle::set`].
-    pub const MEDIA_STREAM_NAME: Prop<String> = Prop::new("MediaStreamName");
+    pub const MEDIA_STREAM_NAME: Prop<CfnFlowMediaStream, String> = Prop::new("MediaStreamName");
     /// Key of `MediaStreamType`, for [`Handle::set`].
-    pub const MEDIA_STREAM_TYPE: Prop<flow_media_stream::MediaStreamType> = Prop::new("MediaStreamType");
+    pub const MEDIA_STREAM_TYPE: Prop<CfnFlowMediaStream, flow_media_stream::MediaStreamType> = Prop::new("MediaStreamType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<flow_media_stream::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFlowMediaStream, Vec<flow_media_stream::Tag>> = Prop::new("Tags");
     /// Key of `VideoFormat`, for [`Handle::set`].
-    pub const VIDEO_FORMAT: Prop<String> = Prop::new("VideoFormat");
+    pub const VIDEO_FORMAT: Prop<CfnFlowMediaStream, String> = Prop::new("VideoFormat");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFlowMediaStreamProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &flow_media_stream::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFlowMediaStreamProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &flow_media_stream::PROPS_SHAPE, props.into())?;
         Ok(CfnFlowMediaStream { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFlowMediaStream::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the media stream, composed of the flow ARN followed by /mediaStream/ and the media stream name.
@@ -4301,56 +4379,69 @@ impl CfnFlowOutput {
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::FlowOutput";
 
     /// Key of `CidrAllowList`, for [`Handle::set`].
-    pub const CIDR_ALLOW_LIST: Prop<Vec<String>> = Prop::new("CidrAllowList");
+    pub const CIDR_ALLOW_LIST: Prop<CfnFlowOutput, Vec<String>> = Prop::new("CidrAllowList");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFlowOutput, String> = Prop::new("Description");
     /// Key of `Destination`, for [`Handle::set`].
-    pub const DESTINATION: Prop<String> = Prop::new("Destination");
+    pub const DESTINATION: Prop<CfnFlowOutput, String> = Prop::new("Destination");
     /// Key of `Encryption`, for [`Handle::set`].
-    pub const ENCRYPTION: Prop<flow_output::Encryption> = Prop::new("Encryption");
+    pub const ENCRYPTION: Prop<CfnFlowOutput, flow_output::Encryption> = Prop::new("Encryption");
     /// Key of `FlowArn`, for [`Handle::set`].
-    pub const FLOW_ARN: Prop<String> = Prop::new("FlowArn");
+    pub const FLOW_ARN: Prop<CfnFlowOutput, String> = Prop::new("FlowArn");
     /// Key of `MaxLatency`, for [`Handle::set`].
-    pub const MAX_LATENCY: Prop<i64> = Prop::new("MaxLatency");
+    pub const MAX_LATENCY: Prop<CfnFlowOutput, i64> = Prop::new("MaxLatency");
     /// Key of `MediaStreamOutputConfigurations`, for [`Handle::set`].
-    pub const MEDIA_STREAM_OUTPUT_CONFIGURATIONS: Prop<Vec<flow_output::MediaStreamOutputConfiguration>> = Prop::new("MediaStreamOutputConfigurations");
+    pub const MEDIA_STREAM_OUTPUT_CONFIGURATIONS: Prop<CfnFlowOutput, Vec<flow_output::MediaStreamOutputConfiguration>> = Prop::new("MediaStreamOutputConfigurations");
     /// Key of `MinLatency`, for [`Handle::set`].
-    pub const MIN_LATENCY: Prop<i64> = Prop::new("MinLatency");
+    pub const MIN_LATENCY: Prop<CfnFlowOutput, i64> = Prop::new("MinLatency");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFlowOutput, String> = Prop::new("Name");
     /// Key of `NdiAudioReferenceLevel`, for [`Handle::set`].
-    pub const NDI_AUDIO_REFERENCE_LEVEL: Prop<i64> = Prop::new("NdiAudioReferenceLevel");
+    pub const NDI_AUDIO_REFERENCE_LEVEL: Prop<CfnFlowOutput, i64> = Prop::new("NdiAudioReferenceLevel");
     /// Key of `NdiOutputTimecodeSource`, for [`Handle::set`].
-    pub const NDI_OUTPUT_TIMECODE_SOURCE: Prop<flow_output::NdiOutputTimecodeSource> = Prop::new("NdiOutputTimecodeSource");
+    pub const NDI_OUTPUT_TIMECODE_SOURCE: Prop<CfnFlowOutput, flow_output::NdiOutputTimecodeSource> = Prop::new("NdiOutputTimecodeSource");
     /// Key of `NdiProgramName`, for [`Handle::set`].
-    pub const NDI_PROGRAM_NAME: Prop<String> = Prop::new("NdiProgramName");
+    pub const NDI_PROGRAM_NAME: Prop<CfnFlowOutput, String> = Prop::new("NdiProgramName");
     /// Key of `NdiSpeedHqQuality`, for [`Handle::set`].
-    pub const NDI_SPEED_HQ_QUALITY: Prop<i64> = Prop::new("NdiSpeedHqQuality");
+    pub const NDI_SPEED_HQ_QUALITY: Prop<CfnFlowOutput, i64> = Prop::new("NdiSpeedHqQuality");
     /// Key of `OutputStatus`, for [`Handle::set`].
-    pub const OUTPUT_STATUS: Prop<flow_output::OutputStatus> = Prop::new("OutputStatus");
+    pub const OUTPUT_STATUS: Prop<CfnFlowOutput, flow_output::OutputStatus> = Prop::new("OutputStatus");
     /// Key of `Port`, for [`Handle::set`].
-    pub const PORT: Prop<i64> = Prop::new("Port");
+    pub const PORT: Prop<CfnFlowOutput, i64> = Prop::new("Port");
     /// Key of `Protocol`, for [`Handle::set`].
-    pub const PROTOCOL: Prop<flow_output::Protocol> = Prop::new("Protocol");
+    pub const PROTOCOL: Prop<CfnFlowOutput, flow_output::Protocol> = Prop::new("Protocol");
     /// Key of `RemoteId`, for [`Handle::set`].
-    pub const REMOTE_ID: Prop<String> = Prop::new("RemoteId");
+    pub const REMOTE_ID: Prop<CfnFlowOutput, String> = Prop::new("RemoteId");
     /// Key of `RouterIntegrationState`, for [`Handle::set`].
-    pub const ROUTER_INTEGRATION_STATE: Prop<flow_output::RouterIntegrationState> = Prop::new("RouterIntegrationState");
+    pub const ROUTER_INTEGRATION_STATE: Prop<CfnFlowOutput, flow_output::RouterIntegrationState> = Prop::new("RouterIntegrationState");
     /// Key of `RouterIntegrationTransitEncryption`, for [`Handle::set`].
-    pub const ROUTER_INTEGRATION_TRANSIT_ENCRYPTION: Prop<flow_output::FlowTransitEncryption> = Prop::new("RouterIntegrationTransitEncryption");
+    pub const ROUTER_INTEGRATION_TRANSIT_ENCRYPTION: Prop<CfnFlowOutput, flow_output::FlowTransitEncryption> = Prop::new("RouterIntegrationTransitEncryption");
     /// Key of `SmoothingLatency`, for [`Handle::set`].
-    pub const SMOOTHING_LATENCY: Prop<i64> = Prop::new("SmoothingLatency");
+    pub const SMOOTHING_LATENCY: Prop<CfnFlowOutput, i64> = Prop::new("SmoothingLatency");
     /// Key of `StreamId`, for [`Handle::set`].
-    pub const STREAM_ID: Prop<String> = Prop::new("StreamId");
+    pub const STREAM_ID: Prop<CfnFlowOutput, String> = Prop::new("StreamId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<flow_output::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFlowOutput, Vec<flow_output::Tag>> = Prop::new("Tags");
     /// Key of `VpcInterfaceAttachment`, for [`Handle::set`].
-    pub const VPC_INTERFACE_ATTACHMENT: Prop<flow_output::VpcInterfaceAttachment> = Prop::new("VpcInterfaceAttachment");
+    pub const VPC_INTERFACE_ATTACHMENT: Prop<CfnFlowOutput, flow_output::VpcInterfaceAttachment> = Prop::new("VpcInterfaceAttachment");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFlowOutputProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &flow_output::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFlowOutputProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &flow_output::PROPS_SHAPE, props.into())?;
         Ok(CfnFlowOutput { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFlowOutput::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the output.
@@ -4769,48 +4860,61 @@ impl CfnFlowSource {
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::FlowSource";
 
     /// Key of `Decryption`, for [`Handle::set`].
-    pub const DECRYPTION: Prop<flow_source::Encryption> = Prop::new("Decryption");
+    pub const DECRYPTION: Prop<CfnFlowSource, flow_source::Encryption> = Prop::new("Decryption");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFlowSource, String> = Prop::new("Description");
     /// Key of `EntitlementArn`, for [`Handle::set`].
-    pub const ENTITLEMENT_ARN: Prop<String> = Prop::new("EntitlementArn");
+    pub const ENTITLEMENT_ARN: Prop<CfnFlowSource, String> = Prop::new("EntitlementArn");
     /// Key of `FlowArn`, for [`Handle::set`].
-    pub const FLOW_ARN: Prop<String> = Prop::new("FlowArn");
+    pub const FLOW_ARN: Prop<CfnFlowSource, String> = Prop::new("FlowArn");
     /// Key of `GatewayBridgeSource`, for [`Handle::set`].
-    pub const GATEWAY_BRIDGE_SOURCE: Prop<flow_source::GatewayBridgeSource> = Prop::new("GatewayBridgeSource");
+    pub const GATEWAY_BRIDGE_SOURCE: Prop<CfnFlowSource, flow_source::GatewayBridgeSource> = Prop::new("GatewayBridgeSource");
     /// Key of `IngestPort`, for [`Handle::set`].
-    pub const INGEST_PORT: Prop<i64> = Prop::new("IngestPort");
+    pub const INGEST_PORT: Prop<CfnFlowSource, i64> = Prop::new("IngestPort");
     /// Key of `MaxBitrate`, for [`Handle::set`].
-    pub const MAX_BITRATE: Prop<i64> = Prop::new("MaxBitrate");
+    pub const MAX_BITRATE: Prop<CfnFlowSource, i64> = Prop::new("MaxBitrate");
     /// Key of `MaxLatency`, for [`Handle::set`].
-    pub const MAX_LATENCY: Prop<i64> = Prop::new("MaxLatency");
+    pub const MAX_LATENCY: Prop<CfnFlowSource, i64> = Prop::new("MaxLatency");
     /// Key of `MinLatency`, for [`Handle::set`].
-    pub const MIN_LATENCY: Prop<i64> = Prop::new("MinLatency");
+    pub const MIN_LATENCY: Prop<CfnFlowSource, i64> = Prop::new("MinLatency");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFlowSource, String> = Prop::new("Name");
     /// Key of `Protocol`, for [`Handle::set`].
-    pub const PROTOCOL: Prop<flow_source::Protocol> = Prop::new("Protocol");
+    pub const PROTOCOL: Prop<CfnFlowSource, flow_source::Protocol> = Prop::new("Protocol");
     /// Key of `SenderControlPort`, for [`Handle::set`].
-    pub const SENDER_CONTROL_PORT: Prop<i64> = Prop::new("SenderControlPort");
+    pub const SENDER_CONTROL_PORT: Prop<CfnFlowSource, i64> = Prop::new("SenderControlPort");
     /// Key of `SenderIpAddress`, for [`Handle::set`].
-    pub const SENDER_IP_ADDRESS: Prop<String> = Prop::new("SenderIpAddress");
+    pub const SENDER_IP_ADDRESS: Prop<CfnFlowSource, String> = Prop::new("SenderIpAddress");
     /// Key of `SourceListenerAddress`, for [`Handle::set`].
-    pub const SOURCE_LISTENER_ADDRESS: Prop<String> = Prop::new("SourceListenerAddress");
+    pub const SOURCE_LISTENER_ADDRESS: Prop<CfnFlowSource, String> = Prop::new("SourceListenerAddress");
     /// Key of `SourceListenerPort`, for [`Handle::set`].
-    pub const SOURCE_LISTENER_PORT: Prop<i64> = Prop::new("SourceListenerPort");
+    pub const SOURCE_LISTENER_PORT: Prop<CfnFlowSource, i64> = Prop::new("SourceListenerPort");
     /// Key of `StreamId`, for [`Handle::set`].
-    pub const STREAM_ID: Prop<String> = Prop::new("StreamId");
+    pub const STREAM_ID: Prop<CfnFlowSource, String> = Prop::new("StreamId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<flow_source::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFlowSource, Vec<flow_source::Tag>> = Prop::new("Tags");
     /// Key of `VpcInterfaceName`, for [`Handle::set`].
-    pub const VPC_INTERFACE_NAME: Prop<String> = Prop::new("VpcInterfaceName");
+    pub const VPC_INTERFACE_NAME: Prop<CfnFlowSource, String> = Prop::new("VpcInterfaceName");
     /// Key of `WhitelistCidr`, for [`Handle::set`].
-    pub const WHITELIST_CIDR: Prop<String> = Prop::new("WhitelistCidr");
+    pub const WHITELIST_CIDR: Prop<CfnFlowSource, String> = Prop::new("WhitelistCidr");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFlowSourceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &flow_source::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFlowSourceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &flow_source::PROPS_SHAPE, props.into())?;
         Ok(CfnFlowSource { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFlowSource::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The IP address that the flow will be listening on for incoming content.
@@ -4951,22 +5055,35 @@ impl CfnFlowVpcInterface {
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::FlowVpcInterface";
 
     /// Key of `FlowArn`, for [`Handle::set`].
-    pub const FLOW_ARN: Prop<String> = Prop::new("FlowArn");
+    pub const FLOW_ARN: Prop<CfnFlowVpcInterface, String> = Prop::new("FlowArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFlowVpcInterface, String> = Prop::new("Name");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnFlowVpcInterface, String> = Prop::new("RoleArn");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnFlowVpcInterface, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `SubnetId`, for [`Handle::set`].
-    pub const SUBNET_ID: Prop<String> = Prop::new("SubnetId");
+    pub const SUBNET_ID: Prop<CfnFlowVpcInterface, String> = Prop::new("SubnetId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<flow_vpc_interface::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFlowVpcInterface, Vec<flow_vpc_interface::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFlowVpcInterfaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &flow_vpc_interface::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFlowVpcInterfaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &flow_vpc_interface::PROPS_SHAPE, props.into())?;
         Ok(CfnFlowVpcInterface { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFlowVpcInterface::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// IDs of the network interfaces created in customer's account by MediaConnect.
@@ -5082,16 +5199,29 @@ impl CfnGateway {
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::Gateway";
 
     /// Key of `EgressCidrBlocks`, for [`Handle::set`].
-    pub const EGRESS_CIDR_BLOCKS: Prop<Vec<String>> = Prop::new("EgressCidrBlocks");
+    pub const EGRESS_CIDR_BLOCKS: Prop<CfnGateway, Vec<String>> = Prop::new("EgressCidrBlocks");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnGateway, String> = Prop::new("Name");
     /// Key of `Networks`, for [`Handle::set`].
-    pub const NETWORKS: Prop<Vec<gateway::GatewayNetwork>> = Prop::new("Networks");
+    pub const NETWORKS: Prop<CfnGateway, Vec<gateway::GatewayNetwork>> = Prop::new("Networks");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGatewayProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &gateway::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGatewayProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &gateway::PROPS_SHAPE, props.into())?;
         Ok(CfnGateway { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGateway::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the gateway.
@@ -5363,32 +5493,45 @@ impl CfnRouterInput {
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::RouterInput";
 
     /// Key of `AvailabilityZone`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE: Prop<String> = Prop::new("AvailabilityZone");
+    pub const AVAILABILITY_ZONE: Prop<CfnRouterInput, String> = Prop::new("AvailabilityZone");
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<Json> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnRouterInput, Json> = Prop::new("Configuration");
     /// Key of `ContentQualityAnalysisConfiguration`, for [`Handle::set`].
-    pub const CONTENT_QUALITY_ANALYSIS_CONFIGURATION: Prop<Json> = Prop::new("ContentQualityAnalysisConfiguration");
+    pub const CONTENT_QUALITY_ANALYSIS_CONFIGURATION: Prop<CfnRouterInput, Json> = Prop::new("ContentQualityAnalysisConfiguration");
     /// Key of `MaintenanceConfiguration`, for [`Handle::set`].
-    pub const MAINTENANCE_CONFIGURATION: Prop<Json> = Prop::new("MaintenanceConfiguration");
+    pub const MAINTENANCE_CONFIGURATION: Prop<CfnRouterInput, Json> = Prop::new("MaintenanceConfiguration");
     /// Key of `MaximumBitrate`, for [`Handle::set`].
-    pub const MAXIMUM_BITRATE: Prop<i64> = Prop::new("MaximumBitrate");
+    pub const MAXIMUM_BITRATE: Prop<CfnRouterInput, i64> = Prop::new("MaximumBitrate");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRouterInput, String> = Prop::new("Name");
     /// Key of `RegionName`, for [`Handle::set`].
-    pub const REGION_NAME: Prop<String> = Prop::new("RegionName");
+    pub const REGION_NAME: Prop<CfnRouterInput, String> = Prop::new("RegionName");
     /// Key of `RoutingScope`, for [`Handle::set`].
-    pub const ROUTING_SCOPE: Prop<router_input::RoutingScope> = Prop::new("RoutingScope");
+    pub const ROUTING_SCOPE: Prop<CfnRouterInput, router_input::RoutingScope> = Prop::new("RoutingScope");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<router_input::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRouterInput, Vec<router_input::Tag>> = Prop::new("Tags");
     /// Key of `Tier`, for [`Handle::set`].
-    pub const TIER: Prop<router_input::RouterInputTier> = Prop::new("Tier");
+    pub const TIER: Prop<CfnRouterInput, router_input::RouterInputTier> = Prop::new("Tier");
     /// Key of `TransitEncryption`, for [`Handle::set`].
-    pub const TRANSIT_ENCRYPTION: Prop<router_input::RouterInputTransitEncryption> = Prop::new("TransitEncryption");
+    pub const TRANSIT_ENCRYPTION: Prop<CfnRouterInput, router_input::RouterInputTransitEncryption> = Prop::new("TransitEncryption");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRouterInputProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &router_input::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRouterInputProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &router_input::PROPS_SHAPE, props.into())?;
         Ok(CfnRouterInput { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRouterInput::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -5556,18 +5699,31 @@ impl CfnRouterNetworkInterface {
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::RouterNetworkInterface";
 
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<Json> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnRouterNetworkInterface, Json> = Prop::new("Configuration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRouterNetworkInterface, String> = Prop::new("Name");
     /// Key of `RegionName`, for [`Handle::set`].
-    pub const REGION_NAME: Prop<String> = Prop::new("RegionName");
+    pub const REGION_NAME: Prop<CfnRouterNetworkInterface, String> = Prop::new("RegionName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<router_network_interface::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRouterNetworkInterface, Vec<router_network_interface::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRouterNetworkInterfaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &router_network_interface::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRouterNetworkInterfaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &router_network_interface::PROPS_SHAPE, props.into())?;
         Ok(CfnRouterNetworkInterface { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRouterNetworkInterface::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -5862,30 +6018,43 @@ impl CfnRouterOutput {
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::RouterOutput";
 
     /// Key of `AvailabilityZone`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE: Prop<String> = Prop::new("AvailabilityZone");
+    pub const AVAILABILITY_ZONE: Prop<CfnRouterOutput, String> = Prop::new("AvailabilityZone");
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<Json> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnRouterOutput, Json> = Prop::new("Configuration");
     /// Key of `FabricConfiguration`, for [`Handle::set`].
-    pub const FABRIC_CONFIGURATION: Prop<router_output::FabricConfiguration> = Prop::new("FabricConfiguration");
+    pub const FABRIC_CONFIGURATION: Prop<CfnRouterOutput, router_output::FabricConfiguration> = Prop::new("FabricConfiguration");
     /// Key of `MaintenanceConfiguration`, for [`Handle::set`].
-    pub const MAINTENANCE_CONFIGURATION: Prop<Json> = Prop::new("MaintenanceConfiguration");
+    pub const MAINTENANCE_CONFIGURATION: Prop<CfnRouterOutput, Json> = Prop::new("MaintenanceConfiguration");
     /// Key of `MaximumBitrate`, for [`Handle::set`].
-    pub const MAXIMUM_BITRATE: Prop<i64> = Prop::new("MaximumBitrate");
+    pub const MAXIMUM_BITRATE: Prop<CfnRouterOutput, i64> = Prop::new("MaximumBitrate");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRouterOutput, String> = Prop::new("Name");
     /// Key of `RegionName`, for [`Handle::set`].
-    pub const REGION_NAME: Prop<String> = Prop::new("RegionName");
+    pub const REGION_NAME: Prop<CfnRouterOutput, String> = Prop::new("RegionName");
     /// Key of `RoutingScope`, for [`Handle::set`].
-    pub const ROUTING_SCOPE: Prop<router_output::RoutingScope> = Prop::new("RoutingScope");
+    pub const ROUTING_SCOPE: Prop<CfnRouterOutput, router_output::RoutingScope> = Prop::new("RoutingScope");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<router_output::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRouterOutput, Vec<router_output::Tag>> = Prop::new("Tags");
     /// Key of `Tier`, for [`Handle::set`].
-    pub const TIER: Prop<router_output::RouterOutputTier> = Prop::new("Tier");
+    pub const TIER: Prop<CfnRouterOutput, router_output::RouterOutputTier> = Prop::new("Tier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRouterOutputProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &router_output::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRouterOutputProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &router_output::PROPS_SHAPE, props.into())?;
         Ok(CfnRouterOutput { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRouterOutput::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

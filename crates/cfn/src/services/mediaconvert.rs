@@ -61,12 +61,25 @@ impl CfnCertificateAssociation {
     pub const CFN_TYPE: &'static str = "AWS::MediaConvert::CertificateAssociation";
 
     /// Key of `Arn`, for [`Handle::set`].
-    pub const ARN: Prop<String> = Prop::new("Arn");
+    pub const ARN: Prop<CfnCertificateAssociation, String> = Prop::new("Arn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCertificateAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &certificate_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCertificateAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &certificate_association::PROPS_SHAPE, props.into())?;
         Ok(CfnCertificateAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCertificateAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -327,30 +340,43 @@ impl CfnJobTemplate {
     pub const CFN_TYPE: &'static str = "AWS::MediaConvert::JobTemplate";
 
     /// Key of `AccelerationSettings`, for [`Handle::set`].
-    pub const ACCELERATION_SETTINGS: Prop<job_template::AccelerationSettings> = Prop::new("AccelerationSettings");
+    pub const ACCELERATION_SETTINGS: Prop<CfnJobTemplate, job_template::AccelerationSettings> = Prop::new("AccelerationSettings");
     /// Key of `Category`, for [`Handle::set`].
-    pub const CATEGORY: Prop<String> = Prop::new("Category");
+    pub const CATEGORY: Prop<CfnJobTemplate, String> = Prop::new("Category");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnJobTemplate, String> = Prop::new("Description");
     /// Key of `HopDestinations`, for [`Handle::set`].
-    pub const HOP_DESTINATIONS: Prop<Vec<job_template::HopDestination>> = Prop::new("HopDestinations");
+    pub const HOP_DESTINATIONS: Prop<CfnJobTemplate, Vec<job_template::HopDestination>> = Prop::new("HopDestinations");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnJobTemplate, String> = Prop::new("Name");
     /// Key of `Priority`, for [`Handle::set`].
-    pub const PRIORITY: Prop<i64> = Prop::new("Priority");
+    pub const PRIORITY: Prop<CfnJobTemplate, i64> = Prop::new("Priority");
     /// Key of `Queue`, for [`Handle::set`].
-    pub const QUEUE: Prop<String> = Prop::new("Queue");
+    pub const QUEUE: Prop<CfnJobTemplate, String> = Prop::new("Queue");
     /// Key of `SettingsJson`, for [`Handle::set`].
-    pub const SETTINGS_JSON: Prop<Json> = Prop::new("SettingsJson");
+    pub const SETTINGS_JSON: Prop<CfnJobTemplate, Json> = Prop::new("SettingsJson");
     /// Key of `StatusUpdateInterval`, for [`Handle::set`].
-    pub const STATUS_UPDATE_INTERVAL: Prop<job_template::StatusUpdateInterval> = Prop::new("StatusUpdateInterval");
+    pub const STATUS_UPDATE_INTERVAL: Prop<CfnJobTemplate, job_template::StatusUpdateInterval> = Prop::new("StatusUpdateInterval");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnJobTemplate, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnJobTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &job_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnJobTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &job_template::PROPS_SHAPE, props.into())?;
         Ok(CfnJobTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnJobTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the job template, such as arn:aws:mediaconvert:us-west-2:123456789012:jobTemplates/my-job-template.
@@ -443,20 +469,33 @@ impl CfnPreset {
     pub const CFN_TYPE: &'static str = "AWS::MediaConvert::Preset";
 
     /// Key of `Category`, for [`Handle::set`].
-    pub const CATEGORY: Prop<String> = Prop::new("Category");
+    pub const CATEGORY: Prop<CfnPreset, String> = Prop::new("Category");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPreset, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPreset, String> = Prop::new("Name");
     /// Key of `SettingsJson`, for [`Handle::set`].
-    pub const SETTINGS_JSON: Prop<Json> = Prop::new("SettingsJson");
+    pub const SETTINGS_JSON: Prop<CfnPreset, Json> = Prop::new("SettingsJson");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPreset, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPresetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &preset::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPresetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &preset::PROPS_SHAPE, props.into())?;
         Ok(CfnPreset { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPreset::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the output preset, such as arn:aws:mediaconvert:us-west-2:123456789012
@@ -595,24 +634,37 @@ impl CfnQueue {
     pub const CFN_TYPE: &'static str = "AWS::MediaConvert::Queue";
 
     /// Key of `ConcurrentJobs`, for [`Handle::set`].
-    pub const CONCURRENT_JOBS: Prop<i64> = Prop::new("ConcurrentJobs");
+    pub const CONCURRENT_JOBS: Prop<CfnQueue, i64> = Prop::new("ConcurrentJobs");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnQueue, String> = Prop::new("Description");
     /// Key of `MaximumConcurrentFeeds`, for [`Handle::set`].
-    pub const MAXIMUM_CONCURRENT_FEEDS: Prop<i64> = Prop::new("MaximumConcurrentFeeds");
+    pub const MAXIMUM_CONCURRENT_FEEDS: Prop<CfnQueue, i64> = Prop::new("MaximumConcurrentFeeds");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnQueue, String> = Prop::new("Name");
     /// Key of `PricingPlan`, for [`Handle::set`].
-    pub const PRICING_PLAN: Prop<queue::PricingPlan> = Prop::new("PricingPlan");
+    pub const PRICING_PLAN: Prop<CfnQueue, queue::PricingPlan> = Prop::new("PricingPlan");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<queue::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnQueue, queue::Status> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnQueue, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnQueueProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &queue::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnQueueProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &queue::PROPS_SHAPE, props.into())?;
         Ok(CfnQueue { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnQueue::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the queue, such as arn:aws:mediaconvert:us-west-2:123456789012.

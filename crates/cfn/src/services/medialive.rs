@@ -5936,46 +5936,59 @@ impl CfnChannel {
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::Channel";
 
     /// Key of `AnywhereSettings`, for [`Handle::set`].
-    pub const ANYWHERE_SETTINGS: Prop<channel::AnywhereSettings> = Prop::new("AnywhereSettings");
+    pub const ANYWHERE_SETTINGS: Prop<CfnChannel, channel::AnywhereSettings> = Prop::new("AnywhereSettings");
     /// Key of `CdiInputSpecification`, for [`Handle::set`].
-    pub const CDI_INPUT_SPECIFICATION: Prop<channel::CdiInputSpecification> = Prop::new("CdiInputSpecification");
+    pub const CDI_INPUT_SPECIFICATION: Prop<CfnChannel, channel::CdiInputSpecification> = Prop::new("CdiInputSpecification");
     /// Key of `ChannelClass`, for [`Handle::set`].
-    pub const CHANNEL_CLASS: Prop<String> = Prop::new("ChannelClass");
+    pub const CHANNEL_CLASS: Prop<CfnChannel, String> = Prop::new("ChannelClass");
     /// Key of `ChannelEngineVersion`, for [`Handle::set`].
-    pub const CHANNEL_ENGINE_VERSION: Prop<channel::ChannelEngineVersionRequest> = Prop::new("ChannelEngineVersion");
+    pub const CHANNEL_ENGINE_VERSION: Prop<CfnChannel, channel::ChannelEngineVersionRequest> = Prop::new("ChannelEngineVersion");
     /// Key of `ChannelSecurityGroups`, for [`Handle::set`].
-    pub const CHANNEL_SECURITY_GROUPS: Prop<Vec<String>> = Prop::new("ChannelSecurityGroups");
+    pub const CHANNEL_SECURITY_GROUPS: Prop<CfnChannel, Vec<String>> = Prop::new("ChannelSecurityGroups");
     /// Key of `Destinations`, for [`Handle::set`].
-    pub const DESTINATIONS: Prop<Vec<channel::OutputDestination>> = Prop::new("Destinations");
+    pub const DESTINATIONS: Prop<CfnChannel, Vec<channel::OutputDestination>> = Prop::new("Destinations");
     /// Key of `DryRun`, for [`Handle::set`].
-    pub const DRY_RUN: Prop<bool> = Prop::new("DryRun");
+    pub const DRY_RUN: Prop<CfnChannel, bool> = Prop::new("DryRun");
     /// Key of `EncoderSettings`, for [`Handle::set`].
-    pub const ENCODER_SETTINGS: Prop<channel::EncoderSettings> = Prop::new("EncoderSettings");
+    pub const ENCODER_SETTINGS: Prop<CfnChannel, channel::EncoderSettings> = Prop::new("EncoderSettings");
     /// Key of `InferenceSettings`, for [`Handle::set`].
-    pub const INFERENCE_SETTINGS: Prop<channel::InferenceSettings> = Prop::new("InferenceSettings");
+    pub const INFERENCE_SETTINGS: Prop<CfnChannel, channel::InferenceSettings> = Prop::new("InferenceSettings");
     /// Key of `InputAttachments`, for [`Handle::set`].
-    pub const INPUT_ATTACHMENTS: Prop<Vec<channel::InputAttachment>> = Prop::new("InputAttachments");
+    pub const INPUT_ATTACHMENTS: Prop<CfnChannel, Vec<channel::InputAttachment>> = Prop::new("InputAttachments");
     /// Key of `InputSpecification`, for [`Handle::set`].
-    pub const INPUT_SPECIFICATION: Prop<channel::InputSpecification> = Prop::new("InputSpecification");
+    pub const INPUT_SPECIFICATION: Prop<CfnChannel, channel::InputSpecification> = Prop::new("InputSpecification");
     /// Key of `LinkedChannelSettings`, for [`Handle::set`].
-    pub const LINKED_CHANNEL_SETTINGS: Prop<channel::LinkedChannelSettings> = Prop::new("LinkedChannelSettings");
+    pub const LINKED_CHANNEL_SETTINGS: Prop<CfnChannel, channel::LinkedChannelSettings> = Prop::new("LinkedChannelSettings");
     /// Key of `LogLevel`, for [`Handle::set`].
-    pub const LOG_LEVEL: Prop<String> = Prop::new("LogLevel");
+    pub const LOG_LEVEL: Prop<CfnChannel, String> = Prop::new("LogLevel");
     /// Key of `Maintenance`, for [`Handle::set`].
-    pub const MAINTENANCE: Prop<channel::MaintenanceCreateSettings> = Prop::new("Maintenance");
+    pub const MAINTENANCE: Prop<CfnChannel, channel::MaintenanceCreateSettings> = Prop::new("Maintenance");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnChannel, String> = Prop::new("Name");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnChannel, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnChannel, Json> = Prop::new("Tags");
     /// Key of `Vpc`, for [`Handle::set`].
-    pub const VPC: Prop<channel::VpcOutputSettings> = Prop::new("Vpc");
+    pub const VPC: Prop<CfnChannel, channel::VpcOutputSettings> = Prop::new("Vpc");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnChannelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &channel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnChannelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &channel::PROPS_SHAPE, props.into())?;
         Ok(CfnChannel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnChannel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -6081,18 +6094,31 @@ impl CfnChannelPlacementGroup {
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::ChannelPlacementGroup";
 
     /// Key of `ClusterId`, for [`Handle::set`].
-    pub const CLUSTER_ID: Prop<String> = Prop::new("ClusterId");
+    pub const CLUSTER_ID: Prop<CfnChannelPlacementGroup, String> = Prop::new("ClusterId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnChannelPlacementGroup, String> = Prop::new("Name");
     /// Key of `Nodes`, for [`Handle::set`].
-    pub const NODES: Prop<Vec<String>> = Prop::new("Nodes");
+    pub const NODES: Prop<CfnChannelPlacementGroup, Vec<String>> = Prop::new("Nodes");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<channel_placement_group::Tags>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnChannelPlacementGroup, Vec<channel_placement_group::Tags>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnChannelPlacementGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &channel_placement_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnChannelPlacementGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &channel_placement_group::PROPS_SHAPE, props.into())?;
         Ok(CfnChannelPlacementGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnChannelPlacementGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the channel placement group.
@@ -6380,36 +6406,49 @@ impl CfnCloudWatchAlarmTemplate {
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::CloudWatchAlarmTemplate";
 
     /// Key of `ComparisonOperator`, for [`Handle::set`].
-    pub const COMPARISON_OPERATOR: Prop<cloud_watch_alarm_template::CloudWatchAlarmTemplateComparisonOperator> = Prop::new("ComparisonOperator");
+    pub const COMPARISON_OPERATOR: Prop<CfnCloudWatchAlarmTemplate, cloud_watch_alarm_template::CloudWatchAlarmTemplateComparisonOperator> = Prop::new("ComparisonOperator");
     /// Key of `DatapointsToAlarm`, for [`Handle::set`].
-    pub const DATAPOINTS_TO_ALARM: Prop<f64> = Prop::new("DatapointsToAlarm");
+    pub const DATAPOINTS_TO_ALARM: Prop<CfnCloudWatchAlarmTemplate, f64> = Prop::new("DatapointsToAlarm");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCloudWatchAlarmTemplate, String> = Prop::new("Description");
     /// Key of `EvaluationPeriods`, for [`Handle::set`].
-    pub const EVALUATION_PERIODS: Prop<f64> = Prop::new("EvaluationPeriods");
+    pub const EVALUATION_PERIODS: Prop<CfnCloudWatchAlarmTemplate, f64> = Prop::new("EvaluationPeriods");
     /// Key of `GroupIdentifier`, for [`Handle::set`].
-    pub const GROUP_IDENTIFIER: Prop<String> = Prop::new("GroupIdentifier");
+    pub const GROUP_IDENTIFIER: Prop<CfnCloudWatchAlarmTemplate, String> = Prop::new("GroupIdentifier");
     /// Key of `MetricName`, for [`Handle::set`].
-    pub const METRIC_NAME: Prop<String> = Prop::new("MetricName");
+    pub const METRIC_NAME: Prop<CfnCloudWatchAlarmTemplate, String> = Prop::new("MetricName");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCloudWatchAlarmTemplate, String> = Prop::new("Name");
     /// Key of `Period`, for [`Handle::set`].
-    pub const PERIOD: Prop<f64> = Prop::new("Period");
+    pub const PERIOD: Prop<CfnCloudWatchAlarmTemplate, f64> = Prop::new("Period");
     /// Key of `Statistic`, for [`Handle::set`].
-    pub const STATISTIC: Prop<cloud_watch_alarm_template::CloudWatchAlarmTemplateStatistic> = Prop::new("Statistic");
+    pub const STATISTIC: Prop<CfnCloudWatchAlarmTemplate, cloud_watch_alarm_template::CloudWatchAlarmTemplateStatistic> = Prop::new("Statistic");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCloudWatchAlarmTemplate, Map<String>> = Prop::new("Tags");
     /// Key of `TargetResourceType`, for [`Handle::set`].
-    pub const TARGET_RESOURCE_TYPE: Prop<cloud_watch_alarm_template::CloudWatchAlarmTemplateTargetResourceType> = Prop::new("TargetResourceType");
+    pub const TARGET_RESOURCE_TYPE: Prop<CfnCloudWatchAlarmTemplate, cloud_watch_alarm_template::CloudWatchAlarmTemplateTargetResourceType> = Prop::new("TargetResourceType");
     /// Key of `Threshold`, for [`Handle::set`].
-    pub const THRESHOLD: Prop<f64> = Prop::new("Threshold");
+    pub const THRESHOLD: Prop<CfnCloudWatchAlarmTemplate, f64> = Prop::new("Threshold");
     /// Key of `TreatMissingData`, for [`Handle::set`].
-    pub const TREAT_MISSING_DATA: Prop<cloud_watch_alarm_template::CloudWatchAlarmTemplateTreatMissingData> = Prop::new("TreatMissingData");
+    pub const TREAT_MISSING_DATA: Prop<CfnCloudWatchAlarmTemplate, cloud_watch_alarm_template::CloudWatchAlarmTemplateTreatMissingData> = Prop::new("TreatMissingData");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCloudWatchAlarmTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cloud_watch_alarm_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCloudWatchAlarmTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cloud_watch_alarm_template::PROPS_SHAPE, props.into())?;
         Ok(CfnCloudWatchAlarmTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCloudWatchAlarmTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// A cloudwatch alarm template's ARN (Amazon Resource Name)
@@ -6515,16 +6554,29 @@ impl CfnCloudWatchAlarmTemplateGroup {
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::CloudWatchAlarmTemplateGroup";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCloudWatchAlarmTemplateGroup, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCloudWatchAlarmTemplateGroup, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCloudWatchAlarmTemplateGroup, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCloudWatchAlarmTemplateGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cloud_watch_alarm_template_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCloudWatchAlarmTemplateGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cloud_watch_alarm_template_group::PROPS_SHAPE, props.into())?;
         Ok(CfnCloudWatchAlarmTemplateGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCloudWatchAlarmTemplateGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// A cloudwatch alarm template group's ARN (Amazon Resource Name)
@@ -6731,20 +6783,33 @@ impl CfnCluster {
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::Cluster";
 
     /// Key of `ClusterType`, for [`Handle::set`].
-    pub const CLUSTER_TYPE: Prop<cluster::ClusterType> = Prop::new("ClusterType");
+    pub const CLUSTER_TYPE: Prop<CfnCluster, cluster::ClusterType> = Prop::new("ClusterType");
     /// Key of `InstanceRoleArn`, for [`Handle::set`].
-    pub const INSTANCE_ROLE_ARN: Prop<String> = Prop::new("InstanceRoleArn");
+    pub const INSTANCE_ROLE_ARN: Prop<CfnCluster, String> = Prop::new("InstanceRoleArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCluster, String> = Prop::new("Name");
     /// Key of `NetworkSettings`, for [`Handle::set`].
-    pub const NETWORK_SETTINGS: Prop<cluster::ClusterNetworkSettings> = Prop::new("NetworkSettings");
+    pub const NETWORK_SETTINGS: Prop<CfnCluster, cluster::ClusterNetworkSettings> = Prop::new("NetworkSettings");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cluster::Tags>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCluster, Vec<cluster::Tags>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the Cluster.
@@ -6945,22 +7010,35 @@ impl CfnEventBridgeRuleTemplate {
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::EventBridgeRuleTemplate";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEventBridgeRuleTemplate, String> = Prop::new("Description");
     /// Key of `EventTargets`, for [`Handle::set`].
-    pub const EVENT_TARGETS: Prop<Vec<event_bridge_rule_template::EventBridgeRuleTemplateTarget>> = Prop::new("EventTargets");
+    pub const EVENT_TARGETS: Prop<CfnEventBridgeRuleTemplate, Vec<event_bridge_rule_template::EventBridgeRuleTemplateTarget>> = Prop::new("EventTargets");
     /// Key of `EventType`, for [`Handle::set`].
-    pub const EVENT_TYPE: Prop<event_bridge_rule_template::EventBridgeRuleTemplateEventType> = Prop::new("EventType");
+    pub const EVENT_TYPE: Prop<CfnEventBridgeRuleTemplate, event_bridge_rule_template::EventBridgeRuleTemplateEventType> = Prop::new("EventType");
     /// Key of `GroupIdentifier`, for [`Handle::set`].
-    pub const GROUP_IDENTIFIER: Prop<String> = Prop::new("GroupIdentifier");
+    pub const GROUP_IDENTIFIER: Prop<CfnEventBridgeRuleTemplate, String> = Prop::new("GroupIdentifier");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEventBridgeRuleTemplate, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEventBridgeRuleTemplate, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEventBridgeRuleTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &event_bridge_rule_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEventBridgeRuleTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &event_bridge_rule_template::PROPS_SHAPE, props.into())?;
         Ok(CfnEventBridgeRuleTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEventBridgeRuleTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// An eventbridge rule template's ARN (Amazon Resource Name)
@@ -7069,16 +7147,29 @@ impl CfnEventBridgeRuleTemplateGroup {
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::EventBridgeRuleTemplateGroup";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEventBridgeRuleTemplateGroup, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEventBridgeRuleTemplateGroup, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEventBridgeRuleTemplateGroup, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEventBridgeRuleTemplateGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &event_bridge_rule_template_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEventBridgeRuleTemplateGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &event_bridge_rule_template_group::PROPS_SHAPE, props.into())?;
         Ok(CfnEventBridgeRuleTemplateGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEventBridgeRuleTemplateGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// An eventbridge rule template group's ARN (Amazon Resource Name)
@@ -7955,42 +8046,55 @@ impl CfnInput {
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::Input";
 
     /// Key of `Destinations`, for [`Handle::set`].
-    pub const DESTINATIONS: Prop<Vec<input::InputDestination>> = Prop::new("Destinations");
+    pub const DESTINATIONS: Prop<CfnInput, Vec<input::InputDestination>> = Prop::new("Destinations");
     /// Key of `InputDevices`, for [`Handle::set`].
-    pub const INPUT_DEVICES: Prop<Vec<input::InputDeviceSettings>> = Prop::new("InputDevices");
+    pub const INPUT_DEVICES: Prop<CfnInput, Vec<input::InputDeviceSettings>> = Prop::new("InputDevices");
     /// Key of `InputNetworkLocation`, for [`Handle::set`].
-    pub const INPUT_NETWORK_LOCATION: Prop<input::InputNetworkLocation> = Prop::new("InputNetworkLocation");
+    pub const INPUT_NETWORK_LOCATION: Prop<CfnInput, input::InputNetworkLocation> = Prop::new("InputNetworkLocation");
     /// Key of `InputSecurityGroups`, for [`Handle::set`].
-    pub const INPUT_SECURITY_GROUPS: Prop<Vec<String>> = Prop::new("InputSecurityGroups");
+    pub const INPUT_SECURITY_GROUPS: Prop<CfnInput, Vec<String>> = Prop::new("InputSecurityGroups");
     /// Key of `MediaConnectFlows`, for [`Handle::set`].
-    pub const MEDIA_CONNECT_FLOWS: Prop<Vec<input::MediaConnectFlow>> = Prop::new("MediaConnectFlows");
+    pub const MEDIA_CONNECT_FLOWS: Prop<CfnInput, Vec<input::MediaConnectFlow>> = Prop::new("MediaConnectFlows");
     /// Key of `MulticastSettings`, for [`Handle::set`].
-    pub const MULTICAST_SETTINGS: Prop<input::MulticastSettings> = Prop::new("MulticastSettings");
+    pub const MULTICAST_SETTINGS: Prop<CfnInput, input::MulticastSettings> = Prop::new("MulticastSettings");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnInput, String> = Prop::new("Name");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnInput, String> = Prop::new("RoleArn");
     /// Key of `RouterSettings`, for [`Handle::set`].
-    pub const ROUTER_SETTINGS: Prop<input::RouterSettings> = Prop::new("RouterSettings");
+    pub const ROUTER_SETTINGS: Prop<CfnInput, input::RouterSettings> = Prop::new("RouterSettings");
     /// Key of `SdiSources`, for [`Handle::set`].
-    pub const SDI_SOURCES: Prop<Vec<String>> = Prop::new("SdiSources");
+    pub const SDI_SOURCES: Prop<CfnInput, Vec<String>> = Prop::new("SdiSources");
     /// Key of `Smpte2110ReceiverGroupSettings`, for [`Handle::set`].
-    pub const SMPTE2110_RECEIVER_GROUP_SETTINGS: Prop<input::Smpte2110ReceiverGroupSettings> = Prop::new("Smpte2110ReceiverGroupSettings");
+    pub const SMPTE2110_RECEIVER_GROUP_SETTINGS: Prop<CfnInput, input::Smpte2110ReceiverGroupSettings> = Prop::new("Smpte2110ReceiverGroupSettings");
     /// Key of `Sources`, for [`Handle::set`].
-    pub const SOURCES: Prop<Vec<input::InputSource>> = Prop::new("Sources");
+    pub const SOURCES: Prop<CfnInput, Vec<input::InputSource>> = Prop::new("Sources");
     /// Key of `SrtSettings`, for [`Handle::set`].
-    pub const SRT_SETTINGS: Prop<input::SrtSettings> = Prop::new("SrtSettings");
+    pub const SRT_SETTINGS: Prop<CfnInput, input::SrtSettings> = Prop::new("SrtSettings");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnInput, Json> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<input::InputType> = Prop::new("Type");
+    pub const TYPE: Prop<CfnInput, input::InputType> = Prop::new("Type");
     /// Key of `Vpc`, for [`Handle::set`].
-    pub const VPC: Prop<input::InputVpcRequest> = Prop::new("Vpc");
+    pub const VPC: Prop<CfnInput, input::InputVpcRequest> = Prop::new("Vpc");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInputProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &input::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInputProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &input::PROPS_SHAPE, props.into())?;
         Ok(CfnInput { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInput::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Unique ARN of the input (generated, immutable).
@@ -8142,14 +8246,27 @@ impl CfnInputSecurityGroup {
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::InputSecurityGroup";
 
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnInputSecurityGroup, Json> = Prop::new("Tags");
     /// Key of `WhitelistRules`, for [`Handle::set`].
-    pub const WHITELIST_RULES: Prop<Vec<input_security_group::InputWhitelistRule>> = Prop::new("WhitelistRules");
+    pub const WHITELIST_RULES: Prop<CfnInputSecurityGroup, Vec<input_security_group::InputWhitelistRule>> = Prop::new("WhitelistRules");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInputSecurityGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &input_security_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInputSecurityGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &input_security_group::PROPS_SHAPE, props.into())?;
         Ok(CfnInputSecurityGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInputSecurityGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Unique ARN of Input Security Group
@@ -8368,20 +8485,33 @@ impl CfnMultiplex {
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::Multiplex";
 
     /// Key of `AvailabilityZones`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONES: Prop<Vec<String>> = Prop::new("AvailabilityZones");
+    pub const AVAILABILITY_ZONES: Prop<CfnMultiplex, Vec<String>> = Prop::new("AvailabilityZones");
     /// Key of `Destinations`, for [`Handle::set`].
-    pub const DESTINATIONS: Prop<Vec<multiplex::MultiplexOutputDestination>> = Prop::new("Destinations");
+    pub const DESTINATIONS: Prop<CfnMultiplex, Vec<multiplex::MultiplexOutputDestination>> = Prop::new("Destinations");
     /// Key of `MultiplexSettings`, for [`Handle::set`].
-    pub const MULTIPLEX_SETTINGS: Prop<multiplex::MultiplexSettings> = Prop::new("MultiplexSettings");
+    pub const MULTIPLEX_SETTINGS: Prop<CfnMultiplex, multiplex::MultiplexSettings> = Prop::new("MultiplexSettings");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnMultiplex, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<multiplex::Tags>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMultiplex, Vec<multiplex::Tags>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMultiplexProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &multiplex::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMultiplexProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &multiplex::PROPS_SHAPE, props.into())?;
         Ok(CfnMultiplex { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMultiplex::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The unique arn of the multiplex.
@@ -8681,22 +8811,35 @@ impl CfnMultiplexprogram {
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::Multiplexprogram";
 
     /// Key of `MultiplexId`, for [`Handle::set`].
-    pub const MULTIPLEX_ID: Prop<String> = Prop::new("MultiplexId");
+    pub const MULTIPLEX_ID: Prop<CfnMultiplexprogram, String> = Prop::new("MultiplexId");
     /// Key of `MultiplexProgramSettings`, for [`Handle::set`].
-    pub const MULTIPLEX_PROGRAM_SETTINGS: Prop<multiplexprogram::MultiplexProgramSettings> = Prop::new("MultiplexProgramSettings");
+    pub const MULTIPLEX_PROGRAM_SETTINGS: Prop<CfnMultiplexprogram, multiplexprogram::MultiplexProgramSettings> = Prop::new("MultiplexProgramSettings");
     /// Key of `PacketIdentifiersMap`, for [`Handle::set`].
-    pub const PACKET_IDENTIFIERS_MAP: Prop<multiplexprogram::MultiplexProgramPacketIdentifiersMap> = Prop::new("PacketIdentifiersMap");
+    pub const PACKET_IDENTIFIERS_MAP: Prop<CfnMultiplexprogram, multiplexprogram::MultiplexProgramPacketIdentifiersMap> = Prop::new("PacketIdentifiersMap");
     /// Key of `PipelineDetails`, for [`Handle::set`].
-    pub const PIPELINE_DETAILS: Prop<Vec<multiplexprogram::MultiplexProgramPipelineDetail>> = Prop::new("PipelineDetails");
+    pub const PIPELINE_DETAILS: Prop<CfnMultiplexprogram, Vec<multiplexprogram::MultiplexProgramPipelineDetail>> = Prop::new("PipelineDetails");
     /// Key of `PreferredChannelPipeline`, for [`Handle::set`].
-    pub const PREFERRED_CHANNEL_PIPELINE: Prop<multiplexprogram::PreferredChannelPipeline> = Prop::new("PreferredChannelPipeline");
+    pub const PREFERRED_CHANNEL_PIPELINE: Prop<CfnMultiplexprogram, multiplexprogram::PreferredChannelPipeline> = Prop::new("PreferredChannelPipeline");
     /// Key of `ProgramName`, for [`Handle::set`].
-    pub const PROGRAM_NAME: Prop<String> = Prop::new("ProgramName");
+    pub const PROGRAM_NAME: Prop<CfnMultiplexprogram, String> = Prop::new("ProgramName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMultiplexprogramProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &multiplexprogram::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMultiplexprogramProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &multiplexprogram::PROPS_SHAPE, props.into())?;
         Ok(CfnMultiplexprogram { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMultiplexprogram::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The MediaLive channel associated with the program.
@@ -8855,18 +8998,31 @@ impl CfnNetwork {
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::Network";
 
     /// Key of `IpPools`, for [`Handle::set`].
-    pub const IP_POOLS: Prop<Vec<network::IpPool>> = Prop::new("IpPools");
+    pub const IP_POOLS: Prop<CfnNetwork, Vec<network::IpPool>> = Prop::new("IpPools");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnNetwork, String> = Prop::new("Name");
     /// Key of `Routes`, for [`Handle::set`].
-    pub const ROUTES: Prop<Vec<network::Route>> = Prop::new("Routes");
+    pub const ROUTES: Prop<CfnNetwork, Vec<network::Route>> = Prop::new("Routes");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<network::Tags>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnNetwork, Vec<network::Tags>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNetworkProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &network::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNetworkProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &network::PROPS_SHAPE, props.into())?;
         Ok(CfnNetwork { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNetwork::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the Network.
@@ -9126,22 +9282,35 @@ impl CfnNode {
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::Node";
 
     /// Key of `ClusterId`, for [`Handle::set`].
-    pub const CLUSTER_ID: Prop<String> = Prop::new("ClusterId");
+    pub const CLUSTER_ID: Prop<CfnNode, String> = Prop::new("ClusterId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnNode, String> = Prop::new("Name");
     /// Key of `NodeInterfaceMappings`, for [`Handle::set`].
-    pub const NODE_INTERFACE_MAPPINGS: Prop<Vec<node::NodeInterfaceMapping>> = Prop::new("NodeInterfaceMappings");
+    pub const NODE_INTERFACE_MAPPINGS: Prop<CfnNode, Vec<node::NodeInterfaceMapping>> = Prop::new("NodeInterfaceMappings");
     /// Key of `Role`, for [`Handle::set`].
-    pub const ROLE: Prop<node::NodeRole> = Prop::new("Role");
+    pub const ROLE: Prop<CfnNode, node::NodeRole> = Prop::new("Role");
     /// Key of `SdiSourceMappings`, for [`Handle::set`].
-    pub const SDI_SOURCE_MAPPINGS: Prop<Vec<node::SdiSourceMapping>> = Prop::new("SdiSourceMappings");
+    pub const SDI_SOURCE_MAPPINGS: Prop<CfnNode, Vec<node::SdiSourceMapping>> = Prop::new("SdiSourceMappings");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<node::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnNode, Vec<node::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNodeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &node::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNodeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &node::PROPS_SHAPE, props.into())?;
         Ok(CfnNode { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNode::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the Node. It is automatically assigned when the Node is created.
@@ -9328,18 +9497,31 @@ impl CfnSdiSource {
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::SdiSource";
 
     /// Key of `Mode`, for [`Handle::set`].
-    pub const MODE: Prop<sdi_source::SdiSourceMode> = Prop::new("Mode");
+    pub const MODE: Prop<CfnSdiSource, sdi_source::SdiSourceMode> = Prop::new("Mode");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSdiSource, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<sdi_source::Tags>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSdiSource, Vec<sdi_source::Tags>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<sdi_source::SdiSourceType> = Prop::new("Type");
+    pub const TYPE: Prop<CfnSdiSource, sdi_source::SdiSourceType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSdiSourceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &sdi_source::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSdiSourceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &sdi_source::PROPS_SHAPE, props.into())?;
         Ok(CfnSdiSource { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSdiSource::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The unique arn of the SdiSource.
@@ -9453,24 +9635,37 @@ impl CfnSignalMap {
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::SignalMap";
 
     /// Key of `CloudWatchAlarmTemplateGroupIdentifiers`, for [`Handle::set`].
-    pub const CLOUD_WATCH_ALARM_TEMPLATE_GROUP_IDENTIFIERS: Prop<Vec<String>> = Prop::new("CloudWatchAlarmTemplateGroupIdentifiers");
+    pub const CLOUD_WATCH_ALARM_TEMPLATE_GROUP_IDENTIFIERS: Prop<CfnSignalMap, Vec<String>> = Prop::new("CloudWatchAlarmTemplateGroupIdentifiers");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSignalMap, String> = Prop::new("Description");
     /// Key of `DiscoveryEntryPointArn`, for [`Handle::set`].
-    pub const DISCOVERY_ENTRY_POINT_ARN: Prop<String> = Prop::new("DiscoveryEntryPointArn");
+    pub const DISCOVERY_ENTRY_POINT_ARN: Prop<CfnSignalMap, String> = Prop::new("DiscoveryEntryPointArn");
     /// Key of `EventBridgeRuleTemplateGroupIdentifiers`, for [`Handle::set`].
-    pub const EVENT_BRIDGE_RULE_TEMPLATE_GROUP_IDENTIFIERS: Prop<Vec<String>> = Prop::new("EventBridgeRuleTemplateGroupIdentifiers");
+    pub const EVENT_BRIDGE_RULE_TEMPLATE_GROUP_IDENTIFIERS: Prop<CfnSignalMap, Vec<String>> = Prop::new("EventBridgeRuleTemplateGroupIdentifiers");
     /// Key of `ForceRediscovery`, for [`Handle::set`].
-    pub const FORCE_REDISCOVERY: Prop<bool> = Prop::new("ForceRediscovery");
+    pub const FORCE_REDISCOVERY: Prop<CfnSignalMap, bool> = Prop::new("ForceRediscovery");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSignalMap, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSignalMap, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSignalMapProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &signal_map::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSignalMapProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &signal_map::PROPS_SHAPE, props.into())?;
         Ok(CfnSignalMap { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSignalMap::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// A signal map's ARN (Amazon Resource Name)

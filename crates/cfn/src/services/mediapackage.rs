@@ -163,24 +163,37 @@ impl CfnAsset {
     pub const CFN_TYPE: &'static str = "AWS::MediaPackage::Asset";
 
     /// Key of `EgressEndpoints`, for [`Handle::set`].
-    pub const EGRESS_ENDPOINTS: Prop<Vec<asset::EgressEndpoint>> = Prop::new("EgressEndpoints");
+    pub const EGRESS_ENDPOINTS: Prop<CfnAsset, Vec<asset::EgressEndpoint>> = Prop::new("EgressEndpoints");
     /// Key of `Id`, for [`Handle::set`].
-    pub const ID: Prop<String> = Prop::new("Id");
+    pub const ID: Prop<CfnAsset, String> = Prop::new("Id");
     /// Key of `PackagingGroupId`, for [`Handle::set`].
-    pub const PACKAGING_GROUP_ID: Prop<String> = Prop::new("PackagingGroupId");
+    pub const PACKAGING_GROUP_ID: Prop<CfnAsset, String> = Prop::new("PackagingGroupId");
     /// Key of `ResourceId`, for [`Handle::set`].
-    pub const RESOURCE_ID: Prop<String> = Prop::new("ResourceId");
+    pub const RESOURCE_ID: Prop<CfnAsset, String> = Prop::new("ResourceId");
     /// Key of `SourceArn`, for [`Handle::set`].
-    pub const SOURCE_ARN: Prop<String> = Prop::new("SourceArn");
+    pub const SOURCE_ARN: Prop<CfnAsset, String> = Prop::new("SourceArn");
     /// Key of `SourceRoleArn`, for [`Handle::set`].
-    pub const SOURCE_ROLE_ARN: Prop<String> = Prop::new("SourceRoleArn");
+    pub const SOURCE_ROLE_ARN: Prop<CfnAsset, String> = Prop::new("SourceRoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<asset::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAsset, Vec<asset::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAssetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &asset::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAssetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &asset::PROPS_SHAPE, props.into())?;
         Ok(CfnAsset { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAsset::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the Asset.
@@ -396,22 +409,35 @@ impl CfnChannel {
     pub const CFN_TYPE: &'static str = "AWS::MediaPackage::Channel";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnChannel, String> = Prop::new("Description");
     /// Key of `EgressAccessLogs`, for [`Handle::set`].
-    pub const EGRESS_ACCESS_LOGS: Prop<channel::LogConfiguration> = Prop::new("EgressAccessLogs");
+    pub const EGRESS_ACCESS_LOGS: Prop<CfnChannel, channel::LogConfiguration> = Prop::new("EgressAccessLogs");
     /// Key of `HlsIngest`, for [`Handle::set`].
-    pub const HLS_INGEST: Prop<channel::HlsIngest> = Prop::new("HlsIngest");
+    pub const HLS_INGEST: Prop<CfnChannel, channel::HlsIngest> = Prop::new("HlsIngest");
     /// Key of `Id`, for [`Handle::set`].
-    pub const ID: Prop<String> = Prop::new("Id");
+    pub const ID: Prop<CfnChannel, String> = Prop::new("Id");
     /// Key of `IngressAccessLogs`, for [`Handle::set`].
-    pub const INGRESS_ACCESS_LOGS: Prop<channel::LogConfiguration> = Prop::new("IngressAccessLogs");
+    pub const INGRESS_ACCESS_LOGS: Prop<CfnChannel, channel::LogConfiguration> = Prop::new("IngressAccessLogs");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<channel::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnChannel, Vec<channel::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnChannelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &channel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnChannelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &channel::PROPS_SHAPE, props.into())?;
         Ok(CfnChannel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnChannel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) assigned to the Channel.
@@ -1670,38 +1696,51 @@ impl CfnOriginEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::MediaPackage::OriginEndpoint";
 
     /// Key of `Authorization`, for [`Handle::set`].
-    pub const AUTHORIZATION: Prop<origin_endpoint::Authorization> = Prop::new("Authorization");
+    pub const AUTHORIZATION: Prop<CfnOriginEndpoint, origin_endpoint::Authorization> = Prop::new("Authorization");
     /// Key of `ChannelId`, for [`Handle::set`].
-    pub const CHANNEL_ID: Prop<String> = Prop::new("ChannelId");
+    pub const CHANNEL_ID: Prop<CfnOriginEndpoint, String> = Prop::new("ChannelId");
     /// Key of `CmafPackage`, for [`Handle::set`].
-    pub const CMAF_PACKAGE: Prop<origin_endpoint::CmafPackage> = Prop::new("CmafPackage");
+    pub const CMAF_PACKAGE: Prop<CfnOriginEndpoint, origin_endpoint::CmafPackage> = Prop::new("CmafPackage");
     /// Key of `DashPackage`, for [`Handle::set`].
-    pub const DASH_PACKAGE: Prop<origin_endpoint::DashPackage> = Prop::new("DashPackage");
+    pub const DASH_PACKAGE: Prop<CfnOriginEndpoint, origin_endpoint::DashPackage> = Prop::new("DashPackage");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnOriginEndpoint, String> = Prop::new("Description");
     /// Key of `HlsPackage`, for [`Handle::set`].
-    pub const HLS_PACKAGE: Prop<origin_endpoint::HlsPackage> = Prop::new("HlsPackage");
+    pub const HLS_PACKAGE: Prop<CfnOriginEndpoint, origin_endpoint::HlsPackage> = Prop::new("HlsPackage");
     /// Key of `Id`, for [`Handle::set`].
-    pub const ID: Prop<String> = Prop::new("Id");
+    pub const ID: Prop<CfnOriginEndpoint, String> = Prop::new("Id");
     /// Key of `ManifestName`, for [`Handle::set`].
-    pub const MANIFEST_NAME: Prop<String> = Prop::new("ManifestName");
+    pub const MANIFEST_NAME: Prop<CfnOriginEndpoint, String> = Prop::new("ManifestName");
     /// Key of `MssPackage`, for [`Handle::set`].
-    pub const MSS_PACKAGE: Prop<origin_endpoint::MssPackage> = Prop::new("MssPackage");
+    pub const MSS_PACKAGE: Prop<CfnOriginEndpoint, origin_endpoint::MssPackage> = Prop::new("MssPackage");
     /// Key of `Origination`, for [`Handle::set`].
-    pub const ORIGINATION: Prop<origin_endpoint::Origination> = Prop::new("Origination");
+    pub const ORIGINATION: Prop<CfnOriginEndpoint, origin_endpoint::Origination> = Prop::new("Origination");
     /// Key of `StartoverWindowSeconds`, for [`Handle::set`].
-    pub const STARTOVER_WINDOW_SECONDS: Prop<i64> = Prop::new("StartoverWindowSeconds");
+    pub const STARTOVER_WINDOW_SECONDS: Prop<CfnOriginEndpoint, i64> = Prop::new("StartoverWindowSeconds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<origin_endpoint::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnOriginEndpoint, Vec<origin_endpoint::Tag>> = Prop::new("Tags");
     /// Key of `TimeDelaySeconds`, for [`Handle::set`].
-    pub const TIME_DELAY_SECONDS: Prop<i64> = Prop::new("TimeDelaySeconds");
+    pub const TIME_DELAY_SECONDS: Prop<CfnOriginEndpoint, i64> = Prop::new("TimeDelaySeconds");
     /// Key of `Whitelist`, for [`Handle::set`].
-    pub const WHITELIST: Prop<Vec<String>> = Prop::new("Whitelist");
+    pub const WHITELIST: Prop<CfnOriginEndpoint, Vec<String>> = Prop::new("Whitelist");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOriginEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &origin_endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOriginEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &origin_endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnOriginEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOriginEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) assigned to the OriginEndpoint.
@@ -2699,24 +2738,37 @@ impl CfnPackagingConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::MediaPackage::PackagingConfiguration";
 
     /// Key of `CmafPackage`, for [`Handle::set`].
-    pub const CMAF_PACKAGE: Prop<packaging_configuration::CmafPackage> = Prop::new("CmafPackage");
+    pub const CMAF_PACKAGE: Prop<CfnPackagingConfiguration, packaging_configuration::CmafPackage> = Prop::new("CmafPackage");
     /// Key of `DashPackage`, for [`Handle::set`].
-    pub const DASH_PACKAGE: Prop<packaging_configuration::DashPackage> = Prop::new("DashPackage");
+    pub const DASH_PACKAGE: Prop<CfnPackagingConfiguration, packaging_configuration::DashPackage> = Prop::new("DashPackage");
     /// Key of `HlsPackage`, for [`Handle::set`].
-    pub const HLS_PACKAGE: Prop<packaging_configuration::HlsPackage> = Prop::new("HlsPackage");
+    pub const HLS_PACKAGE: Prop<CfnPackagingConfiguration, packaging_configuration::HlsPackage> = Prop::new("HlsPackage");
     /// Key of `Id`, for [`Handle::set`].
-    pub const ID: Prop<String> = Prop::new("Id");
+    pub const ID: Prop<CfnPackagingConfiguration, String> = Prop::new("Id");
     /// Key of `MssPackage`, for [`Handle::set`].
-    pub const MSS_PACKAGE: Prop<packaging_configuration::MssPackage> = Prop::new("MssPackage");
+    pub const MSS_PACKAGE: Prop<CfnPackagingConfiguration, packaging_configuration::MssPackage> = Prop::new("MssPackage");
     /// Key of `PackagingGroupId`, for [`Handle::set`].
-    pub const PACKAGING_GROUP_ID: Prop<String> = Prop::new("PackagingGroupId");
+    pub const PACKAGING_GROUP_ID: Prop<CfnPackagingConfiguration, String> = Prop::new("PackagingGroupId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<packaging_configuration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPackagingConfiguration, Vec<packaging_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPackagingConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &packaging_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPackagingConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &packaging_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnPackagingConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPackagingConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the PackagingConfiguration.
@@ -2895,18 +2947,31 @@ impl CfnPackagingGroup {
     pub const CFN_TYPE: &'static str = "AWS::MediaPackage::PackagingGroup";
 
     /// Key of `Authorization`, for [`Handle::set`].
-    pub const AUTHORIZATION: Prop<packaging_group::Authorization> = Prop::new("Authorization");
+    pub const AUTHORIZATION: Prop<CfnPackagingGroup, packaging_group::Authorization> = Prop::new("Authorization");
     /// Key of `EgressAccessLogs`, for [`Handle::set`].
-    pub const EGRESS_ACCESS_LOGS: Prop<packaging_group::LogConfiguration> = Prop::new("EgressAccessLogs");
+    pub const EGRESS_ACCESS_LOGS: Prop<CfnPackagingGroup, packaging_group::LogConfiguration> = Prop::new("EgressAccessLogs");
     /// Key of `Id`, for [`Handle::set`].
-    pub const ID: Prop<String> = Prop::new("Id");
+    pub const ID: Prop<CfnPackagingGroup, String> = Prop::new("Id");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<packaging_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPackagingGroup, Vec<packaging_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPackagingGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &packaging_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPackagingGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &packaging_group::PROPS_SHAPE, props.into())?;
         Ok(CfnPackagingGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPackagingGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the PackagingGroup.

@@ -298,28 +298,41 @@ impl CfnChannel {
     pub const CFN_TYPE: &'static str = "AWS::MediaPackageV2::Channel";
 
     /// Key of `ChannelGroupName`, for [`Handle::set`].
-    pub const CHANNEL_GROUP_NAME: Prop<String> = Prop::new("ChannelGroupName");
+    pub const CHANNEL_GROUP_NAME: Prop<CfnChannel, String> = Prop::new("ChannelGroupName");
     /// Key of `ChannelName`, for [`Handle::set`].
-    pub const CHANNEL_NAME: Prop<String> = Prop::new("ChannelName");
+    pub const CHANNEL_NAME: Prop<CfnChannel, String> = Prop::new("ChannelName");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnChannel, String> = Prop::new("Description");
     /// Key of `InputSwitchConfiguration`, for [`Handle::set`].
-    pub const INPUT_SWITCH_CONFIGURATION: Prop<channel::InputSwitchConfiguration> = Prop::new("InputSwitchConfiguration");
+    pub const INPUT_SWITCH_CONFIGURATION: Prop<CfnChannel, channel::InputSwitchConfiguration> = Prop::new("InputSwitchConfiguration");
     /// Key of `InputType`, for [`Handle::set`].
-    pub const INPUT_TYPE: Prop<channel::InputType> = Prop::new("InputType");
+    pub const INPUT_TYPE: Prop<CfnChannel, channel::InputType> = Prop::new("InputType");
     /// Key of `MultiviewConfiguration`, for [`Handle::set`].
-    pub const MULTIVIEW_CONFIGURATION: Prop<channel::MultiviewConfiguration> = Prop::new("MultiviewConfiguration");
+    pub const MULTIVIEW_CONFIGURATION: Prop<CfnChannel, channel::MultiviewConfiguration> = Prop::new("MultiviewConfiguration");
     /// Key of `OutputHeaderConfiguration`, for [`Handle::set`].
-    pub const OUTPUT_HEADER_CONFIGURATION: Prop<channel::OutputHeaderConfiguration> = Prop::new("OutputHeaderConfiguration");
+    pub const OUTPUT_HEADER_CONFIGURATION: Prop<CfnChannel, channel::OutputHeaderConfiguration> = Prop::new("OutputHeaderConfiguration");
     /// Key of `OutputLockingMode`, for [`Handle::set`].
-    pub const OUTPUT_LOCKING_MODE: Prop<channel::OutputLockingMode> = Prop::new("OutputLockingMode");
+    pub const OUTPUT_LOCKING_MODE: Prop<CfnChannel, channel::OutputLockingMode> = Prop::new("OutputLockingMode");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<channel::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnChannel, Vec<channel::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnChannelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &channel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnChannelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &channel::PROPS_SHAPE, props.into())?;
         Ok(CfnChannel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnChannel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// &lt;p&gt;The Amazon Resource Name (ARN) associated with the resource.&lt;/p&gt;
@@ -450,16 +463,29 @@ impl CfnChannelGroup {
     pub const CFN_TYPE: &'static str = "AWS::MediaPackageV2::ChannelGroup";
 
     /// Key of `ChannelGroupName`, for [`Handle::set`].
-    pub const CHANNEL_GROUP_NAME: Prop<String> = Prop::new("ChannelGroupName");
+    pub const CHANNEL_GROUP_NAME: Prop<CfnChannelGroup, String> = Prop::new("ChannelGroupName");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnChannelGroup, String> = Prop::new("Description");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<channel_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnChannelGroup, Vec<channel_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnChannelGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &channel_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnChannelGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &channel_group::PROPS_SHAPE, props.into())?;
         Ok(CfnChannelGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnChannelGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// &lt;p&gt;The Amazon Resource Name (ARN) associated with the resource.&lt;/p&gt;
@@ -553,16 +579,29 @@ impl CfnChannelPolicy {
     pub const CFN_TYPE: &'static str = "AWS::MediaPackageV2::ChannelPolicy";
 
     /// Key of `ChannelGroupName`, for [`Handle::set`].
-    pub const CHANNEL_GROUP_NAME: Prop<String> = Prop::new("ChannelGroupName");
+    pub const CHANNEL_GROUP_NAME: Prop<CfnChannelPolicy, String> = Prop::new("ChannelGroupName");
     /// Key of `ChannelName`, for [`Handle::set`].
-    pub const CHANNEL_NAME: Prop<String> = Prop::new("ChannelName");
+    pub const CHANNEL_NAME: Prop<CfnChannelPolicy, String> = Prop::new("ChannelName");
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<Json> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnChannelPolicy, Json> = Prop::new("Policy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnChannelPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &channel_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnChannelPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &channel_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnChannelPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnChannelPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2742,40 +2781,53 @@ impl CfnOriginEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::MediaPackageV2::OriginEndpoint";
 
     /// Key of `ChannelGroupName`, for [`Handle::set`].
-    pub const CHANNEL_GROUP_NAME: Prop<String> = Prop::new("ChannelGroupName");
+    pub const CHANNEL_GROUP_NAME: Prop<CfnOriginEndpoint, String> = Prop::new("ChannelGroupName");
     /// Key of `ChannelName`, for [`Handle::set`].
-    pub const CHANNEL_NAME: Prop<String> = Prop::new("ChannelName");
+    pub const CHANNEL_NAME: Prop<CfnOriginEndpoint, String> = Prop::new("ChannelName");
     /// Key of `ContainerType`, for [`Handle::set`].
-    pub const CONTAINER_TYPE: Prop<origin_endpoint::ContainerType> = Prop::new("ContainerType");
+    pub const CONTAINER_TYPE: Prop<CfnOriginEndpoint, origin_endpoint::ContainerType> = Prop::new("ContainerType");
     /// Key of `DashManifests`, for [`Handle::set`].
-    pub const DASH_MANIFESTS: Prop<Vec<origin_endpoint::DashManifestConfiguration>> = Prop::new("DashManifests");
+    pub const DASH_MANIFESTS: Prop<CfnOriginEndpoint, Vec<origin_endpoint::DashManifestConfiguration>> = Prop::new("DashManifests");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnOriginEndpoint, String> = Prop::new("Description");
     /// Key of `ForceEndpointErrorConfiguration`, for [`Handle::set`].
-    pub const FORCE_ENDPOINT_ERROR_CONFIGURATION: Prop<origin_endpoint::ForceEndpointErrorConfiguration> = Prop::new("ForceEndpointErrorConfiguration");
+    pub const FORCE_ENDPOINT_ERROR_CONFIGURATION: Prop<CfnOriginEndpoint, origin_endpoint::ForceEndpointErrorConfiguration> = Prop::new("ForceEndpointErrorConfiguration");
     /// Key of `HlsManifests`, for [`Handle::set`].
-    pub const HLS_MANIFESTS: Prop<Vec<origin_endpoint::HlsManifestConfiguration>> = Prop::new("HlsManifests");
+    pub const HLS_MANIFESTS: Prop<CfnOriginEndpoint, Vec<origin_endpoint::HlsManifestConfiguration>> = Prop::new("HlsManifests");
     /// Key of `LowLatencyHlsManifests`, for [`Handle::set`].
-    pub const LOW_LATENCY_HLS_MANIFESTS: Prop<Vec<origin_endpoint::LowLatencyHlsManifestConfiguration>> = Prop::new("LowLatencyHlsManifests");
+    pub const LOW_LATENCY_HLS_MANIFESTS: Prop<CfnOriginEndpoint, Vec<origin_endpoint::LowLatencyHlsManifestConfiguration>> = Prop::new("LowLatencyHlsManifests");
     /// Key of `MssManifests`, for [`Handle::set`].
-    pub const MSS_MANIFESTS: Prop<Vec<origin_endpoint::MssManifestConfiguration>> = Prop::new("MssManifests");
+    pub const MSS_MANIFESTS: Prop<CfnOriginEndpoint, Vec<origin_endpoint::MssManifestConfiguration>> = Prop::new("MssManifests");
     /// Key of `OriginEndpointName`, for [`Handle::set`].
-    pub const ORIGIN_ENDPOINT_NAME: Prop<String> = Prop::new("OriginEndpointName");
+    pub const ORIGIN_ENDPOINT_NAME: Prop<CfnOriginEndpoint, String> = Prop::new("OriginEndpointName");
     /// Key of `Segment`, for [`Handle::set`].
-    pub const SEGMENT: Prop<origin_endpoint::Segment> = Prop::new("Segment");
+    pub const SEGMENT: Prop<CfnOriginEndpoint, origin_endpoint::Segment> = Prop::new("Segment");
     /// Key of `StartoverWindowSeconds`, for [`Handle::set`].
-    pub const STARTOVER_WINDOW_SECONDS: Prop<i64> = Prop::new("StartoverWindowSeconds");
+    pub const STARTOVER_WINDOW_SECONDS: Prop<CfnOriginEndpoint, i64> = Prop::new("StartoverWindowSeconds");
     /// Key of `StreamNameOutputMode`, for [`Handle::set`].
-    pub const STREAM_NAME_OUTPUT_MODE: Prop<origin_endpoint::StreamNameOutputMode> = Prop::new("StreamNameOutputMode");
+    pub const STREAM_NAME_OUTPUT_MODE: Prop<CfnOriginEndpoint, origin_endpoint::StreamNameOutputMode> = Prop::new("StreamNameOutputMode");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<origin_endpoint::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnOriginEndpoint, Vec<origin_endpoint::Tag>> = Prop::new("Tags");
     /// Key of `UriSeparator`, for [`Handle::set`].
-    pub const URI_SEPARATOR: Prop<origin_endpoint::UriSeparator> = Prop::new("UriSeparator");
+    pub const URI_SEPARATOR: Prop<CfnOriginEndpoint, origin_endpoint::UriSeparator> = Prop::new("UriSeparator");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOriginEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &origin_endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOriginEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &origin_endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnOriginEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOriginEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// &lt;p&gt;The Amazon Resource Name (ARN) associated with the resource.&lt;/p&gt;
@@ -2929,20 +2981,33 @@ impl CfnOriginEndpointPolicy {
     pub const CFN_TYPE: &'static str = "AWS::MediaPackageV2::OriginEndpointPolicy";
 
     /// Key of `CdnAuthConfiguration`, for [`Handle::set`].
-    pub const CDN_AUTH_CONFIGURATION: Prop<origin_endpoint_policy::CdnAuthConfiguration> = Prop::new("CdnAuthConfiguration");
+    pub const CDN_AUTH_CONFIGURATION: Prop<CfnOriginEndpointPolicy, origin_endpoint_policy::CdnAuthConfiguration> = Prop::new("CdnAuthConfiguration");
     /// Key of `ChannelGroupName`, for [`Handle::set`].
-    pub const CHANNEL_GROUP_NAME: Prop<String> = Prop::new("ChannelGroupName");
+    pub const CHANNEL_GROUP_NAME: Prop<CfnOriginEndpointPolicy, String> = Prop::new("ChannelGroupName");
     /// Key of `ChannelName`, for [`Handle::set`].
-    pub const CHANNEL_NAME: Prop<String> = Prop::new("ChannelName");
+    pub const CHANNEL_NAME: Prop<CfnOriginEndpointPolicy, String> = Prop::new("ChannelName");
     /// Key of `OriginEndpointName`, for [`Handle::set`].
-    pub const ORIGIN_ENDPOINT_NAME: Prop<String> = Prop::new("OriginEndpointName");
+    pub const ORIGIN_ENDPOINT_NAME: Prop<CfnOriginEndpointPolicy, String> = Prop::new("OriginEndpointName");
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<Json> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnOriginEndpointPolicy, Json> = Prop::new("Policy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOriginEndpointPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &origin_endpoint_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOriginEndpointPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &origin_endpoint_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnOriginEndpointPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOriginEndpointPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 

@@ -223,24 +223,37 @@ impl CfnContainer {
     pub const CFN_TYPE: &'static str = "AWS::MediaStore::Container";
 
     /// Key of `AccessLoggingEnabled`, for [`Handle::set`].
-    pub const ACCESS_LOGGING_ENABLED: Prop<bool> = Prop::new("AccessLoggingEnabled");
+    pub const ACCESS_LOGGING_ENABLED: Prop<CfnContainer, bool> = Prop::new("AccessLoggingEnabled");
     /// Key of `ContainerName`, for [`Handle::set`].
-    pub const CONTAINER_NAME: Prop<String> = Prop::new("ContainerName");
+    pub const CONTAINER_NAME: Prop<CfnContainer, String> = Prop::new("ContainerName");
     /// Key of `CorsPolicy`, for [`Handle::set`].
-    pub const CORS_POLICY: Prop<Vec<container::CorsRule>> = Prop::new("CorsPolicy");
+    pub const CORS_POLICY: Prop<CfnContainer, Vec<container::CorsRule>> = Prop::new("CorsPolicy");
     /// Key of `LifecyclePolicy`, for [`Handle::set`].
-    pub const LIFECYCLE_POLICY: Prop<String> = Prop::new("LifecyclePolicy");
+    pub const LIFECYCLE_POLICY: Prop<CfnContainer, String> = Prop::new("LifecyclePolicy");
     /// Key of `MetricPolicy`, for [`Handle::set`].
-    pub const METRIC_POLICY: Prop<container::MetricPolicy> = Prop::new("MetricPolicy");
+    pub const METRIC_POLICY: Prop<CfnContainer, container::MetricPolicy> = Prop::new("MetricPolicy");
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<String> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnContainer, String> = Prop::new("Policy");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<container::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnContainer, Vec<container::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnContainerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &container::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnContainerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &container::PROPS_SHAPE, props.into())?;
         Ok(CfnContainer { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnContainer::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Endpoint`)

@@ -421,28 +421,41 @@ impl CfnChannel {
     pub const CFN_TYPE: &'static str = "AWS::MediaTailor::Channel";
 
     /// Key of `Audiences`, for [`Handle::set`].
-    pub const AUDIENCES: Prop<Vec<String>> = Prop::new("Audiences");
+    pub const AUDIENCES: Prop<CfnChannel, Vec<String>> = Prop::new("Audiences");
     /// Key of `ChannelName`, for [`Handle::set`].
-    pub const CHANNEL_NAME: Prop<String> = Prop::new("ChannelName");
+    pub const CHANNEL_NAME: Prop<CfnChannel, String> = Prop::new("ChannelName");
     /// Key of `FillerSlate`, for [`Handle::set`].
-    pub const FILLER_SLATE: Prop<channel::SlateSource> = Prop::new("FillerSlate");
+    pub const FILLER_SLATE: Prop<CfnChannel, channel::SlateSource> = Prop::new("FillerSlate");
     /// Key of `LogConfiguration`, for [`Handle::set`].
-    pub const LOG_CONFIGURATION: Prop<channel::LogConfigurationForChannel> = Prop::new("LogConfiguration");
+    pub const LOG_CONFIGURATION: Prop<CfnChannel, channel::LogConfigurationForChannel> = Prop::new("LogConfiguration");
     /// Key of `Outputs`, for [`Handle::set`].
-    pub const OUTPUTS: Prop<Vec<channel::RequestOutputItem>> = Prop::new("Outputs");
+    pub const OUTPUTS: Prop<CfnChannel, Vec<channel::RequestOutputItem>> = Prop::new("Outputs");
     /// Key of `PlaybackMode`, for [`Handle::set`].
-    pub const PLAYBACK_MODE: Prop<channel::PlaybackMode> = Prop::new("PlaybackMode");
+    pub const PLAYBACK_MODE: Prop<CfnChannel, channel::PlaybackMode> = Prop::new("PlaybackMode");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<channel::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnChannel, Vec<channel::Tag>> = Prop::new("Tags");
     /// Key of `Tier`, for [`Handle::set`].
-    pub const TIER: Prop<channel::Tier> = Prop::new("Tier");
+    pub const TIER: Prop<CfnChannel, channel::Tier> = Prop::new("Tier");
     /// Key of `TimeShiftConfiguration`, for [`Handle::set`].
-    pub const TIME_SHIFT_CONFIGURATION: Prop<channel::TimeShiftConfiguration> = Prop::new("TimeShiftConfiguration");
+    pub const TIME_SHIFT_CONFIGURATION: Prop<CfnChannel, channel::TimeShiftConfiguration> = Prop::new("TimeShiftConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnChannelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &channel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnChannelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &channel::PROPS_SHAPE, props.into())?;
         Ok(CfnChannel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnChannel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// &lt;p&gt;The ARN of the channel.&lt;/p&gt;
@@ -515,14 +528,27 @@ impl CfnChannelPolicy {
     pub const CFN_TYPE: &'static str = "AWS::MediaTailor::ChannelPolicy";
 
     /// Key of `ChannelName`, for [`Handle::set`].
-    pub const CHANNEL_NAME: Prop<String> = Prop::new("ChannelName");
+    pub const CHANNEL_NAME: Prop<CfnChannelPolicy, String> = Prop::new("ChannelName");
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<Json> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnChannelPolicy, Json> = Prop::new("Policy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnChannelPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &channel_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnChannelPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &channel_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnChannelPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnChannelPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1110,30 +1136,43 @@ impl CfnFunction {
     pub const CFN_TYPE: &'static str = "AWS::MediaTailor::Function";
 
     /// Key of `AwsServiceRequestConfiguration`, for [`Handle::set`].
-    pub const AWS_SERVICE_REQUEST_CONFIGURATION: Prop<function::AwsServiceRequestConfiguration> = Prop::new("AwsServiceRequestConfiguration");
+    pub const AWS_SERVICE_REQUEST_CONFIGURATION: Prop<CfnFunction, function::AwsServiceRequestConfiguration> = Prop::new("AwsServiceRequestConfiguration");
     /// Key of `ConcurrentExecutorConfiguration`, for [`Handle::set`].
-    pub const CONCURRENT_EXECUTOR_CONFIGURATION: Prop<function::ConcurrentExecutorConfiguration> = Prop::new("ConcurrentExecutorConfiguration");
+    pub const CONCURRENT_EXECUTOR_CONFIGURATION: Prop<CfnFunction, function::ConcurrentExecutorConfiguration> = Prop::new("ConcurrentExecutorConfiguration");
     /// Key of `CustomOutputConfiguration`, for [`Handle::set`].
-    pub const CUSTOM_OUTPUT_CONFIGURATION: Prop<function::CustomOutputConfiguration> = Prop::new("CustomOutputConfiguration");
+    pub const CUSTOM_OUTPUT_CONFIGURATION: Prop<CfnFunction, function::CustomOutputConfiguration> = Prop::new("CustomOutputConfiguration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFunction, String> = Prop::new("Description");
     /// Key of `FunctionId`, for [`Handle::set`].
-    pub const FUNCTION_ID: Prop<String> = Prop::new("FunctionId");
+    pub const FUNCTION_ID: Prop<CfnFunction, String> = Prop::new("FunctionId");
     /// Key of `FunctionType`, for [`Handle::set`].
-    pub const FUNCTION_TYPE: Prop<function::FunctionType> = Prop::new("FunctionType");
+    pub const FUNCTION_TYPE: Prop<CfnFunction, function::FunctionType> = Prop::new("FunctionType");
     /// Key of `HttpRequestConfiguration`, for [`Handle::set`].
-    pub const HTTP_REQUEST_CONFIGURATION: Prop<function::HttpRequestConfiguration> = Prop::new("HttpRequestConfiguration");
+    pub const HTTP_REQUEST_CONFIGURATION: Prop<CfnFunction, function::HttpRequestConfiguration> = Prop::new("HttpRequestConfiguration");
     /// Key of `SequentialExecutorConfiguration`, for [`Handle::set`].
-    pub const SEQUENTIAL_EXECUTOR_CONFIGURATION: Prop<function::SequentialExecutorConfiguration> = Prop::new("SequentialExecutorConfiguration");
+    pub const SEQUENTIAL_EXECUTOR_CONFIGURATION: Prop<CfnFunction, function::SequentialExecutorConfiguration> = Prop::new("SequentialExecutorConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<function::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFunction, Vec<function::Tag>> = Prop::new("Tags");
     /// Key of `VastRequestConfiguration`, for [`Handle::set`].
-    pub const VAST_REQUEST_CONFIGURATION: Prop<function::VastRequestConfiguration> = Prop::new("VastRequestConfiguration");
+    pub const VAST_REQUEST_CONFIGURATION: Prop<CfnFunction, function::VastRequestConfiguration> = Prop::new("VastRequestConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFunctionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &function::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFunctionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &function::PROPS_SHAPE, props.into())?;
         Ok(CfnFunction { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFunction::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the function.
@@ -1316,18 +1355,31 @@ impl CfnLiveSource {
     pub const CFN_TYPE: &'static str = "AWS::MediaTailor::LiveSource";
 
     /// Key of `HttpPackageConfigurations`, for [`Handle::set`].
-    pub const HTTP_PACKAGE_CONFIGURATIONS: Prop<Vec<live_source::HttpPackageConfiguration>> = Prop::new("HttpPackageConfigurations");
+    pub const HTTP_PACKAGE_CONFIGURATIONS: Prop<CfnLiveSource, Vec<live_source::HttpPackageConfiguration>> = Prop::new("HttpPackageConfigurations");
     /// Key of `LiveSourceName`, for [`Handle::set`].
-    pub const LIVE_SOURCE_NAME: Prop<String> = Prop::new("LiveSourceName");
+    pub const LIVE_SOURCE_NAME: Prop<CfnLiveSource, String> = Prop::new("LiveSourceName");
     /// Key of `SourceLocationName`, for [`Handle::set`].
-    pub const SOURCE_LOCATION_NAME: Prop<String> = Prop::new("SourceLocationName");
+    pub const SOURCE_LOCATION_NAME: Prop<CfnLiveSource, String> = Prop::new("SourceLocationName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<live_source::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLiveSource, Vec<live_source::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLiveSourceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &live_source::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLiveSourceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &live_source::PROPS_SHAPE, props.into())?;
         Ok(CfnLiveSource { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLiveSource::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// &lt;p&gt;The ARN of the live source.&lt;/p&gt;
@@ -2432,56 +2484,69 @@ impl CfnPlaybackConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::MediaTailor::PlaybackConfiguration";
 
     /// Key of `AdConditioningConfiguration`, for [`Handle::set`].
-    pub const AD_CONDITIONING_CONFIGURATION: Prop<playback_configuration::AdConditioningConfiguration> = Prop::new("AdConditioningConfiguration");
+    pub const AD_CONDITIONING_CONFIGURATION: Prop<CfnPlaybackConfiguration, playback_configuration::AdConditioningConfiguration> = Prop::new("AdConditioningConfiguration");
     /// Key of `AdDecisionServerConfiguration`, for [`Handle::set`].
-    pub const AD_DECISION_SERVER_CONFIGURATION: Prop<playback_configuration::AdDecisionServerConfiguration> = Prop::new("AdDecisionServerConfiguration");
+    pub const AD_DECISION_SERVER_CONFIGURATION: Prop<CfnPlaybackConfiguration, playback_configuration::AdDecisionServerConfiguration> = Prop::new("AdDecisionServerConfiguration");
     /// Key of `AdDecisionServerUrl`, for [`Handle::set`].
-    pub const AD_DECISION_SERVER_URL: Prop<String> = Prop::new("AdDecisionServerUrl");
+    pub const AD_DECISION_SERVER_URL: Prop<CfnPlaybackConfiguration, String> = Prop::new("AdDecisionServerUrl");
     /// Key of `AdsPersonalizationConcurrency`, for [`Handle::set`].
-    pub const ADS_PERSONALIZATION_CONCURRENCY: Prop<playback_configuration::AdsPersonalizationConcurrency> = Prop::new("AdsPersonalizationConcurrency");
+    pub const ADS_PERSONALIZATION_CONCURRENCY: Prop<CfnPlaybackConfiguration, playback_configuration::AdsPersonalizationConcurrency> = Prop::new("AdsPersonalizationConcurrency");
     /// Key of `AdsPersonalizationTimeouts`, for [`Handle::set`].
-    pub const ADS_PERSONALIZATION_TIMEOUTS: Prop<playback_configuration::AdsPersonalizationTimeouts> = Prop::new("AdsPersonalizationTimeouts");
+    pub const ADS_PERSONALIZATION_TIMEOUTS: Prop<CfnPlaybackConfiguration, playback_configuration::AdsPersonalizationTimeouts> = Prop::new("AdsPersonalizationTimeouts");
     /// Key of `AvailSuppression`, for [`Handle::set`].
-    pub const AVAIL_SUPPRESSION: Prop<playback_configuration::AvailSuppression> = Prop::new("AvailSuppression");
+    pub const AVAIL_SUPPRESSION: Prop<CfnPlaybackConfiguration, playback_configuration::AvailSuppression> = Prop::new("AvailSuppression");
     /// Key of `BeaconingConfiguration`, for [`Handle::set`].
-    pub const BEACONING_CONFIGURATION: Prop<playback_configuration::BeaconingConfiguration> = Prop::new("BeaconingConfiguration");
+    pub const BEACONING_CONFIGURATION: Prop<CfnPlaybackConfiguration, playback_configuration::BeaconingConfiguration> = Prop::new("BeaconingConfiguration");
     /// Key of `Bumper`, for [`Handle::set`].
-    pub const BUMPER: Prop<playback_configuration::Bumper> = Prop::new("Bumper");
+    pub const BUMPER: Prop<CfnPlaybackConfiguration, playback_configuration::Bumper> = Prop::new("Bumper");
     /// Key of `CdnConfiguration`, for [`Handle::set`].
-    pub const CDN_CONFIGURATION: Prop<playback_configuration::CdnConfiguration> = Prop::new("CdnConfiguration");
+    pub const CDN_CONFIGURATION: Prop<CfnPlaybackConfiguration, playback_configuration::CdnConfiguration> = Prop::new("CdnConfiguration");
     /// Key of `ConfigurationAliases`, for [`Handle::set`].
-    pub const CONFIGURATION_ALIASES: Prop<Json> = Prop::new("ConfigurationAliases");
+    pub const CONFIGURATION_ALIASES: Prop<CfnPlaybackConfiguration, Json> = Prop::new("ConfigurationAliases");
     /// Key of `DashConfiguration`, for [`Handle::set`].
-    pub const DASH_CONFIGURATION: Prop<playback_configuration::DashConfiguration> = Prop::new("DashConfiguration");
+    pub const DASH_CONFIGURATION: Prop<CfnPlaybackConfiguration, playback_configuration::DashConfiguration> = Prop::new("DashConfiguration");
     /// Key of `FunctionMapping`, for [`Handle::set`].
-    pub const FUNCTION_MAPPING: Prop<Map<String>> = Prop::new("FunctionMapping");
+    pub const FUNCTION_MAPPING: Prop<CfnPlaybackConfiguration, Map<String>> = Prop::new("FunctionMapping");
     /// Key of `HlsConfiguration`, for [`Handle::set`].
-    pub const HLS_CONFIGURATION: Prop<playback_configuration::HlsConfiguration> = Prop::new("HlsConfiguration");
+    pub const HLS_CONFIGURATION: Prop<CfnPlaybackConfiguration, playback_configuration::HlsConfiguration> = Prop::new("HlsConfiguration");
     /// Key of `InsertionMode`, for [`Handle::set`].
-    pub const INSERTION_MODE: Prop<playback_configuration::InsertionMode> = Prop::new("InsertionMode");
+    pub const INSERTION_MODE: Prop<CfnPlaybackConfiguration, playback_configuration::InsertionMode> = Prop::new("InsertionMode");
     /// Key of `LivePreRollConfiguration`, for [`Handle::set`].
-    pub const LIVE_PRE_ROLL_CONFIGURATION: Prop<playback_configuration::LivePreRollConfiguration> = Prop::new("LivePreRollConfiguration");
+    pub const LIVE_PRE_ROLL_CONFIGURATION: Prop<CfnPlaybackConfiguration, playback_configuration::LivePreRollConfiguration> = Prop::new("LivePreRollConfiguration");
     /// Key of `LogConfiguration`, for [`Handle::set`].
-    pub const LOG_CONFIGURATION: Prop<playback_configuration::LogConfiguration> = Prop::new("LogConfiguration");
+    pub const LOG_CONFIGURATION: Prop<CfnPlaybackConfiguration, playback_configuration::LogConfiguration> = Prop::new("LogConfiguration");
     /// Key of `ManifestProcessingRules`, for [`Handle::set`].
-    pub const MANIFEST_PROCESSING_RULES: Prop<playback_configuration::ManifestProcessingRules> = Prop::new("ManifestProcessingRules");
+    pub const MANIFEST_PROCESSING_RULES: Prop<CfnPlaybackConfiguration, playback_configuration::ManifestProcessingRules> = Prop::new("ManifestProcessingRules");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPlaybackConfiguration, String> = Prop::new("Name");
     /// Key of `PersonalizationThresholdSeconds`, for [`Handle::set`].
-    pub const PERSONALIZATION_THRESHOLD_SECONDS: Prop<i64> = Prop::new("PersonalizationThresholdSeconds");
+    pub const PERSONALIZATION_THRESHOLD_SECONDS: Prop<CfnPlaybackConfiguration, i64> = Prop::new("PersonalizationThresholdSeconds");
     /// Key of `SlateAdUrl`, for [`Handle::set`].
-    pub const SLATE_AD_URL: Prop<String> = Prop::new("SlateAdUrl");
+    pub const SLATE_AD_URL: Prop<CfnPlaybackConfiguration, String> = Prop::new("SlateAdUrl");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<playback_configuration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPlaybackConfiguration, Vec<playback_configuration::Tag>> = Prop::new("Tags");
     /// Key of `TranscodeProfileName`, for [`Handle::set`].
-    pub const TRANSCODE_PROFILE_NAME: Prop<String> = Prop::new("TranscodeProfileName");
+    pub const TRANSCODE_PROFILE_NAME: Prop<CfnPlaybackConfiguration, String> = Prop::new("TranscodeProfileName");
     /// Key of `VideoContentSourceUrl`, for [`Handle::set`].
-    pub const VIDEO_CONTENT_SOURCE_URL: Prop<String> = Prop::new("VideoContentSourceUrl");
+    pub const VIDEO_CONTENT_SOURCE_URL: Prop<CfnPlaybackConfiguration, String> = Prop::new("VideoContentSourceUrl");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPlaybackConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &playback_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPlaybackConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &playback_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnPlaybackConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPlaybackConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The URL generated by MediaTailor to initiate a DASH playback session. The session uses server-side reporting.
@@ -3006,26 +3071,39 @@ impl CfnPrefetchSchedule {
     pub const CFN_TYPE: &'static str = "AWS::MediaTailor::PrefetchSchedule";
 
     /// Key of `Consumption`, for [`Handle::set`].
-    pub const CONSUMPTION: Prop<prefetch_schedule::PrefetchConsumption> = Prop::new("Consumption");
+    pub const CONSUMPTION: Prop<CfnPrefetchSchedule, prefetch_schedule::PrefetchConsumption> = Prop::new("Consumption");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPrefetchSchedule, String> = Prop::new("Name");
     /// Key of `PlaybackConfigurationName`, for [`Handle::set`].
-    pub const PLAYBACK_CONFIGURATION_NAME: Prop<String> = Prop::new("PlaybackConfigurationName");
+    pub const PLAYBACK_CONFIGURATION_NAME: Prop<CfnPrefetchSchedule, String> = Prop::new("PlaybackConfigurationName");
     /// Key of `RecurringPrefetchConfiguration`, for [`Handle::set`].
-    pub const RECURRING_PREFETCH_CONFIGURATION: Prop<prefetch_schedule::RecurringPrefetchConfiguration> = Prop::new("RecurringPrefetchConfiguration");
+    pub const RECURRING_PREFETCH_CONFIGURATION: Prop<CfnPrefetchSchedule, prefetch_schedule::RecurringPrefetchConfiguration> = Prop::new("RecurringPrefetchConfiguration");
     /// Key of `Retrieval`, for [`Handle::set`].
-    pub const RETRIEVAL: Prop<prefetch_schedule::PrefetchRetrieval> = Prop::new("Retrieval");
+    pub const RETRIEVAL: Prop<CfnPrefetchSchedule, prefetch_schedule::PrefetchRetrieval> = Prop::new("Retrieval");
     /// Key of `ScheduleType`, for [`Handle::set`].
-    pub const SCHEDULE_TYPE: Prop<prefetch_schedule::ScheduleType> = Prop::new("ScheduleType");
+    pub const SCHEDULE_TYPE: Prop<CfnPrefetchSchedule, prefetch_schedule::ScheduleType> = Prop::new("ScheduleType");
     /// Key of `StreamId`, for [`Handle::set`].
-    pub const STREAM_ID: Prop<String> = Prop::new("StreamId");
+    pub const STREAM_ID: Prop<CfnPrefetchSchedule, String> = Prop::new("StreamId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<prefetch_schedule::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPrefetchSchedule, Vec<prefetch_schedule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPrefetchScheduleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &prefetch_schedule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPrefetchScheduleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &prefetch_schedule::PROPS_SHAPE, props.into())?;
         Ok(CfnPrefetchSchedule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPrefetchSchedule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the prefetch schedule.
@@ -3599,26 +3677,39 @@ impl CfnProgram {
     pub const CFN_TYPE: &'static str = "AWS::MediaTailor::Program";
 
     /// Key of `AdBreaks`, for [`Handle::set`].
-    pub const AD_BREAKS: Prop<Vec<program::AdBreak>> = Prop::new("AdBreaks");
+    pub const AD_BREAKS: Prop<CfnProgram, Vec<program::AdBreak>> = Prop::new("AdBreaks");
     /// Key of `AudienceMedia`, for [`Handle::set`].
-    pub const AUDIENCE_MEDIA: Prop<Vec<program::AudienceMedia>> = Prop::new("AudienceMedia");
+    pub const AUDIENCE_MEDIA: Prop<CfnProgram, Vec<program::AudienceMedia>> = Prop::new("AudienceMedia");
     /// Key of `ChannelName`, for [`Handle::set`].
-    pub const CHANNEL_NAME: Prop<String> = Prop::new("ChannelName");
+    pub const CHANNEL_NAME: Prop<CfnProgram, String> = Prop::new("ChannelName");
     /// Key of `LiveSourceName`, for [`Handle::set`].
-    pub const LIVE_SOURCE_NAME: Prop<String> = Prop::new("LiveSourceName");
+    pub const LIVE_SOURCE_NAME: Prop<CfnProgram, String> = Prop::new("LiveSourceName");
     /// Key of `ProgramName`, for [`Handle::set`].
-    pub const PROGRAM_NAME: Prop<String> = Prop::new("ProgramName");
+    pub const PROGRAM_NAME: Prop<CfnProgram, String> = Prop::new("ProgramName");
     /// Key of `ScheduleConfiguration`, for [`Handle::set`].
-    pub const SCHEDULE_CONFIGURATION: Prop<program::ScheduleConfiguration> = Prop::new("ScheduleConfiguration");
+    pub const SCHEDULE_CONFIGURATION: Prop<CfnProgram, program::ScheduleConfiguration> = Prop::new("ScheduleConfiguration");
     /// Key of `SourceLocationName`, for [`Handle::set`].
-    pub const SOURCE_LOCATION_NAME: Prop<String> = Prop::new("SourceLocationName");
+    pub const SOURCE_LOCATION_NAME: Prop<CfnProgram, String> = Prop::new("SourceLocationName");
     /// Key of `VodSourceName`, for [`Handle::set`].
-    pub const VOD_SOURCE_NAME: Prop<String> = Prop::new("VodSourceName");
+    pub const VOD_SOURCE_NAME: Prop<CfnProgram, String> = Prop::new("VodSourceName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProgramProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &program::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProgramProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &program::PROPS_SHAPE, props.into())?;
         Ok(CfnProgram { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProgram::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the program.
@@ -3937,22 +4028,35 @@ impl CfnSourceLocation {
     pub const CFN_TYPE: &'static str = "AWS::MediaTailor::SourceLocation";
 
     /// Key of `AccessConfiguration`, for [`Handle::set`].
-    pub const ACCESS_CONFIGURATION: Prop<source_location::AccessConfiguration> = Prop::new("AccessConfiguration");
+    pub const ACCESS_CONFIGURATION: Prop<CfnSourceLocation, source_location::AccessConfiguration> = Prop::new("AccessConfiguration");
     /// Key of `DefaultSegmentDeliveryConfiguration`, for [`Handle::set`].
-    pub const DEFAULT_SEGMENT_DELIVERY_CONFIGURATION: Prop<source_location::DefaultSegmentDeliveryConfiguration> = Prop::new("DefaultSegmentDeliveryConfiguration");
+    pub const DEFAULT_SEGMENT_DELIVERY_CONFIGURATION: Prop<CfnSourceLocation, source_location::DefaultSegmentDeliveryConfiguration> = Prop::new("DefaultSegmentDeliveryConfiguration");
     /// Key of `HttpConfiguration`, for [`Handle::set`].
-    pub const HTTP_CONFIGURATION: Prop<source_location::HttpConfiguration> = Prop::new("HttpConfiguration");
+    pub const HTTP_CONFIGURATION: Prop<CfnSourceLocation, source_location::HttpConfiguration> = Prop::new("HttpConfiguration");
     /// Key of `SegmentDeliveryConfigurations`, for [`Handle::set`].
-    pub const SEGMENT_DELIVERY_CONFIGURATIONS: Prop<Vec<source_location::SegmentDeliveryConfiguration>> = Prop::new("SegmentDeliveryConfigurations");
+    pub const SEGMENT_DELIVERY_CONFIGURATIONS: Prop<CfnSourceLocation, Vec<source_location::SegmentDeliveryConfiguration>> = Prop::new("SegmentDeliveryConfigurations");
     /// Key of `SourceLocationName`, for [`Handle::set`].
-    pub const SOURCE_LOCATION_NAME: Prop<String> = Prop::new("SourceLocationName");
+    pub const SOURCE_LOCATION_NAME: Prop<CfnSourceLocation, String> = Prop::new("SourceLocationName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<source_location::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSourceLocation, Vec<source_location::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSourceLocationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &source_location::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSourceLocationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &source_location::PROPS_SHAPE, props.into())?;
         Ok(CfnSourceLocation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSourceLocation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// &lt;p&gt;The ARN of the source location.&lt;/p&gt;
@@ -4135,18 +4239,31 @@ impl CfnVodSource {
     pub const CFN_TYPE: &'static str = "AWS::MediaTailor::VodSource";
 
     /// Key of `HttpPackageConfigurations`, for [`Handle::set`].
-    pub const HTTP_PACKAGE_CONFIGURATIONS: Prop<Vec<vod_source::HttpPackageConfiguration>> = Prop::new("HttpPackageConfigurations");
+    pub const HTTP_PACKAGE_CONFIGURATIONS: Prop<CfnVodSource, Vec<vod_source::HttpPackageConfiguration>> = Prop::new("HttpPackageConfigurations");
     /// Key of `SourceLocationName`, for [`Handle::set`].
-    pub const SOURCE_LOCATION_NAME: Prop<String> = Prop::new("SourceLocationName");
+    pub const SOURCE_LOCATION_NAME: Prop<CfnVodSource, String> = Prop::new("SourceLocationName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<vod_source::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVodSource, Vec<vod_source::Tag>> = Prop::new("Tags");
     /// Key of `VodSourceName`, for [`Handle::set`].
-    pub const VOD_SOURCE_NAME: Prop<String> = Prop::new("VodSourceName");
+    pub const VOD_SOURCE_NAME: Prop<CfnVodSource, String> = Prop::new("VodSourceName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVodSourceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vod_source::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVodSourceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vod_source::PROPS_SHAPE, props.into())?;
         Ok(CfnVodSource { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVodSource::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// &lt;p&gt;The ARN of the VOD source.&lt;/p&gt;

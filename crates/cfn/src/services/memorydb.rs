@@ -108,16 +108,29 @@ impl CfnACL {
     pub const CFN_TYPE: &'static str = "AWS::MemoryDB::ACL";
 
     /// Key of `ACLName`, for [`Handle::set`].
-    pub const ACL_NAME: Prop<String> = Prop::new("ACLName");
+    pub const ACL_NAME: Prop<CfnACL, String> = Prop::new("ACLName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<acl::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnACL, Vec<acl::Tag>> = Prop::new("Tags");
     /// Key of `UserNames`, for [`Handle::set`].
-    pub const USER_NAMES: Prop<Vec<String>> = Prop::new("UserNames");
+    pub const USER_NAMES: Prop<CfnACL, Vec<String>> = Prop::new("UserNames");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnACLProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &acl::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnACLProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &acl::PROPS_SHAPE, props.into())?;
         Ok(CfnACL { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnACL::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the acl.
@@ -478,68 +491,81 @@ impl CfnCluster {
     pub const CFN_TYPE: &'static str = "AWS::MemoryDB::Cluster";
 
     /// Key of `ACLName`, for [`Handle::set`].
-    pub const ACL_NAME: Prop<String> = Prop::new("ACLName");
+    pub const ACL_NAME: Prop<CfnCluster, String> = Prop::new("ACLName");
     /// Key of `AutoMinorVersionUpgrade`, for [`Handle::set`].
-    pub const AUTO_MINOR_VERSION_UPGRADE: Prop<bool> = Prop::new("AutoMinorVersionUpgrade");
+    pub const AUTO_MINOR_VERSION_UPGRADE: Prop<CfnCluster, bool> = Prop::new("AutoMinorVersionUpgrade");
     /// Key of `ClusterEndpoint`, for [`Handle::set`].
-    pub const CLUSTER_ENDPOINT: Prop<cluster::Endpoint> = Prop::new("ClusterEndpoint");
+    pub const CLUSTER_ENDPOINT: Prop<CfnCluster, cluster::Endpoint> = Prop::new("ClusterEndpoint");
     /// Key of `ClusterName`, for [`Handle::set`].
-    pub const CLUSTER_NAME: Prop<String> = Prop::new("ClusterName");
+    pub const CLUSTER_NAME: Prop<CfnCluster, String> = Prop::new("ClusterName");
     /// Key of `DataTiering`, for [`Handle::set`].
-    pub const DATA_TIERING: Prop<cluster::DataTieringStatus> = Prop::new("DataTiering");
+    pub const DATA_TIERING: Prop<CfnCluster, cluster::DataTieringStatus> = Prop::new("DataTiering");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCluster, String> = Prop::new("Description");
     /// Key of `Engine`, for [`Handle::set`].
-    pub const ENGINE: Prop<String> = Prop::new("Engine");
+    pub const ENGINE: Prop<CfnCluster, String> = Prop::new("Engine");
     /// Key of `EngineVersion`, for [`Handle::set`].
-    pub const ENGINE_VERSION: Prop<String> = Prop::new("EngineVersion");
+    pub const ENGINE_VERSION: Prop<CfnCluster, String> = Prop::new("EngineVersion");
     /// Key of `FinalSnapshotName`, for [`Handle::set`].
-    pub const FINAL_SNAPSHOT_NAME: Prop<String> = Prop::new("FinalSnapshotName");
+    pub const FINAL_SNAPSHOT_NAME: Prop<CfnCluster, String> = Prop::new("FinalSnapshotName");
     /// Key of `IpDiscovery`, for [`Handle::set`].
-    pub const IP_DISCOVERY: Prop<cluster::SupportedIpDiscoveryTypes> = Prop::new("IpDiscovery");
+    pub const IP_DISCOVERY: Prop<CfnCluster, cluster::SupportedIpDiscoveryTypes> = Prop::new("IpDiscovery");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnCluster, String> = Prop::new("KmsKeyId");
     /// Key of `MaintenanceWindow`, for [`Handle::set`].
-    pub const MAINTENANCE_WINDOW: Prop<String> = Prop::new("MaintenanceWindow");
+    pub const MAINTENANCE_WINDOW: Prop<CfnCluster, String> = Prop::new("MaintenanceWindow");
     /// Key of `MultiRegionClusterName`, for [`Handle::set`].
-    pub const MULTI_REGION_CLUSTER_NAME: Prop<String> = Prop::new("MultiRegionClusterName");
+    pub const MULTI_REGION_CLUSTER_NAME: Prop<CfnCluster, String> = Prop::new("MultiRegionClusterName");
     /// Key of `NetworkType`, for [`Handle::set`].
-    pub const NETWORK_TYPE: Prop<cluster::SupportedNetworkTypes> = Prop::new("NetworkType");
+    pub const NETWORK_TYPE: Prop<CfnCluster, cluster::SupportedNetworkTypes> = Prop::new("NetworkType");
     /// Key of `NodeType`, for [`Handle::set`].
-    pub const NODE_TYPE: Prop<String> = Prop::new("NodeType");
+    pub const NODE_TYPE: Prop<CfnCluster, String> = Prop::new("NodeType");
     /// Key of `NumReplicasPerShard`, for [`Handle::set`].
-    pub const NUM_REPLICAS_PER_SHARD: Prop<i64> = Prop::new("NumReplicasPerShard");
+    pub const NUM_REPLICAS_PER_SHARD: Prop<CfnCluster, i64> = Prop::new("NumReplicasPerShard");
     /// Key of `NumShards`, for [`Handle::set`].
-    pub const NUM_SHARDS: Prop<i64> = Prop::new("NumShards");
+    pub const NUM_SHARDS: Prop<CfnCluster, i64> = Prop::new("NumShards");
     /// Key of `ParameterGroupName`, for [`Handle::set`].
-    pub const PARAMETER_GROUP_NAME: Prop<String> = Prop::new("ParameterGroupName");
+    pub const PARAMETER_GROUP_NAME: Prop<CfnCluster, String> = Prop::new("ParameterGroupName");
     /// Key of `Port`, for [`Handle::set`].
-    pub const PORT: Prop<i64> = Prop::new("Port");
+    pub const PORT: Prop<CfnCluster, i64> = Prop::new("Port");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnCluster, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `SnapshotArns`, for [`Handle::set`].
-    pub const SNAPSHOT_ARNS: Prop<Vec<String>> = Prop::new("SnapshotArns");
+    pub const SNAPSHOT_ARNS: Prop<CfnCluster, Vec<String>> = Prop::new("SnapshotArns");
     /// Key of `SnapshotName`, for [`Handle::set`].
-    pub const SNAPSHOT_NAME: Prop<String> = Prop::new("SnapshotName");
+    pub const SNAPSHOT_NAME: Prop<CfnCluster, String> = Prop::new("SnapshotName");
     /// Key of `SnapshotRetentionLimit`, for [`Handle::set`].
-    pub const SNAPSHOT_RETENTION_LIMIT: Prop<i64> = Prop::new("SnapshotRetentionLimit");
+    pub const SNAPSHOT_RETENTION_LIMIT: Prop<CfnCluster, i64> = Prop::new("SnapshotRetentionLimit");
     /// Key of `SnapshotWindow`, for [`Handle::set`].
-    pub const SNAPSHOT_WINDOW: Prop<String> = Prop::new("SnapshotWindow");
+    pub const SNAPSHOT_WINDOW: Prop<CfnCluster, String> = Prop::new("SnapshotWindow");
     /// Key of `SnsTopicArn`, for [`Handle::set`].
-    pub const SNS_TOPIC_ARN: Prop<String> = Prop::new("SnsTopicArn");
+    pub const SNS_TOPIC_ARN: Prop<CfnCluster, String> = Prop::new("SnsTopicArn");
     /// Key of `SnsTopicStatus`, for [`Handle::set`].
-    pub const SNS_TOPIC_STATUS: Prop<String> = Prop::new("SnsTopicStatus");
+    pub const SNS_TOPIC_STATUS: Prop<CfnCluster, String> = Prop::new("SnsTopicStatus");
     /// Key of `SubnetGroupName`, for [`Handle::set`].
-    pub const SUBNET_GROUP_NAME: Prop<String> = Prop::new("SubnetGroupName");
+    pub const SUBNET_GROUP_NAME: Prop<CfnCluster, String> = Prop::new("SubnetGroupName");
     /// Key of `TLSEnabled`, for [`Handle::set`].
-    pub const TLS_ENABLED: Prop<bool> = Prop::new("TLSEnabled");
+    pub const TLS_ENABLED: Prop<CfnCluster, bool> = Prop::new("TLSEnabled");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cluster::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCluster, Vec<cluster::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the cluster.
@@ -741,30 +767,43 @@ impl CfnMultiRegionCluster {
     pub const CFN_TYPE: &'static str = "AWS::MemoryDB::MultiRegionCluster";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnMultiRegionCluster, String> = Prop::new("Description");
     /// Key of `Engine`, for [`Handle::set`].
-    pub const ENGINE: Prop<String> = Prop::new("Engine");
+    pub const ENGINE: Prop<CfnMultiRegionCluster, String> = Prop::new("Engine");
     /// Key of `EngineVersion`, for [`Handle::set`].
-    pub const ENGINE_VERSION: Prop<String> = Prop::new("EngineVersion");
+    pub const ENGINE_VERSION: Prop<CfnMultiRegionCluster, String> = Prop::new("EngineVersion");
     /// Key of `MultiRegionClusterNameSuffix`, for [`Handle::set`].
-    pub const MULTI_REGION_CLUSTER_NAME_SUFFIX: Prop<String> = Prop::new("MultiRegionClusterNameSuffix");
+    pub const MULTI_REGION_CLUSTER_NAME_SUFFIX: Prop<CfnMultiRegionCluster, String> = Prop::new("MultiRegionClusterNameSuffix");
     /// Key of `MultiRegionParameterGroupName`, for [`Handle::set`].
-    pub const MULTI_REGION_PARAMETER_GROUP_NAME: Prop<String> = Prop::new("MultiRegionParameterGroupName");
+    pub const MULTI_REGION_PARAMETER_GROUP_NAME: Prop<CfnMultiRegionCluster, String> = Prop::new("MultiRegionParameterGroupName");
     /// Key of `NodeType`, for [`Handle::set`].
-    pub const NODE_TYPE: Prop<String> = Prop::new("NodeType");
+    pub const NODE_TYPE: Prop<CfnMultiRegionCluster, String> = Prop::new("NodeType");
     /// Key of `NumShards`, for [`Handle::set`].
-    pub const NUM_SHARDS: Prop<i64> = Prop::new("NumShards");
+    pub const NUM_SHARDS: Prop<CfnMultiRegionCluster, i64> = Prop::new("NumShards");
     /// Key of `TLSEnabled`, for [`Handle::set`].
-    pub const TLS_ENABLED: Prop<bool> = Prop::new("TLSEnabled");
+    pub const TLS_ENABLED: Prop<CfnMultiRegionCluster, bool> = Prop::new("TLSEnabled");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<multi_region_cluster::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMultiRegionCluster, Vec<multi_region_cluster::Tag>> = Prop::new("Tags");
     /// Key of `UpdateStrategy`, for [`Handle::set`].
-    pub const UPDATE_STRATEGY: Prop<multi_region_cluster::UpdateStrategy> = Prop::new("UpdateStrategy");
+    pub const UPDATE_STRATEGY: Prop<CfnMultiRegionCluster, multi_region_cluster::UpdateStrategy> = Prop::new("UpdateStrategy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMultiRegionClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &multi_region_cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMultiRegionClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &multi_region_cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnMultiRegionCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMultiRegionCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the multi region cluster.
@@ -901,20 +940,33 @@ impl CfnParameterGroup {
     pub const CFN_TYPE: &'static str = "AWS::MemoryDB::ParameterGroup";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnParameterGroup, String> = Prop::new("Description");
     /// Key of `Family`, for [`Handle::set`].
-    pub const FAMILY: Prop<String> = Prop::new("Family");
+    pub const FAMILY: Prop<CfnParameterGroup, String> = Prop::new("Family");
     /// Key of `ParameterGroupName`, for [`Handle::set`].
-    pub const PARAMETER_GROUP_NAME: Prop<String> = Prop::new("ParameterGroupName");
+    pub const PARAMETER_GROUP_NAME: Prop<CfnParameterGroup, String> = Prop::new("ParameterGroupName");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<Json> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnParameterGroup, Json> = Prop::new("Parameters");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<parameter_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnParameterGroup, Vec<parameter_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnParameterGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &parameter_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnParameterGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &parameter_group::PROPS_SHAPE, props.into())?;
         Ok(CfnParameterGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnParameterGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the parameter group.
@@ -1035,18 +1087,31 @@ impl CfnSnapshot {
     pub const CFN_TYPE: &'static str = "AWS::MemoryDB::Snapshot";
 
     /// Key of `ClusterName`, for [`Handle::set`].
-    pub const CLUSTER_NAME: Prop<String> = Prop::new("ClusterName");
+    pub const CLUSTER_NAME: Prop<CfnSnapshot, String> = Prop::new("ClusterName");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnSnapshot, String> = Prop::new("KmsKeyId");
     /// Key of `SnapshotName`, for [`Handle::set`].
-    pub const SNAPSHOT_NAME: Prop<String> = Prop::new("SnapshotName");
+    pub const SNAPSHOT_NAME: Prop<CfnSnapshot, String> = Prop::new("SnapshotName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<snapshot::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSnapshot, Vec<snapshot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSnapshotProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &snapshot::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSnapshotProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &snapshot::PROPS_SHAPE, props.into())?;
         Ok(CfnSnapshot { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSnapshot::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN (Amazon Resource Name) of the snapshot.
@@ -1191,18 +1256,31 @@ impl CfnSubnetGroup {
     pub const CFN_TYPE: &'static str = "AWS::MemoryDB::SubnetGroup";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSubnetGroup, String> = Prop::new("Description");
     /// Key of `SubnetGroupName`, for [`Handle::set`].
-    pub const SUBNET_GROUP_NAME: Prop<String> = Prop::new("SubnetGroupName");
+    pub const SUBNET_GROUP_NAME: Prop<CfnSubnetGroup, String> = Prop::new("SubnetGroupName");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnSubnetGroup, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<subnet_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSubnetGroup, Vec<subnet_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSubnetGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &subnet_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSubnetGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &subnet_group::PROPS_SHAPE, props.into())?;
         Ok(CfnSubnetGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSubnetGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the subnet group.
@@ -1380,18 +1458,31 @@ impl CfnUser {
     pub const CFN_TYPE: &'static str = "AWS::MemoryDB::User";
 
     /// Key of `AccessString`, for [`Handle::set`].
-    pub const ACCESS_STRING: Prop<String> = Prop::new("AccessString");
+    pub const ACCESS_STRING: Prop<CfnUser, String> = Prop::new("AccessString");
     /// Key of `AuthenticationMode`, for [`Handle::set`].
-    pub const AUTHENTICATION_MODE: Prop<user::AuthenticationMode> = Prop::new("AuthenticationMode");
+    pub const AUTHENTICATION_MODE: Prop<CfnUser, user::AuthenticationMode> = Prop::new("AuthenticationMode");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<user::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnUser, Vec<user::Tag>> = Prop::new("Tags");
     /// Key of `UserName`, for [`Handle::set`].
-    pub const USER_NAME: Prop<String> = Prop::new("UserName");
+    pub const USER_NAME: Prop<CfnUser, String> = Prop::new("UserName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user::PROPS_SHAPE, props.into())?;
         Ok(CfnUser { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUser::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the user account.

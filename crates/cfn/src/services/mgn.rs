@@ -160,18 +160,31 @@ impl CfnConnector {
     pub const CFN_TYPE: &'static str = "AWS::MGN::Connector";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnConnector, String> = Prop::new("Name");
     /// Key of `SsmCommandConfig`, for [`Handle::set`].
-    pub const SSM_COMMAND_CONFIG: Prop<connector::ConnectorSsmCommandConfig> = Prop::new("SsmCommandConfig");
+    pub const SSM_COMMAND_CONFIG: Prop<CfnConnector, connector::ConnectorSsmCommandConfig> = Prop::new("SsmCommandConfig");
     /// Key of `SsmInstanceID`, for [`Handle::set`].
-    pub const SSM_INSTANCE_ID: Prop<String> = Prop::new("SsmInstanceID");
+    pub const SSM_INSTANCE_ID: Prop<CfnConnector, String> = Prop::new("SsmInstanceID");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<connector::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConnector, Vec<connector::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connector::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connector::PROPS_SHAPE, props.into())?;
         Ok(CfnConnector { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnector::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the connector.
@@ -724,42 +737,55 @@ impl CfnLaunchConfigurationTemplate {
     pub const CFN_TYPE: &'static str = "AWS::MGN::LaunchConfigurationTemplate";
 
     /// Key of `AssociatePublicIpAddress`, for [`Handle::set`].
-    pub const ASSOCIATE_PUBLIC_IP_ADDRESS: Prop<bool> = Prop::new("AssociatePublicIpAddress");
+    pub const ASSOCIATE_PUBLIC_IP_ADDRESS: Prop<CfnLaunchConfigurationTemplate, bool> = Prop::new("AssociatePublicIpAddress");
     /// Key of `BootMode`, for [`Handle::set`].
-    pub const BOOT_MODE: Prop<launch_configuration_template::BootMode> = Prop::new("BootMode");
+    pub const BOOT_MODE: Prop<CfnLaunchConfigurationTemplate, launch_configuration_template::BootMode> = Prop::new("BootMode");
     /// Key of `CopyPrivateIp`, for [`Handle::set`].
-    pub const COPY_PRIVATE_IP: Prop<bool> = Prop::new("CopyPrivateIp");
+    pub const COPY_PRIVATE_IP: Prop<CfnLaunchConfigurationTemplate, bool> = Prop::new("CopyPrivateIp");
     /// Key of `CopyTags`, for [`Handle::set`].
-    pub const COPY_TAGS: Prop<bool> = Prop::new("CopyTags");
+    pub const COPY_TAGS: Prop<CfnLaunchConfigurationTemplate, bool> = Prop::new("CopyTags");
     /// Key of `EnableMapAutoTagging`, for [`Handle::set`].
-    pub const ENABLE_MAP_AUTO_TAGGING: Prop<bool> = Prop::new("EnableMapAutoTagging");
+    pub const ENABLE_MAP_AUTO_TAGGING: Prop<CfnLaunchConfigurationTemplate, bool> = Prop::new("EnableMapAutoTagging");
     /// Key of `EnableParametersEncryption`, for [`Handle::set`].
-    pub const ENABLE_PARAMETERS_ENCRYPTION: Prop<bool> = Prop::new("EnableParametersEncryption");
+    pub const ENABLE_PARAMETERS_ENCRYPTION: Prop<CfnLaunchConfigurationTemplate, bool> = Prop::new("EnableParametersEncryption");
     /// Key of `LargeVolumeConf`, for [`Handle::set`].
-    pub const LARGE_VOLUME_CONF: Prop<launch_configuration_template::LaunchTemplateDiskConf> = Prop::new("LargeVolumeConf");
+    pub const LARGE_VOLUME_CONF: Prop<CfnLaunchConfigurationTemplate, launch_configuration_template::LaunchTemplateDiskConf> = Prop::new("LargeVolumeConf");
     /// Key of `LaunchDisposition`, for [`Handle::set`].
-    pub const LAUNCH_DISPOSITION: Prop<launch_configuration_template::LaunchDisposition> = Prop::new("LaunchDisposition");
+    pub const LAUNCH_DISPOSITION: Prop<CfnLaunchConfigurationTemplate, launch_configuration_template::LaunchDisposition> = Prop::new("LaunchDisposition");
     /// Key of `Licensing`, for [`Handle::set`].
-    pub const LICENSING: Prop<launch_configuration_template::Licensing> = Prop::new("Licensing");
+    pub const LICENSING: Prop<CfnLaunchConfigurationTemplate, launch_configuration_template::Licensing> = Prop::new("Licensing");
     /// Key of `MapAutoTaggingMpeID`, for [`Handle::set`].
-    pub const MAP_AUTO_TAGGING_MPE_ID: Prop<String> = Prop::new("MapAutoTaggingMpeID");
+    pub const MAP_AUTO_TAGGING_MPE_ID: Prop<CfnLaunchConfigurationTemplate, String> = Prop::new("MapAutoTaggingMpeID");
     /// Key of `ParametersEncryptionKey`, for [`Handle::set`].
-    pub const PARAMETERS_ENCRYPTION_KEY: Prop<String> = Prop::new("ParametersEncryptionKey");
+    pub const PARAMETERS_ENCRYPTION_KEY: Prop<CfnLaunchConfigurationTemplate, String> = Prop::new("ParametersEncryptionKey");
     /// Key of `PostLaunchActions`, for [`Handle::set`].
-    pub const POST_LAUNCH_ACTIONS: Prop<launch_configuration_template::PostLaunchActions> = Prop::new("PostLaunchActions");
+    pub const POST_LAUNCH_ACTIONS: Prop<CfnLaunchConfigurationTemplate, launch_configuration_template::PostLaunchActions> = Prop::new("PostLaunchActions");
     /// Key of `SmallVolumeConf`, for [`Handle::set`].
-    pub const SMALL_VOLUME_CONF: Prop<launch_configuration_template::LaunchTemplateDiskConf> = Prop::new("SmallVolumeConf");
+    pub const SMALL_VOLUME_CONF: Prop<CfnLaunchConfigurationTemplate, launch_configuration_template::LaunchTemplateDiskConf> = Prop::new("SmallVolumeConf");
     /// Key of `SmallVolumeMaxSize`, for [`Handle::set`].
-    pub const SMALL_VOLUME_MAX_SIZE: Prop<i64> = Prop::new("SmallVolumeMaxSize");
+    pub const SMALL_VOLUME_MAX_SIZE: Prop<CfnLaunchConfigurationTemplate, i64> = Prop::new("SmallVolumeMaxSize");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<launch_configuration_template::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLaunchConfigurationTemplate, Vec<launch_configuration_template::Tag>> = Prop::new("Tags");
     /// Key of `TargetInstanceTypeRightSizingMethod`, for [`Handle::set`].
-    pub const TARGET_INSTANCE_TYPE_RIGHT_SIZING_METHOD: Prop<launch_configuration_template::TargetInstanceTypeRightSizingMethod> = Prop::new("TargetInstanceTypeRightSizingMethod");
+    pub const TARGET_INSTANCE_TYPE_RIGHT_SIZING_METHOD: Prop<CfnLaunchConfigurationTemplate, launch_configuration_template::TargetInstanceTypeRightSizingMethod> = Prop::new("TargetInstanceTypeRightSizingMethod");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLaunchConfigurationTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &launch_configuration_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLaunchConfigurationTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &launch_configuration_template::PROPS_SHAPE, props.into())?;
         Ok(CfnLaunchConfigurationTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLaunchConfigurationTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// ARN of the Launch Configuration Template.
@@ -1165,26 +1191,39 @@ impl CfnNetworkMigrationDefinition {
     pub const CFN_TYPE: &'static str = "AWS::MGN::NetworkMigrationDefinition";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnNetworkMigrationDefinition, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnNetworkMigrationDefinition, String> = Prop::new("Name");
     /// Key of `ScopeTags`, for [`Handle::set`].
-    pub const SCOPE_TAGS: Prop<Map<String>> = Prop::new("ScopeTags");
+    pub const SCOPE_TAGS: Prop<CfnNetworkMigrationDefinition, Map<String>> = Prop::new("ScopeTags");
     /// Key of `SourceConfigurations`, for [`Handle::set`].
-    pub const SOURCE_CONFIGURATIONS: Prop<Vec<network_migration_definition::SourceConfiguration>> = Prop::new("SourceConfigurations");
+    pub const SOURCE_CONFIGURATIONS: Prop<CfnNetworkMigrationDefinition, Vec<network_migration_definition::SourceConfiguration>> = Prop::new("SourceConfigurations");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<network_migration_definition::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnNetworkMigrationDefinition, Vec<network_migration_definition::Tag>> = Prop::new("Tags");
     /// Key of `TargetDeployment`, for [`Handle::set`].
-    pub const TARGET_DEPLOYMENT: Prop<network_migration_definition::TargetDeployment> = Prop::new("TargetDeployment");
+    pub const TARGET_DEPLOYMENT: Prop<CfnNetworkMigrationDefinition, network_migration_definition::TargetDeployment> = Prop::new("TargetDeployment");
     /// Key of `TargetNetwork`, for [`Handle::set`].
-    pub const TARGET_NETWORK: Prop<network_migration_definition::TargetNetwork> = Prop::new("TargetNetwork");
+    pub const TARGET_NETWORK: Prop<CfnNetworkMigrationDefinition, network_migration_definition::TargetNetwork> = Prop::new("TargetNetwork");
     /// Key of `TargetS3Configuration`, for [`Handle::set`].
-    pub const TARGET_S3_CONFIGURATION: Prop<network_migration_definition::TargetS3Configuration> = Prop::new("TargetS3Configuration");
+    pub const TARGET_S3_CONFIGURATION: Prop<CfnNetworkMigrationDefinition, network_migration_definition::TargetS3Configuration> = Prop::new("TargetS3Configuration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNetworkMigrationDefinitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &network_migration_definition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNetworkMigrationDefinitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &network_migration_definition::PROPS_SHAPE, props.into())?;
         Ok(CfnNetworkMigrationDefinition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNetworkMigrationDefinition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the network migration definition.

@@ -257,22 +257,35 @@ impl CfnApprovalTeam {
     pub const CFN_TYPE: &'static str = "AWS::MPA::ApprovalTeam";
 
     /// Key of `ApprovalStrategy`, for [`Handle::set`].
-    pub const APPROVAL_STRATEGY: Prop<approval_team::ApprovalStrategy> = Prop::new("ApprovalStrategy");
+    pub const APPROVAL_STRATEGY: Prop<CfnApprovalTeam, approval_team::ApprovalStrategy> = Prop::new("ApprovalStrategy");
     /// Key of `Approvers`, for [`Handle::set`].
-    pub const APPROVERS: Prop<Vec<approval_team::Approver>> = Prop::new("Approvers");
+    pub const APPROVERS: Prop<CfnApprovalTeam, Vec<approval_team::Approver>> = Prop::new("Approvers");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnApprovalTeam, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnApprovalTeam, String> = Prop::new("Name");
     /// Key of `Policies`, for [`Handle::set`].
-    pub const POLICIES: Prop<Vec<approval_team::Policy>> = Prop::new("Policies");
+    pub const POLICIES: Prop<CfnApprovalTeam, Vec<approval_team::Policy>> = Prop::new("Policies");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<approval_team::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApprovalTeam, Vec<approval_team::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApprovalTeamProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &approval_team::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApprovalTeamProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &approval_team::PROPS_SHAPE, props.into())?;
         Ok(CfnApprovalTeam { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApprovalTeam::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -490,14 +503,27 @@ impl CfnIdentitySource {
     pub const CFN_TYPE: &'static str = "AWS::MPA::IdentitySource";
 
     /// Key of `IdentitySourceParameters`, for [`Handle::set`].
-    pub const IDENTITY_SOURCE_PARAMETERS: Prop<identity_source::IdentitySourceParameters> = Prop::new("IdentitySourceParameters");
+    pub const IDENTITY_SOURCE_PARAMETERS: Prop<CfnIdentitySource, identity_source::IdentitySourceParameters> = Prop::new("IdentitySourceParameters");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<identity_source::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIdentitySource, Vec<identity_source::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIdentitySourceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &identity_source::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIdentitySourceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &identity_source::PROPS_SHAPE, props.into())?;
         Ok(CfnIdentitySource { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIdentitySource::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreationTime`)

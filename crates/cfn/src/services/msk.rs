@@ -64,14 +64,27 @@ impl CfnBatchScramSecret {
     pub const CFN_TYPE: &'static str = "AWS::MSK::BatchScramSecret";
 
     /// Key of `ClusterArn`, for [`Handle::set`].
-    pub const CLUSTER_ARN: Prop<String> = Prop::new("ClusterArn");
+    pub const CLUSTER_ARN: Prop<CfnBatchScramSecret, String> = Prop::new("ClusterArn");
     /// Key of `SecretArnList`, for [`Handle::set`].
-    pub const SECRET_ARN_LIST: Prop<Vec<String>> = Prop::new("SecretArnList");
+    pub const SECRET_ARN_LIST: Prop<CfnBatchScramSecret, Vec<String>> = Prop::new("SecretArnList");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBatchScramSecretProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &batch_scram_secret::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBatchScramSecretProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &batch_scram_secret::PROPS_SHAPE, props.into())?;
         Ok(CfnBatchScramSecret { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBatchScramSecret::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -999,26 +1012,39 @@ impl CfnChannel {
     pub const CFN_TYPE: &'static str = "AWS::MSK::Channel";
 
     /// Key of `ChannelName`, for [`Handle::set`].
-    pub const CHANNEL_NAME: Prop<String> = Prop::new("ChannelName");
+    pub const CHANNEL_NAME: Prop<CfnChannel, String> = Prop::new("ChannelName");
     /// Key of `ClusterArn`, for [`Handle::set`].
-    pub const CLUSTER_ARN: Prop<String> = Prop::new("ClusterArn");
+    pub const CLUSTER_ARN: Prop<CfnChannel, String> = Prop::new("ClusterArn");
     /// Key of `EncryptionConfiguration`, for [`Handle::set`].
-    pub const ENCRYPTION_CONFIGURATION: Prop<channel::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
+    pub const ENCRYPTION_CONFIGURATION: Prop<CfnChannel, channel::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
     /// Key of `IcebergDestinationConfiguration`, for [`Handle::set`].
-    pub const ICEBERG_DESTINATION_CONFIGURATION: Prop<channel::IcebergDestinationConfiguration> = Prop::new("IcebergDestinationConfiguration");
+    pub const ICEBERG_DESTINATION_CONFIGURATION: Prop<CfnChannel, channel::IcebergDestinationConfiguration> = Prop::new("IcebergDestinationConfiguration");
     /// Key of `LoggingInfo`, for [`Handle::set`].
-    pub const LOGGING_INFO: Prop<channel::ChannelLoggingInfo> = Prop::new("LoggingInfo");
+    pub const LOGGING_INFO: Prop<CfnChannel, channel::ChannelLoggingInfo> = Prop::new("LoggingInfo");
     /// Key of `S3DestinationConfiguration`, for [`Handle::set`].
-    pub const S3_DESTINATION_CONFIGURATION: Prop<channel::S3DestinationConfiguration> = Prop::new("S3DestinationConfiguration");
+    pub const S3_DESTINATION_CONFIGURATION: Prop<CfnChannel, channel::S3DestinationConfiguration> = Prop::new("S3DestinationConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnChannel, Map<String>> = Prop::new("Tags");
     /// Key of `TopicConfigurationList`, for [`Handle::set`].
-    pub const TOPIC_CONFIGURATION_LIST: Prop<Vec<channel::TopicConfiguration>> = Prop::new("TopicConfigurationList");
+    pub const TOPIC_CONFIGURATION_LIST: Prop<CfnChannel, Vec<channel::TopicConfiguration>> = Prop::new("TopicConfigurationList");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnChannelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &channel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnChannelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &channel::PROPS_SHAPE, props.into())?;
         Ok(CfnChannel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnChannel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) that uniquely identifies the channel
@@ -2291,38 +2317,51 @@ impl CfnCluster {
     pub const CFN_TYPE: &'static str = "AWS::MSK::Cluster";
 
     /// Key of `BrokerNodeGroupInfo`, for [`Handle::set`].
-    pub const BROKER_NODE_GROUP_INFO: Prop<cluster::BrokerNodeGroupInfo> = Prop::new("BrokerNodeGroupInfo");
+    pub const BROKER_NODE_GROUP_INFO: Prop<CfnCluster, cluster::BrokerNodeGroupInfo> = Prop::new("BrokerNodeGroupInfo");
     /// Key of `ClientAuthentication`, for [`Handle::set`].
-    pub const CLIENT_AUTHENTICATION: Prop<cluster::ClientAuthentication> = Prop::new("ClientAuthentication");
+    pub const CLIENT_AUTHENTICATION: Prop<CfnCluster, cluster::ClientAuthentication> = Prop::new("ClientAuthentication");
     /// Key of `ClusterName`, for [`Handle::set`].
-    pub const CLUSTER_NAME: Prop<String> = Prop::new("ClusterName");
+    pub const CLUSTER_NAME: Prop<CfnCluster, String> = Prop::new("ClusterName");
     /// Key of `ConfigurationInfo`, for [`Handle::set`].
-    pub const CONFIGURATION_INFO: Prop<cluster::ConfigurationInfo> = Prop::new("ConfigurationInfo");
+    pub const CONFIGURATION_INFO: Prop<CfnCluster, cluster::ConfigurationInfo> = Prop::new("ConfigurationInfo");
     /// Key of `EncryptionInfo`, for [`Handle::set`].
-    pub const ENCRYPTION_INFO: Prop<cluster::EncryptionInfo> = Prop::new("EncryptionInfo");
+    pub const ENCRYPTION_INFO: Prop<CfnCluster, cluster::EncryptionInfo> = Prop::new("EncryptionInfo");
     /// Key of `EnhancedMonitoring`, for [`Handle::set`].
-    pub const ENHANCED_MONITORING: Prop<cluster::EnhancedMonitoring> = Prop::new("EnhancedMonitoring");
+    pub const ENHANCED_MONITORING: Prop<CfnCluster, cluster::EnhancedMonitoring> = Prop::new("EnhancedMonitoring");
     /// Key of `KafkaVersion`, for [`Handle::set`].
-    pub const KAFKA_VERSION: Prop<String> = Prop::new("KafkaVersion");
+    pub const KAFKA_VERSION: Prop<CfnCluster, String> = Prop::new("KafkaVersion");
     /// Key of `LoggingInfo`, for [`Handle::set`].
-    pub const LOGGING_INFO: Prop<cluster::LoggingInfo> = Prop::new("LoggingInfo");
+    pub const LOGGING_INFO: Prop<CfnCluster, cluster::LoggingInfo> = Prop::new("LoggingInfo");
     /// Key of `NumberOfBrokerNodes`, for [`Handle::set`].
-    pub const NUMBER_OF_BROKER_NODES: Prop<i64> = Prop::new("NumberOfBrokerNodes");
+    pub const NUMBER_OF_BROKER_NODES: Prop<CfnCluster, i64> = Prop::new("NumberOfBrokerNodes");
     /// Key of `OpenMonitoring`, for [`Handle::set`].
-    pub const OPEN_MONITORING: Prop<cluster::OpenMonitoring> = Prop::new("OpenMonitoring");
+    pub const OPEN_MONITORING: Prop<CfnCluster, cluster::OpenMonitoring> = Prop::new("OpenMonitoring");
     /// Key of `Rebalancing`, for [`Handle::set`].
-    pub const REBALANCING: Prop<cluster::Rebalancing> = Prop::new("Rebalancing");
+    pub const REBALANCING: Prop<CfnCluster, cluster::Rebalancing> = Prop::new("Rebalancing");
     /// Key of `StorageMode`, for [`Handle::set`].
-    pub const STORAGE_MODE: Prop<cluster::StorageMode> = Prop::new("StorageMode");
+    pub const STORAGE_MODE: Prop<CfnCluster, cluster::StorageMode> = Prop::new("StorageMode");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCluster, Map<String>> = Prop::new("Tags");
     /// Key of `ZookeeperAccess`, for [`Handle::set`].
-    pub const ZOOKEEPER_ACCESS: Prop<cluster::ZookeeperAccess> = Prop::new("ZookeeperAccess");
+    pub const ZOOKEEPER_ACCESS: Prop<CfnCluster, cluster::ZookeeperAccess> = Prop::new("ZookeeperAccess");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -2400,14 +2439,27 @@ impl CfnClusterPolicy {
     pub const CFN_TYPE: &'static str = "AWS::MSK::ClusterPolicy";
 
     /// Key of `ClusterArn`, for [`Handle::set`].
-    pub const CLUSTER_ARN: Prop<String> = Prop::new("ClusterArn");
+    pub const CLUSTER_ARN: Prop<CfnClusterPolicy, String> = Prop::new("ClusterArn");
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<Json> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnClusterPolicy, Json> = Prop::new("Policy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClusterPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cluster_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClusterPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cluster_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnClusterPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnClusterPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The current version of the policy attached to the specified cluster
@@ -2519,20 +2571,33 @@ impl CfnConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::MSK::Configuration";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnConfiguration, String> = Prop::new("Description");
     /// Key of `KafkaVersionsList`, for [`Handle::set`].
-    pub const KAFKA_VERSIONS_LIST: Prop<Vec<String>> = Prop::new("KafkaVersionsList");
+    pub const KAFKA_VERSIONS_LIST: Prop<CfnConfiguration, Vec<String>> = Prop::new("KafkaVersionsList");
     /// Key of `LatestRevision`, for [`Handle::set`].
-    pub const LATEST_REVISION: Prop<configuration::LatestRevision> = Prop::new("LatestRevision");
+    pub const LATEST_REVISION: Prop<CfnConfiguration, configuration::LatestRevision> = Prop::new("LatestRevision");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnConfiguration, String> = Prop::new("Name");
     /// Key of `ServerProperties`, for [`Handle::set`].
-    pub const SERVER_PROPERTIES: Prop<String> = Prop::new("ServerProperties");
+    pub const SERVER_PROPERTIES: Prop<CfnConfiguration, String> = Prop::new("ServerProperties");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -3741,24 +3806,37 @@ impl CfnReplicator {
     pub const CFN_TYPE: &'static str = "AWS::MSK::Replicator";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnReplicator, String> = Prop::new("Description");
     /// Key of `KafkaClusters`, for [`Handle::set`].
-    pub const KAFKA_CLUSTERS: Prop<Vec<replicator::KafkaCluster>> = Prop::new("KafkaClusters");
+    pub const KAFKA_CLUSTERS: Prop<CfnReplicator, Vec<replicator::KafkaCluster>> = Prop::new("KafkaClusters");
     /// Key of `LogDelivery`, for [`Handle::set`].
-    pub const LOG_DELIVERY: Prop<replicator::LogDelivery> = Prop::new("LogDelivery");
+    pub const LOG_DELIVERY: Prop<CfnReplicator, replicator::LogDelivery> = Prop::new("LogDelivery");
     /// Key of `ReplicationInfoList`, for [`Handle::set`].
-    pub const REPLICATION_INFO_LIST: Prop<Vec<replicator::ReplicationInfo>> = Prop::new("ReplicationInfoList");
+    pub const REPLICATION_INFO_LIST: Prop<CfnReplicator, Vec<replicator::ReplicationInfo>> = Prop::new("ReplicationInfoList");
     /// Key of `ReplicatorName`, for [`Handle::set`].
-    pub const REPLICATOR_NAME: Prop<String> = Prop::new("ReplicatorName");
+    pub const REPLICATOR_NAME: Prop<CfnReplicator, String> = Prop::new("ReplicatorName");
     /// Key of `ServiceExecutionRoleArn`, for [`Handle::set`].
-    pub const SERVICE_EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ServiceExecutionRoleArn");
+    pub const SERVICE_EXECUTION_ROLE_ARN: Prop<CfnReplicator, String> = Prop::new("ServiceExecutionRoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<replicator::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnReplicator, Vec<replicator::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnReplicatorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &replicator::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnReplicatorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &replicator::PROPS_SHAPE, props.into())?;
         Ok(CfnReplicator { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnReplicator::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The current version of the MSK replicator.
@@ -3973,18 +4051,31 @@ impl CfnServerlessCluster {
     pub const CFN_TYPE: &'static str = "AWS::MSK::ServerlessCluster";
 
     /// Key of `ClientAuthentication`, for [`Handle::set`].
-    pub const CLIENT_AUTHENTICATION: Prop<serverless_cluster::ClientAuthentication> = Prop::new("ClientAuthentication");
+    pub const CLIENT_AUTHENTICATION: Prop<CfnServerlessCluster, serverless_cluster::ClientAuthentication> = Prop::new("ClientAuthentication");
     /// Key of `ClusterName`, for [`Handle::set`].
-    pub const CLUSTER_NAME: Prop<String> = Prop::new("ClusterName");
+    pub const CLUSTER_NAME: Prop<CfnServerlessCluster, String> = Prop::new("ClusterName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnServerlessCluster, Map<String>> = Prop::new("Tags");
     /// Key of `VpcConfigs`, for [`Handle::set`].
-    pub const VPC_CONFIGS: Prop<Vec<serverless_cluster::VpcConfig>> = Prop::new("VpcConfigs");
+    pub const VPC_CONFIGS: Prop<CfnServerlessCluster, Vec<serverless_cluster::VpcConfig>> = Prop::new("VpcConfigs");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServerlessClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &serverless_cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServerlessClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &serverless_cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnServerlessCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnServerlessCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -4072,20 +4163,33 @@ impl CfnTopic {
     pub const CFN_TYPE: &'static str = "AWS::MSK::Topic";
 
     /// Key of `ClusterArn`, for [`Handle::set`].
-    pub const CLUSTER_ARN: Prop<String> = Prop::new("ClusterArn");
+    pub const CLUSTER_ARN: Prop<CfnTopic, String> = Prop::new("ClusterArn");
     /// Key of `Configs`, for [`Handle::set`].
-    pub const CONFIGS: Prop<String> = Prop::new("Configs");
+    pub const CONFIGS: Prop<CfnTopic, String> = Prop::new("Configs");
     /// Key of `PartitionCount`, for [`Handle::set`].
-    pub const PARTITION_COUNT: Prop<i64> = Prop::new("PartitionCount");
+    pub const PARTITION_COUNT: Prop<CfnTopic, i64> = Prop::new("PartitionCount");
     /// Key of `ReplicationFactor`, for [`Handle::set`].
-    pub const REPLICATION_FACTOR: Prop<i64> = Prop::new("ReplicationFactor");
+    pub const REPLICATION_FACTOR: Prop<CfnTopic, i64> = Prop::new("ReplicationFactor");
     /// Key of `TopicName`, for [`Handle::set`].
-    pub const TOPIC_NAME: Prop<String> = Prop::new("TopicName");
+    pub const TOPIC_NAME: Prop<CfnTopic, String> = Prop::new("TopicName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTopicProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &topic::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTopicProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &topic::PROPS_SHAPE, props.into())?;
         Ok(CfnTopic { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTopic::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the topic
@@ -4204,22 +4308,35 @@ impl CfnVpcConnection {
     pub const CFN_TYPE: &'static str = "AWS::MSK::VpcConnection";
 
     /// Key of `Authentication`, for [`Handle::set`].
-    pub const AUTHENTICATION: Prop<vpc_connection::Authentication> = Prop::new("Authentication");
+    pub const AUTHENTICATION: Prop<CfnVpcConnection, vpc_connection::Authentication> = Prop::new("Authentication");
     /// Key of `ClientSubnets`, for [`Handle::set`].
-    pub const CLIENT_SUBNETS: Prop<Vec<String>> = Prop::new("ClientSubnets");
+    pub const CLIENT_SUBNETS: Prop<CfnVpcConnection, Vec<String>> = Prop::new("ClientSubnets");
     /// Key of `SecurityGroups`, for [`Handle::set`].
-    pub const SECURITY_GROUPS: Prop<Vec<String>> = Prop::new("SecurityGroups");
+    pub const SECURITY_GROUPS: Prop<CfnVpcConnection, Vec<String>> = Prop::new("SecurityGroups");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVpcConnection, Map<String>> = Prop::new("Tags");
     /// Key of `TargetClusterArn`, for [`Handle::set`].
-    pub const TARGET_CLUSTER_ARN: Prop<String> = Prop::new("TargetClusterArn");
+    pub const TARGET_CLUSTER_ARN: Prop<CfnVpcConnection, String> = Prop::new("TargetClusterArn");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnVpcConnection, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVpcConnectionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpc_connection::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVpcConnectionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpc_connection::PROPS_SHAPE, props.into())?;
         Ok(CfnVpcConnection { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVpcConnection::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

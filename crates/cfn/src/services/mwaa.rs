@@ -400,62 +400,75 @@ impl CfnEnvironment {
     pub const CFN_TYPE: &'static str = "AWS::MWAA::Environment";
 
     /// Key of `AirflowConfigurationOptions`, for [`Handle::set`].
-    pub const AIRFLOW_CONFIGURATION_OPTIONS: Prop<Json> = Prop::new("AirflowConfigurationOptions");
+    pub const AIRFLOW_CONFIGURATION_OPTIONS: Prop<CfnEnvironment, Json> = Prop::new("AirflowConfigurationOptions");
     /// Key of `AirflowVersion`, for [`Handle::set`].
-    pub const AIRFLOW_VERSION: Prop<String> = Prop::new("AirflowVersion");
+    pub const AIRFLOW_VERSION: Prop<CfnEnvironment, String> = Prop::new("AirflowVersion");
     /// Key of `DagS3Path`, for [`Handle::set`].
-    pub const DAG_S3_PATH: Prop<String> = Prop::new("DagS3Path");
+    pub const DAG_S3_PATH: Prop<CfnEnvironment, String> = Prop::new("DagS3Path");
     /// Key of `EndpointManagement`, for [`Handle::set`].
-    pub const ENDPOINT_MANAGEMENT: Prop<environment::EndpointManagement> = Prop::new("EndpointManagement");
+    pub const ENDPOINT_MANAGEMENT: Prop<CfnEnvironment, environment::EndpointManagement> = Prop::new("EndpointManagement");
     /// Key of `EnvironmentClass`, for [`Handle::set`].
-    pub const ENVIRONMENT_CLASS: Prop<String> = Prop::new("EnvironmentClass");
+    pub const ENVIRONMENT_CLASS: Prop<CfnEnvironment, String> = Prop::new("EnvironmentClass");
     /// Key of `ExecutionRoleArn`, for [`Handle::set`].
-    pub const EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ExecutionRoleArn");
+    pub const EXECUTION_ROLE_ARN: Prop<CfnEnvironment, String> = Prop::new("ExecutionRoleArn");
     /// Key of `KmsKey`, for [`Handle::set`].
-    pub const KMS_KEY: Prop<String> = Prop::new("KmsKey");
+    pub const KMS_KEY: Prop<CfnEnvironment, String> = Prop::new("KmsKey");
     /// Key of `LoggingConfiguration`, for [`Handle::set`].
-    pub const LOGGING_CONFIGURATION: Prop<environment::LoggingConfiguration> = Prop::new("LoggingConfiguration");
+    pub const LOGGING_CONFIGURATION: Prop<CfnEnvironment, environment::LoggingConfiguration> = Prop::new("LoggingConfiguration");
     /// Key of `MaxWebservers`, for [`Handle::set`].
-    pub const MAX_WEBSERVERS: Prop<i64> = Prop::new("MaxWebservers");
+    pub const MAX_WEBSERVERS: Prop<CfnEnvironment, i64> = Prop::new("MaxWebservers");
     /// Key of `MaxWorkers`, for [`Handle::set`].
-    pub const MAX_WORKERS: Prop<i64> = Prop::new("MaxWorkers");
+    pub const MAX_WORKERS: Prop<CfnEnvironment, i64> = Prop::new("MaxWorkers");
     /// Key of `MinWebservers`, for [`Handle::set`].
-    pub const MIN_WEBSERVERS: Prop<i64> = Prop::new("MinWebservers");
+    pub const MIN_WEBSERVERS: Prop<CfnEnvironment, i64> = Prop::new("MinWebservers");
     /// Key of `MinWorkers`, for [`Handle::set`].
-    pub const MIN_WORKERS: Prop<i64> = Prop::new("MinWorkers");
+    pub const MIN_WORKERS: Prop<CfnEnvironment, i64> = Prop::new("MinWorkers");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEnvironment, String> = Prop::new("Name");
     /// Key of `NetworkConfiguration`, for [`Handle::set`].
-    pub const NETWORK_CONFIGURATION: Prop<environment::NetworkConfiguration> = Prop::new("NetworkConfiguration");
+    pub const NETWORK_CONFIGURATION: Prop<CfnEnvironment, environment::NetworkConfiguration> = Prop::new("NetworkConfiguration");
     /// Key of `PluginsS3ObjectVersion`, for [`Handle::set`].
-    pub const PLUGINS_S3_OBJECT_VERSION: Prop<String> = Prop::new("PluginsS3ObjectVersion");
+    pub const PLUGINS_S3_OBJECT_VERSION: Prop<CfnEnvironment, String> = Prop::new("PluginsS3ObjectVersion");
     /// Key of `PluginsS3Path`, for [`Handle::set`].
-    pub const PLUGINS_S3_PATH: Prop<String> = Prop::new("PluginsS3Path");
+    pub const PLUGINS_S3_PATH: Prop<CfnEnvironment, String> = Prop::new("PluginsS3Path");
     /// Key of `RequirementsS3ObjectVersion`, for [`Handle::set`].
-    pub const REQUIREMENTS_S3_OBJECT_VERSION: Prop<String> = Prop::new("RequirementsS3ObjectVersion");
+    pub const REQUIREMENTS_S3_OBJECT_VERSION: Prop<CfnEnvironment, String> = Prop::new("RequirementsS3ObjectVersion");
     /// Key of `RequirementsS3Path`, for [`Handle::set`].
-    pub const REQUIREMENTS_S3_PATH: Prop<String> = Prop::new("RequirementsS3Path");
+    pub const REQUIREMENTS_S3_PATH: Prop<CfnEnvironment, String> = Prop::new("RequirementsS3Path");
     /// Key of `Schedulers`, for [`Handle::set`].
-    pub const SCHEDULERS: Prop<i64> = Prop::new("Schedulers");
+    pub const SCHEDULERS: Prop<CfnEnvironment, i64> = Prop::new("Schedulers");
     /// Key of `SourceBucketArn`, for [`Handle::set`].
-    pub const SOURCE_BUCKET_ARN: Prop<String> = Prop::new("SourceBucketArn");
+    pub const SOURCE_BUCKET_ARN: Prop<CfnEnvironment, String> = Prop::new("SourceBucketArn");
     /// Key of `StartupScriptS3ObjectVersion`, for [`Handle::set`].
-    pub const STARTUP_SCRIPT_S3_OBJECT_VERSION: Prop<String> = Prop::new("StartupScriptS3ObjectVersion");
+    pub const STARTUP_SCRIPT_S3_OBJECT_VERSION: Prop<CfnEnvironment, String> = Prop::new("StartupScriptS3ObjectVersion");
     /// Key of `StartupScriptS3Path`, for [`Handle::set`].
-    pub const STARTUP_SCRIPT_S3_PATH: Prop<String> = Prop::new("StartupScriptS3Path");
+    pub const STARTUP_SCRIPT_S3_PATH: Prop<CfnEnvironment, String> = Prop::new("StartupScriptS3Path");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEnvironment, Json> = Prop::new("Tags");
     /// Key of `WebserverAccessMode`, for [`Handle::set`].
-    pub const WEBSERVER_ACCESS_MODE: Prop<environment::WebserverAccessMode> = Prop::new("WebserverAccessMode");
+    pub const WEBSERVER_ACCESS_MODE: Prop<CfnEnvironment, environment::WebserverAccessMode> = Prop::new("WebserverAccessMode");
     /// Key of `WeeklyMaintenanceWindowStart`, for [`Handle::set`].
-    pub const WEEKLY_MAINTENANCE_WINDOW_START: Prop<String> = Prop::new("WeeklyMaintenanceWindowStart");
+    pub const WEEKLY_MAINTENANCE_WINDOW_START: Prop<CfnEnvironment, String> = Prop::new("WeeklyMaintenanceWindowStart");
     /// Key of `WorkerReplacementStrategy`, for [`Handle::set`].
-    pub const WORKER_REPLACEMENT_STRATEGY: Prop<environment::WorkerReplacementStrategy> = Prop::new("WorkerReplacementStrategy");
+    pub const WORKER_REPLACEMENT_STRATEGY: Prop<CfnEnvironment, environment::WorkerReplacementStrategy> = Prop::new("WorkerReplacementStrategy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEnvironmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &environment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEnvironmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &environment::PROPS_SHAPE, props.into())?;
         Ok(CfnEnvironment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEnvironment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

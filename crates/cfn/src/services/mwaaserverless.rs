@@ -314,30 +314,43 @@ impl CfnWorkflow {
     pub const CFN_TYPE: &'static str = "AWS::MWAAServerless::Workflow";
 
     /// Key of `Code`, for [`Handle::set`].
-    pub const CODE: Prop<workflow::Code> = Prop::new("Code");
+    pub const CODE: Prop<CfnWorkflow, workflow::Code> = Prop::new("Code");
     /// Key of `DefinitionS3Location`, for [`Handle::set`].
-    pub const DEFINITION_S3_LOCATION: Prop<workflow::S3Location> = Prop::new("DefinitionS3Location");
+    pub const DEFINITION_S3_LOCATION: Prop<CfnWorkflow, workflow::S3Location> = Prop::new("DefinitionS3Location");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnWorkflow, String> = Prop::new("Description");
     /// Key of `EncryptionConfiguration`, for [`Handle::set`].
-    pub const ENCRYPTION_CONFIGURATION: Prop<workflow::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
+    pub const ENCRYPTION_CONFIGURATION: Prop<CfnWorkflow, workflow::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
     /// Key of `LoggingConfiguration`, for [`Handle::set`].
-    pub const LOGGING_CONFIGURATION: Prop<workflow::LoggingConfiguration> = Prop::new("LoggingConfiguration");
+    pub const LOGGING_CONFIGURATION: Prop<CfnWorkflow, workflow::LoggingConfiguration> = Prop::new("LoggingConfiguration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnWorkflow, String> = Prop::new("Name");
     /// Key of `NetworkConfiguration`, for [`Handle::set`].
-    pub const NETWORK_CONFIGURATION: Prop<workflow::NetworkConfiguration> = Prop::new("NetworkConfiguration");
+    pub const NETWORK_CONFIGURATION: Prop<CfnWorkflow, workflow::NetworkConfiguration> = Prop::new("NetworkConfiguration");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnWorkflow, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWorkflow, Map<String>> = Prop::new("Tags");
     /// Key of `TriggerMode`, for [`Handle::set`].
-    pub const TRIGGER_MODE: Prop<String> = Prop::new("TriggerMode");
+    pub const TRIGGER_MODE: Prop<CfnWorkflow, String> = Prop::new("TriggerMode");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkflowProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &workflow::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkflowProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &workflow::PROPS_SHAPE, props.into())?;
         Ok(CfnWorkflow { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorkflow::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CodeSnapshottedAt`)

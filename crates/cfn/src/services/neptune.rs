@@ -318,64 +318,77 @@ impl CfnDBCluster {
     pub const CFN_TYPE: &'static str = "AWS::Neptune::DBCluster";
 
     /// Key of `AssociatedRoles`, for [`Handle::set`].
-    pub const ASSOCIATED_ROLES: Prop<Vec<db_cluster::DBClusterRole>> = Prop::new("AssociatedRoles");
+    pub const ASSOCIATED_ROLES: Prop<CfnDBCluster, Vec<db_cluster::DBClusterRole>> = Prop::new("AssociatedRoles");
     /// Key of `AvailabilityZones`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONES: Prop<Vec<String>> = Prop::new("AvailabilityZones");
+    pub const AVAILABILITY_ZONES: Prop<CfnDBCluster, Vec<String>> = Prop::new("AvailabilityZones");
     /// Key of `BackupRetentionPeriod`, for [`Handle::set`].
-    pub const BACKUP_RETENTION_PERIOD: Prop<i64> = Prop::new("BackupRetentionPeriod");
+    pub const BACKUP_RETENTION_PERIOD: Prop<CfnDBCluster, i64> = Prop::new("BackupRetentionPeriod");
     /// Key of `CopyTagsToSnapshot`, for [`Handle::set`].
-    pub const COPY_TAGS_TO_SNAPSHOT: Prop<bool> = Prop::new("CopyTagsToSnapshot");
+    pub const COPY_TAGS_TO_SNAPSHOT: Prop<CfnDBCluster, bool> = Prop::new("CopyTagsToSnapshot");
     /// Key of `DBClusterIdentifier`, for [`Handle::set`].
-    pub const DB_CLUSTER_IDENTIFIER: Prop<String> = Prop::new("DBClusterIdentifier");
+    pub const DB_CLUSTER_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("DBClusterIdentifier");
     /// Key of `DBClusterParameterGroupName`, for [`Handle::set`].
-    pub const DB_CLUSTER_PARAMETER_GROUP_NAME: Prop<String> = Prop::new("DBClusterParameterGroupName");
+    pub const DB_CLUSTER_PARAMETER_GROUP_NAME: Prop<CfnDBCluster, String> = Prop::new("DBClusterParameterGroupName");
     /// Key of `DBInstanceParameterGroupName`, for [`Handle::set`].
-    pub const DB_INSTANCE_PARAMETER_GROUP_NAME: Prop<String> = Prop::new("DBInstanceParameterGroupName");
+    pub const DB_INSTANCE_PARAMETER_GROUP_NAME: Prop<CfnDBCluster, String> = Prop::new("DBInstanceParameterGroupName");
     /// Key of `DBPort`, for [`Handle::set`].
-    pub const DB_PORT: Prop<i64> = Prop::new("DBPort");
+    pub const DB_PORT: Prop<CfnDBCluster, i64> = Prop::new("DBPort");
     /// Key of `DBSubnetGroupName`, for [`Handle::set`].
-    pub const DB_SUBNET_GROUP_NAME: Prop<String> = Prop::new("DBSubnetGroupName");
+    pub const DB_SUBNET_GROUP_NAME: Prop<CfnDBCluster, String> = Prop::new("DBSubnetGroupName");
     /// Key of `DeletionProtection`, for [`Handle::set`].
-    pub const DELETION_PROTECTION: Prop<bool> = Prop::new("DeletionProtection");
+    pub const DELETION_PROTECTION: Prop<CfnDBCluster, bool> = Prop::new("DeletionProtection");
     /// Key of `EnableCloudwatchLogsExports`, for [`Handle::set`].
-    pub const ENABLE_CLOUDWATCH_LOGS_EXPORTS: Prop<Vec<String>> = Prop::new("EnableCloudwatchLogsExports");
+    pub const ENABLE_CLOUDWATCH_LOGS_EXPORTS: Prop<CfnDBCluster, Vec<String>> = Prop::new("EnableCloudwatchLogsExports");
     /// Key of `EngineVersion`, for [`Handle::set`].
-    pub const ENGINE_VERSION: Prop<String> = Prop::new("EngineVersion");
+    pub const ENGINE_VERSION: Prop<CfnDBCluster, String> = Prop::new("EngineVersion");
     /// Key of `GlobalClusterIdentifier`, for [`Handle::set`].
-    pub const GLOBAL_CLUSTER_IDENTIFIER: Prop<String> = Prop::new("GlobalClusterIdentifier");
+    pub const GLOBAL_CLUSTER_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("GlobalClusterIdentifier");
     /// Key of `IamAuthEnabled`, for [`Handle::set`].
-    pub const IAM_AUTH_ENABLED: Prop<bool> = Prop::new("IamAuthEnabled");
+    pub const IAM_AUTH_ENABLED: Prop<CfnDBCluster, bool> = Prop::new("IamAuthEnabled");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnDBCluster, String> = Prop::new("KmsKeyId");
     /// Key of `NetworkType`, for [`Handle::set`].
-    pub const NETWORK_TYPE: Prop<db_cluster::NetworkType> = Prop::new("NetworkType");
+    pub const NETWORK_TYPE: Prop<CfnDBCluster, db_cluster::NetworkType> = Prop::new("NetworkType");
     /// Key of `PreferredBackupWindow`, for [`Handle::set`].
-    pub const PREFERRED_BACKUP_WINDOW: Prop<String> = Prop::new("PreferredBackupWindow");
+    pub const PREFERRED_BACKUP_WINDOW: Prop<CfnDBCluster, String> = Prop::new("PreferredBackupWindow");
     /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
-    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<String> = Prop::new("PreferredMaintenanceWindow");
+    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnDBCluster, String> = Prop::new("PreferredMaintenanceWindow");
     /// Key of `RestoreToTime`, for [`Handle::set`].
-    pub const RESTORE_TO_TIME: Prop<String> = Prop::new("RestoreToTime");
+    pub const RESTORE_TO_TIME: Prop<CfnDBCluster, String> = Prop::new("RestoreToTime");
     /// Key of `RestoreType`, for [`Handle::set`].
-    pub const RESTORE_TYPE: Prop<String> = Prop::new("RestoreType");
+    pub const RESTORE_TYPE: Prop<CfnDBCluster, String> = Prop::new("RestoreType");
     /// Key of `ServerlessScalingConfiguration`, for [`Handle::set`].
-    pub const SERVERLESS_SCALING_CONFIGURATION: Prop<db_cluster::ServerlessScalingConfiguration> = Prop::new("ServerlessScalingConfiguration");
+    pub const SERVERLESS_SCALING_CONFIGURATION: Prop<CfnDBCluster, db_cluster::ServerlessScalingConfiguration> = Prop::new("ServerlessScalingConfiguration");
     /// Key of `SnapshotIdentifier`, for [`Handle::set`].
-    pub const SNAPSHOT_IDENTIFIER: Prop<String> = Prop::new("SnapshotIdentifier");
+    pub const SNAPSHOT_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("SnapshotIdentifier");
     /// Key of `SourceDBClusterIdentifier`, for [`Handle::set`].
-    pub const SOURCE_DB_CLUSTER_IDENTIFIER: Prop<String> = Prop::new("SourceDBClusterIdentifier");
+    pub const SOURCE_DB_CLUSTER_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("SourceDBClusterIdentifier");
     /// Key of `StorageEncrypted`, for [`Handle::set`].
-    pub const STORAGE_ENCRYPTED: Prop<bool> = Prop::new("StorageEncrypted");
+    pub const STORAGE_ENCRYPTED: Prop<CfnDBCluster, bool> = Prop::new("StorageEncrypted");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<db_cluster::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDBCluster, Vec<db_cluster::Tag>> = Prop::new("Tags");
     /// Key of `UseLatestRestorableTime`, for [`Handle::set`].
-    pub const USE_LATEST_RESTORABLE_TIME: Prop<bool> = Prop::new("UseLatestRestorableTime");
+    pub const USE_LATEST_RESTORABLE_TIME: Prop<CfnDBCluster, bool> = Prop::new("UseLatestRestorableTime");
     /// Key of `VpcSecurityGroupIds`, for [`Handle::set`].
-    pub const VPC_SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("VpcSecurityGroupIds");
+    pub const VPC_SECURITY_GROUP_IDS: Prop<CfnDBCluster, Vec<String>> = Prop::new("VpcSecurityGroupIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDBClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &db_cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDBClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &db_cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnDBCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDBCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Provides a list of the AWS Identity and Access Management (IAM) roles that are associated with the DB cluster. IAM roles that are associated with a DB cluster grant permission for the DB cluster to access other AWS services on your behalf.
@@ -712,20 +725,33 @@ impl CfnDBClusterParameterGroup {
     pub const CFN_TYPE: &'static str = "AWS::Neptune::DBClusterParameterGroup";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDBClusterParameterGroup, String> = Prop::new("Description");
     /// Key of `Family`, for [`Handle::set`].
-    pub const FAMILY: Prop<String> = Prop::new("Family");
+    pub const FAMILY: Prop<CfnDBClusterParameterGroup, String> = Prop::new("Family");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDBClusterParameterGroup, String> = Prop::new("Name");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<Json> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnDBClusterParameterGroup, Json> = Prop::new("Parameters");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<db_cluster_parameter_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDBClusterParameterGroup, Vec<db_cluster_parameter_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDBClusterParameterGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &db_cluster_parameter_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDBClusterParameterGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &db_cluster_parameter_group::PROPS_SHAPE, props.into())?;
         Ok(CfnDBClusterParameterGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDBClusterParameterGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -888,34 +914,47 @@ impl CfnDBInstance {
     pub const CFN_TYPE: &'static str = "AWS::Neptune::DBInstance";
 
     /// Key of `AllowMajorVersionUpgrade`, for [`Handle::set`].
-    pub const ALLOW_MAJOR_VERSION_UPGRADE: Prop<bool> = Prop::new("AllowMajorVersionUpgrade");
+    pub const ALLOW_MAJOR_VERSION_UPGRADE: Prop<CfnDBInstance, bool> = Prop::new("AllowMajorVersionUpgrade");
     /// Key of `AutoMinorVersionUpgrade`, for [`Handle::set`].
-    pub const AUTO_MINOR_VERSION_UPGRADE: Prop<bool> = Prop::new("AutoMinorVersionUpgrade");
+    pub const AUTO_MINOR_VERSION_UPGRADE: Prop<CfnDBInstance, bool> = Prop::new("AutoMinorVersionUpgrade");
     /// Key of `AvailabilityZone`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE: Prop<String> = Prop::new("AvailabilityZone");
+    pub const AVAILABILITY_ZONE: Prop<CfnDBInstance, String> = Prop::new("AvailabilityZone");
     /// Key of `DBClusterIdentifier`, for [`Handle::set`].
-    pub const DB_CLUSTER_IDENTIFIER: Prop<String> = Prop::new("DBClusterIdentifier");
+    pub const DB_CLUSTER_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("DBClusterIdentifier");
     /// Key of `DBInstanceClass`, for [`Handle::set`].
-    pub const DB_INSTANCE_CLASS: Prop<String> = Prop::new("DBInstanceClass");
+    pub const DB_INSTANCE_CLASS: Prop<CfnDBInstance, String> = Prop::new("DBInstanceClass");
     /// Key of `DBInstanceIdentifier`, for [`Handle::set`].
-    pub const DB_INSTANCE_IDENTIFIER: Prop<String> = Prop::new("DBInstanceIdentifier");
+    pub const DB_INSTANCE_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("DBInstanceIdentifier");
     /// Key of `DBParameterGroupName`, for [`Handle::set`].
-    pub const DB_PARAMETER_GROUP_NAME: Prop<String> = Prop::new("DBParameterGroupName");
+    pub const DB_PARAMETER_GROUP_NAME: Prop<CfnDBInstance, String> = Prop::new("DBParameterGroupName");
     /// Key of `DBSnapshotIdentifier`, for [`Handle::set`].
-    pub const DB_SNAPSHOT_IDENTIFIER: Prop<String> = Prop::new("DBSnapshotIdentifier");
+    pub const DB_SNAPSHOT_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("DBSnapshotIdentifier");
     /// Key of `DBSubnetGroupName`, for [`Handle::set`].
-    pub const DB_SUBNET_GROUP_NAME: Prop<String> = Prop::new("DBSubnetGroupName");
+    pub const DB_SUBNET_GROUP_NAME: Prop<CfnDBInstance, String> = Prop::new("DBSubnetGroupName");
     /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
-    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<String> = Prop::new("PreferredMaintenanceWindow");
+    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnDBInstance, String> = Prop::new("PreferredMaintenanceWindow");
     /// Key of `PubliclyAccessible`, for [`Handle::set`].
-    pub const PUBLICLY_ACCESSIBLE: Prop<bool> = Prop::new("PubliclyAccessible");
+    pub const PUBLICLY_ACCESSIBLE: Prop<CfnDBInstance, bool> = Prop::new("PubliclyAccessible");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<db_instance::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDBInstance, Vec<db_instance::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDBInstanceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &db_instance::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDBInstanceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &db_instance::PROPS_SHAPE, props.into())?;
         Ok(CfnDBInstance { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDBInstance::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The connection endpoint for the database. For example: `mystack-mydb-1apw1j4phylrk.cg034hpkmmjt.us-east-2.rds.amazonaws.com`.
@@ -1046,20 +1085,33 @@ impl CfnDBParameterGroup {
     pub const CFN_TYPE: &'static str = "AWS::Neptune::DBParameterGroup";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDBParameterGroup, String> = Prop::new("Description");
     /// Key of `Family`, for [`Handle::set`].
-    pub const FAMILY: Prop<String> = Prop::new("Family");
+    pub const FAMILY: Prop<CfnDBParameterGroup, String> = Prop::new("Family");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDBParameterGroup, String> = Prop::new("Name");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<Json> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnDBParameterGroup, Json> = Prop::new("Parameters");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<db_parameter_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDBParameterGroup, Vec<db_parameter_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDBParameterGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &db_parameter_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDBParameterGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &db_parameter_group::PROPS_SHAPE, props.into())?;
         Ok(CfnDBParameterGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDBParameterGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1178,18 +1230,31 @@ impl CfnDBSubnetGroup {
     pub const CFN_TYPE: &'static str = "AWS::Neptune::DBSubnetGroup";
 
     /// Key of `DBSubnetGroupDescription`, for [`Handle::set`].
-    pub const DB_SUBNET_GROUP_DESCRIPTION: Prop<String> = Prop::new("DBSubnetGroupDescription");
+    pub const DB_SUBNET_GROUP_DESCRIPTION: Prop<CfnDBSubnetGroup, String> = Prop::new("DBSubnetGroupDescription");
     /// Key of `DBSubnetGroupName`, for [`Handle::set`].
-    pub const DB_SUBNET_GROUP_NAME: Prop<String> = Prop::new("DBSubnetGroupName");
+    pub const DB_SUBNET_GROUP_NAME: Prop<CfnDBSubnetGroup, String> = Prop::new("DBSubnetGroupName");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnDBSubnetGroup, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<db_subnet_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDBSubnetGroup, Vec<db_subnet_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDBSubnetGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &db_subnet_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDBSubnetGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &db_subnet_group::PROPS_SHAPE, props.into())?;
         Ok(CfnDBSubnetGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDBSubnetGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1317,24 +1382,37 @@ impl CfnEventSubscription {
     pub const CFN_TYPE: &'static str = "AWS::Neptune::EventSubscription";
 
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnEventSubscription, bool> = Prop::new("Enabled");
     /// Key of `EventCategories`, for [`Handle::set`].
-    pub const EVENT_CATEGORIES: Prop<Vec<String>> = Prop::new("EventCategories");
+    pub const EVENT_CATEGORIES: Prop<CfnEventSubscription, Vec<String>> = Prop::new("EventCategories");
     /// Key of `SnsTopicArn`, for [`Handle::set`].
-    pub const SNS_TOPIC_ARN: Prop<String> = Prop::new("SnsTopicArn");
+    pub const SNS_TOPIC_ARN: Prop<CfnEventSubscription, String> = Prop::new("SnsTopicArn");
     /// Key of `SourceIds`, for [`Handle::set`].
-    pub const SOURCE_IDS: Prop<Vec<String>> = Prop::new("SourceIds");
+    pub const SOURCE_IDS: Prop<CfnEventSubscription, Vec<String>> = Prop::new("SourceIds");
     /// Key of `SourceType`, for [`Handle::set`].
-    pub const SOURCE_TYPE: Prop<String> = Prop::new("SourceType");
+    pub const SOURCE_TYPE: Prop<CfnEventSubscription, String> = Prop::new("SourceType");
     /// Key of `SubscriptionName`, for [`Handle::set`].
-    pub const SUBSCRIPTION_NAME: Prop<String> = Prop::new("SubscriptionName");
+    pub const SUBSCRIPTION_NAME: Prop<CfnEventSubscription, String> = Prop::new("SubscriptionName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<event_subscription::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEventSubscription, Vec<event_subscription::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEventSubscriptionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &event_subscription::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEventSubscriptionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &event_subscription::PROPS_SHAPE, props.into())?;
         Ok(CfnEventSubscription { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEventSubscription::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1471,24 +1549,37 @@ impl CfnGlobalCluster {
     pub const CFN_TYPE: &'static str = "AWS::Neptune::GlobalCluster";
 
     /// Key of `DeletionProtection`, for [`Handle::set`].
-    pub const DELETION_PROTECTION: Prop<bool> = Prop::new("DeletionProtection");
+    pub const DELETION_PROTECTION: Prop<CfnGlobalCluster, bool> = Prop::new("DeletionProtection");
     /// Key of `Engine`, for [`Handle::set`].
-    pub const ENGINE: Prop<global_cluster::Engine> = Prop::new("Engine");
+    pub const ENGINE: Prop<CfnGlobalCluster, global_cluster::Engine> = Prop::new("Engine");
     /// Key of `EngineVersion`, for [`Handle::set`].
-    pub const ENGINE_VERSION: Prop<String> = Prop::new("EngineVersion");
+    pub const ENGINE_VERSION: Prop<CfnGlobalCluster, String> = Prop::new("EngineVersion");
     /// Key of `GlobalClusterIdentifier`, for [`Handle::set`].
-    pub const GLOBAL_CLUSTER_IDENTIFIER: Prop<String> = Prop::new("GlobalClusterIdentifier");
+    pub const GLOBAL_CLUSTER_IDENTIFIER: Prop<CfnGlobalCluster, String> = Prop::new("GlobalClusterIdentifier");
     /// Key of `SourceDBClusterIdentifier`, for [`Handle::set`].
-    pub const SOURCE_DB_CLUSTER_IDENTIFIER: Prop<String> = Prop::new("SourceDBClusterIdentifier");
+    pub const SOURCE_DB_CLUSTER_IDENTIFIER: Prop<CfnGlobalCluster, String> = Prop::new("SourceDBClusterIdentifier");
     /// Key of `StorageEncrypted`, for [`Handle::set`].
-    pub const STORAGE_ENCRYPTED: Prop<bool> = Prop::new("StorageEncrypted");
+    pub const STORAGE_ENCRYPTED: Prop<CfnGlobalCluster, bool> = Prop::new("StorageEncrypted");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<global_cluster::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnGlobalCluster, Vec<global_cluster::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGlobalClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &global_cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGlobalClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &global_cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnGlobalCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGlobalCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 

@@ -403,28 +403,41 @@ impl CfnGraph {
     pub const CFN_TYPE: &'static str = "AWS::NeptuneGraph::Graph";
 
     /// Key of `DeletionProtection`, for [`Handle::set`].
-    pub const DELETION_PROTECTION: Prop<bool> = Prop::new("DeletionProtection");
+    pub const DELETION_PROTECTION: Prop<CfnGraph, bool> = Prop::new("DeletionProtection");
     /// Key of `GraphName`, for [`Handle::set`].
-    pub const GRAPH_NAME: Prop<String> = Prop::new("GraphName");
+    pub const GRAPH_NAME: Prop<CfnGraph, String> = Prop::new("GraphName");
     /// Key of `ImportTask`, for [`Handle::set`].
-    pub const IMPORT_TASK: Prop<graph::ImportTask> = Prop::new("ImportTask");
+    pub const IMPORT_TASK: Prop<CfnGraph, graph::ImportTask> = Prop::new("ImportTask");
     /// Key of `KmsKeyIdentifier`, for [`Handle::set`].
-    pub const KMS_KEY_IDENTIFIER: Prop<String> = Prop::new("KmsKeyIdentifier");
+    pub const KMS_KEY_IDENTIFIER: Prop<CfnGraph, String> = Prop::new("KmsKeyIdentifier");
     /// Key of `ProvisionedMemory`, for [`Handle::set`].
-    pub const PROVISIONED_MEMORY: Prop<i64> = Prop::new("ProvisionedMemory");
+    pub const PROVISIONED_MEMORY: Prop<CfnGraph, i64> = Prop::new("ProvisionedMemory");
     /// Key of `PublicConnectivity`, for [`Handle::set`].
-    pub const PUBLIC_CONNECTIVITY: Prop<bool> = Prop::new("PublicConnectivity");
+    pub const PUBLIC_CONNECTIVITY: Prop<CfnGraph, bool> = Prop::new("PublicConnectivity");
     /// Key of `ReplicaCount`, for [`Handle::set`].
-    pub const REPLICA_COUNT: Prop<i64> = Prop::new("ReplicaCount");
+    pub const REPLICA_COUNT: Prop<CfnGraph, i64> = Prop::new("ReplicaCount");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<graph::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnGraph, Vec<graph::Tag>> = Prop::new("Tags");
     /// Key of `VectorSearchConfiguration`, for [`Handle::set`].
-    pub const VECTOR_SEARCH_CONFIGURATION: Prop<graph::VectorSearchConfiguration> = Prop::new("VectorSearchConfiguration");
+    pub const VECTOR_SEARCH_CONFIGURATION: Prop<CfnGraph, graph::VectorSearchConfiguration> = Prop::new("VectorSearchConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGraphProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &graph::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGraphProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &graph::PROPS_SHAPE, props.into())?;
         Ok(CfnGraph { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGraph::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The connection endpoint for the graph. For example: `g-12a3bcdef4.us-east-1.neptune-graph.amazonaws.com`
@@ -552,16 +565,29 @@ impl CfnGraphSnapshot {
     pub const CFN_TYPE: &'static str = "AWS::NeptuneGraph::GraphSnapshot";
 
     /// Key of `GraphIdentifier`, for [`Handle::set`].
-    pub const GRAPH_IDENTIFIER: Prop<String> = Prop::new("GraphIdentifier");
+    pub const GRAPH_IDENTIFIER: Prop<CfnGraphSnapshot, String> = Prop::new("GraphIdentifier");
     /// Key of `SnapshotName`, for [`Handle::set`].
-    pub const SNAPSHOT_NAME: Prop<String> = Prop::new("SnapshotName");
+    pub const SNAPSHOT_NAME: Prop<CfnGraphSnapshot, String> = Prop::new("SnapshotName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<graph_snapshot::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnGraphSnapshot, Vec<graph_snapshot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGraphSnapshotProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &graph_snapshot::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGraphSnapshotProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &graph_snapshot::PROPS_SHAPE, props.into())?;
         Ok(CfnGraphSnapshot { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGraphSnapshot::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the graph snapshot.
@@ -669,18 +695,31 @@ impl CfnPrivateGraphEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::NeptuneGraph::PrivateGraphEndpoint";
 
     /// Key of `GraphIdentifier`, for [`Handle::set`].
-    pub const GRAPH_IDENTIFIER: Prop<String> = Prop::new("GraphIdentifier");
+    pub const GRAPH_IDENTIFIER: Prop<CfnPrivateGraphEndpoint, String> = Prop::new("GraphIdentifier");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnPrivateGraphEndpoint, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnPrivateGraphEndpoint, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnPrivateGraphEndpoint, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPrivateGraphEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &private_graph_endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPrivateGraphEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &private_graph_endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnPrivateGraphEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPrivateGraphEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// PrivateGraphEndpoint resource identifier generated by concatenating the associated GraphIdentifier and VpcId with an underscore separator.

@@ -217,20 +217,33 @@ impl CfnContainerAssociation {
     pub const CFN_TYPE: &'static str = "AWS::NetworkFirewall::ContainerAssociation";
 
     /// Key of `ContainerAssociationName`, for [`Handle::set`].
-    pub const CONTAINER_ASSOCIATION_NAME: Prop<String> = Prop::new("ContainerAssociationName");
+    pub const CONTAINER_ASSOCIATION_NAME: Prop<CfnContainerAssociation, String> = Prop::new("ContainerAssociationName");
     /// Key of `ContainerMonitoringConfigurations`, for [`Handle::set`].
-    pub const CONTAINER_MONITORING_CONFIGURATIONS: Prop<Vec<container_association::ContainerMonitoringConfiguration>> = Prop::new("ContainerMonitoringConfigurations");
+    pub const CONTAINER_MONITORING_CONFIGURATIONS: Prop<CfnContainerAssociation, Vec<container_association::ContainerMonitoringConfiguration>> = Prop::new("ContainerMonitoringConfigurations");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnContainerAssociation, String> = Prop::new("Description");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<container_association::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnContainerAssociation, Vec<container_association::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<container_association::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnContainerAssociation, container_association::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnContainerAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &container_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnContainerAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &container_association::PROPS_SHAPE, props.into())?;
         Ok(CfnContainerAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnContainerAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the container association.
@@ -669,44 +682,57 @@ impl CfnFirewall {
     pub const CFN_TYPE: &'static str = "AWS::NetworkFirewall::Firewall";
 
     /// Key of `AvailabilityZoneChangeProtection`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE_CHANGE_PROTECTION: Prop<bool> = Prop::new("AvailabilityZoneChangeProtection");
+    pub const AVAILABILITY_ZONE_CHANGE_PROTECTION: Prop<CfnFirewall, bool> = Prop::new("AvailabilityZoneChangeProtection");
     /// Key of `AvailabilityZoneMappings`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE_MAPPINGS: Prop<Vec<firewall::AvailabilityZoneMapping>> = Prop::new("AvailabilityZoneMappings");
+    pub const AVAILABILITY_ZONE_MAPPINGS: Prop<CfnFirewall, Vec<firewall::AvailabilityZoneMapping>> = Prop::new("AvailabilityZoneMappings");
     /// Key of `DeleteProtection`, for [`Handle::set`].
-    pub const DELETE_PROTECTION: Prop<bool> = Prop::new("DeleteProtection");
+    pub const DELETE_PROTECTION: Prop<CfnFirewall, bool> = Prop::new("DeleteProtection");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFirewall, String> = Prop::new("Description");
     /// Key of `EnabledAnalysisTypes`, for [`Handle::set`].
-    pub const ENABLED_ANALYSIS_TYPES: Prop<Vec<firewall::EnabledAnalysisType>> = Prop::new("EnabledAnalysisTypes");
+    pub const ENABLED_ANALYSIS_TYPES: Prop<CfnFirewall, Vec<firewall::EnabledAnalysisType>> = Prop::new("EnabledAnalysisTypes");
     /// Key of `FirewallName`, for [`Handle::set`].
-    pub const FIREWALL_NAME: Prop<String> = Prop::new("FirewallName");
+    pub const FIREWALL_NAME: Prop<CfnFirewall, String> = Prop::new("FirewallName");
     /// Key of `FirewallPolicyArn`, for [`Handle::set`].
-    pub const FIREWALL_POLICY_ARN: Prop<String> = Prop::new("FirewallPolicyArn");
+    pub const FIREWALL_POLICY_ARN: Prop<CfnFirewall, String> = Prop::new("FirewallPolicyArn");
     /// Key of `FirewallPolicyChangeProtection`, for [`Handle::set`].
-    pub const FIREWALL_POLICY_CHANGE_PROTECTION: Prop<bool> = Prop::new("FirewallPolicyChangeProtection");
+    pub const FIREWALL_POLICY_CHANGE_PROTECTION: Prop<CfnFirewall, bool> = Prop::new("FirewallPolicyChangeProtection");
     /// Key of `NatGatewayMappings`, for [`Handle::set`].
-    pub const NAT_GATEWAY_MAPPINGS: Prop<Vec<firewall::NatGatewayMapping>> = Prop::new("NatGatewayMappings");
+    pub const NAT_GATEWAY_MAPPINGS: Prop<CfnFirewall, Vec<firewall::NatGatewayMapping>> = Prop::new("NatGatewayMappings");
     /// Key of `NoSourcePreservation`, for [`Handle::set`].
-    pub const NO_SOURCE_PRESERVATION: Prop<bool> = Prop::new("NoSourcePreservation");
+    pub const NO_SOURCE_PRESERVATION: Prop<CfnFirewall, bool> = Prop::new("NoSourcePreservation");
     /// Key of `ProxySettings`, for [`Handle::set`].
-    pub const PROXY_SETTINGS: Prop<firewall::ProxySettings> = Prop::new("ProxySettings");
+    pub const PROXY_SETTINGS: Prop<CfnFirewall, firewall::ProxySettings> = Prop::new("ProxySettings");
     /// Key of `SubnetChangeProtection`, for [`Handle::set`].
-    pub const SUBNET_CHANGE_PROTECTION: Prop<bool> = Prop::new("SubnetChangeProtection");
+    pub const SUBNET_CHANGE_PROTECTION: Prop<CfnFirewall, bool> = Prop::new("SubnetChangeProtection");
     /// Key of `SubnetMappings`, for [`Handle::set`].
-    pub const SUBNET_MAPPINGS: Prop<Vec<firewall::SubnetMapping>> = Prop::new("SubnetMappings");
+    pub const SUBNET_MAPPINGS: Prop<CfnFirewall, Vec<firewall::SubnetMapping>> = Prop::new("SubnetMappings");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<firewall::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFirewall, Vec<firewall::Tag>> = Prop::new("Tags");
     /// Key of `TransitGatewayId`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_ID: Prop<String> = Prop::new("TransitGatewayId");
+    pub const TRANSIT_GATEWAY_ID: Prop<CfnFirewall, String> = Prop::new("TransitGatewayId");
     /// Key of `VpcEndpoint`, for [`Handle::set`].
-    pub const VPC_ENDPOINT: Prop<firewall::VpcEndpoint> = Prop::new("VpcEndpoint");
+    pub const VPC_ENDPOINT: Prop<CfnFirewall, firewall::VpcEndpoint> = Prop::new("VpcEndpoint");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnFirewall, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFirewallProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &firewall::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFirewallProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &firewall::PROPS_SHAPE, props.into())?;
         Ok(CfnFirewall { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFirewall::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt EndpointIds`)
@@ -1299,18 +1325,31 @@ impl CfnFirewallPolicy {
     pub const CFN_TYPE: &'static str = "AWS::NetworkFirewall::FirewallPolicy";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFirewallPolicy, String> = Prop::new("Description");
     /// Key of `FirewallPolicy`, for [`Handle::set`].
-    pub const FIREWALL_POLICY: Prop<firewall_policy::FirewallPolicy> = Prop::new("FirewallPolicy");
+    pub const FIREWALL_POLICY: Prop<CfnFirewallPolicy, firewall_policy::FirewallPolicy> = Prop::new("FirewallPolicy");
     /// Key of `FirewallPolicyName`, for [`Handle::set`].
-    pub const FIREWALL_POLICY_NAME: Prop<String> = Prop::new("FirewallPolicyName");
+    pub const FIREWALL_POLICY_NAME: Prop<CfnFirewallPolicy, String> = Prop::new("FirewallPolicyName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<firewall_policy::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFirewallPolicy, Vec<firewall_policy::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFirewallPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &firewall_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFirewallPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &firewall_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnFirewallPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFirewallPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt FirewallPolicyArn`)
@@ -1522,18 +1561,31 @@ impl CfnLoggingConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::NetworkFirewall::LoggingConfiguration";
 
     /// Key of `EnableMonitoringDashboard`, for [`Handle::set`].
-    pub const ENABLE_MONITORING_DASHBOARD: Prop<bool> = Prop::new("EnableMonitoringDashboard");
+    pub const ENABLE_MONITORING_DASHBOARD: Prop<CfnLoggingConfiguration, bool> = Prop::new("EnableMonitoringDashboard");
     /// Key of `FirewallArn`, for [`Handle::set`].
-    pub const FIREWALL_ARN: Prop<String> = Prop::new("FirewallArn");
+    pub const FIREWALL_ARN: Prop<CfnLoggingConfiguration, String> = Prop::new("FirewallArn");
     /// Key of `FirewallName`, for [`Handle::set`].
-    pub const FIREWALL_NAME: Prop<String> = Prop::new("FirewallName");
+    pub const FIREWALL_NAME: Prop<CfnLoggingConfiguration, String> = Prop::new("FirewallName");
     /// Key of `LoggingConfiguration`, for [`Handle::set`].
-    pub const LOGGING_CONFIGURATION: Prop<logging_configuration::LoggingConfiguration> = Prop::new("LoggingConfiguration");
+    pub const LOGGING_CONFIGURATION: Prop<CfnLoggingConfiguration, logging_configuration::LoggingConfiguration> = Prop::new("LoggingConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLoggingConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &logging_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLoggingConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &logging_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnLoggingConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLoggingConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2721,24 +2773,37 @@ impl CfnRuleGroup {
     pub const CFN_TYPE: &'static str = "AWS::NetworkFirewall::RuleGroup";
 
     /// Key of `Capacity`, for [`Handle::set`].
-    pub const CAPACITY: Prop<i64> = Prop::new("Capacity");
+    pub const CAPACITY: Prop<CfnRuleGroup, i64> = Prop::new("Capacity");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRuleGroup, String> = Prop::new("Description");
     /// Key of `RuleGroup`, for [`Handle::set`].
-    pub const RULE_GROUP: Prop<rule_group::RuleGroup> = Prop::new("RuleGroup");
+    pub const RULE_GROUP: Prop<CfnRuleGroup, rule_group::RuleGroup> = Prop::new("RuleGroup");
     /// Key of `RuleGroupName`, for [`Handle::set`].
-    pub const RULE_GROUP_NAME: Prop<String> = Prop::new("RuleGroupName");
+    pub const RULE_GROUP_NAME: Prop<CfnRuleGroup, String> = Prop::new("RuleGroupName");
     /// Key of `SummaryConfiguration`, for [`Handle::set`].
-    pub const SUMMARY_CONFIGURATION: Prop<rule_group::SummaryConfiguration> = Prop::new("SummaryConfiguration");
+    pub const SUMMARY_CONFIGURATION: Prop<CfnRuleGroup, rule_group::SummaryConfiguration> = Prop::new("SummaryConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<rule_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRuleGroup, Vec<rule_group::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<rule_group::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnRuleGroup, rule_group::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRuleGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &rule_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRuleGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &rule_group::PROPS_SHAPE, props.into())?;
         Ok(CfnRuleGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRuleGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt RuleGroupArn`)
@@ -3115,18 +3180,31 @@ impl CfnTLSInspectionConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::NetworkFirewall::TLSInspectionConfiguration";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnTLSInspectionConfiguration, String> = Prop::new("Description");
     /// Key of `TLSInspectionConfiguration`, for [`Handle::set`].
-    pub const TLS_INSPECTION_CONFIGURATION: Prop<tls_inspection_configuration::TLSInspectionConfiguration> = Prop::new("TLSInspectionConfiguration");
+    pub const TLS_INSPECTION_CONFIGURATION: Prop<CfnTLSInspectionConfiguration, tls_inspection_configuration::TLSInspectionConfiguration> = Prop::new("TLSInspectionConfiguration");
     /// Key of `TLSInspectionConfigurationName`, for [`Handle::set`].
-    pub const TLS_INSPECTION_CONFIGURATION_NAME: Prop<String> = Prop::new("TLSInspectionConfigurationName");
+    pub const TLS_INSPECTION_CONFIGURATION_NAME: Prop<CfnTLSInspectionConfiguration, String> = Prop::new("TLSInspectionConfigurationName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<tls_inspection_configuration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTLSInspectionConfiguration, Vec<tls_inspection_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTLSInspectionConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &tls_inspection_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTLSInspectionConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &tls_inspection_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnTLSInspectionConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTLSInspectionConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt TLSInspectionConfigurationArn`)
@@ -3315,20 +3393,33 @@ impl CfnVpcEndpointAssociation {
     pub const CFN_TYPE: &'static str = "AWS::NetworkFirewall::VpcEndpointAssociation";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnVpcEndpointAssociation, String> = Prop::new("Description");
     /// Key of `FirewallArn`, for [`Handle::set`].
-    pub const FIREWALL_ARN: Prop<String> = Prop::new("FirewallArn");
+    pub const FIREWALL_ARN: Prop<CfnVpcEndpointAssociation, String> = Prop::new("FirewallArn");
     /// Key of `SubnetMapping`, for [`Handle::set`].
-    pub const SUBNET_MAPPING: Prop<vpc_endpoint_association::SubnetMapping> = Prop::new("SubnetMapping");
+    pub const SUBNET_MAPPING: Prop<CfnVpcEndpointAssociation, vpc_endpoint_association::SubnetMapping> = Prop::new("SubnetMapping");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<vpc_endpoint_association::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVpcEndpointAssociation, Vec<vpc_endpoint_association::Tag>> = Prop::new("Tags");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnVpcEndpointAssociation, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVpcEndpointAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpc_endpoint_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVpcEndpointAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpc_endpoint_association::PROPS_SHAPE, props.into())?;
         Ok(CfnVpcEndpointAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVpcEndpointAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt EndpointId`)

@@ -258,20 +258,33 @@ impl CfnMonitor {
     pub const CFN_TYPE: &'static str = "AWS::NetworkFlowMonitor::Monitor";
 
     /// Key of `LocalResources`, for [`Handle::set`].
-    pub const LOCAL_RESOURCES: Prop<Vec<monitor::MonitorLocalResource>> = Prop::new("LocalResources");
+    pub const LOCAL_RESOURCES: Prop<CfnMonitor, Vec<monitor::MonitorLocalResource>> = Prop::new("LocalResources");
     /// Key of `MonitorName`, for [`Handle::set`].
-    pub const MONITOR_NAME: Prop<String> = Prop::new("MonitorName");
+    pub const MONITOR_NAME: Prop<CfnMonitor, String> = Prop::new("MonitorName");
     /// Key of `RemoteResources`, for [`Handle::set`].
-    pub const REMOTE_RESOURCES: Prop<Vec<monitor::MonitorRemoteResource>> = Prop::new("RemoteResources");
+    pub const REMOTE_RESOURCES: Prop<CfnMonitor, Vec<monitor::MonitorRemoteResource>> = Prop::new("RemoteResources");
     /// Key of `ScopeArn`, for [`Handle::set`].
-    pub const SCOPE_ARN: Prop<String> = Prop::new("ScopeArn");
+    pub const SCOPE_ARN: Prop<CfnMonitor, String> = Prop::new("ScopeArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<monitor::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMonitor, Vec<monitor::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMonitorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &monitor::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMonitorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &monitor::PROPS_SHAPE, props.into())?;
         Ok(CfnMonitor { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMonitor::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the monitor.
@@ -526,14 +539,27 @@ impl CfnScope {
     pub const CFN_TYPE: &'static str = "AWS::NetworkFlowMonitor::Scope";
 
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<scope::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnScope, Vec<scope::Tag>> = Prop::new("Tags");
     /// Key of `Targets`, for [`Handle::set`].
-    pub const TARGETS: Prop<Vec<scope::TargetResource>> = Prop::new("Targets");
+    pub const TARGETS: Prop<CfnScope, Vec<scope::TargetResource>> = Prop::new("Targets");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnScopeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &scope::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnScopeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &scope::PROPS_SHAPE, props.into())?;
         Ok(CfnScope { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnScope::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the scope.

@@ -176,24 +176,37 @@ impl CfnConnectAttachment {
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::ConnectAttachment";
 
     /// Key of `CoreNetworkId`, for [`Handle::set`].
-    pub const CORE_NETWORK_ID: Prop<String> = Prop::new("CoreNetworkId");
+    pub const CORE_NETWORK_ID: Prop<CfnConnectAttachment, String> = Prop::new("CoreNetworkId");
     /// Key of `EdgeLocation`, for [`Handle::set`].
-    pub const EDGE_LOCATION: Prop<String> = Prop::new("EdgeLocation");
+    pub const EDGE_LOCATION: Prop<CfnConnectAttachment, String> = Prop::new("EdgeLocation");
     /// Key of `NetworkFunctionGroupName`, for [`Handle::set`].
-    pub const NETWORK_FUNCTION_GROUP_NAME: Prop<String> = Prop::new("NetworkFunctionGroupName");
+    pub const NETWORK_FUNCTION_GROUP_NAME: Prop<CfnConnectAttachment, String> = Prop::new("NetworkFunctionGroupName");
     /// Key of `Options`, for [`Handle::set`].
-    pub const OPTIONS: Prop<connect_attachment::ConnectAttachmentOptions> = Prop::new("Options");
+    pub const OPTIONS: Prop<CfnConnectAttachment, connect_attachment::ConnectAttachmentOptions> = Prop::new("Options");
     /// Key of `RoutingPolicyLabel`, for [`Handle::set`].
-    pub const ROUTING_POLICY_LABEL: Prop<String> = Prop::new("RoutingPolicyLabel");
+    pub const ROUTING_POLICY_LABEL: Prop<CfnConnectAttachment, String> = Prop::new("RoutingPolicyLabel");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<connect_attachment::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConnectAttachment, Vec<connect_attachment::Tag>> = Prop::new("Tags");
     /// Key of `TransportAttachmentId`, for [`Handle::set`].
-    pub const TRANSPORT_ATTACHMENT_ID: Prop<String> = Prop::new("TransportAttachmentId");
+    pub const TRANSPORT_ATTACHMENT_ID: Prop<CfnConnectAttachment, String> = Prop::new("TransportAttachmentId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectAttachmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connect_attachment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectAttachmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connect_attachment::PROPS_SHAPE, props.into())?;
         Ok(CfnConnectAttachment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnectAttachment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the attachment.
@@ -423,24 +436,37 @@ impl CfnConnectPeer {
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::ConnectPeer";
 
     /// Key of `BgpOptions`, for [`Handle::set`].
-    pub const BGP_OPTIONS: Prop<connect_peer::BgpOptions> = Prop::new("BgpOptions");
+    pub const BGP_OPTIONS: Prop<CfnConnectPeer, connect_peer::BgpOptions> = Prop::new("BgpOptions");
     /// Key of `ConnectAttachmentId`, for [`Handle::set`].
-    pub const CONNECT_ATTACHMENT_ID: Prop<String> = Prop::new("ConnectAttachmentId");
+    pub const CONNECT_ATTACHMENT_ID: Prop<CfnConnectPeer, String> = Prop::new("ConnectAttachmentId");
     /// Key of `CoreNetworkAddress`, for [`Handle::set`].
-    pub const CORE_NETWORK_ADDRESS: Prop<String> = Prop::new("CoreNetworkAddress");
+    pub const CORE_NETWORK_ADDRESS: Prop<CfnConnectPeer, String> = Prop::new("CoreNetworkAddress");
     /// Key of `InsideCidrBlocks`, for [`Handle::set`].
-    pub const INSIDE_CIDR_BLOCKS: Prop<Vec<String>> = Prop::new("InsideCidrBlocks");
+    pub const INSIDE_CIDR_BLOCKS: Prop<CfnConnectPeer, Vec<String>> = Prop::new("InsideCidrBlocks");
     /// Key of `PeerAddress`, for [`Handle::set`].
-    pub const PEER_ADDRESS: Prop<String> = Prop::new("PeerAddress");
+    pub const PEER_ADDRESS: Prop<CfnConnectPeer, String> = Prop::new("PeerAddress");
     /// Key of `SubnetArn`, for [`Handle::set`].
-    pub const SUBNET_ARN: Prop<String> = Prop::new("SubnetArn");
+    pub const SUBNET_ARN: Prop<CfnConnectPeer, String> = Prop::new("SubnetArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<connect_peer::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConnectPeer, Vec<connect_peer::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectPeerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connect_peer::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectPeerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connect_peer::PROPS_SHAPE, props.into())?;
         Ok(CfnConnectPeer { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnectPeer::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Configuration of the connect peer.
@@ -596,18 +622,31 @@ impl CfnCoreNetwork {
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::CoreNetwork";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCoreNetwork, String> = Prop::new("Description");
     /// Key of `GlobalNetworkId`, for [`Handle::set`].
-    pub const GLOBAL_NETWORK_ID: Prop<String> = Prop::new("GlobalNetworkId");
+    pub const GLOBAL_NETWORK_ID: Prop<CfnCoreNetwork, String> = Prop::new("GlobalNetworkId");
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<Json> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnCoreNetwork, Json> = Prop::new("PolicyDocument");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<core_network::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCoreNetwork, Vec<core_network::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCoreNetworkProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &core_network::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCoreNetworkProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &core_network::PROPS_SHAPE, props.into())?;
         Ok(CfnCoreNetwork { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCoreNetwork::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN (Amazon resource name) of core network
@@ -728,16 +767,29 @@ impl CfnCoreNetworkPrefixListAssociation {
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::CoreNetworkPrefixListAssociation";
 
     /// Key of `CoreNetworkId`, for [`Handle::set`].
-    pub const CORE_NETWORK_ID: Prop<String> = Prop::new("CoreNetworkId");
+    pub const CORE_NETWORK_ID: Prop<CfnCoreNetworkPrefixListAssociation, String> = Prop::new("CoreNetworkId");
     /// Key of `PrefixListAlias`, for [`Handle::set`].
-    pub const PREFIX_LIST_ALIAS: Prop<String> = Prop::new("PrefixListAlias");
+    pub const PREFIX_LIST_ALIAS: Prop<CfnCoreNetworkPrefixListAssociation, String> = Prop::new("PrefixListAlias");
     /// Key of `PrefixListArn`, for [`Handle::set`].
-    pub const PREFIX_LIST_ARN: Prop<String> = Prop::new("PrefixListArn");
+    pub const PREFIX_LIST_ARN: Prop<CfnCoreNetworkPrefixListAssociation, String> = Prop::new("PrefixListArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCoreNetworkPrefixListAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &core_network_prefix_list_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCoreNetworkPrefixListAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &core_network_prefix_list_association::PROPS_SHAPE, props.into())?;
         Ok(CfnCoreNetworkPrefixListAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCoreNetworkPrefixListAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -815,18 +867,31 @@ impl CfnCustomerGatewayAssociation {
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::CustomerGatewayAssociation";
 
     /// Key of `CustomerGatewayArn`, for [`Handle::set`].
-    pub const CUSTOMER_GATEWAY_ARN: Prop<String> = Prop::new("CustomerGatewayArn");
+    pub const CUSTOMER_GATEWAY_ARN: Prop<CfnCustomerGatewayAssociation, String> = Prop::new("CustomerGatewayArn");
     /// Key of `DeviceId`, for [`Handle::set`].
-    pub const DEVICE_ID: Prop<String> = Prop::new("DeviceId");
+    pub const DEVICE_ID: Prop<CfnCustomerGatewayAssociation, String> = Prop::new("DeviceId");
     /// Key of `GlobalNetworkId`, for [`Handle::set`].
-    pub const GLOBAL_NETWORK_ID: Prop<String> = Prop::new("GlobalNetworkId");
+    pub const GLOBAL_NETWORK_ID: Prop<CfnCustomerGatewayAssociation, String> = Prop::new("GlobalNetworkId");
     /// Key of `LinkId`, for [`Handle::set`].
-    pub const LINK_ID: Prop<String> = Prop::new("LinkId");
+    pub const LINK_ID: Prop<CfnCustomerGatewayAssociation, String> = Prop::new("LinkId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCustomerGatewayAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &customer_gateway_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCustomerGatewayAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &customer_gateway_association::PROPS_SHAPE, props.into())?;
         Ok(CfnCustomerGatewayAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCustomerGatewayAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1029,30 +1094,43 @@ impl CfnDevice {
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::Device";
 
     /// Key of `AWSLocation`, for [`Handle::set`].
-    pub const AWS_LOCATION: Prop<device::AWSLocation> = Prop::new("AWSLocation");
+    pub const AWS_LOCATION: Prop<CfnDevice, device::AWSLocation> = Prop::new("AWSLocation");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDevice, String> = Prop::new("Description");
     /// Key of `GlobalNetworkId`, for [`Handle::set`].
-    pub const GLOBAL_NETWORK_ID: Prop<String> = Prop::new("GlobalNetworkId");
+    pub const GLOBAL_NETWORK_ID: Prop<CfnDevice, String> = Prop::new("GlobalNetworkId");
     /// Key of `Location`, for [`Handle::set`].
-    pub const LOCATION: Prop<device::Location> = Prop::new("Location");
+    pub const LOCATION: Prop<CfnDevice, device::Location> = Prop::new("Location");
     /// Key of `Model`, for [`Handle::set`].
-    pub const MODEL: Prop<String> = Prop::new("Model");
+    pub const MODEL: Prop<CfnDevice, String> = Prop::new("Model");
     /// Key of `SerialNumber`, for [`Handle::set`].
-    pub const SERIAL_NUMBER: Prop<String> = Prop::new("SerialNumber");
+    pub const SERIAL_NUMBER: Prop<CfnDevice, String> = Prop::new("SerialNumber");
     /// Key of `SiteId`, for [`Handle::set`].
-    pub const SITE_ID: Prop<String> = Prop::new("SiteId");
+    pub const SITE_ID: Prop<CfnDevice, String> = Prop::new("SiteId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<device::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDevice, Vec<device::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<String> = Prop::new("Type");
+    pub const TYPE: Prop<CfnDevice, String> = Prop::new("Type");
     /// Key of `Vendor`, for [`Handle::set`].
-    pub const VENDOR: Prop<String> = Prop::new("Vendor");
+    pub const VENDOR: Prop<CfnDevice, String> = Prop::new("Vendor");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDeviceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &device::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDeviceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &device::PROPS_SHAPE, props.into())?;
         Ok(CfnDevice { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDevice::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The date and time that the device was created.
@@ -1196,20 +1274,33 @@ impl CfnDirectConnectGatewayAttachment {
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::DirectConnectGatewayAttachment";
 
     /// Key of `CoreNetworkId`, for [`Handle::set`].
-    pub const CORE_NETWORK_ID: Prop<String> = Prop::new("CoreNetworkId");
+    pub const CORE_NETWORK_ID: Prop<CfnDirectConnectGatewayAttachment, String> = Prop::new("CoreNetworkId");
     /// Key of `DirectConnectGatewayArn`, for [`Handle::set`].
-    pub const DIRECT_CONNECT_GATEWAY_ARN: Prop<String> = Prop::new("DirectConnectGatewayArn");
+    pub const DIRECT_CONNECT_GATEWAY_ARN: Prop<CfnDirectConnectGatewayAttachment, String> = Prop::new("DirectConnectGatewayArn");
     /// Key of `EdgeLocations`, for [`Handle::set`].
-    pub const EDGE_LOCATIONS: Prop<Vec<String>> = Prop::new("EdgeLocations");
+    pub const EDGE_LOCATIONS: Prop<CfnDirectConnectGatewayAttachment, Vec<String>> = Prop::new("EdgeLocations");
     /// Key of `RoutingPolicyLabel`, for [`Handle::set`].
-    pub const ROUTING_POLICY_LABEL: Prop<String> = Prop::new("RoutingPolicyLabel");
+    pub const ROUTING_POLICY_LABEL: Prop<CfnDirectConnectGatewayAttachment, String> = Prop::new("RoutingPolicyLabel");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<direct_connect_gateway_attachment::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDirectConnectGatewayAttachment, Vec<direct_connect_gateway_attachment::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDirectConnectGatewayAttachmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &direct_connect_gateway_attachment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDirectConnectGatewayAttachmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &direct_connect_gateway_attachment::PROPS_SHAPE, props.into())?;
         Ok(CfnDirectConnectGatewayAttachment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDirectConnectGatewayAttachment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Id of the attachment.
@@ -1396,18 +1487,31 @@ impl CfnGlobalNetwork {
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::GlobalNetwork";
 
     /// Key of `CreatedAt`, for [`Handle::set`].
-    pub const CREATED_AT: Prop<String> = Prop::new("CreatedAt");
+    pub const CREATED_AT: Prop<CfnGlobalNetwork, String> = Prop::new("CreatedAt");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnGlobalNetwork, String> = Prop::new("Description");
     /// Key of `State`, for [`Handle::set`].
-    pub const STATE: Prop<String> = Prop::new("State");
+    pub const STATE: Prop<CfnGlobalNetwork, String> = Prop::new("State");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<global_network::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnGlobalNetwork, Vec<global_network::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGlobalNetworkProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &global_network::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGlobalNetworkProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &global_network::PROPS_SHAPE, props.into())?;
         Ok(CfnGlobalNetwork { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGlobalNetwork::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the global network.
@@ -1576,24 +1680,37 @@ impl CfnLink {
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::Link";
 
     /// Key of `Bandwidth`, for [`Handle::set`].
-    pub const BANDWIDTH: Prop<link::Bandwidth> = Prop::new("Bandwidth");
+    pub const BANDWIDTH: Prop<CfnLink, link::Bandwidth> = Prop::new("Bandwidth");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnLink, String> = Prop::new("Description");
     /// Key of `GlobalNetworkId`, for [`Handle::set`].
-    pub const GLOBAL_NETWORK_ID: Prop<String> = Prop::new("GlobalNetworkId");
+    pub const GLOBAL_NETWORK_ID: Prop<CfnLink, String> = Prop::new("GlobalNetworkId");
     /// Key of `Provider`, for [`Handle::set`].
-    pub const PROVIDER: Prop<String> = Prop::new("Provider");
+    pub const PROVIDER: Prop<CfnLink, String> = Prop::new("Provider");
     /// Key of `SiteId`, for [`Handle::set`].
-    pub const SITE_ID: Prop<String> = Prop::new("SiteId");
+    pub const SITE_ID: Prop<CfnLink, String> = Prop::new("SiteId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<link::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLink, Vec<link::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<String> = Prop::new("Type");
+    pub const TYPE: Prop<CfnLink, String> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLinkProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &link::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLinkProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &link::PROPS_SHAPE, props.into())?;
         Ok(CfnLink { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLink::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The date and time that the device was created.
@@ -1690,16 +1807,29 @@ impl CfnLinkAssociation {
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::LinkAssociation";
 
     /// Key of `DeviceId`, for [`Handle::set`].
-    pub const DEVICE_ID: Prop<String> = Prop::new("DeviceId");
+    pub const DEVICE_ID: Prop<CfnLinkAssociation, String> = Prop::new("DeviceId");
     /// Key of `GlobalNetworkId`, for [`Handle::set`].
-    pub const GLOBAL_NETWORK_ID: Prop<String> = Prop::new("GlobalNetworkId");
+    pub const GLOBAL_NETWORK_ID: Prop<CfnLinkAssociation, String> = Prop::new("GlobalNetworkId");
     /// Key of `LinkId`, for [`Handle::set`].
-    pub const LINK_ID: Prop<String> = Prop::new("LinkId");
+    pub const LINK_ID: Prop<CfnLinkAssociation, String> = Prop::new("LinkId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLinkAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &link_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLinkAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &link_association::PROPS_SHAPE, props.into())?;
         Ok(CfnLinkAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLinkAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1845,18 +1975,31 @@ impl CfnSite {
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::Site";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSite, String> = Prop::new("Description");
     /// Key of `GlobalNetworkId`, for [`Handle::set`].
-    pub const GLOBAL_NETWORK_ID: Prop<String> = Prop::new("GlobalNetworkId");
+    pub const GLOBAL_NETWORK_ID: Prop<CfnSite, String> = Prop::new("GlobalNetworkId");
     /// Key of `Location`, for [`Handle::set`].
-    pub const LOCATION: Prop<site::Location> = Prop::new("Location");
+    pub const LOCATION: Prop<CfnSite, site::Location> = Prop::new("Location");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<site::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSite, Vec<site::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSiteProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &site::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSiteProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &site::PROPS_SHAPE, props.into())?;
         Ok(CfnSite { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSite::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The date and time that the device was created.
@@ -2000,20 +2143,33 @@ impl CfnSiteToSiteVpnAttachment {
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::SiteToSiteVpnAttachment";
 
     /// Key of `CoreNetworkId`, for [`Handle::set`].
-    pub const CORE_NETWORK_ID: Prop<String> = Prop::new("CoreNetworkId");
+    pub const CORE_NETWORK_ID: Prop<CfnSiteToSiteVpnAttachment, String> = Prop::new("CoreNetworkId");
     /// Key of `NetworkFunctionGroupName`, for [`Handle::set`].
-    pub const NETWORK_FUNCTION_GROUP_NAME: Prop<String> = Prop::new("NetworkFunctionGroupName");
+    pub const NETWORK_FUNCTION_GROUP_NAME: Prop<CfnSiteToSiteVpnAttachment, String> = Prop::new("NetworkFunctionGroupName");
     /// Key of `RoutingPolicyLabel`, for [`Handle::set`].
-    pub const ROUTING_POLICY_LABEL: Prop<String> = Prop::new("RoutingPolicyLabel");
+    pub const ROUTING_POLICY_LABEL: Prop<CfnSiteToSiteVpnAttachment, String> = Prop::new("RoutingPolicyLabel");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<site_to_site_vpn_attachment::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSiteToSiteVpnAttachment, Vec<site_to_site_vpn_attachment::Tag>> = Prop::new("Tags");
     /// Key of `VpnConnectionArn`, for [`Handle::set`].
-    pub const VPN_CONNECTION_ARN: Prop<String> = Prop::new("VpnConnectionArn");
+    pub const VPN_CONNECTION_ARN: Prop<CfnSiteToSiteVpnAttachment, String> = Prop::new("VpnConnectionArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSiteToSiteVpnAttachmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &site_to_site_vpn_attachment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSiteToSiteVpnAttachmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &site_to_site_vpn_attachment::PROPS_SHAPE, props.into())?;
         Ok(CfnSiteToSiteVpnAttachment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSiteToSiteVpnAttachment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the attachment.
@@ -2207,16 +2363,29 @@ impl CfnTransitGatewayPeering {
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::TransitGatewayPeering";
 
     /// Key of `CoreNetworkId`, for [`Handle::set`].
-    pub const CORE_NETWORK_ID: Prop<String> = Prop::new("CoreNetworkId");
+    pub const CORE_NETWORK_ID: Prop<CfnTransitGatewayPeering, String> = Prop::new("CoreNetworkId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<transit_gateway_peering::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTransitGatewayPeering, Vec<transit_gateway_peering::Tag>> = Prop::new("Tags");
     /// Key of `TransitGatewayArn`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_ARN: Prop<String> = Prop::new("TransitGatewayArn");
+    pub const TRANSIT_GATEWAY_ARN: Prop<CfnTransitGatewayPeering, String> = Prop::new("TransitGatewayArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransitGatewayPeeringProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transit_gateway_peering::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransitGatewayPeeringProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transit_gateway_peering::PROPS_SHAPE, props.into())?;
         Ok(CfnTransitGatewayPeering { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransitGatewayPeering::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN (Amazon Resource Name) of the core network that you want to peer a transit gateway to.
@@ -2344,14 +2513,27 @@ impl CfnTransitGatewayRegistration {
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::TransitGatewayRegistration";
 
     /// Key of `GlobalNetworkId`, for [`Handle::set`].
-    pub const GLOBAL_NETWORK_ID: Prop<String> = Prop::new("GlobalNetworkId");
+    pub const GLOBAL_NETWORK_ID: Prop<CfnTransitGatewayRegistration, String> = Prop::new("GlobalNetworkId");
     /// Key of `TransitGatewayArn`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_ARN: Prop<String> = Prop::new("TransitGatewayArn");
+    pub const TRANSIT_GATEWAY_ARN: Prop<CfnTransitGatewayRegistration, String> = Prop::new("TransitGatewayArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransitGatewayRegistrationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transit_gateway_registration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransitGatewayRegistrationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transit_gateway_registration::PROPS_SHAPE, props.into())?;
         Ok(CfnTransitGatewayRegistration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransitGatewayRegistration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2471,20 +2653,33 @@ impl CfnTransitGatewayRouteTableAttachment {
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::TransitGatewayRouteTableAttachment";
 
     /// Key of `NetworkFunctionGroupName`, for [`Handle::set`].
-    pub const NETWORK_FUNCTION_GROUP_NAME: Prop<String> = Prop::new("NetworkFunctionGroupName");
+    pub const NETWORK_FUNCTION_GROUP_NAME: Prop<CfnTransitGatewayRouteTableAttachment, String> = Prop::new("NetworkFunctionGroupName");
     /// Key of `PeeringId`, for [`Handle::set`].
-    pub const PEERING_ID: Prop<String> = Prop::new("PeeringId");
+    pub const PEERING_ID: Prop<CfnTransitGatewayRouteTableAttachment, String> = Prop::new("PeeringId");
     /// Key of `RoutingPolicyLabel`, for [`Handle::set`].
-    pub const ROUTING_POLICY_LABEL: Prop<String> = Prop::new("RoutingPolicyLabel");
+    pub const ROUTING_POLICY_LABEL: Prop<CfnTransitGatewayRouteTableAttachment, String> = Prop::new("RoutingPolicyLabel");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<transit_gateway_route_table_attachment::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTransitGatewayRouteTableAttachment, Vec<transit_gateway_route_table_attachment::Tag>> = Prop::new("Tags");
     /// Key of `TransitGatewayRouteTableArn`, for [`Handle::set`].
-    pub const TRANSIT_GATEWAY_ROUTE_TABLE_ARN: Prop<String> = Prop::new("TransitGatewayRouteTableArn");
+    pub const TRANSIT_GATEWAY_ROUTE_TABLE_ARN: Prop<CfnTransitGatewayRouteTableAttachment, String> = Prop::new("TransitGatewayRouteTableArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransitGatewayRouteTableAttachmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transit_gateway_route_table_attachment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransitGatewayRouteTableAttachmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transit_gateway_route_table_attachment::PROPS_SHAPE, props.into())?;
         Ok(CfnTransitGatewayRouteTableAttachment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransitGatewayRouteTableAttachment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the attachment.
@@ -2734,22 +2929,35 @@ impl CfnVpcAttachment {
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::VpcAttachment";
 
     /// Key of `CoreNetworkId`, for [`Handle::set`].
-    pub const CORE_NETWORK_ID: Prop<String> = Prop::new("CoreNetworkId");
+    pub const CORE_NETWORK_ID: Prop<CfnVpcAttachment, String> = Prop::new("CoreNetworkId");
     /// Key of `Options`, for [`Handle::set`].
-    pub const OPTIONS: Prop<vpc_attachment::VpcOptions> = Prop::new("Options");
+    pub const OPTIONS: Prop<CfnVpcAttachment, vpc_attachment::VpcOptions> = Prop::new("Options");
     /// Key of `RoutingPolicyLabel`, for [`Handle::set`].
-    pub const ROUTING_POLICY_LABEL: Prop<String> = Prop::new("RoutingPolicyLabel");
+    pub const ROUTING_POLICY_LABEL: Prop<CfnVpcAttachment, String> = Prop::new("RoutingPolicyLabel");
     /// Key of `SubnetArns`, for [`Handle::set`].
-    pub const SUBNET_ARNS: Prop<Vec<String>> = Prop::new("SubnetArns");
+    pub const SUBNET_ARNS: Prop<CfnVpcAttachment, Vec<String>> = Prop::new("SubnetArns");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<vpc_attachment::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVpcAttachment, Vec<vpc_attachment::Tag>> = Prop::new("Tags");
     /// Key of `VpcArn`, for [`Handle::set`].
-    pub const VPC_ARN: Prop<String> = Prop::new("VpcArn");
+    pub const VPC_ARN: Prop<CfnVpcAttachment, String> = Prop::new("VpcArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVpcAttachmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpc_attachment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVpcAttachmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpc_attachment::PROPS_SHAPE, props.into())?;
         Ok(CfnVpcAttachment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVpcAttachment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Id of the attachment.

@@ -106,16 +106,29 @@ impl CfnMonitor {
     pub const CFN_TYPE: &'static str = "AWS::NetworkMonitor::Monitor";
 
     /// Key of `AggregationPeriod`, for [`Handle::set`].
-    pub const AGGREGATION_PERIOD: Prop<i64> = Prop::new("AggregationPeriod");
+    pub const AGGREGATION_PERIOD: Prop<CfnMonitor, i64> = Prop::new("AggregationPeriod");
     /// Key of `MonitorName`, for [`Handle::set`].
-    pub const MONITOR_NAME: Prop<String> = Prop::new("MonitorName");
+    pub const MONITOR_NAME: Prop<CfnMonitor, String> = Prop::new("MonitorName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<monitor::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMonitor, Vec<monitor::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMonitorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &monitor::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMonitorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &monitor::PROPS_SHAPE, props.into())?;
         Ok(CfnMonitor { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMonitor::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time and date when the monitor was created.

@@ -217,22 +217,35 @@ impl CfnDeployment {
     pub const CFN_TYPE: &'static str = "AWS::NetworkSecurityManager::Deployment";
 
     /// Key of `AssociatedPolicyList`, for [`Handle::set`].
-    pub const ASSOCIATED_POLICY_LIST: Prop<Vec<deployment::AssociatedPolicy>> = Prop::new("AssociatedPolicyList");
+    pub const ASSOCIATED_POLICY_LIST: Prop<CfnDeployment, Vec<deployment::AssociatedPolicy>> = Prop::new("AssociatedPolicyList");
     /// Key of `AssociatedScopeList`, for [`Handle::set`].
-    pub const ASSOCIATED_SCOPE_LIST: Prop<Vec<deployment::AssociatedScope>> = Prop::new("AssociatedScopeList");
+    pub const ASSOCIATED_SCOPE_LIST: Prop<CfnDeployment, Vec<deployment::AssociatedScope>> = Prop::new("AssociatedScopeList");
     /// Key of `DeploymentConfiguration`, for [`Handle::set`].
-    pub const DEPLOYMENT_CONFIGURATION: Prop<deployment::DeploymentConfiguration> = Prop::new("DeploymentConfiguration");
+    pub const DEPLOYMENT_CONFIGURATION: Prop<CfnDeployment, deployment::DeploymentConfiguration> = Prop::new("DeploymentConfiguration");
     /// Key of `DeploymentDescription`, for [`Handle::set`].
-    pub const DEPLOYMENT_DESCRIPTION: Prop<String> = Prop::new("DeploymentDescription");
+    pub const DEPLOYMENT_DESCRIPTION: Prop<CfnDeployment, String> = Prop::new("DeploymentDescription");
     /// Key of `DeploymentName`, for [`Handle::set`].
-    pub const DEPLOYMENT_NAME: Prop<String> = Prop::new("DeploymentName");
+    pub const DEPLOYMENT_NAME: Prop<CfnDeployment, String> = Prop::new("DeploymentName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<deployment::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDeployment, Vec<deployment::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDeploymentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &deployment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDeploymentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &deployment::PROPS_SHAPE, props.into())?;
         Ok(CfnDeployment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDeployment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the deployment.
@@ -560,24 +573,37 @@ impl CfnPolicy {
     pub const CFN_TYPE: &'static str = "AWS::NetworkSecurityManager::Policy";
 
     /// Key of `AssociatedTemplateAndRuleList`, for [`Handle::set`].
-    pub const ASSOCIATED_TEMPLATE_AND_RULE_LIST: Prop<Vec<policy::AssociatedTemplateAndRule>> = Prop::new("AssociatedTemplateAndRuleList");
+    pub const ASSOCIATED_TEMPLATE_AND_RULE_LIST: Prop<CfnPolicy, Vec<policy::AssociatedTemplateAndRule>> = Prop::new("AssociatedTemplateAndRuleList");
     /// Key of `FirewallType`, for [`Handle::set`].
-    pub const FIREWALL_TYPE: Prop<policy::FirewallType> = Prop::new("FirewallType");
+    pub const FIREWALL_TYPE: Prop<CfnPolicy, policy::FirewallType> = Prop::new("FirewallType");
     /// Key of `PolicyConfiguration`, for [`Handle::set`].
-    pub const POLICY_CONFIGURATION: Prop<policy::PolicyConfiguration> = Prop::new("PolicyConfiguration");
+    pub const POLICY_CONFIGURATION: Prop<CfnPolicy, policy::PolicyConfiguration> = Prop::new("PolicyConfiguration");
     /// Key of `PolicyDescription`, for [`Handle::set`].
-    pub const POLICY_DESCRIPTION: Prop<String> = Prop::new("PolicyDescription");
+    pub const POLICY_DESCRIPTION: Prop<CfnPolicy, String> = Prop::new("PolicyDescription");
     /// Key of `PolicyName`, for [`Handle::set`].
-    pub const POLICY_NAME: Prop<String> = Prop::new("PolicyName");
+    pub const POLICY_NAME: Prop<CfnPolicy, String> = Prop::new("PolicyName");
     /// Key of `Priority`, for [`Handle::set`].
-    pub const PRIORITY: Prop<i64> = Prop::new("Priority");
+    pub const PRIORITY: Prop<CfnPolicy, i64> = Prop::new("Priority");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<policy::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPolicy, Vec<policy::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &policy::PROPS_SHAPE, props.into())?;
         Ok(CfnPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the policy.
@@ -777,22 +803,35 @@ impl CfnRule {
     pub const CFN_TYPE: &'static str = "AWS::NetworkSecurityManager::Rule";
 
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<String> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnRule, String> = Prop::new("Configuration");
     /// Key of `FirewallType`, for [`Handle::set`].
-    pub const FIREWALL_TYPE: Prop<rule::FirewallType> = Prop::new("FirewallType");
+    pub const FIREWALL_TYPE: Prop<CfnRule, rule::FirewallType> = Prop::new("FirewallType");
     /// Key of `RuleDescription`, for [`Handle::set`].
-    pub const RULE_DESCRIPTION: Prop<String> = Prop::new("RuleDescription");
+    pub const RULE_DESCRIPTION: Prop<CfnRule, String> = Prop::new("RuleDescription");
     /// Key of `RuleName`, for [`Handle::set`].
-    pub const RULE_NAME: Prop<String> = Prop::new("RuleName");
+    pub const RULE_NAME: Prop<CfnRule, String> = Prop::new("RuleName");
     /// Key of `RuleType`, for [`Handle::set`].
-    pub const RULE_TYPE: Prop<rule::RuleType> = Prop::new("RuleType");
+    pub const RULE_TYPE: Prop<CfnRule, rule::RuleType> = Prop::new("RuleType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<rule::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRule, Vec<rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &rule::PROPS_SHAPE, props.into())?;
         Ok(CfnRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the rule.
@@ -935,18 +974,31 @@ impl CfnScope {
     pub const CFN_TYPE: &'static str = "AWS::NetworkSecurityManager::Scope";
 
     /// Key of `ScopeConfiguration`, for [`Handle::set`].
-    pub const SCOPE_CONFIGURATION: Prop<String> = Prop::new("ScopeConfiguration");
+    pub const SCOPE_CONFIGURATION: Prop<CfnScope, String> = Prop::new("ScopeConfiguration");
     /// Key of `ScopeDescription`, for [`Handle::set`].
-    pub const SCOPE_DESCRIPTION: Prop<String> = Prop::new("ScopeDescription");
+    pub const SCOPE_DESCRIPTION: Prop<CfnScope, String> = Prop::new("ScopeDescription");
     /// Key of `ScopeName`, for [`Handle::set`].
-    pub const SCOPE_NAME: Prop<String> = Prop::new("ScopeName");
+    pub const SCOPE_NAME: Prop<CfnScope, String> = Prop::new("ScopeName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<scope::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnScope, Vec<scope::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnScopeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &scope::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnScopeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &scope::PROPS_SHAPE, props.into())?;
         Ok(CfnScope { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnScope::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the scope.
@@ -1157,20 +1209,33 @@ impl CfnTemplate {
     pub const CFN_TYPE: &'static str = "AWS::NetworkSecurityManager::Template";
 
     /// Key of `AssociatedRuleList`, for [`Handle::set`].
-    pub const ASSOCIATED_RULE_LIST: Prop<Vec<template::AssociatedRule>> = Prop::new("AssociatedRuleList");
+    pub const ASSOCIATED_RULE_LIST: Prop<CfnTemplate, Vec<template::AssociatedRule>> = Prop::new("AssociatedRuleList");
     /// Key of `FirewallType`, for [`Handle::set`].
-    pub const FIREWALL_TYPE: Prop<template::FirewallType> = Prop::new("FirewallType");
+    pub const FIREWALL_TYPE: Prop<CfnTemplate, template::FirewallType> = Prop::new("FirewallType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<template::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTemplate, Vec<template::Tag>> = Prop::new("Tags");
     /// Key of `TemplateDescription`, for [`Handle::set`].
-    pub const TEMPLATE_DESCRIPTION: Prop<String> = Prop::new("TemplateDescription");
+    pub const TEMPLATE_DESCRIPTION: Prop<CfnTemplate, String> = Prop::new("TemplateDescription");
     /// Key of `TemplateName`, for [`Handle::set`].
-    pub const TEMPLATE_NAME: Prop<String> = Prop::new("TemplateName");
+    pub const TEMPLATE_NAME: Prop<CfnTemplate, String> = Prop::new("TemplateName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &template::PROPS_SHAPE, props.into())?;
         Ok(CfnTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The status of the template.

@@ -66,14 +66,27 @@ impl CfnChannelAssociation {
     pub const CFN_TYPE: &'static str = "AWS::Notifications::ChannelAssociation";
 
     /// Key of `Arn`, for [`Handle::set`].
-    pub const ARN: Prop<String> = Prop::new("Arn");
+    pub const ARN: Prop<CfnChannelAssociation, String> = Prop::new("Arn");
     /// Key of `NotificationConfigurationArn`, for [`Handle::set`].
-    pub const NOTIFICATION_CONFIGURATION_ARN: Prop<String> = Prop::new("NotificationConfigurationArn");
+    pub const NOTIFICATION_CONFIGURATION_ARN: Prop<CfnChannelAssociation, String> = Prop::new("NotificationConfigurationArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnChannelAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &channel_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnChannelAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &channel_association::PROPS_SHAPE, props.into())?;
         Ok(CfnChannelAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnChannelAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -151,20 +164,33 @@ impl CfnEventRule {
     pub const CFN_TYPE: &'static str = "AWS::Notifications::EventRule";
 
     /// Key of `EventPattern`, for [`Handle::set`].
-    pub const EVENT_PATTERN: Prop<String> = Prop::new("EventPattern");
+    pub const EVENT_PATTERN: Prop<CfnEventRule, String> = Prop::new("EventPattern");
     /// Key of `EventType`, for [`Handle::set`].
-    pub const EVENT_TYPE: Prop<String> = Prop::new("EventType");
+    pub const EVENT_TYPE: Prop<CfnEventRule, String> = Prop::new("EventType");
     /// Key of `NotificationConfigurationArn`, for [`Handle::set`].
-    pub const NOTIFICATION_CONFIGURATION_ARN: Prop<String> = Prop::new("NotificationConfigurationArn");
+    pub const NOTIFICATION_CONFIGURATION_ARN: Prop<CfnEventRule, String> = Prop::new("NotificationConfigurationArn");
     /// Key of `Regions`, for [`Handle::set`].
-    pub const REGIONS: Prop<Vec<String>> = Prop::new("Regions");
+    pub const REGIONS: Prop<CfnEventRule, Vec<String>> = Prop::new("Regions");
     /// Key of `Source`, for [`Handle::set`].
-    pub const SOURCE: Prop<String> = Prop::new("Source");
+    pub const SOURCE: Prop<CfnEventRule, String> = Prop::new("Source");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEventRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &event_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEventRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &event_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnEventRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEventRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -288,16 +314,29 @@ impl CfnManagedNotificationAccountContactAssociation {
     pub const CFN_TYPE: &'static str = "AWS::Notifications::ManagedNotificationAccountContactAssociation";
 
     /// Key of `ContactIdentifier`, for [`Handle::set`].
-    pub const CONTACT_IDENTIFIER: Prop<managed_notification_account_contact_association::ContactIdentifier> = Prop::new("ContactIdentifier");
+    pub const CONTACT_IDENTIFIER: Prop<CfnManagedNotificationAccountContactAssociation, managed_notification_account_contact_association::ContactIdentifier> = Prop::new("ContactIdentifier");
     /// Key of `IsSensitiveEventsSubscribed`, for [`Handle::set`].
-    pub const IS_SENSITIVE_EVENTS_SUBSCRIBED: Prop<bool> = Prop::new("IsSensitiveEventsSubscribed");
+    pub const IS_SENSITIVE_EVENTS_SUBSCRIBED: Prop<CfnManagedNotificationAccountContactAssociation, bool> = Prop::new("IsSensitiveEventsSubscribed");
     /// Key of `ManagedNotificationConfigurationArn`, for [`Handle::set`].
-    pub const MANAGED_NOTIFICATION_CONFIGURATION_ARN: Prop<String> = Prop::new("ManagedNotificationConfigurationArn");
+    pub const MANAGED_NOTIFICATION_CONFIGURATION_ARN: Prop<CfnManagedNotificationAccountContactAssociation, String> = Prop::new("ManagedNotificationConfigurationArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnManagedNotificationAccountContactAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &managed_notification_account_contact_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnManagedNotificationAccountContactAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &managed_notification_account_contact_association::PROPS_SHAPE, props.into())?;
         Ok(CfnManagedNotificationAccountContactAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnManagedNotificationAccountContactAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -370,16 +409,29 @@ impl CfnManagedNotificationAdditionalChannelAssociation {
     pub const CFN_TYPE: &'static str = "AWS::Notifications::ManagedNotificationAdditionalChannelAssociation";
 
     /// Key of `ChannelArn`, for [`Handle::set`].
-    pub const CHANNEL_ARN: Prop<String> = Prop::new("ChannelArn");
+    pub const CHANNEL_ARN: Prop<CfnManagedNotificationAdditionalChannelAssociation, String> = Prop::new("ChannelArn");
     /// Key of `IsSensitiveEventsSubscribed`, for [`Handle::set`].
-    pub const IS_SENSITIVE_EVENTS_SUBSCRIBED: Prop<bool> = Prop::new("IsSensitiveEventsSubscribed");
+    pub const IS_SENSITIVE_EVENTS_SUBSCRIBED: Prop<CfnManagedNotificationAdditionalChannelAssociation, bool> = Prop::new("IsSensitiveEventsSubscribed");
     /// Key of `ManagedNotificationConfigurationArn`, for [`Handle::set`].
-    pub const MANAGED_NOTIFICATION_CONFIGURATION_ARN: Prop<String> = Prop::new("ManagedNotificationConfigurationArn");
+    pub const MANAGED_NOTIFICATION_CONFIGURATION_ARN: Prop<CfnManagedNotificationAdditionalChannelAssociation, String> = Prop::new("ManagedNotificationConfigurationArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnManagedNotificationAdditionalChannelAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &managed_notification_additional_channel_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnManagedNotificationAdditionalChannelAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &managed_notification_additional_channel_association::PROPS_SHAPE, props.into())?;
         Ok(CfnManagedNotificationAdditionalChannelAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnManagedNotificationAdditionalChannelAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -517,18 +569,31 @@ impl CfnNotificationConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::Notifications::NotificationConfiguration";
 
     /// Key of `AggregationDuration`, for [`Handle::set`].
-    pub const AGGREGATION_DURATION: Prop<notification_configuration::AggregationDuration> = Prop::new("AggregationDuration");
+    pub const AGGREGATION_DURATION: Prop<CfnNotificationConfiguration, notification_configuration::AggregationDuration> = Prop::new("AggregationDuration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnNotificationConfiguration, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnNotificationConfiguration, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<notification_configuration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnNotificationConfiguration, Vec<notification_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNotificationConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &notification_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNotificationConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &notification_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnNotificationConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNotificationConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -606,12 +671,25 @@ impl CfnNotificationHub {
     pub const CFN_TYPE: &'static str = "AWS::Notifications::NotificationHub";
 
     /// Key of `Region`, for [`Handle::set`].
-    pub const REGION: Prop<String> = Prop::new("Region");
+    pub const REGION: Prop<CfnNotificationHub, String> = Prop::new("Region");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNotificationHubProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &notification_hub::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNotificationHubProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &notification_hub::PROPS_SHAPE, props.into())?;
         Ok(CfnNotificationHub { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNotificationHub::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreationTime`)
@@ -689,14 +767,27 @@ impl CfnOrganizationalUnitAssociation {
     pub const CFN_TYPE: &'static str = "AWS::Notifications::OrganizationalUnitAssociation";
 
     /// Key of `NotificationConfigurationArn`, for [`Handle::set`].
-    pub const NOTIFICATION_CONFIGURATION_ARN: Prop<String> = Prop::new("NotificationConfigurationArn");
+    pub const NOTIFICATION_CONFIGURATION_ARN: Prop<CfnOrganizationalUnitAssociation, String> = Prop::new("NotificationConfigurationArn");
     /// Key of `OrganizationalUnitId`, for [`Handle::set`].
-    pub const ORGANIZATIONAL_UNIT_ID: Prop<String> = Prop::new("OrganizationalUnitId");
+    pub const ORGANIZATIONAL_UNIT_ID: Prop<CfnOrganizationalUnitAssociation, String> = Prop::new("OrganizationalUnitId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOrganizationalUnitAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &organizational_unit_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOrganizationalUnitAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &organizational_unit_association::PROPS_SHAPE, props.into())?;
         Ok(CfnOrganizationalUnitAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOrganizationalUnitAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 

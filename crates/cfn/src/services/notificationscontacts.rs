@@ -104,16 +104,29 @@ impl CfnEmailContact {
     pub const CFN_TYPE: &'static str = "AWS::NotificationsContacts::EmailContact";
 
     /// Key of `EmailAddress`, for [`Handle::set`].
-    pub const EMAIL_ADDRESS: Prop<String> = Prop::new("EmailAddress");
+    pub const EMAIL_ADDRESS: Prop<CfnEmailContact, String> = Prop::new("EmailAddress");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEmailContact, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<email_contact::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEmailContact, Vec<email_contact::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEmailContactProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &email_contact::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEmailContactProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &email_contact::PROPS_SHAPE, props.into())?;
         Ok(CfnEmailContact { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEmailContact::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

@@ -108,16 +108,29 @@ impl CfnWorkflowDefinition {
     pub const CFN_TYPE: &'static str = "AWS::NovaAct::WorkflowDefinition";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnWorkflowDefinition, String> = Prop::new("Description");
     /// Key of `ExportConfig`, for [`Handle::set`].
-    pub const EXPORT_CONFIG: Prop<workflow_definition::WorkflowExportConfig> = Prop::new("ExportConfig");
+    pub const EXPORT_CONFIG: Prop<CfnWorkflowDefinition, workflow_definition::WorkflowExportConfig> = Prop::new("ExportConfig");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnWorkflowDefinition, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkflowDefinitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &workflow_definition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkflowDefinitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &workflow_definition::PROPS_SHAPE, props.into())?;
         Ok(CfnWorkflowDefinition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorkflowDefinition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the workflow definition.

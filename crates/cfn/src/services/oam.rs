@@ -173,20 +173,33 @@ impl CfnLink {
     pub const CFN_TYPE: &'static str = "AWS::Oam::Link";
 
     /// Key of `LabelTemplate`, for [`Handle::set`].
-    pub const LABEL_TEMPLATE: Prop<String> = Prop::new("LabelTemplate");
+    pub const LABEL_TEMPLATE: Prop<CfnLink, String> = Prop::new("LabelTemplate");
     /// Key of `LinkConfiguration`, for [`Handle::set`].
-    pub const LINK_CONFIGURATION: Prop<link::LinkConfiguration> = Prop::new("LinkConfiguration");
+    pub const LINK_CONFIGURATION: Prop<CfnLink, link::LinkConfiguration> = Prop::new("LinkConfiguration");
     /// Key of `ResourceTypes`, for [`Handle::set`].
-    pub const RESOURCE_TYPES: Prop<Vec<link::ResourceType>> = Prop::new("ResourceTypes");
+    pub const RESOURCE_TYPES: Prop<CfnLink, Vec<link::ResourceType>> = Prop::new("ResourceTypes");
     /// Key of `SinkIdentifier`, for [`Handle::set`].
-    pub const SINK_IDENTIFIER: Prop<String> = Prop::new("SinkIdentifier");
+    pub const SINK_IDENTIFIER: Prop<CfnLink, String> = Prop::new("SinkIdentifier");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLink, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLinkProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &link::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLinkProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &link::PROPS_SHAPE, props.into())?;
         Ok(CfnLink { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLink::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -268,16 +281,29 @@ impl CfnSink {
     pub const CFN_TYPE: &'static str = "AWS::Oam::Sink";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSink, String> = Prop::new("Name");
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<Json> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnSink, Json> = Prop::new("Policy");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSink, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSinkProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &sink::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSinkProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &sink::PROPS_SHAPE, props.into())?;
         Ok(CfnSink { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSink::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon resource name (ARN) of the ObservabilityAccessManager Sink

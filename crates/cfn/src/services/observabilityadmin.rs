@@ -103,14 +103,27 @@ impl CfnDatasetIntegration {
     pub const CFN_TYPE: &'static str = "AWS::ObservabilityAdmin::DatasetIntegration";
 
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnDatasetIntegration, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<dataset_integration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDatasetIntegration, Vec<dataset_integration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDatasetIntegrationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dataset_integration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDatasetIntegrationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dataset_integration::PROPS_SHAPE, props.into())?;
         Ok(CfnDatasetIntegration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDatasetIntegration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the dataset integration.
@@ -776,16 +789,29 @@ impl CfnOrganizationCentralizationRule {
     pub const CFN_TYPE: &'static str = "AWS::ObservabilityAdmin::OrganizationCentralizationRule";
 
     /// Key of `Rule`, for [`Handle::set`].
-    pub const RULE: Prop<organization_centralization_rule::CentralizationRule> = Prop::new("Rule");
+    pub const RULE: Prop<CfnOrganizationCentralizationRule, organization_centralization_rule::CentralizationRule> = Prop::new("Rule");
     /// Key of `RuleName`, for [`Handle::set`].
-    pub const RULE_NAME: Prop<String> = Prop::new("RuleName");
+    pub const RULE_NAME: Prop<CfnOrganizationCentralizationRule, String> = Prop::new("RuleName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<organization_centralization_rule::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnOrganizationCentralizationRule, Vec<organization_centralization_rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOrganizationCentralizationRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &organization_centralization_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOrganizationCentralizationRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &organization_centralization_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnOrganizationCentralizationRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOrganizationCentralizationRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt RuleArn`)
@@ -1826,16 +1852,29 @@ impl CfnOrganizationTelemetryRule {
     pub const CFN_TYPE: &'static str = "AWS::ObservabilityAdmin::OrganizationTelemetryRule";
 
     /// Key of `Rule`, for [`Handle::set`].
-    pub const RULE: Prop<organization_telemetry_rule::TelemetryRule> = Prop::new("Rule");
+    pub const RULE: Prop<CfnOrganizationTelemetryRule, organization_telemetry_rule::TelemetryRule> = Prop::new("Rule");
     /// Key of `RuleName`, for [`Handle::set`].
-    pub const RULE_NAME: Prop<String> = Prop::new("RuleName");
+    pub const RULE_NAME: Prop<CfnOrganizationTelemetryRule, String> = Prop::new("RuleName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<organization_telemetry_rule::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnOrganizationTelemetryRule, Vec<organization_telemetry_rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOrganizationTelemetryRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &organization_telemetry_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOrganizationTelemetryRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &organization_telemetry_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnOrganizationTelemetryRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOrganizationTelemetryRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Per-region replication status of the rule
@@ -2066,18 +2105,31 @@ impl CfnS3TableIntegration {
     pub const CFN_TYPE: &'static str = "AWS::ObservabilityAdmin::S3TableIntegration";
 
     /// Key of `Encryption`, for [`Handle::set`].
-    pub const ENCRYPTION: Prop<s3_table_integration::EncryptionConfig> = Prop::new("Encryption");
+    pub const ENCRYPTION: Prop<CfnS3TableIntegration, s3_table_integration::EncryptionConfig> = Prop::new("Encryption");
     /// Key of `LogSources`, for [`Handle::set`].
-    pub const LOG_SOURCES: Prop<Vec<s3_table_integration::LogSource>> = Prop::new("LogSources");
+    pub const LOG_SOURCES: Prop<CfnS3TableIntegration, Vec<s3_table_integration::LogSource>> = Prop::new("LogSources");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnS3TableIntegration, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<s3_table_integration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnS3TableIntegration, Vec<s3_table_integration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnS3TableIntegrationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &s3_table_integration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnS3TableIntegrationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &s3_table_integration::PROPS_SHAPE, props.into())?;
         Ok(CfnS3TableIntegration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnS3TableIntegration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the S3 Table Integration
@@ -2168,12 +2220,25 @@ impl CfnTelemetryEnrichment {
     pub const CFN_TYPE: &'static str = "AWS::ObservabilityAdmin::TelemetryEnrichment";
 
     /// Key of `Scope`, for [`Handle::set`].
-    pub const SCOPE: Prop<telemetry_enrichment::ScopeType> = Prop::new("Scope");
+    pub const SCOPE: Prop<CfnTelemetryEnrichment, telemetry_enrichment::ScopeType> = Prop::new("Scope");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTelemetryEnrichmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &telemetry_enrichment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTelemetryEnrichmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &telemetry_enrichment::PROPS_SHAPE, props.into())?;
         Ok(CfnTelemetryEnrichment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTelemetryEnrichment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Status`)
@@ -2317,16 +2382,29 @@ impl CfnTelemetryPipelines {
     pub const CFN_TYPE: &'static str = "AWS::ObservabilityAdmin::TelemetryPipelines";
 
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<telemetry_pipelines::TelemetryPipelineConfiguration> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnTelemetryPipelines, telemetry_pipelines::TelemetryPipelineConfiguration> = Prop::new("Configuration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTelemetryPipelines, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<telemetry_pipelines::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTelemetryPipelines, Vec<telemetry_pipelines::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTelemetryPipelinesProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &telemetry_pipelines::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTelemetryPipelinesProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &telemetry_pipelines::PROPS_SHAPE, props.into())?;
         Ok(CfnTelemetryPipelines { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTelemetryPipelines::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -3412,16 +3490,29 @@ impl CfnTelemetryRule {
     pub const CFN_TYPE: &'static str = "AWS::ObservabilityAdmin::TelemetryRule";
 
     /// Key of `Rule`, for [`Handle::set`].
-    pub const RULE: Prop<telemetry_rule::TelemetryRule> = Prop::new("Rule");
+    pub const RULE: Prop<CfnTelemetryRule, telemetry_rule::TelemetryRule> = Prop::new("Rule");
     /// Key of `RuleName`, for [`Handle::set`].
-    pub const RULE_NAME: Prop<String> = Prop::new("RuleName");
+    pub const RULE_NAME: Prop<CfnTelemetryRule, String> = Prop::new("RuleName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<telemetry_rule::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTelemetryRule, Vec<telemetry_rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTelemetryRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &telemetry_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTelemetryRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &telemetry_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnTelemetryRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTelemetryRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Per-region replication status of the rule

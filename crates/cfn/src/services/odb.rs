@@ -372,44 +372,57 @@ impl CfnCloudAutonomousVmCluster {
     pub const CFN_TYPE: &'static str = "AWS::ODB::CloudAutonomousVmCluster";
 
     /// Key of `AutonomousDataStorageSizeInTBs`, for [`Handle::set`].
-    pub const AUTONOMOUS_DATA_STORAGE_SIZE_IN_T_BS: Prop<f64> = Prop::new("AutonomousDataStorageSizeInTBs");
+    pub const AUTONOMOUS_DATA_STORAGE_SIZE_IN_T_BS: Prop<CfnCloudAutonomousVmCluster, f64> = Prop::new("AutonomousDataStorageSizeInTBs");
     /// Key of `CloudExadataInfrastructureId`, for [`Handle::set`].
-    pub const CLOUD_EXADATA_INFRASTRUCTURE_ID: Prop<String> = Prop::new("CloudExadataInfrastructureId");
+    pub const CLOUD_EXADATA_INFRASTRUCTURE_ID: Prop<CfnCloudAutonomousVmCluster, String> = Prop::new("CloudExadataInfrastructureId");
     /// Key of `CpuCoreCountPerNode`, for [`Handle::set`].
-    pub const CPU_CORE_COUNT_PER_NODE: Prop<i64> = Prop::new("CpuCoreCountPerNode");
+    pub const CPU_CORE_COUNT_PER_NODE: Prop<CfnCloudAutonomousVmCluster, i64> = Prop::new("CpuCoreCountPerNode");
     /// Key of `DbServers`, for [`Handle::set`].
-    pub const DB_SERVERS: Prop<Vec<String>> = Prop::new("DbServers");
+    pub const DB_SERVERS: Prop<CfnCloudAutonomousVmCluster, Vec<String>> = Prop::new("DbServers");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCloudAutonomousVmCluster, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnCloudAutonomousVmCluster, String> = Prop::new("DisplayName");
     /// Key of `IamRoles`, for [`Handle::set`].
-    pub const IAM_ROLES: Prop<Vec<cloud_autonomous_vm_cluster::IamRole>> = Prop::new("IamRoles");
+    pub const IAM_ROLES: Prop<CfnCloudAutonomousVmCluster, Vec<cloud_autonomous_vm_cluster::IamRole>> = Prop::new("IamRoles");
     /// Key of `IsMtlsEnabledVmCluster`, for [`Handle::set`].
-    pub const IS_MTLS_ENABLED_VM_CLUSTER: Prop<bool> = Prop::new("IsMtlsEnabledVmCluster");
+    pub const IS_MTLS_ENABLED_VM_CLUSTER: Prop<CfnCloudAutonomousVmCluster, bool> = Prop::new("IsMtlsEnabledVmCluster");
     /// Key of `LicenseModel`, for [`Handle::set`].
-    pub const LICENSE_MODEL: Prop<cloud_autonomous_vm_cluster::LicenseModel> = Prop::new("LicenseModel");
+    pub const LICENSE_MODEL: Prop<CfnCloudAutonomousVmCluster, cloud_autonomous_vm_cluster::LicenseModel> = Prop::new("LicenseModel");
     /// Key of `MaintenanceWindow`, for [`Handle::set`].
-    pub const MAINTENANCE_WINDOW: Prop<cloud_autonomous_vm_cluster::MaintenanceWindow> = Prop::new("MaintenanceWindow");
+    pub const MAINTENANCE_WINDOW: Prop<CfnCloudAutonomousVmCluster, cloud_autonomous_vm_cluster::MaintenanceWindow> = Prop::new("MaintenanceWindow");
     /// Key of `MemoryPerOracleComputeUnitInGBs`, for [`Handle::set`].
-    pub const MEMORY_PER_ORACLE_COMPUTE_UNIT_IN_G_BS: Prop<i64> = Prop::new("MemoryPerOracleComputeUnitInGBs");
+    pub const MEMORY_PER_ORACLE_COMPUTE_UNIT_IN_G_BS: Prop<CfnCloudAutonomousVmCluster, i64> = Prop::new("MemoryPerOracleComputeUnitInGBs");
     /// Key of `OdbNetworkId`, for [`Handle::set`].
-    pub const ODB_NETWORK_ID: Prop<String> = Prop::new("OdbNetworkId");
+    pub const ODB_NETWORK_ID: Prop<CfnCloudAutonomousVmCluster, String> = Prop::new("OdbNetworkId");
     /// Key of `ScanListenerPortNonTls`, for [`Handle::set`].
-    pub const SCAN_LISTENER_PORT_NON_TLS: Prop<i64> = Prop::new("ScanListenerPortNonTls");
+    pub const SCAN_LISTENER_PORT_NON_TLS: Prop<CfnCloudAutonomousVmCluster, i64> = Prop::new("ScanListenerPortNonTls");
     /// Key of `ScanListenerPortTls`, for [`Handle::set`].
-    pub const SCAN_LISTENER_PORT_TLS: Prop<i64> = Prop::new("ScanListenerPortTls");
+    pub const SCAN_LISTENER_PORT_TLS: Prop<CfnCloudAutonomousVmCluster, i64> = Prop::new("ScanListenerPortTls");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cloud_autonomous_vm_cluster::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCloudAutonomousVmCluster, Vec<cloud_autonomous_vm_cluster::Tag>> = Prop::new("Tags");
     /// Key of `TimeZone`, for [`Handle::set`].
-    pub const TIME_ZONE: Prop<String> = Prop::new("TimeZone");
+    pub const TIME_ZONE: Prop<CfnCloudAutonomousVmCluster, String> = Prop::new("TimeZone");
     /// Key of `TotalContainerDatabases`, for [`Handle::set`].
-    pub const TOTAL_CONTAINER_DATABASES: Prop<i64> = Prop::new("TotalContainerDatabases");
+    pub const TOTAL_CONTAINER_DATABASES: Prop<CfnCloudAutonomousVmCluster, i64> = Prop::new("TotalContainerDatabases");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCloudAutonomousVmClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cloud_autonomous_vm_cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCloudAutonomousVmClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cloud_autonomous_vm_cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnCloudAutonomousVmCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCloudAutonomousVmCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The percentage of data storage currently in use for Autonomous Databases in the Autonomous VM cluster.
@@ -931,32 +944,45 @@ impl CfnCloudExadataInfrastructure {
     pub const CFN_TYPE: &'static str = "AWS::ODB::CloudExadataInfrastructure";
 
     /// Key of `AvailabilityZone`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE: Prop<String> = Prop::new("AvailabilityZone");
+    pub const AVAILABILITY_ZONE: Prop<CfnCloudExadataInfrastructure, String> = Prop::new("AvailabilityZone");
     /// Key of `AvailabilityZoneId`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE_ID: Prop<String> = Prop::new("AvailabilityZoneId");
+    pub const AVAILABILITY_ZONE_ID: Prop<CfnCloudExadataInfrastructure, String> = Prop::new("AvailabilityZoneId");
     /// Key of `ComputeCount`, for [`Handle::set`].
-    pub const COMPUTE_COUNT: Prop<i64> = Prop::new("ComputeCount");
+    pub const COMPUTE_COUNT: Prop<CfnCloudExadataInfrastructure, i64> = Prop::new("ComputeCount");
     /// Key of `CustomerContactsToSendToOCI`, for [`Handle::set`].
-    pub const CUSTOMER_CONTACTS_TO_SEND_TO_OCI: Prop<Vec<cloud_exadata_infrastructure::CustomerContact>> = Prop::new("CustomerContactsToSendToOCI");
+    pub const CUSTOMER_CONTACTS_TO_SEND_TO_OCI: Prop<CfnCloudExadataInfrastructure, Vec<cloud_exadata_infrastructure::CustomerContact>> = Prop::new("CustomerContactsToSendToOCI");
     /// Key of `DatabaseServerType`, for [`Handle::set`].
-    pub const DATABASE_SERVER_TYPE: Prop<String> = Prop::new("DatabaseServerType");
+    pub const DATABASE_SERVER_TYPE: Prop<CfnCloudExadataInfrastructure, String> = Prop::new("DatabaseServerType");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnCloudExadataInfrastructure, String> = Prop::new("DisplayName");
     /// Key of `MaintenanceWindow`, for [`Handle::set`].
-    pub const MAINTENANCE_WINDOW: Prop<cloud_exadata_infrastructure::MaintenanceWindow> = Prop::new("MaintenanceWindow");
+    pub const MAINTENANCE_WINDOW: Prop<CfnCloudExadataInfrastructure, cloud_exadata_infrastructure::MaintenanceWindow> = Prop::new("MaintenanceWindow");
     /// Key of `Shape`, for [`Handle::set`].
-    pub const SHAPE: Prop<String> = Prop::new("Shape");
+    pub const SHAPE: Prop<CfnCloudExadataInfrastructure, String> = Prop::new("Shape");
     /// Key of `StorageCount`, for [`Handle::set`].
-    pub const STORAGE_COUNT: Prop<i64> = Prop::new("StorageCount");
+    pub const STORAGE_COUNT: Prop<CfnCloudExadataInfrastructure, i64> = Prop::new("StorageCount");
     /// Key of `StorageServerType`, for [`Handle::set`].
-    pub const STORAGE_SERVER_TYPE: Prop<String> = Prop::new("StorageServerType");
+    pub const STORAGE_SERVER_TYPE: Prop<CfnCloudExadataInfrastructure, String> = Prop::new("StorageServerType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cloud_exadata_infrastructure::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCloudExadataInfrastructure, Vec<cloud_exadata_infrastructure::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCloudExadataInfrastructureProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cloud_exadata_infrastructure::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCloudExadataInfrastructureProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cloud_exadata_infrastructure::PROPS_SHAPE, props.into())?;
         Ok(CfnCloudExadataInfrastructure { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCloudExadataInfrastructure::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The number of storage servers requested for the Exadata infrastructure.
@@ -1450,54 +1476,67 @@ impl CfnCloudVmCluster {
     pub const CFN_TYPE: &'static str = "AWS::ODB::CloudVmCluster";
 
     /// Key of `CloudExadataInfrastructureId`, for [`Handle::set`].
-    pub const CLOUD_EXADATA_INFRASTRUCTURE_ID: Prop<String> = Prop::new("CloudExadataInfrastructureId");
+    pub const CLOUD_EXADATA_INFRASTRUCTURE_ID: Prop<CfnCloudVmCluster, String> = Prop::new("CloudExadataInfrastructureId");
     /// Key of `ClusterName`, for [`Handle::set`].
-    pub const CLUSTER_NAME: Prop<String> = Prop::new("ClusterName");
+    pub const CLUSTER_NAME: Prop<CfnCloudVmCluster, String> = Prop::new("ClusterName");
     /// Key of `CpuCoreCount`, for [`Handle::set`].
-    pub const CPU_CORE_COUNT: Prop<i64> = Prop::new("CpuCoreCount");
+    pub const CPU_CORE_COUNT: Prop<CfnCloudVmCluster, i64> = Prop::new("CpuCoreCount");
     /// Key of `DataCollectionOptions`, for [`Handle::set`].
-    pub const DATA_COLLECTION_OPTIONS: Prop<cloud_vm_cluster::DataCollectionOptions> = Prop::new("DataCollectionOptions");
+    pub const DATA_COLLECTION_OPTIONS: Prop<CfnCloudVmCluster, cloud_vm_cluster::DataCollectionOptions> = Prop::new("DataCollectionOptions");
     /// Key of `DataStorageSizeInTBs`, for [`Handle::set`].
-    pub const DATA_STORAGE_SIZE_IN_T_BS: Prop<f64> = Prop::new("DataStorageSizeInTBs");
+    pub const DATA_STORAGE_SIZE_IN_T_BS: Prop<CfnCloudVmCluster, f64> = Prop::new("DataStorageSizeInTBs");
     /// Key of `DbNodeStorageSizeInGBs`, for [`Handle::set`].
-    pub const DB_NODE_STORAGE_SIZE_IN_G_BS: Prop<i64> = Prop::new("DbNodeStorageSizeInGBs");
+    pub const DB_NODE_STORAGE_SIZE_IN_G_BS: Prop<CfnCloudVmCluster, i64> = Prop::new("DbNodeStorageSizeInGBs");
     /// Key of `DbNodes`, for [`Handle::set`].
-    pub const DB_NODES: Prop<Vec<cloud_vm_cluster::DbNode>> = Prop::new("DbNodes");
+    pub const DB_NODES: Prop<CfnCloudVmCluster, Vec<cloud_vm_cluster::DbNode>> = Prop::new("DbNodes");
     /// Key of `DbServers`, for [`Handle::set`].
-    pub const DB_SERVERS: Prop<Vec<String>> = Prop::new("DbServers");
+    pub const DB_SERVERS: Prop<CfnCloudVmCluster, Vec<String>> = Prop::new("DbServers");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnCloudVmCluster, String> = Prop::new("DisplayName");
     /// Key of `GiVersion`, for [`Handle::set`].
-    pub const GI_VERSION: Prop<String> = Prop::new("GiVersion");
+    pub const GI_VERSION: Prop<CfnCloudVmCluster, String> = Prop::new("GiVersion");
     /// Key of `Hostname`, for [`Handle::set`].
-    pub const HOSTNAME: Prop<String> = Prop::new("Hostname");
+    pub const HOSTNAME: Prop<CfnCloudVmCluster, String> = Prop::new("Hostname");
     /// Key of `IamRoles`, for [`Handle::set`].
-    pub const IAM_ROLES: Prop<Vec<cloud_vm_cluster::IamRole>> = Prop::new("IamRoles");
+    pub const IAM_ROLES: Prop<CfnCloudVmCluster, Vec<cloud_vm_cluster::IamRole>> = Prop::new("IamRoles");
     /// Key of `IsLocalBackupEnabled`, for [`Handle::set`].
-    pub const IS_LOCAL_BACKUP_ENABLED: Prop<bool> = Prop::new("IsLocalBackupEnabled");
+    pub const IS_LOCAL_BACKUP_ENABLED: Prop<CfnCloudVmCluster, bool> = Prop::new("IsLocalBackupEnabled");
     /// Key of `IsSparseDiskgroupEnabled`, for [`Handle::set`].
-    pub const IS_SPARSE_DISKGROUP_ENABLED: Prop<bool> = Prop::new("IsSparseDiskgroupEnabled");
+    pub const IS_SPARSE_DISKGROUP_ENABLED: Prop<CfnCloudVmCluster, bool> = Prop::new("IsSparseDiskgroupEnabled");
     /// Key of `LicenseModel`, for [`Handle::set`].
-    pub const LICENSE_MODEL: Prop<cloud_vm_cluster::LicenseModel> = Prop::new("LicenseModel");
+    pub const LICENSE_MODEL: Prop<CfnCloudVmCluster, cloud_vm_cluster::LicenseModel> = Prop::new("LicenseModel");
     /// Key of `MemorySizeInGBs`, for [`Handle::set`].
-    pub const MEMORY_SIZE_IN_G_BS: Prop<i64> = Prop::new("MemorySizeInGBs");
+    pub const MEMORY_SIZE_IN_G_BS: Prop<CfnCloudVmCluster, i64> = Prop::new("MemorySizeInGBs");
     /// Key of `OdbNetworkId`, for [`Handle::set`].
-    pub const ODB_NETWORK_ID: Prop<String> = Prop::new("OdbNetworkId");
+    pub const ODB_NETWORK_ID: Prop<CfnCloudVmCluster, String> = Prop::new("OdbNetworkId");
     /// Key of `ScanListenerPortTcp`, for [`Handle::set`].
-    pub const SCAN_LISTENER_PORT_TCP: Prop<i64> = Prop::new("ScanListenerPortTcp");
+    pub const SCAN_LISTENER_PORT_TCP: Prop<CfnCloudVmCluster, i64> = Prop::new("ScanListenerPortTcp");
     /// Key of `SshPublicKeys`, for [`Handle::set`].
-    pub const SSH_PUBLIC_KEYS: Prop<Vec<String>> = Prop::new("SshPublicKeys");
+    pub const SSH_PUBLIC_KEYS: Prop<CfnCloudVmCluster, Vec<String>> = Prop::new("SshPublicKeys");
     /// Key of `SystemVersion`, for [`Handle::set`].
-    pub const SYSTEM_VERSION: Prop<String> = Prop::new("SystemVersion");
+    pub const SYSTEM_VERSION: Prop<CfnCloudVmCluster, String> = Prop::new("SystemVersion");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cloud_vm_cluster::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCloudVmCluster, Vec<cloud_vm_cluster::Tag>> = Prop::new("Tags");
     /// Key of `TimeZone`, for [`Handle::set`].
-    pub const TIME_ZONE: Prop<String> = Prop::new("TimeZone");
+    pub const TIME_ZONE: Prop<CfnCloudVmCluster, String> = Prop::new("TimeZone");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCloudVmClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cloud_vm_cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCloudVmClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cloud_vm_cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnCloudVmCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCloudVmCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the VM cluster.
@@ -1842,44 +1881,57 @@ impl CfnOdbNetwork {
     pub const CFN_TYPE: &'static str = "AWS::ODB::OdbNetwork";
 
     /// Key of `AvailabilityZone`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE: Prop<String> = Prop::new("AvailabilityZone");
+    pub const AVAILABILITY_ZONE: Prop<CfnOdbNetwork, String> = Prop::new("AvailabilityZone");
     /// Key of `AvailabilityZoneId`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE_ID: Prop<String> = Prop::new("AvailabilityZoneId");
+    pub const AVAILABILITY_ZONE_ID: Prop<CfnOdbNetwork, String> = Prop::new("AvailabilityZoneId");
     /// Key of `BackupSubnetCidr`, for [`Handle::set`].
-    pub const BACKUP_SUBNET_CIDR: Prop<String> = Prop::new("BackupSubnetCidr");
+    pub const BACKUP_SUBNET_CIDR: Prop<CfnOdbNetwork, String> = Prop::new("BackupSubnetCidr");
     /// Key of `ClientSubnetCidr`, for [`Handle::set`].
-    pub const CLIENT_SUBNET_CIDR: Prop<String> = Prop::new("ClientSubnetCidr");
+    pub const CLIENT_SUBNET_CIDR: Prop<CfnOdbNetwork, String> = Prop::new("ClientSubnetCidr");
     /// Key of `CrossRegionS3RestoreSources`, for [`Handle::set`].
-    pub const CROSS_REGION_S3_RESTORE_SOURCES: Prop<Vec<String>> = Prop::new("CrossRegionS3RestoreSources");
+    pub const CROSS_REGION_S3_RESTORE_SOURCES: Prop<CfnOdbNetwork, Vec<String>> = Prop::new("CrossRegionS3RestoreSources");
     /// Key of `CustomDomainName`, for [`Handle::set`].
-    pub const CUSTOM_DOMAIN_NAME: Prop<String> = Prop::new("CustomDomainName");
+    pub const CUSTOM_DOMAIN_NAME: Prop<CfnOdbNetwork, String> = Prop::new("CustomDomainName");
     /// Key of `DefaultDnsPrefix`, for [`Handle::set`].
-    pub const DEFAULT_DNS_PREFIX: Prop<String> = Prop::new("DefaultDnsPrefix");
+    pub const DEFAULT_DNS_PREFIX: Prop<CfnOdbNetwork, String> = Prop::new("DefaultDnsPrefix");
     /// Key of `DeleteAssociatedResources`, for [`Handle::set`].
-    pub const DELETE_ASSOCIATED_RESOURCES: Prop<bool> = Prop::new("DeleteAssociatedResources");
+    pub const DELETE_ASSOCIATED_RESOURCES: Prop<CfnOdbNetwork, bool> = Prop::new("DeleteAssociatedResources");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnOdbNetwork, String> = Prop::new("DisplayName");
     /// Key of `KmsAccess`, for [`Handle::set`].
-    pub const KMS_ACCESS: Prop<odb_network::KmsAccess> = Prop::new("KmsAccess");
+    pub const KMS_ACCESS: Prop<CfnOdbNetwork, odb_network::KmsAccess> = Prop::new("KmsAccess");
     /// Key of `KmsPolicyDocument`, for [`Handle::set`].
-    pub const KMS_POLICY_DOCUMENT: Prop<String> = Prop::new("KmsPolicyDocument");
+    pub const KMS_POLICY_DOCUMENT: Prop<CfnOdbNetwork, String> = Prop::new("KmsPolicyDocument");
     /// Key of `S3Access`, for [`Handle::set`].
-    pub const S3_ACCESS: Prop<odb_network::S3Access> = Prop::new("S3Access");
+    pub const S3_ACCESS: Prop<CfnOdbNetwork, odb_network::S3Access> = Prop::new("S3Access");
     /// Key of `S3PolicyDocument`, for [`Handle::set`].
-    pub const S3_POLICY_DOCUMENT: Prop<String> = Prop::new("S3PolicyDocument");
+    pub const S3_POLICY_DOCUMENT: Prop<CfnOdbNetwork, String> = Prop::new("S3PolicyDocument");
     /// Key of `StsAccess`, for [`Handle::set`].
-    pub const STS_ACCESS: Prop<odb_network::StsAccess> = Prop::new("StsAccess");
+    pub const STS_ACCESS: Prop<CfnOdbNetwork, odb_network::StsAccess> = Prop::new("StsAccess");
     /// Key of `StsPolicyDocument`, for [`Handle::set`].
-    pub const STS_POLICY_DOCUMENT: Prop<String> = Prop::new("StsPolicyDocument");
+    pub const STS_POLICY_DOCUMENT: Prop<CfnOdbNetwork, String> = Prop::new("StsPolicyDocument");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<odb_network::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnOdbNetwork, Vec<odb_network::Tag>> = Prop::new("Tags");
     /// Key of `ZeroEtlAccess`, for [`Handle::set`].
-    pub const ZERO_ETL_ACCESS: Prop<odb_network::ZeroEtlAccess> = Prop::new("ZeroEtlAccess");
+    pub const ZERO_ETL_ACCESS: Prop<CfnOdbNetwork, odb_network::ZeroEtlAccess> = Prop::new("ZeroEtlAccess");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOdbNetworkProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &odb_network::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOdbNetworkProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &odb_network::PROPS_SHAPE, props.into())?;
         Ok(CfnOdbNetwork { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOdbNetwork::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The list of EC2 placement group IDs associated with your ODB network.
@@ -2031,22 +2083,35 @@ impl CfnOdbPeeringConnection {
     pub const CFN_TYPE: &'static str = "AWS::ODB::OdbPeeringConnection";
 
     /// Key of `AdditionalPeerNetworkCidrs`, for [`Handle::set`].
-    pub const ADDITIONAL_PEER_NETWORK_CIDRS: Prop<Vec<String>> = Prop::new("AdditionalPeerNetworkCidrs");
+    pub const ADDITIONAL_PEER_NETWORK_CIDRS: Prop<CfnOdbPeeringConnection, Vec<String>> = Prop::new("AdditionalPeerNetworkCidrs");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnOdbPeeringConnection, String> = Prop::new("DisplayName");
     /// Key of `OdbNetworkId`, for [`Handle::set`].
-    pub const ODB_NETWORK_ID: Prop<String> = Prop::new("OdbNetworkId");
+    pub const ODB_NETWORK_ID: Prop<CfnOdbPeeringConnection, String> = Prop::new("OdbNetworkId");
     /// Key of `PeerNetworkId`, for [`Handle::set`].
-    pub const PEER_NETWORK_ID: Prop<String> = Prop::new("PeerNetworkId");
+    pub const PEER_NETWORK_ID: Prop<CfnOdbPeeringConnection, String> = Prop::new("PeerNetworkId");
     /// Key of `PeerNetworkRouteTableIds`, for [`Handle::set`].
-    pub const PEER_NETWORK_ROUTE_TABLE_IDS: Prop<Vec<String>> = Prop::new("PeerNetworkRouteTableIds");
+    pub const PEER_NETWORK_ROUTE_TABLE_IDS: Prop<CfnOdbPeeringConnection, Vec<String>> = Prop::new("PeerNetworkRouteTableIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<odb_peering_connection::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnOdbPeeringConnection, Vec<odb_peering_connection::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOdbPeeringConnectionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &odb_peering_connection::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOdbPeeringConnectionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &odb_peering_connection::PROPS_SHAPE, props.into())?;
         Ok(CfnOdbPeeringConnection { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOdbPeeringConnection::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the ODB network.

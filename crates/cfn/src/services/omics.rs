@@ -200,24 +200,37 @@ impl CfnAnnotationStore {
     pub const CFN_TYPE: &'static str = "AWS::Omics::AnnotationStore";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAnnotationStore, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAnnotationStore, String> = Prop::new("Name");
     /// Key of `Reference`, for [`Handle::set`].
-    pub const REFERENCE: Prop<annotation_store::ReferenceItem> = Prop::new("Reference");
+    pub const REFERENCE: Prop<CfnAnnotationStore, annotation_store::ReferenceItem> = Prop::new("Reference");
     /// Key of `SseConfig`, for [`Handle::set`].
-    pub const SSE_CONFIG: Prop<annotation_store::SseConfig> = Prop::new("SseConfig");
+    pub const SSE_CONFIG: Prop<CfnAnnotationStore, annotation_store::SseConfig> = Prop::new("SseConfig");
     /// Key of `StoreFormat`, for [`Handle::set`].
-    pub const STORE_FORMAT: Prop<annotation_store::StoreFormat> = Prop::new("StoreFormat");
+    pub const STORE_FORMAT: Prop<CfnAnnotationStore, annotation_store::StoreFormat> = Prop::new("StoreFormat");
     /// Key of `StoreOptions`, for [`Handle::set`].
-    pub const STORE_OPTIONS: Prop<Json> = Prop::new("StoreOptions");
+    pub const STORE_OPTIONS: Prop<CfnAnnotationStore, Json> = Prop::new("StoreOptions");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAnnotationStore, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAnnotationStoreProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &annotation_store::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAnnotationStoreProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &annotation_store::PROPS_SHAPE, props.into())?;
         Ok(CfnAnnotationStore { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAnnotationStore::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreationTime`)
@@ -377,18 +390,31 @@ impl CfnConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::Omics::Configuration";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnConfiguration, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnConfiguration, String> = Prop::new("Name");
     /// Key of `RunConfigurations`, for [`Handle::set`].
-    pub const RUN_CONFIGURATIONS: Prop<configuration::RunConfigurations> = Prop::new("RunConfigurations");
+    pub const RUN_CONFIGURATIONS: Prop<CfnConfiguration, configuration::RunConfigurations> = Prop::new("RunConfigurations");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConfiguration, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Unique resource identifier for the configuration.
@@ -547,18 +573,31 @@ impl CfnReferenceStore {
     pub const CFN_TYPE: &'static str = "AWS::Omics::ReferenceStore";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnReferenceStore, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnReferenceStore, String> = Prop::new("Name");
     /// Key of `SseConfig`, for [`Handle::set`].
-    pub const SSE_CONFIG: Prop<reference_store::SseConfig> = Prop::new("SseConfig");
+    pub const SSE_CONFIG: Prop<CfnReferenceStore, reference_store::SseConfig> = Prop::new("SseConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnReferenceStore, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnReferenceStoreProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &reference_store::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnReferenceStoreProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &reference_store::PROPS_SHAPE, props.into())?;
         Ok(CfnReferenceStore { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnReferenceStore::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The store's ARN.
@@ -711,22 +750,35 @@ impl CfnRunCache {
     pub const CFN_TYPE: &'static str = "AWS::Omics::RunCache";
 
     /// Key of `CacheBehavior`, for [`Handle::set`].
-    pub const CACHE_BEHAVIOR: Prop<run_cache::CacheBehavior> = Prop::new("CacheBehavior");
+    pub const CACHE_BEHAVIOR: Prop<CfnRunCache, run_cache::CacheBehavior> = Prop::new("CacheBehavior");
     /// Key of `CacheBucketOwnerId`, for [`Handle::set`].
-    pub const CACHE_BUCKET_OWNER_ID: Prop<String> = Prop::new("CacheBucketOwnerId");
+    pub const CACHE_BUCKET_OWNER_ID: Prop<CfnRunCache, String> = Prop::new("CacheBucketOwnerId");
     /// Key of `CacheS3Location`, for [`Handle::set`].
-    pub const CACHE_S3_LOCATION: Prop<String> = Prop::new("CacheS3Location");
+    pub const CACHE_S3_LOCATION: Prop<CfnRunCache, String> = Prop::new("CacheS3Location");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRunCache, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRunCache, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<run_cache::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRunCache, Vec<run_cache::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRunCacheProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &run_cache::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRunCacheProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &run_cache::PROPS_SHAPE, props.into())?;
         Ok(CfnRunCache { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRunCache::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The run cache ARN.
@@ -819,22 +871,35 @@ impl CfnRunGroup {
     pub const CFN_TYPE: &'static str = "AWS::Omics::RunGroup";
 
     /// Key of `MaxCpus`, for [`Handle::set`].
-    pub const MAX_CPUS: Prop<f64> = Prop::new("MaxCpus");
+    pub const MAX_CPUS: Prop<CfnRunGroup, f64> = Prop::new("MaxCpus");
     /// Key of `MaxDuration`, for [`Handle::set`].
-    pub const MAX_DURATION: Prop<f64> = Prop::new("MaxDuration");
+    pub const MAX_DURATION: Prop<CfnRunGroup, f64> = Prop::new("MaxDuration");
     /// Key of `MaxGpus`, for [`Handle::set`].
-    pub const MAX_GPUS: Prop<f64> = Prop::new("MaxGpus");
+    pub const MAX_GPUS: Prop<CfnRunGroup, f64> = Prop::new("MaxGpus");
     /// Key of `MaxRuns`, for [`Handle::set`].
-    pub const MAX_RUNS: Prop<f64> = Prop::new("MaxRuns");
+    pub const MAX_RUNS: Prop<CfnRunGroup, f64> = Prop::new("MaxRuns");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRunGroup, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRunGroup, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRunGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &run_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRunGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &run_group::PROPS_SHAPE, props.into())?;
         Ok(CfnRunGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRunGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1036,28 +1101,41 @@ impl CfnSequenceStore {
     pub const CFN_TYPE: &'static str = "AWS::Omics::SequenceStore";
 
     /// Key of `AccessLogLocation`, for [`Handle::set`].
-    pub const ACCESS_LOG_LOCATION: Prop<String> = Prop::new("AccessLogLocation");
+    pub const ACCESS_LOG_LOCATION: Prop<CfnSequenceStore, String> = Prop::new("AccessLogLocation");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSequenceStore, String> = Prop::new("Description");
     /// Key of `ETagAlgorithmFamily`, for [`Handle::set`].
-    pub const E_TAG_ALGORITHM_FAMILY: Prop<sequence_store::ETagAlgorithmFamily> = Prop::new("ETagAlgorithmFamily");
+    pub const E_TAG_ALGORITHM_FAMILY: Prop<CfnSequenceStore, sequence_store::ETagAlgorithmFamily> = Prop::new("ETagAlgorithmFamily");
     /// Key of `FallbackLocation`, for [`Handle::set`].
-    pub const FALLBACK_LOCATION: Prop<String> = Prop::new("FallbackLocation");
+    pub const FALLBACK_LOCATION: Prop<CfnSequenceStore, String> = Prop::new("FallbackLocation");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSequenceStore, String> = Prop::new("Name");
     /// Key of `PropagatedSetLevelTags`, for [`Handle::set`].
-    pub const PROPAGATED_SET_LEVEL_TAGS: Prop<Vec<String>> = Prop::new("PropagatedSetLevelTags");
+    pub const PROPAGATED_SET_LEVEL_TAGS: Prop<CfnSequenceStore, Vec<String>> = Prop::new("PropagatedSetLevelTags");
     /// Key of `S3AccessPolicy`, for [`Handle::set`].
-    pub const S3_ACCESS_POLICY: Prop<Json> = Prop::new("S3AccessPolicy");
+    pub const S3_ACCESS_POLICY: Prop<CfnSequenceStore, Json> = Prop::new("S3AccessPolicy");
     /// Key of `SseConfig`, for [`Handle::set`].
-    pub const SSE_CONFIG: Prop<sequence_store::SseConfig> = Prop::new("SseConfig");
+    pub const SSE_CONFIG: Prop<CfnSequenceStore, sequence_store::SseConfig> = Prop::new("SseConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSequenceStore, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSequenceStoreProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &sequence_store::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSequenceStoreProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &sequence_store::PROPS_SHAPE, props.into())?;
         Ok(CfnSequenceStore { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSequenceStore::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The store's ARN.
@@ -1269,20 +1347,33 @@ impl CfnVariantStore {
     pub const CFN_TYPE: &'static str = "AWS::Omics::VariantStore";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnVariantStore, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnVariantStore, String> = Prop::new("Name");
     /// Key of `Reference`, for [`Handle::set`].
-    pub const REFERENCE: Prop<variant_store::ReferenceItem> = Prop::new("Reference");
+    pub const REFERENCE: Prop<CfnVariantStore, variant_store::ReferenceItem> = Prop::new("Reference");
     /// Key of `SseConfig`, for [`Handle::set`].
-    pub const SSE_CONFIG: Prop<variant_store::SseConfig> = Prop::new("SseConfig");
+    pub const SSE_CONFIG: Prop<CfnVariantStore, variant_store::SseConfig> = Prop::new("SseConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVariantStore, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVariantStoreProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &variant_store::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVariantStoreProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &variant_store::PROPS_SHAPE, props.into())?;
         Ok(CfnVariantStore { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVariantStore::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreationTime`)
@@ -1692,46 +1783,59 @@ impl CfnWorkflow {
     pub const CFN_TYPE: &'static str = "AWS::Omics::Workflow";
 
     /// Key of `Accelerators`, for [`Handle::set`].
-    pub const ACCELERATORS: Prop<workflow::Accelerators> = Prop::new("Accelerators");
+    pub const ACCELERATORS: Prop<CfnWorkflow, workflow::Accelerators> = Prop::new("Accelerators");
     /// Key of `ContainerRegistryMap`, for [`Handle::set`].
-    pub const CONTAINER_REGISTRY_MAP: Prop<workflow::ContainerRegistryMap> = Prop::new("ContainerRegistryMap");
+    pub const CONTAINER_REGISTRY_MAP: Prop<CfnWorkflow, workflow::ContainerRegistryMap> = Prop::new("ContainerRegistryMap");
     /// Key of `ContainerRegistryMapUri`, for [`Handle::set`].
-    pub const CONTAINER_REGISTRY_MAP_URI: Prop<String> = Prop::new("ContainerRegistryMapUri");
+    pub const CONTAINER_REGISTRY_MAP_URI: Prop<CfnWorkflow, String> = Prop::new("ContainerRegistryMapUri");
     /// Key of `DefinitionRepository`, for [`Handle::set`].
-    pub const DEFINITION_REPOSITORY: Prop<workflow::DefinitionRepository> = Prop::new("DefinitionRepository");
+    pub const DEFINITION_REPOSITORY: Prop<CfnWorkflow, workflow::DefinitionRepository> = Prop::new("DefinitionRepository");
     /// Key of `DefinitionUri`, for [`Handle::set`].
-    pub const DEFINITION_URI: Prop<String> = Prop::new("DefinitionUri");
+    pub const DEFINITION_URI: Prop<CfnWorkflow, String> = Prop::new("DefinitionUri");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnWorkflow, String> = Prop::new("Description");
     /// Key of `Engine`, for [`Handle::set`].
-    pub const ENGINE: Prop<workflow::WorkflowEngine> = Prop::new("Engine");
+    pub const ENGINE: Prop<CfnWorkflow, workflow::WorkflowEngine> = Prop::new("Engine");
     /// Key of `Main`, for [`Handle::set`].
-    pub const MAIN: Prop<String> = Prop::new("Main");
+    pub const MAIN: Prop<CfnWorkflow, String> = Prop::new("Main");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnWorkflow, String> = Prop::new("Name");
     /// Key of `ParameterTemplate`, for [`Handle::set`].
-    pub const PARAMETER_TEMPLATE: Prop<Map<workflow::WorkflowParameter>> = Prop::new("ParameterTemplate");
+    pub const PARAMETER_TEMPLATE: Prop<CfnWorkflow, Map<workflow::WorkflowParameter>> = Prop::new("ParameterTemplate");
     /// Key of `ParameterTemplatePath`, for [`Handle::set`].
-    pub const PARAMETER_TEMPLATE_PATH: Prop<String> = Prop::new("ParameterTemplatePath");
+    pub const PARAMETER_TEMPLATE_PATH: Prop<CfnWorkflow, String> = Prop::new("ParameterTemplatePath");
     /// Key of `StorageCapacity`, for [`Handle::set`].
-    pub const STORAGE_CAPACITY: Prop<f64> = Prop::new("StorageCapacity");
+    pub const STORAGE_CAPACITY: Prop<CfnWorkflow, f64> = Prop::new("StorageCapacity");
     /// Key of `StorageType`, for [`Handle::set`].
-    pub const STORAGE_TYPE: Prop<workflow::StorageType> = Prop::new("StorageType");
+    pub const STORAGE_TYPE: Prop<CfnWorkflow, workflow::StorageType> = Prop::new("StorageType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWorkflow, Map<String>> = Prop::new("Tags");
     /// Key of `WorkflowBucketOwnerId`, for [`Handle::set`].
-    pub const WORKFLOW_BUCKET_OWNER_ID: Prop<String> = Prop::new("WorkflowBucketOwnerId");
+    pub const WORKFLOW_BUCKET_OWNER_ID: Prop<CfnWorkflow, String> = Prop::new("WorkflowBucketOwnerId");
     /// Key of `readmeMarkdown`, for [`Handle::set`].
-    pub const README_MARKDOWN: Prop<String> = Prop::new("readmeMarkdown");
+    pub const README_MARKDOWN: Prop<CfnWorkflow, String> = Prop::new("readmeMarkdown");
     /// Key of `readmePath`, for [`Handle::set`].
-    pub const README_PATH: Prop<String> = Prop::new("readmePath");
+    pub const README_PATH: Prop<CfnWorkflow, String> = Prop::new("readmePath");
     /// Key of `readmeUri`, for [`Handle::set`].
-    pub const README_URI: Prop<String> = Prop::new("readmeUri");
+    pub const README_URI: Prop<CfnWorkflow, String> = Prop::new("readmeUri");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkflowProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &workflow::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkflowProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &workflow::PROPS_SHAPE, props.into())?;
         Ok(CfnWorkflow { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorkflow::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -2165,48 +2269,61 @@ impl CfnWorkflowVersion {
     pub const CFN_TYPE: &'static str = "AWS::Omics::WorkflowVersion";
 
     /// Key of `Accelerators`, for [`Handle::set`].
-    pub const ACCELERATORS: Prop<workflow_version::Accelerators> = Prop::new("Accelerators");
+    pub const ACCELERATORS: Prop<CfnWorkflowVersion, workflow_version::Accelerators> = Prop::new("Accelerators");
     /// Key of `ContainerRegistryMap`, for [`Handle::set`].
-    pub const CONTAINER_REGISTRY_MAP: Prop<workflow_version::ContainerRegistryMap> = Prop::new("ContainerRegistryMap");
+    pub const CONTAINER_REGISTRY_MAP: Prop<CfnWorkflowVersion, workflow_version::ContainerRegistryMap> = Prop::new("ContainerRegistryMap");
     /// Key of `ContainerRegistryMapUri`, for [`Handle::set`].
-    pub const CONTAINER_REGISTRY_MAP_URI: Prop<String> = Prop::new("ContainerRegistryMapUri");
+    pub const CONTAINER_REGISTRY_MAP_URI: Prop<CfnWorkflowVersion, String> = Prop::new("ContainerRegistryMapUri");
     /// Key of `DefinitionRepository`, for [`Handle::set`].
-    pub const DEFINITION_REPOSITORY: Prop<workflow_version::DefinitionRepository> = Prop::new("DefinitionRepository");
+    pub const DEFINITION_REPOSITORY: Prop<CfnWorkflowVersion, workflow_version::DefinitionRepository> = Prop::new("DefinitionRepository");
     /// Key of `DefinitionUri`, for [`Handle::set`].
-    pub const DEFINITION_URI: Prop<String> = Prop::new("DefinitionUri");
+    pub const DEFINITION_URI: Prop<CfnWorkflowVersion, String> = Prop::new("DefinitionUri");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnWorkflowVersion, String> = Prop::new("Description");
     /// Key of `Engine`, for [`Handle::set`].
-    pub const ENGINE: Prop<workflow_version::WorkflowEngine> = Prop::new("Engine");
+    pub const ENGINE: Prop<CfnWorkflowVersion, workflow_version::WorkflowEngine> = Prop::new("Engine");
     /// Key of `Main`, for [`Handle::set`].
-    pub const MAIN: Prop<String> = Prop::new("Main");
+    pub const MAIN: Prop<CfnWorkflowVersion, String> = Prop::new("Main");
     /// Key of `ParameterTemplate`, for [`Handle::set`].
-    pub const PARAMETER_TEMPLATE: Prop<Map<workflow_version::WorkflowParameter>> = Prop::new("ParameterTemplate");
+    pub const PARAMETER_TEMPLATE: Prop<CfnWorkflowVersion, Map<workflow_version::WorkflowParameter>> = Prop::new("ParameterTemplate");
     /// Key of `ParameterTemplatePath`, for [`Handle::set`].
-    pub const PARAMETER_TEMPLATE_PATH: Prop<String> = Prop::new("ParameterTemplatePath");
+    pub const PARAMETER_TEMPLATE_PATH: Prop<CfnWorkflowVersion, String> = Prop::new("ParameterTemplatePath");
     /// Key of `StorageCapacity`, for [`Handle::set`].
-    pub const STORAGE_CAPACITY: Prop<f64> = Prop::new("StorageCapacity");
+    pub const STORAGE_CAPACITY: Prop<CfnWorkflowVersion, f64> = Prop::new("StorageCapacity");
     /// Key of `StorageType`, for [`Handle::set`].
-    pub const STORAGE_TYPE: Prop<workflow_version::StorageType> = Prop::new("StorageType");
+    pub const STORAGE_TYPE: Prop<CfnWorkflowVersion, workflow_version::StorageType> = Prop::new("StorageType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWorkflowVersion, Map<String>> = Prop::new("Tags");
     /// Key of `VersionName`, for [`Handle::set`].
-    pub const VERSION_NAME: Prop<String> = Prop::new("VersionName");
+    pub const VERSION_NAME: Prop<CfnWorkflowVersion, String> = Prop::new("VersionName");
     /// Key of `WorkflowBucketOwnerId`, for [`Handle::set`].
-    pub const WORKFLOW_BUCKET_OWNER_ID: Prop<String> = Prop::new("WorkflowBucketOwnerId");
+    pub const WORKFLOW_BUCKET_OWNER_ID: Prop<CfnWorkflowVersion, String> = Prop::new("WorkflowBucketOwnerId");
     /// Key of `WorkflowId`, for [`Handle::set`].
-    pub const WORKFLOW_ID: Prop<String> = Prop::new("WorkflowId");
+    pub const WORKFLOW_ID: Prop<CfnWorkflowVersion, String> = Prop::new("WorkflowId");
     /// Key of `readmeMarkdown`, for [`Handle::set`].
-    pub const README_MARKDOWN: Prop<String> = Prop::new("readmeMarkdown");
+    pub const README_MARKDOWN: Prop<CfnWorkflowVersion, String> = Prop::new("readmeMarkdown");
     /// Key of `readmePath`, for [`Handle::set`].
-    pub const README_PATH: Prop<String> = Prop::new("readmePath");
+    pub const README_PATH: Prop<CfnWorkflowVersion, String> = Prop::new("readmePath");
     /// Key of `readmeUri`, for [`Handle::set`].
-    pub const README_URI: Prop<String> = Prop::new("readmeUri");
+    pub const README_URI: Prop<CfnWorkflowVersion, String> = Prop::new("readmeUri");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkflowVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &workflow_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkflowVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &workflow_version::PROPS_SHAPE, props.into())?;
         Ok(CfnWorkflowVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorkflowVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

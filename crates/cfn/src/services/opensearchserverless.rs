@@ -98,18 +98,31 @@ impl CfnAccessPolicy {
     pub const CFN_TYPE: &'static str = "AWS::OpenSearchServerless::AccessPolicy";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAccessPolicy, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAccessPolicy, String> = Prop::new("Name");
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<String> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnAccessPolicy, String> = Prop::new("Policy");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<access_policy::AccessPolicyType> = Prop::new("Type");
+    pub const TYPE: Prop<CfnAccessPolicy, access_policy::AccessPolicyType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccessPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &access_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccessPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &access_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnAccessPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccessPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -407,28 +420,41 @@ impl CfnCollection {
     pub const CFN_TYPE: &'static str = "AWS::OpenSearchServerless::Collection";
 
     /// Key of `CollectionGroupName`, for [`Handle::set`].
-    pub const COLLECTION_GROUP_NAME: Prop<String> = Prop::new("CollectionGroupName");
+    pub const COLLECTION_GROUP_NAME: Prop<CfnCollection, String> = Prop::new("CollectionGroupName");
     /// Key of `DeletionProtection`, for [`Handle::set`].
-    pub const DELETION_PROTECTION: Prop<collection::DeletionProtection> = Prop::new("DeletionProtection");
+    pub const DELETION_PROTECTION: Prop<CfnCollection, collection::DeletionProtection> = Prop::new("DeletionProtection");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCollection, String> = Prop::new("Description");
     /// Key of `EncryptionConfig`, for [`Handle::set`].
-    pub const ENCRYPTION_CONFIG: Prop<collection::EncryptionConfig> = Prop::new("EncryptionConfig");
+    pub const ENCRYPTION_CONFIG: Prop<CfnCollection, collection::EncryptionConfig> = Prop::new("EncryptionConfig");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCollection, String> = Prop::new("Name");
     /// Key of `StandbyReplicas`, for [`Handle::set`].
-    pub const STANDBY_REPLICAS: Prop<collection::StandbyReplicas> = Prop::new("StandbyReplicas");
+    pub const STANDBY_REPLICAS: Prop<CfnCollection, collection::StandbyReplicas> = Prop::new("StandbyReplicas");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<collection::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCollection, Vec<collection::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<collection::CollectionType> = Prop::new("Type");
+    pub const TYPE: Prop<CfnCollection, collection::CollectionType> = Prop::new("Type");
     /// Key of `VectorOptions`, for [`Handle::set`].
-    pub const VECTOR_OPTIONS: Prop<collection::VectorOptions> = Prop::new("VectorOptions");
+    pub const VECTOR_OPTIONS: Prop<CfnCollection, collection::VectorOptions> = Prop::new("VectorOptions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCollectionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &collection::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCollectionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &collection::PROPS_SHAPE, props.into())?;
         Ok(CfnCollection { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCollection::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the collection.
@@ -672,22 +698,35 @@ impl CfnCollectionGroup {
     pub const CFN_TYPE: &'static str = "AWS::OpenSearchServerless::CollectionGroup";
 
     /// Key of `CapacityLimits`, for [`Handle::set`].
-    pub const CAPACITY_LIMITS: Prop<collection_group::CapacityLimits> = Prop::new("CapacityLimits");
+    pub const CAPACITY_LIMITS: Prop<CfnCollectionGroup, collection_group::CapacityLimits> = Prop::new("CapacityLimits");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCollectionGroup, String> = Prop::new("Description");
     /// Key of `Generation`, for [`Handle::set`].
-    pub const GENERATION: Prop<collection_group::Generation> = Prop::new("Generation");
+    pub const GENERATION: Prop<CfnCollectionGroup, collection_group::Generation> = Prop::new("Generation");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCollectionGroup, String> = Prop::new("Name");
     /// Key of `StandbyReplicas`, for [`Handle::set`].
-    pub const STANDBY_REPLICAS: Prop<collection_group::StandbyReplicas> = Prop::new("StandbyReplicas");
+    pub const STANDBY_REPLICAS: Prop<CfnCollectionGroup, collection_group::StandbyReplicas> = Prop::new("StandbyReplicas");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<collection_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCollectionGroup, Vec<collection_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCollectionGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &collection_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCollectionGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &collection_group::PROPS_SHAPE, props.into())?;
         Ok(CfnCollectionGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCollectionGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the collection group.
@@ -772,16 +811,29 @@ impl CfnCollectionIndex {
     pub const CFN_TYPE: &'static str = "AWS::OpenSearchServerless::CollectionIndex";
 
     /// Key of `Id`, for [`Handle::set`].
-    pub const ID: Prop<String> = Prop::new("Id");
+    pub const ID: Prop<CfnCollectionIndex, String> = Prop::new("Id");
     /// Key of `IndexName`, for [`Handle::set`].
-    pub const INDEX_NAME: Prop<String> = Prop::new("IndexName");
+    pub const INDEX_NAME: Prop<CfnCollectionIndex, String> = Prop::new("IndexName");
     /// Key of `IndexSchema`, for [`Handle::set`].
-    pub const INDEX_SCHEMA: Prop<String> = Prop::new("IndexSchema");
+    pub const INDEX_SCHEMA: Prop<CfnCollectionIndex, String> = Prop::new("IndexSchema");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCollectionIndexProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &collection_index::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCollectionIndexProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &collection_index::PROPS_SHAPE, props.into())?;
         Ok(CfnCollectionIndex { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCollectionIndex::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1331,18 +1383,31 @@ impl CfnIndex {
     pub const CFN_TYPE: &'static str = "AWS::OpenSearchServerless::Index";
 
     /// Key of `CollectionEndpoint`, for [`Handle::set`].
-    pub const COLLECTION_ENDPOINT: Prop<String> = Prop::new("CollectionEndpoint");
+    pub const COLLECTION_ENDPOINT: Prop<CfnIndex, String> = Prop::new("CollectionEndpoint");
     /// Key of `IndexName`, for [`Handle::set`].
-    pub const INDEX_NAME: Prop<String> = Prop::new("IndexName");
+    pub const INDEX_NAME: Prop<CfnIndex, String> = Prop::new("IndexName");
     /// Key of `Mappings`, for [`Handle::set`].
-    pub const MAPPINGS: Prop<index::Mappings> = Prop::new("Mappings");
+    pub const MAPPINGS: Prop<CfnIndex, index::Mappings> = Prop::new("Mappings");
     /// Key of `Settings`, for [`Handle::set`].
-    pub const SETTINGS: Prop<index::IndexSettings> = Prop::new("Settings");
+    pub const SETTINGS: Prop<CfnIndex, index::IndexSettings> = Prop::new("Settings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIndexProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &index::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIndexProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &index::PROPS_SHAPE, props.into())?;
         Ok(CfnIndex { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIndex::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The unique identifier for the index.
@@ -1448,18 +1513,31 @@ impl CfnLifecyclePolicy {
     pub const CFN_TYPE: &'static str = "AWS::OpenSearchServerless::LifecyclePolicy";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnLifecyclePolicy, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnLifecyclePolicy, String> = Prop::new("Name");
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<String> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnLifecyclePolicy, String> = Prop::new("Policy");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<lifecycle_policy::LifecyclePolicyType> = Prop::new("Type");
+    pub const TYPE: Prop<CfnLifecyclePolicy, lifecycle_policy::LifecyclePolicyType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLifecyclePolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &lifecycle_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLifecyclePolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &lifecycle_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnLifecyclePolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLifecyclePolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1697,22 +1775,35 @@ impl CfnSecurityConfig {
     pub const CFN_TYPE: &'static str = "AWS::OpenSearchServerless::SecurityConfig";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSecurityConfig, String> = Prop::new("Description");
     /// Key of `IamFederationOptions`, for [`Handle::set`].
-    pub const IAM_FEDERATION_OPTIONS: Prop<security_config::IamFederationConfigOptions> = Prop::new("IamFederationOptions");
+    pub const IAM_FEDERATION_OPTIONS: Prop<CfnSecurityConfig, security_config::IamFederationConfigOptions> = Prop::new("IamFederationOptions");
     /// Key of `IamIdentityCenterOptions`, for [`Handle::set`].
-    pub const IAM_IDENTITY_CENTER_OPTIONS: Prop<security_config::IamIdentityCenterConfigOptions> = Prop::new("IamIdentityCenterOptions");
+    pub const IAM_IDENTITY_CENTER_OPTIONS: Prop<CfnSecurityConfig, security_config::IamIdentityCenterConfigOptions> = Prop::new("IamIdentityCenterOptions");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSecurityConfig, String> = Prop::new("Name");
     /// Key of `SamlOptions`, for [`Handle::set`].
-    pub const SAML_OPTIONS: Prop<security_config::SamlConfigOptions> = Prop::new("SamlOptions");
+    pub const SAML_OPTIONS: Prop<CfnSecurityConfig, security_config::SamlConfigOptions> = Prop::new("SamlOptions");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<security_config::SecurityConfigType> = Prop::new("Type");
+    pub const TYPE: Prop<CfnSecurityConfig, security_config::SecurityConfigType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSecurityConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &security_config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSecurityConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &security_config::PROPS_SHAPE, props.into())?;
         Ok(CfnSecurityConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSecurityConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt IamIdentityCenterOptions.ApplicationArn`)
@@ -1838,18 +1929,31 @@ impl CfnSecurityPolicy {
     pub const CFN_TYPE: &'static str = "AWS::OpenSearchServerless::SecurityPolicy";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSecurityPolicy, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSecurityPolicy, String> = Prop::new("Name");
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<String> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnSecurityPolicy, String> = Prop::new("Policy");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<security_policy::SecurityPolicyType> = Prop::new("Type");
+    pub const TYPE: Prop<CfnSecurityPolicy, security_policy::SecurityPolicyType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSecurityPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &security_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSecurityPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &security_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnSecurityPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSecurityPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1927,18 +2031,31 @@ impl CfnVpcEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::OpenSearchServerless::VpcEndpoint";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnVpcEndpoint, String> = Prop::new("Name");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnVpcEndpoint, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnVpcEndpoint, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnVpcEndpoint, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVpcEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpc_endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVpcEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpc_endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnVpcEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVpcEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The identifier of the VPC Endpoint

@@ -258,24 +258,37 @@ impl CfnApplication {
     pub const CFN_TYPE: &'static str = "AWS::OpenSearchService::Application";
 
     /// Key of `AppConfigs`, for [`Handle::set`].
-    pub const APP_CONFIGS: Prop<Vec<application::AppConfig>> = Prop::new("AppConfigs");
+    pub const APP_CONFIGS: Prop<CfnApplication, Vec<application::AppConfig>> = Prop::new("AppConfigs");
     /// Key of `DataSources`, for [`Handle::set`].
-    pub const DATA_SOURCES: Prop<Vec<application::DataSource>> = Prop::new("DataSources");
+    pub const DATA_SOURCES: Prop<CfnApplication, Vec<application::DataSource>> = Prop::new("DataSources");
     /// Key of `Endpoint`, for [`Handle::set`].
-    pub const ENDPOINT: Prop<String> = Prop::new("Endpoint");
+    pub const ENDPOINT: Prop<CfnApplication, String> = Prop::new("Endpoint");
     /// Key of `IamIdentityCenterOptions`, for [`Handle::set`].
-    pub const IAM_IDENTITY_CENTER_OPTIONS: Prop<application::IamIdentityCenterOptions> = Prop::new("IamIdentityCenterOptions");
+    pub const IAM_IDENTITY_CENTER_OPTIONS: Prop<CfnApplication, application::IamIdentityCenterOptions> = Prop::new("IamIdentityCenterOptions");
     /// Key of `KmsKeyArn`, for [`Handle::set`].
-    pub const KMS_KEY_ARN: Prop<String> = Prop::new("KmsKeyArn");
+    pub const KMS_KEY_ARN: Prop<CfnApplication, String> = Prop::new("KmsKeyArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnApplication, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<application::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
         Ok(CfnApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name (ARN) format.
@@ -1482,60 +1495,73 @@ impl CfnDomain {
     pub const CFN_TYPE: &'static str = "AWS::OpenSearchService::Domain";
 
     /// Key of `AIMLOptions`, for [`Handle::set`].
-    pub const AIML_OPTIONS: Prop<domain::AIMLOptions> = Prop::new("AIMLOptions");
+    pub const AIML_OPTIONS: Prop<CfnDomain, domain::AIMLOptions> = Prop::new("AIMLOptions");
     /// Key of `AccessPolicies`, for [`Handle::set`].
-    pub const ACCESS_POLICIES: Prop<Json> = Prop::new("AccessPolicies");
+    pub const ACCESS_POLICIES: Prop<CfnDomain, Json> = Prop::new("AccessPolicies");
     /// Key of `AdvancedOptions`, for [`Handle::set`].
-    pub const ADVANCED_OPTIONS: Prop<Map<String>> = Prop::new("AdvancedOptions");
+    pub const ADVANCED_OPTIONS: Prop<CfnDomain, Map<String>> = Prop::new("AdvancedOptions");
     /// Key of `AdvancedSecurityOptions`, for [`Handle::set`].
-    pub const ADVANCED_SECURITY_OPTIONS: Prop<domain::AdvancedSecurityOptionsInput> = Prop::new("AdvancedSecurityOptions");
+    pub const ADVANCED_SECURITY_OPTIONS: Prop<CfnDomain, domain::AdvancedSecurityOptionsInput> = Prop::new("AdvancedSecurityOptions");
     /// Key of `AutomatedSnapshotPauseOptions`, for [`Handle::set`].
-    pub const AUTOMATED_SNAPSHOT_PAUSE_OPTIONS: Prop<domain::AutomatedSnapshotPauseOptions> = Prop::new("AutomatedSnapshotPauseOptions");
+    pub const AUTOMATED_SNAPSHOT_PAUSE_OPTIONS: Prop<CfnDomain, domain::AutomatedSnapshotPauseOptions> = Prop::new("AutomatedSnapshotPauseOptions");
     /// Key of `ClusterConfig`, for [`Handle::set`].
-    pub const CLUSTER_CONFIG: Prop<domain::ClusterConfig> = Prop::new("ClusterConfig");
+    pub const CLUSTER_CONFIG: Prop<CfnDomain, domain::ClusterConfig> = Prop::new("ClusterConfig");
     /// Key of `CognitoOptions`, for [`Handle::set`].
-    pub const COGNITO_OPTIONS: Prop<domain::CognitoOptions> = Prop::new("CognitoOptions");
+    pub const COGNITO_OPTIONS: Prop<CfnDomain, domain::CognitoOptions> = Prop::new("CognitoOptions");
     /// Key of `DeploymentStrategyOptions`, for [`Handle::set`].
-    pub const DEPLOYMENT_STRATEGY_OPTIONS: Prop<domain::DeploymentStrategyOptions> = Prop::new("DeploymentStrategyOptions");
+    pub const DEPLOYMENT_STRATEGY_OPTIONS: Prop<CfnDomain, domain::DeploymentStrategyOptions> = Prop::new("DeploymentStrategyOptions");
     /// Key of `DomainEndpointOptions`, for [`Handle::set`].
-    pub const DOMAIN_ENDPOINT_OPTIONS: Prop<domain::DomainEndpointOptions> = Prop::new("DomainEndpointOptions");
+    pub const DOMAIN_ENDPOINT_OPTIONS: Prop<CfnDomain, domain::DomainEndpointOptions> = Prop::new("DomainEndpointOptions");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnDomain, String> = Prop::new("DomainName");
     /// Key of `EBSOptions`, for [`Handle::set`].
-    pub const EBS_OPTIONS: Prop<domain::EBSOptions> = Prop::new("EBSOptions");
+    pub const EBS_OPTIONS: Prop<CfnDomain, domain::EBSOptions> = Prop::new("EBSOptions");
     /// Key of `EncryptionAtRestOptions`, for [`Handle::set`].
-    pub const ENCRYPTION_AT_REST_OPTIONS: Prop<domain::EncryptionAtRestOptions> = Prop::new("EncryptionAtRestOptions");
+    pub const ENCRYPTION_AT_REST_OPTIONS: Prop<CfnDomain, domain::EncryptionAtRestOptions> = Prop::new("EncryptionAtRestOptions");
     /// Key of `EngineMode`, for [`Handle::set`].
-    pub const ENGINE_MODE: Prop<domain::EngineMode> = Prop::new("EngineMode");
+    pub const ENGINE_MODE: Prop<CfnDomain, domain::EngineMode> = Prop::new("EngineMode");
     /// Key of `EngineVersion`, for [`Handle::set`].
-    pub const ENGINE_VERSION: Prop<String> = Prop::new("EngineVersion");
+    pub const ENGINE_VERSION: Prop<CfnDomain, String> = Prop::new("EngineVersion");
     /// Key of `IPAddressType`, for [`Handle::set`].
-    pub const IP_ADDRESS_TYPE: Prop<String> = Prop::new("IPAddressType");
+    pub const IP_ADDRESS_TYPE: Prop<CfnDomain, String> = Prop::new("IPAddressType");
     /// Key of `IdentityCenterOptions`, for [`Handle::set`].
-    pub const IDENTITY_CENTER_OPTIONS: Prop<domain::IdentityCenterOptions> = Prop::new("IdentityCenterOptions");
+    pub const IDENTITY_CENTER_OPTIONS: Prop<CfnDomain, domain::IdentityCenterOptions> = Prop::new("IdentityCenterOptions");
     /// Key of `LogPublishingOptions`, for [`Handle::set`].
-    pub const LOG_PUBLISHING_OPTIONS: Prop<Map<domain::LogPublishingOption>> = Prop::new("LogPublishingOptions");
+    pub const LOG_PUBLISHING_OPTIONS: Prop<CfnDomain, Map<domain::LogPublishingOption>> = Prop::new("LogPublishingOptions");
     /// Key of `NodeToNodeEncryptionOptions`, for [`Handle::set`].
-    pub const NODE_TO_NODE_ENCRYPTION_OPTIONS: Prop<domain::NodeToNodeEncryptionOptions> = Prop::new("NodeToNodeEncryptionOptions");
+    pub const NODE_TO_NODE_ENCRYPTION_OPTIONS: Prop<CfnDomain, domain::NodeToNodeEncryptionOptions> = Prop::new("NodeToNodeEncryptionOptions");
     /// Key of `OffPeakWindowOptions`, for [`Handle::set`].
-    pub const OFF_PEAK_WINDOW_OPTIONS: Prop<domain::OffPeakWindowOptions> = Prop::new("OffPeakWindowOptions");
+    pub const OFF_PEAK_WINDOW_OPTIONS: Prop<CfnDomain, domain::OffPeakWindowOptions> = Prop::new("OffPeakWindowOptions");
     /// Key of `SkipShardMigrationWait`, for [`Handle::set`].
-    pub const SKIP_SHARD_MIGRATION_WAIT: Prop<bool> = Prop::new("SkipShardMigrationWait");
+    pub const SKIP_SHARD_MIGRATION_WAIT: Prop<CfnDomain, bool> = Prop::new("SkipShardMigrationWait");
     /// Key of `SnapshotOptions`, for [`Handle::set`].
-    pub const SNAPSHOT_OPTIONS: Prop<domain::SnapshotOptions> = Prop::new("SnapshotOptions");
+    pub const SNAPSHOT_OPTIONS: Prop<CfnDomain, domain::SnapshotOptions> = Prop::new("SnapshotOptions");
     /// Key of `SoftwareUpdateOptions`, for [`Handle::set`].
-    pub const SOFTWARE_UPDATE_OPTIONS: Prop<domain::SoftwareUpdateOptions> = Prop::new("SoftwareUpdateOptions");
+    pub const SOFTWARE_UPDATE_OPTIONS: Prop<CfnDomain, domain::SoftwareUpdateOptions> = Prop::new("SoftwareUpdateOptions");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<domain::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDomain, Vec<domain::Tag>> = Prop::new("Tags");
     /// Key of `UseCase`, for [`Handle::set`].
-    pub const USE_CASE: Prop<domain::UseCase> = Prop::new("UseCase");
+    pub const USE_CASE: Prop<CfnDomain, domain::UseCase> = Prop::new("UseCase");
     /// Key of `VPCOptions`, for [`Handle::set`].
-    pub const VPC_OPTIONS: Prop<domain::VPCOptions> = Prop::new("VPCOptions");
+    pub const VPC_OPTIONS: Prop<CfnDomain, domain::VPCOptions> = Prop::new("VPCOptions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDomainProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &domain::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDomainProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &domain::PROPS_SHAPE, props.into())?;
         Ok(CfnDomain { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDomain::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AdvancedSecurityOptions.AnonymousAuthDisableDate`)

@@ -118,20 +118,33 @@ impl CfnAccount {
     pub const CFN_TYPE: &'static str = "AWS::Organizations::Account";
 
     /// Key of `AccountName`, for [`Handle::set`].
-    pub const ACCOUNT_NAME: Prop<String> = Prop::new("AccountName");
+    pub const ACCOUNT_NAME: Prop<CfnAccount, String> = Prop::new("AccountName");
     /// Key of `Email`, for [`Handle::set`].
-    pub const EMAIL: Prop<String> = Prop::new("Email");
+    pub const EMAIL: Prop<CfnAccount, String> = Prop::new("Email");
     /// Key of `ParentIds`, for [`Handle::set`].
-    pub const PARENT_IDS: Prop<Vec<String>> = Prop::new("ParentIds");
+    pub const PARENT_IDS: Prop<CfnAccount, Vec<String>> = Prop::new("ParentIds");
     /// Key of `RoleName`, for [`Handle::set`].
-    pub const ROLE_NAME: Prop<String> = Prop::new("RoleName");
+    pub const ROLE_NAME: Prop<CfnAccount, String> = Prop::new("RoleName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<account::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAccount, Vec<account::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccountProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &account::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccountProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &account::PROPS_SHAPE, props.into())?;
         Ok(CfnAccount { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccount::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// If the account was created successfully, the unique identifier (ID) of the new account.
@@ -252,12 +265,25 @@ impl CfnOrganization {
     pub const CFN_TYPE: &'static str = "AWS::Organizations::Organization";
 
     /// Key of `FeatureSet`, for [`Handle::set`].
-    pub const FEATURE_SET: Prop<organization::FeatureSet> = Prop::new("FeatureSet");
+    pub const FEATURE_SET: Prop<CfnOrganization, organization::FeatureSet> = Prop::new("FeatureSet");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOrganizationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &organization::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOrganizationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &organization::PROPS_SHAPE, props.into())?;
         Ok(CfnOrganization { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOrganization::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of an organization.
@@ -403,16 +429,29 @@ impl CfnOrganizationalUnit {
     pub const CFN_TYPE: &'static str = "AWS::Organizations::OrganizationalUnit";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnOrganizationalUnit, String> = Prop::new("Name");
     /// Key of `ParentId`, for [`Handle::set`].
-    pub const PARENT_ID: Prop<String> = Prop::new("ParentId");
+    pub const PARENT_ID: Prop<CfnOrganizationalUnit, String> = Prop::new("ParentId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<organizational_unit::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnOrganizationalUnit, Vec<organizational_unit::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOrganizationalUnitProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &organizational_unit::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOrganizationalUnitProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &organizational_unit::PROPS_SHAPE, props.into())?;
         Ok(CfnOrganizationalUnit { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOrganizationalUnit::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of this OU.
@@ -616,22 +655,35 @@ impl CfnPolicy {
     pub const CFN_TYPE: &'static str = "AWS::Organizations::Policy";
 
     /// Key of `Content`, for [`Handle::set`].
-    pub const CONTENT: Prop<Json> = Prop::new("Content");
+    pub const CONTENT: Prop<CfnPolicy, Json> = Prop::new("Content");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPolicy, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPolicy, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<policy::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPolicy, Vec<policy::Tag>> = Prop::new("Tags");
     /// Key of `TargetIds`, for [`Handle::set`].
-    pub const TARGET_IDS: Prop<Vec<String>> = Prop::new("TargetIds");
+    pub const TARGET_IDS: Prop<CfnPolicy, Vec<String>> = Prop::new("TargetIds");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<policy::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnPolicy, policy::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &policy::PROPS_SHAPE, props.into())?;
         Ok(CfnPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// ARN of the Policy
@@ -754,14 +806,27 @@ impl CfnResourcePolicy {
     pub const CFN_TYPE: &'static str = "AWS::Organizations::ResourcePolicy";
 
     /// Key of `Content`, for [`Handle::set`].
-    pub const CONTENT: Prop<Json> = Prop::new("Content");
+    pub const CONTENT: Prop<CfnResourcePolicy, Json> = Prop::new("Content");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<resource_policy::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnResourcePolicy, Vec<resource_policy::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnResourcePolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourcePolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the resource policy.

@@ -409,32 +409,45 @@ impl CfnPipeline {
     pub const CFN_TYPE: &'static str = "AWS::OSIS::Pipeline";
 
     /// Key of `BufferOptions`, for [`Handle::set`].
-    pub const BUFFER_OPTIONS: Prop<pipeline::BufferOptions> = Prop::new("BufferOptions");
+    pub const BUFFER_OPTIONS: Prop<CfnPipeline, pipeline::BufferOptions> = Prop::new("BufferOptions");
     /// Key of `EncryptionAtRestOptions`, for [`Handle::set`].
-    pub const ENCRYPTION_AT_REST_OPTIONS: Prop<pipeline::EncryptionAtRestOptions> = Prop::new("EncryptionAtRestOptions");
+    pub const ENCRYPTION_AT_REST_OPTIONS: Prop<CfnPipeline, pipeline::EncryptionAtRestOptions> = Prop::new("EncryptionAtRestOptions");
     /// Key of `LogPublishingOptions`, for [`Handle::set`].
-    pub const LOG_PUBLISHING_OPTIONS: Prop<pipeline::LogPublishingOptions> = Prop::new("LogPublishingOptions");
+    pub const LOG_PUBLISHING_OPTIONS: Prop<CfnPipeline, pipeline::LogPublishingOptions> = Prop::new("LogPublishingOptions");
     /// Key of `MaxUnits`, for [`Handle::set`].
-    pub const MAX_UNITS: Prop<i64> = Prop::new("MaxUnits");
+    pub const MAX_UNITS: Prop<CfnPipeline, i64> = Prop::new("MaxUnits");
     /// Key of `MinUnits`, for [`Handle::set`].
-    pub const MIN_UNITS: Prop<i64> = Prop::new("MinUnits");
+    pub const MIN_UNITS: Prop<CfnPipeline, i64> = Prop::new("MinUnits");
     /// Key of `PipelineConfigurationBody`, for [`Handle::set`].
-    pub const PIPELINE_CONFIGURATION_BODY: Prop<String> = Prop::new("PipelineConfigurationBody");
+    pub const PIPELINE_CONFIGURATION_BODY: Prop<CfnPipeline, String> = Prop::new("PipelineConfigurationBody");
     /// Key of `PipelineName`, for [`Handle::set`].
-    pub const PIPELINE_NAME: Prop<String> = Prop::new("PipelineName");
+    pub const PIPELINE_NAME: Prop<CfnPipeline, String> = Prop::new("PipelineName");
     /// Key of `PipelineRoleArn`, for [`Handle::set`].
-    pub const PIPELINE_ROLE_ARN: Prop<String> = Prop::new("PipelineRoleArn");
+    pub const PIPELINE_ROLE_ARN: Prop<CfnPipeline, String> = Prop::new("PipelineRoleArn");
     /// Key of `ResourcePolicy`, for [`Handle::set`].
-    pub const RESOURCE_POLICY: Prop<pipeline::ResourcePolicy> = Prop::new("ResourcePolicy");
+    pub const RESOURCE_POLICY: Prop<CfnPipeline, pipeline::ResourcePolicy> = Prop::new("ResourcePolicy");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<pipeline::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPipeline, Vec<pipeline::Tag>> = Prop::new("Tags");
     /// Key of `VpcOptions`, for [`Handle::set`].
-    pub const VPC_OPTIONS: Prop<pipeline::VpcOptions> = Prop::new("VpcOptions");
+    pub const VPC_OPTIONS: Prop<CfnPipeline, pipeline::VpcOptions> = Prop::new("VpcOptions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPipelineProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &pipeline::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPipelineProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &pipeline::PROPS_SHAPE, props.into())?;
         Ok(CfnPipeline { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPipeline::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// A list of endpoints that can be used for ingesting data into a pipeline

@@ -144,24 +144,37 @@ impl CfnOutpost {
     pub const CFN_TYPE: &'static str = "AWS::Outposts::Outpost";
 
     /// Key of `AvailabilityZone`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE: Prop<String> = Prop::new("AvailabilityZone");
+    pub const AVAILABILITY_ZONE: Prop<CfnOutpost, String> = Prop::new("AvailabilityZone");
     /// Key of `AvailabilityZoneId`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE_ID: Prop<String> = Prop::new("AvailabilityZoneId");
+    pub const AVAILABILITY_ZONE_ID: Prop<CfnOutpost, String> = Prop::new("AvailabilityZoneId");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnOutpost, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnOutpost, String> = Prop::new("Name");
     /// Key of `SiteId`, for [`Handle::set`].
-    pub const SITE_ID: Prop<String> = Prop::new("SiteId");
+    pub const SITE_ID: Prop<CfnOutpost, String> = Prop::new("SiteId");
     /// Key of `SupportedHardwareType`, for [`Handle::set`].
-    pub const SUPPORTED_HARDWARE_TYPE: Prop<outpost::SupportedHardwareType> = Prop::new("SupportedHardwareType");
+    pub const SUPPORTED_HARDWARE_TYPE: Prop<CfnOutpost, outpost::SupportedHardwareType> = Prop::new("SupportedHardwareType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<outpost::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnOutpost, Vec<outpost::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOutpostProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &outpost::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOutpostProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &outpost::PROPS_SHAPE, props.into())?;
         Ok(CfnOutpost { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOutpost::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt LifeCycleStatus`)
@@ -736,24 +749,37 @@ impl CfnSite {
     pub const CFN_TYPE: &'static str = "AWS::Outposts::Site";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSite, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSite, String> = Prop::new("Name");
     /// Key of `Notes`, for [`Handle::set`].
-    pub const NOTES: Prop<String> = Prop::new("Notes");
+    pub const NOTES: Prop<CfnSite, String> = Prop::new("Notes");
     /// Key of `OperatingAddress`, for [`Handle::set`].
-    pub const OPERATING_ADDRESS: Prop<site::Address> = Prop::new("OperatingAddress");
+    pub const OPERATING_ADDRESS: Prop<CfnSite, site::Address> = Prop::new("OperatingAddress");
     /// Key of `RackPhysicalProperties`, for [`Handle::set`].
-    pub const RACK_PHYSICAL_PROPERTIES: Prop<site::RackPhysicalProperties> = Prop::new("RackPhysicalProperties");
+    pub const RACK_PHYSICAL_PROPERTIES: Prop<CfnSite, site::RackPhysicalProperties> = Prop::new("RackPhysicalProperties");
     /// Key of `ShippingAddress`, for [`Handle::set`].
-    pub const SHIPPING_ADDRESS: Prop<site::Address> = Prop::new("ShippingAddress");
+    pub const SHIPPING_ADDRESS: Prop<CfnSite, site::Address> = Prop::new("ShippingAddress");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<site::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSite, Vec<site::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSiteProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &site::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSiteProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &site::PROPS_SHAPE, props.into())?;
         Ok(CfnSite { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSite::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt SiteArn`)

@@ -177,26 +177,39 @@ impl CfnApplicationInstance {
     pub const CFN_TYPE: &'static str = "AWS::Panorama::ApplicationInstance";
 
     /// Key of `ApplicationInstanceIdToReplace`, for [`Handle::set`].
-    pub const APPLICATION_INSTANCE_ID_TO_REPLACE: Prop<String> = Prop::new("ApplicationInstanceIdToReplace");
+    pub const APPLICATION_INSTANCE_ID_TO_REPLACE: Prop<CfnApplicationInstance, String> = Prop::new("ApplicationInstanceIdToReplace");
     /// Key of `DefaultRuntimeContextDevice`, for [`Handle::set`].
-    pub const DEFAULT_RUNTIME_CONTEXT_DEVICE: Prop<String> = Prop::new("DefaultRuntimeContextDevice");
+    pub const DEFAULT_RUNTIME_CONTEXT_DEVICE: Prop<CfnApplicationInstance, String> = Prop::new("DefaultRuntimeContextDevice");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnApplicationInstance, String> = Prop::new("Description");
     /// Key of `ManifestOverridesPayload`, for [`Handle::set`].
-    pub const MANIFEST_OVERRIDES_PAYLOAD: Prop<application_instance::ManifestOverridesPayload> = Prop::new("ManifestOverridesPayload");
+    pub const MANIFEST_OVERRIDES_PAYLOAD: Prop<CfnApplicationInstance, application_instance::ManifestOverridesPayload> = Prop::new("ManifestOverridesPayload");
     /// Key of `ManifestPayload`, for [`Handle::set`].
-    pub const MANIFEST_PAYLOAD: Prop<application_instance::ManifestPayload> = Prop::new("ManifestPayload");
+    pub const MANIFEST_PAYLOAD: Prop<CfnApplicationInstance, application_instance::ManifestPayload> = Prop::new("ManifestPayload");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnApplicationInstance, String> = Prop::new("Name");
     /// Key of `RuntimeRoleArn`, for [`Handle::set`].
-    pub const RUNTIME_ROLE_ARN: Prop<String> = Prop::new("RuntimeRoleArn");
+    pub const RUNTIME_ROLE_ARN: Prop<CfnApplicationInstance, String> = Prop::new("RuntimeRoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<application_instance::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApplicationInstance, Vec<application_instance::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationInstanceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application_instance::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationInstanceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application_instance::PROPS_SHAPE, props.into())?;
         Ok(CfnApplicationInstance { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplicationInstance::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ApplicationInstanceId`)
@@ -383,16 +396,29 @@ impl CfnPackage {
     pub const CFN_TYPE: &'static str = "AWS::Panorama::Package";
 
     /// Key of `PackageName`, for [`Handle::set`].
-    pub const PACKAGE_NAME: Prop<String> = Prop::new("PackageName");
+    pub const PACKAGE_NAME: Prop<CfnPackage, String> = Prop::new("PackageName");
     /// Key of `StorageLocation`, for [`Handle::set`].
-    pub const STORAGE_LOCATION: Prop<package::StorageLocation> = Prop::new("StorageLocation");
+    pub const STORAGE_LOCATION: Prop<CfnPackage, package::StorageLocation> = Prop::new("StorageLocation");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<package::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPackage, Vec<package::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPackageProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &package::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPackageProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &package::PROPS_SHAPE, props.into())?;
         Ok(CfnPackage { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPackage::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -525,22 +551,35 @@ impl CfnPackageVersion {
     pub const CFN_TYPE: &'static str = "AWS::Panorama::PackageVersion";
 
     /// Key of `MarkLatest`, for [`Handle::set`].
-    pub const MARK_LATEST: Prop<bool> = Prop::new("MarkLatest");
+    pub const MARK_LATEST: Prop<CfnPackageVersion, bool> = Prop::new("MarkLatest");
     /// Key of `OwnerAccount`, for [`Handle::set`].
-    pub const OWNER_ACCOUNT: Prop<String> = Prop::new("OwnerAccount");
+    pub const OWNER_ACCOUNT: Prop<CfnPackageVersion, String> = Prop::new("OwnerAccount");
     /// Key of `PackageId`, for [`Handle::set`].
-    pub const PACKAGE_ID: Prop<String> = Prop::new("PackageId");
+    pub const PACKAGE_ID: Prop<CfnPackageVersion, String> = Prop::new("PackageId");
     /// Key of `PackageVersion`, for [`Handle::set`].
-    pub const PACKAGE_VERSION: Prop<String> = Prop::new("PackageVersion");
+    pub const PACKAGE_VERSION: Prop<CfnPackageVersion, String> = Prop::new("PackageVersion");
     /// Key of `PatchVersion`, for [`Handle::set`].
-    pub const PATCH_VERSION: Prop<String> = Prop::new("PatchVersion");
+    pub const PATCH_VERSION: Prop<CfnPackageVersion, String> = Prop::new("PatchVersion");
     /// Key of `UpdatedLatestPatchVersion`, for [`Handle::set`].
-    pub const UPDATED_LATEST_PATCH_VERSION: Prop<String> = Prop::new("UpdatedLatestPatchVersion");
+    pub const UPDATED_LATEST_PATCH_VERSION: Prop<CfnPackageVersion, String> = Prop::new("UpdatedLatestPatchVersion");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPackageVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &package_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPackageVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &package_version::PROPS_SHAPE, props.into())?;
         Ok(CfnPackageVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPackageVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt IsLatestPatch`)

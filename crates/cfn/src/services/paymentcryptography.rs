@@ -64,14 +64,27 @@ impl CfnAlias {
     pub const CFN_TYPE: &'static str = "AWS::PaymentCryptography::Alias";
 
     /// Key of `AliasName`, for [`Handle::set`].
-    pub const ALIAS_NAME: Prop<String> = Prop::new("AliasName");
+    pub const ALIAS_NAME: Prop<CfnAlias, String> = Prop::new("AliasName");
     /// Key of `KeyArn`, for [`Handle::set`].
-    pub const KEY_ARN: Prop<String> = Prop::new("KeyArn");
+    pub const KEY_ARN: Prop<CfnAlias, String> = Prop::new("KeyArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAliasProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &alias::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAliasProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &alias::PROPS_SHAPE, props.into())?;
         Ok(CfnAlias { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAlias::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -579,26 +592,39 @@ impl CfnKey {
     pub const CFN_TYPE: &'static str = "AWS::PaymentCryptography::Key";
 
     /// Key of `DeriveKeyUsage`, for [`Handle::set`].
-    pub const DERIVE_KEY_USAGE: Prop<key::DeriveKeyUsage> = Prop::new("DeriveKeyUsage");
+    pub const DERIVE_KEY_USAGE: Prop<CfnKey, key::DeriveKeyUsage> = Prop::new("DeriveKeyUsage");
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnKey, bool> = Prop::new("Enabled");
     /// Key of `Exportable`, for [`Handle::set`].
-    pub const EXPORTABLE: Prop<bool> = Prop::new("Exportable");
+    pub const EXPORTABLE: Prop<CfnKey, bool> = Prop::new("Exportable");
     /// Key of `KeyAttributes`, for [`Handle::set`].
-    pub const KEY_ATTRIBUTES: Prop<key::KeyAttributes> = Prop::new("KeyAttributes");
+    pub const KEY_ATTRIBUTES: Prop<CfnKey, key::KeyAttributes> = Prop::new("KeyAttributes");
     /// Key of `KeyCheckValueAlgorithm`, for [`Handle::set`].
-    pub const KEY_CHECK_VALUE_ALGORITHM: Prop<key::KeyCheckValueAlgorithm> = Prop::new("KeyCheckValueAlgorithm");
+    pub const KEY_CHECK_VALUE_ALGORITHM: Prop<CfnKey, key::KeyCheckValueAlgorithm> = Prop::new("KeyCheckValueAlgorithm");
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<String> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnKey, String> = Prop::new("Policy");
     /// Key of `ReplicationRegions`, for [`Handle::set`].
-    pub const REPLICATION_REGIONS: Prop<Vec<String>> = Prop::new("ReplicationRegions");
+    pub const REPLICATION_REGIONS: Prop<CfnKey, Vec<String>> = Prop::new("ReplicationRegions");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<key::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnKey, Vec<key::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnKeyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &key::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnKeyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &key::PROPS_SHAPE, props.into())?;
         Ok(CfnKey { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnKey::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt KeyIdentifier`)

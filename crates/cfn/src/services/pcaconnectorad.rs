@@ -132,18 +132,31 @@ impl CfnConnector {
     pub const CFN_TYPE: &'static str = "AWS::PCAConnectorAD::Connector";
 
     /// Key of `CertificateAuthorityArn`, for [`Handle::set`].
-    pub const CERTIFICATE_AUTHORITY_ARN: Prop<String> = Prop::new("CertificateAuthorityArn");
+    pub const CERTIFICATE_AUTHORITY_ARN: Prop<CfnConnector, String> = Prop::new("CertificateAuthorityArn");
     /// Key of `DirectoryId`, for [`Handle::set`].
-    pub const DIRECTORY_ID: Prop<String> = Prop::new("DirectoryId");
+    pub const DIRECTORY_ID: Prop<CfnConnector, String> = Prop::new("DirectoryId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConnector, Map<String>> = Prop::new("Tags");
     /// Key of `VpcInformation`, for [`Handle::set`].
-    pub const VPC_INFORMATION: Prop<connector::VpcInformation> = Prop::new("VpcInformation");
+    pub const VPC_INFORMATION: Prop<CfnConnector, connector::VpcInformation> = Prop::new("VpcInformation");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connector::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connector::PROPS_SHAPE, props.into())?;
         Ok(CfnConnector { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnector::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ConnectorArn`)
@@ -214,14 +227,27 @@ impl CfnDirectoryRegistration {
     pub const CFN_TYPE: &'static str = "AWS::PCAConnectorAD::DirectoryRegistration";
 
     /// Key of `DirectoryId`, for [`Handle::set`].
-    pub const DIRECTORY_ID: Prop<String> = Prop::new("DirectoryId");
+    pub const DIRECTORY_ID: Prop<CfnDirectoryRegistration, String> = Prop::new("DirectoryId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDirectoryRegistration, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDirectoryRegistrationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &directory_registration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDirectoryRegistrationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &directory_registration::PROPS_SHAPE, props.into())?;
         Ok(CfnDirectoryRegistration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDirectoryRegistration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt DirectoryRegistrationArn`)
@@ -292,14 +318,27 @@ impl CfnServicePrincipalName {
     pub const CFN_TYPE: &'static str = "AWS::PCAConnectorAD::ServicePrincipalName";
 
     /// Key of `ConnectorArn`, for [`Handle::set`].
-    pub const CONNECTOR_ARN: Prop<String> = Prop::new("ConnectorArn");
+    pub const CONNECTOR_ARN: Prop<CfnServicePrincipalName, String> = Prop::new("ConnectorArn");
     /// Key of `DirectoryRegistrationArn`, for [`Handle::set`].
-    pub const DIRECTORY_REGISTRATION_ARN: Prop<String> = Prop::new("DirectoryRegistrationArn");
+    pub const DIRECTORY_REGISTRATION_ARN: Prop<CfnServicePrincipalName, String> = Prop::new("DirectoryRegistrationArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServicePrincipalNameProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &service_principal_name::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServicePrincipalNameProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &service_principal_name::PROPS_SHAPE, props.into())?;
         Ok(CfnServicePrincipalName { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnServicePrincipalName::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -377,20 +416,33 @@ impl CfnTemplate {
     pub const CFN_TYPE: &'static str = "AWS::PCAConnectorAD::Template";
 
     /// Key of `ConnectorArn`, for [`Handle::set`].
-    pub const CONNECTOR_ARN: Prop<String> = Prop::new("ConnectorArn");
+    pub const CONNECTOR_ARN: Prop<CfnTemplate, String> = Prop::new("ConnectorArn");
     /// Key of `Definition`, for [`Handle::set`].
-    pub const DEFINITION: Prop<Json> = Prop::new("Definition");
+    pub const DEFINITION: Prop<CfnTemplate, Json> = Prop::new("Definition");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTemplate, String> = Prop::new("Name");
     /// Key of `ReenrollAllCertificateHolders`, for [`Handle::set`].
-    pub const REENROLL_ALL_CERTIFICATE_HOLDERS: Prop<bool> = Prop::new("ReenrollAllCertificateHolders");
+    pub const REENROLL_ALL_CERTIFICATE_HOLDERS: Prop<CfnTemplate, bool> = Prop::new("ReenrollAllCertificateHolders");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTemplate, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &template::PROPS_SHAPE, props.into())?;
         Ok(CfnTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt TemplateArn`)
@@ -519,18 +571,31 @@ impl CfnTemplateGroupAccessControlEntry {
     pub const CFN_TYPE: &'static str = "AWS::PCAConnectorAD::TemplateGroupAccessControlEntry";
 
     /// Key of `AccessRights`, for [`Handle::set`].
-    pub const ACCESS_RIGHTS: Prop<template_group_access_control_entry::AccessRights> = Prop::new("AccessRights");
+    pub const ACCESS_RIGHTS: Prop<CfnTemplateGroupAccessControlEntry, template_group_access_control_entry::AccessRights> = Prop::new("AccessRights");
     /// Key of `GroupDisplayName`, for [`Handle::set`].
-    pub const GROUP_DISPLAY_NAME: Prop<String> = Prop::new("GroupDisplayName");
+    pub const GROUP_DISPLAY_NAME: Prop<CfnTemplateGroupAccessControlEntry, String> = Prop::new("GroupDisplayName");
     /// Key of `GroupSecurityIdentifier`, for [`Handle::set`].
-    pub const GROUP_SECURITY_IDENTIFIER: Prop<String> = Prop::new("GroupSecurityIdentifier");
+    pub const GROUP_SECURITY_IDENTIFIER: Prop<CfnTemplateGroupAccessControlEntry, String> = Prop::new("GroupSecurityIdentifier");
     /// Key of `TemplateArn`, for [`Handle::set`].
-    pub const TEMPLATE_ARN: Prop<String> = Prop::new("TemplateArn");
+    pub const TEMPLATE_ARN: Prop<CfnTemplateGroupAccessControlEntry, String> = Prop::new("TemplateArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTemplateGroupAccessControlEntryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &template_group_access_control_entry::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTemplateGroupAccessControlEntryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &template_group_access_control_entry::PROPS_SHAPE, props.into())?;
         Ok(CfnTemplateGroupAccessControlEntry { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTemplateGroupAccessControlEntry::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 

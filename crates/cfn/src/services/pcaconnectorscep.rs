@@ -64,14 +64,27 @@ impl CfnChallenge {
     pub const CFN_TYPE: &'static str = "AWS::PCAConnectorSCEP::Challenge";
 
     /// Key of `ConnectorArn`, for [`Handle::set`].
-    pub const CONNECTOR_ARN: Prop<String> = Prop::new("ConnectorArn");
+    pub const CONNECTOR_ARN: Prop<CfnChallenge, String> = Prop::new("ConnectorArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnChallenge, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnChallengeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &challenge::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnChallengeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &challenge::PROPS_SHAPE, props.into())?;
         Ok(CfnChallenge { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnChallenge::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ChallengeArn`)
@@ -150,18 +163,31 @@ impl CfnConnector {
     pub const CFN_TYPE: &'static str = "AWS::PCAConnectorSCEP::Connector";
 
     /// Key of `CertificateAuthorityArn`, for [`Handle::set`].
-    pub const CERTIFICATE_AUTHORITY_ARN: Prop<String> = Prop::new("CertificateAuthorityArn");
+    pub const CERTIFICATE_AUTHORITY_ARN: Prop<CfnConnector, String> = Prop::new("CertificateAuthorityArn");
     /// Key of `MobileDeviceManagement`, for [`Handle::set`].
-    pub const MOBILE_DEVICE_MANAGEMENT: Prop<Json> = Prop::new("MobileDeviceManagement");
+    pub const MOBILE_DEVICE_MANAGEMENT: Prop<CfnConnector, Json> = Prop::new("MobileDeviceManagement");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConnector, Map<String>> = Prop::new("Tags");
     /// Key of `VpcEndpointId`, for [`Handle::set`].
-    pub const VPC_ENDPOINT_ID: Prop<String> = Prop::new("VpcEndpointId");
+    pub const VPC_ENDPOINT_ID: Prop<CfnConnector, String> = Prop::new("VpcEndpointId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connector::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connector::PROPS_SHAPE, props.into())?;
         Ok(CfnConnector { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnector::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ConnectorArn`)

@@ -582,22 +582,35 @@ impl CfnCluster {
     pub const CFN_TYPE: &'static str = "AWS::PCS::Cluster";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCluster, String> = Prop::new("Name");
     /// Key of `Networking`, for [`Handle::set`].
-    pub const NETWORKING: Prop<cluster::Networking> = Prop::new("Networking");
+    pub const NETWORKING: Prop<CfnCluster, cluster::Networking> = Prop::new("Networking");
     /// Key of `Scheduler`, for [`Handle::set`].
-    pub const SCHEDULER: Prop<cluster::Scheduler> = Prop::new("Scheduler");
+    pub const SCHEDULER: Prop<CfnCluster, cluster::Scheduler> = Prop::new("Scheduler");
     /// Key of `Size`, for [`Handle::set`].
-    pub const SIZE: Prop<cluster::Size> = Prop::new("Size");
+    pub const SIZE: Prop<CfnCluster, cluster::Size> = Prop::new("Size");
     /// Key of `SlurmConfiguration`, for [`Handle::set`].
-    pub const SLURM_CONFIGURATION: Prop<cluster::SlurmConfiguration> = Prop::new("SlurmConfiguration");
+    pub const SLURM_CONFIGURATION: Prop<CfnCluster, cluster::SlurmConfiguration> = Prop::new("SlurmConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCluster, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The unique Amazon Resource Name (ARN) of the cluster.
@@ -1223,36 +1236,49 @@ impl CfnComputeNodeGroup {
     pub const CFN_TYPE: &'static str = "AWS::PCS::ComputeNodeGroup";
 
     /// Key of `AmiId`, for [`Handle::set`].
-    pub const AMI_ID: Prop<String> = Prop::new("AmiId");
+    pub const AMI_ID: Prop<CfnComputeNodeGroup, String> = Prop::new("AmiId");
     /// Key of `ClusterId`, for [`Handle::set`].
-    pub const CLUSTER_ID: Prop<String> = Prop::new("ClusterId");
+    pub const CLUSTER_ID: Prop<CfnComputeNodeGroup, String> = Prop::new("ClusterId");
     /// Key of `CustomLaunchTemplate`, for [`Handle::set`].
-    pub const CUSTOM_LAUNCH_TEMPLATE: Prop<compute_node_group::CustomLaunchTemplate> = Prop::new("CustomLaunchTemplate");
+    pub const CUSTOM_LAUNCH_TEMPLATE: Prop<CfnComputeNodeGroup, compute_node_group::CustomLaunchTemplate> = Prop::new("CustomLaunchTemplate");
     /// Key of `IamInstanceProfileArn`, for [`Handle::set`].
-    pub const IAM_INSTANCE_PROFILE_ARN: Prop<String> = Prop::new("IamInstanceProfileArn");
+    pub const IAM_INSTANCE_PROFILE_ARN: Prop<CfnComputeNodeGroup, String> = Prop::new("IamInstanceProfileArn");
     /// Key of `InstanceConfigs`, for [`Handle::set`].
-    pub const INSTANCE_CONFIGS: Prop<Vec<compute_node_group::InstanceConfig>> = Prop::new("InstanceConfigs");
+    pub const INSTANCE_CONFIGS: Prop<CfnComputeNodeGroup, Vec<compute_node_group::InstanceConfig>> = Prop::new("InstanceConfigs");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnComputeNodeGroup, String> = Prop::new("Name");
     /// Key of `NodeLifecycleActions`, for [`Handle::set`].
-    pub const NODE_LIFECYCLE_ACTIONS: Prop<compute_node_group::NodeLifecycleActions> = Prop::new("NodeLifecycleActions");
+    pub const NODE_LIFECYCLE_ACTIONS: Prop<CfnComputeNodeGroup, compute_node_group::NodeLifecycleActions> = Prop::new("NodeLifecycleActions");
     /// Key of `PurchaseOption`, for [`Handle::set`].
-    pub const PURCHASE_OPTION: Prop<compute_node_group::PurchaseOption> = Prop::new("PurchaseOption");
+    pub const PURCHASE_OPTION: Prop<CfnComputeNodeGroup, compute_node_group::PurchaseOption> = Prop::new("PurchaseOption");
     /// Key of `ScalingConfiguration`, for [`Handle::set`].
-    pub const SCALING_CONFIGURATION: Prop<compute_node_group::ScalingConfiguration> = Prop::new("ScalingConfiguration");
+    pub const SCALING_CONFIGURATION: Prop<CfnComputeNodeGroup, compute_node_group::ScalingConfiguration> = Prop::new("ScalingConfiguration");
     /// Key of `SlurmConfiguration`, for [`Handle::set`].
-    pub const SLURM_CONFIGURATION: Prop<compute_node_group::SlurmConfiguration> = Prop::new("SlurmConfiguration");
+    pub const SLURM_CONFIGURATION: Prop<CfnComputeNodeGroup, compute_node_group::SlurmConfiguration> = Prop::new("SlurmConfiguration");
     /// Key of `SpotOptions`, for [`Handle::set`].
-    pub const SPOT_OPTIONS: Prop<compute_node_group::SpotOptions> = Prop::new("SpotOptions");
+    pub const SPOT_OPTIONS: Prop<CfnComputeNodeGroup, compute_node_group::SpotOptions> = Prop::new("SpotOptions");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnComputeNodeGroup, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnComputeNodeGroup, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnComputeNodeGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &compute_node_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnComputeNodeGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &compute_node_group::PROPS_SHAPE, props.into())?;
         Ok(CfnComputeNodeGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnComputeNodeGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The unique Amazon Resource Name (ARN) of the compute node group.
@@ -1442,20 +1468,33 @@ impl CfnQueue {
     pub const CFN_TYPE: &'static str = "AWS::PCS::Queue";
 
     /// Key of `ClusterId`, for [`Handle::set`].
-    pub const CLUSTER_ID: Prop<String> = Prop::new("ClusterId");
+    pub const CLUSTER_ID: Prop<CfnQueue, String> = Prop::new("ClusterId");
     /// Key of `ComputeNodeGroupConfigurations`, for [`Handle::set`].
-    pub const COMPUTE_NODE_GROUP_CONFIGURATIONS: Prop<Vec<queue::ComputeNodeGroupConfiguration>> = Prop::new("ComputeNodeGroupConfigurations");
+    pub const COMPUTE_NODE_GROUP_CONFIGURATIONS: Prop<CfnQueue, Vec<queue::ComputeNodeGroupConfiguration>> = Prop::new("ComputeNodeGroupConfigurations");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnQueue, String> = Prop::new("Name");
     /// Key of `SlurmConfiguration`, for [`Handle::set`].
-    pub const SLURM_CONFIGURATION: Prop<queue::SlurmConfiguration> = Prop::new("SlurmConfiguration");
+    pub const SLURM_CONFIGURATION: Prop<CfnQueue, queue::SlurmConfiguration> = Prop::new("SlurmConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnQueue, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnQueueProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &queue::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnQueueProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &queue::PROPS_SHAPE, props.into())?;
         Ok(CfnQueue { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnQueue::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The unique Amazon Resource Name (ARN) of the queue.

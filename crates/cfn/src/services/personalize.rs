@@ -153,20 +153,33 @@ impl CfnCampaign {
     pub const CFN_TYPE: &'static str = "AWS::Personalize::Campaign";
 
     /// Key of `CampaignConfig`, for [`Handle::set`].
-    pub const CAMPAIGN_CONFIG: Prop<campaign::CampaignConfig> = Prop::new("CampaignConfig");
+    pub const CAMPAIGN_CONFIG: Prop<CfnCampaign, campaign::CampaignConfig> = Prop::new("CampaignConfig");
     /// Key of `MinProvisionedTPS`, for [`Handle::set`].
-    pub const MIN_PROVISIONED_TPS: Prop<i64> = Prop::new("MinProvisionedTPS");
+    pub const MIN_PROVISIONED_TPS: Prop<CfnCampaign, i64> = Prop::new("MinProvisionedTPS");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCampaign, String> = Prop::new("Name");
     /// Key of `SolutionVersionArn`, for [`Handle::set`].
-    pub const SOLUTION_VERSION_ARN: Prop<String> = Prop::new("SolutionVersionArn");
+    pub const SOLUTION_VERSION_ARN: Prop<CfnCampaign, String> = Prop::new("SolutionVersionArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<campaign::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCampaign, Vec<campaign::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCampaignProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &campaign::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCampaignProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &campaign::PROPS_SHAPE, props.into())?;
         Ok(CfnCampaign { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCampaign::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the campaign.
@@ -403,22 +416,35 @@ impl CfnDataset {
     pub const CFN_TYPE: &'static str = "AWS::Personalize::Dataset";
 
     /// Key of `DatasetGroupArn`, for [`Handle::set`].
-    pub const DATASET_GROUP_ARN: Prop<String> = Prop::new("DatasetGroupArn");
+    pub const DATASET_GROUP_ARN: Prop<CfnDataset, String> = Prop::new("DatasetGroupArn");
     /// Key of `DatasetImportJob`, for [`Handle::set`].
-    pub const DATASET_IMPORT_JOB: Prop<dataset::DatasetImportJob> = Prop::new("DatasetImportJob");
+    pub const DATASET_IMPORT_JOB: Prop<CfnDataset, dataset::DatasetImportJob> = Prop::new("DatasetImportJob");
     /// Key of `DatasetType`, for [`Handle::set`].
-    pub const DATASET_TYPE: Prop<dataset::DatasetType> = Prop::new("DatasetType");
+    pub const DATASET_TYPE: Prop<CfnDataset, dataset::DatasetType> = Prop::new("DatasetType");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDataset, String> = Prop::new("Name");
     /// Key of `SchemaArn`, for [`Handle::set`].
-    pub const SCHEMA_ARN: Prop<String> = Prop::new("SchemaArn");
+    pub const SCHEMA_ARN: Prop<CfnDataset, String> = Prop::new("SchemaArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<dataset::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataset, Vec<dataset::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDatasetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dataset::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDatasetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dataset::PROPS_SHAPE, props.into())?;
         Ok(CfnDataset { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataset::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the dataset
@@ -567,20 +593,33 @@ impl CfnDatasetGroup {
     pub const CFN_TYPE: &'static str = "AWS::Personalize::DatasetGroup";
 
     /// Key of `Domain`, for [`Handle::set`].
-    pub const DOMAIN: Prop<dataset_group::Domain> = Prop::new("Domain");
+    pub const DOMAIN: Prop<CfnDatasetGroup, dataset_group::Domain> = Prop::new("Domain");
     /// Key of `KmsKeyArn`, for [`Handle::set`].
-    pub const KMS_KEY_ARN: Prop<String> = Prop::new("KmsKeyArn");
+    pub const KMS_KEY_ARN: Prop<CfnDatasetGroup, String> = Prop::new("KmsKeyArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDatasetGroup, String> = Prop::new("Name");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnDatasetGroup, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<dataset_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDatasetGroup, Vec<dataset_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDatasetGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dataset_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDatasetGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dataset_group::PROPS_SHAPE, props.into())?;
         Ok(CfnDatasetGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDatasetGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the dataset group.
@@ -696,16 +735,29 @@ impl CfnEventTracker {
     pub const CFN_TYPE: &'static str = "AWS::Personalize::EventTracker";
 
     /// Key of `DatasetGroupArn`, for [`Handle::set`].
-    pub const DATASET_GROUP_ARN: Prop<String> = Prop::new("DatasetGroupArn");
+    pub const DATASET_GROUP_ARN: Prop<CfnEventTracker, String> = Prop::new("DatasetGroupArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEventTracker, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<event_tracker::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEventTracker, Vec<event_tracker::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEventTrackerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &event_tracker::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEventTrackerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &event_tracker::PROPS_SHAPE, props.into())?;
         Ok(CfnEventTracker { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEventTracker::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the event tracker.
@@ -832,18 +884,31 @@ impl CfnFilter {
     pub const CFN_TYPE: &'static str = "AWS::Personalize::Filter";
 
     /// Key of `DatasetGroupArn`, for [`Handle::set`].
-    pub const DATASET_GROUP_ARN: Prop<String> = Prop::new("DatasetGroupArn");
+    pub const DATASET_GROUP_ARN: Prop<CfnFilter, String> = Prop::new("DatasetGroupArn");
     /// Key of `FilterExpression`, for [`Handle::set`].
-    pub const FILTER_EXPRESSION: Prop<String> = Prop::new("FilterExpression");
+    pub const FILTER_EXPRESSION: Prop<CfnFilter, String> = Prop::new("FilterExpression");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFilter, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<filter::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFilter, Vec<filter::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFilterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &filter::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFilterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &filter::PROPS_SHAPE, props.into())?;
         Ok(CfnFilter { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFilter::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time at which the filter was created.
@@ -1061,18 +1126,31 @@ impl CfnMetricAttribution {
     pub const CFN_TYPE: &'static str = "AWS::Personalize::MetricAttribution";
 
     /// Key of `DatasetGroupArn`, for [`Handle::set`].
-    pub const DATASET_GROUP_ARN: Prop<String> = Prop::new("DatasetGroupArn");
+    pub const DATASET_GROUP_ARN: Prop<CfnMetricAttribution, String> = Prop::new("DatasetGroupArn");
     /// Key of `Metrics`, for [`Handle::set`].
-    pub const METRICS: Prop<Vec<metric_attribution::MetricAttribute>> = Prop::new("Metrics");
+    pub const METRICS: Prop<CfnMetricAttribution, Vec<metric_attribution::MetricAttribute>> = Prop::new("Metrics");
     /// Key of `MetricsOutputConfig`, for [`Handle::set`].
-    pub const METRICS_OUTPUT_CONFIG: Prop<metric_attribution::MetricsOutputConfig> = Prop::new("MetricsOutputConfig");
+    pub const METRICS_OUTPUT_CONFIG: Prop<CfnMetricAttribution, metric_attribution::MetricsOutputConfig> = Prop::new("MetricsOutputConfig");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnMetricAttribution, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMetricAttributionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &metric_attribution::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMetricAttributionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &metric_attribution::PROPS_SHAPE, props.into())?;
         Ok(CfnMetricAttribution { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMetricAttribution::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the metric attribution.
@@ -1222,18 +1300,31 @@ impl CfnSchema {
     pub const CFN_TYPE: &'static str = "AWS::Personalize::Schema";
 
     /// Key of `Domain`, for [`Handle::set`].
-    pub const DOMAIN: Prop<schema::Domain> = Prop::new("Domain");
+    pub const DOMAIN: Prop<CfnSchema, schema::Domain> = Prop::new("Domain");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSchema, String> = Prop::new("Name");
     /// Key of `Schema`, for [`Handle::set`].
-    pub const SCHEMA: Prop<String> = Prop::new("Schema");
+    pub const SCHEMA: Prop<CfnSchema, String> = Prop::new("Schema");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<schema::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSchema, Vec<schema::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSchemaProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &schema::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSchemaProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &schema::PROPS_SHAPE, props.into())?;
         Ok(CfnSchema { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSchema::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Arn for the schema.
@@ -1672,26 +1763,39 @@ impl CfnSolution {
     pub const CFN_TYPE: &'static str = "AWS::Personalize::Solution";
 
     /// Key of `DatasetGroupArn`, for [`Handle::set`].
-    pub const DATASET_GROUP_ARN: Prop<String> = Prop::new("DatasetGroupArn");
+    pub const DATASET_GROUP_ARN: Prop<CfnSolution, String> = Prop::new("DatasetGroupArn");
     /// Key of `EventType`, for [`Handle::set`].
-    pub const EVENT_TYPE: Prop<String> = Prop::new("EventType");
+    pub const EVENT_TYPE: Prop<CfnSolution, String> = Prop::new("EventType");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSolution, String> = Prop::new("Name");
     /// Key of `PerformAutoML`, for [`Handle::set`].
-    pub const PERFORM_AUTO_ML: Prop<bool> = Prop::new("PerformAutoML");
+    pub const PERFORM_AUTO_ML: Prop<CfnSolution, bool> = Prop::new("PerformAutoML");
     /// Key of `PerformHPO`, for [`Handle::set`].
-    pub const PERFORM_HPO: Prop<bool> = Prop::new("PerformHPO");
+    pub const PERFORM_HPO: Prop<CfnSolution, bool> = Prop::new("PerformHPO");
     /// Key of `RecipeArn`, for [`Handle::set`].
-    pub const RECIPE_ARN: Prop<String> = Prop::new("RecipeArn");
+    pub const RECIPE_ARN: Prop<CfnSolution, String> = Prop::new("RecipeArn");
     /// Key of `SolutionConfig`, for [`Handle::set`].
-    pub const SOLUTION_CONFIG: Prop<solution::SolutionConfig> = Prop::new("SolutionConfig");
+    pub const SOLUTION_CONFIG: Prop<CfnSolution, solution::SolutionConfig> = Prop::new("SolutionConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<solution::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSolution, Vec<solution::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSolutionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &solution::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSolutionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &solution::PROPS_SHAPE, props.into())?;
         Ok(CfnSolution { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSolution::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt SolutionArn`)

@@ -143,20 +143,33 @@ impl CfnPerfReports {
     pub const CFN_TYPE: &'static str = "AWS::PI::PerfReports";
 
     /// Key of `EndTime`, for [`Handle::set`].
-    pub const END_TIME: Prop<String> = Prop::new("EndTime");
+    pub const END_TIME: Prop<CfnPerfReports, String> = Prop::new("EndTime");
     /// Key of `Identifier`, for [`Handle::set`].
-    pub const IDENTIFIER: Prop<String> = Prop::new("Identifier");
+    pub const IDENTIFIER: Prop<CfnPerfReports, String> = Prop::new("Identifier");
     /// Key of `ServiceType`, for [`Handle::set`].
-    pub const SERVICE_TYPE: Prop<perf_reports::ServiceType> = Prop::new("ServiceType");
+    pub const SERVICE_TYPE: Prop<CfnPerfReports, perf_reports::ServiceType> = Prop::new("ServiceType");
     /// Key of `StartTime`, for [`Handle::set`].
-    pub const START_TIME: Prop<String> = Prop::new("StartTime");
+    pub const START_TIME: Prop<CfnPerfReports, String> = Prop::new("StartTime");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<perf_reports::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPerfReports, Vec<perf_reports::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPerfReportsProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &perf_reports::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPerfReportsProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &perf_reports::PROPS_SHAPE, props.into())?;
         Ok(CfnPerfReports { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPerfReports::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// A unique identifier for the analysis report.

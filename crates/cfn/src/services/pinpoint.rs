@@ -72,18 +72,31 @@ impl CfnADMChannel {
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::ADMChannel";
 
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnADMChannel, String> = Prop::new("ApplicationId");
     /// Key of `ClientId`, for [`Handle::set`].
-    pub const CLIENT_ID: Prop<String> = Prop::new("ClientId");
+    pub const CLIENT_ID: Prop<CfnADMChannel, String> = Prop::new("ClientId");
     /// Key of `ClientSecret`, for [`Handle::set`].
-    pub const CLIENT_SECRET: Prop<String> = Prop::new("ClientSecret");
+    pub const CLIENT_SECRET: Prop<CfnADMChannel, String> = Prop::new("ClientSecret");
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnADMChannel, bool> = Prop::new("Enabled");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnADMChannelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &adm_channel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnADMChannelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &adm_channel::PROPS_SHAPE, props.into())?;
         Ok(CfnADMChannel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnADMChannel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -182,28 +195,41 @@ impl CfnAPNSChannel {
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::APNSChannel";
 
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnAPNSChannel, String> = Prop::new("ApplicationId");
     /// Key of `BundleId`, for [`Handle::set`].
-    pub const BUNDLE_ID: Prop<String> = Prop::new("BundleId");
+    pub const BUNDLE_ID: Prop<CfnAPNSChannel, String> = Prop::new("BundleId");
     /// Key of `Certificate`, for [`Handle::set`].
-    pub const CERTIFICATE: Prop<String> = Prop::new("Certificate");
+    pub const CERTIFICATE: Prop<CfnAPNSChannel, String> = Prop::new("Certificate");
     /// Key of `DefaultAuthenticationMethod`, for [`Handle::set`].
-    pub const DEFAULT_AUTHENTICATION_METHOD: Prop<String> = Prop::new("DefaultAuthenticationMethod");
+    pub const DEFAULT_AUTHENTICATION_METHOD: Prop<CfnAPNSChannel, String> = Prop::new("DefaultAuthenticationMethod");
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnAPNSChannel, bool> = Prop::new("Enabled");
     /// Key of `PrivateKey`, for [`Handle::set`].
-    pub const PRIVATE_KEY: Prop<String> = Prop::new("PrivateKey");
+    pub const PRIVATE_KEY: Prop<CfnAPNSChannel, String> = Prop::new("PrivateKey");
     /// Key of `TeamId`, for [`Handle::set`].
-    pub const TEAM_ID: Prop<String> = Prop::new("TeamId");
+    pub const TEAM_ID: Prop<CfnAPNSChannel, String> = Prop::new("TeamId");
     /// Key of `TokenKey`, for [`Handle::set`].
-    pub const TOKEN_KEY: Prop<String> = Prop::new("TokenKey");
+    pub const TOKEN_KEY: Prop<CfnAPNSChannel, String> = Prop::new("TokenKey");
     /// Key of `TokenKeyId`, for [`Handle::set`].
-    pub const TOKEN_KEY_ID: Prop<String> = Prop::new("TokenKeyId");
+    pub const TOKEN_KEY_ID: Prop<CfnAPNSChannel, String> = Prop::new("TokenKeyId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAPNSChannelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &apns_channel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAPNSChannelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &apns_channel::PROPS_SHAPE, props.into())?;
         Ok(CfnAPNSChannel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAPNSChannel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -302,28 +328,41 @@ impl CfnAPNSSandboxChannel {
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::APNSSandboxChannel";
 
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnAPNSSandboxChannel, String> = Prop::new("ApplicationId");
     /// Key of `BundleId`, for [`Handle::set`].
-    pub const BUNDLE_ID: Prop<String> = Prop::new("BundleId");
+    pub const BUNDLE_ID: Prop<CfnAPNSSandboxChannel, String> = Prop::new("BundleId");
     /// Key of `Certificate`, for [`Handle::set`].
-    pub const CERTIFICATE: Prop<String> = Prop::new("Certificate");
+    pub const CERTIFICATE: Prop<CfnAPNSSandboxChannel, String> = Prop::new("Certificate");
     /// Key of `DefaultAuthenticationMethod`, for [`Handle::set`].
-    pub const DEFAULT_AUTHENTICATION_METHOD: Prop<String> = Prop::new("DefaultAuthenticationMethod");
+    pub const DEFAULT_AUTHENTICATION_METHOD: Prop<CfnAPNSSandboxChannel, String> = Prop::new("DefaultAuthenticationMethod");
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnAPNSSandboxChannel, bool> = Prop::new("Enabled");
     /// Key of `PrivateKey`, for [`Handle::set`].
-    pub const PRIVATE_KEY: Prop<String> = Prop::new("PrivateKey");
+    pub const PRIVATE_KEY: Prop<CfnAPNSSandboxChannel, String> = Prop::new("PrivateKey");
     /// Key of `TeamId`, for [`Handle::set`].
-    pub const TEAM_ID: Prop<String> = Prop::new("TeamId");
+    pub const TEAM_ID: Prop<CfnAPNSSandboxChannel, String> = Prop::new("TeamId");
     /// Key of `TokenKey`, for [`Handle::set`].
-    pub const TOKEN_KEY: Prop<String> = Prop::new("TokenKey");
+    pub const TOKEN_KEY: Prop<CfnAPNSSandboxChannel, String> = Prop::new("TokenKey");
     /// Key of `TokenKeyId`, for [`Handle::set`].
-    pub const TOKEN_KEY_ID: Prop<String> = Prop::new("TokenKeyId");
+    pub const TOKEN_KEY_ID: Prop<CfnAPNSSandboxChannel, String> = Prop::new("TokenKeyId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAPNSSandboxChannelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &apns_sandbox_channel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAPNSSandboxChannelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &apns_sandbox_channel::PROPS_SHAPE, props.into())?;
         Ok(CfnAPNSSandboxChannel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAPNSSandboxChannel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -422,28 +461,41 @@ impl CfnAPNSVoipChannel {
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::APNSVoipChannel";
 
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnAPNSVoipChannel, String> = Prop::new("ApplicationId");
     /// Key of `BundleId`, for [`Handle::set`].
-    pub const BUNDLE_ID: Prop<String> = Prop::new("BundleId");
+    pub const BUNDLE_ID: Prop<CfnAPNSVoipChannel, String> = Prop::new("BundleId");
     /// Key of `Certificate`, for [`Handle::set`].
-    pub const CERTIFICATE: Prop<String> = Prop::new("Certificate");
+    pub const CERTIFICATE: Prop<CfnAPNSVoipChannel, String> = Prop::new("Certificate");
     /// Key of `DefaultAuthenticationMethod`, for [`Handle::set`].
-    pub const DEFAULT_AUTHENTICATION_METHOD: Prop<String> = Prop::new("DefaultAuthenticationMethod");
+    pub const DEFAULT_AUTHENTICATION_METHOD: Prop<CfnAPNSVoipChannel, String> = Prop::new("DefaultAuthenticationMethod");
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnAPNSVoipChannel, bool> = Prop::new("Enabled");
     /// Key of `PrivateKey`, for [`Handle::set`].
-    pub const PRIVATE_KEY: Prop<String> = Prop::new("PrivateKey");
+    pub const PRIVATE_KEY: Prop<CfnAPNSVoipChannel, String> = Prop::new("PrivateKey");
     /// Key of `TeamId`, for [`Handle::set`].
-    pub const TEAM_ID: Prop<String> = Prop::new("TeamId");
+    pub const TEAM_ID: Prop<CfnAPNSVoipChannel, String> = Prop::new("TeamId");
     /// Key of `TokenKey`, for [`Handle::set`].
-    pub const TOKEN_KEY: Prop<String> = Prop::new("TokenKey");
+    pub const TOKEN_KEY: Prop<CfnAPNSVoipChannel, String> = Prop::new("TokenKey");
     /// Key of `TokenKeyId`, for [`Handle::set`].
-    pub const TOKEN_KEY_ID: Prop<String> = Prop::new("TokenKeyId");
+    pub const TOKEN_KEY_ID: Prop<CfnAPNSVoipChannel, String> = Prop::new("TokenKeyId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAPNSVoipChannelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &apns_voip_channel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAPNSVoipChannelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &apns_voip_channel::PROPS_SHAPE, props.into())?;
         Ok(CfnAPNSVoipChannel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAPNSVoipChannel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -542,28 +594,41 @@ impl CfnAPNSVoipSandboxChannel {
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::APNSVoipSandboxChannel";
 
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnAPNSVoipSandboxChannel, String> = Prop::new("ApplicationId");
     /// Key of `BundleId`, for [`Handle::set`].
-    pub const BUNDLE_ID: Prop<String> = Prop::new("BundleId");
+    pub const BUNDLE_ID: Prop<CfnAPNSVoipSandboxChannel, String> = Prop::new("BundleId");
     /// Key of `Certificate`, for [`Handle::set`].
-    pub const CERTIFICATE: Prop<String> = Prop::new("Certificate");
+    pub const CERTIFICATE: Prop<CfnAPNSVoipSandboxChannel, String> = Prop::new("Certificate");
     /// Key of `DefaultAuthenticationMethod`, for [`Handle::set`].
-    pub const DEFAULT_AUTHENTICATION_METHOD: Prop<String> = Prop::new("DefaultAuthenticationMethod");
+    pub const DEFAULT_AUTHENTICATION_METHOD: Prop<CfnAPNSVoipSandboxChannel, String> = Prop::new("DefaultAuthenticationMethod");
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnAPNSVoipSandboxChannel, bool> = Prop::new("Enabled");
     /// Key of `PrivateKey`, for [`Handle::set`].
-    pub const PRIVATE_KEY: Prop<String> = Prop::new("PrivateKey");
+    pub const PRIVATE_KEY: Prop<CfnAPNSVoipSandboxChannel, String> = Prop::new("PrivateKey");
     /// Key of `TeamId`, for [`Handle::set`].
-    pub const TEAM_ID: Prop<String> = Prop::new("TeamId");
+    pub const TEAM_ID: Prop<CfnAPNSVoipSandboxChannel, String> = Prop::new("TeamId");
     /// Key of `TokenKey`, for [`Handle::set`].
-    pub const TOKEN_KEY: Prop<String> = Prop::new("TokenKey");
+    pub const TOKEN_KEY: Prop<CfnAPNSVoipSandboxChannel, String> = Prop::new("TokenKey");
     /// Key of `TokenKeyId`, for [`Handle::set`].
-    pub const TOKEN_KEY_ID: Prop<String> = Prop::new("TokenKeyId");
+    pub const TOKEN_KEY_ID: Prop<CfnAPNSVoipSandboxChannel, String> = Prop::new("TokenKeyId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAPNSVoipSandboxChannelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &apns_voip_sandbox_channel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAPNSVoipSandboxChannelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &apns_voip_sandbox_channel::PROPS_SHAPE, props.into())?;
         Ok(CfnAPNSVoipSandboxChannel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAPNSVoipSandboxChannel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -634,14 +699,27 @@ impl CfnApp {
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::App";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnApp, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApp, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAppProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &app::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAppProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &app::PROPS_SHAPE, props.into())?;
         Ok(CfnApp { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApp::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -823,20 +901,33 @@ impl CfnApplicationSettings {
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::ApplicationSettings";
 
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnApplicationSettings, String> = Prop::new("ApplicationId");
     /// Key of `CampaignHook`, for [`Handle::set`].
-    pub const CAMPAIGN_HOOK: Prop<application_settings::CampaignHook> = Prop::new("CampaignHook");
+    pub const CAMPAIGN_HOOK: Prop<CfnApplicationSettings, application_settings::CampaignHook> = Prop::new("CampaignHook");
     /// Key of `CloudWatchMetricsEnabled`, for [`Handle::set`].
-    pub const CLOUD_WATCH_METRICS_ENABLED: Prop<bool> = Prop::new("CloudWatchMetricsEnabled");
+    pub const CLOUD_WATCH_METRICS_ENABLED: Prop<CfnApplicationSettings, bool> = Prop::new("CloudWatchMetricsEnabled");
     /// Key of `Limits`, for [`Handle::set`].
-    pub const LIMITS: Prop<application_settings::Limits> = Prop::new("Limits");
+    pub const LIMITS: Prop<CfnApplicationSettings, application_settings::Limits> = Prop::new("Limits");
     /// Key of `QuietTime`, for [`Handle::set`].
-    pub const QUIET_TIME: Prop<application_settings::QuietTime> = Prop::new("QuietTime");
+    pub const QUIET_TIME: Prop<CfnApplicationSettings, application_settings::QuietTime> = Prop::new("QuietTime");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationSettingsProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application_settings::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationSettingsProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application_settings::PROPS_SHAPE, props.into())?;
         Ok(CfnApplicationSettings { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplicationSettings::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -915,18 +1006,31 @@ impl CfnBaiduChannel {
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::BaiduChannel";
 
     /// Key of `ApiKey`, for [`Handle::set`].
-    pub const API_KEY: Prop<String> = Prop::new("ApiKey");
+    pub const API_KEY: Prop<CfnBaiduChannel, String> = Prop::new("ApiKey");
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnBaiduChannel, String> = Prop::new("ApplicationId");
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnBaiduChannel, bool> = Prop::new("Enabled");
     /// Key of `SecretKey`, for [`Handle::set`].
-    pub const SECRET_KEY: Prop<String> = Prop::new("SecretKey");
+    pub const SECRET_KEY: Prop<CfnBaiduChannel, String> = Prop::new("SecretKey");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBaiduChannelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &baidu_channel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBaiduChannelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &baidu_channel::PROPS_SHAPE, props.into())?;
         Ok(CfnBaiduChannel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBaiduChannel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1802,46 +1906,59 @@ impl CfnCampaign {
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::Campaign";
 
     /// Key of `AdditionalTreatments`, for [`Handle::set`].
-    pub const ADDITIONAL_TREATMENTS: Prop<Vec<campaign::WriteTreatmentResource>> = Prop::new("AdditionalTreatments");
+    pub const ADDITIONAL_TREATMENTS: Prop<CfnCampaign, Vec<campaign::WriteTreatmentResource>> = Prop::new("AdditionalTreatments");
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnCampaign, String> = Prop::new("ApplicationId");
     /// Key of `CampaignHook`, for [`Handle::set`].
-    pub const CAMPAIGN_HOOK: Prop<campaign::CampaignHook> = Prop::new("CampaignHook");
+    pub const CAMPAIGN_HOOK: Prop<CfnCampaign, campaign::CampaignHook> = Prop::new("CampaignHook");
     /// Key of `CustomDeliveryConfiguration`, for [`Handle::set`].
-    pub const CUSTOM_DELIVERY_CONFIGURATION: Prop<campaign::CustomDeliveryConfiguration> = Prop::new("CustomDeliveryConfiguration");
+    pub const CUSTOM_DELIVERY_CONFIGURATION: Prop<CfnCampaign, campaign::CustomDeliveryConfiguration> = Prop::new("CustomDeliveryConfiguration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCampaign, String> = Prop::new("Description");
     /// Key of `HoldoutPercent`, for [`Handle::set`].
-    pub const HOLDOUT_PERCENT: Prop<i64> = Prop::new("HoldoutPercent");
+    pub const HOLDOUT_PERCENT: Prop<CfnCampaign, i64> = Prop::new("HoldoutPercent");
     /// Key of `IsPaused`, for [`Handle::set`].
-    pub const IS_PAUSED: Prop<bool> = Prop::new("IsPaused");
+    pub const IS_PAUSED: Prop<CfnCampaign, bool> = Prop::new("IsPaused");
     /// Key of `Limits`, for [`Handle::set`].
-    pub const LIMITS: Prop<campaign::Limits> = Prop::new("Limits");
+    pub const LIMITS: Prop<CfnCampaign, campaign::Limits> = Prop::new("Limits");
     /// Key of `MessageConfiguration`, for [`Handle::set`].
-    pub const MESSAGE_CONFIGURATION: Prop<campaign::MessageConfiguration> = Prop::new("MessageConfiguration");
+    pub const MESSAGE_CONFIGURATION: Prop<CfnCampaign, campaign::MessageConfiguration> = Prop::new("MessageConfiguration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCampaign, String> = Prop::new("Name");
     /// Key of `Priority`, for [`Handle::set`].
-    pub const PRIORITY: Prop<i64> = Prop::new("Priority");
+    pub const PRIORITY: Prop<CfnCampaign, i64> = Prop::new("Priority");
     /// Key of `Schedule`, for [`Handle::set`].
-    pub const SCHEDULE: Prop<campaign::Schedule> = Prop::new("Schedule");
+    pub const SCHEDULE: Prop<CfnCampaign, campaign::Schedule> = Prop::new("Schedule");
     /// Key of `SegmentId`, for [`Handle::set`].
-    pub const SEGMENT_ID: Prop<String> = Prop::new("SegmentId");
+    pub const SEGMENT_ID: Prop<CfnCampaign, String> = Prop::new("SegmentId");
     /// Key of `SegmentVersion`, for [`Handle::set`].
-    pub const SEGMENT_VERSION: Prop<i64> = Prop::new("SegmentVersion");
+    pub const SEGMENT_VERSION: Prop<CfnCampaign, i64> = Prop::new("SegmentVersion");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCampaign, Json> = Prop::new("Tags");
     /// Key of `TemplateConfiguration`, for [`Handle::set`].
-    pub const TEMPLATE_CONFIGURATION: Prop<campaign::TemplateConfiguration> = Prop::new("TemplateConfiguration");
+    pub const TEMPLATE_CONFIGURATION: Prop<CfnCampaign, campaign::TemplateConfiguration> = Prop::new("TemplateConfiguration");
     /// Key of `TreatmentDescription`, for [`Handle::set`].
-    pub const TREATMENT_DESCRIPTION: Prop<String> = Prop::new("TreatmentDescription");
+    pub const TREATMENT_DESCRIPTION: Prop<CfnCampaign, String> = Prop::new("TreatmentDescription");
     /// Key of `TreatmentName`, for [`Handle::set`].
-    pub const TREATMENT_NAME: Prop<String> = Prop::new("TreatmentName");
+    pub const TREATMENT_NAME: Prop<CfnCampaign, String> = Prop::new("TreatmentName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCampaignProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &campaign::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCampaignProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &campaign::PROPS_SHAPE, props.into())?;
         Ok(CfnCampaign { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCampaign::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1937,24 +2054,37 @@ impl CfnEmailChannel {
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::EmailChannel";
 
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnEmailChannel, String> = Prop::new("ApplicationId");
     /// Key of `ConfigurationSet`, for [`Handle::set`].
-    pub const CONFIGURATION_SET: Prop<String> = Prop::new("ConfigurationSet");
+    pub const CONFIGURATION_SET: Prop<CfnEmailChannel, String> = Prop::new("ConfigurationSet");
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnEmailChannel, bool> = Prop::new("Enabled");
     /// Key of `FromAddress`, for [`Handle::set`].
-    pub const FROM_ADDRESS: Prop<String> = Prop::new("FromAddress");
+    pub const FROM_ADDRESS: Prop<CfnEmailChannel, String> = Prop::new("FromAddress");
     /// Key of `Identity`, for [`Handle::set`].
-    pub const IDENTITY: Prop<String> = Prop::new("Identity");
+    pub const IDENTITY: Prop<CfnEmailChannel, String> = Prop::new("Identity");
     /// Key of `OrchestrationSendingRoleArn`, for [`Handle::set`].
-    pub const ORCHESTRATION_SENDING_ROLE_ARN: Prop<String> = Prop::new("OrchestrationSendingRoleArn");
+    pub const ORCHESTRATION_SENDING_ROLE_ARN: Prop<CfnEmailChannel, String> = Prop::new("OrchestrationSendingRoleArn");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnEmailChannel, String> = Prop::new("RoleArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEmailChannelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &email_channel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEmailChannelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &email_channel::PROPS_SHAPE, props.into())?;
         Ok(CfnEmailChannel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEmailChannel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -2045,24 +2175,37 @@ impl CfnEmailTemplate {
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::EmailTemplate";
 
     /// Key of `DefaultSubstitutions`, for [`Handle::set`].
-    pub const DEFAULT_SUBSTITUTIONS: Prop<String> = Prop::new("DefaultSubstitutions");
+    pub const DEFAULT_SUBSTITUTIONS: Prop<CfnEmailTemplate, String> = Prop::new("DefaultSubstitutions");
     /// Key of `HtmlPart`, for [`Handle::set`].
-    pub const HTML_PART: Prop<String> = Prop::new("HtmlPart");
+    pub const HTML_PART: Prop<CfnEmailTemplate, String> = Prop::new("HtmlPart");
     /// Key of `Subject`, for [`Handle::set`].
-    pub const SUBJECT: Prop<String> = Prop::new("Subject");
+    pub const SUBJECT: Prop<CfnEmailTemplate, String> = Prop::new("Subject");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEmailTemplate, Json> = Prop::new("Tags");
     /// Key of `TemplateDescription`, for [`Handle::set`].
-    pub const TEMPLATE_DESCRIPTION: Prop<String> = Prop::new("TemplateDescription");
+    pub const TEMPLATE_DESCRIPTION: Prop<CfnEmailTemplate, String> = Prop::new("TemplateDescription");
     /// Key of `TemplateName`, for [`Handle::set`].
-    pub const TEMPLATE_NAME: Prop<String> = Prop::new("TemplateName");
+    pub const TEMPLATE_NAME: Prop<CfnEmailTemplate, String> = Prop::new("TemplateName");
     /// Key of `TextPart`, for [`Handle::set`].
-    pub const TEXT_PART: Prop<String> = Prop::new("TextPart");
+    pub const TEXT_PART: Prop<CfnEmailTemplate, String> = Prop::new("TextPart");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEmailTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &email_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEmailTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &email_template::PROPS_SHAPE, props.into())?;
         Ok(CfnEmailTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEmailTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -2142,16 +2285,29 @@ impl CfnEventStream {
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::EventStream";
 
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnEventStream, String> = Prop::new("ApplicationId");
     /// Key of `DestinationStreamArn`, for [`Handle::set`].
-    pub const DESTINATION_STREAM_ARN: Prop<String> = Prop::new("DestinationStreamArn");
+    pub const DESTINATION_STREAM_ARN: Prop<CfnEventStream, String> = Prop::new("DestinationStreamArn");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnEventStream, String> = Prop::new("RoleArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEventStreamProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &event_stream::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEventStreamProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &event_stream::PROPS_SHAPE, props.into())?;
         Ok(CfnEventStream { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEventStream::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -2234,20 +2390,33 @@ impl CfnGCMChannel {
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::GCMChannel";
 
     /// Key of `ApiKey`, for [`Handle::set`].
-    pub const API_KEY: Prop<String> = Prop::new("ApiKey");
+    pub const API_KEY: Prop<CfnGCMChannel, String> = Prop::new("ApiKey");
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnGCMChannel, String> = Prop::new("ApplicationId");
     /// Key of `DefaultAuthenticationMethod`, for [`Handle::set`].
-    pub const DEFAULT_AUTHENTICATION_METHOD: Prop<String> = Prop::new("DefaultAuthenticationMethod");
+    pub const DEFAULT_AUTHENTICATION_METHOD: Prop<CfnGCMChannel, String> = Prop::new("DefaultAuthenticationMethod");
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnGCMChannel, bool> = Prop::new("Enabled");
     /// Key of `ServiceJson`, for [`Handle::set`].
-    pub const SERVICE_JSON: Prop<String> = Prop::new("ServiceJson");
+    pub const SERVICE_JSON: Prop<CfnGCMChannel, String> = Prop::new("ServiceJson");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGCMChannelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &gcm_channel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGCMChannelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &gcm_channel::PROPS_SHAPE, props.into())?;
         Ok(CfnGCMChannel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGCMChannel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -2613,22 +2782,35 @@ impl CfnInAppTemplate {
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::InAppTemplate";
 
     /// Key of `Content`, for [`Handle::set`].
-    pub const CONTENT: Prop<Vec<in_app_template::InAppMessageContent>> = Prop::new("Content");
+    pub const CONTENT: Prop<CfnInAppTemplate, Vec<in_app_template::InAppMessageContent>> = Prop::new("Content");
     /// Key of `CustomConfig`, for [`Handle::set`].
-    pub const CUSTOM_CONFIG: Prop<Json> = Prop::new("CustomConfig");
+    pub const CUSTOM_CONFIG: Prop<CfnInAppTemplate, Json> = Prop::new("CustomConfig");
     /// Key of `Layout`, for [`Handle::set`].
-    pub const LAYOUT: Prop<in_app_template::Layout> = Prop::new("Layout");
+    pub const LAYOUT: Prop<CfnInAppTemplate, in_app_template::Layout> = Prop::new("Layout");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnInAppTemplate, Json> = Prop::new("Tags");
     /// Key of `TemplateDescription`, for [`Handle::set`].
-    pub const TEMPLATE_DESCRIPTION: Prop<String> = Prop::new("TemplateDescription");
+    pub const TEMPLATE_DESCRIPTION: Prop<CfnInAppTemplate, String> = Prop::new("TemplateDescription");
     /// Key of `TemplateName`, for [`Handle::set`].
-    pub const TEMPLATE_NAME: Prop<String> = Prop::new("TemplateName");
+    pub const TEMPLATE_NAME: Prop<CfnInAppTemplate, String> = Prop::new("TemplateName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInAppTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &in_app_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInAppTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &in_app_template::PROPS_SHAPE, props.into())?;
         Ok(CfnInAppTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInAppTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -2841,28 +3023,41 @@ impl CfnPushTemplate {
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::PushTemplate";
 
     /// Key of `ADM`, for [`Handle::set`].
-    pub const ADM: Prop<push_template::AndroidPushNotificationTemplate> = Prop::new("ADM");
+    pub const ADM: Prop<CfnPushTemplate, push_template::AndroidPushNotificationTemplate> = Prop::new("ADM");
     /// Key of `APNS`, for [`Handle::set`].
-    pub const APNS: Prop<push_template::APNSPushNotificationTemplate> = Prop::new("APNS");
+    pub const APNS: Prop<CfnPushTemplate, push_template::APNSPushNotificationTemplate> = Prop::new("APNS");
     /// Key of `Baidu`, for [`Handle::set`].
-    pub const BAIDU: Prop<push_template::AndroidPushNotificationTemplate> = Prop::new("Baidu");
+    pub const BAIDU: Prop<CfnPushTemplate, push_template::AndroidPushNotificationTemplate> = Prop::new("Baidu");
     /// Key of `Default`, for [`Handle::set`].
-    pub const DEFAULT: Prop<push_template::DefaultPushNotificationTemplate> = Prop::new("Default");
+    pub const DEFAULT: Prop<CfnPushTemplate, push_template::DefaultPushNotificationTemplate> = Prop::new("Default");
     /// Key of `DefaultSubstitutions`, for [`Handle::set`].
-    pub const DEFAULT_SUBSTITUTIONS: Prop<String> = Prop::new("DefaultSubstitutions");
+    pub const DEFAULT_SUBSTITUTIONS: Prop<CfnPushTemplate, String> = Prop::new("DefaultSubstitutions");
     /// Key of `GCM`, for [`Handle::set`].
-    pub const GCM: Prop<push_template::AndroidPushNotificationTemplate> = Prop::new("GCM");
+    pub const GCM: Prop<CfnPushTemplate, push_template::AndroidPushNotificationTemplate> = Prop::new("GCM");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPushTemplate, Json> = Prop::new("Tags");
     /// Key of `TemplateDescription`, for [`Handle::set`].
-    pub const TEMPLATE_DESCRIPTION: Prop<String> = Prop::new("TemplateDescription");
+    pub const TEMPLATE_DESCRIPTION: Prop<CfnPushTemplate, String> = Prop::new("TemplateDescription");
     /// Key of `TemplateName`, for [`Handle::set`].
-    pub const TEMPLATE_NAME: Prop<String> = Prop::new("TemplateName");
+    pub const TEMPLATE_NAME: Prop<CfnPushTemplate, String> = Prop::new("TemplateName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPushTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &push_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPushTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &push_template::PROPS_SHAPE, props.into())?;
         Ok(CfnPushTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPushTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -2946,18 +3141,31 @@ impl CfnSMSChannel {
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::SMSChannel";
 
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnSMSChannel, String> = Prop::new("ApplicationId");
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnSMSChannel, bool> = Prop::new("Enabled");
     /// Key of `SenderId`, for [`Handle::set`].
-    pub const SENDER_ID: Prop<String> = Prop::new("SenderId");
+    pub const SENDER_ID: Prop<CfnSMSChannel, String> = Prop::new("SenderId");
     /// Key of `ShortCode`, for [`Handle::set`].
-    pub const SHORT_CODE: Prop<String> = Prop::new("ShortCode");
+    pub const SHORT_CODE: Prop<CfnSMSChannel, String> = Prop::new("ShortCode");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSMSChannelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &sms_channel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSMSChannelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &sms_channel::PROPS_SHAPE, props.into())?;
         Ok(CfnSMSChannel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSMSChannel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -3382,20 +3590,33 @@ impl CfnSegment {
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::Segment";
 
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnSegment, String> = Prop::new("ApplicationId");
     /// Key of `Dimensions`, for [`Handle::set`].
-    pub const DIMENSIONS: Prop<segment::SegmentDimensions> = Prop::new("Dimensions");
+    pub const DIMENSIONS: Prop<CfnSegment, segment::SegmentDimensions> = Prop::new("Dimensions");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSegment, String> = Prop::new("Name");
     /// Key of `SegmentGroups`, for [`Handle::set`].
-    pub const SEGMENT_GROUPS: Prop<segment::SegmentGroups> = Prop::new("SegmentGroups");
+    pub const SEGMENT_GROUPS: Prop<CfnSegment, segment::SegmentGroups> = Prop::new("SegmentGroups");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSegment, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSegmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &segment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSegmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &segment::PROPS_SHAPE, props.into())?;
         Ok(CfnSegment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSegment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -3483,20 +3704,33 @@ impl CfnSmsTemplate {
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::SmsTemplate";
 
     /// Key of `Body`, for [`Handle::set`].
-    pub const BODY: Prop<String> = Prop::new("Body");
+    pub const BODY: Prop<CfnSmsTemplate, String> = Prop::new("Body");
     /// Key of `DefaultSubstitutions`, for [`Handle::set`].
-    pub const DEFAULT_SUBSTITUTIONS: Prop<String> = Prop::new("DefaultSubstitutions");
+    pub const DEFAULT_SUBSTITUTIONS: Prop<CfnSmsTemplate, String> = Prop::new("DefaultSubstitutions");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Json> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSmsTemplate, Json> = Prop::new("Tags");
     /// Key of `TemplateDescription`, for [`Handle::set`].
-    pub const TEMPLATE_DESCRIPTION: Prop<String> = Prop::new("TemplateDescription");
+    pub const TEMPLATE_DESCRIPTION: Prop<CfnSmsTemplate, String> = Prop::new("TemplateDescription");
     /// Key of `TemplateName`, for [`Handle::set`].
-    pub const TEMPLATE_NAME: Prop<String> = Prop::new("TemplateName");
+    pub const TEMPLATE_NAME: Prop<CfnSmsTemplate, String> = Prop::new("TemplateName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSmsTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &sms_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSmsTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &sms_template::PROPS_SHAPE, props.into())?;
         Ok(CfnSmsTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSmsTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -3572,14 +3806,27 @@ impl CfnVoiceChannel {
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::VoiceChannel";
 
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnVoiceChannel, String> = Prop::new("ApplicationId");
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnVoiceChannel, bool> = Prop::new("Enabled");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVoiceChannelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &voice_channel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVoiceChannelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &voice_channel::PROPS_SHAPE, props.into())?;
         Ok(CfnVoiceChannel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVoiceChannel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)

@@ -193,22 +193,35 @@ impl CfnConfigurationSet {
     pub const CFN_TYPE: &'static str = "AWS::PinpointEmail::ConfigurationSet";
 
     /// Key of `DeliveryOptions`, for [`Handle::set`].
-    pub const DELIVERY_OPTIONS: Prop<configuration_set::DeliveryOptions> = Prop::new("DeliveryOptions");
+    pub const DELIVERY_OPTIONS: Prop<CfnConfigurationSet, configuration_set::DeliveryOptions> = Prop::new("DeliveryOptions");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnConfigurationSet, String> = Prop::new("Name");
     /// Key of `ReputationOptions`, for [`Handle::set`].
-    pub const REPUTATION_OPTIONS: Prop<configuration_set::ReputationOptions> = Prop::new("ReputationOptions");
+    pub const REPUTATION_OPTIONS: Prop<CfnConfigurationSet, configuration_set::ReputationOptions> = Prop::new("ReputationOptions");
     /// Key of `SendingOptions`, for [`Handle::set`].
-    pub const SENDING_OPTIONS: Prop<configuration_set::SendingOptions> = Prop::new("SendingOptions");
+    pub const SENDING_OPTIONS: Prop<CfnConfigurationSet, configuration_set::SendingOptions> = Prop::new("SendingOptions");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<configuration_set::Tags>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConfigurationSet, Vec<configuration_set::Tags>> = Prop::new("Tags");
     /// Key of `TrackingOptions`, for [`Handle::set`].
-    pub const TRACKING_OPTIONS: Prop<configuration_set::TrackingOptions> = Prop::new("TrackingOptions");
+    pub const TRACKING_OPTIONS: Prop<CfnConfigurationSet, configuration_set::TrackingOptions> = Prop::new("TrackingOptions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConfigurationSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &configuration_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConfigurationSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &configuration_set::PROPS_SHAPE, props.into())?;
         Ok(CfnConfigurationSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConfigurationSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -483,16 +496,29 @@ impl CfnConfigurationSetEventDestination {
     pub const CFN_TYPE: &'static str = "AWS::PinpointEmail::ConfigurationSetEventDestination";
 
     /// Key of `ConfigurationSetName`, for [`Handle::set`].
-    pub const CONFIGURATION_SET_NAME: Prop<String> = Prop::new("ConfigurationSetName");
+    pub const CONFIGURATION_SET_NAME: Prop<CfnConfigurationSetEventDestination, String> = Prop::new("ConfigurationSetName");
     /// Key of `EventDestination`, for [`Handle::set`].
-    pub const EVENT_DESTINATION: Prop<configuration_set_event_destination::EventDestination> = Prop::new("EventDestination");
+    pub const EVENT_DESTINATION: Prop<CfnConfigurationSetEventDestination, configuration_set_event_destination::EventDestination> = Prop::new("EventDestination");
     /// Key of `EventDestinationName`, for [`Handle::set`].
-    pub const EVENT_DESTINATION_NAME: Prop<String> = Prop::new("EventDestinationName");
+    pub const EVENT_DESTINATION_NAME: Prop<CfnConfigurationSetEventDestination, String> = Prop::new("EventDestinationName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConfigurationSetEventDestinationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &configuration_set_event_destination::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConfigurationSetEventDestinationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &configuration_set_event_destination::PROPS_SHAPE, props.into())?;
         Ok(CfnConfigurationSetEventDestination { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConfigurationSetEventDestination::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -578,14 +604,27 @@ impl CfnDedicatedIpPool {
     pub const CFN_TYPE: &'static str = "AWS::PinpointEmail::DedicatedIpPool";
 
     /// Key of `PoolName`, for [`Handle::set`].
-    pub const POOL_NAME: Prop<String> = Prop::new("PoolName");
+    pub const POOL_NAME: Prop<CfnDedicatedIpPool, String> = Prop::new("PoolName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<dedicated_ip_pool::Tags>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDedicatedIpPool, Vec<dedicated_ip_pool::Tags>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDedicatedIpPoolProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dedicated_ip_pool::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDedicatedIpPoolProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dedicated_ip_pool::PROPS_SHAPE, props.into())?;
         Ok(CfnDedicatedIpPool { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDedicatedIpPool::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -718,20 +757,33 @@ impl CfnIdentity {
     pub const CFN_TYPE: &'static str = "AWS::PinpointEmail::Identity";
 
     /// Key of `DkimSigningEnabled`, for [`Handle::set`].
-    pub const DKIM_SIGNING_ENABLED: Prop<bool> = Prop::new("DkimSigningEnabled");
+    pub const DKIM_SIGNING_ENABLED: Prop<CfnIdentity, bool> = Prop::new("DkimSigningEnabled");
     /// Key of `FeedbackForwardingEnabled`, for [`Handle::set`].
-    pub const FEEDBACK_FORWARDING_ENABLED: Prop<bool> = Prop::new("FeedbackForwardingEnabled");
+    pub const FEEDBACK_FORWARDING_ENABLED: Prop<CfnIdentity, bool> = Prop::new("FeedbackForwardingEnabled");
     /// Key of `MailFromAttributes`, for [`Handle::set`].
-    pub const MAIL_FROM_ATTRIBUTES: Prop<identity::MailFromAttributes> = Prop::new("MailFromAttributes");
+    pub const MAIL_FROM_ATTRIBUTES: Prop<CfnIdentity, identity::MailFromAttributes> = Prop::new("MailFromAttributes");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnIdentity, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<identity::Tags>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIdentity, Vec<identity::Tags>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIdentityProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &identity::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIdentityProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &identity::PROPS_SHAPE, props.into())?;
         Ok(CfnIdentity { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIdentity::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)

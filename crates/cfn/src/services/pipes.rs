@@ -2644,36 +2644,49 @@ impl CfnPipe {
     pub const CFN_TYPE: &'static str = "AWS::Pipes::Pipe";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPipe, String> = Prop::new("Description");
     /// Key of `DesiredState`, for [`Handle::set`].
-    pub const DESIRED_STATE: Prop<pipe::RequestedPipeState> = Prop::new("DesiredState");
+    pub const DESIRED_STATE: Prop<CfnPipe, pipe::RequestedPipeState> = Prop::new("DesiredState");
     /// Key of `Enrichment`, for [`Handle::set`].
-    pub const ENRICHMENT: Prop<String> = Prop::new("Enrichment");
+    pub const ENRICHMENT: Prop<CfnPipe, String> = Prop::new("Enrichment");
     /// Key of `EnrichmentParameters`, for [`Handle::set`].
-    pub const ENRICHMENT_PARAMETERS: Prop<pipe::PipeEnrichmentParameters> = Prop::new("EnrichmentParameters");
+    pub const ENRICHMENT_PARAMETERS: Prop<CfnPipe, pipe::PipeEnrichmentParameters> = Prop::new("EnrichmentParameters");
     /// Key of `KmsKeyIdentifier`, for [`Handle::set`].
-    pub const KMS_KEY_IDENTIFIER: Prop<String> = Prop::new("KmsKeyIdentifier");
+    pub const KMS_KEY_IDENTIFIER: Prop<CfnPipe, String> = Prop::new("KmsKeyIdentifier");
     /// Key of `LogConfiguration`, for [`Handle::set`].
-    pub const LOG_CONFIGURATION: Prop<pipe::PipeLogConfiguration> = Prop::new("LogConfiguration");
+    pub const LOG_CONFIGURATION: Prop<CfnPipe, pipe::PipeLogConfiguration> = Prop::new("LogConfiguration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPipe, String> = Prop::new("Name");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnPipe, String> = Prop::new("RoleArn");
     /// Key of `Source`, for [`Handle::set`].
-    pub const SOURCE: Prop<String> = Prop::new("Source");
+    pub const SOURCE: Prop<CfnPipe, String> = Prop::new("Source");
     /// Key of `SourceParameters`, for [`Handle::set`].
-    pub const SOURCE_PARAMETERS: Prop<pipe::PipeSourceParameters> = Prop::new("SourceParameters");
+    pub const SOURCE_PARAMETERS: Prop<CfnPipe, pipe::PipeSourceParameters> = Prop::new("SourceParameters");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPipe, Map<String>> = Prop::new("Tags");
     /// Key of `Target`, for [`Handle::set`].
-    pub const TARGET: Prop<String> = Prop::new("Target");
+    pub const TARGET: Prop<CfnPipe, String> = Prop::new("Target");
     /// Key of `TargetParameters`, for [`Handle::set`].
-    pub const TARGET_PARAMETERS: Prop<pipe::PipeTargetParameters> = Prop::new("TargetParameters");
+    pub const TARGET_PARAMETERS: Prop<CfnPipe, pipe::PipeTargetParameters> = Prop::new("TargetParameters");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPipeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &pipe::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPipeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &pipe::PROPS_SHAPE, props.into())?;
         Ok(CfnPipe { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPipe::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

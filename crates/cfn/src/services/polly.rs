@@ -66,14 +66,27 @@ impl CfnLexicon {
     pub const CFN_TYPE: &'static str = "AWS::Polly::Lexicon";
 
     /// Key of `Content`, for [`Handle::set`].
-    pub const CONTENT: Prop<String> = Prop::new("Content");
+    pub const CONTENT: Prop<CfnLexicon, String> = Prop::new("Content");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnLexicon, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLexiconProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &lexicon::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLexiconProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &lexicon::PROPS_SHAPE, props.into())?;
         Ok(CfnLexicon { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLexicon::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The phonetic alphabet used in the lexicon. Valid values are ipa and x-sampa.

@@ -137,18 +137,31 @@ impl CfnSubscription {
     pub const CFN_TYPE: &'static str = "AWS::PricingPlanManager::Subscription";
 
     /// Key of `PlanFamily`, for [`Handle::set`].
-    pub const PLAN_FAMILY: Prop<subscription::PlanFamily> = Prop::new("PlanFamily");
+    pub const PLAN_FAMILY: Prop<CfnSubscription, subscription::PlanFamily> = Prop::new("PlanFamily");
     /// Key of `PlanTier`, for [`Handle::set`].
-    pub const PLAN_TIER: Prop<String> = Prop::new("PlanTier");
+    pub const PLAN_TIER: Prop<CfnSubscription, String> = Prop::new("PlanTier");
     /// Key of `ResourceArns`, for [`Handle::set`].
-    pub const RESOURCE_ARNS: Prop<Vec<String>> = Prop::new("ResourceArns");
+    pub const RESOURCE_ARNS: Prop<CfnSubscription, Vec<String>> = Prop::new("ResourceArns");
     /// Key of `UsageLevel`, for [`Handle::set`].
-    pub const USAGE_LEVEL: Prop<subscription::UsageLevel> = Prop::new("UsageLevel");
+    pub const USAGE_LEVEL: Prop<CfnSubscription, subscription::UsageLevel> = Prop::new("UsageLevel");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSubscriptionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &subscription::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSubscriptionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &subscription::PROPS_SHAPE, props.into())?;
         Ok(CfnSubscription { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSubscription::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the subscription.

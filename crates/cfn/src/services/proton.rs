@@ -113,24 +113,37 @@ impl CfnEnvironmentAccountConnection {
     pub const CFN_TYPE: &'static str = "AWS::Proton::EnvironmentAccountConnection";
 
     /// Key of `CodebuildRoleArn`, for [`Handle::set`].
-    pub const CODEBUILD_ROLE_ARN: Prop<String> = Prop::new("CodebuildRoleArn");
+    pub const CODEBUILD_ROLE_ARN: Prop<CfnEnvironmentAccountConnection, String> = Prop::new("CodebuildRoleArn");
     /// Key of `ComponentRoleArn`, for [`Handle::set`].
-    pub const COMPONENT_ROLE_ARN: Prop<String> = Prop::new("ComponentRoleArn");
+    pub const COMPONENT_ROLE_ARN: Prop<CfnEnvironmentAccountConnection, String> = Prop::new("ComponentRoleArn");
     /// Key of `EnvironmentAccountId`, for [`Handle::set`].
-    pub const ENVIRONMENT_ACCOUNT_ID: Prop<String> = Prop::new("EnvironmentAccountId");
+    pub const ENVIRONMENT_ACCOUNT_ID: Prop<CfnEnvironmentAccountConnection, String> = Prop::new("EnvironmentAccountId");
     /// Key of `EnvironmentName`, for [`Handle::set`].
-    pub const ENVIRONMENT_NAME: Prop<String> = Prop::new("EnvironmentName");
+    pub const ENVIRONMENT_NAME: Prop<CfnEnvironmentAccountConnection, String> = Prop::new("EnvironmentName");
     /// Key of `ManagementAccountId`, for [`Handle::set`].
-    pub const MANAGEMENT_ACCOUNT_ID: Prop<String> = Prop::new("ManagementAccountId");
+    pub const MANAGEMENT_ACCOUNT_ID: Prop<CfnEnvironmentAccountConnection, String> = Prop::new("ManagementAccountId");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnEnvironmentAccountConnection, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<environment_account_connection::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEnvironmentAccountConnection, Vec<environment_account_connection::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEnvironmentAccountConnectionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &environment_account_connection::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEnvironmentAccountConnectionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &environment_account_connection::PROPS_SHAPE, props.into())?;
         Ok(CfnEnvironmentAccountConnection { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEnvironmentAccountConnection::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the environment account connection.
@@ -279,22 +292,35 @@ impl CfnEnvironmentTemplate {
     pub const CFN_TYPE: &'static str = "AWS::Proton::EnvironmentTemplate";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEnvironmentTemplate, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnEnvironmentTemplate, String> = Prop::new("DisplayName");
     /// Key of `EncryptionKey`, for [`Handle::set`].
-    pub const ENCRYPTION_KEY: Prop<String> = Prop::new("EncryptionKey");
+    pub const ENCRYPTION_KEY: Prop<CfnEnvironmentTemplate, String> = Prop::new("EncryptionKey");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEnvironmentTemplate, String> = Prop::new("Name");
     /// Key of `Provisioning`, for [`Handle::set`].
-    pub const PROVISIONING: Prop<environment_template::Provisioning> = Prop::new("Provisioning");
+    pub const PROVISIONING: Prop<CfnEnvironmentTemplate, environment_template::Provisioning> = Prop::new("Provisioning");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<environment_template::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEnvironmentTemplate, Vec<environment_template::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEnvironmentTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &environment_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEnvironmentTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &environment_template::PROPS_SHAPE, props.into())?;
         Ok(CfnEnvironmentTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEnvironmentTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// &lt;p&gt;The Amazon Resource Name (ARN) of the environment template.&lt;/p&gt;
@@ -431,22 +457,35 @@ impl CfnServiceTemplate {
     pub const CFN_TYPE: &'static str = "AWS::Proton::ServiceTemplate";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnServiceTemplate, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnServiceTemplate, String> = Prop::new("DisplayName");
     /// Key of `EncryptionKey`, for [`Handle::set`].
-    pub const ENCRYPTION_KEY: Prop<String> = Prop::new("EncryptionKey");
+    pub const ENCRYPTION_KEY: Prop<CfnServiceTemplate, String> = Prop::new("EncryptionKey");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnServiceTemplate, String> = Prop::new("Name");
     /// Key of `PipelineProvisioning`, for [`Handle::set`].
-    pub const PIPELINE_PROVISIONING: Prop<service_template::Provisioning> = Prop::new("PipelineProvisioning");
+    pub const PIPELINE_PROVISIONING: Prop<CfnServiceTemplate, service_template::Provisioning> = Prop::new("PipelineProvisioning");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<service_template::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnServiceTemplate, Vec<service_template::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServiceTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &service_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServiceTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &service_template::PROPS_SHAPE, props.into())?;
         Ok(CfnServiceTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnServiceTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// &lt;p&gt;The Amazon Resource Name (ARN) of the service template.&lt;/p&gt;

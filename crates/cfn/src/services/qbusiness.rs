@@ -487,38 +487,51 @@ impl CfnApplication {
     pub const CFN_TYPE: &'static str = "AWS::QBusiness::Application";
 
     /// Key of `AttachmentsConfiguration`, for [`Handle::set`].
-    pub const ATTACHMENTS_CONFIGURATION: Prop<application::AttachmentsConfiguration> = Prop::new("AttachmentsConfiguration");
+    pub const ATTACHMENTS_CONFIGURATION: Prop<CfnApplication, application::AttachmentsConfiguration> = Prop::new("AttachmentsConfiguration");
     /// Key of `AutoSubscriptionConfiguration`, for [`Handle::set`].
-    pub const AUTO_SUBSCRIPTION_CONFIGURATION: Prop<application::AutoSubscriptionConfiguration> = Prop::new("AutoSubscriptionConfiguration");
+    pub const AUTO_SUBSCRIPTION_CONFIGURATION: Prop<CfnApplication, application::AutoSubscriptionConfiguration> = Prop::new("AutoSubscriptionConfiguration");
     /// Key of `ClientIdsForOIDC`, for [`Handle::set`].
-    pub const CLIENT_IDS_FOR_OIDC: Prop<Vec<String>> = Prop::new("ClientIdsForOIDC");
+    pub const CLIENT_IDS_FOR_OIDC: Prop<CfnApplication, Vec<String>> = Prop::new("ClientIdsForOIDC");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnApplication, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnApplication, String> = Prop::new("DisplayName");
     /// Key of `EncryptionConfiguration`, for [`Handle::set`].
-    pub const ENCRYPTION_CONFIGURATION: Prop<application::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
+    pub const ENCRYPTION_CONFIGURATION: Prop<CfnApplication, application::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
     /// Key of `IamIdentityProviderArn`, for [`Handle::set`].
-    pub const IAM_IDENTITY_PROVIDER_ARN: Prop<String> = Prop::new("IamIdentityProviderArn");
+    pub const IAM_IDENTITY_PROVIDER_ARN: Prop<CfnApplication, String> = Prop::new("IamIdentityProviderArn");
     /// Key of `IdentityCenterInstanceArn`, for [`Handle::set`].
-    pub const IDENTITY_CENTER_INSTANCE_ARN: Prop<String> = Prop::new("IdentityCenterInstanceArn");
+    pub const IDENTITY_CENTER_INSTANCE_ARN: Prop<CfnApplication, String> = Prop::new("IdentityCenterInstanceArn");
     /// Key of `IdentityType`, for [`Handle::set`].
-    pub const IDENTITY_TYPE: Prop<application::IdentityType> = Prop::new("IdentityType");
+    pub const IDENTITY_TYPE: Prop<CfnApplication, application::IdentityType> = Prop::new("IdentityType");
     /// Key of `PersonalizationConfiguration`, for [`Handle::set`].
-    pub const PERSONALIZATION_CONFIGURATION: Prop<application::PersonalizationConfiguration> = Prop::new("PersonalizationConfiguration");
+    pub const PERSONALIZATION_CONFIGURATION: Prop<CfnApplication, application::PersonalizationConfiguration> = Prop::new("PersonalizationConfiguration");
     /// Key of `QAppsConfiguration`, for [`Handle::set`].
-    pub const Q_APPS_CONFIGURATION: Prop<application::QAppsConfiguration> = Prop::new("QAppsConfiguration");
+    pub const Q_APPS_CONFIGURATION: Prop<CfnApplication, application::QAppsConfiguration> = Prop::new("QAppsConfiguration");
     /// Key of `QuickSightConfiguration`, for [`Handle::set`].
-    pub const QUICK_SIGHT_CONFIGURATION: Prop<application::QuickSightConfiguration> = Prop::new("QuickSightConfiguration");
+    pub const QUICK_SIGHT_CONFIGURATION: Prop<CfnApplication, application::QuickSightConfiguration> = Prop::new("QuickSightConfiguration");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnApplication, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<application::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
         Ok(CfnApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ApplicationArn`)
@@ -879,22 +892,35 @@ impl CfnDataAccessor {
     pub const CFN_TYPE: &'static str = "AWS::QBusiness::DataAccessor";
 
     /// Key of `ActionConfigurations`, for [`Handle::set`].
-    pub const ACTION_CONFIGURATIONS: Prop<Vec<data_accessor::ActionConfiguration>> = Prop::new("ActionConfigurations");
+    pub const ACTION_CONFIGURATIONS: Prop<CfnDataAccessor, Vec<data_accessor::ActionConfiguration>> = Prop::new("ActionConfigurations");
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnDataAccessor, String> = Prop::new("ApplicationId");
     /// Key of `AuthenticationDetail`, for [`Handle::set`].
-    pub const AUTHENTICATION_DETAIL: Prop<data_accessor::DataAccessorAuthenticationDetail> = Prop::new("AuthenticationDetail");
+    pub const AUTHENTICATION_DETAIL: Prop<CfnDataAccessor, data_accessor::DataAccessorAuthenticationDetail> = Prop::new("AuthenticationDetail");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnDataAccessor, String> = Prop::new("DisplayName");
     /// Key of `Principal`, for [`Handle::set`].
-    pub const PRINCIPAL: Prop<String> = Prop::new("Principal");
+    pub const PRINCIPAL: Prop<CfnDataAccessor, String> = Prop::new("Principal");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<data_accessor::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataAccessor, Vec<data_accessor::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataAccessorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_accessor::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataAccessorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_accessor::PROPS_SHAPE, props.into())?;
         Ok(CfnDataAccessor { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataAccessor::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -1548,32 +1574,45 @@ impl CfnDataSource {
     pub const CFN_TYPE: &'static str = "AWS::QBusiness::DataSource";
 
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnDataSource, String> = Prop::new("ApplicationId");
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<Json> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnDataSource, Json> = Prop::new("Configuration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDataSource, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnDataSource, String> = Prop::new("DisplayName");
     /// Key of `DocumentEnrichmentConfiguration`, for [`Handle::set`].
-    pub const DOCUMENT_ENRICHMENT_CONFIGURATION: Prop<data_source::DocumentEnrichmentConfiguration> = Prop::new("DocumentEnrichmentConfiguration");
+    pub const DOCUMENT_ENRICHMENT_CONFIGURATION: Prop<CfnDataSource, data_source::DocumentEnrichmentConfiguration> = Prop::new("DocumentEnrichmentConfiguration");
     /// Key of `IndexId`, for [`Handle::set`].
-    pub const INDEX_ID: Prop<String> = Prop::new("IndexId");
+    pub const INDEX_ID: Prop<CfnDataSource, String> = Prop::new("IndexId");
     /// Key of `MediaExtractionConfiguration`, for [`Handle::set`].
-    pub const MEDIA_EXTRACTION_CONFIGURATION: Prop<data_source::MediaExtractionConfiguration> = Prop::new("MediaExtractionConfiguration");
+    pub const MEDIA_EXTRACTION_CONFIGURATION: Prop<CfnDataSource, data_source::MediaExtractionConfiguration> = Prop::new("MediaExtractionConfiguration");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnDataSource, String> = Prop::new("RoleArn");
     /// Key of `SyncSchedule`, for [`Handle::set`].
-    pub const SYNC_SCHEDULE: Prop<String> = Prop::new("SyncSchedule");
+    pub const SYNC_SCHEDULE: Prop<CfnDataSource, String> = Prop::new("SyncSchedule");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<data_source::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataSource, Vec<data_source::Tag>> = Prop::new("Tags");
     /// Key of `VpcConfiguration`, for [`Handle::set`].
-    pub const VPC_CONFIGURATION: Prop<data_source::DataSourceVpcConfiguration> = Prop::new("VpcConfiguration");
+    pub const VPC_CONFIGURATION: Prop<CfnDataSource, data_source::DataSourceVpcConfiguration> = Prop::new("VpcConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataSourceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_source::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataSourceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_source::PROPS_SHAPE, props.into())?;
         Ok(CfnDataSource { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataSource::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -1855,24 +1894,37 @@ impl CfnIndex {
     pub const CFN_TYPE: &'static str = "AWS::QBusiness::Index";
 
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnIndex, String> = Prop::new("ApplicationId");
     /// Key of `CapacityConfiguration`, for [`Handle::set`].
-    pub const CAPACITY_CONFIGURATION: Prop<index::IndexCapacityConfiguration> = Prop::new("CapacityConfiguration");
+    pub const CAPACITY_CONFIGURATION: Prop<CfnIndex, index::IndexCapacityConfiguration> = Prop::new("CapacityConfiguration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnIndex, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnIndex, String> = Prop::new("DisplayName");
     /// Key of `DocumentAttributeConfigurations`, for [`Handle::set`].
-    pub const DOCUMENT_ATTRIBUTE_CONFIGURATIONS: Prop<Vec<index::DocumentAttributeConfiguration>> = Prop::new("DocumentAttributeConfigurations");
+    pub const DOCUMENT_ATTRIBUTE_CONFIGURATIONS: Prop<CfnIndex, Vec<index::DocumentAttributeConfiguration>> = Prop::new("DocumentAttributeConfigurations");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<index::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIndex, Vec<index::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<index::IndexType> = Prop::new("Type");
+    pub const TYPE: Prop<CfnIndex, index::IndexType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIndexProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &index::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIndexProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &index::PROPS_SHAPE, props.into())?;
         Ok(CfnIndex { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIndex::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -2041,20 +2093,33 @@ impl CfnPermission {
     pub const CFN_TYPE: &'static str = "AWS::QBusiness::Permission";
 
     /// Key of `Actions`, for [`Handle::set`].
-    pub const ACTIONS: Prop<Vec<String>> = Prop::new("Actions");
+    pub const ACTIONS: Prop<CfnPermission, Vec<String>> = Prop::new("Actions");
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnPermission, String> = Prop::new("ApplicationId");
     /// Key of `Conditions`, for [`Handle::set`].
-    pub const CONDITIONS: Prop<Vec<permission::Condition>> = Prop::new("Conditions");
+    pub const CONDITIONS: Prop<CfnPermission, Vec<permission::Condition>> = Prop::new("Conditions");
     /// Key of `Principal`, for [`Handle::set`].
-    pub const PRINCIPAL: Prop<String> = Prop::new("Principal");
+    pub const PRINCIPAL: Prop<CfnPermission, String> = Prop::new("Principal");
     /// Key of `StatementId`, for [`Handle::set`].
-    pub const STATEMENT_ID: Prop<String> = Prop::new("StatementId");
+    pub const STATEMENT_ID: Prop<CfnPermission, String> = Prop::new("StatementId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPermissionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &permission::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPermissionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &permission::PROPS_SHAPE, props.into())?;
         Ok(CfnPermission { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPermission::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2335,26 +2400,39 @@ impl CfnPlugin {
     pub const CFN_TYPE: &'static str = "AWS::QBusiness::Plugin";
 
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnPlugin, String> = Prop::new("ApplicationId");
     /// Key of `AuthConfiguration`, for [`Handle::set`].
-    pub const AUTH_CONFIGURATION: Prop<Json> = Prop::new("AuthConfiguration");
+    pub const AUTH_CONFIGURATION: Prop<CfnPlugin, Json> = Prop::new("AuthConfiguration");
     /// Key of `CustomPluginConfiguration`, for [`Handle::set`].
-    pub const CUSTOM_PLUGIN_CONFIGURATION: Prop<plugin::CustomPluginConfiguration> = Prop::new("CustomPluginConfiguration");
+    pub const CUSTOM_PLUGIN_CONFIGURATION: Prop<CfnPlugin, plugin::CustomPluginConfiguration> = Prop::new("CustomPluginConfiguration");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnPlugin, String> = Prop::new("DisplayName");
     /// Key of `ServerUrl`, for [`Handle::set`].
-    pub const SERVER_URL: Prop<String> = Prop::new("ServerUrl");
+    pub const SERVER_URL: Prop<CfnPlugin, String> = Prop::new("ServerUrl");
     /// Key of `State`, for [`Handle::set`].
-    pub const STATE: Prop<plugin::PluginState> = Prop::new("State");
+    pub const STATE: Prop<CfnPlugin, plugin::PluginState> = Prop::new("State");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<plugin::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPlugin, Vec<plugin::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<plugin::PluginType> = Prop::new("Type");
+    pub const TYPE: Prop<CfnPlugin, plugin::PluginType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPluginProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &plugin::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPluginProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &plugin::PROPS_SHAPE, props.into())?;
         Ok(CfnPlugin { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPlugin::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt BuildStatus`)
@@ -2521,22 +2599,35 @@ impl CfnRetriever {
     pub const CFN_TYPE: &'static str = "AWS::QBusiness::Retriever";
 
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnRetriever, String> = Prop::new("ApplicationId");
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<Json> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnRetriever, Json> = Prop::new("Configuration");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnRetriever, String> = Prop::new("DisplayName");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnRetriever, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<retriever::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRetriever, Vec<retriever::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<retriever::RetrieverType> = Prop::new("Type");
+    pub const TYPE: Prop<CfnRetriever, retriever::RetrieverType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRetrieverProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &retriever::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRetrieverProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &retriever::PROPS_SHAPE, props.into())?;
         Ok(CfnRetriever { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRetriever::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -2810,32 +2901,45 @@ impl CfnWebExperience {
     pub const CFN_TYPE: &'static str = "AWS::QBusiness::WebExperience";
 
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnWebExperience, String> = Prop::new("ApplicationId");
     /// Key of `BrowserExtensionConfiguration`, for [`Handle::set`].
-    pub const BROWSER_EXTENSION_CONFIGURATION: Prop<web_experience::BrowserExtensionConfiguration> = Prop::new("BrowserExtensionConfiguration");
+    pub const BROWSER_EXTENSION_CONFIGURATION: Prop<CfnWebExperience, web_experience::BrowserExtensionConfiguration> = Prop::new("BrowserExtensionConfiguration");
     /// Key of `CustomizationConfiguration`, for [`Handle::set`].
-    pub const CUSTOMIZATION_CONFIGURATION: Prop<web_experience::CustomizationConfiguration> = Prop::new("CustomizationConfiguration");
+    pub const CUSTOMIZATION_CONFIGURATION: Prop<CfnWebExperience, web_experience::CustomizationConfiguration> = Prop::new("CustomizationConfiguration");
     /// Key of `IdentityProviderConfiguration`, for [`Handle::set`].
-    pub const IDENTITY_PROVIDER_CONFIGURATION: Prop<Json> = Prop::new("IdentityProviderConfiguration");
+    pub const IDENTITY_PROVIDER_CONFIGURATION: Prop<CfnWebExperience, Json> = Prop::new("IdentityProviderConfiguration");
     /// Key of `Origins`, for [`Handle::set`].
-    pub const ORIGINS: Prop<Vec<String>> = Prop::new("Origins");
+    pub const ORIGINS: Prop<CfnWebExperience, Vec<String>> = Prop::new("Origins");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnWebExperience, String> = Prop::new("RoleArn");
     /// Key of `SamplePromptsControlMode`, for [`Handle::set`].
-    pub const SAMPLE_PROMPTS_CONTROL_MODE: Prop<web_experience::WebExperienceSamplePromptsControlMode> = Prop::new("SamplePromptsControlMode");
+    pub const SAMPLE_PROMPTS_CONTROL_MODE: Prop<CfnWebExperience, web_experience::WebExperienceSamplePromptsControlMode> = Prop::new("SamplePromptsControlMode");
     /// Key of `Subtitle`, for [`Handle::set`].
-    pub const SUBTITLE: Prop<String> = Prop::new("Subtitle");
+    pub const SUBTITLE: Prop<CfnWebExperience, String> = Prop::new("Subtitle");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<web_experience::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWebExperience, Vec<web_experience::Tag>> = Prop::new("Tags");
     /// Key of `Title`, for [`Handle::set`].
-    pub const TITLE: Prop<String> = Prop::new("Title");
+    pub const TITLE: Prop<CfnWebExperience, String> = Prop::new("Title");
     /// Key of `WelcomeMessage`, for [`Handle::set`].
-    pub const WELCOME_MESSAGE: Prop<String> = Prop::new("WelcomeMessage");
+    pub const WELCOME_MESSAGE: Prop<CfnWebExperience, String> = Prop::new("WelcomeMessage");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWebExperienceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &web_experience::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWebExperienceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &web_experience::PROPS_SHAPE, props.into())?;
         Ok(CfnWebExperience { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWebExperience::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)

@@ -111,20 +111,33 @@ impl CfnLedger {
     pub const CFN_TYPE: &'static str = "AWS::QLDB::Ledger";
 
     /// Key of `DeletionProtection`, for [`Handle::set`].
-    pub const DELETION_PROTECTION: Prop<bool> = Prop::new("DeletionProtection");
+    pub const DELETION_PROTECTION: Prop<CfnLedger, bool> = Prop::new("DeletionProtection");
     /// Key of `KmsKey`, for [`Handle::set`].
-    pub const KMS_KEY: Prop<String> = Prop::new("KmsKey");
+    pub const KMS_KEY: Prop<CfnLedger, String> = Prop::new("KmsKey");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnLedger, String> = Prop::new("Name");
     /// Key of `PermissionsMode`, for [`Handle::set`].
-    pub const PERMISSIONS_MODE: Prop<String> = Prop::new("PermissionsMode");
+    pub const PERMISSIONS_MODE: Prop<CfnLedger, String> = Prop::new("PermissionsMode");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<ledger::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLedger, Vec<ledger::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLedgerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ledger::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLedgerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ledger::PROPS_SHAPE, props.into())?;
         Ok(CfnLedger { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLedger::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -278,24 +291,37 @@ impl CfnStream {
     pub const CFN_TYPE: &'static str = "AWS::QLDB::Stream";
 
     /// Key of `ExclusiveEndTime`, for [`Handle::set`].
-    pub const EXCLUSIVE_END_TIME: Prop<String> = Prop::new("ExclusiveEndTime");
+    pub const EXCLUSIVE_END_TIME: Prop<CfnStream, String> = Prop::new("ExclusiveEndTime");
     /// Key of `InclusiveStartTime`, for [`Handle::set`].
-    pub const INCLUSIVE_START_TIME: Prop<String> = Prop::new("InclusiveStartTime");
+    pub const INCLUSIVE_START_TIME: Prop<CfnStream, String> = Prop::new("InclusiveStartTime");
     /// Key of `KinesisConfiguration`, for [`Handle::set`].
-    pub const KINESIS_CONFIGURATION: Prop<stream::KinesisConfiguration> = Prop::new("KinesisConfiguration");
+    pub const KINESIS_CONFIGURATION: Prop<CfnStream, stream::KinesisConfiguration> = Prop::new("KinesisConfiguration");
     /// Key of `LedgerName`, for [`Handle::set`].
-    pub const LEDGER_NAME: Prop<String> = Prop::new("LedgerName");
+    pub const LEDGER_NAME: Prop<CfnStream, String> = Prop::new("LedgerName");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnStream, String> = Prop::new("RoleArn");
     /// Key of `StreamName`, for [`Handle::set`].
-    pub const STREAM_NAME: Prop<String> = Prop::new("StreamName");
+    pub const STREAM_NAME: Prop<CfnStream, String> = Prop::new("StreamName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<stream::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnStream, Vec<stream::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStreamProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &stream::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStreamProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &stream::PROPS_SHAPE, props.into())?;
         Ok(CfnStream { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStream::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

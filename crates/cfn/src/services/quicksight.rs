@@ -338,28 +338,41 @@ impl CfnActionConnector {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::ActionConnector";
 
     /// Key of `ActionConnectorId`, for [`Handle::set`].
-    pub const ACTION_CONNECTOR_ID: Prop<String> = Prop::new("ActionConnectorId");
+    pub const ACTION_CONNECTOR_ID: Prop<CfnActionConnector, String> = Prop::new("ActionConnectorId");
     /// Key of `AuthenticationConfig`, for [`Handle::set`].
-    pub const AUTHENTICATION_CONFIG: Prop<action_connector::AuthConfig> = Prop::new("AuthenticationConfig");
+    pub const AUTHENTICATION_CONFIG: Prop<CfnActionConnector, action_connector::AuthConfig> = Prop::new("AuthenticationConfig");
     /// Key of `AwsAccountId`, for [`Handle::set`].
-    pub const AWS_ACCOUNT_ID: Prop<String> = Prop::new("AwsAccountId");
+    pub const AWS_ACCOUNT_ID: Prop<CfnActionConnector, String> = Prop::new("AwsAccountId");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnActionConnector, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnActionConnector, String> = Prop::new("Name");
     /// Key of `Permissions`, for [`Handle::set`].
-    pub const PERMISSIONS: Prop<Vec<action_connector::ResourcePermission>> = Prop::new("Permissions");
+    pub const PERMISSIONS: Prop<CfnActionConnector, Vec<action_connector::ResourcePermission>> = Prop::new("Permissions");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<action_connector::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnActionConnector, Vec<action_connector::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<action_connector::ActionConnectorType> = Prop::new("Type");
+    pub const TYPE: Prop<CfnActionConnector, action_connector::ActionConnectorType> = Prop::new("Type");
     /// Key of `VpcConnectionArn`, for [`Handle::set`].
-    pub const VPC_CONNECTION_ARN: Prop<String> = Prop::new("VpcConnectionArn");
+    pub const VPC_CONNECTION_ARN: Prop<CfnActionConnector, String> = Prop::new("VpcConnectionArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnActionConnectorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &action_connector::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnActionConnectorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &action_connector::PROPS_SHAPE, props.into())?;
         Ok(CfnActionConnector { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnActionConnector::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -672,34 +685,47 @@ impl CfnAgent {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::Agent";
 
     /// Key of `ActionConnectors`, for [`Handle::set`].
-    pub const ACTION_CONNECTORS: Prop<Vec<String>> = Prop::new("ActionConnectors");
+    pub const ACTION_CONNECTORS: Prop<CfnAgent, Vec<String>> = Prop::new("ActionConnectors");
     /// Key of `AgentId`, for [`Handle::set`].
-    pub const AGENT_ID: Prop<String> = Prop::new("AgentId");
+    pub const AGENT_ID: Prop<CfnAgent, String> = Prop::new("AgentId");
     /// Key of `AgentLifecycle`, for [`Handle::set`].
-    pub const AGENT_LIFECYCLE: Prop<agent::AgentLifecycle> = Prop::new("AgentLifecycle");
+    pub const AGENT_LIFECYCLE: Prop<CfnAgent, agent::AgentLifecycle> = Prop::new("AgentLifecycle");
     /// Key of `AwsAccountId`, for [`Handle::set`].
-    pub const AWS_ACCOUNT_ID: Prop<String> = Prop::new("AwsAccountId");
+    pub const AWS_ACCOUNT_ID: Prop<CfnAgent, String> = Prop::new("AwsAccountId");
     /// Key of `CustomPromptInput`, for [`Handle::set`].
-    pub const CUSTOM_PROMPT_INPUT: Prop<agent::CustomPromptInput> = Prop::new("CustomPromptInput");
+    pub const CUSTOM_PROMPT_INPUT: Prop<CfnAgent, agent::CustomPromptInput> = Prop::new("CustomPromptInput");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAgent, String> = Prop::new("Description");
     /// Key of `IconId`, for [`Handle::set`].
-    pub const ICON_ID: Prop<String> = Prop::new("IconId");
+    pub const ICON_ID: Prop<CfnAgent, String> = Prop::new("IconId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAgent, String> = Prop::new("Name");
     /// Key of `Spaces`, for [`Handle::set`].
-    pub const SPACES: Prop<Vec<String>> = Prop::new("Spaces");
+    pub const SPACES: Prop<CfnAgent, Vec<String>> = Prop::new("Spaces");
     /// Key of `StarterPrompts`, for [`Handle::set`].
-    pub const STARTER_PROMPTS: Prop<Vec<String>> = Prop::new("StarterPrompts");
+    pub const STARTER_PROMPTS: Prop<CfnAgent, Vec<String>> = Prop::new("StarterPrompts");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<agent::AgentTag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAgent, Vec<agent::AgentTag>> = Prop::new("Tags");
     /// Key of `WelcomeMessage`, for [`Handle::set`].
-    pub const WELCOME_MESSAGE: Prop<String> = Prop::new("WelcomeMessage");
+    pub const WELCOME_MESSAGE: Prop<CfnAgent, String> = Prop::new("WelcomeMessage");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAgentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &agent::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAgentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &agent::PROPS_SHAPE, props.into())?;
         Ok(CfnAgent { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAgent::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The current status of the agent. One of ACTIVE, CREATING, UPDATING, or FAILED.
@@ -23943,38 +23969,51 @@ impl CfnAnalysis {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::Analysis";
 
     /// Key of `AnalysisId`, for [`Handle::set`].
-    pub const ANALYSIS_ID: Prop<String> = Prop::new("AnalysisId");
+    pub const ANALYSIS_ID: Prop<CfnAnalysis, String> = Prop::new("AnalysisId");
     /// Key of `AwsAccountId`, for [`Handle::set`].
-    pub const AWS_ACCOUNT_ID: Prop<String> = Prop::new("AwsAccountId");
+    pub const AWS_ACCOUNT_ID: Prop<CfnAnalysis, String> = Prop::new("AwsAccountId");
     /// Key of `Definition`, for [`Handle::set`].
-    pub const DEFINITION: Prop<analysis::AnalysisDefinition> = Prop::new("Definition");
+    pub const DEFINITION: Prop<CfnAnalysis, analysis::AnalysisDefinition> = Prop::new("Definition");
     /// Key of `Errors`, for [`Handle::set`].
-    pub const ERRORS: Prop<Vec<analysis::AnalysisError>> = Prop::new("Errors");
+    pub const ERRORS: Prop<CfnAnalysis, Vec<analysis::AnalysisError>> = Prop::new("Errors");
     /// Key of `FolderArns`, for [`Handle::set`].
-    pub const FOLDER_ARNS: Prop<Vec<String>> = Prop::new("FolderArns");
+    pub const FOLDER_ARNS: Prop<CfnAnalysis, Vec<String>> = Prop::new("FolderArns");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAnalysis, String> = Prop::new("Name");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<analysis::Parameters> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnAnalysis, analysis::Parameters> = Prop::new("Parameters");
     /// Key of `Permissions`, for [`Handle::set`].
-    pub const PERMISSIONS: Prop<Vec<analysis::ResourcePermission>> = Prop::new("Permissions");
+    pub const PERMISSIONS: Prop<CfnAnalysis, Vec<analysis::ResourcePermission>> = Prop::new("Permissions");
     /// Key of `Sheets`, for [`Handle::set`].
-    pub const SHEETS: Prop<Vec<analysis::Sheet>> = Prop::new("Sheets");
+    pub const SHEETS: Prop<CfnAnalysis, Vec<analysis::Sheet>> = Prop::new("Sheets");
     /// Key of `SourceEntity`, for [`Handle::set`].
-    pub const SOURCE_ENTITY: Prop<analysis::AnalysisSourceEntity> = Prop::new("SourceEntity");
+    pub const SOURCE_ENTITY: Prop<CfnAnalysis, analysis::AnalysisSourceEntity> = Prop::new("SourceEntity");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<analysis::ResourceStatus> = Prop::new("Status");
+    pub const STATUS: Prop<CfnAnalysis, analysis::ResourceStatus> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<analysis::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAnalysis, Vec<analysis::Tag>> = Prop::new("Tags");
     /// Key of `ThemeArn`, for [`Handle::set`].
-    pub const THEME_ARN: Prop<String> = Prop::new("ThemeArn");
+    pub const THEME_ARN: Prop<CfnAnalysis, String> = Prop::new("ThemeArn");
     /// Key of `ValidationStrategy`, for [`Handle::set`].
-    pub const VALIDATION_STRATEGY: Prop<analysis::ValidationStrategy> = Prop::new("ValidationStrategy");
+    pub const VALIDATION_STRATEGY: Prop<CfnAnalysis, analysis::ValidationStrategy> = Prop::new("ValidationStrategy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAnalysisProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &analysis::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAnalysisProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &analysis::PROPS_SHAPE, props.into())?;
         Ok(CfnAnalysis { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAnalysis::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// &lt;p&gt;The Amazon Resource Name (ARN) of the analysis.&lt;/p&gt;
@@ -24196,24 +24235,37 @@ impl CfnApprovalPolicy {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::ApprovalPolicy";
 
     /// Key of `Actions`, for [`Handle::set`].
-    pub const ACTIONS: Prop<Vec<approval_policy::Action>> = Prop::new("Actions");
+    pub const ACTIONS: Prop<CfnApprovalPolicy, Vec<approval_policy::Action>> = Prop::new("Actions");
     /// Key of `ApplicableTo`, for [`Handle::set`].
-    pub const APPLICABLE_TO: Prop<approval_policy::ApplicableTo> = Prop::new("ApplicableTo");
+    pub const APPLICABLE_TO: Prop<CfnApprovalPolicy, approval_policy::ApplicableTo> = Prop::new("ApplicableTo");
     /// Key of `ApprovalGroups`, for [`Handle::set`].
-    pub const APPROVAL_GROUPS: Prop<Vec<String>> = Prop::new("ApprovalGroups");
+    pub const APPROVAL_GROUPS: Prop<CfnApprovalPolicy, Vec<String>> = Prop::new("ApprovalGroups");
     /// Key of `AssetTypes`, for [`Handle::set`].
-    pub const ASSET_TYPES: Prop<Vec<approval_policy::AssetType>> = Prop::new("AssetTypes");
+    pub const ASSET_TYPES: Prop<CfnApprovalPolicy, Vec<approval_policy::AssetType>> = Prop::new("AssetTypes");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnApprovalPolicy, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnApprovalPolicy, String> = Prop::new("Name");
     /// Key of `PolicyId`, for [`Handle::set`].
-    pub const POLICY_ID: Prop<String> = Prop::new("PolicyId");
+    pub const POLICY_ID: Prop<CfnApprovalPolicy, String> = Prop::new("PolicyId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApprovalPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &approval_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApprovalPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &approval_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnApprovalPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApprovalPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -24339,20 +24391,33 @@ impl CfnAssignment {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::Assignment";
 
     /// Key of `AssignmentName`, for [`Handle::set`].
-    pub const ASSIGNMENT_NAME: Prop<String> = Prop::new("AssignmentName");
+    pub const ASSIGNMENT_NAME: Prop<CfnAssignment, String> = Prop::new("AssignmentName");
     /// Key of `AssignmentStatus`, for [`Handle::set`].
-    pub const ASSIGNMENT_STATUS: Prop<assignment::AssignmentStatus> = Prop::new("AssignmentStatus");
+    pub const ASSIGNMENT_STATUS: Prop<CfnAssignment, assignment::AssignmentStatus> = Prop::new("AssignmentStatus");
     /// Key of `Identities`, for [`Handle::set`].
-    pub const IDENTITIES: Prop<Map<Vec<String>>> = Prop::new("Identities");
+    pub const IDENTITIES: Prop<CfnAssignment, Map<Vec<String>>> = Prop::new("Identities");
     /// Key of `Namespace`, for [`Handle::set`].
-    pub const NAMESPACE: Prop<String> = Prop::new("Namespace");
+    pub const NAMESPACE: Prop<CfnAssignment, String> = Prop::new("Namespace");
     /// Key of `PolicyArn`, for [`Handle::set`].
-    pub const POLICY_ARN: Prop<String> = Prop::new("PolicyArn");
+    pub const POLICY_ARN: Prop<CfnAssignment, String> = Prop::new("PolicyArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAssignmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &assignment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAssignmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &assignment::PROPS_SHAPE, props.into())?;
         Ok(CfnAssignment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAssignment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the IAM policy assignment. This is a synthesized identifier composed of the namespace and assignment name.
@@ -24663,16 +24728,29 @@ impl CfnBrand {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::Brand";
 
     /// Key of `BrandDefinition`, for [`Handle::set`].
-    pub const BRAND_DEFINITION: Prop<brand::BrandDefinition> = Prop::new("BrandDefinition");
+    pub const BRAND_DEFINITION: Prop<CfnBrand, brand::BrandDefinition> = Prop::new("BrandDefinition");
     /// Key of `BrandId`, for [`Handle::set`].
-    pub const BRAND_ID: Prop<String> = Prop::new("BrandId");
+    pub const BRAND_ID: Prop<CfnBrand, String> = Prop::new("BrandId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<brand::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnBrand, Vec<brand::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBrandProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &brand::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBrandProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &brand::PROPS_SHAPE, props.into())?;
         Ok(CfnBrand { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBrand::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the brand.
@@ -25544,18 +25622,31 @@ impl CfnCustomPermissions {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::CustomPermissions";
 
     /// Key of `AwsAccountId`, for [`Handle::set`].
-    pub const AWS_ACCOUNT_ID: Prop<String> = Prop::new("AwsAccountId");
+    pub const AWS_ACCOUNT_ID: Prop<CfnCustomPermissions, String> = Prop::new("AwsAccountId");
     /// Key of `Capabilities`, for [`Handle::set`].
-    pub const CAPABILITIES: Prop<custom_permissions::Capabilities> = Prop::new("Capabilities");
+    pub const CAPABILITIES: Prop<CfnCustomPermissions, custom_permissions::Capabilities> = Prop::new("Capabilities");
     /// Key of `CustomPermissionsName`, for [`Handle::set`].
-    pub const CUSTOM_PERMISSIONS_NAME: Prop<String> = Prop::new("CustomPermissionsName");
+    pub const CUSTOM_PERMISSIONS_NAME: Prop<CfnCustomPermissions, String> = Prop::new("CustomPermissionsName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<custom_permissions::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCustomPermissions, Vec<custom_permissions::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCustomPermissionsProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &custom_permissions::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCustomPermissionsProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &custom_permissions::PROPS_SHAPE, props.into())?;
         Ok(CfnCustomPermissions { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCustomPermissions::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -25670,16 +25761,29 @@ impl CfnCustomization {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::Customization";
 
     /// Key of `DefaultTheme`, for [`Handle::set`].
-    pub const DEFAULT_THEME: Prop<String> = Prop::new("DefaultTheme");
+    pub const DEFAULT_THEME: Prop<CfnCustomization, String> = Prop::new("DefaultTheme");
     /// Key of `Namespace`, for [`Handle::set`].
-    pub const NAMESPACE: Prop<String> = Prop::new("Namespace");
+    pub const NAMESPACE: Prop<CfnCustomization, String> = Prop::new("Namespace");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<customization::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCustomization, Vec<customization::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCustomizationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &customization::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCustomizationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &customization::PROPS_SHAPE, props.into())?;
         Ok(CfnCustomization { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCustomization::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name of the namespace-scoped account customization, arn:{Partition}:quicksight:{Region}:{AccountId}:customization/namespace/{Namespace}. Returned by the service and used as the primary identifier.
@@ -25868,26 +25972,39 @@ impl CfnDLPSetting {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::DLPSetting";
 
     /// Key of `AwsAccountId`, for [`Handle::set`].
-    pub const AWS_ACCOUNT_ID: Prop<String> = Prop::new("AwsAccountId");
+    pub const AWS_ACCOUNT_ID: Prop<CfnDLPSetting, String> = Prop::new("AwsAccountId");
     /// Key of `DlpSettingId`, for [`Handle::set`].
-    pub const DLP_SETTING_ID: Prop<String> = Prop::new("DlpSettingId");
+    pub const DLP_SETTING_ID: Prop<CfnDLPSetting, String> = Prop::new("DlpSettingId");
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnDLPSetting, bool> = Prop::new("Enabled");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDLPSetting, String> = Prop::new("Name");
     /// Key of `ProviderConfig`, for [`Handle::set`].
-    pub const PROVIDER_CONFIG: Prop<Json> = Prop::new("ProviderConfig");
+    pub const PROVIDER_CONFIG: Prop<CfnDLPSetting, Json> = Prop::new("ProviderConfig");
     /// Key of `ProviderOutageAction`, for [`Handle::set`].
-    pub const PROVIDER_OUTAGE_ACTION: Prop<dlp_setting::DlpAction> = Prop::new("ProviderOutageAction");
+    pub const PROVIDER_OUTAGE_ACTION: Prop<CfnDLPSetting, dlp_setting::DlpAction> = Prop::new("ProviderOutageAction");
     /// Key of `ProviderType`, for [`Handle::set`].
-    pub const PROVIDER_TYPE: Prop<dlp_setting::DlpProviderType> = Prop::new("ProviderType");
+    pub const PROVIDER_TYPE: Prop<CfnDLPSetting, dlp_setting::DlpProviderType> = Prop::new("ProviderType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<dlp_setting::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDLPSetting, Vec<dlp_setting::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDLPSettingProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dlp_setting::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDLPSettingProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dlp_setting::PROPS_SHAPE, props.into())?;
         Ok(CfnDLPSetting { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDLPSetting::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -49394,40 +49511,53 @@ impl CfnDashboard {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::Dashboard";
 
     /// Key of `AwsAccountId`, for [`Handle::set`].
-    pub const AWS_ACCOUNT_ID: Prop<String> = Prop::new("AwsAccountId");
+    pub const AWS_ACCOUNT_ID: Prop<CfnDashboard, String> = Prop::new("AwsAccountId");
     /// Key of `DashboardId`, for [`Handle::set`].
-    pub const DASHBOARD_ID: Prop<String> = Prop::new("DashboardId");
+    pub const DASHBOARD_ID: Prop<CfnDashboard, String> = Prop::new("DashboardId");
     /// Key of `DashboardPublishOptions`, for [`Handle::set`].
-    pub const DASHBOARD_PUBLISH_OPTIONS: Prop<dashboard::DashboardPublishOptions> = Prop::new("DashboardPublishOptions");
+    pub const DASHBOARD_PUBLISH_OPTIONS: Prop<CfnDashboard, dashboard::DashboardPublishOptions> = Prop::new("DashboardPublishOptions");
     /// Key of `Definition`, for [`Handle::set`].
-    pub const DEFINITION: Prop<dashboard::DashboardVersionDefinition> = Prop::new("Definition");
+    pub const DEFINITION: Prop<CfnDashboard, dashboard::DashboardVersionDefinition> = Prop::new("Definition");
     /// Key of `FolderArns`, for [`Handle::set`].
-    pub const FOLDER_ARNS: Prop<Vec<String>> = Prop::new("FolderArns");
+    pub const FOLDER_ARNS: Prop<CfnDashboard, Vec<String>> = Prop::new("FolderArns");
     /// Key of `LinkEntities`, for [`Handle::set`].
-    pub const LINK_ENTITIES: Prop<Vec<String>> = Prop::new("LinkEntities");
+    pub const LINK_ENTITIES: Prop<CfnDashboard, Vec<String>> = Prop::new("LinkEntities");
     /// Key of `LinkSharingConfiguration`, for [`Handle::set`].
-    pub const LINK_SHARING_CONFIGURATION: Prop<dashboard::LinkSharingConfiguration> = Prop::new("LinkSharingConfiguration");
+    pub const LINK_SHARING_CONFIGURATION: Prop<CfnDashboard, dashboard::LinkSharingConfiguration> = Prop::new("LinkSharingConfiguration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDashboard, String> = Prop::new("Name");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<dashboard::Parameters> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnDashboard, dashboard::Parameters> = Prop::new("Parameters");
     /// Key of `Permissions`, for [`Handle::set`].
-    pub const PERMISSIONS: Prop<Vec<dashboard::ResourcePermission>> = Prop::new("Permissions");
+    pub const PERMISSIONS: Prop<CfnDashboard, Vec<dashboard::ResourcePermission>> = Prop::new("Permissions");
     /// Key of `SourceEntity`, for [`Handle::set`].
-    pub const SOURCE_ENTITY: Prop<dashboard::DashboardSourceEntity> = Prop::new("SourceEntity");
+    pub const SOURCE_ENTITY: Prop<CfnDashboard, dashboard::DashboardSourceEntity> = Prop::new("SourceEntity");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<dashboard::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDashboard, Vec<dashboard::Tag>> = Prop::new("Tags");
     /// Key of `ThemeArn`, for [`Handle::set`].
-    pub const THEME_ARN: Prop<String> = Prop::new("ThemeArn");
+    pub const THEME_ARN: Prop<CfnDashboard, String> = Prop::new("ThemeArn");
     /// Key of `ValidationStrategy`, for [`Handle::set`].
-    pub const VALIDATION_STRATEGY: Prop<dashboard::ValidationStrategy> = Prop::new("ValidationStrategy");
+    pub const VALIDATION_STRATEGY: Prop<CfnDashboard, dashboard::ValidationStrategy> = Prop::new("ValidationStrategy");
     /// Key of `VersionDescription`, for [`Handle::set`].
-    pub const VERSION_DESCRIPTION: Prop<String> = Prop::new("VersionDescription");
+    pub const VERSION_DESCRIPTION: Prop<CfnDashboard, String> = Prop::new("VersionDescription");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDashboardProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dashboard::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDashboardProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dashboard::PROPS_SHAPE, props.into())?;
         Ok(CfnDashboard { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDashboard::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// &lt;p&gt;The Amazon Resource Name (ARN) of the resource.&lt;/p&gt;
@@ -54053,54 +54183,67 @@ impl CfnDataSet {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::DataSet";
 
     /// Key of `AwsAccountId`, for [`Handle::set`].
-    pub const AWS_ACCOUNT_ID: Prop<String> = Prop::new("AwsAccountId");
+    pub const AWS_ACCOUNT_ID: Prop<CfnDataSet, String> = Prop::new("AwsAccountId");
     /// Key of `ColumnGroups`, for [`Handle::set`].
-    pub const COLUMN_GROUPS: Prop<Vec<data_set::ColumnGroup>> = Prop::new("ColumnGroups");
+    pub const COLUMN_GROUPS: Prop<CfnDataSet, Vec<data_set::ColumnGroup>> = Prop::new("ColumnGroups");
     /// Key of `ColumnLevelPermissionRules`, for [`Handle::set`].
-    pub const COLUMN_LEVEL_PERMISSION_RULES: Prop<Vec<data_set::ColumnLevelPermissionRule>> = Prop::new("ColumnLevelPermissionRules");
+    pub const COLUMN_LEVEL_PERMISSION_RULES: Prop<CfnDataSet, Vec<data_set::ColumnLevelPermissionRule>> = Prop::new("ColumnLevelPermissionRules");
     /// Key of `DataPrepConfiguration`, for [`Handle::set`].
-    pub const DATA_PREP_CONFIGURATION: Prop<data_set::DataPrepConfiguration> = Prop::new("DataPrepConfiguration");
+    pub const DATA_PREP_CONFIGURATION: Prop<CfnDataSet, data_set::DataPrepConfiguration> = Prop::new("DataPrepConfiguration");
     /// Key of `DataSetId`, for [`Handle::set`].
-    pub const DATA_SET_ID: Prop<String> = Prop::new("DataSetId");
+    pub const DATA_SET_ID: Prop<CfnDataSet, String> = Prop::new("DataSetId");
     /// Key of `DataSetRefreshProperties`, for [`Handle::set`].
-    pub const DATA_SET_REFRESH_PROPERTIES: Prop<data_set::DataSetRefreshProperties> = Prop::new("DataSetRefreshProperties");
+    pub const DATA_SET_REFRESH_PROPERTIES: Prop<CfnDataSet, data_set::DataSetRefreshProperties> = Prop::new("DataSetRefreshProperties");
     /// Key of `DataSetUsageConfiguration`, for [`Handle::set`].
-    pub const DATA_SET_USAGE_CONFIGURATION: Prop<data_set::DataSetUsageConfiguration> = Prop::new("DataSetUsageConfiguration");
+    pub const DATA_SET_USAGE_CONFIGURATION: Prop<CfnDataSet, data_set::DataSetUsageConfiguration> = Prop::new("DataSetUsageConfiguration");
     /// Key of `DatasetParameters`, for [`Handle::set`].
-    pub const DATASET_PARAMETERS: Prop<Vec<data_set::DatasetParameter>> = Prop::new("DatasetParameters");
+    pub const DATASET_PARAMETERS: Prop<CfnDataSet, Vec<data_set::DatasetParameter>> = Prop::new("DatasetParameters");
     /// Key of `FieldFolders`, for [`Handle::set`].
-    pub const FIELD_FOLDERS: Prop<Map<data_set::FieldFolder>> = Prop::new("FieldFolders");
+    pub const FIELD_FOLDERS: Prop<CfnDataSet, Map<data_set::FieldFolder>> = Prop::new("FieldFolders");
     /// Key of `FolderArns`, for [`Handle::set`].
-    pub const FOLDER_ARNS: Prop<Vec<String>> = Prop::new("FolderArns");
+    pub const FOLDER_ARNS: Prop<CfnDataSet, Vec<String>> = Prop::new("FolderArns");
     /// Key of `ImportMode`, for [`Handle::set`].
-    pub const IMPORT_MODE: Prop<data_set::DataSetImportMode> = Prop::new("ImportMode");
+    pub const IMPORT_MODE: Prop<CfnDataSet, data_set::DataSetImportMode> = Prop::new("ImportMode");
     /// Key of `IngestionWaitPolicy`, for [`Handle::set`].
-    pub const INGESTION_WAIT_POLICY: Prop<data_set::IngestionWaitPolicy> = Prop::new("IngestionWaitPolicy");
+    pub const INGESTION_WAIT_POLICY: Prop<CfnDataSet, data_set::IngestionWaitPolicy> = Prop::new("IngestionWaitPolicy");
     /// Key of `LogicalTableMap`, for [`Handle::set`].
-    pub const LOGICAL_TABLE_MAP: Prop<Map<data_set::LogicalTable>> = Prop::new("LogicalTableMap");
+    pub const LOGICAL_TABLE_MAP: Prop<CfnDataSet, Map<data_set::LogicalTable>> = Prop::new("LogicalTableMap");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDataSet, String> = Prop::new("Name");
     /// Key of `PerformanceConfiguration`, for [`Handle::set`].
-    pub const PERFORMANCE_CONFIGURATION: Prop<data_set::PerformanceConfiguration> = Prop::new("PerformanceConfiguration");
+    pub const PERFORMANCE_CONFIGURATION: Prop<CfnDataSet, data_set::PerformanceConfiguration> = Prop::new("PerformanceConfiguration");
     /// Key of `Permissions`, for [`Handle::set`].
-    pub const PERMISSIONS: Prop<Vec<data_set::ResourcePermission>> = Prop::new("Permissions");
+    pub const PERMISSIONS: Prop<CfnDataSet, Vec<data_set::ResourcePermission>> = Prop::new("Permissions");
     /// Key of `PhysicalTableMap`, for [`Handle::set`].
-    pub const PHYSICAL_TABLE_MAP: Prop<Map<data_set::PhysicalTable>> = Prop::new("PhysicalTableMap");
+    pub const PHYSICAL_TABLE_MAP: Prop<CfnDataSet, Map<data_set::PhysicalTable>> = Prop::new("PhysicalTableMap");
     /// Key of `RowLevelPermissionDataSet`, for [`Handle::set`].
-    pub const ROW_LEVEL_PERMISSION_DATA_SET: Prop<data_set::RowLevelPermissionDataSet> = Prop::new("RowLevelPermissionDataSet");
+    pub const ROW_LEVEL_PERMISSION_DATA_SET: Prop<CfnDataSet, data_set::RowLevelPermissionDataSet> = Prop::new("RowLevelPermissionDataSet");
     /// Key of `RowLevelPermissionTagConfiguration`, for [`Handle::set`].
-    pub const ROW_LEVEL_PERMISSION_TAG_CONFIGURATION: Prop<data_set::RowLevelPermissionTagConfiguration> = Prop::new("RowLevelPermissionTagConfiguration");
+    pub const ROW_LEVEL_PERMISSION_TAG_CONFIGURATION: Prop<CfnDataSet, data_set::RowLevelPermissionTagConfiguration> = Prop::new("RowLevelPermissionTagConfiguration");
     /// Key of `SemanticModelConfiguration`, for [`Handle::set`].
-    pub const SEMANTIC_MODEL_CONFIGURATION: Prop<data_set::SemanticModelConfiguration> = Prop::new("SemanticModelConfiguration");
+    pub const SEMANTIC_MODEL_CONFIGURATION: Prop<CfnDataSet, data_set::SemanticModelConfiguration> = Prop::new("SemanticModelConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<data_set::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataSet, Vec<data_set::Tag>> = Prop::new("Tags");
     /// Key of `UseAs`, for [`Handle::set`].
-    pub const USE_AS: Prop<data_set::DataSetUseAs> = Prop::new("UseAs");
+    pub const USE_AS: Prop<CfnDataSet, data_set::DataSetUseAs> = Prop::new("UseAs");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_set::PROPS_SHAPE, props.into())?;
         Ok(CfnDataSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// &lt;p&gt;The Amazon Resource Name (ARN) of the resource.&lt;/p&gt;
@@ -55967,36 +56110,49 @@ impl CfnDataSource {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::DataSource";
 
     /// Key of `AlternateDataSourceParameters`, for [`Handle::set`].
-    pub const ALTERNATE_DATA_SOURCE_PARAMETERS: Prop<Vec<data_source::DataSourceParameters>> = Prop::new("AlternateDataSourceParameters");
+    pub const ALTERNATE_DATA_SOURCE_PARAMETERS: Prop<CfnDataSource, Vec<data_source::DataSourceParameters>> = Prop::new("AlternateDataSourceParameters");
     /// Key of `AwsAccountId`, for [`Handle::set`].
-    pub const AWS_ACCOUNT_ID: Prop<String> = Prop::new("AwsAccountId");
+    pub const AWS_ACCOUNT_ID: Prop<CfnDataSource, String> = Prop::new("AwsAccountId");
     /// Key of `Credentials`, for [`Handle::set`].
-    pub const CREDENTIALS: Prop<data_source::DataSourceCredentials> = Prop::new("Credentials");
+    pub const CREDENTIALS: Prop<CfnDataSource, data_source::DataSourceCredentials> = Prop::new("Credentials");
     /// Key of `DataSourceId`, for [`Handle::set`].
-    pub const DATA_SOURCE_ID: Prop<String> = Prop::new("DataSourceId");
+    pub const DATA_SOURCE_ID: Prop<CfnDataSource, String> = Prop::new("DataSourceId");
     /// Key of `DataSourceParameters`, for [`Handle::set`].
-    pub const DATA_SOURCE_PARAMETERS: Prop<data_source::DataSourceParameters> = Prop::new("DataSourceParameters");
+    pub const DATA_SOURCE_PARAMETERS: Prop<CfnDataSource, data_source::DataSourceParameters> = Prop::new("DataSourceParameters");
     /// Key of `ErrorInfo`, for [`Handle::set`].
-    pub const ERROR_INFO: Prop<data_source::DataSourceErrorInfo> = Prop::new("ErrorInfo");
+    pub const ERROR_INFO: Prop<CfnDataSource, data_source::DataSourceErrorInfo> = Prop::new("ErrorInfo");
     /// Key of `FolderArns`, for [`Handle::set`].
-    pub const FOLDER_ARNS: Prop<Vec<String>> = Prop::new("FolderArns");
+    pub const FOLDER_ARNS: Prop<CfnDataSource, Vec<String>> = Prop::new("FolderArns");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDataSource, String> = Prop::new("Name");
     /// Key of `Permissions`, for [`Handle::set`].
-    pub const PERMISSIONS: Prop<Vec<data_source::ResourcePermission>> = Prop::new("Permissions");
+    pub const PERMISSIONS: Prop<CfnDataSource, Vec<data_source::ResourcePermission>> = Prop::new("Permissions");
     /// Key of `SslProperties`, for [`Handle::set`].
-    pub const SSL_PROPERTIES: Prop<data_source::SslProperties> = Prop::new("SslProperties");
+    pub const SSL_PROPERTIES: Prop<CfnDataSource, data_source::SslProperties> = Prop::new("SslProperties");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<data_source::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataSource, Vec<data_source::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<data_source::DataSourceType> = Prop::new("Type");
+    pub const TYPE: Prop<CfnDataSource, data_source::DataSourceType> = Prop::new("Type");
     /// Key of `VpcConnectionProperties`, for [`Handle::set`].
-    pub const VPC_CONNECTION_PROPERTIES: Prop<data_source::VpcConnectionProperties> = Prop::new("VpcConnectionProperties");
+    pub const VPC_CONNECTION_PROPERTIES: Prop<CfnDataSource, data_source::VpcConnectionProperties> = Prop::new("VpcConnectionProperties");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataSourceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_source::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataSourceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_source::PROPS_SHAPE, props.into())?;
         Ok(CfnDataSource { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataSource::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// &lt;p&gt;The Amazon Resource Name (ARN) of the data source.&lt;/p&gt;
@@ -56132,20 +56288,33 @@ impl CfnFlow {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::Flow";
 
     /// Key of `AwsAccountId`, for [`Handle::set`].
-    pub const AWS_ACCOUNT_ID: Prop<String> = Prop::new("AwsAccountId");
+    pub const AWS_ACCOUNT_ID: Prop<CfnFlow, String> = Prop::new("AwsAccountId");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFlow, String> = Prop::new("Description");
     /// Key of `FlowDefinition`, for [`Handle::set`].
-    pub const FLOW_DEFINITION: Prop<Json> = Prop::new("FlowDefinition");
+    pub const FLOW_DEFINITION: Prop<CfnFlow, Json> = Prop::new("FlowDefinition");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFlow, String> = Prop::new("Name");
     /// Key of `Permissions`, for [`Handle::set`].
-    pub const PERMISSIONS: Prop<Vec<flow::Permission>> = Prop::new("Permissions");
+    pub const PERMISSIONS: Prop<CfnFlow, Vec<flow::Permission>> = Prop::new("Permissions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFlowProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &flow::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFlowProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &flow::PROPS_SHAPE, props.into())?;
         Ok(CfnFlow { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFlow::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -56373,26 +56542,39 @@ impl CfnFolder {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::Folder";
 
     /// Key of `AwsAccountId`, for [`Handle::set`].
-    pub const AWS_ACCOUNT_ID: Prop<String> = Prop::new("AwsAccountId");
+    pub const AWS_ACCOUNT_ID: Prop<CfnFolder, String> = Prop::new("AwsAccountId");
     /// Key of `FolderId`, for [`Handle::set`].
-    pub const FOLDER_ID: Prop<String> = Prop::new("FolderId");
+    pub const FOLDER_ID: Prop<CfnFolder, String> = Prop::new("FolderId");
     /// Key of `FolderType`, for [`Handle::set`].
-    pub const FOLDER_TYPE: Prop<folder::FolderType> = Prop::new("FolderType");
+    pub const FOLDER_TYPE: Prop<CfnFolder, folder::FolderType> = Prop::new("FolderType");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFolder, String> = Prop::new("Name");
     /// Key of `ParentFolderArn`, for [`Handle::set`].
-    pub const PARENT_FOLDER_ARN: Prop<String> = Prop::new("ParentFolderArn");
+    pub const PARENT_FOLDER_ARN: Prop<CfnFolder, String> = Prop::new("ParentFolderArn");
     /// Key of `Permissions`, for [`Handle::set`].
-    pub const PERMISSIONS: Prop<Vec<folder::ResourcePermission>> = Prop::new("Permissions");
+    pub const PERMISSIONS: Prop<CfnFolder, Vec<folder::ResourcePermission>> = Prop::new("Permissions");
     /// Key of `SharingModel`, for [`Handle::set`].
-    pub const SHARING_MODEL: Prop<folder::SharingModel> = Prop::new("SharingModel");
+    pub const SHARING_MODEL: Prop<CfnFolder, folder::SharingModel> = Prop::new("SharingModel");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<folder::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFolder, Vec<folder::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFolderProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &folder::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFolderProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &folder::PROPS_SHAPE, props.into())?;
         Ok(CfnFolder { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFolder::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// &lt;p&gt;The Amazon Resource Name (ARN) for the folder.&lt;/p&gt;
@@ -56483,16 +56665,29 @@ impl CfnGroup {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::Group";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnGroup, String> = Prop::new("Description");
     /// Key of `GroupName`, for [`Handle::set`].
-    pub const GROUP_NAME: Prop<String> = Prop::new("GroupName");
+    pub const GROUP_NAME: Prop<CfnGroup, String> = Prop::new("GroupName");
     /// Key of `Namespace`, for [`Handle::set`].
-    pub const NAMESPACE: Prop<String> = Prop::new("Namespace");
+    pub const NAMESPACE: Prop<CfnGroup, String> = Prop::new("Namespace");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &group::PROPS_SHAPE, props.into())?;
         Ok(CfnGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) for the group.
@@ -56979,34 +57174,47 @@ impl CfnKnowledgeBase {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::KnowledgeBase";
 
     /// Key of `AccessControlConfiguration`, for [`Handle::set`].
-    pub const ACCESS_CONTROL_CONFIGURATION: Prop<knowledge_base::AccessControlConfiguration> = Prop::new("AccessControlConfiguration");
+    pub const ACCESS_CONTROL_CONFIGURATION: Prop<CfnKnowledgeBase, knowledge_base::AccessControlConfiguration> = Prop::new("AccessControlConfiguration");
     /// Key of `AwsAccountId`, for [`Handle::set`].
-    pub const AWS_ACCOUNT_ID: Prop<String> = Prop::new("AwsAccountId");
+    pub const AWS_ACCOUNT_ID: Prop<CfnKnowledgeBase, String> = Prop::new("AwsAccountId");
     /// Key of `DataSourceArn`, for [`Handle::set`].
-    pub const DATA_SOURCE_ARN: Prop<String> = Prop::new("DataSourceArn");
+    pub const DATA_SOURCE_ARN: Prop<CfnKnowledgeBase, String> = Prop::new("DataSourceArn");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnKnowledgeBase, String> = Prop::new("Description");
     /// Key of `IsEmailNotificationOptedForIngestionFailures`, for [`Handle::set`].
-    pub const IS_EMAIL_NOTIFICATION_OPTED_FOR_INGESTION_FAILURES: Prop<bool> = Prop::new("IsEmailNotificationOptedForIngestionFailures");
+    pub const IS_EMAIL_NOTIFICATION_OPTED_FOR_INGESTION_FAILURES: Prop<CfnKnowledgeBase, bool> = Prop::new("IsEmailNotificationOptedForIngestionFailures");
     /// Key of `KnowledgeBaseConfiguration`, for [`Handle::set`].
-    pub const KNOWLEDGE_BASE_CONFIGURATION: Prop<knowledge_base::KnowledgeBaseConfiguration> = Prop::new("KnowledgeBaseConfiguration");
+    pub const KNOWLEDGE_BASE_CONFIGURATION: Prop<CfnKnowledgeBase, knowledge_base::KnowledgeBaseConfiguration> = Prop::new("KnowledgeBaseConfiguration");
     /// Key of `KnowledgeBaseId`, for [`Handle::set`].
-    pub const KNOWLEDGE_BASE_ID: Prop<String> = Prop::new("KnowledgeBaseId");
+    pub const KNOWLEDGE_BASE_ID: Prop<CfnKnowledgeBase, String> = Prop::new("KnowledgeBaseId");
     /// Key of `MediaExtractionConfiguration`, for [`Handle::set`].
-    pub const MEDIA_EXTRACTION_CONFIGURATION: Prop<knowledge_base::MediaExtractionConfiguration> = Prop::new("MediaExtractionConfiguration");
+    pub const MEDIA_EXTRACTION_CONFIGURATION: Prop<CfnKnowledgeBase, knowledge_base::MediaExtractionConfiguration> = Prop::new("MediaExtractionConfiguration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnKnowledgeBase, String> = Prop::new("Name");
     /// Key of `Permissions`, for [`Handle::set`].
-    pub const PERMISSIONS: Prop<Vec<knowledge_base::ResourcePermission>> = Prop::new("Permissions");
+    pub const PERMISSIONS: Prop<CfnKnowledgeBase, Vec<knowledge_base::ResourcePermission>> = Prop::new("Permissions");
     /// Key of `PrimaryOwnerArn`, for [`Handle::set`].
-    pub const PRIMARY_OWNER_ARN: Prop<String> = Prop::new("PrimaryOwnerArn");
+    pub const PRIMARY_OWNER_ARN: Prop<CfnKnowledgeBase, String> = Prop::new("PrimaryOwnerArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<knowledge_base::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnKnowledgeBase, Vec<knowledge_base::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnKnowledgeBaseProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &knowledge_base::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnKnowledgeBaseProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &knowledge_base::PROPS_SHAPE, props.into())?;
         Ok(CfnKnowledgeBase { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnKnowledgeBase::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -57186,18 +57394,31 @@ impl CfnLimitsProfile {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::LimitsProfile";
 
     /// Key of `AccountId`, for [`Handle::set`].
-    pub const ACCOUNT_ID: Prop<String> = Prop::new("AccountId");
+    pub const ACCOUNT_ID: Prop<CfnLimitsProfile, String> = Prop::new("AccountId");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnLimitsProfile, String> = Prop::new("Description");
     /// Key of `ProfileName`, for [`Handle::set`].
-    pub const PROFILE_NAME: Prop<String> = Prop::new("ProfileName");
+    pub const PROFILE_NAME: Prop<CfnLimitsProfile, String> = Prop::new("ProfileName");
     /// Key of `ResourceLimits`, for [`Handle::set`].
-    pub const RESOURCE_LIMITS: Prop<Map<limits_profile::ProfileLimitValue>> = Prop::new("ResourceLimits");
+    pub const RESOURCE_LIMITS: Prop<CfnLimitsProfile, Map<limits_profile::ProfileLimitValue>> = Prop::new("ResourceLimits");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLimitsProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &limits_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLimitsProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &limits_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnLimitsProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLimitsProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -57540,32 +57761,45 @@ impl CfnOAuthClientApplication {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::OAuthClientApplication";
 
     /// Key of `ClientId`, for [`Handle::set`].
-    pub const CLIENT_ID: Prop<String> = Prop::new("ClientId");
+    pub const CLIENT_ID: Prop<CfnOAuthClientApplication, String> = Prop::new("ClientId");
     /// Key of `ClientSecret`, for [`Handle::set`].
-    pub const CLIENT_SECRET: Prop<String> = Prop::new("ClientSecret");
+    pub const CLIENT_SECRET: Prop<CfnOAuthClientApplication, String> = Prop::new("ClientSecret");
     /// Key of `DataSourceType`, for [`Handle::set`].
-    pub const DATA_SOURCE_TYPE: Prop<o_auth_client_application::DataSourceType> = Prop::new("DataSourceType");
+    pub const DATA_SOURCE_TYPE: Prop<CfnOAuthClientApplication, o_auth_client_application::DataSourceType> = Prop::new("DataSourceType");
     /// Key of `IdentityProviderVpcConnectionProperties`, for [`Handle::set`].
-    pub const IDENTITY_PROVIDER_VPC_CONNECTION_PROPERTIES: Prop<o_auth_client_application::IdentityProviderVpcConnectionProperties> = Prop::new("IdentityProviderVpcConnectionProperties");
+    pub const IDENTITY_PROVIDER_VPC_CONNECTION_PROPERTIES: Prop<CfnOAuthClientApplication, o_auth_client_application::IdentityProviderVpcConnectionProperties> = Prop::new("IdentityProviderVpcConnectionProperties");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnOAuthClientApplication, String> = Prop::new("Name");
     /// Key of `OAuthAuthorizationEndpointUrl`, for [`Handle::set`].
-    pub const O_AUTH_AUTHORIZATION_ENDPOINT_URL: Prop<String> = Prop::new("OAuthAuthorizationEndpointUrl");
+    pub const O_AUTH_AUTHORIZATION_ENDPOINT_URL: Prop<CfnOAuthClientApplication, String> = Prop::new("OAuthAuthorizationEndpointUrl");
     /// Key of `OAuthClientApplicationId`, for [`Handle::set`].
-    pub const O_AUTH_CLIENT_APPLICATION_ID: Prop<String> = Prop::new("OAuthClientApplicationId");
+    pub const O_AUTH_CLIENT_APPLICATION_ID: Prop<CfnOAuthClientApplication, String> = Prop::new("OAuthClientApplicationId");
     /// Key of `OAuthClientAuthenticationType`, for [`Handle::set`].
-    pub const O_AUTH_CLIENT_AUTHENTICATION_TYPE: Prop<o_auth_client_application::OAuthClientAuthenticationType> = Prop::new("OAuthClientAuthenticationType");
+    pub const O_AUTH_CLIENT_AUTHENTICATION_TYPE: Prop<CfnOAuthClientApplication, o_auth_client_application::OAuthClientAuthenticationType> = Prop::new("OAuthClientAuthenticationType");
     /// Key of `OAuthScopes`, for [`Handle::set`].
-    pub const O_AUTH_SCOPES: Prop<String> = Prop::new("OAuthScopes");
+    pub const O_AUTH_SCOPES: Prop<CfnOAuthClientApplication, String> = Prop::new("OAuthScopes");
     /// Key of `OAuthTokenEndpointUrl`, for [`Handle::set`].
-    pub const O_AUTH_TOKEN_ENDPOINT_URL: Prop<String> = Prop::new("OAuthTokenEndpointUrl");
+    pub const O_AUTH_TOKEN_ENDPOINT_URL: Prop<CfnOAuthClientApplication, String> = Prop::new("OAuthTokenEndpointUrl");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<o_auth_client_application::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnOAuthClientApplication, Vec<o_auth_client_application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOAuthClientApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &o_auth_client_application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOAuthClientApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &o_auth_client_application::PROPS_SHAPE, props.into())?;
         Ok(CfnOAuthClientApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOAuthClientApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -57835,16 +58069,29 @@ impl CfnRefreshSchedule {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::RefreshSchedule";
 
     /// Key of `AwsAccountId`, for [`Handle::set`].
-    pub const AWS_ACCOUNT_ID: Prop<String> = Prop::new("AwsAccountId");
+    pub const AWS_ACCOUNT_ID: Prop<CfnRefreshSchedule, String> = Prop::new("AwsAccountId");
     /// Key of `DataSetId`, for [`Handle::set`].
-    pub const DATA_SET_ID: Prop<String> = Prop::new("DataSetId");
+    pub const DATA_SET_ID: Prop<CfnRefreshSchedule, String> = Prop::new("DataSetId");
     /// Key of `Schedule`, for [`Handle::set`].
-    pub const SCHEDULE: Prop<refresh_schedule::RefreshScheduleMap> = Prop::new("Schedule");
+    pub const SCHEDULE: Prop<CfnRefreshSchedule, refresh_schedule::RefreshScheduleMap> = Prop::new("Schedule");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRefreshScheduleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &refresh_schedule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRefreshScheduleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &refresh_schedule::PROPS_SHAPE, props.into())?;
         Ok(CfnRefreshSchedule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRefreshSchedule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// &lt;p&gt;The Amazon Resource Name (ARN) of the data source.&lt;/p&gt;
@@ -58088,24 +58335,37 @@ impl CfnSpace {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::Space";
 
     /// Key of `AwsAccountId`, for [`Handle::set`].
-    pub const AWS_ACCOUNT_ID: Prop<String> = Prop::new("AwsAccountId");
+    pub const AWS_ACCOUNT_ID: Prop<CfnSpace, String> = Prop::new("AwsAccountId");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSpace, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSpace, String> = Prop::new("Name");
     /// Key of `Permissions`, for [`Handle::set`].
-    pub const PERMISSIONS: Prop<Vec<space::ResourcePermission>> = Prop::new("Permissions");
+    pub const PERMISSIONS: Prop<CfnSpace, Vec<space::ResourcePermission>> = Prop::new("Permissions");
     /// Key of `Resources`, for [`Handle::set`].
-    pub const RESOURCES: Prop<Vec<space::SpaceResource>> = Prop::new("Resources");
+    pub const RESOURCES: Prop<CfnSpace, Vec<space::SpaceResource>> = Prop::new("Resources");
     /// Key of `SpaceId`, for [`Handle::set`].
-    pub const SPACE_ID: Prop<String> = Prop::new("SpaceId");
+    pub const SPACE_ID: Prop<CfnSpace, String> = Prop::new("SpaceId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<space::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSpace, Vec<space::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSpaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &space::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSpaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &space::PROPS_SHAPE, props.into())?;
         Ok(CfnSpace { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSpace::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the space.
@@ -81071,28 +81331,41 @@ impl CfnTemplate {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::Template";
 
     /// Key of `AwsAccountId`, for [`Handle::set`].
-    pub const AWS_ACCOUNT_ID: Prop<String> = Prop::new("AwsAccountId");
+    pub const AWS_ACCOUNT_ID: Prop<CfnTemplate, String> = Prop::new("AwsAccountId");
     /// Key of `Definition`, for [`Handle::set`].
-    pub const DEFINITION: Prop<template::TemplateVersionDefinition> = Prop::new("Definition");
+    pub const DEFINITION: Prop<CfnTemplate, template::TemplateVersionDefinition> = Prop::new("Definition");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTemplate, String> = Prop::new("Name");
     /// Key of `Permissions`, for [`Handle::set`].
-    pub const PERMISSIONS: Prop<Vec<template::ResourcePermission>> = Prop::new("Permissions");
+    pub const PERMISSIONS: Prop<CfnTemplate, Vec<template::ResourcePermission>> = Prop::new("Permissions");
     /// Key of `SourceEntity`, for [`Handle::set`].
-    pub const SOURCE_ENTITY: Prop<template::TemplateSourceEntity> = Prop::new("SourceEntity");
+    pub const SOURCE_ENTITY: Prop<CfnTemplate, template::TemplateSourceEntity> = Prop::new("SourceEntity");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<template::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTemplate, Vec<template::Tag>> = Prop::new("Tags");
     /// Key of `TemplateId`, for [`Handle::set`].
-    pub const TEMPLATE_ID: Prop<String> = Prop::new("TemplateId");
+    pub const TEMPLATE_ID: Prop<CfnTemplate, String> = Prop::new("TemplateId");
     /// Key of `ValidationStrategy`, for [`Handle::set`].
-    pub const VALIDATION_STRATEGY: Prop<template::ValidationStrategy> = Prop::new("ValidationStrategy");
+    pub const VALIDATION_STRATEGY: Prop<CfnTemplate, template::ValidationStrategy> = Prop::new("ValidationStrategy");
     /// Key of `VersionDescription`, for [`Handle::set`].
-    pub const VERSION_DESCRIPTION: Prop<String> = Prop::new("VersionDescription");
+    pub const VERSION_DESCRIPTION: Prop<CfnTemplate, String> = Prop::new("VersionDescription");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &template::PROPS_SHAPE, props.into())?;
         Ok(CfnTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// &lt;p&gt;The Amazon Resource Name (ARN) of the template.&lt;/p&gt;
@@ -81953,26 +82226,39 @@ impl CfnTheme {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::Theme";
 
     /// Key of `AwsAccountId`, for [`Handle::set`].
-    pub const AWS_ACCOUNT_ID: Prop<String> = Prop::new("AwsAccountId");
+    pub const AWS_ACCOUNT_ID: Prop<CfnTheme, String> = Prop::new("AwsAccountId");
     /// Key of `BaseThemeId`, for [`Handle::set`].
-    pub const BASE_THEME_ID: Prop<String> = Prop::new("BaseThemeId");
+    pub const BASE_THEME_ID: Prop<CfnTheme, String> = Prop::new("BaseThemeId");
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<theme::ThemeConfiguration> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnTheme, theme::ThemeConfiguration> = Prop::new("Configuration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTheme, String> = Prop::new("Name");
     /// Key of `Permissions`, for [`Handle::set`].
-    pub const PERMISSIONS: Prop<Vec<theme::ResourcePermission>> = Prop::new("Permissions");
+    pub const PERMISSIONS: Prop<CfnTheme, Vec<theme::ResourcePermission>> = Prop::new("Permissions");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<theme::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTheme, Vec<theme::Tag>> = Prop::new("Tags");
     /// Key of `ThemeId`, for [`Handle::set`].
-    pub const THEME_ID: Prop<String> = Prop::new("ThemeId");
+    pub const THEME_ID: Prop<CfnTheme, String> = Prop::new("ThemeId");
     /// Key of `VersionDescription`, for [`Handle::set`].
-    pub const VERSION_DESCRIPTION: Prop<String> = Prop::new("VersionDescription");
+    pub const VERSION_DESCRIPTION: Prop<CfnTheme, String> = Prop::new("VersionDescription");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnThemeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &theme::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnThemeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &theme::PROPS_SHAPE, props.into())?;
         Ok(CfnTheme { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTheme::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// &lt;p&gt;The Amazon Resource Name (ARN) of the theme.&lt;/p&gt;
@@ -83818,30 +84104,43 @@ impl CfnTopic {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::Topic";
 
     /// Key of `AwsAccountId`, for [`Handle::set`].
-    pub const AWS_ACCOUNT_ID: Prop<String> = Prop::new("AwsAccountId");
+    pub const AWS_ACCOUNT_ID: Prop<CfnTopic, String> = Prop::new("AwsAccountId");
     /// Key of `ConfigOptions`, for [`Handle::set`].
-    pub const CONFIG_OPTIONS: Prop<topic::TopicConfigOptions> = Prop::new("ConfigOptions");
+    pub const CONFIG_OPTIONS: Prop<CfnTopic, topic::TopicConfigOptions> = Prop::new("ConfigOptions");
     /// Key of `CustomInstructions`, for [`Handle::set`].
-    pub const CUSTOM_INSTRUCTIONS: Prop<topic::CustomInstructions> = Prop::new("CustomInstructions");
+    pub const CUSTOM_INSTRUCTIONS: Prop<CfnTopic, topic::CustomInstructions> = Prop::new("CustomInstructions");
     /// Key of `DataSets`, for [`Handle::set`].
-    pub const DATA_SETS: Prop<Vec<topic::DatasetMetadata>> = Prop::new("DataSets");
+    pub const DATA_SETS: Prop<CfnTopic, Vec<topic::DatasetMetadata>> = Prop::new("DataSets");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnTopic, String> = Prop::new("Description");
     /// Key of `FolderArns`, for [`Handle::set`].
-    pub const FOLDER_ARNS: Prop<Vec<String>> = Prop::new("FolderArns");
+    pub const FOLDER_ARNS: Prop<CfnTopic, Vec<String>> = Prop::new("FolderArns");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTopic, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<topic::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTopic, Vec<topic::Tag>> = Prop::new("Tags");
     /// Key of `TopicId`, for [`Handle::set`].
-    pub const TOPIC_ID: Prop<String> = Prop::new("TopicId");
+    pub const TOPIC_ID: Prop<CfnTopic, String> = Prop::new("TopicId");
     /// Key of `UserExperienceVersion`, for [`Handle::set`].
-    pub const USER_EXPERIENCE_VERSION: Prop<topic::TopicUserExperienceVersion> = Prop::new("UserExperienceVersion");
+    pub const USER_EXPERIENCE_VERSION: Prop<CfnTopic, topic::TopicUserExperienceVersion> = Prop::new("UserExperienceVersion");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTopicProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &topic::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTopicProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &topic::PROPS_SHAPE, props.into())?;
         Ok(CfnTopic { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTopic::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -84134,30 +84433,43 @@ impl CfnTopicV2 {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::TopicV2";
 
     /// Key of `AwsAccountId`, for [`Handle::set`].
-    pub const AWS_ACCOUNT_ID: Prop<String> = Prop::new("AwsAccountId");
+    pub const AWS_ACCOUNT_ID: Prop<CfnTopicV2, String> = Prop::new("AwsAccountId");
     /// Key of `CustomInstructions`, for [`Handle::set`].
-    pub const CUSTOM_INSTRUCTIONS: Prop<topic_v2::CustomInstructions> = Prop::new("CustomInstructions");
+    pub const CUSTOM_INSTRUCTIONS: Prop<CfnTopicV2, topic_v2::CustomInstructions> = Prop::new("CustomInstructions");
     /// Key of `DataSetRelations`, for [`Handle::set`].
-    pub const DATA_SET_RELATIONS: Prop<Vec<topic_v2::DataSetRelation>> = Prop::new("DataSetRelations");
+    pub const DATA_SET_RELATIONS: Prop<CfnTopicV2, Vec<topic_v2::DataSetRelation>> = Prop::new("DataSetRelations");
     /// Key of `DataSets`, for [`Handle::set`].
-    pub const DATA_SETS: Prop<Vec<topic_v2::DataSetReference>> = Prop::new("DataSets");
+    pub const DATA_SETS: Prop<CfnTopicV2, Vec<topic_v2::DataSetReference>> = Prop::new("DataSets");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnTopicV2, String> = Prop::new("Description");
     /// Key of `FolderArns`, for [`Handle::set`].
-    pub const FOLDER_ARNS: Prop<Vec<String>> = Prop::new("FolderArns");
+    pub const FOLDER_ARNS: Prop<CfnTopicV2, Vec<String>> = Prop::new("FolderArns");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTopicV2, String> = Prop::new("Name");
     /// Key of `Permissions`, for [`Handle::set`].
-    pub const PERMISSIONS: Prop<Vec<topic_v2::ResourcePermission>> = Prop::new("Permissions");
+    pub const PERMISSIONS: Prop<CfnTopicV2, Vec<topic_v2::ResourcePermission>> = Prop::new("Permissions");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<topic_v2::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTopicV2, Vec<topic_v2::Tag>> = Prop::new("Tags");
     /// Key of `TopicId`, for [`Handle::set`].
-    pub const TOPIC_ID: Prop<String> = Prop::new("TopicId");
+    pub const TOPIC_ID: Prop<CfnTopicV2, String> = Prop::new("TopicId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTopicV2Props) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &topic_v2::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTopicV2Props) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &topic_v2::PROPS_SHAPE, props.into())?;
         Ok(CfnTopicV2 { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTopicV2::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -84304,28 +84616,41 @@ impl CfnVPCConnection {
     pub const CFN_TYPE: &'static str = "AWS::QuickSight::VPCConnection";
 
     /// Key of `AvailabilityStatus`, for [`Handle::set`].
-    pub const AVAILABILITY_STATUS: Prop<vpc_connection::VPCConnectionAvailabilityStatus> = Prop::new("AvailabilityStatus");
+    pub const AVAILABILITY_STATUS: Prop<CfnVPCConnection, vpc_connection::VPCConnectionAvailabilityStatus> = Prop::new("AvailabilityStatus");
     /// Key of `AwsAccountId`, for [`Handle::set`].
-    pub const AWS_ACCOUNT_ID: Prop<String> = Prop::new("AwsAccountId");
+    pub const AWS_ACCOUNT_ID: Prop<CfnVPCConnection, String> = Prop::new("AwsAccountId");
     /// Key of `DnsResolvers`, for [`Handle::set`].
-    pub const DNS_RESOLVERS: Prop<Vec<String>> = Prop::new("DnsResolvers");
+    pub const DNS_RESOLVERS: Prop<CfnVPCConnection, Vec<String>> = Prop::new("DnsResolvers");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnVPCConnection, String> = Prop::new("Name");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnVPCConnection, String> = Prop::new("RoleArn");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnVPCConnection, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnVPCConnection, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<vpc_connection::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVPCConnection, Vec<vpc_connection::Tag>> = Prop::new("Tags");
     /// Key of `VPCConnectionId`, for [`Handle::set`].
-    pub const VPC_CONNECTION_ID: Prop<String> = Prop::new("VPCConnectionId");
+    pub const VPC_CONNECTION_ID: Prop<CfnVPCConnection, String> = Prop::new("VPCConnectionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVPCConnectionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vpc_connection::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVPCConnectionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vpc_connection::PROPS_SHAPE, props.into())?;
         Ok(CfnVPCConnection { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVPCConnection::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// &lt;p&gt;The Amazon Resource Name (ARN) of the VPC connection.&lt;/p&gt;

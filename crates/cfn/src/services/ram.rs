@@ -111,18 +111,31 @@ impl CfnPermission {
     pub const CFN_TYPE: &'static str = "AWS::RAM::Permission";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPermission, String> = Prop::new("Name");
     /// Key of `PolicyTemplate`, for [`Handle::set`].
-    pub const POLICY_TEMPLATE: Prop<Json> = Prop::new("PolicyTemplate");
+    pub const POLICY_TEMPLATE: Prop<CfnPermission, Json> = Prop::new("PolicyTemplate");
     /// Key of `ResourceType`, for [`Handle::set`].
-    pub const RESOURCE_TYPE: Prop<String> = Prop::new("ResourceType");
+    pub const RESOURCE_TYPE: Prop<CfnPermission, String> = Prop::new("ResourceType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<permission::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPermission, Vec<permission::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPermissionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &permission::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPermissionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &permission::PROPS_SHAPE, props.into())?;
         Ok(CfnPermission { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPermission::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -217,16 +230,29 @@ impl CfnPermissionAssociation {
     pub const CFN_TYPE: &'static str = "AWS::RAM::PermissionAssociation";
 
     /// Key of `PermissionArn`, for [`Handle::set`].
-    pub const PERMISSION_ARN: Prop<String> = Prop::new("PermissionArn");
+    pub const PERMISSION_ARN: Prop<CfnPermissionAssociation, String> = Prop::new("PermissionArn");
     /// Key of `Replace`, for [`Handle::set`].
-    pub const REPLACE: Prop<bool> = Prop::new("Replace");
+    pub const REPLACE: Prop<CfnPermissionAssociation, bool> = Prop::new("Replace");
     /// Key of `ResourceShareArn`, for [`Handle::set`].
-    pub const RESOURCE_SHARE_ARN: Prop<String> = Prop::new("ResourceShareArn");
+    pub const RESOURCE_SHARE_ARN: Prop<CfnPermissionAssociation, String> = Prop::new("ResourceShareArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPermissionAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &permission_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPermissionAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &permission_association::PROPS_SHAPE, props.into())?;
         Ok(CfnPermissionAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPermissionAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The current status of the association between the permission and the resource share.
@@ -340,14 +366,27 @@ impl CfnPrincipalAssociation {
     pub const CFN_TYPE: &'static str = "AWS::RAM::PrincipalAssociation";
 
     /// Key of `Principal`, for [`Handle::set`].
-    pub const PRINCIPAL: Prop<String> = Prop::new("Principal");
+    pub const PRINCIPAL: Prop<CfnPrincipalAssociation, String> = Prop::new("Principal");
     /// Key of `ResourceShareArn`, for [`Handle::set`].
-    pub const RESOURCE_SHARE_ARN: Prop<String> = Prop::new("ResourceShareArn");
+    pub const RESOURCE_SHARE_ARN: Prop<CfnPrincipalAssociation, String> = Prop::new("ResourceShareArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPrincipalAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &principal_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPrincipalAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &principal_association::PROPS_SHAPE, props.into())?;
         Ok(CfnPrincipalAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPrincipalAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The type of entity included in this association.
@@ -445,14 +484,27 @@ impl CfnResourceAssociation {
     pub const CFN_TYPE: &'static str = "AWS::RAM::ResourceAssociation";
 
     /// Key of `ResourceArn`, for [`Handle::set`].
-    pub const RESOURCE_ARN: Prop<String> = Prop::new("ResourceArn");
+    pub const RESOURCE_ARN: Prop<CfnResourceAssociation, String> = Prop::new("ResourceArn");
     /// Key of `ResourceShareArn`, for [`Handle::set`].
-    pub const RESOURCE_SHARE_ARN: Prop<String> = Prop::new("ResourceShareArn");
+    pub const RESOURCE_SHARE_ARN: Prop<CfnResourceAssociation, String> = Prop::new("ResourceShareArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourceAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourceAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_association::PROPS_SHAPE, props.into())?;
         Ok(CfnResourceAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourceAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The type of entity included in this association.
@@ -654,26 +706,39 @@ impl CfnResourceShare {
     pub const CFN_TYPE: &'static str = "AWS::RAM::ResourceShare";
 
     /// Key of `AllowExternalPrincipals`, for [`Handle::set`].
-    pub const ALLOW_EXTERNAL_PRINCIPALS: Prop<bool> = Prop::new("AllowExternalPrincipals");
+    pub const ALLOW_EXTERNAL_PRINCIPALS: Prop<CfnResourceShare, bool> = Prop::new("AllowExternalPrincipals");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnResourceShare, String> = Prop::new("Name");
     /// Key of `PermissionArns`, for [`Handle::set`].
-    pub const PERMISSION_ARNS: Prop<Vec<String>> = Prop::new("PermissionArns");
+    pub const PERMISSION_ARNS: Prop<CfnResourceShare, Vec<String>> = Prop::new("PermissionArns");
     /// Key of `Principals`, for [`Handle::set`].
-    pub const PRINCIPALS: Prop<Vec<String>> = Prop::new("Principals");
+    pub const PRINCIPALS: Prop<CfnResourceShare, Vec<String>> = Prop::new("Principals");
     /// Key of `ResourceArns`, for [`Handle::set`].
-    pub const RESOURCE_ARNS: Prop<Vec<String>> = Prop::new("ResourceArns");
+    pub const RESOURCE_ARNS: Prop<CfnResourceShare, Vec<String>> = Prop::new("ResourceArns");
     /// Key of `ResourceShareConfiguration`, for [`Handle::set`].
-    pub const RESOURCE_SHARE_CONFIGURATION: Prop<resource_share::ResourceShareConfiguration> = Prop::new("ResourceShareConfiguration");
+    pub const RESOURCE_SHARE_CONFIGURATION: Prop<CfnResourceShare, resource_share::ResourceShareConfiguration> = Prop::new("ResourceShareConfiguration");
     /// Key of `Sources`, for [`Handle::set`].
-    pub const SOURCES: Prop<Vec<String>> = Prop::new("Sources");
+    pub const SOURCES: Prop<CfnResourceShare, Vec<String>> = Prop::new("Sources");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<resource_share::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnResourceShare, Vec<resource_share::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourceShareProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_share::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourceShareProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_share::PROPS_SHAPE, props.into())?;
         Ok(CfnResourceShare { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourceShare::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -776,14 +841,27 @@ impl CfnSourceAssociation {
     pub const CFN_TYPE: &'static str = "AWS::RAM::SourceAssociation";
 
     /// Key of `ResourceShareArn`, for [`Handle::set`].
-    pub const RESOURCE_SHARE_ARN: Prop<String> = Prop::new("ResourceShareArn");
+    pub const RESOURCE_SHARE_ARN: Prop<CfnSourceAssociation, String> = Prop::new("ResourceShareArn");
     /// Key of `SourceId`, for [`Handle::set`].
-    pub const SOURCE_ID: Prop<String> = Prop::new("SourceId");
+    pub const SOURCE_ID: Prop<CfnSourceAssociation, String> = Prop::new("SourceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSourceAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &source_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSourceAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &source_association::PROPS_SHAPE, props.into())?;
         Ok(CfnSourceAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSourceAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The date and time when the association was created.

@@ -306,26 +306,39 @@ impl CfnRule {
     pub const CFN_TYPE: &'static str = "AWS::Rbin::Rule";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRule, String> = Prop::new("Description");
     /// Key of `ExcludeResourceTags`, for [`Handle::set`].
-    pub const EXCLUDE_RESOURCE_TAGS: Prop<Vec<rule::ResourceTag>> = Prop::new("ExcludeResourceTags");
+    pub const EXCLUDE_RESOURCE_TAGS: Prop<CfnRule, Vec<rule::ResourceTag>> = Prop::new("ExcludeResourceTags");
     /// Key of `LockConfiguration`, for [`Handle::set`].
-    pub const LOCK_CONFIGURATION: Prop<rule::UnlockDelay> = Prop::new("LockConfiguration");
+    pub const LOCK_CONFIGURATION: Prop<CfnRule, rule::UnlockDelay> = Prop::new("LockConfiguration");
     /// Key of `ResourceTags`, for [`Handle::set`].
-    pub const RESOURCE_TAGS: Prop<Vec<rule::ResourceTag>> = Prop::new("ResourceTags");
+    pub const RESOURCE_TAGS: Prop<CfnRule, Vec<rule::ResourceTag>> = Prop::new("ResourceTags");
     /// Key of `ResourceType`, for [`Handle::set`].
-    pub const RESOURCE_TYPE: Prop<rule::ResourceType> = Prop::new("ResourceType");
+    pub const RESOURCE_TYPE: Prop<CfnRule, rule::ResourceType> = Prop::new("ResourceType");
     /// Key of `RetentionPeriod`, for [`Handle::set`].
-    pub const RETENTION_PERIOD: Prop<rule::RetentionPeriod> = Prop::new("RetentionPeriod");
+    pub const RETENTION_PERIOD: Prop<CfnRule, rule::RetentionPeriod> = Prop::new("RetentionPeriod");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<String> = Prop::new("Status");
+    pub const STATUS: Prop<CfnRule, String> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<rule::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRule, Vec<rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &rule::PROPS_SHAPE, props.into())?;
         Ok(CfnRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Rule Arn is unique for each rule.

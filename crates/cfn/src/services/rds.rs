@@ -108,16 +108,29 @@ impl CfnClusterSnapshot {
     pub const CFN_TYPE: &'static str = "AWS::RDS::ClusterSnapshot";
 
     /// Key of `DBClusterIdentifier`, for [`Handle::set`].
-    pub const DB_CLUSTER_IDENTIFIER: Prop<String> = Prop::new("DBClusterIdentifier");
+    pub const DB_CLUSTER_IDENTIFIER: Prop<CfnClusterSnapshot, String> = Prop::new("DBClusterIdentifier");
     /// Key of `DBClusterSnapshotIdentifier`, for [`Handle::set`].
-    pub const DB_CLUSTER_SNAPSHOT_IDENTIFIER: Prop<String> = Prop::new("DBClusterSnapshotIdentifier");
+    pub const DB_CLUSTER_SNAPSHOT_IDENTIFIER: Prop<CfnClusterSnapshot, String> = Prop::new("DBClusterSnapshotIdentifier");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cluster_snapshot::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnClusterSnapshot, Vec<cluster_snapshot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClusterSnapshotProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cluster_snapshot::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClusterSnapshotProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cluster_snapshot::PROPS_SHAPE, props.into())?;
         Ok(CfnClusterSnapshot { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnClusterSnapshot::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The allocated storage size of the DB cluster snapshot in gibibytes (GiB).
@@ -415,36 +428,49 @@ impl CfnCustomDBEngineVersion {
     pub const CFN_TYPE: &'static str = "AWS::RDS::CustomDBEngineVersion";
 
     /// Key of `DatabaseInstallationFiles`, for [`Handle::set`].
-    pub const DATABASE_INSTALLATION_FILES: Prop<Vec<String>> = Prop::new("DatabaseInstallationFiles");
+    pub const DATABASE_INSTALLATION_FILES: Prop<CfnCustomDBEngineVersion, Vec<String>> = Prop::new("DatabaseInstallationFiles");
     /// Key of `DatabaseInstallationFilesS3BucketName`, for [`Handle::set`].
-    pub const DATABASE_INSTALLATION_FILES_S3_BUCKET_NAME: Prop<String> = Prop::new("DatabaseInstallationFilesS3BucketName");
+    pub const DATABASE_INSTALLATION_FILES_S3_BUCKET_NAME: Prop<CfnCustomDBEngineVersion, String> = Prop::new("DatabaseInstallationFilesS3BucketName");
     /// Key of `DatabaseInstallationFilesS3Prefix`, for [`Handle::set`].
-    pub const DATABASE_INSTALLATION_FILES_S3_PREFIX: Prop<String> = Prop::new("DatabaseInstallationFilesS3Prefix");
+    pub const DATABASE_INSTALLATION_FILES_S3_PREFIX: Prop<CfnCustomDBEngineVersion, String> = Prop::new("DatabaseInstallationFilesS3Prefix");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCustomDBEngineVersion, String> = Prop::new("Description");
     /// Key of `Engine`, for [`Handle::set`].
-    pub const ENGINE: Prop<String> = Prop::new("Engine");
+    pub const ENGINE: Prop<CfnCustomDBEngineVersion, String> = Prop::new("Engine");
     /// Key of `EngineVersion`, for [`Handle::set`].
-    pub const ENGINE_VERSION: Prop<String> = Prop::new("EngineVersion");
+    pub const ENGINE_VERSION: Prop<CfnCustomDBEngineVersion, String> = Prop::new("EngineVersion");
     /// Key of `ImageId`, for [`Handle::set`].
-    pub const IMAGE_ID: Prop<String> = Prop::new("ImageId");
+    pub const IMAGE_ID: Prop<CfnCustomDBEngineVersion, String> = Prop::new("ImageId");
     /// Key of `KMSKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KMSKeyId");
+    pub const KMS_KEY_ID: Prop<CfnCustomDBEngineVersion, String> = Prop::new("KMSKeyId");
     /// Key of `Manifest`, for [`Handle::set`].
-    pub const MANIFEST: Prop<String> = Prop::new("Manifest");
+    pub const MANIFEST: Prop<CfnCustomDBEngineVersion, String> = Prop::new("Manifest");
     /// Key of `SourceCustomDbEngineVersionIdentifier`, for [`Handle::set`].
-    pub const SOURCE_CUSTOM_DB_ENGINE_VERSION_IDENTIFIER: Prop<String> = Prop::new("SourceCustomDbEngineVersionIdentifier");
+    pub const SOURCE_CUSTOM_DB_ENGINE_VERSION_IDENTIFIER: Prop<CfnCustomDBEngineVersion, String> = Prop::new("SourceCustomDbEngineVersionIdentifier");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<custom_db_engine_version::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnCustomDBEngineVersion, custom_db_engine_version::Status> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<custom_db_engine_version::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCustomDBEngineVersion, Vec<custom_db_engine_version::Tag>> = Prop::new("Tags");
     /// Key of `UseAwsProvidedLatestImage`, for [`Handle::set`].
-    pub const USE_AWS_PROVIDED_LATEST_IMAGE: Prop<bool> = Prop::new("UseAwsProvidedLatestImage");
+    pub const USE_AWS_PROVIDED_LATEST_IMAGE: Prop<CfnCustomDBEngineVersion, bool> = Prop::new("UseAwsProvidedLatestImage");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCustomDBEngineVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &custom_db_engine_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCustomDBEngineVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &custom_db_engine_version::PROPS_SHAPE, props.into())?;
         Ok(CfnCustomDBEngineVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCustomDBEngineVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt DBEngineVersionArn`)
@@ -1017,132 +1043,145 @@ impl CfnDBCluster {
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBCluster";
 
     /// Key of `AllocatedStorage`, for [`Handle::set`].
-    pub const ALLOCATED_STORAGE: Prop<i64> = Prop::new("AllocatedStorage");
+    pub const ALLOCATED_STORAGE: Prop<CfnDBCluster, i64> = Prop::new("AllocatedStorage");
     /// Key of `AssociatedRoles`, for [`Handle::set`].
-    pub const ASSOCIATED_ROLES: Prop<Vec<db_cluster::DBClusterRole>> = Prop::new("AssociatedRoles");
+    pub const ASSOCIATED_ROLES: Prop<CfnDBCluster, Vec<db_cluster::DBClusterRole>> = Prop::new("AssociatedRoles");
     /// Key of `AutoMinorVersionUpgrade`, for [`Handle::set`].
-    pub const AUTO_MINOR_VERSION_UPGRADE: Prop<bool> = Prop::new("AutoMinorVersionUpgrade");
+    pub const AUTO_MINOR_VERSION_UPGRADE: Prop<CfnDBCluster, bool> = Prop::new("AutoMinorVersionUpgrade");
     /// Key of `AvailabilityZones`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONES: Prop<Vec<String>> = Prop::new("AvailabilityZones");
+    pub const AVAILABILITY_ZONES: Prop<CfnDBCluster, Vec<String>> = Prop::new("AvailabilityZones");
     /// Key of `BacktrackWindow`, for [`Handle::set`].
-    pub const BACKTRACK_WINDOW: Prop<i64> = Prop::new("BacktrackWindow");
+    pub const BACKTRACK_WINDOW: Prop<CfnDBCluster, i64> = Prop::new("BacktrackWindow");
     /// Key of `BackupRetentionPeriod`, for [`Handle::set`].
-    pub const BACKUP_RETENTION_PERIOD: Prop<i64> = Prop::new("BackupRetentionPeriod");
+    pub const BACKUP_RETENTION_PERIOD: Prop<CfnDBCluster, i64> = Prop::new("BackupRetentionPeriod");
     /// Key of `ClusterScalabilityType`, for [`Handle::set`].
-    pub const CLUSTER_SCALABILITY_TYPE: Prop<db_cluster::ClusterScalabilityType> = Prop::new("ClusterScalabilityType");
+    pub const CLUSTER_SCALABILITY_TYPE: Prop<CfnDBCluster, db_cluster::ClusterScalabilityType> = Prop::new("ClusterScalabilityType");
     /// Key of `CopyTagsToSnapshot`, for [`Handle::set`].
-    pub const COPY_TAGS_TO_SNAPSHOT: Prop<bool> = Prop::new("CopyTagsToSnapshot");
+    pub const COPY_TAGS_TO_SNAPSHOT: Prop<CfnDBCluster, bool> = Prop::new("CopyTagsToSnapshot");
     /// Key of `DBClusterIdentifier`, for [`Handle::set`].
-    pub const DB_CLUSTER_IDENTIFIER: Prop<String> = Prop::new("DBClusterIdentifier");
+    pub const DB_CLUSTER_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("DBClusterIdentifier");
     /// Key of `DBClusterInstanceClass`, for [`Handle::set`].
-    pub const DB_CLUSTER_INSTANCE_CLASS: Prop<String> = Prop::new("DBClusterInstanceClass");
+    pub const DB_CLUSTER_INSTANCE_CLASS: Prop<CfnDBCluster, String> = Prop::new("DBClusterInstanceClass");
     /// Key of `DBClusterParameterGroupName`, for [`Handle::set`].
-    pub const DB_CLUSTER_PARAMETER_GROUP_NAME: Prop<String> = Prop::new("DBClusterParameterGroupName");
+    pub const DB_CLUSTER_PARAMETER_GROUP_NAME: Prop<CfnDBCluster, String> = Prop::new("DBClusterParameterGroupName");
     /// Key of `DBInstanceParameterGroupName`, for [`Handle::set`].
-    pub const DB_INSTANCE_PARAMETER_GROUP_NAME: Prop<String> = Prop::new("DBInstanceParameterGroupName");
+    pub const DB_INSTANCE_PARAMETER_GROUP_NAME: Prop<CfnDBCluster, String> = Prop::new("DBInstanceParameterGroupName");
     /// Key of `DBSubnetGroupName`, for [`Handle::set`].
-    pub const DB_SUBNET_GROUP_NAME: Prop<String> = Prop::new("DBSubnetGroupName");
+    pub const DB_SUBNET_GROUP_NAME: Prop<CfnDBCluster, String> = Prop::new("DBSubnetGroupName");
     /// Key of `DBSystemId`, for [`Handle::set`].
-    pub const DB_SYSTEM_ID: Prop<String> = Prop::new("DBSystemId");
+    pub const DB_SYSTEM_ID: Prop<CfnDBCluster, String> = Prop::new("DBSystemId");
     /// Key of `DatabaseInsightsMode`, for [`Handle::set`].
-    pub const DATABASE_INSIGHTS_MODE: Prop<db_cluster::DatabaseInsightsMode> = Prop::new("DatabaseInsightsMode");
+    pub const DATABASE_INSIGHTS_MODE: Prop<CfnDBCluster, db_cluster::DatabaseInsightsMode> = Prop::new("DatabaseInsightsMode");
     /// Key of `DatabaseName`, for [`Handle::set`].
-    pub const DATABASE_NAME: Prop<String> = Prop::new("DatabaseName");
+    pub const DATABASE_NAME: Prop<CfnDBCluster, String> = Prop::new("DatabaseName");
     /// Key of `DeleteAutomatedBackups`, for [`Handle::set`].
-    pub const DELETE_AUTOMATED_BACKUPS: Prop<bool> = Prop::new("DeleteAutomatedBackups");
+    pub const DELETE_AUTOMATED_BACKUPS: Prop<CfnDBCluster, bool> = Prop::new("DeleteAutomatedBackups");
     /// Key of `DeletionProtection`, for [`Handle::set`].
-    pub const DELETION_PROTECTION: Prop<bool> = Prop::new("DeletionProtection");
+    pub const DELETION_PROTECTION: Prop<CfnDBCluster, bool> = Prop::new("DeletionProtection");
     /// Key of `Domain`, for [`Handle::set`].
-    pub const DOMAIN: Prop<String> = Prop::new("Domain");
+    pub const DOMAIN: Prop<CfnDBCluster, String> = Prop::new("Domain");
     /// Key of `DomainIAMRoleName`, for [`Handle::set`].
-    pub const DOMAIN_IAM_ROLE_NAME: Prop<String> = Prop::new("DomainIAMRoleName");
+    pub const DOMAIN_IAM_ROLE_NAME: Prop<CfnDBCluster, String> = Prop::new("DomainIAMRoleName");
     /// Key of `EnableCloudwatchLogsExports`, for [`Handle::set`].
-    pub const ENABLE_CLOUDWATCH_LOGS_EXPORTS: Prop<Vec<String>> = Prop::new("EnableCloudwatchLogsExports");
+    pub const ENABLE_CLOUDWATCH_LOGS_EXPORTS: Prop<CfnDBCluster, Vec<String>> = Prop::new("EnableCloudwatchLogsExports");
     /// Key of `EnableGlobalWriteForwarding`, for [`Handle::set`].
-    pub const ENABLE_GLOBAL_WRITE_FORWARDING: Prop<bool> = Prop::new("EnableGlobalWriteForwarding");
+    pub const ENABLE_GLOBAL_WRITE_FORWARDING: Prop<CfnDBCluster, bool> = Prop::new("EnableGlobalWriteForwarding");
     /// Key of `EnableHttpEndpoint`, for [`Handle::set`].
-    pub const ENABLE_HTTP_ENDPOINT: Prop<bool> = Prop::new("EnableHttpEndpoint");
+    pub const ENABLE_HTTP_ENDPOINT: Prop<CfnDBCluster, bool> = Prop::new("EnableHttpEndpoint");
     /// Key of `EnableIAMDatabaseAuthentication`, for [`Handle::set`].
-    pub const ENABLE_IAM_DATABASE_AUTHENTICATION: Prop<bool> = Prop::new("EnableIAMDatabaseAuthentication");
+    pub const ENABLE_IAM_DATABASE_AUTHENTICATION: Prop<CfnDBCluster, bool> = Prop::new("EnableIAMDatabaseAuthentication");
     /// Key of `EnableLocalWriteForwarding`, for [`Handle::set`].
-    pub const ENABLE_LOCAL_WRITE_FORWARDING: Prop<bool> = Prop::new("EnableLocalWriteForwarding");
+    pub const ENABLE_LOCAL_WRITE_FORWARDING: Prop<CfnDBCluster, bool> = Prop::new("EnableLocalWriteForwarding");
     /// Key of `Engine`, for [`Handle::set`].
-    pub const ENGINE: Prop<String> = Prop::new("Engine");
+    pub const ENGINE: Prop<CfnDBCluster, String> = Prop::new("Engine");
     /// Key of `EngineLifecycleSupport`, for [`Handle::set`].
-    pub const ENGINE_LIFECYCLE_SUPPORT: Prop<String> = Prop::new("EngineLifecycleSupport");
+    pub const ENGINE_LIFECYCLE_SUPPORT: Prop<CfnDBCluster, String> = Prop::new("EngineLifecycleSupport");
     /// Key of `EngineMode`, for [`Handle::set`].
-    pub const ENGINE_MODE: Prop<String> = Prop::new("EngineMode");
+    pub const ENGINE_MODE: Prop<CfnDBCluster, String> = Prop::new("EngineMode");
     /// Key of `EngineVersion`, for [`Handle::set`].
-    pub const ENGINE_VERSION: Prop<String> = Prop::new("EngineVersion");
+    pub const ENGINE_VERSION: Prop<CfnDBCluster, String> = Prop::new("EngineVersion");
     /// Key of `GlobalClusterIdentifier`, for [`Handle::set`].
-    pub const GLOBAL_CLUSTER_IDENTIFIER: Prop<String> = Prop::new("GlobalClusterIdentifier");
+    pub const GLOBAL_CLUSTER_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("GlobalClusterIdentifier");
     /// Key of `Iops`, for [`Handle::set`].
-    pub const IOPS: Prop<i64> = Prop::new("Iops");
+    pub const IOPS: Prop<CfnDBCluster, i64> = Prop::new("Iops");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnDBCluster, String> = Prop::new("KmsKeyId");
     /// Key of `ManageMasterUserPassword`, for [`Handle::set`].
-    pub const MANAGE_MASTER_USER_PASSWORD: Prop<bool> = Prop::new("ManageMasterUserPassword");
+    pub const MANAGE_MASTER_USER_PASSWORD: Prop<CfnDBCluster, bool> = Prop::new("ManageMasterUserPassword");
     /// Key of `MasterUserAuthenticationType`, for [`Handle::set`].
-    pub const MASTER_USER_AUTHENTICATION_TYPE: Prop<db_cluster::MasterUserAuthenticationType> = Prop::new("MasterUserAuthenticationType");
+    pub const MASTER_USER_AUTHENTICATION_TYPE: Prop<CfnDBCluster, db_cluster::MasterUserAuthenticationType> = Prop::new("MasterUserAuthenticationType");
     /// Key of `MasterUserPassword`, for [`Handle::set`].
-    pub const MASTER_USER_PASSWORD: Prop<String> = Prop::new("MasterUserPassword");
+    pub const MASTER_USER_PASSWORD: Prop<CfnDBCluster, String> = Prop::new("MasterUserPassword");
     /// Key of `MasterUserSecret`, for [`Handle::set`].
-    pub const MASTER_USER_SECRET: Prop<db_cluster::MasterUserSecret> = Prop::new("MasterUserSecret");
+    pub const MASTER_USER_SECRET: Prop<CfnDBCluster, db_cluster::MasterUserSecret> = Prop::new("MasterUserSecret");
     /// Key of `MasterUsername`, for [`Handle::set`].
-    pub const MASTER_USERNAME: Prop<String> = Prop::new("MasterUsername");
+    pub const MASTER_USERNAME: Prop<CfnDBCluster, String> = Prop::new("MasterUsername");
     /// Key of `MonitoringInterval`, for [`Handle::set`].
-    pub const MONITORING_INTERVAL: Prop<i64> = Prop::new("MonitoringInterval");
+    pub const MONITORING_INTERVAL: Prop<CfnDBCluster, i64> = Prop::new("MonitoringInterval");
     /// Key of `MonitoringRoleArn`, for [`Handle::set`].
-    pub const MONITORING_ROLE_ARN: Prop<String> = Prop::new("MonitoringRoleArn");
+    pub const MONITORING_ROLE_ARN: Prop<CfnDBCluster, String> = Prop::new("MonitoringRoleArn");
     /// Key of `NetworkType`, for [`Handle::set`].
-    pub const NETWORK_TYPE: Prop<String> = Prop::new("NetworkType");
+    pub const NETWORK_TYPE: Prop<CfnDBCluster, String> = Prop::new("NetworkType");
     /// Key of `PerformanceInsightsEnabled`, for [`Handle::set`].
-    pub const PERFORMANCE_INSIGHTS_ENABLED: Prop<bool> = Prop::new("PerformanceInsightsEnabled");
+    pub const PERFORMANCE_INSIGHTS_ENABLED: Prop<CfnDBCluster, bool> = Prop::new("PerformanceInsightsEnabled");
     /// Key of `PerformanceInsightsKmsKeyId`, for [`Handle::set`].
-    pub const PERFORMANCE_INSIGHTS_KMS_KEY_ID: Prop<String> = Prop::new("PerformanceInsightsKmsKeyId");
+    pub const PERFORMANCE_INSIGHTS_KMS_KEY_ID: Prop<CfnDBCluster, String> = Prop::new("PerformanceInsightsKmsKeyId");
     /// Key of `PerformanceInsightsRetentionPeriod`, for [`Handle::set`].
-    pub const PERFORMANCE_INSIGHTS_RETENTION_PERIOD: Prop<i64> = Prop::new("PerformanceInsightsRetentionPeriod");
+    pub const PERFORMANCE_INSIGHTS_RETENTION_PERIOD: Prop<CfnDBCluster, i64> = Prop::new("PerformanceInsightsRetentionPeriod");
     /// Key of `Port`, for [`Handle::set`].
-    pub const PORT: Prop<i64> = Prop::new("Port");
+    pub const PORT: Prop<CfnDBCluster, i64> = Prop::new("Port");
     /// Key of `PreferredBackupWindow`, for [`Handle::set`].
-    pub const PREFERRED_BACKUP_WINDOW: Prop<String> = Prop::new("PreferredBackupWindow");
+    pub const PREFERRED_BACKUP_WINDOW: Prop<CfnDBCluster, String> = Prop::new("PreferredBackupWindow");
     /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
-    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<String> = Prop::new("PreferredMaintenanceWindow");
+    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnDBCluster, String> = Prop::new("PreferredMaintenanceWindow");
     /// Key of `PubliclyAccessible`, for [`Handle::set`].
-    pub const PUBLICLY_ACCESSIBLE: Prop<bool> = Prop::new("PubliclyAccessible");
+    pub const PUBLICLY_ACCESSIBLE: Prop<CfnDBCluster, bool> = Prop::new("PubliclyAccessible");
     /// Key of `ReplicationSourceIdentifier`, for [`Handle::set`].
-    pub const REPLICATION_SOURCE_IDENTIFIER: Prop<String> = Prop::new("ReplicationSourceIdentifier");
+    pub const REPLICATION_SOURCE_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("ReplicationSourceIdentifier");
     /// Key of `RestoreToTime`, for [`Handle::set`].
-    pub const RESTORE_TO_TIME: Prop<String> = Prop::new("RestoreToTime");
+    pub const RESTORE_TO_TIME: Prop<CfnDBCluster, String> = Prop::new("RestoreToTime");
     /// Key of `RestoreType`, for [`Handle::set`].
-    pub const RESTORE_TYPE: Prop<String> = Prop::new("RestoreType");
+    pub const RESTORE_TYPE: Prop<CfnDBCluster, String> = Prop::new("RestoreType");
     /// Key of `ScalingConfiguration`, for [`Handle::set`].
-    pub const SCALING_CONFIGURATION: Prop<db_cluster::ScalingConfiguration> = Prop::new("ScalingConfiguration");
+    pub const SCALING_CONFIGURATION: Prop<CfnDBCluster, db_cluster::ScalingConfiguration> = Prop::new("ScalingConfiguration");
     /// Key of `ServerlessV2ScalingConfiguration`, for [`Handle::set`].
-    pub const SERVERLESS_V2_SCALING_CONFIGURATION: Prop<db_cluster::ServerlessV2ScalingConfiguration> = Prop::new("ServerlessV2ScalingConfiguration");
+    pub const SERVERLESS_V2_SCALING_CONFIGURATION: Prop<CfnDBCluster, db_cluster::ServerlessV2ScalingConfiguration> = Prop::new("ServerlessV2ScalingConfiguration");
     /// Key of `SnapshotIdentifier`, for [`Handle::set`].
-    pub const SNAPSHOT_IDENTIFIER: Prop<String> = Prop::new("SnapshotIdentifier");
+    pub const SNAPSHOT_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("SnapshotIdentifier");
     /// Key of `SourceDBClusterIdentifier`, for [`Handle::set`].
-    pub const SOURCE_DB_CLUSTER_IDENTIFIER: Prop<String> = Prop::new("SourceDBClusterIdentifier");
+    pub const SOURCE_DB_CLUSTER_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("SourceDBClusterIdentifier");
     /// Key of `SourceDbClusterResourceId`, for [`Handle::set`].
-    pub const SOURCE_DB_CLUSTER_RESOURCE_ID: Prop<String> = Prop::new("SourceDbClusterResourceId");
+    pub const SOURCE_DB_CLUSTER_RESOURCE_ID: Prop<CfnDBCluster, String> = Prop::new("SourceDbClusterResourceId");
     /// Key of `SourceRegion`, for [`Handle::set`].
-    pub const SOURCE_REGION: Prop<String> = Prop::new("SourceRegion");
+    pub const SOURCE_REGION: Prop<CfnDBCluster, String> = Prop::new("SourceRegion");
     /// Key of `StorageEncrypted`, for [`Handle::set`].
-    pub const STORAGE_ENCRYPTED: Prop<bool> = Prop::new("StorageEncrypted");
+    pub const STORAGE_ENCRYPTED: Prop<CfnDBCluster, bool> = Prop::new("StorageEncrypted");
     /// Key of `StorageType`, for [`Handle::set`].
-    pub const STORAGE_TYPE: Prop<String> = Prop::new("StorageType");
+    pub const STORAGE_TYPE: Prop<CfnDBCluster, String> = Prop::new("StorageType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<db_cluster::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDBCluster, Vec<db_cluster::Tag>> = Prop::new("Tags");
     /// Key of `UseLatestRestorableTime`, for [`Handle::set`].
-    pub const USE_LATEST_RESTORABLE_TIME: Prop<bool> = Prop::new("UseLatestRestorableTime");
+    pub const USE_LATEST_RESTORABLE_TIME: Prop<CfnDBCluster, bool> = Prop::new("UseLatestRestorableTime");
     /// Key of `VpcSecurityGroupIds`, for [`Handle::set`].
-    pub const VPC_SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("VpcSecurityGroupIds");
+    pub const VPC_SECURITY_GROUP_IDS: Prop<CfnDBCluster, Vec<String>> = Prop::new("VpcSecurityGroupIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDBClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &db_cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDBClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &db_cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnDBCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDBCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt DBClusterArn`)
@@ -1349,22 +1388,35 @@ impl CfnDBClusterEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBClusterEndpoint";
 
     /// Key of `CustomEndpointType`, for [`Handle::set`].
-    pub const CUSTOM_ENDPOINT_TYPE: Prop<db_cluster_endpoint::CustomEndpointType> = Prop::new("CustomEndpointType");
+    pub const CUSTOM_ENDPOINT_TYPE: Prop<CfnDBClusterEndpoint, db_cluster_endpoint::CustomEndpointType> = Prop::new("CustomEndpointType");
     /// Key of `DBClusterEndpointIdentifier`, for [`Handle::set`].
-    pub const DB_CLUSTER_ENDPOINT_IDENTIFIER: Prop<String> = Prop::new("DBClusterEndpointIdentifier");
+    pub const DB_CLUSTER_ENDPOINT_IDENTIFIER: Prop<CfnDBClusterEndpoint, String> = Prop::new("DBClusterEndpointIdentifier");
     /// Key of `DBClusterIdentifier`, for [`Handle::set`].
-    pub const DB_CLUSTER_IDENTIFIER: Prop<String> = Prop::new("DBClusterIdentifier");
+    pub const DB_CLUSTER_IDENTIFIER: Prop<CfnDBClusterEndpoint, String> = Prop::new("DBClusterIdentifier");
     /// Key of `ExcludedMembers`, for [`Handle::set`].
-    pub const EXCLUDED_MEMBERS: Prop<Vec<String>> = Prop::new("ExcludedMembers");
+    pub const EXCLUDED_MEMBERS: Prop<CfnDBClusterEndpoint, Vec<String>> = Prop::new("ExcludedMembers");
     /// Key of `StaticMembers`, for [`Handle::set`].
-    pub const STATIC_MEMBERS: Prop<Vec<String>> = Prop::new("StaticMembers");
+    pub const STATIC_MEMBERS: Prop<CfnDBClusterEndpoint, Vec<String>> = Prop::new("StaticMembers");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<db_cluster_endpoint::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDBClusterEndpoint, Vec<db_cluster_endpoint::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDBClusterEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &db_cluster_endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDBClusterEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &db_cluster_endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnDBClusterEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDBClusterEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) for the DB cluster endpoint.
@@ -1515,20 +1567,33 @@ impl CfnDBClusterParameterGroup {
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBClusterParameterGroup";
 
     /// Key of `DBClusterParameterGroupName`, for [`Handle::set`].
-    pub const DB_CLUSTER_PARAMETER_GROUP_NAME: Prop<String> = Prop::new("DBClusterParameterGroupName");
+    pub const DB_CLUSTER_PARAMETER_GROUP_NAME: Prop<CfnDBClusterParameterGroup, String> = Prop::new("DBClusterParameterGroupName");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDBClusterParameterGroup, String> = Prop::new("Description");
     /// Key of `Family`, for [`Handle::set`].
-    pub const FAMILY: Prop<String> = Prop::new("Family");
+    pub const FAMILY: Prop<CfnDBClusterParameterGroup, String> = Prop::new("Family");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<Json> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnDBClusterParameterGroup, Json> = Prop::new("Parameters");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<db_cluster_parameter_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDBClusterParameterGroup, Vec<db_cluster_parameter_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDBClusterParameterGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &db_cluster_parameter_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDBClusterParameterGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &db_cluster_parameter_group::PROPS_SHAPE, props.into())?;
         Ok(CfnDBClusterParameterGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDBClusterParameterGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2188,176 +2253,189 @@ impl CfnDBInstance {
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBInstance";
 
     /// Key of `AdditionalStorageVolumes`, for [`Handle::set`].
-    pub const ADDITIONAL_STORAGE_VOLUMES: Prop<Vec<db_instance::AdditionalStorageVolume>> = Prop::new("AdditionalStorageVolumes");
+    pub const ADDITIONAL_STORAGE_VOLUMES: Prop<CfnDBInstance, Vec<db_instance::AdditionalStorageVolume>> = Prop::new("AdditionalStorageVolumes");
     /// Key of `AllocatedStorage`, for [`Handle::set`].
-    pub const ALLOCATED_STORAGE: Prop<String> = Prop::new("AllocatedStorage");
+    pub const ALLOCATED_STORAGE: Prop<CfnDBInstance, String> = Prop::new("AllocatedStorage");
     /// Key of `AllowMajorVersionUpgrade`, for [`Handle::set`].
-    pub const ALLOW_MAJOR_VERSION_UPGRADE: Prop<bool> = Prop::new("AllowMajorVersionUpgrade");
+    pub const ALLOW_MAJOR_VERSION_UPGRADE: Prop<CfnDBInstance, bool> = Prop::new("AllowMajorVersionUpgrade");
     /// Key of `ApplyImmediately`, for [`Handle::set`].
-    pub const APPLY_IMMEDIATELY: Prop<bool> = Prop::new("ApplyImmediately");
+    pub const APPLY_IMMEDIATELY: Prop<CfnDBInstance, bool> = Prop::new("ApplyImmediately");
     /// Key of `AssociatedRoles`, for [`Handle::set`].
-    pub const ASSOCIATED_ROLES: Prop<Vec<db_instance::DBInstanceRole>> = Prop::new("AssociatedRoles");
+    pub const ASSOCIATED_ROLES: Prop<CfnDBInstance, Vec<db_instance::DBInstanceRole>> = Prop::new("AssociatedRoles");
     /// Key of `AutoMinorVersionUpgrade`, for [`Handle::set`].
-    pub const AUTO_MINOR_VERSION_UPGRADE: Prop<bool> = Prop::new("AutoMinorVersionUpgrade");
+    pub const AUTO_MINOR_VERSION_UPGRADE: Prop<CfnDBInstance, bool> = Prop::new("AutoMinorVersionUpgrade");
     /// Key of `AutomaticBackupReplicationKmsKeyId`, for [`Handle::set`].
-    pub const AUTOMATIC_BACKUP_REPLICATION_KMS_KEY_ID: Prop<String> = Prop::new("AutomaticBackupReplicationKmsKeyId");
+    pub const AUTOMATIC_BACKUP_REPLICATION_KMS_KEY_ID: Prop<CfnDBInstance, String> = Prop::new("AutomaticBackupReplicationKmsKeyId");
     /// Key of `AutomaticBackupReplicationRegion`, for [`Handle::set`].
-    pub const AUTOMATIC_BACKUP_REPLICATION_REGION: Prop<String> = Prop::new("AutomaticBackupReplicationRegion");
+    pub const AUTOMATIC_BACKUP_REPLICATION_REGION: Prop<CfnDBInstance, String> = Prop::new("AutomaticBackupReplicationRegion");
     /// Key of `AutomaticBackupReplicationRetentionPeriod`, for [`Handle::set`].
-    pub const AUTOMATIC_BACKUP_REPLICATION_RETENTION_PERIOD: Prop<i64> = Prop::new("AutomaticBackupReplicationRetentionPeriod");
+    pub const AUTOMATIC_BACKUP_REPLICATION_RETENTION_PERIOD: Prop<CfnDBInstance, i64> = Prop::new("AutomaticBackupReplicationRetentionPeriod");
     /// Key of `AvailabilityZone`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE: Prop<String> = Prop::new("AvailabilityZone");
+    pub const AVAILABILITY_ZONE: Prop<CfnDBInstance, String> = Prop::new("AvailabilityZone");
     /// Key of `BackupRetentionPeriod`, for [`Handle::set`].
-    pub const BACKUP_RETENTION_PERIOD: Prop<i64> = Prop::new("BackupRetentionPeriod");
+    pub const BACKUP_RETENTION_PERIOD: Prop<CfnDBInstance, i64> = Prop::new("BackupRetentionPeriod");
     /// Key of `BackupTarget`, for [`Handle::set`].
-    pub const BACKUP_TARGET: Prop<String> = Prop::new("BackupTarget");
+    pub const BACKUP_TARGET: Prop<CfnDBInstance, String> = Prop::new("BackupTarget");
     /// Key of `CACertificateIdentifier`, for [`Handle::set`].
-    pub const CA_CERTIFICATE_IDENTIFIER: Prop<String> = Prop::new("CACertificateIdentifier");
+    pub const CA_CERTIFICATE_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("CACertificateIdentifier");
     /// Key of `CertificateRotationRestart`, for [`Handle::set`].
-    pub const CERTIFICATE_ROTATION_RESTART: Prop<bool> = Prop::new("CertificateRotationRestart");
+    pub const CERTIFICATE_ROTATION_RESTART: Prop<CfnDBInstance, bool> = Prop::new("CertificateRotationRestart");
     /// Key of `CharacterSetName`, for [`Handle::set`].
-    pub const CHARACTER_SET_NAME: Prop<String> = Prop::new("CharacterSetName");
+    pub const CHARACTER_SET_NAME: Prop<CfnDBInstance, String> = Prop::new("CharacterSetName");
     /// Key of `CopyTagsToSnapshot`, for [`Handle::set`].
-    pub const COPY_TAGS_TO_SNAPSHOT: Prop<bool> = Prop::new("CopyTagsToSnapshot");
+    pub const COPY_TAGS_TO_SNAPSHOT: Prop<CfnDBInstance, bool> = Prop::new("CopyTagsToSnapshot");
     /// Key of `CustomIAMInstanceProfile`, for [`Handle::set`].
-    pub const CUSTOM_IAM_INSTANCE_PROFILE: Prop<String> = Prop::new("CustomIAMInstanceProfile");
+    pub const CUSTOM_IAM_INSTANCE_PROFILE: Prop<CfnDBInstance, String> = Prop::new("CustomIAMInstanceProfile");
     /// Key of `DBClusterIdentifier`, for [`Handle::set`].
-    pub const DB_CLUSTER_IDENTIFIER: Prop<String> = Prop::new("DBClusterIdentifier");
+    pub const DB_CLUSTER_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("DBClusterIdentifier");
     /// Key of `DBClusterSnapshotIdentifier`, for [`Handle::set`].
-    pub const DB_CLUSTER_SNAPSHOT_IDENTIFIER: Prop<String> = Prop::new("DBClusterSnapshotIdentifier");
+    pub const DB_CLUSTER_SNAPSHOT_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("DBClusterSnapshotIdentifier");
     /// Key of `DBInstanceClass`, for [`Handle::set`].
-    pub const DB_INSTANCE_CLASS: Prop<String> = Prop::new("DBInstanceClass");
+    pub const DB_INSTANCE_CLASS: Prop<CfnDBInstance, String> = Prop::new("DBInstanceClass");
     /// Key of `DBInstanceIdentifier`, for [`Handle::set`].
-    pub const DB_INSTANCE_IDENTIFIER: Prop<String> = Prop::new("DBInstanceIdentifier");
+    pub const DB_INSTANCE_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("DBInstanceIdentifier");
     /// Key of `DBName`, for [`Handle::set`].
-    pub const DB_NAME: Prop<String> = Prop::new("DBName");
+    pub const DB_NAME: Prop<CfnDBInstance, String> = Prop::new("DBName");
     /// Key of `DBParameterGroupName`, for [`Handle::set`].
-    pub const DB_PARAMETER_GROUP_NAME: Prop<String> = Prop::new("DBParameterGroupName");
+    pub const DB_PARAMETER_GROUP_NAME: Prop<CfnDBInstance, String> = Prop::new("DBParameterGroupName");
     /// Key of `DBSecurityGroups`, for [`Handle::set`].
-    pub const DB_SECURITY_GROUPS: Prop<Vec<String>> = Prop::new("DBSecurityGroups");
+    pub const DB_SECURITY_GROUPS: Prop<CfnDBInstance, Vec<String>> = Prop::new("DBSecurityGroups");
     /// Key of `DBSnapshotIdentifier`, for [`Handle::set`].
-    pub const DB_SNAPSHOT_IDENTIFIER: Prop<String> = Prop::new("DBSnapshotIdentifier");
+    pub const DB_SNAPSHOT_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("DBSnapshotIdentifier");
     /// Key of `DBSubnetGroupName`, for [`Handle::set`].
-    pub const DB_SUBNET_GROUP_NAME: Prop<String> = Prop::new("DBSubnetGroupName");
+    pub const DB_SUBNET_GROUP_NAME: Prop<CfnDBInstance, String> = Prop::new("DBSubnetGroupName");
     /// Key of `DBSystemId`, for [`Handle::set`].
-    pub const DB_SYSTEM_ID: Prop<String> = Prop::new("DBSystemId");
+    pub const DB_SYSTEM_ID: Prop<CfnDBInstance, String> = Prop::new("DBSystemId");
     /// Key of `DatabaseInsightsMode`, for [`Handle::set`].
-    pub const DATABASE_INSIGHTS_MODE: Prop<db_instance::DatabaseInsightsMode> = Prop::new("DatabaseInsightsMode");
+    pub const DATABASE_INSIGHTS_MODE: Prop<CfnDBInstance, db_instance::DatabaseInsightsMode> = Prop::new("DatabaseInsightsMode");
     /// Key of `DedicatedLogVolume`, for [`Handle::set`].
-    pub const DEDICATED_LOG_VOLUME: Prop<bool> = Prop::new("DedicatedLogVolume");
+    pub const DEDICATED_LOG_VOLUME: Prop<CfnDBInstance, bool> = Prop::new("DedicatedLogVolume");
     /// Key of `DeleteAutomatedBackups`, for [`Handle::set`].
-    pub const DELETE_AUTOMATED_BACKUPS: Prop<bool> = Prop::new("DeleteAutomatedBackups");
+    pub const DELETE_AUTOMATED_BACKUPS: Prop<CfnDBInstance, bool> = Prop::new("DeleteAutomatedBackups");
     /// Key of `DeletionProtection`, for [`Handle::set`].
-    pub const DELETION_PROTECTION: Prop<bool> = Prop::new("DeletionProtection");
+    pub const DELETION_PROTECTION: Prop<CfnDBInstance, bool> = Prop::new("DeletionProtection");
     /// Key of `Domain`, for [`Handle::set`].
-    pub const DOMAIN: Prop<String> = Prop::new("Domain");
+    pub const DOMAIN: Prop<CfnDBInstance, String> = Prop::new("Domain");
     /// Key of `DomainAuthSecretArn`, for [`Handle::set`].
-    pub const DOMAIN_AUTH_SECRET_ARN: Prop<String> = Prop::new("DomainAuthSecretArn");
+    pub const DOMAIN_AUTH_SECRET_ARN: Prop<CfnDBInstance, String> = Prop::new("DomainAuthSecretArn");
     /// Key of `DomainDnsIps`, for [`Handle::set`].
-    pub const DOMAIN_DNS_IPS: Prop<Vec<String>> = Prop::new("DomainDnsIps");
+    pub const DOMAIN_DNS_IPS: Prop<CfnDBInstance, Vec<String>> = Prop::new("DomainDnsIps");
     /// Key of `DomainFqdn`, for [`Handle::set`].
-    pub const DOMAIN_FQDN: Prop<String> = Prop::new("DomainFqdn");
+    pub const DOMAIN_FQDN: Prop<CfnDBInstance, String> = Prop::new("DomainFqdn");
     /// Key of `DomainIAMRoleName`, for [`Handle::set`].
-    pub const DOMAIN_IAM_ROLE_NAME: Prop<String> = Prop::new("DomainIAMRoleName");
+    pub const DOMAIN_IAM_ROLE_NAME: Prop<CfnDBInstance, String> = Prop::new("DomainIAMRoleName");
     /// Key of `DomainOu`, for [`Handle::set`].
-    pub const DOMAIN_OU: Prop<String> = Prop::new("DomainOu");
+    pub const DOMAIN_OU: Prop<CfnDBInstance, String> = Prop::new("DomainOu");
     /// Key of `EnableCloudwatchLogsExports`, for [`Handle::set`].
-    pub const ENABLE_CLOUDWATCH_LOGS_EXPORTS: Prop<Vec<String>> = Prop::new("EnableCloudwatchLogsExports");
+    pub const ENABLE_CLOUDWATCH_LOGS_EXPORTS: Prop<CfnDBInstance, Vec<String>> = Prop::new("EnableCloudwatchLogsExports");
     /// Key of `EnableIAMDatabaseAuthentication`, for [`Handle::set`].
-    pub const ENABLE_IAM_DATABASE_AUTHENTICATION: Prop<bool> = Prop::new("EnableIAMDatabaseAuthentication");
+    pub const ENABLE_IAM_DATABASE_AUTHENTICATION: Prop<CfnDBInstance, bool> = Prop::new("EnableIAMDatabaseAuthentication");
     /// Key of `EnablePerformanceInsights`, for [`Handle::set`].
-    pub const ENABLE_PERFORMANCE_INSIGHTS: Prop<bool> = Prop::new("EnablePerformanceInsights");
+    pub const ENABLE_PERFORMANCE_INSIGHTS: Prop<CfnDBInstance, bool> = Prop::new("EnablePerformanceInsights");
     /// Key of `Engine`, for [`Handle::set`].
-    pub const ENGINE: Prop<String> = Prop::new("Engine");
+    pub const ENGINE: Prop<CfnDBInstance, String> = Prop::new("Engine");
     /// Key of `EngineLifecycleSupport`, for [`Handle::set`].
-    pub const ENGINE_LIFECYCLE_SUPPORT: Prop<String> = Prop::new("EngineLifecycleSupport");
+    pub const ENGINE_LIFECYCLE_SUPPORT: Prop<CfnDBInstance, String> = Prop::new("EngineLifecycleSupport");
     /// Key of `EngineVersion`, for [`Handle::set`].
-    pub const ENGINE_VERSION: Prop<String> = Prop::new("EngineVersion");
+    pub const ENGINE_VERSION: Prop<CfnDBInstance, String> = Prop::new("EngineVersion");
     /// Key of `Iops`, for [`Handle::set`].
-    pub const IOPS: Prop<i64> = Prop::new("Iops");
+    pub const IOPS: Prop<CfnDBInstance, i64> = Prop::new("Iops");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnDBInstance, String> = Prop::new("KmsKeyId");
     /// Key of `LicenseModel`, for [`Handle::set`].
-    pub const LICENSE_MODEL: Prop<String> = Prop::new("LicenseModel");
+    pub const LICENSE_MODEL: Prop<CfnDBInstance, String> = Prop::new("LicenseModel");
     /// Key of `ManageMasterUserPassword`, for [`Handle::set`].
-    pub const MANAGE_MASTER_USER_PASSWORD: Prop<bool> = Prop::new("ManageMasterUserPassword");
+    pub const MANAGE_MASTER_USER_PASSWORD: Prop<CfnDBInstance, bool> = Prop::new("ManageMasterUserPassword");
     /// Key of `MasterUserAuthenticationType`, for [`Handle::set`].
-    pub const MASTER_USER_AUTHENTICATION_TYPE: Prop<db_instance::MasterUserAuthenticationType> = Prop::new("MasterUserAuthenticationType");
+    pub const MASTER_USER_AUTHENTICATION_TYPE: Prop<CfnDBInstance, db_instance::MasterUserAuthenticationType> = Prop::new("MasterUserAuthenticationType");
     /// Key of `MasterUserPassword`, for [`Handle::set`].
-    pub const MASTER_USER_PASSWORD: Prop<String> = Prop::new("MasterUserPassword");
+    pub const MASTER_USER_PASSWORD: Prop<CfnDBInstance, String> = Prop::new("MasterUserPassword");
     /// Key of `MasterUserSecret`, for [`Handle::set`].
-    pub const MASTER_USER_SECRET: Prop<db_instance::MasterUserSecret> = Prop::new("MasterUserSecret");
+    pub const MASTER_USER_SECRET: Prop<CfnDBInstance, db_instance::MasterUserSecret> = Prop::new("MasterUserSecret");
     /// Key of `MasterUsername`, for [`Handle::set`].
-    pub const MASTER_USERNAME: Prop<String> = Prop::new("MasterUsername");
+    pub const MASTER_USERNAME: Prop<CfnDBInstance, String> = Prop::new("MasterUsername");
     /// Key of `MaxAllocatedStorage`, for [`Handle::set`].
-    pub const MAX_ALLOCATED_STORAGE: Prop<i64> = Prop::new("MaxAllocatedStorage");
+    pub const MAX_ALLOCATED_STORAGE: Prop<CfnDBInstance, i64> = Prop::new("MaxAllocatedStorage");
     /// Key of `MonitoringInterval`, for [`Handle::set`].
-    pub const MONITORING_INTERVAL: Prop<i64> = Prop::new("MonitoringInterval");
+    pub const MONITORING_INTERVAL: Prop<CfnDBInstance, i64> = Prop::new("MonitoringInterval");
     /// Key of `MonitoringRoleArn`, for [`Handle::set`].
-    pub const MONITORING_ROLE_ARN: Prop<String> = Prop::new("MonitoringRoleArn");
+    pub const MONITORING_ROLE_ARN: Prop<CfnDBInstance, String> = Prop::new("MonitoringRoleArn");
     /// Key of `MultiAZ`, for [`Handle::set`].
-    pub const MULTI_AZ: Prop<bool> = Prop::new("MultiAZ");
+    pub const MULTI_AZ: Prop<CfnDBInstance, bool> = Prop::new("MultiAZ");
     /// Key of `NcharCharacterSetName`, for [`Handle::set`].
-    pub const NCHAR_CHARACTER_SET_NAME: Prop<String> = Prop::new("NcharCharacterSetName");
+    pub const NCHAR_CHARACTER_SET_NAME: Prop<CfnDBInstance, String> = Prop::new("NcharCharacterSetName");
     /// Key of `NetworkType`, for [`Handle::set`].
-    pub const NETWORK_TYPE: Prop<String> = Prop::new("NetworkType");
+    pub const NETWORK_TYPE: Prop<CfnDBInstance, String> = Prop::new("NetworkType");
     /// Key of `OptionGroupName`, for [`Handle::set`].
-    pub const OPTION_GROUP_NAME: Prop<String> = Prop::new("OptionGroupName");
+    pub const OPTION_GROUP_NAME: Prop<CfnDBInstance, String> = Prop::new("OptionGroupName");
     /// Key of `PerformanceInsightsKMSKeyId`, for [`Handle::set`].
-    pub const PERFORMANCE_INSIGHTS_KMS_KEY_ID: Prop<String> = Prop::new("PerformanceInsightsKMSKeyId");
+    pub const PERFORMANCE_INSIGHTS_KMS_KEY_ID: Prop<CfnDBInstance, String> = Prop::new("PerformanceInsightsKMSKeyId");
     /// Key of `PerformanceInsightsRetentionPeriod`, for [`Handle::set`].
-    pub const PERFORMANCE_INSIGHTS_RETENTION_PERIOD: Prop<i64> = Prop::new("PerformanceInsightsRetentionPeriod");
+    pub const PERFORMANCE_INSIGHTS_RETENTION_PERIOD: Prop<CfnDBInstance, i64> = Prop::new("PerformanceInsightsRetentionPeriod");
     /// Key of `Port`, for [`Handle::set`].
-    pub const PORT: Prop<String> = Prop::new("Port");
+    pub const PORT: Prop<CfnDBInstance, String> = Prop::new("Port");
     /// Key of `PreferredBackupWindow`, for [`Handle::set`].
-    pub const PREFERRED_BACKUP_WINDOW: Prop<String> = Prop::new("PreferredBackupWindow");
+    pub const PREFERRED_BACKUP_WINDOW: Prop<CfnDBInstance, String> = Prop::new("PreferredBackupWindow");
     /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
-    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<String> = Prop::new("PreferredMaintenanceWindow");
+    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnDBInstance, String> = Prop::new("PreferredMaintenanceWindow");
     /// Key of `ProcessorFeatures`, for [`Handle::set`].
-    pub const PROCESSOR_FEATURES: Prop<Vec<db_instance::ProcessorFeature>> = Prop::new("ProcessorFeatures");
+    pub const PROCESSOR_FEATURES: Prop<CfnDBInstance, Vec<db_instance::ProcessorFeature>> = Prop::new("ProcessorFeatures");
     /// Key of `PromotionTier`, for [`Handle::set`].
-    pub const PROMOTION_TIER: Prop<i64> = Prop::new("PromotionTier");
+    pub const PROMOTION_TIER: Prop<CfnDBInstance, i64> = Prop::new("PromotionTier");
     /// Key of `PubliclyAccessible`, for [`Handle::set`].
-    pub const PUBLICLY_ACCESSIBLE: Prop<bool> = Prop::new("PubliclyAccessible");
+    pub const PUBLICLY_ACCESSIBLE: Prop<CfnDBInstance, bool> = Prop::new("PubliclyAccessible");
     /// Key of `ReplicaMode`, for [`Handle::set`].
-    pub const REPLICA_MODE: Prop<String> = Prop::new("ReplicaMode");
+    pub const REPLICA_MODE: Prop<CfnDBInstance, String> = Prop::new("ReplicaMode");
     /// Key of `RestoreTime`, for [`Handle::set`].
-    pub const RESTORE_TIME: Prop<String> = Prop::new("RestoreTime");
+    pub const RESTORE_TIME: Prop<CfnDBInstance, String> = Prop::new("RestoreTime");
     /// Key of `SourceDBClusterIdentifier`, for [`Handle::set`].
-    pub const SOURCE_DB_CLUSTER_IDENTIFIER: Prop<String> = Prop::new("SourceDBClusterIdentifier");
+    pub const SOURCE_DB_CLUSTER_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("SourceDBClusterIdentifier");
     /// Key of `SourceDBInstanceAutomatedBackupsArn`, for [`Handle::set`].
-    pub const SOURCE_DB_INSTANCE_AUTOMATED_BACKUPS_ARN: Prop<String> = Prop::new("SourceDBInstanceAutomatedBackupsArn");
+    pub const SOURCE_DB_INSTANCE_AUTOMATED_BACKUPS_ARN: Prop<CfnDBInstance, String> = Prop::new("SourceDBInstanceAutomatedBackupsArn");
     /// Key of `SourceDBInstanceIdentifier`, for [`Handle::set`].
-    pub const SOURCE_DB_INSTANCE_IDENTIFIER: Prop<String> = Prop::new("SourceDBInstanceIdentifier");
+    pub const SOURCE_DB_INSTANCE_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("SourceDBInstanceIdentifier");
     /// Key of `SourceDbiResourceId`, for [`Handle::set`].
-    pub const SOURCE_DBI_RESOURCE_ID: Prop<String> = Prop::new("SourceDbiResourceId");
+    pub const SOURCE_DBI_RESOURCE_ID: Prop<CfnDBInstance, String> = Prop::new("SourceDbiResourceId");
     /// Key of `SourceRegion`, for [`Handle::set`].
-    pub const SOURCE_REGION: Prop<String> = Prop::new("SourceRegion");
+    pub const SOURCE_REGION: Prop<CfnDBInstance, String> = Prop::new("SourceRegion");
     /// Key of `StorageEncrypted`, for [`Handle::set`].
-    pub const STORAGE_ENCRYPTED: Prop<bool> = Prop::new("StorageEncrypted");
+    pub const STORAGE_ENCRYPTED: Prop<CfnDBInstance, bool> = Prop::new("StorageEncrypted");
     /// Key of `StorageThroughput`, for [`Handle::set`].
-    pub const STORAGE_THROUGHPUT: Prop<i64> = Prop::new("StorageThroughput");
+    pub const STORAGE_THROUGHPUT: Prop<CfnDBInstance, i64> = Prop::new("StorageThroughput");
     /// Key of `StorageType`, for [`Handle::set`].
-    pub const STORAGE_TYPE: Prop<String> = Prop::new("StorageType");
+    pub const STORAGE_TYPE: Prop<CfnDBInstance, String> = Prop::new("StorageType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<db_instance::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDBInstance, Vec<db_instance::Tag>> = Prop::new("Tags");
     /// Key of `TdeCredentialArn`, for [`Handle::set`].
-    pub const TDE_CREDENTIAL_ARN: Prop<String> = Prop::new("TdeCredentialArn");
+    pub const TDE_CREDENTIAL_ARN: Prop<CfnDBInstance, String> = Prop::new("TdeCredentialArn");
     /// Key of `TdeCredentialPassword`, for [`Handle::set`].
-    pub const TDE_CREDENTIAL_PASSWORD: Prop<String> = Prop::new("TdeCredentialPassword");
+    pub const TDE_CREDENTIAL_PASSWORD: Prop<CfnDBInstance, String> = Prop::new("TdeCredentialPassword");
     /// Key of `Timezone`, for [`Handle::set`].
-    pub const TIMEZONE: Prop<String> = Prop::new("Timezone");
+    pub const TIMEZONE: Prop<CfnDBInstance, String> = Prop::new("Timezone");
     /// Key of `UseDefaultProcessorFeatures`, for [`Handle::set`].
-    pub const USE_DEFAULT_PROCESSOR_FEATURES: Prop<bool> = Prop::new("UseDefaultProcessorFeatures");
+    pub const USE_DEFAULT_PROCESSOR_FEATURES: Prop<CfnDBInstance, bool> = Prop::new("UseDefaultProcessorFeatures");
     /// Key of `UseLatestRestorableTime`, for [`Handle::set`].
-    pub const USE_LATEST_RESTORABLE_TIME: Prop<bool> = Prop::new("UseLatestRestorableTime");
+    pub const USE_LATEST_RESTORABLE_TIME: Prop<CfnDBInstance, bool> = Prop::new("UseLatestRestorableTime");
     /// Key of `VPCSecurityGroups`, for [`Handle::set`].
-    pub const VPC_SECURITY_GROUPS: Prop<Vec<String>> = Prop::new("VPCSecurityGroups");
+    pub const VPC_SECURITY_GROUPS: Prop<CfnDBInstance, Vec<String>> = Prop::new("VPCSecurityGroups");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDBInstanceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &db_instance::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDBInstanceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &db_instance::PROPS_SHAPE, props.into())?;
         Ok(CfnDBInstance { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDBInstance::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The additional storage volumes associated with the DB instance. RDS supports additional storage volumes for RDS for Oracle and RDS for SQL Server.
@@ -3129,20 +3207,33 @@ impl CfnDBParameterGroup {
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBParameterGroup";
 
     /// Key of `DBParameterGroupName`, for [`Handle::set`].
-    pub const DB_PARAMETER_GROUP_NAME: Prop<String> = Prop::new("DBParameterGroupName");
+    pub const DB_PARAMETER_GROUP_NAME: Prop<CfnDBParameterGroup, String> = Prop::new("DBParameterGroupName");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDBParameterGroup, String> = Prop::new("Description");
     /// Key of `Family`, for [`Handle::set`].
-    pub const FAMILY: Prop<String> = Prop::new("Family");
+    pub const FAMILY: Prop<CfnDBParameterGroup, String> = Prop::new("Family");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<Json> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnDBParameterGroup, Json> = Prop::new("Parameters");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<db_parameter_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDBParameterGroup, Vec<db_parameter_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDBParameterGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &db_parameter_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDBParameterGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &db_parameter_group::PROPS_SHAPE, props.into())?;
         Ok(CfnDBParameterGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDBParameterGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt DBParameterGroupArn`)
@@ -3550,36 +3641,49 @@ impl CfnDBProxy {
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBProxy";
 
     /// Key of `Auth`, for [`Handle::set`].
-    pub const AUTH: Prop<Vec<db_proxy::AuthFormat>> = Prop::new("Auth");
+    pub const AUTH: Prop<CfnDBProxy, Vec<db_proxy::AuthFormat>> = Prop::new("Auth");
     /// Key of `DBProxyName`, for [`Handle::set`].
-    pub const DB_PROXY_NAME: Prop<String> = Prop::new("DBProxyName");
+    pub const DB_PROXY_NAME: Prop<CfnDBProxy, String> = Prop::new("DBProxyName");
     /// Key of `DebugLogging`, for [`Handle::set`].
-    pub const DEBUG_LOGGING: Prop<bool> = Prop::new("DebugLogging");
+    pub const DEBUG_LOGGING: Prop<CfnDBProxy, bool> = Prop::new("DebugLogging");
     /// Key of `DefaultAuthScheme`, for [`Handle::set`].
-    pub const DEFAULT_AUTH_SCHEME: Prop<db_proxy::DefaultAuthScheme> = Prop::new("DefaultAuthScheme");
+    pub const DEFAULT_AUTH_SCHEME: Prop<CfnDBProxy, db_proxy::DefaultAuthScheme> = Prop::new("DefaultAuthScheme");
     /// Key of `EndpointNetworkType`, for [`Handle::set`].
-    pub const ENDPOINT_NETWORK_TYPE: Prop<db_proxy::EndpointNetworkType> = Prop::new("EndpointNetworkType");
+    pub const ENDPOINT_NETWORK_TYPE: Prop<CfnDBProxy, db_proxy::EndpointNetworkType> = Prop::new("EndpointNetworkType");
     /// Key of `EngineFamily`, for [`Handle::set`].
-    pub const ENGINE_FAMILY: Prop<db_proxy::EngineFamily> = Prop::new("EngineFamily");
+    pub const ENGINE_FAMILY: Prop<CfnDBProxy, db_proxy::EngineFamily> = Prop::new("EngineFamily");
     /// Key of `IdleClientTimeout`, for [`Handle::set`].
-    pub const IDLE_CLIENT_TIMEOUT: Prop<i64> = Prop::new("IdleClientTimeout");
+    pub const IDLE_CLIENT_TIMEOUT: Prop<CfnDBProxy, i64> = Prop::new("IdleClientTimeout");
     /// Key of `RequireTLS`, for [`Handle::set`].
-    pub const REQUIRE_TLS: Prop<bool> = Prop::new("RequireTLS");
+    pub const REQUIRE_TLS: Prop<CfnDBProxy, bool> = Prop::new("RequireTLS");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnDBProxy, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<db_proxy::TagFormat>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDBProxy, Vec<db_proxy::TagFormat>> = Prop::new("Tags");
     /// Key of `TargetConnectionNetworkType`, for [`Handle::set`].
-    pub const TARGET_CONNECTION_NETWORK_TYPE: Prop<db_proxy::TargetConnectionNetworkType> = Prop::new("TargetConnectionNetworkType");
+    pub const TARGET_CONNECTION_NETWORK_TYPE: Prop<CfnDBProxy, db_proxy::TargetConnectionNetworkType> = Prop::new("TargetConnectionNetworkType");
     /// Key of `VpcSecurityGroupIds`, for [`Handle::set`].
-    pub const VPC_SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("VpcSecurityGroupIds");
+    pub const VPC_SECURITY_GROUP_IDS: Prop<CfnDBProxy, Vec<String>> = Prop::new("VpcSecurityGroupIds");
     /// Key of `VpcSubnetIds`, for [`Handle::set`].
-    pub const VPC_SUBNET_IDS: Prop<Vec<String>> = Prop::new("VpcSubnetIds");
+    pub const VPC_SUBNET_IDS: Prop<CfnDBProxy, Vec<String>> = Prop::new("VpcSubnetIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDBProxyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &db_proxy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDBProxyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &db_proxy::PROPS_SHAPE, props.into())?;
         Ok(CfnDBProxy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDBProxy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) for the proxy.
@@ -3768,24 +3872,37 @@ impl CfnDBProxyEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBProxyEndpoint";
 
     /// Key of `DBProxyEndpointName`, for [`Handle::set`].
-    pub const DB_PROXY_ENDPOINT_NAME: Prop<String> = Prop::new("DBProxyEndpointName");
+    pub const DB_PROXY_ENDPOINT_NAME: Prop<CfnDBProxyEndpoint, String> = Prop::new("DBProxyEndpointName");
     /// Key of `DBProxyName`, for [`Handle::set`].
-    pub const DB_PROXY_NAME: Prop<String> = Prop::new("DBProxyName");
+    pub const DB_PROXY_NAME: Prop<CfnDBProxyEndpoint, String> = Prop::new("DBProxyName");
     /// Key of `EndpointNetworkType`, for [`Handle::set`].
-    pub const ENDPOINT_NETWORK_TYPE: Prop<db_proxy_endpoint::EndpointNetworkType> = Prop::new("EndpointNetworkType");
+    pub const ENDPOINT_NETWORK_TYPE: Prop<CfnDBProxyEndpoint, db_proxy_endpoint::EndpointNetworkType> = Prop::new("EndpointNetworkType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<db_proxy_endpoint::TagFormat>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDBProxyEndpoint, Vec<db_proxy_endpoint::TagFormat>> = Prop::new("Tags");
     /// Key of `TargetRole`, for [`Handle::set`].
-    pub const TARGET_ROLE: Prop<db_proxy_endpoint::TargetRole> = Prop::new("TargetRole");
+    pub const TARGET_ROLE: Prop<CfnDBProxyEndpoint, db_proxy_endpoint::TargetRole> = Prop::new("TargetRole");
     /// Key of `VpcSecurityGroupIds`, for [`Handle::set`].
-    pub const VPC_SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("VpcSecurityGroupIds");
+    pub const VPC_SECURITY_GROUP_IDS: Prop<CfnDBProxyEndpoint, Vec<String>> = Prop::new("VpcSecurityGroupIds");
     /// Key of `VpcSubnetIds`, for [`Handle::set`].
-    pub const VPC_SUBNET_IDS: Prop<Vec<String>> = Prop::new("VpcSubnetIds");
+    pub const VPC_SUBNET_IDS: Prop<CfnDBProxyEndpoint, Vec<String>> = Prop::new("VpcSubnetIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDBProxyEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &db_proxy_endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDBProxyEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &db_proxy_endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnDBProxyEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDBProxyEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) for the DB proxy endpoint.
@@ -3992,22 +4109,35 @@ impl CfnDBProxyTargetGroup {
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBProxyTargetGroup";
 
     /// Key of `ConnectionPoolConfigurationInfo`, for [`Handle::set`].
-    pub const CONNECTION_POOL_CONFIGURATION_INFO: Prop<db_proxy_target_group::ConnectionPoolConfigurationInfoFormat> = Prop::new("ConnectionPoolConfigurationInfo");
+    pub const CONNECTION_POOL_CONFIGURATION_INFO: Prop<CfnDBProxyTargetGroup, db_proxy_target_group::ConnectionPoolConfigurationInfoFormat> = Prop::new("ConnectionPoolConfigurationInfo");
     /// Key of `DBClusterIdentifiers`, for [`Handle::set`].
-    pub const DB_CLUSTER_IDENTIFIERS: Prop<Vec<String>> = Prop::new("DBClusterIdentifiers");
+    pub const DB_CLUSTER_IDENTIFIERS: Prop<CfnDBProxyTargetGroup, Vec<String>> = Prop::new("DBClusterIdentifiers");
     /// Key of `DBInstanceIdentifiers`, for [`Handle::set`].
-    pub const DB_INSTANCE_IDENTIFIERS: Prop<Vec<String>> = Prop::new("DBInstanceIdentifiers");
+    pub const DB_INSTANCE_IDENTIFIERS: Prop<CfnDBProxyTargetGroup, Vec<String>> = Prop::new("DBInstanceIdentifiers");
     /// Key of `DBProxyName`, for [`Handle::set`].
-    pub const DB_PROXY_NAME: Prop<String> = Prop::new("DBProxyName");
+    pub const DB_PROXY_NAME: Prop<CfnDBProxyTargetGroup, String> = Prop::new("DBProxyName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<db_proxy_target_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDBProxyTargetGroup, Vec<db_proxy_target_group::Tag>> = Prop::new("Tags");
     /// Key of `TargetGroupName`, for [`Handle::set`].
-    pub const TARGET_GROUP_NAME: Prop<db_proxy_target_group::TargetGroupName> = Prop::new("TargetGroupName");
+    pub const TARGET_GROUP_NAME: Prop<CfnDBProxyTargetGroup, db_proxy_target_group::TargetGroupName> = Prop::new("TargetGroupName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDBProxyTargetGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &db_proxy_target_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDBProxyTargetGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &db_proxy_target_group::PROPS_SHAPE, props.into())?;
         Ok(CfnDBProxyTargetGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDBProxyTargetGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) representing the target group.
@@ -4153,18 +4283,31 @@ impl CfnDBSecurityGroup {
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBSecurityGroup";
 
     /// Key of `DBSecurityGroupIngress`, for [`Handle::set`].
-    pub const DB_SECURITY_GROUP_INGRESS: Prop<Vec<db_security_group::Ingress>> = Prop::new("DBSecurityGroupIngress");
+    pub const DB_SECURITY_GROUP_INGRESS: Prop<CfnDBSecurityGroup, Vec<db_security_group::Ingress>> = Prop::new("DBSecurityGroupIngress");
     /// Key of `EC2VpcId`, for [`Handle::set`].
-    pub const EC2_VPC_ID: Prop<String> = Prop::new("EC2VpcId");
+    pub const EC2_VPC_ID: Prop<CfnDBSecurityGroup, String> = Prop::new("EC2VpcId");
     /// Key of `GroupDescription`, for [`Handle::set`].
-    pub const GROUP_DESCRIPTION: Prop<String> = Prop::new("GroupDescription");
+    pub const GROUP_DESCRIPTION: Prop<CfnDBSecurityGroup, String> = Prop::new("GroupDescription");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<db_security_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDBSecurityGroup, Vec<db_security_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDBSecurityGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &db_security_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDBSecurityGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &db_security_group::PROPS_SHAPE, props.into())?;
         Ok(CfnDBSecurityGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDBSecurityGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -4247,20 +4390,33 @@ impl CfnDBSecurityGroupIngress {
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBSecurityGroupIngress";
 
     /// Key of `CIDRIP`, for [`Handle::set`].
-    pub const CIDRIP: Prop<String> = Prop::new("CIDRIP");
+    pub const CIDRIP: Prop<CfnDBSecurityGroupIngress, String> = Prop::new("CIDRIP");
     /// Key of `DBSecurityGroupName`, for [`Handle::set`].
-    pub const DB_SECURITY_GROUP_NAME: Prop<String> = Prop::new("DBSecurityGroupName");
+    pub const DB_SECURITY_GROUP_NAME: Prop<CfnDBSecurityGroupIngress, String> = Prop::new("DBSecurityGroupName");
     /// Key of `EC2SecurityGroupId`, for [`Handle::set`].
-    pub const EC2_SECURITY_GROUP_ID: Prop<String> = Prop::new("EC2SecurityGroupId");
+    pub const EC2_SECURITY_GROUP_ID: Prop<CfnDBSecurityGroupIngress, String> = Prop::new("EC2SecurityGroupId");
     /// Key of `EC2SecurityGroupName`, for [`Handle::set`].
-    pub const EC2_SECURITY_GROUP_NAME: Prop<String> = Prop::new("EC2SecurityGroupName");
+    pub const EC2_SECURITY_GROUP_NAME: Prop<CfnDBSecurityGroupIngress, String> = Prop::new("EC2SecurityGroupName");
     /// Key of `EC2SecurityGroupOwnerId`, for [`Handle::set`].
-    pub const EC2_SECURITY_GROUP_OWNER_ID: Prop<String> = Prop::new("EC2SecurityGroupOwnerId");
+    pub const EC2_SECURITY_GROUP_OWNER_ID: Prop<CfnDBSecurityGroupIngress, String> = Prop::new("EC2SecurityGroupOwnerId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDBSecurityGroupIngressProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &db_security_group_ingress::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDBSecurityGroupIngressProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &db_security_group_ingress::PROPS_SHAPE, props.into())?;
         Ok(CfnDBSecurityGroupIngress { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDBSecurityGroupIngress::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -4395,24 +4551,37 @@ impl CfnDBShardGroup {
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBShardGroup";
 
     /// Key of `ComputeRedundancy`, for [`Handle::set`].
-    pub const COMPUTE_REDUNDANCY: Prop<i64> = Prop::new("ComputeRedundancy");
+    pub const COMPUTE_REDUNDANCY: Prop<CfnDBShardGroup, i64> = Prop::new("ComputeRedundancy");
     /// Key of `DBClusterIdentifier`, for [`Handle::set`].
-    pub const DB_CLUSTER_IDENTIFIER: Prop<String> = Prop::new("DBClusterIdentifier");
+    pub const DB_CLUSTER_IDENTIFIER: Prop<CfnDBShardGroup, String> = Prop::new("DBClusterIdentifier");
     /// Key of `DBShardGroupIdentifier`, for [`Handle::set`].
-    pub const DB_SHARD_GROUP_IDENTIFIER: Prop<String> = Prop::new("DBShardGroupIdentifier");
+    pub const DB_SHARD_GROUP_IDENTIFIER: Prop<CfnDBShardGroup, String> = Prop::new("DBShardGroupIdentifier");
     /// Key of `MaxACU`, for [`Handle::set`].
-    pub const MAX_ACU: Prop<f64> = Prop::new("MaxACU");
+    pub const MAX_ACU: Prop<CfnDBShardGroup, f64> = Prop::new("MaxACU");
     /// Key of `MinACU`, for [`Handle::set`].
-    pub const MIN_ACU: Prop<f64> = Prop::new("MinACU");
+    pub const MIN_ACU: Prop<CfnDBShardGroup, f64> = Prop::new("MinACU");
     /// Key of `PubliclyAccessible`, for [`Handle::set`].
-    pub const PUBLICLY_ACCESSIBLE: Prop<bool> = Prop::new("PubliclyAccessible");
+    pub const PUBLICLY_ACCESSIBLE: Prop<CfnDBShardGroup, bool> = Prop::new("PubliclyAccessible");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<db_shard_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDBShardGroup, Vec<db_shard_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDBShardGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &db_shard_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDBShardGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &db_shard_group::PROPS_SHAPE, props.into())?;
         Ok(CfnDBShardGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDBShardGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt DBShardGroupResourceId`)
@@ -4532,16 +4701,29 @@ impl CfnDBSnapshot {
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBSnapshot";
 
     /// Key of `DBInstanceIdentifier`, for [`Handle::set`].
-    pub const DB_INSTANCE_IDENTIFIER: Prop<String> = Prop::new("DBInstanceIdentifier");
+    pub const DB_INSTANCE_IDENTIFIER: Prop<CfnDBSnapshot, String> = Prop::new("DBInstanceIdentifier");
     /// Key of `DBSnapshotIdentifier`, for [`Handle::set`].
-    pub const DB_SNAPSHOT_IDENTIFIER: Prop<String> = Prop::new("DBSnapshotIdentifier");
+    pub const DB_SNAPSHOT_IDENTIFIER: Prop<CfnDBSnapshot, String> = Prop::new("DBSnapshotIdentifier");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<db_snapshot::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDBSnapshot, Vec<db_snapshot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDBSnapshotProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &db_snapshot::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDBSnapshotProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &db_snapshot::PROPS_SHAPE, props.into())?;
         Ok(CfnDBSnapshot { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDBSnapshot::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The allocated storage size in gibibytes (GiB).
@@ -4790,18 +4972,31 @@ impl CfnDBSubnetGroup {
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBSubnetGroup";
 
     /// Key of `DBSubnetGroupDescription`, for [`Handle::set`].
-    pub const DB_SUBNET_GROUP_DESCRIPTION: Prop<String> = Prop::new("DBSubnetGroupDescription");
+    pub const DB_SUBNET_GROUP_DESCRIPTION: Prop<CfnDBSubnetGroup, String> = Prop::new("DBSubnetGroupDescription");
     /// Key of `DBSubnetGroupName`, for [`Handle::set`].
-    pub const DB_SUBNET_GROUP_NAME: Prop<String> = Prop::new("DBSubnetGroupName");
+    pub const DB_SUBNET_GROUP_NAME: Prop<CfnDBSubnetGroup, String> = Prop::new("DBSubnetGroupName");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnDBSubnetGroup, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<db_subnet_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDBSubnetGroup, Vec<db_subnet_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDBSubnetGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &db_subnet_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDBSubnetGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &db_subnet_group::PROPS_SHAPE, props.into())?;
         Ok(CfnDBSubnetGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDBSubnetGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt DBSubnetGroupArn`)
@@ -4961,34 +5156,47 @@ impl CfnDeployment {
     pub const CFN_TYPE: &'static str = "AWS::RDS::Deployment";
 
     /// Key of `BlueGreenDeploymentName`, for [`Handle::set`].
-    pub const BLUE_GREEN_DEPLOYMENT_NAME: Prop<String> = Prop::new("BlueGreenDeploymentName");
+    pub const BLUE_GREEN_DEPLOYMENT_NAME: Prop<CfnDeployment, String> = Prop::new("BlueGreenDeploymentName");
     /// Key of `Source`, for [`Handle::set`].
-    pub const SOURCE: Prop<String> = Prop::new("Source");
+    pub const SOURCE: Prop<CfnDeployment, String> = Prop::new("Source");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<deployment::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDeployment, Vec<deployment::Tag>> = Prop::new("Tags");
     /// Key of `TargetAllocatedStorage`, for [`Handle::set`].
-    pub const TARGET_ALLOCATED_STORAGE: Prop<i64> = Prop::new("TargetAllocatedStorage");
+    pub const TARGET_ALLOCATED_STORAGE: Prop<CfnDeployment, i64> = Prop::new("TargetAllocatedStorage");
     /// Key of `TargetDBClusterParameterGroupName`, for [`Handle::set`].
-    pub const TARGET_DB_CLUSTER_PARAMETER_GROUP_NAME: Prop<String> = Prop::new("TargetDBClusterParameterGroupName");
+    pub const TARGET_DB_CLUSTER_PARAMETER_GROUP_NAME: Prop<CfnDeployment, String> = Prop::new("TargetDBClusterParameterGroupName");
     /// Key of `TargetDBInstanceClass`, for [`Handle::set`].
-    pub const TARGET_DB_INSTANCE_CLASS: Prop<String> = Prop::new("TargetDBInstanceClass");
+    pub const TARGET_DB_INSTANCE_CLASS: Prop<CfnDeployment, String> = Prop::new("TargetDBInstanceClass");
     /// Key of `TargetDBParameterGroupName`, for [`Handle::set`].
-    pub const TARGET_DB_PARAMETER_GROUP_NAME: Prop<String> = Prop::new("TargetDBParameterGroupName");
+    pub const TARGET_DB_PARAMETER_GROUP_NAME: Prop<CfnDeployment, String> = Prop::new("TargetDBParameterGroupName");
     /// Key of `TargetEngineVersion`, for [`Handle::set`].
-    pub const TARGET_ENGINE_VERSION: Prop<String> = Prop::new("TargetEngineVersion");
+    pub const TARGET_ENGINE_VERSION: Prop<CfnDeployment, String> = Prop::new("TargetEngineVersion");
     /// Key of `TargetIops`, for [`Handle::set`].
-    pub const TARGET_IOPS: Prop<i64> = Prop::new("TargetIops");
+    pub const TARGET_IOPS: Prop<CfnDeployment, i64> = Prop::new("TargetIops");
     /// Key of `TargetStorageThroughput`, for [`Handle::set`].
-    pub const TARGET_STORAGE_THROUGHPUT: Prop<i64> = Prop::new("TargetStorageThroughput");
+    pub const TARGET_STORAGE_THROUGHPUT: Prop<CfnDeployment, i64> = Prop::new("TargetStorageThroughput");
     /// Key of `TargetStorageType`, for [`Handle::set`].
-    pub const TARGET_STORAGE_TYPE: Prop<String> = Prop::new("TargetStorageType");
+    pub const TARGET_STORAGE_TYPE: Prop<CfnDeployment, String> = Prop::new("TargetStorageType");
     /// Key of `UpgradeTargetStorageConfig`, for [`Handle::set`].
-    pub const UPGRADE_TARGET_STORAGE_CONFIG: Prop<bool> = Prop::new("UpgradeTargetStorageConfig");
+    pub const UPGRADE_TARGET_STORAGE_CONFIG: Prop<CfnDeployment, bool> = Prop::new("UpgradeTargetStorageConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDeploymentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &deployment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDeploymentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &deployment::PROPS_SHAPE, props.into())?;
         Ok(CfnDeployment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDeployment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the Blue/Green Deployment.
@@ -5160,24 +5368,37 @@ impl CfnEventSubscription {
     pub const CFN_TYPE: &'static str = "AWS::RDS::EventSubscription";
 
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnEventSubscription, bool> = Prop::new("Enabled");
     /// Key of `EventCategories`, for [`Handle::set`].
-    pub const EVENT_CATEGORIES: Prop<Vec<String>> = Prop::new("EventCategories");
+    pub const EVENT_CATEGORIES: Prop<CfnEventSubscription, Vec<String>> = Prop::new("EventCategories");
     /// Key of `SnsTopicArn`, for [`Handle::set`].
-    pub const SNS_TOPIC_ARN: Prop<String> = Prop::new("SnsTopicArn");
+    pub const SNS_TOPIC_ARN: Prop<CfnEventSubscription, String> = Prop::new("SnsTopicArn");
     /// Key of `SourceIds`, for [`Handle::set`].
-    pub const SOURCE_IDS: Prop<Vec<String>> = Prop::new("SourceIds");
+    pub const SOURCE_IDS: Prop<CfnEventSubscription, Vec<String>> = Prop::new("SourceIds");
     /// Key of `SourceType`, for [`Handle::set`].
-    pub const SOURCE_TYPE: Prop<String> = Prop::new("SourceType");
+    pub const SOURCE_TYPE: Prop<CfnEventSubscription, String> = Prop::new("SourceType");
     /// Key of `SubscriptionName`, for [`Handle::set`].
-    pub const SUBSCRIPTION_NAME: Prop<String> = Prop::new("SubscriptionName");
+    pub const SUBSCRIPTION_NAME: Prop<CfnEventSubscription, String> = Prop::new("SubscriptionName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<event_subscription::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEventSubscription, Vec<event_subscription::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEventSubscriptionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &event_subscription::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEventSubscriptionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &event_subscription::PROPS_SHAPE, props.into())?;
         Ok(CfnEventSubscription { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEventSubscription::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -5324,26 +5545,39 @@ impl CfnGlobalCluster {
     pub const CFN_TYPE: &'static str = "AWS::RDS::GlobalCluster";
 
     /// Key of `DeletionProtection`, for [`Handle::set`].
-    pub const DELETION_PROTECTION: Prop<bool> = Prop::new("DeletionProtection");
+    pub const DELETION_PROTECTION: Prop<CfnGlobalCluster, bool> = Prop::new("DeletionProtection");
     /// Key of `Engine`, for [`Handle::set`].
-    pub const ENGINE: Prop<global_cluster::Engine> = Prop::new("Engine");
+    pub const ENGINE: Prop<CfnGlobalCluster, global_cluster::Engine> = Prop::new("Engine");
     /// Key of `EngineLifecycleSupport`, for [`Handle::set`].
-    pub const ENGINE_LIFECYCLE_SUPPORT: Prop<String> = Prop::new("EngineLifecycleSupport");
+    pub const ENGINE_LIFECYCLE_SUPPORT: Prop<CfnGlobalCluster, String> = Prop::new("EngineLifecycleSupport");
     /// Key of `EngineVersion`, for [`Handle::set`].
-    pub const ENGINE_VERSION: Prop<String> = Prop::new("EngineVersion");
+    pub const ENGINE_VERSION: Prop<CfnGlobalCluster, String> = Prop::new("EngineVersion");
     /// Key of `GlobalClusterIdentifier`, for [`Handle::set`].
-    pub const GLOBAL_CLUSTER_IDENTIFIER: Prop<String> = Prop::new("GlobalClusterIdentifier");
+    pub const GLOBAL_CLUSTER_IDENTIFIER: Prop<CfnGlobalCluster, String> = Prop::new("GlobalClusterIdentifier");
     /// Key of `SourceDBClusterIdentifier`, for [`Handle::set`].
-    pub const SOURCE_DB_CLUSTER_IDENTIFIER: Prop<String> = Prop::new("SourceDBClusterIdentifier");
+    pub const SOURCE_DB_CLUSTER_IDENTIFIER: Prop<CfnGlobalCluster, String> = Prop::new("SourceDBClusterIdentifier");
     /// Key of `StorageEncrypted`, for [`Handle::set`].
-    pub const STORAGE_ENCRYPTED: Prop<bool> = Prop::new("StorageEncrypted");
+    pub const STORAGE_ENCRYPTED: Prop<CfnGlobalCluster, bool> = Prop::new("StorageEncrypted");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<global_cluster::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnGlobalCluster, Vec<global_cluster::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGlobalClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &global_cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGlobalClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &global_cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnGlobalCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGlobalCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt GlobalEndpoint`)
@@ -5483,26 +5717,39 @@ impl CfnIntegration {
     pub const CFN_TYPE: &'static str = "AWS::RDS::Integration";
 
     /// Key of `AdditionalEncryptionContext`, for [`Handle::set`].
-    pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<Map<String>> = Prop::new("AdditionalEncryptionContext");
+    pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<CfnIntegration, Map<String>> = Prop::new("AdditionalEncryptionContext");
     /// Key of `DataFilter`, for [`Handle::set`].
-    pub const DATA_FILTER: Prop<String> = Prop::new("DataFilter");
+    pub const DATA_FILTER: Prop<CfnIntegration, String> = Prop::new("DataFilter");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnIntegration, String> = Prop::new("Description");
     /// Key of `IntegrationName`, for [`Handle::set`].
-    pub const INTEGRATION_NAME: Prop<String> = Prop::new("IntegrationName");
+    pub const INTEGRATION_NAME: Prop<CfnIntegration, String> = Prop::new("IntegrationName");
     /// Key of `KMSKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KMSKeyId");
+    pub const KMS_KEY_ID: Prop<CfnIntegration, String> = Prop::new("KMSKeyId");
     /// Key of `SourceArn`, for [`Handle::set`].
-    pub const SOURCE_ARN: Prop<String> = Prop::new("SourceArn");
+    pub const SOURCE_ARN: Prop<CfnIntegration, String> = Prop::new("SourceArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<integration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIntegration, Vec<integration::Tag>> = Prop::new("Tags");
     /// Key of `TargetArn`, for [`Handle::set`].
-    pub const TARGET_ARN: Prop<String> = Prop::new("TargetArn");
+    pub const TARGET_ARN: Prop<CfnIntegration, String> = Prop::new("TargetArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIntegrationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &integration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIntegrationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &integration::PROPS_SHAPE, props.into())?;
         Ok(CfnIntegration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIntegration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreateTime`)
@@ -5723,22 +5970,35 @@ impl CfnOptionGroup {
     pub const CFN_TYPE: &'static str = "AWS::RDS::OptionGroup";
 
     /// Key of `EngineName`, for [`Handle::set`].
-    pub const ENGINE_NAME: Prop<String> = Prop::new("EngineName");
+    pub const ENGINE_NAME: Prop<CfnOptionGroup, String> = Prop::new("EngineName");
     /// Key of `MajorEngineVersion`, for [`Handle::set`].
-    pub const MAJOR_ENGINE_VERSION: Prop<String> = Prop::new("MajorEngineVersion");
+    pub const MAJOR_ENGINE_VERSION: Prop<CfnOptionGroup, String> = Prop::new("MajorEngineVersion");
     /// Key of `OptionConfigurations`, for [`Handle::set`].
-    pub const OPTION_CONFIGURATIONS: Prop<Vec<option_group::OptionConfiguration>> = Prop::new("OptionConfigurations");
+    pub const OPTION_CONFIGURATIONS: Prop<CfnOptionGroup, Vec<option_group::OptionConfiguration>> = Prop::new("OptionConfigurations");
     /// Key of `OptionGroupDescription`, for [`Handle::set`].
-    pub const OPTION_GROUP_DESCRIPTION: Prop<String> = Prop::new("OptionGroupDescription");
+    pub const OPTION_GROUP_DESCRIPTION: Prop<CfnOptionGroup, String> = Prop::new("OptionGroupDescription");
     /// Key of `OptionGroupName`, for [`Handle::set`].
-    pub const OPTION_GROUP_NAME: Prop<String> = Prop::new("OptionGroupName");
+    pub const OPTION_GROUP_NAME: Prop<CfnOptionGroup, String> = Prop::new("OptionGroupName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<option_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnOptionGroup, Vec<option_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOptionGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &option_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOptionGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &option_group::PROPS_SHAPE, props.into())?;
         Ok(CfnOptionGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOptionGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 

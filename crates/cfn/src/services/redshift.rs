@@ -447,114 +447,127 @@ impl CfnCluster {
     pub const CFN_TYPE: &'static str = "AWS::Redshift::Cluster";
 
     /// Key of `AllowVersionUpgrade`, for [`Handle::set`].
-    pub const ALLOW_VERSION_UPGRADE: Prop<bool> = Prop::new("AllowVersionUpgrade");
+    pub const ALLOW_VERSION_UPGRADE: Prop<CfnCluster, bool> = Prop::new("AllowVersionUpgrade");
     /// Key of `AquaConfigurationStatus`, for [`Handle::set`].
-    pub const AQUA_CONFIGURATION_STATUS: Prop<cluster::AquaConfigurationStatus> = Prop::new("AquaConfigurationStatus");
+    pub const AQUA_CONFIGURATION_STATUS: Prop<CfnCluster, cluster::AquaConfigurationStatus> = Prop::new("AquaConfigurationStatus");
     /// Key of `AutomatedSnapshotRetentionPeriod`, for [`Handle::set`].
-    pub const AUTOMATED_SNAPSHOT_RETENTION_PERIOD: Prop<i64> = Prop::new("AutomatedSnapshotRetentionPeriod");
+    pub const AUTOMATED_SNAPSHOT_RETENTION_PERIOD: Prop<CfnCluster, i64> = Prop::new("AutomatedSnapshotRetentionPeriod");
     /// Key of `AvailabilityZone`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE: Prop<String> = Prop::new("AvailabilityZone");
+    pub const AVAILABILITY_ZONE: Prop<CfnCluster, String> = Prop::new("AvailabilityZone");
     /// Key of `AvailabilityZoneRelocation`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE_RELOCATION: Prop<bool> = Prop::new("AvailabilityZoneRelocation");
+    pub const AVAILABILITY_ZONE_RELOCATION: Prop<CfnCluster, bool> = Prop::new("AvailabilityZoneRelocation");
     /// Key of `AvailabilityZoneRelocationStatus`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE_RELOCATION_STATUS: Prop<String> = Prop::new("AvailabilityZoneRelocationStatus");
+    pub const AVAILABILITY_ZONE_RELOCATION_STATUS: Prop<CfnCluster, String> = Prop::new("AvailabilityZoneRelocationStatus");
     /// Key of `Classic`, for [`Handle::set`].
-    pub const CLASSIC: Prop<bool> = Prop::new("Classic");
+    pub const CLASSIC: Prop<CfnCluster, bool> = Prop::new("Classic");
     /// Key of `ClusterIdentifier`, for [`Handle::set`].
-    pub const CLUSTER_IDENTIFIER: Prop<String> = Prop::new("ClusterIdentifier");
+    pub const CLUSTER_IDENTIFIER: Prop<CfnCluster, String> = Prop::new("ClusterIdentifier");
     /// Key of `ClusterParameterGroupName`, for [`Handle::set`].
-    pub const CLUSTER_PARAMETER_GROUP_NAME: Prop<String> = Prop::new("ClusterParameterGroupName");
+    pub const CLUSTER_PARAMETER_GROUP_NAME: Prop<CfnCluster, String> = Prop::new("ClusterParameterGroupName");
     /// Key of `ClusterSecurityGroups`, for [`Handle::set`].
-    pub const CLUSTER_SECURITY_GROUPS: Prop<Vec<String>> = Prop::new("ClusterSecurityGroups");
+    pub const CLUSTER_SECURITY_GROUPS: Prop<CfnCluster, Vec<String>> = Prop::new("ClusterSecurityGroups");
     /// Key of `ClusterSubnetGroupName`, for [`Handle::set`].
-    pub const CLUSTER_SUBNET_GROUP_NAME: Prop<String> = Prop::new("ClusterSubnetGroupName");
+    pub const CLUSTER_SUBNET_GROUP_NAME: Prop<CfnCluster, String> = Prop::new("ClusterSubnetGroupName");
     /// Key of `ClusterType`, for [`Handle::set`].
-    pub const CLUSTER_TYPE: Prop<String> = Prop::new("ClusterType");
+    pub const CLUSTER_TYPE: Prop<CfnCluster, String> = Prop::new("ClusterType");
     /// Key of `ClusterVersion`, for [`Handle::set`].
-    pub const CLUSTER_VERSION: Prop<String> = Prop::new("ClusterVersion");
+    pub const CLUSTER_VERSION: Prop<CfnCluster, String> = Prop::new("ClusterVersion");
     /// Key of `DBName`, for [`Handle::set`].
-    pub const DB_NAME: Prop<String> = Prop::new("DBName");
+    pub const DB_NAME: Prop<CfnCluster, String> = Prop::new("DBName");
     /// Key of `DeferMaintenance`, for [`Handle::set`].
-    pub const DEFER_MAINTENANCE: Prop<bool> = Prop::new("DeferMaintenance");
+    pub const DEFER_MAINTENANCE: Prop<CfnCluster, bool> = Prop::new("DeferMaintenance");
     /// Key of `DeferMaintenanceDuration`, for [`Handle::set`].
-    pub const DEFER_MAINTENANCE_DURATION: Prop<i64> = Prop::new("DeferMaintenanceDuration");
+    pub const DEFER_MAINTENANCE_DURATION: Prop<CfnCluster, i64> = Prop::new("DeferMaintenanceDuration");
     /// Key of `DeferMaintenanceEndTime`, for [`Handle::set`].
-    pub const DEFER_MAINTENANCE_END_TIME: Prop<String> = Prop::new("DeferMaintenanceEndTime");
+    pub const DEFER_MAINTENANCE_END_TIME: Prop<CfnCluster, String> = Prop::new("DeferMaintenanceEndTime");
     /// Key of `DeferMaintenanceStartTime`, for [`Handle::set`].
-    pub const DEFER_MAINTENANCE_START_TIME: Prop<String> = Prop::new("DeferMaintenanceStartTime");
+    pub const DEFER_MAINTENANCE_START_TIME: Prop<CfnCluster, String> = Prop::new("DeferMaintenanceStartTime");
     /// Key of `DestinationRegion`, for [`Handle::set`].
-    pub const DESTINATION_REGION: Prop<String> = Prop::new("DestinationRegion");
+    pub const DESTINATION_REGION: Prop<CfnCluster, String> = Prop::new("DestinationRegion");
     /// Key of `ElasticIp`, for [`Handle::set`].
-    pub const ELASTIC_IP: Prop<String> = Prop::new("ElasticIp");
+    pub const ELASTIC_IP: Prop<CfnCluster, String> = Prop::new("ElasticIp");
     /// Key of `Encrypted`, for [`Handle::set`].
-    pub const ENCRYPTED: Prop<bool> = Prop::new("Encrypted");
+    pub const ENCRYPTED: Prop<CfnCluster, bool> = Prop::new("Encrypted");
     /// Key of `Endpoint`, for [`Handle::set`].
-    pub const ENDPOINT: Prop<cluster::Endpoint> = Prop::new("Endpoint");
+    pub const ENDPOINT: Prop<CfnCluster, cluster::Endpoint> = Prop::new("Endpoint");
     /// Key of `EnhancedVpcRouting`, for [`Handle::set`].
-    pub const ENHANCED_VPC_ROUTING: Prop<bool> = Prop::new("EnhancedVpcRouting");
+    pub const ENHANCED_VPC_ROUTING: Prop<CfnCluster, bool> = Prop::new("EnhancedVpcRouting");
     /// Key of `HsmClientCertificateIdentifier`, for [`Handle::set`].
-    pub const HSM_CLIENT_CERTIFICATE_IDENTIFIER: Prop<String> = Prop::new("HsmClientCertificateIdentifier");
+    pub const HSM_CLIENT_CERTIFICATE_IDENTIFIER: Prop<CfnCluster, String> = Prop::new("HsmClientCertificateIdentifier");
     /// Key of `HsmConfigurationIdentifier`, for [`Handle::set`].
-    pub const HSM_CONFIGURATION_IDENTIFIER: Prop<String> = Prop::new("HsmConfigurationIdentifier");
+    pub const HSM_CONFIGURATION_IDENTIFIER: Prop<CfnCluster, String> = Prop::new("HsmConfigurationIdentifier");
     /// Key of `IamRoles`, for [`Handle::set`].
-    pub const IAM_ROLES: Prop<Vec<String>> = Prop::new("IamRoles");
+    pub const IAM_ROLES: Prop<CfnCluster, Vec<String>> = Prop::new("IamRoles");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnCluster, String> = Prop::new("KmsKeyId");
     /// Key of `LoggingProperties`, for [`Handle::set`].
-    pub const LOGGING_PROPERTIES: Prop<cluster::LoggingProperties> = Prop::new("LoggingProperties");
+    pub const LOGGING_PROPERTIES: Prop<CfnCluster, cluster::LoggingProperties> = Prop::new("LoggingProperties");
     /// Key of `MaintenanceTrackName`, for [`Handle::set`].
-    pub const MAINTENANCE_TRACK_NAME: Prop<String> = Prop::new("MaintenanceTrackName");
+    pub const MAINTENANCE_TRACK_NAME: Prop<CfnCluster, String> = Prop::new("MaintenanceTrackName");
     /// Key of `ManageMasterPassword`, for [`Handle::set`].
-    pub const MANAGE_MASTER_PASSWORD: Prop<bool> = Prop::new("ManageMasterPassword");
+    pub const MANAGE_MASTER_PASSWORD: Prop<CfnCluster, bool> = Prop::new("ManageMasterPassword");
     /// Key of `ManualSnapshotRetentionPeriod`, for [`Handle::set`].
-    pub const MANUAL_SNAPSHOT_RETENTION_PERIOD: Prop<i64> = Prop::new("ManualSnapshotRetentionPeriod");
+    pub const MANUAL_SNAPSHOT_RETENTION_PERIOD: Prop<CfnCluster, i64> = Prop::new("ManualSnapshotRetentionPeriod");
     /// Key of `MasterPasswordSecretKmsKeyId`, for [`Handle::set`].
-    pub const MASTER_PASSWORD_SECRET_KMS_KEY_ID: Prop<String> = Prop::new("MasterPasswordSecretKmsKeyId");
+    pub const MASTER_PASSWORD_SECRET_KMS_KEY_ID: Prop<CfnCluster, String> = Prop::new("MasterPasswordSecretKmsKeyId");
     /// Key of `MasterUserPassword`, for [`Handle::set`].
-    pub const MASTER_USER_PASSWORD: Prop<String> = Prop::new("MasterUserPassword");
+    pub const MASTER_USER_PASSWORD: Prop<CfnCluster, String> = Prop::new("MasterUserPassword");
     /// Key of `MasterUsername`, for [`Handle::set`].
-    pub const MASTER_USERNAME: Prop<String> = Prop::new("MasterUsername");
+    pub const MASTER_USERNAME: Prop<CfnCluster, String> = Prop::new("MasterUsername");
     /// Key of `MultiAZ`, for [`Handle::set`].
-    pub const MULTI_AZ: Prop<bool> = Prop::new("MultiAZ");
+    pub const MULTI_AZ: Prop<CfnCluster, bool> = Prop::new("MultiAZ");
     /// Key of `NamespaceResourcePolicy`, for [`Handle::set`].
-    pub const NAMESPACE_RESOURCE_POLICY: Prop<Json> = Prop::new("NamespaceResourcePolicy");
+    pub const NAMESPACE_RESOURCE_POLICY: Prop<CfnCluster, Json> = Prop::new("NamespaceResourcePolicy");
     /// Key of `NodeType`, for [`Handle::set`].
-    pub const NODE_TYPE: Prop<String> = Prop::new("NodeType");
+    pub const NODE_TYPE: Prop<CfnCluster, String> = Prop::new("NodeType");
     /// Key of `NumberOfNodes`, for [`Handle::set`].
-    pub const NUMBER_OF_NODES: Prop<i64> = Prop::new("NumberOfNodes");
+    pub const NUMBER_OF_NODES: Prop<CfnCluster, i64> = Prop::new("NumberOfNodes");
     /// Key of `OwnerAccount`, for [`Handle::set`].
-    pub const OWNER_ACCOUNT: Prop<String> = Prop::new("OwnerAccount");
+    pub const OWNER_ACCOUNT: Prop<CfnCluster, String> = Prop::new("OwnerAccount");
     /// Key of `Port`, for [`Handle::set`].
-    pub const PORT: Prop<i64> = Prop::new("Port");
+    pub const PORT: Prop<CfnCluster, i64> = Prop::new("Port");
     /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
-    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<String> = Prop::new("PreferredMaintenanceWindow");
+    pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnCluster, String> = Prop::new("PreferredMaintenanceWindow");
     /// Key of `PubliclyAccessible`, for [`Handle::set`].
-    pub const PUBLICLY_ACCESSIBLE: Prop<bool> = Prop::new("PubliclyAccessible");
+    pub const PUBLICLY_ACCESSIBLE: Prop<CfnCluster, bool> = Prop::new("PubliclyAccessible");
     /// Key of `ResourceAction`, for [`Handle::set`].
-    pub const RESOURCE_ACTION: Prop<String> = Prop::new("ResourceAction");
+    pub const RESOURCE_ACTION: Prop<CfnCluster, String> = Prop::new("ResourceAction");
     /// Key of `RevisionTarget`, for [`Handle::set`].
-    pub const REVISION_TARGET: Prop<String> = Prop::new("RevisionTarget");
+    pub const REVISION_TARGET: Prop<CfnCluster, String> = Prop::new("RevisionTarget");
     /// Key of `RotateEncryptionKey`, for [`Handle::set`].
-    pub const ROTATE_ENCRYPTION_KEY: Prop<bool> = Prop::new("RotateEncryptionKey");
+    pub const ROTATE_ENCRYPTION_KEY: Prop<CfnCluster, bool> = Prop::new("RotateEncryptionKey");
     /// Key of `SnapshotClusterIdentifier`, for [`Handle::set`].
-    pub const SNAPSHOT_CLUSTER_IDENTIFIER: Prop<String> = Prop::new("SnapshotClusterIdentifier");
+    pub const SNAPSHOT_CLUSTER_IDENTIFIER: Prop<CfnCluster, String> = Prop::new("SnapshotClusterIdentifier");
     /// Key of `SnapshotCopyGrantName`, for [`Handle::set`].
-    pub const SNAPSHOT_COPY_GRANT_NAME: Prop<String> = Prop::new("SnapshotCopyGrantName");
+    pub const SNAPSHOT_COPY_GRANT_NAME: Prop<CfnCluster, String> = Prop::new("SnapshotCopyGrantName");
     /// Key of `SnapshotCopyManual`, for [`Handle::set`].
-    pub const SNAPSHOT_COPY_MANUAL: Prop<bool> = Prop::new("SnapshotCopyManual");
+    pub const SNAPSHOT_COPY_MANUAL: Prop<CfnCluster, bool> = Prop::new("SnapshotCopyManual");
     /// Key of `SnapshotCopyRetentionPeriod`, for [`Handle::set`].
-    pub const SNAPSHOT_COPY_RETENTION_PERIOD: Prop<i64> = Prop::new("SnapshotCopyRetentionPeriod");
+    pub const SNAPSHOT_COPY_RETENTION_PERIOD: Prop<CfnCluster, i64> = Prop::new("SnapshotCopyRetentionPeriod");
     /// Key of `SnapshotIdentifier`, for [`Handle::set`].
-    pub const SNAPSHOT_IDENTIFIER: Prop<String> = Prop::new("SnapshotIdentifier");
+    pub const SNAPSHOT_IDENTIFIER: Prop<CfnCluster, String> = Prop::new("SnapshotIdentifier");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cluster::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCluster, Vec<cluster::Tag>> = Prop::new("Tags");
     /// Key of `VpcSecurityGroupIds`, for [`Handle::set`].
-    pub const VPC_SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("VpcSecurityGroupIds");
+    pub const VPC_SECURITY_GROUP_IDS: Prop<CfnCluster, Vec<String>> = Prop::new("VpcSecurityGroupIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the cluster namespace.
@@ -739,20 +752,33 @@ impl CfnClusterParameterGroup {
     pub const CFN_TYPE: &'static str = "AWS::Redshift::ClusterParameterGroup";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnClusterParameterGroup, String> = Prop::new("Description");
     /// Key of `ParameterGroupFamily`, for [`Handle::set`].
-    pub const PARAMETER_GROUP_FAMILY: Prop<String> = Prop::new("ParameterGroupFamily");
+    pub const PARAMETER_GROUP_FAMILY: Prop<CfnClusterParameterGroup, String> = Prop::new("ParameterGroupFamily");
     /// Key of `ParameterGroupName`, for [`Handle::set`].
-    pub const PARAMETER_GROUP_NAME: Prop<String> = Prop::new("ParameterGroupName");
+    pub const PARAMETER_GROUP_NAME: Prop<CfnClusterParameterGroup, String> = Prop::new("ParameterGroupName");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<Vec<cluster_parameter_group::Parameter>> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnClusterParameterGroup, Vec<cluster_parameter_group::Parameter>> = Prop::new("Parameters");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cluster_parameter_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnClusterParameterGroup, Vec<cluster_parameter_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClusterParameterGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cluster_parameter_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClusterParameterGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cluster_parameter_group::PROPS_SHAPE, props.into())?;
         Ok(CfnClusterParameterGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnClusterParameterGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -853,14 +879,27 @@ impl CfnClusterSecurityGroup {
     pub const CFN_TYPE: &'static str = "AWS::Redshift::ClusterSecurityGroup";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnClusterSecurityGroup, String> = Prop::new("Description");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cluster_security_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnClusterSecurityGroup, Vec<cluster_security_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClusterSecurityGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cluster_security_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClusterSecurityGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cluster_security_group::PROPS_SHAPE, props.into())?;
         Ok(CfnClusterSecurityGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnClusterSecurityGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -939,18 +978,31 @@ impl CfnClusterSecurityGroupIngress {
     pub const CFN_TYPE: &'static str = "AWS::Redshift::ClusterSecurityGroupIngress";
 
     /// Key of `CIDRIP`, for [`Handle::set`].
-    pub const CIDRIP: Prop<String> = Prop::new("CIDRIP");
+    pub const CIDRIP: Prop<CfnClusterSecurityGroupIngress, String> = Prop::new("CIDRIP");
     /// Key of `ClusterSecurityGroupName`, for [`Handle::set`].
-    pub const CLUSTER_SECURITY_GROUP_NAME: Prop<String> = Prop::new("ClusterSecurityGroupName");
+    pub const CLUSTER_SECURITY_GROUP_NAME: Prop<CfnClusterSecurityGroupIngress, String> = Prop::new("ClusterSecurityGroupName");
     /// Key of `EC2SecurityGroupName`, for [`Handle::set`].
-    pub const EC2_SECURITY_GROUP_NAME: Prop<String> = Prop::new("EC2SecurityGroupName");
+    pub const EC2_SECURITY_GROUP_NAME: Prop<CfnClusterSecurityGroupIngress, String> = Prop::new("EC2SecurityGroupName");
     /// Key of `EC2SecurityGroupOwnerId`, for [`Handle::set`].
-    pub const EC2_SECURITY_GROUP_OWNER_ID: Prop<String> = Prop::new("EC2SecurityGroupOwnerId");
+    pub const EC2_SECURITY_GROUP_OWNER_ID: Prop<CfnClusterSecurityGroupIngress, String> = Prop::new("EC2SecurityGroupOwnerId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClusterSecurityGroupIngressProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cluster_security_group_ingress::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClusterSecurityGroupIngressProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cluster_security_group_ingress::PROPS_SHAPE, props.into())?;
         Ok(CfnClusterSecurityGroupIngress { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnClusterSecurityGroupIngress::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1065,16 +1117,29 @@ impl CfnClusterSubnetGroup {
     pub const CFN_TYPE: &'static str = "AWS::Redshift::ClusterSubnetGroup";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnClusterSubnetGroup, String> = Prop::new("Description");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnClusterSubnetGroup, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cluster_subnet_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnClusterSubnetGroup, Vec<cluster_subnet_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClusterSubnetGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cluster_subnet_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClusterSubnetGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cluster_subnet_group::PROPS_SHAPE, props.into())?;
         Ok(CfnClusterSubnetGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnClusterSubnetGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// This name must be unique for all subnet groups that are created by your AWS account. If costumer do not provide it, cloudformation will generate it. Must not be "Default".
@@ -1163,20 +1228,33 @@ impl CfnEndpointAccess {
     pub const CFN_TYPE: &'static str = "AWS::Redshift::EndpointAccess";
 
     /// Key of `ClusterIdentifier`, for [`Handle::set`].
-    pub const CLUSTER_IDENTIFIER: Prop<String> = Prop::new("ClusterIdentifier");
+    pub const CLUSTER_IDENTIFIER: Prop<CfnEndpointAccess, String> = Prop::new("ClusterIdentifier");
     /// Key of `EndpointName`, for [`Handle::set`].
-    pub const ENDPOINT_NAME: Prop<String> = Prop::new("EndpointName");
+    pub const ENDPOINT_NAME: Prop<CfnEndpointAccess, String> = Prop::new("EndpointName");
     /// Key of `ResourceOwner`, for [`Handle::set`].
-    pub const RESOURCE_OWNER: Prop<String> = Prop::new("ResourceOwner");
+    pub const RESOURCE_OWNER: Prop<CfnEndpointAccess, String> = Prop::new("ResourceOwner");
     /// Key of `SubnetGroupName`, for [`Handle::set`].
-    pub const SUBNET_GROUP_NAME: Prop<String> = Prop::new("SubnetGroupName");
+    pub const SUBNET_GROUP_NAME: Prop<CfnEndpointAccess, String> = Prop::new("SubnetGroupName");
     /// Key of `VpcSecurityGroupIds`, for [`Handle::set`].
-    pub const VPC_SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("VpcSecurityGroupIds");
+    pub const VPC_SECURITY_GROUP_IDS: Prop<CfnEndpointAccess, Vec<String>> = Prop::new("VpcSecurityGroupIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEndpointAccessProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &endpoint_access::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEndpointAccessProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &endpoint_access::PROPS_SHAPE, props.into())?;
         Ok(CfnEndpointAccess { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEndpointAccess::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The DNS address of the endpoint.
@@ -1302,18 +1380,31 @@ impl CfnEndpointAuthorization {
     pub const CFN_TYPE: &'static str = "AWS::Redshift::EndpointAuthorization";
 
     /// Key of `Account`, for [`Handle::set`].
-    pub const ACCOUNT: Prop<String> = Prop::new("Account");
+    pub const ACCOUNT: Prop<CfnEndpointAuthorization, String> = Prop::new("Account");
     /// Key of `ClusterIdentifier`, for [`Handle::set`].
-    pub const CLUSTER_IDENTIFIER: Prop<String> = Prop::new("ClusterIdentifier");
+    pub const CLUSTER_IDENTIFIER: Prop<CfnEndpointAuthorization, String> = Prop::new("ClusterIdentifier");
     /// Key of `Force`, for [`Handle::set`].
-    pub const FORCE: Prop<bool> = Prop::new("Force");
+    pub const FORCE: Prop<CfnEndpointAuthorization, bool> = Prop::new("Force");
     /// Key of `VpcIds`, for [`Handle::set`].
-    pub const VPC_IDS: Prop<Vec<String>> = Prop::new("VpcIds");
+    pub const VPC_IDS: Prop<CfnEndpointAuthorization, Vec<String>> = Prop::new("VpcIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEndpointAuthorizationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &endpoint_authorization::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEndpointAuthorizationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &endpoint_authorization::PROPS_SHAPE, props.into())?;
         Ok(CfnEndpointAuthorization { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEndpointAuthorization::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Indicates whether all VPCs in the grantee account are allowed access to the cluster.
@@ -1589,26 +1680,39 @@ impl CfnEventSubscription {
     pub const CFN_TYPE: &'static str = "AWS::Redshift::EventSubscription";
 
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnEventSubscription, bool> = Prop::new("Enabled");
     /// Key of `EventCategories`, for [`Handle::set`].
-    pub const EVENT_CATEGORIES: Prop<Vec<event_subscription::EventCategory>> = Prop::new("EventCategories");
+    pub const EVENT_CATEGORIES: Prop<CfnEventSubscription, Vec<event_subscription::EventCategory>> = Prop::new("EventCategories");
     /// Key of `Severity`, for [`Handle::set`].
-    pub const SEVERITY: Prop<event_subscription::Severity> = Prop::new("Severity");
+    pub const SEVERITY: Prop<CfnEventSubscription, event_subscription::Severity> = Prop::new("Severity");
     /// Key of `SnsTopicArn`, for [`Handle::set`].
-    pub const SNS_TOPIC_ARN: Prop<String> = Prop::new("SnsTopicArn");
+    pub const SNS_TOPIC_ARN: Prop<CfnEventSubscription, String> = Prop::new("SnsTopicArn");
     /// Key of `SourceIds`, for [`Handle::set`].
-    pub const SOURCE_IDS: Prop<Vec<String>> = Prop::new("SourceIds");
+    pub const SOURCE_IDS: Prop<CfnEventSubscription, Vec<String>> = Prop::new("SourceIds");
     /// Key of `SourceType`, for [`Handle::set`].
-    pub const SOURCE_TYPE: Prop<event_subscription::SourceType> = Prop::new("SourceType");
+    pub const SOURCE_TYPE: Prop<CfnEventSubscription, event_subscription::SourceType> = Prop::new("SourceType");
     /// Key of `SubscriptionName`, for [`Handle::set`].
-    pub const SUBSCRIPTION_NAME: Prop<String> = Prop::new("SubscriptionName");
+    pub const SUBSCRIPTION_NAME: Prop<CfnEventSubscription, String> = Prop::new("SubscriptionName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<event_subscription::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEventSubscription, Vec<event_subscription::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEventSubscriptionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &event_subscription::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEventSubscriptionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &event_subscription::PROPS_SHAPE, props.into())?;
         Ok(CfnEventSubscription { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEventSubscription::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The name of the Amazon Redshift event notification subscription.
@@ -1769,22 +1873,35 @@ impl CfnIntegration {
     pub const CFN_TYPE: &'static str = "AWS::Redshift::Integration";
 
     /// Key of `AdditionalEncryptionContext`, for [`Handle::set`].
-    pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<Map<String>> = Prop::new("AdditionalEncryptionContext");
+    pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<CfnIntegration, Map<String>> = Prop::new("AdditionalEncryptionContext");
     /// Key of `IntegrationName`, for [`Handle::set`].
-    pub const INTEGRATION_NAME: Prop<String> = Prop::new("IntegrationName");
+    pub const INTEGRATION_NAME: Prop<CfnIntegration, String> = Prop::new("IntegrationName");
     /// Key of `KMSKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KMSKeyId");
+    pub const KMS_KEY_ID: Prop<CfnIntegration, String> = Prop::new("KMSKeyId");
     /// Key of `SourceArn`, for [`Handle::set`].
-    pub const SOURCE_ARN: Prop<String> = Prop::new("SourceArn");
+    pub const SOURCE_ARN: Prop<CfnIntegration, String> = Prop::new("SourceArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<integration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIntegration, Vec<integration::Tag>> = Prop::new("Tags");
     /// Key of `TargetArn`, for [`Handle::set`].
-    pub const TARGET_ARN: Prop<String> = Prop::new("TargetArn");
+    pub const TARGET_ARN: Prop<CfnIntegration, String> = Prop::new("TargetArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIntegrationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &integration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIntegrationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &integration::PROPS_SHAPE, props.into())?;
         Ok(CfnIntegration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIntegration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time (UTC) when the integration was created.
@@ -1911,18 +2028,31 @@ impl CfnQEV2IdcApplication {
     pub const CFN_TYPE: &'static str = "AWS::Redshift::QEV2IdcApplication";
 
     /// Key of `IdcDisplayName`, for [`Handle::set`].
-    pub const IDC_DISPLAY_NAME: Prop<String> = Prop::new("IdcDisplayName");
+    pub const IDC_DISPLAY_NAME: Prop<CfnQEV2IdcApplication, String> = Prop::new("IdcDisplayName");
     /// Key of `IdcInstanceArn`, for [`Handle::set`].
-    pub const IDC_INSTANCE_ARN: Prop<String> = Prop::new("IdcInstanceArn");
+    pub const IDC_INSTANCE_ARN: Prop<CfnQEV2IdcApplication, String> = Prop::new("IdcInstanceArn");
     /// Key of `Qev2IdcApplicationName`, for [`Handle::set`].
-    pub const QEV2_IDC_APPLICATION_NAME: Prop<String> = Prop::new("Qev2IdcApplicationName");
+    pub const QEV2_IDC_APPLICATION_NAME: Prop<CfnQEV2IdcApplication, String> = Prop::new("Qev2IdcApplicationName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<qev2_idc_application::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnQEV2IdcApplication, Vec<qev2_idc_application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnQEV2IdcApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &qev2_idc_application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnQEV2IdcApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &qev2_idc_application::PROPS_SHAPE, props.into())?;
         Ok(CfnQEV2IdcApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnQEV2IdcApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) for the Amazon Redshift Query Editor (QEV2) IAM Identity Center managed application.
@@ -2358,30 +2488,43 @@ impl CfnRedshiftIdcApplication {
     pub const CFN_TYPE: &'static str = "AWS::Redshift::RedshiftIdcApplication";
 
     /// Key of `ApplicationType`, for [`Handle::set`].
-    pub const APPLICATION_TYPE: Prop<redshift_idc_application::ApplicationType> = Prop::new("ApplicationType");
+    pub const APPLICATION_TYPE: Prop<CfnRedshiftIdcApplication, redshift_idc_application::ApplicationType> = Prop::new("ApplicationType");
     /// Key of `AuthorizedTokenIssuerList`, for [`Handle::set`].
-    pub const AUTHORIZED_TOKEN_ISSUER_LIST: Prop<Vec<redshift_idc_application::AuthorizedTokenIssuer>> = Prop::new("AuthorizedTokenIssuerList");
+    pub const AUTHORIZED_TOKEN_ISSUER_LIST: Prop<CfnRedshiftIdcApplication, Vec<redshift_idc_application::AuthorizedTokenIssuer>> = Prop::new("AuthorizedTokenIssuerList");
     /// Key of `IamRoleArn`, for [`Handle::set`].
-    pub const IAM_ROLE_ARN: Prop<String> = Prop::new("IamRoleArn");
+    pub const IAM_ROLE_ARN: Prop<CfnRedshiftIdcApplication, String> = Prop::new("IamRoleArn");
     /// Key of `IdcDisplayName`, for [`Handle::set`].
-    pub const IDC_DISPLAY_NAME: Prop<String> = Prop::new("IdcDisplayName");
+    pub const IDC_DISPLAY_NAME: Prop<CfnRedshiftIdcApplication, String> = Prop::new("IdcDisplayName");
     /// Key of `IdcInstanceArn`, for [`Handle::set`].
-    pub const IDC_INSTANCE_ARN: Prop<String> = Prop::new("IdcInstanceArn");
+    pub const IDC_INSTANCE_ARN: Prop<CfnRedshiftIdcApplication, String> = Prop::new("IdcInstanceArn");
     /// Key of `IdentityNamespace`, for [`Handle::set`].
-    pub const IDENTITY_NAMESPACE: Prop<String> = Prop::new("IdentityNamespace");
+    pub const IDENTITY_NAMESPACE: Prop<CfnRedshiftIdcApplication, String> = Prop::new("IdentityNamespace");
     /// Key of `RedshiftIdcApplicationName`, for [`Handle::set`].
-    pub const REDSHIFT_IDC_APPLICATION_NAME: Prop<String> = Prop::new("RedshiftIdcApplicationName");
+    pub const REDSHIFT_IDC_APPLICATION_NAME: Prop<CfnRedshiftIdcApplication, String> = Prop::new("RedshiftIdcApplicationName");
     /// Key of `ServiceIntegrations`, for [`Handle::set`].
-    pub const SERVICE_INTEGRATIONS: Prop<Vec<redshift_idc_application::ServiceIntegrationsUnion>> = Prop::new("ServiceIntegrations");
+    pub const SERVICE_INTEGRATIONS: Prop<CfnRedshiftIdcApplication, Vec<redshift_idc_application::ServiceIntegrationsUnion>> = Prop::new("ServiceIntegrations");
     /// Key of `SsoTagKeys`, for [`Handle::set`].
-    pub const SSO_TAG_KEYS: Prop<Vec<String>> = Prop::new("SsoTagKeys");
+    pub const SSO_TAG_KEYS: Prop<CfnRedshiftIdcApplication, Vec<String>> = Prop::new("SsoTagKeys");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<redshift_idc_application::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRedshiftIdcApplication, Vec<redshift_idc_application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRedshiftIdcApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &redshift_idc_application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRedshiftIdcApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &redshift_idc_application::PROPS_SHAPE, props.into())?;
         Ok(CfnRedshiftIdcApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRedshiftIdcApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN for the Amazon Redshift IAM Identity Center application.
@@ -2497,26 +2640,39 @@ impl CfnScheduledAction {
     pub const CFN_TYPE: &'static str = "AWS::Redshift::ScheduledAction";
 
     /// Key of `Enable`, for [`Handle::set`].
-    pub const ENABLE: Prop<bool> = Prop::new("Enable");
+    pub const ENABLE: Prop<CfnScheduledAction, bool> = Prop::new("Enable");
     /// Key of `EndTime`, for [`Handle::set`].
-    pub const END_TIME: Prop<String> = Prop::new("EndTime");
+    pub const END_TIME: Prop<CfnScheduledAction, String> = Prop::new("EndTime");
     /// Key of `IamRole`, for [`Handle::set`].
-    pub const IAM_ROLE: Prop<String> = Prop::new("IamRole");
+    pub const IAM_ROLE: Prop<CfnScheduledAction, String> = Prop::new("IamRole");
     /// Key of `Schedule`, for [`Handle::set`].
-    pub const SCHEDULE: Prop<String> = Prop::new("Schedule");
+    pub const SCHEDULE: Prop<CfnScheduledAction, String> = Prop::new("Schedule");
     /// Key of `ScheduledActionDescription`, for [`Handle::set`].
-    pub const SCHEDULED_ACTION_DESCRIPTION: Prop<String> = Prop::new("ScheduledActionDescription");
+    pub const SCHEDULED_ACTION_DESCRIPTION: Prop<CfnScheduledAction, String> = Prop::new("ScheduledActionDescription");
     /// Key of `ScheduledActionName`, for [`Handle::set`].
-    pub const SCHEDULED_ACTION_NAME: Prop<String> = Prop::new("ScheduledActionName");
+    pub const SCHEDULED_ACTION_NAME: Prop<CfnScheduledAction, String> = Prop::new("ScheduledActionName");
     /// Key of `StartTime`, for [`Handle::set`].
-    pub const START_TIME: Prop<String> = Prop::new("StartTime");
+    pub const START_TIME: Prop<CfnScheduledAction, String> = Prop::new("StartTime");
     /// Key of `TargetAction`, for [`Handle::set`].
-    pub const TARGET_ACTION: Prop<Json> = Prop::new("TargetAction");
+    pub const TARGET_ACTION: Prop<CfnScheduledAction, Json> = Prop::new("TargetAction");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnScheduledActionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &scheduled_action::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnScheduledActionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &scheduled_action::PROPS_SHAPE, props.into())?;
         Ok(CfnScheduledAction { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnScheduledAction::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// List of times when the scheduled action will run.
@@ -2643,18 +2799,31 @@ impl CfnSnapshot {
     pub const CFN_TYPE: &'static str = "AWS::Redshift::Snapshot";
 
     /// Key of `ClusterIdentifier`, for [`Handle::set`].
-    pub const CLUSTER_IDENTIFIER: Prop<String> = Prop::new("ClusterIdentifier");
+    pub const CLUSTER_IDENTIFIER: Prop<CfnSnapshot, String> = Prop::new("ClusterIdentifier");
     /// Key of `ManualSnapshotRetentionPeriod`, for [`Handle::set`].
-    pub const MANUAL_SNAPSHOT_RETENTION_PERIOD: Prop<i64> = Prop::new("ManualSnapshotRetentionPeriod");
+    pub const MANUAL_SNAPSHOT_RETENTION_PERIOD: Prop<CfnSnapshot, i64> = Prop::new("ManualSnapshotRetentionPeriod");
     /// Key of `SnapshotIdentifier`, for [`Handle::set`].
-    pub const SNAPSHOT_IDENTIFIER: Prop<String> = Prop::new("SnapshotIdentifier");
+    pub const SNAPSHOT_IDENTIFIER: Prop<CfnSnapshot, String> = Prop::new("SnapshotIdentifier");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<snapshot::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSnapshot, Vec<snapshot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSnapshotProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &snapshot::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSnapshotProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &snapshot::PROPS_SHAPE, props.into())?;
         Ok(CfnSnapshot { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSnapshot::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Availability Zone in which the cluster was created.
@@ -2884,16 +3053,29 @@ impl CfnSnapshotCopyGrant {
     pub const CFN_TYPE: &'static str = "AWS::Redshift::SnapshotCopyGrant";
 
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnSnapshotCopyGrant, String> = Prop::new("KmsKeyId");
     /// Key of `SnapshotCopyGrantName`, for [`Handle::set`].
-    pub const SNAPSHOT_COPY_GRANT_NAME: Prop<String> = Prop::new("SnapshotCopyGrantName");
+    pub const SNAPSHOT_COPY_GRANT_NAME: Prop<CfnSnapshotCopyGrant, String> = Prop::new("SnapshotCopyGrantName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<snapshot_copy_grant::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSnapshotCopyGrant, Vec<snapshot_copy_grant::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSnapshotCopyGrantProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &snapshot_copy_grant::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSnapshotCopyGrantProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &snapshot_copy_grant::PROPS_SHAPE, props.into())?;
         Ok(CfnSnapshotCopyGrant { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSnapshotCopyGrant::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the snapshot copy grant.
@@ -3014,18 +3196,31 @@ impl CfnSnapshotSchedule {
     pub const CFN_TYPE: &'static str = "AWS::Redshift::SnapshotSchedule";
 
     /// Key of `ScheduleDefinitions`, for [`Handle::set`].
-    pub const SCHEDULE_DEFINITIONS: Prop<Vec<String>> = Prop::new("ScheduleDefinitions");
+    pub const SCHEDULE_DEFINITIONS: Prop<CfnSnapshotSchedule, Vec<String>> = Prop::new("ScheduleDefinitions");
     /// Key of `ScheduleDescription`, for [`Handle::set`].
-    pub const SCHEDULE_DESCRIPTION: Prop<String> = Prop::new("ScheduleDescription");
+    pub const SCHEDULE_DESCRIPTION: Prop<CfnSnapshotSchedule, String> = Prop::new("ScheduleDescription");
     /// Key of `ScheduleIdentifier`, for [`Handle::set`].
-    pub const SCHEDULE_IDENTIFIER: Prop<String> = Prop::new("ScheduleIdentifier");
+    pub const SCHEDULE_IDENTIFIER: Prop<CfnSnapshotSchedule, String> = Prop::new("ScheduleIdentifier");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<snapshot_schedule::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSnapshotSchedule, Vec<snapshot_schedule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSnapshotScheduleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &snapshot_schedule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSnapshotScheduleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &snapshot_schedule::PROPS_SHAPE, props.into())?;
         Ok(CfnSnapshotSchedule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSnapshotSchedule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the snapshot schedule.
@@ -3279,24 +3474,37 @@ impl CfnUsageLimit {
     pub const CFN_TYPE: &'static str = "AWS::Redshift::UsageLimit";
 
     /// Key of `Amount`, for [`Handle::set`].
-    pub const AMOUNT: Prop<f64> = Prop::new("Amount");
+    pub const AMOUNT: Prop<CfnUsageLimit, f64> = Prop::new("Amount");
     /// Key of `BreachAction`, for [`Handle::set`].
-    pub const BREACH_ACTION: Prop<usage_limit::BreachAction> = Prop::new("BreachAction");
+    pub const BREACH_ACTION: Prop<CfnUsageLimit, usage_limit::BreachAction> = Prop::new("BreachAction");
     /// Key of `ClusterIdentifier`, for [`Handle::set`].
-    pub const CLUSTER_IDENTIFIER: Prop<String> = Prop::new("ClusterIdentifier");
+    pub const CLUSTER_IDENTIFIER: Prop<CfnUsageLimit, String> = Prop::new("ClusterIdentifier");
     /// Key of `FeatureType`, for [`Handle::set`].
-    pub const FEATURE_TYPE: Prop<usage_limit::FeatureType> = Prop::new("FeatureType");
+    pub const FEATURE_TYPE: Prop<CfnUsageLimit, usage_limit::FeatureType> = Prop::new("FeatureType");
     /// Key of `LimitType`, for [`Handle::set`].
-    pub const LIMIT_TYPE: Prop<usage_limit::LimitType> = Prop::new("LimitType");
+    pub const LIMIT_TYPE: Prop<CfnUsageLimit, usage_limit::LimitType> = Prop::new("LimitType");
     /// Key of `Period`, for [`Handle::set`].
-    pub const PERIOD: Prop<usage_limit::Period> = Prop::new("Period");
+    pub const PERIOD: Prop<CfnUsageLimit, usage_limit::Period> = Prop::new("Period");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<usage_limit::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnUsageLimit, Vec<usage_limit::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUsageLimitProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &usage_limit::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUsageLimitProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &usage_limit::PROPS_SHAPE, props.into())?;
         Ok(CfnUsageLimit { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUsageLimit::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the usage limit.

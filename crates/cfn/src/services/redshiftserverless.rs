@@ -237,42 +237,55 @@ impl CfnNamespace {
     pub const CFN_TYPE: &'static str = "AWS::RedshiftServerless::Namespace";
 
     /// Key of `AdminPasswordSecretKmsKeyId`, for [`Handle::set`].
-    pub const ADMIN_PASSWORD_SECRET_KMS_KEY_ID: Prop<String> = Prop::new("AdminPasswordSecretKmsKeyId");
+    pub const ADMIN_PASSWORD_SECRET_KMS_KEY_ID: Prop<CfnNamespace, String> = Prop::new("AdminPasswordSecretKmsKeyId");
     /// Key of `AdminUserPassword`, for [`Handle::set`].
-    pub const ADMIN_USER_PASSWORD: Prop<String> = Prop::new("AdminUserPassword");
+    pub const ADMIN_USER_PASSWORD: Prop<CfnNamespace, String> = Prop::new("AdminUserPassword");
     /// Key of `AdminUsername`, for [`Handle::set`].
-    pub const ADMIN_USERNAME: Prop<String> = Prop::new("AdminUsername");
+    pub const ADMIN_USERNAME: Prop<CfnNamespace, String> = Prop::new("AdminUsername");
     /// Key of `DbName`, for [`Handle::set`].
-    pub const DB_NAME: Prop<String> = Prop::new("DbName");
+    pub const DB_NAME: Prop<CfnNamespace, String> = Prop::new("DbName");
     /// Key of `DefaultIamRoleArn`, for [`Handle::set`].
-    pub const DEFAULT_IAM_ROLE_ARN: Prop<String> = Prop::new("DefaultIamRoleArn");
+    pub const DEFAULT_IAM_ROLE_ARN: Prop<CfnNamespace, String> = Prop::new("DefaultIamRoleArn");
     /// Key of `FinalSnapshotName`, for [`Handle::set`].
-    pub const FINAL_SNAPSHOT_NAME: Prop<String> = Prop::new("FinalSnapshotName");
+    pub const FINAL_SNAPSHOT_NAME: Prop<CfnNamespace, String> = Prop::new("FinalSnapshotName");
     /// Key of `FinalSnapshotRetentionPeriod`, for [`Handle::set`].
-    pub const FINAL_SNAPSHOT_RETENTION_PERIOD: Prop<i64> = Prop::new("FinalSnapshotRetentionPeriod");
+    pub const FINAL_SNAPSHOT_RETENTION_PERIOD: Prop<CfnNamespace, i64> = Prop::new("FinalSnapshotRetentionPeriod");
     /// Key of `IamRoles`, for [`Handle::set`].
-    pub const IAM_ROLES: Prop<Vec<String>> = Prop::new("IamRoles");
+    pub const IAM_ROLES: Prop<CfnNamespace, Vec<String>> = Prop::new("IamRoles");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnNamespace, String> = Prop::new("KmsKeyId");
     /// Key of `LogExports`, for [`Handle::set`].
-    pub const LOG_EXPORTS: Prop<Vec<namespace::LogExport>> = Prop::new("LogExports");
+    pub const LOG_EXPORTS: Prop<CfnNamespace, Vec<namespace::LogExport>> = Prop::new("LogExports");
     /// Key of `ManageAdminPassword`, for [`Handle::set`].
-    pub const MANAGE_ADMIN_PASSWORD: Prop<bool> = Prop::new("ManageAdminPassword");
+    pub const MANAGE_ADMIN_PASSWORD: Prop<CfnNamespace, bool> = Prop::new("ManageAdminPassword");
     /// Key of `NamespaceName`, for [`Handle::set`].
-    pub const NAMESPACE_NAME: Prop<String> = Prop::new("NamespaceName");
+    pub const NAMESPACE_NAME: Prop<CfnNamespace, String> = Prop::new("NamespaceName");
     /// Key of `NamespaceResourcePolicy`, for [`Handle::set`].
-    pub const NAMESPACE_RESOURCE_POLICY: Prop<Json> = Prop::new("NamespaceResourcePolicy");
+    pub const NAMESPACE_RESOURCE_POLICY: Prop<CfnNamespace, Json> = Prop::new("NamespaceResourcePolicy");
     /// Key of `RedshiftIdcApplicationArn`, for [`Handle::set`].
-    pub const REDSHIFT_IDC_APPLICATION_ARN: Prop<String> = Prop::new("RedshiftIdcApplicationArn");
+    pub const REDSHIFT_IDC_APPLICATION_ARN: Prop<CfnNamespace, String> = Prop::new("RedshiftIdcApplicationArn");
     /// Key of `SnapshotCopyConfigurations`, for [`Handle::set`].
-    pub const SNAPSHOT_COPY_CONFIGURATIONS: Prop<Vec<namespace::SnapshotCopyConfiguration>> = Prop::new("SnapshotCopyConfigurations");
+    pub const SNAPSHOT_COPY_CONFIGURATIONS: Prop<CfnNamespace, Vec<namespace::SnapshotCopyConfiguration>> = Prop::new("SnapshotCopyConfigurations");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<namespace::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnNamespace, Vec<namespace::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNamespaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &namespace::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNamespaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &namespace::PROPS_SHAPE, props.into())?;
         Ok(CfnNamespace { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNamespace::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Definition of Namespace resource.
@@ -446,18 +459,31 @@ impl CfnSnapshot {
     pub const CFN_TYPE: &'static str = "AWS::RedshiftServerless::Snapshot";
 
     /// Key of `NamespaceName`, for [`Handle::set`].
-    pub const NAMESPACE_NAME: Prop<String> = Prop::new("NamespaceName");
+    pub const NAMESPACE_NAME: Prop<CfnSnapshot, String> = Prop::new("NamespaceName");
     /// Key of `RetentionPeriod`, for [`Handle::set`].
-    pub const RETENTION_PERIOD: Prop<i64> = Prop::new("RetentionPeriod");
+    pub const RETENTION_PERIOD: Prop<CfnSnapshot, i64> = Prop::new("RetentionPeriod");
     /// Key of `SnapshotName`, for [`Handle::set`].
-    pub const SNAPSHOT_NAME: Prop<String> = Prop::new("SnapshotName");
+    pub const SNAPSHOT_NAME: Prop<CfnSnapshot, String> = Prop::new("SnapshotName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<snapshot::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSnapshot, Vec<snapshot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSnapshotProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &snapshot::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSnapshotProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &snapshot::PROPS_SHAPE, props.into())?;
         Ok(CfnSnapshot { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSnapshot::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The owner account of the snapshot.
@@ -961,46 +987,59 @@ impl CfnWorkgroup {
     pub const CFN_TYPE: &'static str = "AWS::RedshiftServerless::Workgroup";
 
     /// Key of `BaseCapacity`, for [`Handle::set`].
-    pub const BASE_CAPACITY: Prop<i64> = Prop::new("BaseCapacity");
+    pub const BASE_CAPACITY: Prop<CfnWorkgroup, i64> = Prop::new("BaseCapacity");
     /// Key of `ConfigParameters`, for [`Handle::set`].
-    pub const CONFIG_PARAMETERS: Prop<Vec<workgroup::ConfigParameter>> = Prop::new("ConfigParameters");
+    pub const CONFIG_PARAMETERS: Prop<CfnWorkgroup, Vec<workgroup::ConfigParameter>> = Prop::new("ConfigParameters");
     /// Key of `EnhancedVpcRouting`, for [`Handle::set`].
-    pub const ENHANCED_VPC_ROUTING: Prop<bool> = Prop::new("EnhancedVpcRouting");
+    pub const ENHANCED_VPC_ROUTING: Prop<CfnWorkgroup, bool> = Prop::new("EnhancedVpcRouting");
     /// Key of `MaxCapacity`, for [`Handle::set`].
-    pub const MAX_CAPACITY: Prop<i64> = Prop::new("MaxCapacity");
+    pub const MAX_CAPACITY: Prop<CfnWorkgroup, i64> = Prop::new("MaxCapacity");
     /// Key of `NamespaceName`, for [`Handle::set`].
-    pub const NAMESPACE_NAME: Prop<String> = Prop::new("NamespaceName");
+    pub const NAMESPACE_NAME: Prop<CfnWorkgroup, String> = Prop::new("NamespaceName");
     /// Key of `Port`, for [`Handle::set`].
-    pub const PORT: Prop<i64> = Prop::new("Port");
+    pub const PORT: Prop<CfnWorkgroup, i64> = Prop::new("Port");
     /// Key of `PricePerformanceTarget`, for [`Handle::set`].
-    pub const PRICE_PERFORMANCE_TARGET: Prop<workgroup::PerformanceTarget> = Prop::new("PricePerformanceTarget");
+    pub const PRICE_PERFORMANCE_TARGET: Prop<CfnWorkgroup, workgroup::PerformanceTarget> = Prop::new("PricePerformanceTarget");
     /// Key of `PubliclyAccessible`, for [`Handle::set`].
-    pub const PUBLICLY_ACCESSIBLE: Prop<bool> = Prop::new("PubliclyAccessible");
+    pub const PUBLICLY_ACCESSIBLE: Prop<CfnWorkgroup, bool> = Prop::new("PubliclyAccessible");
     /// Key of `RecoveryPointId`, for [`Handle::set`].
-    pub const RECOVERY_POINT_ID: Prop<String> = Prop::new("RecoveryPointId");
+    pub const RECOVERY_POINT_ID: Prop<CfnWorkgroup, String> = Prop::new("RecoveryPointId");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnWorkgroup, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `SnapshotArn`, for [`Handle::set`].
-    pub const SNAPSHOT_ARN: Prop<String> = Prop::new("SnapshotArn");
+    pub const SNAPSHOT_ARN: Prop<CfnWorkgroup, String> = Prop::new("SnapshotArn");
     /// Key of `SnapshotName`, for [`Handle::set`].
-    pub const SNAPSHOT_NAME: Prop<String> = Prop::new("SnapshotName");
+    pub const SNAPSHOT_NAME: Prop<CfnWorkgroup, String> = Prop::new("SnapshotName");
     /// Key of `SnapshotOwnerAccount`, for [`Handle::set`].
-    pub const SNAPSHOT_OWNER_ACCOUNT: Prop<String> = Prop::new("SnapshotOwnerAccount");
+    pub const SNAPSHOT_OWNER_ACCOUNT: Prop<CfnWorkgroup, String> = Prop::new("SnapshotOwnerAccount");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnWorkgroup, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<workgroup::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWorkgroup, Vec<workgroup::Tag>> = Prop::new("Tags");
     /// Key of `TrackName`, for [`Handle::set`].
-    pub const TRACK_NAME: Prop<String> = Prop::new("TrackName");
+    pub const TRACK_NAME: Prop<CfnWorkgroup, String> = Prop::new("TrackName");
     /// Key of `Workgroup`, for [`Handle::set`].
-    pub const WORKGROUP: Prop<workgroup::Workgroup> = Prop::new("Workgroup");
+    pub const WORKGROUP: Prop<CfnWorkgroup, workgroup::Workgroup> = Prop::new("Workgroup");
     /// Key of `WorkgroupName`, for [`Handle::set`].
-    pub const WORKGROUP_NAME: Prop<String> = Prop::new("WorkgroupName");
+    pub const WORKGROUP_NAME: Prop<CfnWorkgroup, String> = Prop::new("WorkgroupName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkgroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &workgroup::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkgroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &workgroup::PROPS_SHAPE, props.into())?;
         Ok(CfnWorkgroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorkgroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The base compute capacity of the workgroup in Redshift Processing Units (RPUs).

@@ -190,22 +190,35 @@ impl CfnApplication {
     pub const CFN_TYPE: &'static str = "AWS::RefactorSpaces::Application";
 
     /// Key of `ApiGatewayProxy`, for [`Handle::set`].
-    pub const API_GATEWAY_PROXY: Prop<application::ApiGatewayProxyInput> = Prop::new("ApiGatewayProxy");
+    pub const API_GATEWAY_PROXY: Prop<CfnApplication, application::ApiGatewayProxyInput> = Prop::new("ApiGatewayProxy");
     /// Key of `EnvironmentIdentifier`, for [`Handle::set`].
-    pub const ENVIRONMENT_IDENTIFIER: Prop<String> = Prop::new("EnvironmentIdentifier");
+    pub const ENVIRONMENT_IDENTIFIER: Prop<CfnApplication, String> = Prop::new("EnvironmentIdentifier");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnApplication, String> = Prop::new("Name");
     /// Key of `ProxyType`, for [`Handle::set`].
-    pub const PROXY_TYPE: Prop<application::ProxyType> = Prop::new("ProxyType");
+    pub const PROXY_TYPE: Prop<CfnApplication, application::ProxyType> = Prop::new("ProxyType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<application::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnApplication, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
         Ok(CfnApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ApiGatewayId`)
@@ -370,18 +383,31 @@ impl CfnEnvironment {
     pub const CFN_TYPE: &'static str = "AWS::RefactorSpaces::Environment";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnEnvironment, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEnvironment, String> = Prop::new("Name");
     /// Key of `NetworkFabricType`, for [`Handle::set`].
-    pub const NETWORK_FABRIC_TYPE: Prop<environment::NetworkFabricType> = Prop::new("NetworkFabricType");
+    pub const NETWORK_FABRIC_TYPE: Prop<CfnEnvironment, environment::NetworkFabricType> = Prop::new("NetworkFabricType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<environment::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEnvironment, Vec<environment::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEnvironmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &environment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEnvironmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &environment::PROPS_SHAPE, props.into())?;
         Ok(CfnEnvironment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEnvironment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -688,24 +714,37 @@ impl CfnRoute {
     pub const CFN_TYPE: &'static str = "AWS::RefactorSpaces::Route";
 
     /// Key of `ApplicationIdentifier`, for [`Handle::set`].
-    pub const APPLICATION_IDENTIFIER: Prop<String> = Prop::new("ApplicationIdentifier");
+    pub const APPLICATION_IDENTIFIER: Prop<CfnRoute, String> = Prop::new("ApplicationIdentifier");
     /// Key of `DefaultRoute`, for [`Handle::set`].
-    pub const DEFAULT_ROUTE: Prop<route::DefaultRouteInput> = Prop::new("DefaultRoute");
+    pub const DEFAULT_ROUTE: Prop<CfnRoute, route::DefaultRouteInput> = Prop::new("DefaultRoute");
     /// Key of `EnvironmentIdentifier`, for [`Handle::set`].
-    pub const ENVIRONMENT_IDENTIFIER: Prop<String> = Prop::new("EnvironmentIdentifier");
+    pub const ENVIRONMENT_IDENTIFIER: Prop<CfnRoute, String> = Prop::new("EnvironmentIdentifier");
     /// Key of `RouteType`, for [`Handle::set`].
-    pub const ROUTE_TYPE: Prop<route::RouteType> = Prop::new("RouteType");
+    pub const ROUTE_TYPE: Prop<CfnRoute, route::RouteType> = Prop::new("RouteType");
     /// Key of `ServiceIdentifier`, for [`Handle::set`].
-    pub const SERVICE_IDENTIFIER: Prop<String> = Prop::new("ServiceIdentifier");
+    pub const SERVICE_IDENTIFIER: Prop<CfnRoute, String> = Prop::new("ServiceIdentifier");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<route::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRoute, Vec<route::Tag>> = Prop::new("Tags");
     /// Key of `UriPathRoute`, for [`Handle::set`].
-    pub const URI_PATH_ROUTE: Prop<route::UriPathRouteInput> = Prop::new("UriPathRoute");
+    pub const URI_PATH_ROUTE: Prop<CfnRoute, route::UriPathRouteInput> = Prop::new("UriPathRoute");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRouteProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &route::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRouteProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &route::PROPS_SHAPE, props.into())?;
         Ok(CfnRoute { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRoute::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -943,28 +982,41 @@ impl CfnService {
     pub const CFN_TYPE: &'static str = "AWS::RefactorSpaces::Service";
 
     /// Key of `ApplicationIdentifier`, for [`Handle::set`].
-    pub const APPLICATION_IDENTIFIER: Prop<String> = Prop::new("ApplicationIdentifier");
+    pub const APPLICATION_IDENTIFIER: Prop<CfnService, String> = Prop::new("ApplicationIdentifier");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnService, String> = Prop::new("Description");
     /// Key of `EndpointType`, for [`Handle::set`].
-    pub const ENDPOINT_TYPE: Prop<service::ServiceEndpointType> = Prop::new("EndpointType");
+    pub const ENDPOINT_TYPE: Prop<CfnService, service::ServiceEndpointType> = Prop::new("EndpointType");
     /// Key of `EnvironmentIdentifier`, for [`Handle::set`].
-    pub const ENVIRONMENT_IDENTIFIER: Prop<String> = Prop::new("EnvironmentIdentifier");
+    pub const ENVIRONMENT_IDENTIFIER: Prop<CfnService, String> = Prop::new("EnvironmentIdentifier");
     /// Key of `LambdaEndpoint`, for [`Handle::set`].
-    pub const LAMBDA_ENDPOINT: Prop<service::LambdaEndpointInput> = Prop::new("LambdaEndpoint");
+    pub const LAMBDA_ENDPOINT: Prop<CfnService, service::LambdaEndpointInput> = Prop::new("LambdaEndpoint");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnService, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<service::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnService, Vec<service::Tag>> = Prop::new("Tags");
     /// Key of `UrlEndpoint`, for [`Handle::set`].
-    pub const URL_ENDPOINT: Prop<service::UrlEndpointInput> = Prop::new("UrlEndpoint");
+    pub const URL_ENDPOINT: Prop<CfnService, service::UrlEndpointInput> = Prop::new("UrlEndpoint");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnService, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServiceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &service::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServiceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &service::PROPS_SHAPE, props.into())?;
         Ok(CfnService { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnService::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

@@ -103,14 +103,27 @@ impl CfnCollection {
     pub const CFN_TYPE: &'static str = "AWS::Rekognition::Collection";
 
     /// Key of `CollectionId`, for [`Handle::set`].
-    pub const COLLECTION_ID: Prop<String> = Prop::new("CollectionId");
+    pub const COLLECTION_ID: Prop<CfnCollection, String> = Prop::new("CollectionId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<collection::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCollection, Vec<collection::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCollectionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &collection::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCollectionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &collection::PROPS_SHAPE, props.into())?;
         Ok(CfnCollection { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCollection::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -250,16 +263,29 @@ impl CfnDataset {
     pub const CFN_TYPE: &'static str = "AWS::Rekognition::Dataset";
 
     /// Key of `DatasetType`, for [`Handle::set`].
-    pub const DATASET_TYPE: Prop<dataset::DatasetType> = Prop::new("DatasetType");
+    pub const DATASET_TYPE: Prop<CfnDataset, dataset::DatasetType> = Prop::new("DatasetType");
     /// Key of `ProjectArn`, for [`Handle::set`].
-    pub const PROJECT_ARN: Prop<String> = Prop::new("ProjectArn");
+    pub const PROJECT_ARN: Prop<CfnDataset, String> = Prop::new("ProjectArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<dataset::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataset, Vec<dataset::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDatasetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dataset::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDatasetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dataset::PROPS_SHAPE, props.into())?;
         Ok(CfnDataset { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataset::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the dataset.
@@ -370,14 +396,27 @@ impl CfnProject {
     pub const CFN_TYPE: &'static str = "AWS::Rekognition::Project";
 
     /// Key of `ProjectName`, for [`Handle::set`].
-    pub const PROJECT_NAME: Prop<String> = Prop::new("ProjectName");
+    pub const PROJECT_NAME: Prop<CfnProject, String> = Prop::new("ProjectName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<project::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnProject, Vec<project::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProjectProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &project::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProjectProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &project::PROPS_SHAPE, props.into())?;
         Ok(CfnProject { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProject::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -861,36 +900,49 @@ impl CfnStreamProcessor {
     pub const CFN_TYPE: &'static str = "AWS::Rekognition::StreamProcessor";
 
     /// Key of `BoundingBoxRegionsOfInterest`, for [`Handle::set`].
-    pub const BOUNDING_BOX_REGIONS_OF_INTEREST: Prop<Vec<stream_processor::BoundingBox>> = Prop::new("BoundingBoxRegionsOfInterest");
+    pub const BOUNDING_BOX_REGIONS_OF_INTEREST: Prop<CfnStreamProcessor, Vec<stream_processor::BoundingBox>> = Prop::new("BoundingBoxRegionsOfInterest");
     /// Key of `ConnectedHomeSettings`, for [`Handle::set`].
-    pub const CONNECTED_HOME_SETTINGS: Prop<stream_processor::ConnectedHomeSettings> = Prop::new("ConnectedHomeSettings");
+    pub const CONNECTED_HOME_SETTINGS: Prop<CfnStreamProcessor, stream_processor::ConnectedHomeSettings> = Prop::new("ConnectedHomeSettings");
     /// Key of `DataSharingPreference`, for [`Handle::set`].
-    pub const DATA_SHARING_PREFERENCE: Prop<stream_processor::DataSharingPreference> = Prop::new("DataSharingPreference");
+    pub const DATA_SHARING_PREFERENCE: Prop<CfnStreamProcessor, stream_processor::DataSharingPreference> = Prop::new("DataSharingPreference");
     /// Key of `FaceSearchSettings`, for [`Handle::set`].
-    pub const FACE_SEARCH_SETTINGS: Prop<stream_processor::FaceSearchSettings> = Prop::new("FaceSearchSettings");
+    pub const FACE_SEARCH_SETTINGS: Prop<CfnStreamProcessor, stream_processor::FaceSearchSettings> = Prop::new("FaceSearchSettings");
     /// Key of `KinesisDataStream`, for [`Handle::set`].
-    pub const KINESIS_DATA_STREAM: Prop<stream_processor::KinesisDataStream> = Prop::new("KinesisDataStream");
+    pub const KINESIS_DATA_STREAM: Prop<CfnStreamProcessor, stream_processor::KinesisDataStream> = Prop::new("KinesisDataStream");
     /// Key of `KinesisVideoStream`, for [`Handle::set`].
-    pub const KINESIS_VIDEO_STREAM: Prop<stream_processor::KinesisVideoStream> = Prop::new("KinesisVideoStream");
+    pub const KINESIS_VIDEO_STREAM: Prop<CfnStreamProcessor, stream_processor::KinesisVideoStream> = Prop::new("KinesisVideoStream");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnStreamProcessor, String> = Prop::new("KmsKeyId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnStreamProcessor, String> = Prop::new("Name");
     /// Key of `NotificationChannel`, for [`Handle::set`].
-    pub const NOTIFICATION_CHANNEL: Prop<stream_processor::NotificationChannel> = Prop::new("NotificationChannel");
+    pub const NOTIFICATION_CHANNEL: Prop<CfnStreamProcessor, stream_processor::NotificationChannel> = Prop::new("NotificationChannel");
     /// Key of `PolygonRegionsOfInterest`, for [`Handle::set`].
-    pub const POLYGON_REGIONS_OF_INTEREST: Prop<Vec<Vec<stream_processor::Point>>> = Prop::new("PolygonRegionsOfInterest");
+    pub const POLYGON_REGIONS_OF_INTEREST: Prop<CfnStreamProcessor, Vec<Vec<stream_processor::Point>>> = Prop::new("PolygonRegionsOfInterest");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnStreamProcessor, String> = Prop::new("RoleArn");
     /// Key of `S3Destination`, for [`Handle::set`].
-    pub const S3_DESTINATION: Prop<stream_processor::S3Destination> = Prop::new("S3Destination");
+    pub const S3_DESTINATION: Prop<CfnStreamProcessor, stream_processor::S3Destination> = Prop::new("S3Destination");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<stream_processor::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnStreamProcessor, Vec<stream_processor::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStreamProcessorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &stream_processor::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStreamProcessorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &stream_processor::PROPS_SHAPE, props.into())?;
         Ok(CfnStreamProcessor { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStreamProcessor::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

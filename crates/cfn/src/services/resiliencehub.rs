@@ -353,28 +353,41 @@ impl CfnApp {
     pub const CFN_TYPE: &'static str = "AWS::ResilienceHub::App";
 
     /// Key of `AppAssessmentSchedule`, for [`Handle::set`].
-    pub const APP_ASSESSMENT_SCHEDULE: Prop<app::AppAssessmentSchedule> = Prop::new("AppAssessmentSchedule");
+    pub const APP_ASSESSMENT_SCHEDULE: Prop<CfnApp, app::AppAssessmentSchedule> = Prop::new("AppAssessmentSchedule");
     /// Key of `AppTemplateBody`, for [`Handle::set`].
-    pub const APP_TEMPLATE_BODY: Prop<String> = Prop::new("AppTemplateBody");
+    pub const APP_TEMPLATE_BODY: Prop<CfnApp, String> = Prop::new("AppTemplateBody");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnApp, String> = Prop::new("Description");
     /// Key of `EventSubscriptions`, for [`Handle::set`].
-    pub const EVENT_SUBSCRIPTIONS: Prop<Vec<app::EventSubscription>> = Prop::new("EventSubscriptions");
+    pub const EVENT_SUBSCRIPTIONS: Prop<CfnApp, Vec<app::EventSubscription>> = Prop::new("EventSubscriptions");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnApp, String> = Prop::new("Name");
     /// Key of `PermissionModel`, for [`Handle::set`].
-    pub const PERMISSION_MODEL: Prop<app::PermissionModel> = Prop::new("PermissionModel");
+    pub const PERMISSION_MODEL: Prop<CfnApp, app::PermissionModel> = Prop::new("PermissionModel");
     /// Key of `ResiliencyPolicyArn`, for [`Handle::set`].
-    pub const RESILIENCY_POLICY_ARN: Prop<String> = Prop::new("ResiliencyPolicyArn");
+    pub const RESILIENCY_POLICY_ARN: Prop<CfnApp, String> = Prop::new("ResiliencyPolicyArn");
     /// Key of `ResourceMappings`, for [`Handle::set`].
-    pub const RESOURCE_MAPPINGS: Prop<Vec<app::ResourceMapping>> = Prop::new("ResourceMappings");
+    pub const RESOURCE_MAPPINGS: Prop<CfnApp, Vec<app::ResourceMapping>> = Prop::new("ResourceMappings");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApp, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAppProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &app::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAppProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &app::PROPS_SHAPE, props.into())?;
         Ok(CfnApp { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApp::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name (ARN) of the App.
@@ -618,22 +631,35 @@ impl CfnResiliencyPolicy {
     pub const CFN_TYPE: &'static str = "AWS::ResilienceHub::ResiliencyPolicy";
 
     /// Key of `DataLocationConstraint`, for [`Handle::set`].
-    pub const DATA_LOCATION_CONSTRAINT: Prop<resiliency_policy::DataLocationConstraint> = Prop::new("DataLocationConstraint");
+    pub const DATA_LOCATION_CONSTRAINT: Prop<CfnResiliencyPolicy, resiliency_policy::DataLocationConstraint> = Prop::new("DataLocationConstraint");
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<resiliency_policy::PolicyMap> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnResiliencyPolicy, resiliency_policy::PolicyMap> = Prop::new("Policy");
     /// Key of `PolicyDescription`, for [`Handle::set`].
-    pub const POLICY_DESCRIPTION: Prop<String> = Prop::new("PolicyDescription");
+    pub const POLICY_DESCRIPTION: Prop<CfnResiliencyPolicy, String> = Prop::new("PolicyDescription");
     /// Key of `PolicyName`, for [`Handle::set`].
-    pub const POLICY_NAME: Prop<String> = Prop::new("PolicyName");
+    pub const POLICY_NAME: Prop<CfnResiliencyPolicy, String> = Prop::new("PolicyName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnResiliencyPolicy, Map<String>> = Prop::new("Tags");
     /// Key of `Tier`, for [`Handle::set`].
-    pub const TIER: Prop<resiliency_policy::Tier> = Prop::new("Tier");
+    pub const TIER: Prop<CfnResiliencyPolicy, resiliency_policy::Tier> = Prop::new("Tier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResiliencyPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resiliency_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResiliencyPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resiliency_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnResiliencyPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResiliencyPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name (ARN) of the Resiliency Policy.

@@ -276,28 +276,41 @@ impl CfnPolicy {
     pub const CFN_TYPE: &'static str = "AWS::ResilienceHubV2::Policy";
 
     /// Key of `AvailabilitySlo`, for [`Handle::set`].
-    pub const AVAILABILITY_SLO: Prop<policy::AvailabilitySlo> = Prop::new("AvailabilitySlo");
+    pub const AVAILABILITY_SLO: Prop<CfnPolicy, policy::AvailabilitySlo> = Prop::new("AvailabilitySlo");
     /// Key of `DataRecovery`, for [`Handle::set`].
-    pub const DATA_RECOVERY: Prop<policy::DataRecoveryTargets> = Prop::new("DataRecovery");
+    pub const DATA_RECOVERY: Prop<CfnPolicy, policy::DataRecoveryTargets> = Prop::new("DataRecovery");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPolicy, String> = Prop::new("Description");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnPolicy, String> = Prop::new("KmsKeyId");
     /// Key of `MultiAz`, for [`Handle::set`].
-    pub const MULTI_AZ: Prop<policy::MultiAzTargets> = Prop::new("MultiAz");
+    pub const MULTI_AZ: Prop<CfnPolicy, policy::MultiAzTargets> = Prop::new("MultiAz");
     /// Key of `MultiRegion`, for [`Handle::set`].
-    pub const MULTI_REGION: Prop<policy::MultiRegionTargets> = Prop::new("MultiRegion");
+    pub const MULTI_REGION: Prop<CfnPolicy, policy::MultiRegionTargets> = Prop::new("MultiRegion");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPolicy, String> = Prop::new("Name");
     /// Key of `SharingEnabled`, for [`Handle::set`].
-    pub const SHARING_ENABLED: Prop<bool> = Prop::new("SharingEnabled");
+    pub const SHARING_ENABLED: Prop<CfnPolicy, bool> = Prop::new("SharingEnabled");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<policy::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPolicy, Vec<policy::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &policy::PROPS_SHAPE, props.into())?;
         Ok(CfnPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The number of services associated with this policy.
@@ -1024,36 +1037,49 @@ impl CfnService {
     pub const CFN_TYPE: &'static str = "AWS::ResilienceHubV2::Service";
 
     /// Key of `Assertions`, for [`Handle::set`].
-    pub const ASSERTIONS: Prop<Vec<service::AssertionDefinition>> = Prop::new("Assertions");
+    pub const ASSERTIONS: Prop<CfnService, Vec<service::AssertionDefinition>> = Prop::new("Assertions");
     /// Key of `AssociatedSystems`, for [`Handle::set`].
-    pub const ASSOCIATED_SYSTEMS: Prop<Vec<service::AssociatedSystem>> = Prop::new("AssociatedSystems");
+    pub const ASSOCIATED_SYSTEMS: Prop<CfnService, Vec<service::AssociatedSystem>> = Prop::new("AssociatedSystems");
     /// Key of `DependencyDiscovery`, for [`Handle::set`].
-    pub const DEPENDENCY_DISCOVERY: Prop<service::DependencyDiscovery> = Prop::new("DependencyDiscovery");
+    pub const DEPENDENCY_DISCOVERY: Prop<CfnService, service::DependencyDiscovery> = Prop::new("DependencyDiscovery");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnService, String> = Prop::new("Description");
     /// Key of `DevOpsAgentConfiguration`, for [`Handle::set`].
-    pub const DEV_OPS_AGENT_CONFIGURATION: Prop<service::DevOpsAgentConfiguration> = Prop::new("DevOpsAgentConfiguration");
+    pub const DEV_OPS_AGENT_CONFIGURATION: Prop<CfnService, service::DevOpsAgentConfiguration> = Prop::new("DevOpsAgentConfiguration");
     /// Key of `InputSources`, for [`Handle::set`].
-    pub const INPUT_SOURCES: Prop<Vec<service::InputSourceDefinition>> = Prop::new("InputSources");
+    pub const INPUT_SOURCES: Prop<CfnService, Vec<service::InputSourceDefinition>> = Prop::new("InputSources");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnService, String> = Prop::new("KmsKeyId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnService, String> = Prop::new("Name");
     /// Key of `PermissionModel`, for [`Handle::set`].
-    pub const PERMISSION_MODEL: Prop<service::PermissionModel> = Prop::new("PermissionModel");
+    pub const PERMISSION_MODEL: Prop<CfnService, service::PermissionModel> = Prop::new("PermissionModel");
     /// Key of `PolicyArn`, for [`Handle::set`].
-    pub const POLICY_ARN: Prop<String> = Prop::new("PolicyArn");
+    pub const POLICY_ARN: Prop<CfnService, String> = Prop::new("PolicyArn");
     /// Key of `Regions`, for [`Handle::set`].
-    pub const REGIONS: Prop<Vec<String>> = Prop::new("Regions");
+    pub const REGIONS: Prop<CfnService, Vec<String>> = Prop::new("Regions");
     /// Key of `ReportConfiguration`, for [`Handle::set`].
-    pub const REPORT_CONFIGURATION: Prop<service::ServiceReportConfiguration> = Prop::new("ReportConfiguration");
+    pub const REPORT_CONFIGURATION: Prop<CfnService, service::ServiceReportConfiguration> = Prop::new("ReportConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<service::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnService, Vec<service::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServiceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &service::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServiceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &service::PROPS_SHAPE, props.into())?;
         Ok(CfnService { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnService::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp when the service was created.
@@ -1179,18 +1205,31 @@ impl CfnServiceFunction {
     pub const CFN_TYPE: &'static str = "AWS::ResilienceHubV2::ServiceFunction";
 
     /// Key of `Criticality`, for [`Handle::set`].
-    pub const CRITICALITY: Prop<service_function::Criticality> = Prop::new("Criticality");
+    pub const CRITICALITY: Prop<CfnServiceFunction, service_function::Criticality> = Prop::new("Criticality");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnServiceFunction, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnServiceFunction, String> = Prop::new("Name");
     /// Key of `ServiceArn`, for [`Handle::set`].
-    pub const SERVICE_ARN: Prop<String> = Prop::new("ServiceArn");
+    pub const SERVICE_ARN: Prop<CfnServiceFunction, String> = Prop::new("ServiceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServiceFunctionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &service_function::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServiceFunctionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &service_function::PROPS_SHAPE, props.into())?;
         Ok(CfnServiceFunction { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnServiceFunction::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp when the service function was created.
@@ -1340,20 +1379,33 @@ impl CfnSystem {
     pub const CFN_TYPE: &'static str = "AWS::ResilienceHubV2::System";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSystem, String> = Prop::new("Description");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnSystem, String> = Prop::new("KmsKeyId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSystem, String> = Prop::new("Name");
     /// Key of `SharingEnabled`, for [`Handle::set`].
-    pub const SHARING_ENABLED: Prop<bool> = Prop::new("SharingEnabled");
+    pub const SHARING_ENABLED: Prop<CfnSystem, bool> = Prop::new("SharingEnabled");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<system::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSystem, Vec<system::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSystemProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &system::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSystemProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &system::PROPS_SHAPE, props.into())?;
         Ok(CfnSystem { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSystem::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp when the system was created.
@@ -1455,18 +1507,31 @@ impl CfnUserJourney {
     pub const CFN_TYPE: &'static str = "AWS::ResilienceHubV2::UserJourney";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnUserJourney, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnUserJourney, String> = Prop::new("Name");
     /// Key of `PolicyArn`, for [`Handle::set`].
-    pub const POLICY_ARN: Prop<String> = Prop::new("PolicyArn");
+    pub const POLICY_ARN: Prop<CfnUserJourney, String> = Prop::new("PolicyArn");
     /// Key of `SystemIdentifier`, for [`Handle::set`].
-    pub const SYSTEM_IDENTIFIER: Prop<String> = Prop::new("SystemIdentifier");
+    pub const SYSTEM_IDENTIFIER: Prop<CfnUserJourney, String> = Prop::new("SystemIdentifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserJourneyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user_journey::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserJourneyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user_journey::PROPS_SHAPE, props.into())?;
         Ok(CfnUserJourney { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUserJourney::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp when the user journey was created.

@@ -60,12 +60,25 @@ impl CfnDefaultViewAssociation {
     pub const CFN_TYPE: &'static str = "AWS::ResourceExplorer2::DefaultViewAssociation";
 
     /// Key of `ViewArn`, for [`Handle::set`].
-    pub const VIEW_ARN: Prop<String> = Prop::new("ViewArn");
+    pub const VIEW_ARN: Prop<CfnDefaultViewAssociation, String> = Prop::new("ViewArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDefaultViewAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &default_view_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDefaultViewAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &default_view_association::PROPS_SHAPE, props.into())?;
         Ok(CfnDefaultViewAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDefaultViewAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The AWS principal that the default view is associated with, used as the unique identifier for this resource.
@@ -162,14 +175,27 @@ impl CfnIndex {
     pub const CFN_TYPE: &'static str = "AWS::ResourceExplorer2::Index";
 
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIndex, Map<String>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<index::IndexType> = Prop::new("Type");
+    pub const TYPE: Prop<CfnIndex, index::IndexType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIndexProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &index::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIndexProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &index::PROPS_SHAPE, props.into())?;
         Ok(CfnIndex { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIndex::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -319,20 +345,33 @@ impl CfnView {
     pub const CFN_TYPE: &'static str = "AWS::ResourceExplorer2::View";
 
     /// Key of `Filters`, for [`Handle::set`].
-    pub const FILTERS: Prop<view::SearchFilter> = Prop::new("Filters");
+    pub const FILTERS: Prop<CfnView, view::SearchFilter> = Prop::new("Filters");
     /// Key of `IncludedProperties`, for [`Handle::set`].
-    pub const INCLUDED_PROPERTIES: Prop<Vec<view::IncludedProperty>> = Prop::new("IncludedProperties");
+    pub const INCLUDED_PROPERTIES: Prop<CfnView, Vec<view::IncludedProperty>> = Prop::new("IncludedProperties");
     /// Key of `Scope`, for [`Handle::set`].
-    pub const SCOPE: Prop<String> = Prop::new("Scope");
+    pub const SCOPE: Prop<CfnView, String> = Prop::new("Scope");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnView, Map<String>> = Prop::new("Tags");
     /// Key of `ViewName`, for [`Handle::set`].
-    pub const VIEW_NAME: Prop<String> = Prop::new("ViewName");
+    pub const VIEW_NAME: Prop<CfnView, String> = Prop::new("ViewName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnViewProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &view::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnViewProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &view::PROPS_SHAPE, props.into())?;
         Ok(CfnView { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnView::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ViewArn`)

@@ -260,22 +260,35 @@ impl CfnGroup {
     pub const CFN_TYPE: &'static str = "AWS::ResourceGroups::Group";
 
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<Vec<group::ConfigurationItem>> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnGroup, Vec<group::ConfigurationItem>> = Prop::new("Configuration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnGroup, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnGroup, String> = Prop::new("Name");
     /// Key of `ResourceQuery`, for [`Handle::set`].
-    pub const RESOURCE_QUERY: Prop<group::ResourceQuery> = Prop::new("ResourceQuery");
+    pub const RESOURCE_QUERY: Prop<CfnGroup, group::ResourceQuery> = Prop::new("ResourceQuery");
     /// Key of `Resources`, for [`Handle::set`].
-    pub const RESOURCES: Prop<Vec<String>> = Prop::new("Resources");
+    pub const RESOURCES: Prop<CfnGroup, Vec<String>> = Prop::new("Resources");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnGroup, Vec<group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &group::PROPS_SHAPE, props.into())?;
         Ok(CfnGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Resource Group ARN.
@@ -359,18 +372,31 @@ impl CfnTagSyncTask {
     pub const CFN_TYPE: &'static str = "AWS::ResourceGroups::TagSyncTask";
 
     /// Key of `Group`, for [`Handle::set`].
-    pub const GROUP: Prop<String> = Prop::new("Group");
+    pub const GROUP: Prop<CfnTagSyncTask, String> = Prop::new("Group");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnTagSyncTask, String> = Prop::new("RoleArn");
     /// Key of `TagKey`, for [`Handle::set`].
-    pub const TAG_KEY: Prop<String> = Prop::new("TagKey");
+    pub const TAG_KEY: Prop<CfnTagSyncTask, String> = Prop::new("TagKey");
     /// Key of `TagValue`, for [`Handle::set`].
-    pub const TAG_VALUE: Prop<String> = Prop::new("TagValue");
+    pub const TAG_VALUE: Prop<CfnTagSyncTask, String> = Prop::new("TagValue");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTagSyncTaskProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &tag_sync_task::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTagSyncTaskProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &tag_sync_task::PROPS_SHAPE, props.into())?;
         Ok(CfnTagSyncTask { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTagSyncTask::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon resource name (ARN) of the ApplicationGroup for which the TagSyncTask is created

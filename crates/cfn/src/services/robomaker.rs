@@ -56,14 +56,27 @@ impl CfnFleet {
     pub const CFN_TYPE: &'static str = "AWS::RoboMaker::Fleet";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFleet, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFleet, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFleetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &fleet::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFleetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &fleet::PROPS_SHAPE, props.into())?;
         Ok(CfnFleet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFleet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -179,20 +192,33 @@ impl CfnRobot {
     pub const CFN_TYPE: &'static str = "AWS::RoboMaker::Robot";
 
     /// Key of `Architecture`, for [`Handle::set`].
-    pub const ARCHITECTURE: Prop<robot::Architecture> = Prop::new("Architecture");
+    pub const ARCHITECTURE: Prop<CfnRobot, robot::Architecture> = Prop::new("Architecture");
     /// Key of `Fleet`, for [`Handle::set`].
-    pub const FLEET: Prop<String> = Prop::new("Fleet");
+    pub const FLEET: Prop<CfnRobot, String> = Prop::new("Fleet");
     /// Key of `GreengrassGroupId`, for [`Handle::set`].
-    pub const GREENGRASS_GROUP_ID: Prop<String> = Prop::new("GreengrassGroupId");
+    pub const GREENGRASS_GROUP_ID: Prop<CfnRobot, String> = Prop::new("GreengrassGroupId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRobot, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRobot, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRobotProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &robot::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRobotProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &robot::PROPS_SHAPE, props.into())?;
         Ok(CfnRobot { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRobot::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -448,22 +474,35 @@ impl CfnRobotApplication {
     pub const CFN_TYPE: &'static str = "AWS::RoboMaker::RobotApplication";
 
     /// Key of `CurrentRevisionId`, for [`Handle::set`].
-    pub const CURRENT_REVISION_ID: Prop<String> = Prop::new("CurrentRevisionId");
+    pub const CURRENT_REVISION_ID: Prop<CfnRobotApplication, String> = Prop::new("CurrentRevisionId");
     /// Key of `Environment`, for [`Handle::set`].
-    pub const ENVIRONMENT: Prop<String> = Prop::new("Environment");
+    pub const ENVIRONMENT: Prop<CfnRobotApplication, String> = Prop::new("Environment");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRobotApplication, String> = Prop::new("Name");
     /// Key of `RobotSoftwareSuite`, for [`Handle::set`].
-    pub const ROBOT_SOFTWARE_SUITE: Prop<robot_application::RobotSoftwareSuite> = Prop::new("RobotSoftwareSuite");
+    pub const ROBOT_SOFTWARE_SUITE: Prop<CfnRobotApplication, robot_application::RobotSoftwareSuite> = Prop::new("RobotSoftwareSuite");
     /// Key of `Sources`, for [`Handle::set`].
-    pub const SOURCES: Prop<Vec<robot_application::SourceConfig>> = Prop::new("Sources");
+    pub const SOURCES: Prop<CfnRobotApplication, Vec<robot_application::SourceConfig>> = Prop::new("Sources");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRobotApplication, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRobotApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &robot_application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRobotApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &robot_application::PROPS_SHAPE, props.into())?;
         Ok(CfnRobotApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRobotApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -571,14 +610,27 @@ impl CfnRobotApplicationVersion {
     pub const CFN_TYPE: &'static str = "AWS::RoboMaker::RobotApplicationVersion";
 
     /// Key of `Application`, for [`Handle::set`].
-    pub const APPLICATION: Prop<String> = Prop::new("Application");
+    pub const APPLICATION: Prop<CfnRobotApplicationVersion, String> = Prop::new("Application");
     /// Key of `CurrentRevisionId`, for [`Handle::set`].
-    pub const CURRENT_REVISION_ID: Prop<String> = Prop::new("CurrentRevisionId");
+    pub const CURRENT_REVISION_ID: Prop<CfnRobotApplicationVersion, String> = Prop::new("CurrentRevisionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRobotApplicationVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &robot_application_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRobotApplicationVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &robot_application_version::PROPS_SHAPE, props.into())?;
         Ok(CfnRobotApplicationVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRobotApplicationVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ApplicationVersion`)
@@ -1016,26 +1068,39 @@ impl CfnSimulationApplication {
     pub const CFN_TYPE: &'static str = "AWS::RoboMaker::SimulationApplication";
 
     /// Key of `CurrentRevisionId`, for [`Handle::set`].
-    pub const CURRENT_REVISION_ID: Prop<String> = Prop::new("CurrentRevisionId");
+    pub const CURRENT_REVISION_ID: Prop<CfnSimulationApplication, String> = Prop::new("CurrentRevisionId");
     /// Key of `Environment`, for [`Handle::set`].
-    pub const ENVIRONMENT: Prop<String> = Prop::new("Environment");
+    pub const ENVIRONMENT: Prop<CfnSimulationApplication, String> = Prop::new("Environment");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSimulationApplication, String> = Prop::new("Name");
     /// Key of `RenderingEngine`, for [`Handle::set`].
-    pub const RENDERING_ENGINE: Prop<simulation_application::RenderingEngine> = Prop::new("RenderingEngine");
+    pub const RENDERING_ENGINE: Prop<CfnSimulationApplication, simulation_application::RenderingEngine> = Prop::new("RenderingEngine");
     /// Key of `RobotSoftwareSuite`, for [`Handle::set`].
-    pub const ROBOT_SOFTWARE_SUITE: Prop<simulation_application::RobotSoftwareSuite> = Prop::new("RobotSoftwareSuite");
+    pub const ROBOT_SOFTWARE_SUITE: Prop<CfnSimulationApplication, simulation_application::RobotSoftwareSuite> = Prop::new("RobotSoftwareSuite");
     /// Key of `SimulationSoftwareSuite`, for [`Handle::set`].
-    pub const SIMULATION_SOFTWARE_SUITE: Prop<simulation_application::SimulationSoftwareSuite> = Prop::new("SimulationSoftwareSuite");
+    pub const SIMULATION_SOFTWARE_SUITE: Prop<CfnSimulationApplication, simulation_application::SimulationSoftwareSuite> = Prop::new("SimulationSoftwareSuite");
     /// Key of `Sources`, for [`Handle::set`].
-    pub const SOURCES: Prop<Vec<simulation_application::SourceConfig>> = Prop::new("Sources");
+    pub const SOURCES: Prop<CfnSimulationApplication, Vec<simulation_application::SourceConfig>> = Prop::new("Sources");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSimulationApplication, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSimulationApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &simulation_application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSimulationApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &simulation_application::PROPS_SHAPE, props.into())?;
         Ok(CfnSimulationApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSimulationApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1167,14 +1232,27 @@ impl CfnSimulationApplicationVersion {
     pub const CFN_TYPE: &'static str = "AWS::RoboMaker::SimulationApplicationVersion";
 
     /// Key of `Application`, for [`Handle::set`].
-    pub const APPLICATION: Prop<String> = Prop::new("Application");
+    pub const APPLICATION: Prop<CfnSimulationApplicationVersion, String> = Prop::new("Application");
     /// Key of `CurrentRevisionId`, for [`Handle::set`].
-    pub const CURRENT_REVISION_ID: Prop<String> = Prop::new("CurrentRevisionId");
+    pub const CURRENT_REVISION_ID: Prop<CfnSimulationApplicationVersion, String> = Prop::new("CurrentRevisionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSimulationApplicationVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &simulation_application_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSimulationApplicationVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &simulation_application_version::PROPS_SHAPE, props.into())?;
         Ok(CfnSimulationApplicationVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSimulationApplicationVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ApplicationVersion`)

@@ -111,20 +111,33 @@ impl CfnCRL {
     pub const CFN_TYPE: &'static str = "AWS::RolesAnywhere::CRL";
 
     /// Key of `CrlData`, for [`Handle::set`].
-    pub const CRL_DATA: Prop<String> = Prop::new("CrlData");
+    pub const CRL_DATA: Prop<CfnCRL, String> = Prop::new("CrlData");
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnCRL, bool> = Prop::new("Enabled");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCRL, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<crl::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCRL, Vec<crl::Tag>> = Prop::new("Tags");
     /// Key of `TrustAnchorArn`, for [`Handle::set`].
-    pub const TRUST_ANCHOR_ARN: Prop<String> = Prop::new("TrustAnchorArn");
+    pub const TRUST_ANCHOR_ARN: Prop<CfnCRL, String> = Prop::new("TrustAnchorArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCRLProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &crl::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCRLProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &crl::PROPS_SHAPE, props.into())?;
         Ok(CfnCRL { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCRL::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CrlId`)
@@ -356,30 +369,43 @@ impl CfnProfile {
     pub const CFN_TYPE: &'static str = "AWS::RolesAnywhere::Profile";
 
     /// Key of `AcceptRoleSessionName`, for [`Handle::set`].
-    pub const ACCEPT_ROLE_SESSION_NAME: Prop<bool> = Prop::new("AcceptRoleSessionName");
+    pub const ACCEPT_ROLE_SESSION_NAME: Prop<CfnProfile, bool> = Prop::new("AcceptRoleSessionName");
     /// Key of `AttributeMappings`, for [`Handle::set`].
-    pub const ATTRIBUTE_MAPPINGS: Prop<Vec<profile::AttributeMapping>> = Prop::new("AttributeMappings");
+    pub const ATTRIBUTE_MAPPINGS: Prop<CfnProfile, Vec<profile::AttributeMapping>> = Prop::new("AttributeMappings");
     /// Key of `DurationSeconds`, for [`Handle::set`].
-    pub const DURATION_SECONDS: Prop<f64> = Prop::new("DurationSeconds");
+    pub const DURATION_SECONDS: Prop<CfnProfile, f64> = Prop::new("DurationSeconds");
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnProfile, bool> = Prop::new("Enabled");
     /// Key of `ManagedPolicyArns`, for [`Handle::set`].
-    pub const MANAGED_POLICY_ARNS: Prop<Vec<String>> = Prop::new("ManagedPolicyArns");
+    pub const MANAGED_POLICY_ARNS: Prop<CfnProfile, Vec<String>> = Prop::new("ManagedPolicyArns");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnProfile, String> = Prop::new("Name");
     /// Key of `RequireInstanceProperties`, for [`Handle::set`].
-    pub const REQUIRE_INSTANCE_PROPERTIES: Prop<bool> = Prop::new("RequireInstanceProperties");
+    pub const REQUIRE_INSTANCE_PROPERTIES: Prop<CfnProfile, bool> = Prop::new("RequireInstanceProperties");
     /// Key of `RoleArns`, for [`Handle::set`].
-    pub const ROLE_ARNS: Prop<Vec<String>> = Prop::new("RoleArns");
+    pub const ROLE_ARNS: Prop<CfnProfile, Vec<String>> = Prop::new("RoleArns");
     /// Key of `SessionPolicy`, for [`Handle::set`].
-    pub const SESSION_POLICY: Prop<String> = Prop::new("SessionPolicy");
+    pub const SESSION_POLICY: Prop<CfnProfile, String> = Prop::new("SessionPolicy");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<profile::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnProfile, Vec<profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &profile::PROPS_SHAPE, props.into())?;
         Ok(CfnProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ProfileArn`)
@@ -652,20 +678,33 @@ impl CfnTrustAnchor {
     pub const CFN_TYPE: &'static str = "AWS::RolesAnywhere::TrustAnchor";
 
     /// Key of `Enabled`, for [`Handle::set`].
-    pub const ENABLED: Prop<bool> = Prop::new("Enabled");
+    pub const ENABLED: Prop<CfnTrustAnchor, bool> = Prop::new("Enabled");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTrustAnchor, String> = Prop::new("Name");
     /// Key of `NotificationSettings`, for [`Handle::set`].
-    pub const NOTIFICATION_SETTINGS: Prop<Vec<trust_anchor::NotificationSetting>> = Prop::new("NotificationSettings");
+    pub const NOTIFICATION_SETTINGS: Prop<CfnTrustAnchor, Vec<trust_anchor::NotificationSetting>> = Prop::new("NotificationSettings");
     /// Key of `Source`, for [`Handle::set`].
-    pub const SOURCE: Prop<trust_anchor::Source> = Prop::new("Source");
+    pub const SOURCE: Prop<CfnTrustAnchor, trust_anchor::Source> = Prop::new("Source");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<trust_anchor::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTrustAnchor, Vec<trust_anchor::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTrustAnchorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &trust_anchor::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTrustAnchorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &trust_anchor::PROPS_SHAPE, props.into())?;
         Ok(CfnTrustAnchor { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTrustAnchor::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt TrustAnchorArn`)

@@ -103,14 +103,27 @@ impl CfnCidrCollection {
     pub const CFN_TYPE: &'static str = "AWS::Route53::CidrCollection";
 
     /// Key of `Locations`, for [`Handle::set`].
-    pub const LOCATIONS: Prop<Vec<cidr_collection::Location>> = Prop::new("Locations");
+    pub const LOCATIONS: Prop<CfnCidrCollection, Vec<cidr_collection::Location>> = Prop::new("Locations");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCidrCollection, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCidrCollectionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cidr_collection::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCidrCollectionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cidr_collection::PROPS_SHAPE, props.into())?;
         Ok(CfnCidrCollection { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCidrCollection::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon resource name (ARN) to uniquely identify the AWS resource.
@@ -185,12 +198,25 @@ impl CfnDNSSEC {
     pub const CFN_TYPE: &'static str = "AWS::Route53::DNSSEC";
 
     /// Key of `HostedZoneId`, for [`Handle::set`].
-    pub const HOSTED_ZONE_ID: Prop<String> = Prop::new("HostedZoneId");
+    pub const HOSTED_ZONE_ID: Prop<CfnDNSSEC, String> = Prop::new("HostedZoneId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDNSSECProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dnssec::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDNSSECProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dnssec::PROPS_SHAPE, props.into())?;
         Ok(CfnDNSSEC { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDNSSEC::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -241,9 +267,22 @@ impl CfnDelegationSet {
 
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDelegationSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &delegation_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDelegationSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &delegation_set::PROPS_SHAPE, props.into())?;
         Ok(CfnDelegationSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDelegationSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the delegation set.
@@ -776,14 +815,27 @@ impl CfnHealthCheck {
     pub const CFN_TYPE: &'static str = "AWS::Route53::HealthCheck";
 
     /// Key of `HealthCheckConfig`, for [`Handle::set`].
-    pub const HEALTH_CHECK_CONFIG: Prop<health_check::HealthCheckConfig> = Prop::new("HealthCheckConfig");
+    pub const HEALTH_CHECK_CONFIG: Prop<CfnHealthCheck, health_check::HealthCheckConfig> = Prop::new("HealthCheckConfig");
     /// Key of `HealthCheckTags`, for [`Handle::set`].
-    pub const HEALTH_CHECK_TAGS: Prop<Vec<health_check::HealthCheckTag>> = Prop::new("HealthCheckTags");
+    pub const HEALTH_CHECK_TAGS: Prop<CfnHealthCheck, Vec<health_check::HealthCheckTag>> = Prop::new("HealthCheckTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnHealthCheckProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &health_check::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnHealthCheckProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &health_check::PROPS_SHAPE, props.into())?;
         Ok(CfnHealthCheck { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnHealthCheck::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt HealthCheckId`)
@@ -1016,24 +1068,37 @@ impl CfnHostedZone {
     pub const CFN_TYPE: &'static str = "AWS::Route53::HostedZone";
 
     /// Key of `DelegationSetId`, for [`Handle::set`].
-    pub const DELEGATION_SET_ID: Prop<String> = Prop::new("DelegationSetId");
+    pub const DELEGATION_SET_ID: Prop<CfnHostedZone, String> = Prop::new("DelegationSetId");
     /// Key of `HostedZoneConfig`, for [`Handle::set`].
-    pub const HOSTED_ZONE_CONFIG: Prop<hosted_zone::HostedZoneConfig> = Prop::new("HostedZoneConfig");
+    pub const HOSTED_ZONE_CONFIG: Prop<CfnHostedZone, hosted_zone::HostedZoneConfig> = Prop::new("HostedZoneConfig");
     /// Key of `HostedZoneFeatures`, for [`Handle::set`].
-    pub const HOSTED_ZONE_FEATURES: Prop<hosted_zone::HostedZoneFeatures> = Prop::new("HostedZoneFeatures");
+    pub const HOSTED_ZONE_FEATURES: Prop<CfnHostedZone, hosted_zone::HostedZoneFeatures> = Prop::new("HostedZoneFeatures");
     /// Key of `HostedZoneTags`, for [`Handle::set`].
-    pub const HOSTED_ZONE_TAGS: Prop<Vec<hosted_zone::HostedZoneTag>> = Prop::new("HostedZoneTags");
+    pub const HOSTED_ZONE_TAGS: Prop<CfnHostedZone, Vec<hosted_zone::HostedZoneTag>> = Prop::new("HostedZoneTags");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnHostedZone, String> = Prop::new("Name");
     /// Key of `QueryLoggingConfig`, for [`Handle::set`].
-    pub const QUERY_LOGGING_CONFIG: Prop<hosted_zone::QueryLoggingConfig> = Prop::new("QueryLoggingConfig");
+    pub const QUERY_LOGGING_CONFIG: Prop<CfnHostedZone, hosted_zone::QueryLoggingConfig> = Prop::new("QueryLoggingConfig");
     /// Key of `VPCs`, for [`Handle::set`].
-    pub const VP_CS: Prop<Vec<hosted_zone::VPC>> = Prop::new("VPCs");
+    pub const VP_CS: Prop<CfnHostedZone, Vec<hosted_zone::VPC>> = Prop::new("VPCs");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnHostedZoneProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &hosted_zone::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnHostedZoneProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &hosted_zone::PROPS_SHAPE, props.into())?;
         Ok(CfnHostedZone { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnHostedZone::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1146,18 +1211,31 @@ impl CfnKeySigningKey {
     pub const CFN_TYPE: &'static str = "AWS::Route53::KeySigningKey";
 
     /// Key of `HostedZoneId`, for [`Handle::set`].
-    pub const HOSTED_ZONE_ID: Prop<String> = Prop::new("HostedZoneId");
+    pub const HOSTED_ZONE_ID: Prop<CfnKeySigningKey, String> = Prop::new("HostedZoneId");
     /// Key of `KeyManagementServiceArn`, for [`Handle::set`].
-    pub const KEY_MANAGEMENT_SERVICE_ARN: Prop<String> = Prop::new("KeyManagementServiceArn");
+    pub const KEY_MANAGEMENT_SERVICE_ARN: Prop<CfnKeySigningKey, String> = Prop::new("KeyManagementServiceArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnKeySigningKey, String> = Prop::new("Name");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<key_signing_key::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnKeySigningKey, key_signing_key::Status> = Prop::new("Status");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnKeySigningKeyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &key_signing_key::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnKeySigningKeyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &key_signing_key::PROPS_SHAPE, props.into())?;
         Ok(CfnKeySigningKey { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnKeySigningKey::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1225,14 +1303,27 @@ impl CfnQueryLoggingConfig {
     pub const CFN_TYPE: &'static str = "AWS::Route53::QueryLoggingConfig";
 
     /// Key of `CloudWatchLogsLogGroupArn`, for [`Handle::set`].
-    pub const CLOUD_WATCH_LOGS_LOG_GROUP_ARN: Prop<String> = Prop::new("CloudWatchLogsLogGroupArn");
+    pub const CLOUD_WATCH_LOGS_LOG_GROUP_ARN: Prop<CfnQueryLoggingConfig, String> = Prop::new("CloudWatchLogsLogGroupArn");
     /// Key of `HostedZoneId`, for [`Handle::set`].
-    pub const HOSTED_ZONE_ID: Prop<String> = Prop::new("HostedZoneId");
+    pub const HOSTED_ZONE_ID: Prop<CfnQueryLoggingConfig, String> = Prop::new("HostedZoneId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnQueryLoggingConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &query_logging_config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnQueryLoggingConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &query_logging_config::PROPS_SHAPE, props.into())?;
         Ok(CfnQueryLoggingConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnQueryLoggingConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the query logging configuration.
@@ -1594,44 +1685,57 @@ impl CfnRecordSet {
     pub const CFN_TYPE: &'static str = "AWS::Route53::RecordSet";
 
     /// Key of `AliasTarget`, for [`Handle::set`].
-    pub const ALIAS_TARGET: Prop<record_set::AliasTarget> = Prop::new("AliasTarget");
+    pub const ALIAS_TARGET: Prop<CfnRecordSet, record_set::AliasTarget> = Prop::new("AliasTarget");
     /// Key of `CidrRoutingConfig`, for [`Handle::set`].
-    pub const CIDR_ROUTING_CONFIG: Prop<record_set::CidrRoutingConfig> = Prop::new("CidrRoutingConfig");
+    pub const CIDR_ROUTING_CONFIG: Prop<CfnRecordSet, record_set::CidrRoutingConfig> = Prop::new("CidrRoutingConfig");
     /// Key of `Comment`, for [`Handle::set`].
-    pub const COMMENT: Prop<String> = Prop::new("Comment");
+    pub const COMMENT: Prop<CfnRecordSet, String> = Prop::new("Comment");
     /// Key of `Failover`, for [`Handle::set`].
-    pub const FAILOVER: Prop<record_set::Failover> = Prop::new("Failover");
+    pub const FAILOVER: Prop<CfnRecordSet, record_set::Failover> = Prop::new("Failover");
     /// Key of `GeoLocation`, for [`Handle::set`].
-    pub const GEO_LOCATION: Prop<record_set::GeoLocation> = Prop::new("GeoLocation");
+    pub const GEO_LOCATION: Prop<CfnRecordSet, record_set::GeoLocation> = Prop::new("GeoLocation");
     /// Key of `GeoProximityLocation`, for [`Handle::set`].
-    pub const GEO_PROXIMITY_LOCATION: Prop<record_set::GeoProximityLocation> = Prop::new("GeoProximityLocation");
+    pub const GEO_PROXIMITY_LOCATION: Prop<CfnRecordSet, record_set::GeoProximityLocation> = Prop::new("GeoProximityLocation");
     /// Key of `HealthCheckId`, for [`Handle::set`].
-    pub const HEALTH_CHECK_ID: Prop<String> = Prop::new("HealthCheckId");
+    pub const HEALTH_CHECK_ID: Prop<CfnRecordSet, String> = Prop::new("HealthCheckId");
     /// Key of `HostedZoneId`, for [`Handle::set`].
-    pub const HOSTED_ZONE_ID: Prop<String> = Prop::new("HostedZoneId");
+    pub const HOSTED_ZONE_ID: Prop<CfnRecordSet, String> = Prop::new("HostedZoneId");
     /// Key of `HostedZoneName`, for [`Handle::set`].
-    pub const HOSTED_ZONE_NAME: Prop<String> = Prop::new("HostedZoneName");
+    pub const HOSTED_ZONE_NAME: Prop<CfnRecordSet, String> = Prop::new("HostedZoneName");
     /// Key of `MultiValueAnswer`, for [`Handle::set`].
-    pub const MULTI_VALUE_ANSWER: Prop<bool> = Prop::new("MultiValueAnswer");
+    pub const MULTI_VALUE_ANSWER: Prop<CfnRecordSet, bool> = Prop::new("MultiValueAnswer");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRecordSet, String> = Prop::new("Name");
     /// Key of `Region`, for [`Handle::set`].
-    pub const REGION: Prop<String> = Prop::new("Region");
+    pub const REGION: Prop<CfnRecordSet, String> = Prop::new("Region");
     /// Key of `ResourceRecords`, for [`Handle::set`].
-    pub const RESOURCE_RECORDS: Prop<Vec<String>> = Prop::new("ResourceRecords");
+    pub const RESOURCE_RECORDS: Prop<CfnRecordSet, Vec<String>> = Prop::new("ResourceRecords");
     /// Key of `SetIdentifier`, for [`Handle::set`].
-    pub const SET_IDENTIFIER: Prop<String> = Prop::new("SetIdentifier");
+    pub const SET_IDENTIFIER: Prop<CfnRecordSet, String> = Prop::new("SetIdentifier");
     /// Key of `TTL`, for [`Handle::set`].
-    pub const TTL: Prop<String> = Prop::new("TTL");
+    pub const TTL: Prop<CfnRecordSet, String> = Prop::new("TTL");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<String> = Prop::new("Type");
+    pub const TYPE: Prop<CfnRecordSet, String> = Prop::new("Type");
     /// Key of `Weight`, for [`Handle::set`].
-    pub const WEIGHT: Prop<i64> = Prop::new("Weight");
+    pub const WEIGHT: Prop<CfnRecordSet, i64> = Prop::new("Weight");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRecordSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &record_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRecordSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &record_set::PROPS_SHAPE, props.into())?;
         Ok(CfnRecordSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRecordSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1952,18 +2056,31 @@ impl CfnRecordSetGroup {
     pub const CFN_TYPE: &'static str = "AWS::Route53::RecordSetGroup";
 
     /// Key of `Comment`, for [`Handle::set`].
-    pub const COMMENT: Prop<String> = Prop::new("Comment");
+    pub const COMMENT: Prop<CfnRecordSetGroup, String> = Prop::new("Comment");
     /// Key of `HostedZoneId`, for [`Handle::set`].
-    pub const HOSTED_ZONE_ID: Prop<String> = Prop::new("HostedZoneId");
+    pub const HOSTED_ZONE_ID: Prop<CfnRecordSetGroup, String> = Prop::new("HostedZoneId");
     /// Key of `HostedZoneName`, for [`Handle::set`].
-    pub const HOSTED_ZONE_NAME: Prop<String> = Prop::new("HostedZoneName");
+    pub const HOSTED_ZONE_NAME: Prop<CfnRecordSetGroup, String> = Prop::new("HostedZoneName");
     /// Key of `RecordSets`, for [`Handle::set`].
-    pub const RECORD_SETS: Prop<Vec<record_set_group::RecordSet>> = Prop::new("RecordSets");
+    pub const RECORD_SETS: Prop<CfnRecordSetGroup, Vec<record_set_group::RecordSet>> = Prop::new("RecordSets");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRecordSetGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &record_set_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRecordSetGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &record_set_group::PROPS_SHAPE, props.into())?;
         Ok(CfnRecordSetGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRecordSetGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -2041,16 +2158,29 @@ impl CfnTrafficPolicy {
     pub const CFN_TYPE: &'static str = "AWS::Route53::TrafficPolicy";
 
     /// Key of `Comment`, for [`Handle::set`].
-    pub const COMMENT: Prop<String> = Prop::new("Comment");
+    pub const COMMENT: Prop<CfnTrafficPolicy, String> = Prop::new("Comment");
     /// Key of `Document`, for [`Handle::set`].
-    pub const DOCUMENT: Prop<String> = Prop::new("Document");
+    pub const DOCUMENT: Prop<CfnTrafficPolicy, String> = Prop::new("Document");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTrafficPolicy, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTrafficPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &traffic_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTrafficPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &traffic_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnTrafficPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTrafficPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the traffic policy.
@@ -2157,20 +2287,33 @@ impl CfnTrafficPolicyInstance {
     pub const CFN_TYPE: &'static str = "AWS::Route53::TrafficPolicyInstance";
 
     /// Key of `HostedZoneId`, for [`Handle::set`].
-    pub const HOSTED_ZONE_ID: Prop<String> = Prop::new("HostedZoneId");
+    pub const HOSTED_ZONE_ID: Prop<CfnTrafficPolicyInstance, String> = Prop::new("HostedZoneId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTrafficPolicyInstance, String> = Prop::new("Name");
     /// Key of `TTL`, for [`Handle::set`].
-    pub const TTL: Prop<i64> = Prop::new("TTL");
+    pub const TTL: Prop<CfnTrafficPolicyInstance, i64> = Prop::new("TTL");
     /// Key of `TrafficPolicyId`, for [`Handle::set`].
-    pub const TRAFFIC_POLICY_ID: Prop<String> = Prop::new("TrafficPolicyId");
+    pub const TRAFFIC_POLICY_ID: Prop<CfnTrafficPolicyInstance, String> = Prop::new("TrafficPolicyId");
     /// Key of `TrafficPolicyVersion`, for [`Handle::set`].
-    pub const TRAFFIC_POLICY_VERSION: Prop<i64> = Prop::new("TrafficPolicyVersion");
+    pub const TRAFFIC_POLICY_VERSION: Prop<CfnTrafficPolicyInstance, i64> = Prop::new("TrafficPolicyVersion");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTrafficPolicyInstanceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &traffic_policy_instance::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTrafficPolicyInstanceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &traffic_policy_instance::PROPS_SHAPE, props.into())?;
         Ok(CfnTrafficPolicyInstance { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTrafficPolicyInstance::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the traffic policy instance.

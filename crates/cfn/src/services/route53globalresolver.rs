@@ -172,24 +172,37 @@ impl CfnAccessSource {
     pub const CFN_TYPE: &'static str = "AWS::Route53GlobalResolver::AccessSource";
 
     /// Key of `Cidr`, for [`Handle::set`].
-    pub const CIDR: Prop<String> = Prop::new("Cidr");
+    pub const CIDR: Prop<CfnAccessSource, String> = Prop::new("Cidr");
     /// Key of `ClientToken`, for [`Handle::set`].
-    pub const CLIENT_TOKEN: Prop<String> = Prop::new("ClientToken");
+    pub const CLIENT_TOKEN: Prop<CfnAccessSource, String> = Prop::new("ClientToken");
     /// Key of `DnsViewId`, for [`Handle::set`].
-    pub const DNS_VIEW_ID: Prop<String> = Prop::new("DnsViewId");
+    pub const DNS_VIEW_ID: Prop<CfnAccessSource, String> = Prop::new("DnsViewId");
     /// Key of `IpAddressType`, for [`Handle::set`].
-    pub const IP_ADDRESS_TYPE: Prop<access_source::IpAddressType> = Prop::new("IpAddressType");
+    pub const IP_ADDRESS_TYPE: Prop<CfnAccessSource, access_source::IpAddressType> = Prop::new("IpAddressType");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAccessSource, String> = Prop::new("Name");
     /// Key of `Protocol`, for [`Handle::set`].
-    pub const PROTOCOL: Prop<access_source::DnsProtocol> = Prop::new("Protocol");
+    pub const PROTOCOL: Prop<CfnAccessSource, access_source::DnsProtocol> = Prop::new("Protocol");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<access_source::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAccessSource, Vec<access_source::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccessSourceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &access_source::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccessSourceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &access_source::PROPS_SHAPE, props.into())?;
         Ok(CfnAccessSource { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccessSource::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AccessSourceId`)
@@ -327,20 +340,33 @@ impl CfnAccessToken {
     pub const CFN_TYPE: &'static str = "AWS::Route53GlobalResolver::AccessToken";
 
     /// Key of `ClientToken`, for [`Handle::set`].
-    pub const CLIENT_TOKEN: Prop<String> = Prop::new("ClientToken");
+    pub const CLIENT_TOKEN: Prop<CfnAccessToken, String> = Prop::new("ClientToken");
     /// Key of `DnsViewId`, for [`Handle::set`].
-    pub const DNS_VIEW_ID: Prop<String> = Prop::new("DnsViewId");
+    pub const DNS_VIEW_ID: Prop<CfnAccessToken, String> = Prop::new("DnsViewId");
     /// Key of `ExpiresAt`, for [`Handle::set`].
-    pub const EXPIRES_AT: Prop<String> = Prop::new("ExpiresAt");
+    pub const EXPIRES_AT: Prop<CfnAccessToken, String> = Prop::new("ExpiresAt");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAccessToken, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<access_token::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAccessToken, Vec<access_token::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccessTokenProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &access_token::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccessTokenProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &access_token::PROPS_SHAPE, props.into())?;
         Ok(CfnAccessToken { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccessToken::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AccessTokenId`)
@@ -575,26 +601,39 @@ impl CfnDnsView {
     pub const CFN_TYPE: &'static str = "AWS::Route53GlobalResolver::DnsView";
 
     /// Key of `ClientToken`, for [`Handle::set`].
-    pub const CLIENT_TOKEN: Prop<String> = Prop::new("ClientToken");
+    pub const CLIENT_TOKEN: Prop<CfnDnsView, String> = Prop::new("ClientToken");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDnsView, String> = Prop::new("Description");
     /// Key of `DnssecValidation`, for [`Handle::set`].
-    pub const DNSSEC_VALIDATION: Prop<dns_view::DnsSecValidationType> = Prop::new("DnssecValidation");
+    pub const DNSSEC_VALIDATION: Prop<CfnDnsView, dns_view::DnsSecValidationType> = Prop::new("DnssecValidation");
     /// Key of `EdnsClientSubnet`, for [`Handle::set`].
-    pub const EDNS_CLIENT_SUBNET: Prop<dns_view::EdnsClientSubnetType> = Prop::new("EdnsClientSubnet");
+    pub const EDNS_CLIENT_SUBNET: Prop<CfnDnsView, dns_view::EdnsClientSubnetType> = Prop::new("EdnsClientSubnet");
     /// Key of `FirewallRulesFailOpen`, for [`Handle::set`].
-    pub const FIREWALL_RULES_FAIL_OPEN: Prop<dns_view::FirewallRulesFailOpenType> = Prop::new("FirewallRulesFailOpen");
+    pub const FIREWALL_RULES_FAIL_OPEN: Prop<CfnDnsView, dns_view::FirewallRulesFailOpenType> = Prop::new("FirewallRulesFailOpen");
     /// Key of `GlobalResolverId`, for [`Handle::set`].
-    pub const GLOBAL_RESOLVER_ID: Prop<String> = Prop::new("GlobalResolverId");
+    pub const GLOBAL_RESOLVER_ID: Prop<CfnDnsView, String> = Prop::new("GlobalResolverId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDnsView, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<dns_view::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDnsView, Vec<dns_view::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDnsViewProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dns_view::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDnsViewProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dns_view::PROPS_SHAPE, props.into())?;
         Ok(CfnDnsView { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDnsView::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -742,24 +781,37 @@ impl CfnFirewallDomainList {
     pub const CFN_TYPE: &'static str = "AWS::Route53GlobalResolver::FirewallDomainList";
 
     /// Key of `ClientToken`, for [`Handle::set`].
-    pub const CLIENT_TOKEN: Prop<String> = Prop::new("ClientToken");
+    pub const CLIENT_TOKEN: Prop<CfnFirewallDomainList, String> = Prop::new("ClientToken");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFirewallDomainList, String> = Prop::new("Description");
     /// Key of `DomainFileUrl`, for [`Handle::set`].
-    pub const DOMAIN_FILE_URL: Prop<String> = Prop::new("DomainFileUrl");
+    pub const DOMAIN_FILE_URL: Prop<CfnFirewallDomainList, String> = Prop::new("DomainFileUrl");
     /// Key of `Domains`, for [`Handle::set`].
-    pub const DOMAINS: Prop<Vec<String>> = Prop::new("Domains");
+    pub const DOMAINS: Prop<CfnFirewallDomainList, Vec<String>> = Prop::new("Domains");
     /// Key of `GlobalResolverId`, for [`Handle::set`].
-    pub const GLOBAL_RESOLVER_ID: Prop<String> = Prop::new("GlobalResolverId");
+    pub const GLOBAL_RESOLVER_ID: Prop<CfnFirewallDomainList, String> = Prop::new("GlobalResolverId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFirewallDomainList, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<firewall_domain_list::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFirewallDomainList, Vec<firewall_domain_list::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFirewallDomainListProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &firewall_domain_list::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFirewallDomainListProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &firewall_domain_list::PROPS_SHAPE, props.into())?;
         Ok(CfnFirewallDomainList { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFirewallDomainList::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1042,38 +1094,51 @@ impl CfnFirewallRule {
     pub const CFN_TYPE: &'static str = "AWS::Route53GlobalResolver::FirewallRule";
 
     /// Key of `Action`, for [`Handle::set`].
-    pub const ACTION: Prop<firewall_rule::FirewallRuleAction> = Prop::new("Action");
+    pub const ACTION: Prop<CfnFirewallRule, firewall_rule::FirewallRuleAction> = Prop::new("Action");
     /// Key of `BlockOverrideDnsType`, for [`Handle::set`].
-    pub const BLOCK_OVERRIDE_DNS_TYPE: Prop<firewall_rule::BlockOverrideDnsQueryType> = Prop::new("BlockOverrideDnsType");
+    pub const BLOCK_OVERRIDE_DNS_TYPE: Prop<CfnFirewallRule, firewall_rule::BlockOverrideDnsQueryType> = Prop::new("BlockOverrideDnsType");
     /// Key of `BlockOverrideDomain`, for [`Handle::set`].
-    pub const BLOCK_OVERRIDE_DOMAIN: Prop<String> = Prop::new("BlockOverrideDomain");
+    pub const BLOCK_OVERRIDE_DOMAIN: Prop<CfnFirewallRule, String> = Prop::new("BlockOverrideDomain");
     /// Key of `BlockOverrideTtl`, for [`Handle::set`].
-    pub const BLOCK_OVERRIDE_TTL: Prop<i64> = Prop::new("BlockOverrideTtl");
+    pub const BLOCK_OVERRIDE_TTL: Prop<CfnFirewallRule, i64> = Prop::new("BlockOverrideTtl");
     /// Key of `BlockResponse`, for [`Handle::set`].
-    pub const BLOCK_RESPONSE: Prop<firewall_rule::FirewallBlockResponse> = Prop::new("BlockResponse");
+    pub const BLOCK_RESPONSE: Prop<CfnFirewallRule, firewall_rule::FirewallBlockResponse> = Prop::new("BlockResponse");
     /// Key of `ClientToken`, for [`Handle::set`].
-    pub const CLIENT_TOKEN: Prop<String> = Prop::new("ClientToken");
+    pub const CLIENT_TOKEN: Prop<CfnFirewallRule, String> = Prop::new("ClientToken");
     /// Key of `ConfidenceThreshold`, for [`Handle::set`].
-    pub const CONFIDENCE_THRESHOLD: Prop<firewall_rule::ConfidenceThreshold> = Prop::new("ConfidenceThreshold");
+    pub const CONFIDENCE_THRESHOLD: Prop<CfnFirewallRule, firewall_rule::ConfidenceThreshold> = Prop::new("ConfidenceThreshold");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFirewallRule, String> = Prop::new("Description");
     /// Key of `DnsAdvancedProtection`, for [`Handle::set`].
-    pub const DNS_ADVANCED_PROTECTION: Prop<firewall_rule::DnsAdvancedProtection> = Prop::new("DnsAdvancedProtection");
+    pub const DNS_ADVANCED_PROTECTION: Prop<CfnFirewallRule, firewall_rule::DnsAdvancedProtection> = Prop::new("DnsAdvancedProtection");
     /// Key of `DnsViewId`, for [`Handle::set`].
-    pub const DNS_VIEW_ID: Prop<String> = Prop::new("DnsViewId");
+    pub const DNS_VIEW_ID: Prop<CfnFirewallRule, String> = Prop::new("DnsViewId");
     /// Key of `FirewallDomainListId`, for [`Handle::set`].
-    pub const FIREWALL_DOMAIN_LIST_ID: Prop<String> = Prop::new("FirewallDomainListId");
+    pub const FIREWALL_DOMAIN_LIST_ID: Prop<CfnFirewallRule, String> = Prop::new("FirewallDomainListId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFirewallRule, String> = Prop::new("Name");
     /// Key of `Priority`, for [`Handle::set`].
-    pub const PRIORITY: Prop<i64> = Prop::new("Priority");
+    pub const PRIORITY: Prop<CfnFirewallRule, i64> = Prop::new("Priority");
     /// Key of `QType`, for [`Handle::set`].
-    pub const Q_TYPE: Prop<String> = Prop::new("QType");
+    pub const Q_TYPE: Prop<CfnFirewallRule, String> = Prop::new("QType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFirewallRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &firewall_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFirewallRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &firewall_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnFirewallRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFirewallRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -1245,24 +1310,37 @@ impl CfnGlobalResolver {
     pub const CFN_TYPE: &'static str = "AWS::Route53GlobalResolver::GlobalResolver";
 
     /// Key of `ClientToken`, for [`Handle::set`].
-    pub const CLIENT_TOKEN: Prop<String> = Prop::new("ClientToken");
+    pub const CLIENT_TOKEN: Prop<CfnGlobalResolver, String> = Prop::new("ClientToken");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnGlobalResolver, String> = Prop::new("Description");
     /// Key of `IpAddressType`, for [`Handle::set`].
-    pub const IP_ADDRESS_TYPE: Prop<global_resolver::GlobalResolverIpAddressType> = Prop::new("IpAddressType");
+    pub const IP_ADDRESS_TYPE: Prop<CfnGlobalResolver, global_resolver::GlobalResolverIpAddressType> = Prop::new("IpAddressType");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnGlobalResolver, String> = Prop::new("Name");
     /// Key of `ObservabilityRegion`, for [`Handle::set`].
-    pub const OBSERVABILITY_REGION: Prop<String> = Prop::new("ObservabilityRegion");
+    pub const OBSERVABILITY_REGION: Prop<CfnGlobalResolver, String> = Prop::new("ObservabilityRegion");
     /// Key of `Regions`, for [`Handle::set`].
-    pub const REGIONS: Prop<Vec<String>> = Prop::new("Regions");
+    pub const REGIONS: Prop<CfnGlobalResolver, Vec<String>> = Prop::new("Regions");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<global_resolver::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnGlobalResolver, Vec<global_resolver::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGlobalResolverProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &global_resolver::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGlobalResolverProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &global_resolver::PROPS_SHAPE, props.into())?;
         Ok(CfnGlobalResolver { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGlobalResolver::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1372,16 +1450,29 @@ impl CfnHostedZoneAssociation {
     pub const CFN_TYPE: &'static str = "AWS::Route53GlobalResolver::HostedZoneAssociation";
 
     /// Key of `HostedZoneId`, for [`Handle::set`].
-    pub const HOSTED_ZONE_ID: Prop<String> = Prop::new("HostedZoneId");
+    pub const HOSTED_ZONE_ID: Prop<CfnHostedZoneAssociation, String> = Prop::new("HostedZoneId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnHostedZoneAssociation, String> = Prop::new("Name");
     /// Key of `ResourceArn`, for [`Handle::set`].
-    pub const RESOURCE_ARN: Prop<String> = Prop::new("ResourceArn");
+    pub const RESOURCE_ARN: Prop<CfnHostedZoneAssociation, String> = Prop::new("ResourceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnHostedZoneAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &hosted_zone_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnHostedZoneAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &hosted_zone_association::PROPS_SHAPE, props.into())?;
         Ok(CfnHostedZoneAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnHostedZoneAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)

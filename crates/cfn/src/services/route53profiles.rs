@@ -103,14 +103,27 @@ impl CfnProfile {
     pub const CFN_TYPE: &'static str = "AWS::Route53Profiles::Profile";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnProfile, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<profile::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnProfile, Vec<profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &profile::PROPS_SHAPE, props.into())?;
         Ok(CfnProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the resolver profile.
@@ -254,20 +267,33 @@ impl CfnProfileAssociation {
     pub const CFN_TYPE: &'static str = "AWS::Route53Profiles::ProfileAssociation";
 
     /// Key of `Arn`, for [`Handle::set`].
-    pub const ARN: Prop<String> = Prop::new("Arn");
+    pub const ARN: Prop<CfnProfileAssociation, String> = Prop::new("Arn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnProfileAssociation, String> = Prop::new("Name");
     /// Key of `ProfileId`, for [`Handle::set`].
-    pub const PROFILE_ID: Prop<String> = Prop::new("ProfileId");
+    pub const PROFILE_ID: Prop<CfnProfileAssociation, String> = Prop::new("ProfileId");
     /// Key of `ResourceId`, for [`Handle::set`].
-    pub const RESOURCE_ID: Prop<String> = Prop::new("ResourceId");
+    pub const RESOURCE_ID: Prop<CfnProfileAssociation, String> = Prop::new("ResourceId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<profile_association::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnProfileAssociation, Vec<profile_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProfileAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &profile_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProfileAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &profile_association::PROPS_SHAPE, props.into())?;
         Ok(CfnProfileAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProfileAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Primary Identifier for  Profile Association
@@ -351,18 +377,31 @@ impl CfnProfileResourceAssociation {
     pub const CFN_TYPE: &'static str = "AWS::Route53Profiles::ProfileResourceAssociation";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnProfileResourceAssociation, String> = Prop::new("Name");
     /// Key of `ProfileId`, for [`Handle::set`].
-    pub const PROFILE_ID: Prop<String> = Prop::new("ProfileId");
+    pub const PROFILE_ID: Prop<CfnProfileResourceAssociation, String> = Prop::new("ProfileId");
     /// Key of `ResourceArn`, for [`Handle::set`].
-    pub const RESOURCE_ARN: Prop<String> = Prop::new("ResourceArn");
+    pub const RESOURCE_ARN: Prop<CfnProfileResourceAssociation, String> = Prop::new("ResourceArn");
     /// Key of `ResourceProperties`, for [`Handle::set`].
-    pub const RESOURCE_PROPERTIES: Prop<String> = Prop::new("ResourceProperties");
+    pub const RESOURCE_PROPERTIES: Prop<CfnProfileResourceAssociation, String> = Prop::new("ResourceProperties");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProfileResourceAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &profile_resource_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProfileResourceAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &profile_resource_association::PROPS_SHAPE, props.into())?;
         Ok(CfnProfileResourceAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProfileResourceAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Primary Identifier for  Profile Resource Association

@@ -131,16 +131,29 @@ impl CfnCluster {
     pub const CFN_TYPE: &'static str = "AWS::Route53RecoveryControl::Cluster";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCluster, String> = Prop::new("Name");
     /// Key of `NetworkType`, for [`Handle::set`].
-    pub const NETWORK_TYPE: Prop<cluster::NetworkType> = Prop::new("NetworkType");
+    pub const NETWORK_TYPE: Prop<CfnCluster, cluster::NetworkType> = Prop::new("NetworkType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cluster::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCluster, Vec<cluster::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the cluster.
@@ -266,16 +279,29 @@ impl CfnControlPanel {
     pub const CFN_TYPE: &'static str = "AWS::Route53RecoveryControl::ControlPanel";
 
     /// Key of `ClusterArn`, for [`Handle::set`].
-    pub const CLUSTER_ARN: Prop<String> = Prop::new("ClusterArn");
+    pub const CLUSTER_ARN: Prop<CfnControlPanel, String> = Prop::new("ClusterArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnControlPanel, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<control_panel::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnControlPanel, Vec<control_panel::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnControlPanelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &control_panel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnControlPanelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &control_panel::PROPS_SHAPE, props.into())?;
         Ok(CfnControlPanel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnControlPanel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the cluster.
@@ -372,16 +398,29 @@ impl CfnRoutingControl {
     pub const CFN_TYPE: &'static str = "AWS::Route53RecoveryControl::RoutingControl";
 
     /// Key of `ClusterArn`, for [`Handle::set`].
-    pub const CLUSTER_ARN: Prop<String> = Prop::new("ClusterArn");
+    pub const CLUSTER_ARN: Prop<CfnRoutingControl, String> = Prop::new("ClusterArn");
     /// Key of `ControlPanelArn`, for [`Handle::set`].
-    pub const CONTROL_PANEL_ARN: Prop<String> = Prop::new("ControlPanelArn");
+    pub const CONTROL_PANEL_ARN: Prop<CfnRoutingControl, String> = Prop::new("ControlPanelArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRoutingControl, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRoutingControlProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &routing_control::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRoutingControlProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &routing_control::PROPS_SHAPE, props.into())?;
         Ok(CfnRoutingControl { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRoutingControl::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the routing control.
@@ -651,22 +690,35 @@ impl CfnSafetyRule {
     pub const CFN_TYPE: &'static str = "AWS::Route53RecoveryControl::SafetyRule";
 
     /// Key of `AssertionRule`, for [`Handle::set`].
-    pub const ASSERTION_RULE: Prop<safety_rule::AssertionRule> = Prop::new("AssertionRule");
+    pub const ASSERTION_RULE: Prop<CfnSafetyRule, safety_rule::AssertionRule> = Prop::new("AssertionRule");
     /// Key of `ControlPanelArn`, for [`Handle::set`].
-    pub const CONTROL_PANEL_ARN: Prop<String> = Prop::new("ControlPanelArn");
+    pub const CONTROL_PANEL_ARN: Prop<CfnSafetyRule, String> = Prop::new("ControlPanelArn");
     /// Key of `GatingRule`, for [`Handle::set`].
-    pub const GATING_RULE: Prop<safety_rule::GatingRule> = Prop::new("GatingRule");
+    pub const GATING_RULE: Prop<CfnSafetyRule, safety_rule::GatingRule> = Prop::new("GatingRule");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSafetyRule, String> = Prop::new("Name");
     /// Key of `RuleConfig`, for [`Handle::set`].
-    pub const RULE_CONFIG: Prop<safety_rule::RuleConfig> = Prop::new("RuleConfig");
+    pub const RULE_CONFIG: Prop<CfnSafetyRule, safety_rule::RuleConfig> = Prop::new("RuleConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<safety_rule::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSafetyRule, Vec<safety_rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSafetyRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &safety_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSafetyRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &safety_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnSafetyRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSafetyRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the safety rule.

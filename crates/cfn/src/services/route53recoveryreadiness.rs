@@ -95,16 +95,29 @@ impl CfnCell {
     pub const CFN_TYPE: &'static str = "AWS::Route53RecoveryReadiness::Cell";
 
     /// Key of `CellName`, for [`Handle::set`].
-    pub const CELL_NAME: Prop<String> = Prop::new("CellName");
+    pub const CELL_NAME: Prop<CfnCell, String> = Prop::new("CellName");
     /// Key of `Cells`, for [`Handle::set`].
-    pub const CELLS: Prop<Vec<String>> = Prop::new("Cells");
+    pub const CELLS: Prop<CfnCell, Vec<String>> = Prop::new("Cells");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cell::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCell, Vec<cell::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCellProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cell::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCellProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cell::PROPS_SHAPE, props.into())?;
         Ok(CfnCell { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCell::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the cell.
@@ -213,16 +226,29 @@ impl CfnReadinessCheck {
     pub const CFN_TYPE: &'static str = "AWS::Route53RecoveryReadiness::ReadinessCheck";
 
     /// Key of `ReadinessCheckName`, for [`Handle::set`].
-    pub const READINESS_CHECK_NAME: Prop<String> = Prop::new("ReadinessCheckName");
+    pub const READINESS_CHECK_NAME: Prop<CfnReadinessCheck, String> = Prop::new("ReadinessCheckName");
     /// Key of `ResourceSetName`, for [`Handle::set`].
-    pub const RESOURCE_SET_NAME: Prop<String> = Prop::new("ResourceSetName");
+    pub const RESOURCE_SET_NAME: Prop<CfnReadinessCheck, String> = Prop::new("ResourceSetName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<readiness_check::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnReadinessCheck, Vec<readiness_check::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnReadinessCheckProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &readiness_check::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnReadinessCheckProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &readiness_check::PROPS_SHAPE, props.into())?;
         Ok(CfnReadinessCheck { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnReadinessCheck::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the readiness check.
@@ -325,16 +351,29 @@ impl CfnRecoveryGroup {
     pub const CFN_TYPE: &'static str = "AWS::Route53RecoveryReadiness::RecoveryGroup";
 
     /// Key of `Cells`, for [`Handle::set`].
-    pub const CELLS: Prop<Vec<String>> = Prop::new("Cells");
+    pub const CELLS: Prop<CfnRecoveryGroup, Vec<String>> = Prop::new("Cells");
     /// Key of `RecoveryGroupName`, for [`Handle::set`].
-    pub const RECOVERY_GROUP_NAME: Prop<String> = Prop::new("RecoveryGroupName");
+    pub const RECOVERY_GROUP_NAME: Prop<CfnRecoveryGroup, String> = Prop::new("RecoveryGroupName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<recovery_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRecoveryGroup, Vec<recovery_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRecoveryGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &recovery_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRecoveryGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &recovery_group::PROPS_SHAPE, props.into())?;
         Ok(CfnRecoveryGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRecoveryGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// A collection of tags associated with a resource.
@@ -606,18 +645,31 @@ impl CfnResourceSet {
     pub const CFN_TYPE: &'static str = "AWS::Route53RecoveryReadiness::ResourceSet";
 
     /// Key of `ResourceSetName`, for [`Handle::set`].
-    pub const RESOURCE_SET_NAME: Prop<String> = Prop::new("ResourceSetName");
+    pub const RESOURCE_SET_NAME: Prop<CfnResourceSet, String> = Prop::new("ResourceSetName");
     /// Key of `ResourceSetType`, for [`Handle::set`].
-    pub const RESOURCE_SET_TYPE: Prop<String> = Prop::new("ResourceSetType");
+    pub const RESOURCE_SET_TYPE: Prop<CfnResourceSet, String> = Prop::new("ResourceSetType");
     /// Key of `Resources`, for [`Handle::set`].
-    pub const RESOURCES: Prop<Vec<resource_set::Resource>> = Prop::new("Resources");
+    pub const RESOURCES: Prop<CfnResourceSet, Vec<resource_set::Resource>> = Prop::new("Resources");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<resource_set::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnResourceSet, Vec<resource_set::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourceSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourceSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_set::PROPS_SHAPE, props.into())?;
         Ok(CfnResourceSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourceSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the resource set.

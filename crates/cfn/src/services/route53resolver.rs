@@ -101,18 +101,31 @@ impl CfnFirewallDomainList {
     pub const CFN_TYPE: &'static str = "AWS::Route53Resolver::FirewallDomainList";
 
     /// Key of `DomainFileUrl`, for [`Handle::set`].
-    pub const DOMAIN_FILE_URL: Prop<String> = Prop::new("DomainFileUrl");
+    pub const DOMAIN_FILE_URL: Prop<CfnFirewallDomainList, String> = Prop::new("DomainFileUrl");
     /// Key of `Domains`, for [`Handle::set`].
-    pub const DOMAINS: Prop<Vec<String>> = Prop::new("Domains");
+    pub const DOMAINS: Prop<CfnFirewallDomainList, Vec<String>> = Prop::new("Domains");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFirewallDomainList, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<firewall_domain_list::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFirewallDomainList, Vec<firewall_domain_list::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFirewallDomainListProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &firewall_domain_list::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFirewallDomainListProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &firewall_domain_list::PROPS_SHAPE, props.into())?;
         Ok(CfnFirewallDomainList { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFirewallDomainList::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Arn
@@ -676,16 +689,29 @@ impl CfnFirewallRuleGroup {
     pub const CFN_TYPE: &'static str = "AWS::Route53Resolver::FirewallRuleGroup";
 
     /// Key of `FirewallRules`, for [`Handle::set`].
-    pub const FIREWALL_RULES: Prop<Vec<firewall_rule_group::FirewallRule>> = Prop::new("FirewallRules");
+    pub const FIREWALL_RULES: Prop<CfnFirewallRuleGroup, Vec<firewall_rule_group::FirewallRule>> = Prop::new("FirewallRules");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFirewallRuleGroup, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<firewall_rule_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFirewallRuleGroup, Vec<firewall_rule_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFirewallRuleGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &firewall_rule_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFirewallRuleGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &firewall_rule_group::PROPS_SHAPE, props.into())?;
         Ok(CfnFirewallRuleGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFirewallRuleGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Arn
@@ -895,22 +921,35 @@ impl CfnFirewallRuleGroupAssociation {
     pub const CFN_TYPE: &'static str = "AWS::Route53Resolver::FirewallRuleGroupAssociation";
 
     /// Key of `FirewallRuleGroupId`, for [`Handle::set`].
-    pub const FIREWALL_RULE_GROUP_ID: Prop<String> = Prop::new("FirewallRuleGroupId");
+    pub const FIREWALL_RULE_GROUP_ID: Prop<CfnFirewallRuleGroupAssociation, String> = Prop::new("FirewallRuleGroupId");
     /// Key of `MutationProtection`, for [`Handle::set`].
-    pub const MUTATION_PROTECTION: Prop<firewall_rule_group_association::MutationProtection> = Prop::new("MutationProtection");
+    pub const MUTATION_PROTECTION: Prop<CfnFirewallRuleGroupAssociation, firewall_rule_group_association::MutationProtection> = Prop::new("MutationProtection");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnFirewallRuleGroupAssociation, String> = Prop::new("Name");
     /// Key of `Priority`, for [`Handle::set`].
-    pub const PRIORITY: Prop<i64> = Prop::new("Priority");
+    pub const PRIORITY: Prop<CfnFirewallRuleGroupAssociation, i64> = Prop::new("Priority");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<firewall_rule_group_association::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFirewallRuleGroupAssociation, Vec<firewall_rule_group_association::Tag>> = Prop::new("Tags");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnFirewallRuleGroupAssociation, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFirewallRuleGroupAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &firewall_rule_group_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFirewallRuleGroupAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &firewall_rule_group_association::PROPS_SHAPE, props.into())?;
         Ok(CfnFirewallRuleGroupAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFirewallRuleGroupAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Arn
@@ -1078,20 +1117,33 @@ impl CfnOutpostResolver {
     pub const CFN_TYPE: &'static str = "AWS::Route53Resolver::OutpostResolver";
 
     /// Key of `InstanceCount`, for [`Handle::set`].
-    pub const INSTANCE_COUNT: Prop<i64> = Prop::new("InstanceCount");
+    pub const INSTANCE_COUNT: Prop<CfnOutpostResolver, i64> = Prop::new("InstanceCount");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnOutpostResolver, String> = Prop::new("Name");
     /// Key of `OutpostArn`, for [`Handle::set`].
-    pub const OUTPOST_ARN: Prop<String> = Prop::new("OutpostArn");
+    pub const OUTPOST_ARN: Prop<CfnOutpostResolver, String> = Prop::new("OutpostArn");
     /// Key of `PreferredInstanceType`, for [`Handle::set`].
-    pub const PREFERRED_INSTANCE_TYPE: Prop<String> = Prop::new("PreferredInstanceType");
+    pub const PREFERRED_INSTANCE_TYPE: Prop<CfnOutpostResolver, String> = Prop::new("PreferredInstanceType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<outpost_resolver::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnOutpostResolver, Vec<outpost_resolver::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOutpostResolverProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &outpost_resolver::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOutpostResolverProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &outpost_resolver::PROPS_SHAPE, props.into())?;
         Ok(CfnOutpostResolver { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOutpostResolver::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The OutpostResolver ARN.
@@ -1223,14 +1275,27 @@ impl CfnResolverConfig {
     pub const CFN_TYPE: &'static str = "AWS::Route53Resolver::ResolverConfig";
 
     /// Key of `AutodefinedReverseFlag`, for [`Handle::set`].
-    pub const AUTODEFINED_REVERSE_FLAG: Prop<resolver_config::AutodefinedReverseFlag> = Prop::new("AutodefinedReverseFlag");
+    pub const AUTODEFINED_REVERSE_FLAG: Prop<CfnResolverConfig, resolver_config::AutodefinedReverseFlag> = Prop::new("AutodefinedReverseFlag");
     /// Key of `ResourceId`, for [`Handle::set`].
-    pub const RESOURCE_ID: Prop<String> = Prop::new("ResourceId");
+    pub const RESOURCE_ID: Prop<CfnResolverConfig, String> = Prop::new("ResourceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResolverConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resolver_config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResolverConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resolver_config::PROPS_SHAPE, props.into())?;
         Ok(CfnResolverConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResolverConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// ResolverAutodefinedReverseStatus, possible values are ENABLING, ENABLED, DISABLING AND DISABLED.
@@ -1302,12 +1367,25 @@ impl CfnResolverDNSSECConfig {
     pub const CFN_TYPE: &'static str = "AWS::Route53Resolver::ResolverDNSSECConfig";
 
     /// Key of `ResourceId`, for [`Handle::set`].
-    pub const RESOURCE_ID: Prop<String> = Prop::new("ResourceId");
+    pub const RESOURCE_ID: Prop<CfnResolverDNSSECConfig, String> = Prop::new("ResourceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResolverDNSSECConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resolver_dnssec_config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResolverDNSSECConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resolver_dnssec_config::PROPS_SHAPE, props.into())?;
         Ok(CfnResolverDNSSECConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResolverDNSSECConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Id
@@ -1527,36 +1605,49 @@ impl CfnResolverEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::Route53Resolver::ResolverEndpoint";
 
     /// Key of `Direction`, for [`Handle::set`].
-    pub const DIRECTION: Prop<String> = Prop::new("Direction");
+    pub const DIRECTION: Prop<CfnResolverEndpoint, String> = Prop::new("Direction");
     /// Key of `Dns64Enabled`, for [`Handle::set`].
-    pub const DNS64_ENABLED: Prop<bool> = Prop::new("Dns64Enabled");
+    pub const DNS64_ENABLED: Prop<CfnResolverEndpoint, bool> = Prop::new("Dns64Enabled");
     /// Key of `IpAddresses`, for [`Handle::set`].
-    pub const IP_ADDRESSES: Prop<Vec<resolver_endpoint::IpAddressRequest>> = Prop::new("IpAddresses");
+    pub const IP_ADDRESSES: Prop<CfnResolverEndpoint, Vec<resolver_endpoint::IpAddressRequest>> = Prop::new("IpAddresses");
     /// Key of `Ipv6InternetAccessEnabled`, for [`Handle::set`].
-    pub const IPV6_INTERNET_ACCESS_ENABLED: Prop<bool> = Prop::new("Ipv6InternetAccessEnabled");
+    pub const IPV6_INTERNET_ACCESS_ENABLED: Prop<CfnResolverEndpoint, bool> = Prop::new("Ipv6InternetAccessEnabled");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnResolverEndpoint, String> = Prop::new("Name");
     /// Key of `OutpostArn`, for [`Handle::set`].
-    pub const OUTPOST_ARN: Prop<String> = Prop::new("OutpostArn");
+    pub const OUTPOST_ARN: Prop<CfnResolverEndpoint, String> = Prop::new("OutpostArn");
     /// Key of `PreferredInstanceType`, for [`Handle::set`].
-    pub const PREFERRED_INSTANCE_TYPE: Prop<String> = Prop::new("PreferredInstanceType");
+    pub const PREFERRED_INSTANCE_TYPE: Prop<CfnResolverEndpoint, String> = Prop::new("PreferredInstanceType");
     /// Key of `Protocols`, for [`Handle::set`].
-    pub const PROTOCOLS: Prop<Vec<String>> = Prop::new("Protocols");
+    pub const PROTOCOLS: Prop<CfnResolverEndpoint, Vec<String>> = Prop::new("Protocols");
     /// Key of `ResolverEndpointType`, for [`Handle::set`].
-    pub const RESOLVER_ENDPOINT_TYPE: Prop<String> = Prop::new("ResolverEndpointType");
+    pub const RESOLVER_ENDPOINT_TYPE: Prop<CfnResolverEndpoint, String> = Prop::new("ResolverEndpointType");
     /// Key of `RniEnhancedMetricsEnabled`, for [`Handle::set`].
-    pub const RNI_ENHANCED_METRICS_ENABLED: Prop<bool> = Prop::new("RniEnhancedMetricsEnabled");
+    pub const RNI_ENHANCED_METRICS_ENABLED: Prop<CfnResolverEndpoint, bool> = Prop::new("RniEnhancedMetricsEnabled");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnResolverEndpoint, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<resolver_endpoint::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnResolverEndpoint, Vec<resolver_endpoint::Tag>> = Prop::new("Tags");
     /// Key of `TargetNameServerMetricsEnabled`, for [`Handle::set`].
-    pub const TARGET_NAME_SERVER_METRICS_ENABLED: Prop<bool> = Prop::new("TargetNameServerMetricsEnabled");
+    pub const TARGET_NAME_SERVER_METRICS_ENABLED: Prop<CfnResolverEndpoint, bool> = Prop::new("TargetNameServerMetricsEnabled");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResolverEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resolver_endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResolverEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resolver_endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnResolverEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResolverEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the resolver endpoint, such as arn:aws:route53resolver:us-east-1:123456789012:resolver-endpoint/resolver-endpoint-a1bzhi.
@@ -1691,16 +1782,29 @@ impl CfnResolverQueryLoggingConfig {
     pub const CFN_TYPE: &'static str = "AWS::Route53Resolver::ResolverQueryLoggingConfig";
 
     /// Key of `DestinationArn`, for [`Handle::set`].
-    pub const DESTINATION_ARN: Prop<String> = Prop::new("DestinationArn");
+    pub const DESTINATION_ARN: Prop<CfnResolverQueryLoggingConfig, String> = Prop::new("DestinationArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnResolverQueryLoggingConfig, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<resolver_query_logging_config::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnResolverQueryLoggingConfig, Vec<resolver_query_logging_config::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResolverQueryLoggingConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resolver_query_logging_config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResolverQueryLoggingConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resolver_query_logging_config::PROPS_SHAPE, props.into())?;
         Ok(CfnResolverQueryLoggingConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResolverQueryLoggingConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Arn
@@ -1806,14 +1910,27 @@ impl CfnResolverQueryLoggingConfigAssociation {
     pub const CFN_TYPE: &'static str = "AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation";
 
     /// Key of `ResolverQueryLogConfigId`, for [`Handle::set`].
-    pub const RESOLVER_QUERY_LOG_CONFIG_ID: Prop<String> = Prop::new("ResolverQueryLogConfigId");
+    pub const RESOLVER_QUERY_LOG_CONFIG_ID: Prop<CfnResolverQueryLoggingConfigAssociation, String> = Prop::new("ResolverQueryLogConfigId");
     /// Key of `ResourceId`, for [`Handle::set`].
-    pub const RESOURCE_ID: Prop<String> = Prop::new("ResourceId");
+    pub const RESOURCE_ID: Prop<CfnResolverQueryLoggingConfigAssociation, String> = Prop::new("ResourceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResolverQueryLoggingConfigAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resolver_query_logging_config_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResolverQueryLoggingConfigAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resolver_query_logging_config_association::PROPS_SHAPE, props.into())?;
         Ok(CfnResolverQueryLoggingConfigAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResolverQueryLoggingConfigAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Rfc3339TimeString
@@ -2012,24 +2129,37 @@ impl CfnResolverRule {
     pub const CFN_TYPE: &'static str = "AWS::Route53Resolver::ResolverRule";
 
     /// Key of `DelegationRecord`, for [`Handle::set`].
-    pub const DELEGATION_RECORD: Prop<String> = Prop::new("DelegationRecord");
+    pub const DELEGATION_RECORD: Prop<CfnResolverRule, String> = Prop::new("DelegationRecord");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnResolverRule, String> = Prop::new("DomainName");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnResolverRule, String> = Prop::new("Name");
     /// Key of `ResolverEndpointId`, for [`Handle::set`].
-    pub const RESOLVER_ENDPOINT_ID: Prop<String> = Prop::new("ResolverEndpointId");
+    pub const RESOLVER_ENDPOINT_ID: Prop<CfnResolverRule, String> = Prop::new("ResolverEndpointId");
     /// Key of `RuleType`, for [`Handle::set`].
-    pub const RULE_TYPE: Prop<String> = Prop::new("RuleType");
+    pub const RULE_TYPE: Prop<CfnResolverRule, String> = Prop::new("RuleType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<resolver_rule::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnResolverRule, Vec<resolver_rule::Tag>> = Prop::new("Tags");
     /// Key of `TargetIps`, for [`Handle::set`].
-    pub const TARGET_IPS: Prop<Vec<resolver_rule::TargetAddress>> = Prop::new("TargetIps");
+    pub const TARGET_IPS: Prop<CfnResolverRule, Vec<resolver_rule::TargetAddress>> = Prop::new("TargetIps");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResolverRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resolver_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResolverRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resolver_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnResolverRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResolverRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the resolver rule.
@@ -2156,16 +2286,29 @@ impl CfnResolverRuleAssociation {
     pub const CFN_TYPE: &'static str = "AWS::Route53Resolver::ResolverRuleAssociation";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnResolverRuleAssociation, String> = Prop::new("Name");
     /// Key of `ResolverRuleId`, for [`Handle::set`].
-    pub const RESOLVER_RULE_ID: Prop<String> = Prop::new("ResolverRuleId");
+    pub const RESOLVER_RULE_ID: Prop<CfnResolverRuleAssociation, String> = Prop::new("ResolverRuleId");
     /// Key of `VPCId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VPCId");
+    pub const VPC_ID: Prop<CfnResolverRuleAssociation, String> = Prop::new("VPCId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResolverRuleAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resolver_rule_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResolverRuleAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resolver_rule_association::PROPS_SHAPE, props.into())?;
         Ok(CfnResolverRuleAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResolverRuleAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The name of an association between a Resolver rule and a VPC. The name can be up to 64 characters long and can contain letters (a-z, A-Z), numbers (0-9), hyphens (-), underscores (_), and spaces. The name cannot consist of only numbers.

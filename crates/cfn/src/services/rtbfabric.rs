@@ -328,18 +328,31 @@ impl CfnInboundExternalLink {
     pub const CFN_TYPE: &'static str = "AWS::RTBFabric::InboundExternalLink";
 
     /// Key of `GatewayId`, for [`Handle::set`].
-    pub const GATEWAY_ID: Prop<String> = Prop::new("GatewayId");
+    pub const GATEWAY_ID: Prop<CfnInboundExternalLink, String> = Prop::new("GatewayId");
     /// Key of `LinkAttributes`, for [`Handle::set`].
-    pub const LINK_ATTRIBUTES: Prop<inbound_external_link::LinkAttributes> = Prop::new("LinkAttributes");
+    pub const LINK_ATTRIBUTES: Prop<CfnInboundExternalLink, inbound_external_link::LinkAttributes> = Prop::new("LinkAttributes");
     /// Key of `LinkLogSettings`, for [`Handle::set`].
-    pub const LINK_LOG_SETTINGS: Prop<inbound_external_link::LinkLogSettings> = Prop::new("LinkLogSettings");
+    pub const LINK_LOG_SETTINGS: Prop<CfnInboundExternalLink, inbound_external_link::LinkLogSettings> = Prop::new("LinkLogSettings");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<inbound_external_link::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnInboundExternalLink, Vec<inbound_external_link::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInboundExternalLinkProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &inbound_external_link::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInboundExternalLinkProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &inbound_external_link::PROPS_SHAPE, props.into())?;
         Ok(CfnInboundExternalLink { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInboundExternalLink::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -754,24 +767,37 @@ impl CfnLink {
     pub const CFN_TYPE: &'static str = "AWS::RTBFabric::Link";
 
     /// Key of `GatewayId`, for [`Handle::set`].
-    pub const GATEWAY_ID: Prop<String> = Prop::new("GatewayId");
+    pub const GATEWAY_ID: Prop<CfnLink, String> = Prop::new("GatewayId");
     /// Key of `HttpResponderAllowed`, for [`Handle::set`].
-    pub const HTTP_RESPONDER_ALLOWED: Prop<bool> = Prop::new("HttpResponderAllowed");
+    pub const HTTP_RESPONDER_ALLOWED: Prop<CfnLink, bool> = Prop::new("HttpResponderAllowed");
     /// Key of `LinkAttributes`, for [`Handle::set`].
-    pub const LINK_ATTRIBUTES: Prop<link::LinkAttributes> = Prop::new("LinkAttributes");
+    pub const LINK_ATTRIBUTES: Prop<CfnLink, link::LinkAttributes> = Prop::new("LinkAttributes");
     /// Key of `LinkLogSettings`, for [`Handle::set`].
-    pub const LINK_LOG_SETTINGS: Prop<link::LinkLogSettings> = Prop::new("LinkLogSettings");
+    pub const LINK_LOG_SETTINGS: Prop<CfnLink, link::LinkLogSettings> = Prop::new("LinkLogSettings");
     /// Key of `ModuleConfigurationList`, for [`Handle::set`].
-    pub const MODULE_CONFIGURATION_LIST: Prop<Vec<link::ModuleConfiguration>> = Prop::new("ModuleConfigurationList");
+    pub const MODULE_CONFIGURATION_LIST: Prop<CfnLink, Vec<link::ModuleConfiguration>> = Prop::new("ModuleConfigurationList");
     /// Key of `PeerGatewayId`, for [`Handle::set`].
-    pub const PEER_GATEWAY_ID: Prop<String> = Prop::new("PeerGatewayId");
+    pub const PEER_GATEWAY_ID: Prop<CfnLink, String> = Prop::new("PeerGatewayId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<link::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLink, Vec<link::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLinkProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &link::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLinkProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &link::PROPS_SHAPE, props.into())?;
         Ok(CfnLink { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLink::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -998,20 +1024,33 @@ impl CfnLinkRoutingRule {
     pub const CFN_TYPE: &'static str = "AWS::RTBFabric::LinkRoutingRule";
 
     /// Key of `Conditions`, for [`Handle::set`].
-    pub const CONDITIONS: Prop<link_routing_rule::RuleCondition> = Prop::new("Conditions");
+    pub const CONDITIONS: Prop<CfnLinkRoutingRule, link_routing_rule::RuleCondition> = Prop::new("Conditions");
     /// Key of `GatewayId`, for [`Handle::set`].
-    pub const GATEWAY_ID: Prop<String> = Prop::new("GatewayId");
+    pub const GATEWAY_ID: Prop<CfnLinkRoutingRule, String> = Prop::new("GatewayId");
     /// Key of `LinkId`, for [`Handle::set`].
-    pub const LINK_ID: Prop<String> = Prop::new("LinkId");
+    pub const LINK_ID: Prop<CfnLinkRoutingRule, String> = Prop::new("LinkId");
     /// Key of `Priority`, for [`Handle::set`].
-    pub const PRIORITY: Prop<i64> = Prop::new("Priority");
+    pub const PRIORITY: Prop<CfnLinkRoutingRule, i64> = Prop::new("Priority");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<link_routing_rule::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLinkRoutingRule, Vec<link_routing_rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLinkRoutingRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &link_routing_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLinkRoutingRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &link_routing_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnLinkRoutingRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLinkRoutingRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1370,20 +1409,33 @@ impl CfnOutboundExternalLink {
     pub const CFN_TYPE: &'static str = "AWS::RTBFabric::OutboundExternalLink";
 
     /// Key of `GatewayId`, for [`Handle::set`].
-    pub const GATEWAY_ID: Prop<String> = Prop::new("GatewayId");
+    pub const GATEWAY_ID: Prop<CfnOutboundExternalLink, String> = Prop::new("GatewayId");
     /// Key of `LinkAttributes`, for [`Handle::set`].
-    pub const LINK_ATTRIBUTES: Prop<outbound_external_link::LinkAttributes> = Prop::new("LinkAttributes");
+    pub const LINK_ATTRIBUTES: Prop<CfnOutboundExternalLink, outbound_external_link::LinkAttributes> = Prop::new("LinkAttributes");
     /// Key of `LinkLogSettings`, for [`Handle::set`].
-    pub const LINK_LOG_SETTINGS: Prop<outbound_external_link::LinkLogSettings> = Prop::new("LinkLogSettings");
+    pub const LINK_LOG_SETTINGS: Prop<CfnOutboundExternalLink, outbound_external_link::LinkLogSettings> = Prop::new("LinkLogSettings");
     /// Key of `PublicEndpoint`, for [`Handle::set`].
-    pub const PUBLIC_ENDPOINT: Prop<String> = Prop::new("PublicEndpoint");
+    pub const PUBLIC_ENDPOINT: Prop<CfnOutboundExternalLink, String> = Prop::new("PublicEndpoint");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<outbound_external_link::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnOutboundExternalLink, Vec<outbound_external_link::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOutboundExternalLinkProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &outbound_external_link::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOutboundExternalLinkProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &outbound_external_link::PROPS_SHAPE, props.into())?;
         Ok(CfnOutboundExternalLink { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOutboundExternalLink::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1526,20 +1578,33 @@ impl CfnRequesterGateway {
     pub const CFN_TYPE: &'static str = "AWS::RTBFabric::RequesterGateway";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRequesterGateway, String> = Prop::new("Description");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnRequesterGateway, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnRequesterGateway, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<requester_gateway::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRequesterGateway, Vec<requester_gateway::Tag>> = Prop::new("Tags");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnRequesterGateway, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRequesterGatewayProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &requester_gateway::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRequesterGatewayProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &requester_gateway::PROPS_SHAPE, props.into())?;
         Ok(CfnRequesterGateway { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRequesterGateway::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ActiveLinksCount`)
@@ -1841,36 +1906,49 @@ impl CfnResponderGateway {
     pub const CFN_TYPE: &'static str = "AWS::RTBFabric::ResponderGateway";
 
     /// Key of `AcmCertificateArn`, for [`Handle::set`].
-    pub const ACM_CERTIFICATE_ARN: Prop<String> = Prop::new("AcmCertificateArn");
+    pub const ACM_CERTIFICATE_ARN: Prop<CfnResponderGateway, String> = Prop::new("AcmCertificateArn");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnResponderGateway, String> = Prop::new("Description");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnResponderGateway, String> = Prop::new("DomainName");
     /// Key of `GatewayType`, for [`Handle::set`].
-    pub const GATEWAY_TYPE: Prop<responder_gateway::GatewayType> = Prop::new("GatewayType");
+    pub const GATEWAY_TYPE: Prop<CfnResponderGateway, responder_gateway::GatewayType> = Prop::new("GatewayType");
     /// Key of `ListenerConfig`, for [`Handle::set`].
-    pub const LISTENER_CONFIG: Prop<responder_gateway::ListenerConfig> = Prop::new("ListenerConfig");
+    pub const LISTENER_CONFIG: Prop<CfnResponderGateway, responder_gateway::ListenerConfig> = Prop::new("ListenerConfig");
     /// Key of `ManagedEndpointConfiguration`, for [`Handle::set`].
-    pub const MANAGED_ENDPOINT_CONFIGURATION: Prop<Json> = Prop::new("ManagedEndpointConfiguration");
+    pub const MANAGED_ENDPOINT_CONFIGURATION: Prop<CfnResponderGateway, Json> = Prop::new("ManagedEndpointConfiguration");
     /// Key of `Port`, for [`Handle::set`].
-    pub const PORT: Prop<i64> = Prop::new("Port");
+    pub const PORT: Prop<CfnResponderGateway, i64> = Prop::new("Port");
     /// Key of `Protocol`, for [`Handle::set`].
-    pub const PROTOCOL: Prop<responder_gateway::Protocol> = Prop::new("Protocol");
+    pub const PROTOCOL: Prop<CfnResponderGateway, responder_gateway::Protocol> = Prop::new("Protocol");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnResponderGateway, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnResponderGateway, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<responder_gateway::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnResponderGateway, Vec<responder_gateway::Tag>> = Prop::new("Tags");
     /// Key of `TrustStoreConfiguration`, for [`Handle::set`].
-    pub const TRUST_STORE_CONFIGURATION: Prop<responder_gateway::TrustStoreConfiguration> = Prop::new("TrustStoreConfiguration");
+    pub const TRUST_STORE_CONFIGURATION: Prop<CfnResponderGateway, responder_gateway::TrustStoreConfiguration> = Prop::new("TrustStoreConfiguration");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnResponderGateway, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResponderGatewayProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &responder_gateway::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResponderGatewayProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &responder_gateway::PROPS_SHAPE, props.into())?;
         Ok(CfnResponderGateway { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResponderGateway::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

@@ -632,30 +632,43 @@ impl CfnAppMonitor {
     pub const CFN_TYPE: &'static str = "AWS::RUM::AppMonitor";
 
     /// Key of `AppMonitorConfiguration`, for [`Handle::set`].
-    pub const APP_MONITOR_CONFIGURATION: Prop<app_monitor::AppMonitorConfiguration> = Prop::new("AppMonitorConfiguration");
+    pub const APP_MONITOR_CONFIGURATION: Prop<CfnAppMonitor, app_monitor::AppMonitorConfiguration> = Prop::new("AppMonitorConfiguration");
     /// Key of `CustomEvents`, for [`Handle::set`].
-    pub const CUSTOM_EVENTS: Prop<app_monitor::CustomEvents> = Prop::new("CustomEvents");
+    pub const CUSTOM_EVENTS: Prop<CfnAppMonitor, app_monitor::CustomEvents> = Prop::new("CustomEvents");
     /// Key of `CwLogEnabled`, for [`Handle::set`].
-    pub const CW_LOG_ENABLED: Prop<bool> = Prop::new("CwLogEnabled");
+    pub const CW_LOG_ENABLED: Prop<CfnAppMonitor, bool> = Prop::new("CwLogEnabled");
     /// Key of `DeobfuscationConfiguration`, for [`Handle::set`].
-    pub const DEOBFUSCATION_CONFIGURATION: Prop<app_monitor::DeobfuscationConfiguration> = Prop::new("DeobfuscationConfiguration");
+    pub const DEOBFUSCATION_CONFIGURATION: Prop<CfnAppMonitor, app_monitor::DeobfuscationConfiguration> = Prop::new("DeobfuscationConfiguration");
     /// Key of `Domain`, for [`Handle::set`].
-    pub const DOMAIN: Prop<String> = Prop::new("Domain");
+    pub const DOMAIN: Prop<CfnAppMonitor, String> = Prop::new("Domain");
     /// Key of `DomainList`, for [`Handle::set`].
-    pub const DOMAIN_LIST: Prop<Vec<String>> = Prop::new("DomainList");
+    pub const DOMAIN_LIST: Prop<CfnAppMonitor, Vec<String>> = Prop::new("DomainList");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAppMonitor, String> = Prop::new("Name");
     /// Key of `Platform`, for [`Handle::set`].
-    pub const PLATFORM: Prop<app_monitor::Platform> = Prop::new("Platform");
+    pub const PLATFORM: Prop<CfnAppMonitor, app_monitor::Platform> = Prop::new("Platform");
     /// Key of `ResourcePolicy`, for [`Handle::set`].
-    pub const RESOURCE_POLICY: Prop<app_monitor::ResourcePolicy> = Prop::new("ResourcePolicy");
+    pub const RESOURCE_POLICY: Prop<CfnAppMonitor, app_monitor::ResourcePolicy> = Prop::new("ResourcePolicy");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<app_monitor::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAppMonitor, Vec<app_monitor::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAppMonitorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &app_monitor::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAppMonitorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &app_monitor::PROPS_SHAPE, props.into())?;
         Ok(CfnAppMonitor { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAppMonitor::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The unique ID of the new app monitor.

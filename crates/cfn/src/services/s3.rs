@@ -272,24 +272,37 @@ impl CfnAccessGrant {
     pub const CFN_TYPE: &'static str = "AWS::S3::AccessGrant";
 
     /// Key of `AccessGrantsLocationConfiguration`, for [`Handle::set`].
-    pub const ACCESS_GRANTS_LOCATION_CONFIGURATION: Prop<access_grant::AccessGrantsLocationConfiguration> = Prop::new("AccessGrantsLocationConfiguration");
+    pub const ACCESS_GRANTS_LOCATION_CONFIGURATION: Prop<CfnAccessGrant, access_grant::AccessGrantsLocationConfiguration> = Prop::new("AccessGrantsLocationConfiguration");
     /// Key of `AccessGrantsLocationId`, for [`Handle::set`].
-    pub const ACCESS_GRANTS_LOCATION_ID: Prop<String> = Prop::new("AccessGrantsLocationId");
+    pub const ACCESS_GRANTS_LOCATION_ID: Prop<CfnAccessGrant, String> = Prop::new("AccessGrantsLocationId");
     /// Key of `ApplicationArn`, for [`Handle::set`].
-    pub const APPLICATION_ARN: Prop<String> = Prop::new("ApplicationArn");
+    pub const APPLICATION_ARN: Prop<CfnAccessGrant, String> = Prop::new("ApplicationArn");
     /// Key of `Grantee`, for [`Handle::set`].
-    pub const GRANTEE: Prop<access_grant::Grantee> = Prop::new("Grantee");
+    pub const GRANTEE: Prop<CfnAccessGrant, access_grant::Grantee> = Prop::new("Grantee");
     /// Key of `Permission`, for [`Handle::set`].
-    pub const PERMISSION: Prop<access_grant::Permission> = Prop::new("Permission");
+    pub const PERMISSION: Prop<CfnAccessGrant, access_grant::Permission> = Prop::new("Permission");
     /// Key of `S3PrefixType`, for [`Handle::set`].
-    pub const S3_PREFIX_TYPE: Prop<access_grant::S3PrefixType> = Prop::new("S3PrefixType");
+    pub const S3_PREFIX_TYPE: Prop<CfnAccessGrant, access_grant::S3PrefixType> = Prop::new("S3PrefixType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<access_grant::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAccessGrant, Vec<access_grant::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccessGrantProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &access_grant::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccessGrantProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &access_grant::PROPS_SHAPE, props.into())?;
         Ok(CfnAccessGrant { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccessGrant::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the specified access grant.
@@ -399,14 +412,27 @@ impl CfnAccessGrantsInstance {
     pub const CFN_TYPE: &'static str = "AWS::S3::AccessGrantsInstance";
 
     /// Key of `IdentityCenterArn`, for [`Handle::set`].
-    pub const IDENTITY_CENTER_ARN: Prop<String> = Prop::new("IdentityCenterArn");
+    pub const IDENTITY_CENTER_ARN: Prop<CfnAccessGrantsInstance, String> = Prop::new("IdentityCenterArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<access_grants_instance::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAccessGrantsInstance, Vec<access_grants_instance::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccessGrantsInstanceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &access_grants_instance::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccessGrantsInstanceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &access_grants_instance::PROPS_SHAPE, props.into())?;
         Ok(CfnAccessGrantsInstance { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccessGrantsInstance::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the specified Access Grants instance.
@@ -525,16 +551,29 @@ impl CfnAccessGrantsLocation {
     pub const CFN_TYPE: &'static str = "AWS::S3::AccessGrantsLocation";
 
     /// Key of `IamRoleArn`, for [`Handle::set`].
-    pub const IAM_ROLE_ARN: Prop<String> = Prop::new("IamRoleArn");
+    pub const IAM_ROLE_ARN: Prop<CfnAccessGrantsLocation, String> = Prop::new("IamRoleArn");
     /// Key of `LocationScope`, for [`Handle::set`].
-    pub const LOCATION_SCOPE: Prop<String> = Prop::new("LocationScope");
+    pub const LOCATION_SCOPE: Prop<CfnAccessGrantsLocation, String> = Prop::new("LocationScope");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<access_grants_location::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAccessGrantsLocation, Vec<access_grants_location::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccessGrantsLocationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &access_grants_location::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccessGrantsLocationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &access_grants_location::PROPS_SHAPE, props.into())?;
         Ok(CfnAccessGrantsLocation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccessGrantsLocation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the specified Access Grants location.
@@ -731,24 +770,37 @@ impl CfnAccessPoint {
     pub const CFN_TYPE: &'static str = "AWS::S3::AccessPoint";
 
     /// Key of `Bucket`, for [`Handle::set`].
-    pub const BUCKET: Prop<String> = Prop::new("Bucket");
+    pub const BUCKET: Prop<CfnAccessPoint, String> = Prop::new("Bucket");
     /// Key of `BucketAccountId`, for [`Handle::set`].
-    pub const BUCKET_ACCOUNT_ID: Prop<String> = Prop::new("BucketAccountId");
+    pub const BUCKET_ACCOUNT_ID: Prop<CfnAccessPoint, String> = Prop::new("BucketAccountId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAccessPoint, String> = Prop::new("Name");
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<Json> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnAccessPoint, Json> = Prop::new("Policy");
     /// Key of `PublicAccessBlockConfiguration`, for [`Handle::set`].
-    pub const PUBLIC_ACCESS_BLOCK_CONFIGURATION: Prop<access_point::PublicAccessBlockConfiguration> = Prop::new("PublicAccessBlockConfiguration");
+    pub const PUBLIC_ACCESS_BLOCK_CONFIGURATION: Prop<CfnAccessPoint, access_point::PublicAccessBlockConfiguration> = Prop::new("PublicAccessBlockConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<access_point::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAccessPoint, Vec<access_point::Tag>> = Prop::new("Tags");
     /// Key of `VpcConfiguration`, for [`Handle::set`].
-    pub const VPC_CONFIGURATION: Prop<access_point::VpcConfiguration> = Prop::new("VpcConfiguration");
+    pub const VPC_CONFIGURATION: Prop<CfnAccessPoint, access_point::VpcConfiguration> = Prop::new("VpcConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccessPointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &access_point::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccessPointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &access_point::PROPS_SHAPE, props.into())?;
         Ok(CfnAccessPoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccessPoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The alias of this Access Point. This alias can be used for compatibility purposes with other AWS services and third-party applications.
@@ -4358,60 +4410,73 @@ impl CfnBucket {
     pub const CFN_TYPE: &'static str = "AWS::S3::Bucket";
 
     /// Key of `AbacStatus`, for [`Handle::set`].
-    pub const ABAC_STATUS: Prop<bucket::AbacStatus> = Prop::new("AbacStatus");
+    pub const ABAC_STATUS: Prop<CfnBucket, bucket::AbacStatus> = Prop::new("AbacStatus");
     /// Key of `AccelerateConfiguration`, for [`Handle::set`].
-    pub const ACCELERATE_CONFIGURATION: Prop<bucket::AccelerateConfiguration> = Prop::new("AccelerateConfiguration");
+    pub const ACCELERATE_CONFIGURATION: Prop<CfnBucket, bucket::AccelerateConfiguration> = Prop::new("AccelerateConfiguration");
     /// Key of `AccessControl`, for [`Handle::set`].
-    pub const ACCESS_CONTROL: Prop<bucket::AccessControl> = Prop::new("AccessControl");
+    pub const ACCESS_CONTROL: Prop<CfnBucket, bucket::AccessControl> = Prop::new("AccessControl");
     /// Key of `AnalyticsConfigurations`, for [`Handle::set`].
-    pub const ANALYTICS_CONFIGURATIONS: Prop<Vec<bucket::AnalyticsConfiguration>> = Prop::new("AnalyticsConfigurations");
+    pub const ANALYTICS_CONFIGURATIONS: Prop<CfnBucket, Vec<bucket::AnalyticsConfiguration>> = Prop::new("AnalyticsConfigurations");
     /// Key of `BucketEncryption`, for [`Handle::set`].
-    pub const BUCKET_ENCRYPTION: Prop<bucket::BucketEncryption> = Prop::new("BucketEncryption");
+    pub const BUCKET_ENCRYPTION: Prop<CfnBucket, bucket::BucketEncryption> = Prop::new("BucketEncryption");
     /// Key of `BucketName`, for [`Handle::set`].
-    pub const BUCKET_NAME: Prop<String> = Prop::new("BucketName");
+    pub const BUCKET_NAME: Prop<CfnBucket, String> = Prop::new("BucketName");
     /// Key of `BucketNamePrefix`, for [`Handle::set`].
-    pub const BUCKET_NAME_PREFIX: Prop<String> = Prop::new("BucketNamePrefix");
+    pub const BUCKET_NAME_PREFIX: Prop<CfnBucket, String> = Prop::new("BucketNamePrefix");
     /// Key of `BucketNamespace`, for [`Handle::set`].
-    pub const BUCKET_NAMESPACE: Prop<bucket::BucketNamespace> = Prop::new("BucketNamespace");
+    pub const BUCKET_NAMESPACE: Prop<CfnBucket, bucket::BucketNamespace> = Prop::new("BucketNamespace");
     /// Key of `CorsConfiguration`, for [`Handle::set`].
-    pub const CORS_CONFIGURATION: Prop<bucket::CorsConfiguration> = Prop::new("CorsConfiguration");
+    pub const CORS_CONFIGURATION: Prop<CfnBucket, bucket::CorsConfiguration> = Prop::new("CorsConfiguration");
     /// Key of `IntelligentTieringConfigurations`, for [`Handle::set`].
-    pub const INTELLIGENT_TIERING_CONFIGURATIONS: Prop<Vec<bucket::IntelligentTieringConfiguration>> = Prop::new("IntelligentTieringConfigurations");
+    pub const INTELLIGENT_TIERING_CONFIGURATIONS: Prop<CfnBucket, Vec<bucket::IntelligentTieringConfiguration>> = Prop::new("IntelligentTieringConfigurations");
     /// Key of `InventoryConfigurations`, for [`Handle::set`].
-    pub const INVENTORY_CONFIGURATIONS: Prop<Vec<bucket::InventoryConfiguration>> = Prop::new("InventoryConfigurations");
+    pub const INVENTORY_CONFIGURATIONS: Prop<CfnBucket, Vec<bucket::InventoryConfiguration>> = Prop::new("InventoryConfigurations");
     /// Key of `LifecycleConfiguration`, for [`Handle::set`].
-    pub const LIFECYCLE_CONFIGURATION: Prop<bucket::LifecycleConfiguration> = Prop::new("LifecycleConfiguration");
+    pub const LIFECYCLE_CONFIGURATION: Prop<CfnBucket, bucket::LifecycleConfiguration> = Prop::new("LifecycleConfiguration");
     /// Key of `LoggingConfiguration`, for [`Handle::set`].
-    pub const LOGGING_CONFIGURATION: Prop<bucket::LoggingConfiguration> = Prop::new("LoggingConfiguration");
+    pub const LOGGING_CONFIGURATION: Prop<CfnBucket, bucket::LoggingConfiguration> = Prop::new("LoggingConfiguration");
     /// Key of `MetadataConfiguration`, for [`Handle::set`].
-    pub const METADATA_CONFIGURATION: Prop<bucket::MetadataConfiguration> = Prop::new("MetadataConfiguration");
+    pub const METADATA_CONFIGURATION: Prop<CfnBucket, bucket::MetadataConfiguration> = Prop::new("MetadataConfiguration");
     /// Key of `MetadataTableConfiguration`, for [`Handle::set`].
-    pub const METADATA_TABLE_CONFIGURATION: Prop<bucket::MetadataTableConfiguration> = Prop::new("MetadataTableConfiguration");
+    pub const METADATA_TABLE_CONFIGURATION: Prop<CfnBucket, bucket::MetadataTableConfiguration> = Prop::new("MetadataTableConfiguration");
     /// Key of `MetricsConfigurations`, for [`Handle::set`].
-    pub const METRICS_CONFIGURATIONS: Prop<Vec<bucket::MetricsConfiguration>> = Prop::new("MetricsConfigurations");
+    pub const METRICS_CONFIGURATIONS: Prop<CfnBucket, Vec<bucket::MetricsConfiguration>> = Prop::new("MetricsConfigurations");
     /// Key of `NotificationConfiguration`, for [`Handle::set`].
-    pub const NOTIFICATION_CONFIGURATION: Prop<bucket::NotificationConfiguration> = Prop::new("NotificationConfiguration");
+    pub const NOTIFICATION_CONFIGURATION: Prop<CfnBucket, bucket::NotificationConfiguration> = Prop::new("NotificationConfiguration");
     /// Key of `ObjectLockConfiguration`, for [`Handle::set`].
-    pub const OBJECT_LOCK_CONFIGURATION: Prop<bucket::ObjectLockConfiguration> = Prop::new("ObjectLockConfiguration");
+    pub const OBJECT_LOCK_CONFIGURATION: Prop<CfnBucket, bucket::ObjectLockConfiguration> = Prop::new("ObjectLockConfiguration");
     /// Key of `ObjectLockEnabled`, for [`Handle::set`].
-    pub const OBJECT_LOCK_ENABLED: Prop<bool> = Prop::new("ObjectLockEnabled");
+    pub const OBJECT_LOCK_ENABLED: Prop<CfnBucket, bool> = Prop::new("ObjectLockEnabled");
     /// Key of `OwnershipControls`, for [`Handle::set`].
-    pub const OWNERSHIP_CONTROLS: Prop<bucket::OwnershipControls> = Prop::new("OwnershipControls");
+    pub const OWNERSHIP_CONTROLS: Prop<CfnBucket, bucket::OwnershipControls> = Prop::new("OwnershipControls");
     /// Key of `PublicAccessBlockConfiguration`, for [`Handle::set`].
-    pub const PUBLIC_ACCESS_BLOCK_CONFIGURATION: Prop<bucket::PublicAccessBlockConfiguration> = Prop::new("PublicAccessBlockConfiguration");
+    pub const PUBLIC_ACCESS_BLOCK_CONFIGURATION: Prop<CfnBucket, bucket::PublicAccessBlockConfiguration> = Prop::new("PublicAccessBlockConfiguration");
     /// Key of `ReplicationConfiguration`, for [`Handle::set`].
-    pub const REPLICATION_CONFIGURATION: Prop<bucket::ReplicationConfiguration> = Prop::new("ReplicationConfiguration");
+    pub const REPLICATION_CONFIGURATION: Prop<CfnBucket, bucket::ReplicationConfiguration> = Prop::new("ReplicationConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<bucket::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnBucket, Vec<bucket::Tag>> = Prop::new("Tags");
     /// Key of `VersioningConfiguration`, for [`Handle::set`].
-    pub const VERSIONING_CONFIGURATION: Prop<bucket::VersioningConfiguration> = Prop::new("VersioningConfiguration");
+    pub const VERSIONING_CONFIGURATION: Prop<CfnBucket, bucket::VersioningConfiguration> = Prop::new("VersioningConfiguration");
     /// Key of `WebsiteConfiguration`, for [`Handle::set`].
-    pub const WEBSITE_CONFIGURATION: Prop<bucket::WebsiteConfiguration> = Prop::new("WebsiteConfiguration");
+    pub const WEBSITE_CONFIGURATION: Prop<CfnBucket, bucket::WebsiteConfiguration> = Prop::new("WebsiteConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBucketProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &bucket::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBucketProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &bucket::PROPS_SHAPE, props.into())?;
         Ok(CfnBucket { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBucket::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -4558,14 +4623,27 @@ impl CfnBucketPolicy {
     pub const CFN_TYPE: &'static str = "AWS::S3::BucketPolicy";
 
     /// Key of `Bucket`, for [`Handle::set`].
-    pub const BUCKET: Prop<String> = Prop::new("Bucket");
+    pub const BUCKET: Prop<CfnBucketPolicy, String> = Prop::new("Bucket");
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<Json> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnBucketPolicy, Json> = Prop::new("PolicyDocument");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBucketPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &bucket_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBucketPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &bucket_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnBucketPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBucketPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -4708,16 +4786,29 @@ impl CfnMultiRegionAccessPoint {
     pub const CFN_TYPE: &'static str = "AWS::S3::MultiRegionAccessPoint";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnMultiRegionAccessPoint, String> = Prop::new("Name");
     /// Key of `PublicAccessBlockConfiguration`, for [`Handle::set`].
-    pub const PUBLIC_ACCESS_BLOCK_CONFIGURATION: Prop<multi_region_access_point::PublicAccessBlockConfiguration> = Prop::new("PublicAccessBlockConfiguration");
+    pub const PUBLIC_ACCESS_BLOCK_CONFIGURATION: Prop<CfnMultiRegionAccessPoint, multi_region_access_point::PublicAccessBlockConfiguration> = Prop::new("PublicAccessBlockConfiguration");
     /// Key of `Regions`, for [`Handle::set`].
-    pub const REGIONS: Prop<Vec<multi_region_access_point::Region>> = Prop::new("Regions");
+    pub const REGIONS: Prop<CfnMultiRegionAccessPoint, Vec<multi_region_access_point::Region>> = Prop::new("Regions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMultiRegionAccessPointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &multi_region_access_point::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMultiRegionAccessPointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &multi_region_access_point::PROPS_SHAPE, props.into())?;
         Ok(CfnMultiRegionAccessPoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMultiRegionAccessPoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The alias is a unique identifier to, and is part of the public DNS name for this Multi Region Access Point
@@ -4796,14 +4887,27 @@ impl CfnMultiRegionAccessPointPolicy {
     pub const CFN_TYPE: &'static str = "AWS::S3::MultiRegionAccessPointPolicy";
 
     /// Key of `MrapName`, for [`Handle::set`].
-    pub const MRAP_NAME: Prop<String> = Prop::new("MrapName");
+    pub const MRAP_NAME: Prop<CfnMultiRegionAccessPointPolicy, String> = Prop::new("MrapName");
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<Json> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnMultiRegionAccessPointPolicy, Json> = Prop::new("Policy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMultiRegionAccessPointPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &multi_region_access_point_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMultiRegionAccessPointPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &multi_region_access_point_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnMultiRegionAccessPointPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMultiRegionAccessPointPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Policy Status associated with this Multi Region Access Point
@@ -5640,14 +5744,27 @@ impl CfnStorageLens {
     pub const CFN_TYPE: &'static str = "AWS::S3::StorageLens";
 
     /// Key of `StorageLensConfiguration`, for [`Handle::set`].
-    pub const STORAGE_LENS_CONFIGURATION: Prop<storage_lens::StorageLensConfiguration> = Prop::new("StorageLensConfiguration");
+    pub const STORAGE_LENS_CONFIGURATION: Prop<CfnStorageLens, storage_lens::StorageLensConfiguration> = Prop::new("StorageLensConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<storage_lens::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnStorageLens, Vec<storage_lens::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStorageLensProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &storage_lens::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStorageLensProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &storage_lens::PROPS_SHAPE, props.into())?;
         Ok(CfnStorageLens { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStorageLens::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN for the Amazon S3 Storage Lens configuration.
@@ -5940,16 +6057,29 @@ impl CfnStorageLensGroup {
     pub const CFN_TYPE: &'static str = "AWS::S3::StorageLensGroup";
 
     /// Key of `Filter`, for [`Handle::set`].
-    pub const FILTER: Prop<storage_lens_group::Filter> = Prop::new("Filter");
+    pub const FILTER: Prop<CfnStorageLensGroup, storage_lens_group::Filter> = Prop::new("Filter");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnStorageLensGroup, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<storage_lens_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnStorageLensGroup, Vec<storage_lens_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStorageLensGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &storage_lens_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStorageLensGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &storage_lens_group::PROPS_SHAPE, props.into())?;
         Ok(CfnStorageLensGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStorageLensGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN for the Amazon S3 Storage Lens Group.

@@ -258,26 +258,39 @@ impl CfnAccessPoint {
     pub const CFN_TYPE: &'static str = "AWS::S3Express::AccessPoint";
 
     /// Key of `Bucket`, for [`Handle::set`].
-    pub const BUCKET: Prop<String> = Prop::new("Bucket");
+    pub const BUCKET: Prop<CfnAccessPoint, String> = Prop::new("Bucket");
     /// Key of `BucketAccountId`, for [`Handle::set`].
-    pub const BUCKET_ACCOUNT_ID: Prop<String> = Prop::new("BucketAccountId");
+    pub const BUCKET_ACCOUNT_ID: Prop<CfnAccessPoint, String> = Prop::new("BucketAccountId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAccessPoint, String> = Prop::new("Name");
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<Json> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnAccessPoint, Json> = Prop::new("Policy");
     /// Key of `PublicAccessBlockConfiguration`, for [`Handle::set`].
-    pub const PUBLIC_ACCESS_BLOCK_CONFIGURATION: Prop<access_point::PublicAccessBlockConfiguration> = Prop::new("PublicAccessBlockConfiguration");
+    pub const PUBLIC_ACCESS_BLOCK_CONFIGURATION: Prop<CfnAccessPoint, access_point::PublicAccessBlockConfiguration> = Prop::new("PublicAccessBlockConfiguration");
     /// Key of `Scope`, for [`Handle::set`].
-    pub const SCOPE: Prop<access_point::ScopeType> = Prop::new("Scope");
+    pub const SCOPE: Prop<CfnAccessPoint, access_point::ScopeType> = Prop::new("Scope");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<access_point::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAccessPoint, Vec<access_point::Tag>> = Prop::new("Tags");
     /// Key of `VpcConfiguration`, for [`Handle::set`].
-    pub const VPC_CONFIGURATION: Prop<access_point::VpcConfiguration> = Prop::new("VpcConfiguration");
+    pub const VPC_CONFIGURATION: Prop<CfnAccessPoint, access_point::VpcConfiguration> = Prop::new("VpcConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccessPointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &access_point::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccessPointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &access_point::PROPS_SHAPE, props.into())?;
         Ok(CfnAccessPoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccessPoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the specified accesspoint.
@@ -357,14 +370,27 @@ impl CfnBucketPolicy {
     pub const CFN_TYPE: &'static str = "AWS::S3Express::BucketPolicy";
 
     /// Key of `Bucket`, for [`Handle::set`].
-    pub const BUCKET: Prop<String> = Prop::new("Bucket");
+    pub const BUCKET: Prop<CfnBucketPolicy, String> = Prop::new("Bucket");
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<Json> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnBucketPolicy, Json> = Prop::new("PolicyDocument");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBucketPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &bucket_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBucketPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &bucket_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnBucketPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBucketPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1061,26 +1087,39 @@ impl CfnDirectoryBucket {
     pub const CFN_TYPE: &'static str = "AWS::S3Express::DirectoryBucket";
 
     /// Key of `BucketEncryption`, for [`Handle::set`].
-    pub const BUCKET_ENCRYPTION: Prop<directory_bucket::BucketEncryption> = Prop::new("BucketEncryption");
+    pub const BUCKET_ENCRYPTION: Prop<CfnDirectoryBucket, directory_bucket::BucketEncryption> = Prop::new("BucketEncryption");
     /// Key of `BucketName`, for [`Handle::set`].
-    pub const BUCKET_NAME: Prop<String> = Prop::new("BucketName");
+    pub const BUCKET_NAME: Prop<CfnDirectoryBucket, String> = Prop::new("BucketName");
     /// Key of `DataRedundancy`, for [`Handle::set`].
-    pub const DATA_REDUNDANCY: Prop<directory_bucket::DataRedundancy> = Prop::new("DataRedundancy");
+    pub const DATA_REDUNDANCY: Prop<CfnDirectoryBucket, directory_bucket::DataRedundancy> = Prop::new("DataRedundancy");
     /// Key of `InventoryConfigurations`, for [`Handle::set`].
-    pub const INVENTORY_CONFIGURATIONS: Prop<Vec<directory_bucket::InventoryConfiguration>> = Prop::new("InventoryConfigurations");
+    pub const INVENTORY_CONFIGURATIONS: Prop<CfnDirectoryBucket, Vec<directory_bucket::InventoryConfiguration>> = Prop::new("InventoryConfigurations");
     /// Key of `LifecycleConfiguration`, for [`Handle::set`].
-    pub const LIFECYCLE_CONFIGURATION: Prop<directory_bucket::LifecycleConfiguration> = Prop::new("LifecycleConfiguration");
+    pub const LIFECYCLE_CONFIGURATION: Prop<CfnDirectoryBucket, directory_bucket::LifecycleConfiguration> = Prop::new("LifecycleConfiguration");
     /// Key of `LocationName`, for [`Handle::set`].
-    pub const LOCATION_NAME: Prop<String> = Prop::new("LocationName");
+    pub const LOCATION_NAME: Prop<CfnDirectoryBucket, String> = Prop::new("LocationName");
     /// Key of `MetricsConfigurations`, for [`Handle::set`].
-    pub const METRICS_CONFIGURATIONS: Prop<Vec<directory_bucket::MetricsConfiguration>> = Prop::new("MetricsConfigurations");
+    pub const METRICS_CONFIGURATIONS: Prop<CfnDirectoryBucket, Vec<directory_bucket::MetricsConfiguration>> = Prop::new("MetricsConfigurations");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<directory_bucket::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDirectoryBucket, Vec<directory_bucket::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDirectoryBucketProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &directory_bucket::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDirectoryBucketProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &directory_bucket::PROPS_SHAPE, props.into())?;
         Ok(CfnDirectoryBucket { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDirectoryBucket::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Returns the Amazon Resource Name (ARN) of the specified bucket.

@@ -216,20 +216,33 @@ impl CfnAccessPoint {
     pub const CFN_TYPE: &'static str = "AWS::S3Files::AccessPoint";
 
     /// Key of `ClientToken`, for [`Handle::set`].
-    pub const CLIENT_TOKEN: Prop<String> = Prop::new("ClientToken");
+    pub const CLIENT_TOKEN: Prop<CfnAccessPoint, String> = Prop::new("ClientToken");
     /// Key of `FileSystemId`, for [`Handle::set`].
-    pub const FILE_SYSTEM_ID: Prop<String> = Prop::new("FileSystemId");
+    pub const FILE_SYSTEM_ID: Prop<CfnAccessPoint, String> = Prop::new("FileSystemId");
     /// Key of `PosixUser`, for [`Handle::set`].
-    pub const POSIX_USER: Prop<access_point::PosixUser> = Prop::new("PosixUser");
+    pub const POSIX_USER: Prop<CfnAccessPoint, access_point::PosixUser> = Prop::new("PosixUser");
     /// Key of `RootDirectory`, for [`Handle::set`].
-    pub const ROOT_DIRECTORY: Prop<access_point::RootDirectory> = Prop::new("RootDirectory");
+    pub const ROOT_DIRECTORY: Prop<CfnAccessPoint, access_point::RootDirectory> = Prop::new("RootDirectory");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<access_point::AccessPointTag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAccessPoint, Vec<access_point::AccessPointTag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccessPointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &access_point::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccessPointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &access_point::PROPS_SHAPE, props.into())?;
         Ok(CfnAccessPoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccessPoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AccessPointArn`)
@@ -508,26 +521,39 @@ impl CfnFileSystem {
     pub const CFN_TYPE: &'static str = "AWS::S3Files::FileSystem";
 
     /// Key of `AcceptBucketWarning`, for [`Handle::set`].
-    pub const ACCEPT_BUCKET_WARNING: Prop<bool> = Prop::new("AcceptBucketWarning");
+    pub const ACCEPT_BUCKET_WARNING: Prop<CfnFileSystem, bool> = Prop::new("AcceptBucketWarning");
     /// Key of `Bucket`, for [`Handle::set`].
-    pub const BUCKET: Prop<String> = Prop::new("Bucket");
+    pub const BUCKET: Prop<CfnFileSystem, String> = Prop::new("Bucket");
     /// Key of `ClientToken`, for [`Handle::set`].
-    pub const CLIENT_TOKEN: Prop<String> = Prop::new("ClientToken");
+    pub const CLIENT_TOKEN: Prop<CfnFileSystem, String> = Prop::new("ClientToken");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnFileSystem, String> = Prop::new("KmsKeyId");
     /// Key of `Prefix`, for [`Handle::set`].
-    pub const PREFIX: Prop<String> = Prop::new("Prefix");
+    pub const PREFIX: Prop<CfnFileSystem, String> = Prop::new("Prefix");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnFileSystem, String> = Prop::new("RoleArn");
     /// Key of `SynchronizationConfiguration`, for [`Handle::set`].
-    pub const SYNCHRONIZATION_CONFIGURATION: Prop<file_system::SynchronizationConfiguration> = Prop::new("SynchronizationConfiguration");
+    pub const SYNCHRONIZATION_CONFIGURATION: Prop<CfnFileSystem, file_system::SynchronizationConfiguration> = Prop::new("SynchronizationConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<file_system::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFileSystem, Vec<file_system::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFileSystemProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &file_system::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFileSystemProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &file_system::PROPS_SHAPE, props.into())?;
         Ok(CfnFileSystem { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFileSystem::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreationTime`)
@@ -628,14 +654,27 @@ impl CfnFileSystemPolicy {
     pub const CFN_TYPE: &'static str = "AWS::S3Files::FileSystemPolicy";
 
     /// Key of `FileSystemId`, for [`Handle::set`].
-    pub const FILE_SYSTEM_ID: Prop<String> = Prop::new("FileSystemId");
+    pub const FILE_SYSTEM_ID: Prop<CfnFileSystemPolicy, String> = Prop::new("FileSystemId");
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<Json> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnFileSystemPolicy, Json> = Prop::new("Policy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFileSystemPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &file_system_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFileSystemPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &file_system_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnFileSystemPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFileSystemPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -745,22 +784,35 @@ impl CfnMountTarget {
     pub const CFN_TYPE: &'static str = "AWS::S3Files::MountTarget";
 
     /// Key of `FileSystemId`, for [`Handle::set`].
-    pub const FILE_SYSTEM_ID: Prop<String> = Prop::new("FileSystemId");
+    pub const FILE_SYSTEM_ID: Prop<CfnMountTarget, String> = Prop::new("FileSystemId");
     /// Key of `IpAddressType`, for [`Handle::set`].
-    pub const IP_ADDRESS_TYPE: Prop<mount_target::IpAddressType> = Prop::new("IpAddressType");
+    pub const IP_ADDRESS_TYPE: Prop<CfnMountTarget, mount_target::IpAddressType> = Prop::new("IpAddressType");
     /// Key of `Ipv4Address`, for [`Handle::set`].
-    pub const IPV4_ADDRESS: Prop<String> = Prop::new("Ipv4Address");
+    pub const IPV4_ADDRESS: Prop<CfnMountTarget, String> = Prop::new("Ipv4Address");
     /// Key of `Ipv6Address`, for [`Handle::set`].
-    pub const IPV6_ADDRESS: Prop<String> = Prop::new("Ipv6Address");
+    pub const IPV6_ADDRESS: Prop<CfnMountTarget, String> = Prop::new("Ipv6Address");
     /// Key of `SecurityGroups`, for [`Handle::set`].
-    pub const SECURITY_GROUPS: Prop<Vec<String>> = Prop::new("SecurityGroups");
+    pub const SECURITY_GROUPS: Prop<CfnMountTarget, Vec<String>> = Prop::new("SecurityGroups");
     /// Key of `SubnetId`, for [`Handle::set`].
-    pub const SUBNET_ID: Prop<String> = Prop::new("SubnetId");
+    pub const SUBNET_ID: Prop<CfnMountTarget, String> = Prop::new("SubnetId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMountTargetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &mount_target::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMountTargetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &mount_target::PROPS_SHAPE, props.into())?;
         Ok(CfnMountTarget { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMountTarget::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AvailabilityZoneId`)

@@ -144,14 +144,27 @@ impl CfnAccessPoint {
     pub const CFN_TYPE: &'static str = "AWS::S3ObjectLambda::AccessPoint";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAccessPoint, String> = Prop::new("Name");
     /// Key of `ObjectLambdaConfiguration`, for [`Handle::set`].
-    pub const OBJECT_LAMBDA_CONFIGURATION: Prop<access_point::ObjectLambdaConfiguration> = Prop::new("ObjectLambdaConfiguration");
+    pub const OBJECT_LAMBDA_CONFIGURATION: Prop<CfnAccessPoint, access_point::ObjectLambdaConfiguration> = Prop::new("ObjectLambdaConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccessPointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &access_point::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccessPointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &access_point::PROPS_SHAPE, props.into())?;
         Ok(CfnAccessPoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccessPoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Alias`)
@@ -263,14 +276,27 @@ impl CfnAccessPointPolicy {
     pub const CFN_TYPE: &'static str = "AWS::S3ObjectLambda::AccessPointPolicy";
 
     /// Key of `ObjectLambdaAccessPoint`, for [`Handle::set`].
-    pub const OBJECT_LAMBDA_ACCESS_POINT: Prop<String> = Prop::new("ObjectLambdaAccessPoint");
+    pub const OBJECT_LAMBDA_ACCESS_POINT: Prop<CfnAccessPointPolicy, String> = Prop::new("ObjectLambdaAccessPoint");
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<Json> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnAccessPointPolicy, Json> = Prop::new("PolicyDocument");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccessPointPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &access_point_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccessPointPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &access_point_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnAccessPointPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccessPointPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 

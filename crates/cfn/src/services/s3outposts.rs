@@ -98,18 +98,31 @@ impl CfnAccessPoint {
     pub const CFN_TYPE: &'static str = "AWS::S3Outposts::AccessPoint";
 
     /// Key of `Bucket`, for [`Handle::set`].
-    pub const BUCKET: Prop<String> = Prop::new("Bucket");
+    pub const BUCKET: Prop<CfnAccessPoint, String> = Prop::new("Bucket");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAccessPoint, String> = Prop::new("Name");
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<Json> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnAccessPoint, Json> = Prop::new("Policy");
     /// Key of `VpcConfiguration`, for [`Handle::set`].
-    pub const VPC_CONFIGURATION: Prop<access_point::VpcConfiguration> = Prop::new("VpcConfiguration");
+    pub const VPC_CONFIGURATION: Prop<CfnAccessPoint, access_point::VpcConfiguration> = Prop::new("VpcConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccessPointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &access_point::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccessPointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &access_point::PROPS_SHAPE, props.into())?;
         Ok(CfnAccessPoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccessPoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the specified AccessPoint.
@@ -425,18 +438,31 @@ impl CfnBucket {
     pub const CFN_TYPE: &'static str = "AWS::S3Outposts::Bucket";
 
     /// Key of `BucketName`, for [`Handle::set`].
-    pub const BUCKET_NAME: Prop<String> = Prop::new("BucketName");
+    pub const BUCKET_NAME: Prop<CfnBucket, String> = Prop::new("BucketName");
     /// Key of `LifecycleConfiguration`, for [`Handle::set`].
-    pub const LIFECYCLE_CONFIGURATION: Prop<bucket::LifecycleConfiguration> = Prop::new("LifecycleConfiguration");
+    pub const LIFECYCLE_CONFIGURATION: Prop<CfnBucket, bucket::LifecycleConfiguration> = Prop::new("LifecycleConfiguration");
     /// Key of `OutpostId`, for [`Handle::set`].
-    pub const OUTPOST_ID: Prop<String> = Prop::new("OutpostId");
+    pub const OUTPOST_ID: Prop<CfnBucket, String> = Prop::new("OutpostId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<bucket::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnBucket, Vec<bucket::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBucketProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &bucket::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBucketProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &bucket::PROPS_SHAPE, props.into())?;
         Ok(CfnBucket { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBucket::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the specified bucket.
@@ -509,14 +535,27 @@ impl CfnBucketPolicy {
     pub const CFN_TYPE: &'static str = "AWS::S3Outposts::BucketPolicy";
 
     /// Key of `Bucket`, for [`Handle::set`].
-    pub const BUCKET: Prop<String> = Prop::new("Bucket");
+    pub const BUCKET: Prop<CfnBucketPolicy, String> = Prop::new("Bucket");
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<Json> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnBucketPolicy, Json> = Prop::new("PolicyDocument");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBucketPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &bucket_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBucketPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &bucket_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnBucketPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBucketPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -656,22 +695,35 @@ impl CfnEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::S3Outposts::Endpoint";
 
     /// Key of `AccessType`, for [`Handle::set`].
-    pub const ACCESS_TYPE: Prop<endpoint::AccessType> = Prop::new("AccessType");
+    pub const ACCESS_TYPE: Prop<CfnEndpoint, endpoint::AccessType> = Prop::new("AccessType");
     /// Key of `CustomerOwnedIpv4Pool`, for [`Handle::set`].
-    pub const CUSTOMER_OWNED_IPV4_POOL: Prop<String> = Prop::new("CustomerOwnedIpv4Pool");
+    pub const CUSTOMER_OWNED_IPV4_POOL: Prop<CfnEndpoint, String> = Prop::new("CustomerOwnedIpv4Pool");
     /// Key of `FailedReason`, for [`Handle::set`].
-    pub const FAILED_REASON: Prop<endpoint::FailedReason> = Prop::new("FailedReason");
+    pub const FAILED_REASON: Prop<CfnEndpoint, endpoint::FailedReason> = Prop::new("FailedReason");
     /// Key of `OutpostId`, for [`Handle::set`].
-    pub const OUTPOST_ID: Prop<String> = Prop::new("OutpostId");
+    pub const OUTPOST_ID: Prop<CfnEndpoint, String> = Prop::new("OutpostId");
     /// Key of `SecurityGroupId`, for [`Handle::set`].
-    pub const SECURITY_GROUP_ID: Prop<String> = Prop::new("SecurityGroupId");
+    pub const SECURITY_GROUP_ID: Prop<CfnEndpoint, String> = Prop::new("SecurityGroupId");
     /// Key of `SubnetId`, for [`Handle::set`].
-    pub const SUBNET_ID: Prop<String> = Prop::new("SubnetId");
+    pub const SUBNET_ID: Prop<CfnEndpoint, String> = Prop::new("SubnetId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the endpoint.

@@ -66,14 +66,27 @@ impl CfnNamespace {
     pub const CFN_TYPE: &'static str = "AWS::S3Tables::Namespace";
 
     /// Key of `Namespace`, for [`Handle::set`].
-    pub const NAMESPACE: Prop<String> = Prop::new("Namespace");
+    pub const NAMESPACE: Prop<CfnNamespace, String> = Prop::new("Namespace");
     /// Key of `TableBucketARN`, for [`Handle::set`].
-    pub const TABLE_BUCKET_ARN: Prop<String> = Prop::new("TableBucketARN");
+    pub const TABLE_BUCKET_ARN: Prop<CfnNamespace, String> = Prop::new("TableBucketARN");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNamespaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &namespace::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNamespaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &namespace::PROPS_SHAPE, props.into())?;
         Ok(CfnNamespace { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNamespace::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -850,30 +863,43 @@ impl CfnTable {
     pub const CFN_TYPE: &'static str = "AWS::S3Tables::Table";
 
     /// Key of `Compaction`, for [`Handle::set`].
-    pub const COMPACTION: Prop<table::Compaction> = Prop::new("Compaction");
+    pub const COMPACTION: Prop<CfnTable, table::Compaction> = Prop::new("Compaction");
     /// Key of `IcebergMetadata`, for [`Handle::set`].
-    pub const ICEBERG_METADATA: Prop<table::IcebergMetadata> = Prop::new("IcebergMetadata");
+    pub const ICEBERG_METADATA: Prop<CfnTable, table::IcebergMetadata> = Prop::new("IcebergMetadata");
     /// Key of `Namespace`, for [`Handle::set`].
-    pub const NAMESPACE: Prop<String> = Prop::new("Namespace");
+    pub const NAMESPACE: Prop<CfnTable, String> = Prop::new("Namespace");
     /// Key of `OpenTableFormat`, for [`Handle::set`].
-    pub const OPEN_TABLE_FORMAT: Prop<table::OpenTableFormat> = Prop::new("OpenTableFormat");
+    pub const OPEN_TABLE_FORMAT: Prop<CfnTable, table::OpenTableFormat> = Prop::new("OpenTableFormat");
     /// Key of `SnapshotManagement`, for [`Handle::set`].
-    pub const SNAPSHOT_MANAGEMENT: Prop<table::SnapshotManagement> = Prop::new("SnapshotManagement");
+    pub const SNAPSHOT_MANAGEMENT: Prop<CfnTable, table::SnapshotManagement> = Prop::new("SnapshotManagement");
     /// Key of `StorageClassConfiguration`, for [`Handle::set`].
-    pub const STORAGE_CLASS_CONFIGURATION: Prop<table::StorageClassConfiguration> = Prop::new("StorageClassConfiguration");
+    pub const STORAGE_CLASS_CONFIGURATION: Prop<CfnTable, table::StorageClassConfiguration> = Prop::new("StorageClassConfiguration");
     /// Key of `TableBucketARN`, for [`Handle::set`].
-    pub const TABLE_BUCKET_ARN: Prop<String> = Prop::new("TableBucketARN");
+    pub const TABLE_BUCKET_ARN: Prop<CfnTable, String> = Prop::new("TableBucketARN");
     /// Key of `TableName`, for [`Handle::set`].
-    pub const TABLE_NAME: Prop<String> = Prop::new("TableName");
+    pub const TABLE_NAME: Prop<CfnTable, String> = Prop::new("TableName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<table::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTable, Vec<table::Tag>> = Prop::new("Tags");
     /// Key of `WithoutMetadata`, for [`Handle::set`].
-    pub const WITHOUT_METADATA: Prop<table::WithoutMetadata> = Prop::new("WithoutMetadata");
+    pub const WITHOUT_METADATA: Prop<CfnTable, table::WithoutMetadata> = Prop::new("WithoutMetadata");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTableProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &table::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTableProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &table::PROPS_SHAPE, props.into())?;
         Ok(CfnTable { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTable::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt TableARN`)
@@ -1298,24 +1324,37 @@ impl CfnTableBucket {
     pub const CFN_TYPE: &'static str = "AWS::S3Tables::TableBucket";
 
     /// Key of `EncryptionConfiguration`, for [`Handle::set`].
-    pub const ENCRYPTION_CONFIGURATION: Prop<table_bucket::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
+    pub const ENCRYPTION_CONFIGURATION: Prop<CfnTableBucket, table_bucket::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
     /// Key of `MetricsConfiguration`, for [`Handle::set`].
-    pub const METRICS_CONFIGURATION: Prop<table_bucket::MetricsConfiguration> = Prop::new("MetricsConfiguration");
+    pub const METRICS_CONFIGURATION: Prop<CfnTableBucket, table_bucket::MetricsConfiguration> = Prop::new("MetricsConfiguration");
     /// Key of `ReplicationConfiguration`, for [`Handle::set`].
-    pub const REPLICATION_CONFIGURATION: Prop<table_bucket::ReplicationConfiguration> = Prop::new("ReplicationConfiguration");
+    pub const REPLICATION_CONFIGURATION: Prop<CfnTableBucket, table_bucket::ReplicationConfiguration> = Prop::new("ReplicationConfiguration");
     /// Key of `StorageClassConfiguration`, for [`Handle::set`].
-    pub const STORAGE_CLASS_CONFIGURATION: Prop<table_bucket::StorageClassConfiguration> = Prop::new("StorageClassConfiguration");
+    pub const STORAGE_CLASS_CONFIGURATION: Prop<CfnTableBucket, table_bucket::StorageClassConfiguration> = Prop::new("StorageClassConfiguration");
     /// Key of `TableBucketName`, for [`Handle::set`].
-    pub const TABLE_BUCKET_NAME: Prop<String> = Prop::new("TableBucketName");
+    pub const TABLE_BUCKET_NAME: Prop<CfnTableBucket, String> = Prop::new("TableBucketName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<table_bucket::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTableBucket, Vec<table_bucket::Tag>> = Prop::new("Tags");
     /// Key of `UnreferencedFileRemoval`, for [`Handle::set`].
-    pub const UNREFERENCED_FILE_REMOVAL: Prop<table_bucket::UnreferencedFileRemoval> = Prop::new("UnreferencedFileRemoval");
+    pub const UNREFERENCED_FILE_REMOVAL: Prop<CfnTableBucket, table_bucket::UnreferencedFileRemoval> = Prop::new("UnreferencedFileRemoval");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTableBucketProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &table_bucket::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTableBucketProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &table_bucket::PROPS_SHAPE, props.into())?;
         Ok(CfnTableBucket { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTableBucket::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt TableBucketARN`)
@@ -1388,14 +1427,27 @@ impl CfnTableBucketPolicy {
     pub const CFN_TYPE: &'static str = "AWS::S3Tables::TableBucketPolicy";
 
     /// Key of `ResourcePolicy`, for [`Handle::set`].
-    pub const RESOURCE_POLICY: Prop<Json> = Prop::new("ResourcePolicy");
+    pub const RESOURCE_POLICY: Prop<CfnTableBucketPolicy, Json> = Prop::new("ResourcePolicy");
     /// Key of `TableBucketARN`, for [`Handle::set`].
-    pub const TABLE_BUCKET_ARN: Prop<String> = Prop::new("TableBucketARN");
+    pub const TABLE_BUCKET_ARN: Prop<CfnTableBucketPolicy, String> = Prop::new("TableBucketARN");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTableBucketPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &table_bucket_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTableBucketPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &table_bucket_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnTableBucketPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTableBucketPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1463,14 +1515,27 @@ impl CfnTablePolicy {
     pub const CFN_TYPE: &'static str = "AWS::S3Tables::TablePolicy";
 
     /// Key of `ResourcePolicy`, for [`Handle::set`].
-    pub const RESOURCE_POLICY: Prop<Json> = Prop::new("ResourcePolicy");
+    pub const RESOURCE_POLICY: Prop<CfnTablePolicy, Json> = Prop::new("ResourcePolicy");
     /// Key of `TableARN`, for [`Handle::set`].
-    pub const TABLE_ARN: Prop<String> = Prop::new("TableARN");
+    pub const TABLE_ARN: Prop<CfnTablePolicy, String> = Prop::new("TableARN");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTablePolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &table_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTablePolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &table_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnTablePolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTablePolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Namespace`)

@@ -260,28 +260,41 @@ impl CfnIndex {
     pub const CFN_TYPE: &'static str = "AWS::S3Vectors::Index";
 
     /// Key of `DataType`, for [`Handle::set`].
-    pub const DATA_TYPE: Prop<index::DataType> = Prop::new("DataType");
+    pub const DATA_TYPE: Prop<CfnIndex, index::DataType> = Prop::new("DataType");
     /// Key of `Dimension`, for [`Handle::set`].
-    pub const DIMENSION: Prop<i64> = Prop::new("Dimension");
+    pub const DIMENSION: Prop<CfnIndex, i64> = Prop::new("Dimension");
     /// Key of `DistanceMetric`, for [`Handle::set`].
-    pub const DISTANCE_METRIC: Prop<index::DistanceMetric> = Prop::new("DistanceMetric");
+    pub const DISTANCE_METRIC: Prop<CfnIndex, index::DistanceMetric> = Prop::new("DistanceMetric");
     /// Key of `EncryptionConfiguration`, for [`Handle::set`].
-    pub const ENCRYPTION_CONFIGURATION: Prop<index::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
+    pub const ENCRYPTION_CONFIGURATION: Prop<CfnIndex, index::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
     /// Key of `IndexName`, for [`Handle::set`].
-    pub const INDEX_NAME: Prop<String> = Prop::new("IndexName");
+    pub const INDEX_NAME: Prop<CfnIndex, String> = Prop::new("IndexName");
     /// Key of `MetadataConfiguration`, for [`Handle::set`].
-    pub const METADATA_CONFIGURATION: Prop<index::MetadataConfiguration> = Prop::new("MetadataConfiguration");
+    pub const METADATA_CONFIGURATION: Prop<CfnIndex, index::MetadataConfiguration> = Prop::new("MetadataConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<index::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIndex, Vec<index::Tag>> = Prop::new("Tags");
     /// Key of `VectorBucketArn`, for [`Handle::set`].
-    pub const VECTOR_BUCKET_ARN: Prop<String> = Prop::new("VectorBucketArn");
+    pub const VECTOR_BUCKET_ARN: Prop<CfnIndex, String> = Prop::new("VectorBucketArn");
     /// Key of `VectorBucketName`, for [`Handle::set`].
-    pub const VECTOR_BUCKET_NAME: Prop<String> = Prop::new("VectorBucketName");
+    pub const VECTOR_BUCKET_NAME: Prop<CfnIndex, String> = Prop::new("VectorBucketName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIndexProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &index::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIndexProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &index::PROPS_SHAPE, props.into())?;
         Ok(CfnIndex { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIndex::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreationTime`)
@@ -442,16 +455,29 @@ impl CfnVectorBucket {
     pub const CFN_TYPE: &'static str = "AWS::S3Vectors::VectorBucket";
 
     /// Key of `EncryptionConfiguration`, for [`Handle::set`].
-    pub const ENCRYPTION_CONFIGURATION: Prop<vector_bucket::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
+    pub const ENCRYPTION_CONFIGURATION: Prop<CfnVectorBucket, vector_bucket::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<vector_bucket::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVectorBucket, Vec<vector_bucket::Tag>> = Prop::new("Tags");
     /// Key of `VectorBucketName`, for [`Handle::set`].
-    pub const VECTOR_BUCKET_NAME: Prop<String> = Prop::new("VectorBucketName");
+    pub const VECTOR_BUCKET_NAME: Prop<CfnVectorBucket, String> = Prop::new("VectorBucketName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVectorBucketProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vector_bucket::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVectorBucketProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vector_bucket::PROPS_SHAPE, props.into())?;
         Ok(CfnVectorBucket { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVectorBucket::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreationTime`)
@@ -534,16 +560,29 @@ impl CfnVectorBucketPolicy {
     pub const CFN_TYPE: &'static str = "AWS::S3Vectors::VectorBucketPolicy";
 
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<Json> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnVectorBucketPolicy, Json> = Prop::new("Policy");
     /// Key of `VectorBucketArn`, for [`Handle::set`].
-    pub const VECTOR_BUCKET_ARN: Prop<String> = Prop::new("VectorBucketArn");
+    pub const VECTOR_BUCKET_ARN: Prop<CfnVectorBucketPolicy, String> = Prop::new("VectorBucketArn");
     /// Key of `VectorBucketName`, for [`Handle::set`].
-    pub const VECTOR_BUCKET_NAME: Prop<String> = Prop::new("VectorBucketName");
+    pub const VECTOR_BUCKET_NAME: Prop<CfnVectorBucketPolicy, String> = Prop::new("VectorBucketName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVectorBucketPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vector_bucket_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVectorBucketPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vector_bucket_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnVectorBucketPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVectorBucketPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 

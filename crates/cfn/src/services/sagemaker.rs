@@ -301,18 +301,31 @@ impl CfnAIWorkloadConfig {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::AIWorkloadConfig";
 
     /// Key of `AIWorkloadConfigName`, for [`Handle::set`].
-    pub const AI_WORKLOAD_CONFIG_NAME: Prop<String> = Prop::new("AIWorkloadConfigName");
+    pub const AI_WORKLOAD_CONFIG_NAME: Prop<CfnAIWorkloadConfig, String> = Prop::new("AIWorkloadConfigName");
     /// Key of `AIWorkloadConfigs`, for [`Handle::set`].
-    pub const AI_WORKLOAD_CONFIGS: Prop<ai_workload_config::AIWorkloadConfigs> = Prop::new("AIWorkloadConfigs");
+    pub const AI_WORKLOAD_CONFIGS: Prop<CfnAIWorkloadConfig, ai_workload_config::AIWorkloadConfigs> = Prop::new("AIWorkloadConfigs");
     /// Key of `DatasetConfig`, for [`Handle::set`].
-    pub const DATASET_CONFIG: Prop<ai_workload_config::AIDatasetConfig> = Prop::new("DatasetConfig");
+    pub const DATASET_CONFIG: Prop<CfnAIWorkloadConfig, ai_workload_config::AIDatasetConfig> = Prop::new("DatasetConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<ai_workload_config::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAIWorkloadConfig, Vec<ai_workload_config::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAIWorkloadConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ai_workload_config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAIWorkloadConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ai_workload_config::PROPS_SHAPE, props.into())?;
         Ok(CfnAIWorkloadConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAIWorkloadConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the AI workload configuration. The name segment is restricted to lowercase for the same reason as AIWorkloadConfigName: the engine derives that property from this ARN, so a permissive ARN would yield a derived name the schema itself rejects.
@@ -573,26 +586,39 @@ impl CfnAction {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Action";
 
     /// Key of `ActionName`, for [`Handle::set`].
-    pub const ACTION_NAME: Prop<String> = Prop::new("ActionName");
+    pub const ACTION_NAME: Prop<CfnAction, String> = Prop::new("ActionName");
     /// Key of `ActionType`, for [`Handle::set`].
-    pub const ACTION_TYPE: Prop<String> = Prop::new("ActionType");
+    pub const ACTION_TYPE: Prop<CfnAction, String> = Prop::new("ActionType");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAction, String> = Prop::new("Description");
     /// Key of `MetadataProperties`, for [`Handle::set`].
-    pub const METADATA_PROPERTIES: Prop<action::MetadataProperties> = Prop::new("MetadataProperties");
+    pub const METADATA_PROPERTIES: Prop<CfnAction, action::MetadataProperties> = Prop::new("MetadataProperties");
     /// Key of `Properties`, for [`Handle::set`].
-    pub const PROPERTIES: Prop<Map<String>> = Prop::new("Properties");
+    pub const PROPERTIES: Prop<CfnAction, Map<String>> = Prop::new("Properties");
     /// Key of `Source`, for [`Handle::set`].
-    pub const SOURCE: Prop<action::ActionSource> = Prop::new("Source");
+    pub const SOURCE: Prop<CfnAction, action::ActionSource> = Prop::new("Source");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<action::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnAction, action::Status> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<action::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAction, Vec<action::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnActionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &action::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnActionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &action::PROPS_SHAPE, props.into())?;
         Ok(CfnAction { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAction::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the action.
@@ -3256,22 +3282,35 @@ impl CfnAlgorithm {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Algorithm";
 
     /// Key of `AlgorithmDescription`, for [`Handle::set`].
-    pub const ALGORITHM_DESCRIPTION: Prop<String> = Prop::new("AlgorithmDescription");
+    pub const ALGORITHM_DESCRIPTION: Prop<CfnAlgorithm, String> = Prop::new("AlgorithmDescription");
     /// Key of `AlgorithmName`, for [`Handle::set`].
-    pub const ALGORITHM_NAME: Prop<String> = Prop::new("AlgorithmName");
+    pub const ALGORITHM_NAME: Prop<CfnAlgorithm, String> = Prop::new("AlgorithmName");
     /// Key of `CertifyForMarketplace`, for [`Handle::set`].
-    pub const CERTIFY_FOR_MARKETPLACE: Prop<bool> = Prop::new("CertifyForMarketplace");
+    pub const CERTIFY_FOR_MARKETPLACE: Prop<CfnAlgorithm, bool> = Prop::new("CertifyForMarketplace");
     /// Key of `InferenceSpecification`, for [`Handle::set`].
-    pub const INFERENCE_SPECIFICATION: Prop<algorithm::InferenceSpecification> = Prop::new("InferenceSpecification");
+    pub const INFERENCE_SPECIFICATION: Prop<CfnAlgorithm, algorithm::InferenceSpecification> = Prop::new("InferenceSpecification");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<algorithm::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAlgorithm, Vec<algorithm::Tag>> = Prop::new("Tags");
     /// Key of `TrainingSpecification`, for [`Handle::set`].
-    pub const TRAINING_SPECIFICATION: Prop<algorithm::TrainingSpecification> = Prop::new("TrainingSpecification");
+    pub const TRAINING_SPECIFICATION: Prop<CfnAlgorithm, algorithm::TrainingSpecification> = Prop::new("TrainingSpecification");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAlgorithmProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &algorithm::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAlgorithmProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &algorithm::PROPS_SHAPE, props.into())?;
         Ok(CfnAlgorithm { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAlgorithm::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the algorithm.
@@ -3988,24 +4027,37 @@ impl CfnApp {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::App";
 
     /// Key of `AppName`, for [`Handle::set`].
-    pub const APP_NAME: Prop<String> = Prop::new("AppName");
+    pub const APP_NAME: Prop<CfnApp, String> = Prop::new("AppName");
     /// Key of `AppType`, for [`Handle::set`].
-    pub const APP_TYPE: Prop<app::AppType> = Prop::new("AppType");
+    pub const APP_TYPE: Prop<CfnApp, app::AppType> = Prop::new("AppType");
     /// Key of `DomainId`, for [`Handle::set`].
-    pub const DOMAIN_ID: Prop<String> = Prop::new("DomainId");
+    pub const DOMAIN_ID: Prop<CfnApp, String> = Prop::new("DomainId");
     /// Key of `RecoveryMode`, for [`Handle::set`].
-    pub const RECOVERY_MODE: Prop<bool> = Prop::new("RecoveryMode");
+    pub const RECOVERY_MODE: Prop<CfnApp, bool> = Prop::new("RecoveryMode");
     /// Key of `ResourceSpec`, for [`Handle::set`].
-    pub const RESOURCE_SPEC: Prop<app::ResourceSpec> = Prop::new("ResourceSpec");
+    pub const RESOURCE_SPEC: Prop<CfnApp, app::ResourceSpec> = Prop::new("ResourceSpec");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<app::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApp, Vec<app::Tag>> = Prop::new("Tags");
     /// Key of `UserProfileName`, for [`Handle::set`].
-    pub const USER_PROFILE_NAME: Prop<String> = Prop::new("UserProfileName");
+    pub const USER_PROFILE_NAME: Prop<CfnApp, String> = Prop::new("UserProfileName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAppProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &app::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAppProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &app::PROPS_SHAPE, props.into())?;
         Ok(CfnApp { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApp::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the app.
@@ -4352,20 +4404,33 @@ impl CfnAppImageConfig {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::AppImageConfig";
 
     /// Key of `AppImageConfigName`, for [`Handle::set`].
-    pub const APP_IMAGE_CONFIG_NAME: Prop<String> = Prop::new("AppImageConfigName");
+    pub const APP_IMAGE_CONFIG_NAME: Prop<CfnAppImageConfig, String> = Prop::new("AppImageConfigName");
     /// Key of `CodeEditorAppImageConfig`, for [`Handle::set`].
-    pub const CODE_EDITOR_APP_IMAGE_CONFIG: Prop<app_image_config::CodeEditorAppImageConfig> = Prop::new("CodeEditorAppImageConfig");
+    pub const CODE_EDITOR_APP_IMAGE_CONFIG: Prop<CfnAppImageConfig, app_image_config::CodeEditorAppImageConfig> = Prop::new("CodeEditorAppImageConfig");
     /// Key of `JupyterLabAppImageConfig`, for [`Handle::set`].
-    pub const JUPYTER_LAB_APP_IMAGE_CONFIG: Prop<app_image_config::JupyterLabAppImageConfig> = Prop::new("JupyterLabAppImageConfig");
+    pub const JUPYTER_LAB_APP_IMAGE_CONFIG: Prop<CfnAppImageConfig, app_image_config::JupyterLabAppImageConfig> = Prop::new("JupyterLabAppImageConfig");
     /// Key of `KernelGatewayImageConfig`, for [`Handle::set`].
-    pub const KERNEL_GATEWAY_IMAGE_CONFIG: Prop<app_image_config::KernelGatewayImageConfig> = Prop::new("KernelGatewayImageConfig");
+    pub const KERNEL_GATEWAY_IMAGE_CONFIG: Prop<CfnAppImageConfig, app_image_config::KernelGatewayImageConfig> = Prop::new("KernelGatewayImageConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<app_image_config::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAppImageConfig, Vec<app_image_config::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAppImageConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &app_image_config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAppImageConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &app_image_config::PROPS_SHAPE, props.into())?;
         Ok(CfnAppImageConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAppImageConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the AppImageConfig.
@@ -4636,22 +4701,35 @@ impl CfnArtifact {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Artifact";
 
     /// Key of `ArtifactName`, for [`Handle::set`].
-    pub const ARTIFACT_NAME: Prop<String> = Prop::new("ArtifactName");
+    pub const ARTIFACT_NAME: Prop<CfnArtifact, String> = Prop::new("ArtifactName");
     /// Key of `ArtifactType`, for [`Handle::set`].
-    pub const ARTIFACT_TYPE: Prop<String> = Prop::new("ArtifactType");
+    pub const ARTIFACT_TYPE: Prop<CfnArtifact, String> = Prop::new("ArtifactType");
     /// Key of `MetadataProperties`, for [`Handle::set`].
-    pub const METADATA_PROPERTIES: Prop<artifact::MetadataProperties> = Prop::new("MetadataProperties");
+    pub const METADATA_PROPERTIES: Prop<CfnArtifact, artifact::MetadataProperties> = Prop::new("MetadataProperties");
     /// Key of `Properties`, for [`Handle::set`].
-    pub const PROPERTIES: Prop<Map<String>> = Prop::new("Properties");
+    pub const PROPERTIES: Prop<CfnArtifact, Map<String>> = Prop::new("Properties");
     /// Key of `Source`, for [`Handle::set`].
-    pub const SOURCE: Prop<artifact::ArtifactSource> = Prop::new("Source");
+    pub const SOURCE: Prop<CfnArtifact, artifact::ArtifactSource> = Prop::new("Source");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<artifact::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnArtifact, Vec<artifact::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnArtifactProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &artifact::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnArtifactProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &artifact::PROPS_SHAPE, props.into())?;
         Ok(CfnArtifact { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnArtifact::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the artifact.
@@ -5975,34 +6053,47 @@ impl CfnCluster {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Cluster";
 
     /// Key of `AutoScaling`, for [`Handle::set`].
-    pub const AUTO_SCALING: Prop<cluster::ClusterAutoScalingConfig> = Prop::new("AutoScaling");
+    pub const AUTO_SCALING: Prop<CfnCluster, cluster::ClusterAutoScalingConfig> = Prop::new("AutoScaling");
     /// Key of `ClusterName`, for [`Handle::set`].
-    pub const CLUSTER_NAME: Prop<String> = Prop::new("ClusterName");
+    pub const CLUSTER_NAME: Prop<CfnCluster, String> = Prop::new("ClusterName");
     /// Key of `ClusterRole`, for [`Handle::set`].
-    pub const CLUSTER_ROLE: Prop<String> = Prop::new("ClusterRole");
+    pub const CLUSTER_ROLE: Prop<CfnCluster, String> = Prop::new("ClusterRole");
     /// Key of `InstanceGroups`, for [`Handle::set`].
-    pub const INSTANCE_GROUPS: Prop<Vec<cluster::ClusterInstanceGroup>> = Prop::new("InstanceGroups");
+    pub const INSTANCE_GROUPS: Prop<CfnCluster, Vec<cluster::ClusterInstanceGroup>> = Prop::new("InstanceGroups");
     /// Key of `NodeProvisioningMode`, for [`Handle::set`].
-    pub const NODE_PROVISIONING_MODE: Prop<cluster::NodeProvisioningMode> = Prop::new("NodeProvisioningMode");
+    pub const NODE_PROVISIONING_MODE: Prop<CfnCluster, cluster::NodeProvisioningMode> = Prop::new("NodeProvisioningMode");
     /// Key of `NodeRecovery`, for [`Handle::set`].
-    pub const NODE_RECOVERY: Prop<cluster::NodeRecovery> = Prop::new("NodeRecovery");
+    pub const NODE_RECOVERY: Prop<CfnCluster, cluster::NodeRecovery> = Prop::new("NodeRecovery");
     /// Key of `Orchestrator`, for [`Handle::set`].
-    pub const ORCHESTRATOR: Prop<Json> = Prop::new("Orchestrator");
+    pub const ORCHESTRATOR: Prop<CfnCluster, Json> = Prop::new("Orchestrator");
     /// Key of `RestrictedInstanceGroups`, for [`Handle::set`].
-    pub const RESTRICTED_INSTANCE_GROUPS: Prop<Vec<cluster::ClusterRestrictedInstanceGroup>> = Prop::new("RestrictedInstanceGroups");
+    pub const RESTRICTED_INSTANCE_GROUPS: Prop<CfnCluster, Vec<cluster::ClusterRestrictedInstanceGroup>> = Prop::new("RestrictedInstanceGroups");
     /// Key of `RestrictedInstanceGroupsConfig`, for [`Handle::set`].
-    pub const RESTRICTED_INSTANCE_GROUPS_CONFIG: Prop<cluster::RestrictedInstanceGroupsConfig> = Prop::new("RestrictedInstanceGroupsConfig");
+    pub const RESTRICTED_INSTANCE_GROUPS_CONFIG: Prop<CfnCluster, cluster::RestrictedInstanceGroupsConfig> = Prop::new("RestrictedInstanceGroupsConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cluster::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCluster, Vec<cluster::Tag>> = Prop::new("Tags");
     /// Key of `TieredStorageConfig`, for [`Handle::set`].
-    pub const TIERED_STORAGE_CONFIG: Prop<cluster::TieredStorageConfig> = Prop::new("TieredStorageConfig");
+    pub const TIERED_STORAGE_CONFIG: Prop<CfnCluster, cluster::TieredStorageConfig> = Prop::new("TieredStorageConfig");
     /// Key of `VpcConfig`, for [`Handle::set`].
-    pub const VPC_CONFIG: Prop<cluster::VpcConfig> = Prop::new("VpcConfig");
+    pub const VPC_CONFIG: Prop<CfnCluster, cluster::VpcConfig> = Prop::new("VpcConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the HyperPod Cluster.
@@ -6262,20 +6353,33 @@ impl CfnClusterSchedulerConfig {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::ClusterSchedulerConfig";
 
     /// Key of `ClusterArn`, for [`Handle::set`].
-    pub const CLUSTER_ARN: Prop<String> = Prop::new("ClusterArn");
+    pub const CLUSTER_ARN: Prop<CfnClusterSchedulerConfig, String> = Prop::new("ClusterArn");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnClusterSchedulerConfig, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnClusterSchedulerConfig, String> = Prop::new("Name");
     /// Key of `SchedulerConfig`, for [`Handle::set`].
-    pub const SCHEDULER_CONFIG: Prop<cluster_scheduler_config::SchedulerConfig> = Prop::new("SchedulerConfig");
+    pub const SCHEDULER_CONFIG: Prop<CfnClusterSchedulerConfig, cluster_scheduler_config::SchedulerConfig> = Prop::new("SchedulerConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cluster_scheduler_config::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnClusterSchedulerConfig, Vec<cluster_scheduler_config::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnClusterSchedulerConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cluster_scheduler_config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnClusterSchedulerConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cluster_scheduler_config::PROPS_SHAPE, props.into())?;
         Ok(CfnClusterSchedulerConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnClusterSchedulerConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// ARN of the cluster policy.
@@ -6457,16 +6561,29 @@ impl CfnCodeRepository {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::CodeRepository";
 
     /// Key of `CodeRepositoryName`, for [`Handle::set`].
-    pub const CODE_REPOSITORY_NAME: Prop<String> = Prop::new("CodeRepositoryName");
+    pub const CODE_REPOSITORY_NAME: Prop<CfnCodeRepository, String> = Prop::new("CodeRepositoryName");
     /// Key of `GitConfig`, for [`Handle::set`].
-    pub const GIT_CONFIG: Prop<code_repository::GitConfig> = Prop::new("GitConfig");
+    pub const GIT_CONFIG: Prop<CfnCodeRepository, code_repository::GitConfig> = Prop::new("GitConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<code_repository::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCodeRepository, Vec<code_repository::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCodeRepositoryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &code_repository::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCodeRepositoryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &code_repository::PROPS_SHAPE, props.into())?;
         Ok(CfnCodeRepository { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCodeRepository::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the code repository.
@@ -7637,24 +7754,37 @@ impl CfnComputeQuota {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::ComputeQuota";
 
     /// Key of `ActivationState`, for [`Handle::set`].
-    pub const ACTIVATION_STATE: Prop<compute_quota::ActivationState> = Prop::new("ActivationState");
+    pub const ACTIVATION_STATE: Prop<CfnComputeQuota, compute_quota::ActivationState> = Prop::new("ActivationState");
     /// Key of `ClusterArn`, for [`Handle::set`].
-    pub const CLUSTER_ARN: Prop<String> = Prop::new("ClusterArn");
+    pub const CLUSTER_ARN: Prop<CfnComputeQuota, String> = Prop::new("ClusterArn");
     /// Key of `ComputeQuotaConfig`, for [`Handle::set`].
-    pub const COMPUTE_QUOTA_CONFIG: Prop<compute_quota::ComputeQuotaConfig> = Prop::new("ComputeQuotaConfig");
+    pub const COMPUTE_QUOTA_CONFIG: Prop<CfnComputeQuota, compute_quota::ComputeQuotaConfig> = Prop::new("ComputeQuotaConfig");
     /// Key of `ComputeQuotaTarget`, for [`Handle::set`].
-    pub const COMPUTE_QUOTA_TARGET: Prop<compute_quota::ComputeQuotaTarget> = Prop::new("ComputeQuotaTarget");
+    pub const COMPUTE_QUOTA_TARGET: Prop<CfnComputeQuota, compute_quota::ComputeQuotaTarget> = Prop::new("ComputeQuotaTarget");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnComputeQuota, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnComputeQuota, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<compute_quota::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnComputeQuota, Vec<compute_quota::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnComputeQuotaProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &compute_quota::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnComputeQuotaProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &compute_quota::PROPS_SHAPE, props.into())?;
         Ok(CfnComputeQuota { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnComputeQuota::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the compute allocation definition.
@@ -7857,22 +7987,35 @@ impl CfnContext {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Context";
 
     /// Key of `ContextName`, for [`Handle::set`].
-    pub const CONTEXT_NAME: Prop<String> = Prop::new("ContextName");
+    pub const CONTEXT_NAME: Prop<CfnContext, String> = Prop::new("ContextName");
     /// Key of `ContextType`, for [`Handle::set`].
-    pub const CONTEXT_TYPE: Prop<String> = Prop::new("ContextType");
+    pub const CONTEXT_TYPE: Prop<CfnContext, String> = Prop::new("ContextType");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnContext, String> = Prop::new("Description");
     /// Key of `Properties`, for [`Handle::set`].
-    pub const PROPERTIES: Prop<Map<String>> = Prop::new("Properties");
+    pub const PROPERTIES: Prop<CfnContext, Map<String>> = Prop::new("Properties");
     /// Key of `Source`, for [`Handle::set`].
-    pub const SOURCE: Prop<context::Source> = Prop::new("Source");
+    pub const SOURCE: Prop<CfnContext, context::Source> = Prop::new("Source");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<context::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnContext, Vec<context::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnContextProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &context::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnContextProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &context::PROPS_SHAPE, props.into())?;
         Ok(CfnContext { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnContext::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the context.
@@ -8752,32 +8895,45 @@ impl CfnDataQualityJobDefinition {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::DataQualityJobDefinition";
 
     /// Key of `DataQualityAppSpecification`, for [`Handle::set`].
-    pub const DATA_QUALITY_APP_SPECIFICATION: Prop<data_quality_job_definition::DataQualityAppSpecification> = Prop::new("DataQualityAppSpecification");
+    pub const DATA_QUALITY_APP_SPECIFICATION: Prop<CfnDataQualityJobDefinition, data_quality_job_definition::DataQualityAppSpecification> = Prop::new("DataQualityAppSpecification");
     /// Key of `DataQualityBaselineConfig`, for [`Handle::set`].
-    pub const DATA_QUALITY_BASELINE_CONFIG: Prop<data_quality_job_definition::DataQualityBaselineConfig> = Prop::new("DataQualityBaselineConfig");
+    pub const DATA_QUALITY_BASELINE_CONFIG: Prop<CfnDataQualityJobDefinition, data_quality_job_definition::DataQualityBaselineConfig> = Prop::new("DataQualityBaselineConfig");
     /// Key of `DataQualityJobInput`, for [`Handle::set`].
-    pub const DATA_QUALITY_JOB_INPUT: Prop<data_quality_job_definition::DataQualityJobInput> = Prop::new("DataQualityJobInput");
+    pub const DATA_QUALITY_JOB_INPUT: Prop<CfnDataQualityJobDefinition, data_quality_job_definition::DataQualityJobInput> = Prop::new("DataQualityJobInput");
     /// Key of `DataQualityJobOutputConfig`, for [`Handle::set`].
-    pub const DATA_QUALITY_JOB_OUTPUT_CONFIG: Prop<data_quality_job_definition::MonitoringOutputConfig> = Prop::new("DataQualityJobOutputConfig");
+    pub const DATA_QUALITY_JOB_OUTPUT_CONFIG: Prop<CfnDataQualityJobDefinition, data_quality_job_definition::MonitoringOutputConfig> = Prop::new("DataQualityJobOutputConfig");
     /// Key of `EndpointName`, for [`Handle::set`].
-    pub const ENDPOINT_NAME: Prop<String> = Prop::new("EndpointName");
+    pub const ENDPOINT_NAME: Prop<CfnDataQualityJobDefinition, String> = Prop::new("EndpointName");
     /// Key of `JobDefinitionName`, for [`Handle::set`].
-    pub const JOB_DEFINITION_NAME: Prop<String> = Prop::new("JobDefinitionName");
+    pub const JOB_DEFINITION_NAME: Prop<CfnDataQualityJobDefinition, String> = Prop::new("JobDefinitionName");
     /// Key of `JobResources`, for [`Handle::set`].
-    pub const JOB_RESOURCES: Prop<data_quality_job_definition::MonitoringResources> = Prop::new("JobResources");
+    pub const JOB_RESOURCES: Prop<CfnDataQualityJobDefinition, data_quality_job_definition::MonitoringResources> = Prop::new("JobResources");
     /// Key of `NetworkConfig`, for [`Handle::set`].
-    pub const NETWORK_CONFIG: Prop<data_quality_job_definition::NetworkConfig> = Prop::new("NetworkConfig");
+    pub const NETWORK_CONFIG: Prop<CfnDataQualityJobDefinition, data_quality_job_definition::NetworkConfig> = Prop::new("NetworkConfig");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnDataQualityJobDefinition, String> = Prop::new("RoleArn");
     /// Key of `StoppingCondition`, for [`Handle::set`].
-    pub const STOPPING_CONDITION: Prop<data_quality_job_definition::StoppingCondition> = Prop::new("StoppingCondition");
+    pub const STOPPING_CONDITION: Prop<CfnDataQualityJobDefinition, data_quality_job_definition::StoppingCondition> = Prop::new("StoppingCondition");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<data_quality_job_definition::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataQualityJobDefinition, Vec<data_quality_job_definition::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataQualityJobDefinitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_quality_job_definition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataQualityJobDefinitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_quality_job_definition::PROPS_SHAPE, props.into())?;
         Ok(CfnDataQualityJobDefinition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataQualityJobDefinition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time at which the job definition was created.
@@ -9152,16 +9308,29 @@ impl CfnDevice {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Device";
 
     /// Key of `Device`, for [`Handle::set`].
-    pub const DEVICE: Prop<device::Device> = Prop::new("Device");
+    pub const DEVICE: Prop<CfnDevice, device::Device> = Prop::new("Device");
     /// Key of `DeviceFleetName`, for [`Handle::set`].
-    pub const DEVICE_FLEET_NAME: Prop<String> = Prop::new("DeviceFleetName");
+    pub const DEVICE_FLEET_NAME: Prop<CfnDevice, String> = Prop::new("DeviceFleetName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<device::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDevice, Vec<device::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDeviceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &device::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDeviceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &device::PROPS_SHAPE, props.into())?;
         Ok(CfnDevice { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDevice::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -9318,20 +9487,33 @@ impl CfnDeviceFleet {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::DeviceFleet";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDeviceFleet, String> = Prop::new("Description");
     /// Key of `DeviceFleetName`, for [`Handle::set`].
-    pub const DEVICE_FLEET_NAME: Prop<String> = Prop::new("DeviceFleetName");
+    pub const DEVICE_FLEET_NAME: Prop<CfnDeviceFleet, String> = Prop::new("DeviceFleetName");
     /// Key of `OutputConfig`, for [`Handle::set`].
-    pub const OUTPUT_CONFIG: Prop<device_fleet::EdgeOutputConfig> = Prop::new("OutputConfig");
+    pub const OUTPUT_CONFIG: Prop<CfnDeviceFleet, device_fleet::EdgeOutputConfig> = Prop::new("OutputConfig");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnDeviceFleet, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<device_fleet::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDeviceFleet, Vec<device_fleet::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDeviceFleetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &device_fleet::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDeviceFleetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &device_fleet::PROPS_SHAPE, props.into())?;
         Ok(CfnDeviceFleet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDeviceFleet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -11548,36 +11730,49 @@ impl CfnDomain {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Domain";
 
     /// Key of `AppNetworkAccessType`, for [`Handle::set`].
-    pub const APP_NETWORK_ACCESS_TYPE: Prop<domain::AppNetworkAccessType> = Prop::new("AppNetworkAccessType");
+    pub const APP_NETWORK_ACCESS_TYPE: Prop<CfnDomain, domain::AppNetworkAccessType> = Prop::new("AppNetworkAccessType");
     /// Key of `AppSecurityGroupManagement`, for [`Handle::set`].
-    pub const APP_SECURITY_GROUP_MANAGEMENT: Prop<domain::AppSecurityGroupManagement> = Prop::new("AppSecurityGroupManagement");
+    pub const APP_SECURITY_GROUP_MANAGEMENT: Prop<CfnDomain, domain::AppSecurityGroupManagement> = Prop::new("AppSecurityGroupManagement");
     /// Key of `AuthMode`, for [`Handle::set`].
-    pub const AUTH_MODE: Prop<domain::AuthMode> = Prop::new("AuthMode");
+    pub const AUTH_MODE: Prop<CfnDomain, domain::AuthMode> = Prop::new("AuthMode");
     /// Key of `DefaultSpaceSettings`, for [`Handle::set`].
-    pub const DEFAULT_SPACE_SETTINGS: Prop<domain::DefaultSpaceSettings> = Prop::new("DefaultSpaceSettings");
+    pub const DEFAULT_SPACE_SETTINGS: Prop<CfnDomain, domain::DefaultSpaceSettings> = Prop::new("DefaultSpaceSettings");
     /// Key of `DefaultUserSettings`, for [`Handle::set`].
-    pub const DEFAULT_USER_SETTINGS: Prop<domain::UserSettings> = Prop::new("DefaultUserSettings");
+    pub const DEFAULT_USER_SETTINGS: Prop<CfnDomain, domain::UserSettings> = Prop::new("DefaultUserSettings");
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnDomain, String> = Prop::new("DomainName");
     /// Key of `DomainSettings`, for [`Handle::set`].
-    pub const DOMAIN_SETTINGS: Prop<domain::DomainSettings> = Prop::new("DomainSettings");
+    pub const DOMAIN_SETTINGS: Prop<CfnDomain, domain::DomainSettings> = Prop::new("DomainSettings");
     /// Key of `HomeEfsFileSystemCreation`, for [`Handle::set`].
-    pub const HOME_EFS_FILE_SYSTEM_CREATION: Prop<domain::HomeEfsFileSystemCreation> = Prop::new("HomeEfsFileSystemCreation");
+    pub const HOME_EFS_FILE_SYSTEM_CREATION: Prop<CfnDomain, domain::HomeEfsFileSystemCreation> = Prop::new("HomeEfsFileSystemCreation");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnDomain, String> = Prop::new("KmsKeyId");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnDomain, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `TagPropagation`, for [`Handle::set`].
-    pub const TAG_PROPAGATION: Prop<domain::TagPropagation> = Prop::new("TagPropagation");
+    pub const TAG_PROPAGATION: Prop<CfnDomain, domain::TagPropagation> = Prop::new("TagPropagation");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<domain::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDomain, Vec<domain::Tag>> = Prop::new("Tags");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnDomain, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDomainProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &domain::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDomainProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &domain::PROPS_SHAPE, props.into())?;
         Ok(CfnDomain { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDomain::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the created domain.
@@ -12093,24 +12288,37 @@ impl CfnEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Endpoint";
 
     /// Key of `DeploymentConfig`, for [`Handle::set`].
-    pub const DEPLOYMENT_CONFIG: Prop<endpoint::DeploymentConfig> = Prop::new("DeploymentConfig");
+    pub const DEPLOYMENT_CONFIG: Prop<CfnEndpoint, endpoint::DeploymentConfig> = Prop::new("DeploymentConfig");
     /// Key of `EndpointConfigName`, for [`Handle::set`].
-    pub const ENDPOINT_CONFIG_NAME: Prop<String> = Prop::new("EndpointConfigName");
+    pub const ENDPOINT_CONFIG_NAME: Prop<CfnEndpoint, String> = Prop::new("EndpointConfigName");
     /// Key of `EndpointName`, for [`Handle::set`].
-    pub const ENDPOINT_NAME: Prop<String> = Prop::new("EndpointName");
+    pub const ENDPOINT_NAME: Prop<CfnEndpoint, String> = Prop::new("EndpointName");
     /// Key of `ExcludeRetainedVariantProperties`, for [`Handle::set`].
-    pub const EXCLUDE_RETAINED_VARIANT_PROPERTIES: Prop<Vec<endpoint::VariantProperty>> = Prop::new("ExcludeRetainedVariantProperties");
+    pub const EXCLUDE_RETAINED_VARIANT_PROPERTIES: Prop<CfnEndpoint, Vec<endpoint::VariantProperty>> = Prop::new("ExcludeRetainedVariantProperties");
     /// Key of `RetainAllVariantProperties`, for [`Handle::set`].
-    pub const RETAIN_ALL_VARIANT_PROPERTIES: Prop<bool> = Prop::new("RetainAllVariantProperties");
+    pub const RETAIN_ALL_VARIANT_PROPERTIES: Prop<CfnEndpoint, bool> = Prop::new("RetainAllVariantProperties");
     /// Key of `RetainDeploymentConfig`, for [`Handle::set`].
-    pub const RETAIN_DEPLOYMENT_CONFIG: Prop<bool> = Prop::new("RetainDeploymentConfig");
+    pub const RETAIN_DEPLOYMENT_CONFIG: Prop<CfnEndpoint, bool> = Prop::new("RetainDeploymentConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<endpoint::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEndpoint, Vec<endpoint::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the endpoint.
@@ -14241,34 +14449,47 @@ impl CfnEndpointConfig {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::EndpointConfig";
 
     /// Key of `AsyncInferenceConfig`, for [`Handle::set`].
-    pub const ASYNC_INFERENCE_CONFIG: Prop<endpoint_config::AsyncInferenceConfig> = Prop::new("AsyncInferenceConfig");
+    pub const ASYNC_INFERENCE_CONFIG: Prop<CfnEndpointConfig, endpoint_config::AsyncInferenceConfig> = Prop::new("AsyncInferenceConfig");
     /// Key of `DataCaptureConfig`, for [`Handle::set`].
-    pub const DATA_CAPTURE_CONFIG: Prop<endpoint_config::DataCaptureConfig> = Prop::new("DataCaptureConfig");
+    pub const DATA_CAPTURE_CONFIG: Prop<CfnEndpointConfig, endpoint_config::DataCaptureConfig> = Prop::new("DataCaptureConfig");
     /// Key of `EnableNetworkIsolation`, for [`Handle::set`].
-    pub const ENABLE_NETWORK_ISOLATION: Prop<bool> = Prop::new("EnableNetworkIsolation");
+    pub const ENABLE_NETWORK_ISOLATION: Prop<CfnEndpointConfig, bool> = Prop::new("EnableNetworkIsolation");
     /// Key of `EndpointConfigName`, for [`Handle::set`].
-    pub const ENDPOINT_CONFIG_NAME: Prop<String> = Prop::new("EndpointConfigName");
+    pub const ENDPOINT_CONFIG_NAME: Prop<CfnEndpointConfig, String> = Prop::new("EndpointConfigName");
     /// Key of `ExecutionRoleArn`, for [`Handle::set`].
-    pub const EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ExecutionRoleArn");
+    pub const EXECUTION_ROLE_ARN: Prop<CfnEndpointConfig, String> = Prop::new("ExecutionRoleArn");
     /// Key of `ExplainerConfig`, for [`Handle::set`].
-    pub const EXPLAINER_CONFIG: Prop<endpoint_config::ExplainerConfig> = Prop::new("ExplainerConfig");
+    pub const EXPLAINER_CONFIG: Prop<CfnEndpointConfig, endpoint_config::ExplainerConfig> = Prop::new("ExplainerConfig");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnEndpointConfig, String> = Prop::new("KmsKeyId");
     /// Key of `MetricsConfig`, for [`Handle::set`].
-    pub const METRICS_CONFIG: Prop<endpoint_config::MetricsConfig> = Prop::new("MetricsConfig");
+    pub const METRICS_CONFIG: Prop<CfnEndpointConfig, endpoint_config::MetricsConfig> = Prop::new("MetricsConfig");
     /// Key of `ProductionVariants`, for [`Handle::set`].
-    pub const PRODUCTION_VARIANTS: Prop<Vec<endpoint_config::ProductionVariant>> = Prop::new("ProductionVariants");
+    pub const PRODUCTION_VARIANTS: Prop<CfnEndpointConfig, Vec<endpoint_config::ProductionVariant>> = Prop::new("ProductionVariants");
     /// Key of `ShadowProductionVariants`, for [`Handle::set`].
-    pub const SHADOW_PRODUCTION_VARIANTS: Prop<Vec<endpoint_config::ProductionVariant>> = Prop::new("ShadowProductionVariants");
+    pub const SHADOW_PRODUCTION_VARIANTS: Prop<CfnEndpointConfig, Vec<endpoint_config::ProductionVariant>> = Prop::new("ShadowProductionVariants");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<endpoint_config::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEndpointConfig, Vec<endpoint_config::Tag>> = Prop::new("Tags");
     /// Key of `VpcConfig`, for [`Handle::set`].
-    pub const VPC_CONFIG: Prop<endpoint_config::VpcConfig> = Prop::new("VpcConfig");
+    pub const VPC_CONFIG: Prop<CfnEndpointConfig, endpoint_config::VpcConfig> = Prop::new("VpcConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEndpointConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &endpoint_config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEndpointConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &endpoint_config::PROPS_SHAPE, props.into())?;
         Ok(CfnEndpointConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEndpointConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the endpoint configuration.
@@ -14395,18 +14616,31 @@ impl CfnExperiment {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Experiment";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnExperiment, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnExperiment, String> = Prop::new("DisplayName");
     /// Key of `ExperimentName`, for [`Handle::set`].
-    pub const EXPERIMENT_NAME: Prop<String> = Prop::new("ExperimentName");
+    pub const EXPERIMENT_NAME: Prop<CfnExperiment, String> = Prop::new("ExperimentName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<experiment::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnExperiment, Vec<experiment::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnExperimentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &experiment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnExperimentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &experiment::PROPS_SHAPE, props.into())?;
         Ok(CfnExperiment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnExperiment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the experiment.
@@ -14601,24 +14835,37 @@ impl CfnExperimentTrialComponent {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::ExperimentTrialComponent";
 
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnExperimentTrialComponent, String> = Prop::new("DisplayName");
     /// Key of `EndTime`, for [`Handle::set`].
-    pub const END_TIME: Prop<String> = Prop::new("EndTime");
+    pub const END_TIME: Prop<CfnExperimentTrialComponent, String> = Prop::new("EndTime");
     /// Key of `MetadataProperties`, for [`Handle::set`].
-    pub const METADATA_PROPERTIES: Prop<experiment_trial_component::MetadataProperties> = Prop::new("MetadataProperties");
+    pub const METADATA_PROPERTIES: Prop<CfnExperimentTrialComponent, experiment_trial_component::MetadataProperties> = Prop::new("MetadataProperties");
     /// Key of `StartTime`, for [`Handle::set`].
-    pub const START_TIME: Prop<String> = Prop::new("StartTime");
+    pub const START_TIME: Prop<CfnExperimentTrialComponent, String> = Prop::new("StartTime");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<experiment_trial_component::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnExperimentTrialComponent, experiment_trial_component::Status> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<experiment_trial_component::TagsItems>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnExperimentTrialComponent, Vec<experiment_trial_component::TagsItems>> = Prop::new("Tags");
     /// Key of `TrialComponentName`, for [`Handle::set`].
-    pub const TRIAL_COMPONENT_NAME: Prop<String> = Prop::new("TrialComponentName");
+    pub const TRIAL_COMPONENT_NAME: Prop<CfnExperimentTrialComponent, String> = Prop::new("TrialComponentName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnExperimentTrialComponentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &experiment_trial_component::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnExperimentTrialComponentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &experiment_trial_component::PROPS_SHAPE, props.into())?;
         Ok(CfnExperimentTrialComponent { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnExperimentTrialComponent::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -15196,30 +15443,43 @@ impl CfnFeatureGroup {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::FeatureGroup";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnFeatureGroup, String> = Prop::new("Description");
     /// Key of `EventTimeFeatureName`, for [`Handle::set`].
-    pub const EVENT_TIME_FEATURE_NAME: Prop<String> = Prop::new("EventTimeFeatureName");
+    pub const EVENT_TIME_FEATURE_NAME: Prop<CfnFeatureGroup, String> = Prop::new("EventTimeFeatureName");
     /// Key of `FeatureDefinitions`, for [`Handle::set`].
-    pub const FEATURE_DEFINITIONS: Prop<Vec<feature_group::FeatureDefinition>> = Prop::new("FeatureDefinitions");
+    pub const FEATURE_DEFINITIONS: Prop<CfnFeatureGroup, Vec<feature_group::FeatureDefinition>> = Prop::new("FeatureDefinitions");
     /// Key of `FeatureGroupName`, for [`Handle::set`].
-    pub const FEATURE_GROUP_NAME: Prop<String> = Prop::new("FeatureGroupName");
+    pub const FEATURE_GROUP_NAME: Prop<CfnFeatureGroup, String> = Prop::new("FeatureGroupName");
     /// Key of `OfflineStoreConfig`, for [`Handle::set`].
-    pub const OFFLINE_STORE_CONFIG: Prop<feature_group::OfflineStoreConfig> = Prop::new("OfflineStoreConfig");
+    pub const OFFLINE_STORE_CONFIG: Prop<CfnFeatureGroup, feature_group::OfflineStoreConfig> = Prop::new("OfflineStoreConfig");
     /// Key of `OnlineStoreConfig`, for [`Handle::set`].
-    pub const ONLINE_STORE_CONFIG: Prop<feature_group::OnlineStoreConfig> = Prop::new("OnlineStoreConfig");
+    pub const ONLINE_STORE_CONFIG: Prop<CfnFeatureGroup, feature_group::OnlineStoreConfig> = Prop::new("OnlineStoreConfig");
     /// Key of `RecordIdentifierFeatureName`, for [`Handle::set`].
-    pub const RECORD_IDENTIFIER_FEATURE_NAME: Prop<String> = Prop::new("RecordIdentifierFeatureName");
+    pub const RECORD_IDENTIFIER_FEATURE_NAME: Prop<CfnFeatureGroup, String> = Prop::new("RecordIdentifierFeatureName");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnFeatureGroup, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<feature_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnFeatureGroup, Vec<feature_group::Tag>> = Prop::new("Tags");
     /// Key of `ThroughputConfig`, for [`Handle::set`].
-    pub const THROUGHPUT_CONFIG: Prop<feature_group::ThroughputConfig> = Prop::new("ThroughputConfig");
+    pub const THROUGHPUT_CONFIG: Prop<CfnFeatureGroup, feature_group::ThroughputConfig> = Prop::new("ThroughputConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFeatureGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &feature_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFeatureGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &feature_group::PROPS_SHAPE, props.into())?;
         Ok(CfnFeatureGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFeatureGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// A timestamp of FeatureGroup creation time.
@@ -15377,22 +15637,35 @@ impl CfnHub {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Hub";
 
     /// Key of `HubDescription`, for [`Handle::set`].
-    pub const HUB_DESCRIPTION: Prop<String> = Prop::new("HubDescription");
+    pub const HUB_DESCRIPTION: Prop<CfnHub, String> = Prop::new("HubDescription");
     /// Key of `HubDisplayName`, for [`Handle::set`].
-    pub const HUB_DISPLAY_NAME: Prop<String> = Prop::new("HubDisplayName");
+    pub const HUB_DISPLAY_NAME: Prop<CfnHub, String> = Prop::new("HubDisplayName");
     /// Key of `HubName`, for [`Handle::set`].
-    pub const HUB_NAME: Prop<String> = Prop::new("HubName");
+    pub const HUB_NAME: Prop<CfnHub, String> = Prop::new("HubName");
     /// Key of `HubSearchKeywords`, for [`Handle::set`].
-    pub const HUB_SEARCH_KEYWORDS: Prop<Vec<String>> = Prop::new("HubSearchKeywords");
+    pub const HUB_SEARCH_KEYWORDS: Prop<CfnHub, Vec<String>> = Prop::new("HubSearchKeywords");
     /// Key of `S3StorageConfig`, for [`Handle::set`].
-    pub const S3_STORAGE_CONFIG: Prop<hub::S3StorageConfig> = Prop::new("S3StorageConfig");
+    pub const S3_STORAGE_CONFIG: Prop<CfnHub, hub::S3StorageConfig> = Prop::new("S3StorageConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<hub::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnHub, Vec<hub::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnHubProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &hub::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnHubProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &hub::PROPS_SHAPE, props.into())?;
         Ok(CfnHub { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnHub::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The date and time that the hub was created.
@@ -15558,16 +15831,29 @@ impl CfnHumanTaskUi {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::HumanTaskUi";
 
     /// Key of `HumanTaskUiName`, for [`Handle::set`].
-    pub const HUMAN_TASK_UI_NAME: Prop<String> = Prop::new("HumanTaskUiName");
+    pub const HUMAN_TASK_UI_NAME: Prop<CfnHumanTaskUi, String> = Prop::new("HumanTaskUiName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<human_task_ui::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnHumanTaskUi, Vec<human_task_ui::Tag>> = Prop::new("Tags");
     /// Key of `UiTemplate`, for [`Handle::set`].
-    pub const UI_TEMPLATE: Prop<human_task_ui::UiTemplate> = Prop::new("UiTemplate");
+    pub const UI_TEMPLATE: Prop<CfnHumanTaskUi, human_task_ui::UiTemplate> = Prop::new("UiTemplate");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnHumanTaskUiProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &human_task_ui::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnHumanTaskUiProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &human_task_ui::PROPS_SHAPE, props.into())?;
         Ok(CfnHumanTaskUi { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnHumanTaskUi::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The timestamp when the human task user interface was created.
@@ -15699,20 +15985,33 @@ impl CfnImage {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Image";
 
     /// Key of `ImageDescription`, for [`Handle::set`].
-    pub const IMAGE_DESCRIPTION: Prop<String> = Prop::new("ImageDescription");
+    pub const IMAGE_DESCRIPTION: Prop<CfnImage, String> = Prop::new("ImageDescription");
     /// Key of `ImageDisplayName`, for [`Handle::set`].
-    pub const IMAGE_DISPLAY_NAME: Prop<String> = Prop::new("ImageDisplayName");
+    pub const IMAGE_DISPLAY_NAME: Prop<CfnImage, String> = Prop::new("ImageDisplayName");
     /// Key of `ImageName`, for [`Handle::set`].
-    pub const IMAGE_NAME: Prop<String> = Prop::new("ImageName");
+    pub const IMAGE_NAME: Prop<CfnImage, String> = Prop::new("ImageName");
     /// Key of `ImageRoleArn`, for [`Handle::set`].
-    pub const IMAGE_ROLE_ARN: Prop<String> = Prop::new("ImageRoleArn");
+    pub const IMAGE_ROLE_ARN: Prop<CfnImage, String> = Prop::new("ImageRoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<image::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnImage, Vec<image::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnImageProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &image::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnImageProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &image::PROPS_SHAPE, props.into())?;
         Ok(CfnImage { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnImage::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ImageArn`)
@@ -15914,32 +16213,45 @@ impl CfnImageVersion {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::ImageVersion";
 
     /// Key of `Alias`, for [`Handle::set`].
-    pub const ALIAS: Prop<String> = Prop::new("Alias");
+    pub const ALIAS: Prop<CfnImageVersion, String> = Prop::new("Alias");
     /// Key of `Aliases`, for [`Handle::set`].
-    pub const ALIASES: Prop<Vec<String>> = Prop::new("Aliases");
+    pub const ALIASES: Prop<CfnImageVersion, Vec<String>> = Prop::new("Aliases");
     /// Key of `BaseImage`, for [`Handle::set`].
-    pub const BASE_IMAGE: Prop<String> = Prop::new("BaseImage");
+    pub const BASE_IMAGE: Prop<CfnImageVersion, String> = Prop::new("BaseImage");
     /// Key of `Horovod`, for [`Handle::set`].
-    pub const HOROVOD: Prop<bool> = Prop::new("Horovod");
+    pub const HOROVOD: Prop<CfnImageVersion, bool> = Prop::new("Horovod");
     /// Key of `ImageName`, for [`Handle::set`].
-    pub const IMAGE_NAME: Prop<String> = Prop::new("ImageName");
+    pub const IMAGE_NAME: Prop<CfnImageVersion, String> = Prop::new("ImageName");
     /// Key of `JobType`, for [`Handle::set`].
-    pub const JOB_TYPE: Prop<image_version::JobType> = Prop::new("JobType");
+    pub const JOB_TYPE: Prop<CfnImageVersion, image_version::JobType> = Prop::new("JobType");
     /// Key of `MLFramework`, for [`Handle::set`].
-    pub const ML_FRAMEWORK: Prop<String> = Prop::new("MLFramework");
+    pub const ML_FRAMEWORK: Prop<CfnImageVersion, String> = Prop::new("MLFramework");
     /// Key of `Processor`, for [`Handle::set`].
-    pub const PROCESSOR: Prop<image_version::Processor> = Prop::new("Processor");
+    pub const PROCESSOR: Prop<CfnImageVersion, image_version::Processor> = Prop::new("Processor");
     /// Key of `ProgrammingLang`, for [`Handle::set`].
-    pub const PROGRAMMING_LANG: Prop<String> = Prop::new("ProgrammingLang");
+    pub const PROGRAMMING_LANG: Prop<CfnImageVersion, String> = Prop::new("ProgrammingLang");
     /// Key of `ReleaseNotes`, for [`Handle::set`].
-    pub const RELEASE_NOTES: Prop<String> = Prop::new("ReleaseNotes");
+    pub const RELEASE_NOTES: Prop<CfnImageVersion, String> = Prop::new("ReleaseNotes");
     /// Key of `VendorGuidance`, for [`Handle::set`].
-    pub const VENDOR_GUIDANCE: Prop<image_version::VendorGuidance> = Prop::new("VendorGuidance");
+    pub const VENDOR_GUIDANCE: Prop<CfnImageVersion, image_version::VendorGuidance> = Prop::new("VendorGuidance");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnImageVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &image_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnImageVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &image_version::PROPS_SHAPE, props.into())?;
         Ok(CfnImageVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnImageVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ContainerImage`)
@@ -16842,28 +17154,41 @@ impl CfnInferenceComponent {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::InferenceComponent";
 
     /// Key of `DeploymentConfig`, for [`Handle::set`].
-    pub const DEPLOYMENT_CONFIG: Prop<inference_component::InferenceComponentDeploymentConfig> = Prop::new("DeploymentConfig");
+    pub const DEPLOYMENT_CONFIG: Prop<CfnInferenceComponent, inference_component::InferenceComponentDeploymentConfig> = Prop::new("DeploymentConfig");
     /// Key of `EndpointArn`, for [`Handle::set`].
-    pub const ENDPOINT_ARN: Prop<String> = Prop::new("EndpointArn");
+    pub const ENDPOINT_ARN: Prop<CfnInferenceComponent, String> = Prop::new("EndpointArn");
     /// Key of `EndpointName`, for [`Handle::set`].
-    pub const ENDPOINT_NAME: Prop<String> = Prop::new("EndpointName");
+    pub const ENDPOINT_NAME: Prop<CfnInferenceComponent, String> = Prop::new("EndpointName");
     /// Key of `InferenceComponentName`, for [`Handle::set`].
-    pub const INFERENCE_COMPONENT_NAME: Prop<String> = Prop::new("InferenceComponentName");
+    pub const INFERENCE_COMPONENT_NAME: Prop<CfnInferenceComponent, String> = Prop::new("InferenceComponentName");
     /// Key of `RuntimeConfig`, for [`Handle::set`].
-    pub const RUNTIME_CONFIG: Prop<inference_component::InferenceComponentRuntimeConfig> = Prop::new("RuntimeConfig");
+    pub const RUNTIME_CONFIG: Prop<CfnInferenceComponent, inference_component::InferenceComponentRuntimeConfig> = Prop::new("RuntimeConfig");
     /// Key of `Specification`, for [`Handle::set`].
-    pub const SPECIFICATION: Prop<inference_component::InferenceComponentSpecification> = Prop::new("Specification");
+    pub const SPECIFICATION: Prop<CfnInferenceComponent, inference_component::InferenceComponentSpecification> = Prop::new("Specification");
     /// Key of `Specifications`, for [`Handle::set`].
-    pub const SPECIFICATIONS: Prop<Vec<inference_component::InferenceComponentSpecificationForInstanceType>> = Prop::new("Specifications");
+    pub const SPECIFICATIONS: Prop<CfnInferenceComponent, Vec<inference_component::InferenceComponentSpecificationForInstanceType>> = Prop::new("Specifications");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<inference_component::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnInferenceComponent, Vec<inference_component::Tag>> = Prop::new("Tags");
     /// Key of `VariantName`, for [`Handle::set`].
-    pub const VARIANT_NAME: Prop<String> = Prop::new("VariantName");
+    pub const VARIANT_NAME: Prop<CfnInferenceComponent, String> = Prop::new("VariantName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInferenceComponentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &inference_component::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInferenceComponentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &inference_component::PROPS_SHAPE, props.into())?;
         Ok(CfnInferenceComponent { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInferenceComponent::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreationTime`)
@@ -17433,36 +17758,49 @@ impl CfnInferenceExperiment {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::InferenceExperiment";
 
     /// Key of `DataStorageConfig`, for [`Handle::set`].
-    pub const DATA_STORAGE_CONFIG: Prop<inference_experiment::DataStorageConfig> = Prop::new("DataStorageConfig");
+    pub const DATA_STORAGE_CONFIG: Prop<CfnInferenceExperiment, inference_experiment::DataStorageConfig> = Prop::new("DataStorageConfig");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnInferenceExperiment, String> = Prop::new("Description");
     /// Key of `DesiredState`, for [`Handle::set`].
-    pub const DESIRED_STATE: Prop<inference_experiment::DesiredState> = Prop::new("DesiredState");
+    pub const DESIRED_STATE: Prop<CfnInferenceExperiment, inference_experiment::DesiredState> = Prop::new("DesiredState");
     /// Key of `EndpointName`, for [`Handle::set`].
-    pub const ENDPOINT_NAME: Prop<String> = Prop::new("EndpointName");
+    pub const ENDPOINT_NAME: Prop<CfnInferenceExperiment, String> = Prop::new("EndpointName");
     /// Key of `KmsKey`, for [`Handle::set`].
-    pub const KMS_KEY: Prop<String> = Prop::new("KmsKey");
+    pub const KMS_KEY: Prop<CfnInferenceExperiment, String> = Prop::new("KmsKey");
     /// Key of `ModelVariants`, for [`Handle::set`].
-    pub const MODEL_VARIANTS: Prop<Vec<inference_experiment::ModelVariantConfig>> = Prop::new("ModelVariants");
+    pub const MODEL_VARIANTS: Prop<CfnInferenceExperiment, Vec<inference_experiment::ModelVariantConfig>> = Prop::new("ModelVariants");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnInferenceExperiment, String> = Prop::new("Name");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnInferenceExperiment, String> = Prop::new("RoleArn");
     /// Key of `Schedule`, for [`Handle::set`].
-    pub const SCHEDULE: Prop<inference_experiment::InferenceExperimentSchedule> = Prop::new("Schedule");
+    pub const SCHEDULE: Prop<CfnInferenceExperiment, inference_experiment::InferenceExperimentSchedule> = Prop::new("Schedule");
     /// Key of `ShadowModeConfig`, for [`Handle::set`].
-    pub const SHADOW_MODE_CONFIG: Prop<inference_experiment::ShadowModeConfig> = Prop::new("ShadowModeConfig");
+    pub const SHADOW_MODE_CONFIG: Prop<CfnInferenceExperiment, inference_experiment::ShadowModeConfig> = Prop::new("ShadowModeConfig");
     /// Key of `StatusReason`, for [`Handle::set`].
-    pub const STATUS_REASON: Prop<String> = Prop::new("StatusReason");
+    pub const STATUS_REASON: Prop<CfnInferenceExperiment, String> = Prop::new("StatusReason");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<inference_experiment::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnInferenceExperiment, Vec<inference_experiment::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<inference_experiment::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnInferenceExperiment, inference_experiment::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInferenceExperimentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &inference_experiment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInferenceExperimentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &inference_experiment::PROPS_SHAPE, props.into())?;
         Ok(CfnInferenceExperiment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInferenceExperiment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the inference experiment.
@@ -17639,22 +17977,35 @@ impl CfnMlflowApp {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::MlflowApp";
 
     /// Key of `ArtifactStoreUri`, for [`Handle::set`].
-    pub const ARTIFACT_STORE_URI: Prop<String> = Prop::new("ArtifactStoreUri");
+    pub const ARTIFACT_STORE_URI: Prop<CfnMlflowApp, String> = Prop::new("ArtifactStoreUri");
     /// Key of `ModelRegistrationMode`, for [`Handle::set`].
-    pub const MODEL_REGISTRATION_MODE: Prop<mlflow_app::ModelRegistrationMode> = Prop::new("ModelRegistrationMode");
+    pub const MODEL_REGISTRATION_MODE: Prop<CfnMlflowApp, mlflow_app::ModelRegistrationMode> = Prop::new("ModelRegistrationMode");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnMlflowApp, String> = Prop::new("Name");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnMlflowApp, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<mlflow_app::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMlflowApp, Vec<mlflow_app::Tag>> = Prop::new("Tags");
     /// Key of `WeeklyMaintenanceWindowStart`, for [`Handle::set`].
-    pub const WEEKLY_MAINTENANCE_WINDOW_START: Prop<String> = Prop::new("WeeklyMaintenanceWindowStart");
+    pub const WEEKLY_MAINTENANCE_WINDOW_START: Prop<CfnMlflowApp, String> = Prop::new("WeeklyMaintenanceWindowStart");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMlflowAppProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &mlflow_app::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMlflowAppProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &mlflow_app::PROPS_SHAPE, props.into())?;
         Ok(CfnMlflowApp { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMlflowApp::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the MLflow App.
@@ -17853,26 +18204,39 @@ impl CfnMlflowTrackingServer {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::MlflowTrackingServer";
 
     /// Key of `ArtifactStoreUri`, for [`Handle::set`].
-    pub const ARTIFACT_STORE_URI: Prop<String> = Prop::new("ArtifactStoreUri");
+    pub const ARTIFACT_STORE_URI: Prop<CfnMlflowTrackingServer, String> = Prop::new("ArtifactStoreUri");
     /// Key of `AutomaticModelRegistration`, for [`Handle::set`].
-    pub const AUTOMATIC_MODEL_REGISTRATION: Prop<bool> = Prop::new("AutomaticModelRegistration");
+    pub const AUTOMATIC_MODEL_REGISTRATION: Prop<CfnMlflowTrackingServer, bool> = Prop::new("AutomaticModelRegistration");
     /// Key of `MlflowVersion`, for [`Handle::set`].
-    pub const MLFLOW_VERSION: Prop<String> = Prop::new("MlflowVersion");
+    pub const MLFLOW_VERSION: Prop<CfnMlflowTrackingServer, String> = Prop::new("MlflowVersion");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnMlflowTrackingServer, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<mlflow_tracking_server::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMlflowTrackingServer, Vec<mlflow_tracking_server::Tag>> = Prop::new("Tags");
     /// Key of `TrackingServerName`, for [`Handle::set`].
-    pub const TRACKING_SERVER_NAME: Prop<String> = Prop::new("TrackingServerName");
+    pub const TRACKING_SERVER_NAME: Prop<CfnMlflowTrackingServer, String> = Prop::new("TrackingServerName");
     /// Key of `TrackingServerSize`, for [`Handle::set`].
-    pub const TRACKING_SERVER_SIZE: Prop<mlflow_tracking_server::TrackingServerSize> = Prop::new("TrackingServerSize");
+    pub const TRACKING_SERVER_SIZE: Prop<CfnMlflowTrackingServer, mlflow_tracking_server::TrackingServerSize> = Prop::new("TrackingServerSize");
     /// Key of `WeeklyMaintenanceWindowStart`, for [`Handle::set`].
-    pub const WEEKLY_MAINTENANCE_WINDOW_START: Prop<String> = Prop::new("WeeklyMaintenanceWindowStart");
+    pub const WEEKLY_MAINTENANCE_WINDOW_START: Prop<CfnMlflowTrackingServer, String> = Prop::new("WeeklyMaintenanceWindowStart");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMlflowTrackingServerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &mlflow_tracking_server::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMlflowTrackingServerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &mlflow_tracking_server::PROPS_SHAPE, props.into())?;
         Ok(CfnMlflowTrackingServer { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMlflowTrackingServer::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the MLFlow Tracking Server.
@@ -18514,26 +18878,39 @@ impl CfnModel {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Model";
 
     /// Key of `Containers`, for [`Handle::set`].
-    pub const CONTAINERS: Prop<Vec<model::ContainerDefinition>> = Prop::new("Containers");
+    pub const CONTAINERS: Prop<CfnModel, Vec<model::ContainerDefinition>> = Prop::new("Containers");
     /// Key of `EnableNetworkIsolation`, for [`Handle::set`].
-    pub const ENABLE_NETWORK_ISOLATION: Prop<bool> = Prop::new("EnableNetworkIsolation");
+    pub const ENABLE_NETWORK_ISOLATION: Prop<CfnModel, bool> = Prop::new("EnableNetworkIsolation");
     /// Key of `ExecutionRoleArn`, for [`Handle::set`].
-    pub const EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ExecutionRoleArn");
+    pub const EXECUTION_ROLE_ARN: Prop<CfnModel, String> = Prop::new("ExecutionRoleArn");
     /// Key of `InferenceExecutionConfig`, for [`Handle::set`].
-    pub const INFERENCE_EXECUTION_CONFIG: Prop<model::InferenceExecutionConfig> = Prop::new("InferenceExecutionConfig");
+    pub const INFERENCE_EXECUTION_CONFIG: Prop<CfnModel, model::InferenceExecutionConfig> = Prop::new("InferenceExecutionConfig");
     /// Key of `ModelName`, for [`Handle::set`].
-    pub const MODEL_NAME: Prop<String> = Prop::new("ModelName");
+    pub const MODEL_NAME: Prop<CfnModel, String> = Prop::new("ModelName");
     /// Key of `PrimaryContainer`, for [`Handle::set`].
-    pub const PRIMARY_CONTAINER: Prop<model::ContainerDefinition> = Prop::new("PrimaryContainer");
+    pub const PRIMARY_CONTAINER: Prop<CfnModel, model::ContainerDefinition> = Prop::new("PrimaryContainer");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<model::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnModel, Vec<model::Tag>> = Prop::new("Tags");
     /// Key of `VpcConfig`, for [`Handle::set`].
-    pub const VPC_CONFIG: Prop<model::VpcConfig> = Prop::new("VpcConfig");
+    pub const VPC_CONFIG: Prop<CfnModel, model::VpcConfig> = Prop::new("VpcConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnModelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &model::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnModelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &model::PROPS_SHAPE, props.into())?;
         Ok(CfnModel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnModel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the model.
@@ -19460,32 +19837,45 @@ impl CfnModelBiasJobDefinition {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::ModelBiasJobDefinition";
 
     /// Key of `EndpointName`, for [`Handle::set`].
-    pub const ENDPOINT_NAME: Prop<String> = Prop::new("EndpointName");
+    pub const ENDPOINT_NAME: Prop<CfnModelBiasJobDefinition, String> = Prop::new("EndpointName");
     /// Key of `JobDefinitionName`, for [`Handle::set`].
-    pub const JOB_DEFINITION_NAME: Prop<String> = Prop::new("JobDefinitionName");
+    pub const JOB_DEFINITION_NAME: Prop<CfnModelBiasJobDefinition, String> = Prop::new("JobDefinitionName");
     /// Key of `JobResources`, for [`Handle::set`].
-    pub const JOB_RESOURCES: Prop<model_bias_job_definition::MonitoringResources> = Prop::new("JobResources");
+    pub const JOB_RESOURCES: Prop<CfnModelBiasJobDefinition, model_bias_job_definition::MonitoringResources> = Prop::new("JobResources");
     /// Key of `ModelBiasAppSpecification`, for [`Handle::set`].
-    pub const MODEL_BIAS_APP_SPECIFICATION: Prop<model_bias_job_definition::ModelBiasAppSpecification> = Prop::new("ModelBiasAppSpecification");
+    pub const MODEL_BIAS_APP_SPECIFICATION: Prop<CfnModelBiasJobDefinition, model_bias_job_definition::ModelBiasAppSpecification> = Prop::new("ModelBiasAppSpecification");
     /// Key of `ModelBiasBaselineConfig`, for [`Handle::set`].
-    pub const MODEL_BIAS_BASELINE_CONFIG: Prop<model_bias_job_definition::ModelBiasBaselineConfig> = Prop::new("ModelBiasBaselineConfig");
+    pub const MODEL_BIAS_BASELINE_CONFIG: Prop<CfnModelBiasJobDefinition, model_bias_job_definition::ModelBiasBaselineConfig> = Prop::new("ModelBiasBaselineConfig");
     /// Key of `ModelBiasJobInput`, for [`Handle::set`].
-    pub const MODEL_BIAS_JOB_INPUT: Prop<model_bias_job_definition::ModelBiasJobInput> = Prop::new("ModelBiasJobInput");
+    pub const MODEL_BIAS_JOB_INPUT: Prop<CfnModelBiasJobDefinition, model_bias_job_definition::ModelBiasJobInput> = Prop::new("ModelBiasJobInput");
     /// Key of `ModelBiasJobOutputConfig`, for [`Handle::set`].
-    pub const MODEL_BIAS_JOB_OUTPUT_CONFIG: Prop<model_bias_job_definition::MonitoringOutputConfig> = Prop::new("ModelBiasJobOutputConfig");
+    pub const MODEL_BIAS_JOB_OUTPUT_CONFIG: Prop<CfnModelBiasJobDefinition, model_bias_job_definition::MonitoringOutputConfig> = Prop::new("ModelBiasJobOutputConfig");
     /// Key of `NetworkConfig`, for [`Handle::set`].
-    pub const NETWORK_CONFIG: Prop<model_bias_job_definition::NetworkConfig> = Prop::new("NetworkConfig");
+    pub const NETWORK_CONFIG: Prop<CfnModelBiasJobDefinition, model_bias_job_definition::NetworkConfig> = Prop::new("NetworkConfig");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnModelBiasJobDefinition, String> = Prop::new("RoleArn");
     /// Key of `StoppingCondition`, for [`Handle::set`].
-    pub const STOPPING_CONDITION: Prop<model_bias_job_definition::StoppingCondition> = Prop::new("StoppingCondition");
+    pub const STOPPING_CONDITION: Prop<CfnModelBiasJobDefinition, model_bias_job_definition::StoppingCondition> = Prop::new("StoppingCondition");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<model_bias_job_definition::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnModelBiasJobDefinition, Vec<model_bias_job_definition::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnModelBiasJobDefinitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &model_bias_job_definition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnModelBiasJobDefinitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &model_bias_job_definition::PROPS_SHAPE, props.into())?;
         Ok(CfnModelBiasJobDefinition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnModelBiasJobDefinition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time at which the job definition was created.
@@ -20821,24 +21211,37 @@ impl CfnModelCard {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::ModelCard";
 
     /// Key of `Content`, for [`Handle::set`].
-    pub const CONTENT: Prop<model_card::Content> = Prop::new("Content");
+    pub const CONTENT: Prop<CfnModelCard, model_card::Content> = Prop::new("Content");
     /// Key of `CreatedBy`, for [`Handle::set`].
-    pub const CREATED_BY: Prop<model_card::UserContext> = Prop::new("CreatedBy");
+    pub const CREATED_BY: Prop<CfnModelCard, model_card::UserContext> = Prop::new("CreatedBy");
     /// Key of `LastModifiedBy`, for [`Handle::set`].
-    pub const LAST_MODIFIED_BY: Prop<model_card::UserContext> = Prop::new("LastModifiedBy");
+    pub const LAST_MODIFIED_BY: Prop<CfnModelCard, model_card::UserContext> = Prop::new("LastModifiedBy");
     /// Key of `ModelCardName`, for [`Handle::set`].
-    pub const MODEL_CARD_NAME: Prop<String> = Prop::new("ModelCardName");
+    pub const MODEL_CARD_NAME: Prop<CfnModelCard, String> = Prop::new("ModelCardName");
     /// Key of `ModelCardStatus`, for [`Handle::set`].
-    pub const MODEL_CARD_STATUS: Prop<model_card::ModelCardStatus> = Prop::new("ModelCardStatus");
+    pub const MODEL_CARD_STATUS: Prop<CfnModelCard, model_card::ModelCardStatus> = Prop::new("ModelCardStatus");
     /// Key of `SecurityConfig`, for [`Handle::set`].
-    pub const SECURITY_CONFIG: Prop<model_card::SecurityConfig> = Prop::new("SecurityConfig");
+    pub const SECURITY_CONFIG: Prop<CfnModelCard, model_card::SecurityConfig> = Prop::new("SecurityConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<model_card::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnModelCard, Vec<model_card::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnModelCardProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &model_card::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnModelCardProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &model_card::PROPS_SHAPE, props.into())?;
         Ok(CfnModelCard { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnModelCard::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The domain associated with the user.
@@ -21744,32 +22147,45 @@ impl CfnModelExplainabilityJobDefinition {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::ModelExplainabilityJobDefinition";
 
     /// Key of `EndpointName`, for [`Handle::set`].
-    pub const ENDPOINT_NAME: Prop<String> = Prop::new("EndpointName");
+    pub const ENDPOINT_NAME: Prop<CfnModelExplainabilityJobDefinition, String> = Prop::new("EndpointName");
     /// Key of `JobDefinitionName`, for [`Handle::set`].
-    pub const JOB_DEFINITION_NAME: Prop<String> = Prop::new("JobDefinitionName");
+    pub const JOB_DEFINITION_NAME: Prop<CfnModelExplainabilityJobDefinition, String> = Prop::new("JobDefinitionName");
     /// Key of `JobResources`, for [`Handle::set`].
-    pub const JOB_RESOURCES: Prop<model_explainability_job_definition::MonitoringResources> = Prop::new("JobResources");
+    pub const JOB_RESOURCES: Prop<CfnModelExplainabilityJobDefinition, model_explainability_job_definition::MonitoringResources> = Prop::new("JobResources");
     /// Key of `ModelExplainabilityAppSpecification`, for [`Handle::set`].
-    pub const MODEL_EXPLAINABILITY_APP_SPECIFICATION: Prop<model_explainability_job_definition::ModelExplainabilityAppSpecification> = Prop::new("ModelExplainabilityAppSpecification");
+    pub const MODEL_EXPLAINABILITY_APP_SPECIFICATION: Prop<CfnModelExplainabilityJobDefinition, model_explainability_job_definition::ModelExplainabilityAppSpecification> = Prop::new("ModelExplainabilityAppSpecification");
     /// Key of `ModelExplainabilityBaselineConfig`, for [`Handle::set`].
-    pub const MODEL_EXPLAINABILITY_BASELINE_CONFIG: Prop<model_explainability_job_definition::ModelExplainabilityBaselineConfig> = Prop::new("ModelExplainabilityBaselineConfig");
+    pub const MODEL_EXPLAINABILITY_BASELINE_CONFIG: Prop<CfnModelExplainabilityJobDefinition, model_explainability_job_definition::ModelExplainabilityBaselineConfig> = Prop::new("ModelExplainabilityBaselineConfig");
     /// Key of `ModelExplainabilityJobInput`, for [`Handle::set`].
-    pub const MODEL_EXPLAINABILITY_JOB_INPUT: Prop<model_explainability_job_definition::ModelExplainabilityJobInput> = Prop::new("ModelExplainabilityJobInput");
+    pub const MODEL_EXPLAINABILITY_JOB_INPUT: Prop<CfnModelExplainabilityJobDefinition, model_explainability_job_definition::ModelExplainabilityJobInput> = Prop::new("ModelExplainabilityJobInput");
     /// Key of `ModelExplainabilityJobOutputConfig`, for [`Handle::set`].
-    pub const MODEL_EXPLAINABILITY_JOB_OUTPUT_CONFIG: Prop<model_explainability_job_definition::MonitoringOutputConfig> = Prop::new("ModelExplainabilityJobOutputConfig");
+    pub const MODEL_EXPLAINABILITY_JOB_OUTPUT_CONFIG: Prop<CfnModelExplainabilityJobDefinition, model_explainability_job_definition::MonitoringOutputConfig> = Prop::new("ModelExplainabilityJobOutputConfig");
     /// Key of `NetworkConfig`, for [`Handle::set`].
-    pub const NETWORK_CONFIG: Prop<model_explainability_job_definition::NetworkConfig> = Prop::new("NetworkConfig");
+    pub const NETWORK_CONFIG: Prop<CfnModelExplainabilityJobDefinition, model_explainability_job_definition::NetworkConfig> = Prop::new("NetworkConfig");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnModelExplainabilityJobDefinition, String> = Prop::new("RoleArn");
     /// Key of `StoppingCondition`, for [`Handle::set`].
-    pub const STOPPING_CONDITION: Prop<model_explainability_job_definition::StoppingCondition> = Prop::new("StoppingCondition");
+    pub const STOPPING_CONDITION: Prop<CfnModelExplainabilityJobDefinition, model_explainability_job_definition::StoppingCondition> = Prop::new("StoppingCondition");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<model_explainability_job_definition::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnModelExplainabilityJobDefinition, Vec<model_explainability_job_definition::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnModelExplainabilityJobDefinitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &model_explainability_job_definition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnModelExplainabilityJobDefinitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &model_explainability_job_definition::PROPS_SHAPE, props.into())?;
         Ok(CfnModelExplainabilityJobDefinition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnModelExplainabilityJobDefinition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time at which the job definition was created.
@@ -23732,62 +24148,75 @@ impl CfnModelPackage {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::ModelPackage";
 
     /// Key of `AdditionalInferenceSpecifications`, for [`Handle::set`].
-    pub const ADDITIONAL_INFERENCE_SPECIFICATIONS: Prop<Vec<model_package::AdditionalInferenceSpecificationDefinition>> = Prop::new("AdditionalInferenceSpecifications");
+    pub const ADDITIONAL_INFERENCE_SPECIFICATIONS: Prop<CfnModelPackage, Vec<model_package::AdditionalInferenceSpecificationDefinition>> = Prop::new("AdditionalInferenceSpecifications");
     /// Key of `AdditionalInferenceSpecificationsToAdd`, for [`Handle::set`].
-    pub const ADDITIONAL_INFERENCE_SPECIFICATIONS_TO_ADD: Prop<Vec<model_package::AdditionalInferenceSpecificationDefinition>> = Prop::new("AdditionalInferenceSpecificationsToAdd");
+    pub const ADDITIONAL_INFERENCE_SPECIFICATIONS_TO_ADD: Prop<CfnModelPackage, Vec<model_package::AdditionalInferenceSpecificationDefinition>> = Prop::new("AdditionalInferenceSpecificationsToAdd");
     /// Key of `ApprovalDescription`, for [`Handle::set`].
-    pub const APPROVAL_DESCRIPTION: Prop<String> = Prop::new("ApprovalDescription");
+    pub const APPROVAL_DESCRIPTION: Prop<CfnModelPackage, String> = Prop::new("ApprovalDescription");
     /// Key of `CertifyForMarketplace`, for [`Handle::set`].
-    pub const CERTIFY_FOR_MARKETPLACE: Prop<bool> = Prop::new("CertifyForMarketplace");
+    pub const CERTIFY_FOR_MARKETPLACE: Prop<CfnModelPackage, bool> = Prop::new("CertifyForMarketplace");
     /// Key of `ClientToken`, for [`Handle::set`].
-    pub const CLIENT_TOKEN: Prop<String> = Prop::new("ClientToken");
+    pub const CLIENT_TOKEN: Prop<CfnModelPackage, String> = Prop::new("ClientToken");
     /// Key of `CustomerMetadataProperties`, for [`Handle::set`].
-    pub const CUSTOMER_METADATA_PROPERTIES: Prop<Json> = Prop::new("CustomerMetadataProperties");
+    pub const CUSTOMER_METADATA_PROPERTIES: Prop<CfnModelPackage, Json> = Prop::new("CustomerMetadataProperties");
     /// Key of `Domain`, for [`Handle::set`].
-    pub const DOMAIN: Prop<String> = Prop::new("Domain");
+    pub const DOMAIN: Prop<CfnModelPackage, String> = Prop::new("Domain");
     /// Key of `DriftCheckBaselines`, for [`Handle::set`].
-    pub const DRIFT_CHECK_BASELINES: Prop<model_package::DriftCheckBaselines> = Prop::new("DriftCheckBaselines");
+    pub const DRIFT_CHECK_BASELINES: Prop<CfnModelPackage, model_package::DriftCheckBaselines> = Prop::new("DriftCheckBaselines");
     /// Key of `InferenceSpecification`, for [`Handle::set`].
-    pub const INFERENCE_SPECIFICATION: Prop<model_package::InferenceSpecification> = Prop::new("InferenceSpecification");
+    pub const INFERENCE_SPECIFICATION: Prop<CfnModelPackage, model_package::InferenceSpecification> = Prop::new("InferenceSpecification");
     /// Key of `MetadataProperties`, for [`Handle::set`].
-    pub const METADATA_PROPERTIES: Prop<model_package::MetadataProperties> = Prop::new("MetadataProperties");
+    pub const METADATA_PROPERTIES: Prop<CfnModelPackage, model_package::MetadataProperties> = Prop::new("MetadataProperties");
     /// Key of `ModelApprovalStatus`, for [`Handle::set`].
-    pub const MODEL_APPROVAL_STATUS: Prop<model_package::ModelApprovalStatus> = Prop::new("ModelApprovalStatus");
+    pub const MODEL_APPROVAL_STATUS: Prop<CfnModelPackage, model_package::ModelApprovalStatus> = Prop::new("ModelApprovalStatus");
     /// Key of `ModelCard`, for [`Handle::set`].
-    pub const MODEL_CARD: Prop<model_package::ModelCard> = Prop::new("ModelCard");
+    pub const MODEL_CARD: Prop<CfnModelPackage, model_package::ModelCard> = Prop::new("ModelCard");
     /// Key of `ModelMetrics`, for [`Handle::set`].
-    pub const MODEL_METRICS: Prop<model_package::ModelMetrics> = Prop::new("ModelMetrics");
+    pub const MODEL_METRICS: Prop<CfnModelPackage, model_package::ModelMetrics> = Prop::new("ModelMetrics");
     /// Key of `ModelPackageDescription`, for [`Handle::set`].
-    pub const MODEL_PACKAGE_DESCRIPTION: Prop<String> = Prop::new("ModelPackageDescription");
+    pub const MODEL_PACKAGE_DESCRIPTION: Prop<CfnModelPackage, String> = Prop::new("ModelPackageDescription");
     /// Key of `ModelPackageGroupName`, for [`Handle::set`].
-    pub const MODEL_PACKAGE_GROUP_NAME: Prop<String> = Prop::new("ModelPackageGroupName");
+    pub const MODEL_PACKAGE_GROUP_NAME: Prop<CfnModelPackage, String> = Prop::new("ModelPackageGroupName");
     /// Key of `ModelPackageName`, for [`Handle::set`].
-    pub const MODEL_PACKAGE_NAME: Prop<String> = Prop::new("ModelPackageName");
+    pub const MODEL_PACKAGE_NAME: Prop<CfnModelPackage, String> = Prop::new("ModelPackageName");
     /// Key of `ModelPackageStatusDetails`, for [`Handle::set`].
-    pub const MODEL_PACKAGE_STATUS_DETAILS: Prop<model_package::ModelPackageStatusDetails> = Prop::new("ModelPackageStatusDetails");
+    pub const MODEL_PACKAGE_STATUS_DETAILS: Prop<CfnModelPackage, model_package::ModelPackageStatusDetails> = Prop::new("ModelPackageStatusDetails");
     /// Key of `ModelPackageVersion`, for [`Handle::set`].
-    pub const MODEL_PACKAGE_VERSION: Prop<i64> = Prop::new("ModelPackageVersion");
+    pub const MODEL_PACKAGE_VERSION: Prop<CfnModelPackage, i64> = Prop::new("ModelPackageVersion");
     /// Key of `SamplePayloadUrl`, for [`Handle::set`].
-    pub const SAMPLE_PAYLOAD_URL: Prop<String> = Prop::new("SamplePayloadUrl");
+    pub const SAMPLE_PAYLOAD_URL: Prop<CfnModelPackage, String> = Prop::new("SamplePayloadUrl");
     /// Key of `SecurityConfig`, for [`Handle::set`].
-    pub const SECURITY_CONFIG: Prop<model_package::SecurityConfig> = Prop::new("SecurityConfig");
+    pub const SECURITY_CONFIG: Prop<CfnModelPackage, model_package::SecurityConfig> = Prop::new("SecurityConfig");
     /// Key of `SkipModelValidation`, for [`Handle::set`].
-    pub const SKIP_MODEL_VALIDATION: Prop<model_package::SkipModelValidation> = Prop::new("SkipModelValidation");
+    pub const SKIP_MODEL_VALIDATION: Prop<CfnModelPackage, model_package::SkipModelValidation> = Prop::new("SkipModelValidation");
     /// Key of `SourceAlgorithmSpecification`, for [`Handle::set`].
-    pub const SOURCE_ALGORITHM_SPECIFICATION: Prop<model_package::SourceAlgorithmSpecification> = Prop::new("SourceAlgorithmSpecification");
+    pub const SOURCE_ALGORITHM_SPECIFICATION: Prop<CfnModelPackage, model_package::SourceAlgorithmSpecification> = Prop::new("SourceAlgorithmSpecification");
     /// Key of `SourceUri`, for [`Handle::set`].
-    pub const SOURCE_URI: Prop<String> = Prop::new("SourceUri");
+    pub const SOURCE_URI: Prop<CfnModelPackage, String> = Prop::new("SourceUri");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<model_package::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnModelPackage, Vec<model_package::Tag>> = Prop::new("Tags");
     /// Key of `Task`, for [`Handle::set`].
-    pub const TASK: Prop<String> = Prop::new("Task");
+    pub const TASK: Prop<CfnModelPackage, String> = Prop::new("Task");
     /// Key of `ValidationSpecification`, for [`Handle::set`].
-    pub const VALIDATION_SPECIFICATION: Prop<model_package::ValidationSpecification> = Prop::new("ValidationSpecification");
+    pub const VALIDATION_SPECIFICATION: Prop<CfnModelPackage, model_package::ValidationSpecification> = Prop::new("ValidationSpecification");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnModelPackageProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &model_package::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnModelPackageProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &model_package::PROPS_SHAPE, props.into())?;
         Ok(CfnModelPackage { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnModelPackage::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreationTime`)
@@ -23921,18 +24350,31 @@ impl CfnModelPackageGroup {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::ModelPackageGroup";
 
     /// Key of `ModelPackageGroupDescription`, for [`Handle::set`].
-    pub const MODEL_PACKAGE_GROUP_DESCRIPTION: Prop<String> = Prop::new("ModelPackageGroupDescription");
+    pub const MODEL_PACKAGE_GROUP_DESCRIPTION: Prop<CfnModelPackageGroup, String> = Prop::new("ModelPackageGroupDescription");
     /// Key of `ModelPackageGroupName`, for [`Handle::set`].
-    pub const MODEL_PACKAGE_GROUP_NAME: Prop<String> = Prop::new("ModelPackageGroupName");
+    pub const MODEL_PACKAGE_GROUP_NAME: Prop<CfnModelPackageGroup, String> = Prop::new("ModelPackageGroupName");
     /// Key of `ModelPackageGroupPolicy`, for [`Handle::set`].
-    pub const MODEL_PACKAGE_GROUP_POLICY: Prop<Json> = Prop::new("ModelPackageGroupPolicy");
+    pub const MODEL_PACKAGE_GROUP_POLICY: Prop<CfnModelPackageGroup, Json> = Prop::new("ModelPackageGroupPolicy");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<model_package_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnModelPackageGroup, Vec<model_package_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnModelPackageGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &model_package_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnModelPackageGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &model_package_group::PROPS_SHAPE, props.into())?;
         Ok(CfnModelPackageGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnModelPackageGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time at which the model package group was created.
@@ -24902,32 +25344,45 @@ impl CfnModelQualityJobDefinition {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::ModelQualityJobDefinition";
 
     /// Key of `EndpointName`, for [`Handle::set`].
-    pub const ENDPOINT_NAME: Prop<String> = Prop::new("EndpointName");
+    pub const ENDPOINT_NAME: Prop<CfnModelQualityJobDefinition, String> = Prop::new("EndpointName");
     /// Key of `JobDefinitionName`, for [`Handle::set`].
-    pub const JOB_DEFINITION_NAME: Prop<String> = Prop::new("JobDefinitionName");
+    pub const JOB_DEFINITION_NAME: Prop<CfnModelQualityJobDefinition, String> = Prop::new("JobDefinitionName");
     /// Key of `JobResources`, for [`Handle::set`].
-    pub const JOB_RESOURCES: Prop<model_quality_job_definition::MonitoringResources> = Prop::new("JobResources");
+    pub const JOB_RESOURCES: Prop<CfnModelQualityJobDefinition, model_quality_job_definition::MonitoringResources> = Prop::new("JobResources");
     /// Key of `ModelQualityAppSpecification`, for [`Handle::set`].
-    pub const MODEL_QUALITY_APP_SPECIFICATION: Prop<model_quality_job_definition::ModelQualityAppSpecification> = Prop::new("ModelQualityAppSpecification");
+    pub const MODEL_QUALITY_APP_SPECIFICATION: Prop<CfnModelQualityJobDefinition, model_quality_job_definition::ModelQualityAppSpecification> = Prop::new("ModelQualityAppSpecification");
     /// Key of `ModelQualityBaselineConfig`, for [`Handle::set`].
-    pub const MODEL_QUALITY_BASELINE_CONFIG: Prop<model_quality_job_definition::ModelQualityBaselineConfig> = Prop::new("ModelQualityBaselineConfig");
+    pub const MODEL_QUALITY_BASELINE_CONFIG: Prop<CfnModelQualityJobDefinition, model_quality_job_definition::ModelQualityBaselineConfig> = Prop::new("ModelQualityBaselineConfig");
     /// Key of `ModelQualityJobInput`, for [`Handle::set`].
-    pub const MODEL_QUALITY_JOB_INPUT: Prop<model_quality_job_definition::ModelQualityJobInput> = Prop::new("ModelQualityJobInput");
+    pub const MODEL_QUALITY_JOB_INPUT: Prop<CfnModelQualityJobDefinition, model_quality_job_definition::ModelQualityJobInput> = Prop::new("ModelQualityJobInput");
     /// Key of `ModelQualityJobOutputConfig`, for [`Handle::set`].
-    pub const MODEL_QUALITY_JOB_OUTPUT_CONFIG: Prop<model_quality_job_definition::MonitoringOutputConfig> = Prop::new("ModelQualityJobOutputConfig");
+    pub const MODEL_QUALITY_JOB_OUTPUT_CONFIG: Prop<CfnModelQualityJobDefinition, model_quality_job_definition::MonitoringOutputConfig> = Prop::new("ModelQualityJobOutputConfig");
     /// Key of `NetworkConfig`, for [`Handle::set`].
-    pub const NETWORK_CONFIG: Prop<model_quality_job_definition::NetworkConfig> = Prop::new("NetworkConfig");
+    pub const NETWORK_CONFIG: Prop<CfnModelQualityJobDefinition, model_quality_job_definition::NetworkConfig> = Prop::new("NetworkConfig");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnModelQualityJobDefinition, String> = Prop::new("RoleArn");
     /// Key of `StoppingCondition`, for [`Handle::set`].
-    pub const STOPPING_CONDITION: Prop<model_quality_job_definition::StoppingCondition> = Prop::new("StoppingCondition");
+    pub const STOPPING_CONDITION: Prop<CfnModelQualityJobDefinition, model_quality_job_definition::StoppingCondition> = Prop::new("StoppingCondition");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<model_quality_job_definition::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnModelQualityJobDefinition, Vec<model_quality_job_definition::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnModelQualityJobDefinitionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &model_quality_job_definition::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnModelQualityJobDefinitionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &model_quality_job_definition::PROPS_SHAPE, props.into())?;
         Ok(CfnModelQualityJobDefinition { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnModelQualityJobDefinition::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time at which the job definition was created.
@@ -26352,24 +26807,37 @@ impl CfnMonitoringSchedule {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::MonitoringSchedule";
 
     /// Key of `EndpointName`, for [`Handle::set`].
-    pub const ENDPOINT_NAME: Prop<String> = Prop::new("EndpointName");
+    pub const ENDPOINT_NAME: Prop<CfnMonitoringSchedule, String> = Prop::new("EndpointName");
     /// Key of `FailureReason`, for [`Handle::set`].
-    pub const FAILURE_REASON: Prop<String> = Prop::new("FailureReason");
+    pub const FAILURE_REASON: Prop<CfnMonitoringSchedule, String> = Prop::new("FailureReason");
     /// Key of `LastMonitoringExecutionSummary`, for [`Handle::set`].
-    pub const LAST_MONITORING_EXECUTION_SUMMARY: Prop<monitoring_schedule::MonitoringExecutionSummary> = Prop::new("LastMonitoringExecutionSummary");
+    pub const LAST_MONITORING_EXECUTION_SUMMARY: Prop<CfnMonitoringSchedule, monitoring_schedule::MonitoringExecutionSummary> = Prop::new("LastMonitoringExecutionSummary");
     /// Key of `MonitoringScheduleConfig`, for [`Handle::set`].
-    pub const MONITORING_SCHEDULE_CONFIG: Prop<monitoring_schedule::MonitoringScheduleConfig> = Prop::new("MonitoringScheduleConfig");
+    pub const MONITORING_SCHEDULE_CONFIG: Prop<CfnMonitoringSchedule, monitoring_schedule::MonitoringScheduleConfig> = Prop::new("MonitoringScheduleConfig");
     /// Key of `MonitoringScheduleName`, for [`Handle::set`].
-    pub const MONITORING_SCHEDULE_NAME: Prop<String> = Prop::new("MonitoringScheduleName");
+    pub const MONITORING_SCHEDULE_NAME: Prop<CfnMonitoringSchedule, String> = Prop::new("MonitoringScheduleName");
     /// Key of `MonitoringScheduleStatus`, for [`Handle::set`].
-    pub const MONITORING_SCHEDULE_STATUS: Prop<monitoring_schedule::MonitoringScheduleStatus> = Prop::new("MonitoringScheduleStatus");
+    pub const MONITORING_SCHEDULE_STATUS: Prop<CfnMonitoringSchedule, monitoring_schedule::MonitoringScheduleStatus> = Prop::new("MonitoringScheduleStatus");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<monitoring_schedule::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMonitoringSchedule, Vec<monitoring_schedule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMonitoringScheduleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &monitoring_schedule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMonitoringScheduleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &monitoring_schedule::PROPS_SHAPE, props.into())?;
         Ok(CfnMonitoringSchedule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMonitoringSchedule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time at which the schedule was created.
@@ -27489,42 +27957,55 @@ impl CfnNotebookInstance {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::NotebookInstance";
 
     /// Key of `AcceleratorTypes`, for [`Handle::set`].
-    pub const ACCELERATOR_TYPES: Prop<Vec<notebook_instance::AcceleratorType>> = Prop::new("AcceleratorTypes");
+    pub const ACCELERATOR_TYPES: Prop<CfnNotebookInstance, Vec<notebook_instance::AcceleratorType>> = Prop::new("AcceleratorTypes");
     /// Key of `AdditionalCodeRepositories`, for [`Handle::set`].
-    pub const ADDITIONAL_CODE_REPOSITORIES: Prop<Vec<String>> = Prop::new("AdditionalCodeRepositories");
+    pub const ADDITIONAL_CODE_REPOSITORIES: Prop<CfnNotebookInstance, Vec<String>> = Prop::new("AdditionalCodeRepositories");
     /// Key of `DefaultCodeRepository`, for [`Handle::set`].
-    pub const DEFAULT_CODE_REPOSITORY: Prop<String> = Prop::new("DefaultCodeRepository");
+    pub const DEFAULT_CODE_REPOSITORY: Prop<CfnNotebookInstance, String> = Prop::new("DefaultCodeRepository");
     /// Key of `DirectInternetAccess`, for [`Handle::set`].
-    pub const DIRECT_INTERNET_ACCESS: Prop<notebook_instance::DirectInternetAccess> = Prop::new("DirectInternetAccess");
+    pub const DIRECT_INTERNET_ACCESS: Prop<CfnNotebookInstance, notebook_instance::DirectInternetAccess> = Prop::new("DirectInternetAccess");
     /// Key of `InstanceMetadataServiceConfiguration`, for [`Handle::set`].
-    pub const INSTANCE_METADATA_SERVICE_CONFIGURATION: Prop<notebook_instance::InstanceMetadataServiceConfiguration> = Prop::new("InstanceMetadataServiceConfiguration");
+    pub const INSTANCE_METADATA_SERVICE_CONFIGURATION: Prop<CfnNotebookInstance, notebook_instance::InstanceMetadataServiceConfiguration> = Prop::new("InstanceMetadataServiceConfiguration");
     /// Key of `InstanceType`, for [`Handle::set`].
-    pub const INSTANCE_TYPE: Prop<notebook_instance::InstanceType> = Prop::new("InstanceType");
+    pub const INSTANCE_TYPE: Prop<CfnNotebookInstance, notebook_instance::InstanceType> = Prop::new("InstanceType");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnNotebookInstance, String> = Prop::new("KmsKeyId");
     /// Key of `LifecycleConfigName`, for [`Handle::set`].
-    pub const LIFECYCLE_CONFIG_NAME: Prop<String> = Prop::new("LifecycleConfigName");
+    pub const LIFECYCLE_CONFIG_NAME: Prop<CfnNotebookInstance, String> = Prop::new("LifecycleConfigName");
     /// Key of `NotebookInstanceName`, for [`Handle::set`].
-    pub const NOTEBOOK_INSTANCE_NAME: Prop<String> = Prop::new("NotebookInstanceName");
+    pub const NOTEBOOK_INSTANCE_NAME: Prop<CfnNotebookInstance, String> = Prop::new("NotebookInstanceName");
     /// Key of `PlatformIdentifier`, for [`Handle::set`].
-    pub const PLATFORM_IDENTIFIER: Prop<String> = Prop::new("PlatformIdentifier");
+    pub const PLATFORM_IDENTIFIER: Prop<CfnNotebookInstance, String> = Prop::new("PlatformIdentifier");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnNotebookInstance, String> = Prop::new("RoleArn");
     /// Key of `RootAccess`, for [`Handle::set`].
-    pub const ROOT_ACCESS: Prop<notebook_instance::RootAccess> = Prop::new("RootAccess");
+    pub const ROOT_ACCESS: Prop<CfnNotebookInstance, notebook_instance::RootAccess> = Prop::new("RootAccess");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnNotebookInstance, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `SubnetId`, for [`Handle::set`].
-    pub const SUBNET_ID: Prop<String> = Prop::new("SubnetId");
+    pub const SUBNET_ID: Prop<CfnNotebookInstance, String> = Prop::new("SubnetId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<notebook_instance::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnNotebookInstance, Vec<notebook_instance::Tag>> = Prop::new("Tags");
     /// Key of `VolumeSizeInGB`, for [`Handle::set`].
-    pub const VOLUME_SIZE_IN_GB: Prop<i64> = Prop::new("VolumeSizeInGB");
+    pub const VOLUME_SIZE_IN_GB: Prop<CfnNotebookInstance, i64> = Prop::new("VolumeSizeInGB");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNotebookInstanceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &notebook_instance::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNotebookInstanceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &notebook_instance::PROPS_SHAPE, props.into())?;
         Ok(CfnNotebookInstance { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNotebookInstance::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the notebook instance.
@@ -27661,18 +28142,31 @@ impl CfnNotebookInstanceLifecycleConfig {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::NotebookInstanceLifecycleConfig";
 
     /// Key of `NotebookInstanceLifecycleConfigName`, for [`Handle::set`].
-    pub const NOTEBOOK_INSTANCE_LIFECYCLE_CONFIG_NAME: Prop<String> = Prop::new("NotebookInstanceLifecycleConfigName");
+    pub const NOTEBOOK_INSTANCE_LIFECYCLE_CONFIG_NAME: Prop<CfnNotebookInstanceLifecycleConfig, String> = Prop::new("NotebookInstanceLifecycleConfigName");
     /// Key of `OnCreate`, for [`Handle::set`].
-    pub const ON_CREATE: Prop<Vec<notebook_instance_lifecycle_config::NotebookInstanceLifecycleHook>> = Prop::new("OnCreate");
+    pub const ON_CREATE: Prop<CfnNotebookInstanceLifecycleConfig, Vec<notebook_instance_lifecycle_config::NotebookInstanceLifecycleHook>> = Prop::new("OnCreate");
     /// Key of `OnStart`, for [`Handle::set`].
-    pub const ON_START: Prop<Vec<notebook_instance_lifecycle_config::NotebookInstanceLifecycleHook>> = Prop::new("OnStart");
+    pub const ON_START: Prop<CfnNotebookInstanceLifecycleConfig, Vec<notebook_instance_lifecycle_config::NotebookInstanceLifecycleHook>> = Prop::new("OnStart");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<notebook_instance_lifecycle_config::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnNotebookInstanceLifecycleConfig, Vec<notebook_instance_lifecycle_config::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNotebookInstanceLifecycleConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &notebook_instance_lifecycle_config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNotebookInstanceLifecycleConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &notebook_instance_lifecycle_config::PROPS_SHAPE, props.into())?;
         Ok(CfnNotebookInstanceLifecycleConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNotebookInstanceLifecycleConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the lifecycle configuration.
@@ -27954,36 +28448,49 @@ impl CfnPartnerApp {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::PartnerApp";
 
     /// Key of `AppVersion`, for [`Handle::set`].
-    pub const APP_VERSION: Prop<String> = Prop::new("AppVersion");
+    pub const APP_VERSION: Prop<CfnPartnerApp, String> = Prop::new("AppVersion");
     /// Key of `ApplicationConfig`, for [`Handle::set`].
-    pub const APPLICATION_CONFIG: Prop<partner_app::PartnerAppConfig> = Prop::new("ApplicationConfig");
+    pub const APPLICATION_CONFIG: Prop<CfnPartnerApp, partner_app::PartnerAppConfig> = Prop::new("ApplicationConfig");
     /// Key of `AuthType`, for [`Handle::set`].
-    pub const AUTH_TYPE: Prop<partner_app::AuthType> = Prop::new("AuthType");
+    pub const AUTH_TYPE: Prop<CfnPartnerApp, partner_app::AuthType> = Prop::new("AuthType");
     /// Key of `ClientToken`, for [`Handle::set`].
-    pub const CLIENT_TOKEN: Prop<String> = Prop::new("ClientToken");
+    pub const CLIENT_TOKEN: Prop<CfnPartnerApp, String> = Prop::new("ClientToken");
     /// Key of `EnableAutoMinorVersionUpgrade`, for [`Handle::set`].
-    pub const ENABLE_AUTO_MINOR_VERSION_UPGRADE: Prop<bool> = Prop::new("EnableAutoMinorVersionUpgrade");
+    pub const ENABLE_AUTO_MINOR_VERSION_UPGRADE: Prop<CfnPartnerApp, bool> = Prop::new("EnableAutoMinorVersionUpgrade");
     /// Key of `EnableIamSessionBasedIdentity`, for [`Handle::set`].
-    pub const ENABLE_IAM_SESSION_BASED_IDENTITY: Prop<bool> = Prop::new("EnableIamSessionBasedIdentity");
+    pub const ENABLE_IAM_SESSION_BASED_IDENTITY: Prop<CfnPartnerApp, bool> = Prop::new("EnableIamSessionBasedIdentity");
     /// Key of `ExecutionRoleArn`, for [`Handle::set`].
-    pub const EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ExecutionRoleArn");
+    pub const EXECUTION_ROLE_ARN: Prop<CfnPartnerApp, String> = Prop::new("ExecutionRoleArn");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnPartnerApp, String> = Prop::new("KmsKeyId");
     /// Key of `MaintenanceConfig`, for [`Handle::set`].
-    pub const MAINTENANCE_CONFIG: Prop<partner_app::PartnerAppMaintenanceConfig> = Prop::new("MaintenanceConfig");
+    pub const MAINTENANCE_CONFIG: Prop<CfnPartnerApp, partner_app::PartnerAppMaintenanceConfig> = Prop::new("MaintenanceConfig");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPartnerApp, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<partner_app::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPartnerApp, Vec<partner_app::Tag>> = Prop::new("Tags");
     /// Key of `Tier`, for [`Handle::set`].
-    pub const TIER: Prop<String> = Prop::new("Tier");
+    pub const TIER: Prop<CfnPartnerApp, String> = Prop::new("Tier");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<partner_app::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnPartnerApp, partner_app::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPartnerAppProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &partner_app::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPartnerAppProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &partner_app::PROPS_SHAPE, props.into())?;
         Ok(CfnPartnerApp { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPartnerApp::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the created PartnerApp.
@@ -28158,24 +28665,37 @@ impl CfnPipeline {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Pipeline";
 
     /// Key of `ParallelismConfiguration`, for [`Handle::set`].
-    pub const PARALLELISM_CONFIGURATION: Prop<pipeline::ParallelismConfiguration> = Prop::new("ParallelismConfiguration");
+    pub const PARALLELISM_CONFIGURATION: Prop<CfnPipeline, pipeline::ParallelismConfiguration> = Prop::new("ParallelismConfiguration");
     /// Key of `PipelineDefinition`, for [`Handle::set`].
-    pub const PIPELINE_DEFINITION: Prop<Json> = Prop::new("PipelineDefinition");
+    pub const PIPELINE_DEFINITION: Prop<CfnPipeline, Json> = Prop::new("PipelineDefinition");
     /// Key of `PipelineDescription`, for [`Handle::set`].
-    pub const PIPELINE_DESCRIPTION: Prop<String> = Prop::new("PipelineDescription");
+    pub const PIPELINE_DESCRIPTION: Prop<CfnPipeline, String> = Prop::new("PipelineDescription");
     /// Key of `PipelineDisplayName`, for [`Handle::set`].
-    pub const PIPELINE_DISPLAY_NAME: Prop<String> = Prop::new("PipelineDisplayName");
+    pub const PIPELINE_DISPLAY_NAME: Prop<CfnPipeline, String> = Prop::new("PipelineDisplayName");
     /// Key of `PipelineName`, for [`Handle::set`].
-    pub const PIPELINE_NAME: Prop<String> = Prop::new("PipelineName");
+    pub const PIPELINE_NAME: Prop<CfnPipeline, String> = Prop::new("PipelineName");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnPipeline, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<pipeline::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPipeline, Vec<pipeline::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPipelineProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &pipeline::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPipelineProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &pipeline::PROPS_SHAPE, props.into())?;
         Ok(CfnPipeline { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPipeline::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -29678,32 +30198,45 @@ impl CfnProcessingJob {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::ProcessingJob";
 
     /// Key of `AppSpecification`, for [`Handle::set`].
-    pub const APP_SPECIFICATION: Prop<processing_job::AppSpecification> = Prop::new("AppSpecification");
+    pub const APP_SPECIFICATION: Prop<CfnProcessingJob, processing_job::AppSpecification> = Prop::new("AppSpecification");
     /// Key of `Environment`, for [`Handle::set`].
-    pub const ENVIRONMENT: Prop<Map<String>> = Prop::new("Environment");
+    pub const ENVIRONMENT: Prop<CfnProcessingJob, Map<String>> = Prop::new("Environment");
     /// Key of `ExperimentConfig`, for [`Handle::set`].
-    pub const EXPERIMENT_CONFIG: Prop<processing_job::ExperimentConfig> = Prop::new("ExperimentConfig");
+    pub const EXPERIMENT_CONFIG: Prop<CfnProcessingJob, processing_job::ExperimentConfig> = Prop::new("ExperimentConfig");
     /// Key of `NetworkConfig`, for [`Handle::set`].
-    pub const NETWORK_CONFIG: Prop<processing_job::NetworkConfig> = Prop::new("NetworkConfig");
+    pub const NETWORK_CONFIG: Prop<CfnProcessingJob, processing_job::NetworkConfig> = Prop::new("NetworkConfig");
     /// Key of `ProcessingInputs`, for [`Handle::set`].
-    pub const PROCESSING_INPUTS: Prop<Vec<processing_job::ProcessingInputsObject>> = Prop::new("ProcessingInputs");
+    pub const PROCESSING_INPUTS: Prop<CfnProcessingJob, Vec<processing_job::ProcessingInputsObject>> = Prop::new("ProcessingInputs");
     /// Key of `ProcessingJobName`, for [`Handle::set`].
-    pub const PROCESSING_JOB_NAME: Prop<String> = Prop::new("ProcessingJobName");
+    pub const PROCESSING_JOB_NAME: Prop<CfnProcessingJob, String> = Prop::new("ProcessingJobName");
     /// Key of `ProcessingOutputConfig`, for [`Handle::set`].
-    pub const PROCESSING_OUTPUT_CONFIG: Prop<processing_job::ProcessingOutputConfig> = Prop::new("ProcessingOutputConfig");
+    pub const PROCESSING_OUTPUT_CONFIG: Prop<CfnProcessingJob, processing_job::ProcessingOutputConfig> = Prop::new("ProcessingOutputConfig");
     /// Key of `ProcessingResources`, for [`Handle::set`].
-    pub const PROCESSING_RESOURCES: Prop<processing_job::ProcessingResources> = Prop::new("ProcessingResources");
+    pub const PROCESSING_RESOURCES: Prop<CfnProcessingJob, processing_job::ProcessingResources> = Prop::new("ProcessingResources");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnProcessingJob, String> = Prop::new("RoleArn");
     /// Key of `StoppingCondition`, for [`Handle::set`].
-    pub const STOPPING_CONDITION: Prop<processing_job::StoppingCondition> = Prop::new("StoppingCondition");
+    pub const STOPPING_CONDITION: Prop<CfnProcessingJob, processing_job::StoppingCondition> = Prop::new("StoppingCondition");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<processing_job::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnProcessingJob, Vec<processing_job::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProcessingJobProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &processing_job::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProcessingJobProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &processing_job::PROPS_SHAPE, props.into())?;
         Ok(CfnProcessingJob { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProcessingJob::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of an AutoML job associated with this processing job.
@@ -30112,22 +30645,35 @@ impl CfnProject {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Project";
 
     /// Key of `ProjectDescription`, for [`Handle::set`].
-    pub const PROJECT_DESCRIPTION: Prop<String> = Prop::new("ProjectDescription");
+    pub const PROJECT_DESCRIPTION: Prop<CfnProject, String> = Prop::new("ProjectDescription");
     /// Key of `ProjectName`, for [`Handle::set`].
-    pub const PROJECT_NAME: Prop<String> = Prop::new("ProjectName");
+    pub const PROJECT_NAME: Prop<CfnProject, String> = Prop::new("ProjectName");
     /// Key of `ServiceCatalogProvisionedProductDetails`, for [`Handle::set`].
-    pub const SERVICE_CATALOG_PROVISIONED_PRODUCT_DETAILS: Prop<project::ServiceCatalogProvisionedProductDetails> = Prop::new("ServiceCatalogProvisionedProductDetails");
+    pub const SERVICE_CATALOG_PROVISIONED_PRODUCT_DETAILS: Prop<CfnProject, project::ServiceCatalogProvisionedProductDetails> = Prop::new("ServiceCatalogProvisionedProductDetails");
     /// Key of `ServiceCatalogProvisioningDetails`, for [`Handle::set`].
-    pub const SERVICE_CATALOG_PROVISIONING_DETAILS: Prop<project::ServiceCatalogProvisioningDetails> = Prop::new("ServiceCatalogProvisioningDetails");
+    pub const SERVICE_CATALOG_PROVISIONING_DETAILS: Prop<CfnProject, project::ServiceCatalogProvisioningDetails> = Prop::new("ServiceCatalogProvisioningDetails");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<project::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnProject, Vec<project::Tag>> = Prop::new("Tags");
     /// Key of `TemplateProviderDetails`, for [`Handle::set`].
-    pub const TEMPLATE_PROVIDER_DETAILS: Prop<Vec<project::TemplateProviderDetail>> = Prop::new("TemplateProviderDetails");
+    pub const TEMPLATE_PROVIDER_DETAILS: Prop<CfnProject, Vec<project::TemplateProviderDetail>> = Prop::new("TemplateProviderDetails");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProjectProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &project::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProjectProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &project::PROPS_SHAPE, props.into())?;
         Ok(CfnProject { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProject::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time at which the project was created.
@@ -31093,24 +31639,37 @@ impl CfnSpace {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Space";
 
     /// Key of `DomainId`, for [`Handle::set`].
-    pub const DOMAIN_ID: Prop<String> = Prop::new("DomainId");
+    pub const DOMAIN_ID: Prop<CfnSpace, String> = Prop::new("DomainId");
     /// Key of `OwnershipSettings`, for [`Handle::set`].
-    pub const OWNERSHIP_SETTINGS: Prop<space::OwnershipSettings> = Prop::new("OwnershipSettings");
+    pub const OWNERSHIP_SETTINGS: Prop<CfnSpace, space::OwnershipSettings> = Prop::new("OwnershipSettings");
     /// Key of `SpaceDisplayName`, for [`Handle::set`].
-    pub const SPACE_DISPLAY_NAME: Prop<String> = Prop::new("SpaceDisplayName");
+    pub const SPACE_DISPLAY_NAME: Prop<CfnSpace, String> = Prop::new("SpaceDisplayName");
     /// Key of `SpaceName`, for [`Handle::set`].
-    pub const SPACE_NAME: Prop<String> = Prop::new("SpaceName");
+    pub const SPACE_NAME: Prop<CfnSpace, String> = Prop::new("SpaceName");
     /// Key of `SpaceSettings`, for [`Handle::set`].
-    pub const SPACE_SETTINGS: Prop<space::SpaceSettings> = Prop::new("SpaceSettings");
+    pub const SPACE_SETTINGS: Prop<CfnSpace, space::SpaceSettings> = Prop::new("SpaceSettings");
     /// Key of `SpaceSharingSettings`, for [`Handle::set`].
-    pub const SPACE_SHARING_SETTINGS: Prop<space::SpaceSharingSettings> = Prop::new("SpaceSharingSettings");
+    pub const SPACE_SHARING_SETTINGS: Prop<CfnSpace, space::SpaceSharingSettings> = Prop::new("SpaceSharingSettings");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<space::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSpace, Vec<space::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSpaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &space::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSpaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &space::PROPS_SHAPE, props.into())?;
         Ok(CfnSpace { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSpace::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The space Amazon Resource Name (ARN).
@@ -31265,18 +31824,31 @@ impl CfnStudioLifecycleConfig {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::StudioLifecycleConfig";
 
     /// Key of `StudioLifecycleConfigAppType`, for [`Handle::set`].
-    pub const STUDIO_LIFECYCLE_CONFIG_APP_TYPE: Prop<studio_lifecycle_config::StudioLifecycleConfigAppType> = Prop::new("StudioLifecycleConfigAppType");
+    pub const STUDIO_LIFECYCLE_CONFIG_APP_TYPE: Prop<CfnStudioLifecycleConfig, studio_lifecycle_config::StudioLifecycleConfigAppType> = Prop::new("StudioLifecycleConfigAppType");
     /// Key of `StudioLifecycleConfigContent`, for [`Handle::set`].
-    pub const STUDIO_LIFECYCLE_CONFIG_CONTENT: Prop<String> = Prop::new("StudioLifecycleConfigContent");
+    pub const STUDIO_LIFECYCLE_CONFIG_CONTENT: Prop<CfnStudioLifecycleConfig, String> = Prop::new("StudioLifecycleConfigContent");
     /// Key of `StudioLifecycleConfigName`, for [`Handle::set`].
-    pub const STUDIO_LIFECYCLE_CONFIG_NAME: Prop<String> = Prop::new("StudioLifecycleConfigName");
+    pub const STUDIO_LIFECYCLE_CONFIG_NAME: Prop<CfnStudioLifecycleConfig, String> = Prop::new("StudioLifecycleConfigName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<studio_lifecycle_config::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnStudioLifecycleConfig, Vec<studio_lifecycle_config::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStudioLifecycleConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &studio_lifecycle_config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStudioLifecycleConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &studio_lifecycle_config::PROPS_SHAPE, props.into())?;
         Ok(CfnStudioLifecycleConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStudioLifecycleConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the Lifecycle Configuration.
@@ -31577,26 +32149,39 @@ impl CfnTrialComponent {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::TrialComponent";
 
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnTrialComponent, String> = Prop::new("DisplayName");
     /// Key of `InputArtifacts`, for [`Handle::set`].
-    pub const INPUT_ARTIFACTS: Prop<Map<trial_component::TrialComponentArtifact>> = Prop::new("InputArtifacts");
+    pub const INPUT_ARTIFACTS: Prop<CfnTrialComponent, Map<trial_component::TrialComponentArtifact>> = Prop::new("InputArtifacts");
     /// Key of `MetadataProperties`, for [`Handle::set`].
-    pub const METADATA_PROPERTIES: Prop<trial_component::MetadataProperties> = Prop::new("MetadataProperties");
+    pub const METADATA_PROPERTIES: Prop<CfnTrialComponent, trial_component::MetadataProperties> = Prop::new("MetadataProperties");
     /// Key of `OutputArtifacts`, for [`Handle::set`].
-    pub const OUTPUT_ARTIFACTS: Prop<Map<trial_component::TrialComponentArtifact>> = Prop::new("OutputArtifacts");
+    pub const OUTPUT_ARTIFACTS: Prop<CfnTrialComponent, Map<trial_component::TrialComponentArtifact>> = Prop::new("OutputArtifacts");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<Map<trial_component::TrialComponentParameterValue>> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnTrialComponent, Map<trial_component::TrialComponentParameterValue>> = Prop::new("Parameters");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<trial_component::TrialComponentStatus> = Prop::new("Status");
+    pub const STATUS: Prop<CfnTrialComponent, trial_component::TrialComponentStatus> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<trial_component::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTrialComponent, Vec<trial_component::Tag>> = Prop::new("Tags");
     /// Key of `TrialComponentName`, for [`Handle::set`].
-    pub const TRIAL_COMPONENT_NAME: Prop<String> = Prop::new("TrialComponentName");
+    pub const TRIAL_COMPONENT_NAME: Prop<CfnTrialComponent, String> = Prop::new("TrialComponentName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTrialComponentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &trial_component::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTrialComponentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &trial_component::PROPS_SHAPE, props.into())?;
         Ok(CfnTrialComponent { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTrialComponent::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// When the trial component was created.
@@ -33251,22 +33836,35 @@ impl CfnUserProfile {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::UserProfile";
 
     /// Key of `DomainId`, for [`Handle::set`].
-    pub const DOMAIN_ID: Prop<String> = Prop::new("DomainId");
+    pub const DOMAIN_ID: Prop<CfnUserProfile, String> = Prop::new("DomainId");
     /// Key of `SingleSignOnUserIdentifier`, for [`Handle::set`].
-    pub const SINGLE_SIGN_ON_USER_IDENTIFIER: Prop<String> = Prop::new("SingleSignOnUserIdentifier");
+    pub const SINGLE_SIGN_ON_USER_IDENTIFIER: Prop<CfnUserProfile, String> = Prop::new("SingleSignOnUserIdentifier");
     /// Key of `SingleSignOnUserValue`, for [`Handle::set`].
-    pub const SINGLE_SIGN_ON_USER_VALUE: Prop<String> = Prop::new("SingleSignOnUserValue");
+    pub const SINGLE_SIGN_ON_USER_VALUE: Prop<CfnUserProfile, String> = Prop::new("SingleSignOnUserValue");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<user_profile::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnUserProfile, Vec<user_profile::Tag>> = Prop::new("Tags");
     /// Key of `UserProfileName`, for [`Handle::set`].
-    pub const USER_PROFILE_NAME: Prop<String> = Prop::new("UserProfileName");
+    pub const USER_PROFILE_NAME: Prop<CfnUserProfile, String> = Prop::new("UserProfileName");
     /// Key of `UserSettings`, for [`Handle::set`].
-    pub const USER_SETTINGS: Prop<user_profile::UserSettings> = Prop::new("UserSettings");
+    pub const USER_SETTINGS: Prop<CfnUserProfile, user_profile::UserSettings> = Prop::new("UserSettings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnUserProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUserProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The user profile Amazon Resource Name (ARN).
@@ -33604,24 +34202,37 @@ impl CfnWorkforce {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Workforce";
 
     /// Key of `CognitoConfig`, for [`Handle::set`].
-    pub const COGNITO_CONFIG: Prop<workforce::CognitoConfig> = Prop::new("CognitoConfig");
+    pub const COGNITO_CONFIG: Prop<CfnWorkforce, workforce::CognitoConfig> = Prop::new("CognitoConfig");
     /// Key of `IpAddressType`, for [`Handle::set`].
-    pub const IP_ADDRESS_TYPE: Prop<workforce::IpAddressType> = Prop::new("IpAddressType");
+    pub const IP_ADDRESS_TYPE: Prop<CfnWorkforce, workforce::IpAddressType> = Prop::new("IpAddressType");
     /// Key of `OidcConfig`, for [`Handle::set`].
-    pub const OIDC_CONFIG: Prop<workforce::OidcConfig> = Prop::new("OidcConfig");
+    pub const OIDC_CONFIG: Prop<CfnWorkforce, workforce::OidcConfig> = Prop::new("OidcConfig");
     /// Key of `SourceIpConfig`, for [`Handle::set`].
-    pub const SOURCE_IP_CONFIG: Prop<workforce::SourceIpConfig> = Prop::new("SourceIpConfig");
+    pub const SOURCE_IP_CONFIG: Prop<CfnWorkforce, workforce::SourceIpConfig> = Prop::new("SourceIpConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<workforce::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWorkforce, Vec<workforce::Tag>> = Prop::new("Tags");
     /// Key of `WorkforceName`, for [`Handle::set`].
-    pub const WORKFORCE_NAME: Prop<String> = Prop::new("WorkforceName");
+    pub const WORKFORCE_NAME: Prop<CfnWorkforce, String> = Prop::new("WorkforceName");
     /// Key of `WorkforceVpcConfig`, for [`Handle::set`].
-    pub const WORKFORCE_VPC_CONFIG: Prop<workforce::WorkforceVpcConfigRequest> = Prop::new("WorkforceVpcConfig");
+    pub const WORKFORCE_VPC_CONFIG: Prop<CfnWorkforce, workforce::WorkforceVpcConfigRequest> = Prop::new("WorkforceVpcConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkforceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &workforce::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkforceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &workforce::PROPS_SHAPE, props.into())?;
         Ok(CfnWorkforce { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorkforce::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The subdomain for your OIDC Identity Provider.
@@ -33891,22 +34502,35 @@ impl CfnWorkteam {
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Workteam";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnWorkteam, String> = Prop::new("Description");
     /// Key of `MemberDefinitions`, for [`Handle::set`].
-    pub const MEMBER_DEFINITIONS: Prop<Vec<workteam::MemberDefinition>> = Prop::new("MemberDefinitions");
+    pub const MEMBER_DEFINITIONS: Prop<CfnWorkteam, Vec<workteam::MemberDefinition>> = Prop::new("MemberDefinitions");
     /// Key of `NotificationConfiguration`, for [`Handle::set`].
-    pub const NOTIFICATION_CONFIGURATION: Prop<workteam::NotificationConfiguration> = Prop::new("NotificationConfiguration");
+    pub const NOTIFICATION_CONFIGURATION: Prop<CfnWorkteam, workteam::NotificationConfiguration> = Prop::new("NotificationConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<workteam::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWorkteam, Vec<workteam::Tag>> = Prop::new("Tags");
     /// Key of `WorkforceName`, for [`Handle::set`].
-    pub const WORKFORCE_NAME: Prop<String> = Prop::new("WorkforceName");
+    pub const WORKFORCE_NAME: Prop<CfnWorkteam, String> = Prop::new("WorkforceName");
     /// Key of `WorkteamName`, for [`Handle::set`].
-    pub const WORKTEAM_NAME: Prop<String> = Prop::new("WorkteamName");
+    pub const WORKTEAM_NAME: Prop<CfnWorkteam, String> = Prop::new("WorkteamName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkteamProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &workteam::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkteamProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &workteam::PROPS_SHAPE, props.into())?;
         Ok(CfnWorkteam { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorkteam::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) that identifies the work team.

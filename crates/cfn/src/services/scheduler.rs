@@ -862,32 +862,45 @@ impl CfnSchedule {
     pub const CFN_TYPE: &'static str = "AWS::Scheduler::Schedule";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSchedule, String> = Prop::new("Description");
     /// Key of `EndDate`, for [`Handle::set`].
-    pub const END_DATE: Prop<String> = Prop::new("EndDate");
+    pub const END_DATE: Prop<CfnSchedule, String> = Prop::new("EndDate");
     /// Key of `FlexibleTimeWindow`, for [`Handle::set`].
-    pub const FLEXIBLE_TIME_WINDOW: Prop<schedule::FlexibleTimeWindow> = Prop::new("FlexibleTimeWindow");
+    pub const FLEXIBLE_TIME_WINDOW: Prop<CfnSchedule, schedule::FlexibleTimeWindow> = Prop::new("FlexibleTimeWindow");
     /// Key of `GroupName`, for [`Handle::set`].
-    pub const GROUP_NAME: Prop<String> = Prop::new("GroupName");
+    pub const GROUP_NAME: Prop<CfnSchedule, String> = Prop::new("GroupName");
     /// Key of `KmsKeyArn`, for [`Handle::set`].
-    pub const KMS_KEY_ARN: Prop<String> = Prop::new("KmsKeyArn");
+    pub const KMS_KEY_ARN: Prop<CfnSchedule, String> = Prop::new("KmsKeyArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSchedule, String> = Prop::new("Name");
     /// Key of `ScheduleExpression`, for [`Handle::set`].
-    pub const SCHEDULE_EXPRESSION: Prop<String> = Prop::new("ScheduleExpression");
+    pub const SCHEDULE_EXPRESSION: Prop<CfnSchedule, String> = Prop::new("ScheduleExpression");
     /// Key of `ScheduleExpressionTimezone`, for [`Handle::set`].
-    pub const SCHEDULE_EXPRESSION_TIMEZONE: Prop<String> = Prop::new("ScheduleExpressionTimezone");
+    pub const SCHEDULE_EXPRESSION_TIMEZONE: Prop<CfnSchedule, String> = Prop::new("ScheduleExpressionTimezone");
     /// Key of `StartDate`, for [`Handle::set`].
-    pub const START_DATE: Prop<String> = Prop::new("StartDate");
+    pub const START_DATE: Prop<CfnSchedule, String> = Prop::new("StartDate");
     /// Key of `State`, for [`Handle::set`].
-    pub const STATE: Prop<schedule::ScheduleState> = Prop::new("State");
+    pub const STATE: Prop<CfnSchedule, schedule::ScheduleState> = Prop::new("State");
     /// Key of `Target`, for [`Handle::set`].
-    pub const TARGET: Prop<schedule::Target> = Prop::new("Target");
+    pub const TARGET: Prop<CfnSchedule, schedule::Target> = Prop::new("Target");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnScheduleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &schedule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnScheduleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &schedule::PROPS_SHAPE, props.into())?;
         Ok(CfnSchedule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSchedule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the schedule.
@@ -987,14 +1000,27 @@ impl CfnScheduleGroup {
     pub const CFN_TYPE: &'static str = "AWS::Scheduler::ScheduleGroup";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnScheduleGroup, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<schedule_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnScheduleGroup, Vec<schedule_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnScheduleGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &schedule_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnScheduleGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &schedule_group::PROPS_SHAPE, props.into())?;
         Ok(CfnScheduleGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnScheduleGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the schedule group.

@@ -724,22 +724,35 @@ impl CfnDataIntegrationFlow {
     pub const CFN_TYPE: &'static str = "AWS::SCN::DataIntegrationFlow";
 
     /// Key of `InstanceId`, for [`Handle::set`].
-    pub const INSTANCE_ID: Prop<String> = Prop::new("InstanceId");
+    pub const INSTANCE_ID: Prop<CfnDataIntegrationFlow, String> = Prop::new("InstanceId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDataIntegrationFlow, String> = Prop::new("Name");
     /// Key of `Sources`, for [`Handle::set`].
-    pub const SOURCES: Prop<Vec<data_integration_flow::DataIntegrationFlowSource>> = Prop::new("Sources");
+    pub const SOURCES: Prop<CfnDataIntegrationFlow, Vec<data_integration_flow::DataIntegrationFlowSource>> = Prop::new("Sources");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<data_integration_flow::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataIntegrationFlow, Vec<data_integration_flow::Tag>> = Prop::new("Tags");
     /// Key of `Target`, for [`Handle::set`].
-    pub const TARGET: Prop<data_integration_flow::DataIntegrationFlowTarget> = Prop::new("Target");
+    pub const TARGET: Prop<CfnDataIntegrationFlow, data_integration_flow::DataIntegrationFlowTarget> = Prop::new("Target");
     /// Key of `Transformation`, for [`Handle::set`].
-    pub const TRANSFORMATION: Prop<data_integration_flow::DataIntegrationFlowTransformation> = Prop::new("Transformation");
+    pub const TRANSFORMATION: Prop<CfnDataIntegrationFlow, data_integration_flow::DataIntegrationFlowTransformation> = Prop::new("Transformation");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataIntegrationFlowProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_integration_flow::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataIntegrationFlowProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_integration_flow::PROPS_SHAPE, props.into())?;
         Ok(CfnDataIntegrationFlow { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataIntegrationFlow::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the DataIntegrationFlow.
@@ -1172,24 +1185,37 @@ impl CfnDataset {
     pub const CFN_TYPE: &'static str = "AWS::SCN::Dataset";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDataset, String> = Prop::new("Description");
     /// Key of `InstanceId`, for [`Handle::set`].
-    pub const INSTANCE_ID: Prop<String> = Prop::new("InstanceId");
+    pub const INSTANCE_ID: Prop<CfnDataset, String> = Prop::new("InstanceId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDataset, String> = Prop::new("Name");
     /// Key of `Namespace`, for [`Handle::set`].
-    pub const NAMESPACE: Prop<String> = Prop::new("Namespace");
+    pub const NAMESPACE: Prop<CfnDataset, String> = Prop::new("Namespace");
     /// Key of `PartitionSpec`, for [`Handle::set`].
-    pub const PARTITION_SPEC: Prop<dataset::PartitionSpec> = Prop::new("PartitionSpec");
+    pub const PARTITION_SPEC: Prop<CfnDataset, dataset::PartitionSpec> = Prop::new("PartitionSpec");
     /// Key of `Schema`, for [`Handle::set`].
-    pub const SCHEMA: Prop<dataset::Schema> = Prop::new("Schema");
+    pub const SCHEMA: Prop<CfnDataset, dataset::Schema> = Prop::new("Schema");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<dataset::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataset, Vec<dataset::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDatasetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dataset::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDatasetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dataset::PROPS_SHAPE, props.into())?;
         Ok(CfnDataset { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataset::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the dataset.
@@ -1310,18 +1336,31 @@ impl CfnInstance {
     pub const CFN_TYPE: &'static str = "AWS::SCN::Instance";
 
     /// Key of `InstanceDescription`, for [`Handle::set`].
-    pub const INSTANCE_DESCRIPTION: Prop<String> = Prop::new("InstanceDescription");
+    pub const INSTANCE_DESCRIPTION: Prop<CfnInstance, String> = Prop::new("InstanceDescription");
     /// Key of `InstanceName`, for [`Handle::set`].
-    pub const INSTANCE_NAME: Prop<String> = Prop::new("InstanceName");
+    pub const INSTANCE_NAME: Prop<CfnInstance, String> = Prop::new("InstanceName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<instance::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnInstance, Vec<instance::Tag>> = Prop::new("Tags");
     /// Key of `WebAppDnsDomain`, for [`Handle::set`].
-    pub const WEB_APP_DNS_DOMAIN: Prop<String> = Prop::new("WebAppDnsDomain");
+    pub const WEB_APP_DNS_DOMAIN: Prop<CfnInstance, String> = Prop::new("WebAppDnsDomain");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInstanceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &instance::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInstanceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &instance::PROPS_SHAPE, props.into())?;
         Ok(CfnInstance { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInstance::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the instance.
@@ -1476,18 +1515,31 @@ impl CfnNamespace {
     pub const CFN_TYPE: &'static str = "AWS::SCN::Namespace";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnNamespace, String> = Prop::new("Description");
     /// Key of `InstanceId`, for [`Handle::set`].
-    pub const INSTANCE_ID: Prop<String> = Prop::new("InstanceId");
+    pub const INSTANCE_ID: Prop<CfnNamespace, String> = Prop::new("InstanceId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnNamespace, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<namespace::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnNamespace, Vec<namespace::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNamespaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &namespace::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNamespaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &namespace::PROPS_SHAPE, props.into())?;
         Ok(CfnNamespace { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNamespace::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the namespace.

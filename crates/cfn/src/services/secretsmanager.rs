@@ -70,16 +70,29 @@ impl CfnResourcePolicy {
     pub const CFN_TYPE: &'static str = "AWS::SecretsManager::ResourcePolicy";
 
     /// Key of `BlockPublicPolicy`, for [`Handle::set`].
-    pub const BLOCK_PUBLIC_POLICY: Prop<bool> = Prop::new("BlockPublicPolicy");
+    pub const BLOCK_PUBLIC_POLICY: Prop<CfnResourcePolicy, bool> = Prop::new("BlockPublicPolicy");
     /// Key of `ResourcePolicy`, for [`Handle::set`].
-    pub const RESOURCE_POLICY: Prop<Json> = Prop::new("ResourcePolicy");
+    pub const RESOURCE_POLICY: Prop<CfnResourcePolicy, Json> = Prop::new("ResourcePolicy");
     /// Key of `SecretId`, for [`Handle::set`].
-    pub const SECRET_ID: Prop<String> = Prop::new("SecretId");
+    pub const SECRET_ID: Prop<CfnResourcePolicy, String> = Prop::new("SecretId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnResourcePolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourcePolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Arn of the secret.
@@ -328,24 +341,37 @@ impl CfnRotationSchedule {
     pub const CFN_TYPE: &'static str = "AWS::SecretsManager::RotationSchedule";
 
     /// Key of `ExternalSecretRotationMetadata`, for [`Handle::set`].
-    pub const EXTERNAL_SECRET_ROTATION_METADATA: Prop<Vec<rotation_schedule::ExternalSecretRotationMetadataItem>> = Prop::new("ExternalSecretRotationMetadata");
+    pub const EXTERNAL_SECRET_ROTATION_METADATA: Prop<CfnRotationSchedule, Vec<rotation_schedule::ExternalSecretRotationMetadataItem>> = Prop::new("ExternalSecretRotationMetadata");
     /// Key of `ExternalSecretRotationRoleArn`, for [`Handle::set`].
-    pub const EXTERNAL_SECRET_ROTATION_ROLE_ARN: Prop<String> = Prop::new("ExternalSecretRotationRoleArn");
+    pub const EXTERNAL_SECRET_ROTATION_ROLE_ARN: Prop<CfnRotationSchedule, String> = Prop::new("ExternalSecretRotationRoleArn");
     /// Key of `HostedRotationLambda`, for [`Handle::set`].
-    pub const HOSTED_ROTATION_LAMBDA: Prop<rotation_schedule::HostedRotationLambda> = Prop::new("HostedRotationLambda");
+    pub const HOSTED_ROTATION_LAMBDA: Prop<CfnRotationSchedule, rotation_schedule::HostedRotationLambda> = Prop::new("HostedRotationLambda");
     /// Key of `RotateImmediatelyOnUpdate`, for [`Handle::set`].
-    pub const ROTATE_IMMEDIATELY_ON_UPDATE: Prop<bool> = Prop::new("RotateImmediatelyOnUpdate");
+    pub const ROTATE_IMMEDIATELY_ON_UPDATE: Prop<CfnRotationSchedule, bool> = Prop::new("RotateImmediatelyOnUpdate");
     /// Key of `RotationLambdaARN`, for [`Handle::set`].
-    pub const ROTATION_LAMBDA_ARN: Prop<String> = Prop::new("RotationLambdaARN");
+    pub const ROTATION_LAMBDA_ARN: Prop<CfnRotationSchedule, String> = Prop::new("RotationLambdaARN");
     /// Key of `RotationRules`, for [`Handle::set`].
-    pub const ROTATION_RULES: Prop<rotation_schedule::RotationRules> = Prop::new("RotationRules");
+    pub const ROTATION_RULES: Prop<CfnRotationSchedule, rotation_schedule::RotationRules> = Prop::new("RotationRules");
     /// Key of `SecretId`, for [`Handle::set`].
-    pub const SECRET_ID: Prop<String> = Prop::new("SecretId");
+    pub const SECRET_ID: Prop<CfnRotationSchedule, String> = Prop::new("SecretId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRotationScheduleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &rotation_schedule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRotationScheduleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &rotation_schedule::PROPS_SHAPE, props.into())?;
         Ok(CfnRotationSchedule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRotationSchedule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the secret.
@@ -566,26 +592,39 @@ impl CfnSecret {
     pub const CFN_TYPE: &'static str = "AWS::SecretsManager::Secret";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSecret, String> = Prop::new("Description");
     /// Key of `GenerateSecretString`, for [`Handle::set`].
-    pub const GENERATE_SECRET_STRING: Prop<secret::GenerateSecretString> = Prop::new("GenerateSecretString");
+    pub const GENERATE_SECRET_STRING: Prop<CfnSecret, secret::GenerateSecretString> = Prop::new("GenerateSecretString");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnSecret, String> = Prop::new("KmsKeyId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSecret, String> = Prop::new("Name");
     /// Key of `ReplicaRegions`, for [`Handle::set`].
-    pub const REPLICA_REGIONS: Prop<Vec<secret::ReplicaRegion>> = Prop::new("ReplicaRegions");
+    pub const REPLICA_REGIONS: Prop<CfnSecret, Vec<secret::ReplicaRegion>> = Prop::new("ReplicaRegions");
     /// Key of `SecretString`, for [`Handle::set`].
-    pub const SECRET_STRING: Prop<String> = Prop::new("SecretString");
+    pub const SECRET_STRING: Prop<CfnSecret, String> = Prop::new("SecretString");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<secret::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSecret, Vec<secret::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<String> = Prop::new("Type");
+    pub const TYPE: Prop<CfnSecret, String> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSecretProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &secret::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSecretProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &secret::PROPS_SHAPE, props.into())?;
         Ok(CfnSecret { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSecret::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -660,16 +699,29 @@ impl CfnSecretTargetAttachment {
     pub const CFN_TYPE: &'static str = "AWS::SecretsManager::SecretTargetAttachment";
 
     /// Key of `SecretId`, for [`Handle::set`].
-    pub const SECRET_ID: Prop<String> = Prop::new("SecretId");
+    pub const SECRET_ID: Prop<CfnSecretTargetAttachment, String> = Prop::new("SecretId");
     /// Key of `TargetId`, for [`Handle::set`].
-    pub const TARGET_ID: Prop<String> = Prop::new("TargetId");
+    pub const TARGET_ID: Prop<CfnSecretTargetAttachment, String> = Prop::new("TargetId");
     /// Key of `TargetType`, for [`Handle::set`].
-    pub const TARGET_TYPE: Prop<String> = Prop::new("TargetType");
+    pub const TARGET_TYPE: Prop<CfnSecretTargetAttachment, String> = Prop::new("TargetType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSecretTargetAttachmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &secret_target_attachment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSecretTargetAttachmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &secret_target_attachment::PROPS_SHAPE, props.into())?;
         Ok(CfnSecretTargetAttachment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSecretTargetAttachment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)

@@ -617,26 +617,39 @@ impl CfnAgentSpace {
     pub const CFN_TYPE: &'static str = "AWS::SecurityAgent::AgentSpace";
 
     /// Key of `AwsResources`, for [`Handle::set`].
-    pub const AWS_RESOURCES: Prop<agent_space::AWSResources> = Prop::new("AwsResources");
+    pub const AWS_RESOURCES: Prop<CfnAgentSpace, agent_space::AWSResources> = Prop::new("AwsResources");
     /// Key of `CodeReviewSettings`, for [`Handle::set`].
-    pub const CODE_REVIEW_SETTINGS: Prop<agent_space::CodeReviewSettings> = Prop::new("CodeReviewSettings");
+    pub const CODE_REVIEW_SETTINGS: Prop<CfnAgentSpace, agent_space::CodeReviewSettings> = Prop::new("CodeReviewSettings");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAgentSpace, String> = Prop::new("Description");
     /// Key of `IntegratedResources`, for [`Handle::set`].
-    pub const INTEGRATED_RESOURCES: Prop<Vec<agent_space::IntegratedResource>> = Prop::new("IntegratedResources");
+    pub const INTEGRATED_RESOURCES: Prop<CfnAgentSpace, Vec<agent_space::IntegratedResource>> = Prop::new("IntegratedResources");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnAgentSpace, String> = Prop::new("KmsKeyId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAgentSpace, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<agent_space::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAgentSpace, Vec<agent_space::Tag>> = Prop::new("Tags");
     /// Key of `TargetDomainIds`, for [`Handle::set`].
-    pub const TARGET_DOMAIN_IDS: Prop<Vec<String>> = Prop::new("TargetDomainIds");
+    pub const TARGET_DOMAIN_IDS: Prop<CfnAgentSpace, Vec<String>> = Prop::new("TargetDomainIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAgentSpaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &agent_space::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAgentSpaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &agent_space::PROPS_SHAPE, props.into())?;
         Ok(CfnAgentSpace { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAgentSpace::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Unique identifier of the agent space
@@ -780,18 +793,31 @@ impl CfnApplication {
     pub const CFN_TYPE: &'static str = "AWS::SecurityAgent::Application";
 
     /// Key of `DefaultKmsKeyId`, for [`Handle::set`].
-    pub const DEFAULT_KMS_KEY_ID: Prop<String> = Prop::new("DefaultKmsKeyId");
+    pub const DEFAULT_KMS_KEY_ID: Prop<CfnApplication, String> = Prop::new("DefaultKmsKeyId");
     /// Key of `IdCConfiguration`, for [`Handle::set`].
-    pub const ID_C_CONFIGURATION: Prop<application::IdCConfiguration> = Prop::new("IdCConfiguration");
+    pub const ID_C_CONFIGURATION: Prop<CfnApplication, application::IdCConfiguration> = Prop::new("IdCConfiguration");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnApplication, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<application::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
         Ok(CfnApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ApplicationId`)
@@ -935,18 +961,31 @@ impl CfnArtifact {
     pub const CFN_TYPE: &'static str = "AWS::SecurityAgent::Artifact";
 
     /// Key of `AgentSpaceId`, for [`Handle::set`].
-    pub const AGENT_SPACE_ID: Prop<String> = Prop::new("AgentSpaceId");
+    pub const AGENT_SPACE_ID: Prop<CfnArtifact, String> = Prop::new("AgentSpaceId");
     /// Key of `ArtifactContent`, for [`Handle::set`].
-    pub const ARTIFACT_CONTENT: Prop<String> = Prop::new("ArtifactContent");
+    pub const ARTIFACT_CONTENT: Prop<CfnArtifact, String> = Prop::new("ArtifactContent");
     /// Key of `ArtifactType`, for [`Handle::set`].
-    pub const ARTIFACT_TYPE: Prop<artifact::ArtifactType> = Prop::new("ArtifactType");
+    pub const ARTIFACT_TYPE: Prop<CfnArtifact, artifact::ArtifactType> = Prop::new("ArtifactType");
     /// Key of `FileName`, for [`Handle::set`].
-    pub const FILE_NAME: Prop<String> = Prop::new("FileName");
+    pub const FILE_NAME: Prop<CfnArtifact, String> = Prop::new("FileName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnArtifactProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &artifact::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnArtifactProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &artifact::PROPS_SHAPE, props.into())?;
         Ok(CfnArtifact { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnArtifact::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the artifact.
@@ -1373,22 +1412,35 @@ impl CfnIntegration {
     pub const CFN_TYPE: &'static str = "AWS::SecurityAgent::Integration";
 
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnIntegration, String> = Prop::new("DisplayName");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnIntegration, String> = Prop::new("KmsKeyId");
     /// Key of `PrivateConnectionName`, for [`Handle::set`].
-    pub const PRIVATE_CONNECTION_NAME: Prop<String> = Prop::new("PrivateConnectionName");
+    pub const PRIVATE_CONNECTION_NAME: Prop<CfnIntegration, String> = Prop::new("PrivateConnectionName");
     /// Key of `Provider`, for [`Handle::set`].
-    pub const PROVIDER: Prop<integration::Provider> = Prop::new("Provider");
+    pub const PROVIDER: Prop<CfnIntegration, integration::Provider> = Prop::new("Provider");
     /// Key of `ProviderInput`, for [`Handle::set`].
-    pub const PROVIDER_INPUT: Prop<integration::ProviderInput> = Prop::new("ProviderInput");
+    pub const PROVIDER_INPUT: Prop<CfnIntegration, integration::ProviderInput> = Prop::new("ProviderInput");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<integration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIntegration, Vec<integration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIntegrationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &integration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIntegrationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &integration::PROPS_SHAPE, props.into())?;
         Ok(CfnIntegration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIntegration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the integration.
@@ -2220,32 +2272,45 @@ impl CfnPentest {
     pub const CFN_TYPE: &'static str = "AWS::SecurityAgent::Pentest";
 
     /// Key of `AgentSpaceId`, for [`Handle::set`].
-    pub const AGENT_SPACE_ID: Prop<String> = Prop::new("AgentSpaceId");
+    pub const AGENT_SPACE_ID: Prop<CfnPentest, String> = Prop::new("AgentSpaceId");
     /// Key of `Assets`, for [`Handle::set`].
-    pub const ASSETS: Prop<pentest::Assets> = Prop::new("Assets");
+    pub const ASSETS: Prop<CfnPentest, pentest::Assets> = Prop::new("Assets");
     /// Key of `CleanUpStrategy`, for [`Handle::set`].
-    pub const CLEAN_UP_STRATEGY: Prop<pentest::CleanUpStrategy> = Prop::new("CleanUpStrategy");
+    pub const CLEAN_UP_STRATEGY: Prop<CfnPentest, pentest::CleanUpStrategy> = Prop::new("CleanUpStrategy");
     /// Key of `CodeRemediationStrategy`, for [`Handle::set`].
-    pub const CODE_REMEDIATION_STRATEGY: Prop<pentest::CodeRemediationStrategy> = Prop::new("CodeRemediationStrategy");
+    pub const CODE_REMEDIATION_STRATEGY: Prop<CfnPentest, pentest::CodeRemediationStrategy> = Prop::new("CodeRemediationStrategy");
     /// Key of `DisableManagedSkills`, for [`Handle::set`].
-    pub const DISABLE_MANAGED_SKILLS: Prop<Vec<pentest::SkillType>> = Prop::new("DisableManagedSkills");
+    pub const DISABLE_MANAGED_SKILLS: Prop<CfnPentest, Vec<pentest::SkillType>> = Prop::new("DisableManagedSkills");
     /// Key of `ExcludeRiskTypes`, for [`Handle::set`].
-    pub const EXCLUDE_RISK_TYPES: Prop<Vec<pentest::RiskType>> = Prop::new("ExcludeRiskTypes");
+    pub const EXCLUDE_RISK_TYPES: Prop<CfnPentest, Vec<pentest::RiskType>> = Prop::new("ExcludeRiskTypes");
     /// Key of `LogConfig`, for [`Handle::set`].
-    pub const LOG_CONFIG: Prop<pentest::CloudWatchLog> = Prop::new("LogConfig");
+    pub const LOG_CONFIG: Prop<CfnPentest, pentest::CloudWatchLog> = Prop::new("LogConfig");
     /// Key of `NetworkTrafficConfig`, for [`Handle::set`].
-    pub const NETWORK_TRAFFIC_CONFIG: Prop<pentest::NetworkTrafficConfig> = Prop::new("NetworkTrafficConfig");
+    pub const NETWORK_TRAFFIC_CONFIG: Prop<CfnPentest, pentest::NetworkTrafficConfig> = Prop::new("NetworkTrafficConfig");
     /// Key of `ServiceRole`, for [`Handle::set`].
-    pub const SERVICE_ROLE: Prop<String> = Prop::new("ServiceRole");
+    pub const SERVICE_ROLE: Prop<CfnPentest, String> = Prop::new("ServiceRole");
     /// Key of `Title`, for [`Handle::set`].
-    pub const TITLE: Prop<String> = Prop::new("Title");
+    pub const TITLE: Prop<CfnPentest, String> = Prop::new("Title");
     /// Key of `VpcConfig`, for [`Handle::set`].
-    pub const VPC_CONFIG: Prop<pentest::VpcConfig> = Prop::new("VpcConfig");
+    pub const VPC_CONFIG: Prop<CfnPentest, pentest::VpcConfig> = Prop::new("VpcConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPentestProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &pentest::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPentestProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &pentest::PROPS_SHAPE, props.into())?;
         Ok(CfnPentest { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPentest::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Timestamp when the pentest was created
@@ -2465,22 +2530,35 @@ impl CfnSecurityRequirementPack {
     pub const CFN_TYPE: &'static str = "AWS::SecurityAgent::SecurityRequirementPack";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSecurityRequirementPack, String> = Prop::new("Description");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnSecurityRequirementPack, String> = Prop::new("KmsKeyId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSecurityRequirementPack, String> = Prop::new("Name");
     /// Key of `SecurityRequirements`, for [`Handle::set`].
-    pub const SECURITY_REQUIREMENTS: Prop<Vec<security_requirement_pack::SecurityRequirement>> = Prop::new("SecurityRequirements");
+    pub const SECURITY_REQUIREMENTS: Prop<CfnSecurityRequirementPack, Vec<security_requirement_pack::SecurityRequirement>> = Prop::new("SecurityRequirements");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<security_requirement_pack::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnSecurityRequirementPack, security_requirement_pack::Status> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<security_requirement_pack::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSecurityRequirementPack, Vec<security_requirement_pack::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSecurityRequirementPackProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &security_requirement_pack::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSecurityRequirementPackProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &security_requirement_pack::PROPS_SHAPE, props.into())?;
         Ok(CfnSecurityRequirementPack { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSecurityRequirementPack::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Unique identifier of the security requirement pack
@@ -2624,16 +2702,29 @@ impl CfnTargetDomain {
     pub const CFN_TYPE: &'static str = "AWS::SecurityAgent::TargetDomain";
 
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<target_domain::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTargetDomain, Vec<target_domain::Tag>> = Prop::new("Tags");
     /// Key of `TargetDomainName`, for [`Handle::set`].
-    pub const TARGET_DOMAIN_NAME: Prop<String> = Prop::new("TargetDomainName");
+    pub const TARGET_DOMAIN_NAME: Prop<CfnTargetDomain, String> = Prop::new("TargetDomainName");
     /// Key of `VerificationMethod`, for [`Handle::set`].
-    pub const VERIFICATION_METHOD: Prop<target_domain::VerificationMethod> = Prop::new("VerificationMethod");
+    pub const VERIFICATION_METHOD: Prop<CfnTargetDomain, target_domain::VerificationMethod> = Prop::new("VerificationMethod");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTargetDomainProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &target_domain::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTargetDomainProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &target_domain::PROPS_SHAPE, props.into())?;
         Ok(CfnTargetDomain { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTargetDomain::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Timestamp when the target domain was registered

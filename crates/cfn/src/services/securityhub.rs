@@ -71,16 +71,29 @@ impl CfnActionTarget {
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::ActionTarget";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnActionTarget, String> = Prop::new("Description");
     /// Key of `Id`, for [`Handle::set`].
-    pub const ID: Prop<String> = Prop::new("Id");
+    pub const ID: Prop<CfnActionTarget, String> = Prop::new("Id");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnActionTarget, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnActionTargetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &action_target::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnActionTargetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &action_target::PROPS_SHAPE, props.into())?;
         Ok(CfnActionTarget { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnActionTarget::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the custom action target.
@@ -181,16 +194,29 @@ impl CfnAggregatorV2 {
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::AggregatorV2";
 
     /// Key of `LinkedRegions`, for [`Handle::set`].
-    pub const LINKED_REGIONS: Prop<Vec<String>> = Prop::new("LinkedRegions");
+    pub const LINKED_REGIONS: Prop<CfnAggregatorV2, Vec<String>> = Prop::new("LinkedRegions");
     /// Key of `RegionLinkingMode`, for [`Handle::set`].
-    pub const REGION_LINKING_MODE: Prop<aggregator_v2::RegionLinkingMode> = Prop::new("RegionLinkingMode");
+    pub const REGION_LINKING_MODE: Prop<CfnAggregatorV2, aggregator_v2::RegionLinkingMode> = Prop::new("RegionLinkingMode");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAggregatorV2, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAggregatorV2Props) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &aggregator_v2::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAggregatorV2Props) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &aggregator_v2::PROPS_SHAPE, props.into())?;
         Ok(CfnAggregatorV2 { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAggregatorV2::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The aggregation Region of the AggregatorV2
@@ -1099,26 +1125,39 @@ impl CfnAutomationRule {
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::AutomationRule";
 
     /// Key of `Actions`, for [`Handle::set`].
-    pub const ACTIONS: Prop<Vec<automation_rule::AutomationRulesAction>> = Prop::new("Actions");
+    pub const ACTIONS: Prop<CfnAutomationRule, Vec<automation_rule::AutomationRulesAction>> = Prop::new("Actions");
     /// Key of `Criteria`, for [`Handle::set`].
-    pub const CRITERIA: Prop<automation_rule::AutomationRulesFindingFilters> = Prop::new("Criteria");
+    pub const CRITERIA: Prop<CfnAutomationRule, automation_rule::AutomationRulesFindingFilters> = Prop::new("Criteria");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAutomationRule, String> = Prop::new("Description");
     /// Key of `IsTerminal`, for [`Handle::set`].
-    pub const IS_TERMINAL: Prop<bool> = Prop::new("IsTerminal");
+    pub const IS_TERMINAL: Prop<CfnAutomationRule, bool> = Prop::new("IsTerminal");
     /// Key of `RuleName`, for [`Handle::set`].
-    pub const RULE_NAME: Prop<String> = Prop::new("RuleName");
+    pub const RULE_NAME: Prop<CfnAutomationRule, String> = Prop::new("RuleName");
     /// Key of `RuleOrder`, for [`Handle::set`].
-    pub const RULE_ORDER: Prop<i64> = Prop::new("RuleOrder");
+    pub const RULE_ORDER: Prop<CfnAutomationRule, i64> = Prop::new("RuleOrder");
     /// Key of `RuleStatus`, for [`Handle::set`].
-    pub const RULE_STATUS: Prop<automation_rule::RuleStatus> = Prop::new("RuleStatus");
+    pub const RULE_STATUS: Prop<CfnAutomationRule, automation_rule::RuleStatus> = Prop::new("RuleStatus");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAutomationRule, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAutomationRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &automation_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAutomationRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &automation_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnAutomationRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAutomationRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -2201,24 +2240,37 @@ impl CfnAutomationRuleV2 {
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::AutomationRuleV2";
 
     /// Key of `Actions`, for [`Handle::set`].
-    pub const ACTIONS: Prop<Vec<automation_rule_v2::AutomationRulesActionV2>> = Prop::new("Actions");
+    pub const ACTIONS: Prop<CfnAutomationRuleV2, Vec<automation_rule_v2::AutomationRulesActionV2>> = Prop::new("Actions");
     /// Key of `Criteria`, for [`Handle::set`].
-    pub const CRITERIA: Prop<automation_rule_v2::Criteria> = Prop::new("Criteria");
+    pub const CRITERIA: Prop<CfnAutomationRuleV2, automation_rule_v2::Criteria> = Prop::new("Criteria");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAutomationRuleV2, String> = Prop::new("Description");
     /// Key of `RuleName`, for [`Handle::set`].
-    pub const RULE_NAME: Prop<String> = Prop::new("RuleName");
+    pub const RULE_NAME: Prop<CfnAutomationRuleV2, String> = Prop::new("RuleName");
     /// Key of `RuleOrder`, for [`Handle::set`].
-    pub const RULE_ORDER: Prop<f64> = Prop::new("RuleOrder");
+    pub const RULE_ORDER: Prop<CfnAutomationRuleV2, f64> = Prop::new("RuleOrder");
     /// Key of `RuleStatus`, for [`Handle::set`].
-    pub const RULE_STATUS: Prop<automation_rule_v2::RuleStatus> = Prop::new("RuleStatus");
+    pub const RULE_STATUS: Prop<CfnAutomationRuleV2, automation_rule_v2::RuleStatus> = Prop::new("RuleStatus");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAutomationRuleV2, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAutomationRuleV2Props) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &automation_rule_v2::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAutomationRuleV2Props) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &automation_rule_v2::PROPS_SHAPE, props.into())?;
         Ok(CfnAutomationRuleV2 { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAutomationRuleV2::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -2543,18 +2595,31 @@ impl CfnConfigurationPolicy {
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::ConfigurationPolicy";
 
     /// Key of `ConfigurationPolicy`, for [`Handle::set`].
-    pub const CONFIGURATION_POLICY: Prop<configuration_policy::Policy> = Prop::new("ConfigurationPolicy");
+    pub const CONFIGURATION_POLICY: Prop<CfnConfigurationPolicy, configuration_policy::Policy> = Prop::new("ConfigurationPolicy");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnConfigurationPolicy, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnConfigurationPolicy, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConfigurationPolicy, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConfigurationPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &configuration_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConfigurationPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &configuration_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnConfigurationPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConfigurationPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the configuration policy.
@@ -2797,18 +2862,31 @@ impl CfnConnector {
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::Connector";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnConnector, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnConnector, String> = Prop::new("Name");
     /// Key of `Provider`, for [`Handle::set`].
-    pub const PROVIDER: Prop<connector::Provider> = Prop::new("Provider");
+    pub const PROVIDER: Prop<CfnConnector, connector::Provider> = Prop::new("Provider");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConnector, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connector::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connector::PROPS_SHAPE, props.into())?;
         Ok(CfnConnector { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnector::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ConnectorArn`)
@@ -2941,20 +3019,33 @@ impl CfnConnectorV2 {
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::ConnectorV2";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnConnectorV2, String> = Prop::new("Description");
     /// Key of `KmsKeyArn`, for [`Handle::set`].
-    pub const KMS_KEY_ARN: Prop<String> = Prop::new("KmsKeyArn");
+    pub const KMS_KEY_ARN: Prop<CfnConnectorV2, String> = Prop::new("KmsKeyArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnConnectorV2, String> = Prop::new("Name");
     /// Key of `Provider`, for [`Handle::set`].
-    pub const PROVIDER: Prop<Json> = Prop::new("Provider");
+    pub const PROVIDER: Prop<CfnConnectorV2, Json> = Prop::new("Provider");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConnectorV2, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectorV2Props) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connector_v2::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectorV2Props) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connector_v2::PROPS_SHAPE, props.into())?;
         Ok(CfnConnectorV2 { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnectorV2::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the connector
@@ -3074,12 +3165,25 @@ impl CfnDelegatedAdmin {
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::DelegatedAdmin";
 
     /// Key of `AdminAccountId`, for [`Handle::set`].
-    pub const ADMIN_ACCOUNT_ID: Prop<String> = Prop::new("AdminAccountId");
+    pub const ADMIN_ACCOUNT_ID: Prop<CfnDelegatedAdmin, String> = Prop::new("AdminAccountId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDelegatedAdminProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &delegated_admin::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDelegatedAdminProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &delegated_admin::PROPS_SHAPE, props.into())?;
         Ok(CfnDelegatedAdmin { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDelegatedAdmin::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt DelegatedAdminIdentifier`)
@@ -3185,14 +3289,27 @@ impl CfnFindingAggregator {
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::FindingAggregator";
 
     /// Key of `RegionLinkingMode`, for [`Handle::set`].
-    pub const REGION_LINKING_MODE: Prop<finding_aggregator::RegionLinkingMode> = Prop::new("RegionLinkingMode");
+    pub const REGION_LINKING_MODE: Prop<CfnFindingAggregator, finding_aggregator::RegionLinkingMode> = Prop::new("RegionLinkingMode");
     /// Key of `Regions`, for [`Handle::set`].
-    pub const REGIONS: Prop<Vec<String>> = Prop::new("Regions");
+    pub const REGIONS: Prop<CfnFindingAggregator, Vec<String>> = Prop::new("Regions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnFindingAggregatorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &finding_aggregator::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnFindingAggregatorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &finding_aggregator::PROPS_SHAPE, props.into())?;
         Ok(CfnFindingAggregator { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnFindingAggregator::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt FindingAggregationRegion`)
@@ -3268,18 +3385,31 @@ impl CfnHub {
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::Hub";
 
     /// Key of `AutoEnableControls`, for [`Handle::set`].
-    pub const AUTO_ENABLE_CONTROLS: Prop<bool> = Prop::new("AutoEnableControls");
+    pub const AUTO_ENABLE_CONTROLS: Prop<CfnHub, bool> = Prop::new("AutoEnableControls");
     /// Key of `ControlFindingGenerator`, for [`Handle::set`].
-    pub const CONTROL_FINDING_GENERATOR: Prop<String> = Prop::new("ControlFindingGenerator");
+    pub const CONTROL_FINDING_GENERATOR: Prop<CfnHub, String> = Prop::new("ControlFindingGenerator");
     /// Key of `EnableDefaultStandards`, for [`Handle::set`].
-    pub const ENABLE_DEFAULT_STANDARDS: Prop<bool> = Prop::new("EnableDefaultStandards");
+    pub const ENABLE_DEFAULT_STANDARDS: Prop<CfnHub, bool> = Prop::new("EnableDefaultStandards");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnHub, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnHubProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &hub::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnHubProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &hub::PROPS_SHAPE, props.into())?;
         Ok(CfnHub { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnHub::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// An ARN is automatically created for the customer.
@@ -3406,14 +3536,27 @@ impl CfnHubV2 {
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::HubV2";
 
     /// Key of `NetworkScanning`, for [`Handle::set`].
-    pub const NETWORK_SCANNING: Prop<hub_v2::NetworkScanning> = Prop::new("NetworkScanning");
+    pub const NETWORK_SCANNING: Prop<CfnHubV2, hub_v2::NetworkScanning> = Prop::new("NetworkScanning");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnHubV2, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnHubV2Props) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &hub_v2::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnHubV2Props) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &hub_v2::PROPS_SHAPE, props.into())?;
         Ok(CfnHubV2 { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnHubV2::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name of the Security Hub V2 resource.
@@ -4284,16 +4427,29 @@ impl CfnInsight {
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::Insight";
 
     /// Key of `Filters`, for [`Handle::set`].
-    pub const FILTERS: Prop<insight::AwsSecurityFindingFilters> = Prop::new("Filters");
+    pub const FILTERS: Prop<CfnInsight, insight::AwsSecurityFindingFilters> = Prop::new("Filters");
     /// Key of `GroupByAttribute`, for [`Handle::set`].
-    pub const GROUP_BY_ATTRIBUTE: Prop<String> = Prop::new("GroupByAttribute");
+    pub const GROUP_BY_ATTRIBUTE: Prop<CfnInsight, String> = Prop::new("GroupByAttribute");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnInsight, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInsightProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &insight::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInsightProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &insight::PROPS_SHAPE, props.into())?;
         Ok(CfnInsight { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInsight::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of a Security Hub insight
@@ -4422,16 +4578,29 @@ impl CfnOrganizationConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::OrganizationConfiguration";
 
     /// Key of `AutoEnable`, for [`Handle::set`].
-    pub const AUTO_ENABLE: Prop<bool> = Prop::new("AutoEnable");
+    pub const AUTO_ENABLE: Prop<CfnOrganizationConfiguration, bool> = Prop::new("AutoEnable");
     /// Key of `AutoEnableStandards`, for [`Handle::set`].
-    pub const AUTO_ENABLE_STANDARDS: Prop<organization_configuration::AutoEnableStandards> = Prop::new("AutoEnableStandards");
+    pub const AUTO_ENABLE_STANDARDS: Prop<CfnOrganizationConfiguration, organization_configuration::AutoEnableStandards> = Prop::new("AutoEnableStandards");
     /// Key of `ConfigurationType`, for [`Handle::set`].
-    pub const CONFIGURATION_TYPE: Prop<organization_configuration::ConfigurationType> = Prop::new("ConfigurationType");
+    pub const CONFIGURATION_TYPE: Prop<CfnOrganizationConfiguration, organization_configuration::ConfigurationType> = Prop::new("ConfigurationType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOrganizationConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &organization_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOrganizationConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &organization_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnOrganizationConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOrganizationConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Whether the maximum number of allowed member accounts are already associated with the Security Hub administrator account.
@@ -4556,16 +4725,29 @@ impl CfnPolicyAssociation {
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::PolicyAssociation";
 
     /// Key of `ConfigurationPolicyId`, for [`Handle::set`].
-    pub const CONFIGURATION_POLICY_ID: Prop<String> = Prop::new("ConfigurationPolicyId");
+    pub const CONFIGURATION_POLICY_ID: Prop<CfnPolicyAssociation, String> = Prop::new("ConfigurationPolicyId");
     /// Key of `TargetId`, for [`Handle::set`].
-    pub const TARGET_ID: Prop<String> = Prop::new("TargetId");
+    pub const TARGET_ID: Prop<CfnPolicyAssociation, String> = Prop::new("TargetId");
     /// Key of `TargetType`, for [`Handle::set`].
-    pub const TARGET_TYPE: Prop<policy_association::TargetType> = Prop::new("TargetType");
+    pub const TARGET_TYPE: Prop<CfnPolicyAssociation, policy_association::TargetType> = Prop::new("TargetType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPolicyAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &policy_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPolicyAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &policy_association::PROPS_SHAPE, props.into())?;
         Ok(CfnPolicyAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPolicyAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// A unique identifier to indicates if the target has an association
@@ -4658,12 +4840,25 @@ impl CfnProductSubscription {
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::ProductSubscription";
 
     /// Key of `ProductArn`, for [`Handle::set`].
-    pub const PRODUCT_ARN: Prop<String> = Prop::new("ProductArn");
+    pub const PRODUCT_ARN: Prop<CfnProductSubscription, String> = Prop::new("ProductArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProductSubscriptionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &product_subscription::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProductSubscriptionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &product_subscription::PROPS_SHAPE, props.into())?;
         Ok(CfnProductSubscription { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProductSubscription::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the product subscription for the account
@@ -4858,18 +5053,31 @@ impl CfnSecurityControl {
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::SecurityControl";
 
     /// Key of `LastUpdateReason`, for [`Handle::set`].
-    pub const LAST_UPDATE_REASON: Prop<String> = Prop::new("LastUpdateReason");
+    pub const LAST_UPDATE_REASON: Prop<CfnSecurityControl, String> = Prop::new("LastUpdateReason");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<Map<security_control::ParameterConfiguration>> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnSecurityControl, Map<security_control::ParameterConfiguration>> = Prop::new("Parameters");
     /// Key of `SecurityControlArn`, for [`Handle::set`].
-    pub const SECURITY_CONTROL_ARN: Prop<String> = Prop::new("SecurityControlArn");
+    pub const SECURITY_CONTROL_ARN: Prop<CfnSecurityControl, String> = Prop::new("SecurityControlArn");
     /// Key of `SecurityControlId`, for [`Handle::set`].
-    pub const SECURITY_CONTROL_ID: Prop<String> = Prop::new("SecurityControlId");
+    pub const SECURITY_CONTROL_ID: Prop<CfnSecurityControl, String> = Prop::new("SecurityControlId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSecurityControlProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &security_control::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSecurityControlProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &security_control::PROPS_SHAPE, props.into())?;
         Ok(CfnSecurityControl { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSecurityControl::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -4974,14 +5182,27 @@ impl CfnStandard {
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::Standard";
 
     /// Key of `DisabledStandardsControls`, for [`Handle::set`].
-    pub const DISABLED_STANDARDS_CONTROLS: Prop<Vec<standard::StandardsControl>> = Prop::new("DisabledStandardsControls");
+    pub const DISABLED_STANDARDS_CONTROLS: Prop<CfnStandard, Vec<standard::StandardsControl>> = Prop::new("DisabledStandardsControls");
     /// Key of `StandardsArn`, for [`Handle::set`].
-    pub const STANDARDS_ARN: Prop<String> = Prop::new("StandardsArn");
+    pub const STANDARDS_ARN: Prop<CfnStandard, String> = Prop::new("StandardsArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStandardProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &standard::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStandardProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &standard::PROPS_SHAPE, props.into())?;
         Ok(CfnStandard { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStandard::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt StandardsSubscriptionArn`)

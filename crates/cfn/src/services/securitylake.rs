@@ -76,18 +76,31 @@ impl CfnAwsLogSource {
     pub const CFN_TYPE: &'static str = "AWS::SecurityLake::AwsLogSource";
 
     /// Key of `Accounts`, for [`Handle::set`].
-    pub const ACCOUNTS: Prop<Vec<String>> = Prop::new("Accounts");
+    pub const ACCOUNTS: Prop<CfnAwsLogSource, Vec<String>> = Prop::new("Accounts");
     /// Key of `DataLakeArn`, for [`Handle::set`].
-    pub const DATA_LAKE_ARN: Prop<String> = Prop::new("DataLakeArn");
+    pub const DATA_LAKE_ARN: Prop<CfnAwsLogSource, String> = Prop::new("DataLakeArn");
     /// Key of `SourceName`, for [`Handle::set`].
-    pub const SOURCE_NAME: Prop<String> = Prop::new("SourceName");
+    pub const SOURCE_NAME: Prop<CfnAwsLogSource, String> = Prop::new("SourceName");
     /// Key of `SourceVersion`, for [`Handle::set`].
-    pub const SOURCE_VERSION: Prop<String> = Prop::new("SourceVersion");
+    pub const SOURCE_VERSION: Prop<CfnAwsLogSource, String> = Prop::new("SourceVersion");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAwsLogSourceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &aws_log_source::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAwsLogSourceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &aws_log_source::PROPS_SHAPE, props.into())?;
         Ok(CfnAwsLogSource { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAwsLogSource::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -320,20 +333,33 @@ impl CfnDataLake {
     pub const CFN_TYPE: &'static str = "AWS::SecurityLake::DataLake";
 
     /// Key of `EncryptionConfiguration`, for [`Handle::set`].
-    pub const ENCRYPTION_CONFIGURATION: Prop<data_lake::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
+    pub const ENCRYPTION_CONFIGURATION: Prop<CfnDataLake, data_lake::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
     /// Key of `LifecycleConfiguration`, for [`Handle::set`].
-    pub const LIFECYCLE_CONFIGURATION: Prop<data_lake::LifecycleConfiguration> = Prop::new("LifecycleConfiguration");
+    pub const LIFECYCLE_CONFIGURATION: Prop<CfnDataLake, data_lake::LifecycleConfiguration> = Prop::new("LifecycleConfiguration");
     /// Key of `MetaStoreManagerRoleArn`, for [`Handle::set`].
-    pub const META_STORE_MANAGER_ROLE_ARN: Prop<String> = Prop::new("MetaStoreManagerRoleArn");
+    pub const META_STORE_MANAGER_ROLE_ARN: Prop<CfnDataLake, String> = Prop::new("MetaStoreManagerRoleArn");
     /// Key of `ReplicationConfiguration`, for [`Handle::set`].
-    pub const REPLICATION_CONFIGURATION: Prop<data_lake::ReplicationConfiguration> = Prop::new("ReplicationConfiguration");
+    pub const REPLICATION_CONFIGURATION: Prop<CfnDataLake, data_lake::ReplicationConfiguration> = Prop::new("ReplicationConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<data_lake::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataLake, Vec<data_lake::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataLakeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_lake::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataLakeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_lake::PROPS_SHAPE, props.into())?;
         Ok(CfnDataLake { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataLake::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) created by you to provide to the subscriber.
@@ -617,24 +643,37 @@ impl CfnSubscriber {
     pub const CFN_TYPE: &'static str = "AWS::SecurityLake::Subscriber";
 
     /// Key of `AccessTypes`, for [`Handle::set`].
-    pub const ACCESS_TYPES: Prop<Vec<subscriber::AccessType>> = Prop::new("AccessTypes");
+    pub const ACCESS_TYPES: Prop<CfnSubscriber, Vec<subscriber::AccessType>> = Prop::new("AccessTypes");
     /// Key of `DataLakeArn`, for [`Handle::set`].
-    pub const DATA_LAKE_ARN: Prop<String> = Prop::new("DataLakeArn");
+    pub const DATA_LAKE_ARN: Prop<CfnSubscriber, String> = Prop::new("DataLakeArn");
     /// Key of `Sources`, for [`Handle::set`].
-    pub const SOURCES: Prop<Vec<subscriber::Source>> = Prop::new("Sources");
+    pub const SOURCES: Prop<CfnSubscriber, Vec<subscriber::Source>> = Prop::new("Sources");
     /// Key of `SubscriberDescription`, for [`Handle::set`].
-    pub const SUBSCRIBER_DESCRIPTION: Prop<String> = Prop::new("SubscriberDescription");
+    pub const SUBSCRIBER_DESCRIPTION: Prop<CfnSubscriber, String> = Prop::new("SubscriberDescription");
     /// Key of `SubscriberIdentity`, for [`Handle::set`].
-    pub const SUBSCRIBER_IDENTITY: Prop<subscriber::SubscriberIdentity> = Prop::new("SubscriberIdentity");
+    pub const SUBSCRIBER_IDENTITY: Prop<CfnSubscriber, subscriber::SubscriberIdentity> = Prop::new("SubscriberIdentity");
     /// Key of `SubscriberName`, for [`Handle::set`].
-    pub const SUBSCRIBER_NAME: Prop<String> = Prop::new("SubscriberName");
+    pub const SUBSCRIBER_NAME: Prop<CfnSubscriber, String> = Prop::new("SubscriberName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<subscriber::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSubscriber, Vec<subscriber::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSubscriberProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &subscriber::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSubscriberProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &subscriber::PROPS_SHAPE, props.into())?;
         Ok(CfnSubscriber { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSubscriber::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ResourceShareArn`)
@@ -829,14 +868,27 @@ impl CfnSubscriberNotification {
     pub const CFN_TYPE: &'static str = "AWS::SecurityLake::SubscriberNotification";
 
     /// Key of `NotificationConfiguration`, for [`Handle::set`].
-    pub const NOTIFICATION_CONFIGURATION: Prop<subscriber_notification::NotificationConfiguration> = Prop::new("NotificationConfiguration");
+    pub const NOTIFICATION_CONFIGURATION: Prop<CfnSubscriberNotification, subscriber_notification::NotificationConfiguration> = Prop::new("NotificationConfiguration");
     /// Key of `SubscriberArn`, for [`Handle::set`].
-    pub const SUBSCRIBER_ARN: Prop<String> = Prop::new("SubscriberArn");
+    pub const SUBSCRIBER_ARN: Prop<CfnSubscriberNotification, String> = Prop::new("SubscriberArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSubscriberNotificationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &subscriber_notification::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSubscriberNotificationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &subscriber_notification::PROPS_SHAPE, props.into())?;
         Ok(CfnSubscriberNotification { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSubscriberNotification::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The endpoint the subscriber should listen to for notifications

@@ -111,32 +111,45 @@ impl CfnApplication {
     pub const CFN_TYPE: &'static str = "AWS::ServerlessRepo::Application";
 
     /// Key of `Author`, for [`Handle::set`].
-    pub const AUTHOR: Prop<String> = Prop::new("Author");
+    pub const AUTHOR: Prop<CfnApplication, String> = Prop::new("Author");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnApplication, String> = Prop::new("Description");
     /// Key of `HomePageUrl`, for [`Handle::set`].
-    pub const HOME_PAGE_URL: Prop<String> = Prop::new("HomePageUrl");
+    pub const HOME_PAGE_URL: Prop<CfnApplication, String> = Prop::new("HomePageUrl");
     /// Key of `Labels`, for [`Handle::set`].
-    pub const LABELS: Prop<Vec<String>> = Prop::new("Labels");
+    pub const LABELS: Prop<CfnApplication, Vec<String>> = Prop::new("Labels");
     /// Key of `LicenseBody`, for [`Handle::set`].
-    pub const LICENSE_BODY: Prop<String> = Prop::new("LicenseBody");
+    pub const LICENSE_BODY: Prop<CfnApplication, String> = Prop::new("LicenseBody");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnApplication, String> = Prop::new("Name");
     /// Key of `ReadmeBody`, for [`Handle::set`].
-    pub const README_BODY: Prop<String> = Prop::new("ReadmeBody");
+    pub const README_BODY: Prop<CfnApplication, String> = Prop::new("ReadmeBody");
     /// Key of `SemanticVersion`, for [`Handle::set`].
-    pub const SEMANTIC_VERSION: Prop<String> = Prop::new("SemanticVersion");
+    pub const SEMANTIC_VERSION: Prop<CfnApplication, String> = Prop::new("SemanticVersion");
     /// Key of `SourceCodeUrl`, for [`Handle::set`].
-    pub const SOURCE_CODE_URL: Prop<String> = Prop::new("SourceCodeUrl");
+    pub const SOURCE_CODE_URL: Prop<CfnApplication, String> = Prop::new("SourceCodeUrl");
     /// Key of `SpdxLicenseId`, for [`Handle::set`].
-    pub const SPDX_LICENSE_ID: Prop<String> = Prop::new("SpdxLicenseId");
+    pub const SPDX_LICENSE_ID: Prop<CfnApplication, String> = Prop::new("SpdxLicenseId");
     /// Key of `TemplateBody`, for [`Handle::set`].
-    pub const TEMPLATE_BODY: Prop<String> = Prop::new("TemplateBody");
+    pub const TEMPLATE_BODY: Prop<CfnApplication, String> = Prop::new("TemplateBody");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
         Ok(CfnApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the application.

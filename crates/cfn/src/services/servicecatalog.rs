@@ -66,14 +66,27 @@ impl CfnAcceptedPortfolioShare {
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::AcceptedPortfolioShare";
 
     /// Key of `AcceptLanguage`, for [`Handle::set`].
-    pub const ACCEPT_LANGUAGE: Prop<String> = Prop::new("AcceptLanguage");
+    pub const ACCEPT_LANGUAGE: Prop<CfnAcceptedPortfolioShare, String> = Prop::new("AcceptLanguage");
     /// Key of `PortfolioId`, for [`Handle::set`].
-    pub const PORTFOLIO_ID: Prop<String> = Prop::new("PortfolioId");
+    pub const PORTFOLIO_ID: Prop<CfnAcceptedPortfolioShare, String> = Prop::new("PortfolioId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAcceptedPortfolioShareProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &accepted_portfolio_share::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAcceptedPortfolioShareProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &accepted_portfolio_share::PROPS_SHAPE, props.into())?;
         Ok(CfnAcceptedPortfolioShare { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAcceptedPortfolioShare::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -486,36 +499,49 @@ impl CfnCloudFormationProduct {
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::CloudFormationProduct";
 
     /// Key of `AcceptLanguage`, for [`Handle::set`].
-    pub const ACCEPT_LANGUAGE: Prop<String> = Prop::new("AcceptLanguage");
+    pub const ACCEPT_LANGUAGE: Prop<CfnCloudFormationProduct, String> = Prop::new("AcceptLanguage");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCloudFormationProduct, String> = Prop::new("Description");
     /// Key of `Distributor`, for [`Handle::set`].
-    pub const DISTRIBUTOR: Prop<String> = Prop::new("Distributor");
+    pub const DISTRIBUTOR: Prop<CfnCloudFormationProduct, String> = Prop::new("Distributor");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCloudFormationProduct, String> = Prop::new("Name");
     /// Key of `Owner`, for [`Handle::set`].
-    pub const OWNER: Prop<String> = Prop::new("Owner");
+    pub const OWNER: Prop<CfnCloudFormationProduct, String> = Prop::new("Owner");
     /// Key of `ProductType`, for [`Handle::set`].
-    pub const PRODUCT_TYPE: Prop<cloud_formation_product::ProductType> = Prop::new("ProductType");
+    pub const PRODUCT_TYPE: Prop<CfnCloudFormationProduct, cloud_formation_product::ProductType> = Prop::new("ProductType");
     /// Key of `ProvisioningArtifactParameters`, for [`Handle::set`].
-    pub const PROVISIONING_ARTIFACT_PARAMETERS: Prop<Vec<cloud_formation_product::ProvisioningArtifactProperties>> = Prop::new("ProvisioningArtifactParameters");
+    pub const PROVISIONING_ARTIFACT_PARAMETERS: Prop<CfnCloudFormationProduct, Vec<cloud_formation_product::ProvisioningArtifactProperties>> = Prop::new("ProvisioningArtifactParameters");
     /// Key of `ReplaceProvisioningArtifacts`, for [`Handle::set`].
-    pub const REPLACE_PROVISIONING_ARTIFACTS: Prop<bool> = Prop::new("ReplaceProvisioningArtifacts");
+    pub const REPLACE_PROVISIONING_ARTIFACTS: Prop<CfnCloudFormationProduct, bool> = Prop::new("ReplaceProvisioningArtifacts");
     /// Key of `SourceConnection`, for [`Handle::set`].
-    pub const SOURCE_CONNECTION: Prop<cloud_formation_product::SourceConnection> = Prop::new("SourceConnection");
+    pub const SOURCE_CONNECTION: Prop<CfnCloudFormationProduct, cloud_formation_product::SourceConnection> = Prop::new("SourceConnection");
     /// Key of `SupportDescription`, for [`Handle::set`].
-    pub const SUPPORT_DESCRIPTION: Prop<String> = Prop::new("SupportDescription");
+    pub const SUPPORT_DESCRIPTION: Prop<CfnCloudFormationProduct, String> = Prop::new("SupportDescription");
     /// Key of `SupportEmail`, for [`Handle::set`].
-    pub const SUPPORT_EMAIL: Prop<String> = Prop::new("SupportEmail");
+    pub const SUPPORT_EMAIL: Prop<CfnCloudFormationProduct, String> = Prop::new("SupportEmail");
     /// Key of `SupportUrl`, for [`Handle::set`].
-    pub const SUPPORT_URL: Prop<String> = Prop::new("SupportUrl");
+    pub const SUPPORT_URL: Prop<CfnCloudFormationProduct, String> = Prop::new("SupportUrl");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cloud_formation_product::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCloudFormationProduct, Vec<cloud_formation_product::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCloudFormationProductProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cloud_formation_product::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCloudFormationProductProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cloud_formation_product::PROPS_SHAPE, props.into())?;
         Ok(CfnCloudFormationProduct { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCloudFormationProduct::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the product, such as prod-tsjbmal34qvek
@@ -791,34 +817,47 @@ impl CfnCloudFormationProvisionedProduct {
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::CloudFormationProvisionedProduct";
 
     /// Key of `AcceptLanguage`, for [`Handle::set`].
-    pub const ACCEPT_LANGUAGE: Prop<cloud_formation_provisioned_product::AcceptLanguage> = Prop::new("AcceptLanguage");
+    pub const ACCEPT_LANGUAGE: Prop<CfnCloudFormationProvisionedProduct, cloud_formation_provisioned_product::AcceptLanguage> = Prop::new("AcceptLanguage");
     /// Key of `NotificationArns`, for [`Handle::set`].
-    pub const NOTIFICATION_ARNS: Prop<Vec<String>> = Prop::new("NotificationArns");
+    pub const NOTIFICATION_ARNS: Prop<CfnCloudFormationProvisionedProduct, Vec<String>> = Prop::new("NotificationArns");
     /// Key of `PathId`, for [`Handle::set`].
-    pub const PATH_ID: Prop<String> = Prop::new("PathId");
+    pub const PATH_ID: Prop<CfnCloudFormationProvisionedProduct, String> = Prop::new("PathId");
     /// Key of `PathName`, for [`Handle::set`].
-    pub const PATH_NAME: Prop<String> = Prop::new("PathName");
+    pub const PATH_NAME: Prop<CfnCloudFormationProvisionedProduct, String> = Prop::new("PathName");
     /// Key of `ProductId`, for [`Handle::set`].
-    pub const PRODUCT_ID: Prop<String> = Prop::new("ProductId");
+    pub const PRODUCT_ID: Prop<CfnCloudFormationProvisionedProduct, String> = Prop::new("ProductId");
     /// Key of `ProductName`, for [`Handle::set`].
-    pub const PRODUCT_NAME: Prop<String> = Prop::new("ProductName");
+    pub const PRODUCT_NAME: Prop<CfnCloudFormationProvisionedProduct, String> = Prop::new("ProductName");
     /// Key of `ProvisionedProductName`, for [`Handle::set`].
-    pub const PROVISIONED_PRODUCT_NAME: Prop<String> = Prop::new("ProvisionedProductName");
+    pub const PROVISIONED_PRODUCT_NAME: Prop<CfnCloudFormationProvisionedProduct, String> = Prop::new("ProvisionedProductName");
     /// Key of `ProvisioningArtifactId`, for [`Handle::set`].
-    pub const PROVISIONING_ARTIFACT_ID: Prop<String> = Prop::new("ProvisioningArtifactId");
+    pub const PROVISIONING_ARTIFACT_ID: Prop<CfnCloudFormationProvisionedProduct, String> = Prop::new("ProvisioningArtifactId");
     /// Key of `ProvisioningArtifactName`, for [`Handle::set`].
-    pub const PROVISIONING_ARTIFACT_NAME: Prop<String> = Prop::new("ProvisioningArtifactName");
+    pub const PROVISIONING_ARTIFACT_NAME: Prop<CfnCloudFormationProvisionedProduct, String> = Prop::new("ProvisioningArtifactName");
     /// Key of `ProvisioningParameters`, for [`Handle::set`].
-    pub const PROVISIONING_PARAMETERS: Prop<Vec<cloud_formation_provisioned_product::ProvisioningParameter>> = Prop::new("ProvisioningParameters");
+    pub const PROVISIONING_PARAMETERS: Prop<CfnCloudFormationProvisionedProduct, Vec<cloud_formation_provisioned_product::ProvisioningParameter>> = Prop::new("ProvisioningParameters");
     /// Key of `ProvisioningPreferences`, for [`Handle::set`].
-    pub const PROVISIONING_PREFERENCES: Prop<cloud_formation_provisioned_product::ProvisioningPreferences> = Prop::new("ProvisioningPreferences");
+    pub const PROVISIONING_PREFERENCES: Prop<CfnCloudFormationProvisionedProduct, cloud_formation_provisioned_product::ProvisioningPreferences> = Prop::new("ProvisioningPreferences");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cloud_formation_provisioned_product::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCloudFormationProvisionedProduct, Vec<cloud_formation_provisioned_product::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCloudFormationProvisionedProductProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cloud_formation_provisioned_product::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCloudFormationProvisionedProductProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cloud_formation_provisioned_product::PROPS_SHAPE, props.into())?;
         Ok(CfnCloudFormationProvisionedProduct { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCloudFormationProvisionedProduct::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CloudformationStackArn`)
@@ -911,20 +950,33 @@ impl CfnLaunchNotificationConstraint {
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::LaunchNotificationConstraint";
 
     /// Key of `AcceptLanguage`, for [`Handle::set`].
-    pub const ACCEPT_LANGUAGE: Prop<String> = Prop::new("AcceptLanguage");
+    pub const ACCEPT_LANGUAGE: Prop<CfnLaunchNotificationConstraint, String> = Prop::new("AcceptLanguage");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnLaunchNotificationConstraint, String> = Prop::new("Description");
     /// Key of `NotificationArns`, for [`Handle::set`].
-    pub const NOTIFICATION_ARNS: Prop<Vec<String>> = Prop::new("NotificationArns");
+    pub const NOTIFICATION_ARNS: Prop<CfnLaunchNotificationConstraint, Vec<String>> = Prop::new("NotificationArns");
     /// Key of `PortfolioId`, for [`Handle::set`].
-    pub const PORTFOLIO_ID: Prop<String> = Prop::new("PortfolioId");
+    pub const PORTFOLIO_ID: Prop<CfnLaunchNotificationConstraint, String> = Prop::new("PortfolioId");
     /// Key of `ProductId`, for [`Handle::set`].
-    pub const PRODUCT_ID: Prop<String> = Prop::new("ProductId");
+    pub const PRODUCT_ID: Prop<CfnLaunchNotificationConstraint, String> = Prop::new("ProductId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLaunchNotificationConstraintProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &launch_notification_constraint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLaunchNotificationConstraintProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &launch_notification_constraint::PROPS_SHAPE, props.into())?;
         Ok(CfnLaunchNotificationConstraint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLaunchNotificationConstraint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Unique identifier for the constraint
@@ -1018,22 +1070,35 @@ impl CfnLaunchRoleConstraint {
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::LaunchRoleConstraint";
 
     /// Key of `AcceptLanguage`, for [`Handle::set`].
-    pub const ACCEPT_LANGUAGE: Prop<String> = Prop::new("AcceptLanguage");
+    pub const ACCEPT_LANGUAGE: Prop<CfnLaunchRoleConstraint, String> = Prop::new("AcceptLanguage");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnLaunchRoleConstraint, String> = Prop::new("Description");
     /// Key of `LocalRoleName`, for [`Handle::set`].
-    pub const LOCAL_ROLE_NAME: Prop<String> = Prop::new("LocalRoleName");
+    pub const LOCAL_ROLE_NAME: Prop<CfnLaunchRoleConstraint, String> = Prop::new("LocalRoleName");
     /// Key of `PortfolioId`, for [`Handle::set`].
-    pub const PORTFOLIO_ID: Prop<String> = Prop::new("PortfolioId");
+    pub const PORTFOLIO_ID: Prop<CfnLaunchRoleConstraint, String> = Prop::new("PortfolioId");
     /// Key of `ProductId`, for [`Handle::set`].
-    pub const PRODUCT_ID: Prop<String> = Prop::new("ProductId");
+    pub const PRODUCT_ID: Prop<CfnLaunchRoleConstraint, String> = Prop::new("ProductId");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnLaunchRoleConstraint, String> = Prop::new("RoleArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLaunchRoleConstraintProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &launch_role_constraint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLaunchRoleConstraintProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &launch_role_constraint::PROPS_SHAPE, props.into())?;
         Ok(CfnLaunchRoleConstraint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLaunchRoleConstraint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The unique identifier for the launch role constraint.
@@ -1122,20 +1187,33 @@ impl CfnLaunchTemplateConstraint {
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::LaunchTemplateConstraint";
 
     /// Key of `AcceptLanguage`, for [`Handle::set`].
-    pub const ACCEPT_LANGUAGE: Prop<String> = Prop::new("AcceptLanguage");
+    pub const ACCEPT_LANGUAGE: Prop<CfnLaunchTemplateConstraint, String> = Prop::new("AcceptLanguage");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnLaunchTemplateConstraint, String> = Prop::new("Description");
     /// Key of `PortfolioId`, for [`Handle::set`].
-    pub const PORTFOLIO_ID: Prop<String> = Prop::new("PortfolioId");
+    pub const PORTFOLIO_ID: Prop<CfnLaunchTemplateConstraint, String> = Prop::new("PortfolioId");
     /// Key of `ProductId`, for [`Handle::set`].
-    pub const PRODUCT_ID: Prop<String> = Prop::new("ProductId");
+    pub const PRODUCT_ID: Prop<CfnLaunchTemplateConstraint, String> = Prop::new("ProductId");
     /// Key of `Rules`, for [`Handle::set`].
-    pub const RULES: Prop<String> = Prop::new("Rules");
+    pub const RULES: Prop<CfnLaunchTemplateConstraint, String> = Prop::new("Rules");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLaunchTemplateConstraintProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &launch_template_constraint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLaunchTemplateConstraintProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &launch_template_constraint::PROPS_SHAPE, props.into())?;
         Ok(CfnLaunchTemplateConstraint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLaunchTemplateConstraint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Unique identifier for the constraint
@@ -1254,20 +1332,33 @@ impl CfnPortfolio {
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::Portfolio";
 
     /// Key of `AcceptLanguage`, for [`Handle::set`].
-    pub const ACCEPT_LANGUAGE: Prop<String> = Prop::new("AcceptLanguage");
+    pub const ACCEPT_LANGUAGE: Prop<CfnPortfolio, String> = Prop::new("AcceptLanguage");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPortfolio, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnPortfolio, String> = Prop::new("DisplayName");
     /// Key of `ProviderName`, for [`Handle::set`].
-    pub const PROVIDER_NAME: Prop<String> = Prop::new("ProviderName");
+    pub const PROVIDER_NAME: Prop<CfnPortfolio, String> = Prop::new("ProviderName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<portfolio::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPortfolio, Vec<portfolio::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPortfolioProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &portfolio::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPortfolioProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &portfolio::PROPS_SHAPE, props.into())?;
         Ok(CfnPortfolio { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPortfolio::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1355,18 +1446,31 @@ impl CfnPortfolioPrincipalAssociation {
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::PortfolioPrincipalAssociation";
 
     /// Key of `AcceptLanguage`, for [`Handle::set`].
-    pub const ACCEPT_LANGUAGE: Prop<String> = Prop::new("AcceptLanguage");
+    pub const ACCEPT_LANGUAGE: Prop<CfnPortfolioPrincipalAssociation, String> = Prop::new("AcceptLanguage");
     /// Key of `PortfolioId`, for [`Handle::set`].
-    pub const PORTFOLIO_ID: Prop<String> = Prop::new("PortfolioId");
+    pub const PORTFOLIO_ID: Prop<CfnPortfolioPrincipalAssociation, String> = Prop::new("PortfolioId");
     /// Key of `PrincipalARN`, for [`Handle::set`].
-    pub const PRINCIPAL_ARN: Prop<String> = Prop::new("PrincipalARN");
+    pub const PRINCIPAL_ARN: Prop<CfnPortfolioPrincipalAssociation, String> = Prop::new("PrincipalARN");
     /// Key of `PrincipalType`, for [`Handle::set`].
-    pub const PRINCIPAL_TYPE: Prop<String> = Prop::new("PrincipalType");
+    pub const PRINCIPAL_TYPE: Prop<CfnPortfolioPrincipalAssociation, String> = Prop::new("PrincipalType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPortfolioPrincipalAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &portfolio_principal_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPortfolioPrincipalAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &portfolio_principal_association::PROPS_SHAPE, props.into())?;
         Ok(CfnPortfolioPrincipalAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPortfolioPrincipalAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1432,18 +1536,31 @@ impl CfnPortfolioProductAssociation {
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::PortfolioProductAssociation";
 
     /// Key of `AcceptLanguage`, for [`Handle::set`].
-    pub const ACCEPT_LANGUAGE: Prop<String> = Prop::new("AcceptLanguage");
+    pub const ACCEPT_LANGUAGE: Prop<CfnPortfolioProductAssociation, String> = Prop::new("AcceptLanguage");
     /// Key of `PortfolioId`, for [`Handle::set`].
-    pub const PORTFOLIO_ID: Prop<String> = Prop::new("PortfolioId");
+    pub const PORTFOLIO_ID: Prop<CfnPortfolioProductAssociation, String> = Prop::new("PortfolioId");
     /// Key of `ProductId`, for [`Handle::set`].
-    pub const PRODUCT_ID: Prop<String> = Prop::new("ProductId");
+    pub const PRODUCT_ID: Prop<CfnPortfolioProductAssociation, String> = Prop::new("ProductId");
     /// Key of `SourcePortfolioId`, for [`Handle::set`].
-    pub const SOURCE_PORTFOLIO_ID: Prop<String> = Prop::new("SourcePortfolioId");
+    pub const SOURCE_PORTFOLIO_ID: Prop<CfnPortfolioProductAssociation, String> = Prop::new("SourcePortfolioId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPortfolioProductAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &portfolio_product_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPortfolioProductAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &portfolio_product_association::PROPS_SHAPE, props.into())?;
         Ok(CfnPortfolioProductAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPortfolioProductAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1521,18 +1638,31 @@ impl CfnPortfolioShare {
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::PortfolioShare";
 
     /// Key of `AcceptLanguage`, for [`Handle::set`].
-    pub const ACCEPT_LANGUAGE: Prop<String> = Prop::new("AcceptLanguage");
+    pub const ACCEPT_LANGUAGE: Prop<CfnPortfolioShare, String> = Prop::new("AcceptLanguage");
     /// Key of `AccountId`, for [`Handle::set`].
-    pub const ACCOUNT_ID: Prop<String> = Prop::new("AccountId");
+    pub const ACCOUNT_ID: Prop<CfnPortfolioShare, String> = Prop::new("AccountId");
     /// Key of `PortfolioId`, for [`Handle::set`].
-    pub const PORTFOLIO_ID: Prop<String> = Prop::new("PortfolioId");
+    pub const PORTFOLIO_ID: Prop<CfnPortfolioShare, String> = Prop::new("PortfolioId");
     /// Key of `ShareTagOptions`, for [`Handle::set`].
-    pub const SHARE_TAG_OPTIONS: Prop<bool> = Prop::new("ShareTagOptions");
+    pub const SHARE_TAG_OPTIONS: Prop<CfnPortfolioShare, bool> = Prop::new("ShareTagOptions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPortfolioShareProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &portfolio_share::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPortfolioShareProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &portfolio_share::PROPS_SHAPE, props.into())?;
         Ok(CfnPortfolioShare { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPortfolioShare::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1615,20 +1745,33 @@ impl CfnResourceUpdateConstraint {
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::ResourceUpdateConstraint";
 
     /// Key of `AcceptLanguage`, for [`Handle::set`].
-    pub const ACCEPT_LANGUAGE: Prop<String> = Prop::new("AcceptLanguage");
+    pub const ACCEPT_LANGUAGE: Prop<CfnResourceUpdateConstraint, String> = Prop::new("AcceptLanguage");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnResourceUpdateConstraint, String> = Prop::new("Description");
     /// Key of `PortfolioId`, for [`Handle::set`].
-    pub const PORTFOLIO_ID: Prop<String> = Prop::new("PortfolioId");
+    pub const PORTFOLIO_ID: Prop<CfnResourceUpdateConstraint, String> = Prop::new("PortfolioId");
     /// Key of `ProductId`, for [`Handle::set`].
-    pub const PRODUCT_ID: Prop<String> = Prop::new("ProductId");
+    pub const PRODUCT_ID: Prop<CfnResourceUpdateConstraint, String> = Prop::new("ProductId");
     /// Key of `TagUpdateOnProvisionedProduct`, for [`Handle::set`].
-    pub const TAG_UPDATE_ON_PROVISIONED_PRODUCT: Prop<String> = Prop::new("TagUpdateOnProvisionedProduct");
+    pub const TAG_UPDATE_ON_PROVISIONED_PRODUCT: Prop<CfnResourceUpdateConstraint, String> = Prop::new("TagUpdateOnProvisionedProduct");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourceUpdateConstraintProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_update_constraint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourceUpdateConstraintProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_update_constraint::PROPS_SHAPE, props.into())?;
         Ok(CfnResourceUpdateConstraint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourceUpdateConstraint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Unique identifier for the constraint
@@ -1797,20 +1940,33 @@ impl CfnServiceAction {
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::ServiceAction";
 
     /// Key of `AcceptLanguage`, for [`Handle::set`].
-    pub const ACCEPT_LANGUAGE: Prop<service_action::AcceptLanguage> = Prop::new("AcceptLanguage");
+    pub const ACCEPT_LANGUAGE: Prop<CfnServiceAction, service_action::AcceptLanguage> = Prop::new("AcceptLanguage");
     /// Key of `Definition`, for [`Handle::set`].
-    pub const DEFINITION: Prop<Vec<service_action::DefinitionParameter>> = Prop::new("Definition");
+    pub const DEFINITION: Prop<CfnServiceAction, Vec<service_action::DefinitionParameter>> = Prop::new("Definition");
     /// Key of `DefinitionType`, for [`Handle::set`].
-    pub const DEFINITION_TYPE: Prop<service_action::DefinitionType> = Prop::new("DefinitionType");
+    pub const DEFINITION_TYPE: Prop<CfnServiceAction, service_action::DefinitionType> = Prop::new("DefinitionType");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnServiceAction, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnServiceAction, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServiceActionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &service_action::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServiceActionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &service_action::PROPS_SHAPE, props.into())?;
         Ok(CfnServiceAction { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnServiceAction::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1885,16 +2041,29 @@ impl CfnServiceActionAssociation {
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::ServiceActionAssociation";
 
     /// Key of `ProductId`, for [`Handle::set`].
-    pub const PRODUCT_ID: Prop<String> = Prop::new("ProductId");
+    pub const PRODUCT_ID: Prop<CfnServiceActionAssociation, String> = Prop::new("ProductId");
     /// Key of `ProvisioningArtifactId`, for [`Handle::set`].
-    pub const PROVISIONING_ARTIFACT_ID: Prop<String> = Prop::new("ProvisioningArtifactId");
+    pub const PROVISIONING_ARTIFACT_ID: Prop<CfnServiceActionAssociation, String> = Prop::new("ProvisioningArtifactId");
     /// Key of `ServiceActionId`, for [`Handle::set`].
-    pub const SERVICE_ACTION_ID: Prop<String> = Prop::new("ServiceActionId");
+    pub const SERVICE_ACTION_ID: Prop<CfnServiceActionAssociation, String> = Prop::new("ServiceActionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServiceActionAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &service_action_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServiceActionAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &service_action_association::PROPS_SHAPE, props.into())?;
         Ok(CfnServiceActionAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnServiceActionAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1997,28 +2166,41 @@ impl CfnStackSetConstraint {
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::StackSetConstraint";
 
     /// Key of `AcceptLanguage`, for [`Handle::set`].
-    pub const ACCEPT_LANGUAGE: Prop<String> = Prop::new("AcceptLanguage");
+    pub const ACCEPT_LANGUAGE: Prop<CfnStackSetConstraint, String> = Prop::new("AcceptLanguage");
     /// Key of `AccountList`, for [`Handle::set`].
-    pub const ACCOUNT_LIST: Prop<Vec<String>> = Prop::new("AccountList");
+    pub const ACCOUNT_LIST: Prop<CfnStackSetConstraint, Vec<String>> = Prop::new("AccountList");
     /// Key of `AdminRole`, for [`Handle::set`].
-    pub const ADMIN_ROLE: Prop<String> = Prop::new("AdminRole");
+    pub const ADMIN_ROLE: Prop<CfnStackSetConstraint, String> = Prop::new("AdminRole");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnStackSetConstraint, String> = Prop::new("Description");
     /// Key of `ExecutionRole`, for [`Handle::set`].
-    pub const EXECUTION_ROLE: Prop<String> = Prop::new("ExecutionRole");
+    pub const EXECUTION_ROLE: Prop<CfnStackSetConstraint, String> = Prop::new("ExecutionRole");
     /// Key of `PortfolioId`, for [`Handle::set`].
-    pub const PORTFOLIO_ID: Prop<String> = Prop::new("PortfolioId");
+    pub const PORTFOLIO_ID: Prop<CfnStackSetConstraint, String> = Prop::new("PortfolioId");
     /// Key of `ProductId`, for [`Handle::set`].
-    pub const PRODUCT_ID: Prop<String> = Prop::new("ProductId");
+    pub const PRODUCT_ID: Prop<CfnStackSetConstraint, String> = Prop::new("ProductId");
     /// Key of `RegionList`, for [`Handle::set`].
-    pub const REGION_LIST: Prop<Vec<String>> = Prop::new("RegionList");
+    pub const REGION_LIST: Prop<CfnStackSetConstraint, Vec<String>> = Prop::new("RegionList");
     /// Key of `StackInstanceControl`, for [`Handle::set`].
-    pub const STACK_INSTANCE_CONTROL: Prop<String> = Prop::new("StackInstanceControl");
+    pub const STACK_INSTANCE_CONTROL: Prop<CfnStackSetConstraint, String> = Prop::new("StackInstanceControl");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStackSetConstraintProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &stack_set_constraint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStackSetConstraintProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &stack_set_constraint::PROPS_SHAPE, props.into())?;
         Ok(CfnStackSetConstraint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStackSetConstraint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Unique identifier for the constraint
@@ -2097,16 +2279,29 @@ impl CfnTagOption {
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::TagOption";
 
     /// Key of `Active`, for [`Handle::set`].
-    pub const ACTIVE: Prop<bool> = Prop::new("Active");
+    pub const ACTIVE: Prop<CfnTagOption, bool> = Prop::new("Active");
     /// Key of `Key`, for [`Handle::set`].
-    pub const KEY: Prop<String> = Prop::new("Key");
+    pub const KEY: Prop<CfnTagOption, String> = Prop::new("Key");
     /// Key of `Value`, for [`Handle::set`].
-    pub const VALUE: Prop<String> = Prop::new("Value");
+    pub const VALUE: Prop<CfnTagOption, String> = Prop::new("Value");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTagOptionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &tag_option::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTagOptionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &tag_option::PROPS_SHAPE, props.into())?;
         Ok(CfnTagOption { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTagOption::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The TagOption identifier.
@@ -2170,14 +2365,27 @@ impl CfnTagOptionAssociation {
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::TagOptionAssociation";
 
     /// Key of `ResourceId`, for [`Handle::set`].
-    pub const RESOURCE_ID: Prop<String> = Prop::new("ResourceId");
+    pub const RESOURCE_ID: Prop<CfnTagOptionAssociation, String> = Prop::new("ResourceId");
     /// Key of `TagOptionId`, for [`Handle::set`].
-    pub const TAG_OPTION_ID: Prop<String> = Prop::new("TagOptionId");
+    pub const TAG_OPTION_ID: Prop<CfnTagOptionAssociation, String> = Prop::new("TagOptionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTagOptionAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &tag_option_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTagOptionAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &tag_option_association::PROPS_SHAPE, props.into())?;
         Ok(CfnTagOptionAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTagOptionAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 

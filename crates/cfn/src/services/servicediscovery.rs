@@ -106,16 +106,29 @@ impl CfnHttpNamespace {
     pub const CFN_TYPE: &'static str = "AWS::ServiceDiscovery::HttpNamespace";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnHttpNamespace, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnHttpNamespace, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<http_namespace::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnHttpNamespace, Vec<http_namespace::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnHttpNamespaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &http_namespace::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnHttpNamespaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &http_namespace::PROPS_SHAPE, props.into())?;
         Ok(CfnHttpNamespace { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnHttpNamespace::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the namespace.
@@ -199,16 +212,29 @@ impl CfnInstance {
     pub const CFN_TYPE: &'static str = "AWS::ServiceDiscovery::Instance";
 
     /// Key of `InstanceAttributes`, for [`Handle::set`].
-    pub const INSTANCE_ATTRIBUTES: Prop<Json> = Prop::new("InstanceAttributes");
+    pub const INSTANCE_ATTRIBUTES: Prop<CfnInstance, Json> = Prop::new("InstanceAttributes");
     /// Key of `InstanceId`, for [`Handle::set`].
-    pub const INSTANCE_ID: Prop<String> = Prop::new("InstanceId");
+    pub const INSTANCE_ID: Prop<CfnInstance, String> = Prop::new("InstanceId");
     /// Key of `ServiceId`, for [`Handle::set`].
-    pub const SERVICE_ID: Prop<String> = Prop::new("ServiceId");
+    pub const SERVICE_ID: Prop<CfnInstance, String> = Prop::new("ServiceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInstanceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &instance::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInstanceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &instance::PROPS_SHAPE, props.into())?;
         Ok(CfnInstance { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInstance::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -392,20 +418,33 @@ impl CfnPrivateDnsNamespace {
     pub const CFN_TYPE: &'static str = "AWS::ServiceDiscovery::PrivateDnsNamespace";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPrivateDnsNamespace, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPrivateDnsNamespace, String> = Prop::new("Name");
     /// Key of `Properties`, for [`Handle::set`].
-    pub const PROPERTIES: Prop<private_dns_namespace::Properties> = Prop::new("Properties");
+    pub const PROPERTIES: Prop<CfnPrivateDnsNamespace, private_dns_namespace::Properties> = Prop::new("Properties");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<private_dns_namespace::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPrivateDnsNamespace, Vec<private_dns_namespace::Tag>> = Prop::new("Tags");
     /// Key of `Vpc`, for [`Handle::set`].
-    pub const VPC: Prop<String> = Prop::new("Vpc");
+    pub const VPC: Prop<CfnPrivateDnsNamespace, String> = Prop::new("Vpc");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPrivateDnsNamespaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &private_dns_namespace::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPrivateDnsNamespaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &private_dns_namespace::PROPS_SHAPE, props.into())?;
         Ok(CfnPrivateDnsNamespace { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPrivateDnsNamespace::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the private namespace.
@@ -602,18 +641,31 @@ impl CfnPublicDnsNamespace {
     pub const CFN_TYPE: &'static str = "AWS::ServiceDiscovery::PublicDnsNamespace";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPublicDnsNamespace, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPublicDnsNamespace, String> = Prop::new("Name");
     /// Key of `Properties`, for [`Handle::set`].
-    pub const PROPERTIES: Prop<public_dns_namespace::Properties> = Prop::new("Properties");
+    pub const PROPERTIES: Prop<CfnPublicDnsNamespace, public_dns_namespace::Properties> = Prop::new("Properties");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<public_dns_namespace::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPublicDnsNamespace, Vec<public_dns_namespace::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPublicDnsNamespaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &public_dns_namespace::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPublicDnsNamespaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &public_dns_namespace::PROPS_SHAPE, props.into())?;
         Ok(CfnPublicDnsNamespace { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPublicDnsNamespace::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the public namespace.
@@ -1004,28 +1056,41 @@ impl CfnService {
     pub const CFN_TYPE: &'static str = "AWS::ServiceDiscovery::Service";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnService, String> = Prop::new("Description");
     /// Key of `DnsConfig`, for [`Handle::set`].
-    pub const DNS_CONFIG: Prop<service::DnsConfig> = Prop::new("DnsConfig");
+    pub const DNS_CONFIG: Prop<CfnService, service::DnsConfig> = Prop::new("DnsConfig");
     /// Key of `HealthCheckConfig`, for [`Handle::set`].
-    pub const HEALTH_CHECK_CONFIG: Prop<service::HealthCheckConfig> = Prop::new("HealthCheckConfig");
+    pub const HEALTH_CHECK_CONFIG: Prop<CfnService, service::HealthCheckConfig> = Prop::new("HealthCheckConfig");
     /// Key of `HealthCheckCustomConfig`, for [`Handle::set`].
-    pub const HEALTH_CHECK_CUSTOM_CONFIG: Prop<service::HealthCheckCustomConfig> = Prop::new("HealthCheckCustomConfig");
+    pub const HEALTH_CHECK_CUSTOM_CONFIG: Prop<CfnService, service::HealthCheckCustomConfig> = Prop::new("HealthCheckCustomConfig");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnService, String> = Prop::new("Name");
     /// Key of `NamespaceId`, for [`Handle::set`].
-    pub const NAMESPACE_ID: Prop<String> = Prop::new("NamespaceId");
+    pub const NAMESPACE_ID: Prop<CfnService, String> = Prop::new("NamespaceId");
     /// Key of `ServiceAttributes`, for [`Handle::set`].
-    pub const SERVICE_ATTRIBUTES: Prop<Map<String>> = Prop::new("ServiceAttributes");
+    pub const SERVICE_ATTRIBUTES: Prop<CfnService, Map<String>> = Prop::new("ServiceAttributes");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<service::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnService, Vec<service::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<service::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnService, service::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServiceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &service::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServiceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &service::PROPS_SHAPE, props.into())?;
         Ok(CfnService { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnService::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the service.

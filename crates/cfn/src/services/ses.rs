@@ -464,28 +464,41 @@ impl CfnConfigurationSet {
     pub const CFN_TYPE: &'static str = "AWS::SES::ConfigurationSet";
 
     /// Key of `ArchivingOptions`, for [`Handle::set`].
-    pub const ARCHIVING_OPTIONS: Prop<configuration_set::ArchivingOptions> = Prop::new("ArchivingOptions");
+    pub const ARCHIVING_OPTIONS: Prop<CfnConfigurationSet, configuration_set::ArchivingOptions> = Prop::new("ArchivingOptions");
     /// Key of `DeliveryOptions`, for [`Handle::set`].
-    pub const DELIVERY_OPTIONS: Prop<configuration_set::DeliveryOptions> = Prop::new("DeliveryOptions");
+    pub const DELIVERY_OPTIONS: Prop<CfnConfigurationSet, configuration_set::DeliveryOptions> = Prop::new("DeliveryOptions");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnConfigurationSet, String> = Prop::new("Name");
     /// Key of `ReputationOptions`, for [`Handle::set`].
-    pub const REPUTATION_OPTIONS: Prop<configuration_set::ReputationOptions> = Prop::new("ReputationOptions");
+    pub const REPUTATION_OPTIONS: Prop<CfnConfigurationSet, configuration_set::ReputationOptions> = Prop::new("ReputationOptions");
     /// Key of `SendingOptions`, for [`Handle::set`].
-    pub const SENDING_OPTIONS: Prop<configuration_set::SendingOptions> = Prop::new("SendingOptions");
+    pub const SENDING_OPTIONS: Prop<CfnConfigurationSet, configuration_set::SendingOptions> = Prop::new("SendingOptions");
     /// Key of `SuppressionOptions`, for [`Handle::set`].
-    pub const SUPPRESSION_OPTIONS: Prop<configuration_set::SuppressionOptions> = Prop::new("SuppressionOptions");
+    pub const SUPPRESSION_OPTIONS: Prop<CfnConfigurationSet, configuration_set::SuppressionOptions> = Prop::new("SuppressionOptions");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<configuration_set::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConfigurationSet, Vec<configuration_set::Tag>> = Prop::new("Tags");
     /// Key of `TrackingOptions`, for [`Handle::set`].
-    pub const TRACKING_OPTIONS: Prop<configuration_set::TrackingOptions> = Prop::new("TrackingOptions");
+    pub const TRACKING_OPTIONS: Prop<CfnConfigurationSet, configuration_set::TrackingOptions> = Prop::new("TrackingOptions");
     /// Key of `VdmOptions`, for [`Handle::set`].
-    pub const VDM_OPTIONS: Prop<configuration_set::VdmOptions> = Prop::new("VdmOptions");
+    pub const VDM_OPTIONS: Prop<CfnConfigurationSet, configuration_set::VdmOptions> = Prop::new("VdmOptions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConfigurationSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &configuration_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConfigurationSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &configuration_set::PROPS_SHAPE, props.into())?;
         Ok(CfnConfigurationSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConfigurationSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -816,14 +829,27 @@ impl CfnConfigurationSetEventDestination {
     pub const CFN_TYPE: &'static str = "AWS::SES::ConfigurationSetEventDestination";
 
     /// Key of `ConfigurationSetName`, for [`Handle::set`].
-    pub const CONFIGURATION_SET_NAME: Prop<String> = Prop::new("ConfigurationSetName");
+    pub const CONFIGURATION_SET_NAME: Prop<CfnConfigurationSetEventDestination, String> = Prop::new("ConfigurationSetName");
     /// Key of `EventDestination`, for [`Handle::set`].
-    pub const EVENT_DESTINATION: Prop<configuration_set_event_destination::EventDestination> = Prop::new("EventDestination");
+    pub const EVENT_DESTINATION: Prop<CfnConfigurationSetEventDestination, configuration_set_event_destination::EventDestination> = Prop::new("EventDestination");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConfigurationSetEventDestinationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &configuration_set_event_destination::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConfigurationSetEventDestinationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &configuration_set_event_destination::PROPS_SHAPE, props.into())?;
         Ok(CfnConfigurationSetEventDestination { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConfigurationSetEventDestination::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -975,18 +1001,31 @@ impl CfnContactList {
     pub const CFN_TYPE: &'static str = "AWS::SES::ContactList";
 
     /// Key of `ContactListName`, for [`Handle::set`].
-    pub const CONTACT_LIST_NAME: Prop<String> = Prop::new("ContactListName");
+    pub const CONTACT_LIST_NAME: Prop<CfnContactList, String> = Prop::new("ContactListName");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnContactList, String> = Prop::new("Description");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<contact_list::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnContactList, Vec<contact_list::Tag>> = Prop::new("Tags");
     /// Key of `Topics`, for [`Handle::set`].
-    pub const TOPICS: Prop<Vec<contact_list::Topic>> = Prop::new("Topics");
+    pub const TOPICS: Prop<CfnContactList, Vec<contact_list::Topic>> = Prop::new("Topics");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnContactListProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &contact_list::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnContactListProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &contact_list::PROPS_SHAPE, props.into())?;
         Ok(CfnContactList { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnContactList::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1116,24 +1155,37 @@ impl CfnCustomVerificationEmailTemplate {
     pub const CFN_TYPE: &'static str = "AWS::SES::CustomVerificationEmailTemplate";
 
     /// Key of `FailureRedirectionURL`, for [`Handle::set`].
-    pub const FAILURE_REDIRECTION_URL: Prop<String> = Prop::new("FailureRedirectionURL");
+    pub const FAILURE_REDIRECTION_URL: Prop<CfnCustomVerificationEmailTemplate, String> = Prop::new("FailureRedirectionURL");
     /// Key of `FromEmailAddress`, for [`Handle::set`].
-    pub const FROM_EMAIL_ADDRESS: Prop<String> = Prop::new("FromEmailAddress");
+    pub const FROM_EMAIL_ADDRESS: Prop<CfnCustomVerificationEmailTemplate, String> = Prop::new("FromEmailAddress");
     /// Key of `SuccessRedirectionURL`, for [`Handle::set`].
-    pub const SUCCESS_REDIRECTION_URL: Prop<String> = Prop::new("SuccessRedirectionURL");
+    pub const SUCCESS_REDIRECTION_URL: Prop<CfnCustomVerificationEmailTemplate, String> = Prop::new("SuccessRedirectionURL");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<custom_verification_email_template::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCustomVerificationEmailTemplate, Vec<custom_verification_email_template::Tag>> = Prop::new("Tags");
     /// Key of `TemplateContent`, for [`Handle::set`].
-    pub const TEMPLATE_CONTENT: Prop<String> = Prop::new("TemplateContent");
+    pub const TEMPLATE_CONTENT: Prop<CfnCustomVerificationEmailTemplate, String> = Prop::new("TemplateContent");
     /// Key of `TemplateName`, for [`Handle::set`].
-    pub const TEMPLATE_NAME: Prop<String> = Prop::new("TemplateName");
+    pub const TEMPLATE_NAME: Prop<CfnCustomVerificationEmailTemplate, String> = Prop::new("TemplateName");
     /// Key of `TemplateSubject`, for [`Handle::set`].
-    pub const TEMPLATE_SUBJECT: Prop<String> = Prop::new("TemplateSubject");
+    pub const TEMPLATE_SUBJECT: Prop<CfnCustomVerificationEmailTemplate, String> = Prop::new("TemplateSubject");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCustomVerificationEmailTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &custom_verification_email_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCustomVerificationEmailTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &custom_verification_email_template::PROPS_SHAPE, props.into())?;
         Ok(CfnCustomVerificationEmailTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCustomVerificationEmailTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1230,16 +1282,29 @@ impl CfnDedicatedIpPool {
     pub const CFN_TYPE: &'static str = "AWS::SES::DedicatedIpPool";
 
     /// Key of `PoolName`, for [`Handle::set`].
-    pub const POOL_NAME: Prop<String> = Prop::new("PoolName");
+    pub const POOL_NAME: Prop<CfnDedicatedIpPool, String> = Prop::new("PoolName");
     /// Key of `ScalingMode`, for [`Handle::set`].
-    pub const SCALING_MODE: Prop<String> = Prop::new("ScalingMode");
+    pub const SCALING_MODE: Prop<CfnDedicatedIpPool, String> = Prop::new("ScalingMode");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<dedicated_ip_pool::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDedicatedIpPool, Vec<dedicated_ip_pool::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDedicatedIpPoolProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &dedicated_ip_pool::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDedicatedIpPoolProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &dedicated_ip_pool::PROPS_SHAPE, props.into())?;
         Ok(CfnDedicatedIpPool { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDedicatedIpPool::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1494,24 +1559,37 @@ impl CfnEmailIdentity {
     pub const CFN_TYPE: &'static str = "AWS::SES::EmailIdentity";
 
     /// Key of `ConfigurationSetAttributes`, for [`Handle::set`].
-    pub const CONFIGURATION_SET_ATTRIBUTES: Prop<email_identity::ConfigurationSetAttributes> = Prop::new("ConfigurationSetAttributes");
+    pub const CONFIGURATION_SET_ATTRIBUTES: Prop<CfnEmailIdentity, email_identity::ConfigurationSetAttributes> = Prop::new("ConfigurationSetAttributes");
     /// Key of `DkimAttributes`, for [`Handle::set`].
-    pub const DKIM_ATTRIBUTES: Prop<email_identity::DkimAttributes> = Prop::new("DkimAttributes");
+    pub const DKIM_ATTRIBUTES: Prop<CfnEmailIdentity, email_identity::DkimAttributes> = Prop::new("DkimAttributes");
     /// Key of `DkimSigningAttributes`, for [`Handle::set`].
-    pub const DKIM_SIGNING_ATTRIBUTES: Prop<email_identity::DkimSigningAttributes> = Prop::new("DkimSigningAttributes");
+    pub const DKIM_SIGNING_ATTRIBUTES: Prop<CfnEmailIdentity, email_identity::DkimSigningAttributes> = Prop::new("DkimSigningAttributes");
     /// Key of `EmailIdentity`, for [`Handle::set`].
-    pub const EMAIL_IDENTITY: Prop<String> = Prop::new("EmailIdentity");
+    pub const EMAIL_IDENTITY: Prop<CfnEmailIdentity, String> = Prop::new("EmailIdentity");
     /// Key of `FeedbackAttributes`, for [`Handle::set`].
-    pub const FEEDBACK_ATTRIBUTES: Prop<email_identity::FeedbackAttributes> = Prop::new("FeedbackAttributes");
+    pub const FEEDBACK_ATTRIBUTES: Prop<CfnEmailIdentity, email_identity::FeedbackAttributes> = Prop::new("FeedbackAttributes");
     /// Key of `MailFromAttributes`, for [`Handle::set`].
-    pub const MAIL_FROM_ATTRIBUTES: Prop<email_identity::MailFromAttributes> = Prop::new("MailFromAttributes");
+    pub const MAIL_FROM_ATTRIBUTES: Prop<CfnEmailIdentity, email_identity::MailFromAttributes> = Prop::new("MailFromAttributes");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<email_identity::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEmailIdentity, Vec<email_identity::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEmailIdentityProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &email_identity::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEmailIdentityProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &email_identity::PROPS_SHAPE, props.into())?;
         Ok(CfnEmailIdentity { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEmailIdentity::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt DkimDNSTokenName1`)
@@ -1614,16 +1692,29 @@ impl CfnEmailIdentityCertificate {
     pub const CFN_TYPE: &'static str = "AWS::SES::EmailIdentityCertificate";
 
     /// Key of `CertificateArn`, for [`Handle::set`].
-    pub const CERTIFICATE_ARN: Prop<String> = Prop::new("CertificateArn");
+    pub const CERTIFICATE_ARN: Prop<CfnEmailIdentityCertificate, String> = Prop::new("CertificateArn");
     /// Key of `EmailIdentity`, for [`Handle::set`].
-    pub const EMAIL_IDENTITY: Prop<String> = Prop::new("EmailIdentity");
+    pub const EMAIL_IDENTITY: Prop<CfnEmailIdentityCertificate, String> = Prop::new("EmailIdentity");
     /// Key of `FromAddress`, for [`Handle::set`].
-    pub const FROM_ADDRESS: Prop<String> = Prop::new("FromAddress");
+    pub const FROM_ADDRESS: Prop<CfnEmailIdentityCertificate, String> = Prop::new("FromAddress");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEmailIdentityCertificateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &email_identity_certificate::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEmailIdentityCertificateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &email_identity_certificate::PROPS_SHAPE, props.into())?;
         Ok(CfnEmailIdentityCertificate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEmailIdentityCertificate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1724,14 +1815,27 @@ impl CfnMailManagerAddonInstance {
     pub const CFN_TYPE: &'static str = "AWS::SES::MailManagerAddonInstance";
 
     /// Key of `AddonSubscriptionId`, for [`Handle::set`].
-    pub const ADDON_SUBSCRIPTION_ID: Prop<String> = Prop::new("AddonSubscriptionId");
+    pub const ADDON_SUBSCRIPTION_ID: Prop<CfnMailManagerAddonInstance, String> = Prop::new("AddonSubscriptionId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<mail_manager_addon_instance::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMailManagerAddonInstance, Vec<mail_manager_addon_instance::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMailManagerAddonInstanceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &mail_manager_addon_instance::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMailManagerAddonInstanceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &mail_manager_addon_instance::PROPS_SHAPE, props.into())?;
         Ok(CfnMailManagerAddonInstance { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMailManagerAddonInstance::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AddonInstanceArn`)
@@ -1847,14 +1951,27 @@ impl CfnMailManagerAddonSubscription {
     pub const CFN_TYPE: &'static str = "AWS::SES::MailManagerAddonSubscription";
 
     /// Key of `AddonName`, for [`Handle::set`].
-    pub const ADDON_NAME: Prop<String> = Prop::new("AddonName");
+    pub const ADDON_NAME: Prop<CfnMailManagerAddonSubscription, String> = Prop::new("AddonName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<mail_manager_addon_subscription::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMailManagerAddonSubscription, Vec<mail_manager_addon_subscription::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMailManagerAddonSubscriptionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &mail_manager_addon_subscription::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMailManagerAddonSubscriptionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &mail_manager_addon_subscription::PROPS_SHAPE, props.into())?;
         Ok(CfnMailManagerAddonSubscription { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMailManagerAddonSubscription::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AddonSubscriptionArn`)
@@ -1955,14 +2072,27 @@ impl CfnMailManagerAddressList {
     pub const CFN_TYPE: &'static str = "AWS::SES::MailManagerAddressList";
 
     /// Key of `AddressListName`, for [`Handle::set`].
-    pub const ADDRESS_LIST_NAME: Prop<String> = Prop::new("AddressListName");
+    pub const ADDRESS_LIST_NAME: Prop<CfnMailManagerAddressList, String> = Prop::new("AddressListName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<mail_manager_address_list::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMailManagerAddressList, Vec<mail_manager_address_list::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMailManagerAddressListProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &mail_manager_address_list::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMailManagerAddressListProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &mail_manager_address_list::PROPS_SHAPE, props.into())?;
         Ok(CfnMailManagerAddressList { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMailManagerAddressList::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AddressListArn`)
@@ -2069,18 +2199,31 @@ impl CfnMailManagerArchive {
     pub const CFN_TYPE: &'static str = "AWS::SES::MailManagerArchive";
 
     /// Key of `ArchiveName`, for [`Handle::set`].
-    pub const ARCHIVE_NAME: Prop<String> = Prop::new("ArchiveName");
+    pub const ARCHIVE_NAME: Prop<CfnMailManagerArchive, String> = Prop::new("ArchiveName");
     /// Key of `KmsKeyArn`, for [`Handle::set`].
-    pub const KMS_KEY_ARN: Prop<String> = Prop::new("KmsKeyArn");
+    pub const KMS_KEY_ARN: Prop<CfnMailManagerArchive, String> = Prop::new("KmsKeyArn");
     /// Key of `Retention`, for [`Handle::set`].
-    pub const RETENTION: Prop<Json> = Prop::new("Retention");
+    pub const RETENTION: Prop<CfnMailManagerArchive, Json> = Prop::new("Retention");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<mail_manager_archive::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMailManagerArchive, Vec<mail_manager_archive::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMailManagerArchiveProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &mail_manager_archive::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMailManagerArchiveProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &mail_manager_archive::PROPS_SHAPE, props.into())?;
         Ok(CfnMailManagerArchive { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMailManagerArchive::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ArchiveArn`)
@@ -2305,28 +2448,41 @@ impl CfnMailManagerIngressPoint {
     pub const CFN_TYPE: &'static str = "AWS::SES::MailManagerIngressPoint";
 
     /// Key of `IngressPointConfiguration`, for [`Handle::set`].
-    pub const INGRESS_POINT_CONFIGURATION: Prop<Json> = Prop::new("IngressPointConfiguration");
+    pub const INGRESS_POINT_CONFIGURATION: Prop<CfnMailManagerIngressPoint, Json> = Prop::new("IngressPointConfiguration");
     /// Key of `IngressPointName`, for [`Handle::set`].
-    pub const INGRESS_POINT_NAME: Prop<String> = Prop::new("IngressPointName");
+    pub const INGRESS_POINT_NAME: Prop<CfnMailManagerIngressPoint, String> = Prop::new("IngressPointName");
     /// Key of `NetworkConfiguration`, for [`Handle::set`].
-    pub const NETWORK_CONFIGURATION: Prop<Json> = Prop::new("NetworkConfiguration");
+    pub const NETWORK_CONFIGURATION: Prop<CfnMailManagerIngressPoint, Json> = Prop::new("NetworkConfiguration");
     /// Key of `RuleSetId`, for [`Handle::set`].
-    pub const RULE_SET_ID: Prop<String> = Prop::new("RuleSetId");
+    pub const RULE_SET_ID: Prop<CfnMailManagerIngressPoint, String> = Prop::new("RuleSetId");
     /// Key of `StatusToUpdate`, for [`Handle::set`].
-    pub const STATUS_TO_UPDATE: Prop<mail_manager_ingress_point::IngressPointStatusToUpdate> = Prop::new("StatusToUpdate");
+    pub const STATUS_TO_UPDATE: Prop<CfnMailManagerIngressPoint, mail_manager_ingress_point::IngressPointStatusToUpdate> = Prop::new("StatusToUpdate");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<mail_manager_ingress_point::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMailManagerIngressPoint, Vec<mail_manager_ingress_point::Tag>> = Prop::new("Tags");
     /// Key of `TlsPolicy`, for [`Handle::set`].
-    pub const TLS_POLICY: Prop<mail_manager_ingress_point::TlsPolicy> = Prop::new("TlsPolicy");
+    pub const TLS_POLICY: Prop<CfnMailManagerIngressPoint, mail_manager_ingress_point::TlsPolicy> = Prop::new("TlsPolicy");
     /// Key of `TrafficPolicyId`, for [`Handle::set`].
-    pub const TRAFFIC_POLICY_ID: Prop<String> = Prop::new("TrafficPolicyId");
+    pub const TRAFFIC_POLICY_ID: Prop<CfnMailManagerIngressPoint, String> = Prop::new("TrafficPolicyId");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<mail_manager_ingress_point::IngressPointType> = Prop::new("Type");
+    pub const TYPE: Prop<CfnMailManagerIngressPoint, mail_manager_ingress_point::IngressPointType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMailManagerIngressPointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &mail_manager_ingress_point::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMailManagerIngressPointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &mail_manager_ingress_point::PROPS_SHAPE, props.into())?;
         Ok(CfnMailManagerIngressPoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMailManagerIngressPoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ARecord`)
@@ -2459,20 +2615,33 @@ impl CfnMailManagerRelay {
     pub const CFN_TYPE: &'static str = "AWS::SES::MailManagerRelay";
 
     /// Key of `Authentication`, for [`Handle::set`].
-    pub const AUTHENTICATION: Prop<Json> = Prop::new("Authentication");
+    pub const AUTHENTICATION: Prop<CfnMailManagerRelay, Json> = Prop::new("Authentication");
     /// Key of `RelayName`, for [`Handle::set`].
-    pub const RELAY_NAME: Prop<String> = Prop::new("RelayName");
+    pub const RELAY_NAME: Prop<CfnMailManagerRelay, String> = Prop::new("RelayName");
     /// Key of `ServerName`, for [`Handle::set`].
-    pub const SERVER_NAME: Prop<String> = Prop::new("ServerName");
+    pub const SERVER_NAME: Prop<CfnMailManagerRelay, String> = Prop::new("ServerName");
     /// Key of `ServerPort`, for [`Handle::set`].
-    pub const SERVER_PORT: Prop<f64> = Prop::new("ServerPort");
+    pub const SERVER_PORT: Prop<CfnMailManagerRelay, f64> = Prop::new("ServerPort");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<mail_manager_relay::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMailManagerRelay, Vec<mail_manager_relay::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMailManagerRelayProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &mail_manager_relay::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMailManagerRelayProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &mail_manager_relay::PROPS_SHAPE, props.into())?;
         Ok(CfnMailManagerRelay { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMailManagerRelay::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt RelayArn`)
@@ -2630,16 +2799,29 @@ impl CfnMailManagerRuleSet {
     pub const CFN_TYPE: &'static str = "AWS::SES::MailManagerRuleSet";
 
     /// Key of `RuleSetName`, for [`Handle::set`].
-    pub const RULE_SET_NAME: Prop<String> = Prop::new("RuleSetName");
+    pub const RULE_SET_NAME: Prop<CfnMailManagerRuleSet, String> = Prop::new("RuleSetName");
     /// Key of `Rules`, for [`Handle::set`].
-    pub const RULES: Prop<Vec<mail_manager_rule_set::Rule>> = Prop::new("Rules");
+    pub const RULES: Prop<CfnMailManagerRuleSet, Vec<mail_manager_rule_set::Rule>> = Prop::new("Rules");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<mail_manager_rule_set::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMailManagerRuleSet, Vec<mail_manager_rule_set::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMailManagerRuleSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &mail_manager_rule_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMailManagerRuleSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &mail_manager_rule_set::PROPS_SHAPE, props.into())?;
         Ok(CfnMailManagerRuleSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMailManagerRuleSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt RuleSetArn`)
@@ -2822,20 +3004,33 @@ impl CfnMailManagerTrafficPolicy {
     pub const CFN_TYPE: &'static str = "AWS::SES::MailManagerTrafficPolicy";
 
     /// Key of `DefaultAction`, for [`Handle::set`].
-    pub const DEFAULT_ACTION: Prop<mail_manager_traffic_policy::AcceptAction> = Prop::new("DefaultAction");
+    pub const DEFAULT_ACTION: Prop<CfnMailManagerTrafficPolicy, mail_manager_traffic_policy::AcceptAction> = Prop::new("DefaultAction");
     /// Key of `MaxMessageSizeBytes`, for [`Handle::set`].
-    pub const MAX_MESSAGE_SIZE_BYTES: Prop<f64> = Prop::new("MaxMessageSizeBytes");
+    pub const MAX_MESSAGE_SIZE_BYTES: Prop<CfnMailManagerTrafficPolicy, f64> = Prop::new("MaxMessageSizeBytes");
     /// Key of `PolicyStatements`, for [`Handle::set`].
-    pub const POLICY_STATEMENTS: Prop<Vec<mail_manager_traffic_policy::PolicyStatement>> = Prop::new("PolicyStatements");
+    pub const POLICY_STATEMENTS: Prop<CfnMailManagerTrafficPolicy, Vec<mail_manager_traffic_policy::PolicyStatement>> = Prop::new("PolicyStatements");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<mail_manager_traffic_policy::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMailManagerTrafficPolicy, Vec<mail_manager_traffic_policy::Tag>> = Prop::new("Tags");
     /// Key of `TrafficPolicyName`, for [`Handle::set`].
-    pub const TRAFFIC_POLICY_NAME: Prop<String> = Prop::new("TrafficPolicyName");
+    pub const TRAFFIC_POLICY_NAME: Prop<CfnMailManagerTrafficPolicy, String> = Prop::new("TrafficPolicyName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMailManagerTrafficPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &mail_manager_traffic_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMailManagerTrafficPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &mail_manager_traffic_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnMailManagerTrafficPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMailManagerTrafficPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt TrafficPolicyArn`)
@@ -3019,16 +3214,29 @@ impl CfnMultiRegionEndpoint {
     pub const CFN_TYPE: &'static str = "AWS::SES::MultiRegionEndpoint";
 
     /// Key of `Details`, for [`Handle::set`].
-    pub const DETAILS: Prop<multi_region_endpoint::Details> = Prop::new("Details");
+    pub const DETAILS: Prop<CfnMultiRegionEndpoint, multi_region_endpoint::Details> = Prop::new("Details");
     /// Key of `EndpointName`, for [`Handle::set`].
-    pub const ENDPOINT_NAME: Prop<String> = Prop::new("EndpointName");
+    pub const ENDPOINT_NAME: Prop<CfnMultiRegionEndpoint, String> = Prop::new("EndpointName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<multi_region_endpoint::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMultiRegionEndpoint, Vec<multi_region_endpoint::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMultiRegionEndpointProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &multi_region_endpoint::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMultiRegionEndpointProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &multi_region_endpoint::PROPS_SHAPE, props.into())?;
         Ok(CfnMultiRegionEndpoint { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMultiRegionEndpoint::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -3190,12 +3398,25 @@ impl CfnReceiptFilter {
     pub const CFN_TYPE: &'static str = "AWS::SES::ReceiptFilter";
 
     /// Key of `Filter`, for [`Handle::set`].
-    pub const FILTER: Prop<receipt_filter::Filter> = Prop::new("Filter");
+    pub const FILTER: Prop<CfnReceiptFilter, receipt_filter::Filter> = Prop::new("Filter");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnReceiptFilterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &receipt_filter::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnReceiptFilterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &receipt_filter::PROPS_SHAPE, props.into())?;
         Ok(CfnReceiptFilter { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnReceiptFilter::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -3785,16 +4006,29 @@ impl CfnReceiptRule {
     pub const CFN_TYPE: &'static str = "AWS::SES::ReceiptRule";
 
     /// Key of `After`, for [`Handle::set`].
-    pub const AFTER: Prop<String> = Prop::new("After");
+    pub const AFTER: Prop<CfnReceiptRule, String> = Prop::new("After");
     /// Key of `Rule`, for [`Handle::set`].
-    pub const RULE: Prop<receipt_rule::Rule> = Prop::new("Rule");
+    pub const RULE: Prop<CfnReceiptRule, receipt_rule::Rule> = Prop::new("Rule");
     /// Key of `RuleSetName`, for [`Handle::set`].
-    pub const RULE_SET_NAME: Prop<String> = Prop::new("RuleSetName");
+    pub const RULE_SET_NAME: Prop<CfnReceiptRule, String> = Prop::new("RuleSetName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnReceiptRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &receipt_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnReceiptRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &receipt_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnReceiptRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnReceiptRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The name of the rule
@@ -3854,12 +4088,25 @@ impl CfnReceiptRuleSet {
     pub const CFN_TYPE: &'static str = "AWS::SES::ReceiptRuleSet";
 
     /// Key of `RuleSetName`, for [`Handle::set`].
-    pub const RULE_SET_NAME: Prop<String> = Prop::new("RuleSetName");
+    pub const RULE_SET_NAME: Prop<CfnReceiptRuleSet, String> = Prop::new("RuleSetName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnReceiptRuleSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &receipt_rule_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnReceiptRuleSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &receipt_rule_set::PROPS_SHAPE, props.into())?;
         Ok(CfnReceiptRuleSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnReceiptRuleSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -3999,14 +4246,27 @@ impl CfnTemplate {
     pub const CFN_TYPE: &'static str = "AWS::SES::Template";
 
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<template::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTemplate, Vec<template::Tag>> = Prop::new("Tags");
     /// Key of `Template`, for [`Handle::set`].
-    pub const TEMPLATE: Prop<template::Template> = Prop::new("Template");
+    pub const TEMPLATE: Prop<CfnTemplate, template::Template> = Prop::new("Template");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &template::PROPS_SHAPE, props.into())?;
         Ok(CfnTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -4314,20 +4574,33 @@ impl CfnTenant {
     pub const CFN_TYPE: &'static str = "AWS::SES::Tenant";
 
     /// Key of `ReputationEntity`, for [`Handle::set`].
-    pub const REPUTATION_ENTITY: Prop<tenant::ReputationEntity> = Prop::new("ReputationEntity");
+    pub const REPUTATION_ENTITY: Prop<CfnTenant, tenant::ReputationEntity> = Prop::new("ReputationEntity");
     /// Key of `ResourceAssociations`, for [`Handle::set`].
-    pub const RESOURCE_ASSOCIATIONS: Prop<Vec<tenant::ResourceAssociation>> = Prop::new("ResourceAssociations");
+    pub const RESOURCE_ASSOCIATIONS: Prop<CfnTenant, Vec<tenant::ResourceAssociation>> = Prop::new("ResourceAssociations");
     /// Key of `SuppressionAttributes`, for [`Handle::set`].
-    pub const SUPPRESSION_ATTRIBUTES: Prop<tenant::TenantSuppressionAttributes> = Prop::new("SuppressionAttributes");
+    pub const SUPPRESSION_ATTRIBUTES: Prop<CfnTenant, tenant::TenantSuppressionAttributes> = Prop::new("SuppressionAttributes");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<tenant::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTenant, Vec<tenant::Tag>> = Prop::new("Tags");
     /// Key of `TenantName`, for [`Handle::set`].
-    pub const TENANT_NAME: Prop<String> = Prop::new("TenantName");
+    pub const TENANT_NAME: Prop<CfnTenant, String> = Prop::new("TenantName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTenantProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &tenant::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTenantProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &tenant::PROPS_SHAPE, props.into())?;
         Ok(CfnTenant { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTenant::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Amazon Resource Name (ARN) of the tenant.
@@ -4437,14 +4710,27 @@ impl CfnVdmAttributes {
     pub const CFN_TYPE: &'static str = "AWS::SES::VdmAttributes";
 
     /// Key of `DashboardAttributes`, for [`Handle::set`].
-    pub const DASHBOARD_ATTRIBUTES: Prop<vdm_attributes::DashboardAttributes> = Prop::new("DashboardAttributes");
+    pub const DASHBOARD_ATTRIBUTES: Prop<CfnVdmAttributes, vdm_attributes::DashboardAttributes> = Prop::new("DashboardAttributes");
     /// Key of `GuardianAttributes`, for [`Handle::set`].
-    pub const GUARDIAN_ATTRIBUTES: Prop<vdm_attributes::GuardianAttributes> = Prop::new("GuardianAttributes");
+    pub const GUARDIAN_ATTRIBUTES: Prop<CfnVdmAttributes, vdm_attributes::GuardianAttributes> = Prop::new("GuardianAttributes");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVdmAttributesProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vdm_attributes::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVdmAttributesProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vdm_attributes::PROPS_SHAPE, props.into())?;
         Ok(CfnVdmAttributes { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVdmAttributes::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Unique identifier for this resource

@@ -66,14 +66,27 @@ impl CfnDRTAccess {
     pub const CFN_TYPE: &'static str = "AWS::Shield::DRTAccess";
 
     /// Key of `LogBucketList`, for [`Handle::set`].
-    pub const LOG_BUCKET_LIST: Prop<Vec<String>> = Prop::new("LogBucketList");
+    pub const LOG_BUCKET_LIST: Prop<CfnDRTAccess, Vec<String>> = Prop::new("LogBucketList");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnDRTAccess, String> = Prop::new("RoleArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDRTAccessProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &drt_access::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDRTAccessProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &drt_access::PROPS_SHAPE, props.into())?;
         Ok(CfnDRTAccess { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDRTAccess::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AccountId`)
@@ -213,14 +226,27 @@ impl CfnProactiveEngagement {
     pub const CFN_TYPE: &'static str = "AWS::Shield::ProactiveEngagement";
 
     /// Key of `EmergencyContactList`, for [`Handle::set`].
-    pub const EMERGENCY_CONTACT_LIST: Prop<Vec<proactive_engagement::EmergencyContact>> = Prop::new("EmergencyContactList");
+    pub const EMERGENCY_CONTACT_LIST: Prop<CfnProactiveEngagement, Vec<proactive_engagement::EmergencyContact>> = Prop::new("EmergencyContactList");
     /// Key of `ProactiveEngagementStatus`, for [`Handle::set`].
-    pub const PROACTIVE_ENGAGEMENT_STATUS: Prop<proactive_engagement::ProactiveEngagementStatus> = Prop::new("ProactiveEngagementStatus");
+    pub const PROACTIVE_ENGAGEMENT_STATUS: Prop<CfnProactiveEngagement, proactive_engagement::ProactiveEngagementStatus> = Prop::new("ProactiveEngagementStatus");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProactiveEngagementProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &proactive_engagement::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProactiveEngagementProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &proactive_engagement::PROPS_SHAPE, props.into())?;
         Ok(CfnProactiveEngagement { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProactiveEngagement::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AccountId`)
@@ -407,20 +433,33 @@ impl CfnProtection {
     pub const CFN_TYPE: &'static str = "AWS::Shield::Protection";
 
     /// Key of `ApplicationLayerAutomaticResponseConfiguration`, for [`Handle::set`].
-    pub const APPLICATION_LAYER_AUTOMATIC_RESPONSE_CONFIGURATION: Prop<protection::ApplicationLayerAutomaticResponseConfiguration> = Prop::new("ApplicationLayerAutomaticResponseConfiguration");
+    pub const APPLICATION_LAYER_AUTOMATIC_RESPONSE_CONFIGURATION: Prop<CfnProtection, protection::ApplicationLayerAutomaticResponseConfiguration> = Prop::new("ApplicationLayerAutomaticResponseConfiguration");
     /// Key of `HealthCheckArns`, for [`Handle::set`].
-    pub const HEALTH_CHECK_ARNS: Prop<Vec<String>> = Prop::new("HealthCheckArns");
+    pub const HEALTH_CHECK_ARNS: Prop<CfnProtection, Vec<String>> = Prop::new("HealthCheckArns");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnProtection, String> = Prop::new("Name");
     /// Key of `ResourceArn`, for [`Handle::set`].
-    pub const RESOURCE_ARN: Prop<String> = Prop::new("ResourceArn");
+    pub const RESOURCE_ARN: Prop<CfnProtection, String> = Prop::new("ResourceArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<protection::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnProtection, Vec<protection::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProtectionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &protection::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProtectionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &protection::PROPS_SHAPE, props.into())?;
         Ok(CfnProtection { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProtection::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN (Amazon Resource Name) of the protection.
@@ -650,22 +689,35 @@ impl CfnProtectionGroup {
     pub const CFN_TYPE: &'static str = "AWS::Shield::ProtectionGroup";
 
     /// Key of `Aggregation`, for [`Handle::set`].
-    pub const AGGREGATION: Prop<protection_group::Aggregation> = Prop::new("Aggregation");
+    pub const AGGREGATION: Prop<CfnProtectionGroup, protection_group::Aggregation> = Prop::new("Aggregation");
     /// Key of `Members`, for [`Handle::set`].
-    pub const MEMBERS: Prop<Vec<String>> = Prop::new("Members");
+    pub const MEMBERS: Prop<CfnProtectionGroup, Vec<String>> = Prop::new("Members");
     /// Key of `Pattern`, for [`Handle::set`].
-    pub const PATTERN: Prop<protection_group::Pattern> = Prop::new("Pattern");
+    pub const PATTERN: Prop<CfnProtectionGroup, protection_group::Pattern> = Prop::new("Pattern");
     /// Key of `ProtectionGroupId`, for [`Handle::set`].
-    pub const PROTECTION_GROUP_ID: Prop<String> = Prop::new("ProtectionGroupId");
+    pub const PROTECTION_GROUP_ID: Prop<CfnProtectionGroup, String> = Prop::new("ProtectionGroupId");
     /// Key of `ResourceType`, for [`Handle::set`].
-    pub const RESOURCE_TYPE: Prop<protection_group::ResourceType> = Prop::new("ResourceType");
+    pub const RESOURCE_TYPE: Prop<CfnProtectionGroup, protection_group::ResourceType> = Prop::new("ResourceType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<protection_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnProtectionGroup, Vec<protection_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProtectionGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &protection_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProtectionGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &protection_group::PROPS_SHAPE, props.into())?;
         Ok(CfnProtectionGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProtectionGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN (Amazon Resource Name) of the protection group.

@@ -76,20 +76,33 @@ impl CfnProfilePermission {
     pub const CFN_TYPE: &'static str = "AWS::Signer::ProfilePermission";
 
     /// Key of `Action`, for [`Handle::set`].
-    pub const ACTION: Prop<String> = Prop::new("Action");
+    pub const ACTION: Prop<CfnProfilePermission, String> = Prop::new("Action");
     /// Key of `Principal`, for [`Handle::set`].
-    pub const PRINCIPAL: Prop<String> = Prop::new("Principal");
+    pub const PRINCIPAL: Prop<CfnProfilePermission, String> = Prop::new("Principal");
     /// Key of `ProfileName`, for [`Handle::set`].
-    pub const PROFILE_NAME: Prop<String> = Prop::new("ProfileName");
+    pub const PROFILE_NAME: Prop<CfnProfilePermission, String> = Prop::new("ProfileName");
     /// Key of `ProfileVersion`, for [`Handle::set`].
-    pub const PROFILE_VERSION: Prop<String> = Prop::new("ProfileVersion");
+    pub const PROFILE_VERSION: Prop<CfnProfilePermission, String> = Prop::new("ProfileVersion");
     /// Key of `StatementId`, for [`Handle::set`].
-    pub const STATEMENT_ID: Prop<String> = Prop::new("StatementId");
+    pub const STATEMENT_ID: Prop<CfnProfilePermission, String> = Prop::new("StatementId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProfilePermissionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &profile_permission::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProfilePermissionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &profile_permission::PROPS_SHAPE, props.into())?;
         Ok(CfnProfilePermission { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProfilePermission::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -265,16 +278,29 @@ impl CfnSigningProfile {
     pub const CFN_TYPE: &'static str = "AWS::Signer::SigningProfile";
 
     /// Key of `PlatformId`, for [`Handle::set`].
-    pub const PLATFORM_ID: Prop<signing_profile::PlatformId> = Prop::new("PlatformId");
+    pub const PLATFORM_ID: Prop<CfnSigningProfile, signing_profile::PlatformId> = Prop::new("PlatformId");
     /// Key of `SignatureValidityPeriod`, for [`Handle::set`].
-    pub const SIGNATURE_VALIDITY_PERIOD: Prop<signing_profile::SignatureValidityPeriod> = Prop::new("SignatureValidityPeriod");
+    pub const SIGNATURE_VALIDITY_PERIOD: Prop<CfnSigningProfile, signing_profile::SignatureValidityPeriod> = Prop::new("SignatureValidityPeriod");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<signing_profile::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSigningProfile, Vec<signing_profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSigningProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &signing_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSigningProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &signing_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnSigningProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSigningProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the specified signing profile.

@@ -116,20 +116,33 @@ impl CfnSimulation {
     pub const CFN_TYPE: &'static str = "AWS::SimSpaceWeaver::Simulation";
 
     /// Key of `MaximumDuration`, for [`Handle::set`].
-    pub const MAXIMUM_DURATION: Prop<String> = Prop::new("MaximumDuration");
+    pub const MAXIMUM_DURATION: Prop<CfnSimulation, String> = Prop::new("MaximumDuration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSimulation, String> = Prop::new("Name");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnSimulation, String> = Prop::new("RoleArn");
     /// Key of `SchemaS3Location`, for [`Handle::set`].
-    pub const SCHEMA_S3_LOCATION: Prop<simulation::S3Location> = Prop::new("SchemaS3Location");
+    pub const SCHEMA_S3_LOCATION: Prop<CfnSimulation, simulation::S3Location> = Prop::new("SchemaS3Location");
     /// Key of `SnapshotS3Location`, for [`Handle::set`].
-    pub const SNAPSHOT_S3_LOCATION: Prop<simulation::S3Location> = Prop::new("SnapshotS3Location");
+    pub const SNAPSHOT_S3_LOCATION: Prop<CfnSimulation, simulation::S3Location> = Prop::new("SnapshotS3Location");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSimulationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &simulation::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSimulationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &simulation::PROPS_SHAPE, props.into())?;
         Ok(CfnSimulation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSimulation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Json object with all simulation details

@@ -272,22 +272,35 @@ impl CfnConfigurationSet {
     pub const CFN_TYPE: &'static str = "AWS::SMSVOICE::ConfigurationSet";
 
     /// Key of `ConfigurationSetName`, for [`Handle::set`].
-    pub const CONFIGURATION_SET_NAME: Prop<String> = Prop::new("ConfigurationSetName");
+    pub const CONFIGURATION_SET_NAME: Prop<CfnConfigurationSet, String> = Prop::new("ConfigurationSetName");
     /// Key of `DefaultSenderId`, for [`Handle::set`].
-    pub const DEFAULT_SENDER_ID: Prop<String> = Prop::new("DefaultSenderId");
+    pub const DEFAULT_SENDER_ID: Prop<CfnConfigurationSet, String> = Prop::new("DefaultSenderId");
     /// Key of `EventDestinations`, for [`Handle::set`].
-    pub const EVENT_DESTINATIONS: Prop<Vec<configuration_set::EventDestination>> = Prop::new("EventDestinations");
+    pub const EVENT_DESTINATIONS: Prop<CfnConfigurationSet, Vec<configuration_set::EventDestination>> = Prop::new("EventDestinations");
     /// Key of `MessageFeedbackEnabled`, for [`Handle::set`].
-    pub const MESSAGE_FEEDBACK_ENABLED: Prop<bool> = Prop::new("MessageFeedbackEnabled");
+    pub const MESSAGE_FEEDBACK_ENABLED: Prop<CfnConfigurationSet, bool> = Prop::new("MessageFeedbackEnabled");
     /// Key of `ProtectConfigurationId`, for [`Handle::set`].
-    pub const PROTECT_CONFIGURATION_ID: Prop<String> = Prop::new("ProtectConfigurationId");
+    pub const PROTECT_CONFIGURATION_ID: Prop<CfnConfigurationSet, String> = Prop::new("ProtectConfigurationId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<configuration_set::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConfigurationSet, Vec<configuration_set::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConfigurationSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &configuration_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConfigurationSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &configuration_set::PROPS_SHAPE, props.into())?;
         Ok(CfnConfigurationSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConfigurationSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -480,26 +493,39 @@ impl CfnNotifyConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::SMSVOICE::NotifyConfiguration";
 
     /// Key of `DefaultTemplateId`, for [`Handle::set`].
-    pub const DEFAULT_TEMPLATE_ID: Prop<String> = Prop::new("DefaultTemplateId");
+    pub const DEFAULT_TEMPLATE_ID: Prop<CfnNotifyConfiguration, String> = Prop::new("DefaultTemplateId");
     /// Key of `DeletionProtectionEnabled`, for [`Handle::set`].
-    pub const DELETION_PROTECTION_ENABLED: Prop<bool> = Prop::new("DeletionProtectionEnabled");
+    pub const DELETION_PROTECTION_ENABLED: Prop<CfnNotifyConfiguration, bool> = Prop::new("DeletionProtectionEnabled");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnNotifyConfiguration, String> = Prop::new("DisplayName");
     /// Key of `EnabledChannels`, for [`Handle::set`].
-    pub const ENABLED_CHANNELS: Prop<Vec<notify_configuration::EnabledChannel>> = Prop::new("EnabledChannels");
+    pub const ENABLED_CHANNELS: Prop<CfnNotifyConfiguration, Vec<notify_configuration::EnabledChannel>> = Prop::new("EnabledChannels");
     /// Key of `EnabledCountries`, for [`Handle::set`].
-    pub const ENABLED_COUNTRIES: Prop<Vec<String>> = Prop::new("EnabledCountries");
+    pub const ENABLED_COUNTRIES: Prop<CfnNotifyConfiguration, Vec<String>> = Prop::new("EnabledCountries");
     /// Key of `PoolId`, for [`Handle::set`].
-    pub const POOL_ID: Prop<String> = Prop::new("PoolId");
+    pub const POOL_ID: Prop<CfnNotifyConfiguration, String> = Prop::new("PoolId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<notify_configuration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnNotifyConfiguration, Vec<notify_configuration::Tag>> = Prop::new("Tags");
     /// Key of `UseCase`, for [`Handle::set`].
-    pub const USE_CASE: Prop<notify_configuration::UseCase> = Prop::new("UseCase");
+    pub const USE_CASE: Prop<CfnNotifyConfiguration, notify_configuration::UseCase> = Prop::new("UseCase");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNotifyConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &notify_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNotifyConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &notify_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnNotifyConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNotifyConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time when the notify configuration was created.
@@ -630,14 +656,27 @@ impl CfnOptOutList {
     pub const CFN_TYPE: &'static str = "AWS::SMSVOICE::OptOutList";
 
     /// Key of `OptOutListName`, for [`Handle::set`].
-    pub const OPT_OUT_LIST_NAME: Prop<String> = Prop::new("OptOutListName");
+    pub const OPT_OUT_LIST_NAME: Prop<CfnOptOutList, String> = Prop::new("OptOutListName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<opt_out_list::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnOptOutList, Vec<opt_out_list::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOptOutListProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &opt_out_list::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOptOutListProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &opt_out_list::PROPS_SHAPE, props.into())?;
         Ok(CfnOptOutList { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOptOutList::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) for the OptOutList.
@@ -1024,30 +1063,43 @@ impl CfnPhoneNumber {
     pub const CFN_TYPE: &'static str = "AWS::SMSVOICE::PhoneNumber";
 
     /// Key of `DeletionProtectionEnabled`, for [`Handle::set`].
-    pub const DELETION_PROTECTION_ENABLED: Prop<bool> = Prop::new("DeletionProtectionEnabled");
+    pub const DELETION_PROTECTION_ENABLED: Prop<CfnPhoneNumber, bool> = Prop::new("DeletionProtectionEnabled");
     /// Key of `IsoCountryCode`, for [`Handle::set`].
-    pub const ISO_COUNTRY_CODE: Prop<String> = Prop::new("IsoCountryCode");
+    pub const ISO_COUNTRY_CODE: Prop<CfnPhoneNumber, String> = Prop::new("IsoCountryCode");
     /// Key of `MandatoryKeywords`, for [`Handle::set`].
-    pub const MANDATORY_KEYWORDS: Prop<phone_number::MandatoryKeywords> = Prop::new("MandatoryKeywords");
+    pub const MANDATORY_KEYWORDS: Prop<CfnPhoneNumber, phone_number::MandatoryKeywords> = Prop::new("MandatoryKeywords");
     /// Key of `NumberCapabilities`, for [`Handle::set`].
-    pub const NUMBER_CAPABILITIES: Prop<Vec<phone_number::NumberCapability>> = Prop::new("NumberCapabilities");
+    pub const NUMBER_CAPABILITIES: Prop<CfnPhoneNumber, Vec<phone_number::NumberCapability>> = Prop::new("NumberCapabilities");
     /// Key of `NumberType`, for [`Handle::set`].
-    pub const NUMBER_TYPE: Prop<phone_number::NumberType> = Prop::new("NumberType");
+    pub const NUMBER_TYPE: Prop<CfnPhoneNumber, phone_number::NumberType> = Prop::new("NumberType");
     /// Key of `OptOutListName`, for [`Handle::set`].
-    pub const OPT_OUT_LIST_NAME: Prop<String> = Prop::new("OptOutListName");
+    pub const OPT_OUT_LIST_NAME: Prop<CfnPhoneNumber, String> = Prop::new("OptOutListName");
     /// Key of `OptionalKeywords`, for [`Handle::set`].
-    pub const OPTIONAL_KEYWORDS: Prop<Vec<phone_number::OptionalKeyword>> = Prop::new("OptionalKeywords");
+    pub const OPTIONAL_KEYWORDS: Prop<CfnPhoneNumber, Vec<phone_number::OptionalKeyword>> = Prop::new("OptionalKeywords");
     /// Key of `SelfManagedOptOutsEnabled`, for [`Handle::set`].
-    pub const SELF_MANAGED_OPT_OUTS_ENABLED: Prop<bool> = Prop::new("SelfManagedOptOutsEnabled");
+    pub const SELF_MANAGED_OPT_OUTS_ENABLED: Prop<CfnPhoneNumber, bool> = Prop::new("SelfManagedOptOutsEnabled");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<phone_number::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPhoneNumber, Vec<phone_number::Tag>> = Prop::new("Tags");
     /// Key of `TwoWay`, for [`Handle::set`].
-    pub const TWO_WAY: Prop<phone_number::TwoWay> = Prop::new("TwoWay");
+    pub const TWO_WAY: Prop<CfnPhoneNumber, phone_number::TwoWay> = Prop::new("TwoWay");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPhoneNumberProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &phone_number::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPhoneNumberProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &phone_number::PROPS_SHAPE, props.into())?;
         Ok(CfnPhoneNumber { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPhoneNumber::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1379,28 +1431,41 @@ impl CfnPool {
     pub const CFN_TYPE: &'static str = "AWS::SMSVOICE::Pool";
 
     /// Key of `DeletionProtectionEnabled`, for [`Handle::set`].
-    pub const DELETION_PROTECTION_ENABLED: Prop<bool> = Prop::new("DeletionProtectionEnabled");
+    pub const DELETION_PROTECTION_ENABLED: Prop<CfnPool, bool> = Prop::new("DeletionProtectionEnabled");
     /// Key of `MandatoryKeywords`, for [`Handle::set`].
-    pub const MANDATORY_KEYWORDS: Prop<pool::MandatoryKeywords> = Prop::new("MandatoryKeywords");
+    pub const MANDATORY_KEYWORDS: Prop<CfnPool, pool::MandatoryKeywords> = Prop::new("MandatoryKeywords");
     /// Key of `OptOutListName`, for [`Handle::set`].
-    pub const OPT_OUT_LIST_NAME: Prop<String> = Prop::new("OptOutListName");
+    pub const OPT_OUT_LIST_NAME: Prop<CfnPool, String> = Prop::new("OptOutListName");
     /// Key of `OptionalKeywords`, for [`Handle::set`].
-    pub const OPTIONAL_KEYWORDS: Prop<Vec<pool::OptionalKeyword>> = Prop::new("OptionalKeywords");
+    pub const OPTIONAL_KEYWORDS: Prop<CfnPool, Vec<pool::OptionalKeyword>> = Prop::new("OptionalKeywords");
     /// Key of `OriginationIdentities`, for [`Handle::set`].
-    pub const ORIGINATION_IDENTITIES: Prop<Vec<String>> = Prop::new("OriginationIdentities");
+    pub const ORIGINATION_IDENTITIES: Prop<CfnPool, Vec<String>> = Prop::new("OriginationIdentities");
     /// Key of `SelfManagedOptOutsEnabled`, for [`Handle::set`].
-    pub const SELF_MANAGED_OPT_OUTS_ENABLED: Prop<bool> = Prop::new("SelfManagedOptOutsEnabled");
+    pub const SELF_MANAGED_OPT_OUTS_ENABLED: Prop<CfnPool, bool> = Prop::new("SelfManagedOptOutsEnabled");
     /// Key of `SharedRoutesEnabled`, for [`Handle::set`].
-    pub const SHARED_ROUTES_ENABLED: Prop<bool> = Prop::new("SharedRoutesEnabled");
+    pub const SHARED_ROUTES_ENABLED: Prop<CfnPool, bool> = Prop::new("SharedRoutesEnabled");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<pool::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPool, Vec<pool::Tag>> = Prop::new("Tags");
     /// Key of `TwoWay`, for [`Handle::set`].
-    pub const TWO_WAY: Prop<pool::TwoWay> = Prop::new("TwoWay");
+    pub const TWO_WAY: Prop<CfnPool, pool::TwoWay> = Prop::new("TwoWay");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPoolProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &pool::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPoolProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &pool::PROPS_SHAPE, props.into())?;
         Ok(CfnPool { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPool::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1605,16 +1670,29 @@ impl CfnProtectConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::SMSVOICE::ProtectConfiguration";
 
     /// Key of `CountryRuleSet`, for [`Handle::set`].
-    pub const COUNTRY_RULE_SET: Prop<protect_configuration::CountryRuleSet> = Prop::new("CountryRuleSet");
+    pub const COUNTRY_RULE_SET: Prop<CfnProtectConfiguration, protect_configuration::CountryRuleSet> = Prop::new("CountryRuleSet");
     /// Key of `DeletionProtectionEnabled`, for [`Handle::set`].
-    pub const DELETION_PROTECTION_ENABLED: Prop<bool> = Prop::new("DeletionProtectionEnabled");
+    pub const DELETION_PROTECTION_ENABLED: Prop<CfnProtectConfiguration, bool> = Prop::new("DeletionProtectionEnabled");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<protect_configuration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnProtectConfiguration, Vec<protect_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProtectConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &protect_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProtectConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &protect_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnProtectConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProtectConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the protect configuration.
@@ -1757,32 +1835,45 @@ impl CfnRcsAgent {
     pub const CFN_TYPE: &'static str = "AWS::SMSVOICE::RcsAgent";
 
     /// Key of `DeletionProtectionEnabled`, for [`Handle::set`].
-    pub const DELETION_PROTECTION_ENABLED: Prop<bool> = Prop::new("DeletionProtectionEnabled");
+    pub const DELETION_PROTECTION_ENABLED: Prop<CfnRcsAgent, bool> = Prop::new("DeletionProtectionEnabled");
     /// Key of `OptOutListName`, for [`Handle::set`].
-    pub const OPT_OUT_LIST_NAME: Prop<String> = Prop::new("OptOutListName");
+    pub const OPT_OUT_LIST_NAME: Prop<CfnRcsAgent, String> = Prop::new("OptOutListName");
     /// Key of `SelfManagedOptOutsEnabled`, for [`Handle::set`].
-    pub const SELF_MANAGED_OPT_OUTS_ENABLED: Prop<bool> = Prop::new("SelfManagedOptOutsEnabled");
+    pub const SELF_MANAGED_OPT_OUTS_ENABLED: Prop<CfnRcsAgent, bool> = Prop::new("SelfManagedOptOutsEnabled");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<rcs_agent::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRcsAgent, Vec<rcs_agent::Tag>> = Prop::new("Tags");
     /// Key of `TwoWayChannelArn`, for [`Handle::set`].
-    pub const TWO_WAY_CHANNEL_ARN: Prop<String> = Prop::new("TwoWayChannelArn");
+    pub const TWO_WAY_CHANNEL_ARN: Prop<CfnRcsAgent, String> = Prop::new("TwoWayChannelArn");
     /// Key of `TwoWayChannelRole`, for [`Handle::set`].
-    pub const TWO_WAY_CHANNEL_ROLE: Prop<String> = Prop::new("TwoWayChannelRole");
+    pub const TWO_WAY_CHANNEL_ROLE: Prop<CfnRcsAgent, String> = Prop::new("TwoWayChannelRole");
     /// Key of `TwoWayEnabled`, for [`Handle::set`].
-    pub const TWO_WAY_ENABLED: Prop<bool> = Prop::new("TwoWayEnabled");
+    pub const TWO_WAY_ENABLED: Prop<CfnRcsAgent, bool> = Prop::new("TwoWayEnabled");
     /// Key of `TwoWayMediaS3BucketName`, for [`Handle::set`].
-    pub const TWO_WAY_MEDIA_S3_BUCKET_NAME: Prop<String> = Prop::new("TwoWayMediaS3BucketName");
+    pub const TWO_WAY_MEDIA_S3_BUCKET_NAME: Prop<CfnRcsAgent, String> = Prop::new("TwoWayMediaS3BucketName");
     /// Key of `TwoWayMediaS3KeyPrefix`, for [`Handle::set`].
-    pub const TWO_WAY_MEDIA_S3_KEY_PREFIX: Prop<String> = Prop::new("TwoWayMediaS3KeyPrefix");
+    pub const TWO_WAY_MEDIA_S3_KEY_PREFIX: Prop<CfnRcsAgent, String> = Prop::new("TwoWayMediaS3KeyPrefix");
     /// Key of `TwoWayMediaS3Role`, for [`Handle::set`].
-    pub const TWO_WAY_MEDIA_S3_ROLE: Prop<String> = Prop::new("TwoWayMediaS3Role");
+    pub const TWO_WAY_MEDIA_S3_ROLE: Prop<CfnRcsAgent, String> = Prop::new("TwoWayMediaS3Role");
     /// Key of `TwoWayRcsEventsEnabled`, for [`Handle::set`].
-    pub const TWO_WAY_RCS_EVENTS_ENABLED: Prop<Vec<String>> = Prop::new("TwoWayRcsEventsEnabled");
+    pub const TWO_WAY_RCS_EVENTS_ENABLED: Prop<CfnRcsAgent, Vec<String>> = Prop::new("TwoWayRcsEventsEnabled");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRcsAgentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &rcs_agent::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRcsAgentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &rcs_agent::PROPS_SHAPE, props.into())?;
         Ok(CfnRcsAgent { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRcsAgent::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time when the RCS agent was created.
@@ -1922,14 +2013,27 @@ impl CfnRegistration {
     pub const CFN_TYPE: &'static str = "AWS::SMSVOICE::Registration";
 
     /// Key of `RegistrationType`, for [`Handle::set`].
-    pub const REGISTRATION_TYPE: Prop<String> = Prop::new("RegistrationType");
+    pub const REGISTRATION_TYPE: Prop<CfnRegistration, String> = Prop::new("RegistrationType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<registration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRegistration, Vec<registration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRegistrationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &registration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRegistrationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &registration::PROPS_SHAPE, props.into())?;
         Ok(CfnRegistration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRegistration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time when the registration was created, in UNIX epoch time format.
@@ -2058,16 +2162,29 @@ impl CfnRegistrationAttachment {
     pub const CFN_TYPE: &'static str = "AWS::SMSVOICE::RegistrationAttachment";
 
     /// Key of `AttachmentBody`, for [`Handle::set`].
-    pub const ATTACHMENT_BODY: Prop<String> = Prop::new("AttachmentBody");
+    pub const ATTACHMENT_BODY: Prop<CfnRegistrationAttachment, String> = Prop::new("AttachmentBody");
     /// Key of `AttachmentUrl`, for [`Handle::set`].
-    pub const ATTACHMENT_URL: Prop<String> = Prop::new("AttachmentUrl");
+    pub const ATTACHMENT_URL: Prop<CfnRegistrationAttachment, String> = Prop::new("AttachmentUrl");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<registration_attachment::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRegistrationAttachment, Vec<registration_attachment::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRegistrationAttachmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &registration_attachment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRegistrationAttachmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &registration_attachment::PROPS_SHAPE, props.into())?;
         Ok(CfnRegistrationAttachment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRegistrationAttachment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The status of the registration attachment.
@@ -2165,14 +2282,27 @@ impl CfnResourcePolicy {
     pub const CFN_TYPE: &'static str = "AWS::SMSVOICE::ResourcePolicy";
 
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<Json> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnResourcePolicy, Json> = Prop::new("PolicyDocument");
     /// Key of `ResourceArn`, for [`Handle::set`].
-    pub const RESOURCE_ARN: Prop<String> = Prop::new("ResourceArn");
+    pub const RESOURCE_ARN: Prop<CfnResourcePolicy, String> = Prop::new("ResourceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnResourcePolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourcePolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -2287,18 +2417,31 @@ impl CfnSenderId {
     pub const CFN_TYPE: &'static str = "AWS::SMSVOICE::SenderId";
 
     /// Key of `DeletionProtectionEnabled`, for [`Handle::set`].
-    pub const DELETION_PROTECTION_ENABLED: Prop<bool> = Prop::new("DeletionProtectionEnabled");
+    pub const DELETION_PROTECTION_ENABLED: Prop<CfnSenderId, bool> = Prop::new("DeletionProtectionEnabled");
     /// Key of `IsoCountryCode`, for [`Handle::set`].
-    pub const ISO_COUNTRY_CODE: Prop<String> = Prop::new("IsoCountryCode");
+    pub const ISO_COUNTRY_CODE: Prop<CfnSenderId, String> = Prop::new("IsoCountryCode");
     /// Key of `SenderId`, for [`Handle::set`].
-    pub const SENDER_ID: Prop<String> = Prop::new("SenderId");
+    pub const SENDER_ID: Prop<CfnSenderId, String> = Prop::new("SenderId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<sender_id::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSenderId, Vec<sender_id::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSenderIdProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &sender_id::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSenderIdProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &sender_id::PROPS_SHAPE, props.into())?;
         Ok(CfnSenderId { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSenderId::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) associated with the SenderId.
@@ -2409,14 +2552,27 @@ impl CfnVerifiedDestinationNumber {
     pub const CFN_TYPE: &'static str = "AWS::SMSVOICE::VerifiedDestinationNumber";
 
     /// Key of `DestinationPhoneNumber`, for [`Handle::set`].
-    pub const DESTINATION_PHONE_NUMBER: Prop<String> = Prop::new("DestinationPhoneNumber");
+    pub const DESTINATION_PHONE_NUMBER: Prop<CfnVerifiedDestinationNumber, String> = Prop::new("DestinationPhoneNumber");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<verified_destination_number::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVerifiedDestinationNumber, Vec<verified_destination_number::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVerifiedDestinationNumberProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &verified_destination_number::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVerifiedDestinationNumberProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &verified_destination_number::PROPS_SHAPE, props.into())?;
         Ok(CfnVerifiedDestinationNumber { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVerifiedDestinationNumber::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The time when the verified destination phone number was created.

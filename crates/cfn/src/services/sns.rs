@@ -111,32 +111,45 @@ impl CfnSubscription {
     pub const CFN_TYPE: &'static str = "AWS::SNS::Subscription";
 
     /// Key of `DeliveryPolicy`, for [`Handle::set`].
-    pub const DELIVERY_POLICY: Prop<Json> = Prop::new("DeliveryPolicy");
+    pub const DELIVERY_POLICY: Prop<CfnSubscription, Json> = Prop::new("DeliveryPolicy");
     /// Key of `Endpoint`, for [`Handle::set`].
-    pub const ENDPOINT: Prop<String> = Prop::new("Endpoint");
+    pub const ENDPOINT: Prop<CfnSubscription, String> = Prop::new("Endpoint");
     /// Key of `FilterPolicy`, for [`Handle::set`].
-    pub const FILTER_POLICY: Prop<Json> = Prop::new("FilterPolicy");
+    pub const FILTER_POLICY: Prop<CfnSubscription, Json> = Prop::new("FilterPolicy");
     /// Key of `FilterPolicyScope`, for [`Handle::set`].
-    pub const FILTER_POLICY_SCOPE: Prop<String> = Prop::new("FilterPolicyScope");
+    pub const FILTER_POLICY_SCOPE: Prop<CfnSubscription, String> = Prop::new("FilterPolicyScope");
     /// Key of `Protocol`, for [`Handle::set`].
-    pub const PROTOCOL: Prop<String> = Prop::new("Protocol");
+    pub const PROTOCOL: Prop<CfnSubscription, String> = Prop::new("Protocol");
     /// Key of `RawMessageDelivery`, for [`Handle::set`].
-    pub const RAW_MESSAGE_DELIVERY: Prop<bool> = Prop::new("RawMessageDelivery");
+    pub const RAW_MESSAGE_DELIVERY: Prop<CfnSubscription, bool> = Prop::new("RawMessageDelivery");
     /// Key of `RedrivePolicy`, for [`Handle::set`].
-    pub const REDRIVE_POLICY: Prop<Json> = Prop::new("RedrivePolicy");
+    pub const REDRIVE_POLICY: Prop<CfnSubscription, Json> = Prop::new("RedrivePolicy");
     /// Key of `Region`, for [`Handle::set`].
-    pub const REGION: Prop<String> = Prop::new("Region");
+    pub const REGION: Prop<CfnSubscription, String> = Prop::new("Region");
     /// Key of `ReplayPolicy`, for [`Handle::set`].
-    pub const REPLAY_POLICY: Prop<Json> = Prop::new("ReplayPolicy");
+    pub const REPLAY_POLICY: Prop<CfnSubscription, Json> = Prop::new("ReplayPolicy");
     /// Key of `SubscriptionRoleArn`, for [`Handle::set`].
-    pub const SUBSCRIPTION_ROLE_ARN: Prop<String> = Prop::new("SubscriptionRoleArn");
+    pub const SUBSCRIPTION_ROLE_ARN: Prop<CfnSubscription, String> = Prop::new("SubscriptionRoleArn");
     /// Key of `TopicArn`, for [`Handle::set`].
-    pub const TOPIC_ARN: Prop<String> = Prop::new("TopicArn");
+    pub const TOPIC_ARN: Prop<CfnSubscription, String> = Prop::new("TopicArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSubscriptionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &subscription::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSubscriptionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &subscription::PROPS_SHAPE, props.into())?;
         Ok(CfnSubscription { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSubscription::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Arn of the subscription
@@ -402,38 +415,51 @@ impl CfnTopic {
     pub const CFN_TYPE: &'static str = "AWS::SNS::Topic";
 
     /// Key of `ArchivePolicy`, for [`Handle::set`].
-    pub const ARCHIVE_POLICY: Prop<Json> = Prop::new("ArchivePolicy");
+    pub const ARCHIVE_POLICY: Prop<CfnTopic, Json> = Prop::new("ArchivePolicy");
     /// Key of `ContentBasedDeduplication`, for [`Handle::set`].
-    pub const CONTENT_BASED_DEDUPLICATION: Prop<bool> = Prop::new("ContentBasedDeduplication");
+    pub const CONTENT_BASED_DEDUPLICATION: Prop<CfnTopic, bool> = Prop::new("ContentBasedDeduplication");
     /// Key of `DataProtectionPolicy`, for [`Handle::set`].
-    pub const DATA_PROTECTION_POLICY: Prop<Json> = Prop::new("DataProtectionPolicy");
+    pub const DATA_PROTECTION_POLICY: Prop<CfnTopic, Json> = Prop::new("DataProtectionPolicy");
     /// Key of `DeliveryStatusLogging`, for [`Handle::set`].
-    pub const DELIVERY_STATUS_LOGGING: Prop<Vec<topic::LoggingConfig>> = Prop::new("DeliveryStatusLogging");
+    pub const DELIVERY_STATUS_LOGGING: Prop<CfnTopic, Vec<topic::LoggingConfig>> = Prop::new("DeliveryStatusLogging");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnTopic, String> = Prop::new("DisplayName");
     /// Key of `FifoThroughputScope`, for [`Handle::set`].
-    pub const FIFO_THROUGHPUT_SCOPE: Prop<String> = Prop::new("FifoThroughputScope");
+    pub const FIFO_THROUGHPUT_SCOPE: Prop<CfnTopic, String> = Prop::new("FifoThroughputScope");
     /// Key of `FifoTopic`, for [`Handle::set`].
-    pub const FIFO_TOPIC: Prop<bool> = Prop::new("FifoTopic");
+    pub const FIFO_TOPIC: Prop<CfnTopic, bool> = Prop::new("FifoTopic");
     /// Key of `KmsMasterKeyId`, for [`Handle::set`].
-    pub const KMS_MASTER_KEY_ID: Prop<String> = Prop::new("KmsMasterKeyId");
+    pub const KMS_MASTER_KEY_ID: Prop<CfnTopic, String> = Prop::new("KmsMasterKeyId");
     /// Key of `MaximumMessageSize`, for [`Handle::set`].
-    pub const MAXIMUM_MESSAGE_SIZE: Prop<i64> = Prop::new("MaximumMessageSize");
+    pub const MAXIMUM_MESSAGE_SIZE: Prop<CfnTopic, i64> = Prop::new("MaximumMessageSize");
     /// Key of `SignatureVersion`, for [`Handle::set`].
-    pub const SIGNATURE_VERSION: Prop<String> = Prop::new("SignatureVersion");
+    pub const SIGNATURE_VERSION: Prop<CfnTopic, String> = Prop::new("SignatureVersion");
     /// Key of `Subscription`, for [`Handle::set`].
-    pub const SUBSCRIPTION: Prop<Vec<topic::Subscription>> = Prop::new("Subscription");
+    pub const SUBSCRIPTION: Prop<CfnTopic, Vec<topic::Subscription>> = Prop::new("Subscription");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<topic::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTopic, Vec<topic::Tag>> = Prop::new("Tags");
     /// Key of `TopicName`, for [`Handle::set`].
-    pub const TOPIC_NAME: Prop<String> = Prop::new("TopicName");
+    pub const TOPIC_NAME: Prop<CfnTopic, String> = Prop::new("TopicName");
     /// Key of `TracingConfig`, for [`Handle::set`].
-    pub const TRACING_CONFIG: Prop<String> = Prop::new("TracingConfig");
+    pub const TRACING_CONFIG: Prop<CfnTopic, String> = Prop::new("TracingConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTopicProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &topic::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTopicProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &topic::PROPS_SHAPE, props.into())?;
         Ok(CfnTopic { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTopic::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// ``ContentBasedDeduplication`` enables deduplication of messages based on their content for FIFO topics. By default, this property is set to false. If you create a FIFO topic with ``ContentBasedDeduplication`` set to false, you must provide a ``MessageDeduplicationId`` for each ``Publish`` action. When set to true, SNS automatically generates a ``MessageDeduplicationId`` using a SHA-256 hash of the message body (excluding message attributes). You can optionally override this generated value by specifying a ``MessageDeduplicationId`` in the ``Publish`` action.
@@ -578,14 +604,27 @@ impl CfnTopicInlinePolicy {
     pub const CFN_TYPE: &'static str = "AWS::SNS::TopicInlinePolicy";
 
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<Json> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnTopicInlinePolicy, Json> = Prop::new("PolicyDocument");
     /// Key of `TopicArn`, for [`Handle::set`].
-    pub const TOPIC_ARN: Prop<String> = Prop::new("TopicArn");
+    pub const TOPIC_ARN: Prop<CfnTopicInlinePolicy, String> = Prop::new("TopicArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTopicInlinePolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &topic_inline_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTopicInlinePolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &topic_inline_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnTopicInlinePolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTopicInlinePolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -653,14 +692,27 @@ impl CfnTopicPolicy {
     pub const CFN_TYPE: &'static str = "AWS::SNS::TopicPolicy";
 
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<Json> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnTopicPolicy, Json> = Prop::new("PolicyDocument");
     /// Key of `Topics`, for [`Handle::set`].
-    pub const TOPICS: Prop<Vec<String>> = Prop::new("Topics");
+    pub const TOPICS: Prop<CfnTopicPolicy, Vec<String>> = Prop::new("Topics");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTopicPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &topic_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTopicPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &topic_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnTopicPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTopicPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)

@@ -147,42 +147,55 @@ impl CfnQueue {
     pub const CFN_TYPE: &'static str = "AWS::SQS::Queue";
 
     /// Key of `ContentBasedDeduplication`, for [`Handle::set`].
-    pub const CONTENT_BASED_DEDUPLICATION: Prop<bool> = Prop::new("ContentBasedDeduplication");
+    pub const CONTENT_BASED_DEDUPLICATION: Prop<CfnQueue, bool> = Prop::new("ContentBasedDeduplication");
     /// Key of `DeduplicationScope`, for [`Handle::set`].
-    pub const DEDUPLICATION_SCOPE: Prop<String> = Prop::new("DeduplicationScope");
+    pub const DEDUPLICATION_SCOPE: Prop<CfnQueue, String> = Prop::new("DeduplicationScope");
     /// Key of `DelaySeconds`, for [`Handle::set`].
-    pub const DELAY_SECONDS: Prop<i64> = Prop::new("DelaySeconds");
+    pub const DELAY_SECONDS: Prop<CfnQueue, i64> = Prop::new("DelaySeconds");
     /// Key of `FifoQueue`, for [`Handle::set`].
-    pub const FIFO_QUEUE: Prop<bool> = Prop::new("FifoQueue");
+    pub const FIFO_QUEUE: Prop<CfnQueue, bool> = Prop::new("FifoQueue");
     /// Key of `FifoThroughputLimit`, for [`Handle::set`].
-    pub const FIFO_THROUGHPUT_LIMIT: Prop<String> = Prop::new("FifoThroughputLimit");
+    pub const FIFO_THROUGHPUT_LIMIT: Prop<CfnQueue, String> = Prop::new("FifoThroughputLimit");
     /// Key of `KmsDataKeyReusePeriodSeconds`, for [`Handle::set`].
-    pub const KMS_DATA_KEY_REUSE_PERIOD_SECONDS: Prop<i64> = Prop::new("KmsDataKeyReusePeriodSeconds");
+    pub const KMS_DATA_KEY_REUSE_PERIOD_SECONDS: Prop<CfnQueue, i64> = Prop::new("KmsDataKeyReusePeriodSeconds");
     /// Key of `KmsMasterKeyId`, for [`Handle::set`].
-    pub const KMS_MASTER_KEY_ID: Prop<String> = Prop::new("KmsMasterKeyId");
+    pub const KMS_MASTER_KEY_ID: Prop<CfnQueue, String> = Prop::new("KmsMasterKeyId");
     /// Key of `MaximumMessageSize`, for [`Handle::set`].
-    pub const MAXIMUM_MESSAGE_SIZE: Prop<i64> = Prop::new("MaximumMessageSize");
+    pub const MAXIMUM_MESSAGE_SIZE: Prop<CfnQueue, i64> = Prop::new("MaximumMessageSize");
     /// Key of `MessageRetentionPeriod`, for [`Handle::set`].
-    pub const MESSAGE_RETENTION_PERIOD: Prop<i64> = Prop::new("MessageRetentionPeriod");
+    pub const MESSAGE_RETENTION_PERIOD: Prop<CfnQueue, i64> = Prop::new("MessageRetentionPeriod");
     /// Key of `QueueName`, for [`Handle::set`].
-    pub const QUEUE_NAME: Prop<String> = Prop::new("QueueName");
+    pub const QUEUE_NAME: Prop<CfnQueue, String> = Prop::new("QueueName");
     /// Key of `ReceiveMessageWaitTimeSeconds`, for [`Handle::set`].
-    pub const RECEIVE_MESSAGE_WAIT_TIME_SECONDS: Prop<i64> = Prop::new("ReceiveMessageWaitTimeSeconds");
+    pub const RECEIVE_MESSAGE_WAIT_TIME_SECONDS: Prop<CfnQueue, i64> = Prop::new("ReceiveMessageWaitTimeSeconds");
     /// Key of `RedriveAllowPolicy`, for [`Handle::set`].
-    pub const REDRIVE_ALLOW_POLICY: Prop<Json> = Prop::new("RedriveAllowPolicy");
+    pub const REDRIVE_ALLOW_POLICY: Prop<CfnQueue, Json> = Prop::new("RedriveAllowPolicy");
     /// Key of `RedrivePolicy`, for [`Handle::set`].
-    pub const REDRIVE_POLICY: Prop<Json> = Prop::new("RedrivePolicy");
+    pub const REDRIVE_POLICY: Prop<CfnQueue, Json> = Prop::new("RedrivePolicy");
     /// Key of `SqsManagedSseEnabled`, for [`Handle::set`].
-    pub const SQS_MANAGED_SSE_ENABLED: Prop<bool> = Prop::new("SqsManagedSseEnabled");
+    pub const SQS_MANAGED_SSE_ENABLED: Prop<CfnQueue, bool> = Prop::new("SqsManagedSseEnabled");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<queue::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnQueue, Vec<queue::Tag>> = Prop::new("Tags");
     /// Key of `VisibilityTimeout`, for [`Handle::set`].
-    pub const VISIBILITY_TIMEOUT: Prop<i64> = Prop::new("VisibilityTimeout");
+    pub const VISIBILITY_TIMEOUT: Prop<CfnQueue, i64> = Prop::new("VisibilityTimeout");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnQueueProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &queue::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnQueueProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &queue::PROPS_SHAPE, props.into())?;
         Ok(CfnQueue { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnQueue::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -353,14 +366,27 @@ impl CfnQueueInlinePolicy {
     pub const CFN_TYPE: &'static str = "AWS::SQS::QueueInlinePolicy";
 
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<Json> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnQueueInlinePolicy, Json> = Prop::new("PolicyDocument");
     /// Key of `Queue`, for [`Handle::set`].
-    pub const QUEUE: Prop<String> = Prop::new("Queue");
+    pub const QUEUE: Prop<CfnQueueInlinePolicy, String> = Prop::new("Queue");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnQueueInlinePolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &queue_inline_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnQueueInlinePolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &queue_inline_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnQueueInlinePolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnQueueInlinePolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -428,14 +454,27 @@ impl CfnQueuePolicy {
     pub const CFN_TYPE: &'static str = "AWS::SQS::QueuePolicy";
 
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<Json> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnQueuePolicy, Json> = Prop::new("PolicyDocument");
     /// Key of `Queues`, for [`Handle::set`].
-    pub const QUEUES: Prop<Vec<String>> = Prop::new("Queues");
+    pub const QUEUES: Prop<CfnQueuePolicy, Vec<String>> = Prop::new("Queues");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnQueuePolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &queue_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnQueuePolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &queue_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnQueuePolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnQueuePolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)

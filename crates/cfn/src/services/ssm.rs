@@ -322,48 +322,61 @@ impl CfnAssociation {
     pub const CFN_TYPE: &'static str = "AWS::SSM::Association";
 
     /// Key of `ApplyOnlyAtCronInterval`, for [`Handle::set`].
-    pub const APPLY_ONLY_AT_CRON_INTERVAL: Prop<bool> = Prop::new("ApplyOnlyAtCronInterval");
+    pub const APPLY_ONLY_AT_CRON_INTERVAL: Prop<CfnAssociation, bool> = Prop::new("ApplyOnlyAtCronInterval");
     /// Key of `AssociationDispatchAssumeRole`, for [`Handle::set`].
-    pub const ASSOCIATION_DISPATCH_ASSUME_ROLE: Prop<String> = Prop::new("AssociationDispatchAssumeRole");
+    pub const ASSOCIATION_DISPATCH_ASSUME_ROLE: Prop<CfnAssociation, String> = Prop::new("AssociationDispatchAssumeRole");
     /// Key of `AssociationName`, for [`Handle::set`].
-    pub const ASSOCIATION_NAME: Prop<String> = Prop::new("AssociationName");
+    pub const ASSOCIATION_NAME: Prop<CfnAssociation, String> = Prop::new("AssociationName");
     /// Key of `AutomationTargetParameterName`, for [`Handle::set`].
-    pub const AUTOMATION_TARGET_PARAMETER_NAME: Prop<String> = Prop::new("AutomationTargetParameterName");
+    pub const AUTOMATION_TARGET_PARAMETER_NAME: Prop<CfnAssociation, String> = Prop::new("AutomationTargetParameterName");
     /// Key of `CalendarNames`, for [`Handle::set`].
-    pub const CALENDAR_NAMES: Prop<Vec<String>> = Prop::new("CalendarNames");
+    pub const CALENDAR_NAMES: Prop<CfnAssociation, Vec<String>> = Prop::new("CalendarNames");
     /// Key of `ComplianceSeverity`, for [`Handle::set`].
-    pub const COMPLIANCE_SEVERITY: Prop<association::ComplianceSeverity> = Prop::new("ComplianceSeverity");
+    pub const COMPLIANCE_SEVERITY: Prop<CfnAssociation, association::ComplianceSeverity> = Prop::new("ComplianceSeverity");
     /// Key of `DocumentVersion`, for [`Handle::set`].
-    pub const DOCUMENT_VERSION: Prop<String> = Prop::new("DocumentVersion");
+    pub const DOCUMENT_VERSION: Prop<CfnAssociation, String> = Prop::new("DocumentVersion");
     /// Key of `InstanceId`, for [`Handle::set`].
-    pub const INSTANCE_ID: Prop<String> = Prop::new("InstanceId");
+    pub const INSTANCE_ID: Prop<CfnAssociation, String> = Prop::new("InstanceId");
     /// Key of `MaxConcurrency`, for [`Handle::set`].
-    pub const MAX_CONCURRENCY: Prop<String> = Prop::new("MaxConcurrency");
+    pub const MAX_CONCURRENCY: Prop<CfnAssociation, String> = Prop::new("MaxConcurrency");
     /// Key of `MaxErrors`, for [`Handle::set`].
-    pub const MAX_ERRORS: Prop<String> = Prop::new("MaxErrors");
+    pub const MAX_ERRORS: Prop<CfnAssociation, String> = Prop::new("MaxErrors");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAssociation, String> = Prop::new("Name");
     /// Key of `OutputLocation`, for [`Handle::set`].
-    pub const OUTPUT_LOCATION: Prop<association::InstanceAssociationOutputLocation> = Prop::new("OutputLocation");
+    pub const OUTPUT_LOCATION: Prop<CfnAssociation, association::InstanceAssociationOutputLocation> = Prop::new("OutputLocation");
     /// Key of `Parameters`, for [`Handle::set`].
-    pub const PARAMETERS: Prop<Map<Vec<String>>> = Prop::new("Parameters");
+    pub const PARAMETERS: Prop<CfnAssociation, Map<Vec<String>>> = Prop::new("Parameters");
     /// Key of `ScheduleExpression`, for [`Handle::set`].
-    pub const SCHEDULE_EXPRESSION: Prop<String> = Prop::new("ScheduleExpression");
+    pub const SCHEDULE_EXPRESSION: Prop<CfnAssociation, String> = Prop::new("ScheduleExpression");
     /// Key of `ScheduleOffset`, for [`Handle::set`].
-    pub const SCHEDULE_OFFSET: Prop<i64> = Prop::new("ScheduleOffset");
+    pub const SCHEDULE_OFFSET: Prop<CfnAssociation, i64> = Prop::new("ScheduleOffset");
     /// Key of `SyncCompliance`, for [`Handle::set`].
-    pub const SYNC_COMPLIANCE: Prop<association::SyncCompliance> = Prop::new("SyncCompliance");
+    pub const SYNC_COMPLIANCE: Prop<CfnAssociation, association::SyncCompliance> = Prop::new("SyncCompliance");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<association::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAssociation, Vec<association::Tag>> = Prop::new("Tags");
     /// Key of `Targets`, for [`Handle::set`].
-    pub const TARGETS: Prop<Vec<association::Target>> = Prop::new("Targets");
+    pub const TARGETS: Prop<CfnAssociation, Vec<association::Target>> = Prop::new("Targets");
     /// Key of `WaitForSuccessTimeoutSeconds`, for [`Handle::set`].
-    pub const WAIT_FOR_SUCCESS_TIMEOUT_SECONDS: Prop<i64> = Prop::new("WaitForSuccessTimeoutSeconds");
+    pub const WAIT_FOR_SUCCESS_TIMEOUT_SECONDS: Prop<CfnAssociation, i64> = Prop::new("WaitForSuccessTimeoutSeconds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &association::PROPS_SHAPE, props.into())?;
         Ok(CfnAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Unique identifier of the association.
@@ -645,22 +658,35 @@ impl CfnCloudConnector {
     pub const CFN_TYPE: &'static str = "AWS::SSM::CloudConnector";
 
     /// Key of `ConfigConnectorArn`, for [`Handle::set`].
-    pub const CONFIG_CONNECTOR_ARN: Prop<String> = Prop::new("ConfigConnectorArn");
+    pub const CONFIG_CONNECTOR_ARN: Prop<CfnCloudConnector, String> = Prop::new("ConfigConnectorArn");
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<cloud_connector::CloudConnectorConfiguration> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnCloudConnector, cloud_connector::CloudConnectorConfiguration> = Prop::new("Configuration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCloudConnector, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnCloudConnector, String> = Prop::new("DisplayName");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnCloudConnector, String> = Prop::new("RoleArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<cloud_connector::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCloudConnector, Vec<cloud_connector::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCloudConnectorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &cloud_connector::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCloudConnectorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &cloud_connector::PROPS_SHAPE, props.into())?;
         Ok(CfnCloudConnector { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCloudConnector::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the cloud connector.
@@ -1022,30 +1048,43 @@ impl CfnDocument {
     pub const CFN_TYPE: &'static str = "AWS::SSM::Document";
 
     /// Key of `Attachments`, for [`Handle::set`].
-    pub const ATTACHMENTS: Prop<Vec<document::AttachmentsSource>> = Prop::new("Attachments");
+    pub const ATTACHMENTS: Prop<CfnDocument, Vec<document::AttachmentsSource>> = Prop::new("Attachments");
     /// Key of `Content`, for [`Handle::set`].
-    pub const CONTENT: Prop<Json> = Prop::new("Content");
+    pub const CONTENT: Prop<CfnDocument, Json> = Prop::new("Content");
     /// Key of `DocumentFormat`, for [`Handle::set`].
-    pub const DOCUMENT_FORMAT: Prop<document::DocumentFormat> = Prop::new("DocumentFormat");
+    pub const DOCUMENT_FORMAT: Prop<CfnDocument, document::DocumentFormat> = Prop::new("DocumentFormat");
     /// Key of `DocumentType`, for [`Handle::set`].
-    pub const DOCUMENT_TYPE: Prop<document::DocumentType> = Prop::new("DocumentType");
+    pub const DOCUMENT_TYPE: Prop<CfnDocument, document::DocumentType> = Prop::new("DocumentType");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnDocument, String> = Prop::new("Name");
     /// Key of `Requires`, for [`Handle::set`].
-    pub const REQUIRES: Prop<Vec<document::DocumentRequires>> = Prop::new("Requires");
+    pub const REQUIRES: Prop<CfnDocument, Vec<document::DocumentRequires>> = Prop::new("Requires");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<document::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDocument, Vec<document::Tag>> = Prop::new("Tags");
     /// Key of `TargetType`, for [`Handle::set`].
-    pub const TARGET_TYPE: Prop<String> = Prop::new("TargetType");
+    pub const TARGET_TYPE: Prop<CfnDocument, String> = Prop::new("TargetType");
     /// Key of `UpdateMethod`, for [`Handle::set`].
-    pub const UPDATE_METHOD: Prop<document::UpdateMethod> = Prop::new("UpdateMethod");
+    pub const UPDATE_METHOD: Prop<CfnDocument, document::UpdateMethod> = Prop::new("UpdateMethod");
     /// Key of `VersionName`, for [`Handle::set`].
-    pub const VERSION_NAME: Prop<String> = Prop::new("VersionName");
+    pub const VERSION_NAME: Prop<CfnDocument, String> = Prop::new("VersionName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDocumentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &document::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDocumentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &document::PROPS_SHAPE, props.into())?;
         Ok(CfnDocument { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDocument::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1195,32 +1234,45 @@ impl CfnMaintenanceWindow {
     pub const CFN_TYPE: &'static str = "AWS::SSM::MaintenanceWindow";
 
     /// Key of `AllowUnassociatedTargets`, for [`Handle::set`].
-    pub const ALLOW_UNASSOCIATED_TARGETS: Prop<bool> = Prop::new("AllowUnassociatedTargets");
+    pub const ALLOW_UNASSOCIATED_TARGETS: Prop<CfnMaintenanceWindow, bool> = Prop::new("AllowUnassociatedTargets");
     /// Key of `Cutoff`, for [`Handle::set`].
-    pub const CUTOFF: Prop<i64> = Prop::new("Cutoff");
+    pub const CUTOFF: Prop<CfnMaintenanceWindow, i64> = Prop::new("Cutoff");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnMaintenanceWindow, String> = Prop::new("Description");
     /// Key of `Duration`, for [`Handle::set`].
-    pub const DURATION: Prop<i64> = Prop::new("Duration");
+    pub const DURATION: Prop<CfnMaintenanceWindow, i64> = Prop::new("Duration");
     /// Key of `EndDate`, for [`Handle::set`].
-    pub const END_DATE: Prop<String> = Prop::new("EndDate");
+    pub const END_DATE: Prop<CfnMaintenanceWindow, String> = Prop::new("EndDate");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnMaintenanceWindow, String> = Prop::new("Name");
     /// Key of `Schedule`, for [`Handle::set`].
-    pub const SCHEDULE: Prop<String> = Prop::new("Schedule");
+    pub const SCHEDULE: Prop<CfnMaintenanceWindow, String> = Prop::new("Schedule");
     /// Key of `ScheduleOffset`, for [`Handle::set`].
-    pub const SCHEDULE_OFFSET: Prop<i64> = Prop::new("ScheduleOffset");
+    pub const SCHEDULE_OFFSET: Prop<CfnMaintenanceWindow, i64> = Prop::new("ScheduleOffset");
     /// Key of `ScheduleTimezone`, for [`Handle::set`].
-    pub const SCHEDULE_TIMEZONE: Prop<String> = Prop::new("ScheduleTimezone");
+    pub const SCHEDULE_TIMEZONE: Prop<CfnMaintenanceWindow, String> = Prop::new("ScheduleTimezone");
     /// Key of `StartDate`, for [`Handle::set`].
-    pub const START_DATE: Prop<String> = Prop::new("StartDate");
+    pub const START_DATE: Prop<CfnMaintenanceWindow, String> = Prop::new("StartDate");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<maintenance_window::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMaintenanceWindow, Vec<maintenance_window::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMaintenanceWindowProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &maintenance_window::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMaintenanceWindowProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &maintenance_window::PROPS_SHAPE, props.into())?;
         Ok(CfnMaintenanceWindow { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMaintenanceWindow::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the maintenance window.
@@ -1376,22 +1428,35 @@ impl CfnMaintenanceWindowTarget {
     pub const CFN_TYPE: &'static str = "AWS::SSM::MaintenanceWindowTarget";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnMaintenanceWindowTarget, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnMaintenanceWindowTarget, String> = Prop::new("Name");
     /// Key of `OwnerInformation`, for [`Handle::set`].
-    pub const OWNER_INFORMATION: Prop<String> = Prop::new("OwnerInformation");
+    pub const OWNER_INFORMATION: Prop<CfnMaintenanceWindowTarget, String> = Prop::new("OwnerInformation");
     /// Key of `ResourceType`, for [`Handle::set`].
-    pub const RESOURCE_TYPE: Prop<maintenance_window_target::ResourceType> = Prop::new("ResourceType");
+    pub const RESOURCE_TYPE: Prop<CfnMaintenanceWindowTarget, maintenance_window_target::ResourceType> = Prop::new("ResourceType");
     /// Key of `Targets`, for [`Handle::set`].
-    pub const TARGETS: Prop<Vec<maintenance_window_target::Targets>> = Prop::new("Targets");
+    pub const TARGETS: Prop<CfnMaintenanceWindowTarget, Vec<maintenance_window_target::Targets>> = Prop::new("Targets");
     /// Key of `WindowId`, for [`Handle::set`].
-    pub const WINDOW_ID: Prop<String> = Prop::new("WindowId");
+    pub const WINDOW_ID: Prop<CfnMaintenanceWindowTarget, String> = Prop::new("WindowId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMaintenanceWindowTargetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &maintenance_window_target::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMaintenanceWindowTargetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &maintenance_window_target::PROPS_SHAPE, props.into())?;
         Ok(CfnMaintenanceWindowTarget { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMaintenanceWindowTarget::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the target.
@@ -1881,38 +1946,51 @@ impl CfnMaintenanceWindowTask {
     pub const CFN_TYPE: &'static str = "AWS::SSM::MaintenanceWindowTask";
 
     /// Key of `CutoffBehavior`, for [`Handle::set`].
-    pub const CUTOFF_BEHAVIOR: Prop<maintenance_window_task::CutoffBehavior> = Prop::new("CutoffBehavior");
+    pub const CUTOFF_BEHAVIOR: Prop<CfnMaintenanceWindowTask, maintenance_window_task::CutoffBehavior> = Prop::new("CutoffBehavior");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnMaintenanceWindowTask, String> = Prop::new("Description");
     /// Key of `LoggingInfo`, for [`Handle::set`].
-    pub const LOGGING_INFO: Prop<maintenance_window_task::LoggingInfo> = Prop::new("LoggingInfo");
+    pub const LOGGING_INFO: Prop<CfnMaintenanceWindowTask, maintenance_window_task::LoggingInfo> = Prop::new("LoggingInfo");
     /// Key of `MaxConcurrency`, for [`Handle::set`].
-    pub const MAX_CONCURRENCY: Prop<String> = Prop::new("MaxConcurrency");
+    pub const MAX_CONCURRENCY: Prop<CfnMaintenanceWindowTask, String> = Prop::new("MaxConcurrency");
     /// Key of `MaxErrors`, for [`Handle::set`].
-    pub const MAX_ERRORS: Prop<String> = Prop::new("MaxErrors");
+    pub const MAX_ERRORS: Prop<CfnMaintenanceWindowTask, String> = Prop::new("MaxErrors");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnMaintenanceWindowTask, String> = Prop::new("Name");
     /// Key of `Priority`, for [`Handle::set`].
-    pub const PRIORITY: Prop<i64> = Prop::new("Priority");
+    pub const PRIORITY: Prop<CfnMaintenanceWindowTask, i64> = Prop::new("Priority");
     /// Key of `ServiceRoleArn`, for [`Handle::set`].
-    pub const SERVICE_ROLE_ARN: Prop<String> = Prop::new("ServiceRoleArn");
+    pub const SERVICE_ROLE_ARN: Prop<CfnMaintenanceWindowTask, String> = Prop::new("ServiceRoleArn");
     /// Key of `Targets`, for [`Handle::set`].
-    pub const TARGETS: Prop<Vec<maintenance_window_task::Target>> = Prop::new("Targets");
+    pub const TARGETS: Prop<CfnMaintenanceWindowTask, Vec<maintenance_window_task::Target>> = Prop::new("Targets");
     /// Key of `TaskArn`, for [`Handle::set`].
-    pub const TASK_ARN: Prop<String> = Prop::new("TaskArn");
+    pub const TASK_ARN: Prop<CfnMaintenanceWindowTask, String> = Prop::new("TaskArn");
     /// Key of `TaskInvocationParameters`, for [`Handle::set`].
-    pub const TASK_INVOCATION_PARAMETERS: Prop<maintenance_window_task::TaskInvocationParameters> = Prop::new("TaskInvocationParameters");
+    pub const TASK_INVOCATION_PARAMETERS: Prop<CfnMaintenanceWindowTask, maintenance_window_task::TaskInvocationParameters> = Prop::new("TaskInvocationParameters");
     /// Key of `TaskParameters`, for [`Handle::set`].
-    pub const TASK_PARAMETERS: Prop<Json> = Prop::new("TaskParameters");
+    pub const TASK_PARAMETERS: Prop<CfnMaintenanceWindowTask, Json> = Prop::new("TaskParameters");
     /// Key of `TaskType`, for [`Handle::set`].
-    pub const TASK_TYPE: Prop<maintenance_window_task::TaskType> = Prop::new("TaskType");
+    pub const TASK_TYPE: Prop<CfnMaintenanceWindowTask, maintenance_window_task::TaskType> = Prop::new("TaskType");
     /// Key of `WindowId`, for [`Handle::set`].
-    pub const WINDOW_ID: Prop<String> = Prop::new("WindowId");
+    pub const WINDOW_ID: Prop<CfnMaintenanceWindowTask, String> = Prop::new("WindowId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMaintenanceWindowTaskProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &maintenance_window_task::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMaintenanceWindowTaskProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &maintenance_window_task::PROPS_SHAPE, props.into())?;
         Ok(CfnMaintenanceWindowTask { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMaintenanceWindowTask::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Unique identifier of the maintenance window task.
@@ -2046,24 +2124,37 @@ impl CfnOpsItem {
     pub const CFN_TYPE: &'static str = "AWS::SSM::OpsItem";
 
     /// Key of `Category`, for [`Handle::set`].
-    pub const CATEGORY: Prop<String> = Prop::new("Category");
+    pub const CATEGORY: Prop<CfnOpsItem, String> = Prop::new("Category");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnOpsItem, String> = Prop::new("Description");
     /// Key of `Priority`, for [`Handle::set`].
-    pub const PRIORITY: Prop<i64> = Prop::new("Priority");
+    pub const PRIORITY: Prop<CfnOpsItem, i64> = Prop::new("Priority");
     /// Key of `Severity`, for [`Handle::set`].
-    pub const SEVERITY: Prop<String> = Prop::new("Severity");
+    pub const SEVERITY: Prop<CfnOpsItem, String> = Prop::new("Severity");
     /// Key of `Source`, for [`Handle::set`].
-    pub const SOURCE: Prop<String> = Prop::new("Source");
+    pub const SOURCE: Prop<CfnOpsItem, String> = Prop::new("Source");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<ops_item::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnOpsItem, Vec<ops_item::Tag>> = Prop::new("Tags");
     /// Key of `Title`, for [`Handle::set`].
-    pub const TITLE: Prop<String> = Prop::new("Title");
+    pub const TITLE: Prop<CfnOpsItem, String> = Prop::new("Title");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnOpsItemProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ops_item::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnOpsItemProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ops_item::PROPS_SHAPE, props.into())?;
         Ok(CfnOpsItem { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnOpsItem::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The user who created the OpsItem.
@@ -2298,28 +2389,41 @@ impl CfnParameter {
     pub const CFN_TYPE: &'static str = "AWS::SSM::Parameter";
 
     /// Key of `AllowedPattern`, for [`Handle::set`].
-    pub const ALLOWED_PATTERN: Prop<String> = Prop::new("AllowedPattern");
+    pub const ALLOWED_PATTERN: Prop<CfnParameter, String> = Prop::new("AllowedPattern");
     /// Key of `DataType`, for [`Handle::set`].
-    pub const DATA_TYPE: Prop<parameter::DataType> = Prop::new("DataType");
+    pub const DATA_TYPE: Prop<CfnParameter, parameter::DataType> = Prop::new("DataType");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnParameter, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnParameter, String> = Prop::new("Name");
     /// Key of `Policies`, for [`Handle::set`].
-    pub const POLICIES: Prop<String> = Prop::new("Policies");
+    pub const POLICIES: Prop<CfnParameter, String> = Prop::new("Policies");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnParameter, Map<String>> = Prop::new("Tags");
     /// Key of `Tier`, for [`Handle::set`].
-    pub const TIER: Prop<parameter::Tier> = Prop::new("Tier");
+    pub const TIER: Prop<CfnParameter, parameter::Tier> = Prop::new("Tier");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<parameter::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnParameter, parameter::Type> = Prop::new("Type");
     /// Key of `Value`, for [`Handle::set`].
-    pub const VALUE: Prop<String> = Prop::new("Value");
+    pub const VALUE: Prop<CfnParameter, String> = Prop::new("Value");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnParameterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &parameter::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnParameterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &parameter::PROPS_SHAPE, props.into())?;
         Ok(CfnParameter { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnParameter::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// A regular expression used to validate the parameter value. For example, for ``String`` types with values restricted to numbers, you can specify the following: ``AllowedPattern=^\\d+$``
@@ -2936,40 +3040,53 @@ impl CfnPatchBaseline {
     pub const CFN_TYPE: &'static str = "AWS::SSM::PatchBaseline";
 
     /// Key of `ApprovalRules`, for [`Handle::set`].
-    pub const APPROVAL_RULES: Prop<patch_baseline::RuleGroup> = Prop::new("ApprovalRules");
+    pub const APPROVAL_RULES: Prop<CfnPatchBaseline, patch_baseline::RuleGroup> = Prop::new("ApprovalRules");
     /// Key of `ApprovedPatches`, for [`Handle::set`].
-    pub const APPROVED_PATCHES: Prop<Vec<String>> = Prop::new("ApprovedPatches");
+    pub const APPROVED_PATCHES: Prop<CfnPatchBaseline, Vec<String>> = Prop::new("ApprovedPatches");
     /// Key of `ApprovedPatchesComplianceLevel`, for [`Handle::set`].
-    pub const APPROVED_PATCHES_COMPLIANCE_LEVEL: Prop<patch_baseline::ApprovedPatchesComplianceLevel> = Prop::new("ApprovedPatchesComplianceLevel");
+    pub const APPROVED_PATCHES_COMPLIANCE_LEVEL: Prop<CfnPatchBaseline, patch_baseline::ApprovedPatchesComplianceLevel> = Prop::new("ApprovedPatchesComplianceLevel");
     /// Key of `ApprovedPatchesEnableNonSecurity`, for [`Handle::set`].
-    pub const APPROVED_PATCHES_ENABLE_NON_SECURITY: Prop<bool> = Prop::new("ApprovedPatchesEnableNonSecurity");
+    pub const APPROVED_PATCHES_ENABLE_NON_SECURITY: Prop<CfnPatchBaseline, bool> = Prop::new("ApprovedPatchesEnableNonSecurity");
     /// Key of `AvailableSecurityUpdatesComplianceStatus`, for [`Handle::set`].
-    pub const AVAILABLE_SECURITY_UPDATES_COMPLIANCE_STATUS: Prop<patch_baseline::AvailableSecurityUpdatesComplianceStatus> = Prop::new("AvailableSecurityUpdatesComplianceStatus");
+    pub const AVAILABLE_SECURITY_UPDATES_COMPLIANCE_STATUS: Prop<CfnPatchBaseline, patch_baseline::AvailableSecurityUpdatesComplianceStatus> = Prop::new("AvailableSecurityUpdatesComplianceStatus");
     /// Key of `DefaultBaseline`, for [`Handle::set`].
-    pub const DEFAULT_BASELINE: Prop<bool> = Prop::new("DefaultBaseline");
+    pub const DEFAULT_BASELINE: Prop<CfnPatchBaseline, bool> = Prop::new("DefaultBaseline");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPatchBaseline, String> = Prop::new("Description");
     /// Key of `GlobalFilters`, for [`Handle::set`].
-    pub const GLOBAL_FILTERS: Prop<patch_baseline::PatchFilterGroup> = Prop::new("GlobalFilters");
+    pub const GLOBAL_FILTERS: Prop<CfnPatchBaseline, patch_baseline::PatchFilterGroup> = Prop::new("GlobalFilters");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPatchBaseline, String> = Prop::new("Name");
     /// Key of `OperatingSystem`, for [`Handle::set`].
-    pub const OPERATING_SYSTEM: Prop<patch_baseline::OperatingSystem> = Prop::new("OperatingSystem");
+    pub const OPERATING_SYSTEM: Prop<CfnPatchBaseline, patch_baseline::OperatingSystem> = Prop::new("OperatingSystem");
     /// Key of `PatchGroups`, for [`Handle::set`].
-    pub const PATCH_GROUPS: Prop<Vec<String>> = Prop::new("PatchGroups");
+    pub const PATCH_GROUPS: Prop<CfnPatchBaseline, Vec<String>> = Prop::new("PatchGroups");
     /// Key of `RejectedPatches`, for [`Handle::set`].
-    pub const REJECTED_PATCHES: Prop<Vec<String>> = Prop::new("RejectedPatches");
+    pub const REJECTED_PATCHES: Prop<CfnPatchBaseline, Vec<String>> = Prop::new("RejectedPatches");
     /// Key of `RejectedPatchesAction`, for [`Handle::set`].
-    pub const REJECTED_PATCHES_ACTION: Prop<patch_baseline::RejectedPatchesAction> = Prop::new("RejectedPatchesAction");
+    pub const REJECTED_PATCHES_ACTION: Prop<CfnPatchBaseline, patch_baseline::RejectedPatchesAction> = Prop::new("RejectedPatchesAction");
     /// Key of `Sources`, for [`Handle::set`].
-    pub const SOURCES: Prop<Vec<patch_baseline::PatchSource>> = Prop::new("Sources");
+    pub const SOURCES: Prop<CfnPatchBaseline, Vec<patch_baseline::PatchSource>> = Prop::new("Sources");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<patch_baseline::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPatchBaseline, Vec<patch_baseline::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPatchBaselineProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &patch_baseline::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPatchBaselineProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &patch_baseline::PROPS_SHAPE, props.into())?;
         Ok(CfnPatchBaseline { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPatchBaseline::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the patch baseline.
@@ -3216,28 +3333,41 @@ impl CfnResourceDataSync {
     pub const CFN_TYPE: &'static str = "AWS::SSM::ResourceDataSync";
 
     /// Key of `BucketName`, for [`Handle::set`].
-    pub const BUCKET_NAME: Prop<String> = Prop::new("BucketName");
+    pub const BUCKET_NAME: Prop<CfnResourceDataSync, String> = Prop::new("BucketName");
     /// Key of `BucketPrefix`, for [`Handle::set`].
-    pub const BUCKET_PREFIX: Prop<String> = Prop::new("BucketPrefix");
+    pub const BUCKET_PREFIX: Prop<CfnResourceDataSync, String> = Prop::new("BucketPrefix");
     /// Key of `BucketRegion`, for [`Handle::set`].
-    pub const BUCKET_REGION: Prop<String> = Prop::new("BucketRegion");
+    pub const BUCKET_REGION: Prop<CfnResourceDataSync, String> = Prop::new("BucketRegion");
     /// Key of `KMSKeyArn`, for [`Handle::set`].
-    pub const KMS_KEY_ARN: Prop<String> = Prop::new("KMSKeyArn");
+    pub const KMS_KEY_ARN: Prop<CfnResourceDataSync, String> = Prop::new("KMSKeyArn");
     /// Key of `S3Destination`, for [`Handle::set`].
-    pub const S3_DESTINATION: Prop<resource_data_sync::S3Destination> = Prop::new("S3Destination");
+    pub const S3_DESTINATION: Prop<CfnResourceDataSync, resource_data_sync::S3Destination> = Prop::new("S3Destination");
     /// Key of `SyncFormat`, for [`Handle::set`].
-    pub const SYNC_FORMAT: Prop<String> = Prop::new("SyncFormat");
+    pub const SYNC_FORMAT: Prop<CfnResourceDataSync, String> = Prop::new("SyncFormat");
     /// Key of `SyncName`, for [`Handle::set`].
-    pub const SYNC_NAME: Prop<String> = Prop::new("SyncName");
+    pub const SYNC_NAME: Prop<CfnResourceDataSync, String> = Prop::new("SyncName");
     /// Key of `SyncSource`, for [`Handle::set`].
-    pub const SYNC_SOURCE: Prop<resource_data_sync::SyncSource> = Prop::new("SyncSource");
+    pub const SYNC_SOURCE: Prop<CfnResourceDataSync, resource_data_sync::SyncSource> = Prop::new("SyncSource");
     /// Key of `SyncType`, for [`Handle::set`].
-    pub const SYNC_TYPE: Prop<String> = Prop::new("SyncType");
+    pub const SYNC_TYPE: Prop<CfnResourceDataSync, String> = Prop::new("SyncType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourceDataSyncProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_data_sync::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourceDataSyncProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_data_sync::PROPS_SHAPE, props.into())?;
         Ok(CfnResourceDataSync { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourceDataSync::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -3305,14 +3435,27 @@ impl CfnResourcePolicy {
     pub const CFN_TYPE: &'static str = "AWS::SSM::ResourcePolicy";
 
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<Json> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnResourcePolicy, Json> = Prop::new("Policy");
     /// Key of `ResourceArn`, for [`Handle::set`].
-    pub const RESOURCE_ARN: Prop<String> = Prop::new("ResourceArn");
+    pub const RESOURCE_ARN: Prop<CfnResourcePolicy, String> = Prop::new("ResourceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnResourcePolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourcePolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// A snapshot identifier for the policy over time.
@@ -3392,14 +3535,27 @@ impl CfnServiceSetting {
     pub const CFN_TYPE: &'static str = "AWS::SSM::ServiceSetting";
 
     /// Key of `SettingId`, for [`Handle::set`].
-    pub const SETTING_ID: Prop<String> = Prop::new("SettingId");
+    pub const SETTING_ID: Prop<CfnServiceSetting, String> = Prop::new("SettingId");
     /// Key of `SettingValue`, for [`Handle::set`].
-    pub const SETTING_VALUE: Prop<String> = Prop::new("SettingValue");
+    pub const SETTING_VALUE: Prop<CfnServiceSetting, String> = Prop::new("SettingValue");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServiceSettingProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &service_setting::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServiceSettingProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &service_setting::PROPS_SHAPE, props.into())?;
         Ok(CfnServiceSetting { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnServiceSetting::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the service setting.

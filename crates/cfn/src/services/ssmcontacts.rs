@@ -277,20 +277,33 @@ impl CfnContact {
     pub const CFN_TYPE: &'static str = "AWS::SSMContacts::Contact";
 
     /// Key of `Alias`, for [`Handle::set`].
-    pub const ALIAS: Prop<String> = Prop::new("Alias");
+    pub const ALIAS: Prop<CfnContact, String> = Prop::new("Alias");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnContact, String> = Prop::new("DisplayName");
     /// Key of `Plan`, for [`Handle::set`].
-    pub const PLAN: Prop<Vec<contact::Stage>> = Prop::new("Plan");
+    pub const PLAN: Prop<CfnContact, Vec<contact::Stage>> = Prop::new("Plan");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<contact::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnContact, Vec<contact::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<contact::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnContact, contact::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnContactProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &contact::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnContactProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &contact::PROPS_SHAPE, props.into())?;
         Ok(CfnContact { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnContact::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the contact.
@@ -394,20 +407,33 @@ impl CfnContactChannel {
     pub const CFN_TYPE: &'static str = "AWS::SSMContacts::ContactChannel";
 
     /// Key of `ChannelAddress`, for [`Handle::set`].
-    pub const CHANNEL_ADDRESS: Prop<String> = Prop::new("ChannelAddress");
+    pub const CHANNEL_ADDRESS: Prop<CfnContactChannel, String> = Prop::new("ChannelAddress");
     /// Key of `ChannelName`, for [`Handle::set`].
-    pub const CHANNEL_NAME: Prop<String> = Prop::new("ChannelName");
+    pub const CHANNEL_NAME: Prop<CfnContactChannel, String> = Prop::new("ChannelName");
     /// Key of `ChannelType`, for [`Handle::set`].
-    pub const CHANNEL_TYPE: Prop<contact_channel::ChannelType> = Prop::new("ChannelType");
+    pub const CHANNEL_TYPE: Prop<CfnContactChannel, contact_channel::ChannelType> = Prop::new("ChannelType");
     /// Key of `ContactId`, for [`Handle::set`].
-    pub const CONTACT_ID: Prop<String> = Prop::new("ContactId");
+    pub const CONTACT_ID: Prop<CfnContactChannel, String> = Prop::new("ContactId");
     /// Key of `DeferActivation`, for [`Handle::set`].
-    pub const DEFER_ACTIVATION: Prop<bool> = Prop::new("DeferActivation");
+    pub const DEFER_ACTIVATION: Prop<CfnContactChannel, bool> = Prop::new("DeferActivation");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnContactChannelProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &contact_channel::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnContactChannelProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &contact_channel::PROPS_SHAPE, props.into())?;
         Ok(CfnContactChannel { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnContactChannel::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the engagement to a contact channel.
@@ -613,16 +639,29 @@ impl CfnPlan {
     pub const CFN_TYPE: &'static str = "AWS::SSMContacts::Plan";
 
     /// Key of `ContactId`, for [`Handle::set`].
-    pub const CONTACT_ID: Prop<String> = Prop::new("ContactId");
+    pub const CONTACT_ID: Prop<CfnPlan, String> = Prop::new("ContactId");
     /// Key of `RotationIds`, for [`Handle::set`].
-    pub const ROTATION_IDS: Prop<Vec<String>> = Prop::new("RotationIds");
+    pub const ROTATION_IDS: Prop<CfnPlan, Vec<String>> = Prop::new("RotationIds");
     /// Key of `Stages`, for [`Handle::set`].
-    pub const STAGES: Prop<Vec<plan::Stage>> = Prop::new("Stages");
+    pub const STAGES: Prop<CfnPlan, Vec<plan::Stage>> = Prop::new("Stages");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPlanProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &plan::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPlanProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &plan::PROPS_SHAPE, props.into())?;
         Ok(CfnPlan { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPlan::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the contact.
@@ -983,22 +1022,35 @@ impl CfnRotation {
     pub const CFN_TYPE: &'static str = "AWS::SSMContacts::Rotation";
 
     /// Key of `ContactIds`, for [`Handle::set`].
-    pub const CONTACT_IDS: Prop<Vec<String>> = Prop::new("ContactIds");
+    pub const CONTACT_IDS: Prop<CfnRotation, Vec<String>> = Prop::new("ContactIds");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRotation, String> = Prop::new("Name");
     /// Key of `Recurrence`, for [`Handle::set`].
-    pub const RECURRENCE: Prop<rotation::RecurrenceSettings> = Prop::new("Recurrence");
+    pub const RECURRENCE: Prop<CfnRotation, rotation::RecurrenceSettings> = Prop::new("Recurrence");
     /// Key of `StartTime`, for [`Handle::set`].
-    pub const START_TIME: Prop<String> = Prop::new("StartTime");
+    pub const START_TIME: Prop<CfnRotation, String> = Prop::new("StartTime");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<rotation::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRotation, Vec<rotation::Tag>> = Prop::new("Tags");
     /// Key of `TimeZoneId`, for [`Handle::set`].
-    pub const TIME_ZONE_ID: Prop<String> = Prop::new("TimeZoneId");
+    pub const TIME_ZONE_ID: Prop<CfnRotation, String> = Prop::new("TimeZoneId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRotationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &rotation::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRotationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &rotation::PROPS_SHAPE, props.into())?;
         Ok(CfnRotation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRotation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the rotation.

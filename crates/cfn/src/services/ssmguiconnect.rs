@@ -158,12 +158,25 @@ impl CfnPreferences {
     pub const CFN_TYPE: &'static str = "AWS::SSMGuiConnect::Preferences";
 
     /// Key of `ConnectionRecordingPreferences`, for [`Handle::set`].
-    pub const CONNECTION_RECORDING_PREFERENCES: Prop<preferences::ConnectionRecordingPreferences> = Prop::new("ConnectionRecordingPreferences");
+    pub const CONNECTION_RECORDING_PREFERENCES: Prop<CfnPreferences, preferences::ConnectionRecordingPreferences> = Prop::new("ConnectionRecordingPreferences");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPreferencesProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &preferences::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPreferencesProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &preferences::PROPS_SHAPE, props.into())?;
         Ok(CfnPreferences { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPreferences::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The AWS Account Id that the preference is associated with, used as the unique identifier for this resource.

@@ -165,16 +165,29 @@ impl CfnReplicationSet {
     pub const CFN_TYPE: &'static str = "AWS::SSMIncidents::ReplicationSet";
 
     /// Key of `DeletionProtected`, for [`Handle::set`].
-    pub const DELETION_PROTECTED: Prop<bool> = Prop::new("DeletionProtected");
+    pub const DELETION_PROTECTED: Prop<CfnReplicationSet, bool> = Prop::new("DeletionProtected");
     /// Key of `Regions`, for [`Handle::set`].
-    pub const REGIONS: Prop<Vec<replication_set::ReplicationRegion>> = Prop::new("Regions");
+    pub const REGIONS: Prop<CfnReplicationSet, Vec<replication_set::ReplicationRegion>> = Prop::new("Regions");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<replication_set::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnReplicationSet, Vec<replication_set::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnReplicationSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &replication_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnReplicationSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &replication_set::PROPS_SHAPE, props.into())?;
         Ok(CfnReplicationSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnReplicationSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the ReplicationSet.
@@ -736,26 +749,39 @@ impl CfnResponsePlan {
     pub const CFN_TYPE: &'static str = "AWS::SSMIncidents::ResponsePlan";
 
     /// Key of `Actions`, for [`Handle::set`].
-    pub const ACTIONS: Prop<Vec<response_plan::Action>> = Prop::new("Actions");
+    pub const ACTIONS: Prop<CfnResponsePlan, Vec<response_plan::Action>> = Prop::new("Actions");
     /// Key of `ChatChannel`, for [`Handle::set`].
-    pub const CHAT_CHANNEL: Prop<response_plan::ChatChannel> = Prop::new("ChatChannel");
+    pub const CHAT_CHANNEL: Prop<CfnResponsePlan, response_plan::ChatChannel> = Prop::new("ChatChannel");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnResponsePlan, String> = Prop::new("DisplayName");
     /// Key of `Engagements`, for [`Handle::set`].
-    pub const ENGAGEMENTS: Prop<Vec<String>> = Prop::new("Engagements");
+    pub const ENGAGEMENTS: Prop<CfnResponsePlan, Vec<String>> = Prop::new("Engagements");
     /// Key of `IncidentTemplate`, for [`Handle::set`].
-    pub const INCIDENT_TEMPLATE: Prop<response_plan::IncidentTemplate> = Prop::new("IncidentTemplate");
+    pub const INCIDENT_TEMPLATE: Prop<CfnResponsePlan, response_plan::IncidentTemplate> = Prop::new("IncidentTemplate");
     /// Key of `Integrations`, for [`Handle::set`].
-    pub const INTEGRATIONS: Prop<Vec<response_plan::Integration>> = Prop::new("Integrations");
+    pub const INTEGRATIONS: Prop<CfnResponsePlan, Vec<response_plan::Integration>> = Prop::new("Integrations");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnResponsePlan, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<response_plan::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnResponsePlan, Vec<response_plan::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResponsePlanProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &response_plan::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResponsePlanProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &response_plan::PROPS_SHAPE, props.into())?;
         Ok(CfnResponsePlan { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResponsePlan::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the response plan.

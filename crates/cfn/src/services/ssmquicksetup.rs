@@ -123,18 +123,31 @@ impl CfnConfigurationManager {
     pub const CFN_TYPE: &'static str = "AWS::SSMQuickSetup::ConfigurationManager";
 
     /// Key of `ConfigurationDefinitions`, for [`Handle::set`].
-    pub const CONFIGURATION_DEFINITIONS: Prop<Vec<configuration_manager::ConfigurationDefinition>> = Prop::new("ConfigurationDefinitions");
+    pub const CONFIGURATION_DEFINITIONS: Prop<CfnConfigurationManager, Vec<configuration_manager::ConfigurationDefinition>> = Prop::new("ConfigurationDefinitions");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnConfigurationManager, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnConfigurationManager, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConfigurationManager, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConfigurationManagerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &configuration_manager::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConfigurationManagerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &configuration_manager::PROPS_SHAPE, props.into())?;
         Ok(CfnConfigurationManager { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConfigurationManager::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)
@@ -231,18 +244,31 @@ impl CfnLifecycleAutomation {
     pub const CFN_TYPE: &'static str = "AWS::SSMQuickSetup::LifecycleAutomation";
 
     /// Key of `AutomationDocument`, for [`Handle::set`].
-    pub const AUTOMATION_DOCUMENT: Prop<String> = Prop::new("AutomationDocument");
+    pub const AUTOMATION_DOCUMENT: Prop<CfnLifecycleAutomation, String> = Prop::new("AutomationDocument");
     /// Key of `AutomationParameters`, for [`Handle::set`].
-    pub const AUTOMATION_PARAMETERS: Prop<Map<Vec<String>>> = Prop::new("AutomationParameters");
+    pub const AUTOMATION_PARAMETERS: Prop<CfnLifecycleAutomation, Map<Vec<String>>> = Prop::new("AutomationParameters");
     /// Key of `ResourceKey`, for [`Handle::set`].
-    pub const RESOURCE_KEY: Prop<String> = Prop::new("ResourceKey");
+    pub const RESOURCE_KEY: Prop<CfnLifecycleAutomation, String> = Prop::new("ResourceKey");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLifecycleAutomation, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLifecycleAutomationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &lifecycle_automation::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLifecycleAutomationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &lifecycle_automation::PROPS_SHAPE, props.into())?;
         Ok(CfnLifecycleAutomation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLifecycleAutomation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The id from the association that is returned when creating the association

@@ -264,24 +264,37 @@ impl CfnApplication {
     pub const CFN_TYPE: &'static str = "AWS::SSO::Application";
 
     /// Key of `ApplicationProviderArn`, for [`Handle::set`].
-    pub const APPLICATION_PROVIDER_ARN: Prop<String> = Prop::new("ApplicationProviderArn");
+    pub const APPLICATION_PROVIDER_ARN: Prop<CfnApplication, String> = Prop::new("ApplicationProviderArn");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnApplication, String> = Prop::new("Description");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnApplication, String> = Prop::new("InstanceArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnApplication, String> = Prop::new("Name");
     /// Key of `PortalOptions`, for [`Handle::set`].
-    pub const PORTAL_OPTIONS: Prop<application::PortalOptionsConfiguration> = Prop::new("PortalOptions");
+    pub const PORTAL_OPTIONS: Prop<CfnApplication, application::PortalOptionsConfiguration> = Prop::new("PortalOptions");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<application::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnApplication, application::Status> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<application::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
         Ok(CfnApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Application ARN that is returned upon creation of the Identity Center (SSO) Application
@@ -391,16 +404,29 @@ impl CfnApplicationAssignment {
     pub const CFN_TYPE: &'static str = "AWS::SSO::ApplicationAssignment";
 
     /// Key of `ApplicationArn`, for [`Handle::set`].
-    pub const APPLICATION_ARN: Prop<String> = Prop::new("ApplicationArn");
+    pub const APPLICATION_ARN: Prop<CfnApplicationAssignment, String> = Prop::new("ApplicationArn");
     /// Key of `PrincipalId`, for [`Handle::set`].
-    pub const PRINCIPAL_ID: Prop<String> = Prop::new("PrincipalId");
+    pub const PRINCIPAL_ID: Prop<CfnApplicationAssignment, String> = Prop::new("PrincipalId");
     /// Key of `PrincipalType`, for [`Handle::set`].
-    pub const PRINCIPAL_TYPE: Prop<application_assignment::PrincipalType> = Prop::new("PrincipalType");
+    pub const PRINCIPAL_TYPE: Prop<CfnApplicationAssignment, application_assignment::PrincipalType> = Prop::new("PrincipalType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationAssignmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application_assignment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationAssignmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application_assignment::PROPS_SHAPE, props.into())?;
         Ok(CfnApplicationAssignment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplicationAssignment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -535,22 +561,35 @@ impl CfnAssignment {
     pub const CFN_TYPE: &'static str = "AWS::SSO::Assignment";
 
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnAssignment, String> = Prop::new("InstanceArn");
     /// Key of `PermissionSetArn`, for [`Handle::set`].
-    pub const PERMISSION_SET_ARN: Prop<String> = Prop::new("PermissionSetArn");
+    pub const PERMISSION_SET_ARN: Prop<CfnAssignment, String> = Prop::new("PermissionSetArn");
     /// Key of `PrincipalId`, for [`Handle::set`].
-    pub const PRINCIPAL_ID: Prop<String> = Prop::new("PrincipalId");
+    pub const PRINCIPAL_ID: Prop<CfnAssignment, String> = Prop::new("PrincipalId");
     /// Key of `PrincipalType`, for [`Handle::set`].
-    pub const PRINCIPAL_TYPE: Prop<assignment::PrincipalType> = Prop::new("PrincipalType");
+    pub const PRINCIPAL_TYPE: Prop<CfnAssignment, assignment::PrincipalType> = Prop::new("PrincipalType");
     /// Key of `TargetId`, for [`Handle::set`].
-    pub const TARGET_ID: Prop<String> = Prop::new("TargetId");
+    pub const TARGET_ID: Prop<CfnAssignment, String> = Prop::new("TargetId");
     /// Key of `TargetType`, for [`Handle::set`].
-    pub const TARGET_TYPE: Prop<assignment::TargetType> = Prop::new("TargetType");
+    pub const TARGET_TYPE: Prop<CfnAssignment, assignment::TargetType> = Prop::new("TargetType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAssignmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &assignment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAssignmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &assignment::PROPS_SHAPE, props.into())?;
         Ok(CfnAssignment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAssignment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -642,14 +681,27 @@ impl CfnInstance {
     pub const CFN_TYPE: &'static str = "AWS::SSO::Instance";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnInstance, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<instance::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnInstance, Vec<instance::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInstanceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &instance::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInstanceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &instance::PROPS_SHAPE, props.into())?;
         Ok(CfnInstance { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInstance::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ID of the identity store associated with the created Identity Center (SSO) Instance
@@ -842,16 +894,29 @@ impl CfnInstanceAccessControlAttributeConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::SSO::InstanceAccessControlAttributeConfiguration";
 
     /// Key of `AccessControlAttributes`, for [`Handle::set`].
-    pub const ACCESS_CONTROL_ATTRIBUTES: Prop<Vec<instance_access_control_attribute_configuration::AccessControlAttribute>> = Prop::new("AccessControlAttributes");
+    pub const ACCESS_CONTROL_ATTRIBUTES: Prop<CfnInstanceAccessControlAttributeConfiguration, Vec<instance_access_control_attribute_configuration::AccessControlAttribute>> = Prop::new("AccessControlAttributes");
     /// Key of `InstanceAccessControlAttributeConfiguration`, for [`Handle::set`].
-    pub const INSTANCE_ACCESS_CONTROL_ATTRIBUTE_CONFIGURATION: Prop<instance_access_control_attribute_configuration::InstanceAccessControlAttributeConfiguration> = Prop::new("InstanceAccessControlAttributeConfiguration");
+    pub const INSTANCE_ACCESS_CONTROL_ATTRIBUTE_CONFIGURATION: Prop<CfnInstanceAccessControlAttributeConfiguration, instance_access_control_attribute_configuration::InstanceAccessControlAttributeConfiguration> = Prop::new("InstanceAccessControlAttributeConfiguration");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnInstanceAccessControlAttributeConfiguration, String> = Prop::new("InstanceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInstanceAccessControlAttributeConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &instance_access_control_attribute_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInstanceAccessControlAttributeConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &instance_access_control_attribute_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnInstanceAccessControlAttributeConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInstanceAccessControlAttributeConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1051,30 +1116,43 @@ impl CfnPermissionSet {
     pub const CFN_TYPE: &'static str = "AWS::SSO::PermissionSet";
 
     /// Key of `CustomerManagedPolicyReferences`, for [`Handle::set`].
-    pub const CUSTOMER_MANAGED_POLICY_REFERENCES: Prop<Vec<permission_set::CustomerManagedPolicyReference>> = Prop::new("CustomerManagedPolicyReferences");
+    pub const CUSTOMER_MANAGED_POLICY_REFERENCES: Prop<CfnPermissionSet, Vec<permission_set::CustomerManagedPolicyReference>> = Prop::new("CustomerManagedPolicyReferences");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPermissionSet, String> = Prop::new("Description");
     /// Key of `InlinePolicy`, for [`Handle::set`].
-    pub const INLINE_POLICY: Prop<Json> = Prop::new("InlinePolicy");
+    pub const INLINE_POLICY: Prop<CfnPermissionSet, Json> = Prop::new("InlinePolicy");
     /// Key of `InstanceArn`, for [`Handle::set`].
-    pub const INSTANCE_ARN: Prop<String> = Prop::new("InstanceArn");
+    pub const INSTANCE_ARN: Prop<CfnPermissionSet, String> = Prop::new("InstanceArn");
     /// Key of `ManagedPolicies`, for [`Handle::set`].
-    pub const MANAGED_POLICIES: Prop<Vec<String>> = Prop::new("ManagedPolicies");
+    pub const MANAGED_POLICIES: Prop<CfnPermissionSet, Vec<String>> = Prop::new("ManagedPolicies");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPermissionSet, String> = Prop::new("Name");
     /// Key of `PermissionsBoundary`, for [`Handle::set`].
-    pub const PERMISSIONS_BOUNDARY: Prop<permission_set::PermissionsBoundary> = Prop::new("PermissionsBoundary");
+    pub const PERMISSIONS_BOUNDARY: Prop<CfnPermissionSet, permission_set::PermissionsBoundary> = Prop::new("PermissionsBoundary");
     /// Key of `RelayStateType`, for [`Handle::set`].
-    pub const RELAY_STATE_TYPE: Prop<String> = Prop::new("RelayStateType");
+    pub const RELAY_STATE_TYPE: Prop<CfnPermissionSet, String> = Prop::new("RelayStateType");
     /// Key of `SessionDuration`, for [`Handle::set`].
-    pub const SESSION_DURATION: Prop<String> = Prop::new("SessionDuration");
+    pub const SESSION_DURATION: Prop<CfnPermissionSet, String> = Prop::new("SessionDuration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<permission_set::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPermissionSet, Vec<permission_set::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPermissionSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &permission_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPermissionSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &permission_set::PROPS_SHAPE, props.into())?;
         Ok(CfnPermissionSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPermissionSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The permission set that the policy will be attached to

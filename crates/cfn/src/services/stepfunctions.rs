@@ -167,16 +167,29 @@ impl CfnActivity {
     pub const CFN_TYPE: &'static str = "AWS::StepFunctions::Activity";
 
     /// Key of `EncryptionConfiguration`, for [`Handle::set`].
-    pub const ENCRYPTION_CONFIGURATION: Prop<activity::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
+    pub const ENCRYPTION_CONFIGURATION: Prop<CfnActivity, activity::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnActivity, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<activity::TagsEntry>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnActivity, Vec<activity::TagsEntry>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnActivityProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &activity::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnActivityProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &activity::PROPS_SHAPE, props.into())?;
         Ok(CfnActivity { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnActivity::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -596,32 +609,45 @@ impl CfnStateMachine {
     pub const CFN_TYPE: &'static str = "AWS::StepFunctions::StateMachine";
 
     /// Key of `Definition`, for [`Handle::set`].
-    pub const DEFINITION: Prop<Json> = Prop::new("Definition");
+    pub const DEFINITION: Prop<CfnStateMachine, Json> = Prop::new("Definition");
     /// Key of `DefinitionS3Location`, for [`Handle::set`].
-    pub const DEFINITION_S3_LOCATION: Prop<state_machine::S3Location> = Prop::new("DefinitionS3Location");
+    pub const DEFINITION_S3_LOCATION: Prop<CfnStateMachine, state_machine::S3Location> = Prop::new("DefinitionS3Location");
     /// Key of `DefinitionString`, for [`Handle::set`].
-    pub const DEFINITION_STRING: Prop<String> = Prop::new("DefinitionString");
+    pub const DEFINITION_STRING: Prop<CfnStateMachine, String> = Prop::new("DefinitionString");
     /// Key of `DefinitionSubstitutions`, for [`Handle::set`].
-    pub const DEFINITION_SUBSTITUTIONS: Prop<Map<Json>> = Prop::new("DefinitionSubstitutions");
+    pub const DEFINITION_SUBSTITUTIONS: Prop<CfnStateMachine, Map<Json>> = Prop::new("DefinitionSubstitutions");
     /// Key of `EncryptionConfiguration`, for [`Handle::set`].
-    pub const ENCRYPTION_CONFIGURATION: Prop<state_machine::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
+    pub const ENCRYPTION_CONFIGURATION: Prop<CfnStateMachine, state_machine::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
     /// Key of `LoggingConfiguration`, for [`Handle::set`].
-    pub const LOGGING_CONFIGURATION: Prop<state_machine::LoggingConfiguration> = Prop::new("LoggingConfiguration");
+    pub const LOGGING_CONFIGURATION: Prop<CfnStateMachine, state_machine::LoggingConfiguration> = Prop::new("LoggingConfiguration");
     /// Key of `RoleArn`, for [`Handle::set`].
-    pub const ROLE_ARN: Prop<String> = Prop::new("RoleArn");
+    pub const ROLE_ARN: Prop<CfnStateMachine, String> = Prop::new("RoleArn");
     /// Key of `StateMachineName`, for [`Handle::set`].
-    pub const STATE_MACHINE_NAME: Prop<String> = Prop::new("StateMachineName");
+    pub const STATE_MACHINE_NAME: Prop<CfnStateMachine, String> = Prop::new("StateMachineName");
     /// Key of `StateMachineType`, for [`Handle::set`].
-    pub const STATE_MACHINE_TYPE: Prop<state_machine::StateMachineType> = Prop::new("StateMachineType");
+    pub const STATE_MACHINE_TYPE: Prop<CfnStateMachine, state_machine::StateMachineType> = Prop::new("StateMachineType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<state_machine::TagsEntry>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnStateMachine, Vec<state_machine::TagsEntry>> = Prop::new("Tags");
     /// Key of `TracingConfiguration`, for [`Handle::set`].
-    pub const TRACING_CONFIGURATION: Prop<state_machine::TracingConfiguration> = Prop::new("TracingConfiguration");
+    pub const TRACING_CONFIGURATION: Prop<CfnStateMachine, state_machine::TracingConfiguration> = Prop::new("TracingConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStateMachineProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &state_machine::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStateMachineProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &state_machine::PROPS_SHAPE, props.into())?;
         Ok(CfnStateMachine { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStateMachine::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -821,20 +847,33 @@ impl CfnStateMachineAlias {
     pub const CFN_TYPE: &'static str = "AWS::StepFunctions::StateMachineAlias";
 
     /// Key of `DeploymentPreference`, for [`Handle::set`].
-    pub const DEPLOYMENT_PREFERENCE: Prop<state_machine_alias::DeploymentPreference> = Prop::new("DeploymentPreference");
+    pub const DEPLOYMENT_PREFERENCE: Prop<CfnStateMachineAlias, state_machine_alias::DeploymentPreference> = Prop::new("DeploymentPreference");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnStateMachineAlias, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnStateMachineAlias, String> = Prop::new("Name");
     /// Key of `RoutingConfiguration`, for [`Handle::set`].
-    pub const ROUTING_CONFIGURATION: Prop<Vec<state_machine_alias::RoutingConfigurationVersion>> = Prop::new("RoutingConfiguration");
+    pub const ROUTING_CONFIGURATION: Prop<CfnStateMachineAlias, Vec<state_machine_alias::RoutingConfigurationVersion>> = Prop::new("RoutingConfiguration");
     /// Key of `StateMachineArn`, for [`Handle::set`].
-    pub const STATE_MACHINE_ARN: Prop<String> = Prop::new("StateMachineArn");
+    pub const STATE_MACHINE_ARN: Prop<CfnStateMachineAlias, String> = Prop::new("StateMachineArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStateMachineAliasProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &state_machine_alias::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStateMachineAliasProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &state_machine_alias::PROPS_SHAPE, props.into())?;
         Ok(CfnStateMachineAlias { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStateMachineAlias::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the alias.
@@ -910,16 +949,29 @@ impl CfnStateMachineVersion {
     pub const CFN_TYPE: &'static str = "AWS::StepFunctions::StateMachineVersion";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnStateMachineVersion, String> = Prop::new("Description");
     /// Key of `StateMachineArn`, for [`Handle::set`].
-    pub const STATE_MACHINE_ARN: Prop<String> = Prop::new("StateMachineArn");
+    pub const STATE_MACHINE_ARN: Prop<CfnStateMachineVersion, String> = Prop::new("StateMachineArn");
     /// Key of `StateMachineRevisionId`, for [`Handle::set`].
-    pub const STATE_MACHINE_REVISION_ID: Prop<String> = Prop::new("StateMachineRevisionId");
+    pub const STATE_MACHINE_REVISION_ID: Prop<CfnStateMachineVersion, String> = Prop::new("StateMachineRevisionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnStateMachineVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &state_machine_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnStateMachineVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &state_machine_version::PROPS_SHAPE, props.into())?;
         Ok(CfnStateMachineVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnStateMachineVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

@@ -322,52 +322,65 @@ impl CfnNFSFileShare {
     pub const CFN_TYPE: &'static str = "AWS::StorageGateway::NFSFileShare";
 
     /// Key of `AuditDestinationARN`, for [`Handle::set`].
-    pub const AUDIT_DESTINATION_ARN: Prop<String> = Prop::new("AuditDestinationARN");
+    pub const AUDIT_DESTINATION_ARN: Prop<CfnNFSFileShare, String> = Prop::new("AuditDestinationARN");
     /// Key of `BucketRegion`, for [`Handle::set`].
-    pub const BUCKET_REGION: Prop<String> = Prop::new("BucketRegion");
+    pub const BUCKET_REGION: Prop<CfnNFSFileShare, String> = Prop::new("BucketRegion");
     /// Key of `CacheAttributes`, for [`Handle::set`].
-    pub const CACHE_ATTRIBUTES: Prop<nfs_file_share::CacheAttributes> = Prop::new("CacheAttributes");
+    pub const CACHE_ATTRIBUTES: Prop<CfnNFSFileShare, nfs_file_share::CacheAttributes> = Prop::new("CacheAttributes");
     /// Key of `ClientList`, for [`Handle::set`].
-    pub const CLIENT_LIST: Prop<Vec<String>> = Prop::new("ClientList");
+    pub const CLIENT_LIST: Prop<CfnNFSFileShare, Vec<String>> = Prop::new("ClientList");
     /// Key of `DefaultStorageClass`, for [`Handle::set`].
-    pub const DEFAULT_STORAGE_CLASS: Prop<String> = Prop::new("DefaultStorageClass");
+    pub const DEFAULT_STORAGE_CLASS: Prop<CfnNFSFileShare, String> = Prop::new("DefaultStorageClass");
     /// Key of `EncryptionType`, for [`Handle::set`].
-    pub const ENCRYPTION_TYPE: Prop<nfs_file_share::EncryptionType> = Prop::new("EncryptionType");
+    pub const ENCRYPTION_TYPE: Prop<CfnNFSFileShare, nfs_file_share::EncryptionType> = Prop::new("EncryptionType");
     /// Key of `FileShareName`, for [`Handle::set`].
-    pub const FILE_SHARE_NAME: Prop<String> = Prop::new("FileShareName");
+    pub const FILE_SHARE_NAME: Prop<CfnNFSFileShare, String> = Prop::new("FileShareName");
     /// Key of `GatewayARN`, for [`Handle::set`].
-    pub const GATEWAY_ARN: Prop<String> = Prop::new("GatewayARN");
+    pub const GATEWAY_ARN: Prop<CfnNFSFileShare, String> = Prop::new("GatewayARN");
     /// Key of `GuessMIMETypeEnabled`, for [`Handle::set`].
-    pub const GUESS_MIME_TYPE_ENABLED: Prop<bool> = Prop::new("GuessMIMETypeEnabled");
+    pub const GUESS_MIME_TYPE_ENABLED: Prop<CfnNFSFileShare, bool> = Prop::new("GuessMIMETypeEnabled");
     /// Key of `KMSEncrypted`, for [`Handle::set`].
-    pub const KMS_ENCRYPTED: Prop<bool> = Prop::new("KMSEncrypted");
+    pub const KMS_ENCRYPTED: Prop<CfnNFSFileShare, bool> = Prop::new("KMSEncrypted");
     /// Key of `KMSKey`, for [`Handle::set`].
-    pub const KMS_KEY: Prop<String> = Prop::new("KMSKey");
+    pub const KMS_KEY: Prop<CfnNFSFileShare, String> = Prop::new("KMSKey");
     /// Key of `LocationARN`, for [`Handle::set`].
-    pub const LOCATION_ARN: Prop<String> = Prop::new("LocationARN");
+    pub const LOCATION_ARN: Prop<CfnNFSFileShare, String> = Prop::new("LocationARN");
     /// Key of `NFSFileShareDefaults`, for [`Handle::set`].
-    pub const NFS_FILE_SHARE_DEFAULTS: Prop<nfs_file_share::NFSFileShareDefaults> = Prop::new("NFSFileShareDefaults");
+    pub const NFS_FILE_SHARE_DEFAULTS: Prop<CfnNFSFileShare, nfs_file_share::NFSFileShareDefaults> = Prop::new("NFSFileShareDefaults");
     /// Key of `NotificationPolicy`, for [`Handle::set`].
-    pub const NOTIFICATION_POLICY: Prop<String> = Prop::new("NotificationPolicy");
+    pub const NOTIFICATION_POLICY: Prop<CfnNFSFileShare, String> = Prop::new("NotificationPolicy");
     /// Key of `ObjectACL`, for [`Handle::set`].
-    pub const OBJECT_ACL: Prop<nfs_file_share::ObjectACL> = Prop::new("ObjectACL");
+    pub const OBJECT_ACL: Prop<CfnNFSFileShare, nfs_file_share::ObjectACL> = Prop::new("ObjectACL");
     /// Key of `ReadOnly`, for [`Handle::set`].
-    pub const READ_ONLY: Prop<bool> = Prop::new("ReadOnly");
+    pub const READ_ONLY: Prop<CfnNFSFileShare, bool> = Prop::new("ReadOnly");
     /// Key of `RequesterPays`, for [`Handle::set`].
-    pub const REQUESTER_PAYS: Prop<bool> = Prop::new("RequesterPays");
+    pub const REQUESTER_PAYS: Prop<CfnNFSFileShare, bool> = Prop::new("RequesterPays");
     /// Key of `Role`, for [`Handle::set`].
-    pub const ROLE: Prop<String> = Prop::new("Role");
+    pub const ROLE: Prop<CfnNFSFileShare, String> = Prop::new("Role");
     /// Key of `Squash`, for [`Handle::set`].
-    pub const SQUASH: Prop<String> = Prop::new("Squash");
+    pub const SQUASH: Prop<CfnNFSFileShare, String> = Prop::new("Squash");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<nfs_file_share::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnNFSFileShare, Vec<nfs_file_share::Tag>> = Prop::new("Tags");
     /// Key of `VPCEndpointDNSName`, for [`Handle::set`].
-    pub const VPC_ENDPOINT_DNS_NAME: Prop<String> = Prop::new("VPCEndpointDNSName");
+    pub const VPC_ENDPOINT_DNS_NAME: Prop<CfnNFSFileShare, String> = Prop::new("VPCEndpointDNSName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNFSFileShareProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &nfs_file_share::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNFSFileShareProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &nfs_file_share::PROPS_SHAPE, props.into())?;
         Ok(CfnNFSFileShare { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNFSFileShare::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the file share.
@@ -730,62 +743,75 @@ impl CfnSMBFileShare {
     pub const CFN_TYPE: &'static str = "AWS::StorageGateway::SMBFileShare";
 
     /// Key of `AccessBasedEnumeration`, for [`Handle::set`].
-    pub const ACCESS_BASED_ENUMERATION: Prop<bool> = Prop::new("AccessBasedEnumeration");
+    pub const ACCESS_BASED_ENUMERATION: Prop<CfnSMBFileShare, bool> = Prop::new("AccessBasedEnumeration");
     /// Key of `AdminUserList`, for [`Handle::set`].
-    pub const ADMIN_USER_LIST: Prop<Vec<String>> = Prop::new("AdminUserList");
+    pub const ADMIN_USER_LIST: Prop<CfnSMBFileShare, Vec<String>> = Prop::new("AdminUserList");
     /// Key of `AuditDestinationARN`, for [`Handle::set`].
-    pub const AUDIT_DESTINATION_ARN: Prop<String> = Prop::new("AuditDestinationARN");
+    pub const AUDIT_DESTINATION_ARN: Prop<CfnSMBFileShare, String> = Prop::new("AuditDestinationARN");
     /// Key of `Authentication`, for [`Handle::set`].
-    pub const AUTHENTICATION: Prop<String> = Prop::new("Authentication");
+    pub const AUTHENTICATION: Prop<CfnSMBFileShare, String> = Prop::new("Authentication");
     /// Key of `BucketRegion`, for [`Handle::set`].
-    pub const BUCKET_REGION: Prop<String> = Prop::new("BucketRegion");
+    pub const BUCKET_REGION: Prop<CfnSMBFileShare, String> = Prop::new("BucketRegion");
     /// Key of `CacheAttributes`, for [`Handle::set`].
-    pub const CACHE_ATTRIBUTES: Prop<smb_file_share::CacheAttributes> = Prop::new("CacheAttributes");
+    pub const CACHE_ATTRIBUTES: Prop<CfnSMBFileShare, smb_file_share::CacheAttributes> = Prop::new("CacheAttributes");
     /// Key of `CaseSensitivity`, for [`Handle::set`].
-    pub const CASE_SENSITIVITY: Prop<smb_file_share::CaseSensitivity> = Prop::new("CaseSensitivity");
+    pub const CASE_SENSITIVITY: Prop<CfnSMBFileShare, smb_file_share::CaseSensitivity> = Prop::new("CaseSensitivity");
     /// Key of `DefaultStorageClass`, for [`Handle::set`].
-    pub const DEFAULT_STORAGE_CLASS: Prop<String> = Prop::new("DefaultStorageClass");
+    pub const DEFAULT_STORAGE_CLASS: Prop<CfnSMBFileShare, String> = Prop::new("DefaultStorageClass");
     /// Key of `EncryptionType`, for [`Handle::set`].
-    pub const ENCRYPTION_TYPE: Prop<smb_file_share::EncryptionType> = Prop::new("EncryptionType");
+    pub const ENCRYPTION_TYPE: Prop<CfnSMBFileShare, smb_file_share::EncryptionType> = Prop::new("EncryptionType");
     /// Key of `FileShareName`, for [`Handle::set`].
-    pub const FILE_SHARE_NAME: Prop<String> = Prop::new("FileShareName");
+    pub const FILE_SHARE_NAME: Prop<CfnSMBFileShare, String> = Prop::new("FileShareName");
     /// Key of `GatewayARN`, for [`Handle::set`].
-    pub const GATEWAY_ARN: Prop<String> = Prop::new("GatewayARN");
+    pub const GATEWAY_ARN: Prop<CfnSMBFileShare, String> = Prop::new("GatewayARN");
     /// Key of `GuessMIMETypeEnabled`, for [`Handle::set`].
-    pub const GUESS_MIME_TYPE_ENABLED: Prop<bool> = Prop::new("GuessMIMETypeEnabled");
+    pub const GUESS_MIME_TYPE_ENABLED: Prop<CfnSMBFileShare, bool> = Prop::new("GuessMIMETypeEnabled");
     /// Key of `InvalidUserList`, for [`Handle::set`].
-    pub const INVALID_USER_LIST: Prop<Vec<String>> = Prop::new("InvalidUserList");
+    pub const INVALID_USER_LIST: Prop<CfnSMBFileShare, Vec<String>> = Prop::new("InvalidUserList");
     /// Key of `KMSEncrypted`, for [`Handle::set`].
-    pub const KMS_ENCRYPTED: Prop<bool> = Prop::new("KMSEncrypted");
+    pub const KMS_ENCRYPTED: Prop<CfnSMBFileShare, bool> = Prop::new("KMSEncrypted");
     /// Key of `KMSKey`, for [`Handle::set`].
-    pub const KMS_KEY: Prop<String> = Prop::new("KMSKey");
+    pub const KMS_KEY: Prop<CfnSMBFileShare, String> = Prop::new("KMSKey");
     /// Key of `LocationARN`, for [`Handle::set`].
-    pub const LOCATION_ARN: Prop<String> = Prop::new("LocationARN");
+    pub const LOCATION_ARN: Prop<CfnSMBFileShare, String> = Prop::new("LocationARN");
     /// Key of `NotificationPolicy`, for [`Handle::set`].
-    pub const NOTIFICATION_POLICY: Prop<String> = Prop::new("NotificationPolicy");
+    pub const NOTIFICATION_POLICY: Prop<CfnSMBFileShare, String> = Prop::new("NotificationPolicy");
     /// Key of `ObjectACL`, for [`Handle::set`].
-    pub const OBJECT_ACL: Prop<smb_file_share::ObjectACL> = Prop::new("ObjectACL");
+    pub const OBJECT_ACL: Prop<CfnSMBFileShare, smb_file_share::ObjectACL> = Prop::new("ObjectACL");
     /// Key of `OplocksEnabled`, for [`Handle::set`].
-    pub const OPLOCKS_ENABLED: Prop<bool> = Prop::new("OplocksEnabled");
+    pub const OPLOCKS_ENABLED: Prop<CfnSMBFileShare, bool> = Prop::new("OplocksEnabled");
     /// Key of `ReadOnly`, for [`Handle::set`].
-    pub const READ_ONLY: Prop<bool> = Prop::new("ReadOnly");
+    pub const READ_ONLY: Prop<CfnSMBFileShare, bool> = Prop::new("ReadOnly");
     /// Key of `RequesterPays`, for [`Handle::set`].
-    pub const REQUESTER_PAYS: Prop<bool> = Prop::new("RequesterPays");
+    pub const REQUESTER_PAYS: Prop<CfnSMBFileShare, bool> = Prop::new("RequesterPays");
     /// Key of `Role`, for [`Handle::set`].
-    pub const ROLE: Prop<String> = Prop::new("Role");
+    pub const ROLE: Prop<CfnSMBFileShare, String> = Prop::new("Role");
     /// Key of `SMBACLEnabled`, for [`Handle::set`].
-    pub const SMBACL_ENABLED: Prop<bool> = Prop::new("SMBACLEnabled");
+    pub const SMBACL_ENABLED: Prop<CfnSMBFileShare, bool> = Prop::new("SMBACLEnabled");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<smb_file_share::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSMBFileShare, Vec<smb_file_share::Tag>> = Prop::new("Tags");
     /// Key of `VPCEndpointDNSName`, for [`Handle::set`].
-    pub const VPC_ENDPOINT_DNS_NAME: Prop<String> = Prop::new("VPCEndpointDNSName");
+    pub const VPC_ENDPOINT_DNS_NAME: Prop<CfnSMBFileShare, String> = Prop::new("VPCEndpointDNSName");
     /// Key of `ValidUserList`, for [`Handle::set`].
-    pub const VALID_USER_LIST: Prop<Vec<String>> = Prop::new("ValidUserList");
+    pub const VALID_USER_LIST: Prop<CfnSMBFileShare, Vec<String>> = Prop::new("ValidUserList");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSMBFileShareProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &smb_file_share::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSMBFileShareProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &smb_file_share::PROPS_SHAPE, props.into())?;
         Ok(CfnSMBFileShare { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSMBFileShare::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the file share.
@@ -944,26 +970,39 @@ impl CfnTape {
     pub const CFN_TYPE: &'static str = "AWS::StorageGateway::Tape";
 
     /// Key of `GatewayARN`, for [`Handle::set`].
-    pub const GATEWAY_ARN: Prop<String> = Prop::new("GatewayARN");
+    pub const GATEWAY_ARN: Prop<CfnTape, String> = Prop::new("GatewayARN");
     /// Key of `KMSEncrypted`, for [`Handle::set`].
-    pub const KMS_ENCRYPTED: Prop<bool> = Prop::new("KMSEncrypted");
+    pub const KMS_ENCRYPTED: Prop<CfnTape, bool> = Prop::new("KMSEncrypted");
     /// Key of `KMSKey`, for [`Handle::set`].
-    pub const KMS_KEY: Prop<String> = Prop::new("KMSKey");
+    pub const KMS_KEY: Prop<CfnTape, String> = Prop::new("KMSKey");
     /// Key of `PoolId`, for [`Handle::set`].
-    pub const POOL_ID: Prop<String> = Prop::new("PoolId");
+    pub const POOL_ID: Prop<CfnTape, String> = Prop::new("PoolId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<tape::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTape, Vec<tape::Tag>> = Prop::new("Tags");
     /// Key of `TapeBarcode`, for [`Handle::set`].
-    pub const TAPE_BARCODE: Prop<String> = Prop::new("TapeBarcode");
+    pub const TAPE_BARCODE: Prop<CfnTape, String> = Prop::new("TapeBarcode");
     /// Key of `TapeSizeInBytes`, for [`Handle::set`].
-    pub const TAPE_SIZE_IN_BYTES: Prop<f64> = Prop::new("TapeSizeInBytes");
+    pub const TAPE_SIZE_IN_BYTES: Prop<CfnTape, f64> = Prop::new("TapeSizeInBytes");
     /// Key of `Worm`, for [`Handle::set`].
-    pub const WORM: Prop<bool> = Prop::new("Worm");
+    pub const WORM: Prop<CfnTape, bool> = Prop::new("Worm");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTapeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &tape::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTapeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &tape::PROPS_SHAPE, props.into())?;
         Ok(CfnTape { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTape::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the virtual tape.
@@ -1160,20 +1199,33 @@ impl CfnTapePool {
     pub const CFN_TYPE: &'static str = "AWS::StorageGateway::TapePool";
 
     /// Key of `PoolName`, for [`Handle::set`].
-    pub const POOL_NAME: Prop<String> = Prop::new("PoolName");
+    pub const POOL_NAME: Prop<CfnTapePool, String> = Prop::new("PoolName");
     /// Key of `RetentionLockTimeInDays`, for [`Handle::set`].
-    pub const RETENTION_LOCK_TIME_IN_DAYS: Prop<i64> = Prop::new("RetentionLockTimeInDays");
+    pub const RETENTION_LOCK_TIME_IN_DAYS: Prop<CfnTapePool, i64> = Prop::new("RetentionLockTimeInDays");
     /// Key of `RetentionLockType`, for [`Handle::set`].
-    pub const RETENTION_LOCK_TYPE: Prop<tape_pool::RetentionLockType> = Prop::new("RetentionLockType");
+    pub const RETENTION_LOCK_TYPE: Prop<CfnTapePool, tape_pool::RetentionLockType> = Prop::new("RetentionLockType");
     /// Key of `StorageClass`, for [`Handle::set`].
-    pub const STORAGE_CLASS: Prop<tape_pool::StorageClass> = Prop::new("StorageClass");
+    pub const STORAGE_CLASS: Prop<CfnTapePool, tape_pool::StorageClass> = Prop::new("StorageClass");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<tape_pool::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTapePool, Vec<tape_pool::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTapePoolProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &tape_pool::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTapePoolProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &tape_pool::PROPS_SHAPE, props.into())?;
         Ok(CfnTapePool { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTapePool::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the custom tape pool.
@@ -1325,28 +1377,41 @@ impl CfnVolume {
     pub const CFN_TYPE: &'static str = "AWS::StorageGateway::Volume";
 
     /// Key of `GatewayARN`, for [`Handle::set`].
-    pub const GATEWAY_ARN: Prop<String> = Prop::new("GatewayARN");
+    pub const GATEWAY_ARN: Prop<CfnVolume, String> = Prop::new("GatewayARN");
     /// Key of `KMSEncrypted`, for [`Handle::set`].
-    pub const KMS_ENCRYPTED: Prop<bool> = Prop::new("KMSEncrypted");
+    pub const KMS_ENCRYPTED: Prop<CfnVolume, bool> = Prop::new("KMSEncrypted");
     /// Key of `KMSKey`, for [`Handle::set`].
-    pub const KMS_KEY: Prop<String> = Prop::new("KMSKey");
+    pub const KMS_KEY: Prop<CfnVolume, String> = Prop::new("KMSKey");
     /// Key of `NetworkInterfaceId`, for [`Handle::set`].
-    pub const NETWORK_INTERFACE_ID: Prop<String> = Prop::new("NetworkInterfaceId");
+    pub const NETWORK_INTERFACE_ID: Prop<CfnVolume, String> = Prop::new("NetworkInterfaceId");
     /// Key of `SnapshotId`, for [`Handle::set`].
-    pub const SNAPSHOT_ID: Prop<String> = Prop::new("SnapshotId");
+    pub const SNAPSHOT_ID: Prop<CfnVolume, String> = Prop::new("SnapshotId");
     /// Key of `SourceVolumeARN`, for [`Handle::set`].
-    pub const SOURCE_VOLUME_ARN: Prop<String> = Prop::new("SourceVolumeARN");
+    pub const SOURCE_VOLUME_ARN: Prop<CfnVolume, String> = Prop::new("SourceVolumeARN");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<volume::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVolume, Vec<volume::Tag>> = Prop::new("Tags");
     /// Key of `TargetName`, for [`Handle::set`].
-    pub const TARGET_NAME: Prop<String> = Prop::new("TargetName");
+    pub const TARGET_NAME: Prop<CfnVolume, String> = Prop::new("TargetName");
     /// Key of `VolumeSizeInBytes`, for [`Handle::set`].
-    pub const VOLUME_SIZE_IN_BYTES: Prop<f64> = Prop::new("VolumeSizeInBytes");
+    pub const VOLUME_SIZE_IN_BYTES: Prop<CfnVolume, f64> = Prop::new("VolumeSizeInBytes");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVolumeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &volume::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVolumeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &volume::PROPS_SHAPE, props.into())?;
         Ok(CfnVolume { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVolume::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The date the volume was created.

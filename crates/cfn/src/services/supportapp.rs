@@ -61,12 +61,25 @@ impl CfnAccountAlias {
     pub const CFN_TYPE: &'static str = "AWS::SupportApp::AccountAlias";
 
     /// Key of `AccountAlias`, for [`Handle::set`].
-    pub const ACCOUNT_ALIAS: Prop<String> = Prop::new("AccountAlias");
+    pub const ACCOUNT_ALIAS: Prop<CfnAccountAlias, String> = Prop::new("AccountAlias");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccountAliasProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &account_alias::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccountAliasProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &account_alias::PROPS_SHAPE, props.into())?;
         Ok(CfnAccountAlias { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccountAlias::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Unique identifier representing an alias tied to an account
@@ -198,26 +211,39 @@ impl CfnSlackChannelConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::SupportApp::SlackChannelConfiguration";
 
     /// Key of `ChannelId`, for [`Handle::set`].
-    pub const CHANNEL_ID: Prop<String> = Prop::new("ChannelId");
+    pub const CHANNEL_ID: Prop<CfnSlackChannelConfiguration, String> = Prop::new("ChannelId");
     /// Key of `ChannelName`, for [`Handle::set`].
-    pub const CHANNEL_NAME: Prop<String> = Prop::new("ChannelName");
+    pub const CHANNEL_NAME: Prop<CfnSlackChannelConfiguration, String> = Prop::new("ChannelName");
     /// Key of `ChannelRoleArn`, for [`Handle::set`].
-    pub const CHANNEL_ROLE_ARN: Prop<String> = Prop::new("ChannelRoleArn");
+    pub const CHANNEL_ROLE_ARN: Prop<CfnSlackChannelConfiguration, String> = Prop::new("ChannelRoleArn");
     /// Key of `NotifyOnAddCorrespondenceToCase`, for [`Handle::set`].
-    pub const NOTIFY_ON_ADD_CORRESPONDENCE_TO_CASE: Prop<bool> = Prop::new("NotifyOnAddCorrespondenceToCase");
+    pub const NOTIFY_ON_ADD_CORRESPONDENCE_TO_CASE: Prop<CfnSlackChannelConfiguration, bool> = Prop::new("NotifyOnAddCorrespondenceToCase");
     /// Key of `NotifyOnCaseSeverity`, for [`Handle::set`].
-    pub const NOTIFY_ON_CASE_SEVERITY: Prop<slack_channel_configuration::NotifyOnCaseSeverity> = Prop::new("NotifyOnCaseSeverity");
+    pub const NOTIFY_ON_CASE_SEVERITY: Prop<CfnSlackChannelConfiguration, slack_channel_configuration::NotifyOnCaseSeverity> = Prop::new("NotifyOnCaseSeverity");
     /// Key of `NotifyOnCreateOrReopenCase`, for [`Handle::set`].
-    pub const NOTIFY_ON_CREATE_OR_REOPEN_CASE: Prop<bool> = Prop::new("NotifyOnCreateOrReopenCase");
+    pub const NOTIFY_ON_CREATE_OR_REOPEN_CASE: Prop<CfnSlackChannelConfiguration, bool> = Prop::new("NotifyOnCreateOrReopenCase");
     /// Key of `NotifyOnResolveCase`, for [`Handle::set`].
-    pub const NOTIFY_ON_RESOLVE_CASE: Prop<bool> = Prop::new("NotifyOnResolveCase");
+    pub const NOTIFY_ON_RESOLVE_CASE: Prop<CfnSlackChannelConfiguration, bool> = Prop::new("NotifyOnResolveCase");
     /// Key of `TeamId`, for [`Handle::set`].
-    pub const TEAM_ID: Prop<String> = Prop::new("TeamId");
+    pub const TEAM_ID: Prop<CfnSlackChannelConfiguration, String> = Prop::new("TeamId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSlackChannelConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &slack_channel_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSlackChannelConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &slack_channel_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnSlackChannelConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSlackChannelConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -285,14 +311,27 @@ impl CfnSlackWorkspaceConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::SupportApp::SlackWorkspaceConfiguration";
 
     /// Key of `TeamId`, for [`Handle::set`].
-    pub const TEAM_ID: Prop<String> = Prop::new("TeamId");
+    pub const TEAM_ID: Prop<CfnSlackWorkspaceConfiguration, String> = Prop::new("TeamId");
     /// Key of `VersionId`, for [`Handle::set`].
-    pub const VERSION_ID: Prop<String> = Prop::new("VersionId");
+    pub const VERSION_ID: Prop<CfnSlackWorkspaceConfiguration, String> = Prop::new("VersionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSlackWorkspaceConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &slack_workspace_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSlackWorkspaceConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &slack_workspace_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnSlackWorkspaceConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSlackWorkspaceConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 

@@ -278,22 +278,35 @@ impl CfnSupportPermit {
     pub const CFN_TYPE: &'static str = "AWS::SupportAuthZ::SupportPermit";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnSupportPermit, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSupportPermit, String> = Prop::new("Name");
     /// Key of `Permit`, for [`Handle::set`].
-    pub const PERMIT: Prop<support_permit::Permit> = Prop::new("Permit");
+    pub const PERMIT: Prop<CfnSupportPermit, support_permit::Permit> = Prop::new("Permit");
     /// Key of `SigningKeyInfo`, for [`Handle::set`].
-    pub const SIGNING_KEY_INFO: Prop<support_permit::SigningKeyInfo> = Prop::new("SigningKeyInfo");
+    pub const SIGNING_KEY_INFO: Prop<CfnSupportPermit, support_permit::SigningKeyInfo> = Prop::new("SigningKeyInfo");
     /// Key of `SupportCaseDisplayId`, for [`Handle::set`].
-    pub const SUPPORT_CASE_DISPLAY_ID: Prop<String> = Prop::new("SupportCaseDisplayId");
+    pub const SUPPORT_CASE_DISPLAY_ID: Prop<CfnSupportPermit, String> = Prop::new("SupportCaseDisplayId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<support_permit::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSupportPermit, Vec<support_permit::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSupportPermitProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &support_permit::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSupportPermitProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &support_permit::PROPS_SHAPE, props.into())?;
         Ok(CfnSupportPermit { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSupportPermit::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the support permit.

@@ -806,54 +806,67 @@ impl CfnCanary {
     pub const CFN_TYPE: &'static str = "AWS::Synthetics::Canary";
 
     /// Key of `ArtifactConfig`, for [`Handle::set`].
-    pub const ARTIFACT_CONFIG: Prop<canary::ArtifactConfig> = Prop::new("ArtifactConfig");
+    pub const ARTIFACT_CONFIG: Prop<CfnCanary, canary::ArtifactConfig> = Prop::new("ArtifactConfig");
     /// Key of `ArtifactS3Location`, for [`Handle::set`].
-    pub const ARTIFACT_S3_LOCATION: Prop<String> = Prop::new("ArtifactS3Location");
+    pub const ARTIFACT_S3_LOCATION: Prop<CfnCanary, String> = Prop::new("ArtifactS3Location");
     /// Key of `BrowserConfigs`, for [`Handle::set`].
-    pub const BROWSER_CONFIGS: Prop<Vec<canary::BrowserConfig>> = Prop::new("BrowserConfigs");
+    pub const BROWSER_CONFIGS: Prop<CfnCanary, Vec<canary::BrowserConfig>> = Prop::new("BrowserConfigs");
     /// Key of `Code`, for [`Handle::set`].
-    pub const CODE: Prop<canary::Code> = Prop::new("Code");
+    pub const CODE: Prop<CfnCanary, canary::Code> = Prop::new("Code");
     /// Key of `DeleteLambdaResourcesOnCanaryDeletion`, for [`Handle::set`].
-    pub const DELETE_LAMBDA_RESOURCES_ON_CANARY_DELETION: Prop<bool> = Prop::new("DeleteLambdaResourcesOnCanaryDeletion");
+    pub const DELETE_LAMBDA_RESOURCES_ON_CANARY_DELETION: Prop<CfnCanary, bool> = Prop::new("DeleteLambdaResourcesOnCanaryDeletion");
     /// Key of `DryRunAndUpdate`, for [`Handle::set`].
-    pub const DRY_RUN_AND_UPDATE: Prop<bool> = Prop::new("DryRunAndUpdate");
+    pub const DRY_RUN_AND_UPDATE: Prop<CfnCanary, bool> = Prop::new("DryRunAndUpdate");
     /// Key of `ExecutionRoleArn`, for [`Handle::set`].
-    pub const EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ExecutionRoleArn");
+    pub const EXECUTION_ROLE_ARN: Prop<CfnCanary, String> = Prop::new("ExecutionRoleArn");
     /// Key of `FailureRetentionPeriod`, for [`Handle::set`].
-    pub const FAILURE_RETENTION_PERIOD: Prop<i64> = Prop::new("FailureRetentionPeriod");
+    pub const FAILURE_RETENTION_PERIOD: Prop<CfnCanary, i64> = Prop::new("FailureRetentionPeriod");
     /// Key of `KmsKeyArn`, for [`Handle::set`].
-    pub const KMS_KEY_ARN: Prop<String> = Prop::new("KmsKeyArn");
+    pub const KMS_KEY_ARN: Prop<CfnCanary, String> = Prop::new("KmsKeyArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnCanary, String> = Prop::new("Name");
     /// Key of `ProvisionedResourceCleanup`, for [`Handle::set`].
-    pub const PROVISIONED_RESOURCE_CLEANUP: Prop<canary::ProvisionedResourceCleanup> = Prop::new("ProvisionedResourceCleanup");
+    pub const PROVISIONED_RESOURCE_CLEANUP: Prop<CfnCanary, canary::ProvisionedResourceCleanup> = Prop::new("ProvisionedResourceCleanup");
     /// Key of `Replicas`, for [`Handle::set`].
-    pub const REPLICAS: Prop<Vec<canary::Replica>> = Prop::new("Replicas");
+    pub const REPLICAS: Prop<CfnCanary, Vec<canary::Replica>> = Prop::new("Replicas");
     /// Key of `ResourcesToReplicateTags`, for [`Handle::set`].
-    pub const RESOURCES_TO_REPLICATE_TAGS: Prop<Vec<canary::ResourceToTag>> = Prop::new("ResourcesToReplicateTags");
+    pub const RESOURCES_TO_REPLICATE_TAGS: Prop<CfnCanary, Vec<canary::ResourceToTag>> = Prop::new("ResourcesToReplicateTags");
     /// Key of `RunConfig`, for [`Handle::set`].
-    pub const RUN_CONFIG: Prop<canary::RunConfig> = Prop::new("RunConfig");
+    pub const RUN_CONFIG: Prop<CfnCanary, canary::RunConfig> = Prop::new("RunConfig");
     /// Key of `RuntimeVersion`, for [`Handle::set`].
-    pub const RUNTIME_VERSION: Prop<String> = Prop::new("RuntimeVersion");
+    pub const RUNTIME_VERSION: Prop<CfnCanary, String> = Prop::new("RuntimeVersion");
     /// Key of `Schedule`, for [`Handle::set`].
-    pub const SCHEDULE: Prop<canary::Schedule> = Prop::new("Schedule");
+    pub const SCHEDULE: Prop<CfnCanary, canary::Schedule> = Prop::new("Schedule");
     /// Key of `StartCanaryAfterCreation`, for [`Handle::set`].
-    pub const START_CANARY_AFTER_CREATION: Prop<bool> = Prop::new("StartCanaryAfterCreation");
+    pub const START_CANARY_AFTER_CREATION: Prop<CfnCanary, bool> = Prop::new("StartCanaryAfterCreation");
     /// Key of `SuccessRetentionPeriod`, for [`Handle::set`].
-    pub const SUCCESS_RETENTION_PERIOD: Prop<i64> = Prop::new("SuccessRetentionPeriod");
+    pub const SUCCESS_RETENTION_PERIOD: Prop<CfnCanary, i64> = Prop::new("SuccessRetentionPeriod");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<canary::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCanary, Vec<canary::Tag>> = Prop::new("Tags");
     /// Key of `VPCConfig`, for [`Handle::set`].
-    pub const VPC_CONFIG: Prop<canary::VPCConfig> = Prop::new("VPCConfig");
+    pub const VPC_CONFIG: Prop<CfnCanary, canary::VPCConfig> = Prop::new("VPCConfig");
     /// Key of `VisualReference`, for [`Handle::set`].
-    pub const VISUAL_REFERENCE: Prop<canary::VisualReference> = Prop::new("VisualReference");
+    pub const VISUAL_REFERENCE: Prop<CfnCanary, canary::VisualReference> = Prop::new("VisualReference");
     /// Key of `VisualReferences`, for [`Handle::set`].
-    pub const VISUAL_REFERENCES: Prop<Vec<canary::VisualReference>> = Prop::new("VisualReferences");
+    pub const VISUAL_REFERENCES: Prop<CfnCanary, Vec<canary::VisualReference>> = Prop::new("VisualReferences");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCanaryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &canary::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCanaryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &canary::PROPS_SHAPE, props.into())?;
         Ok(CfnCanary { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCanary::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Code.SourceLocationArn`)
@@ -978,16 +991,29 @@ impl CfnGroup {
     pub const CFN_TYPE: &'static str = "AWS::Synthetics::Group";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnGroup, String> = Prop::new("Name");
     /// Key of `ResourceArns`, for [`Handle::set`].
-    pub const RESOURCE_ARNS: Prop<Vec<String>> = Prop::new("ResourceArns");
+    pub const RESOURCE_ARNS: Prop<CfnGroup, Vec<String>> = Prop::new("ResourceArns");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnGroup, Vec<group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &group::PROPS_SHAPE, props.into())?;
         Ok(CfnGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Id of the group.

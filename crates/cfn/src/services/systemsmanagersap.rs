@@ -278,28 +278,41 @@ impl CfnApplication {
     pub const CFN_TYPE: &'static str = "AWS::SystemsManagerSAP::Application";
 
     /// Key of `ApplicationId`, for [`Handle::set`].
-    pub const APPLICATION_ID: Prop<String> = Prop::new("ApplicationId");
+    pub const APPLICATION_ID: Prop<CfnApplication, String> = Prop::new("ApplicationId");
     /// Key of `ApplicationType`, for [`Handle::set`].
-    pub const APPLICATION_TYPE: Prop<application::ApplicationType> = Prop::new("ApplicationType");
+    pub const APPLICATION_TYPE: Prop<CfnApplication, application::ApplicationType> = Prop::new("ApplicationType");
     /// Key of `ComponentsInfo`, for [`Handle::set`].
-    pub const COMPONENTS_INFO: Prop<Vec<application::ComponentInfo>> = Prop::new("ComponentsInfo");
+    pub const COMPONENTS_INFO: Prop<CfnApplication, Vec<application::ComponentInfo>> = Prop::new("ComponentsInfo");
     /// Key of `Credentials`, for [`Handle::set`].
-    pub const CREDENTIALS: Prop<Vec<application::Credential>> = Prop::new("Credentials");
+    pub const CREDENTIALS: Prop<CfnApplication, Vec<application::Credential>> = Prop::new("Credentials");
     /// Key of `DatabaseArn`, for [`Handle::set`].
-    pub const DATABASE_ARN: Prop<String> = Prop::new("DatabaseArn");
+    pub const DATABASE_ARN: Prop<CfnApplication, String> = Prop::new("DatabaseArn");
     /// Key of `Instances`, for [`Handle::set`].
-    pub const INSTANCES: Prop<Vec<String>> = Prop::new("Instances");
+    pub const INSTANCES: Prop<CfnApplication, Vec<String>> = Prop::new("Instances");
     /// Key of `SapInstanceNumber`, for [`Handle::set`].
-    pub const SAP_INSTANCE_NUMBER: Prop<String> = Prop::new("SapInstanceNumber");
+    pub const SAP_INSTANCE_NUMBER: Prop<CfnApplication, String> = Prop::new("SapInstanceNumber");
     /// Key of `Sid`, for [`Handle::set`].
-    pub const SID: Prop<String> = Prop::new("Sid");
+    pub const SID: Prop<CfnApplication, String> = Prop::new("Sid");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<application::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnApplicationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnApplicationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &application::PROPS_SHAPE, props.into())?;
         Ok(CfnApplication { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnApplication::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the SSM-SAP application

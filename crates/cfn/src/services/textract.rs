@@ -165,20 +165,33 @@ impl CfnAdapter {
     pub const CFN_TYPE: &'static str = "AWS::Textract::Adapter";
 
     /// Key of `AdapterName`, for [`Handle::set`].
-    pub const ADAPTER_NAME: Prop<String> = Prop::new("AdapterName");
+    pub const ADAPTER_NAME: Prop<CfnAdapter, String> = Prop::new("AdapterName");
     /// Key of `AutoUpdate`, for [`Handle::set`].
-    pub const AUTO_UPDATE: Prop<adapter::AutoUpdate> = Prop::new("AutoUpdate");
+    pub const AUTO_UPDATE: Prop<CfnAdapter, adapter::AutoUpdate> = Prop::new("AutoUpdate");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAdapter, String> = Prop::new("Description");
     /// Key of `FeatureTypes`, for [`Handle::set`].
-    pub const FEATURE_TYPES: Prop<Vec<adapter::FeatureType>> = Prop::new("FeatureTypes");
+    pub const FEATURE_TYPES: Prop<CfnAdapter, Vec<adapter::FeatureType>> = Prop::new("FeatureTypes");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<adapter::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAdapter, Vec<adapter::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAdapterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &adapter::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAdapterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &adapter::PROPS_SHAPE, props.into())?;
         Ok(CfnAdapter { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAdapter::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// A unique identifier for the adapter resource.

@@ -85,16 +85,29 @@ impl CfnDatabase {
     pub const CFN_TYPE: &'static str = "AWS::Timestream::Database";
 
     /// Key of `DatabaseName`, for [`Handle::set`].
-    pub const DATABASE_NAME: Prop<String> = Prop::new("DatabaseName");
+    pub const DATABASE_NAME: Prop<CfnDatabase, String> = Prop::new("DatabaseName");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnDatabase, String> = Prop::new("KmsKeyId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<database::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDatabase, Vec<database::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDatabaseProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &database::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDatabaseProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &database::PROPS_SHAPE, props.into())?;
         Ok(CfnDatabase { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDatabase::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -214,18 +227,31 @@ impl CfnInfluxDBBackup {
     pub const CFN_TYPE: &'static str = "AWS::Timestream::InfluxDBBackup";
 
     /// Key of `DbResourceId`, for [`Handle::set`].
-    pub const DB_RESOURCE_ID: Prop<String> = Prop::new("DbResourceId");
+    pub const DB_RESOURCE_ID: Prop<CfnInfluxDBBackup, String> = Prop::new("DbResourceId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnInfluxDBBackup, String> = Prop::new("Name");
     /// Key of `RetentionDays`, for [`Handle::set`].
-    pub const RETENTION_DAYS: Prop<i64> = Prop::new("RetentionDays");
+    pub const RETENTION_DAYS: Prop<CfnInfluxDBBackup, i64> = Prop::new("RetentionDays");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<influx_db_backup::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnInfluxDBBackup, Vec<influx_db_backup::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInfluxDBBackupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &influx_db_backup::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInfluxDBBackupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &influx_db_backup::PROPS_SHAPE, props.into())?;
         Ok(CfnInfluxDBBackup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInfluxDBBackup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The allocated storage of the resource at the time of backup, in GiB.
@@ -775,48 +801,61 @@ impl CfnInfluxDBCluster {
     pub const CFN_TYPE: &'static str = "AWS::Timestream::InfluxDBCluster";
 
     /// Key of `AllocatedStorage`, for [`Handle::set`].
-    pub const ALLOCATED_STORAGE: Prop<i64> = Prop::new("AllocatedStorage");
+    pub const ALLOCATED_STORAGE: Prop<CfnInfluxDBCluster, i64> = Prop::new("AllocatedStorage");
     /// Key of `Bucket`, for [`Handle::set`].
-    pub const BUCKET: Prop<String> = Prop::new("Bucket");
+    pub const BUCKET: Prop<CfnInfluxDBCluster, String> = Prop::new("Bucket");
     /// Key of `DbInstanceType`, for [`Handle::set`].
-    pub const DB_INSTANCE_TYPE: Prop<influx_db_cluster::DbInstanceType> = Prop::new("DbInstanceType");
+    pub const DB_INSTANCE_TYPE: Prop<CfnInfluxDBCluster, influx_db_cluster::DbInstanceType> = Prop::new("DbInstanceType");
     /// Key of `DbParameterGroupIdentifier`, for [`Handle::set`].
-    pub const DB_PARAMETER_GROUP_IDENTIFIER: Prop<String> = Prop::new("DbParameterGroupIdentifier");
+    pub const DB_PARAMETER_GROUP_IDENTIFIER: Prop<CfnInfluxDBCluster, String> = Prop::new("DbParameterGroupIdentifier");
     /// Key of `DbStorageType`, for [`Handle::set`].
-    pub const DB_STORAGE_TYPE: Prop<influx_db_cluster::DbStorageType> = Prop::new("DbStorageType");
+    pub const DB_STORAGE_TYPE: Prop<CfnInfluxDBCluster, influx_db_cluster::DbStorageType> = Prop::new("DbStorageType");
     /// Key of `DeploymentType`, for [`Handle::set`].
-    pub const DEPLOYMENT_TYPE: Prop<influx_db_cluster::DeploymentType> = Prop::new("DeploymentType");
+    pub const DEPLOYMENT_TYPE: Prop<CfnInfluxDBCluster, influx_db_cluster::DeploymentType> = Prop::new("DeploymentType");
     /// Key of `FailoverMode`, for [`Handle::set`].
-    pub const FAILOVER_MODE: Prop<influx_db_cluster::FailoverMode> = Prop::new("FailoverMode");
+    pub const FAILOVER_MODE: Prop<CfnInfluxDBCluster, influx_db_cluster::FailoverMode> = Prop::new("FailoverMode");
     /// Key of `LogDeliveryConfiguration`, for [`Handle::set`].
-    pub const LOG_DELIVERY_CONFIGURATION: Prop<influx_db_cluster::LogDeliveryConfiguration> = Prop::new("LogDeliveryConfiguration");
+    pub const LOG_DELIVERY_CONFIGURATION: Prop<CfnInfluxDBCluster, influx_db_cluster::LogDeliveryConfiguration> = Prop::new("LogDeliveryConfiguration");
     /// Key of `MaintenanceSchedule`, for [`Handle::set`].
-    pub const MAINTENANCE_SCHEDULE: Prop<influx_db_cluster::MaintenanceSchedule> = Prop::new("MaintenanceSchedule");
+    pub const MAINTENANCE_SCHEDULE: Prop<CfnInfluxDBCluster, influx_db_cluster::MaintenanceSchedule> = Prop::new("MaintenanceSchedule");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnInfluxDBCluster, String> = Prop::new("Name");
     /// Key of `NetworkType`, for [`Handle::set`].
-    pub const NETWORK_TYPE: Prop<influx_db_cluster::NetworkType> = Prop::new("NetworkType");
+    pub const NETWORK_TYPE: Prop<CfnInfluxDBCluster, influx_db_cluster::NetworkType> = Prop::new("NetworkType");
     /// Key of `Organization`, for [`Handle::set`].
-    pub const ORGANIZATION: Prop<String> = Prop::new("Organization");
+    pub const ORGANIZATION: Prop<CfnInfluxDBCluster, String> = Prop::new("Organization");
     /// Key of `Password`, for [`Handle::set`].
-    pub const PASSWORD: Prop<String> = Prop::new("Password");
+    pub const PASSWORD: Prop<CfnInfluxDBCluster, String> = Prop::new("Password");
     /// Key of `Port`, for [`Handle::set`].
-    pub const PORT: Prop<i64> = Prop::new("Port");
+    pub const PORT: Prop<CfnInfluxDBCluster, i64> = Prop::new("Port");
     /// Key of `PubliclyAccessible`, for [`Handle::set`].
-    pub const PUBLICLY_ACCESSIBLE: Prop<bool> = Prop::new("PubliclyAccessible");
+    pub const PUBLICLY_ACCESSIBLE: Prop<CfnInfluxDBCluster, bool> = Prop::new("PubliclyAccessible");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<influx_db_cluster::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnInfluxDBCluster, Vec<influx_db_cluster::Tag>> = Prop::new("Tags");
     /// Key of `Username`, for [`Handle::set`].
-    pub const USERNAME: Prop<String> = Prop::new("Username");
+    pub const USERNAME: Prop<CfnInfluxDBCluster, String> = Prop::new("Username");
     /// Key of `VpcSecurityGroupIds`, for [`Handle::set`].
-    pub const VPC_SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("VpcSecurityGroupIds");
+    pub const VPC_SECURITY_GROUP_IDS: Prop<CfnInfluxDBCluster, Vec<String>> = Prop::new("VpcSecurityGroupIds");
     /// Key of `VpcSubnetIds`, for [`Handle::set`].
-    pub const VPC_SUBNET_IDS: Prop<Vec<String>> = Prop::new("VpcSubnetIds");
+    pub const VPC_SUBNET_IDS: Prop<CfnInfluxDBCluster, Vec<String>> = Prop::new("VpcSubnetIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInfluxDBClusterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &influx_db_cluster::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInfluxDBClusterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &influx_db_cluster::PROPS_SHAPE, props.into())?;
         Ok(CfnInfluxDBCluster { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInfluxDBCluster::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) that is associated with the InfluxDB cluster.
@@ -1253,46 +1292,59 @@ impl CfnInfluxDBInstance {
     pub const CFN_TYPE: &'static str = "AWS::Timestream::InfluxDBInstance";
 
     /// Key of `AllocatedStorage`, for [`Handle::set`].
-    pub const ALLOCATED_STORAGE: Prop<i64> = Prop::new("AllocatedStorage");
+    pub const ALLOCATED_STORAGE: Prop<CfnInfluxDBInstance, i64> = Prop::new("AllocatedStorage");
     /// Key of `Bucket`, for [`Handle::set`].
-    pub const BUCKET: Prop<String> = Prop::new("Bucket");
+    pub const BUCKET: Prop<CfnInfluxDBInstance, String> = Prop::new("Bucket");
     /// Key of `DbInstanceType`, for [`Handle::set`].
-    pub const DB_INSTANCE_TYPE: Prop<influx_db_instance::DbInstanceType> = Prop::new("DbInstanceType");
+    pub const DB_INSTANCE_TYPE: Prop<CfnInfluxDBInstance, influx_db_instance::DbInstanceType> = Prop::new("DbInstanceType");
     /// Key of `DbParameterGroupIdentifier`, for [`Handle::set`].
-    pub const DB_PARAMETER_GROUP_IDENTIFIER: Prop<String> = Prop::new("DbParameterGroupIdentifier");
+    pub const DB_PARAMETER_GROUP_IDENTIFIER: Prop<CfnInfluxDBInstance, String> = Prop::new("DbParameterGroupIdentifier");
     /// Key of `DbStorageType`, for [`Handle::set`].
-    pub const DB_STORAGE_TYPE: Prop<influx_db_instance::DbStorageType> = Prop::new("DbStorageType");
+    pub const DB_STORAGE_TYPE: Prop<CfnInfluxDBInstance, influx_db_instance::DbStorageType> = Prop::new("DbStorageType");
     /// Key of `DeploymentType`, for [`Handle::set`].
-    pub const DEPLOYMENT_TYPE: Prop<influx_db_instance::DeploymentType> = Prop::new("DeploymentType");
+    pub const DEPLOYMENT_TYPE: Prop<CfnInfluxDBInstance, influx_db_instance::DeploymentType> = Prop::new("DeploymentType");
     /// Key of `LogDeliveryConfiguration`, for [`Handle::set`].
-    pub const LOG_DELIVERY_CONFIGURATION: Prop<influx_db_instance::LogDeliveryConfiguration> = Prop::new("LogDeliveryConfiguration");
+    pub const LOG_DELIVERY_CONFIGURATION: Prop<CfnInfluxDBInstance, influx_db_instance::LogDeliveryConfiguration> = Prop::new("LogDeliveryConfiguration");
     /// Key of `MaintenanceSchedule`, for [`Handle::set`].
-    pub const MAINTENANCE_SCHEDULE: Prop<influx_db_instance::MaintenanceSchedule> = Prop::new("MaintenanceSchedule");
+    pub const MAINTENANCE_SCHEDULE: Prop<CfnInfluxDBInstance, influx_db_instance::MaintenanceSchedule> = Prop::new("MaintenanceSchedule");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnInfluxDBInstance, String> = Prop::new("Name");
     /// Key of `NetworkType`, for [`Handle::set`].
-    pub const NETWORK_TYPE: Prop<influx_db_instance::NetworkType> = Prop::new("NetworkType");
+    pub const NETWORK_TYPE: Prop<CfnInfluxDBInstance, influx_db_instance::NetworkType> = Prop::new("NetworkType");
     /// Key of `Organization`, for [`Handle::set`].
-    pub const ORGANIZATION: Prop<String> = Prop::new("Organization");
+    pub const ORGANIZATION: Prop<CfnInfluxDBInstance, String> = Prop::new("Organization");
     /// Key of `Password`, for [`Handle::set`].
-    pub const PASSWORD: Prop<String> = Prop::new("Password");
+    pub const PASSWORD: Prop<CfnInfluxDBInstance, String> = Prop::new("Password");
     /// Key of `Port`, for [`Handle::set`].
-    pub const PORT: Prop<i64> = Prop::new("Port");
+    pub const PORT: Prop<CfnInfluxDBInstance, i64> = Prop::new("Port");
     /// Key of `PubliclyAccessible`, for [`Handle::set`].
-    pub const PUBLICLY_ACCESSIBLE: Prop<bool> = Prop::new("PubliclyAccessible");
+    pub const PUBLICLY_ACCESSIBLE: Prop<CfnInfluxDBInstance, bool> = Prop::new("PubliclyAccessible");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<influx_db_instance::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnInfluxDBInstance, Vec<influx_db_instance::Tag>> = Prop::new("Tags");
     /// Key of `Username`, for [`Handle::set`].
-    pub const USERNAME: Prop<String> = Prop::new("Username");
+    pub const USERNAME: Prop<CfnInfluxDBInstance, String> = Prop::new("Username");
     /// Key of `VpcSecurityGroupIds`, for [`Handle::set`].
-    pub const VPC_SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("VpcSecurityGroupIds");
+    pub const VPC_SECURITY_GROUP_IDS: Prop<CfnInfluxDBInstance, Vec<String>> = Prop::new("VpcSecurityGroupIds");
     /// Key of `VpcSubnetIds`, for [`Handle::set`].
-    pub const VPC_SUBNET_IDS: Prop<Vec<String>> = Prop::new("VpcSubnetIds");
+    pub const VPC_SUBNET_IDS: Prop<CfnInfluxDBInstance, Vec<String>> = Prop::new("VpcSubnetIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnInfluxDBInstanceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &influx_db_instance::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnInfluxDBInstanceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &influx_db_instance::PROPS_SHAPE, props.into())?;
         Ok(CfnInfluxDBInstance { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnInfluxDBInstance::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) that is associated with the InfluxDB instance.
@@ -2032,30 +2084,43 @@ impl CfnScheduledQuery {
     pub const CFN_TYPE: &'static str = "AWS::Timestream::ScheduledQuery";
 
     /// Key of `ClientToken`, for [`Handle::set`].
-    pub const CLIENT_TOKEN: Prop<String> = Prop::new("ClientToken");
+    pub const CLIENT_TOKEN: Prop<CfnScheduledQuery, String> = Prop::new("ClientToken");
     /// Key of `ErrorReportConfiguration`, for [`Handle::set`].
-    pub const ERROR_REPORT_CONFIGURATION: Prop<scheduled_query::ErrorReportConfiguration> = Prop::new("ErrorReportConfiguration");
+    pub const ERROR_REPORT_CONFIGURATION: Prop<CfnScheduledQuery, scheduled_query::ErrorReportConfiguration> = Prop::new("ErrorReportConfiguration");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnScheduledQuery, String> = Prop::new("KmsKeyId");
     /// Key of `NotificationConfiguration`, for [`Handle::set`].
-    pub const NOTIFICATION_CONFIGURATION: Prop<scheduled_query::NotificationConfiguration> = Prop::new("NotificationConfiguration");
+    pub const NOTIFICATION_CONFIGURATION: Prop<CfnScheduledQuery, scheduled_query::NotificationConfiguration> = Prop::new("NotificationConfiguration");
     /// Key of `QueryString`, for [`Handle::set`].
-    pub const QUERY_STRING: Prop<String> = Prop::new("QueryString");
+    pub const QUERY_STRING: Prop<CfnScheduledQuery, String> = Prop::new("QueryString");
     /// Key of `ScheduleConfiguration`, for [`Handle::set`].
-    pub const SCHEDULE_CONFIGURATION: Prop<scheduled_query::ScheduleConfiguration> = Prop::new("ScheduleConfiguration");
+    pub const SCHEDULE_CONFIGURATION: Prop<CfnScheduledQuery, scheduled_query::ScheduleConfiguration> = Prop::new("ScheduleConfiguration");
     /// Key of `ScheduledQueryExecutionRoleArn`, for [`Handle::set`].
-    pub const SCHEDULED_QUERY_EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ScheduledQueryExecutionRoleArn");
+    pub const SCHEDULED_QUERY_EXECUTION_ROLE_ARN: Prop<CfnScheduledQuery, String> = Prop::new("ScheduledQueryExecutionRoleArn");
     /// Key of `ScheduledQueryName`, for [`Handle::set`].
-    pub const SCHEDULED_QUERY_NAME: Prop<String> = Prop::new("ScheduledQueryName");
+    pub const SCHEDULED_QUERY_NAME: Prop<CfnScheduledQuery, String> = Prop::new("ScheduledQueryName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<scheduled_query::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnScheduledQuery, Vec<scheduled_query::Tag>> = Prop::new("Tags");
     /// Key of `TargetConfiguration`, for [`Handle::set`].
-    pub const TARGET_CONFIGURATION: Prop<scheduled_query::TargetConfiguration> = Prop::new("TargetConfiguration");
+    pub const TARGET_CONFIGURATION: Prop<CfnScheduledQuery, scheduled_query::TargetConfiguration> = Prop::new("TargetConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnScheduledQueryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &scheduled_query::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnScheduledQueryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &scheduled_query::PROPS_SHAPE, props.into())?;
         Ok(CfnScheduledQuery { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnScheduledQuery::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -2470,22 +2535,35 @@ impl CfnTable {
     pub const CFN_TYPE: &'static str = "AWS::Timestream::Table";
 
     /// Key of `DatabaseName`, for [`Handle::set`].
-    pub const DATABASE_NAME: Prop<String> = Prop::new("DatabaseName");
+    pub const DATABASE_NAME: Prop<CfnTable, String> = Prop::new("DatabaseName");
     /// Key of `MagneticStoreWriteProperties`, for [`Handle::set`].
-    pub const MAGNETIC_STORE_WRITE_PROPERTIES: Prop<table::MagneticStoreWriteProperties> = Prop::new("MagneticStoreWriteProperties");
+    pub const MAGNETIC_STORE_WRITE_PROPERTIES: Prop<CfnTable, table::MagneticStoreWriteProperties> = Prop::new("MagneticStoreWriteProperties");
     /// Key of `RetentionProperties`, for [`Handle::set`].
-    pub const RETENTION_PROPERTIES: Prop<table::RetentionProperties> = Prop::new("RetentionProperties");
+    pub const RETENTION_PROPERTIES: Prop<CfnTable, table::RetentionProperties> = Prop::new("RetentionProperties");
     /// Key of `Schema`, for [`Handle::set`].
-    pub const SCHEMA: Prop<table::Schema> = Prop::new("Schema");
+    pub const SCHEMA: Prop<CfnTable, table::Schema> = Prop::new("Schema");
     /// Key of `TableName`, for [`Handle::set`].
-    pub const TABLE_NAME: Prop<String> = Prop::new("TableName");
+    pub const TABLE_NAME: Prop<CfnTable, String> = Prop::new("TableName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<table::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTable, Vec<table::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTableProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &table::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTableProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &table::PROPS_SHAPE, props.into())?;
         Ok(CfnTable { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTable::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

@@ -470,18 +470,31 @@ impl CfnCallAnalyticsCategory {
     pub const CFN_TYPE: &'static str = "AWS::Transcribe::CallAnalyticsCategory";
 
     /// Key of `CategoryName`, for [`Handle::set`].
-    pub const CATEGORY_NAME: Prop<String> = Prop::new("CategoryName");
+    pub const CATEGORY_NAME: Prop<CfnCallAnalyticsCategory, String> = Prop::new("CategoryName");
     /// Key of `InputType`, for [`Handle::set`].
-    pub const INPUT_TYPE: Prop<call_analytics_category::InputType> = Prop::new("InputType");
+    pub const INPUT_TYPE: Prop<CfnCallAnalyticsCategory, call_analytics_category::InputType> = Prop::new("InputType");
     /// Key of `Rules`, for [`Handle::set`].
-    pub const RULES: Prop<Vec<call_analytics_category::Rule>> = Prop::new("Rules");
+    pub const RULES: Prop<CfnCallAnalyticsCategory, Vec<call_analytics_category::Rule>> = Prop::new("Rules");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<call_analytics_category::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCallAnalyticsCategory, Vec<call_analytics_category::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCallAnalyticsCategoryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &call_analytics_category::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCallAnalyticsCategoryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &call_analytics_category::PROPS_SHAPE, props.into())?;
         Ok(CfnCallAnalyticsCategory { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCallAnalyticsCategory::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the Call Analytics category.
@@ -750,18 +763,31 @@ impl CfnMedicalVocabulary {
     pub const CFN_TYPE: &'static str = "AWS::Transcribe::MedicalVocabulary";
 
     /// Key of `LanguageCode`, for [`Handle::set`].
-    pub const LANGUAGE_CODE: Prop<medical_vocabulary::LanguageCode> = Prop::new("LanguageCode");
+    pub const LANGUAGE_CODE: Prop<CfnMedicalVocabulary, medical_vocabulary::LanguageCode> = Prop::new("LanguageCode");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<medical_vocabulary::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMedicalVocabulary, Vec<medical_vocabulary::Tag>> = Prop::new("Tags");
     /// Key of `VocabularyFileUri`, for [`Handle::set`].
-    pub const VOCABULARY_FILE_URI: Prop<String> = Prop::new("VocabularyFileUri");
+    pub const VOCABULARY_FILE_URI: Prop<CfnMedicalVocabulary, String> = Prop::new("VocabularyFileUri");
     /// Key of `VocabularyName`, for [`Handle::set`].
-    pub const VOCABULARY_NAME: Prop<String> = Prop::new("VocabularyName");
+    pub const VOCABULARY_NAME: Prop<CfnMedicalVocabulary, String> = Prop::new("VocabularyName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMedicalVocabularyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &medical_vocabulary::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMedicalVocabularyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &medical_vocabulary::PROPS_SHAPE, props.into())?;
         Ok(CfnMedicalVocabulary { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMedicalVocabulary::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the medical vocabulary.
@@ -1262,22 +1288,35 @@ impl CfnVocabulary {
     pub const CFN_TYPE: &'static str = "AWS::Transcribe::Vocabulary";
 
     /// Key of `DataAccessRoleArn`, for [`Handle::set`].
-    pub const DATA_ACCESS_ROLE_ARN: Prop<String> = Prop::new("DataAccessRoleArn");
+    pub const DATA_ACCESS_ROLE_ARN: Prop<CfnVocabulary, String> = Prop::new("DataAccessRoleArn");
     /// Key of `LanguageCode`, for [`Handle::set`].
-    pub const LANGUAGE_CODE: Prop<vocabulary::LanguageCode> = Prop::new("LanguageCode");
+    pub const LANGUAGE_CODE: Prop<CfnVocabulary, vocabulary::LanguageCode> = Prop::new("LanguageCode");
     /// Key of `Phrases`, for [`Handle::set`].
-    pub const PHRASES: Prop<Vec<String>> = Prop::new("Phrases");
+    pub const PHRASES: Prop<CfnVocabulary, Vec<String>> = Prop::new("Phrases");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<vocabulary::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVocabulary, Vec<vocabulary::Tag>> = Prop::new("Tags");
     /// Key of `VocabularyFileUri`, for [`Handle::set`].
-    pub const VOCABULARY_FILE_URI: Prop<String> = Prop::new("VocabularyFileUri");
+    pub const VOCABULARY_FILE_URI: Prop<CfnVocabulary, String> = Prop::new("VocabularyFileUri");
     /// Key of `VocabularyName`, for [`Handle::set`].
-    pub const VOCABULARY_NAME: Prop<String> = Prop::new("VocabularyName");
+    pub const VOCABULARY_NAME: Prop<CfnVocabulary, String> = Prop::new("VocabularyName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVocabularyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vocabulary::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVocabularyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vocabulary::PROPS_SHAPE, props.into())?;
         Ok(CfnVocabulary { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVocabulary::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the custom vocabulary.
@@ -1790,22 +1829,35 @@ impl CfnVocabularyFilter {
     pub const CFN_TYPE: &'static str = "AWS::Transcribe::VocabularyFilter";
 
     /// Key of `DataAccessRoleArn`, for [`Handle::set`].
-    pub const DATA_ACCESS_ROLE_ARN: Prop<String> = Prop::new("DataAccessRoleArn");
+    pub const DATA_ACCESS_ROLE_ARN: Prop<CfnVocabularyFilter, String> = Prop::new("DataAccessRoleArn");
     /// Key of `LanguageCode`, for [`Handle::set`].
-    pub const LANGUAGE_CODE: Prop<vocabulary_filter::LanguageCode> = Prop::new("LanguageCode");
+    pub const LANGUAGE_CODE: Prop<CfnVocabularyFilter, vocabulary_filter::LanguageCode> = Prop::new("LanguageCode");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<vocabulary_filter::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnVocabularyFilter, Vec<vocabulary_filter::Tag>> = Prop::new("Tags");
     /// Key of `VocabularyFilterFileUri`, for [`Handle::set`].
-    pub const VOCABULARY_FILTER_FILE_URI: Prop<String> = Prop::new("VocabularyFilterFileUri");
+    pub const VOCABULARY_FILTER_FILE_URI: Prop<CfnVocabularyFilter, String> = Prop::new("VocabularyFilterFileUri");
     /// Key of `VocabularyFilterName`, for [`Handle::set`].
-    pub const VOCABULARY_FILTER_NAME: Prop<String> = Prop::new("VocabularyFilterName");
+    pub const VOCABULARY_FILTER_NAME: Prop<CfnVocabularyFilter, String> = Prop::new("VocabularyFilterName");
     /// Key of `Words`, for [`Handle::set`].
-    pub const WORDS: Prop<Vec<String>> = Prop::new("Words");
+    pub const WORDS: Prop<CfnVocabularyFilter, Vec<String>> = Prop::new("Words");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVocabularyFilterProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &vocabulary_filter::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVocabularyFilterProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &vocabulary_filter::PROPS_SHAPE, props.into())?;
         Ok(CfnVocabularyFilter { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVocabularyFilter::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the vocabulary filter.

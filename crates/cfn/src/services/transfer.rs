@@ -275,32 +275,45 @@ impl CfnAgreement {
     pub const CFN_TYPE: &'static str = "AWS::Transfer::Agreement";
 
     /// Key of `AccessRole`, for [`Handle::set`].
-    pub const ACCESS_ROLE: Prop<String> = Prop::new("AccessRole");
+    pub const ACCESS_ROLE: Prop<CfnAgreement, String> = Prop::new("AccessRole");
     /// Key of `BaseDirectory`, for [`Handle::set`].
-    pub const BASE_DIRECTORY: Prop<String> = Prop::new("BaseDirectory");
+    pub const BASE_DIRECTORY: Prop<CfnAgreement, String> = Prop::new("BaseDirectory");
     /// Key of `CustomDirectories`, for [`Handle::set`].
-    pub const CUSTOM_DIRECTORIES: Prop<agreement::CustomDirectories> = Prop::new("CustomDirectories");
+    pub const CUSTOM_DIRECTORIES: Prop<CfnAgreement, agreement::CustomDirectories> = Prop::new("CustomDirectories");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAgreement, String> = Prop::new("Description");
     /// Key of `EnforceMessageSigning`, for [`Handle::set`].
-    pub const ENFORCE_MESSAGE_SIGNING: Prop<agreement::EnforceMessageSigning> = Prop::new("EnforceMessageSigning");
+    pub const ENFORCE_MESSAGE_SIGNING: Prop<CfnAgreement, agreement::EnforceMessageSigning> = Prop::new("EnforceMessageSigning");
     /// Key of `LocalProfileId`, for [`Handle::set`].
-    pub const LOCAL_PROFILE_ID: Prop<String> = Prop::new("LocalProfileId");
+    pub const LOCAL_PROFILE_ID: Prop<CfnAgreement, String> = Prop::new("LocalProfileId");
     /// Key of `PartnerProfileId`, for [`Handle::set`].
-    pub const PARTNER_PROFILE_ID: Prop<String> = Prop::new("PartnerProfileId");
+    pub const PARTNER_PROFILE_ID: Prop<CfnAgreement, String> = Prop::new("PartnerProfileId");
     /// Key of `PreserveFilename`, for [`Handle::set`].
-    pub const PRESERVE_FILENAME: Prop<agreement::PreserveFilename> = Prop::new("PreserveFilename");
+    pub const PRESERVE_FILENAME: Prop<CfnAgreement, agreement::PreserveFilename> = Prop::new("PreserveFilename");
     /// Key of `ServerId`, for [`Handle::set`].
-    pub const SERVER_ID: Prop<String> = Prop::new("ServerId");
+    pub const SERVER_ID: Prop<CfnAgreement, String> = Prop::new("ServerId");
     /// Key of `Status`, for [`Handle::set`].
-    pub const STATUS: Prop<agreement::Status> = Prop::new("Status");
+    pub const STATUS: Prop<CfnAgreement, agreement::Status> = Prop::new("Status");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<agreement::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAgreement, Vec<agreement::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAgreementProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &agreement::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAgreementProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &agreement::PROPS_SHAPE, props.into())?;
         Ok(CfnAgreement { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAgreement::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// A unique identifier for the agreement.
@@ -475,26 +488,39 @@ impl CfnCertificate {
     pub const CFN_TYPE: &'static str = "AWS::Transfer::Certificate";
 
     /// Key of `ActiveDate`, for [`Handle::set`].
-    pub const ACTIVE_DATE: Prop<String> = Prop::new("ActiveDate");
+    pub const ACTIVE_DATE: Prop<CfnCertificate, String> = Prop::new("ActiveDate");
     /// Key of `Certificate`, for [`Handle::set`].
-    pub const CERTIFICATE: Prop<String> = Prop::new("Certificate");
+    pub const CERTIFICATE: Prop<CfnCertificate, String> = Prop::new("Certificate");
     /// Key of `CertificateChain`, for [`Handle::set`].
-    pub const CERTIFICATE_CHAIN: Prop<String> = Prop::new("CertificateChain");
+    pub const CERTIFICATE_CHAIN: Prop<CfnCertificate, String> = Prop::new("CertificateChain");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnCertificate, String> = Prop::new("Description");
     /// Key of `InactiveDate`, for [`Handle::set`].
-    pub const INACTIVE_DATE: Prop<String> = Prop::new("InactiveDate");
+    pub const INACTIVE_DATE: Prop<CfnCertificate, String> = Prop::new("InactiveDate");
     /// Key of `PrivateKey`, for [`Handle::set`].
-    pub const PRIVATE_KEY: Prop<String> = Prop::new("PrivateKey");
+    pub const PRIVATE_KEY: Prop<CfnCertificate, String> = Prop::new("PrivateKey");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<certificate::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnCertificate, Vec<certificate::Tag>> = Prop::new("Tags");
     /// Key of `Usage`, for [`Handle::set`].
-    pub const USAGE: Prop<certificate::Usage> = Prop::new("Usage");
+    pub const USAGE: Prop<CfnCertificate, certificate::Usage> = Prop::new("Usage");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnCertificateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &certificate::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnCertificateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &certificate::PROPS_SHAPE, props.into())?;
         Ok(CfnCertificate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnCertificate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Specifies the unique Amazon Resource Name (ARN) for the agreement.
@@ -1116,30 +1142,43 @@ impl CfnConnector {
     pub const CFN_TYPE: &'static str = "AWS::Transfer::Connector";
 
     /// Key of `AccessRole`, for [`Handle::set`].
-    pub const ACCESS_ROLE: Prop<String> = Prop::new("AccessRole");
+    pub const ACCESS_ROLE: Prop<CfnConnector, String> = Prop::new("AccessRole");
     /// Key of `As2Config`, for [`Handle::set`].
-    pub const AS2_CONFIG: Prop<connector::As2Config> = Prop::new("As2Config");
+    pub const AS2_CONFIG: Prop<CfnConnector, connector::As2Config> = Prop::new("As2Config");
     /// Key of `EgressConfig`, for [`Handle::set`].
-    pub const EGRESS_CONFIG: Prop<connector::ConnectorEgressConfig> = Prop::new("EgressConfig");
+    pub const EGRESS_CONFIG: Prop<CfnConnector, connector::ConnectorEgressConfig> = Prop::new("EgressConfig");
     /// Key of `EgressType`, for [`Handle::set`].
-    pub const EGRESS_TYPE: Prop<connector::ConnectorEgressType> = Prop::new("EgressType");
+    pub const EGRESS_TYPE: Prop<CfnConnector, connector::ConnectorEgressType> = Prop::new("EgressType");
     /// Key of `IpAddressType`, for [`Handle::set`].
-    pub const IP_ADDRESS_TYPE: Prop<connector::IpAddressType> = Prop::new("IpAddressType");
+    pub const IP_ADDRESS_TYPE: Prop<CfnConnector, connector::IpAddressType> = Prop::new("IpAddressType");
     /// Key of `LoggingRole`, for [`Handle::set`].
-    pub const LOGGING_ROLE: Prop<String> = Prop::new("LoggingRole");
+    pub const LOGGING_ROLE: Prop<CfnConnector, String> = Prop::new("LoggingRole");
     /// Key of `SecurityPolicyName`, for [`Handle::set`].
-    pub const SECURITY_POLICY_NAME: Prop<String> = Prop::new("SecurityPolicyName");
+    pub const SECURITY_POLICY_NAME: Prop<CfnConnector, String> = Prop::new("SecurityPolicyName");
     /// Key of `SftpConfig`, for [`Handle::set`].
-    pub const SFTP_CONFIG: Prop<connector::SftpConfig> = Prop::new("SftpConfig");
+    pub const SFTP_CONFIG: Prop<CfnConnector, connector::SftpConfig> = Prop::new("SftpConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<connector::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConnector, Vec<connector::Tag>> = Prop::new("Tags");
     /// Key of `Url`, for [`Handle::set`].
-    pub const URL: Prop<String> = Prop::new("Url");
+    pub const URL: Prop<CfnConnector, String> = Prop::new("Url");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectorProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connector::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectorProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connector::PROPS_SHAPE, props.into())?;
         Ok(CfnConnector { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnector::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Specifies the unique Amazon Resource Name (ARN) for the connector.
@@ -1318,22 +1357,35 @@ impl CfnHostKey {
     pub const CFN_TYPE: &'static str = "AWS::Transfer::HostKey";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnHostKey, String> = Prop::new("Description");
     /// Key of `HostKeyBody`, for [`Handle::set`].
-    pub const HOST_KEY_BODY: Prop<String> = Prop::new("HostKeyBody");
+    pub const HOST_KEY_BODY: Prop<CfnHostKey, String> = Prop::new("HostKeyBody");
     /// Key of `KmsKey`, for [`Handle::set`].
-    pub const KMS_KEY: Prop<String> = Prop::new("KmsKey");
+    pub const KMS_KEY: Prop<CfnHostKey, String> = Prop::new("KmsKey");
     /// Key of `ServerId`, for [`Handle::set`].
-    pub const SERVER_ID: Prop<String> = Prop::new("ServerId");
+    pub const SERVER_ID: Prop<CfnHostKey, String> = Prop::new("ServerId");
     /// Key of `StorageType`, for [`Handle::set`].
-    pub const STORAGE_TYPE: Prop<host_key::StorageType> = Prop::new("StorageType");
+    pub const STORAGE_TYPE: Prop<CfnHostKey, host_key::StorageType> = Prop::new("StorageType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<host_key::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnHostKey, Vec<host_key::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnHostKeyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &host_key::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnHostKeyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &host_key::PROPS_SHAPE, props.into())?;
         Ok(CfnHostKey { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnHostKey::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The unique Amazon Resource Name (ARN) for the host key.
@@ -1509,18 +1561,31 @@ impl CfnProfile {
     pub const CFN_TYPE: &'static str = "AWS::Transfer::Profile";
 
     /// Key of `As2Id`, for [`Handle::set`].
-    pub const AS2_ID: Prop<String> = Prop::new("As2Id");
+    pub const AS2_ID: Prop<CfnProfile, String> = Prop::new("As2Id");
     /// Key of `CertificateIds`, for [`Handle::set`].
-    pub const CERTIFICATE_IDS: Prop<Vec<String>> = Prop::new("CertificateIds");
+    pub const CERTIFICATE_IDS: Prop<CfnProfile, Vec<String>> = Prop::new("CertificateIds");
     /// Key of `ProfileType`, for [`Handle::set`].
-    pub const PROFILE_TYPE: Prop<profile::ProfileType> = Prop::new("ProfileType");
+    pub const PROFILE_TYPE: Prop<CfnProfile, profile::ProfileType> = Prop::new("ProfileType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<profile::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnProfile, Vec<profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &profile::PROPS_SHAPE, props.into())?;
         Ok(CfnProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Specifies the unique Amazon Resource Name (ARN) for the profile.
@@ -2175,46 +2240,59 @@ impl CfnServer {
     pub const CFN_TYPE: &'static str = "AWS::Transfer::Server";
 
     /// Key of `Certificate`, for [`Handle::set`].
-    pub const CERTIFICATE: Prop<String> = Prop::new("Certificate");
+    pub const CERTIFICATE: Prop<CfnServer, String> = Prop::new("Certificate");
     /// Key of `CreateWithHostKey`, for [`Handle::set`].
-    pub const CREATE_WITH_HOST_KEY: Prop<bool> = Prop::new("CreateWithHostKey");
+    pub const CREATE_WITH_HOST_KEY: Prop<CfnServer, bool> = Prop::new("CreateWithHostKey");
     /// Key of `Domain`, for [`Handle::set`].
-    pub const DOMAIN: Prop<server::Domain> = Prop::new("Domain");
+    pub const DOMAIN: Prop<CfnServer, server::Domain> = Prop::new("Domain");
     /// Key of `EndpointDetails`, for [`Handle::set`].
-    pub const ENDPOINT_DETAILS: Prop<server::EndpointDetails> = Prop::new("EndpointDetails");
+    pub const ENDPOINT_DETAILS: Prop<CfnServer, server::EndpointDetails> = Prop::new("EndpointDetails");
     /// Key of `EndpointType`, for [`Handle::set`].
-    pub const ENDPOINT_TYPE: Prop<server::EndpointType> = Prop::new("EndpointType");
+    pub const ENDPOINT_TYPE: Prop<CfnServer, server::EndpointType> = Prop::new("EndpointType");
     /// Key of `IdentityProviderDetails`, for [`Handle::set`].
-    pub const IDENTITY_PROVIDER_DETAILS: Prop<server::IdentityProviderDetails> = Prop::new("IdentityProviderDetails");
+    pub const IDENTITY_PROVIDER_DETAILS: Prop<CfnServer, server::IdentityProviderDetails> = Prop::new("IdentityProviderDetails");
     /// Key of `IdentityProviderType`, for [`Handle::set`].
-    pub const IDENTITY_PROVIDER_TYPE: Prop<server::IdentityProviderType> = Prop::new("IdentityProviderType");
+    pub const IDENTITY_PROVIDER_TYPE: Prop<CfnServer, server::IdentityProviderType> = Prop::new("IdentityProviderType");
     /// Key of `IpAddressType`, for [`Handle::set`].
-    pub const IP_ADDRESS_TYPE: Prop<server::IpAddressType> = Prop::new("IpAddressType");
+    pub const IP_ADDRESS_TYPE: Prop<CfnServer, server::IpAddressType> = Prop::new("IpAddressType");
     /// Key of `LoggingRole`, for [`Handle::set`].
-    pub const LOGGING_ROLE: Prop<String> = Prop::new("LoggingRole");
+    pub const LOGGING_ROLE: Prop<CfnServer, String> = Prop::new("LoggingRole");
     /// Key of `PostAuthenticationLoginBanner`, for [`Handle::set`].
-    pub const POST_AUTHENTICATION_LOGIN_BANNER: Prop<String> = Prop::new("PostAuthenticationLoginBanner");
+    pub const POST_AUTHENTICATION_LOGIN_BANNER: Prop<CfnServer, String> = Prop::new("PostAuthenticationLoginBanner");
     /// Key of `PreAuthenticationLoginBanner`, for [`Handle::set`].
-    pub const PRE_AUTHENTICATION_LOGIN_BANNER: Prop<String> = Prop::new("PreAuthenticationLoginBanner");
+    pub const PRE_AUTHENTICATION_LOGIN_BANNER: Prop<CfnServer, String> = Prop::new("PreAuthenticationLoginBanner");
     /// Key of `ProtocolDetails`, for [`Handle::set`].
-    pub const PROTOCOL_DETAILS: Prop<server::ProtocolDetails> = Prop::new("ProtocolDetails");
+    pub const PROTOCOL_DETAILS: Prop<CfnServer, server::ProtocolDetails> = Prop::new("ProtocolDetails");
     /// Key of `Protocols`, for [`Handle::set`].
-    pub const PROTOCOLS: Prop<Vec<server::Protocol>> = Prop::new("Protocols");
+    pub const PROTOCOLS: Prop<CfnServer, Vec<server::Protocol>> = Prop::new("Protocols");
     /// Key of `S3StorageOptions`, for [`Handle::set`].
-    pub const S3_STORAGE_OPTIONS: Prop<server::S3StorageOptions> = Prop::new("S3StorageOptions");
+    pub const S3_STORAGE_OPTIONS: Prop<CfnServer, server::S3StorageOptions> = Prop::new("S3StorageOptions");
     /// Key of `SecurityPolicyName`, for [`Handle::set`].
-    pub const SECURITY_POLICY_NAME: Prop<String> = Prop::new("SecurityPolicyName");
+    pub const SECURITY_POLICY_NAME: Prop<CfnServer, String> = Prop::new("SecurityPolicyName");
     /// Key of `StructuredLogDestinations`, for [`Handle::set`].
-    pub const STRUCTURED_LOG_DESTINATIONS: Prop<Vec<String>> = Prop::new("StructuredLogDestinations");
+    pub const STRUCTURED_LOG_DESTINATIONS: Prop<CfnServer, Vec<String>> = Prop::new("StructuredLogDestinations");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<server::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnServer, Vec<server::Tag>> = Prop::new("Tags");
     /// Key of `WorkflowDetails`, for [`Handle::set`].
-    pub const WORKFLOW_DETAILS: Prop<server::WorkflowDetails> = Prop::new("WorkflowDetails");
+    pub const WORKFLOW_DETAILS: Prop<CfnServer, server::WorkflowDetails> = Prop::new("WorkflowDetails");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &server::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &server::PROPS_SHAPE, props.into())?;
         Ok(CfnServer { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnServer::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -2497,30 +2575,43 @@ impl CfnUser {
     pub const CFN_TYPE: &'static str = "AWS::Transfer::User";
 
     /// Key of `HomeDirectory`, for [`Handle::set`].
-    pub const HOME_DIRECTORY: Prop<String> = Prop::new("HomeDirectory");
+    pub const HOME_DIRECTORY: Prop<CfnUser, String> = Prop::new("HomeDirectory");
     /// Key of `HomeDirectoryMappings`, for [`Handle::set`].
-    pub const HOME_DIRECTORY_MAPPINGS: Prop<Vec<user::HomeDirectoryMapEntry>> = Prop::new("HomeDirectoryMappings");
+    pub const HOME_DIRECTORY_MAPPINGS: Prop<CfnUser, Vec<user::HomeDirectoryMapEntry>> = Prop::new("HomeDirectoryMappings");
     /// Key of `HomeDirectoryType`, for [`Handle::set`].
-    pub const HOME_DIRECTORY_TYPE: Prop<user::HomeDirectoryType> = Prop::new("HomeDirectoryType");
+    pub const HOME_DIRECTORY_TYPE: Prop<CfnUser, user::HomeDirectoryType> = Prop::new("HomeDirectoryType");
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<String> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnUser, String> = Prop::new("Policy");
     /// Key of `PosixProfile`, for [`Handle::set`].
-    pub const POSIX_PROFILE: Prop<user::PosixProfile> = Prop::new("PosixProfile");
+    pub const POSIX_PROFILE: Prop<CfnUser, user::PosixProfile> = Prop::new("PosixProfile");
     /// Key of `Role`, for [`Handle::set`].
-    pub const ROLE: Prop<String> = Prop::new("Role");
+    pub const ROLE: Prop<CfnUser, String> = Prop::new("Role");
     /// Key of `ServerId`, for [`Handle::set`].
-    pub const SERVER_ID: Prop<String> = Prop::new("ServerId");
+    pub const SERVER_ID: Prop<CfnUser, String> = Prop::new("ServerId");
     /// Key of `SshPublicKeys`, for [`Handle::set`].
-    pub const SSH_PUBLIC_KEYS: Prop<Vec<String>> = Prop::new("SshPublicKeys");
+    pub const SSH_PUBLIC_KEYS: Prop<CfnUser, Vec<String>> = Prop::new("SshPublicKeys");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<user::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnUser, Vec<user::Tag>> = Prop::new("Tags");
     /// Key of `UserName`, for [`Handle::set`].
-    pub const USER_NAME: Prop<String> = Prop::new("UserName");
+    pub const USER_NAME: Prop<CfnUser, String> = Prop::new("UserName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user::PROPS_SHAPE, props.into())?;
         Ok(CfnUser { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUser::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -2825,24 +2916,37 @@ impl CfnWebApp {
     pub const CFN_TYPE: &'static str = "AWS::Transfer::WebApp";
 
     /// Key of `AccessEndpoint`, for [`Handle::set`].
-    pub const ACCESS_ENDPOINT: Prop<String> = Prop::new("AccessEndpoint");
+    pub const ACCESS_ENDPOINT: Prop<CfnWebApp, String> = Prop::new("AccessEndpoint");
     /// Key of `EndpointDetails`, for [`Handle::set`].
-    pub const ENDPOINT_DETAILS: Prop<web_app::EndpointDetails> = Prop::new("EndpointDetails");
+    pub const ENDPOINT_DETAILS: Prop<CfnWebApp, web_app::EndpointDetails> = Prop::new("EndpointDetails");
     /// Key of `IdentityProviderDetails`, for [`Handle::set`].
-    pub const IDENTITY_PROVIDER_DETAILS: Prop<web_app::IdentityProviderDetails> = Prop::new("IdentityProviderDetails");
+    pub const IDENTITY_PROVIDER_DETAILS: Prop<CfnWebApp, web_app::IdentityProviderDetails> = Prop::new("IdentityProviderDetails");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<web_app::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWebApp, Vec<web_app::Tag>> = Prop::new("Tags");
     /// Key of `WebAppCustomization`, for [`Handle::set`].
-    pub const WEB_APP_CUSTOMIZATION: Prop<web_app::WebAppCustomization> = Prop::new("WebAppCustomization");
+    pub const WEB_APP_CUSTOMIZATION: Prop<CfnWebApp, web_app::WebAppCustomization> = Prop::new("WebAppCustomization");
     /// Key of `WebAppEndpointPolicy`, for [`Handle::set`].
-    pub const WEB_APP_ENDPOINT_POLICY: Prop<web_app::WebAppEndpointPolicy> = Prop::new("WebAppEndpointPolicy");
+    pub const WEB_APP_ENDPOINT_POLICY: Prop<CfnWebApp, web_app::WebAppEndpointPolicy> = Prop::new("WebAppEndpointPolicy");
     /// Key of `WebAppUnits`, for [`Handle::set`].
-    pub const WEB_APP_UNITS: Prop<Json> = Prop::new("WebAppUnits");
+    pub const WEB_APP_UNITS: Prop<CfnWebApp, Json> = Prop::new("WebAppUnits");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWebAppProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &web_app::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWebAppProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &web_app::PROPS_SHAPE, props.into())?;
         Ok(CfnWebApp { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWebApp::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Specifies the unique Amazon Resource Name (ARN) for the web app.
@@ -3423,18 +3527,31 @@ impl CfnWorkflow {
     pub const CFN_TYPE: &'static str = "AWS::Transfer::Workflow";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnWorkflow, String> = Prop::new("Description");
     /// Key of `OnExceptionSteps`, for [`Handle::set`].
-    pub const ON_EXCEPTION_STEPS: Prop<Vec<workflow::WorkflowStep>> = Prop::new("OnExceptionSteps");
+    pub const ON_EXCEPTION_STEPS: Prop<CfnWorkflow, Vec<workflow::WorkflowStep>> = Prop::new("OnExceptionSteps");
     /// Key of `Steps`, for [`Handle::set`].
-    pub const STEPS: Prop<Vec<workflow::WorkflowStep>> = Prop::new("Steps");
+    pub const STEPS: Prop<CfnWorkflow, Vec<workflow::WorkflowStep>> = Prop::new("Steps");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<workflow::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWorkflow, Vec<workflow::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkflowProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &workflow::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkflowProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &workflow::PROPS_SHAPE, props.into())?;
         Ok(CfnWorkflow { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorkflow::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Specifies the unique Amazon Resource Name (ARN) for the workflow.

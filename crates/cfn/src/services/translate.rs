@@ -240,20 +240,33 @@ impl CfnParallelData {
     pub const CFN_TYPE: &'static str = "AWS::Translate::ParallelData";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnParallelData, String> = Prop::new("Description");
     /// Key of `EncryptionKey`, for [`Handle::set`].
-    pub const ENCRYPTION_KEY: Prop<parallel_data::EncryptionKey> = Prop::new("EncryptionKey");
+    pub const ENCRYPTION_KEY: Prop<CfnParallelData, parallel_data::EncryptionKey> = Prop::new("EncryptionKey");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnParallelData, String> = Prop::new("Name");
     /// Key of `ParallelDataConfig`, for [`Handle::set`].
-    pub const PARALLEL_DATA_CONFIG: Prop<parallel_data::ParallelDataConfig> = Prop::new("ParallelDataConfig");
+    pub const PARALLEL_DATA_CONFIG: Prop<CfnParallelData, parallel_data::ParallelDataConfig> = Prop::new("ParallelDataConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<parallel_data::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnParallelData, Vec<parallel_data::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnParallelDataProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &parallel_data::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnParallelDataProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &parallel_data::PROPS_SHAPE, props.into())?;
         Ok(CfnParallelData { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnParallelData::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the parallel data resource.
@@ -614,22 +627,35 @@ impl CfnTerminology {
     pub const CFN_TYPE: &'static str = "AWS::Translate::Terminology";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnTerminology, String> = Prop::new("Description");
     /// Key of `EncryptionKey`, for [`Handle::set`].
-    pub const ENCRYPTION_KEY: Prop<terminology::EncryptionKey> = Prop::new("EncryptionKey");
+    pub const ENCRYPTION_KEY: Prop<CfnTerminology, terminology::EncryptionKey> = Prop::new("EncryptionKey");
     /// Key of `MergeStrategy`, for [`Handle::set`].
-    pub const MERGE_STRATEGY: Prop<terminology::MergeStrategy> = Prop::new("MergeStrategy");
+    pub const MERGE_STRATEGY: Prop<CfnTerminology, terminology::MergeStrategy> = Prop::new("MergeStrategy");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTerminology, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<terminology::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTerminology, Vec<terminology::Tag>> = Prop::new("Tags");
     /// Key of `TerminologyData`, for [`Handle::set`].
-    pub const TERMINOLOGY_DATA: Prop<terminology::TerminologyData> = Prop::new("TerminologyData");
+    pub const TERMINOLOGY_DATA: Prop<CfnTerminology, terminology::TerminologyData> = Prop::new("TerminologyData");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTerminologyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &terminology::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTerminologyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &terminology::PROPS_SHAPE, props.into())?;
         Ok(CfnTerminology { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTerminology::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the custom terminology.

@@ -109,16 +109,29 @@ impl CfnAccountCustomization {
     pub const CFN_TYPE: &'static str = "AWS::UXC::AccountCustomization";
 
     /// Key of `AccountColor`, for [`Handle::set`].
-    pub const ACCOUNT_COLOR: Prop<account_customization::AccountColor> = Prop::new("AccountColor");
+    pub const ACCOUNT_COLOR: Prop<CfnAccountCustomization, account_customization::AccountColor> = Prop::new("AccountColor");
     /// Key of `VisibleRegions`, for [`Handle::set`].
-    pub const VISIBLE_REGIONS: Prop<Vec<String>> = Prop::new("VisibleRegions");
+    pub const VISIBLE_REGIONS: Prop<CfnAccountCustomization, Vec<String>> = Prop::new("VisibleRegions");
     /// Key of `VisibleServices`, for [`Handle::set`].
-    pub const VISIBLE_SERVICES: Prop<Vec<String>> = Prop::new("VisibleServices");
+    pub const VISIBLE_SERVICES: Prop<CfnAccountCustomization, Vec<String>> = Prop::new("VisibleServices");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccountCustomizationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &account_customization::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccountCustomizationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &account_customization::PROPS_SHAPE, props.into())?;
         Ok(CfnAccountCustomization { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccountCustomization::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The AWS account ID that this customization belongs to. This is automatically determined from the caller's identity.

@@ -68,16 +68,29 @@ impl CfnIdentitySource {
     pub const CFN_TYPE: &'static str = "AWS::VerifiedPermissions::IdentitySource";
 
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<Json> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnIdentitySource, Json> = Prop::new("Configuration");
     /// Key of `PolicyStoreId`, for [`Handle::set`].
-    pub const POLICY_STORE_ID: Prop<String> = Prop::new("PolicyStoreId");
+    pub const POLICY_STORE_ID: Prop<CfnIdentitySource, String> = Prop::new("PolicyStoreId");
     /// Key of `PrincipalEntityType`, for [`Handle::set`].
-    pub const PRINCIPAL_ENTITY_TYPE: Prop<String> = Prop::new("PrincipalEntityType");
+    pub const PRINCIPAL_ENTITY_TYPE: Prop<CfnIdentitySource, String> = Prop::new("PrincipalEntityType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIdentitySourceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &identity_source::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIdentitySourceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &identity_source::PROPS_SHAPE, props.into())?;
         Ok(CfnIdentitySource { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIdentitySource::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Details`)
@@ -157,16 +170,29 @@ impl CfnPolicy {
     pub const CFN_TYPE: &'static str = "AWS::VerifiedPermissions::Policy";
 
     /// Key of `Definition`, for [`Handle::set`].
-    pub const DEFINITION: Prop<Json> = Prop::new("Definition");
+    pub const DEFINITION: Prop<CfnPolicy, Json> = Prop::new("Definition");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPolicy, String> = Prop::new("Name");
     /// Key of `PolicyStoreId`, for [`Handle::set`].
-    pub const POLICY_STORE_ID: Prop<String> = Prop::new("PolicyStoreId");
+    pub const POLICY_STORE_ID: Prop<CfnPolicy, String> = Prop::new("PolicyStoreId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &policy::PROPS_SHAPE, props.into())?;
         Ok(CfnPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt PolicyId`)
@@ -428,22 +454,35 @@ impl CfnPolicyStore {
     pub const CFN_TYPE: &'static str = "AWS::VerifiedPermissions::PolicyStore";
 
     /// Key of `DeletionProtection`, for [`Handle::set`].
-    pub const DELETION_PROTECTION: Prop<policy_store::DeletionProtection> = Prop::new("DeletionProtection");
+    pub const DELETION_PROTECTION: Prop<CfnPolicyStore, policy_store::DeletionProtection> = Prop::new("DeletionProtection");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPolicyStore, String> = Prop::new("Description");
     /// Key of `EncryptionSettings`, for [`Handle::set`].
-    pub const ENCRYPTION_SETTINGS: Prop<Json> = Prop::new("EncryptionSettings");
+    pub const ENCRYPTION_SETTINGS: Prop<CfnPolicyStore, Json> = Prop::new("EncryptionSettings");
     /// Key of `Schema`, for [`Handle::set`].
-    pub const SCHEMA: Prop<policy_store::SchemaDefinition> = Prop::new("Schema");
+    pub const SCHEMA: Prop<CfnPolicyStore, policy_store::SchemaDefinition> = Prop::new("Schema");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<policy_store::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPolicyStore, Vec<policy_store::Tag>> = Prop::new("Tags");
     /// Key of `ValidationSettings`, for [`Handle::set`].
-    pub const VALIDATION_SETTINGS: Prop<policy_store::ValidationSettings> = Prop::new("ValidationSettings");
+    pub const VALIDATION_SETTINGS: Prop<CfnPolicyStore, policy_store::ValidationSettings> = Prop::new("ValidationSettings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPolicyStoreProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &policy_store::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPolicyStoreProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &policy_store::PROPS_SHAPE, props.into())?;
         Ok(CfnPolicyStore { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPolicyStore::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -524,14 +563,27 @@ impl CfnPolicyStoreAlias {
     pub const CFN_TYPE: &'static str = "AWS::VerifiedPermissions::PolicyStoreAlias";
 
     /// Key of `AliasName`, for [`Handle::set`].
-    pub const ALIAS_NAME: Prop<String> = Prop::new("AliasName");
+    pub const ALIAS_NAME: Prop<CfnPolicyStoreAlias, String> = Prop::new("AliasName");
     /// Key of `PolicyStoreId`, for [`Handle::set`].
-    pub const POLICY_STORE_ID: Prop<String> = Prop::new("PolicyStoreId");
+    pub const POLICY_STORE_ID: Prop<CfnPolicyStoreAlias, String> = Prop::new("PolicyStoreId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPolicyStoreAliasProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &policy_store_alias::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPolicyStoreAliasProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &policy_store_alias::PROPS_SHAPE, props.into())?;
         Ok(CfnPolicyStoreAlias { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPolicyStoreAlias::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -605,18 +657,31 @@ impl CfnPolicyTemplate {
     pub const CFN_TYPE: &'static str = "AWS::VerifiedPermissions::PolicyTemplate";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnPolicyTemplate, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnPolicyTemplate, String> = Prop::new("Name");
     /// Key of `PolicyStoreId`, for [`Handle::set`].
-    pub const POLICY_STORE_ID: Prop<String> = Prop::new("PolicyStoreId");
+    pub const POLICY_STORE_ID: Prop<CfnPolicyTemplate, String> = Prop::new("PolicyStoreId");
     /// Key of `Statement`, for [`Handle::set`].
-    pub const STATEMENT: Prop<String> = Prop::new("Statement");
+    pub const STATEMENT: Prop<CfnPolicyTemplate, String> = Prop::new("Statement");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPolicyTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &policy_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPolicyTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &policy_template::PROPS_SHAPE, props.into())?;
         Ok(CfnPolicyTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPolicyTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt PolicyTemplateId`)

@@ -132,18 +132,31 @@ impl CfnAccessLogSubscription {
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::AccessLogSubscription";
 
     /// Key of `DestinationArn`, for [`Handle::set`].
-    pub const DESTINATION_ARN: Prop<String> = Prop::new("DestinationArn");
+    pub const DESTINATION_ARN: Prop<CfnAccessLogSubscription, String> = Prop::new("DestinationArn");
     /// Key of `ResourceIdentifier`, for [`Handle::set`].
-    pub const RESOURCE_IDENTIFIER: Prop<String> = Prop::new("ResourceIdentifier");
+    pub const RESOURCE_IDENTIFIER: Prop<CfnAccessLogSubscription, String> = Prop::new("ResourceIdentifier");
     /// Key of `ServiceNetworkLogType`, for [`Handle::set`].
-    pub const SERVICE_NETWORK_LOG_TYPE: Prop<access_log_subscription::ServiceNetworkLogType> = Prop::new("ServiceNetworkLogType");
+    pub const SERVICE_NETWORK_LOG_TYPE: Prop<CfnAccessLogSubscription, access_log_subscription::ServiceNetworkLogType> = Prop::new("ServiceNetworkLogType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<access_log_subscription::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAccessLogSubscription, Vec<access_log_subscription::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAccessLogSubscriptionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &access_log_subscription::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAccessLogSubscriptionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &access_log_subscription::PROPS_SHAPE, props.into())?;
         Ok(CfnAccessLogSubscription { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAccessLogSubscription::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -229,14 +242,27 @@ impl CfnAuthPolicy {
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::AuthPolicy";
 
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<Json> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnAuthPolicy, Json> = Prop::new("Policy");
     /// Key of `ResourceIdentifier`, for [`Handle::set`].
-    pub const RESOURCE_IDENTIFIER: Prop<String> = Prop::new("ResourceIdentifier");
+    pub const RESOURCE_IDENTIFIER: Prop<CfnAuthPolicy, String> = Prop::new("ResourceIdentifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAuthPolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &auth_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAuthPolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &auth_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnAuthPolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAuthPolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt State`)
@@ -342,14 +368,27 @@ impl CfnDomainVerification {
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::DomainVerification";
 
     /// Key of `DomainName`, for [`Handle::set`].
-    pub const DOMAIN_NAME: Prop<String> = Prop::new("DomainName");
+    pub const DOMAIN_NAME: Prop<CfnDomainVerification, String> = Prop::new("DomainName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<domain_verification::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDomainVerification, Vec<domain_verification::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDomainVerificationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &domain_verification::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDomainVerificationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &domain_verification::PROPS_SHAPE, props.into())?;
         Ok(CfnDomainVerification { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDomainVerification::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -636,22 +675,35 @@ impl CfnListener {
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::Listener";
 
     /// Key of `DefaultAction`, for [`Handle::set`].
-    pub const DEFAULT_ACTION: Prop<listener::DefaultAction> = Prop::new("DefaultAction");
+    pub const DEFAULT_ACTION: Prop<CfnListener, listener::DefaultAction> = Prop::new("DefaultAction");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnListener, String> = Prop::new("Name");
     /// Key of `Port`, for [`Handle::set`].
-    pub const PORT: Prop<i64> = Prop::new("Port");
+    pub const PORT: Prop<CfnListener, i64> = Prop::new("Port");
     /// Key of `Protocol`, for [`Handle::set`].
-    pub const PROTOCOL: Prop<listener::Protocol> = Prop::new("Protocol");
+    pub const PROTOCOL: Prop<CfnListener, listener::Protocol> = Prop::new("Protocol");
     /// Key of `ServiceIdentifier`, for [`Handle::set`].
-    pub const SERVICE_IDENTIFIER: Prop<String> = Prop::new("ServiceIdentifier");
+    pub const SERVICE_IDENTIFIER: Prop<CfnListener, String> = Prop::new("ServiceIdentifier");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<listener::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnListener, Vec<listener::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnListenerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &listener::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnListenerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &listener::PROPS_SHAPE, props.into())?;
         Ok(CfnListener { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnListener::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -897,36 +949,49 @@ impl CfnResourceConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::ResourceConfiguration";
 
     /// Key of `AllowAssociationToSharableServiceNetwork`, for [`Handle::set`].
-    pub const ALLOW_ASSOCIATION_TO_SHARABLE_SERVICE_NETWORK: Prop<bool> = Prop::new("AllowAssociationToSharableServiceNetwork");
+    pub const ALLOW_ASSOCIATION_TO_SHARABLE_SERVICE_NETWORK: Prop<CfnResourceConfiguration, bool> = Prop::new("AllowAssociationToSharableServiceNetwork");
     /// Key of `CustomDomainName`, for [`Handle::set`].
-    pub const CUSTOM_DOMAIN_NAME: Prop<String> = Prop::new("CustomDomainName");
+    pub const CUSTOM_DOMAIN_NAME: Prop<CfnResourceConfiguration, String> = Prop::new("CustomDomainName");
     /// Key of `DomainVerificationId`, for [`Handle::set`].
-    pub const DOMAIN_VERIFICATION_ID: Prop<String> = Prop::new("DomainVerificationId");
+    pub const DOMAIN_VERIFICATION_ID: Prop<CfnResourceConfiguration, String> = Prop::new("DomainVerificationId");
     /// Key of `GroupDomain`, for [`Handle::set`].
-    pub const GROUP_DOMAIN: Prop<String> = Prop::new("GroupDomain");
+    pub const GROUP_DOMAIN: Prop<CfnResourceConfiguration, String> = Prop::new("GroupDomain");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnResourceConfiguration, String> = Prop::new("Name");
     /// Key of `PortRanges`, for [`Handle::set`].
-    pub const PORT_RANGES: Prop<Vec<String>> = Prop::new("PortRanges");
+    pub const PORT_RANGES: Prop<CfnResourceConfiguration, Vec<String>> = Prop::new("PortRanges");
     /// Key of `ProtocolType`, for [`Handle::set`].
-    pub const PROTOCOL_TYPE: Prop<resource_configuration::ProtocolType> = Prop::new("ProtocolType");
+    pub const PROTOCOL_TYPE: Prop<CfnResourceConfiguration, resource_configuration::ProtocolType> = Prop::new("ProtocolType");
     /// Key of `ResourceConfigurationAuthType`, for [`Handle::set`].
-    pub const RESOURCE_CONFIGURATION_AUTH_TYPE: Prop<resource_configuration::ResourceConfigurationAuthType> = Prop::new("ResourceConfigurationAuthType");
+    pub const RESOURCE_CONFIGURATION_AUTH_TYPE: Prop<CfnResourceConfiguration, resource_configuration::ResourceConfigurationAuthType> = Prop::new("ResourceConfigurationAuthType");
     /// Key of `ResourceConfigurationDefinition`, for [`Handle::set`].
-    pub const RESOURCE_CONFIGURATION_DEFINITION: Prop<Json> = Prop::new("ResourceConfigurationDefinition");
+    pub const RESOURCE_CONFIGURATION_DEFINITION: Prop<CfnResourceConfiguration, Json> = Prop::new("ResourceConfigurationDefinition");
     /// Key of `ResourceConfigurationGroupId`, for [`Handle::set`].
-    pub const RESOURCE_CONFIGURATION_GROUP_ID: Prop<String> = Prop::new("ResourceConfigurationGroupId");
+    pub const RESOURCE_CONFIGURATION_GROUP_ID: Prop<CfnResourceConfiguration, String> = Prop::new("ResourceConfigurationGroupId");
     /// Key of `ResourceConfigurationType`, for [`Handle::set`].
-    pub const RESOURCE_CONFIGURATION_TYPE: Prop<resource_configuration::ResourceConfigurationType> = Prop::new("ResourceConfigurationType");
+    pub const RESOURCE_CONFIGURATION_TYPE: Prop<CfnResourceConfiguration, resource_configuration::ResourceConfigurationType> = Prop::new("ResourceConfigurationType");
     /// Key of `ResourceGatewayId`, for [`Handle::set`].
-    pub const RESOURCE_GATEWAY_ID: Prop<String> = Prop::new("ResourceGatewayId");
+    pub const RESOURCE_GATEWAY_ID: Prop<CfnResourceConfiguration, String> = Prop::new("ResourceGatewayId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<resource_configuration::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnResourceConfiguration, Vec<resource_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourceConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourceConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnResourceConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourceConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1117,26 +1182,39 @@ impl CfnResourceGateway {
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::ResourceGateway";
 
     /// Key of `IpAddressType`, for [`Handle::set`].
-    pub const IP_ADDRESS_TYPE: Prop<resource_gateway::IpAddressType> = Prop::new("IpAddressType");
+    pub const IP_ADDRESS_TYPE: Prop<CfnResourceGateway, resource_gateway::IpAddressType> = Prop::new("IpAddressType");
     /// Key of `Ipv4AddressesPerEni`, for [`Handle::set`].
-    pub const IPV4_ADDRESSES_PER_ENI: Prop<i64> = Prop::new("Ipv4AddressesPerEni");
+    pub const IPV4_ADDRESSES_PER_ENI: Prop<CfnResourceGateway, i64> = Prop::new("Ipv4AddressesPerEni");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnResourceGateway, String> = Prop::new("Name");
     /// Key of `ResourceConfigDnsResolution`, for [`Handle::set`].
-    pub const RESOURCE_CONFIG_DNS_RESOLUTION: Prop<resource_gateway::ResourceConfigDnsResolution> = Prop::new("ResourceConfigDnsResolution");
+    pub const RESOURCE_CONFIG_DNS_RESOLUTION: Prop<CfnResourceGateway, resource_gateway::ResourceConfigDnsResolution> = Prop::new("ResourceConfigDnsResolution");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnResourceGateway, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnResourceGateway, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<resource_gateway::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnResourceGateway, Vec<resource_gateway::Tag>> = Prop::new("Tags");
     /// Key of `VpcIdentifier`, for [`Handle::set`].
-    pub const VPC_IDENTIFIER: Prop<String> = Prop::new("VpcIdentifier");
+    pub const VPC_IDENTIFIER: Prop<CfnResourceGateway, String> = Prop::new("VpcIdentifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourceGatewayProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_gateway::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourceGatewayProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_gateway::PROPS_SHAPE, props.into())?;
         Ok(CfnResourceGateway { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourceGateway::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1212,14 +1290,27 @@ impl CfnResourcePolicy {
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::ResourcePolicy";
 
     /// Key of `Policy`, for [`Handle::set`].
-    pub const POLICY: Prop<Json> = Prop::new("Policy");
+    pub const POLICY: Prop<CfnResourcePolicy, Json> = Prop::new("Policy");
     /// Key of `ResourceArn`, for [`Handle::set`].
-    pub const RESOURCE_ARN: Prop<String> = Prop::new("ResourceArn");
+    pub const RESOURCE_ARN: Prop<CfnResourcePolicy, String> = Prop::new("ResourceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnResourcePolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourcePolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1691,24 +1782,37 @@ impl CfnRule {
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::Rule";
 
     /// Key of `Action`, for [`Handle::set`].
-    pub const ACTION: Prop<rule::Action> = Prop::new("Action");
+    pub const ACTION: Prop<CfnRule, rule::Action> = Prop::new("Action");
     /// Key of `ListenerIdentifier`, for [`Handle::set`].
-    pub const LISTENER_IDENTIFIER: Prop<String> = Prop::new("ListenerIdentifier");
+    pub const LISTENER_IDENTIFIER: Prop<CfnRule, String> = Prop::new("ListenerIdentifier");
     /// Key of `Match`, for [`Handle::set`].
-    pub const MATCH: Prop<rule::Match> = Prop::new("Match");
+    pub const MATCH: Prop<CfnRule, rule::Match> = Prop::new("Match");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRule, String> = Prop::new("Name");
     /// Key of `Priority`, for [`Handle::set`].
-    pub const PRIORITY: Prop<i64> = Prop::new("Priority");
+    pub const PRIORITY: Prop<CfnRule, i64> = Prop::new("Priority");
     /// Key of `ServiceIdentifier`, for [`Handle::set`].
-    pub const SERVICE_IDENTIFIER: Prop<String> = Prop::new("ServiceIdentifier");
+    pub const SERVICE_IDENTIFIER: Prop<CfnRule, String> = Prop::new("ServiceIdentifier");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<rule::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRule, Vec<rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &rule::PROPS_SHAPE, props.into())?;
         Ok(CfnRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -1874,24 +1978,37 @@ impl CfnService {
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::Service";
 
     /// Key of `AuthType`, for [`Handle::set`].
-    pub const AUTH_TYPE: Prop<service::AuthType> = Prop::new("AuthType");
+    pub const AUTH_TYPE: Prop<CfnService, service::AuthType> = Prop::new("AuthType");
     /// Key of `CertificateArn`, for [`Handle::set`].
-    pub const CERTIFICATE_ARN: Prop<String> = Prop::new("CertificateArn");
+    pub const CERTIFICATE_ARN: Prop<CfnService, String> = Prop::new("CertificateArn");
     /// Key of `CustomDomainName`, for [`Handle::set`].
-    pub const CUSTOM_DOMAIN_NAME: Prop<String> = Prop::new("CustomDomainName");
+    pub const CUSTOM_DOMAIN_NAME: Prop<CfnService, String> = Prop::new("CustomDomainName");
     /// Key of `DnsEntry`, for [`Handle::set`].
-    pub const DNS_ENTRY: Prop<service::DnsEntry> = Prop::new("DnsEntry");
+    pub const DNS_ENTRY: Prop<CfnService, service::DnsEntry> = Prop::new("DnsEntry");
     /// Key of `IdleTimeoutSeconds`, for [`Handle::set`].
-    pub const IDLE_TIMEOUT_SECONDS: Prop<i64> = Prop::new("IdleTimeoutSeconds");
+    pub const IDLE_TIMEOUT_SECONDS: Prop<CfnService, i64> = Prop::new("IdleTimeoutSeconds");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnService, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<service::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnService, Vec<service::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServiceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &service::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServiceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &service::PROPS_SHAPE, props.into())?;
         Ok(CfnService { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnService::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -2079,18 +2196,31 @@ impl CfnServiceNetwork {
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::ServiceNetwork";
 
     /// Key of `AuthType`, for [`Handle::set`].
-    pub const AUTH_TYPE: Prop<service_network::AuthType> = Prop::new("AuthType");
+    pub const AUTH_TYPE: Prop<CfnServiceNetwork, service_network::AuthType> = Prop::new("AuthType");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnServiceNetwork, String> = Prop::new("Name");
     /// Key of `SharingConfig`, for [`Handle::set`].
-    pub const SHARING_CONFIG: Prop<service_network::SharingConfig> = Prop::new("SharingConfig");
+    pub const SHARING_CONFIG: Prop<CfnServiceNetwork, service_network::SharingConfig> = Prop::new("SharingConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<service_network::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnServiceNetwork, Vec<service_network::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServiceNetworkProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &service_network::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServiceNetworkProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &service_network::PROPS_SHAPE, props.into())?;
         Ok(CfnServiceNetwork { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnServiceNetwork::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -2207,18 +2337,31 @@ impl CfnServiceNetworkResourceAssociation {
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::ServiceNetworkResourceAssociation";
 
     /// Key of `PrivateDnsEnabled`, for [`Handle::set`].
-    pub const PRIVATE_DNS_ENABLED: Prop<bool> = Prop::new("PrivateDnsEnabled");
+    pub const PRIVATE_DNS_ENABLED: Prop<CfnServiceNetworkResourceAssociation, bool> = Prop::new("PrivateDnsEnabled");
     /// Key of `ResourceConfigurationId`, for [`Handle::set`].
-    pub const RESOURCE_CONFIGURATION_ID: Prop<String> = Prop::new("ResourceConfigurationId");
+    pub const RESOURCE_CONFIGURATION_ID: Prop<CfnServiceNetworkResourceAssociation, String> = Prop::new("ResourceConfigurationId");
     /// Key of `ServiceNetworkId`, for [`Handle::set`].
-    pub const SERVICE_NETWORK_ID: Prop<String> = Prop::new("ServiceNetworkId");
+    pub const SERVICE_NETWORK_ID: Prop<CfnServiceNetworkResourceAssociation, String> = Prop::new("ServiceNetworkId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<service_network_resource_association::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnServiceNetworkResourceAssociation, Vec<service_network_resource_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServiceNetworkResourceAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &service_network_resource_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServiceNetworkResourceAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &service_network_resource_association::PROPS_SHAPE, props.into())?;
         Ok(CfnServiceNetworkResourceAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnServiceNetworkResourceAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -2350,18 +2493,31 @@ impl CfnServiceNetworkServiceAssociation {
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::ServiceNetworkServiceAssociation";
 
     /// Key of `DnsEntry`, for [`Handle::set`].
-    pub const DNS_ENTRY: Prop<service_network_service_association::DnsEntry> = Prop::new("DnsEntry");
+    pub const DNS_ENTRY: Prop<CfnServiceNetworkServiceAssociation, service_network_service_association::DnsEntry> = Prop::new("DnsEntry");
     /// Key of `ServiceIdentifier`, for [`Handle::set`].
-    pub const SERVICE_IDENTIFIER: Prop<String> = Prop::new("ServiceIdentifier");
+    pub const SERVICE_IDENTIFIER: Prop<CfnServiceNetworkServiceAssociation, String> = Prop::new("ServiceIdentifier");
     /// Key of `ServiceNetworkIdentifier`, for [`Handle::set`].
-    pub const SERVICE_NETWORK_IDENTIFIER: Prop<String> = Prop::new("ServiceNetworkIdentifier");
+    pub const SERVICE_NETWORK_IDENTIFIER: Prop<CfnServiceNetworkServiceAssociation, String> = Prop::new("ServiceNetworkIdentifier");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<service_network_service_association::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnServiceNetworkServiceAssociation, Vec<service_network_service_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServiceNetworkServiceAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &service_network_service_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServiceNetworkServiceAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &service_network_service_association::PROPS_SHAPE, props.into())?;
         Ok(CfnServiceNetworkServiceAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnServiceNetworkServiceAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -2580,22 +2736,35 @@ impl CfnServiceNetworkVpcAssociation {
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::ServiceNetworkVpcAssociation";
 
     /// Key of `DnsOptions`, for [`Handle::set`].
-    pub const DNS_OPTIONS: Prop<service_network_vpc_association::DnsOptions> = Prop::new("DnsOptions");
+    pub const DNS_OPTIONS: Prop<CfnServiceNetworkVpcAssociation, service_network_vpc_association::DnsOptions> = Prop::new("DnsOptions");
     /// Key of `PrivateDnsEnabled`, for [`Handle::set`].
-    pub const PRIVATE_DNS_ENABLED: Prop<bool> = Prop::new("PrivateDnsEnabled");
+    pub const PRIVATE_DNS_ENABLED: Prop<CfnServiceNetworkVpcAssociation, bool> = Prop::new("PrivateDnsEnabled");
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnServiceNetworkVpcAssociation, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `ServiceNetworkIdentifier`, for [`Handle::set`].
-    pub const SERVICE_NETWORK_IDENTIFIER: Prop<String> = Prop::new("ServiceNetworkIdentifier");
+    pub const SERVICE_NETWORK_IDENTIFIER: Prop<CfnServiceNetworkVpcAssociation, String> = Prop::new("ServiceNetworkIdentifier");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<service_network_vpc_association::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnServiceNetworkVpcAssociation, Vec<service_network_vpc_association::Tag>> = Prop::new("Tags");
     /// Key of `VpcIdentifier`, for [`Handle::set`].
-    pub const VPC_IDENTIFIER: Prop<String> = Prop::new("VpcIdentifier");
+    pub const VPC_IDENTIFIER: Prop<CfnServiceNetworkVpcAssociation, String> = Prop::new("VpcIdentifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnServiceNetworkVpcAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &service_network_vpc_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnServiceNetworkVpcAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &service_network_vpc_association::PROPS_SHAPE, props.into())?;
         Ok(CfnServiceNetworkVpcAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnServiceNetworkVpcAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -3090,20 +3259,33 @@ impl CfnTargetGroup {
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::TargetGroup";
 
     /// Key of `Config`, for [`Handle::set`].
-    pub const CONFIG: Prop<target_group::TargetGroupConfig> = Prop::new("Config");
+    pub const CONFIG: Prop<CfnTargetGroup, target_group::TargetGroupConfig> = Prop::new("Config");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnTargetGroup, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<target_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTargetGroup, Vec<target_group::Tag>> = Prop::new("Tags");
     /// Key of `Targets`, for [`Handle::set`].
-    pub const TARGETS: Prop<Vec<target_group::Target>> = Prop::new("Targets");
+    pub const TARGETS: Prop<CfnTargetGroup, Vec<target_group::Target>> = Prop::new("Targets");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<target_group::Type> = Prop::new("Type");
+    pub const TYPE: Prop<CfnTargetGroup, target_group::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTargetGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &target_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTargetGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &target_group::PROPS_SHAPE, props.into())?;
         Ok(CfnTargetGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTargetGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)

@@ -146,14 +146,27 @@ impl CfnByteMatchSet {
     pub const CFN_TYPE: &'static str = "AWS::WAFRegional::ByteMatchSet";
 
     /// Key of `ByteMatchTuples`, for [`Handle::set`].
-    pub const BYTE_MATCH_TUPLES: Prop<Vec<byte_match_set::ByteMatchTuple>> = Prop::new("ByteMatchTuples");
+    pub const BYTE_MATCH_TUPLES: Prop<CfnByteMatchSet, Vec<byte_match_set::ByteMatchTuple>> = Prop::new("ByteMatchTuples");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnByteMatchSet, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnByteMatchSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &byte_match_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnByteMatchSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &byte_match_set::PROPS_SHAPE, props.into())?;
         Ok(CfnByteMatchSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnByteMatchSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -259,14 +272,27 @@ impl CfnGeoMatchSet {
     pub const CFN_TYPE: &'static str = "AWS::WAFRegional::GeoMatchSet";
 
     /// Key of `GeoMatchConstraints`, for [`Handle::set`].
-    pub const GEO_MATCH_CONSTRAINTS: Prop<Vec<geo_match_set::GeoMatchConstraint>> = Prop::new("GeoMatchConstraints");
+    pub const GEO_MATCH_CONSTRAINTS: Prop<CfnGeoMatchSet, Vec<geo_match_set::GeoMatchConstraint>> = Prop::new("GeoMatchConstraints");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnGeoMatchSet, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGeoMatchSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &geo_match_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGeoMatchSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &geo_match_set::PROPS_SHAPE, props.into())?;
         Ok(CfnGeoMatchSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGeoMatchSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -372,14 +398,27 @@ impl CfnIPSet {
     pub const CFN_TYPE: &'static str = "AWS::WAFRegional::IPSet";
 
     /// Key of `IPSetDescriptors`, for [`Handle::set`].
-    pub const IP_SET_DESCRIPTORS: Prop<Vec<ip_set::IPSetDescriptor>> = Prop::new("IPSetDescriptors");
+    pub const IP_SET_DESCRIPTORS: Prop<CfnIPSet, Vec<ip_set::IPSetDescriptor>> = Prop::new("IPSetDescriptors");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnIPSet, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIPSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ip_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIPSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ip_set::PROPS_SHAPE, props.into())?;
         Ok(CfnIPSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIPSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -501,20 +540,33 @@ impl CfnRateBasedRule {
     pub const CFN_TYPE: &'static str = "AWS::WAFRegional::RateBasedRule";
 
     /// Key of `MatchPredicates`, for [`Handle::set`].
-    pub const MATCH_PREDICATES: Prop<Vec<rate_based_rule::Predicate>> = Prop::new("MatchPredicates");
+    pub const MATCH_PREDICATES: Prop<CfnRateBasedRule, Vec<rate_based_rule::Predicate>> = Prop::new("MatchPredicates");
     /// Key of `MetricName`, for [`Handle::set`].
-    pub const METRIC_NAME: Prop<String> = Prop::new("MetricName");
+    pub const METRIC_NAME: Prop<CfnRateBasedRule, String> = Prop::new("MetricName");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRateBasedRule, String> = Prop::new("Name");
     /// Key of `RateKey`, for [`Handle::set`].
-    pub const RATE_KEY: Prop<String> = Prop::new("RateKey");
+    pub const RATE_KEY: Prop<CfnRateBasedRule, String> = Prop::new("RateKey");
     /// Key of `RateLimit`, for [`Handle::set`].
-    pub const RATE_LIMIT: Prop<i64> = Prop::new("RateLimit");
+    pub const RATE_LIMIT: Prop<CfnRateBasedRule, i64> = Prop::new("RateLimit");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRateBasedRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &rate_based_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRateBasedRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &rate_based_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnRateBasedRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRateBasedRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -585,14 +637,27 @@ impl CfnRegexPatternSet {
     pub const CFN_TYPE: &'static str = "AWS::WAFRegional::RegexPatternSet";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRegexPatternSet, String> = Prop::new("Name");
     /// Key of `RegexPatternStrings`, for [`Handle::set`].
-    pub const REGEX_PATTERN_STRINGS: Prop<Vec<String>> = Prop::new("RegexPatternStrings");
+    pub const REGEX_PATTERN_STRINGS: Prop<CfnRegexPatternSet, Vec<String>> = Prop::new("RegexPatternStrings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRegexPatternSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &regex_pattern_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRegexPatternSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &regex_pattern_set::PROPS_SHAPE, props.into())?;
         Ok(CfnRegexPatternSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRegexPatternSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -706,16 +771,29 @@ impl CfnRule {
     pub const CFN_TYPE: &'static str = "AWS::WAFRegional::Rule";
 
     /// Key of `MetricName`, for [`Handle::set`].
-    pub const METRIC_NAME: Prop<String> = Prop::new("MetricName");
+    pub const METRIC_NAME: Prop<CfnRule, String> = Prop::new("MetricName");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRule, String> = Prop::new("Name");
     /// Key of `Predicates`, for [`Handle::set`].
-    pub const PREDICATES: Prop<Vec<rule::Predicate>> = Prop::new("Predicates");
+    pub const PREDICATES: Prop<CfnRule, Vec<rule::Predicate>> = Prop::new("Predicates");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &rule::PROPS_SHAPE, props.into())?;
         Ok(CfnRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -864,14 +942,27 @@ impl CfnSizeConstraintSet {
     pub const CFN_TYPE: &'static str = "AWS::WAFRegional::SizeConstraintSet";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSizeConstraintSet, String> = Prop::new("Name");
     /// Key of `SizeConstraints`, for [`Handle::set`].
-    pub const SIZE_CONSTRAINTS: Prop<Vec<size_constraint_set::SizeConstraint>> = Prop::new("SizeConstraints");
+    pub const SIZE_CONSTRAINTS: Prop<CfnSizeConstraintSet, Vec<size_constraint_set::SizeConstraint>> = Prop::new("SizeConstraints");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSizeConstraintSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &size_constraint_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSizeConstraintSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &size_constraint_set::PROPS_SHAPE, props.into())?;
         Ok(CfnSizeConstraintSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSizeConstraintSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1012,14 +1103,27 @@ impl CfnSqlInjectionMatchSet {
     pub const CFN_TYPE: &'static str = "AWS::WAFRegional::SqlInjectionMatchSet";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnSqlInjectionMatchSet, String> = Prop::new("Name");
     /// Key of `SqlInjectionMatchTuples`, for [`Handle::set`].
-    pub const SQL_INJECTION_MATCH_TUPLES: Prop<Vec<sql_injection_match_set::SqlInjectionMatchTuple>> = Prop::new("SqlInjectionMatchTuples");
+    pub const SQL_INJECTION_MATCH_TUPLES: Prop<CfnSqlInjectionMatchSet, Vec<sql_injection_match_set::SqlInjectionMatchTuple>> = Prop::new("SqlInjectionMatchTuples");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSqlInjectionMatchSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &sql_injection_match_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSqlInjectionMatchSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &sql_injection_match_set::PROPS_SHAPE, props.into())?;
         Ok(CfnSqlInjectionMatchSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSqlInjectionMatchSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1168,18 +1272,31 @@ impl CfnWebACL {
     pub const CFN_TYPE: &'static str = "AWS::WAFRegional::WebACL";
 
     /// Key of `DefaultAction`, for [`Handle::set`].
-    pub const DEFAULT_ACTION: Prop<web_acl::Action> = Prop::new("DefaultAction");
+    pub const DEFAULT_ACTION: Prop<CfnWebACL, web_acl::Action> = Prop::new("DefaultAction");
     /// Key of `MetricName`, for [`Handle::set`].
-    pub const METRIC_NAME: Prop<String> = Prop::new("MetricName");
+    pub const METRIC_NAME: Prop<CfnWebACL, String> = Prop::new("MetricName");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnWebACL, String> = Prop::new("Name");
     /// Key of `Rules`, for [`Handle::set`].
-    pub const RULES: Prop<Vec<web_acl::Rule>> = Prop::new("Rules");
+    pub const RULES: Prop<CfnWebACL, Vec<web_acl::Rule>> = Prop::new("Rules");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWebACLProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &web_acl::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWebACLProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &web_acl::PROPS_SHAPE, props.into())?;
         Ok(CfnWebACL { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWebACL::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1250,14 +1367,27 @@ impl CfnWebACLAssociation {
     pub const CFN_TYPE: &'static str = "AWS::WAFRegional::WebACLAssociation";
 
     /// Key of `ResourceArn`, for [`Handle::set`].
-    pub const RESOURCE_ARN: Prop<String> = Prop::new("ResourceArn");
+    pub const RESOURCE_ARN: Prop<CfnWebACLAssociation, String> = Prop::new("ResourceArn");
     /// Key of `WebACLId`, for [`Handle::set`].
-    pub const WEB_ACL_ID: Prop<String> = Prop::new("WebACLId");
+    pub const WEB_ACL_ID: Prop<CfnWebACLAssociation, String> = Prop::new("WebACLId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWebACLAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &web_acl_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWebACLAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &web_acl_association::PROPS_SHAPE, props.into())?;
         Ok(CfnWebACLAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWebACLAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1398,14 +1528,27 @@ impl CfnXssMatchSet {
     pub const CFN_TYPE: &'static str = "AWS::WAFRegional::XssMatchSet";
 
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnXssMatchSet, String> = Prop::new("Name");
     /// Key of `XssMatchTuples`, for [`Handle::set`].
-    pub const XSS_MATCH_TUPLES: Prop<Vec<xss_match_set::XssMatchTuple>> = Prop::new("XssMatchTuples");
+    pub const XSS_MATCH_TUPLES: Prop<CfnXssMatchSet, Vec<xss_match_set::XssMatchTuple>> = Prop::new("XssMatchTuples");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnXssMatchSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &xss_match_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnXssMatchSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &xss_match_set::PROPS_SHAPE, props.into())?;
         Ok(CfnXssMatchSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnXssMatchSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)

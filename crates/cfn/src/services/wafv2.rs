@@ -160,22 +160,35 @@ impl CfnIPSet {
     pub const CFN_TYPE: &'static str = "AWS::WAFv2::IPSet";
 
     /// Key of `Addresses`, for [`Handle::set`].
-    pub const ADDRESSES: Prop<Vec<String>> = Prop::new("Addresses");
+    pub const ADDRESSES: Prop<CfnIPSet, Vec<String>> = Prop::new("Addresses");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnIPSet, String> = Prop::new("Description");
     /// Key of `IPAddressVersion`, for [`Handle::set`].
-    pub const IP_ADDRESS_VERSION: Prop<ip_set::IPAddressVersion> = Prop::new("IPAddressVersion");
+    pub const IP_ADDRESS_VERSION: Prop<CfnIPSet, ip_set::IPAddressVersion> = Prop::new("IPAddressVersion");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnIPSet, String> = Prop::new("Name");
     /// Key of `Scope`, for [`Handle::set`].
-    pub const SCOPE: Prop<ip_set::ScopeType> = Prop::new("Scope");
+    pub const SCOPE: Prop<CfnIPSet, ip_set::ScopeType> = Prop::new("Scope");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<ip_set::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIPSet, Vec<ip_set::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIPSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ip_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIPSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ip_set::PROPS_SHAPE, props.into())?;
         Ok(CfnIPSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIPSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -612,18 +625,31 @@ impl CfnLoggingConfiguration {
     pub const CFN_TYPE: &'static str = "AWS::WAFv2::LoggingConfiguration";
 
     /// Key of `LogDestinationConfigs`, for [`Handle::set`].
-    pub const LOG_DESTINATION_CONFIGS: Prop<Vec<String>> = Prop::new("LogDestinationConfigs");
+    pub const LOG_DESTINATION_CONFIGS: Prop<CfnLoggingConfiguration, Vec<String>> = Prop::new("LogDestinationConfigs");
     /// Key of `LoggingFilter`, for [`Handle::set`].
-    pub const LOGGING_FILTER: Prop<logging_configuration::LoggingFilter> = Prop::new("LoggingFilter");
+    pub const LOGGING_FILTER: Prop<CfnLoggingConfiguration, logging_configuration::LoggingFilter> = Prop::new("LoggingFilter");
     /// Key of `RedactedFields`, for [`Handle::set`].
-    pub const REDACTED_FIELDS: Prop<Vec<logging_configuration::FieldToMatch>> = Prop::new("RedactedFields");
+    pub const REDACTED_FIELDS: Prop<CfnLoggingConfiguration, Vec<logging_configuration::FieldToMatch>> = Prop::new("RedactedFields");
     /// Key of `ResourceArn`, for [`Handle::set`].
-    pub const RESOURCE_ARN: Prop<String> = Prop::new("ResourceArn");
+    pub const RESOURCE_ARN: Prop<CfnLoggingConfiguration, String> = Prop::new("ResourceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLoggingConfigurationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &logging_configuration::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLoggingConfigurationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &logging_configuration::PROPS_SHAPE, props.into())?;
         Ok(CfnLoggingConfiguration { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLoggingConfiguration::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Indicates whether the logging configuration was created by AWS Firewall Manager, as part of an AWS WAF policy configuration. If true, only Firewall Manager can modify or delete the configuration.
@@ -760,20 +786,33 @@ impl CfnRegexPatternSet {
     pub const CFN_TYPE: &'static str = "AWS::WAFv2::RegexPatternSet";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRegexPatternSet, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRegexPatternSet, String> = Prop::new("Name");
     /// Key of `RegularExpressionList`, for [`Handle::set`].
-    pub const REGULAR_EXPRESSION_LIST: Prop<Vec<String>> = Prop::new("RegularExpressionList");
+    pub const REGULAR_EXPRESSION_LIST: Prop<CfnRegexPatternSet, Vec<String>> = Prop::new("RegularExpressionList");
     /// Key of `Scope`, for [`Handle::set`].
-    pub const SCOPE: Prop<regex_pattern_set::ScopeType> = Prop::new("Scope");
+    pub const SCOPE: Prop<CfnRegexPatternSet, regex_pattern_set::ScopeType> = Prop::new("Scope");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<regex_pattern_set::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRegexPatternSet, Vec<regex_pattern_set::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRegexPatternSetProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &regex_pattern_set::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRegexPatternSetProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &regex_pattern_set::PROPS_SHAPE, props.into())?;
         Ok(CfnRegexPatternSet { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRegexPatternSet::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// ARN of the WAF entity.
@@ -4554,32 +4593,45 @@ impl CfnRuleGroup {
     pub const CFN_TYPE: &'static str = "AWS::WAFv2::RuleGroup";
 
     /// Key of `AvailableLabels`, for [`Handle::set`].
-    pub const AVAILABLE_LABELS: Prop<Vec<rule_group::LabelSummary>> = Prop::new("AvailableLabels");
+    pub const AVAILABLE_LABELS: Prop<CfnRuleGroup, Vec<rule_group::LabelSummary>> = Prop::new("AvailableLabels");
     /// Key of `Capacity`, for [`Handle::set`].
-    pub const CAPACITY: Prop<i64> = Prop::new("Capacity");
+    pub const CAPACITY: Prop<CfnRuleGroup, i64> = Prop::new("Capacity");
     /// Key of `ConsumedLabels`, for [`Handle::set`].
-    pub const CONSUMED_LABELS: Prop<Vec<rule_group::LabelSummary>> = Prop::new("ConsumedLabels");
+    pub const CONSUMED_LABELS: Prop<CfnRuleGroup, Vec<rule_group::LabelSummary>> = Prop::new("ConsumedLabels");
     /// Key of `CustomResponseBodies`, for [`Handle::set`].
-    pub const CUSTOM_RESPONSE_BODIES: Prop<Map<rule_group::CustomResponseBody>> = Prop::new("CustomResponseBodies");
+    pub const CUSTOM_RESPONSE_BODIES: Prop<CfnRuleGroup, Map<rule_group::CustomResponseBody>> = Prop::new("CustomResponseBodies");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnRuleGroup, String> = Prop::new("Description");
     /// Key of `MonetizationConfig`, for [`Handle::set`].
-    pub const MONETIZATION_CONFIG: Prop<rule_group::MonetizationConfig> = Prop::new("MonetizationConfig");
+    pub const MONETIZATION_CONFIG: Prop<CfnRuleGroup, rule_group::MonetizationConfig> = Prop::new("MonetizationConfig");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnRuleGroup, String> = Prop::new("Name");
     /// Key of `Rules`, for [`Handle::set`].
-    pub const RULES: Prop<Vec<rule_group::Rule>> = Prop::new("Rules");
+    pub const RULES: Prop<CfnRuleGroup, Vec<rule_group::Rule>> = Prop::new("Rules");
     /// Key of `Scope`, for [`Handle::set`].
-    pub const SCOPE: Prop<rule_group::ScopeType> = Prop::new("Scope");
+    pub const SCOPE: Prop<CfnRuleGroup, rule_group::ScopeType> = Prop::new("Scope");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<rule_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnRuleGroup, Vec<rule_group::Tag>> = Prop::new("Tags");
     /// Key of `VisibilityConfig`, for [`Handle::set`].
-    pub const VISIBILITY_CONFIG: Prop<rule_group::VisibilityConfig> = Prop::new("VisibilityConfig");
+    pub const VISIBILITY_CONFIG: Prop<CfnRuleGroup, rule_group::VisibilityConfig> = Prop::new("VisibilityConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnRuleGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &rule_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnRuleGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &rule_group::PROPS_SHAPE, props.into())?;
         Ok(CfnRuleGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnRuleGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -9689,42 +9741,55 @@ impl CfnWebACL {
     pub const CFN_TYPE: &'static str = "AWS::WAFv2::WebACL";
 
     /// Key of `ApplicationConfig`, for [`Handle::set`].
-    pub const APPLICATION_CONFIG: Prop<web_acl::ApplicationConfig> = Prop::new("ApplicationConfig");
+    pub const APPLICATION_CONFIG: Prop<CfnWebACL, web_acl::ApplicationConfig> = Prop::new("ApplicationConfig");
     /// Key of `AssociationConfig`, for [`Handle::set`].
-    pub const ASSOCIATION_CONFIG: Prop<web_acl::AssociationConfig> = Prop::new("AssociationConfig");
+    pub const ASSOCIATION_CONFIG: Prop<CfnWebACL, web_acl::AssociationConfig> = Prop::new("AssociationConfig");
     /// Key of `CaptchaConfig`, for [`Handle::set`].
-    pub const CAPTCHA_CONFIG: Prop<web_acl::CaptchaConfig> = Prop::new("CaptchaConfig");
+    pub const CAPTCHA_CONFIG: Prop<CfnWebACL, web_acl::CaptchaConfig> = Prop::new("CaptchaConfig");
     /// Key of `ChallengeConfig`, for [`Handle::set`].
-    pub const CHALLENGE_CONFIG: Prop<web_acl::ChallengeConfig> = Prop::new("ChallengeConfig");
+    pub const CHALLENGE_CONFIG: Prop<CfnWebACL, web_acl::ChallengeConfig> = Prop::new("ChallengeConfig");
     /// Key of `CustomResponseBodies`, for [`Handle::set`].
-    pub const CUSTOM_RESPONSE_BODIES: Prop<Map<web_acl::CustomResponseBody>> = Prop::new("CustomResponseBodies");
+    pub const CUSTOM_RESPONSE_BODIES: Prop<CfnWebACL, Map<web_acl::CustomResponseBody>> = Prop::new("CustomResponseBodies");
     /// Key of `DataProtectionConfig`, for [`Handle::set`].
-    pub const DATA_PROTECTION_CONFIG: Prop<web_acl::DataProtectionConfig> = Prop::new("DataProtectionConfig");
+    pub const DATA_PROTECTION_CONFIG: Prop<CfnWebACL, web_acl::DataProtectionConfig> = Prop::new("DataProtectionConfig");
     /// Key of `DefaultAction`, for [`Handle::set`].
-    pub const DEFAULT_ACTION: Prop<web_acl::DefaultAction> = Prop::new("DefaultAction");
+    pub const DEFAULT_ACTION: Prop<CfnWebACL, web_acl::DefaultAction> = Prop::new("DefaultAction");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnWebACL, String> = Prop::new("Description");
     /// Key of `MonetizationConfig`, for [`Handle::set`].
-    pub const MONETIZATION_CONFIG: Prop<web_acl::MonetizationConfig> = Prop::new("MonetizationConfig");
+    pub const MONETIZATION_CONFIG: Prop<CfnWebACL, web_acl::MonetizationConfig> = Prop::new("MonetizationConfig");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnWebACL, String> = Prop::new("Name");
     /// Key of `OnSourceDDoSProtectionConfig`, for [`Handle::set`].
-    pub const ON_SOURCE_D_DO_S_PROTECTION_CONFIG: Prop<web_acl::OnSourceDDoSProtectionConfig> = Prop::new("OnSourceDDoSProtectionConfig");
+    pub const ON_SOURCE_D_DO_S_PROTECTION_CONFIG: Prop<CfnWebACL, web_acl::OnSourceDDoSProtectionConfig> = Prop::new("OnSourceDDoSProtectionConfig");
     /// Key of `Rules`, for [`Handle::set`].
-    pub const RULES: Prop<Vec<web_acl::Rule>> = Prop::new("Rules");
+    pub const RULES: Prop<CfnWebACL, Vec<web_acl::Rule>> = Prop::new("Rules");
     /// Key of `Scope`, for [`Handle::set`].
-    pub const SCOPE: Prop<web_acl::ScopeType> = Prop::new("Scope");
+    pub const SCOPE: Prop<CfnWebACL, web_acl::ScopeType> = Prop::new("Scope");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<web_acl::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWebACL, Vec<web_acl::Tag>> = Prop::new("Tags");
     /// Key of `TokenDomains`, for [`Handle::set`].
-    pub const TOKEN_DOMAINS: Prop<Vec<String>> = Prop::new("TokenDomains");
+    pub const TOKEN_DOMAINS: Prop<CfnWebACL, Vec<String>> = Prop::new("TokenDomains");
     /// Key of `VisibilityConfig`, for [`Handle::set`].
-    pub const VISIBILITY_CONFIG: Prop<web_acl::VisibilityConfig> = Prop::new("VisibilityConfig");
+    pub const VISIBILITY_CONFIG: Prop<CfnWebACL, web_acl::VisibilityConfig> = Prop::new("VisibilityConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWebACLProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &web_acl::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWebACLProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &web_acl::PROPS_SHAPE, props.into())?;
         Ok(CfnWebACL { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWebACL::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Arn`)
@@ -9810,14 +9875,27 @@ impl CfnWebACLAssociation {
     pub const CFN_TYPE: &'static str = "AWS::WAFv2::WebACLAssociation";
 
     /// Key of `ResourceArn`, for [`Handle::set`].
-    pub const RESOURCE_ARN: Prop<String> = Prop::new("ResourceArn");
+    pub const RESOURCE_ARN: Prop<CfnWebACLAssociation, String> = Prop::new("ResourceArn");
     /// Key of `WebACLArn`, for [`Handle::set`].
-    pub const WEB_ACL_ARN: Prop<String> = Prop::new("WebACLArn");
+    pub const WEB_ACL_ARN: Prop<CfnWebACLAssociation, String> = Prop::new("WebACLArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWebACLAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &web_acl_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWebACLAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &web_acl_association::PROPS_SHAPE, props.into())?;
         Ok(CfnWebACLAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWebACLAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 

@@ -98,18 +98,31 @@ impl CfnAgentContext {
     pub const CFN_TYPE: &'static str = "AWS::WellArchitected::AgentContext";
 
     /// Key of `Content`, for [`Handle::set`].
-    pub const CONTENT: Prop<Json> = Prop::new("Content");
+    pub const CONTENT: Prop<CfnAgentContext, Json> = Prop::new("Content");
     /// Key of `ContextType`, for [`Handle::set`].
-    pub const CONTEXT_TYPE: Prop<agent_context::ContextType> = Prop::new("ContextType");
+    pub const CONTEXT_TYPE: Prop<CfnAgentContext, agent_context::ContextType> = Prop::new("ContextType");
     /// Key of `ProfileArn`, for [`Handle::set`].
-    pub const PROFILE_ARN: Prop<String> = Prop::new("ProfileArn");
+    pub const PROFILE_ARN: Prop<CfnAgentContext, String> = Prop::new("ProfileArn");
     /// Key of `Title`, for [`Handle::set`].
-    pub const TITLE: Prop<String> = Prop::new("Title");
+    pub const TITLE: Prop<CfnAgentContext, String> = Prop::new("Title");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAgentContextProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &agent_context::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAgentContextProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &agent_context::PROPS_SHAPE, props.into())?;
         Ok(CfnAgentContext { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAgentContext::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt ApplicationType`)
@@ -267,18 +280,31 @@ impl CfnAgentGoal {
     pub const CFN_TYPE: &'static str = "AWS::WellArchitected::AgentGoal";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAgentGoal, String> = Prop::new("Description");
     /// Key of `Pillars`, for [`Handle::set`].
-    pub const PILLARS: Prop<Vec<agent_goal::Pillar>> = Prop::new("Pillars");
+    pub const PILLARS: Prop<CfnAgentGoal, Vec<agent_goal::Pillar>> = Prop::new("Pillars");
     /// Key of `ProfileArn`, for [`Handle::set`].
-    pub const PROFILE_ARN: Prop<String> = Prop::new("ProfileArn");
+    pub const PROFILE_ARN: Prop<CfnAgentGoal, String> = Prop::new("ProfileArn");
     /// Key of `Title`, for [`Handle::set`].
-    pub const TITLE: Prop<String> = Prop::new("Title");
+    pub const TITLE: Prop<CfnAgentGoal, String> = Prop::new("Title");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAgentGoalProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &agent_goal::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAgentGoalProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &agent_goal::PROPS_SHAPE, props.into())?;
         Ok(CfnAgentGoal { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAgentGoal::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The synthetic Amazon Resource Name (ARN) of the Agent Goal, composed of the parent profile ARN and the goal id.
@@ -527,28 +553,41 @@ impl CfnAgentProfile {
     pub const CFN_TYPE: &'static str = "AWS::WellArchitected::AgentProfile";
 
     /// Key of `AggregationConfiguration`, for [`Handle::set`].
-    pub const AGGREGATION_CONFIGURATION: Prop<Vec<agent_profile::AggregationConfiguration>> = Prop::new("AggregationConfiguration");
+    pub const AGGREGATION_CONFIGURATION: Prop<CfnAgentProfile, Vec<agent_profile::AggregationConfiguration>> = Prop::new("AggregationConfiguration");
     /// Key of `BusinessOverview`, for [`Handle::set`].
-    pub const BUSINESS_OVERVIEW: Prop<String> = Prop::new("BusinessOverview");
+    pub const BUSINESS_OVERVIEW: Prop<CfnAgentProfile, String> = Prop::new("BusinessOverview");
     /// Key of `DeletionProtection`, for [`Handle::set`].
-    pub const DELETION_PROTECTION: Prop<bool> = Prop::new("DeletionProtection");
+    pub const DELETION_PROTECTION: Prop<CfnAgentProfile, bool> = Prop::new("DeletionProtection");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAgentProfile, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnAgentProfile, String> = Prop::new("DisplayName");
     /// Key of `ExecutionRoleArn`, for [`Handle::set`].
-    pub const EXECUTION_ROLE_ARN: Prop<String> = Prop::new("ExecutionRoleArn");
+    pub const EXECUTION_ROLE_ARN: Prop<CfnAgentProfile, String> = Prop::new("ExecutionRoleArn");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAgentProfile, String> = Prop::new("Name");
     /// Key of `Pillars`, for [`Handle::set`].
-    pub const PILLARS: Prop<Vec<agent_profile::Pillar>> = Prop::new("Pillars");
+    pub const PILLARS: Prop<CfnAgentProfile, Vec<agent_profile::Pillar>> = Prop::new("Pillars");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<agent_profile::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAgentProfile, Vec<agent_profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAgentProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &agent_profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAgentProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &agent_profile::PROPS_SHAPE, props.into())?;
         Ok(CfnAgentProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAgentProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the Agent Profile.
@@ -675,16 +714,29 @@ impl CfnLens {
     pub const CFN_TYPE: &'static str = "AWS::WellArchitected::Lens";
 
     /// Key of `JSONString`, for [`Handle::set`].
-    pub const JSON_STRING: Prop<String> = Prop::new("JSONString");
+    pub const JSON_STRING: Prop<CfnLens, String> = Prop::new("JSONString");
     /// Key of `LensVersion`, for [`Handle::set`].
-    pub const LENS_VERSION: Prop<String> = Prop::new("LensVersion");
+    pub const LENS_VERSION: Prop<CfnLens, String> = Prop::new("LensVersion");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<lens::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnLens, Vec<lens::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnLensProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &lens::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnLensProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &lens::PROPS_SHAPE, props.into())?;
         Ok(CfnLens { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnLens::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The description of the lens.
@@ -856,18 +908,31 @@ impl CfnProfile {
     pub const CFN_TYPE: &'static str = "AWS::WellArchitected::Profile";
 
     /// Key of `ProfileDescription`, for [`Handle::set`].
-    pub const PROFILE_DESCRIPTION: Prop<String> = Prop::new("ProfileDescription");
+    pub const PROFILE_DESCRIPTION: Prop<CfnProfile, String> = Prop::new("ProfileDescription");
     /// Key of `ProfileName`, for [`Handle::set`].
-    pub const PROFILE_NAME: Prop<String> = Prop::new("ProfileName");
+    pub const PROFILE_NAME: Prop<CfnProfile, String> = Prop::new("ProfileName");
     /// Key of `ProfileQuestions`, for [`Handle::set`].
-    pub const PROFILE_QUESTIONS: Prop<Vec<profile::ProfileQuestionUpdate>> = Prop::new("ProfileQuestions");
+    pub const PROFILE_QUESTIONS: Prop<CfnProfile, Vec<profile::ProfileQuestionUpdate>> = Prop::new("ProfileQuestions");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<profile::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnProfile, Vec<profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnProfileProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &profile::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnProfileProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &profile::PROPS_SHAPE, props.into())?;
         Ok(CfnProfile { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnProfile::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The date and time the profile was created.
@@ -1015,20 +1080,33 @@ impl CfnReviewTemplate {
     pub const CFN_TYPE: &'static str = "AWS::WellArchitected::ReviewTemplate";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnReviewTemplate, String> = Prop::new("Description");
     /// Key of `Lenses`, for [`Handle::set`].
-    pub const LENSES: Prop<Vec<String>> = Prop::new("Lenses");
+    pub const LENSES: Prop<CfnReviewTemplate, Vec<String>> = Prop::new("Lenses");
     /// Key of `Notes`, for [`Handle::set`].
-    pub const NOTES: Prop<String> = Prop::new("Notes");
+    pub const NOTES: Prop<CfnReviewTemplate, String> = Prop::new("Notes");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<review_template::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnReviewTemplate, Vec<review_template::Tag>> = Prop::new("Tags");
     /// Key of `TemplateName`, for [`Handle::set`].
-    pub const TEMPLATE_NAME: Prop<String> = Prop::new("TemplateName");
+    pub const TEMPLATE_NAME: Prop<CfnReviewTemplate, String> = Prop::new("TemplateName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnReviewTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &review_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnReviewTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &review_template::PROPS_SHAPE, props.into())?;
         Ok(CfnReviewTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnReviewTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The owner of the review template.
@@ -1317,38 +1395,51 @@ impl CfnWorkload {
     pub const CFN_TYPE: &'static str = "AWS::WellArchitected::Workload";
 
     /// Key of `AccountIds`, for [`Handle::set`].
-    pub const ACCOUNT_IDS: Prop<Vec<String>> = Prop::new("AccountIds");
+    pub const ACCOUNT_IDS: Prop<CfnWorkload, Vec<String>> = Prop::new("AccountIds");
     /// Key of `ArchitecturalDesign`, for [`Handle::set`].
-    pub const ARCHITECTURAL_DESIGN: Prop<String> = Prop::new("ArchitecturalDesign");
+    pub const ARCHITECTURAL_DESIGN: Prop<CfnWorkload, String> = Prop::new("ArchitecturalDesign");
     /// Key of `AwsRegions`, for [`Handle::set`].
-    pub const AWS_REGIONS: Prop<Vec<String>> = Prop::new("AwsRegions");
+    pub const AWS_REGIONS: Prop<CfnWorkload, Vec<String>> = Prop::new("AwsRegions");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnWorkload, String> = Prop::new("Description");
     /// Key of `DiscoveryConfig`, for [`Handle::set`].
-    pub const DISCOVERY_CONFIG: Prop<workload::DiscoveryConfig> = Prop::new("DiscoveryConfig");
+    pub const DISCOVERY_CONFIG: Prop<CfnWorkload, workload::DiscoveryConfig> = Prop::new("DiscoveryConfig");
     /// Key of `Environment`, for [`Handle::set`].
-    pub const ENVIRONMENT: Prop<workload::Environment> = Prop::new("Environment");
+    pub const ENVIRONMENT: Prop<CfnWorkload, workload::Environment> = Prop::new("Environment");
     /// Key of `Industry`, for [`Handle::set`].
-    pub const INDUSTRY: Prop<String> = Prop::new("Industry");
+    pub const INDUSTRY: Prop<CfnWorkload, String> = Prop::new("Industry");
     /// Key of `IndustryType`, for [`Handle::set`].
-    pub const INDUSTRY_TYPE: Prop<String> = Prop::new("IndustryType");
+    pub const INDUSTRY_TYPE: Prop<CfnWorkload, String> = Prop::new("IndustryType");
     /// Key of `Lenses`, for [`Handle::set`].
-    pub const LENSES: Prop<Vec<String>> = Prop::new("Lenses");
+    pub const LENSES: Prop<CfnWorkload, Vec<String>> = Prop::new("Lenses");
     /// Key of `NonAwsRegions`, for [`Handle::set`].
-    pub const NON_AWS_REGIONS: Prop<Vec<String>> = Prop::new("NonAwsRegions");
+    pub const NON_AWS_REGIONS: Prop<CfnWorkload, Vec<String>> = Prop::new("NonAwsRegions");
     /// Key of `Notes`, for [`Handle::set`].
-    pub const NOTES: Prop<String> = Prop::new("Notes");
+    pub const NOTES: Prop<CfnWorkload, String> = Prop::new("Notes");
     /// Key of `ReviewOwner`, for [`Handle::set`].
-    pub const REVIEW_OWNER: Prop<String> = Prop::new("ReviewOwner");
+    pub const REVIEW_OWNER: Prop<CfnWorkload, String> = Prop::new("ReviewOwner");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<workload::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWorkload, Vec<workload::Tag>> = Prop::new("Tags");
     /// Key of `WorkloadName`, for [`Handle::set`].
-    pub const WORKLOAD_NAME: Prop<String> = Prop::new("WorkloadName");
+    pub const WORKLOAD_NAME: Prop<CfnWorkload, String> = Prop::new("WorkloadName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkloadProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &workload::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkloadProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &workload::PROPS_SHAPE, props.into())?;
         Ok(CfnWorkload { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorkload::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The improvement status for a workload.

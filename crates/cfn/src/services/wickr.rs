@@ -91,14 +91,27 @@ impl CfnNetwork {
     pub const CFN_TYPE: &'static str = "AWS::Wickr::Network";
 
     /// Key of `AccessLevel`, for [`Handle::set`].
-    pub const ACCESS_LEVEL: Prop<network::AccessLevel> = Prop::new("AccessLevel");
+    pub const ACCESS_LEVEL: Prop<CfnNetwork, network::AccessLevel> = Prop::new("AccessLevel");
     /// Key of `NetworkName`, for [`Handle::set`].
-    pub const NETWORK_NAME: Prop<String> = Prop::new("NetworkName");
+    pub const NETWORK_NAME: Prop<CfnNetwork, String> = Prop::new("NetworkName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNetworkProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &network::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNetworkProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &network::PROPS_SHAPE, props.into())?;
         Ok(CfnNetwork { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNetwork::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The AWS account ID that owns the network.

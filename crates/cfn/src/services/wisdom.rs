@@ -126,22 +126,35 @@ impl CfnAIAgent {
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::AIAgent";
 
     /// Key of `AssistantId`, for [`Handle::set`].
-    pub const ASSISTANT_ID: Prop<String> = Prop::new("AssistantId");
+    pub const ASSISTANT_ID: Prop<CfnAIAgent, String> = Prop::new("AssistantId");
     /// Key of `Configuration`, for [`Handle::set`].
-    pub const CONFIGURATION: Prop<Json> = Prop::new("Configuration");
+    pub const CONFIGURATION: Prop<CfnAIAgent, Json> = Prop::new("Configuration");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAIAgent, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAIAgent, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAIAgent, Map<String>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<ai_agent::AIAgentType> = Prop::new("Type");
+    pub const TYPE: Prop<CfnAIAgent, ai_agent::AIAgentType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAIAgentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ai_agent::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAIAgentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ai_agent::PROPS_SHAPE, props.into())?;
         Ok(CfnAIAgent { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAIAgent::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AIAgentArn`)
@@ -231,16 +244,29 @@ impl CfnAIAgentVersion {
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::AIAgentVersion";
 
     /// Key of `AIAgentId`, for [`Handle::set`].
-    pub const AI_AGENT_ID: Prop<String> = Prop::new("AIAgentId");
+    pub const AI_AGENT_ID: Prop<CfnAIAgentVersion, String> = Prop::new("AIAgentId");
     /// Key of `AssistantId`, for [`Handle::set`].
-    pub const ASSISTANT_ID: Prop<String> = Prop::new("AssistantId");
+    pub const ASSISTANT_ID: Prop<CfnAIAgentVersion, String> = Prop::new("AssistantId");
     /// Key of `ModifiedTimeSeconds`, for [`Handle::set`].
-    pub const MODIFIED_TIME_SECONDS: Prop<f64> = Prop::new("ModifiedTimeSeconds");
+    pub const MODIFIED_TIME_SECONDS: Prop<CfnAIAgentVersion, f64> = Prop::new("ModifiedTimeSeconds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAIAgentVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ai_agent_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAIAgentVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ai_agent_version::PROPS_SHAPE, props.into())?;
         Ok(CfnAIAgentVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAIAgentVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AIAgentArn`)
@@ -1068,32 +1094,45 @@ impl CfnAIGuardrail {
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::AIGuardrail";
 
     /// Key of `AssistantId`, for [`Handle::set`].
-    pub const ASSISTANT_ID: Prop<String> = Prop::new("AssistantId");
+    pub const ASSISTANT_ID: Prop<CfnAIGuardrail, String> = Prop::new("AssistantId");
     /// Key of `BlockedInputMessaging`, for [`Handle::set`].
-    pub const BLOCKED_INPUT_MESSAGING: Prop<String> = Prop::new("BlockedInputMessaging");
+    pub const BLOCKED_INPUT_MESSAGING: Prop<CfnAIGuardrail, String> = Prop::new("BlockedInputMessaging");
     /// Key of `BlockedOutputsMessaging`, for [`Handle::set`].
-    pub const BLOCKED_OUTPUTS_MESSAGING: Prop<String> = Prop::new("BlockedOutputsMessaging");
+    pub const BLOCKED_OUTPUTS_MESSAGING: Prop<CfnAIGuardrail, String> = Prop::new("BlockedOutputsMessaging");
     /// Key of `ContentPolicyConfig`, for [`Handle::set`].
-    pub const CONTENT_POLICY_CONFIG: Prop<ai_guardrail::AIGuardrailContentPolicyConfig> = Prop::new("ContentPolicyConfig");
+    pub const CONTENT_POLICY_CONFIG: Prop<CfnAIGuardrail, ai_guardrail::AIGuardrailContentPolicyConfig> = Prop::new("ContentPolicyConfig");
     /// Key of `ContextualGroundingPolicyConfig`, for [`Handle::set`].
-    pub const CONTEXTUAL_GROUNDING_POLICY_CONFIG: Prop<ai_guardrail::AIGuardrailContextualGroundingPolicyConfig> = Prop::new("ContextualGroundingPolicyConfig");
+    pub const CONTEXTUAL_GROUNDING_POLICY_CONFIG: Prop<CfnAIGuardrail, ai_guardrail::AIGuardrailContextualGroundingPolicyConfig> = Prop::new("ContextualGroundingPolicyConfig");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAIGuardrail, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAIGuardrail, String> = Prop::new("Name");
     /// Key of `SensitiveInformationPolicyConfig`, for [`Handle::set`].
-    pub const SENSITIVE_INFORMATION_POLICY_CONFIG: Prop<ai_guardrail::AIGuardrailSensitiveInformationPolicyConfig> = Prop::new("SensitiveInformationPolicyConfig");
+    pub const SENSITIVE_INFORMATION_POLICY_CONFIG: Prop<CfnAIGuardrail, ai_guardrail::AIGuardrailSensitiveInformationPolicyConfig> = Prop::new("SensitiveInformationPolicyConfig");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAIGuardrail, Map<String>> = Prop::new("Tags");
     /// Key of `TopicPolicyConfig`, for [`Handle::set`].
-    pub const TOPIC_POLICY_CONFIG: Prop<ai_guardrail::AIGuardrailTopicPolicyConfig> = Prop::new("TopicPolicyConfig");
+    pub const TOPIC_POLICY_CONFIG: Prop<CfnAIGuardrail, ai_guardrail::AIGuardrailTopicPolicyConfig> = Prop::new("TopicPolicyConfig");
     /// Key of `WordPolicyConfig`, for [`Handle::set`].
-    pub const WORD_POLICY_CONFIG: Prop<ai_guardrail::AIGuardrailWordPolicyConfig> = Prop::new("WordPolicyConfig");
+    pub const WORD_POLICY_CONFIG: Prop<CfnAIGuardrail, ai_guardrail::AIGuardrailWordPolicyConfig> = Prop::new("WordPolicyConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAIGuardrailProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ai_guardrail::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAIGuardrailProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ai_guardrail::PROPS_SHAPE, props.into())?;
         Ok(CfnAIGuardrail { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAIGuardrail::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AIGuardrailArn`)
@@ -1183,16 +1222,29 @@ impl CfnAIGuardrailVersion {
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::AIGuardrailVersion";
 
     /// Key of `AIGuardrailId`, for [`Handle::set`].
-    pub const AI_GUARDRAIL_ID: Prop<String> = Prop::new("AIGuardrailId");
+    pub const AI_GUARDRAIL_ID: Prop<CfnAIGuardrailVersion, String> = Prop::new("AIGuardrailId");
     /// Key of `AssistantId`, for [`Handle::set`].
-    pub const ASSISTANT_ID: Prop<String> = Prop::new("AssistantId");
+    pub const ASSISTANT_ID: Prop<CfnAIGuardrailVersion, String> = Prop::new("AssistantId");
     /// Key of `ModifiedTimeSeconds`, for [`Handle::set`].
-    pub const MODIFIED_TIME_SECONDS: Prop<f64> = Prop::new("ModifiedTimeSeconds");
+    pub const MODIFIED_TIME_SECONDS: Prop<CfnAIGuardrailVersion, f64> = Prop::new("ModifiedTimeSeconds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAIGuardrailVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ai_guardrail_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAIGuardrailVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ai_guardrail_version::PROPS_SHAPE, props.into())?;
         Ok(CfnAIGuardrailVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAIGuardrailVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AIGuardrailArn`)
@@ -1414,28 +1466,41 @@ impl CfnAIPrompt {
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::AIPrompt";
 
     /// Key of `ApiFormat`, for [`Handle::set`].
-    pub const API_FORMAT: Prop<ai_prompt::AIPromptAPIFormat> = Prop::new("ApiFormat");
+    pub const API_FORMAT: Prop<CfnAIPrompt, ai_prompt::AIPromptAPIFormat> = Prop::new("ApiFormat");
     /// Key of `AssistantId`, for [`Handle::set`].
-    pub const ASSISTANT_ID: Prop<String> = Prop::new("AssistantId");
+    pub const ASSISTANT_ID: Prop<CfnAIPrompt, String> = Prop::new("AssistantId");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAIPrompt, String> = Prop::new("Description");
     /// Key of `ModelId`, for [`Handle::set`].
-    pub const MODEL_ID: Prop<String> = Prop::new("ModelId");
+    pub const MODEL_ID: Prop<CfnAIPrompt, String> = Prop::new("ModelId");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAIPrompt, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Map<String>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAIPrompt, Map<String>> = Prop::new("Tags");
     /// Key of `TemplateConfiguration`, for [`Handle::set`].
-    pub const TEMPLATE_CONFIGURATION: Prop<Json> = Prop::new("TemplateConfiguration");
+    pub const TEMPLATE_CONFIGURATION: Prop<CfnAIPrompt, Json> = Prop::new("TemplateConfiguration");
     /// Key of `TemplateType`, for [`Handle::set`].
-    pub const TEMPLATE_TYPE: Prop<ai_prompt::AIPromptTemplateType> = Prop::new("TemplateType");
+    pub const TEMPLATE_TYPE: Prop<CfnAIPrompt, ai_prompt::AIPromptTemplateType> = Prop::new("TemplateType");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<ai_prompt::AIPromptType> = Prop::new("Type");
+    pub const TYPE: Prop<CfnAIPrompt, ai_prompt::AIPromptType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAIPromptProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ai_prompt::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAIPromptProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ai_prompt::PROPS_SHAPE, props.into())?;
         Ok(CfnAIPrompt { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAIPrompt::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AIPromptArn`)
@@ -1525,16 +1590,29 @@ impl CfnAIPromptVersion {
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::AIPromptVersion";
 
     /// Key of `AIPromptId`, for [`Handle::set`].
-    pub const AI_PROMPT_ID: Prop<String> = Prop::new("AIPromptId");
+    pub const AI_PROMPT_ID: Prop<CfnAIPromptVersion, String> = Prop::new("AIPromptId");
     /// Key of `AssistantId`, for [`Handle::set`].
-    pub const ASSISTANT_ID: Prop<String> = Prop::new("AssistantId");
+    pub const ASSISTANT_ID: Prop<CfnAIPromptVersion, String> = Prop::new("AssistantId");
     /// Key of `ModifiedTimeSeconds`, for [`Handle::set`].
-    pub const MODIFIED_TIME_SECONDS: Prop<f64> = Prop::new("ModifiedTimeSeconds");
+    pub const MODIFIED_TIME_SECONDS: Prop<CfnAIPromptVersion, f64> = Prop::new("ModifiedTimeSeconds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAIPromptVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ai_prompt_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAIPromptVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ai_prompt_version::PROPS_SHAPE, props.into())?;
         Ok(CfnAIPromptVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAIPromptVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AIPromptArn`)
@@ -1711,20 +1789,33 @@ impl CfnAssistant {
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::Assistant";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnAssistant, String> = Prop::new("Description");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnAssistant, String> = Prop::new("Name");
     /// Key of `ServerSideEncryptionConfiguration`, for [`Handle::set`].
-    pub const SERVER_SIDE_ENCRYPTION_CONFIGURATION: Prop<assistant::ServerSideEncryptionConfiguration> = Prop::new("ServerSideEncryptionConfiguration");
+    pub const SERVER_SIDE_ENCRYPTION_CONFIGURATION: Prop<CfnAssistant, assistant::ServerSideEncryptionConfiguration> = Prop::new("ServerSideEncryptionConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<assistant::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAssistant, Vec<assistant::Tag>> = Prop::new("Tags");
     /// Key of `Type`, for [`Handle::set`].
-    pub const TYPE: Prop<assistant::AssistantType> = Prop::new("Type");
+    pub const TYPE: Prop<CfnAssistant, assistant::AssistantType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAssistantProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &assistant::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAssistantProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &assistant::PROPS_SHAPE, props.into())?;
         Ok(CfnAssistant { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAssistant::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AssistantArn`)
@@ -1868,18 +1959,31 @@ impl CfnAssistantAssociation {
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::AssistantAssociation";
 
     /// Key of `AssistantId`, for [`Handle::set`].
-    pub const ASSISTANT_ID: Prop<String> = Prop::new("AssistantId");
+    pub const ASSISTANT_ID: Prop<CfnAssistantAssociation, String> = Prop::new("AssistantId");
     /// Key of `Association`, for [`Handle::set`].
-    pub const ASSOCIATION: Prop<Json> = Prop::new("Association");
+    pub const ASSOCIATION: Prop<CfnAssistantAssociation, Json> = Prop::new("Association");
     /// Key of `AssociationType`, for [`Handle::set`].
-    pub const ASSOCIATION_TYPE: Prop<assistant_association::AssociationType> = Prop::new("AssociationType");
+    pub const ASSOCIATION_TYPE: Prop<CfnAssistantAssociation, assistant_association::AssociationType> = Prop::new("AssociationType");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<assistant_association::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnAssistantAssociation, Vec<assistant_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnAssistantAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &assistant_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnAssistantAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &assistant_association::PROPS_SHAPE, props.into())?;
         Ok(CfnAssistantAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnAssistantAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AssistantArn`)
@@ -2022,24 +2126,37 @@ impl CfnContent {
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::Content";
 
     /// Key of `KnowledgeBaseId`, for [`Handle::set`].
-    pub const KNOWLEDGE_BASE_ID: Prop<String> = Prop::new("KnowledgeBaseId");
+    pub const KNOWLEDGE_BASE_ID: Prop<CfnContent, String> = Prop::new("KnowledgeBaseId");
     /// Key of `Metadata`, for [`Handle::set`].
-    pub const METADATA: Prop<Map<String>> = Prop::new("Metadata");
+    pub const METADATA: Prop<CfnContent, Map<String>> = Prop::new("Metadata");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnContent, String> = Prop::new("Name");
     /// Key of `OverrideLinkOutUri`, for [`Handle::set`].
-    pub const OVERRIDE_LINK_OUT_URI: Prop<String> = Prop::new("OverrideLinkOutUri");
+    pub const OVERRIDE_LINK_OUT_URI: Prop<CfnContent, String> = Prop::new("OverrideLinkOutUri");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<content::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnContent, Vec<content::Tag>> = Prop::new("Tags");
     /// Key of `Title`, for [`Handle::set`].
-    pub const TITLE: Prop<String> = Prop::new("Title");
+    pub const TITLE: Prop<CfnContent, String> = Prop::new("Title");
     /// Key of `UploadId`, for [`Handle::set`].
-    pub const UPLOAD_ID: Prop<String> = Prop::new("UploadId");
+    pub const UPLOAD_ID: Prop<CfnContent, String> = Prop::new("UploadId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnContentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &content::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnContentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &content::PROPS_SHAPE, props.into())?;
         Ok(CfnContent { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnContent::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the content.
@@ -2274,20 +2391,33 @@ impl CfnContentAssociation {
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::ContentAssociation";
 
     /// Key of `Association`, for [`Handle::set`].
-    pub const ASSOCIATION: Prop<content_association::ContentAssociationContents> = Prop::new("Association");
+    pub const ASSOCIATION: Prop<CfnContentAssociation, content_association::ContentAssociationContents> = Prop::new("Association");
     /// Key of `AssociationType`, for [`Handle::set`].
-    pub const ASSOCIATION_TYPE: Prop<content_association::AssociationType> = Prop::new("AssociationType");
+    pub const ASSOCIATION_TYPE: Prop<CfnContentAssociation, content_association::AssociationType> = Prop::new("AssociationType");
     /// Key of `ContentId`, for [`Handle::set`].
-    pub const CONTENT_ID: Prop<String> = Prop::new("ContentId");
+    pub const CONTENT_ID: Prop<CfnContentAssociation, String> = Prop::new("ContentId");
     /// Key of `KnowledgeBaseId`, for [`Handle::set`].
-    pub const KNOWLEDGE_BASE_ID: Prop<String> = Prop::new("KnowledgeBaseId");
+    pub const KNOWLEDGE_BASE_ID: Prop<CfnContentAssociation, String> = Prop::new("KnowledgeBaseId");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<content_association::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnContentAssociation, Vec<content_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnContentAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &content_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnContentAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &content_association::PROPS_SHAPE, props.into())?;
         Ok(CfnContentAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnContentAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the content.
@@ -2876,26 +3006,39 @@ impl CfnKnowledgeBase {
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::KnowledgeBase";
 
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnKnowledgeBase, String> = Prop::new("Description");
     /// Key of `KnowledgeBaseType`, for [`Handle::set`].
-    pub const KNOWLEDGE_BASE_TYPE: Prop<knowledge_base::KnowledgeBaseType> = Prop::new("KnowledgeBaseType");
+    pub const KNOWLEDGE_BASE_TYPE: Prop<CfnKnowledgeBase, knowledge_base::KnowledgeBaseType> = Prop::new("KnowledgeBaseType");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnKnowledgeBase, String> = Prop::new("Name");
     /// Key of `RenderingConfiguration`, for [`Handle::set`].
-    pub const RENDERING_CONFIGURATION: Prop<knowledge_base::RenderingConfiguration> = Prop::new("RenderingConfiguration");
+    pub const RENDERING_CONFIGURATION: Prop<CfnKnowledgeBase, knowledge_base::RenderingConfiguration> = Prop::new("RenderingConfiguration");
     /// Key of `ServerSideEncryptionConfiguration`, for [`Handle::set`].
-    pub const SERVER_SIDE_ENCRYPTION_CONFIGURATION: Prop<knowledge_base::ServerSideEncryptionConfiguration> = Prop::new("ServerSideEncryptionConfiguration");
+    pub const SERVER_SIDE_ENCRYPTION_CONFIGURATION: Prop<CfnKnowledgeBase, knowledge_base::ServerSideEncryptionConfiguration> = Prop::new("ServerSideEncryptionConfiguration");
     /// Key of `SourceConfiguration`, for [`Handle::set`].
-    pub const SOURCE_CONFIGURATION: Prop<Json> = Prop::new("SourceConfiguration");
+    pub const SOURCE_CONFIGURATION: Prop<CfnKnowledgeBase, Json> = Prop::new("SourceConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<knowledge_base::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnKnowledgeBase, Vec<knowledge_base::Tag>> = Prop::new("Tags");
     /// Key of `VectorIngestionConfiguration`, for [`Handle::set`].
-    pub const VECTOR_INGESTION_CONFIGURATION: Prop<knowledge_base::VectorIngestionConfiguration> = Prop::new("VectorIngestionConfiguration");
+    pub const VECTOR_INGESTION_CONFIGURATION: Prop<CfnKnowledgeBase, knowledge_base::VectorIngestionConfiguration> = Prop::new("VectorIngestionConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnKnowledgeBaseProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &knowledge_base::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnKnowledgeBaseProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &knowledge_base::PROPS_SHAPE, props.into())?;
         Ok(CfnKnowledgeBase { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnKnowledgeBase::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt KnowledgeBaseArn`)
@@ -3720,30 +3863,43 @@ impl CfnMessageTemplate {
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::MessageTemplate";
 
     /// Key of `ChannelSubtype`, for [`Handle::set`].
-    pub const CHANNEL_SUBTYPE: Prop<message_template::ChannelSubtype> = Prop::new("ChannelSubtype");
+    pub const CHANNEL_SUBTYPE: Prop<CfnMessageTemplate, message_template::ChannelSubtype> = Prop::new("ChannelSubtype");
     /// Key of `Content`, for [`Handle::set`].
-    pub const CONTENT: Prop<message_template::Content> = Prop::new("Content");
+    pub const CONTENT: Prop<CfnMessageTemplate, message_template::Content> = Prop::new("Content");
     /// Key of `DefaultAttributes`, for [`Handle::set`].
-    pub const DEFAULT_ATTRIBUTES: Prop<message_template::MessageTemplateAttributes> = Prop::new("DefaultAttributes");
+    pub const DEFAULT_ATTRIBUTES: Prop<CfnMessageTemplate, message_template::MessageTemplateAttributes> = Prop::new("DefaultAttributes");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnMessageTemplate, String> = Prop::new("Description");
     /// Key of `GroupingConfiguration`, for [`Handle::set`].
-    pub const GROUPING_CONFIGURATION: Prop<message_template::GroupingConfiguration> = Prop::new("GroupingConfiguration");
+    pub const GROUPING_CONFIGURATION: Prop<CfnMessageTemplate, message_template::GroupingConfiguration> = Prop::new("GroupingConfiguration");
     /// Key of `KnowledgeBaseArn`, for [`Handle::set`].
-    pub const KNOWLEDGE_BASE_ARN: Prop<String> = Prop::new("KnowledgeBaseArn");
+    pub const KNOWLEDGE_BASE_ARN: Prop<CfnMessageTemplate, String> = Prop::new("KnowledgeBaseArn");
     /// Key of `Language`, for [`Handle::set`].
-    pub const LANGUAGE: Prop<String> = Prop::new("Language");
+    pub const LANGUAGE: Prop<CfnMessageTemplate, String> = Prop::new("Language");
     /// Key of `MessageTemplateAttachments`, for [`Handle::set`].
-    pub const MESSAGE_TEMPLATE_ATTACHMENTS: Prop<Vec<message_template::MessageTemplateAttachment>> = Prop::new("MessageTemplateAttachments");
+    pub const MESSAGE_TEMPLATE_ATTACHMENTS: Prop<CfnMessageTemplate, Vec<message_template::MessageTemplateAttachment>> = Prop::new("MessageTemplateAttachments");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnMessageTemplate, String> = Prop::new("Name");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<message_template::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnMessageTemplate, Vec<message_template::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMessageTemplateProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &message_template::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMessageTemplateProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &message_template::PROPS_SHAPE, props.into())?;
         Ok(CfnMessageTemplate { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMessageTemplate::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the message template.
@@ -3829,14 +3985,27 @@ impl CfnMessageTemplateVersion {
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::MessageTemplateVersion";
 
     /// Key of `MessageTemplateArn`, for [`Handle::set`].
-    pub const MESSAGE_TEMPLATE_ARN: Prop<String> = Prop::new("MessageTemplateArn");
+    pub const MESSAGE_TEMPLATE_ARN: Prop<CfnMessageTemplateVersion, String> = Prop::new("MessageTemplateArn");
     /// Key of `MessageTemplateContentSha256`, for [`Handle::set`].
-    pub const MESSAGE_TEMPLATE_CONTENT_SHA256: Prop<String> = Prop::new("MessageTemplateContentSha256");
+    pub const MESSAGE_TEMPLATE_CONTENT_SHA256: Prop<CfnMessageTemplateVersion, String> = Prop::new("MessageTemplateContentSha256");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnMessageTemplateVersionProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &message_template_version::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnMessageTemplateVersionProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &message_template_version::PROPS_SHAPE, props.into())?;
         Ok(CfnMessageTemplateVersion { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnMessageTemplateVersion::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The unqualified Amazon Resource Name (ARN) of the message template version.
@@ -4083,32 +4252,45 @@ impl CfnQuickResponse {
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::QuickResponse";
 
     /// Key of `Channels`, for [`Handle::set`].
-    pub const CHANNELS: Prop<Vec<quick_response::ChannelType>> = Prop::new("Channels");
+    pub const CHANNELS: Prop<CfnQuickResponse, Vec<quick_response::ChannelType>> = Prop::new("Channels");
     /// Key of `Content`, for [`Handle::set`].
-    pub const CONTENT: Prop<quick_response::QuickResponseContentProvider> = Prop::new("Content");
+    pub const CONTENT: Prop<CfnQuickResponse, quick_response::QuickResponseContentProvider> = Prop::new("Content");
     /// Key of `ContentType`, for [`Handle::set`].
-    pub const CONTENT_TYPE: Prop<String> = Prop::new("ContentType");
+    pub const CONTENT_TYPE: Prop<CfnQuickResponse, String> = Prop::new("ContentType");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnQuickResponse, String> = Prop::new("Description");
     /// Key of `GroupingConfiguration`, for [`Handle::set`].
-    pub const GROUPING_CONFIGURATION: Prop<quick_response::GroupingConfiguration> = Prop::new("GroupingConfiguration");
+    pub const GROUPING_CONFIGURATION: Prop<CfnQuickResponse, quick_response::GroupingConfiguration> = Prop::new("GroupingConfiguration");
     /// Key of `IsActive`, for [`Handle::set`].
-    pub const IS_ACTIVE: Prop<bool> = Prop::new("IsActive");
+    pub const IS_ACTIVE: Prop<CfnQuickResponse, bool> = Prop::new("IsActive");
     /// Key of `KnowledgeBaseArn`, for [`Handle::set`].
-    pub const KNOWLEDGE_BASE_ARN: Prop<String> = Prop::new("KnowledgeBaseArn");
+    pub const KNOWLEDGE_BASE_ARN: Prop<CfnQuickResponse, String> = Prop::new("KnowledgeBaseArn");
     /// Key of `Language`, for [`Handle::set`].
-    pub const LANGUAGE: Prop<String> = Prop::new("Language");
+    pub const LANGUAGE: Prop<CfnQuickResponse, String> = Prop::new("Language");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnQuickResponse, String> = Prop::new("Name");
     /// Key of `ShortcutKey`, for [`Handle::set`].
-    pub const SHORTCUT_KEY: Prop<String> = Prop::new("ShortcutKey");
+    pub const SHORTCUT_KEY: Prop<CfnQuickResponse, String> = Prop::new("ShortcutKey");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<quick_response::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnQuickResponse, Vec<quick_response::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnQuickResponseProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &quick_response::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnQuickResponseProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &quick_response::PROPS_SHAPE, props.into())?;
         Ok(CfnQuickResponse { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnQuickResponse::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Contents`)

@@ -99,14 +99,27 @@ impl CfnConnectionAlias {
     pub const CFN_TYPE: &'static str = "AWS::WorkSpaces::ConnectionAlias";
 
     /// Key of `ConnectionString`, for [`Handle::set`].
-    pub const CONNECTION_STRING: Prop<String> = Prop::new("ConnectionString");
+    pub const CONNECTION_STRING: Prop<CfnConnectionAlias, String> = Prop::new("ConnectionString");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<connection_alias::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnConnectionAlias, Vec<connection_alias::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnConnectionAliasProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &connection_alias::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnConnectionAliasProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &connection_alias::PROPS_SHAPE, props.into())?;
         Ok(CfnConnectionAlias { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnConnectionAlias::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AliasId`)
@@ -1490,48 +1503,61 @@ impl CfnDirectory {
     pub const CFN_TYPE: &'static str = "AWS::WorkSpaces::Directory";
 
     /// Key of `ActiveDirectoryConfig`, for [`Handle::set`].
-    pub const ACTIVE_DIRECTORY_CONFIG: Prop<directory::ActiveDirectoryConfig> = Prop::new("ActiveDirectoryConfig");
+    pub const ACTIVE_DIRECTORY_CONFIG: Prop<CfnDirectory, directory::ActiveDirectoryConfig> = Prop::new("ActiveDirectoryConfig");
     /// Key of `CertificateBasedAuthProperties`, for [`Handle::set`].
-    pub const CERTIFICATE_BASED_AUTH_PROPERTIES: Prop<directory::CertificateBasedAuthProperties> = Prop::new("CertificateBasedAuthProperties");
+    pub const CERTIFICATE_BASED_AUTH_PROPERTIES: Prop<CfnDirectory, directory::CertificateBasedAuthProperties> = Prop::new("CertificateBasedAuthProperties");
     /// Key of `EnableSelfService`, for [`Handle::set`].
-    pub const ENABLE_SELF_SERVICE: Prop<bool> = Prop::new("EnableSelfService");
+    pub const ENABLE_SELF_SERVICE: Prop<CfnDirectory, bool> = Prop::new("EnableSelfService");
     /// Key of `EndpointEncryptionMode`, for [`Handle::set`].
-    pub const ENDPOINT_ENCRYPTION_MODE: Prop<directory::EndpointEncryptionMode> = Prop::new("EndpointEncryptionMode");
+    pub const ENDPOINT_ENCRYPTION_MODE: Prop<CfnDirectory, directory::EndpointEncryptionMode> = Prop::new("EndpointEncryptionMode");
     /// Key of `IdcInstanceArn`, for [`Handle::set`].
-    pub const IDC_INSTANCE_ARN: Prop<String> = Prop::new("IdcInstanceArn");
+    pub const IDC_INSTANCE_ARN: Prop<CfnDirectory, String> = Prop::new("IdcInstanceArn");
     /// Key of `IpGroupIds`, for [`Handle::set`].
-    pub const IP_GROUP_IDS: Prop<Vec<String>> = Prop::new("IpGroupIds");
+    pub const IP_GROUP_IDS: Prop<CfnDirectory, Vec<String>> = Prop::new("IpGroupIds");
     /// Key of `MicrosoftEntraConfig`, for [`Handle::set`].
-    pub const MICROSOFT_ENTRA_CONFIG: Prop<directory::MicrosoftEntraConfig> = Prop::new("MicrosoftEntraConfig");
+    pub const MICROSOFT_ENTRA_CONFIG: Prop<CfnDirectory, directory::MicrosoftEntraConfig> = Prop::new("MicrosoftEntraConfig");
     /// Key of `SamlProperties`, for [`Handle::set`].
-    pub const SAML_PROPERTIES: Prop<directory::SamlProperties> = Prop::new("SamlProperties");
+    pub const SAML_PROPERTIES: Prop<CfnDirectory, directory::SamlProperties> = Prop::new("SamlProperties");
     /// Key of `SelfservicePermissions`, for [`Handle::set`].
-    pub const SELFSERVICE_PERMISSIONS: Prop<directory::SelfservicePermissions> = Prop::new("SelfservicePermissions");
+    pub const SELFSERVICE_PERMISSIONS: Prop<CfnDirectory, directory::SelfservicePermissions> = Prop::new("SelfservicePermissions");
     /// Key of `StreamingProperties`, for [`Handle::set`].
-    pub const STREAMING_PROPERTIES: Prop<directory::StreamingProperties> = Prop::new("StreamingProperties");
+    pub const STREAMING_PROPERTIES: Prop<CfnDirectory, directory::StreamingProperties> = Prop::new("StreamingProperties");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnDirectory, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<directory::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDirectory, Vec<directory::Tag>> = Prop::new("Tags");
     /// Key of `Tenancy`, for [`Handle::set`].
-    pub const TENANCY: Prop<directory::Tenancy> = Prop::new("Tenancy");
+    pub const TENANCY: Prop<CfnDirectory, directory::Tenancy> = Prop::new("Tenancy");
     /// Key of `UserIdentityType`, for [`Handle::set`].
-    pub const USER_IDENTITY_TYPE: Prop<directory::UserIdentityType> = Prop::new("UserIdentityType");
+    pub const USER_IDENTITY_TYPE: Prop<CfnDirectory, directory::UserIdentityType> = Prop::new("UserIdentityType");
     /// Key of `WorkspaceAccessProperties`, for [`Handle::set`].
-    pub const WORKSPACE_ACCESS_PROPERTIES: Prop<directory::WorkspaceAccessProperties> = Prop::new("WorkspaceAccessProperties");
+    pub const WORKSPACE_ACCESS_PROPERTIES: Prop<CfnDirectory, directory::WorkspaceAccessProperties> = Prop::new("WorkspaceAccessProperties");
     /// Key of `WorkspaceCreationProperties`, for [`Handle::set`].
-    pub const WORKSPACE_CREATION_PROPERTIES: Prop<directory::DefaultWorkspaceCreationProperties> = Prop::new("WorkspaceCreationProperties");
+    pub const WORKSPACE_CREATION_PROPERTIES: Prop<CfnDirectory, directory::DefaultWorkspaceCreationProperties> = Prop::new("WorkspaceCreationProperties");
     /// Key of `WorkspaceDirectoryDescription`, for [`Handle::set`].
-    pub const WORKSPACE_DIRECTORY_DESCRIPTION: Prop<String> = Prop::new("WorkspaceDirectoryDescription");
+    pub const WORKSPACE_DIRECTORY_DESCRIPTION: Prop<CfnDirectory, String> = Prop::new("WorkspaceDirectoryDescription");
     /// Key of `WorkspaceDirectoryName`, for [`Handle::set`].
-    pub const WORKSPACE_DIRECTORY_NAME: Prop<String> = Prop::new("WorkspaceDirectoryName");
+    pub const WORKSPACE_DIRECTORY_NAME: Prop<CfnDirectory, String> = Prop::new("WorkspaceDirectoryName");
     /// Key of `WorkspaceType`, for [`Handle::set`].
-    pub const WORKSPACE_TYPE: Prop<directory::WorkspaceType> = Prop::new("WorkspaceType");
+    pub const WORKSPACE_TYPE: Prop<CfnDirectory, directory::WorkspaceType> = Prop::new("WorkspaceType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDirectoryProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &directory::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDirectoryProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &directory::PROPS_SHAPE, props.into())?;
         Ok(CfnDirectory { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDirectory::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The directory alias.
@@ -1767,26 +1793,39 @@ impl CfnWorkspace {
     pub const CFN_TYPE: &'static str = "AWS::WorkSpaces::Workspace";
 
     /// Key of `BundleId`, for [`Handle::set`].
-    pub const BUNDLE_ID: Prop<String> = Prop::new("BundleId");
+    pub const BUNDLE_ID: Prop<CfnWorkspace, String> = Prop::new("BundleId");
     /// Key of `DirectoryId`, for [`Handle::set`].
-    pub const DIRECTORY_ID: Prop<String> = Prop::new("DirectoryId");
+    pub const DIRECTORY_ID: Prop<CfnWorkspace, String> = Prop::new("DirectoryId");
     /// Key of `RootVolumeEncryptionEnabled`, for [`Handle::set`].
-    pub const ROOT_VOLUME_ENCRYPTION_ENABLED: Prop<bool> = Prop::new("RootVolumeEncryptionEnabled");
+    pub const ROOT_VOLUME_ENCRYPTION_ENABLED: Prop<CfnWorkspace, bool> = Prop::new("RootVolumeEncryptionEnabled");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<workspace::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWorkspace, Vec<workspace::Tag>> = Prop::new("Tags");
     /// Key of `UserName`, for [`Handle::set`].
-    pub const USER_NAME: Prop<String> = Prop::new("UserName");
+    pub const USER_NAME: Prop<CfnWorkspace, String> = Prop::new("UserName");
     /// Key of `UserVolumeEncryptionEnabled`, for [`Handle::set`].
-    pub const USER_VOLUME_ENCRYPTION_ENABLED: Prop<bool> = Prop::new("UserVolumeEncryptionEnabled");
+    pub const USER_VOLUME_ENCRYPTION_ENABLED: Prop<CfnWorkspace, bool> = Prop::new("UserVolumeEncryptionEnabled");
     /// Key of `VolumeEncryptionKey`, for [`Handle::set`].
-    pub const VOLUME_ENCRYPTION_KEY: Prop<String> = Prop::new("VolumeEncryptionKey");
+    pub const VOLUME_ENCRYPTION_KEY: Prop<CfnWorkspace, String> = Prop::new("VolumeEncryptionKey");
     /// Key of `WorkspaceProperties`, for [`Handle::set`].
-    pub const WORKSPACE_PROPERTIES: Prop<workspace::WorkspaceProperties> = Prop::new("WorkspaceProperties");
+    pub const WORKSPACE_PROPERTIES: Prop<CfnWorkspace, workspace::WorkspaceProperties> = Prop::new("WorkspaceProperties");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkspaceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &workspace::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkspaceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &workspace::PROPS_SHAPE, props.into())?;
         Ok(CfnWorkspace { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorkspace::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt Id`)
@@ -1948,18 +1987,31 @@ impl CfnWorkspaceIpGroup {
     pub const CFN_TYPE: &'static str = "AWS::WorkSpaces::WorkspaceIpGroup";
 
     /// Key of `GroupDesc`, for [`Handle::set`].
-    pub const GROUP_DESC: Prop<String> = Prop::new("GroupDesc");
+    pub const GROUP_DESC: Prop<CfnWorkspaceIpGroup, String> = Prop::new("GroupDesc");
     /// Key of `GroupName`, for [`Handle::set`].
-    pub const GROUP_NAME: Prop<String> = Prop::new("GroupName");
+    pub const GROUP_NAME: Prop<CfnWorkspaceIpGroup, String> = Prop::new("GroupName");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<workspace_ip_group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWorkspaceIpGroup, Vec<workspace_ip_group::Tag>> = Prop::new("Tags");
     /// Key of `UserRules`, for [`Handle::set`].
-    pub const USER_RULES: Prop<Vec<workspace_ip_group::IpRuleItem>> = Prop::new("UserRules");
+    pub const USER_RULES: Prop<CfnWorkspaceIpGroup, Vec<workspace_ip_group::IpRuleItem>> = Prop::new("UserRules");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkspaceIpGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &workspace_ip_group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkspaceIpGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &workspace_ip_group::PROPS_SHAPE, props.into())?;
         Ok(CfnWorkspaceIpGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorkspaceIpGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The Amazon Resource Name (ARN) of the IP access control group.
@@ -2244,28 +2296,41 @@ impl CfnWorkspacesPool {
     pub const CFN_TYPE: &'static str = "AWS::WorkSpaces::WorkspacesPool";
 
     /// Key of `ApplicationSettings`, for [`Handle::set`].
-    pub const APPLICATION_SETTINGS: Prop<workspaces_pool::ApplicationSettings> = Prop::new("ApplicationSettings");
+    pub const APPLICATION_SETTINGS: Prop<CfnWorkspacesPool, workspaces_pool::ApplicationSettings> = Prop::new("ApplicationSettings");
     /// Key of `BundleId`, for [`Handle::set`].
-    pub const BUNDLE_ID: Prop<String> = Prop::new("BundleId");
+    pub const BUNDLE_ID: Prop<CfnWorkspacesPool, String> = Prop::new("BundleId");
     /// Key of `Capacity`, for [`Handle::set`].
-    pub const CAPACITY: Prop<workspaces_pool::Capacity> = Prop::new("Capacity");
+    pub const CAPACITY: Prop<CfnWorkspacesPool, workspaces_pool::Capacity> = Prop::new("Capacity");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnWorkspacesPool, String> = Prop::new("Description");
     /// Key of `DirectoryId`, for [`Handle::set`].
-    pub const DIRECTORY_ID: Prop<String> = Prop::new("DirectoryId");
+    pub const DIRECTORY_ID: Prop<CfnWorkspacesPool, String> = Prop::new("DirectoryId");
     /// Key of `PoolName`, for [`Handle::set`].
-    pub const POOL_NAME: Prop<String> = Prop::new("PoolName");
+    pub const POOL_NAME: Prop<CfnWorkspacesPool, String> = Prop::new("PoolName");
     /// Key of `RunningMode`, for [`Handle::set`].
-    pub const RUNNING_MODE: Prop<workspaces_pool::RunningMode> = Prop::new("RunningMode");
+    pub const RUNNING_MODE: Prop<CfnWorkspacesPool, workspaces_pool::RunningMode> = Prop::new("RunningMode");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<workspaces_pool::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWorkspacesPool, Vec<workspaces_pool::Tag>> = Prop::new("Tags");
     /// Key of `TimeoutSettings`, for [`Handle::set`].
-    pub const TIMEOUT_SETTINGS: Prop<workspaces_pool::TimeoutSettings> = Prop::new("TimeoutSettings");
+    pub const TIMEOUT_SETTINGS: Prop<CfnWorkspacesPool, workspaces_pool::TimeoutSettings> = Prop::new("TimeoutSettings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkspacesPoolProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &workspaces_pool::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkspacesPoolProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &workspaces_pool::PROPS_SHAPE, props.into())?;
         Ok(CfnWorkspacesPool { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorkspacesPool::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt CreatedAt`)

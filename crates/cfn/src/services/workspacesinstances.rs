@@ -235,28 +235,41 @@ impl CfnVolume {
     pub const CFN_TYPE: &'static str = "AWS::WorkspacesInstances::Volume";
 
     /// Key of `AvailabilityZone`, for [`Handle::set`].
-    pub const AVAILABILITY_ZONE: Prop<String> = Prop::new("AvailabilityZone");
+    pub const AVAILABILITY_ZONE: Prop<CfnVolume, String> = Prop::new("AvailabilityZone");
     /// Key of `Encrypted`, for [`Handle::set`].
-    pub const ENCRYPTED: Prop<bool> = Prop::new("Encrypted");
+    pub const ENCRYPTED: Prop<CfnVolume, bool> = Prop::new("Encrypted");
     /// Key of `Iops`, for [`Handle::set`].
-    pub const IOPS: Prop<i64> = Prop::new("Iops");
+    pub const IOPS: Prop<CfnVolume, i64> = Prop::new("Iops");
     /// Key of `KmsKeyId`, for [`Handle::set`].
-    pub const KMS_KEY_ID: Prop<String> = Prop::new("KmsKeyId");
+    pub const KMS_KEY_ID: Prop<CfnVolume, String> = Prop::new("KmsKeyId");
     /// Key of `SizeInGB`, for [`Handle::set`].
-    pub const SIZE_IN_GB: Prop<i64> = Prop::new("SizeInGB");
+    pub const SIZE_IN_GB: Prop<CfnVolume, i64> = Prop::new("SizeInGB");
     /// Key of `SnapshotId`, for [`Handle::set`].
-    pub const SNAPSHOT_ID: Prop<String> = Prop::new("SnapshotId");
+    pub const SNAPSHOT_ID: Prop<CfnVolume, String> = Prop::new("SnapshotId");
     /// Key of `TagSpecifications`, for [`Handle::set`].
-    pub const TAG_SPECIFICATIONS: Prop<Vec<volume::TagSpecification>> = Prop::new("TagSpecifications");
+    pub const TAG_SPECIFICATIONS: Prop<CfnVolume, Vec<volume::TagSpecification>> = Prop::new("TagSpecifications");
     /// Key of `Throughput`, for [`Handle::set`].
-    pub const THROUGHPUT: Prop<i64> = Prop::new("Throughput");
+    pub const THROUGHPUT: Prop<CfnVolume, i64> = Prop::new("Throughput");
     /// Key of `VolumeType`, for [`Handle::set`].
-    pub const VOLUME_TYPE: Prop<volume::VolumeType> = Prop::new("VolumeType");
+    pub const VOLUME_TYPE: Prop<CfnVolume, volume::VolumeType> = Prop::new("VolumeType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVolumeProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &volume::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVolumeProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &volume::PROPS_SHAPE, props.into())?;
         Ok(CfnVolume { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVolume::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Unique identifier for the volume
@@ -365,18 +378,31 @@ impl CfnVolumeAssociation {
     pub const CFN_TYPE: &'static str = "AWS::WorkspacesInstances::VolumeAssociation";
 
     /// Key of `Device`, for [`Handle::set`].
-    pub const DEVICE: Prop<String> = Prop::new("Device");
+    pub const DEVICE: Prop<CfnVolumeAssociation, String> = Prop::new("Device");
     /// Key of `DisassociateMode`, for [`Handle::set`].
-    pub const DISASSOCIATE_MODE: Prop<volume_association::DisassociateMode> = Prop::new("DisassociateMode");
+    pub const DISASSOCIATE_MODE: Prop<CfnVolumeAssociation, volume_association::DisassociateMode> = Prop::new("DisassociateMode");
     /// Key of `VolumeId`, for [`Handle::set`].
-    pub const VOLUME_ID: Prop<String> = Prop::new("VolumeId");
+    pub const VOLUME_ID: Prop<CfnVolumeAssociation, String> = Prop::new("VolumeId");
     /// Key of `WorkspaceInstanceId`, for [`Handle::set`].
-    pub const WORKSPACE_INSTANCE_ID: Prop<String> = Prop::new("WorkspaceInstanceId");
+    pub const WORKSPACE_INSTANCE_ID: Prop<CfnVolumeAssociation, String> = Prop::new("WorkspaceInstanceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnVolumeAssociationProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &volume_association::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnVolumeAssociationProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &volume_association::PROPS_SHAPE, props.into())?;
         Ok(CfnVolumeAssociation { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnVolumeAssociation::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -1398,14 +1424,27 @@ impl CfnWorkspaceInstance {
     pub const CFN_TYPE: &'static str = "AWS::WorkspacesInstances::WorkspaceInstance";
 
     /// Key of `ManagedInstance`, for [`Handle::set`].
-    pub const MANAGED_INSTANCE: Prop<workspace_instance::ManagedInstance> = Prop::new("ManagedInstance");
+    pub const MANAGED_INSTANCE: Prop<CfnWorkspaceInstance, workspace_instance::ManagedInstance> = Prop::new("ManagedInstance");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<workspace_instance::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnWorkspaceInstance, Vec<workspace_instance::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnWorkspaceInstanceProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &workspace_instance::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnWorkspaceInstanceProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &workspace_instance::PROPS_SHAPE, props.into())?;
         Ok(CfnWorkspaceInstance { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnWorkspaceInstance::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt EC2ManagedInstance`)

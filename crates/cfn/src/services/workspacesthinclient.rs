@@ -345,30 +345,43 @@ impl CfnEnvironment {
     pub const CFN_TYPE: &'static str = "AWS::WorkSpacesThinClient::Environment";
 
     /// Key of `DesiredSoftwareSetId`, for [`Handle::set`].
-    pub const DESIRED_SOFTWARE_SET_ID: Prop<String> = Prop::new("DesiredSoftwareSetId");
+    pub const DESIRED_SOFTWARE_SET_ID: Prop<CfnEnvironment, String> = Prop::new("DesiredSoftwareSetId");
     /// Key of `DesktopArn`, for [`Handle::set`].
-    pub const DESKTOP_ARN: Prop<String> = Prop::new("DesktopArn");
+    pub const DESKTOP_ARN: Prop<CfnEnvironment, String> = Prop::new("DesktopArn");
     /// Key of `DesktopEndpoint`, for [`Handle::set`].
-    pub const DESKTOP_ENDPOINT: Prop<String> = Prop::new("DesktopEndpoint");
+    pub const DESKTOP_ENDPOINT: Prop<CfnEnvironment, String> = Prop::new("DesktopEndpoint");
     /// Key of `DeviceCreationTags`, for [`Handle::set`].
-    pub const DEVICE_CREATION_TAGS: Prop<Vec<environment::Tag>> = Prop::new("DeviceCreationTags");
+    pub const DEVICE_CREATION_TAGS: Prop<CfnEnvironment, Vec<environment::Tag>> = Prop::new("DeviceCreationTags");
     /// Key of `KmsKeyArn`, for [`Handle::set`].
-    pub const KMS_KEY_ARN: Prop<String> = Prop::new("KmsKeyArn");
+    pub const KMS_KEY_ARN: Prop<CfnEnvironment, String> = Prop::new("KmsKeyArn");
     /// Key of `MaintenanceWindow`, for [`Handle::set`].
-    pub const MAINTENANCE_WINDOW: Prop<environment::MaintenanceWindow> = Prop::new("MaintenanceWindow");
+    pub const MAINTENANCE_WINDOW: Prop<CfnEnvironment, environment::MaintenanceWindow> = Prop::new("MaintenanceWindow");
     /// Key of `Name`, for [`Handle::set`].
-    pub const NAME: Prop<String> = Prop::new("Name");
+    pub const NAME: Prop<CfnEnvironment, String> = Prop::new("Name");
     /// Key of `SoftwareSetUpdateMode`, for [`Handle::set`].
-    pub const SOFTWARE_SET_UPDATE_MODE: Prop<environment::SoftwareSetUpdateMode> = Prop::new("SoftwareSetUpdateMode");
+    pub const SOFTWARE_SET_UPDATE_MODE: Prop<CfnEnvironment, environment::SoftwareSetUpdateMode> = Prop::new("SoftwareSetUpdateMode");
     /// Key of `SoftwareSetUpdateSchedule`, for [`Handle::set`].
-    pub const SOFTWARE_SET_UPDATE_SCHEDULE: Prop<environment::SoftwareSetUpdateSchedule> = Prop::new("SoftwareSetUpdateSchedule");
+    pub const SOFTWARE_SET_UPDATE_SCHEDULE: Prop<CfnEnvironment, environment::SoftwareSetUpdateSchedule> = Prop::new("SoftwareSetUpdateSchedule");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<environment::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnEnvironment, Vec<environment::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnEnvironmentProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &environment::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnEnvironmentProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &environment::PROPS_SHAPE, props.into())?;
         Ok(CfnEnvironment { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnEnvironment::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// Activation code for devices associated with environment.

@@ -226,20 +226,33 @@ impl CfnBrowserSettings {
     pub const CFN_TYPE: &'static str = "AWS::WorkSpacesWeb::BrowserSettings";
 
     /// Key of `AdditionalEncryptionContext`, for [`Handle::set`].
-    pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<Map<String>> = Prop::new("AdditionalEncryptionContext");
+    pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<CfnBrowserSettings, Map<String>> = Prop::new("AdditionalEncryptionContext");
     /// Key of `BrowserPolicy`, for [`Handle::set`].
-    pub const BROWSER_POLICY: Prop<String> = Prop::new("BrowserPolicy");
+    pub const BROWSER_POLICY: Prop<CfnBrowserSettings, String> = Prop::new("BrowserPolicy");
     /// Key of `CustomerManagedKey`, for [`Handle::set`].
-    pub const CUSTOMER_MANAGED_KEY: Prop<String> = Prop::new("CustomerManagedKey");
+    pub const CUSTOMER_MANAGED_KEY: Prop<CfnBrowserSettings, String> = Prop::new("CustomerManagedKey");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<browser_settings::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnBrowserSettings, Vec<browser_settings::Tag>> = Prop::new("Tags");
     /// Key of `WebContentFilteringPolicy`, for [`Handle::set`].
-    pub const WEB_CONTENT_FILTERING_POLICY: Prop<browser_settings::WebContentFilteringPolicy> = Prop::new("WebContentFilteringPolicy");
+    pub const WEB_CONTENT_FILTERING_POLICY: Prop<CfnBrowserSettings, browser_settings::WebContentFilteringPolicy> = Prop::new("WebContentFilteringPolicy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnBrowserSettingsProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &browser_settings::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnBrowserSettingsProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &browser_settings::PROPS_SHAPE, props.into())?;
         Ok(CfnBrowserSettings { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnBrowserSettings::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AssociatedPortalArns`)
@@ -546,22 +559,35 @@ impl CfnDataProtectionSettings {
     pub const CFN_TYPE: &'static str = "AWS::WorkSpacesWeb::DataProtectionSettings";
 
     /// Key of `AdditionalEncryptionContext`, for [`Handle::set`].
-    pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<Map<String>> = Prop::new("AdditionalEncryptionContext");
+    pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<CfnDataProtectionSettings, Map<String>> = Prop::new("AdditionalEncryptionContext");
     /// Key of `CustomerManagedKey`, for [`Handle::set`].
-    pub const CUSTOMER_MANAGED_KEY: Prop<String> = Prop::new("CustomerManagedKey");
+    pub const CUSTOMER_MANAGED_KEY: Prop<CfnDataProtectionSettings, String> = Prop::new("CustomerManagedKey");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnDataProtectionSettings, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnDataProtectionSettings, String> = Prop::new("DisplayName");
     /// Key of `InlineRedactionConfiguration`, for [`Handle::set`].
-    pub const INLINE_REDACTION_CONFIGURATION: Prop<data_protection_settings::InlineRedactionConfiguration> = Prop::new("InlineRedactionConfiguration");
+    pub const INLINE_REDACTION_CONFIGURATION: Prop<CfnDataProtectionSettings, data_protection_settings::InlineRedactionConfiguration> = Prop::new("InlineRedactionConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<data_protection_settings::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnDataProtectionSettings, Vec<data_protection_settings::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnDataProtectionSettingsProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &data_protection_settings::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnDataProtectionSettingsProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &data_protection_settings::PROPS_SHAPE, props.into())?;
         Ok(CfnDataProtectionSettings { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnDataProtectionSettings::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AssociatedPortalArns`)
@@ -726,20 +752,33 @@ impl CfnIdentityProvider {
     pub const CFN_TYPE: &'static str = "AWS::WorkSpacesWeb::IdentityProvider";
 
     /// Key of `IdentityProviderDetails`, for [`Handle::set`].
-    pub const IDENTITY_PROVIDER_DETAILS: Prop<Map<String>> = Prop::new("IdentityProviderDetails");
+    pub const IDENTITY_PROVIDER_DETAILS: Prop<CfnIdentityProvider, Map<String>> = Prop::new("IdentityProviderDetails");
     /// Key of `IdentityProviderName`, for [`Handle::set`].
-    pub const IDENTITY_PROVIDER_NAME: Prop<String> = Prop::new("IdentityProviderName");
+    pub const IDENTITY_PROVIDER_NAME: Prop<CfnIdentityProvider, String> = Prop::new("IdentityProviderName");
     /// Key of `IdentityProviderType`, for [`Handle::set`].
-    pub const IDENTITY_PROVIDER_TYPE: Prop<identity_provider::IdentityProviderType> = Prop::new("IdentityProviderType");
+    pub const IDENTITY_PROVIDER_TYPE: Prop<CfnIdentityProvider, identity_provider::IdentityProviderType> = Prop::new("IdentityProviderType");
     /// Key of `PortalArn`, for [`Handle::set`].
-    pub const PORTAL_ARN: Prop<String> = Prop::new("PortalArn");
+    pub const PORTAL_ARN: Prop<CfnIdentityProvider, String> = Prop::new("PortalArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<identity_provider::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIdentityProvider, Vec<identity_provider::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIdentityProviderProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &identity_provider::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIdentityProviderProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &identity_provider::PROPS_SHAPE, props.into())?;
         Ok(CfnIdentityProvider { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIdentityProvider::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt IdentityProviderArn`)
@@ -897,22 +936,35 @@ impl CfnIpAccessSettings {
     pub const CFN_TYPE: &'static str = "AWS::WorkSpacesWeb::IpAccessSettings";
 
     /// Key of `AdditionalEncryptionContext`, for [`Handle::set`].
-    pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<Map<String>> = Prop::new("AdditionalEncryptionContext");
+    pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<CfnIpAccessSettings, Map<String>> = Prop::new("AdditionalEncryptionContext");
     /// Key of `CustomerManagedKey`, for [`Handle::set`].
-    pub const CUSTOMER_MANAGED_KEY: Prop<String> = Prop::new("CustomerManagedKey");
+    pub const CUSTOMER_MANAGED_KEY: Prop<CfnIpAccessSettings, String> = Prop::new("CustomerManagedKey");
     /// Key of `Description`, for [`Handle::set`].
-    pub const DESCRIPTION: Prop<String> = Prop::new("Description");
+    pub const DESCRIPTION: Prop<CfnIpAccessSettings, String> = Prop::new("Description");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnIpAccessSettings, String> = Prop::new("DisplayName");
     /// Key of `IpRules`, for [`Handle::set`].
-    pub const IP_RULES: Prop<Vec<ip_access_settings::IpRule>> = Prop::new("IpRules");
+    pub const IP_RULES: Prop<CfnIpAccessSettings, Vec<ip_access_settings::IpRule>> = Prop::new("IpRules");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<ip_access_settings::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnIpAccessSettings, Vec<ip_access_settings::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnIpAccessSettingsProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &ip_access_settings::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnIpAccessSettingsProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &ip_access_settings::PROPS_SHAPE, props.into())?;
         Ok(CfnIpAccessSettings { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnIpAccessSettings::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AssociatedPortalArns`)
@@ -1036,18 +1088,31 @@ impl CfnNetworkSettings {
     pub const CFN_TYPE: &'static str = "AWS::WorkSpacesWeb::NetworkSettings";
 
     /// Key of `SecurityGroupIds`, for [`Handle::set`].
-    pub const SECURITY_GROUP_IDS: Prop<Vec<String>> = Prop::new("SecurityGroupIds");
+    pub const SECURITY_GROUP_IDS: Prop<CfnNetworkSettings, Vec<String>> = Prop::new("SecurityGroupIds");
     /// Key of `SubnetIds`, for [`Handle::set`].
-    pub const SUBNET_IDS: Prop<Vec<String>> = Prop::new("SubnetIds");
+    pub const SUBNET_IDS: Prop<CfnNetworkSettings, Vec<String>> = Prop::new("SubnetIds");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<network_settings::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnNetworkSettings, Vec<network_settings::Tag>> = Prop::new("Tags");
     /// Key of `VpcId`, for [`Handle::set`].
-    pub const VPC_ID: Prop<String> = Prop::new("VpcId");
+    pub const VPC_ID: Prop<CfnNetworkSettings, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnNetworkSettingsProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &network_settings::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnNetworkSettingsProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &network_settings::PROPS_SHAPE, props.into())?;
         Ok(CfnNetworkSettings { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnNetworkSettings::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AssociatedPortalArns`)
@@ -1243,42 +1308,55 @@ impl CfnPortal {
     pub const CFN_TYPE: &'static str = "AWS::WorkSpacesWeb::Portal";
 
     /// Key of `AdditionalEncryptionContext`, for [`Handle::set`].
-    pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<Map<String>> = Prop::new("AdditionalEncryptionContext");
+    pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<CfnPortal, Map<String>> = Prop::new("AdditionalEncryptionContext");
     /// Key of `AuthenticationType`, for [`Handle::set`].
-    pub const AUTHENTICATION_TYPE: Prop<portal::AuthenticationType> = Prop::new("AuthenticationType");
+    pub const AUTHENTICATION_TYPE: Prop<CfnPortal, portal::AuthenticationType> = Prop::new("AuthenticationType");
     /// Key of `BrowserSettingsArn`, for [`Handle::set`].
-    pub const BROWSER_SETTINGS_ARN: Prop<String> = Prop::new("BrowserSettingsArn");
+    pub const BROWSER_SETTINGS_ARN: Prop<CfnPortal, String> = Prop::new("BrowserSettingsArn");
     /// Key of `CustomerManagedKey`, for [`Handle::set`].
-    pub const CUSTOMER_MANAGED_KEY: Prop<String> = Prop::new("CustomerManagedKey");
+    pub const CUSTOMER_MANAGED_KEY: Prop<CfnPortal, String> = Prop::new("CustomerManagedKey");
     /// Key of `DataProtectionSettingsArn`, for [`Handle::set`].
-    pub const DATA_PROTECTION_SETTINGS_ARN: Prop<String> = Prop::new("DataProtectionSettingsArn");
+    pub const DATA_PROTECTION_SETTINGS_ARN: Prop<CfnPortal, String> = Prop::new("DataProtectionSettingsArn");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnPortal, String> = Prop::new("DisplayName");
     /// Key of `InstanceType`, for [`Handle::set`].
-    pub const INSTANCE_TYPE: Prop<portal::InstanceType> = Prop::new("InstanceType");
+    pub const INSTANCE_TYPE: Prop<CfnPortal, portal::InstanceType> = Prop::new("InstanceType");
     /// Key of `IpAccessSettingsArn`, for [`Handle::set`].
-    pub const IP_ACCESS_SETTINGS_ARN: Prop<String> = Prop::new("IpAccessSettingsArn");
+    pub const IP_ACCESS_SETTINGS_ARN: Prop<CfnPortal, String> = Prop::new("IpAccessSettingsArn");
     /// Key of `MaxConcurrentSessions`, for [`Handle::set`].
-    pub const MAX_CONCURRENT_SESSIONS: Prop<f64> = Prop::new("MaxConcurrentSessions");
+    pub const MAX_CONCURRENT_SESSIONS: Prop<CfnPortal, f64> = Prop::new("MaxConcurrentSessions");
     /// Key of `NetworkSettingsArn`, for [`Handle::set`].
-    pub const NETWORK_SETTINGS_ARN: Prop<String> = Prop::new("NetworkSettingsArn");
+    pub const NETWORK_SETTINGS_ARN: Prop<CfnPortal, String> = Prop::new("NetworkSettingsArn");
     /// Key of `PortalCustomDomain`, for [`Handle::set`].
-    pub const PORTAL_CUSTOM_DOMAIN: Prop<String> = Prop::new("PortalCustomDomain");
+    pub const PORTAL_CUSTOM_DOMAIN: Prop<CfnPortal, String> = Prop::new("PortalCustomDomain");
     /// Key of `SessionLoggerArn`, for [`Handle::set`].
-    pub const SESSION_LOGGER_ARN: Prop<String> = Prop::new("SessionLoggerArn");
+    pub const SESSION_LOGGER_ARN: Prop<CfnPortal, String> = Prop::new("SessionLoggerArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<portal::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnPortal, Vec<portal::Tag>> = Prop::new("Tags");
     /// Key of `TrustStoreArn`, for [`Handle::set`].
-    pub const TRUST_STORE_ARN: Prop<String> = Prop::new("TrustStoreArn");
+    pub const TRUST_STORE_ARN: Prop<CfnPortal, String> = Prop::new("TrustStoreArn");
     /// Key of `UserAccessLoggingSettingsArn`, for [`Handle::set`].
-    pub const USER_ACCESS_LOGGING_SETTINGS_ARN: Prop<String> = Prop::new("UserAccessLoggingSettingsArn");
+    pub const USER_ACCESS_LOGGING_SETTINGS_ARN: Prop<CfnPortal, String> = Prop::new("UserAccessLoggingSettingsArn");
     /// Key of `UserSettingsArn`, for [`Handle::set`].
-    pub const USER_SETTINGS_ARN: Prop<String> = Prop::new("UserSettingsArn");
+    pub const USER_SETTINGS_ARN: Prop<CfnPortal, String> = Prop::new("UserSettingsArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnPortalProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &portal::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnPortalProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &portal::PROPS_SHAPE, props.into())?;
         Ok(CfnPortal { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnPortal::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt BrowserType`)
@@ -1554,22 +1632,35 @@ impl CfnSessionLogger {
     pub const CFN_TYPE: &'static str = "AWS::WorkSpacesWeb::SessionLogger";
 
     /// Key of `AdditionalEncryptionContext`, for [`Handle::set`].
-    pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<Map<String>> = Prop::new("AdditionalEncryptionContext");
+    pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<CfnSessionLogger, Map<String>> = Prop::new("AdditionalEncryptionContext");
     /// Key of `CustomerManagedKey`, for [`Handle::set`].
-    pub const CUSTOMER_MANAGED_KEY: Prop<String> = Prop::new("CustomerManagedKey");
+    pub const CUSTOMER_MANAGED_KEY: Prop<CfnSessionLogger, String> = Prop::new("CustomerManagedKey");
     /// Key of `DisplayName`, for [`Handle::set`].
-    pub const DISPLAY_NAME: Prop<String> = Prop::new("DisplayName");
+    pub const DISPLAY_NAME: Prop<CfnSessionLogger, String> = Prop::new("DisplayName");
     /// Key of `EventFilter`, for [`Handle::set`].
-    pub const EVENT_FILTER: Prop<Json> = Prop::new("EventFilter");
+    pub const EVENT_FILTER: Prop<CfnSessionLogger, Json> = Prop::new("EventFilter");
     /// Key of `LogConfiguration`, for [`Handle::set`].
-    pub const LOG_CONFIGURATION: Prop<session_logger::LogConfiguration> = Prop::new("LogConfiguration");
+    pub const LOG_CONFIGURATION: Prop<CfnSessionLogger, session_logger::LogConfiguration> = Prop::new("LogConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<session_logger::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSessionLogger, Vec<session_logger::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSessionLoggerProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &session_logger::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSessionLoggerProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &session_logger::PROPS_SHAPE, props.into())?;
         Ok(CfnSessionLogger { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSessionLogger::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AssociatedPortalArns`)
@@ -1685,14 +1776,27 @@ impl CfnTrustStore {
     pub const CFN_TYPE: &'static str = "AWS::WorkSpacesWeb::TrustStore";
 
     /// Key of `CertificateList`, for [`Handle::set`].
-    pub const CERTIFICATE_LIST: Prop<Vec<String>> = Prop::new("CertificateList");
+    pub const CERTIFICATE_LIST: Prop<CfnTrustStore, Vec<String>> = Prop::new("CertificateList");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<trust_store::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnTrustStore, Vec<trust_store::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTrustStoreProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &trust_store::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTrustStoreProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &trust_store::PROPS_SHAPE, props.into())?;
         Ok(CfnTrustStore { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTrustStore::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AssociatedPortalArns`)
@@ -1804,14 +1908,27 @@ impl CfnUserAccessLoggingSettings {
     pub const CFN_TYPE: &'static str = "AWS::WorkSpacesWeb::UserAccessLoggingSettings";
 
     /// Key of `KinesisStreamArn`, for [`Handle::set`].
-    pub const KINESIS_STREAM_ARN: Prop<String> = Prop::new("KinesisStreamArn");
+    pub const KINESIS_STREAM_ARN: Prop<CfnUserAccessLoggingSettings, String> = Prop::new("KinesisStreamArn");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<user_access_logging_settings::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnUserAccessLoggingSettings, Vec<user_access_logging_settings::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserAccessLoggingSettingsProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user_access_logging_settings::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserAccessLoggingSettingsProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user_access_logging_settings::PROPS_SHAPE, props.into())?;
         Ok(CfnUserAccessLoggingSettings { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUserAccessLoggingSettings::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AssociatedPortalArns`)
@@ -2428,40 +2545,53 @@ impl CfnUserSettings {
     pub const CFN_TYPE: &'static str = "AWS::WorkSpacesWeb::UserSettings";
 
     /// Key of `AdditionalEncryptionContext`, for [`Handle::set`].
-    pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<Map<String>> = Prop::new("AdditionalEncryptionContext");
+    pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<CfnUserSettings, Map<String>> = Prop::new("AdditionalEncryptionContext");
     /// Key of `BrandingConfiguration`, for [`Handle::set`].
-    pub const BRANDING_CONFIGURATION: Prop<user_settings::BrandingConfiguration> = Prop::new("BrandingConfiguration");
+    pub const BRANDING_CONFIGURATION: Prop<CfnUserSettings, user_settings::BrandingConfiguration> = Prop::new("BrandingConfiguration");
     /// Key of `CookieSynchronizationConfiguration`, for [`Handle::set`].
-    pub const COOKIE_SYNCHRONIZATION_CONFIGURATION: Prop<user_settings::CookieSynchronizationConfiguration> = Prop::new("CookieSynchronizationConfiguration");
+    pub const COOKIE_SYNCHRONIZATION_CONFIGURATION: Prop<CfnUserSettings, user_settings::CookieSynchronizationConfiguration> = Prop::new("CookieSynchronizationConfiguration");
     /// Key of `CopyAllowed`, for [`Handle::set`].
-    pub const COPY_ALLOWED: Prop<user_settings::EnabledType> = Prop::new("CopyAllowed");
+    pub const COPY_ALLOWED: Prop<CfnUserSettings, user_settings::EnabledType> = Prop::new("CopyAllowed");
     /// Key of `CustomerManagedKey`, for [`Handle::set`].
-    pub const CUSTOMER_MANAGED_KEY: Prop<String> = Prop::new("CustomerManagedKey");
+    pub const CUSTOMER_MANAGED_KEY: Prop<CfnUserSettings, String> = Prop::new("CustomerManagedKey");
     /// Key of `DeepLinkAllowed`, for [`Handle::set`].
-    pub const DEEP_LINK_ALLOWED: Prop<user_settings::EnabledType> = Prop::new("DeepLinkAllowed");
+    pub const DEEP_LINK_ALLOWED: Prop<CfnUserSettings, user_settings::EnabledType> = Prop::new("DeepLinkAllowed");
     /// Key of `DisconnectTimeoutInMinutes`, for [`Handle::set`].
-    pub const DISCONNECT_TIMEOUT_IN_MINUTES: Prop<f64> = Prop::new("DisconnectTimeoutInMinutes");
+    pub const DISCONNECT_TIMEOUT_IN_MINUTES: Prop<CfnUserSettings, f64> = Prop::new("DisconnectTimeoutInMinutes");
     /// Key of `DownloadAllowed`, for [`Handle::set`].
-    pub const DOWNLOAD_ALLOWED: Prop<user_settings::EnabledType> = Prop::new("DownloadAllowed");
+    pub const DOWNLOAD_ALLOWED: Prop<CfnUserSettings, user_settings::EnabledType> = Prop::new("DownloadAllowed");
     /// Key of `IdleDisconnectTimeoutInMinutes`, for [`Handle::set`].
-    pub const IDLE_DISCONNECT_TIMEOUT_IN_MINUTES: Prop<f64> = Prop::new("IdleDisconnectTimeoutInMinutes");
+    pub const IDLE_DISCONNECT_TIMEOUT_IN_MINUTES: Prop<CfnUserSettings, f64> = Prop::new("IdleDisconnectTimeoutInMinutes");
     /// Key of `PasteAllowed`, for [`Handle::set`].
-    pub const PASTE_ALLOWED: Prop<user_settings::EnabledType> = Prop::new("PasteAllowed");
+    pub const PASTE_ALLOWED: Prop<CfnUserSettings, user_settings::EnabledType> = Prop::new("PasteAllowed");
     /// Key of `PrintAllowed`, for [`Handle::set`].
-    pub const PRINT_ALLOWED: Prop<user_settings::EnabledType> = Prop::new("PrintAllowed");
+    pub const PRINT_ALLOWED: Prop<CfnUserSettings, user_settings::EnabledType> = Prop::new("PrintAllowed");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<user_settings::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnUserSettings, Vec<user_settings::Tag>> = Prop::new("Tags");
     /// Key of `ToolbarConfiguration`, for [`Handle::set`].
-    pub const TOOLBAR_CONFIGURATION: Prop<user_settings::ToolbarConfiguration> = Prop::new("ToolbarConfiguration");
+    pub const TOOLBAR_CONFIGURATION: Prop<CfnUserSettings, user_settings::ToolbarConfiguration> = Prop::new("ToolbarConfiguration");
     /// Key of `UploadAllowed`, for [`Handle::set`].
-    pub const UPLOAD_ALLOWED: Prop<user_settings::EnabledType> = Prop::new("UploadAllowed");
+    pub const UPLOAD_ALLOWED: Prop<CfnUserSettings, user_settings::EnabledType> = Prop::new("UploadAllowed");
     /// Key of `WebAuthnAllowed`, for [`Handle::set`].
-    pub const WEB_AUTHN_ALLOWED: Prop<user_settings::EnabledType> = Prop::new("WebAuthnAllowed");
+    pub const WEB_AUTHN_ALLOWED: Prop<CfnUserSettings, user_settings::EnabledType> = Prop::new("WebAuthnAllowed");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnUserSettingsProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &user_settings::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnUserSettingsProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &user_settings::PROPS_SHAPE, props.into())?;
         Ok(CfnUserSettings { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnUserSettings::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AssociatedPortalArns`)

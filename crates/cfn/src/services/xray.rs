@@ -139,18 +139,31 @@ impl CfnGroup {
     pub const CFN_TYPE: &'static str = "AWS::XRay::Group";
 
     /// Key of `FilterExpression`, for [`Handle::set`].
-    pub const FILTER_EXPRESSION: Prop<String> = Prop::new("FilterExpression");
+    pub const FILTER_EXPRESSION: Prop<CfnGroup, String> = Prop::new("FilterExpression");
     /// Key of `GroupName`, for [`Handle::set`].
-    pub const GROUP_NAME: Prop<String> = Prop::new("GroupName");
+    pub const GROUP_NAME: Prop<CfnGroup, String> = Prop::new("GroupName");
     /// Key of `InsightsConfiguration`, for [`Handle::set`].
-    pub const INSIGHTS_CONFIGURATION: Prop<group::InsightsConfiguration> = Prop::new("InsightsConfiguration");
+    pub const INSIGHTS_CONFIGURATION: Prop<CfnGroup, group::InsightsConfiguration> = Prop::new("InsightsConfiguration");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<group::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnGroup, Vec<group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnGroupProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &group::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnGroupProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &group::PROPS_SHAPE, props.into())?;
         Ok(CfnGroup { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnGroup::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// The ARN of the group that was generated on creation.
@@ -229,16 +242,29 @@ impl CfnResourcePolicy {
     pub const CFN_TYPE: &'static str = "AWS::XRay::ResourcePolicy";
 
     /// Key of `BypassPolicyLockoutCheck`, for [`Handle::set`].
-    pub const BYPASS_POLICY_LOCKOUT_CHECK: Prop<bool> = Prop::new("BypassPolicyLockoutCheck");
+    pub const BYPASS_POLICY_LOCKOUT_CHECK: Prop<CfnResourcePolicy, bool> = Prop::new("BypassPolicyLockoutCheck");
     /// Key of `PolicyDocument`, for [`Handle::set`].
-    pub const POLICY_DOCUMENT: Prop<String> = Prop::new("PolicyDocument");
+    pub const POLICY_DOCUMENT: Prop<CfnResourcePolicy, String> = Prop::new("PolicyDocument");
     /// Key of `PolicyName`, for [`Handle::set`].
-    pub const POLICY_NAME: Prop<String> = Prop::new("PolicyName");
+    pub const POLICY_NAME: Prop<CfnResourcePolicy, String> = Prop::new("PolicyName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnResourcePolicyProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &resource_policy::PROPS_SHAPE, props.into())?;
         Ok(CfnResourcePolicy { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnResourcePolicy::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 }
 
@@ -575,20 +601,33 @@ impl CfnSamplingRule {
     pub const CFN_TYPE: &'static str = "AWS::XRay::SamplingRule";
 
     /// Key of `RuleName`, for [`Handle::set`].
-    pub const RULE_NAME: Prop<String> = Prop::new("RuleName");
+    pub const RULE_NAME: Prop<CfnSamplingRule, String> = Prop::new("RuleName");
     /// Key of `SamplingRule`, for [`Handle::set`].
-    pub const SAMPLING_RULE: Prop<sampling_rule::SamplingRule> = Prop::new("SamplingRule");
+    pub const SAMPLING_RULE: Prop<CfnSamplingRule, sampling_rule::SamplingRule> = Prop::new("SamplingRule");
     /// Key of `SamplingRuleRecord`, for [`Handle::set`].
-    pub const SAMPLING_RULE_RECORD: Prop<sampling_rule::SamplingRuleRecord> = Prop::new("SamplingRuleRecord");
+    pub const SAMPLING_RULE_RECORD: Prop<CfnSamplingRule, sampling_rule::SamplingRuleRecord> = Prop::new("SamplingRuleRecord");
     /// Key of `SamplingRuleUpdate`, for [`Handle::set`].
-    pub const SAMPLING_RULE_UPDATE: Prop<sampling_rule::SamplingRuleUpdate> = Prop::new("SamplingRuleUpdate");
+    pub const SAMPLING_RULE_UPDATE: Prop<CfnSamplingRule, sampling_rule::SamplingRuleUpdate> = Prop::new("SamplingRuleUpdate");
     /// Key of `Tags`, for [`Handle::set`].
-    pub const TAGS: Prop<Vec<sampling_rule::Tag>> = Prop::new("Tags");
+    pub const TAGS: Prop<CfnSamplingRule, Vec<sampling_rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnSamplingRuleProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &sampling_rule::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnSamplingRuleProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &sampling_rule::PROPS_SHAPE, props.into())?;
         Ok(CfnSamplingRule { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnSamplingRule::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt RuleARN`)
@@ -647,12 +686,25 @@ impl CfnTransactionSearchConfig {
     pub const CFN_TYPE: &'static str = "AWS::XRay::TransactionSearchConfig";
 
     /// Key of `IndexingPercentage`, for [`Handle::set`].
-    pub const INDEXING_PERCENTAGE: Prop<f64> = Prop::new("IndexingPercentage");
+    pub const INDEXING_PERCENTAGE: Prop<CfnTransactionSearchConfig, f64> = Prop::new("IndexingPercentage");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
-    pub fn new(scope: &Scope, id: &str, props: CfnTransactionSearchConfigProps) -> Result<Self> {
-        let handle = Handle::create(scope, id, Self::CFN_TYPE, &transaction_search_config::PROPS_SHAPE, props.into())?;
+    pub fn new(scope: impl Into<Scope>, id: &str, props: CfnTransactionSearchConfigProps) -> Result<Self> {
+        let handle = Handle::create(&scope.into(), id, Self::CFN_TYPE, &transaction_search_config::PROPS_SHAPE, props.into())?;
         Ok(CfnTransactionSearchConfig { handle })
+    }
+
+    /// Sets a top-level property after creation, checked like the props were (a key of
+    /// another type does not compile). A construct that renders it later overwrites it;
+    /// [`CfnTransactionSearchConfig::override_prop`] does not.
+    pub fn set<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.set_property(prop.name(), value.into().into_value())
+    }
+
+    /// Overrides a top-level property at the end of synthesis, after every construct has
+    /// rendered; checked like the props were.
+    pub fn override_prop<T>(&self, prop: Prop<Self, T>, value: impl Into<Val<T>>) -> Result<()> {
+        self.handle.override_property(prop.name(), value.into().into_value())
     }
 
     /// (`Fn::GetAtt AccountId`)
