@@ -469,6 +469,33 @@ fn named_db(props: Json) -> Json {
 }
 
 #[test]
+fn a_renamed_construct_keeping_its_fixed_name_fails_the_deploy() {
+    // `Images` renamed to `Images2`: a new logical ID, the same repository name.
+    let repository = |path: &str| {
+        json!({"Type": "AWS::ECR::Repository", "Metadata": {"cairn:path": path},
+               "Properties": {"RepositoryName": "shop-images"}})
+    };
+    let old = template(json!({"ImagesA1B2C3D4": repository("data/Images/Resource")}));
+    let new = template(json!({"Images2E5F6A7B8": repository("data/Images2/Resource")}));
+    let r = one_stack(&old, &new);
+    let w = &r.stacks[0].diff.warnings;
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!((w[0].kind, w[0].blocking), (WarningKind::CustomNameReplaced, true));
+    assert!(
+        w[0].message.contains("Images2E5F6A7B8 replaces ImagesA1B2C3D4 (construct path data/Images/Resource → data/Images2/Resource) under the same RepositoryName `shop-images`"),
+        "{}",
+        w[0].message
+    );
+    assert!(w[0].fix.contains("keep_logical_ids"), "{}", w[0].fix);
+    assert!(r.fails(FailOn::Blocking));
+
+    // A new name for the new one: nothing clashes.
+    let mut renamed = new.clone();
+    renamed["Resources"]["Images2E5F6A7B8"]["Properties"]["RepositoryName"] = json!("shop-images-2");
+    assert!(one_stack(&old, &renamed).stacks[0].diff.warnings.is_empty());
+}
+
+#[test]
 fn replacing_a_resource_with_a_fixed_name_fails_the_deploy() {
     let old = named_db(with(db_props(), "DBName", json!("shop")));
     let new = named_db(with(db_props(), "DBName", json!("orders")));
@@ -543,7 +570,7 @@ fn a_type_cairn_does_not_know_may_hold_data_when_removed_or_replaced() {
     assert!(r.fails(FailOn::DataLoss) && r.fails(FailOn::Replacement));
     let (text, _, json) = all_formats(&r);
     assert!(
-        text.contains("removed: may hold data: cairn does not know this type: the old one is deleted"),
+        text.contains("removed: may hold data: cairn does not know whether this type holds data: the old one is deleted"),
         "{text}"
     );
     assert_eq!(json["dataRisks"][0]["unknownType"], json!(true));

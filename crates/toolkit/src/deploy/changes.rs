@@ -82,7 +82,7 @@ pub fn review(changes: &[ResourceChange], template_diff: &TemplateDiff) -> Revie
         let unknown = if is_stateful(&c.resource_type) {
             ""
         } else {
-            ": may hold data, cairn does not know this type"
+            ": may hold data, cairn does not know whether this type holds data"
         };
         if c.action == "Remove" {
             r.stateful.push(format!("removes {} ({}{unknown})", c.logical_id, c.resource_type));

@@ -52,7 +52,7 @@ pub(crate) fn risk_words(risk: &DataRisk) -> String {
     };
     // Fail closed: a type cairn does not know is treated as holding data, and says so.
     let what = if risk.unknown_type {
-        format!("{cause}: may hold data: cairn does not know this type")
+        format!("{cause}: may hold data: cairn does not know whether this type holds data")
     } else {
         cause.to_string()
     };
