@@ -82,7 +82,7 @@ fn join(prefix: &str, name: &str) -> String {
 
 /// Checks the properties of an object of `shape`; the first violation found.
 pub fn check_object(shape: &Shape, props: &OrderedMap<String, Value>, at: &str) -> Result<(), Violation> {
-    for field in shape.fields.iter().filter(|f| f.required && !props.contains_key(f.name)) {
+    if let Some(field) = shape.fields.iter().find(|f| f.required && !props.contains_key(f.name)) {
         return Err(Violation {
             property: join(at, field.name),
             message: format!("required property `{}` of {} is missing", field.name, shape.name),

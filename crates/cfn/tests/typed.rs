@@ -42,7 +42,7 @@ fn resource(app: &App, stack: &str, id: &str) -> serde_json::Value {
 fn typed_props_synthesize_in_alphabetical_order_with_standard_tags() {
     let (app, jobs) = one_stack();
     CfnQueue::new(
-        &jobs.scope(),
+        jobs.scope(),
         "Jobs",
         CfnQueueProps {
             visibility_timeout: Some(120.into()),
@@ -63,9 +63,9 @@ fn typed_props_synthesize_in_alphabetical_order_with_standard_tags() {
 #[test]
 fn attributes_and_refs_cross_stacks_as_exports() {
     let (app, jobs, workers) = stacks();
-    let queue = CfnQueue::new(&jobs.scope(), "Jobs", CfnQueueProps::default()).unwrap();
+    let queue = CfnQueue::new(jobs.scope(), "Jobs", CfnQueueProps::default()).unwrap();
     CfnQueuePolicy::new(
-        &workers.scope(),
+        workers.scope(),
         "Policy",
         CfnQueuePolicyProps::new(json!({"Version": "2012-10-17", "Statement": []}), vec![queue.queue_url()]),
     )
@@ -85,7 +85,7 @@ fn required_properties_and_enums_are_typed() {
         ..Default::default()
     };
     CfnFunction::new(
-        &jobs.scope(),
+        jobs.scope(),
         "Worker",
         CfnFunctionProps {
             runtime: Some(function::Runtime::Python312.into()),
@@ -107,7 +107,7 @@ fn an_invalid_enum_literal_fails_naming_the_construct_path_and_property() {
         ..Default::default()
     };
     let err = CfnFunction::new(
-        &jobs.scope(),
+        jobs.scope(),
         "Worker",
         CfnFunctionProps {
             runtime: Some(Value::str("python2.0").into()),
@@ -125,7 +125,7 @@ fn an_invalid_enum_literal_fails_naming_the_construct_path_and_property() {
 fn range_length_and_pattern_are_checked_in_nested_properties() {
     let (_app, jobs) = one_stack();
     let err = CfnQueue::new(
-        &jobs.scope(),
+        jobs.scope(),
         "Slow",
         CfnQueueProps {
             visibility_timeout: Some(50_000.into()),
@@ -138,7 +138,7 @@ fn range_length_and_pattern_are_checked_in_nested_properties() {
 
     let tag = cairn_cfn::sqs::queue::Tag::new("", "v");
     let err = CfnQueue::new(
-        &jobs.scope(),
+        jobs.scope(),
         "Tagged",
         CfnQueueProps {
             tags: Some(vec![tag].into()),
@@ -150,7 +150,7 @@ fn range_length_and_pattern_are_checked_in_nested_properties() {
     assert!(err.message.contains("shorter than 1"), "{err}");
 
     let err = CfnQueue::new(
-        &jobs.scope(),
+        jobs.scope(),
         "Bad",
         CfnQueueProps {
             tags: Some(Val::from(Value::from(json!([{"Key": "a\u{7}b", "Value": "v"}])))),
@@ -165,7 +165,7 @@ fn range_length_and_pattern_are_checked_in_nested_properties() {
 fn intrinsics_pass_unchecked_and_unknown_keys_in_untyped_values_are_refused() {
     let (_app, jobs) = one_stack();
     let with_intrinsics = CfnQueue::new(
-        &jobs.scope(),
+        jobs.scope(),
         "Param",
         CfnQueueProps {
             visibility_timeout: Some(Value::if_("Long", 50_000, Value::no_value()).into()),
@@ -176,7 +176,7 @@ fn intrinsics_pass_unchecked_and_unknown_keys_in_untyped_values_are_refused() {
     assert!(with_intrinsics.is_ok());
     let code: Val<function::Code> = Value::from(json!({"ZipFil": "x"})).into();
     let err = CfnFunction::new(
-        &jobs.scope(),
+        jobs.scope(),
         "Typo",
         CfnFunctionProps::new(code, "arn:aws:iam::111111111111:role/r"),
     )
@@ -188,7 +188,7 @@ fn intrinsics_pass_unchecked_and_unknown_keys_in_untyped_values_are_refused() {
 #[test]
 fn typed_edits_after_creation_are_checked() {
     let (app, jobs) = one_stack();
-    let queue = CfnQueue::new(&jobs.scope(), "Jobs", CfnQueueProps::default()).unwrap();
+    let queue = CfnQueue::new(jobs.scope(), "Jobs", CfnQueueProps::default()).unwrap();
     queue.set(CfnQueue::MESSAGE_RETENTION_PERIOD, 600).unwrap();
     let err = queue.set(CfnQueue::MESSAGE_RETENTION_PERIOD, 1).unwrap_err();
     assert_eq!(err.path.as_deref(), Some("dev/jobs/Jobs"));
@@ -198,7 +198,7 @@ fn typed_edits_after_creation_are_checked() {
 #[test]
 fn an_override_wins_over_a_later_edit_and_is_typed_when_asked() {
     let (app, jobs) = one_stack();
-    let queue = CfnQueue::new(&jobs.scope(), "Jobs", CfnQueueProps::default()).unwrap();
+    let queue = CfnQueue::new(jobs.scope(), "Jobs", CfnQueueProps::default()).unwrap();
     queue.override_prop(CfnQueue::VISIBILITY_TIMEOUT, 90).unwrap();
     queue.add_property_override("RedrivePolicy.maxReceiveCount", 3).unwrap();
     // A construct re-rendering the property after the override does not undo it.
