@@ -3,14 +3,15 @@
 //! properties. Intrinsics (`Ref`, `Fn::Sub`…) are not literals and pass unchecked;
 //! CloudFormation resolves them at deploy time.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use cairn_core::ordered::OrderedMap;
 use cairn_core::{Error, Value};
 use regex::Regex;
 
-/// The properties of an object type (a resource's `Properties` or a nested type).
+/// The properties of an object type (a resource's `Properties` or a nested type); its
+/// `fields` are sorted by name (the checks search them).
 #[derive(Debug)]
 pub struct Shape {
     /// The schema's name for it (`AWS::SQS::Queue`, `Tag`), for messages.
@@ -72,51 +73,77 @@ impl Violation {
     }
 }
 
-fn join(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() {
-        name.to_string()
-    } else {
-        format!("{prefix}.{name}")
+/// Where a value sits (`Code.S3Key`, `Tags[0].Key`), rendered only for a violation: the
+/// check visits every property of every resource, and almost none is wrong.
+#[derive(Clone, Copy)]
+enum At<'a> {
+    Root(&'a str),
+    Key(&'a At<'a>, &'a str),
+    Index(&'a At<'a>, usize),
+}
+
+impl At<'_> {
+    fn render(&self) -> String {
+        match self {
+            At::Root(s) => s.to_string(),
+            At::Key(parent, name) => match parent.render() {
+                p if p.is_empty() => name.to_string(),
+                p => format!("{p}.{name}"),
+            },
+            At::Index(parent, i) => format!("{}[{i}]", parent.render()),
+        }
     }
 }
 
 /// Checks the properties of an object of `shape`; the first violation found.
 pub fn check_object(shape: &Shape, props: &OrderedMap<String, Value>, at: &str) -> Result<(), Violation> {
-    if let Some(field) = shape.fields.iter().find(|f| f.required && !props.contains_key(f.name)) {
-        return Err(Violation {
-            property: join(at, field.name),
-            message: format!("required property `{}` of {} is missing", field.name, shape.name),
-            fix: format!("set `{}`", field.name),
-        });
-    }
-    check_fields(shape, props, at)
+    object(shape, props, &At::Root(at))
 }
 
 /// Checks the given properties of an object of `shape` (not whether required ones are there).
 pub fn check_fields(shape: &Shape, props: &OrderedMap<String, Value>, at: &str) -> Result<(), Violation> {
-    for field in shape.fields {
-        if let Some(value) = props.get(field.name) {
-            check_value(&field.check, value, &join(at, field.name))?;
-        }
+    fields(shape, props, &At::Root(at))
+}
+
+/// Checks one value; intrinsics pass.
+pub fn check_value(check: &Check, value: &Value, at: &str) -> Result<(), Violation> {
+    value_at(check, value, &At::Root(at))
+}
+
+fn object(shape: &Shape, props: &OrderedMap<String, Value>, at: &At) -> Result<(), Violation> {
+    if let Some(field) = shape.fields.iter().find(|f| f.required && !props.contains_key(f.name)) {
+        return Err(Violation {
+            property: At::Key(at, field.name).render(),
+            message: format!("required property `{}` of {} is missing", field.name, shape.name),
+            fix: format!("set `{}`", field.name),
+        });
     }
-    if shape.closed {
-        if let Some(unknown) = props.keys().find(|k| !shape.fields.iter().any(|f| f.name == k.as_str())) {
-            let known: Vec<&str> = shape.fields.iter().map(|f| f.name).collect();
-            return Err(Violation {
-                property: join(at, unknown),
-                message: format!("{} has no property `{unknown}`", shape.name),
-                fix: format!("use one of: {}", known.join(", ")),
-            });
+    fields(shape, props, at)
+}
+
+fn fields(shape: &Shape, props: &OrderedMap<String, Value>, at: &At) -> Result<(), Violation> {
+    for (name, value) in props {
+        // The generator writes the fields sorted by name.
+        match shape.fields.binary_search_by(|f| f.name.cmp(name.as_str())) {
+            Ok(i) => value_at(&shape.fields[i].check, value, &At::Key(at, name))?,
+            Err(_) if shape.closed => {
+                let known: Vec<&str> = shape.fields.iter().map(|f| f.name).collect();
+                return Err(Violation {
+                    property: At::Key(at, name).render(),
+                    message: format!("{} has no property `{name}`", shape.name),
+                    fix: format!("use one of: {}", known.join(", ")),
+                });
+            }
+            Err(_) => {}
         }
     }
     Ok(())
 }
 
-/// Checks one value; intrinsics pass.
-pub fn check_value(check: &Check, value: &Value, at: &str) -> Result<(), Violation> {
+fn value_at(check: &Check, value: &Value, at: &At) -> Result<(), Violation> {
     let fail = |message: String, fix: String| {
         Err(Violation {
-            property: at.to_string(),
+            property: at.render(),
             message,
             fix,
         })
@@ -174,17 +201,17 @@ pub fn check_value(check: &Check, value: &Value, at: &str) -> Result<(), Violati
                 return fail(format!("the list has {n} items, more than {max}"), format!("give at most {max}"));
             }
             for (i, v) in items.iter().enumerate() {
-                check_value(item, v, &format!("{at}[{i}]"))?;
+                value_at(item, v, &At::Index(at, i))?;
             }
             Ok(())
         }
         (Check::Map(inner), Value::Map(entries)) => {
             for (k, v) in entries {
-                check_value(inner, v, &join(at, k))?;
+                value_at(inner, v, &At::Key(at, k))?;
             }
             Ok(())
         }
-        (Check::Object(shape), Value::Map(props)) => check_object(shape, props, at),
+        (Check::Object(shape), Value::Map(props)) => object(shape, props, at),
         (Check::Str { .. } | Check::Number { .. } | Check::Bool, Value::List(_) | Value::Map(_))
         | (Check::List { .. } | Check::Map(_) | Check::Object(_), Value::String(_) | Value::Number(_) | Value::Bool(_)) => fail(
             format!("the value has the wrong shape ({})", expected(check)),
@@ -206,7 +233,7 @@ fn expected(check: &Check) -> &'static str {
     }
 }
 
-fn check_range(min: Option<f64>, max: Option<f64>, n: Option<f64>, at: &str) -> Result<(), Violation> {
+fn check_range(min: Option<f64>, max: Option<f64>, n: Option<f64>, at: &At) -> Result<(), Violation> {
     let Some(n) = n else { return Ok(()) };
     let range = match (min, max) {
         (Some(a), Some(b)) if n < a || n > b => format!("from {a} to {b}"),
@@ -215,7 +242,7 @@ fn check_range(min: Option<f64>, max: Option<f64>, n: Option<f64>, at: &str) -> 
         _ => return Ok(()),
     };
     Err(Violation {
-        property: at.to_string(),
+        property: at.render(),
         message: format!("{n} is out of range"),
         fix: format!("use a number {range}"),
     })
@@ -227,21 +254,94 @@ fn check_range(min: Option<f64>, max: Option<f64>, n: Option<f64>, at: &str) -> 
 ///
 /// Look-aheads at the start (`^(?!aws:)…`, `^(?=.{1,64}$)…`, two thirds of the schemas'
 /// look-around patterns) are checked as separate prefix matches, and `(?![\s\S])` is the
-/// end of the text.
-fn matches(p: &str, s: &str) -> Option<bool> {
-    let p: std::borrow::Cow<str> = match p.contains(r"(?![\s\S])") {
-        true => p.replace(r"(?![\s\S])", r"\z").into(),
-        false => p.into(),
+/// end of the text. Each pattern is compiled once per process, keyed by its address (the
+/// patterns are the generated code's static strings).
+fn matches(p: &'static str, s: &str) -> Option<bool> {
+    static CACHE: Mutex<Option<HashMap<(usize, usize), Arc<Matcher>>>> = Mutex::new(None);
+    let matcher = {
+        let mut cache = CACHE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let cache = cache.get_or_insert_with(HashMap::new);
+        cache
+            .entry((p.as_ptr() as usize, p.len()))
+            .or_insert_with(|| Arc::new(Matcher::new(p)))
+            .clone()
     };
-    let Some((lookaheads, rest)) = split_leading_lookaheads(&p) else {
-        return simple_match(&p, s);
-    };
-    for (positive, inner) in lookaheads {
-        if simple_match(&format!("^(?:{inner})"), s)? != positive {
-            return Some(false);
+    matcher.is_match(s)
+}
+
+/// A compiled schema pattern.
+enum Matcher {
+    Plain(Plain),
+    /// `^(?=A)(?!B)rest`: each look-ahead as an anchored prefix match, then `^rest`.
+    Split(Vec<(bool, Plain)>, Plain),
+}
+
+impl Matcher {
+    fn new(p: &str) -> Matcher {
+        let p = p.replace(r"(?![\s\S])", r"\z");
+        match split_leading_lookaheads(&p) {
+            Some((lookaheads, rest)) => Matcher::Split(
+                lookaheads
+                    .into_iter()
+                    .map(|(positive, inner)| (positive, Plain::new(format!("^(?:{inner})"))))
+                    .collect(),
+                Plain::new(format!("^{rest}")),
+            ),
+            None => Matcher::Plain(Plain::new(p)),
         }
     }
-    simple_match(&format!("^{rest}"), s)
+
+    fn is_match(&self, s: &str) -> Option<bool> {
+        match self {
+            Matcher::Plain(plain) => plain.is_match(s),
+            Matcher::Split(lookaheads, rest) => {
+                for (positive, inner) in lookaheads {
+                    if inner.is_match(s)? != *positive {
+                        return Some(false);
+                    }
+                }
+                rest.is_match(s)
+            }
+        }
+    }
+}
+
+/// One pattern without look-around. Compiling a pattern with Unicode classes (`\p{L}`, and
+/// `\d`, `\w` in Unicode mode) costs up to a millisecond; most values are ASCII, and for
+/// ASCII text a class means exactly its ASCII part, so ASCII values are matched with an
+/// ASCII-only compilation (about 20 times cheaper to build); the Unicode one is compiled
+/// only when a non-ASCII value comes.
+struct Plain {
+    pattern: String,
+    ascii: Option<regex::bytes::Regex>,
+    unicode: OnceLock<Option<Regex>>,
+}
+
+impl Plain {
+    fn new(pattern: String) -> Plain {
+        let ascii = ascii_pattern(&pattern).and_then(|ascii| {
+            regex::bytes::RegexBuilder::new(&ascii)
+                .unicode(false)
+                .size_limit(1 << 20)
+                .build()
+                .ok()
+        });
+        Plain {
+            pattern,
+            ascii,
+            unicode: OnceLock::new(),
+        }
+    }
+
+    fn is_match(&self, s: &str) -> Option<bool> {
+        if let (true, Some(re)) = (s.is_ascii(), &self.ascii) {
+            return Some(re.is_match(s.as_bytes()));
+        }
+        let unicode = self
+            .unicode
+            .get_or_init(|| regex::RegexBuilder::new(&self.pattern).size_limit(1 << 20).build().ok());
+        unicode.as_ref().map(|re| re.is_match(s))
+    }
 }
 
 /// `^(?=A)(?!B)rest` → `[(true, A), (false, B)]` and `rest`; `None` when `p` does not start
@@ -282,43 +382,6 @@ fn closing_paren(group: &str) -> Option<usize> {
         }
     }
     None
-}
-
-/// Compiling a pattern with Unicode classes (`\p{L}`, and `\d`, `\w` in Unicode mode) costs
-/// up to a millisecond; most values are ASCII, and for ASCII text a class means exactly
-/// its ASCII part, so ASCII values are matched with an ASCII-only compilation of the
-/// pattern (about 20 times cheaper to build). Other values use the Unicode pattern.
-fn simple_match(p: &str, s: &str) -> Option<bool> {
-    thread_local! {
-        static ASCII: RefCell<HashMap<String, Option<regex::bytes::Regex>>> = RefCell::new(HashMap::new());
-        static UNICODE: RefCell<HashMap<String, Option<Regex>>> = RefCell::new(HashMap::new());
-    }
-    if s.is_ascii() {
-        let ascii = ASCII.with(|cache| {
-            let mut cache = cache.borrow_mut();
-            if !cache.contains_key(p) {
-                let re = ascii_pattern(p).and_then(|pattern| {
-                    regex::bytes::RegexBuilder::new(&pattern)
-                        .unicode(false)
-                        .size_limit(1 << 20)
-                        .build()
-                        .ok()
-                });
-                cache.insert(p.to_string(), re);
-            }
-            cache[p].as_ref().map(|re| re.is_match(s.as_bytes()))
-        });
-        if ascii.is_some() {
-            return ascii;
-        }
-    }
-    UNICODE.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if !cache.contains_key(p) {
-            cache.insert(p.to_string(), regex::RegexBuilder::new(p).size_limit(1 << 20).build().ok());
-        }
-        cache[p].as_ref().map(|re| re.is_match(s))
-    })
 }
 
 /// `p` with the Unicode classes schemas use (`\p{L}`, `\p{N}`, `\p{Z}` and their common
@@ -399,6 +462,14 @@ fn ascii_pattern(p: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_generated_shape_lists_its_fields_sorted_by_name() {
+        let shapes: [&Shape; 2] = [&crate::sqs::queue::PROPS_SHAPE, &crate::lambda::function::PROPS_SHAPE];
+        for shape in shapes {
+            assert!(shape.fields.windows(2).all(|w| w[0].name < w[1].name), "{}", shape.name);
+        }
+    }
 
     #[test]
     fn ascii_patterns_keep_the_ascii_members_of_unicode_classes() {

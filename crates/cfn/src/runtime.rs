@@ -192,9 +192,8 @@ impl<R, T> Copy for Prop<R, T> {}
 #[derive(Clone)]
 pub struct Handle {
     resource: ResourceRef,
+    /// The scope the resource was added under (its parent).
     scope: Scope,
-    /// `<env>/<stack>/<path>`, for errors.
-    full_path: String,
     shape: &'static Shape,
 }
 
@@ -215,15 +214,15 @@ impl Handle {
         shape: &'static Shape,
         properties: OrderedMap<String, Value>,
     ) -> Result<Handle> {
-        let full_path = format!("{}/{id}", scope.full_path());
-        crate::check::check_object(shape, &properties, "").map_err(|v| v.into_error(full_path.clone(), resource_type))?;
+        // The full path is built only for an error: synthesis creates every resource here.
+        crate::check::check_object(shape, &properties, "")
+            .map_err(|v| v.into_error(format!("{}/{id}", scope.full_path()), resource_type))?;
         let mut resource = Resource::new(resource_type);
         resource.properties = properties;
         let resource = scope.add_resource(id, resource)?;
         Ok(Handle {
             resource,
             scope: scope.clone(),
-            full_path,
             shape,
         })
     }
@@ -326,14 +325,22 @@ impl Handle {
     }
 
     /// The full construct path (`dev/jobs/Queue/Resource`), as errors name it.
-    pub fn full_path(&self) -> &str {
-        &self.full_path
+    pub fn full_path(&self) -> String {
+        let id = self.resource.path.rsplit('/').next().unwrap_or_default();
+        format!("{}/{id}", self.scope.full_path())
     }
 
     fn check_field(&self, name: &str, value: &Value) -> Result<()> {
-        let mut single = OrderedMap::default();
-        single.insert(name.to_string(), value.clone());
-        crate::check::check_fields(self.shape, &single, "").map_err(|v| v.into_error(self.full_path.clone(), &self.resource.resource_type))
+        let checked = match self.shape.fields.iter().find(|f| f.name == name) {
+            Some(field) => crate::check::check_value(&field.check, value, field.name),
+            None => {
+                // Not a property of this type: the object check says so and lists the known ones.
+                let mut single = OrderedMap::default();
+                single.insert(name.to_string(), value.clone());
+                crate::check::check_fields(self.shape, &single, "")
+            }
+        };
+        checked.map_err(|v| v.into_error(self.full_path(), &self.resource.resource_type))
     }
 
     /// The resource as it stands in its stack now.
