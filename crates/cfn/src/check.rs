@@ -257,7 +257,9 @@ fn check_range(min: Option<f64>, max: Option<f64>, n: Option<f64>, at: &At) -> R
 /// end of the text. Each pattern is compiled once per process, keyed by its address (the
 /// patterns are the generated code's static strings).
 fn matches(p: &'static str, s: &str) -> Option<bool> {
-    static CACHE: Mutex<Option<HashMap<(usize, usize), Arc<Matcher>>>> = Mutex::new(None);
+    /// Compiled patterns by the address and length of their static string.
+    type Compiled = HashMap<(usize, usize), Arc<Matcher>>;
+    static CACHE: Mutex<Option<Compiled>> = Mutex::new(None);
     let matcher = {
         let mut cache = CACHE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let cache = cache.get_or_insert_with(HashMap::new);
