@@ -232,7 +232,6 @@ class TypeModule:
         self.struct_order: list[tuple[str, dict, str]] = []  # (rust name, node, schema name)
         self.enums: dict[tuple, str] = {}
         self.enum_order: list[tuple[str, list[str], str | None]] = []
-        self.check_statics: list[str] = []
 
     def fresh(self, base: str) -> str:
         name = type_ident(base)
@@ -396,7 +395,7 @@ def render_struct(mod: TypeModule, rust: str, fields: list[dict], description: s
     out.append(f"{indent}#[derive({derive})]\n{indent}pub struct {rust} {{\n")
     for f in fields:
         out.append(doc(f["doc"], indent + "    "))
-        ty = f"Val<{qualify}{f['ty']}>" if False else f"Val<{qualified(f['ty'], qualify)}>"
+        ty = f"Val<{qualified(f['ty'], qualify)}>"
         if f["required"]:
             out.append(f"{indent}    pub {f['field']}: {ty},\n")
         else:
