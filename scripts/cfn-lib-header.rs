@@ -59,6 +59,8 @@
 //! ```
 
 mod check;
+mod pattern;
+mod repeated_class;
 mod runtime;
 
 pub use check::{Check, Field, Shape, Violation};

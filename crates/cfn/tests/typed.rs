@@ -220,3 +220,30 @@ fn an_edit_by_name_of_a_property_the_type_does_not_have_is_refused() {
     let err = queue.override_property("VisibilityTimout", Value::from(5)).unwrap_err();
     assert!(err.fix.as_deref().unwrap().contains("VisibilityTimeout"), "{err}");
 }
+
+#[test]
+fn a_tree_built_for_comparison_skips_the_literal_checks_its_environments_ran() {
+    // Parity re-synthesizes an environment once per knob only to compare the results;
+    // those trees skip the checks (the environments' own syntheses ran them).
+    let env = || EnvSettings {
+        name: "dev".into(),
+        account: "111111111111".into(),
+        region: "eu-west-1".into(),
+        retain_data: false,
+        require_approval: false,
+        tags: Default::default(),
+    };
+    for (app, checked) in [(App::new("demo").unwrap(), true), (App::for_comparison("demo").unwrap(), false)] {
+        let jobs = app.environment(env()).unwrap().stack("jobs").unwrap();
+        assert_eq!(jobs.scope().checks_literals(), checked);
+        let created = CfnQueue::new(
+            jobs.scope(),
+            "Jobs",
+            CfnQueueProps {
+                message_retention_period: Some(1.into()),
+                ..Default::default()
+            },
+        );
+        assert_eq!(created.is_ok(), !checked, "{created:?}");
+    }
+}

@@ -210,7 +210,12 @@ pub fn synthesize<A: Application>(app: &A, envs: &[(&str, &A::Config)]) -> Resul
 
 /// [`synthesize`], rendering only what `render` asks for.
 pub fn synthesize_as<A: Application>(app: &A, envs: &[(&str, &A::Config)], render: Render) -> Result<Assembly, Errors> {
-    let tree = App::new(app.name())?;
+    // A model-only synthesis is compared and dropped, never written: its constructs were
+    // already checked by the environments' own syntheses.
+    let tree = match render {
+        Render::Files => App::new(app.name())?,
+        Render::ModelOnly => App::for_comparison(app.name())?,
+    };
     let mut errors = Vec::new();
     for (name, config) in envs {
         let environment = tree.environment(config.settings(name))?;

@@ -28,25 +28,38 @@ pub fn make_unique_id(components: &[&str]) -> Option<String> {
             return Some(candidate);
         }
     }
-    let hash = path_hash(&components);
-    let mut human: String = remove_dupes(&components)
-        .into_iter()
-        .filter(|c| *c != HIDDEN_FROM_HUMAN_ID)
-        .map(remove_non_alphanumeric)
-        .collect();
-    human.truncate(MAX_HUMAN_LEN);
-    Some(human + &hash)
+    // One buffer for the whole ID: synthesis derives one for every resource.
+    let mut id = String::with_capacity(components.iter().map(|c| c.len()).sum::<usize>() + HASH_LEN);
+    for c in remove_dupes(&components) {
+        if c == HIDDEN_FROM_HUMAN_ID {
+            continue;
+        }
+        if c.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            id.push_str(c); // the usual case: construct ids are plain words
+        } else {
+            id.extend(c.bytes().filter(u8::is_ascii_alphanumeric).map(char::from));
+        }
+    }
+    id.truncate(MAX_HUMAN_LEN);
+    push_path_hash(&mut id, &components);
+    Some(id)
 }
 
-fn path_hash(components: &[&str]) -> String {
+/// Appends the first [`HASH_LEN`] hex digits of the MD5 of the joined path.
+fn push_path_hash(out: &mut String, components: &[&str]) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let digest = Md5::digest(components.join("/").as_bytes());
-    let mut hex = String::with_capacity(HASH_LEN);
-    for b in &digest[..HASH_LEN / 2] {
-        hex.push(HEX[usize::from(b >> 4)] as char);
-        hex.push(HEX[usize::from(b & 0x0f)] as char);
+    let mut md5 = Md5::new();
+    for (i, c) in components.iter().enumerate() {
+        if i > 0 {
+            md5.update(b"/");
+        }
+        md5.update(c.as_bytes());
     }
-    hex
+    let digest = md5.finalize();
+    for b in &digest[..HASH_LEN / 2] {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 0x0f)] as char);
+    }
 }
 
 /// Drops a component when the previous one already ends with it (`Vpc/Vpc` reads `Vpc`).

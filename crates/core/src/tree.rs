@@ -96,6 +96,10 @@ pub(crate) struct AppData {
     pub name: String,
     pub envs: Vec<EnvData>,
     pub stacks: Vec<StackData>,
+    /// Whether typed resources check their literals against the schema when created.
+    /// Off only for the syntheses parity compares and drops (see [`App::for_comparison`]):
+    /// each environment's own synthesis has already checked the same constructs.
+    pub check_literals: bool,
 }
 
 impl AppData {
@@ -137,8 +141,18 @@ impl App {
                 name: name.to_string(),
                 envs: Vec::new(),
                 stacks: Vec::new(),
+                check_literals: true,
             })),
         })
+    }
+
+    /// An application tree built only to be compared and dropped (parity's re-syntheses
+    /// with one knob changed): typed resources skip their literal checks, which the
+    /// environments' own syntheses run. Its templates must not be written or deployed.
+    pub fn for_comparison(name: &str) -> Result<App> {
+        let app = App::new(name)?;
+        app.data.borrow_mut().check_literals = false;
+        Ok(app)
     }
 
     pub fn name(&self) -> String {
@@ -582,6 +596,12 @@ impl Scope {
                 IdOverride::Exact(_) => None,
             })
             .unwrap_or(path)
+    }
+
+    /// Whether resources created under this scope check their literal values against the
+    /// schema (false only in a tree made by [`App::for_comparison`]).
+    pub fn checks_literals(&self) -> bool {
+        self.stack.app.data.borrow().check_literals
     }
 
     /// `<env>/<stack id>/<path>`, as used in error messages.
