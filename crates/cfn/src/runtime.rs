@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 
 use cairn_core::ordered::OrderedMap;
 use cairn_core::template::DependsOn;
-use cairn_core::{RemovalPolicy, Resource, ResourceRef, Result, Scope, Value};
+use cairn_core::{Lazy, RemovalPolicy, Resource, ResourceRef, Result, Scope, Value};
 use indexmap::IndexMap;
 
 pub use crate::check::{Check, Field, Shape};
@@ -262,6 +262,33 @@ impl Handle {
         self.check_field(name, &value)?;
         self.scope.stack().update_resource(&self.resource, |r| {
             r.properties.insert(name.to_string(), value);
+        })
+    }
+
+    /// Sets the top-level property of `prop` to a value computed at synthesis, after
+    /// every construct has run (see [`cairn_core::Lazy`]): for a property that collects
+    /// what later calls add, so the resource is built once. The value is checked against
+    /// the schema when it is computed.
+    pub fn set_lazy<R, T, V: Into<Val<T>>>(&self, prop: Prop<R, T>, produce: impl Fn() -> V + 'static) -> Result<()> {
+        let name = prop.name();
+        let field = self.shape.fields.iter().find(|f| f.name == name);
+        if field.is_none() {
+            // Not a property of this type: refused by a closed schema, with the known ones listed.
+            self.check_field(name, &Value::Null)?;
+        }
+        let checked = field
+            .filter(|_| self.scope.checks_literals())
+            .map(|field| (field, self.full_path(), self.resource.resource_type.clone()));
+        let lazy = Lazy::new(move || {
+            let value = produce().into().into_value();
+            if let Some((field, path, resource_type)) = &checked {
+                crate::check::check_value(&field.check, &value, field.name).map_err(|v| v.into_error(path.clone(), resource_type))?;
+            }
+            Ok(value)
+        });
+        self.scope.stack().update_resource(&self.resource, |r| {
+            // Where the generated props would have put it: they are written alphabetically.
+            r.properties.insert_sorted(name.to_string(), Value::Lazy(lazy));
         })
     }
 

@@ -28,7 +28,9 @@ pub use ec2::{
     Connectable, FlowLogProps, Port, SecurityGroup, SecurityGroupProps, Subnet, SubnetConfiguration, SubnetType, Vpc, VpcAttributes,
     VpcProps,
 };
-pub use ecs::{AutoScalingProps, Cluster, ClusterProps, ContainerProps, FargateService, FargateServiceProps, FargateSize, Secret};
+pub use ecs::{
+    AutoScalingProps, Cluster, ClusterProps, ContainerProps, FargateService, FargateServiceProps, FargateSize, Secret, SidecarProps,
+};
 pub use elbv2::{BlueGreen, HealthCheck, LoadBalancedFargateService, LoadBalancedFargateServiceProps};
 pub use iam::{Grantable, PolicyStatement, Role, RoleProps, ServicePrincipal};
 pub use logs::{LogGroup, LogGroupProps};

@@ -86,16 +86,20 @@ fn edits_through_the_typed_handles_reach_the_resources() {
 }
 
 #[test]
-fn variables_and_deployment_alarms_are_rendered_again_through_the_typed_handles() {
+fn variables_reach_the_lazy_container_definitions_and_alarms_the_typed_handles() {
     let scope = scope();
     let web = service(&scope);
     web.cfn_task_definition().set(CfnTaskDefinition::FAMILY, "web").unwrap();
     web.add_environment("STAGE", "dev").unwrap();
     let task = resource(&scope, web.task_definition());
-    // The edit stays, and the one container definition now carries the variable.
+    // The edit stays, and the one container definition, computed at synthesis, carries
+    // the variable added after the task definition was built.
     assert_eq!(task.properties["Family"], Value::str("web"));
-    let Value::List(definitions) = &task.properties["ContainerDefinitions"] else {
-        panic!("ContainerDefinitions is a list: {:?}", task.properties["ContainerDefinitions"]);
+    let Value::Lazy(lazy) = &task.properties["ContainerDefinitions"] else {
+        panic!("ContainerDefinitions is computed at synthesis: {:?}", task.properties["ContainerDefinitions"]);
+    };
+    let Value::List(definitions) = &lazy.resolve().unwrap() else {
+        panic!("ContainerDefinitions is a list");
     };
     assert_eq!(definitions.len(), 1);
     let Value::Map(definition) = &definitions[0] else {

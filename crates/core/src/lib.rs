@@ -27,4 +27,4 @@ pub use error::{Error, Errors, Result};
 pub use synth::{Assembly, EnvArtifact, Render, StackArtifact};
 pub use template::{Output, Parameter, RemovalPolicy, Resource};
 pub use tree::{App, EnvSettings, Environment, Scope, Stack};
-pub use value::{Pseudo, RefTarget, ResourceRef, Value};
+pub use value::{Lazy, Pseudo, RefTarget, ResourceRef, Value};

@@ -468,7 +468,16 @@ impl Cx<'_> {
                 continue;
             }
             self.property = name.clone();
-            props.insert(name.clone(), self.render(value));
+            let rendered = match value {
+                // A lazy value that gives `Null` leaves the property out (nothing to set yet).
+                Value::Lazy(lazy) => match lazy.resolve() {
+                    Ok(Value::Null) => continue,
+                    Ok(resolved) => self.render(&resolved),
+                    Err(_) => self.render(value), // reports the error
+                },
+                _ => self.render(value),
+            };
+            props.insert(name.clone(), rendered);
         }
         self.property = "Tags".into();
         if let Some(tags) = self.render_tags(r) {
@@ -753,6 +762,19 @@ impl Cx<'_> {
                 self.check_condition(c);
                 json!({ "Condition": c })
             }
+            Value::Lazy(lazy) => match lazy.resolve() {
+                Ok(value) => self.render(&value),
+                Err(mut e) => {
+                    if e.path.is_none() {
+                        e = e.at(self.here());
+                    }
+                    if e.property.is_none() && !self.property.is_empty() {
+                        e = e.property(self.property.clone());
+                    }
+                    self.errors.push(e);
+                    Json::Null
+                }
+            },
         }
     }
 

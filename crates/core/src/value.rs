@@ -5,8 +5,11 @@
 //! logical-ID string), so synthesis can check that the target exists and turn a
 //! reference into another stack into an export/import pair.
 
-use crate::ordered::OrderedMap;
+use std::fmt;
+use std::rc::Rc;
 
+use crate::error::Result;
+use crate::ordered::OrderedMap;
 use crate::tree::StackKey;
 
 /// A reference to a resource somewhere in the construct tree.
@@ -74,6 +77,47 @@ impl Pseudo {
     }
 }
 
+/// A value computed when the template is rendered, after every construct has run (the
+/// AWS CDK's `Lazy`). For a property that collects what later calls add (a task
+/// definition's containers, a container's variables): the resource is built once and
+/// the property reads the final state at synthesis, instead of being rendered again at
+/// each addition. As a resource property, a lazy value that gives [`Value::Null`] leaves
+/// the property out. The function must not change the construct tree (synthesis holds
+/// it), and should give the same value each time it is called. An error it returns fails
+/// synthesis like any other.
+#[derive(Clone)]
+pub struct Lazy(Rc<dyn Fn() -> Result<Value>>);
+
+impl Lazy {
+    pub fn new(produce: impl Fn() -> Result<Value> + 'static) -> Lazy {
+        Lazy(Rc::new(produce))
+    }
+
+    /// The value as it stands now.
+    pub fn resolve(&self) -> Result<Value> {
+        (self.0)()
+    }
+}
+
+impl fmt::Debug for Lazy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Lazy(..)")
+    }
+}
+
+/// Two lazy values are equal when they are the same one (functions cannot be compared).
+impl PartialEq for Lazy {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl From<Lazy> for Value {
+    fn from(lazy: Lazy) -> Value {
+        Value::Lazy(lazy)
+    }
+}
+
 /// A CloudFormation value: JSON with intrinsic functions.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -102,6 +146,8 @@ pub enum Value {
     Or(Vec<Value>),
     /// `{"Condition": name}` inside condition expressions.
     Condition(String),
+    /// Computed at synthesis; see [`Lazy`].
+    Lazy(Lazy),
 }
 
 impl Value {
@@ -233,29 +279,6 @@ impl Value {
         match self {
             Value::Map(m) => m.get(key),
             _ => None,
-        }
-    }
-
-    /// Visit every resource reference in this value (depth first).
-    pub fn for_each_ref<'a>(&'a self, f: &mut dyn FnMut(&'a RefTarget)) {
-        match self {
-            Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) | Value::Pseudo(_) | Value::Condition(_) => {}
-            Value::List(items) | Value::Join(_, items) | Value::And(items) | Value::Or(items) => {
-                items.iter().for_each(|v| v.for_each_ref(f))
-            }
-            Value::Map(m) => m.values().for_each(|v| v.for_each_ref(f)),
-            Value::Ref(t) | Value::GetAtt(t, _) => f(t),
-            Value::Sub(_, vars) => vars.values().for_each(|v| v.for_each_ref(f)),
-            Value::Select(_, v) | Value::Split(_, v) | Value::ImportValue(v) | Value::Not(v) => v.for_each_ref(f),
-            Value::GetAzs(v) => {
-                if let Some(v) = v {
-                    v.for_each_ref(f)
-                }
-            }
-            Value::If(_, a, b) | Value::Equals(a, b) => {
-                a.for_each_ref(f);
-                b.for_each_ref(f);
-            }
         }
     }
 }

@@ -2,7 +2,7 @@
 //! environment boundaries, tags and CloudFormation's limits.
 
 use cairn_core::template::limits;
-use cairn_core::{App, EnvSettings, Environment, Errors, Output, Resource, Stack, Value};
+use cairn_core::{App, EnvSettings, Environment, Errors, Lazy, Output, Resource, Stack, Value};
 use serde_json::{json, Value as Json};
 
 fn settings(name: &str) -> EnvSettings {
@@ -614,4 +614,53 @@ fn bad_overrides_are_errors_naming_the_resource_and_the_path() {
     );
     // The value is checked like any property: a Ref to nothing fails.
     assert!(err.contains("Properties.Missing.Deeper: Ref to `Nope`"), "{err}");
+}
+
+#[test]
+fn a_lazy_value_renders_the_final_state_and_its_references_cross_stacks() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let (app, env) = app_with_env("prod");
+    let data = env.stack("data").unwrap();
+    let service = env.stack("service").unwrap();
+    let names: Rc<RefCell<Vec<Value>>> = Rc::default();
+    let seen = names.clone();
+    service
+        .scope()
+        .add_resource(
+            "Consumer",
+            Resource::new("AWS::SSM::Parameter").prop("Value", Lazy::new(move || Ok(Value::list(seen.borrow().clone())))),
+        )
+        .unwrap();
+    // Added after the resource: a rendered-once property would miss both.
+    names.borrow_mut().push(Value::str("first"));
+    let q = queue(&data, "Jobs");
+    names.borrow_mut().push(q.get_att("Arn"));
+    let assembly = app.synth().unwrap();
+    let prod = &assembly.environments[0];
+    let arn_export = format!("shop-prod-data:ExportsOutputFnGetAtt{}Arn", q.logical_id);
+    assert_eq!(
+        prod.stack("service").unwrap().template["Resources"]["Consumer"]["Properties"]["Value"],
+        json!(["first", {"Fn::ImportValue": arn_export}])
+    );
+    assert_eq!(prod.stack("service").unwrap().depends_on, ["shop-prod-data"]);
+}
+
+#[test]
+fn a_lazy_value_that_fails_fails_synthesis_naming_the_construct_and_property() {
+    let (app, env) = app_with_env("dev");
+    let stack = env.stack("data").unwrap();
+    stack
+        .scope()
+        .child("Settings")
+        .unwrap()
+        .add_resource(
+            "Resource",
+            Resource::new("AWS::SSM::Parameter").prop("Value", Lazy::new(|| Err(cairn_core::Error::new("no value yet").fix("set one")))),
+        )
+        .unwrap();
+    let err = messages(app.synth().unwrap_err());
+    assert!(err.contains("dev/data/Settings/Resource"), "{err}");
+    assert!(err.contains("Value"), "{err}");
+    assert!(err.contains("no value yet"), "{err}");
 }
