@@ -7,8 +7,7 @@ use cairn_core::Application;
 use clap::Args;
 use serde_json::{json, Value as Json};
 
-use super::deploy::{select_stacks, synth_env};
-use super::format::{FormatArg, TextOrJson};
+use crate::args::{FormatArg, TextOrJson};
 use crate::aws::cloudformation::{status, StackEvent, StackInfo};
 use crate::aws::{self, CloudFormation, EndpointArgs};
 use crate::deploy::clock::{catch_ctrl_c, parse_timeout, Clock, SystemClock};
@@ -17,6 +16,7 @@ use crate::deploy::plan::Hints;
 use crate::deploy::watch::{color_status, event_line, watch, Watch, WatchEnd};
 use crate::deploy::{failed_list, INTERRUPTED_EXIT};
 use crate::error::{CliError, CliResult};
+use crate::ops::environment::{select_stacks, synth_env};
 use crate::project::Project;
 use crate::ui::Style;
 
