@@ -103,7 +103,7 @@ fn parse_url_path(s: &str) -> Result<String, String> {
 pub fn run<A: Application + Sync>(project: &Project<A>, args: &DeployArgs, style: Style) -> CliResult {
     let started = Instant::now();
     // Parity first: undeclared differences from the other environments stop the deploy.
-    parity::gate(project, &args.env, args.allow_parity_drift, style)?;
+    parity::gate::gate(project, &args.env, args.allow_parity_drift, style)?;
     let artifact = synth_env(project, &args.env)?;
     // The policy checks `synth` runs: an error stops the deploy before any AWS call
     // (warnings are `synth`'s and `check`'s to show).

@@ -55,7 +55,7 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &ParityArgs, style
         parity::at_least_two(&args.envs)?;
     }
     let report = if args.deployed {
-        parity::compare_deployed(project, &args.envs, args.endpoint.endpoint_url.as_deref())?
+        parity::deployed::compare_deployed(project, &args.envs, args.endpoint.endpoint_url.as_deref())?
     } else if let Some(dir) = &args.out {
         parity::compare_out_dir(project, dir, &args.envs)?
     } else {

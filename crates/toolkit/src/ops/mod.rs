@@ -1,10 +1,15 @@
-//! The steps several commands share. An operation takes plain arguments (or an
-//! options struct) and returns its result; it parses no command line. Commands
-//! (`crate::commands`) call operations; operations call the deploy engine
-//! (`crate::deploy`) and the AWS clients (`crate::aws`), never a command.
+//! The work behind the commands, one module per step: the steps several commands
+//! share, and a command's own step when it is more than wiring (the bootstrap
+//! stack). An operation takes plain arguments (or an options struct) and returns
+//! its result; it parses no command line. Commands
+//! (`crate::commands`) call operations; operations call the AWS clients
+//! (`crate::aws`), never a command. The two larger operations, the deploy engine
+//! (`crate::deploy`, which uses [`diff`] to refuse what CloudFormation would) and
+//! drift detection (`crate::drift`), have folders of their own.
 //!
-//! The paths of cairn's diff, parity and policy-check modules are named here (and
-//! re-exported for the commands), so that moving them changes these files only.
+//! Commands take the diff, parity and policy-check types they print from here
+//! ([`diff`], [`parity`], [`checks`] re-export them), so that moving those modules
+//! out of cairn-core changes the operations, not the commands.
 
 pub mod bootstrap;
 pub mod checks;

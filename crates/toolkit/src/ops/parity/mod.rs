@@ -17,9 +17,6 @@ use super::environment::load_envs;
 use crate::error::{CliError, CliResult};
 use crate::project::Project;
 
-pub use deployed::compare_deployed;
-pub use gate::gate;
-
 /// The parity types and renderers the commands use, named in one place.
 pub use cairn_core::parity::{render, Report};
 
