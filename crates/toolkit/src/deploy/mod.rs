@@ -32,6 +32,9 @@ pub mod watch;
 
 #[cfg(test)]
 mod tests;
+// The tests name these as `super::*`.
+#[cfg(test)]
+use self::{change_set::change_set_name, execute::stack_exists_error};
 
 use std::time::Duration;
 

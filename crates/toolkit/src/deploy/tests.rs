@@ -8,12 +8,10 @@ use cairn_core::StackArtifact;
 use indexmap::IndexMap;
 use serde_json::{json, Value as Json};
 
-use super::change_set::{change_set_name, run_name};
 use super::clock::fake::FakeClock;
 use super::clock::Clock;
 use super::console::{Console, ScriptedPrompt};
 use super::destroy::Destroyer;
-use super::execute::stack_exists_error;
 use super::plan::Hints;
 use super::*;
 use crate::aws::fake::{FakeCloudFormation, FakeStore, Step};
