@@ -158,24 +158,7 @@ nothing was deployed",
     let store = clients.template_store(quirks);
     let clock = SystemClock::new();
     let mut prompt = TerminalPrompt { clock: &clock };
-    let mut opts = DeployOptions::new(&artifact.app, &settings.name);
-    opts.approve = args.approve;
-    opts.recreate = args.recreate;
-    opts.allow_replace = args.allow_replace;
-    opts.timeout = args.timeout;
-    opts.interactive = interactive;
-    opts.require_approval = settings.require_approval;
-    opts.retain_data = settings.retain_data;
-    opts.upload_all = args.upload_templates;
-    opts.template_bucket = Some(template_bucket::choose(
-        project,
-        &args.env,
-        args.template_bucket.as_ref(),
-        settings,
-    )?);
-    opts.catch_ctrl_c = true;
-    opts.resume = resume_command(project, args);
-    opts.hints.deploy = opts.resume.repeat(&args.stacks);
+    let opts = deploy_options(project, args, artifact, interactive)?;
     let mut deployer = Deployer::new(&clients.cloudformation, &mut console, &clock, &mut prompt, opts);
     deployer.store = Some(&store);
     deployer.quirks = quirks;
@@ -204,6 +187,35 @@ nothing was deployed",
         format_duration(started.elapsed())
     ));
     Ok(())
+}
+
+/// The engine's options from the command line and the environment file.
+fn deploy_options<A: Application>(
+    project: &Project<A>,
+    args: &DeployArgs,
+    artifact: &EnvArtifact,
+    interactive: bool,
+) -> CliResult<DeployOptions> {
+    let settings = &artifact.settings;
+    let mut opts = DeployOptions::new(&artifact.app, &settings.name);
+    opts.approve = args.approve;
+    opts.recreate = args.recreate;
+    opts.allow_replace = args.allow_replace;
+    opts.timeout = args.timeout;
+    opts.interactive = interactive;
+    opts.require_approval = settings.require_approval;
+    opts.retain_data = settings.retain_data;
+    opts.upload_all = args.upload_templates;
+    opts.template_bucket = Some(template_bucket::choose(
+        project,
+        &args.env,
+        args.template_bucket.as_ref(),
+        settings,
+    )?);
+    opts.catch_ctrl_c = true;
+    opts.resume = resume_command(project, args);
+    opts.hints.deploy = opts.resume.repeat(&args.stacks);
+    Ok(opts)
 }
 
 /// `deploy`'s command line from its parsed arguments, for the resume hint (the
