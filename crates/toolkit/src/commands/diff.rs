@@ -3,7 +3,7 @@
 //! Two sources of "old": the stacks deployed in an environment (GetTemplate, with
 //! deploy's endpoint and credential handling), or a synthesis output folder
 //! (`--base`, e.g. the base branch's). "New" is a fresh synthesis, or `--head DIR`.
-//! The comparison itself is `cairn_core::diff`: pure, canonical, schema-aware.
+//! Both comparisons are in `crate::ops::diff`.
 
 use std::path::PathBuf;
 
