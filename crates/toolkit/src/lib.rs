@@ -3,13 +3,16 @@
 //! An application's binary calls [`main`] with its [`Application`]. This is the
 //! only crate of cairn that talks to AWS.
 
+pub mod args;
 pub mod aws;
 pub mod checkout;
 pub mod cli;
 pub mod commands;
 pub mod deploy;
+pub mod drift;
 pub mod error;
 pub mod guard;
+pub mod ops;
 pub mod project;
 pub mod ui;
 

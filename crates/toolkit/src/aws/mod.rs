@@ -10,6 +10,7 @@
 //! - [`runtime`] is the only place a tokio runtime is created.
 
 pub mod cloudformation;
+pub mod drift;
 pub mod emulator;
 pub mod error;
 pub mod sdk;

@@ -3,12 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use cairn_core::check::{self, render, Report};
 use cairn_core::Application;
 use clap::{Args, ValueEnum};
 
 use crate::error::{CliError, CliResult};
 use crate::guard::{self, DEFAULT_RULES_DIR};
+use crate::ops::checks::{self, render, Report, Source};
 use crate::project::Project;
 use crate::ui::Style;
 
@@ -74,15 +74,7 @@ pub fn run<A: Application>(project: &Project<A>, args: &CheckArgs, style: Style)
     let envs = project.select_envs(&args.envs, args.all || args.envs.is_empty())?;
     let assembly = project.synth(&envs)?;
 
-    let mut reports: Vec<Report> = Vec::new();
-    for env in &assembly.environments {
-        let mut report = check::check_env(env).map_err(|e| CliError::failure(format!("{e}\npolicy checks failed")))?;
-        if !guard_files.is_empty() {
-            let (findings, outcomes) = guard::evaluate(env, &guard_files)?;
-            report.merge(findings, outcomes);
-        }
-        reports.push(report);
-    }
+    let reports = checks::check_environments(&assembly, &guard_files)?;
 
     match args.format {
         CheckFormat::Json => {
@@ -127,7 +119,7 @@ pub fn run<A: Application>(project: &Project<A>, args: &CheckArgs, style: Style)
 /// `guard shop.guard: rule_a passed, rule_b failed` lines, one per Guard file.
 fn guard_lines(report: &Report, prefix: &str) -> String {
     let mut by_file: Vec<(String, Vec<String>)> = Vec::new();
-    for o in report.outcomes.iter().filter(|o| o.source != check::Source::BuiltIn) {
+    for o in report.outcomes.iter().filter(|o| o.source != Source::BuiltIn) {
         let file = o.source.to_string();
         let entry = format!("{} {}", o.rule, o.status.as_str());
         match by_file.iter_mut().find(|(f, _)| *f == file) {
@@ -143,39 +135,4 @@ fn guard_lines(report: &Report, prefix: &str) -> String {
 
 fn pretty(v: &serde_json::Value) -> CliResult<String> {
     serde_json::to_string_pretty(v).map_err(|e| CliError::failure(e.to_string()))
-}
-
-/// The checks `synth` runs: built-in rules on every environment. Returns each
-/// environment's manifest section (`"checks"`); prints warnings to stderr unless
-/// `quiet`; fails, naming every error, when any error is not suppressed.
-pub fn synth_checks(assembly: &cairn_core::Assembly, skip: bool, quiet: bool) -> CliResult<Vec<(String, serde_json::Value)>> {
-    if skip {
-        return Ok(Vec::new());
-    }
-    let mut sections = Vec::new();
-    let mut problems = String::new();
-    let mut errors = 0;
-    for env in &assembly.environments {
-        let report = check::check_env(env).map_err(|e| CliError::failure(format!("{e}\nsynthesis failed: nothing was written")))?;
-        errors += report.errors();
-        for f in report.findings.iter().filter(|f| f.is_active()) {
-            let line = format!(
-                "{} {} {}/{}: {}\n  fix: {}\n",
-                f.severity, f.rule, report.environment, f.path, f.message, f.fix
-            );
-            if f.severity == check::Severity::Error {
-                problems += &line;
-            } else if !quiet {
-                eprint!("{line}");
-            }
-        }
-        sections.push((report.environment.clone(), report.manifest_section()));
-    }
-    if errors > 0 {
-        return Err(CliError::failure(format!(
-            "{problems}policy checks failed: {errors} error(s); synthesis failed: nothing was written\n  \
-             (suppress a rule on a construct only with a reason: construct.suppress(RULE, reason); `cairn check ENV` shows the report)"
-        )));
-    }
-    Ok(sections)
 }

@@ -5,13 +5,15 @@ use std::time::{Duration, Instant};
 use cairn_core::{Application, Assembly, EnvArtifact, StackArtifact};
 use clap::Args;
 
-use crate::aws::templates::bootstrap_bucket_name;
 use crate::aws::{self, CloudFormation, EndpointArgs};
 use crate::deploy::clock::{format_duration, parse_duration, parse_timeout, SystemClock};
 use crate::deploy::console::{Console, ProgressMode, TerminalPrompt};
-use crate::deploy::resume::ResumeCommand;
+use crate::deploy::resume::{non_default, ResumeCommand};
 use crate::deploy::{DeployOptions, Deployer, Outcome};
 use crate::error::{CliError, CliResult};
+use crate::ops::checks::synth_checks;
+use crate::ops::environment::{select_stacks, synth_env};
+use crate::ops::{parity, template_bucket};
 use crate::project::Project;
 use crate::ui::{self, Style};
 
@@ -101,7 +103,7 @@ fn parse_url_path(s: &str) -> Result<String, String> {
 pub fn run<A: Application + Sync>(project: &Project<A>, args: &DeployArgs, style: Style) -> CliResult {
     let started = Instant::now();
     // Parity first: undeclared differences from the other environments stop the deploy.
-    crate::commands::parity::gate(project, &args.env, args.allow_parity_drift, style)?;
+    parity::gate::gate(project, &args.env, args.allow_parity_drift, style)?;
     let artifact = synth_env(project, &args.env)?;
     // The policy checks `synth` runs: an error stops the deploy before any AWS call
     // (warnings are `synth`'s and `check`'s to show).
@@ -109,7 +111,7 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &DeployArgs, style
         app: artifact.app.clone(),
         environments: vec![artifact],
     };
-    crate::commands::check::synth_checks(&assembly, false, true).map_err(|mut e| {
+    synth_checks(&assembly, false, true).map_err(|mut e| {
         e.message.push_str(
             "
 nothing was deployed",
@@ -156,23 +158,7 @@ nothing was deployed",
     let store = clients.template_store(quirks);
     let clock = SystemClock::new();
     let mut prompt = TerminalPrompt { clock: &clock };
-    let mut opts = DeployOptions::new(&artifact.app, &settings.name);
-    opts.approve = args.approve;
-    opts.recreate = args.recreate;
-    opts.allow_replace = args.allow_replace;
-    opts.timeout = args.timeout;
-    opts.interactive = interactive;
-    opts.require_approval = settings.require_approval;
-    opts.retain_data = settings.retain_data;
-    opts.upload_all = args.upload_templates;
-    opts.template_bucket = Some(match (&args.template_bucket, configured_bucket(project, &args.env)?) {
-        (Some(flag), _) => flag.clone(),
-        (None, Some(configured)) => configured,
-        (None, None) => bootstrap_bucket_name(&settings.account, &settings.region),
-    });
-    opts.catch_ctrl_c = true;
-    opts.resume = resume_command(project, args);
-    opts.hints.deploy = opts.resume.repeat(&args.stacks);
+    let opts = deploy_options(project, args, artifact, interactive)?;
     let mut deployer = Deployer::new(&clients.cloudformation, &mut console, &clock, &mut prompt, opts);
     deployer.store = Some(&store);
     deployer.quirks = quirks;
@@ -203,6 +189,35 @@ nothing was deployed",
     Ok(())
 }
 
+/// The engine's options from the command line and the environment file.
+fn deploy_options<A: Application>(
+    project: &Project<A>,
+    args: &DeployArgs,
+    artifact: &EnvArtifact,
+    interactive: bool,
+) -> CliResult<DeployOptions> {
+    let settings = &artifact.settings;
+    let mut opts = DeployOptions::new(&artifact.app, &settings.name);
+    opts.approve = args.approve;
+    opts.recreate = args.recreate;
+    opts.allow_replace = args.allow_replace;
+    opts.timeout = args.timeout;
+    opts.interactive = interactive;
+    opts.require_approval = settings.require_approval;
+    opts.retain_data = settings.retain_data;
+    opts.upload_all = args.upload_templates;
+    opts.template_bucket = Some(template_bucket::choose(
+        project,
+        &args.env,
+        args.template_bucket.as_ref(),
+        settings,
+    )?);
+    opts.catch_ctrl_c = true;
+    opts.resume = resume_command(project, args);
+    opts.hints.deploy = opts.resume.repeat(&args.stacks);
+    Ok(opts)
+}
+
 /// `deploy`'s command line from its parsed arguments, for the resume hint (the
 /// arguments that change what a run does; defaults left out).
 fn resume_command<A: Application>(project: &Project<A>, args: &DeployArgs) -> ResumeCommand {
@@ -221,61 +236,7 @@ fn resume_command<A: Application>(project: &Project<A>, args: &DeployArgs) -> Re
         .option("endpoint-url", args.endpoint.endpoint_url.clone())
 }
 
-/// `90s` when `d` is not the option's default (seconds: every duration option reads them).
-pub(crate) fn non_default(d: Duration, default: Duration) -> Option<String> {
-    (d != default).then(|| format!("{}s", d.as_secs()))
-}
-
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3600);
-
-/// Key of the environment file naming the template bucket (when the application's
-/// configuration has it): `--template-bucket` and CAIRN_TEMPLATE_BUCKET win over it,
-/// and it wins over the bucket `cairn bootstrap` creates.
-pub const TEMPLATE_BUCKET_KEY: &str = "template_bucket";
-
-pub(crate) fn configured_bucket<A: Application>(project: &Project<A>, env: &str) -> CliResult<Option<String>> {
-    let loaded = cairn_core::application::load_env(project, env)?;
-    match cairn_core::config::get_value(&loaded.table, TEMPLATE_BUCKET_KEY) {
-        None => Ok(None),
-        Some(toml::Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
-        Some(_) => Err(CliError::bad_input(format!(
-            "error: {}: key `{TEMPLATE_BUCKET_KEY}`: expected the name of an S3 bucket (a non-empty string)",
-            loaded.file.display()
-        ))),
-    }
-}
-
-/// Synthesizes one environment; fails (writing nothing) if synthesis fails.
-pub fn synth_env<A: Application>(project: &Project<A>, env: &str) -> CliResult<EnvArtifact> {
-    let envs = project.select_envs(&[env.to_string()], false)?;
-    let mut assembly = project.synth(&envs)?;
-    if assembly.environments.is_empty() {
-        return Err(CliError::bad_input(format!("error: unknown environment `{env}`")));
-    }
-    Ok(assembly.environments.remove(0))
-}
-
-/// The named stacks (by name or id) in deploy order; all when none is named.
-pub fn select_stacks<'a>(env: &'a EnvArtifact, names: &[String]) -> CliResult<Vec<&'a StackArtifact>> {
-    if names.is_empty() {
-        return Ok(env.stacks.iter().collect());
-    }
-    for n in names {
-        if env.stack(n).is_none() {
-            let known: Vec<String> = env.stacks.iter().map(|s| format!("{} ({})", s.id, s.name)).collect();
-            return Err(CliError::bad_input(format!(
-                "error: environment `{}` has no stack `{n}`; its stacks: {}",
-                env.name(),
-                known.join(", ")
-            )));
-        }
-    }
-    Ok(env
-        .stacks
-        .iter()
-        .filter(|s| names.iter().any(|n| *n == s.id || *n == s.name))
-        .collect())
-}
 
 /// A stack deployed alone needs its dependencies deployed already.
 fn check_dependencies(cfn: &dyn CloudFormation, env: &EnvArtifact, stacks: &[&StackArtifact]) -> CliResult<()> {

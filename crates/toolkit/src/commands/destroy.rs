@@ -5,16 +5,16 @@ use std::time::Duration;
 use cairn_core::Application;
 use clap::Args;
 
-use super::deploy::{select_stacks, synth_env};
 use crate::aws::{self, EndpointArgs};
 use crate::deploy::clock::Clock;
 use crate::deploy::clock::{catch_ctrl_c, parse_timeout, SystemClock};
 use crate::deploy::console::{is_yes, Console, ProgressMode, Prompt, TerminalPrompt};
 use crate::deploy::destroy::Destroyer;
 use crate::deploy::plan::Hints;
-use crate::deploy::resume::ResumeCommand;
+use crate::deploy::resume::{non_default, ResumeCommand};
 use crate::deploy::INTERRUPTED_EXIT;
 use crate::error::{CliError, CliResult};
+use crate::ops::environment::{select_stacks, synth_env};
 use crate::project::Project;
 use crate::ui::{self, Style};
 
@@ -113,7 +113,7 @@ pub fn run<A: Application>(project: &Project<A>, args: &DestroyArgs, style: Styl
             .selected(!args.stacks.is_empty())
             .flag("approve", args.approve)
             .flag("force", args.force)
-            .option("timeout", super::deploy::non_default(args.timeout, Duration::from_secs(3600)))
+            .option("timeout", non_default(args.timeout, Duration::from_secs(3600)))
             .option("progress", (args.progress == ProgressMode::Events).then_some("events"))
             .option("endpoint-url", args.endpoint.endpoint_url.clone()),
         emulator: clients.target.emulator(),

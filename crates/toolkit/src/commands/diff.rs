@@ -3,20 +3,16 @@
 //! Two sources of "old": the stacks deployed in an environment (GetTemplate, with
 //! deploy's endpoint and credential handling), or a synthesis output folder
 //! (`--base`, e.g. the base branch's). "New" is a fresh synthesis, or `--head DIR`.
-//! The comparison itself is `cairn_core::diff`: pure, canonical, schema-aware.
+//! Both comparisons are in `crate::ops::diff`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use cairn_core::diff::exports::StackSides;
-use cairn_core::diff::{self, DiffReport, FailOn, Format, StackDiff};
-use cairn_core::output_dir::{read_synthesis, SynthesizedEnv};
-use cairn_core::{Application, EnvArtifact, StackArtifact};
+use cairn_core::Application;
 use clap::{Args, ValueEnum};
-use serde_json::Value as Json;
 
-use crate::aws::{self, CloudFormation, EndpointArgs};
-use crate::commands::deploy::{select_stacks, synth_env};
+use crate::aws::EndpointArgs;
 use crate::error::{CliError, CliResult};
+use crate::ops::diff::{self, BetweenOutputs, DiffReport, FailOn, Format};
 use crate::project::Project;
 use crate::ui::Style;
 
@@ -107,7 +103,15 @@ impl From<FailOnArg> for FailOn {
 
 pub fn run<A: Application>(project: &Project<A>, args: &DiffArgs, style: Style) -> CliResult {
     let mut report = match &args.base {
-        Some(base) => between_outputs(project, args, base)?,
+        Some(base) => diff::between_outputs(
+            project,
+            &BetweenOutputs {
+                base,
+                head: args.head.as_deref(),
+                env: args.env.as_deref(),
+                stacks: &args.stacks,
+            },
+        )?,
         None => {
             let Some(env) = &args.env else {
                 return Err(CliError::bad_input(
@@ -115,7 +119,7 @@ pub fn run<A: Application>(project: &Project<A>, args: &DiffArgs, style: Style) 
                      or pass --base DIR to compare with a synthesis output",
                 ));
             };
-            against_deployed(project, env, args)?
+            diff::against_deployed(project, env, &args.stacks, args.endpoint.endpoint_url.as_deref())?
         }
     };
     if let Some(label) = &args.base_label {
@@ -183,260 +187,5 @@ fn fail_on_name(f: FailOnArg) -> &'static str {
         FailOnArg::Replacement => "replacement",
         FailOnArg::Security => "security",
         FailOnArg::DataLoss => "data-loss",
-    }
-}
-
-/// The environment's fresh synthesis against its deployed templates.
-fn against_deployed<A: Application>(project: &Project<A>, env: &str, args: &DiffArgs) -> CliResult<DiffReport> {
-    let artifact = synth_env(project, env)?;
-    let stacks = select_stacks(&artifact, &args.stacks)?;
-    let settings = &artifact.settings;
-    let clients = aws::connect(settings, args.endpoint.endpoint_url.as_deref())?;
-    let account = clients.check_account(settings)?;
-    let diffs = against_deployed_templates(&clients.cloudformation, artifact.name(), &artifact.stacks, &stacks)?;
-    let via = clients.endpoint().map(|e| format!(" via {e}")).unwrap_or_default();
-    Ok(DiffReport {
-        old_label: format!("deployed stacks (account {account}, {}{via})", settings.region),
-        new_label: "fresh synthesis".to_string(),
-        stacks: diffs,
-        notes: Vec::new(),
-    })
-}
-
-/// The diffs of the `selected` stacks of environment `env` (fresh synthesis against
-/// deployed templates), with the export-in-use warnings, which need `all` its stacks.
-/// `deploy` checks the same warnings before changing anything.
-pub fn against_deployed_templates(
-    cfn: &dyn CloudFormation,
-    env: &str,
-    all: &[StackArtifact],
-    selected: &[&StackArtifact],
-) -> CliResult<Vec<StackDiff>> {
-    // Every stack's deployed template, not only the selected ones': a stack left out
-    // may still import an export that a selected one removes.
-    let mut deployed = Vec::new();
-    for stack in all {
-        deployed.push(deployed_template(cfn, &stack.name)?);
-    }
-    let mut diffs = Vec::new();
-    for (stack, old) in all.iter().zip(&deployed) {
-        if selected.iter().any(|s| s.name == stack.name) {
-            diffs.push(StackDiff::new(
-                env,
-                &stack.name,
-                Some(&stack.id),
-                old.as_ref(),
-                Some(&stack.template),
-            ));
-        }
-    }
-    let sides: Vec<StackSides> = all
-        .iter()
-        .zip(&deployed)
-        .map(|(s, old)| StackSides {
-            stack: &s.name,
-            old: old.as_ref(),
-            new: Some(&s.template),
-        })
-        .collect();
-    diff::exports::flag_exports_in_use(&mut diffs, env, &sides);
-    Ok(diffs)
-}
-
-/// The deployed template of `stack`, or `None` when nothing is deployed under that
-/// name (no stack, a stack waiting for its first change set, or a failed creation).
-pub fn deployed_template(cfn: &dyn CloudFormation, stack: &str) -> CliResult<Option<Json>> {
-    let Some(info) = cfn.describe_stack(stack)? else {
-        return Ok(None);
-    };
-    if matches!(info.status.as_str(), "REVIEW_IN_PROGRESS" | "ROLLBACK_COMPLETE" | "DELETE_COMPLETE") {
-        return Ok(None);
-    }
-    let Some(body) = cfn.get_template(stack)? else {
-        return Ok(None);
-    };
-    let template: Json = serde_json::from_str(&body).map_err(|e| {
-        CliError::failure(format!(
-            "error: the deployed template of stack {stack} is not JSON ({e}); it was not deployed by cairn \
-             (YAML templates cannot be compared): deploy it with cairn once, or compare with `cairn diff --base DIR`"
-        ))
-    })?;
-    Ok(Some(template))
-}
-
-/// Two synthesis outputs, or one and a fresh synthesis.
-fn between_outputs<A: Application>(project: &Project<A>, args: &DiffArgs, base: &Path) -> CliResult<DiffReport> {
-    let old = read_output(base)?;
-    let (new, new_label) = match &args.head {
-        Some(head) => (read_output(head)?, head.display().to_string()),
-        None => {
-            let envs = match &args.env {
-                Some(env) => vec![synth_env(project, env)?],
-                None => {
-                    let all = project.all_envs()?;
-                    project.synth(&all)?.environments
-                }
-            };
-            (envs.iter().map(Side::from_artifact).collect(), "fresh synthesis".to_string())
-        }
-    };
-    let mut names: Vec<String> = new.iter().map(|e| e.name.clone()).collect();
-    names.extend(old.iter().map(|e| e.name.clone()).filter(|n| !new.iter().any(|e| &e.name == n)));
-    if let Some(env) = &args.env {
-        if !names.contains(env) {
-            return Err(CliError::bad_input(format!(
-                "error: neither side has environment `{env}`; environments: {}",
-                names.join(", ")
-            )));
-        }
-        names.retain(|n| n == env);
-    } else if !args.stacks.is_empty() {
-        return Err(CliError::bad_input(
-            "error: name the environment before its stacks (`cairn diff --base DIR prod data`)",
-        ));
-    }
-
-    let mut diffs = Vec::new();
-    let mut notes = Vec::new();
-    for name in &names {
-        let (o, n) = (old.iter().find(|e| &e.name == name), new.iter().find(|e| &e.name == name));
-        match (o, n) {
-            (None, Some(_)) => notes.push(format!(
-                "environment {name}: not in base ({}); every stack of it shows as added",
-                base.display()
-            )),
-            (Some(_), None) => notes.push(format!(
-                "environment {name}: not in head ({new_label}); every stack of it shows as removed"
-            )),
-            _ => {}
-        }
-        let mut stacks: Vec<(String, Option<String>)> = Vec::new();
-        for side in [n, o].into_iter().flatten() {
-            for s in &side.stacks {
-                if !stacks.iter().any(|(x, _)| x == &s.name) {
-                    stacks.push((s.name.clone(), Some(s.id.clone())));
-                }
-            }
-        }
-        for wanted in &args.stacks {
-            if !stacks
-                .iter()
-                .any(|(name, id)| name == wanted || id.as_deref() == Some(wanted.as_str()))
-            {
-                let known: Vec<String> = stacks
-                    .iter()
-                    .map(|(n, id)| format!("{} ({n})", id.clone().unwrap_or_default()))
-                    .collect();
-                return Err(CliError::bad_input(format!(
-                    "error: environment `{name}` has no stack `{wanted}` on either side; its stacks: {}",
-                    known.join(", ")
-                )));
-            }
-        }
-        let sides: Vec<StackSides> = stacks
-            .iter()
-            .map(|(stack, _)| StackSides {
-                stack,
-                old: template_of(o, stack),
-                new: template_of(n, stack),
-            })
-            .collect();
-        let first = diffs.len();
-        for (stack, id) in &stacks {
-            if !args.stacks.is_empty() && !args.stacks.iter().any(|w| w == stack || Some(w) == id.as_ref()) {
-                continue;
-            }
-            diffs.push(StackDiff::new(
-                name,
-                stack,
-                id.as_deref(),
-                template_of(o, stack),
-                template_of(n, stack),
-            ));
-        }
-        diff::exports::flag_exports_in_use(&mut diffs[first..], name, &sides);
-    }
-    Ok(DiffReport {
-        old_label: base.display().to_string(),
-        new_label,
-        stacks: diffs,
-        notes,
-    })
-}
-
-/// One environment's stacks, from a folder or a fresh synthesis.
-struct Side {
-    name: String,
-    stacks: Vec<SideStack>,
-}
-
-struct SideStack {
-    name: String,
-    id: String,
-    template: Json,
-}
-
-impl Side {
-    fn from_artifact(e: &EnvArtifact) -> Side {
-        Side {
-            name: e.name().to_string(),
-            stacks: e
-                .stacks
-                .iter()
-                .map(|s| SideStack {
-                    name: s.name.clone(),
-                    id: s.id.clone(),
-                    template: s.template.clone(),
-                })
-                .collect(),
-        }
-    }
-
-    fn from_output(e: SynthesizedEnv) -> Side {
-        Side {
-            name: e.name,
-            stacks: e
-                .stacks
-                .into_iter()
-                .map(|s| SideStack {
-                    name: s.name,
-                    id: s.id,
-                    template: s.template,
-                })
-                .collect(),
-        }
-    }
-}
-
-fn template_of<'a>(side: Option<&'a Side>, stack: &str) -> Option<&'a Json> {
-    side.and_then(|e| e.stacks.iter().find(|s| s.name == stack)).map(|s| &s.template)
-}
-
-fn read_output(dir: &Path) -> CliResult<Vec<Side>> {
-    // A folder with templates but no manifest is a broken synthesis, not an absent
-    // environment: reading past it would show that environment as all new.
-    cairn_core::parity::record::check_env_folders(dir).map_err(|e| CliError::bad_input(format!("error: {e}")))?;
-    let envs = read_synthesis(dir).map_err(|e| CliError::bad_input(format!("error: {e}")))?;
-    Ok(envs.into_iter().map(Side::from_output).collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::aws::fake::FakeCloudFormation;
-    use serde_json::json;
-
-    #[test]
-    fn only_a_stack_with_resources_counts_as_deployed() {
-        let cfn = FakeCloudFormation::new();
-        let template = json!({"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}});
-        cfn.add_stack("live", "UPDATE_ROLLBACK_COMPLETE", &template);
-        cfn.add_stack("pending", "REVIEW_IN_PROGRESS", &template);
-        cfn.add_stack("failed", "ROLLBACK_COMPLETE", &template);
-        assert_eq!(deployed_template(&cfn, "live").ok().flatten(), Some(template));
-        for name in ["pending", "failed", "missing"] {
-            assert_eq!(deployed_template(&cfn, name).ok().flatten(), None, "{name}");
-        }
-        assert!(!cfn.calls().iter().any(|c| c == "GetTemplate pending"), "{:?}", cfn.calls());
     }
 }

@@ -4,7 +4,7 @@ use cairn_core::Application;
 use clap::Args;
 use serde_json::json;
 
-use super::format::{FormatArg, TextOrJson};
+use crate::args::{FormatArg, TextOrJson};
 use crate::error::{CliError, CliResult};
 use crate::project::Project;
 use crate::ui::Style;

@@ -1,4 +1,6 @@
-//! One module per command.
+//! One module per command: its clap arguments and a short `run` that calls the
+//! shared steps in `crate::ops` (and the deploy engine, `crate::deploy`). A command
+//! never imports another command.
 
 pub mod bootstrap;
 pub mod check;
@@ -6,7 +8,6 @@ pub mod deploy;
 pub mod destroy;
 pub mod diff;
 pub mod drift;
-pub mod format;
 pub mod ls;
 pub mod outputs;
 pub mod parity;

@@ -4,10 +4,10 @@ use cairn_core::Application;
 use clap::Args;
 use serde_json::{json, Map, Value as Json};
 
-use super::deploy::{select_stacks, synth_env};
-use super::format::{FormatArg, TextOrJson};
+use crate::args::{FormatArg, TextOrJson};
 use crate::aws::{self, CloudFormation, EndpointArgs};
 use crate::error::{CliError, CliResult};
+use crate::ops::environment::{select_stacks, synth_env};
 use crate::project::Project;
 use crate::ui::Style;
 

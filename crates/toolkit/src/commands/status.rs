@@ -3,20 +3,21 @@
 
 use std::time::Duration;
 
-use cairn_core::Application;
+use cairn_core::{Application, EnvSettings, StackArtifact};
 use clap::Args;
 use serde_json::{json, Value as Json};
 
-use super::deploy::{select_stacks, synth_env};
-use super::format::{FormatArg, TextOrJson};
+use crate::args::{FormatArg, TextOrJson};
 use crate::aws::cloudformation::{status, StackEvent, StackInfo};
-use crate::aws::{self, CloudFormation, EndpointArgs};
+use crate::aws::{self, AwsClients, CloudFormation, EndpointArgs};
 use crate::deploy::clock::{catch_ctrl_c, parse_timeout, Clock, SystemClock};
 use crate::deploy::console::{Console, ProgressMode};
+use crate::deploy::leftovers::Ledger;
 use crate::deploy::plan::Hints;
 use crate::deploy::watch::{color_status, event_line, watch, Watch, WatchEnd};
 use crate::deploy::{failed_list, INTERRUPTED_EXIT};
 use crate::error::{CliError, CliResult};
+use crate::ops::environment::{select_stacks, synth_env};
 use crate::project::Project;
 use crate::ui::Style;
 
@@ -65,24 +66,61 @@ pub fn run<A: Application>(project: &Project<A>, args: &StatusArgs, style: Style
     let settings = &artifact.settings;
     let clients = aws::connect(settings, args.endpoint.endpoint_url.as_deref())?;
     let account = clients.check_account(settings)?;
-    let cfn = &clients.cloudformation;
     let ledger = crate::deploy::leftovers::for_endpoint(&clients);
-    // What moto kept of a stack `destroy` deleted (`None`: nothing, or not moto).
-    let left_behind = |name: &str| -> CliResult<Option<Vec<String>>> {
-        match &ledger {
-            Some(l) => Ok(l.current(cfn, name)?.map(|e| e.resources)),
-            None => Ok(None),
-        }
+    let view = View {
+        clients: &clients,
+        ledger: ledger.as_ref(),
+        settings,
+        account: &account,
+        events: args.events,
     };
     if as_json {
+        return view.print_json(&stacks);
+    }
+    let mut console = Console::stdout(style, args.progress);
+    let running = view.show(&mut console, &stacks)?;
+    if !args.watch || running.is_empty() {
+        if args.watch {
+            console.line("nothing in progress");
+        }
+        return Ok(());
+    }
+    follow(&clients.cloudformation, &mut console, &settings.name, running, args.timeout)
+}
+
+/// What `status` reads: an environment's stacks in its account.
+struct View<'a> {
+    clients: &'a AwsClients,
+    ledger: Option<&'a Ledger>,
+    settings: &'a EnvSettings,
+    account: &'a str,
+    /// How many recent events per stack.
+    events: usize,
+}
+
+/// A stack in progress: name, id, and its newest event already shown.
+type Running = (String, String, Option<String>);
+
+impl View<'_> {
+    /// What moto kept of a stack `destroy` deleted (`None`: nothing, or not moto).
+    fn left_behind(&self, name: &str) -> CliResult<Option<Vec<String>>> {
+        match self.ledger {
+            Some(l) => Ok(l.current(&self.clients.cloudformation, name)?.map(|e| e.resources)),
+            None => Ok(None),
+        }
+    }
+
+    /// `--format json`: one snapshot of every stack.
+    fn print_json(&self, stacks: &[&StackArtifact]) -> CliResult {
+        let (cfn, settings, account) = (&self.clients.cloudformation, self.settings, self.account);
         let mut list = Vec::new();
-        for stack in &stacks {
+        for stack in stacks {
             let entry = match cfn.describe_stack(&stack.name)? {
                 None => json!({"name": stack.name, "id": stack.id, "deployed": false, "status": null, "reason": null,
                                "since": null, "terminationProtection": false, "events": [],
-                               "leftBehind": left_behind(&stack.name)?}),
+                               "leftBehind": self.left_behind(&stack.name)?}),
                 Some(info) => {
-                    let mut events = cfn.stack_events(&info.id, None, args.events)?;
+                    let mut events = cfn.stack_events(&info.id, None, self.events)?;
                     events.reverse();
                     stack_json(&stack.name, &stack.id, &info, &events)
                 }
@@ -93,82 +131,85 @@ pub fn run<A: Application>(project: &Project<A>, args: &StatusArgs, style: Style
             "environment": settings.name,
             "account": account,
             "region": settings.region,
-            "endpoint": clients.endpoint(),
+            "endpoint": self.clients.endpoint(),
             "stacks": list,
         });
         let text = serde_json::to_string_pretty(&doc).map_err(|e| CliError::failure(e.to_string()))?;
         println!("{text}");
-        return Ok(());
+        Ok(())
     }
-    let mut console = Console::stdout(style, args.progress);
-    console.line(&format!(
-        "{}: account {account}, {}{}",
-        console.style.bold(&settings.name),
-        settings.region,
-        clients.endpoint().map(|e| format!(" via {e}")).unwrap_or_default()
-    ));
-    let mut running = Vec::new();
-    for stack in &stacks {
-        let Some(info) = cfn.describe_stack(&stack.name)? else {
-            console.line(&format!("{}  {}", stack.name, console.style.dim("not deployed")));
-            if let Some(kept) = left_behind(&stack.name)? {
-                console.line(&format!(
-                    "  moto left behind: {} (its deletion could not remove them: a moto limitation); restart moto to clear \
-                     them (`make local-cloud-stop local-cloud`)",
-                    kept.join(", ")
-                ));
-            }
-            continue;
-        };
-        let when = info
-            .updated
-            .or(info.created)
-            .map(|t| format!("  since {}", t.rfc3339()))
-            .unwrap_or_default();
-        let protection = if info.termination_protection {
-            "  (termination protection)"
-        } else {
-            ""
-        };
+
+    /// Text: each stack's state and latest events; returns the stacks in progress.
+    fn show(&self, console: &mut Console, stacks: &[&StackArtifact]) -> CliResult<Vec<Running>> {
+        let (cfn, settings, account) = (&self.clients.cloudformation, self.settings, self.account);
         console.line(&format!(
-            "{}  {}{when}{protection}",
-            console.style.bold(&stack.name),
-            color_status(&info.status, console.style)
+            "{}: account {account}, {}{}",
+            console.style.bold(&settings.name),
+            settings.region,
+            self.clients.endpoint().map(|e| format!(" via {e}")).unwrap_or_default()
         ));
-        if let Some(r) = &info.status_reason {
-            console.line(&format!("  reason: {}", aws::error::one_line(r)));
+        let mut running = Vec::new();
+        for stack in stacks {
+            let Some(info) = cfn.describe_stack(&stack.name)? else {
+                console.line(&format!("{}  {}", stack.name, console.style.dim("not deployed")));
+                if let Some(kept) = self.left_behind(&stack.name)? {
+                    console.line(&format!(
+                        "  moto left behind: {} (its deletion could not remove them: a moto limitation); restart moto to clear \
+                         them (`make local-cloud-stop local-cloud`)",
+                        kept.join(", ")
+                    ));
+                }
+                continue;
+            };
+            let when = info
+                .updated
+                .or(info.created)
+                .map(|t| format!("  since {}", t.rfc3339()))
+                .unwrap_or_default();
+            let protection = if info.termination_protection {
+                "  (termination protection)"
+            } else {
+                ""
+            };
+            console.line(&format!(
+                "{}  {}{when}{protection}",
+                console.style.bold(&stack.name),
+                color_status(&info.status, console.style)
+            ));
+            if let Some(r) = &info.status_reason {
+                console.line(&format!("  reason: {}", aws::error::one_line(r)));
+            }
+            let mut events = cfn.stack_events(&info.id, None, self.events)?;
+            events.reverse();
+            for e in &events {
+                console.line(&event_line(e, console.style));
+            }
+            if status::in_progress(&info.status) && info.status != "REVIEW_IN_PROGRESS" {
+                running.push((stack.name.clone(), info.id.clone(), events.last().map(|e| e.id.clone())));
+            }
         }
-        let mut events = cfn.stack_events(&info.id, None, args.events)?;
-        events.reverse();
-        for e in &events {
-            console.line(&event_line(e, console.style));
-        }
-        if status::in_progress(&info.status) && info.status != "REVIEW_IN_PROGRESS" {
-            running.push((stack.name.clone(), info.id.clone(), events.last().map(|e| e.id.clone())));
-        }
+        Ok(running)
     }
-    if !args.watch || running.is_empty() {
-        if args.watch {
-            console.line("nothing in progress");
-        }
-        return Ok(());
-    }
+}
+
+/// `--watch`: follows each stack in progress until CloudFormation is done with it.
+fn follow(cfn: &dyn CloudFormation, console: &mut Console, env: &str, running: Vec<Running>, timeout: Duration) -> CliResult {
     catch_ctrl_c()?;
     let clock = SystemClock::new();
-    let hints = Hints::for_env(&settings.name);
+    let hints = Hints::for_env(env);
     for (name, id, until) in running {
         console.line(&format!("following {name} …"));
         let total = cfn.list_stack_resources(&id).map(|r| r.len()).unwrap_or(0);
         let end = watch(
             cfn,
-            &mut console,
+            console,
             &clock,
             Watch {
                 stack_name: &name,
                 stack_id: &id,
                 until,
                 total,
-                deadline: clock.now() + args.timeout,
+                deadline: clock.now() + timeout,
                 stop_at_presses: 1,
             },
         )?;

@@ -53,16 +53,16 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &SynthArgs, style:
     let envs = project.select_envs(&args.envs, args.all)?;
     let assembly = project.synth(&envs)?;
     // Policy checks: any error stops synthesis before anything is written.
-    let checks = crate::commands::check::synth_checks(&assembly, args.no_checks, args.quiet)?;
+    let checks = crate::ops::checks::synth_checks(&assembly, args.no_checks, args.quiet)?;
     // Which environment-file field drives which property, for `cairn parity --out`.
-    let parity = crate::commands::parity::manifest_sections(project, &envs, &assembly);
+    let parity = crate::ops::parity::manifest_sections(project, &envs, &assembly);
     let manifests: Vec<_> = assembly
         .environments
         .iter()
         .zip(parity)
         .map(|(e, p)| {
             let mut extra = Map::new();
-            extra.insert(cairn_core::parity::record::SECTION.to_string(), p);
+            extra.insert(crate::ops::parity::MANIFEST_SECTION.to_string(), p);
             if let Some((_, c)) = checks.iter().find(|(name, _)| name == e.name()) {
                 extra.insert("checks".to_string(), c.clone());
             }

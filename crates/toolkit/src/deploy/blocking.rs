@@ -4,14 +4,12 @@
 //! refuses partway through the deploy, leaving stacks half-updated; it is refused
 //! here instead, with nothing changed. No option overrides it: AWS would refuse anyway.
 
-use cairn_core::diff::render::text::warning_lines;
-use cairn_core::diff::DiffReport;
 use cairn_core::StackArtifact;
 
 use super::console::Console;
 use crate::aws::CloudFormation;
-use crate::commands::diff::against_deployed_templates;
 use crate::error::{CliError, CliResult};
+use crate::ops::diff::{against_deployed_templates, warning_lines, DiffReport};
 
 /// Refuses (exit 1) when deploying `selected` of environment `env` (whose stacks are
 /// `all`) hits a blocking warning; shows the other warnings on `console`.

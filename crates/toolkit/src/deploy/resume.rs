@@ -3,6 +3,7 @@
 //! stacks it did not finish, shell-quoted so that it can be pasted as is.
 
 use std::path::Path;
+use std::time::Duration;
 
 /// A run's command line without its stack selection (`deploy`, `destroy`, `bootstrap`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +80,12 @@ impl ResumeCommand {
             .chain(self.options.iter().map(String::as_str));
         words.map(shell_quote).collect::<Vec<_>>().join(" ")
     }
+}
+
+/// `90s` when `d` is not the option's default (seconds: every duration option reads
+/// them), for a duration option of a resume command.
+pub fn non_default(d: Duration, default: Duration) -> Option<String> {
+    (d != default).then(|| format!("{}s", d.as_secs()))
 }
 
 /// A word as a POSIX shell reads it back unchanged: as is when it is plain, else in

@@ -1,5 +1,9 @@
-//! `--format text|json` of the commands that print data (`ls`, `status`, `outputs`), with
-//! the old `--json` flag kept as a hidden, deprecated spelling of `--format json`.
+//! Command-line arguments several commands share (each command's own are in its
+//! module under `commands/`).
+//!
+//! - `--format text|json` of the commands that print data (`ls`, `status`, `outputs`),
+//!   with the old `--json` flag kept as a hidden, deprecated spelling of `--format json`.
+//! - `--format text|markdown|json` of the reports of `parity` and `drift`.
 
 use clap::{Args, ValueEnum};
 
@@ -29,4 +33,12 @@ impl FormatArg {
         }
         self.format
     }
+}
+
+/// Output format of a report (`parity`, `drift`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Markdown,
+    Json,
 }

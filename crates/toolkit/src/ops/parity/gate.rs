@@ -1,0 +1,81 @@
+//! The parity gate `deploy` runs before anything else.
+
+use cairn_core::application::LoadedEnv;
+use cairn_core::parity::{self, render, Parallel, Report, Source};
+use cairn_core::Application;
+
+use crate::error::{CliError, CliResult};
+use crate::ops::environment::load_envs;
+use crate::project::Project;
+use crate::ui::Style;
+
+/// Before deploying `target`: its parity with the reference environment (the last in
+/// promotion order; for the reference itself, the one before it). Undeclared
+/// differences stop the deployment unless `allow` (`--allow-parity-drift`).
+pub fn gate<A: Application + Sync>(project: &Project<A>, target: &str, allow: bool, style: Style) -> CliResult {
+    let all = load_envs(project, &[])?;
+    let Some(pos) = all.iter().position(|e| e.name == target) else {
+        return Ok(());
+    };
+    if all.len() < 2 {
+        return Ok(());
+    }
+    let last = all.len() - 1;
+    let pair = if pos == last { [last - 1, last] } else { [pos, last] };
+    let other = if pos == last {
+        all[last - 1].name.clone()
+    } else {
+        all[last].name.clone()
+    };
+    let envs: Vec<LoadedEnv<A::Config>> = all
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| pair.contains(i))
+        .map(|(_, e)| e)
+        .collect();
+    // Declared or not is all the gate needs; naming each difference's knob is not.
+    let (_, inputs) = parity::analyze_with(project, &envs, false, &Parallel(project))?;
+    let report = parity::compare(project.name(), Source::Synthesis, &inputs, &project.knobs());
+    if report.ok() {
+        return Ok(());
+    }
+    let n = report.undeclared_count();
+    eprint!("{}", undeclared_list(&report, style));
+    if allow {
+        eprintln!(
+            "{}",
+            style.yellow(&format!(
+                "warning: {target} has {n} undeclared difference{} from {other}; deploying anyway (--allow-parity-drift)",
+                if n == 1 { "" } else { "s" }
+            ))
+        );
+        return Ok(());
+    }
+    Err(CliError::failure(format!(
+        "error: {target} has {n} undeclared difference{} from {other} (listed above; `cairn parity {} {}` shows them all); \
+         refusing to deploy. Fix them, or pass --allow-parity-drift to deploy anyway",
+        if n == 1 { "" } else { "s" },
+        envs[0].name,
+        envs[1].name
+    )))
+}
+
+/// The undeclared differences, one per line.
+fn undeclared_list(report: &Report, style: Style) -> String {
+    let text = render::text(report, style.enabled);
+    // The text report lists them in its first section; print just that section.
+    let mut out = String::new();
+    let mut inside = false;
+    for line in text.lines() {
+        if line.contains("Undeclared differences") {
+            inside = true;
+        } else if inside && line.trim().is_empty() {
+            break;
+        }
+        if inside {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}

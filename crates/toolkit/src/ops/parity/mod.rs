@@ -1,0 +1,105 @@
+//! Parity between environments: they differ only through their declared knobs.
+//! Environments are compared as synthesized now, as an earlier `cairn synth`
+//! wrote them (`--out DIR`), or as deployed ([`deployed`]); [`gate`] is the check
+//! `deploy` runs first.
+
+pub mod deployed;
+pub mod gate;
+
+use std::path::Path;
+
+use cairn_core::application::LoadedEnv;
+use cairn_core::parity::{self, record, Parallel, Source};
+use cairn_core::{Application, Assembly};
+use serde_json::Value as Json;
+
+use super::environment::load_envs;
+use crate::error::{CliError, CliResult};
+use crate::project::Project;
+
+/// The parity types and renderers the commands use, named in one place.
+pub use cairn_core::parity::{render, Report};
+
+/// Key of the manifest section that records which environment-file field drives
+/// which property (written by `synth`, read by `parity --out`).
+pub const MANIFEST_SECTION: &str = record::SECTION;
+
+/// The named environments (all when none is named) synthesized now and compared.
+pub fn compare_synthesized<A: Application + Sync>(project: &Project<A>, names: &[String]) -> CliResult<Report> {
+    let envs = load_envs(project, names)?;
+    at_least_two(&envs.iter().map(|e| e.name.clone()).collect::<Vec<_>>())?;
+    // Syntheses run on every core: the per-knob variants are independent.
+    let (_, inputs) = parity::analyze_with(project, &envs, true, &Parallel(project))?;
+    Ok(parity::compare(project.name(), Source::Synthesis, &inputs, &project.knobs()))
+}
+
+/// The synthesis in `dir` (the named environments, or all) compared, with the knobs
+/// its manifests recorded.
+pub fn compare_out_dir<A: Application>(project: &Project<A>, dir: &Path, names: &[String]) -> CliResult<Report> {
+    let (app, inputs, knobs) = read_out(project, dir, names)?;
+    Ok(parity::compare(&app, Source::OutDir(dir.display().to_string()), &inputs, &knobs))
+}
+
+/// Exit 2 unless at least two environments are compared: one alone has nothing to
+/// differ from, and "OK" would say nothing.
+pub fn at_least_two(names: &[String]) -> CliResult {
+    let mut distinct = names.to_vec();
+    distinct.sort();
+    distinct.dedup();
+    if distinct.len() >= 2 {
+        return Ok(());
+    }
+    Err(CliError::bad_input(format!(
+        "error: parity compares at least two environments, but {}; e.g. `cairn parity` (all of them) or `cairn parity staging prod`",
+        match distinct.first() {
+            Some(one) => format!("only `{one}` was given"),
+            None => "there is none".to_string(),
+        }
+    )))
+}
+
+/// `--out DIR`: reads the synthesis. Without names, every environment that has an
+/// environment file must be in DIR (a missing one is not silently skipped); with
+/// names, those.
+fn read_out<A: Application>(
+    project: &Project<A>,
+    dir: &Path,
+    names: &[String],
+) -> CliResult<(String, Vec<parity::EnvInput>, Vec<cairn_core::Knob>)> {
+    let bad = |e: String| CliError::bad_input(format!("error: {e}"));
+    if names.is_empty() {
+        let envs_dir = project.environments_dir();
+        let required =
+            cairn_core::application::environment_names(&envs_dir).map_err(|e| bad(format!("{}: {}", envs_dir.display(), e.message)))?;
+        let present = record::environments_in(dir).map_err(bad)?;
+        let missing: Vec<&String> = required.iter().filter(|n| !present.contains(n)).collect();
+        if !missing.is_empty() {
+            let shown: Vec<String> = missing
+                .iter()
+                .map(|n| dir.join(n).join(cairn_core::assembly::MANIFEST_FILE).display().to_string())
+                .collect();
+            return Err(bad(format!(
+                "the synthesis in {dir} lacks {} (missing: {}); every environment with an environment file in {} \
+                 must be checked. Synthesize them all: cairn synth --all --out {dir} (or name the environments to \
+                 compare: cairn parity --out {dir} ENV ENV)",
+                missing.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", "),
+                shown.join(", "),
+                envs_dir.display(),
+                dir = dir.display()
+            )));
+        }
+    }
+    let read = record::read_out_dir(dir, names).map_err(bad)?;
+    at_least_two(&read.1.iter().map(|e| e.name.clone()).collect::<Vec<_>>())?;
+    Ok(read)
+}
+
+/// The `parity` sections of the manifests of `assembly`'s environments (same order
+/// as `envs`): which environment-file field drives which property, for `parity --out`.
+pub fn manifest_sections<A: Application + Sync>(project: &Project<A>, envs: &[LoadedEnv<A::Config>], assembly: &Assembly) -> Vec<Json> {
+    // Every environment file gives the reference; when some other file does not load,
+    // synthesizing one environment still works (the latest synthesized one is used).
+    let all = project.all_envs().unwrap_or_default();
+    let synthesized: Vec<_> = envs.iter().zip(&assembly.environments).collect();
+    record::records_with(project, &synthesized, &all, &Parallel(project))
+}
