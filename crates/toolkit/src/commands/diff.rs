@@ -3,14 +3,14 @@
 //! Two sources of "old": the stacks deployed in an environment (GetTemplate, with
 //! deploy's endpoint and credential handling), or a synthesis output folder
 //! (`--base`, e.g. the base branch's). "New" is a fresh synthesis, or `--head DIR`.
-//! The comparison itself is `cairn_core::diff`: pure, canonical, schema-aware.
+//! The comparison itself is `cairn_diff`: pure, canonical, schema-aware.
 
 use std::path::{Path, PathBuf};
 
-use cairn_core::diff::exports::StackSides;
-use cairn_core::diff::{self, DiffReport, FailOn, Format, StackDiff};
 use cairn_core::output_dir::{read_synthesis, SynthesizedEnv};
 use cairn_core::{Application, EnvArtifact, StackArtifact};
+use cairn_diff::exports::StackSides;
+use cairn_diff::{DiffReport, FailOn, Format, StackDiff};
 use clap::{Args, ValueEnum};
 use serde_json::Value as Json;
 
@@ -129,7 +129,7 @@ pub fn run<A: Application>(project: &Project<A>, args: &DiffArgs, style: Style) 
         FormatArg::Markdown => Format::Markdown,
         FormatArg::Json => Format::Json,
     };
-    print!("{}", diff::render(&report, format));
+    print!("{}", cairn_diff::render(&report, format));
     // Every gate that trips is named, not only the first.
     let tripped: Vec<String> = args
         .fail_on
@@ -239,7 +239,7 @@ pub fn against_deployed_templates(
             new: Some(&s.template),
         })
         .collect();
-    diff::exports::flag_exports_in_use(&mut diffs, env, &sides);
+    cairn_diff::exports::flag_exports_in_use(&mut diffs, env, &sides);
     Ok(diffs)
 }
 
@@ -354,7 +354,7 @@ fn between_outputs<A: Application>(project: &Project<A>, args: &DiffArgs, base: 
                 template_of(n, stack),
             ));
         }
-        diff::exports::flag_exports_in_use(&mut diffs[first..], name, &sides);
+        cairn_diff::exports::flag_exports_in_use(&mut diffs[first..], name, &sides);
     }
     Ok(DiffReport {
         old_label: base.display().to_string(),

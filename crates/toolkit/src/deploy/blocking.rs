@@ -4,9 +4,9 @@
 //! refuses partway through the deploy, leaving stacks half-updated; it is refused
 //! here instead, with nothing changed. No option overrides it: AWS would refuse anyway.
 
-use cairn_core::diff::render::text::warning_lines;
-use cairn_core::diff::DiffReport;
 use cairn_core::StackArtifact;
+use cairn_diff::render::text::warning_lines;
+use cairn_diff::DiffReport;
 
 use super::console::Console;
 use crate::aws::CloudFormation;

@@ -4,9 +4,9 @@
 
 use serde_json::{json, Value as Json};
 
-use super::exports::{flag_exports_in_use, StackSides};
-use super::tests::{db, db_props, only, table, template, with};
-use super::*;
+use crate::exports::{flag_exports_in_use, StackSides};
+use crate::tests::{db, db_props, only, table, template, with};
+use crate::*;
 
 fn report(stacks: Vec<StackDiff>) -> DiffReport {
     DiffReport {
@@ -40,7 +40,7 @@ fn web_acl(scope: &str) -> Json {
 #[test]
 fn a_type_without_replacement_facts_counts_as_a_possible_replacement_and_trips_the_gate() {
     assert!(
-        crate::schema::resource_type(UNKNOWN_TYPE).is_none(),
+        cairn_core::schema::resource_type(UNKNOWN_TYPE).is_none(),
         "pick a type outside the schemas"
     );
     let old = template(json!({"Acl": web_acl("REGIONAL")}));

@@ -27,7 +27,7 @@ mod tests;
 
 use serde_json::{Map, Value as Json};
 
-use crate::synth::PATH_METADATA_KEY;
+use cairn_core::synth::PATH_METADATA_KEY;
 
 pub use render::{render, Format};
 pub use warnings::{Warning, WarningKind};
