@@ -13,7 +13,8 @@ use serde_json::{Map, Value as Json};
 
 pub use crate::canonical::Ctx;
 use crate::canonical::{canon_eq_in, canon_string, child_ctx, is_intrinsic, is_list_ctx, is_unordered_ctx};
-use crate::{keys_union, Action, PathSegment, PropertyChange, Replacement};
+use crate::compare::keys_union;
+use crate::{Action, PathSegment, PropertyChange, Replacement};
 
 /// Keys that identify an element of an array of objects, most specific first.
 const IDENTITY_KEYS: &[&str] = &[

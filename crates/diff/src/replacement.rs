@@ -301,7 +301,7 @@ pub fn propagate(changes: &mut Vec<ResourceChange>, new_resources: &Map<String, 
 }
 
 fn without_path(resource: &Json) -> Json {
-    crate::without_path_metadata(resource)
+    crate::compare::without_path_metadata(resource)
 }
 
 /// Data at risk when a resource that may hold data (known stateful, or a type cairn

@@ -12,8 +12,9 @@ use std::collections::HashMap;
 use serde_json::{Map, Value as Json};
 
 use crate::canonical::{canon_string, canonical, is_intrinsic, Ctx};
+use crate::compare::keys_union;
 use crate::render::fmt::token;
-use crate::{construct_path, keys_union, Action, SecurityChange, SecurityDetail};
+use crate::{construct_path, Action, SecurityChange, SecurityDetail};
 
 /// One IAM policy statement, ready to show.
 #[derive(Debug, Clone, PartialEq)]

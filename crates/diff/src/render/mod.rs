@@ -96,12 +96,12 @@ pub(crate) fn data_loss_summary(at_risk: &[(&StackDiff, &ResourceChange, &DataRi
     let (known, unknown) = (losing(false), losing(true));
     let mut parts = Vec::new();
     if known > 0 {
-        parts.push(format!("{known} stateful resource{} would lose data", crate::plural(known)));
+        parts.push(format!("{known} stateful resource{} would lose data", crate::report::plural(known)));
     }
     if unknown > 0 {
         parts.push(format!(
             "{unknown} resource{} of a type cairn does not know may lose data",
-            crate::plural(unknown)
+            crate::report::plural(unknown)
         ));
     }
     (!parts.is_empty()).then(|| parts.join("; "))
@@ -154,7 +154,7 @@ pub(crate) fn warnings_heading(list: &[(&StackDiff, &Warning)]) -> String {
     if blocking > 0 {
         format!(
             "DEPLOY WOULD FAIL: {blocking} change{} that CloudFormation or the service refuses",
-            crate::plural(blocking)
+            crate::report::plural(blocking)
         )
     } else {
         "Changes that need a decision".to_string()

@@ -80,7 +80,7 @@ pub fn render(report: &DiffReport, color: bool) -> String {
         out.push(format!(
             "no differences ({} stack{} compared)",
             report.stacks.len(),
-            crate::plural(report.stacks.len())
+            crate::report::plural(report.stacks.len())
         ));
         return out.join("\n") + "\n";
     }
@@ -122,7 +122,7 @@ pub fn render(report: &DiffReport, color: bool) -> String {
         summary.line(),
         report.changed().count(),
         report.stacks.len(),
-        crate::plural(report.stacks.len())
+        crate::report::plural(report.stacks.len())
     )));
     if report
         .stacks
