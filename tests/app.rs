@@ -129,7 +129,7 @@ fn each_environment_has_network_data_and_service_stacks_in_deploy_order() {
 
 #[test]
 fn every_type_the_shop_synthesizes_has_schema_facts_and_a_known_statefulness() {
-    use cairn_core::diff::replacement::is_unknown_statefulness;
+    use cairn_diff::replacement::is_unknown_statefulness;
     let assembly = synth_all();
     let mut unknown = BTreeSet::new();
     for env in &assembly.environments {
@@ -1173,17 +1173,17 @@ fn data_with_database(id: &str, keep: impl Fn(&cairn_core::Stack)) -> (Json, Jso
 fn a_database_renamed_with_kept_logical_ids_keeps_its_physical_names_and_is_not_replaced() {
     let (data, network) = data_with_database("Database", |_| {});
     let (renamed, _) = data_with_database("Db", |_| {});
-    let d = cairn_core::diff::compare(&data, &renamed);
+    let d = cairn_diff::compare(&data, &renamed);
     assert!(
         d.resources
             .iter()
-            .any(|r| r.action == cairn_core::diff::Action::Remove && r.resource_type == "AWS::RDS::DBInstance"),
+            .any(|r| r.action == cairn_diff::Action::Remove && r.resource_type == "AWS::RDS::DBInstance"),
         "a plain rename removes the database: {d:#?}"
     );
 
     let (kept, kept_network) = data_with_database("Db", |s| s.keep_logical_ids("Db", "Database").unwrap());
     for (old, new) in [(&data, &kept), (&network, &kept_network)] {
-        let d = cairn_core::diff::compare(old, new);
+        let d = cairn_diff::compare(old, new);
         assert!(d.is_empty(), "kept: no change but the construct path: {:#?}", d.resources);
     }
     let id = |t: &Json| {

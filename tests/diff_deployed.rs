@@ -4,7 +4,7 @@
 //! name, so stacks never meet).
 //!
 //! The diff engine's cases (each kind of change, replacement, IAM and security
-//! groups, noise) are unit-tested in `crates/core/src/diff/tests.rs`.
+//! groups, noise) are unit-tested in `crates/diff/src/tests.rs`.
 
 mod support;
 

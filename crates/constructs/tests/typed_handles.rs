@@ -96,7 +96,10 @@ fn variables_reach_the_lazy_container_definitions_and_alarms_the_typed_handles()
     // the variable added after the task definition was built.
     assert_eq!(task.properties["Family"], Value::str("web"));
     let Value::Lazy(lazy) = &task.properties["ContainerDefinitions"] else {
-        panic!("ContainerDefinitions is computed at synthesis: {:?}", task.properties["ContainerDefinitions"]);
+        panic!(
+            "ContainerDefinitions is computed at synthesis: {:?}",
+            task.properties["ContainerDefinitions"]
+        );
     };
     let Value::List(definitions) = &lazy.resolve().unwrap() else {
         panic!("ContainerDefinitions is a list");

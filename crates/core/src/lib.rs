@@ -1,5 +1,5 @@
 //! cairn's core: the CloudFormation template model, intrinsic functions, the
-//! construct tree and logical IDs, tags, synthesis, template diff and parity.
+//! construct tree and logical IDs, tags, synthesis and parity.
 //!
 //! Pure: no network and no AWS SDK. The toolkit crate talks to AWS.
 
@@ -7,7 +7,6 @@ pub mod application;
 pub mod assembly;
 pub mod check;
 pub mod config;
-pub mod diff;
 pub mod error;
 pub mod logical_id;
 pub mod ordered;

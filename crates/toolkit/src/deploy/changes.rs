@@ -2,19 +2,19 @@
 //! facts the approval rules look at (stateful replacements and removals, broader
 //! access).
 
-use cairn_core::diff::{self, TemplateDiff};
+use cairn_diff::TemplateDiff;
 use serde_json::Value as Json;
 
 use super::policy::is_stateful;
 use super::security::broadening;
 use crate::aws::ResourceChange;
 use crate::ui::Style;
-use cairn_core::diff::replacement::may_hold_data;
+use cairn_diff::replacement::may_hold_data;
 
 /// The template diff of a deploy (deployed template, or none for a new stack, against
 /// the new one): the source of predicted replacements and of broader access.
 pub fn template_diff(old: Option<&Json>, new: &Json) -> TemplateDiff {
-    diff::compare(old.unwrap_or(&Json::Object(Default::default())), new)
+    cairn_diff::compare(old.unwrap_or(&Json::Object(Default::default())), new)
 }
 
 /// Replacement of one change: from the change set, or predicted by cairn's template
@@ -54,8 +54,8 @@ pub fn replacement(change: &ResourceChange, template_diff: &TemplateDiff) -> Opt
         None => {
             let predicted = template_diff.resources.iter().find(|r| r.logical_id == change.logical_id)?;
             let kind = match predicted.replacement {
-                diff::Replacement::Always => "True",
-                diff::Replacement::Conditional => "Conditional",
+                cairn_diff::Replacement::Always => "True",
+                cairn_diff::Replacement::Conditional => "Conditional",
                 _ => return None,
             };
             let mut properties: Vec<String> = predicted

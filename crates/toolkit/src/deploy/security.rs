@@ -1,11 +1,11 @@
 //! Does a deploy broaden access? The template diff engine of `cairn diff`
-//! (`cairn_core::diff`) compares the IAM statements, managed policies and
+//! (`cairn_diff`) compares the IAM statements, managed policies and
 //! security-group rules of the deployed template with the new one; every added
 //! grant or removed deny needs approval. Here: which of its findings count, and
 //! one readable line each.
 
-use cairn_core::diff::security::{Direction, SgRule};
-use cairn_core::diff::{Action, SecurityChange, SecurityDetail, TemplateDiff};
+use cairn_diff::security::{Direction, SgRule};
+use cairn_diff::{Action, SecurityChange, SecurityDetail, TemplateDiff};
 
 /// Grants the new template adds and denies it drops, one line each.
 pub fn broadening(diff: &TemplateDiff) -> Vec<String> {
@@ -77,7 +77,7 @@ fn list(items: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use cairn_core::diff::compare;
+    use cairn_diff::compare;
     use serde_json::{json, Value as Json};
 
     use super::*;

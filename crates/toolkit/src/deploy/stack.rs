@@ -182,7 +182,7 @@ impl Deployer<'_> {
         }
     }
 
-    fn show_changes(&mut self, cs: &ChangeSetInfo, kind: ChangeSetType, template_diff: &cairn_core::diff::TemplateDiff) {
+    fn show_changes(&mut self, cs: &ChangeSetInfo, kind: ChangeSetType, template_diff: &cairn_diff::TemplateDiff) {
         let what = match kind {
             ChangeSetType::Create => "create",
             ChangeSetType::Update => "update",

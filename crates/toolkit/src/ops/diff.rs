@@ -1,12 +1,12 @@
 //! Template diffs for `diff` and `deploy`: the fresh synthesis against the deployed
-//! stacks, or two synthesis outputs. The comparison itself is `cairn_core::diff`:
+//! stacks, or two synthesis outputs. The comparison itself is `cairn_diff`:
 //! pure, canonical, schema-aware.
 
 use std::path::Path;
 
-use cairn_core::diff::exports::{flag_exports_in_use, StackSides};
 use cairn_core::output_dir::{read_synthesis, SynthesizedEnv};
 use cairn_core::{Application, EnvArtifact, StackArtifact};
+use cairn_diff::exports::{flag_exports_in_use, StackSides};
 use serde_json::Value as Json;
 
 use super::deployed::deployed_template;
@@ -16,8 +16,8 @@ use crate::error::{CliError, CliResult};
 use crate::project::Project;
 
 /// The diff types and renderers the commands use, named in one place.
-pub use cairn_core::diff::render::text::warning_lines;
-pub use cairn_core::diff::{render, DiffReport, FailOn, Format, StackDiff};
+pub use cairn_diff::render::text::warning_lines;
+pub use cairn_diff::{render, DiffReport, FailOn, Format, StackDiff};
 
 /// The fresh synthesis of environment `env` (its `stacks`, by name or id; all when
 /// empty) against its deployed templates, through `endpoint` when given.

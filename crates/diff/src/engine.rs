@@ -5,8 +5,8 @@ use std::cmp::Ordering;
 
 use serde_json::Value as Json;
 
-use super::warnings::{Warning, WarningKind};
-use super::{Action, ResourceChange};
+use crate::warnings::{Warning, WarningKind};
+use crate::{Action, ResourceChange};
 
 const ENGINE_TYPES: &[&str] = &["AWS::RDS::DBInstance", "AWS::RDS::DBCluster"];
 

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map, Value as Json};
 
-use crate::diff::{
+use crate::{
     path_string, DiffReport, ItemChange, PathSegment, PropertyChange, ResourceChange, SecurityChange, SecurityDetail, StackDiff, Summary,
 };
 
@@ -19,7 +19,7 @@ pub fn render(report: &DiffReport) -> String {
 
 /// The JSON document as a value.
 pub fn document(report: &DiffReport) -> Json {
-    let (source, date) = crate::schema::provenance();
+    let (source, date) = cairn_core::schema::provenance();
     let mut summary = summary_json(&report.summary());
     if let Some(m) = summary.as_object_mut() {
         m.insert("stacks".into(), json!(report.stacks.len()));
@@ -147,7 +147,7 @@ fn resource_entries(s: &StackDiff, r: &ResourceChange, out: &mut Vec<Json>) {
         e.insert("resourceReplacement".into(), json!(r.replacement.as_str()));
         e.insert("replacementReasons".into(), json!(r.replacement_reasons));
         e.insert("securityImpact".into(), json!(r.security_impact.as_str()));
-        e.insert("stateful".into(), json!(crate::diff::replacement::is_stateful(&r.resource_type)));
+        e.insert("stateful".into(), json!(crate::replacement::is_stateful(&r.resource_type)));
         e.insert("dataLossRisk".into(), json!(r.risk.as_ref().is_some_and(|x| x.data_loss())));
         Json::Object(e)
     };
@@ -160,12 +160,12 @@ fn resource_entries(s: &StackDiff, r: &ResourceChange, out: &mut Vec<Json>) {
 
 fn item_entries(s: &StackDiff, item: &ItemChange, out: &mut Vec<Json>) {
     let kind = match item.section {
-        crate::diff::Section::Outputs => "output",
-        crate::diff::Section::Parameters => "parameter",
-        crate::diff::Section::Conditions => "condition",
-        crate::diff::Section::Mappings => "mapping",
-        crate::diff::Section::Rules => "rule",
-        crate::diff::Section::Template => "template",
+        crate::Section::Outputs => "output",
+        crate::Section::Parameters => "parameter",
+        crate::Section::Conditions => "condition",
+        crate::Section::Mappings => "mapping",
+        crate::Section::Rules => "rule",
+        crate::Section::Template => "template",
     };
     let entry = |c: Option<&PropertyChange>| {
         let mut e = base(s, &item.id, None, None);

@@ -3,9 +3,9 @@
 //! `KeyUsage`, `Origin`, `MultiRegion`: a key is never replaced by accident). Which
 //! properties comes from the schema facts (`update_fails`).
 
-use super::warnings::{Warning, WarningKind};
-use super::{Action, PathSegment, ResourceChange};
-use crate::schema;
+use crate::warnings::{Warning, WarningKind};
+use crate::{Action, PathSegment, ResourceChange};
+use cairn_core::schema;
 
 /// One blocking warning per resource that changes such a property.
 pub fn warnings(changes: &[ResourceChange]) -> Vec<Warning> {

@@ -1,12 +1,12 @@
 //! Whether an update replaces a resource, from CloudFormation's own resource
 //! schemas (`createOnlyProperties`, and the conditionally create-only ones, in
-//! [`crate::schema`]), and which replacements or removals put data at risk.
+//! [`cairn_core::schema`]), and which replacements or removals put data at risk.
 
 use serde_json::{Map, Value as Json};
 
-use super::canonical::{canon_eq_in, child_ctx, referenced_ids, Ctx};
-use super::{Action, DataRisk, PathSegment, PropertyChange, Replacement, ResourceChange, RiskCause, SecurityImpact};
-use crate::schema;
+use crate::canonical::{canon_eq_in, child_ctx, referenced_ids, Ctx};
+use crate::{Action, DataRisk, PathSegment, PropertyChange, Replacement, ResourceChange, RiskCause, SecurityImpact};
+use cairn_core::schema;
 
 /// Types that hold data which is gone when the resource is deleted.
 pub const STATEFUL_TYPES: &[&str] = &[
@@ -281,7 +281,7 @@ pub fn propagate(changes: &mut Vec<ResourceChange>, new_resources: &Map<String, 
                     changes.push(ResourceChange {
                         logical_id: id.clone(),
                         resource_type: rtype.to_string(),
-                        path: super::construct_path(resource),
+                        path: crate::construct_path(resource),
                         action: Action::Modify,
                         property_changes: Vec::new(),
                         replacement: kind,
@@ -301,7 +301,7 @@ pub fn propagate(changes: &mut Vec<ResourceChange>, new_resources: &Map<String, 
 }
 
 fn without_path(resource: &Json) -> Json {
-    super::without_path_metadata(resource)
+    crate::compare::without_path_metadata(resource)
 }
 
 /// Data at risk when a resource that may hold data (known stateful, or a type cairn

@@ -11,9 +11,10 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value as Json};
 
-use super::canonical::{canon_string, canonical, is_intrinsic, Ctx};
-use super::render::fmt::token;
-use super::{construct_path, keys_union, Action, SecurityChange, SecurityDetail};
+use crate::canonical::{canon_string, canonical, is_intrinsic, Ctx};
+use crate::compare::keys_union;
+use crate::render::fmt::token;
+use crate::{construct_path, Action, SecurityChange, SecurityDetail};
 
 /// One IAM policy statement, ready to show.
 #[derive(Debug, Clone, PartialEq)]
@@ -194,7 +195,7 @@ fn extract(resources: &Map<String, Json>) -> Vec<Item> {
                 let group = group_value.map(token).unwrap_or_else(|| "?".into());
                 // Match on the group's logical ID when the rule refers to one.
                 let group_key = group_value
-                    .and_then(|g| super::canonical::referenced_ids(g).into_iter().next())
+                    .and_then(|g| crate::canonical::referenced_ids(g).into_iter().next())
                     .map(|g| format!("${{{g}}}"))
                     .unwrap_or_else(|| group.clone());
                 cx.rule(&group_key, &group, dir, &Json::Object(props.clone()));
@@ -339,7 +340,7 @@ fn statement(document: &str, s: &Json, attached: Option<&[String]>) -> Statement
             document: document.to_string(),
             sid: None,
             effect: "?".to_string(),
-            actions: vec![super::render::fmt::inline(s)],
+            actions: vec![crate::render::fmt::inline(s)],
             not_actions: false,
             resources: Vec::new(),
             not_resources: false,

@@ -11,9 +11,10 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value as Json};
 
-pub use super::canonical::Ctx;
-use super::canonical::{canon_eq_in, canon_string, child_ctx, is_intrinsic, is_list_ctx, is_unordered_ctx};
-use super::{keys_union, Action, PathSegment, PropertyChange, Replacement};
+pub use crate::canonical::Ctx;
+use crate::canonical::{canon_eq_in, canon_string, child_ctx, is_intrinsic, is_list_ctx, is_unordered_ctx};
+use crate::compare::keys_union;
+use crate::{Action, PathSegment, PropertyChange, Replacement};
 
 /// Keys that identify an element of an array of objects, most specific first.
 const IDENTITY_KEYS: &[&str] = &[
@@ -289,7 +290,7 @@ fn lcs(old: &[String], new: &[String]) -> Vec<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diff::path_string;
+    use crate::path_string;
     use serde_json::json;
 
     fn paths(old: Json, new: Json) -> Vec<(String, Action)> {

@@ -11,8 +11,8 @@ pub mod markdown;
 mod table;
 pub mod text;
 
-use super::security::{Direction, Statement};
-use super::{Action, DataRisk, DiffReport, ResourceChange, RiskCause, SecurityChange, SecurityDetail, StackDiff, Warning};
+use crate::security::{Direction, Statement};
+use crate::{Action, DataRisk, DiffReport, ResourceChange, RiskCause, SecurityChange, SecurityDetail, StackDiff, Warning};
 
 /// Output format of a diff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,12 +96,12 @@ pub(crate) fn data_loss_summary(at_risk: &[(&StackDiff, &ResourceChange, &DataRi
     let (known, unknown) = (losing(false), losing(true));
     let mut parts = Vec::new();
     if known > 0 {
-        parts.push(format!("{known} stateful resource{} would lose data", crate::diff::plural(known)));
+        parts.push(format!("{known} stateful resource{} would lose data", crate::report::plural(known)));
     }
     if unknown > 0 {
         parts.push(format!(
             "{unknown} resource{} of a type cairn does not know may lose data",
-            crate::diff::plural(unknown)
+            crate::report::plural(unknown)
         ));
     }
     (!parts.is_empty()).then(|| parts.join("; "))
@@ -154,7 +154,7 @@ pub(crate) fn warnings_heading(list: &[(&StackDiff, &Warning)]) -> String {
     if blocking > 0 {
         format!(
             "DEPLOY WOULD FAIL: {blocking} change{} that CloudFormation or the service refuses",
-            crate::diff::plural(blocking)
+            crate::report::plural(blocking)
         )
     } else {
         "Changes that need a decision".to_string()
@@ -316,6 +316,6 @@ fn rule_rows(report: &DiffReport) -> Vec<Row> {
 
 /// Where the replacement table comes from, for footers.
 pub(crate) fn provenance_line() -> String {
-    let (source, date) = crate::schema::provenance();
+    let (source, date) = cairn_core::schema::provenance();
     format!("Replacement facts from {source}, dated {date}.")
 }

@@ -6,10 +6,10 @@
 
 use serde_json::Value as Json;
 
-use super::canonical::canon_eq;
-use super::warnings::{Warning, WarningKind};
-use super::{Action, Replacement, ResourceChange};
-use crate::schema;
+use crate::canonical::canon_eq;
+use crate::warnings::{Warning, WarningKind};
+use crate::{Action, Replacement, ResourceChange};
+use cairn_core::schema;
 
 /// Warnings for the (possibly) replaced resources among `changes` whose name is set and
 /// unchanged, and for a resource removed and added again under another logical ID (a

@@ -8,7 +8,8 @@ use super::text::item_path;
 use super::{
     data_loss_summary, kept_data_heading, provenance_line, resource_label, risk_words, risks, warning_label, warnings, warnings_heading,
 };
-use crate::diff::{plural, Action, DiffReport, ItemChange, PropertyChange, Replacement, ResourceChange, StackDiff, StackStatus};
+use crate::report::plural;
+use crate::{Action, DiffReport, ItemChange, PropertyChange, Replacement, ResourceChange, StackDiff, StackStatus};
 
 /// GitHub rejects comments over 65,536 characters; leave room for a wrapper.
 pub const MAX_CHARS: usize = 60_000;

@@ -7,9 +7,9 @@
 
 use serde_json::Value as Json;
 
-use super::canonical::{canon_eq, referenced_ids};
-use super::warnings::{Warning, WarningKind};
-use super::{Replacement, ResourceChange, StackDiff};
+use crate::canonical::{canon_eq, referenced_ids};
+use crate::warnings::{Warning, WarningKind};
+use crate::{Replacement, ResourceChange, StackDiff};
 
 /// One stack of an environment, on both sides of a comparison.
 #[derive(Debug, Clone, Copy)]
@@ -125,7 +125,7 @@ fn changed(producer: &StackSides, output_id: &str, name: &str, output: &Json, im
 fn source<'a>(producer: &StackSides<'a>, output: &'a Json) -> (Option<String>, String) {
     let source = output.get("Value").and_then(referenced_resource);
     let resource = source.and_then(|id| producer.old?.get("Resources")?.get(id));
-    let path = resource.and_then(super::construct_path);
+    let path = resource.and_then(crate::construct_path);
     let what = match (&path, source) {
         (Some(p), Some(id)) => format!(" (of {p}, {id})"),
         (None, Some(id)) => format!(" (of {id})"),
@@ -168,7 +168,7 @@ fn renamed_to(producer: &StackSides, old_id: &str) -> Option<String> {
     if added.next().is_some() {
         return None;
     }
-    super::construct_path(only)
+    crate::construct_path(only)
 }
 
 /// A construct path without its stack (`data/Orders/Resource` → `Orders/Resource`).

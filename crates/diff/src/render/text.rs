@@ -6,7 +6,7 @@ use super::{
     data_loss_summary, kept_data_heading, provenance_line, resource_label, risk_words, risks, warning_label, warnings, warnings_heading,
     Cell,
 };
-use crate::diff::{path_string, Action, DiffReport, ItemChange, PropertyChange, Replacement, ResourceChange, StackDiff, StackStatus};
+use crate::{path_string, Action, DiffReport, ItemChange, PropertyChange, Replacement, ResourceChange, StackDiff, StackStatus};
 
 /// The warnings block of the text diff (heading, then each warning and its fix,
 /// blocking ones first); empty without warnings. `deploy` shows the same lines.
@@ -80,7 +80,7 @@ pub fn render(report: &DiffReport, color: bool) -> String {
         out.push(format!(
             "no differences ({} stack{} compared)",
             report.stacks.len(),
-            crate::diff::plural(report.stacks.len())
+            crate::report::plural(report.stacks.len())
         ));
         return out.join("\n") + "\n";
     }
@@ -122,7 +122,7 @@ pub fn render(report: &DiffReport, color: bool) -> String {
         summary.line(),
         report.changed().count(),
         report.stacks.len(),
-        crate::diff::plural(report.stacks.len())
+        crate::report::plural(report.stacks.len())
     )));
     if report
         .stacks

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value as Json};
 
-use super::*;
+use crate::*;
 
 pub(super) fn template(resources: Json) -> Json {
     json!({"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources})

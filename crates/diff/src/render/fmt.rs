@@ -2,7 +2,7 @@
 
 use serde_json::Value as Json;
 
-use crate::diff::canonical::is_intrinsic;
+use crate::canonical::is_intrinsic;
 
 /// Values whose one-line form is longer than this are shown as a block.
 pub const INLINE_WIDTH: usize = 72;
