@@ -5,7 +5,6 @@
 
 pub mod application;
 pub mod assembly;
-pub mod check;
 pub mod config;
 pub mod diff;
 pub mod error;

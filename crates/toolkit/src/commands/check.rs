@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use cairn_core::check::{self, render, Report};
+use cairn_check::{self as check, render, Report};
 use cairn_core::Application;
 use clap::{Args, ValueEnum};
 
