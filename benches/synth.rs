@@ -168,7 +168,7 @@ fn main() {
                 let pairs: Vec<(&str, &cairn_app::Config)> = envs.iter().map(|e| (e.name.as_str(), &e.config)).collect();
                 let assembly = synthesize(&shop, &pairs).expect("example app synthesizes");
                 for env in &assembly.environments {
-                    black_box(cairn_core::check::check_env(env).expect("checks run"));
+                    black_box(cairn_check::check_env(env).expect("checks run"));
                 }
                 assembly
             }),

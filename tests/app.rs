@@ -493,10 +493,7 @@ fn iam_lists_exact_actions_and_resources() {
                     match r {
                         // `*` only for actions IAM accepts nothing else for (ELB Describe* of the blue/green role).
                         Json::String(s)
-                            if s == "*"
-                                && actions
-                                    .iter()
-                                    .all(|a| cairn_core::check::ACTIONS_REQUIRING_STAR.contains(&a.as_str())) => {}
+                            if s == "*" && actions.iter().all(|a| cairn_check::ACTIONS_REQUIRING_STAR.contains(&a.as_str())) => {}
                         Json::String(s) => panic!("{}: literal resource {s}", stack.name),
                         Json::Object(o) if o.contains_key("Fn::Join") => {
                             let suffix = &o["Fn::Join"][1][1];

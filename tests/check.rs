@@ -6,9 +6,9 @@
 use std::path::PathBuf;
 
 use cairn_app::{Config, Shop};
+use cairn_check::{check_env, rules, Report, Severity};
 use cairn_constructs::{Bucket, BucketProps, Construct, Queue, QueueProps, Role, RoleProps, ServicePrincipal, Table, TableProps};
 use cairn_core::application::{load_all, synthesize};
-use cairn_core::check::{check_env, rules, Report, Severity};
 use cairn_core::{App, Application, EnvArtifact, EnvSettings, Environment};
 use serde_json::Value as Json;
 

@@ -184,7 +184,7 @@ fn the_policy_checks_see_the_overridden_template() {
         .add_override(&policy, "Properties.PolicyDocument.Statement.0.Action", "sqs:*")
         .unwrap();
     let assembly = app.synth().unwrap();
-    let report = cairn_core::check::check_env(&assembly.environments[0]).unwrap();
+    let report = cairn_check::check_env(&assembly.environments[0]).unwrap();
     let star: Vec<&str> = report
         .findings
         .iter()

@@ -5,7 +5,6 @@
 
 pub mod application;
 pub mod assembly;
-pub mod check;
 pub mod config;
 pub mod error;
 pub mod logical_id;

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use std::io::Cursor;
 
-use cairn_core::check::{Finding, Outcome, Severity, Source, Status};
+use cairn_check::{Finding, Outcome, Severity, Source, Status};
 use cairn_core::{EnvArtifact, StackArtifact};
 use cfn_guard::commands::validate::{parse_rules, OutputFormatType, ShowSummaryType};
 use cfn_guard::commands::{Executable, ERROR_STATUS_CODE};

@@ -1,14 +1,14 @@
 //! Policy checks on synthesized environments: the built-in rules `synth` and
 //! `deploy` run, and the full report of `check` (built-in rules plus Guard files).
 
-use cairn_core::check::check_env;
+use cairn_check::check_env;
 use cairn_core::Assembly;
 
 use crate::error::{CliError, CliResult};
 use crate::guard::{self, GuardFile};
 
 /// The check types and renderers the commands use, named in one place.
-pub use cairn_core::check::{render, Report, Severity, Source};
+pub use cairn_check::{render, Report, Severity, Source};
 
 /// Every environment of `assembly` checked against the built-in rules and the
 /// `guard_files`, one report per environment.

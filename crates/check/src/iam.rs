@@ -5,8 +5,9 @@
 
 use serde_json::Value as Json;
 
-use super::model::{items, statements, text, Cx, Res};
-use super::{AppliesTo, Out, Rule, Severity};
+use crate::model::{items, statements, text, Cx, Res};
+use crate::report::Out;
+use crate::rule::{AppliesTo, Rule, Severity};
 
 pub(crate) const STAR_ACTIONS: Rule = Rule {
     id: "IAM-NO-STAR-ACTIONS",
@@ -20,7 +21,7 @@ pub(crate) const STAR_RESOURCES: Rule = Rule {
     title: "IAM policies allow `*` resources only for actions that require it",
     severity: Severity::Error,
     applies_to: AppliesTo::Always,
-    fix: "name the exact resource ARNs; `*` is accepted only for actions in cairn_core::check::ACTIONS_REQUIRING_STAR",
+    fix: "name the exact resource ARNs; `*` is accepted only for actions in cairn_check::ACTIONS_REQUIRING_STAR",
 };
 pub(crate) const INLINE_ADMIN: Rule = Rule {
     id: "IAM-NO-INLINE-ADMIN",
@@ -156,7 +157,7 @@ fn broad_managed_policy(arn: &str) -> Option<&str> {
 mod tests {
     use serde_json::{json, Value as Json};
 
-    use crate::check::testing::{all, check, hits, r};
+    use crate::testing::{all, check, hits, r};
 
     /// A role with exact grants (what cairn's grants produce) and an execution role
     /// with the ECS task-execution managed policy.

@@ -3,8 +3,9 @@
 
 use serde_json::Value as Json;
 
-use super::model::{attribute, is_true, items, Cx};
-use super::{AppliesTo, Out, Rule, Severity};
+use crate::model::{attribute, is_true, items, Cx};
+use crate::report::Out;
+use crate::rule::{AppliesTo, Rule, Severity};
 
 pub(crate) const DROP_INVALID_HEADERS: Rule = Rule {
     id: "ELB-DROP-INVALID-HEADERS",
@@ -81,7 +82,7 @@ fn protocol(listener: &Json) -> &str {
 mod tests {
     use serde_json::{json, Value as Json};
 
-    use crate::check::testing::{all, check, hits, r};
+    use crate::testing::{all, check, hits, r};
 
     fn alb(change: impl FnOnce(&mut Json, &mut Vec<(&'static str, Json)>)) -> Vec<(&'static str, Json)> {
         let mut lb = r(

@@ -4,8 +4,9 @@
 
 use serde_json::Value as Json;
 
-use super::model::{is_true, items, text, Cx};
-use super::{AppliesTo, Out, Rule, Severity};
+use crate::model::{is_true, items, text, Cx};
+use crate::report::Out;
+use crate::rule::{AppliesTo, Rule, Severity};
 
 pub(crate) const CONTAINER_INSIGHTS: Rule = Rule {
     id: "ECS-CONTAINER-INSIGHTS",
@@ -140,7 +141,7 @@ fn looks_like_access_key(s: &str) -> bool {
 mod tests {
     use serde_json::{json, Value as Json};
 
-    use crate::check::testing::{all, check, hits, r};
+    use crate::testing::{all, check, hits, r};
 
     fn service(change: impl FnOnce(&mut Json, &mut Json)) -> Vec<(&'static str, Json)> {
         let mut cluster = r(

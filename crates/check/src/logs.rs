@@ -1,7 +1,8 @@
 //! CloudWatch Logs: every log group has a retention period.
 
-use super::model::{as_i64, Cx};
-use super::{AppliesTo, Out, Rule, Severity};
+use crate::model::{as_i64, Cx};
+use crate::report::Out;
+use crate::rule::{AppliesTo, Rule, Severity};
 
 pub(crate) const RETENTION: Rule = Rule {
     id: "LOGS-RETENTION",
@@ -25,7 +26,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Out) {
 mod tests {
     use serde_json::json;
 
-    use crate::check::testing::{all, check, hits, r};
+    use crate::testing::{all, check, hits, r};
 
     #[test]
     fn log_group_with_and_without_retention() {

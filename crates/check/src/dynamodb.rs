@@ -1,7 +1,8 @@
 //! DynamoDB tables: point-in-time recovery, encryption, deletion protection.
 
-use super::model::{is_true, Cx};
-use super::{AppliesTo, Out, Rule, Severity};
+use crate::model::{is_true, Cx};
+use crate::report::Out;
+use crate::rule::{AppliesTo, Rule, Severity};
 
 pub(crate) const PITR: Rule = Rule {
     id: "DDB-PITR",
@@ -56,7 +57,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Out) {
 mod tests {
     use serde_json::{json, Value as Json};
 
-    use crate::check::testing::{all, check, hits, r};
+    use crate::testing::{all, check, hits, r};
 
     /// What cairn's Table synthesizes where data is kept.
     fn table(change: impl FnOnce(&mut Json)) -> Vec<(&'static str, Json)> {

@@ -5,9 +5,10 @@
 
 use serde_json::Value as Json;
 
-use super::ec2::open_ingress;
-use super::model::{as_i64, is_true, items, text, Cx, Res};
-use super::{AppliesTo, Out, Rule, Severity};
+use crate::ec2::open_ingress;
+use crate::model::{as_i64, is_true, items, text, Cx, Res};
+use crate::report::Out;
+use crate::rule::{AppliesTo, Rule, Severity};
 
 pub(crate) const ENCRYPTION: Rule = Rule {
     id: "RDS-ENCRYPTION",
@@ -184,7 +185,7 @@ fn common(cx: &Cx, db: &Res, security_groups: &str, out: &mut Out) {
 mod tests {
     use serde_json::{json, Value as Json};
 
-    use crate::check::testing::{all, check, hits, r};
+    use crate::testing::{all, check, hits, r};
 
     /// A private, encrypted Postgres instance with its own security group that
     /// admits only the service's group, snapshotted on delete.

@@ -2,7 +2,16 @@
 
 use serde_json::{json, Value as Json};
 
-use super::{rules, AppliesTo, Finding, Report, Status};
+use crate::pack::rules;
+use crate::report::{Finding, Report, Status};
+use crate::rule::AppliesTo;
+
+impl Report {
+    /// The manifest's `"checks"` section: counts, active warnings and suppressions.
+    pub fn manifest_section(&self) -> Json {
+        manifest_section(self)
+    }
+}
 
 /// One finding as JSON.
 pub fn finding_json(f: &Finding) -> Json {

@@ -2,8 +2,9 @@
 
 use serde_json::Value as Json;
 
-use super::model::{attribute, denies_insecure_transport, is_true, items, statements, Cx, Res};
-use super::{AppliesTo, Out, Rule, Severity};
+use crate::model::{attribute, denies_insecure_transport, is_true, items, statements, Cx, Res};
+use crate::report::Out;
+use crate::rule::{AppliesTo, Rule, Severity};
 
 pub(crate) const ENCRYPTION: Rule = Rule {
     id: "S3-ENCRYPTION",
@@ -131,7 +132,7 @@ fn join_refers_to(cx: &Cx, from: &Res, join: &Json, target: &Res) -> bool {
 mod tests {
     use serde_json::{json, Value as Json};
 
-    use crate::check::testing::{all, check, hits, r};
+    use crate::testing::{all, check, hits, r};
 
     /// What cairn's Bucket synthesizes where data is kept, with access logs to `Logs`.
     fn bucket(props: impl FnOnce(&mut Json)) -> Vec<(&'static str, Json)> {

@@ -3,8 +3,9 @@
 
 use serde_json::Value as Json;
 
-use super::model::{as_i64, items, Cx, Res};
-use super::{AppliesTo, Out, Rule, Severity};
+use crate::model::{as_i64, items, Cx, Res};
+use crate::report::Out;
+use crate::rule::{AppliesTo, Rule, Severity};
 
 pub(crate) const FLOW_LOGS: Rule = Rule {
     id: "VPC-FLOW-LOGS",
@@ -165,7 +166,7 @@ pub(crate) fn open_ingress<'c, 'a>(cx: &'c Cx<'a>, sg: &Res) -> Vec<(&'c Res<'a>
 mod tests {
     use serde_json::{json, Value as Json};
 
-    use crate::check::testing::{all, check, env_of, hits, r, stack, stack_with};
+    use crate::testing::{all, check, env_of, hits, r, stack, stack_with};
 
     /// A VPC with a flow log, a load balancer whose group is open on 80/443, and an
     /// app group reachable only from the load balancer's group.
@@ -260,7 +261,7 @@ mod tests {
                 ),
             )],
         );
-        let report = crate::check::check_env(&env_of(false, vec![net, logs])).unwrap();
+        let report = crate::check_env(&env_of(false, vec![net, logs])).unwrap();
         assert!(hits(&report, "VPC-FLOW-LOGS").is_empty());
     }
 

@@ -3,10 +3,11 @@
 use indexmap::IndexMap;
 use serde_json::{json, Map, Value as Json};
 
-use crate::synth::{EnvArtifact, StackArtifact};
-use crate::tree::{EnvSettings, Suppression};
+use cairn_core::synth::{EnvArtifact, StackArtifact};
+use cairn_core::tree::{EnvSettings, Suppression};
 
-use super::{check_env, Report};
+use crate::report::Report;
+use crate::run::check_env;
 
 /// A resource with its construct path in the metadata, as synthesis writes it.
 pub fn r(kind: &str, path: &str, props: Json) -> Json {

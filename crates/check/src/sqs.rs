@@ -2,8 +2,9 @@
 
 use serde_json::Value as Json;
 
-use super::model::{denies_insecure_transport, is_true, items, statements, Cx, Res};
-use super::{AppliesTo, Out, Rule, Severity};
+use crate::model::{denies_insecure_transport, is_true, items, statements, Cx, Res};
+use crate::report::Out;
+use crate::rule::{AppliesTo, Rule, Severity};
 
 pub(crate) const ENCRYPTION: Rule = Rule {
     id: "SQS-ENCRYPTION",
@@ -75,7 +76,7 @@ fn dead_letter_target(policy: &Json) -> Option<&Json> {
 mod tests {
     use serde_json::{json, Value as Json};
 
-    use crate::check::testing::{all, check, hits, r};
+    use crate::testing::{all, check, hits, r};
 
     /// What cairn's Queue synthesizes: a queue with its dead-letter queue and a TLS-only policy.
     fn queue(main: impl FnOnce(&mut Json)) -> Vec<(&'static str, Json)> {
@@ -131,7 +132,7 @@ mod tests {
 
     #[test]
     fn dead_letter_queue_in_another_stack_counts() {
-        use crate::check::testing::{env_of, stack, stack_with};
+        use crate::testing::{env_of, stack, stack_with};
         let data = stack_with(
             "data",
             vec![(
@@ -151,7 +152,7 @@ mod tests {
                 ),
             )],
         );
-        let report = crate::check::check_env(&env_of(false, vec![data, service])).unwrap();
+        let report = crate::check_env(&env_of(false, vec![data, service])).unwrap();
         assert!(hits(&report, "SQS-DLQ").is_empty());
         assert_eq!(hits(&report, "SQS-TLS-ONLY"), ["data/Dlq/Resource", "service/Work/Resource"]);
     }

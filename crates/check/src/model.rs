@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::Value as Json;
 
-use crate::synth::{EnvArtifact, StackArtifact, PATH_METADATA_KEY};
+use cairn_core::synth::{EnvArtifact, StackArtifact, PATH_METADATA_KEY};
 
 static NULL: Json = Json::Null;
 
