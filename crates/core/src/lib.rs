@@ -1,5 +1,6 @@
 //! cairn's core: the CloudFormation template model, intrinsic functions, the
-//! construct tree and logical IDs, tags, synthesis, template diff and parity.
+//! construct tree and logical IDs, tags, synthesis and template diff
+//! (environment parity is the `cairn-parity` crate).
 //!
 //! Pure: no network and no AWS SDK. The toolkit crate talks to AWS.
 
@@ -13,7 +14,6 @@ pub mod logical_id;
 pub mod ordered;
 pub mod output_dir;
 pub mod overrides;
-pub mod parity;
 pub mod regions;
 pub mod schema;
 pub mod synth;

@@ -8,8 +8,8 @@
 use std::path::PathBuf;
 
 use cairn_core::application::LoadedEnv;
-use cairn_core::parity::{self, record, render, Flat, Normalizer, Parallel, Report, Skew, Source};
 use cairn_core::{Application, Assembly, EnvArtifact};
+use cairn_parity::{self as parity, record, render, Flat, Normalizer, Parallel, Report, Skew, Source};
 use clap::{Args, ValueEnum};
 use serde_json::Value as Json;
 

@@ -62,7 +62,7 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &SynthArgs, style:
         .zip(parity)
         .map(|(e, p)| {
             let mut extra = Map::new();
-            extra.insert(cairn_core::parity::record::SECTION.to_string(), p);
+            extra.insert(cairn_parity::record::SECTION.to_string(), p);
             if let Some((_, c)) = checks.iter().find(|(name, _)| name == e.name()) {
                 extra.insert("checks".to_string(), c.clone());
             }

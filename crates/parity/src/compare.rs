@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value as Json;
 
 use super::{EnvInput, FieldSummary, Flat, Leaf, PathKey, Report, Row, Section, Source, StackReport, Status, Violation};
-use crate::application::Knob;
+use cairn_core::application::Knob;
 
 /// Compares `envs` (the last one is the reference).
 pub fn compare(app: &str, source: Source, envs: &[EnvInput], knobs: &[Knob]) -> Report {

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use serde_json::{Map, Value as Json};
 
 use super::{Flat, PathKey, Section};
-use crate::synth::{EnvArtifact, PATH_METADATA_KEY};
+use cairn_core::synth::{EnvArtifact, PATH_METADATA_KEY};
 
 /// Replaces an environment's identity inside strings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

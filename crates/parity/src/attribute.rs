@@ -15,10 +15,10 @@ use serde_json::Value as Json;
 
 use super::flatten::flatten_variant;
 use super::{flatten_env, EnvInput, Flat, PathKey};
-use crate::application::{self, Application, LoadedEnv};
-use crate::config;
-use crate::error::Errors;
-use crate::synth::{Assembly, Render};
+use cairn_core::application::{self, Application, LoadedEnv};
+use cairn_core::config;
+use cairn_core::error::Errors;
+use cairn_core::synth::{Assembly, Render};
 
 /// A knob's value in an environment file, as JSON (None: the file lacks it).
 pub fn knob_value(table: &toml::Table, key: &str) -> Option<Json> {

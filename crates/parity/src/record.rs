@@ -11,9 +11,9 @@ use serde_json::{json, Map, Value as Json};
 
 use super::attribute::{drives_for_record, knob_value, Sequential, Synthesizer};
 use super::{flatten_stack, EnvInput, Flat, Normalizer, Note, PathKey, Section};
-use crate::application::{Application, EnvironmentConfig, Knob, LoadedEnv};
-use crate::assembly::MANIFEST_FILE;
-use crate::synth::EnvArtifact;
+use cairn_core::application::{Application, EnvironmentConfig, Knob, LoadedEnv};
+use cairn_core::assembly::MANIFEST_FILE;
+use cairn_core::synth::EnvArtifact;
 
 /// Key of the parity record in the manifest.
 pub const SECTION: &str = "parity";

@@ -1,5 +1,5 @@
 //! Parity: environments may differ only through their environment files, and only
-//! in the fields the application declares as knobs ([`crate::Knob`]).
+//! in the fields the application declares as knobs ([`cairn_core::Knob`]).
 //!
 //! The engine compares the environments' synthesized templates resource by resource
 //! and property by property, after normalizing environment names, account ids and
