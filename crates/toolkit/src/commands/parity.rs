@@ -136,7 +136,7 @@ fn read_out<A: Application>(
         let envs_dir = project.environments_dir();
         let required =
             cairn_core::application::environment_names(&envs_dir).map_err(|e| bad(format!("{}: {}", envs_dir.display(), e.message)))?;
-        let present = record::environments_in(dir).map_err(bad)?;
+        let present = record::environments_in(dir).map_err(|e| bad(e.to_string()))?;
         let missing: Vec<&String> = required.iter().filter(|n| !present.contains(n)).collect();
         if !missing.is_empty() {
             let shown: Vec<String> = missing
@@ -154,7 +154,7 @@ fn read_out<A: Application>(
             )));
         }
     }
-    let read = record::read_out_dir(dir, names).map_err(bad)?;
+    let read = record::read_out_dir(dir, names).map_err(|e| bad(e.to_string()))?;
     at_least_two(&read.1.iter().map(|e| e.name.clone()).collect::<Vec<_>>())?;
     Ok(read)
 }
