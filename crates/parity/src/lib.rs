@@ -4,7 +4,7 @@
 //!
 //! In: an [`Application`](cairn_core::Application) and its loaded environments
 //! ([`analyze`]), a synthesis output folder ([`record::read_out_dir`]) or deployed
-//! templates ([`flatten_stack`]). Out: a [`Report`] ([`compare`]), rendered as
+//! templates ([`flatten_stack`]). Out: a [`Report`] ([`compare`](fn@compare)), rendered as
 //! text, Markdown or JSON ([`render`]). Errors are [`ParityError`]s.
 //!
 //! The environments' templates are compared resource by resource and property by
