@@ -1122,7 +1122,7 @@ fn parity_finds_the_same_differing_leaves_as_comparing_every_leaf() {
     let flats: Vec<_> = assembly
         .environments
         .iter()
-        .map(|e| (e.settings.name.as_str(), cairn_core::parity::flatten_env(e)))
+        .map(|e| (e.settings.name.as_str(), cairn_parity::flatten_env(e)))
         .collect();
     for (a_name, a) in &flats {
         for (b_name, b) in &flats {

@@ -11,8 +11,8 @@ use std::process::Output;
 
 use cairn_core::application::{self, EnvironmentConfig};
 use cairn_core::config::{AccountId, FieldError, Region, Validate};
-use cairn_core::parity::{self, render, Report, Source, Status};
 use cairn_core::{Application, EnvSettings, Environment, Knob, Resource};
+use cairn_parity::{self as parity, render, Report, Source, Status};
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 

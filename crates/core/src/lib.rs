@@ -1,5 +1,7 @@
 //! cairn's core: the CloudFormation template model, intrinsic functions, the
-//! construct tree and logical IDs, tags, synthesis and parity.
+//! construct tree and logical IDs, resource facts and tags, environment files, synthesis
+//! and the cloud assembly. Template diff, environment parity and policy checks are the
+//! `cairn-diff`, `cairn-parity` and `cairn-check` crates.
 //!
 //! Pure: no network and no AWS SDK. The toolkit crate talks to AWS.
 
@@ -11,7 +13,6 @@ pub mod logical_id;
 pub mod ordered;
 pub mod output_dir;
 pub mod overrides;
-pub mod parity;
 pub mod regions;
 pub mod schema;
 pub mod synth;

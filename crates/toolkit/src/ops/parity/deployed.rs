@@ -2,8 +2,8 @@
 //! synthesis, and each environment against this commit's synthesis (skew).
 
 use cairn_core::application::LoadedEnv;
-use cairn_core::parity::{self, Flat, Normalizer, Parallel, Report, Skew, Source};
 use cairn_core::{Application, Assembly, EnvArtifact};
+use cairn_parity::{self as parity, Flat, Normalizer, Parallel, Report, Skew, Source};
 
 use super::at_least_two;
 use crate::aws;

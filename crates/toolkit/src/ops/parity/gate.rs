@@ -1,8 +1,8 @@
 //! The parity gate `deploy` runs before anything else.
 
 use cairn_core::application::LoadedEnv;
-use cairn_core::parity::{self, render, Parallel, Report, Source};
 use cairn_core::Application;
+use cairn_parity::{self as parity, render, Parallel, Report, Source};
 
 use crate::error::{CliError, CliResult};
 use crate::ops::environment::load_envs;

@@ -9,8 +9,8 @@ pub mod gate;
 use std::path::Path;
 
 use cairn_core::application::LoadedEnv;
-use cairn_core::parity::{self, record, Parallel, Source};
 use cairn_core::{Application, Assembly};
+use cairn_parity::{self as parity, record, Parallel, Source};
 use serde_json::Value as Json;
 
 use super::environment::load_envs;
@@ -18,7 +18,7 @@ use crate::error::{CliError, CliResult};
 use crate::project::Project;
 
 /// The parity types and renderers the commands use, named in one place.
-pub use cairn_core::parity::{render, Report};
+pub use cairn_parity::{render, Report};
 
 /// Key of the manifest section that records which environment-file field drives
 /// which property (written by `synth`, read by `parity --out`).
@@ -66,7 +66,9 @@ fn read_out<A: Application>(
     dir: &Path,
     names: &[String],
 ) -> CliResult<(String, Vec<parity::EnvInput>, Vec<cairn_core::Knob>)> {
-    let bad = |e: String| CliError::bad_input(format!("error: {e}"));
+    fn bad(e: impl std::fmt::Display) -> CliError {
+        CliError::bad_input(format!("error: {e}"))
+    }
     if names.is_empty() {
         let envs_dir = project.environments_dir();
         let required =

@@ -4,10 +4,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use cairn_core::application::Knob;
 use serde_json::Value as Json;
 
-use super::{EnvInput, FieldSummary, Flat, Leaf, PathKey, Report, Row, Section, Source, StackReport, Status, Violation};
-use crate::application::Knob;
+use crate::{EnvInput, FieldSummary, Flat, Leaf, PathKey, Report, Row, Section, Source, StackReport, Status, Violation};
 
 /// Compares `envs` (the last one is the reference).
 pub fn compare(app: &str, source: Source, envs: &[EnvInput], knobs: &[Knob]) -> Report {
@@ -159,8 +159,8 @@ fn attribute(key: &PathKey, envs: &[EnvInput], norms: &[Option<&Json>], referenc
             continue;
         }
         match &e.residual {
-            Some(Err(msg)) => {
-                flag(&e.name, msg.clone());
+            Some(Err(error)) => {
+                flag(&e.name, error.to_string());
                 continue;
             }
             Some(Ok(residual)) if residual.contains(key) => {

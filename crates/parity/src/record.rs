@@ -4,16 +4,17 @@
 //! template, so a hand-edited file is noticed. And the reader of that record.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use cairn_core::application::{Application, EnvironmentConfig, Knob, LoadedEnv};
+use cairn_core::assembly::MANIFEST_FILE;
+use cairn_core::synth::EnvArtifact;
 use md5::{Digest, Md5};
 use serde_json::{json, Map, Value as Json};
 
-use super::attribute::{drives_for_record, knob_value, Sequential, Synthesizer};
-use super::{flatten_stack, EnvInput, Flat, Normalizer, Note, PathKey, Section};
-use crate::application::{Application, EnvironmentConfig, Knob, LoadedEnv};
-use crate::assembly::MANIFEST_FILE;
-use crate::synth::EnvArtifact;
+use crate::attribute::{drives_for_record, knob_value, Sequential, Synthesizer};
+use crate::{flatten_env, flatten_stack, EnvInput, Flat, Normalizer, Note, ParityError, PathKey, Section};
 
 /// Key of the parity record in the manifest.
 pub const SECTION: &str = "parity";
@@ -58,7 +59,7 @@ pub fn records_with<A: Application, S: Synthesizer>(
             .map(|(e, _)| *e)
             .max_by_key(|e| (e.config.promotion_order(), e.name.clone()))
     });
-    let flats: Vec<(&LoadedEnv<A::Config>, Flat)> = synthesized.iter().map(|(e, a)| (*e, super::flatten_env(a))).collect();
+    let flats: Vec<(&LoadedEnv<A::Config>, Flat)> = synthesized.iter().map(|(e, a)| (*e, flatten_env(a))).collect();
     let drives = match reference {
         Some(r) => drives_for_record(app, &flats, r, synth),
         None => synthesized.iter().map(|_| None).collect(),
@@ -109,31 +110,39 @@ struct Recorded {
     app: String,
 }
 
-fn read_json(path: &Path) -> Result<(Vec<u8>, Json), String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let json = serde_json::from_slice(&bytes).map_err(|e| format!("{} is not valid JSON: {e}", path.display()))?;
+fn unreadable(path: &Path, e: std::io::Error) -> ParityError {
+    ParityError::Unreadable {
+        path: path.to_path_buf(),
+        source: Arc::new(e),
+    }
+}
+
+fn read_json(path: &Path) -> Result<(Vec<u8>, Json), ParityError> {
+    let bytes = std::fs::read(path).map_err(|e| unreadable(path, e))?;
+    let json = serde_json::from_slice(&bytes).map_err(|e| ParityError::InvalidJson {
+        path: path.to_path_buf(),
+        source: Arc::new(e),
+    })?;
     Ok((bytes, json))
 }
 
-fn read_env(dir: &Path, name: &str) -> Result<Recorded, String> {
+fn read_env(dir: &Path, name: &str) -> Result<Recorded, ParityError> {
     let env_dir = dir.join(name);
     let manifest_path = env_dir.join(MANIFEST_FILE);
     if !manifest_path.exists() {
         let bad: Vec<_> = malformed_env_folders(dir).into_iter().filter(|p| *p == env_dir).collect();
-        folders_error(dir, &bad)?;
-        return Err(format!(
-            "{} does not exist; synthesize first: cairn synth {name} --out {}",
-            manifest_path.display(),
-            dir.display()
-        ));
+        folders_error(dir, bad)?;
+        return Err(ParityError::NotSynthesized {
+            manifest: manifest_path,
+            env: name.to_string(),
+            dir: dir.to_path_buf(),
+        });
     }
     let (_, manifest) = read_json(&manifest_path)?;
-    let bad = |what: &str| format!("{}: {what}", manifest_path.display());
-    let section = manifest.get(SECTION).ok_or_else(|| {
-        bad(&format!(
-            "no `{SECTION}` record (written by an older cairn?); synthesize again: cairn synth {name} --out {}",
-            dir.display()
-        ))
+    let section = manifest.get(SECTION).ok_or_else(|| ParityError::NoRecord {
+        manifest: manifest_path.clone(),
+        env: name.to_string(),
+        dir: dir.to_path_buf(),
     })?;
     let text = |v: &Json, k: &str| v.get(k).and_then(Json::as_str).unwrap_or_default().to_string();
     let (account, region) = (text(&manifest, "account"), text(&manifest, "region"));
@@ -144,11 +153,16 @@ fn read_env(dir: &Path, name: &str) -> Result<Recorded, String> {
     for stack in manifest
         .get("stacks")
         .and_then(Json::as_array)
-        .ok_or_else(|| bad("no `stacks` list"))?
+        .ok_or_else(|| ParityError::NoStackList {
+            manifest: manifest_path.clone(),
+        })?
     {
         let (id, stack_name, file) = (text(stack, "id"), text(stack, "name"), text(stack, "template"));
         if file.is_empty() || file.contains('/') || file.contains('\\') {
-            return Err(bad(&format!("stack `{id}` has no valid template file name")));
+            return Err(ParityError::BadTemplateFileName {
+                manifest: manifest_path,
+                stack: id,
+            });
         }
         let (bytes, template) = read_json(&env_dir.join(&file))?;
         if digests.get(&file).and_then(Json::as_str) != Some(digest(&bytes).as_str()) {
@@ -203,14 +217,14 @@ fn read_env(dir: &Path, name: &str) -> Result<Recorded, String> {
 /// Folders under the synthesis root `dir` that hold templates (`*.template.json`)
 /// but no manifest: an interrupted or partly deleted synthesis, not an absent
 /// environment. Empty when `dir` is itself one environment's folder.
-pub fn malformed_env_folders(dir: &Path) -> Vec<std::path::PathBuf> {
+pub fn malformed_env_folders(dir: &Path) -> Vec<PathBuf> {
     if dir.join(MANIFEST_FILE).is_file() {
         return Vec::new();
     }
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
-    let mut out: Vec<std::path::PathBuf> = entries
+    let mut out: Vec<PathBuf> = entries
         .filter_map(|e| e.ok())
         .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
         .map(|e| e.path())
@@ -228,29 +242,25 @@ pub fn malformed_env_folders(dir: &Path) -> Vec<std::path::PathBuf> {
 }
 
 /// An error naming the [`malformed_env_folders`] of `dir`, if any.
-pub fn check_env_folders(dir: &Path) -> Result<(), String> {
-    folders_error(dir, &malformed_env_folders(dir))
+pub fn check_env_folders(dir: &Path) -> Result<(), ParityError> {
+    folders_error(dir, malformed_env_folders(dir))
 }
 
-fn folders_error(dir: &Path, bad: &[std::path::PathBuf]) -> Result<(), String> {
-    if bad.is_empty() {
+fn folders_error(dir: &Path, folders: Vec<PathBuf>) -> Result<(), ParityError> {
+    if folders.is_empty() {
         return Ok(());
     }
-    let shown: Vec<String> = bad.iter().map(|p| p.display().to_string()).collect();
-    Err(format!(
-        "{} {} templates but no {MANIFEST_FILE}: not a complete synthesis output (interrupted, or the manifest was deleted); \
-         synthesize again: cairn synth --all --out {}",
-        shown.join(", "),
-        if bad.len() == 1 { "holds" } else { "hold" },
-        dir.display()
-    ))
+    Err(ParityError::IncompleteOutput {
+        dir: dir.to_path_buf(),
+        folders,
+    })
 }
 
 /// Environment names synthesized under `dir` (folders with a manifest); an error
 /// when a folder holds templates without a manifest ([`check_env_folders`]).
-pub fn environments_in(dir: &Path) -> Result<Vec<String>, String> {
+pub fn environments_in(dir: &Path) -> Result<Vec<String>, ParityError> {
     check_env_folders(dir)?;
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| unreadable(dir, e))?;
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())
         .filter(|e| e.path().join(MANIFEST_FILE).is_file())
@@ -263,14 +273,10 @@ pub fn environments_in(dir: &Path) -> Result<Vec<String>, String> {
 
 /// Reads the named environments (all under `dir` when `names` is empty) in promotion
 /// order; returns the app name, the inputs and the knobs (as the reference recorded them).
-pub fn read_out_dir(dir: &Path, names: &[String]) -> Result<(String, Vec<EnvInput>, Vec<Knob>), String> {
+pub fn read_out_dir(dir: &Path, names: &[String]) -> Result<(String, Vec<EnvInput>, Vec<Knob>), ParityError> {
     let names = if names.is_empty() { environments_in(dir)? } else { names.to_vec() };
     if names.is_empty() {
-        return Err(format!(
-            "no synthesized environments in {}; run `cairn synth --all --out {}`",
-            dir.display(),
-            dir.display()
-        ));
+        return Err(ParityError::NoEnvironments { dir: dir.to_path_buf() });
     }
     let mut recorded = names.iter().map(|n| read_env(dir, n)).collect::<Result<Vec<_>, _>>()?;
     recorded.sort_by(|a, b| (a.order, &a.input.name).cmp(&(b.order, &b.input.name)));

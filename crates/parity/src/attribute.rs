@@ -11,14 +11,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use cairn_core::application::{self, Application, LoadedEnv};
+use cairn_core::config;
+use cairn_core::error::Errors;
+use cairn_core::synth::{Assembly, Render};
 use serde_json::Value as Json;
 
-use super::flatten::flatten_variant;
-use super::{flatten_env, EnvInput, Flat, PathKey};
-use crate::application::{self, Application, LoadedEnv};
-use crate::config;
-use crate::error::Errors;
-use crate::synth::{Assembly, Render};
+use crate::flatten::flatten_variant;
+use crate::{flatten_env, EnvInput, Flat, ParityError, PathKey};
 
 /// A knob's value in an environment file, as JSON (None: the file lacks it).
 pub fn knob_value(table: &toml::Table, key: &str) -> Option<Json> {
@@ -26,16 +26,16 @@ pub fn knob_value(table: &toml::Table, key: &str) -> Option<Json> {
 }
 
 /// Synthesizes one environment from a (modified) environment-file table.
-pub fn synth_table<A: Application>(app: &A, name: &str, file: &Path, table: toml::Table) -> Result<Flat, String> {
-    let config: A::Config = config::from_table(file, table).map_err(|e| e.to_string())?;
+pub fn synth_table<A: Application>(app: &A, name: &str, file: &Path, table: toml::Table) -> Result<Flat, ParityError> {
+    let config: A::Config = config::from_table(file, table)?;
     // Only compared, never written: skip the file text.
-    let assembly = application::synthesize_as(app, &[(name, &config)], Render::ModelOnly).map_err(|e| e.to_string())?;
+    let assembly = application::synthesize_as(app, &[(name, &config)], Render::ModelOnly)?;
     assembly
         .environments
         .into_iter()
         .next()
         .map(flatten_variant)
-        .ok_or_else(|| format!("environment `{name}` produced nothing"))
+        .ok_or_else(|| ParityError::NothingSynthesized { env: name.to_string() })
 }
 
 /// Sets `key` to `value`, or removes it when `value` is None.
@@ -93,7 +93,7 @@ impl Job {
 }
 
 /// The outcome of one job: the leaves that differ from what it is compared with.
-type Keys = Result<BTreeSet<PathKey>, String>;
+type Keys = Result<BTreeSet<PathKey>, ParityError>;
 
 /// Runs syntheses: one after the other ([`Sequential`]) or spread over the cores
 /// ([`Parallel`], for applications that are `Sync`). Each result goes straight to
@@ -142,12 +142,7 @@ impl<A: Application + Sync> Synthesizer for Parallel<'_, A> {
         });
         slots
             .into_iter()
-            .map(|m| {
-                m.into_inner()
-                    .ok()
-                    .flatten()
-                    .unwrap_or_else(|| Err("the synthesis thread stopped".to_string()))
-            })
+            .map(|m| m.into_inner().ok().flatten().unwrap_or(Err(ParityError::ThreadStopped)))
             .collect()
     }
 }
@@ -410,10 +405,10 @@ pub fn analyze_with<A: Application, S: Synthesizer>(
                 }
                 Ok(residual)
             }
-            Err(msg) => Err(format!(
-                "with every knob set to {}'s value the environment does not synthesize: {msg}",
-                r.name
-            )),
+            Err(e) => Err(ParityError::KnobsAtReference {
+                reference: r.name.clone(),
+                source: Box::new(e),
+            }),
         });
     }
     flats.push(r_flat);

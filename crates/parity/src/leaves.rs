@@ -1,116 +1,15 @@
-//! Templates → leaves: every property of every resource (and output, parameter…)
-//! as a (path → value) pair, with the environment's name, account id and region
-//! replaced by `{env}`, `{account}` and `{region}` so that `shop-prod-data:Export`
-//! and `shop-dev-data:Export` compare equal.
+//! An item's leaves: every property of a resource (output, parameter…) as a
+//! (path → value) pair, and the leaves that differ between two versions of an item,
+//! found by walking both trees together.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
+use cairn_core::synth::PATH_METADATA_KEY;
 use serde_json::{Map, Value as Json};
 
-use super::{Flat, PathKey, Section};
-use crate::synth::{EnvArtifact, PATH_METADATA_KEY};
-
-/// Replaces an environment's identity inside strings.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Normalizer {
-    /// (needle, placeholder), longest needle first.
-    needles: Vec<(String, &'static str)>,
-}
-
-impl Normalizer {
-    pub fn new(env: &str, account: &str, region: &str) -> Self {
-        let mut needles: Vec<(String, &'static str)> = [(account, "{account}"), (region, "{region}"), (env, "{env}")]
-            .into_iter()
-            .filter(|(n, _)| !n.is_empty())
-            .map(|(n, p)| (n.to_string(), p))
-            .collect();
-        needles.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
-        Normalizer { needles }
-    }
-
-    /// Also replaces `other` (another environment's name) by `{env}`: for a synthesis
-    /// under one name with another environment's values (`shop-prod` tags under dev).
-    pub fn with_alias(mut self, other: &str) -> Self {
-        if !other.is_empty() && !self.needles.iter().any(|(n, _)| n == other) {
-            self.needles.push((other.to_string(), "{env}"));
-            self.needles.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
-        }
-        self
-    }
-
-    /// `s` with every whole-token occurrence of the name, account and region replaced.
-    /// A token ends at a character that is not a letter or digit (`-`, `:`, `/`, `.`…),
-    /// so `prod` in `shop-prod-data` is replaced and in `production` it is not.
-    pub fn string(&self, s: &str) -> String {
-        let mut out = s.to_string();
-        for (needle, placeholder) in &self.needles {
-            if out.contains(needle.as_str()) {
-                out = replace_tokens(&out, needle, placeholder);
-            }
-        }
-        out
-    }
-
-    /// Like [`Normalizer::string`], without allocating when nothing is replaced.
-    pub fn cow<'a>(&self, s: &'a str) -> Cow<'a, str> {
-        if self.needles.iter().any(|(n, _)| s.contains(n.as_str())) {
-            Cow::Owned(self.string(s))
-        } else {
-            Cow::Borrowed(s)
-        }
-    }
-
-    pub fn json(&self, v: &Json) -> Json {
-        match v {
-            Json::String(s) => Json::String(self.string(s)),
-            Json::Array(items) => Json::Array(items.iter().map(|i| self.json(i)).collect()),
-            Json::Object(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), self.json(v))).collect()),
-            other => other.clone(),
-        }
-    }
-}
-
-/// Whether `a` (of the environment `na` normalizes) equals `b` (of `nb`) once normalized.
-pub fn normalized_eq(a: &Json, na: &Normalizer, b: &Json, nb: &Normalizer) -> bool {
-    match (a, b) {
-        (Json::String(x), Json::String(y)) => na.cow(x) == nb.cow(y),
-        (Json::Array(x), Json::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| normalized_eq(v, na, w, nb)),
-        (Json::Object(x), Json::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| normalized_eq(v, na, w, nb)))
-        }
-        _ => a == b,
-    }
-}
-
-fn replace_tokens(s: &str, needle: &str, placeholder: &str) -> String {
-    let bytes = s.as_bytes();
-    let boundary = |i: Option<usize>| i.is_none_or(|i| !bytes[i].is_ascii_alphanumeric());
-    let mut out = String::with_capacity(s.len());
-    let mut last = 0;
-    let mut from = 0;
-    while let Some(pos) = s[from..].find(needle) {
-        let start = from + pos;
-        let end = start + needle.len();
-        let before = start.checked_sub(1);
-        let after = (end < bytes.len()).then_some(end);
-        if boundary(before) && boundary(after) {
-            out.push_str(&s[last..start]);
-            out.push_str(placeholder);
-            last = end;
-            from = end;
-        } else {
-            // Step one character, staying on a char boundary.
-            from = start + s[start..].chars().next().map_or(1, char::len_utf8);
-        }
-        if from >= s.len() {
-            break;
-        }
-    }
-    out.push_str(&s[last..]);
-    out
-}
+use crate::normalize::{normalized_eq, Normalizer};
+use crate::{PathKey, Section};
 
 /// An intrinsic function (`Ref`, `Fn::*`, `Condition`) is compared and shown whole.
 fn is_leaf(v: &Json) -> bool {
@@ -422,131 +321,12 @@ impl Pair<'_> {
     }
 }
 
-/// Adds one stack's template to `flat`, item by item.
-fn add_stack(flat: &mut Flat, stack_id: &str, stack_name: &str, template: Json) {
-    flat.stacks.push(stack_id.to_string());
-    flat.stack_names.insert(stack_id.to_string(), stack_name.to_string());
-    flat.items
-        .insert(PathKey::new(stack_id, Section::Stack, "", ""), Json::String(stack_name.to_string()));
-    let Json::Object(top) = template else { return };
-    for (key, value) in top {
-        let section = match key.as_str() {
-            "Resources" => Section::Resources,
-            "Outputs" => Section::Outputs,
-            "Parameters" => Section::Parameters,
-            "Conditions" => Section::Conditions,
-            _ => {
-                flat.items.insert(PathKey::new(stack_id, Section::Template, &key, ""), value);
-                continue;
-            }
-        };
-        let Json::Object(entries) = value else { continue };
-        for (id, item) in entries {
-            if section == Section::Resources {
-                if let Some(path) = item.get("Metadata").and_then(|m| m.get(PATH_METADATA_KEY)).and_then(Json::as_str) {
-                    flat.paths.insert((stack_id.to_string(), id.clone()), path.to_string());
-                }
-            }
-            flat.items.insert(PathKey::new(stack_id, section, &id, ""), item);
-        }
-    }
-}
-
-/// Adds one stack's template to `flat`, normalized with `norm`.
-pub fn flatten_stack(flat: &mut Flat, norm: &Normalizer, stack_id: &str, stack_name: &str, template: &Json) {
-    flat.normalizer = norm.clone();
-    add_stack(flat, stack_id, stack_name, template.clone());
-}
-
-fn normalizer_of(env: &EnvArtifact) -> Normalizer {
-    Normalizer::new(&env.settings.name, &env.settings.account, &env.settings.region)
-}
-
-/// All stacks of a synthesized environment.
-pub fn flatten_env(env: &EnvArtifact) -> Flat {
-    let mut flat = Flat {
-        normalizer: normalizer_of(env),
-        ..Default::default()
-    };
-    for s in &env.stacks {
-        add_stack(&mut flat, &s.id, &s.name, s.template.clone());
-    }
-    flat
-}
-
-/// All stacks of a synthesized environment, consuming it (no copy of the templates).
-pub fn flatten_variant(env: EnvArtifact) -> Flat {
-    let mut flat = Flat {
-        normalizer: normalizer_of(&env),
-        ..Default::default()
-    };
-    for s in env.stacks {
-        add_stack(&mut flat, &s.id, &s.name, s.template);
-    }
-    flat
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
     use serde_json::json;
 
-    #[test]
-    fn normalizes_whole_tokens_only() {
-        let n = Normalizer::new("prod", "123456789012", "us-east-1");
-        assert_eq!(n.string("shop-prod-data:ExportsOutputRefX"), "shop-{env}-data:ExportsOutputRefX");
-        assert_eq!(n.string("prod"), "{env}");
-        assert_eq!(n.string("production"), "production");
-        assert_eq!(n.string("reprod/prod.x"), "reprod/{env}.x");
-        assert_eq!(
-            n.string("arn:aws:sqs:us-east-1:123456789012:shop-prod-jobs"),
-            "arn:aws:sqs:{region}:{account}:shop-{env}-jobs"
-        );
-        assert_eq!(n.string("us-east-1a"), "us-east-1a");
-        assert_eq!(n.string("prodprod-prod"), "prodprod-{env}");
-    }
-
-    #[test]
-    fn flattens_properties_tags_and_intrinsics() {
-        let t = json!({
-            "Description": "x (prod environment)",
-            "Resources": {
-                "Q": {
-                    "Type": "AWS::SQS::Queue",
-                    "Properties": {
-                        "VisibilityTimeout": 30,
-                        "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["D", "Arn"]}, "maxReceiveCount": 3},
-                        "Tags": [{"Key": "Environment", "Value": "prod"}, {"Key": "Team", "Value": "a"}],
-                        "List": [1, 2]
-                    },
-                    "DeletionPolicy": "Retain",
-                    "Metadata": {"cairn:path": "data/Q/Resource"}
-                }
-            },
-            "Outputs": {"O": {"Value": {"Ref": "Q"}, "Export": {"Name": "shop-prod-data:O"}}}
-        });
-        let mut flat = Flat::default();
-        flatten_stack(&mut flat, &Normalizer::new("prod", "1", "r"), "data", "shop-prod-data", &t);
-        let get = |s: Section, id: &str, p: &str| flat.get(&PathKey::new("data", s, id, p)).map(|l| l.norm.clone());
-        assert_eq!(get(Section::Stack, "", ""), Some(json!("shop-{env}-data")));
-        assert_eq!(get(Section::Template, "Description", ""), Some(json!("x ({env} environment)")));
-        assert_eq!(get(Section::Resources, "Q", ""), Some(json!("AWS::SQS::Queue")));
-        assert_eq!(get(Section::Resources, "Q", "Properties.VisibilityTimeout"), Some(json!(30)));
-        assert_eq!(
-            get(Section::Resources, "Q", "Properties.RedrivePolicy.deadLetterTargetArn"),
-            Some(json!({"Fn::GetAtt": ["D", "Arn"]}))
-        );
-        assert_eq!(get(Section::Resources, "Q", "Properties.Tags[Environment]"), Some(json!("{env}")));
-        assert_eq!(get(Section::Resources, "Q", "Properties.Tags[Team]"), Some(json!("a")));
-        assert_eq!(get(Section::Resources, "Q", "Properties.List[1]"), Some(json!(2)));
-        assert_eq!(get(Section::Resources, "Q", "DeletionPolicy"), Some(json!("Retain")));
-        assert_eq!(get(Section::Resources, "Q", "Metadata.cairn:path"), None);
-        assert_eq!(get(Section::Outputs, "O", "Export.Name"), Some(json!("shop-{env}-data:O")));
-        assert_eq!(
-            flat.paths.get(&("data".into(), "Q".into())).map(String::as_str),
-            Some("data/Q/Resource")
-        );
-    }
+    use super::*;
+    use crate::Flat;
 
     /// The tree walk finds exactly the leaves that comparing every leaf finds.
     #[test]

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value as Json};
 
-use super::{Report, Row, Skew, Source, Status};
+use crate::{Report, Row, Skew, Source, Status};
 
 /// Label of a difference no knob explains.
 pub const UNDECLARED: &str = "UNDECLARED";

@@ -1,0 +1,127 @@
+//! An environment's identity (name, account id, region) replaced inside strings by
+//! `{env}`, `{account}` and `{region}`, so that `shop-prod-data:Export` and
+//! `shop-dev-data:Export` compare equal.
+
+use std::borrow::Cow;
+
+use serde_json::Value as Json;
+
+/// Replaces an environment's identity inside strings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Normalizer {
+    /// (needle, placeholder), longest needle first.
+    needles: Vec<(String, &'static str)>,
+}
+
+impl Normalizer {
+    pub fn new(env: &str, account: &str, region: &str) -> Self {
+        let mut needles: Vec<(String, &'static str)> = [(account, "{account}"), (region, "{region}"), (env, "{env}")]
+            .into_iter()
+            .filter(|(n, _)| !n.is_empty())
+            .map(|(n, p)| (n.to_string(), p))
+            .collect();
+        needles.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
+        Normalizer { needles }
+    }
+
+    /// Also replaces `other` (another environment's name) by `{env}`: for a synthesis
+    /// under one name with another environment's values (`shop-prod` tags under dev).
+    pub fn with_alias(mut self, other: &str) -> Self {
+        if !other.is_empty() && !self.needles.iter().any(|(n, _)| n == other) {
+            self.needles.push((other.to_string(), "{env}"));
+            self.needles.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
+        }
+        self
+    }
+
+    /// `s` with every whole-token occurrence of the name, account and region replaced.
+    /// A token ends at a character that is not a letter or digit (`-`, `:`, `/`, `.`…),
+    /// so `prod` in `shop-prod-data` is replaced and in `production` it is not.
+    pub fn string(&self, s: &str) -> String {
+        let mut out = s.to_string();
+        for (needle, placeholder) in &self.needles {
+            if out.contains(needle.as_str()) {
+                out = replace_tokens(&out, needle, placeholder);
+            }
+        }
+        out
+    }
+
+    /// Like [`Normalizer::string`], without allocating when nothing is replaced.
+    pub fn cow<'a>(&self, s: &'a str) -> Cow<'a, str> {
+        if self.needles.iter().any(|(n, _)| s.contains(n.as_str())) {
+            Cow::Owned(self.string(s))
+        } else {
+            Cow::Borrowed(s)
+        }
+    }
+
+    pub fn json(&self, v: &Json) -> Json {
+        match v {
+            Json::String(s) => Json::String(self.string(s)),
+            Json::Array(items) => Json::Array(items.iter().map(|i| self.json(i)).collect()),
+            Json::Object(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), self.json(v))).collect()),
+            other => other.clone(),
+        }
+    }
+}
+
+/// Whether `a` (of the environment `na` normalizes) equals `b` (of `nb`) once normalized.
+pub fn normalized_eq(a: &Json, na: &Normalizer, b: &Json, nb: &Normalizer) -> bool {
+    match (a, b) {
+        (Json::String(x), Json::String(y)) => na.cow(x) == nb.cow(y),
+        (Json::Array(x), Json::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| normalized_eq(v, na, w, nb)),
+        (Json::Object(x), Json::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| normalized_eq(v, na, w, nb)))
+        }
+        _ => a == b,
+    }
+}
+
+fn replace_tokens(s: &str, needle: &str, placeholder: &str) -> String {
+    let bytes = s.as_bytes();
+    let boundary = |i: Option<usize>| i.is_none_or(|i| !bytes[i].is_ascii_alphanumeric());
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    let mut from = 0;
+    while let Some(pos) = s[from..].find(needle) {
+        let start = from + pos;
+        let end = start + needle.len();
+        let before = start.checked_sub(1);
+        let after = (end < bytes.len()).then_some(end);
+        if boundary(before) && boundary(after) {
+            out.push_str(&s[last..start]);
+            out.push_str(placeholder);
+            last = end;
+            from = end;
+        } else {
+            // Step one character, staying on a char boundary.
+            from = start + s[start..].chars().next().map_or(1, char::len_utf8);
+        }
+        if from >= s.len() {
+            break;
+        }
+    }
+    out.push_str(&s[last..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_whole_tokens_only() {
+        let n = Normalizer::new("prod", "123456789012", "us-east-1");
+        assert_eq!(n.string("shop-prod-data:ExportsOutputRefX"), "shop-{env}-data:ExportsOutputRefX");
+        assert_eq!(n.string("prod"), "{env}");
+        assert_eq!(n.string("production"), "production");
+        assert_eq!(n.string("reprod/prod.x"), "reprod/{env}.x");
+        assert_eq!(
+            n.string("arn:aws:sqs:us-east-1:123456789012:shop-prod-jobs"),
+            "arn:aws:sqs:{region}:{account}:shop-{env}-jobs"
+        );
+        assert_eq!(n.string("us-east-1a"), "us-east-1a");
+        assert_eq!(n.string("prodprod-prod"), "prodprod-{env}");
+    }
+}
