@@ -286,7 +286,7 @@ def render(table: dict) -> str:
         "// without splitting the rest: \"create-only|conditionally create-only|name property|update fails|attributes\",",
         "// names split by spaces.",
         "",
-        "use crate::tags::TagFormat::{self, KeyValueList as L, Map as M, None as N};",
+        "use super::TagFormat::{self, KeyValueList as L, Map as M, None as N};",
         "",
         f'pub(super) const SOURCE: &str = "{table["source"]}";',
         f'pub(super) const SCHEMA_DATE: &str = "{table["schemaDate"]}";',

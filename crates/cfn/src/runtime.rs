@@ -221,9 +221,17 @@ impl Handle {
         properties: OrderedMap<String, Value>,
     ) -> Result<Handle> {
         // The full path is built only for an error: synthesis creates every resource here.
+        let mut properties = properties;
         if scope.checks_literals() {
             crate::check::check_object(shape, &properties, "")
                 .map_err(|v| v.into_error(format!("{}/{id}", scope.full_path()), resource_type))?;
+            // A lazy value is checked when it is computed, at synthesis.
+            for (name, value) in properties.iter_mut() {
+                if let (Value::Lazy(lazy), Some(field)) = (&*value, shape.fields.iter().find(|f| f.name == name.as_str())) {
+                    let path = format!("{}/{id}", scope.full_path());
+                    *value = Value::Lazy(checked_lazy(lazy.clone(), field, path, resource_type.to_string()));
+                }
+            }
         }
         let mut resource = Resource::new(resource_type);
         resource.properties = properties;
@@ -276,16 +284,11 @@ impl Handle {
             // Not a property of this type: refused by a closed schema, with the known ones listed.
             self.check_field(name, &Value::Null)?;
         }
-        let checked = field
-            .filter(|_| self.scope.checks_literals())
-            .map(|field| (field, self.full_path(), self.resource.resource_type.clone()));
-        let lazy = Lazy::new(move || {
-            let value = produce().into().into_value();
-            if let Some((field, path, resource_type)) = &checked {
-                crate::check::check_value(&field.check, &value, field.name).map_err(|v| v.into_error(path.clone(), resource_type))?;
-            }
-            Ok(value)
-        });
+        let lazy = Lazy::new(move || Ok(produce().into().into_value()));
+        let lazy = match field.filter(|_| self.scope.checks_literals()) {
+            Some(field) => checked_lazy(lazy, field, self.full_path(), self.resource.resource_type.clone()),
+            None => lazy,
+        };
         self.scope.stack().update_resource(&self.resource, |r| {
             // Where the generated props would have put it: they are written alphabetically.
             r.properties.insert_sorted(name.to_string(), Value::Lazy(lazy));
@@ -385,4 +388,13 @@ impl Handle {
     pub fn resource(&self) -> Option<Resource> {
         self.scope.stack().resource(&self.resource)
     }
+}
+
+/// `lazy`, checked against the schema of `field` each time it is computed.
+fn checked_lazy(lazy: Lazy, field: &'static crate::check::Field, path: String, resource_type: String) -> Lazy {
+    Lazy::new(move || {
+        let value = lazy.resolve()?;
+        crate::check::check_value(&field.check, &value, field.name).map_err(|v| v.into_error(path.clone(), &resource_type))?;
+        Ok(value)
+    })
 }

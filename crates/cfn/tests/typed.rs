@@ -247,3 +247,22 @@ fn a_tree_built_for_comparison_skips_the_literal_checks_its_environments_ran() {
         assert_eq!(created.is_ok(), !checked, "{created:?}");
     }
 }
+
+#[test]
+fn a_lazy_value_is_checked_against_the_schema_when_synthesis_computes_it() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    let (app, jobs) = one_stack();
+    let seconds = Rc::new(Cell::new(60));
+    let read = seconds.clone();
+    let queue = CfnQueue::new(jobs.scope(), "Jobs", CfnQueueProps::default()).unwrap();
+    queue.set_lazy(CfnQueue::MESSAGE_RETENTION_PERIOD, move || read.get()).unwrap();
+    seconds.set(120);
+    assert_eq!(resource(&app, "jobs", "Jobs")["Properties"]["MessageRetentionPeriod"], 120);
+    // Out of range (60 to 1,209,600) once computed: synthesis fails naming the property.
+    seconds.set(1);
+    let err = app.synth().unwrap_err().to_string();
+    assert!(err.contains("dev/jobs/Jobs"), "{err}");
+    assert!(err.contains("MessageRetentionPeriod"), "{err}");
+    assert!(err.contains("out of range"), "{err}");
+}

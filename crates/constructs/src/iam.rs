@@ -3,11 +3,12 @@
 //! Grants add statements with exact actions and exact resource ARNs to the
 //! grantee role's default policy (`<Role>/DefaultPolicy`), created on first use.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
 use cairn_cfn::iam::{CfnPolicy, CfnPolicyProps, CfnRole, CfnRoleProps};
-use cairn_core::{ResourceRef, Result, Scope, Stack, Value};
+use cairn_cfn::Val;
+use cairn_core::{Lazy, ResourceRef, Result, Scope, Stack, Value};
 
 /// `Allow` or `Deny`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,27 +190,28 @@ impl Role {
             }
             statements.push(statement);
         }
-        let document = policy_document(&self.statements.borrow());
-        let existing = self.policy.borrow().clone();
-        match existing {
-            // The document is rendered again from all statements, in the order granted.
-            Some(policy) => policy.set(CfnPolicy::POLICY_DOCUMENT, document),
-            None => {
-                // The policy is named after its logical ID, known once it is added: it
-                // starts with a placeholder name that is replaced right away.
-                let policy = CfnPolicy::new(
-                    &self.scope.child("DefaultPolicy")?,
-                    "Resource",
-                    CfnPolicyProps {
-                        roles: Some(vec![self.role.r#ref()].into()),
-                        ..CfnPolicyProps::new(document, "DefaultPolicy")
-                    },
-                )?;
-                policy.set(CfnPolicy::POLICY_NAME, policy.logical_id())?;
-                *self.policy.borrow_mut() = Some(policy);
-                Ok(())
-            }
+        if self.policy.borrow().is_some() {
+            return Ok(()); // the document reads the statements at synthesis
         }
+        // Built once, with values computed at synthesis: the document from every statement
+        // granted by then, the name from the policy's logical ID (known once it is added).
+        let statements = self.statements.clone();
+        let document = Lazy::new(move || Ok(policy_document(&statements.borrow())));
+        let logical_id: Rc<OnceCell<String>> = Rc::default();
+        let name = logical_id.clone();
+        let name = Lazy::new(move || Ok(name.get().map_or(Value::Null, |id| Value::str(id.as_str()))));
+        let policy = CfnPolicy::new(
+            &self.scope.child("DefaultPolicy")?,
+            "Resource",
+            CfnPolicyProps {
+                roles: Some(vec![self.role.r#ref()].into()),
+                ..CfnPolicyProps::new(Val::from_value(document.into()), Val::from_value(name.into()))
+            },
+        )?;
+        // Set right after creation; a name the logical ID cannot give fails the check at synthesis.
+        let _ = logical_id.set(policy.logical_id().to_string());
+        *self.policy.borrow_mut() = Some(policy);
+        Ok(())
     }
 
     /// Statements granted so far.
@@ -224,8 +226,8 @@ impl Role {
     }
 
     /// The typed default policy (`AWS::IAM::Policy`), once a statement was added, for
-    /// edits. Its `PolicyDocument` is rendered again from [`Role::statements`] on each
-    /// grant, so add statements with [`Role::add_to_policy`] rather than editing the document.
+    /// edits. Its `PolicyDocument` is computed at synthesis from [`Role::statements`], so
+    /// add statements with [`Role::add_to_policy`] rather than editing the document.
     pub fn cfn_default_policy(&self) -> Option<CfnPolicy> {
         self.policy.borrow().clone()
     }
@@ -265,7 +267,7 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn the_default_policy_is_named_after_its_logical_id_and_grants_re_render_its_document() {
+    fn the_default_policy_is_named_after_its_logical_id_and_its_document_holds_every_grant() {
         let (app, stack) = stack("service");
         let role = Role::new(
             &stack,

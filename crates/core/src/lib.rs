@@ -9,6 +9,7 @@ pub mod application;
 pub mod assembly;
 pub mod config;
 pub mod error;
+pub mod keys;
 pub mod logical_id;
 pub mod ordered;
 pub mod output_dir;

@@ -75,12 +75,36 @@ impl StackArtifact {
 
     /// Above 51,200 bytes (as sent) CloudFormation needs the template from S3.
     pub fn needs_upload(&self) -> bool {
-        self.body.len() > limits::MAX_INLINE_BODY_BYTES && self.deploy_body().len() > limits::MAX_INLINE_BODY_BYTES
+        self.body.len() > limits::MAX_INLINE_BODY_BYTES && compact_longer_than(&self.template, limits::MAX_INLINE_BODY_BYTES)
     }
 
     pub fn file_name(&self) -> String {
         format!("{}.template.json", self.name)
     }
+}
+
+/// Whether the compact JSON of `template` is longer than `limit` bytes: counted while
+/// writing nowhere, and stopped as soon as it is (asked for every stack at every synthesis).
+fn compact_longer_than(template: &Json, limit: usize) -> bool {
+    struct Counter {
+        written: usize,
+        limit: usize,
+    }
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.written += bytes.len();
+            if self.written > self.limit {
+                return Err(std::io::Error::other("over the limit"));
+            }
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter { written: 0, limit };
+    let _stopped = serde_json::to_writer(&mut counter, template);
+    counter.written > limit
 }
 
 /// What a synthesis produces besides the templates as JSON.
@@ -823,5 +847,19 @@ impl EnvArtifact {
 
     pub fn stack(&self, name_or_id: &str) -> Option<&StackArtifact> {
         self.stacks.iter().find(|s| s.name == name_or_id || s.id == name_or_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_compact_size_is_compared_exactly_at_the_limit() {
+        // `"aaaa…"` in compact JSON is the string plus its two quotes.
+        let template = json!("a".repeat(98));
+        assert!(!compact_longer_than(&template, 100));
+        assert!(compact_longer_than(&template, 99));
+        assert_eq!(serde_json::to_string(&template).unwrap().len(), 100);
     }
 }

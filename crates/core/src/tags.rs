@@ -9,16 +9,7 @@ use crate::tree::EnvSettings;
 /// Tag keys cairn sets itself; environment files may not redefine them.
 pub const RESERVED_TAG_KEYS: [&str; 3] = ["Application", "Environment", "ManagedBy"];
 
-/// How a resource type takes tags.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TagFormat {
-    /// No `Tags` property.
-    None,
-    /// `[{"Key": k, "Value": v}, …]`
-    KeyValueList,
-    /// `{k: v, …}`
-    Map,
-}
+pub use crate::schema::TagFormat;
 
 /// The tag shape of a resource type.
 pub fn tag_format(resource_type: &str) -> TagFormat {

@@ -18,13 +18,7 @@ use crate::overrides::{parse_path, ResourceOverride};
 use crate::template::{Output, Parameter, Resource};
 use crate::value::{ResourceRef, Value};
 
-/// Identifies a stack inside one [`App`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct StackKey(pub(crate) u32);
-
-/// Identifies an environment inside one [`App`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct EnvKey(pub(crate) u32);
+pub use crate::keys::{EnvKey, StackKey};
 
 /// What the tree needs to know about an environment. Everything here comes from the
 /// environment file; code branches on these fields, never on the name.

@@ -9,8 +9,8 @@ use std::fmt;
 use std::rc::Rc;
 
 use crate::error::Result;
+use crate::keys::StackKey;
 use crate::ordered::OrderedMap;
-use crate::tree::StackKey;
 
 /// A reference to a resource somewhere in the construct tree.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -4,11 +4,13 @@
 //! variant lives in [`crate::elbv2`].
 
 mod container;
+mod scaling;
 mod service;
 
 pub use container::{ContainerProps, Secret, SidecarProps};
-pub use service::{AutoScalingProps, FargateService, FargateServiceProps};
+pub use scaling::AutoScalingProps;
 pub(crate) use service::{BlueGreenAttachment, LoadBalancerAttachment};
+pub use service::{FargateService, FargateServiceProps};
 
 use cairn_cfn::ecs::{cluster, CfnCluster, CfnClusterProps};
 use cairn_core::{ResourceRef, Result, Scope, Value};

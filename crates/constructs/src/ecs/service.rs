@@ -4,11 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use cairn_cfn::applicationautoscaling::scalable_target::{ScalableDimension, ServiceNamespace};
-use cairn_cfn::applicationautoscaling::scaling_policy::{
-    PolicyType, PredefinedMetricSpecification, PredefinedMetricType, TargetTrackingScalingPolicyConfiguration,
-};
-use cairn_cfn::applicationautoscaling::{CfnScalableTarget, CfnScalableTargetProps, CfnScalingPolicy, CfnScalingPolicyProps};
+use cairn_cfn::applicationautoscaling::{CfnScalableTarget, CfnScalingPolicy};
 use cairn_cfn::ecs::service::{
     self, AdvancedConfiguration, AssignPublicIp, AwsVpcConfiguration, DeploymentAlarms, DeploymentCircuitBreaker, DeploymentConfiguration,
     LaunchType, NetworkConfiguration, PropagateTags, Strategy,
@@ -21,33 +17,11 @@ use cairn_cfn::Val;
 use cairn_core::{ResourceRef, Result, Scope, Value};
 
 use super::container::{ecr_repository_arn, volume_name, ContainerProps, ContainerSpec, Secret, SidecarProps};
-use super::{Cluster, FargateSize};
+use super::scaling::cpu_auto_scaling;
+use super::{AutoScalingProps, Cluster, FargateSize};
 use crate::ec2::{Connectable, Port, SecurityGroup, SecurityGroupProps, SubnetType};
 use crate::iam::{Grantable, PolicyStatement, Role, RoleProps, ServicePrincipal};
 use crate::logs::{LogGroup, LogGroupProps};
-
-/// Target-tracking autoscaling of a service on average CPU.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AutoScalingProps {
-    pub min_tasks: u32,
-    pub max_tasks: u32,
-    /// Average CPU utilization to keep, in percent (10 to 90). Default 50.
-    pub target_cpu_percent: u32,
-    pub scale_in_cooldown_seconds: u32,
-    pub scale_out_cooldown_seconds: u32,
-}
-
-impl Default for AutoScalingProps {
-    fn default() -> Self {
-        AutoScalingProps {
-            min_tasks: 1,
-            max_tasks: 2,
-            target_cpu_percent: 50,
-            scale_in_cooldown_seconds: 60,
-            scale_out_cooldown_seconds: 60,
-        }
-    }
-}
 
 /// Props of a [`FargateService`].
 #[derive(Debug, Clone)]
@@ -564,48 +538,6 @@ fn grant_image_pull(execution_role: &Role, containers: &RefCell<Containers>, ima
         containers.borrow_mut().ecr_token_granted = true;
     }
     Ok(())
-}
-
-/// Target tracking on the service's average CPU: a scalable target on its desired
-/// count and a policy named after its logical ID.
-fn cpu_auto_scaling(
-    scope: &Scope,
-    cluster: &Cluster,
-    service: &CfnService,
-    a: AutoScalingProps,
-) -> Result<(CfnScalableTarget, CfnScalingPolicy)> {
-    let target = CfnScalableTarget::new(
-        scope,
-        "ScalableTarget",
-        CfnScalableTargetProps::new(
-            a.max_tasks,
-            a.min_tasks,
-            Value::join("/", [Value::str("service"), cluster.name(), service.name()]),
-            ScalableDimension::EcsServiceDesiredCount,
-            ServiceNamespace::Ecs,
-        ),
-    )?;
-    let tracking = TargetTrackingScalingPolicyConfiguration {
-        predefined_metric_specification: Some(
-            PredefinedMetricSpecification::new(PredefinedMetricType::EcsServiceAverageCpuUtilization).into(),
-        ),
-        scale_in_cooldown: Some(a.scale_in_cooldown_seconds.into()),
-        scale_out_cooldown: Some(a.scale_out_cooldown_seconds.into()),
-        ..TargetTrackingScalingPolicyConfiguration::new(a.target_cpu_percent)
-    };
-    let policy = CfnScalingPolicy::new(
-        scope,
-        "CpuScaling",
-        CfnScalingPolicyProps {
-            scaling_target_id: Some(target.resource_ref().into()),
-            target_tracking_scaling_policy_configuration: Some(tracking.into()),
-            // The name is set just below, once the stack has given the policy its logical ID.
-            ..CfnScalingPolicyProps::new(Value::Null, PolicyType::TargetTrackingScaling)
-        },
-    )?;
-    // The policy name is the logical ID: stable and the same in every environment.
-    policy.set(CfnScalingPolicy::POLICY_NAME, policy.logical_id().to_string())?;
-    Ok((target, policy))
 }
 
 fn validate(scope: &Scope, props: &FargateServiceProps) -> Result<()> {

@@ -4,7 +4,7 @@
 // without splitting the rest: "create-only|conditionally create-only|name property|update fails|attributes",
 // names split by spaces.
 
-use crate::tags::TagFormat::{self, KeyValueList as L, Map as M, None as N};
+use super::TagFormat::{self, KeyValueList as L, Map as M, None as N};
 
 pub(super) const SOURCE: &str = "cfn-lint 1.58.0 schemas (us-east-1)";
 pub(super) const SCHEMA_DATE: &str = "2026-10-20T22:11:15Z";

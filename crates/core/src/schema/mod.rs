@@ -5,7 +5,16 @@
 //! tags, and its `Fn::GetAtt` attributes. Static data, looked up by binary search:
 //! nothing is parsed at run time.
 
-use crate::tags::TagFormat;
+/// How a resource type takes tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagFormat {
+    /// No `Tags` property.
+    None,
+    /// `[{"Key": k, "Value": v}, …]`
+    KeyValueList,
+    /// `{k: v, …}`
+    Map,
+}
 
 // Generated: one long line per type, kept as written so `make replacement-table-check` stays byte-exact.
 #[rustfmt::skip]

@@ -17,6 +17,11 @@ use cairn_core::{RemovalPolicy, ResourceRef, Result, Scope, Value};
 use crate::iam::{grant, policy_document, Grantable, PolicyStatement};
 use crate::removal;
 
+#[cfg(test)]
+mod tests;
+mod validate;
+use validate::{validate_bucket_name, validate_elb_log_prefix, validate_s3_log_prefix, S3_PREFIX_FIX};
+
 /// Server-side encryption of a bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BucketEncryption {
@@ -508,113 +513,4 @@ fn object_arns(bucket: &CfnBucket) -> Value {
 /// The regional ELB log-delivery account, for regions launched before August 2022.
 pub fn elb_account(region: &str) -> Option<&'static str> {
     ELB_ACCOUNTS.iter().find(|(r, _)| *r == region).map(|(_, a)| *a)
-}
-
-const S3_PREFIX_FIX: &str = "use a prefix such as \"uploads/\": up to 512 characters, no leading `/`, no spaces, `*` or `$`";
-
-fn validate_s3_log_prefix(prefix: &str) -> std::result::Result<(), String> {
-    if prefix.len() > 512 || prefix.starts_with('/') || prefix.chars().any(|c| c.is_whitespace() || c == '*' || c == '$') {
-        Err(format!("`{prefix}` is not a valid access-log prefix"))
-    } else {
-        Ok(())
-    }
-}
-
-fn validate_elb_log_prefix(prefix: &str) -> std::result::Result<(), String> {
-    let ok = prefix.len() <= 200
-        && !prefix.starts_with('/')
-        && !prefix.ends_with('/')
-        && !prefix.contains("AWSLogs")
-        && prefix.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("`{prefix}` is not a valid load balancer log prefix"))
-    }
-}
-
-/// S3's naming rules for general purpose buckets (S3 User Guide, "Bucket naming rules").
-fn validate_bucket_name(name: &str) -> std::result::Result<(), String> {
-    let looks_like_ip = name.split('.').count() == 4 && name.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
-    let ok = (3..=63).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
-        && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && name.chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
-        && !name.contains("..")
-        && !looks_like_ip
-        && !name.starts_with("xn--")
-        && !name.ends_with("-s3alias");
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("`{name}` is not a valid bucket name"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::test_support::{properties, stack};
-    use serde_json::{json, Value as Json};
-
-    #[test]
-    fn a_kms_bucket_passes_the_schema_check_and_its_typed_bucket_takes_edits() {
-        let (app, stack) = stack("data");
-        let props = BucketProps {
-            bucket_name: Some("t-dev-uploads".into()),
-            encryption: BucketEncryption::KmsManaged,
-            versioned: Some(true),
-            noncurrent_version_expiration_days: Some(30),
-            ..Default::default()
-        };
-        let bucket = Bucket::new(&stack, "Uploads", props).unwrap();
-        bucket.cfn_bucket().unwrap().set(CfnBucket::OBJECT_LOCK_ENABLED, true).unwrap();
-        let p = properties(&app, "data", bucket.cfn_bucket().unwrap().logical_id());
-        assert_eq!(
-            p["BucketEncryption"]["ServerSideEncryptionConfiguration"],
-            json!([{ "BucketKeyEnabled": true, "ServerSideEncryptionByDefault": { "SSEAlgorithm": "aws:kms" } }])
-        );
-        assert_eq!(p["BucketName"], json!("t-dev-uploads"));
-        assert_eq!(p["VersioningConfiguration"], json!({ "Status": "Enabled" }));
-        assert_eq!(
-            p["LifecycleConfiguration"]["Rules"],
-            json!([{ "Id": "ExpireNoncurrentVersions", "NoncurrentVersionExpiration": { "NoncurrentDays": 30 }, "Status": "Enabled" }])
-        );
-        assert_eq!(p["ObjectLockEnabled"], json!(true));
-    }
-
-    #[test]
-    fn log_delivery_re_renders_the_bucket_policy_through_its_typed_handle() {
-        let (app, stack) = stack("data");
-        let logs = Bucket::for_access_logs(&stack, "Logs", LogBucketProps::default()).unwrap();
-        logs.allow_load_balancer_logs("web").unwrap();
-        logs.allow_load_balancer_logs("api").unwrap();
-        logs.allow_load_balancer_logs("web").unwrap();
-        let policy = properties(&app, "data", logs.cfn_bucket_policy().unwrap().logical_id());
-        let sids: Vec<&Json> = policy["PolicyDocument"]["Statement"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| &s["Sid"])
-            .collect();
-        assert_eq!(
-            sids,
-            [
-                &json!("DenyInsecureTransport"),
-                &json!("LoadBalancerAccessLogs"),
-                &json!("LoadBalancerAccessLogs2")
-            ]
-        );
-    }
-
-    #[test]
-    fn an_existing_bucket_has_no_typed_resource() {
-        let (_app, stack) = stack("data");
-        let bucket = Bucket::from_name(&stack, "Shared", "shared-bucket").unwrap();
-        let err = bucket.cfn_bucket().unwrap_err().to_string();
-        assert!(err.contains("existing bucket"), "{err}");
-        assert!(bucket.cfn_bucket_policy().is_err());
-    }
 }
