@@ -60,7 +60,7 @@
 
 mod check;
 mod pattern;
-mod repeated_class;
+mod class_sequence;
 mod runtime;
 
 pub use check::{Check, Field, Shape, Violation};

@@ -61,8 +61,8 @@
 //! ```
 
 mod check;
+mod class_sequence;
 mod pattern;
-mod repeated_class;
 mod runtime;
 
 pub use check::{Check, Field, Shape, Violation};

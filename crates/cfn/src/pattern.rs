@@ -1,6 +1,6 @@
 //! Schema patterns (`pattern` in the registry schemas): ECMA-style regular expressions,
-//! matched against literal strings at synthesis. Most are one character class repeated
-//! (`^[a-zA-Z0-9-]{1,64}$`): those are matched by a bitmap without compiling anything;
+//! matched against literal strings at synthesis. Most are character classes in a row
+//! (`^[a-zA-Z0-9-]{1,64}$`): those are matched by bitmaps without compiling anything;
 //! the rest by `regex-lite` for ASCII text and by `regex` (Unicode classes) otherwise.
 
 use std::sync::{Arc, Mutex, OnceLock};
@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use cairn_core::ordered::OrderedMap;
 use regex::Regex;
 
-use crate::repeated_class::RepeatedClass;
+use crate::class_sequence::ClassSequence;
 
 /// Whether `s` matches the schema pattern `p`; `None` when `p` uses syntax the `regex`
 /// crate does not support and that cannot be rewritten (look-behind, look-ahead inside the
@@ -85,15 +85,15 @@ struct Plain {
 
 /// How ASCII text is matched.
 enum Ascii {
-    /// One class repeated, anchored at both ends: a bitmap and a length range.
-    Repeated(RepeatedClass),
+    /// Classes in a row anchored at the start: bitmaps and lengths.
+    Classes(ClassSequence),
     Regex(regex_lite::Regex),
 }
 
 impl Plain {
     fn new(pattern: String) -> Plain {
-        let ascii = ascii_pattern(&pattern).and_then(|ascii| match RepeatedClass::parse(&ascii) {
-            Some(repeated) => Some(Ascii::Repeated(repeated)),
+        let ascii = ascii_pattern(&pattern).and_then(|ascii| match ClassSequence::parse(&ascii) {
+            Some(classes) => Some(Ascii::Classes(classes)),
             None => regex_lite::RegexBuilder::new(&ascii)
                 .size_limit(1 << 20)
                 .build()
@@ -110,7 +110,7 @@ impl Plain {
     fn is_match(&self, s: &str) -> Option<bool> {
         if s.is_ascii() {
             match &self.ascii {
-                Some(Ascii::Repeated(repeated)) => return Some(repeated.is_match(s.as_bytes())),
+                Some(Ascii::Classes(classes)) => return Some(classes.is_match(s.as_bytes())),
                 Some(Ascii::Regex(re)) => return Some(re.is_match(s)),
                 None => {}
             }
@@ -315,6 +315,17 @@ mod tests {
                 samples.push(format!("{}{}", char::from(a), char::from(b)));
             }
         }
+        for s in [
+            "arn:aws:iam::123456789012:role/x",
+            "abc-123",
+            "a.b.c",
+            "ABC_def",
+            "sg-0123456789abcdef0",
+            "/a/b",
+            "x y",
+        ] {
+            samples.push(s.to_string());
+        }
         for n in [63, 64, 65, 127, 128, 129, 255, 256, 257, 1024, 1025, 2048, 2049] {
             samples.push("a".repeat(n));
         }
@@ -323,7 +334,7 @@ mod tests {
             let Some(ascii) = ascii_pattern(&p.replace(r"(?![\s\S])", r"\z")) else {
                 continue;
             };
-            let (Some(bitmap), Ok(re)) = (RepeatedClass::parse(&ascii), regex_lite::Regex::new(&ascii)) else {
+            let (Some(bitmap), Ok(re)) = (ClassSequence::parse(&ascii), regex_lite::Regex::new(&ascii)) else {
                 continue;
             };
             compared += 1;

@@ -1,45 +1,104 @@
-//! The commonest schema pattern, one character class repeated and anchored at both ends
-//! (`^[a-zA-Z0-9_-]{1,128}$`, `^\d*$`, `^([\w+=,.@-]+)$`), matched against ASCII text by
-//! a 128-bit membership bitmap and a length range: nothing to compile, a few instructions
-//! per character. Anything else (alternation, sequences, set operations) is left to the
-//! regex engines, which agree with this on every pattern it accepts.
+//! The commonest schema patterns: character classes in a row, anchored at the start
+//! (`^[a-zA-Z0-9_-]{1,128}$`, `^\d*$`, `^([\w+=,.@-]+)$`, `^[a-zA-Z][a-zA-Z0-9_]{0,127}$`,
+//! `^[^:]`), each a fixed number of times except the last. Matched against ASCII text by
+//! 128-bit membership bitmaps and lengths: nothing to compile, a few instructions per
+//! character, and no backtracking (only the last class varies in length). Anything else
+//! (alternation, look-around, several variable-length classes, set operations) is left to
+//! the regex engines, which agree with this on every pattern it accepts.
 
-/// `^` class `{min,max}` `$` over ASCII.
+/// `^` classes `{min,max}` (`$`) over ASCII.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct RepeatedClass {
+pub(crate) struct ClassSequence {
+    items: Vec<Item>,
+    /// Whether the pattern ends with `$`/`\z`: the whole text must match, not a prefix.
+    anchored_end: bool,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct Item {
     members: u128,
     min: usize,
     max: Option<usize>,
 }
 
-impl RepeatedClass {
+impl Item {
+    fn accepts(&self, bytes: &[u8]) -> bool {
+        bytes.iter().all(|&b| b < 128 && self.members & (1u128 << b) != 0)
+    }
+}
+
+impl ClassSequence {
     /// `None` unless `p` (already rewritten to ASCII classes) has exactly this shape.
-    pub(crate) fn parse(p: &str) -> Option<RepeatedClass> {
+    pub(crate) fn parse(p: &str) -> Option<ClassSequence> {
         let body = p.strip_prefix('^').or_else(|| p.strip_prefix(r"\A"))?;
-        let body = [r"\z", r"\Z", "$"].iter().find_map(|end| body.strip_suffix(end))?;
-        if body.ends_with('\\') {
-            return None; // the end anchor was an escaped `$`
+        let (body, anchored_end) = match [r"\z", r"\Z", "$"].iter().find_map(|end| body.strip_suffix(end)) {
+            Some(_) if body.ends_with(r"\$") => return None, // an escaped `$`, not the end
+            Some(inner) => (inner, true),
+            None => (body, false),
+        };
+        let mut items = Vec::new();
+        let mut rest = body;
+        while !rest.is_empty() {
+            let (item, after) = element(rest)?;
+            items.push(item);
+            rest = after;
         }
-        // `(X)q`, `(?:X)q`, `(Xq)`, `(?:Xq)` or `Xq`.
-        let (inner, outer_quantifier) = match body.strip_prefix("(?:").or_else(|| body.strip_prefix('(')) {
-            Some(rest) => {
-                let close = rest.rfind(')')?;
-                (&rest[..close], &rest[close + 1..])
-            }
-            None => (body, ""),
-        };
-        let (members, after_atom) = atom(inner)?;
-        let (min, max) = match (quantifier(after_atom)?, quantifier(outer_quantifier)?) {
-            (q, (1, Some(1))) | ((1, Some(1)), q) => q,
-            _ => return None, // a quantified group of a quantified class
-        };
-        Some(RepeatedClass { members, min, max })
+        // Only the last class may vary in length: then matching needs no backtracking.
+        if items.iter().rev().skip(1).any(|i| i.max != Some(i.min)) {
+            return None;
+        }
+        Some(ClassSequence { items, anchored_end })
     }
 
     /// Whether the ASCII text `s` matches.
     pub(crate) fn is_match(&self, s: &[u8]) -> bool {
-        s.len() >= self.min && self.max.is_none_or(|max| s.len() <= max) && s.iter().all(|&b| b < 128 && self.members & (1u128 << b) != 0)
+        let mut rest = s;
+        let Some((last, fixed)) = self.items.split_last() else {
+            return !self.anchored_end || s.is_empty();
+        };
+        for item in fixed {
+            if rest.len() < item.min || !item.accepts(&rest[..item.min]) {
+                return false;
+            }
+            rest = &rest[item.min..];
+        }
+        if self.anchored_end {
+            rest.len() >= last.min && last.max.is_none_or(|max| rest.len() <= max) && last.accepts(rest)
+        } else {
+            rest.len() >= last.min && last.accepts(&rest[..last.min])
+        }
     }
+}
+
+/// One class with its quantifier at the start of `p`: `Xq`, `(X)q`, `(?:X)q`, `(Xq)` or
+/// `(?:Xq)`; `None` for anything else.
+fn element(p: &str) -> Option<(Item, &str)> {
+    let group = if p.starts_with("(?:") {
+        Some(&p[3..])
+    } else if p.starts_with('(') && !p.starts_with("(?") {
+        Some(&p[1..])
+    } else {
+        None
+    };
+    let (members, quantity, rest) = match group {
+        Some(inner) => {
+            let (members, after_atom) = atom(inner)?;
+            let (inner_q, after_q) = leading_quantifier(after_atom)?;
+            let (outer_q, rest) = leading_quantifier(after_q.strip_prefix(')')?)?;
+            let quantity = match (inner_q, outer_q) {
+                (q, (1, Some(1))) | ((1, Some(1)), q) => q,
+                _ => return None, // a quantified group of a quantified class
+            };
+            (members, quantity, rest)
+        }
+        None => {
+            let (members, after_atom) = atom(p)?;
+            let (quantity, rest) = leading_quantifier(after_atom)?;
+            (members, quantity, rest)
+        }
+    };
+    let (min, max) = quantity;
+    Some((Item { members, min, max }, rest))
 }
 
 const DIGITS: u128 = range(b'0', b'9');
@@ -79,10 +138,14 @@ fn atom(p: &str) -> Option<(u128, &str)> {
                 'W' => ASCII & !WORD,
                 's' => SPACE,
                 'S' => ASCII & !SPACE,
+                // An escaped punctuation character is itself.
+                e if e.is_ascii_punctuation() => bit(e as u8),
                 _ => return None,
             };
             Some((members, chars.as_str()))
         }
+        // A literal character is a class of one (none when it is not ASCII: it cannot match).
+        c if !"^$.*+?()[]{}|".contains(c) => Some((if c.is_ascii() { bit(c as u8) } else { 0 }, chars.as_str())),
         _ => None,
     }
 }
@@ -174,29 +237,38 @@ fn class_char(p: &str) -> Option<(ClassChar, &str)> {
     Some((member, chars.as_str()))
 }
 
-/// `*`, `+`, `?`, `{n}`, `{m,}`, `{m,n}` or nothing (exactly once); `None` when `p` is
-/// anything else.
-fn quantifier(p: &str) -> Option<(usize, Option<usize>)> {
-    match p {
-        "" => Some((1, Some(1))),
-        "*" => Some((0, None)),
-        "+" => Some((1, None)),
-        "?" => Some((0, Some(1))),
-        _ => {
-            let inside = p.strip_prefix('{')?.strip_suffix('}')?;
-            match inside.split_once(',') {
+/// The quantifier at the start of `p` (`*`, `+`, `?`, `{n}`, `{m,}`, `{m,n}`; none is exactly
+/// once) and what follows it; `None` for a lazy or possessive one or a malformed count.
+fn leading_quantifier(p: &str) -> Option<((usize, Option<usize>), &str)> {
+    let (quantity, rest) = match p.chars().next() {
+        Some('*') => ((0, None), &p[1..]),
+        Some('+') => ((1, None), &p[1..]),
+        Some('?') => ((0, Some(1)), &p[1..]),
+        Some('{') => {
+            let close = p.find('}')?;
+            let inside = &p[1..close];
+            let quantity = match inside.split_once(',') {
                 None => {
                     let n = inside.parse().ok()?;
-                    Some((n, Some(n)))
+                    (n, Some(n))
                 }
-                Some((m, "")) => Some((m.parse().ok()?, None)),
+                Some((m, "")) => (m.parse().ok()?, None),
                 Some((m, n)) => {
-                    let (m, n) = (m.parse().ok()?, n.parse().ok()?);
-                    (m <= n).then_some((m, Some(n)))
+                    let (m, n): (usize, usize) = (m.parse().ok()?, n.parse().ok()?);
+                    if m > n {
+                        return None;
+                    }
+                    (m, Some(n))
                 }
-            }
+            };
+            (quantity, &p[close + 1..])
         }
+        _ => return Some(((1, Some(1)), p)),
+    };
+    if rest.starts_with(['?', '+']) {
+        return None;
     }
+    Some((quantity, rest))
 }
 
 #[cfg(test)]
@@ -204,7 +276,7 @@ mod tests {
     use super::*;
 
     fn matches(p: &str, s: &str) -> bool {
-        RepeatedClass::parse(p)
+        ClassSequence::parse(p)
             .unwrap_or_else(|| panic!("{p} not parsed"))
             .is_match(s.as_bytes())
     }
@@ -225,16 +297,27 @@ mod tests {
         assert!(matches(r"^[.\-_/#A-Za-z0-9]{1,512}\Z", "/a/b#c"));
         assert!(matches(r"^([a-z,A-Z,0-9,. _\-:/()#,@\[\]+=&;\{\}!$*])*$", "a(b)[c]{d}!$*"));
         assert!(matches(r"^[]a]+$", "]a"));
+        // Classes in a row, only the last of variable length; a prefix without `$`.
+        assert!(matches(r"^[a-zA-Z][a-zA-Z0-9_]{0,127}$", "a1_b"));
+        assert!(!matches(r"^[a-zA-Z][a-zA-Z0-9_]{0,127}$", "1ab"));
+        assert!(matches(r"^([a-z])([A-Za-z0-9\_]*)$", "aB_1"));
+        assert!(matches(r"^arn:aws:[a-z]+$", "arn:aws:sqs"));
+        assert!(!matches(r"^arn:aws:[a-z]+$", "arn:aws:"));
+        assert!(matches(r"^[^:]", "a:b"));
+        assert!(!matches(r"^[^:]", ":b"));
+        assert!(!matches(r"^[^:]", ""));
+        assert!(matches(r"^$", ""));
+        assert!(!matches(r"^$", "a"));
     }
 
     #[test]
     fn other_shapes_are_left_to_the_regex_engines() {
         for p in [
             r"^$|^[a-z]+$",
-            r"^[a-z][a-z0-9]*$",
-            r"^([a-z])([A-Za-z0-9\_]*)$",
+            r"^[a-z]*[a-z0-9]$",
+            r"^(?:-?[a-z0-9]){0,62}$",
             r"[a-z]+",
-            r"^[a-z]+",
+            r"^[a-z]+?$",
             r"^[a-z&&[^x]]+$",
             r"^[[:alpha:]]+$",
             r"^[a@[\]]+$",
@@ -243,7 +326,7 @@ mod tests {
             r"^[a-z]+\$",
             r"^[a-z]{3,1}$",
         ] {
-            assert_eq!(RepeatedClass::parse(p), None, "{p}");
+            assert_eq!(ClassSequence::parse(p), None, "{p}");
         }
     }
 }
