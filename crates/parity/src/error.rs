@@ -30,7 +30,7 @@ pub enum ParityError {
     KnobsAtReference { reference: String, source: Box<ParityError> },
     /// A file or folder of the synthesis output cannot be read.
     Unreadable { path: PathBuf, source: Arc<io::Error> },
-    /// A manifest or template is not JSON.
+    /// A template is not JSON.
     InvalidJson { path: PathBuf, source: Arc<serde_json::Error> },
     /// The named environment was not synthesized into the folder (no manifest).
     NotSynthesized { manifest: PathBuf, env: String, dir: PathBuf },
