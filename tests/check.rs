@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use cairn_app::{Config, Shop};
+use cairn_assembly::{Manifest, MANIFEST_FILE};
 use cairn_check::{check_env, rules, Report, Severity};
 use cairn_constructs::{Bucket, BucketProps, Construct, Queue, QueueProps, Role, RoleProps, ServicePrincipal, Table, TableProps};
 use cairn_core::application::{load_all, synthesize};
@@ -205,11 +206,8 @@ fn suppressions_cover_their_construct_only_and_are_reported() {
     );
     assert_eq!(report.suppressions[0].path, "data/Uploads");
     let section = report.manifest_section();
-    assert_eq!(
-        section["suppressions"][0]["reason"],
-        "access logs go to the central logging account"
-    );
-    assert_eq!(section["suppressed"], 1);
+    assert_eq!(section.suppressions[0].reason, "access logs go to the central logging account");
+    assert_eq!(section.suppressed, 1);
 
     let errors = check_built(false, |env| {
         let data = env.stack("data")?;
@@ -280,29 +278,18 @@ fn synth_records_checks_in_the_manifest() {
     let env = support::any_environment();
     let run = cairn(&["synth", &env, "--out", out.to_str().unwrap()], &repo());
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    let manifest: Json = serde_json::from_str(&std::fs::read_to_string(out.join(&env).join("manifest.json")).unwrap()).unwrap();
-    let checks = &manifest["checks"];
-    assert_eq!(checks["errors"], 0);
-    let warnings = checks["warnings"].as_u64().unwrap() as usize;
-    let listed = checks["findings"].as_array().unwrap();
+    let manifest = Manifest::read(&out.join(&env).join(MANIFEST_FILE)).unwrap();
+    let checks = manifest.checks.expect("a checks section");
+    assert_eq!(checks.errors, 0);
+    let listed = &checks.findings;
     assert_eq!(
-        listed
-            .iter()
-            .filter(|f| f["severity"] == "warning" && f["suppressed"].is_null())
-            .count(),
-        warnings
+        listed.iter().filter(|f| f.severity == "warning" && f.suppressed.is_none()).count(),
+        checks.warnings
     );
     // Every warning in the manifest was also printed.
     let stderr = String::from_utf8_lossy(&run.stderr);
-    for f in listed.iter().filter(|f| f["suppressed"].is_null()) {
-        assert!(
-            stderr.contains(&format!(
-                "warning {} {env}/{}",
-                f["rule"].as_str().unwrap(),
-                f["path"].as_str().unwrap()
-            )),
-            "{stderr}"
-        );
+    for f in listed.iter().filter(|f| f.suppressed.is_none()) {
+        assert!(stderr.contains(&format!("warning {} {env}/{}", f.rule, f.path)), "{stderr}");
     }
     let _ = std::fs::remove_dir_all(&out);
 }

@@ -375,14 +375,9 @@ fn a_fourth_environment_needs_no_code_change() {
     .unwrap();
     let o = sandbox.synth("qa");
     assert!(o.status.success(), "{}", stderr(&o));
-    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(sandbox.out().join("qa/manifest.json")).unwrap()).unwrap();
-    assert_eq!(manifest["environment"], "qa");
-    let names: Vec<&str> = manifest["stacks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap())
-        .collect();
+    let manifest = cairn_assembly::Manifest::read(&sandbox.out().join("qa/manifest.json")).unwrap();
+    assert_eq!(manifest.environment, "qa");
+    let names: Vec<&str> = manifest.stacks.iter().map(|s| s.name.as_str()).collect();
     assert!(!names.is_empty() && names.iter().all(|n| n.starts_with("shop-qa-")), "{names:?}");
     let ls = sandbox.cairn(&["ls", "--format", "json"]);
     assert!(ls.status.success());

@@ -9,6 +9,7 @@
 use std::path::PathBuf;
 use std::process::Output;
 
+use cairn_assembly::Manifest;
 use cairn_core::application::{self, EnvironmentConfig};
 use cairn_core::config::{AccountId, FieldError, Region, Validate};
 use cairn_core::{Application, EnvSettings, Environment, Knob, Resource};
@@ -311,25 +312,18 @@ fn the_synth_record_lets_parity_check_an_out_folder() {
         .environments
         .iter()
         .zip(records)
-        .map(|(a, r)| {
-            let mut extra = serde_json::Map::new();
-            extra.insert("parity".into(), r);
-            (a, a.manifest(extra))
-        })
+        .map(|(a, r)| (a, Manifest::from_artifact(a).with_parity(r)))
         .collect();
-    cairn_core::assembly::write_environments(&out, &manifests).unwrap();
-    let recorded: Json = serde_json::from_slice(&std::fs::read(out.join("dev/manifest.json")).unwrap()).unwrap();
-    let field = &recorded["parity"]["fields"]["retention_days"];
-    assert_eq!(field["value"], json!(3));
-    let drives = field["drives"].as_array().unwrap();
+    cairn_assembly::write_environments(&out, &manifests).unwrap();
+    let recorded = Manifest::read(&out.join("dev/manifest.json")).unwrap().parity.unwrap();
+    let field = &recorded.fields["retention_days"];
+    assert_eq!(field.value, Some(json!(3)));
+    let drives = &field.drives;
     assert_eq!(drives.len(), 1, "{drives:?}");
-    assert_eq!(drives[0]["stack"], json!("data"));
-    assert_eq!(drives[0]["section"], json!("Resources"));
-    assert_eq!(drives[0]["property"], json!("Properties.MessageRetentionPeriod"));
-    assert_eq!(
-        recorded["parity"]["fields"]["engine_version"]["mustMatch"],
-        json!(["staging", "prod"])
-    );
+    assert_eq!(drives[0].stack, "data");
+    assert_eq!(drives[0].section, "Resources");
+    assert_eq!(drives[0].property, "Properties.MessageRetentionPeriod");
+    assert_eq!(recorded.fields["engine_version"].must_match, ["staging", "prod"]);
     let (name, inputs, knobs) = parity::record::read_out_dir(&out, &[]).unwrap();
     assert_eq!(name, "tiny");
     let report = parity::compare(&name, Source::OutDir(out.display().to_string()), &inputs, &knobs);
@@ -483,20 +477,14 @@ fn parity_out_checks_a_synthesis_and_catches_a_hand_edited_template() {
     let o = sandbox.cairn(&["synth", "--all", "--out", out_s, "--quiet"]);
     assert!(o.status.success(), "{}", stderr(&o));
     // dev's record: what each knob drives compared with the reference, prod.
-    let manifest: Json = serde_json::from_slice(&std::fs::read(out.join("dev/manifest.json")).unwrap()).unwrap();
-    assert_eq!(manifest["parity"]["reference"], json!("prod"));
-    assert_eq!(
-        manifest["parity"]["fields"]["database.instance_class"]["value"],
-        json!("db.t3.micro")
-    );
-    let drives = &manifest["parity"]["fields"]["database.instance_class"]["drives"];
+    let record = Manifest::read(&out.join("dev/manifest.json")).unwrap().parity.unwrap();
+    assert_eq!(record.reference.as_deref(), Some("prod"));
+    let field = &record.fields["database.instance_class"];
+    assert_eq!(field.value, Some(json!("db.t3.micro")));
     assert!(
-        drives
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|d| d["property"] == json!("Properties.DBInstanceClass")),
-        "{drives}"
+        field.drives.iter().any(|d| d.property == "Properties.DBInstanceClass"),
+        "{:?}",
+        field.drives
     );
 
     let o = sandbox.cairn(&["parity", "--out", out_s]);

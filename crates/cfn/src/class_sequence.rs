@@ -73,12 +73,10 @@ impl ClassSequence {
 /// One class with its quantifier at the start of `p`: `Xq`, `(X)q`, `(?:X)q`, `(Xq)` or
 /// `(?:Xq)`; `None` for anything else.
 fn element(p: &str) -> Option<(Item, &str)> {
-    let group = if p.starts_with("(?:") {
-        Some(&p[3..])
-    } else if p.starts_with('(') && !p.starts_with("(?") {
-        Some(&p[1..])
-    } else {
-        None
+    let group = match p.strip_prefix("(?:") {
+        Some(inner) => Some(inner),
+        None if p.starts_with("(?") => None, // look-around and other group kinds
+        None => p.strip_prefix('('),
     };
     let (members, quantity, rest) = match group {
         Some(inner) => {

@@ -1,5 +1,6 @@
 //! Reports as text (a table per environment), Markdown (for pull requests) and JSON.
 
+use cairn_assembly::{CheckFinding, CheckSuppression, ChecksSection};
 use serde_json::{json, Value as Json};
 
 use crate::pack::rules;
@@ -8,24 +9,29 @@ use crate::rule::AppliesTo;
 
 impl Report {
     /// The manifest's `"checks"` section: counts, active warnings and suppressions.
-    pub fn manifest_section(&self) -> Json {
+    pub fn manifest_section(&self) -> ChecksSection {
         manifest_section(self)
+    }
+}
+
+/// One finding as the manifest records it (and the JSON report shows it).
+pub fn finding_record(f: &Finding) -> CheckFinding {
+    CheckFinding {
+        rule: f.rule.clone(),
+        source: f.source.to_string(),
+        severity: f.severity.as_str().to_string(),
+        stack: f.stack.clone(),
+        logical_id: f.logical_id.clone(),
+        path: f.path.clone(),
+        message: f.message.clone(),
+        fix: f.fix.clone(),
+        suppressed: f.suppressed.clone(),
     }
 }
 
 /// One finding as JSON.
 pub fn finding_json(f: &Finding) -> Json {
-    json!({
-        "rule": f.rule,
-        "source": f.source.to_string(),
-        "severity": f.severity.as_str(),
-        "stack": f.stack,
-        "logicalId": f.logical_id,
-        "path": f.path,
-        "message": f.message,
-        "fix": f.fix,
-        "suppressed": f.suppressed,
-    })
+    json!(finding_record(f))
 }
 
 /// A report as JSON.
@@ -50,31 +56,49 @@ fn summary_json(report: &Report) -> Json {
         "errors": report.errors(),
         "warnings": report.warnings(),
         "suppressed": report.suppressed(),
-        "rulesChecked": report.outcomes.iter().filter(|o| o.status != Status::NotApplicable).count(),
+        "rulesChecked": rules_checked(report),
         "resourcesChecked": report.resources_checked,
     })
 }
 
-fn suppressions_json(report: &Report) -> Vec<Json> {
+fn suppression_records(report: &Report) -> Vec<CheckSuppression> {
     report
         .suppressions
         .iter()
-        .map(|s| json!({"rule": s.rule, "path": s.path, "reason": s.reason, "silenced": s.silenced}))
+        .map(|s| CheckSuppression {
+            rule: s.rule.clone(),
+            path: s.path.clone(),
+            reason: s.reason.clone(),
+            silenced: s.silenced,
+        })
         .collect()
+}
+
+fn suppressions_json(report: &Report) -> Json {
+    json!(suppression_records(report))
 }
 
 /// The manifest's `"checks"` section: what reviewers need without re-running checks
 /// (synthesis fails on errors, so findings here are warnings and suppressed ones).
-pub fn manifest_section(report: &Report) -> Json {
-    let mut summary = summary_json(report);
-    summary["findings"] = Json::Array(report.findings.iter().map(finding_json).collect());
-    summary["suppressions"] = Json::Array(suppressions_json(report));
-    summary
+pub fn manifest_section(report: &Report) -> ChecksSection {
+    ChecksSection {
+        errors: report.errors(),
+        warnings: report.warnings(),
+        suppressed: report.suppressed(),
+        rules_checked: rules_checked(report),
+        resources_checked: report.resources_checked,
+        findings: report.findings.iter().map(finding_record).collect(),
+        suppressions: suppression_records(report),
+    }
+}
+
+fn rules_checked(report: &Report) -> usize {
+    report.outcomes.iter().filter(|o| o.status != Status::NotApplicable).count()
 }
 
 /// One line: `prod: 0 errors, 1 warning, 2 suppressed (37 rules, 112 resources)`.
 pub fn summary_line(report: &Report) -> String {
-    let rules = report.outcomes.iter().filter(|o| o.status != Status::NotApplicable).count();
+    let rules = rules_checked(report);
     format!(
         "{}: {}, {}, {} suppressed ({rules} rules, {} resources)",
         report.environment,

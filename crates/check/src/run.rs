@@ -215,7 +215,7 @@ mod tests {
         assert_eq!(json["findings"][0]["rule"], "SQS-ENCRYPTION");
         assert_eq!(json["findings"][0]["suppressed"], "reviewed: does not apply here");
         let manifest = report.manifest_section();
-        assert_eq!(manifest["suppressed"], 1);
-        assert_eq!(manifest["suppressions"][0]["path"], "data/Jobs");
+        assert_eq!(manifest.suppressed, 1);
+        assert_eq!(manifest.suppressions[0].path, "data/Jobs");
     }
 }

@@ -1,18 +1,18 @@
 //! cairn's core: the CloudFormation template model, intrinsic functions, the
-//! construct tree and logical IDs, resource facts and tags, environment files, synthesis
-//! and the cloud assembly. Template diff, environment parity and policy checks are the
-//! `cairn-diff`, `cairn-parity` and `cairn-check` crates.
+//! construct tree and logical IDs, resource facts and tags, environment files and
+//! synthesis. The cloud assembly on disk (manifest, output folder), template diff,
+//! environment parity and policy checks are the `cairn-assembly`, `cairn-diff`,
+//! `cairn-parity` and `cairn-check` crates.
 //!
 //! Pure: no network and no AWS SDK. The toolkit crate talks to AWS.
 
+pub mod alarms;
 pub mod application;
-pub mod assembly;
 pub mod config;
 pub mod error;
 pub mod keys;
 pub mod logical_id;
 pub mod ordered;
-pub mod output_dir;
 pub mod overrides;
 pub mod regions;
 pub mod schema;
@@ -22,6 +22,7 @@ pub mod template;
 pub mod tree;
 pub mod value;
 
+pub use alarms::CriticalAlarm;
 pub use application::{Application, EnvironmentConfig, Knob, LoadedEnv};
 pub use error::{Error, Errors, Result};
 pub use synth::{Assembly, EnvArtifact, Render, StackArtifact};

@@ -7,7 +7,7 @@ use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use cairn_core::assembly::MANIFEST_FILE;
+use cairn_assembly::{AssemblyError, MANIFEST_FILE};
 use cairn_core::config::ConfigError;
 use cairn_core::error::Errors;
 
@@ -30,7 +30,7 @@ pub enum ParityError {
     KnobsAtReference { reference: String, source: Box<ParityError> },
     /// A file or folder of the synthesis output cannot be read.
     Unreadable { path: PathBuf, source: Arc<io::Error> },
-    /// A manifest or template is not JSON.
+    /// A template is not JSON.
     InvalidJson { path: PathBuf, source: Arc<serde_json::Error> },
     /// The named environment was not synthesized into the folder (no manifest).
     NotSynthesized { manifest: PathBuf, env: String, dir: PathBuf },
@@ -40,10 +40,8 @@ pub enum ParityError {
     IncompleteOutput { dir: PathBuf, folders: Vec<PathBuf> },
     /// The manifest has no parity record (written before cairn recorded one).
     NoRecord { manifest: PathBuf, env: String, dir: PathBuf },
-    /// The manifest lists no stacks.
-    NoStackList { manifest: PathBuf },
-    /// A stack's template file name in the manifest is empty or a path.
-    BadTemplateFileName { manifest: PathBuf, stack: String },
+    /// A manifest cannot be read or is not what `cairn synth` writes.
+    Manifest(AssemblyError),
 }
 
 impl fmt::Display for ParityError {
@@ -88,10 +86,7 @@ impl fmt::Display for ParityError {
                 manifest.display(),
                 dir.display()
             ),
-            ParityError::NoStackList { manifest } => write!(f, "{}: no `stacks` list", manifest.display()),
-            ParityError::BadTemplateFileName { manifest, stack } => {
-                write!(f, "{}: stack `{stack}` has no valid template file name", manifest.display())
-            }
+            ParityError::Manifest(e) => write!(f, "{e}"),
         }
     }
 }
@@ -104,6 +99,7 @@ impl std::error::Error for ParityError {
             ParityError::KnobsAtReference { source, .. } => Some(source.as_ref()),
             ParityError::Unreadable { source, .. } => Some(source.as_ref()),
             ParityError::InvalidJson { source, .. } => Some(source.as_ref()),
+            ParityError::Manifest(e) => Some(e),
             _ => None,
         }
     }
@@ -112,6 +108,12 @@ impl std::error::Error for ParityError {
 impl From<ConfigError> for ParityError {
     fn from(e: ConfigError) -> Self {
         ParityError::Config(e)
+    }
+}
+
+impl From<AssemblyError> for ParityError {
+    fn from(e: AssemblyError) -> Self {
+        ParityError::Manifest(e)
     }
 }
 

@@ -7,17 +7,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use cairn_assembly::manifest::PARITY_SECTION;
+use cairn_assembly::read::malformed_env_folders;
+use cairn_assembly::{DrivenLeaf, Manifest, ParityField, ParityRecord, MANIFEST_FILE};
 use cairn_core::application::{Application, EnvironmentConfig, Knob, LoadedEnv};
-use cairn_core::assembly::MANIFEST_FILE;
 use cairn_core::synth::EnvArtifact;
 use md5::{Digest, Md5};
-use serde_json::{json, Map, Value as Json};
+use serde_json::Value as Json;
 
 use crate::attribute::{drives_for_record, knob_value, Sequential, Synthesizer};
 use crate::{flatten_env, flatten_stack, EnvInput, Flat, Normalizer, Note, ParityError, PathKey, Section};
 
 /// Key of the parity record in the manifest.
-pub const SECTION: &str = "parity";
+pub const SECTION: &str = PARITY_SECTION;
 /// Version of the record's layout.
 pub const VERSION: u32 = 1;
 
@@ -26,23 +28,33 @@ pub fn digest(bytes: &[u8]) -> String {
     Md5::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn key_json(k: &PathKey) -> Json {
-    json!({ "stack": k.stack, "section": k.section.as_str(), "id": k.id, "property": k.property })
+fn leaf_record(k: &PathKey) -> DrivenLeaf {
+    DrivenLeaf {
+        stack: k.stack.clone(),
+        section: k.section.as_str().to_string(),
+        id: k.id.clone(),
+        property: k.property.clone(),
+    }
 }
 
-fn key_from_json(v: &Json) -> Option<PathKey> {
+/// The recorded leaf as a key; `None` for a section this cairn does not compare.
+fn key_from_record(leaf: &DrivenLeaf) -> Option<PathKey> {
     Some(PathKey {
-        stack: v.get("stack")?.as_str()?.to_string(),
-        section: Section::parse(v.get("section")?.as_str()?)?,
-        id: v.get("id")?.as_str()?.to_string(),
-        property: v.get("property")?.as_str()?.to_string(),
+        stack: leaf.stack.clone(),
+        section: Section::parse(&leaf.section)?,
+        id: leaf.id.clone(),
+        property: leaf.property.clone(),
     })
 }
 
 /// The `parity` sections of the manifests of the `synthesized` environments (same
 /// order). `all` holds every environment (in promotion order); the last is the
 /// reference that each environment's knobs are swapped with to see what they drive.
-pub fn records<A: Application>(app: &A, synthesized: &[(&LoadedEnv<A::Config>, &EnvArtifact)], all: &[LoadedEnv<A::Config>]) -> Vec<Json> {
+pub fn records<A: Application>(
+    app: &A,
+    synthesized: &[(&LoadedEnv<A::Config>, &EnvArtifact)],
+    all: &[LoadedEnv<A::Config>],
+) -> Vec<ParityRecord> {
     records_with(app, synthesized, all, &Sequential(app))
 }
 
@@ -52,7 +64,7 @@ pub fn records_with<A: Application, S: Synthesizer>(
     synthesized: &[(&LoadedEnv<A::Config>, &EnvArtifact)],
     all: &[LoadedEnv<A::Config>],
     synth: &S,
-) -> Vec<Json> {
+) -> Vec<ParityRecord> {
     let reference = all.last().or_else(|| {
         synthesized
             .iter()
@@ -68,43 +80,40 @@ pub fn records_with<A: Application, S: Synthesizer>(
         .iter()
         .zip(drives)
         .map(|((env, artifact), drives)| {
-            let mut fields = Map::new();
-            for knob in app.knobs() {
-                let driven: Vec<Json> = drives
-                    .as_ref()
-                    .and_then(|d| d.drives.get(&knob.key))
-                    .into_iter()
-                    .flatten()
-                    .map(key_json)
-                    .collect();
-                fields.insert(
-                    knob.key.clone(),
-                    json!({
-                        "value": knob_value(&env.table, &knob.key),
-                        "mustMatch": knob.must_match,
-                        "drives": driven,
-                    }),
-                );
-            }
-            let templates: Map<String, Json> = artifact
-                .stacks
-                .iter()
-                .map(|s| (s.file_name(), json!(digest(s.body.as_bytes()))))
+            let fields = app
+                .knobs()
+                .into_iter()
+                .map(|knob| {
+                    let drives = drives
+                        .as_ref()
+                        .and_then(|d| d.drives.get(&knob.key))
+                        .into_iter()
+                        .flatten()
+                        .map(leaf_record)
+                        .collect();
+                    let field = ParityField {
+                        value: knob_value(&env.table, &knob.key),
+                        must_match: knob.must_match,
+                        drives,
+                    };
+                    (knob.key, field)
+                })
                 .collect();
-            json!({
-                "version": VERSION,
-                "reference": reference.map(|r| r.name.clone()),
-                "promotionOrder": env.config.promotion_order(),
-                "fields": fields,
-                "templates": templates,
-            })
+            let templates = artifact.stacks.iter().map(|s| (s.file_name(), digest(s.body.as_bytes()))).collect();
+            ParityRecord {
+                version: VERSION,
+                reference: reference.map(|r| r.name.clone()),
+                promotion_order: env.config.promotion_order(),
+                fields,
+                templates,
+            }
         })
         .collect()
 }
 
 /// One environment read back from `<out>/<env>/`.
 struct Recorded {
-    order: u64,
+    order: u32,
     input: EnvInput,
     knobs: Vec<Knob>,
     app: String,
@@ -117,7 +126,8 @@ fn unreadable(path: &Path, e: std::io::Error) -> ParityError {
     }
 }
 
-fn read_json(path: &Path) -> Result<(Vec<u8>, Json), ParityError> {
+/// A template file's bytes (for its digest) and JSON.
+fn read_template(path: &Path) -> Result<(Vec<u8>, Json), ParityError> {
     let bytes = std::fs::read(path).map_err(|e| unreadable(path, e))?;
     let json = serde_json::from_slice(&bytes).map_err(|e| ParityError::InvalidJson {
         path: path.to_path_buf(),
@@ -138,44 +148,31 @@ fn read_env(dir: &Path, name: &str) -> Result<Recorded, ParityError> {
             dir: dir.to_path_buf(),
         });
     }
-    let (_, manifest) = read_json(&manifest_path)?;
-    let section = manifest.get(SECTION).ok_or_else(|| ParityError::NoRecord {
-        manifest: manifest_path.clone(),
-        env: name.to_string(),
-        dir: dir.to_path_buf(),
-    })?;
-    let text = |v: &Json, k: &str| v.get(k).and_then(Json::as_str).unwrap_or_default().to_string();
-    let (account, region) = (text(&manifest, "account"), text(&manifest, "region"));
-    let norm = Normalizer::new(name, &account, &region);
-    let digests = section.get("templates").and_then(Json::as_object).cloned().unwrap_or_default();
+    let manifest = Manifest::read(&manifest_path)?;
+    let Some(section) = &manifest.parity else {
+        return Err(ParityError::NoRecord {
+            manifest: manifest_path,
+            env: name.to_string(),
+            dir: dir.to_path_buf(),
+        });
+    };
+    let norm = Normalizer::new(name, &manifest.account, &manifest.region);
     let mut flat = Flat::default();
     let mut notes = Vec::new();
-    for stack in manifest
-        .get("stacks")
-        .and_then(Json::as_array)
-        .ok_or_else(|| ParityError::NoStackList {
-            manifest: manifest_path.clone(),
-        })?
-    {
-        let (id, stack_name, file) = (text(stack, "id"), text(stack, "name"), text(stack, "template"));
-        if file.is_empty() || file.contains('/') || file.contains('\\') {
-            return Err(ParityError::BadTemplateFileName {
-                manifest: manifest_path,
-                stack: id,
-            });
-        }
-        let (bytes, template) = read_json(&env_dir.join(&file))?;
-        if digests.get(&file).and_then(Json::as_str) != Some(digest(&bytes).as_str()) {
+    for stack in &manifest.stacks {
+        let file = &stack.template;
+        let (bytes, template) = read_template(&env_dir.join(file))?;
+        if section.templates.get(file) != Some(&digest(&bytes)) {
             notes.push(Note {
                 environment: name.to_string(),
                 message: format!(
                     "{} was changed after synthesis (its digest differs from the manifest's): it no longer follows from {name}'s environment file",
-                    env_dir.join(&file).display()
+                    env_dir.join(file).display()
                 ),
                 undeclared: true,
             });
         }
-        flatten_stack(&mut flat, &norm, &id, &stack_name, &template);
+        flatten_stack(&mut flat, &norm, &stack.id, &stack.name, &template);
     }
     let mut input = EnvInput {
         name: name.to_string(),
@@ -184,61 +181,21 @@ fn read_env(dir: &Path, name: &str) -> Result<Recorded, ParityError> {
         ..Default::default()
     };
     let mut knobs = Vec::new();
-    for (key, field) in section.get("fields").and_then(Json::as_object).into_iter().flatten() {
-        let value = field.get("value").filter(|v| !v.is_null()).cloned();
-        input.knob_values.insert(key.clone(), value);
-        let drives: BTreeSet<PathKey> = field
-            .get("drives")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(key_from_json)
-            .collect();
+    for (key, field) in &section.fields {
+        input.knob_values.insert(key.clone(), field.value.clone());
+        let drives: BTreeSet<PathKey> = field.drives.iter().filter_map(key_from_record).collect();
         input.drives.insert(key.clone(), drives);
         knobs.push(Knob {
             key: key.clone(),
-            must_match: field
-                .get("mustMatch")
-                .and_then(Json::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect(),
+            must_match: field.must_match.clone(),
         });
     }
     Ok(Recorded {
-        order: section.get("promotionOrder").and_then(Json::as_u64).unwrap_or(0),
+        order: section.promotion_order,
         input,
         knobs,
-        app: text(&manifest, "app"),
+        app: manifest.app.clone(),
     })
-}
-
-/// Folders under the synthesis root `dir` that hold templates (`*.template.json`)
-/// but no manifest: an interrupted or partly deleted synthesis, not an absent
-/// environment. Empty when `dir` is itself one environment's folder.
-pub fn malformed_env_folders(dir: &Path) -> Vec<PathBuf> {
-    if dir.join(MANIFEST_FILE).is_file() {
-        return Vec::new();
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut out: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok())
-        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-        .map(|e| e.path())
-        .filter(|p| p.is_dir() && !p.join(MANIFEST_FILE).exists())
-        .filter(|p| {
-            std::fs::read_dir(p).is_ok_and(|files| {
-                files
-                    .filter_map(|f| f.ok())
-                    .any(|f| f.file_name().to_string_lossy().ends_with(".template.json"))
-            })
-        })
-        .collect();
-    out.sort();
-    out
 }
 
 /// An error naming the [`malformed_env_folders`] of `dir`, if any.

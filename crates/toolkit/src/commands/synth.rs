@@ -3,10 +3,9 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use cairn_core::assembly::write_environments;
+use cairn_assembly::{write_environments, Manifest};
 use cairn_core::Application;
 use clap::Args;
-use serde_json::Map;
 
 use crate::error::{CliError, CliResult};
 use crate::project::Project;
@@ -61,12 +60,11 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &SynthArgs, style:
         .iter()
         .zip(parity)
         .map(|(e, p)| {
-            let mut extra = Map::new();
-            extra.insert(crate::ops::parity::MANIFEST_SECTION.to_string(), p);
+            let mut manifest = Manifest::from_artifact(e).with_parity(p);
             if let Some((_, c)) = checks.iter().find(|(name, _)| name == e.name()) {
-                extra.insert("checks".to_string(), c.clone());
+                manifest = manifest.with_checks(c.clone());
             }
-            (e, e.manifest(extra))
+            (e, manifest)
         })
         .collect();
     let written = write_environments(&args.out, &manifests)

@@ -1,6 +1,7 @@
 //! Policy checks on synthesized environments: the built-in rules `synth` and
 //! `deploy` run, and the full report of `check` (built-in rules plus Guard files).
 
+use cairn_assembly::ChecksSection;
 use cairn_check::check_env;
 use cairn_core::Assembly;
 
@@ -28,7 +29,7 @@ pub fn check_environments(assembly: &Assembly, guard_files: &[GuardFile]) -> Cli
 /// The checks `synth` runs: built-in rules on every environment. Returns each
 /// environment's manifest section (`"checks"`); prints warnings to stderr unless
 /// `quiet`; fails, naming every error, when any error is not suppressed.
-pub fn synth_checks(assembly: &Assembly, skip: bool, quiet: bool) -> CliResult<Vec<(String, serde_json::Value)>> {
+pub fn synth_checks(assembly: &Assembly, skip: bool, quiet: bool) -> CliResult<Vec<(String, ChecksSection)>> {
     if skip {
         return Ok(Vec::new());
     }

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use cairn_core::output_dir::{read_synthesis, SynthesizedEnv};
+use cairn_assembly::{read_synthesis, SynthesizedEnv};
 use cairn_core::{Application, EnvArtifact, StackArtifact};
 use cairn_diff::exports::{flag_exports_in_use, StackSides};
 use serde_json::Value as Json;

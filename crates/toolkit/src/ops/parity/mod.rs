@@ -8,10 +8,10 @@ pub mod gate;
 
 use std::path::Path;
 
+use cairn_assembly::{ParityRecord, MANIFEST_FILE};
 use cairn_core::application::LoadedEnv;
 use cairn_core::{Application, Assembly};
 use cairn_parity::{self as parity, record, Parallel, Source};
-use serde_json::Value as Json;
 
 use super::environment::load_envs;
 use crate::error::{CliError, CliResult};
@@ -19,10 +19,6 @@ use crate::project::Project;
 
 /// The parity types and renderers the commands use, named in one place.
 pub use cairn_parity::{render, Report};
-
-/// Key of the manifest section that records which environment-file field drives
-/// which property (written by `synth`, read by `parity --out`).
-pub const MANIFEST_SECTION: &str = record::SECTION;
 
 /// The named environments (all when none is named) synthesized now and compared.
 pub fn compare_synthesized<A: Application + Sync>(project: &Project<A>, names: &[String]) -> CliResult<Report> {
@@ -78,7 +74,7 @@ fn read_out<A: Application>(
         if !missing.is_empty() {
             let shown: Vec<String> = missing
                 .iter()
-                .map(|n| dir.join(n).join(cairn_core::assembly::MANIFEST_FILE).display().to_string())
+                .map(|n| dir.join(n).join(MANIFEST_FILE).display().to_string())
                 .collect();
             return Err(bad(format!(
                 "the synthesis in {dir} lacks {} (missing: {}); every environment with an environment file in {} \
@@ -98,7 +94,11 @@ fn read_out<A: Application>(
 
 /// The `parity` sections of the manifests of `assembly`'s environments (same order
 /// as `envs`): which environment-file field drives which property, for `parity --out`.
-pub fn manifest_sections<A: Application + Sync>(project: &Project<A>, envs: &[LoadedEnv<A::Config>], assembly: &Assembly) -> Vec<Json> {
+pub fn manifest_sections<A: Application + Sync>(
+    project: &Project<A>,
+    envs: &[LoadedEnv<A::Config>],
+    assembly: &Assembly,
+) -> Vec<ParityRecord> {
     // Every environment file gives the reference; when some other file does not load,
     // synthesizing one environment still works (the latest synthesized one is used).
     let all = project.all_envs().unwrap_or_default();

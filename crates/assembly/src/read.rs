@@ -1,26 +1,26 @@
 //! Reading a synthesis output back: `<dir>/<env>/manifest.json` plus the
-//! templates it lists (as written by [`crate::assembly::write_environments`]).
+//! templates it lists (as written by [`crate::write_environments`]).
 //!
 //! Used wherever cairn compares or checks output written earlier (`diff --base`,
-//! `parity --out`). Every problem is an [`Error`] naming the file and the fix;
-//! nothing here panics on what it reads.
+//! `parity --out`). Every problem is an [`AssemblyError`] naming the file and the
+//! fix; nothing here panics on what it reads.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value as Json;
 
-use crate::assembly::{MANIFEST_FILE, MANIFEST_VERSION};
-use crate::error::Error;
+use crate::error::AssemblyError;
+use crate::manifest::{read_json, Manifest, MANIFEST_FILE};
 
 /// One environment of a synthesis output.
 #[derive(Debug, Clone)]
 pub struct SynthesizedEnv {
-    /// Environment name (from the manifest, which must match the folder name).
+    /// Environment name (from the manifest).
     pub name: String,
     /// The folder it was read from.
     pub dir: PathBuf,
     /// The manifest as written.
-    pub manifest: Json,
+    pub manifest: Manifest,
     /// Stacks in the manifest's (deploy) order.
     pub stacks: Vec<SynthesizedStack>,
 }
@@ -43,29 +43,30 @@ impl SynthesizedEnv {
     }
 }
 
-const FIX_WRITE: &str = "point at a folder written by `cairn synth` (e.g. `cairn synth --all --out DIR`)";
-
 /// Reads every environment under `dir` (folders holding a `manifest.json`), sorted
 /// by name. `dir` may also be one environment's folder itself.
-pub fn read_synthesis(dir: &Path) -> Result<Vec<SynthesizedEnv>, Error> {
-    let shown = dir.display().to_string();
-    let meta = std::fs::metadata(dir).map_err(|e| {
-        Error::new(format!("cannot read the synthesis output: {e}"))
-            .at(&shown)
-            .fix(FIX_WRITE)
-    })?;
+pub fn read_synthesis(dir: &Path) -> Result<Vec<SynthesizedEnv>, AssemblyError> {
+    let meta =
+        std::fs::metadata(dir).map_err(|e| AssemblyError::not_written_by_synth(dir, format!("cannot read the synthesis output: {e}")))?;
     if !meta.is_dir() {
-        return Err(Error::new("is not a folder; expected a synthesis output folder")
-            .at(&shown)
-            .fix(FIX_WRITE));
+        return Err(AssemblyError::not_written_by_synth(
+            dir,
+            "is not a folder; expected a synthesis output folder",
+        ));
     }
     if dir.join(MANIFEST_FILE).is_file() {
         return Ok(vec![read_env(dir)?]);
     }
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::new(format!("cannot list the folder: {e}")).at(&shown))?;
+    let cannot_list = |e: std::io::Error| {
+        AssemblyError::new(
+            dir,
+            format!("cannot list the folder: {e}"),
+            "make the folder readable, or point at another one",
+        )
+    };
     let mut env_dirs = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::new(format!("cannot list the folder: {e}")).at(&shown))?;
+    for entry in std::fs::read_dir(dir).map_err(cannot_list)? {
+        let entry = entry.map_err(cannot_list)?;
         let path = entry.path();
         let hidden = entry.file_name().to_string_lossy().starts_with('.');
         // `.tmp-*` / `.old-*` are the writer's staging folders.
@@ -74,120 +75,93 @@ pub fn read_synthesis(dir: &Path) -> Result<Vec<SynthesizedEnv>, Error> {
         }
     }
     if env_dirs.is_empty() {
-        return Err(
-            Error::new(format!("is not a synthesis output: no <environment>/{MANIFEST_FILE} in it"))
-                .at(&shown)
-                .fix(FIX_WRITE),
-        );
+        return Err(AssemblyError::not_written_by_synth(
+            dir,
+            format!("is not a synthesis output: no <environment>/{MANIFEST_FILE} in it"),
+        ));
     }
     env_dirs.sort();
     env_dirs.iter().map(|d| read_env(d)).collect()
 }
 
 /// Reads one environment folder (`<dir>/manifest.json` and its templates).
-pub fn read_env(dir: &Path) -> Result<SynthesizedEnv, Error> {
-    let manifest_path = dir.join(MANIFEST_FILE);
-    let manifest = read_json(&manifest_path)?;
-    let at = manifest_path.display().to_string();
-    let version = manifest.get("version").and_then(Json::as_u64);
-    match version {
-        Some(v) if v <= u64::from(MANIFEST_VERSION) => {}
-        Some(v) => {
-            return Err(Error::new(format!(
-                "manifest version {v} is newer than this cairn understands ({MANIFEST_VERSION})"
-            ))
-            .at(at)
-            .fix("use the cairn version that wrote it, or synthesize again"))
-        }
-        None => return Err(Error::new("not a cairn manifest: no numeric \"version\"").at(at).fix(FIX_WRITE)),
-    }
-    let name = manifest
-        .get("environment")
-        .and_then(Json::as_str)
-        .ok_or_else(|| Error::new("not a cairn manifest: no \"environment\" name").at(&at).fix(FIX_WRITE))?
-        .to_string();
-    let stacks_json = manifest
-        .get("stacks")
-        .and_then(Json::as_array)
-        .ok_or_else(|| Error::new("not a cairn manifest: no \"stacks\" list").at(&at).fix(FIX_WRITE))?;
+pub fn read_env(dir: &Path) -> Result<SynthesizedEnv, AssemblyError> {
+    let manifest = Manifest::read(&dir.join(MANIFEST_FILE))?;
     let mut stacks = Vec::new();
-    for (i, s) in stacks_json.iter().enumerate() {
-        let field = |key: &str| -> Result<String, Error> {
-            s.get(key)
-                .and_then(Json::as_str)
-                .map(str::to_string)
-                .ok_or_else(|| Error::new(format!("stacks[{i}] has no \"{key}\" string")).at(&at).fix(FIX_WRITE))
-        };
-        let (stack_name, id, file_name) = (field("name")?, field("id")?, field("template")?);
-        // The manifest names files next to it; never follow a path out of the folder.
-        if file_name.contains(['/', '\\']) || file_name.starts_with('.') {
-            return Err(
-                Error::new(format!("stacks[{i}].template `{file_name}` is not a file name in this folder"))
-                    .at(&at)
-                    .fix(FIX_WRITE),
-            );
-        }
-        let file = dir.join(&file_name);
+    for stack in &manifest.stacks {
+        let file = dir.join(&stack.template);
         let template = read_json(&file)?;
         check_template(&template, &file)?;
         stacks.push(SynthesizedStack {
-            name: stack_name,
-            id,
+            name: stack.name.clone(),
+            id: stack.id.clone(),
             file,
             template,
         });
     }
     Ok(SynthesizedEnv {
-        name,
+        name: manifest.environment.clone(),
         dir: dir.to_path_buf(),
         manifest,
         stacks,
     })
 }
 
+/// Folders under the synthesis root `dir` that hold templates (`*.template.json`)
+/// but no manifest: an interrupted or partly deleted synthesis, not an absent
+/// environment. Empty when `dir` is itself one environment's folder.
+pub fn malformed_env_folders(dir: &Path) -> Vec<PathBuf> {
+    if dir.join(MANIFEST_FILE).is_file() {
+        return Vec::new();
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && !p.join(MANIFEST_FILE).exists())
+        .filter(|p| {
+            std::fs::read_dir(p).is_ok_and(|files| {
+                files
+                    .filter_map(|f| f.ok())
+                    .any(|f| f.file_name().to_string_lossy().ends_with(".template.json"))
+            })
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 /// A template must be a JSON object whose `Resources` (if any) is an object.
-pub fn check_template(template: &Json, file: &Path) -> Result<(), Error> {
-    let at = file.display().to_string();
+pub fn check_template(template: &Json, file: &Path) -> Result<(), AssemblyError> {
+    let bad = |message: String| AssemblyError::not_written_by_synth(file, message);
     let Some(obj) = template.as_object() else {
-        return Err(Error::new("is not a CloudFormation template: not a JSON object")
-            .at(at)
-            .fix(FIX_WRITE));
+        return Err(bad("is not a CloudFormation template: not a JSON object".into()));
     };
     for section in ["Resources", "Outputs", "Parameters", "Conditions", "Mappings"] {
         if let Some(v) = obj.get(section) {
             if !v.is_object() {
-                return Err(Error::new(format!("is not a valid template: \"{section}\" is not an object"))
-                    .at(at)
-                    .fix(FIX_WRITE));
+                return Err(bad(format!("is not a valid template: \"{section}\" is not an object")));
             }
         }
     }
     let Some(resources) = obj.get("Resources").and_then(Json::as_object) else {
-        return Err(Error::new("is not a CloudFormation template: no \"Resources\"")
-            .at(at)
-            .fix(FIX_WRITE));
+        return Err(bad("is not a CloudFormation template: no \"Resources\"".into()));
     };
     // Without a type, nothing about the resource (replacement, data) can be judged.
     for (id, resource) in resources {
         if resource.get("Type").and_then(Json::as_str).is_none_or(str::is_empty) {
-            return Err(Error::new(format!("resource `{id}` has no \"Type\" string"))
-                .at(at)
-                .property(format!("Resources.{id}.Type"))
-                .fix("give every resource its CloudFormation type (e.g. \"Type\": \"AWS::SQS::Queue\"), or synthesize again"));
+            return Err(AssemblyError::new(
+                file,
+                format!("resource `{id}` has no \"Type\" string"),
+                "give every resource its CloudFormation type (e.g. \"Type\": \"AWS::SQS::Queue\"), or synthesize again",
+            )
+            .property(format!("Resources.{id}.Type")));
         }
     }
     Ok(())
-}
-
-fn read_json(path: &Path) -> Result<Json, Error> {
-    let at = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::new(format!("cannot read: {e}")).at(&at).fix(FIX_WRITE))?;
-    serde_json::from_str(&text).map_err(|e| {
-        let what = if e.is_eof() { "is truncated" } else { "is not valid JSON" };
-        Error::new(format!("{what} (line {}, column {}): {e}", e.line(), e.column()))
-            .at(at)
-            .fix("synthesize again; the file was cut short or edited by hand")
-    })
 }
 
 #[cfg(test)]
@@ -256,7 +230,7 @@ mod tests {
         std::fs::write(root.join("notes.txt"), "hello").expect("file");
         let e = read_synthesis(&root).expect_err("not an output");
         assert!(e.message.contains("not a synthesis output"), "{e}");
-        assert!(e.fix.as_deref().unwrap_or("").contains("cairn synth"));
+        assert!(e.fix.contains("cairn synth"));
         let e = read_synthesis(&root.join("missing")).expect_err("missing");
         assert!(e.message.contains("cannot read"), "{e}");
         let _ = std::fs::remove_dir_all(&root);
@@ -268,7 +242,7 @@ mod tests {
         write_env(&root, "prod", r#"{"Resources": {"A": {"Type": "#);
         let e = read_synthesis(&root).expect_err("truncated");
         assert!(e.message.contains("truncated"), "{e}");
-        assert!(e.path.as_deref().unwrap_or("").ends_with("app-prod-data.template.json"), "{e}");
+        assert!(e.path.ends_with("app-prod-data.template.json"), "{e}");
 
         let root = scratch("escape");
         let dir = root.join("prod");
@@ -294,7 +268,7 @@ mod tests {
         std::fs::write(dir.join("x.json"), r#"{"Resources": {"Queue": {"Properties": {}}}}"#).expect("template");
         let e = read_synthesis(&root).expect_err("a resource without Type");
         assert!(e.message.contains("resource `Queue` has no \"Type\""), "{e}");
-        assert!(e.path.as_deref().unwrap_or("").ends_with("x.json"), "{e}");
+        assert!(e.path.ends_with("x.json"), "{e}");
         assert_eq!(e.property.as_deref(), Some("Resources.Queue.Type"));
         let _ = std::fs::remove_dir_all(&root);
     }
