@@ -1,0 +1,171 @@
+//! Synthesis: turns the construct tree into CloudFormation templates.
+//!
+//! Per environment: every value is rendered in the context of the stack that uses
+//! it. A reference into another stack of the same environment becomes an Output
+//! with an Export on the producer, an `Fn::ImportValue` on the consumer, and a
+//! stack dependency; a reference into another environment, to a missing resource,
+//! or a dependency cycle between stacks is an error. Escape-hatch overrides
+//! ([`crate::Stack::add_override`]) are applied to each resource right after it is
+//! rendered, so they see (and win over) everything constructs wrote. Tags and
+//! CloudFormation's limits are applied last.
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value as Json};
+
+use crate::error::Errors;
+use crate::template::limits;
+use crate::tree::{App, EnvKey, EnvSettings, Suppression};
+
+mod env;
+mod order;
+mod render;
+
+use env::synth_env;
+
+/// Metadata key that records each resource's construct path (like `aws:cdk:path`).
+pub const PATH_METADATA_KEY: &str = "cairn:path";
+
+/// The synthesized application: one artifact per environment.
+#[derive(Debug, Clone)]
+pub struct Assembly {
+    pub app: String,
+    pub environments: Vec<EnvArtifact>,
+}
+
+/// The synthesized stacks of one environment.
+#[derive(Debug, Clone)]
+pub struct EnvArtifact {
+    pub app: String,
+    pub settings: EnvSettings,
+    /// Stacks in deploy order (dependencies first).
+    pub stacks: Vec<StackArtifact>,
+}
+
+/// One synthesized stack.
+#[derive(Debug, Clone)]
+pub struct StackArtifact {
+    /// Short id inside the environment (`data`).
+    pub id: String,
+    /// CloudFormation stack name (`shop-prod-data`).
+    pub name: String,
+    /// The template as JSON (key order as written).
+    pub template: Json,
+    /// The template file's exact bytes (pretty JSON plus a final newline).
+    pub body: String,
+    /// Names of the stacks this one depends on.
+    pub depends_on: Vec<String>,
+    /// Logical ID → construct path (`data/Orders/Resource`).
+    pub paths: IndexMap<String, String>,
+    pub suppressions: Vec<Suppression>,
+}
+
+impl StackArtifact {
+    pub fn resource_count(&self) -> usize {
+        self.template.get("Resources").and_then(Json::as_object).map_or(0, Map::len)
+    }
+
+    pub fn output_count(&self) -> usize {
+        self.template.get("Outputs").and_then(Json::as_object).map_or(0, Map::len)
+    }
+
+    /// The template as sent to CloudFormation: compact JSON (the files in `out/` are
+    /// pretty-printed for review; whitespace would only eat into the size limits).
+    pub fn deploy_body(&self) -> String {
+        serde_json::to_string(&self.template).unwrap_or_else(|_| self.body.clone())
+    }
+
+    /// Above 51,200 bytes (as sent) CloudFormation needs the template from S3.
+    pub fn needs_upload(&self) -> bool {
+        self.body.len() > limits::MAX_INLINE_BODY_BYTES && compact_longer_than(&self.template, limits::MAX_INLINE_BODY_BYTES)
+    }
+
+    pub fn file_name(&self) -> String {
+        format!("{}.template.json", self.name)
+    }
+}
+
+/// Whether the compact JSON of `template` is longer than `limit` bytes: counted while
+/// writing nowhere, and stopped as soon as it is (asked for every stack at every synthesis).
+fn compact_longer_than(template: &Json, limit: usize) -> bool {
+    struct Counter {
+        written: usize,
+        limit: usize,
+    }
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.written += bytes.len();
+            if self.written > self.limit {
+                return Err(std::io::Error::other("over the limit"));
+            }
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter { written: 0, limit };
+    let _stopped = serde_json::to_writer(&mut counter, template);
+    counter.written > limit
+}
+
+/// What a synthesis produces besides the templates as JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Render {
+    /// Also the file bytes (`body`), checked against CloudFormation's size limit.
+    Files,
+    /// The JSON templates only (`body` left empty): for the re-syntheses that parity
+    /// compares and drops, where the file text would be built and thrown away.
+    ModelOnly,
+}
+
+impl App {
+    /// Synthesizes every environment.
+    pub fn synth(&self) -> Result<Assembly, Errors> {
+        self.synth_as(Render::Files)
+    }
+
+    /// Synthesizes every environment, rendering what `render` asks for.
+    pub fn synth_as(&self, render: Render) -> Result<Assembly, Errors> {
+        let data = self.data.borrow();
+        let mut errors = Vec::new();
+        let mut environments = Vec::new();
+        for env_index in 0..data.envs.len() {
+            match synth_env(&data, EnvKey(env_index as u32), render) {
+                Ok(env) => environments.push(env),
+                Err(mut e) => errors.append(&mut e.0),
+            }
+        }
+        if errors.is_empty() {
+            Ok(Assembly {
+                app: data.name.clone(),
+                environments,
+            })
+        } else {
+            Err(Errors(errors))
+        }
+    }
+}
+
+impl EnvArtifact {
+    pub fn name(&self) -> &str {
+        &self.settings.name
+    }
+
+    pub fn stack(&self, name_or_id: &str) -> Option<&StackArtifact> {
+        self.stacks.iter().find(|s| s.name == name_or_id || s.id == name_or_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_compact_size_is_compared_exactly_at_the_limit() {
+        // `"aaaa…"` in compact JSON is the string plus its two quotes.
+        let template = serde_json::json!("a".repeat(98));
+        assert!(!compact_longer_than(&template, 100));
+        assert!(compact_longer_than(&template, 99));
+        assert_eq!(serde_json::to_string(&template).unwrap().len(), 100);
+    }
+}
