@@ -126,7 +126,7 @@ impl Sandbox {
     }
 }
 
-/// The shipped environments the suite knows facts about (`tests/app.rs`'s table…).
+/// The shipped environments the suite knows facts about (`tests/app/`'s table…).
 pub const SHIPPED: [&str; 3] = ["dev", "staging", "prod"];
 
 /// Names of the `*.toml` files in `dir`, sorted: read from the folder, so adding an
