@@ -7,7 +7,7 @@
 //! key that must not be there.
 #![allow(dead_code)]
 
-/// A moto server for tests that deploy (see `tests/deploy.rs`).
+/// A moto server for tests that deploy (see `tests/deploy/`).
 pub mod moto;
 
 use std::collections::BTreeSet;
