@@ -33,8 +33,8 @@ pub fn check(
         }
         return Ok(());
     }
-    Err(CliError::failure(format!(
-        "error: CloudFormation or the service would refuse {blocking} change{} of this deploy; nothing was changed.\n{}\n\
+    Err(CliError::Failed(format!(
+        "CloudFormation or the service would refuse {blocking} change{} of this deploy; nothing was changed.\n{}\n\
          Change the stacks' code as each fix says and deploy again (`cairn diff {env}` shows the same); no option overrides this",
         if blocking == 1 { "" } else { "s" },
         warning_lines(&report, false).join("\n")

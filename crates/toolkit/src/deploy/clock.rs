@@ -39,7 +39,7 @@ pub fn catch_ctrl_c() -> CliResult<()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        let mut sigint = signal(SignalKind::interrupt()).map_err(|e| CliError::failure(format!("error: cannot catch Ctrl-C: {e}")))?;
+        let mut sigint = signal(SignalKind::interrupt()).map_err(|e| CliError::Failed(format!("cannot catch Ctrl-C: {e}")))?;
         rt.spawn(async move {
             while sigint.recv().await.is_some() {
                 INTERRUPTS.fetch_add(1, Ordering::SeqCst);

@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use super::clock::{format_duration, Clock};
 use super::console::Console;
+use super::failed_list;
 use super::interrupt::Stopped;
 use super::leftovers::Ledger;
 use super::plan::Hints;
 use super::resume::ResumeCommand;
 use super::watch::{watch, Watch, WatchEnd};
-use super::{failed_list, INTERRUPTED_EXIT};
 use crate::aws::cloudformation::status;
 use crate::aws::{AwsError, AwsErrorKind, CloudFormation, Emulator, StackInfo, StackResource};
 use crate::error::{CliError, CliResult};
@@ -88,17 +88,17 @@ impl Destroyer<'_> {
                     gone.push(name);
                 }
                 Ok(false) => gone.push(name),
-                Err(e) if e.exit_code() == INTERRUPTED_EXIT => {
-                    let running = e.message.starts_with("stopped watching").then_some(*name);
-                    return Err(self.stopped(e.message, &gone, running, &names[i..]));
+                Err(CliError::Interrupted(what)) => {
+                    let running = what.starts_with("stopped watching").then_some(*name);
+                    return Err(self.stopped(what, &gone, running, &names[i..]));
                 }
-                Err(mut e) => {
+                Err(e) => {
                     let rest = &names[i + 1..];
                     if !rest.is_empty() {
-                        e.message.push_str(&format!(
+                        return Err(e.noted(format!(
                             "\nnot deleted (stopped at the first failure): {name} (the error above), {}",
                             rest.join(", ")
-                        ));
+                        )));
                     }
                     return Err(e);
                 }
@@ -132,7 +132,7 @@ impl Destroyer<'_> {
             Err(_) => true,
         };
         if still_there {
-            return CliError::failure(format!("error: deleting {name} failed: {e}"));
+            return CliError::Failed(format!("deleting {name} failed: {e}"));
         }
         let (kept, why) = match self.emulator {
             Some(Emulator::Moto) => (
@@ -146,8 +146,8 @@ impl Destroyer<'_> {
                 "the endpoint dropped the stack's record although the deletion failed",
             ),
         };
-        CliError::failure(format!(
-            "error: deleting {name} failed: {}. The endpoint no longer lists {name}, so `{}` shows it as not deployed, but \
+        CliError::Failed(format!(
+            "deleting {name} failed: {}. The endpoint no longer lists {name}, so `{}` shows it as not deployed, but \
              resources are left behind: {kept} ({why}). Restart the local endpoint to clear them (`make local-cloud-stop \
              local-cloud`)",
             e.message.trim_end_matches('.'),
@@ -163,8 +163,8 @@ impl Destroyer<'_> {
             "  note: moto cannot describe {name} ({e}): a stack whose creation it rejected and never finished; deleting it by name"
         ));
         self.cfn.delete_stack(name).map_err(|d| {
-            CliError::failure(format!(
-                "error: deleting {name} failed: {d}. moto keeps a broken record of it; restart moto to clear it \
+            CliError::Failed(format!(
+                "deleting {name} failed: {d}. moto keeps a broken record of it; restart moto to clear it \
                  (`make local-cloud-stop local-cloud`)"
             ))
         })?;
@@ -174,8 +174,8 @@ impl Destroyer<'_> {
                 self.console.line(&self.console.style.green(&line));
                 Ok(true)
             }
-            _ => Err(CliError::failure(format!(
-                "error: {name} is still listed after DeleteStack; restart moto to clear it (`make local-cloud-stop local-cloud`)"
+            _ => Err(CliError::Failed(format!(
+                "{name} is still listed after DeleteStack; restart moto to clear it (`make local-cloud-stop local-cloud`)"
             ))),
         }
     }
@@ -202,15 +202,15 @@ impl Destroyer<'_> {
                 info.status
             ));
         } else if status::in_progress(&info.status) && info.status != "REVIEW_IN_PROGRESS" {
-            return Err(CliError::failure(format!(
-                "error: {name} is {}: another operation is running. Wait for it (`{}`), then destroy again",
+            return Err(CliError::Failed(format!(
+                "{name} is {}: another operation is running. Wait for it (`{}`), then destroy again",
                 info.status, self.hints.watch
             )));
         }
         if info.termination_protection {
             if !self.force {
-                return Err(CliError::failure(format!(
-                    "error: {name} has termination protection; it is only removed with `{} --force` (and a typed confirmation)",
+                return Err(CliError::Failed(format!(
+                    "{name} has termination protection; it is only removed with `{} --force` (and a typed confirmation)",
                     self.hints.destroy
                 )));
             }
@@ -243,8 +243,8 @@ impl Destroyer<'_> {
             WatchEnd::Settled { info: None, .. } => {}
             WatchEnd::Settled { info: Some(i), .. } if i.status == "DELETE_COMPLETE" => {}
             WatchEnd::Settled { info: Some(i), events } => {
-                return Err(CliError::failure(format!(
-                    "error: deleting {name} ended {}{}. Remove or fix what blocks it (resources with data, exports still imported \
+                return Err(CliError::Failed(format!(
+                    "deleting {name} ended {}{}. Remove or fix what blocks it (resources with data, exports still imported \
                      by other stacks), then run `{}` again{}",
                     i.status,
                     i.status_reason
@@ -255,21 +255,18 @@ impl Destroyer<'_> {
                 )))
             }
             WatchEnd::TimedOut { status, events } => {
-                return Err(CliError::failure(format!(
-                    "error: stopped waiting after {}: {name} is still {status}; follow it with `{}`{}",
+                return Err(CliError::Failed(format!(
+                    "stopped waiting after {}: {name} is still {status}; follow it with `{}`{}",
                     format_duration(self.timeout),
                     self.hints.watch,
                     failed_list(&events)
                 )))
             }
             WatchEnd::Interrupted { status } => {
-                return Err(CliError::with_code(
-                    INTERRUPTED_EXIT,
-                    format!(
-                        "stopped watching {name} (Ctrl-C twice); it is {status} and CloudFormation carries on. Resume watching with `{}`",
-                        self.hints.watch
-                    ),
-                ))
+                return Err(CliError::Interrupted(format!(
+                    "stopped watching {name} (Ctrl-C twice); it is {status} and CloudFormation carries on. Resume watching with `{}`",
+                    self.hints.watch
+                )))
             }
         }
         let took = format_duration(self.clock.now().saturating_sub(started));
@@ -308,8 +305,7 @@ impl Destroyer<'_> {
                 .filter_map(|o| o.export_name.clone().map(|n| (n, o.value.clone())))
                 .collect();
             if let Err(e) = ledger.record(&info.name, &info.id, kept, exports) {
-                self.console
-                    .line(&format!("  warning: {}", e.message.trim_start_matches("error: ")));
+                self.console.line(&format!("  warning: {e}"));
             }
         }
         list

@@ -130,8 +130,8 @@ impl Ledger {
 }
 
 fn file_error(path: &Path, why: &str) -> CliError {
-    CliError::failure(format!(
-        "error: {}: {why}; it only records what a local emulator kept after `cairn destroy`: delete it to start over",
+    CliError::Failed(format!(
+        "{}: {why}; it only records what a local emulator kept after `cairn destroy`: delete it to start over",
         path.display()
     ))
 }

@@ -50,7 +50,7 @@ use crate::aws::{CloudFormation, Quirks, StackEvent, TemplateStore};
 use crate::error::{CliError, CliResult};
 
 /// Exit code after Ctrl-C (128 + SIGINT), as shells report it.
-pub const INTERRUPTED_EXIT: u8 = 130;
+pub use crate::error::INTERRUPTED_EXIT;
 
 /// How a deploy behaves (from the command line and the environment file).
 #[derive(Debug, Clone)]
@@ -188,15 +188,15 @@ impl<'a> Deployer<'a> {
             self.console.line(&self.console.style.bold(&header));
             match self.deploy_stack(stack) {
                 Ok(outcome) => done.push((stack.name.clone(), outcome)),
-                Err(e) if e.exit_code() == INTERRUPTED_EXIT => return Err(self.stopped(e.message, &done, &stacks[i..])),
-                Err(mut e) => {
+                Err(CliError::Interrupted(what)) => return Err(self.stopped(what, &done, &stacks[i..])),
+                Err(e) => {
                     let rest: Vec<&str> = stacks[i + 1..].iter().map(|s| s.name.as_str()).collect();
                     if !rest.is_empty() {
-                        e.message.push_str(&format!(
+                        return Err(e.noted(format!(
                             "\nnot deployed (stopped at the first failure): {} (the error above), {}",
                             stack.name,
                             rest.join(", ")
-                        ));
+                        )));
                     }
                     return Err(e);
                 }
@@ -242,16 +242,16 @@ impl<'a> Deployer<'a> {
             return Ok(());
         }
         let (Some(store), Some(bucket)) = (self.store, self.opts.template_bucket.as_deref()) else {
-            return Err(CliError::failure(format!(
-                "error: {} must be uploaded to S3 (templates over 51,200 bytes), but no template bucket is set: \
+            return Err(CliError::Failed(format!(
+                "{} must be uploaded to S3 (templates over 51,200 bytes), but no template bucket is set: \
                  pass --template-bucket or run `cairn bootstrap {}`",
                 big.join(", "),
                 self.opts.env
             )));
         };
         if !store.bucket_exists(bucket)? {
-            return Err(CliError::failure(format!(
-                "error: template bucket `{bucket}` does not exist (needed for {}): run `cairn bootstrap {}` to create it, \
+            return Err(CliError::Failed(format!(
+                "template bucket `{bucket}` does not exist (needed for {}): run `cairn bootstrap {}` to create it, \
                  or pass --template-bucket with an existing bucket",
                 big.join(", "),
                 self.opts.env

@@ -66,7 +66,7 @@ impl Run {
     fn outcomes(&self) -> Vec<Outcome> {
         match &self.result {
             Ok(v) => v.iter().map(|(_, o)| o.clone()).collect(),
-            Err(e) => panic!("deploy failed: {}\noutput:\n{}", e.message, self.output),
+            Err(e) => panic!("deploy failed: {}\noutput:\n{}", e.report(), self.output),
         }
     }
 }
@@ -213,21 +213,21 @@ fn a_failed_create_reports_rollback_complete_and_recreate_deletes_and_creates_ag
     let run = deploy(&cfn, opts(), &[&data]);
     let e = run.error();
     assert_eq!(e.exit_code(), 1);
-    assert!(e.message.contains("creating shop-dev-data failed"), "{}", e.message);
-    assert!(e.message.contains("Rolled back: yes"), "{}", e.message);
+    assert!(e.report().contains("creating shop-dev-data failed"), "{}", e.report());
+    assert!(e.report().contains("Rolled back: yes"), "{}", e.report());
     assert!(
-        e.message
+        e.report()
             .contains("Db (AWS::RDS::DBInstance) CREATE_FAILED: Invalid DB Instance class: db.x1.nope"),
         "{}",
-        e.message
+        e.report()
     );
     assert!(
-        e.message
+        e.report()
             .contains("Queue (AWS::SQS::Queue) CREATE_FAILED: Resource creation cancelled"),
         "{}",
-        e.message
+        e.report()
     );
-    assert!(e.message.contains("`cairn deploy dev --recreate`"), "{}", e.message);
+    assert!(e.report().contains("`cairn deploy dev --recreate`"), "{}", e.report());
     assert!(run.output.contains("CREATE_FAILED  Invalid DB Instance class"), "{}", run.output);
     assert_eq!(cfn.status_of("shop-dev-data").as_deref(), Some("ROLLBACK_COMPLETE"));
 
@@ -236,9 +236,9 @@ fn a_failed_create_reports_rollback_complete_and_recreate_deletes_and_creates_ag
     let run = deploy(&cfn, opts(), &[&data]);
     let e = run.error();
     assert!(
-        e.message.contains("shop-dev-data is ROLLBACK_COMPLETE") && e.message.contains("--recreate"),
+        e.report().contains("shop-dev-data is ROLLBACK_COMPLETE") && e.report().contains("--recreate"),
         "{}",
-        e.message
+        e.report()
     );
     assert_eq!(count(&cfn.calls()[before..], "CreateChangeSet"), 0);
 
@@ -286,22 +286,22 @@ fn a_failed_update_reports_update_rollback_complete_and_exit_1() {
     let run = deploy(&cfn, DeployOptions { approve: true, ..opts() }, &[&data, &service]);
     let e = run.error();
     assert_eq!(e.exit_code(), 1);
-    assert!(e.message.contains("updating shop-dev-data failed"), "{}", e.message);
+    assert!(e.report().contains("updating shop-dev-data failed"), "{}", e.report());
     assert!(
-        e.message
+        e.report()
             .contains("Rolled back: yes, the stack is back to its previous state (UPDATE_ROLLBACK_COMPLETE)"),
         "{}",
-        e.message
+        e.report()
     );
     assert!(e
-        .message
+        .report()
         .contains("Queue (AWS::SQS::Queue) UPDATE_FAILED: Value 9999999 for parameter VisibilityTimeout is invalid."));
     // Stops at the first failure.
     assert!(
-        e.message
+        e.report()
             .contains("not deployed (stopped at the first failure): shop-dev-data (the error above), shop-dev-service"),
         "{}",
-        e.message
+        e.report()
     );
     assert!(!cfn.calls().iter().any(|c| c.contains("shop-dev-service")), "{:?}", cfn.calls());
     assert!(run.output.contains("  ~ modify  Queue  AWS::SQS::Queue"), "{}", run.output);
@@ -332,9 +332,9 @@ fn a_stack_in_progress_is_refused_and_stuck_states_are_explained() {
         let e = run.error();
         assert_eq!(e.exit_code(), 1);
         assert!(
-            e.message.contains(&format!("shop-dev-data is {status}")) && e.message.contains(expect),
+            e.report().contains(&format!("shop-dev-data is {status}")) && e.report().contains(expect),
             "{status}: {}",
-            e.message
+            e.report()
         );
         assert_eq!(count(&cfn.calls(), "CreateChangeSet"), 0, "{status}");
     }
@@ -365,15 +365,15 @@ fn replacing_the_database_demands_approval() {
     let run = deploy(&cfn, opts(), &[&data]);
     let e = run.error();
     assert!(
-        e.message
+        e.report()
             .contains("shop-dev-data needs approval (it replaces Db (AWS::RDS::DBInstance))"),
         "{}",
-        e.message
+        e.report()
     );
     assert!(
-        e.message.contains("pass --approve") && e.message.contains("Nothing was changed"),
+        e.report().contains("pass --approve") && e.report().contains("Nothing was changed"),
         "{}",
-        e.message
+        e.report()
     );
     assert!(run.output.contains("replacement: True (DBName)"), "{}", run.output);
     assert_eq!(count(&cfn.calls(), "ExecuteChangeSet"), 0);
@@ -389,7 +389,7 @@ fn replacing_the_database_demands_approval() {
     cfn.script_changes("shop-dev-data", vec![db_replacement()]);
     let run = deploy_with(&cfn, interactive.clone(), &[&data], &["n"], &FakeClock::default());
     assert_eq!(run.questions, vec!["Deploy these changes to shop-dev-data? [y/N]"]);
-    assert_eq!(run.error().message, "not approved: nothing was changed in shop-dev-data");
+    assert_eq!(run.error().report(), "not approved: nothing was changed in shop-dev-data");
     assert_eq!(count(&cfn.calls(), "ExecuteChangeSet"), 0);
     cfn.script_changes("shop-dev-data", vec![db_replacement()]);
     let run = deploy_with(&cfn, interactive, &[&data], &["y"], &FakeClock::default());
@@ -415,9 +415,9 @@ fn a_replacement_the_endpoint_does_not_flag_is_predicted_from_the_schema() {
     cfn.add_stack("shop-dev-data", "UPDATE_COMPLETE", &old);
     let run = deploy(&cfn, opts(), &[&artifact("shop-dev-data", new)]);
     assert!(
-        run.error().message.contains("it replaces Db (AWS::RDS::DBInstance)"),
+        run.error().report().contains("it replaces Db (AWS::RDS::DBInstance)"),
         "{}",
-        run.error().message
+        run.error().report()
     );
     assert!(
         run.output.contains("replacement: True (DBName) [predicted by cairn"),
@@ -445,11 +445,11 @@ fn an_environment_that_keeps_data_refuses_stateful_replacement_without_allow_rep
     let run = deploy(&cfn, prod(), &[&data]);
     let e = run.error();
     assert!(
-        e.message.contains("keeps data and its stack policy forbids replacing"),
+        e.report().contains("keeps data and its stack policy forbids replacing"),
         "{}",
-        e.message
+        e.report()
     );
-    assert!(e.message.contains("`cairn deploy prod --allow-replace`"), "{}", e.message);
+    assert!(e.report().contains("`cairn deploy prod --allow-replace`"), "{}", e.report());
     assert_eq!(count(&cfn.calls(), "ExecuteChangeSet"), 0);
 
     // --allow-replace: the policy is relaxed for the execution and put back afterwards.
@@ -509,7 +509,11 @@ fn broader_iam_access_demands_approval_and_a_refused_new_stack_leaves_nothing() 
     let service = artifact("shop-dev-service", service_template());
     let run = deploy(&cfn, opts(), &[&service]);
     let e = run.error();
-    assert!(e.message.contains("it broadens IAM or network access (1 grants)"), "{}", e.message);
+    assert!(
+        e.report().contains("it broadens IAM or network access (1 grants)"),
+        "{}",
+        e.report()
+    );
     assert!(
         run.output
             .contains("TaskRole (AWS::IAM::Role) AssumeRolePolicyDocument: Allow sts:AssumeRole to Service:ecs-tasks.amazonaws.com"),
@@ -537,9 +541,11 @@ fn environment_approval_is_asked_even_for_harmless_changes() {
         )],
     );
     assert!(
-        run.error().message.contains("environment `prod` requires approval of every deploy"),
+        run.error()
+            .report()
+            .contains("environment `prod` requires approval of every deploy"),
         "{}",
-        run.error().message
+        run.error().report()
     );
     assert_eq!(cfn.status_of("shop-prod-data"), None);
 }
@@ -562,12 +568,12 @@ fn a_timeout_is_reported_and_cloudformation_carries_on() {
     let e = run.error();
     assert_eq!(e.exit_code(), 1);
     assert!(
-        e.message
+        e.report()
             .contains("stopped waiting after 10m00s: shop-dev-data is still UPDATE_IN_PROGRESS"),
         "{}",
-        e.message
+        e.report()
     );
-    assert!(e.message.contains("`cairn status dev --watch`"), "{}", e.message);
+    assert!(e.report().contains("`cairn status dev --watch`"), "{}", e.report());
     assert!(
         run.clock_now >= Duration::from_secs(600) && run.clock_now < Duration::from_secs(610),
         "{:?}",
@@ -593,11 +599,15 @@ fn ctrl_c_stops_watching_and_says_how_to_resume() {
     );
     let e = run.error();
     assert_eq!(e.exit_code(), INTERRUPTED_EXIT);
-    assert!(e.message.contains("stopped watching shop-dev-data (Ctrl-C twice)"), "{}", e.message);
     assert!(
-        e.message.contains("Resume watching with `cairn status dev --watch`"),
+        e.report().contains("stopped watching shop-dev-data (Ctrl-C twice)"),
         "{}",
-        e.message
+        e.report()
+    );
+    assert!(
+        e.report().contains("Resume watching with `cairn status dev --watch`"),
+        "{}",
+        e.report()
     );
     assert_eq!(cfn.status_of("shop-dev-data").as_deref(), Some("UPDATE_IN_PROGRESS"));
     // Noticed right after the poll's DescribeStacks: no further call to the endpoint.
@@ -610,11 +620,11 @@ fn ctrl_c_stops_watching_and_says_how_to_resume() {
     // The first Ctrl-C kept the watch going; the second ended it.
     assert!(run.output.contains("Press Ctrl-C again to stop waiting"), "{}", run.output);
     assert!(
-        e.message
+        e.report()
             .contains("\ndeployed: none\nstill in progress: shop-dev-data (CloudFormation carries on")
-            && e.message.ends_with("resume with `cairn deploy dev` once it has finished"),
+            && e.report().ends_with("resume with `cairn deploy dev` once it has finished"),
         "{}",
-        e.message
+        e.report()
     );
 }
 
@@ -640,23 +650,23 @@ fn a_failed_create_stack_on_moto_removes_the_stack_it_left_and_a_rerun_proceeds(
     let data = artifact("shop-dev-data", data_template("db.t3.micro"));
     let run = deploy_full(&cfn, opts(), &[&data], &[], &FakeClock::default(), None, Quirks::moto());
     let e = run.error();
-    assert_eq!(e.message.lines().count(), 1, "{}", e.message);
+    assert_eq!(e.report().lines().count(), 1, "{}", e.report());
     assert!(
-        e.message
+        e.report()
             .starts_with("error: creating shop-dev-data failed: AWS rejected the call: Export names must be unique"),
         "{}",
-        e.message
+        e.report()
     );
     // The stuck record is removed, and the cause is named: moto keeps the exports of a
     // stack it could not delete, and only a restart clears them.
     assert!(
-        e.message.contains("cairn deleted the half-created stack shop-dev-data")
-            && e.message
+        e.report().contains("cairn deleted the half-created stack shop-dev-data")
+            && e.report()
                 .contains("Either another stack holds the exports of the same name, or moto does")
-            && e.message.ends_with("(`make local-cloud-stop local-cloud`)")
-            && !e.message.contains("starts clean"),
+            && e.report().ends_with("(`make local-cloud-stop local-cloud`)")
+            && !e.report().contains("starts clean"),
         "{}",
-        e.message
+        e.report()
     );
     assert_eq!(cfn.status_of("shop-dev-data"), None);
 
@@ -676,12 +686,12 @@ fn a_create_stack_moto_fails_leaves_no_stuck_stack_and_a_rerun_proceeds() {
         let run = deploy_full(&cfn, opts(), &[&data], &[], &FakeClock::default(), None, Quirks::moto());
         let e = run.error();
         assert!(
-            e.message
+            e.report()
                 .starts_with("error: creating shop-dev-data failed: AWS rejected the call: Queue name must end in .fifo")
-                && e.message
+                && e.report()
                     .contains("moto never finishes a failed create, so cairn deleted the half-created stack shop-dev-data"),
             "{}",
-            e.message
+            e.report()
         );
         assert_eq!(cfn.status_of("shop-dev-data"), None, "describe_fails: {describe_fails}");
         let run = deploy_full(&cfn, opts(), &[&data], &[], &FakeClock::default(), None, Quirks::moto());
@@ -715,11 +725,11 @@ fn a_stack_moto_left_stuck_is_not_called_another_deployment_and_destroy_deletes_
         let data = artifact("shop-dev-data", data_template("db.t3.micro"));
         let run = deploy_full(&cfn, opts(), &[&data], &[], &FakeClock::default(), None, Quirks::moto());
         let e = run.error();
-        assert!(!e.message.contains("another deployment"), "{}", e.message);
+        assert!(!e.report().contains("another deployment"), "{}", e.report());
         assert!(
-            e.message.contains("`cairn destroy dev shop-dev-data`") && e.message.contains("make local-cloud-stop local-cloud"),
+            e.report().contains("`cairn destroy dev shop-dev-data`") && e.report().contains("make local-cloud-stop local-cloud"),
             "{}",
-            e.message
+            e.report()
         );
         let (mut console, buffer) = Console::buffer();
         let clock = FakeClock::default();
@@ -734,7 +744,7 @@ fn a_stack_moto_left_stuck_is_not_called_another_deployment_and_destroy_deletes_
             emulator: Some(crate::aws::Emulator::Moto),
             leftovers: None,
         };
-        assert_eq!(d.destroy(&["shop-dev-data"]).map_err(|e| e.message), Ok(1), "{}", buffer.text());
+        assert_eq!(d.destroy(&["shop-dev-data"]).map_err(|e| e.report()), Ok(1), "{}", buffer.text());
         assert_eq!(cfn.status_of("shop-dev-data"), None);
     }
 }
@@ -766,7 +776,7 @@ fn a_pending_stack_without_resources_is_treated_as_absent_but_one_that_started_i
     cfn.add_stack("shop-dev-data", "CREATE_PENDING", &data_template("db.t3.micro"));
     let run = deploy_full(&cfn, opts(), &[&data], &[], &FakeClock::default(), None, Quirks::moto());
     let e = run.error();
-    assert!(e.message.contains("may hold resources; cairn leaves it alone"), "{}", e.message);
+    assert!(e.report().contains("may hold resources; cairn leaves it alone"), "{}", e.report());
     assert_eq!(count(&cfn.calls(), "DeleteStack"), 0);
     assert_eq!(cfn.status_of("shop-dev-data").as_deref(), Some("CREATE_PENDING"));
 }
@@ -780,11 +790,12 @@ fn a_refused_execution_of_a_create_change_set_removes_the_review_stack() {
     let data = artifact("shop-dev-data", data_template("db.t3.micro"));
     let run = deploy(&cfn, opts(), &[&data]);
     let e = run.error();
-    assert!(e.message.contains("cannot be executed"), "{}", e.message);
+    assert!(e.report().contains("cannot be executed"), "{}", e.report());
     assert!(
-        e.message.contains("cairn removed the empty REVIEW_IN_PROGRESS stack shop-dev-data"),
+        e.report()
+            .contains("cairn removed the empty REVIEW_IN_PROGRESS stack shop-dev-data"),
         "{}",
-        e.message
+        e.report()
     );
     assert_eq!(cfn.status_of("shop-dev-data"), None);
     assert_eq!(count(&cfn.calls(), "DeleteStack shop-dev-data"), 1);
@@ -824,7 +835,11 @@ fn templates_over_the_inline_limit_are_uploaded_and_passed_by_url() {
         Some(&store),
         Quirks::default(),
     );
-    assert!(run.error().message.contains("run `cairn bootstrap dev`"), "{}", run.error().message);
+    assert!(
+        run.error().report().contains("run `cairn bootstrap dev`"),
+        "{}",
+        run.error().report()
+    );
     assert!(cfn.calls().is_empty());
 
     let store = FakeStore {
@@ -897,12 +912,12 @@ fn destroy_deletes_and_respects_termination_protection() {
     let e = d
         .destroy(&["shop-prod-service", "shop-prod-data", "shop-prod-network"])
         .unwrap_err();
-    assert!(e.message.contains("shop-prod-data has termination protection"), "{}", e.message);
+    assert!(e.report().contains("shop-prod-data has termination protection"), "{}", e.report());
     assert!(
-        e.message
+        e.report()
             .contains("not deleted (stopped at the first failure): shop-prod-data (the error above), shop-prod-network"),
         "{}",
-        e.message
+        e.report()
     );
     assert_eq!(cfn.status_of("shop-prod-service"), None, "the service stack was deleted first");
     d.force = true;
@@ -954,29 +969,29 @@ fn ctrl_c_while_a_stack_deploys_finishes_that_stack_then_stops_with_130() {
         let opts = DeployOptions { resume, ..approved() };
         let run = deploy_full(&cfn, opts, &[&network, &data, &service], &[], &clock, None, quirks);
         let e = run.error();
-        assert_eq!(e.exit_code(), INTERRUPTED_EXIT, "{}", e.message);
+        assert_eq!(e.exit_code(), INTERRUPTED_EXIT, "{}", e.report());
         assert_eq!(cfn.status_of("shop-dev-network").as_deref(), Some("CREATE_COMPLETE"), "{quirks:?}");
         assert_eq!(cfn.status_of("shop-dev-data"), None);
         assert_eq!(cfn.status_of("shop-dev-service"), None);
         assert!(!cfn.calls().iter().any(|c| c.contains("shop-dev-data")), "{:?}", cfn.calls());
         assert!(
-            e.message
+            e.report()
                 .starts_with("stopped (Ctrl-C) before shop-dev-data: nothing was changed in it"),
             "{}",
-            e.message
+            e.report()
         );
-        assert!(e.message.contains("\ndeployed: shop-dev-network\n"), "{}", e.message);
+        assert!(e.report().contains("\ndeployed: shop-dev-network\n"), "{}", e.report());
         assert!(
-            e.message.contains("\nnot deployed: shop-dev-data, shop-dev-service\n"),
+            e.report().contains("\nnot deployed: shop-dev-data, shop-dev-service\n"),
             "{}",
-            e.message
+            e.report()
         );
         assert!(
-            e.message.ends_with(
+            e.report().ends_with(
                 "resume with `cairn deploy dev shop-dev-data shop-dev-service --environments /tmp/envs --approve --allow-replace`"
             ),
             "{}",
-            e.message
+            e.report()
         );
     }
 }
@@ -989,19 +1004,19 @@ fn ctrl_c_during_the_last_stack_reports_a_completed_run_without_a_resume_hint() 
     let (network, data, service) = three_stacks();
     let run = deploy_full(&cfn, approved(), &[&network, &data, &service], &[], &clock, None, Quirks::default());
     let e = run.error();
-    assert_eq!(e.exit_code(), INTERRUPTED_EXIT, "{}", e.message);
+    assert_eq!(e.exit_code(), INTERRUPTED_EXIT, "{}", e.report());
     assert_eq!(cfn.status_of("shop-dev-service").as_deref(), Some("CREATE_COMPLETE"));
     assert!(
-        e.message
+        e.report()
             .starts_with("Ctrl-C noticed after the last stack had finished: the run completed, nothing to resume\n")
-            && e.message.ends_with("deployed: shop-dev-network, shop-dev-data, shop-dev-service"),
+            && e.report().ends_with("deployed: shop-dev-network, shop-dev-data, shop-dev-service"),
         "{}",
-        e.message
+        e.report()
     );
     assert!(
-        !e.message.contains("resume with") && !e.message.contains("not deployed"),
+        !e.report().contains("resume with") && !e.report().contains("not deployed"),
         "{}",
-        e.message
+        e.report()
     );
 }
 
@@ -1041,7 +1056,7 @@ fn ctrl_c_during_change_set_creation_deletes_it_once_ready_and_changes_nothing()
         };
         let run = deploy_with(&cfn, approved(), &[&data, &service], &[], &clock);
         let e = run.error();
-        assert_eq!(e.exit_code(), INTERRUPTED_EXIT, "{}", e.message);
+        assert_eq!(e.exit_code(), INTERRUPTED_EXIT, "{}", e.report());
         let calls = cfn.calls();
         assert_eq!(count(&calls, "ExecuteChangeSet"), 0, "{calls:?}");
         assert!(
@@ -1050,16 +1065,16 @@ fn ctrl_c_during_change_set_creation_deletes_it_once_ready_and_changes_nothing()
             run.output
         );
         assert!(
-            e.message
+            e.report()
                 .starts_with("stopped (Ctrl-C) before executing shop-dev-data's change set: cairn deleted it"),
             "{}",
-            e.message
+            e.report()
         );
-        assert!(e.message.contains("nothing was changed in shop-dev-data"), "{}", e.message);
+        assert!(e.report().contains("nothing was changed in shop-dev-data"), "{}", e.report());
         assert!(
-            e.message.contains("\ndeployed: none\n") && e.message.contains("\nnot deployed: shop-dev-data, shop-dev-service\n"),
+            e.report().contains("\ndeployed: none\n") && e.report().contains("\nnot deployed: shop-dev-data, shop-dev-service\n"),
             "{}",
-            e.message
+            e.report()
         );
         assert!(cfn.state.borrow().change_set_requests.len() == 1);
         if existing {
@@ -1089,19 +1104,19 @@ fn a_second_ctrl_c_while_the_change_set_is_made_says_it_is_left_and_how_to_delet
     let e = run.error();
     assert_eq!(e.exit_code(), INTERRUPTED_EXIT);
     assert!(
-        e.message.starts_with(
+        e.report().starts_with(
             "stopped waiting (Ctrl-C twice) while CloudFormation prepared shop-dev-data's change set (CREATE_PENDING), which is left"
         ),
         "{}",
-        e.message
+        e.report()
     );
     let left = cfn.state.borrow().change_set_requests[0].change_set_name.clone();
     assert!(
-        e.message
+        e.report()
             .contains("delete it with `aws cloudformation delete-change-set --change-set-name arn:")
-            && e.message.contains(&left),
+            && e.report().contains(&left),
         "{}",
-        e.message
+        e.report()
     );
     assert_eq!(count(&cfn.calls(), "ExecuteChangeSet"), 0);
 }
@@ -1122,18 +1137,18 @@ fn ctrl_c_at_the_approval_prompt_deletes_the_change_set_and_exits_130() {
     let service = artifact("shop-dev-service", service_template());
     let run = deploy_with(&cfn, o, &[&artifact("shop-dev-data", new), &service], &[console::CTRL_C], &clock);
     let e = run.error();
-    assert_eq!(e.exit_code(), INTERRUPTED_EXIT, "{}", e.message);
+    assert_eq!(e.exit_code(), INTERRUPTED_EXIT, "{}", e.report());
     assert_eq!(run.questions.len(), 1);
     assert!(
-        e.message
+        e.report()
             .starts_with("stopped (Ctrl-C) at the approval of shop-dev-data's change set: cairn deleted it; nothing was changed"),
         "{}",
-        e.message
+        e.report()
     );
     assert!(
-        e.message.contains("\nnot deployed: shop-dev-data, shop-dev-service\n"),
+        e.report().contains("\nnot deployed: shop-dev-data, shop-dev-service\n"),
         "{}",
-        e.message
+        e.report()
     );
     let calls = cfn.calls();
     assert_eq!(
@@ -1153,9 +1168,9 @@ fn ctrl_c_before_the_first_stack_changes_nothing() {
     let e = run.error();
     assert_eq!(e.exit_code(), INTERRUPTED_EXIT);
     assert!(
-        e.message.contains("deployed: none\nnot deployed: shop-dev-network, shop-dev-data"),
+        e.report().contains("deployed: none\nnot deployed: shop-dev-network, shop-dev-data"),
         "{}",
-        e.message
+        e.report()
     );
     assert!(cfn.calls().is_empty(), "{:?}", cfn.calls());
 }
@@ -1181,22 +1196,22 @@ fn ctrl_c_during_destroy_finishes_the_current_deletion_then_stops() {
         leftovers: None,
     };
     let e = d.destroy(&["shop-dev-service", "shop-dev-data", "shop-dev-network"]).unwrap_err();
-    assert_eq!(e.exit_code(), INTERRUPTED_EXIT, "{}", e.message);
+    assert_eq!(e.exit_code(), INTERRUPTED_EXIT, "{}", e.report());
     assert_eq!(cfn.status_of("shop-dev-service"), None);
     assert_eq!(cfn.status_of("shop-dev-data").as_deref(), Some("UPDATE_COMPLETE"));
     assert_eq!(count(&cfn.calls(), "DeleteStack"), 1, "{:?}", cfn.calls());
     assert!(
-        e.message
+        e.report()
             .starts_with("stopped (Ctrl-C) before shop-dev-data: it was not touched\ndeleted: shop-dev-service\n"),
         "{}",
-        e.message
+        e.report()
     );
     assert!(
-        e.message.ends_with(
+        e.report().ends_with(
             "not deleted: shop-dev-data, shop-dev-network\nresume with `cairn destroy dev shop-dev-data shop-dev-network --approve`"
         ),
         "{}",
-        e.message
+        e.report()
     );
     assert!(buffer.text().contains("shop-dev-service: deleted in"), "{}", buffer.text());
 }
@@ -1212,20 +1227,20 @@ fn a_change_set_another_run_made_is_never_executed_and_the_deploy_is_refused() {
     let e = run.error();
     assert_eq!(e.exit_code(), 1);
     assert!(
-        e.message.starts_with(
+        e.report().starts_with(
             "error: shop-dev-data has a change set this deploy did not make: cairn-1700000000000-0badcafe (CREATE_COMPLETE, AVAILABLE)"
         ),
         "{}",
-        e.message
+        e.report()
     );
     // The command to paste names the real change set, and the refusal says it came before
     // looking at the stack's changes.
     assert!(
-        e.message
+        e.report()
             .contains("`aws cloudformation delete-change-set --stack-name shop-dev-data --change-set-name cairn-1700000000000-0badcafe`")
-            && e.message.contains("it blocks this deploy even if shop-dev-data has none"),
+            && e.report().contains("it blocks this deploy even if shop-dev-data has none"),
         "{}",
-        e.message
+        e.report()
     );
     assert_eq!(count(&cfn.calls(), "CreateChangeSet") + count(&cfn.calls(), "ExecuteChangeSet"), 0);
 
@@ -1239,9 +1254,9 @@ fn a_change_set_another_run_made_is_never_executed_and_the_deploy_is_refused() {
     let run = deploy(&cfn, approved(), &[&data]);
     let e = run.error();
     assert!(
-        e.message.contains("cairn-0000000000001-other (CREATE_COMPLETE, AVAILABLE)"),
+        e.report().contains("cairn-0000000000001-other (CREATE_COMPLETE, AVAILABLE)"),
         "{}",
-        e.message
+        e.report()
     );
     let calls = cfn.calls();
     assert_eq!(
@@ -1283,9 +1298,9 @@ fn a_change_set_another_run_made_is_never_executed_and_the_deploy_is_refused() {
     cfn.add_foreign_change_set("shop-dev-data", "cairn-1700000000000-0badcafe");
     let run = deploy(&cfn, approved(), &[&data]);
     assert!(
-        run.error().message.contains("has a change set this deploy did not make"),
+        run.error().report().contains("has a change set this deploy did not make"),
         "{}",
-        run.error().message
+        run.error().report()
     );
     assert_eq!(cfn.status_of("shop-dev-data").as_deref(), Some("REVIEW_IN_PROGRESS"));
     assert_eq!(count(&cfn.calls(), "DeleteStack"), 0);
@@ -1301,13 +1316,13 @@ fn a_stack_another_deploy_updated_meanwhile_is_not_executed() {
         let run = deploy(&cfn, approved(), &[&artifact("shop-dev-data", data_template("db.t3.small"))]);
         let e = run.error();
         assert!(
-            e.message.starts_with(&format!(
+            e.report().starts_with(&format!(
                 "error: shop-dev-data changed while this deploy prepared its change set (it is now {status})"
             )),
             "{}",
-            e.message
+            e.report()
         );
-        assert!(e.message.contains("Nothing was executed"), "{}", e.message);
+        assert!(e.report().contains("Nothing was executed"), "{}", e.report());
         let calls = cfn.calls();
         assert_eq!(
             (count(&calls, "ExecuteChangeSet"), count(&calls, "DeleteChangeSet")),
@@ -1410,11 +1425,11 @@ fn a_deletion_that_fails_yet_drops_the_stack_says_what_is_left_and_why() {
     let e = d.destroy(&["shop-dev-network"]).unwrap_err();
     assert_eq!(e.exit_code(), 1);
     assert!(
-        e.message.starts_with(
+        e.report().starts_with(
             "error: deleting shop-dev-network failed: DeleteStack failed: DependencyViolation: The vpc vpc-123 has dependencies and cannot be deleted. The endpoint no longer lists shop-dev-network, so `cairn status dev` shows it as not deployed, but resources are left behind: AWS::EC2::VPC Vpc, "
-        ) && e.message.contains(", the NAT gateway's network interface (a moto limitation"),
+        ) && e.report().contains(", the NAT gateway's network interface (a moto limitation"),
         "{}",
-        e.message
+        e.report()
     );
     // Recorded for `status`, as long as moto knows the deleted stack's id.
     let left = ledger().current(&cfn, "shop-dev-network").unwrap().expect("recorded");
@@ -1425,9 +1440,9 @@ fn a_deletion_that_fails_yet_drops_the_stack_says_what_is_left_and_why() {
     );
     let _ = std::fs::remove_file(&file);
     assert!(
-        e.message.contains("Export names must be unique") && e.message.contains("make local-cloud-stop"),
+        e.report().contains("Export names must be unique") && e.report().contains("make local-cloud-stop"),
         "{}",
-        e.message
+        e.report()
     );
 }
 
@@ -1443,10 +1458,10 @@ fn after_ctrl_c_a_stack_without_changes_is_listed_as_such() {
     let e = run.error();
     assert_eq!(e.exit_code(), INTERRUPTED_EXIT);
     assert!(
-        e.message
+        e.report()
             .contains("\ndeployed: shop-dev-network (no changes)\nnot deployed: shop-dev-data\n"),
         "{}",
-        e.message
+        e.report()
     );
 }
 
@@ -1459,12 +1474,12 @@ fn with_moto_quirks_a_failed_update_stack_leaves_no_change_set_and_says_moto_doe
     let run = deploy_full(&cfn, approved(), &[&data], &[], &FakeClock::default(), None, Quirks::moto());
     let e = run.error();
     assert!(
-        e.message
+        e.report()
             .starts_with("error: updating shop-dev-data failed: AWS rejected the call: Value 9999999")
-            && e.message
+            && e.report()
                 .contains("moto does not roll back, so part of the update may be applied (see `cairn status dev`)"),
         "{}",
-        e.message
+        e.report()
     );
     let id = cfn.describe_stack("shop-dev-data").unwrap().unwrap().id;
     assert!(
@@ -1509,12 +1524,12 @@ fn deploy_refuses_an_export_in_use_whose_value_changes_before_any_change_set() {
         d.deploy(&[&all[0], &all[1]])
     };
     let e = result.err().unwrap_or_else(|| panic!("deployed; output:\n{}", buffer.text()));
-    assert_eq!(e.exit_code(), 1, "{}", e.message);
-    assert!(e.message.contains("DEPLOY WOULD FAIL: 1 change"), "{}", e.message);
-    assert!(e.message.contains("export `shop-dev-data:Orders`"), "{}", e.message);
-    assert!(e.message.contains("shop-dev-service imports it"), "{}", e.message);
-    assert!(e.message.contains("fix: "), "{}", e.message);
-    assert!(e.message.contains("nothing was changed"), "{}", e.message);
+    assert_eq!(e.exit_code(), 1, "{}", e.report());
+    assert!(e.report().contains("DEPLOY WOULD FAIL: 1 change"), "{}", e.report());
+    assert!(e.report().contains("export `shop-dev-data:Orders`"), "{}", e.report());
+    assert!(e.report().contains("shop-dev-service imports it"), "{}", e.report());
+    assert!(e.report().contains("fix: "), "{}", e.report());
+    assert!(e.report().contains("nothing was changed"), "{}", e.report());
     let calls = cfn.calls();
     assert_eq!(count(&calls, "CreateChangeSet"), 0, "{calls:?}");
     assert_eq!(count(&calls, "ExecuteChangeSet"), 0, "{calls:?}");
@@ -1543,7 +1558,7 @@ fn deploy_shows_a_non_blocking_warning_and_goes_ahead() {
         d.deploy(&[&all[0]])
     };
     let output = buffer.text();
-    assert!(result.is_ok(), "{:?}\n{output}", result.err().map(|e| e.message));
+    assert!(result.is_ok(), "{:?}\n{output}", result.err().map(|e| e.report()));
     assert!(output.contains("Changes that need a decision"), "{output}");
     assert!(output.contains("major version upgrade"), "{output}");
     assert_eq!(count(&cfn.calls(), "ExecuteChangeSet"), 1, "{:?}", cfn.calls());

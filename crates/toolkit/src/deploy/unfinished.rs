@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::watch::{watch, Watch, WatchEnd};
-use super::{failed_list, Deployer, INTERRUPTED_EXIT};
+use super::{failed_list, Deployer};
 use crate::aws::cloudformation::status;
 use crate::aws::{AwsErrorKind, StackInfo};
 use crate::error::{CliError, CliResult};
@@ -25,8 +25,8 @@ impl Deployer<'_> {
             ));
         } else {
             if !self.never_started(&info.id)? {
-                return Err(CliError::failure(format!(
-                    "error: {} is {} and its events show an operation that started, so it may hold resources; cairn leaves it alone. \
+                return Err(CliError::Failed(format!(
+                    "{} is {} and its events show an operation that started, so it may hold resources; cairn leaves it alone. \
                      Look at it with `{}` and delete it with `{} {}` before deploying again",
                     info.name, info.status, self.opts.hints.status, self.opts.hints.destroy, info.name
                 )));
@@ -81,8 +81,8 @@ impl Deployer<'_> {
     /// [`Self::remove_stuck_create`]): say so and how to remove it.
     pub(super) fn undescribable(&self, name: &str, e: crate::aws::AwsError) -> CliError {
         match self.quirks.emulator {
-            Some(emulator) if e.kind == AwsErrorKind::Other => CliError::failure(format!(
-                "error: {e}. On {emulator} this is a stack whose creation it rejected and never finished (its record names \
+            Some(emulator) if e.kind == AwsErrorKind::Other => CliError::Failed(format!(
+                "{e}. On {emulator} this is a stack whose creation it rejected and never finished (its record names \
                  a resource {emulator} never made): delete it with `{} {name}` or restart {emulator} (`make local-cloud-stop \
                  local-cloud`), then deploy again",
                 self.opts.hints.destroy
@@ -150,24 +150,21 @@ impl Deployer<'_> {
         )? {
             WatchEnd::Settled { info: None, .. } => Ok(()),
             WatchEnd::Settled { info: Some(i), .. } if i.status == "DELETE_COMPLETE" => Ok(()),
-            WatchEnd::Settled { info: Some(i), events } => Err(CliError::failure(format!(
-                "error: deleting {} for --recreate ended {}: {}{}",
+            WatchEnd::Settled { info: Some(i), events } => Err(CliError::Failed(format!(
+                "deleting {} for --recreate ended {}: {}{}",
                 info.name,
                 i.status,
                 i.status_reason.unwrap_or_default(),
                 failed_list(&events)
             ))),
-            WatchEnd::TimedOut { status, .. } => Err(CliError::failure(format!(
-                "error: stopped waiting for the deletion of {} ({status}); follow it with `{}`",
+            WatchEnd::TimedOut { status, .. } => Err(CliError::Failed(format!(
+                "stopped waiting for the deletion of {} ({status}); follow it with `{}`",
                 info.name, self.opts.hints.watch
             ))),
-            WatchEnd::Interrupted { status } => Err(CliError::with_code(
-                INTERRUPTED_EXIT,
-                format!(
-                    "stopped watching the deletion of {} ({status}); resume with `{}`",
-                    info.name, self.opts.hints.watch
-                ),
-            )),
+            WatchEnd::Interrupted { status } => Err(CliError::Interrupted(format!(
+                "stopped watching the deletion of {} ({status}); resume with `{}`",
+                info.name, self.opts.hints.watch
+            ))),
         }
     }
 
@@ -178,26 +175,23 @@ impl Deployer<'_> {
                 Some(i) if i.status == "DELETE_COMPLETE" => return Ok(()),
                 Some(i) if !status::in_progress(&i.status) || i.status == "REVIEW_IN_PROGRESS" => {
                     if i.status != "REVIEW_IN_PROGRESS" {
-                        return Err(CliError::failure(format!("error: deleting {name} ended {}", i.status)));
+                        return Err(CliError::Failed(format!("deleting {name} ended {}", i.status)));
                     }
                 }
                 Some(_) => {}
             }
             if self.clock.now() >= deadline {
-                return Err(CliError::failure(format!(
-                    "error: {name} was not deleted in time; see `{}`",
+                return Err(CliError::Failed(format!(
+                    "{name} was not deleted in time; see `{}`",
                     self.opts.hints.status
                 )));
             }
             if self.clock.interrupts() >= 2 {
-                return Err(CliError::with_code(
-                    INTERRUPTED_EXIT,
-                    format!(
-                        "stopped waiting (Ctrl-C twice) for the deletion of the empty stack {name}; CloudFormation carries on: \
+                return Err(CliError::Interrupted(format!(
+                    "stopped waiting (Ctrl-C twice) for the deletion of the empty stack {name}; CloudFormation carries on: \
                          see `{}`",
-                        self.opts.hints.status
-                    ),
-                ));
+                    self.opts.hints.status
+                )));
             }
             self.clock.sleep(Duration::from_secs(1));
         }
