@@ -147,7 +147,7 @@ impl Deployer<'_> {
             stack.name
         ));
         let template = imports::write_values(&stack.template, &values);
-        let body = serde_json::to_string_pretty(&template).map_err(|e| CliError::Failed(format!("{e}")))? + "\n";
+        let body = serde_json::to_string_pretty(&template).map_err(|e| CliError::Failed(e.to_string()))? + "\n";
         Ok(Some(StackArtifact {
             template,
             body,

@@ -25,7 +25,7 @@ impl Deployer<'_> {
         let name = stack.name.as_str();
         let current = self.cfn.describe_stack(name).map_err(|e| self.undescribable(name, e))?;
         let plan = plan::plan(name, current.as_ref(), self.opts.recreate, &self.opts.hints, self.quirks.emulator)
-            .map_err(|m| CliError::Failed(format!("{m}")))?;
+            .map_err(|m| CliError::Failed(m.to_string()))?;
         let existing = match plan {
             Plan::Create => None,
             Plan::Update(info) => Some(info),

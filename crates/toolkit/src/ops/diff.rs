@@ -243,7 +243,7 @@ fn template_of<'a>(side: Option<&'a Side>, stack: &str) -> Option<&'a Json> {
 fn read_output(dir: &Path) -> CliResult<Vec<Side>> {
     // A folder with templates but no manifest is a broken synthesis, not an absent
     // environment: reading past it would show that environment as all new.
-    cairn_parity::record::check_env_folders(dir).map_err(|e| CliError::BadInput(format!("{e}")))?;
-    let envs = read_synthesis(dir).map_err(|e| CliError::BadInput(format!("{e}")))?;
+    cairn_parity::record::check_env_folders(dir).map_err(|e| CliError::BadInput(e.to_string()))?;
+    let envs = read_synthesis(dir).map_err(|e| CliError::BadInput(e.to_string()))?;
     Ok(envs.into_iter().map(Side::from_output).collect())
 }

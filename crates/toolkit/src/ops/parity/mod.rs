@@ -67,7 +67,7 @@ fn read_out<A: Application>(
     names: &[String],
 ) -> CliResult<(String, Vec<parity::EnvInput>, Vec<cairn_core::Knob>)> {
     fn bad(e: impl std::fmt::Display) -> CliError {
-        CliError::BadInput(format!("{e}"))
+        CliError::BadInput(e.to_string())
     }
     if names.is_empty() {
         let envs_dir = project.environments_dir();
