@@ -19,6 +19,7 @@ pub mod synth;
 pub mod tags;
 pub mod template;
 pub mod tree;
+pub mod ui;
 pub mod value;
 
 pub use application::{Application, EnvironmentConfig, Knob, LoadedEnv};
