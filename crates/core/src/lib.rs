@@ -10,6 +10,7 @@ pub mod assembly;
 pub mod config;
 pub mod error;
 pub mod logical_id;
+pub mod metadata;
 pub mod ordered;
 pub mod output_dir;
 pub mod overrides;

@@ -21,9 +21,6 @@ use crate::template::{limits, DependsOn, Resource};
 use crate::tree::{App, AppData, EnvKey, EnvSettings, StackKey, Suppression};
 use crate::value::{Pseudo, RefTarget, ResourceRef, Value};
 
-/// Metadata key that records each resource's construct path (like `aws:cdk:path`).
-pub const PATH_METADATA_KEY: &str = "cairn:path";
-
 /// The synthesized application: one artifact per environment.
 #[derive(Debug, Clone)]
 pub struct Assembly {
@@ -530,7 +527,7 @@ impl Cx<'_> {
             obj.insert("UpdateReplacePolicy".into(), json!(p.as_str()));
         }
         let mut meta = Map::new();
-        meta.insert(PATH_METADATA_KEY.into(), json!(format!("{stack_id}/{path}")));
+        meta.insert(crate::metadata::PATH.into(), json!(format!("{stack_id}/{path}")));
         for (k, v) in &r.metadata {
             meta.insert(k.clone(), self.render(v));
         }

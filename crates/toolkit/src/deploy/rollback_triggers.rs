@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use cairn_core::EnvArtifact;
+use cairn_core::{metadata, EnvArtifact};
 use serde_json::Value as Json;
 
 use crate::aws::cloudformation::status;
@@ -18,10 +18,6 @@ use crate::aws::{AwsResult, CloudFormation, RollbackConfiguration, StackEvent, S
 
 /// CloudFormation accepts at most five rollback triggers per operation.
 pub const MAX_TRIGGERS: usize = 5;
-
-/// Metadata key with the monitoring minutes on critical alarms
-/// (`cairn_constructs::cloudwatch::ROLLBACK_MONITORING_METADATA_KEY`).
-pub const MONITORING_METADATA_KEY: &str = "cairn:rollback-monitoring-minutes";
 
 /// A critical alarm of the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +77,7 @@ impl RollbackPlan {
             .iter()
             .filter_map(|s| s.template.get("Resources").and_then(Json::as_object))
             .flat_map(|r| r.values())
-            .filter_map(|r| r["Metadata"][MONITORING_METADATA_KEY].as_u64())
+            .filter_map(|r| r["Metadata"][metadata::ROLLBACK_MONITORING_MINUTES].as_u64())
             .max()
             .map_or(0, |m| u32::try_from(m.min(180)).unwrap_or(180));
         Some(RollbackPlan {
@@ -226,7 +222,7 @@ mod tests {
     fn alarm(name: &str, severity: &str, minutes: Option<u32>) -> Json {
         let mut metadata = json!({ "cairn:alarm-severity": severity });
         if let Some(m) = minutes {
-            metadata[MONITORING_METADATA_KEY] = json!(m);
+            metadata[cairn_core::metadata::ROLLBACK_MONITORING_MINUTES] = json!(m);
         }
         json!({
             "Type": "AWS::CloudWatch::Alarm",
