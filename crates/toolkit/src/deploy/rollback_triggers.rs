@@ -216,8 +216,8 @@ mod tests {
     use crate::aws::fake::{FakeCloudFormation, Step};
     use crate::deploy::clock::fake::FakeClock;
     use crate::deploy::console::{Console, ScriptedPrompt};
+    use crate::deploy::DeployResult;
     use crate::deploy::{DeployOptions, Deployer};
-    use crate::error::CliResult;
 
     fn alarm(name: &str, severity: &str, minutes: Option<u32>) -> Json {
         let mut metadata = json!({ "cairn:alarm-severity": severity });
@@ -280,7 +280,7 @@ mod tests {
         }
     }
 
-    fn deploy(cfn: &FakeCloudFormation, plan: Option<RollbackPlan>, stacks: &[&StackArtifact]) -> (CliResult<()>, String) {
+    fn deploy(cfn: &FakeCloudFormation, plan: Option<RollbackPlan>, stacks: &[&StackArtifact]) -> (DeployResult<()>, String) {
         let (mut console, buffer) = Console::buffer();
         let mut prompt = ScriptedPrompt::default();
         let clock = FakeClock::default();

@@ -15,8 +15,8 @@ use cairn_core::StackArtifact;
 use serde_json::Value as Json;
 
 use super::console::Console;
+use super::error::{DeployError, DeployResult};
 use crate::aws::CloudFormation;
-use crate::error::{CliError, CliResult};
 
 /// Where the deployed load balancer's URL will be found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +44,7 @@ pub enum Failure {
 
 /// The output holding the load balancer's URL, checked before deploying: it must exist
 /// and be `http://` (checked again on the deployed value).
-pub fn find_url_output(stacks: &[StackArtifact]) -> CliResult<UrlOutput> {
+pub fn find_url_output(stacks: &[StackArtifact]) -> DeployResult<UrlOutput> {
     for stack in stacks {
         let resources = stack.template.get("Resources").and_then(Json::as_object);
         let is_load_balancer = |id: &str| {
@@ -61,7 +61,7 @@ pub fn find_url_output(stacks: &[StackArtifact]) -> CliResult<UrlOutput> {
                 continue;
             }
             if value.to_string().contains("https://") {
-                return Err(CliError::BadInput(format!(
+                return Err(DeployError::BadInput(format!(
                     "--verify requests http:// only, and the load balancer ({} output {key}) serves https://; \
                      check it with curl after the deploy. Nothing was deployed",
                     stack.name
@@ -73,7 +73,7 @@ pub fn find_url_output(stacks: &[StackArtifact]) -> CliResult<UrlOutput> {
             });
         }
     }
-    Err(CliError::BadInput(
+    Err(DeployError::BadInput(
         "--verify needs a stack output with the load balancer's URL (a value referring to the DNSName of an \
          AWS::ElasticLoadBalancingV2::LoadBalancer), and this environment has none. Nothing was deployed"
             .into(),
@@ -109,7 +109,7 @@ pub fn run(
     timeout: Duration,
     local_endpoint: Option<&str>,
     redeploy_hint: &str,
-) -> CliResult<()> {
+) -> DeployResult<()> {
     if let Some(endpoint) = local_endpoint {
         console.line(&format!(
             "verify: skipped, the stacks went to a local endpoint ({endpoint}) whose load balancers serve no traffic"
@@ -121,7 +121,7 @@ pub fn run(
         .and_then(|info| info.outputs.into_iter().find(|o| o.key == target.output))
         .map(|o| o.value)
         .ok_or_else(|| {
-            CliError::Failed(format!(
+            DeployError::Failed(format!(
                 "verification failed: {} has no output {} with the load balancer's URL; the stacks are deployed",
                 target.stack, target.output
             ))
@@ -141,18 +141,18 @@ pub fn run(
             ));
             Ok(())
         }
-        Ok(a) => Err(CliError::Failed(format!(
+        Ok(a) => Err(DeployError::Failed(format!(
             "verification failed: GET {url} answered {} {} in {} ms (expected 2xx). {rollback}",
             a.status,
             a.reason,
             a.elapsed.as_millis()
         ))),
-        Err(Failure::TimedOut(t)) => Err(CliError::Failed(format!(
+        Err(Failure::TimedOut(t)) => Err(DeployError::Failed(format!(
             "verification failed: GET {url} got no answer within {} s. {rollback}",
             t.as_secs_f64()
         ))),
         Err(Failure::Unreachable(why) | Failure::Unsupported(why)) => {
-            Err(CliError::Failed(format!("verification failed: GET {url}: {why}. {rollback}")))
+            Err(DeployError::Failed(format!("verification failed: GET {url}: {why}. {rollback}")))
         }
     }
 }
@@ -292,7 +292,7 @@ mod tests {
     }
 
     /// Deployed service stack whose URL output points at `url`, then the verification.
-    fn verify_against(url: &str, timeout: Duration, local: Option<&str>) -> (CliResult<()>, String) {
+    fn verify_against(url: &str, timeout: Duration, local: Option<&str>) -> (DeployResult<()>, String) {
         let cfn = FakeCloudFormation::new();
         let stack = service_stack();
         cfn.add_stack(&stack.name, "UPDATE_COMPLETE", &stack.template);

@@ -59,14 +59,14 @@ fn opts() -> DeployOptions {
 
 /// What one deploy run produced.
 struct Run {
-    result: CliResult<Vec<(String, Outcome)>>,
+    result: DeployResult<Vec<(String, Outcome)>>,
     output: String,
     questions: Vec<String>,
     clock_now: Duration,
 }
 
 impl Run {
-    fn error(&self) -> &CliError {
+    fn error(&self) -> &DeployError {
         self.result
             .as_ref()
             .err()
