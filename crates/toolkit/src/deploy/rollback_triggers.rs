@@ -318,7 +318,7 @@ mod tests {
         let (data, service) = (data(), service());
         let plan = RollbackPlan::for_env(&env(vec![data.clone(), service.clone()]));
         let (result, output) = deploy(&cfn, plan, &[&data, &service]);
-        result.unwrap_or_else(|e| panic!("{}\n{output}", e.report()));
+        result.unwrap_or_else(|e| panic!("{e}\n{output}"));
         let requests = cfn.state.borrow().change_set_requests.clone();
         // Nothing exists before the data stack: no triggers, CloudFormation would reject them.
         assert_eq!(requests[0].stack_name, "shop-dev-data");
@@ -352,7 +352,7 @@ mod tests {
         changed.body = serde_json::to_string_pretty(&changed.template).unwrap();
         let plan = RollbackPlan::for_env(&env(vec![data.clone(), changed.clone()]));
         let (result, output) = deploy(&cfn, plan, &[&changed]);
-        result.unwrap_or_else(|e| panic!("{}\n{output}", e.report()));
+        result.unwrap_or_else(|e| panic!("{e}\n{output}"));
         let sent = cfn.state.borrow().change_set_requests[0].rollback.clone().unwrap();
         assert_eq!(
             sent.alarm_arns,
@@ -417,7 +417,7 @@ mod tests {
         );
         let plan = RollbackPlan::for_env(&env(vec![data, changed.clone()]));
         let (result, output) = deploy(&cfn, plan, &[&changed]);
-        let message = result.expect_err("the deploy fails").report();
+        let message = result.expect_err("the deploy fails").to_string();
         assert!(message.contains("UPDATE_ROLLBACK_COMPLETE"), "{message}");
         assert!(
             message.contains("rollback trigger fired: shop-dev-service-Web-Alarms-Http5xxCritical went to ALARM"),

@@ -252,6 +252,7 @@ mod tests {
 
     use super::*;
     use crate::aws::fake::FakeCloudFormation;
+    use crate::error::CliError;
 
     /// A one-request HTTP server on 127.0.0.1 answering `status_line` after `delay`;
     /// returns its base URL and the request line it received.
@@ -308,7 +309,7 @@ mod tests {
     fn a_200_passes_and_reports_status_and_latency() {
         let (url, handle) = server("HTTP/1.1 200 OK", Duration::ZERO);
         let (result, output) = verify_against(&url, Duration::from_secs(5), None);
-        result.unwrap_or_else(|e| panic!("{}", e.report()));
+        result.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(handle.join().unwrap(), "GET /health HTTP/1.1");
         assert!(output.contains(&format!("verify: GET {url}/health → 200 OK in ")), "{output}");
         assert!(output.trim_end().ends_with(" ms"), "{output}");
@@ -318,7 +319,7 @@ mod tests {
     fn a_500_fails_the_deploy_with_exit_1_and_how_to_roll_back() {
         let (url, _handle) = server("HTTP/1.1 500 Internal Server Error", Duration::ZERO);
         let (result, _) = verify_against(&url, Duration::from_secs(5), None);
-        let e = result.expect_err("a 500 fails the deploy");
+        let e = CliError::from(result.expect_err("a 500 fails the deploy"));
         assert_eq!(e.exit_code(), 1);
         assert!(e.report().contains("answered 500 Internal Server Error"), "{}", e.report());
         assert!(
@@ -332,7 +333,7 @@ mod tests {
     fn no_answer_in_time_fails_the_deploy() {
         let (url, _handle) = server("HTTP/1.1 200 OK", Duration::from_millis(1500));
         let (result, _) = verify_against(&url, Duration::from_millis(300), None);
-        let e = result.expect_err("a time-out fails the deploy");
+        let e = CliError::from(result.expect_err("a time-out fails the deploy"));
         assert!(e.report().contains("no answer within 0.3 s"), "{}", e.report());
     }
 
@@ -340,7 +341,7 @@ mod tests {
     fn nothing_listening_fails_the_deploy() {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let (result, _) = verify_against(&format!("http://127.0.0.1:{port}"), Duration::from_secs(2), None);
-        assert!(result.expect_err("refused").report().contains("cannot connect"));
+        assert!(result.expect_err("refused").to_string().contains("cannot connect"));
     }
 
     #[test]
@@ -357,7 +358,7 @@ mod tests {
     fn https_and_missing_outputs_are_refused_before_deploying() {
         let mut stack = service_stack();
         stack.template["Outputs"]["LoadBalancerUrl"]["Value"]["Fn::Join"][1][0] = json!("https://");
-        let e = find_url_output(&[stack]).expect_err("https is refused");
+        let e = CliError::from(find_url_output(&[stack]).expect_err("https is refused"));
         assert_eq!(e.exit_code(), 2);
         assert!(
             e.report().contains("http:// only") && e.report().contains("Nothing was deployed"),
@@ -367,7 +368,7 @@ mod tests {
 
         let mut stack = service_stack();
         stack.template["Outputs"] = json!({});
-        assert!(find_url_output(&[stack]).unwrap_err().report().contains("has none"));
+        assert!(find_url_output(&[stack]).unwrap_err().to_string().contains("has none"));
     }
 
     #[test]

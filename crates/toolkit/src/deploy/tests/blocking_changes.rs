@@ -34,7 +34,7 @@ fn deploy_refuses_an_export_in_use_whose_value_changes_before_any_change_set() {
         d.environment = Some(&all);
         d.deploy(&[&all[0], &all[1]])
     };
-    let e = result.err().unwrap_or_else(|| panic!("deployed; output:\n{}", buffer.text()));
+    let e = CliError::from(result.err().unwrap_or_else(|| panic!("deployed; output:\n{}", buffer.text())));
     assert_eq!(e.exit_code(), 1, "{}", e.report());
     assert!(e.report().contains("DEPLOY WOULD FAIL: 1 change"), "{}", e.report());
     assert!(e.report().contains("export `shop-dev-data:Orders`"), "{}", e.report());
@@ -69,7 +69,7 @@ fn deploy_shows_a_non_blocking_warning_and_goes_ahead() {
         d.deploy(&[&all[0]])
     };
     let output = buffer.text();
-    assert!(result.is_ok(), "{:?}\n{output}", result.err().map(|e| e.report()));
+    assert!(result.is_ok(), "{:?}\n{output}", result.err().map(|e| e.to_string()));
     assert!(output.contains("Changes that need a decision"), "{output}");
     assert!(output.contains("major version upgrade"), "{output}");
     assert_eq!(count(&cfn.calls(), "ExecuteChangeSet"), 1, "{:?}", cfn.calls());

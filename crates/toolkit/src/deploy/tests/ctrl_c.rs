@@ -249,7 +249,7 @@ fn ctrl_c_during_destroy_finishes_the_current_deletion_then_stops() {
         emulator: None,
         leftovers: None,
     };
-    let e = d.destroy(&["shop-dev-service", "shop-dev-data", "shop-dev-network"]).unwrap_err();
+    let e = CliError::from(d.destroy(&["shop-dev-service", "shop-dev-data", "shop-dev-network"]).unwrap_err());
     assert_eq!(e.exit_code(), INTERRUPTED_EXIT, "{}", e.report());
     assert_eq!(cfn.status_of("shop-dev-service"), None);
     assert_eq!(cfn.status_of("shop-dev-data").as_deref(), Some("UPDATE_COMPLETE"));

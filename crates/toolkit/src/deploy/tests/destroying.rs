@@ -21,9 +21,10 @@ fn destroy_deletes_and_respects_termination_protection() {
         emulator: None,
         leftovers: None,
     };
-    let e = d
-        .destroy(&["shop-prod-service", "shop-prod-data", "shop-prod-network"])
-        .unwrap_err();
+    let e = CliError::from(
+        d.destroy(&["shop-prod-service", "shop-prod-data", "shop-prod-network"])
+            .unwrap_err(),
+    );
     assert!(e.report().contains("shop-prod-data has termination protection"), "{}", e.report());
     assert!(
         e.report()
@@ -63,7 +64,7 @@ fn a_deletion_that_fails_yet_drops_the_stack_says_what_is_left_and_why() {
         emulator: Some(crate::aws::Emulator::Moto),
         leftovers: Some(ledger()),
     };
-    let e = d.destroy(&["shop-dev-network"]).unwrap_err();
+    let e = CliError::from(d.destroy(&["shop-dev-network"]).unwrap_err());
     assert_eq!(e.exit_code(), 1);
     assert!(
         e.report().starts_with(

@@ -16,6 +16,7 @@ use super::plan::Hints;
 use super::*;
 use crate::aws::fake::{FakeCloudFormation, FakeStore, Step};
 use crate::aws::ResourceChange;
+use crate::error::{CliError, CliResult};
 
 mod blocking_changes;
 mod concurrent_runs;
@@ -59,14 +60,14 @@ fn opts() -> DeployOptions {
 
 /// What one deploy run produced.
 struct Run {
-    result: DeployResult<Vec<(String, Outcome)>>,
+    result: CliResult<Vec<(String, Outcome)>>,
     output: String,
     questions: Vec<String>,
     clock_now: Duration,
 }
 
 impl Run {
-    fn error(&self) -> &DeployError {
+    fn error(&self) -> &CliError {
         self.result
             .as_ref()
             .err()
@@ -103,7 +104,7 @@ fn deploy_full(
         let mut d = Deployer::new(cfn, &mut console, clock, &mut prompt, opts);
         d.store = store;
         d.quirks = quirks;
-        d.deploy(stacks)
+        d.deploy(stacks).map_err(CliError::from)
     };
     let output = buffer.text();
     assert!(

@@ -118,7 +118,7 @@ fn a_stack_moto_left_stuck_is_not_called_another_deployment_and_destroy_deletes_
             emulator: Some(crate::aws::Emulator::Moto),
             leftovers: None,
         };
-        assert_eq!(d.destroy(&["shop-dev-data"]).map_err(|e| e.report()), Ok(1), "{}", buffer.text());
+        assert_eq!(d.destroy(&["shop-dev-data"]).map_err(|e| e.to_string()), Ok(1), "{}", buffer.text());
         assert_eq!(cfn.status_of("shop-dev-data"), None);
     }
 }
