@@ -30,7 +30,7 @@ fn updates_that_add_an_export_and_its_import_deploy_on_moto_in_one_run() {
         let out = buffer.text();
         match result {
             Ok(v) => (v.into_iter().map(|(_, o)| o).collect::<Vec<_>>(), out),
-            Err(e) => panic!("deploy failed: {}\n{out}", e.message),
+            Err(e) => panic!("deploy failed: {e}\n{out}"),
         }
     };
     let arn_of = |queue: &str| {
@@ -238,14 +238,14 @@ fn moto_says_not_supported_only_for_what_it_lacks_and_the_endpoint_failed_for_a_
     };
     let mut d = Deployer::new(&clients.cloudformation, &mut console, &clock, &mut prompt, opts);
     d.quirks = clients.detect_quirks();
-    let e = d.deploy(&[&key]).unwrap_err();
+    let e = cairn_toolkit::error::CliError::from(d.deploy(&[&key]).unwrap_err());
     assert!(
-        e.message.contains("CreateStack: the endpoint failed (HTTP 500)") && e.message.contains("its log has the cause"),
+        e.report().contains("CreateStack: the endpoint failed (HTTP 500)") && e.report().contains("its log has the cause"),
         "{}\n{}",
-        e.message,
+        e.report(),
         buffer.text()
     );
-    assert!(!e.message.contains("not supported"), "{}", e.message);
+    assert!(!e.report().contains("not supported"), "{}", e.report());
 }
 
 #[test]

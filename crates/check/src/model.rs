@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use serde_json::Value as Json;
 
-use cairn_core::synth::{EnvArtifact, StackArtifact, PATH_METADATA_KEY};
+use cairn_core::metadata;
+use cairn_core::synth::{EnvArtifact, StackArtifact};
 
 static NULL: Json = Json::Null;
 
@@ -26,12 +27,7 @@ impl Res<'_> {
 
     /// `<stack id>/<construct path>`, or `<stack id>/<logical id>` without metadata.
     pub fn path(&self) -> String {
-        if let Some(p) = self
-            .body
-            .get("Metadata")
-            .and_then(|m| m.get(PATH_METADATA_KEY))
-            .and_then(Json::as_str)
-        {
+        if let Some(p) = self.body.get("Metadata").and_then(|m| m.get(metadata::PATH)).and_then(Json::as_str) {
             return p.to_string();
         }
         self.stack

@@ -1,6 +1,7 @@
 //! Reports as text (a table per environment), Markdown (for pull requests) and JSON.
 
 use cairn_assembly::{CheckFinding, CheckSuppression, ChecksSection};
+use cairn_core::ui::Columns;
 use serde_json::{json, Value as Json};
 
 use crate::pack::rules;
@@ -134,23 +135,11 @@ pub fn text(report: &Report) -> String {
             })
             .collect();
         let header = ["RULE".to_string(), "SEVERITY".into(), "RESOURCE".into(), "MESSAGE".into()];
-        let widths: Vec<usize> = (0..3)
-            .map(|i| rows.iter().chain([&header]).map(|r| r[i].chars().count()).max().unwrap_or(0))
-            .collect();
-        let line = |r: &[String; 4]| {
-            format!(
-                "  {:<w0$}  {:<w1$}  {:<w2$}  {}\n",
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                w0 = widths[0],
-                w1 = widths[1],
-                w2 = widths[2]
-            )
-        };
+        let columns = Columns::fit("  ", rows.iter().chain([&header]).map(|r| r.as_slice()));
+        let line = |r: &[String; 4]| columns.line(r, &|_, c| c.to_string()) + "\n";
         s += &line(&header);
-        let indent = 2 + widths[0] + 2 + widths[1] + 2 + widths[2] + 2;
+        // The fix (or the suppression's reason) goes under the message.
+        let indent = columns.offset_of_column(3);
         for (row, f) in rows.iter().zip(&report.findings) {
             s += &line(row);
             match &f.suppressed {

@@ -6,16 +6,8 @@
 
 use cairn_cfn::cloudwatch::alarm::{self, ComparisonOperator, Dimension, MetricDataQuery, MetricStat, Statistic, TreatMissingData};
 use cairn_cfn::cloudwatch::{CfnAlarm, CfnAlarmProps, CfnDashboard, CfnDashboardProps};
-use cairn_core::{ResourceRef, Result, Scope, Stack, Value};
+use cairn_core::{metadata, ResourceRef, Result, Scope, Stack, Value};
 use serde_json::json;
-
-/// Metadata key that marks an alarm's severity in the template (read by the
-/// manifest and by `deploy` for rollback triggers).
-pub const SEVERITY_METADATA_KEY: &str = "cairn:alarm-severity";
-
-/// Metadata key on critical alarms: minutes CloudFormation keeps watching them after a
-/// deployment (the `MonitoringTimeInMinutes` of the rollback configuration deploy sends).
-pub const ROLLBACK_MONITORING_METADATA_KEY: &str = "cairn:rollback-monitoring-minutes";
 
 /// How data points are aggregated.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -253,7 +245,7 @@ impl Alarm {
             alarm_props.ok_actions = Some(props.actions.clone().into());
         }
         let alarm = CfnAlarm::new(&scope, "Resource", alarm_props)?;
-        alarm.add_metadata(SEVERITY_METADATA_KEY, props.severity.name())?;
+        alarm.add_metadata(metadata::ALARM_SEVERITY, props.severity.name())?;
         Ok(Alarm {
             scope,
             alarm,

@@ -25,7 +25,7 @@ impl EnvArtifact {
                 continue;
             };
             for (id, r) in resources {
-                if r["Type"] != "AWS::CloudWatch::Alarm" || r["Metadata"]["cairn:alarm-severity"] != "critical" {
+                if r["Type"] != "AWS::CloudWatch::Alarm" || r["Metadata"][crate::metadata::ALARM_SEVERITY] != "critical" {
                     continue;
                 }
                 let name = match &r["Properties"]["AlarmName"] {
@@ -40,7 +40,7 @@ impl EnvArtifact {
                 if name.is_empty() {
                     continue;
                 }
-                let path = r["Metadata"]["cairn:path"].as_str().unwrap_or_default().to_string();
+                let path = r["Metadata"][crate::metadata::PATH].as_str().unwrap_or_default().to_string();
                 alarms.push(CriticalAlarm {
                     stack: stack.name.clone(),
                     logical_id: id.clone(),

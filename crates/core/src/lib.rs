@@ -12,6 +12,7 @@ pub mod config;
 pub mod error;
 pub mod keys;
 pub mod logical_id;
+pub mod metadata;
 pub mod ordered;
 pub mod overrides;
 pub mod regions;
@@ -20,6 +21,7 @@ pub mod synth;
 pub mod tags;
 pub mod template;
 pub mod tree;
+pub mod ui;
 pub mod value;
 
 pub use alarms::CriticalAlarm;

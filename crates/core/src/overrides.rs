@@ -63,7 +63,7 @@ pub(crate) fn parse_path(path: &str) -> Result<Vec<String>, String> {
             "override path `{path}` starts with `{top}`, which is not a key of a resource entry"
         ));
     }
-    if top == "Metadata" && segments.get(1).map(String::as_str) == Some(crate::synth::PATH_METADATA_KEY) {
+    if top == "Metadata" && segments.get(1).map(String::as_str) == Some(crate::metadata::PATH) {
         return Err(format!("override path `{path}` would change the construct path cairn records"));
     }
     if top == "Metadata" && segments.len() == 1 {

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value as Json};
 
-use cairn_core::synth::PATH_METADATA_KEY;
+use cairn_core::metadata;
 
 use crate::{
     custom_name, engine, properties, replacement, security, update_fails, Action, ItemChange, PathSegment, PropertyChange, Replacement,
@@ -62,7 +62,7 @@ pub fn compare(old: &Json, new: &Json) -> TemplateDiff {
 
 /// `Metadata["cairn:path"]`.
 pub fn construct_path(resource: &Json) -> Option<String> {
-    resource.get("Metadata")?.get(PATH_METADATA_KEY)?.as_str().map(str::to_string)
+    resource.get("Metadata")?.get(metadata::PATH)?.as_str().map(str::to_string)
 }
 
 fn resource_type(resource: &Json) -> String {
@@ -75,7 +75,7 @@ pub(crate) fn without_path_metadata(resource: &Json) -> Json {
     if let Some(obj) = r.as_object_mut() {
         let emptied = match obj.get_mut("Metadata").and_then(Json::as_object_mut) {
             Some(meta) => {
-                meta.shift_remove(PATH_METADATA_KEY);
+                meta.shift_remove(metadata::PATH);
                 meta.is_empty()
             }
             None => false,

@@ -2,7 +2,8 @@
 //! conditions as items keyed by [`PathKey`], with the construct path of each
 //! resource and the environment's [`Normalizer`].
 
-use cairn_core::synth::{EnvArtifact, PATH_METADATA_KEY};
+use cairn_core::metadata;
+use cairn_core::synth::EnvArtifact;
 use serde_json::Value as Json;
 
 use crate::{Flat, Normalizer, PathKey, Section};
@@ -28,7 +29,7 @@ fn add_stack(flat: &mut Flat, stack_id: &str, stack_name: &str, template: Json) 
         let Json::Object(entries) = value else { continue };
         for (id, item) in entries {
             if section == Section::Resources {
-                if let Some(path) = item.get("Metadata").and_then(|m| m.get(PATH_METADATA_KEY)).and_then(Json::as_str) {
+                if let Some(path) = item.get("Metadata").and_then(|m| m.get(metadata::PATH)).and_then(Json::as_str) {
                     flat.paths.insert((stack_id.to_string(), id.clone()), path.to_string());
                 }
             }

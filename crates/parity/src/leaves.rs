@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
-use cairn_core::synth::PATH_METADATA_KEY;
+use cairn_core::metadata;
 use serde_json::{Map, Value as Json};
 
 use crate::normalize::{normalized_eq, Normalizer};
@@ -95,7 +95,7 @@ pub fn item_leaves<'v>(_norm: &Normalizer, item: &PathKey, value: &'v Json, emit
                     "Type" => {}
                     "Metadata" if item.section == Section::Resources => {
                         for (mk, mv) in v.as_object().unwrap_or(empty) {
-                            if mk != PATH_METADATA_KEY {
+                            if mk != metadata::PATH {
                                 w.walk(format!("Metadata.{mk}"), mv);
                             }
                         }
@@ -161,7 +161,7 @@ pub fn differing_leaves(item: &PathKey, a: Option<&Json>, na: &Normalizer, b: Op
                         let mx = ox.get(attr).and_then(Json::as_object).unwrap_or(empty);
                         let my = oy.get(attr).and_then(Json::as_object).unwrap_or(empty);
                         for mk in union_keys(mx, my) {
-                            if mk != PATH_METADATA_KEY {
+                            if mk != metadata::PATH {
                                 pair.walk_from(&format!("Metadata.{mk}"), mx.get(mk), my.get(mk), out);
                             }
                         }

@@ -1,6 +1,7 @@
 //! The parity report as text (a table per stack; colors only when asked), Markdown
 //! (for pull requests) and JSON (for tools). Undeclared differences come first.
 
+use cairn_core::ui::{table, Style};
 use serde_json::{json, Value as Json};
 
 use crate::{Report, Row, Skew, Source, Status};
@@ -144,65 +145,9 @@ pub fn undeclared_lines(report: &Report) -> Vec<String> {
         .collect()
 }
 
-/// ANSI styling, a no-op when disabled.
-struct Paint(bool);
-
-impl Paint {
-    fn wrap(&self, code: &str, s: &str) -> String {
-        if self.0 {
-            format!("\x1b[{code}m{s}\x1b[0m")
-        } else {
-            s.to_string()
-        }
-    }
-    fn red(&self, s: &str) -> String {
-        self.wrap("1;31", s)
-    }
-    fn green(&self, s: &str) -> String {
-        self.wrap("32", s)
-    }
-    fn bold(&self, s: &str) -> String {
-        self.wrap("1", s)
-    }
-    fn dim(&self, s: &str) -> String {
-        self.wrap("2", s)
-    }
-}
-
-/// Lays out rows of cells in columns; `paint` styles a cell after padding.
-fn table(header: &[String], rows: &[Vec<String>], indent: &str, paint: &dyn Fn(usize, usize, &str) -> String) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in rows {
-        for (i, c) in r.iter().enumerate() {
-            widths[i] = widths[i].max(c.chars().count());
-        }
-    }
-    let line = |cells: &[String], row: Option<usize>| {
-        let last = cells.len() - 1;
-        let mut out = String::from(indent);
-        for (i, c) in cells.iter().enumerate() {
-            let padded = if i == last {
-                c.clone()
-            } else {
-                format!("{c}{}", " ".repeat(widths[i] - c.chars().count() + 2))
-            };
-            out.push_str(&match row {
-                Some(r) => paint(r, i, &padded),
-                None => padded,
-            });
-        }
-        out.trim_end().to_string() + "\n"
-    };
-    let mut out = line(header, None);
-    for (i, r) in rows.iter().enumerate() {
-        out.push_str(&line(r, Some(i)));
-    }
-    out
-}
-
 /// The report as text for a terminal.
 pub fn text(report: &Report, color: bool) -> String {
-    let p = Paint(color);
+    let p = Style::new(color);
     let mut out = String::new();
     let others = report.envs.len().saturating_sub(1);
     out.push_str(&format!(
@@ -234,7 +179,7 @@ pub fn text(report: &Report, color: bool) -> String {
     }
 
     if !report.ok() {
-        out.push_str(&format!("\n{}\n", p.red("Undeclared differences")));
+        out.push_str(&format!("\n{}\n", p.bold_red("Undeclared differences")));
         for v in &report.violations {
             let values: Vec<String> = report
                 .envs
@@ -244,17 +189,17 @@ pub fn text(report: &Report, color: bool) -> String {
                 .collect();
             out.push_str(&format!(
                 "  {}  environment files: `{}` must be equal in {}, but {}\n",
-                p.red(UNDECLARED),
+                p.bold_red(UNDECLARED),
                 v.field,
                 v.must_match.join(", "),
                 values.join(", ")
             ));
         }
         for n in report.notes.iter().filter(|n| n.undeclared) {
-            out.push_str(&format!("  {}  {}: {}\n", p.red(UNDECLARED), n.environment, n.message));
+            out.push_str(&format!("  {}  {}: {}\n", p.bold_red(UNDECLARED), n.environment, n.message));
         }
         for line in undeclared_lines(report) {
-            out.push_str(&format!("  {}  {line}\n", p.red(UNDECLARED)));
+            out.push_str(&format!("  {}  {line}\n", p.bold_red(UNDECLARED)));
         }
     }
 
@@ -306,7 +251,7 @@ pub fn text(report: &Report, color: bool) -> String {
             if col != last {
                 c.to_string()
             } else if undeclared[row] {
-                p.red(c)
+                p.bold_red(c)
             } else {
                 p.green(c)
             }
@@ -324,7 +269,10 @@ pub fn text(report: &Report, color: bool) -> String {
         out.push_str("\nThe templates of every environment are identical once names, accounts and regions are normalized.\n");
     }
     let summary = summary_line(report);
-    out.push_str(&format!("\n{}\n", if report.ok() { p.green(&summary) } else { p.red(&summary) }));
+    out.push_str(&format!(
+        "\n{}\n",
+        if report.ok() { p.green(&summary) } else { p.bold_red(&summary) }
+    ));
     out
 }
 

@@ -69,8 +69,8 @@ pub fn load(paths: &[PathBuf], default_dir: Option<&Path>) -> CliResult<Loaded> 
         } else if p.is_file() {
             push(p.clone(), true, &mut files);
         } else {
-            return Err(CliError::bad_input(format!(
-                "error: Guard rule file {} does not exist\n  fix: pass existing .guard files or folders to --rules (environment names go before --rules)",
+            return Err(CliError::BadInput(format!(
+                "Guard rule file {} does not exist\n  fix: pass existing .guard files or folders to --rules (environment names go before --rules)",
                 p.display()
             )));
         }
@@ -82,15 +82,15 @@ pub fn load(paths: &[PathBuf], default_dir: Option<&Path>) -> CliResult<Loaded> 
     }
     let mut loaded = Loaded::default();
     for (path, named) in files {
-        let content = std::fs::read_to_string(&path)
-            .map_err(|e| CliError::bad_input(format!("error: cannot read Guard rules {}: {e}", path.display())))?;
+        let content =
+            std::fs::read_to_string(&path).map_err(|e| CliError::BadInput(format!("cannot read Guard rules {}: {e}", path.display())))?;
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let rules = rule_definitions(&content);
         // A file Guard cannot parse is reported with Guard's own message by `evaluate`.
         if rules.is_empty() && parse_rules(&content, &name).is_ok() {
             if named {
-                return Err(CliError::bad_input(format!(
-                    "error: no rules in {}: the file is empty or holds only comments\n  fix: add Guard rules (`rule NAME {{ … }}`) to it, or leave it out of --rules",
+                return Err(CliError::BadInput(format!(
+                    "no rules in {}: the file is empty or holds only comments\n  fix: add Guard rules (`rule NAME {{ … }}`) to it, or leave it out of --rules",
                     path.display()
                 )));
             }
@@ -100,8 +100,8 @@ pub fn load(paths: &[PathBuf], default_dir: Option<&Path>) -> CliResult<Loaded> 
             continue;
         }
         if let Some((rule, first, second)) = first_duplicate(&rules) {
-            return Err(CliError::bad_input(format!(
-                "error: Guard rules {}: rule `{rule}` is defined twice, on lines {first} and {second}\n  fix: give each rule its own name (results are reported by rule name)",
+            return Err(CliError::BadInput(format!(
+                "Guard rules {}: rule `{rule}` is defined twice, on lines {first} and {second}\n  fix: give each rule its own name (results are reported by rule name)",
                 path.display()
             )));
         }
@@ -142,7 +142,7 @@ fn first_duplicate(rules: &[(String, usize)]) -> Option<(&str, usize, usize)> {
 }
 
 fn guard_files_in(dir: &Path) -> CliResult<Vec<PathBuf>> {
-    let entries = std::fs::read_dir(dir).map_err(|e| CliError::bad_input(format!("error: cannot read {}: {e}", dir.display())))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| CliError::BadInput(format!("cannot read {}: {e}", dir.display())))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "guard"))
@@ -215,8 +215,8 @@ pub fn evaluate(env: &EnvArtifact, files: &[GuardFile]) -> CliResult<(Vec<Findin
 fn guard_reports(file: &GuardFile, stacks: &[StackArtifact]) -> CliResult<Vec<Json>> {
     match parse_rules(&file.content, &file.name) {
         Err(e) => {
-            return Err(CliError::bad_input(format!(
-                "error: Guard rules {} cannot be evaluated: {}\n  fix: correct the Guard syntax at that line and column of the rule file",
+            return Err(CliError::BadInput(format!(
+                "Guard rules {} cannot be evaluated: {}\n  fix: correct the Guard syntax at that line and column of the rule file",
                 file.path.display(),
                 guard_message(&e.to_string())
             )))
@@ -224,7 +224,7 @@ fn guard_reports(file: &GuardFile, stacks: &[StackArtifact]) -> CliResult<Vec<Js
         Ok(None) => return Ok(vec![json!({}); stacks.len()]), // a file without rules
         Ok(Some(_)) => {}
     }
-    let unexpected = |what: String| CliError::failure(format!("error: cfn-guard could not evaluate {}: {what}", file.path.display()));
+    let unexpected = |what: String| CliError::Failed(format!("cfn-guard could not evaluate {}: {what}", file.path.display()));
     let payload = json!({
         "rules": [file.content],
         "data": stacks.iter().map(|s| s.body.as_str()).collect::<Vec<_>>(),
@@ -501,7 +501,7 @@ rule queues_named {
 "#;
         for (stacks, queues) in [(1, 2), (1, 60), (4, 40)] {
             let (findings, outcomes) = evaluate(&env_with_queues(stacks, queues), &[file(rules)])
-                .unwrap_or_else(|e| panic!("{stacks} stack(s) of {queues} queues: {}", e.message));
+                .unwrap_or_else(|e| panic!("{stacks} stack(s) of {queues} queues: {}", e.report()));
             let status: Vec<(&str, Status)> = outcomes.iter().map(|o| (o.rule.as_str(), o.status)).collect();
             assert_eq!(
                 status,
@@ -527,7 +527,7 @@ rule queues_named {
     fn unparsable_rules_are_bad_input() {
         let err = evaluate(&env(), &[file("rule broken { ")]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
-        assert!(err.message.contains("t.guard cannot be evaluated"), "{}", err.message);
+        assert!(err.report().contains("t.guard cannot be evaluated"), "{}", err.report());
     }
 
     #[test]

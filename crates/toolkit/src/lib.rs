@@ -39,13 +39,18 @@ pub fn main<A: Application + Sync>(app: A) -> ExitCode {
     };
     match run(app, cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            if !e.message.is_empty() {
-                eprintln!("{}", e.message);
-            }
-            ExitCode::from(e.exit_code())
-        }
+        Err(e) => fail(&e),
     }
+}
+
+/// The one place a failed command is printed: its report on stderr (`error: ` in front
+/// where the failure is an error, see [`error::CliError::report`]) and its exit code.
+fn fail(e: &error::CliError) -> ExitCode {
+    let report = e.report();
+    if !report.is_empty() {
+        eprintln!("{report}");
+    }
+    ExitCode::from(e.exit_code())
 }
 
 /// Rust ignores SIGPIPE, so `println!` panics when the reader of a pipe goes away

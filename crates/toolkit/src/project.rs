@@ -52,8 +52,8 @@ impl<A: Application> Project<A> {
     pub fn all_envs(&self) -> CliResult<Vec<LoadedEnv<A::Config>>> {
         let envs = application::load_all(self)?;
         if envs.is_empty() {
-            return Err(CliError::bad_input(format!(
-                "error: no environment files (*.toml) in {}",
+            return Err(CliError::BadInput(format!(
+                "no environment files (*.toml) in {}",
                 self.environments_dir().display()
             )));
         }
@@ -64,13 +64,13 @@ impl<A: Application> Project<A> {
     pub fn select_envs(&self, names: &[String], all: bool) -> CliResult<Vec<LoadedEnv<A::Config>>> {
         if all || names.is_empty() {
             if !all && names.is_empty() {
-                return Err(CliError::bad_input("error: name an environment (e.g. `prod`) or pass --all"));
+                return Err(CliError::BadInput("name an environment (e.g. `prod`) or pass --all".into()));
             }
             return self.all_envs();
         }
         if let Some(twice) = names.iter().enumerate().find(|(i, n)| names[..*i].contains(n)).map(|(_, n)| n) {
-            return Err(CliError::bad_input(format!(
-                "error: environment `{twice}` is named twice on the command line; name each environment once"
+            return Err(CliError::BadInput(format!(
+                "environment `{twice}` is named twice on the command line; name each environment once"
             )));
         }
         Ok(application::load_named(self, names)?)

@@ -169,7 +169,7 @@ impl Vpc {
                     tags: Some(
                         vec![
                             cfn_ec2::subnet::Tag::new("Name", name_tag_value(&sub_scope.name_path())),
-                            cfn_ec2::subnet::Tag::new("cairn:subnet-type", group.subnet_type.describe()),
+                            cfn_ec2::subnet::Tag::new(cairn_core::metadata::SUBNET_TYPE_TAG, group.subnet_type.describe()),
                         ]
                         .into(),
                     ),

@@ -15,9 +15,7 @@ use std::rc::Rc;
 use cairn_cfn::cloudwatch::{CfnAlarm, CfnDashboard};
 use cairn_core::{Result, Scope, Value};
 
-use crate::cloudwatch::{
-    Alarm, AlarmProps, AlarmSource, Comparison, Dashboard, Metric, MissingData, Severity, Stat, Widget, ROLLBACK_MONITORING_METADATA_KEY,
-};
+use crate::cloudwatch::{Alarm, AlarmProps, AlarmSource, Comparison, Dashboard, Metric, MissingData, Severity, Stat, Widget};
 use crate::dynamodb::Table;
 use crate::elbv2::LoadBalancedFargateService;
 use crate::instance_classes;
@@ -524,7 +522,7 @@ impl Monitoring {
         )?;
         let cfn = alarm.cfn_alarm();
         if spec.severity == Severity::Critical {
-            cfn.add_metadata(ROLLBACK_MONITORING_METADATA_KEY, self.rollback_monitoring_minutes)?;
+            cfn.add_metadata(cairn_core::metadata::ROLLBACK_MONITORING_MINUTES, self.rollback_monitoring_minutes)?;
         } else {
             // Warnings notify when they fire; only critical alarms also announce
             // recovery (keeps the service template under CloudFormation's inline limit).

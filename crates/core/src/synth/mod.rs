@@ -22,9 +22,6 @@ mod render;
 
 use env::synth_env;
 
-/// Metadata key that records each resource's construct path (like `aws:cdk:path`).
-pub const PATH_METADATA_KEY: &str = "cairn:path";
-
 /// The synthesized application: one artifact per environment.
 #[derive(Debug, Clone)]
 pub struct Assembly {

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value as Json};
 
-use super::PATH_METADATA_KEY;
 use crate::error::Error;
 use crate::overrides::{self, ResourceOverride};
 use crate::tags::{self, TagFormat};
@@ -122,7 +121,7 @@ impl Cx<'_> {
             obj.insert("UpdateReplacePolicy".into(), json!(p.as_str()));
         }
         let mut meta = Map::new();
-        meta.insert(PATH_METADATA_KEY.into(), json!(format!("{stack_id}/{path}")));
+        meta.insert(crate::metadata::PATH.into(), json!(format!("{stack_id}/{path}")));
         for (k, v) in &r.metadata {
             meta.insert(k.clone(), self.render(v));
         }

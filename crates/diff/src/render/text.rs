@@ -1,5 +1,7 @@
 //! Text for terminals: colors when asked (the caller decides: only on a terminal).
 
+use cairn_core::ui::Style;
+
 use super::fmt::{block, inline, INLINE_WIDTH};
 use super::table::boxed;
 use super::{
@@ -11,7 +13,7 @@ use crate::{path_string, Action, DiffReport, ItemChange, PropertyChange, Replace
 /// The warnings block of the text diff (heading, then each warning and its fix,
 /// blocking ones first); empty without warnings. `deploy` shows the same lines.
 pub fn warning_lines(report: &DiffReport, color: bool) -> Vec<String> {
-    let p = Paint(color);
+    let p = Style::new(color);
     let warned = warnings(report);
     let mut out = Vec::new();
     if warned.is_empty() {
@@ -26,48 +28,18 @@ pub fn warning_lines(report: &DiffReport, color: bool) -> Vec<String> {
     out
 }
 
-/// ANSI styling that is a no-op without color.
-#[derive(Clone, Copy)]
-struct Paint(bool);
-
-impl Paint {
-    fn wrap(self, code: &str, s: &str) -> String {
-        if self.0 {
-            format!("\x1b[{code}m{s}\x1b[0m")
-        } else {
-            s.to_string()
-        }
-    }
-    fn green(self, s: &str) -> String {
-        self.wrap("32", s)
-    }
-    fn red(self, s: &str) -> String {
-        self.wrap("31", s)
-    }
-    fn yellow(self, s: &str) -> String {
-        self.wrap("33", s)
-    }
-    fn bold(self, s: &str) -> String {
-        self.wrap("1", s)
-    }
-    fn bold_red(self, s: &str) -> String {
-        self.wrap("1;31", s)
-    }
-    fn dim(self, s: &str) -> String {
-        self.wrap("2", s)
-    }
-    fn action(self, a: Action) -> String {
-        let tag = format!("[{}]", a.symbol());
-        match a {
-            Action::Add => self.green(&tag),
-            Action::Remove => self.red(&tag),
-            Action::Modify => self.yellow(&tag),
-        }
+/// The colored `[+]`, `[-]`, `[~]` of an action.
+fn action_tag(p: Style, a: Action) -> String {
+    let tag = format!("[{}]", a.symbol());
+    match a {
+        Action::Add => p.green(&tag),
+        Action::Remove => p.red(&tag),
+        Action::Modify => p.yellow(&tag),
     }
 }
 
 pub fn render(report: &DiffReport, color: bool) -> String {
-    let p = Paint(color);
+    let p = Style::new(color);
     let mut out: Vec<String> = vec![
         p.bold(&format!("cairn diff: {} → {}", report.old_label, report.new_label)),
         String::new(),
@@ -100,7 +72,7 @@ pub fn render(report: &DiffReport, color: bool) -> String {
         out.push(String::new());
     }
 
-    let warned = warning_lines(report, p.0);
+    let warned = warning_lines(report, p.enabled);
     if !warned.is_empty() {
         out.extend(warned);
         out.push(String::new());
@@ -134,7 +106,7 @@ pub fn render(report: &DiffReport, color: bool) -> String {
     out.join("\n") + "\n"
 }
 
-fn security_tables(report: &DiffReport, p: Paint, out: &mut Vec<String>) {
+fn security_tables(report: &DiffReport, p: Style, out: &mut Vec<String>) {
     for table in super::security_tables(report) {
         let broadening = table.rows.iter().filter(|r| r.broadening).count();
         let heading = if broadening > 0 {
@@ -169,7 +141,7 @@ fn security_tables(report: &DiffReport, p: Paint, out: &mut Vec<String>) {
     }
 }
 
-fn stack(s: &StackDiff, p: Paint, out: &mut Vec<String>) {
+fn stack(s: &StackDiff, p: Style, out: &mut Vec<String>) {
     let status = match s.status {
         StackStatus::Added => " (new stack)",
         StackStatus::Removed => " (stack no longer synthesized)",
@@ -197,8 +169,8 @@ fn stack(s: &StackDiff, p: Paint, out: &mut Vec<String>) {
     out.push(String::new());
 }
 
-fn resource(r: &ResourceChange, p: Paint, out: &mut Vec<String>) {
-    let mut line = format!("{} {}", p.action(r.action), resource_label(r));
+fn resource(r: &ResourceChange, p: Style, out: &mut Vec<String>) {
+    let mut line = format!("{} {}", action_tag(p, r.action), resource_label(r));
     if r.replacement != Replacement::None {
         line.push_str(&format!("  {}", p.bold_red(r.replacement.describe())));
     }
@@ -216,20 +188,20 @@ fn resource(r: &ResourceChange, p: Paint, out: &mut Vec<String>) {
     }
 }
 
-fn other(item: &ItemChange, p: Paint, out: &mut Vec<String>) {
+fn other(item: &ItemChange, p: Style, out: &mut Vec<String>) {
     match item.action {
         Action::Add | Action::Remove => {
             let v = item.new.as_ref().or(item.old.as_ref());
             let lines = v.map(block).unwrap_or_default();
             if lines.len() == 1 {
-                out.push(format!("{} {}: {}", p.action(item.action), item.id, lines[0]));
+                out.push(format!("{} {}: {}", action_tag(p, item.action), item.id, lines[0]));
             } else {
-                out.push(format!("{} {}", p.action(item.action), item.id));
+                out.push(format!("{} {}", action_tag(p, item.action), item.id));
                 out.extend(lines.into_iter().map(|l| format!("        {l}")));
             }
         }
         Action::Modify => {
-            out.push(format!("{} {}", p.action(item.action), item.id));
+            out.push(format!("{} {}", action_tag(p, item.action), item.id));
             for c in &item.property_changes {
                 let path = item_path(c);
                 property(&path, c, p, "    ", out);
@@ -248,12 +220,12 @@ pub(crate) fn item_path(c: &PropertyChange) -> String {
     }
 }
 
-fn property(path: &str, c: &PropertyChange, p: Paint, indent: &str, out: &mut Vec<String>) {
+fn property(path: &str, c: &PropertyChange, p: Style, indent: &str, out: &mut Vec<String>) {
     let note = match c.replacement {
         Replacement::None => String::new(),
         r => format!("  {}", p.bold_red(&format!("({})", r.describe()))),
     };
-    let tag = p.action(c.action);
+    let tag = action_tag(p, c.action);
     match (c.old.as_ref(), c.new.as_ref()) {
         (Some(o), Some(n)) => {
             let (oi, ni) = (inline(o), inline(n));

@@ -13,7 +13,6 @@ use aws_sdk_cloudformation::config::http::HttpResponse;
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 
 use super::emulator::Emulator;
-use crate::error::CliError;
 
 /// What kind of failure, for callers that react to some of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,12 +58,6 @@ impl fmt::Display for AwsError {
 }
 
 impl StdError for AwsError {}
-
-impl From<AwsError> for CliError {
-    fn from(e: AwsError) -> Self {
-        CliError::failure(format!("error: {}", e.message))
-    }
-}
 
 /// Where calls go, for messages about connectivity.
 #[derive(Debug, Clone)]

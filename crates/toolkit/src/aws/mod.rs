@@ -58,7 +58,7 @@ pub fn runtime() -> CliResult<&'static Runtime> {
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| CliError::failure(format!("error: cannot start the async runtime: {e}")))?;
+        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
     Ok(RUNTIME.get_or_init(|| rt))
 }
 
@@ -160,8 +160,8 @@ const ENDPOINT_VARIABLES: [&str; 4] = [
 fn check_endpoints(flag: Option<&str>, var: impl Fn(&str) -> Option<String>) -> CliResult<()> {
     if let Some(url) = flag {
         if let Err(why) = check_endpoint_url(url) {
-            return Err(CliError::bad_input(format!(
-                "error: --endpoint-url `{url}` is not a usable endpoint ({why}); pass e.g. --endpoint-url http://127.0.0.1:5000"
+            return Err(CliError::BadInput(format!(
+                "--endpoint-url `{url}` is not a usable endpoint ({why}); pass e.g. --endpoint-url http://127.0.0.1:5000"
             )));
         }
     }
@@ -175,8 +175,8 @@ fn check_endpoints(flag: Option<&str>, var: impl Fn(&str) -> Option<String>) -> 
             continue;
         }
         if let Err(why) = check_endpoint_url(&url) {
-            return Err(CliError::bad_input(format!(
-                "error: {name}=`{url}` is not a usable endpoint ({why}); set it to e.g. http://127.0.0.1:5000, or unset it to use AWS"
+            return Err(CliError::BadInput(format!(
+                "{name}=`{url}` is not a usable endpoint ({why}); set it to e.g. http://127.0.0.1:5000, or unset it to use AWS"
             )));
         }
     }
@@ -242,8 +242,8 @@ impl AwsClients {
     pub fn check_account(&self, settings: &EnvSettings) -> CliResult<String> {
         let account = self.caller_account()?;
         if account != settings.account {
-            return Err(CliError::failure(format!(
-                "error: the AWS credentials in use belong to account {account}, but environment `{}` lives in account {}; \
+            return Err(CliError::Failed(format!(
+                "the AWS credentials in use belong to account {account}, but environment `{}` lives in account {}; \
                  nothing was changed. Switch credentials (AWS_PROFILE, `aws sso login`) to account {} and run again",
                 settings.name, settings.account, settings.account
             )));
@@ -312,21 +312,21 @@ mod tests {
         let e = check_endpoints(Some("not-a-url"), none).unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(
-            e.message.contains("--endpoint-url `not-a-url`") && e.message.contains("http://127.0.0.1:5000"),
+            e.report().contains("--endpoint-url `not-a-url`") && e.report().contains("http://127.0.0.1:5000"),
             "{}",
-            e.message
+            e.report()
         );
 
         let env = |name: &str| (name == "AWS_ENDPOINT_URL").then(|| "not-a-url".to_string());
         let e = check_endpoints(None, env).unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(
-            e.message
+            e.report()
                 .starts_with("error: AWS_ENDPOINT_URL=`not-a-url` is not a usable endpoint (it must start with http:// or https://)"),
             "{}",
-            e.message
+            e.report()
         );
-        assert_eq!(e.message.lines().count(), 1);
+        assert_eq!(e.report().lines().count(), 1);
         // The flag wins over the variable; the SDK ignores the variables when told to.
         assert!(check_endpoints(Some("http://127.0.0.1:5000"), env).is_ok());
         let ignoring = |name: &str| match name {
@@ -337,7 +337,7 @@ mod tests {
         let sts = |name: &str| (name == "AWS_ENDPOINT_URL_STS").then(|| "http://".to_string());
         assert!(check_endpoints(None, sts)
             .unwrap_err()
-            .message
+            .report()
             .contains("AWS_ENDPOINT_URL_STS=`http://` is not a usable endpoint (it has no host)"));
     }
 }

@@ -55,8 +55,8 @@ pub fn run<A: Application>(project: &Project<A>, args: &BootstrapArgs, style: St
     let settings = env.config.settings(&env.name);
     let bucket = template_bucket::choose(project, &args.env, args.template_bucket.as_ref(), &settings)?;
     if !valid_bucket_name(&bucket) {
-        return Err(CliError::bad_input(format!(
-            "error: `{bucket}` is not a valid bucket name; allowed: 3 to 63 lowercase letters, digits, dots and hyphens, \
+        return Err(CliError::BadInput(format!(
+            "`{bucket}` is not a valid bucket name; allowed: 3 to 63 lowercase letters, digits, dots and hyphens, \
              starting and ending with a letter or digit"
         )));
     }

@@ -60,7 +60,7 @@ pub fn run<A: Application>(project: &Project<A>, args: &CheckArgs, style: Style)
         return Ok(());
     }
     if args.all && !args.envs.is_empty() {
-        return Err(CliError::bad_input("error: pass environment names or --all, not both"));
+        return Err(CliError::BadInput("pass environment names or --all, not both".into()));
     }
     let project_rules = project.rules_dir().unwrap_or_else(|| Path::new(DEFAULT_RULES_DIR).to_path_buf());
     let default_dir = (!args.no_default_rules).then_some(project_rules.as_path());
@@ -108,7 +108,7 @@ pub fn run<A: Application>(project: &Project<A>, args: &CheckArgs, style: Style)
     let errors: usize = reports.iter().map(Report::errors).sum();
     if errors > 0 {
         let envs: Vec<&str> = reports.iter().filter(|r| r.errors() > 0).map(|r| r.environment.as_str()).collect();
-        return Err(CliError::failure(format!(
+        return Err(CliError::ChecksFailed(format!(
             "policy checks failed: {errors} error(s) in {}",
             envs.join(", ")
         )));
@@ -134,5 +134,5 @@ fn guard_lines(report: &Report, prefix: &str) -> String {
 }
 
 fn pretty(v: &serde_json::Value) -> CliResult<String> {
-    serde_json::to_string_pretty(v).map_err(|e| CliError::failure(e.to_string()))
+    serde_json::to_string_pretty(v).map_err(CliError::Json)
 }

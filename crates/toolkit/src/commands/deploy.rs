@@ -111,13 +111,7 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &DeployArgs, style
         app: artifact.app.clone(),
         environments: vec![artifact],
     };
-    synth_checks(&assembly, false, true).map_err(|mut e| {
-        e.message.push_str(
-            "
-nothing was deployed",
-        );
-        e
-    })?;
+    synth_checks(&assembly, false, true).map_err(|e| e.noted("\nnothing was deployed"))?;
     let artifact = &assembly.environments[0];
     let stacks = select_stacks(artifact, &args.stacks)?;
     // Refused before anything is deployed when there is nothing --verify can request.
@@ -128,8 +122,8 @@ nothing was deployed",
     let settings = &artifact.settings;
     let interactive = ui::interactive();
     if settings.require_approval && !args.approve && !interactive {
-        return Err(CliError::failure(format!(
-            "error: environment `{}` requires approval of every deploy and there is no terminal to ask on: run it on a terminal, \
+        return Err(CliError::Failed(format!(
+            "environment `{}` requires approval of every deploy and there is no terminal to ask on: run it on a terminal, \
              or pass --approve to approve in advance. Nothing was changed",
             settings.name
         )));
@@ -250,8 +244,8 @@ fn check_dependencies(cfn: &dyn CloudFormation, env: &EnvArtifact, stacks: &[&St
                 .describe_stack(&name)?
                 .is_some_and(|i| crate::aws::cloudformation::status::succeeded(&i.status) || i.status == "UPDATE_ROLLBACK_COMPLETE");
             if !deployed {
-                return Err(CliError::failure(format!(
-                    "error: {} depends on {name}, which is not deployed: deploy it first (`cairn deploy {} {name}`) or the whole environment",
+                return Err(CliError::Failed(format!(
+                    "{} depends on {name}, which is not deployed: deploy it first (`cairn deploy {} {name}`) or the whole environment",
                     stack.name,
                     env.name()
                 )));

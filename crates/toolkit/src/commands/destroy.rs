@@ -12,7 +12,6 @@ use crate::deploy::console::{is_yes, Console, ProgressMode, Prompt, TerminalProm
 use crate::deploy::destroy::Destroyer;
 use crate::deploy::plan::Hints;
 use crate::deploy::resume::{non_default, ResumeCommand};
-use crate::deploy::INTERRUPTED_EXIT;
 use crate::error::{CliError, CliResult};
 use crate::ops::environment::{select_stacks, synth_env};
 use crate::project::Project;
@@ -60,19 +59,19 @@ pub fn run<A: Application>(project: &Project<A>, args: &DestroyArgs, style: Styl
     let env = settings.name.as_str();
     let interactive = ui::interactive();
     if settings.retain_data && !args.force {
-        return Err(CliError::failure(format!(
-            "error: environment `{env}` keeps data (retain_data = true): destroy refuses it. If you really mean to delete its stacks, \
+        return Err(CliError::Failed(format!(
+            "environment `{env}` keeps data (retain_data = true): destroy refuses it. If you really mean to delete its stacks, \
              run `cairn destroy {env} --force` on a terminal and type the environment's name. Nothing was deleted"
         )));
     }
     if settings.retain_data && !interactive {
-        return Err(CliError::failure(format!(
-            "error: destroying `{env}` (it keeps data) needs its name typed on a terminal; there is none. Nothing was deleted"
+        return Err(CliError::Failed(format!(
+            "destroying `{env}` (it keeps data) needs its name typed on a terminal; there is none. Nothing was deleted"
         )));
     }
     if !settings.retain_data && !args.approve && !interactive {
-        return Err(CliError::failure(
-            "error: destroy needs a confirmation and there is no terminal to ask on: pass --approve. Nothing was deleted",
+        return Err(CliError::Failed(
+            "destroy needs a confirmation and there is no terminal to ask on: pass --approve. Nothing was deleted".into(),
         ));
     }
 
@@ -131,8 +130,8 @@ pub fn run<A: Application>(project: &Project<A>, args: &DestroyArgs, style: Styl
 /// No confirmation: exit 130 if Ctrl-C ended the prompt.
 fn not_confirmed(clock: &dyn Clock) -> CliError {
     if clock.interrupted() {
-        CliError::with_code(INTERRUPTED_EXIT, "stopped (Ctrl-C) at the confirmation: nothing was deleted")
+        CliError::Interrupted("stopped (Ctrl-C) at the confirmation: nothing was deleted".into())
     } else {
-        CliError::failure("not confirmed: nothing was deleted")
+        CliError::Declined("not confirmed: nothing was deleted".into())
     }
 }

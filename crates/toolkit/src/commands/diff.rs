@@ -114,9 +114,10 @@ pub fn run<A: Application>(project: &Project<A>, args: &DiffArgs, style: Style) 
         )?,
         None => {
             let Some(env) = &args.env else {
-                return Err(CliError::bad_input(
-                    "error: name an environment to compare with its deployed stacks (`cairn diff prod`), \
-                     or pass --base DIR to compare with a synthesis output",
+                return Err(CliError::BadInput(
+                    "name an environment to compare with its deployed stacks (`cairn diff prod`), \
+                     or pass --base DIR to compare with a synthesis output"
+                        .into(),
                 ));
             };
             diff::against_deployed(project, env, &args.stacks, args.endpoint.endpoint_url.as_deref())?
@@ -135,20 +136,15 @@ pub fn run<A: Application>(project: &Project<A>, args: &DiffArgs, style: Style) 
     };
     print!("{}", diff::render(&report, format));
     // Every gate that trips is named, not only the first.
-    let tripped: Vec<String> = args
-        .fail_on
-        .iter()
-        .filter_map(|g| gate(&report, *g).err())
-        .map(|e| e.message)
-        .collect();
+    let tripped: Vec<String> = args.fail_on.iter().filter_map(|g| gate(&report, *g).err()).collect();
     if tripped.is_empty() {
         return Ok(());
     }
-    Err(CliError::with_code(1, tripped.join("\n")))
+    Err(CliError::FailOn(tripped))
 }
 
 /// Exit code for `--fail-on`: the message goes to stderr, the diff stays on stdout.
-fn gate(report: &DiffReport, fail_on: FailOnArg) -> CliResult {
+fn gate(report: &DiffReport, fail_on: FailOnArg) -> Result<(), String> {
     let gate: FailOn = fail_on.into();
     if !report.fails(gate) {
         return Ok(());
@@ -176,7 +172,7 @@ fn gate(report: &DiffReport, fail_on: FailOnArg) -> CliResult {
         }
         why.push_str(&format!("{} change(s) the deploy would fail on", s.blocking));
     }
-    Err(CliError::with_code(1, format!("diff: --fail-on {}: {why}", fail_on_name(fail_on))))
+    Err(format!("diff: --fail-on {}: {why}", fail_on_name(fail_on)))
 }
 
 fn fail_on_name(f: FailOnArg) -> &'static str {

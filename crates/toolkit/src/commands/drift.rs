@@ -61,8 +61,8 @@ pub fn run<A: Application>(project: &Project<A>, args: &DriftArgs, style: Style)
         listed.push((s.name.clone(), deployed));
     }
     if !listed.iter().any(|(_, d)| *d) {
-        return Err(CliError::failure(format!(
-            "error: no stack of environment `{}` is deployed; nothing to check",
+        return Err(CliError::Failed(format!(
+            "no stack of environment `{}` is deployed; nothing to check",
             settings.name
         )));
     }
@@ -71,26 +71,21 @@ pub fn run<A: Application>(project: &Project<A>, args: &DriftArgs, style: Style)
     let output = match args.format {
         ReportFormat::Text => render::text(&artifact, &results, style),
         ReportFormat::Markdown => render::markdown(&artifact, &results),
-        ReportFormat::Json => {
-            serde_json::to_string_pretty(&render::to_json(&artifact, &results)).map_err(|e| CliError::failure(e.to_string()))? + "\n"
-        }
+        ReportFormat::Json => serde_json::to_string_pretty(&render::to_json(&artifact, &results)).map_err(CliError::Json)? + "\n",
     };
     print!("{output}");
     let timed_out = results.iter().any(|(_, d)| *d == StackDrift::TimedOut);
     let n = drifted(&results);
     if n > 0 {
-        return Err(CliError::with_code(
-            1,
-            format!(
-                "error: {n} resource{} of {} changed outside CloudFormation (listed above)",
-                if n == 1 { "" } else { "s" },
-                settings.name
-            ),
-        ));
+        return Err(CliError::Failed(format!(
+            "{n} resource{} of {} changed outside CloudFormation (listed above)",
+            if n == 1 { "" } else { "s" },
+            settings.name
+        )));
     }
     if timed_out {
-        return Err(CliError::failure(format!(
-            "error: drift detection did not finish within {}s; run again with a longer --timeout",
+        return Err(CliError::Failed(format!(
+            "drift detection did not finish within {}s; run again with a longer --timeout",
             args.timeout.as_secs()
         )));
     }

@@ -37,7 +37,7 @@ pub fn run<A: Application>(project: &Project<A>, args: &LsArgs, style: Style) ->
                 })
             })
             .collect();
-        let text = serde_json::to_string_pretty(&list).map_err(|e| CliError::failure(e.to_string()))?;
+        let text = serde_json::to_string_pretty(&list).map_err(CliError::Json)?;
         println!("{text}");
         return Ok(());
     }

@@ -50,8 +50,8 @@ pub fn run<A: Application>(project: &Project<A>, args: &OutputsArgs, style: Styl
         }
     }
     if !missing.is_empty() {
-        return Err(CliError::failure(format!(
-            "error: not deployed: {} (deploy with `cairn deploy {}`)",
+        return Err(CliError::Failed(format!(
+            "not deployed: {} (deploy with `cairn deploy {}`)",
             missing.join(", "),
             settings.name
         )));
@@ -79,7 +79,7 @@ pub fn run<A: Application>(project: &Project<A>, args: &OutputsArgs, style: Styl
         }
     }
     if as_json {
-        let text = serde_json::to_string_pretty(&Json::Object(doc)).map_err(|e| CliError::failure(e.to_string()))?;
+        let text = serde_json::to_string_pretty(&Json::Object(doc)).map_err(CliError::Json)?;
         println!("{text}");
     }
     Ok(())

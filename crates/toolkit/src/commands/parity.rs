@@ -69,7 +69,7 @@ fn print(report: &Report, format: ReportFormat, style: Style) -> CliResult {
     let text = match format {
         ReportFormat::Text => render::text(report, style.enabled),
         ReportFormat::Markdown => render::markdown(report),
-        ReportFormat::Json => serde_json::to_string_pretty(&render::json(report)).map_err(|e| CliError::failure(e.to_string()))? + "\n",
+        ReportFormat::Json => serde_json::to_string_pretty(&render::json(report)).map_err(CliError::Json)? + "\n",
     };
     print!("{text}");
     Ok(())
@@ -80,13 +80,10 @@ fn outcome(report: &Report) -> CliResult {
         return Ok(());
     }
     let n = report.undeclared_count();
-    Err(CliError::with_code(
-        1,
-        format!(
-            "error: {n} undeclared difference{} between {}; make the code depend on an environment-file field \
+    Err(CliError::Failed(format!(
+        "{n} undeclared difference{} between {}; make the code depend on an environment-file field \
              declared as a knob (Application::knobs), or remove the difference",
-            if n == 1 { "" } else { "s" },
-            report.envs.join(", ")
-        ),
-    ))
+        if n == 1 { "" } else { "s" },
+        report.envs.join(", ")
+    )))
 }

@@ -12,10 +12,10 @@ use crate::aws::cloudformation::{status, StackEvent, StackInfo};
 use crate::aws::{self, AwsClients, CloudFormation, EndpointArgs};
 use crate::deploy::clock::{catch_ctrl_c, parse_timeout, Clock, SystemClock};
 use crate::deploy::console::{Console, ProgressMode};
+use crate::deploy::failed_list;
 use crate::deploy::leftovers::Ledger;
 use crate::deploy::plan::Hints;
 use crate::deploy::watch::{color_status, event_line, watch, Watch, WatchEnd};
-use crate::deploy::{failed_list, INTERRUPTED_EXIT};
 use crate::error::{CliError, CliResult};
 use crate::ops::environment::{select_stacks, synth_env};
 use crate::project::Project;
@@ -57,8 +57,8 @@ pub struct StatusArgs {
 pub fn run<A: Application>(project: &Project<A>, args: &StatusArgs, style: Style) -> CliResult {
     let as_json = args.format.resolve() == TextOrJson::Json;
     if as_json && args.watch {
-        return Err(CliError::bad_input(
-            "error: --format json prints one snapshot and cannot --watch\n  fix: drop --watch, or use text output to follow a deployment",
+        return Err(CliError::BadInput(
+            "--format json prints one snapshot and cannot --watch\n  fix: drop --watch, or use text output to follow a deployment".into(),
         ));
     }
     let artifact = synth_env(project, &args.env)?;
@@ -134,7 +134,7 @@ impl View<'_> {
             "endpoint": self.clients.endpoint(),
             "stacks": list,
         });
-        let text = serde_json::to_string_pretty(&doc).map_err(|e| CliError::failure(e.to_string()))?;
+        let text = serde_json::to_string_pretty(&doc).map_err(CliError::Json)?;
         println!("{text}");
         Ok(())
     }
@@ -218,20 +218,20 @@ fn follow(cfn: &dyn CloudFormation, console: &mut Console, env: &str, running: V
                 let s = info.map(|i| i.status).unwrap_or_else(|| "DELETE_COMPLETE".into());
                 console.line(&format!("{name}: {}", color_status(&s, console.style)));
                 if status::failed(&s) || status::rolled_back(&s) {
-                    return Err(CliError::failure(format!("error: {name} ended {s}{}", failed_list(&events))));
+                    return Err(CliError::Failed(format!("{name} ended {s}{}", failed_list(&events))));
                 }
             }
             WatchEnd::TimedOut { status, .. } => {
-                return Err(CliError::failure(format!(
-                    "error: stopped following {name} after the timeout; it is still {status}; run `{}` again",
+                return Err(CliError::Failed(format!(
+                    "stopped following {name} after the timeout; it is still {status}; run `{}` again",
                     hints.watch
                 )))
             }
             WatchEnd::Interrupted { status } => {
-                return Err(CliError::with_code(
-                    INTERRUPTED_EXIT,
-                    format!("stopped watching {name} ({status}); run `{}` to follow it again", hints.watch),
-                ))
+                return Err(CliError::Interrupted(format!(
+                    "stopped watching {name} ({status}); run `{}` to follow it again",
+                    hints.watch
+                )))
             }
         }
     }

@@ -41,11 +41,11 @@ pub struct SynthArgs {
 pub fn run<A: Application + Sync>(project: &Project<A>, args: &SynthArgs, style: Style) -> CliResult {
     let started = Instant::now();
     if args.all && !args.envs.is_empty() {
-        return Err(CliError::bad_input("error: pass environment names or --all, not both"));
+        return Err(CliError::BadInput("pass environment names or --all, not both".into()));
     }
     if args.out.exists() && !args.out.is_dir() {
-        return Err(CliError::bad_input(format!(
-            "error: --out {} is a file, not a folder; choose a folder (it is created if missing), e.g. --out out",
+        return Err(CliError::BadInput(format!(
+            "--out {} is a file, not a folder; choose a folder (it is created if missing), e.g. --out out",
             args.out.display()
         )));
     }
@@ -67,8 +67,8 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &SynthArgs, style:
             (e, manifest)
         })
         .collect();
-    let written = write_environments(&args.out, &manifests)
-        .map_err(|e| CliError::failure(format!("error: cannot write to {}: {e}", args.out.display())))?;
+    let written =
+        write_environments(&args.out, &manifests).map_err(|e| CliError::Failed(format!("cannot write to {}: {e}", args.out.display())))?;
     if args.quiet {
         return Ok(());
     }

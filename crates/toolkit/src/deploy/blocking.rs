@@ -7,8 +7,8 @@
 use cairn_core::StackArtifact;
 
 use super::console::Console;
+use super::error::{DeployError, DeployResult};
 use crate::aws::CloudFormation;
-use crate::error::{CliError, CliResult};
 use crate::ops::diff::{against_deployed_templates, warning_lines, DiffReport};
 
 /// Refuses (exit 1) when deploying `selected` of environment `env` (whose stacks are
@@ -19,7 +19,7 @@ pub fn check(
     env: &str,
     all: &[StackArtifact],
     selected: &[&StackArtifact],
-) -> CliResult<()> {
+) -> DeployResult<()> {
     let report = DiffReport {
         old_label: String::new(),
         new_label: String::new(),
@@ -33,8 +33,8 @@ pub fn check(
         }
         return Ok(());
     }
-    Err(CliError::failure(format!(
-        "error: CloudFormation or the service would refuse {blocking} change{} of this deploy; nothing was changed.\n{}\n\
+    Err(DeployError::Failed(format!(
+        "CloudFormation or the service would refuse {blocking} change{} of this deploy; nothing was changed.\n{}\n\
          Change the stacks' code as each fix says and deploy again (`cairn diff {env}` shows the same); no option overrides this",
         if blocking == 1 { "" } else { "s" },
         warning_lines(&report, false).join("\n")

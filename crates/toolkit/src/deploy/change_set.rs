@@ -8,20 +8,20 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use cairn_core::StackArtifact;
 
 use super::clock::format_duration;
-use super::{Deployer, INTERRUPTED_EXIT};
+use super::error::{DeployError, DeployResult};
+use super::Deployer;
 use crate::aws::templates::template_key;
 use crate::aws::{ChangeSetInfo, ChangeSetType, CreatedChangeSet, StackInfo, TemplateSource};
-use crate::error::{CliError, CliResult};
 
 impl Deployer<'_> {
-    pub(super) fn template_source(&mut self, stack: &StackArtifact) -> CliResult<TemplateSource> {
+    pub(super) fn template_source(&mut self, stack: &StackArtifact) -> DeployResult<TemplateSource> {
         let body = stack.deploy_body();
         if !self.opts.upload_all && !stack.needs_upload() {
             return Ok(TemplateSource::Body(body));
         }
         let (Some(store), Some(bucket)) = (self.store, self.opts.template_bucket.clone()) else {
-            return Err(CliError::failure(format!(
-                "error: {} needs a template bucket: pass --template-bucket or run `cairn bootstrap {}`",
+            return Err(DeployError::Failed(format!(
+                "{} needs a template bucket: pass --template-bucket or run `cairn bootstrap {}`",
                 stack.name, self.opts.env
             )));
         };
@@ -41,7 +41,7 @@ impl Deployer<'_> {
         created: &CreatedChangeSet,
         kind: ChangeSetType,
         deadline: Duration,
-    ) -> CliResult<ChangeSetInfo> {
+    ) -> DeployResult<ChangeSetInfo> {
         let mut delay = Duration::from_millis(500);
         let mut said = false;
         loop {
@@ -49,8 +49,8 @@ impl Deployer<'_> {
             match cs.status.as_str() {
                 "CREATE_COMPLETE" | "FAILED" => return Ok(cs),
                 s if s.starts_with("DELETE") => {
-                    return Err(CliError::failure(format!(
-                        "error: the change set {} was deleted ({s}) while cairn waited for it; nothing was changed",
+                    return Err(DeployError::Failed(format!(
+                        "the change set {} was deleted ({s}) while cairn waited for it; nothing was changed",
                         created.id
                     )))
                 }
@@ -59,13 +59,10 @@ impl Deployer<'_> {
             let presses = self.clock.interrupts();
             if presses >= 2 {
                 let gone = self.discard(created, kind);
-                return Err(CliError::with_code(
-                    INTERRUPTED_EXIT,
-                    format!(
-                        "stopped waiting (Ctrl-C twice) while CloudFormation prepared {name}'s change set ({}){gone}; nothing was executed",
-                        cs.status
-                    ),
-                ));
+                return Err(DeployError::Interrupted(format!(
+                    "stopped waiting (Ctrl-C twice) while CloudFormation prepared {name}'s change set ({}){gone}; nothing was executed",
+                    cs.status
+                )));
             }
             if presses == 1 && !said {
                 said = true;
@@ -76,8 +73,8 @@ impl Deployer<'_> {
             }
             if self.clock.now() >= deadline {
                 let gone = self.discard_quietly(created, kind);
-                return Err(CliError::failure(format!(
-                    "error: the change set was not ready after {}; nothing was changed{gone}",
+                return Err(DeployError::Failed(format!(
+                    "the change set was not ready after {}; nothing was changed{gone}",
                     format_duration(self.opts.timeout)
                 )));
             }
@@ -135,7 +132,7 @@ impl Deployer<'_> {
         stack_id: &str,
         name: &str,
         ours: Option<(&CreatedChangeSet, ChangeSetType)>,
-    ) -> CliResult<()> {
+    ) -> DeployResult<()> {
         let ours_id = ours.map(|(o, _)| o.id.clone());
         let later_run = |c: &crate::aws::ChangeSetSummary| {
             ours.is_some()
@@ -172,8 +169,8 @@ impl Deployer<'_> {
             String::new()
         };
         let gone = ours.map(|(o, kind)| self.discard_quietly(o, kind)).unwrap_or_default();
-        Err(CliError::failure(format!(
-            "error: {name} has a change set this deploy did not make: {}{before_changes}. Another deploy of this environment \
+        Err(DeployError::Failed(format!(
+            "{name} has a change set this deploy did not make: {}{before_changes}. Another deploy of this environment \
              may be reviewing or executing it, and cairn never executes another run's change set: nothing was changed in \
              {name}{gone}. Wait for that deploy to finish; if the change set is a leftover, delete it ({}) and deploy again",
             listed.join(", "),
@@ -191,7 +188,7 @@ impl Deployer<'_> {
         kind: ChangeSetType,
         read: Option<&StackInfo>,
         last_seen_event: Option<&str>,
-    ) -> CliResult<()> {
+    ) -> DeployResult<()> {
         let now = self.cfn.describe_stack(&created.stack_id)?;
         let moved = match (kind, &now, read) {
             (_, None, _) => Some("deleted".to_string()),
@@ -210,8 +207,8 @@ impl Deployer<'_> {
         };
         if let Some(status) = moved {
             let gone = self.discard_quietly(created, kind);
-            return Err(CliError::failure(format!(
-                "error: {name} changed while this deploy prepared its change set (it is now {status}): another deploy of this \
+            return Err(DeployError::Failed(format!(
+                "{name} changed while this deploy prepared its change set (it is now {status}): another deploy of this \
                  environment is running or just ran. Nothing was executed{gone}. Wait for it to finish (`{}`), then deploy again",
                 self.opts.hints.watch
             )));

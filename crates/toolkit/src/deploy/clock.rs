@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::error::{CliError, CliResult};
+use super::error::{DeployError, DeployResult};
 
 /// What the waiting loops need from the outside world.
 pub trait Clock {
@@ -29,7 +29,7 @@ static INTERRUPTS: AtomicU32 = AtomicU32::new(0);
 /// and the deploy loops decide what to do (finish the current stack, then stop; or
 /// stop waiting). The handler is registered before this returns, so a press right
 /// after it can no longer kill a deploy half-way. Installed once.
-pub fn catch_ctrl_c() -> CliResult<()> {
+pub fn catch_ctrl_c() -> DeployResult<()> {
     static INSTALLED: OnceLock<()> = OnceLock::new();
     if INSTALLED.get().is_some() {
         return Ok(());
@@ -39,7 +39,7 @@ pub fn catch_ctrl_c() -> CliResult<()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        let mut sigint = signal(SignalKind::interrupt()).map_err(|e| CliError::failure(format!("error: cannot catch Ctrl-C: {e}")))?;
+        let mut sigint = signal(SignalKind::interrupt()).map_err(|e| DeployError::Failed(format!("cannot catch Ctrl-C: {e}")))?;
         rt.spawn(async move {
             while sigint.recv().await.is_some() {
                 INTERRUPTS.fetch_add(1, Ordering::SeqCst);

@@ -5,15 +5,15 @@ use std::time::Duration;
 
 use super::clock::{format_duration, Clock};
 use super::console::Console;
+use super::error::{DeployError, DeployResult};
+use super::failed_list;
 use super::interrupt::Stopped;
 use super::leftovers::Ledger;
 use super::plan::Hints;
 use super::resume::ResumeCommand;
 use super::watch::{watch, Watch, WatchEnd};
-use super::{failed_list, INTERRUPTED_EXIT};
 use crate::aws::cloudformation::status;
 use crate::aws::{AwsError, AwsErrorKind, CloudFormation, Emulator, StackInfo, StackResource};
-use crate::error::{CliError, CliResult};
 
 /// What moto 5.2 keeps of a network stack whose VPC it cannot delete (measured: its NAT
 /// gateway's network interface stays in the VPC, so the VPC's DeleteVpc fails with
@@ -72,7 +72,7 @@ impl Destroyer<'_> {
     /// Deletes the named stacks in the order given (callers pass reverse deploy order).
     /// Returns how many were deleted; stops at the first failure. Ctrl-C stops it after
     /// the current stack (exit code 130), saying which stacks were deleted and which not.
-    pub fn destroy(&mut self, names: &[&str]) -> CliResult<usize> {
+    pub fn destroy(&mut self, names: &[&str]) -> DeployResult<usize> {
         let mut deleted = 0;
         let mut gone: Vec<&str> = Vec::new();
         for (i, name) in names.iter().enumerate() {
@@ -88,17 +88,17 @@ impl Destroyer<'_> {
                     gone.push(name);
                 }
                 Ok(false) => gone.push(name),
-                Err(e) if e.exit_code() == INTERRUPTED_EXIT => {
-                    let running = e.message.starts_with("stopped watching").then_some(*name);
-                    return Err(self.stopped(e.message, &gone, running, &names[i..]));
+                Err(DeployError::Interrupted(what)) => {
+                    let running = what.starts_with("stopped watching").then_some(*name);
+                    return Err(self.stopped(what, &gone, running, &names[i..]));
                 }
-                Err(mut e) => {
+                Err(e) => {
                     let rest = &names[i + 1..];
                     if !rest.is_empty() {
-                        e.message.push_str(&format!(
+                        return Err(e.noted(format!(
                             "\nnot deleted (stopped at the first failure): {name} (the error above), {}",
                             rest.join(", ")
-                        ));
+                        )));
                     }
                     return Err(e);
                 }
@@ -110,7 +110,7 @@ impl Destroyer<'_> {
         Ok(deleted)
     }
 
-    fn stopped(&self, what: String, gone: &[&str], running: Option<&str>, rest: &[&str]) -> CliError {
+    fn stopped(&self, what: String, gone: &[&str], running: Option<&str>, rest: &[&str]) -> DeployError {
         Stopped {
             what,
             done_word: "deleted",
@@ -125,14 +125,14 @@ impl Destroyer<'_> {
     /// DeleteStack failed. moto can fail it half-way yet drop the stack's record (it
     /// deletes what it can, then DeleteVpc fails with DependencyViolation), so `status`
     /// would show the stack as not deployed while resources remain: say which and why.
-    fn delete_failed(&mut self, name: &str, info: &StackInfo, resources: &[StackResource], e: AwsError) -> CliError {
+    fn delete_failed(&mut self, name: &str, info: &StackInfo, resources: &[StackResource], e: AwsError) -> DeployError {
         let still_there = match self.cfn.describe_stack(&info.id) {
             Ok(None) => false,
             Ok(Some(i)) => i.status != "DELETE_COMPLETE",
             Err(_) => true,
         };
         if still_there {
-            return CliError::failure(format!("error: deleting {name} failed: {e}"));
+            return DeployError::Failed(format!("deleting {name} failed: {e}"));
         }
         let (kept, why) = match self.emulator {
             Some(Emulator::Moto) => (
@@ -146,8 +146,8 @@ impl Destroyer<'_> {
                 "the endpoint dropped the stack's record although the deletion failed",
             ),
         };
-        CliError::failure(format!(
-            "error: deleting {name} failed: {}. The endpoint no longer lists {name}, so `{}` shows it as not deployed, but \
+        DeployError::Failed(format!(
+            "deleting {name} failed: {}. The endpoint no longer lists {name}, so `{}` shows it as not deployed, but \
              resources are left behind: {kept} ({why}). Restart the local endpoint to clear them (`make local-cloud-stop \
              local-cloud`)",
             e.message.trim_end_matches('.'),
@@ -158,13 +158,13 @@ impl Destroyer<'_> {
     /// moto answers DescribeStacks of a stack whose CreateStack it rejected with HTTP 500
     /// (the record's outputs name a resource it never made), yet DeleteStack by name
     /// removes it: delete it, and say so.
-    fn delete_undescribable(&mut self, name: &str, e: AwsError) -> CliResult<bool> {
+    fn delete_undescribable(&mut self, name: &str, e: AwsError) -> DeployResult<bool> {
         self.console.line(&format!(
             "  note: moto cannot describe {name} ({e}): a stack whose creation it rejected and never finished; deleting it by name"
         ));
         self.cfn.delete_stack(name).map_err(|d| {
-            CliError::failure(format!(
-                "error: deleting {name} failed: {d}. moto keeps a broken record of it; restart moto to clear it \
+            DeployError::Failed(format!(
+                "deleting {name} failed: {d}. moto keeps a broken record of it; restart moto to clear it \
                  (`make local-cloud-stop local-cloud`)"
             ))
         })?;
@@ -174,14 +174,14 @@ impl Destroyer<'_> {
                 self.console.line(&self.console.style.green(&line));
                 Ok(true)
             }
-            _ => Err(CliError::failure(format!(
-                "error: {name} is still listed after DeleteStack; restart moto to clear it (`make local-cloud-stop local-cloud`)"
+            _ => Err(DeployError::Failed(format!(
+                "{name} is still listed after DeleteStack; restart moto to clear it (`make local-cloud-stop local-cloud`)"
             ))),
         }
     }
 
     /// Deletes one stack; `false` if it was not deployed.
-    pub fn destroy_stack(&mut self, name: &str) -> CliResult<bool> {
+    pub fn destroy_stack(&mut self, name: &str) -> DeployResult<bool> {
         let started = self.clock.now();
         let info = match self.cfn.describe_stack(name) {
             Ok(Some(info)) => info,
@@ -202,15 +202,15 @@ impl Destroyer<'_> {
                 info.status
             ));
         } else if status::in_progress(&info.status) && info.status != "REVIEW_IN_PROGRESS" {
-            return Err(CliError::failure(format!(
-                "error: {name} is {}: another operation is running. Wait for it (`{}`), then destroy again",
+            return Err(DeployError::Failed(format!(
+                "{name} is {}: another operation is running. Wait for it (`{}`), then destroy again",
                 info.status, self.hints.watch
             )));
         }
         if info.termination_protection {
             if !self.force {
-                return Err(CliError::failure(format!(
-                    "error: {name} has termination protection; it is only removed with `{} --force` (and a typed confirmation)",
+                return Err(DeployError::Failed(format!(
+                    "{name} has termination protection; it is only removed with `{} --force` (and a typed confirmation)",
                     self.hints.destroy
                 )));
             }
@@ -243,8 +243,8 @@ impl Destroyer<'_> {
             WatchEnd::Settled { info: None, .. } => {}
             WatchEnd::Settled { info: Some(i), .. } if i.status == "DELETE_COMPLETE" => {}
             WatchEnd::Settled { info: Some(i), events } => {
-                return Err(CliError::failure(format!(
-                    "error: deleting {name} ended {}{}. Remove or fix what blocks it (resources with data, exports still imported \
+                return Err(DeployError::Failed(format!(
+                    "deleting {name} ended {}{}. Remove or fix what blocks it (resources with data, exports still imported \
                      by other stacks), then run `{}` again{}",
                     i.status,
                     i.status_reason
@@ -255,21 +255,18 @@ impl Destroyer<'_> {
                 )))
             }
             WatchEnd::TimedOut { status, events } => {
-                return Err(CliError::failure(format!(
-                    "error: stopped waiting after {}: {name} is still {status}; follow it with `{}`{}",
+                return Err(DeployError::Failed(format!(
+                    "stopped waiting after {}: {name} is still {status}; follow it with `{}`{}",
                     format_duration(self.timeout),
                     self.hints.watch,
                     failed_list(&events)
                 )))
             }
             WatchEnd::Interrupted { status } => {
-                return Err(CliError::with_code(
-                    INTERRUPTED_EXIT,
-                    format!(
-                        "stopped watching {name} (Ctrl-C twice); it is {status} and CloudFormation carries on. Resume watching with `{}`",
-                        self.hints.watch
-                    ),
-                ))
+                return Err(DeployError::Interrupted(format!(
+                    "stopped watching {name} (Ctrl-C twice); it is {status} and CloudFormation carries on. Resume watching with `{}`",
+                    self.hints.watch
+                )))
             }
         }
         let took = format_duration(self.clock.now().saturating_sub(started));
@@ -308,8 +305,7 @@ impl Destroyer<'_> {
                 .filter_map(|o| o.export_name.clone().map(|n| (n, o.value.clone())))
                 .collect();
             if let Err(e) = ledger.record(&info.name, &info.id, kept, exports) {
-                self.console
-                    .line(&format!("  warning: {}", e.message.trim_start_matches("error: ")));
+                self.console.line(&format!("  warning: {e}"));
             }
         }
         list

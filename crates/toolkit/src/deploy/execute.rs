@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use cairn_core::StackArtifact;
 
-use super::{imports, Deployer, INTERRUPTED_EXIT};
+use super::error::{DeployError, DeployResult};
+use super::{imports, Deployer};
 use crate::aws::{AwsResult, ChangeSetType, CreatedChangeSet, StackRequest, TemplateSource};
-use crate::error::{CliError, CliResult};
 
 impl Deployer<'_> {
     /// Starts the operation; returns the stack's ARN and the last event before it.
@@ -18,7 +18,7 @@ impl Deployer<'_> {
         kind: ChangeSetType,
         template: &TemplateSource,
         rollback: Option<crate::aws::RollbackConfiguration>,
-    ) -> CliResult<(String, Option<String>)> {
+    ) -> DeployResult<(String, Option<String>)> {
         if kind == ChangeSetType::Create && self.quirks.create_with_create_stack {
             let emulator = self.quirks.emulator.unwrap_or("this endpoint");
             self.console.line(&format!(
@@ -28,13 +28,10 @@ impl Deployer<'_> {
             ));
             self.cfn.delete_stack(&created.stack_id)?;
             if self.clock.interrupted() {
-                return Err(CliError::with_code(
-                    INTERRUPTED_EXIT,
-                    format!(
-                        "stopped (Ctrl-C) before creating {}: its reviewed change set was deleted; nothing was created",
-                        stack.name
-                    ),
-                ));
+                return Err(DeployError::Interrupted(format!(
+                    "stopped (Ctrl-C) before creating {}: its reviewed change set was deleted; nothing was created",
+                    stack.name
+                )));
             }
             let id = match self.cfn.create_stack(&StackRequest {
                 stack_name: stack.name.clone(),
@@ -45,8 +42,8 @@ impl Deployer<'_> {
                 // Another run's CreateStack came first (the check before executing cannot
                 // close that window on moto): its stack is not this run's to remove.
                 Err(e) if stack_exists_error(&e.message, &stack.name) => {
-                    return Err(CliError::failure(format!(
-                        "error: creating {name} failed: another deploy of this environment created {name} meanwhile ({e}); \
+                    return Err(DeployError::Failed(format!(
+                        "creating {name} failed: another deploy of this environment created {name} meanwhile ({e}); \
                          nothing was created by this run. Wait for that deploy to finish (`{}`), then deploy again",
                         self.opts.hints.watch,
                         name = stack.name
@@ -60,10 +57,7 @@ impl Deployer<'_> {
                         .is_some_and(|l| matches!(l.current(self.cfn, &stack.name), Ok(Some(_))));
                     let cleanup = self.remove_stuck_create(&stack.name, emulator);
                     let why = moto_leftovers(&e.message, emulator, recorded);
-                    return Err(CliError::failure(format!(
-                        "error: creating {} failed: {e}{cleanup}{why}",
-                        stack.name
-                    )));
+                    return Err(DeployError::Failed(format!("creating {} failed: {e}{cleanup}{why}", stack.name)));
                 }
             };
             return Ok((id, None));
@@ -78,13 +72,10 @@ impl Deployer<'_> {
             ));
             if self.clock.interrupted() {
                 self.cfn.delete_change_set(&created.id)?;
-                return Err(CliError::with_code(
-                    INTERRUPTED_EXIT,
-                    format!(
-                        "stopped (Ctrl-C) before updating {}: its reviewed change set was deleted; nothing was changed",
-                        stack.name
-                    ),
-                ));
+                return Err(DeployError::Interrupted(format!(
+                    "stopped (Ctrl-C) before updating {}: its reviewed change set was deleted; nothing was changed",
+                    stack.name
+                )));
             }
             // The change set is deleted only after UpdateStack: until then another run sees
             // it and refuses, so that no run slips in between (moto updates synchronously,
@@ -102,8 +93,8 @@ impl Deployer<'_> {
                 ));
             }
             let id = updated.map_err(|e| {
-                CliError::failure(format!(
-                    "error: updating {} failed: {e}; {emulator} does not roll back, so part of the update may be applied \
+                DeployError::Failed(format!(
+                    "updating {} failed: {e}; {emulator} does not roll back, so part of the update may be applied \
                          (see `{}`)",
                     stack.name, self.opts.hints.status
                 ))
@@ -116,7 +107,7 @@ impl Deployer<'_> {
                 // Left AVAILABLE, it would look like another run's to the next deploy.
                 ChangeSetType::Update => self.discard_quietly(created, kind),
             };
-            return Err(CliError::failure(format!("error: {e}{cleanup}")));
+            return Err(DeployError::Failed(format!("{e}{cleanup}")));
         }
         Ok((created.stack_id.clone(), until))
     }
@@ -128,7 +119,7 @@ impl Deployer<'_> {
     /// moto: the imports of `stack` its export registry cannot serve (an export an update
     /// added or changed), written as the exporting stacks' current output values
     /// ([`imports`]). `None` when nothing needs writing.
-    pub(super) fn write_unserved_imports(&mut self, stack: &StackArtifact) -> CliResult<Option<StackArtifact>> {
+    pub(super) fn write_unserved_imports(&mut self, stack: &StackArtifact) -> DeployResult<Option<StackArtifact>> {
         if !self.quirks.update_with_update_stack {
             return Ok(None);
         }
@@ -156,7 +147,7 @@ impl Deployer<'_> {
             stack.name
         ));
         let template = imports::write_values(&stack.template, &values);
-        let body = serde_json::to_string_pretty(&template).map_err(|e| CliError::failure(format!("error: {e}")))? + "\n";
+        let body = serde_json::to_string_pretty(&template).map_err(|e| DeployError::Failed(e.to_string()))? + "\n";
         Ok(Some(StackArtifact {
             template,
             body,

@@ -2,9 +2,8 @@
 //! were done, which one CloudFormation is still changing, which were not touched, and
 //! the command that picks up where it stopped (none when every stack was finished).
 
+use super::error::DeployError;
 use super::plan::Hints;
-use super::INTERRUPTED_EXIT;
-use crate::error::CliError;
 
 /// The state of an environment's stacks when Ctrl-C stopped a run.
 pub struct Stopped<'a> {
@@ -23,19 +22,16 @@ pub struct Stopped<'a> {
 
 impl Stopped<'_> {
     /// The error that ends the command: exit code 130, one line per group.
-    pub fn into_error(self, hints: &Hints) -> CliError {
+    pub fn into_error(self, hints: &Hints) -> DeployError {
         let list = |v: &[&str]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
         let done: Vec<&str> = self.done.iter().map(String::as_str).collect();
         if self.running.is_none() && self.not_done.is_empty() {
             // Ctrl-C came during the last stack, which was finished: nothing to resume.
-            return CliError::with_code(
-                INTERRUPTED_EXIT,
-                format!(
-                    "Ctrl-C noticed after the last stack had finished: the run completed, nothing to resume\n{}: {}",
-                    self.done_word,
-                    list(&done)
-                ),
-            );
+            return DeployError::Interrupted(format!(
+                "Ctrl-C noticed after the last stack had finished: the run completed, nothing to resume\n{}: {}",
+                self.done_word,
+                list(&done)
+            ));
         }
         let mut m = format!("{}\n{}: {}", self.what, self.done_word, list(&done));
         if let Some(r) = self.running {
@@ -47,6 +43,6 @@ impl Stopped<'_> {
         m.push_str(&format!("\nnot {}: {}", self.done_word, list(&self.not_done)));
         let when = if self.running.is_some() { " once it has finished" } else { "" };
         m.push_str(&format!("\nresume with `{}`{when}", self.resume));
-        CliError::with_code(INTERRUPTED_EXIT, m)
+        DeployError::Interrupted(m)
     }
 }

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::error::{DeployError, DeployResult};
 use crate::aws::CloudFormation;
-use crate::error::{CliError, CliResult};
 
 /// Where the entries are kept, relative to the directory cairn runs in (the project's).
 pub const LEFTOVERS_FILE: &str = ".local-cloud/leftovers.json";
@@ -69,7 +69,7 @@ impl Ledger {
     }
 
     /// Records what `stack` left (replacing an earlier entry).
-    pub fn record(&self, stack: &str, stack_id: &str, resources: Vec<String>, exports: Vec<(String, String)>) -> CliResult<()> {
+    pub fn record(&self, stack: &str, stack_id: &str, resources: Vec<String>, exports: Vec<(String, String)>) -> DeployResult<()> {
         let mut all = self.load()?;
         all.retain(|l| !(l.endpoint == self.endpoint && l.stack == stack));
         all.push(Leftover {
@@ -83,7 +83,7 @@ impl Ledger {
     }
 
     /// Forgets `stack`'s entry (it was deployed again, or the emulator restarted).
-    pub fn clear(&self, stack: &str) -> CliResult<()> {
+    pub fn clear(&self, stack: &str) -> DeployResult<()> {
         let mut all = self.load()?;
         let before = all.len();
         all.retain(|l| !(l.endpoint == self.endpoint && l.stack == stack));
@@ -94,7 +94,7 @@ impl Ledger {
     }
 
     /// `stack`'s entry if the emulator still holds what it names; a stale entry is removed.
-    pub fn current(&self, cfn: &dyn CloudFormation, stack: &str) -> CliResult<Option<Leftover>> {
+    pub fn current(&self, cfn: &dyn CloudFormation, stack: &str) -> DeployResult<Option<Leftover>> {
         let Some(entry) = self.load()?.into_iter().find(|l| l.endpoint == self.endpoint && l.stack == stack) else {
             return Ok(None);
         };
@@ -111,7 +111,7 @@ impl Ledger {
         Ok(None)
     }
 
-    fn load(&self) -> CliResult<Vec<Leftover>> {
+    fn load(&self) -> DeployResult<Vec<Leftover>> {
         let text = match std::fs::read_to_string(&self.path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -120,7 +120,7 @@ impl Ledger {
         serde_json::from_str(&text).map_err(|e| file_error(&self.path, &format!("not a leftovers list ({e})")))
     }
 
-    fn save(&self, all: &[Leftover]) -> CliResult<()> {
+    fn save(&self, all: &[Leftover]) -> DeployResult<()> {
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| file_error(&self.path, &e.to_string()))?;
         }
@@ -129,9 +129,9 @@ impl Ledger {
     }
 }
 
-fn file_error(path: &Path, why: &str) -> CliError {
-    CliError::failure(format!(
-        "error: {}: {why}; it only records what a local emulator kept after `cairn destroy`: delete it to start over",
+fn file_error(path: &Path, why: &str) -> DeployError {
+    DeployError::Failed(format!(
+        "{}: {why}; it only records what a local emulator kept after `cairn destroy`: delete it to start over",
         path.display()
     ))
 }

@@ -16,6 +16,7 @@ pub mod changes;
 pub mod clock;
 pub mod console;
 pub mod destroy;
+pub mod error;
 mod execute;
 pub mod imports;
 pub mod interrupt;
@@ -47,10 +48,10 @@ use self::interrupt::Stopped;
 use self::plan::Hints;
 use crate::aws::cloudformation::status;
 use crate::aws::{CloudFormation, Quirks, StackEvent, TemplateStore};
-use crate::error::{CliError, CliResult};
 
 /// Exit code after Ctrl-C (128 + SIGINT), as shells report it.
-pub const INTERRUPTED_EXIT: u8 = 130;
+pub use crate::error::INTERRUPTED_EXIT;
+pub use error::{DeployError, DeployResult};
 
 /// How a deploy behaves (from the command line and the environment file).
 #[derive(Debug, Clone)]
@@ -170,7 +171,7 @@ impl<'a> Deployer<'a> {
     /// Deploys `stacks` in the given (dependency) order, stopping at the first failure.
     /// Ctrl-C stops it after the current stack (exit code 130), saying which stacks were
     /// deployed and which not.
-    pub fn deploy(&mut self, stacks: &[&StackArtifact]) -> CliResult<Vec<(String, Outcome)>> {
+    pub fn deploy(&mut self, stacks: &[&StackArtifact]) -> DeployResult<Vec<(String, Outcome)>> {
         if self.opts.catch_ctrl_c {
             clock::catch_ctrl_c()?;
         }
@@ -188,15 +189,15 @@ impl<'a> Deployer<'a> {
             self.console.line(&self.console.style.bold(&header));
             match self.deploy_stack(stack) {
                 Ok(outcome) => done.push((stack.name.clone(), outcome)),
-                Err(e) if e.exit_code() == INTERRUPTED_EXIT => return Err(self.stopped(e.message, &done, &stacks[i..])),
-                Err(mut e) => {
+                Err(DeployError::Interrupted(what)) => return Err(self.stopped(what, &done, &stacks[i..])),
+                Err(e) => {
                     let rest: Vec<&str> = stacks[i + 1..].iter().map(|s| s.name.as_str()).collect();
                     if !rest.is_empty() {
-                        e.message.push_str(&format!(
+                        return Err(e.noted(format!(
                             "\nnot deployed (stopped at the first failure): {} (the error above), {}",
                             stack.name,
                             rest.join(", ")
-                        ));
+                        )));
                     }
                     return Err(e);
                 }
@@ -210,7 +211,7 @@ impl<'a> Deployer<'a> {
     }
 
     /// The exit-130 error after Ctrl-C: `what` happened, then which stacks are in which state.
-    fn stopped(&self, what: String, done: &[(String, Outcome)], rest: &[&StackArtifact]) -> CliError {
+    fn stopped(&self, what: String, done: &[(String, Outcome)], rest: &[&StackArtifact]) -> DeployError {
         let running = self.left_running.as_deref();
         Stopped {
             what,
@@ -232,7 +233,7 @@ impl<'a> Deployer<'a> {
         .into_error(&self.opts.hints)
     }
 
-    fn check_template_bucket(&mut self, stacks: &[&StackArtifact]) -> CliResult<()> {
+    fn check_template_bucket(&mut self, stacks: &[&StackArtifact]) -> DeployResult<()> {
         let big: Vec<&str> = stacks
             .iter()
             .filter(|s| self.opts.upload_all || s.needs_upload())
@@ -242,16 +243,16 @@ impl<'a> Deployer<'a> {
             return Ok(());
         }
         let (Some(store), Some(bucket)) = (self.store, self.opts.template_bucket.as_deref()) else {
-            return Err(CliError::failure(format!(
-                "error: {} must be uploaded to S3 (templates over 51,200 bytes), but no template bucket is set: \
+            return Err(DeployError::Failed(format!(
+                "{} must be uploaded to S3 (templates over 51,200 bytes), but no template bucket is set: \
                  pass --template-bucket or run `cairn bootstrap {}`",
                 big.join(", "),
                 self.opts.env
             )));
         };
         if !store.bucket_exists(bucket)? {
-            return Err(CliError::failure(format!(
-                "error: template bucket `{bucket}` does not exist (needed for {}): run `cairn bootstrap {}` to create it, \
+            return Err(DeployError::Failed(format!(
+                "template bucket `{bucket}` does not exist (needed for {}): run `cairn bootstrap {}` to create it, \
                  or pass --template-bucket with an existing bucket",
                 big.join(", "),
                 self.opts.env

@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use cairn_core::EnvArtifact;
+use cairn_core::{metadata, EnvArtifact};
 use serde_json::Value as Json;
 
 use crate::aws::cloudformation::status;
@@ -18,10 +18,6 @@ use crate::aws::{AwsResult, CloudFormation, RollbackConfiguration, StackEvent, S
 
 /// CloudFormation accepts at most five rollback triggers per operation.
 pub const MAX_TRIGGERS: usize = 5;
-
-/// Metadata key with the monitoring minutes on critical alarms
-/// (`cairn_constructs::cloudwatch::ROLLBACK_MONITORING_METADATA_KEY`).
-pub const MONITORING_METADATA_KEY: &str = "cairn:rollback-monitoring-minutes";
 
 /// A critical alarm of the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +77,7 @@ impl RollbackPlan {
             .iter()
             .filter_map(|s| s.template.get("Resources").and_then(Json::as_object))
             .flat_map(|r| r.values())
-            .filter_map(|r| r["Metadata"][MONITORING_METADATA_KEY].as_u64())
+            .filter_map(|r| r["Metadata"][metadata::ROLLBACK_MONITORING_MINUTES].as_u64())
             .max()
             .map_or(0, |m| u32::try_from(m.min(180)).unwrap_or(180));
         Some(RollbackPlan {
@@ -220,13 +216,13 @@ mod tests {
     use crate::aws::fake::{FakeCloudFormation, Step};
     use crate::deploy::clock::fake::FakeClock;
     use crate::deploy::console::{Console, ScriptedPrompt};
+    use crate::deploy::DeployResult;
     use crate::deploy::{DeployOptions, Deployer};
-    use crate::error::CliResult;
 
     fn alarm(name: &str, severity: &str, minutes: Option<u32>) -> Json {
         let mut metadata = json!({ "cairn:alarm-severity": severity });
         if let Some(m) = minutes {
-            metadata[MONITORING_METADATA_KEY] = json!(m);
+            metadata[cairn_core::metadata::ROLLBACK_MONITORING_MINUTES] = json!(m);
         }
         json!({
             "Type": "AWS::CloudWatch::Alarm",
@@ -284,7 +280,7 @@ mod tests {
         }
     }
 
-    fn deploy(cfn: &FakeCloudFormation, plan: Option<RollbackPlan>, stacks: &[&StackArtifact]) -> (CliResult<()>, String) {
+    fn deploy(cfn: &FakeCloudFormation, plan: Option<RollbackPlan>, stacks: &[&StackArtifact]) -> (DeployResult<()>, String) {
         let (mut console, buffer) = Console::buffer();
         let mut prompt = ScriptedPrompt::default();
         let clock = FakeClock::default();
@@ -322,7 +318,7 @@ mod tests {
         let (data, service) = (data(), service());
         let plan = RollbackPlan::for_env(&env(vec![data.clone(), service.clone()]));
         let (result, output) = deploy(&cfn, plan, &[&data, &service]);
-        result.unwrap_or_else(|e| panic!("{}\n{output}", e.message));
+        result.unwrap_or_else(|e| panic!("{e}\n{output}"));
         let requests = cfn.state.borrow().change_set_requests.clone();
         // Nothing exists before the data stack: no triggers, CloudFormation would reject them.
         assert_eq!(requests[0].stack_name, "shop-dev-data");
@@ -356,7 +352,7 @@ mod tests {
         changed.body = serde_json::to_string_pretty(&changed.template).unwrap();
         let plan = RollbackPlan::for_env(&env(vec![data.clone(), changed.clone()]));
         let (result, output) = deploy(&cfn, plan, &[&changed]);
-        result.unwrap_or_else(|e| panic!("{}\n{output}", e.message));
+        result.unwrap_or_else(|e| panic!("{e}\n{output}"));
         let sent = cfn.state.borrow().change_set_requests[0].rollback.clone().unwrap();
         assert_eq!(
             sent.alarm_arns,
@@ -421,7 +417,7 @@ mod tests {
         );
         let plan = RollbackPlan::for_env(&env(vec![data, changed.clone()]));
         let (result, output) = deploy(&cfn, plan, &[&changed]);
-        let message = result.expect_err("the deploy fails").message;
+        let message = result.expect_err("the deploy fails").to_string();
         assert!(message.contains("UPDATE_ROLLBACK_COMPLETE"), "{message}");
         assert!(
             message.contains("rollback trigger fired: shop-dev-service-Web-Alarms-Http5xxCritical went to ALARM"),

@@ -10,22 +10,22 @@ use serde_json::Value as Json;
 use super::change_set::change_set_name;
 use super::clock::format_duration;
 use super::console::is_yes;
+use super::error::{DeployError, DeployResult};
 use super::plan::{self, Plan};
 use super::watch::{watch, Watch, WatchEnd};
-use super::{changes, failed_list, policy, rollback_triggers, Deployer, Outcome, INTERRUPTED_EXIT};
+use super::{changes, failed_list, policy, rollback_triggers, Deployer, Outcome};
 use crate::aws::cloudformation::status;
 use crate::aws::{AwsErrorKind, ChangeSetInfo, ChangeSetRequest, ChangeSetType, CreatedChangeSet, StackEvent, StackInfo};
-use crate::error::{CliError, CliResult};
 
 impl Deployer<'_> {
     /// One stack, start to end.
-    pub fn deploy_stack(&mut self, stack: &StackArtifact) -> CliResult<Outcome> {
+    pub fn deploy_stack(&mut self, stack: &StackArtifact) -> DeployResult<Outcome> {
         let started = self.clock.now();
         let deadline = started + self.opts.timeout;
         let name = stack.name.as_str();
         let current = self.cfn.describe_stack(name).map_err(|e| self.undescribable(name, e))?;
         let plan = plan::plan(name, current.as_ref(), self.opts.recreate, &self.opts.hints, self.quirks.emulator)
-            .map_err(|m| CliError::failure(format!("error: {m}")))?;
+            .map_err(|m| DeployError::Failed(m.to_string()))?;
         let existing = match plan {
             Plan::Create => None,
             Plan::Update(info) => Some(info),
@@ -47,10 +47,9 @@ impl Deployer<'_> {
             None => None,
         };
         if self.clock.interrupted() {
-            return Err(CliError::with_code(
-                INTERRUPTED_EXIT,
-                format!("stopped (Ctrl-C) before {name}'s change set was made: nothing was changed in {name}"),
-            ));
+            return Err(DeployError::Interrupted(format!(
+                "stopped (Ctrl-C) before {name}'s change set was made: nothing was changed in {name}"
+            )));
         }
         let kind = if existing.is_some() {
             ChangeSetType::Update
@@ -79,10 +78,9 @@ impl Deployer<'_> {
         let cs = self.wait_change_set(name, &created, kind, deadline)?;
         if self.clock.interrupted() {
             let gone = self.discard(&created, kind);
-            return Err(CliError::with_code(
-                INTERRUPTED_EXIT,
-                format!("stopped (Ctrl-C) before executing {name}'s change set{gone}; nothing was changed in {name}"),
-            ));
+            return Err(DeployError::Interrupted(format!(
+                "stopped (Ctrl-C) before executing {name}'s change set{gone}; nothing was changed in {name}"
+            )));
         }
         if cs.status == "FAILED" {
             let reason = cs.status_reason.clone().unwrap_or_else(|| "no reason given".into());
@@ -97,8 +95,8 @@ impl Deployer<'_> {
                 return Ok(Outcome::NoChanges);
             }
             let gone = self.discard_quietly(&created, kind);
-            return Err(CliError::failure(format!(
-                "error: CloudFormation could not make a change set for {name}: {}; nothing was changed{gone}",
+            return Err(DeployError::Failed(format!(
+                "CloudFormation could not make a change set for {name}: {}; nothing was changed{gone}",
                 crate::aws::error::one_line(&reason)
             )));
         }
@@ -108,8 +106,8 @@ impl Deployer<'_> {
         let review = changes::review(&cs.changes, &template_diff);
         if self.opts.retain_data && review.stateful_certain && !self.opts.allow_replace {
             let gone = self.discard_quietly(&created, kind);
-            return Err(CliError::failure(format!(
-                "error: the change set for {name} {}; environment `{}` keeps data and its stack policy forbids replacing or \
+            return Err(DeployError::Failed(format!(
+                "the change set for {name} {}; environment `{}` keeps data and its stack policy forbids replacing or \
                  deleting stateful resources. Nothing was changed. If this is intended and the data is backed up, run `{} --allow-replace`{gone}",
                 review.stateful.join(", "),
                 self.opts.env,
@@ -119,10 +117,9 @@ impl Deployer<'_> {
         self.approve(name, &review, &created, kind)?;
         if self.clock.interrupted() {
             let gone = self.discard(&created, kind);
-            return Err(CliError::with_code(
-                INTERRUPTED_EXIT,
-                format!("stopped (Ctrl-C) before executing {name}'s change set{gone}; nothing was changed in {name}"),
-            ));
+            return Err(DeployError::Interrupted(format!(
+                "stopped (Ctrl-C) before executing {name}'s change set{gone}; nothing was changed in {name}"
+            )));
         }
         self.refuse_concurrent_change(name, &created, kind, existing.as_ref(), last_seen_event.as_deref())?;
         if let Some(info) = &existing {
@@ -162,22 +159,19 @@ impl Deployer<'_> {
         }
         match end? {
             WatchEnd::Settled { info, events } => self.finish(stack, kind, info, &events, started),
-            WatchEnd::TimedOut { status, events } => Err(CliError::failure(format!(
-                "error: stopped waiting after {}: {name} is still {status}; CloudFormation carries on. Follow it with `{}`{}",
+            WatchEnd::TimedOut { status, events } => Err(DeployError::Failed(format!(
+                "stopped waiting after {}: {name} is still {status}; CloudFormation carries on. Follow it with `{}`{}",
                 format_duration(self.opts.timeout),
                 self.opts.hints.watch,
                 failed_list(&events)
             ))),
             WatchEnd::Interrupted { status } => {
                 self.left_running = Some(name.to_string());
-                Err(CliError::with_code(
-                    INTERRUPTED_EXIT,
-                    format!(
-                        "stopped watching {name} (Ctrl-C twice); it is {status} and CloudFormation carries on without cairn. \
+                Err(DeployError::Interrupted(format!(
+                    "stopped watching {name} (Ctrl-C twice); it is {status} and CloudFormation carries on without cairn. \
                          Resume watching with `{}`",
-                        self.opts.hints.watch
-                    ),
-                ))
+                    self.opts.hints.watch
+                )))
             }
         }
     }
@@ -201,7 +195,7 @@ impl Deployer<'_> {
 
     /// Nothing executes without approval when the environment, a stateful
     /// replacement or removal, or broader access calls for it.
-    fn approve(&mut self, name: &str, review: &changes::Review, created: &CreatedChangeSet, kind: ChangeSetType) -> CliResult<()> {
+    fn approve(&mut self, name: &str, review: &changes::Review, created: &CreatedChangeSet, kind: ChangeSetType) -> DeployResult<()> {
         let mut reasons: Vec<String> = Vec::new();
         if self.opts.require_approval {
             reasons.push(format!("environment `{}` requires approval of every deploy", self.opts.env));
@@ -233,8 +227,8 @@ impl Deployer<'_> {
         }
         if !self.opts.interactive {
             let gone = self.discard_quietly(created, kind);
-            return Err(CliError::failure(format!(
-                "error: {name} needs approval ({}) and there is no terminal to ask on: run it on a terminal, or pass --approve \
+            return Err(DeployError::Failed(format!(
+                "{name} needs approval ({}) and there is no terminal to ask on: run it on a terminal, or pass --approve \
                  to approve in advance. Nothing was changed{gone}",
                 reasons.join("; ")
             )));
@@ -245,17 +239,16 @@ impl Deployer<'_> {
         }
         if answer.is_none() && self.clock.interrupted() {
             let gone = self.discard(created, kind);
-            return Err(CliError::with_code(
-                INTERRUPTED_EXIT,
-                format!("stopped (Ctrl-C) at the approval of {name}'s change set{gone}; nothing was changed in {name}"),
-            ));
+            return Err(DeployError::Interrupted(format!(
+                "stopped (Ctrl-C) at the approval of {name}'s change set{gone}; nothing was changed in {name}"
+            )));
         }
         let gone = self.discard_quietly(created, kind);
-        Err(CliError::failure(format!("not approved: nothing was changed in {name}{gone}")))
+        Err(DeployError::Declined(format!("not approved: nothing was changed in {name}{gone}")))
     }
 
     /// Turns on termination protection and sets the stack policy (environments that keep data).
-    fn protect(&mut self, info: &StackInfo, policy: &str) -> CliResult<()> {
+    fn protect(&mut self, info: &StackInfo, policy: &str) -> DeployResult<()> {
         if !info.termination_protection && !self.protection_unsupported {
             match self.cfn.set_termination_protection(&info.id, true) {
                 Ok(()) => self.console.line("  termination protection: on"),
@@ -283,10 +276,10 @@ impl Deployer<'_> {
         info: Option<StackInfo>,
         events: &[StackEvent],
         started: Duration,
-    ) -> CliResult<Outcome> {
+    ) -> DeployResult<Outcome> {
         let name = stack.name.as_str();
         let Some(info) = info else {
-            return Err(CliError::failure(format!("error: {name} disappeared while it was being deployed")));
+            return Err(DeployError::Failed(format!("{name} disappeared while it was being deployed")));
         };
         let took = format_duration(self.clock.now().saturating_sub(started));
         if status::succeeded(&info.status) {
@@ -297,8 +290,7 @@ impl Deployer<'_> {
             self.console.line(&self.console.style.green(&done));
             if let Some(ledger) = &self.leftovers {
                 if let Err(e) = ledger.clear(name) {
-                    self.console
-                        .line(&format!("  warning: {}", e.message.trim_start_matches("error: ")));
+                    self.console.line(&format!("  warning: {e}"));
                 }
             }
             self.print_outputs(&info);
@@ -329,12 +321,12 @@ impl Deployer<'_> {
         };
         let fired = rollback_triggers::fired(&self.guarding, &info, events);
         let fired = rollback_triggers::fired_line(&fired).unwrap_or_default();
-        Err(CliError::failure(format!("error: {what}{fired}{}", failed_list(events))))
+        Err(DeployError::Failed(format!("{what}{fired}{}", failed_list(events))))
     }
 
     /// The environment's deployed critical alarms as rollback triggers of `stack`'s
     /// change set, and which alarms guard it printed.
-    fn rollback_configuration(&mut self, stack: &str) -> CliResult<Option<crate::aws::RollbackConfiguration>> {
+    fn rollback_configuration(&mut self, stack: &str) -> DeployResult<Option<crate::aws::RollbackConfiguration>> {
         self.guarding.clear();
         let Some(plan) = &self.rollback else { return Ok(None) };
         let triggers = plan.triggers_for(stack, self.cfn)?;

@@ -4,11 +4,11 @@
 
 use std::time::Duration;
 
+use super::error::{DeployError, DeployResult};
 use super::watch::{watch, Watch, WatchEnd};
-use super::{failed_list, Deployer, INTERRUPTED_EXIT};
+use super::{failed_list, Deployer};
 use crate::aws::cloudformation::status;
 use crate::aws::{AwsErrorKind, StackInfo};
-use crate::error::{CliError, CliResult};
 
 impl Deployer<'_> {
     /// A stack that only exists as an unexecuted review holds no resources: remove it and
@@ -16,7 +16,7 @@ impl Deployer<'_> {
     /// never executed (kept if someone else's change set waits there for review).
     /// CREATE_PENDING (moto only, never a CloudFormation stack status): a CreateStack that
     /// failed before creating anything; removed only if its events show no operation began.
-    pub(super) fn clear_review_leftover(&mut self, info: &StackInfo, deadline: Duration) -> CliResult<()> {
+    pub(super) fn clear_review_leftover(&mut self, info: &StackInfo, deadline: Duration) -> DeployResult<()> {
         if info.status == "REVIEW_IN_PROGRESS" {
             self.refuse_foreign_change_sets(&info.id, &info.name, None)?;
             self.console.line(&format!(
@@ -25,8 +25,8 @@ impl Deployer<'_> {
             ));
         } else {
             if !self.never_started(&info.id)? {
-                return Err(CliError::failure(format!(
-                    "error: {} is {} and its events show an operation that started, so it may hold resources; cairn leaves it alone. \
+                return Err(DeployError::Failed(format!(
+                    "{} is {} and its events show an operation that started, so it may hold resources; cairn leaves it alone. \
                      Look at it with `{}` and delete it with `{} {}` before deploying again",
                     info.name, info.status, self.opts.hints.status, self.opts.hints.destroy, info.name
                 )));
@@ -43,7 +43,7 @@ impl Deployer<'_> {
     /// Whether a stack's events show that no operation ever began on it (none, or only the
     /// review). Events rather than ListStackResources: moto instantiates the template's
     /// resources when a never-created stack's resources are listed.
-    fn never_started(&self, stack: &str) -> CliResult<bool> {
+    fn never_started(&self, stack: &str) -> DeployResult<bool> {
         let events = self.cfn.stack_events(stack, None, 50)?;
         Ok(events.iter().all(|e| e.is_stack_event() && e.status == "REVIEW_IN_PROGRESS"))
     }
@@ -79,10 +79,10 @@ impl Deployer<'_> {
     /// DescribeStacks of the stack failed. On moto an HTTP 500 there comes from a stack
     /// whose CreateStack it rejected (left by a cairn before the deletion in
     /// [`Self::remove_stuck_create`]): say so and how to remove it.
-    pub(super) fn undescribable(&self, name: &str, e: crate::aws::AwsError) -> CliError {
+    pub(super) fn undescribable(&self, name: &str, e: crate::aws::AwsError) -> DeployError {
         match self.quirks.emulator {
-            Some(emulator) if e.kind == AwsErrorKind::Other => CliError::failure(format!(
-                "error: {e}. On {emulator} this is a stack whose creation it rejected and never finished (its record names \
+            Some(emulator) if e.kind == AwsErrorKind::Other => DeployError::Failed(format!(
+                "{e}. On {emulator} this is a stack whose creation it rejected and never finished (its record names \
                  a resource {emulator} never made): delete it with `{} {name}` or restart {emulator} (`make local-cloud-stop \
                  local-cloud`), then deploy again",
                 self.opts.hints.destroy
@@ -128,7 +128,7 @@ impl Deployer<'_> {
     }
 
     /// `--recreate`: delete a stack whose first creation was rolled back.
-    pub(super) fn delete_before_recreate(&mut self, info: &StackInfo, deadline: Duration) -> CliResult<()> {
+    pub(super) fn delete_before_recreate(&mut self, info: &StackInfo, deadline: Duration) -> DeployResult<()> {
         self.console.line(&format!(
             "  {} is {} (its first creation failed); deleting it before creating it again (--recreate)",
             info.name, info.status
@@ -150,54 +150,48 @@ impl Deployer<'_> {
         )? {
             WatchEnd::Settled { info: None, .. } => Ok(()),
             WatchEnd::Settled { info: Some(i), .. } if i.status == "DELETE_COMPLETE" => Ok(()),
-            WatchEnd::Settled { info: Some(i), events } => Err(CliError::failure(format!(
-                "error: deleting {} for --recreate ended {}: {}{}",
+            WatchEnd::Settled { info: Some(i), events } => Err(DeployError::Failed(format!(
+                "deleting {} for --recreate ended {}: {}{}",
                 info.name,
                 i.status,
                 i.status_reason.unwrap_or_default(),
                 failed_list(&events)
             ))),
-            WatchEnd::TimedOut { status, .. } => Err(CliError::failure(format!(
-                "error: stopped waiting for the deletion of {} ({status}); follow it with `{}`",
+            WatchEnd::TimedOut { status, .. } => Err(DeployError::Failed(format!(
+                "stopped waiting for the deletion of {} ({status}); follow it with `{}`",
                 info.name, self.opts.hints.watch
             ))),
-            WatchEnd::Interrupted { status } => Err(CliError::with_code(
-                INTERRUPTED_EXIT,
-                format!(
-                    "stopped watching the deletion of {} ({status}); resume with `{}`",
-                    info.name, self.opts.hints.watch
-                ),
-            )),
+            WatchEnd::Interrupted { status } => Err(DeployError::Interrupted(format!(
+                "stopped watching the deletion of {} ({status}); resume with `{}`",
+                info.name, self.opts.hints.watch
+            ))),
         }
     }
 
-    fn wait_gone(&mut self, id: &str, name: &str, deadline: Duration) -> CliResult<()> {
+    fn wait_gone(&mut self, id: &str, name: &str, deadline: Duration) -> DeployResult<()> {
         loop {
             match self.cfn.describe_stack(id)? {
                 None => return Ok(()),
                 Some(i) if i.status == "DELETE_COMPLETE" => return Ok(()),
                 Some(i) if !status::in_progress(&i.status) || i.status == "REVIEW_IN_PROGRESS" => {
                     if i.status != "REVIEW_IN_PROGRESS" {
-                        return Err(CliError::failure(format!("error: deleting {name} ended {}", i.status)));
+                        return Err(DeployError::Failed(format!("deleting {name} ended {}", i.status)));
                     }
                 }
                 Some(_) => {}
             }
             if self.clock.now() >= deadline {
-                return Err(CliError::failure(format!(
-                    "error: {name} was not deleted in time; see `{}`",
+                return Err(DeployError::Failed(format!(
+                    "{name} was not deleted in time; see `{}`",
                     self.opts.hints.status
                 )));
             }
             if self.clock.interrupts() >= 2 {
-                return Err(CliError::with_code(
-                    INTERRUPTED_EXIT,
-                    format!(
-                        "stopped waiting (Ctrl-C twice) for the deletion of the empty stack {name}; CloudFormation carries on: \
+                return Err(DeployError::Interrupted(format!(
+                    "stopped waiting (Ctrl-C twice) for the deletion of the empty stack {name}; CloudFormation carries on: \
                          see `{}`",
-                        self.opts.hints.status
-                    ),
-                ));
+                    self.opts.hints.status
+                )));
             }
             self.clock.sleep(Duration::from_secs(1));
         }

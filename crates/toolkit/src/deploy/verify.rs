@@ -15,8 +15,8 @@ use cairn_core::StackArtifact;
 use serde_json::Value as Json;
 
 use super::console::Console;
+use super::error::{DeployError, DeployResult};
 use crate::aws::CloudFormation;
-use crate::error::{CliError, CliResult};
 
 /// Where the deployed load balancer's URL will be found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +44,7 @@ pub enum Failure {
 
 /// The output holding the load balancer's URL, checked before deploying: it must exist
 /// and be `http://` (checked again on the deployed value).
-pub fn find_url_output(stacks: &[StackArtifact]) -> CliResult<UrlOutput> {
+pub fn find_url_output(stacks: &[StackArtifact]) -> DeployResult<UrlOutput> {
     for stack in stacks {
         let resources = stack.template.get("Resources").and_then(Json::as_object);
         let is_load_balancer = |id: &str| {
@@ -61,8 +61,8 @@ pub fn find_url_output(stacks: &[StackArtifact]) -> CliResult<UrlOutput> {
                 continue;
             }
             if value.to_string().contains("https://") {
-                return Err(CliError::bad_input(format!(
-                    "error: --verify requests http:// only, and the load balancer ({} output {key}) serves https://; \
+                return Err(DeployError::BadInput(format!(
+                    "--verify requests http:// only, and the load balancer ({} output {key}) serves https://; \
                      check it with curl after the deploy. Nothing was deployed",
                     stack.name
                 )));
@@ -73,9 +73,10 @@ pub fn find_url_output(stacks: &[StackArtifact]) -> CliResult<UrlOutput> {
             });
         }
     }
-    Err(CliError::bad_input(
-        "error: --verify needs a stack output with the load balancer's URL (a value referring to the DNSName of an \
-         AWS::ElasticLoadBalancingV2::LoadBalancer), and this environment has none. Nothing was deployed",
+    Err(DeployError::BadInput(
+        "--verify needs a stack output with the load balancer's URL (a value referring to the DNSName of an \
+         AWS::ElasticLoadBalancingV2::LoadBalancer), and this environment has none. Nothing was deployed"
+            .into(),
     ))
 }
 
@@ -108,7 +109,7 @@ pub fn run(
     timeout: Duration,
     local_endpoint: Option<&str>,
     redeploy_hint: &str,
-) -> CliResult<()> {
+) -> DeployResult<()> {
     if let Some(endpoint) = local_endpoint {
         console.line(&format!(
             "verify: skipped, the stacks went to a local endpoint ({endpoint}) whose load balancers serve no traffic"
@@ -120,8 +121,8 @@ pub fn run(
         .and_then(|info| info.outputs.into_iter().find(|o| o.key == target.output))
         .map(|o| o.value)
         .ok_or_else(|| {
-            CliError::failure(format!(
-                "error: verification failed: {} has no output {} with the load balancer's URL; the stacks are deployed",
+            DeployError::Failed(format!(
+                "verification failed: {} has no output {} with the load balancer's URL; the stacks are deployed",
                 target.stack, target.output
             ))
         })?;
@@ -140,19 +141,19 @@ pub fn run(
             ));
             Ok(())
         }
-        Ok(a) => Err(CliError::failure(format!(
-            "error: verification failed: GET {url} answered {} {} in {} ms (expected 2xx). {rollback}",
+        Ok(a) => Err(DeployError::Failed(format!(
+            "verification failed: GET {url} answered {} {} in {} ms (expected 2xx). {rollback}",
             a.status,
             a.reason,
             a.elapsed.as_millis()
         ))),
-        Err(Failure::TimedOut(t)) => Err(CliError::failure(format!(
-            "error: verification failed: GET {url} got no answer within {} s. {rollback}",
+        Err(Failure::TimedOut(t)) => Err(DeployError::Failed(format!(
+            "verification failed: GET {url} got no answer within {} s. {rollback}",
             t.as_secs_f64()
         ))),
-        Err(Failure::Unreachable(why) | Failure::Unsupported(why)) => Err(CliError::failure(format!(
-            "error: verification failed: GET {url}: {why}. {rollback}"
-        ))),
+        Err(Failure::Unreachable(why) | Failure::Unsupported(why)) => {
+            Err(DeployError::Failed(format!("verification failed: GET {url}: {why}. {rollback}")))
+        }
     }
 }
 
@@ -251,6 +252,7 @@ mod tests {
 
     use super::*;
     use crate::aws::fake::FakeCloudFormation;
+    use crate::error::CliError;
 
     /// A one-request HTTP server on 127.0.0.1 answering `status_line` after `delay`;
     /// returns its base URL and the request line it received.
@@ -291,7 +293,7 @@ mod tests {
     }
 
     /// Deployed service stack whose URL output points at `url`, then the verification.
-    fn verify_against(url: &str, timeout: Duration, local: Option<&str>) -> (CliResult<()>, String) {
+    fn verify_against(url: &str, timeout: Duration, local: Option<&str>) -> (DeployResult<()>, String) {
         let cfn = FakeCloudFormation::new();
         let stack = service_stack();
         cfn.add_stack(&stack.name, "UPDATE_COMPLETE", &stack.template);
@@ -307,7 +309,7 @@ mod tests {
     fn a_200_passes_and_reports_status_and_latency() {
         let (url, handle) = server("HTTP/1.1 200 OK", Duration::ZERO);
         let (result, output) = verify_against(&url, Duration::from_secs(5), None);
-        result.unwrap_or_else(|e| panic!("{}", e.message));
+        result.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(handle.join().unwrap(), "GET /health HTTP/1.1");
         assert!(output.contains(&format!("verify: GET {url}/health → 200 OK in ")), "{output}");
         assert!(output.trim_end().ends_with(" ms"), "{output}");
@@ -317,13 +319,13 @@ mod tests {
     fn a_500_fails_the_deploy_with_exit_1_and_how_to_roll_back() {
         let (url, _handle) = server("HTTP/1.1 500 Internal Server Error", Duration::ZERO);
         let (result, _) = verify_against(&url, Duration::from_secs(5), None);
-        let e = result.expect_err("a 500 fails the deploy");
+        let e = CliError::from(result.expect_err("a 500 fails the deploy"));
         assert_eq!(e.exit_code(), 1);
-        assert!(e.message.contains("answered 500 Internal Server Error"), "{}", e.message);
+        assert!(e.report().contains("answered 500 Internal Server Error"), "{}", e.report());
         assert!(
-            e.message.contains("To roll back") && e.message.contains("`cairn deploy dev`"),
+            e.report().contains("To roll back") && e.report().contains("`cairn deploy dev`"),
             "{}",
-            e.message
+            e.report()
         );
     }
 
@@ -331,15 +333,15 @@ mod tests {
     fn no_answer_in_time_fails_the_deploy() {
         let (url, _handle) = server("HTTP/1.1 200 OK", Duration::from_millis(1500));
         let (result, _) = verify_against(&url, Duration::from_millis(300), None);
-        let e = result.expect_err("a time-out fails the deploy");
-        assert!(e.message.contains("no answer within 0.3 s"), "{}", e.message);
+        let e = CliError::from(result.expect_err("a time-out fails the deploy"));
+        assert!(e.report().contains("no answer within 0.3 s"), "{}", e.report());
     }
 
     #[test]
     fn nothing_listening_fails_the_deploy() {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let (result, _) = verify_against(&format!("http://127.0.0.1:{port}"), Duration::from_secs(2), None);
-        assert!(result.expect_err("refused").message.contains("cannot connect"));
+        assert!(result.expect_err("refused").to_string().contains("cannot connect"));
     }
 
     #[test]
@@ -356,17 +358,17 @@ mod tests {
     fn https_and_missing_outputs_are_refused_before_deploying() {
         let mut stack = service_stack();
         stack.template["Outputs"]["LoadBalancerUrl"]["Value"]["Fn::Join"][1][0] = json!("https://");
-        let e = find_url_output(&[stack]).expect_err("https is refused");
+        let e = CliError::from(find_url_output(&[stack]).expect_err("https is refused"));
         assert_eq!(e.exit_code(), 2);
         assert!(
-            e.message.contains("http:// only") && e.message.contains("Nothing was deployed"),
+            e.report().contains("http:// only") && e.report().contains("Nothing was deployed"),
             "{}",
-            e.message
+            e.report()
         );
 
         let mut stack = service_stack();
         stack.template["Outputs"] = json!({});
-        assert!(find_url_output(&[stack]).unwrap_err().message.contains("has none"));
+        assert!(find_url_output(&[stack]).unwrap_err().to_string().contains("has none"));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::deploy::clock::Clock;
 use crate::error::CliError;
 
 /// Exit code when the endpoint does not implement drift detection.
-pub const EXIT_UNSUPPORTED: u8 = 3;
+pub use crate::error::DRIFT_UNSUPPORTED_EXIT as EXIT_UNSUPPORTED;
 
 /// How often detection status is polled.
 const POLL: Duration = Duration::from_secs(2);
@@ -87,14 +87,7 @@ pub fn drifted(results: &[(String, StackDrift)]) -> usize {
 /// names the operation, the endpoint and why; it is said once, with the way out.
 pub fn detection_error(e: AwsError) -> CliError {
     if e.kind == AwsErrorKind::Unsupported {
-        return CliError::with_code(
-            EXIT_UNSUPPORTED,
-            format!(
-                "error: {}: drift detection needs AWS CloudFormation itself, local emulators such as moto \
-                 lack it; run `cairn drift` against AWS",
-                e.message
-            ),
-        );
+        return CliError::DriftUnsupported(e);
     }
     e.into()
 }

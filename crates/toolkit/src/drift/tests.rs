@@ -254,7 +254,7 @@ fn an_endpoint_without_drift_detection_exits_3_and_says_so() {
     let e = detect(&api, &listed(), Duration::from_secs(600), &FakeClock::default()).unwrap_err();
     let cli = detection_error(e);
     assert_eq!(cli.exit_code(), EXIT_UNSUPPORTED);
-    let m = &cli.message;
+    let m = &cli.report();
     assert!(
         m.starts_with("error: DetectStackDrift is not supported by moto (http://127.0.0.1:5000 answered HTTP 500")
             && m.ends_with("run `cairn drift` against AWS"),

@@ -13,7 +13,7 @@ pub const BOOTSTRAP_STACK: &str = "cairn-bootstrap";
 /// The bootstrap stack as an artifact the deployer takes.
 pub fn bootstrap_stack(bucket: &str) -> CliResult<StackArtifact> {
     let template = bootstrap_template(bucket);
-    let body = serde_json::to_string_pretty(&template).map_err(|e| CliError::failure(e.to_string()))? + "\n";
+    let body = serde_json::to_string_pretty(&template).map_err(CliError::Json)? + "\n";
     Ok(StackArtifact {
         id: "bootstrap".into(),
         name: BOOTSTRAP_STACK.into(),

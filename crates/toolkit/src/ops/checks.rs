@@ -16,7 +16,10 @@ pub use cairn_check::{render, Report, Severity, Source};
 pub fn check_environments(assembly: &Assembly, guard_files: &[GuardFile]) -> CliResult<Vec<Report>> {
     let mut reports: Vec<Report> = Vec::new();
     for env in &assembly.environments {
-        let mut report = check_env(env).map_err(|e| CliError::failure(format!("{e}\npolicy checks failed")))?;
+        let mut report = check_env(env).map_err(|e| CliError::ChecksBroken {
+            errors: e,
+            then: "policy checks failed",
+        })?;
         if !guard_files.is_empty() {
             let (findings, outcomes) = guard::evaluate(env, guard_files)?;
             report.merge(findings, outcomes);
@@ -37,7 +40,10 @@ pub fn synth_checks(assembly: &Assembly, skip: bool, quiet: bool) -> CliResult<V
     let mut problems = String::new();
     let mut errors = 0;
     for env in &assembly.environments {
-        let report = check_env(env).map_err(|e| CliError::failure(format!("{e}\nsynthesis failed: nothing was written")))?;
+        let report = check_env(env).map_err(|e| CliError::ChecksBroken {
+            errors: e,
+            then: "synthesis failed: nothing was written",
+        })?;
         errors += report.errors();
         for f in report.findings.iter().filter(|f| f.is_active()) {
             let line = format!(
@@ -53,7 +59,7 @@ pub fn synth_checks(assembly: &Assembly, skip: bool, quiet: bool) -> CliResult<V
         sections.push((report.environment.clone(), report.manifest_section()));
     }
     if errors > 0 {
-        return Err(CliError::failure(format!(
+        return Err(CliError::ChecksFailed(format!(
             "{problems}policy checks failed: {errors} error(s); synthesis failed: nothing was written\n  \
              (suppress a rule on a construct only with a reason: construct.suppress(RULE, reason); `cairn check ENV` shows the report)"
         )));

@@ -18,8 +18,8 @@ pub fn deployed_template(cfn: &dyn CloudFormation, stack: &str) -> CliResult<Opt
         return Ok(None);
     };
     let template: Json = serde_json::from_str(&body).map_err(|e| {
-        CliError::failure(format!(
-            "error: the deployed template of stack {stack} is not JSON ({e}); it was not deployed by cairn \
+        CliError::Failed(format!(
+            "the deployed template of stack {stack} is not JSON ({e}); it was not deployed by cairn \
              (YAML templates cannot be compared): deploy it with cairn once, or compare with `cairn diff --base DIR`"
         ))
     })?;

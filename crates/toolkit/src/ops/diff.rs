@@ -112,15 +112,15 @@ pub fn between_outputs<A: Application>(project: &Project<A>, opts: &BetweenOutpu
     names.extend(old.iter().map(|e| e.name.clone()).filter(|n| !new.iter().any(|e| &e.name == n)));
     if let Some(env) = opts.env {
         if !names.iter().any(|n| n == env) {
-            return Err(CliError::bad_input(format!(
-                "error: neither side has environment `{env}`; environments: {}",
+            return Err(CliError::BadInput(format!(
+                "neither side has environment `{env}`; environments: {}",
                 names.join(", ")
             )));
         }
         names.retain(|n| n == env);
     } else if !opts.stacks.is_empty() {
-        return Err(CliError::bad_input(
-            "error: name the environment before its stacks (`cairn diff --base DIR prod data`)",
+        return Err(CliError::BadInput(
+            "name the environment before its stacks (`cairn diff --base DIR prod data`)".into(),
         ));
     }
 
@@ -155,8 +155,8 @@ pub fn between_outputs<A: Application>(project: &Project<A>, opts: &BetweenOutpu
                     .iter()
                     .map(|(n, id)| format!("{} ({n})", id.clone().unwrap_or_default()))
                     .collect();
-                return Err(CliError::bad_input(format!(
-                    "error: environment `{name}` has no stack `{wanted}` on either side; its stacks: {}",
+                return Err(CliError::BadInput(format!(
+                    "environment `{name}` has no stack `{wanted}` on either side; its stacks: {}",
                     known.join(", ")
                 )));
             }
@@ -243,7 +243,7 @@ fn template_of<'a>(side: Option<&'a Side>, stack: &str) -> Option<&'a Json> {
 fn read_output(dir: &Path) -> CliResult<Vec<Side>> {
     // A folder with templates but no manifest is a broken synthesis, not an absent
     // environment: reading past it would show that environment as all new.
-    cairn_parity::record::check_env_folders(dir).map_err(|e| CliError::bad_input(format!("error: {e}")))?;
-    let envs = read_synthesis(dir).map_err(|e| CliError::bad_input(format!("error: {e}")))?;
+    cairn_parity::record::check_env_folders(dir).map_err(|e| CliError::BadInput(e.to_string()))?;
+    let envs = read_synthesis(dir).map_err(|e| CliError::BadInput(e.to_string()))?;
     Ok(envs.into_iter().map(Side::from_output).collect())
 }

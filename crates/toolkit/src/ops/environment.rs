@@ -12,7 +12,7 @@ pub fn synth_env<A: Application>(project: &Project<A>, env: &str) -> CliResult<E
     let envs = project.select_envs(&[env.to_string()], false)?;
     let mut assembly = project.synth(&envs)?;
     if assembly.environments.is_empty() {
-        return Err(CliError::bad_input(format!("error: unknown environment `{env}`")));
+        return Err(CliError::BadInput(format!("unknown environment `{env}`")));
     }
     Ok(assembly.environments.remove(0))
 }
@@ -25,8 +25,8 @@ pub fn select_stacks<'a>(env: &'a EnvArtifact, names: &[String]) -> CliResult<Ve
     for n in names {
         if env.stack(n).is_none() {
             let known: Vec<String> = env.stacks.iter().map(|s| format!("{} ({})", s.id, s.name)).collect();
-            return Err(CliError::bad_input(format!(
-                "error: environment `{}` has no stack `{n}`; its stacks: {}",
+            return Err(CliError::BadInput(format!(
+                "environment `{}` has no stack `{n}`; its stacks: {}",
                 env.name(),
                 known.join(", ")
             )));

@@ -28,8 +28,8 @@ pub fn configured_bucket<A: Application>(project: &Project<A>, env: &str) -> Cli
     match cairn_core::config::get_value(&loaded.table, TEMPLATE_BUCKET_KEY) {
         None => Ok(None),
         Some(toml::Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
-        Some(_) => Err(CliError::bad_input(format!(
-            "error: {}: key `{TEMPLATE_BUCKET_KEY}`: expected the name of an S3 bucket (a non-empty string)",
+        Some(_) => Err(CliError::BadInput(format!(
+            "{}: key `{TEMPLATE_BUCKET_KEY}`: expected the name of an S3 bucket (a non-empty string)",
             loaded.file.display()
         ))),
     }

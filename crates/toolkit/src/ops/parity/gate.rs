@@ -51,8 +51,8 @@ pub fn gate<A: Application + Sync>(project: &Project<A>, target: &str, allow: bo
         );
         return Ok(());
     }
-    Err(CliError::failure(format!(
-        "error: {target} has {n} undeclared difference{} from {other} (listed above; `cairn parity {} {}` shows them all); \
+    Err(CliError::Failed(format!(
+        "{target} has {n} undeclared difference{} from {other} (listed above; `cairn parity {} {}` shows them all); \
          refusing to deploy. Fix them, or pass --allow-parity-drift to deploy anyway",
         if n == 1 { "" } else { "s" },
         envs[0].name,

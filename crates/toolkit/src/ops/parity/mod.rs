@@ -45,8 +45,8 @@ pub fn at_least_two(names: &[String]) -> CliResult {
     if distinct.len() >= 2 {
         return Ok(());
     }
-    Err(CliError::bad_input(format!(
-        "error: parity compares at least two environments, but {}; e.g. `cairn parity` (all of them) or `cairn parity staging prod`",
+    Err(CliError::BadInput(format!(
+        "parity compares at least two environments, but {}; e.g. `cairn parity` (all of them) or `cairn parity staging prod`",
         match distinct.first() {
             Some(one) => format!("only `{one}` was given"),
             None => "there is none".to_string(),
@@ -63,7 +63,7 @@ fn read_out<A: Application>(
     names: &[String],
 ) -> CliResult<(String, Vec<parity::EnvInput>, Vec<cairn_core::Knob>)> {
     fn bad(e: impl std::fmt::Display) -> CliError {
-        CliError::bad_input(format!("error: {e}"))
+        CliError::BadInput(e.to_string())
     }
     if names.is_empty() {
         let envs_dir = project.environments_dir();
