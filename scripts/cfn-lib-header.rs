@@ -59,8 +59,8 @@
 //! ```
 
 mod check;
-mod pattern;
 mod class_sequence;
+mod pattern;
 mod runtime;
 
 pub use check::{Check, Field, Shape, Violation};
