@@ -19,7 +19,7 @@ use cairn_cfn::ec2::{
 };
 use cairn_cfn::Val;
 use cairn_core::config::Ipv4Cidr;
-use cairn_core::{ResourceRef, Result, Scope, Value};
+use cairn_core::{Lazy, ResourceRef, Result, Scope, Value};
 
 use crate::iam::{PolicyStatement, Role, RoleProps, ServicePrincipal};
 use crate::logs::{LogGroup, LogGroupProps};

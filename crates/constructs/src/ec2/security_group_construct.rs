@@ -100,7 +100,8 @@ pub trait Connectable {
 
 /// A security group. Rules to and from other groups are separate
 /// `SecurityGroupIngress`/`SecurityGroupEgress` resources; rules with CIDR peers are
-/// inline. No egress by default.
+/// inline, read at synthesis from the lists below (the group is built once). No egress by
+/// default.
 #[derive(Clone)]
 pub struct SecurityGroup {
     scope: Scope,
@@ -108,6 +109,15 @@ pub struct SecurityGroup {
     allow_all_outbound: bool,
     /// Rule ids already added (adding the same rule twice is a no-op).
     rules: Rc<RefCell<BTreeSet<String>>>,
+    /// The inline rules with CIDR peers, in the order added.
+    inline: Rc<RefCell<InlineRules>>,
+}
+
+/// The inline rules of a group, read by its lazy `SecurityGroupIngress`/`SecurityGroupEgress`.
+#[derive(Default)]
+struct InlineRules {
+    ingress: Vec<security_group::Ingress>,
+    egress: Vec<security_group::Egress>,
 }
 
 impl Connectable for SecurityGroup {
@@ -143,20 +153,31 @@ impl SecurityGroup {
             .clone()
             .unwrap_or_else(|| format!("{} security group", scope.name_path()));
         check_description(&scope, "description", &description)?;
-        let egress = if props.allow_all_outbound {
-            security_group::Egress {
-                cidr_ip: Some("0.0.0.0/0".into()),
-                description: Some("Allow all outbound traffic".into()),
-                ..security_group::Egress::new("-1")
-            }
-        } else {
-            disallow_all_egress()
-        };
+        let inline: Rc<RefCell<InlineRules>> = Rc::default();
+        let rules = inline.clone();
+        let allow_all_outbound = props.allow_all_outbound;
+        // Computed at synthesis: allow-all, the rules added, or (none added) the rule that
+        // replaces CloudFormation's default allow-all egress.
+        let egress = Lazy::new(move || {
+            let egress = if allow_all_outbound {
+                vec![security_group::Egress {
+                    cidr_ip: Some("0.0.0.0/0".into()),
+                    description: Some("Allow all outbound traffic".into()),
+                    ..security_group::Egress::new("-1")
+                }]
+            } else {
+                match &rules.borrow().egress {
+                    none if none.is_empty() => vec![disallow_all_egress()],
+                    some => some.clone(),
+                }
+            };
+            Ok(Val::from(egress).into_value())
+        });
         let group = CfnSecurityGroup::new(
             &scope,
             "Resource",
             CfnSecurityGroupProps {
-                security_group_egress: Some(vec![egress].into()),
+                security_group_egress: Some(Val::from_value(egress.into())),
                 vpc_id: Some(vpc.vpc_id().into()),
                 ..CfnSecurityGroupProps::new(description)
             },
@@ -164,8 +185,9 @@ impl SecurityGroup {
         Ok(SecurityGroup {
             scope,
             group,
-            allow_all_outbound: props.allow_all_outbound,
+            allow_all_outbound,
             rules: Rc::new(RefCell::new(BTreeSet::new())),
+            inline,
         })
     }
 
@@ -178,9 +200,9 @@ impl SecurityGroup {
         self.group.resource_ref()
     }
 
-    /// The `AWS::EC2::SecurityGroup`, for edits the props do not cover. The inline
-    /// rules of `allow_*_cidr`/`allow_*_any_ipv4` are appended to its
-    /// `SecurityGroupIngress`/`SecurityGroupEgress` as they are added.
+    /// The `AWS::EC2::SecurityGroup`, for edits the props do not cover. Its
+    /// `SecurityGroupIngress`/`SecurityGroupEgress` are computed at synthesis from the
+    /// inline rules of `allow_*_cidr`/`allow_*_any_ipv4`.
     pub fn cfn_security_group(&self) -> &CfnSecurityGroup {
         &self.group
     }
@@ -225,33 +247,35 @@ impl SecurityGroup {
         if direction == Direction::Egress && self.allow_all_outbound {
             return Ok(());
         }
-        let rule: Value = match direction {
-            Direction::Ingress => Val::from(security_group::Ingress {
-                cidr_ip: Some(cidr.into()),
-                description: Some(description.into()),
-                from_port: port.first_port(),
-                to_port: port.last_port(),
-                ..security_group::Ingress::new(port.ip_protocol())
-            })
-            .into_value(),
-            Direction::Egress => Val::from(security_group::Egress {
+        match direction {
+            Direction::Ingress => {
+                let first = self.inline.borrow().ingress.is_empty();
+                self.inline.borrow_mut().ingress.push(security_group::Ingress {
+                    cidr_ip: Some(cidr.into()),
+                    description: Some(description.into()),
+                    from_port: port.first_port(),
+                    to_port: port.last_port(),
+                    ..security_group::Ingress::new(port.ip_protocol())
+                });
+                if first {
+                    // Added with the first rule (after the props, where templates have it),
+                    // then read at synthesis.
+                    let rules = self.inline.clone();
+                    let ingress = Lazy::new(move || Ok(Val::from(rules.borrow().ingress.clone()).into_value()));
+                    self.group.edit(|r| {
+                        r.properties.insert(property.to_string(), Value::Lazy(ingress));
+                    })?;
+                }
+            }
+            Direction::Egress => self.inline.borrow_mut().egress.push(security_group::Egress {
                 cidr_ip: Some(cidr.into()),
                 description: Some(description.into()),
                 from_port: port.first_port(),
                 to_port: port.last_port(),
                 ..security_group::Egress::new(port.ip_protocol())
-            })
-            .into_value(),
-        };
-        let placeholder = Val::from(disallow_all_egress()).into_value();
-        self.group.edit(|r| {
-            let list = r.properties.entry(property.to_string()).or_insert_with(|| Value::List(Vec::new()));
-            if let Value::List(items) = list {
-                // A real egress rule replaces the disallow-all placeholder.
-                items.retain(|i| *i != placeholder);
-                items.push(rule);
-            }
-        })
+            }),
+        }
+        Ok(())
     }
 
     /// Allows `other` to connect to this group on `port`: an ingress rule on this group

@@ -459,9 +459,10 @@ impl FargateService {
         &self.service
     }
 
-    /// The underlying `AWS::ECS::TaskDefinition`. Its `ContainerDefinitions` are
-    /// rendered again when variables or secrets are added: change the container through
-    /// [`ContainerProps`], [`FargateService::add_environment`] and [`FargateService::add_secret`].
+    /// The underlying `AWS::ECS::TaskDefinition`. Its `ContainerDefinitions` and `Volumes`
+    /// are computed at synthesis from the task's containers: change them through
+    /// [`ContainerProps`], [`FargateService::add_environment`], [`FargateService::add_secret`]
+    /// and [`FargateService::add_sidecar`].
     pub fn cfn_task_definition(&self) -> &CfnTaskDefinition {
         &self.task_definition
     }

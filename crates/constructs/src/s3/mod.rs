@@ -12,7 +12,8 @@ use cairn_cfn::s3::bucket::{
     VersioningConfiguration,
 };
 use cairn_cfn::s3::{CfnBucket, CfnBucketPolicy, CfnBucketPolicyProps, CfnBucketProps};
-use cairn_core::{RemovalPolicy, ResourceRef, Result, Scope, Value};
+use cairn_cfn::Val;
+use cairn_core::{Lazy, RemovalPolicy, ResourceRef, Result, Scope, Value};
 
 use crate::iam::{grant, policy_document, Grantable, PolicyStatement};
 use crate::removal;
@@ -295,17 +296,21 @@ impl Bucket {
         )?;
         bucket.apply_removal_policy(props.removal_policy.unwrap_or_else(|| removal::for_data(&scope)))?;
         let tls_only = PolicyStatement::deny_insecure_transport(&["s3:*"], vec![bucket.arn(), object_arns(&bucket)]);
+        // The document is read at synthesis: log-delivery statements added later are in it.
+        let statements = Rc::new(RefCell::new(vec![tls_only]));
+        let granted = statements.clone();
+        let document = Lazy::new(move || Ok(policy_document(&granted.borrow())));
         let policy = CfnBucketPolicy::new(
             &scope,
             "Policy",
-            CfnBucketPolicyProps::new(bucket.r#ref(), policy_document(std::slice::from_ref(&tls_only))),
+            CfnBucketPolicyProps::new(bucket.r#ref(), Val::from_value(document.into())),
         )?;
         Ok(Bucket {
             scope,
             origin: Origin::Owned(Box::new(OwnedBucket {
                 bucket,
                 policy,
-                statements: Rc::new(RefCell::new(vec![tls_only])),
+                statements,
                 log_delivery: log_expiration_days.map(|_| Rc::new(RefCell::new(Vec::new()))),
             })),
         })
@@ -398,9 +403,8 @@ impl Bucket {
             format!("{sid}{}", same_kind + 1)
         });
         added.push(key);
-        let mut statements = owned.statements.borrow_mut();
-        statements.push(statement);
-        owned.policy.set(CfnBucketPolicy::POLICY_DOCUMENT, policy_document(&statements))
+        owned.statements.borrow_mut().push(statement);
+        Ok(())
     }
 
     /// The bucket's ARN (`GetAtt Arn`; for an existing bucket `arn:${AWS::Partition}:s3:::<name>`).
@@ -442,8 +446,8 @@ impl Bucket {
         }
     }
 
-    /// The typed `AWS::S3::BucketPolicy`, for edits. Its `PolicyDocument` is rendered again
-    /// when log delivery is allowed ([`Bucket::allow_server_access_logs`],
+    /// The typed `AWS::S3::BucketPolicy`, for edits. Its `PolicyDocument` is computed at
+    /// synthesis from the statements, log delivery included ([`Bucket::allow_server_access_logs`],
     /// [`Bucket::allow_load_balancer_logs`]). An existing bucket has none: that is an error.
     pub fn cfn_bucket_policy(&self) -> Result<&CfnBucketPolicy> {
         match &self.origin {
