@@ -1,5 +1,6 @@
 //! `cairn outputs <env>`: the outputs of an environment's deployed stacks.
 
+use cairn_core::ui::Columns;
 use cairn_core::Application;
 use clap::Args;
 use serde_json::{json, Map, Value as Json};
@@ -72,10 +73,12 @@ pub fn run<A: Application>(project: &Project<A>, args: &OutputsArgs, style: Styl
         if outputs.is_empty() {
             println!("  (no outputs)");
         }
-        let width = outputs.iter().map(|o| o.key.len()).max().unwrap_or(0);
+        let keys: Vec<[String; 1]> = outputs.iter().map(|o| [o.key.clone()]).collect();
+        let columns = Columns::fit("  ", keys.iter().map(|k| &k[..]));
         for o in outputs {
             let description = o.description.as_deref().map(|d| format!("  {}", style.dim(d))).unwrap_or_default();
-            println!("  {:<width$}  {}{description}", o.key, o.value);
+            let cells = [o.key.clone(), format!("{}{description}", o.value)];
+            println!("{}", columns.line(&cells, &|_, c| c.to_string()));
         }
     }
     if as_json {

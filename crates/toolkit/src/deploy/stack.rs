@@ -2,6 +2,7 @@
 //! approval, execution, following the events, and the outcome (outputs, or every
 //! failed resource and whether CloudFormation rolled back).
 
+use cairn_core::ui::Columns;
 use std::time::Duration;
 
 use cairn_core::StackArtifact;
@@ -343,9 +344,11 @@ impl Deployer<'_> {
             return;
         }
         self.console.line("  outputs:");
-        let width = shown.iter().map(|o| o.key.len()).max().unwrap_or(0);
+        let keys: Vec<[String; 1]> = shown.iter().map(|o| [o.key.clone()]).collect();
+        let columns = Columns::fit("    ", keys.iter().map(|k| &k[..]));
         for o in shown {
-            self.console.line(&format!("    {:<width$}  {}", o.key, o.value));
+            self.console
+                .line(&columns.line(&[o.key.clone(), o.value.clone()], &|_, c| c.to_string()));
         }
         if !plumbing.is_empty() {
             self.console

@@ -1,5 +1,6 @@
 //! The findings of drift detection as text, Markdown and JSON.
 
+use cairn_core::ui::Columns;
 use cairn_core::EnvArtifact;
 use serde_json::{json, Value as Json};
 
@@ -29,12 +30,13 @@ pub fn text(env: &EnvArtifact, results: &[(String, StackDrift)], style: Style) -
         s.account,
         s.region
     );
-    let width = results.iter().map(|(n, _)| n.chars().count()).max().unwrap_or(0);
+    let names: Vec<[String; 1]> = results.iter().map(|(n, _)| [n.to_string()]).collect();
+    let columns = Columns::fit("  ", names.iter().map(|n| &n[..]));
     for (name, drift) in results {
-        let pad = " ".repeat(width - name.chars().count());
+        let row = |text: String| columns.line(&[name.to_string(), text], &|_, c| c.to_string()) + "\n";
         match drift {
-            StackDrift::NotDeployed => out.push_str(&format!("  {name}{pad}  {}\n", style.dim("not deployed"))),
-            StackDrift::TimedOut => out.push_str(&format!("  {name}{pad}  {}\n", style.yellow("detection did not finish in time"))),
+            StackDrift::NotDeployed => out.push_str(&row(style.dim("not deployed"))),
+            StackDrift::TimedOut => out.push_str(&row(style.yellow("detection did not finish in time"))),
             StackDrift::Checked { status, reason, resources } => {
                 let head = if resources.is_empty() {
                     style.green(status)
@@ -45,7 +47,7 @@ pub fn text(env: &EnvArtifact, results: &[(String, StackDrift)], style: Style) -
                         if resources.len() == 1 { "" } else { "s" }
                     ))
                 };
-                out.push_str(&format!("  {name}{pad}  {head}\n"));
+                out.push_str(&row(head));
                 if let Some(r) = reason {
                     out.push_str(&format!("    {}\n", style.yellow(&format!("detection incomplete: {r}"))));
                 }
