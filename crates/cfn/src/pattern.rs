@@ -74,8 +74,8 @@ impl Matcher {
 /// One pattern without look-around. Compiling a pattern with Unicode classes (`\p{L}`, and
 /// `\d`, `\w` in Unicode mode) costs up to a millisecond; most values are ASCII, and for
 /// ASCII text a class means exactly its ASCII part, so ASCII values are matched with an
-/// ASCII-only pattern compiled by `regex-lite` (no automata to build: about a hundred times
-/// cheaper to compile than with `regex`, and as fast on the short strings of a template);
+/// ASCII-only pattern compiled by `regex-lite` (no automata to build: several times
+/// cheaper to compile than with `regex`; slower per character, which the short strings of a template do not feel);
 /// the Unicode one is compiled with `regex` only when a non-ASCII value comes.
 struct Plain {
     pattern: String,
