@@ -75,8 +75,9 @@ impl Matcher {
 /// `\d`, `\w` in Unicode mode) costs up to a millisecond; most values are ASCII, and for
 /// ASCII text a class means exactly its ASCII part, so ASCII values are matched with an
 /// ASCII-only pattern compiled by `regex-lite` (no automata to build: several times
-/// cheaper to compile than with `regex`; slower per character, which the short strings of a template do not feel);
-/// the Unicode one is compiled with `regex` only when a non-ASCII value comes.
+/// cheaper to compile than with `regex`; slower per character, which the short strings
+/// of a template do not feel); the Unicode one is compiled with `regex` only when a
+/// non-ASCII value comes.
 struct Plain {
     pattern: String,
     ascii: Option<Ascii>,

@@ -11,6 +11,8 @@ use cairn_core::template::DependsOn;
 use cairn_core::{Lazy, RemovalPolicy, Resource, ResourceRef, Result, Scope, Value};
 use indexmap::IndexMap;
 
+// For the generated service modules (`use crate::runtime::*`); unused when no service is enabled.
+#[allow(unused_imports)]
 pub use crate::check::{Check, Field, Shape};
 
 /// A property value of type `T`: a literal of that type, or any intrinsic
