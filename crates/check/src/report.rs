@@ -9,6 +9,7 @@ use crate::rule::{Rule, Severity};
 /// Where a rule comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
+    /// One of cairn's built-in rules (`cairn check --list`).
     BuiltIn,
     /// A CloudFormation Guard rule file (its file name).
     Guard(String),
@@ -28,14 +29,19 @@ impl fmt::Display for Source {
 pub struct Finding {
     /// Rule ID (built-in) or Guard rule name.
     pub rule: String,
+    /// Where the rule comes from.
     pub source: Source,
+    /// The rule's severity.
     pub severity: Severity,
     /// CloudFormation stack name (`shop-prod-data`).
     pub stack: String,
+    /// The resource's logical ID in its stack.
     pub logical_id: String,
     /// Construct path `<stack id>/<path>` (from the resource's `cairn:path` metadata).
     pub path: String,
+    /// What is wrong with the resource.
     pub message: String,
+    /// How to fix it.
     pub fix: String,
     /// The reason, when the construct (or a parent) suppressed the rule.
     pub suppressed: Option<String>,
@@ -51,7 +57,9 @@ impl Finding {
 /// Whether a rule held in an environment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
+    /// No resource violates the rule.
     Passed,
+    /// At least one violation is not suppressed.
     Failed,
     /// Every violation is suppressed.
     Suppressed,
@@ -60,6 +68,7 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status as reports write it (`passed`, `not applicable`…).
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Passed => "passed",
@@ -73,18 +82,24 @@ impl Status {
 /// One rule's outcome in an environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
+    /// Rule ID (built-in) or Guard rule name.
     pub rule: String,
+    /// Where the rule comes from.
     pub source: Source,
+    /// The rule's severity.
     pub severity: Severity,
+    /// Whether it held.
     pub status: Status,
 }
 
 /// A suppression as reviewers see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SuppressionNote {
+    /// The suppressed rule's ID.
     pub rule: String,
     /// `<stack id>/<path>`.
     pub path: String,
+    /// Why the construct suppressed it.
     pub reason: String,
     /// Findings it silenced in this environment.
     pub silenced: usize,
@@ -93,25 +108,32 @@ pub struct SuppressionNote {
 /// The policy-check result of one environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
+    /// The environment's name.
     pub environment: String,
+    /// Whether the environment keeps data (rules that apply only there ran).
     pub retain_data: bool,
     /// Every finding, suppressed ones included, ordered by severity, rule, path.
     pub findings: Vec<Finding>,
     /// Every rule evaluated, built-in first.
     pub outcomes: Vec<Outcome>,
+    /// The suppressions declared by constructs, with what each silenced.
     pub suppressions: Vec<SuppressionNote>,
+    /// How many resources the rules looked at.
     pub resources_checked: usize,
 }
 
 impl Report {
+    /// Errors that are not suppressed: any fails the run.
     pub fn errors(&self) -> usize {
         self.count(Severity::Error)
     }
 
+    /// Warnings that are not suppressed.
     pub fn warnings(&self) -> usize {
         self.count(Severity::Warning)
     }
 
+    /// Findings silenced by a suppression.
     pub fn suppressed(&self) -> usize {
         self.findings.iter().filter(|f| !f.is_active()).count()
     }

@@ -6,11 +6,14 @@ use std::fmt;
 /// How bad a violation is: errors fail `synth` and `check`, warnings are reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
+    /// Fails `synth` and `check`.
     Error,
+    /// Reported, does not fail.
     Warning,
 }
 
 impl Severity {
+    /// `error` or `warning`, as reports write it.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",
@@ -28,6 +31,7 @@ impl fmt::Display for Severity {
 /// The environments a rule applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppliesTo {
+    /// In every environment.
     Always,
     /// Only where the environment keeps data (`retain_data = true`).
     RetainDataOnly,
@@ -38,13 +42,18 @@ pub enum AppliesTo {
 pub struct Rule {
     /// Stable ID (`S3-ENCRYPTION`), used in suppressions and reports.
     pub id: &'static str,
+    /// What the rule requires, in a line.
     pub title: &'static str,
+    /// How bad a violation is.
     pub severity: Severity,
+    /// The environments it applies to.
     pub applies_to: AppliesTo,
+    /// How to fix a violation.
     pub fix: &'static str,
 }
 
 impl Rule {
+    /// Whether the rule applies to an environment that does (or does not) keep data.
     pub fn applies(&self, retain_data: bool) -> bool {
         match self.applies_to {
             AppliesTo::Always => true,
