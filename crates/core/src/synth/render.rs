@@ -64,7 +64,7 @@ impl Cx<'_> {
                 Value::Lazy(lazy) => match lazy.resolve() {
                     Ok(Value::Null) => continue,
                     Ok(resolved) => self.render(&resolved),
-                    Err(_) => self.render(value), // reports the error
+                    Err(e) => self.lazy_failed(e),
                 },
                 _ => self.render(value),
             };
@@ -355,18 +355,21 @@ impl Cx<'_> {
             }
             Value::Lazy(lazy) => match lazy.resolve() {
                 Ok(value) => self.render(&value),
-                Err(mut e) => {
-                    if e.path.is_none() {
-                        e = e.at(self.here());
-                    }
-                    if e.property.is_none() && !self.property.is_empty() {
-                        e = e.property(self.property.clone());
-                    }
-                    self.errors.push(e);
-                    Json::Null
-                }
+                Err(e) => self.lazy_failed(e),
             },
         }
+    }
+
+    /// Records the error of a lazy value, located here unless it says where.
+    fn lazy_failed(&mut self, mut e: Error) -> Json {
+        if e.path.is_none() {
+            e = e.at(self.here());
+        }
+        if e.property.is_none() && !self.property.is_empty() {
+            e = e.property(self.property.clone());
+        }
+        self.errors.push(e);
+        Json::Null
     }
 
     /// Every `${Name}` / `${Name.Attr}` in a `Fn::Sub` must be a variable, a pseudo
