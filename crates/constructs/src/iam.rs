@@ -3,12 +3,14 @@
 //! Grants add statements with exact actions and exact resource ARNs to the
 //! grantee role's default policy (`<Role>/DefaultPolicy`), created on first use.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use cairn_cfn::iam::{CfnPolicy, CfnPolicyProps, CfnRole, CfnRoleProps};
 use cairn_cfn::Val;
 use cairn_core::{Lazy, ResourceRef, Result, Scope, Stack, Value};
+
+use crate::naming::LogicalIdName;
 
 /// `Allow` or `Deny`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,19 +199,16 @@ impl Role {
         // granted by then, the name from the policy's logical ID (known once it is added).
         let statements = self.statements.clone();
         let document = Lazy::new(move || Ok(policy_document(&statements.borrow())));
-        let logical_id: Rc<OnceCell<String>> = Rc::default();
-        let name = logical_id.clone();
-        let name = Lazy::new(move || Ok(name.get().map_or(Value::Null, |id| Value::str(id.as_str()))));
+        let name = LogicalIdName::default();
         let policy = CfnPolicy::new(
             &self.scope.child("DefaultPolicy")?,
             "Resource",
             CfnPolicyProps {
                 roles: Some(vec![self.role.r#ref()].into()),
-                ..CfnPolicyProps::new(Val::from_value(document.into()), Val::from_value(name.into()))
+                ..CfnPolicyProps::new(Val::from_value(document.into()), name.value())
             },
         )?;
-        // Set right after creation; a name the logical ID cannot give fails the check at synthesis.
-        let _ = logical_id.set(policy.logical_id().to_string());
+        name.set(policy.logical_id());
         *self.policy.borrow_mut() = Some(policy);
         Ok(())
     }

@@ -15,6 +15,7 @@ mod imported;
 pub mod instance_classes;
 pub mod logs;
 pub mod monitoring;
+mod naming;
 pub mod rds;
 pub mod removal;
 pub mod s3;

@@ -1,18 +1,16 @@
 //! CPU target tracking of a Fargate service: a scalable target on its desired count and a
 //! policy named after its logical ID.
 
-use std::cell::OnceCell;
-use std::rc::Rc;
-
 use cairn_cfn::applicationautoscaling::scalable_target::{ScalableDimension, ServiceNamespace};
 use cairn_cfn::applicationautoscaling::scaling_policy::{
     PolicyType, PredefinedMetricSpecification, PredefinedMetricType, TargetTrackingScalingPolicyConfiguration,
 };
 use cairn_cfn::applicationautoscaling::{CfnScalableTarget, CfnScalableTargetProps, CfnScalingPolicy, CfnScalingPolicyProps};
 use cairn_cfn::ecs::CfnService;
-use cairn_core::{Lazy, Result, Scope, Value};
+use cairn_core::{Result, Scope, Value};
 
 use super::Cluster;
+use crate::naming::LogicalIdName;
 
 /// Target-tracking autoscaling of a service on average CPU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,18 +64,16 @@ pub(super) fn cpu_auto_scaling(
     };
     // The policy name is the logical ID (stable, the same in every environment), known once
     // the policy is added: read at synthesis.
-    let logical_id: Rc<OnceCell<String>> = Rc::default();
-    let name = logical_id.clone();
-    let name = Lazy::new(move || Ok(name.get().map_or(Value::Null, |id| Value::str(id.as_str()))));
+    let name = LogicalIdName::default();
     let policy = CfnScalingPolicy::new(
         scope,
         "CpuScaling",
         CfnScalingPolicyProps {
             scaling_target_id: Some(target.resource_ref().into()),
             target_tracking_scaling_policy_configuration: Some(tracking.into()),
-            ..CfnScalingPolicyProps::new(Value::Lazy(name), PolicyType::TargetTrackingScaling)
+            ..CfnScalingPolicyProps::new(name.value(), PolicyType::TargetTrackingScaling)
         },
     )?;
-    let _ = logical_id.set(policy.logical_id().to_string());
+    name.set(policy.logical_id());
     Ok((target, policy))
 }
