@@ -274,6 +274,11 @@ pub struct Stack {
 }
 
 impl Stack {
+    /// The application the stack belongs to (e.g. to synthesize it in a test).
+    pub fn app(&self) -> App {
+        self.app.clone()
+    }
+
     pub fn key(&self) -> StackKey {
         self.key
     }
