@@ -15,6 +15,7 @@ pub struct AssemblyError {
     pub path: PathBuf,
     /// The key inside the file, when one is at fault (`Resources.Queue.Type`).
     pub property: Option<String>,
+    /// What is wrong.
     pub message: String,
     /// How to fix it.
     pub fix: String,

@@ -29,15 +29,17 @@
 //! std::fs::remove_dir_all(&dir).unwrap();
 //! ```
 
-pub mod error;
-pub mod manifest;
-pub mod read;
-pub mod write;
+#![deny(missing_docs)]
+
+mod error;
+mod manifest;
+mod read;
+mod write;
 
 pub use error::AssemblyError;
 pub use manifest::{
     CheckFinding, CheckSuppression, ChecksSection, DrivenLeaf, Manifest, ManifestStack, ParityField, ParityRecord, StackSuppression,
-    MANIFEST_FILE, MANIFEST_VERSION,
+    MANIFEST_FILE, MANIFEST_VERSION, PARITY_SECTION,
 };
-pub use read::{read_synthesis, SynthesizedEnv, SynthesizedStack};
+pub use read::{malformed_env_folders, read_synthesis, SynthesizedEnv, SynthesizedStack};
 pub use write::write_environments;

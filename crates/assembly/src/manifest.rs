@@ -25,23 +25,28 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 pub const MANIFEST_VERSION: u32 = 1;
 /// Key of the parity record ([`Manifest::parity`]).
 pub const PARITY_SECTION: &str = "parity";
-/// Key of the policy-check results ([`Manifest::checks`]).
-pub const CHECKS_SECTION: &str = "checks";
 
 /// One environment's manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Manifest {
+    /// Layout version ([`MANIFEST_VERSION`]).
     pub version: u32,
+    /// The application's name.
     #[serde(default)]
     pub app: String,
+    /// The environment's name (`prod`).
     pub environment: String,
+    /// AWS account id the environment deploys to.
     #[serde(default)]
     pub account: String,
+    /// AWS region the environment deploys to.
     #[serde(default)]
     pub region: String,
+    /// Whether stateful resources keep their data on removal (the environment file's `retain_data`).
     #[serde(default)]
     pub retain_data: bool,
+    /// Whether deploys need an explicit approval (the environment file's `require_approval`).
     #[serde(default)]
     pub require_approval: bool,
     /// Stack names, dependencies first.
@@ -49,6 +54,7 @@ pub struct Manifest {
     pub deploy_order: Vec<String>,
     /// In deploy order.
     pub stacks: Vec<ManifestStack>,
+    /// Alarms `deploy` watches for automatic rollback.
     #[serde(default)]
     pub critical_alarms: Vec<CriticalAlarm>,
     /// What `parity --out` needs (absent in manifests written before it was recorded).
@@ -69,10 +75,13 @@ pub struct ManifestStack {
     pub name: String,
     /// The template's file name, next to the manifest.
     pub template: String,
+    /// Ids of the stacks of the environment it imports from.
     #[serde(default)]
     pub depends_on: Vec<String>,
+    /// Resources in the template.
     #[serde(default)]
     pub resource_count: usize,
+    /// Outputs in the template.
     #[serde(default)]
     pub output_count: usize,
     /// The file as written (pretty).
@@ -82,13 +91,16 @@ pub struct ManifestStack {
     /// applies to this one.
     #[serde(default)]
     pub deploy_bytes: usize,
+    /// Too large to send inline: deploy uploads it to the bootstrap bucket first.
     #[serde(default)]
     pub needs_upload: bool,
+    /// Whether CloudFormation termination protection is on for the stack.
     #[serde(default)]
     pub termination_protection: bool,
     /// Logical ID → construct path.
     #[serde(default)]
     pub construct_paths: IndexMap<String, String>,
+    /// Policy-check suppressions recorded by the stack's constructs.
     #[serde(default)]
     pub suppressions: Vec<StackSuppression>,
 }
@@ -96,9 +108,11 @@ pub struct ManifestStack {
 /// A policy-check suppression on a construct of the stack.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StackSuppression {
+    /// The suppressed rule's id (`S3-ACCESS-LOGS`).
     pub rule: String,
     /// `<stack id>/<construct path>`.
     pub path: String,
+    /// Why the construct may break the rule.
     pub reason: String,
 }
 
@@ -108,11 +122,13 @@ pub struct StackSuppression {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ParityRecord {
+    /// Layout version of the record.
     #[serde(default)]
     pub version: u32,
     /// The environment the knobs were swapped with (the last in promotion order).
     #[serde(default)]
     pub reference: Option<String>,
+    /// This environment's position in the promotion order (dev first).
     #[serde(default)]
     pub promotion_order: u32,
     /// Knob key → what it is and drives, in the application's knob order.
@@ -134,6 +150,7 @@ pub struct ParityField {
     /// The environments it must be equal in.
     #[serde(default)]
     pub must_match: Vec<String>,
+    /// The template leaves it drives.
     #[serde(default)]
     pub drives: Vec<DrivenLeaf>,
 }
@@ -145,6 +162,7 @@ pub struct DrivenLeaf {
     pub stack: String,
     /// Template section (`Resources`, `Outputs`, ...).
     pub section: String,
+    /// Logical id of the resource or output.
     pub id: String,
     /// Dotted path inside the resource or output (`Properties.MessageRetentionPeriod`).
     pub property: String,
@@ -155,12 +173,19 @@ pub struct DrivenLeaf {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChecksSection {
+    /// Findings of error severity that count.
     pub errors: usize,
+    /// Findings of warning severity that count.
     pub warnings: usize,
+    /// Findings silenced by a suppression.
     pub suppressed: usize,
+    /// Rules run.
     pub rules_checked: usize,
+    /// Resources the rules looked at.
     pub resources_checked: usize,
+    /// Every finding, suppressed ones included.
     pub findings: Vec<CheckFinding>,
+    /// Every suppression and what it silenced.
     pub suppressions: Vec<CheckSuppression>,
 }
 
@@ -168,14 +193,21 @@ pub struct ChecksSection {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckFinding {
+    /// The rule's id.
     pub rule: String,
     /// `built-in` or `guard:<file>`.
     pub source: String,
+    /// `error` or `warning`.
     pub severity: String,
+    /// Stack id.
     pub stack: String,
+    /// Logical id of the resource at fault.
     pub logical_id: String,
+    /// Construct path of the resource at fault.
     pub path: String,
+    /// What is wrong.
     pub message: String,
+    /// How to fix it.
     pub fix: String,
     /// The reason, when suppressed.
     pub suppressed: Option<String>,
@@ -184,9 +216,13 @@ pub struct CheckFinding {
 /// A suppression and how many findings it silenced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckSuppression {
+    /// The suppressed rule's id.
     pub rule: String,
+    /// Construct path it applies to (and below).
     pub path: String,
+    /// Why.
     pub reason: String,
+    /// Findings it silenced.
     pub silenced: usize,
 }
 
@@ -236,11 +272,13 @@ impl Manifest {
         }
     }
 
+    /// The manifest with the parity record (`cairn-parity` builds it).
     pub fn with_parity(mut self, record: ParityRecord) -> Manifest {
         self.parity = Some(record);
         self
     }
 
+    /// The manifest with the policy-check results (`cairn-check` builds them).
     pub fn with_checks(mut self, checks: ChecksSection) -> Manifest {
         self.checks = Some(checks);
         self

@@ -34,10 +34,12 @@ pub struct SynthesizedStack {
     pub id: String,
     /// The template file.
     pub file: PathBuf,
+    /// The template as read.
     pub template: Json,
 }
 
 impl SynthesizedEnv {
+    /// The stack with this CloudFormation name or short id.
     pub fn stack(&self, name_or_id: &str) -> Option<&SynthesizedStack> {
         self.stacks.iter().find(|s| s.name == name_or_id || s.id == name_or_id)
     }
@@ -85,7 +87,7 @@ pub fn read_synthesis(dir: &Path) -> Result<Vec<SynthesizedEnv>, AssemblyError> 
 }
 
 /// Reads one environment folder (`<dir>/manifest.json` and its templates).
-pub fn read_env(dir: &Path) -> Result<SynthesizedEnv, AssemblyError> {
+pub(crate) fn read_env(dir: &Path) -> Result<SynthesizedEnv, AssemblyError> {
     let manifest = Manifest::read(&dir.join(MANIFEST_FILE))?;
     let mut stacks = Vec::new();
     for stack in &manifest.stacks {
@@ -135,7 +137,7 @@ pub fn malformed_env_folders(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// A template must be a JSON object whose `Resources` (if any) is an object.
-pub fn check_template(template: &Json, file: &Path) -> Result<(), AssemblyError> {
+pub(crate) fn check_template(template: &Json, file: &Path) -> Result<(), AssemblyError> {
     let bad = |message: String| AssemblyError::not_written_by_synth(file, message);
     let Some(obj) = template.as_object() else {
         return Err(bad("is not a CloudFormation template: not a JSON object".into()));
