@@ -77,8 +77,11 @@ fn within(keys: &BTreeSet<PathKey>, items: &BTreeSet<PathKey>) -> BTreeSet<PathK
 /// One synthesis to run: environment `name` from a (modified) environment-file table.
 #[derive(Debug, Clone)]
 pub struct Job {
+    /// The environment's name.
     pub name: String,
+    /// Its environment file (for error messages).
     pub file: PathBuf,
+    /// The file's table, with some knobs set to another environment's values.
     pub table: toml::Table,
 }
 
@@ -99,6 +102,7 @@ type Keys = Result<BTreeSet<PathKey>, ParityError>;
 /// ([`Parallel`], for applications that are `Sync`). Each result goes straight to
 /// `compare` and is dropped: only the differing leaves are kept.
 pub trait Synthesizer {
+    /// Synthesizes every job and passes each result, with its index, to `compare`.
     fn run(&self, jobs: &[Job], compare: &(dyn Fn(usize, Flat) -> BTreeSet<PathKey> + Sync)) -> Vec<Keys>;
 }
 

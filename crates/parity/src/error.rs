@@ -23,23 +23,63 @@ pub enum ParityError {
     /// A re-synthesis failed.
     Synthesis(Errors),
     /// A re-synthesis produced no environment.
-    NothingSynthesized { env: String },
+    NothingSynthesized {
+        /// The environment.
+        env: String,
+    },
     /// A synthesis thread stopped without a result.
     ThreadStopped,
     /// With every knob at the reference's value, the environment does not synthesize.
-    KnobsAtReference { reference: String, source: Box<ParityError> },
+    KnobsAtReference {
+        /// The reference environment.
+        reference: String,
+        /// Why it failed.
+        source: Box<ParityError>,
+    },
     /// A file or folder of the synthesis output cannot be read.
-    Unreadable { path: PathBuf, source: Arc<io::Error> },
+    Unreadable {
+        /// The file or folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: Arc<io::Error>,
+    },
     /// A template is not JSON.
-    InvalidJson { path: PathBuf, source: Arc<serde_json::Error> },
+    InvalidJson {
+        /// The template file.
+        path: PathBuf,
+        /// The JSON error.
+        source: Arc<serde_json::Error>,
+    },
     /// The named environment was not synthesized into the folder (no manifest).
-    NotSynthesized { manifest: PathBuf, env: String, dir: PathBuf },
+    NotSynthesized {
+        /// The manifest looked for.
+        manifest: PathBuf,
+        /// The environment.
+        env: String,
+        /// The synthesis folder.
+        dir: PathBuf,
+    },
     /// The folder holds no synthesized environment at all.
-    NoEnvironments { dir: PathBuf },
+    NoEnvironments {
+        /// The folder.
+        dir: PathBuf,
+    },
     /// Folders hold templates but no manifest: an interrupted or damaged synthesis.
-    IncompleteOutput { dir: PathBuf, folders: Vec<PathBuf> },
+    IncompleteOutput {
+        /// The synthesis folder.
+        dir: PathBuf,
+        /// The folders without a manifest.
+        folders: Vec<PathBuf>,
+    },
     /// The manifest has no parity record (written before cairn recorded one).
-    NoRecord { manifest: PathBuf, env: String, dir: PathBuf },
+    NoRecord {
+        /// The manifest.
+        manifest: PathBuf,
+        /// The environment.
+        env: String,
+        /// The synthesis folder.
+        dir: PathBuf,
+    },
     /// A manifest cannot be read or is not what `cairn synth` writes.
     Manifest(AssemblyError),
 }

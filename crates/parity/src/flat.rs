@@ -16,13 +16,18 @@ pub enum Section {
     Stack,
     /// Top-level template keys (`Description`, `Transform`…).
     Template,
+    /// `Parameters`.
     Parameters,
+    /// `Conditions`.
     Conditions,
+    /// `Resources`.
     Resources,
+    /// `Outputs`.
     Outputs,
 }
 
 impl Section {
+    /// The name as in a template (`Resources`).
     pub fn as_str(self) -> &'static str {
         match self {
             Section::Stack => "Stack",
@@ -34,6 +39,7 @@ impl Section {
         }
     }
 
+    /// The section named `s` (as [`Section::as_str`] writes it).
     pub fn parse(s: &str) -> Option<Section> {
         Some(match s {
             "Stack" => Section::Stack,
@@ -53,6 +59,7 @@ impl Section {
 pub struct PathKey {
     /// Stack id inside the environment (`data`).
     pub stack: String,
+    /// The template section.
     pub section: Section,
     /// Logical ID, output or parameter name; empty for the stack itself.
     pub id: String,
@@ -62,6 +69,7 @@ pub struct PathKey {
 }
 
 impl PathKey {
+    /// The key of `property` of item `id` in `section` of stack `stack`.
     pub fn new(stack: &str, section: Section, id: &str, property: &str) -> Self {
         PathKey {
             stack: stack.to_string(),
@@ -80,7 +88,9 @@ impl PathKey {
 /// A leaf value: normalized (compared) and as written (shown).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Leaf {
+    /// With environment names, account ids and regions replaced by placeholders.
     pub norm: Json,
+    /// As in the template.
     pub raw: Json,
 }
 

@@ -10,7 +10,9 @@ use crate::{Flat, Note, ParityError, PathKey};
 /// What the comparison knows about one environment.
 #[derive(Debug, Clone, Default)]
 pub struct EnvInput {
+    /// The environment's name.
     pub name: String,
+    /// Its templates, flattened.
     pub flat: Flat,
     /// Knob key → the environment file's value (None: the file lacks the key).
     pub knob_values: BTreeMap<String, Option<Json>>,

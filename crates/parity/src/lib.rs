@@ -9,10 +9,10 @@
 //!
 //! The environments' templates are compared resource by resource and property by
 //! property, after normalizing environment names, account ids and regions away
-//! ([`normalize`], [`flatten`], [`leaves`]). Every difference is attributed to the
+//! ([`Normalizer`], [`flatten_env`], [`Flat`]). Every difference is attributed to the
 //! knob that drives it: re-synthesizing an environment with the reference
 //! environment's value for a knob shows which properties that knob drives, and once
-//! every knob is swapped, whatever still differs is undeclared ([`attribute`]).
+//! every knob is swapped, whatever still differs is undeclared ([`analyze`]).
 //! [`record`] stores what `parity --out` needs in each manifest and reads it back.
 //!
 //! ```
@@ -35,19 +35,21 @@
 //! assert_eq!(differing, ["Properties.VisibilityTimeout"]);
 //! ```
 
-pub mod attribute;
-pub mod compare;
-pub mod error;
-pub mod flat;
-pub mod flatten;
-pub mod input;
-pub mod leaves;
-pub mod normalize;
+#![deny(missing_docs)]
+
+mod attribute;
+mod compare;
+mod error;
+mod flat;
+mod flatten;
+mod input;
+mod leaves;
+mod normalize;
 pub mod record;
 pub mod render;
-pub mod report;
+mod report;
 
-pub use attribute::{analyze, analyze_with, Parallel, Sequential, Synthesizer};
+pub use attribute::{analyze, analyze_with, Job, Parallel, Sequential, Synthesizer};
 pub use compare::{changes, compare};
 pub use error::ParityError;
 pub use flat::{Flat, Leaf, PathKey, Section};

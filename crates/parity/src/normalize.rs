@@ -14,6 +14,7 @@ pub struct Normalizer {
 }
 
 impl Normalizer {
+    /// Replaces the environment's name, account id and region by `{env}`, `{account}`, `{region}`.
     pub fn new(env: &str, account: &str, region: &str) -> Self {
         let mut needles: Vec<(String, &'static str)> = [(account, "{account}"), (region, "{region}"), (env, "{env}")]
             .into_iter()
@@ -56,6 +57,7 @@ impl Normalizer {
         }
     }
 
+    /// `v` with every string normalized as [`Normalizer::string`] does.
     pub fn json(&self, v: &Json) -> Json {
         match v {
             Json::String(s) => Json::String(self.string(s)),

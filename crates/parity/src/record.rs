@@ -19,12 +19,12 @@ use crate::attribute::{drives_for_record, knob_value, Sequential, Synthesizer};
 use crate::{flatten_env, flatten_stack, EnvInput, Flat, Normalizer, Note, ParityError, PathKey, Section};
 
 /// Key of the parity record in the manifest.
-pub const SECTION: &str = PARITY_SECTION;
+pub(crate) const SECTION: &str = PARITY_SECTION;
 /// Version of the record's layout.
-pub const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 
 /// Hex MD5 of a template file's bytes.
-pub fn digest(bytes: &[u8]) -> String {
+pub(crate) fn digest(bytes: &[u8]) -> String {
     Md5::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -7,7 +7,7 @@ use serde_json::{json, Value as Json};
 use crate::{Report, Row, Skew, Source, Status};
 
 /// Label of a difference no knob explains.
-pub const UNDECLARED: &str = "UNDECLARED";
+pub(crate) const UNDECLARED: &str = "UNDECLARED";
 
 const MAX_TEXT_VALUE: usize = 40;
 
@@ -115,7 +115,7 @@ fn summary_line(report: &Report) -> String {
 
 /// The undeclared rows, one line each; rows with the same property and reason (one
 /// extra tag on every resource) share a line that names a few of the resources.
-pub fn undeclared_lines(report: &Report) -> Vec<String> {
+pub(crate) fn undeclared_lines(report: &Report) -> Vec<String> {
     let mut groups: Vec<((String, String), Vec<&str>)> = Vec::new();
     for (_, row) in report.undeclared_rows() {
         let Status::Undeclared { reasons, .. } = &row.status else {

@@ -8,8 +8,11 @@ use crate::PathKey;
 /// A remark about the check; `undeclared` ones count as undeclared differences.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
+    /// The environment it is about.
     pub environment: String,
+    /// The remark.
     pub message: String,
+    /// Whether it counts as an undeclared difference (fails the check).
     pub undeclared: bool,
 }
 
@@ -19,10 +22,16 @@ pub enum Status {
     /// Driven by these knobs.
     Declared(Vec<String>),
     /// Not explained by any knob, in these environments (compared with the reference).
-    Undeclared { envs: Vec<String>, reasons: Vec<String> },
+    Undeclared {
+        /// The environments that differ from the reference.
+        envs: Vec<String>,
+        /// What causes it, when known (an environment-file field that is not a knob).
+        reasons: Vec<String>,
+    },
 }
 
 impl Status {
+    /// Whether no knob explains it.
     pub fn is_undeclared(&self) -> bool {
         matches!(self, Status::Undeclared { .. })
     }
@@ -31,6 +40,7 @@ impl Status {
 /// One difference: a leaf (or a whole resource/stack) whose values differ.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
+    /// The leaf.
     pub key: PathKey,
     /// Construct path of the resource, or `Outputs/<id>` and the like.
     pub resource: String,
@@ -38,12 +48,14 @@ pub struct Row {
     pub property: String,
     /// Value per environment of the report (None: absent).
     pub values: Vec<Option<Json>>,
+    /// Declared or not.
     pub status: Status,
 }
 
 /// The differences of one stack.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StackReport {
+    /// Stack id inside the environments (`data`).
     pub id: String,
     /// Stack name per environment (None: the environment has no such stack).
     pub names: Vec<Option<String>>,
@@ -54,8 +66,11 @@ pub struct StackReport {
 /// A declared knob whose value differs between the environments.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldSummary {
+    /// The knob's key.
     pub field: String,
+    /// Its value per environment of the report (None: unset).
     pub values: Vec<Option<Json>>,
+    /// The environments it must be equal in.
     pub must_match: Vec<String>,
     /// Differences (rows) this field explains.
     pub differences: usize,
@@ -64,22 +79,29 @@ pub struct FieldSummary {
 /// A knob declared to match between some environments, set differently.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Violation {
+    /// The knob's key.
     pub field: String,
+    /// The environments it must be equal in.
     pub must_match: Vec<String>,
+    /// Its value per environment of the report.
     pub values: Vec<Option<Json>>,
 }
 
 /// Where the compared templates came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
+    /// A fresh synthesis of every environment.
     Synthesis,
+    /// A synthesis output folder (`parity --out DIR`).
     OutDir(String),
+    /// The deployed stacks' templates.
     Deployed,
 }
 
 /// Per environment: are the deployed templates the current synthesis?
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skew {
+    /// The environment.
     pub environment: String,
     /// Per stack (deploy order): its name and the number of changed items
     /// (resources, outputs…) between deployed and synthesized; None: not deployed.
@@ -89,12 +111,15 @@ pub struct Skew {
 }
 
 impl Skew {
+    /// Whether any of its stacks is deployed.
     pub fn deployed(&self) -> bool {
         self.stacks.iter().any(|(_, c)| c.is_some())
     }
+    /// Items changed between deployed and synthesized, over every stack.
     pub fn changes(&self) -> usize {
         self.stacks.iter().map(|(_, c)| c.unwrap_or(0)).sum()
     }
+    /// Stacks not deployed.
     pub fn missing(&self) -> usize {
         self.stacks.iter().filter(|(_, c)| c.is_none()).count()
     }
@@ -103,13 +128,21 @@ impl Skew {
 /// The outcome of a parity check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
+    /// The application's name.
     pub app: String,
+    /// Where the templates came from.
     pub source: Source,
+    /// The compared environments, in promotion order.
     pub envs: Vec<String>,
+    /// The environment the others are compared with (the last in promotion order).
     pub reference: String,
+    /// Knobs whose values differ.
     pub fields: Vec<FieldSummary>,
+    /// Knobs that must match and do not.
     pub violations: Vec<Violation>,
+    /// Differences per stack, in deploy order.
     pub stacks: Vec<StackReport>,
+    /// Remarks; undeclared ones fail the check.
     pub notes: Vec<Note>,
     /// Deployed mode only.
     pub skew: Vec<Skew>,
@@ -119,6 +152,7 @@ pub struct Report {
 }
 
 impl Report {
+    /// Every undeclared difference, with its stack.
     pub fn undeclared_rows(&self) -> impl Iterator<Item = (&StackReport, &Row)> {
         self.stacks
             .iter()
@@ -131,6 +165,7 @@ impl Report {
         self.undeclared_rows().count() + self.violations.len() + self.notes.iter().filter(|n| n.undeclared).count()
     }
 
+    /// Differences knobs explain.
     pub fn declared_count(&self) -> usize {
         self.stacks
             .iter()
@@ -139,6 +174,7 @@ impl Report {
             .count()
     }
 
+    /// Whether the check passes: no undeclared difference.
     pub fn ok(&self) -> bool {
         self.undeclared_count() == 0
     }
