@@ -139,7 +139,7 @@ fn each_environment_has_network_data_and_service_stacks_in_deploy_order() {
 
 #[test]
 fn every_type_the_shop_synthesizes_has_schema_facts_and_a_known_statefulness() {
-    use cairn_diff::replacement::is_unknown_statefulness;
+    use cairn_diff::is_unknown_statefulness;
     let assembly = synth_all();
     let mut unknown = BTreeSet::new();
     for env in &assembly.environments {

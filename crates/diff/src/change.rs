@@ -9,12 +9,16 @@ use crate::security;
 /// What happens to a resource, an output, a property.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Action {
+    /// Added.
     Add,
+    /// Removed.
     Remove,
+    /// Modified.
     Modify,
 }
 
 impl Action {
+    /// `add`, `remove`, `modify` (as in the JSON rendering).
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Add => "add",
@@ -36,6 +40,7 @@ impl Action {
 /// Whether an update replaces the resource (a new physical resource; the old one is deleted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Replacement {
+    /// Updated in place.
     #[default]
     None,
     /// The type is not in cairn's schema table, so cairn cannot tell. Counted as a
@@ -49,6 +54,7 @@ pub enum Replacement {
 }
 
 impl Replacement {
+    /// `none`, `unknown`, `conditional`, `always` (as in the JSON rendering).
     pub fn as_str(self) -> &'static str {
         match self {
             Replacement::None => "none",
@@ -77,7 +83,9 @@ impl Replacement {
 /// One step of a property path: an object key or an array index.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PathSegment {
+    /// An object key.
     Key(String),
+    /// An array index.
     Index(usize),
 }
 
@@ -107,8 +115,11 @@ pub struct PropertyChange {
     pub attribute: String,
     /// Path inside the attribute (empty: the attribute as a whole).
     pub path: Vec<PathSegment>,
+    /// Added, removed or modified.
     pub action: Action,
+    /// The value before (None: absent).
     pub old: Option<Json>,
+    /// The value after (None: absent).
     pub new: Option<Json>,
     /// What this change alone does to the resource.
     pub replacement: Replacement,
@@ -131,6 +142,7 @@ impl PropertyChange {
 /// How a change affects who may do what.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub enum SecurityImpact {
+    /// No change to permissions or rules.
     #[default]
     None,
     /// Permissions or rules changed without widening access.
@@ -140,6 +152,7 @@ pub enum SecurityImpact {
 }
 
 impl SecurityImpact {
+    /// `none`, `changed`, `broadening` (as in the JSON rendering).
     pub fn as_str(self) -> &'static str {
         match self {
             SecurityImpact::None => "none",
@@ -170,14 +183,19 @@ impl DataRisk {
     }
 }
 
+/// Why data is at risk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RiskCause {
+    /// The resource is removed.
     Remove,
+    /// The resource is replaced.
     Replace,
+    /// The resource may be replaced (conditional or unknown replacement).
     MayReplace,
 }
 
 impl RiskCause {
+    /// `remove`, `replace`, `may-replace` (as in the JSON rendering).
     pub fn as_str(self) -> &'static str {
         match self {
             RiskCause::Remove => "remove",
@@ -190,11 +208,13 @@ impl RiskCause {
 /// One resource that is added, removed or modified.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourceChange {
+    /// The resource's logical ID.
     pub logical_id: String,
     /// The resource's type (the new one when it changed).
     pub resource_type: String,
     /// Construct path from `Metadata["cairn:path"]` (`data/Orders/Resource`), if recorded.
     pub path: Option<String>,
+    /// Added, removed or modified.
     pub action: Action,
     /// For modifications: what changed, in template order.
     pub property_changes: Vec<PropertyChange>,
@@ -202,27 +222,35 @@ pub struct ResourceChange {
     pub replacement: Replacement,
     /// Why a resource is replaced when no property of its own explains it.
     pub replacement_reasons: Vec<String>,
+    /// What the change does to access.
     pub security_impact: SecurityImpact,
     /// Set when a stateful resource is removed or replaced.
     pub risk: Option<DataRisk>,
     /// The whole resource before and after (without `cairn:path` metadata).
     pub old: Option<Json>,
+    /// See `old`.
     pub new: Option<Json>,
 }
 
 /// Part of the template besides resources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Section {
+    /// `Outputs`.
     Outputs,
+    /// `Parameters`.
     Parameters,
+    /// `Conditions`.
     Conditions,
+    /// `Mappings`.
     Mappings,
+    /// `Rules`.
     Rules,
     /// Template-level keys: `Description`, `Transform`, `Metadata`, `AWSTemplateFormatVersion`.
     Template,
 }
 
 impl Section {
+    /// The section's name as in a template (`Outputs`).
     pub fn as_str(self) -> &'static str {
         match self {
             Section::Outputs => "Outputs",
@@ -250,11 +278,17 @@ impl Section {
 /// An output, parameter, condition, mapping, rule or template-level key that changed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemChange {
+    /// Where the item is.
     pub section: Section,
+    /// The item's name (output id, parameter name, ...).
     pub id: String,
+    /// Added, removed or modified.
     pub action: Action,
+    /// For modifications: what changed.
     pub property_changes: Vec<PropertyChange>,
+    /// The whole item before.
     pub old: Option<Json>,
+    /// The whole item after.
     pub new: Option<Json>,
 }
 
@@ -263,17 +297,25 @@ pub struct ItemChange {
 pub struct SecurityChange {
     /// The resource holding the statement or rule.
     pub logical_id: String,
+    /// That resource's type.
     pub resource_type: String,
+    /// That resource's construct path, if recorded.
     pub path: Option<String>,
     /// Add or Remove (a modified statement is one removed and one added).
     pub action: Action,
+    /// Whether it widens access.
     pub broadening: bool,
+    /// The statement, policy or rule.
     pub detail: SecurityDetail,
 }
 
+/// What a [`SecurityChange`] added or removed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SecurityDetail {
+    /// An IAM policy statement.
     Statement(security::Statement),
+    /// A managed policy attached to a role, user or group.
     ManagedPolicy(security::ManagedPolicy),
+    /// A security-group rule.
     Rule(security::SgRule),
 }

@@ -14,8 +14,11 @@ use crate::{Replacement, ResourceChange, StackDiff};
 /// One stack of an environment, on both sides of a comparison.
 #[derive(Debug, Clone, Copy)]
 pub struct StackSides<'a> {
+    /// The stack's name.
     pub stack: &'a str,
+    /// Its template before (None: no stack).
     pub old: Option<&'a Json>,
+    /// Its template after (None: no stack).
     pub new: Option<&'a Json>,
 }
 

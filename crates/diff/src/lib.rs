@@ -7,11 +7,11 @@
 //! Out: a typed [`TemplateDiff`] ([`compare`]); [`StackDiff`] and [`DiffReport`]
 //! gather the stacks of one comparison, [`DiffReport::fails`] is the `--fail-on` gate
 //! ([`FailOn`]), [`render()`] turns a report into text, Markdown or JSON
-//! (`docs/diff-json-schema.md`), and [`exports::flag_exports_in_use`] adds what only
+//! (`docs/diff-json-schema.md`), and [`flag_exports_in_use`] adds what only
 //! a whole environment shows (an export another stack still imports).
 //!
 //! Pure: no network, no disk. Replacement and statefulness facts come from
-//! [`cairn_core::schema`]. Values are compared canonically ([`canonical`]): key
+//! [`cairn_core::schema`]. Values are compared canonically: key
 //! order, `5` vs `"5"`, `Fn::Sub` vs the equivalent `Fn::Join`, and the `cairn:path`
 //! metadata never show up as changes.
 //!
@@ -41,20 +41,22 @@
 //! assert!(cairn_diff::render(&report, Format::Markdown).contains("requires replacement"));
 //! ```
 
+#![deny(missing_docs)]
+
 mod change;
 mod compare;
 mod report;
 
-pub mod canonical;
-pub mod custom_name;
-pub mod engine;
-pub mod exports;
-pub mod properties;
-pub mod render;
-pub mod replacement;
-pub mod security;
-pub mod update_fails;
-pub mod warnings;
+mod canonical;
+mod custom_name;
+mod engine;
+mod exports;
+mod properties;
+mod render;
+mod replacement;
+mod security;
+mod update_fails;
+mod warnings;
 
 #[cfg(test)]
 mod gate_tests;
@@ -66,6 +68,10 @@ pub use change::{
     SecurityChange, SecurityDetail, SecurityImpact,
 };
 pub use compare::{compare, construct_path};
+pub use exports::{flag_exports_in_use, StackSides};
+pub use render::text::warning_lines;
 pub use render::{render, Format};
+pub use replacement::{is_stateful, is_unknown_statefulness, may_hold_data, STATEFUL_TYPES};
+pub use security::{Direction, ManagedPolicy, SgRule, Statement};
 pub use report::{DiffReport, FailOn, StackDiff, StackStatus, Summary, TemplateDiff};
 pub use warnings::{Warning, WarningKind};

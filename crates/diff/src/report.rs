@@ -12,16 +12,19 @@ pub struct TemplateDiff {
     pub resources: Vec<ResourceChange>,
     /// IAM changes first, then security-group rules.
     pub security: Vec<SecurityChange>,
+    /// Outputs, parameters, conditions and other items that changed.
     pub other: Vec<ItemChange>,
     /// Changes the deploy would fail on, or that need a decision (see [`crate::warnings`]).
     pub warnings: Vec<Warning>,
 }
 
 impl TemplateDiff {
+    /// Whether nothing changed.
     pub fn is_empty(&self) -> bool {
         self.resources.is_empty() && self.security.is_empty() && self.other.is_empty()
     }
 
+    /// Counts of what changed.
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
         for r in &self.resources {
@@ -57,7 +60,9 @@ impl TemplateDiff {
 /// Counts for a stack or a whole report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Summary {
+    /// Resources added.
     pub add: usize,
+    /// Resources modified.
     pub change: usize,
     /// Modified resources that require replacement.
     pub replace: usize,
@@ -65,8 +70,11 @@ pub struct Summary {
     pub may_replace: usize,
     /// Modified resources of types cairn has no replacement facts for (counted in `may_replace`).
     pub unknown_replace: usize,
+    /// Resources removed.
     pub destroy: usize,
+    /// IAM and security-group changes.
     pub security: usize,
+    /// Of those, the ones that widen access.
     pub broadening: usize,
     /// Stateful resources removed or replaced with nothing keeping their data.
     pub data_loss: usize,
@@ -79,6 +87,7 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Adds `o`'s counts to these.
     pub fn add_up(&mut self, o: &Summary) {
         self.add += o.add;
         self.change += o.change;
@@ -94,6 +103,7 @@ impl Summary {
         self.blocking += o.blocking;
     }
 
+    /// Whether nothing changed.
     pub fn is_empty(&self) -> bool {
         *self == Summary::default()
     }
@@ -139,11 +149,14 @@ pub enum StackStatus {
     Added,
     /// Only in the old version.
     Removed,
+    /// The stack exists on both sides and its template changed.
     Modified,
+    /// The stack exists on both sides with the same template.
     Unchanged,
 }
 
 impl StackStatus {
+    /// `added`, `removed`, `modified`, `unchanged` (as in the JSON rendering).
     pub fn as_str(self) -> &'static str {
         match self {
             StackStatus::Added => "added",
@@ -157,12 +170,15 @@ impl StackStatus {
 /// One stack's diff.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StackDiff {
+    /// The environment's name.
     pub environment: String,
     /// CloudFormation stack name.
     pub stack: String,
     /// Short id inside the environment, when known.
     pub stack_id: Option<String>,
+    /// New, removed, modified or unchanged.
     pub status: StackStatus,
+    /// The template diff.
     pub diff: TemplateDiff,
 }
 
@@ -199,12 +215,14 @@ pub struct DiffReport {
     pub old_label: String,
     /// What the new side is (`fresh synthesis`, `out/`).
     pub new_label: String,
+    /// The stacks compared.
     pub stacks: Vec<StackDiff>,
     /// Remarks shown before the changes (`environment qa: not in base …`).
     pub notes: Vec<String>,
 }
 
 impl DiffReport {
+    /// Counts over every stack.
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
         for st in &self.stacks {
@@ -213,6 +231,7 @@ impl DiffReport {
         s
     }
 
+    /// Whether no stack changed.
     pub fn is_empty(&self) -> bool {
         self.stacks.iter().all(|s| s.diff.is_empty())
     }

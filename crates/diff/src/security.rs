@@ -21,16 +21,22 @@ use crate::{construct_path, Action, SecurityChange, SecurityDetail};
 pub struct Statement {
     /// Where in the resource: `PolicyDocument`, `AssumeRolePolicyDocument`, `Policies[Name]`, `KeyPolicy`.
     pub document: String,
+    /// The statement's `Sid`, if any.
     pub sid: Option<String>,
+    /// `Allow` or `Deny`.
     pub effect: String,
     /// Actions, or the excluded actions when `not_actions`.
     pub actions: Vec<String>,
+    /// Whether the statement uses `NotAction`.
     pub not_actions: bool,
+    /// Resources, or the excluded resources when `not_resources`.
     pub resources: Vec<String>,
+    /// Whether the statement uses `NotResource`.
     pub not_resources: bool,
     /// `Service:ecs-tasks.amazonaws.com`, `AWS:arn:...`, `*`; for identity policies the
     /// roles, users or groups they are attached to (`role ${TaskRole}`).
     pub principals: Vec<String>,
+    /// Whether the statement uses `NotPrincipal`.
     pub not_principal: bool,
     /// Compact JSON of the `Condition` block.
     pub condition: Option<String>,
@@ -41,17 +47,23 @@ pub struct Statement {
 /// A managed policy attached to a role, user or group.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ManagedPolicy {
+    /// The policy's ARN, as shown.
     pub arn: String,
+    /// The attachment as written in the template.
     pub raw: Json,
 }
 
+/// The direction of a security-group rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Direction {
+    /// Inbound.
     Ingress,
+    /// Outbound.
     Egress,
 }
 
 impl Direction {
+    /// `ingress` or `egress`.
     pub fn as_str(self) -> &'static str {
         match self {
             Direction::Ingress => "ingress",
@@ -65,6 +77,7 @@ impl Direction {
 pub struct SgRule {
     /// The group the rule belongs to (`${WebSg.GroupId}` or the group's logical ID).
     pub group: String,
+    /// Inbound or outbound.
     pub direction: Direction,
     /// `tcp`, `udp`, `icmp`, `all`, ...
     pub protocol: String,
@@ -72,11 +85,13 @@ pub struct SgRule {
     pub ports: String,
     /// `0.0.0.0/0`, `sg ${LbSg.GroupId}`, `pl pl-123`.
     pub peer: String,
+    /// The rule's description, if any.
     pub description: Option<String>,
     /// Whether the peer is the whole internet (`0.0.0.0/0`, `::/0`).
     pub public: bool,
     /// What an added rule widens (`widens 10.0.0.0/16 → 0.0.0.0/0`).
     pub widens: Option<String>,
+    /// The rule as written in the template.
     pub raw: Json,
 }
 

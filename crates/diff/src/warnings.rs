@@ -21,6 +21,7 @@ pub enum WarningKind {
 }
 
 impl WarningKind {
+    /// The kind's id in the JSON rendering.
     pub fn as_str(self) -> &'static str {
         match self {
             WarningKind::EngineDowngrade => "engine-downgrade",
@@ -36,12 +37,17 @@ impl WarningKind {
 /// One warning, located at a resource (or an output) of a stack.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Warning {
+    /// What kind of warning.
     pub kind: WarningKind,
     /// The resource, or for exports the output, it is about.
     pub logical_id: String,
+    /// The type of the resource concerned, if any.
     pub resource_type: Option<String>,
+    /// The construct path of the resource concerned, if any.
     pub path: Option<String>,
+    /// What the change does.
     pub message: String,
+    /// How to avoid it.
     pub fix: String,
     /// The deploy would fail: CloudFormation or the service refuses the change.
     pub blocking: bool,

@@ -18,7 +18,10 @@ use crate::{Action, DataRisk, DiffReport, ResourceChange, RiskCause, SecurityCha
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// For terminals; ANSI colors when `color`.
-    Text { color: bool },
+    Text {
+        /// Whether to use ANSI colors.
+        color: bool,
+    },
     /// GitHub-flavoured Markdown.
     Markdown,
     /// JSON, `schemaVersion` 1.

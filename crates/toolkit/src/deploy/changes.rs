@@ -9,7 +9,7 @@ use super::policy::is_stateful;
 use super::security::broadening;
 use crate::aws::ResourceChange;
 use crate::ui::Style;
-use cairn_diff::replacement::may_hold_data;
+use cairn_diff::may_hold_data;
 
 /// The template diff of a deploy (deployed template, or none for a new stack, against
 /// the new one): the source of predicted replacements and of broader access.

@@ -5,10 +5,10 @@ use serde_json::json;
 
 /// Resource types whose replacement or removal loses data: the list `cairn diff`
 /// uses for its data-loss warnings, so both agree.
-pub use cairn_diff::replacement::STATEFUL_TYPES;
+pub use cairn_diff::STATEFUL_TYPES;
 
 pub fn is_stateful(resource_type: &str) -> bool {
-    cairn_diff::replacement::is_stateful(resource_type)
+    cairn_diff::is_stateful(resource_type)
 }
 
 /// Allows every update except replacing or deleting a stateful resource.

@@ -4,7 +4,7 @@
 //! grant or removed deny needs approval. Here: which of its findings count, and
 //! one readable line each.
 
-use cairn_diff::security::{Direction, SgRule};
+use cairn_diff::{Direction, SgRule};
 use cairn_diff::{Action, SecurityChange, SecurityDetail, TemplateDiff};
 
 /// Grants the new template adds and denies it drops, one line each.

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use cairn_assembly::{read_synthesis, SynthesizedEnv};
 use cairn_core::{Application, EnvArtifact, StackArtifact};
-use cairn_diff::exports::{flag_exports_in_use, StackSides};
+use cairn_diff::{flag_exports_in_use, StackSides};
 use serde_json::Value as Json;
 
 use super::deployed::deployed_template;
@@ -16,7 +16,7 @@ use crate::error::{CliError, CliResult};
 use crate::project::Project;
 
 /// The diff types and renderers the commands use, named in one place.
-pub use cairn_diff::render::text::warning_lines;
+pub use cairn_diff::warning_lines;
 pub use cairn_diff::{render, DiffReport, FailOn, Format, StackDiff};
 
 /// The fresh synthesis of environment `env` (its `stacks`, by name or id; all when
